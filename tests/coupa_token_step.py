@@ -14,7 +14,7 @@ import sys
 
 from step_processes import token_cost
 
-from connector_resources.coupa import READ_SCOPES, CoupaResource, shared_oauth
+from connector_resources.coupa import ALL_SCOPES, CoupaResource, shared_oauth
 
 CLIENT_ID = "ml-connector-sandbox"
 CLIENT_SECRET = "sandbox-coupa-secret"  # the simulator's own sandbox client, not a real secret
@@ -33,7 +33,7 @@ def main(url: str, warmup: float) -> None:
     with resource.session() as session:
         session.search("suppliers", {}, limit=1)
     # The process's one scheme for these credentials (built by the session above).
-    auth = shared_oauth(url, CLIENT_ID, CLIENT_SECRET, READ_SCOPES, warmup_seconds=warmup)
+    auth = shared_oauth(url, CLIENT_ID, CLIENT_SECRET, ALL_SCOPES, warmup_seconds=warmup)
     print(token_cost(auth, session, waited=auth.warmup_waited))
 
 

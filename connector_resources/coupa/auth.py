@@ -15,7 +15,9 @@
 * **Shared per process.** Minting is slow (the warm-up) and pointless while a token is valid, so
   ``shared_oauth`` keeps one scheme per (token URL, client id, secret, scope set, warm-up): every
   session and thread with the same credentials and scopes reuses the token. A rotated secret is a
-  new key, so it gets a new token at once.
+  new key, so it gets a new token at once. ``CoupaResource`` asks every token for all the scopes it
+  is configured with (each session calls only what its own scopes allow), so every flow shares one
+  token; only where Coupa refuses that set does each session's own set get a token of its own.
 * **Shared across processes.** Every Dagster step is a process, so a token kept only in memory still
   costs one token request and one warm-up per step. With a vault key configured the minted token
   (with its expiry and mint time) is kept encrypted in the vault (``token_store.VaultTokenStore``,
@@ -186,7 +188,14 @@ def token_key(base_url: str, client_id: str, secret_digest: str, scope_set: str)
     return key_digest(base_url.rstrip("/"), client_id, secret_digest, scope_set)
 
 
+# (instance, client, configured scopes) whose whole scope set Coupa refused: there each session asks a token
+# for its own scopes (``CoupaResource.open_session``).
+REFUSED_SCOPE_SETS: set[tuple[str, str, tuple[str, ...]]] = set()
+
+
 def forget_tokens() -> None:
-    """Drop every shared token (tests; or after rotating a client's scopes in Coupa)."""
+    """Drop every shared token and refused scope set (tests; or after rotating a client's scopes in
+    Coupa)."""
     with _registry_lock:
         _schemes.clear()
+        REFUSED_SCOPE_SETS.clear()

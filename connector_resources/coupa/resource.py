@@ -1,8 +1,8 @@
 """``CoupaResource``: the Coupa Core API as a Dagster resource, and its ``ml-connector ping`` check.
 
 One batch = one ``session()``: an ``HttpClient`` with ``Accept: application/json`` (without it Coupa
-answers XML, quirk 1), the shared OAuth token for the scopes the batch needs (``auth``), Coupa's
-retry policy and a client-side rate limit.
+answers XML, quirk 1), the shared OAuth token (every configured scope; the session calls only what its
+own scopes allow, ``auth``), Coupa's retry policy and a client-side rate limit.
 
 **Rate limit** (reference §2.10): 25 requests per second with bursts of 20, answered with 429 and no
 ``Retry-After``. The client paces itself just under it (``rate_per_second`` 24, ``rate_burst`` 18: the
@@ -36,9 +36,14 @@ from pydantic import Field
 
 from connector_resources.base import ApiConnectionResource
 from connector_resources.closing import released_on_error
-from connector_resources.coupa.auth import DEFAULT_WARMUP_SECONDS, CoupaOAuth, shared_oauth
+from connector_resources.coupa.auth import (
+    DEFAULT_WARMUP_SECONDS,
+    REFUSED_SCOPE_SETS,
+    CoupaOAuth,
+    shared_oauth,
+)
 from connector_resources.coupa.entities import ALL_SCOPES, ENTITIES, normalise_scopes, scopes_for
-from connector_resources.coupa.errors import CoupaError
+from connector_resources.coupa.errors import CoupaError, CoupaScopeError
 from connector_resources.coupa.pacing import (
     DOCUMENTED_BURST,
     RATE_BURST,
@@ -48,13 +53,16 @@ from connector_resources.coupa.pacing import (
 )
 from connector_resources.coupa.session import MAX_PAGE_SIZE, MAX_READ_WORKERS, CoupaSession
 from connector_resources.http import HttpClient, HttpPolicy
+from connector_resources.redaction import get_logger
 from connector_resources.token_store import token_store_for
+
+log = get_logger("ml_connector.coupa")
 
 
 class CoupaResource(ApiConnectionResource):
     """Coupa Core API (settings: ``connector_resources.settings``, system ``coupa``).
 
-    ``with coupa.session(flow="invoices") as s:`` holds a token with that flow's scopes;
+    ``with coupa.session(flow="invoices") as s:`` may call what that flow's scopes allow;
     ``s.iter_changed("invoices", start, end)`` streams changes, ``s.find_invoice(...)`` and
     ``s.create_invoice({...})`` search and write. ``ping()`` proves reachability, credentials and read access.
     """
@@ -66,8 +74,8 @@ class CoupaResource(ApiConnectionResource):
     client_secret: str = Field(description="OAuth2 client secret: EnvVar, vault:NAME or env:VAR reference")
     scopes: str = Field(
         default=" ".join(ALL_SCOPES),
-        description="space-separated scopes the OAuth client is granted for ml-connector; sessions ask "
-        "for the subset they need, ping asks for all of them",
+        description="space-separated scopes the OAuth client is granted for ml-connector; the one token "
+        "every session shares asks for all of them, and each session calls only what its flow needs",
     )
     page_size: int = Field(
         default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="records per GET (<= 50)"
@@ -158,9 +166,34 @@ class CoupaResource(ApiConnectionResource):
     def open_session(
         self, scopes: Iterable[str] | str | None = None, *, flow: str | None = None
     ) -> CoupaSession:
-        """An authenticated session the caller must ``close()`` (``session()`` does that for you)."""
-        wanted = scopes_for(scopes, flow, self.allowed_scopes())
-        http, auth, pacer = self._client(wanted)
+        """An authenticated session the caller must ``close()`` (``session()`` does that for you).
+
+        The session may call what its ``scopes`` (or its ``flow``'s) allow; its token carries every scope
+        the resource is configured to hold, so every session, flow, step and run shares one token: one
+        token request and one warm-up per token lifetime (issue 34), not one per flow. Should Coupa refuse
+        that set (a scope configured but not granted to the client), tokens are asked for each session's
+        own scopes instead, as they were, and the refusal is logged once: the flows the client can serve
+        keep working while the setting is put right (``ml-connector ping`` names the scope)."""
+        allowed = self.allowed_scopes()
+        wanted = scopes_for(scopes, flow, allowed)
+        narrow = (self.base_url.rstrip("/"), self.client_id, allowed)
+        if narrow not in REFUSED_SCOPE_SETS:
+            try:
+                return self._authenticated(wanted, token_scopes=allowed)
+            except CoupaScopeError as refused:
+                if set(wanted) == set(allowed):
+                    raise
+                REFUSED_SCOPE_SETS.add(narrow)
+                log.warning(
+                    "coupa: the token endpoint refused the configured scope set (%s); asking each session's "
+                    "own scopes from now on: %s",
+                    " ".join(allowed),
+                    refused,
+                )
+        return self._authenticated(wanted, token_scopes=wanted)
+
+    def _authenticated(self, scopes: tuple[str, ...], *, token_scopes: tuple[str, ...]) -> CoupaSession:
+        http, auth, pacer = self._client(token_scopes)
         session = CoupaSession(
             http,
             auth,
@@ -168,6 +201,7 @@ class CoupaResource(ApiConnectionResource):
             read_workers=self.read_workers,
             rate_per_second=self.rate_per_second,
             pacer=pacer,
+            scopes=scopes,
         )
         with released_on_error(http):
             session.authenticate()

@@ -212,6 +212,7 @@ class CoupaSession(SaasSession):
         read_workers: int = 1,
         rate_per_second: float | None = None,
         pacer: AdaptivePacer | None = None,
+        scopes: Sequence[str] | None = None,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise CoupaInputError(
@@ -224,7 +225,8 @@ class CoupaSession(SaasSession):
             )
         self._http = http
         self._auth = auth
-        self.scopes: tuple[str, ...] = tuple(auth.scopes)
+        # What this session may call (``_require``): its own scopes, which the token's may exceed.
+        self.scopes: tuple[str, ...] = tuple(auth.scopes if scopes is None else scopes)
         self.page_size = page_size
         self.read_workers = read_workers
         self.rate_per_second = rate_per_second or None

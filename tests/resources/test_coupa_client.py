@@ -30,6 +30,7 @@ from http_server import closed_port
 
 from connector_resources import ping as ping_registry
 from connector_resources.coupa import (
+    ALL_SCOPES,
     FLOW_SCOPES,
     READ_SCOPES,
     CoupaAmbiguousMatchError,
@@ -62,7 +63,9 @@ def window_for(box: CoupaBox, entity: str) -> tuple[datetime, datetime]:
 # -- tokens and scopes -----------------------------------------------------------------------------
 
 
-def test_one_token_serves_every_session_with_the_same_scopes(box):
+def test_one_token_serves_every_session_each_calling_only_its_own_scopes(box):
+    """Every session's token carries the configured scopes, so a backfill of several flows mints one token
+    and waits one warm-up (issue 34); each session still calls only what its own scopes allow."""
     resource = coupa(box)
     before = box.tokens_minted()
     with resource.session() as first:
@@ -79,7 +82,23 @@ def test_one_token_serves_every_session_with_the_same_scopes(box):
         with pytest.raises(CoupaScopeError, match=r"read invoices needs scope core\.invoice\.read"):
             mapping.search("invoices", {}, limit=1)
         assert mapping.metrics.calls == calls  # refused here, nothing sent
-    assert box.tokens_minted() == before + 2  # another scope set is another token
+    with resource.session(flow="invoices") as invoices:
+        assert invoices.search("invoices", {}, limit=1)
+    assert box.tokens_minted() == before + 1  # another flow, the same token
+
+
+def test_a_configured_scope_coupa_does_not_grant_leaves_each_session_its_own_token(box, caplog):
+    """A scope in the setting the client was not granted: Coupa refuses the whole set, so each session asks
+    for its own scopes, as before tokens were shared, and the flows the client can serve keep working."""
+    caplog.set_level(logging.WARNING)
+    resource = coupa(box, scopes=" ".join((*READ_SCOPES, "core.expense.read")))
+    before = box.tokens_minted()
+    with resource.session(flow="mapping") as mapping:
+        assert mapping.search("accounts", {}, limit=1)
+    with resource.session(flow="mapping") as again:
+        assert again.search("accounts", {}, limit=1)
+    assert box.tokens_minted() == before + 1  # the refused set once, then the flow's own token, kept
+    assert "refused the configured scope set" in caplog.text and "core.expense.read" in caplog.text
 
 
 def test_a_flow_needing_scopes_the_resource_does_not_hold_fails_before_any_token_request(box):
@@ -376,7 +395,7 @@ def test_no_secret_or_token_reaches_logs_errors_or_metadata(box, caplog):
         box.admin("POST", "tokens/revoke")
         box.faults(fail_next=2, fail_next_status=500)
         list(session.iter_changed("suppliers", EPOCH, later()))
-    token = shared_oauth(box.url, CLIENT_ID, CLIENT_SECRET, READ_SCOPES, warmup_seconds=0).token
+    token = shared_oauth(box.url, CLIENT_ID, CLIENT_SECRET, ALL_SCOPES, warmup_seconds=0).token
     assert token is not None and len(token.value) > 1000  # Coupa's long JWTs
     for bad in ("Wr0ng-A-123456", "Wr0ng-B-654321"):
         try:

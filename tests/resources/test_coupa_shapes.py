@@ -128,7 +128,11 @@ def test_the_token_request_and_api_calls_look_like_coupas_documentation(server):
         "core.invoice.read",
         "core.pay.payments.read",
         "core.accounting.read",
-    ]  # space-separated, no commas
+        "core.supplier.write",
+        "core.purchase_order.write",
+        "core.invoice.write",
+        "core.pay.payments.write",
+    ]  # space-separated, no commas: every configured scope, so every session shares the token
     [call] = server.hits("/api/invoices")
     assert call.headers["Accept"] == "application/json"
     assert call.headers["Authorization"].startswith("Bearer tok")

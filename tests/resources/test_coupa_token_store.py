@@ -17,7 +17,7 @@ from coupa_support import CLIENT_ID, CLIENT_SECRET, CoupaBox, coupa, start_box
 from roots import TESTS
 from step_processes import finish_step, start_step, step_env, stored_secrets
 
-from connector_resources.coupa import READ_SCOPES, forget_tokens, shared_oauth
+from connector_resources.coupa import ALL_SCOPES, forget_tokens, shared_oauth
 from connector_resources.token_store import ProcessTokenStore, VaultTokenStore
 from connector_resources.vault import Vault
 
@@ -84,7 +84,7 @@ def test_an_expired_token_in_this_process_is_replaced_and_stored(box, sqlite_url
     monkeypatch.setenv("ML_CONNECTOR_DB_URL", sqlite_url)
     with coupa(box).session() as session:
         session.search("suppliers", {}, limit=1)
-    auth = shared_oauth(box.url, CLIENT_ID, CLIENT_SECRET, READ_SCOPES, warmup_seconds=0)
+    auth = shared_oauth(box.url, CLIENT_ID, CLIENT_SECRET, ALL_SCOPES, warmup_seconds=0)
     assert isinstance(auth.store, VaultTokenStore)
     old = auth.token.value
     box.admin("POST", "tokens/expire")
@@ -99,7 +99,7 @@ def test_an_expired_token_in_this_process_is_replaced_and_stored(box, sqlite_url
     forget_tokens()  # a new step: adopts the replacement
     with coupa(box).session() as session:
         session.search("suppliers", {}, limit=1)
-    again = shared_oauth(box.url, CLIENT_ID, CLIENT_SECRET, READ_SCOPES, warmup_seconds=0)
+    again = shared_oauth(box.url, CLIENT_ID, CLIENT_SECRET, ALL_SCOPES, warmup_seconds=0)
     assert (again.fetch_count, again.adopt_count) == (0, 1)
     assert box.tokens_minted() - before == 1
 
@@ -122,7 +122,7 @@ def test_keep_tokens_off_keeps_the_token_in_process_silently(box, sqlite_url, mo
     monkeypatch.setenv("ML_CONNECTOR_VAULT_KEY", KEY)
     with coupa(box, keep_tokens=False).session() as session:
         session.search("suppliers", {}, limit=1)
-    auth = shared_oauth(box.url, CLIENT_ID, CLIENT_SECRET, READ_SCOPES, warmup_seconds=0)
+    auth = shared_oauth(box.url, CLIENT_ID, CLIENT_SECRET, ALL_SCOPES, warmup_seconds=0)
     assert isinstance(auth.store, ProcessTokenStore)
     assert _ledger_and_vault(sqlite_url)[1].list() == []
     assert "kept per process only" not in caplog.text  # switched off on purpose: nothing to warn about
@@ -141,4 +141,4 @@ def _key(box: CoupaBox) -> str:
     from connector_resources.coupa.auth import token_key
 
     digest = hashlib.sha256(CLIENT_SECRET.encode()).hexdigest()
-    return token_key(box.url, CLIENT_ID, digest, " ".join(sorted(READ_SCOPES)))
+    return token_key(box.url, CLIENT_ID, digest, " ".join(sorted(ALL_SCOPES)))
