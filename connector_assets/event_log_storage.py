@@ -35,6 +35,8 @@ from dagster._serdes.config_class import ConfigurableClassData
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
 
+from connector_resources import settings
+
 # Databases whose engine (and open connection) a process keeps: the index, the runs it is writing or
 # reading. Beyond it the least recently used is closed (and reopened when used again).
 KEPT_ENGINES = 16
@@ -43,7 +45,7 @@ KEPT_ENGINES = 16
 def default_base_dir() -> str:
     """Where Dagster's default SQLite event log lives: ``$DAGSTER_HOME/history/runs``, so an instance
     switched to this class keeps the events it has."""
-    home = os.environ.get("DAGSTER_HOME")
+    home = settings.given("DAGSTER_HOME")
     if not home:
         raise ValueError(
             "KeptConnectionSqliteEventLogStorage: no base_dir in dagster.yaml and DAGSTER_HOME is not set; "
