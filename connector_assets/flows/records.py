@@ -221,18 +221,17 @@ def validate_days(spec: FlowSpec, days: Sequence[list[Mapped]]) -> list[Validati
     whose records name different fields (together, a field one day lacks would read as empty), and a
     failure that names no record (a column's dtype over the mixed days)."""
     records = [record for day in days for record in day]
-    if len({frozenset(record.fields) for record in records}) > 1:
-        return [validate(spec, day) for day in days]
-    problems, schema_wide = _problems(spec, records)
-    if schema_wide:
-        return [validate(spec, day) for day in days]
-    checked, start = [], 0
-    for day in days:
-        end = start + len(day)
-        mine = {at - start: why for at, why in problems.items() if start <= at < end}
-        checked.append(_split(spec, day, mine))
-        start = end
-    return checked
+    if len({frozenset(record.fields) for record in records}) <= 1:
+        problems, schema_wide = _problems(spec, records)
+        if not schema_wide:
+            checked, start = [], 0
+            for day in days:
+                end = start + len(day)
+                mine = {at - start: why for at, why in problems.items() if start <= at < end}
+                checked.append(_split(spec, day, mine))
+                start = end
+            return checked
+    return [validate(spec, day) for day in days]
 
 
 def _problems(spec: FlowSpec, records: list[Mapped]) -> tuple[dict[int, list[str]], list[str]]:

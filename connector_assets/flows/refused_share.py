@@ -23,7 +23,7 @@ from typing import Any
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
 from connector_assets.flows.records import FlowSpec
-from connector_resources.ledger import Ledger, QueueItem
+from connector_resources.ledger import QueueItem
 from connector_resources.redaction import redact
 
 SAMPLE = 3  # refusals quoted (the record and the field named), the rest only counted by cause
@@ -96,18 +96,13 @@ def judge(spec: FlowSpec, partition: str | None, records: int, reasons: Iterable
     )
 
 
-def judge_queue(spec: FlowSpec, ledger: Ledger, partition: str | None, staged: Iterable[str]) -> RefusedShare:
-    """The same verdict taken after the write, from the retry queue as it stands: the day's records are
-    those staged plus the open items of the partition; refused are the failed ones never staged (refused
-    at mapping). So a replay that wrote the refused records, or a rerun with the fixed mapping, clears it."""
-    items = ledger.partition_queue(integration=spec.integration, flow=spec.name, partition_key=partition)
-    return judge_items(spec, partition, items, staged)
-
-
 def judge_items(
     spec: FlowSpec, partition: str | None, items: Sequence[QueueItem], staged: Iterable[str]
 ) -> RefusedShare:
-    """``judge_queue`` of the partition's open items already read (a write step reads them once)."""
+    """The same verdict taken after the write, from the partition's open queue ``items`` (read once by the
+    write step): the day's records are those staged plus the open items; refused are the failed ones never
+    staged (refused at mapping). So a replay that wrote the refused records, or a rerun with the fixed
+    mapping, clears it."""
     staged = set(staged)
     refused = [i.reason for i in items if i.status != "held" and i.source_key not in staged]
     records = len(staged | {i.source_key for i in items})

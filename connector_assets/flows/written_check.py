@@ -26,7 +26,7 @@ from dagster import (
 )
 
 from connector_resources import settings
-from connector_resources.ledger import Ledger, QueueItem
+from connector_resources.ledger import QueueItem
 from connector_resources.redaction import redact
 
 CHECK = "no_failed_records"
@@ -60,24 +60,11 @@ class PartitionQueue:
     reasons: Counter[str] = field(default_factory=Counter)
 
 
-def partition_queue(
-    ledger: Ledger,
-    *,
-    integration: str,
-    flow: str,
-    partition: str | None,
-    now: datetime | None = None,
-    alert_after: timedelta | None = None,
-) -> PartitionQueue:
-    """Count the partition's failed and held records, and the holds older than the alert threshold."""
-    items = ledger.partition_queue(integration=integration, flow=flow, partition_key=partition)
-    return queue_of(items, now=now, alert_after=alert_after)
-
-
 def queue_of(
     items: Iterable[QueueItem], *, now: datetime | None = None, alert_after: timedelta | None = None
 ) -> PartitionQueue:
-    """``partition_queue`` of items already read (a write step reads a day's items once for its verdicts)."""
+    """Count a partition's failed and held records among its open queue ``items`` (``Ledger.partition_queue``,
+    read once by the write step for its verdicts), and the holds older than the alert threshold."""
     now = now or datetime.now(UTC)
     alert_after = timedelta(hours=held_alert_hours()) if alert_after is None else alert_after
     queue = PartitionQueue()

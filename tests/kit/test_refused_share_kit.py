@@ -20,7 +20,7 @@ from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, queue_failure
-from connector_assets.flows.refused_share import judge, judge_queue, refusal_cause
+from connector_assets.flows.refused_share import judge, judge_items, refusal_cause
 from connector_assets.staging import StagingResource
 from connector_resources.ledger import Ledger, LedgerResource
 
@@ -129,16 +129,22 @@ def test_refusals_count_by_their_cause_not_by_the_record_named():
     assert refusal_cause("no colon") == "no colon"
 
 
+def _open_items(ledger: Ledger) -> list:
+    return ledger.partition_queue(integration=SPEC.integration, flow=SPEC.name, partition_key="d")
+
+
 def test_the_verdict_after_the_write_counts_only_what_is_still_refused(sqlite_url):
     ledger = Ledger(sqlite_url)
     for key in REFUSED:
         queue_failure(
             SPEC, ledger, Rejected(key, f"thing {key}: code C1 unmapped"), run_id="r", partition="d"
         )
-    assert judge_queue(SPEC, ledger, "d", GOOD).systemic
+    assert judge_items(SPEC, "d", _open_items(ledger), GOOD).systemic
     for item in ledger.open_items(integration=SPEC.integration, flow=SPEC.name)[:2]:  # two replayed
         ledger.resolve(item.id)
-    after = judge_queue(SPEC, ledger, "d", GOOD)  # 5 of 11 still refused: no longer more than half
+    after = judge_items(
+        SPEC, "d", _open_items(ledger), GOOD
+    )  # 5 of 11 still refused: no longer more than half
     assert (after.refused, after.records, after.systemic) == (5, 11, False)
     ledger.dispose()
 

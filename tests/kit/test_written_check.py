@@ -19,7 +19,7 @@ from jde_coupa_world import jde_coupa_world
 from connector_assets.definitions import defs
 from connector_assets.flows.assets import UNREACHABLE_AFTER
 from connector_assets.flows.core import Rejected, queue_failure
-from connector_assets.flows.written_check import CHECK, partition_queue, reason_class
+from connector_assets.flows.written_check import CHECK, queue_of, reason_class
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_resources.ledger import Ledger
@@ -320,24 +320,26 @@ def _hold(ledger: Ledger, key: str, partition: str) -> None:
     )
 
 
+def _day_items(ledger: Ledger) -> list:
+    return ledger.partition_queue(integration="jde_coupa", flow="suppliers", partition_key=DAY)
+
+
 def test_holds_count_against_the_day_only_past_the_alert_threshold(tmp_path, monkeypatch):
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     _hold(ledger, "4411", DAY)
     _hold(ledger, "4412", DAY)
     _hold(ledger, "5000", "2020-01-01")  # another day's hold is not this day's business
     now = datetime.now(UTC)
-    fresh = partition_queue(ledger, integration="jde_coupa", flow="suppliers", partition=DAY, now=now)
+    fresh = queue_of(_day_items(ledger), now=now)
     assert (fresh.held, fresh.held_overdue, fresh.failed) == (2, 0, 0)
     monkeypatch.setenv("ML_HELD_ALERT_HOURS", "24")
-    later = partition_queue(
-        ledger, integration="jde_coupa", flow="suppliers", partition=DAY, now=now + timedelta(hours=25)
-    )
+    later = queue_of(_day_items(ledger), now=now + timedelta(hours=25))
     assert (later.held, later.held_overdue) == (2, 2)
     [(reason, count)] = later.reasons.items()
     assert count == 2 and "waits for its address book entry" in reason
     monkeypatch.setenv("ML_HELD_ALERT_HOURS", "a day")
     with pytest.raises(SettingError, match="ML_HELD_ALERT_HOURS='a day'"):
-        partition_queue(ledger, integration="jde_coupa", flow="suppliers", partition=DAY)
+        queue_of(_day_items(ledger))
 
 
 def test_reasons_are_counted_by_cause_not_by_record():
