@@ -19,8 +19,15 @@ for the runs still going to end. Reported, from GraphQL and the files:
 * the retry queue by integration, flow and reason (read from the ledger), then what
   ``ml-connector replay --dry-run`` prints, run with the same settings against the same ledger.
 
-Exits 1 when any run failed or any traceback reached the console. The folder is removed unless
-``--keep``. Wall figures depend on the machine's load (printed).
+With ``--restart-after M`` it is the second day as well: after ``M`` minutes dev is stopped as a person
+stops it (Ctrl-C) and started again with the same command on the same home and ledger (``--sandbox-ports
+free`` picks a new port block, as it does for a person), for the rest of ``--minutes``. Runs, failures and
+console tracebacks are then reported for each start apart, and ``ml-connector ping`` and ``replay
+--dry-run`` are run as from a second shell: with the home and ledger the operator exported, but no vault
+key and no port base, so they must find the running dev's by themselves.
+
+Exits 1 when any run failed, any traceback reached the console, or a second-shell command failed. The
+folder is removed unless ``--keep``. Wall figures depend on the machine's load (printed).
 """
 
 from __future__ import annotations
@@ -69,7 +76,15 @@ def main() -> None:
     )
     parser.add_argument("--grace", type=int, default=180, help="seconds for runs in flight to end at the end")
     parser.add_argument("--keep", action="store_true", help="keep the temporary DAGSTER_HOME and ledger")
+    parser.add_argument(
+        "--restart-after",
+        type=float,
+        default=None,
+        help="stop dev after this many minutes and start it again on the same home for the rest of --minutes",
+    )
     args = parser.parse_args()
+    if args.restart_after is not None and not 0 < args.restart_after < args.minutes:
+        parser.error("--restart-after must be more than 0 and less than --minutes")
     # Started in the background, a script inherits SIGINT ignored: Ctrl-C or kill -INT / -TERM still stop
     # dev (the finally below) rather than leave it running.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -84,15 +99,85 @@ def main() -> None:
     if args.every:
         env.update(_crons_every(args.every))
     command = [str(CLI), "dev", "--sandbox-ports", "free", "--port", str(port), "--scale", f"{args.scale:g}"]
-    console = folder / "console.log"
     now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(f"{now}; load {os.getloadavg()}; {os.cpu_count()} cores")
     print("command: " + " ".join(command[1:]) + f"  (DAGSTER_HOME={folder / 'home'})")
     if args.every:
         print(f"every schedule every {args.every} minutes (--every)")
+    phases = (
+        [args.minutes]
+        if args.restart_after is None
+        else [args.restart_after, args.minutes - args.restart_after]
+    )
+    graphql = f"http://127.0.0.1:{port}/graphql"
     started = time.monotonic()
+    consoles: list[Path] = []
+    run_ids_before: set[str] = set()
+    for n, minutes in enumerate(phases):
+        consoles.append(folder / ("console.log" if n == 0 else f"console-{n + 1}.log"))
+        proc = _start_dev(command, env, consoles[-1])
+        last = n == len(phases) - 1
+        try:
+            _wait_for_ui(proc, graphql, consoles[-1])
+            what = "started" if n == 0 else "restarted on the same home"
+            print(f"{what}; UI up after {time.monotonic() - started:.0f} s; running {minutes:g} minutes")
+            _run_for(proc, graphql, minutes * 60)
+            _let_runs_end(graphql, args.grace)
+            if not last:
+                run_ids_before = {run["runId"] for run in _runs(graphql)}
+                continue
+            runs = _runs(graphql)
+            # Asked while the UI still answers: the report is printed after the shutdown.
+            errors = {
+                r["runId"]: _failure_messages(graphql, r["runId"]) for r in runs if r["status"] == "FAILURE"
+            }
+            queue = _queue_lines(folder / "l.db")
+            if args.restart_after is None:
+                second_shell = {
+                    "replay --dry-run": _cli(["replay", "--dry-run"], _with_port_base(env, consoles[-1]))
+                }
+            else:
+                second_shell = {" ".join(c): _cli(c, env) for c in (["ping"], ["replay", "--dry-run"])}
+        finally:
+            stop_session(proc, grace=90)  # Ctrl-C as a person stops it; what outlives it is killed
+    print(f"load at the end {os.getloadavg()}; wall {time.monotonic() - started:.0f} s")
+    failed_runs: list[dict] = []
+    if args.restart_after is None:
+        failed_runs = _report_runs(runs, errors)
+    else:
+        print("\n== before the restart ==")
+        failed_runs += _report_runs([r for r in runs if r["runId"] in run_ids_before], errors)
+        print("\n== after the restart ==")
+        failed_runs += _report_runs([r for r in runs if r["runId"] not in run_ids_before], errors)
+    tracebacks = []
+    for n, console in enumerate(consoles):
+        if len(consoles) > 1:
+            print(f"\n== console of start {n + 1} ==")
+        tracebacks += _report_console(
+            console.read_text(errors="replace"), folder / "home" / "dagster-dev.log"
+        )
+    print("\nretry queue (open items) by integration, flow, status and reason:")
+    print("\n".join(queue) or "  empty")
+    shell_failed = False
+    for name, (output, code) in second_shell.items():
+        print(
+            f"\nml-connector {name}"
+            + (" (a second shell: no vault key, no port base)" if args.restart_after else "")
+            + ":"
+        )
+        print(output + f"\n(exit {code})")
+        shell_failed |= args.restart_after is not None and code != 0
+    failed = bool(failed_runs or tracebacks or shell_failed)
+    if args.keep:
+        print(f"\nkept: {folder}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+    raise SystemExit(1 if failed else 0)
+
+
+def _start_dev(command: list[str], env: dict[str, str], console: Path) -> subprocess.Popen:
     with console.open("w") as sink:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             command,
             cwd=REPO,
             env=env,
@@ -101,35 +186,6 @@ def main() -> None:
             stderr=subprocess.STDOUT,
             text=True,
         )
-    graphql = f"http://127.0.0.1:{port}/graphql"
-    failed = True
-    try:
-        _wait_for_ui(proc, graphql, console)
-        print(f"UI up after {time.monotonic() - started:.0f} s; running {args.minutes:g} minutes")
-        _run_for(proc, graphql, args.minutes * 60)
-        _let_runs_end(graphql, args.grace)
-        runs = _runs(graphql)
-        # Asked while the UI still answers: the report is printed after the shutdown.
-        errors = {
-            r["runId"]: _failure_messages(graphql, r["runId"]) for r in runs if r["status"] == "FAILURE"
-        }
-        queue = _queue_lines(folder / "l.db")
-        replay = _replay_dry_run(env, console)
-    finally:
-        stop_session(proc, grace=90)  # Ctrl-C as a person stops it; what outlives it is killed
-    print(f"load at the end {os.getloadavg()}; wall {time.monotonic() - started:.0f} s")
-    failed_runs = _report_runs(runs, errors)
-    tracebacks = _report_console(console.read_text(errors="replace"), folder / "home" / "dagster-dev.log")
-    print("\nretry queue (open items) by integration, flow, status and reason:")
-    print("\n".join(queue) or "  empty")
-    print("\nml-connector replay --dry-run:")
-    print(replay)
-    failed = bool(failed_runs or tracebacks)
-    if args.keep:
-        print(f"\nkept: {folder}")
-    else:
-        shutil.rmtree(folder, ignore_errors=True)
-    raise SystemExit(1 if failed else 0)
 
 
 def _env(folder: Path, activity_minutes: float | None) -> dict[str, str]:
@@ -238,18 +294,24 @@ def _reason_kind(reason: str) -> str:
     return re.sub(r"[^\s:]*\d[^\s:]*", "#", reason.splitlines()[0] if reason else "")[:160]
 
 
-def _replay_dry_run(env: dict[str, str], console: Path) -> str:
+def _with_port_base(env: dict[str, str], console: Path) -> dict[str, str]:
+    """``env`` with the port block dev printed (``export ML_SANDBOX_PORT_BASE=...``), as a first-day user
+    pasted it."""
     base = re.search(r"export ML_SANDBOX_PORT_BASE=(\d+)", console.read_text())
-    replay_env = {**env, **({"ML_SANDBOX_PORT_BASE": base.group(1)} if base else {})}
+    return {**env, **({"ML_SANDBOX_PORT_BASE": base.group(1)} if base else {})}
+
+
+def _cli(arguments: list[str], env: dict[str, str]) -> tuple[str, int]:
+    """An ``ml-connector`` command run in the project folder: what it printed and its exit code."""
     done = subprocess.run(
-        [str(CLI), "replay", "--dry-run"],
+        [str(CLI), *arguments],
         cwd=REPO,
-        env=replay_env,
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
-    return (done.stdout + done.stderr).rstrip() + f"\n(exit {done.returncode})"
+    return (done.stdout + done.stderr).rstrip(), done.returncode
 
 
 def _report_runs(runs: list[dict], errors: dict[str, list[str]]) -> list[dict]:
