@@ -16,16 +16,21 @@ import click
 
 from connector_resources.ledger import QueueItem
 
-# What makes two reasons differ only by the record they name: quoted text, ids and numbers, dates.
-_NAMED = re.compile(r"""'[^']*'|"[^"]*"|\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b|\b\d[\w.:/-]*""")
+# What makes two reasons differ only by the record they name: quoted text, then every word with a digit in
+# it (ids of any shape: numbers, dates, UUIDs, PO numbers such as PFY1202 or PO-007, bill ids, invoice
+# numbers, document keys such as 00001/101168/PV) but the names of what a reason is about, which stay: JDE
+# tables and programs (F0901, F0411Z1, R04110ZA, P4310) and API versions (v2.0).
+_WORD = r"[\w.:/#-]"
+_KEPT = r"(?:[FPRV]\d{4}[0-9A-Z]*|v\d+(?:\.\d+)*)(?![\w.:/#-])"
+_NAMED = re.compile(rf"""'[^']*'|"[^"]*"|(?<!{_WORD})(?!{_KEPT}){_WORD}*\d(?:{_WORD}*\w)?""")  # ends in \w
 
 
 NO_HANDLER = "  [no handler yet: stays queued]"
 
 
 def reason_kind(reason: str) -> str:
-    """The reason with what names one record (quoted names, ids, numbers, dates) as ``…``: the same refusal of
-    many records reads as one kind."""
+    """The reason with what names one record (quoted names, ids of any shape, numbers, dates) as ``…``: the
+    same refusal of many records reads as one kind, whichever order, bill or invoice it names."""
     return _NAMED.sub("…", reason or "").strip()
 
 
@@ -50,7 +55,8 @@ def item_line(item: QueueItem, handled: bool) -> str:
 
 
 def summary_lines(items: Iterable[QueueItem], handled: Callable[[QueueItem], bool]) -> list[str]:
-    """The items counted by flow and kind of reason, most first, each with one example record."""
+    """The items counted by flow and kind of reason, most first, each with one example record whose reason
+    is shown whole (what a person reads names the record; only the grouping masks it)."""
     counts: Counter[tuple[str, str]] = Counter()
     example: dict[tuple[str, str], QueueItem] = {}
     for item in items:
@@ -61,7 +67,8 @@ def summary_lines(items: Iterable[QueueItem], handled: Callable[[QueueItem], boo
     for (flow, kind), count in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])):
         first = example[(flow, kind)]
         note = "" if handled(first) else NO_HANDLER
-        lines.append(f"{count:>6} {flow}: {kind} (e.g. #{first.id} {first.source_key}){note}")
+        lines.append(f"{count:>6} {flow}: {kind}{note}")
+        lines.append(f"{'':>6}   e.g. #{first.id} {first.source_key}: {first.reason}")
     if lines:
         lines.append("(--all lists every record)")
     return lines

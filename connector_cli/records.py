@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import click
 
-from connector_cli.audit_groups import grouped, system_by_xref
+from connector_cli.audit_groups import checked_system, grouped, system_by_xref
 from connector_cli.queue_listing import checked_scope, item_line, summary_lines
 from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueItem, QueueOverview, ledger_url
@@ -20,7 +20,12 @@ def _ledger() -> Ledger:
 @click.command()
 @click.argument("record_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
-@click.option("--system", default=None, help="Only the record this id names in this system (e.g. JDE).")
+@click.option(
+    "--system",
+    default=None,
+    help="Only the record this id names in this system (e.g. JDE); an unknown system is refused naming the "
+    "known ones.",
+)
 def audit(record_id: str, as_json: bool, system: str | None) -> None:
     """The whole history of one record, by its source key or target ID (and its retry-queue items), grouped
     by the system the id names a record in (ids repeat across systems)."""
@@ -28,17 +33,20 @@ def audit(record_id: str, as_json: bool, system: str | None) -> None:
     every_xref = ledger.xrefs_for(record_id)
     groups = grouped(record_id, every_xref, ledger.history(record_id))
     queued = ledger.queue_for(record_id)
+    elsewhere: list[str] = []  # the systems the id names a record in, when --system names another
     if system is not None:
-        groups = {name: rows for name, rows in groups.items() if name.casefold() == system.casefold()}
-        queued = [
-            q for q in queued if system_by_xref(record_id, q, every_xref).casefold() == system.casefold()
-        ]
+        systems = {q.id: system_by_xref(record_id, q, every_xref) for q in queued}
+        elsewhere = sorted({*groups, *systems.values()}, key=str.casefold)
+        system = checked_system(system, elsewhere)
+        groups = {name: rows for name, rows in groups.items() if name == system}
+        queued = [q for q in queued if systems[q.id] == system]
     xrefs = [x for rows, _ in groups.values() for x in rows]
     events = [e for _, rows in groups.values() for e in rows]
     if not xrefs and not events and not queued:
         where = f" in {system}" if system else ""
+        found = f"; recorded in {', '.join(elsewhere)}" if elsewhere else ""
         raise click.ClickException(
-            f"nothing recorded for {record_id!r}{where} (neither a source key nor a target ID)"
+            f"nothing recorded for {record_id!r}{where} (neither a source key nor a target ID){found}"
         )
     if as_json:
         for xref in xrefs:

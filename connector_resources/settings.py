@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from connector_resources.first_day import RecentOnRealSystems
 from connector_resources.setting_kinds import EMAIL, Choice, Items, Kind, Number, OnOff, Refused, Text
 
 SANDBOX_HOST = "127.0.0.1"
@@ -38,6 +39,12 @@ class Setting:
     secret: bool = False
     is_url: bool = False
     kind: Kind = Text()
+    real_default: RecentOnRealSystems | None = None  # a first day's default against real systems
+
+    @property
+    def meaning(self) -> str:
+        """What the configuration table says the setting is (its help, and its default on real systems)."""
+        return self.help + (self.real_default.note() if self.real_default is not None else "")
 
     def read(self, environ: Mapping[str, str] | None = None) -> Any:
         """The effective value as its kind types it; a ``SettingError`` naming the variable, what it holds,
@@ -52,7 +59,12 @@ class Setting:
 
     def default_value(self, environ: Mapping[str, str] | None = None) -> str:
         """The default in force: a sandbox address moves with ``ML_SANDBOX_PORT_BASE`` (see
-        ``sandbox_port``), so every system's default follows the simulators when they move together."""
+        ``sandbox_port``), so every system's default follows the simulators when they move together; a first
+        day partition is a recent day against real systems (``first_day``)."""
+        if self.real_default is not None and self.real_default.applies(
+            os.environ if environ is None else environ
+        ):
+            return self.real_default.day()
         if not self.is_url:
             return self.default
         parsed = urlparse(self.default)
@@ -222,7 +234,11 @@ SYSTEMS: dict[str, System] = {
                     "IANA time zone of the AIS server's UPMJ/UPMT stamps",
                 ),
                 Setting(
-                    "start_date", "ML_JDE_START_DATE", "2024-01-01", "first day partition of the JDE assets"
+                    "start_date",
+                    "ML_JDE_START_DATE",
+                    "2024-01-01",
+                    "first day partition of the JDE assets (what a backfill of every partition reads)",
+                    real_default=RecentOnRealSystems(("ML_JDE_AIS_URL",)),
                 ),
                 Setting(
                     "overlap_minutes",
@@ -440,6 +456,9 @@ SYSTEMS: dict[str, System] = {
     )
 }
 
+# The SaaS systems whose entity assets share one daily partitioning (``ML_SAAS_START_DATE``).
+SAAS_BASE_URLS = tuple(system.setting("base_url").env for key, system in SYSTEMS.items() if key != "jde_ais")
+
 # Settings of the project itself (not of a connection); listed in the same table (docs/configuration.md).
 PROJECT_SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -532,7 +551,11 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         kind=Number(unit="minutes", minimum=0),
     ),
     Setting(
-        "saas_start_date", "ML_SAAS_START_DATE", "2024-01-01", "first day partition of the SaaS entity assets"
+        "saas_start_date",
+        "ML_SAAS_START_DATE",
+        "2024-01-01",
+        "first day partition of the SaaS entity assets (what a backfill of every partition reads)",
+        real_default=RecentOnRealSystems(SAAS_BASE_URLS),
     ),
     Setting(
         "saas_overlap_minutes",
@@ -891,10 +914,10 @@ def markdown_table() -> str:
         for s in sys_.settings:
             default = "(sandbox value)" if s.secret else (f"`{s.default}`" if s.default else "(blank)")
             note = " (secret reference)" if s.secret else ""
-            lines.append(f"| `{s.env}` | {sys_.key} | {default} | {s.help}{note} |")
+            lines.append(f"| `{s.env}` | {sys_.key} | {default} | {s.meaning}{note} |")
     for s in PROJECT_SETTINGS:
         default = f"`{s.default}`" if s.default else "(blank)"
-        lines.append(f"| `{s.env}` | project | {default} | {s.help} |")
+        lines.append(f"| `{s.env}` | project | {default} | {s.meaning} |")
     for integration, declared in integration_settings().items():
         for s in declared:
             default = f"`{s.default}`" if s.default else "(blank)"

@@ -61,8 +61,30 @@ def commitment_with_lines(
     return commitment, project, lines
 
 
+def schedule_of_values(
+    session: Any, commitment_id: str, project_id: int, kind: str | None, erp: str
+) -> list[dict[str, Any]] | Rejected:
+    """A commitment's schedule of values, or the refusal naming what cannot be read.
+
+    With its kind known (``PurchaseOrderContract`` / ``WorkOrderContract``: what the caller remembers of
+    it), one read at that kind's path. Without it the commitment is read first, which tries the purchase
+    order path and then the work order one: a 404 for every work order contract. A kind that turns out
+    wrong (404 at its path) falls back to that read."""
+    if kind:
+        try:
+            return list(session.commitment_lines(project_id, commitment_id, kind))
+        except ProcoreNotFoundError:
+            pass
+    read = commitment_with_lines(session, commitment_id, project_id, erp)
+    return read if isinstance(read, Rejected) else read[2]
+
+
 def change_order_lines(
-    session: Any, change_order: Mapping[str, Any], erp: str, mode: str = "lines"
+    session: Any,
+    change_order: Mapping[str, Any],
+    erp: str,
+    mode: str = "lines",
+    commitment_type: str | None = None,
 ) -> tuple[str, str, list[dict[str, Any]] | None] | Rejected:
     """A commitment change order's project id, commitment id and line items, or the refusal naming what is
     missing or cannot be read (it was to be added to an ``erp`` order).
@@ -70,7 +92,9 @@ def change_order_lines(
     ``mode`` (``ML_PROCORE_JDE_CHANGE_ORDER_LINES``): ``lines`` reads the line items (REST v2.0, not in the
     reference) and refuses the change order when they cannot be read; ``total`` reads none (lines None: the
     caller adds the change order as one line of its ``grand_total``, reference §2.6); ``auto`` reads them
-    and answers None when Procore has no line items endpoint for it (``ProcoreLinesUnavailableError``)."""
+    and answers None when Procore has no line items endpoint for it (``ProcoreLinesUnavailableError``).
+    ``commitment_type``: the commitment's kind when the caller knows it (a line without its own cost code
+    then reads the commitment's lines at that kind's path, with no probe of the other)."""
     change_order_id = str(change_order.get("id") or "")
     project = str(change_order.get("_project_id") or change_order.get("project_id") or "")
     commitment_id = str(change_order.get("contract_id") or "")
@@ -87,7 +111,11 @@ def change_order_lines(
     try:
         # The change order's contract_id (reference §2.6) is the commitment whose lines a change order line
         # may point at: passed, so a line without its own cost code costs no read of the change order again.
-        lines = list(session.change_order_lines(int(project), change_order_id, commitment_id=commitment_id))
+        lines = list(
+            session.change_order_lines(
+                int(project), change_order_id, commitment_id=commitment_id, commitment_type=commitment_type
+            )
+        )
     except ProcoreLinesUnavailableError as exc:
         if mode == "auto":
             return project, commitment_id, None

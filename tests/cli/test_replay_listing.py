@@ -33,8 +33,10 @@ def test_many_records_refused_alike_read_as_one_line_with_an_example(ledger):
     dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     lines = dry.output.splitlines()
-    assert "     3 itest/vendors: no active Fusion supplier is named … (vendor …) (e.g. #1 V0)" in lines
-    assert "     1 itest/vendors: name missing (e.g. #4 V9)" in lines
+    assert "     3 itest/vendors: no active Fusion supplier is named … (vendor …)" in lines
+    at = lines.index("     3 itest/vendors: no active Fusion supplier is named … (vendor …)")
+    assert lines[at + 1] == "         e.g. #1 V0: no active Fusion supplier is named 'Acme Ltd' (vendor 40)"
+    assert "     1 itest/vendors: name missing" in lines
     assert "Bolt" not in dry.output and "(--all lists every record)" in lines
 
     every = CliRunner().invoke(cli, ["replay", "--dry-run", "--all"])
@@ -66,4 +68,37 @@ def test_a_reason_kind_keeps_the_words_and_drops_what_names_one_record():
     )
     assert reason_kind('vendor "Acme" on 2026-11-25 waits for 7d3c1e2a-0b1c-4d5e-8f90-1a2b3c4d5e6f') == (
         "vendor … on … waits for …"
+    )
+
+
+def test_records_refused_alike_but_for_their_ids_group_together_with_the_example_whole(ledger):
+    """PO numbers, bill ids and invoice numbers name one record as much as a bare number does: 16 orders
+    refused for one cause are one group, not 16, and the example still reads with its ids."""
+    for n in range(16):
+        queued(
+            ledger,
+            VENDORS,
+            f"PO{1200 + n}",
+            f"draft order PFY{1200 + n} was created in Fusion (POHeaderId 30010018729{n:04d}) but its submit "
+            f"failed: bill 00n0{n}ABCDEF (invoice INV-2025-{n:02d}) is not approved",
+        )
+    dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    groups = [line for line in dry.output.splitlines() if "itest/vendors:" in line]
+    assert groups == [
+        "    16 itest/vendors: draft order … was created in Fusion (POHeaderId …) but its submit failed: "
+        "bill … (invoice …) is not approved"
+    ], dry.output
+    assert (
+        "e.g. #1 PO1200: draft order PFY1200 was created in Fusion (POHeaderId 300100187290000) but its "
+        "submit failed: bill 00n00ABCDEF (invoice INV-2025-00) is not approved"
+    ) in dry.output
+
+
+def test_a_reason_kind_keeps_the_names_of_jde_tables_programs_and_api_versions():
+    assert reason_kind("payment 00001/101168/PV/PFY343: R04110ZA has not processed batch 4711 (F0411Z1)") == (
+        "payment …: R04110ZA has not processed batch … (F0411Z1)"
+    )
+    assert reason_kind("GET /rest/v1.0/work_order_contracts/881360 -> 404; REST v2.0 line items") == (
+        "GET … -> …; REST v2.0 line items"
     )

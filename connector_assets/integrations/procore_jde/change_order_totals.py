@@ -20,7 +20,7 @@ from connector_assets.flows.core import Rejected
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.order_mappers import Account
 from connector_assets.procore.document_fields import line_cost_code
-from connector_assets.procore.document_reads import commitment_with_lines
+from connector_assets.procore.document_reads import schedule_of_values
 
 LINES, TOTAL, AUTO = "lines", "total", "auto"  # ML_PROCORE_JDE_CHANGE_ORDER_LINES
 
@@ -64,14 +64,14 @@ def total_line(change_order: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def total_account(
-    session: Any, books: CostCodeMap, project: str, label: str, commitment_id: str
+    session: Any, books: CostCodeMap, project: str, label: str, commitment_id: str, kind: str | None = None
 ) -> Account | Rejected:
     """The account of the commitment's largest line (module docstring), why it has none, or the refusal
-    when the commitment or its lines cannot be read."""
-    read = commitment_with_lines(session, commitment_id, int(project), "JDE")
-    if isinstance(read, Rejected):
-        return read
-    _commitment, _project, lines = read
+    when the commitment or its lines cannot be read. ``kind``: the commitment's kind when known (its
+    lines are then read at that kind's path alone, ``schedule_of_values``)."""
+    lines = schedule_of_values(session, commitment_id, int(project), kind, "JDE")
+    if isinstance(lines, Rejected):
+        return lines
     line = largest_line(lines)
     if line is None:
         return (

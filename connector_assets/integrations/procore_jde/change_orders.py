@@ -30,9 +30,17 @@ whichever way it was added), only then the update. A change order mapped the oth
 (the setting changed, or the endpoint came or went) is recognised by its reference when the lines under it
 add up to the same total: nothing is added. One that changes after its lines were added is refused, never
 added again: a person corrects the order in JDE.
+
+Procore calls: a change order already on its order is not read again by a rerun of the day
+(``still_on_order``: the ledger holds what was written, the change order is as Procore listed it then);
+the commitment's kind comes from its order's type in the ledger (``commitment_kind``), so its lines are read
+at that kind's path with no 404 probe of the other.
 """
 
+import hashlib
+import json
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -43,7 +51,11 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.procore_jde.change_order_totals import AUTO, total_account, total_line
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.procore_jde.order_mappers import change_order_label, map_change_order
+from connector_assets.integrations.procore_jde.order_mappers import (
+    OrderTypes,
+    change_order_label,
+    map_change_order,
+)
 from connector_assets.integrations.procore_jde.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     PurchaseOrders,
@@ -64,6 +76,7 @@ from connector_resources.jde import Condition
 from connector_resources.ledger import Ledger
 
 ENTITY = "change_order"
+VERSION_FIELD = "procore_version"  # the digest of the change order as Procore listed it (``procore_version``)
 CHANGE_ORDERS_ASSET = asset_key("procore", "commitment_change_orders")
 
 
@@ -83,6 +96,7 @@ def ChangeOrderRecord() -> type:
         order_type: Series[str] = pa.Field(nullable=True, str_length={"min_value": 2, "max_value": 2})
         lines: Series[int] = pa.Field(ge=1, le=999)
         total: Series[str] = pa.Field(str_matches=r"^-?\d+\.\d{2}$")
+        procore_version: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{64}$")
 
         class Config:
             strict = True
@@ -138,8 +152,14 @@ def change_order_record(
 ) -> Mapped | Rejected:
     """One change order mapped onto its commitment's order: line for line when its line items are read
     from Procore, else (``mode`` total, or auto where Procore has no line items endpoint) as one line of
-    its ``grand_total`` on the account of the commitment's largest line (``change_order_totals``)."""
-    read = change_order_lines(session, change_order, "JDE", mode)
+    its ``grand_total`` on the account of the commitment's largest line (``change_order_totals``).
+
+    The commitment's kind is read from its order's type in the ledger (``commitment_kind``), so its lines
+    are read at its kind's path with no probe of the other; the record carries the digest of the change
+    order as Procore listed it (``procore_version``), so a rerun of the day knows it unchanged."""
+    order = commitment_order(ledger, str(change_order.get("contract_id") or ""))
+    kind = commitment_kind(order)
+    read = change_order_lines(session, change_order, "JDE", mode, commitment_type=kind)
     if isinstance(read, Rejected):
         return read
     project, commitment_id, read_lines = read
@@ -153,7 +173,7 @@ def change_order_record(
                 "JDE order",
                 {"project_id": project},
             )
-        account = total_account(session, books, project, label, commitment_id)
+        account = total_account(session, books, project, label, commitment_id, kind)
         if isinstance(account, Rejected):
             return with_project(account, project)
         lines, accounts = [total_line(change_order)], [account]
@@ -165,10 +185,56 @@ def change_order_record(
         lines,
         project=f"{project} ({label})" if label else project,
         line_accounts=accounts,
-        order=parse_order_id(order) if (order := commitment_order(ledger, commitment_id)) else None,
+        order=parse_order_id(order) if order else None,
         order_hold=PURCHASE_ORDERS_FLOW.dependency_key(commitment_id),
     )
+    if isinstance(mapped, Mapped):
+        mapped = replace(mapped, fields={**mapped.fields, VERSION_FIELD: procore_version(change_order)})
     return with_project(mapped, project)
+
+
+def commitment_kind(order: str | None) -> str | None:
+    """The kind of the commitment whose JDE order is ``order`` (``KCOO:DOCO:DCTO``), as the purchase orders
+    flow wrote it: its order type (DCTO) by kind of commitment (``OrderTypes``). None with no order, or
+    when the order type does not tell the kinds apart (or the order's key is not one)."""
+    try:
+        return OrderTypes.from_settings().kind_of(parse_order_id(order)[2]) if order else None
+    except ValueError:  # a key entered by hand that is not KCOO:DOCO:DCTO: the kind stays unknown
+        return None
+
+
+def procore_version(change_order: Mapping[str, Any]) -> str:
+    """A digest of the change order as Procore listed it (every field staged): what a rerun compares to
+    know it unchanged since it was mapped."""
+    text = json.dumps(change_order, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def still_on_order(
+    ledger: Ledger, previous: Mapping[str, Mapped], change_order: Mapping[str, Any]
+) -> Mapped | None:
+    """The record the day's last run mapped for ``change_order``, when it is on its JDE order already and
+    nothing it was mapped from has changed: the ledger's cross-reference holds what was written (content
+    hash), the change order is as Procore listed it then (``procore_version``) and its commitment's order
+    is the same. Passed to the write step again (a skip there, counted as one), it costs no Procore read:
+    a rerun of the day reads a change order already applied neither for its lines nor for its commitment.
+    None otherwise: the change order is read and mapped again."""
+    key = str(change_order.get("id") or "")
+    record = previous.get(key)
+    if record is None or record.fields.get(VERSION_FIELD) != procore_version(change_order):
+        return None
+    xref = ledger.get_xref(INTEGRATION, ENTITY, ROUTE.source_system, key, ROUTE.target_system)
+    if xref is None or not xref.target_id or xref.content_hash != record.content_hash():
+        return None
+    order = commitment_order(ledger, str(change_order.get("contract_id") or ""))
+    on = (record.body.get("Order_Company"), record.body.get("Order_Number"), record.body.get("Order_Type"))
+    return record if order and parse_order_id(order) == on else None
+
+
+def mapped_before(staging: Any, partition: str | None) -> dict[str, Mapped]:
+    """The change orders the day's last run staged for the write step, by source key."""
+    rows = staging.read_rows(CHANGE_ORDERS_FLOW.key("mapped"), partition)
+    return {str(row["source_key"]): Mapped.from_payload(json.loads(row["payload"])) for row in rows}
 
 
 def approved_change_orders(records: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -176,17 +242,28 @@ def approved_change_orders(records: Iterator[dict[str, Any]]) -> list[dict[str, 
 
 
 def map_change_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's approved change orders, each with its lines read from Procore."""
+    """The partition's approved change orders, each with its lines read from Procore; one the day's last
+    run mapped and wrote, unchanged since (``still_on_order``), passed on as it was mapped, unread."""
     staging = context.resources.staging
     approved = approved_change_orders(staged_records(staging, CHANGE_ORDERS_ASSET, partition))
     if not approved:
         return
-    books = CostCodeMap.load(staging)
     ledger = context.resources.ledger.get()
+    previous = mapped_before(staging, partition)
+    unread = []
+    for change_order in approved:
+        kept = still_on_order(ledger, previous, change_order)
+        if kept is None:
+            unread.append(change_order)
+        else:
+            yield kept
+    if not unread:
+        return
+    books = CostCodeMap.load(staging)
     procore, mode = context.resources.procore, change_order_mode()
     with procore.company_sessions() as sessions:
         labels = PerCompany(sessions, first_company(procore), ProjectLabels)
-        for change_order in approved:
+        for change_order in unread:
             company, label = labels(change_order)
             record = change_order_record(label.session, ledger, books, label, change_order, mode)
             yield tagged(record, company)

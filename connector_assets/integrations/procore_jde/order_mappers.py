@@ -58,6 +58,14 @@ class OrderTypes:
             str(commitment_type or "")
         )
 
+    def kind_of(self, order_type: str) -> str | None:
+        """The kind of commitment a JDE order of ``order_type`` was written for (the reverse of ``of``),
+        None when the two kinds share one order type or neither has it: the order's DCTO then says
+        nothing about the kind."""
+        kinds = {PURCHASE_ORDER_CONTRACT: self.purchase_order, WORK_ORDER_CONTRACT: self.work_order}
+        found = [kind for kind, dcto in kinds.items() if dcto == str(order_type or "").strip()]
+        return found[0] if len(found) == 1 else None
+
 
 def order_reference(commitment_id: Any) -> str:
     return f"{REFERENCE_PREFIX}{commitment_id}"

@@ -227,8 +227,13 @@ def test_a_change_order_added_one_way_and_mapped_the_other_is_not_added_again(
     commitment = world.cast[cast]
     change_order = _approve(world, commitment)
     monkeypatch.setenv(MODE, first)
+    before = _calls(world)[1]
     written = world.run(*STAGE, *CHANGES)["procore_jde/change_orders_written"]
     assert written["create"] == 1, _open_items(world)
+    # The commitment's kind is known from its order (a work order contract in the second case): its lines
+    # are read at its own path, never after a 404 at the purchase order path.
+    probes = [label for label in _since(before, _calls(world)[1]) if label.endswith("-> 404")]
+    assert probes == [], probes
     header = _order(world, commitment)
     if first == "lines":
         before, _ = change_order_added(world, header, change_order)
@@ -251,3 +256,38 @@ def test_a_change_order_added_one_way_and_mapped_the_other_is_not_added_again(
     meta, rows = _reconciled(world, commitment, served=True)
     assert rows == [], rows
     assert meta["change_orders_on_order"] >= 1 and meta["change_orders_on_order_as_total"] >= 1
+
+
+def _calls(world: ProcoreJdeWorld) -> tuple[dict[str, int], dict[str, int]]:
+    """Procore's calls by endpoint and its answers by endpoint and status, as the sandbox counts them."""
+    state = world.procore_state()
+    return dict(state["calls"]), dict(state["statuses"])
+
+
+def _since(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {label: n - before.get(label, 0) for label, n in after.items() if n > before.get(label, 0)}
+
+
+def test_a_change_order_already_on_its_order_costs_no_further_procore_reads(world):
+    """The day's second run, without the v2 endpoint: a change order added to its order (the ledger knows
+    it) is not read again (no line items, no change order by id, no commitment, no schedule of values),
+    and no commitment is looked for at the wrong kind's path (a 404 probe)."""
+    commitment = world.cast[0]
+    change_order = _approve(world, commitment)
+    line_items_endpoint(world, False)
+    try:
+        world.run(*STAGE, *CHANGES)  # added here, or by the first test of this module
+        assert world.xrefs("change_order").get(str(change_order["id"])), _open_items(world)
+        calls, statuses = _calls(world)
+        again = world.run(*STAGE, *CHANGES)["procore_jde/change_orders_written"]
+        calls, statuses = _since(calls, _calls(world)[0]), _since(statuses, _calls(world)[1])
+    finally:
+        line_items_endpoint(world, True)
+    assert again["create"] == again["update"] == 0, again
+    reads = {
+        label: n
+        for label, n in calls.items()
+        if "commitment_change_orders/{" in label or "contracts" in label
+    }
+    assert reads == {}, calls
+    assert not [label for label in statuses if label.endswith("-> 404")], statuses

@@ -378,7 +378,8 @@ def test_a_change_order_s_lines_are_read_with_its_contract_id():
 
     change_order = {"id": 4300000001, "contract_id": "881234", "status": "approved", "_project_id": 55}
     record = change_order_record(Session(), _Ledger(), _Books(), lambda project: "P", change_order)
-    assert asked == {"commitment_id": "881234", "project_id": 55}
+    # The commitment's kind is unknown here (the ledger has no order for it): not guessed.
+    assert asked == {"commitment_id": "881234", "commitment_type": None, "project_id": 55}
     assert isinstance(record, Mapped) and record.depends_on == "procore_jde:purchase_order:procore:881234"
     assert record.body["Lines"][0]["Unit_Cost"] == "-250.0000"
 
