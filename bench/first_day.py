@@ -239,7 +239,7 @@ def _reason_kind(reason: str) -> str:
 
 
 def _replay_dry_run(env: dict[str, str], console: Path) -> str:
-    base = re.search(r"export ML_SANDBOX_PORT_BASE=(\d+)", console.read_text())
+    base = re.search(r"ML_SANDBOX_PORT_BASE=(\d+)", console.read_text())  # "sandbox ports moved: ..."
     replay_env = {**env, **({"ML_SANDBOX_PORT_BASE": base.group(1)} if base else {})}
     done = subprocess.run(
         [str(CLI), "replay", "--dry-run"],
