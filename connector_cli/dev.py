@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from connector_cli.dev_console import start_pump
-from connector_cli.dev_instance import DevAlreadyRunning, DevClaim, DevInstance, claim
+from connector_cli.dev_instance import DevClaim, DevInstance, claim, refuse_if_running
 from connector_cli.dev_vault import KEY_FILE, DevVaultKeyError, keep_sessions
 from connector_resources import settings
 from connector_resources.ledger.engine import DEFAULT_HOME, describe_url
@@ -163,8 +163,9 @@ def dev(
 ) -> None:
     """Start the sandboxes, then the Dagster UI and daemon on the embedded default (what `make dev` runs)."""
     root = project_root()
-    held = _hold(dev_home(root, dagster_home), _ui_address(host, port))
+    refuse_if_running(dev_home(root, dagster_home))  # said before the ports it holds are found taken
     _choose_ports(sandbox_ports, sandbox, host, port)
+    held = _hold(dev_home(root, dagster_home), _ui_address(host, port))
     home = prepare_dagster_home(root, dagster_home)
     settings.export("DAGSTER_HOME", str(home))
     key_file = None if settings.given(KEY_ENV) else home / KEY_FILE
@@ -238,10 +239,7 @@ def _ui_address(host: str, port: int) -> str:
 
 def _hold(home: Path, ui: str) -> DevClaim:
     """Refuse a second ``dev`` on ``home`` before anything starts; the hold ends when this command does."""
-    try:
-        held = claim(home, ui)
-    except DevAlreadyRunning as exc:
-        raise click.ClickException(str(exc)) from None
+    held = claim(home, ui)  # DevAlreadyRunning names the running one
     click.get_current_context().call_on_close(held.release)
     return held
 

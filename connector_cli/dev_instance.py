@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import click
+
 RECORD_FILE = "dev-instance.json"
 LOCK_FILE = "dev.lock"
 
@@ -55,8 +57,8 @@ class DevInstance:
         return cls(**{key: value for key, value in data.items() if key in known})
 
 
-class DevAlreadyRunning(RuntimeError):
-    """Another ``ml-connector dev`` holds this instance folder."""
+class DevAlreadyRunning(click.ClickException):
+    """Another ``ml-connector dev`` holds this instance folder (a command error: said, never a traceback)."""
 
 
 @dataclass
@@ -110,6 +112,13 @@ def claim(home: Path, ui: str) -> DevClaim:
     held = DevClaim(home, fd, instance)
     held.publish(instance)
     return held
+
+
+def refuse_if_running(home: Path) -> None:
+    """Raise ``DevAlreadyRunning`` naming the instance running on ``home``, if any; creates nothing, so a
+    start can say so before it checks its ports (``claim`` still decides, race-free)."""
+    if held(home):
+        raise DevAlreadyRunning(_refusal(home))
 
 
 def _refusal(home: Path) -> str:
