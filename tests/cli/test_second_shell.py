@@ -27,7 +27,7 @@ from dagster_server import free_port
 
 from connector_cli.dev import _publish
 from connector_cli.dev_discovery import adopt_running_dev
-from connector_cli.dev_instance import RECORD_FILE, DevClaim, claim, running, stale
+from connector_cli.dev_instance import RECORD_FILE, DevAlreadyRunning, DevClaim, claim, running, stale
 from connector_cli.dev_vault import KEY_FILE, keep_sessions
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger
@@ -162,6 +162,12 @@ def test_nothing_running_the_make_dev_homes_key_is_still_found_for_its_ledger(pr
         restore()
     assert KEY_ENV not in os.environ
 
+    monkeypatch.chdir(project / "sub")  # the ledger here is ./.dagster_home's, as before: not that key's
+    adopted, restore = adopt_running_dev()
+    restore()
+    assert adopted.taken == {} and not (project / "sub" / ".dagster_home").exists()  # and no folder made
+
+    monkeypatch.chdir(project)
     monkeypatch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{project / 'elsewhere.sqlite'}")
     adopted, restore = adopt_running_dev()
     restore()
@@ -194,6 +200,15 @@ def test_a_second_dev_on_the_same_home_is_refused_naming_the_running_one(project
     assert f"pid {os.getpid()}" in out and "http://127.0.0.1:3999" in out and "started 20" in out
     assert "readable by others" not in out and "Traceback" not in out  # refused before anything else
     assert not (home / "dagster.yaml").exists()  # nothing prepared, nothing started
+
+
+def test_two_claims_on_one_home_the_second_is_refused_until_the_first_is_released(project):
+    home = project / ".dagster_home"
+    first = claim(home, "http://127.0.0.1:3999")
+    with pytest.raises(DevAlreadyRunning, match=rf"pid {os.getpid()}, Dagster UI http://127\.0\.0\.1:3999"):
+        claim(home, "http://127.0.0.1:3998")
+    first.release()
+    claim(home, "http://127.0.0.1:3998").release()
 
 
 def test_a_stale_record_does_not_block_a_start(project):
