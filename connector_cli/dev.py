@@ -2,7 +2,8 @@
 
 DAGSTER_HOME defaults to ``.dagster_home`` inside the project so a fresh clone needs nothing set up:
 SQLite instance storage and a SQLite ledger live there. The top-level ``dagster.yaml`` is copied in on
-every start, so the checked-in file stays the one to edit.
+every start, so the checked-in file stays the one to edit. One ``dev`` runs per instance folder, and it tells
+other shells where it listens (``connector_cli.dev_instance``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from connector_cli.dev_console import start_pump
-from connector_cli.dev_instance import DevClaim, DevInstance, claim, refuse_if_running
+from connector_cli.dev_instance import DevClaim, claim, refuse_if_running
 from connector_cli.dev_vault import KEY_FILE, DevVaultKeyError, keep_sessions
 from connector_resources import settings
 from connector_resources.ledger.engine import DEFAULT_HOME, describe_url
@@ -163,10 +165,11 @@ def dev(
 ) -> None:
     """Start the sandboxes, then the Dagster UI and daemon on the embedded default (what `make dev` runs)."""
     root = project_root()
-    refuse_if_running(dev_home(root, dagster_home))  # said before the ports it holds are found taken
+    home = dev_home(root, dagster_home)
+    refuse_if_running(home)  # said before the ports the running one holds are found taken
     _choose_ports(sandbox_ports, sandbox, host, port)
-    held = _hold(dev_home(root, dagster_home), _ui_address(host, port))
-    home = prepare_dagster_home(root, dagster_home)
+    held = _hold(home, _ui_address(host, port))
+    prepare_dagster_home(root, home)
     settings.export("DAGSTER_HOME", str(home))
     key_file = None if settings.given(KEY_ENV) else home / KEY_FILE
     try:
@@ -251,11 +254,8 @@ def _publish(held: DevClaim, sandbox: bool, key_file: Path | None, ledger: str) 
     from connector_sandbox.registry import SANDBOXES
 
     held.publish(
-        DevInstance(
-            pid=held.instance.pid,
-            started=held.instance.started,
-            dagster_home=held.instance.dagster_home,
-            ui=held.instance.ui,
+        replace(
+            held.instance,
             sandbox_port_base=sandbox_port_base(),
             sandboxes={key: spec.root() for key, spec in SANDBOXES.items()} if sandbox else {},
             receiver=f"http://127.0.0.1:{sandbox_port('webhooks')}",
