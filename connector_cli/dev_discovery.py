@@ -18,7 +18,6 @@ the command ends (so a command invoked in-process, as the tests do, leaves the e
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,19 +67,15 @@ def adopt_running_dev() -> tuple[Adopted, Callable[[], None]]:
     what was taken and a function putting the environment back."""
     home = make_dev_home()
     adopted = Adopted(instance=running(home) if home else None)
-    previous: dict[str, str | None] = {}
+    undo: list[Callable[[], None]] = []
 
     def take(name: str, value: str) -> None:
-        previous.setdefault(name, os.environ.get(name))
-        settings.export(name, value)
+        undo.append(settings.export_for_now(name, value))
         adopted.taken[name] = value
 
     def restore() -> None:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        while undo:
+            undo.pop()()
 
     instance = adopted.instance
     if home is None:
