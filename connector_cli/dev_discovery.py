@@ -84,25 +84,33 @@ def adopt_running_dev() -> tuple[Adopted, Callable[[], None]]:
         if not settings.given(HOME_ENV):
             take(HOME_ENV, instance.dagster_home)
         _take_port_base(instance, adopted, take)
-    key_file, key_ledger = _key_of(home, instance)
-    if key_file is not None and key_file.is_file() and not settings.given(KEY_ENV):
-        shell_ledger = _shell_ledger()
-        if shell_ledger != key_ledger:
-            if instance is not None:
-                adopted.notes.append(
-                    f"the vault key of the make dev running on {home} ({key_file}) is not used: this "
-                    f"shell's ledger is {shell_ledger}, that instance's is {key_ledger}"
-                )
-        else:
-            try:
-                key = existing_key(key_file.parent)
-            except DevVaultKeyError as exc:
-                adopted.notes.append(f"vault key not taken from {key_file}: {exc}")
-            else:
-                if key is not None:
-                    register_secret(key)  # never in a log line, whatever prints the environment
-                    take(KEY_ENV, key)
+    if not settings.given(KEY_ENV):
+        _take_key(home, adopted, take)
     return adopted, restore
+
+
+def _take_key(home: Path, adopted: Adopted, take: Callable[[str, str], None]) -> None:
+    """The vault key of the running instance (else of the make-dev home), when this command's ledger is the
+    one whose secrets it opens."""
+    key_file, key_ledger = _key_of(home, adopted.instance)
+    if key_file is None or not key_file.is_file():
+        return
+    shell_ledger = _shell_ledger()
+    if shell_ledger != key_ledger:
+        if adopted.instance is not None:
+            adopted.notes.append(
+                f"the vault key of the make dev running on {home} ({key_file}) is not used: this "
+                f"shell's ledger is {shell_ledger}, that instance's is {key_ledger}"
+            )
+        return
+    try:
+        key = existing_key(key_file.parent)
+    except DevVaultKeyError as exc:
+        adopted.notes.append(f"vault key not taken from {key_file}: {exc}")
+        return
+    if key is not None:
+        register_secret(key)  # never in a log line, whatever prints the environment
+        take(KEY_ENV, key)
 
 
 def _take_port_base(instance: DevInstance, adopted: Adopted, take: Callable[[str, str], None]) -> None:

@@ -139,6 +139,15 @@ def test_explicit_settings_win_over_the_running_instance(project, dev_running, m
     assert "DAGSTER_HOME" not in os.environ  # put back as it was
 
 
+def test_the_running_instances_key_is_not_used_for_another_ledger(project, dev_running, monkeypatch):
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{project / 'elsewhere.sqlite'}")
+    adopted, restore = adopt_running_dev()
+    restore()
+    assert KEY_ENV not in adopted.taken and set(adopted.taken) == {"DAGSTER_HOME", SANDBOX_PORT_BASE_ENV}
+    assert any("is not used" in note and "elsewhere.sqlite" in note for note in adopted.notes)
+
+
 def test_a_record_left_when_dev_stops_is_removed(project, dev_running):
     held, _ = dev_running
     held.release()
