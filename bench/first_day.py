@@ -16,15 +16,14 @@ for the runs still going to end. Reported, from GraphQL and the files:
 * runs by status, and for every failed run its job, partition and the failed step's own error message;
 * tracebacks and warnings on the console (count, first lines of each);
 * lines on the console against lines in Dagster's log file;
-* the retry queue by integration, flow and reason (read from the ledger), then what
-  ``ml-connector replay --dry-run`` prints, run with the same settings against the same ledger.
+* the retry queue by integration, flow and reason (read from the ledger), then what ``ml-connector ping``
+  and ``ml-connector replay --dry-run`` print, run as from a second shell: with the home and ledger the
+  operator exported, but no vault key and no port base, which they find from the running dev.
 
 With ``--restart-after M`` it is the second day as well: after ``M`` minutes dev is stopped as a person
 stops it (Ctrl-C) and started again with the same command on the same home and ledger (``--sandbox-ports
 free`` picks a new port block, as it does for a person), for the rest of ``--minutes``. Runs, failures and
-console tracebacks are then reported for each start apart, and ``ml-connector ping`` and ``replay
---dry-run`` are run as from a second shell: with the home and ledger the operator exported, but no vault
-key and no port base, so they must find the running dev's by themselves.
+console tracebacks are then reported for each start apart.
 
 Exits 1 when any run failed, any traceback reached the console, or a second-shell command failed. The
 folder is removed unless ``--keep``. Wall figures depend on the machine's load (printed).
@@ -132,12 +131,8 @@ def main() -> None:
                 r["runId"]: _failure_messages(graphql, r["runId"]) for r in runs if r["status"] == "FAILURE"
             }
             queue = _queue_lines(folder / "l.db")
-            if args.restart_after is None:
-                second_shell = {
-                    "replay --dry-run": _cli(["replay", "--dry-run"], _with_port_base(env, consoles[-1]))
-                }
-            else:
-                second_shell = {" ".join(c): _cli(c, env) for c in (["ping"], ["replay", "--dry-run"])}
+            # As from a second shell: no vault key, no port base; the CLI finds the running dev's itself.
+            second_shell = {" ".join(c): _cli(c, env) for c in (["ping"], ["replay", "--dry-run"])}
         finally:
             stop_session(proc, grace=90)  # Ctrl-C as a person stops it; what outlives it is killed
     print(f"load at the end {os.getloadavg()}; wall {time.monotonic() - started:.0f} s")
@@ -166,7 +161,7 @@ def main() -> None:
             + ":"
         )
         print(output + f"\n(exit {code})")
-        shell_failed |= args.restart_after is not None and code != 0
+        shell_failed |= code != 0
     failed = bool(failed_runs or tracebacks or shell_failed)
     if args.keep:
         print(f"\nkept: {folder}")
@@ -292,13 +287,6 @@ def _reason_kind(reason: str) -> str:
     """A reason without its record's own ids and numbers (any word holding a digit: uuids, PO3867), so
     like reasons count together."""
     return re.sub(r"[^\s:]*\d[^\s:]*", "#", reason.splitlines()[0] if reason else "")[:160]
-
-
-def _with_port_base(env: dict[str, str], console: Path) -> dict[str, str]:
-    """``env`` with the port block dev printed (``export ML_SANDBOX_PORT_BASE=...``), as a first-day user
-    pasted it."""
-    base = re.search(r"export ML_SANDBOX_PORT_BASE=(\d+)", console.read_text())
-    return {**env, **({"ML_SANDBOX_PORT_BASE": base.group(1)} if base else {})}
 
 
 def _cli(arguments: list[str], env: dict[str, str]) -> tuple[str, int]:

@@ -2,7 +2,8 @@
 
 DAGSTER_HOME defaults to ``.dagster_home`` inside the project so a fresh clone needs nothing set up:
 SQLite instance storage and a SQLite ledger live there. The top-level ``dagster.yaml`` is copied in on
-every start, so the checked-in file stays the one to edit.
+every start, so the checked-in file stays the one to edit. One ``dev`` runs per instance folder, and it tells
+other shells where it listens (``connector_cli.dev_instance``).
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from connector_cli.dev_console import start_pump
-from connector_cli.dev_vault import DevVaultKeyError, keep_sessions
+from connector_cli.dev_instance import DevClaim, claim, refuse_if_running
+from connector_cli.dev_vault import KEY_FILE, DevVaultKeyError, keep_sessions
 from connector_resources import settings
+from connector_resources.ledger.engine import DEFAULT_HOME, describe_url
+from connector_resources.vault import KEY_ENV
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -34,9 +39,14 @@ def project_root(start: Path | None = None) -> Path:
     )
 
 
+def dev_home(root: Path, home: Path | None = None) -> Path:
+    """The instance folder ``dev`` uses: ``home`` when given, else $DAGSTER_HOME, else ./.dagster_home."""
+    return (home or Path(settings.given("DAGSTER_HOME") or root / DEFAULT_HOME)).resolve()
+
+
 def prepare_dagster_home(root: Path, home: Path | None = None) -> Path:
     """Create DAGSTER_HOME and put the project's dagster.yaml in it; returns the folder."""
-    home = (home or Path(settings.given("DAGSTER_HOME") or root / ".dagster_home")).resolve()
+    home = dev_home(root, home)
     home.mkdir(parents=True, exist_ok=True)
     source, target = root / "dagster.yaml", home / "dagster.yaml"
     if source.resolve() != target.resolve() and (
@@ -95,8 +105,8 @@ def _choose_ports(sandbox_ports: str, sandbox: bool, host: str, port: int) -> No
         )
     if sandbox_port_base() != DEFAULT_SANDBOX_PORT_BASE:
         click.echo(
-            f"for other ml-connector commands against these sandboxes: "
-            f"export {SANDBOX_PORT_BASE_ENV}={sandbox_port_base()}"
+            "other ml-connector commands run in this folder find these ports themselves "
+            "(`ml-connector where` prints them)"
         )
 
 
@@ -155,9 +165,13 @@ def dev(
 ) -> None:
     """Start the sandboxes, then the Dagster UI and daemon on the embedded default (what `make dev` runs)."""
     root = project_root()
+    home = dev_home(root, dagster_home)
+    refuse_if_running(home)  # said before the ports the running one holds are found taken
     _choose_ports(sandbox_ports, sandbox, host, port)
-    home = prepare_dagster_home(root, dagster_home)
+    held = _hold(home, _ui_address(host, port))
+    prepare_dagster_home(root, home)
     settings.export("DAGSTER_HOME", str(home))
+    key_file = None if settings.given(KEY_ENV) else home / KEY_FILE
     try:
         vault_line = keep_sessions(home)
     except DevVaultKeyError as exc:
@@ -168,6 +182,7 @@ def dev(
     from connector_resources.ledger import Ledger, ledger_url
 
     url = ledger_url()
+    _publish(held, sandbox, key_file, url)
     Ledger(url).engine.dispose()  # creates / migrates the ledger before the first run needs it
     _apply_pool_limits()
     click.echo(f"DAGSTER_HOME={home}")
@@ -218,6 +233,36 @@ def dev(
         # interpreter exit, SQLAlchemy's hooks printed "Exception ignored in: _collection_gced" tracebacks.
         gc.collect()
     raise SystemExit(code)
+
+
+def _ui_address(host: str, port: int) -> str:
+    """Where a browser on this machine reaches the UI (a wildcard listen address is reached on loopback)."""
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+
+
+def _hold(home: Path, ui: str) -> DevClaim:
+    """Refuse a second ``dev`` on ``home`` before anything starts; the hold ends when this command does."""
+    held = claim(home, ui)  # DevAlreadyRunning names the running one
+    click.get_current_context().call_on_close(held.release)
+    return held
+
+
+def _publish(held: DevClaim, sandbox: bool, key_file: Path | None, ledger: str) -> None:
+    """Tell other shells where this instance listens (the ports are chosen by now) and which key file it
+    uses (``connector_cli.dev_instance``)."""
+    from connector_resources.settings import sandbox_port, sandbox_port_base
+    from connector_sandbox.registry import SANDBOXES
+
+    held.publish(
+        replace(
+            held.instance,
+            sandbox_port_base=sandbox_port_base(),
+            sandboxes={key: spec.root() for key, spec in SANDBOXES.items()} if sandbox else {},
+            receiver=f"http://127.0.0.1:{sandbox_port('webhooks')}",
+            vault_key_file=str(key_file) if key_file else None,
+            ledger=describe_url(ledger),
+        )
+    )
 
 
 def _alerts_line() -> str:

@@ -4,7 +4,9 @@ Why: without ``ML_CONNECTOR_VAULT_KEY`` the token store keeps nothing, so every 
 again (and Coupa makes a new token wait before its first use). Production configures the key; on a
 development machine nobody should have to, so ``ml-connector dev`` creates one Fernet key in
 ``DAGSTER_HOME/vault.key`` (mode 0600, created atomically, never printed) and uses it while no key is
-configured. A configured key always wins, and the file is never read then.
+configured. A configured key always wins, and the file is never read then. Other ``ml-connector`` commands
+read the same file (``existing_key``, through ``connector_cli.dev_discovery``) so a second shell opens the
+secrets and sessions ``make dev`` stored.
 """
 
 from __future__ import annotations
@@ -39,6 +41,20 @@ def development_key(home: Path) -> tuple[str, bool]:
         with os.fdopen(fd, "wb") as sink:
             sink.write(Fernet.generate_key())
         created = True
+    return _checked_key(path), created
+
+
+def existing_key(home: Path) -> str | None:
+    """The key in ``home/vault.key`` when there is one (never made here): what other ``ml-connector``
+    commands use so they open the secrets ``make dev`` stored with it."""
+    path = home / KEY_FILE
+    return _checked_key(path) if path.is_file() else None
+
+
+def _checked_key(path: Path) -> str:
+    """The key in ``path``, refused when others can read the file or it holds no Fernet key."""
+    from cryptography.fernet import Fernet
+
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise DevVaultKeyError(
@@ -52,7 +68,7 @@ def development_key(home: Path) -> tuple[str, bool]:
             f"{path} holds no valid Fernet key: delete it to have a new one made (the secrets and "
             f"sessions stored with the old key are then unreadable), or set {KEY_ENV}"
         ) from None
-    return key, created
+    return key
 
 
 def keep_sessions(home: Path) -> str:

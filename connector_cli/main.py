@@ -1,4 +1,9 @@
-"""``ml-connector``: run the UI, manage credentials, inspect the audit trail, replay, ping."""
+"""``ml-connector``: run the UI, manage credentials, inspect the audit trail, replay, ping.
+
+Every command but the servers first takes the running ``make dev``'s instance folder, vault key and
+sandbox ports from what it published (``connector_cli.dev_discovery``), so a second shell needs nothing
+exported.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,20 @@ import click
 
 from connector_cli.credentials import credentials
 from connector_cli.dev import dev, sandbox_command, webhooks_command
+from connector_cli.dev_discovery import use_running_dev
 from connector_cli.procore_hooks import procore_webhooks
 from connector_cli.records import audit, ping, replay
 from connector_cli.subscriptions import bill_webhooks
+from connector_cli.where import where
 from connector_cli.xref import xref
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ml-connector")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Keep JD Edwards / Oracle Fusion and Coupa, BILL, Procurify, Procore in sync, as Dagster assets."""
+    use_running_dev(ctx)
 
 
 cli.add_command(dev)
@@ -28,6 +37,7 @@ cli.add_command(audit)
 cli.add_command(replay)
 cli.add_command(ping)
 cli.add_command(xref)
+cli.add_command(where)
 
 if __name__ == "__main__":
     cli()

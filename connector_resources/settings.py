@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -892,6 +892,22 @@ def export(env: str, text: str) -> None:
     passes the sandbox port base and the automation default to Dagster this way)."""
     registered(env)
     os.environ[env] = text
+
+
+def export_for_now(env: str, text: str) -> Callable[[], None]:
+    """``export`` the declared setting ``env``, returning what puts its previous value back (unset if it was
+    unset): for a command that sets a value for its own run only (``connector_cli.dev_discovery``)."""
+    registered(env)
+    before = os.environ.get(env)
+    os.environ[env] = text
+
+    def put_back() -> None:
+        if before is None:
+            os.environ.pop(env, None)
+        else:
+            os.environ[env] = before
+
+    return put_back
 
 
 def referenced(variable: str) -> str:

@@ -66,11 +66,12 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def ledger_url(explicit: str | None = None) -> str:
+def ledger_url(explicit: str | None = None, *, create: bool = True) -> str:
     """Resolve the ledger's database URL.
 
     Order: ``explicit``, then ``$ML_CONNECTOR_DB_URL``, then a SQLite file ``ledger.sqlite`` in
-    ``$ML_CONNECTOR_HOME``, else ``$DAGSTER_HOME``, else ``./.dagster_home`` (created if missing).
+    ``$ML_CONNECTOR_HOME``, else ``$DAGSTER_HOME``, else ``./.dagster_home`` (created if missing, unless
+    ``create`` is false: a question about which ledger is in force makes no folder).
     The SQLite path is made absolute so a process started from another directory (a code
     location's ``working_directory``, a CLI run elsewhere) cannot silently open a fresh, empty file.
     """
@@ -81,7 +82,8 @@ def ledger_url(explicit: str | None = None) -> str:
         return normalize_url(from_env)
     home = next((settings.given(name) for name in HOME_ENVS if settings.given(name)), DEFAULT_HOME)
     folder = Path(home).expanduser().resolve()
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / SQLITE_FILENAME}"
 
 

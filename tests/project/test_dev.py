@@ -67,6 +67,14 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
+def _where(name: str, home: Path) -> str:
+    """``ml-connector where NAME`` in a shell that knows only the instance folder."""
+    shell = {k: v for k, v in os.environ.items() if k != SANDBOX_PORT_BASE_ENV} | {"DAGSTER_HOME": str(home)}
+    done = subprocess.run([str(CLI), "where", name], cwd=ROOT, env=shell, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
 def _stop(proc: subprocess.Popen) -> None:
     """Ctrl-C, as a person stops it; a clean shutdown of the daemon, the code server and the UI took over 40 s
     once on a loaded 2-core CI machine, so it gets 90 before being killed (and the test then fails)."""
@@ -145,12 +153,19 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
 
         # Every sandbox address moved together, and the output says where.
         printed = log.read_text()
-        base = int(re.search(rf"export {SANDBOX_PORT_BASE_ENV}=(\d+)", printed).group(1))
+        base = int(re.search(rf"sandbox ports moved: {SANDBOX_PORT_BASE_ENV}=(\d+)", printed).group(1))
         assert f"sandbox jde_ais: http://127.0.0.1:{base}/jderest" in printed
         assert f"webhook receiver: http://127.0.0.1:{base + 9}/webhooks" in printed
         info = requests.get(f"http://127.0.0.1:{base}/jderest/defaultconfig", timeout=10)
         assert info.status_code == 200
         assert list((tmp_path / "home" / "sandbox").glob("jde_ais-*.sqlite"))
+        # Another shell (its DAGSTER_HOME the same, nothing else exported) is told the moved addresses.
+        where = {name: _where(name, tmp_path / "home") for name in ("ui", "jde_ais", "receiver")}
+        assert where == {
+            "ui": url,
+            "jde_ais": f"http://127.0.0.1:{base}",
+            "receiver": f"http://127.0.0.1:{base + 9}",
+        }
 
         # The seeded Procore vendors' JDE links were re-pointed to suppliers the JDE sandbox has, so
         # Procore -> JDE records flow (the two simulators are seeded apart).
