@@ -282,6 +282,30 @@ def test_a_payment_is_held_until_its_bill_posts_then_recorded_once(world, desk):
     assert bill["uuid"] not in world.mapped_keys("jde_procurify/paid_marks_mapped"), marks
 
 
+def test_a_payment_on_a_batch_r04110za_has_not_processed_is_held_then_written_by_the_next_run(world, desk):
+    """The bill's voucher batch is in JDE but the Batch Voucher Processor has not run: the payment is held
+    on the batch (never failed), and the first run after R04110ZA has made the voucher records it."""
+    bill = desk.approved_bill()
+    world.run(*BILLS)  # the bill's voucher batch, unprocessed (EDSP 0)
+    paid = desk.pay(bill)
+    key, reference = f"{paid['payment_uuid']}:{bill['uuid']}", f"PFY{paid['payment_id']}"
+    batch = batch_key("MLPRCFY", bill["uuid"]).target_id
+
+    written = world.run(*PAYMENTS)["jde_procurify/payments_written"]
+    item = _item(world, "payments", key)
+    assert (item.status, item.depends_on) == ("held", f"JDE:voucher_batch:F0411Z1:{batch}"), item.reason
+    assert f"Batch Voucher Processor (R04110ZA) turns voucher batch {batch}" in item.reason
+    assert written["held"] >= 1 and item.attempts == 0
+    assert world.jde_payments(reference) == []
+
+    world.process_vouchers()
+    again = world.run(*PAYMENTS)["jde_procurify/payments_written"]
+    assert again["create"] >= 1, again
+    assert world.queue("payments").get(key) is None
+    assert len(world.jde_payments(reference)) == 1
+    assert "fail" not in [e.action for e in world.ledger.history(key)]
+
+
 def test_a_payment_that_does_not_add_up_to_its_bills_is_refused_with_both_figures(world, desk):
     bill = desk.approved_bill()
     paid = desk.pay(bill, amount="1.00")
