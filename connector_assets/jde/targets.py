@@ -34,6 +34,7 @@ from connector_assets.jde.payment_repeats import (  # noqa: F401  (PAYMENT_TABLE
     PAYMENT_TABLE,
     duplicate_refusal,
     payment_target_id,
+    read_payment,
     recorded_payment,
 )
 from connector_assets.jde.tables import AP_LEDGER
@@ -303,19 +304,26 @@ def _adopt_refused_payment(
     """The payment an earlier attempt recorded, when JDE's refusal of this one is that: F0414 shows it (its
     payment number kept), or JDE calls it a duplicate reference; None when the refusal is something else."""
     voucher = f"voucher {company} {document} {dct}"
-    number = recorded_payment(session, company, document, dct, reference)
+    read = read_payment(session, company, document, dct, reference)
+    number, stored = read.number, ""
     if number is not None:
         why = f"JDE already recorded payment {reference} on {voucher} as payment {number} (refused as "
         why += f"{', '.join(exc.codes)})"
     elif (duplicate := duplicate_refusal(exc)) is not None:
         why = f"JDE refused payment {reference} on {voucher} as already recorded ({duplicate.code} "
-        why += f"{duplicate.title}), and F0414 does not show its payment number"
+        why += f"{duplicate.title})"
+        # What the ledger keeps, and why, where a person reads it (``payment_repeats``).
+        stored = (
+            f". Kept as {payment_target_id(company, document, dct, reference, None)}, without JDE's payment "
+            f"number: JDE's refusal does not carry it and {read.missing()}. This id stays as it is; find the "
+            f"payment number in JDE by the reference {reference} if it is needed"
+        )
     else:
         return None
     return Created(
         payment_target_id(company, document, dct, reference, number),
         "adopt",
-        f"{why}: an earlier attempt recorded it before the ledger did; adopted, not paid twice",
+        f"{why}: an earlier attempt recorded it before the ledger did; adopted, not paid twice{stored}",
     )
 
 

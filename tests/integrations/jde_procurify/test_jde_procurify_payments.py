@@ -410,3 +410,36 @@ def test_a_payment_jde_holds_already_is_adopted_with_its_number_on_a_jde_answeri
     assert world.xrefs("payment")[key].endswith(f"/{reference}/{recorded['payment_number']}")
     assert world.queue("payments").get(key) is None
     assert len(world.jde_payments(reference)) == 1
+
+
+def test_a_repeat_adopted_where_f0414_cannot_be_read_says_what_is_kept_and_keeps_it(world, desk):
+    """The same repeat on a JDE whose AIS user may not read F0414: JDE's 4014 carries no payment number and
+    no other documented read gives it, so the ledger keeps voucher and reference, the audit says so and why,
+    and the id stays the same when F0414 becomes readable again."""
+    bill = desk.approved_bill()
+    world.run(*BILLS)
+    world.process_vouchers()
+    paid = desk.pay(bill)
+    key, reference = f"{paid['payment_uuid']}:{bill['uuid']}", f"PFY{paid['payment_id']}"
+    voucher = desk.voucher(bill)
+    document = PostedDocument.parse(f"{voucher['KCO'].strip()}:{int(voucher['DOC'])}:PV")
+    amount = f"{Decimal(str(bill['total_cost_with_tax'])):.2f}"
+    inputs, _ = document.payment(amount, datetime.now(UTC).date(), reference)
+    with world.resources["jde"].session() as session:  # the attempt whose answer and claim were lost
+        session.orchestrate("ML_RecordPayment", inputs)
+    world.jde_faults(error_codes={"59AB": "4014"}, refuse_tables=["F0414"])
+    try:
+        world.run(*PAYMENTS)
+    finally:
+        world.jde_faults(error_codes={}, refuse_tables=[])
+    kept = f"{voucher['KCO'].strip()}/{int(voucher['DOC'])}/PV/{reference}"
+    assert world.xrefs("payment")[key] == kept
+    [adopted] = [e for e in world.ledger.history(key) if e.action == "adopt"]
+    assert adopted.target_id == kept
+    assert f"Kept as {kept}, without JDE's payment number" in adopted.reason
+    assert "F0414, where JDE keeps it, could not be read" in adopted.reason
+    assert world.queue("payments").get(key) is None and len(world.jde_payments(reference)) == 1
+
+    world.run(*PAYMENTS)  # F0414 readable again: the id the ledger keeps does not change
+    assert world.xrefs("payment")[key] == kept
+    assert len(world.jde_payments(reference)) == 1
