@@ -14,12 +14,13 @@ from connector_cli.dev import dev, sandbox_command, webhooks_command
 from connector_cli.dev_discovery import use_running_dev
 from connector_cli.procore_hooks import procore_webhooks
 from connector_cli.records import audit, ping, replay
+from connector_cli.refusals import RefusalsSaid
 from connector_cli.subscriptions import bill_webhooks
 from connector_cli.where import where
 from connector_cli.xref import xref
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=RefusalsSaid, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ml-connector")
 @click.pass_context
 def cli(ctx: click.Context) -> None:

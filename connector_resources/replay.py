@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from connector_resources.held_outside import ready_outside
 from connector_resources.held_parents import (
     GoneParent,
     due_again_on_synced_parents,
@@ -204,9 +205,10 @@ def release_synced(
     stuck behind a release that never came. The CLI and the job call it before choosing records (so they
     are replayed in the same run), and every replay ends with it.
 
-    It also refuses the held records whose dependency will never be written (``held_parents``: failed
-    with why, logged, not in the returned list) and makes due again those refused so whose dependency has
-    synced after all (in the list: released because their dependency synced)."""
+    Records held on another system's work are released once that system's check says it is done
+    (``held_outside``). It also refuses the held records whose dependency will never be written
+    (``held_parents``: failed with why, logged, not in the returned list) and makes due again those refused
+    so whose dependency has synced after all (in the list: released because their dependency synced)."""
     freed = ledger.release_dead_takes()  # taken by a replay that was killed: due again at once
     if freed:
         log.info("%d queue item(s) taken by a replay that has ended are due again", len(freed))
@@ -215,6 +217,11 @@ def release_synced(
     for key in sorted(overview.synced):
         reason = f"released: {key} had already synced (found by replay); due for replay"
         released.extend(release_waiting(ledger, key, reason=reason, run_id=run_id))
+    # Records held on another system's work (``held_outside``): released once its check says it is done.
+    for key, why in sorted(ready_outside(key for key, _ in overview.held_by).items()):
+        released.extend(
+            release_waiting(ledger, key, reason=f"released: {why}; due for replay", run_id=run_id)
+        )
     # Records held because another run was writing them, whose writer stopped before recording them.
     with ledger.transaction() as conn:
         for item in ledger.release_lapsed_holds(integration=integration, flow=flow, conn=conn):

@@ -86,6 +86,7 @@ WRITE_COUNTS = (
     "skip",
     "fail",
     "leased",  # being written by another run: held, not sent (``BeingWritten``)
+    "held",  # the target says it waits for work of its own (JDE's R04110ZA): held, not failed (``WaitsFor``)
     "released",
     "rejected_again",
     "awaiting_replay",  # refused for good before and unchanged: left queued for a replay

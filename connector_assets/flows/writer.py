@@ -11,7 +11,8 @@ requests, and meanwhile another record's request takes the slot.
 What stays exactly as in the sequential writer, record by record (``write_record`` is unchanged; each
 worker runs it for its record): the ledger lease per record (claim, search, create, record the id; the
 claims of a batch taken ahead in one commit, ``_claim_ahead``), the
-counts, a failure queued with its reason, a record leased by another run held (``BeingWritten``), an
+counts, a failure queued with its reason, a record leased by another run held (``BeingWritten``), one
+the target says must wait for something outside the ledger held on it (``replay.WaitsFor``), an
 earlier queue item resolved when its record is written, held dependents released. The ledger is safe
 across threads: each ledger call checks a connection of its own out of the engine's pool (SQLite in WAL
 with ``BEGIN IMMEDIATE`` writers and a busy timeout; PostgreSQL row locks), so workers never share a
@@ -58,6 +59,7 @@ from connector_resources.errors import when_again
 from connector_resources.held_parents import REFUSED_FOR_GOOD
 from connector_resources.ledger import Ledger, lease_wait
 from connector_resources.redaction import get_logger, redact
+from connector_resources.replay import WaitsFor
 
 # Consecutive records the target did not answer for (outage, throttling beyond the client's retries),
 # with none of the day written, after which the day is failed instead of trying every record.
@@ -344,6 +346,11 @@ class PartitionWriter:
                 self.counts["leased"] += 1
                 self.leased_by[busy.owner or "?"] += 1
             self._queue(record, busy.reason, status="held", depends_on=busy.depends_on)
+            return
+        except WaitsFor as waits:  # the target says it waits (JDE's batch processor): held, not failed
+            with self._lock:
+                self.counts["held"] += 1
+            self._queue(record, redact(waits.reason), status="held", depends_on=waits.depends_on)
             return
         except Exception as exc:  # one record's failure never stops the batch (XrefConflict too)
             until = refused_until(exc)

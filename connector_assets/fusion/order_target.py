@@ -99,16 +99,33 @@ class FusionPurchaseOrders(SessionTarget):
                 f"number; renumber it in Fusion or change {self.order_prefix_setting}, then replay"
             )
 
+    def named(self, order: Mapping[str, Any] | None, record: Mapped) -> str:
+        """How a message names the Fusion order of ``record``: by Fusion's ``OrderNumber`` where Fusion
+        numbered it (``ML_FUSION_SEND_UNCONFIRMED`` without OrderNumber), ours beside it, so an order
+        number is never given as Fusion's when Fusion knows it by another; with its ``POHeaderId``."""
+        ours = text(record.natural_key.get("order_number"))
+        fusions = text((order or {}).get("OrderNumber"))
+        header_id = text((order or {}).get("POHeaderId"))
+        notes = [f"POHeaderId {header_id}"] if header_id else []
+        if self.numbers_ours or fusions == ours:
+            named = f"order {ours}"
+        elif fusions:
+            named, notes = f"order {fusions}", [f"Fusion's number; ours is {ours}", *notes]
+        else:
+            named, notes = f"our order {ours}", ["Fusion's number not known", *notes]
+        return f"{named} ({'; '.join(notes)})" if notes else named
+
     def create(self, record: Mapped) -> str:
         created = self.session.create_draft_purchase_order(draft_of(record.body))
         header_id = str(created["POHeaderId"])
         try:
             self.session.submit_draft_purchase_order(created)
         except Exception as exc:
+            found_by = "its number" if self.numbers_ours else "its supplier, site and lines"
             raise RuntimeError(
-                f"draft order {record.natural_key['order_number']} was created in Fusion (POHeaderId "
-                f"{header_id}) but its submit failed: {exc}. It stays INCOMPLETE until the next run or "
-                "replay finds it by number and submits it (it is never created twice)"
+                f"draft {self.named(created, record)} was created in Fusion but its submit failed: {exc}. "
+                f"It stays INCOMPLETE until the next run or replay finds it by {found_by} and submits it "
+                "(it is never created twice)"
             ) from exc
         return header_id
 
@@ -117,9 +134,9 @@ class FusionPurchaseOrders(SessionTarget):
         order = self._by_id(target_id)
         if order is None:
             raise ValueError(
-                f"Fusion order POHeaderId {target_id} (for {key['order_number']}) is not found in "
-                f"{key['business_unit']} any more; recreating it could duplicate the spend: check Fusion, "
-                "then abandon this item or forget its cross-reference and replay"
+                f"Fusion order POHeaderId {target_id} (made for our order {key['order_number']}) is not "
+                f"found in {key['business_unit']} any more; recreating it could duplicate the spend: check "
+                "Fusion, then abandon this item or forget its cross-reference and replay"
             )
         self._same_supplier(order, record)
         lines = list(self.session.iter_children("purchase_orders", order, "lines"))
@@ -130,7 +147,7 @@ class FusionPurchaseOrders(SessionTarget):
                 differences.problems.insert(
                     0,
                     f"{', '.join(differences.header)} changed in {self.source_label}, but Fusion does not "
-                    f"list order {key['order_number']} (status {_status(order) or 'unknown'}) among draft "
+                    f"list {self.named(order, record)} (status {_status(order) or 'unknown'}) among draft "
                     "purchase orders, so the API cannot change it: change it in Fusion (a change order)",
                 )
             else:
@@ -143,8 +160,7 @@ class FusionPurchaseOrders(SessionTarget):
                 )
         if differences.problems:
             raise ValueError(
-                f"Fusion order {key['order_number']} (POHeaderId {target_id}) differs from "
-                f"{key.get('label') or record.source_key}: "
+                f"Fusion {self.named(order, record)} differs from {key.get('label') or record.source_key}: "
                 + "; ".join(differences.problems)
                 + ". Fusion's draft purchase orders cannot make these changes to an existing order and a "
                 "second order would duplicate the spend: make them in Fusion (a change order), then abandon "

@@ -7,17 +7,23 @@ earlier attempt may have recorded it, and after any refusal; a refusal JDE calls
 adopted even when F0414 cannot show it (a JDE built to contract 1.0), whatever its code: the codes are a
 setting (``ML_JDE_DUPLICATE_PAYMENT_CODES``, the contract's 59AB by default) and a refusal whose title or
 text says "duplicate" is one too, so a JDE that numbered its error items otherwise (4014) is understood.
+
+Such an adoption has no payment number to keep: JDE's refusal carries none, F0414 (where it is) cannot be
+read, and no other table documents it by reference (the contract's F0413 header holds the payee, date and
+amount, not the reference). The ledger then keeps the payment as ``<KCO>/<DOC>/<DCT>/<reference>`` and its
+audit event says so and why (``PaymentRead.missing``); the id stays as it is, whatever a later read finds.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.jde.target_base import jde_number
 from connector_resources import settings
 from connector_resources.jde import Condition, JdeError, JdeMessage, JdeOrchestrationError
-from connector_resources.redaction import get_logger
+from connector_resources.redaction import get_logger, redact
 
 log = get_logger(__name__)
 
@@ -32,9 +38,27 @@ def payment_target_id(company: str, document: int, dct: str, reference: str, num
     return f"{voucher_reference}/{number}" if number else voucher_reference
 
 
-def recorded_payment(session: Any, company: str, document: int, dct: str, reference: str) -> int | None:
-    """JDE's payment number of payment ``reference`` on the voucher, as F0414 shows it; None when it shows
-    none, or cannot be read (the AIS user may not read F0414: a refusal decides, ``duplicate_refusal``)."""
+@dataclass(frozen=True)
+class PaymentRead:
+    """What F0414 says of a payment reference on a voucher: JDE's payment number, or why there is none
+    (``unreadable``: F0414 could not be read, with JDE's answer; else it holds no row of the reference)."""
+
+    number: int | None
+    unreadable: str | None = None
+
+    def missing(self) -> str:
+        """Why the number is not known, in words a finance user reads (when ``number`` is None)."""
+        if self.unreadable:
+            return f"F0414, where JDE keeps it, could not be read ({self.unreadable})"
+        return (
+            "F0414 holds no row of this reference (an ML_RecordPayment older than contract 1.1 writes none)"
+        )
+
+
+def read_payment(session: Any, company: str, document: int, dct: str, reference: str) -> PaymentRead:
+    """F0414's rows of payment ``reference`` on the voucher: JDE's payment number (the first, should JDE
+    hold several), or why it shows none (the AIS user may not read F0414: a refusal then decides,
+    ``duplicate_refusal``)."""
     conditions = [
         Condition(f"{PAYMENT_TABLE}.KCO", "EQUAL", company),
         Condition(f"{PAYMENT_TABLE}.DOC", "EQUAL", document),
@@ -46,10 +70,16 @@ def recorded_payment(session: Any, company: str, document: int, dct: str, refere
     except JdeError as exc:
         log.warning("payment %s on voucher %s %s: F0414 could not be read (%s)", reference, company, document,
                     exc)  # fmt: skip
-        return None
+        return PaymentRead(None, redact(" ".join(str(exc).split())) or type(exc).__name__)
     ours = (jde_number(row.get("PYID")) for row in rows if str(row.get("RMK") or "").strip() == reference)
     numbers = sorted(number for number in ours if number)
-    return numbers[0] if numbers else None  # the first, should JDE hold several
+    return PaymentRead(numbers[0] if numbers else None)
+
+
+def recorded_payment(session: Any, company: str, document: int, dct: str, reference: str) -> int | None:
+    """JDE's payment number of payment ``reference`` on the voucher, as F0414 shows it; None when it shows
+    none, or cannot be read (``read_payment``)."""
+    return read_payment(session, company, document, dct, reference).number
 
 
 def duplicate_refusal(exc: JdeOrchestrationError) -> JdeMessage | None:

@@ -54,7 +54,9 @@ class JdeRefused(ValueError):
 
 
 class VoucherNotReady(RuntimeError):
-    """The voucher batch exists but R04110ZA has not made it an F0411 voucher yet: retry later."""
+    """The voucher a payment goes on cannot be found in JDE (not in F0411, or its processed batch names no
+    single voucher): queued failed, retried. A batch R04110ZA has not processed yet is not a failure: its
+    subclass ``unprocessed_batches.VoucherUnprocessed`` holds the payment instead."""
 
 
 def jde_reason(exc: JdeOrchestrationError) -> str:

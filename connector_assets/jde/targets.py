@@ -16,7 +16,8 @@ payment's reference as ``Payment_Reference``, which JDE records once per voucher
 number: it is read there before writing (when an earlier attempt may have recorded it) and after any
 refusal, and adopted with JDE's payment number; a duplicate refusal F0414 cannot confirm is adopted
 whatever its code (``payment_repeats``). A payment can only be recorded once the Batch Voucher Processor
-(R04110ZA) has turned the batch into an F0411 voucher; until then it is refused as not ready, and retried.
+(R04110ZA) has turned the batch into an F0411 voucher; until then it is held on the batch, not failed, and
+released once R04110ZA has run (``unprocessed_batches``).
 A payment on a voucher the source already knows by its document key (KCO / DOC / DCT: a JDE voucher that
 became a BILL bill) goes through ``DocumentPayments``: the same orchestration and rule, and a voucher JDE
 does not find (59A8) is not ready either, not refused. A flow that posts each record one of several ways
@@ -33,6 +34,7 @@ from connector_assets.jde.payment_repeats import (  # noqa: F401  (PAYMENT_TABLE
     PAYMENT_TABLE,
     duplicate_refusal,
     payment_target_id,
+    read_payment,
     recorded_payment,
 )
 from connector_assets.jde.tables import AP_LEDGER
@@ -54,6 +56,7 @@ from connector_assets.jde.target_base import (  # noqa: F401  (the targets' API,
     jde_number,
     jde_reason,
 )
+from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import register_secret
@@ -180,11 +183,8 @@ class VoucherPayments(JdeTarget):
                 f"the voucher batch {key.target_id} of invoice {invoice} is not in JDE's F0411Z1"
             )
         processed = [r for r in rows if str(r.get("EDSP") or "").strip() == "1"]
-        if not processed:
-            raise VoucherNotReady(
-                f"the voucher batch {key.target_id} of invoice {invoice} has not been "
-                "turned into a voucher by the Batch Voucher Processor (R04110ZA) yet; retried later"
-            )
+        if not processed:  # held on the batch until R04110ZA has run (``unprocessed_batches``)
+            raise VoucherUnprocessed(key, invoice)
         if jde_number(processed[0].get("DOC")):
             return str(processed[0]["KCO"]).strip(), int(processed[0]["DOC"])
         return self._voucher_in_f0411(key, processed[0], invoice)
@@ -304,19 +304,26 @@ def _adopt_refused_payment(
     """The payment an earlier attempt recorded, when JDE's refusal of this one is that: F0414 shows it (its
     payment number kept), or JDE calls it a duplicate reference; None when the refusal is something else."""
     voucher = f"voucher {company} {document} {dct}"
-    number = recorded_payment(session, company, document, dct, reference)
+    read = read_payment(session, company, document, dct, reference)
+    number, stored = read.number, ""
     if number is not None:
         why = f"JDE already recorded payment {reference} on {voucher} as payment {number} (refused as "
         why += f"{', '.join(exc.codes)})"
     elif (duplicate := duplicate_refusal(exc)) is not None:
         why = f"JDE refused payment {reference} on {voucher} as already recorded ({duplicate.code} "
-        why += f"{duplicate.title}), and F0414 does not show its payment number"
+        why += f"{duplicate.title})"
+        # What the ledger keeps, and why, where a person reads it (``payment_repeats``).
+        stored = (
+            f". Kept as {payment_target_id(company, document, dct, reference, None)}, without JDE's payment "
+            f"number: JDE's refusal does not carry it and {read.missing()}. This id stays as it is; find the "
+            f"payment number in JDE by the reference {reference} if it is needed"
+        )
     else:
         return None
     return Created(
         payment_target_id(company, document, dct, reference, number),
         "adopt",
-        f"{why}: an earlier attempt recorded it before the ledger did; adopted, not paid twice",
+        f"{why}: an earlier attempt recorded it before the ledger did; adopted, not paid twice{stored}",
     )
 
 

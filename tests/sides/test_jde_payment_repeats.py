@@ -13,7 +13,7 @@ import pytest
 
 from connector_assets.flows.core import Created, Mapped
 from connector_assets.jde.targets import DocumentPayments, JdeRefused, VoucherBatches
-from connector_resources.jde import JdeMessage, JdeOrchestrationError
+from connector_resources.jde import JdeAuthError, JdeMessage, JdeOrchestrationError
 
 VOUCHER = {"Document_Company": "00001", "Document_Number": 10008, "Document_Type": "PV"}
 PAYMENT = {**VOUCHER, "Payment_Amount": "80.00", "Payment_Date": "2026-01-31", "Payment_Reference": "PFY55"}
@@ -61,6 +61,31 @@ def test_a_duplicate_refusal_f0414_cannot_confirm_is_adopted_by_its_title_or_a_c
     assert unworded.reads == ["F0414"]  # read after the refusal, found nothing
     monkeypatch.setenv("ML_JDE_DUPLICATE_PAYMENT_CODES", "59AB, 7701")
     assert _pay(unworded).action == "adopt"
+
+
+class UnreadableF0414(RefusingJde):
+    """A JDE whose AIS user may not read F0414 (the data service answers 403)."""
+
+    def browse(self, table: str, **query: Any) -> list[dict[str, Any]]:
+        self.reads.append(table)
+        raise JdeAuthError(f"JDE refused to read {table}: Authorization Failure (HTTP 403)", status=403)
+
+
+def test_a_duplicate_adopted_without_its_number_says_what_the_ledger_keeps_and_why():
+    """No documented read gives JDE's payment number without F0414 (the refusal carries none; the F0413
+    header holds no reference): the ledger keeps voucher and reference, and the adoption says so and why."""
+    unreadable = _pay(UnreadableF0414("4014", "Duplicate Payment Reference"))
+    assert isinstance(unreadable, Created) and unreadable.action == "adopt"
+    assert unreadable.target_id == "00001/10008/PV/PFY55"
+    assert "Kept as 00001/10008/PV/PFY55, without JDE's payment number" in unreadable.reason
+    assert "F0414, where JDE keeps it, could not be read (JDE refused to read F0414" in unreadable.reason
+    assert (
+        "This id stays as it is; find the payment number in JDE by the reference PFY55" in unreadable.reason
+    )
+
+    no_row = _pay(RefusingJde("4014", "Duplicate Payment Reference"))  # F0414 read, nothing under PFY55
+    assert no_row.target_id == "00001/10008/PV/PFY55"
+    assert "F0414 holds no row of this reference" in no_row.reason
 
 
 def test_any_other_refusal_of_a_payment_stays_a_refusal():

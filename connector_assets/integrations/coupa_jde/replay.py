@@ -16,6 +16,7 @@ from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, VoucherBatches
 from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW, VoucherPayments
 from connector_assets.jde.targets import JdeTarget, open_jde_target
+from connector_assets.jde.unprocessed_batches import register_unprocessed_check
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
 
@@ -64,3 +65,13 @@ def register_replay_handlers(jde: Any = None, resources: Callable[[], dict[str, 
         resources = resources_from_settings
     register_replay_handler(INTEGRATION, "invoices", _replay(INVOICES_FLOW, VoucherBatches, jde, resources))
     register_replay_handler(INTEGRATION, "payments", _replay(PAYMENTS_FLOW, VoucherPayments, jde, resources))
+    # Payments held until R04110ZA has made their invoice's batch a voucher: released on the same JDE.
+    register_unprocessed_check(lambda: _replay_jde(jde, resources))
+
+
+def _replay_jde(jde: Any, resources: Callable[[], dict[str, Any]] | None) -> Any:
+    """The JDE resource the replays write with: the one given, else the resources' one, else today's."""
+    if jde is not None:
+        return jde
+    built = shared_value(("resources", id(resources)), resources) if resources is not None else {}
+    return built.get("jde") or shared_value("coupa_jde_settings_jde", jde_from_settings)

@@ -21,6 +21,7 @@ from connector_assets.integrations.jde_bill.integration import SETTINGS_RESOURCE
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW, BillPayments
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.jde.targets import register_jde_target_replays
+from connector_assets.jde.unprocessed_batches import register_unprocessed_check
 from connector_assets.saas_assets import saas_partitions
 
 payment_assets = inbox_flow_assets(
@@ -59,4 +60,7 @@ def register_payments_replay(resources: Callable[[], dict[str, Any]] | None = No
     """``ml-connector replay`` for queued payments: each is read from BILL again (its current version) and
     mapped with today's settings, ledger and F0901 cache, then written through the same target; a payment
     JDE already holds is skipped. ``resources`` (JDE, BILL, staging) default to today's settings."""
-    register_jde_target_replays({PAYMENTS_FLOW: BillPayments}, resources or SETTINGS_RESOURCES)
+    build = resources or SETTINGS_RESOURCES
+    register_jde_target_replays({PAYMENTS_FLOW: BillPayments}, build)
+    # A payment on a voucher batch waits for R04110ZA (``jde.unprocessed_batches``): released on this JDE.
+    register_unprocessed_check(lambda: build()["jde"])

@@ -52,6 +52,7 @@ from connector_assets.jde.posted_documents import PostedDocument
 from connector_assets.jde.postings import PaymentPostings
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS
 from connector_assets.jde.undone_payments import posted_shares, reversal_asked
+from connector_assets.jde.unprocessed_batches import register_unprocessed_check
 from connector_assets.procurify.payments import (
     STAGED_PAYMENTS,
     PaymentBills,
@@ -248,3 +249,5 @@ def register_payments_replays(resources: Callable[[], dict[str, Any]] | None = N
     build = resources or partial(resources_from_settings, ("jde", "procurify", "staging"))
     handle = targets.jde_target_replay(PAYMENTS_FLOW, ProcurifyPayments, build)
     register_replay_handler(INTEGRATION, PAYMENTS_FLOW.name, handle)
+    # Payments held until R04110ZA has made their bill's batch a voucher: released on the same JDE.
+    register_unprocessed_check(lambda: build()["jde"])

@@ -32,7 +32,7 @@ from connector_assets.staging import StagingResource
 from connector_resources.coupa import CoupaResource
 from connector_resources.jde import JdeAisResource
 from connector_resources.ledger import Ledger, LedgerResource
-from connector_resources.replay import replay_items
+from connector_resources.replay import release_synced, replay_items
 from connector_resources.webhooks import coupa_source, create_receiver
 from connector_sandbox.coupa import CoupaSandboxSettings
 from connector_sandbox.coupa import create_app as coupa_app
@@ -462,16 +462,31 @@ def test_a_payment_waits_for_its_invoice_then_is_recorded_once(world):
     invoice_day = _day(world.coupa.call("GET", f"invoices/{invoice['id']}"))
     assert _run(world.resources, *INVOICES, partition=invoice_day)[0].success
     assert _queue(world.ledger, "payments", "failed")[key].id == held.id
-    # Until R04110ZA has made the batch a voucher the payment cannot be recorded, and says so. (The poll
-    # brings the day's other Coupa Pay payments too: their invoices never synced, so they are held.)
-    _, metadata = _run(world.resources, "coupa/payments", *PAYMENTS, partition=day)
-    assert metadata["coupa_jde/payments_written"]["fail"] == 1
-    assert "Batch Voucher Processor (R04110ZA)" in _queue(world.ledger, "payments", "failed")[key].reason
+    # Until R04110ZA has made the batch a voucher the payment cannot be recorded: it is held on the batch,
+    # saying so, never counted failed (the day's check passes). (The poll brings the day's other Coupa Pay
+    # payments too: their invoices never synced, so they are held.)
+    result, metadata = _run(world.resources, "coupa/payments", *PAYMENTS, partition=day)
+    assert result.success and all(c.passed for c in result.get_asset_check_evaluations())
+    written = metadata["coupa_jde/payments_written"]
+    assert (written["fail"], written["held"], written["queued_failed"]) == (0, 1, 0), written
+    waiting = _queue(world.ledger, "payments", "held")[key]
+    batch = BatchKey.for_invoice(str(invoice["id"])).target_id
+    assert waiting.depends_on == f"JDE:voucher_batch:F0411Z1:{batch}"
+    assert f"Batch Voucher Processor (R04110ZA) turns voucher batch {batch}" in waiting.reason
+    assert key not in _queue(world.ledger, "payments", "failed")
+
+    # A replay while the batch is still unprocessed leaves it held: nothing sent, nothing failed.
+    register_coupa_jde_replay_handlers(world.resources["jde"])
+    assert key not in {i.source_key for i in release_synced(world.ledger)}
+    assert _queue(world.ledger, "payments", "held")[key].attempts == waiting.attempts
     requests.post(f"{world.jde_root}/sandbox/process-vouchers", timeout=10).raise_for_status()
 
-    register_coupa_jde_replay_handlers(world.resources["jde"])
-    summary = replay_items(world.ledger, [_queue(world.ledger, "payments", "failed")[key]])
+    # R04110ZA has run: the next replay's sweep releases it (saying why) and the replay records it.
+    [released] = [i for i in release_synced(world.ledger) if i.source_key == key]
+    assert released.status == "failed" and "made voucher batch" in released.reason
+    summary = replay_items(world.ledger, [released])
     assert summary.replayed and not summary.failed
+    assert [e.action for e in world.ledger.history(key)].count("fail") == 0
     reference = f"COUPAPAY-{payment['id']}"
     ours = [p for p in world.jde_payments() if p["reference"] == reference]
     assert len(ours) == 1 and ours[0]["amount"] == 25000

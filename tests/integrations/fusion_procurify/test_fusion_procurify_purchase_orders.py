@@ -352,6 +352,46 @@ def test_a_price_changed_in_procurify_after_submit_is_queued_not_sent_as_a_secon
     assert f"line {line['PO_line_num']}: price 99.00 in Procurify" in reason
     assert "a second order would duplicate the spend" in reason
     assert [o["POHeaderId"] for o in _new_orders(world)] == [order["POHeaderId"]]
+    # Fusion numbered the order: the reason names it by Fusion's number, ours beside it, never ours alone.
+    number = f"PFY{po['procurify_PO']}"
+    assert f"Fusion order {order['OrderNumber']} (Fusion's number; ours is {number}; POHeaderId " in reason
+    assert f"Fusion order {number}" not in reason
+
+
+def test_a_failed_submit_names_the_draft_by_the_number_fusion_gave_it(
+    world: FusionProcurifyWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ML_FUSION_SEND_UNCONFIRMED blank (the default): Fusion numbers the draft. When its submit fails, the
+    reason names the draft by Fusion's number (ours beside it), not ours as if Fusion had kept it."""
+    from connector_resources.fusion.session import FusionSession
+
+    po = usd_po(world)["po"]
+    key, number = f"PO{po['procurify_PO']}", f"PFY{po['procurify_PO']}"
+    world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+    submit = FusionSession.submit_draft_purchase_order
+
+    def refused(session: FusionSession, draft: Any) -> Any:
+        world.fusion_faults(fail_next=1, fail_next_status=400)  # the pod refuses the submit's first call
+        return submit(session, draft)
+
+    monkeypatch.setattr(FusionSession, "submit_draft_purchase_order", refused)
+    _sync(world)
+    [draft] = [
+        o for o in world.fusion_records("draftPurchaseOrders") if o["POHeaderId"] not in world.seeded_orders
+    ]  # type: ignore[attr-defined]
+    assert draft["OrderNumber"] != number
+    reason = world.queue(FLOW)[key]
+    assert reason.startswith(
+        f"purchase_order {key}: draft order {draft['OrderNumber']} (Fusion's number; ours is {number}; "
+        f"POHeaderId {draft['POHeaderId']}) was created in Fusion but its submit failed: "
+    ), reason
+    assert f"order {number} was created" not in reason
+    assert "finds it by its supplier, site and lines" in reason
+    monkeypatch.undo()
+    _sync(world)  # the next run finds the draft (not by our number: Fusion has none of ours) and submits it
+    assert key not in world.queue(FLOW)
+    [order] = _new_orders(world)
+    assert order["POHeaderId"] == draft["POHeaderId"] and order["StatusCode"] == "OPEN"
 
 
 def test_with_the_setting_on_our_order_number_is_sent_kept_and_finds_a_crashed_draft(

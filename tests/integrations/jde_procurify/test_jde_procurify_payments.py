@@ -282,6 +282,30 @@ def test_a_payment_is_held_until_its_bill_posts_then_recorded_once(world, desk):
     assert bill["uuid"] not in world.mapped_keys("jde_procurify/paid_marks_mapped"), marks
 
 
+def test_a_payment_on_a_batch_r04110za_has_not_processed_is_held_then_written_by_the_next_run(world, desk):
+    """The bill's voucher batch is in JDE but the Batch Voucher Processor has not run: the payment is held
+    on the batch (never failed), and the first run after R04110ZA has made the voucher records it."""
+    bill = desk.approved_bill()
+    world.run(*BILLS)  # the bill's voucher batch, unprocessed (EDSP 0)
+    paid = desk.pay(bill)
+    key, reference = f"{paid['payment_uuid']}:{bill['uuid']}", f"PFY{paid['payment_id']}"
+    batch = batch_key("MLPRCFY", bill["uuid"]).target_id
+
+    written = world.run(*PAYMENTS)["jde_procurify/payments_written"]
+    item = _item(world, "payments", key)
+    assert (item.status, item.depends_on) == ("held", f"JDE:voucher_batch:F0411Z1:{batch}"), item.reason
+    assert f"Batch Voucher Processor (R04110ZA) turns voucher batch {batch}" in item.reason
+    assert written["held"] >= 1 and item.attempts == 0
+    assert world.jde_payments(reference) == []
+
+    world.process_vouchers()
+    again = world.run(*PAYMENTS)["jde_procurify/payments_written"]
+    assert again["create"] >= 1, again
+    assert world.queue("payments").get(key) is None
+    assert len(world.jde_payments(reference)) == 1
+    assert "fail" not in [e.action for e in world.ledger.history(key)]
+
+
 def test_a_payment_that_does_not_add_up_to_its_bills_is_refused_with_both_figures(world, desk):
     bill = desk.approved_bill()
     paid = desk.pay(bill, amount="1.00")
@@ -385,4 +409,37 @@ def test_a_payment_jde_holds_already_is_adopted_with_its_number_on_a_jde_answeri
     assert written["adopt"] >= 1, written  # (the module's earlier payments may still fail: not this one)
     assert world.xrefs("payment")[key].endswith(f"/{reference}/{recorded['payment_number']}")
     assert world.queue("payments").get(key) is None
+    assert len(world.jde_payments(reference)) == 1
+
+
+def test_a_repeat_adopted_where_f0414_cannot_be_read_says_what_is_kept_and_keeps_it(world, desk):
+    """The same repeat on a JDE whose AIS user may not read F0414: JDE's 4014 carries no payment number and
+    no other documented read gives it, so the ledger keeps voucher and reference, the audit says so and why,
+    and the id stays the same when F0414 becomes readable again."""
+    bill = desk.approved_bill()
+    world.run(*BILLS)
+    world.process_vouchers()
+    paid = desk.pay(bill)
+    key, reference = f"{paid['payment_uuid']}:{bill['uuid']}", f"PFY{paid['payment_id']}"
+    voucher = desk.voucher(bill)
+    document = PostedDocument.parse(f"{voucher['KCO'].strip()}:{int(voucher['DOC'])}:PV")
+    amount = f"{Decimal(str(bill['total_cost_with_tax'])):.2f}"
+    inputs, _ = document.payment(amount, datetime.now(UTC).date(), reference)
+    with world.resources["jde"].session() as session:  # the attempt whose answer and claim were lost
+        session.orchestrate("ML_RecordPayment", inputs)
+    world.jde_faults(error_codes={"59AB": "4014"}, refuse_tables=["F0414"])
+    try:
+        world.run(*PAYMENTS)
+    finally:
+        world.jde_faults(error_codes={}, refuse_tables=[])
+    kept = f"{voucher['KCO'].strip()}/{int(voucher['DOC'])}/PV/{reference}"
+    assert world.xrefs("payment")[key] == kept
+    [adopted] = [e for e in world.ledger.history(key) if e.action == "adopt"]
+    assert adopted.target_id == kept
+    assert f"Kept as {kept}, without JDE's payment number" in adopted.reason
+    assert "F0414, where JDE keeps it, could not be read" in adopted.reason
+    assert world.queue("payments").get(key) is None and len(world.jde_payments(reference)) == 1
+
+    world.run(*PAYMENTS)  # F0414 readable again: the id the ledger keeps does not change
+    assert world.xrefs("payment")[key] == kept
     assert len(world.jde_payments(reference)) == 1

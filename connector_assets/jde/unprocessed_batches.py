@@ -1,0 +1,80 @@
+"""Payments held until JDE's Batch Voucher Processor (R04110ZA) has made their voucher batch a voucher.
+
+A payment on a voucher an "X -> JDE" flow wrote as a batch (F0411Z1) can only be recorded once R04110ZA
+has turned the batch into an F0411 voucher: JDE runs it on its own schedule (nightly, or when the AP team
+reviews the batch), so the payment is not failing, it is waiting. ``VoucherPayments`` raises
+``VoucherUnprocessed`` (a ``WaitsFor``): the write step and a replay hold the payment on the batch's key
+(``batch_wait_key``, ``JDE:voucher_batch:F0411Z1:<EDUS/EDBT/EDTN>``, an outside state no cross-reference
+syncs: ``connector_resources.held_outside``), never counting it failed. Every replay sweep asks
+``processed_batches`` about the batches held on, and releases the payments of those R04110ZA has processed
+(or that are gone from F0411Z1: the replay then says why it cannot find the voucher); a later run of the
+payment's day writes it too, once the voucher exists. One place for every integration recording payments on
+JDE voucher batches (Coupa, Procurify, BILL): the check is registered with each one's replays, on its JDE
+(``register_unprocessed_check``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from connector_assets.jde.target_base import BATCH_TABLE, BatchKey, VoucherNotReady
+from connector_resources.held_outside import outside_key, register_outside_check
+from connector_resources.replay import WaitsFor
+
+UNPROCESSED = ("JDE", "voucher_batch", BATCH_TABLE)  # the kind of state the payments are held on
+
+
+def batch_wait_key(key: BatchKey) -> str:
+    """What a payment waiting for batch ``key`` is held on."""
+    return outside_key(UNPROCESSED, key.target_id)
+
+
+class VoucherUnprocessed(VoucherNotReady, WaitsFor):
+    """The voucher batch is in F0411Z1 but R04110ZA has not made it a voucher yet: held on the batch, not
+    failed; released once it has (``processed_batches``)."""
+
+    def __init__(self, key: BatchKey, invoice: str) -> None:
+        reason = (
+            f"held until JDE's Batch Voucher Processor (R04110ZA) turns voucher batch {key.target_id} of "
+            f"invoice {invoice} into a voucher: the payment can only be recorded on the voucher. The next "
+            "replay (or a rerun of the day) after R04110ZA has run records it"
+        )
+        WaitsFor.__init__(self, batch_wait_key(key), reason)
+
+
+def _batch_of(target_id: str) -> BatchKey | None:
+    """The batch key a wait key names (EDUS and EDBT hold no ``/``: the integrations' keys are letters and
+    digits), None when it does not name one."""
+    parts = target_id.split("/", 2)
+    return BatchKey(*parts) if len(parts) == 3 and all(parts) else None
+
+
+def processed_batches(session: Any, batches: list[str]) -> dict[str, str]:
+    """Batch (``EDUS/EDBT/EDTN``) -> why its payments may go now: R04110ZA processed it (``EDSP = 1`` on
+    its rows), or its rows are gone from F0411Z1 (purged after processing, or deleted: the replay then
+    finds the voucher or says why it cannot). Batches still unprocessed are left out."""
+    ready: dict[str, str] = {}
+    for batch in batches:
+        key = _batch_of(batch)
+        if key is None:
+            continue
+        rows = list(session.browse(BATCH_TABLE, columns=["EDLN", "EDSP"], conditions=key.conditions()))
+        if any(str(row.get("EDSP") or "").strip() == "1" for row in rows):
+            ready[batch] = f"JDE's Batch Voucher Processor (R04110ZA) made voucher batch {batch} a voucher"
+        elif not rows:
+            ready[batch] = (
+                f"voucher batch {batch} is no longer in JDE's F0411Z1 (processed and purged, or deleted)"
+            )
+    return ready
+
+
+def register_unprocessed_check(jde: Callable[[], Any]) -> None:
+    """Let replays release the payments held on unprocessed batches once R04110ZA has run, reading F0411Z1
+    on ``jde()`` (the JDE resource of the integration's replays, built when a sweep needs it)."""
+
+    def check(batches: list[str]) -> dict[str, str]:
+        with jde().session() as session:
+            return processed_batches(session, batches)
+
+    register_outside_check(UNPROCESSED, check)
