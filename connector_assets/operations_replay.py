@@ -120,7 +120,11 @@ def check_days_after_cli_replay(
     result = replayed_days_checked.execute_in_process(
         instance=instance,
         resources={"ledger": LedgerResource(db_url=db_url)},
-        run_config={"ops": {"check_replayed_days": {"config": config}}},
+        run_config={
+            "ops": {"check_replayed_days": {"config": config}},
+            # The run's events are in the instance (the UI shows the run); the CLI prints its own lines.
+            "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        },
         tags={"ml/replay": "cli"},
     )
     return list(result.get_asset_check_evaluations())

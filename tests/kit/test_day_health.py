@@ -20,7 +20,7 @@ import day_health_flow as flow
 import pytest
 from click.testing import CliRunner
 from dagster import materialize
-from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
+from dagster_graphql.test.utils import define_out_of_process_workspace, execute_dagster_graphql
 from dagster_server import instance_at
 from roots import ROOT
 
@@ -54,10 +54,12 @@ def _by_day(ranges: list[dict]) -> dict[str, str]:
     }
 
 
-def ui_view(instance, day: str = flow.BAD_DAY) -> dict:
-    """The asset's day colours, the check's day colours, and ``day``'s latest check execution."""
-    with define_out_of_process_context(FLOW_FILE, "defs", instance) as context:
-        result = execute_dagster_graphql(context, DAY_STATUS, {"k": {"path": WRITTEN}, "day": day})
+def ui_view(workspace, day: str = flow.BAD_DAY) -> dict:
+    """The asset's day colours, the check's day colours, and ``day``'s latest check execution, read as the
+    webserver answers the UI (a fresh request on the code server of ``tests/day_health_flow.py``)."""
+    result = execute_dagster_graphql(
+        workspace.create_request_context(), DAY_STATUS, {"k": {"path": WRITTEN}, "day": day}
+    )
     assert not result.errors, result.errors
     node = result.data["assetNodeOrError"]
     [check] = node["assetChecksOrError"]["checks"]
@@ -88,8 +90,8 @@ def world(tmp_path, monkeypatch):
     register_replay_handler(
         flow.SPEC.integration, flow.SPEC.name, replay_handler(flow.SPEC, lambda: _target(), lambda: {})
     )
-    with instance_at(home) as instance:
-        yield instance, str(tmp_path)
+    with instance_at(home) as instance, define_out_of_process_workspace(FLOW_FILE, "defs", instance) as ui:
+        yield instance, str(tmp_path), ui
     _handlers.pop((flow.SPEC.integration, flow.SPEC.name), None)
 
 
@@ -112,10 +114,10 @@ def _run_days(instance, folder: str, *, as_range: bool) -> None:
 
 @pytest.mark.parametrize("as_range", [False, True], ids=["a run a day", "a backfill's one run"])
 def test_a_day_with_one_refused_record_is_red_in_the_days_the_ui_shows(world, as_range):
-    instance, folder = world
+    instance, folder, ui = world
     _run_days(instance, folder, as_range=as_range)
 
-    view = ui_view(instance)
+    view = ui_view(ui)
     # The check's cell of each day: red for the day with the refused record, green for the others.
     assert view["check"] == {"2026-11-11": "SUCCEEDED", "2026-11-12": "FAILED", "2026-11-13": "SUCCEEDED"}
     assert view["execution"]["evaluation"]["severity"] == "ERROR" and view["metadata"]["failed"] == 1
@@ -129,7 +131,7 @@ def test_a_day_with_one_refused_record_is_red_in_the_days_the_ui_shows(world, as
 
 
 def test_the_replay_job_writing_the_days_last_failed_record_turns_the_day_green(world):
-    instance, folder = world
+    instance, folder, ui = world
     _run_days(instance, folder, as_range=False)
     flow.FIXED["fixed"] = True  # the mapping fixed: the replay writes the refused record
 
@@ -139,7 +141,7 @@ def test_the_replay_job_writing_the_days_last_failed_record_turns_the_day_green(
     )
     assert result.success
 
-    view = ui_view(instance)
+    view = ui_view(ui)
     assert view["check"] == dict.fromkeys(flow.DAYS, "SUCCEEDED")
     assert view["execution"]["runId"] == result.run_id  # the day's verdict names the replay that resolved it
     assert view["metadata"]["evaluated_after"] == f"replay run {result.run_id}"
@@ -157,16 +159,17 @@ def test_the_replay_job_writing_the_days_last_failed_record_turns_the_day_green(
 
 
 def test_a_cli_replay_turns_the_day_green_and_its_audit_lines_say_replay_by_cli(world):
-    instance, folder = world
+    instance, folder, ui = world
     _run_days(instance, folder, as_range=True)
-    assert ui_view(instance)["check"][flow.BAD_DAY] == "FAILED"
+    assert ui_view(ui)["check"][flow.BAD_DAY] == "FAILED"
     flow.FIXED["fixed"] = True
 
     replay = CliRunner().invoke(cli, ["replay", "--integration", "day_health"])
     assert replay.exit_code == 0, replay.output
     assert f"{flow.BAD_DAY} day_health/things_written: no_failed_records passed" in replay.output
+    assert "RUN_START" not in replay.output  # the check's run is in the instance, not on the console
 
-    view = ui_view(instance)
+    view = ui_view(ui)
     assert view["check"][flow.BAD_DAY] == "SUCCEEDED"
     assert view["metadata"]["evaluated_after"] == "replay by CLI"
 
@@ -183,9 +186,9 @@ def test_a_cli_replay_turns_the_day_green_and_its_audit_lines_say_replay_by_cli(
     day = materialize(
         [flow.MAPPED, flow.WRITTEN], instance=instance, resources=resources, partition_key=flow.BAD_DAY
     )
-    assert day.success and ui_view(instance)["check"][flow.BAD_DAY] == "FAILED"
+    assert day.success and ui_view(ui)["check"][flow.BAD_DAY] == "FAILED"
     flow.FIXED["fixed"] = True
     again = CliRunner().invoke(cli, ["replay", "--integration", "day_health"])
     assert again.exit_code == 0, again.output
-    assert ui_view(instance)["check"][flow.BAD_DAY] == "SUCCEEDED"
+    assert ui_view(ui)["check"][flow.BAD_DAY] == "SUCCEEDED"
     assert flow.TARGET.creates[flow.REFUSED] == 1  # written once: the second replay found it written
