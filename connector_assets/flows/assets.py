@@ -41,7 +41,7 @@ from connector_assets.flows.core import (
     must_wait,
     queue_failure,
 )
-from connector_assets.flows.day_checks import current_target
+from connector_assets.flows.day_checks import current_targets
 from connector_assets.flows.mapping_tables import recording_snapshots, snapshot_metadata
 from connector_assets.flows.range_days import (
     DayWrite,
@@ -345,9 +345,9 @@ def build_flow_assets(
         yield MaterializeResult(metadata={**totals, **snapshot_metadata(used), **staged})
         # The checks after the materialization they judge, so the check's partitions show each day
         # (``day_checks``).
+        targets = current_targets(context.instance, mapped_key, [partition for partition, _ in day_checks])
         for partition, day_check in day_checks:
-            target = current_target(context.instance, mapped_key, partition)
-            context.log_event(day_evaluation(day_check, mapped_key, partition, target))
+            context.log_event(day_evaluation(day_check, mapped_key, partition, targets.get(partition)))
         yield mapped_check(CHECK, worst, totals)
 
     def _map_day(context: AssetExecutionContext, partition: str | None) -> MappedDay:
@@ -501,9 +501,9 @@ def build_flow_assets(
             yield MaterializeResult()
         # Each day's evaluation after its materialization, targeting it (``day_checks``): the check's
         # partitions show each day red or green (a failed day: against its last materialization, if any).
+        targets = current_targets(context.instance, written_key, [day.partition for day in days])
         for day, result in zip(days, results, strict=True):
-            target = current_target(context.instance, written_key, day.partition)
-            context.log_event(day_evaluation(result, written_key, day.partition, target))
+            context.log_event(day_evaluation(result, written_key, day.partition, targets.get(day.partition)))
         yield range_check(written_key, WRITTEN_CHECK, days, queues)
         if failed:
             raise Failure(failure_message(spec.flow, days), metadata=summed(days), allow_retries=False)

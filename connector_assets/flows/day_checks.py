@@ -17,7 +17,7 @@ own Partitions tab colours a day by materialization alone: a write step that wro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from dagster import AssetCheckEvaluation, AssetCheckResult, AssetKey, AssetRecordsFilter, DagsterInstance
 
@@ -40,14 +40,33 @@ def current_target(
     instance: DagsterInstance, asset_key: AssetKey, partition: str | None
 ) -> AssetCheckEvaluationTargetMaterializationData | None:
     """The latest materialization of ``asset_key``'s ``partition``, as a check evaluation targets it."""
-    records = instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition] if partition else None), limit=1
-    ).records
-    if not records:
-        return None
-    return AssetCheckEvaluationTargetMaterializationData(
-        storage_id=records[0].storage_id, run_id=records[0].run_id, timestamp=records[0].timestamp
-    )
+    return current_targets(instance, asset_key, [partition]).get(partition)
+
+
+def current_targets(
+    instance: DagsterInstance, asset_key: AssetKey, partitions: Sequence[str | None]
+) -> dict[str | None, AssetCheckEvaluationTargetMaterializationData]:
+    """``current_target`` of each of ``partitions`` that has a materialization. One read for the days a
+    step has just materialized (the newest records, one a day), then one a day for the others (a failed
+    day's earlier materialization), so a year's range costs one read, not 365."""
+    found: dict[str | None, AssetCheckEvaluationTargetMaterializationData] = {}
+
+    def read(days: Sequence[str | None], limit: int) -> None:
+        keys = None if days == [None] else list(days)
+        for record in instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=asset_key, asset_partitions=keys), limit=limit
+        ).records:
+            day = record.partition_key
+            if day not in found:
+                found[day] = AssetCheckEvaluationTargetMaterializationData(
+                    storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+                )
+
+    days = list(dict.fromkeys(partitions))
+    read(days, len(days))
+    for day in [d for d in days if d not in found]:
+        read([day], 1)
+    return {day: found[day] for day in days if day in found}
 
 
 def replayed_day_evaluations(

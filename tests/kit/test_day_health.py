@@ -1,5 +1,5 @@
 """A day with a failed record must not look green, and a replay that writes it must say so where the day is
-shown; the replay's audit lines name its run and the record's day (issue 45, item 4).
+shown; the replay's audit lines name its run and the record's day.
 
 Dagster colours a day of the ``no_failed_records`` check (asset -> Checks: one cell per day) only when the
 day's evaluation targets the day's latest materialization; the write step used to yield its check before
