@@ -94,13 +94,13 @@ def replay_retry_queue():
 
 
 class ReplayedDays(Config):
-    days: list[list[str]]  # [integration, flow, partition] (``ReplaySummary.days``)
+    days: list[list[str]]  # [integration, flow, partition] (``ReplaySummary.days``; "": unpartitioned)
     replay: str  # which replay changed them, as the check's metadata names it
 
 
 @op(description="Evaluate again the no_failed_records check of the days a CLI replay changed.")
 def check_replayed_days(context: OpExecutionContext, config: ReplayedDays, ledger: LedgerResource) -> None:
-    days = [(integration, flow, partition) for integration, flow, partition in config.days]
+    days = [(integration, flow, partition or None) for integration, flow, partition in config.days]
     for evaluation in replayed_day_evaluations(context.instance, ledger.get(), days, config.replay):
         context.log_event(evaluation)
 
@@ -111,12 +111,12 @@ def replayed_days_checked():
 
 
 def check_days_after_cli_replay(
-    instance: DagsterInstance, db_url: str, days: Iterable[tuple[str, str, str]]
+    instance: DagsterInstance, db_url: str, days: Iterable[tuple[str, str, str | None]]
 ) -> list[AssetCheckEvaluation]:
     """What the replay job does after replaying, for ``ml-connector replay``: each changed day's check
     evaluated again, in a run of its own on ``instance`` (Dagster keeps one run-less evaluation per day,
     so a second replay of a day could not record its own). The evaluations, for the CLI to print."""
-    config = {"days": [list(day) for day in sorted(days)], "replay": BY_CLI}
+    config = {"days": [[integration, flow, day or ""] for integration, flow, day in days], "replay": BY_CLI}
     result = replayed_days_checked.execute_in_process(
         instance=instance,
         resources={"ledger": LedgerResource(db_url=db_url)},

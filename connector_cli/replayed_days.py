@@ -12,7 +12,7 @@ from connector_resources.ledger import ledger_url
 from connector_resources.redaction import redact
 
 
-def day_check_lines(days: Collection[tuple[str, str, str]]) -> list[str]:
+def day_check_lines(days: Collection[tuple[str, str, str | None]]) -> list[str]:
     """One line per changed day (integration, flow, partition: ``ReplaySummary.days``): its check's verdict
     as recorded, or why none was recorded."""
     if not days:

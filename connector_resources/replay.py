@@ -143,7 +143,7 @@ class ReplaySummary:
     # The days whose open items this replay changed (integration, flow, partition): their
     # ``no_failed_records`` check is evaluated again (``connector_assets.flows.day_checks``), so a day
     # whose last failed record was written turns green.
-    days: set[tuple[str, str, str]] = field(default_factory=set)
+    days: set[tuple[str, str, str | None]] = field(default_factory=set)
 
     def line(self) -> str:
         line = (
@@ -381,11 +381,14 @@ def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None,
         if handler is None:
             summary.no_handler.append(item.id)
             continue
-        days = ledger.partitions_of(integration=item.integration, flow=item.flow, source_key=item.source_key)
+        # The days its flow met it in; none for an unpartitioned flow's record (its one check is "the day").
+        days: list[str | None] = [
+            *ledger.partitions_of(integration=item.integration, flow=item.flow, source_key=item.source_key)
+        ] or [None]
         if not ledger.take_queue_item(item, hold_for=REPLAY_HOLD, owner=owner):
             _left(ledger, item, summary, days)
             continue
-        at = _at.set(ReplayAt(run_id, days[0] if days else None))
+        at = _at.set(ReplayAt(run_id, days[0]))
         try:
             _replay_one(ledger, item, handler, run_id, summary)
         except LedgerInputError:  # closed by a run that wrote the record meanwhile: nothing left to do
@@ -397,7 +400,7 @@ def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None,
     return summary
 
 
-def _left(ledger: Ledger, item: QueueItem, summary: ReplaySummary, days: list[str]) -> None:
+def _left(ledger: Ledger, item: QueueItem, summary: ReplaySummary, days: list[str | None]) -> None:
     """An item another replay or a run changed since it was read: resolved means its record is written
     (counted as already written, not as replayed, its days checked again); anything else is another's to
     finish."""

@@ -26,6 +26,7 @@ from connector_resources.ledger import LedgerResource
 DAYS = ("2026-11-11", "2026-11-12", "2026-11-13")
 BAD_DAY = "2026-11-12"
 REFUSED = f"{BAD_DAY}-R0"
+WHOLE_REFUSED = "W-R0"  # the unpartitioned flow's refused record
 FIXED = {"fixed": False}  # the mapping table: code C1 unmapped until a test fixes it
 
 
@@ -56,7 +57,7 @@ TARGET = Target()
 
 
 def _record(key: str) -> Mapped | Rejected:
-    if key == REFUSED and not FIXED["fixed"]:
+    if key in (REFUSED, WHOLE_REFUSED) and not FIXED["fixed"]:
         return Rejected(key, f"thing {key}: code C1 has no account in the mapping table")
     name = f"thing {key}"
     return Mapped(key, {"name": name}, {"name": name}, {"name": name})
@@ -65,6 +66,10 @@ def _record(key: str) -> Mapped | Rejected:
 def _map(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     keys = [f"{partition}-G{i}" for i in range(3)] + ([REFUSED] if partition == BAD_DAY else [])
     return (_record(key) for key in keys)
+
+
+def _map_whole(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
+    return (_record(key) for key in ("W-G0", "W-G1", WHOLE_REFUSED))
 
 
 def _remap(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -88,6 +93,28 @@ MAPPED, WRITTEN, IN_TARGET = build_flow_assets(
 )
 
 
+# The same, unpartitioned (a flow whose table is read whole): its one check result is "the day".
+WHOLE_SPEC = FlowSpec(
+    integration="day_health_whole",
+    name="things",
+    entity="thing",
+    source_system="SRC",
+    target_system="tgt",
+    schema=ThingRecord,
+    map_records=_map_whole,
+    open_target=lambda context: nullcontext(TARGET),  # type: ignore[arg-type,return-value]
+    remap=_remap,
+)
+WHOLE_MAPPED, WHOLE_WRITTEN, WHOLE_IN_TARGET = build_flow_assets(
+    WHOLE_SPEC,
+    partitions_def=None,
+    upstream=[],
+    resource_keys=set(),
+    group=WHOLE_SPEC.integration,
+    kinds={"test"},
+)
+
+
 def resources(folder: str) -> dict[str, Any]:
     return {
         "staging": StagingResource(base_dir=f"{folder}/staging"),
@@ -96,5 +123,6 @@ def resources(folder: str) -> dict[str, Any]:
 
 
 defs = Definitions(
-    assets=[MAPPED, WRITTEN, IN_TARGET], resources=resources(os.environ.get("DAY_HEALTH_DIR", "/nonexistent"))
+    assets=[MAPPED, WRITTEN, IN_TARGET, WHOLE_MAPPED, WHOLE_WRITTEN, WHOLE_IN_TARGET],
+    resources=resources(os.environ.get("DAY_HEALTH_DIR", "/nonexistent")),
 )

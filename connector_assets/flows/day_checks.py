@@ -70,13 +70,14 @@ def current_targets(
 
 
 def replayed_day_evaluations(
-    instance: DagsterInstance, ledger: Ledger, days: Iterable[tuple[str, str, str]], replay: str
+    instance: DagsterInstance, ledger: Ledger, days: Iterable[tuple[str, str, str | None]], replay: str
 ) -> list[AssetCheckEvaluation]:
-    """Each of ``days`` (integration, flow, partition: ``ReplaySummary.days``) evaluated again from the
-    retry queue after ``replay`` ("replay run <id>", "replay by CLI"). A day never materialized is left
-    alone (its write step has not run: its truth is the step's), as is a flow without a spec here."""
+    """Each of ``days`` (integration, flow, partition: ``ReplaySummary.days``; None for an unpartitioned
+    flow) evaluated again from the retry queue after ``replay`` ("replay run <id>", "replay by CLI"). A
+    day never materialized is left alone (its write step has not run: its truth is the step's), as is a
+    flow without a spec here, and a record without a day of a partitioned flow (no day to judge)."""
     evaluations = []
-    for integration, flow, partition in sorted(days):
+    for integration, flow, partition in sorted(days, key=lambda day: (day[0], day[1], day[2] or "")):
         spec = FLOW_SPECS.get(f"{integration}_{flow}")
         if spec is None:
             continue

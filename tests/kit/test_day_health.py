@@ -87,16 +87,13 @@ def world(tmp_path, monkeypatch):
     flow.FIXED["fixed"] = False
     flow.TARGET.rows.clear()
     flow.TARGET.creates.clear()
-    register_replay_handler(
-        flow.SPEC.integration, flow.SPEC.name, replay_handler(flow.SPEC, lambda: _target(), lambda: {})
-    )
+    for spec in (flow.SPEC, flow.WHOLE_SPEC):
+        handler = replay_handler(spec, lambda: nullcontext(flow.TARGET), lambda: {})
+        register_replay_handler(spec.integration, spec.name, handler)
     with instance_at(home) as instance, define_out_of_process_workspace(FLOW_FILE, "defs", instance) as ui:
         yield instance, str(tmp_path), ui
-    _handlers.pop((flow.SPEC.integration, flow.SPEC.name), None)
-
-
-def _target():
-    return nullcontext(flow.TARGET)
+    for spec in (flow.SPEC, flow.WHOLE_SPEC):
+        _handlers.pop((spec.integration, spec.name), None)
 
 
 def _run_days(instance, folder: str, *, as_range: bool) -> None:
@@ -140,12 +137,6 @@ def test_the_replay_job_writing_the_days_last_failed_record_turns_the_day_green(
         instance=instance, resources={"ledger": LedgerResource(db_url=db_url)}
     )
     assert result.success
-
-    view = ui_view(ui)
-    assert view["check"] == dict.fromkeys(flow.DAYS, "SUCCEEDED")
-    assert view["execution"]["runId"] == result.run_id  # the day's verdict names the replay that resolved it
-    assert view["metadata"]["evaluated_after"] == f"replay run {result.run_id}"
-    assert view["metadata"]["failed"] == 0
     assert flow.TARGET.creates[flow.REFUSED] == 1 and max(flow.TARGET.creates.values()) == 1
 
     # Its audit lines name the replay's run and the record's day.
@@ -156,6 +147,13 @@ def test_the_replay_job_writing_the_days_last_failed_record_turns_the_day_green(
         ("replay", result.run_id, flow.BAD_DAY),
     }
     ledger.dispose()
+
+    # The day's check passes, naming the replay that resolved it.
+    view = ui_view(ui)
+    assert view["check"] == dict.fromkeys(flow.DAYS, "SUCCEEDED")
+    assert view["execution"]["runId"] == result.run_id
+    assert view["metadata"]["evaluated_after"] == f"replay run {result.run_id}"
+    assert view["metadata"]["failed"] == 0
 
 
 def test_a_cli_replay_turns_the_day_green_and_its_audit_lines_say_replay_by_cli(world):
@@ -192,3 +190,25 @@ def test_a_cli_replay_turns_the_day_green_and_its_audit_lines_say_replay_by_cli(
     assert again.exit_code == 0, again.output
     assert ui_view(ui)["check"][flow.BAD_DAY] == "SUCCEEDED"
     assert flow.TARGET.creates[flow.REFUSED] == 1  # written once: the second replay found it written
+
+
+WHOLE_CHECK = """query { assetCheckExecutions(assetKey: {path: ["day_health_whole", "things_written"]},
+  checkName: "no_failed_records", limit: 1) { runId status partition } }"""
+
+
+def test_an_unpartitioned_flows_check_turns_green_after_the_replay_job_too(world):
+    instance, folder, ui = world
+    whole = [flow.WHOLE_MAPPED, flow.WHOLE_WRITTEN]
+    assert materialize(whole, instance=instance, resources=flow.resources(folder)).success
+    [before] = execute_dagster_graphql(ui.create_request_context(), WHOLE_CHECK).data["assetCheckExecutions"]
+    assert before["status"] == "FAILED" and before["partition"] is None
+    flow.FIXED["fixed"] = True
+
+    db_url = f"sqlite:///{folder}/ledger.sqlite"
+    config = {"ops": {"replay_queued_records": {"config": {"integration": "day_health_whole"}}}}
+    replay = replay_retry_queue.execute_in_process(
+        instance=instance, resources={"ledger": LedgerResource(db_url=db_url)}, run_config=config
+    )
+    assert replay.success
+    [after] = execute_dagster_graphql(ui.create_request_context(), WHOLE_CHECK).data["assetCheckExecutions"]
+    assert after == {"runId": replay.run_id, "status": "SUCCEEDED", "partition": None}
