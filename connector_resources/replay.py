@@ -183,12 +183,15 @@ def release_waiting(
     conn: Any = None,
 ) -> list[QueueItem]:
     """Release the records held on ``depends_on`` (due now, ``reason`` as their new reason) and append a
-    ``release`` audit event for each, under its own flow and key, so its history says why it moved."""
+    ``release`` audit event for each, under its own flow and key, so its history says why it moved (by a
+    CLI replay's write: ``detail`` says so, as on the replay's own lines)."""
+    at = replay_at()
+    detail = at.detail if at is not None and at.run_id == run_id else None
 
     def release(c: Any) -> list[QueueItem]:
         released = ledger.release_held_items(depends_on, reason=reason, conn=c)
         for item in released:
-            ledger.audit_item(item, "release", reason, run_id=run_id, conn=c)
+            ledger.audit_item(item, "release", reason, run_id=run_id, detail=detail, conn=c)
         return released
 
     if conn is not None:

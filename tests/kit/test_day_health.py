@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from dagster import materialize
 from dagster_graphql.test.utils import define_out_of_process_workspace, execute_dagster_graphql
 from dagster_server import instance_at
+from ledger_entries import held_on, queued
 from roots import ROOT
 
 from connector_assets.flows.replay_handler import replay_handler
@@ -29,7 +30,14 @@ from connector_assets.operations_replay import replay_retry_queue
 from connector_cli.dev import prepare_dagster_home
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger, LedgerResource
-from connector_resources.replay import _handlers, register_replay_handler
+from connector_resources.replay import (
+    ReplayOutcome,
+    _handlers,
+    audit_run,
+    register_replay_handler,
+    release_waiting,
+    replay_items,
+)
 
 FLOW_FILE = str(ROOT / "tests" / "day_health_flow.py")
 WRITTEN = ["day_health", "things_written"]
@@ -212,3 +220,25 @@ def test_an_unpartitioned_flows_check_turns_green_after_the_replay_job_too(world
     assert replay.success
     [after] = execute_dagster_graphql(ui.create_request_context(), WHOLE_CHECK).data["assetCheckExecutions"]
     assert after == {"runId": replay.run_id, "status": "SUCCEEDED", "partition": None}
+
+
+def test_a_cli_replays_release_of_what_waited_says_replay_by_cli_too(tmp_path):
+    """The records a CLI replay's write releases (held on it) are audited as released by that replay."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    queued(ledger, ("itest", "vendors", "vendor"), "V1", "Coupa answered 503")
+    held_on(ledger, ("itest", "orders", "order"), "PO1", "itest:vendor:SRC:V1", "waits for vendor V1")
+
+    def write_vendor(item, book):  # what ``write_record`` does once the vendor is written
+        release_waiting(book, "itest:vendor:SRC:V1", reason="released: vendor V1 written", run_id=None)
+        return ReplayOutcome(target_id="T-V1", detail="created")
+
+    register_replay_handler("itest", "vendors", write_vendor)
+    try:
+        replay_items(ledger, ledger.open_items(integration="itest", status="failed"))  # as the CLI does
+    finally:
+        _handlers.pop(("itest", "vendors"), None)
+    [release] = [e for e in ledger.history("PO1") if e.action == "release"]
+    assert audit_run(release.run_id, release.detail) == "replay by CLI"
+    [replayed] = [e for e in ledger.history("V1") if e.action == "replay"]
+    assert audit_run(replayed.run_id, replayed.detail) == "replay by CLI"
+    ledger.dispose()
