@@ -5,15 +5,30 @@ its flow's cross-reference check and never twice. The job's config chooses recor
 source key or a phrase of the reason; with ``due_only`` (what the schedule sets) only records whose next
 attempt time has come are taken. Held records whose dependency has already synced are released first
 (``release_synced``), and the run reports the queue it leaves: due, not yet due, held by what they wait for.
+Each day whose queue the replay changed has its ``no_failed_records`` check evaluated again in the run
+(``flows.day_checks``): the day whose last failed record was written turns green, naming the run.
 """
 
-from dagster import Config, OpExecutionContext, RunRequest, ScheduleEvaluationContext, job, op, schedule
+from collections.abc import Iterable
+
+from dagster import (
+    AssetCheckEvaluation,
+    Config,
+    DagsterInstance,
+    OpExecutionContext,
+    RunRequest,
+    ScheduleEvaluationContext,
+    job,
+    op,
+    schedule,
+)
 
 from connector_assets.automation import schedule_status
 from connector_assets.flows.assets import runs_ended_in
+from connector_assets.flows.day_checks import replayed_day_evaluations
 from connector_resources import settings
 from connector_resources.ledger import LedgerResource
-from connector_resources.replay import queue_report, release_synced, replay_items
+from connector_resources.replay import BY_CLI, queue_report, release_synced, replay_items
 
 
 class ReplayChoice(Config):
@@ -44,6 +59,10 @@ def replay_queued_records(context: OpExecutionContext, config: ReplayChoice, led
     ]
     summary = replay_items(book, items, run_id=context.run.run_id, ended=runs_ended_in(context.instance))
     context.log.info(f"{len(items)} chosen: {summary.line()}")
+    for evaluation in replayed_day_evaluations(
+        context.instance, book, summary.days, f"replay run {context.run.run_id}"
+    ):
+        context.log_event(evaluation)  # the day's check, evaluated again: green once nothing failed is left
     # Each record that failed again, at INFO: the run's page lists them all, and make dev's console (which
     # shows warnings) is not filled every 15 minutes with records already queued and alerted on
     # (``alert_on_failed_records``); the counts above say how many.
@@ -72,6 +91,43 @@ def replay_queued_records(context: OpExecutionContext, config: ReplayChoice, led
 @job(description="Replay retry-queue records (choose by integration, flow, source key or reason).")
 def replay_retry_queue():
     replay_queued_records()
+
+
+class ReplayedDays(Config):
+    days: list[list[str]]  # [integration, flow, partition] (``ReplaySummary.days``; "": unpartitioned)
+    replay: str  # which replay changed them, as the check's metadata names it
+
+
+@op(description="Evaluate again the no_failed_records check of the days a CLI replay changed.")
+def check_replayed_days(context: OpExecutionContext, config: ReplayedDays, ledger: LedgerResource) -> None:
+    days = [(integration, flow, partition or None) for integration, flow, partition in config.days]
+    for evaluation in replayed_day_evaluations(context.instance, ledger.get(), days, config.replay):
+        context.log_event(evaluation)
+
+
+@job(description="The checks of the days an `ml-connector replay` changed, evaluated again (run by the CLI).")
+def replayed_days_checked():
+    check_replayed_days()
+
+
+def check_days_after_cli_replay(
+    instance: DagsterInstance, db_url: str, days: Iterable[tuple[str, str, str | None]]
+) -> list[AssetCheckEvaluation]:
+    """What the replay job does after replaying, for ``ml-connector replay``: each changed day's check
+    evaluated again, in a run of its own on ``instance`` (Dagster keeps one run-less evaluation per day,
+    so a second replay of a day could not record its own). The evaluations, for the CLI to print."""
+    config = {"days": [[integration, flow, day or ""] for integration, flow, day in days], "replay": BY_CLI}
+    result = replayed_days_checked.execute_in_process(
+        instance=instance,
+        resources={"ledger": LedgerResource(db_url=db_url)},
+        run_config={
+            "ops": {"check_replayed_days": {"config": config}},
+            # The run's events are in the instance (the UI shows the run); the CLI prints its own lines.
+            "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        },
+        tags={"ml/replay": "cli"},
+    )
+    return list(result.get_asset_check_evaluations())
 
 
 @schedule(

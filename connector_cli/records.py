@@ -9,8 +9,10 @@ import click
 
 from connector_cli.audit_groups import checked_system, grouped, system_by_xref
 from connector_cli.queue_listing import checked_scope, item_line, summary_lines
+from connector_cli.replayed_days import day_check_lines
 from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueItem, QueueOverview, ledger_url
+from connector_resources.replay import audit_run
 
 
 def _ledger() -> Ledger:
@@ -68,7 +70,7 @@ def audit(record_id: str, as_json: bool, system: str | None) -> None:
         for e in group_events:
             click.echo(
                 f"{e.at:%Y-%m-%d %H:%M:%S}Z {e.action:<7} {e.integration}/{e.flow} "
-                f"{e.source_id or '-'} -> {e.target_id or '-'} run={e.run_id or '-'} "
+                f"{e.source_id or '-'} -> {e.target_id or '-'} run={audit_run(e.run_id, e.detail)} "
                 f"partition={e.partition_key or '-'}: {e.reason}"
             )
     if queued and len(groups) > 1:
@@ -170,6 +172,8 @@ def replay(
         summary = replay_items(ledger, items, ended=_dagster_runs_ended())
         click.echo(summary.line())
         for line in summary.failure_lines():
+            click.echo(line)
+        for line in day_check_lines(summary.days):
             click.echo(line)
         failed = bool(summary.failed)
     for line in queue_report(ledger.queue_overview(integration=integration, flow=flow), top=top):

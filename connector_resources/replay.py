@@ -141,6 +141,10 @@ class ReplaySummary:
     already: list[int] = field(default_factory=list)
     # Items whose parent another process took (a bill exported elsewhere): closed with a skip, nothing sent.
     skipped: list[int] = field(default_factory=list)
+    # The days whose open items this replay changed (integration, flow, partition): their
+    # ``no_failed_records`` check is evaluated again (``connector_assets.flows.day_checks``), so a day
+    # whose last failed record was written turns green.
+    days: set[tuple[str, str, str | None]] = field(default_factory=set)
 
     def line(self) -> str:
         line = (
@@ -180,12 +184,15 @@ def release_waiting(
     conn: Any = None,
 ) -> list[QueueItem]:
     """Release the records held on ``depends_on`` (due now, ``reason`` as their new reason) and append a
-    ``release`` audit event for each, under its own flow and key, so its history says why it moved."""
+    ``release`` audit event for each, under its own flow and key, so its history says why it moved (by a
+    CLI replay's write: ``detail`` says so, as on the replay's own lines)."""
+    at = replay_at()
+    detail = at.detail if at is not None and at.run_id == run_id else None
 
     def release(c: Any) -> list[QueueItem]:
         released = ledger.release_held_items(depends_on, reason=reason, conn=c)
         for item in released:
-            ledger.audit_item(item, "release", reason, run_id=run_id, conn=c)
+            ledger.audit_item(item, "release", reason, run_id=run_id, detail=detail, conn=c)
         return released
 
     if conn is not None:
@@ -314,6 +321,41 @@ def replay_writer() -> ReplayWriter | None:
     return _writer.get()
 
 
+# What a CLI replay's audit events carry in ``detail`` (it has no Dagster run), and how ``audit`` says it.
+REPLAYED_BY = "replayed_by"
+BY_CLI = "replay by CLI"
+
+
+@dataclass(frozen=True)
+class ReplayAt:
+    """Where the record being replayed belongs, for its audit lines: the replay job's run (None for a CLI
+    replay, then ``detail`` says so) and the day its flow met it (``Ledger.partitions_of``, the latest),
+    so a person reading ``ml-connector audit`` ties each line to a run and a day."""
+
+    run_id: str | None
+    partition: str | None
+
+    @property
+    def detail(self) -> dict[str, str] | None:
+        return None if self.run_id else {REPLAYED_BY: "cli"}
+
+
+_at: ContextVar[ReplayAt | None] = ContextVar("replay_at", default=None)
+
+
+def replay_at() -> ReplayAt | None:
+    """The run and day of the record being replayed (handlers write with them); None outside a replay."""
+    return _at.get()
+
+
+def audit_run(run_id: str | None, detail: dict[str, Any] | None) -> str:
+    """An audit event's run as ``ml-connector audit`` prints it: the run id, "replay by CLI" for a CLI
+    replay's events (no Dagster run), else "-"."""
+    if run_id:
+        return run_id
+    return BY_CLI if (detail or {}).get(REPLAYED_BY) == "cli" else "-"
+
+
 def replay_items(
     ledger: Ledger,
     items: Iterable[QueueItem],
@@ -349,21 +391,39 @@ def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None,
         if handler is None:
             summary.no_handler.append(item.id)
             continue
+        # The days its flow met it in; none for an unpartitioned flow's record (its one check is "the day").
+        days: list[str | None] = [
+            *ledger.partitions_of(integration=item.integration, flow=item.flow, source_key=item.source_key)
+        ] or [None]
         if not ledger.take_queue_item(item, hold_for=REPLAY_HOLD, owner=owner):
-            _left(ledger, item, summary)
+            _left(ledger, item, summary, days)
             continue
+        at = _at.set(ReplayAt(run_id, days[0]))
         try:
             _replay_one(ledger, item, handler, run_id, summary)
         except LedgerInputError:  # closed by a run that wrote the record meanwhile: nothing left to do
-            _left(ledger, item, summary)
+            _left(ledger, item, summary, days)
+        finally:
+            _at.reset(at)
+        if item.id not in summary.failed:  # resolved or held: the counts of its days changed
+            summary.days.update((item.integration, item.flow, day) for day in days)
     return summary
 
 
-def _left(ledger: Ledger, item: QueueItem, summary: ReplaySummary) -> None:
+def _left(ledger: Ledger, item: QueueItem, summary: ReplaySummary, days: list[str | None]) -> None:
     """An item another replay or a run changed since it was read: resolved means its record is written
-    (counted as already written, not as replayed); anything else is another's to finish."""
+    (counted as already written, not as replayed, its days checked again); anything else is another's to
+    finish."""
     resolved = ledger.queue_status(item.id) == "resolved"
     (summary.already if resolved else summary.elsewhere).append(item.id)
+    if resolved:
+        summary.days.update((item.integration, item.flow, day) for day in days)
+
+
+def _where(run_id: str | None) -> dict[str, Any]:
+    """The run, day and (for a CLI replay) ``detail`` of the audit lines of the record being replayed."""
+    at = replay_at() or ReplayAt(run_id, None)
+    return {"run_id": at.run_id, "partition_key": at.partition, "detail": at.detail}
 
 
 def _replay_one(
@@ -398,7 +458,7 @@ def _replay_one(
                 run_id=run_id,
                 conn=conn,
             )
-            ledger.audit_item(item, "hold", waits.reason, run_id=run_id, conn=conn)
+            ledger.audit_item(item, "hold", waits.reason, conn=conn, **_where(run_id))
         summary.held.append(item.id)
         return
     except Exception as exc:  # one record's failure is recorded, the rest still run
@@ -411,8 +471,8 @@ def _replay_one(
                 item,
                 "fail",
                 f"{reason} (attempt {after.attempts}; next attempt {_when(after.next_attempt_at)})",
-                run_id=run_id,
                 conn=conn,
+                **_where(run_id),
             )
         log.warning("replay of queue item %s (%s) failed: %s", item.id, item.source_key, reason)
         summary.failed.append(item.id)
@@ -421,7 +481,7 @@ def _replay_one(
     reason = outcome.detail or "replayed from the retry queue"
     with ledger.transaction() as conn:
         ledger.resolve(item.id, reason=reason, conn=conn)
-        ledger.audit_item(item, "replay", reason, run_id=run_id, conn=conn, target_id=outcome.target_id)
+        ledger.audit_item(item, "replay", reason, conn=conn, target_id=outcome.target_id, **_where(run_id))
     # A skip wrote nothing: the record was already written (a run, or a replay that took it before us).
     (summary.already if outcome.action == "skip" else summary.replayed).append(item.id)
     summary.released += outcome.released

@@ -41,6 +41,7 @@ from connector_assets.flows.core import (
     must_wait,
     queue_failure,
 )
+from connector_assets.flows.day_checks import current_targets
 from connector_assets.flows.mapping_tables import recording_snapshots, snapshot_metadata
 from connector_assets.flows.range_days import (
     DayWrite,
@@ -318,6 +319,7 @@ def build_flow_assets(
         shares: list[RefusedShare] = []
         partitions = run_partitions(context)
         mapped: list[MappedDay] = []  # mapped, not yet validated: validated together (``validate_days``)
+        day_checks: list[tuple[str | None, AssetCheckResult]] = []  # a range's, logged once materialized
         for index, partition in enumerate(partitions):
             with recording_snapshots() as read:
                 mapped.append(_map_day(context, partition))
@@ -332,18 +334,22 @@ def build_flow_assets(
                 if len(partitions) > 1:  # a range (a backfill): each day its own figures and check result
                     figures = {**counts, **row_count(counts["valid"])}
                     context.add_asset_metadata(figures, partition_key=day.partition)
-                    day_check = mapped_check(CHECK, share, counts)
-                    context.log_event(day_evaluation(day_check, mapped_key, day.partition))
+                    day_checks.append((day.partition, mapped_check(CHECK, share, counts)))
                 if share.systemic:
                     context.log.error(share.message())
                 for key, value in counts.items():
                     totals[key] += value
             mapped = []
         worst = max(shares, key=lambda s: (s.systemic, s.refused))
-        yield mapped_check(CHECK, worst, totals)
         # Which mapping-table snapshot(s) the records were mapped with: the run pins the table it used.
         staged = row_count(totals["valid"]) if len(partitions) == 1 else {}  # the records staged to write
         yield MaterializeResult(metadata={**totals, **snapshot_metadata(used), **staged})
+        # The checks after the materialization they judge, so the check's partitions show each day
+        # (``day_checks``).
+        targets = current_targets(context.instance, mapped_key, [partition for partition, _ in day_checks])
+        for partition, day_check in day_checks:
+            context.log_event(day_evaluation(day_check, mapped_key, partition, targets.get(partition)))
+        yield mapped_check(CHECK, worst, totals)
 
     def _map_day(context: AssetExecutionContext, partition: str | None) -> MappedDay:
         """Map one day: the records to validate, and those the mapper refused itself."""
@@ -424,12 +430,15 @@ def build_flow_assets(
             return
         [day] = days
         queue, share, result = _verdict(ledger, day)
-        yield result
         metadata = _day_metadata(day, queue)
         if share.systemic:
+            yield result
             context.log.error(share.message())
             raise Failure(share.message(), metadata=metadata, allow_retries=False)
+        # The day's materialization, then its check: the check's evaluation targets that materialization, so
+        # the check's partitions show the day red or green (``day_checks``), not blank.
         yield MaterializeResult(metadata=metadata)
+        yield result
 
     def _write_days(
         context: AssetExecutionContext, partitions: list[str | None], queued: dict[str, Any]
@@ -462,10 +471,11 @@ def build_flow_assets(
         return days
 
     def _range_results(context: AssetExecutionContext, days: list[DayWrite]):
-        """A range's results, day by day (``range_days``): each day's check evaluation and figures, then
-        the range's check. When every day passed, the step's output materializes each day with its own
-        figures (and the steps downstream, a purchase order flow after the suppliers, run); when a day
-        failed, each passed day is materialized by its own event and the step fails after the last."""
+        """A range's results, day by day (``range_days``): each day's figures, then each day's check
+        evaluation, then the range's check. When every day passed, the step's output materializes each day
+        with its own figures (and the steps downstream, a purchase order flow after the suppliers, run);
+        when a day failed, each passed day is materialized by its own event and the step fails after the
+        last."""
         ledger = context.resources.ledger.get()
         queues, results = [], []
         for day in days:
@@ -477,9 +487,7 @@ def build_flow_assets(
             queues.append(queue)
             results.append(result if day.error is None else failed_day_check(result, day.error))
         failed = any(day.failed for day in days)
-        for day, queue, result in zip(days, queues, results, strict=True):
-            assert day.partition is not None
-            context.log_event(day_evaluation(result, written_key, day.partition))
+        for day, queue in zip(days, queues, strict=True):
             if day.failed:
                 continue
             if failed:  # no output for the range: it would materialize the failed days too
@@ -489,11 +497,17 @@ def build_flow_assets(
                 )
             else:
                 context.add_asset_metadata(_day_metadata(day, queue), partition_key=day.partition)
+        if not failed:
+            # Without an output Dagster skips every step downstream of this one for the whole range.
+            yield MaterializeResult()
+        # Each day's evaluation after its materialization, targeting it (``day_checks``): the check's
+        # partitions show each day red or green (a failed day: against its last materialization, if any).
+        targets = current_targets(context.instance, written_key, [day.partition for day in days])
+        for day, result in zip(days, results, strict=True):
+            context.log_event(day_evaluation(result, written_key, day.partition, targets.get(day.partition)))
         yield range_check(written_key, WRITTEN_CHECK, days, queues)
         if failed:
             raise Failure(failure_message(spec.flow, days), metadata=summed(days), allow_retries=False)
-        # Without an output Dagster skips every step downstream of this one for the whole range.
-        yield MaterializeResult()
 
     def _verdict(ledger: Any, day: DayWrite) -> tuple[PartitionQueue, RefusedShare, AssetCheckResult]:
         """The day's queue counts, refused share and check result, from its open items read once."""

@@ -19,9 +19,14 @@ it costs one process, one login per system and one token, not N. Each day keeps 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster import AssetCheckEvaluation, AssetCheckResult, AssetCheckSeverity, AssetKey
+
+if TYPE_CHECKING:
+    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+        AssetCheckEvaluationTargetMaterializationData as Target,
+    )
 
 REASON_CHARS = 300
 DAYS_TOLD = 10
@@ -44,9 +49,13 @@ class DayWrite:
         return self.error is not None
 
 
-def day_evaluation(result: AssetCheckResult, asset_key: AssetKey, partition: str) -> AssetCheckEvaluation:
+def day_evaluation(
+    result: AssetCheckResult, asset_key: AssetKey, partition: str | None, target: Target | None = None
+) -> AssetCheckEvaluation:
     """``result`` as the evaluation of one day's partition: a check result yielded in a ranged step is
-    recorded without a partition, so each day's is logged as its own event."""
+    recorded without a partition, so each day's is logged as its own event. Dagster colours the day in
+    the check's partitions only when ``target`` is the day's latest materialization
+    (``day_checks.current_target``), so a step logs it after materializing the day."""
     return AssetCheckEvaluation(
         asset_key=result.asset_key or asset_key,
         check_name=result.check_name or "",
@@ -55,6 +64,7 @@ def day_evaluation(result: AssetCheckResult, asset_key: AssetKey, partition: str
         severity=result.severity,
         description=result.description,
         partition=partition,
+        target_materialization_data=target,
     )
 
 

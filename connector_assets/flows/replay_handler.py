@@ -17,7 +17,7 @@ from connector_resources.ledger import (
     XrefConflict,
 )
 from connector_resources.redaction import redact
-from connector_resources.replay import ReplayOutcome, WaitsFor
+from connector_resources.replay import ReplayOutcome, WaitsFor, replay_at
 
 if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions (issue 16)
     pass
@@ -59,7 +59,7 @@ def replay_handler(
             )
         with open_target_for_replay() as target:
             try:
-                result = write_record(spec, target, ledger, record, run_id=None, partition=None)
+                result = write_record(spec, target, ledger, record, **_audited_as())
             except XrefConflict as exc:
                 raise ValueError(redact(str(exc))) from None
         released = f"; released {result.released} held record(s)" if result.released else ""
@@ -71,6 +71,15 @@ def replay_handler(
         )
 
     return handle
+
+
+def _audited_as() -> dict[str, Any]:
+    """``write_record``'s audit options: the replay's run and the record's day (``replay.ReplayAt``), so
+    the write's audit line ties to both; outside a replay, neither."""
+    at = replay_at()
+    if at is None:
+        return {"run_id": None, "partition": None}
+    return {"run_id": at.run_id, "partition": at.partition, "audit_detail": at.detail}
 
 
 def _remapped(spec: FlowSpec, item: QueueItem, ledger: Ledger, resources: dict[str, Any]) -> Mapped:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -121,6 +121,7 @@ def write_one(
     release_held: bool = False,
     deferred: DeferredWrites | None = None,
     preloaded: dict[str, Xref | Claimed | None] | None = None,
+    audit_detail: Mapping[str, Any] | None = None,
 ) -> WriteResult:
     """Write one record without ever creating a second copy in the target (see module docstring).
 
@@ -149,6 +150,7 @@ def write_one(
         "target_system": spec.target_system,
         "run_id": run_id,
         "partition_key": partition,
+        "detail": audit_detail,  # a CLI replay's has no run: it says so (``replay.ReplayAt``)
     }
     if xref.target_id and xref.content_hash == digest:
         if waited_for:

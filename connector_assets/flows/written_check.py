@@ -5,8 +5,9 @@ never stops the batch. So "Materialized" alone said nothing about whether the da
 (``create=0 skip=2 fail=13`` showed green). The day's truth is the retry queue: the records the flow met
 in that partition (the audit trail keeps the partition of every fail and hold) that are still failed, or
 held longer than ``ML_HELD_ALERT_HOURS``. The check fails on those, with the reasons counted, and the
-materialization carries the day's own figures, so the asset's partitions tab shows which days need
-attention and why.
+materialization carries the day's own figures, so the check's partitions (asset -> Checks) show which days
+need attention, red, and why (``day_checks``: the evaluation must target the day's materialization); a
+replay that writes a day's last failed record evaluates the day again, green.
 """
 
 import re

@@ -70,12 +70,14 @@ class AuditStore(LedgerBase):
         reason: str,
         *,
         run_id: str | None = None,
+        partition_key: str | None = None,
         target_id: str | None = None,
         detail: Mapping[str, Any] | None = None,
         conn: sa.Connection | None = None,
     ) -> int:
         """The audit event of what became of a queue item (held, failed, replayed, released, skipped),
-        under its own flow and key, so the record's history says why it moved."""
+        under its own flow and key, so the record's history says why it moved (``partition_key``: the day
+        the flow met the record, so a replay's line ties to that day)."""
         return self.audit(
             integration=item.integration,
             flow=item.flow,
@@ -85,6 +87,7 @@ class AuditStore(LedgerBase):
             target_id=target_id,
             reason=reason,
             run_id=run_id,
+            partition_key=partition_key,
             detail=detail,
             conn=conn,
         )

@@ -470,6 +470,27 @@ class QueueStore(LedgerBase):
         with self._read(conn) as c:
             return [self.queue_item(row) for row in c.execute(query)]
 
+    def partitions_of(
+        self, *, integration: str, flow: str, source_key: str, conn: sa.Connection | None = None
+    ) -> list[str]:
+        """The partitions (days) a flow met ``source_key`` in, as the audit trail keeps them, the latest
+        first: the days whose ``partition_queue`` counts its queue item. A replay names the first in its
+        audit lines and checks each of them again once the item is resolved."""
+        a = schema.audit_event
+        query = (
+            sa.select(a.c.partition_key, sa.func.max(a.c.id).label("last"))
+            .where(
+                a.c.integration == integration,
+                a.c.flow == flow,
+                a.c.source_id == source_key,
+                a.c.partition_key.is_not(None),
+            )
+            .group_by(a.c.partition_key)
+            .order_by(sa.desc("last"))
+        )
+        with self._read(conn) as c:
+            return [row.partition_key for row in c.execute(query)]
+
     def queue_for(self, source_key: str, *, conn: sa.Connection | None = None) -> list[QueueItem]:
         """Every retry-queue item (open and closed) of a source key, oldest first (``ml-connector audit``)."""
         _text("retry queue look-up", "source_key", source_key, schema.KEY_LEN)

@@ -1,0 +1,106 @@
+"""A day's ``no_failed_records`` evaluation, tied to that day's materialization so Dagster shows it per day.
+
+Dagster 1.13 colours a partition of the check (asset -> Checks -> ``no_failed_records``: one cell per day,
+red for a failed evaluation, green for a passed one) only when the evaluation targets the day's latest
+materialization; an evaluation recorded before it, or without a target, leaves the day blank. (The asset's
+own Partitions tab colours a day by materialization alone: a write step that wrote what passed shows
+"Materialized" there, whatever its check says.) So:
+
+* the write step yields a day's materialization first, then its check (``AssetCheckResult`` finds the
+  target itself); a range logs each day's evaluation after the day's materialization (``day_evaluation``
+  with ``current_target``);
+* a replay that changed a day's queue (a record written, resolved, or held) evaluates that day again
+  from the retry queue (``replayed_day_evaluations``), naming the replay in the metadata: the day whose
+  last failed record it wrote turns green. It is logged in a run (the replay job's, or for a CLI replay a
+  run of ``replayed_days_checked``): Dagster stores one run-less evaluation per day only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from dagster import AssetCheckEvaluation, AssetCheckResult, AssetKey, AssetRecordsFilter, DagsterInstance
+
+# The type of ``AssetCheckEvaluation.target_materialization_data``: Dagster builds it itself for a check
+# result yielded in the step, but exports no name for it; a day's evaluation logged on its own needs it.
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
+)
+
+from connector_assets.flows.range_days import day_evaluation
+from connector_assets.flows.records import FLOW_SPECS
+from connector_assets.flows.written_check import check_result, queue_of
+from connector_resources.ledger import Ledger
+
+# The metadata key naming the replay after which a day was evaluated again.
+REPLAYED = "evaluated_after"
+
+
+def current_target(
+    instance: DagsterInstance, asset_key: AssetKey, partition: str | None
+) -> AssetCheckEvaluationTargetMaterializationData | None:
+    """The latest materialization of ``asset_key``'s ``partition``, as a check evaluation targets it."""
+    return current_targets(instance, asset_key, [partition]).get(partition)
+
+
+def current_targets(
+    instance: DagsterInstance, asset_key: AssetKey, partitions: Sequence[str | None]
+) -> dict[str | None, AssetCheckEvaluationTargetMaterializationData]:
+    """``current_target`` of each of ``partitions`` that has a materialization. One read for the days a
+    step has just materialized (the newest records, one a day), then one a day for the others (a failed
+    day's earlier materialization), so a year's range costs one read, not 365."""
+    found: dict[str | None, AssetCheckEvaluationTargetMaterializationData] = {}
+
+    def read(days: Sequence[str | None], limit: int) -> None:
+        keys = None if days == [None] else list(days)
+        for record in instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=asset_key, asset_partitions=keys), limit=limit
+        ).records:
+            day = record.partition_key
+            if day not in found:
+                found[day] = AssetCheckEvaluationTargetMaterializationData(
+                    storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+                )
+
+    days = list(dict.fromkeys(partitions))
+    read(days, len(days))
+    for day in [d for d in days if d not in found]:
+        read([day], 1)
+    return {day: found[day] for day in days if day in found}
+
+
+def replayed_day_evaluations(
+    instance: DagsterInstance, ledger: Ledger, days: Iterable[tuple[str, str, str | None]], replay: str
+) -> list[AssetCheckEvaluation]:
+    """Each of ``days`` (integration, flow, partition: ``ReplaySummary.days``; None for an unpartitioned
+    flow) evaluated again from the retry queue after ``replay`` ("replay run <id>", "replay by CLI"). A
+    day never materialized is left alone (its write step has not run: its truth is the step's), as is a
+    flow without a spec here, and a record without a day of a partitioned flow (no day to judge)."""
+    evaluations = []
+    for integration, flow, partition in sorted(days, key=lambda day: (day[0], day[1], day[2] or "")):
+        spec = FLOW_SPECS.get(f"{integration}_{flow}")
+        if spec is None:
+            continue
+        asset_key = spec.key("written")
+        target = current_target(instance, asset_key, partition)
+        if target is None:
+            continue
+        items = ledger.partition_queue(integration=integration, flow=flow, partition_key=partition)
+        queue = queue_of(items)
+        result = check_result(asset_key, queue)
+        verdict = (
+            f"after {replay}: no record of the day is failed any more"
+            if result.passed
+            else f"after {replay}: {queue.failed} record(s) of the day still failed, "
+            f"{queue.held_overdue} held too long"
+        )
+        result = AssetCheckResult(
+            asset_key=asset_key,
+            check_name=result.check_name,
+            passed=result.passed,
+            severity=result.severity,
+            metadata={**result.metadata, REPLAYED: replay},
+            description=verdict,
+        )
+        evaluations.append(day_evaluation(result, asset_key, partition, target))
+    return evaluations
