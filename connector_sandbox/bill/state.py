@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import random
 import threading
 from collections import Counter
 from typing import Any
 
-from connector_sandbox.seeding import SeedReport, seeded
+from connector_sandbox.seeding import SeedReport, continued, count_start, seeded
 
 from .documents import webhook_entity
 from .faults import FaultInjector
@@ -68,8 +67,10 @@ class SandboxState:
         self.faults = FaultInjector(settings.seed)
         self.hub = WebhookHub(lambda: self.settings, settings.seed)
         self.stats = Stats()
-        # Ids of records created at run time: seeded, so a scripted run creates the same ids each time.
-        self.rng = random.Random(settings.seed * 7919)
+        # Ids of records created at run time: seeded, so a scripted run creates the same ids each time;
+        # after a restart on a kept file the stream goes on (``continued``), never repeating an id.
+        self.starts = count_start(self.store)
+        self.rng = continued(settings.seed * 7919, self.starts)
         self.activity_runs = 0
 
     def publish(self, org_id: str, kind: str, action: str, doc: dict[str, Any]) -> list[str]:
@@ -82,9 +83,13 @@ class SandboxState:
     def reset(self, changes: dict[str, Any]) -> SeedReport:
         """Re-seed from the live settings (with ``changes`` merged), dropping sessions and webhooks."""
         merged = BillSandboxSettings.model_validate({**self.settings.model_dump(), **changes})
-        store, report = seeded(Store(merged.db_path), seed, merged)
-        old, self.store = self.store, store
-        old.close()
+        store, report = seeded(Store(), seed, merged)
+        if self.store.kept:  # the kept file takes the new data: a restart then finds it
+            self.store.replace_with(store)
+            store.close()
+        else:
+            old, self.store = self.store, store
+            old.close()
         self.settings = merged
         self.seed_report = report
         self.sessions.expire_all()
@@ -92,7 +97,8 @@ class SandboxState:
         self.limits.reset()
         self.hub.clear()
         self.stats.clear()
-        self.rng = random.Random(merged.seed * 7919)
+        self.starts = count_start(self.store)
+        self.rng = continued(merged.seed * 7919, self.starts)
         return report
 
     def close(self) -> None:

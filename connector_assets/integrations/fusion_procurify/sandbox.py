@@ -156,8 +156,8 @@ def mapped_line_problem(
 class FusionProcurifyPeople:
     """The requesters, buyer, receiver and AP clerk of the Procurify sandbox, acting on paired vendors one
     step per round (``round``), and Fusion's supplier administrators and AP team. What they did is kept in
-    memory for the next round: both sandboxes re-seed at every start, so nothing of an earlier ``make dev``
-    is left to act on."""
+    memory for the next round only: what an earlier ``make dev`` left half done stays as it was in the kept
+    sandboxes, as a person's unfinished work would."""
 
     def __init__(
         self,
@@ -193,8 +193,9 @@ class FusionProcurifyPeople:
         self.accounts, self.departments = ACCOUNTS.read(), DEPARTMENTS.read()
         self.to_bill: list[int] = []  # PO numbers purchased last round
         self.bills: list[str] = []  # uuids of the bills entered, approved
-        # Invoices the flow wrote before this start name nothing in the Fusion sandbox (it re-seeds at
-        # every start; a new invoice may even reuse the id): the AP team leaves them alone.
+        # Invoices the flow wrote before this start: the AP team of that start paid them or not, and what
+        # it settled (which it paid half) was kept in its memory only, so this one leaves them alone rather
+        # than pay a half-paid one in full.
         self.earlier = set(written_invoices(self.ledger)) if fusion_root else set()
         self.ap_team = FusionApTeam(fusion_root) if fusion_root else None
 
