@@ -176,6 +176,8 @@ class RunningSandbox:
     spec: SandboxSpec
     url: str
     stop: Callable[[], None]
+    # Started on data kept by an earlier start (not seeded now): what a first start sets up is there.
+    kept: bool = False
 
 
 class PortsTaken(RuntimeError):
@@ -231,7 +233,7 @@ def start(keys: list[str] | None = None, *, scale: float = 1.0) -> list[RunningS
         for key in chosen:
             spec = SANDBOXES[key]
             url, stop = serve_in_thread(spec.factory(scale, folder), port=spec.port, path=spec.path)
-            running.append(RunningSandbox(spec, url, stop))
+            running.append(RunningSandbox(spec, url, stop, kept=key in kept))
     except KeptDataError as exc:  # raised before it wrote anything; the ones before only reused theirs
         for started in running:
             started.stop()

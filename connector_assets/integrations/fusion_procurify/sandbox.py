@@ -6,10 +6,11 @@ records flow without touching anything (never done against a configured, real sy
   flow would refuse every supplier it has no vendor for.
 * Seeded vendors paired with Fusion suppliers (``pair_seeded_vendors``): the simulators are seeded apart,
   so no Procurify vendor carries a Fusion supplier's name and the vendors flow (name matching only) pairs
-  none; every purchase order and bill would wait on its vendor. At start, the first active Procurify
-  vendors are matched by hand, in the ledger, to the Fusion suppliers that have an active purchasing and
-  pay site in the business unit, as an operator's ``ml-connector xref set`` would (manual matches, entered
-  by ``make dev``; no flow overwrites them). Every other active vendor gets its Fusion supplier, entered by
+  none; every purchase order and bill would wait on its vendor. At the first start (not on kept data,
+  where those pairs are in the ledger already), the first active Procurify vendors are matched by hand,
+  in the ledger, to the Fusion suppliers that have an active purchasing and pay site in the business
+  unit, as an operator's ``ml-connector xref set`` would (manual matches, entered by ``make dev``; no flow
+  overwrites them). Every other active vendor gets its Fusion supplier, entered by
   Fusion's supplier administrators under the vendor's name (``supply_unmatched_vendors``, at start and for
   the vendors the Procurify activity adds each round), so the vendors flow pairs it by name and a fresh
   sandbox queues no mismatch nobody made. The Procurify sandbox's own activity then purchases
@@ -103,12 +104,23 @@ def fusion_procurify_sandbox_setup(sandboxes: list, ledger_url: str) -> dict[str
     if running is None:
         return {}
     chosen = export_unless_set(SANDBOX_DEFAULTS)
+    # The first start pairs the seeded vendors by hand. On kept data those pairs are in the ledger, and the
+    # suppliers with sites since (entered below under a vendor's name, added by the activity) are the
+    # flows' to pair by name: paired by hand in order, a vendor got a supplier entered for another one.
+    first = not (running["fusion"].kept and running["procurify"].kept)
     ledger = Ledger(ledger_url)
     try:
-        business_unit = FusionResource.from_settings().business_unit
-        suppliers = suppliers_with_sites(running["fusion"].spec.root(), business_unit)
         procurify = ProcurifyResource.from_settings()
-        paired = pair_seeded_vendors(ledger, active_vendor_ids(procurify), suppliers)
+        if first:
+            business_unit = FusionResource.from_settings().business_unit
+            suppliers = suppliers_with_sites(running["fusion"].spec.root(), business_unit)
+            paired = pair_seeded_vendors(ledger, active_vendor_ids(procurify), suppliers)
+            pairs = (
+                f"{paired} seeded Procurify vendors paired with Fusion suppliers ({len(suppliers)} have "
+                f"sites in {business_unit}; `ml-connector xref list`)"
+            )
+        else:
+            paired, pairs = 0, "the pairs of the first start kept (`ml-connector xref list`)"
         entered = supply_unmatched_vendors(running["fusion"].spec.root(), procurify, ledger)
     except requests.RequestException as exc:
         click.echo(f"Fusion <-> Procurify: seeded vendors not paired with Fusion suppliers ({exc})")
@@ -117,10 +129,8 @@ def fusion_procurify_sandbox_setup(sandboxes: list, ledger_url: str) -> dict[str
         ledger.dispose()
     defaults = ", ".join(f"{env}={text}" for env, text in chosen.items())
     click.echo(
-        f"Fusion <-> Procurify sandbox: {paired} seeded Procurify vendors paired with Fusion suppliers "
-        f"({len(suppliers)} have sites in {business_unit}; `ml-connector xref list`); {entered} Fusion "
-        "suppliers entered for the other vendors, for the vendors flow to pair by name"
-        + (f"; {defaults}" if defaults else "")
+        f"Fusion <-> Procurify sandbox: {pairs}; {entered} Fusion suppliers entered for the other vendors, "
+        "for the vendors flow to pair by name" + (f"; {defaults}" if defaults else "")
     )
     return {"defaults": chosen, "paired": paired, "entered": entered}
 
