@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from typing import Any
@@ -18,6 +19,7 @@ from .store import Store
 from .webhooks import WebhookHub
 
 _ENTITY_KEYS = {"vendors": "vendor", "bills": "bill", "payments": "payment"}
+_WEBHOOKS = "webhook_subscriptions"  # the store's meta key of the hub's kept subscriptions
 
 
 class Stats:
@@ -66,6 +68,9 @@ class SandboxState:
         self.limits = RateLimiter(lambda: self.settings)
         self.faults = FaultInjector(settings.seed)
         self.hub = WebhookHub(lambda: self.settings, settings.seed)
+        kept_webhooks = self.store.get_meta(_WEBHOOKS)
+        if kept_webhooks:  # a kept file: the subscriptions clients made before the restart
+            self.hub.restore(json.loads(kept_webhooks))
         self.stats = Stats()
         # Ids of records created at run time: seeded, so a scripted run creates the same ids each time;
         # after a restart on a kept file the stream goes on (``continued``), never repeating an id.
@@ -103,4 +108,6 @@ class SandboxState:
 
     def close(self) -> None:
         self.hub.stop()
+        if self.store.kept:  # made through BILL's API, so part of the data a restart keeps
+            self.store.set_meta(_WEBHOOKS, json.dumps(self.hub.kept()))
         self.store.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -112,3 +113,32 @@ def test_the_registry_starts_all_kept_files_or_none(tmp_path: Path, monkeypatch:
         start(scale=SCALE)
     assert str(folder) in str(refused.value) and "ledger" in str(refused.value)
     assert {path.name: path.stat().st_mtime_ns for path in folder.glob("*.sqlite")} == kept
+
+
+def test_bills_webhook_subscriptions_survive_a_restart_with_their_keys(tmp_path: Path) -> None:
+    """A subscription is BILL data a client made through the API (``ml-connector bill-webhooks``): after a
+    restart it is still there with its key (the one the vault holds), and a create resent with the same
+    idempotency key (its answer was lost) is answered as before rather than making a second one."""
+    from connector_sandbox.bill.testing import SandboxHandle
+
+    key = str(uuid.uuid4())
+    body = {
+        "name": "ml-connector",
+        "notificationUrl": "http://127.0.0.1:9/webhooks/bill",
+        "events": [{"type": "bill.updated", "version": "1"}],
+    }
+
+    def create(state: Any, root: str) -> requests.Response:
+        bill = SandboxHandle(f"{root}/connect", state.settings)
+        headers = {**bill.headers(bill.login()), "X-Idempotent-Key": key}
+        return requests.post(f"{bill.events}/v3/subscriptions", json=body, headers=headers, timeout=30)
+
+    with simulator("bill", tmp_path, FIRST_DAY) as (state, root):
+        made = create(state, root)
+        assert made.status_code == 201, made.text
+    with simulator("bill", tmp_path, NEXT_DAY) as (state, root):
+        [kept] = state.hub.of_org(state.settings.organizations[0].id)
+        assert (kept.id, kept.security_key) == (made.json()["id"], made.json()["securityKey"])
+        again = create(state, root)
+        assert (again.status_code, again.json()) == (201, made.json())
+        assert len(state.hub.of_org(state.settings.organizations[0].id)) == 1
