@@ -142,3 +142,16 @@ def test_bills_webhook_subscriptions_survive_a_restart_with_their_keys(tmp_path:
         again = create(state, root)
         assert (again.status_code, again.json()) == (201, made.json())
         assert len(state.hub.of_org(state.settings.organizations[0].id)) == 1
+
+
+@pytest.mark.parametrize("key", [key for key in SANDBOXES if key != "jde_ais"])  # JDE has no reset route
+def test_a_reset_on_kept_data_is_what_the_next_start_finds(key: str, tmp_path: Path) -> None:
+    """``POST /sandbox/reset`` seeds the kept file anew (not a private copy the restart would not see)."""
+    with simulator(key, tmp_path, FIRST_DAY) as (state, root):
+        seeded = state.store.row_counts()
+        activity(key, root)
+        response = requests.post(f"{root}/sandbox/reset", json={}, timeout=60)
+        assert response.status_code == 200, response.text
+        assert state.store.row_counts() == seeded
+    with simulator(key, tmp_path, FIRST_DAY) as (state, _root):
+        assert state.seed_report.reused is True and state.store.row_counts() == seeded
