@@ -5,7 +5,7 @@ The ports and base paths are the ones the connection settings default to
 so with no configuration the resources talk to these simulators. Every simulator keeps its data under
 ``$DAGSTER_HOME/sandbox`` (``<key>-<scale>.sqlite``: the seed and every record written since), so
 restarting ``make dev`` finds the records a newcomer already synced, paired in the ledger as they were.
-A start uses all six kept files or seeds all six anew, never some of each (``KeptWorld``).
+A start uses all six kept files or seeds all six anew, never some of each (``KeptWorldError``).
 """
 
 from __future__ import annotations
