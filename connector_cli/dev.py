@@ -314,12 +314,14 @@ def sandbox_command(systems: tuple[str, ...], scale: float) -> None:
     import threading
 
     from connector_resources.settings import SANDBOX_PORT_BASE_ENV
-    from connector_sandbox.registry import PortsTaken, start
+    from connector_sandbox.registry import KeptWorldError, PortsTaken, start
 
     try:
         running = start(list(systems) or None, scale=scale)
     except KeyError as exc:
         raise click.ClickException(str(exc.args[0])) from None
+    except KeptWorldError as exc:
+        raise click.ClickException(str(exc)) from None
     except PortsTaken as exc:
         raise click.ClickException(
             f"not starting: {exc} already in use (another make dev or ml-connector sandbox?); stop it, "

@@ -92,6 +92,9 @@ def test_the_registry_starts_all_kept_files_or_none(tmp_path: Path, monkeypatch:
     """A folder keeping some simulators' data but not the others' (an older version kept four) is refused
     before anything starts, naming the missing ones and how to start over; the kept files stay as they
     were."""
+    from click.testing import CliRunner
+
+    from connector_cli.main import cli
     from connector_sandbox.registry import KeptWorldError
 
     monkeypatch.setenv(SANDBOX_PORT_BASE_ENV, str(free_port_base()))
@@ -112,6 +115,10 @@ def test_the_registry_starts_all_kept_files_or_none(tmp_path: Path, monkeypatch:
     with pytest.raises(KeptWorldError, match="not of procurify, fusion") as refused:
         start(scale=SCALE)
     assert str(folder) in str(refused.value) and "ledger" in str(refused.value)
+    # ``ml-connector sandbox`` says the same, without a traceback.
+    said = CliRunner().invoke(cli, ["sandbox", "--scale", str(SCALE)])
+    assert said.exit_code == 1 and "not of procurify, fusion" in said.output
+    assert "Traceback" not in said.output
     assert {path.name: path.stat().st_mtime_ns for path in folder.glob("*.sqlite")} == kept
 
 
