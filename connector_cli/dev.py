@@ -23,6 +23,7 @@ import click
 from connector_cli.dev_console import start_pump
 from connector_cli.dev_instance import DevClaim, claim, refuse_if_running
 from connector_cli.dev_vault import KEY_FILE, DevVaultKeyError, keep_sessions
+from connector_cli.dev_world import start_world
 from connector_resources import settings
 from connector_resources.ledger.engine import DEFAULT_HOME, describe_url
 from connector_resources.vault import KEY_ENV
@@ -110,18 +111,6 @@ def _choose_ports(sandbox_ports: str, sandbox: bool, host: str, port: int) -> No
         )
 
 
-def _start_sandboxes(scale: float) -> list:
-    from connector_sandbox.registry import PortsTaken, start
-
-    try:  # the ports were checked before; one taken since then still stops everything
-        running = start(scale=scale)
-    except PortsTaken as exc:
-        raise click.ClickException(f"not starting: {exc} already in use") from None
-    for sandbox in running:
-        click.echo(f"sandbox {sandbox.spec.key}: {sandbox.url}")
-    return running
-
-
 def _automation_default(sandbox: bool) -> None:
     """On the sandbox, schedules and sensors start running, so a newcomer sees records flow; pointed at
     a real system, they stay stopped until the operator turns them on (README, "Turning on")."""
@@ -189,11 +178,10 @@ def dev(
     click.echo(vault_line)
     click.echo(f"ledger: {url if url.startswith('sqlite') else 'ML_CONNECTOR_DB_URL'}")
     click.echo(_alerts_line())
-    sandboxes = _start_sandboxes(scale) if sandbox else []
+    # The simulators on their kept data (or all anew) and each integration's start-up linking.
+    sandboxes = start_world(url, scale=scale) if sandbox else []
     activity = _start_activity(sandboxes, url)
     stop_receiver = _start_receiver(Ledger(url))
-    for integration in _integration_sandboxes():
-        integration.set_up(sandboxes, url)
     click.echo(f"Dagster UI: http://{host}:{port}")
     # dg dev (connector_cli.dagster_dev) runs as a child so the simulators (threads of this process) live
     # exactly as long as it does.
@@ -371,12 +359,14 @@ def sandbox_command(systems: tuple[str, ...], scale: float) -> None:
     import threading
 
     from connector_resources.settings import SANDBOX_PORT_BASE_ENV
-    from connector_sandbox.registry import PortsTaken, start
+    from connector_sandbox.registry import KeptWorldError, PortsTaken, start
 
     try:
         running = start(list(systems) or None, scale=scale)
     except KeyError as exc:
         raise click.ClickException(str(exc.args[0])) from None
+    except KeptWorldError as exc:
+        raise click.ClickException(str(exc)) from None
     except PortsTaken as exc:
         raise click.ClickException(
             f"not starting: {exc} already in use (another make dev or ml-connector sandbox?); stop it, "

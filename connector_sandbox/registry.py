@@ -2,9 +2,10 @@
 
 The ports and base paths are the ones the connection settings default to
 (``connector_resources.settings.sandbox_port``: 8711-8716, or moved together by ``ML_SANDBOX_PORT_BASE``),
-so with no configuration the resources talk to these simulators. Each simulator keeps its seeded data
-under ``$DAGSTER_HOME/sandbox`` when it supports a data file, so restarting ``make dev`` keeps the records
-a newcomer already synced.
+so with no configuration the resources talk to these simulators. Every simulator keeps its data under
+``$DAGSTER_HOME/sandbox`` (``<key>-<scale>.sqlite``: the seed and every record written since), so
+restarting ``make dev`` finds the records a newcomer already synced, paired in the ledger as they were.
+A start uses all six kept files or seeds all six anew, never some of each (``KeptWorldError``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from connector_resources.settings import (
     SANDBOX_PORTS,
     sandbox_port,
 )
+from connector_sandbox.seeding import KeptDataError
 from connector_sandbox.serve import serve_in_thread
 
 
@@ -34,9 +36,6 @@ class SandboxSpec:
     path: str
     settings: str  # the settings class the package exports
     activity: dict[str, int] = field(default_factory=dict)  # body of POST /sandbox/activity: a little work
-    # Keeps its seeded data in <data_dir>/<key>-<scale>.sqlite; the others seed at every start (about
-    # 1 s at scale 1: Procurify a temporary file, Fusion in memory).
-    keeps_data: bool = True
     # Settings of the world ``make dev`` and ``ml-connector sandbox`` serve, beside the scale: no planted
     # faults (records seeded to show a refusal belong to the tests that exercise it, not to a first day).
     world: tuple[tuple[str, Any], ...] = ()  # (setting, value) pairs: the spec stays hashable
@@ -49,12 +48,18 @@ class SandboxSpec:
     def root(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def data_file(self, scale: float, data_dir: Path) -> Path:
+        """Where it keeps its data at ``scale``: seeded there at the first start, reused at the next."""
+        return data_dir / f"{self.key}-{scale:g}.sqlite"
+
     def factory(self, scale: float, data_dir: Path) -> Any:
         """The simulator's app at ``scale``, its package imported only now (a CLI run loads one or none)."""
         package = importlib.import_module(f"connector_sandbox.{self.key}")
-        values: dict[str, Any] = {"scale": scale, **dict(self.world)}
-        if self.keeps_data:
-            values["db_path"] = data_dir / f"{self.key}-{scale:g}.sqlite"
+        values: dict[str, Any] = {
+            "scale": scale,
+            **dict(self.world),
+            "db_path": self.data_file(scale, data_dir),
+        }
         return package.create_app(getattr(package, self.settings)(**values))
 
 
@@ -100,7 +105,6 @@ _SPECS = (
             "new_payments": 1,
             "updated_payments": 1,
         },
-        keeps_data=False,
         world=NO_PLANTED_FAULTS,
     ),
     SandboxSpec(
@@ -116,7 +120,6 @@ _SPECS = (
         "",
         "FusionSandboxSettings",
         {"new_invoices": 2, "new_payments": 1},
-        keeps_data=False,
         world=NO_PLANTED_FAULTS,
     ),
 )
@@ -173,16 +176,47 @@ class RunningSandbox:
     spec: SandboxSpec
     url: str
     stop: Callable[[], None]
+    # Started on data kept by an earlier start (not seeded now): what a first start sets up is there.
+    kept: bool = False
 
 
 class PortsTaken(RuntimeError):
     """Some sandbox ports are held by another program; nothing was started."""
 
 
+class KeptWorldError(RuntimeError):
+    """The kept sandbox data cannot start as one world (some files there, others not, or one unreadable);
+    nothing was started and nothing was seeded over."""
+
+
+START_OVER = (
+    "Start every sandbox and the ledger over together: stop make dev, remove {folder} and the ledger "
+    "(ledger.sqlite beside it in DAGSTER_HOME, or the database ML_CONNECTOR_DB_URL names), and start again"
+)
+
+
+def kept_data(keys: Iterable[str], scale: float, folder: Path | None = None) -> list[str]:
+    """The simulators among ``keys`` whose data file at ``scale`` is kept in ``folder`` (default:
+    ``data_dir()``), so a start reuses it."""
+    folder = folder or data_dir()
+    return [key for key in keys if SANDBOXES[key].data_file(scale, folder).exists()]
+
+
+def _half_world(chosen: list[str], kept: list[str], scale: float, folder: Path) -> KeptWorldError:
+    missing = [key for key in chosen if key not in kept]
+    return KeptWorldError(
+        f"not starting the sandboxes: {folder} keeps the data of {', '.join(kept)} but not of "
+        f"{', '.join(missing)} at scale {scale:g} (kept by an older version, or removed); seeding those "
+        "anew beside the kept ones would leave a world half old, half new, while the ledger keeps every "
+        "pairing made with the old records. " + START_OVER.format(folder=folder)
+    )
+
+
 def start(keys: list[str] | None = None, *, scale: float = 1.0) -> list[RunningSandbox]:
     """Start the chosen simulators, all or none: when any of their ports is taken (another ``make dev``,
     a real server), ``PortsTaken`` names them and nothing runs, so no client ends up talking to a mix of
-    our simulators and someone else's servers."""
+    our simulators and someone else's servers. Likewise their data: every one reuses its kept file or
+    every one seeds anew; ``KeptWorldError`` when some are kept and some not, or one cannot be reused."""
     chosen = list(keys or SANDBOXES)
     unknown = [k for k in chosen if k not in SANDBOXES]
     if unknown:
@@ -190,18 +224,36 @@ def start(keys: list[str] | None = None, *, scale: float = 1.0) -> list[RunningS
     taken = busy_ports(chosen)
     if taken:
         raise PortsTaken("; ".join(f"{key} on 127.0.0.1:{port}" for key, port in taken.items()))
-    running: list[RunningSandbox] = []
     folder = data_dir()
+    kept = kept_data(chosen, scale, folder)
+    if kept and len(kept) < len(chosen):
+        raise _half_world(chosen, kept, scale, folder)
+    running: list[RunningSandbox] = []
     try:
         for key in chosen:
             spec = SANDBOXES[key]
             url, stop = serve_in_thread(spec.factory(scale, folder), port=spec.port, path=spec.path)
-            running.append(RunningSandbox(spec, url, stop))
+            running.append(RunningSandbox(spec, url, stop, kept=key in kept))
+    except KeptDataError as exc:  # raised before it wrote anything; the ones before only reused theirs
+        for started in running:
+            started.stop()
+        raise KeptWorldError(
+            f"not starting the sandboxes: {exc}. " + START_OVER.format(folder=folder)
+        ) from None
     except BaseException:
         for started in running:  # taken between the check and the bind: stop the ones already up
             started.stop()
+        if not kept:  # a fresh world that did not start: none of it is kept, so the next start is whole
+            _remove_data(chosen, scale, folder)
         raise
     return running
+
+
+def _remove_data(keys: list[str], scale: float, folder: Path) -> None:
+    for key in keys:
+        path = SANDBOXES[key].data_file(scale, folder)
+        for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
 
 
 def make_activity(running: list[RunningSandbox]) -> dict[str, int]:

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -64,6 +65,10 @@ class SimulatorSettings(BaseModel):
     seed: int = 20250301
     # The seeded history ends the day before this date (its records are all older); None means today (UTC).
     anchor_date: dt.date | None = command_line("last day of history + 1 (yyyy-mm-dd)")
+    # None: a private temporary file (or memory), gone when the server stops. A path keeps the data there,
+    # every record written since included, and the next start on it reuses it when seed and scale match
+    # (``seeding.seed_kept``); ``make dev`` keeps every simulator's under ``$DAGSTER_HOME/sandbox``.
+    db_path: Path | None = command_line("keep the data in this SQLite file and reuse it at the next start")
 
     @staticmethod
     def require_unique(keys: Iterable[Hashable], message: str, *, at_least_one: bool = False) -> None:

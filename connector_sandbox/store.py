@@ -40,12 +40,32 @@ def connect(path: Path | str, *, journal_mode: str = "WAL") -> sqlite3.Connectio
     return conn
 
 
+META_TABLE = "sbx_meta"
+
+
+def create_meta(conn: sqlite3.Connection, table: str = META_TABLE) -> None:
+    """The key/value table a store keeps facts about its data in (its seed signature, linking done)."""
+    conn.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ("key" TEXT PRIMARY KEY, "value" TEXT NOT NULL)')
+
+
+def read_meta(conn: sqlite3.Connection, key: str, table: str = META_TABLE) -> str | None:
+    row = conn.execute(f'SELECT "value" FROM "{table}" WHERE "key" = ?', (key,)).fetchone()
+    return row[0] if row else None
+
+
+def write_meta(conn: sqlite3.Connection, key: str, value: str, table: str = META_TABLE) -> None:
+    conn.execute(f'INSERT OR REPLACE INTO "{table}" ("key", "value") VALUES (?, ?)', (key, value))
+
+
 class SqliteFile:
     """A store's database: the file at ``path`` (kept after close), or a private temporary file.
 
     The temporary file lives in a directory the store owns, removed on ``close`` (or by the finalizer
-    when close never runs), so a test or a standalone run leaves nothing behind at any scale.
+    when close never runs), so a test or a standalone run leaves nothing behind at any scale. A kept file
+    carries a meta table (``get_meta`` / ``set_meta``): the next start reads there what the data is.
     """
+
+    meta_table = META_TABLE
 
     def __init__(self, path: Path | None, *, temporary: str, prefix: str, journal_mode: str = "WAL") -> None:
         """With no ``path``: the file ``temporary`` in a new directory named ``prefix...``."""
@@ -55,6 +75,23 @@ class SqliteFile:
             path = Path(self._tempdir.name) / temporary
         self.path = path
         self.conn = connect(path, journal_mode=journal_mode)
+        create_meta(self.conn, self.meta_table)
+
+    @property
+    def kept(self) -> bool:
+        """Whether the data lives in a file of the caller's (``db_path``), not a private temporary one."""
+        return self._tempdir is None
+
+    def get_meta(self, key: str) -> str | None:
+        return read_meta(self.conn, key, self.meta_table)
+
+    def set_meta(self, key: str, value: str) -> None:
+        write_meta(self.conn, key, value, self.meta_table)
+
+    def replace_with(self, other: SqliteFile) -> None:
+        """Make this database a copy of ``other``'s (a reseed built apart, so no request read it half
+        made), keeping this store's file: a kept file then holds the new data after a restart too."""
+        other.conn.backup(self.conn)
 
     def close(self) -> None:
         self.conn.close()

@@ -55,9 +55,9 @@ def link_sandbox_vendors_on_dev(
 ) -> None:
     """On the embedded Procore and ERP sandboxes only (never a configured real system), the seeded Procore
     vendors' ERP links re-pointed to suppliers the ERP sandbox has (``link(procore_root, erp_root)``), so
-    ``make dev`` shows Procore -> ``erp`` records flowing. Procore's data is re-seeded at every start and
-    the ERP sandbox keeps its seeded suppliers' numbers, so every start links the same vendors to the same
-    suppliers."""
+    ``make dev`` shows Procore -> ``erp`` records flowing. Both keep their data across a restart and the
+    Procore sandbox re-points only the vendors its first linking left unmatched, so a later start changes
+    no link the first one (or a flow since) wrote."""
     import requests
 
     running = embedded(sandboxes, "procore", erp_sandbox)

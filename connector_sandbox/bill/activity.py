@@ -17,7 +17,7 @@ import random
 from typing import Any
 
 from connector_sandbox.activity import ActivityCounts, activity_request
-from connector_sandbox.seeding import anchor_day
+from connector_sandbox.seeding import anchor_day, continued
 
 from .documents import MADE_THROUGH_API, outstanding, refresh_bill, set_payment_status, stamp
 from .formats import now_ms, render_time, to_cents
@@ -119,7 +119,7 @@ def make_activity(state: SandboxState, wanted: ActivityRequest) -> dict[str, Any
     if state.settings.organization(org_id) is None:
         raise ValueError(f"organization_id {org_id!r} is not one of the sandbox organizations")
     state.activity_runs += 1
-    rng = random.Random(f"{state.settings.seed}:activity:{state.activity_runs}")
+    rng = continued(f"{state.settings.seed}:activity:{state.activity_runs}", state.starts)
     factory = _factory(state, org_id, rng)
     store, ms = state.store, now_ms()
     summary: dict[str, Any] = {"organizationId": org_id}

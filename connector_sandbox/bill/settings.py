@@ -14,13 +14,12 @@ effect at the next ``POST /sandbox/reset``.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port, matching
+from connector_sandbox.settings import SimulatorSettings, Standalone, listen_port, matching
 
 # BILL ids are 20 characters; an organization id begins with 008, a user id with 006 (reference 2.1, 2.4).
 _ORG_ID = re.compile(r"^008[0-9A-Za-z]{17}$")
@@ -185,8 +184,6 @@ class BillSandboxSettings(SimulatorSettings):
     payments_quiet_days: int = Field(default=0, ge=0, le=30)
 
     seed: int = 20250310
-    # None: a private temporary SQLite file, removed on close.
-    db_path: Path | None = command_line("keep the SQLite data in this file")
 
     @model_validator(mode="after")
     def _consistent(self) -> BillSandboxSettings:

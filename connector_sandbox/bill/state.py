@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import random
+import json
 import threading
 from collections import Counter
 from typing import Any
 
-from connector_sandbox.seeding import SeedReport, seeded
+from connector_sandbox.seeding import SeedReport, continued, count_start, seeded
 
 from .documents import webhook_entity
 from .faults import FaultInjector
@@ -19,6 +19,7 @@ from .store import Store
 from .webhooks import WebhookHub
 
 _ENTITY_KEYS = {"vendors": "vendor", "bills": "bill", "payments": "payment"}
+_WEBHOOKS = "webhook_subscriptions"  # the store's meta key of the hub's kept subscriptions
 
 
 class Stats:
@@ -67,9 +68,14 @@ class SandboxState:
         self.limits = RateLimiter(lambda: self.settings)
         self.faults = FaultInjector(settings.seed)
         self.hub = WebhookHub(lambda: self.settings, settings.seed)
+        kept_webhooks = self.store.get_meta(_WEBHOOKS)
+        if kept_webhooks:  # a kept file: the subscriptions clients made before the restart
+            self.hub.restore(json.loads(kept_webhooks))
         self.stats = Stats()
-        # Ids of records created at run time: seeded, so a scripted run creates the same ids each time.
-        self.rng = random.Random(settings.seed * 7919)
+        # Ids of records created at run time: seeded, so a scripted run creates the same ids each time;
+        # after a restart on a kept file the stream goes on (``continued``), never repeating an id.
+        self.starts = count_start(self.store)
+        self.rng = continued(settings.seed * 7919, self.starts)
         self.activity_runs = 0
 
     def publish(self, org_id: str, kind: str, action: str, doc: dict[str, Any]) -> list[str]:
@@ -82,9 +88,13 @@ class SandboxState:
     def reset(self, changes: dict[str, Any]) -> SeedReport:
         """Re-seed from the live settings (with ``changes`` merged), dropping sessions and webhooks."""
         merged = BillSandboxSettings.model_validate({**self.settings.model_dump(), **changes})
-        store, report = seeded(Store(merged.db_path), seed, merged)
-        old, self.store = self.store, store
-        old.close()
+        store, report = seeded(Store(), seed, merged)
+        if self.store.kept:  # the kept file takes the new data: a restart then finds it
+            self.store.replace_with(store)
+            store.close()
+        else:
+            old, self.store = self.store, store
+            old.close()
         self.settings = merged
         self.seed_report = report
         self.sessions.expire_all()
@@ -92,9 +102,12 @@ class SandboxState:
         self.limits.reset()
         self.hub.clear()
         self.stats.clear()
-        self.rng = random.Random(merged.seed * 7919)
+        self.starts = count_start(self.store)
+        self.rng = continued(merged.seed * 7919, self.starts)
         return report
 
     def close(self) -> None:
         self.hub.stop()
+        if self.store.kept:  # made through BILL's API, so part of the data a restart keeps
+            self.store.set_meta(_WEBHOOKS, json.dumps(self.hub.kept()))
         self.store.close()

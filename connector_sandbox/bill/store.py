@@ -61,7 +61,6 @@ _DDL = (
     "CREATE INDEX IF NOT EXISTS classifications_kind ON classifications (org, kind, updated_ms, id)",
     """CREATE TABLE IF NOT EXISTS funding_accounts (
         id TEXT PRIMARY KEY, org TEXT NOT NULL, type TEXT NOT NULL, doc TEXT NOT NULL)""",
-    'CREATE TABLE IF NOT EXISTS meta ("key" TEXT PRIMARY KEY, value TEXT NOT NULL)',
 )
 
 TABLES = ("vendors", "bills", "bill_classifications", "payments", "payment_bills", "classifications")
@@ -73,6 +72,8 @@ def dumps(doc: Any) -> str:
 
 class Store(SqliteFile):
     """One SQLite file holding every organization's vendors, bills, payments and classifications."""
+
+    meta_table = "meta"  # its name before the stores shared one
 
     def __init__(self, path: Path | None = None) -> None:
         # Autocommit; multi-row changes use transaction() so a failed bulk request leaves nothing.
@@ -185,10 +186,3 @@ class Store(SqliteFile):
         ):
             counts[f"classifications/{kind}"] = count
         return counts
-
-    def get_meta(self, key: str) -> str | None:
-        row = self.conn.execute('SELECT value FROM meta WHERE "key" = ?', (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute('INSERT OR REPLACE INTO meta ("key", value) VALUES (?, ?)', (key, value))

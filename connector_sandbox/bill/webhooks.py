@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import requests
@@ -206,6 +206,24 @@ class WebhookHub:
         with self._lock:
             self.subscriptions[subscription.id] = subscription
             self.history.setdefault(subscription.id, {})
+
+    def kept(self) -> dict[str, Any]:
+        """What a restart on kept data must find (``restore``): the subscriptions, keys included, and the
+        answers to the creates' idempotency keys, so a create resent after the restart is answered again
+        rather than making a second subscription. Deliveries pending and their history are not kept."""
+        with self._lock:
+            return {
+                "subscriptions": [asdict(sub) for sub in self.subscriptions.values()],
+                "idempotency": [[*key, status, body] for key, (status, body) in self.idempotency.items()],
+            }
+
+    def restore(self, kept: dict[str, Any]) -> None:
+        """The subscriptions and idempotency answers ``kept`` saved at the last stop."""
+        with self._lock:
+            for fields in kept.get("subscriptions", []):
+                self.add(Subscription(**fields))
+            for org_id, key, status, body in kept.get("idempotency", []):
+                self.idempotency[(org_id, key)] = (status, body)
 
     def remove(self, subscription_id: str) -> None:
         with self._lock:

@@ -8,8 +8,10 @@ suppliers. This re-points them, in supplier id order, to the numbers an operator
 read from the ERP. It describes how the customer's data already is, not a change someone made: no
 ``updated-at`` is restamped and no call-out is sent, so nothing reads as today's activity.
 
-Left as they are: suppliers without a number (drafts nobody numbered) and suppliers whose number is
-already one of the given ones, so a second call with the same numbers changes nothing. The numbers are
+Left as they are: suppliers without a number (drafts nobody numbered), suppliers whose number is
+already one of the given ones, and, after the first call, every supplier but those it left unmatched
+(``connector_sandbox.linking``): a second call, or a restart of ``make dev`` on the kept data, changes
+nothing the first one or the flows numbered. The numbers are
 kept (``SandboxState.erp_numbers``) for the activity: a supplier it adds takes one no supplier holds yet.
 """
 
@@ -17,10 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector_sandbox.linking import remember_left, still_to_link
+
 from .schema import RESOURCES
 from .store import Store
 
 SUPPLIERS = RESOURCES["suppliers"]
+LINKING = "suppliers.number"
 
 
 def numbers_from_body(body: dict[str, Any]) -> list[str]:
@@ -48,28 +53,32 @@ def set_number(doc: dict[str, Any], number: str) -> None:
 
 def repoint_supplier_numbers(store: Store, numbers: list[str]) -> dict[str, Any]:
     """Re-point the numbered suppliers whose number is none of ``numbers``, in id order, to the numbers no
-    supplier holds yet, in the given order. Only the number fields change. Answers the counts."""
+    supplier holds yet, in the given order; after the first call only the suppliers it left unmatched
+    (``linking``): a supplier numbered since, by a flow or this route, keeps its number. Only the number
+    fields change. Answers the counts."""
     wanted = set(numbers)
     with store.transaction():
         suppliers = [doc for doc in store.select(SUPPLIERS) if str(doc.get("number") or "").strip()]
         held = {str(doc["number"]) for doc in suppliers}
         free = iter([n for n in numbers if n not in held])
-        repointed, already, unmatched = [], 0, 0
+        open_ids = still_to_link(store, LINKING)
+        repointed, already, unmatched = [], 0, []
         for doc in suppliers:
-            if str(doc["number"]) in wanted:
+            if str(doc["number"]) in wanted or (open_ids is not None and str(doc["id"]) not in open_ids):
                 already += 1
                 continue
             number = next(free, None)
             if number is None:
-                unmatched += 1
+                unmatched.append(doc["id"])
                 continue
             set_number(doc, number)
             store.save(SUPPLIERS, doc)
             repointed.append(doc["id"])
+        remember_left(store, LINKING, unmatched)
     return {
         "repointed": len(repointed),
         "already_numbered": already,
-        "left_unmatched": unmatched,
+        "left_unmatched": len(unmatched),
         "supplier_ids": repointed,
     }
 

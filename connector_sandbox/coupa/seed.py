@@ -13,13 +13,20 @@ identical values that span many 50-record pages.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import random
 from decimal import Decimal
 from typing import Any
 
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
+from connector_sandbox.seeding import (
+    SeedReport,
+    Stopwatch,
+    anchor_day,
+    master_data,
+    seed_kept,
+    seed_plan,
+    transactions,
+)
 
 from .factory import DataFactory, Ids, Masters, SupplierRef, load_masters, money
 from .schema import RESOURCES
@@ -31,7 +38,7 @@ from .vocabulary import MAX_LENGTH_SUPPLIERS, SIGNATURE_SUPPLIERS
 log = logging.getLogger("connector_sandbox.coupa.seed")
 _CHUNK = 2_000
 _HISTORY_DAYS = 365
-_SEED_FORMAT = 1  # bump when generated data changes, so a kept db_path is re-seeded
+_SEED_FORMAT = 2  # bump when generated data changes: a kept db_path of another format is refused
 
 
 SeedPlan = seed_plan(
@@ -50,18 +57,18 @@ def shared_stamps(anchor: dt.date) -> list[dt.datetime]:
 
 
 def seed(store: Store, settings: CoupaSandboxSettings, *, force: bool = False) -> SeedReport:
-    """Fill ``store`` unless it already holds what this (seed, scale, anchor) would produce."""
-    anchor = anchor_day(settings)
-    stopwatch = Stopwatch(settings, anchor)
-    fingerprint = json.dumps(
-        {"seed": settings.seed, "scale": settings.scale, "anchor": anchor.isoformat(), "format": _SEED_FORMAT}
-    )
-    if not force and store.get_meta("fingerprint") == fingerprint:
-        return stopwatch.report(store.row_counts(), reused=True)
-    store.clear()
-    _Seeder(store, settings, anchor).run()
-    store.set_meta("fingerprint", fingerprint)
-    return stopwatch.logged(log, store.row_counts())
+    """Fill ``store`` unless it already holds what this (seed, scale) produces (``seed_kept``: a kept file
+    is reused on any later day, the records written since included); ``force`` (a reset) seeds anew."""
+    if force:
+        store.clear()
+
+    def generate() -> SeedReport:
+        anchor = anchor_day(settings)
+        stopwatch = Stopwatch(settings, anchor)
+        _Seeder(store, settings, anchor).run()
+        return stopwatch.logged(log, store.row_counts())
+
+    return seed_kept(store, settings, _SEED_FORMAT, generate)
 
 
 class _Seeder:

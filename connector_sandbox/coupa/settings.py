@@ -12,13 +12,12 @@ default says so in a comment), so a client can be tested against every plausible
 from __future__ import annotations
 
 import zoneinfo
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
+from connector_sandbox.settings import SimulatorSettings, Standalone, listen_port
 
 # Every scope ml-connector uses against Coupa (read and write on each resource family it touches).
 PROJECT_SCOPES: tuple[str, ...] = (
@@ -257,8 +256,6 @@ class CoupaSandboxSettings(SimulatorSettings):
 
     # --- Data --------------------------------------------------------------------------------------
     seed: int = 20250310
-    # None: a private temporary file (memory bounded at any scale). A path keeps the data.
-    db_path: Path | None = command_line("keep the data in this SQLite file and reuse it")
 
     faults: FaultSettings = FaultSettings()
 

@@ -9,7 +9,7 @@ import random
 from collections import Counter
 from typing import Any
 
-from connector_sandbox.seeding import SeedReport, anchor_day, seeded
+from connector_sandbox.seeding import SeedReport, anchor_day, continued, count_start, seeded
 
 from .auth import TokenRegistry
 from .callouts import CalloutDispatcher, new_event
@@ -41,6 +41,8 @@ class SandboxState:
     # some): a supplier the activity adds takes one of them, so it names a supplier the ERP has.
     erp_numbers: list[str] = dataclasses.field(default_factory=list)
     _activity_runs: int = 0
+    # Starts served by this data (``count_start``): the activity's stream goes on after a restart.
+    starts: int = 1
     # The settings it started with: what ``/sandbox/settings/reset`` and ``/sandbox/faults/reset`` restore.
     initial_settings: CoupaSandboxSettings = dataclasses.field(init=False)
 
@@ -53,7 +55,8 @@ class SandboxState:
 
     @classmethod
     def build(cls, settings: CoupaSandboxSettings) -> SandboxState:
-        return cls(settings, *seeded(Store(settings.db_path), seed, settings))
+        store, report = seeded(Store(settings.db_path), seed, settings)
+        return cls(settings, store, report, starts=count_start(store))
 
     # --- live settings ---------------------------------------------------------------------------
 
@@ -136,7 +139,7 @@ class SandboxState:
         """The generator for new activity, rebuilt from the database the first time it is needed."""
         if self._factory is None:
             self._activity_runs += 1
-            rng = random.Random(self.settings.seed * 7919 + self._activity_runs)
+            rng = continued(self.settings.seed * 7919 + self._activity_runs, self.starts)
             factory = DataFactory(rng, StoreIds(self.store), anchor_day(self.settings))
             factory.masters = load_masters(self.store)
             invoices = RESOURCES["invoices"]

@@ -49,9 +49,6 @@ class Store(SqliteFile):
             for statement in self._ddl(resource):
                 self.conn.execute(statement)
         self.conn.execute(
-            'CREATE TABLE IF NOT EXISTS "sbx_meta" ("key" TEXT PRIMARY KEY, "value" TEXT NOT NULL)'
-        )
-        self.conn.execute(
             'CREATE TABLE IF NOT EXISTS "sbx_sequences" ("name" TEXT PRIMARY KEY, "value" INTEGER NOT NULL)'
         )
 
@@ -172,10 +169,3 @@ class Store(SqliteFile):
         self.conn.execute(
             'INSERT OR REPLACE INTO "sbx_sequences" ("name", "value") VALUES (?, ?)', (name, next_value)
         )
-
-    def get_meta(self, key: str) -> str | None:
-        row = self.conn.execute('SELECT "value" FROM "sbx_meta" WHERE "key" = ?', (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute('INSERT OR REPLACE INTO "sbx_meta" ("key", "value") VALUES (?, ?)', (key, value))

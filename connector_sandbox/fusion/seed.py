@@ -18,7 +18,15 @@ import datetime as dt
 import logging
 import random
 
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
+from connector_sandbox.seeding import (
+    SeedReport,
+    Stopwatch,
+    anchor_day,
+    master_data,
+    seed_kept,
+    seed_plan,
+    transactions,
+)
 
 from .factory import Batch, Factory, Stamp
 from .settings import FusionSandboxSettings
@@ -81,7 +89,16 @@ class Timeline:
         return Stamp(created, max(created, updated))
 
 
+# Bumped when the seeded tables change: a kept file of another layout is refused (``seed_kept``).
+SEED_LAYOUT = 1
+
+
 def seed(store: Store, settings: FusionSandboxSettings) -> SeedReport:
+    """The pod's data, unless ``store`` is a kept file already seeded so (``seed_kept``)."""
+    return seed_kept(store, settings, SEED_LAYOUT, lambda: _generate(store, settings))
+
+
+def _generate(store: Store, settings: FusionSandboxSettings) -> SeedReport:
     anchor = anchor_day(settings)
     stopwatch = Stopwatch(settings, anchor)
     plan = SeedPlan.for_scale(settings.scale)

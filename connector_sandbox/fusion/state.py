@@ -39,16 +39,20 @@ class SandboxState(MovableClock):
 
     @classmethod
     def build(cls, settings: FusionSandboxSettings) -> SandboxState:
-        store, report = seeded(Store(), seed, settings)
+        store, report = seeded(Store(settings.db_path), seed, settings)
         return cls(
             settings, store, report, settings.behaviour.model_copy(deep=True), settings.faults.model_copy()
         )
 
     def reseed(self, settings: FusionSandboxSettings) -> None:
         """Fresh data (and fresh tokens, counters, live settings) for ``settings``."""
-        store, report = seeded(Store(), seed, settings)
-        old = self.store
-        self.settings, self.store, self.seed_report = settings, store, report
+        fresh, report = seeded(Store(), seed, settings)
+        if self.store.kept:  # the kept file takes the new data: a restart then finds it
+            self.store.replace_with(fresh)
+            old = fresh
+        else:
+            old, self.store = self.store, fresh
+        self.settings, self.seed_report = settings, report
         self.behaviour = settings.behaviour.model_copy(deep=True)
         self.faults = settings.faults.model_copy()
         self.tokens = TokenRegistry()

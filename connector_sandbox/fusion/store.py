@@ -1,8 +1,9 @@
 """SQLite storage behind the sandbox pod.
 
-One private database file per sandbox (not ``:memory:``) so a large scale lives on disk with a bounded
-page cache instead of in RAM. Filtering, sorting and paging are SQL, so the framework's ``q``,
-``orderBy``, ``limit``/``offset`` behave on millions of rows as on ten. Every access happens on the
+One database file per sandbox (private and temporary, or the kept ``db_path``; not ``:memory:``) so
+a large scale lives on disk with a bounded page cache instead of in RAM. Filtering, sorting and paging
+are SQL, so the framework's ``q``, ``orderBy``, ``limit``/``offset`` behave on millions of rows as on
+ten. Every access happens on the
 server's event-loop thread, which serialises it, as a single connection needs.
 """
 
@@ -12,6 +13,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from connector_sandbox.store import SqliteFile
@@ -42,14 +44,18 @@ def _table_ddl(table: Table) -> str:
         "sbx_bu INTEGER",
         *(f"{quote(attr.name)} {_SQL_TYPES[attr.kind]}" for attr in table.attributes),
     ]
-    return f"CREATE TABLE {quote(table.name)} ({', '.join(columns)})"
+    return f"CREATE TABLE IF NOT EXISTS {quote(table.name)} ({', '.join(columns)})"
 
 
 def _index_ddl(table: Table) -> list[str]:
-    statements = [f"CREATE INDEX {quote(table.name + '_parent')} ON {quote(table.name)} (sbx_parent)"]
+    statements = [
+        f"CREATE INDEX IF NOT EXISTS {quote(table.name + '_parent')} ON {quote(table.name)} (sbx_parent)"
+    ]
     for position, index in enumerate(table.indexes):
         name = quote(f"{table.name}_ix{position}")
-        statements.append(f"CREATE INDEX {name} ON {quote(table.name)} ({', '.join(map(quote, index))})")
+        statements.append(
+            f"CREATE INDEX IF NOT EXISTS {name} ON {quote(table.name)} ({', '.join(map(quote, index))})"
+        )
     return statements
 
 
@@ -61,14 +67,17 @@ def _unicode_upper(value: Any) -> Any:
 class Store(SqliteFile):
     """The pod's business-object tables plus a counter table for ids."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path | None = None) -> None:
+        """``path``: a kept file (reopened as it was), else a private temporary one."""
         # Autocommit; writes that must be all-or-nothing use transaction().
-        super().__init__(None, temporary="pod.sqlite", prefix="fusion-sandbox-")
+        super().__init__(path, temporary="pod.sqlite", prefix="fusion-sandbox-")
         self.conn.execute("PRAGMA case_sensitive_like=ON")  # attribute values compare case-sensitively
         self.conn.create_function("sbx_upper", 1, _unicode_upper, deterministic=True)
         for table in TABLES.values():
             self.conn.execute(_table_ddl(table))
-        self.conn.execute("CREATE TABLE sbx_counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS sbx_counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL)"
+        )
 
     def create_indexes(self) -> None:
         """Indexes for parents, natural keys and LastUpdateDate; built once after the bulk load, which

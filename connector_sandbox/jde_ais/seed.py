@@ -23,6 +23,7 @@ from connector_sandbox.seeding import (
     anchor_day,
     fit,
     master_data,
+    seed_kept,
     seed_plan,
     transactions,
 )
@@ -66,21 +67,14 @@ SEED_LAYOUT = 5
 
 
 def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
-    """Fill ``store`` unless it already holds the data this (seed, scale, anchor) would produce."""
+    """Fill ``store`` unless it already holds the data this (seed, scale) produces (``seed_kept``: a file
+    seeded yesterday is reused today, history and the integration's writes included; another is refused)."""
+    return seed_kept(store, settings, SEED_LAYOUT, lambda: _generate(store, settings))
+
+
+def _generate(store: Store, settings: JdeSandboxSettings) -> SeedReport:
     anchor = anchor_day(settings)
     stopwatch = Stopwatch(settings, anchor)
-    # The anchor is not part of the signature: a database seeded yesterday (``make dev`` keeps it under
-    # .dagster_home) is reused today, history and the integration's writes included, not refused.
-    signature = json.dumps({"seed": settings.seed, "scale": settings.scale, "layout": SEED_LAYOUT})
-    previous = store.get_meta("seed_signature")
-    if previous == signature:
-        seeded_on = store.get_meta("seed_anchor") or anchor.isoformat()
-        return Stopwatch(settings, seeded_on).report(store.row_counts(), reused=True)
-    if previous is not None:
-        raise ValueError(
-            f"database {store.path} was seeded with {previous}, not {signature}; delete the file (the "
-            "sandbox seeds a new one) or use another db_path"
-        )
     plan = SeedPlan.for_scale(settings.scale)
     rng = random.Random(settings.seed)
     accounts = _seed_accounts(store, plan, anchor)
@@ -95,8 +89,6 @@ def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
     seed_addresses(store, factory.suppliers, random.Random(f"F0116:{settings.seed}"), anchor, longest)
     # Phones, e-mail addresses and bank accounts too (F0115 / F01151 / F0030).
     seed_contacts(store, factory.suppliers, random.Random(f"F0115:{settings.seed}"))
-    store.set_meta("seed_signature", signature)
-    store.set_meta("seed_anchor", anchor.isoformat())
     store.set_meta("seed_plan", json.dumps(asdict(plan)))
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return stopwatch.logged(log, store.row_counts())

@@ -121,8 +121,6 @@ class JdeSandboxSettings(SimulatorSettings):
     contracts_dir: Path = DEFAULT_CONTRACTS_DIR
 
     seed: int = 20250201
-    # None: a private temporary file. A path keeps the data and reuses it when seed/scale match.
-    db_path: Path | None = command_line("keep the data in this SQLite file and reuse it")
 
     faults: FaultSettings = FaultSettings()
 

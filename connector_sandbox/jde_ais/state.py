@@ -7,7 +7,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from connector_sandbox.seeding import SeedReport, anchor_day, seeded
+from connector_sandbox.seeding import SeedReport, anchor_day, continued, count_start, seeded
 
 from .auth import SessionRegistry
 from .contracts import Contract, load_contracts
@@ -32,6 +32,8 @@ class SandboxState:
     fault_rng: random.Random = field(init=False)
     _factory: DataFactory | None = None
     _activity_runs: int = 0
+    # Starts served by this data (``count_start``): the activity's stream goes on after a restart.
+    starts: int = 1
 
     def __post_init__(self) -> None:
         self.sessions = SessionRegistry(self.settings, lambda: self.faults)
@@ -42,7 +44,9 @@ class SandboxState:
     def build(cls, settings: JdeSandboxSettings) -> SandboxState:
         contracts = load_contracts(settings.contracts_dir)  # fail before the (possibly long) seed
         store, report = seeded(Store(settings.db_path), seed, settings)
-        return cls(settings, store, contracts, report, settings.faults.model_copy())
+        return cls(
+            settings, store, contracts, report, settings.faults.model_copy(), starts=count_start(store)
+        )
 
     @staticmethod
     def now() -> dt.datetime:
@@ -53,7 +57,7 @@ class SandboxState:
         """The generator for new activity, rebuilt from the database the first time it is needed."""
         if self._factory is None:
             self._activity_runs += 1
-            rng = random.Random(self.settings.seed * 7919 + self._activity_runs)
+            rng = continued(self.settings.seed * 7919 + self._activity_runs, self.starts)
             self._factory = DataFactory.from_store(self.store, rng, anchor_day(self.settings))
         return self._factory
 

@@ -21,7 +21,6 @@ from .tables import TABLES, Kind, Table
 
 # Internal tables are not E1 tables: they are never reachable through the data service.
 _INTERNAL_DDL = (
-    'CREATE TABLE IF NOT EXISTS "sbx_meta" ("key" TEXT PRIMARY KEY, "value" TEXT NOT NULL)',
     """CREATE TABLE IF NOT EXISTS "sbx_payments" (
         "payment_number" INTEGER PRIMARY KEY, "kco" TEXT NOT NULL, "doc" INTEGER NOT NULL,
         "dct" TEXT NOT NULL, "sfx" TEXT NOT NULL, "reference" TEXT NOT NULL, "amount" INTEGER NOT NULL,
@@ -105,13 +104,6 @@ class Store(SqliteFile):
         """JDE Next Numbers, simulated as max + 1 (never reusing a number, never below ``floor``)."""
         highest = self.conn.execute(f"SELECT MAX({quote(alias)}) FROM {quote(table_name)}").fetchone()[0]
         return max(int(highest or 0) + 1, floor)
-
-    def get_meta(self, key: str) -> str | None:
-        row = self.conn.execute('SELECT "value" FROM "sbx_meta" WHERE "key" = ?', (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute('INSERT OR REPLACE INTO "sbx_meta" ("key", "value") VALUES (?, ?)', (key, value))
 
     def fetch_dicts(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql, tuple(params))

@@ -13,8 +13,9 @@ too, their owner kept: that integration synced the same ERP, so in a real compan
 suppliers as well. Left as they were, they named suppliers JDE lacks and a fresh ``make dev`` queued every
 such vendor an activity round touched, a mismatch nobody made; the 409 case stays (the app still cannot
 change the link), and it names a real supplier. Left as they are: the seed's deliberately over-long
-``origin_id`` (the maximum-length case) and vendors whose link already names one of the given numbers (so
-a second call with the same numbers changes nothing).
+``origin_id`` (the maximum-length case), vendors whose link already names one of the given numbers, and,
+after the first call, every vendor but those it left unmatched (``connector_sandbox.linking``): a second
+call, or a restart of ``make dev`` on the kept data, changes no link the first one or a flow wrote.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from connector_sandbox.linking import remember_left, still_to_link
 
 from .store import Store
 
@@ -117,27 +120,30 @@ def repoint_vendor_links(
         ).fetchall()
         held = {row["origin_id"] for row in rows}  # unique per company; across companies is stricter
         free = iter([t for t in targets if t.origin_id not in held])
-        repointed, already, unmatched, foreign, not_links = [], 0, 0, 0, 0
+        linking = f"vendors.origin_id:{company_id if company_id is not None else 'all'}"
+        open_ids = still_to_link(store, linking)
+        repointed, already, unmatched, foreign, not_links = [], 0, [], 0, 0
         changes = []
         for row in rows:
             if link_format.number(row["origin_id"]) is None:
                 not_links += 1  # another kind of link, or the seed's over-long one
                 continue
-            if row["origin_id"] in wanted:
-                already += 1
+            if row["origin_id"] in wanted or (open_ids is not None and str(row["id"]) not in open_ids):
+                already += 1  # names one of them, or linked by an earlier call (or a flow) since
                 continue
             target = next(free, None)
             if target is None:
-                unmatched += 1
+                unmatched.append(row["id"])
                 continue
             changes.append((target.origin_id, target.origin_code, row["id"]))
             repointed.append(row["id"])
             foreign += row["origin_owner"] not in owners
         conn.executemany("UPDATE vendors SET origin_id = ?, origin_code = ? WHERE id = ?", changes)
+        remember_left(store, linking, unmatched)
     return {
         "repointed": len(repointed),
         "already_linked": already,
-        "left_unmatched": unmatched,
+        "left_unmatched": len(unmatched),
         "other_integration": foreign,  # of the re-pointed, links another integration owns
         "left_alone": {"not_this_format": not_links},
         "vendor_ids": repointed,

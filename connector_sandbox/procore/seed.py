@@ -22,7 +22,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
+from connector_sandbox.seeding import (
+    SeedReport,
+    Stopwatch,
+    anchor_day,
+    master_data,
+    seed_kept,
+    seed_plan,
+    transactions,
+)
 
 from . import change_order_lines
 from .generator import Generator, ProjectRefs, fit
@@ -114,7 +122,16 @@ class Ids:
         return value
 
 
+# Bumped when the seeded tables change: a kept file of another layout is refused (``seed_kept``).
+SEED_LAYOUT = 1
+
+
 def seed(store: Store, settings: ProcoreSandboxSettings) -> SeedReport:
+    """The company's data, unless ``store`` is a kept file already seeded so (``seed_kept``)."""
+    return seed_kept(store, settings, SEED_LAYOUT, lambda: _generate(store, settings))
+
+
+def _generate(store: Store, settings: ProcoreSandboxSettings) -> SeedReport:
     """Fill an empty ``store`` with the data this (seed, scale, anchor) produces: the first company's,
     then each further seeded company's (``seeded_companies``) from its own random stream, so the first
     company's data is the same however many companies are seeded; ids run on across companies."""

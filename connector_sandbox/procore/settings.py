@@ -13,13 +13,12 @@ we judge most likely and says so in its comment, so a client can be tested again
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connector_sandbox.faults import FaultKnobs
-from connector_sandbox.settings import SimulatorSettings, Standalone, command_line, listen_port
+from connector_sandbox.settings import SimulatorSettings, Standalone, listen_port
 
 from .vocabulary import WO_STATUSES
 
@@ -266,9 +265,6 @@ class ProcoreSandboxSettings(SimulatorSettings):
     # seed, as POST /sandbox/vendors/erp-links does: the seed's own links name numbers no ERP sandbox has.
     erp_link_numbers: tuple[int, ...] = ()
     erp_link_format: str = "JDE-V-{n}"
-
-    # None keeps the data in memory; a path keeps it in that SQLite file (re-seeded at start).
-    db_path: Path | None = command_line("keep the data in this SQLite file (re-seeded at start)")
 
     faults: FaultSettings = FaultSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections import Counter
 from typing import Any
 
-from connector_sandbox.seeding import SeedReport, anchor_day
+from connector_sandbox.seeding import SeedReport, anchor_day, continued, count_start
 
 from .clock import utc_now
 from .delivery import WebhookSender
@@ -44,7 +43,10 @@ class SandboxState:
         self.variants: VariantSettings = settings.variants.model_copy()
         self.store = Store(settings.db_path)
         self.seed_report: SeedReport = seed(self.store, settings)
-        link_at_startup(self.store, settings)
+        if not self.seed_report.reused:  # kept data was linked at its first start, and since by the API
+            link_at_startup(self.store, settings)
+        # Starts served by this data (``count_start``): the activity's stream goes on after a restart.
+        self.starts = count_start(self.store)
         self.tokens = TokenRegistry()
         self.limiter = RateLimiter()
         self.injector = FaultInjector(settings.seed)
@@ -54,7 +56,7 @@ class SandboxState:
         # (Procore-Company-Id header value, endpoint label) -> calls: what each company was asked.
         self.company_calls: Counter[tuple[str, str]] = Counter()
         self.statuses: Counter[str] = Counter()
-        self.activity_rng = random.Random(settings.seed * 7919)
+        self.activity_rng = continued(settings.seed * 7919, self.starts)
 
     # -- live settings ---------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """SQLite storage behind the simulated Procore company.
 
-Stdlib ``sqlite3`` (in memory unless a file is asked for) so that filters, sorting and paging are SQL and
-large scales stay bounded by SQLite, not by Python objects. One connection is shared by the request
+Stdlib ``sqlite3`` (in memory unless a file is asked for: ``db_path``, kept and reused at the next
+start) so that filters, sorting and paging are SQL and large scales stay bounded by SQLite, not by
+Python objects. One connection is shared by the request
 handlers (event loop thread) and the webhook sender (its own thread), so every use goes through one
 re-entrant lock; statements are short, so the lock is never held for long, and never across HTTP.
 
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from connector_sandbox.store import META_TABLE, create_meta, read_meta, write_meta
 from connector_sandbox.store import transaction as shared_transaction
 
 _ORIGIN = "origin_id TEXT, origin_code TEXT, origin_data TEXT, origin_owner TEXT"
@@ -158,28 +160,44 @@ class Store:
     """The sandbox database: one connection, one lock, a handful of small helpers."""
 
     def __init__(self, path: Path | None = None) -> None:
+        """``path``: a kept file, reopened as it was (``seed`` reuses or refuses its data); else memory."""
         self.path = path
-        if path is not None and path.exists():
-            path.unlink()  # a file is re-seeded at every start: the data is generated, not kept
         self.lock = threading.RLock()
         self.conn = sqlite3.connect(
             str(path) if path else ":memory:", isolation_level=None, check_same_thread=False
         )
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA synchronous=OFF")  # a simulator never needs crash durability
-        self.conn.execute("PRAGMA journal_mode=MEMORY")
+        # A kept file journals in WAL, so a server killed mid-write leaves it readable at the next start.
+        self.conn.execute(f"PRAGMA journal_mode={'WAL' if path else 'MEMORY'}")
         # Case-insensitive "contains" that also folds non-ASCII (SQLite's LIKE folds ASCII only), so
         # filters[search]=müller finds "Müller Baustoffe GmbH".
         self.conn.create_function("icontains", 2, _icontains, deterministic=True)
-        self.create_schema()
+        self._create_tables(drop=False)
 
     def create_schema(self) -> None:
+        """Every table empty (a reseed): the old data, its hooks, events and meta all go."""
+        self._create_tables(drop=True)
+
+    def _create_tables(self, *, drop: bool) -> None:
         with self.lock:
             for name, columns in SCHEMA.items():
-                self.conn.execute(f"DROP TABLE IF EXISTS {name}")
-                self.conn.execute(f"CREATE TABLE {name} ({columns})")
+                if drop:
+                    self.conn.execute(f"DROP TABLE IF EXISTS {name}")
+                self.conn.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
             for statement in INDEXES:
-                self.conn.execute(statement)
+                self.conn.execute(statement.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+            if drop:
+                self.conn.execute(f"DROP TABLE IF EXISTS {META_TABLE}")
+            create_meta(self.conn)
+
+    def get_meta(self, key: str) -> str | None:
+        with self.lock:
+            return read_meta(self.conn, key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.lock:
+            write_meta(self.conn, key, value)
 
     def close(self) -> None:
         with self.lock:

@@ -10,7 +10,9 @@ Rules: only active purchasable vendors (type 3 PREFERRED / 4 REGULAR) that alrea
 re-pointed, in vendor id order; a vendor whose key already names one of the numbers keeps it, and that
 number is not given twice; vendors without a key stay without (a vendor made in Procurify). The
 vendor's ``dateModified`` is not restamped (an operator's fix of the seed, not a person's edit).
-Calling it again with the same numbers changes nothing.
+Calling it again changes nothing the first call (or a flow since) keyed: after the first call only the
+vendors it left unmatched may be re-pointed (``connector_sandbox.linking``), so a restart of ``make dev``
+on the kept data leaves every vendor's key as it was.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from connector_sandbox.linking import remember_left, still_to_link
+
 from .store import Store
 
 DEFAULT_FORMAT = "{n}"
+LINKING = "vendors.external_id"
 
 
 def repoint_vendor_keys(
@@ -38,18 +43,21 @@ def repoint_vendor_keys(
     )
     taken = {row["external_id"] for row in vendors} & set(wanted)
     free = iter(key for key in wanted if key not in taken)
-    repointed = unmatched = 0
+    repointed, already, unmatched = 0, 0, []
     with store.transaction():
+        open_ids = still_to_link(store, LINKING)
         for row in vendors:
-            if row["external_id"] in taken:
+            if row["external_id"] in taken or (open_ids is not None and str(row["id"]) not in open_ids):
+                already += 1  # names one of them, or linked by an earlier call (or a flow) since
                 continue
             key = next(free, None)
             if key is None:
-                unmatched += 1
+                unmatched.append(row["id"])
                 continue
             store.update("vendors", row["id"], {"external_id": key})
             repointed += 1
-    return {"repointed": repointed, "already_linked": len(taken), "left_unmatched": unmatched}
+        remember_left(store, LINKING, unmatched)
+    return {"repointed": repointed, "already_linked": already, "left_unmatched": len(unmatched)}
 
 
 def numbers_from_body(body: dict[str, Any]) -> tuple[list[int], str]:

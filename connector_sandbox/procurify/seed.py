@@ -24,7 +24,15 @@ import random
 import re
 import unicodedata
 
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, master_data, seed_plan, transactions
+from connector_sandbox.seeding import (
+    SeedReport,
+    Stopwatch,
+    anchor_day,
+    master_data,
+    seed_kept,
+    seed_plan,
+    transactions,
+)
 
 from .budgets import HEAD_OFFICE, department_location, opened, pool_location
 from .factory import Catalog, Clock, Counters, DataFactory, History
@@ -82,7 +90,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", ascii_text.lower())[:20]
 
 
+# Bumped when the seeded tables change: a kept file of another layout is refused (``seed_kept``).
+SEED_LAYOUT = 1
+
+
 def seed(store: Store, settings: ProcurifySandboxSettings) -> SeedReport:
+    """The customer's data, unless ``store`` is a kept file already seeded so (``seed_kept``)."""
+    return seed_kept(store, settings, SEED_LAYOUT, lambda: _generate(store, settings))
+
+
+def _generate(store: Store, settings: ProcurifySandboxSettings) -> SeedReport:
     plan = SeedPlan.for_scale(settings.scale)
     clock = Clock(anchor_for(settings))
     stopwatch = Stopwatch(settings, clock.anchor.date())

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
 from connector_sandbox.clock import MovableClock
-from connector_sandbox.seeding import SeedReport, seeded
+from connector_sandbox.seeding import SeedReport, continued, count_start, seeded
 
 from .factory import Catalog, Clock, Counters, DataFactory
 from .faults import FaultGate
@@ -33,11 +32,13 @@ class SandboxState(MovableClock):
     clock_offset: dt.timedelta = dt.timedelta(0)
     _factory: DataFactory | None = None
     _activity_runs: int = 0
+    # Starts served by this data (``count_start``): the activity's stream goes on after a restart.
+    starts: int = 1
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @classmethod
     def build(cls, settings: ProcurifySandboxSettings) -> SandboxState:
-        store, report = seeded(Store(), seed, settings)
+        store, report = seeded(Store(settings.db_path), seed, settings)
         return cls(
             settings=settings,
             store=store,
@@ -45,6 +46,7 @@ class SandboxState(MovableClock):
             variants=settings.variants.model_copy(),
             tokens=TokenService(settings.token_signing_key),
             gate=FaultGate(settings.faults.model_copy(), settings.seed),
+            starts=count_start(store),
         )
 
     def application(self, client_id: str) -> SandboxApplication | None:
@@ -55,7 +57,7 @@ class SandboxState(MovableClock):
         with self.lock:
             if self._factory is None:
                 self._activity_runs += 1
-                rng = random.Random(f"{self.settings.seed}:activity:{self._activity_runs}")
+                rng = continued(f"{self.settings.seed}:activity:{self._activity_runs}", self.starts)
                 self._factory = DataFactory(
                     rng,
                     Clock(anchor_for(self.settings)),
@@ -73,10 +75,15 @@ class SandboxState(MovableClock):
     def reseed(self, settings: ProcurifySandboxSettings) -> SeedReport:
         """Fresh data, tokens, counters, faults and variants: a new customer from the given settings."""
         with self.lock:
-            new_store, report = seeded(Store(), seed, settings)
-            old = self.store
+            fresh, report = seeded(Store(), seed, settings)
+            if self.store.kept:  # the kept file takes the new data: a restart then finds it
+                with self.store.lock:
+                    self.store.replace_with(fresh)
+                old = fresh
+                self.starts = count_start(self.store)
+            else:
+                old, self.store = self.store, fresh
             self.settings = settings
-            self.store = new_store
             self.seed_report = report
             self.variants = settings.variants.model_copy()
             self.tokens = TokenService(settings.token_signing_key)

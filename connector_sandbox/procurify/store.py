@@ -3,8 +3,8 @@
 Normalised tables (vendors, requisitions, order items, purchase orders, bills, payments, the GL) so
 that nested objects are rendered from the current rows: rename a vendor and every purchase order
 shows the new name, as on the real service. Filters, ordering and paging are SQL, so a request costs
-one page of rows whatever the scale. The database is a private temporary file rather than
-``:memory:`` so a large scale stays bounded by SQLite's page cache, not by RAM.
+one page of rows whatever the scale. The database is a private temporary file (or the kept
+``db_path``) rather than ``:memory:`` so a large scale stays bounded by SQLite's page cache, not by RAM.
 
 Stored forms are described in ``formats.py`` (UTC text timestamps, integer hundredths for money).
 """
@@ -15,6 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from connector_sandbox.store import SqliteFile
@@ -131,10 +132,15 @@ def column_type(table: str, column: str) -> str:
 class Store(SqliteFile):
     """One SQLite file holding the customer's data; a lock serialises the server's writers."""
 
-    def __init__(self) -> None:
-        # Autocommit: transactions are explicit, so a refused write never leaves half a record behind.
+    def __init__(self, path: Path | None = None) -> None:
+        """``path``: a kept file (reopened as it was), else a private temporary one."""
+        # Autocommit: transactions are explicit, so a refused write never leaves half a record behind. A
+        # kept file journals in WAL, so a server killed mid-write leaves it readable at the next start.
         super().__init__(
-            None, temporary="procurify.sqlite", prefix="procurify-sandbox-", journal_mode="MEMORY"
+            path,
+            temporary="procurify.sqlite",
+            prefix="procurify-sandbox-",
+            journal_mode="WAL" if path else "MEMORY",
         )
         self.conn.row_factory = sqlite3.Row
         self.conn.create_function("casefold", 1, _casefold, deterministic=True)
@@ -149,10 +155,10 @@ class Store(SqliteFile):
             ]
             if table == "payment_groups":
                 definitions.append('PRIMARY KEY ("payment_id", "group_id")')
-            self.conn.execute(f"CREATE TABLE {quote(table)} ({', '.join(definitions)})")
+            self.conn.execute(f"CREATE TABLE IF NOT EXISTS {quote(table)} ({', '.join(definitions)})")
         for position, (table, columns) in enumerate(_INDEXES):
             self.conn.execute(
-                f"CREATE INDEX {quote(f'ix{position}_{table}')} ON {quote(table)} "
+                f"CREATE INDEX IF NOT EXISTS {quote(f'ix{position}_{table}')} ON {quote(table)} "
                 f"({', '.join(map(quote, columns))})"
             )
 

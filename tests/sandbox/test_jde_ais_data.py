@@ -28,6 +28,7 @@ from connector_sandbox.jde_ais.seed import SeedPlan, seed
 from connector_sandbox.jde_ais.settings import DEFAULT_CONTRACTS_DIR, JdeSandboxSettings, SandboxUser
 from connector_sandbox.jde_ais.store import Store, quote
 from connector_sandbox.jde_ais.tables import TABLES, Kind
+from connector_sandbox.seeding import KeptDataError
 from connector_sandbox.serve import serve_in_thread
 
 from .serving import seeded
@@ -203,7 +204,7 @@ def test_seed_is_deterministic_and_reusable(store: Store, tmp_path: Path) -> Non
     try:
         report = seed(reopened, settings)
         assert report.reused is True and report.row_counts == store.row_counts()
-        with pytest.raises(ValueError, match="was seeded with"):
+        with pytest.raises(KeptDataError, match="seeded with"):
             seed(reopened, settings.model_copy(update={"seed": 7}))
     finally:
         reopened.close()

@@ -6,10 +6,11 @@ records flow without touching anything (never done against a configured, real sy
   flow would refuse every supplier it has no vendor for.
 * Seeded vendors paired with Fusion suppliers (``pair_seeded_vendors``): the simulators are seeded apart,
   so no Procurify vendor carries a Fusion supplier's name and the vendors flow (name matching only) pairs
-  none; every purchase order and bill would wait on its vendor. At start, the first active Procurify
-  vendors are matched by hand, in the ledger, to the Fusion suppliers that have an active purchasing and
-  pay site in the business unit, as an operator's ``ml-connector xref set`` would (manual matches, entered
-  by ``make dev``; no flow overwrites them). Every other active vendor gets its Fusion supplier, entered by
+  none; every purchase order and bill would wait on its vendor. At the first start (not on kept data,
+  where those pairs are in the ledger already), the first active Procurify vendors are matched by hand,
+  in the ledger, to the Fusion suppliers that have an active purchasing and pay site in the business
+  unit, as an operator's ``ml-connector xref set`` would (manual matches, entered by ``make dev``; no flow
+  overwrites them). Every other active vendor gets its Fusion supplier, entered by
   Fusion's supplier administrators under the vendor's name (``supply_unmatched_vendors``, at start and for
   the vendors the Procurify activity adds each round), so the vendors flow pairs it by name and a fresh
   sandbox queues no mismatch nobody made. The Procurify sandbox's own activity then purchases
@@ -103,12 +104,23 @@ def fusion_procurify_sandbox_setup(sandboxes: list, ledger_url: str) -> dict[str
     if running is None:
         return {}
     chosen = export_unless_set(SANDBOX_DEFAULTS)
+    # The first start pairs the seeded vendors by hand. On kept data those pairs are in the ledger, and the
+    # suppliers with sites since (entered below under a vendor's name, added by the activity) are the
+    # flows' to pair by name: paired by hand in order, a vendor got a supplier entered for another one.
+    first = not (running["fusion"].kept and running["procurify"].kept)
     ledger = Ledger(ledger_url)
     try:
-        business_unit = FusionResource.from_settings().business_unit
-        suppliers = suppliers_with_sites(running["fusion"].spec.root(), business_unit)
         procurify = ProcurifyResource.from_settings()
-        paired = pair_seeded_vendors(ledger, active_vendor_ids(procurify), suppliers)
+        if first:
+            business_unit = FusionResource.from_settings().business_unit
+            suppliers = suppliers_with_sites(running["fusion"].spec.root(), business_unit)
+            paired = pair_seeded_vendors(ledger, active_vendor_ids(procurify), suppliers)
+            pairs = (
+                f"{paired} seeded Procurify vendors paired with Fusion suppliers ({len(suppliers)} have "
+                f"sites in {business_unit}; `ml-connector xref list`)"
+            )
+        else:
+            paired, pairs = 0, "the pairs of the first start kept (`ml-connector xref list`)"
         entered = supply_unmatched_vendors(running["fusion"].spec.root(), procurify, ledger)
     except requests.RequestException as exc:
         click.echo(f"Fusion <-> Procurify: seeded vendors not paired with Fusion suppliers ({exc})")
@@ -117,10 +129,8 @@ def fusion_procurify_sandbox_setup(sandboxes: list, ledger_url: str) -> dict[str
         ledger.dispose()
     defaults = ", ".join(f"{env}={text}" for env, text in chosen.items())
     click.echo(
-        f"Fusion <-> Procurify sandbox: {paired} seeded Procurify vendors paired with Fusion suppliers "
-        f"({len(suppliers)} have sites in {business_unit}; `ml-connector xref list`); {entered} Fusion "
-        "suppliers entered for the other vendors, for the vendors flow to pair by name"
-        + (f"; {defaults}" if defaults else "")
+        f"Fusion <-> Procurify sandbox: {pairs}; {entered} Fusion suppliers entered for the other vendors, "
+        "for the vendors flow to pair by name" + (f"; {defaults}" if defaults else "")
     )
     return {"defaults": chosen, "paired": paired, "entered": entered}
 
@@ -156,8 +166,8 @@ def mapped_line_problem(
 class FusionProcurifyPeople:
     """The requesters, buyer, receiver and AP clerk of the Procurify sandbox, acting on paired vendors one
     step per round (``round``), and Fusion's supplier administrators and AP team. What they did is kept in
-    memory for the next round: both sandboxes re-seed at every start, so nothing of an earlier ``make dev``
-    is left to act on."""
+    memory for the next round only: what an earlier ``make dev`` left half done stays as it was in the kept
+    sandboxes, as a person's unfinished work would."""
 
     def __init__(
         self,
@@ -193,8 +203,9 @@ class FusionProcurifyPeople:
         self.accounts, self.departments = ACCOUNTS.read(), DEPARTMENTS.read()
         self.to_bill: list[int] = []  # PO numbers purchased last round
         self.bills: list[str] = []  # uuids of the bills entered, approved
-        # Invoices the flow wrote before this start name nothing in the Fusion sandbox (it re-seeds at
-        # every start; a new invoice may even reuse the id): the AP team leaves them alone.
+        # Invoices the flow wrote before this start: the AP team of that start paid them or not, and what
+        # it settled (which it paid half) was kept in its memory only, so this one leaves them alone rather
+        # than pay a half-paid one in full.
         self.earlier = set(written_invoices(self.ledger)) if fusion_root else set()
         self.ap_team = FusionApTeam(fusion_root) if fusion_root else None
 

@@ -53,8 +53,9 @@ def _embedded(sandboxes: list) -> dict[str, Any] | None:
 
 def procurify_sandbox_links(sandboxes: list) -> None:
     """On the embedded Procurify and JDE sandboxes only, the seeded Procurify vendors' ERP keys re-pointed
-    to suppliers the JDE sandbox has; says what was done. Procurify re-seeds at every start and JDE keeps
-    its seeded suppliers' numbers, so every start links the same vendors to the same suppliers."""
+    to suppliers the JDE sandbox has; says what was done. Both keep their data across a restart and the
+    sandbox re-points only the vendors its first linking left unmatched, so a later start changes nothing
+    the first one (or a flow since) linked."""
     from connector_resources.jde.errors import JdeError
 
     running = _embedded(sandboxes)
@@ -119,8 +120,9 @@ def procurify_sandbox_defaults(sandboxes: list) -> dict[str, str]:
 class ProcurifyPeople:
     """The buyer, receiver and AP clerk of the Procurify sandbox (``procurify.sandbox_operators``), acting on
     the connector's documents one step per round (``round``); what they did is kept in memory for the next
-    round (the Procurify sandbox re-seeds at every start, so nothing of an earlier ``make dev`` is left to
-    act on)."""
+    round only. After a restart the buyer purchases the flow's requisitions not purchased yet (the kept
+    sandbox refuses the others); a PO an earlier ``make dev`` purchased but did not bill stays unbilled, as
+    a person's unfinished work would."""
 
     def __init__(
         self, procurify_root: str, ledger_url: str, jde_root: str | None = None, jde: Any = None

@@ -1,0 +1,164 @@
+"""Every simulator keeps its data across a restart on the same folder (what ``make dev`` does under
+``$DAGSTER_HOME/sandbox``): the seed and every record made since, ids included, on a later day too; the
+records a later start makes take new ids (the random streams go on, nothing is overwritten). A kept file
+this version cannot reuse is refused, never seeded over; the registry starts all kept files or none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from connector_resources.settings import SANDBOX_PORT_BASE_ENV
+from connector_sandbox.registry import SANDBOXES, free_port_base, start
+from connector_sandbox.serve import serve_in_thread
+
+pytestmark = pytest.mark.timeout(120)
+
+SCALE = 0.02
+FIRST_DAY = dt.date(2026, 3, 2)
+NEXT_DAY = FIRST_DAY + dt.timedelta(days=1)  # make dev restarted the next morning
+
+
+@contextmanager
+def simulator(key: str, folder: Path, anchor: dt.date, **changes: Any) -> Iterator[tuple[Any, str]]:
+    """The simulator ``key`` as make dev configures it (``registry``), kept in ``folder``, with the seeded
+    history ending before ``anchor``: yields (its state, its root URL) and stops it (closing its store)."""
+    spec = SANDBOXES[key]
+    package = importlib.import_module(f"connector_sandbox.{key}")
+    values = {"scale": SCALE, **dict(spec.world), "db_path": folder / f"{key}-{SCALE:g}.sqlite"}
+    settings = getattr(package, spec.settings)(**{**values, "anchor_date": anchor, **changes})
+    app = package.create_app(settings)
+    url, stop = serve_in_thread(app, path=spec.path)
+    try:
+        yield app.state.sandbox, url[: len(url) - len(spec.path)] if spec.path else url
+    finally:
+        stop()
+
+
+def activity(key: str, root: str) -> None:
+    """One round of make dev's business activity in the simulator (it creates records)."""
+    response = requests.post(f"{root}/sandbox/activity", json=SANDBOXES[key].activity, timeout=60)
+    assert response.status_code == 200, response.text
+
+
+def grown(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {table: after[table] - before[table] for table in before if after[table] != before[table]}
+
+
+@pytest.mark.parametrize("key", list(SANDBOXES))
+def test_a_restart_keeps_the_seed_and_every_record_made_since_and_makes_new_ones_with_new_ids(
+    key: str, tmp_path: Path
+) -> None:
+    with simulator(key, tmp_path, FIRST_DAY) as (state, root):
+        assert state.seed_report.reused is False
+        seeded = state.store.row_counts()
+        activity(key, root)
+        first_round = state.store.row_counts()
+    made = grown(seeded, first_round)
+    assert made, f"{key}: the activity made no record"
+
+    with simulator(key, tmp_path, NEXT_DAY) as (state, root):
+        assert state.seed_report.reused is True, key  # not seeded again, on another day either
+        assert state.store.row_counts() == first_round, key  # the records made before the restart are there
+        activity(key, root)
+        second_round = state.store.row_counts()
+    # The same round again adds to every table it added to before: no new record took the id of one made
+    # before the restart (which would have overwritten it, adding nothing).
+    assert set(made) <= set(grown(first_round, second_round)), key
+
+
+@pytest.mark.parametrize("key", list(SANDBOXES))
+def test_a_kept_file_seeded_otherwise_is_refused_not_seeded_over(key: str, tmp_path: Path) -> None:
+    from connector_sandbox.seeding import KeptDataError
+
+    with simulator(key, tmp_path, FIRST_DAY) as (state, _root):
+        kept = state.store.row_counts()
+    with pytest.raises(KeptDataError, match="seeded with"), simulator(key, tmp_path, FIRST_DAY, seed=7):
+        pass
+    with simulator(key, tmp_path, FIRST_DAY) as (state, _root):
+        assert state.seed_report.reused is True and state.store.row_counts() == kept
+
+
+def test_the_registry_starts_all_kept_files_or_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder keeping some simulators' data but not the others' (an older version kept four) is refused
+    before anything starts, naming the missing ones and how to start over; the kept files stay as they
+    were."""
+    from click.testing import CliRunner
+
+    from connector_cli.main import cli
+    from connector_sandbox.registry import KeptWorldError
+
+    monkeypatch.setenv(SANDBOX_PORT_BASE_ENV, str(free_port_base()))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    running = start(scale=SCALE)
+    assert not any(sandbox.kept for sandbox in running)
+    for sandbox in running:
+        sandbox.stop()
+    folder = tmp_path / "sandbox"
+    running = start(scale=SCALE)
+    assert all(sandbox.kept for sandbox in running)
+    for sandbox in running:
+        sandbox.stop()
+
+    for key in ("procurify", "fusion"):
+        SANDBOXES[key].data_file(SCALE, folder).unlink()
+    kept = {path.name: path.stat().st_mtime_ns for path in folder.glob("*.sqlite")}
+    with pytest.raises(KeptWorldError, match="not of procurify, fusion") as refused:
+        start(scale=SCALE)
+    assert str(folder) in str(refused.value) and "ledger" in str(refused.value)
+    # ``ml-connector sandbox`` says the same, without a traceback.
+    said = CliRunner().invoke(cli, ["sandbox", "--scale", str(SCALE)])
+    assert said.exit_code == 1 and "not of procurify, fusion" in said.output
+    assert "Traceback" not in said.output
+    assert {path.name: path.stat().st_mtime_ns for path in folder.glob("*.sqlite")} == kept
+
+
+def test_bills_webhook_subscriptions_survive_a_restart_with_their_keys(tmp_path: Path) -> None:
+    """A subscription is BILL data a client made through the API (``ml-connector bill-webhooks``): after a
+    restart it is still there with its key (the one the vault holds), and a create resent with the same
+    idempotency key (its answer was lost) is answered as before rather than making a second one."""
+    from connector_sandbox.bill.testing import SandboxHandle
+
+    key = str(uuid.uuid4())
+    body = {
+        "name": "ml-connector",
+        "notificationUrl": "http://127.0.0.1:9/webhooks/bill",
+        "events": [{"type": "bill.updated", "version": "1"}],
+    }
+
+    def create(state: Any, root: str) -> requests.Response:
+        bill = SandboxHandle(f"{root}/connect", state.settings)
+        headers = {**bill.headers(bill.login()), "X-Idempotent-Key": key}
+        return requests.post(f"{bill.events}/v3/subscriptions", json=body, headers=headers, timeout=30)
+
+    with simulator("bill", tmp_path, FIRST_DAY) as (state, root):
+        made = create(state, root)
+        assert made.status_code == 201, made.text
+    with simulator("bill", tmp_path, NEXT_DAY) as (state, root):
+        [kept] = state.hub.of_org(state.settings.organizations[0].id)
+        assert (kept.id, kept.security_key) == (made.json()["id"], made.json()["securityKey"])
+        again = create(state, root)
+        assert (again.status_code, again.json()) == (201, made.json())
+        assert len(state.hub.of_org(state.settings.organizations[0].id)) == 1
+
+
+@pytest.mark.parametrize("key", [key for key in SANDBOXES if key != "jde_ais"])  # JDE has no reset route
+def test_a_reset_on_kept_data_is_what_the_next_start_finds(key: str, tmp_path: Path) -> None:
+    """``POST /sandbox/reset`` seeds the kept file anew (not a private copy the restart would not see)."""
+    with simulator(key, tmp_path, FIRST_DAY) as (state, root):
+        seeded = state.store.row_counts()
+        activity(key, root)
+        response = requests.post(f"{root}/sandbox/reset", json={}, timeout=60)
+        assert response.status_code == 200, response.text
+        assert state.store.row_counts() == seeded
+    with simulator(key, tmp_path, FIRST_DAY) as (state, _root):
+        assert state.seed_report.reused is True and state.store.row_counts() == seeded
