@@ -32,7 +32,8 @@ from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.channels import NO_CHANNEL, any_channel
 from connector_assets.alerts.delivery import deliver
 from connector_assets.alerts.status import alert_sensor_status
-from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours, reason_class
+from connector_assets.flows.reason_text import ReasonCounts
+from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours, reason_counts
 from connector_assets.operations import LEDGER_HEALTH
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 
@@ -53,14 +54,15 @@ class OverdueHolds:
         return Counter(f"{item.integration}/{item.flow}" for item in self.items)
 
     @property
-    def reasons(self) -> Counter[str]:
-        return Counter(reason_class(item.reason) for item in self.items)
+    def reasons(self) -> ReasonCounts:
+        """Counted by kind (digits masked), shown in the first held record's own words."""
+        return reason_counts().update(item.reason for item in self.items)
 
     def check_metadata(self) -> dict[str, MetadataValue]:
         return {
             "held_overdue": MetadataValue.int(len(self.items)),
             "by_flow": MetadataValue.md(_lines(self.by_flow)),
-            "reasons": MetadataValue.md(_lines(self.reasons)),
+            "reasons": MetadataValue.md(self.reasons.markdown(TOP)),
             "held_alert_hours": MetadataValue.float(self.after.total_seconds() / 3600),
         }
 

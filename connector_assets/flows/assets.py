@@ -49,6 +49,7 @@ from connector_assets.flows.range_days import (
     failure_message,
     range_check,
     summed,
+    unsent_error,
 )
 from connector_assets.flows.records import RECORDS_PER_PASS, Validation, validate_days
 from connector_assets.flows.refused_share import (
@@ -454,7 +455,7 @@ def build_flow_assets(
                         raise
                     day.error = f"{type(error).__name__}: {error}"
                     if isinstance(error, TargetUnreachable | TargetRefusesUntil):
-                        stopped = f"not sent: {spec.target_system} stopped the run on {partition} ({error})"
+                        stopped = unsent_error(spec.target_system, partition)
                 finally:
                     day.counts["api_calls"] = _api_calls(target) - calls
                 _observe_target(context, partition, day.counts)
