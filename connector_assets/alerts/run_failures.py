@@ -51,10 +51,14 @@ def error_text(error: SerializableErrorInfo | None) -> str:
 
 
 def failure_reason(context: RunFailureSensorContext) -> str:
-    """The failed steps' own errors (what the operator must fix), else the run's failure message."""
+    """The failed steps' own words (a ``Failure``'s description, else their errors), else the run's failure
+    message: what the operator must fix."""
     reasons = []
     for event in context.get_step_failure_events():
-        text = error_text(getattr(event.event_specific_data, "error", None)) or (event.message or "").strip()
+        data = event.event_specific_data
+        # A step failing with a ``dagster.Failure`` said it in words: its description, without the class.
+        said = getattr(getattr(data, "user_failure_data", None), "description", None)
+        text = said or error_text(getattr(data, "error", None)) or (event.message or "").strip()
         reasons.append(f"{event.step_key}: {text}")
     text = "; ".join(reasons) or (context.failure_event.message or "the run failed").strip()
     return clipped(text, REASON_CHARS, WHOLE_ON_THE_RUN)

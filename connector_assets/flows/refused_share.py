@@ -22,13 +22,13 @@ from typing import Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
+from connector_assets.flows.reason_text import clipped
 from connector_assets.flows.records import FlowSpec
 from connector_resources.ledger import QueueItem
 from connector_resources.redaction import redact
 
-SAMPLE = 3  # refusals quoted (the record and the field named), the rest only counted by cause
-SAMPLE_CHARS = 300
-CAUSE_CHARS = 160
+SAMPLE = 3  # refusals quoted whole (the record and the field named), the rest only counted by cause
+CAUSE_CHARS = 160  # a cause is a count's key: a longer one is cut at a word (``clipped``), never mid-word
 CAUSES_TOLD = 5  # causes a message names; the check's metadata lists them all
 
 
@@ -40,7 +40,7 @@ def refusal_cause(reason: str) -> str:
     found in F0901"), so the cause is the last part, its first problem when it lists several ("...; ...").
     Amounts in it are masked; codes and accounts are kept, as they are what a person fixes in a mapping."""
     cause = redact(reason).rsplit(": ", 1)[-1].split("; ", 1)[0]
-    return re.sub(r"-?\d[\d,]*\.\d{2}\b", "#", cause).strip()[:CAUSE_CHARS]
+    return clipped(re.sub(r"-?\d[\d,]*\.\d{2}\b", "#", cause).strip(), CAUSE_CHARS)
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def judge(spec: FlowSpec, partition: str | None, records: int, reasons: Iterable
         refused=refused,
         systemic=records >= spec.systemic_min and refused > spec.systemic_share * records,
         causes=Counter(refusal_cause(r) for r in reasons),
-        sample=tuple(redact(r)[:SAMPLE_CHARS] for r in reasons[:SAMPLE]),
+        sample=tuple(redact(r) for r in reasons[:SAMPLE]),
     )
 
 

@@ -24,6 +24,7 @@ from connector_assets.alerts import with_written_freshness
 from connector_assets.alerts.check_failures import failed_records_alert_sensor
 from connector_assets.flows.range_days import DayWrite, day_evaluation, failed_day_check, range_check
 from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec, queue_of
+from connector_assets.step_retry import fail_fast
 from connector_resources.ledger import QueueItem
 
 ASSET = "toy_flow_written"
@@ -80,6 +81,7 @@ def day_queue(failed: int, held_overdue: int = 0, reason: str = DayScript().reas
     check_specs=[check_spec(ASSET, "Toy", DAYS)],
     retry_policy=RetryPolicy(max_retries=0),
 )
+@fail_fast(ASSET)  # as every flow step: an error it understands fails the step as a Failure in words
 def toy_flow_written(context: AssetExecutionContext, config: DayScript):
     if config.fail_with:
         raise ConnectionError(config.fail_with)

@@ -14,6 +14,7 @@ from dagster import AssetKey
 
 from connector_assets.flows.range_days import DayWrite, failed_day_check, failure_message, unsent_error
 from connector_assets.flows.reason_text import ELLIPSIS, clipped
+from connector_assets.flows.refused_share import judge
 from connector_assets.flows.written_check import (
     PartitionQueue,
     check_result,
@@ -21,6 +22,7 @@ from connector_assets.flows.written_check import (
     reason_class,
     reason_counts,
 )
+from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_resources.ledger import QueueItem
 
 DOWN = (
@@ -89,3 +91,17 @@ def test_a_text_past_a_real_limit_is_cut_at_a_word_with_an_ellipsis() -> None:
     assert len(cut) <= 200 and cut.endswith(f"{ELLIPSIS} (more on the run's page)")
     head = cut.removesuffix(f"{ELLIPSIS} (more on the run's page)").rstrip()
     assert DOWN.startswith(head) and DOWN[len(head)] in " ;."  # ends where a word ends
+
+
+def test_a_systemic_refusal_quotes_its_examples_whole() -> None:
+    why = (
+        "payment terms 'N45' have no Coupa mapping in mappings/jde_coupa/payment_terms.csv (its rows map "
+        "N30, N60, DUE and 2/10N30 only): add the row the JDE code needs, then replay the refused suppliers"
+    )
+    reasons = [
+        f"supplier {4400 + n}: supplier {4400 + n} (Cascade Lumber Company of Oregon): {why}"
+        for n in range(9)
+    ]
+    share = judge(SUPPLIERS_FLOW, "2026-11-12", 10, reasons)
+    assert share.systemic
+    assert f"e.g. {reasons[0]}" in share.message()  # cut at 300 characters before, mid-word
