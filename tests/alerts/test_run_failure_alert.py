@@ -4,17 +4,40 @@ an alert carries and then at a word), and no secret."""
 
 from __future__ import annotations
 
-from alert_world import ASSET, run_config, toy_flow_written
+import time
+
+from alert_world import ASSET, defs, run_config, toy_flow_written
 from conftest import SECRET, SLACK_PATH, Received
 from dagster import DagsterEventType, build_run_status_sensor_context, instance_for_test, materialize
+from dagster._core.execution.backfill import PartitionBackfill
 
 from connector_assets.alerts.run_failures import run_failure_alert_sensor
 
 DAY = "2026-11-20"
 
 
-def _alert_a_failed_run(reason: str) -> str:
-    """A run of the toy flow failing with ``reason``, passed to the sensor as its daemon would; its id."""
+def _backfill(instance, title: str) -> dict[str, str]:
+    """An asset backfill of the toy flow stored as the UI stores one; the tag its runs carry."""
+    backfill = PartitionBackfill.from_asset_partitions(
+        backfill_id="toybackfill",
+        asset_graph=defs.resolve_asset_graph(),
+        partition_names=[DAY],
+        asset_selection=[toy_flow_written.key],
+        backfill_timestamp=time.time(),
+        tags={},
+        dynamic_partitions_store=instance,
+        all_partitions=False,
+        title=title,
+        description=None,
+        run_config=None,
+    )
+    instance.add_backfill(backfill)
+    return {"dagster/backfill": backfill.backfill_id}
+
+
+def _alert_a_failed_run(reason: str, backfill_title: str = "") -> str:
+    """A run of the toy flow failing with ``reason`` (in a backfill with that title, when given), passed to
+    the sensor as its daemon would; its id."""
     sensor = run_failure_alert_sensor()
     with instance_for_test() as instance:
         result = materialize(
@@ -22,6 +45,7 @@ def _alert_a_failed_run(reason: str) -> str:
             instance=instance,
             partition_key=DAY,
             run_config=run_config(fail_with=reason),
+            tags=_backfill(instance, backfill_title) if backfill_title else None,
             raise_on_error=False,
         )
         assert not result.success
@@ -63,3 +87,10 @@ def test_a_long_reason_is_cut_at_a_word_and_says_where_the_rest_is(received: Rec
     assert line.endswith("\u2026 (the whole error is on the run's page)")
     kept = line.split("ConnectionError: ", 1)[1].split(" \u2026")[0]
     assert reason.startswith(kept) and kept[-1] in ".;"  # cut where a sentence or a clause ends
+
+
+def test_a_backfill_run_is_named_by_its_title_and_failed_asset(received: Received) -> None:
+    _alert_a_failed_run("coupa could not get an access token", backfill_title="November suppliers")
+    [(slack, _teams, mail)] = received.texts()
+    title = f"Run failed: backfill 'November suppliers' ({ASSET}) for {DAY}"
+    assert slack.startswith(title) and f"[ml-connector] {title}" in mail
