@@ -29,8 +29,8 @@ from dagster._core.storage.asset_check_execution_record import (
 )
 
 from connector_assets.alerts.alert import Alert
-from connector_assets.alerts.alerted_days import AlertedDays, day_key
 from connector_assets.alerts.delivery import AlertNotDelivered, deliver
+from connector_assets.alerts.sent_alerts import AlertedDays, day_key
 from connector_assets.alerts.status import alert_sensor
 from connector_assets.flows.range_days import RANGE_DAYS
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK

@@ -31,6 +31,7 @@ from dagster import (
 from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.channels import NO_CHANNEL, any_channel
 from connector_assets.alerts.delivery import deliver
+from connector_assets.alerts.sent_alerts import SentMark
 from connector_assets.alerts.status import alert_sensor_status
 from connector_assets.flows.reason_text import ReasonCounts
 from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours, reason_counts
@@ -38,6 +39,7 @@ from connector_assets.operations import LEDGER_HEALTH
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 
 CHECK = "no_overdue_holds"
+SENSOR = "alert_on_held_records"
 HELD_LIMIT = 100_000
 TOP = 10
 
@@ -119,7 +121,7 @@ def held_records_alert(new: list[QueueItem], holds: OverdueHolds) -> Alert:
 
 def held_records_alert_sensor() -> SensorDefinition:
     @sensor(
-        name="alert_on_held_records",
+        name=SENSOR,
         default_status=alert_sensor_status(),
         minimum_interval_seconds=15 * 60,
         description=f"Every 15 minutes: records held longer than {HELD_ALERT_ENV} hours are recorded as "
@@ -129,12 +131,14 @@ def held_records_alert_sensor() -> SensorDefinition:
         context: SensorEvaluationContext, ledger: LedgerResource
     ) -> SensorResult | SkipReason:
         state = json.loads(context.cursor or "{}")
-        alerted, reported = int(state.get("alerted", 0)), state.get("overdue")
+        mark = SentMark(context.instance, SENSOR)  # what went out, even if a tick was cut short after it
+        alerted, reported = max(int(state.get("alerted", 0)), mark.value()), state.get("overdue")
         holds = overdue_holds(ledger.get())
         new = [item for item in holds.items if item.id > alerted]
         if new and any_channel():
             deliver(held_records_alert(new, holds), context.log)
             alerted = max(item.id for item in new)
+            mark.sent(alerted)
         # Recorded when the count changes, not each tick: the Checks tab shows turns, not a heartbeat; and
         # recorded with no channel configured too, since the UI is then where operators look.
         events = []

@@ -1,7 +1,8 @@
-"""What the failed-records alert last said about each red day, kept in the Dagster instance's key-value store
-and written the moment an alert goes out.
+"""What the alert sensors have sent, kept in the Dagster instance's key-value store and written the moment
+each alert goes out: per red day, what the failed-records alert last said (``AlertedDays``); for the
+sensors that read forward by id, the highest id alerted (``SentMark``).
 
-Why not in the sensor's cursor alone: Dagster saves a cursor only when the tick that returns it completes.
+Why not in the sensors' cursors alone: Dagster saves a cursor only when the tick that returns it completes.
 A tick cut short after sending (the daemon stopped mid-tick by a restart, the tick's time limit, an error
 after the first alerts) left the cursor where it was, and the next tick, after the restart, sent those
 alerts again. The instance's key-value store (Dagster's own, in its run storage: SQLite under
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from dagster import DagsterInstance
 
 KEY_PREFIX = "ml_connector/alerted_red_day/"
+MARK_PREFIX = "ml_connector/alert_sent_up_to/"
 
 
 def day_key(asset: str, day: str) -> str:
@@ -57,3 +59,25 @@ class AlertedDays:
         """The day passed: a later failure of it is news again."""
         if self.days.pop(key, None) is not None:
             self.instance.run_storage.set_cursor_values({key: ""})
+
+
+@dataclass
+class SentMark:
+    """The highest id (an event's storage id, a queue item's id) ``sensor`` has alerted up to: what is at or
+    below it was sent, whatever the cursor the sensor was given."""
+
+    instance: DagsterInstance
+    sensor: str
+
+    @property
+    def key(self) -> str:
+        return MARK_PREFIX + self.sensor
+
+    def value(self) -> int:
+        stored = self.instance.run_storage.get_cursor_values({self.key}).get(self.key)
+        return int(stored) if stored else 0
+
+    def sent(self, up_to: int) -> None:
+        """An alert for ``up_to`` went out: stored at once."""
+        if up_to > self.value():
+            self.instance.run_storage.set_cursor_values({self.key: str(up_to)})
