@@ -12,16 +12,9 @@ from datetime import UTC, datetime
 
 from dagster import AssetKey
 
-from connector_assets.flows.range_days import DayWrite, failed_day_check, failure_message, unsent_error
-from connector_assets.flows.reason_text import ELLIPSIS, clipped
+from connector_assets.flows.range_days import DayWrite, failed_day_check, failure_message
 from connector_assets.flows.refused_share import judge
-from connector_assets.flows.written_check import (
-    PartitionQueue,
-    check_result,
-    queue_of,
-    reason_class,
-    reason_counts,
-)
+from connector_assets.flows.written_check import PartitionQueue, check_result, queue_of, reason_class
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_resources.ledger import QueueItem
 
@@ -44,18 +37,25 @@ def _queue(reasons: list[str]) -> PartitionQueue:
 
 
 def test_a_long_reason_is_whole_in_a_ranged_runs_failure_and_its_days_check() -> None:
-    days = [DayWrite(f"2026-11-{n}", {}) for n in (11, 12, 13, 14)]
+    days = [DayWrite(f"2026-11-{n}", {}) for n in (11, 12, 13)]
     days[1].error = DOWN
-    days[2].error = days[3].error = unsent_error("Coupa", "2026-11-12")
     message = failure_message("jde_coupa/suppliers", days)
-    assert "Rerun the partition (or replay) once it is back." in message  # cut at 300 before
-    assert message.count("answered none of the 13 writes") == 1  # said once, on the day it happened
-    for day in ("2026-11-13", "2026-11-14"):
-        assert f"{day}: not sent: Coupa stopped the run on 2026-11-12 (its reason is given for that day)" in (
-            message
-        )
+    assert "2026-11-12: " + DOWN in message  # cut at 300 characters before: "... Rerun the partit"
     check = failed_day_check(check_result(AssetKey(["jde_coupa", "suppliers_written"]), _queue([])), DOWN)
     assert check.description == DOWN and check.metadata["error"].value == DOWN
+
+
+def test_a_day_not_sent_names_the_day_that_stopped_the_run() -> None:
+    from connector_assets.flows.range_days import unsent_error
+
+    days = [DayWrite(f"2026-11-{n}", {}) for n in (12, 13, 14)]
+    days[0].error = DOWN
+    days[1].error = days[2].error = unsent_error("Coupa", "2026-11-12")
+    message = failure_message("jde_coupa/suppliers", days)
+    assert message.count("answered none of the 13 writes") == 1  # said once, on the day it happened
+    for day in ("2026-11-13", "2026-11-14"):
+        stopped = "not sent: Coupa stopped the run on 2026-11-12 (its reason is given for that day)"
+        assert f"{day}: {stopped}" in message
 
 
 def test_reasons_are_counted_by_kind_and_shown_with_their_digits() -> None:
@@ -81,11 +81,15 @@ def test_reasons_are_counted_by_kind_and_shown_with_their_digits() -> None:
 
 
 def test_a_single_reason_names_its_record() -> None:
+    from connector_assets.flows.written_check import reason_counts
+
     counts = reason_counts().update(["bill 8c0e2b5f-b1bf-4e7a: BILL refused it [BDC_1322]"])
     assert counts.markdown() == "- 1 x bill 8c0e2b5f-b1bf-4e7a: BILL refused it [BDC_1322]"
 
 
 def test_a_text_past_a_real_limit_is_cut_at_a_word_with_an_ellipsis() -> None:
+    from connector_assets.flows.reason_text import ELLIPSIS, clipped
+
     assert clipped("short enough", 40) == "short enough"
     cut = clipped(DOWN, 200, " (more on the run's page)")
     assert len(cut) <= 200 and cut.endswith(f"{ELLIPSIS} (more on the run's page)")
@@ -96,7 +100,8 @@ def test_a_text_past_a_real_limit_is_cut_at_a_word_with_an_ellipsis() -> None:
 def test_a_systemic_refusal_quotes_its_examples_whole() -> None:
     why = (
         "payment terms 'N45' have no Coupa mapping in mappings/jde_coupa/payment_terms.csv (its rows map "
-        "N30, N60, DUE and 2/10N30 only): add the row the JDE code needs, then replay the refused suppliers"
+        "N30, N60, DUE and 2/10N30 only): add the row the JDE code needs (Coupa's payment term code, as "
+        "Setup > Payment Terms lists it), then replay the refused suppliers"
     )
     reasons = [
         f"supplier {4400 + n}: supplier {4400 + n} (Cascade Lumber Company of Oregon): {why}"
@@ -104,4 +109,4 @@ def test_a_systemic_refusal_quotes_its_examples_whole() -> None:
     ]
     share = judge(SUPPLIERS_FLOW, "2026-11-12", 10, reasons)
     assert share.systemic
-    assert f"e.g. {reasons[0]}" in share.message()  # cut at 300 characters before, mid-word
+    assert len(reasons[0]) > 300 and f"e.g. {reasons[0]}" in share.message()  # cut at 300 before, mid-word
