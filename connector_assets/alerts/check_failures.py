@@ -151,7 +151,7 @@ def alert_new_failures(
     def day_of(record: AssetCheckExecutionRecord, evaluation: AssetCheckEvaluation) -> str | None:
         return evaluation.partition or record.partition
 
-    keys = {day_key(e.asset_key.to_user_string(), day_of(r, e) or "-"): r for r, e in found}
+    keys = {day_key(e.asset_key.to_user_string(), day_of(r, e) or "-") for r, e in found}
     alerted = AlertedDays.read(context.instance, keys, now, FORGET_DAYS * 86400)
     for key, counts in state.get("red", {}).items():  # a cursor written before the store kept them
         alerted.days.setdefault(day_key(*key.split("|", 1)), counts)
