@@ -60,6 +60,17 @@ class ReasonCounts:
             self.add(reason)
         return self
 
+    def extend(self, other: ReasonCounts) -> ReasonCounts:
+        """Add ``other``'s counts (a kind both have keeps this one's first reason)."""
+        for kind, count in other.counts.items():
+            self.counts[kind] += count
+            if kind not in self.first:
+                self.first[kind], self.labels[kind] = other.first[kind], other.labels[kind]
+                self.alike[kind] = other.alike[kind]
+            elif not other.alike[kind] or self.why(other.first[kind]) != self.why(self.first[kind]):
+                self.alike[kind] = False
+        return self
+
     def shown(self, kind: str) -> str:
         first, label = self.first[kind], self.labels[kind]
         if self.counts[kind] == 1:
