@@ -47,7 +47,7 @@ class ReasonCounts:
     labels: dict[str, str] = field(default_factory=dict)
 
     def add(self, reason: str, times: int = 1, label: str = "") -> None:
-        """Count ``reason`` (``times``); ``label`` goes before it, part of its kind ("held > 1 day: ")."""
+        """Count ``reason`` (``times``); ``label`` goes before it, part of its kind ("held over 24 h: ")."""
         kind = label + self.key(reason)
         self.counts[kind] += times
         if kind not in self.first:

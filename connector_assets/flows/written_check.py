@@ -85,7 +85,7 @@ def queue_of(
             queue.held += 1
             if now - item.created_at > alert_after:
                 queue.held_overdue += 1
-                queue.reasons.add(item.reason, label=f"held > {alert_after}: ")
+                queue.reasons.add(item.reason, label=f"held over {alert_after.total_seconds() / 3600:g} h: ")
         else:
             queue.failed += 1
             queue.reasons.add(item.reason)

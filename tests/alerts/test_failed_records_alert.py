@@ -47,7 +47,7 @@ def test_a_day_with_failed_records_is_alerted_once(received: Received) -> None:
     assert "Failed: 3" in failed[0] and "Failed: 3" in failed[2]
     for body in held:
         assert f"{ASSET}: records held too long on 2026-11-20" in body
-        assert "2 x held > 1 day, 0:00:00: waits for vendor 4411 to sync" in body  # digits shown whole
+        assert "2 x held over 24 h: waits for vendor 4411 to sync" in body  # digits shown whole
     assert "2026-11-18" not in received.everything()
     assert SECRET not in received.everything()
     assert isinstance(again, SensorResult)
