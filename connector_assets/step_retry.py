@@ -11,7 +11,16 @@ outlasted the call's own retries, the ledger database dropping its connection.
 So every asset that has a retry policy is declared with ``retried_asset`` (or wraps its body with
 ``fail_fast``): a transient error propagates unchanged and Dagster retries it under ``step_retry_policy``;
 anything else is re-raised at once as ``dagster.Failure(allow_retries=False)`` whose description
-names the step, the kind of error and the error itself (the original stays chained as its cause).
+names the step, the kind of error and the error itself.
+
+``fail_fast`` is also the one place where an error we understand (a refusal of the credentials, a target
+unreachable, a token fetch that failed after its attempts: every client's ``ConnectorError`` and the
+transient kinds below) becomes what the UI shows: a ``Failure`` whose description is that message, with
+no error chained under it, instead of Dagster's "Error occurred while executing op" over the stack traces
+of the error and each of its causes. A transient error becomes one when no step retry is left (the step has
+no retry policy, as a write step, or this was its last attempt). An error we do not understand (a
+programming error, an unknown exception) keeps its cause chained: its stack trace is what a developer
+needs.
 
 Classification (``classify``), first match wins:
 
@@ -49,14 +58,26 @@ Classification (``classify``), first match wins:
 from __future__ import annotations
 
 import functools
+import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
-from dagster import AssetKey, Backoff, Failure, Jitter, RetryPolicy, RetryRequested, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Backoff,
+    Failure,
+    Jitter,
+    OpExecutionContext,
+    RetryPolicy,
+    RetryRequested,
+    asset,
+)
 from dagster._core.definitions.policy import calculate_delay
 
 from connector_assets.staging import StagingError
@@ -68,6 +89,7 @@ from connector_resources.error_kinds import (
     RateLimitError,
     TransientError,
 )
+from connector_resources.redaction import redact
 from connector_resources.settings import SettingError
 from connector_resources.vault import SecretNotFound, VaultKeyError
 
@@ -287,30 +309,79 @@ def refused_for_good(exc: BaseException) -> bool:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def fail_fast(step: str) -> Callable[[F], F]:
-    """Wrap an asset's body: transient errors pass through to the retry policy, the rest fail at once.
+# Errors whose message says what happened in words (the clients write them for a finance or IT user): shown
+# as the step's failure without the stack traces of their chain.
+UNDERSTOOD_TYPES: tuple[type[BaseException], ...] = (ConnectorError, *TRANSIENT_TYPES, *CONFIGURATION_TYPES)
 
-    ``step`` names the step in the failure message. For plain functions (assets returning a value or a
-    ``MaterializeResult``), not generators.
-    """
+
+def _context_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    contexts = (AssetExecutionContext, OpExecutionContext)
+    return next((a for a in (*args, *kwargs.values()) if isinstance(a, contexts)), None)
+
+
+def _retry_left(context: Any) -> bool:
+    """Whether Dagster would retry the step after this attempt (unknown without a context: assume so)."""
+    if context is None:
+        return True
+    policy = context.op_def.retry_policy
+    return policy is not None and context.retry_number < policy.max_retries
+
+
+def step_failure(step: str, exc: Exception, verdict: Verdict, attempts: int = 1) -> Failure:
+    """The ``Failure`` a step fails with on ``exc``: its description names the step, what kind of failure it
+    is and the error's own words; after a transient one, when to rerun."""
+    error = redact(f"{type(exc).__name__}: {exc}")
+    if verdict.transient:
+        tried = f" after {attempts} attempt(s) of the step" if attempts > 1 else ""
+        description = (
+            f"{step} failed with {verdict.reason}{tried}: {error}. Rerun it once the system is back."
+        )
+    else:
+        description = f"{step} failed with {verdict.reason}, so it is not retried: {error}"
+    return Failure(
+        description=description,
+        metadata={"error_class": type(exc).__name__, "retried": attempts > 1},
+        allow_retries=False,
+    )
+
+
+@contextmanager
+def _failing_clearly(step: str, context: Any) -> Iterator[None]:
+    try:
+        yield
+    except (Failure, RetryRequested):
+        raise  # the asset already said what Dagster should do
+    except Exception as exc:
+        verdict = classify(exc)
+        if verdict.transient and _retry_left(context):
+            raise
+        attempts = 1 + (context.retry_number if context is not None else 0)
+        failure = step_failure(step, exc, verdict, attempts)
+        if isinstance(exc, UNDERSTOOD_TYPES):
+            raise failure from None  # its message says it all: no chain of stack traces under it
+        raise failure from exc
+
+
+def fail_fast(step: str) -> Callable[[F], F]:
+    """Wrap an asset's body (a function or a generator): transient errors pass through to the retry policy
+    while a step retry is left, the rest fail as a ``Failure`` in words (``step_failure``).
+
+    ``step`` names the step in the failure message."""
 
     def decorate(fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return fn(*args, **kwargs)
-            except (Failure, RetryRequested):
-                raise  # the asset already said what Dagster should do
-            except Exception as exc:
-                verdict = classify(exc)
-                if verdict.transient:
-                    raise
-                raise Failure(
-                    description=f"{step} failed with {verdict.reason}, so it is not retried: "
-                    f"{type(exc).__name__}: {exc}",
-                    metadata={"error_class": type(exc).__name__, "retried": False},
-                    allow_retries=False,
-                ) from exc
+        if inspect.isgeneratorfunction(fn):
+
+            @functools.wraps(fn)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                with _failing_clearly(step, _context_of(args, kwargs)):
+                    return (yield from fn(*args, **kwargs))
+
+        else:
+
+            @functools.wraps(fn)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                with _failing_clearly(step, _context_of(args, kwargs)):
+                    return fn(*args, **kwargs)
 
         wrapper.fails_fast = True  # type: ignore[attr-defined]  # lets a test prove every retried asset has it
         return wrapper  # type: ignore[return-value]

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 from connector_assets.alerts.alert import Alert
+from connector_assets.flows.reason_text import clipped
 from connector_resources import settings
 from connector_resources.http import HttpClient
 from connector_resources.http.policy import HttpPolicy
@@ -28,6 +29,10 @@ NO_CHANNEL = (
 # An alert is worth a few retries, not a stuck sensor tick: the tick has its own time limit.
 WEBHOOK_POLICY = HttpPolicy(connect_timeout=5, read_timeout=15, max_attempts=3, backoff_cap=5, deadline=30)
 SMTP_TIMEOUT_SECONDS = 20
+# Slack's own limits: a header block's plain text, a section block's text. The message's ``text`` (the
+# notification and the fallback) takes far more, so it carries the alert whole.
+SLACK_HEADER_CHARS = 150
+SLACK_SECTION_CHARS = 3000
 
 
 class Channel(Protocol):
@@ -79,11 +84,15 @@ def slack_body(alert: Alert) -> dict[str, Any]:
     facts = "\n".join(f"*{label}:* {value}" for label, value in alert.safe_facts())
     if alert.link:
         facts += f"\n<{alert.link}|Open in Dagster>"
+    facts = facts or " "  # Slack refuses an empty section
     return {
         "text": alert.text(),
         "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": alert.safe_title()[:150]}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": facts[:3000] or " "}},
+            {
+                "type": "header",
+                "text": {"type": "plain_text", "text": clipped(alert.safe_title(), SLACK_HEADER_CHARS)},
+            },
+            {"type": "section", "text": {"type": "mrkdwn", "text": clipped(facts, SLACK_SECTION_CHARS)}},
         ],
     }
 

@@ -22,6 +22,7 @@ from dagster import (
     SensorEvaluationContext,
     SensorResult,
 )
+from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.storage.asset_check_execution_record import (
     COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
     AssetCheckExecutionRecord,
@@ -29,6 +30,7 @@ from dagster._core.storage.asset_check_execution_record import (
 
 from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.delivery import AlertNotDelivered, deliver
+from connector_assets.alerts.sent_alerts import AlertedDays, day_key
 from connector_assets.alerts.status import alert_sensor
 from connector_assets.flows.range_days import RANGE_DAYS
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
@@ -51,10 +53,13 @@ def _metadata_value(evaluation: AssetCheckEvaluation, key: str) -> str:
 
 
 def failed_records_alert(evaluation: AssetCheckEvaluation, day: str, run_id: str) -> Alert:
-    """ERROR: records of the day failed; WARN: records of the day held longer than the alert hours."""
+    """ERROR: records of the day failed; WARN: records of the day held longer than the alert hours. The
+    reasons are the check's own (each kind in a real record's words) and, when the day stopped on an error
+    (a target that answered none of its writes), that error too."""
     asset = evaluation.asset_key.to_user_string()
     failed = evaluation.severity == AssetCheckSeverity.ERROR
     what = "failed records" if failed else "records held too long"
+    error = _metadata_value(evaluation, "error")
     return Alert(
         kind="failed_records" if failed else "held_records",
         title=f"{asset}: {what} on {day}",
@@ -65,6 +70,7 @@ def failed_records_alert(evaluation: AssetCheckEvaluation, day: str, run_id: str
             ("Held", _metadata_value(evaluation, "held")),
             ("Held overdue", _metadata_value(evaluation, "held_overdue")),
             ("Reasons", _metadata_value(evaluation, "reasons")),
+            *((("Error", error),) if error != "-" else ()),
             ("Run", run_id),
         ),
         ui_path=f"/assets/{asset}?view=checks",
@@ -107,36 +113,60 @@ def _count(evaluation: AssetCheckEvaluation, key: str) -> int:
 
 
 def _is_news(evaluation: AssetCheckEvaluation, alerted: list[float] | None) -> bool:
-    """A day's first failure is news, and so is one with more failed or overdue records than last alerted;
-    the same day failing again at every poll run is not."""
-    if alerted is None:
-        return True
-    return _count(evaluation, "failed") > alerted[0] or _count(evaluation, "held_overdue") > alerted[1]
+    """A day with failed or overdue records is news the first time, and again with more failed or overdue
+    records than last alerted; the same day failing again at every poll run is not. A day red with nothing
+    failed or held (it stopped on an error before writing: "not sent", the target unreachable before any
+    record) is not this alert's: its run failed, and the run-failure alert says why."""
+    failed, overdue = _count(evaluation, "failed"), _count(evaluation, "held_overdue")
+    if not failed and not overdue:
+        return False
+    return alerted is None or failed > alerted[0] or overdue > alerted[1]
+
+
+def _superseded(context: SensorEvaluationContext, record: AssetCheckExecutionRecord, day: str | None) -> bool:
+    """Whether the same check has been evaluated again for the same day since ``record`` (a rerun, the next
+    poll run): the day's latest evaluation says what it is now, so an older red one is not alerted (a day
+    rerun green before the sensor read it, as after a restart or a stopped sensor, stays quiet)."""
+    latest = context.instance.event_log_storage.get_asset_check_execution_history(
+        record.key,
+        limit=1,
+        status=set(COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES),
+        partition_filter=PartitionKeyFilter(key=day),
+    )
+    return bool(latest) and latest[0].id > record.id
 
 
 def alert_new_failures(
     context: SensorEvaluationContext, checks: list[AssetCheckKey], now: float
 ) -> SensorResult:
-    """One alert per day that turned red (or redder), oldest first.
+    """One alert per day that turned red (or redder) and is still so, oldest first.
 
-    The cursor keeps the newest evaluation time read, the ids read within the overlap before it
-    (``OVERLAP_SECONDS``), and each red day's alerted counts until the day passes again, or until it has not
-    been evaluated for ``FORGET_DAYS`` (the cursor stays small)."""
-    state = json.loads(context.cursor) if context.cursor else {"after": now, "seen": {}, "red": {}}
+    The cursor keeps the newest evaluation time read and the ids read within the overlap before it
+    (``OVERLAP_SECONDS``); what was alerted per red day is kept in the instance (``AlertedDays``), written
+    as each alert goes out, until the day passes again or has not been evaluated for ``FORGET_DAYS``."""
+    state = json.loads(context.cursor) if context.cursor else {"after": now, "seen": {}}
     after, seen = float(state["after"]), {int(i): float(t) for i, t in state["seen"].items()}
-    red: dict[str, list[float]] = state.get("red", {})
+    found = evaluations_after(context, checks, after, set(seen))
+
+    def day_of(record: AssetCheckExecutionRecord, evaluation: AssetCheckEvaluation) -> str | None:
+        return evaluation.partition or record.partition
+
+    keys = {day_key(e.asset_key.to_user_string(), day_of(r, e) or "-") for r, e in found}
+    alerted = AlertedDays.read(context.instance, keys, now, FORGET_DAYS * 86400)
+    for key, counts in state.get("red", {}).items():  # a cursor written before the store kept them
+        alerted.days.setdefault(day_key(*key.split("|", 1)), counts)
     sent_any = False
-    for record, evaluation in evaluations_after(context, checks, after, set(seen)):
-        day = evaluation.partition or record.partition or "-"
-        key = f"{evaluation.asset_key.to_user_string()}|{day}"
+    for record, evaluation in found:
+        day = day_of(record, evaluation)
+        key = day_key(evaluation.asset_key.to_user_string(), day or "-")
         if evaluation.partition is None and RANGE_DAYS in evaluation.metadata:
             pass  # a range's sum (``range_days``): each of its days was evaluated, and alerted, on its own
         elif evaluation.passed:
-            red.pop(key, None)
-        else:
-            if _is_news(evaluation, red.get(key)):
+            alerted.passed(key)
+        elif not _superseded(context, record, day):
+            if _is_news(evaluation, alerted.get(key)):
                 try:
-                    deliver(failed_records_alert(evaluation, day, record.run_id), context.log)
+                    deliver(failed_records_alert(evaluation, day or "-", record.run_id), context.log)
                 except AlertNotDelivered:
                     if not sent_any:  # nothing went out this tick: fail it, so the UI shows why
                         raise
@@ -145,16 +175,13 @@ def alert_new_failures(
                     )
                     break
                 sent_any = True
-            red[key] = [
-                _count(evaluation, "failed"),
-                _count(evaluation, "held_overdue"),
-                _evaluated_at(record),
-            ]
+            failed, overdue = _count(evaluation, "failed"), _count(evaluation, "held_overdue")
+            if failed or overdue:
+                alerted.red(key, failed, overdue, _evaluated_at(record))
         seen[record.id] = _evaluated_at(record)
         after = max(after, seen[record.id])
     recent = {str(i): t for i, t in seen.items() if t > after - OVERLAP_SECONDS}
-    red = {key: counts for key, counts in red.items() if counts[2] > now - FORGET_DAYS * 86400}
-    return SensorResult(cursor=json.dumps({"after": after, "seen": recent, "red": red}))
+    return SensorResult(cursor=json.dumps({"after": after, "seen": recent}))
 
 
 def _tick(context: SensorEvaluationContext) -> SensorResult:

@@ -16,6 +16,7 @@ from dagster import (
 
 from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.delivery import AlertNotDelivered, deliver
+from connector_assets.alerts.sent_alerts import SentMark
 
 PAGE = 200
 
@@ -42,14 +43,19 @@ def send_in_order(
     context: SensorEvaluationContext,
     records: Sequence[EventLogRecord],
     alert_for: Callable[[EventLogRecord], Alert | None],
+    sensor: str,
 ) -> SensorResult:
     """Alert on each record that calls for one, oldest first, and move the cursor past what was sent.
 
     When a record's alert reaches no channel the cursor stops before it, so the next tick tries it again:
-    the tick fails (the UI shows why) when nothing went out yet, otherwise it keeps what it sent."""
+    the tick fails (the UI shows why) when nothing went out yet, otherwise it keeps what it sent. What went
+    out is also marked in the instance at once (``SentMark``): a tick cut short before its cursor was saved
+    (a restart) does not send it again."""
     cursor, sent_any = str(context.cursor), False
+    mark = SentMark(context.instance, sensor)
+    sent_up_to = mark.value()
     for record in records:
-        alert = alert_for(record)
+        alert = alert_for(record) if record.storage_id > sent_up_to else None
         if alert is not None:
             try:
                 deliver(alert, context.log)
@@ -58,6 +64,7 @@ def send_in_order(
                     raise
                 context.log.error(f"stopped before event {record.storage_id}; the next tick resends it")
                 break
+            mark.sent(record.storage_id)
             sent_any = True
         cursor = str(record.storage_id)
     return SensorResult(cursor=cursor)

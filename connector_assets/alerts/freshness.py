@@ -30,6 +30,7 @@ from connector_resources import settings
 FRESHNESS_ENV = "ML_FRESHNESS_HOURS"
 WRITTEN_SUFFIX = "_written"
 EVENT = DagsterEventType.FRESHNESS_STATE_CHANGE
+SENSOR = "alert_on_stale_flow"
 
 
 def freshness_window() -> timedelta:
@@ -74,13 +75,13 @@ def _went_stale(record: EventLogRecord) -> Alert | None:
 def _tick(context: SensorEvaluationContext) -> SensorResult:
     if context.cursor is None:
         return SensorResult(cursor=newest_storage_id(context.instance, EVENT))
-    return send_in_order(context, records_after(context.instance, EVENT, context.cursor), _went_stale)
+    return send_in_order(context, records_after(context.instance, EVENT, context.cursor), _went_stale, SENSOR)
 
 
 def freshness_alert_sensor() -> SensorDefinition:
     """``alert_on_stale_flow``: every minute, the freshness changes Dagster recorded since the last tick."""
     return alert_sensor(
-        "alert_on_stale_flow",
+        SENSOR,
         "Sends an alert when a `_written` asset fails its freshness policy: the flow has not written for "
         "longer than ML_FRESHNESS_HOURS.",
     )(_tick)

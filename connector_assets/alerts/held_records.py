@@ -31,12 +31,15 @@ from dagster import (
 from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.channels import NO_CHANNEL, any_channel
 from connector_assets.alerts.delivery import deliver
+from connector_assets.alerts.sent_alerts import SentMark
 from connector_assets.alerts.status import alert_sensor_status
-from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours, reason_class
+from connector_assets.flows.reason_text import ReasonCounts
+from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours, reason_counts
 from connector_assets.operations import LEDGER_HEALTH
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 
 CHECK = "no_overdue_holds"
+SENSOR = "alert_on_held_records"
 HELD_LIMIT = 100_000
 TOP = 10
 
@@ -53,14 +56,15 @@ class OverdueHolds:
         return Counter(f"{item.integration}/{item.flow}" for item in self.items)
 
     @property
-    def reasons(self) -> Counter[str]:
-        return Counter(reason_class(item.reason) for item in self.items)
+    def reasons(self) -> ReasonCounts:
+        """Counted by kind (digits masked), shown in the first held record's own words."""
+        return reason_counts().update(item.reason for item in self.items)
 
     def check_metadata(self) -> dict[str, MetadataValue]:
         return {
             "held_overdue": MetadataValue.int(len(self.items)),
             "by_flow": MetadataValue.md(_lines(self.by_flow)),
-            "reasons": MetadataValue.md(_lines(self.reasons)),
+            "reasons": MetadataValue.md(self.reasons.markdown(TOP)),
             "held_alert_hours": MetadataValue.float(self.after.total_seconds() / 3600),
         }
 
@@ -117,7 +121,7 @@ def held_records_alert(new: list[QueueItem], holds: OverdueHolds) -> Alert:
 
 def held_records_alert_sensor() -> SensorDefinition:
     @sensor(
-        name="alert_on_held_records",
+        name=SENSOR,
         default_status=alert_sensor_status(),
         minimum_interval_seconds=15 * 60,
         description=f"Every 15 minutes: records held longer than {HELD_ALERT_ENV} hours are recorded as "
@@ -127,12 +131,14 @@ def held_records_alert_sensor() -> SensorDefinition:
         context: SensorEvaluationContext, ledger: LedgerResource
     ) -> SensorResult | SkipReason:
         state = json.loads(context.cursor or "{}")
-        alerted, reported = int(state.get("alerted", 0)), state.get("overdue")
+        mark = SentMark(context.instance, SENSOR)  # what went out, even if a tick was cut short after it
+        alerted, reported = max(int(state.get("alerted", 0)), mark.value()), state.get("overdue")
         holds = overdue_holds(ledger.get())
         new = [item for item in holds.items if item.id > alerted]
         if new and any_channel():
             deliver(held_records_alert(new, holds), context.log)
             alerted = max(item.id for item in new)
+            mark.sent(alerted)
         # Recorded when the count changes, not each tick: the Checks tab shows turns, not a heartbeat; and
         # recorded with no channel configured too, since the UI is then where operators look.
         events = []

@@ -1,5 +1,7 @@
-"""Alert on a failed run: which job, which day (the run's ``dagster/partition`` tag) and why (the failed
-steps' errors, else the run's failure message), with a link to the run.
+"""Alert on a failed run: what it ran (its job, or for Dagster's implicit asset job, as a backfill or a
+materialization from the asset graph runs, the backfill's title and the failed assets), which day (the run's
+``dagster/partition`` tag) and why (the failed steps' errors, else the run's failure message), with a link
+to the run.
 
 Built on Dagster's ``run_failure_sensor``: the UI's run page shows the same run, day and error.
 """
@@ -13,10 +15,17 @@ from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.channels import NO_CHANNEL, any_channel
 from connector_assets.alerts.delivery import deliver
 from connector_assets.alerts.status import alert_sensor_status
+from connector_assets.flows.reason_text import clipped
 
 PARTITION_TAG = "dagster/partition"
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+BACKFILL_TAG = "dagster/backfill"
+# Dagster's implicit jobs (``__ASSET_JOB``, ``__ephemeral_asset_job__``) name no flow: the assets do.
+IMPLICIT_JOB_PREFIX = "__"
+ASSETS_NAMED = 3
+# An alert is a notice, not the log: past this the reason is cut at a word and the run's page has it all.
 REASON_CHARS = 1500
+WHOLE_ON_THE_RUN = " (the whole error is on the run's page)"
 # Errors Dagster wraps a step's own error in: they say how it failed, not why.
 DAGSTER_WRAPPERS = frozenset({"RetryRequestedFromPolicy", "DagsterExecutionStepExecutionError"})
 
@@ -42,22 +51,57 @@ def error_text(error: SerializableErrorInfo | None) -> str:
 
 
 def failure_reason(context: RunFailureSensorContext) -> str:
-    """The failed steps' own errors (what the operator must fix), else the run's failure message."""
+    """The failed steps' own words (a ``Failure``'s description, else their errors), else the run's failure
+    message: what the operator must fix."""
     reasons = []
     for event in context.get_step_failure_events():
-        text = error_text(getattr(event.event_specific_data, "error", None)) or (event.message or "").strip()
+        data = event.event_specific_data
+        # A step failing with a ``dagster.Failure`` said it in words: its description, without the class.
+        said = getattr(getattr(data, "user_failure_data", None), "description", None)
+        text = said or error_text(getattr(data, "error", None)) or (event.message or "").strip()
         reasons.append(f"{event.step_key}: {text}")
     text = "; ".join(reasons) or (context.failure_event.message or "the run failed").strip()
-    return text[:REASON_CHARS]
+    return clipped(text, REASON_CHARS, WHOLE_ON_THE_RUN)
+
+
+def failed_assets(context: RunFailureSensorContext) -> list[str]:
+    """The assets whose steps failed, as the UI names them (``jde_coupa/suppliers_written``)."""
+    selected = context.dagster_run.asset_selection or frozenset()
+    names = {key.to_python_identifier(): key.to_user_string() for key in selected}
+    steps = {event.step_key for event in context.get_step_failure_events() if event.step_key}
+    return sorted(names.get(step, step.replace("__", "/")) for step in steps)
+
+
+def _backfill_title(context: RunFailureSensorContext) -> str:
+    backfill_id = context.dagster_run.tags.get(BACKFILL_TAG)
+    backfill = context.instance.get_backfill(backfill_id) if backfill_id else None
+    return (backfill.title or "").strip() if backfill is not None else ""
+
+
+def run_subject(context: RunFailureSensorContext) -> str:
+    """What the run ran: its job; for an implicit asset job, the backfill's title (when it has one) and
+    the failed assets (else the assets it selected)."""
+    run = context.dagster_run
+    if not run.job_name.startswith(IMPLICIT_JOB_PREFIX):
+        return run.job_name
+    assets = failed_assets(context) or sorted(key.to_user_string() for key in run.asset_selection or ())
+    named = ", ".join(assets[:ASSETS_NAMED])
+    if len(assets) > ASSETS_NAMED:
+        named += f" and {len(assets) - ASSETS_NAMED} more"
+    title = _backfill_title(context)
+    if title:
+        return f"backfill {title!r}" + (f" ({named})" if named else "")
+    return named or "a run of the asset graph"
 
 
 def run_failed_alert(context: RunFailureSensorContext) -> Alert:
     run = context.dagster_run
+    subject = run_subject(context)
     return Alert(
         kind="run_failed",
-        title=f"Run failed: {run.job_name} for {run_day(dict(run.tags))}",
+        title=f"Run failed: {subject} for {run_day(dict(run.tags))}",
         facts=(
-            ("Job", run.job_name),
+            ("What", subject),
             ("Day", run_day(dict(run.tags))),
             ("Reason", failure_reason(context)),
             ("Run", run.run_id),

@@ -50,6 +50,7 @@ from connector_assets.flows.range_days import (
     failure_message,
     range_check,
     summed,
+    unsent_error,
 )
 from connector_assets.flows.records import RECORDS_PER_PASS, Validation, validate_days
 from connector_assets.flows.refused_share import (
@@ -73,6 +74,7 @@ from connector_assets.flows.written_check import PartitionQueue, check_result, c
 from connector_assets.incremental import days_in_window
 from connector_assets.run_workers import worker_ended
 from connector_assets.staging import Column
+from connector_assets.step_retry import fail_fast
 
 MAPPED_COLUMNS = (Column("source_key"), Column("payload"))
 
@@ -310,6 +312,7 @@ def build_flow_assets(
         backfill_policy=flow_backfill_policy(partitions_def),
         pool=spec.mapped_pool,
     )
+    @fail_fast(mapped_key.to_user_string())
     def _mapped(context: AssetExecutionContext):
         """Queue every refused record with its reason and stage the rest, however many are refused: a
         day that looks systemic is flagged (``refused_share``), never held back whole (issue 37, item 2)."""
@@ -407,6 +410,7 @@ def build_flow_assets(
         check_specs=[check_spec(written_key, spec.target_system, partitions_def)],
         output_required=False,  # a range with a failed day logs each passed day's materialization itself
     )
+    @fail_fast(written_key.to_user_string())  # a refused login or a target unreachable: a Failure in words
     def _written(context: AssetExecutionContext):
         """Write the staged records of each day of the run. When a day's refused share looks systemic
         (``refused_share``) the step fails after writing them and after its check: the run, the partition
@@ -464,7 +468,7 @@ def build_flow_assets(
                         raise
                     day.error = f"{type(error).__name__}: {error}"
                     if isinstance(error, TargetUnreachable | TargetRefusesUntil):
-                        stopped = f"not sent: {spec.target_system} stopped the run on {partition} ({error})"
+                        stopped = unsent_error(spec.target_system, partition)
                 finally:
                     day.counts["api_calls"] = _api_calls(target) - calls
                 _observe_target(context, partition, day.counts)

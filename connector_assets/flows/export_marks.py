@@ -35,6 +35,7 @@ from dagster import (
 from connector_assets.flows.after_write import audit_record
 from connector_assets.flows.assets import flow_backfill_policy
 from connector_assets.flows.core import FlowSpec
+from connector_assets.step_retry import fail_fast
 from connector_resources.ledger import Ledger, Xref
 from connector_resources.redaction import redact
 
@@ -143,6 +144,7 @@ def build_export_marks(
         f"replay) and not yet marked, marked exported in {spec.source_system}. Fails, after trying every "
         "one, if a mark was refused: a rerun marks only what is still unmarked.",
     )
+    @fail_fast(mark.asset_name.to_user_string())  # a refused login, a source unreachable: a Failure in words
     def _marked(context: AssetExecutionContext) -> MaterializeResult:
         ledger: Ledger = context.resources.ledger.get()
         with open_source(context) as session:

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
         AssetCheckEvaluationTargetMaterializationData as Target,
     )
 
-REASON_CHARS = 300
 DAYS_TOLD = 10
 # In the metadata of a range's own check result: it sums days whose evaluations are logged one by one, so
 # an alert on it would repeat theirs (``alerts.check_failures`` skips it).
@@ -68,15 +67,22 @@ def day_evaluation(
     )
 
 
+def unsent_error(target_system: str, stopped_on: str | None) -> str:
+    """Why a day after the one that stopped the run was not sent: it names that day, whose own error says
+    why (the whole reason once, on that day, not repeated on every day after it)."""
+    return f"not sent: {target_system} stopped the run on {stopped_on} (its reason is given for that day)"
+
+
 def failed_day_check(result: AssetCheckResult, error: str) -> AssetCheckResult:
-    """The day's check made red with the error that stopped the day (no figure would say it)."""
+    """The day's check made red with the error that stopped the day (no figure would say it), whole:
+    Dagster's metadata and descriptions take far longer text than any reason we write."""
     return AssetCheckResult(
         asset_key=result.asset_key,
         check_name=result.check_name,
         passed=False,
         severity=AssetCheckSeverity.ERROR,
-        metadata={**result.metadata, "error": error[:REASON_CHARS]},
-        description=error[:REASON_CHARS],
+        metadata={**result.metadata, "error": error},
+        description=error,
     )
 
 
@@ -112,9 +118,10 @@ def range_check(
 
 
 def failure_message(flow: str, days: list[DayWrite]) -> str:
-    """One line per failed day (the first ``DAYS_TOLD``), after how many of the range's days failed."""
+    """One line per failed day (the first ``DAYS_TOLD``), after how many of the range's days failed. Each
+    reason is whole; a day not sent because another stopped the run only names that day (``unsent_error``)."""
     failed = [d for d in days if d.failed]
-    lines = [f"{d.partition}: {(d.error or '')[:REASON_CHARS]}" for d in failed[:DAYS_TOLD]]
+    lines = [f"{d.partition}: {d.error or ''}" for d in failed[:DAYS_TOLD]]
     more = f"\n... and {len(failed) - DAYS_TOLD} more day(s)" if len(failed) > DAYS_TOLD else ""
     others = "; the others are written and materialized" if len(failed) < len(days) else ""
     return (

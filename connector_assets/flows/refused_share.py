@@ -15,32 +15,40 @@ cause is most likely one broken mapping or schema rather than the records, so th
 """
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
+from connector_assets.flows.reason_text import ReasonCounts, clipped
 from connector_assets.flows.records import FlowSpec
 from connector_resources.ledger import QueueItem
 from connector_resources.redaction import redact
 
-SAMPLE = 3  # refusals quoted (the record and the field named), the rest only counted by cause
-SAMPLE_CHARS = 300
-CAUSE_CHARS = 160
+SAMPLE = 3  # refusals quoted whole (the record and the field named), the rest only counted by cause
+CAUSE_CHARS = 160  # a count's key: a longer cause is keyed by its start, cut at a word (``clipped``)
 CAUSES_TOLD = 5  # causes a message names; the check's metadata lists them all
 
 
-def refusal_cause(reason: str) -> str:
-    """What a refusal says without the record it names, so a day's refusals count by cause.
+def cause_words(reason: str) -> str:
+    """What a refusal says without the record it names, whole: what a person reads.
 
     Reasons name the record first and the cause last ("bill 8c06... (invoice INV-000108, Cascade
     Lumber): item 172: account code 7001 not found in F0901"; "supplier 4411: account 4000-0-0-0 not
-    found in F0901"), so the cause is the last part, its first problem when it lists several ("...; ...").
-    Amounts in it are masked; codes and accounts are kept, as they are what a person fixes in a mapping."""
-    cause = redact(reason).rsplit(": ", 1)[-1].split("; ", 1)[0]
-    return re.sub(r"-?\d[\d,]*\.\d{2}\b", "#", cause).strip()[:CAUSE_CHARS]
+    found in F0901"), so the cause is the last part, its first problem when it lists several ("...; ...")."""
+    return redact(reason).rsplit(": ", 1)[-1].split("; ", 1)[0].strip()
+
+
+def refusal_cause(reason: str) -> str:
+    """``cause_words`` with its amounts masked: the key a day's refusals are counted by, never shown.
+    Codes and accounts are kept, as they are what a person fixes in a mapping."""
+    return clipped(re.sub(r"-?\d[\d,]*\.\d{2}\b", "#", cause_words(reason)), CAUSE_CHARS)
+
+
+def cause_counts() -> ReasonCounts:
+    """An empty count of refusals by cause (``refusal_cause``), each shown in its own words."""
+    return ReasonCounts(key=refusal_cause, why=cause_words, whole=cause_words)
 
 
 @dataclass(frozen=True)
@@ -52,11 +60,11 @@ class RefusedShare:
     records: int
     refused: int
     systemic: bool
-    causes: Counter[str] = field(default_factory=Counter)  # ``refusal_cause`` -> records
+    causes: ReasonCounts = field(default_factory=cause_counts)  # records by cause
     sample: tuple[str, ...] = ()  # a few full reasons, redacted
 
     def causes_markdown(self) -> str:
-        return "\n".join(f"- {n} x {cause}" for cause, n in self.causes.most_common()) or "none"
+        return self.causes.markdown()
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -91,8 +99,8 @@ def judge(spec: FlowSpec, partition: str | None, records: int, reasons: Iterable
         records=records,
         refused=refused,
         systemic=records >= spec.systemic_min and refused > spec.systemic_share * records,
-        causes=Counter(refusal_cause(r) for r in reasons),
-        sample=tuple(redact(r)[:SAMPLE_CHARS] for r in reasons[:SAMPLE]),
+        causes=cause_counts().update(reasons),
+        sample=tuple(redact(r) for r in reasons[:SAMPLE]),
     )
 
 
@@ -127,7 +135,9 @@ def systemic_written_check(result: AssetCheckResult, shares: list[RefusedShare])
     systemic = [s for s in shares if s.systemic]
     if not systemic:
         return result
-    causes: Counter[str] = sum((s.causes for s in systemic), Counter())
+    causes = cause_counts()
+    for share in systemic:
+        causes.extend(share.causes)
     return AssetCheckResult(
         asset_key=result.asset_key,
         check_name=result.check_name,
@@ -138,7 +148,7 @@ def systemic_written_check(result: AssetCheckResult, shares: list[RefusedShare])
             "systemic": True,
             "refused": sum(s.refused for s in systemic),
             "of_records": sum(s.records for s in systemic),
-            "refused_causes": MetadataValue.md("\n".join(f"- {n} x {c}" for c, n in causes.most_common())),
+            "refused_causes": MetadataValue.md(causes.markdown()),
         },
         description=" ".join(s.message() for s in systemic),
     )

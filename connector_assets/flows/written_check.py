@@ -11,7 +11,6 @@ replay that writes a day's last failed record evaluates the day again, green.
 """
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from dagster import (
     PartitionsDefinition,
 )
 
+from connector_assets.flows.reason_text import ReasonCounts
 from connector_resources import settings
 from connector_resources.ledger import QueueItem
 from connector_resources.redaction import redact
@@ -42,13 +42,25 @@ def held_alert_hours() -> float:
     return float(settings.read(HELD_ALERT_ENV))
 
 
-def reason_class(reason: str) -> str:
-    """A queue reason without what names the one record, so a day's reasons can be counted.
+def reason_words(reason: str) -> str:
+    """A queue reason without the record it names first, whole and redacted: what a person reads.
 
-    Reasons read "<entity> <key>: <why>" (``queue_failure``); record keys and amounts are digits. So
-    "supplier 4411: account 4000-0-0-0 not found in F0901" and the same for 4412 count as one reason."""
+    Reasons read "<entity> <key>: <why>" (``queue_failure``); the count says how many records."""
     why = reason.split(": ", 1)[1] if re.match(r"^[\w ]+ \S+: ", reason) else reason
-    return re.sub(r"\d+", "#", redact(why)).strip()[:160]
+    return redact(why).strip()
+
+
+def reason_class(reason: str) -> str:
+    """``reason_words`` with its digits masked: the key a day's reasons are counted by, never shown.
+
+    Record keys and amounts are digits, so "supplier 4411: account 4000-0-0-0 not found in F0901" and the
+    same for 4412 count as one reason (shown in the first one's words, ``ReasonCounts``)."""
+    return re.sub(r"\d+", "#", reason_words(reason))
+
+
+def reason_counts() -> ReasonCounts:
+    """An empty count of queue reasons by kind (``reason_class``), shown in their own words."""
+    return ReasonCounts(key=reason_class, why=reason_words, whole=lambda reason: redact(reason).strip())
 
 
 @dataclass
@@ -58,7 +70,7 @@ class PartitionQueue:
     failed: int = 0
     held: int = 0
     held_overdue: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
+    reasons: ReasonCounts = field(default_factory=reason_counts)
 
 
 def queue_of(
@@ -74,10 +86,10 @@ def queue_of(
             queue.held += 1
             if now - item.created_at > alert_after:
                 queue.held_overdue += 1
-                queue.reasons[f"held > {alert_after}: {reason_class(item.reason)}"] += 1
+                queue.reasons.add(item.reason, label=f"held over {alert_after.total_seconds() / 3600:g} h: ")
         else:
             queue.failed += 1
-            queue.reasons[reason_class(item.reason)] += 1
+            queue.reasons.add(item.reason)
     return queue
 
 
@@ -97,14 +109,11 @@ def check_spec(
 def check_result(asset_name: AssetKey, queue: PartitionQueue) -> AssetCheckResult:
     """Red (ERROR) when records of the day failed; red (WARN) when only holds are overdue."""
     passed = queue.failed == 0 and queue.held_overdue == 0
-    reasons = queue.reasons.most_common(TOP_REASONS)
     metadata: dict[str, Any] = {
         "failed": queue.failed,
         "held": queue.held,
         "held_overdue": queue.held_overdue,
-        "reasons": MetadataValue.md(
-            "\n".join(f"- {n} x {reason}" for reason, n in reasons) if reasons else "none"
-        ),
+        "reasons": MetadataValue.md(queue.reasons.markdown(TOP_REASONS)),
     }
     return AssetCheckResult(
         asset_key=asset_name,

@@ -6,6 +6,8 @@ Run config says what a day does: fail with a reason, or write with failed / long
 also a code location (``defs``) for the freshness daemon test, which loads it as Dagster would.
 """
 
+from datetime import UTC, datetime, timedelta
+
 from dagster import (
     AssetExecutionContext,
     AssetMaterialization,
@@ -19,8 +21,11 @@ from dagster import (
 )
 
 from connector_assets.alerts import with_written_freshness
-from connector_assets.flows.range_days import DayWrite, day_evaluation, range_check
-from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec
+from connector_assets.alerts.check_failures import failed_records_alert_sensor
+from connector_assets.flows.range_days import DayWrite, day_evaluation, failed_day_check, range_check
+from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec, queue_of
+from connector_assets.step_retry import fail_fast
+from connector_resources.ledger import QueueItem
 
 ASSET = "toy_flow_written"
 RANGE_ASSET = "toy_range_written"
@@ -29,12 +34,44 @@ DAYS = DailyPartitionsDefinition(start_date="2026-11-01")
 
 class DayScript(Config):
     """What the day does: ``fail_with`` raises it (a ``ConnectionError``, as a source read that gave up
-    does); else writes with ``failed`` / ``held_overdue`` records."""
+    does); ``stopped_with``: the day was not written, its check red with that error and nothing queued (a
+    range's day after the one whose target went down); else writes with ``failed`` / ``held_overdue``
+    records."""
 
     fail_with: str = ""
+    stopped_with: str = ""
     failed: int = 0
     held_overdue: int = 0
     reason: str = "supplier 4411: account 4000 not found in F0901"
+
+
+def day_queue(failed: int, held_overdue: int = 0, reason: str = DayScript().reason) -> PartitionQueue:
+    """The day's retry queue as the write step counts it (``queue_of``): ``failed`` failed records and
+    ``held_overdue`` records held for two days, each with ``reason``."""
+    now = datetime.now(UTC)
+
+    def item(n: int, status: str, age: timedelta) -> QueueItem:
+        return QueueItem(
+            id=n,
+            integration="toy",
+            flow="toy",
+            entity="supplier",
+            source_key=str(n),
+            payload={},
+            reason=reason,
+            status=status,
+            attempts=1,
+            next_attempt_at=None,
+            depends_on=None,
+            last_run_id=None,
+            created_at=now - age,
+            updated_at=now,
+            resolved_at=None,
+        )
+
+    items = [item(n, "failed", timedelta(0)) for n in range(failed)]
+    items += [item(1000 + n, "held", timedelta(days=2)) for n in range(held_overdue)]
+    return queue_of(items, now=now, alert_after=timedelta(hours=24))
 
 
 # With a retry policy, as the project's steps have (``step_retry``): Dagster then wraps the step's error.
@@ -44,13 +81,12 @@ class DayScript(Config):
     check_specs=[check_spec(ASSET, "Toy", DAYS)],
     retry_policy=RetryPolicy(max_retries=0),
 )
+@fail_fast(ASSET)  # as every flow step: an error it understands fails the step as a Failure in words
 def toy_flow_written(context: AssetExecutionContext, config: DayScript):
     if config.fail_with:
         raise ConnectionError(config.fail_with)
-    day = PartitionQueue(failed=config.failed, held=config.held_overdue, held_overdue=config.held_overdue)
-    if config.failed or config.held_overdue:
-        day.reasons[config.reason] = config.failed + config.held_overdue
-    yield check_result(ASSET, day)
+    result = check_result(ASSET, day_queue(config.failed, config.held_overdue, config.reason))
+    yield failed_day_check(result, config.stopped_with) if config.stopped_with else result
     yield MaterializeResult(metadata={"records": 10, "fail": config.failed})
 
 
@@ -72,9 +108,7 @@ def toy_range_written(context: AssetExecutionContext, config: RangeScript):
     """Each day's evaluation and materialization logged, then the range's sum, as ``<flow>_written`` does."""
     days, queues = [], []
     for day in context.partition_keys:
-        queue = PartitionQueue(failed=config.failed if day in config.red_days else 0)
-        if queue.failed:
-            queue.reasons["supplier 4411: account 4000 not found in F0901"] = queue.failed
+        queue = day_queue(config.failed if day in config.red_days else 0)
         days.append(DayWrite(day, {"records": 10, "fail": queue.failed}))
         queues.append(queue)
         context.log_event(day_evaluation(check_result(RANGE_ASSET, queue), context.asset_key, day))
@@ -87,3 +121,5 @@ def run_config(asset_name: str = ASSET, **script: object) -> dict:
 
 
 defs = with_written_freshness(Definitions(assets=[toy_flow_written, toy_range_written]))
+# The toy flow with the failed-records alert sensor: the code location a daemon evaluates (restart test).
+defs_with_sensor = Definitions.merge(defs, Definitions(sensors=[failed_records_alert_sensor()]))
