@@ -12,41 +12,16 @@ from collections import Counter
 from contextlib import nullcontext
 from typing import Any
 
-import pandera.pandas as pa
 import pytest
 from asset_runs import step_failures
 from dagster import AssetCheckSeverity, instance_for_test, materialize
-from pandera.typing import Series
+from day_health_flow import Target, ThingRecord  # the same in-memory target and record schema
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, queue_failure
 from connector_assets.flows.refused_share import judge, judge_items, refusal_cause
 from connector_assets.staging import StagingResource
 from connector_resources.ledger import Ledger, LedgerResource
-
-
-class ThingRecord(pa.DataFrameModel):
-    name: Series[str] = pa.Field(str_length={"min_value": 1})
-
-
-class Target:
-    """An in-memory target: records by id, found by name; counts every create."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, str] = {}
-        self.creates = Counter[str]()
-
-    def find(self, record: Mapped) -> str | None:
-        return next((tid for tid, name in self.rows.items() if name == record.natural_key["name"]), None)
-
-    def create(self, record: Mapped) -> str:
-        self.rows[f"T-{record.source_key}"] = record.natural_key["name"]
-        self.creates[record.source_key] += 1
-        return f"T-{record.source_key}"
-
-    def update(self, target_id: str, record: Mapped) -> None:
-        self.rows[target_id] = record.natural_key["name"]
-
 
 TARGET = Target()
 MAPPED = {"fixed": False}  # the mapping table: broken (codes C1 unmapped) until a test fixes it
