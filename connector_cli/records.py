@@ -194,30 +194,57 @@ def _nothing_chosen(overview: QueueOverview) -> str:
 
 @click.command()
 @click.option("--system", "systems", multiple=True, help="Only these checks (default: every registered one).")
-def ping(systems: tuple[str, ...]) -> None:
-    """Check that every configured system answers, accepts our credentials and serves every table,
-    entity and orchestration the enabled flows read or write (named with the flows needing it)."""
-    from connector_assets.flows.access import register_flow_pings
+@click.option(
+    "--integration",
+    "integrations",
+    multiple=True,
+    help="Only the systems this integration reaches and what its flows need of them, with the ledger and "
+    "the vault (repeatable; default: the integrations ML_INTEGRATIONS names, every one unless set).",
+)
+def ping(systems: tuple[str, ...], integrations: tuple[str, ...]) -> None:
+    """Check that the ledger, the vault and every system the chosen integrations reach answer, accept our
+    credentials and serve every table, entity and orchestration their flows read or write (named with the
+    flows needing it)."""
+    from connector_assets.flows.access import flow_access, ping_checks, register_flow_pings
     from connector_resources.core_pings import register_core_pings
     from connector_resources.ping import run_pings
     from connector_resources.redaction import redact
 
+    packages = _chosen_integrations(integrations)
     register_core_pings()
-    try:  # each system's check also covers what the enabled flows read and write
-        register_flow_pings()
+    try:  # each system's check also covers what the chosen flows read and write
+        from connector_assets.deployment import deployment_definitions, systems_reached
+
+        register_flow_pings(flow_access(deployment_definitions(packages)))
+        reached = systems_reached(packages)
     except Exception as exc:  # without the flows, a check would pass on less than they need
         why = f"{type(exc).__name__}: {exc}"
         raise click.ClickException(
             redact(f"could not load the enabled flows to learn what ping must check: {why}")
         ) from None
     try:
-        results = run_pings(systems or None)
+        results = run_pings(systems or ping_checks(reached))
     except KeyError as exc:
         raise click.ClickException(str(exc.args[0])) from None
     for r in results:
         click.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.name:<10} {r.seconds:>6.2f}s  {r.detail}")
     if not all(r.ok for r in results):
         raise SystemExit(1)
+
+
+def _chosen_integrations(names: tuple[str, ...]) -> tuple:
+    """The integration packages ``--integration`` names, else those ``ML_INTEGRATIONS`` names; an unknown
+    name is refused naming the known ones (a bad option value, or a bad setting), never a traceback."""
+    from connector_assets.integrations import UnknownIntegration, chosen
+
+    try:
+        return chosen(names or None)
+    except UnknownIntegration as exc:
+        if names:
+            raise click.BadParameter(str(exc), param_hint="'--integration'") from None
+        raise click.ClickException(str(exc)) from None
+    except settings.SettingError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _dagster_runs_ended() -> Callable[[str], bool] | None:

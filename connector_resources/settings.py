@@ -462,6 +462,16 @@ SAAS_BASE_URLS = tuple(system.setting("base_url").env for key, system in SYSTEMS
 # Settings of the project itself (not of a connection); listed in the same table (docs/configuration.md).
 PROJECT_SETTINGS: tuple[Setting, ...] = (
     Setting(
+        "integrations",
+        "ML_INTEGRATIONS",
+        "all",
+        "the integrations this deployment runs, comma-separated (e.g. `jde_coupa,coupa_jde`; an unknown name "
+        "is refused naming the known ones): Dagster loads only their assets, jobs, schedules and sensors and "
+        "the system sides they read, `replay` and `ping` only what they reach; `all` loads every "
+        "integration, also against real systems, so set it there",
+        kind=Items(noun="integration names", case="lower"),
+    ),
+    Setting(
         "jde_supplier_addresses",
         "ML_JDE_SUPPLIER_ADDRESSES",
         "on",

@@ -14,7 +14,7 @@ A flow is enabled when its mapped asset is in the ``Definitions``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +72,16 @@ def ping_needs(access: FlowAccess) -> Mapping[str, tuple[dict[str, list[str]], d
     """``{ping check name: (reads, writes)}`` for every system the enabled flows touch."""
     systems = sorted(set(access.reads) | set(access.writes))
     return {PING_NAMES.get(system, system): access.for_system(system) for system in systems}
+
+
+# The checks every ``ml-connector ping`` runs whatever the integrations: the connector's own stores.
+CORE_PINGS = ("ledger", "vault")
+
+
+def ping_checks(systems: Iterable[str]) -> list[str]:
+    """The ping checks of ``systems`` (``FlowSpec`` names, e.g. the systems the chosen integrations reach)
+    and the connector's own stores, in the order ``run_pings`` runs every check."""
+    return sorted({*CORE_PINGS, *(PING_NAMES.get(system, system) for system in systems)})
 
 
 def register_flow_pings(access: FlowAccess | None = None) -> FlowAccess:

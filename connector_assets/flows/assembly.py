@@ -67,6 +67,15 @@ class Declaration:
             out.append(item)
         return out
 
+    def systems(self) -> frozenset[str]:
+        """Every system the package's flows read or write (``FlowSpec`` system names: ``JDE``, ``coupa``
+        ...): which system sides a deployment running the package needs, and what its ``ping`` checks."""
+        return frozenset(
+            system
+            for spec in self.flows
+            for system in (spec.source_system, spec.target_system, *spec.reads, *spec.writes)
+        )
+
     def definitions(self) -> Definitions:
         return Definitions(
             assets=self.own_assets(),
@@ -102,6 +111,11 @@ class IntegrationPackage:
     @cached_property
     def defs(self) -> Definitions:
         return self.declaration.definitions()
+
+    @property
+    def systems(self) -> frozenset[str]:
+        """The systems the package's flows reach (``Declaration.systems``)."""
+        return self.declaration.systems()
 
     def register_replay_handlers(self, *args: Any, **kwargs: Any) -> Any:
         """``ml-connector replay``'s handlers for every flow of the package."""

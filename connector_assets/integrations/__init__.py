@@ -2,11 +2,13 @@
 sensors and replay handlers, declared in its ``declaration`` module and exposed the one way every package
 is (``flows.assembly``) as one ``Definitions`` (``defs``) and a ``register_replay_handlers``.
 
-The top-level ``connector_assets.definitions`` merges every package listed in ``INTEGRATIONS`` with the
-shared assets (JDE tables, SaaS entities, operations); adding an integration is a new folder here and
-one line in that list (README, "Adding an integration").
+The top-level ``connector_assets.definitions`` merges the packages a deployment runs (``chosen``: the
+``ML_INTEGRATIONS`` setting, every package in ``INTEGRATIONS`` by default) with what they share (the system
+sides they read, operations; ``connector_assets.deployment``); adding an integration is a new folder here
+and one line in that list (README, "Adding an integration").
 """
 
+from collections.abc import Iterable
 from types import ModuleType
 
 from connector_assets.integrations import (
@@ -26,3 +28,38 @@ INTEGRATIONS: tuple[ModuleType, ...] = (
     jde_procurify,
     fusion_procurify,
 )
+
+
+INTEGRATIONS_SETTING = "ML_INTEGRATIONS"
+EVERY = "all"  # the setting's default: every package in ``INTEGRATIONS``
+
+
+class UnknownIntegration(ValueError):
+    """A name that is no integration package; the message names the known ones."""
+
+
+def known_names() -> tuple[str, ...]:
+    """Every integration's name, in ``INTEGRATIONS`` order."""
+    return tuple(package.INTEGRATION for package in INTEGRATIONS)
+
+
+def chosen(names: Iterable[str] | None = None) -> tuple[ModuleType, ...]:
+    """The packages ``names`` names (``ML_INTEGRATIONS`` when None; ``all``: every one), in ``INTEGRATIONS``
+    order, so a deployment loads, replays and pings only the integrations it runs. An unknown name is
+    refused naming the known integrations, never skipped: a typo would otherwise leave an integration
+    unloaded without a word."""
+    from connector_resources import settings
+
+    given = settings.read(INTEGRATIONS_SETTING) if names is None else names
+    wanted = tuple(name.strip().lower() for name in given)
+    if EVERY in wanted:
+        return INTEGRATIONS
+    known = known_names()
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        named_by = f" (named by {INTEGRATIONS_SETTING})" if names is None else ""
+        raise UnknownIntegration(
+            f"unknown integration {', '.join(repr(n) for n in unknown)}{named_by}; known: "
+            f"{', '.join(known)} (or {EVERY})"
+        )
+    return tuple(package for package in INTEGRATIONS if package.INTEGRATION in wanted)
