@@ -233,18 +233,17 @@ def ping(systems: tuple[str, ...], integrations: tuple[str, ...]) -> None:
 
 
 def _chosen_integrations(names: tuple[str, ...]) -> tuple:
-    """The integration packages ``--integration`` names, else those ``ML_INTEGRATIONS`` names; an unknown
-    name is refused naming the known ones (a bad option value, or a bad setting), never a traceback."""
+    """The integration packages ``--integration`` names (an unknown one is a bad option value, naming the
+    known ones), else those ``ML_INTEGRATIONS`` names (a bad setting is said in one line by the root group,
+    ``connector_cli.refusals``)."""
     from connector_assets.integrations import UnknownIntegration, chosen
 
+    if not names:
+        return chosen()
     try:
-        return chosen(names or None)
+        return chosen(names)
     except UnknownIntegration as exc:
-        if names:
-            raise click.BadParameter(str(exc), param_hint="'--integration'") from None
-        raise click.ClickException(str(exc)) from None
-    except settings.SettingError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint="'--integration'") from None
 
 
 def _dagster_runs_ended() -> Callable[[str], bool] | None:

@@ -19,6 +19,8 @@ from connector_assets.integrations import (
     jde_procurify,
     procore_jde,
 )
+from connector_resources import settings
+from connector_resources.settings import SettingError
 
 INTEGRATIONS: tuple[ModuleType, ...] = (
     jde_coupa,
@@ -34,8 +36,9 @@ INTEGRATIONS_SETTING = "ML_INTEGRATIONS"
 EVERY = "all"  # the setting's default: every package in ``INTEGRATIONS``
 
 
-class UnknownIntegration(ValueError):
-    """A name that is no integration package; the message names the known ones."""
+class UnknownIntegration(SettingError):
+    """A name that is no integration package; the message names the known ones. A ``SettingError``, so
+    every ``ml-connector`` command says it in one line (``connector_cli.refusals``)."""
 
 
 def known_names() -> tuple[str, ...]:
@@ -48,8 +51,6 @@ def chosen(names: Iterable[str] | None = None) -> tuple[ModuleType, ...]:
     order, so a deployment loads, replays and pings only the integrations it runs. An unknown name is
     refused naming the known integrations, never skipped: a typo would otherwise leave an integration
     unloaded without a word."""
-    from connector_resources import settings
-
     given = settings.read(INTEGRATIONS_SETTING) if names is None else names
     wanted = tuple(name.strip().lower() for name in given)
     if EVERY in wanted:

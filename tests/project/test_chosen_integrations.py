@@ -97,3 +97,21 @@ def test_chosen_refuses_an_unknown_name_naming_the_known_ones(monkeypatch, value
     monkeypatch.setenv("ML_INTEGRATIONS", value)
     with pytest.raises(UnknownIntegration, match=r"named by ML_INTEGRATIONS\); known: jde_coupa, coupa_jde"):
         chosen()
+
+
+def test_a_command_loading_the_definitions_says_an_unknown_integration_in_one_line(tmp_path):
+    """``replay`` loads the one ``Definitions`` (its flows register their handlers on import): a bad
+    ``ML_INTEGRATIONS`` ends it with one ``Error:`` line naming the known integrations, not a traceback."""
+    env = {
+        **os.environ,
+        "ML_INTEGRATIONS": "jde_sap",
+        "ML_CONNECTOR_DB_URL": f"sqlite:///{tmp_path / 'ledger.sqlite'}",
+    }
+    command = [sys.executable, "-m", "connector_cli.main", "replay", "--dry-run"]
+    ran = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert ran.returncode == 1
+    assert "Traceback" not in ran.stderr
+    assert (
+        f"Error: unknown integration 'jde_sap' (named by ML_INTEGRATIONS); known: {', '.join(known_names())}"
+        in (ran.stderr)
+    )
