@@ -193,7 +193,12 @@ def _nothing_chosen(overview: QueueOverview) -> str:
 
 
 @click.command()
-@click.option("--system", "systems", multiple=True, help="Only these checks (default: every registered one).")
+@click.option(
+    "--system",
+    "systems",
+    multiple=True,
+    help="Only these checks (default: the ledger, the vault and each system the integrations reach).",
+)
 @click.option(
     "--integration",
     "integrations",
