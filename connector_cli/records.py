@@ -216,6 +216,12 @@ def ping(systems: tuple[str, ...], integrations: tuple[str, ...]) -> None:
     from connector_resources.redaction import redact
 
     packages = _chosen_integrations(integrations)
+    if not integrations and _every_integration_against_real_systems():
+        click.echo(
+            "ML_INTEGRATIONS is not set, so every integration's systems are checked; set it to the "
+            "integrations this deployment runs (e.g. jde_coupa,coupa_jde), or use --integration",
+            err=True,
+        )
     register_core_pings()
     try:  # each system's check also covers what the chosen flows read and write
         from connector_assets.deployment import deployment_definitions, systems_reached
@@ -235,6 +241,15 @@ def ping(systems: tuple[str, ...], integrations: tuple[str, ...]) -> None:
         click.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.name:<10} {r.seconds:>6.2f}s  {r.detail}")
     if not all(r.ok for r in results):
         raise SystemExit(1)
+
+
+def _every_integration_against_real_systems() -> bool:
+    """Whether ``ML_INTEGRATIONS`` is unset (every integration runs) while a connection is configured: the
+    sandbox default suits ``make dev``, a deployment against real systems should name what it runs."""
+    from connector_assets.integrations import INTEGRATIONS_SETTING
+
+    configured = any(system.is_configured() for system in settings.SYSTEMS.values())
+    return configured and not settings.given(INTEGRATIONS_SETTING)
 
 
 def _chosen_integrations(names: tuple[str, ...]) -> tuple:

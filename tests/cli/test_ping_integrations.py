@@ -81,3 +81,18 @@ def test_an_unknown_integration_in_the_setting_is_refused_naming_the_known_ones(
     result = CliRunner().invoke(cli, ["ping"])
     assert result.exit_code == 1, result.output
     assert "unknown integration 'sap' (named by ML_INTEGRATIONS); known: jde_coupa" in result.output
+
+
+def test_plain_ping_against_a_configured_system_says_the_setting_is_unset(env, monkeypatch):
+    """Unset, every integration runs: fine on the sandbox, but a deployment pointed at a real system (here
+    a connection setting given) is told to name the integrations it runs."""
+    monkeypatch.setenv("ML_COUPA_CLIENT_ID", "ml-connector-sandbox")  # a connection setting given
+    told = CliRunner().invoke(cli, ["ping", "--system", "ledger"])
+    assert told.exit_code == 0 and "ML_INTEGRATIONS is not set" in told.stderr, told.output
+    monkeypatch.setenv("ML_INTEGRATIONS", "jde_coupa")
+    chosen = CliRunner().invoke(cli, ["ping", "--system", "ledger"])
+    assert chosen.exit_code == 0 and "ML_INTEGRATIONS" not in chosen.stderr, chosen.output
+    monkeypatch.delenv("ML_INTEGRATIONS")
+    monkeypatch.delenv("ML_COUPA_CLIENT_ID")
+    sandbox = CliRunner().invoke(cli, ["ping", "--system", "ledger"])  # make dev's case: nothing said
+    assert sandbox.exit_code == 0 and "ML_INTEGRATIONS" not in sandbox.stderr, sandbox.output
