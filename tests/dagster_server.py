@@ -7,9 +7,9 @@ The processes run in a session of their own, so stopping (SIGINT, then SIGKILL a
 the webserver, the daemon, the code servers and any run worker, and nothing outlives the test.
 
 ``DagsterServer.gql`` posts to ``/graphql`` and reads the body even on HTTP 500: the webserver answers a
-mutation whose result is a ``PythonError`` with status 500 and a normal GraphQL body (dagster-notes
-pitfall 5). The backfill helpers wrap the few operations an operator does from the UI: launch a partition
-backfill, watch it, and "re-execute from failure".
+mutation whose result is a ``PythonError`` with status 500 and a normal GraphQL body, so the body is read
+before the status. The backfill helpers wrap the few operations an operator does from the UI: launch a
+partition backfill, watch it, and "re-execute from failure".
 
 PYTEST_DONT_REWRITE: a helper, not a test module.
 """
@@ -37,9 +37,9 @@ LOCATION = "connector"  # workspace.yaml's location_name
 TERMINAL_BACKFILL = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 TERMINAL_RUN = {"SUCCESS", "FAILURE", "CANCELED"}
 
-# Processes started in the background may inherit SIG_IGN for SIGINT/SIGTERM (dagster-notes pitfall 11),
-# and then `dagster dev` cannot be stopped gracefully. This exec wrapper restores the defaults first; it is
-# preferred to ``preexec_fn``, which is unsafe while the test's sandbox threads are running.
+# Processes started in the background (with `&`, as on our CI machines) may inherit SIG_IGN for SIGINT and
+# SIGTERM, and then `dagster dev` cannot be stopped gracefully. This exec wrapper restores the defaults
+# first; it is preferred to ``preexec_fn``, which is unsafe while the test's sandbox threads are running.
 _DEFAULT_SIGNALS = (
     "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
     "signal.signal(signal.SIGTERM, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"

@@ -542,7 +542,7 @@ def build_flow_assets(
     ) -> set[str]:
         """Write one day's staged records; returns their source keys (the day's records that were mapped)."""
         ledger, run_id, lease = context.resources.ledger.get(), context.run.run_id, run_lease(context)
-        # Validated again: a re-execution from failure skips the check step (dagster-notes pitfall 3).
+        # Validated again: a re-execution from failure skips the check step, so its block does not hold here.
         records, checked = staged.day(partition)
         counts["records"] += len(records)
         counts["rejected_again"] += len(checked.rejected)

@@ -1,6 +1,6 @@
 """The flow factory: a flow declared as data becomes a mapped asset (with its check) and a write asset.
 
-Shape of every flow, whatever the two systems (``design.md``):
+Shape of every flow, whatever the two systems:
 
     staged source asset(s) -> <flow>_mapped  --pandera check (blocking)-->  <flow>_written -> target system
 
@@ -13,16 +13,16 @@ Shape of every flow, whatever the two systems (``design.md``):
   (``flows.refused_share``): the mapped check red (WARN, so the good records are still written), the
   written check red (ERROR) with the causes counted, and the write step failed after writing, so the
   partition shows FAILED until the cause is fixed and the queue replayed (or the day rerun).
-* The write asset validates its input again (a re-execution "from failure" skips the check step, see
-  ``dagster-notes.md`` pitfall 3) and writes each record through the ledger: unchanged since the last
-  write (same content hash) -> skip; known target -> update; otherwise claim the source key, search the
-  target by natural key to adopt what a crashed earlier attempt created, and only then create. The
-  target ID and the write's audit event are recorded in the transaction of the step's next claim (one
-  commit per record, ``flows.deferred``), at the latest when the step ends; a replay records them at
-  once. A crash in between leaves a claim without a target ID, which the rerun adopts. The claim is an
-  exclusive lease of the run (``Lease``): a second run writing the same record at the same time waits for
-  the first one's write and skips it, or, if that write is still under way, holds the record in the retry
-  queue (``BeingWritten``); it never POSTs it too.
+* The write asset validates its input again (a re-execution "from failure" skips the check step: Dagster
+  counts the checked asset as materialized, so a failed blocking check does not hold a retried write) and
+  writes each record through the ledger: unchanged since the last write (same content hash) -> skip; known
+  target -> update; otherwise claim the source key, search the target by natural key to adopt what a crashed
+  earlier attempt created, and only then create. The target ID and the write's audit event are recorded in
+  the transaction of the step's next claim (one commit per record, ``flows.deferred``), at the latest when
+  the step ends; a replay records them at once. A crash in between leaves a claim without a target ID, which
+  the rerun adopts. The claim is an exclusive lease of the run (``Lease``): a second run writing the same
+  record at the same time waits for the first one's write and skips it, or, if that write is still under
+  way, holds the record in the retry queue (``BeingWritten``); it never POSTs it too.
 * A failed record is queued with its reason (and its mapped payload when it got that far).
   ``ml-connector replay`` (and the retry schedule) reads it from the source again and maps it with
   today's mapping tables (``FlowSpec.remap``), then writes it through the same ``write_record``; a record

@@ -1,10 +1,10 @@
 """Telling the source a record reached the ERP: ``<flow>_marked_exported`` after ``<flow>_written``.
 
-Coupa's documented ERP integration (reference ``coupa.md`` §2.8) polls ``exported=false``, writes the
-record into the ERP, then marks it with a request of its own (``PUT /api/invoices/{id}?exported=true``).
-Coupa's users see from the flag which invoices and payments their ERP holds, and any other export
-process leaves them alone. The mark comes after the write, never before: a record marked but not written
-would be lost to every exporter.
+Coupa's documented ERP integration (``docs/reference/coupa.md`` section 2.8) polls ``exported=false``,
+writes the record into the ERP, then marks it with a request of its own
+(``PUT /api/invoices/{id}?exported=true``). Coupa's users see from the flag which invoices and payments their
+ERP holds, and any other export process leaves them alone. The mark comes after the write, never before: a
+record marked but not written would be lost to every exporter.
 
 Which records to mark is asked of the ledger (``Ledger.written_unmarked``), not of the run: whatever
 reached JDE (a scheduled run, a replay from the retry queue, an earlier run that crashed between the write

@@ -11,8 +11,8 @@ drafts and, from 25A, on open orders through a change order) are sent; a differe
 line count, quantity, price or item is not: ``draftPurchaseOrders`` makes orders, it does not re-price an
 open one, and a second order would duplicate the spend. Those come back as problems the flow queues for a
 buyer, in the words of the system the order came from (``source``). The line attributes compared
-(``Quantity``, ``Price``, ``Description``) are unconfirmed names (fusion.md 2.4): one absent on every Fusion
-line is a problem too, naming it, since a change to it cannot be seen.
+(``Quantity``, ``Price``, ``Description``) are unconfirmed names (docs/reference/oracle-fusion.md 2.4): one
+absent on every Fusion line is a problem too, naming it, since a change to it cannot be seen.
 
 Why on the Fusion side: these are Fusion's payload and Fusion's rules, the same for any system whose orders
 become Fusion orders; what an order is made of stays with the integration that maps it.
@@ -132,7 +132,8 @@ class Differences:
 # Header attributes the draft purchase order resource documents as changeable by PATCH and that the body
 # carries. ``Buyer`` only when the body names one (blank = the pod's default, not a change).
 PATCHABLE = ("Description", "Buyer")
-# Line attributes compared, and how a buyer calls them. fusion.md 2.4 confirms only POLineId and LineNumber.
+# Line attributes compared, and how a buyer calls them. docs/reference/oracle-fusion.md 2.4 confirms only
+# POLineId and LineNumber.
 COMPARED_LINE_ATTRIBUTES = (("Quantity", "quantity"), ("Price", "price"), ("Description", "item"))
 SHOWN_LINES = 10  # lines named in an "absent attribute" problem before "and N more"
 
@@ -141,8 +142,9 @@ def absent_line_attributes(
     ours: Mapping[int, Mapping[str, Any]], theirs: Mapping[int | None, Mapping[str, Any]], source: str
 ) -> list[str]:
     """A problem for each compared line attribute that no Fusion line of the order carries. Its name is
-    unconfirmed (fusion.md 2.4), so on a pod spelling it otherwise a change in the source cannot be seen:
-    queued saying so, never passed as "no difference" (a repriced line neither sent nor queued)."""
+    unconfirmed (docs/reference/oracle-fusion.md 2.4), so on a pod spelling it otherwise a change in the
+    source cannot be seen: queued saying so, never passed as "no difference" (a repriced line neither sent nor
+    queued)."""
     common = sorted(n for n in set(ours) & set(theirs) if n is not None)
     problems = []
     for name, what in COMPARED_LINE_ATTRIBUTES:

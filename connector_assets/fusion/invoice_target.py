@@ -90,9 +90,10 @@ def differences(found: Mapping[str, Any], body: Mapping[str, Any]) -> list[str]:
 
 def _is_paid(invoice: Mapping[str, Any], session: Any) -> bool:
     """Whether Fusion has paid ``invoice`` (in part or in full), so the integration must not change it.
-    ``PaidStatus`` / ``AmountPaid`` are unconfirmed names (fusion.md §2.6): on a pod carrying neither, the
-    invoice's payments decide (PaidInvoicesFinder, confirmed in §2.8), any non-void one meaning paid, so a
-    paid invoice is never PATCHed merely because the pod spells its paid status otherwise."""
+    ``PaidStatus`` / ``AmountPaid`` are unconfirmed names (docs/reference/oracle-fusion.md §2.6): on a pod
+    carrying neither, the invoice's payments decide (PaidInvoicesFinder, confirmed in §2.8), any non-void one
+    meaning paid, so a paid invoice is never PATCHed merely because the pod spells its paid status
+    otherwise."""
     if all(invoice.get(name) in (None, "") for name in ("PaidStatus", "AmountPaid")):
         return bool(paid_state(invoice, invoice_payments(session, invoice, [])).live)
     paid = str(invoice.get("PaidStatus") or "").strip().lower()

@@ -5,9 +5,9 @@ replay. What it does is the same for both flows:
 What is read. The day's staged bills (``procurify/bills``, polled on ``last_modified_datetime``), latest
 version each (``staged_bills``), whose ``status`` is one of the flow's approved statuses (a setting per
 flow; default 2 Approved and the payment states after it, 4/6/7/8). The list gives a slim bill, so each is
-read in full by its UUID (``GET /api/v2/ap/bills/{uuid}/``, procurify.md §2.6) for its items, account
-codes, departments, PO lines and note (``bill_reads.approved_full_bill``). Then the ERP's own reads and
-the mapping (``mapped``: the flow's subclass, e.g. the vendor's supplier and each account), and a refusal
+read in full by its UUID (``GET /api/v2/ap/bills/{uuid}/``, docs/reference/procurify.md §2.6) for its items,
+account codes, departments, PO lines and note (``bill_reads.approved_full_bill``). Then the ERP's own reads
+and the mapping (``mapped``: the flow's subclass, e.g. the vendor's supplier and each account), and a refusal
 of a bill already sent names what it was sent as (``bill_reads.refused_after_sent``).
 
 Procurify not answering. Every call is retried on 504s, timeouts and other 5xx with backoff, up to

@@ -2,9 +2,9 @@
 matches an ERP invoice to the order it came from (Procurify -> Oracle Fusion invoices): the bill's POs
 (``added_purchase_orders``) by number, and each item's PO line by its ``PO_line_num``.
 
-procurify.md §2.6 lists ``added_purchase_orders`` without its shape, so an entry is read as a summary
-(``procurify_PO``), a bare number, or a PO UUID read once (``GET /api/v2/purchase_orders/{uuid}/``, which
-§2.5 accepts) for its number; otherwise a bill of a PO would be sent unmatched. With one PO on the bill
+docs/reference/procurify.md §2.6 lists ``added_purchase_orders`` without its shape, so an entry is read as a
+summary (``procurify_PO``), a bare number, or a PO UUID read once (``GET /api/v2/purchase_orders/{uuid}/``,
+which §2.5 accepts) for its number; otherwise a bill of a PO would be sent unmatched. With one PO on the bill
 every item billing an order line is of it (no call); with several, each PO is read by number once per
 reader for which of its ``order_items`` each item bills. A PO that is gone raises
 ``ProcurifyNotFoundError`` for the caller (a bill is never sent unmatched).

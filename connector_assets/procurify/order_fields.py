@@ -1,7 +1,7 @@
-"""What a Procurify purchase order, requisition and order item say (procurify.md 2.4, 2.5), read one way by
-every flow that reads them: the PO states and requisition statuses by code, the items that put something
-on an order, an item's requisition number, vendor, account code and department, the requisitions of a PO,
-the day a PO was made, a name or sku as a person reads it (``words``). One copy for both Procurify
+"""What a Procurify purchase order, requisition and order item say (docs/reference/procurify.md 2.4, 2.5),
+read one way by every flow that reads them: the PO states and requisition statuses by code, the items that put
+something on an order, an item's requisition number, vendor, account code and department, the requisitions of
+a PO, the day a PO was made, a name or sku as a person reads it (``words``). One copy for both Procurify
 integrations: JD Edwards <-> Procurify (``purchase_orders`` revising a PO, ``po_links`` finding a PO's
 requisitions) and Oracle Fusion <-> Procurify (``purchase_orders`` turning POs and requisitions into Fusion
 orders).
@@ -16,10 +16,10 @@ from typing import Any
 from connector_assets.flows.values import text, whole_number
 from connector_assets.procurify.account_departments import department_key
 
-# Order item statuses (procurify.md 2.4) that put nothing on an order: rejected for purchase, approval
-# denied, request draft.
+# Order item statuses (docs/reference/procurify.md 2.4) that put nothing on an order: rejected for purchase,
+# approval denied, request draft.
 DEAD_ITEM_STATUSES = frozenset({4, 7, 8})
-PO_CANCELLED = 1  # PO ``state`` 1 (procurify.md 2.5)
+PO_CANCELLED = 1  # PO ``state`` 1 (docs/reference/procurify.md 2.5)
 PO_STATE_NAMES = {0: "purchased", 1: "cancelled", 2: "legacy", 3: "closed", 4: "paid", 5: "reopened"}
 PO_STATES_REFUSING = {code: PO_STATE_NAMES[code] for code in (1, 3, 4)}  # the v3 PUT revises none of them
 REQUISITION_APPROVED = 1

@@ -5,8 +5,8 @@ requisitions that have a line for a vendor. One copy for both Procurify integrat
 Procurify (``procurify.requisitions`` reading back the requisitions it made) and Procurify -> Oracle Fusion
 ``purchase_orders`` (a PO's lines and its requisitions' notes, a requisition's lines).
 
-What the reference gives (procurify.md 2.4, 2.5): the PO list has no lines, so a PO is read by number
-(``GET /api/v2/purchase_orders/{n}/``); order items filter by ``orderNum`` (re-checked here: a filter a
+What the reference gives (docs/reference/procurify.md 2.4, 2.5): the PO list has no lines, so a PO is read by
+number (``GET /api/v2/purchase_orders/{n}/``); order items filter by ``orderNum`` (re-checked here: a filter a
 server ignores must not mix two requisitions); the requisitions list has no number filter, only
 ``pref_vendor``, so a requisition is found among its vendor's.
 """
@@ -86,10 +86,10 @@ def requisitions_for_run(run_id: str) -> Requisitions:
     """The requisitions-by-vendor cache ``ProcurifyOrderReads.requisitions_of`` fills, shared by every day
     of one run. A run over a range of days (a backfill run as one) maps day by day with a reader each; a
     cache per reader read a vendor's whole requisition list (``pref_vendor``, every page: the orders list
-    has no number filter and order items do not carry the requisition's notes, procurify.md 2.4) again on
-    each day that has a PO of that vendor. The requisitions a day's POs were ordered on exist before the
-    run's source read staged the POs, so a list read earlier in the run holds them. One run is kept (the
-    latest), so a long-lived process holds no old run's lists."""
+    has no number filter and order items do not carry the requisition's notes, docs/reference/procurify.md
+    2.4) again on each day that has a PO of that vendor. The requisitions a day's POs were ordered on exist
+    before the run's source read staged the POs, so a list read earlier in the run holds them. One run is kept
+    (the latest), so a long-lived process holds no old run's lists."""
     with _RUN_REQUISITIONS_LOCK:
         if run_id not in _RUN_REQUISITIONS:
             _RUN_REQUISITIONS.clear()

@@ -1,6 +1,6 @@
 """What the connector reads and writes in Coupa, as data: paths, change fields, scopes, error keys.
 
-Every fact here comes from the Coupa reference (``shared/reference/coupa.md``): resources live at
+Every fact here comes from the Coupa reference (``docs/reference/coupa.md``): resources live at
 ``/api/{plural snake_case}`` (§1), JSON keys are hyphenated while query arguments use underscores
 (§1, §2.2), and scopes are ``service.object.right`` strings (§2.1). Where the reference is silent
 the choice is marked *unconfirmed* with the reason.

@@ -443,10 +443,10 @@ def changes_payload(changes: Mapping[str, Any], record: str) -> dict[str, Any]:
     return clean_extra(changes, record)
 
 
-# Attributes a flow may send whose writability the reference does not confirm (fusion.md 2.4, 2.6, 4): an
-# independent server refused both ("Attribute OrderNumber in Draft Purchase Orders is read only", "The
-# attribute Description is not valid for the resource invoiceDistributions"). They are left out of every
-# create unless ML_FUSION_SEND_UNCONFIRMED names them. Name -> (entity, the child path it sits under).
+# Attributes a flow may send whose writability the reference does not confirm (docs/reference/oracle-fusion.md
+# 2.4, 2.6, 4): an independent server refused both ("Attribute OrderNumber in Draft Purchase Orders is read
+# only", "The attribute Description is not valid for the resource invoiceDistributions"). They are left out of
+# every create unless ML_FUSION_SEND_UNCONFIRMED names them. Name -> (entity, the child path it sits under).
 UNCONFIRMED_WRITES: dict[str, tuple[str, tuple[str, ...]]] = {
     "OrderNumber": ("draft_purchase_orders", ()),
     "invoiceDistributions.Description": ("invoices", ("invoiceLines", "invoiceDistributions")),

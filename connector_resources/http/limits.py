@@ -9,8 +9,9 @@ example ``bill:<organization id>``), so two clients that talk to the same accoun
   paces itself just under a published rate (Coupa: 25 per second) rather than learning it from 429s.
 
 These hold inside one Python process. Across processes and machines the cap is a Dagster concurrency
-pool (see ``design.md``); the two complement each other (the pool bounds runs, this bounds threads).
-The registry never forgets a key: the number of keys is the number of configured accounts, tiny.
+pool (``dagster.yaml``'s ``concurrency.pools``); the two complement each other (the pool bounds runs, this
+bounds threads). The registry never forgets a key: the number of keys is the number of configured accounts,
+tiny.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``ProcoreResource``: Procore as a Dagster resource; ``session()`` gives the client a batch uses.
 
-How the pieces fit (all from ``shared/reference/procore.md``):
+How the pieces fit (all from ``docs/reference/procore.md``):
 
 * **Auth**: OAuth 2.0 client credentials of a Developer Managed Service Account. The token comes from
   the login host (``auth_url`` + ``/oauth/token``; login.procore.com / login-sandbox.procore.com),

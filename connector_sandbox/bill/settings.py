@@ -3,7 +3,7 @@
 Everything a test or an operator may want to vary lives here, so the simulator never needs a code
 change to play a differently configured BILL: credentials, organizations, session idle timeout, page
 caps, rate limits, data volume, injected faults, webhook delivery, and one switch per behaviour the
-reference (``shared/reference/bill.md``) marks as unconfirmed. For each such switch the default is the
+reference (``docs/reference/bill.md``) marks as unconfirmed. For each such switch the default is the
 variant we judge most likely, and the comment says so; tests run every variant.
 
 ``POST /sandbox/settings`` merges changes into a running sandbox (validated by these models). Fields

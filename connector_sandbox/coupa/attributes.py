@@ -1,7 +1,7 @@
 """Which attributes a write may carry, checked before any other validation and at every depth.
 
-The reference (coupa.md 2.3-2.5) lists each resource's elements but is silent on what Coupa does
-with an element it does not know, one it computes itself, or one of the wrong JSON type. Rails'
+The reference (docs/reference/coupa.md 2.3-2.5) lists each resource's elements but is silent on what Coupa
+does with an element it does not know, one it computes itself, or one of the wrong JSON type. Rails'
 strong parameters would drop them without a word, which would hide a client that depends on an
 attribute Coupa never stores (issue 30: a flow must not depend on an unconfirmed attribute). The
 sandbox therefore takes the strict reading by default (``reject_unknown_attributes``) and answers
@@ -33,7 +33,8 @@ LINE_READ_ONLY = frozenset(
     {"total", "received", "invoiced", "order-header-id", "version", "deleted-at", "status"}
 )
 # Documented but deprecated names Coupa still takes on writes: ``check-number`` (replaced by ``notes``
-# on a payment, coupa.md 2.6; the header form stands for ``payment-notes``). Accepted, not rendered.
+# on a payment, docs/reference/coupa.md 2.6; the header form stands for ``payment-notes``). Accepted, not
+# rendered.
 DEPRECATED: dict[str, frozenset[str]] = {
     "invoices": frozenset({"check-number"}),
     "payment": frozenset({"check-number"}),

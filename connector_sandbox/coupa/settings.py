@@ -1,7 +1,7 @@
 """Settings of the Coupa Core API sandbox.
 
 Everything a test or an operator may want to vary lives here, so playing a differently configured
-Coupa instance never needs a code change. Where ``shared/reference/coupa.md`` marks a behaviour as
+Coupa instance never needs a code change. Where ``docs/reference/coupa.md`` marks a behaviour as
 unconfirmed, the behaviour is a switch whose default is the variant we judge most likely (each such
 default says so in a comment), so a client can be tested against every plausible server.
 

@@ -1,4 +1,4 @@
-"""Oracle Fusion Cloud ERP REST API simulator (written from ``shared/reference/oracle-fusion.md`` only).
+"""Oracle Fusion Cloud ERP REST API simulator (written from ``docs/reference/oracle-fusion.md`` only).
 
 A sandbox "pod": the ``/fscmRestApi/resources/{version}`` ADF REST API for suppliers, purchase
 orders, draft purchase orders, requisitions, invoices, payables payments, account combinations and

@@ -3,7 +3,7 @@
 Three groups, because they change at different moments:
 
 * ``FusionSandboxSettings`` fixes what the data is (scale, seed, anchor date) and who may log in;
-* ``BehaviourSettings`` holds every *variant switch*: where ``shared/reference/oracle-fusion.md``
+* ``BehaviourSettings`` holds every *variant switch*: where ``docs/reference/oracle-fusion.md``
   marks a behaviour as unconfirmed the sandbox plays the most likely variant by default and the
   others on request, so a client can be proven against all of them (``POST /sandbox/behaviour``);
 * ``FaultSettings`` holds what an operator turns on to make the pod misbehave (latency, 5xx,

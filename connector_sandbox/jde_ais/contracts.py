@@ -195,8 +195,8 @@ def _validate_grid(spec: InputSpec, raw: Any, pattern: DatePattern, label: str) 
 def misfit_inputs(specs: tuple[InputSpec, ...], payload: dict[str, Any], where: str = "") -> list[str]:
     """Every undeclared input and every input of the wrong JSON type, at any depth (grid rows too).
 
-    The reference (jde-ais.md 2.6) is silent on undeclared inputs; a real orchestration drops them
-    without a word, which would lose what our client meant to write. The sandbox takes the strict
+    The reference (docs/reference/jde-ais.md 2.6) is silent on undeclared inputs; a real orchestration drops
+    them without a word, which would lose what our client meant to write. The sandbox takes the strict
     reading and refuses them, so a client that sends a name the contract lacks fails here, not
     silently in JDE. Scalars must be JSON scalars (values are strings in practice) and grids arrays
     of objects.

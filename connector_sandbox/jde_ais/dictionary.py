@@ -2,7 +2,7 @@
 
 E1 defines a data item once (type, length, decimals, description) and each table lists the items it
 carries; the sandbox does the same, so a column that several tables share (``MCU``, ``AN8``, ``OBJ``
-...) is declared in one place. Types and lengths follow ``shared/reference/jde-ais.md`` section 3.
+...) is declared in one place. Types and lengths follow ``docs/reference/jde-ais.md`` section 3.
 
 Notation of the TYPE column (the reference's, plus what it leaves implicit):
 

@@ -1,7 +1,7 @@
 """The E1 tables the sandbox serves, described the way the data dictionary describes them.
 
 Each table lists the data items it carries (a subset of each table in
-``shared/reference/jde-ais.md`` section 3: the columns an integration reads or writes); the items
+``docs/reference/jde-ais.md`` section 3: the columns an integration reads or writes); the items
 themselves (type, length, decimals, title) are defined once in ``dictionary.py``. Amounts and other
 decimal columns are stored scaled (``1234.56`` -> ``123456``), exactly as JDE keeps them, and
 rendered with the decimals applied. F0116 Address by Date is the exception: the reference documents no

@@ -1,4 +1,4 @@
-"""Procore REST API simulator (written from ``shared/reference/procore.md`` only).
+"""Procore REST API simulator (written from ``docs/reference/procore.md`` only).
 
 It shares no code or models with ml-connector's client: it is the yardstick the client is measured
 against. See README.md in this folder for routes, settings, admin endpoints and the choices made where

@@ -3,7 +3,7 @@
 Everything a test or an operator may want to vary lives here, so the simulator never needs a code change
 to play a differently configured Procore: credentials, companies, token lifetime, page sizes, rate
 limits, data volume, faults, webhook delivery timing, and every behaviour the reference
-(``shared/reference/procore.md``) marks as unconfirmed. Each unconfirmed switch defaults to the variant
+(``docs/reference/procore.md``) marks as unconfirmed. Each unconfirmed switch defaults to the variant
 we judge most likely and says so in its comment, so a client can be tested against every plausible one.
 
 ``faults``, ``rate_limits``, ``webhooks`` and ``variants`` can be changed on a running server

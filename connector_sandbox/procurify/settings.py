@@ -6,7 +6,7 @@ Three groups, because they change for different reasons:
   data volume, seed). Fixed for the life of a server; ``POST /sandbox/reset`` reseeds with it.
 * ``FaultSettings``: the weather (latency, injected failures, rate limits, token lifetime). Tests
   change them on a live server through ``POST /sandbox/faults``.
-* ``BehaviourVariants``: every behaviour the reference (``shared/reference/procurify.md``) marks as
+* ``BehaviourVariants``: every behaviour the reference (``docs/reference/procurify.md``) marks as
   unconfirmed. Each default is the variant judged most likely and says so; tests flip them through
   ``POST /sandbox/variants`` so a client is proven against every plausible Procurify.
 """

@@ -115,7 +115,7 @@ def home(tmp_path: Path) -> Path:
 
 def _start(home: Path, *args: str, go: str = "go") -> subprocess.Popen:
     """A Dagster command in a session of its own (its code servers and run workers with it), with the
-    default signal handlers (``dagster_server._DEFAULT_SIGNALS``, dagster-notes pitfall 11)."""
+    default signal handlers (``dagster_server._DEFAULT_SIGNALS``: a background start may ignore SIGINT)."""
     dagster = str(Path(sys.executable).with_name(args[0]))
     env = {**os.environ, "DAGSTER_HOME": str(home), "T_GO": str(home / go)}
     return subprocess.Popen(

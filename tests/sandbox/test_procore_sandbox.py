@@ -1,6 +1,6 @@
 """The Procore sandbox, exercised over loopback HTTP with plain ``requests`` (not our client).
 
-One test per documented behaviour of ``shared/reference/procore.md``: OAuth client credentials and every
+One test per documented behaviour of ``docs/reference/procore.md``: OAuth client credentials and every
 failure shape, token expiry, the company header and parameters, each endpoint's list / filters / paging
 / views, create and update validation with the error bodies, uniqueness and locking rules, every fault
 setting, the two rate-limit windows, and each "unconfirmed" variant switch.

@@ -3,15 +3,15 @@ reason it cannot be one. Pure: what it needs (the full bill, the vendor's Fusion
 Fusion orders of the bill's Procurify POs, a charge account per account code and department) is read by
 ``invoices``.
 
-The bill is the full one (``GET /api/v2/ap/bills/{uuid}/``, procurify.md §2.6): ``items`` carry the
-amounts, the account code (the item's own ``account``, else its PO line's ``orderitem.account``) and the
+The bill is the full one (``GET /api/v2/ap/bills/{uuid}/``, docs/reference/procurify.md §2.6): ``items`` carry
+the amounts, the account code (the item's own ``account``, else its PO line's ``orderitem.account``) and the
 PO line billed (``orderitem``); ``tax_amount``, ``costs``, ``note`` and ``added_purchase_orders`` too.
 
-Header (fusion.md §2.6, Oracle's own example): ``InvoiceNumber`` = the bill's ``invoice_number`` (never
-cut: a shortened number would no longer match the supplier's invoice, nor find it again); ``Supplier`` /
-``SupplierSite`` = the vendor's paired Fusion supplier and its pay site in the business unit
-(``fusion.supplier_sites``); ``BusinessUnit`` = ``ML_FUSION_BUSINESS_UNIT``; ``InvoiceCurrency`` = the bill's
-currency; ``InvoiceAmount`` = Procurify's ``total_cost_with_tax`` (a float in the API, quirk 7: read
+Header (docs/reference/oracle-fusion.md §2.6, Oracle's own example): ``InvoiceNumber`` = the bill's
+``invoice_number`` (never cut: a shortened number would no longer match the supplier's invoice, nor find it
+again); ``Supplier`` / ``SupplierSite`` = the vendor's paired Fusion supplier and its pay site in the business
+unit (``fusion.supplier_sites``); ``BusinessUnit`` = ``ML_FUSION_BUSINESS_UNIT``; ``InvoiceCurrency`` = the
+bill's currency; ``InvoiceAmount`` = Procurify's ``total_cost_with_tax`` (a float in the API, quirk 7: read
 through its text and rounded to the cent); ``InvoiceDate`` = ``invoice_date``; ``AccountingDate`` =
 ``gl_post_date`` when set; ``Description`` = the bill's ``note``, else the description of the Fusion
 purchase order the bill came from (the requisition's notes, which the purchase orders flow put there),

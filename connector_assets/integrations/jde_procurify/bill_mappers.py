@@ -2,9 +2,9 @@
 the mapper needs (the full bill, its vendor's JDE supplier, the account of each Procurify code, the staged
 F0901) is read by ``bills``.
 
-The bill is the full one (``GET /api/v2/ap/bills/{uuid}/``, procurify.md §2.6): its ``items`` carry the
-amounts and the Procurify account code of each line (the item's own ``account.account_code.code``, else
-that of the PO line it bills, ``orderitem.account.account_code.code`` / ``orderitem.accountCode``).
+The bill is the full one (``GET /api/v2/ap/bills/{uuid}/``, docs/reference/procurify.md §2.6): its ``items``
+carry the amounts and the Procurify account code of each line (the item's own ``account.account_code.code``,
+else that of the PO line it bills, ``orderitem.account.account_code.code`` / ``orderitem.accountCode``).
 
 Two postings (``ML_JDE_PROCURIFY_BILL_POSTING``):
 

@@ -1,8 +1,8 @@
 """Fidelity of the Fusion <-> Procurify flows to the two API references, not to our simulators' spelling.
 
-Every name and behaviour the flows read that ``shared/reference/oracle-fusion.md`` or ``procurify.md`` marks
-unconfirmed is played here in its plausible alternatives, through the simulators' own variant switches, one
-world per group of variants:
+Every name and behaviour the flows read that ``docs/reference/oracle-fusion.md`` or
+``docs/reference/procurify.md`` marks unconfirmed is played here in its plausible alternatives, through the
+simulators' own variant switches, one world per group of variants:
 
 * a Fusion pod that spells what the reference leaves open otherwise: purchase order status (no
   ``StatusCode``, only a display ``Status``; then neither), ``Ordered`` as ``TotalAmount``, supplier
@@ -57,10 +57,11 @@ PAYMENT_RUN = (
     "fusion_procurify/payment_status_written",
 )
 VENDOR_RUN = ("fusion_procurify/vendors_mapped", "fusion_procurify/vendors_written")
-PAID = 4  # Procurify bill status Paid (procurify.md 2.6)
+PAID = 4  # Procurify bill status Paid (docs/reference/procurify.md 2.6)
 
-# fusion.md 2.4 / 2.6 / 2.7 / 2.8 / 2.9: every attribute below is marked unconfirmed there. The new names
-# are ones no flow knows, so the pod behaves as one that does not send the attribute at all.
+# docs/reference/oracle-fusion.md 2.4 / 2.6 / 2.7 / 2.8 / 2.9: every attribute below is marked unconfirmed
+# there. The new names are ones no flow knows, so the pod behaves as one that does not send the attribute at
+# all.
 UNCONFIRMED_READS: dict[str, dict[str, str]] = {
     "purchaseOrders": {"StatusCode": "OrderStatusCode", "Ordered": "TotalAmount"},
     "draftPurchaseOrders": {"StatusCode": "OrderStatusCode", "Ordered": "TotalAmount"},
@@ -260,8 +261,8 @@ def test_orders_invoices_and_paid_marks_survive_a_pod_without_the_unconfirmed_at
 def test_an_incomplete_draft_is_submitted_on_a_pod_with_no_order_status_at_all(
     world: FusionProcurifyWorld,
 ) -> None:
-    """Neither StatusCode nor Status (both unconfirmed, fusion.md 2.4): a draft left by a crash is still
-    found among the drafts, submitted and adopted, never created again."""
+    """Neither StatusCode nor Status (both unconfirmed, docs/reference/oracle-fusion.md 2.4): a draft left by
+    a crash is still found among the drafts, submitted and adopted, never created again."""
     hidden = {"StatusCode": "OrderStatusCode", "Status": "OrderStatus"}
     world.fusion_behaviour(
         attribute_names={"purchaseOrders": hidden, "draftPurchaseOrders": hidden},
@@ -272,8 +273,8 @@ def test_an_incomplete_draft_is_submitted_on_a_pod_with_no_order_status_at_all(
 
 
 def test_a_paid_invoice_is_not_changed_on_a_pod_without_paid_status(world: FusionProcurifyWorld) -> None:
-    """No PaidStatus / AmountPaid (fusion.md 2.6: names unconfirmed): the invoice's payments
-    (PaidInvoicesFinder, 2.8) say it is paid, so the change is refused, never PATCHed."""
+    """No PaidStatus / AmountPaid (docs/reference/oracle-fusion.md 2.6: names unconfirmed): the invoice's
+    payments (PaidInvoicesFinder, 2.8) say it is paid, so the change is refused, never PATCHed."""
     world.fusion_behaviour(attribute_names={"invoices": UNCONFIRMED_READS["invoices"]})
     paid_invoice_is_not_changed(world)
 
@@ -286,9 +287,9 @@ def test_a_paid_invoice_is_not_changed_when_the_pod_says_it_is_paid(world: Fusio
 def test_charge_accounts_survive_combination_segments_spelt_otherwise(
     world: FusionProcurifyWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Segments spelt ``Segment1`` ... (fusion.md 2.9: unconfirmed): staging fails naming the setting,
-    never an empty table that refuses every line; with the setting naming them, the combinations are
-    staged and a line gets its charge account."""
+    """Segments spelt ``Segment1`` ... (docs/reference/oracle-fusion.md 2.9: unconfirmed): staging fails
+    naming the setting, never an empty table that refuses every line; with the setting naming them, the
+    combinations are staged and a line gets its charge account."""
     world.fusion_behaviour(
         attribute_names={"accountCombinationsLOV": {f"_SEGMENT{n}": f"Segment{n}" for n in range(1, 5)}}
     )
@@ -303,9 +304,9 @@ def test_charge_accounts_survive_combination_segments_spelt_otherwise(
 
 
 def test_a_price_change_is_queued_on_a_pod_spelling_line_price_otherwise(world: FusionProcurifyWorld) -> None:
-    """PO line ``Price`` spelt otherwise (fusion.md 2.4: line names unconfirmed except POLineId and
-    LineNumber): a price changed in Procurify after submit is queued, the reason naming the attribute that
-    could not be compared and the new price, never audited as done."""
+    """PO line ``Price`` spelt otherwise (docs/reference/oracle-fusion.md 2.4: line names unconfirmed except
+    POLineId and LineNumber): a price changed in Procurify after submit is queued, the reason naming the
+    attribute that could not be compared and the new price, never audited as done."""
     world.fusion_behaviour(attribute_names={"purchaseOrders.lines": {"Price": "UnitPrice"}})
     stage_master(world)
     po = po_created_once(world)["po"]
@@ -331,9 +332,9 @@ ERROR_VARIANTS = [
 
 
 def test_duplicates_are_adopted_whatever_the_pod_says_about_them(world: FusionProcurifyWorld) -> None:
-    """Payables' duplicate refusal (its text unconfirmed, fusion.md 2.6) meets the create of a bill a clerk
-    keyed by hand meanwhile: adopted, under a changed message, structured or terse bodies, and a pod
-    answering 405 to creates on read-only resources."""
+    """Payables' duplicate refusal (its text unconfirmed, docs/reference/oracle-fusion.md 2.6) meets the
+    create of a bill a clerk keyed by hand meanwhile: adopted, under a changed message, structured or terse
+    bodies, and a pod answering 405 to creates on read-only resources."""
     stage_master(world)
     bills = [usd_bill(world) for _ in ERROR_VARIANTS]
     world.run("procurify/bills", "fusion_procurify/invoices_mapped")
@@ -354,9 +355,9 @@ def test_duplicates_are_adopted_whatever_the_pod_says_about_them(world: FusionPr
 
 
 def test_flows_survive_a_throttling_pod_on_query_by_example(tmp_path: Path) -> None:
-    """429s with ``Retry-After`` while an order is written and without it while an invoice is (fusion.md
-    quirk 11: no published limits, Retry-After unconfirmed), by a client speaking framework version 1
-    (query by example, fusion.md 1)."""
+    """429s with ``Retry-After`` while an order is written and without it while an invoice is
+    (docs/reference/oracle-fusion.md quirk 11: no published limits, Retry-After unconfirmed), by a client
+    speaking framework version 1 (query by example, docs/reference/oracle-fusion.md 1)."""
     fields = {"framework_version": 1}
     with fusion_procurify_world(tmp_path, fusion_fields=fields, order_numbers=True) as world:
         stage_master(world)
@@ -400,8 +401,9 @@ def test_flows_survive_procurify_variants(world: FusionProcurifyWorld) -> None:
 def test_a_vendor_renamed_in_procurify_is_paired_though_date_modified_never_moves(
     world: FusionProcurifyWorld,
 ) -> None:
-    """Procurify's vendor ``dateModified`` is read-only and when it moves is not stated (procurify.md
-    2.3): a vendor renamed to a Fusion supplier's name is paired on the next poll anyway."""
+    """Procurify's vendor ``dateModified`` is read-only and when it moves is not stated
+    (docs/reference/procurify.md 2.3): a vendor renamed to a Fusion supplier's name is paired on the next poll
+    anyway."""
     world.procurify_variants(vendor_date_modified="frozen")
     vendors = world.in_procurify("vendors", type__in="3,4", exclude_other=True)
     vendor = next(
@@ -436,8 +438,9 @@ def bill_of_po_matched(world: FusionProcurifyWorld) -> None:
 
 
 def test_a_bill_of_a_po_is_matched_when_added_purchase_orders_are_uuids(world: FusionProcurifyWorld) -> None:
-    """``added_purchase_orders`` as bare PO UUIDs (procurify.md 2.6 lists the field, not its shape): each
-    is read by UUID for its number and the bill matched to the Fusion order, never sent unmatched."""
+    """``added_purchase_orders`` as bare PO UUIDs (docs/reference/procurify.md 2.6 lists the field, not its
+    shape): each is read by UUID for its number and the bill matched to the Fusion order, never sent
+    unmatched."""
     world.procurify_variants(added_purchase_orders="uuids")
     bill_of_po_matched(world)
 

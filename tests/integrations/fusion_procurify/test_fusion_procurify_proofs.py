@@ -1,7 +1,7 @@
-"""Oracle Fusion <-> Procurify: the integration-level proofs of ``/work/shared/integration-done.md`` that
-each flow's own tests do not make, end to end through Dagster against both simulators
-(``fusion_procurify_world``). One world for the module (the tests build on each other in file order, as a
-day's runs do), one more for a bad record and a held one, and one on PostgreSQL for two runs at once.
+"""Oracle Fusion <-> Procurify: the integration-level proofs that each flow's own tests do not make, end to
+end through Dagster against both simulators (``fusion_procurify_world``). One world for the module (the
+tests build on each other in file order, as a day's runs do), one more for a bad record and a held one, and
+one on PostgreSQL for two runs at once.
 
 * A systemic failure: ``ML_FUSION_BUSINESS_UNIT`` names a business unit no supplier has a pay site in, so
   every bill of the day is refused: each is queued with its reason, Fusion receives not one invoice POST,

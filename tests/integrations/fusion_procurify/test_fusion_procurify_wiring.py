@@ -34,7 +34,8 @@ from connector_resources.ledger import LedgerResource
 from connector_resources.replay import handler_for
 
 INTEGRATION = "fusion_procurify"
-# The design's flows (fp_design.md, "Flows") and the setting holding each one's cadence.
+# The flows the integration is designed to have (docs/integrations/fusion_procurify.md, "The flows") and the
+# setting holding each one's cadence.
 DESIGN = {
     "account_codes": "ML_FUSION_PROCURIFY_ACCOUNT_CODES_CRON",
     "suppliers": "ML_FUSION_PROCURIFY_SUPPLIERS_CRON",

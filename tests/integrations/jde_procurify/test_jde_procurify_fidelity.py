@@ -1,5 +1,5 @@
 """JDE <-> Procurify flows against servers other than our sandboxes' defaults: what the references
-(``shared/reference/procurify.md``, ``jde-ais.md``) leave open, played both ways.
+(``docs/reference/procurify.md``, ``docs/reference/jde-ais.md``) leave open, played both ways.
 
 * JDE: the in-list operator's JSON spelling is unconfirmed (jde-ais 2.5). With the JDE simulator refusing
   ``BETWEEN`` / ``LIST`` / ``STR_CONTAIN`` / ``STR_END_WITH`` (setting ``unconfirmed_operators=False``) the

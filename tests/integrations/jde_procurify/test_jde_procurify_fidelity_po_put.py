@@ -1,5 +1,5 @@
 """JDE <-> Procurify against what the Procurify reference leaves open about purchase orders and requisitions
-(``shared/reference/procurify.md`` §2.4, §2.5), played both ways on the simulator's variants.
+(``docs/reference/procurify.md`` §2.4, §2.5), played both ways on the simulator's variants.
 
 * ``PUT /api/v3/purchase-orders/{n}/`` is an "update", partial or full not stated. The client sends the PO
   whole as read with the change laid over it (``connector_resources.procurify.po_revisions``), so both

@@ -1,7 +1,6 @@
-"""JD Edwards <-> Procurify: the integration-level proofs of ``/work/shared/integration-done.md`` that each
-flow's own tests do not make, end to end through Dagster against both simulators (``jde_procurify_world``).
-One world for the module (the tests build on each other in file order, as a day's runs do), and one on
-PostgreSQL for two runs at once.
+"""JD Edwards <-> Procurify: the integration-level proofs that each flow's own tests do not make, end to end
+through Dagster against both simulators (``jde_procurify_world``). One world for the module (the tests
+build on each other in file order, as a day's runs do), and one on PostgreSQL for two runs at once.
 
 * A systemic failure: the account table in force is replaced by one typed against another chart (every JDE
   account on a business unit JDE does not have), so every bill of the day is refused: each is queued with
