@@ -498,7 +498,7 @@ def written_flow(key: Any) -> Any | None:
 
 def written_totals(result: Any) -> dict[Any, dict[str, int]]:
     """Each flow's write-step figures in a run (``FlowSpec`` -> counts), summed over its days: a run over a
-    range logs one materialization per day written, each with that day's own counts (issue 34)."""
+    range logs one materialization per day written, each with that day's own counts."""
     totals: dict[Any, dict[str, int]] = {}
     for event in result.get_asset_materialization_events():
         spec = written_flow(event.asset_key)

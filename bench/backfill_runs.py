@@ -15,7 +15,7 @@ materializes the flows' JDE sources (``jde/suppliers`` + ``jde/address_book``; `
 - **one run**: a single run of that selection over the partition range (``dagster/asset_partition_range_*``
   tags), launched directly: the floor of what Dagster costs, with no daemon in the way;
 - **per day**: ``launchPartitionBackfill`` over the N days, as the UI's "Materialize" on a range does: a
-  backfill whose every day has its own status, figures and rerun from failure. Since issue 34 the daemon
+  backfill whose every day has its own status, figures and rerun from failure. The daemon
   runs it as one run over the range (``BackfillPolicy.single_run``; ``connector_assets/flows/range_days.py``).
 
 Both ways run with a vault key in the instance folder, as ``make dev`` keeps one, so tokens and sessions live

@@ -88,7 +88,7 @@ INTEGRATIONS = {
 # A run's fixed cost (process start, definitions, instance, exit): bench/no_change_poll.py measured a run of
 # two steps at 2.9-4.0 s wall on 2 cores at load 3.4 (with and without cached bytecode); runs overlap up to
 # max_concurrent_runs (deploy/postgres/dagster.yaml: 8). A backfill is one run per flow for its whole range
-# (issue 34: BackfillPolicy.single_run with per-day results), so this cost no longer grows with the days.
+# (BackfillPolicy.single_run with per-day results), so this cost no longer grows with the days.
 RUN_FIXED_SECONDS = 4.0
 MAX_CONCURRENT_RUNS = 8
 FLOWS_PER_INTEGRATION = 3

@@ -7,7 +7,7 @@ Run by hand (not by pytest):
 Each round starts fresh interpreters, alternating, for: an empty one (``python -c pass``); one that
 imports only the libraries the definitions cannot do without (dagster, requests, sqlalchemy, pydantic);
 and one that imports the definitions, timing the import itself in-process (``perf_counter`` and CPU
-``process_time`` around the import statement). We print the medians: the import in-process (issue 16's
+``process_time`` around the import statement). We print the medians: the import in-process (the
 goal: under 1.5 s), the ``python -c`` wall of each, and what our own code adds to the floor.
 
 Whether Python may cache bytecode matters: with ``PYTHONDONTWRITEBYTECODE`` set and no ``__pycache__``,

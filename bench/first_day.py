@@ -4,7 +4,7 @@ Run by hand (not by pytest):
 
     .venv/bin/python bench/first_day.py --minutes 10
 
-Issue 33 item 1: on a clean first start no run fails because something was never staged, no traceback
+On a clean first start no run fails because something was never staged, no traceback
 reaches the console, and Dagster's daemon chatter is in ``DAGSTER_HOME/dagster-dev.log``, not on it; item
 4: the sandboxes' activity leaves no queue of mismatches nobody made.
 

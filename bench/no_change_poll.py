@@ -4,7 +4,7 @@ Run by hand (not by pytest):
 
     .venv/bin/python bench/no_change_poll.py --rounds 3
 
-Issue 16's goal: a poll that finds nothing new costs about what its HTTP calls cost, at most 3 s more.
+A poll that finds nothing new costs about what its HTTP calls cost, at most 3 s more.
 One JDE sandbox process (seeded once into ``bench/.data/jde-<scale>.sqlite``) serves both sides; the
 tables are F0101 and F0401 (``jde/address_book`` and ``jde/suppliers``, what the supplier flows read).
 

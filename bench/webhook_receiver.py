@@ -24,7 +24,7 @@ needed and so set both the rate and the tail. ``--client urllib3`` sends ``--eve
 Each server runs under uvicorn in its own process (a free port it binds itself, a fresh database each
 run). ``--workers N`` adds, for each receiver side, a run of N receiver processes under uvicorn's
 multi-process supervisor (what ``uvicorn --workers N`` does), to see whether more processes than one
-help; the bare app is always one process with one connection, as issue 16 defines it. ``--rounds``
+help; the bare app is always one process with one connection, the shape the goal is set for. ``--rounds``
 rounds (default 3) alternate the sides, so a neighbour's burst on a shared machine hits both; each run
 is printed, then the median round of each side and the ratios. Every run checks that each event answered
 200 is in the database once (nothing lost, nothing doubled; with wrk, up to one request per connection

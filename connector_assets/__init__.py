@@ -18,7 +18,7 @@ warnings.filterwarnings("ignore", category=PreviewWarning)
 
 # At exit the interpreter's shutdown runs the cyclic garbage collector over every object Dagster and the
 # definitions made (~170,000), again and again as modules are torn down: 0.7 s CPU at the end of every
-# run and step process, for memory the OS takes back anyway (issue 16; bench/no_change_poll.py shows it
+# run and step process, for memory the OS takes back anyway (bench/no_change_poll.py shows it
 # as "interpreter_exit"). Freezing them first (``gc.freeze``: out of the collector's reach) makes the
 # exit take milliseconds. Only the exit changes: atexit handlers run first-registered last, so logging's
 # (registered by the dagster import above) still flushes every handler after this; objects are still

@@ -65,7 +65,7 @@ class DaySpool:
         return writer
 
     def _spill(self, day: date) -> None:
-        import pyarrow as pa  # on first use, not with the definitions (issue 16)
+        import pyarrow as pa  # on first use, not with the definitions
 
         rows = self._pending[day]
         if rows:

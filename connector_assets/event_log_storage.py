@@ -6,7 +6,7 @@ a WAL database checkpoints it, and a fresh engine has an empty statement cache, 
 compiled again. An asset event (a day's materialization, check result or planned event) costs two such
 connections: about 8 ms each on a 2-core machine, where a kept connection costs about 2 ms
 (docs/performance.md, "Backfills"). A backfill records several events per day per asset (its per-day
-truth, issue 34), so a 365-day backfill of two flows stored about 8,000 events and spent over a minute
+truth), so a 365-day backfill of two flows stored about 8,000 events and spent over a minute
 doing so; that is the cost that grew with days rather than records.
 
 This subclass changes only where connections come from: one engine per database file (the index and each

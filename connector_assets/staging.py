@@ -31,7 +31,7 @@ from dagster import AssetKey, ConfigurableResource
 
 from connector_resources import settings
 
-if TYPE_CHECKING:  # pyarrow and pandas load on first use, not with the definitions (issue 16)
+if TYPE_CHECKING:  # pyarrow and pandas load on first use, not with the definitions
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -374,7 +374,7 @@ class StagingResource(ConfigurableResource):
         """Whether the staged partition already holds every row of ``fresh`` exactly as it is: a poll that
         re-read only its overlap and found nothing new. Then ``merge`` leaves the file alone instead of
         rewriting it identical (and writing Arrow arrays is what makes pyarrow import pandas, ~0.5 s of a
-        poll run that changes nothing; issue 16). Values compare as Python values (``Decimal('1.5') ==
+        poll run that changes nothing). Values compare as Python values (``Decimal('1.5') ==
         Decimal('1.50000000')``), which is what staging them again would keep."""
         if not self.exists(asset, partition):
             return False

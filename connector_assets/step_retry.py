@@ -31,7 +31,7 @@ Classification (``classify``), first match wins:
    JDE orchestration's business refusal or unknown outcome) has it; a rate limit
    (``RateLimitError``) whose reset lies beyond the retry window (BILL's hourly cap, Procore's hourly
    budget) cannot be waited out.
-   (Procurify's 504 is a 5xx like any other since issue 30: retried with backoff, bounded.)
+   (Procurify's 504 is a 5xx like any other: retried with backoff, bounded.)
 2. Transient by kind (``connector_resources.error_kinds``, declared by each client beside its errors):
    ``TransientError`` (the HTTP core's ``ServerError`` / ``TransportError`` / ``RateLimitedError``,
    each client's ``...UnavailableError`` / ``...RateLimitError`` / ``...OutcomeUnknownError``), network
@@ -296,7 +296,7 @@ _NOT_ABOUT_THE_RECORD = frozenset({401, 403, 404, 408, 409, 423, 425, 429})
 def refused_for_good(exc: BaseException) -> bool:
     """True when the target refused this record for a reason that sending it again unchanged cannot fix
     (a 4xx about its content, a business refusal of a JDE orchestration): a run then leaves it queued
-    for ``ml-connector replay`` instead of sending it again on every rerun (issue 30, item 1)."""
+    for ``ml-connector replay`` instead of sending it again on every rerun."""
     if classify(exc).transient:
         return False
     own_word = exc.refused_for_good() if isinstance(exc, ConnectorError) else None

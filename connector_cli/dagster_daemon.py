@@ -2,12 +2,12 @@
 
 Why: Dagster's backfill daemon looks for work every 30 s, a module constant no ``dagster.yaml`` key or
 environment variable sets (docs/backfill_mechanisms.md, section 1a). A backfill waits for that loop before
-its run is submitted and again before it is marked done, which is most of what a short backfill costs
-(issue 34). This entry point sets the loop to ``ML_BACKFILL_LOOP_SECONDS`` and then runs Dagster's own
-daemon command, unchanged otherwise. ``ml-connector dev`` (``connector_cli.dagster_dev``) starts it in
-place of ``dagster-daemon``; a deployment runs it the same way (docs/deployment.md). The asset daemon's
-own minimum interval, which defaults to the same constant, is set in dagster.yaml
-(``auto_materialize: minimum_interval_seconds``), so it is not shortened with it.
+its run is submitted and again before it is marked done, which is most of what a short backfill costs. This
+entry point sets the loop to ``ML_BACKFILL_LOOP_SECONDS`` and then runs Dagster's own daemon command,
+unchanged otherwise. ``ml-connector dev`` (``connector_cli.dagster_dev``) starts it in place of
+``dagster-daemon``; a deployment runs it the same way (docs/deployment.md). The asset daemon's own minimum
+interval, which defaults to the same constant, is set in dagster.yaml (``auto_materialize:
+minimum_interval_seconds``), so it is not shortened with it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Held records whose parent will never be written (issue 31, item 4: payments never wait forever).
+"""Held records whose parent will never be written (payments never wait forever).
 
 A record held on another (a payment on its bill: ``replay.WaitsFor``, a queue item ``held`` with
 ``depends_on``) is released when that parent is written. Some parents never will be, and their children
@@ -7,7 +7,7 @@ would wait for ever where nobody looking at failures sees them. The ledger knows
 * its flow skipped it for good: the skip's audit event carries ``detail = {NEVER_WRITTEN: cause}``
   (``connector_assets.flows.never_written``: a bill another process exported, a requisition synced with an
   ERP elsewhere), and nothing the flow did with it since says otherwise (the mark is its latest event);
-* its target refused it for good (issue 30: ``refused_for_good`` in its open queue item's payload): runs
+* its target refused it for good (``refused_for_good`` in its open queue item's payload): runs
   leave it to a person, who fixes the cause and replays it;
 * a person abandoned its queue item (e.g. the replay found it gone from the source) and nothing wrote it;
 * it is such a child itself, refused because of its own parent (a chain);
@@ -32,7 +32,7 @@ Except when another process took the parent (``EXPORTED_ELSEWHERE``: a bill expo
 process, an invoice or requisition synced elsewhere): then the child went there with it (the payment of
 that bill is that process's to record), so it follows its parent's rule and is *skipped* for good: its
 queue item closed (resolved, nothing sent) with a ``skip`` audit event saying why (marked never written
-too), never refused into the queue for a person (issue 33: ``make dev`` runs both Procurify integrations on
+too), never refused into the queue for a person (``make dev`` runs both Procurify integrations on
 one sandbox, so one exports bills the other's payments would otherwise queue).
 """
 
@@ -50,7 +50,7 @@ from connector_resources.ledger import Ledger, LedgerInputError, QueueItem, sche
 from connector_resources.redaction import redact
 
 NEVER_WRITTEN = "never_written"  # audit detail key of a skip: why the record will never be written
-# A queue item the target refused for good (issue 30): set by the write step, ``flows.writer``
+# A queue item the target refused for good: set by the write step, ``flows.writer``
 REFUSED_FOR_GOOD = "refused_for_good"
 PARENT_GONE = "parent_cannot_come"  # the payload mark of a child refused for its parent: the parent's key
 

@@ -62,7 +62,7 @@ def held_replayed_without_a_post(ledger: Any, integration: str, flow: str, posts
     due = ledger.open_items(integration=integration, flow=flow)
     before = posts()
     summary = replay_items(ledger, due)
-    # A skip (found written) counts as already written, not as replayed (issue 30 item 6).
+    # A skip (found written) counts as already written, not as replayed.
     assert len(summary.replayed) + len(summary.already) == len(due) and not summary.failed, summary.line()
     assert posts() == before  # not one POST
     assert ledger.open_items(integration=integration, flow=flow) == []

@@ -209,7 +209,7 @@ class Phase:
         result = run()
         seconds, cpu = time.monotonic() - started, kit._cpu_seconds() - cpu
         api = self.meter.delta(before, self.meter.read())
-        # A run over a range logs each day's own counts (issue 34): the flow's figures are their sum.
+        # A run over a range logs each day's own counts: the flow's figures are their sum.
         totals = kit.written_totals(result)
         spec = next((s for s in totals if s.flow == flow), None)
         counts: Counter[str] = Counter(

@@ -110,7 +110,7 @@ warnings.filterwarnings(
 def flow_backfill_policy(partitions_def: PartitionsDefinition | None) -> BackfillPolicy | None:
     """One run for a backfill's whole range, the source reads' policy too: Dagster puts assets of one
     policy and partitioning in the same run, so the backfill is one process start, one token per system
-    and one daemon tick, not one per day (issue 34; docs/backfill_mechanisms.md). The steps keep each
+    and one daemon tick, not one per day (docs/backfill_mechanisms.md). The steps keep each
     day's own result (``range_days``); the write pools (``write_pool``) keep each API under its limit."""
     return BackfillPolicy.single_run() if partitions_def else None
 
@@ -315,7 +315,7 @@ def build_flow_assets(
     @fail_fast(mapped_key.to_user_string())
     def _mapped(context: AssetExecutionContext):
         """Queue every refused record with its reason and stage the rest, however many are refused: a
-        day that looks systemic is flagged (``refused_share``), never held back whole (issue 37, item 2)."""
+        day that looks systemic is flagged (``refused_share``), never held back whole."""
         tag_run(context, spec)
         totals: dict[str, int] = {"records": 0, "valid": 0, "rejected": 0, "held": 0}
         used: dict[str, set[str]] = {}
@@ -579,7 +579,7 @@ def build_flow_assets(
     ) -> list[Mapped]:
         """The records this run sends: not those the target refused for good and unchanged since
         (``awaits_replay``), which stay queued for ``ml-connector replay`` with an audit event saying so;
-        a rerun does not POST them again (issue 30, item 1)."""
+        a rerun does not POST them again."""
         sendable = []
         for record in records:
             item = queued.get(record.source_key)

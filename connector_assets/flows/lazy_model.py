@@ -1,7 +1,7 @@
 """Pandera models built on first use, so loading the definitions does not import pandas and pandera.
 
 Every run, every ``dagster`` command and the code server load ``connector_assets.definitions``; pandas and
-pandera cost about 0.75 s of that, yet only a flow's mapped and write steps validate anything (issue 16).
+pandera cost about 0.75 s of that, yet only a flow's mapped and write steps validate anything.
 So a model is declared as a function that imports pandera and returns the ``DataFrameModel`` class, and
 ``@lazy_model`` turns it into a ``LazyModel``: it has the model's name at once (asset descriptions use it)
 and builds the class the first time something validates with it (or subclasses it, ``.model``).

@@ -1,4 +1,4 @@
-"""Per-day results of a flow step that runs a range of days in one run (a backfill, issue 34).
+"""Per-day results of a flow step that runs a range of days in one run (a backfill).
 
 A backfill of N days runs each flow step once over the range (``flow_backfill_policy``: single run), so
 it costs one process, one login per system and one token, not N. Each day keeps its own truth all the same:

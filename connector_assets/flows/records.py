@@ -18,7 +18,7 @@ from dagster import AssetKey
 
 from connector_assets.asset_keys import flow_asset_key
 
-if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions (issue 16)
+if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions
     from connector_assets.flows.lazy_model import LazyModel
 
 

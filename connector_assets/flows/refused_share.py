@@ -1,4 +1,4 @@
-"""The share of a day's records refused before writing, and when it looks systemic (issue 37, item 2).
+"""The share of a day's records refused before writing, and when it looks systemic.
 
 A refusal is a fact about one record (an account code nobody mapped, a vendor carrying another system's
 key): it is queued with its reason and the other records of the day are written all the same. When more

@@ -19,7 +19,7 @@ from connector_resources.ledger import (
 from connector_resources.redaction import redact
 from connector_resources.replay import ReplayOutcome, WaitsFor, replay_at
 
-if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions (issue 16)
+if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions
     pass
 from connector_assets.flows.after_write import must_wait
 from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Target, validate

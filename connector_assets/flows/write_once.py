@@ -28,7 +28,7 @@ from connector_resources.ledger import (
 from connector_resources.redaction import get_logger, redact
 from connector_resources.replay import WaitsFor, replay_writer
 
-if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions (issue 16)
+if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions
     pass
 from connector_assets.flows.after_write import queue_failure, release_dependents
 from connector_assets.flows.records import Created, FlowSpec, Mapped, Rejected, Target
@@ -40,7 +40,7 @@ class LeaseWaits:
     """How long a write step may still wait for records other live writers hold: ``lease_wait()`` in
     all, from its first wait, shared by its workers. Once spent, a record leased by a live run is held at
     once (``BeingWritten``, naming the run) instead of costing another wait: a run behind 50 records of
-    another run waits once, not 50 times in a row (issue 31)."""
+    another run waits once, not 50 times in a row."""
 
     def __init__(self, budget: timedelta) -> None:
         self._budget = budget.total_seconds()

@@ -37,7 +37,7 @@ from connector_resources.jde import Condition, JdeSession
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
 
-if TYPE_CHECKING:  # pyarrow loads when a day is staged, not with the definitions (issue 16)
+if TYPE_CHECKING:  # pyarrow loads when a day is staged, not with the definitions
     import pyarrow as pa
 
 log = get_logger(__name__)

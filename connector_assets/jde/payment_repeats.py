@@ -1,4 +1,4 @@
-"""A payment JDE already holds, recognised by reading, not by an error code (issue 37 item 3).
+"""A payment JDE already holds, recognised by reading, not by an error code.
 
 ``ML_RecordPayment`` (contract 1.1) records each payment's reference in F0414 (``RMK`` of the payment's
 detail rows, one per pay item paid, keyed to the voucher) under JDE's payment number (``PYID``): a

@@ -4,7 +4,7 @@ The vendors flow's cross-reference, else the address number the vendor itself na
 in the source system) only when JDE holds that supplier (F0401, one lookup per number per step). Anything
 else is None, so the order or voucher is held on its vendor and released when the vendors flow syncs it:
 an origin id can name a supplier JDE never had (one typed by hand, or a vendor the vendors flow refused),
-and sending it fails with JDE's 0002 (issue 30 #5). Used by Procore -> JD Edwards (purchase orders and
+and sending it fails with JDE's 0002. Used by Procore -> JD Edwards (purchase orders and
 vouchers); the integration says how its ledger links a vendor and how a vendor names its supplier.
 """
 

@@ -170,7 +170,7 @@ class CoupaResource(ApiConnectionResource):
 
         The session may call what its ``scopes`` (or its ``flow``'s) allow; its token carries every scope
         the resource is configured to hold, so every session, flow, step and run shares one token: one
-        token request and one warm-up per token lifetime (issue 34), not one per flow. Should Coupa refuse
+        token request and one warm-up per token lifetime, not one per flow. Should Coupa refuse
         that set (a scope configured but not granted to the client), tokens are asked for each session's
         own scopes instead, as they were, and the refusal is logged once: the flows the client can serve
         keep working while the setting is put right (``ml-connector ping`` names the scope)."""

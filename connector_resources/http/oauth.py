@@ -42,7 +42,7 @@ def _leave_request_alone(client: Any, method: str, uri: str, headers: dict, body
 @cache
 def _routed_session_class() -> type:
     """``_RoutedOAuth2Session``, defined on the first token fetch: authlib (with joserfc and cryptography)
-    is not imported when the definitions load, only when a client first needs a token (issue 16)."""
+    is not imported when the definitions load, only when a client first needs a token."""
     from authlib.integrations.requests_client import OAuth2Session
 
     class _RoutedOAuth2Session(OAuth2Session):

@@ -28,7 +28,7 @@ from sqlalchemy.pool import StaticPool
 from connector_resources import settings
 from connector_resources.redaction import get_logger, register_secret
 
-if TYPE_CHECKING:  # alembic loads when the ledger migrates, not with the definitions (issue 16)
+if TYPE_CHECKING:  # alembic loads when the ledger migrates, not with the definitions
     from alembic.config import Config
 
 log = get_logger("ledger.engine")

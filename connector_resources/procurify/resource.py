@@ -10,7 +10,7 @@ Limits: Procurify publishes no rate limit, but its terms warn that requests that
 slow can get API access suspended. Hence small pages (``page_size`` 50, the size a public integration
 used), a modest client-side pace (``rate_per_second``) and in-flight cap shared by every client of the
 same customer host in the process, and 429/503 answers retried with the server's ``Retry-After``.
-A 504 (gateway timeout) or a read timeout is retried like any other transient failure (issue 30: when
+A 504 (gateway timeout) or a read timeout is retried like any other transient failure (when
 Procurify times out, back off and try again): exponential backoff with full jitter, at most
 ``max_attempts`` attempts (``ML_PROCURIFY_MAX_ATTEMPTS``), so a slow moment costs a retry, not the day;
 the bound (and the small pages) keep a client from hammering a struggling server. A per-record read that

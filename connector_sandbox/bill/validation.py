@@ -70,7 +70,7 @@ class Checker:
 
         The reference documents only BDC_1002 "often a misspelt param" and is silent on read-only
         fields; a write that names one depends on BILL storing what it never stores, so the strict
-        reading refuses it too (issue 30). Updates merge onto ``writable(...)`` so only what the
+        reading refuses it too. Updates merge onto ``writable(...)`` so only what the
         client sent can trip this; the problems come first, before any other check of the record.
         """
         if not self.strict:

@@ -3,7 +3,7 @@
 The reference (docs/reference/coupa.md 2.3-2.5) lists each resource's elements but is silent on what Coupa
 does with an element it does not know, one it computes itself, or one of the wrong JSON type. Rails'
 strong parameters would drop them without a word, which would hide a client that depends on an
-attribute Coupa never stores (issue 30: a flow must not depend on an unconfirmed attribute). The
+attribute Coupa never stores (a flow must not depend on an unconfirmed attribute). The
 sandbox therefore takes the strict reading by default (``reject_unknown_attributes``) and answers
 the confirmed error shape, 400 ``{"errors": {"<element>": [...]}}``, naming each attribute by its
 path, before it looks at anything else in the body.

@@ -5,7 +5,7 @@ column values or a ``ValidationFailed`` naming every bad field at once (as a Rai
 resource shows but does not accept (``id``, totals, stamps) are read-only: refused with a 400 naming them
 unless the ``read_only_fields`` variant says to ignore them. Fields it does not have at all are
 "non-existent" and answer 406 unless the ``non_existent_fields`` variant says to ignore them. Both checks
-run before any other (issue 30, item 2).
+run before any other.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def test_a_day_with_failed_records_is_alerted_once(received: Received) -> None:
 
 
 def test_a_backfill_range_is_alerted_per_red_day_not_for_its_sum(received: Received) -> None:
-    """A range run (issue 34) logs each day's evaluation and one sum for the range: one alert per red day."""
+    """A range run logs each day's evaluation and one sum for the range: one alert per red day."""
     with instance_for_test() as instance:
         first = _tick(instance, None)
         tags = {

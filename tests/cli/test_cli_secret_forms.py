@@ -1,5 +1,5 @@
 """Every ``ml-connector`` command with every secret set each way the README allows: a literal value,
-``env:VAR`` and ``vault:NAME`` (issue 30, item 9: ``xref set`` crashed whenever the Procurify client secret
+``env:VAR`` and ``vault:NAME`` (``xref set`` crashed whenever the Procurify client secret
 was configured, because a resource holding an ``EnvVar`` was read outside a Dagster run).
 
 The commands run against the Fusion, Procurify, BILL and Procore simulators on free ports, so those that

@@ -126,7 +126,7 @@ def test_a_flows_pair_is_refused_naming_it_unless_replace(world, xref, suppliers
     assert paired_supplier(world.ledger, vendor) == first_id  # nothing changed
 
     # The suppliers flow's vendor of the second supplier would stay a second active vendor: refused
-    # even with --replace, naming both vendors, until it is inactive in Procurify (issue 30 #3).
+    # even with --replace, naming both vendors, until it is inactive in Procurify.
     refused = xref("set", vendor, str(second["SupplierNumber"]), "--replace", ok=False)
     assert f"paired Procurify vendor {other_vendor} (" in refused and f"({vendor})" in refused
     assert f"Deactivate vendor {other_vendor}" in refused

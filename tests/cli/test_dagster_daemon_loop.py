@@ -1,4 +1,4 @@
-"""``ml-connector dev`` runs Dagster's daemon with a backfill loop of ``ML_BACKFILL_LOOP_SECONDS`` (issue 34).
+"""``ml-connector dev`` runs Dagster's daemon with a backfill loop of ``ML_BACKFILL_LOOP_SECONDS``.
 
 The end-to-end proof is ``tests/project/test_backfill_graphql.py`` (a backfill picked up in seconds, not
 after Dagster's 30 s loop); these check the two seams cheaply: the dev command swaps only the daemon's

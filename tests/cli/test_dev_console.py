@@ -1,6 +1,5 @@
 """``make dev``'s console keeps our lines, Dagster's warnings and errors (with their tracebacks) and the
-records saying where the UI is and what runs; every line, daemon chatter included, is in the log file
-(issue 33, item 1)."""
+records saying where the UI is and what runs; every line, daemon chatter included, is in the log file."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``ml-connector dev`` keeps a vault key in the instance folder when none is configured (issue 33, item 2),
+"""``ml-connector dev`` keeps a vault key in the instance folder when none is configured,
 so tokens and sessions live across runs; a configured key wins; the key is never printed."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``ml-connector ping`` checks every table and orchestration the enabled flows use, named by flow.
 
-Issue 9 item 10: ping said JD Edwards was fine while F0911 (read by the JDE -> Coupa invoices flow) was
+Ping said JD Edwards was fine while F0911 (read by the JDE -> Coupa invoices flow) was
 refused, and the flow then failed every partition. These tests run the CLI against a JDE sandbox on a
 free port whose operator refuses a table (or an orchestration) to the connector's user.
 """
@@ -257,7 +257,7 @@ def test_every_jde_table_and_orchestration_the_flow_modules_use_is_checked_by_pi
 def test_ping_names_each_optional_table_the_user_cannot_read_and_the_setting_that_turns_it_off(
     env, monkeypatch
 ):
-    """Issue 30 #11: F0116 / F0115 / F01151 are optional. Refused while a flow reads it: ping fails naming
+    """F0116 / F0115 / F01151 are optional. Refused while a flow reads it: ping fails naming
     the table and its setting; switched off: ping passes and still says the table is not readable."""
     _faults(env, refuse_tables=["F0116"])
     result = _ping_jde()

@@ -1,5 +1,5 @@
 """``ml-connector replay`` lists the queue as counts by flow and kind of reason (``--all``: every record), and
-refuses an integration or flow nobody declares instead of calling the queue empty (issue 33, item 4)."""
+refuses an integration or flow nobody declares instead of calling the queue empty."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Asset keys stay distinguishable in the asset graph at default zoom (issue 33, item 4).
+"""Asset keys stay distinguishable in the asset graph at default zoom.
 
 The graph names a node by the last part of its key only, cut in the middle to 18 characters. Flat keys
 that began with their group's name (``jde_coupa_suppliers_in_coupa``) all read alike once cut; every key
@@ -53,7 +53,7 @@ def middle_truncated(text: str, max_length: int = NODE_LABEL_LENGTH) -> str:
 @pytest.mark.parametrize(
     ("label", "shown"),
     [
-        # the collisions filed in issue 33 (the flat keys' labels), and labels that fit or cut at a "_"
+        # the collisions once reported (the flat keys' labels), and labels that fit or cut at a "_"
         ("jde_coupa_suppliers_in_coupa", "jde_coup…_in_coupa"),
         ("jde_coupa_invoices_in_coupa", "jde_coup…_in_coupa"),
         ("jde_coupa_suppliers_written", "jde_coupa…_written"),

@@ -1,4 +1,4 @@
-"""Every asset says what it is (issue 33, item 5; ``connector_assets.asset_metadata``): a description, its
+"""Every asset says what it is (``connector_assets.asset_metadata``): a description, its
 kinds, a column schema for staged source assets, mapping tables and mapped assets, owners from
 ``ML_ASSET_OWNERS``, and a row count in its materializations.
 

@@ -1,11 +1,11 @@
-"""Payments never wait forever (issue 31, item 4): a record held on a parent that will never be written is
+"""Payments never wait forever: a record held on a parent that will never be written is
 refused (failed, payload kept, a reason naming the parent and why, a ``fail`` audit event) instead of
 staying held, and ``replay --dry-run`` lists such holds; one held on a parent another process took (a bill
-exported elsewhere) went there with it, and is skipped for good instead (issue 33), never queued.
+exported elsewhere) went there with it, and is skipped for good instead, never queued.
 
 One test per cause the ledger knows (``connector_resources.held_parents``): the parent exported by another
 process (the real bills flow's skip, Procurify -> JDE, and the real Coupa invoices mapping), refused for
-good by its target (issue 30's mark; on SQLite and PostgreSQL), abandoned by a person (how a parent deleted
+good by its target (on SQLite and PostgreSQL), abandoned by a person (how a parent deleted
 at the source ends), a chain of them; parents that can still come keep their children held. The held
 payments are the real payment mappers' records, queued as the flows' mapped steps queue them; the replays
 go through the real replay handler. The last test runs both Procurify -> JDE flows end to end on the
@@ -236,7 +236,7 @@ def test_a_payment_held_on_a_bill_another_process_exported_is_skipped_when_the_b
 def test_a_replayed_payment_of_a_bill_another_process_exported_is_skipped_never_sent(
     ledger: Ledger, payments_replayed: None
 ) -> None:
-    """A payment queued as failed (refused so before issue 33) whose bill another process exported: the
+    """A payment queued as failed (as an older version refused it) whose bill another process exported: the
     replay skips it for good instead of failing it again, and sends nothing."""
     skip_exported(ledger, a_bill(last_export_date="2026-11-20T10:00:00Z"))
     held = held_payment(ledger, payment="e3364f4e207a4faf9c6345fe9bd98e12")

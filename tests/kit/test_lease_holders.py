@@ -1,6 +1,6 @@
 """A lease, or a replay's take of a queue item, whose holding process has ended is taken over at once.
 
-Issue 31: a run killed with kill -9 left its claims to lapse (30 minutes), and a rerun waited 60 s on
+A run killed with kill -9 left its claims to lapse (30 minutes), and a rerun waited 60 s on
 each one in turn. The ledger now records the process behind each lease owner (``mlc_lease_holder``) in
 the claim's transaction; a holder killed on this host is known to be gone the moment it dies. Each
 "killed" holder here is a real child process that claims and exits without releasing (``os._exit``).

@@ -1,5 +1,5 @@
 """A record mapped while its dependency had not synced is held even when the dependency synced before the
-step checked it (found by bench/first_day.py, issue 33): a vendors run paired a Procurify vendor while the
+step checked it (found by bench/first_day.py): a vendors run paired a Procurify vendor while the
 Fusion invoices run mapped its bill, so the bill's placeholder body (``{"waits_for": ...}``) was staged as
 ready and its write failed with a bare KeyError ('InvoiceNumber'). Held, the next replay releases it and
 maps it again against the pair."""

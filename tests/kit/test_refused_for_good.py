@@ -1,4 +1,4 @@
-"""Which failures a run leaves to ``ml-connector replay`` (issue 30, item 1): a create the target refused
+"""Which failures a run leaves to ``ml-connector replay``: a create the target refused
 for good is not POSTed again by every rerun while the record is unchanged; a failure that may pass (an
 outage, throttling, a credential) and a changed record are sent again as before."""
 

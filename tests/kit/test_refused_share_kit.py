@@ -1,4 +1,4 @@
-"""The kit's rule on a day whose records are mostly refused (issue 37, item 2; ``flows.refused_share``):
+"""The kit's rule on a day whose records are mostly refused (``flows.refused_share``):
 refusals are queued with their reasons and the rest written, whatever the share; a systemic share marks
 the day (checks red, the write step failed after writing) and is judged again from the retry queue, so a
 rerun with the mapping fixed writes the refused records once and passes.

@@ -209,7 +209,7 @@ def test_a_replay_that_finds_its_record_already_written_leaves_nothing_held_on_i
 
     register_replay_handler("itest", "vendors", handler)
     summary = replay_items(ledger, [supplier])
-    # Written before: resolved and counted as already written, not as replayed (issue 30 item 6).
+    # Written before: resolved and counted as already written, not as replayed.
     assert summary.already == [supplier.id] and not summary.replayed and summary.released == 1
     [due] = ledger.due(integration="itest", flow="orders")
     assert due.id == order.id and due.reason.startswith("released: itest:supplier:JDE:77 had already synced")

@@ -2,7 +2,7 @@
 ``id``; a record whose key is empty or repeated in one read fails the step by name; entities without a
 documented change stamp are read whole.
 
-Issue 9: Procurify requisitions (``num`` / ``uuid``, reference §2.4) and purchase orders (``uuid`` /
+Procurify requisitions (``num`` / ``uuid``, reference §2.4) and purchase orders (``uuid`` /
 ``procurify_PO``, §2.5) were staged with an empty ``id``, so the current day's merge collapsed a second
 poll to one record; Procore budget line items (§2.8, no ``updated_at``) failed on every partition.
 """

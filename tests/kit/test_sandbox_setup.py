@@ -1,4 +1,4 @@
-"""``make dev`` asks each integration package for its own sandbox set-up (issue 32, item 3): the CLI names
+"""``make dev`` asks each integration package for its own sandbox set-up: the CLI names
 no integration, a package's ``sandbox`` module is found by convention, and nothing runs against a
 configured (real) system."""
 

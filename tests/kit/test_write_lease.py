@@ -1,6 +1,6 @@
 """The claim on a source record is an exclusive lease of the writing run: two runs never both create it.
 
-Issue 9 item 4: two processes writing the same flow and partition on one PostgreSQL ledger both POSTed the
+Two processes writing the same flow and partition on one PostgreSQL ledger both POSTed the
 same creates; only Coupa's own uniqueness refusal stopped the duplicates, and BILL has none. Here the
 target is a real HTTP server that accepts duplicates, so any double POST shows in its request log.
 """

@@ -1,11 +1,11 @@
-"""What Dagster shows for a flow's day must be that day's truth (issue 10, items 1, 2 and 4).
+"""What Dagster shows for a flow's day must be that day's truth.
 
 A write step whose records failed used to show green ("create=0 skip=2 fail=13" -> Materialized), a
 backfill of N days was one run whose every day showed the range's total, and a target that was down for
 the whole day produced a green step that had tried (and queued) every record. Now: one run per day for
 the flow assets, a check on every ``_written`` asset that fails on the day's failed or long-held records
 with the reasons counted, the step itself failing when the target answered none of the day's writes,
-and every run tagged with its integration and flow. A backfill's range runs as one run (issue 34)
+and every run tagged with its integration and flow. A backfill's range runs as one run
 that keeps each of these per day.
 """
 
@@ -74,7 +74,7 @@ def world(tmp_path):
 
 def test_every_flow_asset_shares_one_run_with_its_sources_in_a_backfill():
     """A backfill runs each flow asset (map, write, marks, inbox) once over its range, under the source
-    reads' own policy, so they share that one run (issue 34): each day keeps its result (next test)."""
+    reads' own policy, so they share that one run: each day keeps its result (next test)."""
     graph = defs.resolve_asset_graph()
     flow_assets = [
         graph.get(key)

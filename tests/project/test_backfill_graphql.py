@@ -1,4 +1,4 @@
-"""Issue 10: a 3-day backfill driven through Dagster's GraphQL API, one day failing, then "rerun failed".
+"""A 3-day backfill driven through Dagster's GraphQL API, one day failing, then "rerun failed".
 
 Everything is real: the JD Edwards and Coupa simulators on free loopback ports, ``dagster dev`` (webserver +
 daemon, SQLite instance under a DAGSTER_HOME of the test's own, the project's workspace.yaml and
@@ -9,12 +9,11 @@ The failing day is made systemically bad the way it happens in production: the J
 day (anchor - 21 days) stamps many suppliers, with every payment-terms code the seed knows, while its
 neighbours hold a few suppliers each. The payment-terms mapping table (``ML_JDE_COUPA_PAYMENT_TERMS_MAP``)
 lists only the codes the neighbours use, so most of that day's suppliers cannot be mapped: they are
-queued with their reasons, the day's others are written, and the day's write step fails as systemic
-(issue 37, item 2), while the neighbours go through. The operator then adds the missing terms to the
-table, stages it (the flow maps with the staged snapshot), replays the queue (``ml-connector replay``)
-and re-executes the backfill from failure.
+queued with their reasons, the day's others are written, and the day's write step fails as systemic, while the
+neighbours go through. The operator then adds the missing terms to the table, stages it (the flow maps with
+the staged snapshot), replays the queue (``ml-connector replay``) and re-executes the backfill from failure.
 
-What it proves (issue 34: the backfill is one run for its range, yet each day keeps its own truth; it
+What it proves (the backfill is one run for its range, yet each day keeps its own truth; it
 failed when a ranged step returned one output for the range, and the three days failed together):
 - the backfill runs the source reads and the flow assets in one run over the range; exactly the bad day's
   write is FAILED, the other two are MATERIALIZED, each with its own figures (records, creates);
@@ -170,11 +169,11 @@ def test_a_backfill_day_that_fails_fails_alone_and_reruns_alone(tmp_path, binari
             # materializing jde_coupa/payment_terms_map (or a job run) would.
             instance_staging = StagingResource(base_dir=str(tmp_path / "home" / "staging"))
             PAYMENT_TERMS.stage(instance_staging, terms)
-            backfill_id = server.launch_backfill(SOURCES + FLOW, days, title="issue 10: 3 days, one bad")
+            backfill_id = server.launch_backfill(SOURCES + FLOW, days, title="3 days, one bad")
             first = server.wait_backfill(backfill_id, timeout=240)
             lap("backfill")
 
-            # One run for the range, the source reads and the flow together (issue 34): it fails because
+            # One run for the range, the source reads and the flow together: it fails because
             # of the bad day, and each day keeps its own status below.
             described = [(_run_range(r), sorted(run_assets(r)), r["status"]) for r in first["runs"]]
             [run] = _only_flow_runs(first)

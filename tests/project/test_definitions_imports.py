@@ -1,4 +1,4 @@
-"""Loading the definitions stays cheap: no heavy library is imported until a step needs it (issue 16).
+"""Loading the definitions stays cheap: no heavy library is imported until a step needs it.
 
 Every run, every ``dagster`` command and the code server load ``connector_assets.definitions``; pandas,
 pandera, pyarrow, alembic, authlib/cryptography and the web stack cost seconds there and are needed only

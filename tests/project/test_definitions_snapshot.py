@@ -1,7 +1,7 @@
 """The loaded Definitions, as names: every asset key (group, partitions, parents, checks, automation),
 job, schedule, sensor and resource key, held against ``tests/snapshots/definitions.json``.
 
-Why: moving code between packages (issue 32) must change nothing a data team sees in the UI, their
+Why: moving code between packages must change nothing a data team sees in the UI, their
 lineage, their schedules or their run history keys; this test shows any such change as a diff.
 After a deliberate change, rewrite the snapshot with
 ``UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/project/test_definitions_snapshot.py`` and review the diff.

@@ -456,7 +456,7 @@ def test_filled_in_secrets_are_kept_out_of_git():
 
 
 def test_the_shipped_instances_open_the_ui_without_the_community_dialog(tmp_path):
-    """The "Join the Dagster community" dialog stays off for an operator's first visit (issue 33): Dagster's
+    """The "Join the Dagster community" dialog stays off for an operator's first visit: Dagster's
     own instance reads the embedded file that way, and the production file says the same."""
     shutil.copyfile(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
     with instance_at(tmp_path) as instance:

@@ -36,9 +36,9 @@ AUTOMATION = f"""{{ schedulesOrError(repositorySelector: {REPOSITORY}) {{
     ... on Sensors {{ results {{ name sensorState {{ status }} }} }} }} }}"""
 MATERIALIZED = """query($k: AssetKeyInput!) { assetOrError(assetKey: $k) {
   ... on Asset { assetMaterializations(limit: 1) { runId } } } }"""
-# What a newcomer used to see on every start (issue 10, item 8); none may come back.
+# What a newcomer used to see on every start; none may come back.
 START_WARNINGS = (
-    "Traceback (most recent call last)",  # e.g. SQLite connections closed on another thread (issue 33)
+    "Traceback (most recent call last)",  # e.g. SQLite connections closed on another thread
     "SupersessionWarning",
     "Found a dagster instance configuration",
     "is deprecated",

@@ -1,4 +1,4 @@
-"""One conformance suite over every integration in ``INTEGRATIONS`` (issue 32, item 5): what each package
+"""One conformance suite over every integration in ``INTEGRATIONS``: what each package
 must declare so the platform can run, replay, check and show it, asked the same way of all six.
 
 Why: each integration was built by other hands, and a flow that misses one of these (no replay handler,

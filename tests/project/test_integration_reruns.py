@@ -1,4 +1,4 @@
-"""The conformance suite's end-to-end half (issue 32, item 5), asked the same way of every integration in
+"""The conformance suite's end-to-end half, asked the same way of every integration in
 ``INTEGRATIONS``: every flow, run by its own job's selection for a day of the one sandbox world
 (``sandbox_world``: the six simulators set up as ``make dev`` sets them up), then run again until a pass
 creates nothing -> no record is ever created twice, and every record a refusal stopped is in the retry

@@ -1,4 +1,4 @@
-"""Dagster marks a run whose worker was killed -9 as failed, and ``run_retries`` retries it (issue 31).
+"""Dagster marks a run whose worker was killed -9 as failed, and ``run_retries`` retries it.
 
 End to end: a real ``dagster-daemon run`` over a tiny workspace (one job whose op waits for a file, with
 the project's executor, ``run_workers.marked_in_process_executor``) and an instance whose run launcher,
@@ -228,7 +228,7 @@ def test_killed_run_workers_are_marked_failed_within_the_poll_and_launched_ones_
         daemon.wait(timeout=30)
         gone = (workers[orphan].pid, runs.worker(lone_retry.run_id).pid)
         _wait("the group's run workers gone", lambda: not any(psutil.pid_exists(p) for p in gone), 30)
-        assert runs.run(orphan).status == DagsterRunStatus.STARTED  # what issue 31 saw, for ever
+        assert runs.run(orphan).status == DagsterRunStatus.STARTED  # for ever, without run monitoring
         daemon = _start(home, "dagster-daemon", "run", "-w", "workspace.yaml")
         restarted = time.monotonic()
         took["orphan failed after restart"] = runs.failed_within(orphan, restarted)

@@ -1,4 +1,4 @@
-"""A new integration built from the kit and the system sides alone (issue 32, item 8): JD Edwards
+"""A new integration built from the kit and the system sides alone: JD Edwards
 suppliers -> Coupa suppliers as a sixth package would write it, against the JDE and Coupa simulators.
 
 What is specific to the pair is all there is here: the pandera model of a writable record, a pure mapper

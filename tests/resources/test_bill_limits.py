@@ -220,7 +220,7 @@ def test_every_step_calling_bill_is_in_the_organizations_pool_limited_to_one_ste
     reads = {k: p for k, p in steps.items() if k.startswith("bill/")}
     flows = {spec.key("written").to_user_string(): spec for spec in FLOW_SPECS.values()}
     writes = {k: p for k, p in steps.items() if k in flows and flows[k].target_system == "bill"}
-    # A mapped step that reads BILL itself (the payments flow's polling fallback, issue 30 item 14).
+    # A mapped step that reads BILL itself (the payments flow's polling fallback).
     mapped_reads = {"jde_bill/payments_mapped": steps["jde_bill/payments_mapped"]}
     assert reads and writes, steps
     assert set(reads.values()) == set(writes.values()) == set(mapped_reads.values()) == {pool}

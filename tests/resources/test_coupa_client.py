@@ -65,7 +65,7 @@ def window_for(box: CoupaBox, entity: str) -> tuple[datetime, datetime]:
 
 def test_one_token_serves_every_session_each_calling_only_its_own_scopes(box):
     """Every session's token carries the configured scopes, so a backfill of several flows mints one token
-    and waits one warm-up (issue 34); each session still calls only what its own scopes allow."""
+    and waits one warm-up; each session still calls only what its own scopes allow."""
     resource = coupa(box)
     before = box.tokens_minted()
     with resource.session() as first:

@@ -1,4 +1,4 @@
-"""Coupa access tokens kept across processes (issue 16, item 2): one token request for every step.
+"""Coupa access tokens kept across processes: one token request for every step.
 
 Real processes (``coupa_token_step.py`` run with ``subprocess``, configured from the environment as
 a Dagster step is) against the Coupa simulator over loopback, one real ledger (a SQLite file; the

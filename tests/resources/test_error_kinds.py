@@ -1,4 +1,4 @@
-"""Every API client's errors share ``ConnectorError`` and declare their kind by name (issue 32, item 6):
+"""Every API client's errors share ``ConnectorError`` and declare their kind by name:
 the step retry policy asks the kind, so a client's new outage error needs no edit in step_retry.py."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 30 item 1: a create sends no attribute the reference leaves unconfirmed (``OrderNumber`` on draft
+"""A create sends no attribute the reference leaves unconfirmed (``OrderNumber`` on draft
 orders, ``Description`` on invoice distributions) unless ML_FUSION_SEND_UNCONFIRMED names it."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 instance Dagster opens for it before handing it over. ``process_config_and_initialize`` kept that instance
 open for as long as the resource lived, and the garbage collector later closed its in-memory SQLite
 connections on another thread: "SQLite objects created in a thread can only be used in that same thread"
-tracebacks on ``make dev``'s console (issue 33, item 1)."""
+tracebacks on ``make dev``'s console."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What the JDE read path does to be fast must not change what it reads (issue 16, item 4).
+"""What the JDE read path does to be fast must not change what it reads.
 
 * pages are decoded by msgspec (``connector_resources.jde.decode``): the values must be the standard
   library's with ``parse_float=Decimal``, exact decimals and AIS's blanks included;

@@ -1,4 +1,4 @@
-"""JD Edwards AIS tokens kept across batches, steps and runs (issue 16, item 2): one login for all.
+"""JD Edwards AIS tokens kept across batches, steps and runs: one login for all.
 
 Real processes (``jde_session_step.py`` run with ``subprocess``, configured from the environment as
 a Dagster step is; one ``session()`` per table, as each JDE asset opens its own) against the AIS

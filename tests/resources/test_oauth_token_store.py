@@ -1,4 +1,4 @@
-"""Procore, Procurify and Oracle Fusion access tokens kept across processes (issue 16, item 2).
+"""Procore, Procurify and Oracle Fusion access tokens kept across processes.
 
 Real processes (``oauth_token_step.py`` run with ``subprocess``, configured from the environment as a
 Dagster step is) against each simulator over loopback, one real ledger (a SQLite file; the concurrent

@@ -822,7 +822,7 @@ def test_settings_fields_match_the_resource():
 
 
 def test_one_gateway_timeout_is_retried_with_backoff_and_the_read_succeeds(sandbox):
-    """Issue 30: a 504 is retried (backoff with full jitter) like any 5xx, not the end of the read."""
+    """A 504 is retried (backoff with full jitter) like any 5xx, not the end of the read."""
     try:
         with procurify(sandbox).session() as s:
             sandbox.faults(fail_next=1, fail_next_status=504, fail_next_path_prefix="/api/v3/ap/bills/")

@@ -1,4 +1,4 @@
-"""Concurrent replays (issue 30, item 6): two ``ml-connector replay`` at once over the same queue each take
+"""Concurrent replays: two ``ml-connector replay`` at once over the same queue each take
 what is free, skip what the other has, never abort, and report only what they wrote themselves. On the
 real ledger, SQLite and PostgreSQL (``db_url``)."""
 

@@ -1,4 +1,4 @@
-"""Settings declare their kind (type, bounds, choices) and ``settings.read`` types them (issue 32, item 4):
+"""Settings declare their kind (type, bounds, choices) and ``settings.read`` types them:
 one error shape for every refused value, naming the variable, what it holds, what is expected, the default."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A vault is never split between two keys: ``set`` refuses, ``ping`` and ``credentials status`` report it.
 
-Issue 9 item 6: ``credentials set`` under a key that could not decrypt the stored secrets used to succeed,
+``credentials set`` under a key that could not decrypt the stored secrets used to succeed,
 leaving some secrets under one key and some under another, so ``rotate`` then failed under either key.
 Everything here goes through the real CLI (click's CliRunner) or the vault API on a real ledger database.
 """

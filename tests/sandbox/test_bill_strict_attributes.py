@@ -1,4 +1,4 @@
-"""Issue 30 item 2 for BILL: every write refuses an unknown field (top level and nested: address,
+"""BILL: every write refuses an unknown field (top level and nested: address,
 payment information, bill lines, record-payment entries, processing options, subscription events), a
 read-only response field and a value of the wrong JSON type, whatever else is wrong in the record.
 

@@ -1,4 +1,4 @@
-"""Issue 30 item 2 for Coupa: every written resource refuses an unknown attribute (top level and in a
+"""Coupa: every written resource refuses an unknown attribute (top level and in a
 nested object or line), a read-only one and one of the wrong JSON type, before any other check.
 
 Each body also carries another error that today's sandbox reports (or none it would refuse), so the

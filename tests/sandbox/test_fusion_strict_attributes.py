@@ -1,4 +1,4 @@
-"""Issue 30 item 2: the Fusion sandbox refuses, on every create, an attribute the real API refuses (reference
+"""The Fusion sandbox refuses, on every create, an attribute the real API refuses (reference
 2.10: "unknown attribute ... read-only attribute in payload" -> 400; 2.6 FAQ and quirk 8: status and WHO
 columns cannot be set) at any depth, before any other check: each body below is also wrong elsewhere (an
 unknown supplier), and the answer must still name the attribute."""

@@ -1,4 +1,4 @@
-"""Issue 30 item 2 for JD Edwards AIS: every orchestration refuses, before any other check, an input
+"""JD Edwards AIS: every orchestration refuses, before any other check, an input
 its contract does not declare (top level and inside grid rows) and an input of the wrong JSON type.
 
 Each body also carries another error (an input that is not a number or not a date) that today's

@@ -1171,7 +1171,7 @@ def _requisition_update(sandbox: Sandbox, extra: dict[str, Any]) -> tuple[str, s
 def test_unknown_and_read_only_attributes_are_refused_before_other_checks(
     sandbox: Sandbox, write: Any, extra: dict[str, Any], status: int, named: str
 ) -> None:
-    """Issue 30, item 2: refused on every written resource, naming the attribute, before the body's other
+    """Refused on every written resource, naming the attribute, before the body's other
     faults; the lenient readings are variants."""
     method, path, body = write(sandbox, extra)
     refused = sandbox.api(method, path, json=body)

@@ -1,4 +1,4 @@
-"""Issue 30 item 2 for Procurify: every written resource refuses an attribute its body may not carry (at
+"""Procurify: every written resource refuses an attribute its body may not carry (at
 the top level and inside a line or nested object), a read-only one and one of the wrong JSON type, named
 in the DRF-style 400 together with the body's other problems.
 

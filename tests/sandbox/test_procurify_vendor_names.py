@@ -1,4 +1,4 @@
-"""No two live Procurify sandbox vendors share a name, seeded or added by the activity (issue 33 item 4).
+"""No two live Procurify sandbox vendors share a name, seeded or added by the activity.
 
 Why: the vendor words repeat at scale (about 40 active pairs at scale 1 before), and the Fusion <->
 Procurify vendors flow pairs by name: the second vendor of a name met a Fusion supplier already paired with

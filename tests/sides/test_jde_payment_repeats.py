@@ -1,4 +1,4 @@
-"""A JDE write already made is recognised by reading JDE, not by an error code (issue 37 item 3): a payment
+"""A JDE write already made is recognised by reading JDE, not by an error code: a payment
 refused for any reason is looked up in F0414 by its reference and adopted with JDE's payment number; a
 duplicate refusal F0414 cannot confirm is adopted whatever its code (the setting's codes, else a title that
 says duplicate); any other refusal stays a refusal. A voucher batch refused with a code that is not 59A4 is

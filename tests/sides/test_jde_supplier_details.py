@@ -241,7 +241,7 @@ def test_an_allowlist_refusal_names_the_table_and_what_to_do():
 def test_an_optional_table_switched_off_is_never_asked_for_and_a_refused_one_names_its_setting(
     world, added, monkeypatch
 ):
-    """Issue 30 #11: each of F0116 / F0115 / F01151 has its own switch; off, the part reads "" and JDE is
+    """Each of F0116 / F0115 / F01151 has its own switch; off, the part reads "" and JDE is
     not asked; on and refused, the error names the setting that turns it off."""
     jde, root, _ = world
     requests.post(

@@ -1,4 +1,4 @@
-"""Oracle Fusion Cloud ERP <-> Procurify (issue 15). The flows, each in its own module:
+"""Oracle Fusion Cloud ERP <-> Procurify. The flows, each in its own module:
 
 * ``account_codes`` (Fusion -> Procurify): the Fusion natural accounts named in the account map ->
   Procurify account codes (adopted by code, created, updated).

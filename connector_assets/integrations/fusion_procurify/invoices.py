@@ -1,4 +1,4 @@
-"""Procurify -> Oracle Fusion invoices (issue 15, flow 2): an approved Procurify bill becomes one Fusion
+"""Procurify -> Oracle Fusion invoices (flow 2): an approved Procurify bill becomes one Fusion
 payables invoice (header, lines, distributions), matched to the Fusion purchase order the bill came from,
 then validated with Fusion's own action. The mapping is ``bill_mappers``' (its docstring holds the rules).
 

@@ -66,7 +66,7 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
     """The partition's approved Procurify POs (or requisitions, by the source setting) as Fusion orders,
     and those held invoices wait for: an order last changed before any day this flow reads (a bill the AP
     clerk approved today on an order of last month) would never sync by itself, and its invoices would wait
-    for ever (issue 33: a fresh make dev held them)."""
+    for ever (a fresh make dev held them)."""
     resources = context.resources
     source = order_source()
     asset, key = (

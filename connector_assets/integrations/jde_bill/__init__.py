@@ -1,4 +1,4 @@
-"""JD Edwards <-> BILL (issue 12): JDE suppliers -> BILL vendors (``vendors``), JDE approved purchase
+"""JD Edwards <-> BILL: JDE suppliers -> BILL vendors (``vendors``), JDE approved purchase
 orders and vouchers -> BILL bills (``bills``), BILL payments back into JDE (``payments``, webhook-driven).
 ``declaration`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``).
 """

@@ -1,4 +1,4 @@
-"""JD Edwards <-> Procurify (issue 14). The flows, each in its own module:
+"""JD Edwards <-> Procurify. The flows, each in its own module:
 
 * ``account_codes`` (JDE -> Procurify, daily): F0901 accounts named in the account map or in
   ``ML_JDE_PROCURIFY_ACCOUNT_SCOPE`` -> Procurify account codes (adopted by code, created, updated);

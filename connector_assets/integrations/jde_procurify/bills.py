@@ -1,4 +1,4 @@
-"""Procurify -> JD Edwards bills (issue 14, flow 4): an approved Procurify bill becomes one JDE AP batch
+"""Procurify -> JD Edwards bills (flow 4): an approved Procurify bill becomes one JDE AP batch
 through the orchestrations: a batch voucher (``ML_CreateVoucherBatch``: F0411Z1 pay item + F0911Z1
 distribution, for R04110ZA to turn into an F0411 voucher) or, with ``ML_JDE_PROCURIFY_BILL_POSTING=journal``,
 a journal entry (``ML_CreateJournalBatch``: F0911Z1, the AP credit on ``ML_JDE_PROCURIFY_AP_ACCOUNT``).

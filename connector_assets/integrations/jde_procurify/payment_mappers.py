@@ -16,7 +16,7 @@ R04110ZA has not assigned yet, as the shared ``VoucherBatches`` target names it)
 written (``VoucherPayments``). A bill not (yet)
 in JDE holds its payments on the bill's dependency key until the bills flow posts it; one another process
 exported (the bills flow skipped it for good, ``elsewhere``) went there with its payment: the payment is
-skipped for good too, with why, like its bill (issue 33).
+skipped for good too, with why, like its bill.
 
 How it posts (``ML_JDE_PROCURIFY_BILL_POSTING``, the bills flow's setting, so a bill and its payment post
 the same way): ``voucher`` -> ``ML_RecordPayment`` on the bill's voucher; ``journal`` -> a journal entry

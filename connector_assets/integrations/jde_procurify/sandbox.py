@@ -87,7 +87,7 @@ def procurify_sandbox_links(sandboxes: list) -> None:
 #   accounts are in Procurify, so on a new instance nothing would reach Procurify until tomorrow morning;
 # * the account table of make dev's Procurify world (seeded without planted faults: each department
 #   budgets on its own location's codes, ``connector_sandbox.procurify.budgets``), which keeps each
-#   location's codes in one JDE company, so no bill of that world spans two companies (issue 33). The
+#   location's codes in one JDE company, so no bill of that world spans two companies. The
 #   default table is the tests' world's, where every department budgets on every code.
 SANDBOX_FALLBACK_EMAIL = "ap-no-email-in-jde@example.com"  # example.com: reserved, never delivered
 SANDBOX_ACCOUNT_CODES_CRON = "5 * * * *"

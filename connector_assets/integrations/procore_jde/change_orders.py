@@ -1,10 +1,10 @@
-"""Procore -> JD Edwards change orders (issue 13, flow 5): an approved commitment change order is added to
+"""Procore -> JD Edwards change orders (flow 5): an approved commitment change order is added to
 the commitment's JDE purchase order, once.
 
 What is sent, and when. The day's staged commitment change orders (``procore/commitment_change_orders``)
 whose status is one of ``ML_PROCORE_JDE_CHANGE_ORDER_STATUSES`` are mapped in the change order's own
 company (one session per Procore company for the mapped step, ``procore.companies``), in one of two ways
-(``ML_PROCORE_JDE_CHANGE_ORDER_LINES``, issue 37 item 1):
+(``ML_PROCORE_JDE_CHANGE_ORDER_LINES``):
 
 * line for line (``lines``): its line items are read (``ProcoreSession.change_order_lines``, REST v2.0, an
   endpoint the reference does not confirm) and each becomes one G/L line on the order (quantity 1 at the

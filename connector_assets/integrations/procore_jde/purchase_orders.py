@@ -1,4 +1,4 @@
-"""Procore -> JD Edwards purchase orders (issue 13, flow 1): a commitment with an approved requisition
+"""Procore -> JD Edwards purchase orders (flow 1): a commitment with an approved requisition
 (subcontractor invoice) becomes one JDE purchase order, created once.
 
 What is sent, and when. The day's staged requisitions (``procore/requisitions``) whose status is one of

@@ -1,4 +1,4 @@
-"""Procore -> JD Edwards vouchers (issue 13, flow 2): an approved Procore requisition (subcontractor invoice)
+"""Procore -> JD Edwards vouchers (flow 2): an approved Procore requisition (subcontractor invoice)
 becomes one JDE batch voucher (F0411Z1 pay item + F0911Z1 distribution, ``ML_CreateVoucherBatch``)
 against its commitment's JDE purchase order, for the AP team to verify and post (R04110ZA).
 

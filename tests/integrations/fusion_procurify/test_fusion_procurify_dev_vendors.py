@@ -1,5 +1,5 @@
-"""``make dev`` for Oracle Fusion <-> Procurify keeps the two simulators' vendor masters coherent (issue 33,
-item 4): every active, purchasable Procurify vendor that the set-up did not pair by hand gets its Fusion
+"""``make dev`` for Oracle Fusion <-> Procurify keeps the two simulators' vendor masters coherent:
+every active, purchasable Procurify vendor that the set-up did not pair by hand gets its Fusion
 supplier under its name, at start and for the vendors the Procurify activity adds each round, so the
 vendors flow pairs them all and a fresh sandbox queues no mismatch nobody made. Before, the vendors flow
 refused every seeded vendor but the few paired by hand ("no active Fusion supplier is named ...")."""

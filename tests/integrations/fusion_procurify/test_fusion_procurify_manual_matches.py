@@ -176,7 +176,7 @@ SUPPLIERS_FLOW = (
 def test_a_row_replacing_a_vendor_the_suppliers_flow_made_is_refused_and_renames_nothing(
     world, tmp_path, monkeypatch
 ) -> None:
-    """Issue 30 #3: the suppliers flow made vendor F for supplier S; the row ``R,S`` must not leave F as a
+    """The suppliers flow made vendor F for supplier S; the row ``R,S`` must not leave F as a
     second active vendor of S, nor rename R after S. Refused naming both until F is inactive; then the
     pair is replaced, said in the metadata, and the next suppliers run keeps R's own name."""
     monkeypatch.setenv("ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL", "ap@example.com")

@@ -1,5 +1,5 @@
 """The manual matches file is loaded first by every flow reading vendor pairs, and a match answers the
-queue items it resolves (issue 37 item 4): the asset ``fusion_procurify/manual_matches`` is in the job of
+queue items it resolves: the asset ``fusion_procurify/manual_matches`` is in the job of
 each such flow, upstream of its mapped step; a row for a vendor the ``vendors`` flow refused (no supplier
 of its name) pairs it and resolves that refusal instead of leaving it failed; a replay loads the file
 before its first record, so a row entered since the last run answers the queued vendor."""

@@ -254,7 +254,7 @@ def test_an_order_invoices_wait_for_is_sent_by_a_run_of_a_day_it_did_not_change_
     world: FusionProcurifyWorld,
 ) -> None:
     """An order last changed before any day the flow reads (make dev: a bill approved today on an order of
-    last month) is read for the invoices held on it, by the next run of any day (issue 33)."""
+    last month) is read for the invoices held on it, by the next run of any day."""
     import datetime as dt
 
     from connector_assets.flows.core import Rejected, queue_failure
@@ -283,7 +283,7 @@ def test_an_order_invoices_wait_for_is_sent_by_a_run_of_a_day_it_did_not_change_
 def test_a_po_whose_read_keeps_timing_out_is_queued_naming_it_and_the_rest_is_written(
     world: FusionProcurifyWorld,
 ) -> None:
-    """Issue 30 item 10: Procurify not answering one PO's full read after every retry (504s) queues that
+    """Procurify not answering one PO's full read after every retry (504s) queues that
     PO naming the read; the day's other POs are written, and a replay writes it once Procurify answers."""
     stuck, other = usd_po(world)["po"], usd_po(world)["po"]
     for po in (stuck, other):
@@ -415,7 +415,7 @@ def test_with_the_setting_on_our_order_number_is_sent_kept_and_finds_a_crashed_d
 
 
 def test_a_create_refused_for_good_is_sent_once_across_reruns_then_by_a_replay(tmp_path: Path) -> None:
-    """Issue 30, item 1: a strict pod refused every order create (OrderNumber is read only) and each rerun
+    """A strict pod refused every order create (OrderNumber is read only) and each rerun
     POSTed it again. A record refused for good and unchanged now waits in the queue for a replay."""
     from fusion_procurify_proofs import fusion_posts
 

@@ -1,6 +1,6 @@
 """After a kill -9, the rerun finishes in about the time of a clean run: no wait on the dead run's claims.
 
-Issue 31: a killed run left its claims to lapse (30 minutes), and the rerun waited 60 s on each of them in
+A killed run left its claims to lapse (30 minutes), and the rerun waited 60 s on each of them in
 turn. Here the JDE -> BILL vendors write step runs in a child process with 60 claims taken ahead (one
 commit, ``ML_LEDGER_RECORD_BATCH``), and is killed -9 after a few creates: 50 and more claims are still
 its own, in the ledger, with 30 minutes to run. The rerun (a new run, in this process) takes them over at

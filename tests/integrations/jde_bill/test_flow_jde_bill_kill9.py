@@ -18,7 +18,7 @@ over at once (their holder's process has ended), then adopts what BILL holds and
 The payments flow (BILL -> JDE, one record at a time) gets the same treatment: killed after JDE recorded
 payments and before the ledger did, its rerun finds each in JDE (F0414, by its reference) before sending it
 again and adopts it with JDE's payment number, on a JDE that answers a duplicate reference with a code of
-its own (4014, not the contract's 59AB: issue 37 item 3).
+its own (4014, not the contract's 59AB).
 """
 
 from __future__ import annotations

@@ -195,7 +195,7 @@ def test_make_devs_bill_activity_pays_only_the_bills_jde_sent_and_nothing_is_que
     """``make dev`` (``jde_bill.sandbox``: ``activity_pays`` = ``api_bills``): BILL's AP team pays the bill
     the bills flow made from a JDE voucher, the bank clears it a round later and the flow records it on the
     voucher; BILL's own seeded payments stay scheduled, so none is queued as a bill that did not come from
-    JDE (a fresh ``make dev`` queued such payments every round: issue 33)."""
+    JDE (a fresh ``make dev`` queued such payments every round)."""
     voucher = world.open_vouchers()[0]
     today = date.today().isoformat()
     body = {

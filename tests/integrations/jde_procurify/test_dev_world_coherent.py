@@ -1,4 +1,4 @@
-"""``make dev``'s Procurify world is coherent with the ERPs it meets (issue 33): seeded without planted
+"""``make dev``'s Procurify world is coherent with the ERPs it meets: seeded without planted
 faults (``connector_sandbox.registry``), every bill's lines map through make dev's account table
 (``ML_JDE_PROCURIFY_ACCOUNT_MAP``, set by ``make dev``) to one JDE company, every invoice number fits JDE's
 25 characters and every vendor name JDE's 40; the tests' world (planted faults, the default) keeps the

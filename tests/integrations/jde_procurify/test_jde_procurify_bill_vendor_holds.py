@@ -1,4 +1,4 @@
-"""A bill waits for its vendor's JDE supplier only when a flow will make that pair (issue 37 item 5): a
+"""A bill waits for its vendor's JDE supplier only when a flow will make that pair: a
 bill of a vendor the ``vendors`` flow never sends to JDE (type 1 "Other", not purchasable) is refused,
 naming the vendor, its type and what a person can do, instead of held on a key nothing ever writes.
 

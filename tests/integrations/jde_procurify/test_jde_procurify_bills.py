@@ -125,7 +125,7 @@ def test_the_float_total_is_read_as_decimal_and_a_difference_is_refused_with_bot
     assert "items and tax come to 175.30 but Procurify's total with tax is 180.00" in off.reason
 
 
-# -- additional costs (issue 30, item 12) ---------------------------------------------------------------
+# -- additional costs ---------------------------------------------------------------
 
 FREIGHT = [{"name": "Freight", "amount": "25.00"}, {"amount": "0.96"}]  # 175.30 + 25.96 = 201.26
 
@@ -202,7 +202,7 @@ def test_accounts_of_two_companies_and_a_zero_bill_are_refused():
 
 
 def test_an_unpaired_vendor_holds_the_bill_on_its_dependency():
-    # A purchasable, active vendor with no ERP key: the vendors flow will send it (issue 37 item 5).
+    # A purchasable, active vendor with no ERP key: the vendors flow will send it.
     key = vendor_dependency("69", {"external_id": None, "type": 4, "active": True})
     assert key == f"{INTEGRATION}:vendor:procurify:69"
     assert vendor_dependency("69", {"external_id": "10069"}) == f"{INTEGRATION}:supplier:JDE:10069"
@@ -489,7 +489,7 @@ def test_a_journal_ap_account_jde_does_not_have_fails_the_partition_and_sends_no
     assert scenario.batch_rows("F0911Z1", bill["uuid"]) == []
 
 
-# -- Procurify timing out (issue 30, item 10) ---------------------------------------------------------
+# -- Procurify timing out ---------------------------------------------------------
 
 
 def detail_path(bill: dict[str, Any]) -> str:

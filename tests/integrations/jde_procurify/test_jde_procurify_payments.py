@@ -365,7 +365,7 @@ def test_with_journal_posting_a_payment_is_one_balanced_journal_entry_in_the_bil
 
 
 def test_a_bill_whose_read_keeps_timing_out_is_queued_naming_it_and_the_others_are_marked(world, desk):
-    """Issue 30: a per-record Procurify read that still fails after the retries queues that bill only."""
+    """A per-record Procurify read that still fails after the retries queues that bill only."""
     stuck, fine = desk.approved_bill(), desk.approved_bill()
     world.run(*BILLS)
     world.process_vouchers()
@@ -386,7 +386,7 @@ def test_a_bill_whose_read_keeps_timing_out_is_queued_naming_it_and_the_others_a
 
 
 def test_a_payment_jde_holds_already_is_adopted_with_its_number_on_a_jde_answering_4014(world, desk):
-    """Issue 37 item 3: JDE recorded the payment (an attempt whose answer, and claim, were lost) and
+    """JDE recorded the payment (an attempt whose answer, and claim, were lost) and
     answers a repeat with its own code, 4014, not 59AB: the write step reads F0414 after the refusal and
     adopts the payment with JDE's payment number; nothing queued, JDE holds it once."""
     bill = desk.approved_bill()

@@ -106,7 +106,7 @@ def test_only_an_order_off_hold_with_every_live_line_approved_is_sent():
 
 
 def test_a_line_with_no_account_names_the_line_and_the_jde_line_as_the_fix_not_the_account_map():
-    """Issue 30: "add the account to the account map" cannot fix a line nobody gave an account."""
+    """A line nobody gave an account: "add the account to the account map" cannot fix it."""
     blank = requisition_lines(HEADER, [line("1.0", ANI="")], POLICY, {}, "X")
     reason = lines_refusal(blank)
     assert reason.startswith("line 1 has no G/L account in JDE (F4311.ANI blank)"), reason
@@ -352,7 +352,7 @@ def test_a_rerun_skips_every_order_already_sent(story: Story):
 def test_an_order_whose_vendor_read_keeps_timing_out_is_queued_naming_it_then_maps_once_procurify_answers(
     story: Story,
 ):
-    """Issue 30: the per-order read of the paired vendor failing after the retries queues that order."""
+    """The per-order read of the paired vendor failing after the retries queues that order."""
     world = story.world
     key = sorted(set(story.orders) - story.stocked)[0]
     vendor_id = vendor_pairs.paired_vendor(world.ledger, vendor_pairs.an8_key(story.orders[key]["AN8"]))

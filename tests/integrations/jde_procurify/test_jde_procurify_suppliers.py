@@ -461,7 +461,7 @@ def test_a_supplier_made_from_a_procurify_vendor_waits_for_its_pair_then_is_adop
 
 
 def test_with_f0116_refused_the_addresses_setting_off_sends_vendors_without_an_address(world, monkeypatch):
-    """Issue 30 #11: an AIS user that may not read F0116. With ML_JDE_SUPPLIER_ADDRESSES on the day fails
+    """An AIS user that may not read F0116. With ML_JDE_SUPPLIER_ADDRESSES on the day fails
     naming the setting; off, F0116 is never asked for and the vendors are written without an address."""
     monkeypatch.setenv(FALLBACK, "ap-fallback@acme.example")
     world.jde_faults(refuse_tables=["F0116"])

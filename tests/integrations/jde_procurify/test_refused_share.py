@@ -1,5 +1,5 @@
-"""Procurify bills -> JDE vouchers: a day with most bills refused writes the rest and queues the refused
-(issue 37, item 2), end to end through Dagster on both simulators (``jde_procurify_world``).
+"""Procurify bills -> JDE vouchers: a day with most bills refused writes the rest and queues the refused, end
+to end through Dagster on both simulators (``jde_procurify_world``).
 
 The AP clerk approves 13 bills today; the account table in force lost the rows of the account codes 7 of
 them carry (an unmapped account code: ``account code 7011 not found in F0901``). 7 of 13 is more than half

@@ -1,5 +1,6 @@
-"""Procore -> JDE change orders against a Procore without the REST v2.0 line items endpoint (issue 37
-item 1): the reference (§2.6) confirms a change order's ``grand_total`` and ``contract_id``, no line items.
+"""Procore -> JDE change orders against a Procore without the REST v2.0 line items endpoint: the
+reference (docs/reference/procore.md section 2.6) confirms a change order's ``grand_total`` and
+``contract_id``, no line items.
 
 * With the endpoint off (the sandbox's ``change_order_line_items`` variant: 404, the unknown-path answer)
   and ``ML_PROCORE_JDE_CHANGE_ORDER_LINES`` at its default (auto), every approved change order reaches its

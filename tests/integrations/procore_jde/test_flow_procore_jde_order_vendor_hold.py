@@ -1,5 +1,5 @@
-"""A Procore purchase order whose vendor's ``origin_id`` names a JDE supplier JDE does not have (issue 30
-item 5: ``JDE-V-10243``, a vendor the vendors flow refused) is held on its vendor, nothing sent to
+"""A Procore purchase order whose vendor's ``origin_id`` names a JDE supplier JDE does not have
+(``JDE-V-10243``, a vendor the vendors flow refused) is held on its vendor, nothing sent to
 ``ML_CreatePurchaseOrder``, instead of failing with JDE's 0002; once the vendors flow syncs the vendor the
 order is released and written once, to the supplier the vendors flow made."""
 

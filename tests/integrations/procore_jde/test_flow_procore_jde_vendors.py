@@ -204,7 +204,7 @@ def test_a_vendor_whose_origin_id_names_a_jde_supplier_is_adopted_not_duplicated
     ]
     assert replay_items(world.ledger, [item]).replayed == [item.id]
     # A second replay of the same listing, a second later: the item is resolved, so the replay leaves it
-    # (issue 30 item 6: a replay writes only what it takes) and JDE still holds one supplier for it.
+    # (a replay writes only what it takes) and JDE still holds one supplier for it.
     time.sleep(1.05)
     again = replay_items(world.ledger, [item])
     assert again.already == [item.id] and not again.replayed
@@ -304,7 +304,7 @@ def test_a_procore_edit_newer_than_the_jde_edit_wins_and_the_audit_says_so(world
 
 
 def test_with_f0116_refused_the_addresses_setting_off_lets_both_supplier_flows_run(world, monkeypatch):
-    """Issue 30 #11: an AIS user that may not read F0116. Off, both flows run without it (a JDE name change
+    """An AIS user that may not read F0116. Off, both flows run without it (a JDE name change
     reaches Procore, Procore's address is left alone); on, the suppliers day fails naming the setting."""
     world.jde_faults(refuse_tables=["F0116"])
     try:

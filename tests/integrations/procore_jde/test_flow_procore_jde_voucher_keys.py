@@ -1,5 +1,5 @@
 """Procore -> JDE vouchers of a requisition whose id is longer than the 10 digits ``PROCORE-REQ-<id>``
-holds (issue 30 item 8: a second company's ids are 15 digits): the batch goes under its compact key
+holds (a second company's ids are 15 digits): the batch goes under its compact key
 (``PQ<base36>`` / ``PROCOREQ-<base36>``), once, and a rerun, even one whose ledger forgot the voucher,
 meets that same key and adopts it. The Procore simulator keeps its data in a SQLite file here so the test
 can give the requisition such an id (the simulator numbers rows max(id) + 1)."""

@@ -1,4 +1,4 @@
-"""A Procore change order as one line of its ``grand_total`` (issue 37 item 1), without a server: the
+"""A Procore change order as one line of its ``grand_total``, without a server: the
 account rule (the commitment's largest line), a credit as a negative line, and the target telling a change
 order added the other way (same total under its reference: nothing to do) from one changed since (refused).
 Written through the kit's ``write_one``, a change order found added the other way counts as a skip, not an

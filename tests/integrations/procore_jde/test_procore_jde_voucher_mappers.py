@@ -278,7 +278,7 @@ def test_the_schema_refuses_a_voucher_without_supplier_or_order_that_waits_for_n
 
 
 def test_a_15_digit_id_gets_a_compact_batch_key_that_fits_and_is_the_same_every_time():
-    # Procore ids are 64-bit; a second region's company has 15-digit ids (issue 30 item 8).
+    # Procore ids are 64-bit; a second region's company has 15-digit ids.
     keys = set()
     for _ in range(2):
         record = map_requisition(inputs([line("03-100", "10.00")], id=562949954702010), costs())

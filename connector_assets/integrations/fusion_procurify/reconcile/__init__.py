@@ -1,4 +1,4 @@
-"""Reconciliation for Oracle Fusion <-> Procurify (issue 15): one asset, ``fusion_procurify/reconciliation``
+"""Reconciliation for Oracle Fusion <-> Procurify: one asset, ``fusion_procurify/reconciliation``
 (UTC day), with an ``in_balance`` check that warns naming each difference in a finance user's words.
 
 What is compared, each in its module (pure, what this pair decides): ``bills`` (per vendor / supplier and

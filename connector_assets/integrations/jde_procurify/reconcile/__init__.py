@@ -1,4 +1,4 @@
-"""Reconciliation for JD Edwards <-> Procurify (issue 14): one asset, ``jde_procurify/reconciliation`` (UTC
+"""Reconciliation for JD Edwards <-> Procurify: one asset, ``jde_procurify/reconciliation`` (UTC
 day), with an ``in_balance`` check that warns naming each difference in a finance user's words.
 
 What is compared, each in its module (pure, what this pair decides): ``orders`` (JDE AEXP total against the

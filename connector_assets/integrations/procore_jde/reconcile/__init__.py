@@ -1,4 +1,4 @@
-"""Reconciliation for Procore -> JD Edwards (issue 13): per project and billing period, Procore's approved
+"""Reconciliation for Procore -> JD Edwards: per project and billing period, Procore's approved
 requisition amounts against the JDE vouchers and purchase order lines by cost code and account;
 commitments without a JDE purchase order; approved change orders not on their order; vendors on one side
 only.
