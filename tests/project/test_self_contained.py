@@ -3,10 +3,10 @@
 Why: a comment that says "see design.md" or "issue 31" tells the next engineer nothing once that file or
 tracker is out of reach, and an API fact the client and the simulator rely on must be readable beside them.
 The facts about each real API live in ``docs/reference/<system>.md`` (with their public sources); code
-cites those pages or says its reason itself. This scan keeps it so: code, tests, bench, docs and the
-deployment files may not cite a path outside the repository (the team's shared notes folder, its
-reference pages, design or Dagster notes) nor a tracker number. A fraction of a second: one regular
-expression over the text files that could hold a citation.
+cites those pages or says its reason itself. This scan keeps it so: code, tests, bench, docs, the
+deployment files and the mapping tables may not cite a path outside the repository (the team's shared notes
+folder, its reference pages, design or Dagster notes) nor a tracker number. A fraction of a second: one
+regular expression over the text files that could hold a citation.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ TRACKER = (
 CITATIONS = tuple((literal, re.compile(pattern)) for literal, pattern in (*OUTSIDE, *TRACKER))
 
 SCANNED = ("connector_assets", "connector_cli", "connector_resources", "connector_sandbox", "tests", "bench")
-SCANNED += ("docs", "deploy", ".ci")
+SCANNED += ("docs", "deploy", ".ci", "mappings")
 TOP_FILES = ("README.md", "Makefile", "pyproject.toml", "Dockerfile", "dagster.yaml", "workspace.yaml")
 TEXT = {".py", ".md", ".toml", ".yaml", ".yml", ".txt", ".cfg", ".ini", ".sh", ".sql", ".j2", ".json"}
 SKIPPED_DIRS = {"__pycache__", ".venv", "node_modules", ".dagster_home"}
