@@ -32,17 +32,24 @@ IGNORED_BY_PYTHON = "Exception ignored in"
 # Dagster's failure record stays on the console, naming the run; the interrupt's stack trace (where the step
 # happened to be waiting, nothing wrong there) goes to the log file and the run's page.
 INTERRUPTED_RUN = "Execution was interrupted"
+# A step that failed on purpose with a message of ours (``dagster.Failure``: a mostly refused day, a target
+# that refused the credentials): the record and the message stay on the console; the frames Dagster adds
+# (where the step raised it, nothing to act on) go to the log file and the run's page.
+OUR_FAILURE = "dagster._core.definitions.events.Failure: "
+STACK_TRACE = "Stack Trace:"
 
 
 class ConsoleFilter:
     """Routes ``dg dev``'s lines: all to the log file, the ones that matter to the console too. A line that
     is not a record (a traceback's lines) goes where the record before it went, except Python's report of
-    an exception it ignored (``IGNORED_BY_PYTHON``) and the stack trace of a run interrupted
-    (``INTERRUPTED_RUN``, its record line shown), which go to the log file only."""
+    an exception it ignored (``IGNORED_BY_PYTHON``), the stack trace of a run interrupted
+    (``INTERRUPTED_RUN``, its record line shown) and that of a failure of ours (``OUR_FAILURE``, its record
+    and message shown), which go to the log file only."""
 
     def __init__(self, log: IO[str], console: IO[str] | None = None) -> None:
         self.log, self.console = log, console or sys.stdout
         self.showing = True  # before any record: our own output
+        self.ours = False  # the record being continued is a failure of ours (``OUR_FAILURE``)
 
     def shown(self, line: str) -> bool:
         """Whether ``line`` goes to the console (and remember it for the lines continuing it)."""
@@ -50,7 +57,12 @@ class ConsoleFilter:
         record = _RECORD.match(plain)
         if record is None and plain.startswith(IGNORED_BY_PYTHON):
             self.showing = False
-        elif record is not None:
+        elif record is None:
+            self.ours = self.ours or plain.startswith(OUR_FAILURE)
+            if self.ours and plain.startswith(STACK_TRACE):
+                self.showing = False
+        else:
+            self.ours = False
             if record["level"] in _QUIET_LEVELS:
                 self.showing = any(words in line for words in SHOWN_INFO)
             else:

@@ -87,3 +87,43 @@ def test_a_child_s_output_is_pumped_until_it_exits(tmp_path, capsys):
     assert path == tmp_path / LOG_FILE and "tick" in path.read_text() and "ours" in path.read_text()
     shown = capsys.readouterr().out
     assert "ours" in shown and "tick" not in shown
+
+
+def test_a_failure_of_ours_shows_its_message_and_leaves_its_frames_to_the_log_file():
+    """A step that failed on purpose (``dagster.Failure``: a mostly refused day) keeps its record and message
+    on the console, its frames (where the step raised it) in the log file; an error that is not ours keeps
+    its stack trace on the console, since a developer needs it."""
+    ours = [
+        "2026-11-26 09:08:10 +0000 - dagster - ERROR - fusion_procurify_purchase_orders - 3c76 - 19612 - "
+        'fusion_procurify__purchase_orders_written - STEP_FAILURE - Execution of step "w" failed.\n',
+        "\n",
+        "dagster._core.definitions.events.Failure: 19 of 34 purchase_order records for 2026-11-26 were "
+        "refused (1 x Procurify account code M30.7110.01150 has no row in the account map)\n",
+        "\n",
+        "Stack Trace:\n",
+        '  File "/x/dagster/_core/execution/plan/execute_plan.py", line 243, in dagster_event_sequence\n',
+        "    yield from check.generator(step_events)\n",
+        '  File "/x/connector_assets/flows/assets.py", line 437, in _written\n',
+        "    raise Failure(share.message(), metadata=metadata, allow_retries=False)\n",
+        "\n",
+    ]
+    not_ours = [
+        "2026-11-26 09:09:10 +0000 - dagster - ERROR - jde_coupa_suppliers - 4d87 - 19613 - "
+        'jde_coupa__suppliers_written - STEP_FAILURE - Execution of step "s" failed.\n',
+        "\n",
+        "KeyError: 'supplier'\n",
+        "\n",
+        "Stack Trace:\n",
+        '  File "/x/connector_assets/flows/writer.py", line 12, in write\n',
+    ]
+    log, console = io.StringIO(), io.StringIO()
+    routed = ConsoleFilter(log, console)
+    for line in [*ours, *not_ours]:
+        routed.write(line)
+    assert log.getvalue() == "".join([*ours, *not_ours])
+    shown = console.getvalue()
+    assert 'Execution of step "w" failed' in shown
+    assert "19 of 34 purchase_order records for 2026-11-26 were refused" in shown
+    assert "execute_plan.py" not in shown and "raise Failure" not in shown
+    assert shown.count("Stack Trace:") == 1  # the KeyError's, with its frame
+    assert "KeyError: 'supplier'" in shown and "writer.py" in shown
