@@ -23,15 +23,21 @@ from connector_resources.ledger import QueueItem
 _WORD = r"[\w.:/#-]"
 _KEPT = r"(?:[FPRV]\d{4}[0-9A-Z]*|v\d+(?:\.\d+)*)(?![\w.:/#-])"
 _NAMED = re.compile(rf"""'[^']*'|"[^"]*"|(?<!{_WORD})(?!{_KEPT}){_WORD}*\d(?:{_WORD}*\w)?""")  # ends in \w
+# A document line's own description after its number ("line 2 (Crane rental - 3 days)", one level of
+# parentheses inside): it names the record as much as the number does.
+_LINE_NAME = re.compile(r"(\bline …) \((?:[^()]|\([^()]*\))*\)")
 
 
 NO_HANDLER = "  [no handler yet: stays queued]"
 
 
 def reason_kind(reason: str) -> str:
-    """The reason with what names one record (quoted names, ids of any shape, numbers, dates) as ``…``: the
-    same refusal of many records reads as one kind, whichever order, bill or invoice it names."""
-    return _NAMED.sub("…", reason or "").strip()
+    """The reason with what names one record (quoted names, ids of any shape, numbers, dates, a line's
+    description) as ``…``: the same refusal of many records reads as one kind, whichever order, bill or
+    invoice it names. A reason listing the same refusal for several lines of a document ("line 1 (...): X;
+    line 2 (...): X; fix ...") says it once, so a two-line order and a five-line one are the same kind."""
+    kind = _LINE_NAME.sub(r"\1 (…)", _NAMED.sub("…", reason or "").strip())
+    return "; ".join(dict.fromkeys(kind.split("; ")))
 
 
 def checked_scope(integration: str | None, flow: str | None, flows: dict[str, list[str]]) -> None:

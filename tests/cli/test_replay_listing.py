@@ -102,3 +102,28 @@ def test_a_reason_kind_keeps_the_names_of_jde_tables_programs_and_api_versions()
     assert reason_kind("GET /rest/v1.0/work_order_contracts/881360 -> 404; REST v2.0 line items") == (
         "GET … -> …; REST v2.0 line items"
     )
+
+
+def test_the_same_refusal_of_several_lines_of_a_document_is_one_kind():
+    """Seen on a restarted make dev: 19 Procurify orders refused for unmapped account codes read as 19
+    one-record kinds, each naming its lines' descriptions and repeating the refusal per line."""
+    two_lines = (
+        "Procurify PO 3952 line 1 (Câble électrique 3G2,5 mm² (ELEC-CABLE-3G25) (100 x 78.9742)): "
+        "Procurify account code M200.1410 has no row in the account map (ML_FUSION_PROCURIFY_ACCOUNT_MAP); "
+        "Procurify PO 3952 line 2 (Waste skip collection): Procurify account code M200.7120.01260 has no row "
+        "in the account map (ML_FUSION_PROCURIFY_ACCOUNT_MAP); fix the mapping table (or Procurify), then "
+        "replay"
+    )
+    one_line = (
+        "Procurify PO 3946 line 2 (Scaffold hire - weekly): Procurify account code M30.7110.01320 has no "
+        "row in the account map (ML_FUSION_PROCURIFY_ACCOUNT_MAP); fix the mapping table (or Procurify), "
+        "then replay"
+    )
+    assert (
+        reason_kind(two_lines)
+        == reason_kind(one_line)
+        == (
+            "Procurify PO … line … (…): Procurify account code … has no row in the account map "
+            "(ML_FUSION_PROCURIFY_ACCOUNT_MAP); fix the mapping table (or Procurify), then replay"
+        )
+    )
