@@ -277,16 +277,12 @@ def _queue_lines(ledger: Path) -> list[str]:
             "select integration, flow, status, reason, count(*) from mlc_retry_queue "
             "where status in ('failed', 'held') group by integration, flow, status, reason"
         ).fetchall()
+    from connector_cli.queue_listing import reason_kind  # the kinds replay --dry-run counts
+
     counted: Counter[tuple[str, str, str, str]] = Counter()
     for integration, flow, status, reason, n in rows:
-        counted[(integration, flow, status, _reason_kind(reason))] += n
+        counted[(integration, flow, status, reason_kind(reason.splitlines()[0] if reason else "")[:160])] += n
     return [f"  {n:5d}  {i}/{f} {s}: {r}" for (i, f, s, r), n in sorted(counted.items())]
-
-
-def _reason_kind(reason: str) -> str:
-    """A reason without its record's own ids and numbers (any word holding a digit: uuids, PO3867), so
-    like reasons count together."""
-    return re.sub(r"[^\s:]*\d[^\s:]*", "#", reason.splitlines()[0] if reason else "")[:160]
 
 
 def _cli(arguments: list[str], env: dict[str, str]) -> tuple[str, int]:
