@@ -19,9 +19,11 @@ WORKDIR /opt/ml-connector
 # pins (with hashes) the project's dependencies with its `k8s` extra (dagster-k8s: every run pod loads the
 # instance the chart writes, whose run_launcher is K8sRunLauncher), its `celery` extra (dagster-celery, for
 # the ML_RUN_EXECUTOR=celery profile, whose workers run this same image) and its `s3` extra (s3fs, for
-# ML_STAGING_URL=s3://...), not its dev tools. `make lock` writes it from pyproject.toml.
-COPY requirements/runtime.txt ./requirements/runtime.txt
-RUN pip install --require-hashes -r requirements/runtime.txt
+# ML_STAGING_URL=s3://...), not its dev tools. `make lock` writes it from pyproject.toml. The locked pip
+# first (requirements/pip.txt): an older pip rejects the lock (Makefile, PIP_LOCK).
+COPY requirements/pip.txt requirements/runtime.txt ./requirements/
+RUN pip install --require-hashes -r requirements/pip.txt \
+    && pip install --require-hashes -r requirements/runtime.txt
 
 # Then the project itself, without dependencies (all of them are in the lock); `pip check` fails the build
 # if one the project needs is missing from the lock (tests/project/test_lock.py catches it first).

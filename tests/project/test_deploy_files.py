@@ -326,11 +326,14 @@ def test_the_image_installs_the_k8s_extra_pinned_to_the_dagster_postgres_line():
     [k8s] = project["optional-dependencies"]["k8s"]
     assert k8s.removeprefix("dagster-k8s") == postgres.removeprefix("dagster-postgres")
     installs = [
-        shlex.split(args.split("&&")[0])
+        shlex.split(command)
         for op, args in _dockerfile_instructions()
-        if op == "RUN" and "pip install" in args
+        if op == "RUN"
+        for command in args.split("&&")
+        if "pip install" in command
     ]
     assert installs == [
+        ["pip", "install", "--require-hashes", "-r", "requirements/pip.txt"],
         ["pip", "install", "--require-hashes", "-r", "requirements/runtime.txt"],
         ["pip", "install", "--no-deps", "."],
     ]

@@ -128,11 +128,16 @@ def test_make_installs_the_dev_lock_then_the_project_without_dependencies():
     """The venv's stamp rule re-installs when the lock changes, and installs nothing outside it."""
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^DEV_LOCK := requirements/dev\.txt$", makefile, re.M)
+    assert re.search(r"^PIP_LOCK := requirements/pip\.txt$", makefile, re.M)
     rule = re.search(r"^\$\(VENV\)/\.installed: (.*)\n((?:\t.*\n)+)", makefile, re.M)
     assert rule, "no $(VENV)/.installed rule in the Makefile"
-    assert "$(DEV_LOCK)" in rule.group(1).split()
+    assert {"pyproject.toml", "$(PIP_LOCK)", "$(DEV_LOCK)"} <= set(rule.group(1).split())
     recipe = rule.group(2).replace("\\\n", " ")
     installs = [
         part.split("pip install", 1)[1].split() for part in recipe.split("&&") if "pip install" in part
     ]
-    assert installs == [["--require-hashes", "-r", "$(DEV_LOCK)"], ["--no-deps", "-e", "."]], installs
+    assert installs == [
+        ["--require-hashes", "-r", "$(PIP_LOCK)"],
+        ["--require-hashes", "-r", "$(DEV_LOCK)"],
+        ["--no-deps", "-e", "."],
+    ], installs
