@@ -15,18 +15,24 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /opt/ml-connector
 
-# The project with its `k8s` extra (dagster-k8s: every run pod loads the instance the chart writes, whose
-# run_launcher is K8sRunLauncher) and its `celery` extra (dagster-celery, for the ML_RUN_EXECUTOR=celery
-# profile, whose workers run this same image) and its `s3` extra (s3fs, for ML_STAGING_URL=s3://...), not its
-# dev extras. One layer: setuptools needs the packages
-# to build the wheel, so a code change reinstalls the dependencies too (a lock file would let them be a
-# layer of their own).
+# The locked dependencies first, a layer of their own that a code change leaves alone: requirements/runtime.txt
+# pins (with hashes) the project's dependencies with its `k8s` extra (dagster-k8s: every run pod loads the
+# instance the chart writes, whose run_launcher is K8sRunLauncher), its `celery` extra (dagster-celery, for
+# the ML_RUN_EXECUTOR=celery profile, whose workers run this same image) and its `s3` extra (s3fs, for
+# ML_STAGING_URL=s3://...), not its dev tools. `make lock` writes it from pyproject.toml. The locked pip
+# first (requirements/pip.txt): an older pip rejects the lock (Makefile, PIP_LOCK).
+COPY requirements/pip.txt requirements/runtime.txt ./requirements/
+RUN pip install --require-hashes -r requirements/pip.txt \
+    && pip install --require-hashes -r requirements/runtime.txt
+
+# Then the project itself, without dependencies (all of them are in the lock); `pip check` fails the build
+# if one the project needs is missing from the lock (tests/project/test_lock.py catches it first).
 COPY pyproject.toml README.md ./
 COPY connector_assets ./connector_assets
 COPY connector_resources ./connector_resources
 COPY connector_sandbox ./connector_sandbox
 COPY connector_cli ./connector_cli
-RUN pip install ".[k8s,celery,s3]"
+RUN pip install --no-deps . && pip check
 
 # The sandbox mapping tables, for reference only: production tables are mounted from a ConfigMap
 # (deploy/k8s/config.yaml sets every ML_*_MAP to them).

@@ -1,24 +1,54 @@
 # The two commands: `make dev` (Dagster UI on 127.0.0.1:3000 with the embedded default) and `make test`.
-# Both create or update the same virtual environment first.
+# Both create or update the same virtual environment first, from the lock file requirements/dev.txt.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: dev test test-quick lint venv
+.PHONY: dev test test-quick lint venv lock
 .DEFAULT_GOAL := test
 
-# Re-install whenever pyproject.toml changes; the stamp file records the last install.
-$(VENV)/.installed: pyproject.toml
+# The lock files (`make lock` writes them from pyproject.toml): every package pinned with its hashes, so a
+# fresh machine installs exactly the versions the suite last passed with. runtime.txt is what the image
+# installs (the k8s, celery and s3 extras); dev.txt is the dev extra, on runtime.txt's versions; pip.txt is
+# pip itself, installed first: the pip a Python 3.11 venv starts with (23.2) rejects a hashed lock in which a
+# package requires another with an extra (dagster-dg-core: gql[requests]).
+DEV_LOCK := requirements/dev.txt
+RUNTIME_LOCK := requirements/runtime.txt
+PIP_LOCK := requirements/pip.txt
+
+# Re-install whenever pyproject.toml or a lock changes; the stamp file records the last install. The locked
+# pip, then the lock (pip checks every hash and that nothing is missing), then the project itself, editable,
+# without dependencies: they all come from the lock (tests/project/test_lock.py fails when pyproject.toml
+# needs what the lock lacks; no `pip check` here, or such a venv could not even run `make lock`).
+$(VENV)/.installed: pyproject.toml $(PIP_LOCK) $(DEV_LOCK)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "ml-connector needs Python >= 3.11"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "installing ml-connector and its dependencies into $(VENV) (log: $(VENV)/install.log)"
+	@echo "installing ml-connector and its locked dependencies into $(VENV) (log: $(VENV)/install.log)"
 	@# The build backend's notices (editable-install advice) go to the log, not the newcomer's screen;
 	@# a failed install prints the whole log.
-	@( $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]' ) \
+	@( $(BIN)/python -m pip install --require-hashes -r $(PIP_LOCK) \
+		&& $(BIN)/python -m pip install --require-hashes -r $(DEV_LOCK) \
+		&& $(BIN)/python -m pip install --no-deps -e . ) \
 		> $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
 	touch $@
 
 venv: $(VENV)/.installed
+
+# Recompiles the lock files from pyproject.toml with uv (pinned in the dev extra), keeping every pin that
+# still fits its range, then stamps them with pyproject.toml's hash (tests/project/test_lock.py checks it).
+# `make lock LOCK_ARGS="--upgrade-package requests"` moves one package to its newest release in range;
+# LOCK_ARGS=--upgrade moves everything. docs/development.md "Dependencies and the lock".
+LOCK_ARGS ?=
+UV ?= $(BIN)/uv
+UV_COMPILE = $(UV) pip compile --universal --python-version 3.11 --generate-hashes --quiet $(LOCK_ARGS)
+
+lock: | $(UV)
+	echo pip | $(UV_COMPILE) - -o $(PIP_LOCK)
+	$(UV_COMPILE) pyproject.toml --extra k8s --extra celery --extra s3 -o $(RUNTIME_LOCK)
+	$(UV_COMPILE) pyproject.toml --extra dev -c $(RUNTIME_LOCK) -o $(DEV_LOCK)
+	$(PYTHON) requirements/stamp.py $(RUNTIME_LOCK) $(DEV_LOCK)
+
+$(BIN)/uv: $(VENV)/.installed
 
 # Options for ml-connector dev, e.g. `make dev DEV_ARGS="--sandbox-ports free --port 3001"`.
 DEV_ARGS ?=

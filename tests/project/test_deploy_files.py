@@ -318,15 +318,25 @@ def test_dockerfile_builds_a_non_root_311_image_without_entrypoint():
 
 def test_the_image_installs_the_k8s_extra_pinned_to_the_dagster_postgres_line():
     """dagster-k8s and dagster-postgres are released together (0.29.x with dagster 1.13.x); the image
-    installs the project with its k8s extra (and celery, for the Celery profile's workers, and s3, for
-    staging in a bucket)."""
+    installs the runtime lock (the project's dependencies with its k8s extra, and celery, for the Celery
+    profile's workers, and s3, for staging in a bucket: tests/project/test_lock.py checks the lock's extras),
+    then the project itself without dependencies."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     [postgres] = [d for d in project["dependencies"] if d.startswith("dagster-postgres")]
     [k8s] = project["optional-dependencies"]["k8s"]
     assert k8s.removeprefix("dagster-k8s") == postgres.removeprefix("dagster-postgres")
-    [install] = [args for op, args in _dockerfile_instructions() if op == "RUN" and "pip install" in args]
-    [target] = [w for w in shlex.split(install) if w.startswith(".[")]
-    assert set(target.removeprefix(".[").removesuffix("]").split(",")) == {"k8s", "celery", "s3"}
+    installs = [
+        shlex.split(command)
+        for op, args in _dockerfile_instructions()
+        if op == "RUN"
+        for command in args.split("&&")
+        if "pip install" in command
+    ]
+    assert installs == [
+        ["pip", "install", "--require-hashes", "-r", "requirements/pip.txt"],
+        ["pip", "install", "--require-hashes", "-r", "requirements/runtime.txt"],
+        ["pip", "install", "--no-deps", "."],
+    ]
 
 
 def test_dockerignore_keeps_what_the_image_copies_and_drops_local_state():
