@@ -162,3 +162,69 @@ def test_a_reset_on_kept_data_is_what_the_next_start_finds(key: str, tmp_path: P
         assert state.store.row_counts() == seeded
     with simulator(key, tmp_path, FIRST_DAY) as (state, _root):
         assert state.seed_report.reused is True and state.store.row_counts() == seeded
+
+
+def _last_lines(state: Any) -> tuple[int, int]:
+    """The highest requisition line id and bill item id so far."""
+    store = state.store
+    return tuple(
+        int(store.scalar(f"SELECT MAX(id) FROM {table}") or 0) for table in ("order_items", "bill_items")
+    )
+
+
+def _bought_codes(state: Any, since: tuple[int, int]) -> set[str]:
+    """The account codes of the requisition lines and bill items made after ``since`` (``_last_lines``)."""
+    store = state.store
+    lines = store.all(
+        "SELECT c.code FROM order_items i JOIN accounts a ON a.id = i.account_id "
+        "JOIN account_codes c ON c.id = a.account_code_id WHERE i.id > ?",
+        (since[0],),
+    )
+    items = store.all(
+        "SELECT c.code FROM bill_items b JOIN accounts a ON a.id = b.account_id "
+        "JOIN account_codes c ON c.id = a.account_code_id WHERE b.id > ?",
+        (since[1],),
+    )
+    return {row[0] for row in [*lines, *items]}
+
+
+def test_after_a_restart_the_procurify_activity_buys_only_on_codes_the_fusion_map_knows(
+    tmp_path: Path,
+) -> None:
+    """make dev runs both Procurify integrations on one Procurify: JDE <-> Procurify's account codes flow
+    creates a code for each in-scope JDE account (``M30.7140.01780``), opened for departments, with the
+    server's default ``account_type`` (it sends none). The activity recomputes what is purchasable from the
+    whole store at every round (after a restart too): it must still buy only on the codes the Fusion <->
+    Procurify account map has rows for, as on the first start (kept JDE codes in the file)."""
+    from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS, normal_code
+    from connector_sandbox.procurify.factory import budget_account
+    from connector_sandbox.procurify.routes_setup import ACCOUNT_CODES
+
+    fusion_codes = set(ACCOUNTS.read())
+    wanted = {"new_requisitions": 6, "new_purchase_orders": 6, "new_bills": 6}
+    with simulator("procurify", tmp_path, FIRST_DAY) as (state, root):
+        before = _last_lines(state)
+        requests.post(f"{root}/sandbox/activity", json=wanted, timeout=60).raise_for_status()
+        first_day = _bought_codes(state, before)
+        store, stamp = state.store, "2026-03-01T08:50:00"
+        departments = [row[0] for row in store.all("SELECT id FROM departments WHERE active = 1")]
+        with store.transaction():  # what the JDE account codes flow writes through POST /account-codes/
+            for n in range(40):
+                code_id = store.next_id("account_codes")
+                code = {"code": f"M30.7140.{n:05d}", "description": "JDE account", "modified_at": stamp}
+                store.insert("account_codes", [{**ACCOUNT_CODES.defaults, **code, "id": code_id}])
+                for department_id in departments:
+                    store.insert(
+                        "accounts", [budget_account(store.next_id("accounts"), code_id, department_id, stamp)]
+                    )
+    assert first_day and {normal_code(c) for c in first_day} <= fusion_codes
+
+    with simulator("procurify", tmp_path, NEXT_DAY) as (state, root):
+        assert state.seed_report.reused is True
+        before = _last_lines(state)
+        for _ in range(3):
+            requests.post(f"{root}/sandbox/activity", json=wanted, timeout=60).raise_for_status()
+        after_restart = _bought_codes(state, before)
+    assert after_restart, "the activity bought nothing after the restart"
+    unknown = sorted(c for c in after_restart if normal_code(c) not in fusion_codes)
+    assert not unknown, f"the activity bought on codes the Fusion map has no row for: {unknown}"
