@@ -385,10 +385,9 @@ def test_a_bill_whose_read_keeps_timing_out_is_queued_naming_it_and_the_others_a
     assert world.procurify_record("bills", stuck["uuid"])["api"]["status"] == 4
 
 
-def test_a_payment_jde_holds_already_is_adopted_with_its_number_on_a_jde_answering_4014(world, desk):
-    """JDE recorded the payment (an attempt whose answer, and claim, were lost) and
-    answers a repeat with its own code, 4014, not 59AB: the write step reads F0414 after the refusal and
-    adopts the payment with JDE's payment number; nothing queued, JDE holds it once."""
+def _payment_recorded_with_its_answer_lost(world, desk) -> tuple[str, str, dict]:
+    """A paid bill whose payment JDE recorded through an attempt whose answer (and claim) were lost: its
+    ledger key, its reference and its JDE voucher."""
     bill = desk.approved_bill()
     world.run(*BILLS)
     world.process_vouchers()
@@ -400,6 +399,14 @@ def test_a_payment_jde_holds_already_is_adopted_with_its_number_on_a_jde_answeri
     inputs, _ = document.payment(amount, datetime.now(UTC).date(), reference)
     with world.resources["jde"].session() as session:  # the attempt whose answer and claim were lost
         session.orchestrate("ML_RecordPayment", inputs)
+    return key, reference, voucher
+
+
+def test_a_payment_jde_holds_already_is_adopted_with_its_number_on_a_jde_answering_4014(world, desk):
+    """JDE recorded the payment (an attempt whose answer, and claim, were lost) and
+    answers a repeat with its own code, 4014, not 59AB: the write step reads F0414 after the refusal and
+    adopts the payment with JDE's payment number; nothing queued, JDE holds it once."""
+    key, reference, voucher = _payment_recorded_with_its_answer_lost(world, desk)
     [recorded] = world.jde_payments(reference)
     world.jde_faults(error_codes={"59AB": "4014"})
     try:
@@ -416,17 +423,7 @@ def test_a_repeat_adopted_where_f0414_cannot_be_read_says_what_is_kept_and_keeps
     """The same repeat on a JDE whose AIS user may not read F0414: JDE's 4014 carries no payment number and
     no other documented read gives it, so the ledger keeps voucher and reference, the audit says so and why,
     and the id stays the same when F0414 becomes readable again."""
-    bill = desk.approved_bill()
-    world.run(*BILLS)
-    world.process_vouchers()
-    paid = desk.pay(bill)
-    key, reference = f"{paid['payment_uuid']}:{bill['uuid']}", f"PFY{paid['payment_id']}"
-    voucher = desk.voucher(bill)
-    document = PostedDocument.parse(f"{voucher['KCO'].strip()}:{int(voucher['DOC'])}:PV")
-    amount = f"{Decimal(str(bill['total_cost_with_tax'])):.2f}"
-    inputs, _ = document.payment(amount, datetime.now(UTC).date(), reference)
-    with world.resources["jde"].session() as session:  # the attempt whose answer and claim were lost
-        session.orchestrate("ML_RecordPayment", inputs)
+    key, reference, voucher = _payment_recorded_with_its_answer_lost(world, desk)
     world.jde_faults(error_codes={"59AB": "4014"}, refuse_tables=["F0414"])
     try:
         world.run(*PAYMENTS)
