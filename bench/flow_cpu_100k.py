@@ -189,7 +189,7 @@ def main() -> None:
             lease = Lease.for_writer(run_id)
 
             def writer() -> PartitionWriter:
-                """The write step's loop, one worker, as ``flows.assets`` builds it for a partition."""
+                """The write step's loop, one worker, as ``flows.written_step`` builds it for a partition."""
                 written = PartitionWriter(
                     SUPPLIERS_FLOW,
                     target,

@@ -13,7 +13,7 @@ deployment cannot. So:
 - ``WatchedRunLauncher`` is the ``DefaultRunLauncher`` plus a health check that reads that event: a
   worker that ran on the daemon's machine and has ended is FAILED, anything else RUNNING (never UNKNOWN:
   the monitoring daemon fails a run on anything but RUNNING, and "cannot tell" must not fail a live run);
-- ``worker_ended`` is the same check for the ledger's leases (``flows.assets.runs_ended_in``): a rerun
+- ``worker_ended`` is the same check for the ledger's leases (``flows.flow_run.runs_ended_in``): a rerun
   started before the daemon's next pass still takes the dead run's claims over at once.
 
 Kubernetes needs none of this: ``K8sRunLauncher`` checks its run pods itself (deploy/helm/values.yaml).

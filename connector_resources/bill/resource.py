@@ -22,7 +22,7 @@ BILL's three limits (reference §2.3) and where each is kept:
   ``max_attempts`` over at most ``deadline`` seconds), so the collision costs a delay, not a failure.
 * **20,000 requests per developer key per hour** (``BDC_1144``): never retried within the hour
   (``retry_when``); a write step stops sending at once and queues the rest with the time BILL takes
-  calls again (``connector_assets.flows.assets``), a read fails naming it (``step_retry``).
+  calls again (``connector_assets.flows.written_step``), a read fails naming it (``step_retry``).
 * **200 logins per developer key per hour**: the session is kept between steps and runs, encrypted, and
   logins are counted and refused before the 201st (``session_store``).
 """

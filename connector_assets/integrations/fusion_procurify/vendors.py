@@ -8,7 +8,7 @@ event) until it changes, ``ml-connector replay``, or a Fusion supplier of its na
 ``suppliers`` then adopts it for). Each poll's figures are observed on ``fusion_procurify/vendors_mapped``.
 
 One read per run: the vendor list has no day, so a run over a range of days (a backfill mapped day by day:
-``flows.assets.run_partitions``) reads it on the run's last day only; its other days map nothing (reading
+``flows.flow_run.run_partitions``) reads it on the run's last day only; its other days map nothing (reading
 it every day cost a whole read and a Fusion search per unpaired vendor per day, and found nothing new).
 
 Matching (``vendor_mappers``, ``fusion.supplier_names``): purchasable, active, not yet paired vendors;

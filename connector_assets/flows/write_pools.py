@@ -1,0 +1,59 @@
+"""The Dagster concurrency pools of write steps and the limits the project sets on named pools."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from dagster import AssetsDefinition, DagsterInstance
+
+from connector_assets.flows.core import FlowSpec
+
+
+def write_pool(spec: FlowSpec) -> str:
+    """The Dagster concurrency pool of a flow's write step: ``FlowSpec.write_pool`` when the flow names one
+    (a BILL target: ``bill_<organization>``, shared with BILL's source reads, see
+    ``connector_resources.bill.resource``), else ``write_<target system>`` (``write_coupa``,
+    ``write_jde``), limit 1 (``ml-connector dev`` applies it).
+
+    So two runs of one flow write one after the other, whatever their partitions (the ledger's lease,
+    ``Lease``, guards the record itself; the pool keeps the runs from meeting at all), and, with a backfill
+    running one day per run, no two write steps call the same API at once: one client paces itself to the
+    API's ceiling (Coupa 24 of its 25 req/s), so several would exceed it together. It is per target system
+    rather than per flow for that reason; a step has one pool."""
+    return spec.write_pool or f"write_{spec.target_system.lower()}"
+
+
+WRITE_POOL_LIMIT = 1
+
+
+def pool_limit(pool: str) -> int | None:
+    """The limit the project sets on a named pool: 1 for a write pool; BILL's organization pool
+    (``bill_<org>``) its ``CONCURRENCY_POOL_LIMIT`` (1 step, using up to 3 requests); None for others."""
+    from connector_resources.bill.resource import CONCURRENCY_POOL_LIMIT
+
+    if pool.startswith("write_"):
+        return WRITE_POOL_LIMIT
+    if pool.startswith("bill_"):
+        return CONCURRENCY_POOL_LIMIT
+    if pool.startswith("procore_"):  # Procore's app pool (``ProcoreResource.concurrency_pool``)
+        from connector_resources.procore.resource import CONCURRENCY_POOL_LIMIT as PROCORE_LIMIT
+
+        return PROCORE_LIMIT
+    return None
+
+
+def apply_write_pool_limits(instance: DagsterInstance, assets: Iterable[Any]) -> dict[str, int]:
+    """Set every pool of ``assets`` that ``pool_limit`` knows on ``instance``: the write pools
+    (``write_pool``) and BILL's organization pools to one step at a time.
+
+    Named pool limits live in the instance database, not in ``dagster.yaml`` (whose ``default_limit``
+    of 3 would otherwise apply), so they are set whenever the project starts an instance
+    (``ml-connector dev``); elsewhere ``dagster instance concurrency set write_<system> 1`` (and
+    ``bill_<org> 1``) does the same.
+    """
+    pools = sorted(
+        {asset.op.pool for asset in assets if isinstance(asset, AssetsDefinition) and asset.op.pool}
+    )
+    limits = {pool: limit for pool in pools if (limit := pool_limit(pool)) is not None}
+    for pool, limit in limits.items():
+        instance.event_log_storage.set_concurrency_slots(pool, limit)
+    return limits

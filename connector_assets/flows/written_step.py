@@ -1,0 +1,300 @@
+"""A flow's ``<flow>_written`` step: write each day's staged records through the ledger, observe the
+target, and judge the day (its check on failed and long-held records, its refused share); a range keeps
+each day's own result (``range_days``)."""
+
+import json
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetMaterialization,
+    AssetObservation,
+    AssetsDefinition,
+    Failure,
+    MaterializeResult,
+    PartitionsDefinition,
+    asset,
+)
+
+from connector_assets.asset_metadata import row_count
+from connector_assets.flows.backfill_policy import flow_backfill_policy
+from connector_assets.flows.core import FlowSpec, Mapped, audit_record, queue_failure
+from connector_assets.flows.day_checks import current_targets
+from connector_assets.flows.flow_run import run_lease, run_partitions, tag_run
+from connector_assets.flows.range_days import (
+    DayWrite,
+    day_evaluation,
+    failed_day_check,
+    failure_message,
+    range_check,
+    summed,
+    unsent_error,
+)
+from connector_assets.flows.refused_share import RefusedShare, judge_items, systemic_written_check
+from connector_assets.flows.target_asset import target_asset_name
+from connector_assets.flows.validated_days import ValidatedDays
+from connector_assets.flows.write_pools import write_pool
+from connector_assets.flows.writer import (
+    PartitionWriter,
+    TargetRefusesUntil,
+    TargetUnreachable,
+    awaits_replay,
+    write_workers,
+)
+from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
+from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec, queue_of
+from connector_assets.step_retry import fail_fast
+
+# A write step's figures, per day: what happened to each staged record, and the calls it cost.
+WRITE_COUNTS = (
+    "records",
+    "create",
+    "update",
+    "adopt",
+    "skip",
+    "fail",
+    "leased",  # being written by another run: held, not sent (``BeingWritten``)
+    "held",  # the target says it waits for work of its own (JDE's R04110ZA): held, not failed (``WaitsFor``)
+    "released",
+    "rejected_again",
+    "awaiting_replay",  # refused for good before and unchanged: left queued for a replay
+    "api_calls",
+)
+
+
+def _api_calls(target: Any) -> int:
+    """HTTP calls the target's client session has made so far (its ``CallMetrics``), 0 if it keeps none."""
+    metrics = getattr(getattr(target, "session", None), "metrics", None) or getattr(target, "metrics", None)
+    return int(getattr(metrics, "calls", 0) or 0)
+
+
+def written_asset(
+    spec: FlowSpec,
+    *,
+    partitions_def: PartitionsDefinition | None,
+    resource_keys: set[str],
+    group: str,
+    kinds: set[str],
+) -> AssetsDefinition:
+    """The flow's write step (``build_flow_assets``), its helpers closing over ``spec`` and its keys."""
+    mapped_key, written_key = spec.key("mapped"), spec.key("written")
+
+    @asset(
+        key=written_key,
+        group_name=group,
+        kinds=kinds,
+        partitions_def=partitions_def,
+        deps=[mapped_key],
+        required_resource_keys=resource_keys | {"staging", "ledger"},
+        description=f"{spec.entity.capitalize()} records written to {spec.target_system} through the ledger "
+        "(skip unchanged, update known, adopt found, create new; audit every write).",
+        backfill_policy=flow_backfill_policy(partitions_def),
+        pool=write_pool(spec),
+        check_specs=[check_spec(written_key, spec.target_system, partitions_def)],
+        output_required=False,  # a range with a failed day logs each passed day's materialization itself
+    )
+    @fail_fast(written_key.to_user_string())  # a refused login or a target unreachable: a Failure in words
+    def _written(context: AssetExecutionContext):
+        """Write the staged records of each day of the run. When a day's refused share looks systemic
+        (``refused_share``) the step fails after writing them and after its check: the run, the partition
+        and a backfill show the day as needing attention (and alert), while the rerun writes nothing twice
+        (the ledger skips each record written) and passes once the refused records are replayed or mapped.
+        A range (a backfill's one run) keeps each day's truth the same way (``range_days``)."""
+        tag_run(context, spec)
+        ledger = context.resources.ledger.get()
+        # Records queued by an earlier run (failed, or held: released or not) that this run writes are
+        # resolved here, so the queue only ever shows what still needs attention.
+        queued = {
+            item.source_key: item
+            for item in ledger.open_items(integration=spec.integration, flow=spec.name, limit=100_000)
+        }
+        partitions = run_partitions(context)
+        days = _write_days(context, partitions, queued)
+        counts = summed(days)
+        context.log.info(f"{spec.flow}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+        if len(days) > 1:
+            yield from _range_results(context, days)
+            return
+        [day] = days
+        queue, share, result = _verdict(ledger, day)
+        metadata = _day_metadata(day, queue)
+        if share.systemic:
+            yield result
+            context.log.error(share.message())
+            raise Failure(share.message(), metadata=metadata, allow_retries=False)
+        # The day's materialization, then its check: the check's evaluation targets that materialization, so
+        # the check's partitions show the day red or green (``day_checks``), not blank.
+        yield MaterializeResult(metadata=metadata)
+        yield result
+
+    def _write_days(
+        context: AssetExecutionContext, partitions: list[str | None], queued: dict[str, Any]
+    ) -> list[DayWrite]:
+        """Write each day in turn. One day's error ends a single-day run as it is; in a range it is that
+        day's failure, and the next days are tried, unless the target is unreachable or refusing until a
+        known time: then the days left are failed unsent (a rerun from failure sends them)."""
+        days: list[DayWrite] = []
+        stopped: str | None = None
+        staged = ValidatedDays(spec, partitions, lambda partition: _staged_records(context, partition))
+        with spec.open_target(context) as target:
+            for partition in partitions:
+                day = DayWrite(partition, dict.fromkeys(WRITE_COUNTS, 0))
+                days.append(day)
+                if stopped is not None:
+                    day.error = stopped
+                    continue
+                calls = _api_calls(target)
+                try:
+                    day.staged = _write_partition(context, target, staged, partition, queued, day.counts)
+                except Exception as error:
+                    if len(partitions) == 1:
+                        raise
+                    day.error = f"{type(error).__name__}: {error}"
+                    if isinstance(error, TargetUnreachable | TargetRefusesUntil):
+                        stopped = unsent_error(spec.target_system, partition)
+                finally:
+                    day.counts["api_calls"] = _api_calls(target) - calls
+                _observe_target(context, partition, day.counts)
+        return days
+
+    def _range_results(context: AssetExecutionContext, days: list[DayWrite]):
+        """A range's results, day by day (``range_days``): each day's figures, then each day's check
+        evaluation, then the range's check. When every day passed, the step's output materializes each day
+        with its own figures (and the steps downstream, a purchase order flow after the suppliers, run);
+        when a day failed, each passed day is materialized by its own event and the step fails after the
+        last."""
+        ledger = context.resources.ledger.get()
+        queues, results = [], []
+        for day in days:
+            assert day.partition is not None  # a range is of days
+            queue, share, result = _verdict(ledger, day)
+            if share.systemic and day.error is None:
+                context.log.error(share.message())
+                day.error = share.message()
+            queues.append(queue)
+            results.append(result if day.error is None else failed_day_check(result, day.error))
+        failed = any(day.failed for day in days)
+        for day, queue in zip(days, queues, strict=True):
+            if day.failed:
+                continue
+            if failed:  # no output for the range: it would materialize the failed days too
+                figures = _day_metadata(day, queue)
+                context.log_event(
+                    AssetMaterialization(written_key, partition=day.partition, metadata=figures)
+                )
+            else:
+                context.add_asset_metadata(_day_metadata(day, queue), partition_key=day.partition)
+        if not failed:
+            # Without an output Dagster skips every step downstream of this one for the whole range.
+            yield MaterializeResult()
+        # Each day's evaluation after its materialization, targeting it (``day_checks``): the check's
+        # partitions show each day red or green (a failed day: against its last materialization, if any).
+        targets = current_targets(context.instance, written_key, [day.partition for day in days])
+        for day, result in zip(days, results, strict=True):
+            context.log_event(day_evaluation(result, written_key, day.partition, targets.get(day.partition)))
+        yield range_check(written_key, WRITTEN_CHECK, days, queues)
+        if failed:
+            raise Failure(failure_message(spec.flow, days), metadata=summed(days), allow_retries=False)
+
+    def _verdict(ledger: Any, day: DayWrite) -> tuple[PartitionQueue, RefusedShare, AssetCheckResult]:
+        """The day's queue counts, refused share and check result, from its open items read once."""
+        items = ledger.partition_queue(
+            integration=spec.integration, flow=spec.name, partition_key=day.partition
+        )
+        queue, share = queue_of(items), judge_items(spec, day.partition, items, day.staged)
+        return queue, share, systemic_written_check(check_result(written_key, queue), [share])
+
+    def _day_metadata(day: DayWrite, queue: Any) -> dict[str, Any]:
+        in_target = sum(day.counts[k] for k in ("create", "update", "adopt", "skip"))
+        queued = {"queued_failed": queue.failed, "queued_held": queue.held}
+        return {**day.counts, **queued, **row_count(in_target)}
+
+    def _staged_records(context: AssetExecutionContext, partition: str | None) -> list[Mapped]:
+        return [
+            Mapped.from_payload(json.loads(row["payload"]))
+            for row in context.resources.staging.read_rows(mapped_key, partition)
+        ]
+
+    def _write_partition(
+        context: AssetExecutionContext,
+        target: Any,
+        staged: ValidatedDays,
+        partition: str | None,
+        queued: dict[str, Any],
+        counts: dict[str, int],
+    ) -> set[str]:
+        """Write one day's staged records; returns their source keys (the day's records that were mapped)."""
+        ledger, run_id, lease = context.resources.ledger.get(), context.run.run_id, run_lease(context)
+        # Validated again: a re-execution from failure skips the check step, so its block does not hold here.
+        records, checked = staged.day(partition)
+        counts["records"] += len(records)
+        counts["rejected_again"] += len(checked.rejected)
+        for item in checked.rejected:
+            queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
+        sendable = _not_awaiting_replay(checked.valid, queued, counts, ledger, run_id, partition)
+        # One record at a time, or ``spec.write_concurrency`` at once on this one target (``writer``).
+        writer = PartitionWriter(
+            spec,
+            target,
+            ledger,
+            run_id=run_id,
+            partition=partition,
+            lease=lease,
+            queued=queued,
+            counts=counts,
+        )
+        writer.run(sendable, write_workers(spec, target))
+        if writer.leased_by:  # held together behind the live runs writing them, named once each
+            behind = ", ".join(f"{n} by {owner}" for owner, n in writer.leased_by.most_common())
+            context.log.warning(
+                f"{sum(writer.leased_by.values())} record(s) held, being written by another live run: "
+                f"{behind}; each is released when that run records it"
+            )
+        return {record.source_key for record in records}
+
+    def _not_awaiting_replay(
+        records: list[Mapped],
+        queued: dict[str, Any],
+        counts: dict[str, int],
+        ledger: Any,
+        run_id: str,
+        partition: str | None,
+    ) -> list[Mapped]:
+        """The records this run sends: not those the target refused for good and unchanged since
+        (``awaits_replay``), which stay queued for ``ml-connector replay`` with an audit event saying so;
+        a rerun does not POST them again."""
+        sendable = []
+        for record in records:
+            item = queued.get(record.source_key)
+            if item is None or not awaits_replay(item, record):
+                sendable.append(record)
+                continue
+            counts["awaiting_replay"] += 1
+            audit_record(
+                ledger,
+                spec,
+                "skip",
+                record.source_key,
+                f"not sent again: {spec.target_system} refused it unchanged (queue item {item.id}); "
+                "fix the cause, then ml-connector replay",
+                run_id=run_id,
+                partition=partition,
+            )
+        return sendable
+
+    def _observe_target(context: AssetExecutionContext, partition: str | None, day: dict[str, int]) -> None:
+        held_there = sum(day[k] for k in ("create", "update", "adopt", "skip"))
+        context.log_event(
+            AssetObservation(
+                asset_key=target_asset_name(spec),
+                partition=partition,
+                metadata={
+                    "records_in_target": held_there,
+                    **{k: day[k] for k in ("create", "update", "adopt", "skip")},
+                    "not_written": day["fail"] + day["leased"] + day["rejected_again"],
+                },
+            )
+        )
+
+    return _written
