@@ -6,7 +6,9 @@ So the simulators keep their data too (``$DAGSTER_HOME/sandbox``, ``connector_sa
 linking re-points nothing it linked before (``connector_sandbox.linking``); and a start that cannot keep
 the whole world refuses, saying how to start it over, rather than start half of it fresh beside an old
 ledger: the sandboxes refuse a mix of kept and missing files themselves (``KeptWorldError``), and here a
-fresh set of sandboxes is refused while the ledger still holds pairings with sandbox records.
+fresh set of sandboxes is refused while the ledger still holds pairings with sandbox records. Kept data
+the ledger pairs nothing with (one simulator started alone by ``ml-connector sandbox``, before the first
+``make dev``) is no world yet: it is seeded anew with the others, and the console says so.
 """
 
 from __future__ import annotations
@@ -28,8 +30,11 @@ def start_world(ledger_url: str, *, scale: float) -> list:
     from connector_sandbox.registry import SANDBOXES, KeptWorldError, PortsTaken, data_dir, kept_data, start
 
     folder = data_dir()
-    if not kept_data(SANDBOXES, scale, folder):
+    kept = kept_data(SANDBOXES, scale, folder)
+    if not kept:
         _refuse_fresh_beside_pairings(ledger_url, scale, folder)
+    elif len(kept) < len(SANDBOXES) and not sandbox_pairings(ledger_url):
+        _seed_anew(kept, scale, folder)
     try:  # the ports were checked before; one taken since then still stops everything
         running = start(scale=scale)
     except PortsTaken as exc:
@@ -62,6 +67,21 @@ def sandbox_pairings(ledger_url: str) -> int:
             return int(conn.execute(sa.select(sa.func.count()).select_from(xref).where(named)).scalar_one())
     finally:
         ledger.dispose()
+
+
+def _seed_anew(kept: list[str], scale: float, folder: Path) -> None:
+    """Remove the kept data of ``kept`` (at ``scale``, SQLite's side files included): the ledger pairs
+    nothing with it, so the six simulators are seeded anew together rather than refused as half a world."""
+    from connector_sandbox.registry import SANDBOXES
+
+    for key in kept:
+        data = SANDBOXES[key].data_file(scale, folder)
+        for path in (data, *data.parent.glob(data.name + "-*")):  # -wal, -shm, -journal
+            path.unlink(missing_ok=True)
+    click.echo(
+        f"sandbox data kept in {folder} for {', '.join(kept)} only, and the ledger pairs nothing with it: "
+        "every sandbox seeded anew"
+    )
 
 
 def _refuse_fresh_beside_pairings(ledger_url: str, scale: float, folder: Path) -> None:

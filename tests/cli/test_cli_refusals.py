@@ -51,18 +51,21 @@ COMMANDS = [
 
 
 @pytest.fixture(scope="module")
-def simulators() -> Iterator[dict[str, str]]:
-    """The four simulators these commands talk to, on a free port block; the environment pointing at it."""
+def simulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The four simulators these commands talk to, on a free port block, their data in a folder of their
+    own (never the project's ``.dagster_home``, which make dev keeps); the environment pointing at them."""
     base = str(free_port_base())
-    saved = os.environ.get(SANDBOX_PORT_BASE_ENV)
-    os.environ[SANDBOX_PORT_BASE_ENV] = base  # ``start`` places them by the same setting as the clients
+    values = {SANDBOX_PORT_BASE_ENV: base, "DAGSTER_HOME": str(tmp_path_factory.mktemp("simulators"))}
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)  # ``start`` places them by the same settings as the clients
     try:
         running = start(SYSTEMS, scale=0.02)
     finally:
-        if saved is None:
-            os.environ.pop(SANDBOX_PORT_BASE_ENV)
-        else:
-            os.environ[SANDBOX_PORT_BASE_ENV] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name)
+            else:
+                os.environ[name] = value
     try:
         yield {SANDBOX_PORT_BASE_ENV: base}
     finally:

@@ -160,3 +160,35 @@ def test_a_start_without_the_sandbox_data_beside_an_old_ledger_is_refused(home: 
     assert "remove" in refused.value.message and str(home / "sandbox") in refused.value.message
     assert not list((home / "sandbox").glob("*.sqlite"))  # nothing seeded
     assert sandbox_pairings(url) == 1
+
+
+def test_sandbox_data_the_ledger_pairs_nothing_with_is_seeded_anew_with_the_others(
+    home: Path, capsys
+) -> None:
+    """One simulator started alone before the first make dev (``ml-connector sandbox --system coupa``, or a
+    test run in the project folder) kept its data, and nothing else did: no ledger pairing names it, so it is
+    no world yet. make dev seeds every simulator anew together instead of refusing a half world."""
+    from connector_cli.dev_world import sandbox_pairings
+    from connector_sandbox.registry import start
+
+    [alone] = start(["coupa"], scale=SCALE)
+    alone.stop()
+    assert kept(home, "coupa").exists() and not kept(home, "bill").exists()
+    assert sandbox_pairings(f"sqlite:///{home / 'ledger.sqlite'}") == 0
+
+    running = started(home)
+
+    assert {sandbox.spec.key for sandbox in running} == {
+        "jde_ais",
+        "coupa",
+        "bill",
+        "procurify",
+        "procore",
+        "fusion",
+    }
+    assert not any(sandbox.kept for sandbox in running)  # seeded anew together, coupa included
+    assert all(kept(home, sandbox.spec.key).exists() for sandbox in running)
+    assert (
+        "for coupa only, and the ledger pairs nothing with it: every sandbox seeded anew"
+        in capsys.readouterr().out
+    )

@@ -84,7 +84,9 @@ def dev_running(project, monkeypatch) -> Iterator[tuple[DevClaim, str]]:
     url = f"sqlite:///{home / 'ledger.sqlite'}"
     Vault(Ledger(url)).set("procurify.session", "s3cret-session")
     _publish(held, sandbox=True, key_file=home / KEY_FILE, ledger=url)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # the simulator keeps its data there, not in this checkout
     sandboxes = start_sandboxes(["coupa"])
+    monkeypatch.delenv("DAGSTER_HOME")
     for name in (KEY_ENV, SANDBOX_PORT_BASE_ENV):  # what this test's "make dev" knows, a shell does not
         monkeypatch.delenv(name)
     try:
