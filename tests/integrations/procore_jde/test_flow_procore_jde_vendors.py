@@ -80,6 +80,13 @@ class World(ProcoreJdeWorld):
     def jde_edit_stamp(self, moment: datetime) -> tuple[int, int]:
         return to_julian(moment.date()), to_hhmmss(moment)
 
+    @staticmethod
+    def wait_for_second_after(moment: datetime) -> None:
+        """Procore stamps edits to the second: an edit must fall in a later whole second than `moment`
+        to be newer than it, so wait for that second (at most one) rather than hope a run took long."""
+        later = moment.replace(microsecond=0) + timedelta(seconds=1)
+        time.sleep(max(0.0, (later - datetime.now(UTC)).total_seconds()))
+
     def reasons(self, flow: str, source_id: str) -> list[str]:
         return [e.reason for e in self.ledger.history(source_id) if e.flow == flow]
 
@@ -250,9 +257,11 @@ def test_a_jde_address_change_reaches_the_linked_procore_vendor(world, granite):
 def test_both_sides_edited_the_newer_edit_wins_and_the_audit_says_so(world, granite):
     vendor_id, an8 = str(granite["id"]), int(world.xrefs("vendor")[str(granite["id"])])
     since = VENDOR_PAIRS.synced_at(world.ledger, vendor_id)
+    assert since is not None
+    world.wait_for_second_after(since)
     edited = world.edit_vendor(vendor_id, name="Cascade Formwork Renamed In Procore")
     procore_at = pair_sync.parse_stamp(edited["updated_at"])
-    assert since is not None and procore_at > since, "the Procore edit comes after the last sync"
+    assert procore_at > since, "the Procore edit comes after the last sync"
     jde_at = procore_at + timedelta(seconds=5)  # a JDE user renames it a little later
     day, clock = world.jde_edit_stamp(jde_at)
     world.sql(
@@ -287,9 +296,10 @@ def test_a_procore_edit_newer_than_the_jde_edit_wins_and_the_audit_says_so(world
         clock,
         an8,
     )
+    world.wait_for_second_after(jde_at)
     edited = world.edit_vendor(vendor_id, name="Quarry Renamed In Procore")
     procore_at = pair_sync.parse_stamp(edited["updated_at"])
-    assert procore_at > jde_at, "the earlier tests' runs put seconds between the sync and this edit"
+    assert procore_at > jde_at, "the Procore edit falls in a later second than the JDE rename"
     expected = (
         f"conflict: Procore edit at {pair_sync.shown(procore_at)} is newer than the JDE edit at "
         f"{pair_sync.shown(jde_at)}; Procore wins"
