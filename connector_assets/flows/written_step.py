@@ -44,6 +44,7 @@ from connector_assets.flows.writer import (
 )
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
 from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec, queue_of
+from connector_assets.preview.target import previewed
 from connector_assets.step_retry import fail_fast
 
 # A write step's figures, per day: what happened to each staged record, and the calls it cost.
@@ -137,7 +138,8 @@ def written_asset(
         days: list[DayWrite] = []
         stopped: str | None = None
         staged = ValidatedDays(spec, partitions, lambda partition: _staged_records(context, partition))
-        with spec.open_target(context) as target:
+        with spec.open_target(context) as opened:
+            target = previewed(spec, opened)  # itself, unless a preview holds the writes (``preview``)
             for partition in partitions:
                 day = DayWrite(partition, dict.fromkeys(WRITE_COUNTS, 0))
                 days.append(day)

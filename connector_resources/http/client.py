@@ -60,6 +60,7 @@ from connector_resources.http.policy import (
     parse_retry_after,
     transport_failure_kind,
 )
+from connector_resources.http.write_hold import hold_write
 from connector_resources.redaction import RedactingFilter, get_logger
 
 log = get_logger("ml_connector.http.client")
@@ -215,6 +216,10 @@ class HttpClient(Closing):
         cert, proxies.
         """
         call = self._new_call(method, path_or_url, idempotent, expected, authenticate, requests_kwargs)
+        # A preview's writes stop here, before anything is sent (``write_hold``).
+        hold_write(
+            self.system, call.method, call.url, authenticate=authenticate, kwargs=call.request_kwargs, client=self
+        )
         retrying = Retrying(
             stop=stop_after_attempt(self.policy.max_attempts) | stop_before_delay(self.policy.deadline),
             wait=self._wait,
