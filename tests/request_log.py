@@ -91,6 +91,11 @@ class RequestLog:
         with self._lock:
             return [e for e in self._entries if e.method == method and e.path == path]
 
+    def entries_all(self) -> list[Logged]:
+        """Every request received so far, in the order they ended."""
+        with self._lock:
+            return list(self._entries)
+
     def clear(self) -> None:
         """Forget what was logged: a test's later phase is counted alone."""
         with self._lock:
@@ -111,6 +116,28 @@ def logged_bill() -> Iterator[list[RequestLog]]:
         log = RequestLog(create_app(settings))
         logs.append(log)
         return serve_in_thread(log, host=settings.host, port=0, path="/connect")
+
+    with mock.patch.object(sandbox_world, "serve_simulator", serve):
+        yield logs
+
+
+# Where each simulator's API is mounted (``connector_sandbox.<package>.run_in_thread``).
+_MOUNTS = {"jde_ais": "/jderest", "bill": "/connect"}
+
+
+@contextmanager
+def logged_simulators() -> Iterator[dict[str, list[RequestLog]]]:
+    """While the block runs, every simulator a world starts keeps a ``RequestLog``: by package, in the order
+    they started."""
+    import importlib
+
+    logs: dict[str, list[RequestLog]] = {}
+
+    def serve(package: str, settings: Any) -> tuple[str, Callable[[], None]]:
+        module = importlib.import_module(f"connector_sandbox.{package}")
+        log = RequestLog(module.create_app(settings))
+        logs.setdefault(package, []).append(log)
+        return serve_in_thread(log, host=settings.host, port=0, path=_MOUNTS.get(package, ""))
 
     with mock.patch.object(sandbox_world, "serve_simulator", serve):
         yield logs

@@ -138,8 +138,12 @@ class PreviewTarget:
             return None
         if adopting:  # adopted as it stands: nothing to change in it
             self._capture.note(
-                self._spec, record.source_key, verdict="adopt", target_id=str(target_id),
-                matched_by=record.natural_key, changes={},
+                self._spec,
+                record.source_key,
+                verdict="adopt",
+                target_id=str(target_id),
+                matched_by=record.natural_key,
+                changes={},
             )
         return kept
 

@@ -218,7 +218,12 @@ class HttpClient(Closing):
         call = self._new_call(method, path_or_url, idempotent, expected, authenticate, requests_kwargs)
         # A preview's writes stop here, before anything is sent (``write_hold``).
         hold_write(
-            self.system, call.method, call.url, authenticate=authenticate, kwargs=call.request_kwargs, client=self
+            self.system,
+            call.method,
+            call.url,
+            authenticate=authenticate,
+            kwargs=call.request_kwargs,
+            client=self,
         )
         retrying = Retrying(
             stop=stop_after_attempt(self.policy.max_attempts) | stop_before_delay(self.policy.deadline),

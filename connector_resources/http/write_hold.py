@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # (system, path fragment) of POSTs that only read, as the APIs document them.
-READING_POSTS: tuple[tuple[str, str], ...] = (("jde", "/v2/dataservice"),)
+READING_POSTS: tuple[tuple[str, str], ...] = (("jde_ais", "/v2/dataservice"),)
 
 _lock = threading.Lock()
 _holding = 0
@@ -43,7 +43,9 @@ class WouldWrite(BaseException):
     def __init__(self, system: str, method: str, url: str, body: Any, client: Any = None) -> None:
         super().__init__(f"{system}: {method} {urlsplit(url).path} held (a preview sends no write)")
         self.system, self.method, self.url, self.body = system, method, url, body
-        self.client = client  # the ``HttpClient`` it was held on: the preview reads the record it would change
+        self.client = (
+            client  # the ``HttpClient`` it was held on: the preview reads the record it would change
+        )
 
 
 @contextmanager

@@ -1,0 +1,258 @@
+"""Running a preview: each chosen flow's own job over the days asked, writing nothing, then its verdicts.
+
+One flow after the other in the integration's order (its suppliers before its orders), each its job's
+assets in one run over the whole range (a backfill's single run: the reads stream day by day, the write step
+judges each day), on an ephemeral Dagster instance with the scratch ledger, a scratch staging folder and
+every write held (``connector_assets.preview``). A flow's verdicts then come from what the run left:
+
+* the audit events it recorded in the scratch ledger: create, update, adopt, skip, fail (refuse), hold;
+* the records its mapped step staged that have none: the writer skips a record unchanged since its last
+  write without an audit event, so those are ``unchanged``;
+* the capture of what each held write would have sent (``target.Capture``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from dagster import AssetsDefinition, DagsterInstance, Definitions, materialize
+
+from connector_assets.flows.records import FLOW_SPECS, FlowSpec
+from connector_assets.preview.scratch import ScratchLedger, copy_ledger
+from connector_assets.preview.target import PLACEHOLDER, capturing
+from connector_assets.preview.verdicts import FitRow
+from connector_assets.staging import StagingResource
+from connector_resources.http.write_hold import writes_held
+from connector_resources.ledger import Ledger, schema
+from connector_resources.ledger.resource import LedgerResource
+
+RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+AMBIGUOUS = ("ambiguous", "more than one", "several ")  # a natural-key search that matched many
+
+
+@dataclass
+class FlowPreview:
+    """One flow's preview run: the days it covered, and how the run ended."""
+
+    spec: FlowSpec
+    days: list[str | None]
+    success: bool = True
+    error: str = ""
+    rows: int = 0
+
+
+@dataclass
+class Preview:
+    """A preview of one integration: its flows' runs and the scratch ledger they recorded in."""
+
+    integration: str
+    out: Path
+    flows: list[FlowPreview] = field(default_factory=list)
+
+
+def integration_flows(integration: str, names: Sequence[str] = ()) -> list[FlowSpec]:
+    """The integration's flows in declaration order (``names`` to choose some); an unknown name is refused
+    naming the known ones."""
+    specs = [s for s in FLOW_SPECS.values() if s.integration == integration]
+    if not specs:
+        known = sorted({s.integration for s in FLOW_SPECS.values()})
+        raise ValueError(f"no integration {integration!r} is loaded; loaded: {', '.join(known)}")
+    if not names:
+        return specs
+    by_name = {s.name: s for s in specs}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise ValueError(
+            f"{integration} has no flow {', '.join(unknown)}; its flows: {', '.join(sorted(by_name))}"
+        )
+    return [by_name[n] for n in names]
+
+
+def _assets(defs: Definitions) -> list[Any]:
+    return list(defs.assets or ())
+
+
+def _mapped(defs: Definitions, spec: FlowSpec) -> AssetsDefinition:
+    key = spec.key("mapped")
+    for item in _assets(defs):
+        if isinstance(item, AssetsDefinition) and key in item.keys:
+            return item
+    raise ValueError(f"{spec.flow}: its mapped step is not among the loaded assets")
+
+
+def _selection(defs: Definitions, spec: FlowSpec) -> Any:
+    """The assets the flow's own job runs (its sources, mapping tables, mapped and written steps)."""
+    for job in defs.jobs or ():
+        if getattr(job, "name", None) == spec.flow and getattr(job, "selection", None) is not None:
+            return job.selection
+    raise ValueError(f"{spec.flow}: no job of its own among the loaded definitions")
+
+
+def flow_days(defs: Definitions, spec: FlowSpec, first: date, last: date) -> list[str | None]:
+    """The flow's partition days from ``first`` to ``last`` that exist; ``[None]`` for a flow read whole."""
+    partitions = _mapped(defs, spec).partitions_def
+    if partitions is None:
+        return [None]
+    lo, hi = first.isoformat(), last.isoformat()
+    return [key for key in partitions.get_partition_keys() if lo <= key <= hi]
+
+
+def run_preview(
+    defs: Definitions,
+    integration: str,
+    first: date,
+    last: date,
+    out: Path,
+    *,
+    flows: Sequence[str] = (),
+    ledger: Ledger,
+    resources: Mapping[str, Any] | None = None,
+) -> Iterator[FitRow | FlowPreview]:
+    """Preview ``integration``'s flows (``flows``: some of them) over ``first``..``last``: yields each
+    record's ``FitRow`` as its flow's run ends, then the flow's ``FlowPreview``. Writes nothing anywhere
+    but ``out`` (the scratch ledger, staging and capture). ``resources`` replace the definitions' own
+    (a test's sandboxes); the ledger and staging are always the preview's."""
+    specs = integration_flows(integration, flows)
+    out.mkdir(parents=True, exist_ok=True)
+    scratch = copy_ledger(ledger, integration, out / "preview-ledger.sqlite")
+    staging = StagingResource(base_dir=str(out / "staging"))
+    resources = {
+        **defs.resources,
+        **(resources or {}),
+        "ledger": LedgerResource(db_url=scratch.url),
+        "staging": staging,
+    }
+    with DagsterInstance.ephemeral() as instance, capturing(out / "held-writes.jsonl") as capture:
+        for spec in specs:
+            days = flow_days(defs, spec, first, last)
+            flow = FlowPreview(spec, days)
+            if not days:
+                flow.error = f"no partition day of {spec.flow} lies in {first}..{last}"
+                yield flow
+                continue
+            with writes_held():
+                result = run_flow(defs, spec, days, resources, instance)
+            flow.success = result.success
+            if not result.success:
+                flow.error = _failure(result)
+            notes = capture.read() if capture.path.exists() else {}
+            for row in verdicts(spec, days, scratch, staging, notes):
+                flow.rows += 1
+                yield row
+            yield flow
+
+
+def run_flow(
+    defs: Definitions,
+    spec: FlowSpec,
+    days: list[str | None],
+    resources: Mapping[str, Any],
+    instance: DagsterInstance,
+) -> Any:
+    """The flow's own job's assets over ``days`` in one run (a range as a backfill's single run), as a
+    preview runs them; a test runs the real write of the same days the same way."""
+    return materialize(
+        _assets(defs),
+        selection=_selection(defs, spec),
+        resources=dict(resources),
+        instance=instance,
+        raise_on_error=False,
+        **_partition_args(days),
+    )
+
+
+def _partition_args(days: list[str | None]) -> dict[str, Any]:
+    if days == [None]:
+        return {}
+    if len(days) == 1:
+        return {"partition_key": days[0]}
+    return {"tags": dict(zip(RANGE_TAGS, (days[0], days[-1]), strict=True))}
+
+
+def _failure(result: Any) -> str:
+    """The first failed step's message, in words."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            return f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+    return "the preview run failed"
+
+
+def verdicts(
+    spec: FlowSpec,
+    days: list[str | None],
+    scratch: ScratchLedger,
+    staging: StagingResource,
+    notes: Mapping[tuple[str, str], dict[str, Any]],
+) -> Iterator[FitRow]:
+    """Each record's verdict (see module docstring), day by day."""
+    events = _events(spec, scratch)
+    mapped_key = spec.key("mapped")
+    for day in days:
+        seen: set[str] = set()
+        for source_key, event in events.get(day or "", {}).items():
+            seen.add(source_key)
+            yield _row(spec, day, source_key, event, notes.get((spec.name, source_key)))
+        if not staging.exists(mapped_key, day):
+            continue
+        for staged in staging.read_rows(mapped_key, day):
+            source_key = staged["source_key"]
+            if source_key not in seen:  # staged, written nowhere and not queued: unchanged since written
+                seen.add(source_key)
+                yield FitRow(
+                    spec.integration,
+                    spec.name,
+                    day or "",
+                    source_key,
+                    "unchanged",
+                    reason="unchanged since the last write",
+                )
+
+
+def _events(spec: FlowSpec, scratch: ScratchLedger) -> dict[str, dict[str, Any]]:
+    """The preview's last decisive audit event per day and source record of ``spec``'s flow."""
+    a = schema.audit_event
+    query = (
+        sa.select(a.c.partition_key, a.c.source_id, a.c.action, a.c.target_id, a.c.reason)
+        .where(
+            a.c.id > scratch.audit_from,
+            a.c.integration == spec.integration,
+            a.c.flow == spec.name,
+            a.c.action.in_(("create", "update", "adopt", "skip", "fail", "hold")),
+        )
+        .order_by(a.c.id)
+    )
+    by_day: dict[str, dict[str, Any]] = {}
+    with scratch.ledger.engine.connect() as conn:
+        for row in conn.execute(query):
+            by_day.setdefault(row.partition_key or "", {})[str(row.source_id)] = row
+    return by_day
+
+
+def _row(spec: FlowSpec, day: str | None, source_key: str, event: Any, note: dict[str, Any] | None) -> FitRow:
+    action, reason = event.action, event.reason or ""
+    target_id = "" if (event.target_id or "").startswith(PLACEHOLDER) else (event.target_id or "")
+    changes: Any = (note or {}).get("changes")
+    matched_by: Any = (note or {}).get("matched_by")
+    if action == "skip":
+        verdict = "refuse" if reason.startswith("not sent again") else "unchanged"
+    elif action == "fail":
+        verdict = "ambiguous" if any(word in reason.lower() for word in AMBIGUOUS) else "refuse"
+    else:
+        verdict = action if action != "skip" else "unchanged"
+    return FitRow(
+        spec.integration,
+        spec.name,
+        day or "",
+        source_key,
+        verdict,
+        target_id=target_id,
+        matched_by=json.dumps(matched_by, default=str) if matched_by else "",
+        reason=reason,
+        changes=json.dumps(changes, default=str) if changes is not None else "",
+    )

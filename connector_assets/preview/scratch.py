@@ -1,0 +1,61 @@
+"""The preview's ledger: a SQLite copy of what the deployment's ledger knows, in the fit folder.
+
+Why a copy and not the ledger itself: a preview runs the write step's own code, which claims, records,
+audits and queues; against a copy those rows are the preview's own (its verdicts), and the deployment's
+ledger is only read. Copied: every cross-reference (a flow may look up another integration's), the
+integration's audit trail and open queue items, the cursors and the webhook inbox. Not copied: secrets
+(the vault and kept tokens stay in the deployment's ledger, where the API resources read them), lease
+holders and replay takes (nobody else writes the copy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from connector_resources.ledger import Ledger, schema
+
+CHUNK = 5_000  # rows per insert: memory stays bounded however large the ledger is
+_NOT_COPIED = {schema.secret.name, schema.lease_holder.name, schema.queue_take.name}
+
+
+@dataclass(frozen=True)
+class ScratchLedger:
+    """The copy, and where the preview's own rows start (audit events after ``audit_from``)."""
+
+    url: str
+    ledger: Ledger
+    audit_from: int
+    started_at: datetime
+
+
+def _rows(table: sa.Table, integration: str) -> sa.Select:
+    query = sa.select(table)
+    if table is schema.audit_event:
+        query = query.where(table.c.integration == integration)
+    elif table is schema.retry_queue:
+        query = query.where(
+            table.c.integration == integration, table.c.status.in_(schema.QUEUE_OPEN_STATUSES)
+        )
+    return query.order_by(*table.primary_key.columns)
+
+
+def copy_ledger(source: Ledger, integration: str, path: Path) -> ScratchLedger:
+    """A fresh SQLite ledger at ``path`` holding ``source``'s rows a preview of ``integration`` reads."""
+    path.unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    copy = Ledger(url)
+    with source.engine.connect() as reading, copy.engine.begin() as writing:
+        for table in schema.metadata.sorted_tables:
+            if table.name in _NOT_COPIED:
+                continue
+            result = reading.execution_options(stream_results=True, yield_per=CHUNK).execute(
+                _rows(table, integration)
+            )
+            for chunk in result.mappings().partitions(CHUNK):
+                writing.execute(sa.insert(table), [dict(row) for row in chunk])
+        audit_from = writing.execute(sa.select(sa.func.max(schema.audit_event.c.id))).scalar() or 0
+    return ScratchLedger(url, copy, audit_from, datetime.now(UTC))
