@@ -33,6 +33,8 @@ from connector_resources.ledger import Ledger, schema
 from connector_resources.ledger.resource import LedgerResource
 
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+# The run's events stay in its ephemeral instance: the console hears its warnings and errors only.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 AMBIGUOUS = ("ambiguous", "more than one", "several ")  # a natural-key search that matched many
 
 
@@ -163,6 +165,7 @@ def run_flow(
         resources=dict(resources),
         instance=instance,
         raise_on_error=False,
+        run_config=QUIET,
         **_partition_args(days),
     )
 
