@@ -277,7 +277,7 @@ def _queue_lines(ledger: Path) -> list[str]:
             "select integration, flow, status, reason, count(*) from mlc_retry_queue "
             "where status in ('failed', 'held') group by integration, flow, status, reason"
         ).fetchall()
-    from connector_cli.queue_listing import reason_kind  # the kinds replay --dry-run counts
+    from connector_assets.flows.reason_text import reason_kind  # the kinds replay --dry-run counts
 
     counted: Counter[tuple[str, str, str, str]] = Counter()
     for integration, flow, status, reason, n in rows:

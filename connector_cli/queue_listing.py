@@ -8,36 +8,15 @@ for which kind of reason, with one example each; ``--all`` still prints every re
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
 import click
 
+from connector_assets.flows.reason_text import reason_kind
 from connector_resources.ledger import QueueItem
 
-# What makes two reasons differ only by the record they name: quoted text, then every word with a digit in
-# it (ids of any shape: numbers, dates, UUIDs, PO numbers such as PFY1202 or PO-007, bill ids, invoice
-# numbers, document keys such as 00001/101168/PV) but the names of what a reason is about, which stay: JDE
-# tables and programs (F0901, F0411Z1, R04110ZA, P4310) and API versions (v2.0).
-_WORD = r"[\w.:/#-]"
-_KEPT = r"(?:[FPRV]\d{4}[0-9A-Z]*|v\d+(?:\.\d+)*)(?![\w.:/#-])"
-_NAMED = re.compile(rf"""'[^']*'|"[^"]*"|(?<!{_WORD})(?!{_KEPT}){_WORD}*\d(?:{_WORD}*\w)?""")  # ends in \w
-# A document line's own description after its number ("line 2 (Crane rental - 3 days)", one level of
-# parentheses inside): it names the record as much as the number does.
-_LINE_NAME = re.compile(r"(\bline …) \((?:[^()]|\([^()]*\))*\)")
-
-
 NO_HANDLER = "  [no handler yet: stays queued]"
-
-
-def reason_kind(reason: str) -> str:
-    """The reason with what names one record (quoted names, ids of any shape, numbers, dates, a line's
-    description) as ``…``: the same refusal of many records reads as one kind, whichever order, bill or
-    invoice it names. A reason listing the same refusal for several lines of a document ("line 1 (...): X;
-    line 2 (...): X; fix ...") says it once, so a two-line order and a five-line one are the same kind."""
-    kind = _LINE_NAME.sub(r"\1 (…)", _NAMED.sub("…", reason or "").strip())
-    return "; ".join(dict.fromkeys(kind.split("; ")))
 
 
 def checked_scope(integration: str | None, flow: str | None, flows: dict[str, list[str]]) -> None:

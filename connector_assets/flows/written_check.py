@@ -25,7 +25,7 @@ from dagster import (
     PartitionsDefinition,
 )
 
-from connector_assets.flows.reason_text import ReasonCounts
+from connector_assets.flows.reason_text import ReasonCounts, reason_kind
 from connector_resources import settings
 from connector_resources.ledger import QueueItem
 from connector_resources.redaction import redact
@@ -51,11 +51,11 @@ def reason_words(reason: str) -> str:
 
 
 def reason_class(reason: str) -> str:
-    """``reason_words`` with its digits masked: the key a day's reasons are counted by, never shown.
+    """The kind (``reason_kind``) of ``reason_words``: the key a day's reasons are counted by, never shown.
 
-    Record keys and amounts are digits, so "supplier 4411: account 4000-0-0-0 not found in F0901" and the
-    same for 4412 count as one reason (shown in the first one's words, ``ReasonCounts``)."""
-    return re.sub(r"\d+", "#", reason_words(reason))
+    "supplier 4411: account 4000-0-0-0 not found in F0901" and the same for 4412 count as one reason (shown
+    in the first one's words, ``ReasonCounts``)."""
+    return reason_kind(reason_words(reason))
 
 
 def reason_counts() -> ReasonCounts:

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from cryptography.fernet import Fernet
 from ledger_entries import queued
 
+from connector_assets.flows.reason_text import reason_kind
 from connector_cli.main import cli
-from connector_cli.queue_listing import reason_kind
 from connector_resources.ledger import Ledger
 from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler
 
@@ -127,3 +127,19 @@ def test_the_same_refusal_of_several_lines_of_a_document_is_one_kind():
             "(ML_FUSION_PROCURIFY_ACCOUNT_MAP); fix the mapping table (or Procurify), then replay"
         )
     )
+
+
+def test_a_reason_kind_masks_the_opening_naming_its_own_record_names_and_all():
+    """A supplier's name has no digit: without its key the kinds of 'supplier 4411 (Acme Ltd): ...' and
+    'supplier 4412 (Bolt & Sons): ...' would differ by name; told the key, the opening reads as one."""
+    acme = "supplier 4411 (Acme Ltd): payment terms N45 (F0401 TRAP) have no Coupa payment term"
+    bolt = "supplier 4412 (Bolt & Sons): payment terms N45 (F0401 TRAP) have no Coupa payment term"
+    assert (
+        reason_kind(acme, "4411")
+        == reason_kind(bolt, "4412")
+        == ("supplier …: payment terms … (F0401 TRAP) have no Coupa payment term")
+    )
+    assert reason_kind(acme) != reason_kind(bolt)  # the queue listing, told no key, keeps what it did
+    assert (
+        reason_kind("supplier 44110 (Acme): x", "4411") == "supplier … (Acme): x"
+    )  # not inside a longer key

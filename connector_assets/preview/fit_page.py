@@ -1,0 +1,283 @@
+"""fit.html: the fit report as one page a finance lead reads without a spreadsheet.
+
+One self-contained file (inline CSS, inline SVG, no script, nothing fetched) so it can be mailed or opened
+from a share as it is. The go-live answers first, one line per flow; then per flow a bar of its verdicts
+with a legend, and tables whose counts carry a small bar each, since a long tail of reasons reads better
+drawn than as numbers alone. Every text from a record or a reason is escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from connector_assets.preview.fit_markdown import gap_words, records_of, share, span
+from connector_assets.preview.tally import Example, FlowTally
+from connector_assets.preview.verdicts import VERDICTS
+
+SHOWN_REASONS = 20  # kinds of reason per flow on the page
+
+# Distinct in hue and lightness, so the bar reads in greyscale print too.
+COLOURS = {
+    "create": "#2e7d32",
+    "adopt": "#1565c0",
+    "update": "#00838f",
+    "unchanged": "#90a4ae",
+    "refuse": "#c62828",
+    "hold": "#ef6c00",
+    "ambiguous": "#6a1b9a",
+}
+MEANING = {
+    "create": "new: the target has no such record yet, it would be created",
+    "adopt": "the target already holds it (matched by natural key): linked, not created again",
+    "update": "linked already, fields differ: the target's values would be replaced by ours",
+    "unchanged": "linked already and equal: nothing to send",
+    "refuse": "cannot be sent as it is: the reason says what to fix",
+    "hold": "waits for another record first (its supplier, its order)",
+    "ambiguous": "the natural key matches several target records: someone must choose",
+}
+
+_CSS = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2329;margin:0;
+background:#f5f6f8}
+main{max-width:1100px;margin:0 auto;padding:24px}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:21px;margin:0 0 8px}h3{font-size:16px;margin:20px 0 6px}
+.lead{color:#4a5561;margin:0 0 20px}
+section{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:18px 22px;margin:0 0 20px}
+table{border-collapse:collapse;width:100%;font-size:14px}
+th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid #e6e9ed}
+th{color:#4a5561;font-weight:600}td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+.big{font-size:30px;font-weight:700}.muted{color:#5f6b77}
+.legend{list-style:none;padding:0;margin:8px 0 0;display:flex;flex-wrap:wrap;gap:6px 18px}
+.legend li{white-space:nowrap}
+.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
+dl.meaning{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0}
+dl.meaning dt{font-weight:600}
+dl.meaning dd{margin:0}code{font-size:13px}.example{color:#4a5561;font-size:13px}
+"""
+
+
+def fit_page(integration: str, first: str, last: str, flows: dict[str, FlowTally]) -> str:
+    """The whole page."""
+    total = sum(tally.total for tally in flows.values())
+    flowing = sum(tally.flowing for tally in flows.values())
+    title = f"See if we fit: {integration}, {span(first, last)}"
+    body = [
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="lead">A preview of {total:,} source record(s) over {_e(span(first, last))}; nothing was '
+        f"written to any system. <strong>{share(flowing, total)}</strong> of them would flow.</p>",
+        _answers(flows),
+        *(_flow_section(flow, tally) for flow, tally in flows.items()),
+        _meanings(),
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head>\n<body><main>\n"
+        + "\n".join(body)
+        + "\n</main></body></html>\n"
+    )
+
+
+def _answers(flows: dict[str, FlowTally]) -> str:
+    """The go-live questions, one row per flow: how much would flow, how many match what the target holds,
+    how many wait on a missing mapping value, how many are ambiguous."""
+    if not flows:
+        return "<section><h2>Go-live answers</h2><p>No source record in these days.</p></section>"
+    rows = []
+    for flow, tally in flows.items():
+        waiting = sum(tally.gaps.counts.values()) + tally.gaps.other
+        values = f"{len(tally.gaps):,}{'+' if tally.gaps.other else ''} value(s), {waiting:,} record(s)"
+        rows.append(
+            f'<tr><td><a href="#{_anchor(flow)}">{_e(flow)}</a></td><td class="n">{tally.total:,}</td>'
+            f'<td class="n"><strong>{share(tally.flowing, tally.total)}</strong></td>'
+            f'<td class="n">{tally.verdicts["adopt"]:,}</td><td class="n">{tally.verdicts["create"]:,}</td>'
+            f'<td class="n">{values if waiting else "none"}</td>'
+            f'<td class="n">{tally.verdicts["ambiguous"]:,}</td></tr>'
+        )
+    return (
+        "<section><h2>Go-live answers</h2><table><thead><tr><th>Flow</th><th>Records</th><th>Would flow</th>"
+        "<th>Match a target record</th><th>New to the target</th><th>Missing mapping values</th>"
+        "<th>Ambiguous</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        '<p class="muted">A record that would flow is created, adopted, updated or already equal in the '
+        "target. Missing mapping values count records per flow; one record may miss several.</p></section>"
+    )
+
+
+def _flow_section(flow: str, tally: FlowTally) -> str:
+    parts = [
+        f'<section id="{_anchor(flow)}"><h2>{_e(flow)}</h2>',
+        f'<p><span class="big">{share(tally.flowing, tally.total)}</span> would flow '
+        f'<span class="muted">({tally.flowing:,} of {records_of(flow, tally.total)})</span></p>',
+        verdict_bar(flow, tally),
+        _legend(tally),
+        _matches(flow, tally),
+        _gaps(flow, tally),
+        _reasons(tally),
+        _ambiguous(tally),
+        "</section>",
+    ]
+    return "\n".join(part for part in parts if part)
+
+
+def verdict_bar(flow: str, tally: FlowTally) -> str:
+    """A horizontal bar of the flow's verdicts, one segment each in proportion (its count written inside
+    when it is wide enough, every segment titled for a hover)."""
+    width, height, x = 1000.0, 36, 0.0
+    counts = [(verdict, tally.verdicts[verdict]) for verdict in VERDICTS if tally.verdicts[verdict]]
+    label = ", ".join(f"{count:,} {verdict}" for verdict, count in counts)
+    shapes = []
+    for verdict, count in counts:
+        part = width * count / tally.total
+        shapes.append(
+            f'<rect x="{x:.2f}" y="0" width="{part:.2f}" height="{height}" fill="{COLOURS[verdict]}">'
+            f"<title>{verdict}: {count:,} ({share(count, tally.total)})</title></rect>"
+        )
+        if part >= 60:
+            shapes.append(
+                f'<text x="{x + part / 2:.2f}" y="{height / 2 + 5}" text-anchor="middle" fill="#fff" '
+                f'font-size="15">{count:,}</text>'
+            )
+        x += part
+    return (
+        f'<svg class="verdicts" data-flow="{_e(flow)}" viewBox="0 0 {width:.0f} {height}" width="100%" '
+        f'height="{height}" preserveAspectRatio="none" role="img" aria-label="{_e(flow)}: {_e(label)}">'
+        f"<title>{_e(flow)}: {_e(label)}</title>" + "".join(shapes) + "</svg>"
+    )
+
+
+def _legend(tally: FlowTally) -> str:
+    items = "".join(
+        f'<li><span class="swatch" style="background:{COLOURS[verdict]}"></span>{verdict} '
+        f"<strong>{tally.verdicts[verdict]:,}</strong> "
+        f'<span class="muted">({share(tally.verdicts[verdict], tally.total)})</span></li>'
+        for verdict in VERDICTS
+    )
+    return f'<ul class="legend">{items}</ul>'
+
+
+def count_bar(count: int, most: int, colour: str) -> str:
+    """A small bar beside a count, in proportion to the largest count of its table."""
+    width = max(1.0, 120 * count / most) if most else 0
+    return (
+        f'<svg width="120" height="10" viewBox="0 0 120 10" aria-hidden="true">'
+        f'<rect width="{width:.1f}" height="10" rx="2" fill="{colour}"/></svg>'
+    )
+
+
+def _matches(flow: str, tally: FlowTally) -> str:
+    rows = tally.matched_by.most_common()
+    if not rows:
+        return ""
+    most = rows[0][1]
+    cells = [
+        (
+            _n(f"{count:,}"),
+            count_bar(count, most, COLOURS["adopt"]),
+            f"<code>{_e(fields)}</code>",
+            _eg(example),
+        )
+        for fields, count, example in rows
+    ]
+    if tally.matched_by.other:
+        cells.append((_n(f"{tally.matched_by.other:,}"), "", "other field sets", ""))
+    adopted = records_of(flow, tally.verdicts["adopt"])
+    return f"<h3>Matched to a record the target already holds ({adopted})</h3>" + _table(
+        ("Records", "", "by the natural-key fields", ""), cells
+    )
+
+
+def _gaps(flow: str, tally: FlowTally) -> str:
+    rows = tally.gaps.most_common()
+    if not rows:
+        return ""
+    most = rows[0][1]
+    cells = [
+        (
+            _n(records_of(flow, count)),
+            count_bar(count, most, COLOURS["refuse"]),
+            f"<strong>{_e(gap_words(gap))}</strong>",
+            f"<code>{_e(gap.table)}</code>",
+            _eg(example),
+        )
+        for gap, count, example in rows
+    ]
+    if tally.gaps.other:
+        cells.append((_n(records_of(flow, tally.gaps.other)), "", "other values", "", ""))
+    return (
+        "<h3>Mapping-table values missing</h3>"
+        '<p class="muted">Each row is a value to add to a mapping table, with the records it would unblock '
+        "(a record missing two values counts under both).</p>"
+        + _table(("Would unblock", "", "Missing value", "Table", ""), cells)
+    )
+
+
+def _reasons(tally: FlowTally) -> str:
+    rows = tally.top_reasons(SHOWN_REASONS)
+    if not rows:
+        return ""
+    most = rows[0][2]
+    cells = [
+        (
+            _n(f"{count:,}"),
+            count_bar(count, most, COLOURS[verdict]),
+            verdict,
+            f"{_e(kind)}{_eg(example, True)}",
+        )
+        for verdict, kind, count, example in rows
+    ]
+    hidden = tally.reasons.beyond(SHOWN_REASONS)
+    if hidden:
+        cells.append((_n(f"{hidden:,}"), "", "", "other reasons (fit.csv has each)"))
+    return "<h3>Top reasons records are refused or held</h3>" + _table(
+        ("Records", "", "Verdict", "Reason, and one record it names"), cells
+    )
+
+
+def _table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """A table of cells already HTML (a cell opening ``<td`` keeps its own tag)."""
+    heads = "".join(f"<th>{_e(text)}</th>" for text in head)
+    body = "".join(
+        "<tr>" + "".join(c if c.startswith("<td") else f"<td>{c}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{heads}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _n(text: str) -> str:
+    return f'<td class="n">{text}</td>'
+
+
+def _eg(example: Example, reason: bool = False) -> str:
+    """One record standing for a row: its key, and its reason when ``reason``."""
+    said = f": {_e(example.reason)}" if reason and example.reason else ""
+    return f'<div class="example">e.g. <strong>{_e(example.source_key)}</strong>{said}</div>'
+
+
+def _ambiguous(tally: FlowTally) -> str:
+    count = tally.verdicts["ambiguous"]
+    if not count:
+        return ""
+    items = "".join(
+        f"<li>{_e(example.day + ' ' if example.day else '')}<strong>{_e(example.source_key)}</strong>: "
+        f"{_e(example.reason)}</li>"
+        for example in tally.ambiguous
+    )
+    more = count - len(tally.ambiguous)
+    tail = f'<p class="muted">and {more:,} more (fit.csv has each)</p>' if more else ""
+    return f"<h3>Ambiguous ({count:,})</h3><ul>{items}</ul>{tail}"
+
+
+def _meanings() -> str:
+    terms = "".join(
+        f'<dt><span class="swatch" style="background:{COLOURS[verdict]}"></span>{verdict}</dt>'
+        f"<dd>{_e(MEANING[verdict])}</dd>"
+        for verdict in VERDICTS
+    )
+    return f'<section><h2>What the verdicts mean</h2><dl class="meaning">{terms}</dl></section>'
+
+
+def _anchor(flow: str) -> str:
+    return "flow-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in flow)
+
+
+def _e(text: str) -> str:
+    return escape(text, quote=True)

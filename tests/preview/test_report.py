@@ -1,0 +1,194 @@
+"""The fit report: fit.csv holds every verdict as given, fit.md and fit.html the counts and go-live answers,
+and what stays in memory is bounded however many records a preview streams through."""
+
+from __future__ import annotations
+
+import csv
+import json
+import string
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fit_rows import JDE_COUPA, sample_rows
+
+from connector_assets.preview.report import FitReport
+from connector_assets.preview.tally import AMBIGUOUS_LISTED, GAP_VALUES, KEY_SETS, REASON_KINDS
+from connector_assets.preview.verdicts import FIT_COLUMNS, VERDICTS, FitRow
+
+
+@pytest.fixture
+def report(tmp_path: Path) -> FitReport:
+    with FitReport(tmp_path, integration=JDE_COUPA, first="2025-03-01", last="2025-03-31") as fit:
+        for row in sample_rows():
+            fit.add(row)
+    return fit
+
+
+def test_fit_csv_holds_every_row_as_given(report: FitReport, tmp_path: Path):
+    with (tmp_path / "fit.csv").open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        assert tuple(reader.fieldnames or ()) == FIT_COLUMNS
+        assert [FitRow(**row) for row in reader] == sample_rows()
+
+
+def test_fit_md_counts_each_flow_and_answers_the_go_live_questions(report: FitReport, tmp_path: Path):
+    md = (tmp_path / "fit.md").read_text(encoding="utf-8")
+    assert md == report.markdown
+    assert md.startswith("# See if we fit: jde_coupa, 2025-03-01 to 2025-03-31\n")
+    assert (
+        "Previewed 52 source record(s), writing nothing: 17.3% would flow" in md
+    )  # (3+3+1+1 + 1) / (49 + 3)
+    assert (
+        "49 record(s): 3 create · 3 adopt · 1 update · 1 unchanged · 40 refuse · 0 hold · 1 ambiguous  \n"
+        "Would flow: 16.3%"
+    ) in md
+    assert "3 record(s): 1 create · 0 adopt · 0 update · 0 unchanged · 0 refuse · 2 hold · 0 ambiguous" in md
+    assert "- name+tax_id: 2\n- number: 1\n" in md  # a key field without a value matched nothing
+    assert "- payment terms N45: 37 suppliers (jde_coupa/payment_terms_map), e.g. 5000\n" in md
+    assert "- payment terms NET: 3 suppliers (jde_coupa/payment_terms_map), e.g. 6000\n" in md
+    # 40 suppliers refused alike, whatever their names and terms, are one kind, shown with one example
+    assert "- 40 x refuse: supplier …: payment terms … (F0401 TRAP) have no Coupa payment term" in md
+    assert "e.g. 5000: supplier 5000 (Supplier A & Co): payment terms N45 (F0401 TRAP)" in md
+    assert "- 2 x hold: purchase order … waits for its supplier …  \n  e.g. 00001-1-OP: " in md
+    assert "**Ambiguous** (1: the natural key matched more than one target record):\n" in md
+    assert "- 7000: 2 Coupa suppliers named 'Bolt <Sons>': 17, 18\n" in md
+
+
+class _Page(HTMLParser):
+    """The page's elements, checked to nest properly, with the text inside each flow's verdict bar."""
+
+    VOID = {"meta", "br", "hr", "img", "input", "link", "rect"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID:
+            return
+        assert self.open and self.open[-1] == tag, f"</{tag}> closes <{self.open[-1] if self.open else None}>"
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_fit_html_is_one_self_contained_page_with_a_verdict_bar_per_flow(report: FitReport, tmp_path: Path):
+    html = (tmp_path / "fit.html").read_text(encoding="utf-8")
+    page = _Page()
+    page.feed(html)
+    page.close()
+    assert page.open == []  # every element closed, in order
+    tags = [tag for tag, _ in page.tags]
+    assert "script" not in tags and "link" not in tags and "img" not in tags
+    links = [attrs["href"] or "" for _, attrs in page.tags if "href" in attrs]
+    assert links and all(link.startswith("#flow-") for link in links)  # within the page only
+    assert not any("src" in attrs for _, attrs in page.tags)
+    bars = {attrs["data-flow"]: attrs for tag, attrs in page.tags if tag == "svg" and "data-flow" in attrs}
+    assert set(bars) == {"suppliers", "purchase_orders"}
+    assert bars["purchase_orders"]["aria-label"] == "purchase_orders: 1 create, 2 hold"
+    segments = [attrs for tag, attrs in page.tags if tag == "rect" and attrs.get("height") == "36"]
+    assert len(segments) == 6 + 2  # one per verdict a flow has
+    text = " ".join(" ".join(page.text).split())
+    legend = ["create 3 (6.1%)", "adopt 3 (6.1%)", "update 1 (2.0%)", "unchanged 1 (2.0%)",
+              "refuse 40 (81.6%)", "hold 0 (0.0%)", "ambiguous 1 (2.0%)"]  # fmt: skip
+    assert [item for item in legend if item in text] == legend  # each verdict with its count and share
+    assert [item.split()[0] for item in legend] == list(VERDICTS)
+    assert "payment terms N45" in text and "37 suppliers" in text
+    assert "Bolt <Sons>" in text and "Bolt <Sons>" not in html  # escaped in the file, read back as written
+
+
+def test_a_failed_preview_leaves_its_rows_but_no_report_that_reads_as_finished(tmp_path: Path):
+    (tmp_path / "fit.md").write_text("an earlier preview's report")
+    fit = FitReport(tmp_path, integration=JDE_COUPA, first="2025-03-01", last="2025-03-01")
+    with pytest.raises(RuntimeError, match="source went away"), fit:
+        fit.add(sample_rows()[0])
+        raise RuntimeError("source went away")
+    assert not (tmp_path / "fit.md").exists() and not (tmp_path / "fit.html").exists()
+    assert (tmp_path / "fit.csv").read_text(encoding="utf-8").count("\n") >= 2  # header and the one row
+    assert fit.markdown == ""
+
+
+def test_a_row_of_another_integration_or_an_unknown_verdict_is_refused(tmp_path: Path):
+    with FitReport(tmp_path, integration=JDE_COUPA, first="2025-03-01", last="2025-03-01") as fit:
+        with pytest.raises(ValueError, match="a coupa_jde row in the fit report of jde_coupa"):
+            fit.add(FitRow("coupa_jde", "invoices", "", "1", "create"))
+        with pytest.raises(ValueError, match="verdict 'created' is none of"):
+            fit.add(FitRow(JDE_COUPA, "suppliers", "", "1", "created"))
+
+
+def test_a_preview_of_no_record_says_so(tmp_path: Path):
+    with FitReport(tmp_path, integration=JDE_COUPA, first="2025-03-01", last="2025-03-01") as fit:
+        pass
+    assert "No source record in these days." in fit.markdown
+    assert "No source record in these days." in (tmp_path / "fit.html").read_text(encoding="utf-8")
+
+
+def _word(n: int) -> str:
+    """A word without digits, distinct for each ``n`` (so masking digits cannot make two alike)."""
+    letters = ""
+    while True:
+        n, digit = divmod(n, 26)
+        letters = string.ascii_lowercase[digit] + letters
+        if not n:
+            return letters
+
+
+def test_what_stays_in_memory_is_bounded_however_many_distinct_records_stream_through(tmp_path: Path):
+    """200,000 records, nearly every one with its own reason, missing value, key fields or ambiguity: the
+    breakdowns keep their caps, the rest is counted as other, and every total stays exact."""
+    rows = 200_000
+    with FitReport(tmp_path, integration=JDE_COUPA, first="2025-01-01", last="2025-12-31") as fit:
+        for n in range(rows):
+            key, word = str(100_000 + n), _word(n)
+            kind = n % 4
+            if kind == 0:
+                row = FitRow(
+                    JDE_COUPA,
+                    "suppliers",
+                    "",
+                    key,
+                    "refuse",
+                    reason=f"supplier {key}: the {word} field is wrong",
+                )
+            elif kind == 1:
+                row = terms_refusal_text(key, word)
+            elif kind == 2:
+                row = FitRow(JDE_COUPA, "suppliers", "", key, "adopt", "9", json.dumps({f"f_{word}": "x"}))
+            else:
+                row = FitRow(
+                    JDE_COUPA, "suppliers", "2025-06-01", key, "ambiguous", reason=f"two named {word}"
+                )
+            fit.add(row)
+    tally = fit.flows["suppliers"]
+    assert tally.total == rows and tally.verdicts["refuse"] == rows // 2
+    assert len(tally.reasons) == REASON_KINDS
+    assert sum(tally.reasons.counts.values()) + tally.reasons.other == rows // 2
+    assert len(tally.gaps) == GAP_VALUES and sum(tally.gaps.counts.values()) + tally.gaps.other == rows // 4
+    assert len(tally.gaps.examples) == GAP_VALUES and len(tally.reasons.examples) == REASON_KINDS
+    assert len(tally.matched_by) == KEY_SETS
+    assert sum(tally.matched_by.counts.values()) + tally.matched_by.other == rows // 4
+    assert len(tally.ambiguous) == AMBIGUOUS_LISTED and tally.verdicts["ambiguous"] == rows // 4
+    with (tmp_path / "fit.csv").open(newline="", encoding="utf-8") as f:
+        assert sum(1 for _ in csv.reader(f)) == rows + 1
+    assert f"- and {rows // 4 - AMBIGUOUS_LISTED:,} more (fit.csv has each)" in fit.markdown
+
+
+def terms_refusal_text(key: str, terms: str) -> FitRow:
+    """A terms refusal in the supplier mapper's words (its f-string), cheaper than calling it 50,000 times."""
+    reason = (
+        f"supplier {key} ({terms.title()} Ltd): payment terms {terms} (F0401 TRAP) have no Coupa payment "
+        "term in the mapping table jde_coupa/payment_terms_map ($ML_JDE_COUPA_PAYMENT_TERMS_MAP)"
+    )
+    return FitRow(JDE_COUPA, "suppliers", "", key, "refuse", reason=reason)
