@@ -21,6 +21,7 @@ from connector_assets.executors import run_executor
 from connector_assets.flows.replay_resources import settings_resources
 from connector_assets.operations import ledger_health
 from connector_assets.operations_replay import replay_due_records, replay_retry_queue
+from connector_assets.preview.fit import fit_job
 from connector_assets.system_sides import side_definitions
 from connector_resources.ledger import LedgerResource
 
@@ -42,7 +43,8 @@ def deployment_definitions(packages: Sequence[ModuleType]) -> Definitions:
             Definitions.merge(
                 Definitions(
                     assets=[ledger_health],
-                    jobs=[replay_retry_queue],
+                    # One fit job per integration: its preview as a run (``preview.fit``).
+                    jobs=[replay_retry_queue, *(fit_job(package.INTEGRATION) for package in packages)],
                     schedules=[replay_due_records],
                     sensors=[automation_sensor()],
                     resources={"ledger": LedgerResource(), **settings_resources()},

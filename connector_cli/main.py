@@ -1,4 +1,4 @@
-"""``ml-connector``: run the UI, manage credentials, inspect the audit trail, replay, ping.
+"""``ml-connector``: run the UI, manage credentials, inspect the audit trail, replay, ping, fit.
 
 Every command but the servers first takes the running ``make dev``'s instance folder, vault key and
 sandbox ports from what it published (``connector_cli.dev_discovery``), so a second shell needs nothing
@@ -12,6 +12,7 @@ import click
 from connector_cli.credentials import credentials
 from connector_cli.dev import dev, sandbox_command, webhooks_command
 from connector_cli.dev_discovery import use_running_dev
+from connector_cli.fit import fit
 from connector_cli.procore_hooks import procore_webhooks
 from connector_cli.records import audit, ping, replay
 from connector_cli.refusals import RefusalsSaid
@@ -39,6 +40,7 @@ cli.add_command(replay)
 cli.add_command(ping)
 cli.add_command(xref)
 cli.add_command(where)
+cli.add_command(fit)
 
 if __name__ == "__main__":
     cli()

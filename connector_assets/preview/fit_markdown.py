@@ -37,6 +37,8 @@ def fit_markdown(integration: str, first: str, last: str, flows: dict[str, FlowT
             verdict_line(tally) + "  ",
             f"Would flow: {share(tally.flowing, tally.total)}",
         ]
+        if tally.error:
+            lines += ["", f"**The preview of this flow did not finish**: {tally.error}"]
         lines += _matches(flow, tally) + _gaps(flow, tally) + _reasons(tally) + _ambiguous(tally)
     return "\n".join(lines) + "\n"
 

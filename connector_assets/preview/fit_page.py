@@ -106,6 +106,9 @@ def _answers(flows: dict[str, FlowTally]) -> str:
 def _flow_section(flow: str, tally: FlowTally) -> str:
     parts = [
         f'<section id="{_anchor(flow)}"><h2>{_e(flow)}</h2>',
+        f"<p><strong>The preview of this flow did not finish:</strong> {_e(tally.error)}</p>"
+        if tally.error
+        else "",
         f'<p><span class="big">{share(tally.flowing, tally.total)}</span> would flow '
         f'<span class="muted">({tally.flowing:,} of {records_of(flow, tally.total)})</span></p>',
         verdict_bar(flow, tally),

@@ -69,6 +69,14 @@ class FitReport:
         tally.add(row)
         self._csv.writerow(_columns(row))
 
+    def flow_ended(self, flow: str, error: str = "") -> None:
+        """Note that ``flow``'s preview run ended, with why it failed when it did: the report says so at the
+        flow, which shows even when its run ended before any verdict."""
+        tally = self.flows.get(flow)
+        if tally is None:
+            tally = self.flows[flow] = FlowTally()
+        tally.error = error
+
     def close(self) -> str:
         """Finish fit.csv, write fit.md and fit.html; the Markdown."""
         if self._file is not None:

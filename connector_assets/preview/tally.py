@@ -81,6 +81,8 @@ class FlowTally:
     gaps: Capped[MappingGap] = field(default_factory=lambda: Capped(GAP_VALUES))
     matched_by: Capped[str] = field(default_factory=lambda: Capped(KEY_SETS))
     ambiguous: list[Example] = field(default_factory=list)
+    # Why the flow's preview run did not finish ("" when it did): its verdicts cover what it reached.
+    error: str = ""
 
     def add(self, row: FitRow) -> None:
         if row.verdict not in VERDICTS:

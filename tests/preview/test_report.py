@@ -192,3 +192,13 @@ def terms_refusal_text(key: str, terms: str) -> FitRow:
         "term in the mapping table jde_coupa/payment_terms_map ($ML_JDE_COUPA_PAYMENT_TERMS_MAP)"
     )
     return FitRow(JDE_COUPA, "suppliers", "", key, "refuse", reason=reason)
+
+
+def test_a_flow_whose_preview_failed_is_named_with_why_in_both_reports(tmp_path):
+    with FitReport(tmp_path, integration="jde_coupa", first="2026-11-05", last="2026-11-05") as report:
+        report.flow_ended("suppliers")
+        report.flow_ended("invoices", "jde_coupa__invoices_written: Coupa did not answer")
+    assert "did not finish**: jde_coupa__invoices_written: Coupa did not answer" in report.markdown
+    page = (tmp_path / "fit.html").read_text()
+    assert "did not finish:</strong> jde_coupa__invoices_written: Coupa did not answer" in page
+    assert page.count("did not finish") == 1  # the flow that ended well says nothing of the kind

@@ -1,0 +1,125 @@
+"""The fit report of one integration over some days: its preview, streamed into fit.csv / fit.md / fit.html.
+
+One function behind both ways to ask for it, ``ml-connector fit`` and the ``<integration>_fit`` job
+(``fit_job``), so the CLI and the Dagster UI show the same report. (No ``from __future__ import
+annotations`` here: Dagster reads the op's ``FitConfig`` annotation as a class, not as a string.)
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    Config,
+    Definitions,
+    MetadataValue,
+    OpExecutionContext,
+    Output,
+    job,
+    op,
+)
+
+from connector_assets.preview.report import FitReport
+from connector_assets.preview.runner import FlowPreview, run_preview
+from connector_resources.ledger import Ledger
+
+
+@dataclass
+class Fit:
+    """What a fit produced: where, each flow's run, and the report's Markdown."""
+
+    out: Path
+    flows: list[FlowPreview] = field(default_factory=list)
+    markdown: str = ""
+
+    @property
+    def failed(self) -> list[FlowPreview]:
+        return [flow for flow in self.flows if not flow.success or flow.error]
+
+
+def fit(
+    defs: Definitions,
+    integration: str,
+    first: date,
+    last: date,
+    out: Path,
+    *,
+    ledger: Ledger,
+    flows: Sequence[str] = (),
+    resources: Mapping[str, Any] | None = None,
+    say: Callable[[str], None] = lambda line: None,
+) -> Fit:
+    """Preview ``integration`` (``flows``: some of its flows) over ``first``..``last`` into ``out``; ``say``
+    hears a line per flow as its run ends."""
+    done = Fit(out)
+    with FitReport(out, integration=integration, first=first.isoformat(), last=last.isoformat()) as report:
+        for item in run_preview(
+            defs, integration, first, last, out, flows=flows, ledger=ledger, resources=resources
+        ):
+            if isinstance(item, FlowPreview):
+                done.flows.append(item)
+                report.flow_ended(item.spec.name, item.error if (item.error or not item.success) else "")
+                say(_flow_line(item))
+            else:
+                report.add(item)
+    done.markdown = report.markdown
+    return done
+
+
+def _flow_line(flow: FlowPreview) -> str:
+    days = "read whole" if flow.days == [None] else f"{len(flow.days)} day(s)"
+    if flow.error or not flow.success:
+        return f"FAIL {flow.spec.name} ({days}): {flow.error or 'the preview run failed'}"
+    return f"ok   {flow.spec.name} ({days}): {flow.rows} record(s)"
+
+
+class FitConfig(Config):
+    """The days to preview (``YYYY-MM-DD``, both included) and, optionally, which flows."""
+
+    first_day: str
+    last_day: str
+    flows: list[str] = []
+
+
+def fit_job(integration: str) -> Any:
+    """``<integration>_fit``: the fit report of the integration as a run, its Markdown in the run's output
+    and the files under ``$DAGSTER_HOME/fit/<run id>``. Writes nothing to any system."""
+
+    @op(name=f"{integration}_fit_report", required_resource_keys={"ledger"})
+    def report(context: OpExecutionContext, config: FitConfig):
+        # The integration's definitions as the deployment builds them, with today's settings.
+        from connector_assets.deployment import deployment_definitions
+        from connector_assets.integrations import chosen
+        from connector_resources import settings
+
+        out = Path(settings.value("DAGSTER_HOME")) / "fit" / context.run_id
+        done = fit(
+            deployment_definitions(chosen([integration])),
+            integration,
+            date.fromisoformat(config.first_day),
+            date.fromisoformat(config.last_day),
+            out,
+            ledger=context.resources.ledger.get(),
+            flows=config.flows,
+            say=context.log.info,
+        )
+        yield Output(
+            None,
+            metadata={
+                "report": MetadataValue.md(done.markdown),
+                "folder": MetadataValue.path(str(out)),
+                "failed_flows": len(done.failed),
+            },
+        )
+
+    @job(
+        name=f"{integration}_fit",
+        description=f"See if we fit: a preview of {integration} over the days asked, writing nothing "
+        "anywhere; the report (fit.csv, fit.md, fit.html) in its output.",
+    )
+    def fit_run() -> None:
+        report()
+
+    return fit_run

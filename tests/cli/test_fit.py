@@ -1,0 +1,86 @@
+"""``ml-connector fit`` and the ``<integration>_fit`` job: the report of a preview, against the JDE and Coupa
+simulators on free ports, and no partition of the deployment's instance materialized by it."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+import pytest
+from asset_runs import busy_day
+from click.testing import CliRunner
+from dagster import AssetKey, DagsterInstance
+
+from connector_assets.deployment import deployment_definitions
+from connector_assets.integrations import chosen
+from connector_assets.preview.verdicts import FIT_COLUMNS
+from connector_cli.main import cli
+
+
+@pytest.fixture(scope="module")
+def sandboxes(tmp_path_factory) -> Iterator[None]:
+    from connector_resources.settings import SANDBOX_PORT_BASE_ENV
+    from connector_sandbox.registry import free_port_base, start
+
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SANDBOX_PORT_BASE_ENV, str(free_port_base()))
+        patch.setenv("DAGSTER_HOME", str(home))
+        running = start(["jde_ais", "coupa"], scale=0.02)
+        try:
+            yield
+        finally:
+            for sandbox in running:
+                sandbox.stop()
+
+
+@pytest.fixture
+def env(sandboxes, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    monkeypatch.setenv("ML_INTEGRATIONS", "jde_coupa")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+
+
+def test_fit_writes_the_report_and_materializes_nothing(env, tmp_path):
+    day = busy_day()
+    out = tmp_path / "fit"
+    result = CliRunner().invoke(
+        cli, ["fit", "--integration", "jde_coupa", "--from", day, "--to", day, "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "ok   suppliers (1 day(s))" in result.output
+    assert "nothing was written to any system" in result.output
+    with (out / "fit.csv").open(newline="") as rows:
+        read = list(csv.DictReader(rows))
+    assert tuple(read[0]) == FIT_COLUMNS
+    assert {r["flow"] for r in read} == {"suppliers", "purchase_orders", "invoices"}
+    assert {r["verdict"] for r in read} >= {"create", "hold"}
+    assert "suppliers" in (out / "fit.md").read_text() and (out / "fit.html").stat().st_size > 0
+    with DagsterInstance.get() as instance:  # the deployment's instance: no day of any flow touched
+        key = AssetKey(["jde_coupa", "suppliers_written"])
+        assert instance.get_latest_materialization_event(key) is None
+
+
+def test_fit_refuses_an_unknown_flow_naming_the_known_ones(env, tmp_path):
+    day = busy_day()
+    result = CliRunner().invoke(
+        cli, ["fit", "--integration", "jde_coupa", "--flow", "vendors", "--from", day, "--to", day]
+    )
+    assert result.exit_code == 2, result.output
+    assert "jde_coupa has no flow vendors; its flows: invoices, purchase_orders, suppliers" in result.output
+
+
+def test_the_fit_job_shows_the_report_in_its_run(env, tmp_path):
+    day = busy_day()
+    job = deployment_definitions(chosen(["jde_coupa"])).resolve_job_def("jde_coupa_fit")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            run_config={"ops": {"jde_coupa_fit_report": {"config": {"first_day": day, "last_day": day}}}},
+            instance=instance,
+        )
+        assert result.success
+        [output] = [e for e in result.all_events if e.is_successful_output]
+        report = output.step_output_data.metadata["report"].value
+        assert "suppliers" in report and "create" in report
+        assert instance.get_latest_materialization_event(AssetKey(["jde_coupa", "suppliers_written"])) is None
