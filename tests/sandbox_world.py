@@ -8,9 +8,10 @@ Two shapes stand on it, both started here and nowhere else:
   that integration. What differs between integrations is declared as data (``Integration``: which
   simulators at which settings, which client fields, which assets, which day a run takes, where each
   entity's xrefs point) in the integration's own module (``jde_bill_world``, ``jde_coupa_world``,
-  ``jde_procurify_world``, ``fusion_procurify_world``, ``procore_jde_world``), beside the hands a test of
-  that integration needs (a BILL clerk, a Procore project manager ...). A world describes itself
-  (``remote()``) so a child process (kill -9, two runs at once) rebuilds the same resources (``rebuilt``).
+  ``coupa_jde_world``, ``jde_procurify_world``, ``fusion_procurify_world``, ``procore_jde_world``), beside
+  the hands a test of that integration needs (a BILL clerk, a Procore project manager, a Coupa user ...).
+  A world describes itself (``remote()``) so a child process (kill -9, two runs at once) rebuilds the same
+  resources (``rebuilt``).
 * ``sandbox_world(tmp_path)``: all six simulators on a free block of ports, set up the way ``make dev``
   sets them up (each package's own ``sandbox`` module), and the resources a run takes built from settings,
   exactly as the loaded definitions build them: any flow of any integration runs against it.

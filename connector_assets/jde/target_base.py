@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import FlowSpec, Mapped
+from connector_resources.http.write_hold import holding
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import redact
@@ -148,9 +149,14 @@ class JdeTarget:
             s.integration, s.entity, s.source_system, record.source_key, s.target_system
         )
 
-    def _claimed_before(self, record: Mapped) -> bool:
-        """Whether an *earlier* attempt claimed the record and never recorded its target id: only then can
-        the target hold it without the ledger knowing, so only then is it read before the write."""
+    def _read_first(self, record: Mapped) -> bool:
+        """Whether the target is read for the record before the write: when an *earlier* attempt claimed it
+        and never recorded its target id (only then can JDE hold it without the ledger knowing; otherwise
+        a surprise is a refused write, read then), or when a preview holds the writes: the write is never
+        sent, so its refusal never comes, and the read it would have led to is made now (in the place of
+        the call not sent), so the preview adopts what the run would adopt."""
+        if holding():
+            return True
         xref = self._xref(record)
         return xref is not None and not xref.target_id and xref.created_at < self.opened_at
 

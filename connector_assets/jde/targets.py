@@ -98,7 +98,7 @@ class BatchTarget(JdeTarget):
 
     def find(self, record: Mapped) -> str | None:
         # A fresh claim needs no read; a surprise there is refused, and read then (``create``).
-        return self._adoptable(record) if self._claimed_before(record) else None
+        return self._adoptable(record) if self._read_first(record) else None
 
     def create(self, record: Mapped) -> str | Created:
         body = dict(record.body)
@@ -220,7 +220,7 @@ class VoucherPayments(JdeTarget):
         return vouchers.pop()
 
     def find(self, record: Mapped) -> str | None:
-        if not self._claimed_before(record):
+        if not self._read_first(record):
             return None
         company, document = self._voucher(record)
         return find_payment(self.session, company, document, "PV", record.body["Payment_Reference"])
@@ -237,7 +237,7 @@ class DocumentPayments(JdeTarget):
     ``Payment_Date``, ``Payment_Reference``)."""
 
     def find(self, record: Mapped) -> str | None:
-        if not self._claimed_before(record):
+        if not self._read_first(record):
             return None
         body = record.body
         voucher = (str(body["Document_Company"]), int(body["Document_Number"]), body["Document_Type"])

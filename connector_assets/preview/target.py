@@ -20,6 +20,7 @@ from typing import Any
 from connector_assets.flows.records import Created, FlowSpec, Mapped, Unchanged
 from connector_resources.http.write_hold import WouldWrite
 from connector_resources.redaction import redact
+from connector_resources.replay import WaitsFor
 
 PLACEHOLDER = "(new)"  # the target id a previewed create records: "(new) <source key>"
 
@@ -33,6 +34,9 @@ class Capture:
         self.path = path
         self._lock = threading.Lock()
         self._file = path.open("a", encoding="utf-8")
+        # The dependency keys (``FlowSpec.dependency_key``) of the records the preview would create: not
+        # in the target, whatever a record depending on one reads there (``PreviewTarget._waits``).
+        self._created: set[str] = set()
 
     def note(self, spec: FlowSpec, source_key: str, **fields: Any) -> None:
         line = json.dumps({"flow": spec.name, "source_key": source_key, **fields}, default=str)
@@ -42,6 +46,15 @@ class Capture:
 
     def close(self) -> None:
         self._file.close()
+
+    def would_create(self, dependency_key: str) -> None:
+        with self._lock:
+            self._created.add(dependency_key)
+
+    def only_previewed(self, dependency_key: str | None) -> bool:
+        """Whether ``dependency_key`` names a record this preview would create (not in the target)."""
+        with self._lock:
+            return dependency_key in self._created
 
     def read(self) -> dict[tuple[str, str], dict[str, Any]]:
         """The last note of each (flow, source key)."""
@@ -104,7 +117,13 @@ class PreviewTarget:
         return getattr(self._target, name)
 
     def find(self, record: Mapped) -> str | None:
-        found = self._target.find(record)
+        try:
+            found = self._target.find(record)
+        except Exception as error:
+            waits = self._waits(record, error)
+            if waits is None:
+                raise
+            raise waits from error
         if found is not None:
             with self._lock:
                 self._found[record.source_key] = str(found)
@@ -117,7 +136,26 @@ class PreviewTarget:
             self._capture.note(
                 self._spec, record.source_key, verdict="create", held=_request(held), changes=_body(held)
             )
+            self._capture.would_create(self._spec.dependency_key(record.source_key))
             return Created(f"{PLACEHOLDER} {record.source_key}", "create", "would be created (preview)")
+        except Exception as error:
+            waits = self._waits(record, error)
+            if waits is None:
+                raise
+            raise waits from error
+
+    def _waits(self, record: Mapped, error: Exception) -> WaitsFor | None:
+        """None (the target's ``error`` stands), unless the record depends on one this preview would create
+        (``Mapped.depends_on``): then what failed is a read of that one in the target (a payment's voucher),
+        which only the real run's write puts there, so the record is held on it (``WaitsFor``), as a run
+        holds a record whose dependency is not usable yet; the target's own words are kept in the reason."""
+        if isinstance(error, WaitsFor) or not self._capture.only_previewed(record.depends_on):
+            return None
+        return WaitsFor(
+            record.depends_on,
+            f"{self._spec.entity} {record.source_key} waits for {record.depends_on}, which this preview "
+            f"would create first; {self._spec.target_system} does not hold it until then ({error})",
+        )
 
     def update(self, target_id: str, record: Mapped) -> Unchanged | None:
         with self._lock:

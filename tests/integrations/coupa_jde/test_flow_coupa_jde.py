@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
+from coupa_jde_world import CALLOUT_SECRET, CoupaApi
 from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context, instance_for_test, materialize
 
 from connector_assets.flows.core import Mapped, validate
@@ -41,7 +42,6 @@ from connector_sandbox.serve import serve_in_thread
 
 pytestmark = pytest.mark.timeout(60)
 
-CALLOUT_SECRET = "sandbox-coupa-webhook"  # what the Coupa sandbox signs call-outs with
 INVOICES = (
     "coupa_jde/invoices_mapped",
     "coupa_jde/invoices_written",
@@ -56,59 +56,6 @@ PAYMENTS = (
     "coupa_jde/payments_marked_exported",
 )
 JDE_SUPPLIER = "1011"  # in the JDE sandbox's F0401 at every scale
-
-
-class CoupaApi:
-    """Coupa as a user of the test drives it: accounts, a supplier, invoices created and approved."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        token = requests.post(
-            f"{base}/oauth2/token",
-            data={
-                "client_id": "ml-connector-sandbox",
-                "client_secret": "sandbox-coupa-secret",
-                "grant_type": "client_credentials",
-            },
-            timeout=10,
-        ).json()["access_token"]
-        self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-
-    def call(self, method: str, path: str, body: dict | None = None) -> dict[str, Any]:
-        response = requests.request(
-            method, f"{self.base}/api/{path}", json=body, headers=self.headers, timeout=10
-        )
-        assert response.status_code < 300, response.text
-        return response.json()
-
-    def account(self, bu: str, obj: str) -> int:
-        body = {"account-type": {"name": "US Chart of Accounts"}, "segment-1": bu, "segment-2": obj}
-        return self.call("POST", "accounts", body)["id"]
-
-    def invoice(self, supplier: int, number: str, lines: list[tuple[int, str]], tax: str = "0") -> dict:
-        """A draft invoice, submitted and approved: three versions, the last one approved."""
-        draft = self.call(
-            "POST",
-            "invoices",
-            {
-                "invoice-number": number,
-                "supplier": {"id": supplier},
-                "invoice-date": (date.today() - timedelta(days=2)).isoformat(),
-                "currency": {"code": "USD"},
-                "tax-amount": tax,
-                "invoice-lines": [
-                    {
-                        "description": f"Materials {n}",
-                        "price": price,
-                        "quantity": "1",
-                        "account": {"id": account},
-                    }
-                    for n, (account, price) in enumerate(lines, start=1)
-                ],
-            },
-        )
-        self.call("PUT", f"invoices/{draft['id']}/submit")
-        return self.call("PUT", f"invoices/{draft['id']}/bypass_approvals")
 
 
 @dataclass
