@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from dagster import AssetsDefinition, DagsterInstance, Definitions, materialize
+from dagster import AssetsDefinition, AssetSelection, DagsterInstance, Definitions, materialize
 
 from connector_assets.flows.records import FLOW_SPECS, FlowSpec
 from connector_assets.preview.scratch import ScratchLedger, copy_ledger
@@ -87,11 +87,27 @@ def _mapped(defs: Definitions, spec: FlowSpec) -> AssetsDefinition:
 
 
 def _selection(defs: Definitions, spec: FlowSpec) -> Any:
-    """The assets the flow's own job runs (its sources, mapping tables, mapped and written steps)."""
-    for job in defs.jobs or ():
-        if getattr(job, "name", None) == spec.flow and getattr(job, "selection", None) is not None:
-            return job.selection
-    raise ValueError(f"{spec.flow}: no job of its own among the loaded definitions")
+    """The assets the flow's own job runs (its sources, mapping tables, mapped and written steps), and the
+    master data they read that no flow's job runs (``_refreshed_apart``)."""
+    selections = {
+        job.name: job.selection for job in defs.jobs or () if getattr(job, "selection", None) is not None
+    }
+    if spec.flow not in selections:
+        raise ValueError(f"{spec.flow}: no job of its own among the loaded definitions")
+    flow_jobs = [selections[s.flow] for s in FLOW_SPECS.values() if s.flow in selections]
+    return selections[spec.flow] | _refreshed_apart(defs, selections[spec.flow], flow_jobs)
+
+
+def _refreshed_apart(defs: Definitions, selection: Any, flow_jobs: Sequence[Any]) -> Any:
+    """What the job reads but leaves to a refresh schedule of its own (Fusion's account combinations, JDE's
+    F0901): a real run reads it as last staged, but the preview's staging starts empty, so the preview
+    reads it afresh (a read) beside the job. Never another flow's steps: those are in another flow's job."""
+    graph = defs.resolve_asset_graph()
+    keys = selection.resolve(graph)
+    by_flows = set().union(*(job.resolve(graph) for job in flow_jobs))
+    parents = {parent for key in keys for parent in graph.get(key).parent_keys}
+    apart = [k for k in parents - keys - by_flows if graph.has(k) and graph.get(k).is_materializable]
+    return AssetSelection.assets(*apart)
 
 
 def flow_days(defs: Definitions, spec: FlowSpec, first: date, last: date) -> list[str | None]:
