@@ -76,7 +76,10 @@ def previewed(spec: FlowSpec, target: Any) -> Any:
 
 def flat(value: Any) -> dict[str, Any]:
     """A request body or a record as field -> value, one level deep (a body wrapped in one key, as
-    ``{"vendor": {...}}``, is unwrapped), so an update reads field by field."""
+    ``{"vendor": {...}}``, and a record in an answer's envelope, as Procurify's ``{"metadata", "data"}``,
+    are unwrapped), so an update reads field by field."""
+    if isinstance(value, Mapping) and set(value) == {"metadata", "data"}:
+        value = value["data"]
     if isinstance(value, Mapping) and len(value) == 1:
         [inner] = value.values()
         if isinstance(inner, Mapping):
