@@ -115,12 +115,22 @@ class PreviewTarget:
 
     def create(self, record: Mapped) -> str | Created:
         try:
-            return self._target.create(record)
+            made = self._target.create(record)
         except WouldWrite as held:
             self._capture.note(
                 self._spec, record.source_key, verdict="create", held=_request(held), changes=_body(held)
             )
             return Created(f"{PLACEHOLDER} {record.source_key}", "create", "would be created (preview)")
+        if isinstance(made, Created) and made.action == "adopt":  # a target searching inside its create
+            self._capture.note(
+                self._spec,
+                record.source_key,
+                verdict="adopt",
+                target_id=made.target_id,
+                matched_by=record.natural_key,
+                changes={},
+            )
+        return made
 
     def update(self, target_id: str, record: Mapped) -> Unchanged | None:
         with self._lock:
