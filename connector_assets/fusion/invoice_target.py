@@ -26,7 +26,8 @@ holds, lines not matching the amount) is **not** queued: the invoice is in Fusio
 source says, and what stops validation (a hold, a tolerance, a closed period) is resolved in Fusion's
 invoice workbench, where AP sees it; replaying would only repeat the same answer. A validation call that
 fails (pod unavailable) is audited the same way and leaves the invoice written: Fusion validates it in its
-own scheduled validation run too.
+own scheduled validation run too. In a preview (every write held, ``connector_assets.preview``) the
+validation of an adopted invoice is held likewise and the adoption stands as the verdict.
 
 Why on the Fusion side: these are Fusion's API and AP's rules, the same whatever system the bills come
 from. An integration gives its flow (``spec``: whose ``invoice`` cross-reference holds a found invoice, and
@@ -49,6 +50,7 @@ from connector_assets.flows.replay_resources import ledger_target_replay
 from connector_assets.fusion.payments import invoice_payments, paid_state
 from connector_resources.fusion.errors import FusionError, FusionOutcomeUnknownError, FusionValidationError
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
+from connector_resources.http.write_hold import WouldWrite
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
 
@@ -258,6 +260,8 @@ class FusionInvoices:
         other than Validated is audited, not queued; a failed call leaves the invoice written)."""
         try:
             result = self.session.validate_invoice({"InvoiceId": int(target_id)})
+        except WouldWrite:  # a preview holds every write: the invoice's verdict (an adoption) stands
+            return "Fusion validation would run next (a preview sends nothing)"
         except FusionError as exc:
             log.warning("fusion invoice %s: validation not run: %s", target_id, exc)
             return f"Fusion validation could not be run ({exc}); Fusion's own validation run will validate it"

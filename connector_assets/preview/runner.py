@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from dagster import AssetKey, AssetsDefinition, AssetSelection, DagsterInstance, Definitions, materialize
+from dagster import AssetsDefinition, AssetSelection, DagsterInstance, Definitions, materialize
 
 from connector_assets.flows.records import FLOW_SPECS, FlowSpec
 from connector_assets.preview.scratch import ScratchLedger, copy_ledger
@@ -91,27 +91,31 @@ def _mapped(defs: Definitions, spec: FlowSpec) -> AssetsDefinition:
 
 def _selection(defs: Definitions, spec: FlowSpec, *, until_written: bool) -> Any:
     """The assets the flow's own job runs (its sources, mapping tables, mapped and written steps and what
-    follows them), with the staged inputs its mapped step reads that the job leaves to schedules of their
-    own (``_staged_apart``); ``until_written``: up to the write step, as a preview runs it: the steps after
-    it follow up writes (acknowledging webhook deliveries, marking records exported in the source), and a
-    preview made none."""
-    for job in defs.jobs or ():
-        if getattr(job, "name", None) == spec.flow and getattr(job, "selection", None) is not None:
-            selection = job.selection | AssetSelection.assets(*_staged_apart(defs, spec))
-            if until_written:
-                return selection & AssetSelection.assets(spec.key("written")).upstream()
-            return selection
-    raise ValueError(f"{spec.flow}: no job of its own among the loaded definitions")
+    follows them), and the master data they read that no flow's job runs (``_refreshed_apart``);
+    ``until_written``: up to the write step, as a preview runs it: the steps after it follow up writes
+    (acknowledging webhook deliveries, marking records exported in the source), and a preview made none."""
+    selections = {
+        job.name: job.selection for job in defs.jobs or () if getattr(job, "selection", None) is not None
+    }
+    if spec.flow not in selections:
+        raise ValueError(f"{spec.flow}: no job of its own among the loaded definitions")
+    flow_jobs = [selections[s.flow] for s in FLOW_SPECS.values() if s.flow in selections]
+    selection = selections[spec.flow] | _refreshed_apart(defs, selections[spec.flow], flow_jobs)
+    if until_written:
+        return selection & AssetSelection.assets(spec.key("written")).upstream()
+    return selection
 
 
-def _staged_apart(defs: Definitions, spec: FlowSpec) -> list[AssetKey]:
-    """The staged inputs of the flow's mapped step that are not its integration's own (a SaaS poll, JDE's
-    F0901). A job may leave them to schedules of their own, which stage them for a deployment; a preview
-    stages into a folder of its own, where they were never staged, so its run reads them itself (only reads,
-    as those schedules make). Another flow's steps are the integration's own: never run here."""
-    loaded = {key for item in _assets(defs) if isinstance(item, AssetsDefinition) for key in item.keys}
-    reads = _mapped(defs, spec).dependency_keys
-    return sorted((k for k in reads if k.path[0] != spec.integration and k in loaded), key=str)
+def _refreshed_apart(defs: Definitions, selection: Any, flow_jobs: Sequence[Any]) -> Any:
+    """What the job reads but leaves to a refresh schedule of its own (Fusion's account combinations, JDE's
+    F0901): a real run reads it as last staged, but the preview's staging starts empty, so the preview
+    reads it afresh (a read) beside the job. Never another flow's steps: those are in another flow's job."""
+    graph = defs.resolve_asset_graph()
+    keys = selection.resolve(graph)
+    by_flows = set().union(*(job.resolve(graph) for job in flow_jobs))
+    parents = {parent for key in keys for parent in graph.get(key).parent_keys}
+    apart = [k for k in parents - keys - by_flows if graph.has(k) and graph.get(k).is_materializable]
+    return AssetSelection.assets(*apart)
 
 
 def flow_days(defs: Definitions, spec: FlowSpec, first: date, last: date) -> list[str | None]:

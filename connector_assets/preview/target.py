@@ -89,7 +89,10 @@ def previewed(spec: FlowSpec, target: Any) -> Any:
 
 def flat(value: Any) -> dict[str, Any]:
     """A request body or a record as field -> value, one level deep (a body wrapped in one key, as
-    ``{"vendor": {...}}``, is unwrapped), so an update reads field by field."""
+    ``{"vendor": {...}}``, and a record in an answer's envelope, as Procurify's ``{"metadata", "data"}``,
+    are unwrapped), so an update reads field by field."""
+    if isinstance(value, Mapping) and set(value) == {"metadata", "data"}:
+        value = value["data"]
     if isinstance(value, Mapping) and len(value) == 1:
         [inner] = value.values()
         if isinstance(inner, Mapping):
@@ -131,7 +134,7 @@ class PreviewTarget:
 
     def create(self, record: Mapped) -> str | Created:
         try:
-            return self._target.create(record)
+            made = self._target.create(record)
         except WouldWrite as held:
             self._capture.note(
                 self._spec, record.source_key, verdict="create", held=_request(held), changes=_body(held)
@@ -143,6 +146,17 @@ class PreviewTarget:
             if waits is None:
                 raise
             raise waits from error
+
+        if isinstance(made, Created) and made.action == "adopt":  # a target searching inside its create
+            self._capture.note(
+                self._spec,
+                record.source_key,
+                verdict="adopt",
+                target_id=made.target_id,
+                matched_by=record.natural_key,
+                changes={},
+            )
+        return made
 
     def _waits(self, record: Mapped, error: Exception) -> WaitsFor | None:
         """None (the target's ``error`` stands), unless the record depends on one this preview would create
