@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import FlowSpec, Mapped
+from connector_resources.http.write_hold import holding
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import redact
@@ -150,7 +151,12 @@ class JdeTarget:
 
     def _claimed_before(self, record: Mapped) -> bool:
         """Whether an *earlier* attempt claimed the record and never recorded its target id: only then can
-        the target hold it without the ledger knowing, so only then is it read before the write."""
+        the target hold it without the ledger knowing, so only then is it read before the write. (A ledger
+        that lost the record entirely learns it from JDE's refusal of the repeat, read after the write.) A
+        preview holds every write, so no refusal comes: it reads first, the read in the write's place, and
+        adopts what JDE holds as the real run would after the refusal."""
+        if holding():
+            return True
         xref = self._xref(record)
         return xref is not None and not xref.target_id and xref.created_at < self.opened_at
 
