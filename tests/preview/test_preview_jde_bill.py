@@ -91,7 +91,9 @@ def _previewed_then_run(world, tmp_path, first: date, last: date, flows=()):
     assert ledger_rows(world.ledger) == before, "the preview changed the ledger"
     after = last_audit_id(world.ledger)
     run_for_real(world.defs, INTEGRATION, first, last, resources=world.resources, flows=flows)
-    assert mismatches(seen.rows, real_actions(world.ledger, INTEGRATION, after)) == []
+    real = real_actions(world.ledger, INTEGRATION, after)
+    assert mismatches(seen.rows, real) == []
+    assert set(real) <= set(seen.verdicts()), "the run decided records the preview did not judge"
     return seen
 
 
