@@ -299,8 +299,13 @@ class StagingResource(ConfigurableResource):
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", partition or "all")
         return self.root().joinpath(*asset.path) / f"{name}.parquet"
 
+    def source(self, asset: AssetKey, partition: str | None) -> Path | UPath:
+        """Where the partition is read from: its own ``path`` (a preview's staging reads what it did not
+        stage itself from the deployment's, ``preview.scratch.ScratchStaging``)."""
+        return self.path(asset, partition)
+
     def exists(self, asset: AssetKey, partition: str | None) -> bool:
-        return self.path(asset, partition).is_file()
+        return self.source(asset, partition).is_file()
 
     def writer(self, asset: AssetKey, partition: str | None, columns: Iterable[Column]) -> PartitionWriter:
         return PartitionWriter(self.path(asset, partition), arrow_schema(columns))
@@ -309,7 +314,7 @@ class StagingResource(ConfigurableResource):
         self, asset: AssetKey, partition: str | None, *, batch_rows: int = BATCH_ROWS
     ) -> Iterator[pd.DataFrame]:
         """The staged rows as DataFrames of at most ``batch_rows``; nothing if never staged."""
-        path = self.path(asset, partition)
+        path = self.source(asset, partition)
         if not path.is_file():
             return
         with _open_for_reading(path) as source:
@@ -317,7 +322,7 @@ class StagingResource(ConfigurableResource):
                 yield batch.to_pandas()
 
     def read_rows(self, asset: AssetKey, partition: str | None) -> Iterator[dict[str, Any]]:
-        path = self.path(asset, partition)
+        path = self.source(asset, partition)
         if not path.is_file():
             return
         with _open_for_reading(path) as source:
@@ -325,7 +330,7 @@ class StagingResource(ConfigurableResource):
                 yield from batch.to_pylist()
 
     def count(self, asset: AssetKey, partition: str | None) -> int:
-        path = self.path(asset, partition)
+        path = self.source(asset, partition)
         if not path.is_file():
             return 0
         with _open_for_reading(path) as source:

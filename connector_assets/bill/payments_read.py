@@ -32,7 +32,7 @@ def _payments_entity() -> Any:
 
 def _staged_at(staging: Any, partition: str) -> datetime | None:
     """When the day's staged ``bill/payments`` file was last written (UTC), None if never or unknown."""
-    path = staging.path(PAYMENTS.asset, partition)
+    path = staging.source(PAYMENTS.asset, partition)
     try:
         if not path.is_file():
             return None

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from dagster import AssetsDefinition, AssetSelection, DagsterInstance, Definitions, materialize
 
 from connector_assets.flows.records import FLOW_SPECS, FlowSpec
-from connector_assets.preview.scratch import ScratchLedger, copy_ledger
+from connector_assets.preview.scratch import ScratchLedger, ScratchStaging, copy_ledger
 from connector_assets.preview.target import PLACEHOLDER, capturing
 from connector_assets.preview.verdicts import FitRow
 from connector_assets.staging import StagingResource
@@ -145,13 +145,12 @@ def run_preview(
     specs = integration_flows(integration, flows)
     out.mkdir(parents=True, exist_ok=True)
     scratch = copy_ledger(ledger, integration, out / "preview-ledger.sqlite")
+    resources = {**defs.resources, **(resources or {})}
+    deployed = resources.get("staging") or StagingResource()
+    # The verdicts read only what the preview staged; its runs also read the deployment's staging.
     staging = StagingResource(base_dir=str(out / "staging"))
-    resources = {
-        **defs.resources,
-        **(resources or {}),
-        "ledger": LedgerResource(db_url=scratch.url),
-        "staging": staging,
-    }
+    reading = ScratchStaging(base_dir=staging.base_dir, reads_from=str(deployed.root()))
+    resources = {**resources, "ledger": LedgerResource(db_url=scratch.url), "staging": reading}
     with DagsterInstance.ephemeral() as instance, capturing(out / "held-writes.jsonl") as capture:
         for spec in specs:
             days = flow_days(defs, spec, first, last)

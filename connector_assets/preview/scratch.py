@@ -6,6 +6,10 @@ ledger is only read. Copied: every cross-reference (a flow may look up another i
 integration's audit trail and open queue items, the cursors and the webhook inbox. Not copied: secrets
 (the vault and kept tokens stay in the deployment's ledger, where the API resources read them), lease
 holders and replay takes (nobody else writes the copy).
+
+The preview's staging (``ScratchStaging``) is a folder of its own the same way, which reads through to
+the deployment's staging for what the preview did not stage: the caches and tables other jobs keep
+(JD Edwards' account master, a poll's closed day) are read as a real run reads them, never written.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
+from connector_assets.staging import StagingResource
 from connector_resources.ledger import Ledger, schema
 
 CHUNK = 5_000  # rows per insert: memory stays bounded however large the ledger is
@@ -59,3 +65,16 @@ def copy_ledger(source: Ledger, integration: str, path: Path) -> ScratchLedger:
                 writing.execute(sa.insert(table), [dict(row) for row in chunk])
         audit_from = writing.execute(sa.select(sa.func.max(schema.audit_event.c.id))).scalar() or 0
     return ScratchLedger(url, copy, audit_from, datetime.now(UTC))
+
+
+class ScratchStaging(StagingResource):
+    """The preview's staging: every partition its runs stage lands under ``base_dir``; one it has not
+    staged is read from ``reads_from``, the deployment's staging root (see module docstring)."""
+
+    reads_from: str = ""
+
+    def source(self, asset: Any, partition: str | None) -> Any:
+        own = self.path(asset, partition)
+        if own.is_file() or not self.reads_from:
+            return own
+        return StagingResource(base_dir=self.reads_from).path(asset, partition)

@@ -1,0 +1,186 @@
+"""A preview of JD Edwards <-> BILL writes nothing, and the real run of the same days does what it said:
+JDE suppliers -> BILL vendors, JDE orders and vouchers -> BILL bills, BILL payments -> JDE (a voucher
+payment through ML_RecordPayment, a journal entry through ML_CreateJournalBatch).
+
+What a JDE user changes between runs is written into the JDE simulator's database file, as E1's own
+programs would; what BILL's clerk does goes through BILL's API (``BillClerk``); where a paid bill came
+from in JDE is recorded in the ledger as the bills flow records it (``from_jde``)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from asset_runs import busy_day
+from jde_bill_world import BillClerk, jde_bill_world
+from preview_proofs import (
+    last_audit_id,
+    ledger_rows,
+    mismatches,
+    preview,
+    real_actions,
+    run_for_real,
+    write_requests,
+)
+from request_log import logged_simulators
+
+import connector_assets.integrations.jde_bill as package
+from connector_assets.deployment import deployment_definitions
+from connector_resources.ledger import schema
+from connector_sandbox.jde_ais import JdeSandboxSettings
+from connector_sandbox.jde_ais.dates import to_julian
+
+INTEGRATION = "jde_bill"
+RENAMED = "Preview Renamed Supply Co"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("preview_jde_bill")
+    jde = JdeSandboxSettings(scale=0.02, db_path=folder / "e1.sqlite")
+    with logged_simulators() as logs, jde_bill_world(folder, jde=jde) as made:
+        made.logs, made.jde_db = logs, jde.db_path
+        made.defs = deployment_definitions([package])
+        made.run_whole("jde/gl_accounts")  # the F0901 cache the deployment's own refresh job keeps staged
+        yield made
+
+
+def _clear(world) -> None:
+    for served in world.logs.values():
+        for log in served:
+            log.clear()
+
+
+def _sql(world, statement: str, *params) -> list[tuple]:
+    with sqlite3.connect(world.jde_db) as conn:
+        return conn.execute(statement, params).fetchall()
+
+
+def _drop_xref(world, entity: str, source_key: str) -> None:
+    x = schema.xref
+    with world.ledger.engine.begin() as conn:
+        conn.execute(
+            sa.delete(x).where(
+                x.c.integration == INTEGRATION, x.c.entity == entity, x.c.source_key == source_key
+            )
+        )
+
+
+def _previewed_then_run(world, tmp_path, first: date, last: date, flows=()):
+    """A preview of ``flows`` over the days that sends nothing and changes no ledger row, then the real run
+    of the same flows and days, which does what the preview said; the preview's rows."""
+    before = ledger_rows(world.ledger)
+    _clear(world)
+    seen = preview(
+        world.defs,
+        INTEGRATION,
+        first,
+        last,
+        tmp_path / "fit",
+        flows=flows,
+        ledger=world.ledger,
+        resources=world.resources,
+    )
+    assert all(flow.success for flow in seen.flows), [flow.error for flow in seen.flows]
+    reached = {system for system, served in world.logs.items() if any(log.entries_all() for log in served)}
+    assert reached == {"jde_ais", "bill"}, "the preview read both systems"
+    assert write_requests(world.logs) == [], "the preview sent a write"
+    assert ledger_rows(world.ledger) == before, "the preview changed the ledger"
+    after = last_audit_id(world.ledger)
+    run_for_real(world.defs, INTEGRATION, first, last, resources=world.resources, flows=flows)
+    real = real_actions(world.ledger, INTEGRATION, after)
+    assert mismatches(seen.rows, real) == []
+    assert set(real) <= set(seen.verdicts()), "the run decided records the preview did not judge"
+    return seen
+
+
+def test_a_preview_of_every_flow_writes_nothing_and_the_run_does_what_it_said(world, tmp_path):
+    day = date.fromisoformat(busy_day())
+    seen = _previewed_then_run(world, tmp_path, day, day)
+    assert {flow.spec.name for flow in seen.flows} == {"vendors", "bills", "payments"}
+    verdicts = {(row.flow, row.verdict) for row in seen.rows}
+    # New suppliers and bills; bills whose supplier is not in BILL yet wait for it; a BILL payment of a bill
+    # that did not come from JDE is refused.
+    assert {("vendors", "create"), ("bills", "create"), ("bills", "hold"), ("payments", "refuse")} <= verdicts
+    vendor = next(r for r in seen.rows if r.flow == "vendors" and r.verdict == "create")
+    [(name,)] = _sql(world, 'SELECT "ALPH" FROM "F0101" WHERE "AN8" = ?', int(vendor.source_key))
+    assert json.loads(vendor.changes)["name"] == name.strip()  # the body it would POST
+
+
+def test_a_vendor_and_a_bill_the_ledger_lost_preview_as_adopted_and_the_rest_unchanged(world, tmp_path):
+    """The first backfill against what BILL already holds: the cross-references are gone, BILL's vendor is
+    found by tax ID and name and the bill by vendor and invoice number, and the preview names the records
+    it would adopt, as the run then does."""
+    day = date.fromisoformat(busy_day())
+    vendors, bills = world.xrefs("vendor"), world.xrefs("bill")
+    vendor_key = min(key for key, bill_id in vendors.items() if bill_id)
+    bill_key = min(key for key, bill_id in bills.items() if bill_id)
+    _drop_xref(world, "vendor", vendor_key)
+    _drop_xref(world, "bill", bill_key)
+    seen = _previewed_then_run(world, tmp_path, day, day, flows=["vendors", "bills"])
+    verdicts = seen.verdicts()
+    for flow, key, target_id in (
+        ("vendors", vendor_key, vendors[vendor_key]),
+        ("bills", bill_key, bills[bill_key]),
+    ):
+        adopted = verdicts[(flow, key)]
+        assert (adopted.verdict, adopted.target_id) == ("adopt", target_id), adopted
+        assert adopted.matched_by, "the natural key that matched is named"
+    assert ("vendors", "unchanged") in {(r.flow, r.verdict) for r in seen.rows}
+    assert world.xrefs("vendor")[vendor_key] == vendors[vendor_key]
+
+
+def test_a_supplier_renamed_in_jde_previews_as_an_update_field_by_field(world, tmp_path):
+    day = date.today() - timedelta(days=3)
+    an8 = min(int(key) for key, bill_id in world.xrefs("vendor").items() if bill_id)
+    [(old,)] = _sql(world, 'SELECT "ALPH" FROM "F0101" WHERE "AN8" = ?', an8)
+    _sql(
+        world,
+        'UPDATE "F0101" SET "ALPH" = ?, "UPMJ" = ?, "UPMT" = 101500 WHERE "AN8" = ?',
+        RENAMED,
+        to_julian(day),
+        an8,
+    )
+    seen = _previewed_then_run(world, tmp_path, day, day, flows=["vendors"])
+    updated = seen.verdicts()[("vendors", str(an8))]
+    assert (updated.verdict, updated.target_id) == ("update", world.xrefs("vendor")[str(an8)]), updated
+    assert json.loads(updated.changes)["name"] == [old.strip(), RENAMED]  # BILL's value -> ours
+    assert world.in_bill("vendors")[updated.target_id]["name"] == RENAMED
+
+
+def test_bill_payments_preview_as_jde_postings_and_a_lost_one_as_adopted(world, tmp_path):
+    """A payment of a voucher's bill (ML_RecordPayment), of an order's bill with no voucher (a journal
+    entry, ML_CreateJournalBatch) and of a bill BILL made itself (refused): held, then posted as said; then
+    the ledger loses the voucher payment's posting and the preview finds it in JDE."""
+    clerk = BillClerk(world.bill_url)
+    voucher = world.open_vouchers()[0]
+    with world.resources["jde"].session() as session:
+        order = next(iter(session.browse("F4301", columns=["KCOO", "DOCO", "DCTO"])))
+    on_voucher, voucher_payment = clerk.paid_bill("PV-PREVIEW-1", "100.25")
+    world.from_jde(f"PV:{voucher['KCO']}:{voucher['DOC']}:PV", on_voucher)
+    on_order, journal_payment = clerk.paid_bill("PO-PREVIEW-1", "55.00")
+    world.from_jde(f"PO:{order['KCOO']}:{order['DOCO']}:{order['DCTO']}", on_order)
+    foreign, foreign_payment = clerk.paid_bill("NJ-PREVIEW-1", "40.00")
+    clerk.clear_payments()
+    today = datetime.now(UTC).date()
+
+    seen = _previewed_then_run(world, tmp_path / "first", today, today, flows=["payments"])
+    verdicts = seen.verdicts()
+    paid = verdicts[("payments", f"{voucher_payment}:{on_voucher}")]
+    assert paid.verdict == "create" and json.loads(paid.changes)["Payment_Reference"] == voucher_payment
+    journal = verdicts[("payments", f"{journal_payment}:{on_order}")]
+    assert journal.verdict == "create" and json.loads(journal.changes)["EDI_Batch_Number"] == on_order[-15:]
+    assert verdicts[("payments", f"{foreign_payment}:{foreign}")].verdict == "refuse"
+    assert len(world.jde_payments(voucher_payment)) == 1  # the real run posted them, once each
+    assert len(world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=journal_payment)) == 2
+
+    key = f"{voucher_payment}:{on_voucher}"
+    posted = world.ledger.get_xref(INTEGRATION, "payment", "bill", key, "JDE").target_id
+    _drop_xref(world, "payment", key)
+    again = _previewed_then_run(world, tmp_path / "again", today, today, flows=["payments"])
+    adopted = again.verdicts()[("payments", key)]
+    assert (adopted.verdict, adopted.target_id) == ("adopt", posted), adopted
+    assert len(world.jde_payments(voucher_payment)) == 1
