@@ -1,9 +1,10 @@
 """Running a preview: each chosen flow's own job over the days asked, writing nothing, then its verdicts.
 
 One flow after the other in the integration's order (its suppliers before its orders), each its job's
-assets in one run over the whole range (a backfill's single run: the reads stream day by day, the write step
-judges each day), on an ephemeral Dagster instance with the scratch ledger, a scratch staging folder and
-every write held (``connector_assets.preview``). A flow's verdicts then come from what the run left:
+assets up to its write step, with the sources they read (``_selection``), in one run over the whole range
+(a backfill's single run: the reads stream day by day, the write step judges each day), on an ephemeral
+Dagster instance with the scratch ledger, a scratch staging folder and every write held
+(``connector_assets.preview``). A flow's verdicts then come from what the run left:
 
 * the audit events it recorded in the scratch ledger: create, update, adopt, skip, fail (refuse), hold;
 * the records its mapped step staged that have none: the writer skips a record unchanged since its last
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from dagster import AssetsDefinition, DagsterInstance, Definitions, materialize
+from dagster import AssetKey, AssetsDefinition, AssetSelection, DagsterInstance, Definitions, materialize
 
 from connector_assets.flows.records import FLOW_SPECS, FlowSpec
 from connector_assets.preview.scratch import ScratchLedger, copy_ledger
@@ -86,12 +87,29 @@ def _mapped(defs: Definitions, spec: FlowSpec) -> AssetsDefinition:
     raise ValueError(f"{spec.flow}: its mapped step is not among the loaded assets")
 
 
-def _selection(defs: Definitions, spec: FlowSpec) -> Any:
-    """The assets the flow's own job runs (its sources, mapping tables, mapped and written steps)."""
+def _selection(defs: Definitions, spec: FlowSpec, *, until_written: bool) -> Any:
+    """The assets the flow's own job runs (its sources, mapping tables, mapped and written steps and what
+    follows them), with the staged inputs its mapped step reads that the job leaves to schedules of their
+    own (``_staged_apart``); ``until_written``: up to the write step, as a preview runs it: the steps after
+    it follow up writes (acknowledging webhook deliveries, marking records exported in the source), and a
+    preview made none."""
     for job in defs.jobs or ():
         if getattr(job, "name", None) == spec.flow and getattr(job, "selection", None) is not None:
-            return job.selection
+            selection = job.selection | AssetSelection.assets(*_staged_apart(defs, spec))
+            if until_written:
+                return selection & AssetSelection.assets(spec.key("written")).upstream()
+            return selection
     raise ValueError(f"{spec.flow}: no job of its own among the loaded definitions")
+
+
+def _staged_apart(defs: Definitions, spec: FlowSpec) -> list[AssetKey]:
+    """The staged inputs of the flow's mapped step that are not its integration's own (a SaaS poll, JDE's
+    F0901). A job may leave them to schedules of their own, which stage them for a deployment; a preview
+    stages into a folder of its own, where they were never staged, so its run reads them itself (only reads,
+    as those schedules make). Another flow's steps are the integration's own: never run here."""
+    loaded = {key for item in _assets(defs) if isinstance(item, AssetsDefinition) for key in item.keys}
+    reads = _mapped(defs, spec).dependency_keys
+    return sorted((k for k in reads if k.path[0] != spec.integration and k in loaded), key=str)
 
 
 def flow_days(defs: Definitions, spec: FlowSpec, first: date, last: date) -> list[str | None]:
@@ -137,7 +155,7 @@ def run_preview(
                 yield flow
                 continue
             with writes_held():
-                result = run_flow(defs, spec, days, resources, instance)
+                result = run_flow(defs, spec, days, resources, instance, until_written=True)
             flow.success = result.success
             if not result.success:
                 flow.error = _failure(result)
@@ -154,12 +172,15 @@ def run_flow(
     days: list[str | None],
     resources: Mapping[str, Any],
     instance: DagsterInstance,
+    *,
+    until_written: bool = False,
 ) -> Any:
-    """The flow's own job's assets over ``days`` in one run (a range as a backfill's single run), as a
-    preview runs them; a test runs the real write of the same days the same way."""
+    """The flow's own job's assets over ``days`` in one run (a range as a backfill's single run), up to its
+    write step when ``until_written`` (a preview: ``_selection``); a test runs the real write of the same
+    days the same way."""
     return materialize(
         _assets(defs),
-        selection=_selection(defs, spec),
+        selection=_selection(defs, spec, until_written=until_written),
         resources=dict(resources),
         instance=instance,
         raise_on_error=False,
