@@ -108,7 +108,9 @@ def run_for_real(
 
 
 def real_actions(ledger: Ledger, integration: str, after: int) -> dict[tuple[str, str], tuple[str, str]]:
-    """The last decisive audit event (action, target id) per (flow, source record) after event ``after``."""
+    """The last decisive audit event (action, target id) per (flow, source record) after event ``after``;
+    not an event on the source system itself (a Coupa record marked exported after its write is an
+    ``update`` there), which follows the write and judges nothing a preview judged."""
     a = schema.audit_event
     query = (
         sa.select(a.c.flow, a.c.source_id, a.c.action, a.c.target_id)
@@ -116,6 +118,7 @@ def real_actions(ledger: Ledger, integration: str, after: int) -> dict[tuple[str
             a.c.id > after,
             a.c.integration == integration,
             a.c.action.in_(("create", "update", "adopt", "skip", "fail", "hold")),
+            sa.or_(a.c.target_system.is_(None), a.c.target_system != a.c.source_system),
         )
         .order_by(a.c.id)
     )
