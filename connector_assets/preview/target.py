@@ -89,15 +89,25 @@ def previewed(spec: FlowSpec, target: Any) -> Any:
 
 def flat(value: Any) -> dict[str, Any]:
     """A request body or a record as field -> value, one level deep (a body wrapped in one key, as
-    ``{"vendor": {...}}``, and a record in an answer's envelope, as Procurify's ``{"metadata", "data"}``,
-    are unwrapped), so an update reads field by field."""
+    ``{"vendor": {...}}``, also beside the ids that say where it goes, as Procore's
+    ``{"company_id": 7, "vendor": {...}}``, and a record in an answer's envelope, as Procurify's
+    ``{"metadata", "data"}``, are unwrapped), so an update reads field by field."""
     if isinstance(value, Mapping) and set(value) == {"metadata", "data"}:
         value = value["data"]
-    if isinstance(value, Mapping) and len(value) == 1:
-        [inner] = value.values()
-        if isinstance(inner, Mapping):
-            value = inner
+    value = _wrapped(value)[0] or value
     return dict(value) if isinstance(value, Mapping) else {"body": value}
+
+
+def _wrapped(body: Any) -> tuple[Mapping[str, Any] | None, dict[str, Any]]:
+    """The record a body wraps in one key, and the ids beside it (``*_id``: where it goes, which a read of
+    the record takes as query parameters); ``(None, {})`` for a body that is the record itself."""
+    if not isinstance(body, Mapping):
+        return None, {}
+    inner = [v for v in body.values() if isinstance(v, Mapping)]
+    ids = {k: v for k, v in body.items() if not isinstance(v, Mapping)}
+    if len(inner) != 1 or not all(str(k).endswith("_id") for k in ids):
+        return None, {}
+    return inner[0], ids
 
 
 def changes_between(current: Any, ours: Any) -> dict[str, list[Any]]:
@@ -219,11 +229,12 @@ def _request(held: WouldWrite) -> str:
 
 def _current(held: WouldWrite) -> Any:
     """The target's record as it stands, for an update sent to the record's own URL (``PUT`` / ``PATCH``):
-    read there (a GET, one call, as the write would have been); None when the write is not to a record's
-    URL (a JD Edwards orchestration) or the read fails."""
+    read there (a GET, one call, as the write would have been, with the ids the body names beside the
+    record as query parameters, as Procore's ``company_id``); None when the write is not to a record's URL
+    (a JD Edwards orchestration) or the read fails."""
     if held.method not in ("PUT", "PATCH") or held.client is None:
         return None
     try:
-        return held.client.get(held.url).json()
+        return held.client.get(held.url, params=_wrapped(_body(held))[1] or None).json()
     except Exception:  # the verdict stands without theirs; the read is only for the report
         return None

@@ -247,6 +247,7 @@ class ProcoreResource(ApiConnectionResource):
                     login_host.post(
                         REVOKE_PATH,
                         data={"token": token.value, "client_id": self.client_id, "client_secret": secret},
+                        authenticate=False,  # a logout: the token travels in the form, no record changes
                         idempotent=True,
                         expected=range(100, 600),
                     )

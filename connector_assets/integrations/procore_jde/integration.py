@@ -5,6 +5,7 @@ the JDE record each Procore record was written as (``written_target``)."""
 
 from connector_assets.flows.pair_sync import PairSync
 from connector_assets.flows.targets import FlowRoute
+from connector_assets.preview.target import PLACEHOLDER
 from connector_resources.ledger import Ledger
 
 INTEGRATION = "procore_jde"
@@ -17,6 +18,8 @@ VENDOR_PAIRS = PairSync(INTEGRATION)
 
 def written_target(ledger: Ledger, entity: str, source_key: str) -> str | None:
     """The JDE id this integration's cross-reference names for a Procore record, None when it names none
-    (the record is not in JDE yet)."""
+    (the record is not in JDE yet; in a preview, also when only the preview would create it: its JDE id,
+    an order number, comes from the real write)."""
     xref = ledger.get_xref(INTEGRATION, entity, "procore", str(source_key), "JDE")
-    return xref.target_id if xref is not None and xref.target_id else None
+    target_id = xref.target_id if xref is not None else None
+    return target_id if target_id and not target_id.startswith(PLACEHOLDER) else None
