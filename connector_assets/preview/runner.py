@@ -26,7 +26,7 @@ from dagster import AssetsDefinition, AssetSelection, DagsterInstance, Definitio
 
 from connector_assets.flows.records import FLOW_SPECS, FlowSpec
 from connector_assets.preview.scratch import ScratchLedger, ScratchStaging, copy_ledger
-from connector_assets.preview.target import PLACEHOLDER, capturing
+from connector_assets.preview.target import PLACEHOLDER, Capture, capturing
 from connector_assets.preview.verdicts import FitRow
 from connector_assets.staging import StagingResource
 from connector_resources.http.write_hold import writes_held
@@ -151,7 +151,7 @@ def run_preview(
     staging = StagingResource(base_dir=str(out / "staging"))
     reading = ScratchStaging(base_dir=staging.base_dir, reads_from=str(deployed.root()))
     resources = {**resources, "ledger": LedgerResource(db_url=scratch.url), "staging": reading}
-    with DagsterInstance.ephemeral() as instance, capturing(out / "held-writes.jsonl") as capture:
+    with DagsterInstance.ephemeral() as instance, capturing(out / "held-writes.sqlite") as capture:
         for spec in specs:
             days = flow_days(defs, spec, first, last)
             flow = FlowPreview(spec, days)
@@ -164,8 +164,7 @@ def run_preview(
             flow.success = result.success
             if not result.success:
                 flow.error = _failure(result)
-            notes = capture.read() if capture.path.exists() else {}
-            for row in verdicts(spec, days, scratch, staging, notes):
+            for row in verdicts(spec, days, scratch, staging, capture):
                 flow.rows += 1
                 yield row
             yield flow
@@ -215,16 +214,15 @@ def verdicts(
     days: list[str | None],
     scratch: ScratchLedger,
     staging: StagingResource,
-    notes: Mapping[tuple[str, str], dict[str, Any]],
+    capture: Capture,
 ) -> Iterator[FitRow]:
-    """Each record's verdict (see module docstring), day by day."""
-    events = _events(spec, scratch)
+    """Each record's verdict (see module docstring), day by day: one day's events in memory at a time."""
     mapped_key = spec.key("mapped")
     for day in days:
         seen: set[str] = set()
-        for source_key, event in events.get(day or "", {}).items():
+        for source_key, event in _day_events(spec, scratch, day).items():
             seen.add(source_key)
-            yield _row(spec, day, source_key, event, notes.get((spec.name, source_key)))
+            yield _row(spec, day, source_key, event, capture.note_of(spec.name, source_key))
         if not staging.exists(mapped_key, day):
             continue
         for staged in staging.read_rows(mapped_key, day):
@@ -241,24 +239,28 @@ def verdicts(
                 )
 
 
-def _events(spec: FlowSpec, scratch: ScratchLedger) -> dict[str, dict[str, Any]]:
-    """The preview's last decisive audit event per day and source record of ``spec``'s flow."""
+def _day_events(spec: FlowSpec, scratch: ScratchLedger, day: str | None) -> dict[str, Any]:
+    """The preview's last decisive audit event per source record of ``spec``'s flow on ``day`` (the
+    audit's index on integration, flow and partition serves it)."""
     a = schema.audit_event
+    on_day = (
+        a.c.partition_key == day
+        if day is not None
+        else sa.or_(a.c.partition_key.is_(None), a.c.partition_key == "")
+    )
     query = (
-        sa.select(a.c.partition_key, a.c.source_id, a.c.action, a.c.target_id, a.c.reason)
+        sa.select(a.c.source_id, a.c.action, a.c.target_id, a.c.reason)
         .where(
-            a.c.id > scratch.audit_from,
             a.c.integration == spec.integration,
             a.c.flow == spec.name,
+            on_day,
+            a.c.id > scratch.audit_from,
             a.c.action.in_(("create", "update", "adopt", "skip", "fail", "hold")),
         )
         .order_by(a.c.id)
     )
-    by_day: dict[str, dict[str, Any]] = {}
     with scratch.ledger.engine.connect() as conn:
-        for row in conn.execute(query):
-            by_day.setdefault(row.partition_key or "", {})[str(row.source_id)] = row
-    return by_day
+        return {str(row.source_id): row for row in conn.execute(query)}
 
 
 def _row(spec: FlowSpec, day: str | None, source_key: str, event: Any, note: dict[str, Any] | None) -> FitRow:

@@ -11,6 +11,7 @@ ours. ``write_once`` then records the outcome in the (scratch) ledger exactly as
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,44 +27,80 @@ PLACEHOLDER = "(new)"  # the target id a previewed create records: "(new) <sourc
 
 
 class Capture:
-    """What a preview's write steps held, one JSON line per record (``flow``, ``source_key``, ``held``:
-    the request, ``matched_by``, ``changes``), read back by the runner. A file, so memory stays bounded
-    however many records a year's preview holds."""
+    """What a preview's write steps held, per record (``flow``, ``source_key``; the note: ``verdict``,
+    ``held``: the request, ``matched_by``, ``changes``), and the dependency keys of the records it would
+    create. In a SQLite file beside the report, not in memory: a year's preview holds tens of thousands of
+    bodies, and the runner looks each one up as its verdict is written. One connection, serialised: the
+    write step's workers are threads."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._file = path.open("a", encoding="utf-8")
+        path.unlink(missing_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE note (flow TEXT, source_key TEXT, body TEXT, PRIMARY KEY (flow, source_key))"
+        )
         # The dependency keys (``FlowSpec.dependency_key``) of the records the preview would create: not
         # in the target, whatever a record depending on one reads there (``PreviewTarget._waits``).
-        self._created: set[str] = set()
+        self._db.execute("CREATE TABLE created (dependency_key TEXT PRIMARY KEY)")
+        # The whole natural key of each record the preview would create, per flow: a second record of the
+        # same key would find the first one's create in a real run (``PreviewTarget.find``).
+        self._db.execute(
+            "CREATE TABLE created_key (flow TEXT, natural_key TEXT, source_key TEXT, "
+            "PRIMARY KEY (flow, natural_key))"
+        )
 
     def note(self, spec: FlowSpec, source_key: str, **fields: Any) -> None:
-        line = json.dumps({"flow": spec.name, "source_key": source_key, **fields}, default=str)
+        body = json.dumps(fields, default=str)
         with self._lock:
-            self._file.write(line + "\n")
-            self._file.flush()
+            self._db.execute("INSERT OR REPLACE INTO note VALUES (?, ?, ?)", (spec.name, source_key, body))
+
+    def note_of(self, flow: str, source_key: str) -> dict[str, Any] | None:
+        """The last note of a record of ``flow``, if its write was held."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT body FROM note WHERE flow = ? AND source_key = ?", (flow, source_key)
+            ).fetchone()
+        return json.loads(row[0]) if row else None
 
     def close(self) -> None:
-        self._file.close()
+        with self._lock:
+            self._db.close()
 
     def would_create(self, dependency_key: str) -> None:
         with self._lock:
-            self._created.add(dependency_key)
+            self._db.execute("INSERT OR IGNORE INTO created VALUES (?)", (dependency_key,))
+
+    def would_create_key(self, flow: str, natural_key: Mapping[str, Any], source_key: str) -> None:
+        if natural_key:
+            with self._lock:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO created_key VALUES (?, ?, ?)",
+                    (flow, _key_text(natural_key), source_key),
+                )
+
+    def created_with(self, flow: str, natural_key: Mapping[str, Any]) -> str | None:
+        """The source key of a record of ``flow`` this preview would create with this whole natural key."""
+        if not natural_key:
+            return None
+        with self._lock:
+            row = self._db.execute(
+                "SELECT source_key FROM created_key WHERE flow = ? AND natural_key = ?",
+                (flow, _key_text(natural_key)),
+            ).fetchone()
+        return row[0] if row else None
 
     def only_previewed(self, dependency_key: str | None) -> bool:
         """Whether ``dependency_key`` names a record this preview would create (not in the target)."""
+        if dependency_key is None:
+            return False
         with self._lock:
-            return dependency_key in self._created
-
-    def read(self) -> dict[tuple[str, str], dict[str, Any]]:
-        """The last note of each (flow, source key)."""
-        notes: dict[tuple[str, str], dict[str, Any]] = {}
-        with self.path.open(encoding="utf-8") as lines:
-            for line in lines:
-                note = json.loads(line)
-                notes[(note["flow"], note["source_key"])] = note
-        return notes
+            found = self._db.execute(
+                "SELECT 1 FROM created WHERE dependency_key = ?", (dependency_key,)
+            ).fetchone()
+        return found is not None
 
 
 _capture: Capture | None = None
@@ -137,6 +174,10 @@ class PreviewTarget:
             if waits is None:
                 raise
             raise waits from error
+        if found is None:  # a record of the same whole key this preview would create: a run finds that
+            twin = self._capture.created_with(self._spec.name, record.natural_key)
+            if twin is not None and twin != record.source_key:
+                found = f"{PLACEHOLDER} {twin}"
         if found is not None:
             with self._lock:
                 self._found[record.source_key] = str(found)
@@ -150,6 +191,7 @@ class PreviewTarget:
                 self._spec, record.source_key, verdict="create", held=_request(held), changes=_body(held)
             )
             self._capture.would_create(self._spec.dependency_key(record.source_key))
+            self._capture.would_create_key(self._spec.name, record.natural_key, record.source_key)
             return Created(f"{PLACEHOLDER} {record.source_key}", "create", "would be created (preview)")
         except Exception as error:
             waits = self._waits(record, error)
@@ -183,8 +225,11 @@ class PreviewTarget:
 
     def update(self, target_id: str, record: Mapped) -> Unchanged | None:
         with self._lock:
-            adopting = self._found.get(record.source_key) == str(target_id)
+            adopting = self._found.pop(record.source_key, None) == str(target_id)
         verdict = "adopt" if adopting else "update"
+        if str(target_id).startswith(PLACEHOLDER):  # created earlier in this preview: the run updates it
+            self._capture.note(self._spec, record.source_key, verdict=verdict, after_create=True, changes={})
+            return None
         try:
             kept = self._target.update(target_id, record)
         except WouldWrite as held:
@@ -208,6 +253,13 @@ class PreviewTarget:
                 changes={},
             )
         return kept
+
+
+def _key_text(natural_key: Mapping[str, Any]) -> str:
+    """A natural key as one comparable text: its fields sorted, values trimmed and case-folded."""
+    return json.dumps(
+        {k: str(v).strip().casefold() for k, v in natural_key.items() if v not in (None, "")}, sort_keys=True
+    )
 
 
 def _body(held: WouldWrite) -> Any:

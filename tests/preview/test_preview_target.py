@@ -1,0 +1,77 @@
+"""The preview's target wrapper on its own: what it answers in a held write's place, and what it notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector_assets.flows.records import Created, Mapped
+from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
+from connector_assets.preview.target import PLACEHOLDER, Capture, PreviewTarget
+from connector_resources.http.write_hold import hold_write, writes_held
+
+
+class Target:
+    """A target as the write step sees one: its find reads (nothing there), its create and update send a
+    write through the HTTP core's hold, as every client's requests do."""
+
+    def __init__(self) -> None:
+        self.updated: list[str] = []
+
+    def find(self, record: Mapped) -> str | None:
+        return None
+
+    def create(self, record: Mapped) -> str:
+        hold_write(
+            "coupa",
+            "POST",
+            "http://coupa.test/api/suppliers",
+            authenticate=True,
+            kwargs={"json": record.body},
+        )
+        return "made"
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        self.updated.append(target_id)
+        hold_write(
+            "coupa", "PUT", f"http://coupa.test/api/suppliers/{target_id}", authenticate=True, kwargs={}
+        )
+
+
+def _spec() -> Any:
+    return SUPPLIERS_FLOW
+
+
+def _record(key: str, **natural: Any) -> Mapped:
+    return Mapped(key, {"number": key, **natural}, {}, natural_key=natural)
+
+
+def test_a_second_record_of_a_key_a_held_create_took_finds_that_create(tmp_path):
+    capture, target = Capture(tmp_path / "held.sqlite"), Target()
+    wrapped = PreviewTarget(_spec(), target, capture)
+    first, twin, other = (
+        _record("1017", name="Acme Ltd", tax_id="DE1"),
+        _record("1018", name=" ACME LTD", tax_id="DE1"),
+        _record("1019", name="Acme Ltd", tax_id="DE2"),
+    )
+    with writes_held():
+        assert wrapped.find(first) is None
+        made = wrapped.create(first)
+        assert isinstance(made, Created) and made.target_id == f"{PLACEHOLDER} 1017"
+        assert capture.note_of("suppliers", "1017")["changes"] == first.body  # the body it would POST
+        # Same whole key (trimmed, case-folded): a real run's search finds the first one's create.
+        assert wrapped.find(twin) == f"{PLACEHOLDER} 1017"
+        assert wrapped.find(other) is None  # one field differs: not the same record
+    capture.close()
+
+
+def test_an_update_of_a_record_this_preview_would_create_is_noted_not_sent(tmp_path):
+    capture, target = Capture(tmp_path / "held.sqlite"), Target()
+    wrapped = PreviewTarget(_spec(), target, capture)
+    with writes_held():
+        assert wrapped.update(f"{PLACEHOLDER} 1017", _record("1017", name="Acme")) is None
+        assert target.updated == []  # the real target never sees a placeholder id
+        assert wrapped.update("42", _record("1020", name="Bolt")) is None  # a held PUT: noted as an update
+    assert capture.note_of("suppliers", "1017") == {"verdict": "update", "after_create": True, "changes": {}}
+    assert capture.note_of("suppliers", "1020")["verdict"] == "update"
+    assert target.updated == ["42"]
+    capture.close()
