@@ -34,8 +34,9 @@ from connector_resources.ledger import Ledger, schema
 from connector_resources.ledger.resource import LedgerResource
 
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
-# The run's events stay in its ephemeral instance: the console hears its warnings and errors only.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The run's events stay in its ephemeral instance and a failed step is said once, by the flow's line and
+# in the report (``FlowPreview.error``): the console hears nothing of the run itself.
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 AMBIGUOUS = ("ambiguous", "more than one", "several ")  # a natural-key search that matched many
 
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import click
@@ -177,10 +178,11 @@ RUN = (
     "procore-webhooks rotate",
     "procore-webhooks delete",
     "webhooks",
+    "fit",
 )
 
 
-def test_every_command_runs_with_secrets_given_each_way(form, world, bill, tmp_path) -> None:
+def test_every_command_runs_with_secrets_given_each_way(form, world, bill, tmp_path, monkeypatch) -> None:
     supplier = world.fusion_records("suppliers", limit=40)[FORMS.index(form)]
     vendor = sorted(world.in_procurify("vendors"), key=int)[FORMS.index(form)]
     outputs: list[str] = []
@@ -228,6 +230,24 @@ def test_every_command_runs_with_secrets_given_each_way(form, world, bill, tmp_p
     assert "<- ml-connector" in each("procore-webhooks list")
     assert "rotated" in each("procore-webhooks rotate")
     assert "deleted" in each("procore-webhooks delete")
+    today = date.today().isoformat()  # a preview logs in to Fusion and Procurify and writes nothing
+    for table in ("ACCOUNT", "DEPARTMENT"):  # the sandbox tables, named as a deployment names its own
+        csv = Path("mappings/sandbox") / f"fusion_procurify_{table.lower()}s.csv"
+        monkeypatch.setenv(f"ML_FUSION_PROCURIFY_{table}_MAP", str(csv.resolve()))
+    fitted = each(
+        "fit",
+        "--integration",
+        "fusion_procurify",
+        "--flow",
+        "account_codes",
+        "--from",
+        today,
+        "--to",
+        today,
+        "--out",
+        str(tmp_path / "fit"),
+    )
+    assert "ok   account_codes" in fitted
     ran.add("webhooks")
     outputs.append(_receiver_starts(tmp_path))
 
