@@ -10,6 +10,7 @@ import pytest
 from asset_runs import busy_day
 from click.testing import CliRunner
 from dagster import AssetKey, DagsterInstance
+from served_sandboxes import served
 
 from connector_assets.deployment import deployment_definitions
 from connector_assets.integrations import chosen
@@ -19,19 +20,9 @@ from connector_cli.main import cli
 
 @pytest.fixture(scope="module")
 def sandboxes(tmp_path_factory) -> Iterator[None]:
-    from connector_resources.settings import SANDBOX_PORT_BASE_ENV
-    from connector_sandbox.registry import free_port_base, start
-
-    home = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(SANDBOX_PORT_BASE_ENV, str(free_port_base()))
-        patch.setenv("DAGSTER_HOME", str(home))
-        running = start(["jde_ais", "coupa"], scale=0.02)
-        try:
-            yield
-        finally:
-            for sandbox in running:
-                sandbox.stop()
+    """JDE and Coupa under a free port base (every other simulator's address left unserved)."""
+    with served(["jde_ais", "coupa"], str(tmp_path_factory.mktemp("home"))):
+        yield
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
+from served_sandboxes import served
 
 from connector_assets.integrations import known_names
 from connector_cli.main import cli
@@ -19,21 +20,9 @@ JDE_COUPA_CHECKS = ["coupa", "jde_ais", "ledger", "vault"]
 
 @pytest.fixture(scope="module")
 def sandboxes(tmp_path_factory) -> Iterator[None]:
-    """JDE and Coupa under a free port base (every other simulator's address left unserved), the settings
-    pointing there for the module's tests."""
-    from connector_resources.settings import SANDBOX_PORT_BASE_ENV
-    from connector_sandbox.registry import free_port_base, start
-
-    home = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(SANDBOX_PORT_BASE_ENV, str(free_port_base()))
-        patch.setenv("DAGSTER_HOME", str(home))  # the simulators keep their data under it
-        running = start(["jde_ais", "coupa"], scale=0.02)
-        try:
-            yield
-        finally:
-            for sandbox in running:
-                sandbox.stop()
+    """JDE and Coupa under a free port base (every other simulator's address left unserved)."""
+    with served(["jde_ais", "coupa"], str(tmp_path_factory.mktemp("home"))):
+        yield
 
 
 @pytest.fixture
