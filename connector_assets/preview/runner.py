@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from dagster import AssetsDefinition, DagsterInstance, Definitions, materialize
+from dagster import AssetKey, AssetsDefinition, AssetSelection, DagsterInstance, Definitions, materialize
 
 from connector_assets.flows.records import FLOW_SPECS, FlowSpec
 from connector_assets.preview.scratch import ScratchLedger, copy_ledger
@@ -87,11 +87,24 @@ def _mapped(defs: Definitions, spec: FlowSpec) -> AssetsDefinition:
 
 
 def _selection(defs: Definitions, spec: FlowSpec) -> Any:
-    """The assets the flow's own job runs (its sources, mapping tables, mapped and written steps)."""
+    """The assets the flow's own job runs (its sources, mapping tables, mapped and written steps), with
+    the staged inputs its mapped step reads that the job leaves to schedules of their own
+    (``_staged_apart``)."""
     for job in defs.jobs or ():
         if getattr(job, "name", None) == spec.flow and getattr(job, "selection", None) is not None:
-            return job.selection
+            return job.selection | AssetSelection.assets(*_staged_apart(defs, spec))
     raise ValueError(f"{spec.flow}: no job of its own among the loaded definitions")
+
+
+def _staged_apart(defs: Definitions, spec: FlowSpec) -> list[AssetKey]:
+    """What the flow's mapped step reads from staging that is not its integration's own (JDE's F0901, a
+    SaaS poll) and that its job does not stage: a deployment refreshes those on schedules of their own, but
+    a run here stages into a folder of its own, where they were never staged, so it reads them itself (the
+    source's reads, as their schedules would make them). Another flow's steps are the integration's own:
+    never run here."""
+    loaded = {key for item in _assets(defs) if isinstance(item, AssetsDefinition) for key in item.keys}
+    reads = _mapped(defs, spec).dependency_keys
+    return sorted((k for k in reads if k.path[0] != spec.integration and k in loaded), key=str)
 
 
 def flow_days(defs: Definitions, spec: FlowSpec, first: date, last: date) -> list[str | None]:
