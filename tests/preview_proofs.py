@@ -101,7 +101,7 @@ def run_for_real(
 ) -> None:
     """The same flows over the same days as a preview runs them, writing."""
     with DagsterInstance.ephemeral() as instance:
-        for spec in integration_flows(integration, flows):
+        for spec in integration_flows(integration, flows, defs=defs):
             days = flow_days(defs, spec, first, last)
             if days:
                 run_flow(defs, spec, days, resources, instance)
