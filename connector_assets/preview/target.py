@@ -168,10 +168,14 @@ def _request(held: WouldWrite) -> str:
 def _current(held: WouldWrite) -> Any:
     """The target's record as it stands, for an update sent to the record's own URL (``PUT`` / ``PATCH``):
     read there (a GET, one call, as the write would have been); None when the write is not to a record's
-    URL (a JD Edwards orchestration) or the read fails."""
+    URL (a JD Edwards orchestration) or the read fails. An answer in an envelope (Procurify's
+    ``{"metadata": ..., "data": {record}}``) is the record in its ``data``."""
     if held.method not in ("PUT", "PATCH") or held.client is None:
         return None
     try:
-        return held.client.get(held.url).json()
+        answer = held.client.get(held.url).json()
     except Exception:  # the verdict stands without theirs; the read is only for the report
         return None
+    if isinstance(answer, Mapping) and isinstance(answer.get("data"), Mapping):
+        return answer["data"]
+    return answer
