@@ -2,17 +2,24 @@
 
 ``PreviewTarget`` lets the real ``find`` / ``create`` / ``update`` run (their reads, their hold and refusal
 rules) until they send a write; the HTTP core raises ``WouldWrite`` there (``write_hold``) and this wrapper
-answers in the write's place: a create "created" under a placeholder id (so the records that depend on it
-are judged as they would be after it), an update done. What was held is noted in the ``Capture`` the
-preview opened: the body of a create, the fields of an update with the target's current values beside
-ours. ``write_once`` then records the outcome in the (scratch) ledger exactly as after a real write.
+answers in the write's place: a create "created" under a placeholder id, or under the id the target would
+give it when the target decides it itself (a JD Edwards batch's keys, ``planned_id``), so the records that
+depend on it are judged as they would be after it; an update done. What was held is noted in the
+``Capture`` the preview opened: the body of a create, the fields of an update with the target's current
+values beside ours. ``write_once`` then records the outcome in the (scratch) ledger exactly as after a
+real write.
+
+A later flow reading such a record back from the target by its id (a purchase order naming the vendor the
+suppliers flow would create, or rename) reads it through ``as_previewed``: the record as the held writes
+would have left it, since the target has no such record yet, or still the old fields; one asking whether
+the target holds it (a payment on the bill's voucher batch) asks ``created_in_preview``.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -32,13 +39,41 @@ class Capture:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._file = path.open("a", encoding="utf-8")
+        self._file = path.open("ab")
+        # (entity, target id) -> where the note of the last write held for that record starts in the file
+        self._written: dict[tuple[str, str], int] = {}
+        self._created: set[str] = set()  # the target ids previewed creates recorded
 
-    def note(self, spec: FlowSpec, source_key: str, **fields: Any) -> None:
+    def note(self, spec: FlowSpec, source_key: str, *, written: str | None = None, **fields: Any) -> None:
+        """One record's note; ``written``: the target id its held write was to (a create's: the one it was
+        recorded under)."""
         line = json.dumps({"flow": spec.name, "source_key": source_key, **fields}, default=str)
         with self._lock:
-            self._file.write(line + "\n")
+            if written is not None:
+                self._written[(spec.entity, written)] = self._file.tell()
+                if fields.get("verdict") == "create":
+                    self._created.add(written)
+            self._file.write(line.encode("utf-8") + b"\n")
             self._file.flush()
+
+    def written(self, entity: str, target_id: str) -> tuple[bool, dict[str, Any]] | None:
+        """What a held write of ``entity`` would have given target record ``target_id``: (created, fields):
+        a create's body, an update's fields (ours); None when none was held for it."""
+        with self._lock:
+            at = self._written.get((entity, target_id))
+        if at is None:
+            return None
+        with self.path.open("rb") as lines:
+            lines.seek(at)
+            note = json.loads(lines.readline())
+        changes, created = note.get("changes"), note.get("verdict") == "create"
+        if not isinstance(changes, dict):
+            return created, {}
+        return created, changes if created else {k: v[1] for k, v in changes.items()}
+
+    def created(self, target_id: str) -> bool:
+        with self._lock:
+            return target_id in self._created
 
     def close(self) -> None:
         self._file.close()
@@ -67,6 +102,31 @@ def capturing(path: Path) -> Iterator[Capture]:
     finally:
         _capture = None
         capture.close()
+
+
+def is_placeholder(target_id: Any) -> bool:
+    """Whether ``target_id`` is the id a previewed create recorded in a real id's place."""
+    return str(target_id or "").startswith(PLACEHOLDER)
+
+
+def as_previewed(entity: str, target_id: Any, read: Callable[[], Mapping[str, Any]]) -> dict[str, Any]:
+    """Target record ``target_id``, written by the flows of ``entity``, as a later flow reads it: ``read()``
+    (one read of the target), or in a preview as the held writes would have left it: a previewed create's
+    body under its placeholder (never read: the target has no such record), the record read with a held
+    update's fields over it."""
+    capture = _capture
+    held = None if capture is None else capture.written(entity, str(target_id))
+    if held is None:
+        return dict(read())
+    created, fields = held
+    return fields if created else {**read(), **fields}
+
+
+def created_in_preview(target_id: Any) -> bool:
+    """Whether a previewed create recorded ``target_id``: a record the target does not hold yet, though
+    the flows after it are judged as if it did (False when no preview is capturing)."""
+    capture = _capture
+    return capture is not None and capture.created(str(target_id))
 
 
 def previewed(spec: FlowSpec, target: Any) -> Any:
@@ -114,10 +174,17 @@ class PreviewTarget:
         try:
             return self._target.create(record)
         except WouldWrite as held:
+            planned = getattr(self._target, "planned_id", None)
+            target_id = (planned(record) if planned else None) or f"{PLACEHOLDER} {record.source_key}"
             self._capture.note(
-                self._spec, record.source_key, verdict="create", held=_request(held), changes=_body(held)
+                self._spec,
+                record.source_key,
+                written=target_id,
+                verdict="create",
+                held=_request(held),
+                changes=_body(held),
             )
-            return Created(f"{PLACEHOLDER} {record.source_key}", "create", "would be created (preview)")
+            return Created(target_id, "create", "would be created (preview)")
 
     def update(self, target_id: str, record: Mapped) -> Unchanged | None:
         with self._lock:
@@ -129,6 +196,7 @@ class PreviewTarget:
             self._capture.note(
                 self._spec,
                 record.source_key,
+                written=str(target_id),
                 verdict=verdict,
                 target_id=str(target_id),
                 matched_by=record.natural_key if adopting else None,
