@@ -101,29 +101,33 @@ def run_for_real(
 ) -> None:
     """The same flows over the same days as a preview runs them, writing."""
     with DagsterInstance.ephemeral() as instance:
-        for spec in integration_flows(integration, flows):
+        for spec in integration_flows(integration, flows, defs=defs):
             days = flow_days(defs, spec, first, last)
             if days:
                 run_flow(defs, spec, days, resources, instance)
 
 
 def real_actions(ledger: Ledger, integration: str, after: int) -> dict[tuple[str, str], tuple[str, str]]:
-    """The last decisive audit event (action, target id) per (flow, source record) after event ``after``;
-    not an event on the source system itself (a Coupa record marked exported after its write is an
-    ``update`` there), which follows the write and judges nothing a preview judged."""
+    """The last decisive audit event (action, target id) per (flow, source record) after event ``after``,
+    on the flow's own target system: not an event elsewhere (a Coupa record marked exported after its
+    write is an ``update`` in Coupa), which follows the write and judges nothing a preview judged."""
+    targets = {spec.name: spec.target_system for spec in integration_flows(integration)}
     a = schema.audit_event
     query = (
-        sa.select(a.c.flow, a.c.source_id, a.c.action, a.c.target_id)
+        sa.select(a.c.flow, a.c.source_id, a.c.action, a.c.target_id, a.c.target_system)
         .where(
             a.c.id > after,
             a.c.integration == integration,
             a.c.action.in_(("create", "update", "adopt", "skip", "fail", "hold")),
-            sa.or_(a.c.target_system.is_(None), a.c.target_system != a.c.source_system),
         )
         .order_by(a.c.id)
     )
     with ledger.engine.connect() as conn:
-        return {(r.flow, str(r.source_id)): (r.action, r.target_id or "") for r in conn.execute(query)}
+        return {
+            (r.flow, str(r.source_id)): (r.action, r.target_id or "")
+            for r in conn.execute(query)
+            if r.target_system in (None, targets.get(r.flow))
+        }
 
 
 def last_audit_id(ledger: Ledger) -> int:

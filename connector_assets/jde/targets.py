@@ -57,6 +57,7 @@ from connector_assets.jde.target_base import (  # noqa: F401  (the targets' API,
     jde_reason,
 )
 from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
+from connector_assets.preview.target import created_in_preview
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import register_secret
@@ -99,6 +100,11 @@ class BatchTarget(JdeTarget):
     def find(self, record: Mapped) -> str | None:
         # A fresh claim needs no read; a surprise there is refused, and read then (``create``).
         return self._adoptable(record) if self._read_first(record) else None
+
+    def planned_id(self, record: Mapped) -> str:
+        """The target id ``create`` gives the record, known before it writes: its batch keys (JDE numbers
+        nothing here). A preview records it in the created record's place (``preview.target``)."""
+        return BatchKey.of_body(record.body).target_id
 
     def create(self, record: Mapped) -> str | Created:
         body = dict(record.body)
@@ -178,6 +184,8 @@ class VoucherPayments(JdeTarget):
                 conditions=key.conditions(),
             )
         )
+        if not rows and created_in_preview(key.target_id):  # a batch a preview's write would make now
+            raise VoucherUnprocessed(key, invoice)
         if not rows:
             raise VoucherNotReady(
                 f"the voucher batch {key.target_id} of invoice {invoice} is not in JDE's F0411Z1"
@@ -352,6 +360,11 @@ class PostingTarget(JdeTarget):
 
     def create(self, record: Mapped) -> Any:
         return self._for(record).create(record)  # type: ignore[attr-defined]
+
+    def planned_id(self, record: Mapped) -> str | None:
+        """The way's ``planned_id`` (a batch's keys), None when the way has none."""
+        planned = getattr(self._for(record), "planned_id", None)
+        return planned(record) if planned else None
 
     def update(self, target_id: str, record: Mapped) -> None:
         xref = self._xref(record)

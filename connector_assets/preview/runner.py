@@ -60,13 +60,20 @@ class Preview:
     flows: list[FlowPreview] = field(default_factory=list)
 
 
-def integration_flows(integration: str, names: Sequence[str] = ()) -> list[FlowSpec]:
-    """The integration's flows in declaration order (``names`` to choose some); an unknown name is refused
-    naming the known ones."""
+def integration_flows(
+    integration: str, names: Sequence[str] = (), *, defs: Definitions | None = None
+) -> list[FlowSpec]:
+    """The integration's flows in declaration order (``names`` to choose some, kept in that order); an
+    unknown name is refused naming the known ones. The declared order is that of the flows' jobs in
+    ``defs`` (a package builds them in its flow order: suppliers before the orders naming their vendors);
+    without ``defs``, the order the flows' modules happened to be imported in."""
     specs = [s for s in FLOW_SPECS.values() if s.integration == integration]
     if not specs:
         known = sorted({s.integration for s in FLOW_SPECS.values()})
         raise ValueError(f"no integration {integration!r} is loaded; loaded: {', '.join(known)}")
+    if defs is not None:
+        jobs = [getattr(job, "name", None) for job in defs.jobs or ()]
+        specs.sort(key=lambda s: jobs.index(s.flow) if s.flow in jobs else len(jobs))
     if not names:
         return specs
     by_name = {s.name: s for s in specs}
@@ -75,7 +82,7 @@ def integration_flows(integration: str, names: Sequence[str] = ()) -> list[FlowS
         raise ValueError(
             f"{integration} has no flow {', '.join(unknown)}; its flows: {', '.join(sorted(by_name))}"
         )
-    return [by_name[n] for n in names]
+    return [s for s in specs if s.name in names]
 
 
 def _assets(defs: Definitions) -> list[Any]:
@@ -143,7 +150,7 @@ def run_preview(
     record's ``FitRow`` as its flow's run ends, then the flow's ``FlowPreview``. Writes nothing anywhere
     but ``out`` (the scratch ledger, staging and capture). ``resources`` replace the definitions' own
     (a test's sandboxes); the ledger and staging are always the preview's."""
-    specs = integration_flows(integration, flows)
+    specs = integration_flows(integration, flows, defs=defs)
     out.mkdir(parents=True, exist_ok=True)
     scratch = copy_ledger(ledger, integration, out / "preview-ledger.sqlite")
     resources = {**defs.resources, **(resources or {})}

@@ -2,10 +2,17 @@
 
 ``PreviewTarget`` lets the real ``find`` / ``create`` / ``update`` run (their reads, their hold and refusal
 rules) until they send a write; the HTTP core raises ``WouldWrite`` there (``write_hold``) and this wrapper
-answers in the write's place: a create "created" under a placeholder id (so the records that depend on it
-are judged as they would be after it), an update done. What was held is noted in the ``Capture`` the
-preview opened: the body of a create, the fields of an update with the target's current values beside
-ours. ``write_once`` then records the outcome in the (scratch) ledger exactly as after a real write.
+answers in the write's place: a create "created" under a placeholder id, or under the id the target would
+give it when the target decides it itself (a JD Edwards batch's keys, ``planned_id``), so the records that
+depend on it are judged as they would be after it; an update done. What was held is noted in the
+``Capture`` the preview opened: the body of a create, the fields of an update with the target's current
+values beside ours. ``write_once`` then records the outcome in the (scratch) ledger exactly as after a
+real write.
+
+A later flow reading such a record back from the target by its id (a purchase order naming the vendor the
+suppliers flow would create, or rename) reads it through ``as_previewed``: the record as the held writes
+would have left it, since the target has no such record yet, or still the old fields; one asking whether
+the target holds it (a payment on the bill's voucher batch) asks ``created_in_preview``.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -51,11 +58,28 @@ class Capture:
             "CREATE TABLE created_key (flow TEXT, natural_key TEXT, source_key TEXT, "
             "PRIMARY KEY (flow, natural_key))"
         )
+        # Which record's held write each target record had last (entity, target id), and the ids the
+        # previewed creates were recorded under (``written``, ``created``).
+        self._db.execute(
+            "CREATE TABLE written (entity TEXT, target_id TEXT, flow TEXT, source_key TEXT, created INTEGER, "
+            "PRIMARY KEY (entity, target_id))"
+        )
+        self._db.execute("CREATE TABLE created_id (target_id TEXT PRIMARY KEY)")
 
-    def note(self, spec: FlowSpec, source_key: str, **fields: Any) -> None:
+    def note(self, spec: FlowSpec, source_key: str, *, written: str | None = None, **fields: Any) -> None:
+        """One record's note; ``written``: the target id its held write was to (a create's: the one it was
+        recorded under)."""
         body = json.dumps(fields, default=str)
+        created = fields.get("verdict") == "create"
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO note VALUES (?, ?, ?)", (spec.name, source_key, body))
+            if written is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO written VALUES (?, ?, ?, ?, ?)",
+                    (spec.entity, written, spec.name, source_key, int(created)),
+                )
+                if created:
+                    self._db.execute("INSERT OR IGNORE INTO created_id VALUES (?)", (written,))
 
     def note_of(self, flow: str, source_key: str) -> dict[str, Any] | None:
         """The last note of a record of ``flow``, if its write was held."""
@@ -64,6 +88,27 @@ class Capture:
                 "SELECT body FROM note WHERE flow = ? AND source_key = ?", (flow, source_key)
             ).fetchone()
         return json.loads(row[0]) if row else None
+
+    def written(self, entity: str, target_id: str) -> tuple[bool, dict[str, Any]] | None:
+        """What a held write of ``entity`` would have given target record ``target_id``: (created, fields):
+        a create's body, an update's fields (ours); None when none was held for it."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT flow, source_key, created FROM written WHERE entity = ? AND target_id = ?",
+                (entity, target_id),
+            ).fetchone()
+        if row is None:
+            return None
+        note, created = self.note_of(row[0], row[1]) or {}, bool(row[2])
+        changes = note.get("changes")
+        if not isinstance(changes, dict):
+            return created, {}
+        return created, changes if created else {k: v[1] for k, v in changes.items()}
+
+    def created(self, target_id: str) -> bool:
+        with self._lock:
+            found = self._db.execute("SELECT 1 FROM created_id WHERE target_id = ?", (target_id,)).fetchone()
+        return found is not None
 
     def close(self) -> None:
         with self._lock:
@@ -117,6 +162,31 @@ def capturing(path: Path) -> Iterator[Capture]:
     finally:
         _capture = None
         capture.close()
+
+
+def is_placeholder(target_id: Any) -> bool:
+    """Whether ``target_id`` is the id a previewed create recorded in a real id's place."""
+    return str(target_id or "").startswith(PLACEHOLDER)
+
+
+def as_previewed(entity: str, target_id: Any, read: Callable[[], Mapping[str, Any]]) -> dict[str, Any]:
+    """Target record ``target_id``, written by the flows of ``entity``, as a later flow reads it: ``read()``
+    (one read of the target), or in a preview as the held writes would have left it: a previewed create's
+    body under its placeholder (never read: the target has no such record), the record read with a held
+    update's fields over it."""
+    capture = _capture
+    held = None if capture is None else capture.written(entity, str(target_id))
+    if held is None:
+        return dict(read())
+    created, fields = held
+    return fields if created else {**read(), **fields}
+
+
+def created_in_preview(target_id: Any) -> bool:
+    """Whether a previewed create recorded ``target_id``: a record the target does not hold yet, though
+    the flows after it are judged as if it did (False when no preview is capturing)."""
+    capture = _capture
+    return capture is not None and capture.created(str(target_id))
 
 
 def previewed(spec: FlowSpec, target: Any) -> Any:
@@ -187,12 +257,19 @@ class PreviewTarget:
         try:
             made = self._target.create(record)
         except WouldWrite as held:
+            planned = getattr(self._target, "planned_id", None)
+            target_id = (planned(record) if planned else None) or f"{PLACEHOLDER} {record.source_key}"
             self._capture.note(
-                self._spec, record.source_key, verdict="create", held=_request(held), changes=_body(held)
+                self._spec,
+                record.source_key,
+                written=target_id,
+                verdict="create",
+                held=_request(held),
+                changes=_body(held),
             )
             self._capture.would_create(self._spec.dependency_key(record.source_key))
             self._capture.would_create_key(self._spec.name, record.natural_key, record.source_key)
-            return Created(f"{PLACEHOLDER} {record.source_key}", "create", "would be created (preview)")
+            return Created(target_id, "create", "would be created (preview)")
         except Exception as error:
             waits = self._waits(record, error)
             if waits is None:
@@ -227,7 +304,8 @@ class PreviewTarget:
         with self._lock:
             adopting = self._found.pop(record.source_key, None) == str(target_id)
         verdict = "adopt" if adopting else "update"
-        if str(target_id).startswith(PLACEHOLDER):  # created earlier in this preview: the run updates it
+        # Created earlier in this preview: the run would update what it created; the target holds nothing yet.
+        if is_placeholder(target_id) or self._capture.created(str(target_id)):
             self._capture.note(self._spec, record.source_key, verdict=verdict, after_create=True, changes={})
             return None
         try:
@@ -236,6 +314,7 @@ class PreviewTarget:
             self._capture.note(
                 self._spec,
                 record.source_key,
+                written=str(target_id),
                 verdict=verdict,
                 target_id=str(target_id),
                 matched_by=record.natural_key if adopting else None,
@@ -283,10 +362,14 @@ def _current(held: WouldWrite) -> Any:
     """The target's record as it stands, for an update sent to the record's own URL (``PUT`` / ``PATCH``):
     read there (a GET, one call, as the write would have been, with the ids the body names beside the
     record as query parameters, as Procore's ``company_id``); None when the write is not to a record's URL
-    (a JD Edwards orchestration) or the read fails."""
+    (a JD Edwards orchestration) or the read fails. An answer in an envelope (Procurify's
+    ``{"metadata": ..., "data": {record}}``) is the record in its ``data``."""
     if held.method not in ("PUT", "PATCH") or held.client is None:
         return None
     try:
-        return held.client.get(held.url, params=_wrapped(_body(held))[1] or None).json()
+        answer = held.client.get(held.url, params=_wrapped(_body(held))[1] or None).json()
     except Exception:  # the verdict stands without theirs; the read is only for the report
         return None
+    if isinstance(answer, Mapping) and isinstance(answer.get("data"), Mapping):
+        return answer["data"]
+    return answer

@@ -87,9 +87,10 @@ def test_a_preview_writes_nothing_and_the_run_does_what_it_said(world, tmp_path)
     assert body["Pay_Items"][0]["Gross_Amount"] == "125.00"
     refused = verdicts[("invoices", str(unknown["id"]))]
     assert refused.verdict == "refuse" and "account 20.8199 not found in F0901" in refused.reason
-    # Coupa Pay's payment of the new invoice waits for its voucher, which only the run would write.
+    # Coupa Pay's payment of the new invoice waits for its voucher batch, which only the run would write,
+    # to become a voucher: held on JDE's batch processor, in the words the run's hold has.
     [(key, held)] = [(k, r) for (flow, k), r in verdicts.items() if k.endswith(f":{fine['id']}")]
-    assert held.verdict == "hold" and INVOICES_FLOW.dependency_key(str(fine["id"])) in held.reason
+    assert held.verdict == "hold" and f"of invoice {fine['id']}" in held.reason and "R04110ZA" in held.reason
 
     after = last_audit_id(world.ledger)
     run_for_real(world.defs, INTEGRATION, first, last, resources=world.resources)

@@ -70,6 +70,7 @@ from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_assets.jde.postings import BatchPostings
 from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.preview.target import is_placeholder
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
@@ -262,6 +263,8 @@ class BillReader(ApprovedBillReader):
     def mapped(self, bill_uuid: str, full: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected:
         vendor_id = bill_vendor_id(full)
         an8 = paired_supplier(self.ledger, vendor_id) if vendor_id else None
+        if is_placeholder(an8):  # a preview's supplier the vendors flow would add: paired, but no AN8 yet
+            an8 = None
         waits = vendor_dependency(vendor_id, self.vendor(vendor_id)) if vendor_id and an8 is None else ""
         if waits is None:
             return Rejected(

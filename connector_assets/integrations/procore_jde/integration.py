@@ -5,7 +5,7 @@ the JDE record each Procore record was written as (``written_target``)."""
 
 from connector_assets.flows.pair_sync import PairSync
 from connector_assets.flows.targets import FlowRoute
-from connector_assets.preview.target import PLACEHOLDER
+from connector_assets.preview.target import is_placeholder
 from connector_resources.ledger import Ledger
 
 INTEGRATION = "procore_jde"
@@ -22,4 +22,4 @@ def written_target(ledger: Ledger, entity: str, source_key: str) -> str | None:
     an order number, comes from the real write)."""
     xref = ledger.get_xref(INTEGRATION, entity, "procore", str(source_key), "JDE")
     target_id = xref.target_id if xref is not None else None
-    return target_id if target_id and not target_id.startswith(PLACEHOLDER) else None
+    return target_id if target_id and not is_placeholder(target_id) else None
