@@ -75,6 +75,9 @@ class ScratchStaging(StagingResource):
 
     def source(self, asset: Any, partition: str | None) -> Any:
         own = self.path(asset, partition)
-        if own.is_file() or not self.reads_from:
+        # A flow's own steps are never read from the deployment: records a real run staged to write must
+        # not become a preview's verdicts.
+        steps = str(asset.path[-1]).endswith(("_mapped", "_written"))
+        if own.is_file() or not self.reads_from or steps:
             return own
         return StagingResource(base_dir=self.reads_from).path(asset, partition)
