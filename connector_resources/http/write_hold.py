@@ -38,7 +38,8 @@ _holding = 0
 class WouldWrite(BaseException):
     """A write request a preview held back. A ``BaseException``: a target's ``except Exception`` (which
     turns an HTTP failure into its own error, or searches after an ambiguous one) must not take it for a
-    failed write; only the preview's wrapper catches it."""
+    failed write. The preview's target wrapper catches it (``connector_assets.preview.target``), and a target
+    whose held write only follows up a decided one (Fusion's validation of an adopted invoice) by name."""
 
     def __init__(self, system: str, method: str, url: str, body: Any, client: Any = None) -> None:
         super().__init__(f"{system}: {method} {urlsplit(url).path} held (a preview sends no write)")
