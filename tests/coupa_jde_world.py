@@ -99,6 +99,17 @@ def changed_day(record: dict) -> str:
     return datetime.fromisoformat(record["updated-at"]).astimezone(UTC).date().isoformat()
 
 
+def deliver_callouts(coupa_url: str, resource: str, ids: list[int]) -> list[dict]:
+    """Coupa sends the call-outs of these records now (as they are now); waits for the receiver."""
+    answer = requests.post(
+        f"{coupa_url}/sandbox/callouts/deliver",
+        json={"resource": resource, "ids": ids, "wait_seconds": 10},
+        timeout=20,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json().get("deliveries", [])
+
+
 class CoupaJdeWorld(PairWorld):
     """The pair world, the webhook receiver (``hooks_url``) and Coupa's user (``coupa``)."""
 
@@ -106,14 +117,7 @@ class CoupaJdeWorld(PairWorld):
     coupa: CoupaApi
 
     def deliver(self, resource: str, ids: list[int]) -> list[dict]:
-        """Coupa sends the call-outs of these records now (as they are now); waits for the receiver."""
-        answer = requests.post(
-            f"{self.coupa_url}/sandbox/callouts/deliver",
-            json={"resource": resource, "ids": ids, "wait_seconds": 10},
-            timeout=20,
-        )
-        assert answer.status_code == 200, answer.text
-        return answer.json().get("deliveries", [])
+        return deliver_callouts(self.coupa_url, resource, ids)
 
     def supplier(self) -> int:
         """A Coupa supplier whose number is a JDE supplier's address number (``make dev``'s numbering)."""

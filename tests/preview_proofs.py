@@ -12,12 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from dagster import DagsterInstance, Definitions
 from request_log import RequestLog
 
+from connector_assets.deployment import deployment_definitions
 from connector_assets.preview.runner import FlowPreview, flow_days, integration_flows, run_flow, run_preview
 from connector_assets.preview.verdicts import FitRow
 from connector_resources.ledger import Ledger, schema
@@ -34,6 +36,27 @@ REAL_ACTIONS = {
     "ambiguous": {"fail"},
     "hold": {"hold"},
 }
+
+
+class PreviewWorld(Protocol):
+    """A sandbox world as the proofs use it: its ledger and resources, the simulators' request logs
+    (``request_log.logged_simulators``) and the deployment's definitions of the integration's package."""
+
+    ledger: Ledger
+    resources: Mapping[str, Any]
+    logs: Mapping[str, Sequence[RequestLog]]
+    defs: Definitions
+
+
+World = TypeVar("World")
+
+
+def equip_for_previews(world: World, logs: Mapping[str, Sequence[RequestLog]], package: ModuleType) -> World:
+    """``world`` with what ``PreviewWorld`` adds: ``logs`` (to see what a preview sent) and ``defs``, the
+    definitions a deployment of ``package`` has (to preview and run its flows as they are deployed)."""
+    world.logs = logs  # type: ignore[attr-defined]
+    world.defs = deployment_definitions([package])  # type: ignore[attr-defined]
+    return world
 
 
 def write_requests(logs: Mapping[str, Sequence[RequestLog]]) -> list[str]:
@@ -72,39 +95,83 @@ class Previewed:
 
 
 def preview(
-    defs: Definitions,
+    world: PreviewWorld,
     integration: str,
     first: date,
     last: date,
     out: Path,
     *,
-    ledger: Ledger,
-    resources: Mapping[str, Any],
     flows: Sequence[str] = (),
 ) -> Previewed:
+    """The preview of ``flows`` (all by default) over the days on the world, proving nothing by itself."""
     rows, runs = [], []
     for item in run_preview(
-        defs, integration, first, last, out, flows=flows, ledger=ledger, resources=resources
+        world.defs, integration, first, last, out, flows=flows, ledger=world.ledger, resources=world.resources
     ):
         (runs if isinstance(item, FlowPreview) else rows).append(item)
     return Previewed(rows, runs)
 
 
-def run_for_real(
-    defs: Definitions,
+def previewed_writing_nothing(
+    world: PreviewWorld,
     integration: str,
     first: date,
     last: date,
+    out: Path,
     *,
-    resources: Mapping[str, Any],
     flows: Sequence[str] = (),
-) -> None:
-    """The same flows over the same days as a preview runs them, writing."""
+) -> Previewed:
+    """A preview whose every flow ran, which sent the simulators no write and left every ledger row as it
+    was (the logs are cleared first: only the preview's requests count)."""
+    before = ledger_rows(world.ledger)
+    for served in world.logs.values():
+        for log in served:
+            log.clear()
+    seen = preview(world, integration, first, last, out, flows=flows)
+    assert all(flow.success for flow in seen.flows), [flow.error for flow in seen.flows]
+    assert write_requests(world.logs) == [], "the preview sent a write"
+    assert ledger_rows(world.ledger) == before, "the preview changed the ledger"
+    return seen
+
+
+def run_as_previewed(
+    world: PreviewWorld,
+    integration: str,
+    first: date,
+    last: date,
+    seen: Previewed,
+    *,
+    flows: Sequence[str] = (),
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """The real run of the flows and days ``seen`` previewed, as a preview runs them but writing, which did
+    what the preview said, record by record: (flow, source key) -> (action, target id) of what it decided."""
+    after = last_audit_id(world.ledger)
     with DagsterInstance.ephemeral() as instance:
-        for spec in integration_flows(integration, flows, defs=defs):
-            days = flow_days(defs, spec, first, last)
+        for spec in integration_flows(integration, flows, defs=world.defs):
+            days = flow_days(world.defs, spec, first, last)
             if days:
-                run_flow(defs, spec, days, resources, instance)
+                run_flow(world.defs, spec, days, world.resources, instance)
+    real = real_actions(world.ledger, integration, after)
+    assert mismatches(seen.rows, real) == []
+    return real
+
+
+def forget_xref(
+    ledger: Ledger, integration: str, entity: str, source_key: str | None = None
+) -> tuple[str, str | None]:
+    """Delete the cross-reference of ``source_key`` (by default the first, by key, that names a target
+    record): a first backfill against a record both systems hold. Its source key and the target id it held."""
+    x = schema.xref
+    mine = (x.c.integration == integration) & (x.c.entity == entity)
+    with ledger.engine.begin() as conn:
+        if source_key is None:
+            recorded = mine & x.c.target_id.is_not(None)
+            source_key = conn.execute(
+                sa.select(x.c.source_key).where(recorded).order_by(x.c.source_key).limit(1)
+            ).scalar_one()
+        target_id = conn.execute(sa.select(x.c.target_id).where(mine, x.c.source_key == source_key)).scalar()
+        conn.execute(sa.delete(x).where(mine, x.c.source_key == source_key))
+    return source_key, target_id
 
 
 def real_actions(ledger: Ledger, integration: str, after: int) -> dict[tuple[str, str], tuple[str, str]]:

@@ -12,26 +12,15 @@ from datetime import date
 
 import pytest
 import requests
-import sqlalchemy as sa
 from asset_runs import busy_day
 from coupa_jde_world import changed_day, coupa_jde_world
 from dagster import DagsterInstance
-from preview_proofs import (
-    last_audit_id,
-    ledger_rows,
-    mismatches,
-    preview,
-    real_actions,
-    run_for_real,
-    write_requests,
-)
+from preview_proofs import equip_for_previews, forget_xref, previewed_writing_nothing, run_as_previewed
 from request_log import logged_simulators
 
 import connector_assets.integrations.coupa_jde as package
-from connector_assets.deployment import deployment_definitions
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
 from connector_assets.preview.runner import run_flow
-from connector_resources.ledger import schema
 
 INTEGRATION = "coupa_jde"
 
@@ -39,17 +28,10 @@ INTEGRATION = "coupa_jde"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     with logged_simulators() as logs, coupa_jde_world(tmp_path_factory.mktemp("preview_coupa_jde")) as made:
-        made.logs = logs
-        made.defs = deployment_definitions([package])
+        equip_for_previews(made, logs, package)
         coupa = made.coupa
         made.accounts = {obj: coupa.account("20", obj) for obj in ("8150", "8199")}  # 20.8199: not in F0901
         yield made
-
-
-def _clear(world) -> None:
-    for served in world.logs.values():
-        for log in served:
-            log.clear()
 
 
 def _inbox(world) -> int:
@@ -64,14 +46,8 @@ def test_a_preview_writes_nothing_and_the_run_does_what_it_said(world, tmp_path)
     paid = requests.post(f"{world.coupa_url}/sandbox/activity", json={"new_payments": 1000}, timeout=30)
     paid.raise_for_status()
     first, last = date.fromisoformat(busy_day()), date.fromisoformat(changed_day(fine))
-    before, pending = ledger_rows(world.ledger), _inbox(world)
-    _clear(world)
-    seen = preview(
-        world.defs, INTEGRATION, first, last, tmp_path / "fit", ledger=world.ledger, resources=world.resources
-    )
-    assert all(flow.success for flow in seen.flows), [flow.error for flow in seen.flows]
-    assert write_requests(world.logs) == [], "the preview sent a write"
-    assert ledger_rows(world.ledger) == before, "the preview changed the ledger"
+    pending = _inbox(world)
+    seen = previewed_writing_nothing(world, INTEGRATION, first, last, tmp_path / "fit")
     assert pending == 2, "the call-outs the preview read stay in the inbox for the run"
     assert {"create", "refuse", "hold"} <= {row.verdict for row in seen.rows}, Counter(
         (r.flow, r.verdict) for r in seen.rows
@@ -92,9 +68,7 @@ def test_a_preview_writes_nothing_and_the_run_does_what_it_said(world, tmp_path)
     [(key, held)] = [(k, r) for (flow, k), r in verdicts.items() if k.endswith(f":{fine['id']}")]
     assert held.verdict == "hold" and f"of invoice {fine['id']}" in held.reason and "R04110ZA" in held.reason
 
-    after = last_audit_id(world.ledger)
-    run_for_real(world.defs, INTEGRATION, first, last, resources=world.resources)
-    assert mismatches(seen.rows, real_actions(world.ledger, INTEGRATION, after)) == []
+    run_as_previewed(world, INTEGRATION, first, last, seen)
     assert _inbox(world) == 0  # the run acknowledged what it consumed; the preview had not
 
 
@@ -104,9 +78,7 @@ def _written_then_lost(world, day: str, invoice_id: str) -> None:
     with DagsterInstance.ephemeral() as instance:
         result = run_flow(world.defs, INVOICES_FLOW, [day], world.resources, instance, until_written=True)
     assert result.success
-    x = schema.xref
-    with world.ledger.engine.begin() as conn:
-        conn.execute(sa.delete(x).where(x.c.integration == INTEGRATION, x.c.source_key == invoice_id))
+    forget_xref(world.ledger, INTEGRATION, "invoice", invoice_id)
 
 
 def test_a_voucher_jde_holds_unrecorded_previews_as_adopted_and_the_written_one_as_unchanged(world, tmp_path):
@@ -117,20 +89,8 @@ def test_a_voucher_jde_holds_unrecorded_previews_as_adopted_and_the_written_one_
     kept = world.coupa.invoice(supplier, "PV-201", [(world.accounts["8150"], "15.00")])
     day = changed_day(lost)
     _written_then_lost(world, day, str(lost["id"]))
-    before = ledger_rows(world.ledger)
-    _clear(world)
-    seen = preview(
-        world.defs,
-        INTEGRATION,
-        date.fromisoformat(day),
-        date.fromisoformat(day),
-        tmp_path / "fit",
-        flows=["invoices"],
-        ledger=world.ledger,
-        resources=world.resources,
-    )
-    assert all(flow.success for flow in seen.flows), [flow.error for flow in seen.flows]
-    assert write_requests(world.logs) == [] and ledger_rows(world.ledger) == before
+    day_of = date.fromisoformat(day)
+    seen = previewed_writing_nothing(world, INTEGRATION, day_of, day_of, tmp_path / "fit", flows=["invoices"])
     verdicts = seen.verdicts()
     adopted = verdicts[("invoices", str(lost["id"]))]
     batch = BatchKey.for_invoice(str(lost["id"])).target_id
@@ -138,9 +98,5 @@ def test_a_voucher_jde_holds_unrecorded_previews_as_adopted_and_the_written_one_
     assert json.loads(adopted.matched_by)["Invoice_Number"] == "PV-200"  # the natural key that matched
     assert verdicts[("invoices", str(kept["id"]))].verdict == "unchanged"
 
-    after = last_audit_id(world.ledger)
-    day_of = date.fromisoformat(day)
-    run_for_real(world.defs, INTEGRATION, day_of, day_of, resources=world.resources, flows=["invoices"])
-    real = real_actions(world.ledger, INTEGRATION, after)
-    assert mismatches(seen.rows, real) == []
+    real = run_as_previewed(world, INTEGRATION, day_of, day_of, seen, flows=["invoices"])
     assert real[("invoices", str(lost["id"]))] == ("adopt", batch)  # JDE refused it as 59A4: adopted

@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from asset_runs import busy_day, today
 from fusion_procurify_world import (
     BUSINESS_UNIT,
@@ -31,26 +30,21 @@ from fusion_procurify_world import (
 )
 from preview_proofs import (
     Previewed,
-    last_audit_id,
-    ledger_rows,
-    mismatches,
-    preview,
-    real_actions,
-    run_for_real,
-    write_requests,
+    equip_for_previews,
+    forget_xref,
+    previewed_writing_nothing,
+    run_as_previewed,
 )
 from request_log import logged_simulators
 from roots import ROOT
 
 import connector_assets.integrations.fusion_procurify as package
-from connector_assets.deployment import deployment_definitions
 from connector_assets.fusion.sandbox_operators import FusionApTeam
 from connector_assets.integrations.fusion_procurify.sandbox import (
     active_vendor_ids,
     pair_seeded_vendors,
     suppliers_with_sites,
 )
-from connector_resources.ledger import schema
 from connector_sandbox.fusion import FusionSandboxSettings
 
 FALLBACK = "ap-no-email-in-fusion@example.com"
@@ -81,41 +75,20 @@ def world(tmp_path_factory) -> Iterator[FusionProcurifyWorld]:
         env.setenv("ML_FUSION_PROCURIFY_ACCOUNT_MAP", str(_small_account_map(made, folder / "accounts.csv")))
         suppliers = suppliers_with_sites(made.fusion_url, BUSINESS_UNIT)
         assert pair_seeded_vendors(made.ledger, active_vendor_ids(made.resources["procurify"]), suppliers)
-        made.logs = logs
         made.pod = pod.db_path
-        made.defs = deployment_definitions([package])
-        yield made
-
-
-def _clear(world: FusionProcurifyWorld) -> None:
-    for served in world.logs.values():
-        for log in served:
-            log.clear()
+        yield equip_for_previews(made, logs, package)
 
 
 def _previewed(world: FusionProcurifyWorld, day: date, out: Path, flows: Sequence[str] = ()) -> Previewed:
     """A preview of ``flows`` (all by default) over ``day`` that sent no write and changed no ledger row."""
-    before = ledger_rows(world.ledger)
-    _clear(world)
-    seen = preview(
-        world.defs, INTEGRATION, day, day, out, flows=flows, ledger=world.ledger, resources=world.resources
-    )
-    assert all(flow.success for flow in seen.flows), [flow.error for flow in seen.flows]
-    assert write_requests(world.logs) == [], "the preview sent a write"
-    assert ledger_rows(world.ledger) == before, "the preview changed the ledger"
-    return seen
+    return previewed_writing_nothing(world, INTEGRATION, day, day, out, flows=flows)
 
 
 def _run_as_previewed(
     world: FusionProcurifyWorld, day: date, seen: Previewed, flows: Sequence[str] = ()
 ) -> dict[tuple[str, str], tuple[str, str]]:
-    """The real run of what ``seen`` previewed, which did what it said: (flow, source key) -> (action,
-    target id)."""
-    after = last_audit_id(world.ledger)
-    run_for_real(world.defs, INTEGRATION, day, day, resources=world.resources, flows=flows)
-    real = real_actions(world.ledger, INTEGRATION, after)
-    assert mismatches(seen.rows, real) == []
-    return real
+    """The real run of what ``seen`` previewed over ``day``, which did what it said."""
+    return run_as_previewed(world, INTEGRATION, day, day, seen, flows=flows)
 
 
 def test_every_flow_of_the_busy_day_previews_writing_nothing_and_the_run_does_what_it_said(world, tmp_path):
@@ -144,17 +117,6 @@ def test_every_flow_of_the_busy_day_previews_writing_nothing_and_the_run_does_wh
     _run_as_previewed(world, day, seen)
 
 
-def _forget(world: FusionProcurifyWorld, entity: str, source_key: str) -> str:
-    """Delete the cross-reference of ``source_key``: a first backfill against a record both systems hold.
-    The target id it held."""
-    x = schema.xref
-    where = (x.c.integration == INTEGRATION, x.c.entity == entity, x.c.source_key == source_key)
-    with world.ledger.engine.begin() as conn:
-        target_id = conn.execute(sa.select(x.c.target_id).where(*where)).scalar_one()
-        conn.execute(sa.delete(x).where(*where))
-    return target_id
-
-
 def test_records_both_systems_hold_preview_as_adopted_the_same_ones_and_the_rest_unchanged(world, tmp_path):
     """The busy day again with two cross-references gone: the natural key finds each record (an order by
     its supplier, site, currency and lines; an invoice by its number and supplier, searched inside its
@@ -164,7 +126,7 @@ def test_records_both_systems_hold_preview_as_adopted_the_same_ones_and_the_rest
     created = {}
     for flow, entity in zip(flows, ("purchase_order", "invoice"), strict=True):
         key = sorted(k for k, target in world.xrefs(entity).items() if target)[0]
-        created[(flow, key)] = _forget(world, entity, key)
+        created[(flow, key)] = forget_xref(world.ledger, INTEGRATION, entity, key)[1]
     seen = _previewed(world, day, tmp_path / "fit", flows)
     verdicts = seen.verdicts()
     for (flow, key), target_id in created.items():

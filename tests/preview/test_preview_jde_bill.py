@@ -13,23 +13,12 @@ import sqlite3
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 from asset_runs import busy_day
 from jde_bill_world import BillClerk, jde_bill_world
-from preview_proofs import (
-    last_audit_id,
-    ledger_rows,
-    mismatches,
-    preview,
-    real_actions,
-    run_for_real,
-    write_requests,
-)
+from preview_proofs import equip_for_previews, forget_xref, previewed_writing_nothing, run_as_previewed
 from request_log import logged_simulators
 
 import connector_assets.integrations.jde_bill as package
-from connector_assets.deployment import deployment_definitions
-from connector_resources.ledger import schema
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.dates import to_julian
 
@@ -42,16 +31,10 @@ def world(tmp_path_factory):
     folder = tmp_path_factory.mktemp("preview_jde_bill")
     jde = JdeSandboxSettings(scale=0.02, db_path=folder / "e1.sqlite")
     with logged_simulators() as logs, jde_bill_world(folder, jde=jde) as made:
-        made.logs, made.jde_db = logs, jde.db_path
-        made.defs = deployment_definitions([package])
+        equip_for_previews(made, logs, package)
+        made.jde_db = jde.db_path
         made.run_whole("jde/gl_accounts")  # the F0901 cache the deployment's own refresh job keeps staged
         yield made
-
-
-def _clear(world) -> None:
-    for served in world.logs.values():
-        for log in served:
-            log.clear()
 
 
 def _sql(world, statement: str, *params) -> list[tuple]:
@@ -59,45 +42,18 @@ def _sql(world, statement: str, *params) -> list[tuple]:
         return conn.execute(statement, params).fetchall()
 
 
-def _drop_xref(world, entity: str, source_key: str) -> None:
-    x = schema.xref
-    with world.ledger.engine.begin() as conn:
-        conn.execute(
-            sa.delete(x).where(
-                x.c.integration == INTEGRATION, x.c.entity == entity, x.c.source_key == source_key
-            )
-        )
-
-
 def _previewed_then_run(world, tmp_path, first: date, last: date, flows=()):
     """A preview of ``flows`` over the days that sends nothing and changes no ledger row, then the real run
     of the same flows and days, which does what the preview said; the preview's rows."""
-    before = ledger_rows(world.ledger)
-    _clear(world)
-    seen = preview(
-        world.defs,
-        INTEGRATION,
-        first,
-        last,
-        tmp_path / "fit",
-        flows=flows,
-        ledger=world.ledger,
-        resources=world.resources,
-    )
-    assert all(flow.success for flow in seen.flows), [flow.error for flow in seen.flows]
+    seen = previewed_writing_nothing(world, INTEGRATION, first, last, tmp_path / "fit", flows=flows)
     reached = {system for system, served in world.logs.items() if any(log.entries_all() for log in served)}
     assert reached == {"jde_ais", "bill"}, "the preview read both systems"
-    assert write_requests(world.logs) == [], "the preview sent a write"
-    assert ledger_rows(world.ledger) == before, "the preview changed the ledger"
-    after = last_audit_id(world.ledger)
-    run_for_real(world.defs, INTEGRATION, first, last, resources=world.resources, flows=flows)
-    real = real_actions(world.ledger, INTEGRATION, after)
-    assert mismatches(seen.rows, real) == []
+    real = run_as_previewed(world, INTEGRATION, first, last, seen, flows=flows)
     assert set(real) <= set(seen.verdicts()), "the run decided records the preview did not judge"
     return seen
 
 
-def test_a_preview_of_every_flow_writes_nothing_and_the_run_does_what_it_said(world, tmp_path):
+def test_a_preview_every_flow_writes_nothing_and_the_run_does_what_it_said(world, tmp_path):
     day = date.fromisoformat(busy_day())
     seen = _previewed_then_run(world, tmp_path, day, day)
     assert {flow.spec.name for flow in seen.flows} == {"vendors", "bills", "payments"}
@@ -118,8 +74,8 @@ def test_a_vendor_and_a_bill_the_ledger_lost_preview_as_adopted_and_the_rest_unc
     vendors, bills = world.xrefs("vendor"), world.xrefs("bill")
     vendor_key = min(key for key, bill_id in vendors.items() if bill_id)
     bill_key = min(key for key, bill_id in bills.items() if bill_id)
-    _drop_xref(world, "vendor", vendor_key)
-    _drop_xref(world, "bill", bill_key)
+    forget_xref(world.ledger, INTEGRATION, "vendor", vendor_key)
+    forget_xref(world.ledger, INTEGRATION, "bill", bill_key)
     seen = _previewed_then_run(world, tmp_path, day, day, flows=["vendors", "bills"])
     verdicts = seen.verdicts()
     for flow, key, target_id in (
@@ -179,7 +135,7 @@ def test_bill_payments_preview_as_jde_postings_and_a_lost_one_as_adopted(world, 
 
     key = f"{voucher_payment}:{on_voucher}"
     posted = world.ledger.get_xref(INTEGRATION, "payment", "bill", key, "JDE").target_id
-    _drop_xref(world, "payment", key)
+    forget_xref(world.ledger, INTEGRATION, "payment", key)
     again = _previewed_then_run(world, tmp_path / "again", today, today, flows=["payments"])
     adopted = again.verdicts()[("payments", key)]
     assert (adopted.verdict, adopted.target_id) == ("adopt", posted), adopted

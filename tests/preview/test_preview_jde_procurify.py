@@ -26,18 +26,14 @@ from jde_procurify_proofs import ACCOUNT_SCOPE, approve_bills, enter_orders
 from jde_procurify_world import jde_procurify_world
 from preview_proofs import (
     Previewed,
-    last_audit_id,
-    ledger_rows,
-    mismatches,
-    preview,
-    real_actions,
-    run_for_real,
-    write_requests,
+    equip_for_previews,
+    forget_xref,
+    previewed_writing_nothing,
+    run_as_previewed,
 )
 from request_log import logged_simulators
 
 import connector_assets.integrations.jde_procurify as package
-from connector_assets.deployment import deployment_definitions
 from connector_resources.ledger import schema
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.dates import to_julian
@@ -68,42 +64,20 @@ def world(tmp_path_factory):
     procurify = ProcurifySandboxSettings(scale=0.05, db_path=folder / "procurify.sqlite")
     try:
         with logged_simulators() as logs, jde_procurify_world(folder, jde=jde, procurify=procurify) as made:
-            made.logs, made.jde_db, made.procurify_db = logs, jde.db_path, procurify.db_path
-            made.defs = deployment_definitions([package])
+            equip_for_previews(made, logs, package)
+            made.jde_db, made.procurify_db = jde.db_path, procurify.db_path
             yield made
     finally:
         patch.undo()
-
-
-def _clear(world) -> None:
-    for served in world.logs.values():
-        for log in served:
-            log.clear()
 
 
 def _preview_then_run(world, tmp_path, day: str, flows: tuple[str, ...] = ()) -> Previewed:
     """Preview ``flows`` (all by default) over ``day``: every run succeeds, nothing is sent, the ledger is
     as it was; then the real run of the same flows and day does what the preview said, record by record."""
     moment = date.fromisoformat(day)
-    before = ledger_rows(world.ledger)
-    _clear(world)
-    seen = preview(
-        world.defs,
-        INTEGRATION,
-        moment,
-        moment,
-        tmp_path / "fit",
-        flows=flows,
-        ledger=world.ledger,
-        resources=world.resources,
-    )
+    seen = previewed_writing_nothing(world, INTEGRATION, moment, moment, tmp_path / "fit", flows=flows)
     assert [flow.spec.name for flow in seen.flows] == list(flows or FLOWS)
-    assert all(flow.success for flow in seen.flows), [flow.error for flow in seen.flows]
-    assert write_requests(world.logs) == [], "the preview sent a write"
-    assert ledger_rows(world.ledger) == before, "the preview changed the ledger"
-    after = last_audit_id(world.ledger)
-    run_for_real(world.defs, INTEGRATION, moment, moment, resources=world.resources, flows=flows)
-    assert mismatches(seen.rows, real_actions(world.ledger, INTEGRATION, after)) == []
+    run_as_previewed(world, INTEGRATION, moment, moment, seen, flows=flows)
     return seen
 
 
@@ -222,10 +196,7 @@ def test_a_supplier_both_systems_hold_previews_as_adopted_with_the_vendor_the_ru
     address and are created: refused again, they would be most of the day, which fails it as systemic.)"""
     monkeypatch.setenv(FALLBACK_EMAIL, "ap-fallback@acme.example")
     [(an8, vendor_id), *_] = _written_suppliers(world)
-    x = schema.xref
-    with world.ledger.engine.begin() as conn:
-        mine = (x.c.integration == INTEGRATION) & (x.c.entity == "supplier") & (x.c.source_key == an8)
-        conn.execute(sa.delete(x).where(mine))
+    forget_xref(world.ledger, INTEGRATION, "supplier", an8)
     _edit_in_jde(world, an8, _quiet_day())  # looked at again that day, nothing changed
     seen = _preview_then_run(world, tmp_path, _quiet_day(), ("suppliers",))
     adopted = seen.verdicts()[("suppliers", an8)]

@@ -17,23 +17,18 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from asset_runs import busy_day
 from preview_proofs import (
-    last_audit_id,
-    ledger_rows,
-    mismatches,
+    equip_for_previews,
+    forget_xref,
     preview,
-    real_actions,
-    run_for_real,
-    write_requests,
+    previewed_writing_nothing,
+    run_as_previewed,
 )
 from procore_jde_world import INTEGRATION, procore_day, procore_jde_world
 from request_log import logged_simulators
 
 import connector_assets.integrations.procore_jde as package
-from connector_assets.deployment import deployment_definitions
-from connector_resources.ledger import schema
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.dates import to_hhmmss, to_julian
 
@@ -45,8 +40,8 @@ def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("preview_procore_jde")
     jde = JdeSandboxSettings(scale=0.05, db_path=tmp / "e1.sqlite")
     with logged_simulators() as logs, procore_jde_world(tmp, jde=jde) as made:
-        made.logs, made.jde_db = logs, jde.db_path
-        made.defs = deployment_definitions([package])
+        equip_for_previews(made, logs, package)
+        made.jde_db = jde.db_path
         made.unlinked = _link_day_vendors(made)
         yield made
 
@@ -69,19 +64,9 @@ def _link_day_vendors(world) -> str:
     return str(vendors[0])
 
 
-def _clear(world) -> None:
-    for served in world.logs.values():
-        for log in served:
-            log.clear()
-
-
-def test_a_preview_of_every_flow_writes_nothing_and_the_run_does_what_it_said(world, tmp_path):
+def test_a_preview_every_flow_writes_nothing_and_the_run_does_what_it_said(world, tmp_path):
     day = date.fromisoformat(busy_day())
-    before = ledger_rows(world.ledger)
-    _clear(world)
-    seen = preview(
-        world.defs, INTEGRATION, day, day, tmp_path / "fit", ledger=world.ledger, resources=world.resources
-    )
+    seen = previewed_writing_nothing(world, INTEGRATION, day, day, tmp_path / "fit")
     assert {flow.spec.name for flow in seen.flows} == {
         "vendors",
         "suppliers",
@@ -89,9 +74,6 @@ def test_a_preview_of_every_flow_writes_nothing_and_the_run_does_what_it_said(wo
         "vouchers",
         "change_orders",
     }
-    assert all(flow.success for flow in seen.flows), [flow.error for flow in seen.flows]
-    assert write_requests(world.logs) == [], "the preview sent a write"
-    assert ledger_rows(world.ledger) == before, "the preview changed the ledger"
     verdicts = {(r.flow, r.verdict) for r in seen.rows}
     expected = {
         "vendors": ("create", "refuse"),
@@ -104,41 +86,20 @@ def test_a_preview_of_every_flow_writes_nothing_and_the_run_does_what_it_said(wo
     order = next(r for r in seen.rows if r.flow == "purchase_orders" and r.verdict == "create")
     assert json.loads(order.changes)["Reference"] == f"PC-{order.source_key}"  # the body it would send
 
-    after = last_audit_id(world.ledger)
-    run_for_real(world.defs, INTEGRATION, day, day, resources=world.resources)
-    assert mismatches(seen.rows, real_actions(world.ledger, INTEGRATION, after)) == []
+    run_as_previewed(world, INTEGRATION, day, day, seen)
 
 
 def test_an_order_jde_already_holds_previews_as_adopted_and_the_rest_unchanged(world, tmp_path):
     """The first backfill against orders JDE already holds: the cross-reference is gone, F4301's reference
     finds the order, and the preview names the order it would adopt, as the run then does."""
     day = date.fromisoformat(busy_day())
-    x = schema.xref
-    with world.ledger.engine.begin() as conn:
-        [(commitment_id, order)] = conn.execute(
-            sa.select(x.c.source_key, x.c.target_id)
-            .where(x.c.integration == INTEGRATION, x.c.entity == "purchase_order", x.c.target_id.is_not(None))
-            .order_by(x.c.source_key)
-            .limit(1)
-        ).all()
-        conn.execute(sa.delete(x).where(x.c.integration == INTEGRATION, x.c.source_key == commitment_id))
-    seen = preview(
-        world.defs,
-        INTEGRATION,
-        day,
-        day,
-        tmp_path / "fit",
-        flows=["purchase_orders"],
-        ledger=world.ledger,
-        resources=world.resources,
-    )
+    commitment_id, order = forget_xref(world.ledger, INTEGRATION, "purchase_order")
+    seen = preview(world, INTEGRATION, day, day, tmp_path / "fit", flows=["purchase_orders"])
     adopted = seen.verdicts()[("purchase_orders", commitment_id)]
     assert (adopted.verdict, adopted.target_id) == ("adopt", order), adopted
     assert json.loads(adopted.matched_by)["Reference"] == f"PC-{commitment_id}"
     assert "unchanged" in {r.verdict for r in seen.rows}, "the orders the first run wrote are left alone"
-    after = last_audit_id(world.ledger)
-    run_for_real(world.defs, INTEGRATION, day, day, resources=world.resources, flows=["purchase_orders"])
-    assert mismatches(seen.rows, real_actions(world.ledger, INTEGRATION, after)) == []
+    run_as_previewed(world, INTEGRATION, day, day, seen, flows=["purchase_orders"])
 
 
 def _rename_in_jde(world, an8: str, name: str) -> None:
@@ -155,22 +116,8 @@ def _rename_in_jde(world, an8: str, name: str) -> None:
 def _suppliers_today(world, tmp_path: Path):
     """The suppliers flow (JDE -> Procore) previewed for today, then run for real."""
     today = date.fromisoformat(world.day)
-    _clear(world)
-    seen = preview(
-        world.defs,
-        INTEGRATION,
-        today,
-        today,
-        tmp_path / "fit",
-        flows=["suppliers"],
-        ledger=world.ledger,
-        resources=world.resources,
-    )
-    assert all(flow.success for flow in seen.flows), [flow.error for flow in seen.flows]
-    assert write_requests(world.logs) == [], "the preview sent a write"
-    after = last_audit_id(world.ledger)
-    run_for_real(world.defs, INTEGRATION, today, today, resources=world.resources, flows=["suppliers"])
-    assert mismatches(seen.rows, real_actions(world.ledger, INTEGRATION, after)) == []
+    seen = previewed_writing_nothing(world, INTEGRATION, today, today, tmp_path / "fit", flows=["suppliers"])
+    run_as_previewed(world, INTEGRATION, today, today, seen, flows=["suppliers"])
     return seen
 
 

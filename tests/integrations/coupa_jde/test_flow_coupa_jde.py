@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
-from coupa_jde_world import CALLOUT_SECRET, CoupaApi
+from coupa_jde_world import CALLOUT_SECRET, CoupaApi, deliver_callouts
 from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context, instance_for_test, materialize
 
 from connector_assets.flows.core import Mapped, validate
@@ -70,14 +70,7 @@ class World:
     accounts: dict[str, int]  # "20.8150" -> Coupa account id (segments 20 / 8150)
 
     def deliver(self, resource: str, ids: list[int]) -> list[dict]:
-        """Coupa sends the call-outs of these records now (as they are now); waits for the receiver."""
-        answer = requests.post(
-            f"{self.coupa_url}/sandbox/callouts/deliver",
-            json={"resource": resource, "ids": ids, "wait_seconds": 10},
-            timeout=20,
-        )
-        assert answer.status_code == 200, answer.text
-        return answer.json().get("deliveries", [])
+        return deliver_callouts(self.coupa_url, resource, ids)
 
     def jde_rows(self, table: str, **where: str) -> list[dict]:
         return requests.get(f"{self.jde_root}/sandbox/rows/{table}", params=where, timeout=10).json()["rows"]
