@@ -94,24 +94,6 @@ class Previewed:
         return {(r.flow, r.source_key): r for r in self.rows}
 
 
-def preview(
-    world: PreviewWorld,
-    integration: str,
-    first: date,
-    last: date,
-    out: Path,
-    *,
-    flows: Sequence[str] = (),
-) -> Previewed:
-    """The preview of ``flows`` (all by default) over the days on the world, proving nothing by itself."""
-    rows, runs = [], []
-    for item in run_preview(
-        world.defs, integration, first, last, out, flows=flows, ledger=world.ledger, resources=world.resources
-    ):
-        (runs if isinstance(item, FlowPreview) else rows).append(item)
-    return Previewed(rows, runs)
-
-
 def previewed_writing_nothing(
     world: PreviewWorld,
     integration: str,
@@ -127,7 +109,12 @@ def previewed_writing_nothing(
     for served in world.logs.values():
         for log in served:
             log.clear()
-    seen = preview(world, integration, first, last, out, flows=flows)
+    rows, runs = [], []
+    for item in run_preview(
+        world.defs, integration, first, last, out, flows=flows, ledger=world.ledger, resources=world.resources
+    ):
+        (runs if isinstance(item, FlowPreview) else rows).append(item)
+    seen = Previewed(rows, runs)
     assert all(flow.success for flow in seen.flows), [flow.error for flow in seen.flows]
     assert write_requests(world.logs) == [], "the preview sent a write"
     assert ledger_rows(world.ledger) == before, "the preview changed the ledger"

@@ -11,7 +11,6 @@ from jde_coupa_world import jde_coupa_world
 from preview_proofs import (
     equip_for_previews,
     forget_xref,
-    preview,
     previewed_writing_nothing,
     run_as_previewed,
 )
@@ -44,7 +43,7 @@ def test_records_both_systems_hold_preview_as_adopted_and_the_rest_unchanged(wor
     key finds each one, and the preview names the record it would adopt, as the run then does."""
     day = date.fromisoformat(busy_day())
     source_key, coupa_id = forget_xref(world.ledger, INTEGRATION, "supplier")
-    seen = preview(world, INTEGRATION, day, day, tmp_path / "fit", flows=["suppliers"])
+    seen = previewed_writing_nothing(world, INTEGRATION, day, day, tmp_path / "fit", flows=["suppliers"])
     verdicts = seen.verdicts()
     adopted = verdicts[("suppliers", source_key)]
     assert (adopted.verdict, adopted.target_id) == ("adopt", coupa_id), adopted

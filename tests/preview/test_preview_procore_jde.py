@@ -21,7 +21,6 @@ from asset_runs import busy_day
 from preview_proofs import (
     equip_for_previews,
     forget_xref,
-    preview,
     previewed_writing_nothing,
     run_as_previewed,
 )
@@ -94,7 +93,9 @@ def test_an_order_jde_already_holds_previews_as_adopted_and_the_rest_unchanged(w
     finds the order, and the preview names the order it would adopt, as the run then does."""
     day = date.fromisoformat(busy_day())
     commitment_id, order = forget_xref(world.ledger, INTEGRATION, "purchase_order")
-    seen = preview(world, INTEGRATION, day, day, tmp_path / "fit", flows=["purchase_orders"])
+    seen = previewed_writing_nothing(
+        world, INTEGRATION, day, day, tmp_path / "fit", flows=["purchase_orders"]
+    )
     adopted = seen.verdicts()[("purchase_orders", commitment_id)]
     assert (adopted.verdict, adopted.target_id) == ("adopt", order), adopted
     assert json.loads(adopted.matched_by)["Reference"] == f"PC-{commitment_id}"
