@@ -78,8 +78,8 @@ from dagster import (
     RetryRequested,
     asset,
 )
-from dagster._core.definitions.policy import calculate_delay
 
+from connector_assets.dagster_compat import calculate_delay
 from connector_assets.staging import StagingError
 from connector_resources import settings
 from connector_resources.error_kinds import (

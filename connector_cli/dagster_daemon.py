@@ -14,30 +14,27 @@ from __future__ import annotations
 
 import sys
 
+from connector_assets import dagster_compat
 from connector_resources import settings
 
 LOOP_ENV = "ML_BACKFILL_LOOP_SECONDS"
 
 
-def shorten_backfill_loop() -> int:
+def shorten_backfill_loop() -> int | None:
     """Set Dagster's daemon loop constant (read by the backfill loop when it starts); answers the
-    seconds set. Refuses to run on a Dagster without the constant rather than silently keep 30 s."""
-    from dagster._daemon import controller
-
-    if not hasattr(controller, "DEFAULT_DAEMON_INTERVAL_SECONDS"):
-        raise SystemExit(
-            "this Dagster has no dagster._daemon.controller.DEFAULT_DAEMON_INTERVAL_SECONDS: run "
-            f"dagster-daemon instead, or update connector_cli.dagster_daemon ({LOOP_ENV})"
-        )
+    seconds set. On a Dagster without the constant the loop stays Dagster's (None; ``dagster_compat``
+    warns once)."""
     seconds = int(float(settings.read(LOOP_ENV)))
+    controller = dagster_compat.daemon_controller()
+    if controller is None:
+        return None
     controller.DEFAULT_DAEMON_INTERVAL_SECONDS = seconds
     return seconds
 
 
 def main() -> None:
     shorten_backfill_loop()
-    from dagster._daemon.cli import main as dagster_daemon
-
+    dagster_daemon = dagster_compat.daemon_command()
     sys.argv[0] = "dagster-daemon"
     dagster_daemon()
 

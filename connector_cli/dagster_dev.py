@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from connector_assets import dagster_compat
+
 DAGSTER_DAEMON = ("-m", "dagster._daemon")
 OUR_DAEMON = ("-m", "connector_cli.dagster_daemon")
 
@@ -26,15 +28,17 @@ def with_our_daemon(command: Sequence[str]) -> list[str]:
 
 
 def install() -> None:
-    """Make ``dev_command_impl`` start our daemon. Refuses to run on a Dagster whose dev command no longer
-    starts its daemon through ``open_ipc_subprocess``, rather than silently keep the 30 s loop."""
-    import dagster._cli.dev as dagster_dev
-
+    """Make ``dev_command_impl`` start our daemon. On a Dagster whose dev command no longer starts its
+    daemon through ``open_ipc_subprocess``, ``dg dev`` stays Dagster's own, with one warning."""
+    dagster_dev = dagster_compat.dev_command_module()
+    if dagster_dev is None:  # warned once by dagster_compat
+        return
     start = getattr(dagster_dev, "open_ipc_subprocess", None)
     if start is None:
-        raise SystemExit(
-            "this Dagster's dev command has no open_ipc_subprocess: update connector_cli.dagster_dev"
+        dagster_compat.missing(
+            "dagster._cli.dev.open_ipc_subprocess", "dg dev starts Dagster's own daemon, with its 30 s loop"
         )
+        return
 
     def start_process(parts: Sequence[str], **kwargs: Any) -> Any:
         return start(with_our_daemon(parts), **kwargs)

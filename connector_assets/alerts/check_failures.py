@@ -22,16 +22,16 @@ from dagster import (
     SensorEvaluationContext,
     SensorResult,
 )
-from dagster._core.event_api import PartitionKeyFilter
-from dagster._core.storage.asset_check_execution_record import (
-    COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
-    AssetCheckExecutionRecord,
-)
 
 from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.delivery import AlertNotDelivered, deliver
 from connector_assets.alerts.sent_alerts import AlertedDays, day_key
 from connector_assets.alerts.status import alert_sensor
+from connector_assets.dagster_compat import (
+    COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
+    AssetCheckExecutionRecord,
+    PartitionKeyFilter,
+)
 from connector_assets.flows.range_days import RANGE_DAYS
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
 
@@ -81,6 +81,19 @@ def _evaluated_at(record: AssetCheckExecutionRecord) -> float:
     return record.event.timestamp if record.event is not None else record.create_timestamp
 
 
+def _completed() -> set | None:
+    """The statuses of an evaluated check execution; None (every status: callers keep the evaluated ones)
+    on a Dagster without the constant."""
+    statuses = COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
+    return set(statuses) if statuses is not None else None
+
+
+def _evaluation(record: AssetCheckExecutionRecord) -> AssetCheckEvaluation | None:
+    event = record.event.dagster_event if record.event is not None else None
+    evaluation = event.event_specific_data if event is not None else None
+    return evaluation if isinstance(evaluation, AssetCheckEvaluation) else None
+
+
 def evaluations_after(
     context: SensorEvaluationContext, checks: Iterable[AssetCheckKey], after: float, seen: set[int]
 ) -> list[tuple[AssetCheckExecutionRecord, AssetCheckEvaluation]]:
@@ -89,14 +102,13 @@ def evaluations_after(
     found = []
     for check in checks:
         history = context.instance.event_log_storage.get_asset_check_execution_history(
-            check, limit=PER_CHECK, status=set(COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES)
+            check, limit=PER_CHECK, status=_completed()
         )
         for record in history:
-            event = record.event.dagster_event if record.event is not None else None
-            evaluation = event.event_specific_data if event is not None else None
+            evaluation = _evaluation(record)
             if record.id in seen or _evaluated_at(record) <= after - OVERLAP_SECONDS:
                 continue
-            if isinstance(evaluation, AssetCheckEvaluation):
+            if evaluation is not None:
                 found.append((record, evaluation))
     return sorted(found, key=lambda pair: (_evaluated_at(pair[0]), pair[0].id))
 
@@ -127,13 +139,18 @@ def _superseded(context: SensorEvaluationContext, record: AssetCheckExecutionRec
     """Whether the same check has been evaluated again for the same day since ``record`` (a rerun, the next
     poll run): the day's latest evaluation says what it is now, so an older red one is not alerted (a day
     rerun green before the sensor read it, as after a restart or a stopped sensor, stays quiet)."""
-    latest = context.instance.event_log_storage.get_asset_check_execution_history(
-        record.key,
-        limit=1,
-        status=set(COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES),
-        partition_filter=PartitionKeyFilter(key=day),
+    history = context.instance.event_log_storage.get_asset_check_execution_history
+    if PartitionKeyFilter is not None and COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES is not None:
+        latest = history(
+            record.key, limit=1, status=_completed(), partition_filter=PartitionKeyFilter(key=day)
+        )
+        return bool(latest) and latest[0].id > record.id
+    # This Dagster lacks the filter or the statuses (warned once): the day's newer evaluations among the
+    # check's latest ones.
+    return any(
+        newer.id > record.id and newer.partition == day and _evaluation(newer) is not None
+        for newer in history(record.key, limit=PER_CHECK, status=_completed())
     )
-    return bool(latest) and latest[0].id > record.id
 
 
 def alert_new_failures(

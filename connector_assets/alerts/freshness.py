@@ -20,11 +20,11 @@ from dagster import (
     SensorEvaluationContext,
     SensorResult,
 )
-from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
 
 from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.event_log import newest_storage_id, records_after, send_in_order
 from connector_assets.alerts.status import alert_sensor
+from connector_assets.dagster_compat import FreshnessState, FreshnessStateChange
 from connector_resources import settings
 
 FRESHNESS_ENV = "ML_FRESHNESS_HOURS"
@@ -64,10 +64,18 @@ def not_fresh_alert(change: FreshnessStateChange) -> Alert:
     )
 
 
+def _is_failure(change: object) -> bool:
+    if FreshnessStateChange is not None and FreshnessState is not None:
+        return isinstance(change, FreshnessStateChange) and change.new_state == FreshnessState.FAIL
+    # This Dagster lacks the types (warned once): the record's event type already says it is a freshness
+    # change, so its new state is read by name.
+    return getattr(getattr(change, "new_state", None), "value", None) == "FAIL"
+
+
 def _went_stale(record: EventLogRecord) -> Alert | None:
     event = record.event_log_entry.dagster_event
     change = event.event_specific_data if event is not None else None
-    if isinstance(change, FreshnessStateChange) and change.new_state == FreshnessState.FAIL:
+    if _is_failure(change):
         return not_fresh_alert(change)
     return None
 

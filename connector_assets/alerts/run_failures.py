@@ -9,12 +9,12 @@ Built on Dagster's ``run_failure_sensor``: the UI's run page shows the same run,
 from __future__ import annotations
 
 from dagster import RunFailureSensorContext, SensorDefinition, SkipReason, run_failure_sensor
-from dagster._utils.error import SerializableErrorInfo
 
 from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.channels import NO_CHANNEL, any_channel
 from connector_assets.alerts.delivery import deliver
 from connector_assets.alerts.status import alert_sensor_status
+from connector_assets.dagster_compat import SerializableErrorInfo
 from connector_assets.flows.reason_text import clipped
 
 PARTITION_TAG = "dagster/partition"

@@ -24,9 +24,7 @@ from typing import TYPE_CHECKING, Any
 from dagster import AssetCheckEvaluation, AssetCheckResult, AssetCheckSeverity, AssetKey
 
 if TYPE_CHECKING:
-    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
-        AssetCheckEvaluationTargetMaterializationData as Target,
-    )
+    from connector_assets.dagster_compat import AssetCheckEvaluationTargetMaterializationData as Target
 
 DAYS_TOLD = 10
 # In the metadata of a range's own check result: it sums days whose evaluations are logged one by one, so
