@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -49,15 +49,6 @@ class FlowPreview:
     success: bool = True
     error: str = ""
     rows: int = 0
-
-
-@dataclass
-class Preview:
-    """A preview of one integration: its flows' runs and the scratch ledger they recorded in."""
-
-    integration: str
-    out: Path
-    flows: list[FlowPreview] = field(default_factory=list)
 
 
 def integration_flows(
