@@ -37,7 +37,6 @@ RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_ra
 # The run's events stay in its ephemeral instance and a failed step is said once, by the flow's line and
 # in the report (``FlowPreview.error``): the console hears nothing of the run itself.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-AMBIGUOUS = ("ambiguous", "more than one", "several ")  # a natural-key search that matched many
 
 
 @dataclass
@@ -270,7 +269,7 @@ def _row(spec: FlowSpec, day: str | None, source_key: str, event: Any, note: dic
     if action == "skip":
         verdict = "refuse" if reason.startswith("not sent again") else "unchanged"
     elif action == "fail":
-        verdict = "ambiguous" if any(word in reason.lower() for word in AMBIGUOUS) else "refuse"
+        verdict = "ambiguous" if (note or {}).get("verdict") == "ambiguous" else "refuse"
     else:
         verdict = action if action != "skip" else "unchanged"
     return FitRow(

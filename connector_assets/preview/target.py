@@ -242,6 +242,8 @@ class PreviewTarget:
         except Exception as error:
             waits = self._waits(record, error)
             if waits is None:
+                if _matched_many(error):  # the run queues it as failed: the report calls it ambiguous
+                    self._capture.note(self._spec, record.source_key, verdict="ambiguous")
                 raise
             raise waits from error
         if found is None:  # a record of the same whole key this preview would create: a run finds that
@@ -332,6 +334,12 @@ class PreviewTarget:
                 changes={},
             )
         return kept
+
+
+def _matched_many(error: Exception) -> bool:
+    """Whether a natural-key search failed because it matched several target records (the clients' own
+    ``...AmbiguousMatchError``, Procore's ``ProcoreConflictError`` on a search), not for a transport fault."""
+    return any(part in type(error).__name__ for part in ("Ambiguous", "Conflict"))
 
 
 def _key_text(natural_key: Mapping[str, Any]) -> str:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from connector_assets.flows.records import Created, Mapped
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.preview.target import PLACEHOLDER, Capture, PreviewTarget
+from connector_resources.coupa.errors import CoupaAmbiguousMatchError
 from connector_resources.http.write_hold import hold_write, writes_held
 
 
@@ -74,4 +77,21 @@ def test_an_update_of_a_record_this_preview_would_create_is_noted_not_sent(tmp_p
     assert capture.note_of("suppliers", "1017") == {"verdict": "update", "after_create": True, "changes": {}}
     assert capture.note_of("suppliers", "1020")["verdict"] == "update"
     assert target.updated == ["42"]
+    capture.close()
+
+
+def test_a_search_that_matches_several_records_is_ambiguous_and_still_fails_as_in_a_run(tmp_path):
+    class Twice(Target):
+        def find(self, record: Mapped) -> str | None:
+            raise CoupaAmbiguousMatchError(
+                "Coupa has 2 suppliers matching name 'Acme' (ids 7, 9); cannot tell which one to use",
+                entity="suppliers",
+                record="Acme",
+            )
+
+    capture = Capture(tmp_path / "held.sqlite")
+    wrapped = PreviewTarget(_spec(), Twice(), capture)
+    with writes_held(), pytest.raises(CoupaAmbiguousMatchError):  # the run queues it, with these words
+        wrapped.find(_record("1017", name="Acme"))
+    assert capture.note_of("suppliers", "1017") == {"verdict": "ambiguous"}
     capture.close()
