@@ -20,7 +20,14 @@ from dagster import DagsterInstance, Definitions
 from request_log import RequestLog
 
 from connector_assets.deployment import deployment_definitions
-from connector_assets.preview.runner import FlowPreview, flow_days, integration_flows, run_flow, run_preview
+from connector_assets.preview.runner import (
+    DECISIVE_ACTIONS,
+    FlowPreview,
+    flow_days,
+    integration_flows,
+    run_flow,
+    run_preview,
+)
 from connector_assets.preview.verdicts import FitRow
 from connector_resources.ledger import Ledger, schema
 
@@ -172,7 +179,7 @@ def real_actions(ledger: Ledger, integration: str, after: int) -> dict[tuple[str
         .where(
             a.c.id > after,
             a.c.integration == integration,
-            a.c.action.in_(("create", "update", "adopt", "skip", "fail", "hold")),
+            a.c.action.in_(DECISIVE_ACTIONS),
         )
         .order_by(a.c.id)
     )

@@ -47,6 +47,10 @@ from connector_assets.flows.written_check import PartitionQueue, check_result, c
 from connector_assets.preview.target import previewed
 from connector_assets.step_retry import fail_fast
 
+# How the audit says a record was left queued for a replay, not sent (``_not_awaiting_replay``); a preview
+# reads it as that record's refusal.
+NOT_SENT_AGAIN = "not sent again"
+
 # A write step's figures, per day: what happened to each staged record, and the calls it cost.
 WRITE_COUNTS = (
     "records",
@@ -278,7 +282,7 @@ def written_asset(
                 spec,
                 "skip",
                 record.source_key,
-                f"not sent again: {spec.target_system} refused it unchanged (queue item {item.id}); "
+                f"{NOT_SENT_AGAIN}: {spec.target_system} refused it unchanged (queue item {item.id}); "
                 "fix the cause, then ml-connector replay",
                 run_id=run_id,
                 partition=partition,

@@ -25,14 +25,17 @@ import sqlalchemy as sa
 from dagster import AssetsDefinition, AssetSelection, DagsterInstance, Definitions, materialize
 
 from connector_assets.flows.records import FLOW_SPECS, FlowSpec
+from connector_assets.flows.written_step import NOT_SENT_AGAIN
 from connector_assets.preview.scratch import ScratchLedger, ScratchStaging, copy_ledger
-from connector_assets.preview.target import PLACEHOLDER, Capture, capturing
+from connector_assets.preview.target import Capture, capturing, is_placeholder
 from connector_assets.preview.verdicts import FitRow
 from connector_assets.staging import StagingResource
 from connector_resources.http.write_hold import writes_held
 from connector_resources.ledger import Ledger, schema
 from connector_resources.ledger.resource import LedgerResource
 
+# The audit actions that decide a record's verdict (``release`` and ``replay`` follow another's).
+DECISIVE_ACTIONS = ("create", "update", "adopt", "skip", "fail", "hold")
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 # The run's events stay in its ephemeral instance and a failed step is said once, by the flow's line and
 # in the report (``FlowPreview.error``): the console hears nothing of the run itself.
@@ -53,10 +56,10 @@ class FlowPreview:
 def integration_flows(
     integration: str, names: Sequence[str] = (), *, defs: Definitions | None = None
 ) -> list[FlowSpec]:
-    """The integration's flows in declaration order (``names`` to choose some, kept in that order); an
-    unknown name is refused naming the known ones. The declared order is that of the flows' jobs in
-    ``defs`` (a package builds them in its flow order: suppliers before the orders naming their vendors);
-    without ``defs``, the order the flows' modules happened to be imported in."""
+    """The integration's flows in declaration order (``names`` to choose some); an unknown name is refused
+    naming the known ones. The declared order is that of the flows' jobs in ``defs`` (a package builds
+    them in its flow order: suppliers before the orders naming their vendors); without ``defs``, the order
+    the flows' modules happened to be imported in."""
     specs = [s for s in FLOW_SPECS.values() if s.integration == integration]
     if not specs:
         known = sorted({s.integration for s in FLOW_SPECS.values()})
@@ -66,11 +69,11 @@ def integration_flows(
         specs.sort(key=lambda s: jobs.index(s.flow) if s.flow in jobs else len(jobs))
     if not names:
         return specs
-    by_name = {s.name: s for s in specs}
-    unknown = [n for n in names if n not in by_name]
+    known = {s.name for s in specs}
+    unknown = [n for n in names if n not in known]
     if unknown:
         raise ValueError(
-            f"{integration} has no flow {', '.join(unknown)}; its flows: {', '.join(sorted(by_name))}"
+            f"{integration} has no flow {', '.join(unknown)}; its flows: {', '.join(sorted(known))}"
         )
     return [s for s in specs if s.name in names]
 
@@ -221,9 +224,7 @@ def verdicts(
         for source_key, event in _day_events(spec, scratch, day).items():
             seen.add(source_key)
             yield _row(spec, day, source_key, event, capture.note_of(spec.name, source_key))
-        if not staging.exists(mapped_key, day):
-            continue
-        for staged in staging.read_rows(mapped_key, day):
+        for staged in staging.read_rows(mapped_key, day):  # none when the day staged nothing
             source_key = staged["source_key"]
             if source_key not in seen:  # staged, written nowhere and not queued: unchanged since written
                 seen.add(source_key)
@@ -253,7 +254,7 @@ def _day_events(spec: FlowSpec, scratch: ScratchLedger, day: str | None) -> dict
             a.c.flow == spec.name,
             on_day,
             a.c.id > scratch.audit_from,
-            a.c.action.in_(("create", "update", "adopt", "skip", "fail", "hold")),
+            a.c.action.in_(DECISIVE_ACTIONS),
         )
         .order_by(a.c.id)
     )
@@ -263,15 +264,16 @@ def _day_events(spec: FlowSpec, scratch: ScratchLedger, day: str | None) -> dict
 
 def _row(spec: FlowSpec, day: str | None, source_key: str, event: Any, note: dict[str, Any] | None) -> FitRow:
     action, reason = event.action, event.reason or ""
-    target_id = "" if (event.target_id or "").startswith(PLACEHOLDER) else (event.target_id or "")
-    changes: Any = (note or {}).get("changes")
-    matched_by: Any = (note or {}).get("matched_by")
-    if action == "skip":
-        verdict = "refuse" if reason.startswith("not sent again") else "unchanged"
+    target_id = "" if is_placeholder(event.target_id) else (event.target_id or "")
+    note = note or {}
+    changes: Any = note.get("changes")
+    matched_by: Any = note.get("matched_by")
+    if action == "skip":  # left queued for a replay (refused for good before), or nothing to write
+        verdict = "refuse" if reason.startswith(NOT_SENT_AGAIN) else "unchanged"
     elif action == "fail":
-        verdict = "ambiguous" if (note or {}).get("verdict") == "ambiguous" else "refuse"
+        verdict = "ambiguous" if note.get("verdict") == "ambiguous" else "refuse"
     else:
-        verdict = action if action != "skip" else "unchanged"
+        verdict = action
     return FitRow(
         spec.integration,
         spec.name,

@@ -15,7 +15,6 @@ the deployment's staging for what the preview did not stage: the caches and tabl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,6 @@ class ScratchLedger:
     url: str
     ledger: Ledger
     audit_from: int
-    started_at: datetime
 
 
 def _rows(table: sa.Table, integration: str) -> sa.Select:
@@ -64,7 +62,7 @@ def copy_ledger(source: Ledger, integration: str, path: Path) -> ScratchLedger:
             for chunk in result.mappings().partitions(CHUNK):
                 writing.execute(sa.insert(table), [dict(row) for row in chunk])
         audit_from = writing.execute(sa.select(sa.func.max(schema.audit_event.c.id))).scalar() or 0
-    return ScratchLedger(url, copy, audit_from, datetime.now(UTC))
+    return ScratchLedger(url, copy, audit_from)
 
 
 class ScratchStaging(StagingResource):

@@ -114,16 +114,17 @@ class Capture:
         with self._lock:
             self._db.close()
 
-    def would_create(self, dependency_key: str) -> None:
+    def would_create(self, spec: FlowSpec, record: Mapped, target_id: str, **fields: Any) -> None:
+        """A held create: its note, and what later records ask of it: its dependency key
+        (``only_previewed``), its whole natural key (``created_with``), the id it was recorded under."""
+        self.note(spec, record.source_key, written=target_id, verdict="create", **fields)
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO created VALUES (?)", (dependency_key,))
-
-    def would_create_key(self, flow: str, natural_key: Mapping[str, Any], source_key: str) -> None:
-        if natural_key:
-            with self._lock:
+            dependency = spec.dependency_key(record.source_key)
+            self._db.execute("INSERT OR IGNORE INTO created VALUES (?)", (dependency,))
+            if record.natural_key:
                 self._db.execute(
                     "INSERT OR IGNORE INTO created_key VALUES (?, ?, ?)",
-                    (flow, _key_text(natural_key), source_key),
+                    (spec.name, _key_text(record.natural_key), record.source_key),
                 )
 
     def created_with(self, flow: str, natural_key: Mapping[str, Any]) -> str | None:
@@ -197,10 +198,8 @@ def previewed(spec: FlowSpec, target: Any) -> Any:
 def flat(value: Any) -> dict[str, Any]:
     """A request body or a record as field -> value, one level deep (a body wrapped in one key, as
     ``{"vendor": {...}}``, also beside the ids that say where it goes, as Procore's
-    ``{"company_id": 7, "vendor": {...}}``, and a record in an answer's envelope, as Procurify's
-    ``{"metadata", "data"}``, are unwrapped), so an update reads field by field."""
-    if isinstance(value, Mapping) and set(value) == {"metadata", "data"}:
-        value = value["data"]
+    ``{"company_id": 7, "vendor": {...}}``, is unwrapped; an answer's envelope is taken off where the answer
+    is read, ``_current``), so an update reads field by field."""
     value = _wrapped(value)[0] or value
     return dict(value) if isinstance(value, Mapping) else {"body": value}
 
@@ -261,16 +260,9 @@ class PreviewTarget:
         except WouldWrite as held:
             planned = getattr(self._target, "planned_id", None)
             target_id = (planned(record) if planned else None) or f"{PLACEHOLDER} {record.source_key}"
-            self._capture.note(
-                self._spec,
-                record.source_key,
-                written=target_id,
-                verdict="create",
-                held=_request(held),
-                changes=_body(held),
+            self._capture.would_create(
+                self._spec, record, target_id, held=_request(held), changes=_body(held)
             )
-            self._capture.would_create(self._spec.dependency_key(record.source_key))
-            self._capture.would_create_key(self._spec.name, record.natural_key, record.source_key)
             return Created(target_id, "create", "would be created (preview)")
         except Exception as error:
             waits = self._waits(record, error)
