@@ -70,6 +70,26 @@ def release_dependents(
     return len(released)
 
 
+def waits_to_sync(spec: FlowSpec, record: Mapped) -> str:
+    """Why ``record`` is held: its dependency has not synced (the mapped step's hold, a replay's)."""
+    return f"{spec.entity} {record.source_key} waits for {record.depends_on} to sync"
+
+
+def hold_until_synced(
+    spec: FlowSpec, ledger: Ledger, record: Mapped, *, run_id: str | None, partition: str | None
+) -> None:
+    """Hold ``record`` in the retry queue on its dependency; released when that one syncs."""
+    queue_failure(
+        spec,
+        ledger,
+        Rejected(record.source_key, waits_to_sync(spec, record), record.to_payload()),
+        status="held",
+        depends_on=record.depends_on,
+        run_id=run_id,
+        partition=partition,
+    )
+
+
 def queue_failure(
     spec: FlowSpec,
     ledger: Ledger,

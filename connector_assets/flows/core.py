@@ -40,10 +40,12 @@ from connector_assets.flows.after_write import (  # noqa: F401
     audit_record,
     audit_skip,
     dependency_synced,
+    hold_until_synced,
     must_wait,
     queue_failure,
     release_dependents,
     skips_audited,
+    waits_to_sync,
 )
 from connector_assets.flows.records import (  # noqa: F401
     FLOW_SPECS,

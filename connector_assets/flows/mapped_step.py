@@ -19,7 +19,14 @@ from dagster import (
 
 from connector_assets.asset_metadata import model_schema, row_count
 from connector_assets.flows.backfill_policy import flow_backfill_policy
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected, must_wait, queue_failure
+from connector_assets.flows.core import (
+    FlowSpec,
+    Mapped,
+    Rejected,
+    hold_until_synced,
+    must_wait,
+    queue_failure,
+)
 from connector_assets.flows.day_checks import current_targets
 from connector_assets.flows.flow_run import run_partitions, tag_run
 from connector_assets.flows.mapping_tables import recording_snapshots, snapshot_metadata
@@ -152,16 +159,7 @@ def mapped_asset(
         ready = [r for r in checked.valid if r not in waiting]
         metadata = {"records": total, "valid": len(ready), "rejected": len(rejected), "held": len(waiting)}
         for record in waiting:
-            reason = f"{spec.entity} {record.source_key} waits for {record.depends_on} to sync"
-            queue_failure(
-                spec,
-                ledger,
-                Rejected(record.source_key, reason, record.to_payload()),
-                status="held",
-                depends_on=record.depends_on,
-                run_id=run_id,
-                partition=partition,
-            )
+            hold_until_synced(spec, ledger, record, run_id=run_id, partition=partition)
         for item in rejected:
             queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
         writer = context.resources.staging.writer(mapped_key, partition, MAPPED_COLUMNS)

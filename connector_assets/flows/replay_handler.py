@@ -21,7 +21,7 @@ from connector_resources.replay import ReplayOutcome, WaitsFor, replay_at
 
 if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions
     pass
-from connector_assets.flows.after_write import must_wait
+from connector_assets.flows.after_write import must_wait, waits_to_sync
 from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Target, validate
 from connector_assets.flows.write_once import write_record
 
@@ -54,9 +54,7 @@ def replay_handler(
         if checked.rejected:
             raise ValueError(checked.rejected[0].reason)
         if must_wait(ledger, record, mapped_at=mapped_at):
-            raise WaitsFor(
-                record.depends_on, f"{spec.entity} {record.source_key} waits for {record.depends_on} to sync"
-            )
+            raise WaitsFor(record.depends_on, waits_to_sync(spec, record))
         with open_target_for_replay() as target:
             try:
                 result = write_record(spec, target, ledger, record, **_audited_as())

@@ -25,7 +25,14 @@ import pytest
 from click.testing import CliRunner
 from ledger_entries import held_on, queued
 
-from connector_assets.flows.core import Mapped, Rejected, Skipped, queue_failure, replay_handler
+from connector_assets.flows.core import (
+    Mapped,
+    Rejected,
+    Skipped,
+    hold_until_synced,
+    queue_failure,
+    replay_handler,
+)
 from connector_assets.flows.documents import Version
 from connector_assets.flows.never_written import never_written_settled
 from connector_assets.flows.writer import REFUSED_FOR_GOOD as WRITER_MARK
@@ -116,16 +123,7 @@ def held_payment(ledger: Ledger, bill: str = BILL, payment: str = PAYMENT) -> Qu
     flow's mapped step holds it."""
     [record] = map_payment(a_payment(payment), NOW, [a_bill(bill)], {bill: None}, VOUCHERS, bill_dependency)
     assert isinstance(record, Mapped) and record.depends_on == bill_dependency(bill)
-    reason = f"payment {record.source_key} waits for {record.depends_on} to sync"
-    queue_failure(
-        PAYMENTS_FLOW,
-        ledger,
-        Rejected(record.source_key, reason, record.to_payload()),
-        status="held",
-        depends_on=record.depends_on,
-        run_id="run-payments",
-        partition=DAY,
-    )
+    hold_until_synced(PAYMENTS_FLOW, ledger, record, run_id="run-payments", partition=DAY)
     [item] = ledger.queue_for(record.source_key)
     return item
 
