@@ -653,6 +653,32 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         kind=Number(unit="seconds", minimum=0),
     ),
     Setting(
+        "gl_date_policy",
+        "ML_GL_DATE_POLICY",
+        "refuse",
+        "money into an ERP dated in a closed accounting period: `refuse` holds it, naming the document, its "
+        "date and the period, until the period opens (nothing sent meanwhile); `first_open_day` posts it on "
+        "the first day of the earliest open period, keeping the source date on the document and in the "
+        "audit trail. `ML_<INTEGRATION>_GL_DATE_POLICY` overrides it per integration",
+        kind=Choice(("refuse", "first_open_day")),
+    ),
+    Setting(
+        "jde_ap_periods",
+        "ML_JDE_AP_PERIODS",
+        "ap",
+        "which F0010 columns hold a company's current A/P period, by which vouchers and payments are judged: "
+        "`ap` (APPN / APFJ) or `gl` (PNC / DFYJ, the G/L period); journal entries always use the G/L one",
+        kind=Choice(("ap", "gl")),
+    ),
+    Setting(
+        "jde_pbco_allowed",
+        "ML_JDE_PBCO_ALLOWED",
+        "off",
+        "on when JDE's General Accounting Constants allow PBCO postings: a G/L date before the current period "
+        "is then sent (JDE warns) instead of held as closed",
+        kind=OnOff(),
+    ),
+    Setting(
         "held_alert_hours",
         "ML_HELD_ALERT_HOURS",
         "24",

@@ -104,6 +104,9 @@ class Created:
     target_id: str
     action: str = "create"
     reason: str = "created"
+    # What the day's figures count beside the action: "redated" (posted on another G/L date than the
+    # source's, ``flows.periods``), "warned" (the target accepted it with a warning, kept in ``reason``).
+    marks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,7 @@ class WriteResult:
     target_id: str | None
     reason: str = ""
     released: int = 0  # held records waiting for this one, released by the write (``write_record``)
+    marks: tuple[str, ...] = ()  # what the target said of the write beside its action (``Created.marks``)
 
 
 def write_one(
@@ -338,14 +339,16 @@ def _search_then_create(
                     deferred=deferred,
                 )
         created = target.create(record)
+        marks: tuple[str, ...] = ()
         if isinstance(created, Created):
             target_id, action, reason = created.target_id, created.action, created.reason
+            marks = created.marks
             deferred = None  # it may have adopted another record's match: recorded (or refused) now
         else:
             target_id, action, reason = created, "create", "created"
     written = _Written(spec, ledger, record, action, target_id, reason, audit, digest)
     released = written.keep(release_held, None if action == "adopt" else deferred, lease)
-    return WriteResult(action, target_id, reason, released=released)
+    return WriteResult(action, target_id, reason, released=released, marks=marks)
 
 
 @dataclass(slots=True)  # one per record written: not frozen, which costs a setattr per field

@@ -368,6 +368,8 @@ class PartitionWriter:
             self.written += 1
             self.counts[result.action] += 1
             self.counts["released"] += result.released
+            for mark in result.marks:  # only on the days they occur: "redated", "warned" (``Created.marks``)
+                self.counts[mark] = self.counts.get(mark, 0) + 1
             item = self.queued.pop(record.source_key, None)
         if item is not None:  # resolved once its record is recorded (``_settle``)
             with self._lock:

@@ -25,12 +25,15 @@ from dagster import (
     PartitionsDefinition,
 )
 
+from connector_assets.flows.close_calendar import is_close_hold
+from connector_assets.flows.periods import is_period_hold
 from connector_assets.flows.reason_text import ReasonCounts, reason_kind
 from connector_resources import settings
 from connector_resources.ledger import QueueItem
 from connector_resources.redaction import redact
 
 CHECK = "no_failed_records"
+PERIOD_LABEL = "held for a closed accounting period: "
 HELD_ALERT_ENV = "ML_HELD_ALERT_HOURS"
 TOP_REASONS = 10
 
@@ -70,6 +73,7 @@ class PartitionQueue:
     failed: int = 0
     held: int = 0
     held_overdue: int = 0
+    held_period: int = 0  # money dated in a closed accounting period: someone must re-date it or reopen
     reasons: ReasonCounts = field(default_factory=reason_counts)
 
 
@@ -84,7 +88,12 @@ def queue_of(
     for item in items:
         if item.status == "held":
             queue.held += 1
-            if now - item.created_at > alert_after:
+            if is_period_hold(item.depends_on):  # its own kind: it waits on the calendar, not on a record
+                queue.held_period += 1
+                queue.reasons.add(item.reason, label=PERIOD_LABEL)
+            elif is_close_hold(item.depends_on):
+                continue  # the declared close: expected, it ends by itself
+            elif now - item.created_at > alert_after:
                 queue.held_overdue += 1
                 queue.reasons.add(item.reason, label=f"held over {alert_after.total_seconds() / 3600:g} h: ")
         else:
@@ -100,19 +109,22 @@ def check_spec(
     return AssetCheckSpec(
         CHECK,
         asset=asset_name,
-        description=f"No record of the day failed to reach {target_system}, and none has been held longer "
-        f"than {HELD_ALERT_ENV} hours (its dependency never synced); the reasons are counted.",
+        description=f"No record of the day failed to reach {target_system}, none has been held longer "
+        f"than {HELD_ALERT_ENV} hours (its dependency never synced), and no money waits on a closed "
+        "accounting period; the reasons are counted.",
         partitions_def=partitions_def,
     )
 
 
 def check_result(asset_name: AssetKey, queue: PartitionQueue) -> AssetCheckResult:
-    """Red (ERROR) when records of the day failed; red (WARN) when only holds are overdue."""
-    passed = queue.failed == 0 and queue.held_overdue == 0
+    """Red (ERROR) when records of the day failed; red (WARN) when only holds are overdue, or money of the
+    day waits on a closed accounting period (counted and named as such: a person re-dates or reopens)."""
+    passed = queue.failed == 0 and queue.held_overdue == 0 and queue.held_period == 0
     metadata: dict[str, Any] = {
         "failed": queue.failed,
         "held": queue.held,
         "held_overdue": queue.held_overdue,
+        "held_closed_period": queue.held_period,
         "reasons": MetadataValue.md(queue.reasons.markdown(TOP_REASONS)),
     }
     return AssetCheckResult(

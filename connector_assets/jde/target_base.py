@@ -9,7 +9,9 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import FlowSpec, Mapped
+from connector_assets.flows.core import Created, FlowSpec, Mapped
+from connector_assets.flows.periods import Posting
+from connector_assets.jde.periods import AP, JdePeriods
 from connector_resources.http.write_hold import holding
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.ledger import Ledger
@@ -58,6 +60,23 @@ class VoucherNotReady(RuntimeError):
     """The voucher a payment goes on cannot be found in JDE (not in F0411, or its processed batch names no
     single voucher): queued failed, retried. A batch R04110ZA has not processed yet is not a failure: its
     subclass ``unprocessed_batches.VoucherUnprocessed`` holds the payment instead."""
+
+
+def posted(target_id: str, posting: Posting | None, result: Any) -> str | Created:
+    """What a money write returns: its target id, or a ``Created`` saying what the audit trail must keep
+    beside it (a G/L date moved into an open period, JDE's warnings: PACO, a PBCO allowed), marked so the
+    day's figures count them."""
+    notes, marks = [], []
+    if posting is not None and posting.moved:
+        notes.append(posting.note)
+        marks.append("redated")
+    warnings = [str(w) for w in getattr(result, "warnings", ()) or ()]
+    if warnings:
+        notes.append("JDE accepted it with warnings: " + "; ".join(warnings))
+        marks.append("warned")
+    if not notes:
+        return target_id
+    return Created(target_id, "create", redact("created; " + "; ".join(notes)), tuple(marks))
 
 
 def jde_reason(exc: JdeOrchestrationError) -> str:
@@ -141,6 +160,30 @@ class JdeTarget:
         self.partition = partition
         self.spec = spec
         self.opened_at = datetime.now(UTC)
+        self._periods: JdePeriods | None = None
+
+    def posting(self, *, company: str, ledger: str, document: str, field: str, day: Any) -> Posting | None:
+        """The date a money write of ``document`` posts on (its ``field``, dated ``day``) by the company's
+        open periods and the integration's policy, read once per session (``jde.periods``); raises the
+        ``WaitsFor`` that holds it (a closed period, the integration's close in progress). None when the
+        record has no date or the target no flow (nothing to judge)."""
+        when = _iso_date(day)
+        if when is None or self.spec is None:
+            return None
+        if self._periods is None:
+            self._periods = JdePeriods(self.session)
+        return self._periods.posting(
+            integration=self.spec.integration, company=company, ledger=ledger, document=document,
+            field=field, day=when,
+        )  # fmt: skip
+
+    def payment_posting(self, record: Mapped, company: str, on: str) -> Posting | None:
+        """A payment's posting (``posting``) on ``on`` (its voucher, in words), judged by A/P periods."""
+        reference = record.body["Payment_Reference"]
+        return self.posting(
+            company=company, ledger=AP, document=f"{self.source_label} payment {reference} on {on}",
+            field="payment date", day=record.body.get("Payment_Date"),
+        )  # fmt: skip
 
     def _xref(self, record: Mapped):
         s = self.spec

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from connector_assets.flows.core import Created, FlowSpec, Mapped
+from connector_assets.flows.periods import Posting
 from connector_assets.jde.payment_repeats import (  # noqa: F401  (PAYMENT_TABLE: what a payment flow reads)
     PAYMENT_TABLE,
     duplicate_refusal,
@@ -37,6 +38,7 @@ from connector_assets.jde.payment_repeats import (  # noqa: F401  (PAYMENT_TABLE
     read_payment,
     recorded_payment,
 )
+from connector_assets.jde.periods import AP, GL, register_jde_period_check
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.target_base import (  # noqa: F401  (the targets' API, one import point)
     ADD_UPDATE_SUPPLIER,
@@ -55,6 +57,7 @@ from connector_assets.jde.target_base import (  # noqa: F401  (the targets' API,
     _iso_date,
     jde_number,
     jde_reason,
+    posted,
 )
 from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
 from connector_assets.preview.target import created_in_preview
@@ -76,6 +79,11 @@ class BatchTarget(JdeTarget):
     what: ClassVar[str]  # "voucher batch", in messages
     check_columns: ClassVar[tuple[str, ...]] = ()
     date_inputs: ClassVar[tuple[str, ...]] = ()
+    periods: ClassVar[str]  # whose open periods its G/L date is judged by: ``jde.periods.AP`` or ``GL``
+
+    def document(self, record: Mapped) -> str:
+        """The record in a finance user's words, for a hold on its period."""
+        return f"{self.what} {BatchKey.of_body(record.body).target_id}"
 
     def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
         """Why the rows under this key are not this record's (None when they are)."""
@@ -110,8 +118,14 @@ class BatchTarget(JdeTarget):
         body = dict(record.body)
         for name in self.date_inputs:
             body[name] = _iso_date(body.get(name))
+        posting = self.posting(
+            company=str(body.get("Company") or ""), ledger=self.periods, document=self.document(record),
+            field="G/L date", day=body.get("GL_Date"),
+        )  # fmt: skip
+        if posting is not None:
+            body["GL_Date"] = posting.day  # the source's, or the first open day (said in the audit trail)
         try:
-            self.session.orchestrate(self.orchestration, body)
+            result = self.session.orchestrate(self.orchestration, body)
         except JdeOrchestrationError as exc:
             if not exc.is_business_error:
                 raise
@@ -126,7 +140,7 @@ class BatchTarget(JdeTarget):
                     "earlier attempt wrote it before the ledger recorded it; adopted, not written twice",
                 )
             raise JdeRefused(jde_reason(exc)) from None
-        return BatchKey.of_body(record.body).target_id
+        return posted(BatchKey.of_body(record.body).target_id, posting, result)
 
 
 class VoucherBatches(BatchTarget):
@@ -138,6 +152,12 @@ class VoucherBatches(BatchTarget):
     what = "voucher batch"
     check_columns = ("AN8", "VINV")
     date_inputs = ("Invoice_Date", "GL_Date", "Due_Date")
+    periods = AP
+
+    def document(self, record: Mapped) -> str:
+        return f"{self.source_label} invoice {record.body['Invoice_Number']} (voucher batch " + (
+            f"{BatchKey.of_body(record.body).target_id})"
+        )
 
     def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
         holds = {(str(r.get("AN8")), str(r.get("VINV") or "").strip()) for r in rows}
@@ -158,6 +178,7 @@ class JournalBatches(BatchTarget):
     what = "journal batch"
     check_columns = ("KCO",)
     date_inputs = ("GL_Date",)
+    periods = GL
 
     def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
         companies = {str(r.get("KCO") or "").strip() for r in rows}
@@ -235,7 +256,8 @@ class VoucherPayments(JdeTarget):
 
     def create(self, record: Mapped) -> str | Created:
         company, document = self._voucher(record)
-        return record_payment(self.session, company, document, "PV", record.body)
+        posting = self.payment_posting(record, company, f"invoice {record.fields['invoice_id']}")
+        return record_payment(self.session, company, document, "PV", record.body, posting=posting)
 
 
 class DocumentPayments(JdeTarget):
@@ -263,7 +285,8 @@ class DocumentPayments(JdeTarget):
             f"voucher {company} {document} {dct} is not in JDE's A/P ledger (F0411); retried later. If it "
             "was deleted in JDE, record the payment there by hand and abandon this item"
         )
-        return record_payment(self.session, company, document, dct, body, missing=missing)
+        posting = self.payment_posting(record, company, f"voucher {company} {document} {dct}")
+        return record_payment(self.session, company, document, dct, body, missing=missing, posting=posting)
 
 
 def find_payment(session: Any, company: str, document: int, dct: str, reference: str) -> str | None:
@@ -274,7 +297,14 @@ def find_payment(session: Any, company: str, document: int, dct: str, reference:
 
 
 def record_payment(
-    session: Any, company: str, document: int, dct: str, body: dict[str, Any], *, missing: str | None = None
+    session: Any,
+    company: str,
+    document: int,
+    dct: str,
+    body: dict[str, Any],
+    *,
+    missing: str | None = None,
+    posting: Posting | None = None,
 ) -> str | Created:
     """``ML_RecordPayment`` of ``body``'s payment on voucher ``company``/``document``/``dct``; the target id
     is ``company/document/dct/reference/payment number``. JDE records a reference once per voucher: after
@@ -291,6 +321,8 @@ def record_payment(
         "Payment_Date": _iso_date(body["Payment_Date"]),
         "Payment_Reference": reference,
     }
+    if posting is not None and posting.moved:  # the payment keeps its date; it posts on the open day
+        inputs["GL_Date"] = posting.day
     try:
         result = session.orchestrate(RECORD_PAYMENT, inputs)
     except JdeOrchestrationError as exc:
@@ -303,7 +335,7 @@ def record_payment(
             raise JdeRefused(jde_reason(exc)) from None
         return adopted
     number = jde_number(result.outputs.get("Payment_Number")) if result is not None else None
-    return payment_target_id(company, document, dct, reference, number)
+    return posted(payment_target_id(company, document, dct, reference, number), posting, result)
 
 
 def _adopt_refused_payment(
@@ -462,6 +494,8 @@ def jde_target_replay(
     (``flows.replay_resources.ledger_target_replay``)."""
     from connector_assets.flows.replay_resources import ledger_target_replay
 
+    # Money held on a closed period is released by replay sweeps once it may post, read on this JDE.
+    register_jde_period_check(lambda: resources()["jde"])
     return ledger_target_replay(
         spec, lambda built, ledger: open_jde_target(target_class, spec, built["jde"], ledger), resources
     )

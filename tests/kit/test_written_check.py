@@ -19,7 +19,7 @@ from jde_coupa_world import jde_coupa_world
 from connector_assets.definitions import defs
 from connector_assets.flows.assets import UNREACHABLE_AFTER
 from connector_assets.flows.core import Rejected, queue_failure
-from connector_assets.flows.written_check import CHECK, queue_of, reason_class
+from connector_assets.flows.written_check import CHECK, check_result, queue_of, reason_class
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_resources.ledger import Ledger
@@ -349,3 +349,23 @@ def test_reasons_are_counted_by_cause_not_by_record():
     first = reason_class("supplier 4411: account 4000-0-0-0 not found in F0901")
     assert first == reason_class("supplier 4412: account 4000-0-0-0 not found in F0901")
     assert first != reason_class("supplier 4411: payment terms 'N45' have no Coupa mapping")
+
+
+def test_money_held_on_a_closed_period_is_its_own_kind_and_a_close_window_is_not_counted(tmp_path):
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    for key, depends_on, reason in [
+        ("7", "JDE:period:ledger:00001.AP/2026-10-29@jde_coupa", "invoice 7 is dated 2026-10-29 (G/L date)"),
+        ("8", "CLOSE:window:until:2026-12-04T06:00:00+00:00@jde_coupa", "period close in progress"),
+    ]:
+        queue_failure(
+            SUPPLIERS_FLOW, ledger, Rejected(key, reason, {"source_key": key}), status="held",
+            depends_on=depends_on, run_id="run-1", partition=DAY,
+        )  # fmt: skip
+    queue = queue_of(_day_items(ledger), now=datetime.now(UTC) + timedelta(days=3))
+    assert (queue.held, queue.held_period, queue.held_overdue, queue.failed) == (2, 1, 0, 0)
+    [(reason, count)] = queue.reasons.most_common()
+    assert count == 1 and "dated 2026-10-29" in reason
+    result = check_result(AssetKey("x"), queue)
+    assert not result.passed and result.severity == AssetCheckSeverity.WARN
+    assert result.metadata["held_closed_period"].value == 1
+    assert "held for a closed accounting period" in result.metadata["reasons"].value

@@ -15,6 +15,7 @@ from connector_assets.flows.replay_resources import jde_from_settings, resources
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, VoucherBatches
 from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW, VoucherPayments
+from connector_assets.jde.periods import register_jde_period_check
 from connector_assets.jde.targets import JdeTarget, open_jde_target
 from connector_assets.jde.unprocessed_batches import register_unprocessed_check
 from connector_resources.ledger import Ledger, QueueItem
@@ -67,6 +68,8 @@ def register_replay_handlers(jde: Any = None, resources: Callable[[], dict[str, 
     register_replay_handler(INTEGRATION, "payments", _replay(PAYMENTS_FLOW, VoucherPayments, jde, resources))
     # Payments held until R04110ZA has made their invoice's batch a voucher: released on the same JDE.
     register_unprocessed_check(lambda: _replay_jde(jde, resources))
+    # Vouchers and payments held on a closed JDE period: released once it may post.
+    register_jde_period_check(lambda: _replay_jde(jde, resources))
 
 
 def _replay_jde(jde: Any, resources: Callable[[], dict[str, Any]] | None) -> Any:

@@ -1,0 +1,180 @@
+"""Money dated into an ERP's accounting periods: which G/L date a write carries, or why it waits.
+
+An ERP posts money only into open periods: JD Edwards keeps a company's current period (F0010, F0008) and
+opens it and the next one; Oracle Fusion keeps a status per period and ledger. A voucher, journal entry,
+payment or payables invoice dated in a closed period is refused there, and sent again it is refused again,
+every run, until someone acts. So every money write into an ERP asks its target's ``Calendar`` first (read
+once per run by the ERP's side: ``connector_assets.jde.periods``, ``connector_assets.fusion.periods``) and
+``post_on`` decides by the integration's policy (``gl_date_policy``):
+
+* ``refuse`` (the default): the source date is sent when its period is open; otherwise the record is held
+  on the calendar (``PeriodClosed``, a ``WaitsFor``: nothing is written, it never counts as failed) with a
+  reason naming the document, its date, the period and what to do. A replay sweep releases it once the
+  period is open again, or once the policy says to re-date (``register_period_check``): nothing is sent
+  again while nothing changed.
+* ``first_open_day``: the record is posted on the first day of the earliest open period; the source date
+  stays on the document where the target has a place for it, and in the audit trail (``Posting.note``).
+
+Money is never re-dated silently: a moved date is always said where the write is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from connector_resources import settings
+from connector_resources.held_outside import Kind, outside_key, register_outside_check
+from connector_resources.replay import WaitsFor
+
+POLICY_ENV = "ML_GL_DATE_POLICY"
+REFUSE = "refuse"
+FIRST_OPEN_DAY = "first_open_day"
+POLICIES = (REFUSE, FIRST_OPEN_DAY)
+PERIOD = "period"  # the ``what`` of an ERP's hold kind: ``(<system>, "period", "ledger")``
+
+
+@dataclass(frozen=True)
+class Period:
+    """One accounting period: its name as the ERP's users say it, its days, and whether money may post."""
+
+    name: str  # "period 11 of fiscal year 2026", "Nov-26"
+    start: date
+    end: date
+    open: bool
+    status: str  # in words: "open", "closed: before the current period (PBCO)", "Closed", ...
+
+    def holds(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def said(self) -> str:
+        """``period 10 of fiscal year 2026 (2026-10-01 to 2026-10-31), closed: ...``"""
+        return f"{self.name} ({self.start.isoformat()} to {self.end.isoformat()}), {self.status}"
+
+
+class Calendar(Protocol):
+    """An ERP ledger's periods as read for one run: ``where`` names the ledger in words ("JDE company 00001,
+    A/P periods"), ``ledger_id`` in a hold's key (``00001.AP``: no ``:``, ``/`` or ``@``)."""
+
+    where: str
+    ledger_id: str
+
+    def period_of(self, day: date) -> Period | None:
+        """The period holding ``day``; None when the ERP has no period there (outside every pattern)."""
+
+    def first_open_day(self) -> date | None:
+        """The first day of the earliest open period; None when no period is open."""
+
+
+def gl_date_policy(integration: str) -> str:
+    """The integration's ``ML_<INTEGRATION>_GL_DATE_POLICY`` when set, else ``ML_GL_DATE_POLICY``."""
+    own = settings.read(f"ML_{integration.upper()}_GL_DATE_POLICY")
+    return own or settings.read(POLICY_ENV)
+
+
+def policy_setting(integration: str) -> str:
+    """The variable that sets the integration's policy, as an operator sets it."""
+    return f"ML_{integration.upper()}_GL_DATE_POLICY"
+
+
+@dataclass(frozen=True)
+class Posting:
+    """The G/L date a money write carries: the source's own (``moved`` False) or the first open day, with
+    the words that say so (``note``, for the audit trail)."""
+
+    day: date
+    source_day: date
+    note: str = ""
+
+    @property
+    def moved(self) -> bool:
+        return self.day != self.source_day
+
+
+class PeriodClosed(WaitsFor):  # noqa: N818 - a state: the record waits for its period to open
+    """A money record dated in a period its ERP does not post into: held on the calendar, not failed and not
+    sent again, until the period opens or the policy says to re-date it (``register_period_check``)."""
+
+    def __init__(self, kind: Kind, calendar: Calendar, integration: str, day: date, reason: str) -> None:
+        super().__init__(outside_key(kind, f"{calendar.ledger_id}/{day.isoformat()}@{integration}"), reason)
+
+
+def post_on(
+    kind: Kind, calendar: Calendar, *, integration: str, document: str, field: str, day: date
+) -> Posting:
+    """The date ``document`` (its ``field``, e.g. "G/L date") posts on, by the integration's policy; raises
+    ``PeriodClosed`` when it must wait, before anything is written."""
+    period = calendar.period_of(day)
+    if period is not None and period.open:
+        return Posting(day, day)
+    policy = gl_date_policy(integration)
+    first = calendar.first_open_day()
+    where = calendar.where
+    dated = (
+        f"{document} is dated {day.isoformat()} ({field}), in "
+        + (period.said() if period is not None else "no accounting period")
+        + f" of {where}"
+    )
+    if policy == FIRST_OPEN_DAY and first is not None:
+        note = (
+            f"posted on {first.isoformat()}, the first day of the earliest open period of {where}: {dated} "
+            f"({policy_setting(integration)} or {POLICY_ENV} = {FIRST_OPEN_DAY}); the source date "
+            f"{day.isoformat()} is kept"
+        )
+        return Posting(first, day, note)
+    if first is None:
+        todo = f"no period of {where} is open: open one in the ERP; the record is sent by itself once one is"
+    else:
+        todo = (
+            f"either re-date it in the source system, have the accountants reopen that period, or post it on "
+            f"the first open day ({first.isoformat()}) by setting {policy_setting(integration)}="
+            f"{FIRST_OPEN_DAY}; held, not sent again until the period opens or the policy changes (the next "
+            "replay after that sends it)"
+        )
+    raise PeriodClosed(kind, calendar, integration, day, f"{dated}: {todo}")
+
+
+def register_period_check(kind: Kind, calendar_of: Callable[[str], Calendar | None]) -> None:
+    """Let replay sweeps release the records an ERP's side held on closed periods (``kind``: ``("JDE",
+    "period", "ledger")``): a record is ready once its day's period is open, or once its integration's policy
+    re-dates it and a period is open. ``calendar_of(ledger_id)`` reads that ledger's periods now (None: it
+    cannot be read; its records stay held)."""
+
+    def check(held: list[str]) -> Mapping[str, str]:
+        by_ledger: dict[str, list[str]] = {}
+        for ident in held:
+            ledger_id, _, rest = ident.partition("/")
+            by_ledger.setdefault(ledger_id, []).append(rest)
+        ready: dict[str, str] = {}
+        for ledger_id, rests in by_ledger.items():
+            calendar = calendar_of(ledger_id)
+            if calendar is not None:
+                ready.update({f"{ledger_id}/{r}": why for r, why in ready_to_post(calendar, rests).items()})
+        return ready
+
+    register_outside_check(kind, check)
+
+
+def ready_to_post(calendar: Calendar, held: list[str]) -> dict[str, str]:
+    """Of ``held`` (``<day>@<integration>``), those that may go now, with why."""
+    ready: dict[str, str] = {}
+    first = calendar.first_open_day()
+    for ident in held:
+        day_text, _, integration = ident.partition("@")
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            continue
+        period = calendar.period_of(day)
+        if period is not None and period.open:
+            ready[ident] = f"{period.name} of {calendar.where} is open now"
+        elif integration and first is not None and gl_date_policy(integration) == FIRST_OPEN_DAY:
+            ready[ident] = f"{policy_setting(integration)} is now {FIRST_OPEN_DAY}: posted on {first}"
+    return ready
+
+
+def is_period_hold(depends_on: str | None) -> bool:
+    """Whether a held record waits on an accounting period (its dependency key's second part)."""
+    return bool(depends_on) and (depends_on or "").split(":", 2)[1:2] == [PERIOD]

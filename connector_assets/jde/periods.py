@@ -1,0 +1,205 @@
+"""A JD Edwards company's accounting periods, read from F0010 and F0008, for every money write into JDE.
+
+JDE keeps each company's fiscal date pattern and current period in F0010 (Company Constants) and the
+pattern's period end dates in F0008 (Date Fiscal Patterns). The current period and the next one are open
+(the next across the year end too); a G/L date before them is refused (PBCO, or PYEB in an earlier fiscal
+year) unless the company allows PBCO postings (``ML_JDE_PBCO_ALLOWED``); a date after them only draws a
+warning (PACO / WACO), so it is sent and the warning kept. A/P keeps its own current period: which F0010
+columns hold it (``APPN`` / ``APFJ``, by their names) is unconfirmed, so ``ML_JDE_AP_PERIODS`` says whether
+vouchers and payments are judged by them or by the G/L ones (``PNC`` / ``DFYJ``).
+
+``JdePeriods`` reads a company's calendar once per JDE session (a run's, or a replay's) and decides each
+record's G/L date by the integration's policy (``flows.periods.post_on``), after the integration's close
+window (``flows.close_calendar``). ``register_jde_period_check`` lets replay sweeps release what waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from connector_assets.flows import close_calendar
+from connector_assets.flows.periods import Calendar, Period, Posting, post_on, register_period_check
+from connector_resources import settings
+from connector_resources.jde import Condition
+
+COMPANY_CONSTANTS = "F0010"
+FISCAL_PATTERNS = "F0008"
+KIND = ("JDE", "period", "ledger")  # what records waiting on a JDE period are held on
+AP, GL = "AP", "GL"
+AP_PERIODS_ENV = "ML_JDE_AP_PERIODS"
+PBCO_ENV = "ML_JDE_PBCO_ALLOWED"
+END_COLUMNS = tuple(f"D{n:02d}J" for n in range(1, 15))
+CONSTANT_COLUMNS = ["CO", "NAME", "DTPN", "DFYJ", "PNC", "APPN", "APFJ"]
+PATTERN_COLUMNS = ["DTPN", "DFYJ", "FY", *END_COLUMNS]
+
+
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()[:10]
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _number(value: Any) -> int | None:
+    try:
+        return int(str(value).strip()) if str(value or "").strip() else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class FiscalPeriod:
+    year_start: date  # DFYJ of the pattern row: names the fiscal year
+    number: int
+    start: date
+    end: date
+
+
+def fiscal_periods(rows: list[dict[str, Any]]) -> list[FiscalPeriod]:
+    """The periods F0008 rows of one pattern lay out, in date order: period n runs from the day after
+    period n-1's end (period 1 from the fiscal year's start) to its own end; periods 13 and 14 ending on
+    period 12's end day do not exist (a 12-period year)."""
+    periods: list[FiscalPeriod] = []
+    for row in sorted(rows, key=lambda r: _day(r.get("DFYJ")) or date.min):
+        year_start = _day(row.get("DFYJ"))
+        if year_start is None:
+            continue
+        start = year_start
+        for number, column in enumerate(END_COLUMNS, start=1):
+            end = _day(row.get(column))
+            if end is None or end < start:
+                break
+            periods.append(FiscalPeriod(year_start, number, start, end))
+            start = end + timedelta(days=1)
+    return periods
+
+
+@dataclass
+class JdeCalendar:
+    """One company's open window for one ledger (A/P or G/L): ``Calendar`` for ``flows.periods``."""
+
+    company: str
+    ledger: str
+    periods: list[FiscalPeriod]
+    current: FiscalPeriod | None
+    pbco_allowed: bool = False
+    where: str = field(init=False)
+    ledger_id: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.where = f"JDE company {self.company} ({'A/P' if self.ledger == AP else 'G/L'} periods)"
+        self.ledger_id = f"{self.company}.{self.ledger}"
+
+    def _open(self) -> list[FiscalPeriod]:
+        if self.current is None:
+            return []
+        at = self.periods.index(self.current)
+        return self.periods[at : at + 2]
+
+    def period_of(self, day: date) -> Period | None:
+        found = next((p for p in self.periods if p.start <= day <= p.end), None)
+        if found is None:
+            return None
+        name = f"period {found.number} of the fiscal year starting {found.year_start.isoformat()}"
+        window = self._open()
+        if found in window:
+            return Period(name, found.start, found.end, True, "open")
+        if window and found.start > window[-1].end:
+            return Period(name, found.start, found.end, True, "after the open periods (JDE warns PACO/WACO)")
+        current = self.current
+        assert current is not None or not window
+        if current is not None and found.year_start < current.year_start:
+            return Period(name, found.start, found.end, False, "closed: a prior fiscal year (PYEB)")
+        if self.pbco_allowed:
+            return Period(name, found.start, found.end, True, "before the current period (PBCO allowed)")
+        return Period(name, found.start, found.end, False, "closed: before the current period (PBCO)")
+
+    def first_open_day(self) -> date | None:
+        window = self._open()
+        return window[0].start if window else None
+
+
+def read_calendar(session: Any, company: str, ledger: str) -> JdeCalendar | None:
+    """``company``'s calendar for ``ledger`` as F0010 and F0008 say now; None when F0010 has no row for it
+    (the money write then goes as the source dated it: JDE's own edit still applies)."""
+    constants = list(
+        session.browse(
+            COMPANY_CONSTANTS,
+            columns=CONSTANT_COLUMNS,
+            conditions=[Condition(f"{COMPANY_CONSTANTS}.CO", "EQUAL", company)],
+            key_columns=["CO"],
+            date_columns=["DFYJ", "APFJ"],
+        )
+    )
+    if not constants:
+        return None
+    row = constants[0]
+    pattern = str(row.get("DTPN") or "").strip() or "R"  # blank means the calendar pattern R
+    rows = list(
+        session.browse(
+            FISCAL_PATTERNS,
+            columns=PATTERN_COLUMNS,
+            conditions=[Condition(f"{FISCAL_PATTERNS}.DTPN", "EQUAL", pattern)],
+            key_columns=["DTPN", "DFYJ"],
+            date_columns=["DFYJ", *END_COLUMNS],
+        )
+    )
+    periods = fiscal_periods(rows)
+    number, year_start = _current(row, ledger)
+    current = next(
+        (p for p in periods if p.number == number and (year_start is None or p.year_start == year_start)),
+        None,
+    )
+    return JdeCalendar(company, ledger, periods, current, pbco_allowed=settings.read(PBCO_ENV))
+
+
+def _current(row: dict[str, Any], ledger: str) -> tuple[int, date | None]:
+    """The current period number (blank = 1) and fiscal year start F0010 gives ``ledger``."""
+    if ledger == AP and settings.read(AP_PERIODS_ENV) == "ap":
+        return _number(row.get("APPN")) or 1, _day(row.get("APFJ")) or _day(row.get("DFYJ"))
+    return _number(row.get("PNC")) or 1, _day(row.get("DFYJ"))
+
+
+class JdePeriods:
+    """The calendars a JDE target's writes are judged by, each read once on its session (one run)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self._calendars: dict[tuple[str, str], JdeCalendar | None] = {}
+
+    def calendar(self, company: str, ledger: str) -> JdeCalendar | None:
+        key = (company.strip(), ledger)
+        if key not in self._calendars:
+            self._calendars[key] = read_calendar(self.session, *key)
+        return self._calendars[key]
+
+    def posting(
+        self, *, integration: str, company: str, ledger: str, document: str, field: str, day: date
+    ) -> Posting:
+        """When ``document`` posts (its ``field``, dated ``day``): held first if the integration's close is
+        in progress, then by the company's open periods and the integration's policy."""
+        close_calendar.hold_during_close(integration, "JD Edwards")
+        calendar = self.calendar(company, ledger)
+        if calendar is None:
+            return Posting(day, day)
+        return post_on(KIND, calendar, integration=integration, document=document, field=field, day=day)
+
+
+def register_jde_period_check(jde: Callable[[], Any]) -> None:
+    """Let replays release the money records held on closed JDE periods once their period is open (or
+    their policy re-dates them), reading F0010 / F0008 on ``jde()`` (built when a sweep needs it)."""
+
+    def calendar_of(ledger_id: str) -> Calendar | None:
+        company, _, ledger = ledger_id.partition(".")
+        with jde().session() as session:
+            return read_calendar(session, company, ledger)
+
+    register_period_check(KIND, calendar_of)
