@@ -33,6 +33,9 @@ POLICY_ENV = "ML_GL_DATE_POLICY"
 REFUSE = "refuse"
 FIRST_OPEN_DAY = "first_open_day"
 POLICIES = (REFUSE, FIRST_OPEN_DAY)
+# Every reason a closed period gives (a hold, a re-dated posting, JDE's own refusal) says these words, so
+# the fit report counts the records that meet one (``meets_closed_period``).
+CLOSED_PERIOD = "a closed accounting period"
 PERIOD = "period"  # the ``what`` of an ERP's hold kind: ``(<system>, "period", "ledger")``
 
 
@@ -97,8 +100,8 @@ class PeriodClosed(WaitsFor):  # noqa: N818 - a state: the record waits for its 
     """A money record dated in a period its ERP does not post into: held on the calendar, not failed and not
     sent again, until the period opens or the policy says to re-date it (``register_period_check``)."""
 
-    def __init__(self, kind: Kind, calendar: Calendar, integration: str, day: date, reason: str) -> None:
-        super().__init__(outside_key(kind, f"{calendar.ledger_id}/{day.isoformat()}@{integration}"), reason)
+    def __init__(self, kind: Kind, ledger_id: str, integration: str, day: date, reason: str) -> None:
+        super().__init__(outside_key(kind, f"{ledger_id}/{day.isoformat()}@{integration}"), reason)
 
 
 def post_on(
@@ -112,11 +115,8 @@ def post_on(
     policy = gl_date_policy(integration)
     first = calendar.first_open_day()
     where = calendar.where
-    dated = (
-        f"{document} is dated {day.isoformat()} ({field}), in "
-        + (period.said() if period is not None else "no accounting period")
-        + f" of {where}"
-    )
+    at = f"{period.said()} of {where}" if period is not None else f"no period of {where} holds that day"
+    dated = f"{document} is dated {day.isoformat()} ({field}), in {CLOSED_PERIOD}: {at}"
     if policy == FIRST_OPEN_DAY and first is not None:
         note = (
             f"posted on {first.isoformat()}, the first day of the earliest open period of {where}: {dated} "
@@ -133,7 +133,7 @@ def post_on(
             f"{FIRST_OPEN_DAY}; held, not sent again until the period opens or the policy changes (the next "
             "replay after that sends it)"
         )
-    raise PeriodClosed(kind, calendar, integration, day, f"{dated}: {todo}")
+    raise PeriodClosed(kind, calendar.ledger_id, integration, day, f"{dated}: {todo}")
 
 
 def register_period_check(kind: Kind, calendar_of: Callable[[str], Calendar | None]) -> None:
@@ -173,6 +173,11 @@ def ready_to_post(calendar: Calendar, held: list[str]) -> dict[str, str]:
         elif integration and first is not None and gl_date_policy(integration) == FIRST_OPEN_DAY:
             ready[ident] = f"{policy_setting(integration)} is now {FIRST_OPEN_DAY}: posted on {first}"
     return ready
+
+
+def meets_closed_period(reason: str) -> bool:
+    """Whether a write's reason (a hold, or a create's audit note) says its record met a closed period."""
+    return CLOSED_PERIOD in (reason or "")
 
 
 def is_period_hold(depends_on: str | None) -> bool:

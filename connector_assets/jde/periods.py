@@ -21,7 +21,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from connector_assets.flows import close_calendar
-from connector_assets.flows.periods import Calendar, Period, Posting, post_on, register_period_check
+from connector_assets.flows.periods import (
+    CLOSED_PERIOD,
+    FIRST_OPEN_DAY,
+    Calendar,
+    Period,
+    PeriodClosed,
+    Posting,
+    policy_setting,
+    post_on,
+    register_period_check,
+)
 from connector_resources import settings
 from connector_resources.jde import Condition
 
@@ -191,6 +201,29 @@ class JdePeriods:
         if calendar is None:
             return Posting(day, day)
         return post_on(KIND, calendar, integration=integration, document=document, field=field, day=day)
+
+
+PERIOD_EDITS = ("PYEB", "PBCO", "PACO", "WACO")  # JDE's G/L date edits, named in its refusal's words
+
+
+def refused_period(
+    refusal: str, *, integration: str, company: str, ledger: str, document: str, day: date
+) -> PeriodClosed | None:
+    """JDE's own refusal of a G/L date (its words name a date edit: PBCO, PYEB, ...) as a hold on the
+    calendar, when the calendar read before the write judged otherwise (a period closed meanwhile, a JDE
+    whose F0010 says something else): held like any closed period, released once it opens. None for any
+    other refusal."""
+    if not any(code in refusal for code in PERIOD_EDITS):
+        return None
+    where = f"JDE company {company}"
+    reason = (
+        f"JD Edwards refused {document}, dated {day.isoformat()}, as in {CLOSED_PERIOD} of {where}: "
+        f"{refusal}. "
+        "Re-date it in the source system, have the accountants open that period (or allow PBCO postings), "
+        f"or post it on the first open day ({policy_setting(integration)}={FIRST_OPEN_DAY}); held, not sent "
+        "again until the period opens or the policy changes"
+    )
+    return PeriodClosed(KIND, f"{company}.{ledger}", integration, day, reason)
 
 
 def register_jde_period_check(jde: Callable[[], Any]) -> None:

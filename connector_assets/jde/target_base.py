@@ -4,14 +4,15 @@ the batch keys a mapper puts on a record (``BatchKey``) and ``JdeTarget``, a tar
 Split from ``targets`` (the concrete targets) to keep each module readable on its own.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, FlowSpec, Mapped
-from connector_assets.flows.periods import Posting
-from connector_assets.jde.periods import AP, JdePeriods
+from connector_assets.flows.periods import PeriodClosed, Posting
+from connector_assets.jde.periods import AP, JdePeriods, refused_period
 from connector_resources.http.write_hold import holding
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.ledger import Ledger
@@ -177,13 +178,32 @@ class JdeTarget:
             field=field, day=when,
         )  # fmt: skip
 
-    def payment_posting(self, record: Mapped, company: str, on: str) -> Posting | None:
-        """A payment's posting (``posting``) on ``on`` (its voucher, in words), judged by A/P periods."""
-        reference = record.body["Payment_Reference"]
-        return self.posting(
-            company=company, ledger=AP, document=f"{self.source_label} payment {reference} on {on}",
-            field="payment date", day=record.body.get("Payment_Date"),
+    def period_refusal(
+        self, refusal: str, posting: Posting | None, *, company: str, ledger: str, document: str
+    ) -> PeriodClosed | None:
+        """JDE's ``refusal`` of the G/L date ``posting`` sent, held on its period (``refused_period``)."""
+        if posting is None or self.spec is None:
+            return None
+        return refused_period(
+            refusal, integration=self.spec.integration, company=company, ledger=ledger, document=document,
+            day=posting.day,
         )  # fmt: skip
+
+    def pay(self, record: Mapped, company: str, on: str, write: Callable[[Posting | None], Any]) -> Any:
+        """A payment on ``on`` (its voucher, in words) of ``company``: its posting judged by the A/P periods
+        (``posting``), then ``write(posting)``; JDE's refusal of its G/L date held on that period."""
+        document = f"{self.source_label} payment {record.body['Payment_Reference']} on {on}"
+        posting = self.posting(
+            company=company, ledger=AP, document=document, field="payment date",
+            day=record.body.get("Payment_Date"),
+        )  # fmt: skip
+        try:
+            return write(posting)
+        except JdeRefused as refused:
+            held = self.period_refusal(str(refused), posting, company=company, ledger=AP, document=document)
+            if held is not None:
+                raise held from None
+            raise
 
     def _xref(self, record: Mapped):
         s = self.spec

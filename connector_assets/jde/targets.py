@@ -118,10 +118,10 @@ class BatchTarget(JdeTarget):
         body = dict(record.body)
         for name in self.date_inputs:
             body[name] = _iso_date(body.get(name))
+        company, document = str(body.get("Company") or ""), self.document(record)
         posting = self.posting(
-            company=str(body.get("Company") or ""), ledger=self.periods, document=self.document(record),
-            field="G/L date", day=body.get("GL_Date"),
-        )  # fmt: skip
+            company=company, ledger=self.periods, document=document, field="G/L date", day=body.get("GL_Date")
+        )
         if posting is not None:
             body["GL_Date"] = posting.day  # the source's, or the first open day (said in the audit trail)
         try:
@@ -139,6 +139,11 @@ class BatchTarget(JdeTarget):
                     f"JDE already holds {self.what} {adopted} (refused as {', '.join(exc.codes)}): an "
                     "earlier attempt wrote it before the ledger recorded it; adopted, not written twice",
                 )
+            held = self.period_refusal(
+                jde_reason(exc), posting, company=company, ledger=self.periods, document=document
+            )
+            if held is not None:
+                raise held from None
             raise JdeRefused(jde_reason(exc)) from None
         return posted(BatchKey.of_body(record.body).target_id, posting, result)
 
@@ -256,8 +261,11 @@ class VoucherPayments(JdeTarget):
 
     def create(self, record: Mapped) -> str | Created:
         company, document = self._voucher(record)
-        posting = self.payment_posting(record, company, f"invoice {record.fields['invoice_id']}")
-        return record_payment(self.session, company, document, "PV", record.body, posting=posting)
+        body = record.body
+        return self.pay(
+            record, company, f"invoice {record.fields['invoice_id']}",
+            lambda posting: record_payment(self.session, company, document, "PV", body, posting=posting),
+        )  # fmt: skip
 
 
 class DocumentPayments(JdeTarget):
@@ -285,8 +293,12 @@ class DocumentPayments(JdeTarget):
             f"voucher {company} {document} {dct} is not in JDE's A/P ledger (F0411); retried later. If it "
             "was deleted in JDE, record the payment there by hand and abandon this item"
         )
-        posting = self.payment_posting(record, company, f"voucher {company} {document} {dct}")
-        return record_payment(self.session, company, document, dct, body, missing=missing, posting=posting)
+        return self.pay(
+            record, company, f"voucher {company} {document} {dct}",
+            lambda posting: record_payment(
+                self.session, company, document, dct, body, missing=missing, posting=posting
+            ),
+        )  # fmt: skip
 
 
 def find_payment(session: Any, company: str, document: int, dct: str, reference: str) -> str | None:

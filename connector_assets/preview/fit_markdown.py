@@ -37,6 +37,8 @@ def fit_markdown(integration: str, first: str, last: str, flows: dict[str, FlowT
             verdict_line(tally) + "  ",
             f"Would flow: {share(tally.flowing, tally.total)}",
         ]
+        if tally.closed_period:
+            lines += ["", closed_period_line(tally)]
         if tally.error:
             lines += ["", f"**The preview of this flow did not finish**: {tally.error}"]
         lines += _matches(flow, tally) + _gaps(flow, tally) + _reasons(tally) + _ambiguous(tally)
@@ -54,6 +56,15 @@ def share(part: int, whole: int) -> str:
 def verdict_line(tally: FlowTally) -> str:
     counts = " · ".join(f"{tally.verdicts[verdict]:,} {verdict}" for verdict in VERDICTS)
     return f"{tally.total:,} record(s): {counts}"
+
+
+def closed_period_line(tally: FlowTally) -> str:
+    """How many records meet a closed accounting period, and what the policy does with them."""
+    return (
+        f"Dated in a closed accounting period of the ERP: {tally.closed_period:,} record(s) (held until the "
+        "period opens under ML_GL_DATE_POLICY=refuse, posted on the first open day under first_open_day; "
+        "each says which in fit.csv)"
+    )
 
 
 def records_of(flow: str, count: int) -> str:

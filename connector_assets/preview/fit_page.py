@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from connector_assets.preview.fit_markdown import gap_words, records_of, share, span
+from connector_assets.preview.fit_markdown import closed_period_line, gap_words, records_of, share, span
 from connector_assets.preview.tally import Example, FlowTally
 from connector_assets.preview.verdicts import VERDICTS
 
@@ -113,6 +113,7 @@ def _flow_section(flow: str, tally: FlowTally) -> str:
         f'<span class="muted">({tally.flowing:,} of {records_of(flow, tally.total)})</span></p>',
         verdict_bar(flow, tally),
         _legend(tally),
+        f"<p>{_e(closed_period_line(tally))}</p>" if tally.closed_period else "",
         _matches(flow, tally),
         _gaps(flow, tally),
         _reasons(tally),

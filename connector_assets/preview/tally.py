@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from connector_assets.flows.periods import meets_closed_period
 from connector_assets.flows.reason_text import ELLIPSIS, clipped, find_word, reason_kind
 from connector_assets.preview.mapping_gaps import MappingGap, mapping_gaps
 from connector_assets.preview.verdicts import VERDICTS, FitRow
@@ -81,6 +82,9 @@ class FlowTally:
     gaps: Capped[MappingGap] = field(default_factory=lambda: Capped(GAP_VALUES))
     matched_by: Capped[str] = field(default_factory=lambda: Capped(KEY_SETS))
     ambiguous: list[Example] = field(default_factory=list)
+    # Records dated in a closed accounting period of the ERP: held under the refuse policy, re-dated
+    # (created, said in the reason) under first_open_day (``flows.periods.meets_closed_period``).
+    closed_period: int = 0
     # Why the flow's preview run did not finish ("" when it did): its verdicts cover what it reached.
     error: str = ""
 
@@ -88,6 +92,8 @@ class FlowTally:
         if row.verdict not in VERDICTS:
             raise ValueError(f"{row.flow} {row.source_key}: verdict {row.verdict!r} is none of {VERDICTS}")
         self.verdicts[row.verdict] += 1
+        if meets_closed_period(row.reason):
+            self.closed_period += 1
         if row.verdict in EXPLAINED:
             named = Example(row.source_key, day=row.day)
             gaps = mapping_gaps(row.reason) if row.verdict == "refuse" else []

@@ -202,3 +202,40 @@ def test_a_flow_whose_preview_failed_is_named_with_why_in_both_reports(tmp_path)
     page = (tmp_path / "fit.html").read_text()
     assert "did not finish:</strong> jde_coupa__invoices_written: Coupa did not answer" in page
     assert page.count("did not finish") == 1  # the flow that ended well says nothing of the kind
+
+
+def test_records_dated_in_a_closed_period_are_counted_in_both_reports(tmp_path: Path, monkeypatch):
+    from datetime import date
+
+    from connector_assets.flows.periods import Period, PeriodClosed, post_on
+
+    class October:
+        where, ledger_id = "JDE company 00001 (A/P periods)", "00001.AP"
+
+        def period_of(self, day: date) -> Period:
+            shut = day.month == 10
+            return Period(
+                f"period {day.month}", day.replace(day=1), day, not shut, "closed" if shut else "open"
+            )
+
+        def first_open_day(self) -> date:
+            return date(2026, 11, 1)
+
+    kind = ("JDE", "period", "ledger")
+    with pytest.raises(PeriodClosed) as held:
+        post_on(kind, October(), integration="coupa_jde", document="Coupa invoice 7", field="G/L date",
+                day=date(2026, 10, 29))  # fmt: skip
+    monkeypatch.setenv("ML_COUPA_JDE_GL_DATE_POLICY", "first_open_day")
+    moved = post_on(kind, October(), integration="coupa_jde", document="Coupa invoice 8", field="G/L date",
+                    day=date(2026, 10, 30))  # fmt: skip
+    rows = [
+        FitRow("coupa_jde", "invoices", "2026-10-29", "7", "hold", reason=held.value.reason),
+        FitRow("coupa_jde", "invoices", "2026-10-30", "8", "create", reason="created; " + moved.note),
+        FitRow("coupa_jde", "invoices", "2026-11-02", "9", "create", reason="created"),
+    ]
+    with FitReport(tmp_path, integration="coupa_jde", first="2026-10-29", last="2026-11-02") as fit:
+        for row in rows:
+            fit.add(row)
+    line = "Dated in a closed accounting period of the ERP: 2 record(s)"
+    assert line in (tmp_path / "fit.md").read_text(encoding="utf-8")
+    assert line in (tmp_path / "fit.html").read_text(encoding="utf-8")
