@@ -14,6 +14,11 @@ Procurify (state 1) before it was sent is skipped; after, it is refused for a pe
 closing the order it became is a buyer's decision there, which the connector does not take. A PO with no
 vendor or no live line is refused; an unknown state is sent as a purchased PO (logged).
 
+An order made in Procurify for another system's order (its requisitions described as
+``procurify.source_orders`` marks them: ``JDE order 4011 OP (company 00001)``, what JD Edwards -> Procurify
+writes) is that system's, already there: a PO bought from such requisitions only, or such a requisition, is
+skipped saying so (unless it was sent before); a PO mixing their lines with others is refused for a person.
+
 A requisition (``requisition_records``): only status 1 Approved is sent, one order per vendor of its live
 items (an order has one supplier); a requisition Denied or Cancelled after it was sent is refused for a
 person, as above; any other status (pending, draft, purchased in Procurify) is not the flow's to send.
@@ -43,6 +48,7 @@ from connector_assets.procurify.order_fields import (
 )
 from connector_assets.procurify.order_reads import ProcurifyOrderReads
 from connector_assets.procurify.record_reads import mapped_or_queued, read_for_record
+from connector_assets.procurify.source_orders import source_order_of
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 from connector_resources.redaction import get_logger
 
@@ -158,6 +164,22 @@ class ProcurifyOrders:
         )
         if not items:
             return Rejected(key, f"{label} has no lines left to order (all rejected or denied); nothing sent")
+        marks = {n: source_order_of(found[n].get("description")) for n in nums if n in found}
+        theirs = [n for n in nums if marks.get(n)]
+        if theirs and sent is None:
+            made = "; ".join(f"requisition {n}, made for {marks[n]}" for n in theirs)
+            if len(theirs) == len(nums):
+                return Skipped(
+                    key,
+                    f"{label} was purchased from {made} by that system's integration: the order is that "
+                    f"system's, not one to send to {target}; nothing sent",
+                )
+            rest = ", ".join(n for n in nums if n not in theirs)
+            return Rejected(
+                key,
+                f"{label} has lines from {made} (that system's order) and lines from requisition(s) {rest}; "
+                f"nothing sent: split the PO in Procurify (that system's lines apart), then replay",
+            )
         if state not in PO_STATE_NAMES:
             self.log.info("%s: unknown state %r; sent as a purchased PO", label, po.get("state"))
         return self.record(source)
@@ -195,6 +217,13 @@ class ProcurifyOrders:
             return out  # not approved (pending, draft) or bought in Procurify: not this flow's to send
         if not vendors:
             return [Rejected(keys[0], f"{label} has no lines with a vendor; nothing sent")]
+        mark = source_order_of(requisition.get("description"))
+        if mark is not None and all(self.sent(key) is None for key in keys):
+            why = (
+                f"{label} was made for {mark} by that system's integration: the order is that system's, "
+                f"not one to send to {self.target_label}; nothing sent"
+            )
+            return [Skipped(key, why) for key in keys]
         out = []
         for key, vendor_id in zip(keys, vendors, strict=True):
             source = SourceOrder(

@@ -38,6 +38,7 @@ from connector_assets.jde.order_status import (
 from connector_assets.jde.order_status import all_done as all_done  # tests/jde_procurify_proofs.py
 from connector_assets.jde.order_status import not_approved as not_approved  # reads them here
 from connector_assets.jde.order_status import order_source_key as order_source_key
+from connector_assets.procurify.source_orders import source_order_description
 
 CENT = Decimal("0.01")
 NAME_MAX = 255  # requisition line item_name (sandbox: 255; the reference gives no limit)
@@ -49,12 +50,13 @@ DESCRIPTION_MAX = 255
 
 def order_description(header: Mapping[str, Any]) -> str:
     """The requisition's ``description``: ``JDE order 4011 OP (company 00001)``. Only the order's keys,
-    so it stays the same whatever changes in the order, and ``find_requisitions`` finds it exactly."""
+    so it stays the same whatever changes in the order, and ``find_requisitions`` finds it exactly; its
+    shape tells another Procurify integration the order is JDE's (``procurify.source_orders``)."""
     number = f"{int(header['DOCO'])} {text(header['DCTO'])}"
     suffix = text(header.get("SFXO"))
     if suffix not in ("", "000"):
         number = f"{number}-{suffix}"
-    return f"JDE order {number} (company {text(header['KCOO'])})"
+    return source_order_description("JDE", number, text(header["KCOO"]))
 
 
 def line_sku(doco: Any, line: Mapping[str, Any]) -> str:
