@@ -257,7 +257,8 @@ class PayablesPeriods:
     def refusal(
         self, date: str, period: dict[str, Any] | None, *, record: str, attribute: str
     ) -> FusionError:
-        name = period["PeriodName"] if period else "(none: the date is outside the accounting calendar)"
-        status = STATUS_NAMES[period["ClosingStatus"]] if period else STATUS_NAMES["N"]
+        # A month outside the calendar was never opened either.
+        name = period["PeriodName"] if period else period_name(dt.date.fromisoformat(date))
+        status = STATUS_NAMES[period["ClosingStatus"] if period else "N"]
         message = self.behaviour.closed_period_message.format(date=date, period=name, status=status)
         return validation_error(f"{record}: {message}", attribute, "SBX-AP-PERIOD")

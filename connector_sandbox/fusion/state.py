@@ -49,7 +49,7 @@ class SandboxState(MovableClock):
 
     def open_calendar(self, periods: PeriodSettings | None = None) -> int:
         """The accounting periods as ``periods`` (default: the settings') start them around the pod's today;
-        built at every start and reset, not kept with the data, so a kept file never wakes in a stale month."""
+        built at every start and reset, not kept with the data: a kept file never wakes in a stale month."""
         return open_calendar(self.store, self.keys, periods or self.settings.periods, self.now().date())
 
     def reseed(self, settings: FusionSandboxSettings) -> None:
