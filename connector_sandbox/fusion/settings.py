@@ -2,7 +2,8 @@
 
 Three groups, because they change at different moments:
 
-* ``FusionSandboxSettings`` fixes what the data is (scale, seed, anchor date) and who may log in;
+* ``FusionSandboxSettings`` fixes what the data is (scale, seed, anchor date), who may log in and the
+  accounting calendar the pod starts with (``PeriodSettings``; periods then move by the operator's hand);
 * ``BehaviourSettings`` holds every *variant switch*: where ``docs/reference/oracle-fusion.md``
   marks a behaviour as unconfirmed the sandbox plays the most likely variant by default and the
   others on request, so a client can be proven against all of them (``POST /sandbox/behaviour``);
