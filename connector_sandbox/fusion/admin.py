@@ -1,7 +1,8 @@
 """Operator and test routes under ``/sandbox`` (not part of Fusion; never faulted, counted or authenticated).
 
 Reseed, change behaviour variants and faults live, change users and OAuth clients, create business
-activity, have the AP team pay a named invoice or void a payment (``ap_team``), move the pod's clock,
+activity, have the AP team pay a named invoice or void a payment (``ap_team``), close and open accounting
+periods (``periods``), move the pod's clock,
 revoke or expire every token, and inspect state: row counts, calls per endpoint, answers per status
 (429s included), stored records by id.
 """
@@ -22,7 +23,8 @@ from connector_sandbox.admin import Operator, Refused, object_body, record_filte
 from .activity import ActivityRequest, make_activity
 from .ap_team import pay_invoice, void_payment
 from .catalog import RESOURCES, Resource
-from .settings import BehaviourSettings, FaultSettings, FusionSandboxSettings
+from .periods import PeriodRefused, calendar, roll, set_status
+from .settings import BehaviourSettings, FaultSettings, FusionSandboxSettings, PeriodSettings
 from .state import SandboxState
 from .store import quote
 from .supplier_admins import enter_suppliers
@@ -187,6 +189,73 @@ async def stored_records(request: Request, state: SandboxState) -> Response:
     )
 
 
+def _period_scope(body: dict[str, Any]) -> tuple[int | None, int | None]:
+    """The ``LedgerId`` / ``ApplicationId`` a period change is limited to (each optional)."""
+    values = []
+    for name in ("LedgerId", "ApplicationId"):
+        value = body.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise Refused(f"{name} must be a number")
+        values.append(value)
+    return values[0], values[1]
+
+
+def _changing_periods(change: Any) -> Any:
+    """Run a period change; a request the calendar cannot take is a 400, a move it forbids a 409."""
+    try:
+        return change()
+    except PeriodRefused as refusal:
+        raise Refused(str(refusal), 409) from None
+    except LookupError as missing:
+        raise Refused(str(missing), 404) from None
+    except ValueError as bad:
+        raise Refused(str(bad)) from None
+
+
+async def list_periods(request: Request, state: SandboxState) -> Response:
+    """Every period of every ledger and application, with its status."""
+    return _json({"periods": calendar(state.store)})
+
+
+async def roll_periods(request: Request, state: SandboxState) -> Response:
+    """Month end: ``{"LedgerId"?, "ApplicationId"?}``; the Open period closes and the next one opens."""
+    body = await object_body(request)
+    unknown = set(body) - {"LedgerId", "ApplicationId"}
+    if unknown:
+        raise Refused(f"roll takes LedgerId and ApplicationId; got {sorted(unknown)}")
+    ledger, application = _period_scope(body)
+    opened = _changing_periods(lambda: roll(state.store, state.settings.periods, ledger, application))
+    return _json({"opened": opened})
+
+
+async def put_period(request: Request, state: SandboxState) -> Response:
+    """``{"ClosingStatus": "O|F|C|P|N", "LedgerId"?, "ApplicationId"?}`` for one period by name."""
+    body = await object_body(request)
+    unknown = set(body) - {"ClosingStatus", "LedgerId", "ApplicationId"}
+    if unknown or "ClosingStatus" not in body:
+        raise Refused("a period takes ClosingStatus (and LedgerId, ApplicationId to limit it)")
+    ledger, application = _period_scope(body)
+    name = request.path_params["PeriodName"]
+    changed = _changing_periods(
+        lambda: set_status(
+            state.store, state.settings.periods, name, str(body["ClosingStatus"]), ledger, application
+        )
+    )
+    return _json({"PeriodName": name, "ClosingStatus": body["ClosingStatus"], "rows": changed})
+
+
+async def reopen_calendar(request: Request, state: SandboxState) -> Response:
+    """``{"open_period"?: "YYYY-MM"}``: the calendar built anew, as at the start, with that month Open
+    (default: the settings' ``periods.open_period``, else the month of the pod's today)."""
+    body = await object_body(request)
+    unknown = set(body) - {"open_period"}
+    if unknown:
+        raise Refused(f"periods/reset takes open_period; got {sorted(unknown)}")
+    periods = PeriodSettings.model_validate({**state.settings.periods.model_dump(), **body})
+    rows = state.open_calendar(periods)
+    return _json({"rows": rows, "open_month": periods.open_month(state.now().date()).isoformat()[:7]})
+
+
 def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
@@ -207,4 +276,8 @@ def admin_routes() -> list[Route]:
         op.route("/sandbox/suppliers", enter_suppliers, ["POST"]),
         op.route("/sandbox/invoices/{InvoiceId}/pay", pay_invoice, ["POST"]),
         op.route("/sandbox/payments/{CheckId}/void", void_payment, ["POST"]),
+        op.route("/sandbox/periods", list_periods),
+        op.route("/sandbox/periods/roll", roll_periods, ["POST"]),
+        op.route("/sandbox/periods/reset", reopen_calendar, ["POST"]),
+        op.route("/sandbox/periods/{PeriodName}", put_period, ["PUT"]),
     ]

@@ -40,6 +40,7 @@ from .errors import FusionError, bad_request, invalid_operation, not_found, rend
 from .faults import Scope, deep_offset_delay, skewed_total
 from .keys import change_indicator
 from .naming import names_for
+from .periods import PayablesPeriods
 from .query import Compiled, compile_finder, compile_order_by, compile_q, parse_expand, parse_fields
 from .settings import FusionSandboxSettings, FusionUser
 from .shaping import Renderer, Shape, describe, item_key
@@ -458,7 +459,8 @@ async def _json_body(request: Request, accepted: tuple[str, ...]) -> Any:
 
 def _write_context(state: SandboxState, user: FusionUser) -> writes.WriteContext:
     currencies = pod_currencies(state.settings.planted_faults)
-    return writes.WriteContext(state.store, state.behaviour, user, state.now(), currencies)
+    payables = PayablesPeriods(state.store, state.settings.periods, state.behaviour)
+    return writes.WriteContext(state.store, state.behaviour, user, state.now(), currencies, payables)
 
 
 def _created_shape(version: int, resource: Resource) -> Shape:

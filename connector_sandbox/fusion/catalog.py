@@ -270,6 +270,16 @@ _PAID_INVOICES = Finder(
 # data security only (README).
 _FIND_BY_INTENT = Finder("findByIntent", {"Intent": (Kind.STRING, "? IS NOT NULL")})
 
+# The LOV's key is documented as a hash of these three; the finder finds one period without building it.
+_PERIOD_KEY = Finder(
+    "PrimaryKey",
+    {
+        "PeriodNameId": (Kind.STRING, '"PeriodNameId" = ?'),
+        "ApplicationId": (Kind.INT, '"ApplicationId" = ?'),
+        "LedgerId": (Kind.INT, '"LedgerId" = ?'),
+    },
+)
+
 _INVOICE_LINES = Resource(
     "invoiceLines",
     _STORED["invoice_line"],
@@ -348,6 +358,13 @@ RESOURCES: dict[str, Resource] = {
             "CheckId",
             children=(Resource("relatedInvoices", _STORED["related_invoice"], "InvoicePaymentId"),),
             finders=(_PAID_INVOICES,),
+        ),
+        Resource(
+            "accountingPeriodStatusLOV",
+            _STORED["period_status"],
+            None,
+            hashed=True,
+            finders=(_PERIOD_KEY,),
         ),
         _top_level("accountCombinationsLOV", _STORED["code_combination"], "_CODE_COMBINATION_ID"),
         _top_level(

@@ -2,7 +2,8 @@
 
 Three groups, because they change at different moments:
 
-* ``FusionSandboxSettings`` fixes what the data is (scale, seed, anchor date) and who may log in;
+* ``FusionSandboxSettings`` fixes what the data is (scale, seed, anchor date), who may log in and the
+  accounting calendar the pod starts with (``PeriodSettings``; periods then move by the operator's hand);
 * ``BehaviourSettings`` holds every *variant switch*: where ``docs/reference/oracle-fusion.md``
   marks a behaviour as unconfirmed the sandbox plays the most likely variant by default and the
   others on request, so a client can be proven against all of them (``POST /sandbox/behaviour``);
@@ -14,12 +15,15 @@ Every default that is a guess says so in a comment starting ``Unconfirmed``.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector_sandbox.faults import FaultKnobs
 from connector_sandbox.settings import SimulatorSettings, Standalone, listen_port
+
+from .vocabulary import BU_BY_NAME
 
 DEFAULT_PORT = 8716
 DEFAULT_SCOPE = "urn:opc:resource:consumer::all"
@@ -158,6 +162,17 @@ class BehaviourSettings(BaseModel):
     # Unconfirmed duplicate text; Payables rejects the same number for the same supplier (400).
     duplicate_invoice_message: str = "The invoice number {number} already exists for supplier {supplier}."
 
+    # --- accounting periods (section 4) ---
+    # Unconfirmed what a pod answers for an AccountingDate in a Payables period that is not Open: "refuse"
+    # (400, as EBS rejects "Acct Date Not In Open Pd"), "roll_forward" (the date moves to the first day of
+    # the earliest Open period after it, as the month-end sweep does) or "accept" (stored as given).
+    closed_period_answer: Literal["refuse", "roll_forward", "accept"] = "refuse"
+    # Unconfirmed wording of that refusal (EBS's rejection code first); {date}, {period}, {status}.
+    closed_period_message: str = (
+        "Acct Date Not In Open Pd: the accounting date {date} is in period {period}, "
+        "whose Payables status is {status}."
+    )
+
     # --- authentication (section 2.11) ---
     allow_basic_auth: bool = True
     allow_client_secret_post: bool = True  # unconfirmed; identity domains usually accept it
@@ -189,6 +204,58 @@ class BehaviourSettings(BaseModel):
         if self.default_framework_version not in self.allowed_framework_versions:
             raise ValueError("default_framework_version must be one of allowed_framework_versions")
         return self
+
+
+class PeriodSettings(BaseModel):
+    """The accounting calendar the pod starts with (reference section 4): monthly periods of each ledger
+    for General Ledger and Payables. Built at every start and reset from the pod's today; an operator
+    moves it live (``/sandbox/periods``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # The primary ledger of each business unit (LedgerId); the reference names none, so the ids are ours.
+    ledgers: dict[str, int] = Field(
+        default_factory=lambda: {
+            "US1 Business Unit": 300000046975971,
+            "EU1 Business Unit": 300000046975972,
+            "CN1 Business Unit": 300000046975973,
+        }
+    )
+    general_ledger_application_id: int = 101
+    # Unconfirmed: Payables' ApplicationId (200 in EBS).
+    payables_application_id: int = 200
+    # The Open month as "YYYY-MM" (a "YYYY-MM-DD" names its month); None: the month of the pod's today.
+    open_period: str | None = None
+    # How many months the calendar holds before and after the pod's today (and the open month).
+    months_before: int = Field(default=24, ge=13, le=240)
+    months_after: int = Field(default=12, ge=2, le=120)
+
+    @field_validator("open_period")
+    @classmethod
+    def _month(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            month = dt.date.fromisoformat(value if len(value) > 7 else f"{value}-01")
+        except ValueError:
+            raise ValueError("open_period must be YYYY-MM (or a YYYY-MM-DD of that month)") from None
+        return f"{month.year:04d}-{month.month:02d}"
+
+    @field_validator("ledgers")
+    @classmethod
+    def _units(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = set(value) - set(BU_BY_NAME)
+        if unknown:
+            raise ValueError(
+                f"ledgers: unknown business units {sorted(unknown)}; known: {sorted(BU_BY_NAME)}"
+            )
+        return value
+
+    def open_month(self, today: dt.date) -> dt.date:
+        """The first day of the month that starts Open."""
+        if self.open_period is None:
+            return today.replace(day=1)
+        return dt.date.fromisoformat(f"{self.open_period}-01")
 
 
 class FaultSettings(FaultKnobs):
@@ -228,6 +295,7 @@ class FusionSandboxSettings(SimulatorSettings):
     # known, as the ISO currencies are on a real pod.
     planted_faults: bool = True
 
+    periods: PeriodSettings = Field(default_factory=PeriodSettings)
     behaviour: BehaviourSettings = Field(default_factory=BehaviourSettings)
     faults: FaultSettings = Field(default_factory=FaultSettings)
 

@@ -13,8 +13,9 @@ from connector_sandbox.seeding import SeedReport, seeded
 from .auth import TokenRegistry
 from .faults import FaultInjector, RateLimiter
 from .keys import KeyCodec
+from .periods import open_calendar
 from .seed import seed
-from .settings import BehaviourSettings, FaultSettings, FusionSandboxSettings
+from .settings import BehaviourSettings, FaultSettings, FusionSandboxSettings, PeriodSettings
 from .store import Store
 
 
@@ -40,9 +41,16 @@ class SandboxState(MovableClock):
     @classmethod
     def build(cls, settings: FusionSandboxSettings) -> SandboxState:
         store, report = seeded(Store(settings.db_path), seed, settings)
-        return cls(
+        state = cls(
             settings, store, report, settings.behaviour.model_copy(deep=True), settings.faults.model_copy()
         )
+        state.open_calendar()
+        return state
+
+    def open_calendar(self, periods: PeriodSettings | None = None) -> int:
+        """The accounting periods as ``periods`` (default: the settings') start them around the pod's today;
+        built at every start and reset, not kept with the data: a kept file never wakes in a stale month."""
+        return open_calendar(self.store, self.keys, periods or self.settings.periods, self.now().date())
 
     def reseed(self, settings: FusionSandboxSettings) -> None:
         """Fresh data (and fresh tokens, counters, live settings) for ``settings``."""
@@ -61,6 +69,7 @@ class SandboxState(MovableClock):
         self.statuses.clear()
         self.reset_clock()
         self.__post_init__()
+        self.open_calendar()
         old.close()
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from .catalog import RESOURCES, Resource
 from .errors import FusionError, bad_request
 from .naming import Names, names_for
 from .payload import Parsed, parse_payload, require, validation_error
+from .periods import PayablesPeriods
 from .settings import BehaviourSettings, FusionUser
 from .store import Store
 from .values import ValueProblem, epoch_ms, to_storage
@@ -47,6 +48,8 @@ class WriteContext:
     user: FusionUser
     now: dt.datetime
     currencies: Mapping[str, str] = field(default_factory=lambda: dict(CURRENCY_NAMES))  # the pod's
+    # Where Payables accounts (the ledger's Open periods); None: every date is taken as given.
+    payables: PayablesPeriods | None = None
 
     def names(self, resource: Resource, path: str) -> Names:
         return names_for(resource, path, self.behaviour)
@@ -60,6 +63,13 @@ class WriteContext:
 
     def next_id(self, name: str, floor: int) -> int:
         return self.store.next_id(name, floor)
+
+    def accounting_date(self, unit: BusinessUnit, date: str, *, record: str, attribute: str) -> str:
+        """The AccountingDate a Payables document of ``unit`` stores for ``date`` (section 4): a date in a
+        period that is not Open is refused, moved or kept as the behaviour says (``periods``)."""
+        if self.payables is None:
+            return date
+        return self.payables.accounting_date(unit.name, date, record=record, attribute=attribute)
 
 
 def _served(names: Names, canonical: str) -> str:
@@ -298,6 +308,11 @@ def create_invoice(ctx: WriteContext, body: Any) -> int:
             number=values["InvoiceNumber"], supplier=supplier["Supplier"]
         )
         raise validation_error(f"{record}: {message}", _served(names, "InvoiceNumber"), "SBX-AP-DUPLICATE")
+    # Payables defaults the accounting date to the invoice date when none is given.
+    dated_by = "AccountingDate" if values.get("AccountingDate") else "InvoiceDate"
+    accounting_date = ctx.accounting_date(
+        unit, values[dated_by], record=record, attribute=_served(names, dated_by)
+    )
     invoice_id = ctx.next_id("invoice", 300000200000001)
     header = {
         **values,
@@ -312,7 +327,7 @@ def create_invoice(ctx: WriteContext, body: Any) -> int:
         "InvoiceSource": values.get("InvoiceSource") or ctx.behaviour.rest_invoice_source,
         "PaymentTerms": terms,
         "PayGroup": values.get("PayGroup") or site["PayGroup"],
-        "AccountingDate": values.get("AccountingDate") or values["InvoiceDate"],
+        "AccountingDate": accounting_date,
         "PayAloneFlag": values.get("PayAloneFlag", 0),
         "ValidationStatus": ctx.behaviour.new_invoice_validation_status,
         "ApprovalStatus": "Required",
@@ -374,13 +389,19 @@ def _insert_invoice_line(ctx: WriteContext, target: _LineTarget, body: Any, inde
         account_id(
             ctx, values["DistributionCombination"], record=record, attribute=f"{path}DistributionCombination"
         )
+    line_date = ctx.accounting_date(
+        target.unit,
+        values.get("AccountingDate") or header["AccountingDate"],
+        record=record,
+        attribute=f"{path}{_served(names, 'AccountingDate')}",
+    )
     line_id = ctx.next_id("invoice_line", 300000210000001)
     row = {
         **values,
         "sbx_id": line_id,
         "sbx_parent": header["InvoiceId"],
         "LineType": line_type,
-        "AccountingDate": values.get("AccountingDate") or header["AccountingDate"],
+        "AccountingDate": line_date,
         "CanceledFlag": 0,
         **ctx.who(create=True),
     }
@@ -404,6 +425,12 @@ def _insert_invoice_line(ctx: WriteContext, target: _LineTarget, body: Any, inde
             record=dist_record,
             attribute=f"{where}DistributionCombination",
         )
+        distribution_date = ctx.accounting_date(
+            target.unit,
+            dist.values.get("AccountingDate") or line_date,
+            record=dist_record,
+            attribute=f"{where}{_served(distribution_names, 'AccountingDate')}",
+        )
         distribution_id = ctx.next_id("invoice_distribution", 300000220000001)
         ctx.store.insert(
             "invoice_distribution",
@@ -414,7 +441,7 @@ def _insert_invoice_line(ctx: WriteContext, target: _LineTarget, body: Any, inde
                     "sbx_parent": line_id,
                     "InvoiceDistributionId": distribution_id,
                     "DistributionLineType": dist.values.get("DistributionLineType") or line_type,
-                    "AccountingDate": dist.values.get("AccountingDate") or row["AccountingDate"],
+                    "AccountingDate": distribution_date,
                     **ctx.who(create=True),
                 }
             ],
@@ -545,6 +572,13 @@ def update_invoice(ctx: WriteContext, row: dict[str, Any], body: Any) -> None:
         changes["DeliveryChannel"] = changes["DeliveryChannelCode"] and changes["DeliveryChannelCode"].title()
     if "PaymentReasonCode" in changes:
         changes["PaymentReason"] = changes["PaymentReasonCode"] and changes["PaymentReasonCode"].title()
+    if changes.get("AccountingDate"):
+        changes["AccountingDate"] = ctx.accounting_date(
+            BU_BY_NAME[row["BusinessUnit"]],
+            changes["AccountingDate"],
+            record=record,
+            attribute=_served(names, "AccountingDate"),
+        )
     if {"InvoiceAmount", "InvoiceDate"} & changes.keys() and row["ValidationStatus"] == "Validated":
         changes["ValidationStatus"] = "Needs revalidation"
     with ctx.store.transaction():
@@ -647,8 +681,32 @@ def validate_invoice(ctx: WriteContext, body: Any) -> str:
         'SELECT COALESCE(SUM("LineAmount"), 0) FROM invoice_line WHERE sbx_parent = ?', (invoice["sbx_id"],)
     ).fetchone()[0]
     status = "Validated" if total == invoice["InvoiceAmount"] else "Needs revalidation"
-    ctx.store.update("invoice", invoice["sbx_id"], {"ValidationStatus": status, **ctx.who(create=False)})
+    dated = invoice["AccountingDate"]
+    accounting_date = ctx.accounting_date(
+        BU_BY_NAME[invoice["BusinessUnit"]],
+        dated,
+        record=_invoice_record(invoice),
+        attribute=_served(ctx.names(RESOURCES["invoices"], "invoices"), "AccountingDate"),
+    )
+    with ctx.store.transaction():
+        ctx.store.update(
+            "invoice",
+            invoice["sbx_id"],
+            {"ValidationStatus": status, "AccountingDate": accounting_date, **ctx.who(create=False)},
+        )
+        if accounting_date != dated:  # rolled forward: the lines and distributions dated so move with it
+            _redate_lines(ctx, invoice["sbx_id"], dated, accounting_date)
     return status
+
+
+def _redate_lines(ctx: WriteContext, invoice_id: int, dated: str, accounting_date: str) -> None:
+    lines = "SELECT sbx_id FROM invoice_line WHERE sbx_parent = ?"
+    for table, parents in (("invoice_line", "?"), ("invoice_distribution", lines)):
+        ctx.store.conn.execute(
+            f'UPDATE {table} SET "AccountingDate" = ?, sbx_version = sbx_version + 1 '
+            f'WHERE sbx_parent IN ({parents}) AND "AccountingDate" = ?',
+            (accounting_date, invoice_id, dated),
+        )
 
 
 def cancel_invoice(ctx: WriteContext, body: Any) -> str:

@@ -14,7 +14,7 @@ from connector_sandbox.bill import BillSandboxSettings, Organization
 from connector_sandbox.bill.testing import SandboxHandle, running
 from connector_sandbox.fusion import FusionSandboxSettings, run_in_thread
 
-from .fusion_pod import ANCHOR, Pod, reset_pod
+from .fusion_pod import ANCHOR, OPEN_MONTH, Pod, reset_pod
 from .serving import served
 
 
@@ -42,8 +42,9 @@ def _restore(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def pod(request: pytest.FixtureRequest) -> Iterator[Pod]:
-    """A Fusion sandbox pod (scale 0.02 on ANCHOR), tuned by the module's ``FUSION_SETTINGS`` if any."""
-    settings = getattr(request.module, "FUSION_SETTINGS", {})
+    """A Fusion sandbox pod (scale 0.02 on ANCHOR, its accounting period OPEN_MONTH: the month its data and
+    the tests' invoices are dated in), tuned by the module's ``FUSION_SETTINGS`` if any."""
+    settings = {"periods": {"open_period": OPEN_MONTH}, **getattr(request.module, "FUSION_SETTINGS", {})}
     yield from served(run_in_thread(FusionSandboxSettings(scale=0.02, anchor_date=ANCHOR, **settings)), Pod)
 
 

@@ -1,5 +1,6 @@
-"""The Oracle Fusion sandbox pod as the tests see it: its accounts and anchor day, ``Pod`` (the calls a
-test makes to a running pod) and ``reset_pod``; the module-scoped ``pod`` fixture is in conftest.py.
+"""The Oracle Fusion sandbox pod as the tests see it: its accounts, anchor day and open month, ``Pod`` (the
+calls a test makes to a running pod) and ``reset_pod`` (faults, behaviour, identities and periods as
+started); the module-scoped ``pod`` fixture is in conftest.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ USER = ("ml.integration", "sandbox-fusion")
 CLIENT = ("ml-connector-sandbox", "sandbox-fusion-secret")
 SCOPE = "urn:opc:resource:consumer::all"
 ANCHOR = dt.date(2025, 3, 1)
+# The Open accounting period of the tests' pod: the last month of its history, where its invoices are dated.
+OPEN_MONTH = "2025-02"
 DEFAULT_IDENTITIES = {
     "users": [{"username": "ml.integration", "password": "sandbox-fusion"}],
     "clients": [{"client_id": "ml-connector-sandbox", "client_secret": "sandbox-fusion-secret"}],
@@ -75,6 +78,6 @@ class Pod:
 
 
 def reset_pod(pod: Pod) -> None:
-    for what in ("faults/reset", "behaviour/reset"):
+    for what in ("faults/reset", "behaviour/reset", "periods/reset"):
         requests.post(f"{pod.admin}/{what}", timeout=30)
     requests.post(f"{pod.admin}/identities", json=DEFAULT_IDENTITIES, timeout=30)
