@@ -20,6 +20,7 @@ from connector_assets.fusion.periods import (
 )
 
 LEDGER = "300000046975971"
+INTEGRATION = "fusion_procurify"
 
 
 def _row(name: str, start: str, end: str, status: str, **more: Any) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def test_the_calendar_is_read_once_a_session_with_the_settings(monkeypatch) -> N
     session = Session(ROWS)
     periods = FusionPeriods(session)
     for day in (date(2026, 11, 3), date(2026, 11, 20)):
-        posting = periods.posting(integration="fusion_procurify", document="d", field="AccountingDate", day=day)
+        posting = periods.posting(integration=INTEGRATION, document="d", field="AccountingDate", day=day)
         assert posting.day == day and not posting.moved
     assert session.calls == [("periodStatusesV2", 10036, LEDGER)]
 
