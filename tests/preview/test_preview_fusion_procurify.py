@@ -72,9 +72,6 @@ def world(tmp_path_factory) -> Iterator[FusionProcurifyWorld]:
         fusion_procurify_world(folder, fusion=pod) as made,
     ):
         env.setenv("ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL", FALLBACK)
-        # The seeded bills are dated in months the pod has closed (it opens this month only): they post on
-        # the first open day, as where the policy re-dates, rather than wait for an accountant.
-        env.setenv("ML_FUSION_PROCURIFY_GL_DATE_POLICY", "first_open_day")
         env.setenv("ML_FUSION_PROCURIFY_ACCOUNT_MAP", str(_small_account_map(made, folder / "accounts.csv")))
         suppliers = suppliers_with_sites(made.fusion_url, BUSINESS_UNIT)
         assert pair_seeded_vendors(made.ledger, active_vendor_ids(made.resources["procurify"]), suppliers)
