@@ -245,12 +245,12 @@ async def put_period(request: Request, state: SandboxState) -> Response:
 
 
 async def reopen_calendar(request: Request, state: SandboxState) -> Response:
-    """``{"open_period"?: "YYYY-MM"}``: the calendar built anew, as at the start, with that month Open
-    (default: the settings' ``periods.open_period``, else the month of the pod's today)."""
+    """``{"open_period"?: "YYYY-MM", "open_from"?: "YYYY-MM"}``: the calendar built anew, as at the start,
+    with that month Open (default: the settings' ``periods``, else the month of the pod's today)."""
     body = await object_body(request)
-    unknown = set(body) - {"open_period"}
+    unknown = set(body) - {"open_period", "open_from"}
     if unknown:
-        raise Refused(f"periods/reset takes open_period; got {sorted(unknown)}")
+        raise Refused(f"periods/reset takes open_period and open_from; got {sorted(unknown)}")
     periods = PeriodSettings.model_validate({**state.settings.periods.model_dump(), **body})
     rows = state.open_calendar(periods)
     return _json({"rows": rows, "open_month": periods.open_month(state.now().date()).isoformat()[:7]})

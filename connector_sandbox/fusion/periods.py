@@ -52,10 +52,11 @@ def period_name(start: dt.date) -> str:
     return start.strftime("%b-%y")
 
 
-def starting_status(start: dt.date, open_month: dt.date) -> str:
-    """The status a month starts with when ``open_month`` is the Open one."""
+def starting_status(start: dt.date, open_month: dt.date, first_open: dt.date | None = None) -> str:
+    """The status a month starts with when ``open_month`` is the (latest) Open one, and every month from
+    ``first_open`` to it is Open too."""
     offset = _months_between(open_month, start)
-    if offset == 0:
+    if offset == 0 or (first_open is not None and first_open <= start <= open_month):
         return "O"
     if offset == 1:
         return "F"
@@ -66,7 +67,7 @@ def starting_status(start: dt.date, open_month: dt.date) -> str:
 
 def _calendar_months(periods: PeriodSettings, today: dt.date) -> Iterator[dt.date]:
     open_month = periods.open_month(today)
-    first = _month(min(today, open_month), -periods.months_before)
+    first = _month(min(today, periods.first_open_month(today)), -periods.months_before)
     last = _month(max(today, open_month), periods.months_after)
     month = first
     while month <= last:
@@ -80,7 +81,7 @@ def applications(periods: PeriodSettings) -> tuple[int, ...]:
 
 def open_calendar(store: Store, keys: KeyCodec, periods: PeriodSettings, today: dt.date) -> int:
     """(Re)build every ledger's and application's periods around ``today``; returns the rows written."""
-    open_month = periods.open_month(today)
+    open_month, first_open = periods.open_month(today), periods.first_open_month(today)
     rows: list[dict[str, Any]] = []
     for ledger in dict.fromkeys(periods.ledgers.values()):
         for application in applications(periods):
@@ -95,7 +96,7 @@ def open_calendar(store: Store, keys: KeyCodec, periods: PeriodSettings, today: 
                         "PeriodName": name,
                         "ApplicationId": application,
                         "LedgerId": ledger,
-                        "ClosingStatus": starting_status(start, open_month),
+                        "ClosingStatus": starting_status(start, open_month, first_open),
                         "StartDate": start.isoformat(),
                         "EndDate": (_month(start, 1) - dt.timedelta(days=1)).isoformat(),
                         "PeriodYear": start.year,
@@ -145,7 +146,7 @@ def _ledgers_and_applications(store: Store, where: str, params: list[Any]) -> li
 
 
 def roll(store: Store, periods: PeriodSettings, ledger: int | None, application: int | None) -> list[dict]:
-    """Month end: in each ledger and application, the latest Open period closes, the one after it opens
+    """Month end: in each ledger and application, the Open periods close, the one after the latest opens
     and the one after that becomes Future Enterable (when Never Opened). Returns the periods now Open."""
     where, params = _scope(periods, ledger, application)
     opened = []

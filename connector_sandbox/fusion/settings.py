@@ -226,11 +226,14 @@ class PeriodSettings(BaseModel):
     payables_application_id: int = 200
     # The Open month as "YYYY-MM" (a "YYYY-MM-DD" names its month); None: the month of the pod's today.
     open_period: str | None = None
+    # The earliest Open month ("YYYY-MM"): every month from it to the open one starts Open too, as in a pod
+    # whose Payables has not closed them yet (a test world whose documents span many months). None: one.
+    open_from: str | None = None
     # How many months the calendar holds before and after the pod's today (and the open month).
     months_before: int = Field(default=24, ge=13, le=240)
     months_after: int = Field(default=12, ge=2, le=120)
 
-    @field_validator("open_period")
+    @field_validator("open_period", "open_from")
     @classmethod
     def _month(cls, value: str | None) -> str | None:
         if value is None:
@@ -238,7 +241,7 @@ class PeriodSettings(BaseModel):
         try:
             month = dt.date.fromisoformat(value if len(value) > 7 else f"{value}-01")
         except ValueError:
-            raise ValueError("open_period must be YYYY-MM (or a YYYY-MM-DD of that month)") from None
+            raise ValueError("an open month must be YYYY-MM (or a YYYY-MM-DD of that month)") from None
         return f"{month.year:04d}-{month.month:02d}"
 
     @field_validator("ledgers")
@@ -252,10 +255,15 @@ class PeriodSettings(BaseModel):
         return value
 
     def open_month(self, today: dt.date) -> dt.date:
-        """The first day of the month that starts Open."""
+        """The first day of the (latest) month that starts Open."""
         if self.open_period is None:
             return today.replace(day=1)
         return dt.date.fromisoformat(f"{self.open_period}-01")
+
+    def first_open_month(self, today: dt.date) -> dt.date:
+        """The first day of the earliest month that starts Open (``open_from``, never after the open one)."""
+        latest = self.open_month(today)
+        return min(latest, dt.date.fromisoformat(f"{self.open_from}-01")) if self.open_from else latest
 
 
 class FaultSettings(FaultKnobs):

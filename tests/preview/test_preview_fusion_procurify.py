@@ -16,7 +16,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -65,7 +65,14 @@ def _small_account_map(world: FusionProcurifyWorld, path: Path) -> Path:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Iterator[FusionProcurifyWorld]:
     folder = tmp_path_factory.mktemp("preview_fusion_procurify")
-    pod = FusionSandboxSettings(scale=FUSION_SCALE, planted_faults=False, db_path=folder / "pod.sqlite")
+    # The bills of the busy day are dated over the sandboxes' year of history: every month of it is Open.
+    history = (date.fromisoformat(today()) - timedelta(days=366)).isoformat()
+    pod = FusionSandboxSettings(
+        scale=FUSION_SCALE,
+        planted_faults=False,
+        db_path=folder / "pod.sqlite",
+        periods={"open_from": history},
+    )
     with (
         pytest.MonkeyPatch.context() as env,
         logged_simulators() as logs,

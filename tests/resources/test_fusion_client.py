@@ -32,6 +32,8 @@ from connector_resources.ping import run_pings
 from connector_sandbox.fusion import FusionSandboxSettings, run_in_thread
 
 SCALE, ANCHOR = 0.02, "2025-03-01"
+# The pod's Open accounting period: the last month of its history, where the tests' invoices are dated.
+OPEN_MONTH = "2025-02"
 HISTORY = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 # Ends exactly on the stamp the pod gives every update capped at the end of history (23:59:59.000 of the
 # last day): the exclusive end must leave that whole tie group out.
@@ -59,7 +61,9 @@ class Pod:
     """The sandbox pod on an ephemeral port, driven through its operator routes."""
 
     def __init__(self) -> None:
-        self.base, self._stop = run_in_thread(FusionSandboxSettings(scale=SCALE, anchor_date=ANCHOR))
+        self.base, self._stop = run_in_thread(
+            FusionSandboxSettings(scale=SCALE, anchor_date=ANCHOR, periods={"open_period": OPEN_MONTH})
+        )
         self.token_url = f"{self.base}/oauth2/v1/token"
 
     def close(self) -> None:

@@ -186,3 +186,10 @@ def test_the_default_calendar_opens_the_pods_month() -> None:
         moved = pod.set("periods/reset", open_period="2024-07")
         assert moved["open_month"] == "2024-07"
         assert _statuses(pod)["Jul-24"] == "O"
+        pod.set("periods/reset", open_period="2024-07", open_from="2024-05")
+        statuses = _statuses(pod)
+        assert [statuses[name] for name in ("Apr-24", "May-24", "Jun-24", "Jul-24", "Aug-24")] == [
+            "C", "O", "O", "O", "F",
+        ]  # fmt: skip
+        assert pod.set("periods/roll")["opened"][0]["PeriodName"] == "Aug-24"
+        assert [name for name, status in _statuses(pod).items() if status == "O"] == ["Aug-24"]
