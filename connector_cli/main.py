@@ -13,6 +13,7 @@ from connector_cli.credentials import credentials
 from connector_cli.dev import dev, sandbox_command, webhooks_command
 from connector_cli.dev_discovery import use_running_dev
 from connector_cli.fit import fit
+from connector_cli.periods import periods
 from connector_cli.procore_hooks import procore_webhooks
 from connector_cli.records import audit, ping, replay
 from connector_cli.refusals import RefusalsSaid
@@ -41,6 +42,7 @@ cli.add_command(ping)
 cli.add_command(xref)
 cli.add_command(where)
 cli.add_command(fit)
+cli.add_command(periods)
 
 if __name__ == "__main__":
     cli()

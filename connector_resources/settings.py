@@ -674,9 +674,34 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "jde_pbco_allowed",
         "ML_JDE_PBCO_ALLOWED",
         "off",
-        "on when JDE's General Accounting Constants allow PBCO postings: a G/L date before the current period "
-        "is then sent (JDE warns) instead of held as closed",
+        "on when JDE's General Accounting Constants allow PBCO postings: a G/L date before the current "
+        "period is then sent (JDE warns) instead of held as closed",
         kind=OnOff(),
+    ),
+    Setting(
+        "fusion_periods_resource",
+        "ML_FUSION_PERIODS_RESOURCE",
+        "accountingPeriodStatusLOV",
+        "the Fusion REST resource that lists accounting period statuses (ClosingStatus per period, ledger "
+        "and application), by which Payables invoices' accounting dates are judged; only its path and key "
+        "are confirmed",
+        kind=Text(required=True, pattern=r"[A-Za-z][A-Za-z0-9_]*", says="a Fusion REST resource name"),
+    ),
+    Setting(
+        "fusion_payables_application_id",
+        "ML_FUSION_PAYABLES_APPLICATION_ID",
+        "200",
+        "Payables' ApplicationId in those period statuses (200 in E-Business Suite; unconfirmed for Fusion)",
+        kind=Number(whole=True, minimum=1),
+    ),
+    Setting(
+        "fusion_ledger_id",
+        "ML_FUSION_LEDGER_ID",
+        "300000046975971",
+        "the LedgerId of ML_FUSION_BUSINESS_UNIT's ledger (Setup and Maintenance, Manage Primary Ledgers), "
+        "whose Payables periods say which accounting dates are open; the default is the sandbox's US1 "
+        "ledger",
+        kind=Text(required=True, pattern=r"\d{1,20}", says="a numeric Fusion LedgerId"),
     ),
     Setting(
         "held_alert_hours",

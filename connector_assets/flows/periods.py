@@ -96,6 +96,17 @@ class Posting:
         return self.day != self.source_day
 
 
+REDATED = "redated"  # the day's figures' mark of a write posted on another date than the source's
+
+
+def redated(posting: Posting | None) -> tuple[list[str], list[str]]:
+    """What a money write's audit reason and the day's figures keep of its posting (``Created.reason`` /
+    ``marks``): the note and ``redated`` when the date moved, nothing when it did not."""
+    if posting is None or not posting.moved:
+        return [], []
+    return [posting.note], [REDATED]
+
+
 class PeriodClosed(WaitsFor):  # noqa: N818 - a state: the record waits for its period to open
     """A money record dated in a period its ERP does not post into: held on the calendar, not failed and not
     sent again, until the period opens or the policy says to re-date it (``register_period_check``)."""

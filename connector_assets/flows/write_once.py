@@ -297,6 +297,7 @@ def _search_then_create(
     """Adopt what a crashed earlier attempt created (natural-key search), else create; record the id
     with ``digest``, the hash of ``record`` (``Mapped.content_hash``)."""
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
+    marks: tuple[str, ...] = ()  # what a create said of itself beside its action (``Created.marks``)
     found = target.find(record)
     if found is not None:
         # A match that is already another source record's counterpart (two JDE suppliers with one name)
@@ -339,7 +340,6 @@ def _search_then_create(
                     deferred=deferred,
                 )
         created = target.create(record)
-        marks: tuple[str, ...] = ()
         if isinstance(created, Created):
             target_id, action, reason = created.target_id, created.action, created.reason
             marks = created.marks

@@ -29,6 +29,15 @@ fails (pod unavailable) is audited the same way and leaves the invoice written: 
 own scheduled validation run too. In a preview (every write held, ``connector_assets.preview``) the
 validation of an adopted invoice is held likewise and the adoption stands as the verdict.
 
+Accounting periods. Before an invoice is created (after the natural-key search: adopting one Fusion holds
+posts nothing), its accounting date (``AccountingDate``, else the ``InvoiceDate`` Payables accounts it on)
+is judged by the ledger's Payables periods, read once per session (``fusion.periods``), and the
+integration's policy (``flows.periods``): sent as dated in an Open period; held, nothing sent, naming the
+invoice, its date, the period and what to do under ``refuse``; under ``first_open_day`` created with
+``AccountingDate`` the first open day and the source's ``InvoiceDate``, said in the audit reason and marked
+``redated``. The integration's close window holds it first. Should Fusion refuse a date anyway, its
+refusal is the pod's 400 naming the invoice, queued as any refusal.
+
 Why on the Fusion side: these are Fusion's API and AP's rules, the same whatever system the bills come
 from. An integration gives its flow (``spec``: whose ``invoice`` cross-reference holds a found invoice, and
 whose audit events an update's validation joins) and ``source_label`` (its system, as AP calls it), by
@@ -46,8 +55,10 @@ from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, FlowSpec, Mapped, audit_record
+from connector_assets.flows.periods import Posting, redated
 from connector_assets.flows.replay_resources import ledger_target_replay
 from connector_assets.fusion.payments import invoice_payments, paid_state
+from connector_assets.fusion.periods import FusionPeriods, register_fusion_period_check
 from connector_resources.fusion.errors import FusionError, FusionOutcomeUnknownError, FusionValidationError
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
 from connector_resources.http.write_hold import WouldWrite
@@ -146,6 +157,7 @@ class FusionInvoices:
     ) -> None:
         self.session, self.ledger, self.spec = session, ledger, spec
         self.run_id, self.partition = run_id, partition
+        self.periods = FusionPeriods(session)  # read once, at the first invoice this session creates
 
     def _search(self, record: Mapped) -> dict[str, Any] | None:
         body = record.body
@@ -188,8 +200,9 @@ class FusionInvoices:
                 "found in Fusion by invoice number and supplier, with the bill's amount and date; adopted, "
                 f"not duplicated; {self.validate(target_id)}",
             )
+        body, posting = self.dated(record)
         try:
-            created = self.session.create_invoice(invoice_of(record.body))
+            created = self.session.create_invoice(invoice_of(body))
         except (FusionValidationError, FusionOutcomeUnknownError) as exc:
             # A duplicate-number refusal (its wording is unconfirmed, so any refusal is checked) or a lost
             # answer: the invoice may be there now; adopt it if it is this bill's, else the error stands.
@@ -204,7 +217,29 @@ class FusionInvoices:
                 f"create {why}; found by invoice number and supplier and adopted; {self.validate(target_id)}",
             )
         target_id = str(created["InvoiceId"])
-        return Created(target_id, "create", f"created; {self.validate(target_id)}")
+        notes, marks = redated(posting)
+        return Created(
+            target_id, "create", "; ".join(["created", *notes, self.validate(target_id)]), tuple(marks)
+        )
+
+    def dated(self, record: Mapped) -> tuple[dict[str, Any], Posting]:
+        """The body to create, its accounting date (``AccountingDate``, else the ``InvoiceDate`` Payables
+        accounts it on) judged by the ledger's Payables periods and the integration's policy: the same
+        body when the date's period is open; ``AccountingDate`` the first open day, the ``InvoiceDate``
+        kept, when the policy re-dates it; ``PeriodClosed`` / ``CloseInProgress`` raised (held, nothing
+        sent) when it waits."""
+        body = record.body
+        field = "AccountingDate" if body.get("AccountingDate") else "InvoiceDate"
+        day = date.fromisoformat(_day_of(body[field]))
+        posting = self.periods.posting(
+            integration=self.spec.integration,
+            document=f"{self.source_label} invoice {body['InvoiceNumber']} of supplier {body['Supplier']}",
+            field=field,
+            day=day,
+        )
+        if not posting.moved:
+            return body, posting
+        return {**body, "AccountingDate": posting.day.isoformat()}, posting
 
     def update(self, target_id: str, record: Mapped) -> None:
         body = record.body
@@ -305,6 +340,8 @@ def invoices_replay(
 ) -> Callable[..., Any]:
     """``spec``'s replay handler: remapped with ``resources()`` (fusion and what the flow reads, built once
     per replay), written through ``target_class`` with the replay's ledger."""
+    # Invoices held on a closed Fusion period are released by replay sweeps once they may post, read here.
+    register_fusion_period_check(lambda: resources()["fusion"])
     return ledger_target_replay(
         spec, lambda built, ledger: open_invoices(target_class, spec, built["fusion"], ledger), resources
     )

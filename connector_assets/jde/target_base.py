@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, FlowSpec, Mapped
-from connector_assets.flows.periods import PeriodClosed, Posting
+from connector_assets.flows.periods import PeriodClosed, Posting, redated
 from connector_assets.jde.periods import AP, JdePeriods, refused_period
 from connector_resources.http.write_hold import holding
 from connector_resources.jde import Condition, JdeOrchestrationError
@@ -67,10 +67,7 @@ def posted(target_id: str, posting: Posting | None, result: Any) -> str | Create
     """What a money write returns: its target id, or a ``Created`` saying what the audit trail must keep
     beside it (a G/L date moved into an open period, JDE's warnings: PACO, a PBCO allowed), marked so the
     day's figures count them."""
-    notes, marks = [], []
-    if posting is not None and posting.moved:
-        notes.append(posting.note)
-        marks.append("redated")
+    notes, marks = redated(posting)
     warnings = [str(w) for w in getattr(result, "warnings", ()) or ()]
     if warnings:
         notes.append("JDE accepted it with warnings: " + "; ".join(warnings))

@@ -685,6 +685,32 @@ class FusionSession(SaasSession):
                     found.setdefault(str(row.get("POHeaderId")), row)
         return list(found.values())
 
+    def period_statuses(
+        self, resource: str, *, application_id: int, ledger_id: str | int
+    ) -> list[dict[str, Any]]:
+        """Every accounting period row of one application in one ledger (reference §4): ``resource`` is
+        the period status list (``accountingPeriodStatusLOV``; a setting, since only its path and key are
+        confirmed), queried with ``q`` on ``ApplicationId`` and ``LedgerId`` (``PeriodName`` is not
+        queryable), paged like every collection and re-checked here."""
+        if not resource or not resource.isidentifier():
+            raise FusionInputError(f"{resource!r} is not a resource name", field="resource")
+        spec = Entity("accounting_periods", resource, "PeriodNameId", "accounting period", None)
+        equals = {"ApplicationId": _key_value(application_id), "LedgerId": _key_value(ledger_id)}
+        q, _skipped = equals_q(equals, self.framework_version)
+        params: dict[str, Any] = {"limit": self.page_size, "onlyData": "true", "q": q}
+        what = f"{resource} of ledger {ledger_id}, application {application_id}"
+
+        def fetch(offset: int) -> Page:
+            return self._page(self._url(spec), {**params, "offset": offset}, what=what, spec=spec)
+
+        # No orderBy: which attributes the pod sorts by is unconfirmed; rows repeated by a sliding offset
+        # are the caller's to fold (a period's name, application and ledger identify it).
+        return [
+            row
+            for row in read_offsets(fetch, key=None)
+            if all(_same(row.get(name), value) for name, value in equals.items())
+        ]
+
     def payments_for_invoice(self, invoice_number: str) -> list[dict[str, Any]]:
         """The payments that paid an invoice (finder ``PaidInvoicesFinder``, reference §2.8)."""
         return self.search(

@@ -1,0 +1,102 @@
+"""``ml-connector periods``: the accounting periods money is judged by, and a month end rehearsed.
+
+Why: at month end an operator wants to know, before the flows run, which periods the ERP will post into:
+``periods`` reads them exactly as the money flows do (JDE's F0010 / F0008 per company, Fusion's Payables
+period statuses) and says what the policy does with a date outside them. On the embedded sandboxes
+``periods roll`` closes the current period and opens the next, in JDE and Fusion together, so ``make dev``
+can rehearse the first day of a month: the next runs hold (or re-date) what is dated in the month just closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import click
+import requests
+
+from connector_assets.flows.periods import POLICY_ENV
+from connector_assets.jde.periods import AP, COMPANY_CONSTANTS, GL, read_calendar
+from connector_resources import settings
+
+SANDBOXES = {"jde": ("jde_ais", "JD Edwards"), "fusion": ("fusion", "Oracle Fusion")}
+
+
+@click.group(invoke_without_command=True)
+@click.option("--company", "companies", multiple=True, help="JDE company (default: every F0010 row's)")
+@click.pass_context
+def periods(ctx: click.Context, companies: tuple[str, ...]) -> None:
+    """Show the accounting periods money flows post into: each JDE company's A/P and G/L open window (F0010 /
+    F0008) and the Fusion ledger's open Payables periods, read as the flows read them, and what
+    ML_GL_DATE_POLICY does with a date outside them. `periods roll` rehearses a month end on the sandboxes."""
+    if ctx.invoked_subcommand is not None:
+        return
+    click.echo(f"{POLICY_ENV}={settings.read(POLICY_ENV)} (an integration's own setting overrides it)")
+    for line in _jde_lines(companies):
+        click.echo(line)
+    for line in _fusion_lines():
+        click.echo(line)
+
+
+def _jde_lines(companies: tuple[str, ...]) -> Iterator[str]:
+    from connector_assets.flows.replay_resources import jde_from_settings
+
+    with jde_from_settings().session() as session:
+        wanted = companies or _companies(session)
+        for company in wanted:
+            for ledger in (AP, GL):
+                calendar = read_calendar(session, company, ledger)
+                if calendar is None:
+                    yield f"JDE company {company}: no F0010 row (money goes as dated; JDE's own edit applies)"
+                    break
+                first = calendar.first_open_day()
+                current = calendar.current
+                window = "no period open" if current is None else f"open from {first}"
+                if current is not None:
+                    last = calendar.periods[
+                        min(calendar.periods.index(current) + 1, len(calendar.periods) - 1)
+                    ]
+                    window += f" to {last.end} (period {current.number} current)"
+                yield f"{calendar.where}: {window}"
+
+
+def _companies(session: Any) -> list[str]:
+    rows = session.browse(COMPANY_CONSTANTS, columns=["CO"], key_columns=["CO"])
+    return sorted({str(row.get("CO") or "").strip() for row in rows} - {"", "00000"})
+
+
+def _fusion_lines() -> Iterator[str]:
+    from connector_assets.flows.replay_resources import resources_from_settings
+    from connector_assets.fusion.periods import FusionPeriods
+
+    with resources_from_settings(("fusion",))["fusion"].session() as session:
+        calendar = FusionPeriods(session).calendar()
+        names = [p.name for p in calendar.periods if p.open]
+        first = calendar.first_open_day()
+        said = f"open {', '.join(names)} (from {first})" if names else "no period open"
+        yield f"{calendar.where}: {said}"
+
+
+@periods.command()
+@click.option(
+    "--system", "systems", multiple=True, type=click.Choice(sorted(SANDBOXES)), help="default: both"
+)
+def roll(systems: tuple[str, ...]) -> None:
+    """Rehearse a month end on the running make dev's sandboxes: the current period closes and the next one
+    opens, in JD Edwards (every company, every ledger) and Oracle Fusion. Refused against a configured
+    (real) system: its periods are the accountants' to move."""
+    for name in systems or tuple(sorted(SANDBOXES)):
+        key, title = SANDBOXES[name]
+        system = settings.system(key)
+        if system.is_configured():
+            raise click.ClickException(
+                f"{title} is a configured system, not a sandbox: roll its periods in {title}"
+            )
+        base = system.values()["base_url"]
+        root = base.split("/jderest")[0] if key == "jde_ais" else base.split("/fscmRestApi")[0]
+        try:
+            answer = requests.post(f"{root}/sandbox/periods/roll", json={}, timeout=10)
+            answer.raise_for_status()
+        except requests.RequestException as exc:
+            raise click.ClickException(f"{title} sandbox at {root} did not roll its periods: {exc}") from None
+        click.echo(f"{title} sandbox: the current period closed, the next one open ({root})")
