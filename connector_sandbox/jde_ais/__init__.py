@@ -10,9 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .app import create_app
-from .settings import FaultSettings, JdeSandboxSettings, SandboxUser
+from .settings import FaultSettings, JdeSandboxSettings, PeriodSettings, SandboxUser
 
-__all__ = ["FaultSettings", "JdeSandboxSettings", "SandboxUser", "create_app", "run_in_thread"]
+__all__ = [
+    "FaultSettings",
+    "JdeSandboxSettings",
+    "PeriodSettings",
+    "SandboxUser",
+    "create_app",
+    "run_in_thread",
+]
 
 
 def run_in_thread(settings: JdeSandboxSettings) -> tuple[str, Callable[[], None]]:

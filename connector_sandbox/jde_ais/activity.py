@@ -4,7 +4,9 @@
 same "now" (UPMJ today, one UPMT/TDAY), so incremental readers have something new to find and meet a
 run of identical cursor values; new vouchers come with their F0911 G/L distribution.
 ``process_voucher_batches`` plays R04110ZA: it turns unprocessed F0411Z1 transactions into F0411
-vouchers and their F0911Z1 lines into F0911, so an integration can read back what it wrote.
+vouchers and their F0911Z1 lines into F0911, so an integration can read back what it wrote. Its fiscal
+date edit is the one entry makes (reference section 5): a transaction whose G/L date is in error stays
+unprocessed (EDSP 0) and the batch carries on; a warning is reported and the transaction processed.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from typing import Any
 
 from connector_sandbox.activity import activity_request
 
-from .dates import to_hhmmss, to_julian
+from .dates import from_julian, to_hhmmss, to_julian
 from .factory import DataFactory, ledger_from_batch
+from .periods import gl_date_edit
+from .settings import PeriodSettings
 from .store import Store
 from .tables import TABLES
 from .vocabulary import PAYMENT_TERMS
@@ -155,11 +159,29 @@ def make_activity(
 _VOUCHER_COLUMNS = [column.alias for column in TABLES["F0411"].columns]
 
 
-def process_voucher_batches(store: Store, now: dt.datetime) -> dict[str, Any]:
+def _gl_date_messages(
+    store: Store, periods: PeriodSettings, key: tuple[str, str, str]
+) -> list[dict[str, Any]]:
+    """The fiscal date edit on each distinct company and G/L date of one transaction (A/P, system 04)."""
+    messages = []
+    for company, julian in store.conn.execute(
+        'SELECT DISTINCT "CO", "DGJ" FROM "F0411Z1" WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ?', key
+    ).fetchall():
+        day = from_julian(julian)
+        message = day and gl_date_edit(store.conn, periods, company, day, "ap", "F0411Z1.DGJ")
+        if message:
+            messages.append(message.as_dict())
+    return messages
+
+
+def process_voucher_batches(store: Store, now: dt.datetime, periods: PeriodSettings) -> dict[str, Any]:
     """R04110ZA: unprocessed F0411Z1 transactions -> F0411 vouchers (new DOC, one new batch ICU), and
-    each transaction's F0911Z1 distribution -> F0911 lines under the same DOC, batch and stamp."""
+    each transaction's F0911Z1 distribution -> F0911 lines under the same DOC, batch and stamp.
+
+    A transaction the fiscal date edit refuses is ``rejected`` (its messages beside it) and stays
+    unprocessed; warnings are listed in ``warnings`` (what the Work Center would show) and do not stop it."""
     today, time_of_day = to_julian(now.date()), to_hhmmss(now)
-    processed, rejected = [], []
+    processed, rejected, warnings = [], [], []
     with store.transaction() as conn:
         transactions = conn.execute(
             'SELECT DISTINCT "EDUS", "EDBT", "EDTN" FROM "F0411Z1" WHERE "EDSP" <> \'1\' ORDER BY 1, 2, 3'
@@ -175,6 +197,14 @@ def process_voucher_batches(store: Store, now: dt.datetime) -> dict[str, Any]:
                     {"EDUS": edus, "EDBT": edbt, "EDTN": edtn, "reason": "EDTN already processed"}
                 )
                 continue
+            messages = _gl_date_messages(store, periods, key)
+            transaction = {"EDUS": edus, "EDBT": edbt, "EDTN": edtn}
+            errors = [message for message in messages if message["error"]]
+            if errors:
+                reason = "; ".join(message["text"] for message in errors)
+                rejected.append({**transaction, "reason": reason, "messages": errors})
+                continue
+            warnings.extend({**transaction, **message} for message in messages)
             doc = store.next_number("F0411", "DOC", floor=10_000)
             rows = store.fetch_dicts(
                 'SELECT * FROM "F0411Z1" WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ? ORDER BY "EDLN"', key
@@ -221,4 +251,4 @@ def process_voucher_batches(store: Store, now: dt.datetime) -> dict[str, Any]:
                     (doc, batch, today, time_of_day, *key),
                 )
             processed.append({"EDUS": edus, "EDBT": edbt, "EDTN": edtn, "DOC": doc, "ICU": batch})
-    return {"processed": processed, "rejected": rejected}
+    return {"processed": processed, "rejected": rejected, "warnings": warnings}

@@ -1,20 +1,31 @@
 """Operator and test routes under ``/sandbox`` (not part of AIS, never faulted, never counted).
 
 Restart the server, change faults on the fly, make business activity, run the batch voucher
-processor, and inspect state: row counts, calls per endpoint, rows written by orchestrations (as
-stored: Julian dates, scaled amounts).
+processor, move the companies' accounting periods (a month end), and inspect state: row counts, calls
+per endpoint, rows written by orchestrations (as stored: Julian dates, scaled amounts).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.requests import Request
 from starlette.routing import Route
 
-from connector_sandbox.admin import Operator, Refused, record_filters, seed_summary, traffic
+from connector_sandbox.admin import (
+    Operator,
+    Refused,
+    object_body,
+    record_filters,
+    refusing,
+    seed_summary,
+    traffic,
+)
 
 from .activity import ActivityRequest, make_activity, process_voucher_batches
+from .periods import PeriodRefused, companies, periods_summary, roll_period, set_period
 from .settings import FaultSettings
 from .state import SandboxState
 from .store import quote
@@ -71,6 +82,52 @@ def payments(state: SandboxState) -> dict[str, Any]:
     return {"payments": state.store.fetch_dicts('SELECT * FROM "sbx_payments" ORDER BY "payment_number"')}
 
 
+class PeriodRoll(BaseModel):
+    """``POST /sandbox/periods/roll``: close the current period of one company (all when omitted)."""
+
+    model_config = ConfigDict(extra="forbid")
+    company: str | None = None
+    ledger: Literal["gl", "ap", "ar", "all"] = "all"
+
+
+class PeriodChange(BaseModel):
+    """``PUT /sandbox/periods/{company}``: the period holding ``date``, or ``period`` of ``fiscal_year``."""
+
+    model_config = ConfigDict(extra="forbid")
+    ledger: Literal["gl", "ap", "ar", "all"] = "all"
+    date: dt.date | None = None
+    period: int | None = None
+    fiscal_year: int | None = None
+
+
+async def roll_periods(request: Request, state: SandboxState) -> dict[str, Any]:
+    """Month end: each company's (or one's) current period closes and the next one becomes current."""
+    with refusing(ValidationError, PeriodRefused):
+        roll = PeriodRoll.model_validate(await object_body(request))
+        # Every company, 00000 too (it holds the periods of a company without its own constants).
+        for company in [roll.company] if roll.company else companies(state.store.conn):
+            roll_period(state.store, company, roll.ledger, state.now())
+    return periods_summary(state.store.conn)
+
+
+async def change_period(request: Request, state: SandboxState) -> dict[str, Any]:
+    """Set one company's current period (moving it back to post a late document, as users do)."""
+    with refusing(ValidationError, PeriodRefused):
+        change = PeriodChange.model_validate(await object_body(request))
+        if (change.date is None) == (change.period is None or change.fiscal_year is None):
+            raise PeriodRefused("give either date, or period and fiscal_year")
+        set_period(
+            state.store,
+            request.path_params["company"],
+            change.ledger,
+            change.date,
+            state.now(),
+            period=change.period,
+            fiscal_year=change.fiscal_year,
+        )
+    return periods_summary(state.store.conn)
+
+
 def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
@@ -83,7 +140,13 @@ def admin_routes() -> list[Route]:
         ),
         op.post("/sandbox/restart", lambda state: {"invalidated_sessions": state.restart()}),
         *op.faults(FaultSettings, initial=lambda state: state.settings.faults),
-        op.post("/sandbox/process-vouchers", lambda state: process_voucher_batches(state.store, state.now())),
+        op.post(
+            "/sandbox/process-vouchers",
+            lambda state: process_voucher_batches(state.store, state.now(), state.settings.periods),
+        ),
+        op.get("/sandbox/periods", lambda state: periods_summary(state.store.conn)),
+        op.route("/sandbox/periods/roll", roll_periods, ["POST"]),
+        op.route("/sandbox/periods/{company}", change_period, ["PUT"]),
         op.route("/sandbox/rows/{table}", rows),
         op.get("/sandbox/payments", payments),
     ]

@@ -361,6 +361,7 @@ async def orchestrate(request: Request, state: SandboxState) -> Response:
             state.settings.machine_name,
             state.now(),
             state.faults.error_codes,
+            state.settings.periods,
         )
         succeeded, response = orchestrations.run(contract, call, payload, _user_pattern(session))
         status = 200 if succeeded else state.settings.orchestration_error_status

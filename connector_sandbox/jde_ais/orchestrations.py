@@ -4,7 +4,9 @@ Each handler validates everything before it writes and writes inside one transac
 error leaves no row behind. Batch rows are keyed by EDUS + EDBT + EDTN + EDLN: a repeated key is
 refused (59A4) and the table's primary key guarantees a second row can never appear. Responses follow
 the reference (section 2.6): the designer's outputs plus ``jde__*`` elements on success, the nested
-``message`` error body with ``jde__status: "ERROR"`` on failure.
+``message`` error body with ``jde__status: "ERROR"`` on failure. Money written (vouchers, journal
+entries, payments) passes the fiscal date edits first (``periods.gl_date_edit``): an error refuses the
+call like any form error, a warning is answered beside the outputs in ``Errors/Warnings``.
 """
 
 from __future__ import annotations
@@ -16,24 +18,34 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from .contracts import Contract, InputError, validate_inputs
+from .contracts import Contract, ErrorSpec, InputError, validate_inputs
 from .dates import DatePattern, to_hhmmss, to_julian
 from .errors import timestamp
 from .factory import COMPANY_BY_CODE, Account, compress, right_justify
+from .periods import RESOLUTION, GlDateMessage, gl_date_edit
+from .settings import PeriodSettings
 from .store import Store
 from .supplier_details import DetailError, check_detail_inputs, write_supplier_details
 from .vocabulary import PAYMENT_TERMS
 
 
 class BusinessError(Exception):
-    """A rule the orchestration enforces; ``code`` is an entry of the contract's error catalog."""
+    """A rule the orchestration enforces; ``code`` is an entry of the contract's error catalog, unless the
+    error is JDE's own (a fiscal date edit) and brings its ``spec``."""
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: str, detail: str, spec: ErrorSpec | None = None) -> None:
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
+        self.spec = spec
+
+
+def _form_message(message: GlDateMessage) -> ErrorSpec:
+    """A fiscal date edit's message as a form error or warning: its text is the whole cause."""
+    kind = "Error" if message.error else "Warning"
+    return ErrorSpec(message.code, f"{kind}: {message.mnemonic} {message.title}", message.text, RESOLUTION)
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,21 @@ class Call:
     # The code each catalog error is answered with where this JDE numbered its error items its own way
     # (``FaultSettings.error_codes``: ``{"59AB": "4014"}``); titles and texts stay the catalog's.
     error_codes: Mapping[str, str] = field(default_factory=dict)
+    periods: PeriodSettings = field(default_factory=PeriodSettings)
+    # Warnings the call drew (fiscal date edits PBCO allowed, PACO, WACO), answered beside its outputs.
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def check_gl_date(self, company: str, day: dt.date, system: Literal["gl", "ap"], field: str) -> None:
+        """The fiscal date edit on a G/L date: an error refuses the call, a warning is kept for the answer."""
+        message = gl_date_edit(self.store.conn, self.periods, company, day, system, field)
+        if message is None:
+            return
+        spec = _form_message(message)
+        if message.error:
+            raise BusinessError(spec.code, "", spec)
+        self.warnings.append(
+            {"CODE": spec.code, "TITLE": spec.title, "ERRORCONTROL": field, **_description(spec.cause, spec)}
+        )
 
     @property
     def today(self) -> dt.date:
@@ -203,6 +230,7 @@ def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
                 f"Order {order_company} {inputs['Order_Number']} {inputs['Order_Type']} does not exist",
             )
     invoice_date, gl_date = inputs["Invoice_Date"], inputs["GL_Date"]
+    call.check_gl_date(company, gl_date, "ap", "GL_Date")
     due = inputs["Due_Date"] or invoice_date + dt.timedelta(days=PAYMENT_TERMS.get(supplier["TRAP"], 30))
     currency = inputs["Currency_Code"] or supplier["CRRP"]
     edi = {
@@ -288,6 +316,7 @@ def create_journal_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
     if balance != 0:
         raise BusinessError("59A5", f"Journal lines sum to {balance:.2f}; they must sum to 0.00")
     gl_date = inputs["GL_Date"]
+    call.check_gl_date(inputs["Company"], gl_date, "gl", "GL_Date")
     edi = {
         "EDUS": inputs["EDI_User_ID"],
         "EDBT": inputs["EDI_Batch_Number"],
@@ -640,6 +669,8 @@ def record_payment(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
         raise BusinessError(
             "59AC", f"Payment {_money(amount)} exceeds the open amount {_money(open_total)} of {label}"
         )
+    # The payment posts in the voucher's company on its payment date (A/P, system 04).
+    call.check_gl_date(open_items[0][5], inputs["Payment_Date"], "ap", "Payment_Date")
     stamp = call.audit("P0413M")
     remaining = amount
     statuses = []
@@ -713,6 +744,24 @@ def _timing(started: dt.datetime, started_clock: float) -> dict[str, Any]:
     }
 
 
+def _description(cause: str, spec: ErrorSpec) -> dict[str, str]:
+    return {"DESC": f"CAUSE . . . . {cause}\nRESOLUTION. . {spec.resolution}", "MOBILE": cause}
+
+
+def _warnings(contract: Contract, warnings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Warnings of a call that succeeded, where an orchestration step reports them (reference 2.6):
+    ``Errors/Warnings`` naming the form, nothing when there are none."""
+    if not warnings:
+        return {}
+    step = {
+        "Application ID": contract.form,
+        "Title": contract.service_request,
+        "Errors": [],
+        "Warnings": warnings,
+    }
+    return {"Errors/Warnings": [step]}
+
+
 def error_body(
     contract: Contract,
     error: BusinessError,
@@ -721,10 +770,10 @@ def error_body(
     codes: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The observed nested failure shape (reference 2.6): message -> service request -> form errors."""
-    spec = contract.errors.get(error.code)
+    spec = error.spec or contract.errors.get(error.code)
     if spec is None:  # a handler raised a code its contract does not list: a sandbox bug, say so
         raise RuntimeError(f"{contract.name} raised {error.code}, which its contract does not list")
-    cause = f"{spec.cause} {error.detail}"
+    cause = " ".join(part for part in (spec.cause, error.detail) if part)
     timing = _timing(started, clock)
     return {
         "message": {
@@ -736,8 +785,7 @@ def error_body(
                             {
                                 "CODE": (codes or {}).get(spec.code, spec.code),
                                 "TITLE": spec.title,
-                                "DESC": f"CAUSE . . . . {cause}\nRESOLUTION. . {spec.resolution}",
-                                "MOBILE": cause,
+                                **_description(cause, spec),
                             }
                         ]
                     }
@@ -766,4 +814,9 @@ def run(
         outputs = HANDLERS[contract.name](call, inputs)
     except BusinessError as error:
         return False, error_body(contract, error, call.now, clock, call.error_codes)
-    return True, {**outputs, "jde__status": "SUCCESS", **_timing(call.now, clock)}
+    return True, {
+        **outputs,
+        **_warnings(contract, call.warnings),
+        "jde__status": "SUCCESS",
+        **_timing(call.now, clock),
+    }

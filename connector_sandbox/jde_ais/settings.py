@@ -9,8 +9,10 @@ settings too, so a client can be tested against every plausible server behaviour
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -74,6 +76,33 @@ class FaultSettings(FaultKnobs):
     error_codes: dict[str, str] = Field(default_factory=dict)
 
 
+class PeriodSettings(BaseModel):
+    """Accounting periods and the G/L date edits (reference section 5), as a company's JDE is set up.
+
+    Each company's current periods live in F0010 and move with the operator routes
+    (``/sandbox/periods``); these settings say how the edits behave and where the periods start.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # The PYEB / PBCO / PACO / WACO edits in the voucher, journal and payment orchestrations and in
+    # R04110ZA. Off, every G/L date is accepted (a JDE whose integration user posts anywhere).
+    gl_date_edits: bool = True
+    # General Accounting Constants "Allow PBCO Postings": a date before the current period is then a
+    # warning, not an error.
+    allow_pbco: bool = False
+    # Which current period A/P (system 04: vouchers, payments) is checked against: the A/P one
+    # (F0010 APPN/APFJ, the reference's inference from the names, unconfirmed) or the G/L one (PNC/DFYJ).
+    ap_period: Literal["ap", "gl"] = "ap"
+    # The period holding this date is current for G/L, A/P and A/R of every company, applied at each
+    # start (a kept file included); None: a fresh database starts on the period holding the clock's
+    # today and a kept one keeps the periods it has (as rolled since).
+    current_period_date: dt.date | None = None
+    # The message numbers of the edits are unconfirmed: by default each is answered under its
+    # mnemonic; ``{"PBCO": "0013"}`` answers PBCO under another code, title and text unchanged.
+    message_codes: dict[str, str] = Field(default_factory=dict)
+
+
 DEFAULT_USERS: tuple[SandboxUser, ...] = (
     SandboxUser(username="INTEGR8", password="integr8-sandbox"),
     SandboxUser(
@@ -123,6 +152,7 @@ class JdeSandboxSettings(SimulatorSettings):
     seed: int = 20250201
 
     faults: FaultSettings = FaultSettings()
+    periods: PeriodSettings = PeriodSettings()
 
     @field_validator("row_date_format")
     @classmethod

@@ -13,6 +13,7 @@ from .auth import SessionRegistry
 from .contracts import Contract, load_contracts
 from .dataservice import ResultSets
 from .factory import DataFactory
+from .periods import seed_periods, seeded_years
 from .seed import seed
 from .settings import FaultSettings, JdeSandboxSettings
 from .store import Store
@@ -44,6 +45,11 @@ class SandboxState:
     def build(cls, settings: JdeSandboxSettings) -> SandboxState:
         contracts = load_contracts(settings.contracts_dir)  # fail before the (possibly long) seed
         store, report = seeded(Store(settings.db_path), seed, settings)
+        # The calendar comes from the clock, not the seed: a kept file keeps its periods (as rolled since),
+        # one that predates F0010 gets them now.
+        now = cls.now()
+        years = seeded_years(anchor_day(settings), now.date())
+        seed_periods(store, settings.periods, years, now.date(), now)
         return cls(
             settings, store, contracts, report, settings.faults.model_copy(), starts=count_start(store)
         )

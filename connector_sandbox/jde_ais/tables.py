@@ -48,6 +48,7 @@ _GROUPS = {
     "po_key": "KCOO DOCO DCTO SFXO",
     "edi_control": "EDUS EDTN EDLN EDBT EDSP EDTC EDTR EDDT",
     "edi_key": "EDUS EDBT EDTN EDLN",
+    "period_ends": " ".join(f"D{period:02d}J" for period in range(1, 15)),
     "voucher": """
         KCO DOC DCT SFX SFXE DCTA AN8 PYE SNTO DIVJ DSVJ DDJ DDNJ DGJ FY CTRY PN CO ICU ICUT DICJ BALJ PST
         AG AAP ADSC ADSA ATXA ATXN STAM TXA1 EXR1 CRRM CRCD CRR ACR FAP GLC GLBA POST AM MCU OBJ SUB SBLT
@@ -68,7 +69,20 @@ _GROUPS = {
 # F0413 / F0414 (the A/P payment header and its detail, one row per pay item paid) are named by the reference
 # (its public schema dump), reduced to the columns ML_RecordPayment writes: F0414.RMK holds the payment's
 # reference, where a data-service read finds a payment recorded by an earlier attempt (contract 1.1).
+# F0010 (Company Constants: each company's fiscal date pattern and its G/L, A/P and A/R current periods,
+# period + start of that fiscal year) and F0008 (Date Fiscal Patterns: a year's period end dates) follow the
+# reference's section 5; the G/L date edits read them (``periods.py``).
 _TABLE_SPECS = """
+F0010 Company Constants
+    key      CO
+    indexes  UPMJ UPMT
+    columns  CO NAME DFYJ PNC DTPN PNF DFF NNP APPN APFJ ARPN ARFJ CRCD AN8 {audit}
+
+F0008 Date Fiscal Patterns
+    key      DTPN DFYJ FQ
+    indexes  UPMJ UPMT
+    columns  DTPN FY CTRY DFYJ FQ {period_ends} {audit}
+
 F0101 Address Book Master
     key      AN8
     indexes  UPMJ UPMT | AT1 | TAX

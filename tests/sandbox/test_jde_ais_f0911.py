@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, run_in_thread
 from tests.sandbox.test_jde_ais_sandbox import Sandbox as Served
 from tests.sandbox.test_jde_ais_sandbox import (
     _orchestrate,
@@ -58,7 +58,9 @@ class Sandbox(Served):
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02)), Sandbox)
+    # The documents these tests post are dated February to April 2025: the companies are open there.
+    periods = PeriodSettings(current_period_date=dt.date(2025, 2, 1))
+    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02, periods=periods)), Sandbox)
 
 
 def cents(value: float) -> int:

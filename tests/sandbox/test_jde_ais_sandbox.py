@@ -20,7 +20,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, run_in_thread
 
 from .serving import served
 
@@ -64,7 +64,9 @@ class Sandbox:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02)), Sandbox)
+    # The documents these tests post are dated February to April 2025: the companies are open there.
+    periods = PeriodSettings(current_period_date=dt.date(2025, 2, 1))
+    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02, periods=periods)), Sandbox)
 
 
 @pytest.fixture(autouse=True)
