@@ -669,8 +669,10 @@ def record_payment(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
         raise BusinessError(
             "59AC", f"Payment {_money(amount)} exceeds the open amount {_money(open_total)} of {label}"
         )
-    # The payment posts in the voucher's company on its payment date (A/P, system 04).
-    call.check_gl_date(open_items[0][5], inputs["Payment_Date"], "ap", "Payment_Date")
+    # The payment posts in the voucher's company on its G/L date (A/P, system 04): GL_Date when given, else
+    # its payment date.
+    gl_field = "GL_Date" if inputs.get("GL_Date") else "Payment_Date"
+    call.check_gl_date(open_items[0][5], inputs[gl_field], "ap", gl_field)
     stamp = call.audit("P0413M")
     remaining = amount
     statuses = []
