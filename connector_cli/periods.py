@@ -22,20 +22,31 @@ from connector_resources import settings
 SANDBOXES = {"jde": ("jde_ais", "JD Edwards"), "fusion": ("fusion", "Oracle Fusion")}
 
 
-@click.group(invoke_without_command=True)
+SYSTEM_OPTION = click.option(
+    "--system", "systems", multiple=True, type=click.Choice(sorted(SANDBOXES)), help="default: both"
+)
+
+
+@click.group()
+def periods() -> None:
+    """The accounting periods money flows post into (`show`), and a month end rehearsed on the sandboxes
+    (`roll`)."""
+
+
+@periods.command()
 @click.option("--company", "companies", multiple=True, help="JDE company (default: every F0010 row's)")
-@click.pass_context
-def periods(ctx: click.Context, companies: tuple[str, ...]) -> None:
-    """Show the accounting periods money flows post into: each JDE company's A/P and G/L open window (F0010 /
-    F0008) and the Fusion ledger's open Payables periods, read as the flows read them, and what
-    ML_GL_DATE_POLICY does with a date outside them. `periods roll` rehearses a month end on the sandboxes."""
-    if ctx.invoked_subcommand is not None:
-        return
+@SYSTEM_OPTION
+def show(companies: tuple[str, ...], systems: tuple[str, ...]) -> None:
+    """Each JDE company's A/P and G/L open window (F0010 / F0008) and the Fusion ledger's open Payables
+    periods, read as the money flows read them, and the ML_GL_DATE_POLICY that decides a date outside them."""
     click.echo(f"{POLICY_ENV}={settings.read(POLICY_ENV)} (an integration's own setting overrides it)")
-    for line in _jde_lines(companies):
-        click.echo(line)
-    for line in _fusion_lines():
-        click.echo(line)
+    chosen = systems or tuple(sorted(SANDBOXES))
+    if "fusion" in chosen:
+        for line in _fusion_lines():
+            click.echo(line)
+    if "jde" in chosen:
+        for line in _jde_lines(companies):
+            click.echo(line)
 
 
 def _jde_lines(companies: tuple[str, ...]) -> Iterator[str]:
@@ -78,9 +89,7 @@ def _fusion_lines() -> Iterator[str]:
 
 
 @periods.command()
-@click.option(
-    "--system", "systems", multiple=True, type=click.Choice(sorted(SANDBOXES)), help="default: both"
-)
+@SYSTEM_OPTION
 def roll(systems: tuple[str, ...]) -> None:
     """Rehearse a month end on the running make dev's sandboxes: the current period closes and the next one
     opens, in JD Edwards (every company, every ledger) and Oracle Fusion. Refused against a configured

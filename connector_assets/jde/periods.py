@@ -37,6 +37,7 @@ from connector_resources.jde import Condition
 
 COMPANY_CONSTANTS = "F0010"
 FISCAL_PATTERNS = "F0008"
+PERIOD_TABLES = (COMPANY_CONSTANTS, FISCAL_PATTERNS)  # what every money flow into JDE reads (its ``reads``)
 KIND = ("JDE", "period", "ledger")  # what records waiting on a JDE period are held on
 AP, GL = "AP", "GL"
 AP_PERIODS_ENV = "ML_JDE_AP_PERIODS"

@@ -38,7 +38,12 @@ from connector_assets.jde.payment_repeats import (  # noqa: F401  (PAYMENT_TABLE
     read_payment,
     recorded_payment,
 )
-from connector_assets.jde.periods import AP, GL, register_jde_period_check
+from connector_assets.jde.periods import (  # noqa: F401  (PERIOD_TABLES: what a money flow reads)
+    AP,
+    GL,
+    PERIOD_TABLES,
+    register_jde_period_check,
+)
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.target_base import (  # noqa: F401  (the targets' API, one import point)
     ADD_UPDATE_SUPPLIER,

@@ -47,6 +47,7 @@ NOT_HERE = {
     "dev": "starts dagster dev, the sandboxes and the receiver; tests/project/test_dev.py runs it",
     "sandbox": "serves the simulators only and reads no connector secret",
     "where": "prints the running make dev's addresses, no secret; tests/cli/test_second_shell.py runs it",
+    "periods roll": "moves the sandboxes' periods by admin routes, no secret; tests/cli/test_periods.py",
 }
 SECRETS = {s.env: s.default_value() for system in SYSTEMS.values() for s in system.settings if s.secret}
 
@@ -179,6 +180,7 @@ RUN = (
     "procore-webhooks delete",
     "webhooks",
     "fit",
+    "periods show",
 )
 
 
@@ -248,6 +250,7 @@ def test_every_command_runs_with_secrets_given_each_way(form, world, bill, tmp_p
         str(tmp_path / "fit"),
     )
     assert "ok   account_codes" in fitted
+    assert "Payables periods" in each("periods show", "--system", "fusion")
     ran.add("webhooks")
     outputs.append(_receiver_starts(tmp_path))
 

@@ -262,6 +262,7 @@ INVOICES_FLOW = ROUTE.flow(
     map_invoices,
     remap_invoices,
     targets.jde_target_for_run(VoucherBatches, lambda: INVOICES_FLOW),
-    reads={"JDE": (VoucherBatches.batch_table,)},  # beside the staged invoices and account master (upstream)
+    # beside the staged invoices and account master (upstream)
+    reads={"JDE": (VoucherBatches.batch_table, *targets.PERIOD_TABLES)},
     writes={"JDE": (VoucherBatches.orchestration,), "coupa": ("invoices",)},  # and the export mark
 )

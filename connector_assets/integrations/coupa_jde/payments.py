@@ -156,6 +156,6 @@ PAYMENTS_FLOW = ROUTE.flow(
     remap_payments,
     targets.jde_target_for_run(VoucherPayments, lambda: PAYMENTS_FLOW),
     # F0414: a payment JDE already holds, recognised by reading (``jde.payment_repeats``)
-    reads={"JDE": (targets.BATCH_TABLE, AP_LEDGER.table, targets.PAYMENT_TABLE)},
+    reads={"JDE": (targets.BATCH_TABLE, AP_LEDGER.table, targets.PAYMENT_TABLE, *targets.PERIOD_TABLES)},
     writes={"JDE": (targets.RECORD_PAYMENT,), "coupa": ("payments",)},  # and the export mark
 )

@@ -342,7 +342,10 @@ BILLS_FLOW = BACK_ROUTE.flow(
     targets.jde_target_for_run(BillPostings, lambda: BILLS_FLOW),
     # Beside the staged bills, F0901 and the account map (upstream): the batch files (adopt) and, in
     # Procurify, each full bill and an unpaired bill's vendor.
-    reads={"JDE": (targets.BATCH_TABLE, targets.JOURNAL_TABLE), "procurify": ("bills", "vendors")},
+    reads={
+        "JDE": (targets.BATCH_TABLE, targets.JOURNAL_TABLE, *targets.PERIOD_TABLES),
+        "procurify": ("bills", "vendors"),
+    },
     writes={"JDE": (targets.CREATE_VOUCHERS, targets.CREATE_JOURNALS)},
 )
 

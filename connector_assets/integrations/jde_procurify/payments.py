@@ -223,7 +223,13 @@ PAYMENTS_FLOW = BACK_ROUTE.flow(
     reads={
         "procurify": ("bills",),  # the bills of each payment's groups
         # F0414: a payment JDE already holds, recognised by reading (``jde.payment_repeats``)
-        "JDE": (targets.BATCH_TABLE, AP_LEDGER.table, targets.JOURNAL_TABLE, targets.PAYMENT_TABLE),
+        "JDE": (
+            targets.BATCH_TABLE,
+            AP_LEDGER.table,
+            targets.JOURNAL_TABLE,
+            targets.PAYMENT_TABLE,
+            *targets.PERIOD_TABLES,
+        ),  # fmt: skip
     },
     writes={"JDE": (targets.RECORD_PAYMENT, targets.CREATE_JOURNALS)},
     # A day's refusals are facts about single payments (split, a bill never posted); what is systemic

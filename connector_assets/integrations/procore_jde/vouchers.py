@@ -235,7 +235,7 @@ VOUCHERS_FLOW = ROUTE.flow(
     targets.jde_target_for_run(VoucherBatches, lambda: VOUCHERS_FLOW),
     # Beside the staged requisitions and F0901 (upstream): the batch file (adopt), the order the xref names.
     reads={
-        "JDE": (VoucherBatches.batch_table, PO_HEADER_TABLE),
+        "JDE": (VoucherBatches.batch_table, PO_HEADER_TABLE, *targets.PERIOD_TABLES),
         # the invoice's lines (``requisition_lines``); a line without its own cost code takes that of
         # the commitment line it bills
         "procore": (
