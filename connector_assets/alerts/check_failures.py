@@ -47,6 +47,9 @@ DESCRIPTION = (
 )
 
 
+CLOSED_PERIOD = "held_closed_period"  # the check's count of money held on a closed period (written_check)
+
+
 def _metadata_value(evaluation: AssetCheckEvaluation, key: str) -> str:
     value = evaluation.metadata.get(key)
     return "-" if value is None else str(getattr(value, "value", value))
@@ -58,10 +61,13 @@ def failed_records_alert(evaluation: AssetCheckEvaluation, day: str, run_id: str
     (a target that answered none of its writes), that error too."""
     asset = evaluation.asset_key.to_user_string()
     failed = evaluation.severity == AssetCheckSeverity.ERROR
+    closed = not failed and not _count(evaluation, "held_overdue") and _count(evaluation, CLOSED_PERIOD)
     what = "failed records" if failed else "records held too long"
+    if closed:
+        what = "money dated in a closed accounting period"
     error = _metadata_value(evaluation, "error")
     return Alert(
-        kind="failed_records" if failed else "held_records",
+        kind="failed_records" if failed else "closed_period" if closed else "held_records",
         title=f"{asset}: {what} on {day}",
         facts=(
             ("Asset", asset),
@@ -69,6 +75,7 @@ def failed_records_alert(evaluation: AssetCheckEvaluation, day: str, run_id: str
             ("Failed", _metadata_value(evaluation, "failed")),
             ("Held", _metadata_value(evaluation, "held")),
             ("Held overdue", _metadata_value(evaluation, "held_overdue")),
+            ("Held for a closed period", _metadata_value(evaluation, CLOSED_PERIOD)),
             ("Reasons", _metadata_value(evaluation, "reasons")),
             *((("Error", error),) if error != "-" else ()),
             ("Run", run_id),
@@ -124,12 +131,19 @@ def _count(evaluation: AssetCheckEvaluation, key: str) -> int:
     return int(getattr(value, "value", value) or 0)
 
 
+def _attention(evaluation: AssetCheckEvaluation) -> tuple[int, int]:
+    """What a person must look at on the day: its failed records, and its holds that will not end by
+    themselves (held longer than the alert hours, or dated in a closed accounting period)."""
+    held = _count(evaluation, "held_overdue") + _count(evaluation, CLOSED_PERIOD)
+    return _count(evaluation, "failed"), held
+
+
 def _is_news(evaluation: AssetCheckEvaluation, alerted: list[float] | None) -> bool:
     """A day with failed or overdue records is news the first time, and again with more failed or overdue
     records than last alerted; the same day failing again at every poll run is not. A day red with nothing
     failed or held (it stopped on an error before writing: "not sent", the target unreachable before any
     record) is not this alert's: its run failed, and the run-failure alert says why."""
-    failed, overdue = _count(evaluation, "failed"), _count(evaluation, "held_overdue")
+    failed, overdue = _attention(evaluation)
     if not failed and not overdue:
         return False
     return alerted is None or failed > alerted[0] or overdue > alerted[1]
@@ -192,7 +206,7 @@ def alert_new_failures(
                     )
                     break
                 sent_any = True
-            failed, overdue = _count(evaluation, "failed"), _count(evaluation, "held_overdue")
+            failed, overdue = _attention(evaluation)
             if failed or overdue:
                 alerted.red(key, failed, overdue, _evaluated_at(record))
         seen[record.id] = _evaluated_at(record)

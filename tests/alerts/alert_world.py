@@ -42,15 +42,19 @@ class DayScript(Config):
     stopped_with: str = ""
     failed: int = 0
     held_overdue: int = 0
+    closed_period: int = 0  # money held on a closed accounting period
     reason: str = "supplier 4411: account 4000 not found in F0901"
 
 
-def day_queue(failed: int, held_overdue: int = 0, reason: str = DayScript().reason) -> PartitionQueue:
-    """The day's retry queue as the write step counts it (``queue_of``): ``failed`` failed records and
-    ``held_overdue`` records held for two days, each with ``reason``."""
+def day_queue(
+    failed: int, held_overdue: int = 0, reason: str = DayScript().reason, closed_period: int = 0
+) -> PartitionQueue:
+    """The day's retry queue as the write step counts it (``queue_of``): ``failed`` failed records,
+    ``held_overdue`` records held for two days and ``closed_period`` held on a closed period, each with
+    ``reason``."""
     now = datetime.now(UTC)
 
-    def item(n: int, status: str, age: timedelta) -> QueueItem:
+    def item(n: int, status: str, age: timedelta, depends_on: str | None = None) -> QueueItem:
         return QueueItem(
             id=n,
             integration="toy",
@@ -62,7 +66,7 @@ def day_queue(failed: int, held_overdue: int = 0, reason: str = DayScript().reas
             status=status,
             attempts=1,
             next_attempt_at=None,
-            depends_on=None,
+            depends_on=depends_on,
             last_run_id=None,
             created_at=now - age,
             updated_at=now,
@@ -71,6 +75,8 @@ def day_queue(failed: int, held_overdue: int = 0, reason: str = DayScript().reas
 
     items = [item(n, "failed", timedelta(0)) for n in range(failed)]
     items += [item(1000 + n, "held", timedelta(days=2)) for n in range(held_overdue)]
+    period = "JDE:period:ledger:00001.AP/2026-10-29@toy"
+    items += [item(2000 + n, "held", timedelta(hours=1), period) for n in range(closed_period)]
     return queue_of(items, now=now, alert_after=timedelta(hours=24))
 
 
@@ -85,7 +91,8 @@ def day_queue(failed: int, held_overdue: int = 0, reason: str = DayScript().reas
 def toy_flow_written(context: AssetExecutionContext, config: DayScript):
     if config.fail_with:
         raise ConnectionError(config.fail_with)
-    result = check_result(ASSET, day_queue(config.failed, config.held_overdue, config.reason))
+    queue = day_queue(config.failed, config.held_overdue, config.reason, config.closed_period)
+    result = check_result(ASSET, queue)
     yield failed_day_check(result, config.stopped_with) if config.stopped_with else result
     yield MaterializeResult(metadata={"records": 10, "fail": config.failed})
 

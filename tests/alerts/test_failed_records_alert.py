@@ -80,3 +80,19 @@ def test_without_a_channel_nothing_is_sent_and_the_tick_says_why() -> None:
     with instance_for_test() as instance:
         tick = _tick(instance, None)
     assert isinstance(tick, SkipReason) and "no alert channel is configured" in (tick.skip_message or "")
+
+
+def test_a_day_with_money_held_on_a_closed_period_is_alerted_as_such(received: Received) -> None:
+    reason = "Coupa invoice 7 is dated 2026-10-29 (G/L date), in a closed accounting period: period 10"
+    with instance_for_test() as instance:
+        first = _tick(instance, None)
+        materialize(
+            [toy_flow_written], instance=instance, partition_key="2026-11-21",
+            run_config=run_config(closed_period=2, reason=reason),
+        )  # fmt: skip
+        _tick(instance, first.cursor)
+    [alert] = received.texts()
+    body = alert[0]
+    assert f"{ASSET}: money dated in a closed accounting period on 2026-11-21" in body
+    assert "Held for a closed period: 2" in body
+    assert "2 x held for a closed accounting period: Coupa invoice 7 is dated 2026-10-29" in body
