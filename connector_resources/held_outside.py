@@ -24,6 +24,7 @@ Kind = tuple[str, str, str]  # system, what, where: the first three parts of the
 # ids of one kind -> {id: why it is ready now, in words a finance user reads}; ids still waiting are left out.
 OutsideCheck = Callable[[list[str]], Mapping[str, str]]
 _CHECKS: dict[Kind, OutsideCheck] = {}
+_SAID: dict[Kind, str] = {}  # what records held on a kind wait for, in words (``replay`` prints it)
 
 
 def outside_key(kind: Kind, ident: str) -> str:
@@ -31,10 +32,18 @@ def outside_key(kind: Kind, ident: str) -> str:
     return ":".join((*kind, ident))
 
 
-def register_outside_check(kind: Kind, check: OutsideCheck) -> None:
+def register_outside_check(kind: Kind, check: OutsideCheck, said: str = "") -> None:
     """Let ``check`` say which held ids of ``kind`` are ready (the last registration wins: a flow registers
-    it with its replays, on their resources)."""
+    it with its replays, on their resources); ``said``: what its records wait for, in words."""
     _CHECKS[kind] = check
+    if said:
+        _SAID[kind] = said
+
+
+def outside_said(key: str) -> str:
+    """What a record held on ``key`` waits for, in words, when its kind says it ("" otherwise)."""
+    parts = key.split(":", 3)
+    return _SAID.get((parts[0], parts[1], parts[2]), "") if len(parts) == 4 else ""
 
 
 def ready_outside(keys: Iterable[str]) -> dict[str, str]:

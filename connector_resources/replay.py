@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from connector_resources.held_outside import ready_outside
+from connector_resources.held_outside import outside_said, ready_outside
 from connector_resources.held_parents import (
     GoneParent,
     due_again_on_synced_parents,
@@ -265,6 +265,11 @@ def queue_report(
         for kind, counts in sorted(kinds.items(), key=lambda pair: -sum(pair[1]))
     )
     lines.append(f"held records wait for {len(overview.held_by)} record(s): {by_kind}")
+    said: dict[str, int] = {}
+    for key, count in overview.held_by:
+        if words := outside_said(key):
+            said[words] = said.get(words, 0) + count
+    lines += [f"{count} held record(s) {words}" for words, count in sorted(said.items())]
     if overview.synced:
         lines.append(
             f"{overview.held_on_synced} held record(s) wait for {len(overview.synced)} record(s) that have "

@@ -150,4 +150,6 @@ def ended(held: list[str], now: datetime | None = None) -> dict[str, str]:
     return ready
 
 
-register_outside_check(KIND, ended)
+register_outside_check(
+    KIND, ended, said="wait for a declared period close to end: a replay after it sends them"
+)

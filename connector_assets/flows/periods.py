@@ -36,7 +36,11 @@ POLICIES = (REFUSE, FIRST_OPEN_DAY)
 # Every reason a closed period gives (a hold, a re-dated posting, JDE's own refusal) says these words, so
 # the fit report counts the records that meet one (``meets_closed_period``).
 CLOSED_PERIOD = "a closed accounting period"
-PERIOD = "period"  # the ``what`` of an ERP's hold kind: ``(<system>, "period", "ledger")``
+PERIOD = "period"
+PERIOD_SAID = (
+    "are dated in a closed accounting period: a replay sends them once the period opens, or once "
+    f"{POLICY_ENV} (or the integration's own) is {FIRST_OPEN_DAY}"
+)  # the ``what`` of an ERP's hold kind: ``(<system>, "period", "ledger")``
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,7 @@ def register_period_check(kind: Kind, calendar_of: Callable[[str], Calendar | No
                 ready.update({f"{ledger_id}/{r}": why for r, why in ready_to_post(calendar, rests).items()})
         return ready
 
-    register_outside_check(kind, check)
+    register_outside_check(kind, check, said=PERIOD_SAID)
 
 
 def ready_to_post(calendar: Calendar, held: list[str]) -> dict[str, str]:
