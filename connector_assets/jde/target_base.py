@@ -98,6 +98,10 @@ def jde_number(value: Any) -> int | None:
 
 
 def _iso_date(value: Any) -> date | None:
+    """A body's date input as a ``date``: ISO text read, a ``date`` as is (a batch target has already read
+    its date inputs when it asks for the posting), anything else None."""
+    if isinstance(value, date):
+        return value.date() if isinstance(value, datetime) else value
     return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
