@@ -190,6 +190,12 @@ class JournalBatches(BatchTarget):
     date_inputs = ("GL_Date",)
     periods = GL
 
+    def document(self, record: Mapped) -> str:
+        """Its explanation names the source document (``Inv INV-107``); the batch keys alone do not."""
+        explained = str(record.body.get("Explanation") or "").strip()
+        named = f" '{explained}'" if explained else ""
+        return f"{self.source_label} journal entry{named} ({super().document(record)})"
+
     def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
         companies = {str(r.get("KCO") or "").strip() for r in rows}
         if companies == {str(record.body["Company"]).strip()}:
