@@ -26,11 +26,12 @@ RUN pip install --require-hashes -r requirements/pip.txt \
     && pip install --require-hashes -r requirements/runtime.txt
 
 # Then the project itself, without dependencies (all of them are in the lock); `pip check` fails the build
-# if one the project needs is missing from the lock (tests/project/test_lock.py catches it first).
+# if one the project needs is missing from the lock (tests/project/test_lock.py catches it first). Not the
+# API simulators (connector_sandbox, sandbox/): a development package, which .dockerignore keeps out of the
+# build context and the wheel leaves out anyway; `ml-connector dev` and `sandbox` say so here.
 COPY pyproject.toml README.md ./
 COPY connector_assets ./connector_assets
 COPY connector_resources ./connector_resources
-COPY connector_sandbox ./connector_sandbox
 COPY connector_cli ./connector_cli
 RUN pip install --no-deps . && pip check
 

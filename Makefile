@@ -19,8 +19,10 @@ PIP_LOCK := requirements/pip.txt
 # Re-install whenever pyproject.toml or a lock changes; the stamp file records the last install. The locked
 # pip, then the lock (pip checks every hash and that nothing is missing), then the project itself, editable,
 # without dependencies: they all come from the lock (tests/project/test_lock.py fails when pyproject.toml
-# needs what the lock lacks; no `pip check` here, or such a venv could not even run `make lock`).
-$(VENV)/.installed: pyproject.toml $(PIP_LOCK) $(DEV_LOCK)
+# needs what the lock lacks; no `pip check` here, or such a venv could not even run `make lock`). Last the
+# API simulators (connector_sandbox), a distribution of their own (sandbox/pyproject.toml) that dev and the
+# tests need and the production image leaves out; their libraries are the connector's, so no deps either.
+$(VENV)/.installed: pyproject.toml sandbox/pyproject.toml $(PIP_LOCK) $(DEV_LOCK)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "ml-connector needs Python >= 3.11"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing ml-connector and its locked dependencies into $(VENV) (log: $(VENV)/install.log)"
@@ -28,7 +30,8 @@ $(VENV)/.installed: pyproject.toml $(PIP_LOCK) $(DEV_LOCK)
 	@# a failed install prints the whole log.
 	@( $(BIN)/python -m pip install --require-hashes -r $(PIP_LOCK) \
 		&& $(BIN)/python -m pip install --require-hashes -r $(DEV_LOCK) \
-		&& $(BIN)/python -m pip install --no-deps -e . ) \
+		&& $(BIN)/python -m pip install --no-deps -e . \
+		&& $(BIN)/python -m pip install --no-deps -e ./sandbox ) \
 		> $(VENV)/install.log 2>&1 || (cat $(VENV)/install.log; exit 1)
 	touch $@
 

@@ -9,6 +9,7 @@ other shells where it listens (``connector_cli.dev_instance``).
 from __future__ import annotations
 
 import gc
+import importlib.util
 import os
 import shutil
 import signal
@@ -27,6 +28,21 @@ from connector_cli.dev_world import start_world
 from connector_resources import settings
 from connector_resources.ledger.engine import DEFAULT_HOME, describe_url
 from connector_resources.vault import KEY_ENV
+
+# The simulators are a distribution of their own (sandbox/pyproject.toml) that the production image does not
+# install; `dev` and `sandbox` are the only commands that need them.
+SIMULATORS_MISSING = (
+    "the API simulators (package connector_sandbox) are not installed: they are for development and "
+    "tests, and the production image leaves them out. In a checkout of ml-connector, `make venv` installs "
+    "them (or: pip install --no-deps -e ./sandbox)."
+)
+
+
+def require_simulators() -> None:
+    """Stop a dev command with ``SIMULATORS_MISSING`` when connector_sandbox is not installed, rather than
+    with an import error halfway through its start."""
+    if importlib.util.find_spec("connector_sandbox") is None:
+        raise click.ClickException(SIMULATORS_MISSING)
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -153,6 +169,7 @@ def dev(
     host: str, port: int, dagster_home: Path | None, sandbox: bool, scale: float, sandbox_ports: str
 ) -> None:
     """Start the sandboxes, then the Dagster UI and daemon on the embedded default (what `make dev` runs)."""
+    require_simulators()  # the port checks and the webhook receiver's server use them, even --no-sandbox
     root = project_root()
     home = dev_home(root, dagster_home)
     refuse_if_running(home)  # said before the ports the running one holds are found taken
@@ -356,6 +373,7 @@ def _end_group(group: int, grace: float = 10.0) -> None:
 )
 def sandbox_command(systems: tuple[str, ...], scale: float) -> None:
     """Run the API simulators on their sandbox ports until interrupted."""
+    require_simulators()
     import threading
 
     from connector_resources.settings import SANDBOX_PORT_BASE_ENV

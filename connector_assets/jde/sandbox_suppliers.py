@@ -21,6 +21,17 @@ def jde_supplier_numbers(jde_root: str) -> list[int]:
     return sorted({int(row["AN8"]) for row in response.json()["rows"]})
 
 
+def _ais_path() -> str:
+    """Where AIS answers under a server's root (``/jderest``): the path of the JDE base URL's sandbox
+    default, since the JDE sandbox serves the real AIS layout. Read from the settings, not from the
+    simulators' registry: the simulators are a development package the production image does not have."""
+    from urllib.parse import urlsplit
+
+    from connector_resources.settings import SYSTEMS
+
+    return urlsplit(SYSTEMS["jde_ais"].setting("base_url").default).path
+
+
 def all_jde_supplier_numbers(jde_root: str) -> list[int]:
     """Every supplier number of the JDE sandbox (F0401 AN8, ascending), read through AIS (the data service
     pages) with the sandbox's login. The operator route ``/sandbox/rows`` (``jde_supplier_numbers``)
@@ -28,9 +39,7 @@ def all_jde_supplier_numbers(jde_root: str) -> list[int]:
     the Procurify sandbox seeds 1130 vendors with ERP keys: 130 of them kept keys naming no JDE supplier,
     so their bills were refused ("no flow will pair it")."""
     from connector_resources.jde import JdeAisResource
-    from connector_sandbox.registry import SANDBOXES
 
-    base_url = f"{jde_root}{SANDBOXES['jde_ais'].path}"
-    resource = JdeAisResource.initialized_from_settings(base_url=base_url)
+    resource = JdeAisResource.initialized_from_settings(base_url=f"{jde_root}{_ais_path()}")
     with resource.session() as session:
         return sorted({int(row["AN8"]) for row in session.browse("F0401", columns=["AN8"])})

@@ -390,7 +390,8 @@ def test_the_image_builds_and_its_module_imports():
     module = _dockerfile_cmd()[_dockerfile_cmd().index("-m") + 1]
     check = (
         f"import importlib, dagster_k8s, dagster_postgres; importlib.import_module({module!r}); "
-        "import os; assert os.getuid() != 0"
+        "import os; assert os.getuid() != 0; "
+        "import importlib.util; assert importlib.util.find_spec('connector_sandbox') is None"  # dev only
     )
     run = subprocess.run(
         ["docker", "run", "--rm", tag, "python", "-c", check], capture_output=True, text=True

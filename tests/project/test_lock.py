@@ -126,13 +126,16 @@ def test_the_dev_lock_keeps_the_runtime_locks_versions():
 
 
 def test_make_installs_the_dev_lock_then_the_project_without_dependencies():
-    """The venv's stamp rule re-installs when the lock changes, and installs nothing outside it."""
+    """The venv's stamp rule re-installs when the lock changes, and installs nothing outside it (the
+    simulators' distribution, sandbox/pyproject.toml, last)."""
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^DEV_LOCK := requirements/dev\.txt$", makefile, re.M)
     assert re.search(r"^PIP_LOCK := requirements/pip\.txt$", makefile, re.M)
     rule = re.search(r"^\$\(VENV\)/\.installed: (.*)\n((?:\t.*\n)+)", makefile, re.M)
     assert rule, "no $(VENV)/.installed rule in the Makefile"
-    assert {"pyproject.toml", "$(PIP_LOCK)", "$(DEV_LOCK)"} <= set(rule.group(1).split())
+    assert {"pyproject.toml", "sandbox/pyproject.toml", "$(PIP_LOCK)", "$(DEV_LOCK)"} <= set(
+        rule.group(1).split()
+    )
     recipe = rule.group(2).replace("\\\n", " ")
     commands = [
         part.split("pip install", 1)[1].split() for part in recipe.split("&&") if "pip install" in part
@@ -142,4 +145,5 @@ def test_make_installs_the_dev_lock_then_the_project_without_dependencies():
         ["--require-hashes", "-r", "$(PIP_LOCK)"],
         ["--require-hashes", "-r", "$(DEV_LOCK)"],
         ["--no-deps", "-e", "."],
+        ["--no-deps", "-e", "./sandbox"],  # the simulators: their libraries are the connector's, locked
     ], installs
