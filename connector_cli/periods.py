@@ -72,7 +72,7 @@ def _jde_lines(companies: tuple[str, ...]) -> Iterator[str]:
 
 
 def _companies(session: Any) -> list[str]:
-    rows = session.browse(COMPANY_CONSTANTS, columns=["CO"], key_columns=["CO"])
+    rows = session.browse(COMPANY_CONSTANTS, columns=["CO"])
     return sorted({str(row.get("CO") or "").strip() for row in rows} - {"", "00000"})
 
 

@@ -146,8 +146,6 @@ def read_calendar(session: Any, company: str, ledger: str) -> JdeCalendar | None
             COMPANY_CONSTANTS,
             columns=CONSTANT_COLUMNS,
             conditions=[Condition(f"{COMPANY_CONSTANTS}.CO", "EQUAL", company)],
-            key_columns=["CO"],
-            date_columns=["DFYJ", "APFJ"],
         )
     )
     if not constants:
@@ -159,8 +157,6 @@ def read_calendar(session: Any, company: str, ledger: str) -> JdeCalendar | None
             FISCAL_PATTERNS,
             columns=PATTERN_COLUMNS,
             conditions=[Condition(f"{FISCAL_PATTERNS}.DTPN", "EQUAL", pattern)],
-            key_columns=["DTPN", "DFYJ"],
-            date_columns=["DFYJ", *END_COLUMNS],
         )
     )
     periods = fiscal_periods(rows)

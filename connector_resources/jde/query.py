@@ -72,6 +72,8 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "F0411Z1": ("EDUS", "EDBT", "EDTN", "EDLN"),
     "F0911Z1": ("EDUS", "EDBT", "EDTN", "EDLN"),
     "F0911": ("KCO", "DCT", "DOC", "DGJ", "JELN", "EXTL", "LT"),
+    "F0010": ("CO",),  # Company Constants: each company's fiscal pattern and current periods
+    "F0008": ("DTPN", "DFYJ", "FQ"),  # Date Fiscal Patterns: a pattern's period end dates per fiscal year
     "F0414": ("PYID", "RC5"),  # A/P payment detail (payment, line): read for a payment JDE already holds
     "F0116": ("AN8", "EFTB"),  # Address by Date: not in the reference, general JDE knowledge
     "F0115": ("AN8", "IDLN", "RCK7"),  # Contact Phone Numbers (as jde.supplier_details reads them)
@@ -90,6 +92,8 @@ DATE_ALIASES = frozenset(
         "EDDT",  # EDI transmission date (Z tables)
         "URDT",  # user-reserved date
         "EFTB",  # F0116 beginning effective date (general JDE knowledge, not in the reference)
+        "DFYJ", "APFJ", "ARFJ", "DFF",  # fiscal year starts (F0010, F0008)
+        *(f"D{n:02d}J" for n in range(1, 15)),  # F0008 period end dates
     }
 )  # fmt: skip
 TIME_ALIASES = frozenset({"UPMT", "TDAY"})

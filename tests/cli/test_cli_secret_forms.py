@@ -47,7 +47,7 @@ NOT_HERE = {
     "dev": "starts dagster dev, the sandboxes and the receiver; tests/project/test_dev.py runs it",
     "sandbox": "serves the simulators only and reads no connector secret",
     "where": "prints the running make dev's addresses, no secret; tests/cli/test_second_shell.py runs it",
-    "periods roll": "moves the sandboxes' periods by admin routes, no secret; tests/cli/test_periods.py",
+    "periods roll": "moves the sandboxes' periods by admin routes, no secret; tests/cli/test_cli_periods.py",
 }
 SECRETS = {s.env: s.default_value() for system in SYSTEMS.values() for s in system.settings if s.secret}
 
