@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ from sandbox_world import Integration, PairWorld, pair_world
 
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
-from connector_sandbox.jde_ais import JdeSandboxSettings
+from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings
 from connector_sandbox.procore import ClientApp, ProcoreSandboxSettings, RateLimitSettings
 from connector_sandbox.procore.settings import DEFAULT_CLIENT
 
@@ -264,12 +264,21 @@ class ProcoreJdeWorld(PairWorld, JdeHands):
         )
 
 
+def jde_settings(**values: Any) -> JdeSandboxSettings:
+    """JDE at scale 0.05 as this world's customer has it: open on last month and this one. Procore's latest
+    pay applications bill the billing period that ended last month (its G/L date), so a JDE open only on
+    today's month would refuse them all (PBCO) on any day but the last of a month."""
+    last_month = datetime.now(UTC).date().replace(day=1) - timedelta(days=1)
+    periods = PeriodSettings(current_period_date=last_month)
+    return JdeSandboxSettings(**{"scale": 0.05, "periods": periods, **values})
+
+
 # JDE and Procore at scale 0.05 (Procore's rate limits on but generous, the clerk's app beside the
 # connector's), no latency; runs take today (UTC).
 INTEGRATION_WORLD = Integration(
     name=INTEGRATION,
     simulators={
-        "jde": lambda: JdeSandboxSettings(scale=0.05),
+        "jde": jde_settings,
         "procore": lambda: procore_settings(seeded_companies=1),
     },
     fields={"procore": {"webhook_token": WEBHOOK_TOKEN}},

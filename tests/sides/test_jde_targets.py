@@ -2,6 +2,7 @@
 ``ML_CreateJournalBatch``, a repeat adopted on 59A4 (never a second entry), rows under the key that are
 another entry's refused, and JDE's own refusal told in a finance user's words."""
 
+import datetime as dt
 from functools import partial
 
 import pytest
@@ -10,13 +11,16 @@ from sandbox_logins import on_simulator
 from connector_assets.flows.core import Created, Mapped
 from connector_assets.jde.targets import BatchKey, JdeRefused, JournalBatches, Suppliers, VoucherChanged
 from connector_resources.jde import JdeAisResource
-from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, run_in_thread
 from tests.sandbox.serving import served
 
 
 @pytest.fixture(scope="module")
 def jde():
-    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02)), partial(on_simulator, JdeAisResource))
+    # The journal entries these tests write are dated 2026-03-02: the companies are open there.
+    periods = PeriodSettings(current_period_date=dt.date(2026, 3, 1))
+    settings = JdeSandboxSettings(scale=0.02, anchor_date=dt.date(2026, 3, 1), periods=periods)
+    yield from served(run_in_thread(settings), partial(on_simulator, JdeAisResource))
 
 
 def _postable(session, count: int) -> list[tuple[str, str]]:

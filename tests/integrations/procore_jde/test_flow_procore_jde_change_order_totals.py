@@ -29,11 +29,10 @@ from typing import Any
 import pytest
 import requests
 from procore_jde_proofs import APPROVED, MASTER, change_order_added, posts
-from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
+from procore_jde_world import INTEGRATION, ProcoreJdeWorld, jde_settings, procore_jde_world
 
 from connector_assets.integrations.procore_jde.reconcile.assets import RECONCILIATION
 from connector_assets.jde.purchase_orders import UPDATE_PURCHASE_ORDER
-from connector_sandbox.jde_ais import JdeSandboxSettings
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Asset job .* materializes assets with varying BackfillPolicies"
@@ -78,7 +77,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcoreJdeWorld]
     """Three commitments written as JDE orders (their invoices approved, vendors linked), each with a change
     order waiting for approval (``world.cast``)."""
     tmp = Path(tmp_path_factory.mktemp("procore_jde_co_totals"))
-    jde = JdeSandboxSettings(scale=0.05, db_path=tmp / "jde.sqlite")  # a file: a test edits an added line
+    jde = jde_settings(db_path=tmp / "jde.sqlite")  # a file: a test edits an added line
     with procore_jde_world(tmp, jde=jde) as made:
         cast = _commitments_with_waiting_change_orders(made, 3)
         an8s = [row["AN8"] for row in made.jde_rows("F0401")]

@@ -16,13 +16,12 @@ from typing import Any
 
 import pytest
 from dagster import AssetKey, instance_for_test
-from procore_jde_world import ProcoreJdeWorld, procore_jde_world
+from procore_jde_world import ProcoreJdeWorld, jde_settings, procore_jde_world
 
 from connector_assets.flows import pair_sync
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, VENDOR_PAIRS
 from connector_assets.integrations.procore_jde.vendors import register_vendor_replays, vendor_an8
 from connector_resources.replay import replay_items
-from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.dates import to_hhmmss, to_julian
 
 VENDOR_RUN = (
@@ -97,7 +96,7 @@ def world(tmp_path_factory):
     db = tmp_path / "e1.sqlite"
     with (
         pytest.MonkeyPatch.context() as patch,
-        procore_jde_world(tmp_path, jde=JdeSandboxSettings(scale=0.05, db_path=db)) as made,
+        procore_jde_world(tmp_path, jde=jde_settings(db_path=db)) as made,
         instance_for_test() as instance,
     ):
         # Procore documents no bank fields: two fields the sandbox stores stand in for them.

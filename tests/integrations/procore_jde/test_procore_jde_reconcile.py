@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from dagster import AssetKey, instance_for_test
 from procore_jde_proofs import APPROVED, MASTER
-from procore_jde_world import ProcoreJdeWorld, procore_jde_world
+from procore_jde_world import ProcoreJdeWorld, jde_settings, procore_jde_world
 from test_flow_procore_jde_orders import _broken_table  # the sandbox table less one cost code
 
 from connector_assets.flows.reconciliation import Report
@@ -37,7 +37,6 @@ from connector_assets.integrations.procore_jde.reconcile.assets import (
 from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
 from connector_assets.jde.reconcile_documents import account_key
 from connector_resources import settings
-from connector_sandbox.jde_ais import JdeSandboxSettings
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Asset job .* materializes assets with varying BackfillPolicies"
@@ -89,7 +88,7 @@ def story(tmp_path_factory: pytest.TempPathFactory):
     jde_db = tmp / "jde.sqlite"  # a file, so the test can edit a batch row as a JDE user would
     with (
         pytest.MonkeyPatch.context() as patch,
-        procore_jde_world(tmp, jde=JdeSandboxSettings(scale=0.05, db_path=jde_db)) as world,
+        procore_jde_world(tmp, jde=jde_settings(db_path=jde_db)) as world,
         instance_for_test() as instance,
     ):
         world.instance = instance
