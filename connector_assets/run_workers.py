@@ -18,8 +18,9 @@ deployment cannot. So:
   the monitoring daemon fails a run on anything but RUNNING, and "cannot tell" must not fail a live run).
   The health check's types are Dagster's private ones (``dagster_compat``): without them the launcher
   is Dagster's ``DefaultRunLauncher`` as it ships, with one warning;
-- ``worker_ended`` is the same check for the ledger's leases (``flows.flow_run.runs_ended_in``): a rerun
-  started before the daemon's next pass still takes the dead run's claims over at once.
+- ``worker_ended`` (``worker_gone`` for a run already read) is the same check for the ledger's leases
+  (``flows.flow_run.runs_ended_in``): a rerun started before the daemon's next pass still takes the dead
+  run's claims over at once.
 
 Kubernetes needs none of this: ``K8sRunLauncher`` checks its run pods itself (deploy/helm/values.yaml).
 """
@@ -114,10 +115,11 @@ def worker_ended(instance: DagsterInstance, run_id: str) -> str | None:
     """Why the worker of an unfinished run is known to be dead, or None (alive, on another machine, not
     named yet, or the run has finished and this question does not arise)."""
     run = instance.get_run_by_id(run_id)
-    return None if run is None else _worker_gone(run)
+    return None if run is None else worker_gone(run)
 
 
-def _worker_gone(run: DagsterRun) -> str | None:
+def worker_gone(run: DagsterRun) -> str | None:
+    """``worker_ended`` for a run already read."""
     if run.is_finished:
         return None
     worker = worker_named(run)
@@ -135,7 +137,7 @@ class WatchedRunLauncher(DefaultRunLauncher):
 
     def check_run_worker_health(self, run: DagsterRun) -> Any:
         health, status = dagster_compat.CheckRunHealthResult, dagster_compat.WorkerStatus
-        why = _worker_gone(run)
+        why = worker_gone(run)
         if why is not None:
             return health(status.FAILED, why)  # the UI: "... status FAILED: '<why>'"
         return health(status.RUNNING)
