@@ -6,12 +6,13 @@ feature off) with ONE ``DagsterCompatWarning`` saying what is lost, never a cras
 ``tests/project/test_dagster_compat.py`` fails, naming it, when the installed Dagster lacks one of
 ``PRIVATE_NAMES``, so an upgrade shows what to look at here.
 
-Nothing private is on the path of a production run: the executor every job uses is Dagster's own, which
-names its run's worker in a run tag first (``run_workers``), and the run launcher is Dagster's public
-``DefaultRunLauncher``. What the run path takes from here only adds to Dagster's behaviour: the launcher's
-health check of a run's worker (``WorkerStatus``, ``CheckRunHealthResult``, the launcher's ``_instance``)
-and the embedded SQLite event log's kept connections (``SqliteEventLogStorage`` and its internals); without
-them the run path is Dagster's stock one.
+Nothing private is on the path of a production run: jobs run on Dagster's own in-process executor, wrapped
+through the public ``Executor`` interface to name the run's worker in a run tag first (``run_workers``),
+and the run launcher subclasses the public ``DefaultRunLauncher``. What the run path takes from here only
+adds to Dagster's behaviour: the launcher's health check of a run's worker (``WorkerStatus``,
+``CheckRunHealthResult``), ``in_process_executor``'s config schema (for the wrapper) and the embedded SQLite
+event log's kept connections (``SqliteEventLogStorage`` and its internals). Without them the run path is
+Dagster's stock one: no worker health check, workers not named, a connection per event.
 """
 
 from __future__ import annotations
