@@ -6,13 +6,13 @@ feature off) with ONE ``DagsterCompatWarning`` saying what is lost, never a cras
 ``tests/project/test_dagster_compat.py`` fails, naming it, when the installed Dagster lacks one of
 ``PRIVATE_NAMES``, so an upgrade shows what to look at here.
 
-Not here yet (still imported where they are used, on the path of every production run, and replacing them
-means changing how runs execute, not an import): ``connector_assets/run_workers.py`` (``InProcessExecutor``,
-``IN_PROC_CONFIG``, ``RetryMode``, ``StepDependencyConfig``, ``UserConfigSchema``, ``DagsterEvent``,
-``EngineEventData``, ``DefaultRunLauncher``, ``CheckRunHealthResult``, ``WorkerStatus``, ``DagsterRun``,
-``ConfigurableClassData``: the default executor and the run launcher) and
-``connector_assets/event_log_storage.py`` (``SqliteEventLogStorage``, ``SQLITE_BUSY_TIMEOUT_SECONDS``,
-``ConfigurableClassData``: the kept-connection SQLite event log).
+Nothing private is on the path of a production run: jobs run on Dagster's own in-process executor, wrapped
+through the public ``Executor`` interface to name the run's worker in a run tag first (``run_workers``),
+and the run launcher subclasses the public ``DefaultRunLauncher``. What the run path takes from here only
+adds to Dagster's behaviour: the launcher's health check of a run's worker (``WorkerStatus``,
+``CheckRunHealthResult``), ``in_process_executor``'s config schema (for the wrapper) and the embedded SQLite
+event log's kept connections (``SqliteEventLogStorage`` and its internals). Without them the run path is
+Dagster's stock one: no worker health check, workers not named, a connection per event.
 """
 
 from __future__ import annotations
@@ -50,7 +50,18 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("dagster._daemon.controller", "DEFAULT_DAEMON_INTERVAL_SECONDS"),
     ("dagster._daemon.cli", "main"),
     ("dagster._cli.dev", "open_ipc_subprocess"),
+    ("dagster._core.launcher", "CheckRunHealthResult"),
+    ("dagster._core.launcher", "WorkerStatus"),
+    ("dagster._core.storage.event_log", "SqliteEventLogStorage"),
+    ("dagster._core.storage.sqlite", "SQLITE_BUSY_TIMEOUT_SECONDS"),
+    ("dagster._serdes.config_class", "ConfigurableClassData"),
 )
+# Attributes Dagster does not document, of its objects: ``SqliteEventLogStorage``'s private ones (the kept
+# connections replace its ``_connect``) and an ``ExecutorDefinition``'s config schema (the worker-naming
+# executor takes ``in_process_executor``'s). Each has its test like ``PRIVATE_NAMES``, and ``internals``
+# checks them before use.
+SQLITE_EVENT_LOG_INTERNALS = ("_connect", "_initdb", "_db_lock", "_initialized_dbs")
+EXECUTOR_DEFINITION_INTERNALS = ("config_schema",)
 
 _warned: set[str] = set()
 
@@ -81,6 +92,15 @@ def private_module(module: str, lost: str) -> ModuleType | None:
         return None
 
 
+def internals(has: Callable[[str], bool], names: tuple[str, ...], what: str, lost: str) -> bool:
+    """Whether each attribute of ``names`` that Dagster does not document is there (``has``); else False,
+    with one warning per missing name saying ``lost``."""
+    gone = [name for name in names if not has(name)]
+    for name in gone:
+        missing(f"{what}.{name}", lost)
+    return not gone
+
+
 def stock_delay(attempt_num: int, backoff: Backoff | None, jitter: Jitter | None, base_delay: float) -> float:
     """A ``RetryPolicy``'s delay before ``attempt_num``, from its public fields as Dagster documents them."""
     if backoff is Backoff.EXPONENTIAL:
@@ -108,16 +128,23 @@ calculate_delay: Callable[[int, Backoff | None, Jitter | None, float], float] = 
     "step_retry computes the retry delays from the RetryPolicy's public fields itself",
 )
 
+NO_HEALTH_CHECK = "run monitoring cannot tell a killed run worker: its run stays Started until failed by hand"
+NO_WORKER_NAMES = (
+    "run workers are not named: run monitoring cannot tell a killed one, and its leases wait for their expiry"
+)
+
 if TYPE_CHECKING:
     from dagster._core.definitions.asset_checks.asset_check_evaluation import (
         AssetCheckEvaluationTargetMaterializationData,
     )
     from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
     from dagster._core.event_api import PartitionKeyFilter
+    from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
     from dagster._core.storage.asset_check_execution_record import (
         COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
         AssetCheckExecutionRecord,
     )
+    from dagster._serdes.config_class import ConfigurableClassData
     from dagster._utils.error import SerializableErrorInfo
 else:
     # Dagster exports no name for ``AssetCheckEvaluation.target_materialization_data``; a day's evaluation
@@ -130,6 +157,9 @@ else:
         "check's partitions view",
     )
     # Type hints only: nothing is lost without them.
+    ConfigurableClassData = private(
+        "dagster._serdes.config_class", "ConfigurableClassData", None, "nothing (type hints)"
+    )
     SerializableErrorInfo = private(
         "dagster._utils.error", "SerializableErrorInfo", None, "nothing (type hints)"
     )
@@ -163,6 +193,35 @@ else:
         None,
         "the failed-records alert reads every check execution and keeps the evaluated ones itself",
     )
+
+    # What a run launcher's health check answers the run monitoring daemon (``checks_run_workers``).
+    CheckRunHealthResult = private("dagster._core.launcher", "CheckRunHealthResult", None, NO_HEALTH_CHECK)
+    WorkerStatus = private("dagster._core.launcher", "WorkerStatus", None, NO_HEALTH_CHECK)
+
+
+@functools.cache
+def checks_run_workers() -> bool:
+    """Whether the project's run launcher can answer the monitoring daemon's health check of a run's worker;
+    without it the launcher is Dagster's ``DefaultRunLauncher``, which checks none."""
+    return CheckRunHealthResult is not None and WorkerStatus is not None
+
+
+# The SQLite event log of Dagster's embedded instance (the class Dagster's dagster.yaml documentation names,
+# ``dagster.core.storage.event_log``), and how long its connections wait on a busy database. Without the
+# class there is nothing to keep connections for: ``event_log_storage`` says to name Dagster's own.
+SqliteEventLogStorage: Any = private(
+    "dagster._core.storage.event_log",
+    "SqliteEventLogStorage",
+    None,
+    "connector_assets.event_log_storage cannot load: remove event_log_storage from dagster.yaml "
+    "(Dagster's own SQLite event log, a connection per event)",
+)
+SQLITE_BUSY_TIMEOUT_SECONDS: float = private(
+    "dagster._core.storage.sqlite",
+    "SQLITE_BUSY_TIMEOUT_SECONDS",
+    30,  # Dagster 1.13's value
+    "the kept-connection event log waits 30 s on a busy database",
+)
 
 
 @functools.cache

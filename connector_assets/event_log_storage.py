@@ -18,6 +18,10 @@ begins and commits as before, so other processes see each event once it is store
 
 Production storage (PostgreSQL, ``deploy/postgres/dagster.yaml``) pools its connections already and is
 not affected.
+
+What this reaches into is Dagster's private side (``dagster_compat``: the class, its busy timeout, and its
+``_connect``, ``_db_lock``, ``_initdb``, ``_initialized_dbs``). A Dagster without one of those attributes
+gets Dagster's own ``_connect`` (a connection per event), with one warning: slower, never broken.
 """
 
 from __future__ import annotations
@@ -26,16 +30,22 @@ import os
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from dagster import Field, StringSource
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
-from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
-from dagster._serdes.config_class import ConfigurableClassData
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
 
+from connector_assets import dagster_compat
 from connector_resources import settings
+
+if TYPE_CHECKING:
+    from connector_assets.dagster_compat import ConfigurableClassData
+
+SqliteEventLogStorage = dagster_compat.SqliteEventLogStorage
+if SqliteEventLogStorage is None:  # dagster_compat has warned once, saying what to do
+    raise ImportError("this Dagster has no SqliteEventLogStorage: remove event_log_storage from dagster.yaml")
+_SLOWER = "the embedded event log opens a connection per event (Dagster's own), about 8 ms instead of 2 ms"
 
 # Databases whose engine (and open connection) a process keeps: the index, the runs it is writing or
 # reading. Beyond it the least recently used is closed (and reopened when used again).
@@ -69,7 +79,22 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
         # Set before Dagster's __init__, which may already connect (a new instance indexes its events).
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._kept: bool | None = None  # whether Dagster's internals are here (``_keeps``), once known
         super().__init__(base_dir or default_base_dir(), inst_data)
+        self._keeps()
+
+    def _keeps(self) -> bool:
+        """Whether this Dagster has what the kept connections replace or use; asked once per storage (at
+        its first connection, inside Dagster's __init__, or at the end of it)."""
+        if self._kept is None:
+            self._kept = dagster_compat.internals(
+                # A method of Dagster's class, or an attribute its __init__ gave this storage.
+                lambda name: hasattr(SqliteEventLogStorage, name) or name in vars(self),
+                dagster_compat.SQLITE_EVENT_LOG_INTERNALS,
+                "SqliteEventLogStorage",
+                _SLOWER,
+            )
+        return self._kept
 
     @classmethod
     def config_type(cls) -> dict[str, Any]:
@@ -83,6 +108,10 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
     def _connect(self, shard: str) -> Iterator[Connection]:
         """Dagster's ``_connect`` (under its lock, the database initialized on first use, one
         transaction), on the shard's kept engine instead of a new one."""
+        if not self._keeps():
+            with super()._connect(shard) as conn:
+                yield conn
+            return
         with self._db_lock:
             engine = self._engine(shard)
             if shard not in self._initialized_dbs:
@@ -102,7 +131,7 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
             # beside it (a new database's schema check) are closed when returned.
             pool_size=1,
             max_overflow=4,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            connect_args={"timeout": dagster_compat.SQLITE_BUSY_TIMEOUT_SECONDS},
         )
         self._engines[shard] = engine
         while len(self._engines) > KEPT_ENGINES:
@@ -111,17 +140,18 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
         return engine
 
     def _close_engines(self) -> None:
-        while self._engines:
-            _, engine = self._engines.popitem()
-            engine.dispose()
+        if not self._keeps():
+            return
+        with self._db_lock:
+            while self._engines:
+                _, engine = self._engines.popitem()
+                engine.dispose()
 
     def wipe(self) -> None:
         """Dagster's wipe deletes the run shards' files: close them first."""
-        with self._db_lock:
-            self._close_engines()
+        self._close_engines()
         super().wipe()
 
     def dispose(self) -> None:
         super().dispose()
-        with self._db_lock:
-            self._close_engines()
+        self._close_engines()

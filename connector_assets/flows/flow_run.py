@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, DagsterInstance
 
 from connector_assets.flows.core import FlowSpec, Lease
 from connector_assets.incremental import days_in_window
-from connector_assets.run_workers import worker_ended
+from connector_assets.run_workers import worker_gone
 
 
 def tag_run(context: AssetExecutionContext, spec: FlowSpec) -> None:
@@ -51,13 +51,13 @@ def run_lease(context: AssetExecutionContext) -> Lease:
 
 def runs_ended_in(instance: DagsterInstance) -> Callable[[str], bool]:
     """Whether a lease owner is a run of ``instance`` that has ended: finished (failed, canceled,
-    succeeded), or its worker is known dead before the daemon has marked it failed (``worker_ended``).
+    succeeded), or its worker is known dead before the daemon has marked it failed (``worker_gone``).
     Used by write steps (``run_lease``) and replays (``replay_items``) alike."""
 
     def ended(run_id: str) -> bool:
         record = instance.get_run_by_id(run_id)  # None for a replay's owner id: not a run, never "ended"
         if record is None:
             return False
-        return record.is_finished or worker_ended(instance, run_id) is not None
+        return record.is_finished or worker_gone(record) is not None
 
     return ended

@@ -38,18 +38,16 @@ from dagster import (
     DagsterInstance,
     DagsterRun,
     DagsterRunStatus,
-    MetadataValue,
     RunsFilter,
     instance_for_test,
     job,
     op,
 )
-from dagster._core.events import EngineEventData
-from dagster._core.launcher import WorkerStatus
 from dagster_server import _DEFAULT_SIGNALS
 from roots import ROOT
 
-from connector_assets.run_workers import WORKER_MARK, WatchedRunLauncher, worker_ended, worker_of
+from connector_assets.dagster_compat import WorkerStatus
+from connector_assets.run_workers import WatchedRunLauncher, name_worker, worker_ended, worker_of
 from connector_resources.process_identity import ProcessIdentity
 
 PROJECT = yaml.safe_load((ROOT / "dagster.yaml").read_text())
@@ -277,11 +275,15 @@ def _some_job() -> None:
 def _named(instance: DagsterInstance, worker: ProcessIdentity | None) -> str:
     """A new run whose worker named itself as ``worker`` (as ``WorkerMarkedExecutor`` does), or not yet."""
     run = instance.create_run_for_job(_some_job)
-    instance.report_engine_event("launched", run)  # an engine event of the launch, before the marker
     if worker is not None:
-        data = EngineEventData(metadata={WORKER_MARK: MetadataValue.text(worker.as_text())})
-        instance.report_engine_event(f"run worker: pid {worker.pid}", run, data)
+        name_worker(instance, run.run_id, worker)
     return run.run_id
+
+
+def _retry_of(instance: DagsterInstance, parent: str) -> str:
+    """A new run carrying ``parent``'s tags, as a retry or a re-execution does; its worker not named yet."""
+    tags = {**instance.get_run_by_id(parent).tags, "dagster/parent_run_id": parent}
+    return instance.create_run_for_job(_some_job, tags=tags).run_id
 
 
 def _a_dead_process() -> ProcessIdentity:
@@ -308,6 +310,9 @@ def test_worker_ended_names_only_a_dead_worker_of_this_host_of_an_unfinished_run
         finished = _named(instance, dead)
         instance.report_run_failed(instance.get_run_by_id(finished))
         assert worker_ended(instance, finished) is None  # over: nothing to detect
+        # Its retry carries its tags, the dead worker's name among them: not the retry's worker.
+        retry = _retry_of(instance, finished)
+        assert worker_of(instance, retry) is None and worker_ended(instance, retry) is None
 
 
 def test_the_launcher_from_dagster_yaml_fails_only_a_provably_dead_worker():
@@ -324,3 +329,5 @@ def test_the_launcher_from_dagster_yaml_fails_only_a_provably_dead_worker():
             health = launcher.check_run_worker_health(run)
             assert health.status == expected, (worker, health)
         assert "has ended" in health.msg, health
+        retry = instance.get_run_by_id(_retry_of(instance, run.run_id))  # named by the dead worker's tag
+        assert launcher.check_run_worker_health(retry).status == WorkerStatus.RUNNING
