@@ -24,11 +24,10 @@ from preview_proofs import (
     previewed_writing_nothing,
     run_as_previewed,
 )
-from procore_jde_world import INTEGRATION, procore_day, procore_jde_world
+from procore_jde_world import INTEGRATION, jde_settings, procore_day, procore_jde_world
 from request_log import logged_simulators
 
 import connector_assets.integrations.procore_jde as package
-from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.dates import to_hhmmss, to_julian
 
 APPROVED = ("approved", "approved_as_noted")
@@ -37,7 +36,7 @@ APPROVED = ("approved", "approved_as_noted")
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("preview_procore_jde")
-    jde = JdeSandboxSettings(scale=0.05, db_path=tmp / "e1.sqlite")
+    jde = jde_settings(db_path=tmp / "e1.sqlite")
     with logged_simulators() as logs, procore_jde_world(tmp, jde=jde) as made:
         equip_for_previews(made, logs, package)
         made.jde_db = jde.db_path
