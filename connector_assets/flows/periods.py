@@ -30,17 +30,16 @@ from connector_resources.held_outside import Kind, outside_key, register_outside
 from connector_resources.replay import WaitsFor
 
 POLICY_ENV = "ML_GL_DATE_POLICY"
-REFUSE = "refuse"
 FIRST_OPEN_DAY = "first_open_day"
-POLICIES = (REFUSE, FIRST_OPEN_DAY)
 # Every reason a closed period gives (a hold, a re-dated posting, JDE's own refusal) says these words, so
 # the fit report counts the records that meet one (``meets_closed_period``).
 CLOSED_PERIOD = "a closed accounting period"
-PERIOD = "period"
+PERIOD = "period"  # the ``what`` of an ERP's hold kind: ``(<system>, "period", "ledger")``
+# What ``replay`` says of the records held on one.
 PERIOD_SAID = (
     "are dated in a closed accounting period: a replay sends them once the period opens, or once "
     f"{POLICY_ENV} (or the integration's own) is {FIRST_OPEN_DAY}"
-)  # the ``what`` of an ERP's hold kind: ``(<system>, "period", "ledger")``
+)
 
 
 @dataclass(frozen=True)
@@ -52,9 +51,6 @@ class Period:
     end: date
     open: bool
     status: str  # in words: "open", "closed: before the current period (PBCO)", "Closed", ...
-
-    def holds(self, day: date) -> bool:
-        return self.start <= day <= self.end
 
     def said(self) -> str:
         """``period 10 of fiscal year 2026 (2026-10-01 to 2026-10-31), closed: ...``"""
