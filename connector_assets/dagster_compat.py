@@ -208,20 +208,31 @@ def checks_run_workers() -> bool:
 
 # The SQLite event log of Dagster's embedded instance (the class Dagster's dagster.yaml documentation names,
 # ``dagster.core.storage.event_log``), and how long its connections wait on a busy database. Without the
-# class there is nothing to keep connections for: ``event_log_storage`` says to name Dagster's own.
-SqliteEventLogStorage: Any = private(
-    "dagster._core.storage.event_log",
-    "SqliteEventLogStorage",
-    None,
-    "connector_assets.event_log_storage cannot load: remove event_log_storage from dagster.yaml "
-    "(Dagster's own SQLite event log, a connection per event)",
-)
-SQLITE_BUSY_TIMEOUT_SECONDS: float = private(
-    "dagster._core.storage.sqlite",
-    "SQLITE_BUSY_TIMEOUT_SECONDS",
-    30,  # Dagster 1.13's value
-    "the kept-connection event log waits 30 s on a busy database",
-)
+# class there is nothing to keep connections for: ``event_log_storage`` says to name Dagster's own. Looked
+# up on first use (``__getattr__``): Dagster's storage modules import alembic, which loading the
+# definitions must not (only the instance's event log needs them).
+_LAZY: dict[str, Callable[[], Any]] = {
+    "SqliteEventLogStorage": lambda: private(
+        "dagster._core.storage.event_log",
+        "SqliteEventLogStorage",
+        None,
+        "connector_assets.event_log_storage cannot load: remove event_log_storage from dagster.yaml "
+        "(Dagster's own SQLite event log, a connection per event)",
+    ),
+    "SQLITE_BUSY_TIMEOUT_SECONDS": lambda: private(
+        "dagster._core.storage.sqlite",
+        "SQLITE_BUSY_TIMEOUT_SECONDS",
+        30,  # Dagster 1.13's value
+        "the kept-connection event log waits 30 s on a busy database",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = _LAZY[name]()
+    return value
 
 
 @functools.cache

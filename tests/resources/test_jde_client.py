@@ -48,7 +48,7 @@ from connector_resources.jde import (
     register_jde_ping,
     row_updated_at,
 )
-from connector_sandbox.jde_ais import JdeSandboxSettings, create_app
+from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, create_app
 from connector_sandbox.serve import serve_in_thread
 
 US_USER, US_PASSWORD = "INTEGR8", "integr8-sandbox"
@@ -86,7 +86,8 @@ def serve(**settings) -> tuple[Sandbox, object]:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    box, stop = serve(scale=0.1)
+    # Its companies open on February 2025, where the vouchers these tests write are dated.
+    box, stop = serve(scale=0.1, periods=PeriodSettings(current_period_date=date(2025, 2, 1)))
     try:
         yield box
     finally:
