@@ -156,11 +156,13 @@ def busy_ports(keys: Iterable[str] = SANDBOX_PORTS) -> dict[str, int]:
     return {key: sandbox_port(key) for key in keys if port_in_use(sandbox_port(key))}
 
 
-def free_port_base(tries: int = 200, low: int = 20000, high: int = 60000) -> int:
+def free_port_base(tries: int = 200, low: int = 20000, high: int = 32768) -> int:
     """A base for ``ML_SANDBOX_PORT_BASE`` under which every sandbox port (and the receiver's) is free.
 
     Tests and a second ``make dev`` use this instead of the default ports, which another program (a
-    running ``make dev``) may hold.
+    running ``make dev``) may hold. Below Linux's ephemeral range (32768-60999 by default): a port chosen
+    there could be given to any process's outgoing connection between this check and the bind, or while a
+    sandbox restarts on the same ports (seen: a Fusion port taken in a restart test).
     """
     rng = random.Random()
     for _ in range(tries):
