@@ -16,7 +16,7 @@ import click
 import requests
 
 from connector_assets.flows.periods import POLICY_ENV
-from connector_assets.jde.periods import AP, COMPANY_CONSTANTS, GL, read_calendar
+from connector_assets.jde.periods import COMPANY_CONSTANTS, read_calendars
 from connector_resources import settings
 
 SANDBOXES = {"jde": ("jde_ais", "JD Edwards"), "fusion": ("fusion", "Oracle Fusion")}
@@ -55,20 +55,17 @@ def _jde_lines(companies: tuple[str, ...]) -> Iterator[str]:
     with jde_from_settings().session() as session:
         wanted = companies or _companies(session)
         for company in wanted:
-            for ledger in (AP, GL):
-                calendar = read_calendar(session, company, ledger)
-                if calendar is None:
-                    yield f"JDE company {company}: no F0010 row (money goes as dated; JDE's own edit applies)"
-                    break
-                first = calendar.first_open_day()
-                current = calendar.current
-                window = "no period open" if current is None else f"open from {first}"
-                if current is not None:
-                    last = calendar.periods[
-                        min(calendar.periods.index(current) + 1, len(calendar.periods) - 1)
-                    ]
-                    window += f" to {last.end} (period {current.number} current)"
-                yield f"{calendar.where}: {window}"
+            calendars = read_calendars(session, company)
+            if calendars is None:
+                yield f"JDE company {company}: no F0010 row (money goes as dated; JDE's own edit applies)"
+                continue
+            for calendar in calendars.values():
+                window, current = calendar.open_periods(), calendar.current
+                said = "no period open"
+                if window and current is not None:
+                    first, last = window[0].start, window[-1].end
+                    said = f"open from {first} to {last} (period {current.number} current)"
+                yield f"{calendar.where}: {said}"
 
 
 def _companies(session: Any) -> list[str]:

@@ -109,7 +109,8 @@ class JdeCalendar:
         self.where = f"JDE company {self.company} ({'A/P' if self.ledger == AP else 'G/L'} periods)"
         self.ledger_id = f"{self.company}.{self.ledger}"
 
-    def _open(self) -> list[FiscalPeriod]:
+    def open_periods(self) -> list[FiscalPeriod]:
+        """The current period and the next one (none when F0010's current period is in no pattern)."""
         if self.current is None:
             return []
         at = self.periods.index(self.current)
@@ -120,7 +121,7 @@ class JdeCalendar:
         if found is None:
             return None
         name = f"period {found.number} of the fiscal year starting {found.year_start.isoformat()}"
-        window = self._open()
+        window = self.open_periods()
         if found in window:
             return Period(name, found.start, found.end, True, "open")
         if window and found.start > window[-1].end:
@@ -134,13 +135,14 @@ class JdeCalendar:
         return Period(name, found.start, found.end, False, "closed: before the current period (PBCO)")
 
     def first_open_day(self) -> date | None:
-        window = self._open()
+        window = self.open_periods()
         return window[0].start if window else None
 
 
-def read_calendar(session: Any, company: str, ledger: str) -> JdeCalendar | None:
-    """``company``'s calendar for ``ledger`` as F0010 and F0008 say now; None when F0010 has no row for it
-    (the money write then goes as the source dated it: JDE's own edit still applies)."""
+def read_calendars(session: Any, company: str) -> dict[str, JdeCalendar] | None:
+    """``company``'s A/P and G/L calendars as F0010 and F0008 say now, from one read of each (both ledgers
+    share the company's row and pattern); None when F0010 has no row for it (the money write then goes as
+    the source dated it: JDE's own edit still applies)."""
     constants = list(
         session.browse(
             COMPANY_CONSTANTS,
@@ -160,12 +162,21 @@ def read_calendar(session: Any, company: str, ledger: str) -> JdeCalendar | None
         )
     )
     periods = fiscal_periods(rows)
-    number, year_start = _current(row, ledger)
-    current = next(
-        (p for p in periods if p.number == number and (year_start is None or p.year_start == year_start)),
-        None,
-    )
-    return JdeCalendar(company, ledger, periods, current, pbco_allowed=settings.read(PBCO_ENV))
+    calendars, pbco = {}, settings.read(PBCO_ENV)
+    for ledger in (AP, GL):
+        number, year_start = _current(row, ledger)
+        current = next(
+            (p for p in periods if p.number == number and (year_start is None or p.year_start == year_start)),
+            None,
+        )
+        calendars[ledger] = JdeCalendar(company, ledger, periods, current, pbco_allowed=pbco)
+    return calendars
+
+
+def read_calendar(session: Any, company: str, ledger: str) -> JdeCalendar | None:
+    """``company``'s calendar for ``ledger`` (``read_calendars``)."""
+    calendars = read_calendars(session, company)
+    return calendars[ledger] if calendars is not None else None
 
 
 def _current(row: dict[str, Any], ledger: str) -> tuple[int, date | None]:
@@ -180,13 +191,14 @@ class JdePeriods:
 
     def __init__(self, session: Any) -> None:
         self.session = session
-        self._calendars: dict[tuple[str, str], JdeCalendar | None] = {}
+        self._calendars: dict[str, dict[str, JdeCalendar] | None] = {}
 
     def calendar(self, company: str, ledger: str) -> JdeCalendar | None:
-        key = (company.strip(), ledger)
+        key = company.strip()
         if key not in self._calendars:
-            self._calendars[key] = read_calendar(self.session, *key)
-        return self._calendars[key]
+            self._calendars[key] = read_calendars(self.session, key)
+        calendars = self._calendars[key]
+        return calendars[ledger] if calendars is not None else None
 
     def posting(
         self, *, integration: str, company: str, ledger: str, document: str, field: str, day: date
