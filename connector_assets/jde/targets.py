@@ -42,6 +42,7 @@ from connector_assets.jde.periods import (  # noqa: F401  (PERIOD_TABLES: what a
     AP,
     GL,
     PERIOD_TABLES,
+    JdePeriods,
     register_jde_period_check,
 )
 from connector_assets.jde.tables import AP_LEDGER
@@ -402,9 +403,11 @@ class PostingTarget(JdeTarget):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._periods = JdePeriods(self.session)  # one read of the company's periods serves every way
         for name, way in self.ways.items():
             target = way(*args, **kwargs)
             target.source_label = self.source_label  # type: ignore[misc]
+            target._periods = self._periods
             setattr(self, name, target)
 
     def _for(self, record: Mapped) -> JdeTarget:
