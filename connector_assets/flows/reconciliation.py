@@ -1,13 +1,20 @@
 """A reconciliation between two systems, written once for every integration: the report (what differs,
 in a finance user's words, named by parameter) and the asset that yields it with its ``in_balance`` check.
 
-The report: each difference names its kind, the record, where it belongs (a project and period, a vendor
-...) and each side's value, and carries the sentence a finance user reads; extra markdown tables ride
-along in the metadata. It becomes the asset's metadata and its ``in_balance`` check, a warning (never
+The report: each difference names its kind, the record in the source system and its counterpart in the
+target (when it has one), the field, where it belongs (a project and period, a vendor ...) and each side's
+value (money as money: ``money``), and carries the sentence a finance user reads; extra markdown tables
+ride along in the metadata. It becomes the asset's metadata and its ``in_balance`` check, a warning (never
 blocking: a difference is news for a person, not a reason to stop the flows) whose description names the
-first differences. ``jde_bill.reconcile.report`` was the model (its names are JDE <-> BILL's and it keeps
-per-supplier totals); Procore -> JDE wrote this one with the two systems given by the caller, and JDE <->
-Procurify reused it, so it lives here. ``procore_jde.reconcile.report`` re-exports it.
+first differences. ``jde_bill.reconcile.report`` was the model; Procore -> JDE wrote this one with the two
+systems given by the caller, and every integration reuses it, so it lives here.
+
+Every difference is shown or findable: the metadata counts each kind, shows the first ``PER_KIND`` rows of
+each kind (so one kind cannot fill the table) and says how many more; the whole list is a CSV beside the
+staging (``<staging>/<asset key>/<partition>.differences.csv``, linked as ``differences_csv``). Records the
+flows did not write on purpose (held, queued, refused by rule, abandoned) are not differences: ``expect``
+counts them by kind with the queue's reason (``flows.reconciliation_expected`` finds them). ``compared``
+counts the records compared, so the metadata says the API calls per record.
 
 Small readings of time every reconciliation by day makes: ``day_window`` (a UTC day as a change window),
 ``iso_day`` (the day of a date or a timestamp as a system answers it) and ``period_of`` (the month an ISO day
@@ -18,6 +25,8 @@ lineage reads source -> mapped -> written -> target -> reconciliation), a compar
 ``compare(staging, <first system>, <second system>, ledger, day) -> Report``.
 """
 
+import csv
+import io
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -44,13 +53,16 @@ from connector_assets.flows.amounts import CENT
 
 __all__ = [
     "CHECK",
+    "PER_KIND",
     "SAMPLE",
     "Difference",
+    "Expected",
     "Report",
     "amount",
     "build_reconciliation_asset",
     "cell",
     "day_window",
+    "differences_path",
     "markdown_table",
     "iso_day",
     "money",
@@ -58,50 +70,98 @@ __all__ = [
 ]
 
 CHECK = "in_balance"
-SAMPLE = 25  # rows of the differences table in metadata; the count says how many there are in all
+SAMPLE = 25  # rows of a summary table (per supplier ...) in metadata; the count says how many in all
+PER_KIND = 10  # rows of each kind of difference (and of expected gap) shown in metadata; the CSV has all
 
 SHOWN = 5  # differences named in the check's description; the table and the counts hold the rest
 
 
 @dataclass(frozen=True)
 class Difference:
-    """One thing the two sides disagree on: what kind, which record, where it belongs, each side's value
-    (in the report's ``systems`` order), and the sentence a finance user reads."""
+    """One thing the two sides disagree on: what kind, which record (named as the source system knows it)
+    and its counterpart in the target (``""`` when it has none there), the field, where it belongs, each
+    side's value (in the report's ``systems`` order), and the sentence a finance user reads."""
 
     kind: str
     record: str
     scope: str
     values: tuple[str, str]
     words: str
+    counterpart: str = ""
+    field: str = ""
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A record the target does not hold, or holds differently, on purpose: held, queued, refused by rule
+    or abandoned, with the retry queue's reason (``flows.reconciliation_expected``)."""
+
+    kind: str
+    record: str
+    reason: str
+
+
+def slug(kind: str) -> str:
+    """A kind as a metadata name: ``"missing in JDE"`` -> ``missing_in_jde``."""
+    return "_".join(re.findall(r"[a-z0-9]+", kind.lower()))
 
 
 @dataclass
 class Report:
-    """A comparison of ``systems`` (source first): counts, differences, API calls made per system, and
-    extra markdown tables by metadata name."""
+    """A comparison of ``systems`` (source first): counts, differences, expected gaps, records compared,
+    API calls made per system, and extra markdown tables by metadata name."""
 
     systems: tuple[str, str]
     scope_label: str = "Where"
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     differences: list[Difference] = field(default_factory=list)
+    expected: list[Expected] = field(default_factory=list)
+    compared: int = 0
     calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     tables: dict[str, str] = field(default_factory=dict)
 
-    def differ(self, kind: str, record: str, scope: Any, first: Any, second: Any, words: str) -> None:
-        """One difference; counted by kind (``"missing in JDE"`` -> ``missing_in_jde``)."""
-        self.differences.append(Difference(kind, record, str(scope or ""), (str(first), str(second)), words))
-        self.counts["_".join(re.findall(r"[a-z0-9]+", kind.lower()))] += 1
+    def differ(
+        self,
+        kind: str,
+        record: str,
+        scope: Any,
+        first: Any,
+        second: Any,
+        words: str,
+        *,
+        counterpart: Any = "",
+        field: str = "",
+    ) -> None:
+        """One difference; counted by kind (``"missing in JDE"`` -> ``missing_in_jde``). ``counterpart``
+        names the record in the target system, ``field`` the field that differs (the kind when blank)."""
+        values = (str(first), str(second))
+        self.differences.append(
+            Difference(kind, record, str(scope or ""), values, words, str(counterpart or ""), field or kind)
+        )
+        self.counts[slug(kind)] += 1
+
+    def expect(self, kind: str, record: str, reason: str) -> None:
+        """A record not written (or written differently) on purpose: counted as ``expected_<kind>``, never
+        a difference, shown with its reason."""
+        self.expected.append(Expected(kind, record, reason))
+        self.counts[f"expected_{slug(kind)}"] += 1
 
     @property
     def agree(self) -> str:
         return f"{self.systems[0]} and {self.systems[1]} agree"
 
-    def metadata(self) -> dict[str, Any]:
+    def metadata(self, csv_path: str | None = None) -> dict[str, Any]:
+        calls = sum(self.calls.values())
         return {
             **dict(sorted(self.counts.items())),
             "differences": len(self.differences),
             "difference_table": MetadataValue.md(self.table()),
+            **({"expected_gaps": len(self.expected)} if self.expected else {}),
+            **({"expected_table": MetadataValue.md(self.expected_table())} if self.expected else {}),
+            **({"differences_csv": MetadataValue.path(csv_path)} if csv_path else {}),
+            "records_compared": self.compared,
             **{f"{system.lower()}_api_calls": n for system, n in sorted(self.calls.items())},
+            **({"api_calls_per_record": round(calls / self.compared, 3)} if self.compared else {}),
             **{name: MetadataValue.md(text) for name, text in self.tables.items()},
         }
 
@@ -110,8 +170,10 @@ class Report:
         more = len(self.differences) - SHOWN
         return (words + (f"; and {more} more" if more > 0 else "")) or self.agree
 
-    def results(self, asset_name: AssetKey) -> Iterator[AssetCheckResult | MaterializeResult]:
-        metadata = self.metadata()
+    def results(
+        self, asset_name: AssetKey, csv_path: str | None = None
+    ) -> Iterator[AssetCheckResult | MaterializeResult]:
+        metadata = self.metadata(csv_path)
         yield AssetCheckResult(
             asset_key=asset_name,
             check_name=CHECK,
@@ -122,13 +184,58 @@ class Report:
         )
         yield MaterializeResult(metadata=metadata)
 
+    def by_kind(self) -> dict[str, list[Difference]]:
+        """The differences grouped by kind, kinds in the order first met."""
+        groups: dict[str, list[Difference]] = {}
+        for d in self.differences:
+            groups.setdefault(d.kind, []).append(d)
+        return groups
+
     def table(self) -> str:
+        """Per kind, its count and its first ``PER_KIND`` rows (what, the record in each system, the
+        field, where, both values, in words), then how many more of that kind the CSV holds."""
         if not self.differences:
             return "No differences."
         first, second = self.systems
-        columns = ("What", "Record", self.scope_label, first, second, "In words")
-        rows = ((d.kind, d.record, d.scope, *d.values, d.words) for d in self.differences)
-        return markdown_table(columns, rows, len(self.differences), SAMPLE, "more (see the counts).")
+        columns = ("What", first, second + " record", "Field", self.scope_label, first, second, "In words")
+        parts = []
+        for kind, group in self.by_kind().items():
+            rows = (
+                (d.kind, d.record, d.counterpart or "-", d.field, d.scope, *d.values, d.words) for d in group
+            )
+            table = markdown_table(
+                columns, rows, len(group), PER_KIND, f"more {kind} (all in differences_csv)."
+            )
+            parts.append(f"**{kind}**: {len(group)}\n\n{table}")
+        return "\n\n".join(parts)
+
+    def expected_table(self) -> str:
+        """Per kind of expected gap, its first ``PER_KIND`` records with the queue's reason."""
+        groups: dict[str, list[Expected]] = {}
+        for e in self.expected:
+            groups.setdefault(e.kind, []).append(e)
+        parts = []
+        for kind, group in groups.items():
+            rows = ((e.kind, e.record, e.reason) for e in group)
+            table = markdown_table(
+                ("Why not written", "Record", "Reason"), rows, len(group), PER_KIND, "more."
+            )
+            parts.append(f"**{kind}**: {len(group)}\n\n{table}")
+        return "\n\n".join(parts)
+
+    def csv_text(self) -> str:
+        """Every difference and every expected gap, one row each (``differences_csv``)."""
+        out = io.StringIO()
+        first, second = self.systems
+        writer = csv.writer(out)
+        writer.writerow(
+            ["kind", f"{first} record", f"{second} record", "field", self.scope_label, first, second, "words"]
+        )
+        for d in self.differences:
+            writer.writerow([d.kind, d.record, d.counterpart, d.field, d.scope, *d.values, d.words])
+        for e in self.expected:
+            writer.writerow([f"expected: {e.kind}", e.record, "", "", "", "", "", e.reason])
+        return out.getvalue()
 
 
 def cell(value: Any) -> str:
@@ -180,6 +287,22 @@ def period_of(day: object) -> str | None:
     return text[:7] if len(text) >= 10 and text[4] == "-" and text[:4].isdigit() else None
 
 
+def differences_path(staging: Any, name: AssetKey, partition: str | None) -> Any:
+    """Where a reconciliation's full list is written: beside the staging, one file per partition
+    (``<staging root>/<asset key>/<partition>.differences.csv``), on disk or in the bucket."""
+    parquet = staging.path(name, partition)
+    return parquet.with_name(parquet.name.removesuffix(".parquet") + ".differences.csv")
+
+
+def write_differences(staging: Any, name: AssetKey, partition: str | None, report: Report) -> str:
+    """The report's full list written to ``differences_path``; returns the path as text."""
+    path = differences_path(staging, name, partition)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(report.csv_text())
+    return str(path)
+
+
 def build_reconciliation_asset(
     name: AssetKey,
     *,
@@ -218,7 +341,7 @@ def build_reconciliation_asset(
         r = context.resources
         left, right = getattr(r, first), getattr(r, second)
         report = compare(r.staging, left, right, r.ledger.get(), context.partition_key)
-        yield from report.results(name)
+        yield from report.results(name, write_differences(r.staging, name, context.partition_key, report))
 
     return _reconciliation
 

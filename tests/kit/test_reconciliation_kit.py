@@ -67,3 +67,78 @@ def test_side_totals_go_into_the_report_as_counts_and_a_table():
     totals.report_to(report, "vendor_periods", "per_vendor_period")
     assert report.counts["vendor_periods"] == 2 and report.counts["vendor_periods_out_of_balance"] == 1
     assert "| Acme | 1 | 10.00 | 1 | 12.00 | 2.00 |" in report.tables["per_vendor_period"]
+
+
+def test_every_kind_shows_its_first_rows_and_the_csv_holds_them_all(tmp_path):
+    from dagster import AssetKey
+
+    from connector_assets.flows.reconciliation import PER_KIND, write_differences
+    from connector_assets.staging import StagingResource
+
+    report = Report(("JDE", "Coupa"), scope_label="Supplier")
+    for n in range(PER_KIND + 5):  # one kind with more rows than shown ...
+        report.differ("missing in Coupa", f"supplier {n}", n, f"S{n}", "-", f"supplier {n} is not in Coupa")
+    report.differ(  # ... cannot hide another kind
+        "amount",
+        "voucher 00001/7/PV",
+        4472,
+        "75,461.36",
+        "75,561.36",
+        "voucher 00001/7/PV: 75,461.36 in JDE but 75,561.36 in Coupa",
+        counterpart="invoice 88",
+        field="line 1 amount",
+    )
+    report.expect("in the retry queue", "voucher 00001/9/PV", "a credit is entered as a vendor credit")
+    report.compared, report.calls["coupa"] = 20, 3
+    table = report.table()
+    assert "**missing in Coupa**: 15" in table and "... and 5 more missing in Coupa" in table
+    assert (
+        "| amount | voucher 00001/7/PV | invoice 88 | line 1 amount | 4472 | 75,461.36 | 75,561.36 |" in table
+    )
+    name = AssetKey(["jde_coupa", "reconciliation"])
+    path = write_differences(StagingResource(base_dir=str(tmp_path)), name, "2026-11-23", report)
+    assert path == str(tmp_path / "jde_coupa" / "reconciliation" / "2026-11-23.differences.csv")
+    lines = (
+        (tmp_path / "jde_coupa" / "reconciliation" / "2026-11-23.differences.csv").read_text().splitlines()
+    )
+    assert len(lines) == 1 + 16 + 1 and lines[-1].startswith(
+        "expected: in the retry queue,voucher 00001/9/PV"
+    )
+    meta = report.metadata(path)
+    assert meta["missing_in_coupa"] == 15 and meta["amount"] == 1
+    assert meta["expected_in_the_retry_queue"] == 1
+    assert meta["differences"] == 16 and meta["api_calls_per_record"] == 0.15
+    assert meta["differences_csv"].path == path
+
+
+def test_a_queued_record_is_found_under_the_key_its_flow_used(ledger):
+    from connector_assets.flows.reconciliation_expected import Expectations, key_variants
+
+    assert {"00001/4471/PV", "1/4471/PV"} <= key_variants("voucher:00001/4471/PV/001")
+    ledger.enqueue(
+        integration="jde_bill",
+        flow="bills",
+        entity="bill",
+        source_key="voucher:00001/4471/PV",
+        payload={},
+        reason="a credit is entered in BILL as a vendor credit, not a bill",
+    )
+    item = ledger.enqueue(
+        integration="jde_bill",
+        flow="vendors",
+        entity="vendor",
+        source_key="4472",
+        payload={},
+        reason="no tax id",
+    )
+    ledger.abandon(item.id, reason="a one-off vendor, paid by hand")
+    expected = Expectations(ledger, "jde_bill")
+    report = Report(("JDE", "BILL"))
+    assert expected.account_for(report, "voucher 00001/4471/PV", "00001/4471/PV")
+    assert expected.account_for(report, "supplier 4472", "4472")
+    assert not expected.account_for(report, "supplier 4473", "4473")
+    assert [(e.kind, e.reason) for e in report.expected] == [
+        ("in the retry queue", "a credit is entered in BILL as a vendor credit, not a bill"),
+        ("abandoned by an operator", "a one-off vendor, paid by hand"),
+    ]
+    assert report.differences == [] and report.counts["expected_abandoned_by_an_operator"] == 1

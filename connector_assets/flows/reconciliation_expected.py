@@ -1,0 +1,99 @@
+"""Why a record the target lacks is not a difference: the retry queue's word on it, found under whatever key
+the flow keyed it.
+
+A reconciliation names a record as its source system knows it (a voucher ``00001/4471/PV``, a supplier
+``4472``); a flow may have queued it under another key (``voucher:00001/4471/PV``, a bill id, one key per
+pay item). ``Expectations`` reads the integration's open and abandoned queue items once and answers for
+any of the keys a reconciliation can name: held on an accounting period or a close, held on another record,
+queued (refused by the target or by rule: a credit voucher, a mapping not found) or abandoned by an
+operator. ``account_for`` counts such a record on the report (``Report.expect``), never as a difference.
+
+Lookups are in memory: one query per status for the whole integration, whatever the number of records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from connector_assets.flows.periods import is_period_hold
+from connector_assets.flows.reconciliation import Report
+from connector_resources.ledger import Ledger
+from connector_resources.ledger.records import QueueItem
+
+__all__ = ["Expectations", "QUEUE_LIMIT", "key_variants"]
+
+QUEUE_LIMIT = 1_000_000  # items read per status: all of them, in practice
+
+HELD_PERIOD = "held for a closed accounting period"
+HELD = "held for another record"
+QUEUED = "in the retry queue"
+ABANDONED = "abandoned by an operator"
+
+
+def key_variants(key: str) -> set[str]:
+    """The forms a flow may have keyed one record under: the key itself, without an entity prefix
+    (``voucher:00001/4471/PV`` -> ``00001/4471/PV``), without a pay item or line suffix (``.../PV/001``
+    -> ``.../PV``), stripped of leading zeros per part (``00001`` -> ``1``)."""
+    text = key.strip()
+    forms = {text}
+    if ":" in text:
+        forms.add(text.split(":", 1)[1])
+    for form in list(forms):
+        parts = form.split("/")
+        if len(parts) > 1:
+            forms.add("/".join(parts[:-1]))
+    for form in list(forms):
+        forms.add("/".join(re.sub(r"^0+(?=\d)", "", part.strip()) for part in form.split("/")))
+    return forms
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A queue item's word on a record: the kind of gap and the queue's reason."""
+
+    kind: str
+    reason: str
+    flow: str
+
+
+class Expectations:
+    """The integration's queue, indexed by every form of every item's key (``key_variants``)."""
+
+    def __init__(self, ledger: Ledger, integration: str, flows: Iterable[str] | None = None) -> None:
+        wanted = set(flows) if flows is not None else None
+        self._by_key: dict[str, Gap] = {}
+        for status in ("abandoned", "failed", "held"):  # open items win over an older abandoned one
+            for item in ledger.open_items(integration=integration, status=status, limit=QUEUE_LIMIT):
+                if wanted is None or item.flow in wanted:
+                    gap = _gap(item)
+                    for form in key_variants(item.source_key):
+                        self._by_key[form] = gap
+
+    def why(self, *keys: str) -> Gap | None:
+        """The queue's word on the first of ``keys`` (in any of their forms) it knows, or None."""
+        for key in keys:
+            for form in key_variants(str(key)):
+                gap = self._by_key.get(form)
+                if gap is not None:
+                    return gap
+        return None
+
+    def account_for(self, report: Report, record: str, *keys: str) -> bool:
+        """Count ``record`` on ``report`` as an expected gap when the queue knows one of ``keys``; True
+        then, False when it is a real difference for the caller to name."""
+        gap = self.why(*keys)
+        if gap is None:
+            return False
+        report.expect(gap.kind, record, gap.reason)
+        return True
+
+
+def _gap(item: QueueItem) -> Gap:
+    if item.status == "abandoned":
+        return Gap(ABANDONED, item.reason, item.flow)
+    if item.status == "held":
+        kind = HELD_PERIOD if is_period_hold(item.depends_on) else HELD
+        return Gap(kind, item.reason, item.flow)
+    return Gap(QUEUED, item.reason, item.flow)
