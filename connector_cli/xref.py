@@ -9,25 +9,17 @@ shared with the manual matches file.
 
 from __future__ import annotations
 
-import getpass
 import json
 
 import click
 
+from connector_cli.decisions import login_name
 from connector_resources.ledger import Ledger, ledger_url
 
 DEFAULT_INTEGRATION = "fusion_procurify"
 DEFAULT_ENTITY = "vendor"
 # What ``set`` knows how to check in both systems: (integration, entity).
 SETTABLE = {("fusion_procurify", "vendor"): "a Procurify vendor id and a Fusion supplier number or id"}
-
-
-def _default_user() -> str:
-    """The operator's login name (``getpass`` reads LOGNAME / USER / USERNAME, then the password database)."""
-    try:
-        return getpass.getuser()
-    except OSError:  # no login name anywhere (a container without a passwd entry)
-        return "unknown"
 
 
 def _which(function):
@@ -52,7 +44,7 @@ def xref() -> None:
 @click.argument("source_id")
 @click.argument("target")
 @_which
-@click.option("--by", "entered_by", default=_default_user, help="Who enters the match (default: $USER).")
+@click.option("--by", "entered_by", default=login_name, help="Who enters the match (default: $USER).")
 @click.option("--note", default="", help="Why the two records are one (kept with the match).")
 @click.option(
     "--replace", is_flag=True, help="Replace a different pair of either record (it is forgotten, audited)."
@@ -156,7 +148,7 @@ def list_command(integration: str, entity: str, as_json: bool) -> None:
 @xref.command("delete")
 @click.argument("source_id")
 @_which
-@click.option("--by", "entered_by", default=_default_user, help="Who deletes the match (default: $USER).")
+@click.option("--by", "entered_by", default=login_name, help="Who deletes the match (default: $USER).")
 def delete_command(source_id: str, integration: str, entity: str, entered_by: str) -> None:
     """Delete the manual match of SOURCE_ID (a Procurify vendor id): the flows pair the record again (by
     name) on their next run. A pair a flow made is not a manual match and is left alone."""

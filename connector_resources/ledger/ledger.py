@@ -42,6 +42,7 @@ from connector_resources.ledger.engine import migrate as migrate_schema
 from connector_resources.ledger.inbox import InboxStore
 from connector_resources.ledger.leases import LeaseStore
 from connector_resources.ledger.matches import ManualMatchStore
+from connector_resources.ledger.operator_actions import OperatorStore
 from connector_resources.ledger.queue import QueueStore
 from connector_resources.ledger.records import Recording
 from connector_resources.ledger.targets import TargetStore
@@ -51,7 +52,15 @@ __all__ = ["Ledger", "shared_ledger"]
 
 
 class Ledger(
-    XrefStore, TargetStore, ManualMatchStore, LeaseStore, AuditStore, QueueStore, CursorStore, InboxStore
+    XrefStore,
+    TargetStore,
+    ManualMatchStore,
+    LeaseStore,
+    OperatorStore,
+    AuditStore,
+    QueueStore,
+    CursorStore,
+    InboxStore,
 ):
     """The ledger bound to one database (SQLite or PostgreSQL); see the module docstring."""
 

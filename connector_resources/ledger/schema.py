@@ -85,10 +85,19 @@ _COLUMN_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     ),
     **dict.fromkeys(("flow", "stream"), sa.String(FLOW_LEN)),
     **dict.fromkeys(
-        ("source_key", "target_id", "entered_by", "source_id", "partition_key", "process", "event_id"),
+        (
+            "source_key",
+            "target_id",
+            "entered_by",
+            "actor",
+            "source_id",
+            "partition_key",
+            "process",
+            "event_id",
+        ),
         sa.String(KEY_LEN),
     ),
-    **dict.fromkeys(("state", "action", "status"), sa.String(STATUS_LEN)),
+    **dict.fromkeys(("state", "action", "status", "role"), sa.String(STATUS_LEN)),
     **dict.fromkeys(("lease_owner", "run_id", "last_run_id", "owner"), sa.String(RUN_ID_LEN)),
     **dict.fromkeys(
         ("note", "reason", "detail", "payload", "value", "error", "headers", "ciphertext"), sa.Text()
@@ -219,6 +228,22 @@ lease_holder = sa.Table(
 # Which replay took a queue item (``Ledger.take_queue_item``) and the hold it put on the item: a replay
 # killed holding items leaves them due again as soon as its process is known to have ended.
 queue_take = sa.Table("mlc_queue_take", metadata, *_key("item_id"), *_required("owner", "until"))
+
+# What an operator decided, by whom, in what role, why (abandon, reopen, ...): every operator surface
+# writes it, and it is append-only like the audit trail (triggers). The verbs are checked where they are
+# written (``OperatorStore``), not by a CHECK constraint, so a new verb needs no migration.
+OPERATOR_ACTIONS = ("abandon", "reopen")
+operator_action = sa.Table(
+    "mlc_operator_action",
+    metadata,
+    _serial_id(),
+    *_required("at", "actor", "role", "action", "integration"),
+    *_optional("flow", "item_id", "source_key"),
+    *_required("note"),
+    *_optional("detail"),
+    sa.Index("ix_mlc_operator_action_at", "at"),
+    sa.Index("ix_mlc_operator_action_item", "item_id"),
+)
 
 cursor = sa.Table("mlc_cursor", metadata, *_key("integration", "stream"), *_required("value", "updated_at"))
 

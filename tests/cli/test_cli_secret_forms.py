@@ -48,6 +48,8 @@ NOT_HERE = {
     "sandbox": "serves the simulators only and reads no connector secret",
     "where": "prints the running make dev's addresses, no secret; tests/cli/test_second_shell.py runs it",
     "periods roll": "moves the sandboxes' periods by admin routes, no secret; tests/cli/test_cli_periods.py",
+    "abandon": "changes only the ledger's queue, reads no connector secret; tests/cli/test_cli_decisions.py",
+    "reopen": "changes only the ledger's queue, reads no connector secret; tests/cli/test_cli_decisions.py",
 }
 SECRETS = {s.env: s.default_value() for system in SYSTEMS.values() for s in system.settings if s.secret}
 

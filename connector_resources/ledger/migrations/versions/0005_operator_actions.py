@@ -1,0 +1,83 @@
+"""What operators decided: who, in what role, which record, why.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-26
+
+Abandoning or reopening a queued record is a person's decision; the audit trail says what became of the
+record, and ``mlc_operator_action`` says who decided it and why, append-only like the audit trail (the
+database refuses changes and deletes). One new table: nothing existing changes.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | Sequence[str] | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Written out here, not imported from ``schema.py`` (see 0001): this revision keeps creating this table.
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_MESSAGE = "mlc_operator_action is append-only: operator actions cannot be changed or deleted"
+
+_SQLITE = [
+    f"""
+    CREATE TRIGGER mlc_operator_action_no_update BEFORE UPDATE ON mlc_operator_action
+    BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END
+    """,
+    f"""
+    CREATE TRIGGER mlc_operator_action_no_delete BEFORE DELETE ON mlc_operator_action
+    BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END
+    """,
+]
+_POSTGRES = [
+    f"""
+    CREATE FUNCTION mlc_operator_action_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION '{_MESSAGE} (% refused)', TG_OP USING ERRCODE = 'integrity_constraint_violation';
+    END
+    $$
+    """,
+    """
+    CREATE TRIGGER mlc_operator_action_no_change BEFORE UPDATE OR DELETE ON mlc_operator_action
+    FOR EACH ROW EXECUTE FUNCTION mlc_operator_action_append_only()
+    """,
+    """
+    CREATE TRIGGER mlc_operator_action_no_truncate BEFORE TRUNCATE ON mlc_operator_action
+    FOR EACH STATEMENT EXECUTE FUNCTION mlc_operator_action_append_only()
+    """,
+]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "mlc_operator_action",
+        sa.Column("id", _ID, primary_key=True, autoincrement=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(255), nullable=False),
+        sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("action", sa.String(16), nullable=False),
+        sa.Column("integration", sa.String(64), nullable=False),
+        sa.Column("flow", sa.String(128), nullable=True),
+        sa.Column("item_id", _ID, nullable=True),
+        sa.Column("source_key", sa.String(255), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=True),
+    )
+    op.create_index("ix_mlc_operator_action_at", "mlc_operator_action", ["at"])
+    op.create_index("ix_mlc_operator_action_item", "mlc_operator_action", ["item_id"])
+    for statement in _POSTGRES if op.get_bind().dialect.name == "postgresql" else _SQLITE:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS mlc_operator_action_no_truncate ON mlc_operator_action")
+        op.execute("DROP TRIGGER IF EXISTS mlc_operator_action_no_change ON mlc_operator_action")
+        op.execute("DROP FUNCTION IF EXISTS mlc_operator_action_append_only()")
+    op.drop_index("ix_mlc_operator_action_item", table_name="mlc_operator_action")
+    op.drop_index("ix_mlc_operator_action_at", table_name="mlc_operator_action")
+    op.drop_table("mlc_operator_action")

@@ -1,0 +1,162 @@
+"""An operator's decisions on queued records, with who and why: abandon one, reopen one.
+
+Why its own store: the retry queue says what state a record is in; a person's decision also needs who made
+it, in what role, and the note they gave, kept where nobody can edit it afterwards (``mlc_operator_action``,
+append-only by triggers like the audit trail). Each decision is one transaction: the queue item changes,
+the record's audit trail says what became of it and by whom, and the operator action is written, or none
+of them is. Every operator surface (the CLI, a web page) goes through here, so none can skip the who.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from connector_resources.ledger import schema
+from connector_resources.ledger.audit import AuditStore
+from connector_resources.ledger.queue import QueueStore
+from connector_resources.ledger.records import LedgerInputError, QueueItem, _now, _text
+from connector_resources.redaction import redact
+
+__all__ = ["OPERATOR_ROLE", "ROLES", "Operator", "OperatorAction", "OperatorStore", "NotAllowed"]
+
+OPERATOR_ROLE = "operator"
+ROLES = ("viewer", OPERATOR_ROLE)  # a viewer reads; only an operator changes anything
+
+
+class NotAllowed(PermissionError):
+    """Someone without the operator role tried to change something."""
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """Who acts, as the surface established it (a login, a trusted proxy's header, the shell's user), and
+    in what role."""
+
+    actor: str
+    role: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.actor, str) or not self.actor.strip():
+            raise LedgerInputError("operator action: field 'actor' must name who acts")
+        if self.role not in ROLES:
+            raise LedgerInputError(f"operator action: field 'role' is {self.role!r}; expected one of {ROLES}")
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorAction:
+    """One decision as stored (``mlc_operator_action``)."""
+
+    id: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    integration: str
+    flow: str | None
+    item_id: int | None
+    source_key: str | None
+    note: str
+    detail: dict[str, Any] | None
+
+
+class OperatorStore(AuditStore, QueueStore):
+    """Operator decisions (a mixin of ``Ledger``)."""
+
+    def abandon_item(self, item_id: int, *, by: Operator, note: str) -> QueueItem:
+        """Give up on an open item: it leaves the queue as history (``abandoned``), its trail says who gave
+        up on it and why. Refused for a viewer, without a note, or for an item that is not open."""
+        note = _note(by, "abandon", item_id, note)
+        with self._write(None) as conn:
+            self.abandon(item_id, reason=f"abandoned by {by.actor}: {note}", conn=conn)
+            item = self._item(item_id, conn)
+            self.audit_item(item, "skip", f"abandoned by {by.actor} ({by.role}): {note}", conn=conn)
+            self._record_action(conn, by, "abandon", item, note)
+        return item
+
+    def reopen_item(self, item_id: int, *, by: Operator, note: str) -> QueueItem:
+        """Put an abandoned item back in the queue, due now (the next replay takes it). Refused for a
+        viewer, without a note, for an item that is not abandoned, or when the record has an open item of
+        the same flow already (that one stands)."""
+        note = _note(by, "reopen", item_id, note)
+        t = schema.retry_queue
+        with self._write(None) as conn:
+            item = self._item(item_id, conn)
+            if item.status != "abandoned":
+                raise LedgerInputError(
+                    f"queue item {item_id} is {item.status}, not abandoned: nothing to reopen"
+                )
+            same = sa.select(t.c.id).where(
+                t.c.integration == item.integration,
+                t.c.flow == item.flow,
+                t.c.source_key == item.source_key,
+                t.c.status.in_(schema.QUEUE_OPEN_STATUSES),
+            )
+            other = conn.execute(same).scalar()
+            if other is not None:
+                raise LedgerInputError(
+                    f"queue item {item_id}: {item.integration}/{item.flow} record {item.source_key} has open "
+                    f"item {other} already; replay or abandon that one"
+                )
+            now = _now()
+            reason = redact(f"reopened by {by.actor}: {note}; due for replay")
+            conn.execute(
+                sa.update(t)
+                .where(t.c.id == item_id)
+                .values(status="failed", reason=reason, next_attempt_at=now, resolved_at=None, updated_at=now)
+            )
+            item = self._item(item_id, conn)
+            self.audit_item(item, "release", f"reopened by {by.actor} ({by.role}): {note}", conn=conn)
+            self._record_action(conn, by, "reopen", item, note)
+        return item
+
+    def operator_actions(self, *, item_id: int | None = None, limit: int = 100) -> list[OperatorAction]:
+        """The latest decisions first (of one queue item with ``item_id``)."""
+        t = schema.operator_action
+        query = sa.select(t).order_by(t.c.id.desc()).limit(limit)
+        if item_id is not None:
+            query = query.where(t.c.item_id == item_id)
+        with self._read(None) as conn:
+            rows = conn.execute(query).all()
+        return [
+            OperatorAction(**{**row._mapping, "detail": json.loads(row.detail) if row.detail else None})
+            for row in rows
+        ]
+
+    def _item(self, item_id: int, conn: sa.Connection) -> QueueItem:
+        t = schema.retry_queue
+        row = conn.execute(sa.select(t).where(t.c.id == item_id)).first()
+        if row is None:
+            raise self._not_open(item_id, conn)
+        return self.queue_item(row)
+
+    @staticmethod
+    def _record_action(conn: sa.Connection, by: Operator, action: str, item: QueueItem, note: str) -> None:
+        conn.execute(
+            sa.insert(schema.operator_action).values(
+                at=_now(),
+                actor=by.actor,
+                role=by.role,
+                action=action,
+                integration=item.integration,
+                flow=item.flow,
+                item_id=item.id,
+                source_key=item.source_key,
+                note=note,
+                detail=None,
+            )
+        )
+
+
+def _note(by: Operator, action: str, item_id: int, note: str) -> str:
+    """The note, checked: only an operator acts, and says why (secrets masked: notes are kept for good)."""
+    if action not in schema.OPERATOR_ACTIONS:
+        raise LedgerInputError(f"operator action: {action!r} is not one of {schema.OPERATOR_ACTIONS}")
+    if by.role != OPERATOR_ROLE:
+        raise NotAllowed(f"{by.actor} is a {by.role}: only an operator may {action} queue item {item_id}")
+    _text(f"queue item {item_id}", "note", note, 10_000)
+    return redact(note.strip())
