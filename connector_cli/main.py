@@ -11,6 +11,7 @@ import click
 
 from connector_cli.credentials import credentials
 from connector_cli.decisions import abandon, reopen
+from connector_cli.desk.command import desk
 from connector_cli.dev import dev, sandbox_command, webhooks_command
 from connector_cli.dev_discovery import use_running_dev
 from connector_cli.fit import fit
@@ -41,6 +42,7 @@ cli.add_command(audit)
 cli.add_command(replay)
 cli.add_command(abandon)
 cli.add_command(reopen)
+cli.add_command(desk)
 cli.add_command(ping)
 cli.add_command(xref)
 cli.add_command(where)

@@ -339,10 +339,11 @@ class ReplayAt:
 
     run_id: str | None
     partition: str | None
+    by: str = "cli"  # who replays outside a run: the CLI, or ``desk:<person>`` for the exceptions desk
 
     @property
     def detail(self) -> dict[str, str] | None:
-        return None if self.run_id else {REPLAYED_BY: "cli"}
+        return None if self.run_id else {REPLAYED_BY: self.by}
 
 
 _at: ContextVar[ReplayAt | None] = ContextVar("replay_at", default=None)
@@ -358,7 +359,8 @@ def audit_run(run_id: str | None, detail: dict[str, Any] | None) -> str:
     replay's events (no Dagster run), else "-"."""
     if run_id:
         return run_id
-    return BY_CLI if (detail or {}).get(REPLAYED_BY) == "cli" else "-"
+    by = (detail or {}).get(REPLAYED_BY)
+    return BY_CLI if by == "cli" else f"replay by {by}" if by else "-"
 
 
 def replay_items(
@@ -367,6 +369,7 @@ def replay_items(
     *,
     run_id: str | None = None,
     ended: Callable[[str], bool] | None = None,
+    by: str = "cli",
 ) -> ReplaySummary:
     """Re-attempt ``items`` with their flows' handlers; never raises for a single record's failure.
 
@@ -378,7 +381,7 @@ def replay_items(
     with ExitStack() as stack:
         token, writing = _scope.set(ReplayScope(stack)), _writer.set(writer)
         try:
-            summary = _replay_each(ledger, items, run_id, writer.owner)
+            summary = _replay_each(ledger, items, run_id, writer.owner, by)
         finally:
             _writer.reset(writing)
             _scope.reset(token)
@@ -386,7 +389,9 @@ def replay_items(
     return summary
 
 
-def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None, owner: str) -> ReplaySummary:
+def _replay_each(
+    ledger: Ledger, items: Iterable[QueueItem], run_id: str | None, owner: str, by: str
+) -> ReplaySummary:
     """Each item is taken first (``Ledger.take_queue_item``): concurrent replays each write what they took,
     skip what another has, and count only their own writes; an item another closes meanwhile never stops
     the rest."""
@@ -403,7 +408,7 @@ def _replay_each(ledger: Ledger, items: Iterable[QueueItem], run_id: str | None,
         if not ledger.take_queue_item(item, hold_for=REPLAY_HOLD, owner=owner):
             _left(ledger, item, summary, days)
             continue
-        at = _at.set(ReplayAt(run_id, days[0]))
+        at = _at.set(ReplayAt(run_id, days[0], by))
         try:
             _replay_one(ledger, item, handler, run_id, summary)
         except LedgerInputError:  # closed by a run that wrote the record meanwhile: nothing left to do

@@ -818,6 +818,69 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        "desk_host",
+        "ML_DESK_HOST",
+        "127.0.0.1",
+        "address the exceptions desk (ml-connector desk) listens on: 127.0.0.1 is this machine only; "
+        "0.0.0.0 behind a reverse proxy or in a pod",
+    ),
+    Setting(
+        "desk_port",
+        "ML_DESK_PORT",
+        "3100",
+        "port the exceptions desk listens on",
+        kind=Number(whole=True, minimum=1, maximum=65535),
+    ),
+    Setting(
+        "desk_url",
+        "ML_DESK_URL",
+        "",
+        "the desk's address as people reach it, for the links the Dagster UI's checks give to it (blank: "
+        "http://ML_DESK_HOST:ML_DESK_PORT)",
+    ),
+    Setting(
+        "desk_proxy_header",
+        "ML_DESK_PROXY_HEADER",
+        "",
+        "the header in which a trusted reverse proxy names the signed-in user (oauth2-proxy: "
+        "X-Forwarded-User or X-Auth-Request-User); blank: no proxy, the desk's own accounts only",
+    ),
+    Setting(
+        "desk_trusted_proxies",
+        "ML_DESK_TRUSTED_PROXIES",
+        "",
+        "addresses or networks (comma-separated: 10.0.0.5,10.1.0.0/16) whose requests may carry that header; "
+        "from any other address the header is refused and the refusal logged",
+    ),
+    Setting(
+        "desk_groups_header",
+        "ML_DESK_GROUPS_HEADER",
+        "",
+        "the header in which the proxy lists the user's groups, comma-separated (oauth2-proxy: "
+        "X-Forwarded-Groups); blank: none",
+    ),
+    Setting(
+        "desk_operators",
+        "ML_DESK_OPERATORS",
+        "",
+        "users or groups (comma-separated) the proxy signs in as operators, who may act; everyone else the "
+        "proxy signs in is a viewer, who may only look",
+    ),
+    Setting(
+        "desk_session_hours",
+        "ML_DESK_SESSION_HOURS",
+        "12",
+        "how long a sign-in with a desk account lasts",
+        kind=Number(unit="hours", above=0),
+    ),
+    Setting(
+        "desk_local_operator",
+        "ML_DESK_LOCAL_OPERATOR",
+        "",
+        "make dev only: every request from this machine is this operator, with no sign-in; refused unless "
+        "the desk listens on 127.0.0.1 (blank: off)",
+    ),
+    Setting(
         "home",
         "DAGSTER_HOME",
         "./.dagster_home",

@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from connector_resources.ledger import schema
 from connector_resources.ledger.audit import AuditStore
 from connector_resources.ledger.cursors import CursorStore
+from connector_resources.ledger.desk_accounts import DeskAccountStore
 from connector_resources.ledger.driver_batch import DriverBatch
 from connector_resources.ledger.engine import describe_url, ledger_url, make_engine, read_engine
 from connector_resources.ledger.engine import migrate as migrate_schema
@@ -44,6 +45,7 @@ from connector_resources.ledger.leases import LeaseStore
 from connector_resources.ledger.matches import ManualMatchStore
 from connector_resources.ledger.operator_actions import OperatorStore
 from connector_resources.ledger.queue import QueueStore
+from connector_resources.ledger.queue_browse import QueueBrowseStore
 from connector_resources.ledger.records import Recording
 from connector_resources.ledger.targets import TargetStore
 from connector_resources.ledger.xrefs import XrefStore
@@ -61,6 +63,8 @@ class Ledger(
     QueueStore,
     CursorStore,
     InboxStore,
+    DeskAccountStore,
+    QueueBrowseStore,
 ):
     """The ledger bound to one database (SQLite or PostgreSQL); see the module docstring."""
 

@@ -114,6 +114,14 @@ class OperatorStore(AuditStore, QueueStore):
             self._record_action(conn, by, "reopen", item, note)
         return item
 
+    def note_replay(self, items: list[QueueItem], *, by: Operator, note: str) -> None:
+        """Who asked to replay ``items`` and why, one action per item, before the replay runs (its own audit
+        lines then say what came of each). Refused for a viewer or without a note."""
+        note = _note(by, "replay", items[0].id if items else 0, note)
+        with self._write(None) as conn:
+            for item in items:
+                self._record_action(conn, by, "replay", item, note)
+
     def operator_actions(self, *, item_id: int | None = None, limit: int = 100) -> list[OperatorAction]:
         """The latest decisions first (of one queue item with ``item_id``)."""
         t = schema.operator_action

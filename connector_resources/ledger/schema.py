@@ -114,10 +114,13 @@ _COLUMN_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
             "until",
             "received_at",
             "processed_at",
+            "expires_at",
         ),
         UTCDateTime(),
     ),
     "content_hash": sa.String(HASH_LEN),
+    "password_hash": sa.String(HASH_LEN),
+    "token_hash": sa.String(HASH_LEN),
     "manual": sa.Boolean(),
     "attempts": sa.Integer(),
     "depends_on": sa.String(DEPENDS_ON_LEN),
@@ -232,7 +235,7 @@ queue_take = sa.Table("mlc_queue_take", metadata, *_key("item_id"), *_required("
 # What an operator decided, by whom, in what role, why (abandon, reopen, ...): every operator surface
 # writes it, and it is append-only like the audit trail (triggers). The verbs are checked where they are
 # written (``OperatorStore``), not by a CHECK constraint, so a new verb needs no migration.
-OPERATOR_ACTIONS = ("abandon", "reopen")
+OPERATOR_ACTIONS = ("abandon", "reopen", "replay")
 operator_action = sa.Table(
     "mlc_operator_action",
     metadata,
@@ -243,6 +246,19 @@ operator_action = sa.Table(
     *_optional("detail"),
     sa.Index("ix_mlc_operator_action_at", "at"),
     sa.Index("ix_mlc_operator_action_item", "item_id"),
+)
+
+# The desk's built-in accounts (a deployment behind a trusted proxy needs none) and their signed-in sessions,
+# each kept as a hash only: a copy of the database signs nobody in.
+desk_user = sa.Table(
+    "mlc_desk_user", metadata, *_key("actor"), *_required("password_hash", "role", "created_at", "updated_at")
+)
+desk_session = sa.Table(
+    "mlc_desk_session",
+    metadata,
+    *_key("token_hash"),
+    *_required("actor", "created_at", "expires_at"),
+    sa.Index("ix_mlc_desk_session_actor", "actor"),
 )
 
 cursor = sa.Table("mlc_cursor", metadata, *_key("integration", "stream"), *_required("value", "updated_at"))

@@ -50,6 +50,10 @@ NOT_HERE = {
     "periods roll": "moves the sandboxes' periods by admin routes, no secret; tests/cli/test_cli_periods.py",
     "abandon": "changes only the ledger's queue, reads no connector secret; tests/cli/test_cli_decisions.py",
     "reopen": "changes only the ledger's queue, reads no connector secret; tests/cli/test_cli_decisions.py",
+    **dict.fromkeys(
+        ("desk users add", "desk users list", "desk users remove"),
+        "the desk's own accounts in the ledger, no connector secret; tests/cli/test_cli_desk_users.py",
+    ),
 }
 SECRETS = {s.env: s.default_value() for system in SYSTEMS.values() for s in system.settings if s.secret}
 

@@ -1,4 +1,4 @@
-"""What operators decided: who, in what role, which record, why.
+"""What operators decided: who, in what role, which record, why; the desk's built-in accounts.
 
 Revision ID: 0005
 Revises: 0004
@@ -6,7 +6,9 @@ Create Date: 2026-11-26
 
 Abandoning or reopening a queued record is a person's decision; the audit trail says what became of the
 record, and ``mlc_operator_action`` says who decided it and why, append-only like the audit trail (the
-database refuses changes and deletes). One new table: nothing existing changes.
+database refuses changes and deletes). The exceptions desk signs people in through a trusted proxy or its
+own accounts: ``mlc_desk_user`` (a password hash and a role per name) and ``mlc_desk_session`` (a hash of
+each signed-in session's token). New tables only: nothing existing changes.
 """
 
 from collections.abc import Sequence
@@ -71,9 +73,28 @@ def upgrade() -> None:
     op.create_index("ix_mlc_operator_action_item", "mlc_operator_action", ["item_id"])
     for statement in _POSTGRES if op.get_bind().dialect.name == "postgresql" else _SQLITE:
         op.execute(statement)
+    op.create_table(
+        "mlc_desk_user",
+        sa.Column("actor", sa.String(255), primary_key=True),
+        sa.Column("password_hash", sa.String(128), nullable=False),
+        sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "mlc_desk_session",
+        sa.Column("token_hash", sa.String(128), primary_key=True),
+        sa.Column("actor", sa.String(255), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_mlc_desk_session_actor", "mlc_desk_session", ["actor"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_mlc_desk_session_actor", table_name="mlc_desk_session")
+    op.drop_table("mlc_desk_session")
+    op.drop_table("mlc_desk_user")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS mlc_operator_action_no_truncate ON mlc_operator_action")
         op.execute("DROP TRIGGER IF EXISTS mlc_operator_action_no_change ON mlc_operator_action")

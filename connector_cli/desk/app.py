@@ -1,0 +1,304 @@
+"""The desk's pages and actions (a Starlette app; ``build_app`` makes one for a ledger and its access rules).
+
+Pages need a person (any role); actions need an operator, a same-site request and the form's CSRF token
+(``guard.check_action``) and go through the ledger's ``OperatorStore`` (abandon, reopen) or the replay every
+flow registers (``connector_resources.replay.replay_items``, the same the CLI and the replay job run: it takes
+each record the way they do, so an action never writes a record a running step holds). After an action the
+browser is sent back to the page it came from with a notice (post/redirect/get).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from connector_cli.desk.guard import CSRF_COOKIE, CSRF_FIELD, Refused, check_action, csrf_token
+from connector_cli.desk.identity import SESSION_COOKIE, Access, Identity, identify
+from connector_resources.ledger import Ledger, LedgerError
+from connector_resources.ledger.operator_actions import Operator
+from connector_resources.ledger.queue_browse import DESK_STATES, QueueFilter
+from connector_resources.ledger.records import QueueItem
+from connector_resources.redaction import redact
+
+__all__ = ["REPLAY_LIMIT", "build_app"]
+
+log = logging.getLogger("ml_connector.desk")
+
+REPLAY_LIMIT = 500  # records one "replay them all" replays; the rest wait for the next one
+STATE_WORDS = {
+    "due": "awaiting replay",
+    "failed": "failed",
+    "held": "held",
+    "resolved": "resolved",
+    "abandoned": "abandoned",
+}
+_TEMPLATES = Path(__file__).parent / "templates"
+
+
+def state_of(item: QueueItem) -> str:
+    """The item's state as the desk says it (``queue_browse.DESK_STATES``)."""
+    if (
+        item.status == "failed"
+        and item.next_attempt_at is not None
+        and item.next_attempt_at <= datetime.now(UTC)
+    ):
+        return "due"
+    return item.status
+
+
+def kind_of(item: QueueItem) -> str:
+    from connector_assets.flows.reason_text import reason_kind
+
+    return reason_kind(item.reason, item.source_key)
+
+
+class Desk:
+    """The app's state: the ledger, how people are recognised, the templates, where Dagster is."""
+
+    def __init__(self, ledger: Ledger, access: Access, dagster_url: str = "") -> None:
+        self.ledger, self.access, self.dagster_url = ledger, access, dagster_url.rstrip("/")
+        self.templates = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape())
+
+    def who(self, request: Request) -> Identity | None:
+        return identify(request, self.access, self.ledger)
+
+    def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        """A rendered page; it sets the CSRF cookie its forms repeat when the browser has none yet."""
+        csrf = csrf_token(request)
+        html = self.templates.get_template(name).render(
+            csrf=csrf, notice=request.query_params.get("notice", ""), state_words=STATE_WORDS, **context
+        )
+        response = HTMLResponse(html, status_code=status)
+        if request.cookies.get(CSRF_COOKIE) != csrf:
+            _cookie(response, request, CSRF_COOKIE, csrf)
+        return response
+
+    def refused(self, request: Request, refusal: Refused, who: Identity | None) -> HTMLResponse:
+        return self.page(request, "refused.html", refusal.status, who=who, why=refusal.why)
+
+    async def form_and_identity(self, request: Request, *, act: bool = True) -> tuple[Any, Identity]:
+        form = await request.form()
+        who = self.who(request)
+        return form, check_action(request, who, form.get(CSRF_FIELD), act=act)
+
+
+def _cookie(response: Response, request: Request, name: str, value: str, max_age: int | None = None) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def _back(path: str, notice: str) -> RedirectResponse:
+    joiner = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{joiner}{urlencode({'notice': notice})}", status_code=303)
+
+
+def _sign_in_first(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", status_code=303)
+
+
+def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starlette:
+    """The desk for ``ledger``, recognising people by ``access``; ``dagster_url`` links runs."""
+    desk = Desk(ledger, access, dagster_url)
+
+    async def health(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def login_page(request: Request) -> Response:
+        return desk.page(
+            request, "login.html", who=desk.who(request), next=request.query_params.get("next", "")
+        )
+
+    async def login(request: Request) -> Response:
+        try:
+            form, _ = await desk.form_and_identity(request, act=False)
+        except Refused as refusal:
+            return desk.refused(request, refusal, None)
+        name, password = str(form.get("name", "")), str(form.get("password", ""))
+        token = await run_in_threadpool(ledger.desk_sign_in, name, password, hours=access.session_hours)
+        if token is None:
+            log.warning(
+                "desk: sign-in refused for %r from %s", name, request.client.host if request.client else ""
+            )
+            return desk.page(request, "login.html", 401, who=None, failed=True, next=form.get("next", ""))
+        target = str(form.get("next") or "/queue")
+        response = RedirectResponse(
+            target if target.startswith("/") and not target.startswith("//") else "/queue", 303
+        )
+        _cookie(response, request, SESSION_COOKIE, token, max_age=int(access.session_hours * 3600))
+        return response
+
+    async def logout(request: Request) -> Response:
+        try:
+            await desk.form_and_identity(request, act=False)
+        except Refused as refusal:
+            return desk.refused(request, refusal, desk.who(request))
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            await run_in_threadpool(ledger.desk_sign_out, token)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/queue", status_code=303)
+
+    async def queue(request: Request) -> Response:
+        who = desk.who(request)
+        if who is None:
+            return _sign_in_first(request)
+        q = request.query_params
+        try:
+            where = QueueFilter(
+                q.get("integration", ""), q.get("flow", ""), q.get("state", ""), q.get("q", "")
+            )
+            before = int(q["before"]) if q.get("before") else None
+        except (LedgerError, ValueError) as error:
+            return desk.page(request, "refused.html", 400, who=who, why=str(error))
+        counts, page = await run_in_threadpool(_queue_reads, ledger, where, before)
+        by_flow: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+        for integration, flow, state, n in counts:
+            by_flow[(integration, flow)][state] = n
+        params = {k: v for k, v in q.items() if k not in ("before", "notice")}
+        next_url = f"/queue?{urlencode({**params, 'before': page.next_before})}" if page.next_before else ""
+        return desk.page(
+            request,
+            "queue.html",
+            who=who,
+            where=where,
+            counts=sorted(by_flow.items()),
+            integrations=sorted({i for i, _ in by_flow}),
+            flows=sorted({f for i, f in by_flow if not where.integration or i == where.integration}),
+            states=DESK_STATES,
+            page=page,
+            next_url=next_url,
+            state_of=state_of,
+            kind_of=kind_of,
+            replay_limit=REPLAY_LIMIT,
+        )
+
+    async def item_page(request: Request) -> Response:
+        who = desk.who(request)
+        if who is None:
+            return _sign_in_first(request)
+        item_id = request.path_params["item_id"]
+        item = await run_in_threadpool(ledger.queue_item_by_id, item_id)
+        if item is None:
+            return desk.page(
+                request, "refused.html", 404, who=who, why=f"queue item {item_id} does not exist"
+            )
+        trail, xrefs, decisions = await run_in_threadpool(_item_reads, ledger, item)
+        from connector_resources.replay import audit_run
+
+        return desk.page(
+            request,
+            "item.html",
+            who=who,
+            item=item,
+            state=state_of(item),
+            kind=kind_of(item),
+            payload=redact(json.dumps(item.payload, indent=2, sort_keys=True, default=str)),
+            trail=trail,
+            xrefs=xrefs,
+            decisions=decisions,
+            dagster_url=desk.dagster_url,
+            run_of=lambda e: audit_run(e.run_id, e.detail),
+        )
+
+    async def item_action(request: Request) -> Response:
+        item_id, verb = request.path_params["item_id"], request.path_params["verb"]
+        try:
+            form, who = await desk.form_and_identity(request)
+        except Refused as refusal:
+            return desk.refused(request, refusal, desk.who(request))
+        operator, note = Operator(who.actor, who.role), str(form.get("note", ""))
+        try:
+            if verb == "abandon":
+                await run_in_threadpool(ledger.abandon_item, item_id, by=operator, note=note)
+                said = f"queue item {item_id} abandoned"
+            elif verb == "reopen":
+                await run_in_threadpool(ledger.reopen_item, item_id, by=operator, note=note)
+                said = f"queue item {item_id} reopened: due for replay"
+            else:
+                item = await run_in_threadpool(ledger.queue_item_by_id, item_id)
+                if item is None:
+                    raise LedgerError(f"queue item {item_id} does not exist")
+                said = await run_in_threadpool(_replay, ledger, [item], operator, note)
+        except (LedgerError, PermissionError) as error:
+            return desk.page(request, "refused.html", 409, who=who, why=str(error))
+        return _back(f"/items/{item_id}", said)
+
+    async def replay_all(request: Request) -> Response:
+        try:
+            form, who = await desk.form_and_identity(request)
+        except Refused as refusal:
+            return desk.refused(request, refusal, desk.who(request))
+        fields = {k: str(form.get(k, "")) for k in ("integration", "flow", "state", "q")}
+        try:
+            where = QueueFilter(fields["integration"], fields["flow"], fields["state"], fields["q"])
+            if where.state not in ("due", "failed"):
+                raise LedgerError("only failed records (awaiting replay or not yet due) are replayed in bulk")
+            page = await run_in_threadpool(ledger.queue_page, where, limit=REPLAY_LIMIT)
+            said = await run_in_threadpool(
+                _replay, ledger, page.items, Operator(who.actor, who.role), str(form.get("note", ""))
+            )
+        except (LedgerError, PermissionError) as error:
+            return desk.page(request, "refused.html", 409, who=who, why=str(error))
+        return _back(f"/queue?{urlencode(fields)}", said)
+
+    routes = [
+        Route("/healthz", health),
+        Route("/login", login_page, methods=["GET"]),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/", home),
+        Route("/queue", queue, methods=["GET"]),
+        Route("/queue/replay", replay_all, methods=["POST"]),
+        Route("/items/{item_id:int}", item_page, methods=["GET"]),
+        Route("/items/{item_id:int}/{verb:str}", item_action, methods=["POST"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.desk = desk
+    return app
+
+
+def _queue_reads(ledger: Ledger, where: QueueFilter, before: int | None) -> tuple[Any, Any]:
+    return ledger.queue_counts(), ledger.queue_page(where, before=before)
+
+
+def _item_reads(ledger: Ledger, item: QueueItem) -> tuple[Any, Any, Any]:
+    return (
+        ledger.history(item.source_key),
+        ledger.xrefs_for(item.source_key),
+        ledger.operator_actions(item_id=item.id),
+    )
+
+
+def _replay(ledger: Ledger, items: list[QueueItem], operator: Operator, note: str) -> str:
+    """Replay ``items`` as the CLI does, after noting who asked and why; what came of them, in words."""
+    if not items:
+        return "no record to replay"
+    ledger.note_replay(items, by=operator, note=note)
+    import connector_assets.definitions  # noqa: F401  (flows register their replay handlers on import)
+    from connector_resources.replay import replay_items
+
+    summary = replay_items(ledger, items, by=f"desk:{operator.actor}")
+    return summary.line()

@@ -1,0 +1,125 @@
+"""The retry queue as the exceptions desk browses it: counts by integration, flow and state, and one page of
+items at a time, filtered and searched in SQL.
+
+Why its own module: the flows and replays read the queue by what is due; a person reads it by where and
+what (an integration, a flow, a state, an id from any system, a phrase of the reason), a page at a time,
+over a queue that may hold 100,000 items, so every filter is a WHERE clause on an indexed column and a page
+is keyset-paged by id, never an OFFSET over the whole queue.
+
+States as a clerk says them: ``failed`` (refused, not due yet), ``due`` (awaiting replay: failed and its
+next attempt has come), ``held`` (waiting for another record or a period), ``resolved``, ``abandoned``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from connector_resources.ledger import schema
+from connector_resources.ledger.base import LedgerBase
+from connector_resources.ledger.records import LedgerInputError, QueueItem, _now
+
+__all__ = ["DESK_STATES", "QueueBrowseStore", "QueueFilter", "QueuePage"]
+
+DESK_STATES = ("due", "failed", "held", "resolved", "abandoned")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What a page shows: each field narrows it; blank fields do not. ``search`` is an id in any system
+    (a source key, a target id the ledger cross-references, an id the audit trail names) or a phrase of
+    the reason."""
+
+    integration: str = ""
+    flow: str = ""
+    state: str = ""
+    search: str = ""
+
+    def __post_init__(self) -> None:
+        if self.state and self.state not in DESK_STATES:
+            raise LedgerInputError(
+                f"queue filter: field 'state' is {self.state!r}; expected one of {DESK_STATES}"
+            )
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of items, newest first, and the id to continue after (None on the last page)."""
+
+    items: list[QueueItem]
+    next_before: int | None
+
+
+class QueueBrowseStore(LedgerBase):
+    """The desk's reads of the retry queue (a mixin of ``Ledger``)."""
+
+    def queue_counts(self) -> list[tuple[str, str, str, int]]:
+        """``(integration, flow, state, count)`` for every combination that has items."""
+        t, now = schema.retry_queue, _now()
+        state = sa.case(
+            (sa.and_(t.c.status == "failed", t.c.next_attempt_at <= now), "due"),
+            else_=t.c.status,
+        ).label("state")
+        query = (
+            sa.select(t.c.integration, t.c.flow, state, sa.func.count())
+            .group_by(t.c.integration, t.c.flow, state)
+            .order_by(t.c.integration, t.c.flow, state)
+        )
+        with self._read(None) as conn:
+            return [(r[0], r[1], r[2], int(r[3])) for r in conn.execute(query)]
+
+    def queue_page(self, where: QueueFilter, *, before: int | None = None, limit: int = 50) -> QueuePage:
+        """Items matching ``where``, newest first, ``limit`` of them with ids below ``before``."""
+        t = schema.retry_queue
+        query = sa.select(t).where(*self._conditions(where))
+        if before is not None:
+            query = query.where(t.c.id < before)
+        query = query.order_by(t.c.id.desc()).limit(limit + 1)
+        with self._read(None) as conn:
+            rows = conn.execute(query).all()
+        items = [self.queue_item(row) for row in rows[:limit]]
+        return QueuePage(items, items[-1].id if len(rows) > limit else None)
+
+    def queue_item_by_id(self, item_id: int) -> QueueItem | None:
+        t = schema.retry_queue
+        with self._read(None) as conn:
+            row = conn.execute(sa.select(t).where(t.c.id == item_id)).first()
+        return self.queue_item(row) if row else None
+
+    def _conditions(self, where: QueueFilter) -> list[Any]:
+        t, now = schema.retry_queue, _now()
+        conditions: list[Any] = []
+        if where.integration:
+            conditions.append(t.c.integration == where.integration)
+        if where.flow:
+            conditions.append(t.c.flow == where.flow)
+        if where.state == "due":
+            conditions += [t.c.status == "failed", t.c.next_attempt_at <= now]
+        elif where.state == "failed":
+            conditions += [
+                t.c.status == "failed",
+                sa.or_(t.c.next_attempt_at > now, t.c.next_attempt_at.is_(None)),
+            ]
+        elif where.state:
+            conditions.append(t.c.status == where.state)
+        text = where.search.strip()
+        if text:
+            conditions.append(sa.or_(*self._search(text)))
+        return conditions
+
+    @staticmethod
+    def _search(text: str) -> list[Any]:
+        """An id in any system: the item's own key, the source key of a cross-reference or audit event
+        naming ``text`` as its target; else a phrase of the reason (case-insensitive)."""
+        t, x, a = schema.retry_queue, schema.xref, schema.audit_event
+        by_target = sa.select(x.c.source_key).where(x.c.target_id == text)
+        by_audit = sa.select(a.c.source_id).where(a.c.target_id == text)
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return [
+            t.c.source_key == text,
+            t.c.source_key.in_(by_target),
+            t.c.source_key.in_(by_audit),
+            sa.func.lower(t.c.reason).like(f"%{escaped.lower()}%", escape="\\"),
+        ]

@@ -1,0 +1,152 @@
+"""Nobody changes anything through the desk who does not belong: every action tried with no identity, as a
+viewer, with the proxy's header from an untrusted address, cross-site and without the CSRF token; each is
+refused, logged, and leaves the queue and the operator actions as they were. The same actions by an
+operator go through, with who and why kept."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+
+import pytest
+from starlette.testclient import TestClient
+
+from connector_cli.desk.app import build_app
+from connector_cli.desk.guard import CSRF_COOKIE
+from connector_cli.desk.identity import Access
+from connector_resources.ledger import Ledger
+
+PROXY = ("10.0.0.5", 40000)
+ELSEWHERE = ("192.0.2.7", 40000)
+ACCESS = Access(
+    proxy_header="X-Forwarded-User",
+    trusted_proxies=(ipaddress.ip_network("10.0.0.0/24"),),
+    groups_header="X-Forwarded-Groups",
+    operators=frozenset({"ap-leads"}),
+)
+ACTIONS = ("abandon", "replay")
+
+
+@pytest.fixture
+def ledger(tmp_path) -> Ledger:
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger.add_desk_user("vera", "viewer-password-1", "viewer")
+    ledger.add_desk_user("otto", "operator-password-1", "operator")
+    return ledger
+
+
+def _queued(ledger: Ledger):
+    return ledger.enqueue(
+        integration="jde_bill",
+        flow="bills",
+        entity="bill",
+        source_key="00001/4471/PV",
+        payload={"amount": "75461.36"},
+        reason="GL account 6100 has no BILL chart of accounts entry",
+    )
+
+
+def _client(ledger: Ledger, client=PROXY, **headers) -> TestClient:
+    return TestClient(build_app(ledger, ACCESS), client=client, headers=headers, follow_redirects=False)
+
+
+def _csrf(client: TestClient) -> str:
+    page = client.get("/login")
+    return page.cookies.get(CSRF_COOKIE) or client.cookies[CSRF_COOKIE]
+
+
+def _sign_in(client: TestClient, name: str, password: str) -> str:
+    token = _csrf(client)
+    answer = client.post("/login", data={"name": name, "password": password, "csrf": token})
+    assert answer.status_code == 303, answer.text
+    return token
+
+
+def _state(ledger: Ledger):
+    return [(i.id, i.status) for i in ledger.open_items(limit=100)], ledger.operator_actions()
+
+
+@pytest.mark.parametrize("verb", ACTIONS)
+def test_every_refusal_changes_nothing_and_is_logged(ledger, verb, caplog):
+    item = _queued(ledger)
+    before = _state(ledger)
+    path, note = f"/items/{item.id}/{verb}", {"note": "the cause is fixed"}
+    caplog.set_level(logging.WARNING, logger="ml_connector.desk")
+
+    nobody = _client(ledger, client=ELSEWHERE)
+    token = _csrf(nobody)
+    assert nobody.post(path, data={**note, "csrf": token}).status_code == 401
+
+    viewer = _client(ledger, client=ELSEWHERE)
+    token = _sign_in(viewer, "vera", "viewer-password-1")
+    answer = viewer.post(path, data={**note, "csrf": token})
+    assert answer.status_code == 403 and "vera is a viewer" in answer.text
+
+    proxied_viewer = _client(ledger, **{"X-Forwarded-User": "pat", "X-Forwarded-Groups": "ap-clerks"})
+    token = _csrf(proxied_viewer)
+    assert proxied_viewer.post(path, data={**note, "csrf": token}).status_code == 403
+
+    untrusted = _client(
+        ledger, client=ELSEWHERE, **{"X-Forwarded-User": "mallory", "X-Forwarded-Groups": "ap-leads"}
+    )
+    token = _csrf(untrusted)
+    assert untrusted.post(path, data={**note, "csrf": token}).status_code == 401
+
+    operator = _client(ledger, **{"X-Forwarded-User": "lee", "X-Forwarded-Groups": "ap-leads"})
+    token = _csrf(operator)
+    cross_site = operator.post(path, data={**note, "csrf": token}, headers={"Origin": "https://evil.example"})
+    assert cross_site.status_code == 403 and "not from the desk" in cross_site.text
+    fetch_says = operator.post(path, data={**note, "csrf": token}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert fetch_says.status_code == 403
+    assert operator.post(path, data=note).status_code == 403  # no token
+    assert operator.post(path, data={**note, "csrf": "forged"}).status_code == 403
+
+    assert _state(ledger) == before
+    refusals = [r.getMessage() for r in caplog.records if r.getMessage().startswith("desk: refused")]
+    assert any("192.0.2.7 (no identity): nobody is signed in" in r for r in refusals)
+    assert any("(vera): vera is a viewer" in r for r in refusals)
+    assert any("X-Forwarded-User header naming 'mallory' from 192.0.2.7" in r for r in refusals)
+    assert any("(lee): the request comes from https://evil.example" in r for r in refusals)
+    assert len(refusals) >= 8
+
+
+def test_an_operator_abandons_and_reopens_with_who_and_why(ledger):
+    item = _queued(ledger)
+    operator = _client(ledger, **{"X-Forwarded-User": "lee", "X-Forwarded-Groups": "ap-leads,ap-clerks"})
+    token = _csrf(operator)
+    done = operator.post(f"/items/{item.id}/abandon", data={"note": "entered by hand in BILL", "csrf": token})
+    assert done.status_code == 303 and "abandoned" in done.headers["location"]
+    page = operator.get(f"/items/{item.id}")
+    assert "abandoned by lee (operator): entered by hand in BILL" in page.text
+    assert re.search(r'id="state">abandoned<', page.text)
+    listed = operator.get("/queue", params={"state": "abandoned"})
+    assert f'data-item="{item.id}"' in listed.text
+    again = operator.post(
+        f"/items/{item.id}/reopen", data={"note": "the BILL bill was deleted", "csrf": token}
+    )
+    assert again.status_code == 303
+    assert [(a.actor, a.action) for a in ledger.operator_actions()] == [("lee", "reopen"), ("lee", "abandon")]
+
+
+def test_pages_need_a_person_and_search_finds_any_id(ledger):
+    item = _queued(ledger)
+    ledger.audit(
+        integration="jde_bill",
+        flow="bills",
+        action="fail",
+        source_id=item.source_key,
+        target_id="00n02BILL7",
+        reason="refused",
+    )
+    assert _client(ledger, client=ELSEWHERE).get("/queue").status_code == 303  # to the sign-in page
+    viewer = _client(ledger, client=ELSEWHERE)
+    _sign_in(viewer, "vera", "viewer-password-1")
+    for search in ("00001/4471/PV", "00n02BILL7", "chart of accounts"):
+        page = viewer.get("/queue", params={"q": search})
+        assert f'data-item="{item.id}"' in page.text, search
+    assert 'data-item="' not in viewer.get("/queue", params={"q": "nothing like it"}).text
+    assert 'id="abandon"' not in viewer.get(f"/items/{item.id}").text  # a viewer sees no action
+    wrong = _client(ledger, client=ELSEWHERE)
+    token = _csrf(wrong)
+    assert wrong.post("/login", data={"name": "vera", "password": "nope", "csrf": token}).status_code == 401
