@@ -100,6 +100,7 @@ def _choose_ports(sandbox_ports: str, sandbox: bool, host: str, port: int) -> No
     from connector_resources.settings import (
         DEFAULT_SANDBOX_PORT_BASE,
         SANDBOX_PORT_BASE_ENV,
+        SERVER_PORT_KEYS,
         sandbox_port_base,
     )
     from connector_sandbox.registry import SANDBOXES, busy_ports, can_bind, free_port_base
@@ -107,7 +108,7 @@ def _choose_ports(sandbox_ports: str, sandbox: bool, host: str, port: int) -> No
     if sandbox_ports == "free":
         settings.export(SANDBOX_PORT_BASE_ENV, str(free_port_base()))
         click.echo(f"sandbox ports moved: {SANDBOX_PORT_BASE_ENV}={settings.given(SANDBOX_PORT_BASE_ENV)}")
-    keys = [*SANDBOXES, "webhooks"] if sandbox else ["webhooks"]
+    keys = [*SANDBOXES, *SERVER_PORT_KEYS] if sandbox else list(SERVER_PORT_KEYS)
     taken = [f"{key} on 127.0.0.1:{number}" for key, number in busy_ports(keys).items()]
     if not can_bind(port, "0.0.0.0" if host in ("0.0.0.0", "") else host):
         taken.append(f"the Dagster UI on {host}:{port}")
@@ -162,7 +163,8 @@ def _automation_default(sandbox: bool) -> None:
     type=click.Choice(["default", "free"]),
     default="default",
     show_default=True,
-    help="default: simulators on 8711-8716 and the webhook receiver on 8720 (or ML_SANDBOX_PORT_BASE), "
+    help="default: simulators on 8711-8716, the webhook receiver on 8720 and the desk on 8721 (or "
+    "ML_SANDBOX_PORT_BASE), "
     "stopping if any is taken; free: move them all to a free block and print it.",
 )
 def dev(
@@ -199,6 +201,7 @@ def dev(
     sandboxes = start_world(url, scale=scale) if sandbox else []
     activity = _start_activity(sandboxes, url)
     stop_receiver = _start_receiver(Ledger(url))
+    stop_desk = _start_desk(Ledger(url), _ui_address(host, port))
     click.echo(f"Dagster UI: http://{host}:{port}")
     # dg dev (connector_cli.dagster_dev) runs as a child so the simulators (threads of this process) live
     # exactly as long as it does.
@@ -234,6 +237,7 @@ def dev(
         for running in sandboxes:
             running.stop()
         stop_receiver()
+        stop_desk()
         # Collect the ledger engines now, while the modules their event hooks use are whole: collected at
         # interpreter exit, SQLAlchemy's hooks printed "Exception ignored in: _collection_gced" tracebacks.
         gc.collect()
@@ -264,6 +268,7 @@ def _publish(held: DevClaim, sandbox: bool, key_file: Path | None, ledger: str) 
             sandbox_port_base=sandbox_port_base(),
             sandboxes={key: spec.root() for key, spec in SANDBOXES.items()} if sandbox else {},
             receiver=f"http://127.0.0.1:{sandbox_port('webhooks')}",
+            desk=f"http://127.0.0.1:{sandbox_port('desk')}",
             vault_key_file=str(key_file) if key_file else None,
             ledger=describe_url(ledger),
         )
@@ -337,6 +342,22 @@ def _start_receiver(ledger):
 
     url, stop = serve_in_thread(create_receiver(configured_sources(), ledger), port=sandbox_port("webhooks"))
     click.echo(f"webhook receiver: {url}/webhooks/<source>")
+    return stop
+
+
+def _start_desk(ledger, dagster_ui: str):
+    """The exceptions desk beside Dagster on this machine only, with the person at this shell signed in as
+    its operator (``ML_DESK_LOCAL_OPERATOR``, their login name unless set): make dev has no accounts."""
+    from connector_cli.decisions import login_name
+    from connector_cli.desk.app import build_app
+    from connector_cli.desk.identity import Access
+    from connector_resources.settings import sandbox_port
+    from connector_sandbox.serve import serve_in_thread
+
+    operator = settings.value("ML_DESK_LOCAL_OPERATOR") or login_name()
+    app = build_app(ledger, Access(local_operator=operator), dagster_url=dagster_ui)
+    url, stop = serve_in_thread(app, port=sandbox_port("desk"))
+    click.echo(f"exceptions desk: {url}/ (signed in as {operator}, operator, from this machine only)")
     return stop
 
 

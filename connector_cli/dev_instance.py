@@ -42,6 +42,7 @@ class DevInstance:
     sandbox_port_base: int | None = None  # None until the ports are chosen
     sandboxes: dict[str, str] = field(default_factory=dict)  # system -> base URL (empty: --no-sandbox)
     receiver: str = ""  # the webhook receiver's base URL
+    desk: str = ""  # the exceptions desk's base URL
     vault_key_file: str | None = None  # None: the key is configured in dev's environment (or not yet known)
     ledger: str = ""  # the ledger URL, password masked
 

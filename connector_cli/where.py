@@ -10,17 +10,17 @@ import click
 
 from connector_cli.dev_discovery import make_dev_home
 from connector_cli.dev_instance import DevInstance, running, stale
-from connector_resources.settings import SANDBOX_PORTS
+from connector_resources.settings import SANDBOX_PORTS, SERVER_PORT_KEYS
 from connector_resources.vault import KEY_ENV
 
-# What ``where NAME`` prints alone: the UI, the webhook receiver, the instance folder, each sandbox.
-NAMES = ("ui", "receiver", "home", *(key for key in SANDBOX_PORTS if key != "webhooks"))
+# What ``where NAME`` prints alone: the UI, the webhook receiver, the desk, the instance folder, each sandbox.
+NAMES = ("ui", "receiver", "desk", "home", *(key for key in SANDBOX_PORTS if key not in SERVER_PORT_KEYS))
 
 
 @click.command()
 @click.argument("name", required=False, type=click.Choice(NAMES))
 def where(name: str | None) -> None:
-    """Print where the running `make dev` listens: Dagster UI, webhook receiver, each sandbox, its
+    """Print where the running `make dev` listens: Dagster UI, webhook receiver, desk, each sandbox, its
     instance folder and vault key file. With NAME, only that address, for scripts:
     curl "$(ml-connector where ui)/graphql". Exits 1 when none runs for this folder ($DAGSTER_HOME, else
     the project's .dagster_home)."""
@@ -49,6 +49,8 @@ def _address(instance: DevInstance, name: str) -> str:
         return instance.ui
     if name == "receiver":
         return instance.receiver
+    if name == "desk":
+        return instance.desk
     if name == "home":
         return instance.dagster_home
     return instance.sandboxes.get(name, "")
@@ -60,6 +62,7 @@ def _lines(instance: DevInstance) -> list[str]:
         f"ml-connector dev on {instance.dagster_home}: {instance.named()}",
         f"  ui         {instance.ui}",
         f"  receiver   {instance.receiver or '(starting)'}  (POST /webhooks/<source>)",
+        f"  desk       {instance.desk or '(starting)'}  (the exceptions desk)",
     ]
     lines += [f"  {system:<10} {url}" for system, url in instance.sandboxes.items()]
     if instance.sandbox_port_base is not None and not instance.sandboxes:

@@ -156,7 +156,10 @@ SANDBOX_PORTS = {
     "procore": 8715,
     "fusion": 8716,
     "webhooks": 8720,  # the webhook receiver ml-connector dev runs beside the simulators
+    "desk": 8721,  # the exceptions desk ml-connector dev runs beside them
 }
+# The two servers of ours in that block; the rest are the simulators.
+SERVER_PORT_KEYS = ("webhooks", "desk")
 SANDBOX_PORT_SPAN = max(SANDBOX_PORTS.values()) - DEFAULT_SANDBOX_PORT_BASE + 1
 
 

@@ -160,12 +160,19 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
         assert info.status_code == 200
         assert list((tmp_path / "home" / "sandbox").glob("jde_ais-*.sqlite"))
         # Another shell (its DAGSTER_HOME the same, nothing else exported) is told the moved addresses.
-        where = {name: _where(name, tmp_path / "home") for name in ("ui", "jde_ais", "receiver")}
+        where = {name: _where(name, tmp_path / "home") for name in ("ui", "jde_ais", "receiver", "desk")}
         assert where == {
             "ui": url,
             "jde_ais": f"http://127.0.0.1:{base}",
             "receiver": f"http://127.0.0.1:{base + 9}",
+            "desk": f"http://127.0.0.1:{base + 10}",
         }
+        # The exceptions desk, with this machine's person signed in as its operator.
+        assert re.search(
+            rf"exceptions desk: http://127.0.0.1:{base + 10}/ \(signed in as \S+, operator", printed
+        )
+        desk = requests.get(f"http://127.0.0.1:{base + 10}/queue", timeout=30, allow_redirects=False)
+        assert desk.status_code == 200 and "(operator)" in desk.text
 
         # The seeded Procore vendors' JDE links were re-pointed to suppliers the JDE sandbox has, so
         # Procore -> JDE records flow (the two simulators are seeded apart).
