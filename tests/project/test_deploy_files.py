@@ -148,7 +148,11 @@ def test_every_variable_the_manifests_feed_is_a_declared_setting():
         fed[name] = "Secret"
     for name in _config_map()["data"]:
         fed[name] = "ConfigMap"
-    for kind, name in (("Deployment", "ml-connector-webhooks"), ("Job", "ml-connector-pool-limits")):
+    for kind, name in (
+        ("Deployment", "ml-connector-webhooks"),
+        ("Deployment", "ml-connector-desk"),
+        ("Job", "ml-connector-pool-limits"),
+    ):
         for var in _container(kind, name).get("env", []):
             fed[var["name"]] = f"{kind} {name}"
     assert fed
@@ -435,6 +439,41 @@ def test_webhook_receiver_probes_hit_a_route_that_answers(tmp_path):
         with TestClient(create_receiver({}, ledger)) as client:
             for path in paths:
                 assert client.get(path).status_code == 200, path
+    finally:
+        ledger.dispose()
+
+
+# ------------------------------------------------------------------------------------------ the desk
+
+
+def test_the_desk_deployment_runs_the_cli_command_on_all_addresses_with_a_probe_that_answers(tmp_path):
+    from starlette.testclient import TestClient
+
+    from connector_cli.desk.app import build_app
+    from connector_cli.desk.command import desk
+    from connector_cli.desk.identity import Access
+    from connector_resources.ledger import Ledger
+
+    container = _container("Deployment", "ml-connector-desk")
+    command = container["command"]
+    assert command[:2] == ["ml-connector", "desk"]
+    params = desk.make_context("desk", list(command[2:])).params
+    assert params["host"] == "0.0.0.0"
+    assert [p["containerPort"] for p in container["ports"]] == [params["port"]]
+    refs = {next(iter(ref.values()))["name"] for ref in container["envFrom"]}
+    assert refs == {_secret()["metadata"]["name"], _config_map()["metadata"]["name"]}
+    assert "ML_DESK_LOCAL_OPERATOR" not in {v["name"] for v in container["env"]}  # never off make dev
+    deployment, service = (
+        _k8s_object("Deployment", "ml-connector-desk"),
+        _k8s_object("Service", "ml-connector-desk"),
+    )
+    assert service["spec"]["selector"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    paths = {container[probe]["httpGet"]["path"] for probe in ("readinessProbe", "livenessProbe")}
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    try:
+        client = TestClient(build_app(ledger, Access()))
+        for path in paths:
+            assert client.get(path).status_code == 200, path
     finally:
         ledger.dispose()
 
