@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: dev test test-quick lint venv lock
+.PHONY: dev test test-quick lint venv lock browser
 .DEFAULT_GOAL := test
 
 # The lock files (`make lock` writes them from pyproject.toml): every package pinned with its hashes, so a
@@ -76,7 +76,23 @@ lint: $(VENV)/.installed
 # PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 3
 
-test: lint
+# The desk's journeys and fit.html run in Debian's chromium through its chromedriver (selenium drives it; no
+# browser is downloaded). Installed here when missing and this is a Debian machine we may install on (root);
+# otherwise said, and those tests skip (or fail under CI=true, where the browser must be there).
+BROWSER_PACKAGES := chromium chromium-driver
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing $(BROWSER_PACKAGES) for the browser tests"; \
+			apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 \
+				|| (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1) \
+				|| echo "could not install $(BROWSER_PACKAGES): the browser tests will say so"; \
+		else \
+			echo "no chromium/chromedriver: apt-get install $(BROWSER_PACKAGES) (the browser tests will say so)"; \
+		fi; \
+	fi
+
+test: lint browser
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 # The loop while editing: lint, then every test but the end-to-end ones (marked e2e by tests/conftest.py).

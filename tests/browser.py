@@ -1,0 +1,35 @@
+"""Debian's chromium driven by its own chromedriver (selenium, no browser download), headless: what the
+desk's journeys run in. Missing, it fails under CI=true and skips elsewhere, saying how to install it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from unavailable import unavailable
+
+INSTALL = "apt-get install chromium chromium-driver"
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if browser is None or driver_path is None:
+        unavailable(f"chromium and its chromedriver are needed for the browser journeys ({INSTALL})")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = browser
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)  # a path: no Selenium Manager
+    driver.implicitly_wait(5)
+    try:
+        yield driver
+    finally:
+        driver.quit()
