@@ -357,6 +357,9 @@ def _start_desk(ledger, dagster_ui: str):
     operator = settings.value("ML_DESK_LOCAL_OPERATOR") or login_name()
     app = build_app(ledger, Access(local_operator=operator), dagster_url=dagster_ui)
     url, stop = serve_in_thread(app, port=sandbox_port("desk"))
+    settings.export(
+        "ML_DESK_URL", url
+    )  # the Dagster UI's checks link to this desk (its code location inherits it)
     click.echo(f"exceptions desk: {url}/ (signed in as {operator}, operator, from this machine only)")
     return stop
 

@@ -27,6 +27,7 @@ from connector_assets.dagster_compat import AssetCheckEvaluationTargetMaterializ
 from connector_assets.flows.range_days import day_evaluation
 from connector_assets.flows.records import FLOW_SPECS
 from connector_assets.flows.written_check import check_result, queue_of
+from connector_resources.desk_links import desk_queue_url
 from connector_resources.ledger import Ledger
 
 # The metadata key naming the replay after which a day was evaluated again.
@@ -86,7 +87,7 @@ def replayed_day_evaluations(
             continue
         items = ledger.partition_queue(integration=integration, flow=flow, partition_key=partition)
         queue = queue_of(items)
-        result = check_result(asset_key, queue)
+        result = check_result(asset_key, queue, desk_queue_url(integration, flow, partition))
         verdict = (
             f"after {replay}: no record of the day is failed any more"
             if result.passed

@@ -116,9 +116,10 @@ def check_spec(
     )
 
 
-def check_result(asset_name: AssetKey, queue: PartitionQueue) -> AssetCheckResult:
+def check_result(asset_name: AssetKey, queue: PartitionQueue, desk: str | None = None) -> AssetCheckResult:
     """Red (ERROR) when records of the day failed; red (WARN) when only holds are overdue, or money of the
-    day waits on a closed accounting period (counted and named as such: a person re-dates or reopens)."""
+    day waits on a closed accounting period (counted and named as such: a person re-dates or reopens).
+    ``desk``: the exceptions desk's page of the day's records, linked when any is open."""
     passed = queue.failed == 0 and queue.held_overdue == 0 and queue.held_period == 0
     metadata: dict[str, Any] = {
         "failed": queue.failed,
@@ -126,6 +127,7 @@ def check_result(asset_name: AssetKey, queue: PartitionQueue) -> AssetCheckResul
         "held_overdue": queue.held_overdue,
         "held_closed_period": queue.held_period,
         "reasons": MetadataValue.md(queue.reasons.markdown(TOP_REASONS)),
+        **({"desk": MetadataValue.url(desk)} if desk and (queue.failed or queue.held) else {}),
     }
     return AssetCheckResult(
         asset_key=asset_name,

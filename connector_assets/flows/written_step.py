@@ -46,6 +46,7 @@ from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
 from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec, queue_of
 from connector_assets.preview.target import previewed
 from connector_assets.step_retry import fail_fast
+from connector_resources.desk_links import desk_queue_url
 
 # How the audit says a record was left queued for a replay, not sent (``_not_awaiting_replay``); a preview
 # reads it as that record's refusal.
@@ -209,7 +210,8 @@ def written_asset(
             integration=spec.integration, flow=spec.name, partition_key=day.partition
         )
         queue, share = queue_of(items), judge_items(spec, day.partition, items, day.staged)
-        return queue, share, systemic_written_check(check_result(written_key, queue), [share])
+        desk = desk_queue_url(spec.integration, spec.name, day.partition)
+        return queue, share, systemic_written_check(check_result(written_key, queue, desk), [share])
 
     def _day_metadata(day: DayWrite, queue: Any) -> dict[str, Any]:
         in_target = sum(day.counts[k] for k in ("create", "update", "adopt", "skip"))

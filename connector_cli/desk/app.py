@@ -167,9 +167,7 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
             return _sign_in_first(request)
         q = request.query_params
         try:
-            where = QueueFilter(
-                q.get("integration", ""), q.get("flow", ""), q.get("state", ""), q.get("q", "")
-            )
+            where = QueueFilter(*(q.get(k, "") for k in ("integration", "flow", "state", "q", "day")))
             before = int(q["before"]) if q.get("before") else None
         except (LedgerError, ValueError) as error:
             return desk.page(request, "refused.html", 400, who=who, why=str(error))
@@ -251,9 +249,11 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
             form, who = await desk.form_and_identity(request)
         except Refused as refusal:
             return desk.refused(request, refusal, desk.who(request))
-        fields = {k: str(form.get(k, "")) for k in ("integration", "flow", "state", "q")}
+        fields = {k: str(form.get(k, "")) for k in ("integration", "flow", "state", "q", "day")}
         try:
-            where = QueueFilter(fields["integration"], fields["flow"], fields["state"], fields["q"])
+            where = QueueFilter(
+                fields["integration"], fields["flow"], fields["state"], fields["q"], fields["day"]
+            )
             if where.state not in ("due", "failed"):
                 raise LedgerError("only failed records (awaiting replay or not yet due) are replayed in bulk")
             page = await run_in_threadpool(ledger.queue_page, where, limit=REPLAY_LIMIT)

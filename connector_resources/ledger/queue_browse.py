@@ -36,6 +36,7 @@ class QueueFilter:
     flow: str = ""
     state: str = ""
     search: str = ""
+    day: str = ""  # the records a flow met on that day (its partition), as the audit trail keeps them
 
     def __post_init__(self) -> None:
         if self.state and self.state not in DESK_STATES:
@@ -104,6 +105,14 @@ class QueueBrowseStore(LedgerBase):
             ]
         elif where.state:
             conditions.append(t.c.status == where.state)
+        if where.day:
+            a = schema.audit_event
+            met = sa.select(a.c.source_id).where(a.c.partition_key == where.day)
+            if where.integration:
+                met = met.where(a.c.integration == where.integration)
+            if where.flow:
+                met = met.where(a.c.flow == where.flow)
+            conditions.append(t.c.source_key.in_(met))
         text = where.search.strip()
         if text:
             conditions.append(sa.or_(*self._search(text)))

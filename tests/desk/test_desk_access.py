@@ -146,6 +146,13 @@ def test_pages_need_a_person_and_search_finds_any_id(ledger):
         page = viewer.get("/queue", params={"q": search})
         assert f'data-item="{item.id}"' in page.text, search
     assert 'data-item="' not in viewer.get("/queue", params={"q": "nothing like it"}).text
+    ledger.audit(
+        integration="jde_bill", flow="bills", action="fail", source_id=item.source_key, reason="refused",
+        partition_key="2026-11-23",
+    )  # fmt: skip
+    day = {"integration": "jde_bill", "flow": "bills"}
+    assert f'data-item="{item.id}"' in viewer.get("/queue", params={**day, "day": "2026-11-23"}).text
+    assert 'data-item="' not in viewer.get("/queue", params={**day, "day": "2026-11-24"}).text
     assert 'id="abandon"' not in viewer.get(f"/items/{item.id}").text  # a viewer sees no action
     wrong = _client(ledger, client=ELSEWHERE)
     token = _csrf(wrong)

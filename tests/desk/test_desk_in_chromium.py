@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from browser import chromium
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as shows
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from connector_cli.desk.app import build_app
 from connector_cli.desk.identity import Access
@@ -27,6 +28,11 @@ def desk(tmp_path_factory):
         ledger.dispose()
 
 
+def _arrived(browser, text: str) -> None:
+    """Wait for the page a click led to (the old page's elements answer until it has come)."""
+    WebDriverWait(browser, 30).until(shows.url_contains(text))
+
+
 def test_find_abandon_and_reopen_a_refused_bill(desk):
     url, ledger = desk
     item = ledger.enqueue(
@@ -42,18 +48,22 @@ def test_find_abandon_and_reopen_a_refused_bill(desk):
         browser.find_element(By.ID, "name").send_keys("otto")
         browser.find_element(By.ID, "password").send_keys("operator-password-1")
         browser.find_element(By.ID, "sign-in").click()
+        _arrived(browser, "/queue")
         assert "otto (operator)" in browser.find_element(By.ID, "who").text
 
         browser.find_element(By.ID, "q").send_keys("00001/4471/PV")
         browser.find_element(By.ID, "search").click()
+        _arrived(browser, "q=00001")
         rows = browser.find_elements(By.CSS_SELECTOR, "#items tr.item")
         assert [r.get_attribute("data-item") for r in rows] == [str(item.id)]
         rows[0].find_element(By.LINK_TEXT, str(item.id)).click()
+        _arrived(browser, f"/items/{item.id}")
         assert "hunter2" not in browser.find_element(By.ID, "payload").text
 
         form = browser.find_element(By.ID, "abandon")
         form.find_element(By.NAME, "note").send_keys("entered by hand in BILL by AP")
         form.find_element(By.TAG_NAME, "button").click()
+        _arrived(browser, "notice=")
         assert "abandoned" in browser.find_element(By.ID, "notice").text
         assert browser.find_element(By.ID, "state").text == "abandoned"
         assert "otto (operator)" in browser.find_element(By.ID, "decisions").text
@@ -61,15 +71,19 @@ def test_find_abandon_and_reopen_a_refused_bill(desk):
         browser.get(f"{url}/queue")
         Select(browser.find_element(By.NAME, "state")).select_by_value("abandoned")
         browser.find_element(By.ID, "search").click()
+        _arrived(browser, "state=abandoned")
         found = [
             r.get_attribute("data-item") for r in browser.find_elements(By.CSS_SELECTOR, "#items tr.item")
         ]
         assert found == [str(item.id)]
 
         browser.find_element(By.CSS_SELECTOR, f'#items tr[data-item="{item.id}"] a').click()
+        _arrived(browser, f"/items/{item.id}")
         form = browser.find_element(By.ID, "reopen")
         form.find_element(By.NAME, "note").send_keys("the BILL bill was deleted after all")
         form.find_element(By.TAG_NAME, "button").click()
+        _arrived(browser, "notice=")
+        assert "reopened" in browser.find_element(By.ID, "notice").text
         assert browser.find_element(By.ID, "state").text == "awaiting replay"
     assert [(a.actor, a.action) for a in ledger.operator_actions(item_id=item.id)] == [
         ("otto", "reopen"),

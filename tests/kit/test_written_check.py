@@ -369,3 +369,18 @@ def test_money_held_on_a_closed_period_is_its_own_kind_and_a_close_window_is_not
     assert not result.passed and result.severity == AssetCheckSeverity.WARN
     assert result.metadata["held_closed_period"].value == 1
     assert "held for a closed accounting period" in result.metadata["reasons"].value
+
+
+def test_a_day_with_open_records_links_to_the_desk_filtered_on_it(tmp_path, monkeypatch):
+    from connector_resources.desk_links import desk_queue_url
+
+    monkeypatch.setenv("ML_DESK_URL", "https://desk.example.com/")
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    queue_failure(
+        SUPPLIERS_FLOW, ledger, Rejected("9", "no tax id", {"source_key": "9"}), run_id="r", partition=DAY
+    )
+    link = desk_queue_url("jde_coupa", "suppliers", DAY)
+    assert link == f"https://desk.example.com/queue?integration=jde_coupa&flow=suppliers&day={DAY}"
+    result = check_result(AssetKey("x"), queue_of(_day_items(ledger)), link)
+    assert result.metadata["desk"].value == link
+    assert "desk" not in check_result(AssetKey("x"), queue_of([]), link).metadata  # nothing to look at
