@@ -4,7 +4,8 @@ items at a time, filtered and searched in SQL.
 Why its own module: the flows and replays read the queue by what is due; a person reads it by where and
 what (an integration, a flow, a state, an id from any system, a phrase of the reason), a page at a time,
 over a queue that may hold 100,000 items, so every filter is a WHERE clause on an indexed column and a page
-is keyset-paged by id, never an OFFSET over the whole queue.
+is keyset-paged by id, never an OFFSET over the whole queue. A search is an id first (index look-ups of the
+queue, the cross-references and the audit trail), words of the reason only when no record has that id.
 
 States as a clerk says them: ``failed`` (refused, not due yet), ``due`` (awaiting replay: failed and its
 next attempt has come), ``held`` (waiting for another record or a period), ``resolved``, ``abandoned``.
@@ -57,19 +58,23 @@ class QueueBrowseStore(LedgerBase):
     """The desk's reads of the retry queue (a mixin of ``Ledger``)."""
 
     def queue_counts(self) -> list[tuple[str, str, str, int]]:
-        """``(integration, flow, state, count)`` for every combination that has items."""
+        """``(integration, flow, state, count)`` for every combination that has items: counts by status read
+        from an index, then the failed items already due (another index) moved from ``failed`` to ``due``."""
         t, now = schema.retry_queue, _now()
-        state = sa.case(
-            (sa.and_(t.c.status == "failed", t.c.next_attempt_at <= now), "due"),
-            else_=t.c.status,
-        ).label("state")
-        query = (
-            sa.select(t.c.integration, t.c.flow, state, sa.func.count())
-            .group_by(t.c.integration, t.c.flow, state)
-            .order_by(t.c.integration, t.c.flow, state)
+        by_status = sa.select(t.c.integration, t.c.flow, t.c.status, sa.func.count()).group_by(
+            t.c.integration, t.c.flow, t.c.status
+        )
+        due = (
+            sa.select(t.c.integration, t.c.flow, sa.func.count())
+            .where(t.c.status == "failed", t.c.next_attempt_at <= now)
+            .group_by(t.c.integration, t.c.flow)
         )
         with self._read(None) as conn:
-            return [(r[0], r[1], r[2], int(r[3])) for r in conn.execute(query)]
+            counts = {(r[0], r[1], r[2]): int(r[3]) for r in conn.execute(by_status)}
+            for integration, flow, n in conn.execute(due):
+                counts[(integration, flow, "failed")] -= int(n)
+                counts[(integration, flow, "due")] = int(n)
+        return sorted((i, f, state, n) for (i, f, state), n in counts.items() if n)
 
     def queue_page(self, where: QueueFilter, *, before: int | None = None, limit: int = 50) -> QueuePage:
         """Items matching ``where``, newest first, ``limit`` of them with ids below ``before``."""
@@ -90,6 +95,7 @@ class QueueBrowseStore(LedgerBase):
         return self.queue_item(row) if row else None
 
     def _conditions(self, where: QueueFilter) -> list[Any]:
+        """The WHERE clauses of ``where`` (see ``QueueFilter``)."""
         t, now = schema.retry_queue, _now()
         conditions: list[Any] = []
         if where.integration:
@@ -115,20 +121,20 @@ class QueueBrowseStore(LedgerBase):
             conditions.append(t.c.source_key.in_(met))
         text = where.search.strip()
         if text:
-            conditions.append(sa.or_(*self._search(text)))
+            conditions.append(self._search(text))
         return conditions
 
-    @staticmethod
-    def _search(text: str) -> list[Any]:
-        """An id in any system: the item's own key, the source key of a cross-reference or audit event
-        naming ``text`` as its target; else a phrase of the reason (case-insensitive)."""
+    def _search(self, text: str) -> Any:
+        """An id in any system finds its records: the item's own key, or the source key of a cross-reference
+        or audit event naming ``text`` as its target (each an index look-up); any other text is words of
+        the reason (case-insensitive)."""
         t, x, a = schema.retry_queue, schema.xref, schema.audit_event
-        by_target = sa.select(x.c.source_key).where(x.c.target_id == text)
-        by_audit = sa.select(a.c.source_id).where(a.c.target_id == text)
+        keys = {text}
+        with self._read(None) as conn:
+            keys.update(conn.scalars(sa.select(x.c.source_key).where(x.c.target_id == text).limit(1000)))
+            keys.update(conn.scalars(sa.select(a.c.source_id).where(a.c.target_id == text).limit(1000)))
+            keys.discard(None)
+            if conn.execute(sa.select(t.c.id).where(t.c.source_key.in_(keys)).limit(1)).first() is not None:
+                return t.c.source_key.in_(keys)
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return [
-            t.c.source_key == text,
-            t.c.source_key.in_(by_target),
-            t.c.source_key.in_(by_audit),
-            sa.func.lower(t.c.reason).like(f"%{escaped.lower()}%", escape="\\"),
-        ]
+        return sa.func.lower(t.c.reason).like(f"%{escaped.lower()}%", escape="\\")

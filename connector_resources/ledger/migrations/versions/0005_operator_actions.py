@@ -8,7 +8,8 @@ Abandoning or reopening a queued record is a person's decision; the audit trail 
 record, and ``mlc_operator_action`` says who decided it and why, append-only like the audit trail (the
 database refuses changes and deletes). The exceptions desk signs people in through a trusted proxy or its
 own accounts: ``mlc_desk_user`` (a password hash and a role per name) and ``mlc_desk_session`` (a hash of
-each signed-in session's token). New tables only: nothing existing changes.
+each signed-in session's token). Two indexes on the retry queue let the desk find a record by its key
+and count by flow and state without reading every item.
 """
 
 from collections.abc import Sequence
@@ -89,9 +90,13 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_mlc_desk_session_actor", "mlc_desk_session", ["actor"])
+    op.create_index("ix_mlc_retry_queue_source_key", "mlc_retry_queue", ["source_key"])
+    op.create_index("ix_mlc_retry_queue_flow_status", "mlc_retry_queue", ["integration", "flow", "status"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_mlc_retry_queue_flow_status", table_name="mlc_retry_queue")
+    op.drop_index("ix_mlc_retry_queue_source_key", table_name="mlc_retry_queue")
     op.drop_index("ix_mlc_desk_session_actor", table_name="mlc_desk_session")
     op.drop_table("mlc_desk_session")
     op.drop_table("mlc_desk_user")
