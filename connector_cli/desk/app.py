@@ -111,6 +111,13 @@ def _back(path: str, notice: str) -> RedirectResponse:
     return RedirectResponse(f"{path}{joiner}{urlencode({'notice': notice})}", status_code=303)
 
 
+def _local_path(target: str) -> str:
+    """Where to go after signing in: a path of the desk only, never another site (``//host``, ``/\\host``)."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target:
+        return target
+    return "/queue"
+
+
 def _sign_in_first(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", status_code=303)
 
@@ -139,10 +146,8 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
                 "desk: sign-in refused for %r from %s", name, request.client.host if request.client else ""
             )
             return desk.page(request, "login.html", 401, who=None, failed=True, next=form.get("next", ""))
-        target = str(form.get("next") or "/queue")
-        response = RedirectResponse(
-            target if target.startswith("/") and not target.startswith("//") else "/queue", 303
-        )
+        target = _local_path(str(form.get("next") or ""))
+        response = RedirectResponse(target, 303)
         _cookie(response, request, SESSION_COOKIE, token, max_age=int(access.session_hours * 3600))
         return response
 
@@ -223,6 +228,8 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
 
     async def item_action(request: Request) -> Response:
         item_id, verb = request.path_params["item_id"], request.path_params["verb"]
+        if verb not in ("abandon", "reopen", "replay"):
+            return PlainTextResponse("Not Found", status_code=404)
         try:
             form, who = await desk.form_and_identity(request)
         except Refused as refusal:

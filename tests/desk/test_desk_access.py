@@ -154,6 +154,14 @@ def test_pages_need_a_person_and_search_finds_any_id(ledger):
     assert f'data-item="{item.id}"' in viewer.get("/queue", params={**day, "day": "2026-11-23"}).text
     assert 'data-item="' not in viewer.get("/queue", params={**day, "day": "2026-11-24"}).text
     assert 'id="abandon"' not in viewer.get(f"/items/{item.id}").text  # a viewer sees no action
+    elsewhere = _client(ledger, client=ELSEWHERE)
+    token = _csrf(elsewhere)
+    for target in ("//evil.example/x", "/\\evil.example", "https://evil.example"):
+        signed = elsewhere.post(
+            "/login", data={"name": "vera", "password": "viewer-password-1", "csrf": token, "next": target}
+        )
+        assert signed.headers["location"] == "/queue", target  # never sent to another site after sign-in
+    assert elsewhere.post(f"/items/{item.id}/drop", data={"csrf": token}).status_code == 404
     wrong = _client(ledger, client=ELSEWHERE)
     token = _csrf(wrong)
     assert wrong.post("/login", data={"name": "vera", "password": "nope", "csrf": token}).status_code == 401
