@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from connector_resources.ledger import Ledger, Xref, XrefConflict, dependency_key
@@ -370,6 +371,7 @@ def set_match(
         current = ledger.get_xref(i, pairing.entity, s, source.key, t, conn=conn)
         pairing.rules.check(pairing, ledger, source, target, conn=conn)
         others = other_pairs(pairing, ledger, source.key, target.key, conn=conn)
+        _not_being_written(current, source, target)
         same = current is not None and current.manual and current.target_id == target.key
         if (
             same
@@ -504,6 +506,19 @@ def due_now(ledger: Ledger, items: Sequence[Any], reason: str, *, run_id: str | 
             ledger.audit_item(after, "release", reason, run_id=run_id, conn=conn)
             done += 1
     return done
+
+
+def _not_being_written(current: Xref | None, source: Found, target: Found) -> None:
+    """``MatchRefused`` while a flow's write step holds the record's lease to create it in the target: the
+    match would race the create (a second record there, then a conflict); the write takes seconds."""
+    if current is None or current.target_id or current.lease_expires_at is None:
+        return
+    if current.lease_expires_at > datetime.now(UTC):
+        raise MatchRefused(
+            f"{source.label} = {target.label} not stored: {current.lease_owner} is writing {source.label} "
+            f"right now (until {current.lease_expires_at:%H:%M:%S} UTC at the latest); enter the match again "
+            "once it is done (the write may pair the two by itself)"
+        )
 
 
 def _detail(

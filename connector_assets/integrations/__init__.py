@@ -72,8 +72,16 @@ def manual_pairings(names: Iterable[str] | None = None) -> tuple[Any, ...]:
     """Every pairing the chosen integrations (``chosen``) make by natural key, as each declares it for
     matching by hand (``<package>.manual_pairs.PAIRINGS``, ``flows.manual_pairs.ManualPairing``), in
     ``INTEGRATIONS`` order: what ``ml-connector xref`` and the desk's match page offer. Read on first use,
-    so a command that matches nothing loads none of it."""
+    so a command that matches nothing loads none of it. A package pairing nothing by natural key has no
+    ``manual_pairs`` module; one whose module fails to import raises, naming it."""
     found: list[Any] = []
     for package in chosen(names):
-        found.extend(importlib.import_module(f"{package.__name__}.manual_pairs").PAIRINGS)
+        name = f"{package.__name__}.manual_pairs"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        found.extend(module.PAIRINGS)
     return tuple(found)

@@ -181,3 +181,11 @@ def test_a_queue_item_names_the_pairing_it_waits_for() -> None:
     assert PAIRING.waited_for(Item("erp_saas", "erp_saas:order:ERP:1")) is None
     assert PAIRING.waited_for(Item("other", "other:supplier:ERP:4343")) is None
     assert PAIRING.dependencies("4343", "17") == ["erp_saas:supplier:ERP:4343", "erp_saas:vendor:saas:17"]
+
+
+def test_a_record_a_write_step_is_creating_is_refused_until_the_write_is_done(ledger) -> None:
+    ledger.claim_xref("erp_saas", "supplier", "ERP", "6000", "saas", owner="run-42")
+    with pytest.raises(MatchRefused, match="run-42 is writing ERP supplier Crane Hire"):
+        _match(ledger, "6000", "19")
+    ledger.release_xrefs("erp_saas", "supplier", "ERP", ["6000"], "saas", owner="run-42")  # the step ended
+    assert _match(ledger, "6000", "19").stored

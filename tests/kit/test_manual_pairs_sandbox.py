@@ -174,9 +174,9 @@ def test_a_record_missing_in_either_system_is_refused_naming_it(world, records, 
     assert _paired(world, pairing, source) is None
 
 
-def _waiting(world: PairWorld, pairing: Any, source: str, target: str) -> int:
+def _waiting(world: PairWorld, pairing: Any, source: str, target: str) -> Any:
     """A record held for want of the pair (an invoice refused for want of the supplier's JDE number, for
-    Coupa -> JDE): its queue item's id."""
+    Coupa -> JDE): its queue item."""
     if pairing.integration == "coupa_jde":
         from connector_assets.integrations.coupa_jde.invoices import lacks_number
 
@@ -187,11 +187,9 @@ def _waiting(world: PairWorld, pairing: Any, source: str, target: str) -> int:
             source_key=f"9{source}",
             payload={},
             reason=f"invoice 9{source} (INV-9): supplier Acme {lacks_number(source)}: sync it from JDE",
-            next_attempt_at=datetime(
-                2100, 1, 1, tzinfo=UTC
-            ),  # not due by itself: only the match makes it due
+            next_attempt_at=datetime(2100, 1, 1, tzinfo=UTC),  # due only once the match makes it due
         )
-        return item.id
+        return item
     depends_on = pairing.dependencies(source, target)[-1]
     item = world.ledger.enqueue(
         integration=pairing.integration,
@@ -203,7 +201,7 @@ def _waiting(world: PairWorld, pairing: Any, source: str, target: str) -> int:
         status="held",
         depends_on=depends_on,
     )
-    return item.id
+    return item
 
 
 @pytest.mark.parametrize("name", sorted(PAIRINGS))
@@ -211,11 +209,13 @@ def test_a_match_releases_what_waits_and_a_second_one_is_refused_naming_the_firs
     pairing = PAIRINGS[name]
     (source, other), [target] = records.take(pairing.source.words, 2), records.take(pairing.target.words)
     held = _waiting(world, pairing, source, target)
+    side, key = pairing.waited_for(held)  # the desk's "match by hand" link names the record
+    assert key == {"source": source, "target": target}[side]
 
     result = _match(world, pairing, source, target)
     assert result.stored and result.released + result.answered == 1
     assert _paired(world, pairing, result.source.key) == result.target.key
-    [item] = [i for i in world.ledger.open_items() if i.id == held]
+    [item] = [i for i in world.ledger.open_items() if i.id == held.id]
     assert item.status == "failed" and "matched by hand" in item.reason and item.next_attempt_at.year < 2100
 
     with pytest.raises(MatchRefused) as refused:
@@ -362,7 +362,7 @@ def test_the_desk_matches_a_held_records_supplier_from_its_page(world, records) 
         headers={"X-Forwarded-User": "lee", "X-Forwarded-Groups": "ap-leads"},
         follow_redirects=False,
     )
-    item = desk.get(f"/items/{held}")
+    item = desk.get(f"/items/{held.id}")
     assert 'id="match-by-hand"' in item.text and f"source={an8}" in item.text
     page = desk.get(f"/matches?pairing=jde_coupa%2Fsupplier&source={an8}")
     assert f'value="{an8}"' in page.text
