@@ -1,165 +1,198 @@
-"""``xref``: manual matches between records the flows cannot pair by themselves (set, list, delete).
+"""``xref``: manual matches between records the flows cannot pair by themselves (set, list, delete), for
+every pairing an integration makes by natural key (``connector_assets.integrations.manual_pairings``: JDE
+suppliers with Coupa suppliers, BILL vendors and Procurify vendors, Procore vendors with the JDE address
+book, Coupa suppliers with JDE suppliers, Procurify vendors with Fusion suppliers).
 
-A manual match is a ledger cross-reference marked manual: no flow overwrites it. ``set`` checks both
-records in their systems before storing anything, so a typo never becomes a match; ``list`` and ``delete``
-read and change only the ledger. The checks and the bookkeeping (audit, conflicts, held records released)
-are ``procurify.vendor_matches``' (Fusion's words and supplier lookup in ``fusion_procurify.manual_matches``),
-shared with the manual matches file.
+A manual match is a ledger cross-reference marked manual: no flow overwrites it. ``set`` reads both records
+in their systems before storing anything, so a typo never becomes a match; ``list`` and ``delete`` read and
+change only the ledger. Whoever runs the CLI with the ledger's credentials is an operator: ``--by`` names
+them (default: the login name), ``--note`` says why; both are kept with the match, in its audit event and in
+the operator actions. The checks and the bookkeeping are the kit's (``flows.manual_pairs``), the same the
+desk's match page and a matches file go through.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
 from connector_cli.decisions import login_name
-from connector_resources.ledger import Ledger, ledger_url
-
-DEFAULT_INTEGRATION = "fusion_procurify"
-DEFAULT_ENTITY = "vendor"
-# What ``set`` knows how to check in both systems: (integration, entity).
-SETTABLE = {("fusion_procurify", "vendor"): "a Procurify vendor id and a Fusion supplier number or id"}
+from connector_resources.ledger import Ledger, LedgerError, ledger_url
+from connector_resources.ledger.operator_actions import OPERATOR_ROLE, Operator
 
 
-def _which(function):
-    function = click.option(
-        "--entity", default=DEFAULT_ENTITY, show_default=True, help="The cross-reference's entity."
-    )(function)
-    return click.option(
-        "--integration",
-        default=DEFAULT_INTEGRATION,
-        show_default=True,
-        help="The integration the match is for.",
-    )(function)
+def _pairings(integration: str | None = None) -> list[Any]:
+    """The deployment's pairings (of ``integration`` when given)."""
+    from connector_assets.integrations import manual_pairings
+
+    return [p for p in manual_pairings() if integration in (None, p.integration)]
+
+
+def _known() -> str:
+    return "; ".join(
+        f"--integration {p.integration} --entity {p.entity} ({p.source.words} = {p.target.words}: SOURCE is "
+        f"{p.source.typed}, TARGET {p.target.typed})"
+        for p in _pairings()
+    )
+
+
+def pairing_named(integration: str, entity: str | None) -> Any:
+    """The pairing ``--integration`` / ``--entity`` name (the entity may be left out when the integration
+    has one pairing); a ``ClickException`` listing every pairing otherwise."""
+    found = [p for p in _pairings(integration) if entity in (None, p.entity)]
+    if len(found) != 1:
+        what = f"{integration}/{entity}" if entity else integration
+        why = "names several pairings: say --entity" if found else "names no pairing matched by hand"
+        raise click.ClickException(f"{what} {why}. Pairings: {_known()}")
+    return found[0]
+
+
+def _which(required: bool):
+    def decorate(function):
+        function = click.option(
+            "--entity", default=None, help="The cross-reference's entity (when the integration has several)."
+        )(function)
+        return click.option(
+            "--integration",
+            required=required,
+            default=None,
+            help="The integration the match is for (jde_coupa, coupa_jde, jde_bill, procore_jde, "
+            "jde_procurify, fusion_procurify).",
+        )(function)
+
+    return decorate
 
 
 @click.group()
 def xref() -> None:
-    """Match records by hand where the flows cannot (a Procurify vendor named differently from its
-    Fusion supplier); a manual match is never overwritten by a flow."""
+    """Match records by hand where the flows cannot (a supplier held under another name, number and tax id
+    in the other system); a manual match is never overwritten by a flow."""
 
 
 @xref.command("set")
 @click.argument("source_id")
 @click.argument("target")
-@_which
+@_which(required=True)
+@click.option("--note", required=True, help="Why the two records are one (kept with the match).")
 @click.option("--by", "entered_by", default=login_name, help="Who enters the match (default: $USER).")
-@click.option("--note", default="", help="Why the two records are one (kept with the match).")
 @click.option(
     "--replace", is_flag=True, help="Replace a different pair of either record (it is forgotten, audited)."
 )
 def set_command(
-    source_id: str, target: str, integration: str, entity: str, entered_by: str, note: str, replace: bool
+    source_id: str,
+    target: str,
+    integration: str,
+    entity: str | None,
+    note: str,
+    entered_by: str,
+    replace: bool,
 ) -> None:
-    """Match SOURCE_ID (a Procurify vendor id) with TARGET (a Fusion SupplierNumber or SupplierId;
-    number:<n> or id:<n> when a value could be both).
+    """Match SOURCE_ID with TARGET in the pairing --integration (and --entity) names: the JDE supplier's
+    address number and the Coupa supplier's id for jde_coupa, the Procurify vendor id and a Fusion
+    SupplierNumber or SupplierId for fusion_procurify, ... (a wrong --integration lists what each pairing
+    takes).
 
-    Both are read from their systems first; a vendor or supplier that does not exist is refused. A
+    Both records are read from their systems first; one that does not exist is refused, naming it. A
     different existing pair of either record (made by a flow or by hand) is refused, naming it, unless
-    --replace. A vendor the suppliers flow made for the supplier must be deactivated in Procurify first
-    (else the match is refused naming both vendors: it would stay a second active vendor).
-    The vendor's purchase orders and invoices held for want of a supplier are released for replay.
+    --replace. The records held for want of the pair are released for replay.
     """
-    if (integration, entity) not in SETTABLE:
-        known = ", ".join(f"--integration {i} --entity {e} ({what})" for (i, e), what in SETTABLE.items())
-        raise click.ClickException(
-            f"xref set checks both records before matching them and knows how for: {known}; "
-            f"not for {integration}/{entity}"
-        )
-    from connector_assets.integrations.fusion_procurify.manual_matches import (
-        find_fusion_supplier,
-        set_vendor_match,
-    )
-    from connector_assets.integrations.fusion_procurify.vendor_pairs import id_key
-    from connector_assets.procurify.vendor_matches import MatchRefused, check_procurify_vendor
-    from connector_resources.fusion import FusionResource
-    from connector_resources.procurify import ProcurifyResource
+    from connector_assets.flows.manual_pairs import MatchRefused, Systems, find_both, set_match
+    from connector_assets.flows.replay_resources import resources_from_settings
 
+    pairing = pairing_named(integration, entity)
+    ledger = Ledger(ledger_url())
     try:
-        vendor_id = id_key(source_id, "Procurify vendor id")
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    try:
-        with ProcurifyResource.initialized_from_settings().session() as procurify:
-            vendor_name = check_procurify_vendor(procurify, vendor_id)
-            with FusionResource.initialized_from_settings().session() as fusion:
-                supplier = find_fusion_supplier(fusion, target)
-            result = set_vendor_match(
-                Ledger(ledger_url()),
-                vendor_id,
-                supplier,
-                entered_by=entered_by,
+        with Systems(resources_from_settings(pairing.resources)) as systems:
+            source, found = find_both(pairing, systems, ledger, source_id, target)
+            result = set_match(
+                pairing,
+                ledger,
+                source,
+                found,
+                by=Operator(entered_by, OPERATOR_ROLE),
                 note=note,
-                vendor_name=vendor_name,
                 replace=replace,
-                procurify=procurify,  # reads whether the suppliers flow's vendor is still active
+                systems=systems,
             )
-    except MatchRefused as exc:
+    except (MatchRefused, LedgerError) as exc:
         raise click.ClickException(str(exc)) from None
-    vendor = (
-        f"Procurify vendor {vendor_name} ({vendor_id})" if vendor_name else f"Procurify vendor {vendor_id}"
-    )
     if not result.stored:
-        click.echo(f"already matched: {vendor} = {supplier.label} (nothing changed)")
+        click.echo(f"already matched: {source.label} = {found.label} (nothing changed)")
         return
-    click.echo(f"matched {vendor} = {supplier.label}, entered by {entered_by}")
+    click.echo(f"matched {source.label} = {found.label}, entered by {entered_by}")
     for pair in result.replaced:
         click.echo(f"replaced: {pair}")
     if result.released:
         click.echo(
-            f"released {result.released} held record(s) of this vendor: the next replay sends them "
+            f"released {result.released} held record(s) waiting for this pair: the next replay sends them "
             "(ml-connector replay, or the replay schedule)"
+        )
+    if result.answered:
+        click.echo(
+            f"{result.answered} other queue item(s) answered by the match (resolved, or due for replay): "
+            f"ml-connector audit {source.key} shows each"
         )
 
 
 @xref.command("list")
-@_which
+@_which(required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
-def list_command(integration: str, entity: str, as_json: bool) -> None:
-    """Every manual match of the integration's entity: who entered it, when, and why."""
-    matches = Ledger(ledger_url()).manual_matches(integration, entity)
-    if as_json:
+def list_command(integration: str | None, entity: str | None, as_json: bool) -> None:
+    """Every manual match (of one integration's pairing with --integration): who entered it, when, and
+    why. Without options, every pairing of the deployment, each named, with what it pairs."""
+    from connector_assets.flows.manual_pairs import manual_matches
+
+    pairings = [pairing_named(integration, entity)] if integration else _pairings()
+    ledger = Ledger(ledger_url())
+    for pairing in pairings:
+        matches = manual_matches(pairing, ledger)
+        if as_json:
+            for x in matches:
+                row = {
+                    "pairing": pairing.name,
+                    "integration": x.integration,
+                    "entity": x.entity,
+                    "source_system": x.source_system,
+                    "source_key": x.source_key,
+                    "target_system": x.target_system,
+                    "target_id": x.target_id,
+                    "entered_by": x.entered_by,
+                    "note": x.note,
+                    "updated_at": x.updated_at.isoformat(),
+                }
+                click.echo(json.dumps(row))
+            continue
+        if not integration:
+            click.echo(f"{pairing.name} ({pairing.words}):")
+        if not matches:
+            click.echo(f"no manual matches for {pairing.name}")
         for x in matches:
-            row = {
-                "integration": x.integration,
-                "entity": x.entity,
-                "source_system": x.source_system,
-                "source_key": x.source_key,
-                "target_system": x.target_system,
-                "target_id": x.target_id,
-                "entered_by": x.entered_by,
-                "note": x.note,
-                "updated_at": x.updated_at.isoformat(),
-            }
-            click.echo(json.dumps(row))
-        return
-    if not matches:
-        click.echo(f"no manual matches for {integration}/{entity}")
-        return
-    for x in matches:
-        note = f": {x.note}" if x.note else ""
-        click.echo(
-            f"{x.source_system} {x.source_key} -> {x.target_system} {x.target_id}  entered by {x.entered_by} "
-            f"on {x.updated_at:%Y-%m-%d %H:%M}Z{note}"
-        )
+            note = f": {x.note}" if x.note else ""
+            click.echo(
+                f"{x.source_system} {x.source_key} -> {x.target_system} {x.target_id}  entered by "
+                f"{x.entered_by} on {x.updated_at:%Y-%m-%d %H:%M}Z{note}"
+            )
 
 
 @xref.command("delete")
 @click.argument("source_id")
-@_which
+@_which(required=True)
+@click.option("--note", required=True, help="Why the match is deleted (kept in its audit trail).")
 @click.option("--by", "entered_by", default=login_name, help="Who deletes the match (default: $USER).")
-def delete_command(source_id: str, integration: str, entity: str, entered_by: str) -> None:
-    """Delete the manual match of SOURCE_ID (a Procurify vendor id): the flows pair the record again (by
-    name) on their next run. A pair a flow made is not a manual match and is left alone."""
-    from connector_assets.procurify.vendor_matches import MatchRefused, delete_manual_match
+def delete_command(source_id: str, integration: str, entity: str | None, note: str, entered_by: str) -> None:
+    """Delete the manual match of SOURCE_ID (the pairing's source record, as `xref list` shows it): the
+    flows pair the record again (by natural key) on their next run. A pair a flow made is not a manual
+    match and is left alone."""
+    from connector_assets.flows.manual_pairs import MatchRefused, delete_match
 
-    key = source_id.strip()
-    if key.isdigit():
-        key = str(int(key))
+    pairing = pairing_named(integration, entity)
     try:
-        before = delete_manual_match(Ledger(ledger_url()), integration, entity, key, entered_by=entered_by)
-    except MatchRefused as exc:
+        before = delete_match(
+            pairing, Ledger(ledger_url()), source_id, by=Operator(entered_by, OPERATOR_ROLE), note=note
+        )
+    except (MatchRefused, LedgerError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
         f"deleted the manual match {before.source_system} {before.source_key} -> {before.target_system} "

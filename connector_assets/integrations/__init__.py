@@ -8,8 +8,10 @@ sides they read, operations; ``connector_assets.deployment``); adding an integra
 and one line in that list (README, "Adding an integration").
 """
 
+import importlib
 from collections.abc import Iterable
 from types import ModuleType
+from typing import Any
 
 from connector_assets.integrations import (
     coupa_jde,
@@ -64,3 +66,22 @@ def chosen(names: Iterable[str] | None = None) -> tuple[ModuleType, ...]:
             f"{', '.join(known)} (or {EVERY})"
         )
     return tuple(package for package in INTEGRATIONS if package.INTEGRATION in wanted)
+
+
+def manual_pairings(names: Iterable[str] | None = None) -> tuple[Any, ...]:
+    """Every pairing the chosen integrations (``chosen``) make by natural key, as each declares it for
+    matching by hand (``<package>.manual_pairs.PAIRINGS``, ``flows.manual_pairs.ManualPairing``), in
+    ``INTEGRATIONS`` order: what ``ml-connector xref`` and the desk's match page offer. Read on first use,
+    so a command that matches nothing loads none of it. A package pairing nothing by natural key has no
+    ``manual_pairs`` module; one whose module fails to import raises, naming it."""
+    found: list[Any] = []
+    for package in chosen(names):
+        name = f"{package.__name__}.manual_pairs"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        found.extend(module.PAIRINGS)
+    return tuple(found)

@@ -1,7 +1,8 @@
 """A manual vendor matches file (CSV ``procurify_vendor_id,<supplier number column>``) and the asset that
 loads it: every row read and checked against both systems before any is stored, so a wrong file changes
-nothing; then each row stored through ``VendorMatches.set_match`` (replacing a flow's pair, never a
-person's match: see ``vendor_matches``). Rows are told from a person's matches by their ``entered_by``.
+nothing; then each row stored through ``VendorMatches.set_match`` (the kit's ``flows.manual_pairs`` path:
+replacing a flow's pair, never a person's match; see ``vendor_matches``). Rows are told from a person's
+matches by their ``entered_by``.
 
 Removing a row from the file does not remove its match: ``ml-connector xref delete`` does. One copy for
 every integration pairing Procurify vendors by hand (today Fusion's ``fusion_procurify/manual_matches``).
@@ -171,7 +172,7 @@ def load_match_file(
         done.stored += result.stored
         done.unchanged += not result.stored
         done.released += result.released
-        done.resolved += result.resolved
+        done.resolved += result.answered
     return done
 
 

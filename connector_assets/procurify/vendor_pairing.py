@@ -12,14 +12,14 @@ Every flow that needs "the supplier of this vendor" or "the vendor of this suppl
 ``VendorPairing``, so both directions name the same single pair and no flow reads the xrefs its own way. A
 claimed cross-reference with no target id yet (a write under way, or killed before the target answered) is
 not a pair. One copy here, declared once per integration (its ``vendor_pairs`` module): a fix to how a pair
-is read lands for JD Edwards and Oracle Fusion alike.
+is read lands for JD Edwards and Oracle Fusion alike. What a manual match of two of them conflicts with is
+the kit's (``flows.manual_pairs.other_pairs``: the two cross-references are each other's mirror).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from connector_resources.ledger import Ledger, Xref, dependency_key
 
@@ -41,16 +41,6 @@ def numeric_key(value: str | int, what: str) -> str:
 def vendor_id_key(vendor_id: str | int) -> str:
     """A Procurify vendor id as the ledger keys it (``numeric_key``)."""
     return numeric_key(vendor_id, "Procurify vendor id")
-
-
-@dataclass(frozen=True)
-class OtherPairXref:
-    """A cross-reference pairing one of two records with a third: ``of_vendor`` (the vendor's pair, else
-    the supplier's) and ``partner`` (that third record's key: a supplier key, or a vendor id)."""
-
-    xref: Xref
-    of_vendor: bool
-    partner: str
 
 
 @dataclass(frozen=True)
@@ -111,29 +101,6 @@ class VendorPairing:
         """The dependency key of supplier ``supplier`` in the ``supplier`` flow
         (``<integration>:supplier:<system>:<key>``): what a record waiting for its vendor names."""
         return dependency_key(self.integration, SUPPLIER_ENTITY, self.system, self.supplier_key(supplier))
-
-    def other_pairs(
-        self, ledger: Ledger, vendor_id: str, supplier: str, *, conn: Any = None
-    ) -> list[OtherPairXref]:
-        """Every cross-reference pairing vendor ``vendor_id`` with another supplier, or ``supplier`` with
-        another vendor, whichever way it was made (both keys as the ledger keys them): what a manual match
-        of the two would conflict with. Claimed xrefs with no target yet pair nothing."""
-        i, system = self.integration, self.system
-        own = ledger.get_xref(i, VENDOR_ENTITY, PROCURIFY, vendor_id, system, conn=conn)
-        made_for = ledger.find_xref_by_target(i, SUPPLIER_ENTITY, PROCURIFY, vendor_id, conn=conn)
-        holder = ledger.find_xref_by_target(i, VENDOR_ENTITY, system, supplier, conn=conn)
-        written = ledger.get_xref(i, SUPPLIER_ENTITY, system, supplier, PROCURIFY, conn=conn)
-        found = (
-            (own, True, own and own.target_id),
-            (made_for, True, made_for and made_for.source_key),
-            (holder, False, holder and holder.source_key),
-            (written, False, written and written.target_id),
-        )
-        return [
-            OtherPairXref(xref, of_vendor, partner)
-            for xref, of_vendor, partner in found
-            if xref is not None and partner and partner != (supplier if of_vendor else vendor_id)
-        ]
 
     def _vendor_xref(self, ledger: Ledger, key: str) -> Xref | None:
         return ledger.find_xref_by_target(self.integration, VENDOR_ENTITY, self.system, key)

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from connector_cli.desk import match_pages
 from connector_cli.desk.guard import CSRF_COOKIE, CSRF_FIELD, Refused, check_action, csrf_token
 from connector_cli.desk.identity import SESSION_COOKIE, Access, Identity, identify
 from connector_resources.ledger import Ledger, LedgerError
@@ -282,6 +283,7 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
         Route("/items/{item_id:int}", item_page, methods=["GET"]),
         Route("/items/{item_id:int}/{verb:str}", item_action, methods=["POST"]),
     ]
+    routes += match_pages.routes(desk)
     app = Starlette(routes=routes)
     app.state.desk = desk
     return app

@@ -1,4 +1,4 @@
-"""An operator's decisions on queued records, with who and why: abandon one, reopen one.
+"""An operator's decisions, with who and why: abandon a queued record, reopen one, match two records by hand.
 
 Why its own store: the retry queue says what state a record is in; a person's decision also needs who made
 it, in what role, and the note they gave, kept where nobody can edit it afterwards (``mlc_operator_action``,
@@ -10,6 +10,7 @@ of them is. Every operator surface (the CLI, a web page) goes through here, so n
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -122,12 +123,49 @@ class OperatorStore(AuditStore, QueueStore):
             for item in items:
                 self._record_action(conn, by, "replay", item, note)
 
-    def operator_actions(self, *, item_id: int | None = None, limit: int = 100) -> list[OperatorAction]:
-        """The latest decisions first (of one queue item with ``item_id``)."""
+    def note_match(
+        self,
+        action: str,
+        *,
+        by: Operator,
+        integration: str,
+        flow: str,
+        source_key: str,
+        note: str,
+        detail: Mapping[str, Any],
+        conn: sa.Connection,
+    ) -> None:
+        """Who matched two records by hand (``match``) or deleted such a match (``unmatch``), why, and which
+        records (``detail``), in the caller's transaction: the one that stores the match and its audit
+        event, so neither is kept without the other. Refused for a viewer or without a note."""
+        if action not in ("match", "unmatch"):
+            raise LedgerInputError(f"operator action: {action!r} is not a match (match, unmatch)")
+        note = _note(by, action, f"{integration} record {source_key}", note)
+        conn.execute(
+            sa.insert(schema.operator_action).values(
+                at=_now(),
+                actor=by.actor,
+                role=by.role,
+                action=action,
+                integration=_text("operator action", "integration", integration, schema.NAME_LEN),
+                flow=flow,
+                item_id=None,
+                source_key=_text("operator action", "source_key", source_key, schema.KEY_LEN),
+                note=note,
+                detail=json.dumps(dict(detail), sort_keys=True, default=str),
+            )
+        )
+
+    def operator_actions(
+        self, *, item_id: int | None = None, action: str | None = None, limit: int = 100
+    ) -> list[OperatorAction]:
+        """The latest decisions first (of one queue item with ``item_id``; of one verb with ``action``)."""
         t = schema.operator_action
         query = sa.select(t).order_by(t.c.id.desc()).limit(limit)
         if item_id is not None:
             query = query.where(t.c.item_id == item_id)
+        if action is not None:
+            query = query.where(t.c.action == action)
         with self._read(None) as conn:
             rows = conn.execute(query).all()
         return [
@@ -160,11 +198,13 @@ class OperatorStore(AuditStore, QueueStore):
         )
 
 
-def _note(by: Operator, action: str, item_id: int, note: str) -> str:
-    """The note, checked: only an operator acts, and says why (secrets masked: notes are kept for good)."""
+def _note(by: Operator, action: str, what: int | str, note: str) -> str:
+    """The note, checked: only an operator acts, and says why (secrets masked: notes are kept for good).
+    ``what``: the queue item's id, or the record acted on in words."""
     if action not in schema.OPERATOR_ACTIONS:
         raise LedgerInputError(f"operator action: {action!r} is not one of {schema.OPERATOR_ACTIONS}")
+    what = f"queue item {what}" if isinstance(what, int) else what
     if by.role != OPERATOR_ROLE:
-        raise NotAllowed(f"{by.actor} is a {by.role}: only an operator may {action} queue item {item_id}")
-    _text(f"queue item {item_id}", "note", note, 10_000)
+        raise NotAllowed(f"{by.actor} is a {by.role}: only an operator may {action} {what}")
+    _text(what, "note", note, 10_000)
     return redact(note.strip())

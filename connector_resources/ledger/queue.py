@@ -326,6 +326,24 @@ class QueueStore(LedgerBase):
             if c.execute(update).rowcount == 0:
                 raise self._not_open(item_id, c)
 
+    def due_now(self, item_id: int, *, reason: str, conn: sa.Connection | None = None) -> QueueItem | None:
+        """A failed item whose cause is answered (a match entered by hand) is due now, not after its
+        backoff, with ``reason`` saying why; the item as it is now, None when it is not failed (held,
+        resolved or abandoned meanwhile: left alone)."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise LedgerInputError(f"queue item {item_id}: field 'reason' must say why it is due now")
+        t = schema.retry_queue
+        now = _now()
+        update = (
+            sa.update(t)
+            .where(t.c.id == item_id, t.c.status == "failed")
+            .values(next_attempt_at=now, reason=redact(reason), updated_at=now)
+            .returning(*t.c)
+        )
+        with self._write(conn) as c:
+            row = c.execute(update).first()
+        return self.queue_item(row) if row is not None else None
+
     def release_held(
         self, depends_on: str, *, reason: str | None = None, conn: sa.Connection | None = None
     ) -> int:

@@ -236,10 +236,10 @@ lease_holder = sa.Table(
 # killed holding items leaves them due again as soon as its process is known to have ended.
 queue_take = sa.Table("mlc_queue_take", metadata, *_key("item_id"), *_required("owner", "until"))
 
-# What an operator decided, by whom, in what role, why (abandon, reopen, ...): every operator surface
-# writes it, and it is append-only like the audit trail (triggers). The verbs are checked where they are
-# written (``OperatorStore``), not by a CHECK constraint, so a new verb needs no migration.
-OPERATOR_ACTIONS = ("abandon", "reopen", "replay")
+# What an operator decided, by whom, in what role, why (abandon, reopen, match by hand ...): every operator
+# surface writes it, and it is append-only like the audit trail (triggers). The verbs are checked where they
+# are written (``OperatorStore``), not by a CHECK constraint, so a new verb needs no migration.
+OPERATOR_ACTIONS = ("abandon", "reopen", "replay", "match", "unmatch")
 operator_action = sa.Table(
     "mlc_operator_action",
     metadata,

@@ -28,11 +28,12 @@ WRONG = {
 }
 HOOK = "https://receiver.example/webhooks"
 
+XREF_SET = ["xref", "set", "1", "number:1", "--integration", "fusion_procurify", "--note", "probe"]
 # (command, the wrong secrets, what the refusal must say)
 COMMANDS = [
-    (["xref", "set", "1", "number:1"], WRONG, "Procurify refused the API credentials"),
+    (XREF_SET, WRONG, "Procurify refused the API credentials"),
     (
-        ["xref", "set", "1", "number:1"],
+        XREF_SET,
         {"ML_FUSION_CLIENT_SECRET": "not-the-secret"},
         "credentials refused (HTTP 401)",
     ),

@@ -212,9 +212,10 @@ def test_every_command_runs_with_secrets_given_each_way(form, world, bill, tmp_p
         ran.add(command)
         return run(command, *args, **kwargs)
 
-    assert "matched" in each("xref set", vendor, str(supplier["SupplierNumber"]))
+    pairing = ("--integration", "fusion_procurify")
+    assert "matched" in each("xref set", vendor, str(supplier["SupplierNumber"]), *pairing, "--note", "probe")
     assert vendor in each("xref list")
-    each("xref delete", vendor)
+    each("xref delete", vendor, *pairing, "--note", "probe done")
     each("credentials gen-key")
     each("credentials set", "cli_probe", "--stdin", stdin="cli-probe-value")
     assert "cli_probe" in each("credentials list")

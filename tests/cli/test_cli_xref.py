@@ -47,7 +47,12 @@ def xref(world: FusionProcurifyWorld, monkeypatch):
     monkeypatch.setenv("USER", "ana")
 
     def run(*args: str, ok: bool = True) -> str:
-        result = CliRunner().invoke(cli, ["xref", *args])
+        """``xref <args>``; ``set`` and ``delete`` name the Fusion pairing and give a note unless told."""
+        more: list[str] = []
+        if args[0] in ("set", "delete"):
+            more += [] if "--integration" in args else ["--integration", INTEGRATION]
+            more += [] if "--note" in args else ["--note", f"{args[0]} by the test"]
+        result = CliRunner().invoke(cli, ["xref", *args, *more])
         assert (result.exit_code == 0) == ok, result.output
         return result.output
 
@@ -74,13 +79,22 @@ def test_set_list_delete_by_supplier_number(world, xref, suppliers, vendors) -> 
     assert mine["updated_at"]
     assert f"procurify {vendor} -> fusion {sid}  entered by ana" in xref("list")
 
-    deleted = xref("delete", vendor, "--by", "bo")
+    deleted = xref("delete", vendor, "--by", "bo", "--note", "wrong supplier after all")
     assert f"procurify {vendor} -> fusion {sid}" in deleted
     assert paired_supplier(world.ledger, vendor) is None
     assert vendor not in {r["source_key"] for r in map(json.loads, xref("list", "--json").splitlines())}
     assert "no manual match" in xref("delete", vendor, ok=False)
     trail = [(e.flow, e.action, e.reason) for e in world.ledger.history(vendor) if e.flow == "manual_matches"]
     assert len(trail) == 2 and "entered by ana" in trail[0][2] and "deleted by bo" in trail[1][2]
+    acted = [
+        (a.actor, a.role, a.action, a.note)
+        for a in world.ledger.operator_actions(limit=1000)
+        if a.source_key == vendor and a.action in ("match", "unmatch")
+    ]
+    assert acted == [
+        ("bo", "operator", "unmatch", "wrong supplier after all"),
+        ("ana", "operator", "match", "same tax id"),
+    ]
 
 
 def test_set_by_supplier_id(world, xref, suppliers, vendors) -> None:
@@ -103,7 +117,10 @@ def test_unknown_vendor_or_supplier_is_refused_and_nothing_stored(world, xref, s
         "set", vendor, "999999999", ok=False
     )
     assert "not a number" in xref("set", "V-1", number, ok=False)
-    assert "knows how for" in xref("set", vendor, number, "--integration", "jde_procurify", ok=False)
+    refused = xref("set", vendor, number, "--integration", "nosuch", ok=False)
+    assert "nosuch names no pairing" in refused and "--integration jde_coupa --entity supplier" in refused
+    unsaid = CliRunner().invoke(cli, ["xref", "set", vendor, number, "--integration", INTEGRATION])
+    assert unsaid.exit_code == 2 and "Missing option '--note'" in unsaid.output
     assert (
         paired_supplier(world.ledger, vendor) is None
         and paired_supplier(world.ledger, missing_vendor) is None

@@ -69,13 +69,23 @@ class VoucherBatches(targets.VoucherBatches):
     source_label = "Coupa"
 
 
+# How JDE -> Coupa names its supplier pairs (read by name: integrations never import each other).
+JDE_COUPA_SUPPLIERS = ("jde_coupa", "supplier", "coupa")
+SUPPLIER_ENTITY = "supplier"  # this integration's own: a Coupa supplier matched by hand with its JDE supplier
+NO_NUMBER = "has no JDE supplier number"
+
+
 def supplier_number(ledger: Ledger, supplier: Any) -> str | None:
-    """The JDE address number of a Coupa supplier: the JDE -> Coupa supplier cross-reference first (it
-    knows which JDE supplier became this Coupa one), else the supplier's ``number`` when it is one.
-    Read before the invoice is mapped, so the mapper itself reads nothing."""
+    """The JDE address number of a Coupa supplier: a person's match first (``manual_pairs``: a supplier
+    whose number is no address number), then the JDE -> Coupa supplier cross-reference (it knows which JDE
+    supplier became this Coupa one), else the supplier's ``number`` when it is one. Read before the
+    invoice is mapped, so the mapper itself reads nothing."""
     if not isinstance(supplier, dict) or supplier.get("id") is None:
         return None
-    xref = ledger.find_xref_by_target("jde_coupa", "supplier", "coupa", str(supplier["id"]))
+    matched = ledger.get_xref(INTEGRATION, SUPPLIER_ENTITY, "coupa", str(supplier["id"]), "JDE")
+    if matched is not None and matched.target_id:
+        return matched.target_id
+    xref = ledger.find_xref_by_target(*JDE_COUPA_SUPPLIERS, str(supplier["id"]))
     if xref is not None:
         return xref.source_key
     number = str(supplier.get("number") or "").strip()
@@ -86,6 +96,12 @@ def _describe_supplier(supplier: Any) -> str:
     if not isinstance(supplier, dict):
         return "(none)"
     return f"{supplier.get('name') or '?'} (Coupa supplier {supplier.get('id')})"
+
+
+def lacks_number(supplier_id: str) -> str:
+    """The words of a refusal for want of Coupa supplier ``supplier_id``'s JDE number: what a match by
+    hand looks for among the refused invoices (``manual_pairs``)."""
+    return f"(Coupa supplier {supplier_id}) {NO_NUMBER}"
 
 
 def map_invoice(
@@ -99,8 +115,8 @@ def map_invoice(
     problems: list[str] = []
     if an8 is None:
         problems.append(
-            f"supplier {_describe_supplier(invoice.get('supplier'))} has no JDE supplier number: sync it "
-            "from JDE (suppliers flow) or set its Coupa number to the JDE address number"
+            f"supplier {_describe_supplier(invoice.get('supplier'))} {NO_NUMBER}: sync it from JDE "
+            "(suppliers flow), set its Coupa number to the JDE address number, or match it by hand"
         )
     total = amounts.amount(invoice.get("total-with-taxes"))
     if total is None:

@@ -200,7 +200,7 @@ def test_a_row_replacing_a_vendor_the_suppliers_flow_made_is_refused_and_renames
     assert paired_supplier(world.ledger, redwood) is None
     supplier = FusionSupplier(str(s["SupplierId"]), str(s["SupplierNumber"]), str(s["Supplier"]))
     with pytest.raises(MatchRefused, match=f"vendor {flow_vendor}"):  # the command, even with --replace
-        set_vendor_match(world.ledger, redwood, supplier, entered_by="ana", replace=True)
+        set_vendor_match(world.ledger, redwood, supplier, entered_by="ana", note="same firm", replace=True)
 
     world.run(*SUPPLIERS_FLOW)
     assert world.procurify_record("vendors", redwood)["api"]["name"] == "Redwood HVAC Ltd"

@@ -1,0 +1,89 @@
+"""What Coupa -> JD Edwards pairs by hand (``flows.manual_pairs``): a Coupa supplier and the JDE supplier it
+is. An invoice's supplier is found in JDE by the JDE -> Coupa cross-reference, else by the Coupa supplier's
+``number`` when that is an address number (``invoices.supplier_number``); a supplier made in Coupa under
+another number has none, and its invoices are refused. A person matches the two: this integration's own
+``supplier`` cross-reference (Coupa supplier id -> AN8), marked manual, which ``supplier_number`` asks
+first; the invoices refused for want of that supplier's number are due for replay at once.
+
+Refused, besides what the kit refuses: a Coupa supplier JDE -> Coupa already pairs with another JDE
+supplier (its cross-reference is that integration's, fixed there, never replaced from here).
+"""
+
+import re
+from typing import Any
+
+from connector_assets.coupa.manual_pair_sides import supplier_side as coupa_supplier
+from connector_assets.flows.manual_pairs import (
+    SOURCE,
+    Found,
+    ManualPairing,
+    MatchRefused,
+    PairingRules,
+    due_now,
+)
+from connector_assets.integrations.coupa_jde.integration import INTEGRATION
+from connector_assets.integrations.coupa_jde.invoices import (
+    INVOICES_FLOW,
+    JDE_COUPA_SUPPLIERS,
+    NO_NUMBER,
+    SUPPLIER_ENTITY,
+    lacks_number,
+)
+from connector_assets.jde.manual_pair_sides import supplier_side as jde_supplier
+from connector_resources.ledger import Ledger
+
+_NAMED = re.compile(rf"\(Coupa supplier (\d+)\) {re.escape(NO_NUMBER)}")
+
+
+class InvoiceSupplierRules(PairingRules):
+    """JDE -> Coupa's pair stands; the refused invoices a match answers are due at once."""
+
+    def check(
+        self, pairing: ManualPairing, ledger: Ledger, source: Found, target: Found, *, conn: Any
+    ) -> None:
+        theirs = ledger.find_xref_by_target(*JDE_COUPA_SUPPLIERS, source.key, conn=conn)
+        if theirs is not None and theirs.source_key != target.key:
+            raise MatchRefused(
+                f"{source.label} = {target.label} not stored: JDE -> Coupa's suppliers flow made (or "
+                f"adopted) this Coupa supplier for JDE supplier {theirs.source_key}, and its invoices go to "
+                "that one; "
+                "if that pair is wrong, correct it there (ml-connector xref set --integration jde_coupa)"
+            )
+
+    def named_in(self, pairing: ManualPairing, item: Any) -> tuple[str, str] | None:
+        found = _NAMED.search(getattr(item, "reason", "") or "")
+        return (SOURCE, found.group(1)) if found else None
+
+    def answered(
+        self,
+        pairing: ManualPairing,
+        ledger: Ledger,
+        source: Found,
+        target: Found,
+        because: str,
+        *,
+        run_id: str | None,
+        conn: Any,
+    ) -> int:
+        words = lacks_number(source.key)
+        refused = [
+            item
+            for item in ledger.open_items(
+                integration=INTEGRATION, flow=INVOICES_FLOW.name, status="failed", limit=100_000, conn=conn
+            )
+            if words in item.reason
+        ]
+        return due_now(ledger, refused, f"due now: {because}", run_id=run_id, conn=conn)
+
+
+PAIRING = ManualPairing(
+    integration=INTEGRATION,
+    entity=SUPPLIER_ENTITY,
+    source=coupa_supplier("coupa"),
+    target=jde_supplier("JDE"),
+    about="A Coupa supplier whose number is not its JDE address number, and which JDE -> Coupa did not make: "
+    "its invoices are refused until it is matched with its JDE supplier.",
+    flow_words={SUPPLIER_ENTITY: "invoices flow"},
+    rules=InvoiceSupplierRules(),
+)
+PAIRINGS = (PAIRING,)

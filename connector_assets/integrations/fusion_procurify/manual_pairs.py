@@ -1,0 +1,60 @@
+"""What Oracle Fusion <-> Procurify pairs by hand (``flows.manual_pairs``): a Procurify vendor and the Fusion
+supplier it is, when their names differ. The ``vendors`` flow pairs a vendor with the Fusion supplier of the
+same name only (Fusion has no supplier create), so a vendor named otherwise waits, and its purchase orders
+and bills are held on it, until a person matches the two (``ml-connector xref set``, the desk, or the
+matches file ``ML_FUSION_PROCURIFY_VENDOR_XREF``: ``manual_matches``). The match is the ``vendor``
+cross-reference (Procurify vendor -> ``SupplierId``), marked manual; the ``suppliers`` flow's ``supplier``
+cross-reference is its mirror. Procurify's rules (no second active vendor of one supplier, the vendor's
+``vendors`` items answered) are the Procurify side's (``procurify.vendor_matches``).
+"""
+
+from typing import Any
+
+from connector_assets.flows.manual_pairs import Found, ManualPairing, MatchRefused, Side, Systems
+from connector_assets.fusion.suppliers import FusionSupplier, SupplierNotFound, find_supplier
+from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
+from connector_assets.integrations.fusion_procurify.vendor_pairs import (
+    FUSION,
+    SUPPLIER_ENTITY,
+    VENDOR_ENTITY,
+)
+from connector_assets.procurify.vendor_matches import VendorRules, vendor_side
+from connector_resources.ledger import Ledger
+
+
+def supplier_found(supplier: FusionSupplier) -> Found:
+    """A Fusion supplier as a match names it (its ``SupplierId`` is the ledger's key)."""
+    return Found(supplier.supplier_id, supplier.label, {"number": supplier.number}, supplier)
+
+
+def find_fusion_supplier(session: Any, given: str) -> FusionSupplier:
+    """The supplier a match names (``fusion.suppliers.find_supplier``: by number or id); ``MatchRefused``
+    with Fusion's words when it names none or two."""
+    try:
+        return find_supplier(session, given)
+    except SupplierNotFound as exc:
+        raise MatchRefused(str(exc)) from None
+
+
+def _find(systems: Systems, ledger: Ledger, given: str) -> Found:
+    return supplier_found(find_fusion_supplier(systems.session("fusion"), given))
+
+
+PAIRING = ManualPairing(
+    integration=INTEGRATION,
+    entity=VENDOR_ENTITY,
+    source=vendor_side(),
+    target=Side(
+        FUSION,
+        "Fusion supplier",
+        "fusion",
+        "its SupplierNumber or SupplierId (number:<n> or id:<n> when a value could be both)",
+        _find,
+    ),
+    about="A Procurify vendor named otherwise than its Fusion supplier: the vendors flow pairs by name "
+    "only, so its purchase orders and bills wait until the two are matched.",
+    flow_words={VENDOR_ENTITY: "vendors flow (name match)", SUPPLIER_ENTITY: "suppliers flow"},
+    mirror=SUPPLIER_ENTITY,
+    rules=VendorRules(),
+)
+PAIRINGS = (PAIRING,)

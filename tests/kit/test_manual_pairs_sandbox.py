@@ -1,0 +1,384 @@
+"""Every pairing the integrations declare for matching by hand (``manual_pairings``), on its simulators: a
+record missing in either system is refused naming it, a stored match releases what waits for it and is
+read by the integration's flows, a second record matched with the same one is refused naming the first, and
+``ml-connector xref`` and the desk do the same for any pairing.
+
+One world serves the six simulators (at the scales their integrations' own worlds use) for the module;
+each test takes records of its own, so the ledger is shared without one test seeing another's pairs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from ipaddress import ip_network
+from typing import Any
+
+import pytest
+import requests
+from click.testing import CliRunner
+from fusion_procurify_world import FUSION_SCALE, PROCURIFY_SCALE
+from jde_coupa_world import replay_into_coupa
+from procore_jde_world import procore_settings
+from sandbox_world import Integration, PairWorld, pair_world
+from starlette.testclient import TestClient
+
+from connector_assets.coupa.targets import CoupaSuppliers
+from connector_assets.flows import replay_resources
+from connector_assets.flows.manual_pairs import (
+    MatchRefused,
+    Systems,
+    delete_match,
+    find,
+    find_both,
+    set_match,
+)
+from connector_assets.integrations import manual_pairings
+from connector_cli.desk.app import build_app
+from connector_cli.desk.guard import CSRF_COOKIE
+from connector_cli.desk.identity import Access
+from connector_cli.main import cli
+from connector_resources.ledger.operator_actions import Operator
+from connector_resources.replay import replay_items
+from connector_sandbox.bill import BillSandboxSettings
+from connector_sandbox.coupa import CoupaSandboxSettings
+from connector_sandbox.fusion import FusionSandboxSettings
+from connector_sandbox.jde_ais import JdeSandboxSettings
+from connector_sandbox.procurify import ProcurifySandboxSettings
+
+EVERY = Integration(
+    name="manual_pairs",
+    simulators={
+        "jde": lambda: JdeSandboxSettings(scale=0.02),
+        "coupa": lambda: CoupaSandboxSettings(scale=0.02),
+        "bill": lambda: BillSandboxSettings(scale=0.05),
+        "procore": lambda: procore_settings(seeded_companies=1),
+        "procurify": lambda: ProcurifySandboxSettings(scale=PROCURIFY_SCALE),
+        "fusion": lambda: FusionSandboxSettings(scale=FUSION_SCALE),
+    },
+    fields={"coupa": {"token_warmup_seconds": 0, "backoff_base": 0.01}, "bill": {"backoff_base": 0.01}},
+    day=lambda: None,
+)
+PAIRINGS = {p.name: p for p in manual_pairings(["all"])}
+ANA = Operator("ana", "operator")
+
+
+class Records:
+    """Ids each system holds, handed out so no two tests take the same record."""
+
+    def __init__(self, world: PairWorld) -> None:
+        jde = world.jde_root
+        suppliers = requests.get(f"{jde}/sandbox/rows/F0401", params={"limit": 400}, timeout=30).json()
+        book = requests.get(f"{jde}/sandbox/rows/F0101", params={"limit": 400}, timeout=30).json()
+        coupa = requests.get(
+            f"{world.coupa_url}/sandbox/records/suppliers", params={"limit": 400}, timeout=30
+        )
+        with world.resources["bill"].session() as s:
+            bill = [v["id"] for v in s.iter_all("vendors") if not v.get("archived")]
+        with world.resources["procore"].session() as s:
+            procore = [str(v["id"]) for v in s.iter_all("vendors")]
+        with world.resources["procurify"].session() as s:
+            procurify = [str(v["id"]) for v in s.iter_all("vendors") if not v.get("external_id")]
+        with world.resources["fusion"].session() as s:
+            fusion = [str(v["SupplierId"]) for v in s.iter_all("suppliers")]
+        an8s = sorted({str(r["AN8"]) for r in suppliers["rows"]}, key=int)
+        self.jde_names = {str(r["AN8"]): str(r.get("ALPH") or "").strip() for r in book["rows"]}
+        self.coupa_names = {str(r.get("name") or "").strip() for r in coupa.json()["records"]}
+        self.ids = {
+            "JDE supplier": iter(an8s),
+            "JDE address book entry": iter(
+                sorted({str(r["AN8"]) for r in book["rows"]} - set(an8s), key=int)
+            ),
+            "Coupa supplier": iter(str(r["id"]) for r in coupa.json()["records"]),
+            "BILL vendor": iter(bill),
+            "Procore vendor": iter(procore),
+            "Procurify vendor": iter(procurify[1:]),  # the first is the "Other" catch-all
+            "Fusion supplier": iter(fusion),
+        }
+
+    def take(self, words: str, n: int = 1) -> list[str]:
+        return list(itertools.islice(self.ids[words], n))
+
+    def jde_supplier_coupa_lacks(self) -> str:
+        """A JDE supplier whose name no Coupa supplier has (Coupa names are unique)."""
+        return next(a for a in self.ids["JDE supplier"] if self.jde_names.get(a) not in self.coupa_names)
+
+
+MISSING = {  # an id each system does not hold
+    "JDE supplier": "99999999",
+    "JDE address book entry": "99999998",
+    "Coupa supplier": "999999",
+    "BILL vendor": "00901NOSUCHVENDOR000",
+    "Procore vendor": "99999999",
+    "Procurify vendor": "999999",
+    "Fusion supplier": "id:999999999",
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Iterator[PairWorld]:
+    with pair_world(EVERY, tmp_path_factory.mktemp("manual_pairs"), PairWorld) as w:
+        yield w
+
+
+@pytest.fixture(scope="module")
+def records(world: PairWorld) -> Records:
+    return Records(world)
+
+
+def _systems(world: PairWorld, pairing: Any) -> Systems:
+    return Systems({k: world.resources[k] for k in pairing.resources})
+
+
+def _match(world: PairWorld, pairing: Any, source: str, target: str, **kw: Any):
+    with _systems(world, pairing) as systems:
+        found = find_both(pairing, systems, world.ledger, source, target)
+        return set_match(
+            pairing, world.ledger, *found, by=ANA, note="checked the tax id", systems=systems, **kw
+        )
+
+
+def _paired(world: PairWorld, pairing: Any, source: str) -> str | None:
+    p = pairing
+    xref = world.ledger.get_xref(p.integration, p.entity, p.source.system, source, p.target.system)
+    return xref.target_id if xref is not None else None
+
+
+def test_every_integration_declares_its_pairings() -> None:
+    assert set(PAIRINGS) == {
+        "jde_coupa/supplier",
+        "coupa_jde/supplier",
+        "jde_bill/vendor",
+        "procore_jde/vendor",
+        "jde_procurify/supplier",
+        "fusion_procurify/vendor",
+    }
+
+
+@pytest.mark.parametrize("name", sorted(PAIRINGS))
+def test_a_record_missing_in_either_system_is_refused_naming_it(world, records, name) -> None:
+    pairing = PAIRINGS[name]
+    [source], [target] = records.take(pairing.source.words), records.take(pairing.target.words)
+    with _systems(world, pairing) as systems:
+        assert find(pairing, "source", systems, world.ledger, source).key
+        assert find(pairing, "target", systems, world.ledger, target).key
+    for missing_source in (True, False):
+        side = pairing.source if missing_source else pairing.target
+        typed = MISSING[side.words]
+        with pytest.raises(MatchRefused) as refused:
+            _match(world, pairing, typed if missing_source else source, target if missing_source else typed)
+        assert typed.removeprefix("id:") in str(refused.value)
+        assert "has no" in str(refused.value)
+    assert _paired(world, pairing, source) is None
+
+
+def _waiting(world: PairWorld, pairing: Any, source: str, target: str) -> Any:
+    """A record held for want of the pair (an invoice refused for want of the supplier's JDE number, for
+    Coupa -> JDE): its queue item."""
+    if pairing.integration == "coupa_jde":
+        from connector_assets.integrations.coupa_jde.invoices import lacks_number
+
+        item = world.ledger.enqueue(
+            integration="coupa_jde",
+            flow="invoices",
+            entity="invoice",
+            source_key=f"9{source}",
+            payload={},
+            reason=f"invoice 9{source} (INV-9): supplier Acme {lacks_number(source)}: sync it from JDE",
+            next_attempt_at=datetime(2100, 1, 1, tzinfo=UTC),  # due only once the match makes it due
+        )
+        return item
+    depends_on = pairing.dependencies(source, target)[-1]
+    item = world.ledger.enqueue(
+        integration=pairing.integration,
+        flow="held_flow",
+        entity="order",
+        source_key=f"held-for-{pairing.integration}-{source}",
+        payload={},
+        reason=f"waits for {depends_on}",
+        status="held",
+        depends_on=depends_on,
+    )
+    return item
+
+
+@pytest.mark.parametrize("name", sorted(PAIRINGS))
+def test_a_match_releases_what_waits_and_a_second_one_is_refused_naming_the_first(world, records, name):
+    pairing = PAIRINGS[name]
+    (source, other), [target] = records.take(pairing.source.words, 2), records.take(pairing.target.words)
+    held = _waiting(world, pairing, source, target)
+    side, key = pairing.waited_for(held)  # the desk's "match by hand" link names the record
+    assert key == {"source": source, "target": target}[side]
+
+    result = _match(world, pairing, source, target)
+    assert result.stored and result.released + result.answered == 1
+    assert _paired(world, pairing, result.source.key) == result.target.key
+    [item] = [i for i in world.ledger.open_items() if i.id == held.id]
+    assert item.status == "failed" and "matched by hand" in item.reason and item.next_attempt_at.year < 2100
+
+    with pytest.raises(MatchRefused) as refused:
+        _match(world, pairing, other, target)
+    said = str(refused.value)
+    assert f"is paired with {pairing.source.words} {result.source.key} (matched by hand by ana" in said
+    assert _paired(world, pairing, other) is None
+
+    delete_match(pairing, world.ledger, source, by=ANA, note="wrong after all")
+    assert _paired(world, pairing, result.source.key) is None
+    assert [a.action for a in world.ledger.operator_actions(limit=5) if a.source_key == result.source.key][
+        :2
+    ] == [
+        "unmatch",
+        "match",
+    ]
+
+
+def test_what_each_integration_reads_once_matched(world, records) -> None:
+    """The readers the flows ask for a pair give the manual match."""
+    from connector_assets.integrations.coupa_jde.invoices import supplier_number
+    from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier as fusion_supplier
+    from connector_assets.integrations.jde_procurify import vendor_pairs
+    from connector_assets.integrations.jde_procurify.vendors import to_send
+    from connector_assets.integrations.procore_jde.vendors import vendor_an8
+
+    coupa, an8 = records.take("Coupa supplier")[0], records.take("JDE supplier")[0]
+    _match(world, PAIRINGS["coupa_jde/supplier"], coupa, an8)
+    assert supplier_number(world.ledger, {"id": int(coupa), "number": "C-77"}) == an8
+
+    vendor, book = records.take("Procore vendor")[0], records.take("JDE address book entry")[0]
+    _match(world, PAIRINGS["procore_jde/vendor"], vendor, book)
+    assert vendor_an8(world.ledger, vendor, {"origin_id": None}) == book
+
+    an8, vendor = records.take("JDE supplier")[0], records.take("Procurify vendor")[0]
+    _match(world, PAIRINGS["jde_procurify/supplier"], an8, vendor)
+    assert vendor_pairs.paired_vendor(world.ledger, an8) == vendor
+    assert vendor_pairs.paired_supplier(world.ledger, vendor) == an8
+    plain = {"id": int(vendor), "name": "x", "type": 3, "active": True, "external_id": None}
+    assert to_send(world.ledger, plain) == (False, f"it is already the vendor of JDE supplier {an8}")
+
+    vendor, supplier = records.take("Procurify vendor")[0], records.take("Fusion supplier")[0]
+    _match(world, PAIRINGS["fusion_procurify/vendor"], vendor, f"id:{supplier}")
+    assert fusion_supplier(world.ledger, vendor) == supplier
+
+
+def test_jde_to_coupa_updates_the_matched_supplier_instead_of_creating_one(world, records) -> None:
+    """A JDE supplier matched with a Coupa supplier of another name and number: the suppliers flow's replay
+    updates that Coupa supplier from JDE (its number becomes the AN8) and creates none."""
+    from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW
+
+    PAYMENT_TERMS.stage(world.resources["staging"])
+    an8, coupa = records.jde_supplier_coupa_lacks(), records.take("Coupa supplier")[0]
+    _match(world, PAIRINGS["jde_coupa/supplier"], an8, coupa)
+    before = requests.get(f"{world.coupa_url}/sandbox/records/suppliers", params={"limit": 5000}, timeout=30)
+    replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, world.resources, remap=True)
+    item = world.ledger.enqueue(
+        integration="jde_coupa",
+        flow="suppliers",
+        entity="supplier",
+        source_key=an8,
+        payload={},
+        reason="replay after the match",
+    )
+    summary = replay_items(world.ledger, [item])
+    assert summary.replayed == [item.id] and not summary.failed, summary.failure_lines()
+    after = requests.get(f"{world.coupa_url}/sandbox/records/suppliers", params={"limit": 5000}, timeout=30)
+    assert len(after.json()["records"]) == len(before.json()["records"])  # nothing created
+    [matched] = [r for r in after.json()["records"] if str(r["id"]) == coupa]
+    assert str(matched["number"]) == an8
+    events = [(e.action, e.target_id) for e in world.ledger.history(an8) if e.flow == "suppliers"]
+    assert ("update", coupa) in events, events
+    assert not [action for action, _ in events if action in ("create", "adopt")], events
+    assert _paired(world, PAIRINGS["jde_coupa/supplier"], an8) == coupa
+    assert world.ledger.get_xref("jde_coupa", "supplier", "JDE", an8, "coupa").manual  # still the person's
+
+
+# -- the CLI and the desk, for any pairing ---------------------------------------------------------------
+
+
+@pytest.fixture
+def xref(world: PairWorld, monkeypatch):
+    """``ml-connector xref ...`` with the world's ledger and simulators (today's settings stand for them)."""
+    monkeypatch.setenv("ML_CONNECTOR_DB_URL", world.db)
+    monkeypatch.setenv("USER", "lee")
+    monkeypatch.setattr(
+        replay_resources, "resources_from_settings", lambda keys: {k: world.resources[k] for k in keys}
+    )
+
+    def run(*args: str, ok: bool = True) -> str:
+        result = CliRunner().invoke(cli, ["xref", *args])
+        assert (result.exit_code == 0) == ok, result.output
+        return result.output
+
+    return run
+
+
+def test_the_cli_sets_lists_and_deletes_matches_of_any_pairing(world, records, xref) -> None:
+    an8, vendor = records.take("JDE supplier")[0], records.take("BILL vendor")[0]
+    pairing = ("--integration", "jde_bill")
+    assert "JDE has no supplier with address number 99999999" in xref(
+        "set", "99999999", vendor, *pairing, "--note", "typo", ok=False
+    )
+    assert "BILL has no vendor with id 00901NOSUCH" in xref(
+        "set", an8, "00901NOSUCH", *pairing, "--note", "typo", ok=False
+    )
+    said = xref("set", an8, vendor, *pairing, "--note", "same bank account")
+    assert "matched JDE supplier" in said and f"({an8}) = BILL vendor" in said and "entered by lee" in said
+    other = records.take("JDE supplier")[0]
+    refused = xref("set", other, vendor, *pairing, "--note", "no", ok=False)
+    assert f"BILL vendor {vendor} is paired with JDE supplier {an8} (matched by hand by lee" in refused
+
+    listed = xref("list")
+    for name in PAIRINGS:
+        assert f"{name} (" in listed
+    assert f"JDE {an8} -> bill {vendor}  entered by lee" in listed
+    rows = [json.loads(line) for line in xref("list", *pairing, "--json").splitlines()]
+    assert {(r["source_key"], r["target_id"], r["note"]) for r in rows} >= {
+        (an8, vendor, "same bank account")
+    }
+    assert f"deleted the manual match JDE {an8} -> bill {vendor}" in xref(
+        "delete", an8, *pairing, "--note", "wrong vendor"
+    )
+    assert "names no pairing" in xref("list", "--integration", "nosuch", ok=False)
+
+
+ACCESS = Access(
+    proxy_header="X-Forwarded-User",
+    trusted_proxies=(ip_network("10.0.0.0/24"),),
+    groups_header="X-Forwarded-Groups",
+    operators=frozenset({"ap-leads"}),
+)
+
+
+def test_the_desk_matches_a_held_records_supplier_from_its_page(world, records) -> None:
+    pairing = PAIRINGS["jde_coupa/supplier"]
+    an8, coupa = records.take("JDE supplier")[0], records.take("Coupa supplier")[0]
+    held = _waiting(world, pairing, an8, coupa)
+    app = build_app(world.ledger, ACCESS)
+    app.state.desk.match_resources = lambda keys: {k: world.resources[k] for k in keys}
+    desk = TestClient(
+        app,
+        client=("10.0.0.5", 40000),
+        headers={"X-Forwarded-User": "lee", "X-Forwarded-Groups": "ap-leads"},
+        follow_redirects=False,
+    )
+    item = desk.get(f"/items/{held.id}")
+    assert 'id="match-by-hand"' in item.text and f"source={an8}" in item.text
+    page = desk.get(f"/matches?pairing=jde_coupa%2Fsupplier&source={an8}")
+    assert f'value="{an8}"' in page.text
+    token = page.cookies.get(CSRF_COOKIE) or desk.cookies[CSRF_COOKIE]
+    form = {"csrf": token, "source": an8, "note": "same company, renamed in Coupa"}
+
+    missing = desk.post("/matches/jde_coupa/supplier", data={**form, "target": "999999"})
+    assert missing.status_code == 409 and "Coupa has no supplier with id 999999" in missing.text
+    done = desk.post("/matches/jde_coupa/supplier", data={**form, "target": coupa})
+    assert done.status_code == 303 and "released+1+held" in done.headers["location"]
+    assert _paired(world, pairing, an8) == coupa
+    listed = desk.get("/matches?pairing=jde_coupa%2Fsupplier")
+    assert f'data-source="{an8}"' in listed.text and "same company, renamed in Coupa" in listed.text
+    [action] = [a for a in world.ledger.operator_actions(action="match") if a.source_key == an8]
+    assert (action.actor, action.role, action.note) == ("lee", "operator", "same company, renamed in Coupa")
+    gone = desk.post(
+        "/matches/jde_coupa/supplier/delete", data={"csrf": token, "source": an8, "note": "wrong"}
+    )
+    assert gone.status_code == 303 and _paired(world, pairing, an8) is None
