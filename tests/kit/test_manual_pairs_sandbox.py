@@ -382,3 +382,39 @@ def test_the_desk_matches_a_held_records_supplier_from_its_page(world, records) 
         "/matches/jde_coupa/supplier/delete", data={"csrf": token, "source": an8, "note": "wrong"}
     )
     assert gone.status_code == 303 and _paired(world, pairing, an8) is None
+
+
+def test_in_chromium_a_supplier_is_matched_by_hand_from_its_held_record(world, records) -> None:
+    """The journey in Debian's chromium: a held record's page, its "match by hand" link, the form filled
+    with the record, the target typed, matched; the match listed and the held record released."""
+    from browser import chromium
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shows
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from connector_sandbox.serve import serve_in_thread
+
+    pairing = PAIRINGS["jde_coupa/supplier"]
+    an8, coupa = records.take("JDE supplier")[0], records.take("Coupa supplier")[0]
+    held = _waiting(world, pairing, an8, coupa)
+    app = build_app(world.ledger, Access(local_operator="lee"))
+    app.state.desk.match_resources = lambda keys: {k: world.resources[k] for k in keys}
+    url, stop = serve_in_thread(app, port=0)
+    try:
+        with chromium() as browser:
+            browser.get(f"{url}/items/{held.id}")
+            browser.find_element(By.ID, "match-by-hand").click()
+            WebDriverWait(browser, 30).until(shows.url_contains("/matches"))
+            form = browser.find_element(By.CSS_SELECTOR, 'form.match-form[data-pairing="jde_coupa/supplier"]')
+            assert form.find_element(By.NAME, "source").get_attribute("value") == an8
+            form.find_element(By.NAME, "target").send_keys(coupa)
+            form.find_element(By.NAME, "note").send_keys("same company, renamed in Coupa")
+            form.find_element(By.TAG_NAME, "button").click()
+            WebDriverWait(browser, 30).until(shows.url_contains("notice="))
+            assert "released 1 held" in browser.find_element(By.ID, "notice").text
+            listed = browser.find_element(By.CSS_SELECTOR, f'tr.match[data-source="{an8}"]').text
+            assert coupa in listed and "lee" in listed
+    finally:
+        stop()
+    assert _paired(world, pairing, an8) == coupa
+    assert world.ledger.queue_item_by_id(held.id).status == "failed"  # released: due for the next replay
