@@ -514,3 +514,76 @@ def test_vendors_are_compared_field_by_field_and_named_on_one_side_only():
     assert report.counts["procore_vendors_inactive_not_in_jde"] == 1
     assert report.counts["procore_vendors_in_jde"] == report.compared == 3
     assert "| What | Procore | JDE record | Field | Where | Procore | JDE | In words |" in report.table()
+
+
+def _voucher_against(monkeypatch, policy: str, **held: Any) -> Report:
+    """Requisition 7 (INV-7, 100.00 on M30.7110, G/L date 2026-09-30) against a voucher batch holding
+    ``held`` on top of what the flow wrote, under G/L date policy ``policy``."""
+    from datetime import date
+
+    from connector_assets.integrations.procore_jde.reconcile.balances import Balances
+    from connector_assets.integrations.procore_jde.reconcile.documents import (
+        ApprovedRequisition,
+        Context,
+        compare_voucher,
+    )
+    from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
+    from connector_assets.jde.account_amounts import Amounts
+    from connector_assets.jde.reconcile_documents import VoucherBatch
+
+    monkeypatch.setenv("ML_PROCORE_JDE_GL_DATE_POLICY", policy)
+    approved = Amounts()
+    approved.add("M30.7110", "03", Decimal("100.00"))
+    record = {
+        "id": 7,
+        "invoice_number": "INV-7",
+        "billing_date": "2026-10-05",
+        "requisition_end": "2026-09-30",
+    }
+    commitment = {"id": 9, "vendor": {"id": 55}}
+    req = ApprovedRequisition(
+        record, "7", "1", "project 1", "2026-09", "9", commitment, "requisition 7", approved
+    )
+    voucher = VoucherBatch(
+        BatchKey.for_requisition("7"), Decimal("100.00"), 1, "1016", "00001:4011:OP", "INV-7"
+    )
+    voucher.invoice_date, voucher.gl_date = date(2026, 10, 5), date(2026, 9, 30)
+    voucher.by_account["M30.7110"] = Decimal("100.00")
+    for name, value in held.items():
+        setattr(voucher, name, value)
+    report = Report(("Procore", "JDE"))
+    context = Context(
+        report, Balances(), None, None, {}, {"purchase_order": {"9": "00001:4011:OP"}}, {"55": "1016"}
+    )  # type: ignore[arg-type]
+    compare_voucher(context, req, voucher)
+    return report
+
+
+def test_a_voucher_header_is_compared_field_by_field(monkeypatch):
+    from datetime import date
+
+    clean = _voucher_against(monkeypatch, "refuse")
+    assert clean.differences == [] and clean.compared == 1
+    changed = _voucher_against(
+        monkeypatch,
+        "refuse",
+        supplier="2020",
+        invoice="INV-7B",
+        order="00001:4999:OP",
+        gl_date=date(2026, 10, 1),
+    )
+    assert [(d.kind, d.field, d.values) for d in changed.differences] == [
+        ("supplier", "supplier", ("1016", "2020")),
+        ("invoice number", "invoice number", ("INV-7", "INV-7B")),
+        ("date", "G/L date", ("2026-09-30", "2026-10-01")),
+        ("purchase order", "purchase order", ("order 4011 OP 00001", "order 4999 OP 00001")),
+    ]
+    assert {d.counterpart for d in changed.differences} == {"voucher batch MLPROCORE/PR7/PROCORE-REQ-7"}
+    # Re-dated into the first open period by the policy: counted, not a difference.
+    moved = _voucher_against(monkeypatch, "first_open_day", gl_date=date(2026, 10, 1))
+    assert moved.differences == [] and moved.counts["gl_dates_moved_to_an_open_period"] == 1
+    # The gross changed on the voucher alone (P0411), the distribution as written: named as the gross.
+    report = _voucher_against(monkeypatch, "refuse", gross=Decimal("110.00"), document=("00001", 10234, "PV"))
+    [gross] = report.differences
+    assert (gross.kind, gross.field, gross.values) == ("voucher amount", "gross", ("100.00", "110.00"))
+    assert gross.counterpart == "voucher 00001 10234 PV"

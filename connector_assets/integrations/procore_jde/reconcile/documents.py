@@ -4,9 +4,11 @@ Procore's side, per approved requisition of the day: what it approves for paymen
 period's work and stored materials less this period's retainage, ``voucher_mappers.line_payable``: the
 issue's rule for what a voucher pays), on the JDE account the cost code maps to today (``CostCodeMap``),
 and the header the vouchers flow writes (the vendor's supplier, the invoice number, the invoice and G/L
-dates, the commitment's order). JDE's side: the requisition's voucher batch (F0411Z1 pay items, F0911Z1
-distribution by account) and, once R04110ZA processed it, the F0411 voucher it became (its gross, whether
-it is voided, whether it is still there), read by key (``jde.reconcile_documents``).
+dates, the commitment's order; a G/L date JDE holds later than Procore's while ``ML_GL_DATE_POLICY`` is
+``first_open_day`` is the flow's re-dating into an open period, counted, not a difference). JDE's side:
+the requisition's voucher batch (F0411Z1 pay items, F0911Z1 distribution by account) and, once R04110ZA
+processed it, the F0411 voucher it became (its gross, whether it is voided, whether it is still there),
+read by key (``jde.reconcile_documents``).
 
 Each requisition is named as Procore knows it (``requisition 1280646 (INV-7)``) and its voucher as JDE
 does (``voucher 00001 10234 PV``, or its batch keys while unprocessed); each difference names the field
@@ -24,10 +26,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.flows.periods import FIRST_OPEN_DAY, gl_date_policy
 from connector_assets.flows.reconciliation import Report, money
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.values import iso_day
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
+from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.order_mappers import OrderTypes
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey, line_payable
@@ -202,7 +206,11 @@ def _header(context: Context, req: ApprovedRequisition, voucher: VoucherBatch, r
         "G/L date": (gl_date, _iso(voucher.gl_date)),
         "purchase order": (order_name(order), order_name(voucher.order)),
     }
+    moved = gl_date_policy(INTEGRATION) == FIRST_OPEN_DAY
     for field, (expected, found) in held.items():
+        if field == "G/L date" and moved and expected and found and found > expected:
+            context.report.counts["gl_dates_moved_to_an_open_period"] += 1  # the policy re-dates, and says so
+            continue
         if expected and expected != found:
             kind = "date" if field.endswith("date") else field
             words = f"{req.label}: the {field} is {expected} in Procore but {found or 'blank'} on JDE"
