@@ -525,10 +525,15 @@ def markdown(report: dict[str, Any]) -> str:
     """The figures as markdown tables (the run; records per flow; our CPU per record) for the README."""
     b = report["backfill"]
     limits = report["procore_limits"]
+    pace = (
+        "its limits off (--procore-unlimited)"
+        if report.get("procore_unlimited")
+        else f"its default limits (spike {limits['spike_limit']}/{limits['spike_window_seconds']:g} s, "
+        f"hourly {limits['hourly_limit']}/h)"
+    )
     lines = [
         f"`{report['command']}`: scale {report['scale']}, {report['days']} days ({report['range']}), "
-        f"Procore latency {report['procore_latency_ms']} ms with its default limits (spike "
-        f"{limits['spike_limit']}/{limits['spike_window_seconds']:g} s, hourly {limits['hourly_limit']}/h), "
+        f"Procore latency {report['procore_latency_ms']} ms with {pace}, "
         f"JDE latency {report['jde_latency_ms']} ms; load average {report['load_average_before'][0]} before, "
         f"{report.get('load_average_after', ['?'])[0]} after (2 cores, other helpers' work included). "
         f"{report['procore_vendors_linked_to_jde_suppliers']} Procore vendors' JDE links were first "
