@@ -18,9 +18,18 @@ suppliers, purchase orders, vouchers, change orders), with the staged sources an
 
 1. **Lookups**: the unpartitioned assets the flows map with (mapping tables, F0901).
 2. **Backfill**: one single-run backfill of the N days before today through every flow and its sources.
-3. **CPU**: map + validate + ledger per record, apart from any API wait (``bench/flow_cpu.py``). The mappers
+3. **Reconcile**: the reconciliation (``procore_jde/reconciliation``) of every backfilled day, one run per
+   day, with Procore's limits off (its calls are counted; the latencies stay): records compared (the
+   requisitions, commitments and vendor pairs compared), Procore and JDE calls per record compared,
+   seconds, the peak resident memory sampled during the phase, and the differences and expected gaps found
+   by kind (after a clean backfill: what the seeded data holds, e.g. approved change orders of the seed's
+   history never sent).
+4. **CPU**: map + validate + ledger per record, apart from any API wait (``bench/flow_cpu.py``). The mappers
    read Procore again here, so Procore's limits and both latencies are switched off for this phase only
    (its API waits are not counted anyway); the backfill's figures are taken before.
+
+``--procore-unlimited`` switches Procore's limits off for the whole run (a backfill big enough for a
+10,000-record reconciliation does not fit in Procore's hour); ``--no-reconcile`` skips phase 3.
 
 Reported: records written per flow and per second of its steps, Procore and JDE calls per record written,
 the 429s Procore sent (goal 0), the Procore request rate achieved in the steps where the pacer had to wait
@@ -35,6 +44,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -58,6 +68,10 @@ TOKEN_CALL = "POST /oauth/token"
 def _options(parser: argparse.ArgumentParser) -> None:
     kit.latency_options(parser, procore="Procore", jde="JDE")
     parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
+    parser.add_argument("--no-reconcile", action="store_true", help="skip the reconciliation phase")
+    parser.add_argument(
+        "--procore-unlimited", action="store_true", help="Procore's rate limits off for the whole run"
+    )
 
 
 def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict[str, Any]:
@@ -65,7 +79,14 @@ def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict[str, Any]:
     linked = link_vendors_to_jde(sandboxes.db("procore"), sandboxes.db("jde"))
     kit._latency(jde_root, args.jde_latency_ms)
     kit._latency(procore_url, args.procore_latency_ms)
+    if args.procore_unlimited:
+        _procore_limits(procore_url, False)
     return _run(args, f"{jde_root}/jderest", procore_url, linked)
+
+
+def _procore_limits(procore_url: str, enabled: bool) -> None:
+    settings = {"rate_limits": {"enabled": enabled}}
+    requests.post(f"{procore_url}/sandbox/settings", json=settings, timeout=10).raise_for_status()
 
 
 def link_vendors_to_jde(procore_db: Path, jde_db: Path) -> int:
@@ -215,6 +236,7 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
         "procore_latency_ms": args.procore_latency_ms,
         "jde_latency_ms": args.jde_latency_ms,
         "procore_limits": limits,
+        "procore_unlimited": args.procore_unlimited,
         "load_average_before": [round(x, 1) for x in os.getloadavg()],
         "mapping_tables": tables,
         "procore_vendors_linked_to_jde_suppliers": linked,
@@ -243,6 +265,11 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
         report["queued_by_reason"] = dict(
             Counter(f"{i.flow} {i.status}: " + kit._kind(i.reason) for i in queue).most_common(12)
         )
+        if not args.no_reconcile and found.reconcile:
+            _procore_limits(procore_url, False)
+            _forget_procore_budget(resources["procore"])
+            days = [(start + timedelta(days=n)).isoformat() for n in range(args.days)]
+            kit._guarded(report, "reconcile", lambda: _reconcile(meter, found, instance, resources, days))
         if not args.no_cpu:
             # The mappers read Procore again: no limits and no latency here (API waits are not counted).
             settings = {"rate_limits": {"enabled": False}, "faults": {"latency_ms": 0}}
@@ -257,6 +284,118 @@ def _run(args: argparse.Namespace, jde_url: str, procore_url: str, linked: int) 
             )
     report["peak_rss_mb"] = kit.peak_rss_mb()
     return report
+
+
+def _reconcile(
+    meter: kit.SandboxMeter, found: kit.Found, instance: Any, resources: dict[str, Any], days: list[str]
+) -> dict[str, Any]:
+    """The reconciliation of each of ``days`` (one run per day, as the schedule closes each day), measured:
+    records compared, the calls both simulators answered (logins and tokens included) per record compared,
+    seconds, the peak resident memory sampled during the phase, differences and expected gaps by kind."""
+    from dagster import materialize
+
+    before, started = meter.read(), time.monotonic()
+    totals: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    failed: list[str] = []
+    sample: dict[str, list[str]] = {}
+    skip = {"differences", "records_compared", "expected_gaps", "api_calls_per_record"}
+    with RssSampler() as rss:
+        for day in days:
+            result = materialize(
+                found.reconcile,
+                resources=resources,
+                instance=instance,
+                partition_key=day,
+                raise_on_error=False,
+            )
+            failed += [] if result.success else [day]
+            for event in result.get_asset_materialization_events():
+                metadata = event.step_materialization_data.materialization.metadata
+                values = {name: getattr(v, "value", v) for name, v in metadata.items()}
+                for name in ("records_compared", "differences", "expected_gaps"):
+                    totals[name] += int(values.get(name) or 0)
+                for name in ("requisitions_vouchered", "commitments_on_order", "procore_vendors_in_jde"):
+                    totals[name] += int(values.get(name) or 0)
+                for name, value in values.items():
+                    if isinstance(value, int) and name not in skip and not name.endswith("_api_calls"):
+                        kinds[name] += value
+                if values.get("differences_csv"):
+                    _sample(Path(values["differences_csv"]), sample)
+    seconds = time.monotonic() - started
+    sandbox = meter.delta(before, meter.read())
+    compared = max(totals["records_compared"], 1)
+    calls = sandbox["procore_calls"] + sandbox["procore_token_fetches"] + sandbox["jde_calls"]
+    return {
+        "days": len(days),
+        "failed_days": failed,
+        "seconds": round(seconds, 1),
+        "records_compared": totals["records_compared"],
+        "compared": {
+            "requisitions with a live voucher": totals["requisitions_vouchered"],
+            "commitments on an order": totals["commitments_on_order"],
+            "vendor pairs": totals["procore_vendors_in_jde"],
+        },
+        "records_compared_per_second": round(totals["records_compared"] / seconds, 1) if seconds else None,
+        "procore_calls": sandbox["procore_calls"],
+        "procore_token_fetches": sandbox["procore_token_fetches"],
+        "jde_calls": sandbox["jde_calls"],
+        "jde_logins": sandbox["jde_logins"],
+        "api_calls_per_record": round(calls / compared, 3),
+        "procore_calls_per_record": round(sandbox["procore_calls"] / compared, 3),
+        "jde_calls_per_record": round(sandbox["jde_calls"] / compared, 3),
+        "peak_rss_mb_during_phase": rss.peak_mb,
+        "differences": totals["differences"],
+        "expected_gaps": totals["expected_gaps"],
+        "counts_by_kind": dict(sorted(kinds.items())),
+        "first_rows_by_kind": sample,
+        "jde_calls_by_endpoint": sandbox["jde_calls_by_endpoint"],
+        "procore_calls_by_endpoint": sandbox["procore_calls_by_endpoint"],
+    }
+
+
+def _sample(path: Path, sample: dict[str, list[str]], per_kind: int = 3) -> None:
+    """The first ``per_kind`` rows of each kind of a day's differences CSV, in words, into ``sample``."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as rows:
+        for row in csv.DictReader(rows):
+            found = sample.setdefault(row["kind"], [])
+            if len(found) < per_kind:
+                found.append(row["words"][:300])
+
+
+class RssSampler:
+    """This process's resident memory read every 0.2 s while the block runs (``/proc/self/status``): the
+    peak of the phase itself, which the process's lifetime peak (``ru_maxrss``) hides once an earlier phase
+    went higher."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while True:
+            self.peak_mb = max(self.peak_mb, _rss_mb())
+            if self._stop.wait(0.2):
+                return
+
+
+def _rss_mb() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    return 0
 
 
 def _forget_procore_budget(procore: Any) -> None:
@@ -386,10 +525,15 @@ def markdown(report: dict[str, Any]) -> str:
     """The figures as markdown tables (the run; records per flow; our CPU per record) for the README."""
     b = report["backfill"]
     limits = report["procore_limits"]
+    pace = (
+        "its limits off (--procore-unlimited)"
+        if report.get("procore_unlimited")
+        else f"its default limits (spike {limits['spike_limit']}/{limits['spike_window_seconds']:g} s, "
+        f"hourly {limits['hourly_limit']}/h)"
+    )
     lines = [
         f"`{report['command']}`: scale {report['scale']}, {report['days']} days ({report['range']}), "
-        f"Procore latency {report['procore_latency_ms']} ms with its default limits (spike "
-        f"{limits['spike_limit']}/{limits['spike_window_seconds']:g} s, hourly {limits['hourly_limit']}/h), "
+        f"Procore latency {report['procore_latency_ms']} ms with {pace}, "
         f"JDE latency {report['jde_latency_ms']} ms; load average {report['load_average_before'][0]} before, "
         f"{report.get('load_average_after', ['?'])[0]} after (2 cores, other helpers' work included). "
         f"{report['procore_vendors_linked_to_jde_suppliers']} Procore vendors' JDE links were first "
@@ -421,8 +565,29 @@ def markdown(report: dict[str, Any]) -> str:
             f"{f.get('skip', 0)} | {f.get('fail', 0)} | {f.get('queued_held', 0)} | "
             f"{f['mapped_and_written_seconds']} | {f['records_per_second']} |"
         )
+    lines += _reconcile_table(report.get("reconcile", {}))
     lines += kit.cpu_table(report.get("cpu_us_per_record", {}))
     return "\n".join(lines)
+
+
+def _reconcile_table(r: dict[str, Any]) -> list[str]:
+    """The reconciliation phase as a table (nothing when it did not run)."""
+    if "records_compared" not in r:
+        return [f"\nreconcile: {r['error']}"] if "error" in r else []
+    compared = ", ".join(f"{n} {what}" for what, n in r["compared"].items())
+    return [
+        "",
+        "| reconciliation | figure |",
+        "|---|---|",
+        f"| days reconciled (one run each) | {r['days']} ({len(r['failed_days'])} failed) |",
+        f"| records compared | {r['records_compared']} ({compared}) |",
+        f"| seconds / records per second | {r['seconds']} / {r['records_compared_per_second']} |",
+        f"| API calls per record compared | {r['api_calls_per_record']} (Procore "
+        f"{r['procore_calls_per_record']}, JDE {r['jde_calls_per_record']}; {r['procore_calls']} + "
+        f"{r['procore_token_fetches']} tokens / {r['jde_calls']} calls) |",
+        f"| peak resident memory during the phase | {r['peak_rss_mb_during_phase']} MB |",
+        f"| differences / expected gaps | {r['differences']} / {r['expected_gaps']} |",
+    ]
 
 
 PROFILE = kit.Profile(

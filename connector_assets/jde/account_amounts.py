@@ -70,8 +70,8 @@ def charge(
 
 
 # A compared document: the kind of difference its amounts make, how the report names it, where it belongs,
-# and how a sentence about it starts (all words).
-Record = namedtuple("Record", ["kind", "name", "scope", "label"])
+# how a sentence about it starts (all words), and the JDE document it is compared with ("" when none).
+Record = namedtuple("Record", ["kind", "name", "scope", "label", "counterpart"], defaults=("",))
 
 
 def compare_accounts(
@@ -79,9 +79,10 @@ def compare_accounts(
     record: Record,
     source: tuple[str, str, Amounts],
     jde: tuple[str, str, Mapping[str, Decimal]],
-) -> None:
+) -> int:
     """The source system's amounts against JDE's, account by account; ``source`` is (the system's name,
-    verb, amounts), ``jde`` (the document's name, verb, amounts by account).
+    verb, amounts), ``jde`` (the document's name, verb, amounts by account). Each difference names the
+    account as its field (``amount on account M30.7110``); returns how many were named.
 
     A cost code with no JDE account in today's table cannot be put on an account: its amount is named
     once, with the table's reason, against whatever JDE holds on accounts the source's mapped codes do not
@@ -92,9 +93,11 @@ def compare_accounts(
     name, jde_verb, theirs = jde
     unmapped = [a for a in ours.by_account if a in ours.unmapped]
     jde_only = sorted(a for a in theirs if a not in ours.by_account and theirs[a])
+    named = 0
     for account in sorted(a for a in ours.by_account if a not in ours.unmapped):
         mine, held = ours.by_account[account], theirs.get(account, Decimal(0))
         if mine != held:
+            named += 1
             report.differ(
                 record.kind,
                 record.name,
@@ -103,6 +106,8 @@ def compare_accounts(
                 money(held),
                 f"{record.label}: {system} {verb} {money(mine)} on {ours.where(account)} but {name} "
                 f"{jde_verb} {money(held)} there",
+                counterpart=record.counterpart,
+                field=f"amount on account {account}",
             )
     if unmapped:
         mine = sum((ours.by_account[a] for a in unmapped), Decimal(0))
@@ -120,9 +125,12 @@ def compare_accounts(
             money(held),
             f"{record.label}: {system} {verb} {money(mine)} on cost code {codes}, which has no JDE account "
             f"in the table in force ({reasons}); {name} {jde_verb} {there}",
+            counterpart=record.counterpart,
+            field=f"account of cost code {codes}",
         )
-        return
+        return named + 1
     for account in jde_only:
+        named += 1
         report.differ(
             record.kind,
             record.name,
@@ -131,7 +139,10 @@ def compare_accounts(
             money(theirs[account]),
             f"{record.label}: {name} {jde_verb} {money(theirs[account])} on account {account}, where "
             f"{system} {verb} nothing",
+            counterpart=record.counterpart,
+            field=f"amount on account {account}",
         )
+    return named
 
 
 def not_compared(report: Report, record: Record, problem: str, jde: str) -> None:
@@ -143,9 +154,20 @@ def not_compared(report: Report, record: Record, problem: str, jde: str) -> None
         "?",
         jde,
         f"{record.label}: {problem}; not compared with JDE",
+        counterpart=record.counterpart,
+        field="whole document",
     )
 
 
-def missing_in_jde(report: Report, record: Record, total: Decimal, words: str) -> None:
+def missing_in_jde(report: Report, record: Record, total: Decimal, words: str, field: str = "") -> None:
     """A source document JDE holds nothing of: its total against ``-``."""
-    report.differ(record.kind, record.name, record.scope, money(total), "-", words)
+    report.differ(
+        record.kind,
+        record.name,
+        record.scope,
+        money(total),
+        "-",
+        words,
+        counterpart=record.counterpart,
+        field=field,
+    )

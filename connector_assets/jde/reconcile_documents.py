@@ -5,9 +5,13 @@ session the caller opened (so its calls are counted once, ``flows.reconciliation
 are is the integration's (Procore -> JDE: batch keys ``PROCORE-REQ-<id>``, references ``PC-<id>``; JDE <->
 BILL: voucher numbers, order numbers, journal batch keys); here is how JDE holds what they name:
 
-* voucher batches: F0411Z1 pay items and F0911Z1 distribution by EDTN, kept when EDUS / EDBT match
+* voucher batches: F0411Z1 pay items and F0911Z1 distribution by EDTN, kept when EDUS / EDBT match, and
+  once R04110ZA processed a batch, its F0411 voucher (gross, void flag, pay status) by voucher number
   (``voucher_batches``); a journal batch's debit total in F0911Z1 (``journal_debits``);
-* purchase orders by their F4301 VR01 reference, with their F4311 lines by account (``orders_by_reference``);
+* purchase orders by their F4301 VR01 reference, with their F4311 lines one by one and by account, a
+  cancelled line (last status at or above the caller's) apart (``orders_by_reference``); the orders of some
+  order types changed in a window (F4301 UPMJ + TDAY), with their lines (``orders_changed``), so a
+  reconciliation lists what JDE holds that its source does not explain;
 * F0411 pay items by voucher (``pay_items``) and the vouchers matched to orders (``vouchers_on_orders``);
   a voucher's gross and words (``gross``, ``voucher_label``), order lines' extended cost (``extended_cost``).
 """
@@ -16,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -25,6 +30,8 @@ from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE, PO_LINE_TABLE, order_id, parse_order_id
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.targets import BATCH_TABLE, JOURNAL_TABLE
+from connector_resources.jde import Condition
+from connector_resources.jde.dates import jde_datetime
 
 VoucherKey = tuple[str, int, str]  # KCO, DOC, DCT
 
@@ -71,22 +78,39 @@ class BatchKeyed(Protocol):
 
 @dataclass
 class VoucherBatch:
-    """What JDE holds of one voucher batch: its pay items and distribution by account."""
+    """What JDE holds of one voucher batch: its pay items (gross, supplier, order, invoice number and dates)
+    and distribution by account; once processed, the F0411 voucher it became (``document``), whose gross
+    replaces the batch's, and whether JDE still has it (``gone``), voided it or holds it under a pay
+    status."""
 
     key: Any  # the caller's batch key
     gross: Decimal = Decimal(0)
     pay_items: int = 0
     supplier: str = ""
     order: str = ""  # KCOO:DOCO:DCTO the pay item names, blank when none
+    invoice: str = ""  # VINV
+    invoice_date: date | None = None  # DIVJ
+    gl_date: date | None = None  # DGJ
+    document: tuple[str, int, str] | None = None  # (KCO, DOC, DCT) once R04110ZA processed it
+    gone: bool = False  # processed, and F0411 no longer holds the voucher
+    voided: int = 0  # pay items JDE voided (F0411 VOD)
+    pay_status: str = ""  # F0411 PST of the first pay item
     by_account: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+
+    @property
+    def name(self) -> str:
+        """How a JDE user finds it: ``voucher 00001 10234 PV`` once processed, else the batch's keys."""
+        if self.document is not None:
+            return f"voucher {self.document[0]} {self.document[1]} {self.document[2]}"
+        return f"voucher batch {self.key.user}/{self.key.batch}/{self.key.transaction}"
 
 
 def voucher_batches(session: Any, keys: Mapping[str, BatchKeyed]) -> dict[str, VoucherBatch]:
-    """Source id -> its voucher batch in JDE (F0411Z1 + F0911Z1 by the id's batch key); absent when JDE
-    holds no pay item under the key."""
+    """Source id -> its voucher batch in JDE (F0411Z1 + F0911Z1 by the id's batch key, F0411 by voucher
+    number once processed); absent when JDE holds no pay item under the key."""
     by_transaction = {key.transaction: (sid, key) for sid, key in sorted(keys.items())}
     found: dict[str, VoucherBatch] = {}
-    columns = ["EDUS", "EDBT", "EDTN", "EDLN", "AG", "AN8", "PKCO", "PO", "PDCT"]
+    columns = [*("EDUS", "EDBT", "EDTN", "EDLN", "EDSP", "KCO", "DOC", "DCT"), *VOUCHER_BATCH_COLUMNS]
     for row in browse_in(session, BATCH_TABLE, "EDTN", list(by_transaction), columns):
         mine = _batch_of(row, by_transaction)
         if mine is None:
@@ -95,14 +119,52 @@ def voucher_batches(session: Any, keys: Mapping[str, BatchKeyed]) -> dict[str, V
         voucher.gross += amount(row.get("AG"))
         voucher.pay_items += 1
         voucher.supplier = str(row.get("AN8") or "").strip()
+        voucher.invoice = str(row.get("VINV") or "").strip()
+        voucher.invoice_date, voucher.gl_date = _day(row.get("DIVJ")), _day(row.get("DGJ"))
         if str(row.get("PO") or "").strip() not in ("", "0"):
             voucher.order = order_id(row.get("PKCO"), row.get("PO"), row.get("PDCT"))
+        document = str(row.get("DOC") or "").strip()
+        if str(row.get("EDSP") or "").strip() == "1" and document.isdigit() and int(document):
+            kind = str(row.get("DCT") or "").strip() or "PV"
+            voucher.document = (str(row.get("KCO") or "").strip(), int(document), kind)
     columns = ["EDUS", "EDBT", "EDTN", "EDLN", "AA", "ANI", "MCU", "OBJ", "SUB"]
     for row in browse_in(session, JOURNAL_TABLE, "EDTN", list(by_transaction), columns):
         mine = _batch_of(row, by_transaction)
         if mine is not None and mine[0] in found:
             found[mine[0]].by_account[row_account(row, "MCU")] += amount(row.get("AA"))
+    _processed(session, [v for v in found.values() if v.document is not None])
     return found
+
+
+VOUCHER_BATCH_COLUMNS = ["AG", "AN8", "VINV", "DIVJ", "DGJ", "PKCO", "PO", "PDCT"]
+VOIDED = "V"  # F0411 VOD of a voided pay item
+
+
+def _processed(session: Any, vouchers: list[VoucherBatch]) -> None:
+    """The F0411 voucher of each processed batch, read by voucher number (100 to a call): its gross, how
+    many of its pay items are voided, its pay status; ``gone`` when F0411 no longer holds it."""
+    by_document = {v.document: v for v in vouchers if v.document is not None}
+    if not by_document:
+        return
+    seen: set[tuple[str, int, str]] = set()
+    numbers = sorted({document[1] for document in by_document})
+    columns = ["KCO", "DOC", "DCT", "SFX", "AG", "PST", "VOD"]
+    for row in browse_in(session, AP_LEDGER.table, "DOC", numbers, columns):
+        document = (str(row.get("KCO") or "").strip(), int(row["DOC"]), str(row.get("DCT") or "").strip())
+        voucher = by_document.get(document)
+        if voucher is None:
+            continue
+        if document not in seen:
+            seen.add(document)
+            voucher.gross, voucher.pay_status = Decimal(0), str(row.get("PST") or "").strip()
+        voucher.gross += amount(row.get("AG"))
+        voucher.voided += str(row.get("VOD") or "").strip() == VOIDED
+    for document, voucher in by_document.items():
+        voucher.gone = document not in seen
+
+
+def _day(value: Any) -> date | None:
+    return value if isinstance(value, date) else None
 
 
 def _batch_of(row: Mapping[str, Any], by_transaction: dict[str, tuple[str, BatchKeyed]]) -> Any:
@@ -139,60 +201,181 @@ def journal_debits(session: Any, keys: Iterable[JournalKeyed]) -> dict[str, Deci
 # -- purchase orders by reference: F4301 + F4311 -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class OrderLine:
+    """One F4311 line as a comparison reads it: its number (LNID), reference (VR01), account, extended cost
+    (AEXP) and last / next status (LTTR / NXTR); ``cancelled`` when its last status is at or above the
+    caller's cancelled status."""
+
+    number: Decimal
+    reference: str
+    account: str
+    extended: Decimal
+    last_status: str
+    next_status: str
+    cancelled: bool
+
+    @property
+    def label(self) -> str:
+        """``line 2`` (``line 2.5`` for a line JDE inserted between two)."""
+        return f"line {self.number.normalize():f}"
+
+
 @dataclass
 class ReferencedOrder:
-    """One JDE purchase order found by its reference (F4301.VR01): its key, supplier, and its lines'
-    extended cost by account; the line references (F4311.VR01) with the line prefix, with their amounts
-    by account (``reference_accounts``) and in all (``by_reference``)."""
+    """One JDE purchase order: its key, reference (F4301.VR01), supplier and header (company, order type,
+    business unit, order date, remark), its lines in line number order, and the extended cost of the lines
+    not cancelled by account (``by_account``), of those whose line reference (F4311.VR01) has the line
+    prefix by reference and account (``reference_accounts``) and in all (``by_reference``)."""
 
     key: str  # KCOO:DOCO:DCTO
     reference: str
     supplier: str
+    business_unit: str = ""
+    order_date: date | None = None
+    remark: str = ""
+    changed_at: datetime | None = None  # F4301 UPMJ + TDAY, as UTC
+    lines: list[OrderLine] = field(default_factory=list)
     by_account: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     reference_accounts: dict[str, dict[str, Decimal]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(Decimal))
     )
 
     @property
+    def company(self) -> str:
+        return self.key.split(":")[0]
+
+    @property
+    def order_type(self) -> str:
+        return self.key.split(":")[2]
+
+    @property
+    def name(self) -> str:
+        """``order 4011 OP 00001``: the number, type and company, as JDE's screens show it."""
+        company, number, kind = self.key.split(":")[:3]
+        return f"order {number} {kind} {company}"
+
+    @property
     def by_reference(self) -> dict[str, Decimal]:
         """Line reference -> the extended cost of the lines under it."""
         return {ref: sum(found.values(), Decimal(0)) for ref, found in self.reference_accounts.items()}
 
+    @property
+    def cancelled(self) -> bool:
+        """Every line cancelled (an order with no line is not)."""
+        return bool(self.lines) and all(line.cancelled for line in self.lines)
+
+    @property
+    def total(self) -> Decimal:
+        """The extended cost of its lines not cancelled."""
+        return sum(self.by_account.values(), Decimal(0))
+
+    def add(self, line: OrderLine, line_prefix: str) -> None:
+        self.lines.append(line)
+        if line.cancelled:
+            return
+        self.by_account[line.account] += line.extended
+        if line.reference.startswith(line_prefix):
+            self.reference_accounts[line.reference][line.account] += line.extended
+
+
+HEADER_COLUMNS = ["KCOO", "DOCO", "DCTO", "AN8", "VR01", "MCU", "TRDJ", "RMK", "UPMJ", "TDAY"]
+LINE_COLUMNS = ["KCOO", "DOCO", "DCTO", "LNID", "VR01", "AEXP", "ANI", "OMCU", "OBJ", "SUB", "LTTR", "NXTR"]
+
 
 def orders_by_reference(
-    session: Any, references: Mapping[str, str], written: Mapping[str, str | None], line_prefix: str
+    session: Any,
+    references: Mapping[str, str],
+    written: Mapping[str, str | None],
+    line_prefix: str,
+    cancelled_status: int = 980,
 ) -> dict[str, ReferencedOrder]:
     """Source id -> its JDE purchase order: F4301 by VR01 (``references``: VR01 -> source id; the order
     ``written`` names for the id when JDE holds several, else the oldest), with its F4311 lines (those whose
-    VR01 starts with ``line_prefix`` also summed by reference)."""
+    VR01 starts with ``line_prefix`` also summed by reference; those whose last status is at or above
+    ``cancelled_status`` kept apart from the sums)."""
     if not references:
         return {}
-    candidates: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in browse_in(
-        session, PO_HEADER_TABLE, "VR01", list(references), ["KCOO", "DOCO", "DCTO", "AN8", "VR01"]
-    ):
+    candidates: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in browse_in(session, PO_HEADER_TABLE, "VR01", list(references), HEADER_COLUMNS):
         sid = references.get(str(row.get("VR01") or "").strip())
         if sid is not None:
-            key = order_id(row.get("KCOO"), row.get("DOCO"), row.get("DCTO"))
-            candidates[sid].append((key, str(row.get("AN8") or "").strip()))
-    reference_of = {sid: reference for reference, sid in references.items()}
+            candidates[sid].append(row)
     orders: dict[str, ReferencedOrder] = {}
     for sid, found in candidates.items():
-        chosen = [f for f in found if f[0] == written.get(sid)] or sorted(found, key=lambda f: _doco(f[0]))
-        orders[sid] = ReferencedOrder(chosen[0][0], reference_of[sid], chosen[0][1])
-    by_key = {order.key: order for order in orders.values()}
-    numbers = sorted({_doco(key) for key in by_key})
-    columns = ["KCOO", "DOCO", "DCTO", "LNID", "VR01", "AEXP", "ANI", "OMCU", "OBJ", "SUB"]
-    for row in browse_in(session, PO_LINE_TABLE, "DOCO", numbers, columns):
-        order = by_key.get(order_id(row.get("KCOO"), row.get("DOCO"), row.get("DCTO")))
-        if order is None:
-            continue
-        extended, account = amount(row.get("AEXP")), row_account(row, "OMCU")
-        order.by_account[account] += extended
-        reference = str(row.get("VR01") or "").strip()
-        if reference.startswith(line_prefix):
-            order.reference_accounts[reference][account] += extended
+        keyed = {order_id(r.get("KCOO"), r.get("DOCO"), r.get("DCTO")): r for r in found}
+        chosen = written.get(sid) if written.get(sid) in keyed else min(keyed, key=_doco)
+        orders[sid] = _order(keyed[str(chosen)])
+    read_lines(session, orders.values(), line_prefix, cancelled_status)
     return orders
+
+
+def read_lines(
+    session: Any, orders: Iterable[ReferencedOrder], line_prefix: str, cancelled_status: int
+) -> None:
+    """Every F4311 line of these orders, read by order number (100 to a call), added in line order."""
+    by_key = {order.key: order for order in orders}
+    numbers = sorted({_doco(key) for key in by_key})
+    rows = browse_in(session, PO_LINE_TABLE, "DOCO", numbers, LINE_COLUMNS) if numbers else []
+    for row in sorted(rows, key=lambda r: amount(r.get("LNID"))):
+        order = by_key.get(order_id(row.get("KCOO"), row.get("DOCO"), row.get("DCTO")))
+        if order is not None:
+            order.add(_line(row, cancelled_status), line_prefix)
+
+
+def orders_changed(
+    session: Any,
+    window: tuple[datetime, datetime],
+    order_types: Iterable[str],
+    zone: tzinfo,
+    business_units: Iterable[str],
+) -> list[ReferencedOrder]:
+    """The orders of ``order_types`` on ``business_units`` JDE changed in ``window`` (aware datetimes):
+    F4301 by UPMJ over the window's JDE days (``zone``: JDE's time zone) and order type, kept when UPMJ +
+    TDAY falls in the window and MCU is one of the units; their lines are not read (``read_lines``)."""
+    start, end = window
+    first, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
+    units = {unit.strip() for unit in business_units}
+    found = []
+    for order_type in sorted(set(order_types)):
+        conditions = [
+            Condition(f"{PO_HEADER_TABLE}.UPMJ", "GREATER_EQUAL", first),
+            Condition(f"{PO_HEADER_TABLE}.UPMJ", "LESS_EQUAL", last),
+            Condition(f"{PO_HEADER_TABLE}.DCTO", "EQUAL", order_type),
+        ]
+        columns = [f"{PO_HEADER_TABLE}.{alias}" for alias in HEADER_COLUMNS]
+        for row in session.browse(PO_HEADER_TABLE, columns=columns, conditions=conditions):
+            order = _order(row, zone)
+            moment = order.changed_at
+            if order.business_unit in units and moment is not None and start <= moment < end:
+                found.append(order)
+    return found
+
+
+def _order(row: Mapping[str, Any], zone: tzinfo = UTC) -> ReferencedOrder:
+    moment = jde_datetime(_day(row.get("UPMJ")), row.get("TDAY"))
+    return ReferencedOrder(
+        order_id(row.get("KCOO"), row.get("DOCO"), row.get("DCTO")),
+        str(row.get("VR01") or "").strip(),
+        str(row.get("AN8") or "").strip(),
+        business_unit=str(row.get("MCU") or "").strip(),
+        order_date=_day(row.get("TRDJ")),
+        remark=str(row.get("RMK") or "").strip(),
+        changed_at=moment.replace(tzinfo=zone).astimezone(UTC) if moment else None,
+    )
+
+
+def _line(row: Mapping[str, Any], cancelled_status: int) -> OrderLine:
+    last = str(row.get("LTTR") or "").strip()
+    return OrderLine(
+        amount(row.get("LNID")),
+        str(row.get("VR01") or "").strip(),
+        row_account(row, "OMCU"),
+        amount(row.get("AEXP")),
+        last,
+        str(row.get("NXTR") or "").strip(),
+        last.isdigit() and int(last) >= cancelled_status,
+    )
 
 
 def _doco(key: str) -> int:

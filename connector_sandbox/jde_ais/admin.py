@@ -25,6 +25,7 @@ from connector_sandbox.admin import (
 )
 
 from .activity import ActivityRequest, make_activity, process_voucher_batches
+from .clerks import BatchTransaction, VoucherKey, delete_batch_transaction, void_voucher
 from .periods import PeriodRefused, companies, periods_summary, roll_period, set_period
 from .settings import FaultSettings
 from .state import SandboxState
@@ -128,6 +129,20 @@ async def change_period(request: Request, state: SandboxState) -> dict[str, Any]
     return periods_summary(state.store.conn)
 
 
+async def delete_batch(request: Request, state: SandboxState) -> dict[str, Any]:
+    """An A/P clerk deletes an unprocessed batch voucher transaction in P0411Z1."""
+    with refusing(ValidationError):
+        key = BatchTransaction.model_validate(await object_body(request))
+    return delete_batch_transaction(state.store, key)
+
+
+async def void(request: Request, state: SandboxState) -> dict[str, Any]:
+    """An A/P clerk voids a voucher in P0411."""
+    with refusing(ValidationError):
+        key = VoucherKey.model_validate(await object_body(request))
+    return void_voucher(state.store, key, state.now())
+
+
 def admin_routes() -> list[Route]:
     op = _OPERATOR
     return [
@@ -144,6 +159,8 @@ def admin_routes() -> list[Route]:
             "/sandbox/process-vouchers",
             lambda state: process_voucher_batches(state.store, state.now(), state.settings.periods),
         ),
+        op.route("/sandbox/vouchers/batch/delete", delete_batch, ["POST"]),
+        op.route("/sandbox/vouchers/void", void, ["POST"]),
         op.get("/sandbox/periods", lambda state: periods_summary(state.store.conn)),
         op.route("/sandbox/periods/roll", roll_periods, ["POST"]),
         op.route("/sandbox/periods/{company}", change_period, ["PUT"]),

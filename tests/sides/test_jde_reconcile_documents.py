@@ -150,3 +150,122 @@ def test_orders_by_reference_take_the_order_the_ledger_names_and_sum_change_orde
     }
     oldest = orders_by_reference(jde, {"PC-9": "9"}, {}, "PCCO-")["9"]
     assert oldest.key == "00001:50:OP"  # no xref: the oldest
+
+
+def test_a_processed_batch_is_read_as_its_voucher_gone_or_voided():
+    batch = {"EDUS": "MLPROCORE", "EDSP": "1", "KCO": "00001", "DCT": "PV", "AN8": 7, "VINV": "INV-1"}
+    jde = FakeJde(
+        {
+            "F0411Z1": [
+                {**batch, "EDBT": "PR11", "EDTN": "PROCORE-REQ-11", "EDLN": 1, "AG": 300, "DOC": 10151},
+                {**batch, "EDBT": "PR12", "EDTN": "PROCORE-REQ-12", "EDLN": 1, "AG": 80, "DOC": 10152},
+                {
+                    **batch,
+                    "EDBT": "PR13",
+                    "EDTN": "PROCORE-REQ-13",
+                    "EDLN": 1,
+                    "AG": 50,
+                    "DOC": 0,
+                    "EDSP": "0",
+                },
+            ],
+            "F0411": [
+                # the voucher of PR11, its gross changed in P0411 and voided; PR12's voucher was deleted;
+                # another company's voucher 10152 is not it
+                {"KCO": "00001", "DOC": 10151, "DCT": "PV", "SFX": "001", "AG": 310, "PST": "A", "VOD": "V"},
+                {"KCO": "00002", "DOC": 10152, "DCT": "PV", "SFX": "001", "AG": 80, "PST": "A", "VOD": " "},
+            ],
+        }
+    )
+    found = voucher_batches(jde, {rid: Key(rid) for rid in ("11", "12", "13")})
+    voided, gone, waiting = found["11"], found["12"], found["13"]
+    assert voided.document == ("00001", 10151, "PV") and voided.name == "voucher 00001 10151 PV"
+    assert voided.gross == 310 and voided.voided == 1 and not voided.gone and voided.invoice == "INV-1"
+    assert gone.gone and gone.name == "voucher 00001 10152 PV"
+    assert waiting.document is None and waiting.name == "voucher batch MLPROCORE/PR13/PROCORE-REQ-13"
+    assert waiting.gross == 50 and not waiting.gone
+    # F0411 read once, by the processed vouchers' numbers only
+    assert [(t, m) for t, _, m in jde.calls] == [
+        ("F0411Z1", "MATCH_ANY"),
+        ("F0911Z1", "MATCH_ANY"),
+        ("F0411", "MATCH_ANY"),
+    ]
+    assert sorted(v for _, v in jde.calls[2][1]) == [10151, 10152]
+
+
+def test_cancelled_lines_are_kept_apart_and_an_order_cancelled_whole_says_so():
+    line = {"KCOO": "00001", "DCTO": "OP", "OMCU": "M30", "OBJ": "7110", "SUB": ""}
+    jde = FakeJde(
+        {
+            "F4301": [
+                {"KCOO": "00001", "DOCO": 50, "DCTO": "OP", "AN8": 7, "VR01": "PC-9", "MCU": "  M30"},
+                {"KCOO": "00001", "DOCO": 51, "DCTO": "OP", "AN8": 7, "VR01": "PC-10", "MCU": "  M30"},
+            ],
+            "F4311": [
+                {
+                    **line,
+                    "DOCO": 50,
+                    "LNID": 2.0,
+                    "VR01": "PC-9",
+                    "AEXP": "40.00",
+                    "LTTR": "980",
+                    "NXTR": "999",
+                },
+                {
+                    **line,
+                    "DOCO": 50,
+                    "LNID": 1.0,
+                    "VR01": "PC-9",
+                    "AEXP": "100.00",
+                    "LTTR": "220",
+                    "NXTR": "280",
+                },
+                {
+                    **line,
+                    "DOCO": 51,
+                    "LNID": 1.0,
+                    "VR01": "PC-10",
+                    "AEXP": "70.00",
+                    "LTTR": "980",
+                    "NXTR": "999",
+                },
+            ],
+        }
+    )
+    orders = orders_by_reference(jde, {"PC-9": "9", "PC-10": "10"}, {}, "PCCO-", cancelled_status=980)
+    partly, whole = orders["9"], orders["10"]
+    assert [(line.label, line.cancelled) for line in partly.lines] == [("line 1", False), ("line 2", True)]
+    assert dict(partly.by_account) == {"M30.7110": Decimal("100.00")} and not partly.cancelled
+    assert whole.cancelled and whole.total == 0 and whole.name == "order 51 OP 00001"
+    assert partly.business_unit == "M30"
+
+
+def test_the_orders_changed_in_the_window_are_those_of_the_types_and_units_asked():
+    from datetime import UTC, date, datetime, time
+    from zoneinfo import ZoneInfo
+
+    from connector_assets.jde.reconcile_documents import orders_changed
+
+    chicago = ZoneInfo("America/Chicago")
+    header = {"KCOO": "00001", "DCTO": "OP", "AN8": 7, "VR01": "X", "MCU": "         M30"}
+    jde = FakeJde(
+        {
+            "F4301": [
+                {**header, "DOCO": 1, "UPMJ": date(2026, 3, 2), "TDAY": time(17, 0)},  # 23:00 UTC: in
+                {**header, "DOCO": 2, "UPMJ": date(2026, 3, 2), "TDAY": time(19, 0)},  # 01:00 UTC next day
+                {**header, "DOCO": 3, "UPMJ": date(2026, 3, 1), "TDAY": time(17, 59)},  # 23:59 UTC before
+                {**header, "DOCO": 4, "UPMJ": date(2026, 3, 2), "TDAY": time(9, 0), "MCU": "M50"},  # not ours
+            ]
+        }
+    )
+    window = (datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC))
+    found = orders_changed(jde, window, ["OP"], chicago, ["M30"])
+    assert [o.name for o in found] == ["order 1 OP 00001"]
+    assert found[0].changed_at == datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
+    [(table, conditions, match)] = jde.calls
+    assert table == "F4301" and match == "MATCH_ALL"
+    assert conditions == [
+        ("F4301.UPMJ", date(2026, 3, 1)),  # the JDE days the UTC day overlaps
+        ("F4301.UPMJ", date(2026, 3, 2)),
+        ("F4301.DCTO", "OP"),
+    ]

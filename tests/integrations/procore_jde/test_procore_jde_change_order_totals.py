@@ -5,7 +5,6 @@ Written through the kit's ``write_one``, a change order found added the other wa
 update: nothing was written to JDE. Reconciled without its line items, its lines on the order are compared
 with its grand_total, sign included: a credit JDE holds as a charge is named once, with both figures."""
 
-from collections import defaultdict
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -21,15 +20,16 @@ from connector_assets.integrations.procore_jde.change_orders import PurchaseOrde
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.order_mappers import map_change_order
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
-from connector_assets.integrations.procore_jde.reconcile.documents import (
+from connector_assets.integrations.procore_jde.reconcile.documents import Context
+from connector_assets.integrations.procore_jde.reconcile.orders import (
     ChangeOrder,
     Commitment,
-    Context,
+    PlannedLine,
     compare_order,
 )
 from connector_assets.jde.account_amounts import Amounts
 from connector_assets.jde.accounts import GlAccounts
-from connector_assets.jde.reconcile_documents import ReferencedOrder
+from connector_assets.jde.reconcile_documents import OrderLine, ReferencedOrder
 from connector_assets.jde.targets import VoucherChanged
 from connector_resources.ledger import Ledger
 
@@ -159,14 +159,14 @@ def _reconciled_credit(jde_cents: dict[str, int]) -> Report:
     change_order = ChangeOrder("change order CO-3 (9001)", Decimal("-1500.40"), None, as_total)
     side = Commitment("881234", {}, "55", "project 55", "commitment PO-7 (881234)", committed, {})
     side.change_orders["9001"] = change_order
-    order = ReferencedOrder("00001:4711:OP", "PC-881234", "1011")
-    order.by_account[account] += Decimal("1000.00")
-    order.reference_accounts["PCCO-9001"] = defaultdict(Decimal)
-    for where, cents in jde_cents.items():
-        order.by_account[where] += Decimal(cents) / 100
-        order.reference_accounts["PCCO-9001"][where] += Decimal(cents) / 100
+    side.lines.append(PlannedLine(1, Decimal("1000.00"), "03", account))
+    order = ReferencedOrder("00001:4711:OP", "PC-881234", "1011", business_unit="M30")
+    order.add(OrderLine(Decimal(1), "PC-881234", account, Decimal("1000.00"), "220", "280", False), "PCCO-")
+    for number, (where, cents) in enumerate(jde_cents.items(), start=2):
+        line = OrderLine(Decimal(number), "PCCO-9001", where, Decimal(cents) / 100, "220", "280", False)
+        order.add(line, "PCCO-")
     report = Report(("Procore", "JDE"))
-    context = Context(report, Balances(), BOOKS, None, {}, {})  # type: ignore[arg-type]
+    context = Context(report, Balances(), BOOKS, None, {}, {}, {})  # type: ignore[arg-type]
     compare_order(context, side, order, billed=False)
     return report
 
@@ -179,9 +179,11 @@ def test_without_line_items_a_change_order_on_its_order_for_its_grand_total_reco
 def test_without_line_items_a_credit_jde_holds_as_a_charge_is_named_once_with_both_figures():
     report = _reconciled_credit({"M30.7110.CONC": 150040})  # the sign lost in JDE
     [difference] = report.differences  # not again as an account difference of the order
-    assert difference.kind == "change order amount"
+    assert difference.kind == "change order amount" and difference.field == "grand_total"
+    assert difference.counterpart == "order 4711 OP 00001 lines PCCO-9001"
+    assert difference.values == ("-1,500.40", "1,500.40")
     assert difference.words == (
         "change order CO-3 (9001) of commitment PO-7 (881234), approved in Procore for -1,500.40 (its "
-        "grand_total), is on JDE order 00001:4711:OP for 1,500.40 (lines PCCO-9001): JDE holds 3,000.80 "
+        "grand_total), is on JDE order 4711 OP 00001 for 1,500.40 (lines PCCO-9001): JDE holds 3,000.80 "
         "more than Procore approves"
     )

@@ -1,28 +1,36 @@
-"""Procore -> JDE reconciliation: end to end through Dagster on both simulators, and the reads by key alone.
+"""Procore -> JDE reconciliation: end to end through Dagster on both simulators, and the comparisons alone.
 
 The world (one for the module, the steps build on each other as a day's runs do): a project manager
-approves the open invoice of a commitment and a change order of it; the day runs through every flow
-(vendors, purchase orders, vouchers, change orders); the reconciliation is in balance. Then one side
-changes and the reconciliation names exactly that, in a finance user's words:
+approves the open invoices of three commitments (A, B, C) and a change order of A; the day runs through
+every flow (vendors, purchase orders, vouchers, change orders); the reconciliation is in balance, record
+by record. Then one side changes and the reconciliation names exactly that, record by record, in both
+systems, with the field and both values:
 
-* JDE: someone edits the voucher's distribution in the batch file (P0411Z1 allows it before the batch is
-  processed) -> "Procore approves X on cost code C (account A) but the JDE voucher PR<id> distributes Y";
-* Procore: a second invoice of the commitment is approved on a cost code the table in force does not map
-  -> its voucher is queued, and the reconciliation says the requisition has no voucher, with the reason.
+* JDE, before the batches are processed: an AP clerk edits A's voucher distribution in the batch file
+  (P0411Z1 allows it) -> the voucher's amount on that account, both amounts;
+* Procore: a second invoice of A is approved on a cost code the table in force does not map -> its
+  voucher is queued, and the reconciliation counts it as an expected gap with the queue's reason, not as a
+  difference;
+* JDE, behind the connector's back, as other JDE users would (AIS orchestrations, the A/P clerk's
+  screens): a line amount changed on A's order, a line of A's order cancelled, B's whole order cancelled,
+  C's supplier renamed (F0101), C's voucher batch deleted, A's voucher voided once processed, an order
+  created directly in JDE on A's job -> each named once, by record, with both values.
 
-The reads by key, the two-system report and the vendor comparison are also tested on their own (fake
-sessions), which is where "a JDE supplier whose Procore vendor is gone" is shown: the Procore sandbox,
-like Procore's reference, has no vendor deletion.
+The vendor comparison is also tested on its own (fake ledger), which is where "a JDE supplier whose
+Procore vendor is gone" is shown: the Procore sandbox, like Procore's reference, has no vendor deletion.
 """
 
 from __future__ import annotations
 
+import csv
 import sqlite3
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from dagster import AssetKey, instance_for_test
 from procore_jde_proofs import APPROVED, MASTER
 from procore_jde_world import ProcoreJdeWorld, jde_settings, procore_jde_world
@@ -35,6 +43,7 @@ from connector_assets.integrations.procore_jde.reconcile.assets import (
     reconciliation_schedules,
 )
 from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
+from connector_assets.jde.documents import JdeSupplier
 from connector_assets.jde.reconcile_documents import account_key
 from connector_resources import settings
 
@@ -48,29 +57,62 @@ FLOWS = tuple(
     for step in ("mapped", "written")
 )
 SANDBOX_TABLE = Path("mappings/sandbox/procore_jde_cost_codes.csv")
+RENAMED = "Renamed Behind Procore Ltd"
 
 
 class Story:
-    """The module's world and what it was given: the commitment, its approved invoice, its change order."""
+    """The module's world and what it was given: commitments A (two lines or more, a change order), B and
+    C, each with its approved invoice; the JDE supplier each vendor is linked to."""
 
     world: ProcoreJdeWorld
-    commitment: dict[str, Any]
-    requisition: dict[str, Any]
+    commitments: dict[str, dict[str, Any]]  # "A", "B", "C" -> the commitment
+    requisitions: dict[str, dict[str, Any]]  # "A", "B", "C" -> its approved invoice
     change_order: dict[str, Any]
+    suppliers: dict[str, int]  # "A", "B", "C" -> the AN8 its vendor is linked to
     jde_db: Path
     patch: pytest.MonkeyPatch
 
+    @property
+    def commitment(self) -> dict[str, Any]:
+        return self.commitments["A"]
 
-def _cast(world: ProcoreJdeWorld) -> tuple[dict, dict, dict]:
-    """A commitment on a permitted project whose latest invoice is open (so it can be approved) and that
-    has a change order waiting for approval."""
+    @property
+    def requisition(self) -> dict[str, Any]:
+        return self.requisitions["A"]
+
+
+def _cast(world: ProcoreJdeWorld) -> dict[str, tuple[dict, dict]]:
+    """A: a commitment with two lines or more whose latest invoice is open (so it can be approved) and
+    that has a change order waiting for approval; B and C: two more with an open latest invoice, each of
+    its own vendor."""
     commitments = world.invoiced_commitments()
     latest = world.latest_invoices()
     waiting = world.waiting_change_orders()
-    for cid in sorted(commitments):
-        if cid in latest and cid in waiting and latest[cid]["status"] not in APPROVED:
-            return commitments[cid], latest[cid], waiting[cid]
-    pytest.skip("the sandbox seed has no commitment fit for this story")
+    settled = {  # commitments with an approved change order of the seed's history (never sent: named)
+        co["contract_id"]
+        for co in world.procore_records("commitment_change_orders")
+        if co["status"] == "approved" and co["deleted_at"] is None
+    }
+    open_ = [
+        c
+        for c in sorted(commitments)
+        if c in latest and latest[c]["status"] not in APPROVED and c not in settled
+    ]
+    lines = {c: len(world.procore_records("commitment_line_items", commitment_id=c)) for c in open_}
+    first = next((c for c in open_ if c in waiting and lines[c] >= 2), None)
+    if first is None:
+        pytest.skip("the sandbox seed has no commitment fit for this story")
+    vendors = {commitments[first]["vendor_id"]}
+    cast = {"A": first}
+    for name in ("B", "C"):
+        pick = next(
+            (c for c in open_ if c not in cast.values() and commitments[c]["vendor_id"] not in vendors), None
+        )
+        if pick is None:
+            pytest.skip("the sandbox seed has too few commitments of distinct vendors")
+        cast[name] = pick
+        vendors.add(commitments[pick]["vendor_id"])
+    return {name: (commitments[c], latest[c]) for name, c in cast.items()} | {"change_order": waiting[first]}
 
 
 def _reconcile(world: ProcoreJdeWorld) -> tuple[Any, dict[str, Any]]:
@@ -80,6 +122,12 @@ def _reconcile(world: ProcoreJdeWorld) -> tuple[Any, dict[str, Any]]:
     [event] = result.get_asset_materialization_events()
     values = {k: getattr(v, "value", v) for k, v in event.materialization.metadata.items()}
     return evaluation, values
+
+
+def _rows(meta: dict[str, Any]) -> list[dict[str, str]]:
+    """The reconciliation's full list (``differences_csv``), one dict per row."""
+    with open(meta["differences_csv"], newline="", encoding="utf-8") as source:
+        return list(csv.DictReader(source))
 
 
 @pytest.fixture(scope="module")
@@ -92,48 +140,52 @@ def story(tmp_path_factory: pytest.TempPathFactory):
         instance_for_test() as instance,
     ):
         world.instance = instance
-        commitment, requisition, change_order = _cast(world)
-        world.link_vendor(commitment["vendor_id"], world.jde_rows("F0401")[0]["AN8"])
-        world.clerk.approve_requisition(commitment["project_id"], requisition["id"])
+        cast = _cast(world)
+        change_order = cast.pop("change_order")
+        suppliers = [row["AN8"] for row in world.jde_rows("F0401")[:3]]
+        told = Story()
+        told.world, told.change_order, told.jde_db, told.patch = world, change_order, jde_db, patch
+        told.commitments = {name: pair[0] for name, pair in cast.items()}
+        told.requisitions = {name: pair[1] for name, pair in cast.items()}
+        told.suppliers = dict(zip(cast, suppliers, strict=True))
+        for name, (commitment, requisition) in cast.items():
+            world.link_vendor(commitment["vendor_id"], told.suppliers[name])
+            world.clerk.approve_requisition(commitment["project_id"], requisition["id"])
         world.clerk.approve_change_order(change_order["project_id"], change_order["id"])
         world.run_whole(*MASTER)
         world.run(*SOURCES, *FLOWS)  # the day through every flow
-        told = Story()
-        told.world, told.commitment, told.requisition, told.change_order = (
-            world,
-            commitment,
-            requisition,
-            change_order,
-        )
-        told.jde_db, told.patch = jde_db, patch
         yield told
 
 
-def test_a_clean_sync_is_in_balance_per_project_and_period(story: Story):
+def test_a_clean_sync_is_in_balance_record_by_record(story: Story):
     world = story.world
     for flow in ("vendors", "purchase_orders", "vouchers", "change_orders"):
         assert world.queue(flow) == {}, (flow, world.queue(flow))
     check, meta = _reconcile(world)
     assert check.passed, check.description
     assert check.description == "Procore and JDE agree" and meta["differences"] == 0
-    assert meta["procore_requisitions_approved"] >= 1 and meta["requisitions_vouchered"] >= 1
-    assert meta["commitments_on_order"] >= 1 and meta["change_orders_on_order"] >= 1
-    assert meta["procore_vendors_in_jde"] >= 1
+    assert meta["procore_requisitions_approved"] == 3 and meta["requisitions_vouchered"] == 3
+    assert meta["commitments_on_order"] == 3 and meta["change_orders_on_order"] >= 1
+    assert meta["procore_vendors_in_jde"] >= 3
+    assert meta["order_lines_compared"] >= 4 and meta["jde_orders_of_the_day"] >= 3
+    # Records compared: the three requisitions, their commitments, the vendors (the day's and the linked).
+    assert meta["records_compared"] >= 9
+    assert _rows(meta) == []  # the full list, empty
     # The balances: the commitment's project and the invoice's billing month, amounts equal on both sides.
     table = meta["per_project_period"]
     period = str(story.requisition["requisition_start"])[:7]
     assert f"| project {story.commitment['project_id']} " in table and f" | {period} | " in table
     assert meta["project_period_accounts"] >= 1 and meta["project_period_accounts_out_of_balance"] == 0
-    # Read by key: a handful of calls, not a table per day.
-    assert meta["jde_api_calls"] <= 12 and meta["procore_api_calls"] <= 40
+    # Read by key and by day: a handful of calls for the day, not a table; said per record compared.
+    assert meta["jde_api_calls"] <= 16 and meta["api_calls_per_record"] <= 8
 
 
 def test_with_vouchers_off_requisitions_are_not_held_against_vouchers(story: Story, monkeypatch):
     monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "off")
     check, meta = _reconcile(story.world)
     assert check.passed, check.description
-    assert meta["requisitions_not_vouchered_vouchers_off"] >= 1 and "requisitions_vouchered" not in meta
-    assert "vouchers are off" in meta["vouchers"] and meta["commitments_on_order"] >= 1
+    assert meta["requisitions_not_vouchered_vouchers_off"] == 3 and "requisitions_vouchered" not in meta
+    assert "vouchers are off" in meta["vouchers"] and meta["commitments_on_order"] == 3
     assert meta["project_period_accounts_out_of_balance"] == 0
 
 
@@ -149,31 +201,34 @@ def test_a_voucher_distribution_edited_in_jde_is_named_with_both_amounts(story: 
             'AND "EDLN" = ?',
             (row["EDUS"], row["EDBT"], row["EDTN"], row["EDLN"]),
         )
-    check, meta = _reconcile(world)
+    try:
+        check, meta = _reconcile(world)
+    finally:
+        with sqlite3.connect(story.jde_db) as conn:  # put it back for the next test
+            conn.execute(
+                'UPDATE "F0911Z1" SET "AA" = ? WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ? AND "EDLN" = ?',
+                (row["AA"], row["EDUS"], row["EDBT"], row["EDTN"], row["EDLN"]),
+            )
     assert not check.passed
     assert meta["voucher_amount"] == 1 and meta["differences"] == 1, meta["difference_table"]
     account = account_key(row["ANI"])
     was, now = Decimal(row["AA"]) / 100, Decimal(row["AA"] - 5000) / 100
-    assert (
-        f"requisition {requisition['id']} ({requisition['invoice_number']}, project "
-        f"{story.commitment['project_id']} " in check.description
-    )
+    [named] = _rows(meta)
+    assert named["Procore record"].startswith(f"requisition {requisition['id']} ")
+    assert named["JDE record"] == f"voucher batch MLPROCORE/{batch}/PROCORE-REQ-{requisition['id']}"
+    assert named["field"] == f"amount on account {account}"
+    assert (named["Procore"], named["JDE"]) == (f"{was:,.2f}", f"{now:,.2f}")
     assert (
         f"period {str(requisition['requisition_start'])[:7]}): Procore approves {was:,.2f} on cost code"
-        in (check.description)
+        in check.description
     )
     assert (
         f"(account {account}) but the JDE voucher {batch} distributes {now:,.2f} there" in check.description
     )
     assert meta["project_period_accounts_out_of_balance"] == 1
-    with sqlite3.connect(story.jde_db) as conn:  # put it back for the next test
-        conn.execute(
-            'UPDATE "F0911Z1" SET "AA" = ? WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ? AND "EDLN" = ?',
-            (row["AA"], row["EDUS"], row["EDBT"], row["EDTN"], row["EDLN"]),
-        )
 
 
-def test_an_invoice_whose_voucher_was_refused_for_an_unmapped_cost_code_is_named_with_the_reason(
+def test_an_invoice_whose_voucher_was_refused_for_an_unmapped_cost_code_is_an_expected_gap(
     story: Story, tmp_path: Path
 ):
     world, commitment = story.world, story.commitment
@@ -200,21 +255,162 @@ def test_an_invoice_whose_voucher_was_refused_for_an_unmapped_cost_code_is_named
     finally:
         story.patch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(SANDBOX_TABLE.resolve()))
         world.run_whole("procore_jde/cost_code_map")
-    assert not check.passed and meta["requisition_without_voucher"] == 1
-    words = next(
-        line for line in meta["difference_table"].splitlines() if f"requisition {made['id']} (" in line
-    )
-    assert f"but JDE has no voucher batch PR{made['id']} for it (queued: {reason})" in words.replace(
-        "\\|", "|"
-    )
-    # What was written before the table lost the code (the first invoice's voucher, the order) is named
-    # once per document: the code has no account in the table in force, JDE holds its amount elsewhere.
-    assert meta["cost_code_without_account"] == 2 and meta["differences"] == 3, meta["difference_table"]
+    # The refused voucher is not a difference: it is counted as queued, with the queue's reason.
+    assert "requisition_without_voucher" not in meta and "missing_in_jde" not in meta
+    assert meta["expected_in_the_retry_queue"] == 1 and meta["expected_gaps"] == 1
+    assert f"| requisition {made['id']} (" in meta["expected_table"]
+    assert reason.replace("|", "\\|")[:60] in meta["expected_table"]
+    [expected] = [r for r in _rows(meta) if r["kind"].startswith("expected")]
+    assert expected["words"] == reason
+    # What was written before the table lost the code (A's voucher and order, and those of any other
+    # commitment charged to it) is named once per document: the code has no account in the table in force,
+    # JDE holds its amount elsewhere.
+    lost = [r for r in _rows(meta) if r["kind"] == "cost code without account"]
+    assert meta["cost_code_without_account"] == len(lost) >= 2, meta["difference_table"]
+    mine = [r for r in lost if r["Procore record"].startswith(f"requisition {story.requisition['id']} (")]
+    mine += [r for r in lost if r["Procore record"].endswith(f"({commitment['id']})")]
+    assert [r["JDE record"].split(" ")[0] for r in mine] == ["voucher", "order"], lost
+    assert all(r["field"].startswith(f"account of cost code {code.split('-')[0]}") for r in mine)
     assert (
         f"on cost code {code}, which has no JDE account in the table in force (cost code {code}"
         in (meta["difference_table"])
     )
     assert f"no JDE account ({code})" in meta["per_project_period"]  # no account to balance on
+    assert not check.passed
+
+
+# -- differences planted in JDE behind the connector's back ------------------------------------------------
+
+
+def _orchestrate(world: ProcoreJdeWorld, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """A JDE user's orchestration through AIS (a buyer changing an order, someone in the address book)."""
+    with world.resources["jde"].session() as session:
+        return session.orchestrate(name, inputs).outputs
+
+
+def _clerk(world: ProcoreJdeWorld, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """An A/P clerk at the voucher screens (P0411Z1, P0411): the simulator's operator routes."""
+    answer = requests.post(f"{world.jde_root}/sandbox/{path}", json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _order(world: ProcoreJdeWorld, commitment: dict[str, Any]) -> tuple[str, int, str]:
+    company, number, kind = world.xrefs("purchase_order")[str(commitment["id"])].split(":")[:3]
+    return company, int(number), kind
+
+
+def _lines(world: ProcoreJdeWorld, order: tuple[str, int, str]) -> list[dict[str, Any]]:
+    """The order's F4311 lines as stored, by line number."""
+    rows = world.jde_rows("F4311", KCOO=order[0], DOCO=order[1], DCTO=order[2])
+    return sorted(rows, key=lambda r: r["LNID"])
+
+
+def _label(order: tuple[str, int, str]) -> str:
+    return f"order {order[1]} {order[2]} {order[0]}"
+
+
+def test_every_kind_of_difference_planted_in_jde_is_named_by_record_with_both_values(story: Story):
+    world = story.world
+    a, b = _order(world, story.commitments["A"]), _order(world, story.commitments["B"])
+    a_lines, b_lines = _lines(world, a), _lines(world, b)
+    # A buyer changes the quantity of the first line of A's order, and cancels its second.
+    first, second = a_lines[0], a_lines[1]
+    changed = {"Line_Number": str(Decimal(first["LNID"]) / 1000), "Quantity": int(first["UORG"]) + 1}
+    cancelled = {"Line_Number": str(Decimal(second["LNID"]) / 1000), "Cancel": "Y"}
+    _orchestrate(
+        world,
+        "ML_UpdatePurchaseOrder",
+        {"Order_Company": a[0], "Order_Number": a[1], "Order_Type": a[2], "Lines": [changed, cancelled]},
+    )
+    # B's order is cancelled whole: every line of it.
+    every = [{"Line_Number": str(Decimal(r["LNID"]) / 1000), "Cancel": "Y"} for r in b_lines]
+    _orchestrate(
+        world,
+        "ML_UpdatePurchaseOrder",
+        {"Order_Company": b[0], "Order_Number": b[1], "Order_Type": b[2], "Lines": every},
+    )
+    # Someone renames C's supplier in the address book.
+    an8 = story.suppliers["C"]
+    was_named = world.jde_rows("F0101", AN8=an8)[0]["ALPH"]
+    _orchestrate(world, "ML_AddUpdateSupplier", {"Address_Number": an8, "Alpha_Name": RENAMED})
+    # The A/P clerk deletes C's voucher batch before it is processed; the others are processed (R04110ZA),
+    # then A's voucher is voided.
+    c_id, a_id = story.requisitions["C"]["id"], story.requisitions["A"]["id"]
+    batch = {"EDUS": "MLPROCORE", "EDBT": f"PR{c_id}", "EDTN": f"PROCORE-REQ-{c_id}"}
+    _clerk(world, "vouchers/batch/delete", batch)
+    world.process_vouchers()
+    [voucher, *_] = world.jde_rows("F0411Z1", EDUS="MLPROCORE", EDBT=f"PR{a_id}")
+    assert voucher["EDSP"] == "1", voucher
+    _clerk(world, "vouchers/void", {"KCO": voucher["KCO"], "DOC": voucher["DOC"], "DCT": voucher["DCT"]})
+    # A buyer creates an order on A's job directly in JDE, of the flow's order type.
+    header = world.jde_rows("F4301", KCOO=a[0], DOCO=a[1], DCTO=a[2])[0]
+    created = _orchestrate(
+        world,
+        "ML_CreatePurchaseOrder",
+        {
+            "Order_Company": a[0],
+            "Order_Type": a[2],
+            "Business_Unit": header["MCU"].strip(),
+            "Supplier": story.suppliers["B"],
+            "Order_Date": date.fromisoformat(world.day),
+            "Reference": "PHONE ORDER 7",
+            "Lines": [{"Line_Type": "J", "Account": first["ANI"], "Quantity": 1, "Unit_Cost": "1234.50"}],
+        },
+    )
+
+    check, meta = _reconcile(world)
+
+    rows = [r for r in _rows(meta) if not r["kind"].startswith("expected")]
+    assert not check.passed
+    label_a, label_b = _label(a), _label(b)
+
+    def named(kind: str, jde_record: str) -> dict[str, str]:
+        found = [r for r in rows if r["kind"] == kind and r["JDE record"] == jde_record]
+        assert len(found) == 1, (kind, jde_record, rows)
+        return found[0]
+
+    # A line amount: the order line in JDE, the commitment in Procore, the field, both amounts.
+    row = named("line amount", f"{label_a} line 1")
+    amount_now = Decimal(_lines(world, a)[0]["AEXP"]) / 100
+    assert (
+        row["Procore record"].startswith("commitment ")
+        and f"({story.commitments['A']['id']})" in row["Procore record"]
+    )
+    assert row["field"] == "amount of line 1"
+    assert (row["Procore"], row["JDE"]) == (f"{Decimal(first['AEXP']) / 100:,.2f}", f"{amount_now:,.2f}")
+    # A line cancelled, and a whole order cancelled: status drift.
+    row = named("status", f"{label_a} line 2")
+    assert row["field"] == "status of line 2" and row["JDE"] == "cancelled" and row["Procore"] != "cancelled"
+    row = named("status", label_b)
+    assert row["field"] == "status" and row["JDE"] == "cancelled (every line)"
+    assert f"({story.commitments['B']['id']})" in row["Procore record"]
+    # The supplier renamed: vendor and supplier, both names.
+    row = named("name", f"supplier {an8}")
+    assert (row["Procore"], row["JDE"]) == (was_named.strip(), RENAMED)
+    assert row["Procore record"].endswith(f"(Procore {story.commitments['C']['vendor_id']})")
+    # C's voucher deleted: the requisition with its amount, nothing in JDE, written and gone.
+    batch_c = f"voucher batch MLPROCORE/PR{c_id}/PROCORE-REQ-{c_id}"
+    row = named("missing in JDE", batch_c)
+    assert row["Procore record"].startswith(f"requisition {c_id} (") and row["JDE"] == "-"
+    assert "which JDE no longer holds" in row["words"]
+    # A's voucher voided once processed: the voucher by its number, its status.
+    row = named("status", f"voucher {voucher['KCO']} {voucher['DOC']} {voucher['DCT']}")
+    assert row["Procore record"].startswith(f"requisition {a_id} (") and row["JDE"] == "voided"
+    # The order made in JDE: only in JDE, its total, on A's project's job.
+    order = f"order {created['Order_Number']} {a[2]} {a[0]}"
+    row = named("only in JDE", order)
+    assert (row["Procore record"], row["Procore"], row["JDE"]) == ("-", "-", "1,234.50")
+    assert "PHONE ORDER 7" in row["words"]
+    # Nothing else: one row per planted difference; counts per kind; the queued invoice is still expected.
+    assert len(rows) == meta["differences"] == 7, rows
+    assert meta["status"] == 3 and meta["line_amount"] == meta["name"] == 1
+    assert meta["missing_in_jde"] == meta["only_in_jde"] == 1
+    assert meta["expected_in_the_retry_queue"] == 1
+    assert "**only in JDE**: 1" in meta["difference_table"]
+
+
+# -- the lineage, the schedule ---------------------------------------------------------------------------
 
 
 def test_the_reconciliation_reads_after_every_flow_and_runs_on_its_own_schedule(monkeypatch):
@@ -241,37 +437,153 @@ def test_the_reconciliation_reads_after_every_flow_and_runs_on_its_own_schedule(
 # -- the comparisons alone (JDE read by key: tests/sides/test_jde_reconcile_documents.py) -------------------
 
 
-def test_vendors_on_one_side_only_are_named_in_words():
-    class Ledger:
-        def get_xref(self, *_args, **_kw):
-            return None
+def test_vendors_are_compared_field_by_field_and_named_on_one_side_only():
+    class Queue:
+        """The vendors flow's queue: it holds vendor 5512098."""
+
+        def account_for(self, report: Report, record: str, *keys: str) -> bool:
+            if "5512098" not in keys:
+                return False
+            report.expect("in the retry queue", record, "field name is too long")
+            return True
+
+    def supplier(an8: int, name: str, tax: str = "", hold: str = "N") -> JdeSupplier:
+        return JdeSupplier(an8, {"AN8": an8, "HDPY": hold}, {"AN8": an8, "ALPH": name, "TAX": tax})
 
     report = Report(("Procore", "JDE"))
     vendors = {
         "5512098": {"id": 5512098, "name": "Granite Supply Co", "is_active": True, "origin_id": None},
         "77": {"id": 77, "name": "Retired Rentals", "is_active": False, "origin_id": None},
-        "88": {"id": 88, "name": "Linked Ltd", "is_active": True, "origin_id": "JDE-V-20001"},
+        "88": {"id": 88, "name": "Linked  Ltd", "is_active": True, "origin_id": "JDE-V-20001"},
         "99": {"id": 99, "name": "Old Link Co", "is_active": True, "origin_id": "JDE-V-30001"},
+        "55": {
+            "id": 55,
+            "name": "Fresh Paint",
+            "is_active": True,
+            "business_register": {"identifier": "12-3"},
+        },
+        "66": {"id": 66, "name": "Closed Shop", "is_active": False},
         "5512099": None,  # Procore answers 404
     }
     compare_vendors(
         report,
-        Ledger(),
-        {"5512098", "77", "88", "99"},
+        {"88": "20001", "99": "30001", "55": "40001", "66": "50001", "5512099": "10442"},
+        {"5512098", "77", "88", "99", "55", "66"},
         vendors,
-        {"5512099": "10442"},
-        {"10442": "Gone Vendor Inc", "20001": "Linked Ltd"},
-        {"5512098": "queued: field name is too long"},
+        {"5512099": "10442", "55": "40001", "66": "50001"},
+        {
+            "10442": supplier(10442, "Gone Vendor Inc"),
+            "20001": supplier(20001, "Linked Ltd"),
+            "40001": supplier(40001, "Fresh Paints", "12-4"),
+            "50001": supplier(50001, "Closed Shop"),
+        },
+        Queue(),
     )
-    words = [d.words for d in report.differences]
-    assert words == [
-        "vendor Old Link Co (Procore 99) says it is JDE supplier 30001 (origin_id 'JDE-V-30001'), which JDE "
-        "does not hold (no F0401 row)",
-        "vendor Granite Supply Co (Procore 5512098) has no JDE supplier (queued: field name is too long)",
-        "JDE supplier 10442 (added from Procore vendor 5512099) no longer exists in Procore",
+    rows = [(d.kind, d.record, d.counterpart, d.field, d.values) for d in report.differences]
+    assert rows == [
+        (
+            "name",
+            "vendor Fresh Paint (Procore 55)",
+            "supplier 40001",
+            "name",
+            ("Fresh Paint", "Fresh Paints"),
+        ),
+        ("tax ID", "vendor Fresh Paint (Procore 55)", "supplier 40001", "tax ID", ("12-3", "12-4")),
+        (
+            "status",
+            "vendor Closed Shop (Procore 66)",
+            "supplier 50001",
+            "status",
+            ("inactive", "payment hold N"),
+        ),
+        ("missing in JDE", "vendor Old Link Co (Procore 99)", "supplier 30001", "supplier", ("99", "-")),
+        ("only in JDE", "-", "supplier 10442", "vendor", ("-", "Gone Vendor Inc")),
     ]
-    assert (
-        report.counts["procore_vendors_inactive_not_in_jde"] == 1
-        and report.counts["procore_vendors_in_jde"] == 1
+    words = [d.words for d in report.differences]
+    assert words[3] == (
+        "vendor Old Link Co (Procore 99) says it is JDE supplier 30001 (origin_id 'JDE-V-30001'), which JDE "
+        "does not hold (no F0401 row)"
     )
-    assert "| What | Record | Where | Procore | JDE | In words |" in report.table()
+    assert words[4] == (
+        "JDE supplier 10442 (Gone Vendor Inc) (added from Procore vendor 5512099) no longer exists in Procore"
+    )
+    # A queued vendor is an expected gap; an inactive one never synced is counted; spaces fold as sent.
+    assert [(e.kind, e.record) for e in report.expected] == [
+        ("in the retry queue", "vendor Granite Supply Co (Procore 5512098)")
+    ]
+    assert report.counts["procore_vendors_inactive_not_in_jde"] == 1
+    assert report.counts["procore_vendors_in_jde"] == report.compared == 3
+    assert "| What | Procore | JDE record | Field | Where | Procore | JDE | In words |" in report.table()
+
+
+def _voucher_against(monkeypatch, policy: str, **held: Any) -> Report:
+    """Requisition 7 (INV-7, 100.00 on M30.7110, G/L date 2026-09-30) against a voucher batch holding
+    ``held`` on top of what the flow wrote, under G/L date policy ``policy``."""
+    from datetime import date
+
+    from connector_assets.integrations.procore_jde.reconcile.balances import Balances
+    from connector_assets.integrations.procore_jde.reconcile.documents import (
+        ApprovedRequisition,
+        Context,
+        compare_voucher,
+    )
+    from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
+    from connector_assets.jde.account_amounts import Amounts
+    from connector_assets.jde.reconcile_documents import VoucherBatch
+
+    monkeypatch.setenv("ML_PROCORE_JDE_GL_DATE_POLICY", policy)
+    approved = Amounts()
+    approved.add("M30.7110", "03", Decimal("100.00"))
+    record = {
+        "id": 7,
+        "invoice_number": "INV-7",
+        "billing_date": "2026-10-05",
+        "requisition_end": "2026-09-30",
+    }
+    commitment = {"id": 9, "vendor": {"id": 55}}
+    req = ApprovedRequisition(
+        record, "7", "1", "project 1", "2026-09", "9", commitment, "requisition 7", approved
+    )
+    voucher = VoucherBatch(
+        BatchKey.for_requisition("7"), Decimal("100.00"), 1, "1016", "00001:4011:OP", "INV-7"
+    )
+    voucher.invoice_date, voucher.gl_date = date(2026, 10, 5), date(2026, 9, 30)
+    voucher.by_account["M30.7110"] = Decimal("100.00")
+    for name, value in held.items():
+        setattr(voucher, name, value)
+    report = Report(("Procore", "JDE"))
+    context = Context(
+        report, Balances(), None, None, {}, {"purchase_order": {"9": "00001:4011:OP"}}, {"55": "1016"}
+    )  # type: ignore[arg-type]
+    compare_voucher(context, req, voucher)
+    return report
+
+
+def test_a_voucher_header_is_compared_field_by_field(monkeypatch):
+    from datetime import date
+
+    clean = _voucher_against(monkeypatch, "refuse")
+    assert clean.differences == [] and clean.compared == 1
+    changed = _voucher_against(
+        monkeypatch,
+        "refuse",
+        supplier="2020",
+        invoice="INV-7B",
+        order="00001:4999:OP",
+        gl_date=date(2026, 10, 1),
+    )
+    assert [(d.kind, d.field, d.values) for d in changed.differences] == [
+        ("supplier", "supplier", ("1016", "2020")),
+        ("invoice number", "invoice number", ("INV-7", "INV-7B")),
+        ("date", "G/L date", ("2026-09-30", "2026-10-01")),
+        ("purchase order", "purchase order", ("order 4011 OP 00001", "order 4999 OP 00001")),
+    ]
+    assert {d.counterpart for d in changed.differences} == {"voucher batch MLPROCORE/PR7/PROCORE-REQ-7"}
+    # Re-dated into the first open period by the policy: counted, not a difference.
+    moved = _voucher_against(monkeypatch, "first_open_day", gl_date=date(2026, 10, 1))
+    assert moved.differences == [] and moved.counts["gl_dates_moved_to_an_open_period"] == 1
+    # The gross changed on the voucher alone (P0411), the distribution as written: named as the gross.
+    report = _voucher_against(monkeypatch, "refuse", gross=Decimal("110.00"), document=("00001", 10234, "PV"))
+    [gross] = report.differences
+    assert (gross.kind, gross.field, gross.values) == ("voucher amount", "gross", ("100.00", "110.00"))
+    assert gross.counterpart == "voucher 00001 10234 PV"

@@ -4,48 +4,68 @@ The day is a Procore UTC day, like the flows' partitions. Its keys: the approved
 day (``procore/requisitions``), the approved change orders staged that day
 (``procore/commitment_change_orders``) and the vendors staged that day (``procore/vendors``). From those,
 Procore (one session per company, each record read in its own) gives the requisitions' lines, their
-commitments (schedule of values, the project's
-change orders and the approved ones' lines) and the vendors; one JDE session reads the voucher batches,
-purchase orders and suppliers by key (``jde.reconcile_documents``, ``jde.documents``). Then ``documents``
-and ``vendors`` compare, and the report gets the per project and period balances.
+commitments (record, schedule of values, the project's change orders and the approved ones' lines) and the
+vendors (the day's, the commitments' and every linked one). One JDE session reads by key the voucher
+batches and the vouchers they became, the purchase orders with their lines, the suppliers; and by day the
+orders of the flow's order types on the project map's job business units changed in the window (their
+lines only for those no cross-reference explains). Then ``documents`` (requisitions), ``orders``
+(commitments), ``vendors`` and ``jde_only`` compare; expected gaps come from the retry queue of each flow
+(``flows.reconciliation_expected``); the report gets the per project and period balances.
 """
 
 from typing import Any
 
-from connector_assets.flows.reconciliation import Report
+from connector_assets.flows.reconciliation import Report, day_window
 from connector_assets.flows.reconciliation_calls import counted
-from connector_assets.flows.retry_reasons import queued_reasons
+from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.integrations.procore_jde.change_orders import (
     CHANGE_ORDERS_ASSET,
     approved_change_orders,
 )
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, written_target
-from connector_assets.integrations.procore_jde.order_mappers import CHANGE_ORDER_PREFIX, order_reference
+from connector_assets.integrations.procore_jde.order_mappers import (
+    CHANGE_ORDER_PREFIX,
+    OrderTypes,
+    order_reference,
+)
 from connector_assets.integrations.procore_jde.purchase_orders import APPROVED_SETTING, REQUISITIONS_ASSET
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
 from connector_assets.integrations.procore_jde.reconcile.documents import (
     Context,
     approved_requisition,
-    commitment_side,
-    compare_order,
     compare_voucher,
 )
+from connector_assets.integrations.procore_jde.reconcile.jde_only import (
+    compare_jde_orders,
+    read_totals,
+    unexplained,
+)
+from connector_assets.integrations.procore_jde.reconcile.orders import commitment_side, compare_order
 from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
 from connector_assets.integrations.procore_jde.vendors import STAGED_VENDORS, vendor_an8
 from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
 from connector_assets.integrations.procore_jde.vouchers import OFF_NOTE, vouchers_enabled
-from connector_assets.jde.reconcile_documents import orders_by_reference, supplier_names, voucher_batches
+from connector_assets.jde.documents import suppliers_by_number
+from connector_assets.jde.extract import jde_timezone
+from connector_assets.jde.reconcile_documents import (
+    InSession,
+    orders_by_reference,
+    orders_changed,
+    voucher_batches,
+)
 from connector_assets.procore.companies import vendor_companies
 from connector_assets.procore.document_fields import vendor_id_of
 from connector_assets.procore.reads import counted_companies, staged_ids
 from connector_assets.procore.reconcile_documents import company_reads, latest_staged, linked_vendors
 from connector_assets.procore.staged_documents import approved, staged_records, statuses
+from connector_resources import settings
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("Procore", "JDE")
 FLOWS = ("vendors", "purchase_orders", "vouchers", "change_orders")
 BALANCES = "per_project_period"
+CANCELLED_SETTING = "ML_PROCORE_JDE_CANCELLED_STATUS"
 
 
 def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str) -> Report:
@@ -58,19 +78,17 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
     report.counts["procore_requisitions_approved"] = len(requisitions)
     report.counts["procore_change_orders_approved"] = len(change_orders)
     balances = Balances(vouchers=vouchers_on)
+    costs = CostCodeMap.load(staging)
+    cancelled = int(settings.read(CANCELLED_SETTING))
     with counted_companies(procore, report) as sessions:
         # Each record read in its own company: projects' from the staged records, vendors' from the staged
         # vendors and the ledger (their commitments' as they are read).
         staged_vendors = staged_records(staging, STAGED_VENDORS, day)
         known = vendor_companies(ledger, INTEGRATION)
         reads = company_reads(sessions, procore, (*requisitions, *change_orders), staged_vendors, known)
+        expectations = {flow: Expectations(ledger, INTEGRATION, [flow]) for flow in FLOWS}
         context = Context(
-            report,
-            balances,
-            CostCodeMap.load(staging),
-            reads,
-            {flow: queued_reasons(ledger, INTEGRATION, flow) for flow in FLOWS},
-            {},
+            report, balances, costs, reads, expectations, {}, {}, OrderTypes.from_settings(), cancelled
         )
         sides = [approved_requisition(context, record) for record in requisitions]
         commitments = {r.commitment_id: r.project_id for r in sides if r.commitment_id}
@@ -93,16 +111,22 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
             for co in side.change_orders
         },
     }
-    an8s = set(linked.values()) | {
-        a for v in scope if vendors.get(v) and (a := vendor_an8(ledger, v, vendors[v]))
-    }
+    context.an8s = {v: linked.get(v) or vendor_an8(ledger, v, vendors.get(v)) for v in scope | set(linked)}
+    an8s = {int(a) for a in context.an8s.values() if a and a.isdigit()}
     with counted(jde, report, "jde") as session:
         keys = {r.key: BatchKey.for_requisition(r.key) for r in sides}
         batches = voucher_batches(session, keys) if vouchers_on else {}
         references = {order_reference(cid): cid for cid in sorted(commitments)}
         written = context.written["purchase_order"]
-        orders = orders_by_reference(session, references, written, CHANGE_ORDER_PREFIX)
-        suppliers = supplier_names(session, an8s)
+        orders = orders_by_reference(session, references, written, CHANGE_ORDER_PREFIX, cancelled)
+        found = suppliers_by_number(InSession(session), an8s) if an8s else []
+        suppliers = {str(s.number): s for s in found}
+        types = {t for t in (context.order_types.purchase_order, context.order_types.work_order) if t}
+        changed = orders_changed(
+            session, day_window(day), types, jde_timezone(), set(costs.projects.values())
+        )
+        others = unexplained(ledger, changed)
+        read_totals(session, others, cancelled)
     for req in sides:
         if vouchers_on:
             compare_voucher(context, req, batches.get(req.key))
@@ -113,7 +137,8 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
         report.tables["vouchers"] = OFF_NOTE
     for cid, side in orders_side.items():
         compare_order(context, side, orders.get(cid), cid in billed)
-    compare_vendors(report, ledger, scope, vendors, linked, suppliers, context.queued["vendors"])
+    compare_vendors(report, context.an8s, scope, vendors, linked, suppliers, expectations["vendors"])
+    compare_jde_orders(context, ledger, changed, others)
     report.counts["project_period_accounts"] = len(balances.rows)
     report.counts["project_period_accounts_out_of_balance"] = balances.out_of_balance
     report.tables[BALANCES] = balances.table()

@@ -1,25 +1,39 @@
-"""Vendors on one side only: Procore vendors with no JDE supplier, JDE suppliers whose vendor is gone.
+"""Vendors against suppliers: each pair field by field, and vendors or suppliers on one side only.
 
 Procore's side: the vendors the day concerns (changed that day, the staged ``procore/vendors``, and the
-vendors of the commitments the day's requisitions and change orders bill), each read from Procore. An
-active one needs a JDE supplier: its address number is the vendors flow's cross-reference, else the one
-its ``origin_id`` spells (``vendors.vendor_an8``); with none, or with one JDE does not hold (F0401), it is
-named. An inactive vendor never synced is not one the flow adds, so it is only counted.
+vendors of the commitments the day's requisitions and change orders bill), and every vendor the vendors
+flow linked to a supplier, each read from Procore (100 to a call). JDE's side: each one's supplier by
+address number (F0401 + F0101, 100 to a call): the vendors flow's cross-reference, else the one its
+``origin_id`` spells (``vendors.vendor_an8``).
 
-JDE's side: every supplier the vendors flow linked to a Procore vendor (the cross-references with an
-address number) whose vendor Procore no longer has (a read by id answers 404), while JDE still holds
-the supplier: someone deleted the vendor in Procore, and JDE keeps paying a supplier Procore no longer
-knows. These are read every day (100 vendors to a call), since a deletion changes nothing a day's keys
-would show.
+What the vendors flow writes is compared: the name (F0101 ALPH, spaces folded as the flow sends it), the
+tax ID (F0101 TAX, where Procore has one: the flow sends none otherwise) and the status (an inactive
+vendor's supplier is put on payment hold, F0401 HDPY ``Y``; an active vendor's hold is JDE's own, never
+lifted by the flow, so it is only counted). An active vendor with no supplier, or one whose supplier JDE
+does not hold, is missing in JDE unless the vendors flow queued or held it (an expected gap with the
+queue's reason); an inactive vendor never synced is not one the flow adds, so it is only counted.
+
+JDE's side alone: a supplier the vendors flow linked whose vendor Procore no longer has (a read by id
+answers 404) while JDE still holds the supplier: someone deleted the vendor in Procore, and JDE keeps
+paying a supplier Procore no longer knows. These are read every day, since a deletion changes nothing a
+day's keys would show.
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from connector_assets.flows.reconciliation import Report
 from connector_assets.integrations.procore_jde.vendor_mappers import is_active
-from connector_assets.integrations.procore_jde.vendors import vendor_an8
-from connector_resources.ledger import Ledger
+from connector_assets.jde.documents import JdeSupplier
+from connector_assets.procore.vendor_fields import tax_id, text
+
+ON_HOLD = "Y"  # F0401 HDPY of a supplier JDE does not pay
+
+
+class Expected(Protocol):
+    """The vendors flow's queue (``flows.reconciliation_expected.Expectations``)."""
+
+    def account_for(self, report: Report, record: str, *keys: str) -> bool: ...
 
 
 def vendor_name(vendor: Mapping[str, Any] | None, vendor_id: str) -> str:
@@ -30,60 +44,92 @@ def vendor_name(vendor: Mapping[str, Any] | None, vendor_id: str) -> str:
 
 def compare_vendors(
     report: Report,
-    ledger: Ledger,
+    an8s: Mapping[str, str | None],
     scope: set[str],
     vendors: Mapping[str, dict[str, Any] | None],
     linked: Mapping[str, str],
-    suppliers: Mapping[str, str],
-    queued: Mapping[str, str],
+    suppliers: Mapping[str, JdeSupplier],
+    expected: Expected,
 ) -> None:
-    """``scope``: the day's vendor ids; ``vendors``: id -> Procore record (None: Procore has none);
-    ``linked``: vendor id -> AN8 of every linked pair; ``suppliers``: AN8 -> name of those JDE holds;
-    ``queued``: why each waits in the vendors flow's retry queue (``flows.retry_reasons``)."""
-    for vendor_id in sorted(scope, key=lambda v: (len(v), v)):
+    """``an8s``: vendor id -> its JDE address number (``vendors.vendor_an8``; None: it has none);
+    ``scope``: the day's vendor ids; ``vendors``: id -> Procore record (None: Procore has none);
+    ``linked``: vendor id -> AN8 of every linked pair; ``suppliers``: AN8 -> the supplier JDE holds;
+    ``expected``: the vendors flow's queue."""
+    for vendor_id in sorted(scope | set(linked), key=lambda v: (len(v), v)):
         vendor = vendors.get(vendor_id)
         if vendor is None:
             continue  # named below when it was linked; otherwise there is nothing on either side
         report.counts["procore_vendors"] += 1
-        an8 = vendor_an8(ledger, vendor_id, vendor)
+        an8 = an8s.get(vendor_id)
         name = vendor_name(vendor, vendor_id)
-        why = queued.get(vendor_id, "")
         if an8 is None:
+            if vendor_id not in scope:
+                continue
             if not is_active(vendor):
                 report.counts["procore_vendors_inactive_not_in_jde"] += 1
                 continue
-            why = why or "not written yet, and not in the retry queue either"
-            report.differ(
-                "vendor without supplier", name, name, vendor_id, "-", f"{name} has no JDE supplier ({why})"
-            )
+            if not expected.account_for(report, name, vendor_id):
+                report.differ(
+                    "missing in JDE", name, name, vendor_id, "-",
+                    f"{name} has no JDE supplier (not written yet, and not in the retry queue either)",
+                    field="supplier",
+                )  # fmt: skip
         elif an8 not in suppliers:
             linked_by = (
                 f"is linked to JDE supplier {an8}"
                 if vendor_id in linked
                 else f"says it is JDE supplier {an8} (origin_id {vendor.get('origin_id')!r})"
             )
-            report.differ(
-                "vendor without supplier",
-                name,
-                name,
-                vendor_id,
-                an8,
-                f"{name} {linked_by}, which JDE does not hold (no F0401 row)" + (f" ({why})" if why else ""),
-            )
+            if vendor_id in linked or not expected.account_for(report, name, vendor_id):
+                report.differ(
+                    "missing in JDE", name, name, vendor_id, "-",
+                    f"{name} {linked_by}, which JDE does not hold (no F0401 row)",
+                    counterpart=f"supplier {an8}", field="supplier",
+                )  # fmt: skip
         else:
             report.counts["procore_vendors_in_jde"] += 1
+            report.compared += 1
+            compare_pair(report, name, vendor, suppliers[an8])
     for vendor_id, an8 in sorted(linked.items()):
         if vendors.get(vendor_id) is not None or vendor_id not in vendors:
             continue
         if an8 not in suppliers:
             report.counts["vendor_pairs_gone_on_both_sides"] += 1
             continue
-        supplier = f"JDE supplier {an8}" + (f" ({suppliers[an8]})" if suppliers[an8] else "")
+        named = _alpha(suppliers[an8])
+        supplier = f"JDE supplier {an8}" + (f" ({named})" if named else "")
         report.differ(
-            "supplier without vendor",
-            f"supplier {an8}",
-            supplier,
-            "-",
-            an8,
-            f"JDE supplier {an8} (added from Procore vendor {vendor_id}) no longer exists in Procore",
-        )
+            "only in JDE", "-", supplier, "-", named or an8,
+            f"{supplier} (added from Procore vendor {vendor_id}) no longer exists in Procore",
+            counterpart=f"supplier {an8}", field="vendor",
+        )  # fmt: skip
+
+
+def compare_pair(report: Report, name: str, vendor: Mapping[str, Any], supplier: JdeSupplier) -> None:
+    """One vendor against its supplier: name, tax ID (where Procore has one), status (inactive -> held)."""
+    jde = f"supplier {supplier.number}"
+    book = supplier.address or {}
+    fields = {
+        "name": (text(vendor.get("name")), _alpha(supplier)),
+        "tax ID": (tax_id(vendor), str(book.get("TAX") or "").strip()),
+    }
+    for field, (procore, held) in fields.items():
+        if procore and procore != held:
+            report.differ(
+                field, name, name, procore, held or "-",
+                f"{name}: the {field} is {procore!r} in Procore but {held or 'blank'!r} on JDE {jde}",
+                counterpart=jde, field=field,
+            )  # fmt: skip
+    hold = str(supplier.supplier.get("HDPY") or "").strip().upper()
+    if not is_active(vendor) and hold != ON_HOLD:
+        report.differ(
+            "status", name, name, "inactive", f"payment hold {hold or 'blank'}",
+            f"{name} is inactive in Procore but JDE {jde} is not on payment hold (HDPY {hold or 'blank'})",
+            counterpart=jde, field="status",
+        )  # fmt: skip
+    elif is_active(vendor) and hold == ON_HOLD:
+        report.counts["suppliers_on_payment_hold_in_jde"] += 1  # JDE's own hold: the flow never lifts it
+
+
+def _alpha(supplier: JdeSupplier) -> str:
+    return text((supplier.address or {}).get("ALPH"))

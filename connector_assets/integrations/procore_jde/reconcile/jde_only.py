@@ -1,0 +1,80 @@
+"""Orders JDE holds that no Procore record explains, read from JDE itself for the day.
+
+The purchase orders flow writes orders of two order types (``ML_PROCORE_JDE_PO_ORDER_TYPE`` /
+``_WO_ORDER_TYPE``) on the job business units of the project map (``procore_jde/project_map``). JDE's
+orders of those types on those units changed in the reconciled window (F4301 UPMJ + TDAY in the Procore UTC
+day, ``jde.reconcile_documents.orders_changed``) are each explained by the ledger: the purchase orders
+flow wrote it for a commitment (its cross-reference names the order). One the ledger does not name was
+made in JDE directly (or by another process), or is a second order carrying a commitment's reference
+``PC-<id>``: it is named, with its total (its lines read by order number, only for these), unless the
+purchase orders flow has that commitment in its queue (an attempt whose outcome JDE never answered: an
+expected gap with the queue's reason).
+"""
+
+from collections.abc import Iterable
+
+from connector_assets.flows.reconciliation import money
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, written_target
+from connector_assets.integrations.procore_jde.order_mappers import CHANGE_ORDER_PREFIX, REFERENCE_PREFIX
+from connector_assets.integrations.procore_jde.reconcile.documents import Context, order_name
+from connector_assets.jde.reconcile_documents import ReferencedOrder, read_lines
+from connector_resources.ledger import Ledger
+
+
+def unexplained(ledger: Ledger, orders: Iterable[ReferencedOrder]) -> list[ReferencedOrder]:
+    """The orders no cross-reference of the purchase orders flow names."""
+    return [
+        order
+        for order in orders
+        if ledger.find_xref_by_target(INTEGRATION, "purchase_order", "JDE", order.key) is None
+    ]
+
+
+def read_totals(session: object, orders: list[ReferencedOrder], cancelled_status: int) -> None:
+    """The lines of the unexplained orders (their totals), read by order number."""
+    read_lines(session, orders, CHANGE_ORDER_PREFIX, cancelled_status)
+
+
+def compare_jde_orders(
+    context: Context, ledger: Ledger, changed: list[ReferencedOrder], others: list[ReferencedOrder]
+) -> None:
+    """``changed``: the day's orders of the flow's types on its units; ``others``: those the ledger does not
+    name (their lines read)."""
+    report = context.report
+    report.counts["jde_orders_of_the_day"] += len(changed)
+    for order in sorted(others, key=lambda o: o.key):
+        reference = order.reference
+        commitment = (
+            reference.removeprefix(REFERENCE_PREFIX) if reference.startswith(REFERENCE_PREFIX) else ""
+        )
+        written = written_target(ledger, "purchase_order", commitment) if commitment else None
+        queue = context.expectations.get("purchase_orders")
+        if (
+            commitment
+            and not written
+            and queue
+            and queue.account_for(report, f"commitment {commitment}", commitment)
+        ):
+            continue
+        state = " (every line cancelled)" if order.cancelled else ""
+        said = (
+            f"JDE {order.name} (reference {reference or 'blank'}, supplier {order.supplier}, business unit "
+            f"{order.business_unit}) for {money(order.total)}{state}, changed {_when(order)}"
+        )
+        if commitment:
+            flow = (
+                f"the flow wrote {order_name(written)} for it"
+                if written
+                else "the flow wrote no order for it"
+            )
+            words = f"{said}, carries the reference of commitment {commitment}, but {flow}"
+        else:
+            words = f"{said}, was not written from any Procore commitment"
+        report.differ(
+            "only in JDE", "-", f"business unit {order.business_unit}", "-", money(order.total), words,
+            counterpart=order.name, field="purchase order",
+        )  # fmt: skip
+
+
+def _when(order: ReferencedOrder) -> str:
+    return f"{order.changed_at:%Y-%m-%d %H:%M} UTC" if order.changed_at else "on an unknown day"
