@@ -12,11 +12,37 @@ import os
 import uuid
 from collections.abc import Iterator
 
+import alembic.util
+import alembic.util.pyfiles
 import pytest
 import sqlalchemy as sa
 from unavailable import unavailable
 
 from connector_resources.ledger import Ledger
+
+# Every Dagster test instance (``instance_for_test``: run, event log and schedule storages) and every ledger
+# a test opens reads its alembic revision scripts afresh: Dagster's 100-odd files imported for each storage,
+# about 40% of an instance's 0.3 s of CPU, paid thousands of times a suite. A revision script is a plain
+# module (its ids and its upgrade and downgrade functions), so the test process imports each once, keyed by
+# path, mtime and size (a script a test writes or changes is read anew). Only files of a ``versions``
+# folder: ``env.py`` runs the migrations when it is loaded, so it is loaded every time as before.
+_load_python_file = alembic.util.pyfiles.load_python_file
+_REVISION_SCRIPTS: dict[tuple[str, int, int], object] = {}
+
+
+def _revision_script_once(dir_: str, filename: str):
+    if os.path.basename(os.path.normpath(dir_)) != "versions":
+        return _load_python_file(dir_, filename)
+    path = os.path.join(dir_, filename)
+    stat = os.stat(path)
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    if key not in _REVISION_SCRIPTS:
+        _REVISION_SCRIPTS[key] = _load_python_file(dir_, filename)
+    return _REVISION_SCRIPTS[key]
+
+
+alembic.util.pyfiles.load_python_file = _revision_script_once
+alembic.util.load_python_file = _revision_script_once  # the name alembic.script.base calls
 
 # What makes a test file end to end: it starts a simulator, a Dagster run or another process. Such files
 # carry the ``e2e`` marker, so a quick loop skips them (``pytest -m "not e2e"``) while ``make test`` runs all.

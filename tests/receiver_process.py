@@ -1,8 +1,9 @@
 """A real webhook receiver under uvicorn in a process of its own, for the tests that kill it or run several.
 
-The child binds port 0 and prints the port the OS chose as its first line of output, so a test never
-assumes a port; ``start_receiver`` returns the process at once and the test reads that line when it is
-ready (``receiver_port``), inside its own ``try`` so a child that dies early is still cleaned up.
+The child binds port 0, listens, and prints the port the OS chose as its first line of output, so a test
+never assumes a port; ``start_receiver`` returns the process at once and the test reads that line when it
+is ready (``receiver_port``), inside its own ``try`` so a child that dies early is still cleaned up. A
+connection made before uvicorn serves waits in the listen backlog instead of being refused.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ SERVE_RECEIVER = textwrap.dedent(
     app = create_receiver(sources, Ledger(sys.argv[3]))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
     print(sock.getsockname()[1], flush=True)
     uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on")).run(sockets=[sock])
     """
