@@ -322,9 +322,11 @@ def test_a_bill_payment_jde_does_not_show_is_named_by_voucher_payment_and_amount
 
     second = payer.pay(unpaid[1], Decimal("250.00"))  # the payments flow has not run since
     payer.call("POST", f"payments/{first}/void", {"voidReason": "Check lost in mail"})
+    own_bill, own = payer.paid_bill("HAND-PAY-1", "40.00")  # a bill BILL's clerk entered, paid in BILL
+    payer.clear_payments()
     dirty, meta = _reconcile(made, today, PAYMENTS)
     assert not dirty.passed
-    assert meta["missing_in_jde"] == 1 and meta["status"] == 1
+    assert meta["missing_in_jde"] == 1 and meta["status"] == 1 and meta["differences"] == 2
     assert meta["bill_api_calls"] <= 3 and meta["jde_api_calls"] <= 4  # read by key, batched
     [missing] = _rows(meta, "missing in JDE")
     _, kco, doc, dct = unpaid[0].split(":")
@@ -334,14 +336,19 @@ def test_a_bill_payment_jde_does_not_show_is_named_by_voucher_payment_and_amount
     [voided] = _rows(meta, "status")
     _, kco, doc, dct = paid[0].split(":")
     assert voided[1:3] == [f"voucher {kco}/{doc}/{dct}", first] and voided[5:7] == ["paid", "VOIDED"]
+    # The payment of a bill not from JDE is refused by the flow's rule: an expected gap, named with why.
+    assert meta["expected_refused_by_the_payments_flow_not_queued_yet"] == 1
+    assert f"BILL payment {own} of 40.00 on bill {own_bill}" in meta["expected_table"]
+    assert "did not come from JDE" in meta["expected_table"]
 
-    # The payments flow queues the voided payment for a person: an expected gap, no longer a difference.
+    # The payments flow runs: it posts the 250.00 and queues the other two for a person, so both are
+    # expected gaps with the queue's reasons and nothing differs.
     _materialize(made, today, *PAYMENTS_FLOW_STEPS)
     again, meta = _reconcile(made, today, PAYMENTS)
-    assert "status" not in meta and meta["expected_in_the_retry_queue"] == 1
-    assert (
-        "reverse the journal entry" in meta["expected_table"] or "void the payment" in meta["expected_table"]
-    )
+    assert again.passed, again.description
+    assert meta["expected_in_the_retry_queue"] == 2 and meta["records_compared"] == 2
+    assert "void the payment (or reverse the journal entry) in JDE" in meta["expected_table"]
+    assert "Record the payment in JDE by hand if JDE should know it" in meta["expected_table"]
 
 
 def test_each_reconciliation_reads_its_flow_and_runs_on_a_schedule_of_its_own(monkeypatch):

@@ -122,7 +122,8 @@ def reconcile_payments(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: s
     _paid_twice(report, [p for p in parts if p.voucher not in reversed_vouchers], bills, jde_paid)
     for part in parts:
         supplier = source_of(ledger, str(part.payment.get("vendorId") or ""), "vendor") or ""
-        _paid(report, queue, totals, part, supplier, _shown(part, shown_left, jde_paid, journals))
+        shown = None if _refused(part) else _shown(part, shown_left, jde_paid, journals)
+        _paid(report, queue, totals, part, supplier, shown)
     for part, posted in undone:
         supplier = source_of(ledger, str(part.payment.get("vendorId") or ""), "vendor") or ""
         _undone(report, queue, part, supplier, posted, jde_paid, journals)
@@ -135,7 +136,7 @@ def _paid(
 ) -> None:
     """One paid part against JDE: refused by rule, shown, or missing / another amount in JDE."""
     payment_id = str(part.payment["id"])
-    if part.origin is None or part.amount <= 0:
+    if _refused(part):
         if not queue.account_for(report, part.words, part.key):
             why = (
                 f"bill {part.bill_id} did not come from JDE (no cross-reference), so there is no JDE document"
@@ -163,6 +164,11 @@ def _paid(
         counterpart=payment_id,
         field="paid amount",
     )
+
+
+def _refused(part: PaidPart) -> bool:
+    """A part the payments flow refuses by rule: its bill did not come from JDE, or it pays nothing."""
+    return part.origin is None or part.amount <= 0
 
 
 def _shown(
