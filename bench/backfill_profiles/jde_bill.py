@@ -310,6 +310,7 @@ def _reconcile(meter: _Meter, found: kit.Found, instance: Any, resources: dict[s
     _reset_peak_rss()
     before, started = meter.read(), time.monotonic()
     failed_days, checks, kinds, compared = [], Counter(), Counter(), Counter()
+    examples: dict[str, list[list[str]]] = {}
     for day in days:
         key = day.isoformat()
         assets = [a for a in found.reconcile if key in a.partitions_def.get_partition_keys()]
@@ -326,6 +327,8 @@ def _reconcile(meter: _Meter, found: kit.Found, instance: Any, resources: dict[s
                 number = getattr(value, "value", None)
                 if field == "records_compared":
                     compared[name] += number
+                elif field == "differences_csv":
+                    _examples(examples, name, str(value.value))
                 elif isinstance(number, int) and field != "differences" and not field.endswith("_api_calls"):
                     kinds[f"{name}: {field}"] += number
         for evaluation in result.get_asset_check_evaluations():
@@ -349,8 +352,21 @@ def _reconcile(meter: _Meter, found: kit.Found, instance: Any, resources: dict[s
         "failed_days": failed_days,
         "checks": dict(sorted(checks.items())),
         "differences_by_kind": dict(sorted(kinds.items())),
+        "examples_by_kind": examples,
         **calls,
     }
+
+
+def _examples(examples: dict[str, list[list[str]]], asset: str, path: str, most: int = 3) -> None:
+    """The first ``most`` rows of each kind of difference in a day's CSV, kept over the days (what a kind
+    looks like, for the report)."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as written:
+        for row in list(csv.reader(written))[1:]:
+            kept = examples.setdefault(f"{asset}: {row[0]}", [])
+            if len(kept) < most:
+                kept.append(row)
 
 
 def _per(amount: float, records: int) -> float | None:

@@ -175,12 +175,19 @@ class PlannedBills:
             else:
                 record = map_order_bill(order, books, terms.get(int(order.supplier or 0)))
             self._settle(key, record, bill_id)
-        for vkey, voucher in vouchers.items():
-            key = voucher_source_key(vkey)
-            bill_id = target_id_of(self.ledger, ENTITY, key)
-            if bill_id and key not in self.planned:
-                ref = voucher_order(voucher)
-                self._settle(key, map_voucher_bill(voucher, books, orders.get(ref) if ref else None), bill_id)
+        settled = {
+            voucher_source_key(k): (v, bill_id)
+            for k, v in vouchers.items()
+            if voucher_source_key(k) not in self.planned
+            and (bill_id := target_id_of(self.ledger, ENTITY, voucher_source_key(k)))
+        }
+        # A voucher on an order is charged as the order's first line, read whole as the flow reads it (a
+        # stock line's branch/plant is on the order line, not on the voucher's own copy of it).
+        refs = {ref for v, _ in settled.values() if (ref := voucher_order(v)) is not None} - set(orders)
+        on_orders = {**orders, **{order_ref(o): o for o in purchase_orders_by_ref(jde, refs)}}
+        for key, (voucher, bill_id) in settled.items():
+            ref = voucher_order(voucher)
+            self._settle(key, map_voucher_bill(voucher, books, on_orders.get(ref) if ref else None), bill_id)
 
     def _settle(self, key: str, record: Mapped | Rejected, bill_id: str) -> None:
         planned = self._of(record)
