@@ -20,7 +20,7 @@ from connector_assets.bill.classifications import (
 )
 from connector_assets.bill.reads import bill_by_id, in_window
 from connector_assets.flows.reconciliation import Report, amount, money
-from connector_assets.flows.reconciliation_calls import CountedJde, counted
+from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK
@@ -28,6 +28,7 @@ from connector_assets.integrations.jde_bill.reconcile.compare import Drift, arch
 from connector_assets.integrations.jde_bill.reconcile.planned_bills import Planned, PlannedBills, label_of
 from connector_assets.integrations.jde_bill.reconcile.reads import expectations, jde_day_window, source_of
 from connector_assets.integrations.jde_bill.reconcile.report import close_totals, new_report, supplier_totals
+from connector_assets.jde.reconcile_documents import InSession
 from connector_resources.ledger import Ledger
 
 REFUSED = "refused by the bills flow, not queued yet"
@@ -46,7 +47,9 @@ def reconcile_bills(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str)
     with counted(bill, report, "bill") as session:
         of_day = in_window(session, "bills", start, end)
         sources = {bill_id: source_of(ledger, bill_id, ENTITY, VOUCHER_LINK) for bill_id in of_day}
-        plan = PlannedBills(staging, CountedJde(jde, report), ledger, day, {s for s in sources.values() if s})
+        with counted(jde, report, "jde") as jde_session:  # one JDE session for all the day's reads
+            also = {s for s in sources.values() if s}
+            plan = PlannedBills(staging, InSession(jde_session), ledger, day, also)
         wanted = [p.bill_id for p in plan.planned.values() if p.bill_id and p.bill_id not in of_day]
         bills = {**of_day, **bill_by_id(session, "bills", wanted)}
     report.counts["jde_bills"] = len(plan.planned)

@@ -16,7 +16,7 @@ from typing import Any
 from connector_assets.bill.reads import bill_by_id, in_window
 from connector_assets.flows.core import Rejected
 from connector_assets.flows.reconciliation import Report
-from connector_assets.flows.reconciliation_calls import CountedJde, counted
+from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.integrations.jde_bill.bill_keys import target_id_of
 from connector_assets.integrations.jde_bill.reconcile.compare import vendor_drift
 from connector_assets.integrations.jde_bill.reconcile.reads import expectations, jde_day_window, source_of
@@ -24,6 +24,7 @@ from connector_assets.integrations.jde_bill.reconcile.report import new_report
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, default_country, map_vendor
 from connector_assets.jde.assets import supplier_addresses_staged
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers
+from connector_assets.jde.reconcile_documents import InSession
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 
@@ -39,7 +40,8 @@ def reconcile_vendors(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: st
         of_day = in_window(session, "vendors", start, end)
         linked = {vid: source_of(ledger, vid, VENDORS_FLOW.entity) for vid in of_day}
         also = {int(key) for key in linked.values() if key and key.isdigit()}
-        suppliers = {s.number: s for s in _suppliers(staging, CountedJde(jde, report), day, also)}
+        with counted(jde, report, "jde") as jde_session:  # one JDE session for all the day's reads
+            suppliers = {s.number: s for s in _suppliers(staging, InSession(jde_session), day, also)}
         vendor_ids = {n: target_id_of(ledger, VENDORS_FLOW.entity, str(n)) for n in suppliers}
         vendors = {
             **of_day,
