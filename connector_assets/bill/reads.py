@@ -1,17 +1,13 @@
-"""BILL records read back by id, by change window or from the staged poll: what a reconciliation compares
-with the other system's records.
+"""BILL records read back by id or by change window: what a reconciliation compares with the other
+system's records.
 
 By id, 100 to a call (BILL ``id:in``), never a whole table per day; by window, the records BILL itself says
-changed (or were created) in a reconciled window, whatever a poll staged; staged, by the UTC day partitions
-BILL is polled in, and when the other system's day is another window, kept by each record's change time.
+changed (or were created) in a reconciled window, whatever a poll staged (a poll may not have run yet).
 """
 
-import json
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime
 from typing import Any
-
-from dagster import AssetKey
 
 from connector_resources.bill.changes import UnsupportedQuery
 from connector_resources.bill.errors import BillNotFoundError
@@ -51,29 +47,3 @@ def in_window(session: Any, entity: str, start: datetime, end: datetime) -> dict
         later.append(clause("updatedTime", "gte", end))
         found.update((str(row["id"]), row) for row in session.iter_records(entity, later))
     return found
-
-
-def staged_records(staging: Any, asset_name: AssetKey, day: str) -> list[dict[str, Any]]:
-    """The BILL records a poll staged for the UTC ``day`` (their JSON documents)."""
-    return [json.loads(row["record"]) for row in staging.read_rows(asset_name, day)]
-
-
-def staged_between(
-    staging: Any, asset_name: AssetKey, start: datetime, end: datetime
-) -> list[dict[str, Any]]:
-    """The BILL records a poll staged whose change time is in [``start``, ``end``) (naive UTC): the one or
-    two UTC partitions the window overlaps are read. A UTC day not polled yet contributes nothing."""
-    records = []
-    for utc_day in {start.date(), (end - timedelta(microseconds=1)).date()}:
-        for row in staging.read_rows(asset_name, utc_day.isoformat()):
-            changed = row.get("updated_at")
-            if changed is not None and start <= changed < end:
-                records.append(json.loads(row["record"]))
-    return records
-
-
-def staged_in_day(staging: Any, asset_name: AssetKey, day: str, zone: tzinfo) -> list[dict[str, Any]]:
-    """The BILL records a poll staged that changed within ``day`` in the time zone ``zone`` (midnight to
-    midnight there: another system's day, JD Edwards' for JDE <-> BILL), read as ``staged_between``."""
-    start = datetime.combine(date.fromisoformat(day), time(), zone).astimezone(UTC).replace(tzinfo=None)
-    return staged_between(staging, asset_name, start, start + timedelta(days=1))
