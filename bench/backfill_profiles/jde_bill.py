@@ -24,8 +24,9 @@ the source assets they read; flows whose target is BILL are "outbound", those wh
    ``POST /sandbox/activity`` clears every scheduled payment (BILL's own seeded ones too). These calls are
    the clerk's: they are left out of the phases' figures (the rate windows are reset after them).
 5. **Inbound**: the inbound flows (and their sources) for today's UTC day, when those payments cleared.
-6. **Reconcile**: the integration's reconciliation assets (those reading a flow's target), day by day,
-   after staging BILL's change feeds over the range, if there are any.
+6. **Reconcile**: the integration's reconciliation assets (those reading a flow's target), day by day (they
+   read BILL's day from BILL themselves): records compared, API calls per record, seconds, the phase's
+   peak RSS, differences and expected gaps by kind.
 7. **CPU**: map + validate + ledger per record, apart from any API wait (``bench/flow_cpu.py``).
 
 Reported: records written per flow and per second, BILL and JDE calls per record written, BILL's limit
@@ -154,7 +155,7 @@ def _run(args: argparse.Namespace, jde_url: str, bill_url: str) -> dict[str, Any
                 report, "inbound", lambda: _phase(meter, found.outbound, instance, resources, inbound, **run)
             )
 
-        # 6. Reconciliation, a day at a time, after staging BILL's change feeds it compares with.
+        # 6. Reconciliation, a day at a time.
         if found.reconcile:
             days = _days(start, end) + [paid_on]
             kit._guarded(report, "reconcile", lambda: _reconcile(meter, found, instance, resources, days))
@@ -301,19 +302,15 @@ def _days(start: date, end: date) -> list[date]:
 
 
 def _reconcile(meter: _Meter, found: kit.Found, instance: Any, resources: dict[str, Any], days: list[date]):
-    """Stage BILL's change feeds over ``days`` (as the 15-minute polls would have), then run every
-    reconciliation asset for each of ``days`` its partitions hold: differences found, checks failed."""
+    """Every reconciliation asset for each of ``days`` its partitions hold (they read BILL's day from BILL
+    themselves, so no BILL feed is staged first): records compared, API calls per record (the simulators'
+    counts), seconds, the phase's peak RSS, differences and expected gaps by kind, checks failed."""
     from dagster import materialize
 
+    _reset_peak_rss()
     before, started = meter.read(), time.monotonic()
-    if found.bill_feeds:
-        tags = {
-            "dagster/asset_partition_range_start": days[0].isoformat(),
-            "dagster/asset_partition_range_end": days[-1].isoformat(),
-        }
-        staged = materialize(found.bill_feeds, resources=resources, instance=instance, tags=tags)
-        assert staged.success, "staging BILL's change feeds failed"
-    failed_days, checks, kinds = [], Counter(), Counter()
+    failed_days, checks, kinds, compared = [], Counter(), Counter(), Counter()
+    examples: dict[str, list[list[str]]] = {}
     for day in days:
         key = day.isoformat()
         assets = [a for a in found.reconcile if key in a.partitions_def.get_partition_keys()]
@@ -325,22 +322,76 @@ def _reconcile(meter: _Meter, found: kit.Found, instance: Any, resources: dict[s
         failed_days += [] if result.success else [key]
         for event in result.get_asset_materialization_events():
             materialization = event.step_materialization_data.materialization
-            for name, value in materialization.metadata.items():
+            name = materialization.asset_key.to_user_string()
+            for field, value in materialization.metadata.items():
                 number = getattr(value, "value", None)
-                if isinstance(number, int) and name != "differences" and not name.endswith("_api_calls"):
-                    kinds[f"{materialization.asset_key.to_user_string()}: {name}"] += number
+                if field == "records_compared":
+                    compared[name] += number
+                elif field == "differences_csv":
+                    _examples(examples, name, str(value.value))
+                elif isinstance(number, int) and field != "differences" and not field.endswith("_api_calls"):
+                    kinds[f"{name}: {field}"] += number
         for evaluation in result.get_asset_check_evaluations():
             checks[
                 f"{evaluation.asset_key.to_user_string()} {'passed' if evaluation.passed else 'failed'}"
             ] += 1
+    seconds = time.monotonic() - started
+    calls = meter.delta(before, meter.read())
+    records = sum(compared.values())
     return {
         "assets": [a.key.to_user_string() for a in found.reconcile],
-        "seconds": round(time.monotonic() - started, 1),
+        "days": len(days),
+        "records_compared": records,
+        "records_compared_by_asset": dict(sorted(compared.items())),
+        "api_calls_per_record": _per(calls["bill_calls"] + calls["jde_calls"], records),
+        "bill_calls_per_record": _per(calls["bill_calls"], records),
+        "jde_calls_per_record": _per(calls["jde_calls"], records),
+        "seconds": round(seconds, 1),
+        "ms_per_record": _per(seconds * 1000, records),
+        "peak_rss_mb_phase": _peak_rss_mb(),
         "failed_days": failed_days,
         "checks": dict(sorted(checks.items())),
         "differences_by_kind": dict(sorted(kinds.items())),
-        **meter.delta(before, meter.read()),
+        "examples_by_kind": examples,
+        **calls,
     }
+
+
+def _examples(examples: dict[str, list[list[str]]], asset: str, path: str, most: int = 3) -> None:
+    """The first ``most`` rows of each kind of difference in a day's CSV, kept over the days (what a kind
+    looks like, for the report)."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as written:
+        for row in list(csv.reader(written))[1:]:
+            kept = examples.setdefault(f"{asset}: {row[0]}", [])
+            if len(kept) < most:
+                kept.append(row)
+
+
+def _per(amount: float, records: int) -> float | None:
+    return round(amount / records, 3) if records else None
+
+
+def _reset_peak_rss() -> None:
+    """Linux: the process's peak RSS (VmHWM) set back to its current RSS, so a phase's own peak is read."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+
+
+def _peak_rss_mb() -> int | None:
+    """VmHWM in MB (since ``_reset_peak_rss``); None where /proc does not say it."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return None
 
 
 # -- paying bills in BILL (the AP clerk, not the connector) ------------------------------------------------
@@ -555,10 +606,12 @@ def markdown(report: dict[str, Any]) -> str:
     if "checks" in reconcile:
         lines += [
             "",
-            f"Reconciliation ({', '.join(reconcile['assets'])}), day by day after staging BILL's feeds: "
-            f"{reconcile['seconds']} s, {reconcile['bill_calls']} BILL and {reconcile['jde_calls']} JDE "
-            f"calls, checks {dict(reconcile['checks'])}; differences by kind over the days: "
-            f"{reconcile.get('differences_by_kind')}.",
+            f"Reconciliation ({', '.join(reconcile['assets'])}), {reconcile['days']} days: "
+            f"{reconcile['records_compared']} records compared in {reconcile['seconds']} s "
+            f"({reconcile['ms_per_record']} ms a record), {reconcile['bill_calls']} BILL and "
+            f"{reconcile['jde_calls']} JDE calls ({reconcile['api_calls_per_record']} a record), peak RSS "
+            f"{reconcile['peak_rss_mb_phase']} MB, checks {dict(reconcile['checks'])}; differences and "
+            f"expected gaps by kind over the days: {reconcile.get('differences_by_kind')}.",
         ]
     every = report.get("cpu_us_per_record", {}).get("all flows")
     if every and "validate_ms_per_call" in every:

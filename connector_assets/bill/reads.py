@@ -1,16 +1,13 @@
-"""BILL records read back by id or from the staged poll: what a reconciliation compares with the other
+"""BILL records read back by id or by change window: what a reconciliation compares with the other
 system's records.
 
-By id, 100 to a call (BILL ``id:in``), never a whole table per day; staged, by the UTC day partitions BILL
-is polled in, and when the other system's day is another window, kept by each record's change time.
+By id, 100 to a call (BILL ``id:in``), never a whole table per day; by window, the records BILL itself says
+changed (or were created) in a reconciled window, whatever a poll staged (a poll may not have run yet).
 """
 
-import json
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime
 from typing import Any
-
-from dagster import AssetKey
 
 from connector_resources.bill.changes import UnsupportedQuery
 from connector_resources.bill.errors import BillNotFoundError
@@ -39,27 +36,14 @@ def bill_by_id(session: Any, entity: str, ids: Iterable[str]) -> dict[str, dict[
     return found
 
 
-def staged_records(staging: Any, asset_name: AssetKey, day: str) -> list[dict[str, Any]]:
-    """The BILL records a poll staged for the UTC ``day`` (their JSON documents)."""
-    return [json.loads(row["record"]) for row in staging.read_rows(asset_name, day)]
-
-
-def staged_between(
-    staging: Any, asset_name: AssetKey, start: datetime, end: datetime
-) -> list[dict[str, Any]]:
-    """The BILL records a poll staged whose change time is in [``start``, ``end``) (naive UTC): the one or
-    two UTC partitions the window overlaps are read. A UTC day not polled yet contributes nothing."""
-    records = []
-    for utc_day in {start.date(), (end - timedelta(microseconds=1)).date()}:
-        for row in staging.read_rows(asset_name, utc_day.isoformat()):
-            changed = row.get("updated_at")
-            if changed is not None and start <= changed < end:
-                records.append(json.loads(row["record"]))
-    return records
-
-
-def staged_in_day(staging: Any, asset_name: AssetKey, day: str, zone: tzinfo) -> list[dict[str, Any]]:
-    """The BILL records a poll staged that changed within ``day`` in the time zone ``zone`` (midnight to
-    midnight there: another system's day, JD Edwards' for JDE <-> BILL), read as ``staged_between``."""
-    start = datetime.combine(date.fromisoformat(day), time(), zone).astimezone(UTC).replace(tzinfo=None)
-    return staged_between(staging, asset_name, start, start + timedelta(days=1))
+def in_window(session: Any, entity: str, start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
+    """BILL ``entity`` records of the window ``[start, end)`` (aware), by id, as BILL holds them now: those
+    whose ``updatedTime`` is in it (read exactly, ``iter_changed``: about one call per 99 records) and those
+    created in it and changed since (one more list call on ``createdTime``, made only once the window is
+    over: a record created in it and edited the next day is still the window's)."""
+    found = {str(row["id"]): row for row in session.iter_changed(entity, start, end)}
+    if end <= datetime.now(UTC):
+        later = [clause("createdTime", "gte", start), clause("createdTime", "lt", end)]
+        later.append(clause("updatedTime", "gte", end))
+        found.update((str(row["id"]), row) for row in session.iter_records(entity, later))
+    return found

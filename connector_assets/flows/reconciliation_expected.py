@@ -35,11 +35,14 @@ ABANDONED = "abandoned by an operator"
 def key_variants(key: str) -> set[str]:
     """The forms a flow may have keyed one record under: the key itself, without an entity prefix
     (``voucher:00001/4471/PV`` -> ``00001/4471/PV``), without a pay item or line suffix (``.../PV/001``
-    -> ``.../PV``), stripped of leading zeros per part (``00001`` -> ``1``)."""
+    -> ``.../PV``), stripped of leading zeros per part (``00001`` -> ``1``). Only a word (letters) is an
+    entity prefix: in ``<payment id>:<bill id>`` the first id is part of the key, so two payments of one
+    bill stay two records."""
     text = key.strip()
     forms = {text}
-    if ":" in text:
-        forms.add(text.split(":", 1)[1])
+    prefix, colon, rest = text.partition(":")
+    if colon and prefix.isalpha():
+        forms.add(rest)
     for form in list(forms):
         parts = form.split("/")
         if len(parts) > 1:

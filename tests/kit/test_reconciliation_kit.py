@@ -115,6 +115,8 @@ def test_a_queued_record_is_found_under_the_key_its_flow_used(ledger):
     from connector_assets.flows.reconciliation_expected import Expectations, key_variants
 
     assert {"00001/4471/PV", "1/4471/PV"} <= key_variants("voucher:00001/4471/PV/001")
+    # a payment of one bill is not another payment of the same bill
+    assert "00n02BILL00000000001" not in key_variants("stp02PAYMENT0000001:00n02BILL00000000001")
     ledger.enqueue(
         integration="jde_bill",
         flow="bills",

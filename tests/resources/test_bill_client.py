@@ -342,6 +342,31 @@ def test_iter_changed_matches_the_simulator_for_every_entity(sandbox, entity):
     assert quiet == [] and quiet_cost == 1
 
 
+def test_a_window_holds_records_created_in_it_and_changed_since_and_costs_one_call_more(sandbox):
+    """``bill.reads.in_window`` (a reconciliation's read of BILL's day): every record updated in the window,
+    and those created in it and changed after it (a ``createdTime`` filter), for one list call more."""
+    from connector_assets.bill.reads import in_window
+
+    records = sandbox.records("bills")
+    later = [r for r in records if parse_time(r["updatedTime"]).date() > parse_time(r["createdTime"]).date()]
+    day = parse_time(later[len(later) // 2]["createdTime"]).date()
+    start = datetime.combine(day, datetime.min.time(), UTC)
+    end = start + timedelta(days=1)
+    truth = {
+        r["id"]
+        for r in records
+        if any(start <= parse_time(r[field]) < end for field in ("createdTime", "updatedTime"))
+    }
+    created_then_changed = {r["id"] for r in later if start <= parse_time(r["createdTime"]) < end}
+    with bill(sandbox.base_url).session() as session:
+        session.login()
+        changed, cost = calls_of(session, lambda: list(session.iter_changed("bills", start, end)))
+        found, window_cost = calls_of(session, lambda: in_window(session, "bills", start, end))
+    assert set(found) == truth and created_then_changed and created_then_changed <= set(found)
+    assert created_then_changed.isdisjoint(r["id"] for r in changed)
+    assert window_cost == cost + 1
+
+
 def test_amounts_are_decimals(sandbox):
     with bill(sandbox.base_url).session() as session:
         bills = list(session.iter_changed("bills", *EVER))

@@ -87,7 +87,7 @@ BillRecord = record_model(
 # -- the partition's bills, and a replay's -----------------------------------------------------------------
 
 
-def _books(staging: Any, today: bool) -> Books:
+def staged_books(staging: Any, today: bool) -> Books:
     """The tables as staged for the run (``today``: staged afresh from today's files, for a replay)."""
     tables = {t.asset: t.restage(staging) if today else t.snapshot(staging) for t in TABLES}
     coder = LineCoder.load(staging, tables[ACCOUNTS.asset], tables[DEPARTMENTS.asset])
@@ -97,7 +97,7 @@ def _books(staging: Any, today: bool) -> Books:
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed orders (header or any line) and vouchers (any pay item) as BILL bills."""
     staging = context.resources.staging
-    books = _books(staging, today=False)
+    books = staged_books(staging, today=False)
     jde, ledger = context.resources.jde, context.resources.ledger.get()
     orders = changed_purchase_orders(staging, jde, partition)
     vouchers = changed_vouchers(staging, jde, partition)
@@ -107,7 +107,7 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
 def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named bills (``PO:...`` / ``PV:...``) read from JDE again and mapped with today's tables (they
     are staged afresh first, so a fixed table takes effect)."""
-    books = _books(context.resources.staging, today=True)
+    books = staged_books(context.resources.staging, today=True)
     jde, ledger = context.resources.jde, context.resources.ledger.get()
     parsed = [p for p in (parse_source_key(k) for k in keys) if p]
     orders = purchase_orders_by_ref(jde, {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"})

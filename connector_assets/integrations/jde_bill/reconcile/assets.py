@@ -47,15 +47,17 @@ jde_bill_vendors_reconciliation = _asset(
     VENDORS,
     jde_partitions,
     asset_key(INTEGRATION, "vendors_in_bill"),
-    "The day's JDE suppliers against their BILL vendors (missing either side, name, tax ID).",
+    "The day's JDE suppliers against their BILL vendors, field by field (status, name, tax ID, account type, "
+    "payee, address), and the day's BILL vendors no JDE supplier explains.",
     reconcile_vendors,
 )
 jde_bill_bills_reconciliation = _asset(
     BILLS,
     jde_partitions,
     asset_key(INTEGRATION, "bills_in_bill"),
-    "The day's JDE purchase orders and vouchers against their BILL bills (missing, amount, vendor, totals "
-    "per supplier).",
+    "The bills the day's JDE purchase orders and vouchers make against their BILL bills, field by field "
+    "(status, vendor, invoice, due date, each line's amount, GL account and department), and the day's BILL "
+    "bills no JDE document explains.",
     reconcile_bills,
 )
 jde_bill_payments_reconciliation = _asset(
@@ -63,7 +65,8 @@ jde_bill_payments_reconciliation = _asset(
     saas_partitions,
     asset_key(INTEGRATION, "payments_in_jde"),
     "The day's paid BILL payments against what JDE shows (the voucher's paid amount in F0411, or the "
-    "journal batch in F0911Z1): payments BILL made that JDE does not show.",
+    "journal batch in F0911Z1): payments JDE does not show or shows for another amount, and payments BILL "
+    "voided after JDE got them.",
     reconcile_payments,
 )
 reconciliation_assets = [

@@ -1,121 +1,147 @@
-"""Bills reconciliation (JDE day): the bills JDE says BILL should hold against the bills BILL holds.
+"""Bills reconciliation (JDE day): the bills the day's JDE documents make against the bills BILL holds, and
+BILL's bills of the day against JDE.
 
-The expected side is ``expected_bills`` (the flow's own rule applied to the day's orders and vouchers);
-each is compared with the BILL bill the cross-reference names, read from BILL by id: missing, archived,
-amount, vendor; totals per supplier on both sides; and the BILL bills changed that day that came from no
-JDE document.
+BILL is read for the day itself (``bill.reads.in_window``: the bills changed or created in the JDE day),
+never only what a poll staged; the bills the ledger names for the day's documents and not in that list are
+read by id, 100 to a call. The JDE side is ``planned_bills`` (the flow's own rule and mappers on the day's
+documents and those behind the day's BILL bills). Each planned bill is compared field by field on what the
+flow writes (``compare.bill_drift``: status, vendor, invoice number and date, due date, each line's amount,
+GL account and department); one the flow refuses, holds or queued, or whose differences wait in the queue,
+is an expected gap with the queue's reason, found under the flow's own keys. A BILL bill of the day no JDE
+document explains is "only in BILL". Totals per supplier ride along as a summary.
 """
 
 from typing import Any
 
-from connector_assets.asset_keys import asset_key
-from connector_assets.bill.reads import bill_by_id
-from connector_assets.flows.reconciliation import Report, amount, money
-from connector_assets.flows.reconciliation_calls import CountedJde, counted
-from connector_assets.flows.reconciliation_totals import SideTotals
-from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK, target_id_of
-from connector_assets.integrations.jde_bill.reconcile.expected_bills import BillsSide, Expected
-from connector_assets.integrations.jde_bill.reconcile.reads import (
-    queued_reasons,
-    source_of,
-    staged_in_jde_day,
-    why_missing,
+from connector_assets.bill.classifications import (
+    CHART_OF_ACCOUNTS_ASSET,
+    DEPARTMENTS_ASSET,
+    bill_classifications,
 )
+from connector_assets.bill.reads import bill_by_id, in_window
+from connector_assets.flows.reconciliation import Report, amount, money
+from connector_assets.flows.reconciliation_calls import counted
+from connector_assets.flows.reconciliation_expected import Expectations
+from connector_assets.flows.reconciliation_totals import SideTotals
+from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK
+from connector_assets.integrations.jde_bill.reconcile.compare import Drift, archived, bill_drift, lines_total
+from connector_assets.integrations.jde_bill.reconcile.planned_bills import Planned, PlannedBills, label_of
+from connector_assets.integrations.jde_bill.reconcile.reads import expectations, jde_day_window, source_of
 from connector_assets.integrations.jde_bill.reconcile.report import close_totals, new_report, supplier_totals
+from connector_assets.jde.reconcile_documents import InSession
 from connector_resources.ledger import Ledger
+
+REFUSED = "refused by the bills flow, not queued yet"
 
 
 def reconcile_bills(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
     """The day's bills compared (see the module's docstring)."""
     report, totals = new_report(), supplier_totals()
-    queued = queued_reasons(ledger, "bills")
-    staged_bills = staged_in_jde_day(staging, asset_key("bill", "bills"), day)
-    sources = {  # BILL bill changed that day -> the JDE document it came from
-        str(row["id"]): source
-        for row in staged_bills
-        if (source := source_of(ledger, str(row["id"]), ENTITY, VOUCHER_LINK)) is not None
+    start, end = jde_day_window(day)
+    queue = expectations(ledger, "bills")
+    names = {
+        bill_id: found.name
+        for asset in (CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET)
+        for bill_id, found in bill_classifications(staging, asset).items()
     }
-    side_jde = BillsSide(staging, CountedJde(jde, report), ledger, day, set(sources.values()))
-    report.counts.update(side_jde.counts)
-    suppliers = {e.supplier for e in [*side_jde.expected.values(), *side_jde.missing]}
-    vendor_of = {s: target_id_of(ledger, "vendor", s) for s in suppliers}
     with counted(bill, report, "bill") as session:
-        bills = bill_by_id(session, "bills", list(side_jde.expected))
-    for doc in side_jde.missing:
-        totals.add((doc.supplier,), "jde", doc.amount)
-        _missing_in_bill(
-            report,
-            doc,
-            f"({money(doc.amount)}) is in JDE but not in BILL ({why_missing(queued, doc.source_key)})",
-        )
-    for bill_id, doc in sorted(side_jde.expected.items(), key=lambda kv: kv[1].source_key):
-        totals.add((doc.supplier,), "jde", doc.amount)
-        found = bills.get(bill_id)
-        if found is None:
-            _missing_in_bill(report, doc, f"was written as BILL bill {bill_id}, which BILL no longer has")
+        of_day = in_window(session, "bills", start, end)
+        sources = {bill_id: source_of(ledger, bill_id, ENTITY, VOUCHER_LINK) for bill_id in of_day}
+        with counted(jde, report, "jde") as jde_session:  # one JDE session for all the day's reads
+            also = {s for s in sources.values() if s}
+            plan = PlannedBills(staging, InSession(jde_session), ledger, day, also)
+        wanted = [p.bill_id for p in plan.planned.values() if p.bill_id and p.bill_id not in of_day]
+        bills = {**of_day, **bill_by_id(session, "bills", wanted)}
+    report.counts["jde_bills"] = len(plan.planned)
+    report.counts["bill_bills_of_the_day"] = len(of_day)
+    for planned in sorted(plan.planned.values(), key=lambda p: (p.supplier, p.key)):
+        _planned(report, queue, totals, planned, bills.get(planned.bill_id or ""), names)
+    explained = {p.bill_id for p in plan.planned.values()}
+    for bill_id, found in sorted(of_day.items()):
+        source = sources[bill_id]
+        if bill_id in explained:
             continue
-        _compare_bill(report, totals, doc, found, vendor_of)
-    for row in staged_bills:
-        report.counts["bill_bills_changed"] += 1
-        if str(row["id"]) not in sources:
-            total = money(amount(row.get("amount")))
-            invoice = (row.get("invoice") or {}).get("invoiceNumber") or "?"
-            report.differ(
-                "missing in JDE",
-                f"bill {row['id']}",
-                "",
-                "-",
-                total,
-                f"BILL bill {row['id']} (invoice {invoice}, {total}) comes from no JDE purchase order or "
-                "voucher (no cross-reference): entered in BILL directly",
-            )
-    close_totals(report, totals, "purchase orders and vouchers")
+        if source is None:
+            why = "comes from no JDE purchase order or voucher (no cross-reference): entered in BILL directly"
+        elif source not in plan.read:
+            why = f"comes from JDE {label_of(source)}, which JDE no longer has"
+        else:
+            why = f"is linked to JDE {label_of(source)}, whose bill the ledger records as another"
+        _only_in_bill(report, bill_id, found, source, why)
+    close_totals(report, totals)
     return report
 
 
-def _missing_in_bill(report: Report, doc: Expected, why: str) -> None:
-    """A JDE document with no bill in BILL: ``why`` completes "<document> of supplier <n> ..."."""
+def _planned(
+    report: Report, queue: Expectations, totals: SideTotals, planned: Planned, found: dict | None, names: dict
+) -> None:
+    """One bill the day's documents make, against the BILL bill the ledger names for it."""
+    label, supplier, bill_id = planned.label, planned.supplier, planned.bill_id
+    if planned.body is None and not planned.settled:  # refused by the flow's rule or mapping
+        if not queue.account_for(report, label, *planned.keys):
+            report.expect(REFUSED, label, planned.reason)
+        return
+    if planned.body is not None:
+        totals.add((supplier,), "jde", planned.total)
+    if found is None:
+        if queue.account_for(report, label, *planned.keys):
+            return
+        why = (
+            f"was written as BILL bill {bill_id}, which BILL no longer has"
+            if bill_id
+            else "is in JDE but not in BILL (not written yet, and not in the retry queue)"
+        )
+        report.differ(
+            "missing in BILL",
+            label,
+            supplier,
+            money(planned.total) if planned.body is not None else "-",
+            "-",
+            f"{label} of supplier {supplier} {why}",
+            counterpart=bill_id or "",
+            field="bill",
+        )
+        return
+    report.compared += 1
+    totals.add((supplier,), "bill", amount(found.get("amount")))
+    if planned.cancelled:
+        drifts = [] if found.get("archived") is True else [Drift("status", "status", "cancelled", "open")]
+    elif planned.body is None:
+        drifts = archived(found, "open")  # settled, not sendable now: its status only
+    else:
+        drifts = bill_drift(planned.body, found, names)
+    if not drifts or queue.account_for(report, label, *planned.keys):
+        return  # the same, or a change the flow has queued (its write waits, failed, or a person decides)
+    totals_text = f"bill total {money(planned.total)} in JDE, {money(amount(found.get('amount')))} in BILL"
+    for drift in drifts:
+        extra = f" ({totals_text})" if drift.kind in ("line amount", "lines") else ""
+        report.differ(
+            drift.kind,
+            label,
+            supplier,
+            drift.jde,
+            drift.bill,
+            f"{label} of supplier {supplier}: {drift.field} {drift.jde} in JDE but {drift.bill} on BILL bill "
+            f"{bill_id}{extra}",
+            counterpart=bill_id,
+            field=drift.field,
+        )
+
+
+def _only_in_bill(report: Report, bill_id: str, found: dict, source: str | None, why: str) -> None:
+    """A BILL bill of the day no planned bill explains, named with its vendor, invoice and amount."""
+    given = found.get("amount")
+    total = money(amount(given) if given is not None else lines_total(found.get("billLineItems")))
+    invoice = (found.get("invoice") or {}).get("invoiceNumber") or "?"
+    vendor = found.get("vendorName") or found.get("vendorId") or "?"
+    state = ", archived" if found.get("archived") is True else ""
     report.differ(
-        "missing in BILL",
-        doc.label,
-        doc.supplier,
-        money(doc.amount),
+        "only in BILL",
+        label_of(source) if source else "-",
+        "",
         "-",
-        f"{doc.label} of supplier {doc.supplier} {why}",
+        total,
+        f"BILL bill {bill_id} (vendor {vendor}, invoice {invoice}, {total}{state}) {why}",
+        counterpart=bill_id,
+        field="bill",
     )
-
-
-def _compare_bill(report: Report, totals: SideTotals, doc: Expected, found: dict, vendor_of: dict) -> None:
-    """A bill BILL has, against what JDE says it should hold: archived, amount, vendor."""
-    billed = amount(found.get("amount"))
-    totals.add((doc.supplier,), "bill", billed)
-    if found.get("archived") is True:
-        report.differ(
-            "archived in BILL",
-            doc.label,
-            doc.supplier,
-            "open",
-            "archived",
-            f"{doc.label}: its BILL bill {found['id']} is archived",
-        )
-    if billed != doc.amount:
-        report.differ(
-            "amount",
-            doc.label,
-            doc.supplier,
-            money(doc.amount),
-            money(billed),
-            f"{doc.label} of supplier {doc.supplier}: {money(doc.amount)} in JDE but {money(billed)} on "
-            f"BILL bill {found['id']}",
-        )
-    expected, actual = vendor_of.get(doc.supplier), str(found.get("vendorId") or "")
-    if expected != actual:
-        report.differ(
-            "vendor",
-            doc.label,
-            doc.supplier,
-            expected or "no BILL vendor",
-            actual,
-            f"{doc.label}: JDE supplier {doc.supplier} is BILL vendor {expected or '(none)'}, but BILL bill "
-            f"{found['id']} is for vendor {actual or '(none)'}",
-        )

@@ -1,28 +1,28 @@
-"""Reading for a reconciliation what is the pair's: BILL's staged records of a JDE day, and the ledger's
-retry queue (BILL's records by id or as staged: ``connector_assets.bill.reads``; JDE's by key:
-``connector_assets.jde.documents`` and ``jde.reconcile_documents``).
+"""Reading for a reconciliation what is the pair's: the reconciled window, which JDE record a BILL record
+came from, and the retry queue's word on a record (BILL's records by id or by window:
+``connector_assets.bill.reads``; JDE's by key: ``connector_assets.jde.documents``,
+``jde.reconcile_documents``).
 
 Each side is read from the system itself, never from our ledger alone (which could share a bug with the
-writer): records are fetched by key, 100 to a call (JDE ``MATCH_ANY``, BILL ``id:in``), never a whole
-table per day (each session counted: ``flows.reconciliation_calls``). The ledger's retry queue says why
-a missing record is missing.
+writer), nor from a poll staged apart: BILL's records of the window are listed from BILL (``in_window``), the
+JDE records by key, 100 to a call (JDE ``MATCH_ANY``, BILL ``id:in``), never a whole table per day (each
+session counted: ``flows.reconciliation_calls``). The ledger says which record is the counterpart of which,
+and the queue (``flows.reconciliation_expected``) why one is missing on purpose.
 """
 
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
 
-from dagster import AssetKey
-
-from connector_assets.bill.reads import staged_in_day
+from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.extract import jde_timezone
 from connector_resources.ledger import Ledger
 
 
-def staged_in_jde_day(staging: Any, asset_name: AssetKey, day: str) -> list[dict[str, Any]]:
-    """The BILL records changed within the JDE ``day`` (midnight to midnight in the JDE time zone): BILL is
-    polled by UTC day, so the one or two UTC partitions the JDE day overlaps are read and each record is
-    kept by its change time. A UTC day not polled yet contributes nothing."""
-    return staged_in_day(staging, asset_name, day, jde_timezone())
+def jde_day_window(day: str) -> tuple[datetime, datetime]:
+    """The JDE ``day`` (midnight to midnight in the JDE time zone) as an aware UTC window: what BILL's
+    records of that day are listed by."""
+    start = datetime.combine(date.fromisoformat(day), time(), jde_timezone())
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
 def source_of(ledger: Ledger, bill_id: str, *entities: str) -> str | None:
@@ -35,15 +35,6 @@ def source_of(ledger: Ledger, bill_id: str, *entities: str) -> str | None:
     return None
 
 
-def queued_reasons(ledger: Ledger, flow: str) -> dict[str, str]:
-    """Source key -> the reason it waits in the flow's retry queue."""
-    return {
-        item.source_key: item.reason
-        for item in ledger.open_items(integration=INTEGRATION, flow=flow, limit=100_000)
-    }
-
-
-def why_missing(queued: dict[str, str], key: str) -> str:
-    """Why a record is not on the other side, in words: its retry-queue reason, or that it has none."""
-    reason = queued.get(key)
-    return f"in the retry queue: {reason}" if reason else "not written yet, and not in the retry queue either"
+def expectations(ledger: Ledger, flow: str) -> Expectations:
+    """The flow's retry queue (failed, held, abandoned), read once, by every form of every key."""
+    return Expectations(ledger, INTEGRATION, [flow])

@@ -1,10 +1,11 @@
-"""A day's JDE <-> BILL reconciliation report: the flow kit's two-system report (``flows.reconciliation``)
-with the supplier as each difference's scope, and the per-supplier totals of both sides
-(``flows.reconciliation_totals``): a supplier whose day's totals differ is named once more, as a total, and
-the totals ride along as the ``per_supplier`` table (its first 25 suppliers).
+"""A day's JDE <-> BILL reconciliation report: the kit's two-system report (``flows.reconciliation``) with
+the supplier as each difference's scope, and the per-supplier totals of both sides
+(``flows.reconciliation_totals``) as a summary beside the record rows: the ``per_supplier`` table and the
+counts ``suppliers`` / ``suppliers_out_of_balance``, never a difference of their own (each record that makes
+a total differ is named, record by record).
 """
 
-from connector_assets.flows.reconciliation import SAMPLE, Report, money
+from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_totals import SideTotals
 
 COLUMNS = ("Supplier", "JDE records", "JDE amount", "BILL records", "BILL amount")
@@ -17,23 +18,9 @@ def new_report() -> Report:
 
 def supplier_totals() -> SideTotals:
     """Per supplier: ``[JDE records, JDE amount, BILL records, BILL amount]`` (``add(supplier, ...)``)."""
-    return SideTotals(COLUMNS, "jde", "")
+    return SideTotals(COLUMNS, "jde", "No records.")
 
 
-def close_totals(report: Report, totals: SideTotals, what: str) -> None:
-    """Each supplier whose day's ``what`` total differs between the sides named as a difference, and the
-    totals as the report's ``per_supplier`` table."""
-    for (supplier,), (_, jde, _, bill) in sorted(totals.rows.items()):
-        if jde != bill:
-            report.differ(
-                "supplier total",
-                f"supplier {supplier}",
-                supplier,
-                money(jde),
-                money(bill),
-                f"supplier {supplier}: the day's {what} total {money(jde)} in JDE but {money(bill)} in BILL "
-                f"(difference {money(bill - jde)})",
-            )
-    if totals.rows:
-        shown = dict(sorted(totals.rows.items())[:SAMPLE])
-        report.tables["per_supplier"] = SideTotals(totals.columns, totals.first, totals.empty, shown).table()
+def close_totals(report: Report, totals: SideTotals) -> None:
+    """The totals into the report: the ``per_supplier`` table and its counts (a summary, not differences)."""
+    totals.report_to(report, "suppliers", "per_supplier")

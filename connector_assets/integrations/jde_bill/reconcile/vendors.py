@@ -1,123 +1,146 @@
-"""Vendors reconciliation (JDE day): the day's changed JDE suppliers against their BILL vendors.
+"""Vendors reconciliation (JDE day): the day's JDE suppliers against their BILL vendors, and BILL's vendors of
+the day against JDE.
 
-The suppliers (staged F0401 / F0101 keys, completed from JDE) against the BILL vendor the cross-reference
-names, read from BILL by id: missing, archived, name, tax ID; and the BILL vendors changed that day
-(staged ``bill/vendors``) that no JDE supplier accounts for. A BILL vendor of the day whose supplier did
-not change in JDE has its supplier read too, so a vendor renamed in BILL alone is caught.
+BILL is read for the day itself (``bill.reads.in_window``: the vendors changed or created in the JDE day),
+never only what a poll staged. The suppliers compared are the day's changed ones (staged F0401 / F0101 /
+F0116 keys) and those of the day's BILL vendors, completed from JDE as the vendors flow reads them and mapped
+by its own mapper (``map_vendor``), so each is compared field by field on what the flow writes
+(``compare.vendor_drift``) with the BILL vendor the cross-reference names (read by id, 100 to a call, when
+not in the day's list). A supplier the flow refuses, holds or queued, or whose differences wait in the
+queue, is an expected gap with the queue's reason; a BILL vendor of the day no JDE supplier explains is
+"only in BILL".
 """
 
 from typing import Any
 
-from connector_assets.asset_keys import asset_key
-from connector_assets.bill.reads import bill_by_id
-from connector_assets.bill.targets import comparable_name, comparable_tax_id
+from connector_assets.bill.reads import bill_by_id, in_window
+from connector_assets.flows.core import Rejected
 from connector_assets.flows.reconciliation import Report
-from connector_assets.flows.reconciliation_calls import CountedJde, counted
+from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.integrations.jde_bill.bill_keys import target_id_of
-from connector_assets.integrations.jde_bill.reconcile.reads import (
-    queued_reasons,
-    source_of,
-    staged_in_jde_day,
-    why_missing,
-)
+from connector_assets.integrations.jde_bill.reconcile.compare import vendor_drift
+from connector_assets.integrations.jde_bill.reconcile.reads import expectations, jde_day_window, source_of
 from connector_assets.integrations.jde_bill.reconcile.report import new_report
-from connector_assets.jde.documents import changed_suppliers, suppliers_by_number
+from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, default_country, map_vendor
+from connector_assets.jde.assets import supplier_addresses_staged
+from connector_assets.jde.documents import JdeSupplier, changed_suppliers
+from connector_assets.jde.reconcile_documents import InSession
+from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
+
+REFUSED = "refused by the vendors flow, not queued yet"
 
 
 def reconcile_vendors(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
     """The day's suppliers and BILL vendors compared (see the module's docstring)."""
     report = new_report()
-    counted_jde = CountedJde(jde, report)
-    queued = queued_reasons(ledger, "vendors")
-    suppliers = {s.number: s for s in changed_suppliers(staging, counted_jde, day)}
-    staged_vendors = staged_in_jde_day(staging, asset_key("bill", "vendors"), day)
-    # BILL vendors of the day the cross-reference gives to a JDE supplier not changed in JDE that day:
-    # their supplier is read too, so a vendor renamed in BILL alone is caught.
-    linked = {
-        str(vendor["id"]): source
-        for vendor in staged_vendors
-        if (source := source_of(ledger, str(vendor["id"]), "vendor")) is not None
-    }
-    extra = {int(k) for k in linked.values() if k.isdigit() and int(k) not in suppliers}
-    suppliers.update({s.number: s for s in suppliers_by_number(counted_jde, extra)} if extra else {})
-    vendor_ids = {str(s.number): target_id_of(ledger, "vendor", str(s.number)) for s in suppliers.values()}
+    start, end = jde_day_window(day)
+    queue = expectations(ledger, VENDORS_FLOW.name)
     with counted(bill, report, "bill") as session:
-        vendors = bill_by_id(session, "vendors", [v for v in vendor_ids.values() if v])
+        of_day = in_window(session, "vendors", start, end)
+        linked = {vid: source_of(ledger, vid, VENDORS_FLOW.entity) for vid in of_day}
+        also = {int(key) for key in linked.values() if key and key.isdigit()}
+        with counted(jde, report, "jde") as jde_session:  # one JDE session for all the day's reads
+            suppliers = {s.number: s for s in _suppliers(staging, InSession(jde_session), day, also)}
+        vendor_ids = {n: target_id_of(ledger, VENDORS_FLOW.entity, str(n)) for n in suppliers}
+        vendors = {
+            **of_day,
+            **bill_by_id(session, "vendors", [v for v in vendor_ids.values() if v not in of_day]),
+        }
+    report.counts["jde_suppliers"] = len(suppliers)
+    report.counts["bill_vendors_of_the_day"] = len(of_day)
+    country = default_country()
     for number, supplier in sorted(suppliers.items()):
-        report.counts["jde_suppliers"] += 1
-        name = (supplier.address or {}).get("ALPH") or ""
-        label = f"supplier {number} ({name.strip() or 'no name in F0101'})"
-        vendor_id = vendor_ids[str(number)]
-        vendor = vendors.get(vendor_id or "")
-        if vendor_id is None or vendor is None:
-            why = why_missing(queued, str(number)) if vendor_id is None else f"BILL has no vendor {vendor_id}"
-            report.differ(
-                "missing in BILL",
-                f"supplier {number}",
-                number,
-                name.strip(),
-                "-",
-                f"{label} is in JDE but not in BILL ({why})",
-            )
-            continue
-        report.counts["bill_vendors_matched"] += 1
-        _compare_vendor(report, number, label, supplier.address or {}, vendor)
-    for vendor in staged_vendors:
-        vid = str(vendor["id"])
-        report.counts["bill_vendors_changed"] += 1
-        source = linked.get(vid)
+        _supplier(report, queue, supplier, map_vendor(supplier, country), vendor_ids[number], vendors)
+    for vid, vendor in sorted(of_day.items()):
+        source = linked[vid]
         if source is None:
-            report.differ(
-                "missing in JDE",
-                f"vendor {vid}",
+            _only_in_bill(
+                report,
+                vid,
+                vendor,
                 "",
-                "-",
-                vendor.get("name"),
-                f"BILL vendor {vendor.get('name')!r} ({vid}) comes from no JDE supplier (no "
-                "cross-reference): added in BILL directly, or matched by hand and not recorded",
+                "comes from no JDE supplier (no cross-reference): added in "
+                "BILL directly, or matched by hand and not recorded",
             )
         elif not source.isdigit() or int(source) not in suppliers:
-            report.differ(
-                "missing in JDE",
-                f"vendor {vid}",
+            _only_in_bill(
+                report,
+                vid,
+                vendor,
                 source,
-                "-",
-                vendor.get("name"),
-                f"BILL vendor {vendor.get('name')!r} ({vid}) comes from JDE supplier {source}, which "
-                "JDE no longer has as a supplier (F0401)",
+                f"comes from JDE supplier {source}, which JDE no longer has as a supplier (F0401)",
             )
     return report
 
 
-def _compare_vendor(report: Report, number: int, label: str, book: dict, vendor: dict) -> None:
-    if vendor.get("archived") is True:
+def _suppliers(staging: Any, jde: Any, day: str, also: set[int]) -> list[JdeSupplier]:
+    """The day's changed suppliers and ``also``, read as the vendors flow reads them (address in effect
+    and send-to party, when F0116 is read)."""
+    with optional_tables.refusal_explained():
+        return changed_suppliers(
+            staging, jde, day, also, addresses=supplier_addresses_staged(), remit_to=True
+        )
+
+
+def _supplier(
+    report: Report, queue: Any, supplier: JdeSupplier, mapped: Any, vendor_id: str | None, vendors: dict
+) -> None:
+    """One supplier against its BILL vendor: refused, missing, or compared field by field."""
+    number, key = supplier.number, str(supplier.number)
+    name = str((supplier.address or {}).get("ALPH") or "").strip()
+    label = f"supplier {number} ({name or 'no name in F0101'})"
+    if isinstance(mapped, Rejected):
+        if not queue.account_for(report, label, key):
+            report.expect(REFUSED, label, mapped.reason)
+        return
+    vendor = vendors.get(vendor_id or "")
+    if vendor is None:
+        if queue.account_for(report, label, key):
+            return
+        why = (
+            "not written yet, and not in the retry queue"
+            if vendor_id is None
+            else (f"written as BILL vendor {vendor_id}, which BILL no longer has")
+        )
         report.differ(
-            "archived in BILL",
+            "missing in BILL",
             f"supplier {number}",
             number,
-            "active",
-            "archived",
-            f"{label}: its BILL vendor {vendor['id']} is archived",
+            name or "-",
+            "-",
+            f"{label} is in JDE but not in BILL ({why})",
+            counterpart=vendor_id or "",
+            field="vendor",
         )
-    jde_name, bill_name = (book.get("ALPH") or "").strip(), str(vendor.get("name") or "").strip()
-    if comparable_name(jde_name) != comparable_name(bill_name):
+        return
+    report.compared += 1
+    drifts = vendor_drift(mapped.body, vendor)
+    if not drifts or queue.account_for(report, label, key):
+        return  # the same, or a change the flow has queued (its write waits or failed)
+    for drift in drifts:
         report.differ(
-            "name",
+            drift.kind,
             f"supplier {number}",
             number,
-            jde_name,
-            bill_name,
-            f"supplier {number}: named {jde_name!r} in JDE but {bill_name!r} in BILL ({vendor['id']})",
+            drift.jde,
+            drift.bill,
+            f"{label}: {drift.field} {drift.jde!r} in JDE but {drift.bill!r} on BILL vendor {vendor_id}",
+            counterpart=vendor_id,
+            field=drift.field,
         )
-    jde_tax = (book.get("TAX") or "").strip()
-    bill_tax = str((vendor.get("additionalInfo") or {}).get("taxId") or "").strip()
-    if comparable_tax_id(jde_tax) != comparable_tax_id(bill_tax):
-        report.differ(
-            "tax ID",
-            f"supplier {number}",
-            number,
-            jde_tax or "-",
-            bill_tax or "-",
-            f"supplier {number}: tax ID {jde_tax or 'none'} in JDE but {bill_tax or 'none'} in BILL",
-        )
+
+
+def _only_in_bill(report: Report, vendor_id: str, vendor: dict, supplier: str, why: str) -> None:
+    name = str(vendor.get("name") or "").strip()
+    state = " (archived)" if vendor.get("archived") is True else ""
+    report.differ(
+        "only in BILL",
+        f"supplier {supplier}" if supplier else "-",
+        supplier,
+        "-",
+        name,
+        f"BILL vendor {name!r}{state} ({vendor_id}) {why}",
+        counterpart=vendor_id,
+        field="vendor",
+    )

@@ -1,0 +1,201 @@
+"""What the bills flow holds in BILL for a JDE day's documents: the JDE side of the bills reconciliation.
+
+The day's purchase orders (staged F4301 / F4311 keys) and vouchers (staged F0411 keys), plus the documents
+behind the BILL bills of the day, read from JDE and put through the flow's own rule and mappers
+(``bill_plan.plan_bills`` with the staged mapping tables): each bill the flow writes, under the key the flow
+writes it (a voucher that took its order's bill over is that order's ``PO:...`` record), with the body it
+sends, or the reason it refuses it. So a reconciliation compares what the flow writes, field by field, and
+asks the retry queue under the flow's own keys.
+
+A document whose bill exists but that the flow no longer sends (paid or held in JDE, its order no longer
+approved) is "settled": mapped as it was written (a voucher as its bill, a taken-over order as its voucher),
+compared on its status only when its order is not approved now, and an order with every line closed or
+cancelled since is named as such (BILL still holds the bill, which the flow leaves alone on purpose).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK, target_id_of, vendor_ids
+from connector_assets.integrations.jde_bill.bill_mappers import Books, map_order_bill, map_voucher_bill
+from connector_assets.integrations.jde_bill.bill_plan import plan_bills
+from connector_assets.integrations.jde_bill.bills import staged_books
+from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.integrations.jde_bill.reconcile.compare import lines_total
+from connector_assets.jde.document_statuses import open_lines, order_approved
+from connector_assets.jde.documents import (
+    JdePurchaseOrder,
+    JdeVoucher,
+    changed_purchase_orders,
+    changed_vouchers,
+    vouchers_by_key,
+)
+from connector_assets.jde.order_vouchers import (
+    OrderRef,
+    order_ref,
+    order_source_key,
+    parse_source_key,
+    purchase_orders_by_ref,
+    supplier_terms,
+    voucher_order,
+    voucher_source_key,
+)
+from connector_resources.ledger import Ledger
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One bill the day's JDE documents make, as the bills flow has it: its key, words, supplier, the BILL
+    bill the ledger records for it, the body the flow writes (None: refused, ``reason``; or settled and
+    compared on its status only), every key the flow may have queued it under, and whether it is settled
+    (no longer sent) or an order cancelled since its bill was written."""
+
+    key: str
+    label: str
+    supplier: str
+    bill_id: str | None
+    body: dict[str, Any] | None
+    reason: str = ""
+    keys: tuple[str, ...] = ()
+    settled: bool = False
+    cancelled: bool = False
+
+    @property
+    def total(self) -> Decimal:
+        return lines_total((self.body or {}).get("billLineItems"))
+
+
+def label_of(key: str, invoice: str = "", voucher: str | None = None) -> str:
+    """``purchase order 00001/4471/OP``, ``voucher 00001/90/PV (invoice INV-7)``, or an order billed as its
+    voucher, from a flow key (and the invoice number, and the voucher that took the order's bill over)."""
+    parsed = parse_source_key(key)
+    if parsed is None:
+        return key
+    kind, company, number, doc_type = parsed
+    what = "purchase order" if kind == "PO" else "voucher"
+    text = f"{what} {company}/{number}/{doc_type}"
+    taker = parse_source_key(voucher) if voucher else None
+    if taker is not None:
+        text += f" billed as its voucher {taker[1]}/{taker[2]}/{taker[3]}"
+    return text + (f" (invoice {invoice})" if invoice and (kind == "PV" or taker) else "")
+
+
+class PlannedBills:
+    """The bills of a JDE day (``planned``: flow key -> ``Planned``) and the documents read (``read``:
+    every ``PO:`` / ``PV:`` key JDE holds among them). ``also`` are flow keys of the BILL bills of the day,
+    whose documents are read too."""
+
+    def __init__(self, staging: Any, jde: Any, ledger: Ledger, day: str, also: Iterable[str]) -> None:
+        self.ledger = ledger
+        parsed = [p for p in map(parse_source_key, also) if p]
+        orders = {order_ref(o): o for o in changed_purchase_orders(staging, jde, day)}
+        vouchers = {v.key: v for v in changed_vouchers(staging, jde, day)}
+        more = {(p[1], p[2], p[3]) for p in parsed if p[0] == "PV"} - set(vouchers)
+        vouchers.update((v.key, v) for v in vouchers_by_key(jde, more))
+        # Orders named by the day's BILL bills, and those whose bill a voucher of the day took over.
+        refs = {(p[1], p[2], p[3]) for p in parsed if p[0] == "PO"}
+        refs |= {
+            ref
+            for v in vouchers.values()
+            if (ref := voucher_order(v)) is not None
+            and target_id_of(ledger, VOUCHER_LINK, voucher_source_key(v.key))
+        }
+        orders.update((order_ref(o), o) for o in purchase_orders_by_ref(jde, refs - set(orders)))
+        self.read = {order_source_key(r) for r in orders} | {voucher_source_key(k) for k in vouchers}
+        suppliers = [int(o.supplier) for o in orders.values() if o.supplier]
+        suppliers += [int(v.pay_items[0].get("AN8") or 0) for v in vouchers.values()]
+        base = staged_books(staging, today=False)
+        books = Books(base.coder, base.terms, base.policy, vendor_ids(ledger, suppliers))
+        self._supplier = {order_source_key(r): o.supplier for r, o in orders.items()}
+        self._supplier |= {voucher_source_key(k): _an8(v) for k, v in vouchers.items()}
+        self.planned: dict[str, Planned] = {}
+        for record in plan_bills(jde, ledger, books, orders.values(), vouchers.values()):
+            self.planned.setdefault(record.source_key, self._of(record))
+        self._settled(jde, books, orders, vouchers)
+
+    def _of(self, record: Mapped | Rejected) -> Planned:
+        key = record.source_key
+        bill_id = target_id_of(self.ledger, ENTITY, key)
+        if isinstance(record, Rejected):
+            return Planned(
+                key, label_of(key), self._supplier.get(key, ""), bill_id, None, record.reason, (key,)
+            )
+        voucher = record.natural_key.get("voucher")
+        label = label_of(key, str(record.fields.get("invoice_number") or ""), voucher)
+        keys = (key, voucher) if voucher else (key,)
+        return Planned(key, label, str(record.fields["supplier_number"]), bill_id, record.body, keys=keys)
+
+    def _settled(
+        self,
+        jde: Any,
+        books: Books,
+        orders: dict[OrderRef, JdePurchaseOrder],
+        vouchers: dict[tuple, JdeVoucher],
+    ) -> None:
+        """Documents with a bill the flow no longer sends, mapped as it was written (see the module)."""
+        takers: dict[OrderRef, tuple] = {}
+        for ref in orders:
+            bill_id = target_id_of(self.ledger, ENTITY, order_source_key(ref))
+            if bill_id and order_source_key(ref) not in self.planned:
+                link = self.ledger.find_xref_by_target(INTEGRATION, VOUCHER_LINK, "bill", bill_id)
+                parsed = parse_source_key(link.source_key) if link is not None else None
+                if parsed is not None and parsed[0] == "PV":
+                    takers[ref] = (parsed[1], parsed[2], parsed[3])
+        missing = set(takers.values()) - set(vouchers)
+        vouchers = {**vouchers, **{v.key: v for v in vouchers_by_key(jde, missing)}}
+        approved = [o for r, o in orders.items() if r not in takers and order_approved(o, books.policy)]
+        terms = supplier_terms(jde, approved) if approved else {}
+        for ref, order in orders.items():
+            key = order_source_key(ref)
+            bill_id = target_id_of(self.ledger, ENTITY, key)
+            if not bill_id or key in self.planned:
+                continue
+            taker = vouchers.get(takers.get(ref))  # type: ignore[arg-type]
+            if taker is not None:
+                record = map_voucher_bill(taker, books, order, takes_over=ref)
+            elif ref in takers:
+                record = Rejected(key, "the voucher that took its bill over is no longer in JDE (F0411)")
+            elif not open_lines(order, books.policy):
+                self.planned[key] = Planned(
+                    key,
+                    label_of(key),
+                    order.supplier,
+                    bill_id,
+                    None,
+                    settled=True,
+                    cancelled=True,
+                    keys=(key,),
+                )
+                continue
+            elif not order_approved(order, books.policy):
+                record = Rejected(key, "not approved in JDE now; its bill is left as written")
+            else:
+                record = map_order_bill(order, books, terms.get(int(order.supplier or 0)))
+            self._settle(key, record, bill_id)
+        settled = {
+            voucher_source_key(k): (v, bill_id)
+            for k, v in vouchers.items()
+            if voucher_source_key(k) not in self.planned
+            and (bill_id := target_id_of(self.ledger, ENTITY, voucher_source_key(k)))
+        }
+        # A voucher on an order is charged as the order's first line, read whole as the flow reads it (a
+        # stock line's branch/plant is on the order line, not on the voucher's own copy of it).
+        refs = {ref for v, _ in settled.values() if (ref := voucher_order(v)) is not None} - set(orders)
+        on_orders = {**orders, **{order_ref(o): o for o in purchase_orders_by_ref(jde, refs)}}
+        for key, (voucher, bill_id) in settled.items():
+            ref = voucher_order(voucher)
+            self._settle(key, map_voucher_bill(voucher, books, on_orders.get(ref) if ref else None), bill_id)
+
+    def _settle(self, key: str, record: Mapped | Rejected, bill_id: str) -> None:
+        planned = self._of(record)
+        body = planned.body if isinstance(record, Mapped) else None
+        self.planned[key] = Planned(
+            key, planned.label, planned.supplier, bill_id, body, planned.reason, planned.keys, settled=True
+        )
+
+
+def _an8(voucher: JdeVoucher) -> str:
+    return str(int(voucher.pay_items[0].get("AN8") or 0))
