@@ -25,6 +25,7 @@ from connector_assets.jde.tables import AP_LEDGER, PO_HEADERS, SUPPLIERS
 
 KIND = "only in Coupa"
 MAX_AN8 = 99_999_999  # F0401 AN8 is 8 digits
+VINV_LENGTH = 25  # F0411 VINV is A(25): a longer Coupa invoice number names no JDE voucher (AIS refuses it)
 
 
 def list_only_in_coupa(day: Day) -> None:
@@ -92,7 +93,7 @@ def _jde_orders(day: Day, records: list[dict[str, Any]]) -> set[Any]:
 
 def _jde_invoices(day: Day, records: list[dict[str, Any]]) -> set[Any]:
     """(supplier number, invoice number) of the Coupa invoices JDE holds a voucher for (F0411 AN8, VINV)."""
-    numbers = {text(r.get("invoice-number")) for r in records} - {""}
+    numbers = {n for n in (text(r.get("invoice-number")) for r in records) if 0 < len(n) <= VINV_LENGTH}
     rows = _jde(day, AP_LEDGER.table, "VINV", numbers, ["KCO", "DOC", "DCT", "AN8", "VINV"])
     return {(str(int(row["AN8"])), text(row.get("VINV"))) for row in rows}
 
