@@ -126,10 +126,13 @@ class CoupaJdeWorld(PairWorld):
 
 
 @contextmanager
-def coupa_jde_world(tmp_path: Path) -> Iterator[CoupaJdeWorld]:
+def coupa_jde_world(tmp_path: Path, *, coupa_anchor: date | None = None) -> Iterator[CoupaJdeWorld]:
     """Both simulators at scale 0.02 with Coupa's rate limit off, set up as ``make dev`` sets up Coupa ->
-    JDE, and the webhook receiver on loopback subscribed to invoice and payment call-outs."""
-    with pair_world(INTEGRATION_WORLD, tmp_path, CoupaJdeWorld) as world:
+    JDE, and the webhook receiver on loopback subscribed to invoice and payment call-outs; ``coupa_anchor``
+    the day Coupa's seeded history ends (today unless given)."""
+    anchored = {"anchor_date": coupa_anchor} if coupa_anchor is not None else {}
+    settings = {"coupa": CoupaSandboxSettings(scale=0.02, **anchored)}
+    with pair_world(INTEGRATION_WORLD, tmp_path, CoupaJdeWorld, settings=settings) as world:
         faults = f"{world.coupa_url}/sandbox"
         requests.post(f"{faults}/faults", json={"rate_limit_enabled": False}, timeout=10).raise_for_status()
         requests.post(

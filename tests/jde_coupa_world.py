@@ -46,10 +46,16 @@ def jde_coupa_world(
     coupa_scale: float = 0.02,
     coupa_backoff: float | None = 0.01,
     staging_base: str | None = None,
+    coupa_anchor: dt.date | None = None,
 ) -> Iterator[PairWorld]:
     """Both simulators served for the block, Coupa's rate limit off; ``coupa_backoff`` None keeps the
-    client's own backoff; ``staging_base`` stages elsewhere than the test's folder (an ``s3://`` URL)."""
-    settings = {"jde": JdeSandboxSettings(scale=jde_scale), "coupa": CoupaSandboxSettings(scale=coupa_scale)}
+    client's own backoff; ``staging_base`` stages elsewhere than the test's folder (an ``s3://`` URL);
+    ``coupa_anchor`` the day Coupa's seeded history ends (today unless given)."""
+    anchored = {"anchor_date": coupa_anchor} if coupa_anchor is not None else {}
+    settings = {
+        "jde": JdeSandboxSettings(scale=jde_scale),
+        "coupa": CoupaSandboxSettings(scale=coupa_scale, **anchored),
+    }
     fields = {"coupa": {} if coupa_backoff is None else {"backoff_base": coupa_backoff}}
     with pair_world(
         INTEGRATION_WORLD, tmp_path, PairWorld, settings=settings, fields=fields, staging=staging_base

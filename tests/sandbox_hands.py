@@ -1,11 +1,12 @@
 """What a test reads from and does in a simulator that several integrations' worlds serve (JD Edwards,
-Procurify), through its operator routes (``/sandbox/...``) or the world's own client: written once per
+Procurify, Coupa), through its operator routes (``/sandbox/...``) or the world's own client: written once per
 system, mixed into each world that serves it (``sandbox_world.PairWorld``'s ``jde_root`` /
 ``procurify_url``), so a Procurify fix lands once for both Procurify integrations' tests.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -141,3 +142,12 @@ class ProcurifyHands:
     def procurify_state(self) -> dict:
         """Row counts, calls by endpoint, answers by status, tokens minted, clock."""
         return answered(requests.get(f"{self.procurify_url}/sandbox/state", timeout=10), "Procurify state")
+
+
+def set_coupa_clock(coupa_url: str, moment: datetime) -> None:
+    """Coupa's clock at ``moment`` (``/sandbox/clock``): what is written in Coupa from now on is stamped
+    then, as if the day's flows ran on that day."""
+    now = requests.get(f"{coupa_url}/sandbox/clock", timeout=10).json()
+    behind = (moment - datetime.now(UTC)).total_seconds() - now["offset_seconds"]
+    answer = requests.post(f"{coupa_url}/sandbox/clock", json={"advance_seconds": behind}, timeout=10)
+    answer.raise_for_status()

@@ -9,6 +9,15 @@ answers every call after a fixed latency. The flows run through Dagster's ``mate
 single-run backfill of the range. Reported: records written per second, Coupa calls per record, 429s the
 simulator sent, the achieved Coupa request rate during the write steps against the 25 req/s ceiling, and
 our process's peak RSS.
+
+Reconcile phase (after the catch-up, Coupa at its limit): both reconciliations day by day over the range,
+``jde_coupa/reconciliation`` on JDE days and ``coupa_jde/reconciliation`` on UTC days: records compared, API
+calls per record (Coupa's and JDE's, from their metadata), differences and expected gaps by kind, seconds and
+the phase's peak RSS (the high-water mark reset before it, ``/proc/self/clear_refs``). ``--sync-unlimited``
+lifts Coupa's limit, its latency and the client's pacing for the backfill and catch-up only (their figures
+then say nothing about pacing), so a scale giving about 10,000 records to compare is synced in minutes; the
+reconcile phase always runs at the documented limit, the given latency and the client's own pacing.
+``--map-every-account`` maps every JDE account to a Coupa account (the sandbox table is made for scale 1).
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import argparse
 import os
 import tempfile
 import time
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -26,6 +36,18 @@ import requests
 
 def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency-ms", type=int, default=20, help="Coupa's answer time per call")
+    parser.add_argument(
+        "--sync-unlimited",
+        action="store_true",
+        help="Coupa's rate limit, latency and the client's pacing off during the backfill and catch-up (the "
+        "reconcile phase keeps them)",
+    )
+    parser.add_argument(
+        "--map-every-account",
+        action="store_true",
+        help="map every JDE account (F0901) to a Coupa account, not only the sandbox table's (made for scale "
+        "1: above it most orders and vouchers are refused for an unmapped account)",
+    )
 
 
 def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict:
@@ -71,15 +93,16 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     assets = [a for a in every if a.key in sources | flows]
     end = date.today() - timedelta(days=1)
     start = end - timedelta(days=args.days - 1)
+    coupa_login = {
+        "base_url": coupa_url,
+        "client_id": "ml-connector-sandbox",
+        "client_secret": "sandbox-coupa-secret",
+        "token_warmup_seconds": 0,
+    }
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
         resources = {
             "jde": kit.jde_sandbox_resource(jde_url),
-            "coupa": CoupaResource(
-                base_url=coupa_url,
-                client_id="ml-connector-sandbox",
-                client_secret="sandbox-coupa-secret",
-                token_warmup_seconds=0,
-            ),
+            "coupa": CoupaResource(**coupa_login, **({"rate_per_second": 0} if args.sync_unlimited else {})),
             "staging": StagingResource(base_dir=folder),
             "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
         }
@@ -89,9 +112,12 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
             "ML_COUPA_JDE_ACCOUNT_MAP",
             str(Path(__file__).parents[2] / "mappings" / "sandbox" / "coupa_jde_accounts.csv"),
         )
+        mapped = _map_every_account(resources["jde"], Path(folder)) if args.map_every_account else None
         lookups = [a for a in every if a.key in {asset_key("jde", "gl_accounts"), *unpartitioned}]
         assert materialize(lookups, resources=resources, instance=instance).success
         aligned = _align_supplier_numbers(resources, coupa_url)
+        if args.sync_unlimited:
+            _coupa_limit(coupa_url, False, 0)
         before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
         started = time.monotonic()
         result = materialize(
@@ -102,11 +128,17 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
                 "dagster/asset_partition_range_start": start.isoformat(),
                 "dagster/asset_partition_range_end": end.isoformat(),
             },
+            # A write step fails when most of a day is refused (the larger scales' JDE accounts outgrow the
+            # sandbox account table): its other days are written, and the bench goes on to say so.
+            raise_on_error=False,
         )
         seconds = time.monotonic() - started
+        failed_steps = {
+            e.step_key: e.step_failure_data.error.message.splitlines()[0][:200]
+            for e in result.all_events
+            if e.is_step_failure and e.step_failure_data.error
+        }
         steps = kit._step_seconds(instance, result.run_id)
-        from collections import Counter
-
         from connector_resources.ledger import Ledger
 
         after = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
@@ -120,6 +152,10 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         queue = ledger.open_items(limit=100_000)  # what is still queued after the catch-up
         refusals = Counter(f"{i.integration}/{i.flow}: " + kit._reason_kind(i.reason) for i in queue)
         written = {spec.flow: counts for spec, counts in kit.written_totals(result).items()}
+        _coupa_limit(coupa_url, True, args.latency_ms)
+        reconcile: dict = {}
+        paced = {**resources, "coupa": CoupaResource(**coupa_login)}  # Coupa's client as it ships
+        kit._guarded(reconcile, "phase", lambda: _reconcile(paced, instance, start, end))
     records = sum(m.get(k, 0) for m in written.values() for k in ("create", "update", "adopt"))
     calls = _total(after) - _total(before)
     write_seconds = sum(v for k, v in steps.items() if k in {kit.flow_steps(f)[1] for f in written})
@@ -129,11 +165,13 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         "scale": args.scale,
         "coupa_latency_ms": args.latency_ms,
         "coupa_suppliers_renumbered_to_jde": aligned,
+        "jde_accounts_mapped_by_the_bench": mapped,
         "records_written": records,
         "written_per_flow": {
             k: sum(m.get(a, 0) for a in ("create", "update", "adopt")) for k, m in written.items()
         },
         "failed": sum(m.get("fail", 0) for m in written.values()),
+        "failed_steps": failed_steps,
         "queued_by_reason": dict(refusals.most_common(8)),
         "seconds_total": round(seconds, 1),
         "records_per_second": round(records / seconds, 1),
@@ -145,8 +183,113 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         "ratio_to_25_per_s": round(calls / max(write_seconds, 1e-9) / 25, 2),
         "held_after_backfill": held_after_backfill,
         "catch_up": catch_up,
+        "sync_rate_limited": not args.sync_unlimited,  # False: the backfill's rates say nothing of pacing
+        "reconcile": reconcile["phase"],
         "peak_rss_mb": kit.peak_rss_mb(),
     }
+
+
+def _map_every_account(jde, folder: Path) -> int:
+    """A JDE -> Coupa account table mapping every F0901 account (``BU.OBJ[.SUB]``): the sandbox table's rows,
+    and each account it lacks on one of its Coupa accounts in turn; named by ``ML_JDE_COUPA_ACCOUNT_MAP``
+    for the run. Answers how many accounts the bench added."""
+    import csv
+
+    sandbox = Path(__file__).parents[2] / "mappings" / "sandbox" / "jde_coupa_accounts.csv"
+    with sandbox.open(encoding="utf-8") as handle:
+        table = {row["jde_account"]: row["coupa_account_code"] for row in csv.DictReader(handle)}
+    codes = sorted(set(table.values()))
+    with jde.session() as session:
+        rows = session.browse("F0901", columns=["F0901.MCU", "F0901.OBJ", "F0901.SUB"])
+        accounts = {
+            ".".join(p for p in (str(r.get(k) or "").strip() for k in ("MCU", "OBJ", "SUB")) if p)
+            for r in rows
+        }
+    added = sorted(a for a in accounts if a and a not in table)
+    table.update({account: codes[n % len(codes)] for n, account in enumerate(added)})
+    path = folder / "jde_coupa_accounts.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["jde_account", "coupa_account_code"])
+        writer.writerows(sorted(table.items()))
+    os.environ["ML_JDE_COUPA_ACCOUNT_MAP"] = str(path)
+    return len(added)
+
+
+def _coupa_limit(coupa_url: str, on: bool, latency_ms: int) -> None:
+    """Coupa's documented rate limit on or off, and its answer time."""
+    faults = {"rate_limit_enabled": on, "latency_ms": latency_ms}
+    answer = requests.post(f"{coupa_url}/sandbox/faults", json=faults, timeout=10)
+    answer.raise_for_status()
+
+
+def _reset_peak_rss() -> bool:
+    """Reset this process's RSS high-water mark (Linux: ``5`` to ``/proc/self/clear_refs``), so the next
+    reading is the phase's own peak; False where the kernel does not offer it."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _rss_peak_mb() -> int | None:
+    """VmHWM, the RSS high-water mark since the last reset (None off Linux)."""
+    try:
+        with open("/proc/self/status") as handle:
+            line = next(row for row in handle if row.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return None
+    return round(int(line.split()[1]) / 1024)
+
+
+def _reconcile(resources: dict, instance, start: date, end: date) -> dict:
+    """Both reconciliations day by day over ``start``..``end``, each summed over its days (see the module
+    docstring)."""
+    from dagster import materialize
+
+    from connector_assets.integrations.coupa_jde.reconcile import RECONCILE
+    from connector_assets.integrations.jde_coupa.reconcile import jde_coupa_reconciliation
+
+    days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+    out = {}
+    for asset in (jde_coupa_reconciliation, RECONCILE.asset):
+        reset = _reset_peak_rss()
+        started = time.monotonic()
+        totals: Counter = Counter()
+        kinds: Counter = Counter()
+        checks: Counter = Counter()
+        for day in days:
+            result = materialize([asset], resources=resources, instance=instance, partition_key=day)
+            for event in result.get_asset_materialization_events():
+                for name, value in event.materialization.metadata.items():
+                    number = getattr(value, "value", None)
+                    if name in ("records_compared", "coupa_api_calls", "jde_api_calls", "differences"):
+                        totals[name] += number
+                    elif isinstance(number, int) and not name.endswith(("_in_window", "_out_of_balance")):
+                        kinds[name] += number
+            for evaluation in result.get_asset_check_evaluations():
+                checks["passed" if evaluation.passed else "failed"] += 1
+        seconds = time.monotonic() - started
+        compared = max(totals["records_compared"], 1)
+        out[asset.key.to_user_string()] = {
+            "days": len(days),
+            "records_compared": totals["records_compared"],
+            "coupa_calls": totals["coupa_api_calls"],
+            "jde_calls": totals["jde_api_calls"],
+            "api_calls_per_record": round(
+                (totals["coupa_api_calls"] + totals["jde_api_calls"]) / compared, 3
+            ),
+            "coupa_calls_per_record": round(totals["coupa_api_calls"] / compared, 3),
+            "seconds": round(seconds, 1),
+            "records_per_second": round(totals["records_compared"] / max(seconds, 1e-9), 1),
+            "differences": totals["differences"],
+            "by_kind": dict(kinds.most_common()),
+            "checks": dict(checks),
+            "peak_rss_mb": _rss_peak_mb() if reset else kit.peak_rss_mb(),
+        }
+    return out
 
 
 def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_url: str) -> dict:

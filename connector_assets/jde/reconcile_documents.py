@@ -13,7 +13,10 @@ BILL: voucher numbers, order numbers, journal batch keys); here is how JDE holds
   order types changed in a window (F4301 UPMJ + TDAY), with their lines (``orders_changed``), so a
   reconciliation lists what JDE holds that its source does not explain;
 * F0411 pay items by voucher (``pay_items``) and the vouchers matched to orders (``vouchers_on_orders``);
-  a voucher's gross and words (``gross``, ``voucher_label``), order lines' extended cost (``extended_cost``).
+  a voucher's gross and words (``gross``, ``voucher_label``), order lines' extended cost (``extended_cost``);
+* a voucher batch line by line (``batch_lines``: pay items, distribution by EDLN, the voucher made of it), the
+  batches a flow entered on some days (``batches_entered``: EDUS, EDBT prefix, EDDT) and the payments JDE
+  recorded by reference (``payments_by_reference``: F0414 RMK).
 """
 
 from collections import defaultdict
@@ -441,3 +444,75 @@ def voucher_label(key: VoucherKey, items: Sequence[Mapping[str, Any]]) -> str:
 def extended_cost(lines: Iterable[Mapping[str, Any]]) -> Decimal:
     """Order lines at their extended cost (F4311 AEXP) as JDE states it, not a product recomputed here."""
     return sum((amount(line.get("AEXP")) for line in lines), Decimal(0))
+
+
+# -- voucher batches line by line, and the batches a flow wrote in a window ------------------------------
+
+BATCH_LINE_COLUMNS = [
+    *("EDUS", "EDBT", "EDTN", "EDLN", "EDSP", "EDDT"),
+    *("KCO", "DOC", "DCT", "AN8", "VINV", "DIVJ", "AG", "CRCD"),
+]
+DISTRIBUTION_LINE_COLUMNS = ["EDUS", "EDBT", "EDTN", "EDLN", "AA", "ANI", "MCU", "OBJ", "SUB", "EXA"]
+
+
+@dataclass
+class BatchLines:
+    """One voucher batch as JDE holds it, line by line: its F0411Z1 pay items and F0911Z1 distribution lines
+    by EDLN, and the F0411 voucher R04110ZA made of it (None while unprocessed)."""
+
+    key: Any  # the caller's batch key
+    pay_items: list[dict[str, Any]] = field(default_factory=list)
+    distribution: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def voucher(self) -> VoucherKey | None:
+        """(KCO, DOC, DCT) of the voucher once R04110ZA processed the batch (EDSP 1 and a DOC)."""
+        for row in self.pay_items:
+            doc = str(row.get("DOC") or "").strip()
+            if str(row.get("EDSP") or "").strip() == "1" and doc.isdigit() and int(doc):
+                return (
+                    str(row.get("KCO") or "").strip(),
+                    int(doc),
+                    str(row.get("DCT") or "").strip() or "PV",
+                )
+        return None
+
+
+def batch_lines(session: Any, keys: Mapping[str, BatchKeyed]) -> dict[str, BatchLines]:
+    """Source id -> its voucher batch line by line (F0411Z1 and F0911Z1 by EDTN, 100 to a call, kept when EDUS
+    and EDBT match too); absent when JDE holds no pay item under the key."""
+    by_transaction = {key.transaction: (sid, key) for sid, key in sorted(keys.items())}
+    found: dict[str, BatchLines] = {}
+    for row in browse_in(session, BATCH_TABLE, "EDTN", list(by_transaction), BATCH_LINE_COLUMNS):
+        mine = _batch_of(row, by_transaction)
+        if mine is not None:
+            found.setdefault(mine[0], BatchLines(mine[1])).pay_items.append(row)
+    for row in browse_in(session, JOURNAL_TABLE, "EDTN", list(by_transaction), DISTRIBUTION_LINE_COLUMNS):
+        mine = _batch_of(row, by_transaction)
+        if mine is not None and mine[0] in found:
+            found[mine[0]].distribution[int(row.get("EDLN") or 0)] = row
+    return found
+
+
+def batches_entered(session: Any, user: str, prefix: str, first: Any, last: Any) -> list[dict[str, Any]]:
+    """The F0411Z1 pay items entered under EDI user ``user`` with batch numbers starting ``prefix`` on the
+    days ``first`` to ``last`` (EDDT, the EDI transmission date): the batches a flow wrote in a window."""
+    conditions = [
+        Condition(f"{BATCH_TABLE}.EDUS", "EQUAL", user),
+        Condition(f"{BATCH_TABLE}.EDBT", "STR_START_WITH", prefix),
+        Condition(f"{BATCH_TABLE}.EDDT", "GREATER_EQUAL", first),
+        Condition(f"{BATCH_TABLE}.EDDT", "LESS_EQUAL", last),
+    ]
+    return list(session.browse(BATCH_TABLE, columns=BATCH_LINE_COLUMNS, conditions=conditions))
+
+
+PAYMENT_DETAIL_TABLE = "F0414"  # A/P payment detail: RMK holds the payment's reference (ML_RecordPayment 1.1)
+
+
+def payments_by_reference(session: Any, references: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Reference -> the F0414 rows (one per pay item paid) JDE recorded under it, 100 references to a call."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    columns = ["PYID", "KCO", "DOC", "DCT", "SFX", "PAAP", "RMK"]
+    for row in browse_in(session, PAYMENT_DETAIL_TABLE, "RMK", sorted(set(references)), columns):
+        found[str(row.get("RMK") or "").strip()].append(row)
+    return found

@@ -1,8 +1,8 @@
 """Operator and test routes under ``/sandbox`` — not part of Coupa's API, never faulted, rate limited
 or counted, and unauthenticated (the sandbox binds to loopback by default).
 
-Reset and reseed, change settings and faults live, make business activity, read stored records,
-count calls and statuses, expire or revoke tokens, register call-out receivers and trigger, wait
+Reset and reseed, change settings and faults live, move the clock, make business activity, read stored
+records, count calls and statuses, expire or revoke tokens, register call-out receivers and trigger, wait
 for and inspect deliveries.
 """
 
@@ -24,7 +24,7 @@ from .erp_numbers import numbers_from_body, repoint_supplier_numbers
 from .schema import CALLOUT_RESOURCES, RESOURCES
 from .settings import CalloutSubscription, FaultSettings
 from .state import SandboxState
-from .timefmt import render_datetime
+from .timefmt import render_datetime, utc_stamp
 
 _MAX_RECORDS = 5_000
 _OPERATOR = Operator()
@@ -50,6 +50,30 @@ def state_summary(state: SandboxState) -> dict[str, Any]:
         ),
         "now": state.now().isoformat(),
     }
+
+
+def _clock(state: SandboxState) -> dict[str, Any]:
+    return {
+        "now": render_datetime(utc_stamp(state.now()), state.settings.time_zone),
+        "offset_seconds": state.clock_offset.total_seconds(),
+    }
+
+
+async def clock(request: Request, state: SandboxState) -> dict[str, Any]:
+    """GET: the sandbox time. POST ``{"advance_seconds": -86400}`` (either way) or ``{"reset": true}``:
+    the stamps of every record written afterwards (created-at, updated-at) follow it."""
+    if request.method == "POST":
+        body = await object_body(request)
+        if body.get("reset"):
+            state.reset_clock()
+        else:
+            try:
+                state.advance_clock(float(body["advance_seconds"]))
+            except (KeyError, TypeError, ValueError):
+                raise Refused(
+                    "send advance_seconds (a number of seconds, negative to go back) or reset: true"
+                ) from None
+    return _clock(state)
 
 
 async def reset(request: Request, state: SandboxState) -> dict[str, Any]:
@@ -229,6 +253,7 @@ def admin_routes() -> list[Route]:
         *op.common(state_summary, reset, reset_calls, ActivityRequest, make_activity),
         *op.settings(lambda state: state.settings.public_dump(), _change_settings, _reset_settings),
         *op.faults(FaultSettings, initial=lambda state: state.initial_settings.faults),
+        op.route("/sandbox/clock", clock, ["GET", "POST"]),
         op.route("/sandbox/suppliers/erp-numbers", supplier_erp_numbers, ["POST"]),
         op.route("/sandbox/records/{resource}", records),
         op.route("/sandbox/records/{resource}/{record_id:int}", record),

@@ -9,6 +9,7 @@ import random
 from collections import Counter
 from typing import Any
 
+from connector_sandbox.clock import MovableClock
 from connector_sandbox.seeding import SeedReport, anchor_day, continued, count_start, seeded
 
 from .auth import TokenRegistry
@@ -24,7 +25,7 @@ from .timefmt import render_datetime, utc_stamp
 
 
 @dataclasses.dataclass
-class SandboxState:
+class SandboxState(MovableClock):
     settings: CoupaSandboxSettings
     store: Store
     seed_report: SeedReport
@@ -43,6 +44,9 @@ class SandboxState:
     _activity_runs: int = 0
     # Starts served by this data (``count_start``): the activity's stream goes on after a restart.
     starts: int = 1
+    # What ``/sandbox/clock`` moved the clock by: every stamp the sandbox writes (created-at, updated-at)
+    # follows it, so a test can make a day's records on that day.
+    clock_offset: dt.timedelta = dt.timedelta(0)
     # The settings it started with: what ``/sandbox/settings/reset`` and ``/sandbox/faults/reset`` restore.
     initial_settings: CoupaSandboxSettings = dataclasses.field(init=False)
 
@@ -90,10 +94,9 @@ class SandboxState:
 
     # --- time and rendering ----------------------------------------------------------------------
 
-    @staticmethod
-    def now() -> dt.datetime:
-        """The sandbox clock: UTC, whole seconds (what Coupa stores)."""
-        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    def now(self) -> dt.datetime:
+        """The sandbox clock: UTC moved by ``/sandbox/clock``, whole seconds (what Coupa stores)."""
+        return super().now().replace(microsecond=0)
 
     def renderer(self, *, show_deleted_lines: bool = False) -> Renderer:
         renderer = Renderer(
@@ -161,6 +164,7 @@ class SandboxState:
             self.update_settings(changes)
         self.seed_report = seed(self.store, self.settings, force=True)
         self._factory = None
+        self.reset_clock()
         self.calls.clear()
         self.statuses.clear()
         self.calls_by_status.clear()

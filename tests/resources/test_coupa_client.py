@@ -269,6 +269,40 @@ def test_filters_and_field_trimming_pass_through_and_keep_id_and_updated_at(box)
     assert all(set(r) <= {"id", "updated-at", "invoice-number", "status", "_updated_at"} for r in rows)
 
 
+def test_records_are_looked_up_by_a_list_of_keys_fifty_to_a_call(box):
+    """``number[in]`` / ``id[in]`` (reference §2.2): one call per 49 keys (a short page is the last), never
+    one GET per record."""
+    suppliers = [s for s in box.records("suppliers") if s.get("number")][:60]
+    numbers = [s["number"] for s in suppliers]
+    numbers += [f"no-such-supplier-{n}" for n in range(61 - len(numbers))]  # 61 keys: two calls
+    invoices = box.records("invoices")[:70]
+    with coupa(box).session() as session:
+        before = session.metrics.calls
+        found = list(session.iter_in("suppliers", "number", numbers))
+        by_number = session.metrics.calls - before
+        before = session.metrics.calls
+        by_id = list(session.iter_in("invoices", "id", [i["id"] for i in invoices], fields=["status"]))
+        id_calls = session.metrics.calls - before
+        with pytest.raises(CoupaInputError, match="paging or change window"):
+            list(session.iter_in("invoices", "updated_at[gt]", ["x"]))
+    assert sorted(s["id"] for s in found) == sorted(s["id"] for s in suppliers) and suppliers
+    assert by_number == 2  # 61 numbers: 49 + 12, each one short page
+    assert sorted(r["id"] for r in by_id) == sorted(i["id"] for i in invoices)
+    assert id_calls == 2  # 70 ids: 49 + 21
+    assert all(set(r) <= {"id", "updated-at", "status", "_updated_at"} for r in by_id)
+
+
+def test_records_created_in_a_window_are_listed_with_exact_bounds(box):
+    invoices = box.records("invoices")
+    times = sorted(parse_time(r["created-at"]) for r in invoices)
+    start, end = times[len(times) // 3], times[2 * len(times) // 3]
+    expected = {r["id"] for r in invoices if start <= parse_time(r["created-at"]) < end}
+    with coupa(box).session() as session:
+        rows = list(session.iter_created("invoices", start, end, fields=["invoice-number"]))
+        assert list(session.iter_created("invoices", end, end)) == []
+    assert {r["id"] for r in rows} == expected and expected
+
+
 def test_page_size_above_coupas_cap_is_refused_and_no_request_asks_for_more_than_50(box):
     with pytest.raises(pydantic.ValidationError, match="page_size"):
         coupa(box, page_size=51)

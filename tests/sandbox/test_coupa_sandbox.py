@@ -517,6 +517,39 @@ def test_bare_date_means_midnight_utc(sandbox: Sandbox) -> None:
     assert _ids(sandbox.all_pages("invoices", {"created_at[lt]": day.isoformat()})) == expected
 
 
+def test_the_clock_moves_the_stamps_of_what_is_written_and_created_at_filters_find_it(
+    sandbox: Sandbox,
+) -> None:
+    """A day's records made on that day (``/sandbox/clock``), found again by a ``created_at`` window and
+    an ``[in]`` list of their numbers, as a reconciliation of that day reads them."""
+    day = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=30)
+    now = sandbox.http.get(f"{sandbox.admin}/clock", timeout=10).json()
+    assert now["offset_seconds"] == 0
+    moved = sandbox.http.post(f"{sandbox.admin}/clock", json={"advance_seconds": -30 * 86400}, timeout=10)
+    assert moved.status_code == 200 and moved.json()["offset_seconds"] == -30 * 86400
+    try:
+        numbers = [unique("CLK"), unique("CLK")]
+        made = [
+            sandbox.ok(sandbox.send("POST", "suppliers", {"name": unique("Uhrwerk"), "number": n}), 201)
+            for n in numbers
+        ]
+    finally:
+        back = sandbox.http.post(f"{sandbox.admin}/clock", json={"reset": True}, timeout=10)
+        assert back.json()["offset_seconds"] == 0
+    for supplier in made:
+        created = moment(supplier["created-at"])
+        assert abs(created - day) < dt.timedelta(minutes=5) and moment(supplier["updated-at"]) == created
+    window = {
+        "created_at[gt_or_eq]": utc_param(day - dt.timedelta(minutes=5)),
+        "created_at[lt]": utc_param(day + dt.timedelta(minutes=5)),
+    }
+    assert _ids(sandbox.all_pages("suppliers", window)) == _ids(made)
+    listed = sandbox.all_pages("suppliers", {"number[in]": ",".join([*numbers, "no-such-number"])})
+    assert _ids(listed) == _ids(made)
+    refused = sandbox.http.post(f"{sandbox.admin}/clock", json={"advance_seconds": "soon"}, timeout=10)
+    assert refused.status_code == 400 and "advance_seconds" in refused.text
+
+
 def test_fractional_seconds_compare_exactly_against_whole_second_stamps(sandbox: Sandbox) -> None:
     invoices = sandbox.records("invoices")
     stamp = moment(invoices[0]["updated-at"])

@@ -1,5 +1,6 @@
 """What Coupa -> JD Edwards puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the flows'
-assets, jobs, poll schedules, the inbox sensor and the replay handlers.
+assets, jobs, poll schedules, the inbox sensor, the reconciliation (``reconcile``: its asset, job and daily
+schedule) and the replay handlers.
 
 Each flow is the shared flow factory's steps (mapped, check, written) followed by ``<flow>_inbox_done``
 (acknowledges the call-outs the run consumed) and ``<flow>_marked_exported`` (marks what reached JDE
@@ -22,6 +23,11 @@ from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ASSET, 
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW
 from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW, payment_records
+from connector_assets.integrations.coupa_jde.reconcile import (
+    reconciliation_assets,
+    reconciliation_jobs,
+    reconciliation_schedules,
+)
 from connector_assets.integrations.coupa_jde.replay import register_replay_handlers
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.saas_assets import saas_partitions
@@ -109,8 +115,9 @@ coupa_jde_inbox_sensor = build_inbox_sensor(
 DECLARATION = Declaration(
     flows={INVOICES_FLOW: coupa_jde_invoice_flow, PAYMENTS_FLOW: coupa_jde_payment_flow},
     tables=[coupa_jde_account_map],
-    jobs=coupa_jde_jobs,
-    schedules=coupa_jde_schedules,
+    assets=reconciliation_assets,
+    jobs=[*coupa_jde_jobs, *reconciliation_jobs],
+    schedules=[*coupa_jde_schedules, *reconciliation_schedules()],
     sensors=[coupa_jde_inbox_sensor],
     replays=register_replay_handlers,
 )

@@ -18,6 +18,7 @@ to an ERP by another process: it is skipped with an audit event marked as never 
 """
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -104,20 +105,22 @@ def lacks_number(supplier_id: str) -> str:
     return f"(Coupa supplier {supplier_id}) {NO_NUMBER}"
 
 
-def map_invoice(
-    invoice: dict[str, Any], updated_at: datetime, gl: GlAccounts, accounts: AccountMap, an8: str | None
-) -> Mapped | Rejected:
-    """One approved Coupa invoice -> the ML_CreateVoucherBatch inputs, or the reason it cannot be one;
-    ``an8`` is its supplier's JDE address number (``supplier_number``), None when it has none."""
-    invoice_id = str(invoice["id"])
-    number = str(invoice.get("invoice-number") or "")
-    label = f"invoice {invoice_id} ({number or 'no number'})"
+@dataclass(frozen=True)
+class Distribution:
+    """An invoice's voucher distribution as the flow plans it (``distribution``): one line per invoice line
+    then per header charge, each ``(JDE account, amount, explanation, Coupa source)`` with the voucher's sign
+    applied, the invoice's total and sign, and why a line cannot be planned."""
+
+    lines: list[tuple[str, Decimal, str, str]]
+    problems: list[str]
+    total: Decimal | None
+    sign: Decimal
+
+
+def distribution(invoice: dict[str, Any], accounts: AccountMap) -> Distribution:
+    """The G/L lines a Coupa invoice becomes (EDLN 1..n in this order): the mapper writes them, the
+    reconciliation compares JDE's F0911Z1 lines with them."""
     problems: list[str] = []
-    if an8 is None:
-        problems.append(
-            f"supplier {_describe_supplier(invoice.get('supplier'))} {NO_NUMBER}: sync it from JDE "
-            "(suppliers flow), set its Coupa number to the JDE address number, or match it by hand"
-        )
     total = amounts.amount(invoice.get("total-with-taxes"))
     if total is None:
         problems.append(f"the invoice total {invoice.get('total-with-taxes')!r} is not an amount")
@@ -149,6 +152,26 @@ def map_invoice(
                 # otherwise they follow the invoice's largest line, so the voucher still balances.
                 account = accounts.charge_account(charge) or largest
                 lines.append((account, sign * amount, charge.capitalize(), f"{charge} charge"))
+    return Distribution(lines, problems, total, sign)
+
+
+def map_invoice(
+    invoice: dict[str, Any], updated_at: datetime, gl: GlAccounts, accounts: AccountMap, an8: str | None
+) -> Mapped | Rejected:
+    """One approved Coupa invoice -> the ML_CreateVoucherBatch inputs, or the reason it cannot be one;
+    ``an8`` is its supplier's JDE address number (``supplier_number``), None when it has none."""
+    invoice_id = str(invoice["id"])
+    number = str(invoice.get("invoice-number") or "")
+    label = f"invoice {invoice_id} ({number or 'no number'})"
+    problems: list[str] = []
+    if an8 is None:
+        problems.append(
+            f"supplier {_describe_supplier(invoice.get('supplier'))} {NO_NUMBER}: sync it from JDE "
+            "(suppliers flow), set its Coupa number to the JDE address number, or match it by hand"
+        )
+    planned = distribution(invoice, accounts)
+    problems += planned.problems
+    lines, total, sign = planned.lines, planned.total, planned.sign
     companies: set[str] = set()
     for account, line_amount, _, source in lines:
         found = gl.postable(account, source)

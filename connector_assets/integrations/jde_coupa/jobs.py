@@ -6,7 +6,8 @@ before that hour's orders and vouchers look for them (``ML_JDE_COUPA_<FLOW>_CRON
 runs all three in one run, in dependency order, for backfills and by hand. Every job also stages the
 mapping tables its flows map with (accounts, payment terms) first, in the same run: flows map only with
 the staged snapshot, so a run on a fresh instance finds it, and the mapped asset names the snapshot it
-used. The reconciliation runs when an operator (or a daily schedule of its own) asks for it.
+used. The reconciliation has a job of its own (``jde_coupa_reconcile``), closing each JDE day on a daily
+schedule (``ML_JDE_COUPA_RECONCILE_CRON``) after the flows' last hourly tick.
 """
 
 from dagster import AssetKey, AssetSelection, define_asset_job
@@ -16,6 +17,10 @@ from connector_assets.flows.jobs import FlowJob
 from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, PURCHASE_ORDERS_FLOW
 from connector_assets.integrations.jde_coupa.reconcile import NAME as RECONCILIATION
+from connector_assets.integrations.jde_coupa.reconcile import (
+    jde_coupa_reconcile_job,
+    reconciliation_schedules,
+)
 from connector_assets.integrations.jde_coupa.suppliers import INTEGRATION, SUPPLIERS_FLOW, TERMS_MAP_ASSET
 from connector_assets.jde.flow_jobs import jde_flow_jobs
 from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, PO_HEADERS, PO_LINES, SUPPLIERS
@@ -48,5 +53,6 @@ FLOW_JOBS = {
         INVOICES_FLOW, (AP_LEDGER.asset, ACCOUNT_MAP_ASSET), "ML_JDE_COUPA_INVOICES_CRON"
     ),
 }
-jde_coupa_flow_jobs, jde_coupa_schedules = jde_flow_jobs(FLOW_JOBS, "Coupa")
-jde_coupa_jobs = [jde_coupa_job, *jde_coupa_flow_jobs.values()]
+jde_coupa_flow_jobs, jde_coupa_flow_schedules = jde_flow_jobs(FLOW_JOBS, "Coupa")
+jde_coupa_jobs = [jde_coupa_job, *jde_coupa_flow_jobs.values(), jde_coupa_reconcile_job]
+jde_coupa_schedules = [*jde_coupa_flow_schedules, *reconciliation_schedules()]

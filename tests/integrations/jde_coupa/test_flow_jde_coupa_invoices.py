@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from asset_runs import materialized, named
-from dagster import AssetKey, instance_for_test, materialize
+from dagster import AssetKey
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 
 from connector_assets.integrations.jde_coupa.invoices import _mapped_invoice, jde_coupa_invoice_assets
@@ -78,29 +78,6 @@ def test_vouchers_become_coupa_invoices_once_on_mapped_accounts(world):
                 checked["with an order"] += 1
     assert all(checked.values()), checked
 
-    # Reconciliation finds every voucher in Coupa at its gross; a changed amount in Coupa is named.
-    report = _reconcile(resources)
-    assert report["jde_vouchers"] == len(vouchers)
-    # Those not in Coupa are exactly those in the retry queue (held for a supplier another day changed).
-    assert report.get("vouchers_missing_in_coupa", 0) == len(
-        ledger.open_items(integration="jde_coupa", flow="invoices")
-    )
-    assert "vouchers total" not in report["sample"]
-
-    def target(key: str) -> str | None:
-        xref = ledger.get_xref("jde_coupa", "invoice", "JDE", key, "coupa")
-        return xref.target_id if xref else None
-
-    by_supplier: dict[int, list[str]] = {}
-    for key, items in vouchers.items():
-        by_supplier.setdefault(int(items[0]["AN8"]), []).append(key)
-    keys = next(ks for ks in by_supplier.values() if all(target(k) for k in ks))
-    with resources["coupa"].session(flow="invoices") as session:
-        line = session.get("invoices", target(keys[0]))["invoice-lines"][0]
-        session.update_invoice(target(keys[0]), {"invoice-lines": [{"id": line["id"], "price": "0.01"}]})
-    changed = _reconcile(resources)
-    assert changed.get("supplier_amount_mismatches", 0) == report.get("supplier_amount_mismatches", 0) + 1
-
     again = _run(resources, CHAIN[-2:])["jde_coupa/invoices_written"]
     assert (
         again["create"].value == 0 and again["skip"].value == written["create"].value + written["adopt"].value
@@ -151,17 +128,6 @@ def test_a_voucher_without_an_order_takes_its_lines_from_the_f0911_distribution(
 def test_a_voucher_whose_distribution_cannot_be_used_is_refused_saying_why(distribution, reason):
     record = _mapped_invoice(("00001", 70001, "PV"), _voucher(), {}, distribution, {"1.6110": "C"})
     assert record.source_key == "00001/70001/PV" and reason in record.reason
-
-
-def _reconcile(resources) -> dict:
-    from connector_assets.integrations.jde_coupa.reconcile import jde_coupa_reconciliation
-
-    with instance_for_test() as instance:
-        result = materialize(
-            [jde_coupa_reconciliation], resources=resources, instance=instance, partition_key=DAY
-        )
-    [evaluation] = result.get_asset_check_evaluations()
-    return {k: v.value for k, v in evaluation.metadata.items()}
 
 
 def test_a_voucher_with_tax_sends_gross_less_tax_on_the_lines_and_the_tax_on_the_header():

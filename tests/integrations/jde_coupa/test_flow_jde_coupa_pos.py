@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from asset_runs import materialized, named
-from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 
 from connector_assets.coupa.targets import CoupaPurchaseOrders
@@ -129,34 +128,6 @@ def test_the_sandbox_table_is_refused_once_coupa_points_at_a_real_instance(tmp_p
     assert ACCOUNTS.read() == {"1.6810": "US-100-6810"}
 
 
-def test_reconciliation_is_clean_after_a_clean_sync_and_names_what_differs(world):
-    resources, ledger = world
-    meta = _run(resources, ("jde/suppliers", "jde/address_book", *SUPPLIER_FLOW))
-    assert meta["jde_coupa/suppliers_written"]["create"].value > 0
-    clean = _check(resources)
-    assert clean.passed and clean.metadata["discrepancies"].value == 0
-    assert clean.metadata["jde_suppliers"].value == meta["jde_coupa/suppliers_written"]["create"].value
-
-    _run(resources, ("jde/po_headers", "jde/po_lines", *PO_FLOW))  # some wait for other days' suppliers
-    held = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
-    dirty = _check(resources)
-    assert not dirty.passed
-    assert dirty.metadata["purchase_orders_missing_in_coupa"].value >= len(held) > 0
-    assert "waits for jde_coupa:supplier:JDE:" in dirty.metadata["sample"].value
-
-
-def _check(resources):
-    from connector_assets.integrations.jde_coupa.reconcile import jde_coupa_reconciliation
-
-    with instance_for_test() as instance:
-        result = materialize(
-            [jde_coupa_reconciliation], resources=resources, instance=instance, partition_key=DAY
-        )
-    assert result.success
-    [evaluation] = result.get_asset_check_evaluations()
-    return evaluation
-
-
 def test_a_resent_document_updates_its_lines_by_line_number_instead_of_adding_copies():
     from connector_assets.coupa.targets import with_line_ids
 
@@ -216,11 +187,9 @@ def test_a_line_whose_jde_extended_cost_is_not_coupas_rounded_product_goes_as_an
     assert mapped.fields["total"] == float(Decimal("15816.77") + Decimal("30.02") + Decimal("1200.00"))
 
 
-def test_coupa_totals_each_line_at_jdes_extended_cost_and_reconciliation_sees_no_difference(world):
+def test_coupa_totals_each_line_at_jdes_extended_cost(world):
     """Through the Coupa simulator: the order written from JDE lines with 4-decimal costs totals what JDE
-    says, line by line, and the reconciliation compares the amounts each side states (AEXP, line total)."""
-    from connector_assets.integrations.jde_coupa.reconcile import _lines_amount
-
+    says, line by line (AEXP against Coupa's line total, as the reconciliation compares them)."""
     resources, _ledger = world
     lines = [
         {**_order_line("1.000"), "UORG": "250", "PRRC": "63.2671", "AEXP": "15816.77"},
@@ -242,4 +211,4 @@ def test_coupa_totals_each_line_at_jdes_extended_cost_and_reconciliation_sees_no
         Decimal(str(line["total"])) for line in sorted(order["order-lines"], key=lambda x: x["line-num"])
     ]
     assert totals == [Decimal("15816.77"), Decimal("7.88"), Decimal("39.98")]
-    assert _lines_amount(order["order-lines"], "total") == _lines_amount(lines, "AEXP")
+    assert totals == [Decimal(line["AEXP"]) for line in lines]

@@ -1,0 +1,175 @@
+"""The day's Coupa invoices against the JDE voucher batches the invoices flow wrote for them, field by field:
+supplier (its JDE address number), invoice number, invoice date, currency, every G/L line by EDLN (amount,
+account: the flow's own plan, ``invoices.distribution``), the gross, and status: an invoice voided in Coupa
+while JDE holds its voucher, or paid in Coupa while its voucher is open in JDE.
+
+Which invoices: every invoice Coupa created or changed that day (read from Coupa itself) that the flow sends
+(approved and not exported by another process) or has sent (its cross-reference). JDE is read by the batch
+keys the flow derives from the invoice alone (F0411Z1 / F0911Z1 by EDTN, 100 to a call), and the F0411
+voucher R04110ZA made of each (by DOC). An invoice the flow has not written is an expected gap when the
+retry queue holds it (refused, held), else a difference.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from connector_assets.coupa.reconcile_reads import amount_of, code_of, day_of, number_of, text, touched
+from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, AccountMap
+from connector_assets.integrations.coupa_jde.integration import INTEGRATION
+from connector_assets.integrations.coupa_jde.invoices import (
+    INVOICES_FLOW,
+    READY_INVOICE_STATUSES,
+    BatchKey,
+    distribution,
+    supplier_number,
+)
+from connector_assets.integrations.coupa_jde.reconcile.sides import Day, shown, shown_money, where_in_jde
+from connector_assets.jde.reconcile_documents import (
+    BatchLines,
+    account_key,
+    batch_lines,
+    pay_items,
+    row_account,
+)
+from connector_resources.jde.dates import parse_jde_date
+
+DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that no longer stands
+
+
+def compare_invoices(day: Day) -> None:
+    invoices = touched(day.coupa, "invoices", day.start, day.end)
+    ids = [str(i["id"]) for i in invoices]
+    xrefs = day.ledger.get_xrefs(INTEGRATION, INVOICES_FLOW.entity, "coupa", ids, "JDE")
+    ours = {key for key, xref in xrefs.items() if xref is not None and xref.target_id}
+    wanted: dict[str, dict[str, Any]] = {}
+    for invoice in invoices:
+        key, status = str(invoice["id"]), text(invoice.get("status"))
+        if key in ours or (status in READY_INVOICE_STATUSES and not invoice.get("exported")):
+            wanted[key] = invoice
+        elif status in READY_INVOICE_STATUSES:
+            day.report.counts["coupa_invoices_exported_elsewhere"] += 1
+        else:
+            day.report.counts["coupa_invoices_not_for_jde"] += 1  # draft, in approval, voided unsent ...
+    day.report.counts["coupa_invoices_in_window"] = len(invoices)
+    accounts = AccountMap(ACCOUNTS.snapshot(day.staging))
+    with day.jde.session() as session:
+        found = batch_lines(session, {key: BatchKey.for_invoice(key) for key in wanted})
+        vouchers = [b.voucher for b in found.values() if b.voucher is not None]
+        ledger = (
+            pay_items(session, vouchers, ["KCO", "DOC", "DCT", "SFX", "AG", "AAP", "PST"]) if vouchers else {}
+        )
+        pattern = session.date_pattern
+    day.batches.update(found)
+    for key, invoice in wanted.items():
+        number = text(invoice.get("invoice-number"))
+        record = f"invoice {key}" + (f" ({number})" if number else "")
+        supplier = number_of(invoice.get("supplier")) or text((invoice.get("supplier") or {}).get("name"))
+        what = f"Coupa {record} of supplier {supplier or '?'}"
+        batch = found.get(key)
+        if batch is None:
+            _missing(day, record, what, supplier, xrefs.get(key), key)
+            continue
+        day.compared.add(key)
+        day.report.compared += 1
+        items = ledger.get(batch.voucher, []) if batch.voucher is not None else []
+        _compare(day, record, what, supplier, invoice, batch, items, accounts, pattern)
+
+
+def _missing(day: Day, record: str, what: str, supplier: str, xref: Any, key: str) -> None:
+    if day.expected(INVOICES_FLOW, record, key):
+        return
+    if xref is not None and xref.target_id:
+        words = f"{what} was written to JDE as batch {xref.target_id}, which JDE no longer holds"
+    else:
+        words = f"{what} is not in JDE, and not in the retry queue either"
+    day.report.differ(
+        "missing in JDE", record, supplier, "present", "missing", words,
+        counterpart=(xref.target_id if xref is not None and xref.target_id else ""), field="record",
+    )  # fmt: skip
+
+
+def _compare(
+    day: Day,
+    record: str,
+    what: str,
+    supplier: str,
+    invoice: dict[str, Any],
+    batch: BatchLines,
+    items: list[dict[str, Any]],
+    accounts: AccountMap,
+    pattern: Any,
+) -> None:
+    counterpart = where_in_jde(batch)
+
+    def differ(kind: str, field_name: str, coupa_value: str, jde_value: str, where: str = "") -> None:
+        day.field(kind, f"{what}{where}", record, supplier, counterpart, field_name, coupa_value, jde_value)
+
+    first = batch.pay_items[0]
+    an8 = supplier_number(day.ledger, invoice.get("supplier")) or ""
+    jde_an8 = str(int(first["AN8"])) if str(first.get("AN8") or "").strip() else ""
+    if an8 != jde_an8:
+        differ("supplier", "supplier", shown(an8), shown(jde_an8))
+    if text(invoice.get("invoice-number")) != text(first.get("VINV")):
+        differ(
+            "invoice number", "invoice-number", shown(invoice.get("invoice-number")), shown(first.get("VINV"))
+        )
+    invoice_day = day_of(invoice.get("invoice-date")) or ""
+    jde_day = parse_jde_date(first.get("DIVJ"), pattern)
+    if invoice_day != (jde_day.isoformat() if jde_day else ""):
+        differ(
+            "invoice date", "invoice-date", shown(invoice_day), shown(jde_day.isoformat() if jde_day else "")
+        )
+    currency = code_of(invoice.get("currency")).upper()
+    if currency and currency != text(first.get("CRCD")).upper():
+        differ("currency", "currency", shown(currency), shown(first.get("CRCD")))
+    planned = distribution(invoice, accounts)
+    lines = dict(batch.distribution)
+    amounts_differ = False
+    for number, (account, amount, _text, source) in enumerate(planned.lines, start=1):
+        where = f", {source}"
+        row = lines.pop(number, None)
+        if row is None:
+            differ("line missing in JDE", f"line {number}", "present", "missing", where)
+            amounts_differ = True
+            continue
+        theirs = amount_of(row.get("AA"))
+        if amount != theirs:
+            differ("line amount", "amount", shown_money(amount), shown_money(theirs), where)
+            amounts_differ = True
+        if account_key(account) != row_account(row, "MCU"):
+            differ(
+                "line account", "account", shown(account_key(account)), shown(row_account(row, "MCU")), where
+            )
+    for number in sorted(lines):
+        differ(
+            "line only in JDE", f"line {number}", "missing", shown_money(amount_of(lines[number].get("AA")))
+        )
+        amounts_differ = True
+    gross = sum((amount_of(i.get("AG")) or Decimal(0) for i in (items or batch.pay_items)), Decimal(0))
+    total = planned.total * planned.sign if planned.total is not None else None
+    if not amounts_differ and total != gross:  # a line named already says why
+        differ("gross", "gross", shown_money(total), shown_money(gross))
+    status = text(invoice.get("status"))
+    standing = _standing(items)
+    if status in DEAD:
+        words = f"{what} is {status} in Coupa, while JDE holds it as {counterpart} ({standing})"
+        day.report.differ(
+            "status", record, supplier, status, standing, words, counterpart=counterpart, field="status"
+        )
+    open_amount = sum((amount_of(i.get("AAP")) or Decimal(0) for i in items), Decimal(0))
+    if invoice.get("paid") is True and items and open_amount:
+        jde_value = f"open {shown_money(open_amount)}"
+        words = f"{what} is paid in Coupa, while JDE {counterpart} has {shown_money(open_amount)} open"
+        day.report.differ(
+            "paid", record, supplier, "paid", jde_value, words, counterpart=counterpart, field="paid"
+        )
+
+
+def _standing(items: list[dict[str, Any]]) -> str:
+    """How JDE holds a voucher, in a finance user's words: its pay status, or an unprocessed batch."""
+    statuses = sorted({text(i.get("PST")) for i in items} - {""})
+    if not items:
+        return "batch not processed yet"
+    return f"pay status {'/'.join(statuses)}" if statuses else "voucher"

@@ -1,0 +1,207 @@
+"""The day's JDE vouchers against their Coupa invoices: invoice number, supplier, invoice date, currency,
+document type (a debit memo is a credit note), tax, gross (JDE's pay items against Coupa's total with
+taxes) and status (voided or abandoned in Coupa while JDE holds the voucher), and every line by line number
+on what the invoices flow writes (amount, quantity, account, description).
+
+The JDE side is read and mapped as the flow does (``changed_vouchers``: every pay item of a voucher changed
+that day, its order's first line or its F0911 distribution; then ``_voucher_record`` with the staged account
+snapshot). Coupa is read by invoice number (``invoice_number[in]``, 49 a call), each answer kept only under
+its own supplier (numbers are unique per supplier); an invoice the cross-reference names but Coupa no longer
+holds under its number and supplier is read by id.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from connector_assets.coupa.reconcile_reads import amount_of, by_key, code_of, day_of, number_of, text
+from connector_assets.flows.core import Rejected
+from connector_assets.flows.reconciliation_totals import SideTotals
+from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, _voucher_record
+from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
+from connector_assets.integrations.jde_coupa.reconcile.sides import (
+    Day,
+    shown,
+    shown_money,
+    shown_quantity,
+)
+from connector_assets.integrations.jde_coupa.reconcile.suppliers import label as supplier_label
+from connector_assets.jde.documents import JdeVoucher, changed_vouchers
+
+DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that no longer stands
+INVOICE = "Invoice"
+
+
+def _gross(voucher: JdeVoucher) -> Decimal:
+    """The voucher's gross as JDE states it: its pay items' AG."""
+    return sum((amount_of(item.get("AG")) or Decimal(0) for item in voucher.pay_items), Decimal(0))
+
+
+def _pay_status(voucher: JdeVoucher) -> str:
+    statuses = sorted({text(item.get("PST")) for item in voucher.pay_items} - {""})
+    return f"pay status {'/'.join(statuses)}" if statuses else "open"
+
+
+def compare_invoices(day: Day, names: dict[str, str]) -> None:
+    vouchers = changed_vouchers(day.staging, day.jde, day.day)
+    accounts = ACCOUNTS.snapshot(day.staging)
+    planned: dict[str, tuple[JdeVoucher, dict[str, Any]]] = {}
+    refused: dict[str, tuple[JdeVoucher, str]] = {}
+    for voucher in vouchers:
+        record = _voucher_record(voucher, accounts)
+        if isinstance(record, Rejected):
+            refused[record.source_key] = (voucher, record.reason)
+        else:
+            planned[record.source_key] = (voucher, record.body)
+    keys = [*planned, *refused]
+    numbers = {key: text(v[0].pay_items[0].get("VINV")) for key, v in {**planned, **refused}.items()}
+    found = by_key(
+        day.coupa,
+        "invoices",
+        "invoice_number",
+        numbers.values(),
+        lambda r: (number_of(r.get("supplier")), text(r.get("invoice-number"))),
+    )
+    spec = INVOICES_FLOW
+    xrefs = day.ledger.get_xrefs(spec.integration, spec.entity, spec.source_system, keys, "coupa")
+    written = {k: x.target_id for k, x in xrefs.items() if x is not None and x.target_id}
+    totals = SideTotals(
+        ("Supplier", "JDE vouchers", "JDE gross", "Coupa invoices", "Coupa total"),
+        "JDE",
+        "No vouchers that day.",
+    )
+    matched: dict[str, dict[str, Any]] = {}
+    for key in keys:
+        voucher = (planned.get(key) or refused[key])[0]
+        supplier = str(int(voucher.pay_items[0]["AN8"]))
+        candidates = found.get((supplier, numbers[key])) or []
+        if candidates:
+            matched[key] = candidates[0]
+    lost = [written[k] for k in keys if k not in matched and k in written]
+    by_id = {str(r["id"]): r for r in day.coupa.iter_in("invoices", "id", lost)} if lost else {}
+    for key in keys:
+        voucher = (planned.get(key) or refused[key])[0]
+        supplier = str(int(voucher.pay_items[0]["AN8"]))
+        record = f"voucher {key}" + (f" (invoice {numbers[key]})" if numbers[key] else "")
+        what = f"{record} of {supplier_label(supplier, names.get(supplier, ''))}"
+        coupa = matched.get(key) or by_id.get(written.get(key, ""))
+        row = totals.touch((supplier,))
+        row[0] += 1
+        row[1] += _gross(voucher)
+        if coupa is None:
+            if key in refused:
+                if not day.expected(INVOICES_FLOW, record, key):
+                    reason = refused[key][1]
+                    words = f"{what} is not in Coupa: the flow refuses it ({reason}), and it is not queued"
+                    day.differ(
+                        "missing in Coupa", record, supplier, "present", "missing", words, field_name="record"
+                    )
+            else:
+                written_as = f"invoice {written[key]}" if key in written else None
+                day.missing(INVOICES_FLOW, what, record, supplier, written_as, key)
+            continue
+        day.explained["invoices"].add(int(coupa["id"]))
+        day.report.compared += 1
+        row[2] += 1
+        row[3] += amount_of(coupa.get("total-with-taxes")) or Decimal(0)
+        body = planned[key][1] if key in planned else None
+        _compare(day, record, what, supplier, voucher, body, coupa)
+    totals.report_to(day.report, "invoice_suppliers", "invoices_per_supplier")
+
+
+def _compare(
+    day: Day,
+    record: str,
+    what: str,
+    supplier: str,
+    voucher: JdeVoucher,
+    body: dict[str, Any] | None,
+    coupa: dict[str, Any],
+) -> None:
+    """The header and lines as the flow writes them (``body``; None when it refuses the voucher now: only
+    its gross and status are compared) against Coupa's invoice."""
+    counterpart = f"invoice {coupa['id']}"
+
+    def differ(kind: str, field_name: str, jde_value: str, coupa_value: str, where: str = "") -> None:
+        day.field(kind, f"{what}{where}", record, supplier, counterpart, field_name, jde_value, coupa_value)
+
+    status = text(coupa.get("status"))
+    if status in DEAD:
+        jde_status = _pay_status(voucher)
+        words = f"{what}: {status} on Coupa {counterpart}, while JDE holds the voucher ({jde_status})"
+        day.differ(
+            "status",
+            record,
+            supplier,
+            jde_status,
+            status,
+            words,
+            counterpart=counterpart,
+            field_name="status",
+        )
+    amounts_differ = body is not None and _compare_body(differ, body, coupa)
+    gross, their_gross = _gross(voucher), amount_of(coupa.get("total-with-taxes"))
+    if not amounts_differ and gross != their_gross:  # a line or the tax named already says why
+        differ("gross", "total-with-taxes", shown_money(gross), shown_money(their_gross))
+
+
+def _compare_body(differ: Any, body: dict[str, Any], coupa: dict[str, Any]) -> bool:
+    """The header fields and lines of ``body`` against Coupa's; True when an amount (a line's, the tax)
+    differs."""
+    header = [
+        ("invoice number", "invoice-number", body["invoice-number"], text(coupa.get("invoice-number"))),
+        ("supplier", "supplier", body["supplier"]["number"], number_of(coupa.get("supplier"))),
+        ("invoice date", "invoice-date", body["invoice-date"], day_of(coupa.get("invoice-date")) or ""),
+        ("currency", "currency", body["currency"]["code"], code_of(coupa.get("currency"))),
+        (
+            "document type",
+            "document-type",
+            body.get("document-type", INVOICE),
+            text(coupa.get("document-type")),
+        ),
+    ]
+    for kind, field_name, jde_value, coupa_value in header:
+        if kind == "document type" and not coupa_value:
+            coupa_value = INVOICE  # Coupa's default when it does not say
+        if text(jde_value) != coupa_value:
+            differ(kind, field_name, shown(jde_value), shown(coupa_value))
+    tax = amount_of(body.get("tax-amount")) or Decimal(0)
+    their_tax = amount_of(coupa.get("tax-amount")) or Decimal(0)
+    amounts = tax != their_tax
+    if amounts:
+        differ("tax", "tax-amount", shown_money(tax), shown_money(their_tax))
+    lines = {
+        int(line["line-num"]): line
+        for line in coupa.get("invoice-lines") or []
+        if line.get("line-num") is not None
+    }
+    for line in body["invoice-lines"]:
+        number = int(line["line-num"])
+        where = f", line {number}"
+        theirs = lines.pop(number, None)
+        if theirs is None:
+            differ("line missing in Coupa", f"line {number}", "present", "missing", where)
+            amounts = True
+            continue
+        price, their_price = Decimal(str(line["price"])), amount_of(theirs.get("price"))
+        if price != their_price:
+            differ("line amount", "price", shown_money(price), shown_money(their_price), where)
+            amounts = True
+        quantity, their_quantity = Decimal(str(line["quantity"])), amount_of(theirs.get("quantity"))
+        if their_quantity is not None and quantity != their_quantity:
+            differ(
+                "line quantity", "quantity", shown_quantity(quantity), shown_quantity(their_quantity), where
+            )
+            amounts = True
+        account, their_account = code_of(line.get("account")), code_of(theirs.get("account"))
+        if account != their_account:
+            differ("line account", "account", shown(account), shown(their_account), where)
+        if text(line.get("description")) != text(theirs.get("description")):
+            description = shown(line.get("description"))
+            differ("line description", "description", description, shown(theirs.get("description")), where)
+    for number in sorted(lines):
+        total = shown_money(amount_of(lines[number].get("total")))
+        differ("line only in Coupa", f"line {number}", "missing", total)
+        amounts = True
+    return amounts

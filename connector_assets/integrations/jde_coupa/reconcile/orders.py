@@ -1,0 +1,203 @@
+"""The day's JDE purchase orders against their Coupa purchase orders: supplier, currency and status, and
+every line by line number on what the purchase-orders flow writes (price, quantity, the line's amount,
+account, description), each side's money formatted.
+
+The JDE side is read and mapped as the flow does (``changed_purchase_orders``: header and every line, then
+``_order_record`` with the staged account snapshot), so a line the flow sends as an amount line (JDE's
+extended cost not Coupa's rounded product, ``line_amount_fields``) is compared as one. Coupa is read by
+PO number (``po_number[in]``, 49 a call); an order the cross-reference names but Coupa no longer holds under
+its number is read by id.
+
+Status. The flow writes a live order and never a state; Coupa cancelling or closing it while JDE still has
+it open (a line neither cancelled, last status 980, nor closed, next status 999) is a difference. An order
+cancelled or closed in JDE and still live in Coupa is not one the flow carries, and is not reported.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from connector_assets.coupa.reconcile_reads import amount_of, by_key, code_of, number_of, text
+from connector_assets.flows.core import Rejected
+from connector_assets.flows.reconciliation_totals import SideTotals
+from connector_assets.integrations.jde_coupa.purchase_orders import (
+    ACCOUNTS,
+    PURCHASE_ORDERS_FLOW,
+    _order_record,
+    line_total,
+)
+from connector_assets.integrations.jde_coupa.reconcile.sides import (
+    Day,
+    shown,
+    shown_money,
+    shown_quantity,
+)
+from connector_assets.integrations.jde_coupa.reconcile.suppliers import label as supplier_label
+from connector_assets.jde.documents import JdePurchaseOrder, changed_purchase_orders
+from connector_assets.jde.order_status import OrderPolicy, status
+
+CANCELLED, CLOSED, OPEN = "cancelled", "closed", "open"
+COUPA_STATES = {"cancelled": CANCELLED, "closed": CLOSED, "soft_closed": CLOSED}
+CLOSED_NEXT = 999  # F4311 NXTR of a line with nothing left to do
+POLICY = OrderPolicy()
+
+
+def jde_state(lines: list[dict[str, Any]]) -> str:
+    """``cancelled`` when every line is (last status 980 or above), ``closed`` when every other line's next
+    status is 999, else ``open``."""
+    live = [line for line in lines if (status(line.get("LTTR")) or 0) < POLICY.closed_status]
+    if not live:
+        return CANCELLED
+    if all((status(line.get("NXTR")) or 0) >= CLOSED_NEXT for line in live):
+        return CLOSED
+    return OPEN
+
+
+def compare_orders(day: Day, names: dict[str, str]) -> None:
+    orders = changed_purchase_orders(day.staging, day.jde, day.day)
+    accounts = ACCOUNTS.snapshot(day.staging)
+    planned: dict[str, tuple[JdePurchaseOrder, dict[str, Any]]] = {}
+    refused: dict[str, tuple[JdePurchaseOrder, str]] = {}
+    for order in orders:
+        record = _order_record(order, accounts)
+        if isinstance(record, Rejected):
+            refused[record.source_key] = (order, record.reason)
+        else:
+            planned[record.source_key] = (order, record.body)
+    keys = [*planned, *refused]
+    found = by_key(day.coupa, "purchase_orders", "po_number", keys, lambda r: text(r.get("po-number")))
+    spec = PURCHASE_ORDERS_FLOW
+    xrefs = day.ledger.get_xrefs(spec.integration, spec.entity, spec.source_system, keys, "coupa")
+    written = {k: x.target_id for k, x in xrefs.items() if x is not None and x.target_id}
+    lost = [written[k] for k in keys if k not in found and k in written]
+    by_id = {str(r["id"]): r for r in day.coupa.iter_in("purchase_orders", "id", lost)} if lost else {}
+    totals = SideTotals(
+        ("Supplier", "JDE orders", "JDE total", "Coupa orders", "Coupa total"), "JDE", "No orders that day."
+    )
+    for key in keys:
+        order = (planned.get(key) or refused[key])[0]
+        supplier = order.supplier
+        record = f"purchase order {key}"
+        what = f"{record} of {supplier_label(supplier, names.get(supplier, ''))}"
+        coupa = (found.get(key) or [None])[0] or by_id.get(written.get(key, ""))
+        row = totals.touch((supplier,))
+        if key in planned:
+            jde_amount = _jde_total(order, planned[key][1])
+            row[0] += 1
+            row[1] += jde_amount
+        if coupa is None:
+            if key in refused:
+                _refused(day, record, what, supplier, key, refused[key][1])
+            else:
+                written_as = f"purchase order {written[key]}" if key in written else None
+                day.missing(PURCHASE_ORDERS_FLOW, what, record, supplier, written_as, key)
+            continue
+        day.explained["purchase_orders"].add(int(coupa["id"]))
+        day.report.compared += 1
+        row[2] += 1
+        row[3] += amount_of(coupa.get("total")) or Decimal(0)
+        if key in planned:
+            _compare(day, record, what, supplier, order, planned[key][1], coupa)
+    totals.report_to(day.report, "order_suppliers", "orders_per_supplier")
+
+
+def _refused(day: Day, record: str, what: str, supplier: str, key: str, reason: str) -> None:
+    """An order the flow refuses (an unmapped account ...): expected when queued, else a difference."""
+    if day.expected(PURCHASE_ORDERS_FLOW, record, key):
+        return
+    words = f"{what} is not in Coupa: the flow refuses it ({reason}), and it is not in the retry queue"
+    day.differ("missing in Coupa", record, supplier, "present", "missing", words, field_name="record")
+
+
+def _jde_total(order: JdePurchaseOrder, body: dict[str, Any]) -> Decimal:
+    """The order's amount as JDE states it: each line's extended cost (AEXP), or what Coupa is sent to
+    total for a line without one."""
+    by_line = {int(Decimal(str(line["LNID"]))): line for line in order.lines}
+    total = Decimal(0)
+    for line in body["order-lines"]:
+        extended = amount_of((by_line.get(line["line-num"]) or {}).get("AEXP"))
+        total += extended if extended is not None else line_total(line)
+    return total
+
+
+def _compare(
+    day: Day,
+    record: str,
+    what: str,
+    supplier: str,
+    order: JdePurchaseOrder,
+    body: dict[str, Any],
+    coupa: dict[str, Any],
+) -> None:
+    counterpart = f"purchase order {coupa['id']}"
+
+    def differ(kind: str, field_name: str, jde_value: str, coupa_value: str, where: str = "") -> None:
+        subject = f"{what}{where}"
+        day.field(kind, subject, record, supplier, counterpart, field_name, jde_value, coupa_value)
+
+    if text(coupa.get("po-number")) != body["po-number"]:
+        differ("PO number", "po-number", shown(body["po-number"]), shown(coupa.get("po-number")))
+    if number_of(coupa.get("supplier")) != body["supplier"]["number"]:
+        differ(
+            "supplier", "supplier", shown(body["supplier"]["number"]), shown(number_of(coupa.get("supplier")))
+        )
+    if code_of(coupa.get("currency")) != body["currency"]["code"]:
+        differ("currency", "currency", shown(body["currency"]["code"]), shown(code_of(coupa.get("currency"))))
+    coupa_state = COUPA_STATES.get(text(coupa.get("status")), OPEN)
+    jde = jde_state(order.lines)
+    if coupa_state != OPEN and coupa_state != jde:
+        differ("status", "status", jde, text(coupa.get("status")))
+    lines = {
+        int(line["line-num"]): line
+        for line in coupa.get("order-lines") or []
+        if line.get("line-num") is not None and not line.get("deleted-at")
+    }
+    differs = False
+    for line in body["order-lines"]:
+        number = int(line["line-num"])
+        where = f", line {number}"
+        theirs = lines.pop(number, None)
+        if theirs is None:
+            differ("line missing in Coupa", f"line {number}", "present", "missing", where)
+            differs = True
+            continue
+        differs |= _compare_line(differ, line, theirs, where)
+    for number in sorted(lines):
+        theirs = lines[number]
+        differ("line only in Coupa", f"line {number}", "missing", shown_money(amount_of(theirs.get("total"))))
+        differs = True
+    wanted = sum((line_total(line) for line in body["order-lines"]), Decimal(0))
+    if not differs and amount_of(coupa.get("total")) != wanted:  # lines agree: the header's own total
+        differ("order total", "total", shown_money(wanted), shown_money(amount_of(coupa.get("total"))))
+
+
+def _compare_line(differ: Any, line: dict[str, Any], theirs: dict[str, Any], where: str) -> bool:
+    """One order line as the flow sends it against Coupa's; True when any field differs."""
+    found = False
+    price, their_price = Decimal(str(line["price"])), amount_of(theirs.get("price"))
+    quantity_line = line.get("quantity") is not None
+    if price != their_price:
+        kind = "line price" if quantity_line else "line amount"
+        differ(kind, "price", shown_money(price), shown_money(their_price), where)
+        found = True
+    if quantity_line:
+        quantity, their_quantity = Decimal(str(line["quantity"])), amount_of(theirs.get("quantity"))
+        if quantity != their_quantity:
+            differ(
+                "line quantity", "quantity", shown_quantity(quantity), shown_quantity(their_quantity), where
+            )
+            found = True
+    total, their_total = line_total(line), amount_of(theirs.get("total"))
+    if not found and total != their_total:
+        differ("line amount", "total", shown_money(total), shown_money(their_total), where)
+        found = True
+    account, their_account = code_of(line.get("account")), code_of(theirs.get("account"))
+    if account != their_account:
+        differ("line account", "account", shown(account), shown(their_account), where)
+        found = True
+    if text(line.get("description")) != text(theirs.get("description")):
+        description = shown(line.get("description"))
+        differ("line description", "description", description, shown(theirs.get("description")), where)
+        found = True
+    return found

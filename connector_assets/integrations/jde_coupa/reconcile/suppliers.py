@@ -1,0 +1,98 @@
+"""The day's JDE suppliers against their Coupa suppliers, field by field on what the suppliers flow writes:
+name, supplier number, tax ID, status (the flow makes every supplier active) and payment term.
+
+The JDE side is read and mapped as the flow reads and maps it (``changed_suppliers``, ``_mapped_supplier``
+with the staged payment-terms snapshot). Coupa is read by supplier number (``number[in]``, 49 a call); a
+supplier Coupa no longer holds under its number, but the flow's cross-reference names, is read by id
+(``id[in]``), so a number changed in Coupa is named as that, not as a missing supplier.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector_assets.coupa.reconcile_reads import by_key, code_of, text
+from connector_assets.flows.core import Rejected
+from connector_assets.integrations.jde_coupa.reconcile.sides import Day, shown
+from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW, _mapped_supplier
+from connector_assets.jde.documents import JdeSupplier, changed_suppliers
+
+ACTIVE = "active"
+
+
+def label(an8: str, name: str) -> str:
+    """``supplier 4472 (Acme Supply)``: how a JDE supplier is named in a difference."""
+    return f"supplier {an8}" + (f" ({name})" if name else "")
+
+
+def compare_suppliers(day: Day) -> dict[str, str]:
+    """Compare the day's suppliers; answers JDE supplier number -> its name (for the other entities'
+    words)."""
+    suppliers = changed_suppliers(day.staging, day.jde, day.day)
+    terms = PAYMENT_TERMS.snapshot(day.staging)
+    names = {str(s.number): _name(s) for s in suppliers}
+    bodies: dict[str, dict[str, Any]] = {}
+    refused: dict[str, str] = {}
+    for supplier in suppliers:
+        record = _mapped_supplier(supplier, terms)
+        key = str(supplier.number)
+        if isinstance(record, Rejected):
+            refused[key] = record.reason
+        else:
+            bodies[key] = record.body
+    keys = [*bodies, *refused]
+    found = by_key(day.coupa, "suppliers", "number", keys, lambda r: text(r.get("number")))
+    xrefs = day.ledger.get_xrefs(
+        SUPPLIERS_FLOW.integration, SUPPLIERS_FLOW.entity, SUPPLIERS_FLOW.source_system, keys, "coupa"
+    )
+    written = {k: x.target_id for k, x in xrefs.items() if x is not None and x.target_id}
+    renumbered = _by_id(day, [written[k] for k in keys if k not in found and k in written])
+    for key in keys:
+        record, scope = label(key, names[key]), key
+        coupa = (found.get(key) or [None])[0] or renumbered.get(written.get(key, ""))
+        if coupa is None:
+            if key in refused:
+                if not day.expected(SUPPLIERS_FLOW, record, key):
+                    words = f"{record} is not in Coupa: the flow refuses it ({refused[key]}), not queued"
+                    day.differ(
+                        "missing in Coupa", record, scope, "present", "missing", words, field_name="record"
+                    )
+                continue
+            written_as = f"supplier {written[key]}" if key in written else None
+            day.missing(SUPPLIERS_FLOW, record, record, scope, written_as, key)
+            continue
+        day.explained["suppliers"].add(int(coupa["id"]))
+        day.report.compared += 1
+        if key in bodies:
+            _compare(day, record, scope, bodies[key], coupa)
+    return names
+
+
+def _name(supplier: JdeSupplier) -> str:
+    return text((supplier.address or {}).get("ALPH"))
+
+
+def _by_id(day: Day, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Coupa suppliers by id (``id[in]``): those the flow wrote that no longer carry their number."""
+    if not ids:
+        return {}
+    return {str(r["id"]): r for r in day.coupa.iter_in("suppliers", "id", ids)}
+
+
+def _compare(day: Day, record: str, scope: str, body: dict[str, Any], coupa: dict[str, Any]) -> None:
+    """Each field the flow writes, as JDE's mapping says it against what Coupa holds."""
+    counterpart = f"supplier {coupa['id']}"
+    pairs = [
+        ("name", "name", text(body.get("name")), text(coupa.get("name"))),
+        ("supplier number", "number", text(body.get("number")), text(coupa.get("number"))),
+        ("tax ID", "tax-id", text(body.get("tax-id")), text(coupa.get("tax-id"))),
+        ("status", "status", ACTIVE, text(coupa.get("status"))),
+    ]
+    if "payment-term" in body:
+        wanted = code_of(body["payment-term"])
+        pairs.append(("payment term", "payment-term", wanted, code_of(coupa.get("payment-term"))))
+    for kind, field_name, jde_value, coupa_value in pairs:
+        if jde_value != coupa_value:
+            day.field(
+                kind, record, record, scope, counterpart, field_name, shown(jde_value), shown(coupa_value)
+            )

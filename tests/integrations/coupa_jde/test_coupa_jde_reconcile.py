@@ -1,0 +1,220 @@
+"""Coupa -> JD Edwards reconciliation end to end: both simulators, the real clients, Dagster, the ledger.
+
+A Coupa day (Coupa's clock at noon today, UTC, so every change lands in one day; its seeded history ends a
+year before, and the invoices it would pay are settled the day before) is synced once: approved invoices to
+JDE voucher batches (one refused for an unknown account), R04110ZA, Coupa Pay payments to JDE (the refused
+invoice's payment held). The reconciliation is clean, the two queued records counted as expected gaps. Then
+people change things behind the connector's back: a JDE clerk records a payment at another amount before
+the flow does, Coupa marks that invoice paid, a written invoice is voided in Coupa, another corrected to
+another amount, and a batch is keyed in JDE under the flow's marking for an invoice Coupa does not have; one
+reconciliation names each, with the record in both systems and both values.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+from coupa_jde_world import coupa_jde_world
+from dagster import instance_for_test, materialize
+from sandbox_hands import set_coupa_clock
+
+from connector_assets.flows.reconciliation import money
+from connector_assets.integrations.coupa_jde.declaration import coupa_jde_assets
+from connector_assets.integrations.coupa_jde.invoices import BatchKey
+from connector_assets.integrations.coupa_jde.reconcile import reconciliation_assets
+from connector_assets.jde.assets import jde_assets
+from connector_assets.saas_assets import saas_assets
+
+pytestmark = pytest.mark.timeout(300)
+
+INVOICES = ("coupa/invoices", "coupa_jde/invoices_mapped", "coupa_jde/invoices_written")
+PAYMENTS = ("coupa/payments", "coupa_jde/payments_mapped", "coupa_jde/payments_written")
+EVERY = [*saas_assets, *jde_assets, *coupa_jde_assets, *reconciliation_assets]
+
+
+def _run(world: Any, *names: str, partition: str | None) -> None:
+    chosen = [a for a in EVERY if a.key.to_user_string() in names]
+    with instance_for_test() as instance:
+        result = materialize(chosen, resources=world.resources, instance=instance, partition_key=partition)
+    assert result.success
+
+
+def _reconcile(world: Any, day: str) -> tuple[Any, dict[str, Any]]:
+    with instance_for_test() as instance:
+        result = materialize(
+            reconciliation_assets, resources=world.resources, instance=instance, partition_key=day
+        )
+    assert result.success
+    [check] = result.get_asset_check_evaluations()
+    [event] = result.get_asset_materialization_events()
+    return check, {k: getattr(v, "value", v) for k, v in event.materialization.metadata.items()}
+
+
+def _settle(world: Any) -> None:
+    """Coupa Pay pays every approved, unpaid invoice paid through the ERP (the sandbox's activity)."""
+    answer = requests.post(f"{world.coupa_url}/sandbox/activity", json={"new_payments": 1000}, timeout=60)
+    answer.raise_for_status()
+
+
+def _payment_of(world: Any, invoice_id: int) -> dict:
+    answer = requests.get(f"{world.coupa_url}/sandbox/records/payments", params={"limit": 5000}, timeout=30)
+    payments = answer.json()["records"]
+    [payment] = [p for p in payments if p["payment-details"][0]["source-transaction-id"] == invoice_id]
+    return payment
+
+
+def _process_vouchers(world: Any) -> None:
+    requests.post(f"{world.jde_root}/sandbox/process-vouchers", timeout=60).raise_for_status()
+
+
+def _batch(world: Any, invoice_id: int) -> dict:
+    """The F0411Z1 pay item JDE holds for a Coupa invoice (its voucher's KCO / DOC once processed)."""
+    key = BatchKey.for_invoice(str(invoice_id))
+    where = {"EDUS": key.user, "EDBT": key.batch, "EDTN": key.transaction}
+    [row] = requests.get(f"{world.jde_root}/sandbox/rows/F0411Z1", params=where, timeout=10).json()["rows"]
+    return row
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory):
+    """Today's Coupa invoices and payments synced to JDE, and the clean reconciliation of the day."""
+    folder = tmp_path_factory.mktemp("coupa_jde_reconcile")
+    with coupa_jde_world(folder, coupa_anchor=date.today() - timedelta(days=400)) as world:
+        today = datetime.now(UTC).date()
+        set_coupa_clock(
+            world.coupa_url, datetime.combine(today - timedelta(days=1), datetime.min.time(), UTC)
+        )
+        _settle(world)  # the seeded invoices Coupa Pay would pay are paid the day before
+        set_coupa_clock(
+            world.coupa_url, datetime.combine(today, datetime.min.time(), UTC) + timedelta(hours=12)
+        )
+        supplier = world.supplier()
+        accounts = {obj: world.coupa.account("20", obj) for obj in ("8150", "6110", "8199")}
+        invoices = {
+            "kept": world.coupa.invoice(
+                supplier, "R-100", [(accounts["8150"], "100.00"), (accounts["6110"], "40.50")], tax="9.50"
+            ),  # fmt: skip
+            "voided": world.coupa.invoice(supplier, "R-101", [(accounts["8150"], "60.00")]),
+            "refused": world.coupa.invoice(supplier, "R-102", [(accounts["8199"], "30.00")]),  # not in F0901
+            "corrected": world.coupa.invoice(supplier, "R-103", [(accounts["8150"], "70.00")]),
+        }
+        day = today.isoformat()
+        _run(world, "jde/gl_accounts", "coupa_jde/account_map", partition=None)
+        _run(world, *INVOICES, partition=day)
+        _process_vouchers(world)
+        _settle(world)
+        _run(world, *PAYMENTS, partition=day)
+        yield world, day, supplier, accounts, invoices, _reconcile(world, day)
+
+
+def test_a_clean_day_reconciles_with_no_difference_and_the_queued_records_are_expected(synced):
+    world, _day, _supplier, _accounts, invoices, (check, meta) = synced
+    assert check.passed and meta["differences"] == 0, meta["difference_table"]
+    queued = {i.source_key: i for i in world.ledger.open_items(integration="coupa_jde")}
+    refused = str(invoices["refused"]["id"])
+    assert (
+        queued[refused].status == "failed" and "account 20.8199 not found in F0901" in queued[refused].reason
+    )
+    [held] = [i for key, i in queued.items() if key.endswith(f":{refused}")]  # its payment waits for it
+    assert held.status == "held" and meta["expected_gaps"] == 2 == len(queued)
+    assert meta["expected_in_the_retry_queue"] == meta["expected_held_for_another_record"] == 1
+    # Three invoices and their three payments compared, each read by key, a few calls for the day.
+    assert meta["records_compared"] == 6 and meta["coupa_invoices_in_window"] == 4
+    assert meta["coupa_api_calls"] <= 8 and meta["jde_api_calls"] <= 12, meta
+
+
+@pytest.fixture(scope="module")
+def planted(synced):
+    world, day, supplier, accounts, invoices, _clean = synced
+    paid = world.coupa.invoice(supplier, "R-104", [(accounts["8150"], "80.00")])
+    _run(world, *INVOICES, partition=day)
+    _process_vouchers(world)
+    _settle(world)
+    payment = _payment_of(world, paid["id"])
+    voucher = _batch(world, paid["id"])
+    body = {  # a JDE clerk records the Coupa Pay payment by hand, a dollar short, before the flow does
+        "Document_Company": voucher["KCO"],
+        "Document_Number": int(voucher["DOC"]),
+        "Document_Type": "PV",
+        "Payment_Amount": "79.00",
+        "Payment_Date": date.fromisoformat(day),
+        "Payment_Reference": f"COUPAPAY-{payment['id']}",
+    }
+    with world.resources["jde"].session() as jde:
+        jde.orchestrate("ML_RecordPayment", body)
+        company = voucher["KCO"]
+        jde.orchestrate(  # a batch keyed under the flow's marking, for an invoice Coupa does not have
+            "ML_CreateVoucherBatch",
+            {
+                **BatchKey.for_invoice("999999").body(),
+                "Company": company,
+                "Supplier": int(voucher["AN8"]),
+                "Invoice_Number": "JDE-ONLY-1",
+                "Invoice_Date": date.fromisoformat(day),
+                "GL_Date": date.fromisoformat(day),
+                "Pay_Status": "A",
+                "Remark": "Coupa invoice 999999",
+                "Pay_Items": [{"EDI_Line_Number": 1, "Gross_Amount": "55.00"}],
+                "Distribution": [
+                    {"EDI_Line_Number": 1, "Account": "20.8150", "Amount": "55.00", "Explanation": "x"}
+                ],
+            },
+        )
+    _run(world, *PAYMENTS, partition=day)  # finds the clerk's payment under its reference: adopted
+    world.coupa.call("PUT", f"invoices/{paid['id']}", {"paid": True})
+    world.coupa.call("PUT", f"invoices/{invoices['voided']['id']}/void")
+    corrected = invoices["corrected"]["id"]
+    time.sleep(1.1)  # whole-second stamps: the correction is a newer version
+    world.coupa.call("PUT", f"invoices/{corrected}/dispute")
+    world.coupa.call("PUT", f"invoices/{corrected}/withdraw_dispute")
+    line = world.coupa.call("GET", f"invoices/{corrected}")["invoice-lines"][0]
+    world.coupa.call(
+        "PUT", f"invoices/{corrected}", {"invoice-lines": [{"id": line["id"], "price": "75.00"}]}
+    )
+    world.coupa.call("PUT", f"invoices/{corrected}/submit")
+    world.coupa.call("PUT", f"invoices/{corrected}/bypass_approvals")
+    plants = {"paid": paid["id"], "payment": payment["id"], "voucher": voucher}
+    return world, plants, _reconcile(world, day)
+
+
+def test_each_difference_planted_is_named_by_record_with_both_values(planted, synced):
+    world, plants, (check, meta) = planted
+    invoices = synced[4]
+    assert not check.passed
+    with open(meta["differences_csv"], encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if not r["kind"].startswith("expected")]
+    found = {(r["kind"], r["Coupa record"], r["JDE record"], r["field"], r["Coupa"], r["JDE"]) for r in rows}
+
+    paid, voucher = plants["paid"], plants["voucher"]
+    in_jde = f"voucher {voucher['KCO']}/{voucher['DOC']}/PV"
+    reference = f"COUPAPAY-{plants['payment']}"
+    record = f"payment {plants['payment']} of invoice {paid}"
+    assert (
+        "payment amount",
+        record,
+        f"{in_jde} ({reference})",
+        "amount",
+        money(Decimal(80)),
+        "79.00",
+    ) in found
+    assert ("paid", f"invoice {paid} (R-104)", in_jde, "paid", "paid", "open 1.00") in found
+    voided = invoices["voided"]["id"]
+    [status] = [f for f in found if f[0] == "status"]
+    assert (
+        status[1] == f"invoice {voided} (R-101)"
+        and status[4] == "voided"
+        and status[2].startswith("voucher ")
+    )
+    corrected = invoices["corrected"]["id"]
+    [amount] = [f for f in found if f[0] == "line amount"]
+    assert amount[1] == f"invoice {corrected} (R-103)" and amount[3:] == ("amount", "75.00", "70.00")
+    [only] = [f for f in found if f[0] == "only in JDE"]
+    assert only[2] == "batch MLCOUPA/CP999999/COUPA-INV-999999 (not processed yet)"
+    assert len(rows) == 5 == meta["differences"], found
+    assert meta["expected_gaps"] == 2
