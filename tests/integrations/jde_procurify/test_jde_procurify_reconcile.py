@@ -444,6 +444,27 @@ def test_a_supplier_on_hold_whose_vendor_is_active_and_pairs_with_a_side_gone():
     ]
 
 
+def test_a_pair_whose_write_the_suppliers_or_vendors_flow_queued_is_an_expected_gap():
+    r = report()
+    compare_pair(
+        r, "12", "4343", vendor(name="Renamed"), supplier(), "", (Queue(**{"4343": "refused"}), Queue())
+    )
+    compare_pair(
+        r,
+        "12",
+        "4343",
+        vendor(external_id=None),
+        supplier(),
+        "",
+        (Queue(), Queue(**{"12": "AN8 not written"})),
+    )
+    assert r.differences == []
+    assert [(e.record, e.reason) for e in r.expected] == [
+        ("JDE supplier 4343 (Granite Supply)", "refused"),
+        ("JDE supplier 4343 (Granite Supply)", "AN8 not written"),
+    ]
+
+
 def test_one_sided_suppliers_and_vendors_are_named_unless_queued_or_not_for_the_other_side():
     r = report()
     compare_unpaired_supplier(r, "4343", supplier(), Queue())

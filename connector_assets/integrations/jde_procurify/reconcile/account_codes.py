@@ -78,38 +78,38 @@ def compare_account_codes(
                 )
             continue
         counterpart = f"account code {code}"
-        same = True
-        theirs = row.get("active") is not False
-        if theirs != active:
-            same = False
-            if not expectations.account_for(report, label, account):
-                report.differ(
+        found = []
+        if (row.get("active") is not False) != active:
+            found.append(
+                (
                     "code status",
-                    label,
-                    SCOPE,
                     _status(active),
                     _status(row.get("active")),
                     f"{label} is {'postable' if active else 'inactive'} in JDE (F0901 PEC) but Procurify "
                     f"account code {code} is {_status(row.get('active'))}",
-                    counterpart=counterpart,
-                    field="PEC / active",
+                    "PEC / active",
                 )
+            )
         description = _words(record.body.get("description"))
         if description != _words(row.get("description")):
-            same = False
-            report.differ(
-                "code description",
-                label,
-                SCOPE,
-                description or "-",
-                _words(row.get("description")) or "-",
-                f"{label} is described {description!r} in JDE (F0901 DL01) but Procurify account code {code} "
-                f"{_words(row.get('description'))!r}",
-                counterpart=counterpart,
-                field="DL01 / description",
+            theirs = _words(row.get("description"))
+            found.append(
+                (
+                    "code description",
+                    description or "-",
+                    theirs or "-",
+                    f"{label} is described {description!r} in JDE (F0901 DL01) but Procurify account code "
+                    f"{code} {theirs!r}",
+                    "DL01 / description",
+                )
             )
-        if same:
+        if not found:
             report.counts["codes_in_balance"] += 1
+        elif not expectations.account_for(report, label, account):
+            for kind, ours, held_value, said, named in found:
+                report.differ(
+                    kind, label, SCOPE, ours, held_value, said, counterpart=counterpart, field=named
+                )
     for orphan in orphans:
         report.compared += 1
         described = f" ({orphan.description})" if orphan.description else ""

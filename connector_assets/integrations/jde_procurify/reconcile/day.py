@@ -183,7 +183,10 @@ def _vendors(
     documents = {str(d.number): d for d in read_suppliers(jde, numbers)}
     fallback = fallback_email()
     for vendor_id, an8 in sorted(pairs.items(), key=lambda p: (len(p[0]), p[0])):
-        compare_pair(report, vendor_id, an8, vendors.get(vendor_id), documents.get(an8), fallback)
+        vendor, document = vendors.get(vendor_id), documents.get(an8)
+        compare_pair(
+            report, vendor_id, an8, vendor, document, fallback, (queues["suppliers"], queues["vendors"])
+        )
     paired = set(pairs.values())
     for an8 in sorted(of_day - paired, key=lambda a: (len(a), a)):
         compare_unpaired_supplier(report, an8, documents.get(an8), queues["suppliers"])
