@@ -30,10 +30,12 @@ from connector_assets.jde.tables import (
     SUPPLIER_ADDRESSES,
     SUPPLIERS,
 )
-from connector_assets.procurify.reconcile_reads import STAGED_POS, STAGED_REQUISITIONS, STAGED_VENDORS
+from connector_assets.procurify.reconcile_reads import STAGED_REQUISITIONS
 from connector_assets.procurify.staged_bills import BILLS_ASSET
 
-# What it reads staged for its day (the sources the flows' jobs stage) and the master data it compares.
+# What it reads staged for its day (the sources the flows' jobs stage: JDE's changed orders and suppliers, the
+# day's bills, the requisitions a new PO's origin is found in) and the master data it compares. Procurify's
+# POs, requisitions, bills and vendors of the day are read from Procurify itself.
 STAGED = (
     PO_HEADERS.asset,
     PO_LINES.asset,
@@ -41,9 +43,7 @@ STAGED = (
     ADDRESS_BOOK.asset,
     SUPPLIER_ADDRESSES.asset,
     BILLS_ASSET,
-    STAGED_POS,
     STAGED_REQUISITIONS,
-    STAGED_VENDORS,
     GL_ACCOUNTS.asset,
     ACCOUNTS.asset,
 )
