@@ -475,15 +475,17 @@ def test_one_sided_suppliers_and_vendors_are_named_unless_queued_or_not_for_the_
     compare_unpaired_vendor(r, "101", vendor(id=101, external_id="JDE-V-10003"), Queue())
     compare_unpaired_vendor(r, "102", vendor(id=102, external_id="4399"), Queue())
     compare_unpaired_vendor(r, "103", vendor(id=103, external_id=None), Queue(**{"103": "name too long"}))
+    compare_unpaired_vendor(r, "104", vendor(id=104, external_id="4343"), Queue(), supplier())
     assert [(d.kind, d.record, d.counterpart) for d in r.differences] == [
         ("supplier missing in Procurify", "JDE supplier 4343 (Granite Supply)", ""),
         ("vendor only in Procurify", "-", "Procurify vendor 100 (Made Here)"),
         ("vendor only in Procurify", "-", "Procurify vendor 102 (Granite Supply)"),
     ]
-    assert "its external_id says JDE supplier 4399" in r.differences[2].words
+    assert "its external_id says JDE supplier 4399, which JDE does not hold" in r.differences[2].words
     assert [e.reason for e in r.expected] == ["no e-mail in F01151", "name too long"]
     assert r.counts["jde_suppliers_inactive_not_in_procurify"] == 1
     assert r.counts["procurify_vendors_not_for_jde"] == 1
+    assert r.counts["procurify_vendors_keyed_to_a_jde_supplier_not_paired_yet"] == 1
 
 
 # -- account codes --------------------------------------------------------------------------------------

@@ -3,9 +3,11 @@ and vouchers entered in JDE for a Procurify vendor's supplier that no bill expla
 
 Which bills: every bill of each vendor and period a day touches (a bill changed in Procurify that day, read
 from Procurify itself, or a voucher of ours changed in JDE that day), the period being the month of the
-bill's GL date as the flow posts it (``gl_post_date``, else ``invoice_date``). Each bill is found in JDE by
-the batch keys the flow derives from its UUID (``bill_mappers.batch_key``: EDTN and EDBT hold its 32 hex
-digits), so a batch matches its bill whatever the ledger says, 100 bills to a JDE call.
+bill's GL date as the flow posts it (``gl_post_date``, else ``invoice_date``); a bill of the register changed
+after the day is left to a later day's reconciliation (the flows may not have seen that change yet),
+counted. Each bill is found in JDE by the batch keys the flow derives from its UUID
+(``bill_mappers.batch_key``: EDTN and EDBT hold its 32 hex digits), so a batch matches its bill whatever the
+ledger says, 100 bills to a JDE call.
 
 Compared, JDE's value beside Procurify's: the amount (the F0411 voucher's gross once R04110ZA processed the
 batch, else the batch's; a journal's AP credit) against ``total_cost_with_tax``; the invoice number; the

@@ -14,8 +14,9 @@ business phone. Each field that differs is one difference, JDE's value beside Pr
 One side only: a JDE supplier changed that day (F0401, F0101 of search type V, F0116) that is active and
 has no vendor; a vendor changed in Procurify that day (``dateModified`` in the day, read from the list
 itself) that has no supplier and that the ``vendors`` flow would send (purchasable, active, no ERP key of
-another system, not before go-live), or whose ``external_id`` names a JDE supplier no pair confirms. Either
-is an expected gap when the flow that writes it queued or holds it (``Expectations``), with its reason.
+another system, not before go-live), or whose ``external_id`` names a JDE supplier JDE does not hold (one
+JDE holds is adopted by the ``suppliers`` flow when it next changes: counted). Either is an expected gap
+when the flow that writes it queued or holds it (``Expectations``), with its reason.
 """
 
 from __future__ import annotations
@@ -175,14 +176,23 @@ def compare_unpaired_supplier(
 
 
 def compare_unpaired_vendor(
-    report: Report, vendor_id: str, vendor: Mapping[str, Any], expectations: Expectations
+    report: Report,
+    vendor_id: str,
+    vendor: Mapping[str, Any],
+    expectations: Expectations,
+    named_supplier: SupplierDocument | None = None,
 ) -> None:
-    """A vendor changed in Procurify that day with no JDE supplier."""
+    """A vendor changed in Procurify that day with no JDE supplier. ``named_supplier``: the JDE supplier its
+    ``external_id`` names, when JDE holds one (the suppliers flow adopts the vendor by that address number
+    when the supplier next changes in JDE: not one-sided, counted)."""
     label = vendor_label(vendor, vendor_id)
     external = _words(vendor.get("external_id"))
     itself = never_sent(vendor)
     if external.isdigit():
-        itself = None  # it names a JDE supplier: the suppliers flow pairs it by that address number
+        if named_supplier is not None:
+            report.counts["procurify_vendors_keyed_to_a_jde_supplier_not_paired_yet"] += 1
+            return
+        itself = None  # it names a JDE supplier JDE does not hold
     elif itself is not None:
         report.counts["procurify_vendors_not_for_jde"] += 1  # another ERP's, not purchasable, before go-live
         return
@@ -193,8 +203,7 @@ def compare_unpaired_vendor(
     if expectations.account_for(report, label, vendor_id):
         return
     named = (
-        f"its external_id says JDE supplier {external}, but no pair confirms it (the suppliers flow pairs "
-        "them when that supplier next changes in JDE)"
+        f"its external_id says JDE supplier {external}, which JDE does not hold"
         if external
         else "not written yet, and not in the retry queue either"
     )
