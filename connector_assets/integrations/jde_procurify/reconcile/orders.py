@@ -61,7 +61,6 @@ class JdeOrder:
     found: bool
     open: bool = True  # a line not cancelled
     lines: Sequence[Mapping[str, Any]] = ()  # the requisition lines it maps to (``requisition_lines``)
-    problems: Sequence[str] = ()  # why lines could not be mapped (their account has no code, ...)
     total: Decimal = Decimal(0)  # AEXP of the lines not cancelled
     vendor_id: str | None = None  # the Procurify vendor paired with its supplier
     po_num: str = ""  # the PO_Num ``po_links`` writes

@@ -145,7 +145,6 @@ def jde_order(
         found=True,
         open=bool(live),
         lines=mapped.lines,
-        problems=mapped.problems,
         total=total,
         vendor_id=_paired_vendor(ledger, header.get("AN8")),
         po_num=po_num_text(key),
