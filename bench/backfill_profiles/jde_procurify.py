@@ -24,9 +24,13 @@ flows are compared with is measured, not read from a document:
    sources (found in ``connector_assets.integrations.jde_procurify.defs``, not listed).
 5. **Catch-up**: the replay of the records the backfill released (held on a supplier or bill written later
    in the same run), through the integration's own replay handlers (``replay_due_records``' work).
-6. **No-change poll**: each flow's assets for today, twice; the second run finds nothing new, and its
+6. **Reconcile**: the day reconciliation (``jde_procurify/reconciliation``) of each backfilled day, after
+   the flows: records compared (orders line by line, bills against their vouchers, every vendor pair and
+   account code), API calls per record (the asset's own count and the simulators'), seconds, and memory
+   (the process's RSS high-water mark, and the peak of Python allocations during the phase).
+7. **No-change poll**: each flow's assets for today, twice; the second run finds nothing new, and its
    Procurify and JDE calls are what a quiet poll costs.
-7. **CPU**: map + validate + ledger per record, apart from any API wait (``bench/flow_cpu.py``), latency off.
+8. **CPU**: map + validate + ledger per record, apart from any API wait (``bench/flow_cpu.py``), latency off.
 
 Reported: records written per flow and per second, Procurify and JDE calls per record, 429s received (goal
 0), peak RSS, CPU per record, the retry queue by reason, the sandbox's sustained rate and the share of it the
@@ -89,6 +93,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
     procurify_rate_option(parser)
     parser.add_argument("--calibrate-seconds", type=float, default=10, help="length of each calibration")
     parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
+    parser.add_argument("--no-poll", action="store_true", help="skip the no-change poll phase")
 
 
 def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict[str, Any]:
@@ -171,8 +176,8 @@ class JdeProcurifyFound(kit.Found):
 
 
 def discover() -> JdeProcurifyFound:
-    """Every flow of ``connector_assets.integrations.jde_procurify.defs`` and what it needs (no SaaS change
-    feeds: the bench runs no reconciliation)."""
+    """Every flow of ``connector_assets.integrations.jde_procurify.defs``, what it needs, and the
+    reconciliation (which reads each target itself: no SaaS change feed to stage for it)."""
     from connector_assets.integrations.jde_procurify import defs
 
     found = kit.discover_in(defs, JdeProcurifyFound, feeds_of=None)
@@ -384,7 +389,10 @@ def _run(args: argparse.Namespace, jde_url: str, procurify_url: str, linked: dic
         report["queued_by_reason"] = dict(
             Counter(f"{i.flow} {i.status}: " + kit._kind(i.reason) for i in queue).most_common(15)
         )
-        kit._guarded(report, "no_change_poll", lambda: _no_change_poll(meter, found, materialize))
+        days = [(start + timedelta(days=n)).isoformat() for n in range(args.days)]
+        kit._guarded(report, "reconcile", lambda: _reconcile(meter, found, materialize, days))
+        if not args.no_poll:
+            kit._guarded(report, "no_change_poll", lambda: _no_change_poll(meter, found, materialize))
         if not args.no_cpu:
             kit._latency(jde_url.removesuffix("/jderest"), 0)
             kit._latency(procurify_url, 0)
@@ -499,6 +507,58 @@ def _catch_up(
         "no_handler": len(summary.no_handler),
         "seconds": round(seconds, 1),
         **{k: calls[k] for k in ("procurify_calls", "jde_calls", "procurify_429s")},
+    }
+
+
+def _reconcile(
+    meter: Meter, found: JdeProcurifyFound, materialize: Callable[..., Any], days: list[str]
+) -> dict[str, Any]:
+    """The reconciliation asset of each backfilled day, one run a day: records compared, the API calls the
+    asset counted (per record) and the simulators', differences by kind, checks, seconds, memory."""
+    import tracemalloc
+
+    before, started = meter.read(), time.monotonic()
+    tracemalloc.start()
+    counted: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    checks: Counter[str] = Counter()
+    failed = []
+    for day in days:
+        result = materialize(found.reconcile, partition_key=day)
+        failed += [] if result.success else [day]
+        for event in result.get_asset_materialization_events():
+            for name, value in event.materialization.metadata.items():
+                number = getattr(value, "value", None)
+                if not isinstance(number, int) or isinstance(number, bool):
+                    continue
+                if name in ("records_compared", "differences", "expected_gaps") or name.endswith(
+                    "_api_calls"
+                ):
+                    counted[name] += number
+                else:
+                    kinds[name] += number
+        for evaluation in result.get_asset_check_evaluations():
+            checks["passed" if evaluation.passed else "failed (warning)"] += 1
+    _current, python_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    seconds = time.monotonic() - started
+    records = counted["records_compared"]
+    calls = counted["jde_api_calls"] + counted["procurify_api_calls"]
+    return {
+        "days": len(days),
+        "failed_days": failed,
+        "seconds": round(seconds, 1),
+        "records_compared": records,
+        "records_per_second": round(records / seconds, 1) if seconds else None,
+        "asset_counted_calls": {k: counted[k] for k in ("jde_api_calls", "procurify_api_calls")},
+        "api_calls_per_record": round(calls / records, 3) if records else None,
+        "differences": counted["differences"],
+        "expected_gaps": counted["expected_gaps"],
+        "checks": dict(checks),
+        "counts_by_kind": dict(sorted(kinds.items())),
+        "python_peak_mb": round(python_peak / 2**20, 1),
+        "peak_rss_mb_after": kit.peak_rss_mb(),
+        **meter.delta(before, meter.read()),
     }
 
 
@@ -637,6 +697,21 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{f['mapped_and_written_seconds']} | {f['records_per_second']} |"
             )
     lines += kit.catch_up_lines(report.get("catch_up", {}), {"procurify": "Procurify", "jde": "JDE"})
+    rec = report.get("reconcile", {})
+    if rec and "error" not in rec:
+        lines += [
+            "",
+            f"Reconciliation (`jde_procurify/reconciliation`), {rec['days']} days one run each: "
+            f"**{rec['records_compared']} records compared** in {rec['seconds']} s "
+            f"({rec['records_per_second']} / s); **{rec['api_calls_per_record']} API calls per record** "
+            f"({rec['asset_counted_calls']['jde_api_calls']} JDE, "
+            f"{rec['asset_counted_calls']['procurify_api_calls']} Procurify, as the asset counted them; the "
+            f"simulators counted {rec['jde_calls']} JDE and {rec['procurify_calls']} Procurify); "
+            f"{rec['differences']} differences, {rec['expected_gaps']} expected gaps, "
+            f"checks {rec['checks']}; "
+            f"Python allocations peaked at {rec['python_peak_mb']} MB during the phase, process RSS "
+            f"high-water {rec['peak_rss_mb_after']} MB after it.",
+        ]
     poll = report.get("no_change_poll", {})
     if poll and "error" not in poll:
         lines += [

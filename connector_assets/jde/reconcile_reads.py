@@ -1,6 +1,7 @@
 """JD Edwards read back for a reconciliation: an order's total (F4301 / F4311), the voucher or journal batches
 a flow wrote under its EDI user and batch prefix (F0411Z1 / F0911Z1, and the F0411 voucher once R04110ZA
-processed a batch), and suppliers (F0401 + F0101), each as a comparison sees it.
+processed a batch: its gross, open amount, pay and void status), the vouchers of a day (F0411 by UPMJ) and
+suppliers (F0401 + F0101), each as a comparison sees it.
 
 Used by the JD Edwards <-> Procurify reconciliation (``jde_procurify.reconcile``); any integration that
 compares what it sent to or from JDE reads JDE this way: by key, 100 keys to a call (``lookup.browse_in``),
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +30,13 @@ BATCH_KEY_COLUMNS = ["EDUS", "EDBT", "EDTN", "EDLN", "EDSP", "KCO", "DOC", "DCT"
 BATCH_COLUMNS = [*BATCH_KEY_COLUMNS, "AN8", "VINV", "DGJ", "AG", "ACR", "CRRM"]  # F0411Z1
 JOURNAL_COLUMNS = [*BATCH_KEY_COLUMNS, "DGJ", "AA", "EXA", "SBL", "SBLT"]  # F0911Z1
 VOUCHER_COLUMNS = ["KCO", "DOC", "DCT", "SFX", "AG", "ACR", "CRRM"]
+# A voucher's pay items as a field-by-field comparison reads them (F0411): amounts, pay and void status,
+# supplier, invoice, dates and currency.
+VOUCHER_STATE_COLUMNS = [
+    *VOUCHER_COLUMNS,
+    *("AN8", "AAP", "FAP", "PST", "VOD", "VINV", "DIVJ", "DGJ", "DICJ", "CRCD"),
+]
+BATCH_STATE_COLUMNS = [*BATCH_COLUMNS, "DIVJ", "CRCD"]  # F0411Z1, with what a batch says before R04110ZA
 
 SourceOf = Callable[[str, str], "str | None"]  # (EDBT, EDTN) -> the source record the batch was written for
 
@@ -131,6 +140,14 @@ class JdeBatch:
     period: str | None
     amount: Decimal
     document: str = ""  # "00001 10234 PV" once R04110ZA made the voucher; "" while only in the batch
+    # Read by ``batches_by_transaction`` (field by field); the other reads leave them at their defaults.
+    an8: str = ""
+    invoice_date: str | None = None  # ISO day
+    gl_date: str | None = None  # ISO day
+    currency: str = ""
+    voided: bool = False  # a pay item of the voucher is voided (F0411 VOD V)
+    paid: bool = False  # every pay item paid (F0411 PST P), the voucher not voided
+    open_amount: Decimal | None = None  # the voucher's open amount (F0411 AAP), None before R04110ZA
 
     @property
     def where(self) -> str:
@@ -237,6 +254,212 @@ def _journal_batches(session: Any, an8: str, user: str, prefix: str, source_of: 
                 period=period_of(iso_day(row.get("DGJ"))),
                 amount=-_amount(row.get("AA")),
                 document="",
+            )
+        )
+    return found
+
+
+# -- batches by their transaction numbers, and the vouchers of a day --------------------------------------
+
+
+@dataclass(frozen=True)
+class JdeVoucherState:
+    """One F0411 voucher (its pay items together) as JDE holds it now."""
+
+    document: tuple[str, str, str]  # (KCO, DOC, DCT), DOC without leading zeros
+    an8: str
+    gross: Decimal
+    open_amount: Decimal
+    invoice: str = ""
+    invoice_date: str | None = None
+    gl_date: str | None = None
+    entered: str | None = None  # its batch date (DICJ): the day it was entered
+    currency: str = ""
+    voided: bool = False
+    paid: bool = False
+
+    @property
+    def label(self) -> str:
+        return "voucher " + " ".join(self.document)
+
+
+def _voucher_state(document: tuple[str, str, str], items: Sequence[Mapping[str, Any]]) -> JdeVoucherState:
+    first = items[0]
+    voided = any(_text(i.get("VOD")).upper() == "V" for i in items)
+    open_amount = sum(
+        (
+            _amount(i.get("FAP")) if _text(i.get("CRRM")).upper() == "F" else _amount(i.get("AAP"))
+            for i in items
+        ),
+        Decimal(0),
+    )
+    return JdeVoucherState(
+        document=document,
+        an8=str(int(first["AN8"]))
+        if str(first.get("AN8") or "").strip().isdigit()
+        else _text(first.get("AN8")),
+        gross=sum((_gross(i) for i in items), Decimal(0)),
+        open_amount=open_amount,
+        invoice=_text(first.get("VINV")),
+        invoice_date=iso_day(first.get("DIVJ")),
+        gl_date=iso_day(first.get("DGJ")),
+        entered=iso_day(first.get("DICJ")),
+        currency=_text(first.get("CRCD")).upper(),
+        voided=voided,
+        paid=not voided and all(_text(i.get("PST")).upper() == "P" for i in items),
+    )
+
+
+def _states(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], JdeVoucherState]:
+    """(KCO, DOC, DCT) -> the voucher its F0411 pay items make."""
+    grouped: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[(_text(row.get("KCO")), str(int(row["DOC"])), _text(row.get("DCT")))].append(row)
+    return {document: _voucher_state(document, items) for document, items in grouped.items()}
+
+
+def voucher_states(
+    jde: Any, documents: Iterable[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], JdeVoucherState]:
+    """(KCO, DOC, DCT) -> the voucher as JDE holds it now, read by DOC, 100 to a call; a document JDE no
+    longer holds is absent."""
+    wanted = set(documents)
+    if not wanted:
+        return {}
+    numbers = sorted({int(doc) for _kco, doc, _dct in wanted})
+    with jde.session() as session:
+        rows = list(browse_in(session, AP_LEDGER.table, "DOC", numbers, VOUCHER_STATE_COLUMNS))
+    return {key: state for key, state in _states(rows).items() if key in wanted}
+
+
+def vouchers_changed_on(jde: Any, day: Any) -> list[JdeVoucherState]:
+    """Every voucher a pay item of which changed on ``day`` (a date or an ISO day; F0411 UPMJ: entered,
+    changed, paid, voided), read whole (every pay item of each)."""
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    with jde.session() as session:
+        changed = list(
+            session.browse(
+                AP_LEDGER.table,
+                columns=["KCO", "DOC", "DCT"],
+                conditions=[Condition(f"{AP_LEDGER.table}.UPMJ", "EQUAL", day)],
+            )
+        )
+        numbers = sorted({int(r["DOC"]) for r in changed})
+        documents = {(_text(r.get("KCO")), str(int(r["DOC"])), _text(r.get("DCT"))) for r in changed}
+        rows = (
+            list(browse_in(session, AP_LEDGER.table, "DOC", numbers, VOUCHER_STATE_COLUMNS))
+            if numbers
+            else []
+        )
+    states = _states(rows)
+    return [states[d] for d in sorted(documents) if d in states]
+
+
+def batch_sources(
+    jde: Any, documents: Iterable[tuple[str, str, str]], user: str, prefix: str, source_of: SourceOf
+) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """(KCO, DOC, DCT) -> (the source record, ``EDUS/EDBT/EDTN``) of the vouchers R04110ZA made from a batch
+    written under ``user`` with a batch number starting ``prefix`` (F0411Z1 read by DOC, 100 to a call);
+    a voucher entered any other way is absent."""
+    wanted = set(documents)
+    numbers = sorted({int(doc) for _kco, doc, _dct in wanted})
+    if not numbers:
+        return {}
+    found: dict[tuple[str, str, str], tuple[str, str]] = {}
+    with jde.session() as session:
+        for row in browse_in(session, BATCH_TABLE, "DOC", numbers, BATCH_KEY_COLUMNS):
+            document = _document(row)
+            batch, transaction = _text(row.get("EDBT")), _text(row.get("EDTN"))
+            if document is None or document not in wanted or _text(row.get("EDUS")) != user:
+                continue
+            if not batch.startswith(prefix):
+                continue
+            source = source_of(batch, transaction)
+            if source is not None:
+                found[document] = (source, f"{user}/{batch}/{transaction}")
+    return found
+
+
+def batches_by_transaction(
+    jde: Any, transactions: Iterable[str], posting: str, user: str, prefix: str, source_of: SourceOf
+) -> list[JdeBatch]:
+    """The batches written under EDI user ``user`` with a batch number starting ``prefix`` whose transaction
+    number (EDTN) is one of ``transactions``, read by EDTN, 100 to a call, whatever their supplier or
+    period: voucher batches (F0411Z1) with their F0411 voucher field by field once processed (gross, open
+    amount, paid, voided), or for ``posting`` ``journal`` the F0911Z1 AP credit line (subledger type A,
+    negated). ``source_of`` names each batch's source record (None: not one)."""
+    wanted = sorted(set(transactions))
+    if not wanted:
+        return []
+    with jde.session() as session:
+        if posting == "journal":
+            rows = list(browse_in(session, JOURNAL_TABLE, "EDTN", wanted, JOURNAL_COLUMNS))
+            return _journal_rows(rows, user, prefix, source_of)
+        rows = [
+            r
+            for r in browse_in(session, BATCH_TABLE, "EDTN", wanted, BATCH_STATE_COLUMNS)
+            if _text(r.get("EDUS")) == user and _text(r.get("EDBT")).startswith(prefix)
+        ]
+        documents = {d for d in (_document(r) for r in rows) if d}
+        numbers = sorted({int(doc) for _kco, doc, _dct in documents})
+        states = _states(browse_in(session, AP_LEDGER.table, "DOC", numbers, VOUCHER_STATE_COLUMNS))
+    by_batch: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_batch[(_text(row.get("EDBT")), _text(row.get("EDTN")))].append(row)
+    found = []
+    for (batch, transaction), group in sorted(by_batch.items()):
+        source = source_of(batch, transaction)
+        if source is None:
+            continue
+        first = group[0]
+        document = _document(first)
+        state = states.get(document) if document else None
+        an8 = _text(first.get("AN8"))
+        found.append(
+            JdeBatch(
+                source_key=source,
+                batch=f"{user}/{batch}/{transaction}",
+                invoice=state.invoice if state else _text(first.get("VINV")),
+                period=period_of(state.gl_date if state else iso_day(first.get("DGJ"))),
+                amount=state.gross if state else sum((_gross(r) for r in group), Decimal(0)),
+                document=" ".join(document) if document and state else "",
+                an8=str(int(an8)) if an8.isdigit() else an8,
+                invoice_date=state.invoice_date if state else iso_day(first.get("DIVJ")),
+                gl_date=state.gl_date if state else iso_day(first.get("DGJ")),
+                currency=state.currency if state else _text(first.get("CRCD")).upper(),
+                voided=state.voided if state else False,
+                paid=state.paid if state else False,
+                open_amount=state.open_amount if state else None,
+            )
+        )
+    return found
+
+
+def _journal_rows(
+    rows: Iterable[Mapping[str, Any]], user: str, prefix: str, source_of: SourceOf
+) -> list[JdeBatch]:
+    """The AP credit lines (subledger type A: the supplier) of journal batches under ``user`` / ``prefix``."""
+    found = []
+    for row in rows:
+        batch, transaction = _text(row.get("EDBT")), _text(row.get("EDTN"))
+        if _text(row.get("EDUS")) != user or not batch.startswith(prefix):
+            continue
+        if _text(row.get("SBLT")).upper() != "A":
+            continue
+        source = source_of(batch, transaction)
+        if source is None:
+            continue
+        gl_date = iso_day(row.get("DGJ"))
+        sbl = _text(row.get("SBL"))
+        found.append(
+            JdeBatch(
+                source_key=source,
+                batch=f"{user}/{batch}/{transaction}",
+                invoice=_text(row.get("EXA")).removeprefix("Inv ").strip(),
+                period=period_of(gl_date),
+                amount=-_amount(row.get("AA")),
+                an8=str(int(sbl)) if sbl.isdigit() else sbl,
+                gl_date=gl_date,
             )
         )
     return found

@@ -1,5 +1,6 @@
 """Procurify read back for a reconciliation: a vendor's bill register for a period, a bill, a PO, a
-requisition, vendors and the records changed in a day, each as the comparison sees it.
+requisition and its lines, vendors (by id or the whole list) and the records changed in a day, each as the
+comparison sees it.
 
 Both reconciliations that compare Procurify with another system (JD Edwards <-> Procurify, Oracle Fusion <->
 Procurify) read Procurify the same way, so they read it here, once: by id, or by the list filters the
@@ -244,7 +245,43 @@ def requisition_total(session: Any, uuid: str, description: str, since: date) ->
     return ProcurifyOrderTotal(f"requisition {requisition.get('num')}{state}", True, total, total)
 
 
+def po_details(session: Any, numbers: Iterable[Any]) -> dict[str, dict[str, Any] | None]:
+    """PO number -> the PO read by number (with its ``order_items``), None when Procurify has no such PO:
+    one call per PO (the list carries no lines, reference 2.5)."""
+    found: dict[str, dict[str, Any] | None] = {}
+    for number in sorted({str(n) for n in numbers}, key=lambda n: (len(n), n)):
+        try:
+            found[number] = session.get("purchase_orders", number)
+        except ProcurifyNotFoundError:
+            found[number] = None
+    return found
+
+
+def requisition_and_items(
+    session: Any, uuid: str, description: str, since: date
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Requisition ``uuid`` (found by its ``description`` among those created since ``since``, as
+    ``requisition_total`` finds it) and its lines (order items by ``orderNum``); (None, []) when not
+    found."""
+    found = [
+        r
+        for r in session.find_requisitions(description=description, created_since=since)
+        if str(r.get("uuid")) == uuid
+    ]
+    if not found:
+        return None, []
+    requisition = found[0]
+    items = list(session.iter_all("order_items", filters={"orderNum": requisition.get("num")}))
+    return requisition, items
+
+
 # -- vendors and account codes --------------------------------------------------------------------------
+
+
+def all_vendors(session: Any) -> dict[str, dict[str, Any]]:
+    """Vendor id -> every vendor Procurify holds (the list has no change filter, reference 2.3: read whole,
+    ``ceil(vendors / page size)`` calls); each row carries ``_updated_at`` (its ``dateModified``)."""
+    return {str(v.get("id")): v for v in session.iter_all("vendors") if v.get("id") is not None}
 
 
 def procurify_vendors(session: Any, vendor_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:

@@ -24,8 +24,9 @@ from connector_sandbox.admin import (
     traffic,
 )
 
+from . import clerks
 from .activity import ActivityRequest, make_activity, process_voucher_batches
-from .clerks import BatchTransaction, VoucherKey, delete_batch_transaction, void_voucher
+from .ap_clerk import ClerkRefused, change_gross, delete_batch_transaction, enter_voucher, void_voucher
 from .periods import PeriodRefused, companies, periods_summary, roll_period, set_period
 from .settings import FaultSettings
 from .state import SandboxState
@@ -132,15 +133,66 @@ async def change_period(request: Request, state: SandboxState) -> dict[str, Any]
 async def delete_batch(request: Request, state: SandboxState) -> dict[str, Any]:
     """An A/P clerk deletes an unprocessed batch voucher transaction in P0411Z1."""
     with refusing(ValidationError):
-        key = BatchTransaction.model_validate(await object_body(request))
-    return delete_batch_transaction(state.store, key)
+        key = clerks.BatchTransaction.model_validate(await object_body(request))
+    return clerks.delete_batch_transaction(state.store, key)
 
 
 async def void(request: Request, state: SandboxState) -> dict[str, Any]:
     """An A/P clerk voids a voucher in P0411."""
     with refusing(ValidationError):
-        key = VoucherKey.model_validate(await object_body(request))
-    return void_voucher(state.store, key, state.now())
+        key = clerks.VoucherKey.model_validate(await object_body(request))
+    return clerks.void_voucher(state.store, key, state.now())
+
+
+def _clerk(act: Any) -> Any:
+    """An A/P clerk's route (``ap_clerk``): its refusals answered with their own status."""
+
+    async def handler(request: Request, state: SandboxState) -> dict[str, Any]:
+        try:
+            return act(request.path_params, await object_body(request), state)
+        except ClerkRefused as refused:
+            raise Refused(str(refused), refused.status) from None
+        except (KeyError, TypeError) as exc:
+            raise Refused(f"bad request body: {exc}") from None
+
+    return handler
+
+
+def _voucher_key(path: dict[str, Any]) -> tuple[str, int, str]:
+    return path["company"], int(path["number"]), path["kind"]
+
+
+@_clerk
+def clerk_enters_voucher(_path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> dict[str, Any]:
+    """``POST /sandbox/vouchers``: ``{"supplier", "gross"?, "invoice"?}`` entered today in P0411."""
+    return enter_voucher(
+        state.store,
+        state.factory(),
+        state.now(),
+        int(body["supplier"]),
+        body.get("gross"),
+        body.get("invoice", ""),
+    )
+
+
+@_clerk
+def clerk_changes_gross(path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> dict[str, Any]:
+    """``POST /sandbox/vouchers/{company}/{number}/{kind}/gross``: ``{"gross", "pay_item"?}``."""
+    return change_gross(
+        state.store, state.now(), *_voucher_key(path), body["gross"], body.get("pay_item", "001")
+    )
+
+
+@_clerk
+def clerk_voids(path: dict[str, Any], _body: dict[str, Any], state: SandboxState) -> dict[str, Any]:
+    """``POST /sandbox/vouchers/{company}/{number}/{kind}/void``."""
+    return void_voucher(state.store, state.now(), *_voucher_key(path))
+
+
+@_clerk
+def clerk_deletes_batch(path: dict[str, Any], _body: dict[str, Any], state: SandboxState) -> dict[str, Any]:
+    """``POST /sandbox/batches/{user}/{batch}/{transaction}/delete``: an unprocessed transaction."""
+    return delete_batch_transaction(state.store, path["user"], path["batch"], path["transaction"])
 
 
 def admin_routes() -> list[Route]:
@@ -166,4 +218,8 @@ def admin_routes() -> list[Route]:
         op.route("/sandbox/periods/{company}", change_period, ["PUT"]),
         op.route("/sandbox/rows/{table}", rows),
         op.get("/sandbox/payments", payments),
+        op.route("/sandbox/vouchers", clerk_enters_voucher, ["POST"]),
+        op.route("/sandbox/vouchers/{company}/{number:int}/{kind}/gross", clerk_changes_gross, ["POST"]),
+        op.route("/sandbox/vouchers/{company}/{number:int}/{kind}/void", clerk_voids, ["POST"]),
+        op.route("/sandbox/batches/{user}/{batch}/{transaction}/delete", clerk_deletes_batch, ["POST"]),
     ]

@@ -3,7 +3,7 @@
 ``POST /sandbox/activity`` creates and changes records, all stamped with one "now" (a batch of
 changes that share a timestamp, exactly what a "modified since" cursor must not lose). The other
 operations play the humans the API cannot replace: approving and purchasing a requisition (the only
-way a purchase order comes to exist), receiving a PO, entering a bill, moving a bill along.
+way a purchase order comes to exist), receiving a PO, cancelling one, entering a bill, moving a bill along.
 """
 
 from __future__ import annotations
@@ -419,6 +419,28 @@ def receive_purchase_order(state: SandboxState, number: int, fraction: float) ->
         status = fulfilment(lines)
         store.update("purchase_orders", number, {"fulfilment_status": status, "last_modified": stamp})
     return {"procurify_PO": number, "fulfilment_status": status}
+
+
+def cancel_purchase_order(state: SandboxState, number: int) -> dict[str, Any]:
+    """Cancel an open PO (state 0 or 5) as a buyer would in the UI: state 1, ``last_modified`` now. The API
+    has no cancel (reference 2.5); a PO with received lines is closed instead, not cancelled (sandbox
+    assumption), so it is refused, as are closed, paid and cancelled ones."""
+    store = state.store
+    po = store.get("purchase_orders", number)
+    if po is None:
+        raise ActivityError(f"purchase order {number} does not exist", 404)
+    if po["state"] not in (0, 5):
+        raise ActivityError(f"purchase order {number} is not open (state {po['state']})")
+    received = store.one(
+        "SELECT COUNT(*) AS n FROM order_items WHERE po_id = ? AND received_pass > 0", (number,)
+    )
+    if received["n"]:
+        raise ActivityError(f"purchase order {number} has received lines; close it instead")
+    stamp = stored(state.now())
+    with store.transaction():
+        store.update("purchase_orders", number, {"state": 1, "last_modified": stamp})
+        store.conn.execute("UPDATE order_items SET last_modified = ? WHERE po_id = ?", (stamp, number))
+    return {"procurify_PO": number, "state": 1}
 
 
 def bill_purchase_order(state: SandboxState, number: int, status: int) -> dict[str, Any]:

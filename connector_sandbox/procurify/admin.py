@@ -22,6 +22,7 @@ from .activity import (
     ActivityError,
     ActivityRequest,
     bill_purchase_order,
+    cancel_purchase_order,
     make_activity,
     purchase_requisition,
     receive_purchase_order,
@@ -155,6 +156,11 @@ def receive(request: Request, state: SandboxState, body: dict[str, Any]) -> Any:
 
 
 @_play
+def cancel(request: Request, state: SandboxState, _body: dict[str, Any]) -> Any:
+    return cancel_purchase_order(state, request.path_params["number"])
+
+
+@_play
 def enter_bill(request: Request, state: SandboxState, body: dict[str, Any]) -> Any:
     return bill_purchase_order(state, request.path_params["number"], int(body.get("status", 1)))
 
@@ -284,6 +290,7 @@ def admin_routes() -> list[Route]:
         op.post("/sandbox/suspensions/clear", lambda state: {"cleared": state.gate.clear_suspensions()}),
         op.route("/sandbox/requisitions/{uuid}/purchase", purchase, ["POST"]),
         op.route("/sandbox/purchase-orders/{number:int}/receive", receive, ["POST"]),
+        op.route("/sandbox/purchase-orders/{number:int}/cancel", cancel, ["POST"]),
         op.route("/sandbox/purchase-orders/{number:int}/bill", enter_bill, ["POST"]),
         op.route("/sandbox/bills/{uuid}/status", bill_status, ["POST"]),
         op.route("/sandbox/payments", pay, ["POST"]),

@@ -739,6 +739,25 @@ def test_revise_purchase_order_with_erp_number_and_lines(sandbox: Sandbox) -> No
     assert bad.json()["order_items"] == [{"id": ["Order item -5 is not a line of this purchase order."]}]
 
 
+def test_a_buyer_cancels_an_open_po_and_the_api_then_refuses_to_revise_it(sandbox: Sandbox) -> None:
+    po = _purchased_po(sandbox)
+    number = po["procurify_PO"]
+    sandbox.post_admin("clock", advance_seconds=3)
+    assert sandbox.post_admin(f"purchase-orders/{number}/cancel") == {"procurify_PO": number, "state": 1}
+    after = sandbox.ok(f"/api/v2/purchase_orders/{number}/")["data"]
+    assert after["state"] == 1 and after["last_modified"] > po["last_modified"]
+    listed = sandbox.all_pages("/api/v2/purchase_orders/purchased/cancelled/")
+    assert number in {row["procurify_PO"] for row in listed}
+    refused = sandbox.send("PUT", f"/api/v3/purchase-orders/{number}/", {"PO_Num": "LATE"})
+    assert refused.status_code == 400 and "cancelled" in refused.json()["non_field_errors"][0]
+    again = requests.post(f"{sandbox.admin}/purchase-orders/{number}/cancel", json={}, timeout=10)
+    assert again.status_code == 409 and "not open" in again.json()["error"]
+    received = _purchased_po(sandbox)["procurify_PO"]
+    sandbox.post_admin(f"purchase-orders/{received}/receive", fraction=1.0)
+    refused = requests.post(f"{sandbox.admin}/purchase-orders/{received}/cancel", json={}, timeout=10)
+    assert refused.status_code == 409 and "close it instead" in refused.json()["error"]
+
+
 def test_close_reopen_and_deprecated_revise(sandbox: Sandbox) -> None:
     po = _purchased_po(sandbox)
     number = po["procurify_PO"]

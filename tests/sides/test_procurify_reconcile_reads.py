@@ -10,10 +10,13 @@ from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.procurify.reconcile_reads import (
     RegisterBill,
+    all_vendors,
     bills_now,
+    po_details,
     po_total,
     procurify_po,
     register_bill,
+    requisition_and_items,
     requisition_total,
 )
 from connector_assets.procurify.register_comparison import RegisterComparison, RegisterWords
@@ -34,6 +37,11 @@ class Session:
 
     def find_requisitions(self, **_filters: Any) -> list[dict[str, Any]]:
         return self.requisitions
+
+    def iter_all(self, entity: str, *, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every record of ``entity`` whose fields equal the ``filters`` (a list read)."""
+        rows = [r for (e, _k), r in self.records.items() if e == entity]
+        return [r for r in rows if all(r.get(k) == v for k, v in (filters or {}).items())]
 
 
 def test_a_register_bill_reads_amount_status_payment_and_who_sent_it():
@@ -126,3 +134,27 @@ def test_the_register_walk_counts_and_names_what_differs_in_the_integrations_wor
         2,
         Decimal(16),
     ]
+
+
+def test_pos_are_read_by_number_with_none_for_one_procurify_does_not_have():
+    session = Session({("purchase_orders", "1187"): {"procurify_PO": 1187, "order_items": [{"id": 1}]}})
+    assert po_details(session, [1187, "1188"]) == {
+        "1187": {"procurify_PO": 1187, "order_items": [{"id": 1}]},
+        "1188": None,
+    }
+
+
+def test_a_requisition_is_read_with_its_lines_and_vendors_whole():
+    lines = {("order_items", str(n)): {"id": n, "orderNum": 41 if n < 3 else 42} for n in (1, 2, 3)}
+    vendors = {("vendors", "12"): {"id": 12, "name": "Granite"}, ("vendors", "x"): {"name": "no id"}}
+    requisitions = [{"uuid": "u-41", "num": 41, "status": 0}, {"uuid": "u-42", "num": 42}]
+    session = Session({**lines, **vendors}, requisitions)
+    found, items = requisition_and_items(
+        session, "u-41", "JDE order 4011 OP (company 00001)", date(2026, 11, 1)
+    )
+    assert found == requisitions[0] and [i["id"] for i in items] == [1, 2]
+    assert requisition_and_items(session, "u-99", "JDE order 1 OP (company 00001)", date(2026, 11, 1)) == (
+        None,
+        [],
+    )
+    assert all_vendors(session) == {"12": {"id": 12, "name": "Granite"}}

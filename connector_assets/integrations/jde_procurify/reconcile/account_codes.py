@@ -1,12 +1,15 @@
-"""Account codes on one side only: JDE accounts that should have a Procurify account code and have none
-(or an inactive one), and Procurify account codes with no JDE account behind them.
+"""Account codes: every JDE account the ``account_codes`` flow writes, field by field, and Procurify codes
+with no JDE account behind them.
 
-JDE's side: every account of the cached F0901 (``jde/gl_accounts``) that the account table maps or the
-account scope covers (``account_map.AccountMap.code_for``), postable (posting edit blank), i.e. exactly
-what the ``account_codes`` flow writes as an active code; its code must be an active Procurify account
-code. Procurify's side: ``account_codes.orphan_codes`` (active codes that lead to no F0901 account, the
-flow's own test), never created in JDE, whose chart is the master. Both sides are small master data, read
-whole every run (Procurify's account codes have no change filter, §2.8).
+JDE's side is what the flow sends now (``account_codes.map_chart`` over the cached F0901 and the account
+table and scope): a postable account as an active code with F0901 DL01 as its description, an inactive one
+(PEC ``I``) the flow wrote as an inactive code; an account the flow refuses (mapped but missing from F0901,
+or a summary account) has no code to compare and is named with the refusal unless the retry queue holds it.
+Procurify's side is every account code, read whole (small master data without a change filter, reference
+2.8). Named: a code missing in Procurify, a description or an active flag that differs (status drift: a
+code deactivated in Procurify while JDE can post to the account, or the reverse), and an active code that
+leads to no F0901 account (``orphan_codes``, the flow's own test), never created in JDE, whose chart is the
+master.
 """
 
 from __future__ import annotations
@@ -14,68 +17,110 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.reconciliation import Report
-from connector_assets.integrations.jde_procurify.account_codes import ChartAccount
-from connector_assets.integrations.jde_procurify.account_map import AccountMap
+from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.procurify.account_codes import OrphanCode
 
-POSTABLE = ""  # F0901 PEC blank: postable; N summary (never a code), I inactive (its code switched off)
+SCOPE = "account codes"
 
 
-def expected_codes(chart: Mapping[str, ChartAccount], accounts: AccountMap) -> dict[str, str]:
-    """JDE account -> the Procurify code it should have as an active code (what the flow writes)."""
-    expected = {}
-    for account, entry in chart.items():
-        code = accounts.code_for(account)
-        if code is not None and entry.posting_edit == POSTABLE:
-            expected[account] = code
-    return expected
+def _words(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _status(active: Any) -> str:
+    return "inactive" if active is False else "active"
 
 
 def compare_account_codes(
     report: Report,
-    expected: Mapping[str, str],
+    expected: Iterable[Mapped | Rejected],
     codes: Iterable[Mapping[str, Any]],
     orphans: Iterable[OrphanCode],
-    queued: Mapping[str, str],
+    expectations: Expectations,
 ) -> None:
-    """``expected``: JDE account -> its code; ``codes``: every Procurify account code (API rows);
-    ``orphans``: the active codes with no JDE account; ``queued``: the account codes flow's reasons."""
-    held = {str(row.get("code") or "").strip(): row for row in codes}
-    report.counts["jde_accounts_with_codes_expected"] = len(expected)
-    for account, code in sorted(expected.items()):
-        row = held.get(code)
-        why = queued.get(account) or "not written yet, and not in the retry queue either"
+    """``expected``: the flow's records now (``map_chart``), keyed by JDE account; ``codes``: every
+    Procurify account code (API rows); ``orphans``: the active codes with no JDE account."""
+    held = {_words(row.get("code")): row for row in codes}
+    for record in expected:
+        report.compared += 1
+        account = record.source_key
+        label = f"JDE account {account}"
+        if isinstance(record, Rejected):
+            if not expectations.account_for(report, label, account):
+                report.differ(
+                    "code missing in Procurify",
+                    label,
+                    SCOPE,
+                    account,
+                    "-",
+                    f"{label} has no Procurify account code: {record.reason}",
+                    field="code",
+                )
+            continue
+        code, active = record.body["code"], bool(record.body["active"])
+        row = held.get(_words(code))
         if row is None:
-            report.differ(
-                "account without code",
-                f"JDE account {account}",
-                "account codes",
-                account,
-                "-",
-                f"JDE account {account} is postable and should be Procurify account code {code}, which "
-                f"Procurify does not have ({why})",
+            if not active:
+                continue  # closed in JDE, never in Procurify: nothing to switch off
+            if not expectations.account_for(report, label, account):
+                report.differ(
+                    "code missing in Procurify",
+                    label,
+                    SCOPE,
+                    code,
+                    "-",
+                    f"{label} is postable and should be Procurify account code {code}, which Procurify does "
+                    "not have (not written yet, and not in the retry queue either)",
+                    counterpart=f"account code {code}",
+                    field="code",
+                )
+            continue
+        counterpart = f"account code {code}"
+        found = []
+        if (row.get("active") is not False) != active:
+            found.append(
+                (
+                    "code status",
+                    _status(active),
+                    _status(row.get("active")),
+                    f"{label} is {'postable' if active else 'inactive'} in JDE (F0901 PEC) but Procurify "
+                    f"account code {code} is {_status(row.get('active'))}",
+                    "PEC / active",
+                )
             )
-        elif row.get("active") is False:
-            report.differ(
-                "account without code",
-                f"JDE account {account}",
-                "account codes",
-                account,
-                f"{code} (inactive)",
-                f"JDE account {account} is postable but its Procurify account code {code} is inactive "
-                f"({why})",
+        description = _words(record.body.get("description"))
+        if description != _words(row.get("description")):
+            theirs = _words(row.get("description"))
+            found.append(
+                (
+                    "code description",
+                    description or "-",
+                    theirs or "-",
+                    f"{label} is described {description!r} in JDE (F0901 DL01) but Procurify account code "
+                    f"{code} {theirs!r}",
+                    "DL01 / description",
+                )
             )
-        else:
-            report.counts["jde_accounts_with_code"] += 1
+        if not found:
+            report.counts["codes_in_balance"] += 1
+        elif not expectations.account_for(report, label, account):
+            for kind, ours, held_value, said, named in found:
+                report.differ(
+                    kind, label, SCOPE, ours, held_value, said, counterpart=counterpart, field=named
+                )
     for orphan in orphans:
+        report.compared += 1
         described = f" ({orphan.description})" if orphan.description else ""
         report.differ(
-            "code without account",
-            f"account code {orphan.code}",
-            "account codes",
+            "code only in Procurify",
+            "-",
+            SCOPE,
             "-",
             orphan.code,
             f"Procurify account code {orphan.code}{described} has no JDE account: {orphan.reason}; it is not "
             "created in JDE (map it in the account table, add the account in JDE, or deactivate the code)",
+            counterpart=f"account code {orphan.code}",
+            field="account",
         )

@@ -2,9 +2,11 @@
 
 ``jde_procurify/reconciliation`` (UTC day, like the Procurify-sourced flows) reads after every flow's target
 asset and after the staged sources and master data it reads (so a run staging them reads after they are
-staged); the metadata holds the counts, the differences table and one table per comparison
-(``per_order``, ``per_vendor_period``). The schedule closes the previous day at
-``ML_JDE_PROCURIFY_RECONCILE_CRON`` in the JDE time zone (after the flows' own ticks).
+staged); the metadata holds the counts per kind, each kind's first rows, the full list as a CSV beside the
+staging (``differences_csv``), the expected gaps with the queue's reasons, the records compared and the API
+calls per record, and one summary table per comparison (``per_order``, ``per_vendor_period``). The schedule
+closes the previous day at ``ML_JDE_PROCURIFY_RECONCILE_CRON`` in the JDE time zone (after the flows' own
+ticks).
 """
 
 from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
@@ -12,36 +14,56 @@ from connector_assets.integrations.jde_procurify.account_codes import ACCOUNT_CO
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
+from connector_assets.integrations.jde_procurify.paid_marks import PAID_MARKS_FLOW
+from connector_assets.integrations.jde_procurify.payments import PAYMENTS_FLOW
 from connector_assets.integrations.jde_procurify.po_links import PO_LINKS_FLOW
 from connector_assets.integrations.jde_procurify.purchase_orders import PURCHASE_ORDERS_FLOW
 from connector_assets.integrations.jde_procurify.reconcile.day import reconcile_day
 from connector_assets.integrations.jde_procurify.suppliers import SUPPLIERS_FLOW
 from connector_assets.integrations.jde_procurify.vendors import VENDORS_FLOW
 from connector_assets.jde.extract import jde_timezone
-from connector_assets.jde.tables import ADDRESS_BOOK, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
-from connector_assets.procurify.reconcile_reads import STAGED_POS, STAGED_REQUISITIONS, STAGED_VENDORS
+from connector_assets.jde.tables import (
+    ADDRESS_BOOK,
+    GL_ACCOUNTS,
+    PO_HEADERS,
+    PO_LINES,
+    SUPPLIER_ADDRESSES,
+    SUPPLIERS,
+)
+from connector_assets.procurify.reconcile_reads import STAGED_REQUISITIONS
 from connector_assets.procurify.staged_bills import BILLS_ASSET
 
-# What it reads staged for its day (the sources the flows' jobs stage) and the master data it compares.
+# What it reads staged for its day (the sources the flows' jobs stage: JDE's changed orders and suppliers, the
+# day's bills, the requisitions a new PO's origin is found in) and the master data it compares. Procurify's
+# POs, requisitions, bills and vendors of the day are read from Procurify itself.
 STAGED = (
     PO_HEADERS.asset,
     PO_LINES.asset,
     SUPPLIERS.asset,
     ADDRESS_BOOK.asset,
+    SUPPLIER_ADDRESSES.asset,
     BILLS_ASSET,
-    STAGED_POS,
     STAGED_REQUISITIONS,
-    STAGED_VENDORS,
     GL_ACCOUNTS.asset,
     ACCOUNTS.asset,
 )
 
-FLOWS = (ACCOUNT_CODES_FLOW, SUPPLIERS_FLOW, VENDORS_FLOW, PURCHASE_ORDERS_FLOW, PO_LINKS_FLOW, BILLS_FLOW)
+FLOWS = (
+    ACCOUNT_CODES_FLOW,
+    SUPPLIERS_FLOW,
+    VENDORS_FLOW,
+    PURCHASE_ORDERS_FLOW,
+    PO_LINKS_FLOW,
+    BILLS_FLOW,
+    PAYMENTS_FLOW,
+    PAID_MARKS_FLOW,
+)
 WORDS = ReconciliationWords.of(
     """
-    The day's JDE orders sent to Procurify (JDE AEXP total against the Procurify PO subtotal, or the
-    requisition's while not purchased); Procurify's approved bill register against the JDE vouchers per
-    vendor and period; suppliers / vendors and account codes on one side only.
+    Record by record, field by field: the day's JDE orders line by line against their Procurify POs (or
+    requisitions), POs made in Procurify from no JDE order; each bill of the vendors and periods the day
+    touches against its JDE voucher (amount, invoice, dates, status, paid), vouchers entered in JDE from
+    no bill; every supplier / vendor pair and the day's one-sided ones; every account code.
 
     Compare a day's JDE orders, Procurify bills, suppliers / vendors and account codes between JD Edwards
     and Procurify.

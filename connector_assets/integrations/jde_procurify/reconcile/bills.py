@@ -1,52 +1,108 @@
-"""Bills: per vendor and period, Procurify's bill register against the JDE vouchers the bills flow wrote.
+"""Bills: each Procurify bill against the JDE batch (and voucher) the bills flow wrote for it, field by field,
+and vouchers entered in JDE for a Procurify vendor's supplier that no bill explains.
 
-A period is the month of the bill's GL date as the bills flow posts it: Procurify's ``gl_post_date``,
-else its ``invoice_date`` (``bill_mappers``); on the JDE side the batch's GL date (F0411Z1 / F0911Z1
-``DGJ``), which the flow sets from the same field.
+Which bills: every bill of each vendor and period a day touches (a bill changed in Procurify that day, read
+from Procurify itself, or a voucher of ours changed in JDE that day), the period being the month of the
+bill's GL date as the flow posts it (``gl_post_date``, else ``invoice_date``); a bill of the register changed
+after the day is left to a later day's reconciliation (the flows may not have seen that change yet),
+counted. Each bill is found in JDE by the batch keys the flow derives from its UUID
+(``bill_mappers.batch_key``: EDTN and EDBT hold its 32 hex digits), so a batch matches its bill whatever the
+ledger says, 100 bills to a JDE call.
 
-Procurify's side of a vendor and period is its register: the bills of that vendor dated in the period
-whose status counts as approved (``ML_JDE_PROCURIFY_BILL_STATUSES``), each at ``total_cost_with_tax``. A
-bill another process exported before this integration posted it (``last_export_date`` set, no ``bill``
-cross-reference) is not this integration's to post (the bills flow skips it): counted, left out of both
-sides.
+Compared, JDE's value beside Procurify's: the amount (the F0411 voucher's gross once R04110ZA processed the
+batch, else the batch's; a journal's AP credit) against ``total_cost_with_tax``; the invoice number; the
+invoice date and the G/L date; the currency; the status (a voucher voided in JDE while the bill stands, a
+posted bill moved back in Procurify: denied, withdrawn, draft); the paid status (a voucher JDE paid while
+Procurify has no payment, which ``paid_marks`` should have marked, or a bill Procurify paid while the voucher
+is open in JDE, which ``payments`` should have posted). An approved bill with no batch is named with why: the
+batch the ledger says was posted and JDE no longer holds, the vendor without a supplier, or not posted yet.
+A bill the bills flow's retry queue holds (a hold on a closed period, a refusal, a bill changed after
+posting), or whose payment the payments or paid-marks flow holds, is an expected gap with the queue's
+reason, not a difference. A bill another process exported before this integration posted it is counted and
+left out. The table holds, per vendor and period, the counts and totals of both sides.
 
-JDE's side is read from JDE itself, never from the ledger: every batch the flow wrote for the vendor's
-supplier (voucher posting: F0411Z1 pay items under the flow's EDI user ``ML_JDE_PROCURIFY_BATCH_USER`` and
-batch prefix ``PFY``, at the F0411 voucher's gross once R04110ZA processed it; journal posting: the
-F0911Z1 AP credit line carrying the supplier as subledger). The bill each batch belongs to is read back
-from its keys (``bill_uuid_of``: EDTN + EDBT hold the bill UUID's 32 hex digits), so a batch matches its
-bill whatever the ledger says.
-
-Named, each with its amounts: a bill in the register with no JDE batch (with why: the bills flow's
-retry-queue reason, a hold, or the vendor has no JDE supplier), a batch for a bill not in the register
-(moved back in Procurify, or dated in another period), and a bill whose amounts differ. The table holds,
-per vendor and period, the counts and totals of both sides.
+Only in JDE: a voucher entered in JDE that day (F0411 batch date on the day) for a supplier paired with a
+Procurify vendor that no batch of ours made: AP entered it outside Procurify.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
 from connector_assets.flows.reconciliation import Report, money
+from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_KEYS
-from connector_assets.jde.reconcile_reads import JdeBatch
-from connector_assets.procurify.reconcile_reads import RegisterBill
-from connector_assets.procurify.register_comparison import RegisterComparison, RegisterWords
+from connector_assets.jde.reconcile_reads import JdeBatch, JdeVoucherState
+from connector_assets.procurify.bill_fields import bill_day, bill_vendor_id, currency_code
+from connector_assets.procurify.reconcile_reads import register_bill
 
 # The bill UUID a batch's keys hold (``bill_mappers.batch_key`` reversed), None for a batch of another kind.
 bill_uuid_of = BATCH_KEYS.uuid_of
 
 
-WORDS = RegisterWords.of(
-    """
-    target: jde
-    missing kind: bill missing in JDE
-    missing: {bill} of {vendor}, {status} in Procurify for {amount}, has no JDE voucher ({why})
-    not sent: not posted yet, and not in the retry queue either
-    no counterpart: the vendor has no JDE supplier yet
-    amount kind: bill amount
-    amount: {bill} of {vendor} is {amount} in Procurify but {other} in JDE {doc.where} (difference {gap})
-    """
-)
+def _words(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _day(value: Any) -> str | None:
+    day = bill_day(value)
+    return day.isoformat() if day is not None else None
+
+
+@dataclass(frozen=True)
+class ProcurifyBill:
+    """A Procurify bill as the comparison reads it (a list row or a full read)."""
+
+    uuid: str
+    invoice: str
+    vendor_id: str
+    vendor: str  # "Procurify vendor 77 (Granite Supply)"
+    amount: Decimal
+    status: str  # "Approved", "Paid", ... as Procurify names it
+    approved: bool
+    exported_elsewhere: bool
+    paid: bool
+    payment_under_way: bool
+    invoice_date: str | None
+    gl_date: str | None  # what the flow posts as the G/L date: gl_post_date, else invoice_date
+    currency: str  # the 3-letter code the flow sends, "" when none
+
+    @property
+    def label(self) -> str:
+        return f"bill {self.uuid} (invoice {self.invoice or 'none'})"
+
+    @property
+    def period(self) -> str | None:
+        return self.gl_date[:7] if self.gl_date else None
+
+
+def procurify_bill(bill: Mapping[str, Any], statuses: frozenset[int], sent: bool) -> ProcurifyBill:
+    """A bill row as compared; ``statuses`` count as approved, ``sent``: the integration posted it."""
+    base = register_bill(bill, "", statuses, sent)
+    vendor = bill.get("vendor") if isinstance(bill.get("vendor"), Mapping) else {}
+    vendor_id = bill_vendor_id(bill)
+    name = _words(vendor.get("name"))
+    invoice_date = _day(bill.get("invoice_date"))
+    code = currency_code(bill)
+    return ProcurifyBill(
+        uuid=base.uuid,
+        invoice=base.invoice,
+        vendor_id=vendor_id,
+        vendor=f"Procurify vendor {vendor_id}" + (f" ({name})" if name else ""),
+        amount=base.amount,
+        status=base.status,
+        approved=base.approved,
+        exported_elsewhere=base.exported_elsewhere,
+        paid=base.paid,
+        payment_under_way=base.payment_under_way,
+        invoice_date=invoice_date,
+        gl_date=_day(bill.get("gl_post_date")) or invoice_date,
+        currency=code if len(code) == 3 and code.isalpha() else "",
+    )
 
 
 class BillRows(SideTotals):
@@ -60,44 +116,197 @@ class BillRows(SideTotals):
         )
 
 
-def compare_vendor_period(
-    report: Report,
-    rows: BillRows,
-    vendor: str,
-    an8: str | None,
-    period: str,
-    register: list[RegisterBill],
-    batches: list[JdeBatch],
-    why_missing: dict[str, str],
-    elsewhere: dict[str, str],
+@dataclass
+class BillContext:
+    """What a bill's comparison needs besides both records: the vendor's JDE supplier (None: none), the
+    batch the ledger says the bill was posted as (None: not posted), and the retry queues of the bills flow
+    and of the flows that settle payments (``payments`` and ``paid_marks``)."""
+
+    an8: str | None
+    posted_as: str | None
+    bills: Expectations
+    payments: Expectations
+    found: list[tuple[tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
+
+
+def compare_bill(
+    report: Report, rows: BillRows, bill: ProcurifyBill, batch: JdeBatch | None, context: BillContext
 ) -> None:
-    """One vendor's period: ``register`` the vendor's Procurify bills dated in the period (any status),
-    ``batches`` the JDE batches of the vendor's supplier (``an8``, None: the vendor has no JDE supplier)
-    dated in the period; ``why_missing``: bill uuid -> why it is not in JDE (queue reason or hold);
-    ``elsewhere``: bill uuid -> the period (or status) Procurify gives a bill whose batch is here but
-    which is not in this period's register."""
-    scope = f"{vendor}, {period}"
-    supplier = f"JDE supplier {an8}" if an8 else "no JDE supplier"
-    comparison = RegisterComparison(report, rows, (vendor, period), scope, vendor, an8, WORDS)
-    comparison.compare(register, {b.source_key: b for b in batches}, why_missing)
-    registered = {b.uuid: b for b in register if b.approved}
-    for batch in batches:
-        if batch.source_key in registered:
-            continue
-        rows.add((vendor, period), "jde", batch.amount)
-        shown = next((b for b in register if b.uuid == batch.source_key), None)
-        if shown is not None:
-            now = f"is {shown.status} in Procurify now"
-        elif batch.source_key in elsewhere:
-            now = f"is {elsewhere[batch.source_key]} in Procurify"
+    """One bill against its batch (None: JDE holds none under its keys); see the module docstring."""
+    period = bill.period or "-"
+    scope = f"{bill.vendor}, {period}"
+    key = (bill.vendor, period)
+    if batch is None:
+        if bill.exported_elsewhere:
+            report.counts["bills_exported_by_another_process"] += 1
+            return
+        if not bill.approved:
+            return  # not the integration's to post (draft, denied ...)
+        report.compared += 1
+        rows.add(key, "procurify", bill.amount)
+        if context.bills.account_for(report, bill.label, bill.uuid):
+            return
+        if context.posted_as:
+            why = f"it was posted as batch {context.posted_as}, which JDE no longer holds"
+        elif context.an8 is None:
+            why = "the vendor has no JDE supplier yet"
         else:
-            now = "is not an approved bill of this vendor and period in Procurify"
+            why = "not posted yet, and not in the retry queue either"
         report.differ(
-            "voucher without approved bill",
-            f"bill {batch.source_key} (invoice {batch.invoice or 'none'})",
+            "bill missing in JDE",
+            f"batch {context.posted_as}" if context.posted_as else "-",
             scope,
-            money(batch.amount),
             "-",
-            f"JDE {batch.where} of {supplier} ({money(batch.amount)}, {period}) was posted for Procurify "
-            f"bill {batch.source_key}, which {now}",
+            money(bill.amount),
+            f"{bill.label} of {bill.vendor}, {bill.status} in Procurify for {money(bill.amount)}, has no JDE "
+            f"voucher ({why})",
+            counterpart=bill.label,
+            field="batch",
         )
+        return
+    report.compared += 1
+    if bill.approved:
+        rows.add(key, "procurify", bill.amount)
+    rows.add(key, "jde", batch.amount)
+    where = batch.where
+    found: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+    def differ(kind: str, ours: Any, theirs: Any, said: str, named: str) -> None:
+        found.append(((kind, where, scope, ours, theirs, said), {"counterpart": bill.label, "field": named}))
+
+    if not bill.approved:
+        differ(
+            "bill status",
+            "posted",
+            bill.status,
+            f"JDE {where} of supplier {batch.an8 or '?'} ({money(batch.amount)}) was posted for "
+            f"{bill.label}, which is {bill.status} in Procurify now",
+            "voucher / status",
+        )
+    elif batch.voided:
+        differ(
+            "bill status",
+            "voided",
+            bill.status,
+            f"JDE {where} is voided (F0411 VOD) but {bill.label} is {bill.status} in Procurify for "
+            f"{money(bill.amount)}",
+            "VOD / status",
+        )
+    else:
+        _fields(bill, batch, differ)
+    if found and not context.bills.account_for(report, bill.label, bill.uuid):
+        for args, named in found:
+            report.differ(*args, **named)
+    if not found:
+        report.counts["bills_in_balance"] += 1
+        _paid(report, bill, batch, scope, context)
+
+
+def _fields(bill: ProcurifyBill, batch: JdeBatch, differ: Any) -> None:
+    where = batch.where
+    if batch.amount != bill.amount:
+        differ(
+            "bill amount",
+            money(batch.amount),
+            money(bill.amount),
+            f"{bill.label} of {bill.vendor} is {money(bill.amount)} in Procurify but {money(batch.amount)} "
+            f"in JDE {where} (difference {money(batch.amount - bill.amount)})",
+            "AG / total_cost_with_tax",
+        )
+    if _words(batch.invoice) != _words(bill.invoice):
+        differ(
+            "bill invoice number",
+            batch.invoice or "-",
+            bill.invoice or "-",
+            f"{bill.label}: invoice number {bill.invoice!r} in Procurify but {batch.invoice!r} on JDE "
+            f"{where}",
+            "VINV / invoice_number",
+        )
+    if batch.invoice_date and bill.invoice_date and batch.invoice_date != bill.invoice_date:
+        differ(
+            "bill invoice date",
+            batch.invoice_date,
+            bill.invoice_date,
+            f"{bill.label}: invoice date {bill.invoice_date} in Procurify but {batch.invoice_date} on JDE "
+            f"{where}",
+            "DIVJ / invoice_date",
+        )
+    if batch.gl_date and bill.gl_date and batch.gl_date != bill.gl_date:
+        differ(
+            "bill G/L date",
+            batch.gl_date,
+            bill.gl_date,
+            f"{bill.label}: G/L date {bill.gl_date} in Procurify (gl_post_date, else invoice_date) but "
+            f"{batch.gl_date} on JDE {where}",
+            "DGJ / gl_post_date",
+        )
+    if batch.currency and bill.currency and batch.currency != bill.currency:
+        differ(
+            "bill currency",
+            batch.currency,
+            bill.currency,
+            f"{bill.label} is in {bill.currency} in Procurify but JDE {where} in {batch.currency}",
+            "CRCD / currency",
+        )
+
+
+def _paid(report: Report, bill: ProcurifyBill, batch: JdeBatch, scope: str, context: BillContext) -> None:
+    """The paid status of a bill whose voucher is otherwise in balance: JDE paid it and Procurify not
+    (``paid_marks`` marks it), or Procurify paid it and JDE not (``payments`` posts it)."""
+    if not batch.document:
+        return  # no voucher yet: nothing is paid in JDE before R04110ZA
+    if batch.paid and not bill.paid and not bill.payment_under_way:
+        ours, theirs = "paid", bill.status
+        said = f"JDE {batch.where} is paid but {bill.label} is {bill.status} in Procurify, with no payment"
+    elif bill.paid and not batch.paid:
+        ours, theirs = f"open ({money(batch.open_amount)} open)", bill.status
+        said = (
+            f"{bill.label} is Paid in Procurify but JDE {batch.where} is open for {money(batch.open_amount)}"
+        )
+    else:
+        return
+    if context.payments.account_for(report, bill.label, bill.uuid):
+        return
+    report.differ(
+        "bill paid status",
+        batch.where,
+        scope,
+        ours,
+        theirs,
+        said,
+        counterpart=bill.label,
+        field="PST, AAP / status",
+    )
+
+
+def compare_voucher_only_in_jde(report: Report, voucher: JdeVoucherState, vendor_id: str, day: str) -> None:
+    """A voucher entered in JDE on ``day`` for a supplier paired with Procurify vendor ``vendor_id``, from
+    no batch of ours."""
+    report.compared += 1
+    report.differ(
+        "voucher only in JDE",
+        voucher.label,
+        f"JDE supplier {voucher.an8}",
+        money(voucher.gross),
+        "-",
+        f"JDE {voucher.label} of supplier {voucher.an8} (Procurify vendor {vendor_id}), invoice "
+        f"{voucher.invoice or 'none'}, {money(voucher.gross)}, was entered in JDE on {day} from no Procurify "
+        "bill",
+        counterpart="-",
+        field="bill",
+    )
+
+
+def compare_bill_gone(report: Report, batch: JdeBatch) -> None:
+    """A batch of ours whose bill Procurify no longer holds."""
+    report.compared += 1
+    report.differ(
+        "bill missing in Procurify",
+        batch.where,
+        f"JDE supplier {batch.an8 or '?'}",
+        money(batch.amount),
+        "-",
+        f"JDE {batch.where} was posted for Procurify bill {batch.source_key}, which Procurify does not have",
+        counterpart=f"bill {batch.source_key}",
+        field="bill",
+    )

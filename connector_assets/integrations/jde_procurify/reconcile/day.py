@@ -1,10 +1,18 @@
 """One day reconciled between JD Edwards and Procurify: what is read, in which order, what is compared.
 
-The day is a UTC day, like the Procurify-sourced flows' partitions (the JDE tables staged for the same date
-are read as its JDE side). Its keys (``reads``): the JDE orders sent to Procurify that changed on either
-side that day, the bills staged that day (each brings its vendor and period, compared whole), the
-suppliers and vendors the day concerns; the account codes are compared whole every day (small master
-data). Then ``orders``, ``bills``, ``vendors`` and ``account_codes`` compare, each naming what differs.
+The day is a UTC day, like the Procurify-sourced flows' partitions; the JDE tables staged for the same date,
+and JDE's vouchers changed on it, are its JDE side. Orders: the JDE orders changed that day (staged F4301 /
+F4311) and those whose PO or requisition changed in Procurify that day (read from Procurify), line by line
+(``orders``), and the POs made in Procurify that day that no JDE order explains. Bills: every bill of each
+vendor and period the day touches (a bill changed in Procurify that day, a voucher of ours changed in JDE
+that day), field by field against its batch (``bills``), and the vouchers entered in JDE that day for a
+paired supplier from no bill. Suppliers and vendors: every pair field by field, and the records on one side
+only changed that day (``vendors``). Account codes: the whole chart, field by field (``account_codes``).
+
+Calls: the lists are read once each (vendors and account codes whole, the day's POs, requisitions, bills
+and vouchers by their change filters), a vendor's bill register per vendor and period, each linked PO by
+number, a requisition and its lines per order not purchased yet; JDE by key, 100 to a call. The metadata
+says the calls per record compared.
 """
 
 from __future__ import annotations
@@ -12,122 +20,204 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from connector_assets.flows.reconciliation import Report
+from connector_assets.flows.reconciliation import Report, day_window, period_of
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
-from connector_assets.flows.retry_reasons import queued_by_flow
+from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.integrations.jde_procurify import bills as bill_flow
-from connector_assets.integrations.jde_procurify.account_codes import chart_of, orphan_codes, staged_chart
+from connector_assets.integrations.jde_procurify.account_codes import (
+    ACCOUNT_CODES_FLOW,
+    map_chart,
+    orphan_codes,
+)
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, AccountMap
 from connector_assets.integrations.jde_procurify.bill_mappers import bill_vendor_id
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
+from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
 from connector_assets.integrations.jde_procurify.reconcile import reads
-from connector_assets.integrations.jde_procurify.reconcile.account_codes import (
-    compare_account_codes,
-    expected_codes,
+from connector_assets.integrations.jde_procurify.reconcile.account_codes import compare_account_codes
+from connector_assets.integrations.jde_procurify.reconcile.bills import (
+    BillContext,
+    BillRows,
+    compare_bill,
+    compare_bill_gone,
+    compare_voucher_only_in_jde,
+    procurify_bill,
 )
-from connector_assets.integrations.jde_procurify.reconcile.bills import BillRows, compare_vendor_period
-from connector_assets.integrations.jde_procurify.reconcile.orders import OrderRows, compare_order
+from connector_assets.integrations.jde_procurify.reconcile.orders import (
+    OrderComparison,
+    OrderRows,
+    compare_new_po,
+    compare_unsent,
+)
 from connector_assets.integrations.jde_procurify.reconcile.vendors import (
-    compare_suppliers,
-    compare_vendors,
-    vendor_label,
+    compare_pair,
+    compare_unpaired_supplier,
+    compare_unpaired_vendor,
 )
-from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, paired_vendor
-from connector_assets.jde.reconcile_reads import suppliers_of_day
+from connector_assets.integrations.jde_procurify.suppliers import fallback_email
+from connector_assets.jde import reconcile_reads as jde_reads
+from connector_assets.jde.account_codes import chart_of, staged_chart
+from connector_assets.jde.supplier_documents import changed_suppliers, read_suppliers
 from connector_assets.procurify import reconcile_reads as procurify_reads
+from connector_assets.procurify.account_codes import written_codes
+from connector_assets.procurify.account_departments import CodeDepartments
 from connector_resources.ledger import Ledger
+from connector_resources.procurify import UPDATED_AT
 
 SYSTEMS = ("JDE", "Procurify")
-FLOWS = ("account_codes", "suppliers", "vendors", "purchase_orders", "po_links", "bills")
+FLOWS = ("account_codes", "suppliers", "vendors", "bills")  # each flow's queue apart; the others paired below
 ORDERS_TABLE, BILLS_TABLE = "per_order", "per_vendor_period"
+
+
+def _words(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def expectations(ledger: Ledger) -> dict[str, Expectations]:
+    """Each flow's retry queue, read once, apart (a payment's key ``<payment>:<bill>`` must not explain a
+    bill the bills flow never posted); ``settled`` is the two flows that settle a paid bill."""
+    found = {flow: Expectations(ledger, INTEGRATION, [flow]) for flow in FLOWS}
+    found["settled"] = Expectations(ledger, INTEGRATION, ["payments", "paid_marks"])
+    found["orders"] = Expectations(ledger, INTEGRATION, ["purchase_orders", "po_links"])
+    return found
 
 
 def reconcile_day(staging: Any, jde: Any, procurify: Any, ledger: Ledger, day: str) -> Report:
     """The day compared (see the module docstring)."""
-    report = Report(SYSTEMS, scope_label="Order / vendor, period / master data")
-    queued = queued_by_flow(ledger, INTEGRATION, FLOWS)
+    report = Report(SYSTEMS, scope_label="Where")
+    queues = expectations(ledger)
     counted_jde = CountedJde(jde, report)
+    pairs = reads.vendor_pairs(ledger)
     with counted(procurify, report, "procurify") as session:
-        _orders(report, staging, counted_jde, session, ledger, day, queued)
-        bills = procurify_reads.bills_of_day(staging, day)
-        vendor_ids = procurify_reads.vendors_of_day(staging, day, bills)
-        _bills(report, counted_jde, session, ledger, bills, queued)
-        _vendors(report, staging, counted_jde, session, ledger, day, vendor_ids, queued)
-        _account_codes(report, staging, session, queued)
+        _orders(report, staging, counted_jde, session, ledger, day, queues)
+        _bills(report, staging, counted_jde, session, ledger, day, pairs, queues)
+        _vendors(report, staging, counted_jde, session, day, pairs, queues)
+        _account_codes(report, staging, session, ledger, queues)
     return report
 
 
 def _orders(
-    report: Report, staging: Any, jde: Any, session: Any, ledger: Ledger, day: str, queued: Any
+    report: Report, staging: Any, jde: Any, session: Any, ledger: Ledger, day: str, queues: dict
 ) -> None:
-    keys = reads.day_orders(staging, ledger, day)
+    policy = order_policy()
+    codes = AccountMap(ACCOUNTS.snapshot(staging))
+    staged = reads.staged_orders(staging, day, policy)
+    touched, unlinked = reads.procurify_day_orders(session, ledger, day)
+    keys = staged | touched
+    orders = reads.jde_orders(jde, keys)
     rows = OrderRows()
-    jde_side = reads.jde_orders(jde, keys)
     for key in sorted(keys):
-        why = queued["purchase_orders"].get(key) or queued["po_links"].get(key)
-        compare_order(report, rows, jde_side[key], reads.procurify_order(session, ledger, key), why)
+        order = reads.jde_order(key, orders.get(key), policy, codes, ledger)
+        procurify = reads.procurify_order(session, ledger, key)
+        if procurify is None:
+            found = orders.get(key)
+            if found is not None and reads.to_send(found, policy):
+                compare_unsent(report, order, queues["orders"])
+            continue
+        OrderComparison(report, order, queues["orders"]).compare(procurify)
+        pos = [po for po in procurify.pos.values() if po is not None]
+        rows.add(order.label, procurify.what, order.total if order.found else None, pos)
+    for number, (po, origin) in sorted(reads.origins(session, staging, ledger, day, unlinked).items()):
+        compare_new_po(report, number, po or unlinked[number], origin, queues["orders"])
     report.counts["orders_out_of_balance"] = rows.out_of_balance
     report.tables[ORDERS_TABLE] = rows.table()
 
 
-def _bills(report: Report, jde: Any, session: Any, ledger: Ledger, bills: list[dict], queued: Any) -> None:
-    statuses, posting, user = bill_flow.approved_statuses(), bill_flow.posting(), bill_flow.batch_user()
-    scope: dict[str, set[str]] = defaultdict(set)  # vendor id -> periods
-    names: dict[str, str] = {}
-    for bill in bills:
-        vendor_id, period = bill_vendor_id(bill), reads.bill_period(bill)
-        if not vendor_id or period is None:
-            continue
-        posted = reads.posted_batch(ledger, str(bill.get("uuid")))
-        if bill_flow.status_code(bill) in statuses or posted:
-            scope[vendor_id].add(period)
-            vendor = bill.get("vendor") if isinstance(bill.get("vendor"), dict) else {}
-            names[vendor_id] = vendor_label(vendor, vendor_id)
-    rows = BillRows()
-    for vendor_id, periods in sorted(scope.items()):
-        an8 = paired_supplier(ledger, vendor_id)
-        batches = reads.jde_batches(jde, an8, posting, user) if an8 else []
-        for period in sorted(periods):
-            register = reads.register(session, ledger, vendor_id, period, statuses)
-            here = [b for b in batches if b.period == period]
-            approved = {b.uuid for b in register if b.approved}
-            elsewhere = procurify_reads.bills_now(
-                session, [b.source_key for b in here if b.source_key not in approved], reads.bill_period
-            )
-            why_missing = queued["bills"]  # the vendor without a supplier: said by compare_vendor_period
-            compare_vendor_period(
-                report, rows, names[vendor_id], an8, period, register, here, why_missing, elsewhere
-            )
-    rows.report_to(report, "vendor_periods", BILLS_TABLE)
-
-
-def _vendors(
+def _bills(
     report: Report,
     staging: Any,
     jde: Any,
     session: Any,
     ledger: Ledger,
     day: str,
-    vendor_ids: set[str],
-    queued: Any,
+    pairs: dict[str, str],
+    queues: dict,
 ) -> None:
-    an8s = suppliers_of_day(staging, day)
-    supplier_pairs = {an8: paired_vendor(ledger, an8) for an8 in an8s}
-    vendor_pairs = {v: paired_supplier(ledger, v) for v in vendor_ids}
-    vendors = procurify_reads.procurify_vendors(
-        session, vendor_ids | {v for v in supplier_pairs.values() if v}
-    )
-    suppliers = reads.jde_suppliers(jde, an8s | {a for a in vendor_pairs.values() if a})
-    compare_suppliers(report, {a: suppliers[a] for a in an8s}, supplier_pairs, vendors, queued["suppliers"])
-    compare_vendors(
-        report, {v: vendors.get(v) for v in vendor_ids}, vendor_pairs, suppliers, queued["vendors"]
-    )
+    statuses, posting, user = bill_flow.approved_statuses(), bill_flow.posting(), bill_flow.batch_user()
+    vendor_of = {an8: vendor for vendor, an8 in pairs.items()}
+    changed = {str(b.get("uuid")): b for b in procurify_reads.bills_of_day(staging, day)}
+    changed.update({str(b.get("uuid")): b for b in procurify_reads.changed(session, "bills", day)})
+    scope: dict[str, set[str]] = defaultdict(set)  # vendor id -> periods
+    for uuid, bill in changed.items():
+        vendor_id, period = bill_vendor_id(bill), reads.bill_period(bill)
+        if (
+            vendor_id
+            and period
+            and (bill_flow.status_code(bill) in statuses or reads.posted_batch(ledger, uuid))
+        ):
+            scope[vendor_id].add(period)
+    ours: set[str] = set()
+    if posting == "voucher":
+        states = jde_reads.vouchers_changed_on(jde, day)
+        sources = reads.our_vouchers(jde, states, user)
+        for state in states:
+            vendor_id = vendor_of.get(state.an8)
+            if state.document in sources:
+                ours.add(sources[state.document])
+                if vendor_id and period_of(state.gl_date):
+                    scope[vendor_id].add(period_of(state.gl_date))  # type: ignore[arg-type]
+            elif vendor_id and state.entered == day:
+                compare_voucher_only_in_jde(report, state, vendor_id, day)
+    found: dict[str, dict[str, Any]] = {}
+    for vendor_id, periods in sorted(scope.items()):
+        for period in sorted(periods):
+            found.update(reads.register(session, vendor_id, period))
+    batches = reads.batches(jde, set(found) | ours, posting, user)
+    for uuid in sorted(ours - set(found)):  # a voucher of ours changed in JDE, its bill in no register read
+        bill = procurify_reads.bill_now(session, uuid)
+        if bill is not None:
+            found[uuid] = bill
+        elif uuid in batches:
+            compare_bill_gone(report, batches[uuid])
+    rows = BillRows()
+    _start, end = day_window(day)
+    for uuid, row in sorted(found.items()):
+        changed_at = row.get(UPDATED_AT)
+        if changed_at is not None and changed_at >= end:
+            report.counts["bills_changed_after_the_day"] += 1  # the flows may not have seen it yet
+            continue
+        posted = reads.posted_batch(ledger, uuid)
+        bill = procurify_bill(row, statuses, posted is not None)
+        context = BillContext(pairs.get(bill.vendor_id), posted, queues["bills"], queues["settled"])
+        compare_bill(report, rows, bill, batches.get(uuid), context)
+    rows.report_to(report, "vendor_periods", BILLS_TABLE)
 
 
-def _account_codes(report: Report, staging: Any, session: Any, queued: Any) -> None:
+def _vendors(
+    report: Report, staging: Any, jde: Any, session: Any, day: str, pairs: dict[str, str], queues: dict
+) -> None:
+    vendors = procurify_reads.all_vendors(session)
+    of_day = {str(n) for n in changed_suppliers(staging, day, lambda _others: set())}
+    start, end = day_window(day)
+    unpaired = {
+        vendor_id: vendor
+        for vendor_id, vendor in vendors.items()
+        if vendor_id not in pairs and vendor.get(UPDATED_AT) is not None and start <= vendor[UPDATED_AT] < end
+    }
+    named = {_words(v.get("external_id")) for v in unpaired.values()}
+    numbers = {int(a) for a in {*pairs.values(), *of_day, *named} if a.isdigit() and len(a) <= 8}
+    documents = {str(d.number): d for d in read_suppliers(jde, numbers)}
+    fallback = fallback_email()
+    for vendor_id, an8 in sorted(pairs.items(), key=lambda p: (len(p[0]), p[0])):
+        vendor, document = vendors.get(vendor_id), documents.get(an8)
+        compare_pair(
+            report, vendor_id, an8, vendor, document, fallback, (queues["suppliers"], queues["vendors"])
+        )
+    paired = set(pairs.values())
+    for an8 in sorted(of_day - paired, key=lambda a: (len(a), a)):
+        compare_unpaired_supplier(report, an8, documents.get(an8), queues["suppliers"])
+    for vendor_id, vendor in sorted(unpaired.items(), key=lambda v: (len(v[0]), v[0])):
+        named_supplier = (
+            documents.get(str(int(x))) if (x := _words(vendor.get("external_id"))).isdigit() else None
+        )
+        compare_unpaired_vendor(report, vendor_id, vendor, queues["vendors"], named_supplier)
+
+
+def _account_codes(report: Report, staging: Any, session: Any, ledger: Ledger, queues: dict) -> None:
     rows, gl = staged_chart(staging)
     accounts = AccountMap(ACCOUNTS.snapshot(staging))
     codes = list(session.iter_all("account_codes"))
     orphans = orphan_codes(procurify_reads.RowsRead(codes), accounts, gl)
-    expected = expected_codes(chart_of(rows), accounts)
-    compare_account_codes(report, expected, codes, orphans, queued["account_codes"])
+    written = written_codes(ledger, ACCOUNT_CODES_FLOW)
+    expected = list(map_chart(chart_of(rows), accounts, CodeDepartments.none(), written))
+    compare_account_codes(report, expected, codes, orphans, queues["account_codes"])

@@ -1,47 +1,65 @@
-"""The day's keys for a JD Edwards <-> Procurify reconciliation, and how this integration reads each side by
-key: its ledger's keys and rules handed to the sides' reads (``jde.reconcile_reads``,
-``procurify.reconcile_reads``), every API call counted (``flows.reconciliation_calls``).
+"""What a JD Edwards <-> Procurify reconciliation reads, and how this integration keys it: the day's records
+on each side (JDE's staged sources, and each target read itself within the day: Procurify's POs,
+requisitions and bills changed that day, JDE's vouchers changed that day), the pairs and links the flows
+recorded, and each record read by key from its system through the sides' reads (``jde.reconcile_reads``,
+``procurify.reconcile_reads``), every API call counted by the caller (``flows.reconciliation_calls``).
 
 The ledger only says which record on one side is the counterpart of which on the other (the flows'
-cross-references and ``vendor_pairs``) and why a missing one is missing (the retry queue's reason); each
-side is read from the system itself.
+cross-references, ``vendor_pairs``, the PO links) and why a missing one is missing (the retry queue, read by
+``flows.reconciliation_expected``); each side is read from the system itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
+
+import sqlalchemy as sa
 
 from connector_assets.flows.reconciliation import iso_day, period_of
 from connector_assets.integrations.jde_procurify import bills as bill_flow
-from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_PREFIX
+from connector_assets.integrations.jde_procurify.account_map import AccountMap
+from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_KEYS, BATCH_PREFIX
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-from connector_assets.integrations.jde_procurify.order_mappers import order_description
+from connector_assets.integrations.jde_procurify.order_mappers import order_description, requisition_lines
+from connector_assets.integrations.jde_procurify.po_links import po_num_text
 from connector_assets.integrations.jde_procurify.po_origins import (
-    LINK_ENTITY,
+    LINKS,
     ORDER_ENTITY,
     linked_pos,
     requisition_sent,
 )
-from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
 from connector_assets.integrations.jde_procurify.reconcile.bills import bill_uuid_of
-from connector_assets.integrations.jde_procurify.supplier_mappers import SupplierDocument, inactive_reason
+from connector_assets.integrations.jde_procurify.reconcile.orders import JdeOrder, ProcurifyOrder
+from connector_assets.integrations.jde_procurify.vendor_pairs import (
+    JDE,
+    PROCURIFY,
+    SUPPLIER_ENTITY,
+    VENDOR_ENTITY,
+    an8_key,
+    paired_vendor,
+)
 from connector_assets.jde import reconcile_reads as jde_reads
-from connector_assets.jde.order_status import live_lines, order_source_key
+from connector_assets.jde.documents import JdePurchaseOrder, purchase_orders_by_number
+from connector_assets.jde.order_status import (
+    OrderPolicy,
+    all_done,
+    decimal,
+    line_account,
+    live_lines,
+    not_approved,
+    order_source_key,
+)
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 from connector_assets.procurify import reconcile_reads as procurify_reads
+from connector_assets.procurify.order_fields import po_day
 from connector_assets.procurify.po_origins import order_of
-from connector_assets.procurify.reconcile_reads import (
-    STAGED_POS,
-    STAGED_REQUISITIONS,
-    ProcurifyOrderTotal,
-    RegisterBill,
-    staged_records,
-)
-from connector_resources.ledger import Ledger
+from connector_resources.ledger import Ledger, schema
 
 REQUISITION_SLACK = timedelta(days=1)  # the requisition's creation day against the ledger's clock
+BILL_DATE_FIELDS = ("gl_post_date", "invoice_date")  # a bill without a GL date is dated by its invoice
 
 
 def _sent(ledger: Ledger, entity: str, source: str, key: str, target: str) -> str | None:
@@ -50,52 +68,157 @@ def _sent(ledger: Ledger, entity: str, source: str, key: str, target: str) -> st
     return xref.target_id if xref is not None and xref.target_id else None
 
 
-# -- the day's keys -------------------------------------------------------------------------------------
+# -- pairs ----------------------------------------------------------------------------------------------
 
 
-def day_orders(staging: Any, ledger: Ledger, day: str) -> set[str]:
-    """JDE orders (``KCOO:DOCO:DCTO``) sent to Procurify that changed on either side this day: a staged
-    F4301 / F4311 row of the JDE day, a staged PO linked to one, a staged requisition made for one."""
-    changed = {
-        order_source_key(row)
-        for asset in (PO_HEADERS.asset, PO_LINES.asset)
-        for row in staging.read_rows(asset, day)
-    }
-    keys = {key for key in changed if _sent(ledger, ORDER_ENTITY, "JDE", key, "procurify")}  # each order once
-    for po in staged_records(staging, STAGED_POS, day):
-        link = ledger.find_xref_by_target(INTEGRATION, LINK_ENTITY, "procurify", str(po.get("procurify_PO")))
-        if link is not None:
-            keys.add(order_of(link.source_key))
-    for requisition in staged_records(staging, STAGED_REQUISITIONS, day):
-        sent = ledger.find_xref_by_target(
-            INTEGRATION, ORDER_ENTITY, "procurify", str(requisition.get("uuid"))
+def vendor_pairs(ledger: Ledger) -> dict[str, str]:
+    """Procurify vendor id -> the JDE supplier (AN8) it is paired with, every pair either flow made, in two
+    queries: the ``vendors`` flow's pair (or an operator's match) wins over the ``suppliers`` flow's, as
+    ``vendor_pairs.paired_supplier`` answers for one vendor."""
+    x = schema.xref
+
+    def pairs(entity: str, source: str, target: str) -> sa.Select:
+        return sa.select(x.c.source_key, x.c.target_id).where(
+            x.c.integration == INTEGRATION,
+            x.c.entity == entity,
+            x.c.source_system == source,
+            x.c.target_system == target,
+            x.c.target_id.is_not(None),
         )
-        if sent is not None:
-            keys.add(sent.source_key)
+
+    with ledger.read_transaction() as conn:
+        written = {
+            str(vendor): str(an8) for an8, vendor in conn.execute(pairs(SUPPLIER_ENTITY, JDE, PROCURIFY))
+        }
+        matched = {
+            str(vendor): str(an8) for vendor, an8 in conn.execute(pairs(VENDOR_ENTITY, PROCURIFY, JDE))
+        }
+    return {**written, **matched}
+
+
+# -- orders ---------------------------------------------------------------------------------------------
+
+
+def staged_orders(staging: Any, day: str, policy: OrderPolicy) -> set[str]:
+    """The JDE orders (``KCOO:DOCO:DCTO``) of the flow's order types whose header or a line changed on the
+    JDE day (staged F4301 / F4311)."""
+    keys = set()
+    for asset in (PO_HEADERS.asset, PO_LINES.asset):
+        for row in staging.read_rows(asset, day):
+            if str(row.get("DCTO") or "").strip().upper() in policy.order_types:
+                keys.add(order_source_key(row))
     return keys
 
 
-# -- both sides, read by key ----------------------------------------------------------------------------
+def sent_requisition(ledger: Ledger, key: str) -> str | None:
+    """The requisition uuid the purchase orders flow wrote for JDE order ``key``, None when never sent."""
+    return _sent(ledger, ORDER_ENTITY, "JDE", key, "procurify")
 
 
-def jde_orders(jde: Any, keys: Iterable[str]) -> dict[str, jde_reads.JdeOrderTotal]:
-    """Each order as JDE holds it now: the AEXP total of its lines not cancelled (``orders``)."""
-    policy = order_policy()
-    return jde_reads.order_totals(jde, keys, order_source_key, lambda lines: live_lines(lines, policy))
+def jde_orders(jde: Any, keys: Iterable[str]) -> dict[str, JdePurchaseOrder]:
+    """Key -> the order as JDE holds it now (header and every line), read by number, 100 to a call; an
+    order JDE no longer holds is absent."""
+    wanted = set(keys)
+    docos = {int(k.split(":")[1]) for k in wanted}
+    found = {}
+    for order in purchase_orders_by_number(jde, docos) if docos else []:
+        if order.header is not None and order_source_key(order.header) in wanted:
+            found[order_source_key(order.header)] = order
+    return found
 
 
-def procurify_order(session: Any, ledger: Ledger, key: str) -> ProcurifyOrderTotal | None:
-    """What the order is in Procurify: every PO linked to it (a cancelled one counts nothing), else its
-    requisition while not purchased; None when the ledger names no requisition for it."""
+def jde_order(
+    key: str, order: JdePurchaseOrder | None, policy: OrderPolicy, codes: AccountMap, ledger: Ledger
+) -> JdeOrder:
+    """What the purchase orders flow sends for the order now (``orders.JdeOrder``)."""
+    label = jde_reads.order_label(key)
+    if order is None or order.header is None:
+        return JdeOrder(key, label, False)
+    header, lines = order.header, order.lines
+    live = live_lines(lines, policy)
+    accounts = {a for a in (line_account(line, policy) for line in live) if a}
+    mapped = requisition_lines(header, lines, policy, {a: codes.code_for(a) for a in accounts}, None)
+    total = sum((decimal(line.get("AEXP")) or Decimal(0) for line in live), Decimal(0))
+    return JdeOrder(
+        key=key,
+        label=label,
+        found=True,
+        open=bool(live),
+        lines=mapped.lines,
+        total=total,
+        vendor_id=_paired_vendor(ledger, header.get("AN8")),
+        po_num=po_num_text(key),
+    )
+
+
+def _paired_vendor(ledger: Ledger, an8: Any) -> str | None:
+    try:
+        return paired_vendor(ledger, an8_key(an8))
+    except ValueError:
+        return None
+
+
+def to_send(order: JdePurchaseOrder, policy: OrderPolicy) -> bool:
+    """Whether the purchase orders flow sends an order it has not sent yet: approved, not on hold, not every
+    line done (``order_records.order_record``'s rules)."""
+    header = order.header
+    if header is None:
+        return False
+    return not_approved(header, order.lines, policy) is None and not all_done(order.lines, policy)
+
+
+def procurify_order(session: Any, ledger: Ledger, key: str) -> ProcurifyOrder | None:
+    """What the order is in Procurify: every PO linked to it, read by number, else its requisition and the
+    requisition's lines; None when the ledger names no requisition for it (never sent)."""
     numbers = linked_pos(ledger, key)
     if numbers:
-        return procurify_reads.po_total(session, numbers)
-    requisition = _sent(ledger, ORDER_ENTITY, "JDE", key, "procurify")
+        return ProcurifyOrder(pos=procurify_reads.po_details(session, numbers))
+    requisition = sent_requisition(ledger, key)
     if requisition is None:
         return None
     since = (requisition_sent(ledger, key) or date.today()) - REQUISITION_SLACK
     description = order_description(jde_reads.order_header(key))
-    return procurify_reads.requisition_total(session, requisition, description, since)
+    found, items = procurify_reads.requisition_and_items(session, requisition, description, since)
+    return ProcurifyOrder(requisition=found, requisition_uuid=requisition, requisition_items=items)
+
+
+def procurify_day_orders(
+    session: Any, ledger: Ledger, day: str
+) -> tuple[set[str], dict[str, dict[str, Any]]]:
+    """Read from Procurify itself: the JDE orders whose PO or requisition changed on the UTC day (their
+    link or the purchase orders flow's cross-reference names them), and the POs made that day that no
+    link names (number -> list row)."""
+    keys: set[str] = set()
+    unlinked: dict[str, dict[str, Any]] = {}
+    for po in procurify_reads.changed(session, "purchase_orders", day):
+        number = str(po.get("procurify_PO") or "").strip()
+        if not number:
+            continue
+        link = LINKS.link_of(ledger, int(number)) if number.isdigit() else None
+        if link is not None:
+            keys.add(order_of(link))
+        elif (made := po_day(po)) is not None and made.isoformat() == day:
+            unlinked[number] = po
+    for requisition in procurify_reads.changed(session, "requisitions", day):
+        sent = ledger.find_xref_by_target(
+            INTEGRATION, ORDER_ENTITY, "procurify", str(requisition.get("uuid"))
+        )
+        if sent is not None and sent.source_system == "JDE":
+            keys.add(sent.source_key)
+    return keys, unlinked
+
+
+def origins(session: Any, staging: Any, ledger: Ledger, day: str, pos: Iterable[str]) -> dict[str, tuple]:
+    """PO number -> (the PO read by number, or None when gone; the JDE orders whose requisitions its lines
+    came from, ``po_origins``): one read per PO."""
+    finder = LINKS.origin_finder(ledger, session, staging, day)
+    found: dict[str, tuple] = {}
+    for number, po in procurify_reads.po_details(session, pos).items():
+        found[number] = (po, finder.origin(po).orders if po is not None else [])
+    return found
+
+
+# -- bills ----------------------------------------------------------------------------------------------
 
 
 def bill_period(bill: Mapping[str, Any]) -> str | None:
@@ -103,32 +226,30 @@ def bill_period(bill: Mapping[str, Any]) -> str | None:
     return period_of(iso_day(bill.get("gl_post_date")) or iso_day(bill.get("invoice_date")))
 
 
-def register(
-    session: Any, ledger: Ledger, vendor_id: str, period: str, statuses: frozenset[int]
-) -> list[RegisterBill]:
-    """The vendor's Procurify bills dated in the period, any status: one list read by GL date and one by
-    invoice date (a bill without a GL date is dated by its invoice), each bill once."""
-    fields = ("gl_post_date", "invoice_date")
-
-    def posted(uuid: str) -> bool:
-        return posted_batch(ledger, uuid) is not None
-
-    return procurify_reads.register(session, vendor_id, period, fields, bill_period, statuses, posted)
-
-
 def posted_batch(ledger: Ledger, bill_uuid: str) -> str | None:
     """The batch the bills flow posted the bill as (its ``bill`` cross-reference), None when none."""
     return _sent(ledger, bill_flow.ENTITY, "procurify", bill_uuid, "JDE")
 
 
-def jde_batches(jde: Any, an8: str, posting: str, user: str) -> list[jde_reads.JdeBatch]:
-    """Every batch the bills flow wrote for supplier ``an8`` (any period), each matched back to its bill by
-    its keys (``bills.bill_uuid_of``)."""
-    return jde_reads.written_batches(jde, an8, posting, user, BATCH_PREFIX, bill_uuid_of)
+def register(session: Any, vendor_id: str, period: str) -> dict[str, dict[str, Any]]:
+    """Bill uuid -> every bill of the vendor dated in the period, any status (one list read per date
+    field: ``bill_register.bills_in_period``)."""
+    from connector_assets.procurify.bill_register import bills_in_period
+
+    return bills_in_period(session, vendor_id, period, BILL_DATE_FIELDS, bill_period)
 
 
-def jde_suppliers(jde: Any, an8s: Iterable[str]) -> dict[str, jde_reads.JdeSupplier]:
-    """AN8 -> the supplier as JDE holds it, inactive as the suppliers flow judges it (``inactive_reason``)."""
-    return jde_reads.suppliers_by_number(
-        jde, an8s, lambda number, supplier, book: inactive_reason(SupplierDocument(number, supplier, book))
-    )
+def batches(jde: Any, uuids: Iterable[str], posting: str, user: str) -> dict[str, jde_reads.JdeBatch]:
+    """Bill uuid -> the batch the bills flow wrote for it, found in JDE by the batch keys the flow derives
+    from the uuid (EDTN), 100 bills to a call, with its voucher field by field."""
+    transactions = {BATCH_KEYS.for_uuid(user, uuid).transaction for uuid in uuids}
+    found = jde_reads.batches_by_transaction(jde, transactions, posting, user, BATCH_PREFIX, bill_uuid_of)
+    return {batch.source_key: batch for batch in found}
+
+
+def our_vouchers(
+    jde: Any, states: Iterable[jde_reads.JdeVoucherState], user: str
+) -> dict[tuple[str, str, str], str]:
+    """(KCO, DOC, DCT) -> the bill uuid, of the vouchers R04110ZA made from the bills flow's batches."""
+    found = jde_reads.batch_sources(jde, [s.document for s in states], user, BATCH_PREFIX, bill_uuid_of)
+    return {document: source for document, (source, _batch) in found.items()}

@@ -1,18 +1,22 @@
-"""Vendors on one side only: active JDE suppliers with no Procurify vendor, Procurify vendors with no JDE
-supplier, and pairs whose other half is gone.
+"""Suppliers and vendors: every pair field by field, suppliers without a vendor, vendors without a supplier.
 
-A pair is what ``vendor_pairs`` says (whichever flow made it). JDE's side of the day: the suppliers whose
-F0401 / F0101 row changed that day and the suppliers of the day's Procurify vendors; each is read from
-JDE. An active one (``supplier_mappers.inactive_reason`` is blank: search type V, no payment or order hold)
-needs a Procurify vendor; an inactive one without a vendor is one the suppliers flow leaves out on purpose,
-so it is only counted.
+A pair is what ``vendor_pairs`` says (whichever flow made it: ``suppliers`` wrote the vendor from the JDE
+supplier, or ``vendors`` wrote the supplier from a vendor made in Procurify; once paired the vendor is JDE's
+either way, kept up to date by ``suppliers``). Every pair is compared every day, whatever changed: the
+vendor list has no change filter and ``dateModified`` need not move on an edit, so it is read whole
+anyway. What the vendor should hold is what the ``suppliers`` flow sends for the supplier now
+(``supplier_mappers.map_supplier``), and what differs is what that flow would PATCH
+(``vendor_writes.vendor_changes``): the name, the address number as ``external_id``, active or not (on hold
+or no longer search type V in JDE is inactive), the primary e-mail (a fallback address never replaces the
+vendor's own), the address in effect (country and state are codes, compared in any case) and the
+business phone. Each field that differs is one difference, JDE's value beside Procurify's.
 
-Procurify's side of the day: the vendors changed that day (staged ``procurify/vendors``) and the vendors of
-the day's bills and POs, each read from Procurify. An active purchasable vendor (type 3 PREFERRED or 4
-REGULAR) needs a JDE supplier, unless it carries another system's key (an ``external_id`` that is not an
-address number): the vendors flow never sends such a vendor, since its ERP is another one, so it is only
-counted. A vendor whose ``external_id`` is an address number belongs to that JDE supplier: it is named
-while no pair says so.
+One side only: a JDE supplier changed that day (F0401, F0101 of search type V, F0116) that is active and
+has no vendor; a vendor changed in Procurify that day (``dateModified`` in the day, read from the list
+itself) that has no supplier and that the ``vendors`` flow would send (purchasable, active, no ERP key of
+another system, not before go-live), or whose ``external_id`` names a JDE supplier JDE does not hold (one
+JDE holds is adopted by the ``suppliers`` flow when it next changes: counted). Either is an expected gap
+when the flow that writes it queued or holds it (``Expectations``), with its reason.
 """
 
 from __future__ import annotations
@@ -20,110 +24,196 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from connector_assets.flows.core import Rejected
 from connector_assets.flows.reconciliation import Report
-from connector_assets.integrations.jde_procurify.vendor_mappers import (
-    PURCHASABLE_TYPES,
-    is_active,
-    vendor_type,
-)
-from connector_assets.jde.reconcile_reads import JdeSupplier
+from connector_assets.flows.reconciliation_expected import Expectations
+from connector_assets.integrations.jde_procurify.supplier_mappers import map_supplier
+from connector_assets.integrations.jde_procurify.vendor_mappers import never_sent
+from connector_assets.jde.supplier_documents import SupplierDocument, inactive_reason, supplier_label
+from connector_assets.procurify import vendor_writes
+from connector_assets.procurify.vendor_fields import first_email, is_active
+
+SCOPE = "suppliers and vendors"
+# A vendor field the suppliers flow sends -> (kind, the field in both systems' words).
+FIELDS = {
+    "name": ("vendor name", "ALPH / name"),
+    "external_id": ("vendor external ID", "AN8 / external_id"),
+    "active": ("vendor status", "AT1, HDPY, HOLD / active"),
+    "email": ("vendor e-mail", "F01151 EMAL / email"),
+    "addressLineOne": ("vendor address", "F0116 / addressLineOne"),
+    "addressLineTwo": ("vendor address", "F0116 / addressLineTwo"),
+    "city": ("vendor address", "F0116 CTY1 / city"),
+    "state_province": ("vendor address", "F0116 ADDS / state_province"),
+    "postalCode": ("vendor address", "F0116 ADDZ / postalCode"),
+    "country": ("vendor address", "F0116 CTR / country"),
+    "phoneOne": ("vendor phone", "F0115 AR1 PH1 / phoneOne"),
+}
+CODES = ("country", "state_province")  # UDC codes: the same in any case (JDE gets them in capitals)
+
+
+def _words(value: Any) -> str:
+    return " ".join(str(value or "").split())
 
 
 def vendor_label(vendor: Mapping[str, Any] | None, vendor_id: str) -> str:
-    name = str((vendor or {}).get("name") or "").strip()
+    name = _words((vendor or {}).get("name"))
     return f"Procurify vendor {vendor_id}" + (f" ({name})" if name else "")
 
 
-def _why(queued: str | None) -> str:
-    return queued or "not written yet, and not in the retry queue either"
+def _shown(field: str, value: Any, document: SupplierDocument | None = None) -> str:
+    """A vendor field's value as a finance user reads it (``active`` as active / inactive with JDE's
+    reason, an e-mail array as its first address, blank as ``-``)."""
+    if field == "active":
+        if value:
+            return "active"
+        why = inactive_reason(document) if document is not None else ""
+        return f"inactive ({why})" if why else "inactive"
+    if field == "email":
+        return first_email({"email": value}) or "-"
+    return _words(value) or "-"
 
 
-def compare_suppliers(
+def compare_pair(
     report: Report,
-    suppliers: Mapping[str, JdeSupplier],
-    pairs: Mapping[str, str | None],
-    vendors: Mapping[str, dict[str, Any] | None],
-    queued: Mapping[str, str],
+    vendor_id: str,
+    an8: str,
+    vendor: Mapping[str, Any] | None,
+    document: SupplierDocument | None,
+    fallback_email: str,
+    queues: tuple[Expectations, Expectations] | None = None,
 ) -> None:
-    """``suppliers``: AN8 -> JDE's record; ``pairs``: AN8 -> paired vendor id (None: no pair); ``vendors``:
-    vendor id -> Procurify's record (None: Procurify has none); ``queued``: the suppliers flow's reasons."""
-    for an8, supplier in sorted(suppliers.items(), key=lambda s: int(s[0])):
-        if not supplier.found:
-            continue  # a vendor's pair JDE does not hold: named on the vendor's side
-        report.counts["jde_suppliers_compared"] += 1
-        vendor_id = pairs.get(an8)
-        if vendor_id is None:
-            if supplier.inactive:
-                report.counts["jde_suppliers_inactive_not_in_procurify"] += 1
-                continue
-            report.differ(
-                "supplier without vendor",
-                supplier.label,
-                supplier.label,
-                an8,
-                "-",
-                f"{supplier.label} is active in JDE but has no Procurify vendor ({_why(queued.get(an8))})",
-            )
-        elif vendors.get(vendor_id) is None and vendor_id in vendors:
-            report.differ(
-                "supplier without vendor",
-                supplier.label,
-                supplier.label,
-                an8,
-                vendor_id,
-                f"{supplier.label} is paired with Procurify vendor {vendor_id}, which Procurify no longer "
-                "has",
-            )
-        else:
-            report.counts["jde_suppliers_paired"] += 1
+    """One pair: the vendor as Procurify holds it against what ``suppliers`` sends for the supplier now.
+    ``queues``: the suppliers and the vendors flows' (a pair one of them holds in its retry queue, an update
+    refused or a write-back of the AN8 that failed, is one expected gap with the queue's reason)."""
+    report.compared += 1
+    label = vendor_label(vendor, vendor_id)
+    supplier = supplier_label(document) if document is not None else f"JDE supplier {an8}"
+    if vendor is None:
+        report.differ(
+            "vendor missing in Procurify",
+            supplier,
+            SCOPE,
+            an8,
+            "-",
+            f"{supplier} is paired with Procurify vendor {vendor_id}, which Procurify no longer has",
+            counterpart=f"Procurify vendor {vendor_id}",
+            field="vendor",
+        )
+        return
+    mapped = (
+        map_supplier(document, fallback_email=fallback_email, paired=True) if document is not None else None
+    )
+    if mapped is None or isinstance(mapped, Rejected):
+        why = mapped.reason if isinstance(mapped, Rejected) else "no F0401 row"
+        report.differ(
+            "supplier missing in JDE",
+            supplier,
+            SCOPE,
+            "-",
+            vendor_id,
+            f"{label} is paired with {supplier}, which JDE no longer holds ({why})",
+            counterpart=label,
+            field="supplier",
+        )
+        return
+    fallback = bool(mapped.natural_key.get(vendor_writes.FALLBACK_KEY))
+    changes = vendor_writes.vendor_changes(
+        vendor, mapped.body, lambda held, wanted: vendor_writes.primary_email_first(held, wanted, fallback)
+    )
+    differing = [
+        field
+        for field in changes
+        if field not in CODES or _words(vendor.get(field)).upper() != _words(mapped.body.get(field)).upper()
+    ]
+    if not differing:
+        report.counts["vendors_in_balance"] += 1
+        return
+    if queues is not None and (
+        queues[0].account_for(report, supplier, an8) or queues[1].account_for(report, supplier, vendor_id)
+    ):
+        return
+    for field in differing:
+        kind, named = FIELDS.get(field, (f"vendor {field}", field))
+        ours = _shown(field, mapped.body.get(field), document)
+        theirs = _shown(field, vendor.get(field))
+        said = "status" if field == "active" else named.split(" / ")[-1]
+        report.differ(
+            kind,
+            supplier,
+            SCOPE,
+            ours,
+            theirs,
+            f"{supplier}: {said} is {ours} in JDE but {theirs} on {label}",
+            counterpart=label,
+            field=named,
+        )
 
 
-def compare_vendors(
+def compare_unpaired_supplier(
+    report: Report, an8: str, document: SupplierDocument | None, expectations: Expectations
+) -> None:
+    """A JDE supplier changed that day with no Procurify vendor."""
+    if document is None:
+        return  # not a supplier (no F0401 row): nothing to send
+    report.compared += 1
+    label = supplier_label(document)
+    why = inactive_reason(document)
+    if why:
+        report.counts["jde_suppliers_inactive_not_in_procurify"] += 1
+        return
+    if expectations.account_for(report, label, an8):
+        return
+    report.differ(
+        "supplier missing in Procurify",
+        label,
+        SCOPE,
+        an8,
+        "-",
+        f"{label} is active in JDE but has no Procurify vendor (not written yet, and not in the retry "
+        "queue either)",
+        field="vendor",
+    )
+
+
+def compare_unpaired_vendor(
     report: Report,
-    vendors: Mapping[str, dict[str, Any] | None],
-    pairs: Mapping[str, str | None],
-    suppliers: Mapping[str, JdeSupplier],
-    queued: Mapping[str, str],
+    vendor_id: str,
+    vendor: Mapping[str, Any],
+    expectations: Expectations,
+    named_supplier: SupplierDocument | None = None,
 ) -> None:
-    """``vendors``: vendor id -> Procurify's record (None: gone); ``pairs``: vendor id -> paired AN8;
-    ``suppliers``: AN8 -> JDE's record of the paired (or named) suppliers; ``queued``: the vendors flow's
-    retry-queue reasons."""
-    for vendor_id, vendor in sorted(vendors.items(), key=lambda v: (len(v[0]), v[0])):
-        if vendor is None:
-            continue  # gone from Procurify: named on the supplier's side when it was paired
-        if vendor_type(vendor) not in PURCHASABLE_TYPES:
-            continue  # employees, card providers, the OTHER bucket: not vendors either flow syncs
-        report.counts["procurify_vendors_compared"] += 1
-        label = vendor_label(vendor, vendor_id)
-        an8 = pairs.get(vendor_id)
-        external = str(vendor.get("external_id") or "").strip()
-        if an8 is None:
-            if not is_active(vendor):
-                report.counts["procurify_vendors_inactive_not_in_jde"] += 1
-                continue
-            if external and not external.isdigit():
-                report.counts["procurify_vendors_of_another_system"] += 1
-                continue
-            named = f" (its external_id says JDE supplier {external})" if external else ""
-            report.differ(
-                "vendor without supplier",
-                label,
-                label,
-                "-",
-                vendor_id,
-                f"{label} is active in Procurify but has no JDE supplier{named} "
-                f"({_why(queued.get(vendor_id))})",
-            )
-            continue
-        supplier = suppliers.get(an8)
-        if supplier is not None and not supplier.found:
-            report.differ(
-                "vendor without supplier",
-                label,
-                label,
-                an8,
-                vendor_id,
-                f"{label} is paired with JDE supplier {an8}, which JDE no longer holds (no F0401 row)",
-            )
-        else:
-            report.counts["procurify_vendors_paired"] += 1
+    """A vendor changed in Procurify that day with no JDE supplier. ``named_supplier``: the JDE supplier its
+    ``external_id`` names, when JDE holds one (the suppliers flow adopts the vendor by that address number
+    when the supplier next changes in JDE: not one-sided, counted)."""
+    label = vendor_label(vendor, vendor_id)
+    external = _words(vendor.get("external_id"))
+    itself = never_sent(vendor)
+    if external.isdigit():
+        if named_supplier is not None:
+            report.counts["procurify_vendors_keyed_to_a_jde_supplier_not_paired_yet"] += 1
+            return
+        itself = None  # it names a JDE supplier JDE does not hold
+    elif itself is not None:
+        report.counts["procurify_vendors_not_for_jde"] += 1  # another ERP's, not purchasable, before go-live
+        return
+    report.compared += 1
+    if not is_active(vendor):
+        report.counts["procurify_vendors_inactive_not_in_jde"] += 1
+        return
+    if expectations.account_for(report, label, vendor_id):
+        return
+    named = (
+        f"its external_id says JDE supplier {external}, which JDE does not hold"
+        if external
+        else "not written yet, and not in the retry queue either"
+    )
+    report.differ(
+        "vendor only in Procurify",
+        "-",
+        SCOPE,
+        "-",
+        vendor_id,
+        f"{label} is active in Procurify but has no JDE supplier ({named})",
+        counterpart=label,
+        field="supplier",
+    )

@@ -1,0 +1,148 @@
+"""What an A/P clerk does to vouchers in E1 by hand, outside AIS: enter a voucher for a supplier (P0411),
+change the gross amount of a pay item, void a voucher, delete an unprocessed batch transaction (P0411Z1).
+
+Why the sandbox plays it: an integration that writes vouchers into JDE reconciles them against its source,
+and proving that needs the changes another user of JDE makes behind its back. The reference documents the
+columns these touch (section 3: F0411 ``AG``, ``AAP``, ``PST``, ``VOD``; F0411Z1 processed rows cannot be
+revised in P0411Z1); what a void does to a pay item is general JDE knowledge, not in the reference: the
+void flag ``VOD`` = ``V`` and the gross and open amounts to zero. A paid pay item is neither changed nor
+voided (its payment is voided first). Each change stamps the rows as the clerk's (``USER``, ``PID``,
+``UPMJ``, ``UPMT``); F0911 follows a changed gross (the pay item's distribution line) but a void writes no
+reversing entry here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .dates import to_hhmmss, to_julian
+from .factory import DataFactory
+from .store import Store
+
+CLERK = {"USER": "APCLERK", "JOBN": "WS204"}
+
+
+class ClerkRefused(ValueError):
+    """What E1 would not let the clerk do, in its words (a 400 or 404 on the operator route)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _cents(value: Any, what: str) -> int:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ClerkRefused(f"{what} {value!r} is not an amount") from None
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ClerkRefused(f"{what} {value} has more than 2 decimals")
+    return int(amount.scaleb(2))
+
+
+def _stamp(now: dt.datetime, program: str) -> dict[str, Any]:
+    return {**CLERK, "PID": program, "UPMJ": to_julian(now.date()), "UPMT": to_hhmmss(now)}
+
+
+def _pay_items(store: Store, company: str, number: int, kind: str) -> list[dict[str, Any]]:
+    items = store.fetch_dicts(
+        'SELECT * FROM "F0411" WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ? ORDER BY "SFX"',
+        (company, number, kind),
+    )
+    if not items:
+        raise ClerkRefused(f"voucher {company} {number} {kind} does not exist in F0411", 404)
+    return items
+
+
+def enter_voucher(
+    store: Store, factory: DataFactory, now: dt.datetime, supplier: int, gross: Any = None, invoice: str = ""
+) -> dict[str, Any]:
+    """A one-pay-item voucher for ``supplier`` entered today (P0411), with its F0911 distribution on an
+    expense account of the supplier's company; ``gross`` and ``invoice`` as given, else drawn."""
+    ref = next((s for s in factory.suppliers if s.an8 == int(supplier)), None)
+    if ref is None:
+        raise ClerkRefused(f"address number {supplier} is not a supplier (no F0401 row)", 404)
+    stamp = (to_julian(now.date()), to_hhmmss(now))
+    with store.transaction() as conn:
+        doc = store.next_number("F0411", "DOC", floor=10_000)
+        batch = store.next_number("F0411", "ICU", floor=50_000)
+        rows = factory.voucher(doc, batch, ref, None, stamp, invoice_date=now.date())[:1]
+        row = rows[0]
+        row.update(SFX="001", PST="A", **_stamp(now, "P0411"))
+        if gross is not None:
+            cents = _cents(gross, "gross amount")
+            row.update(AG=cents, AAP=cents, ATXN=cents)
+        else:
+            row.update(AAP=row["AG"])
+        if invoice:
+            row["VINV"] = str(invoice)[:25]
+        store.insert("F0411", rows, connection=conn)
+        store.insert("F0911", factory.voucher_distribution(rows), connection=conn)
+    return {"KCO": row["KCO"], "DOC": doc, "DCT": row["DCT"], "AN8": ref.an8, "VINV": row["VINV"]}
+
+
+def change_gross(
+    store: Store, now: dt.datetime, company: str, number: int, kind: str, gross: Any, pay_item: str = "001"
+) -> dict[str, Any]:
+    """The gross (and open amount) of one pay item changed, and its F0911 distribution line with it."""
+    cents = _cents(gross, "gross amount")
+    item = next((i for i in _pay_items(store, company, number, kind) if i["SFX"] == pay_item), None)
+    if item is None:
+        raise ClerkRefused(f"voucher {company} {number} {kind} has no pay item {pay_item}", 404)
+    if item["PST"] == "P" or item["VOD"] == "V":
+        state = "voided" if item["VOD"] == "V" else "paid"
+        raise ClerkRefused(f"pay item {pay_item} of voucher {company} {number} {kind} is {state}")
+    audit = _stamp(now, "P0411")
+    with store.transaction() as conn:
+        conn.execute(
+            'UPDATE "F0411" SET "AG" = ?, "AAP" = ?, "ATXN" = ?, "USER" = ?, "JOBN" = ?, "PID" = ?, '
+            '"UPMJ" = ?, "UPMT" = ? WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ? AND "SFX" = ?',
+            (cents, cents, cents, *audit.values(), company, number, kind, pay_item),
+        )
+        conn.execute(
+            'UPDATE "F0911" SET "AA" = ?, "USER" = ?, "JOBN" = ?, "PID" = ?, "UPMJ" = ?, "UPMT" = ? '
+            'WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ? AND "SFX" = ? AND "LT" = \'AA\'',
+            (cents, *audit.values(), company, number, kind, pay_item),
+        )
+    return {"KCO": company, "DOC": number, "DCT": kind, "SFX": pay_item, "AG": str(Decimal(cents).scaleb(-2))}
+
+
+def void_voucher(store: Store, now: dt.datetime, company: str, number: int, kind: str) -> dict[str, Any]:
+    """Every pay item of a voucher voided: ``VOD`` = ``V``, gross and open amounts zero."""
+    items = _pay_items(store, company, number, kind)
+    paid = [i["SFX"] for i in items if i["PST"] == "P"]
+    if paid:
+        raise ClerkRefused(
+            f"voucher {company} {number} {kind} has paid pay items ({', '.join(paid)}): "
+            "void the payment first"
+        )
+    audit = _stamp(now, "P0411")
+    with store.transaction() as conn:
+        conn.execute(
+            'UPDATE "F0411" SET "VOD" = \'V\', "AG" = 0, "AAP" = 0, "ATXN" = 0, "ACR" = 0, "FAP" = 0, '
+            '"USER" = ?, "JOBN" = ?, "PID" = ?, "UPMJ" = ?, "UPMT" = ? '
+            'WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ?',
+            (*audit.values(), company, number, kind),
+        )
+    return {"KCO": company, "DOC": number, "DCT": kind, "voided_pay_items": [i["SFX"] for i in items]}
+
+
+def delete_batch_transaction(store: Store, user: str, batch: str, transaction: str) -> dict[str, Any]:
+    """An unprocessed batch transaction deleted from F0411Z1 and F0911Z1 (P0411Z1); a processed one is
+    refused, as P0411Z1 cannot revise processed rows."""
+    key = (user, batch, transaction)
+    where = '"EDUS" = ? AND "EDBT" = ? AND "EDTN" = ?'
+    rows = store.fetch_dicts(f'SELECT "EDSP" FROM "F0411Z1" WHERE {where}', key)
+    journal = store.fetch_dicts(f'SELECT "EDSP" FROM "F0911Z1" WHERE {where}', key)
+    if not rows and not journal:
+        raise ClerkRefused(f"no batch transaction {user}/{batch}/{transaction} in F0411Z1 or F0911Z1", 404)
+    if any(r["EDSP"] == "1" for r in rows + journal):
+        raise ClerkRefused(
+            f"batch transaction {user}/{batch}/{transaction} is processed; P0411Z1 cannot revise it"
+        )
+    with store.transaction() as conn:
+        for table in ("F0411Z1", "F0911Z1"):
+            conn.execute(f'DELETE FROM "{table}" WHERE {where}', key)
+    return {"EDUS": user, "EDBT": batch, "EDTN": transaction, "deleted": len(rows) + len(journal)}

@@ -1,0 +1,112 @@
+"""An A/P clerk's work in the JD Edwards AIS sandbox (``/sandbox/vouchers``, ``/sandbox/batches``), over
+loopback HTTP: a voucher entered for a supplier, a pay item's gross changed, a voucher voided, an unprocessed
+batch transaction deleted, and what E1 refuses (a paid voucher, a processed batch). What each did is read
+back through the operator's stored rows, never hard-coded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, run_in_thread
+from tests.sandbox.test_jde_ais_sandbox import Sandbox, _orchestrate, _voucher, browse, grid, login
+
+from .serving import served
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    # The batch this module posts is dated February 2025 (``_voucher``): the companies are open there.
+    periods = PeriodSettings(current_period_date=dt.date(2025, 2, 1))
+    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02, periods=periods)), Sandbox)
+
+
+def clerk(sandbox: Sandbox, path: str, body: dict[str, Any] | None = None) -> requests.Response:
+    return requests.post(f"{sandbox.admin}/{path}", json=body or {}, timeout=10)
+
+
+def supplier_of(sandbox: Sandbox) -> dict[str, Any]:
+    token = login(sandbox)
+    row = grid(browse(sandbox, token, "F0401", ["AN8", "KCOP"], maxPageSize="1"), "F0401")["rowset"][0]
+    return {"an8": row["F0401_AN8"], "company": row["F0401_KCOP"]}
+
+
+def test_a_clerk_enters_a_voucher_changes_its_gross_and_voids_it(sandbox: Sandbox) -> None:
+    supplier = supplier_of(sandbox)
+    entered = clerk(
+        sandbox, "vouchers", {"supplier": supplier["an8"], "gross": "1234.56", "invoice": "INV-77"}
+    )
+    assert entered.status_code == 200, entered.text
+    made = entered.json()
+    key = f"{made['KCO']}/{made['DOC']}/{made['DCT']}"
+    [item] = sandbox.stored_rows("F0411", KCO=made["KCO"], DOC=made["DOC"])
+    assert (item["AN8"], item["AG"], item["AAP"], item["VINV"], item["PST"], item["VOD"]) == (
+        supplier["an8"],
+        123456,
+        123456,
+        "INV-77",
+        "A",
+        "",
+    )
+    assert item["USER"] == "APCLERK" and item["PID"] == "P0411"
+    [line] = sandbox.stored_rows("F0911", KCO=made["KCO"], DOC=made["DOC"])
+    assert line["AA"] == 123456
+
+    changed = clerk(sandbox, f"vouchers/{key}/gross", {"gross": "1334.56"})
+    assert changed.status_code == 200, changed.text
+    [item] = sandbox.stored_rows("F0411", KCO=made["KCO"], DOC=made["DOC"])
+    [line] = sandbox.stored_rows("F0911", KCO=made["KCO"], DOC=made["DOC"])
+    assert (item["AG"], item["AAP"], line["AA"]) == (133456, 133456, 133456)
+
+    voided = clerk(sandbox, f"vouchers/{key}/void")
+    assert voided.status_code == 200, voided.text
+    [item] = sandbox.stored_rows("F0411", KCO=made["KCO"], DOC=made["DOC"])
+    assert (item["VOD"], item["AG"], item["AAP"]) == ("V", 0, 0)
+    again = clerk(sandbox, f"vouchers/{key}/gross", {"gross": "1.00"})
+    assert again.status_code == 400 and "voided" in again.json()["error"]
+
+
+def test_a_paid_voucher_is_neither_changed_nor_voided_and_unknown_ones_are_404(sandbox: Sandbox) -> None:
+    [paid] = sandbox.stored_rows("F0411", PST="P", limit=1)
+    key = f"{paid['KCO']}/{paid['DOC']}/{paid['DCT']}"
+    refused = clerk(sandbox, f"vouchers/{key}/void")
+    assert refused.status_code == 400 and "void the payment first" in refused.json()["error"]
+    changed = clerk(sandbox, f"vouchers/{key}/gross", {"gross": "5.00", "pay_item": paid["SFX"]})
+    assert changed.status_code == 400 and "paid" in changed.json()["error"]
+    assert clerk(sandbox, "vouchers/00001/1/PV/void").status_code == 404
+    assert clerk(sandbox, "vouchers", {"supplier": 1}).status_code == 404
+    assert clerk(sandbox, f"vouchers/{key}/gross", {"gross": "1.001"}).status_code == 400
+
+
+def test_an_unprocessed_batch_transaction_is_deleted_and_a_processed_one_refused(sandbox: Sandbox) -> None:
+    supplier = supplier_of(sandbox)
+    token = login(sandbox)
+    accounts = grid(
+        browse(sandbox, token, "F0901", ["MCU", "OBJ", "SUB", "PEC"], maxPageSize="No Max"), "F0901"
+    )
+    postable = next(r for r in accounts["rowset"] if r["F0901_PEC"] == " " and r["F0901_OBJ"] == "8150")
+    ref = {
+        "supplier": supplier["an8"],
+        "company": supplier["company"],
+        "account": f"{postable['F0901_MCU'].strip()}.8150",
+    }
+    for edtn in ("CLERK-DEL-1", "CLERK-DEL-2"):
+        response = _orchestrate(sandbox, token, "ML_CreateVoucherBatch", _voucher(ref, edtn))
+        assert response.status_code == 200, response.text
+    deleted = clerk(sandbox, "batches/MLCONNECTR/BATCH-TEST-001/CLERK-DEL-1/delete")
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json()["deleted"] == 3  # two pay items and one distribution line
+    assert sandbox.stored_rows("F0411Z1", EDTN="CLERK-DEL-1") == []
+    assert sandbox.stored_rows("F0911Z1", EDTN="CLERK-DEL-1") == []
+    processed = requests.post(f"{sandbox.admin}/process-vouchers", timeout=10).json()["processed"]
+    assert [p["EDTN"] for p in processed] == ["CLERK-DEL-2"]
+    refused = clerk(sandbox, "batches/MLCONNECTR/BATCH-TEST-001/CLERK-DEL-2/delete")
+    assert refused.status_code == 400 and "processed" in refused.json()["error"]
+    assert clerk(sandbox, "batches/MLCONNECTR/BATCH-TEST-001/NO-SUCH/delete").status_code == 404
