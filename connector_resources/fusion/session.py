@@ -599,7 +599,12 @@ class FusionSession(SaasSession):
         check_attribute(attribute)
         if chunk < 1:
             raise FusionInputError(f"chunk must be 1 or more, got {chunk}", field="chunk")
-        wanted = list(dict.fromkeys(_key_value(v) for v in values if str(v).strip()))
+        # The key is a number (compared as one); any other attribute keeps the type it is given (text stays
+        # quoted text: a supplier number of digits is still text).
+        typed = (
+            _key_value if attribute == spec.key else (lambda v: v if isinstance(v, int) else str(v).strip())
+        )
+        wanted = list(dict.fromkeys(typed(v) for v in values if str(v).strip()))
         size = chunk if self.framework_version >= 2 else 1
         params: dict[str, Any] = {
             "orderBy": f"{spec.key}:asc",
