@@ -225,6 +225,9 @@ def _orders(
     """The day's purchase orders compared (``orders``); the vendor ids concerned."""
     prefix = order_prefix()
     by_pos = order_source() == "purchase_orders"
+    # Our order numbers are sent (ML_FUSION_SEND_UNCONFIRMED=OrderNumber): an order of ours not in the
+    # ledger (made by hand with our number, adopted) is found by it, as the flow finds it.
+    numbered = "OrderNumber" in getattr(pod, "send_unconfirmed", frozenset())
     lines: list[str] = []
     keys: dict[str, str | None] = {}  # PO<n> -> the Fusion POHeaderId (None: none known)
     for row in procurify_reads.changed(session, "purchase_orders", day) if by_pos else ():
@@ -257,8 +260,10 @@ def _orders(
             order = fusion_reads.FusionPo(fusion_order_number(key, prefix), False, header_id)
         elif record is not None:
             order = fusion_reads.fusion_po_of(record, fusion_order_number(key, prefix))
-        else:  # no order known: one made (or adopted) with our number counts as there
+        elif numbered:  # no order known: one made (or adopted) with our number counts as there
             order = fusion_reads.fusion_order(pod, None, fusion_order_number(key, prefix))
+        else:  # Fusion numbers the orders: ours are known by the ledger's POHeaderId only
+            order = fusion_reads.FusionPo(fusion_order_number(key, prefix), False)
         po = reads.procurify_po_now(session, number)
         if po is None:
             if order.found:
