@@ -49,7 +49,7 @@ from connector_assets.integrations.fusion_procurify.reconcile.bills import (
     compare_vendor_period,
     expected_lines,
 )
-from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
+from connector_assets.integrations.fusion_procurify.reconcile.day import read_vendors, reconcile_day
 from connector_assets.integrations.fusion_procurify.reconcile.orders import (
     ExpectedOrder,
     compare_order,
@@ -59,6 +59,7 @@ from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_s
 from connector_assets.procurify.reconcile_reads import RegisterBill
 from connector_resources import settings
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine, PurchaseOrderLine
+from connector_resources.procurify.errors import ProcurifyNotFoundError
 
 VENDOR, SUPPLIER, PERIOD = "Procurify vendor 7 (Acme)", "Fusion supplier Acme (300100)", "2026-11"
 AUTH = ("ml.integration", "sandbox-fusion")  # another Fusion user, as the pod's own settings name it
@@ -311,6 +312,43 @@ def test_account_codes_both_ways() -> None:
     ]
     assert kinds["account code status"][1].values == ("active", "inactive")
     assert kinds["account code missing in Procurify"][0].counterpart == "Fusion account 62000"
+
+
+class VendorSession:
+    """Procurify vendors 1..``count``, read by id or listed (50 a page); the calls made."""
+
+    page_size = 50
+
+    def __init__(self, count: int) -> None:
+        self.vendors = {str(i): {"id": i, "name": f"V{i}"} for i in range(1, count + 1)}
+        self.calls: list[str] = []
+
+    def count(self, entity: str) -> int:
+        self.calls.append("count")
+        return len(self.vendors)
+
+    def iter_all(self, entity: str) -> Iterator[dict[str, Any]]:
+        self.calls += ["page"] * -(-len(self.vendors) // self.page_size)
+        return iter(self.vendors.values())
+
+    def get(self, entity: str, key: str) -> dict[str, Any]:
+        self.calls.append("get")
+        if key not in self.vendors:
+            raise ProcurifyNotFoundError(f"vendor {key}")
+        return self.vendors[key]
+
+
+def test_vendors_are_read_by_id_or_listed_whichever_costs_fewer_calls() -> None:
+    few = VendorSession(120)  # 3 pages
+    assert read_vendors(few, {"1", "2", "999"}) == {
+        "1": few.vendors["1"],
+        "2": few.vendors["2"],
+        "999": None,
+    }
+    assert few.calls == ["count", "get", "get", "get"]
+    many = VendorSession(120)
+    found = read_vendors(many, {str(i) for i in range(1, 6)})
+    assert many.calls == ["count", "page", "page", "page"] and found["5"] == many.vendors["5"]
 
 
 def test_wiring_loads_the_asset_job_and_day_closing_schedule() -> None:

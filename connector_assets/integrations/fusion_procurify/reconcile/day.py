@@ -336,7 +336,7 @@ def _vendors(
     vendors: dict[str, dict[str, Any] | None] = {
         v: changed_vendors[v] for v in wanted if v in changed_vendors
     }
-    vendors.update(procurify_reads.procurify_vendors(session, wanted - set(vendors)))
+    vendors.update(read_vendors(session, wanted - set(vendors)))
     known = suppliers.get(s for _v, s in pairs)
     for vendor_id, supplier_id in pairs:
         compare_pair(
@@ -357,6 +357,19 @@ def _vendors(
         if vendor is not None:
             vendor_without_supplier(report, vendor_id, vendor, gaps)
     report.counts["vendor_pairs_compared"] = len(pairs)
+
+
+def read_vendors(session: Any, ids: set[str]) -> dict[str, dict[str, Any] | None]:
+    """Vendor id -> Procurify's record (None: none), each read by id, or the whole list when that costs
+    fewer calls (its pages, counted by one call, fewer than the vendors wanted)."""
+    if len(ids) <= 2:
+        return procurify_reads.procurify_vendors(session, ids)
+    count = session.count("vendors")
+    pages = -(-count // max(getattr(session, "page_size", 50), 1)) if count is not None else None
+    if pages is None or pages >= len(ids):
+        return procurify_reads.procurify_vendors(session, ids)
+    listed = {text(v.get("id")): v for v in session.iter_all("vendors")}
+    return {i: listed.get(i) for i in ids}
 
 
 # -- account codes ---------------------------------------------------------------------------------------
