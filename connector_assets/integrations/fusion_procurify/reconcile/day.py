@@ -4,7 +4,8 @@ compared.
 Each side's changes of the day are read once from the system itself, in change windows: Procurify's bills,
 purchase orders and vendors, Fusion's invoices, purchase orders (drafts among them) and suppliers. Then, by
 key in lists (Fusion: ``InvoiceId in (...)``, ``POHeaderId in (...)``, ``SupplierId in (...)``; Procurify:
-a vendor's bill register for a month, a PO, a bill or a vendor by id):
+a vendor's bill register for a month, a PO, a bill or a vendor by id, or the vendor list when that is
+cheaper):
 
 * bills (``bills``): the vendor-periods of the day (each Procurify bill changed that day that is approved
   or was sent; each Fusion invoice of ours changed that day, its bill read by uuid) compared whole, the
