@@ -27,7 +27,12 @@ reported with the share of the step's time Fusion's answers fill (``fusion_wait_
    (each with the staged sources it reads).
 3. **Catch-up**: the replay of the records released during the backfill (held on a vendor pair or a PO
    written later), through the integration's own replay handlers.
-4. **CPU**: map + validate + ledger per record, apart from any API wait (``bench/flow_cpu.py``), latency off.
+4. **Reconcile**: the integration's reconciliation (``reconcile.day.reconcile_day``, what the asset
+   ``fusion_procurify/reconciliation`` runs, its CSV of differences written beside the staging) for each day
+   of the window, at the simulators' latency: records compared, each side's calls per record compared (the
+   report's count, checked against the simulators' own), seconds, the process's RSS before and its peak
+   after, differences and expected gaps by kind.
+5. **CPU**: map + validate + ledger per record, apart from any API wait (``bench/flow_cpu.py``), latency off.
 
 Reported per flow: records written / skipped / failed / held, Fusion and Procurify calls per record (the
 simulators' own counters, ``/sandbox/state``; tokens apart), 429s (goal 0), wall time, the rate reached in
@@ -69,6 +74,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
     kit.latency_options(parser, fusion="Fusion", procurify="Procurify")
     procurify_rate_option(parser)
     parser.add_argument("--no-cpu", action="store_true", help="skip the flow_cpu phase")
+    parser.add_argument("--no-reconcile", action="store_true", help="skip the reconcile phase")
 
 
 def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict[str, Any]:
@@ -80,9 +86,9 @@ def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict[str, Any]:
 
 def discover() -> JdeProcurifyFound:
     """Every flow of the package and what it needs, from ``wiring`` (the flows, mapping tables, Fusion's
-    account combinations, the manual matches): the bench runs no reconciliation, so the package's
-    ``defs`` (which loads the reconcile module too) is not needed. ``JdeProcurifyFound`` tells the flows read
-    whole (account codes) from those run by day, the same way for this package."""
+    account combinations, the manual matches); the reconciliation is run by its own phase (``_reconcile``),
+    so the package's ``defs`` is not needed. ``JdeProcurifyFound`` tells the flows read whole (account
+    codes) from those run by day, the same way for this package."""
     from dagster import AssetsDefinition
 
     from connector_assets.integrations.fusion_procurify import wiring
@@ -373,6 +379,9 @@ def _run(args: argparse.Namespace, fusion_url: str, procurify_url: str) -> dict[
         report["queued_by_reason"] = dict(
             Counter(f"{i.flow} {i.status}: " + kit._kind(i.reason) for i in queue).most_common(15)
         )
+        if not args.no_reconcile:
+            days = [(start + timedelta(days=n)).isoformat() for n in range(args.days)]
+            kit._guarded(report, "reconcile", lambda: _reconcile(meter, resources, ledger, days))
         if not args.no_cpu:
             kit._latency(fusion_url, 0)
             kit._latency(procurify_url, 0)
@@ -428,6 +437,67 @@ def _catch_up(phase: Phase, found: Any, resources: dict[str, Any], ledger: Any) 
     }
 
 
+def _rss_mb(field: str) -> float:
+    """This process's ``VmRSS`` (now) or ``VmHWM`` (its peak) in MB, from /proc."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(f"{field}:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def _reconcile(meter: Meter, resources: dict[str, Any], ledger: Any, days: list[str]) -> dict[str, Any]:
+    """The reconciliation of each of ``days`` (``reconcile_day``, the asset's comparison, and its CSV
+    written by the kit's ``write_differences``), on the backfilled simulators at their latency."""
+    from dagster import AssetKey
+
+    from connector_assets.flows.reconciliation import write_differences
+    from connector_assets.integrations.fusion_procurify.reconcile.assets import RECONCILIATION
+    from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
+
+    name = AssetKey.from_user_string(RECONCILIATION)
+    rss_before = _rss_mb("VmRSS")
+    before, cpu, started = meter.read(), kit._cpu_seconds(), time.monotonic()
+    compared, differences, expected = 0, Counter(), Counter()
+    calls: Counter[str] = Counter()
+    slowest = (0.0, "")
+    for day in days:
+        begun = time.monotonic()
+        report = reconcile_day(resources["staging"], resources["procurify"], resources["fusion"], ledger, day)
+        write_differences(resources["staging"], name, day, report)
+        slowest = max(slowest, (round(time.monotonic() - begun, 1), day))
+        compared += report.compared
+        calls.update(report.calls)
+        differences.update(d.kind for d in report.differences)
+        expected.update(e.kind for e in report.expected)
+    seconds = time.monotonic() - started
+    api = meter.delta(before, meter.read())
+    return {
+        "days": len(days),
+        "records_compared": compared,
+        "seconds": round(seconds, 1),
+        "records_per_second": round(compared / seconds, 1) if seconds else None,
+        "slowest_day": {"seconds": slowest[0], "day": slowest[1]},
+        **{f"{system}_calls": calls[system] for system in SYSTEMS},
+        **{
+            f"{system}_calls_per_record": round(calls[system] / compared, 3) if compared else None
+            for system in SYSTEMS
+        },
+        "api_calls_per_record": round(sum(calls.values()) / compared, 3) if compared else None,
+        # The simulators' own counts (tokens apart) over the phase, against the report's.
+        **{f"{system}_calls_counted_by_the_simulator": api[f"{system}_calls"] for system in SYSTEMS},
+        **{f"{system}_429s": api[f"{system}_429s"] for system in SYSTEMS},
+        "fusion_by_endpoint": api["fusion_by_endpoint"],
+        "procurify_by_endpoint": api["procurify_by_endpoint"],
+        "cpu_seconds": round(kit._cpu_seconds() - cpu, 1),
+        "rss_mb_before": rss_before,
+        "peak_rss_mb_after": _rss_mb("VmHWM"),
+        "differences": sum(differences.values()),
+        "differences_by_kind": dict(differences.most_common()),
+        "expected_gaps_by_kind": dict(expected.most_common()),
+    }
+
+
 # -- the README table --------------------------------------------------------------------------------------
 
 
@@ -479,9 +549,31 @@ def markdown(report: dict[str, Any]) -> str:
     catch = report.get("catch_up", {})
     also = f", 429s {catch.get('fusion_429s')} / {catch.get('procurify_429s')}"
     lines += kit.catch_up_lines(catch, {"fusion": "Fusion", "procurify": "Procurify"}, also)
+    lines += _reconcile_lines(report.get("reconcile", {}))
     lines += kit.cpu_table(report.get("cpu_us_per_record", {}), prefix="fusion_procurify_")
     lines += kit.queue_table(report.get("queued_by_reason", {}))
     return "\n".join(lines)
+
+
+def _reconcile_lines(figures: dict[str, Any]) -> list[str]:
+    """The reconcile phase as a table row, with its differences by kind."""
+    if "records_compared" not in figures:
+        return []
+    kinds = ", ".join(f"{kind} {n}" for kind, n in figures["differences_by_kind"].items()) or "none"
+    gaps = ", ".join(f"{kind} {n}" for kind, n in figures["expected_gaps_by_kind"].items()) or "none"
+    return [
+        "",
+        "| reconcile | days | records compared | s | records / s | Fusion calls / rec | "
+        "Procurify calls / rec | RSS before / peak after (MB) |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| reconciliation | {figures['days']} | {figures['records_compared']} | {figures['seconds']} | "
+        f"{figures['records_per_second']} | {figures['fusion_calls_per_record']} "
+        f"({figures['fusion_calls']}) | {figures['procurify_calls_per_record']} "
+        f"({figures['procurify_calls']}) | "
+        f"{figures['rss_mb_before']} / {figures['peak_rss_mb_after']} |",
+        "",
+        f"Differences: {figures['differences']} ({kinds}). Expected gaps: {gaps}.",
+    ]
 
 
 PROFILE = kit.Profile(

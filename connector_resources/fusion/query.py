@@ -33,7 +33,7 @@ bound ceiled) and the exact ``[start, end)`` is applied to the answers.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -159,6 +159,14 @@ def equals_q(conditions: Mapping[str, Any], version: int) -> tuple[str | None, d
         )
     joiner = " and " if version >= 2 else ";"
     return (joiner.join(parts) if parts else None), skipped
+
+
+def in_q(attribute: str, values: Sequence[Any]) -> str:
+    """``attribute in (v1, v2, ...)``: one of several values (framework version 2 and later, §2.2)."""
+    check_attribute(attribute)
+    if not values:
+        raise FusionInputError(f"an in-list on {attribute} needs at least one value", field=attribute)
+    return f"{attribute} in ({', '.join(_v2_value(value) for value in values)})"
 
 
 def window_q(attribute: str, low: datetime, high: datetime, style: TimestampStyle, version: int) -> str:

@@ -1,7 +1,8 @@
 """Operator and test routes under ``/sandbox`` (not part of Fusion; never faulted, counted or authenticated).
 
 Reseed, change behaviour variants and faults live, change users and OAuth clients, create business
-activity, have the AP team pay a named invoice or void a payment (``ap_team``), close and open accounting
+activity, have the AP team pay a named invoice or void a payment (``ap_team``), have a buyer change an open
+order (``buyers``), close and open accounting
 periods (``periods``), move the pod's clock,
 revoke or expire every token, and inspect state: row counts, calls per endpoint, answers per status
 (429s included), stored records by id.
@@ -22,6 +23,7 @@ from connector_sandbox.admin import Operator, Refused, object_body, record_filte
 
 from .activity import ActivityRequest, make_activity
 from .ap_team import pay_invoice, void_payment
+from .buyers import change_order
 from .catalog import RESOURCES, Resource
 from .periods import PeriodRefused, calendar, roll, set_status
 from .settings import BehaviourSettings, FaultSettings, FusionSandboxSettings, PeriodSettings
@@ -276,6 +278,7 @@ def admin_routes() -> list[Route]:
         op.route("/sandbox/suppliers", enter_suppliers, ["POST"]),
         op.route("/sandbox/invoices/{InvoiceId}/pay", pay_invoice, ["POST"]),
         op.route("/sandbox/payments/{CheckId}/void", void_payment, ["POST"]),
+        op.route("/sandbox/purchase_orders/{POHeaderId}/change", change_order, ["POST"]),
         op.route("/sandbox/periods", list_periods),
         op.route("/sandbox/periods/roll", roll_periods, ["POST"]),
         op.route("/sandbox/periods/reset", reopen_calendar, ["POST"]),

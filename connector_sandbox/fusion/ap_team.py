@@ -63,7 +63,7 @@ def checked_body(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
     return body
 
 
-async def _target(
+async def target_row(
     request: Request, state: SandboxState, table: str, key: str, allowed: set[str]
 ) -> tuple[int, dict[str, Any], dict[str, Any]]:
     """The id the path names, its ``table`` row (404 when there is none) and the body (400 for a field
@@ -97,7 +97,7 @@ async def pay_invoice(request: Request, state: SandboxState) -> dict[str, Any]:
     """``POST /sandbox/invoices/{InvoiceId}/pay`` ``{"amount"?, "payment_date"?}``: approve the invoice if
     its approval is Required and pay it with one payment; 404 unknown, 409 canceled, not validated or
     already fully paid."""
-    invoice_id, header, body = await _target(request, state, "invoice", "InvoiceId", _PAY_FIELDS)
+    invoice_id, header, body = await target_row(request, state, "invoice", "InvoiceId", _PAY_FIELDS)
     store = state.store
     record = f"invoice {header['InvoiceNumber']} ({invoice_id})"
     if header["CanceledFlag"]:
@@ -141,7 +141,7 @@ async def void_payment(request: Request, state: SandboxState) -> dict[str, Any]:
     """``POST /sandbox/payments/{CheckId}/void`` ``{"void_date"?}``: void a payment (VoidDate and
     VoidAccountingDate set) and take what it paid off each invoice it paid (AmountPaid, PaidStatus,
     installment UnpaidAmount recomputed); 404 unknown, 409 already voided."""
-    check_id, payment, body = await _target(request, state, "payment", "CheckId", _VOID_FIELDS)
+    check_id, payment, body = await target_row(request, state, "payment", "CheckId", _VOID_FIELDS)
     store = state.store
     if payment["VoidDate"]:
         raise Refused(f"payment {payment['PaymentNumber']} ({check_id}) is already void", 409)

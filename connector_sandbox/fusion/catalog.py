@@ -315,7 +315,7 @@ RESOURCES: dict[str, Resource] = {
             attributes=("SupplierId", "Supplier", "SupplierNumber", "Status"),
             privilege="suppliers",
         ),
-        _orders_with_lines("purchaseOrders", finders=(_FIND_BY_INTENT,), item_actions=("close",)),
+        _orders_with_lines("purchaseOrders", finders=(_FIND_BY_INTENT,), item_actions=("close", "cancel")),
         _top_level(
             "purchaseOrdersLOV",
             _STORED["po_header"],

@@ -1120,6 +1120,9 @@ def _set_status(
     ctx.store.update(table, row["sbx_id"], {code_attr: code, label_attr: label, **ctx.who(create=False)})
 
 
+CANCELLABLE = ("OPEN", "CLOSED FOR RECEIVING", "CLOSED FOR INVOICING")
+
+
 def run_item_action(ctx: WriteContext, resource: Resource, row: dict[str, Any], action: str) -> Any:
     """The ``result`` of ``/{resource}/{id}/action/{name}``; a state that forbids it is a 400."""
     if resource.name == "purchaseOrders" and action == "close":
@@ -1128,6 +1131,15 @@ def run_item_action(ctx: WriteContext, resource: Resource, row: dict[str, Any], 
                 f"Purchase order {row['OrderNumber']} has status {row['Status']} and cannot be closed."
             )
         _set_status(ctx, "po_header", row, "StatusCode", "CLOSED", "Closed")
+        return "SUCCESS"
+    if resource.name == "purchaseOrders" and action == "cancel":
+        # The reference names close "and other actions"; Oracle's purchase order API documents cancel
+        # beside it: an order no longer needed is CANCELED, its lines and schedules with it.
+        if row["StatusCode"] not in CANCELLABLE:
+            raise _action_refused(
+                f"Purchase order {row['OrderNumber']} has status {row['Status']} and cannot be canceled."
+            )
+        _set_status(ctx, "po_header", row, "StatusCode", "CANCELED", "Canceled")
         return "SUCCESS"
     if resource.name == "draftPurchaseOrders" and action == "submit":
         # Unconfirmed: the sandbox approves on submit, so the order becomes OPEN at once.

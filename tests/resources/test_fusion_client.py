@@ -11,6 +11,7 @@ import logging
 import math
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -445,6 +446,24 @@ def test_query_by_example_sends_what_it_can_and_checks_the_rest_itself(pod: Pod)
             s.find_supplier(next(iter(awkward)))
     assert pod.rest_gets("invoices") == 2 * len(invoices)
     assert pod.rest_gets("suppliers") == 0
+
+
+@pytest.mark.parametrize(("version", "calls"), [(3, 2), (1, 7)], ids=["in-list", "query by example"])
+def test_records_read_by_key_in_lists_with_their_lines(pod: Pod, version: int, calls: int) -> None:
+    """Seven invoices (one id asked twice, one unknown) in chunks of five: two queries under framework v2+
+    (``InvoiceId in (...)``), one search per id under v1; each found once, its lines inline."""
+    stored = pod.records("invoices")[:6]
+    ids = [i["InvoiceId"] for i in stored]
+    pod.admin("calls/reset", {})
+    with pod.resource(framework_version=version, page_size=50).session() as s:
+        rows = list(s.iter_in("invoices", "InvoiceId", [*ids, ids[0], 1], expand=("invoiceLines",), chunk=5))
+    assert sorted(r["InvoiceId"] for r in rows) == sorted(ids)
+    for row in rows:
+        lines = pod.record("invoices", row["InvoiceId"])["invoiceLines"]
+        assert [line["LineAmount"] for line in row["invoiceLines"]] == [
+            Decimal(str(line["LineAmount"])) for line in lines
+        ]
+    assert pod.rest_gets("invoices") == calls
 
 
 def test_get_uses_the_pods_self_link_and_missing_ids_are_not_found(pod: Pod) -> None:

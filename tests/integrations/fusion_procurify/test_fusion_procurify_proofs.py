@@ -31,8 +31,9 @@ one on PostgreSQL for two runs at once.
 * Two runs of the day's invoice write at once on one PostgreSQL ledger: Fusion asked once per bill.
 
 * Reconciliation after that day (``reconcile.day.reconcile_day``): every bill written, adopted or written
-  across the expired token balances and every order written is on both sides; what it names is only what
-  was not sent (held or queued orders, an approved bill of another day), never one of the day's records.
+  across the expired token balances and every order written is on both sides; the orders not sent are
+  expected gaps (held or queued), and of the documents it names only an approved bill of another day, never
+  one of the day's records.
   An invoice amount then changed in Fusion is named with the bill and both amounts. The report's every
   rule is ``test_fusion_procurify_reconcile.py``'s.
 """
@@ -103,6 +104,7 @@ class Story:
     world: FusionProcurifyWorld
     bills: list[dict[str, Any]]
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    left_by_hand: set[str] = field(default_factory=set)  # POs whose draft was made in Fusion, not by the flow
 
 
 @pytest.fixture(scope="module")
@@ -338,6 +340,7 @@ def test_a_412_on_an_update_is_re_read_and_retried_once_then_queued(story, monke
     drafts = purchase_orders(world, 2)
     for po in drafts.values():
         _left_incomplete(world, po, "keyed before the requisition notes changed")
+    story.left_by_hand |= set(drafts)
     day, others = day_of_orders(world)
     new = set(day) - set(story.orders)
     assert set(drafts) <= new, (drafts.keys(), new)
@@ -398,14 +401,22 @@ def test_reconciliation_after_the_day_is_clean_for_what_synced_then_names_a_chan
     # with why: orders held for a vendor or queued, and an approved bill of another day (the runs here
     # took today only) "not sent yet".
     assert report.counts["bills_in_balance"] == len(bills), report.counts
-    assert {d.kind for d in report.differences} <= {"PO only in Procurify", "bill missing in Fusion"}
-    for difference in report.differences:
+    documents = [d for d in report.differences if d.scope not in ("vendors", "account codes")]
+    # The drafts left in Fusion by hand (then adopted) carry the pod's default charge account on their lines,
+    # not the one the account and department tables give: named, and only for those orders.
+    accounts = [d for d in documents if d.kind == "order line account"]
+    assert {d.record.split()[2] for d in accounts} <= {str(n) for n in story.left_by_hand}, accounts
+    documents = [d for d in documents if d not in accounts]
+    assert {d.kind for d in documents} <= {"bill missing in Fusion"}, [d.words for d in documents]
+    for difference in documents:
         assert not any(uuid in difference.words for uuid in mine), difference
     written = {key for key, target in world.xrefs("purchase_order").items() if target}
     assert {f"PO{n}" for n in story.orders} <= written
-    named = {f"PO{d.record.split()[2]}" for d in report.differences if d.kind == "PO only in Procurify"}
-    assert named and not named & written, (named, written)
-    assert report.counts["pos_on_both_sides"] >= len(written), report.counts
+    # The orders not written are expected gaps, each with the queue's reason (held for a vendor, queued).
+    unsent = {f"PO{e.record.split()[2]}" for e in report.expected if e.record.startswith("Procurify PO ")}
+    assert unsent and not unsent & written, (unsent, written)
+    charged_otherwise = {d.record.split()[2] for d in accounts}
+    assert report.counts["pos_in_agreement"] + len(charged_otherwise) >= len(written), report.counts
 
     # Fusion: an AP clerk changes one invoice's amount; the report names that bill and both amounts.
     changed = bills[0]

@@ -1,12 +1,14 @@
 """The reconciliation asset, its job and its schedule (``flows.day_reconciliation``), declared.
 
 ``fusion_procurify/reconciliation`` (UTC day, like the flows' partitions) reads after the target assets of
-the flows whose records it compares; the metadata holds the counts, the differences table and one table
-per comparison (``per_vendor_period``, ``per_order``). The schedule closes the previous day at
-``ML_FUSION_PROCURIFY_RECONCILE_CRON`` (UTC), as jde_procurify's does.
+the flows whose records it compares; the metadata holds the counts per kind, the first rows of each kind,
+the expected gaps, the full list as a CSV beside the staging (``differences_csv``), the API calls per
+record compared and one table per comparison (``per_vendor_period``, ``per_order``). The schedule closes the
+previous day at ``ML_FUSION_PROCURIFY_RECONCILE_CRON`` (UTC), as jde_procurify's does.
 """
 
 from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
+from connector_assets.integrations.fusion_procurify.account_codes import ACCOUNT_CODES_FLOW
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.invoices import INVOICES_FLOW
 from connector_assets.integrations.fusion_procurify.jobs import TIMEZONE
@@ -16,18 +18,29 @@ from connector_assets.integrations.fusion_procurify.reconcile.day import reconci
 from connector_assets.integrations.fusion_procurify.suppliers import SUPPLIERS_FLOW
 from connector_assets.integrations.fusion_procurify.vendors import VENDORS_FLOW
 
-FLOWS = (SUPPLIERS_FLOW, VENDORS_FLOW, PURCHASE_ORDERS_FLOW, INVOICES_FLOW, PAYMENT_STATUS_FLOW)
+FLOWS = (
+    ACCOUNT_CODES_FLOW,
+    SUPPLIERS_FLOW,
+    VENDORS_FLOW,
+    PURCHASE_ORDERS_FLOW,
+    INVOICES_FLOW,
+    PAYMENT_STATUS_FLOW,
+)
 WORDS = ReconciliationWords.of(
     """
-    The day's Procurify approved bill register against the Fusion payables invoices the integration wrote,
-    per vendor (supplier) and period (invoice month): counts, totals, each bill missing, extra or of
-    another amount, and each paid status that disagrees; Procurify POs and Fusion orders of ours on one
-    side only.
+    A day's records on both sides, record by record and field by field: the Procurify approved bill
+    register against the Fusion payables invoices the integration wrote (amount, number, date, currency,
+    supplier, lines, canceled, paid status), per vendor (supplier) and period; Procurify POs against the
+    Fusion orders made of them (status, supplier, currency, each line's amount, description and account);
+    vendors against their Fusion suppliers (status, name, supplier number); the account table against
+    Procurify's account codes; and the Fusion invoices, orders and suppliers, and Procurify account codes,
+    no record on the other side explains. Records the flows queued, held or skipped by rule are expected
+    gaps, counted with the queue's reason.
 
-    Compare a day's Procurify bills and purchase orders with Oracle Fusion's payables invoices and
-    purchase orders.
+    Compare a day's Procurify bills, purchase orders, vendors and account codes with Oracle Fusion's
+    payables invoices, purchase orders, suppliers and accounts.
 
-    Reconcile yesterday's Procurify bills and purchase orders with Oracle Fusion.
+    Reconcile yesterday's Procurify and Oracle Fusion records.
     """
 )
 RECONCILE = build_day_reconciliation(

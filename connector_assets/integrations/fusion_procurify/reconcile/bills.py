@@ -1,5 +1,6 @@
 """Bills: per vendor (its Fusion supplier) and period, Procurify's approved bill register against the Fusion
-payables invoices the invoices flow wrote for it, and each pair's paid status. Pure: ``reads`` fetches.
+payables invoices the invoices flow wrote for it, each pair field by field and line by line, and the Fusion
+invoices no bill explains. Pure: ``day`` reads.
 
 The period is the month of the bill's ``invoice_date``. Why the invoice date and not the last change: the
 invoices flow sends ``InvoiceDate`` = ``invoice_date`` (``bill_mappers``), so both sides date a bill in the
@@ -13,26 +14,45 @@ integration sent it (``last_export_date``, no ``invoice`` cross-reference) is no
 send (the flow skips it): counted, left out of both sides.
 
 Fusion's side: the invoices of those bills (the ``invoice`` cross-reference, bill uuid -> ``InvoiceId``),
-each read from Fusion now; a canceled one counts nothing. Only invoices this integration wrote or adopted
-are compared: Fusion's own invoices of the same supplier (entered there, another feed) are not a
-difference.
+read from Fusion now in lists of ids. A pair compares what the flow writes:
 
-Named, each with its amounts: an approved bill with no Fusion invoice (with why: the invoices flow's queue
-or hold reason, or "not sent yet"), an invoice gone from Fusion or canceled there, an amount that differs,
-an invoice of ours whose bill is no longer approved (or gone) in Procurify, and a pair whose paid status
-disagrees, saying which side is behind.
+* ``InvoiceAmount`` (kind ``invoice amount``), ``InvoiceNumber``, ``InvoiceDate``, ``InvoiceCurrency``
+  (``invoice number``, ``invoice date``, ``invoice currency``) and the supplier (its ``SupplierNumber``
+  against the vendor's paired supplier's: ``invoice supplier``);
+* for the bills the day changed (or whose invoice it changed), read in full: the lines, one per bill item
+  then a Tax line and a Freight line per additional cost, as ``bill_mappers`` writes them (``invoice
+  lines`` when their number differs, else ``invoice line amount`` per line);
+* status: an invoice canceled in Fusion (``invoice status``) or gone (``invoice missing in Fusion``), a
+  bill no longer approved in Procurify (``bill status``) or gone (``bill missing in Procurify``), and the
+  paid status (``paid status``: which side is behind).
+
+An approved bill with no invoice is ``bill missing in Fusion``. Expected gaps are never differences: a bill
+the invoices flow queued or holds (on its vendor's pair, a PO not yet written, a closed Payables period)
+counts as such with the queue's reason, and so does every difference of a pair the flow queued for a person
+(a bill changed after its invoice was sent); a paid status the payment status flow queued likewise.
+A Fusion invoice created that day in the business unit for a supplier paired with a Procurify vendor that
+no bill explains is ``invoice only in Fusion``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
 
 from connector_assets.flows.reconciliation import Report, money
 from connector_assets.flows.reconciliation_totals import SideTotals
+from connector_assets.flows.values import text
 from connector_assets.fusion.reconcile_reads import FusionInvoice
+from connector_assets.procurify.bill_costs import additional_costs
+from connector_assets.procurify.bill_fields import bill_tax, cents, currency_code, priced_items
 from connector_assets.procurify.reconcile_reads import RegisterBill
 from connector_assets.procurify.register_comparison import RegisterComparison, RegisterWords
+
+
+class GapsLike(Protocol):
+    def account_for(self, report: Report, flow: str, record: str, *keys: str) -> bool: ...
 
 
 class BillRows(SideTotals):
@@ -54,6 +74,44 @@ class BillRows(SideTotals):
         )
 
 
+@dataclass(frozen=True)
+class ExpectedInvoice:
+    """What the invoices flow sends for a bill, as Procurify holds it now: number, date, currency, amount,
+    and the lines (``(LineType, amount)`` in order) when the bill was read in full (None otherwise)."""
+
+    number: str
+    invoice_date: str
+    currency: str
+    lines: tuple[tuple[str, Decimal], ...] | None = None
+
+
+def expected_of(row: Mapping[str, Any], full: Mapping[str, Any] | None = None) -> ExpectedInvoice:
+    """The invoice a bill becomes (``bill_mappers.map_bill``'s header and line amounts), from its list row
+    and, when read, the full bill."""
+    return ExpectedInvoice(
+        number=text(row.get("invoice_number")),
+        invoice_date=text(row.get("invoice_date"))[:10],
+        currency=currency_code(row),
+        lines=expected_lines(full) if full is not None else None,
+    )
+
+
+def expected_lines(bill: Mapping[str, Any]) -> tuple[tuple[str, Decimal], ...] | None:
+    """One ``Item`` line per bill item (its amount), then a ``Tax`` line for ``tax_amount`` and a
+    ``Freight`` line per additional cost, as the invoices flow writes them; None when the bill cannot be
+    mapped (the flow refuses it, so there is nothing to compare)."""
+    problems: list[str] = []
+    lines = [("Item", cents(amount)) for _position, _item, _where, amount in priced_items(bill, problems)]
+    tax = bill_tax(bill, problems)
+    costs, cost_problems = additional_costs(bill)
+    if problems or cost_problems:
+        return None
+    if tax:
+        lines.append(("Tax", cents(tax)))
+    lines += [("Freight", cents(value)) for _position, _cost, value in costs if value]
+    return tuple(lines)
+
+
 def _paid_words(invoice: FusionInvoice) -> str:
     figures = (
         f", {money(invoice.amount_paid)} of {money(invoice.amount)} paid"
@@ -62,46 +120,6 @@ def _paid_words(invoice: FusionInvoice) -> str:
     )
     how = f" by {invoice.paid_how}" if invoice.paid_how else ""
     return f"{invoice.paid.replace('partial', 'partially paid')}{how}{figures}"
-
-
-def compare_paid(
-    report: Report, bill: RegisterBill, invoice: FusionInvoice, scope: str, why: str | None
-) -> None:
-    """One pair's paid status: Fusion's invoice (PaidStatus, else AmountPaid, else its payments) against
-    the bill (status 4 Paid). ``why``: the payment status flow's queue reason for the invoice, if any."""
-    if invoice.paid == "unknown":
-        report.counts["paid_status_unknown_in_fusion"] += 1
-        return
-    if invoice.paid == "paid" and not bill.paid:
-        if bill.payment_under_way:
-            report.counts["paid_in_fusion_payment_under_way_in_procurify"] += 1
-            return
-        queued = why or "not marked paid yet, and not in the payment status flow's retry queue either"
-        report.differ(
-            "paid status",
-            bill.label,
-            scope,
-            "Paid",
-            bill.status,
-            f"{invoice.label} is paid in Fusion ({_paid_words(invoice)}) but Procurify {bill.label} is "
-            f"{bill.status}: Procurify is behind ({queued})",
-        )
-        return
-    if bill.paid and invoice.paid != "paid":
-        report.differ(
-            "paid status",
-            bill.label,
-            scope,
-            _paid_words(invoice),
-            bill.status,
-            f"Procurify {bill.label} is Paid but {invoice.label} is {_paid_words(invoice)} in Fusion: "
-            "Fusion is behind (or the bill was marked paid in Procurify without a Fusion payment)",
-        )
-        return
-    if invoice.paid == "partial":
-        report.counts["bills_partially_paid_in_fusion"] += 1  # Procurify cannot record a part payment
-        return
-    report.counts["paid_status_agrees"] += 1
 
 
 WORDS = RegisterWords.of(
@@ -119,21 +137,67 @@ WORDS = RegisterWords.of(
 
 @dataclass
 class InvoicesOfBills(RegisterComparison):
-    """The register against the Fusion invoices of ours, which a canceled invoice does not count for, and
-    each pair's paid status (``why_unpaid``: InvoiceId -> the payment status flow's queue reason)."""
+    """The register against the Fusion invoices of ours (``RegisterComparison``'s walk), each difference
+    named with the invoice, the field and both values (Procurify's first), every pair compared field by
+    field and line by line (``expected``: bill uuid -> what the flow sends for it), and the queue's word
+    first (``gaps``). ``supplier_number``: the vendor's paired supplier's ``SupplierNumber`` ("": unknown)."""
 
-    why_unpaid: Mapping[str, str] = field(default_factory=dict)
+    gaps: GapsLike | None = None
+    expected: Mapping[str, ExpectedInvoice] = field(default_factory=dict)
+    supplier_number: str = ""
+    accounted: set[str] = field(default_factory=set)
+
+    def expected_gap(self, flow: str, bill: RegisterBill, *keys: str) -> bool:
+        """Whether ``bill`` (or its pair) is an expected gap by ``flow``'s queue (counted once)."""
+        if bill.uuid in self.accounted:
+            return True
+        if self.gaps is not None and self.gaps.account_for(self.report, flow, bill.label, *keys):
+            self.accounted.add(bill.uuid)
+            return True
+        return False
+
+    def _differ(
+        self, kind: str, bill: RegisterBill, document: Any, field: str, mine: Any, theirs: Any, words: str
+    ) -> None:
+        if self.expected_gap("invoices", bill, bill.uuid):
+            return
+        label = getattr(document, "label", "") or "-"
+        self.report.differ(kind, bill.label, self.scope, mine, theirs, words, counterpart=label, field=field)
+
+    def differ(
+        self, kind: str, bill: RegisterBill, value: str, template: str, document: Any = None, **more: Any
+    ) -> None:
+        """The walk's two differences (no invoice; another amount), Procurify's value first."""
+        other = getattr(document, "amount", None)
+        why = more.pop("why", "")
+        if kind == self.words.missing_kind and self.expected_gap("invoices", bill, bill.uuid):
+            return
+        words = template.format(
+            bill=bill.label,
+            vendor=self.vendor,
+            status=bill.status,
+            amount=money(bill.amount),
+            doc=document,
+            other=money(other),
+            gap=money(other - bill.amount) if other is not None else "-",
+            why=why,
+            **more,
+        )
+        field = "invoice" if document is None else "InvoiceAmount"
+        self._differ(kind, bill, document, field, money(bill.amount), value, words)
 
     def not_approved(self, bill: RegisterBill, invoice: FusionInvoice | None) -> None:
         if invoice is None or not invoice.found or invoice.canceled:
             return
+        self.report.compared += 1
         self.rows.add(self.key, "fusion", invoice.amount)
-        self.report.differ(
-            "invoice without approved bill",
-            bill.label,
-            self.scope,
-            money(invoice.amount),
+        self._differ(
+            "bill status",
+            bill,
+            invoice,
+            "status",
             bill.status,
+            f"{invoice.status or 'open'}, {money(invoice.amount)}",
             f"{invoice.label} ({money(invoice.amount)}) was sent to Fusion for Procurify {bill.label} of "
             f"{self.vendor}, which is {bill.status} in Procurify now (the integration never cancels a Fusion "
             "invoice: cancel it in Fusion if that is right)",
@@ -142,20 +206,135 @@ class InvoicesOfBills(RegisterComparison):
     def unusable(self, bill: RegisterBill, invoice: FusionInvoice) -> bool:
         if invoice.found and not invoice.canceled:
             return False
-        gone = "canceled in Fusion" if invoice.found else "no longer in Fusion"
-        self.report.differ(
-            "bill missing in Fusion",
-            bill.label,
-            self.scope,
-            "canceled" if invoice.found else "-",
-            money(bill.amount),
-            f"Procurify {bill.label} of {self.vendor}, {bill.status} for {money(bill.amount)}, was sent to "
-            f"Fusion as {invoice.label}, which is {gone}",
-        )
+        self.report.compared += 1
+        if invoice.found:
+            self._differ(
+                "invoice status",
+                bill,
+                invoice,
+                "ValidationStatus",
+                bill.status,
+                invoice.status or "Canceled",
+                f"Procurify {bill.label} of {self.vendor} is {bill.status} for {money(bill.amount)} but "
+                f"{invoice.label}, sent for it, is canceled in Fusion",
+            )
+        else:
+            self._differ(
+                "invoice missing in Fusion",
+                bill,
+                invoice,
+                "invoice",
+                money(bill.amount),
+                "-",
+                f"Procurify {bill.label} of {self.vendor}, {bill.status} for {money(bill.amount)}, was sent "
+                f"to Fusion as {invoice.label}, which Fusion no longer has",
+            )
         return True
 
     def paired(self, bill: RegisterBill, invoice: FusionInvoice) -> None:
-        compare_paid(self.report, bill, invoice, self.scope, self.why_unpaid.get(invoice.invoice_id))
+        self.report.compared += 1
+        expected = self.expected.get(bill.uuid)
+        if expected is not None:
+            self._header(bill, invoice, expected)
+            self._lines(bill, invoice, expected)
+        compare_paid(self, bill, invoice)
+
+    def _header(self, bill: RegisterBill, invoice: FusionInvoice, expected: ExpectedInvoice) -> None:
+        checks = (
+            ("invoice number", "InvoiceNumber", expected.number, invoice.number),
+            ("invoice date", "InvoiceDate", expected.invoice_date, invoice.invoice_date),
+            ("invoice currency", "InvoiceCurrency", expected.currency, invoice.currency),
+            ("invoice supplier", "SupplierNumber", self.supplier_number, invoice.supplier_number),
+        )
+        for kind, name, mine, theirs in checks:
+            if mine and theirs and mine != theirs:
+                self._differ(
+                    kind,
+                    bill,
+                    invoice,
+                    name,
+                    mine,
+                    theirs,
+                    f"Procurify {bill.label} of {self.vendor} has {name} {mine} but {invoice.label} has "
+                    f"{theirs} in Fusion",
+                )
+
+    def _lines(self, bill: RegisterBill, invoice: FusionInvoice, expected: ExpectedInvoice) -> None:
+        if expected.lines is None or invoice.lines is None:
+            return
+        live = [line for line in invoice.lines if not line.canceled]
+        if len(live) != len(expected.lines):
+            self._differ(
+                "invoice lines",
+                bill,
+                invoice,
+                "invoiceLines",
+                len(expected.lines),
+                len(live),
+                f"Procurify {bill.label} of {self.vendor} makes {len(expected.lines)} invoice line(s) "
+                f"({_line_list(expected.lines)}) but {invoice.label} has {len(live)} "
+                f"({_line_list((line.line_type, line.amount) for line in live)})",
+            )
+            return
+        for (line_type, amount), line in zip(expected.lines, live, strict=True):
+            if amount != line.amount:
+                self._differ(
+                    "invoice line amount",
+                    bill,
+                    invoice,
+                    f"line {line.number} ({line.line_type}) LineAmount",
+                    money(amount),
+                    money(line.amount),
+                    f"Procurify {bill.label} of {self.vendor}: its {line_type.lower()} line is "
+                    f"{money(amount)} but line {line.number} of {invoice.label} is {money(line.amount)} in "
+                    f"Fusion (difference {money(line.amount - amount)})",
+                )
+
+
+def _line_list(lines: Any) -> str:
+    return ", ".join(f"{kind} {money(amount)}" for kind, amount in lines)
+
+
+def compare_paid(comparison: InvoicesOfBills, bill: RegisterBill, invoice: FusionInvoice) -> None:
+    """One pair's paid status: Fusion's invoice (PaidStatus, else AmountPaid, else its payments) against
+    the bill (status 4 Paid); a pair the payment status flow queued is an expected gap."""
+    report, scope = comparison.report, comparison.scope
+    if invoice.paid == "unknown":
+        report.counts["paid_status_unknown_in_fusion"] += 1
+        return
+    behind = ""
+    if invoice.paid == "paid" and not bill.paid:
+        if bill.payment_under_way:
+            report.counts["paid_in_fusion_payment_under_way_in_procurify"] += 1
+            return
+        behind = (
+            f"{invoice.label} is paid in Fusion ({_paid_words(invoice)}) but Procurify {bill.label} is "
+            f"{bill.status}: Procurify is behind (not marked paid yet, and not in the payment status flow's "
+            "retry queue either)"
+        )
+    elif bill.paid and invoice.paid != "paid":
+        behind = (
+            f"Procurify {bill.label} is Paid but {invoice.label} is {_paid_words(invoice)} in Fusion: Fusion "
+            "is behind (or the bill was marked paid in Procurify without a Fusion payment)"
+        )
+    elif invoice.paid == "partial":
+        report.counts["bills_partially_paid_in_fusion"] += 1  # Procurify cannot record a part payment
+        return
+    if not behind:
+        report.counts["paid_status_agrees"] += 1
+        return
+    if comparison.expected_gap("payment_status", bill, invoice.invoice_id):
+        return
+    report.differ(
+        "paid status",
+        bill.label,
+        scope,
+        bill.status,
+        _paid_words(invoice),
+        behind,
+        counterpart=invoice.label,
+        field="status / PaidStatus",
+    )
 
 
 def compare_vendor_period(
@@ -166,30 +345,63 @@ def compare_vendor_period(
     period: str,
     register: list[RegisterBill],
     invoices: dict[str, FusionInvoice],
-    why_missing: dict[str, str],
-    why_unpaid: dict[str, str],
+    gaps: GapsLike | None = None,
+    expected: Mapping[str, ExpectedInvoice] | None = None,
+    supplier_number: str = "",
 ) -> None:
     """One vendor's period. ``register``: the vendor's Procurify bills dated in the period (any status);
     ``supplier``: its Fusion supplier (label), None when the vendor has none; ``invoices``: bill uuid ->
     the Fusion invoice of ours written for it (read now), for every bill of the register that has one;
-    ``why_missing``: bill uuid -> the invoices flow's queue or hold reason; ``why_unpaid``: InvoiceId ->
-    the payment status flow's queue reason."""
+    ``gaps``: the flows' queues; ``expected``: bill uuid -> what the flow sends for it (its header, and its
+    lines when the bill was read in full); ``supplier_number``: the paired supplier's number."""
     key = (vendor, supplier or "no Fusion supplier", period)
     rows.touch(key)
     comparison = InvoicesOfBills(
-        report, rows, key, f"{vendor}, {period}", vendor, supplier, WORDS, why_unpaid
+        report,
+        rows,
+        key,
+        f"{vendor}, {period}",
+        vendor,
+        supplier,
+        WORDS,
+        gaps=gaps,
+        expected=expected or {},
+        supplier_number=supplier_number,
     )
-    comparison.compare(register, invoices, why_missing)
+    missing = [b for b in register if b.approved and b.uuid not in invoices and not b.exported_elsewhere]
+    report.compared += len(missing)
+    comparison.compare(register, invoices, {})
 
 
 def invoice_without_bill(report: Report, invoice: FusionInvoice, bill_uuid: str) -> None:
     """An invoice of ours whose Procurify bill Procurify no longer has."""
+    report.compared += 1
     report.differ(
-        "invoice without approved bill",
+        "bill missing in Procurify",
         f"bill {bill_uuid}",
         invoice.supplier or "-",
-        money(invoice.amount),
         "-",
+        money(invoice.amount),
         f"{invoice.label} of {invoice.supplier or 'an unknown supplier'} ({money(invoice.amount)}) was sent "
         f"to Fusion for Procurify bill {bill_uuid}, which Procurify no longer has",
+        counterpart=invoice.label,
+        field="bill",
+    )
+
+
+def invoice_only_in_fusion(report: Report, invoice: FusionInvoice, vendor: str) -> None:
+    """A Fusion invoice created that day for a supplier paired with Procurify ``vendor`` that no Procurify
+    bill explains (entered in Fusion, or by another process)."""
+    report.compared += 1
+    report.differ(
+        "invoice only in Fusion",
+        f"no bill ({vendor})",
+        f"{vendor}, {invoice.invoice_date[:7] or '?'}",
+        "-",
+        money(invoice.amount),
+        f"{invoice.label} of {invoice.supplier or 'its supplier'} ({money(invoice.amount)}, dated "
+        f"{invoice.invoice_date or '?'}) was created in Fusion that day for a supplier paired with {vendor}, "
+        "and no Procurify bill explains it",
+        counterpart=invoice.label,
+        field="invoice",
     )

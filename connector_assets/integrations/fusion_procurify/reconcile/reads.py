@@ -1,31 +1,39 @@
-"""How an Oracle Fusion <-> Procurify reconciliation reads both sides: the day's changes on either side
-(``procurify.reconcile_reads.changed``, ``fusion.reconcile_reads.changed``: per-day change windows), then
-each record by key through the sides' reads, with this integration's ledger keys and rules.
+"""How an Oracle Fusion <-> Procurify reconciliation reads both sides and the ledger: the day's changes on
+either side (``procurify.reconcile_reads.changed``, ``fusion.reconcile_reads.changed``: per-day change
+windows), then each record by key through the sides' reads, with this integration's ledger keys and rules;
+and why a record the other side lacks is not a difference (``Gaps``).
 
 The ledger only says which record on one side is the counterpart of which on the other (the flows'
-cross-references, ``vendor_pairs``) and why a missing one is missing (the retry queue's reason); each side is
-read from the system itself.
+cross-references, ``vendor_pairs``) and why a missing one is missing (the retry queue, the audit of a
+record skipped by rule); each side is read from the system itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from connector_assets.flows.reconciliation import period_of
+from connector_assets.flows.reconciliation import Report, period_of
+from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.values import text
-from connector_assets.fusion import reconcile_reads as fusion_reads
-from connector_assets.fusion.reconcile_reads import FusionPo
 from connector_assets.integrations.fusion_procurify import invoices as invoice_flow
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.integrations.fusion_procurify.po_numbers import fusion_order_number
 from connector_assets.procurify import reconcile_reads as procurify_reads
+from connector_assets.procurify.bill_register import bills_in_period
 from connector_assets.procurify.reconcile_reads import RegisterBill
 from connector_resources.ledger import Ledger
+from connector_resources.procurify.errors import ProcurifyNotFoundError
 
 INVOICE_ENTITY = invoice_flow.ENTITY  # "invoice": bill uuid -> Fusion InvoiceId
 ORDER_ENTITY = "purchase_order"  # the purchase orders flow's: "PO<n>" -> Fusion POHeaderId
+SUPPLIER_ENTITY = "supplier"  # the suppliers flow's: Fusion SupplierId -> Procurify vendor id
 FUSION, PROCURIFY = "fusion", "procurify"
+# The flows whose records a reconciliation may find missing on purpose, each keyed as the flow keys them:
+# account codes by code, suppliers by SupplierId, vendors by vendor id, purchase orders by PO<n>, invoices
+# by bill uuid, payment status by Fusion InvoiceId.
+FLOWS = ("account_codes", "suppliers", "vendors", "purchase_orders", "invoices", "payment_status")
+SKIPPED = "skipped by rule"
 
 
 def vendor_name_of(bill: Mapping[str, Any]) -> str:
@@ -33,8 +41,9 @@ def vendor_name_of(bill: Mapping[str, Any]) -> str:
     return text(vendor.get("name")) if isinstance(vendor, Mapping) else ""
 
 
-def _target_of(ledger: Ledger, entity: str, source_key: str) -> str | None:
-    xref = ledger.get_xref(INTEGRATION, entity, PROCURIFY, source_key, FUSION)
+def _target_of(ledger: Ledger, entity: str, source_key: str, source: str = PROCURIFY) -> str | None:
+    target = FUSION if source == PROCURIFY else PROCURIFY
+    xref = ledger.get_xref(INTEGRATION, entity, source, source_key, target)
     return xref.target_id if xref is not None and xref.target_id else None
 
 
@@ -43,34 +52,104 @@ def sent_invoice(ledger: Ledger, bill_uuid: str) -> str | None:
     return _target_of(ledger, INVOICE_ENTITY, bill_uuid)
 
 
-def changed_invoices(fusion: Any, ledger: Ledger, day: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(bill uuid, invoice) of the Fusion invoices changed in the day that this integration wrote;
-    Fusion's own invoices are passed over."""
-    for invoice in fusion_reads.changed(fusion, "invoices", day):
-        xref = ledger.find_xref_by_target(INTEGRATION, INVOICE_ENTITY, FUSION, text(invoice.get("InvoiceId")))
-        if xref is not None:
-            yield xref.source_key, invoice
+def sent_order(ledger: Ledger, source_key: str) -> str | None:
+    """The Fusion POHeaderId the purchase orders flow wrote (or adopted) for ``PO<n>``, None when none."""
+    return _target_of(ledger, ORDER_ENTITY, source_key)
 
 
-def _invoice_period(bill: Mapping[str, Any]) -> str | None:
+def bill_of_invoice(ledger: Ledger, invoice_id: str) -> str | None:
+    """The bill uuid whose Fusion invoice ``invoice_id`` is, None for an invoice this integration did not
+    write."""
+    xref = ledger.find_xref_by_target(INTEGRATION, INVOICE_ENTITY, FUSION, invoice_id)
+    return xref.source_key if xref is not None else None
+
+
+def order_key_of(ledger: Ledger, header_id: str) -> str | None:
+    """The Procurify order key (``PO<n>``, ``REQ<n>``) whose Fusion order ``header_id`` is, None for an
+    order this integration did not write."""
+    xref = ledger.find_xref_by_target(INTEGRATION, ORDER_ENTITY, FUSION, header_id)
+    return xref.source_key if xref is not None else None
+
+
+def written_by_suppliers_flow(ledger: Ledger, supplier_id: str) -> str | None:
+    """The Procurify vendor id the suppliers flow wrote (or adopted) for Fusion supplier ``supplier_id``:
+    the pairs whose name, ``external_id`` and active flag that flow keeps."""
+    return _target_of(ledger, SUPPLIER_ENTITY, supplier_id, FUSION)
+
+
+def invoice_period(bill: Mapping[str, Any]) -> str | None:
     return period_of(bill.get("invoice_date"))
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """A bill of a vendor's register: as the register walk sees it, and the list row it was read from
+    (currency, invoice date and number as Procurify holds them)."""
+
+    bill: RegisterBill
+    row: Mapping[str, Any]
 
 
 def register(
     session: Any, ledger: Ledger, vendor_id: str, period: str, statuses: frozenset[int]
-) -> list[RegisterBill]:
-    """The vendor's Procurify bills dated (``invoice_date``) in the period, any status, each once."""
+) -> list[RegisterRow]:
+    """The vendor's Procurify bills dated (``invoice_date``) in the period, any status, each once (one list
+    read, ``bill_register.bills_in_period``)."""
+    found = bills_in_period(session, vendor_id, period, ("invoice_date",), invoice_period)
+    return [
+        RegisterRow(
+            procurify_reads.register_bill(
+                found[uuid], period, statuses, sent_invoice(ledger, uuid) is not None
+            ),
+            found[uuid],
+        )
+        for uuid in sorted(found)
+    ]
 
-    def sent(uuid: str) -> bool:
-        return sent_invoice(ledger, uuid) is not None
 
-    return procurify_reads.register(
-        session, vendor_id, period, ("invoice_date",), _invoice_period, statuses, sent
-    )
+def procurify_po_now(session: Any, number: str) -> dict[str, Any] | None:
+    """Procurify PO ``number`` in full (its ``order_items``), None when Procurify has no such PO."""
+    try:
+        return session.get("purchase_orders", number)
+    except ProcurifyNotFoundError:
+        return None
 
 
-def fusion_order(fusion: Any, ledger: Ledger, source_key: str, prefix: str) -> FusionPo:
-    """The Fusion order of a Procurify PO (``PO<n>``): by the cross-reference's POHeaderId, else by our
-    order number (an order adopted, or made with our number, counts as there)."""
-    number = fusion_order_number(source_key, prefix)
-    return fusion_reads.fusion_order(fusion, _target_of(ledger, ORDER_ENTITY, source_key), number)
+class Gaps:
+    """Why a record one side lacks (or holds otherwise) is not a difference: the flow's retry queue
+    (``flows.reconciliation_expected.Expectations``, one per flow, so a vendor id and an account code of
+    the same digits are never taken for one another), else the audit of a record the flow skipped by rule
+    (an order another system's integration made, a PO cancelled before it was sent)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.queues = {flow: Expectations(ledger, INTEGRATION, [flow]) for flow in FLOWS}
+
+    def account_for(self, report: Report, flow: str, record: str, *keys: str) -> bool:
+        """Count ``record`` as an expected gap when ``flow`` queued, held or skipped it under one of
+        ``keys``; True then, False when it is a real difference."""
+        if self.queues[flow].account_for(report, record, *keys):
+            return True
+        reason = self.skipped(flow, keys)
+        if reason is None:
+            return False
+        report.expect(SKIPPED, record, reason)
+        return True
+
+    def why(self, flow: str, *keys: str) -> str | None:
+        """The queue's words on a record (``<kind>: <reason>``), None when it has none."""
+        gap = self.queues[flow].why(*keys)
+        return f"{gap.kind}: {gap.reason}" if gap is not None else None
+
+    def skipped(self, flow: str, keys: Iterable[str]) -> str | None:
+        """The reason of the latest audit event saying ``flow`` skipped the record, None when none did (or a
+        later event wrote it)."""
+        for key in keys:
+            events = [
+                e
+                for e in self.ledger.history(str(key))
+                if e.integration == INTEGRATION and e.flow == flow and e.source_id == str(key)
+            ]
+            if events and events[-1].action == "skip":
+                return events[-1].reason
+        return None
