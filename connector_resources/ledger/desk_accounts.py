@@ -18,9 +18,10 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from connector_resources.ledger import schema
 from connector_resources.ledger.base import LedgerBase
@@ -34,7 +35,11 @@ _MIN_PASSWORD = 12
 _ROLES = ("viewer", "operator")
 
 
-def _kdf(salt: bytes, n: int, r: int, p: int) -> Scrypt:
+def _kdf(salt: bytes, n: int, r: int, p: int) -> Any:
+    # Imported here: every process that opens the ledger (each run) would otherwise load cryptography's
+    # bindings for a desk it never serves.
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p)
 
 
@@ -61,8 +66,11 @@ def password_matches(password: str, stored: str) -> bool:
     return hmac.compare_digest(derived, base64.b64decode(digest))
 
 
-# A stored hash checked when the name is unknown, so a wrong name costs what a wrong password does.
-_DUMMY = hash_password(secrets.token_urlsafe(16))
+@cache
+def _dummy() -> str:
+    """A stored hash checked when the name is unknown, so a wrong name costs what a wrong password does
+    (made on the first sign-in, not when the ledger is imported)."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def _token_hash(token: str) -> str:
@@ -128,7 +136,7 @@ class DeskAccountStore(LedgerBase):
         t = schema.desk_user
         with self._read(None) as conn:
             row = conn.execute(sa.select(t.c.password_hash).where(t.c.actor == (actor or "").strip())).first()
-        if not password_matches(password or "", row.password_hash if row else _DUMMY) or row is None:
+        if not password_matches(password or "", row.password_hash if row else _dummy()) or row is None:
             return None
         token, now = secrets.token_urlsafe(32), _now()
         with self._write(None) as conn:
