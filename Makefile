@@ -72,7 +72,9 @@ lint: $(VENV)/.installed
 # machine, 2026-11-23; 15:51 for 2,713 tests on 2026-11-25, of which 13:42 is the tests' own summed time / 3;
 # 15:03 for 3,351 tests on 2026-11-26, `CI=true .ci/run` on a clean clone, 16:05 with the install and lint;
 # 26:46 for 3,638 tests later on 2026-11-26, pytest alone on a clean clone: over the 20-minute aim; the
-# slowest are the end-to-end receiver scale-out, crash-recovery, dev, celery and backfill tests, 45-78 s each).
+# slowest are the end-to-end receiver scale-out, crash-recovery, dev, celery and backfill tests, 45-78 s each;
+# 19:52 for 3,741 tests later still, pytest alone in `CI=true .ci/run` on a clean clone, after the scale-out
+# test moved its rate to bench/ and the alembic scripts were imported once per process).
 # PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 3
 
