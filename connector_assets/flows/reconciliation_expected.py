@@ -22,7 +22,7 @@ from connector_assets.flows.reconciliation import Report
 from connector_resources.ledger import Ledger
 from connector_resources.ledger.records import QueueItem
 
-__all__ = ["Expectations", "QUEUE_LIMIT", "key_variants"]
+__all__ = ["Expectations", "FlowQueues", "QUEUE_LIMIT", "key_variants"]
 
 QUEUE_LIMIT = 1_000_000  # items read per status: all of them, in practice
 
@@ -100,3 +100,18 @@ def _gap(item: QueueItem) -> Gap:
         kind = HELD_PERIOD if is_period_hold(item.depends_on) else HELD
         return Gap(kind, item.reason, item.flow)
     return Gap(QUEUED, item.reason, item.flow)
+
+
+class FlowQueues:
+    """Each flow's own ``Expectations``, read on first use: a flow's queue answers for its own records only
+    (a payment keyed ``<payment>:<invoice>`` must not answer for the invoice another flow refused)."""
+
+    def __init__(self, ledger: Ledger, integration: str) -> None:
+        self.ledger, self.integration = ledger, integration
+        self._read: dict[str, Expectations] = {}
+
+    def account_for(self, flow: str, report: Report, record: str, *keys: str) -> bool:
+        """``Expectations.account_for`` on ``flow``'s queue."""
+        if flow not in self._read:
+            self._read[flow] = Expectations(self.ledger, self.integration, flows=[flow])
+        return self._read[flow].account_for(report, record, *keys)

@@ -18,7 +18,7 @@ from typing import Any
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.reconciliation import Report, money
 from connector_assets.flows.reconciliation_calls import CountedJde
-from connector_assets.flows.reconciliation_expected import Expectations
+from connector_assets.flows.reconciliation_expected import FlowQueues
 from connector_resources.ledger import Ledger
 
 SYSTEMS = ("JDE", "Coupa")
@@ -39,16 +39,15 @@ class Day:
     # Coupa entity -> ids of its records a JDE record of the day explains (compared or looked up).
     explained: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
 
-    # The retry queue's word, per flow: a flow's queue answers for its own records only (Coupa -> JDE keys a
-    # payment ``<payment>:<invoice>``, whose invoice part must not answer for the invoice).
-    queues: dict[str, Expectations] = field(default_factory=dict)
+    # The retry queue's word, per flow (``FlowQueues``), read on first use.
+    queues: FlowQueues | None = None
 
     def expected(self, spec: FlowSpec, record: str, *keys: str) -> bool:
         """True (and counted as an expected gap with the queue's reason) when ``spec``'s retry queue holds
         the record under one of ``keys``."""
-        if spec.name not in self.queues:
-            self.queues[spec.name] = Expectations(self.ledger, spec.integration, flows=[spec.name])
-        return self.queues[spec.name].account_for(self.report, record, *keys)
+        if self.queues is None:
+            self.queues = FlowQueues(self.ledger, spec.integration)
+        return self.queues.account_for(spec.name, self.report, record, *keys)
 
     def differ(
         self,
