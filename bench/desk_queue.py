@@ -30,6 +30,7 @@ from pathlib import Path
 
 import requests
 import sqlalchemy as sa
+from ledger_lookups import _pg_schema_url  # bench/ is the script's folder, first on sys.path
 
 from connector_cli.desk.app import build_app
 from connector_cli.desk.guard import CSRF_COOKIE
@@ -163,14 +164,6 @@ def run(label: str, url: str, items: int, repeat: int) -> None:
             stop()
     finally:
         ledger.dispose()
-
-
-def _pg_schema_url(url: str, schema_name: str) -> str:
-    return (
-        sa.make_url(normalize_url(url))
-        .update_query_dict({"options": f"-csearch_path={schema_name}"})
-        .render_as_string(hide_password=False)
-    )
 
 
 def main(argv: list[str] | None = None) -> None:
