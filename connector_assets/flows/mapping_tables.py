@@ -1,19 +1,23 @@
-"""Two-column CSV mapping tables (``mappings/``): one spec per table, one reader, one asset that stages it.
+"""Two-column mapping tables: one spec per table, kept in the ledger, one asset that stages it for the flows.
 
-Every table is a ``MappingTable``: where its file is (a setting, else a sandbox file, or nothing for an
-optional table), its two columns, what a valid value looks like in a finance user's words, and which
-systems, once pointed at a real instance, refuse the sandbox file. ``build_mapping_table_asset`` turns a
-spec into the asset that reads the file, checks every row and stages the pairs as a snapshot (the staging
-area's unpartitioned file for the asset), with a fingerprint of its content in the materialization.
+Every table is a ``MappingTable``: its two columns, what a valid row looks like in a finance user's words,
+how its rows are checked against the systems' master data (``master``), and the CSV it is first imported
+from (a setting, else a sandbox file, or nothing for an optional table), with the systems which, once
+pointed at a real instance, refuse the sandbox file. The ledger owns the table from its first use on
+(``current``: a configured file is imported once); operators change it at the exceptions desk or with
+``ml-connector mappings import``, each change checked (``check_rows``) and versioned with who and why.
+``build_mapping_table_asset`` turns a spec into the asset that stages the ledger's rows as a snapshot
+(the staging area's unpartitioned file for the asset), with the version and a fingerprint of the content.
 
-Flows never read the CSV: they map with the staged snapshot (``MappingTable.snapshot``), so a table
-edited while a run maps cannot change half of a run, and the mapped asset's materialization names the
-fingerprint of every snapshot it used (``recording_snapshots``): a run pins the table it mapped with.
-A replay maps with today's file (``MappingTable.restage``).
+Flows never read the ledger's table while they map: they map with the staged snapshot
+(``MappingTable.snapshot``), so a table edited while a run maps cannot change half of a run, and the
+mapped asset's materialization names the fingerprint of every snapshot it used (``recording_snapshots``):
+a run pins the table it mapped with. A replay maps with today's table (``MappingTable.restage``).
 """
 
 import csv
 import hashlib
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,8 +30,10 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Failure, 
 from connector_assets.asset_keys import asset_key
 from connector_assets.asset_metadata import row_count, staged_schema
 from connector_assets.automation import NEVER_READ
+from connector_assets.flows.mapping_master import MasterData
 from connector_assets.staging import Column
 from connector_resources import settings
+from connector_resources.ledger import Ledger, shared_ledger
 from connector_resources.replay import shared_value
 from connector_resources.settings import system
 
@@ -130,7 +136,8 @@ class MappingTable:
 
     ``sandbox_file`` None makes the table optional: unset, it is empty (the flow has a fallback of its
     own), so there is no sandbox file for ``guarded_by`` to refuse. ``check`` returns what is wrong with a
-    value in a finance user's words (or None); ``clean`` normalises a valid value before it is staged.
+    value in a finance user's words (or None); ``clean`` normalises a valid value before it is staged;
+    ``master`` checks rows against the systems' master data before an operator's change is saved.
     """
 
     asset: AssetKey  # ``[<integration>, <setting's short name>]`` (``asset_keys``)
@@ -142,6 +149,12 @@ class MappingTable:
     guarded_by: tuple[str, ...] = ("jde_ais", "coupa")
     check: Callable[[str], str | None] | None = None
     clean: Callable[[str], str] | None = None
+    master: MasterData | None = None
+
+    @property
+    def name(self) -> str:
+        """The table's name wherever people see it (the ledger, the desk, the CLI): its asset's path."""
+        return self.asset.to_user_string()
 
     @classmethod
     def from_setting(
@@ -155,6 +168,7 @@ class MappingTable:
         guarded_by: tuple[str, ...],
         check: Callable[[str], str | None] | None = None,
         clean: Callable[[str], str] | None = None,
+        master: MasterData | None = None,
         **extra: Any,
     ) -> Any:
         """The table as its setting declares it in ``settings.py``: the asset is the setting's short name in
@@ -172,6 +186,7 @@ class MappingTable:
             guarded_by=guarded_by,
             check=check,
             clean=clean,
+            master=master,
             description=description,
             **extra,
         )
@@ -188,11 +203,62 @@ class MappingTable:
         path = path or self.path()
         return {} if path is None else load_pairs(path, self.key, self.value, self.check, self.clean)
 
-    def stage(self, staging: Any, path: Path | None = None) -> tuple[Snapshot, Path | None]:
-        """Read today's file (or ``path``) and stage its pairs as the table's snapshot; what was staged, and
-        from where."""
-        path = path or self.path()
-        snapshot = Snapshot(self.read(path))
+    def check_rows(self, rows: Mapping[str, str]) -> dict[str, str]:
+        """The whole table as it would be saved, checked and cleaned exactly as its file would be (one
+        checker for a file, an import and the desk); a problem is a ``ValueError`` naming the key."""
+        with tempfile.TemporaryDirectory(prefix="mapping-") as folder:
+            path = Path(folder) / f"{self.name.replace('/', ' ')} as saved.csv"
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow((self.key, self.value))
+                writer.writerows(sorted(rows.items()))
+            return self.read(path)
+
+    def current(self, ledger: Ledger | None = None) -> dict[str, str]:
+        """Today's rows, from the ledger. The first use imports the configured file (else the sandbox file)
+        once; an optional table left unset is empty until someone saves a row. A table imported from the
+        sandbox file is refused once its systems point elsewhere, as the file itself would be."""
+        ledger = ledger or shared_ledger()
+        info = ledger.mapping_info(self.name)
+        if info is None:
+            path = self.path()
+            if path is None:
+                return {}
+            pairs = self.read(path)
+            ledger.seed_mapping(self.name, pairs, origin=self._origin(path), content_hash=fingerprint(pairs))
+        elif info.origin == self._sandbox_origin() and not settings.given(self.variable):
+            self.path()  # the sandbox guard: raises once a guarding system points elsewhere
+        rows = ledger.mapping_rows(self.name)
+        return dict(rows or {})
+
+    def file_differs(self, ledger: Ledger | None = None) -> str | None:
+        """When the configured file no longer holds what the ledger imported from it, what to do (the
+        file is not read again: operators' changes since would be lost); None when it matches or is unset."""
+        given = settings.given(self.variable)
+        info = (ledger or shared_ledger()).mapping_info(self.name)
+        if not given or info is None or not Path(given).is_file():
+            return None
+        try:
+            same = fingerprint(self.read(Path(given))) == info.content_hash
+        except ValueError as problem:
+            return f"${self.variable} ({given}) does not load: {problem}"
+        if same:
+            return None
+        return (
+            f"${self.variable} ({given}) differs from the table the ledger holds (imported from "
+            f"{info.origin}, version {info.version}); the ledger's is used: apply the file with "
+            f"ml-connector mappings import {given} --table {self.name}"
+        )
+
+    def _origin(self, path: Path) -> str:
+        return self._sandbox_origin() if not settings.given(self.variable) else str(path)
+
+    def _sandbox_origin(self) -> str:
+        return f"sandbox file mappings/sandbox/{self.sandbox_file}"
+
+    def stage(self, staging: Any, ledger: Ledger | None = None) -> Snapshot:
+        """Stage today's rows (``current``) as the table's snapshot; what was staged."""
+        snapshot = Snapshot(self.current(ledger))
         writer = staging.writer(self.asset, None, self.columns())
         try:
             for left, right in snapshot.items():
@@ -201,7 +267,7 @@ class MappingTable:
         except BaseException:
             writer.abort()
             raise
-        return snapshot, path
+        return snapshot
 
     def snapshot(self, staging: Any) -> Snapshot:
         """The staged pairs a flow maps with; the file is never read here.
@@ -212,23 +278,16 @@ class MappingTable:
         """
         asset = self.asset.to_user_string()
         if not staging.exists(self.asset, None):
-            if self.sandbox_file is None and not settings.given(self.variable):
-                return self._used(Snapshot({}))
-            if self.sandbox_file is None:
-                raise Failure(
-                    f"${self.variable} names a mapping table but {asset} was never loaded; "
-                    f"materialize {asset}, then rerun"
-                )
             raise Failure(
-                f"the mapping table {asset} was never staged on this instance: materialize "
-                f"{asset} (it reads {self.variable} or the sandbox table), then rerun"
+                f"the mapping table {asset} was never staged on this instance: materialize {asset} (it "
+                f"stages the ledger's table, imported from {self.variable} on first use), then rerun"
             )
         rows = staging.read_rows(self.asset, None)
         return self._used(Snapshot({str(r[self.key]): str(r[self.value]) for r in rows}))
 
-    def restage(self, staging: Any) -> Snapshot:
-        """Today's file staged (once per replay), then read back: what a replay maps with."""
-        shared_value(("mapping_table", self.asset, id(staging)), lambda: self.stage(staging))
+    def restage(self, staging: Any, ledger: Ledger | None = None) -> Snapshot:
+        """Today's table staged (once per replay), then read back: what a replay maps with."""
+        shared_value(("mapping_table", self.asset, id(staging)), lambda: self.stage(staging, ledger))
         return self.snapshot(staging)
 
     def columns(self) -> tuple[Column, Column]:
@@ -246,31 +305,53 @@ def snapshot_metadata(used: Mapping[str, set[str]]) -> dict[str, str]:
     return {f"{asset} snapshot": ", ".join(sorted(prints)) for asset, prints in sorted(used.items())}
 
 
-SNAPSHOT_METADATA = ("rows", "file", "fingerprint")  # what every mapping-table materialization carries
+SNAPSHOT_METADATA = ("rows", "version", "imported_from", "fingerprint")  # on every table's materialization
+
+# Every table whose asset was built, by name: the exceptions desk and ``ml-connector mappings`` list them.
+# Filled while the integrations declare their assets, as ``FLOW_SPECS`` is; ``mapping_tables`` keeps those
+# of the assets a ``Definitions`` holds.
+_BUILT: dict[str, MappingTable] = {}
+
+
+def mapping_tables(defs: Any = None) -> dict[str, MappingTable]:
+    """The tables of the enabled integrations (the project's ``Definitions`` unless told), by name."""
+    if defs is None:
+        from connector_assets.definitions import defs
+    graph = defs.resolve_asset_graph()
+    return {name: table for name, table in sorted(_BUILT.items()) if graph.has(table.asset)}
 
 
 def build_mapping_table_asset(table: MappingTable, *, group: str) -> AssetsDefinition:
-    """The asset that stages ``table``'s snapshot: rows, file and fingerprint in its materialization.
+    """The asset that stages ``table``'s snapshot: rows, version, where it was imported from and the
+    fingerprint in its materialization, and a warning when the configured file no longer matches.
 
-    A refused row fails the materialization naming the file and line, and the previous snapshot stays
-    staged, so flows keep mapping with the last good table rather than half of a bad one.
+    A refused file (on first use) fails the materialization naming the file and line, and the previous
+    snapshot stays staged, so flows keep mapping with the last good table rather than half of a bad one.
     """
+    _BUILT[table.name] = table
 
     @asset(
         key=table.asset,
         group_name=group,
         kinds={"csv"},
-        required_resource_keys={"staging"},
+        required_resource_keys={"staging"},  # the ledger as every process resolves it (``shared_ledger``)
         description=table.description,
         automation_condition=NEVER_READ,  # staged once on a new instance; jobs restage it each run
         metadata={"file_setting": table.variable, **staged_schema(table.columns())},
     )
     def _table(context: AssetExecutionContext) -> MaterializeResult:
-        snapshot, path = table.stage(context.resources.staging)
+        ledger = shared_ledger()
+        snapshot = table.stage(context.resources.staging, ledger)
+        info = ledger.mapping_info(table.name)
+        differs = table.file_differs(ledger)
+        if differs:
+            context.log.warning(differs)
         return MaterializeResult(
             metadata={
                 "rows": len(snapshot),
-                "file": str(path) if path else f"none (${table.variable} unset)",
+                "version": info.version if info else 0,
+                "imported_from": info.origin if info else f"nothing yet (${table.variable} unset)",
+                **({"file_differs": differs} if differs else {}),
                 "fingerprint": snapshot.fingerprint,
                 "values": len(set(snapshot.values())),
                 **row_count(len(snapshot)),

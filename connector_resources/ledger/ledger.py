@@ -42,6 +42,7 @@ from connector_resources.ledger.engine import describe_url, ledger_url, make_eng
 from connector_resources.ledger.engine import migrate as migrate_schema
 from connector_resources.ledger.inbox import InboxStore
 from connector_resources.ledger.leases import LeaseStore
+from connector_resources.ledger.mapping_store import MappingStore
 from connector_resources.ledger.matches import ManualMatchStore
 from connector_resources.ledger.operator_actions import OperatorStore
 from connector_resources.ledger.queue import QueueStore
@@ -58,6 +59,7 @@ class Ledger(
     TargetStore,
     ManualMatchStore,
     LeaseStore,
+    MappingStore,
     OperatorStore,
     AuditStore,
     QueueStore,

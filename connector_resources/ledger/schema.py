@@ -100,7 +100,20 @@ _COLUMN_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     **dict.fromkeys(("state", "action", "status", "role"), sa.String(STATUS_LEN)),
     **dict.fromkeys(("lease_owner", "run_id", "last_run_id", "owner"), sa.String(RUN_ID_LEN)),
     **dict.fromkeys(
-        ("note", "reason", "detail", "payload", "value", "error", "headers", "ciphertext"), sa.Text()
+        (
+            "note",
+            "reason",
+            "detail",
+            "payload",
+            "value",
+            "error",
+            "headers",
+            "ciphertext",
+            "origin",
+            "old_value",
+            "new_value",
+        ),
+        sa.Text(),
     ),
     **dict.fromkeys(
         (
@@ -123,6 +136,9 @@ _COLUMN_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     "token_hash": sa.String(HASH_LEN),
     "manual": sa.Boolean(),
     "attempts": sa.Integer(),
+    "version": sa.Integer(),
+    "mapping": sa.String(FLOW_LEN),
+    "map_key": sa.String(KEY_LEN),
     "depends_on": sa.String(DEPENDS_ON_LEN),
     "item_id": BigIntId,
     "body": sa.LargeBinary(),
@@ -239,7 +255,7 @@ queue_take = sa.Table("mlc_queue_take", metadata, *_key("item_id"), *_required("
 # What an operator decided, by whom, in what role, why (abandon, reopen, match by hand ...): every operator
 # surface writes it, and it is append-only like the audit trail (triggers). The verbs are checked where they
 # are written (``OperatorStore``), not by a CHECK constraint, so a new verb needs no migration.
-OPERATOR_ACTIONS = ("abandon", "reopen", "replay", "match", "unmatch")
+OPERATOR_ACTIONS = ("abandon", "reopen", "replay", "match", "unmatch", "map")
 operator_action = sa.Table(
     "mlc_operator_action",
     metadata,
@@ -263,6 +279,31 @@ desk_session = sa.Table(
     *_key("token_hash"),
     *_required("actor", "created_at", "expires_at"),
     sa.Index("ix_mlc_desk_session_actor", "actor"),
+)
+
+# Mapping tables (a JDE account -> a Coupa account code ...), owned by the ledger once imported: one row per
+# table with its version and where it was first imported from, its rows, and every change with who, when,
+# why, old -> new (append-only like the audit trail). Keys are the table's asset (``jde_bill/account_map``).
+mapping = sa.Table(
+    "mlc_mapping",
+    metadata,
+    *_key("mapping"),
+    *_required("version", "origin", "content_hash", "created_at", "updated_at"),
+)
+mapping_row = sa.Table(
+    "mlc_mapping_row",
+    metadata,
+    *_key("mapping", "map_key"),
+    *_required("value", "version", "actor", "updated_at"),
+)
+mapping_change = sa.Table(
+    "mlc_mapping_change",
+    metadata,
+    _serial_id(),
+    *_required("at", "actor", "role", "mapping", "version", "map_key"),
+    *_optional("old_value", "new_value"),
+    *_required("note", "origin"),
+    sa.Index("ix_mlc_mapping_change_mapping", "mapping", "map_key"),
 )
 
 cursor = sa.Table("mlc_cursor", metadata, *_key("integration", "stream"), *_required("value", "updated_at"))

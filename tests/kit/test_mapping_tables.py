@@ -18,6 +18,16 @@ from connector_assets.integrations.jde_procurify import declaration as jde_procu
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
 from connector_assets.staging import StagingResource
+from connector_resources.ledger import shared_ledger
+from connector_resources.ledger.operator_actions import Operator
+
+CLERK = Operator("ann", "operator")
+
+
+@pytest.fixture(autouse=True)
+def own_ledger(tmp_path, monkeypatch):
+    """Each test's tables in a ledger of its own: the ledger holds a table from its first import on."""
+    monkeypatch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{tmp_path / 'tables.sqlite'}")
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
 TABLES = {  # spec -> the asset built from it
@@ -84,12 +94,12 @@ def test_a_mapping_with_no_snapshot_fails_naming_the_asset_to_materialize(tmp_pa
     staging = StagingResource(base_dir=str(tmp_path))
     with pytest.raises(Failure, match="materialize jde_coupa/payment_terms_map"):
         jde_coupa.PAYMENT_TERMS.snapshot(staging)
-    # The optional Coupa -> JDE table: empty when unset, a Failure when its variable names a file.
+    # The optional Coupa -> JDE table too: unset, it stages empty, but a run still maps with what was staged.
     monkeypatch.delenv("ML_COUPA_JDE_ACCOUNT_MAP", raising=False)
-    assert coupa_jde.ACCOUNTS.snapshot(staging) == {}
-    monkeypatch.setenv("ML_COUPA_JDE_ACCOUNT_MAP", str(tmp_path / "accounts.csv"))
-    with pytest.raises(Failure, match="names a mapping table but coupa_jde/account_map was never loaded"):
+    with pytest.raises(Failure, match="materialize coupa_jde/account_map"):
         coupa_jde.ACCOUNTS.snapshot(staging)
+    coupa_jde.ACCOUNTS.stage(staging)
+    assert coupa_jde.ACCOUNTS.snapshot(staging) == {}
 
 
 def test_the_coupa_jde_table_has_no_sandbox_file_so_the_guard_has_nothing_to_refuse(tmp_path, monkeypatch):
@@ -102,7 +112,7 @@ def test_the_coupa_jde_table_has_no_sandbox_file_so_the_guard_has_nothing_to_ref
         jde_coupa_pos.ACCOUNTS.read()
     staging = StagingResource(base_dir=str(tmp_path))
     meta = materialized([coupa_jde.coupa_jde_account_map], {"staging": staging})["coupa_jde/account_map"]
-    assert meta["rows"].value == 0 and "unset" in meta["file"].value
+    assert meta["rows"].value == 0 and "unset" in meta["imported_from"].value
 
 
 def test_the_one_reader_checks_values_in_a_finance_users_words(tmp_path):
@@ -119,15 +129,25 @@ def test_the_one_reader_checks_values_in_a_finance_users_words(tmp_path):
         jde_coupa_pos.ACCOUNTS.read(table)
 
 
-def test_a_replay_stages_todays_file_and_maps_with_it(tmp_path, monkeypatch):
+def test_the_file_is_imported_once_and_a_replay_maps_with_todays_ledger_table(tmp_path, monkeypatch):
+    """The configured file is imported on first use; after that the ledger's table is the truth: a saved
+    change reaches the next replay, a later edit of the file does not (it is named as differing)."""
     staging = StagingResource(base_dir=str(tmp_path / "staging"))
     table = tmp_path / "terms.csv"
     table.write_text("jde_payment_terms,coupa_payment_term\nN30,Net 30\n", encoding="utf-8")
     monkeypatch.setenv("ML_JDE_COUPA_PAYMENT_TERMS_MAP", str(table))
-    jde_coupa.PAYMENT_TERMS.stage(staging)
+    terms = jde_coupa.PAYMENT_TERMS
+    terms.stage(staging)
+    ledger = shared_ledger()
+    assert ledger.mapping_info(terms.name).origin == str(table) and terms.file_differs() is None
     table.write_text("jde_payment_terms,coupa_payment_term\nN30,Net 30 days\n", encoding="utf-8")
-    assert jde_coupa.PAYMENT_TERMS.snapshot(staging) == {"N30": "Net 30"}  # a run: the staged snapshot
-    assert jde_coupa.PAYMENT_TERMS.restage(staging) == {"N30": "Net 30 days"}  # a replay: today's file
+    assert terms.current() == {"N30": "Net 30"}  # the file is not read again
+    assert "ml-connector mappings import" in terms.file_differs()
+    ledger.change_mapping(terms.name, {"N30": "Net 30 days"}, by=CLERK, note="terms renamed", origin="test")
+    assert terms.snapshot(staging) == {"N30": "Net 30"}  # a run: the staged snapshot
+    assert terms.restage(staging) == {"N30": "Net 30 days"}  # a replay: today's table
+    (change,) = ledger.mapping_history(terms.name, key="N30", limit=1)
+    assert (change.actor, change.old_value, change.new_value, change.version) == ("ann", "Net 30", "Net 30 days", 2)
 
 
 def test_a_run_maps_with_the_staged_snapshot_not_the_file_and_names_it(tmp_path, monkeypatch):

@@ -1,0 +1,41 @@
+"""How a mapping table's rows are checked against the systems' own master data before a change is saved.
+
+Why a check beside the format: a row can be well formed and still wrong for the systems it maps between (a
+JDE account that is not in F0901 or takes no postings, a Coupa payment term that does not exist, a BILL
+department that is archived). A flow would refuse every record that meets such a row; the exceptions desk
+and ``ml-connector mappings import`` refuse the row instead, before it is saved, naming the key, the value
+and what the system said. A table declares its check with the resource keys it reads
+(``resources_from_settings``: ``jde``, ``coupa``, ``bill``, ``procurify``, ``fusion``, ``procore``), and
+the check reads what the rows name, never the whole chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# (resources by key, the rows to check {key: value}) -> {key: what is wrong with that row}; a row that is
+# fine has no entry.
+RowsCheck = Callable[[Mapping[str, Any], Mapping[str, str]], Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class MasterData:
+    """A table's check against master data: the resources it reads, the check, and what it checks in a
+    finance user's words (shown beside the table: "the JDE account is in F0901 and postable")."""
+
+    systems: tuple[str, ...]
+    check: RowsCheck
+    what: str
+
+    def problems(self, rows: Mapping[str, str], resources: Mapping[str, Any] | None = None) -> dict[str, str]:
+        """What is wrong with each of ``rows`` (``{key: problem}``; empty when all are fine). ``resources``:
+        the initialised resources by key; built from today's settings when not given."""
+        if not rows:
+            return {}
+        if resources is None:
+            from connector_assets.flows.replay_resources import resources_from_settings
+
+            resources = resources_from_settings(self.systems)
+        return dict(self.check(resources, rows))
