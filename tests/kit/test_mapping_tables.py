@@ -29,6 +29,7 @@ def own_ledger(tmp_path, monkeypatch):
     """Each test's tables in a ledger of its own: the ledger holds a table from its first import on."""
     monkeypatch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{tmp_path / 'tables.sqlite'}")
 
+
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
 TABLES = {  # spec -> the asset built from it
     jde_coupa.PAYMENT_TERMS: jde_coupa.jde_coupa_payment_terms_map,
@@ -147,7 +148,8 @@ def test_the_file_is_imported_once_and_a_replay_maps_with_todays_ledger_table(tm
     assert terms.snapshot(staging) == {"N30": "Net 30"}  # a run: the staged snapshot
     assert terms.restage(staging) == {"N30": "Net 30 days"}  # a replay: today's table
     (change,) = ledger.mapping_history(terms.name, key="N30", limit=1)
-    assert (change.actor, change.old_value, change.new_value, change.version) == ("ann", "Net 30", "Net 30 days", 2)
+    said = (change.actor, change.old_value, change.new_value, change.version)
+    assert said == ("ann", "Net 30", "Net 30 days", 2)
 
 
 def test_a_run_maps_with_the_staged_snapshot_not_the_file_and_names_it(tmp_path, monkeypatch):
