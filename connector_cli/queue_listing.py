@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 
 import click
 
-from connector_assets.flows.reason_text import reason_kind
 from connector_resources.ledger import QueueItem
+from connector_resources.reason_kinds import reason_kind
 
 NO_HANDLER = "  [no handler yet: stays queued]"
 

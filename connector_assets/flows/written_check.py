@@ -27,9 +27,10 @@ from dagster import (
 
 from connector_assets.flows.close_calendar import is_close_hold
 from connector_assets.flows.periods import is_period_hold
-from connector_assets.flows.reason_text import ReasonCounts, reason_kind
+from connector_assets.flows.reason_text import ReasonCounts
 from connector_resources import settings
 from connector_resources.ledger import QueueItem
+from connector_resources.reason_kinds import reason_kind
 from connector_resources.redaction import redact
 
 CHECK = "no_failed_records"

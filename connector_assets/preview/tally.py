@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from connector_assets.flows.periods import meets_closed_period
-from connector_assets.flows.reason_text import ELLIPSIS, clipped, find_word, reason_kind
+from connector_assets.flows.reason_text import clipped
 from connector_assets.preview.mapping_gaps import MappingGap, mapping_gaps
 from connector_assets.preview.verdicts import VERDICTS, FitRow
+from connector_resources.reason_kinds import ELLIPSIS, find_word, reason_kind
 from connector_resources.redaction import redact
 
 REASON_KINDS = 200  # per flow: a real tenant's refusals fall into dozens of kinds, not hundreds

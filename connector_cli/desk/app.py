@@ -60,9 +60,20 @@ def state_of(item: QueueItem) -> str:
 
 
 def kind_of(item: QueueItem) -> str:
-    from connector_assets.flows.reason_text import reason_kind
+    """The refusal's kind as the queue keeps it (classified now for an item queued before kinds were kept)."""
+    from connector_resources.reason_kinds import reason_kind
 
-    return reason_kind(item.reason, item.source_key)
+    return item.kind or reason_kind(item.reason, item.source_key)
+
+
+FILTER_FIELDS = (
+    "integration",
+    "flow",
+    "state",
+    "q",
+    "day",
+    "kind",
+)  # a QueueFilter's fields, as the forms name them
 
 
 class Desk:
@@ -173,11 +184,11 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
             return _sign_in_first(request)
         q = request.query_params
         try:
-            where = QueueFilter(*(q.get(k, "") for k in ("integration", "flow", "state", "q", "day")))
+            where = QueueFilter(*(q.get(k, "") for k in FILTER_FIELDS))
             before = int(q["before"]) if q.get("before") else None
         except (LedgerError, ValueError) as error:
             return desk.page(request, "refused.html", 400, who=who, why=str(error))
-        counts, page = await run_in_threadpool(_queue_reads, ledger, where, before)
+        counts, kinds, page = await run_in_threadpool(_queue_reads, ledger, where, before)
         by_flow: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
         for integration, flow, state, n in counts:
             by_flow[(integration, flow)][state] = n
@@ -189,6 +200,8 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
             who=who,
             where=where,
             counts=sorted(by_flow.items()),
+            kinds=kinds,
+            kind_url=lambda kind: f"/queue?{urlencode({**params, 'kind': kind})}",
             integrations=sorted({i for i, _ in by_flow}),
             flows=sorted({f for i, f in by_flow if not where.integration or i == where.integration}),
             states=DESK_STATES,
@@ -257,11 +270,9 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
             form, who = await desk.form_and_identity(request)
         except Refused as refusal:
             return desk.refused(request, refusal, desk.who(request))
-        fields = {k: str(form.get(k, "")) for k in ("integration", "flow", "state", "q", "day")}
+        fields = {k: str(form.get(k, "")) for k in FILTER_FIELDS}
         try:
-            where = QueueFilter(
-                fields["integration"], fields["flow"], fields["state"], fields["q"], fields["day"]
-            )
+            where = QueueFilter(*fields.values())
             if where.state not in ("due", "failed"):
                 raise LedgerError("only failed records (awaiting replay or not yet due) are replayed in bulk")
             page = await run_in_threadpool(ledger.queue_page, where, limit=REPLAY_LIMIT)
@@ -289,8 +300,8 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
     return app
 
 
-def _queue_reads(ledger: Ledger, where: QueueFilter, before: int | None) -> tuple[Any, Any]:
-    return ledger.queue_counts(), ledger.queue_page(where, before=before)
+def _queue_reads(ledger: Ledger, where: QueueFilter, before: int | None) -> tuple[Any, Any, Any]:
+    return ledger.queue_counts(), ledger.kind_counts(where), ledger.queue_page(where, before=before)
 
 
 def _item_reads(ledger: Ledger, item: QueueItem) -> tuple[Any, Any, Any]:

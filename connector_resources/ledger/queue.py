@@ -29,6 +29,7 @@ from connector_resources.ledger.records import (
     _text,
     _to_json,
 )
+from connector_resources.reason_kinds import reason_kind
 from connector_resources.redaction import redact
 
 
@@ -82,6 +83,7 @@ class QueueStore(LedgerBase):
             "source_key": _text(record, "source_key", source_key, schema.KEY_LEN),
             "payload": _to_json(record, "payload", payload),
             "reason": redact(reason),
+            "kind": kind_of(reason, source_key),
             "status": status,
             "attempts": 1 if status == "failed" else 0,
             "next_attempt_at": next_attempt_at,
@@ -99,6 +101,7 @@ class QueueStore(LedgerBase):
                 "entity": excluded.entity,
                 "payload": excluded.payload,
                 "reason": excluded.reason,
+                "kind": excluded.kind,
                 "status": excluded.status,
                 "attempts": t.c.attempts + (1 if status == "failed" else 0),
                 "next_attempt_at": excluded.next_attempt_at,
@@ -171,19 +174,21 @@ class QueueStore(LedgerBase):
         _optional_text(record, "run_id", run_id, schema.RUN_ID_LEN)
         t = schema.retry_queue
         now = _now()
-        update = (
-            sa.update(t)
-            .where(t.c.id == item_id, t.c.status.in_(schema.QUEUE_OPEN_STATUSES))
-            .values(
-                attempts=t.c.attempts + 1,
-                next_attempt_at=now + retry_in,
-                reason=redact(reason),
-                last_run_id=sa.func.coalesce(run_id, t.c.last_run_id),
-                updated_at=now,
-            )
-            .returning(*t.c)
-        )
         with self._write(conn) as c:
+            key = c.execute(sa.select(t.c.source_key).where(t.c.id == item_id)).scalar() or ""
+            update = (
+                sa.update(t)
+                .where(t.c.id == item_id, t.c.status.in_(schema.QUEUE_OPEN_STATUSES))
+                .values(
+                    attempts=t.c.attempts + 1,
+                    next_attempt_at=now + retry_in,
+                    reason=redact(reason),
+                    kind=kind_of(reason, key),
+                    last_run_id=sa.func.coalesce(run_id, t.c.last_run_id),
+                    updated_at=now,
+                )
+                .returning(*t.c)
+            )
             row = c.execute(update).first()
             if row is None:
                 raise self._not_open(item_id, c)
@@ -543,3 +548,8 @@ class QueueStore(LedgerBase):
         if status is None:
             return LedgerRecordNotFound(f"queue item {item_id} does not exist")
         return LedgerInputError(f"queue item {item_id} is {status}, not open (failed or held)")
+
+
+def kind_of(reason: str, source_key: str) -> str:
+    """The refusal's kind as the queue keeps it (``reason_kind`` of the masked reason, cut to the column)."""
+    return reason_kind(redact(reason), source_key)[: schema.KEY_LEN]

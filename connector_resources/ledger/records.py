@@ -133,6 +133,7 @@ class QueueItem:
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
+    kind: str | None = None  # the refusal's kind (``reason_kinds.reason_kind``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,6 +138,7 @@ _COLUMN_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     "attempts": sa.Integer(),
     "version": sa.Integer(),
     "mapping": sa.String(FLOW_LEN),
+    "kind": sa.String(KEY_LEN),
     "map_key": sa.String(KEY_LEN),
     "depends_on": sa.String(DEPENDS_ON_LEN),
     "item_id": BigIntId,
@@ -225,6 +226,9 @@ retry_queue = sa.Table(
     *_optional("next_attempt_at", "depends_on", "last_run_id"),
     *_required("created_at", "updated_at"),
     *_optional("resolved_at"),
+    # The kind of the refusal that queued it (``reason_kinds.reason_kind``, cut to the column): the desk
+    # counts and filters by it, and it stays the refusal's kind when the item is resolved or abandoned.
+    *_optional("kind"),
     sa.CheckConstraint(_in("status", QUEUE_STATUSES), name="ck_mlc_retry_queue_status"),
     sa.CheckConstraint("attempts >= 0", name="ck_mlc_retry_queue_attempts"),
     # At most one open item per record and flow; closed items are history and may repeat.
@@ -235,6 +239,7 @@ retry_queue = sa.Table(
     # the index alone over a queue of 100,000 items (``queue_browse``).
     sa.Index("ix_mlc_retry_queue_source_key", "source_key"),
     sa.Index("ix_mlc_retry_queue_flow_status", "integration", "flow", "status"),
+    sa.Index("ix_mlc_retry_queue_kind", "kind", "status"),
 )
 
 # The processes holding leases for an owner (a run id, a replay's id): written in the claim's transaction,

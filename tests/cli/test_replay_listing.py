@@ -8,9 +8,9 @@ from click.testing import CliRunner
 from cryptography.fernet import Fernet
 from ledger_entries import queued
 
-from connector_assets.flows.reason_text import reason_kind
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger
+from connector_resources.reason_kinds import reason_kind
 from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler
 
 VENDORS = ("itest", "vendors", "vendor")

@@ -1,0 +1,49 @@
+"""The desk counts the queue by kind of refusal and filters on one: a cause fixed once is found and replayed
+for every record it refused, and nothing else."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from starlette.testclient import TestClient
+
+from connector_cli.desk.app import build_app
+from connector_cli.desk.guard import CSRF_COOKIE
+from connector_cli.desk.identity import Access
+from connector_resources.ledger import Ledger
+
+REASON = "bill {n}: line 1: GL account 6{n}00 has no BILL chart of accounts entry (jde_bill/account_map)"
+_KIND_ROW = re.compile(r'<td><a href="([^"]+)">([^<]+)</a></td><td>(\d+)</td>')
+KIND = "bill …: line …: GL account … has no BILL chart of accounts entry (jde_bill/account_map)"
+
+
+def test_the_queue_counts_kinds_and_one_kind_shows_its_records_and_replays_only_them(tmp_path):
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger.add_desk_user("otto", "operator-password-1", "operator")
+    for n in (1, 2, 3):
+        ledger.enqueue(integration="jde_bill", flow="bills", entity="bill", source_key=f"PO:{n}",
+                       payload={}, reason=REASON.format(n=n))  # fmt: skip
+    ledger.enqueue(integration="jde_bill", flow="vendors", entity="vendor", source_key="4411",
+                   payload={}, reason="vendor 4411 (Acme Ltd): tax id 12-3 is refused by BILL")  # fmt: skip
+    client = TestClient(build_app(ledger, Access()), client=("127.0.0.1", 5000), follow_redirects=False)
+    client.get("/login")
+    token = client.cookies[CSRF_COOKIE]
+    assert (
+        client.post(
+            "/login", data={"name": "otto", "password": "operator-password-1", "csrf": token}
+        ).status_code
+        == 303
+    )
+
+    page = client.get("/queue?state=due").text
+    table = page[page.index('<table id="kinds">') :].split("</table>")[0]
+    rows = [(unescape(href), unescape(kind), int(n)) for href, kind, n in _KIND_ROW.findall(table)]
+    assert [(kind, n) for _, kind, n in rows] == [(KIND, 3), ("vendor …: tax id … is refused by BILL", 1)]
+    link = rows[0][0]
+    one_kind = client.get(link).text
+    shown = re.findall(r"<td>bill (PO:\d)</td>", one_kind)
+    assert sorted(shown) == ["PO:1", "PO:2", "PO:3"]
+    # the bulk replay form carries the kind, so "replay them" means these three and no other record
+    assert f'name="kind" value="{KIND}"' in unescape(one_kind)
+    ledger.dispose()
