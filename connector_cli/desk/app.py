@@ -76,6 +76,24 @@ FILTER_FIELDS = (
 )  # a QueueFilter's fields, as the forms name them
 
 
+def queued_views(item: QueueItem) -> dict[str, str]:
+    """What the queue kept of the record, as the clerk reads it (secrets masked): a record refused at its
+    write kept the body we would send and what it is matched on; one refused before (its mapping) kept the
+    record as read, and has no body until its cause is fixed and it is mapped again."""
+
+    def shown(value: Any) -> str:
+        return redact(json.dumps(value, indent=2, sort_keys=True, default=str))
+
+    payload = item.payload
+    if isinstance(payload, dict) and isinstance(payload.get("body"), dict):
+        return {
+            "body": shown(payload["body"]),
+            "matched_on": shown(payload.get("natural_key") or {}),
+            "payload": shown({k: v for k, v in payload.items() if k not in ("body", "natural_key")}),
+        }
+    return {"body": "", "matched_on": "", "payload": shown(payload)}
+
+
 class Desk:
     """The app's state: the ledger, how people are recognised, the templates, where Dagster is."""
 
@@ -232,7 +250,7 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
             item=item,
             state=state_of(item),
             kind=kind_of(item),
-            payload=redact(json.dumps(item.payload, indent=2, sort_keys=True, default=str)),
+            **queued_views(item),
             trail=trail,
             xrefs=xrefs,
             decisions=decisions,

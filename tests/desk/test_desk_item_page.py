@@ -1,0 +1,51 @@
+"""A record's page shows the body we would send apart from the record as read, secrets masked either way."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from starlette.testclient import TestClient
+
+from connector_cli.desk.app import build_app
+from connector_cli.desk.guard import CSRF_COOKIE
+from connector_cli.desk.identity import Access
+from connector_resources.ledger import Ledger
+
+
+def _pre(page: str, element: str) -> str:
+    match = re.search(rf'<pre id="{element}">(.*?)</pre>', page, re.S)
+    assert match, f"no {element} on the page"
+    return unescape(match.group(1))
+
+
+def test_a_record_refused_at_its_write_shows_the_body_and_one_refused_at_mapping_the_record(tmp_path):
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger.add_desk_user("vera", "viewer-password-1", "viewer")
+    written = ledger.enqueue(
+        integration="jde_bill", flow="bills", entity="bill", source_key="PO:4471",
+        payload={"source_key": "PO:4471", "body": {"invoice": {"number": "4471"}, "amount": "75461.36",
+                 "password": "hunter2-not-shown"}, "natural_key": {"invoiceNumber": "4471"},
+                 "fields": {"amount": "75461.36"}, "depends_on": None},
+        reason="BILL refused it: vendor is archived",
+    )  # fmt: skip
+    mapped = ledger.enqueue(
+        integration="jde_bill", flow="bills", entity="bill", source_key="PO:4472",
+        payload={"DOCO": 4472, "ANI": "1.6100"},
+        reason="GL account 1.6100 has no BILL chart of accounts entry",
+    )  # fmt: skip
+    client = TestClient(build_app(ledger, Access()), client=("127.0.0.1", 5000), follow_redirects=False)
+    client.get("/login")
+    sign_in = {"name": "vera", "password": "viewer-password-1", "csrf": client.cookies[CSRF_COOKIE]}
+    assert client.post("/login", data=sign_in).status_code == 303
+
+    page = client.get(f"/items/{written.id}").text
+    body = _pre(page, "body")
+    assert '"amount": "75461.36"' in body and "hunter2" not in body
+    assert '"invoiceNumber": "4471"' in _pre(page, "matched-on")
+    assert '"body"' not in _pre(page, "payload")
+
+    page = client.get(f"/items/{mapped.id}").text
+    assert 'id="body"' not in page and "refused before a body could be made" in page
+    assert '"ANI": "1.6100"' in _pre(page, "payload")
+    ledger.dispose()
