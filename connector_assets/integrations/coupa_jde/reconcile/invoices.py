@@ -74,7 +74,8 @@ def compare_invoices(day: Day) -> None:
         day.compared.add(key)
         day.report.compared += 1
         items = ledger.get(batch.voucher, []) if batch.voucher is not None else []
-        _compare(day, record, what, supplier, invoice, batch, items, accounts, pattern)
+        with day.held_differently(INVOICES_FLOW, record, key):
+            _compare(day, record, what, supplier, invoice, batch, items, accounts, pattern)
 
 
 def _missing(day: Day, record: str, what: str, supplier: str, xref: Any, key: str) -> None:

@@ -16,12 +16,12 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.coupa.reconcile_reads import amount_of, by_key, code_of, day_of, number_of, text
-from connector_assets.flows.core import Rejected
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, _voucher_record
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
 from connector_assets.integrations.jde_coupa.reconcile.sides import (
     Day,
+    planned,
     shown,
     shown_money,
     shown_quantity,
@@ -44,18 +44,12 @@ def _pay_status(voucher: JdeVoucher) -> str:
 
 
 def compare_invoices(day: Day, names: dict[str, str]) -> None:
-    vouchers = changed_vouchers(day.staging, day.jde, day.day)
     accounts = ACCOUNTS.snapshot(day.staging)
-    planned: dict[str, tuple[JdeVoucher, dict[str, Any]]] = {}
-    refused: dict[str, tuple[JdeVoucher, str]] = {}
-    for voucher in vouchers:
-        record = _voucher_record(voucher, accounts)
-        if isinstance(record, Rejected):
-            refused[record.source_key] = (voucher, record.reason)
-        else:
-            planned[record.source_key] = (voucher, record.body)
-    keys = [*planned, *refused]
-    numbers = {key: text(v[0].pay_items[0].get("VINV")) for key, v in {**planned, **refused}.items()}
+    vouchers, refused = planned(
+        changed_vouchers(day.staging, day.jde, day.day), lambda v: _voucher_record(v, accounts)
+    )
+    keys = [*vouchers, *refused]
+    numbers = {key: text(v[0].pay_items[0].get("VINV")) for key, v in {**vouchers, **refused}.items()}
     found = by_key(
         day.coupa,
         "invoices",
@@ -73,7 +67,7 @@ def compare_invoices(day: Day, names: dict[str, str]) -> None:
     )
     matched: dict[str, dict[str, Any]] = {}
     for key in keys:
-        voucher = (planned.get(key) or refused[key])[0]
+        voucher = (vouchers.get(key) or refused[key])[0]
         supplier = str(int(voucher.pay_items[0]["AN8"]))
         candidates = found.get((supplier, numbers[key])) or []
         if candidates:
@@ -81,7 +75,7 @@ def compare_invoices(day: Day, names: dict[str, str]) -> None:
     lost = [written[k] for k in keys if k not in matched and k in written]
     by_id = {str(r["id"]): r for r in day.coupa.iter_in("invoices", "id", lost)} if lost else {}
     for key in keys:
-        voucher = (planned.get(key) or refused[key])[0]
+        voucher = (vouchers.get(key) or refused[key])[0]
         supplier = str(int(voucher.pay_items[0]["AN8"]))
         record = f"voucher {key}" + (f" (invoice {numbers[key]})" if numbers[key] else "")
         what = f"{record} of {supplier_label(supplier, names.get(supplier, ''))}"
@@ -91,12 +85,7 @@ def compare_invoices(day: Day, names: dict[str, str]) -> None:
         row[1] += _gross(voucher)
         if coupa is None:
             if key in refused:
-                if not day.expected(INVOICES_FLOW, record, key):
-                    reason = refused[key][1]
-                    words = f"{what} is not in Coupa: the flow refuses it ({reason}), and it is not queued"
-                    day.differ(
-                        "missing in Coupa", record, supplier, "present", "missing", words, field_name="record"
-                    )
+                day.refused(INVOICES_FLOW, what, record, supplier, refused[key][1], key)
             else:
                 written_as = f"invoice {written[key]}" if key in written else None
                 day.missing(INVOICES_FLOW, what, record, supplier, written_as, key)
@@ -105,8 +94,9 @@ def compare_invoices(day: Day, names: dict[str, str]) -> None:
         day.report.compared += 1
         row[2] += 1
         row[3] += amount_of(coupa.get("total-with-taxes")) or Decimal(0)
-        body = planned[key][1] if key in planned else None
-        _compare(day, record, what, supplier, voucher, body, coupa)
+        body = vouchers[key][1] if key in vouchers else None
+        with day.held_differently(INVOICES_FLOW, record, key):
+            _compare(day, record, what, supplier, voucher, body, coupa)
     totals.report_to(day.report, "invoice_suppliers", "invoices_per_supplier")
 
 
@@ -130,15 +120,8 @@ def _compare(
     if status in DEAD:
         jde_status = _pay_status(voucher)
         words = f"{what}: {status} on Coupa {counterpart}, while JDE holds the voucher ({jde_status})"
-        day.differ(
-            "status",
-            record,
-            supplier,
-            jde_status,
-            status,
-            words,
-            counterpart=counterpart,
-            field_name="status",
+        day.report.differ(
+            "status", record, supplier, jde_status, status, words, counterpart=counterpart, field="status"
         )
     amounts_differ = body is not None and _compare_body(differ, body, coupa)
     gross, their_gross = _gross(voucher), amount_of(coupa.get("total-with-taxes"))

@@ -52,8 +52,8 @@ def list_only_in_coupa(day: Day) -> None:
             subject, jde_value, words = describe(record)
             when = created_on(record)
             words += f" (created {when[:19].replace('T', ' ')} UTC)" if when else ""
-            day.differ(KIND, "-", number_of(record.get("supplier")) or text(record.get("number")),
-                       jde_value, subject, words, counterpart=subject, field_name="record")  # fmt: skip
+            day.report.differ(KIND, "-", number_of(record.get("supplier")) or text(record.get("number")),
+                              jde_value, subject, words, counterpart=subject, field="record")  # fmt: skip
 
 
 def _key(entity: str, record: dict[str, Any]) -> Any:

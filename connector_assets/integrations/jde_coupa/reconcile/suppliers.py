@@ -52,11 +52,7 @@ def compare_suppliers(day: Day) -> dict[str, str]:
         coupa = (found.get(key) or [None])[0] or renumbered.get(written.get(key, ""))
         if coupa is None:
             if key in refused:
-                if not day.expected(SUPPLIERS_FLOW, record, key):
-                    words = f"{record} is not in Coupa: the flow refuses it ({refused[key]}), not queued"
-                    day.differ(
-                        "missing in Coupa", record, scope, "present", "missing", words, field_name="record"
-                    )
+                day.refused(SUPPLIERS_FLOW, record, record, scope, refused[key], key)
                 continue
             written_as = f"supplier {written[key]}" if key in written else None
             day.missing(SUPPLIERS_FLOW, record, record, scope, written_as, key)
@@ -64,7 +60,8 @@ def compare_suppliers(day: Day) -> dict[str, str]:
         day.explained["suppliers"].add(int(coupa["id"]))
         day.report.compared += 1
         if key in bodies:
-            _compare(day, record, scope, bodies[key], coupa)
+            with day.held_differently(SUPPLIERS_FLOW, record, key):
+                _compare(day, record, scope, bodies[key], coupa)
     return names
 
 
