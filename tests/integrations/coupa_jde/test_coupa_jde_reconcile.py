@@ -209,7 +209,7 @@ def test_each_difference_planted_is_named_by_record_with_both_values(planted, sy
         money(Decimal(80)),
         "79.00",
     ) in found
-    assert ("paid", f"invoice {paid} (R-104)", in_jde, "paid", "paid", "open 1.00") in found
+    assert ("paid", f"invoice {paid} (R-104)", in_jde, "paid", "paid", "1.00 open") in found
     voided = invoices["voided"]["id"]
     [status] = [f for f in found if f[0] == "status"]
     assert (
@@ -224,6 +224,10 @@ def test_each_difference_planted_is_named_by_record_with_both_values(planted, sy
     assert only[2] == "batch MLCOUPA/CP999999/COUPA-INV-999999 (not processed yet)"
     assert len(rows) == 5 == meta["differences"], found
     assert meta["expected_gaps"] == 3
+    for row in rows:  # each sentence names the record, the field and both values
+        if row["field"] != "record":
+            said = row["words"]
+            assert all(v in said for v in (row["Coupa record"], row["field"], row["Coupa"], row["JDE"])), row
 
 
 def test_a_field_difference_on_a_record_whose_update_is_queued_is_one_expected_gap(planted):

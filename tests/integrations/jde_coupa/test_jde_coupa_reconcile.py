@@ -287,6 +287,10 @@ def test_each_difference_planted_in_coupa_is_named_by_record_with_both_values(pl
     for kind in ("name", "status", "only in Coupa"):
         assert f"**{kind}**" in meta["difference_table"]
     assert "Renamed In Coupa Ltd" in check.description
+    for row in differences:  # each sentence names the record, the field and both values
+        if row["field"] != "record":
+            said = row["words"]
+            assert all(v in said for v in (row["JDE record"], row["field"], row["JDE"], row["Coupa"])), row
 
 
 def test_a_field_difference_on_a_record_whose_update_is_queued_is_one_expected_gap(planted):

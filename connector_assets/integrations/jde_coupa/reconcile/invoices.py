@@ -118,11 +118,7 @@ def _compare(
 
     status = text(coupa.get("status"))
     if status in DEAD:
-        jde_status = _pay_status(voucher)
-        words = f"{what}: {status} on Coupa {counterpart}, while JDE holds the voucher ({jde_status})"
-        day.report.differ(
-            "status", record, supplier, jde_status, status, words, counterpart=counterpart, field="status"
-        )
+        differ("status", "status", _pay_status(voucher), status)
     amounts_differ = body is not None and _compare_body(differ, body, coupa)
     gross, their_gross = _gross(voucher), amount_of(coupa.get("total-with-taxes"))
     if not amounts_differ and gross != their_gross:  # a line or the tax named already says why
@@ -164,7 +160,8 @@ def _compare_body(differ: Any, body: dict[str, Any], coupa: dict[str, Any]) -> b
         where = f", line {number}"
         theirs = lines.pop(number, None)
         if theirs is None:
-            differ("line missing in Coupa", f"line {number}", "present", "missing", where)
+            amount = Decimal(str(line["price"])) * Decimal(str(line["quantity"]))
+            differ("line missing in Coupa", f"line {number}", shown_money(amount), "missing", where)
             amounts = True
             continue
         price, their_price = Decimal(str(line["price"])), amount_of(theirs.get("price"))

@@ -146,7 +146,7 @@ def _compare(
         where = f", line {number}"
         theirs = lines.pop(number, None)
         if theirs is None:
-            differ("line missing in Coupa", f"line {number}", "present", "missing", where)
+            differ("line missing in Coupa", f"line {number}", shown_money(line_total(line)), "missing", where)
             differs = True
             continue
         differs |= _compare_line(differ, line, theirs, where)
