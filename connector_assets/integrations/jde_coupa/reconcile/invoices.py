@@ -21,6 +21,9 @@ from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, _vou
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
 from connector_assets.integrations.jde_coupa.reconcile.sides import (
     Day,
+    Kind,
+    Said,
+    in_coupa,
     planned,
     shown,
     shown_money,
@@ -31,6 +34,7 @@ from connector_assets.jde.documents import JdeVoucher, changed_vouchers
 
 DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that no longer stands
 INVOICE = "Invoice"
+INVOICES = Kind(INVOICES_FLOW, "invoices", "invoice", "total-with-taxes")
 
 
 def _gross(voucher: JdeVoucher) -> Decimal:
@@ -57,46 +61,28 @@ def compare_invoices(day: Day, names: dict[str, str]) -> None:
         numbers.values(),
         lambda r: (number_of(r.get("supplier")), text(r.get("invoice-number"))),
     )
-    spec = INVOICES_FLOW
-    xrefs = day.ledger.get_xrefs(spec.integration, spec.entity, spec.source_system, keys, "coupa")
-    written = {k: x.target_id for k, x in xrefs.items() if x is not None and x.target_id}
     totals = SideTotals(
         ("Supplier", "JDE vouchers", "JDE gross", "Coupa invoices", "Coupa total"),
         "JDE",
         "No vouchers that day.",
     )
-    matched: dict[str, dict[str, Any]] = {}
-    for key in keys:
-        voucher = (vouchers.get(key) or refused[key])[0]
-        supplier = str(int(voucher.pay_items[0]["AN8"]))
-        candidates = found.get((supplier, numbers[key])) or []
-        if candidates:
-            matched[key] = candidates[0]
-    lost = [written[k] for k in keys if k not in matched and k in written]
-    by_id = {str(r["id"]): r for r in day.coupa.iter_in("invoices", "id", lost)} if lost else {}
-    for key in keys:
+
+    def said(key: str) -> Said:
         voucher = (vouchers.get(key) or refused[key])[0]
         supplier = str(int(voucher.pay_items[0]["AN8"]))
         record = f"voucher {key}" + (f" (invoice {numbers[key]})" if numbers[key] else "")
         what = f"{record} of {supplier_label(supplier, names.get(supplier, ''))}"
-        coupa = matched.get(key) or by_id.get(written.get(key, ""))
-        row = totals.touch((supplier,))
-        row[0] += 1
-        row[1] += _gross(voucher)
-        if coupa is None:
-            if key in refused:
-                day.refused(INVOICES_FLOW, what, record, supplier, refused[key][1], key)
-            else:
-                written_as = f"invoice {written[key]}" if key in written else None
-                day.missing(INVOICES_FLOW, what, record, supplier, written_as, key)
-            continue
-        day.explained["invoices"].add(int(coupa["id"]))
-        day.report.compared += 1
-        row[2] += 1
-        row[3] += amount_of(coupa.get("total-with-taxes")) or Decimal(0)
-        body = vouchers[key][1] if key in vouchers else None
-        with day.held_differently(INVOICES_FLOW, record, key):
-            _compare(day, record, what, supplier, voucher, body, coupa)
+        return Said(supplier, record, what, _gross(voucher))
+
+    matched = {}
+    for key in keys:  # an invoice number is unique per supplier: kept only under its own
+        candidates = found.get((said(key).supplier, numbers[key])) or []
+        if candidates:
+            matched[key] = candidates[0]
+    reasons = {key: reason for key, (_voucher, reason) in refused.items()}
+    for key, named, coupa in in_coupa(day, INVOICES, keys, matched, reasons, said, totals):
+        voucher, body = vouchers[key] if key in vouchers else (refused[key][0], None)
+        _compare(day, named.record, named.what, named.supplier, voucher, body, coupa)
     totals.report_to(day.report, "invoice_suppliers", "invoices_per_supplier")
 
 

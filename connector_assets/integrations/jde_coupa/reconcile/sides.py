@@ -12,14 +12,17 @@ them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from connector_assets.coupa.reconcile_day import ReconcileDay, shown, shown_money, shown_quantity
+from connector_assets.coupa.reconcile_reads import amount_of
 from connector_assets.flows.core import FlowSpec, Rejected
+from connector_assets.flows.reconciliation_totals import SideTotals
 
-__all__ = ["SYSTEMS", "Day", "planned", "shown", "shown_money", "shown_quantity"]
+__all__ = ["SYSTEMS", "Day", "Kind", "Said", "in_coupa", "planned", "shown", "shown_money", "shown_quantity"]
 
 SYSTEMS = ("JDE", "Coupa")
 
@@ -59,6 +62,77 @@ class Day(ReconcileDay):
         self.report.differ(
             kind, record, scope, "present", "missing", words, counterpart=counterpart, field="record"
         )
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a flow writes to Coupa: the flow, Coupa's resource (``purchase_orders``), how one of its records
+    is named (``purchase order``) and the field holding its amount (None: a supplier has none)."""
+
+    spec: FlowSpec
+    entity: str
+    noun: str
+    total: str | None = None
+
+
+@dataclass(frozen=True)
+class Said:
+    """How one JDE record of the day is named: its supplier (the scope), the record, the subject of its
+    sentences, and its amount as JDE states it (None: not counted in the per-supplier totals)."""
+
+    supplier: str
+    record: str
+    what: str
+    amount: Decimal | None = None
+
+
+def in_coupa(
+    day: Day,
+    kind: Kind,
+    keys: Iterable[str],
+    matched: Mapping[str, dict[str, Any]],
+    refused: Mapping[str, str],
+    said: Callable[[str], Said],
+    totals: SideTotals | None = None,
+) -> Iterator[tuple[str, Said, dict[str, Any]]]:
+    """Each of the day's JDE records (``keys``, the flow's) with the Coupa record it became: the one
+    ``matched`` by its natural key, else the one the flow's cross-reference names (read by id: a key
+    changed in Coupa is then a field difference, not a missing record). One Coupa does not hold is an
+    expected gap when the flow's queue holds it, else "missing in Coupa" (with the flow's refusal, in
+    ``refused``, when it refuses it). The caller compares each pair yielded while the record is under
+    ``held_differently``: its field differences count as one expected gap when its update is queued.
+    ``totals`` (per supplier) counts both sides' records and amounts."""
+    keys = list(keys)
+    written = _written(day, kind.spec, keys)
+    lost = [written[k] for k in keys if k not in matched and k in written]
+    by_id = {str(r["id"]): r for r in day.coupa.iter_in(kind.entity, "id", lost)} if lost else {}
+    for key in keys:
+        named = said(key)
+        coupa = matched.get(key) or by_id.get(written.get(key, ""))
+        row = totals.touch((named.supplier,)) if totals is not None else None
+        if row is not None and named.amount is not None:
+            row[0] += 1
+            row[1] += named.amount
+        if coupa is None:
+            if key in refused:
+                day.refused(kind.spec, named.what, named.record, named.supplier, refused[key], key)
+            else:
+                written_as = f"{kind.noun} {written[key]}" if key in written else None
+                day.missing(kind.spec, named.what, named.record, named.supplier, written_as, key)
+            continue
+        day.explained[kind.entity].add(int(coupa["id"]))
+        day.report.compared += 1
+        if row is not None and kind.total is not None:
+            row[2] += 1
+            row[3] += amount_of(coupa.get(kind.total)) or Decimal(0)
+        with day.held_differently(kind.spec, named.record, key):
+            yield key, named, coupa
+
+
+def _written(day: Day, spec: FlowSpec, keys: list[str]) -> dict[str, str]:
+    """The flow's key -> the Coupa id it wrote the record as (its cross-reference), for those written."""
+    xrefs = day.ledger.get_xrefs(spec.integration, spec.entity, spec.source_system, keys, "coupa")
+    return {key: xref.target_id for key, xref in xrefs.items() if xref is not None and xref.target_id}
 
 
 def planned(
