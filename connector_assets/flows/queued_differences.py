@@ -14,15 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from connector_assets.flows.reconciliation import Report
-from connector_assets.flows.reconciliation_expected import Expectations
 
-__all__ = ["queued_differences"]
+__all__ = ["Queue", "queued_differences"]
+
+
+class Queue(Protocol):
+    """A flow's retry queue as a reconciliation asks it (``Expectations``)."""
+
+    def account_for(self, report: Report, record: str, *keys: str) -> bool: ...
 
 
 @contextmanager
-def queued_differences(report: Report, queue: Expectations | None, record: str, *keys: str) -> Iterator[None]:
+def queued_differences(report: Report, queue: Queue | None, record: str, *keys: str) -> Iterator[None]:
     """Around one record's comparison on ``report``: the differences named inside are taken back and the
     record counted as one expected gap (named ``<record> (<fields> differ)``) when ``queue`` holds it under
     one of ``keys``; left as they are when it does not, or when no ``queue`` is given."""
