@@ -140,6 +140,16 @@ class Report:
         )
         self.counts[slug(kind)] += 1
 
+    def take_back(self, since: int) -> list[Difference]:
+        """The differences named after the first ``since``, taken off the report with their counts (a
+        record's field differences a queued update explains: ``flows.queued_differences``)."""
+        taken, self.differences[since:] = self.differences[since:], []
+        for d in taken:
+            self.counts[slug(d.kind)] -= 1
+            if not self.counts[slug(d.kind)]:
+                del self.counts[slug(d.kind)]
+        return taken
+
     def expect(self, kind: str, record: str, reason: str) -> None:
         """A record not written (or written differently) on purpose: counted as ``expected_<kind>``, never
         a difference, shown with its reason."""

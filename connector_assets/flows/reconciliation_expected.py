@@ -110,8 +110,12 @@ class FlowQueues:
         self.ledger, self.integration = ledger, integration
         self._read: dict[str, Expectations] = {}
 
-    def account_for(self, flow: str, report: Report, record: str, *keys: str) -> bool:
-        """``Expectations.account_for`` on ``flow``'s queue."""
+    def of(self, flow: str) -> Expectations:
+        """``flow``'s own queue, read the first time it is asked for."""
         if flow not in self._read:
             self._read[flow] = Expectations(self.ledger, self.integration, flows=[flow])
-        return self._read[flow].account_for(report, record, *keys)
+        return self._read[flow]
+
+    def account_for(self, flow: str, report: Report, record: str, *keys: str) -> bool:
+        """``Expectations.account_for`` on ``flow``'s queue."""
+        return self.of(flow).account_for(report, record, *keys)

@@ -144,3 +144,39 @@ def test_a_queued_record_is_found_under_the_key_its_flow_used(ledger):
         ("abandoned by an operator", "a one-off vendor, paid by hand"),
     ]
     assert report.differences == [] and report.counts["expected_abandoned_by_an_operator"] == 1
+
+
+def test_a_record_held_differently_while_its_update_is_queued_is_one_expected_gap(ledger):
+    from connector_assets.flows.queued_differences import queued_differences
+    from connector_assets.flows.reconciliation_expected import Expectations
+
+    ledger.enqueue(
+        integration="jde_coupa",
+        flow="suppliers",
+        entity="supplier",
+        source_key="4472",
+        payload={},
+        reason="Coupa refused the update: name is locked",
+    )
+    queue = Expectations(ledger, "jde_coupa", ["suppliers"])
+    report = Report(("JDE", "Coupa"))
+    report.differ("only in Coupa", "-", "", "-", "supplier 9", "supplier 9 is only in Coupa")
+    with queued_differences(report, queue, "supplier 4472", "4472"):  # queued: one expected gap
+        report.differ("name", "supplier 4472", 4472, "'Acme'", "'Acme Ltd'", "name", field="name")
+        report.differ("status", "supplier 4472", 4472, "'active'", "'inactive'", "status", field="status")
+    with queued_differences(report, queue, "supplier 4473", "4473"):  # not queued: named
+        report.differ("name", "supplier 4473", 4473, "'Zed'", "'Zed Ltd'", "name", field="name")
+    with queued_differences(report, queue, "supplier 4472", "4472"):  # queued but the same: nothing
+        pass
+    assert [(d.kind, d.record, d.values) for d in report.differences] == [
+        ("only in Coupa", "-", ("-", "supplier 9")),
+        ("name", "supplier 4473", ("'Zed'", "'Zed Ltd'")),
+    ]
+    assert [(e.kind, e.record, e.reason) for e in report.expected] == [
+        (
+            "in the retry queue",
+            "supplier 4472 (name, status differ)",
+            "Coupa refused the update: name is locked",
+        ),
+    ]
+    assert report.counts == {"only_in_coupa": 1, "name": 1, "expected_in_the_retry_queue": 1}

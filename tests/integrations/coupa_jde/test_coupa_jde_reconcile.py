@@ -6,8 +6,9 @@ JDE voucher batches (one refused for an unknown account), R04110ZA, Coupa Pay pa
 invoice's payment held). The reconciliation is clean, the two queued records counted as expected gaps. Then
 people change things behind the connector's back: a JDE clerk records a payment at another amount before
 the flow does, Coupa marks that invoice paid, a written invoice is voided in Coupa, another corrected to
-another amount, and a batch is keyed in JDE under the flow's marking for an invoice Coupa does not have; one
-reconciliation names each, with the record in both systems and both values.
+another amount (and one corrected before the flow's last run, which queued the change for a person: one
+expected gap, not a difference), and a batch is keyed in JDE under the flow's marking for an invoice
+Coupa does not have; one reconciliation names each, with the record in both systems and both values.
 """
 
 from __future__ import annotations
@@ -129,10 +130,21 @@ def test_a_clean_day_reconciles_with_no_difference_and_the_queued_records_are_ex
     assert meta["coupa_api_calls"] <= 8 and meta["jde_api_calls"] <= 12, meta
 
 
+def _correct(world: Any, invoice: int, price: str) -> None:
+    """A Coupa user corrects an approved invoice's first line to ``price`` (dispute, edit, approve again)."""
+    world.coupa.call("PUT", f"invoices/{invoice}/dispute")
+    world.coupa.call("PUT", f"invoices/{invoice}/withdraw_dispute")
+    line = world.coupa.call("GET", f"invoices/{invoice}")["invoice-lines"][0]
+    world.coupa.call("PUT", f"invoices/{invoice}", {"invoice-lines": [{"id": line["id"], "price": price}]})
+    world.coupa.call("PUT", f"invoices/{invoice}/submit")
+    world.coupa.call("PUT", f"invoices/{invoice}/bypass_approvals")
+
+
 @pytest.fixture(scope="module")
 def planted(synced):
     world, day, supplier, accounts, invoices, _clean = synced
     paid = world.coupa.invoice(supplier, "R-104", [(accounts["8150"], "80.00")])
+    queued = world.coupa.invoice(supplier, "R-105", [(accounts["8150"], "90.00")])
     _run(world, *INVOICES, partition=day)
     _process_vouchers(world)
     _settle(world)
@@ -167,19 +179,13 @@ def planted(synced):
             },
         )
     _run(world, *PAYMENTS, partition=day)  # finds the clerk's payment under its reference: adopted
+    time.sleep(1.1)  # whole-second stamps: a correction is a newer version
+    _correct(world, queued["id"], "95.00")
+    _run(world, *INVOICES, partition=day)  # the flow refuses to rewrite a posted voucher: queued
     world.coupa.call("PUT", f"invoices/{paid['id']}", {"paid": True})
     world.coupa.call("PUT", f"invoices/{invoices['voided']['id']}/void")
-    corrected = invoices["corrected"]["id"]
-    time.sleep(1.1)  # whole-second stamps: the correction is a newer version
-    world.coupa.call("PUT", f"invoices/{corrected}/dispute")
-    world.coupa.call("PUT", f"invoices/{corrected}/withdraw_dispute")
-    line = world.coupa.call("GET", f"invoices/{corrected}")["invoice-lines"][0]
-    world.coupa.call(
-        "PUT", f"invoices/{corrected}", {"invoice-lines": [{"id": line["id"], "price": "75.00"}]}
-    )
-    world.coupa.call("PUT", f"invoices/{corrected}/submit")
-    world.coupa.call("PUT", f"invoices/{corrected}/bypass_approvals")
-    plants = {"paid": paid["id"], "payment": payment["id"], "voucher": voucher}
+    _correct(world, invoices["corrected"]["id"], "75.00")  # after the flow's last run: not queued
+    plants = {"paid": paid["id"], "payment": payment["id"], "voucher": voucher, "queued": queued["id"]}
     return world, plants, _reconcile(world, day)
 
 
@@ -203,7 +209,7 @@ def test_each_difference_planted_is_named_by_record_with_both_values(planted, sy
         money(Decimal(80)),
         "79.00",
     ) in found
-    assert ("paid", f"invoice {paid} (R-104)", in_jde, "paid", "paid", "open 1.00") in found
+    assert ("paid", f"invoice {paid} (R-104)", in_jde, "paid", "paid", "1.00 open") in found
     voided = invoices["voided"]["id"]
     [status] = [f for f in found if f[0] == "status"]
     assert (
@@ -217,4 +223,27 @@ def test_each_difference_planted_is_named_by_record_with_both_values(planted, sy
     [only] = [f for f in found if f[0] == "only in JDE"]
     assert only[2] == "batch MLCOUPA/CP999999/COUPA-INV-999999 (not processed yet)"
     assert len(rows) == 5 == meta["differences"], found
-    assert meta["expected_gaps"] == 2
+    assert meta["expected_gaps"] == 3
+    for row in rows:  # each sentence names the record, the field and both values
+        if row["field"] != "record":
+            said = row["words"]
+            assert all(v in said for v in (row["Coupa record"], row["field"], row["Coupa"], row["JDE"])), row
+
+
+def test_a_field_difference_on_a_record_whose_update_is_queued_is_one_expected_gap(planted):
+    world, plants, (_check, meta) = planted
+    invoice = str(plants["queued"])
+    [item] = [i for i in world.ledger.open_items(integration="coupa_jde") if i.source_key == invoice]
+    assert item.flow == "invoices" and item.status == "failed"
+    with open(meta["differences_csv"], encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    # JDE holds the voucher at 90.00 while Coupa says 95.00: the flow queued the change for a person, so
+    # the record is one expected gap with the queue's reason, never a difference.
+    differences = [r for r in rows if not r["kind"].startswith("expected")]
+    assert not [r for r in differences if r["Coupa record"].startswith(f"invoice {invoice} ")]
+    [gap] = [
+        r for r in rows if r["kind"].startswith("expected") and f"invoice {invoice} " in r["Coupa record"]
+    ]
+    assert gap["kind"] == "expected: in the retry queue" and gap["words"] == item.reason
+    assert gap["Coupa record"] == f"invoice {invoice} (R-105) (amount differs)"
+    assert meta["expected_in_the_retry_queue"] == 2 and meta["line_amount"] == 1

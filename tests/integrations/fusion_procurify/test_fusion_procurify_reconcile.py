@@ -32,6 +32,7 @@ from fusion_procurify_world import FusionProcurifyWorld, fusion_procurify_world
 from sandbox_logins import answered
 
 from connector_assets.flows.reconciliation import Report
+from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.fusion.reconcile_reads import FusionInvoice, FusionInvoiceLine, FusionPo, FusionPoLine
 from connector_assets.integrations.fusion_procurify import wiring
 from connector_assets.integrations.fusion_procurify.account_codes import orphan_codes
@@ -291,6 +292,37 @@ def test_a_pair_of_vendor_and_supplier_compares_what_the_suppliers_flow_keeps() 
     manual = Report(("Procurify", "Fusion"))
     compare_pair(manual, Pair("7", "300100", {**vendor, "name": "Acme"}, supplier, manual=True, synced=True))
     assert "vendor name" not in by_kind(manual)  # a manual match renames neither side
+
+
+def test_a_pair_whose_vendor_update_is_queued_is_one_expected_gap_with_the_queues_reason(ledger) -> None:
+    vendor = {"id": 7, "name": "Acme Renamed", "external_id": "10021", "active": True, "type": 3}
+    supplier = {"SupplierId": 300100, "Supplier": "Acme Ltd", "SupplierNumber": "10021", "Status": "ACTIVE"}
+    other = {**supplier, "SupplierId": 300101}
+    ledger.enqueue(
+        integration="fusion_procurify",
+        flow="suppliers",
+        entity="supplier",
+        source_key="300100",
+        payload={},
+        reason="Procurify refused the vendor update: name already used",
+    )
+    queue = Expectations(ledger, "fusion_procurify", ["suppliers"])
+    report = Report(("Procurify", "Fusion"))
+    compare_pair(report, Pair("7", "300100", vendor, supplier, synced=True), queue)
+    compare_pair(report, Pair("8", "300101", {**vendor, "id": 8}, other, synced=True), queue)
+    [gap] = report.expected
+    assert (gap.kind, gap.reason) == (
+        "in the retry queue",
+        "Procurify refused the vendor update: name already used",
+    )
+    assert gap.record == "Procurify vendor 7 (Acme Renamed) (name / Supplier differs)"
+    # The pair nobody queued is still named, with both names.
+    [named] = report.differences
+    assert (named.kind, named.record, named.values) == (
+        "vendor name",
+        "Procurify vendor 8 (Acme Renamed)",
+        ("Acme Renamed", "Acme Ltd"),
+    )
 
 
 def test_account_codes_both_ways() -> None:

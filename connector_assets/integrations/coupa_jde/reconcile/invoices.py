@@ -74,7 +74,8 @@ def compare_invoices(day: Day) -> None:
         day.compared.add(key)
         day.report.compared += 1
         items = ledger.get(batch.voucher, []) if batch.voucher is not None else []
-        _compare(day, record, what, supplier, invoice, batch, items, accounts, pattern)
+        with day.held_differently(INVOICES_FLOW, record, key):
+            _compare(day, record, what, supplier, invoice, batch, items, accounts, pattern)
 
 
 def _missing(day: Day, record: str, what: str, supplier: str, xref: Any, key: str) -> None:
@@ -131,7 +132,7 @@ def _compare(
         where = f", {source}"
         row = lines.pop(number, None)
         if row is None:
-            differ("line missing in JDE", f"line {number}", "present", "missing", where)
+            differ("line missing in JDE", f"line {number}", shown_money(amount), "missing", where)
             amounts_differ = True
             continue
         theirs = amount_of(row.get("AA"))
@@ -154,14 +155,11 @@ def _compare(
     status = text(invoice.get("status"))
     standing = _standing(items)
     if status in DEAD:
-        words = f"{what} is {status} in Coupa, while JDE holds it as {counterpart} ({standing})"
-        day.report.differ(
-            "status", record, supplier, status, standing, words, counterpart=counterpart, field="status"
-        )
+        differ("status", "status", status, standing)
     open_amount = sum((amount_of(i.get("AAP")) or Decimal(0) for i in items), Decimal(0))
     if invoice.get("paid") is True and items and open_amount:
-        jde_value = f"open {shown_money(open_amount)}"
-        words = f"{what} is paid in Coupa, while JDE {counterpart} has {shown_money(open_amount)} open"
+        jde_value = f"{shown_money(open_amount)} open"
+        words = f"{what}: paid in Coupa but {jde_value} in JDE {counterpart}"
         day.report.differ(
             "paid", record, supplier, "paid", jde_value, words, counterpart=counterpart, field="paid"
         )

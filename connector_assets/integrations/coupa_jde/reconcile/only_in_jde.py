@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
-from connector_assets.coupa.reconcile_reads import text
+from connector_assets.coupa.reconcile_reads import amount_of, text
 from connector_assets.integrations.coupa_jde.invoices import EDI_USER, BatchKey
 from connector_assets.integrations.coupa_jde.reconcile.invoices import DEAD
-from connector_assets.integrations.coupa_jde.reconcile.sides import Day, where_in_jde
+from connector_assets.integrations.coupa_jde.reconcile.sides import Day, shown_money, where_in_jde
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.reconcile_documents import BatchLines, batches_entered
 
@@ -62,9 +63,10 @@ def list_only_in_jde(day: Day) -> None:
             )
             continue
         number = text(first_item.get("VINV")) or "?"
+        gross = shown_money(sum((amount_of(i.get("AG")) or Decimal(0) for i in batch.pay_items), Decimal(0)))
         words = (
-            f"JDE holds {where} (supplier {supplier}, invoice {number}) under the flow's marking for Coupa "
-            f"{record}, which Coupa does not have"
+            f"JDE holds {where} (supplier {supplier}, invoice {number}, {gross}) under the flow's marking "
+            f"for Coupa {record}, which Coupa does not have"
         )
         day.report.differ(
             "only in JDE", "-", supplier, "missing", where, words, counterpart=where, field="record"

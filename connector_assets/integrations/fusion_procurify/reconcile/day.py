@@ -350,6 +350,7 @@ def _vendors(
                 manual=manual_vendor(ledger, supplier_id) == vendor_id,
                 synced=reads.written_by_suppliers_flow(ledger, supplier_id) == vendor_id,
             ),
+            gaps.queues["suppliers"],
         )
     for supplier_id in unpaired_suppliers:
         supplier_without_vendor(report, supplier_id, changed_suppliers[supplier_id], gaps)

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from connector_assets.flows.queued_differences import Queue, queued_differences
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.values import text
 from connector_assets.fusion.supplier_sites import supplier_inactive_reason
@@ -75,8 +76,9 @@ class Pair:
     synced: bool = False
 
 
-def compare_pair(report: Report, pair: Pair) -> None:
-    """One pair, field by field (module docstring)."""
+def compare_pair(report: Report, pair: Pair, queue: Queue | None = None) -> None:
+    """One pair, field by field (module docstring); its field differences are one expected gap when the
+    suppliers flow's ``queue`` holds the supplier (an update of the vendor refused, held or abandoned)."""
     report.compared += 1
     vendor, supplier = pair.vendor, pair.supplier
     who, whom = vendor_label(pair.vendor_id, vendor), supplier_label(pair.supplier_id, supplier)
@@ -104,6 +106,12 @@ def compare_pair(report: Report, pair: Pair) -> None:
             field="supplier",
         )
         return
+    with queued_differences(report, queue, who, pair.supplier_id):
+        _compare_fields(report, pair, vendor, supplier)
+
+
+def _compare_fields(report: Report, pair: Pair, vendor: dict[str, Any], supplier: dict[str, Any]) -> None:
+    who, whom = vendor_label(pair.vendor_id, vendor), supplier_label(pair.supplier_id, supplier)
     same = True
     vendor_active, supplier_active = is_active(vendor), supplier_inactive_reason(dict(supplier)) is None
     if vendor_active != supplier_active:

@@ -16,12 +16,15 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.coupa.reconcile_reads import amount_of, by_key, code_of, day_of, number_of, text
-from connector_assets.flows.core import Rejected
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, _voucher_record
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
 from connector_assets.integrations.jde_coupa.reconcile.sides import (
     Day,
+    Kind,
+    Said,
+    in_coupa,
+    planned,
     shown,
     shown_money,
     shown_quantity,
@@ -31,6 +34,7 @@ from connector_assets.jde.documents import JdeVoucher, changed_vouchers
 
 DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that no longer stands
 INVOICE = "Invoice"
+INVOICES = Kind(INVOICES_FLOW, "invoices", "invoice", "total-with-taxes")
 
 
 def _gross(voucher: JdeVoucher) -> Decimal:
@@ -44,18 +48,12 @@ def _pay_status(voucher: JdeVoucher) -> str:
 
 
 def compare_invoices(day: Day, names: dict[str, str]) -> None:
-    vouchers = changed_vouchers(day.staging, day.jde, day.day)
     accounts = ACCOUNTS.snapshot(day.staging)
-    planned: dict[str, tuple[JdeVoucher, dict[str, Any]]] = {}
-    refused: dict[str, tuple[JdeVoucher, str]] = {}
-    for voucher in vouchers:
-        record = _voucher_record(voucher, accounts)
-        if isinstance(record, Rejected):
-            refused[record.source_key] = (voucher, record.reason)
-        else:
-            planned[record.source_key] = (voucher, record.body)
-    keys = [*planned, *refused]
-    numbers = {key: text(v[0].pay_items[0].get("VINV")) for key, v in {**planned, **refused}.items()}
+    vouchers, refused = planned(
+        changed_vouchers(day.staging, day.jde, day.day), lambda v: _voucher_record(v, accounts)
+    )
+    keys = [*vouchers, *refused]
+    numbers = {key: text(v[0].pay_items[0].get("VINV")) for key, v in {**vouchers, **refused}.items()}
     found = by_key(
         day.coupa,
         "invoices",
@@ -63,50 +61,28 @@ def compare_invoices(day: Day, names: dict[str, str]) -> None:
         numbers.values(),
         lambda r: (number_of(r.get("supplier")), text(r.get("invoice-number"))),
     )
-    spec = INVOICES_FLOW
-    xrefs = day.ledger.get_xrefs(spec.integration, spec.entity, spec.source_system, keys, "coupa")
-    written = {k: x.target_id for k, x in xrefs.items() if x is not None and x.target_id}
     totals = SideTotals(
         ("Supplier", "JDE vouchers", "JDE gross", "Coupa invoices", "Coupa total"),
         "JDE",
         "No vouchers that day.",
     )
-    matched: dict[str, dict[str, Any]] = {}
-    for key in keys:
-        voucher = (planned.get(key) or refused[key])[0]
-        supplier = str(int(voucher.pay_items[0]["AN8"]))
-        candidates = found.get((supplier, numbers[key])) or []
-        if candidates:
-            matched[key] = candidates[0]
-    lost = [written[k] for k in keys if k not in matched and k in written]
-    by_id = {str(r["id"]): r for r in day.coupa.iter_in("invoices", "id", lost)} if lost else {}
-    for key in keys:
-        voucher = (planned.get(key) or refused[key])[0]
+
+    def said(key: str) -> Said:
+        voucher = (vouchers.get(key) or refused[key])[0]
         supplier = str(int(voucher.pay_items[0]["AN8"]))
         record = f"voucher {key}" + (f" (invoice {numbers[key]})" if numbers[key] else "")
         what = f"{record} of {supplier_label(supplier, names.get(supplier, ''))}"
-        coupa = matched.get(key) or by_id.get(written.get(key, ""))
-        row = totals.touch((supplier,))
-        row[0] += 1
-        row[1] += _gross(voucher)
-        if coupa is None:
-            if key in refused:
-                if not day.expected(INVOICES_FLOW, record, key):
-                    reason = refused[key][1]
-                    words = f"{what} is not in Coupa: the flow refuses it ({reason}), and it is not queued"
-                    day.differ(
-                        "missing in Coupa", record, supplier, "present", "missing", words, field_name="record"
-                    )
-            else:
-                written_as = f"invoice {written[key]}" if key in written else None
-                day.missing(INVOICES_FLOW, what, record, supplier, written_as, key)
-            continue
-        day.explained["invoices"].add(int(coupa["id"]))
-        day.report.compared += 1
-        row[2] += 1
-        row[3] += amount_of(coupa.get("total-with-taxes")) or Decimal(0)
-        body = planned[key][1] if key in planned else None
-        _compare(day, record, what, supplier, voucher, body, coupa)
+        return Said(supplier, record, what, _gross(voucher))
+
+    matched = {}
+    for key in keys:  # an invoice number is unique per supplier: kept only under its own
+        candidates = found.get((said(key).supplier, numbers[key])) or []
+        if candidates:
+            matched[key] = candidates[0]
+    reasons = {key: reason for key, (_voucher, reason) in refused.items()}
+    for key, named, coupa in in_coupa(day, INVOICES, keys, matched, reasons, said, totals):
+        voucher, body = vouchers[key] if key in vouchers else (refused[key][0], None)
+        _compare(day, named.record, named.what, named.supplier, voucher, body, coupa)
     totals.report_to(day.report, "invoice_suppliers", "invoices_per_supplier")
 
 
@@ -128,18 +104,7 @@ def _compare(
 
     status = text(coupa.get("status"))
     if status in DEAD:
-        jde_status = _pay_status(voucher)
-        words = f"{what}: {status} on Coupa {counterpart}, while JDE holds the voucher ({jde_status})"
-        day.differ(
-            "status",
-            record,
-            supplier,
-            jde_status,
-            status,
-            words,
-            counterpart=counterpart,
-            field_name="status",
-        )
+        differ("status", "status", _pay_status(voucher), status)
     amounts_differ = body is not None and _compare_body(differ, body, coupa)
     gross, their_gross = _gross(voucher), amount_of(coupa.get("total-with-taxes"))
     if not amounts_differ and gross != their_gross:  # a line or the tax named already says why
@@ -181,7 +146,8 @@ def _compare_body(differ: Any, body: dict[str, Any], coupa: dict[str, Any]) -> b
         where = f", line {number}"
         theirs = lines.pop(number, None)
         if theirs is None:
-            differ("line missing in Coupa", f"line {number}", "present", "missing", where)
+            amount = Decimal(str(line["price"])) * Decimal(str(line["quantity"]))
+            differ("line missing in Coupa", f"line {number}", shown_money(amount), "missing", where)
             amounts = True
             continue
         price, their_price = Decimal(str(line["price"])), amount_of(theirs.get("price"))

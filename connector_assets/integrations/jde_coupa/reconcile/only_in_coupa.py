@@ -52,8 +52,8 @@ def list_only_in_coupa(day: Day) -> None:
             subject, jde_value, words = describe(record)
             when = created_on(record)
             words += f" (created {when[:19].replace('T', ' ')} UTC)" if when else ""
-            day.differ(KIND, "-", number_of(record.get("supplier")) or text(record.get("number")),
-                       jde_value, subject, words, counterpart=subject, field_name="record")  # fmt: skip
+            day.report.differ(KIND, "-", number_of(record.get("supplier")) or text(record.get("number")),
+                              jde_value, subject, words, counterpart=subject, field="record")  # fmt: skip
 
 
 def _key(entity: str, record: dict[str, Any]) -> Any:
@@ -110,21 +110,21 @@ def _supplier(record: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def _order(record: dict[str, Any]) -> tuple[str, str, str]:
-    subject = f"purchase order {record['id']}"
-    number = text(record.get("po-number"))
-    words = (
-        f"Coupa {subject} {shown(number)} of supplier {number_of(record.get('supplier')) or '?'} "
-        f"({text(record.get('status'))}, {shown_money(amount_of(record.get('total')))}) names no JDE order"
-    )
-    return subject, "no order", words
+    return _document(record, "purchase order", "po-number", "total", "no order", "names no JDE order")
 
 
 def _invoice(record: dict[str, Any]) -> tuple[str, str, str]:
-    subject = f"invoice {record['id']}"
-    supplier = number_of(record.get("supplier"))
+    ending = "has no JDE voucher with that supplier and invoice number"
+    return _document(record, "invoice", "invoice-number", "total-with-taxes", "no voucher", ending)
+
+
+def _document(
+    record: dict[str, Any], noun: str, number: str, total: str, jde_value: str, ending: str
+) -> tuple[str, str, str]:
+    """A Coupa document no JDE one explains: named with its number, supplier, status and amount."""
+    subject = f"{noun} {record['id']}"
     words = (
-        f"Coupa {subject} {shown(record.get('invoice-number'))} of supplier {supplier or '?'} "
-        f"({text(record.get('status'))}, {shown_money(amount_of(record.get('total-with-taxes')))}) "
-        "has no JDE voucher with that supplier and invoice number"
+        f"Coupa {subject} {shown(record.get(number))} of supplier {number_of(record.get('supplier')) or '?'} "
+        f"({text(record.get('status'))}, {shown_money(amount_of(record.get(total)))}) {ending}"
     )
-    return subject, "no voucher", words
+    return subject, jde_value, words

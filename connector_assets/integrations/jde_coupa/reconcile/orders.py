@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.coupa.reconcile_reads import amount_of, by_key, code_of, number_of, text
-from connector_assets.flows.core import Rejected
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_coupa.purchase_orders import (
     ACCOUNTS,
@@ -29,6 +28,10 @@ from connector_assets.integrations.jde_coupa.purchase_orders import (
 )
 from connector_assets.integrations.jde_coupa.reconcile.sides import (
     Day,
+    Kind,
+    Said,
+    in_coupa,
+    planned,
     shown,
     shown_money,
     shown_quantity,
@@ -41,6 +44,7 @@ CANCELLED, CLOSED, OPEN = "cancelled", "closed", "open"
 COUPA_STATES = {"cancelled": CANCELLED, "closed": CLOSED, "soft_closed": CLOSED}
 CLOSED_NEXT = 999  # F4311 NXTR of a line with nothing left to do
 POLICY = OrderPolicy()
+ORDERS = Kind(PURCHASE_ORDERS_FLOW, "purchase_orders", "purchase order", "total")
 
 
 def jde_state(lines: list[dict[str, Any]]) -> str:
@@ -55,59 +59,30 @@ def jde_state(lines: list[dict[str, Any]]) -> str:
 
 
 def compare_orders(day: Day, names: dict[str, str]) -> None:
-    orders = changed_purchase_orders(day.staging, day.jde, day.day)
     accounts = ACCOUNTS.snapshot(day.staging)
-    planned: dict[str, tuple[JdePurchaseOrder, dict[str, Any]]] = {}
-    refused: dict[str, tuple[JdePurchaseOrder, str]] = {}
-    for order in orders:
-        record = _order_record(order, accounts)
-        if isinstance(record, Rejected):
-            refused[record.source_key] = (order, record.reason)
-        else:
-            planned[record.source_key] = (order, record.body)
-    keys = [*planned, *refused]
+    orders, refused = planned(
+        changed_purchase_orders(day.staging, day.jde, day.day), lambda o: _order_record(o, accounts)
+    )
+    keys = [*orders, *refused]
     found = by_key(day.coupa, "purchase_orders", "po_number", keys, lambda r: text(r.get("po-number")))
-    spec = PURCHASE_ORDERS_FLOW
-    xrefs = day.ledger.get_xrefs(spec.integration, spec.entity, spec.source_system, keys, "coupa")
-    written = {k: x.target_id for k, x in xrefs.items() if x is not None and x.target_id}
-    lost = [written[k] for k in keys if k not in found and k in written]
-    by_id = {str(r["id"]): r for r in day.coupa.iter_in("purchase_orders", "id", lost)} if lost else {}
     totals = SideTotals(
         ("Supplier", "JDE orders", "JDE total", "Coupa orders", "Coupa total"), "JDE", "No orders that day."
     )
-    for key in keys:
-        order = (planned.get(key) or refused[key])[0]
-        supplier = order.supplier
+
+    def said(key: str) -> Said:
+        order = (orders.get(key) or refused[key])[0]
         record = f"purchase order {key}"
-        what = f"{record} of {supplier_label(supplier, names.get(supplier, ''))}"
-        coupa = (found.get(key) or [None])[0] or by_id.get(written.get(key, ""))
-        row = totals.touch((supplier,))
-        if key in planned:
-            jde_amount = _jde_total(order, planned[key][1])
-            row[0] += 1
-            row[1] += jde_amount
-        if coupa is None:
-            if key in refused:
-                _refused(day, record, what, supplier, key, refused[key][1])
-            else:
-                written_as = f"purchase order {written[key]}" if key in written else None
-                day.missing(PURCHASE_ORDERS_FLOW, what, record, supplier, written_as, key)
-            continue
-        day.explained["purchase_orders"].add(int(coupa["id"]))
-        day.report.compared += 1
-        row[2] += 1
-        row[3] += amount_of(coupa.get("total")) or Decimal(0)
-        if key in planned:
-            _compare(day, record, what, supplier, order, planned[key][1], coupa)
+        what = f"{record} of {supplier_label(order.supplier, names.get(order.supplier, ''))}"
+        amount = _jde_total(order, orders[key][1]) if key in orders else None
+        return Said(order.supplier, record, what, amount)
+
+    matched = {key: rows[0] for key, rows in found.items() if rows}
+    reasons = {key: reason for key, (_order, reason) in refused.items()}
+    for key, named, coupa in in_coupa(day, ORDERS, keys, matched, reasons, said, totals):
+        if key in orders:
+            order, body = orders[key]
+            _compare(day, named.record, named.what, named.supplier, order, body, coupa)
     totals.report_to(day.report, "order_suppliers", "orders_per_supplier")
-
-
-def _refused(day: Day, record: str, what: str, supplier: str, key: str, reason: str) -> None:
-    """An order the flow refuses (an unmapped account ...): expected when queued, else a difference."""
-    if day.expected(PURCHASE_ORDERS_FLOW, record, key):
-        return
-    words = f"{what} is not in Coupa: the flow refuses it ({reason}), and it is not in the retry queue"
-    day.differ("missing in Coupa", record, supplier, "present", "missing", words, field_name="record")
 
 
 def _jde_total(order: JdePurchaseOrder, body: dict[str, Any]) -> Decimal:
@@ -159,7 +134,7 @@ def _compare(
         where = f", line {number}"
         theirs = lines.pop(number, None)
         if theirs is None:
-            differ("line missing in Coupa", f"line {number}", "present", "missing", where)
+            differ("line missing in Coupa", f"line {number}", shown_money(line_total(line)), "missing", where)
             differs = True
             continue
         differs |= _compare_line(differ, line, theirs, where)

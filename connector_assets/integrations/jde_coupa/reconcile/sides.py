@@ -1,87 +1,40 @@
-"""What every comparison of a JDE day with Coupa shares: the report, the retry queue's word, both sessions,
-and how one field that differs is said.
+"""What every comparison of a JDE day with Coupa shares: the day, the report, the retry queue's word and how
+a field that differs is said (``connector_assets.coupa.reconcile_day``, shared with Coupa -> JD Edwards),
+the Coupa records explained, and how a record Coupa lacks is said.
 
 Each entity (suppliers, purchase orders, invoices) re-reads the day's JDE records with the flow's own
-readers, maps them with the flow's own mapper and snapshot (so "what the flow writes" is one definition,
-not two), and compares what Coupa holds field by field; ``Day`` carries what they need and collects the
-Coupa records they explained, so the listing of what only Coupa holds (``only_in_coupa``) skips them.
+readers, maps them with the flow's own mapper and snapshot (``planned``: so "what the flow writes" is one
+definition, not two), and compares what Coupa holds field by field; ``Day`` carries what they need and
+collects the Coupa records they explained, so the listing of what only Coupa holds (``only_in_coupa``) skips
+them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.reconciliation import Report, money
-from connector_assets.flows.reconciliation_calls import CountedJde
-from connector_assets.flows.reconciliation_expected import FlowQueues
-from connector_resources.ledger import Ledger
+from connector_assets.coupa.reconcile_day import ReconcileDay, shown, shown_money, shown_quantity
+from connector_assets.coupa.reconcile_reads import amount_of
+from connector_assets.flows.core import FlowSpec, Rejected
+from connector_assets.flows.reconciliation_totals import SideTotals
+
+__all__ = ["SYSTEMS", "Day", "Kind", "Said", "in_coupa", "planned", "shown", "shown_money", "shown_quantity"]
 
 SYSTEMS = ("JDE", "Coupa")
 
+Document = TypeVar("Document")
+
 
 @dataclass
-class Day:
+class Day(ReconcileDay):
     """One JDE day being reconciled: ``start``/``end`` its window (the JDE time zone's day, as UTC)."""
 
-    day: str
-    start: datetime
-    end: datetime
-    staging: Any
-    jde: CountedJde
-    coupa: Any  # an open, counted Coupa session
-    ledger: Ledger
-    report: Report
     # Coupa entity -> ids of its records a JDE record of the day explains (compared or looked up).
     explained: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-
-    # The retry queue's word, per flow (``FlowQueues``), read on first use.
-    queues: FlowQueues | None = None
-
-    def expected(self, spec: FlowSpec, record: str, *keys: str) -> bool:
-        """True (and counted as an expected gap with the queue's reason) when ``spec``'s retry queue holds
-        the record under one of ``keys``."""
-        if self.queues is None:
-            self.queues = FlowQueues(self.ledger, spec.integration)
-        return self.queues.account_for(spec.name, self.report, record, *keys)
-
-    def differ(
-        self,
-        kind: str,
-        record: str,
-        scope: str,
-        jde_value: Any,
-        coupa_value: Any,
-        words: str,
-        *,
-        counterpart: str = "",
-        field_name: str = "",
-    ) -> None:
-        """One difference, values as both systems show them (money already formatted by the caller)."""
-        self.report.differ(
-            kind, record, scope, jde_value, coupa_value, words, counterpart=counterpart, field=field_name
-        )
-
-    def field(
-        self,
-        kind: str,
-        what: str,
-        record: str,
-        scope: str,
-        counterpart: str,
-        field_name: str,
-        jde_value: str,
-        coupa_value: str,
-    ) -> None:
-        """A field that differs: ``<what>: <field> <JDE's> in JDE but <Coupa's> on Coupa <counterpart>``."""
-        words = f"{what}: {field_name} {jde_value} in JDE but {coupa_value} on Coupa {counterpart}"
-        self.differ(
-            kind, record, scope, jde_value, coupa_value, words, counterpart=counterpart, field_name=field_name
-        )
 
     def missing(
         self, spec: FlowSpec, what: str, record: str, scope: str, written: str | None, *keys: str
@@ -90,27 +43,109 @@ class Day:
         else a difference "missing in Coupa" naming the Coupa record the flow wrote (``written``), if any."""
         if self.expected(spec, record, *keys):
             return
-        kind = "missing in Coupa"
         if written:
             words = f"{what} was written to Coupa as {written}, which Coupa no longer holds"
         else:
             words = f"{what} is not in Coupa, and not in the retry queue either"
-        self.differ(
-            kind, record, scope, "present", "missing", words, counterpart=written or "", field_name="record"
+        self._missing(record, scope, words, written or "")
+
+    def refused(self, spec: FlowSpec, what: str, record: str, scope: str, reason: str, *keys: str) -> None:
+        """A JDE record the flow refuses (an unmapped account ...) that Coupa does not hold: an expected gap
+        when ``spec``'s queue knows one of ``keys``, else a difference naming the flow's reason."""
+        if self.expected(spec, record, *keys):
+            return
+        words = f"{what} is not in Coupa: the flow refuses it ({reason}), and not in the retry queue either"
+        self._missing(record, scope, words, "")
+
+    def _missing(self, record: str, scope: str, words: str, counterpart: str) -> None:
+        kind = "missing in Coupa"
+        self.report.differ(
+            kind, record, scope, "present", "missing", words, counterpart=counterpart, field="record"
         )
 
 
-def shown(value: Any) -> str:
-    """A text value in a sentence: quoted, ``(blank)`` when empty."""
-    text = " ".join(str(value if value is not None else "").split())
-    return f"'{text}'" if text else "(blank)"
+@dataclass(frozen=True)
+class Kind:
+    """What a flow writes to Coupa: the flow, Coupa's resource (``purchase_orders``), how one of its records
+    is named (``purchase order``) and the field holding its amount (None: a supplier has none)."""
+
+    spec: FlowSpec
+    entity: str
+    noun: str
+    total: str | None = None
 
 
-def shown_money(value: Decimal | None) -> str:
-    """An amount in a sentence: money, ``(none)`` when absent."""
-    return "(none)" if value is None else money(value)
+@dataclass(frozen=True)
+class Said:
+    """How one JDE record of the day is named: its supplier (the scope), the record, the subject of its
+    sentences, and its amount as JDE states it (None: not counted in the per-supplier totals)."""
+
+    supplier: str
+    record: str
+    what: str
+    amount: Decimal | None = None
 
 
-def shown_quantity(value: Decimal | None) -> str:
-    """A quantity as people write it: ``250``, ``2.5``; ``(none)`` when absent (an amount line)."""
-    return "(none)" if value is None else f"{value.normalize():f}"
+def in_coupa(
+    day: Day,
+    kind: Kind,
+    keys: Iterable[str],
+    matched: Mapping[str, dict[str, Any]],
+    refused: Mapping[str, str],
+    said: Callable[[str], Said],
+    totals: SideTotals | None = None,
+) -> Iterator[tuple[str, Said, dict[str, Any]]]:
+    """Each of the day's JDE records (``keys``, the flow's) with the Coupa record it became: the one
+    ``matched`` by its natural key, else the one the flow's cross-reference names (read by id: a key
+    changed in Coupa is then a field difference, not a missing record). One Coupa does not hold is an
+    expected gap when the flow's queue holds it, else "missing in Coupa" (with the flow's refusal, in
+    ``refused``, when it refuses it). The caller compares each pair yielded while the record is under
+    ``held_differently``: its field differences count as one expected gap when its update is queued.
+    ``totals`` (per supplier) counts both sides' records and amounts."""
+    keys = list(keys)
+    written = _written(day, kind.spec, keys)
+    lost = [written[k] for k in keys if k not in matched and k in written]
+    by_id = {str(r["id"]): r for r in day.coupa.iter_in(kind.entity, "id", lost)} if lost else {}
+    for key in keys:
+        named = said(key)
+        coupa = matched.get(key) or by_id.get(written.get(key, ""))
+        row = totals.touch((named.supplier,)) if totals is not None else None
+        if row is not None and named.amount is not None:
+            row[0] += 1
+            row[1] += named.amount
+        if coupa is None:
+            if key in refused:
+                day.refused(kind.spec, named.what, named.record, named.supplier, refused[key], key)
+            else:
+                written_as = f"{kind.noun} {written[key]}" if key in written else None
+                day.missing(kind.spec, named.what, named.record, named.supplier, written_as, key)
+            continue
+        day.explained[kind.entity].add(int(coupa["id"]))
+        day.report.compared += 1
+        if row is not None and kind.total is not None:
+            row[2] += 1
+            row[3] += amount_of(coupa.get(kind.total)) or Decimal(0)
+        with day.held_differently(kind.spec, named.record, key):
+            yield key, named, coupa
+
+
+def _written(day: Day, spec: FlowSpec, keys: list[str]) -> dict[str, str]:
+    """The flow's key -> the Coupa id it wrote the record as (its cross-reference), for those written."""
+    xrefs = day.ledger.get_xrefs(spec.integration, spec.entity, spec.source_system, keys, "coupa")
+    return {key: xref.target_id for key, xref in xrefs.items() if xref is not None and xref.target_id}
+
+
+def planned(
+    documents: Iterable[Document], mapper: Callable[[Document], Any]
+) -> tuple[dict[str, tuple[Document, dict[str, Any]]], dict[str, tuple[Document, str]]]:
+    """The day's JDE documents as the flow maps them (``mapper``): by the flow's key, those it writes with
+    the body it sends, and those it refuses with its reason."""
+    bodies: dict[str, tuple[Document, dict[str, Any]]] = {}
+    refused: dict[str, tuple[Document, str]] = {}
+    for document in documents:
+        record = mapper(document)
+        if isinstance(record, Rejected):
+            refused[record.source_key] = (document, record.reason)
+        else:
+            bodies[record.source_key] = (document, record.body)
+    return bodies, refused

@@ -4,7 +4,7 @@ name, supplier number, tax ID, status (the flow makes every supplier active) and
 The JDE side is read and mapped as the flow reads and maps it (``changed_suppliers``, ``_mapped_supplier``
 with the staged payment-terms snapshot). Coupa is read by supplier number (``number[in]``, 49 a call); a
 supplier Coupa no longer holds under its number, but the flow's cross-reference names, is read by id
-(``id[in]``), so a number changed in Coupa is named as that, not as a missing supplier.
+(``id[in]``, ``sides.in_coupa``), so a number changed in Coupa is named as that, not as a missing supplier.
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from typing import Any
 
 from connector_assets.coupa.reconcile_reads import by_key, code_of, text
 from connector_assets.flows.core import Rejected
-from connector_assets.integrations.jde_coupa.reconcile.sides import Day, shown
+from connector_assets.integrations.jde_coupa.reconcile.sides import Day, Kind, Said, in_coupa, shown
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW, _mapped_supplier
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers
 
 ACTIVE = "active"
+SUPPLIERS = Kind(SUPPLIERS_FLOW, "suppliers", "supplier")
 
 
 def label(an8: str, name: str) -> str:
@@ -42,41 +43,19 @@ def compare_suppliers(day: Day) -> dict[str, str]:
             bodies[key] = record.body
     keys = [*bodies, *refused]
     found = by_key(day.coupa, "suppliers", "number", keys, lambda r: text(r.get("number")))
-    xrefs = day.ledger.get_xrefs(
-        SUPPLIERS_FLOW.integration, SUPPLIERS_FLOW.entity, SUPPLIERS_FLOW.source_system, keys, "coupa"
-    )
-    written = {k: x.target_id for k, x in xrefs.items() if x is not None and x.target_id}
-    renumbered = _by_id(day, [written[k] for k in keys if k not in found and k in written])
-    for key in keys:
-        record, scope = label(key, names[key]), key
-        coupa = (found.get(key) or [None])[0] or renumbered.get(written.get(key, ""))
-        if coupa is None:
-            if key in refused:
-                if not day.expected(SUPPLIERS_FLOW, record, key):
-                    words = f"{record} is not in Coupa: the flow refuses it ({refused[key]}), not queued"
-                    day.differ(
-                        "missing in Coupa", record, scope, "present", "missing", words, field_name="record"
-                    )
-                continue
-            written_as = f"supplier {written[key]}" if key in written else None
-            day.missing(SUPPLIERS_FLOW, record, record, scope, written_as, key)
-            continue
-        day.explained["suppliers"].add(int(coupa["id"]))
-        day.report.compared += 1
+    matched = {key: rows[0] for key, rows in found.items() if rows}
+
+    def said(key: str) -> Said:
+        return Said(key, label(key, names[key]), label(key, names[key]))
+
+    for key, named, coupa in in_coupa(day, SUPPLIERS, keys, matched, refused, said):
         if key in bodies:
-            _compare(day, record, scope, bodies[key], coupa)
+            _compare(day, named.record, key, bodies[key], coupa)
     return names
 
 
 def _name(supplier: JdeSupplier) -> str:
     return text((supplier.address or {}).get("ALPH"))
-
-
-def _by_id(day: Day, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Coupa suppliers by id (``id[in]``): those the flow wrote that no longer carry their number."""
-    if not ids:
-        return {}
-    return {str(r["id"]): r for r in day.coupa.iter_in("suppliers", "id", ids)}
 
 
 def _compare(day: Day, record: str, scope: str, body: dict[str, Any], coupa: dict[str, Any]) -> None:

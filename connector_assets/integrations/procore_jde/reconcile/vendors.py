@@ -22,6 +22,7 @@ day's keys would show.
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from connector_assets.flows.queued_differences import queued_differences
 from connector_assets.flows.reconciliation import Report
 from connector_assets.integrations.procore_jde.vendor_mappers import is_active
 from connector_assets.jde.documents import JdeSupplier
@@ -89,7 +90,8 @@ def compare_vendors(
         else:
             report.counts["procore_vendors_in_jde"] += 1
             report.compared += 1
-            compare_pair(report, name, vendor, suppliers[an8])
+            with queued_differences(report, expected, name, vendor_id):  # an update refused: one gap
+                compare_pair(report, name, vendor, suppliers[an8])
     for vendor_id, an8 in sorted(linked.items()):
         if vendors.get(vendor_id) is not None or vendor_id not in vendors:
             continue
