@@ -72,3 +72,23 @@ def test_items_queued_before_kinds_were_kept_get_theirs_on_upgrade(db_url):
         assert "ix_mlc_retry_queue_kind" in indexes
     finally:
         ledger.dispose()
+
+
+def test_a_search_by_words_of_the_reason_finds_them_and_uses_the_index_on_postgresql(ledger):
+    for n in (1, 2):
+        _queue(ledger, f"PO:{n}", NO_ACCOUNT.format(n=n))
+    _queue(ledger, "4411", "vendor 4411 (Acme Ltd): tax id 12-3 is refused by BILL", flow="vendors")
+    found = ledger.queue_page(QueueFilter(search="chart of accounts"))
+    assert sorted(i.source_key for i in found.items) == ["PO:1", "PO:2"]
+    assert [i.source_key for i in ledger.queue_page(QueueFilter(search="Refused by bill")).items] == ["4411"]
+    if ledger.engine.dialect.name != "postgresql":
+        return
+    query = sa.select(schema.retry_queue.c.id).where(ledger._search("chart of accounts"))
+    with ledger.engine.connect() as conn:
+        conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(
+            conn.execute(
+                sa.text(f"EXPLAIN {query.compile(conn, compile_kwargs={'literal_binds': True})}")
+            ).scalars()
+        )
+    assert "ix_mlc_retry_queue_reason_words" in plan

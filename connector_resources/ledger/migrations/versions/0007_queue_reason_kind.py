@@ -1,4 +1,5 @@
-"""The kind of each queued refusal, so the exceptions desk counts and filters by it in SQL.
+"""The kind of each queued refusal, and its words indexed, so the exceptions desk counts, filters and searches
+the queue in SQL.
 
 Revision ID: 0007
 Revises: 0006
@@ -8,7 +9,9 @@ A clerk fixes a cause, not a record: "GL account … has no BILL chart of accoun
 fix and one replay. The kind (the reason with what names one record masked) was computed in Python per
 item shown; over a queue of 100,000 items a count or a filter by kind must be a query. Items already
 queued get their kind here, from the same classifier the ledger uses when it queues an item
-(``connector_resources.reason_kinds``), a batch at a time.
+(``connector_resources.reason_kinds``), a batch at a time. On PostgreSQL the reasons' words get a GIN
+index (``to_tsvector('simple', reason)``), so a search by words of the reason is an index look-up rather
+than a scan of every reason; SQLite scans (a single-process ledger of that size is not its use).
 """
 
 from collections.abc import Sequence
@@ -22,6 +25,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _BATCH = 5000
+# The expression must stay the one ``QueueBrowseStore`` searches with, or PostgreSQL cannot use the index.
+_WORDS_INDEX = (
+    "CREATE INDEX ix_mlc_retry_queue_reason_words ON mlc_retry_queue "
+    "USING gin (to_tsvector('simple', reason))"
+)
 _KIND_LEN = 255
 
 
@@ -34,6 +42,8 @@ def upgrade() -> None:
         "mlc_retry_queue", sa.column("id"), sa.column("reason"), sa.column("source_key"), sa.column("kind")
     )
     bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        op.execute(_WORDS_INDEX)
     after = 0
     while True:
         rows = bind.execute(
@@ -55,5 +65,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS ix_mlc_retry_queue_reason_words")
     op.drop_index("ix_mlc_retry_queue_kind", table_name="mlc_retry_queue")
     op.drop_column("mlc_retry_queue", "kind")
