@@ -334,12 +334,17 @@ TABLE_PREFIX = "mlc_"
 VERSION_TABLE = "mlc_alembic_version"
 
 
+# Indexes only PostgreSQL has, created by their revision and not described here: an expression index
+# SQLAlchemy metadata cannot declare for one dialect alone (the queue's reasons by word, 0007).
+POSTGRES_ONLY_INDEXES = frozenset({"ix_mlc_retry_queue_reason_words"})
+
+
 def belongs_to_ledger(name: str | None, type_: str, parent_names: Any = None) -> bool:
-    """alembic ``include_name`` hook: only look at the ledger's own tables.
+    """alembic ``include_name`` hook: only look at the ledger's own tables and what metadata describes.
 
     Without it, autogenerate in a database shared with Dagster would propose dropping Dagster's
     tables, and ``compare_metadata`` would report them as differences.
     """
     if type_ == "table":
         return bool(name) and name.startswith(TABLE_PREFIX) and name != VERSION_TABLE
-    return True
+    return not (type_ == "index" and name in POSTGRES_ONLY_INDEXES)
