@@ -66,6 +66,18 @@ def list_command() -> None:
             click.echo(f"  warning: {differs}")
 
 
+def current_rows(table: Any, ledger: Ledger) -> dict[str, str]:
+    """Today's rows (the first use imports the configured file); a table whose file cannot be used (the
+    sandbox file once a system is real and the setting unset, a file that does not load) said in one line."""
+    try:
+        return table.current(ledger)
+    except ValueError as problem:
+        raise click.ClickException(
+            f"{table.name}: {problem}. To start the table from a file of yours, set ${table.variable} to it "
+            "(the first use imports it)"
+        ) from None
+
+
 def _first_use(table: Any) -> str:
     """What the first run will import into a table the ledger does not hold yet."""
     try:
@@ -86,7 +98,7 @@ def show_command(table_name: str, history: bool, key: str | None, limit: int) ->
     """The rows of TABLE (key -> value), as flows map with them from the next run or replay on."""
     table = table_named(table_name)
     ledger = shared_ledger()
-    rows = table.current(ledger)
+    rows = current_rows(table, ledger)
     info = ledger.mapping_info(table.name)
     said = f"version {info.version}, imported from {info.origin}" if info else "empty, never saved"
     click.echo(f"{table.name} ({table.key} -> {table.value}): {len(rows)} row(s), {said}")
@@ -135,7 +147,7 @@ def export_command(table_name: str, file: Path | None) -> None:
     it back with `mappings import FILE --table TABLE`."""
     table = table_named(table_name)
     ledger = shared_ledger()
-    rows = table.current(ledger)
+    rows = current_rows(table, ledger)
     info = ledger.mapping_info(table.name)
     if file is None:
         write_csv(sys.stdout, table, rows)
@@ -174,6 +186,7 @@ def import_command(file: Path, table_name: str, note: str, by: str, yes: bool, r
     except ValueError as problem:
         raise click.ClickException(f"{file}: not imported, nothing saved: {problem}") from None
     ledger = shared_ledger()
+    current_rows(table, ledger)  # the first use imports the configured file: the diff is against it
     try:
         planned = plan_change(table, rows, ledger=ledger, replace=replace)
     except MappingRefused as refused:
@@ -211,7 +224,7 @@ def _refused(refused: Any) -> NoReturn:
 
 def _kept(table: Any, ledger: Ledger, rows: dict[str, str]) -> int:
     """How many of the table's rows the file does not name (kept without --replace)."""
-    return len(set(table.current(ledger)) - set(rows))
+    return len(set(current_rows(table, ledger)) - set(rows))
 
 
 def _summary(diff: Any, *, kept: int) -> str:

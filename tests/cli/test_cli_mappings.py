@@ -184,3 +184,16 @@ def test_a_table_saved_while_the_import_waits_is_not_overwritten(terms_file, tmp
     ledger = shared_ledger()
     assert ledger.mapping_rows(TABLE)["N30"] == "35" and ledger.mapping_info(TABLE).version == 2
     assert [a.actor for a in ledger.operator_actions()] == ["dan"]
+
+
+def test_the_sandbox_table_is_refused_once_a_system_is_real(terms_file, tmp_path, monkeypatch):
+    monkeypatch.delenv("ML_JDE_BILL_PAYMENT_TERMS_MAP")
+    monkeypatch.setenv("ML_JDE_AIS_URL", "https://jde.example.com/jderest")
+    refused = _run("mappings", "show", TABLE)
+    assert refused.exit_code == 1
+    assert "ML_JDE_BILL_PAYMENT_TERMS_MAP is not set, and JD Edwards" in refused.output
+    assert "set $ML_JDE_BILL_PAYMENT_TERMS_MAP to it (the first use imports it)" in refused.output
+    edited = _file(tmp_path, "edited.csv", "N30,31\n")
+    again = _run("mappings", "import", str(edited), "--table", TABLE, "--note", "x", "--yes")
+    assert again.exit_code == 1 and "the first use imports it" in again.output
+    assert shared_ledger().mapping_info(TABLE) is None
