@@ -60,10 +60,17 @@ def list_command() -> None:
             continue
         last = ledger.mapping_history(name, limit=1)
         change = f"; last change by {last[0].actor} at {last[0].at:{WHEN}}" if last else ""
-        click.echo(f"{name}: {info.rows} row(s), version {info.version}, imported from {info.origin}{change}")
+        click.echo(f"{name}: {info.rows} row(s), version {info.version}, {origin_said(info.origin)}{change}")
         differs = table.file_differs(ledger)
         if differs:
             click.echo(f"  warning: {differs}")
+
+
+def origin_said(origin: str) -> str:
+    """Where a table started: a file imported on first use, or an import into an empty optional table."""
+    if origin.startswith("import "):
+        return f"started by mappings {origin}"
+    return f"imported from {origin}"
 
 
 def current_rows(table: Any, ledger: Ledger) -> dict[str, str]:
@@ -100,7 +107,7 @@ def show_command(table_name: str, history: bool, key: str | None, limit: int) ->
     ledger = shared_ledger()
     rows = current_rows(table, ledger)
     info = ledger.mapping_info(table.name)
-    said = f"version {info.version}, imported from {info.origin}" if info else "empty, never saved"
+    said = f"version {info.version}, {origin_said(info.origin)}" if info else "empty, never saved"
     click.echo(f"{table.name} ({table.key} -> {table.value}): {len(rows)} row(s), {said}")
     if table.master is not None:
         click.echo(f"rows are checked before they are saved: {table.master.what}")

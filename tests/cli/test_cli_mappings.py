@@ -197,3 +197,19 @@ def test_the_sandbox_table_is_refused_once_a_system_is_real(terms_file, tmp_path
     again = _run("mappings", "import", str(edited), "--table", TABLE, "--note", "x", "--yes")
     assert again.exit_code == 1 and "the first use imports it" in again.output
     assert shared_ledger().mapping_info(TABLE) is None
+
+
+def test_an_optional_table_left_unset_starts_with_an_import(terms_file, tmp_path, monkeypatch):
+    optional = "coupa_jde/account_map"
+    monkeypatch.delenv("ML_COUPA_JDE_ACCOUNT_MAP", raising=False)
+    table = tables_module.mapping_tables()[optional]
+    monkeypatch.setitem(tables_module._BUILT, optional, dataclasses.replace(table, master=None))
+    assert f"{optional}: not in the ledger yet; empty until a row is saved" in _run("mappings", "list").output
+    assert _run("mappings", "export", optional).stdout == "coupa_account,jde_account\n"
+    first = tmp_path / "coupa.csv"
+    first.write_text("coupa_account,jde_account\n20-8150,20.8150\n", encoding="utf-8")
+    done = _run("mappings", "import", str(first), "--table", optional, "--note", "first row", "--yes")
+    assert done.exit_code == 0, done.output
+    assert f"{optional} (version 0) <- {first}:\n  + 20-8150 -> 20.8150\n" in done.output
+    listed = _run("mappings", "list").output
+    assert f"{optional}: 1 row(s), version 1, started by mappings import {first}; last change by " in listed
