@@ -193,7 +193,12 @@ def import_command(file: Path, table_name: str, note: str, by: str, yes: bool, r
     except ValueError as problem:
         raise click.ClickException(f"{file}: not imported, nothing saved: {problem}") from None
     ledger = shared_ledger()
-    current_rows(table, ledger)  # the first use imports the configured file: the diff is against it
+    today = current_rows(table, ledger)  # the first use imports the configured file: the diff is against it
+    if replace and today and not rows:
+        raise click.ClickException(
+            f"{file} has no rows: --replace would empty {table.name}; nothing saved (remove rows by name "
+            "at the desk, or import a file holding the rows to keep)"
+        )
     try:
         planned = plan_change(table, rows, ledger=ledger, replace=replace)
     except MappingRefused as refused:

@@ -142,9 +142,12 @@ def test_a_wrong_row_is_refused_naming_its_key_and_nothing_is_saved(terms_file, 
     columns.write_text("terms,days\nN10,10\n", encoding="utf-8")
     wrong = _run("mappings", "import", str(columns), *args)
     assert wrong.exit_code == 1 and "missing column(s) jde_payment_terms, net_days" in wrong.output
+    empty = _file(tmp_path, "empty.csv", "")
+    emptied = _run("mappings", "import", str(empty), *args, "--replace")
+    assert emptied.exit_code == 1 and f"--replace would empty {TABLE}; nothing saved" in emptied.output
     unknown = _run("mappings", "import", str(bad), "--table", "jde_bill/terms", "--note", "x")
     assert unknown.exit_code == 1 and "no mapping table 'jde_bill/terms'; the tables: " in unknown.output
-    assert shared_ledger().mapping_info(TABLE) is None  # not even imported: nothing was planned
+    assert shared_ledger().mapping_info(TABLE).version == 1  # imported on first use, nothing saved since
 
     def at_most_120_days(resources, rows):  # a master-data check: BILL refuses longer terms
         return {
