@@ -15,6 +15,7 @@ from connector_cli.desk.command import desk
 from connector_cli.dev import dev, sandbox_command, webhooks_command
 from connector_cli.dev_discovery import use_running_dev
 from connector_cli.fit import fit
+from connector_cli.mappings import mappings
 from connector_cli.periods import periods
 from connector_cli.procore_hooks import procore_webhooks
 from connector_cli.records import audit, ping, replay
@@ -45,6 +46,7 @@ cli.add_command(reopen)
 cli.add_command(desk)
 cli.add_command(ping)
 cli.add_command(xref)
+cli.add_command(mappings)
 cli.add_command(where)
 cli.add_command(fit)
 cli.add_command(periods)
