@@ -228,3 +228,20 @@ def test_a_refused_change_names_the_key_and_saves_nothing(world):
         assert planned.diff.changed == {"3": (before["3"], before["1"])}
     finally:
         ledger.dispose()
+
+
+def test_every_table_declares_its_check_but_the_net_days_table():
+    tables = [
+        coupa_jde.ACCOUNTS,
+        jde_coupa_orders.ACCOUNTS,
+        jde_coupa_suppliers.PAYMENT_TERMS,
+        *jde_bill.TABLES,
+        *procore_jde.TABLES,
+        jde_procurify_accounts.ACCOUNTS,
+        jde_procurify_departments.DEPARTMENTS,
+        fusion_accounts.ACCOUNTS,
+        fusion_departments.DEPARTMENTS,
+    ]
+    assert len({t.name for t in tables}) == 12
+    assert [t.name for t in tables if t.master is None] == ["jde_bill/payment_terms_map"]
+    assert all(t.master.what and t.master.systems for t in tables if t.master is not None)
