@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable
 
 Check = Callable[[str], str | None]
@@ -48,15 +49,16 @@ def setting_table(
     check: Check,
     clean: Callable[[str], str],
     check_key: Check | None = None,
+    master: MasterData | None = None,
 ) -> MappingTable:
     """The table ``variable`` declares (``MappingTable.from_setting``), its values checked and cleaned; a
-    ``KeyCheckedTable`` when its keys are checked too."""
+    ``KeyCheckedTable`` when its keys are checked too; ``master``: its check against the systems."""
     if check_key is None:
         return MappingTable.from_setting(
             variable, group=group, key=key, value=value, description=description, guarded_by=guarded_by,
-            check=check, clean=clean,
+            check=check, clean=clean, master=master,
         )  # fmt: skip
     return KeyCheckedTable.from_setting(
         variable, group=group, key=key, value=value, description=description, guarded_by=guarded_by,
-        check=check, clean=clean, check_key=check_key,
+        check=check, clean=clean, check_key=check_key, master=master,
     )  # fmt: skip

@@ -66,6 +66,21 @@ _ENTITIES: tuple[Entity, ...] = (
 )
 
 ENTITIES: dict[str, Entity] = {e.name: e for e in _ENTITIES}
+# Master data read only to check what a mapping table names (``iter_in`` by code), never staged or pinged:
+# payment terms are under core.common like lookup values (unconfirmed, as there).
+LOOKED_UP: dict[str, Entity] = {
+    e.name: e
+    for e in (
+        Entity(
+            "payment_terms",
+            "api/payment_terms",
+            "core.common",
+            "payment-term",
+            "payment term",
+            change_feed=False,
+        ),
+    )
+}
 # entity -> the fields that identify a record; entities read whole (no documented change marker).
 KEYS: dict[str, tuple[str, ...]] = {e.name: (e.key_field,) for e in _ENTITIES}
 SNAPSHOT_ENTITIES: tuple[str, ...] = tuple(e.name for e in _ENTITIES if not e.change_feed)
@@ -124,7 +139,9 @@ FLOW_SCOPES: dict[str, tuple[str, ...]] = {
 
 def entity(name: str) -> Entity:
     """The ``Entity`` called ``name``; a clear error listing the known ones otherwise."""
-    return known_entity(ENTITIES, name, "Coupa", lambda message: CoupaInputError(message, field="entity"))
+    return known_entity(
+        {**ENTITIES, **LOOKED_UP}, name, "Coupa", lambda message: CoupaInputError(message, field="entity")
+    )
 
 
 def normalise_scopes(scopes: Iterable[str] | str) -> tuple[str, ...]:

@@ -14,11 +14,18 @@ usable in Fusion, and whether the code exists in Procurify, is checked when a ch
 (``charge_accounts.ChargeAccounts``), against the staged snapshots of both sides.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from connector_assets.flows.code_maps import KeyCheckedTable
+from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import build_mapping_table_asset
+from connector_assets.flows.master_checks import value_problems
 from connector_assets.fusion.charge_combinations import segment_problem
+from connector_assets.fusion.master_data import natural_accounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_codes import CODE_MAX, code_length_problem
+from connector_resources import settings
 
 ACCOUNT_MAP_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_MAP"
 GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sandboxes
@@ -32,6 +39,23 @@ def normal_code(code: str) -> str:
 def code_problem(code: str) -> str | None:
     """Why a table key cannot be a Procurify account code (longer than Procurify keeps), else None."""
     return code_length_problem(len(code)) if len(normal_code(code)) > CODE_MAX else None
+
+
+SEGMENTS_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS"  # accountCombinationsLOV's segment attribute names
+
+
+def segment_names() -> tuple[str, ...]:
+    """The four segment attributes of ``accountCombinationsLOV`` (company, cost center, natural account,
+    intercompany), from ``ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS``: a setting because the reference confirms
+    no spelling beyond ``_CODE_COMBINATION_ID`` (§2.9). The combinations asset reads them too."""
+    return settings.read(SEGMENTS_ENV)
+
+
+def _master(resources: Mapping[str, Any], rows: Mapping[str, str]) -> dict[str, str]:
+    """The Fusion natural account is in an enabled, postable, active combination (the Procurify code is
+    created or adopted by the account_codes flow)."""
+    fusion = resources["fusion"]
+    return value_problems(rows, lambda naturals: natural_accounts(fusion, naturals, segment_names()))
 
 
 ACCOUNTS: KeyCheckedTable = KeyCheckedTable.from_setting(
@@ -51,6 +75,9 @@ ACCOUNTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     key_check=code_problem,
     key_clean=normal_code,
     key_shown=lambda code: f"{code[:60]}...",
+    master=MasterData(
+        ("fusion",), _master, "the Fusion natural account is in an enabled, postable, active combination"
+    ),
 )
 ACCOUNT_MAP_ASSET = ACCOUNTS.asset  # "fusion_procurify_account_map"
 fusion_procurify_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)

@@ -34,7 +34,9 @@ from connector_assets.integrations.fusion_procurify.account_map import (
     ACCOUNT_MAP_ASSET,
     ACCOUNT_MAP_ENV,
     ACCOUNTS,
+    SEGMENTS_ENV,
     normal_code,
+    segment_names,
 )
 from connector_assets.integrations.fusion_procurify.departments import (
     DEPARTMENT_MAP_ASSET,
@@ -56,16 +58,6 @@ from connector_resources import settings
 COMBINATIONS_ASSET = asset_key(INTEGRATION, "account_combinations")
 UPSTREAM: list[str] = [ACCOUNT_MAP_ASSET, DEPARTMENT_MAP_ASSET, COMBINATIONS_ASSET]
 INTERCOMPANY_ENV = "ML_FUSION_PROCURIFY_INTERCOMPANY"
-SEGMENTS_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS"
-
-
-def segment_names() -> tuple[str, ...]:
-    """The four segment attributes (company, cost center, natural account, intercompany) of
-    ``accountCombinationsLOV``, from ``ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS``: a setting because the
-    reference confirms no spelling beyond ``_CODE_COMBINATION_ID`` (§2.9)."""
-    return settings.read(SEGMENTS_ENV)
-
-
 fusion_procurify_account_combinations = combinations_asset(
     key=COMBINATIONS_ASSET,
     group=INTEGRATION,

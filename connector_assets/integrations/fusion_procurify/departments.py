@@ -18,11 +18,16 @@ keys tried for one, are the Procurify side's (``procurify.code_checks``).
 """
 
 from collections.abc import Mapping
+from typing import Any
 
 from connector_assets.flows.code_maps import KeyCheckedTable
+from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import build_mapping_table_asset
+from connector_assets.flows.master_checks import value_problems
 from connector_assets.fusion.account_combinations import DELIMITER
 from connector_assets.fusion.charge_combinations import clean_segments, leading_segments_problem
+from connector_assets.fusion.master_data import company_cost_centers
+from connector_assets.integrations.fusion_procurify.account_map import segment_names
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_departments import department_key as department_key  # sandbox
 from connector_assets.procurify.code_checks import place_key as normal_key  # keys with ``|`` trimmed
@@ -31,6 +36,12 @@ from connector_assets.procurify.code_checks import place_lookup_keys as lookup_k
 
 DEPARTMENT_MAP_ENV = "ML_FUSION_PROCURIFY_DEPARTMENT_MAP"
 GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sandboxes
+
+
+def _master(resources: Mapping[str, Any], rows: Mapping[str, str]) -> dict[str, str]:
+    """The Fusion company and cost center are in an enabled, postable, active combination."""
+    fusion = resources["fusion"]
+    return value_problems(rows, lambda pairs: company_cost_centers(fusion, pairs, segment_names()))
 
 
 DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(
@@ -48,6 +59,11 @@ DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     clean=clean_segments,
     key_check=key_problem,
     key_clean=normal_key,
+    master=MasterData(
+        ("fusion",),
+        _master,
+        "the Fusion company and cost center are in an enabled, postable, active combination",
+    ),
 )
 DEPARTMENT_MAP_ASSET = DEPARTMENTS.asset  # "fusion_procurify_department_map"
 fusion_procurify_department_map = build_mapping_table_asset(DEPARTMENTS, group=INTEGRATION)

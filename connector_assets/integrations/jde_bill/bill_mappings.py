@@ -27,11 +27,15 @@ from connector_assets.bill.classifications import (
     bill_classifications,
 )
 from connector_assets.bill.line_classifications import BillLineCoding, bill_id_check
+from connector_assets.bill.master_data import classification_ids
+from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.master_checks import key_problems, merged, value_problems
 from connector_assets.flows.setting_tables import setting_table
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.document_statuses import DocumentStatuses
+from connector_assets.jde.master_data import business_units, postable_accounts
 from connector_resources import settings
 
 STOCK_KEY = "LNTY:S"  # the account-table key of stock lines (no account in JDE; AAIs choose it)
@@ -46,11 +50,36 @@ def _net_days(value: str) -> str | None:
 
 
 def _table(
-    variable: str, key: str, value: str, check: Callable[[str], str | None], description: str
+    variable: str,
+    key: str,
+    value: str,
+    check: Callable[[str], str | None],
+    description: str,
+    master: MasterData | None,
 ) -> MappingTable:
     """A JDE -> BILL mapping table as its setting declares it in ``settings.py`` (the asset is the setting's
     name, the sandbox file its default), guarded by both sandboxes, its values stripped."""
-    return setting_table(INTEGRATION, variable, key, value, description, GUARDED_BY, check, str.strip)
+    return setting_table(
+        INTEGRATION, variable, key, value, description, GUARDED_BY, check, str.strip, master=master
+    )
+
+
+def _accounts_master(resources: Mapping[str, Any], rows: Mapping[str, str]) -> dict[str, str]:
+    """The JDE account in F0901 and postable (not the stock-line key), the BILL id in BILL, not archived."""
+    return merged(
+        key_problems(
+            rows, lambda keys: postable_accounts(resources["jde"], keys), keep=lambda k: k != STOCK_KEY
+        ),
+        value_problems(rows, lambda ids: classification_ids(resources["bill"], "chart_of_accounts", ids)),
+    )
+
+
+def _departments_master(resources: Mapping[str, Any], rows: Mapping[str, str]) -> dict[str, str]:
+    """The JDE business unit has accounts in F0901, the BILL department is in BILL, not archived."""
+    return merged(
+        key_problems(rows, lambda keys: business_units(resources["jde"], keys)),
+        value_problems(rows, lambda ids: classification_ids(resources["bill"], "departments", ids)),
+    )
 
 
 ACCOUNTS = _table(
@@ -60,6 +89,11 @@ ACCOUNTS = _table(
     bill_id_check("0ca", "chart-of-accounts"),
     "JDE account (BU.OBJ[.SUB] as typed; LNTY:S for stock lines) -> BILL chart-of-accounts id, staged from "
     "ML_JDE_BILL_ACCOUNT_MAP. Every bill line's GL account comes from this snapshot.",
+    MasterData(
+        ("jde", "bill"),
+        _accounts_master,
+        "the JDE account is in F0901 and postable; the BILL account is in BILL and not archived",
+    ),
 )
 DEPARTMENTS = _table(
     "ML_JDE_BILL_DEPARTMENT_MAP",
@@ -68,6 +102,11 @@ DEPARTMENTS = _table(
     bill_id_check("0de", "department"),
     "JDE business unit -> BILL department id, staged from ML_JDE_BILL_DEPARTMENT_MAP. Every bill line's "
     "department comes from this snapshot.",
+    MasterData(
+        ("jde", "bill"),
+        _departments_master,
+        "the JDE business unit has accounts in F0901; the BILL department is in BILL and not archived",
+    ),
 )
 PAYMENT_TERMS = _table(
     "ML_JDE_BILL_PAYMENT_TERMS_MAP",
@@ -76,6 +115,10 @@ PAYMENT_TERMS = _table(
     _net_days,
     "JDE payment terms code (F4301 PTC / F0401 TRAP) -> net days, staged from ML_JDE_BILL_PAYMENT_TERMS_MAP: "
     "the due date of a bill made from a purchase order.",
+    # No master-data check: the value is a number of days, which no system holds, and JDE's payment terms
+    # (F0014) are no table ml-connector reads (nor the JDE sandbox serves); a code missing from the table is
+    # refused by the flow naming it.
+    None,
 )
 TABLES = (ACCOUNTS, DEPARTMENTS, PAYMENT_TERMS)
 jde_bill_mapping_tables = [build_mapping_table_asset(table, group=INTEGRATION) for table in TABLES]

@@ -20,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.flows.master_checks import value_problems
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_departments import (
     SEPARATOR,
@@ -29,6 +31,7 @@ from connector_assets.procurify.account_departments import (
     clean_placement,
     placement_problem,
 )
+from connector_assets.procurify.master_data import places
 
 DEPARTMENT_MAP_ENV = "ML_JDE_PROCURIFY_DEPARTMENT_MAP"
 GUARDED_BY = ("jde_ais", "procurify")  # the sandbox table only fits these two sandboxes
@@ -53,6 +56,13 @@ DEPARTMENTS: MappingTable = MappingTable.from_setting(
     guarded_by=GUARDED_BY,
     check=placement_problem,
     clean=clean_placement,
+    master=MasterData(
+        systems=("procurify",),
+        check=lambda resources, rows: value_problems(
+            rows, lambda named: places(resources["procurify"], named)
+        ),
+        what="Procurify has an active department of that name in a location of that name",
+    ),
 )
 DEPARTMENT_MAP_ASSET = DEPARTMENTS.asset  # "jde_procurify_department_map"
 jde_procurify_department_map = build_mapping_table_asset(DEPARTMENTS, group=INTEGRATION)

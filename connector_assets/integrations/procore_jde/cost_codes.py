@@ -20,21 +20,49 @@ Every refusal names the cost code, the project and the account in a finance user
 who fixes it edits the table or the chart of accounts.
 """
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from dagster import AssetsDefinition
 
+from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import build_mapping_table_asset
+from connector_assets.flows.master_checks import key_problems, merged, value_problems
 from connector_assets.flows.setting_tables import setting_table
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.jde.job_accounts import business_unit_problem, clean_job_account, job_account_problem
 from connector_assets.jde.job_cost_map import JobCostMap
+from connector_assets.jde.master_data import business_units, is_job_account, job_accounts, postable_accounts
 from connector_assets.procore.cost_code_keys import (
     DEFAULT_PROJECT,
     cost_code_key_problem,
     cost_code_keys,
     project_key_problem,
 )
+from connector_assets.procore.master_data import projects
 
 GUARDED_BY = ("jde_ais", "procore")  # the sandbox tables only fit these two sandboxes
+
+
+def _projects_master(resources: Mapping[str, Any], rows: Mapping[str, str]) -> dict[str, str]:
+    """The Procore project exists (not for the ``*`` row) and the JDE business unit has accounts in F0901."""
+    return merged(
+        key_problems(
+            rows, lambda ids: projects(resources["procore"], ids), keep=lambda k: k != DEFAULT_PROJECT
+        ),
+        value_problems(rows, lambda units: business_units(resources["jde"], units)),
+    )
+
+
+def _accounts(jde: Any, accounts: Iterable[str]) -> dict[str, str]:
+    """A named account postable in F0901; a ``{job}`` account's object and subsidiary postable on some unit
+    (the job's unit depends on the project: the project table's units are checked there)."""
+    named = list(accounts)
+    return {
+        **postable_accounts(jde, [a for a in named if not is_job_account(a)]),
+        **job_accounts(jde, [a for a in named if is_job_account(a)]),
+    }
+
 
 # Each table as its setting declares it (the asset is the setting's name, the sandbox file its default).
 PROJECTS = setting_table(
@@ -48,6 +76,11 @@ PROJECTS = setting_table(
     business_unit_problem,
     lambda text: text.strip().upper(),
     project_key_problem,
+    master=MasterData(
+        ("jde", "procore"),
+        _projects_master,
+        "the Procore project exists; the JDE business unit has accounts in F0901",
+    ),
 )
 COST_CODES = setting_table(
     INTEGRATION,
@@ -61,6 +94,11 @@ COST_CODES = setting_table(
     job_account_problem,
     clean_job_account,
     cost_code_key_problem,
+    master=MasterData(
+        ("jde",),
+        lambda resources, rows: value_problems(rows, lambda accounts: _accounts(resources["jde"], accounts)),
+        "the JDE account is in F0901 and postable ({job}: its object and subsidiary on some business unit)",
+    ),
 )
 TABLES = (PROJECTS, COST_CODES)
 procore_jde_mapping_tables: list[AssetsDefinition] = [
