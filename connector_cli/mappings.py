@@ -28,9 +28,10 @@ WHEN = "%Y-%m-%d %H:%M UTC"
 
 def _tables() -> dict[str, Any]:
     """The tables of the enabled integrations, by name (``jde_bill/payment_terms_map``)."""
-    from connector_assets.flows.mapping_tables import mapping_tables
+    from connector_assets.definitions import defs
+    from connector_assets.flows.mapping_tables import enabled_tables
 
-    return mapping_tables()
+    return enabled_tables(defs)
 
 
 def table_named(name: str) -> Any:

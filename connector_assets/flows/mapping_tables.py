@@ -308,15 +308,14 @@ def snapshot_metadata(used: Mapping[str, set[str]]) -> dict[str, str]:
 SNAPSHOT_METADATA = ("rows", "version", "imported_from", "fingerprint")  # on every table's materialization
 
 # Every table whose asset was built, by name: the exceptions desk and ``ml-connector mappings`` list them.
-# Filled while the integrations declare their assets, as ``FLOW_SPECS`` is; ``mapping_tables`` keeps those
+# Filled while the integrations declare their assets, as ``FLOW_SPECS`` is; ``enabled_tables`` keeps those
 # of the assets a ``Definitions`` holds.
 _BUILT: dict[str, MappingTable] = {}
 
 
-def mapping_tables(defs: Any = None) -> dict[str, MappingTable]:
-    """The tables of the enabled integrations (the project's ``Definitions`` unless told), by name."""
-    if defs is None:
-        from connector_assets.definitions import defs
+def enabled_tables(defs: Any) -> dict[str, MappingTable]:
+    """The tables whose assets ``defs`` holds (the enabled integrations'), by name. The caller passes the
+    project's ``Definitions``: the kit never imports them (the integrations stand on the kit)."""
     graph = defs.resolve_asset_graph()
     return {name: table for name, table in sorted(_BUILT.items()) if graph.has(table.asset)}
 

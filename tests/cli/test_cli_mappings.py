@@ -14,6 +14,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from connector_assets.definitions import defs
 from connector_assets.flows import mapping_tables as tables_module
 from connector_assets.flows.mapping_changes import plan_change, save_change
 from connector_assets.flows.mapping_master import MasterData
@@ -35,7 +36,7 @@ def terms_file(tmp_path, monkeypatch) -> Path:
     shutil.copy(SANDBOX_FILE, configured)
     monkeypatch.setenv("ML_JDE_BILL_PAYMENT_TERMS_MAP", str(configured))
     # The CLI's part is tested here, not a master-data check: the table is checked by its format only.
-    table = tables_module.mapping_tables()[TABLE]
+    table = tables_module.enabled_tables(defs)[TABLE]
     monkeypatch.setitem(tables_module._BUILT, TABLE, dataclasses.replace(table, master=None))
     return configured
 
@@ -154,7 +155,7 @@ def test_a_wrong_row_is_refused_naming_its_key_and_nothing_is_saved(terms_file, 
             key: f"{days} net days: BILL allows at most 120" for key, days in rows.items() if int(days) > 120
         }
 
-    table = tables_module.mapping_tables()[TABLE]
+    table = tables_module.enabled_tables(defs)[TABLE]
     check = MasterData(systems=(), check=at_most_120_days, what="BILL allows the net days")
     monkeypatch.setitem(tables_module._BUILT, TABLE, dataclasses.replace(table, master=check))
     long = _file(tmp_path, "long.csv", "N30,30\nN90,90\nN150,150\n")
@@ -171,7 +172,7 @@ def test_a_wrong_row_is_refused_naming_its_key_and_nothing_is_saved(terms_file, 
 
 
 def test_a_table_saved_while_the_import_waits_is_not_overwritten(terms_file, tmp_path, monkeypatch):
-    table = tables_module.mapping_tables()[TABLE]
+    table = tables_module.enabled_tables(defs)[TABLE]
 
     def someone_saves_first(question, **_):  # the desk saves while the operator reads the diff
         planned = plan_change(table, {"N30": "35"})
@@ -205,7 +206,7 @@ def test_the_sandbox_table_is_refused_once_a_system_is_real(terms_file, tmp_path
 def test_an_optional_table_left_unset_starts_with_an_import(terms_file, tmp_path, monkeypatch):
     optional = "coupa_jde/account_map"
     monkeypatch.delenv("ML_COUPA_JDE_ACCOUNT_MAP", raising=False)
-    table = tables_module.mapping_tables()[optional]
+    table = tables_module.enabled_tables(defs)[optional]
     monkeypatch.setitem(tables_module._BUILT, optional, dataclasses.replace(table, master=None))
     assert f"{optional}: not in the ledger yet; empty until a row is saved" in _run("mappings", "list").output
     assert _run("mappings", "export", optional).stdout == "coupa_account,jde_account\n"
