@@ -4,8 +4,9 @@ shows the value with the records it unblocks, refuses a wrong row or a stale sav
 saving nothing, and in Debian's chromium the clerk goes from the refused record to the table, adds the
 row, saves and replays: each supplier is written in Coupa exactly once, with its terms.
 
-One world for the module (one run of the suppliers chain); the tests read it in order: the refusals first
-(nothing saved), then the journey that fixes it."""
+One world for the module (one run of the suppliers chain); the tests use it in order: the refusals first
+(nothing saved), a row another record does not wait for changed and put back, then the journey that fixes
+the missing one."""
 
 from __future__ import annotations
 
@@ -114,6 +115,36 @@ def test_the_desk_shows_what_waits_and_refuses_a_wrong_or_stale_row(world) -> No
     assert none_yet.status_code == 409 and "has no row for N30" in none_yet.text
     assert (world.ledger.mapping_infos(), world.ledger.operator_actions()) == before
     assert _queued(world) == queued
+
+
+def test_an_operator_changes_deletes_and_adds_back_a_row_kept_with_who_and_why(world) -> None:
+    desk = TestClient(
+        build_app(world.ledger, OPERATOR),
+        client=("10.0.0.5", 40000),
+        headers={"X-Forwarded-User": "lee"},
+        follow_redirects=False,
+    )
+    page = desk.get(f"/mappings/{TABLE}", params={"find": "N60"})
+    assert 'data-key="N60"' in page.text and 'data-key="N10"' not in page.text  # the search narrows
+    token = page.cookies.get(CSRF_COOKIE) or desk.cookies[CSRF_COOKIE]
+    version = world.ledger.mapping_info(TABLE).version
+    row = {"csrf": token, "key": "N60", "value": "Net 60"}
+
+    same = desk.post(f"/mappings/{TABLE}", data={**row, "note": "no-op", "version": str(version)})
+    assert same.status_code == 409 and "nothing to change" in same.text
+    gone = desk.post(
+        f"/mappings/{TABLE}", data={**row, "do": "delete", "note": "unused", "version": str(version)}
+    )
+    assert gone.status_code == 303 and "unblocks" not in gone.headers["location"]
+    assert "N60" not in world.ledger.mapping_rows(TABLE)
+    back = desk.post(f"/mappings/{TABLE}", data={**row, "note": "used again", "version": str(version + 1)})
+    assert back.status_code == 303 and world.ledger.mapping_rows(TABLE)["N60"] == "Net 60"
+    history = [
+        (c.actor, c.old_value, c.new_value, c.note) for c in world.ledger.mapping_history(TABLE, key="N60")
+    ]
+    assert history[:2] == [("lee", None, "Net 60", "used again"), ("lee", "Net 60", None, "unused")]
+    shown = desk.get(f"/mappings/{TABLE}").text
+    assert "used again" in shown and "unused" in shown and "No open record waits" not in shown
 
 
 def test_in_chromium_the_clerk_adds_the_missing_row_and_replays_what_it_unblocks(world) -> None:
