@@ -122,15 +122,16 @@ def unblocked(table: Any, ledger: Ledger, rows: Mapping[str, str], keys: Iterabl
     return [chosen[i] for i in sorted(chosen)]
 
 
-def mapping_links(tables: Mapping[str, Any], item: QueueItem) -> list[tuple[str, str, str]]:
+def mapping_links(tables: Callable[[], Mapping[str, Any]], item: QueueItem) -> list[tuple[str, str, str]]:
     """``(what, value, link)`` for each mapping row the item's reason says is missing: the table's page with
-    the add-row form filled in; [] when the reason names none."""
+    the add-row form filled in; [] when the reason names none (``tables`` is then never asked: it loads
+    the deployment's definitions)."""
     from connector_assets.preview.mapping_gaps import mapping_gaps
 
     gaps = mapping_gaps(item.reason or "")
     links = []
     for gap in gaps:
-        for table in tables.values():
+        for table in tables().values():
             if names_table(table, item.integration, gap):
                 key = _row_key(gap.value)
                 link = f"{_url(table.name)}?{urlencode({'key': key})}#add"
@@ -181,7 +182,7 @@ def _table_reads(desk: Any, table: Any, find: str) -> dict[str, Any]:
 def routes(desk: Any) -> list[Route]:
     """The tables' list, a table's page, a row's change and the replay of what a save unblocked, on
     ``desk`` (``connector_cli.desk.app.Desk``); the tables load Dagster on first use."""
-    desk.templates.globals["mapping_links"] = lambda item: mapping_links(_tables(desk), item)
+    desk.templates.globals["mapping_links"] = lambda item: mapping_links(lambda: _tables(desk), item)
 
     def named(request: Request) -> Any:
         wanted = f"{request.path_params['integration']}/{request.path_params['name']}"
