@@ -26,7 +26,7 @@ from connector_resources.ledger.operator_actions import OPERATOR_ROLE, Operator
 WHEN = "%Y-%m-%d %H:%M UTC"
 
 
-def _tables() -> dict[str, Any]:
+def enabled() -> dict[str, Any]:
     """The tables of the enabled integrations, by name (``jde_bill/payment_terms_map``)."""
     from connector_assets.definitions import defs
     from connector_assets.flows.mapping_tables import enabled_tables
@@ -36,7 +36,7 @@ def _tables() -> dict[str, Any]:
 
 def table_named(name: str) -> Any:
     """The table ``name`` names; a ``ClickException`` listing every table otherwise."""
-    tables = _tables()
+    tables = enabled()
     if name not in tables:
         raise click.ClickException(f"no mapping table {name!r}; the tables: {', '.join(tables) or 'none'}")
     return tables[name]
@@ -54,7 +54,7 @@ def list_command() -> None:
     """Every table of the enabled integrations: rows, version, where it was imported from, the last change,
     and a warning when its configured file no longer matches what the ledger imported."""
     ledger = shared_ledger()
-    for name, table in _tables().items():
+    for name, table in enabled().items():
         info = ledger.mapping_info(name)
         if info is None:
             click.echo(f"{name}: not in the ledger yet; {_first_use(table)}")

@@ -1,4 +1,5 @@
-"""The exceptions desk: the retry queue, each record's story and an operator's decisions, in a browser.
+"""The exceptions desk: the retry queue, each record's story, matches by hand, the mapping tables and an
+operator's decisions, in a browser.
 
 A Starlette app (``app.build_app``) served by ``ml-connector desk`` beside the Dagster UI, never by the
 public webhook receiver. Pages are rendered on the server (Jinja); actions are plain HTML forms. Who is

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from connector_cli.desk import match_pages
+from connector_cli.desk import mapping_pages, match_pages
 from connector_cli.desk.guard import CSRF_COOKIE, CSRF_FIELD, Refused, check_action, csrf_token
 from connector_cli.desk.identity import SESSION_COOKIE, Access, Identity, identify
 from connector_resources.ledger import Ledger, LedgerError
@@ -97,6 +97,8 @@ def queued_views(item: QueueItem) -> dict[str, str]:
 class Desk:
     """The app's state: the ledger, how people are recognised, the templates, where Dagster is."""
 
+    replay_limit = REPLAY_LIMIT
+
     def __init__(self, ledger: Ledger, access: Access, dagster_url: str = "") -> None:
         self.ledger, self.access, self.dagster_url = ledger, access, dagster_url.rstrip("/")
         self.templates = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape())
@@ -117,6 +119,10 @@ class Desk:
 
     def refused(self, request: Request, refusal: Refused, who: Identity | None) -> HTMLResponse:
         return self.page(request, "refused.html", refusal.status, who=who, why=refusal.why)
+
+    def replay(self, items: list[QueueItem], operator: Operator, note: str) -> str:
+        """Replay ``items`` as every desk action does (``_replay``); what came of them, in words."""
+        return _replay(self.ledger, items, operator, note)
 
     async def form_and_identity(self, request: Request, *, act: bool = True) -> tuple[Any, Identity]:
         form = await request.form()
@@ -313,6 +319,7 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
         Route("/items/{item_id:int}/{verb:str}", item_action, methods=["POST"]),
     ]
     routes += match_pages.routes(desk)
+    routes += mapping_pages.routes(desk)
     app = Starlette(routes=routes)
     app.state.desk = desk
     return app

@@ -25,7 +25,8 @@ ACCESS = Access(
     groups_header="X-Forwarded-Groups",
     operators=frozenset({"ap-leads"}),
 )
-ACTIONS = ("abandon", "replay")
+ACTIONS = ("abandon", "replay", "map", "replay-mapped")
+TABLE = "jde_coupa/payment_terms_map"
 
 
 @pytest.fixture
@@ -64,14 +65,32 @@ def _sign_in(client: TestClient, name: str, password: str) -> str:
 
 
 def _state(ledger: Ledger):
-    return [(i.id, i.status) for i in ledger.open_items(limit=100)], ledger.operator_actions()
+    return (
+        [(i.id, i.status) for i in ledger.open_items(limit=100)],
+        ledger.operator_actions(),
+        ledger.mapping_infos(),
+        ledger.mapping_rows(TABLE),
+    )
+
+
+def _action(ledger: Ledger, verb: str) -> tuple[str, dict[str, str]]:
+    """Where the action posts and its form: a queue item's, a mapping row's change, or the replay of the
+    records a saved row unblocks."""
+    item = _queued(ledger)
+    if verb == "map":
+        ledger.seed_mapping(TABLE, {"N30": "Net 30"}, origin="test", content_hash="")
+        return f"/mappings/{TABLE}", {"key": "N45", "value": "Net 45", "version": "1"}
+    if verb == "replay-mapped":
+        ledger.seed_mapping(TABLE, {"N30": "Net 30"}, origin="test", content_hash="")
+        return f"/mappings/{TABLE}/replay", {"key": "N30"}
+    return f"/items/{item.id}/{verb}", {}
 
 
 @pytest.mark.parametrize("verb", ACTIONS)
 def test_every_refusal_changes_nothing_and_is_logged(ledger, verb, caplog):
-    item = _queued(ledger)
+    path, fields = _action(ledger, verb)
     before = _state(ledger)
-    path, note = f"/items/{item.id}/{verb}", {"note": "the cause is fixed"}
+    note = {**fields, "note": "the cause is fixed"}
     caplog.set_level(logging.WARNING, logger="ml_connector.desk")
 
     nobody = _client(ledger, client=ELSEWHERE)
