@@ -9,8 +9,9 @@ same-site request and the form's CSRF token (``Desk.form_and_identity``); pages 
 
 Which values queued records wait for is read from their reasons (``preview.mapping_gaps``, the fit report's
 reader), among the integration's open items (failed and held, the first ``GAP_SCAN``). The tables are the
-deployment's (``connector_cli.mappings.enabled``); the desk's ``mapping_tables`` / ``mapping_resources``, when set
-(``app.state.desk``), stand in for them and for the systems the master-data check reads (a test's own).
+deployment's (``connector_cli.mappings.enabled``); the desk's ``mapping_tables`` / ``mapping_resources``,
+when set (``app.state.desk``), stand in for them and for the systems the master-data check reads
+(a test's own).
 """
 
 from __future__ import annotations
