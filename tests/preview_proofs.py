@@ -83,8 +83,10 @@ def write_requests(logs: Mapping[str, Sequence[RequestLog]]) -> list[str]:
 
 
 def ledger_rows(ledger: Ledger) -> dict[str, list[tuple]]:
-    """Every row of the tables a flow writes (cross-references, audit, queue, cursors, inbox)."""
-    tables = (schema.xref, schema.audit_event, schema.retry_queue, schema.cursor, schema.webhook_inbox)
+    """Every row of the tables a flow writes (cross-references, audit, queue, cursors, inbox) or a first run
+    imports (mapping tables)."""
+    tables = (schema.xref, schema.audit_event, schema.retry_queue, schema.cursor, schema.webhook_inbox,
+              schema.mapping, schema.mapping_row)  # fmt: skip
     with ledger.engine.connect() as conn:
         return {
             t.name: [tuple(r) for r in conn.execute(sa.select(t).order_by(*t.primary_key.columns))]

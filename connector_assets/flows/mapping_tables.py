@@ -111,6 +111,25 @@ class Snapshot(dict[str, str]):
         self.fingerprint = fingerprint(pairs)
 
 
+# The ledger tables are read from while a preview runs (``tables_from``): its scratch copy, so a preview
+# never imports a table into the deployment's ledger. Process-wide, as the preview's held writes are.
+_tables_ledger: list[Ledger] = []
+
+
+@contextmanager
+def tables_from(ledger: Ledger) -> Iterator[None]:
+    """While open, mapping tables are read (and imported on first use) in ``ledger``, not the process's."""
+    _tables_ledger.append(ledger)
+    try:
+        yield
+    finally:
+        _tables_ledger.remove(ledger)
+
+
+def _ledger(given: Ledger | None) -> Ledger:
+    return given or (_tables_ledger[-1] if _tables_ledger else shared_ledger())
+
+
 # The snapshots a mapping step read, by table asset: set by ``recording_snapshots`` around a mapping.
 _used: ContextVar[dict[str, set[str]] | None] = ContextVar("mapping_snapshots_used", default=None)
 
@@ -218,7 +237,7 @@ class MappingTable:
         """Today's rows, from the ledger. The first use imports the configured file (else the sandbox file)
         once; an optional table left unset is empty until someone saves a row. A table imported from the
         sandbox file is refused once its systems point elsewhere, as the file itself would be."""
-        ledger = ledger or shared_ledger()
+        ledger = _ledger(ledger)
         info = ledger.mapping_info(self.name)
         if info is None:
             path = self.path()
@@ -235,7 +254,7 @@ class MappingTable:
         """When the configured file no longer holds what the ledger imported from it, what to do (the
         file is not read again: operators' changes since would be lost); None when it matches or is unset."""
         given = settings.given(self.variable)
-        info = (ledger or shared_ledger()).mapping_info(self.name)
+        info = _ledger(ledger).mapping_info(self.name)
         if not given or info is None or not Path(given).is_file():
             return None
         try:
@@ -339,7 +358,7 @@ def build_mapping_table_asset(table: MappingTable, *, group: str) -> AssetsDefin
         metadata={"file_setting": table.variable, **staged_schema(table.columns())},
     )
     def _table(context: AssetExecutionContext) -> MaterializeResult:
-        ledger = shared_ledger()
+        ledger = _ledger(None)
         snapshot = table.stage(context.resources.staging, ledger)
         info = ledger.mapping_info(table.name)
         differs = table.file_differs(ledger)

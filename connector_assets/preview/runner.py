@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from dagster import AssetsDefinition, AssetSelection, DagsterInstance, Definitions, materialize
 
+from connector_assets.flows.mapping_tables import tables_from
 from connector_assets.flows.records import FLOW_SPECS, FlowSpec
 from connector_assets.flows.written_step import NOT_SENT_AGAIN
 from connector_assets.preview.scratch import ScratchLedger, ScratchStaging, copy_ledger
@@ -160,7 +161,7 @@ def run_preview(
                 flow.error = f"no partition day of {spec.flow} lies in {first}..{last}"
                 yield flow
                 continue
-            with writes_held():
+            with writes_held(), tables_from(scratch.ledger):
                 result = run_flow(defs, spec, days, resources, instance, until_written=True)
             flow.success = result.success
             if not result.success:

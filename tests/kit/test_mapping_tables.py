@@ -8,7 +8,7 @@ from asset_runs import materialized
 from dagster import AssetKey, Failure
 from jde_coupa_world import jde_coupa_world
 
-from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint
+from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint, tables_from
 from connector_assets.integrations.coupa_jde import accounts as coupa_jde
 from connector_assets.integrations.fusion_procurify import declaration as fusion_procurify
 from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
@@ -18,7 +18,7 @@ from connector_assets.integrations.jde_procurify import declaration as jde_procu
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
 from connector_assets.staging import StagingResource
-from connector_resources.ledger import shared_ledger
+from connector_resources.ledger import Ledger, shared_ledger
 from connector_resources.ledger.operator_actions import Operator
 
 CLERK = Operator("ann", "operator")
@@ -183,3 +183,14 @@ def test_a_run_maps_with_the_staged_snapshot_not_the_file_and_names_it(tmp_path,
             for row in world.resources["staging"].read_rows(AssetKey(["jde_coupa", "suppliers_mapped"]), DAY)
         } - {None}
         assert codes and codes <= set(sandbox.values())  # the staged table, not the edited file
+
+
+def test_a_preview_reads_and_imports_tables_in_its_scratch_ledger_only(tmp_path):
+    """``tables_from`` (the preview's): the first use imports into the scratch copy, the deployment's ledger
+    is left as it was."""
+    scratch = Ledger(f"sqlite:///{tmp_path / 'scratch.sqlite'}")
+    with tables_from(scratch):
+        rows = jde_coupa.PAYMENT_TERMS.current()
+    assert rows and scratch.mapping_rows(jde_coupa.PAYMENT_TERMS.name) == rows
+    assert shared_ledger().mapping_info(jde_coupa.PAYMENT_TERMS.name) is None
+    scratch.dispose()
