@@ -14,10 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
+
 from connector_assets.flows.mapping_tables import MappingTable
+from connector_resources.error_kinds import ConnectorError
 from connector_resources.ledger import Ledger, shared_ledger
 from connector_resources.ledger.mapping_store import MappingInfo
 from connector_resources.ledger.operator_actions import Operator
+from connector_resources.redaction import redact
 
 
 class MappingRefused(ValueError):
@@ -95,7 +99,11 @@ def plan_change(
     diff = MappingDiff.between(current, checked)
     touched = {**diff.added, **{k: new for k, (_, new) in diff.changed.items()}}
     if table.master is not None and touched:
-        problems = table.master.problems(touched, resources)
+        try:
+            problems = table.master.problems(touched, resources)
+        except (ConnectorError, OSError, requests.RequestException) as error:  # down, or a login refused
+            said = f"could not check against {', '.join(table.master.systems)} ({redact(str(error))})"
+            raise MappingRefused(table.name, {"(table)": f"{said}; nothing saved, try again"}) from error
         if problems:
             raise MappingRefused(table.name, problems)
     return PlannedChange(table, info.version if info else 0, diff)

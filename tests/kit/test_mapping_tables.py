@@ -1,5 +1,6 @@
 """Mapping tables: one spec and one builder for every table; flows map with the staged snapshot only."""
 
+import dataclasses
 import json
 from datetime import date, timedelta
 
@@ -8,6 +9,8 @@ from asset_runs import materialized
 from dagster import AssetKey, Failure
 from jde_coupa_world import jde_coupa_world
 
+from connector_assets.flows.mapping_changes import MappingRefused, plan_change
+from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint, tables_from
 from connector_assets.integrations.coupa_jde import accounts as coupa_jde
 from connector_assets.integrations.fusion_procurify import declaration as fusion_procurify
@@ -18,6 +21,7 @@ from connector_assets.integrations.jde_procurify import declaration as jde_procu
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
 from connector_assets.staging import StagingResource
+from connector_resources.error_kinds import TransientError
 from connector_resources.ledger import Ledger, shared_ledger
 from connector_resources.ledger.operator_actions import Operator
 
@@ -194,3 +198,18 @@ def test_a_preview_reads_and_imports_tables_in_its_scratch_ledger_only(tmp_path)
     assert rows and scratch.mapping_rows(jde_coupa.PAYMENT_TERMS.name) == rows
     assert shared_ledger().mapping_info(jde_coupa.PAYMENT_TERMS.name) is None
     scratch.dispose()
+
+
+def test_a_save_the_master_data_cannot_be_asked_about_is_refused_and_nothing_saved():
+    """A system that is down or refuses the login refuses the save with its error: a row nobody could check
+    is not saved as if it were fine."""
+
+    def down(resources, rows):
+        raise TransientError("Coupa answered HTTP 503 after 5 attempts")
+
+    master = MasterData(("coupa",), down, "the term exists")
+    terms = dataclasses.replace(jde_coupa.PAYMENT_TERMS, master=master)
+    before = terms.current()
+    with pytest.raises(MappingRefused, match=r"could not check against coupa \(Coupa answered HTTP 503"):
+        plan_change(terms, {"N99": "Net 99"}, resources={})
+    assert terms.current() == before and shared_ledger().mapping_info(terms.name).version == 1
