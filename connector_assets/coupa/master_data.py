@@ -30,27 +30,22 @@ def _by_code(coupa: Any, entity: str, codes: list[str]) -> dict[str, list[dict[s
 
 def accounts(coupa: Any, codes: Iterable[str]) -> dict[str, str]:
     """``{code: problem}`` for each Coupa account code that is not in Coupa or active in no chart."""
-    named = [c for c in dict.fromkeys(codes) if c]
-    found = _by_code(coupa, "accounts", named) if named else {}
-    problems = {}
-    for code in named:
-        rows = found.get(code, [])
-        if not rows:
-            problems[code] = f"Coupa account {code} is not in Coupa"
-        elif not any(row.get("active") is not False for row in rows):
-            problems[code] = f"Coupa account {code} is inactive in Coupa"
-    return problems
+    return _missing_or_inactive(coupa, "accounts", "Coupa account", codes)
 
 
 def payment_terms(coupa: Any, codes: Iterable[str]) -> dict[str, str]:
     """``{code: problem}`` for each Coupa payment term code Coupa does not have (or has inactive)."""
+    return _missing_or_inactive(coupa, "payment_terms", "Coupa payment term", codes)
+
+
+def _missing_or_inactive(coupa: Any, entity: str, what: str, codes: Iterable[str]) -> dict[str, str]:
     named = [c for c in dict.fromkeys(codes) if c]
-    found = _by_code(coupa, "payment_terms", named) if named else {}
+    found = _by_code(coupa, entity, named) if named else {}
     problems = {}
     for code in named:
         rows = found.get(code, [])
         if not rows:
-            problems[code] = f"Coupa payment term {code} is not in Coupa"
+            problems[code] = f"{what} {code} is not in Coupa"
         elif not any(row.get("active") is not False for row in rows):
-            problems[code] = f"Coupa payment term {code} is inactive in Coupa"
+            problems[code] = f"{what} {code} is inactive in Coupa"
     return problems

@@ -112,10 +112,9 @@ class MappingStore(OperatorStore):
             ).rowcount
             if not inserted:
                 return False
-            self._put_rows(
-                conn, mapping, 1, {k: (None, v) for k, v in rows.items()}, SEEDED_BY, "system", now
-            )
-            self._history(conn, mapping, 1, {k: (None, v) for k, v in rows.items()}, SEEDED_BY, "system", now,
+            added: dict[str, tuple[str | None, str | None]] = {k: (None, v) for k, v in rows.items()}
+            self._put_rows(conn, mapping, 1, added, SEEDED_BY, now)
+            self._history(conn, mapping, 1, added, SEEDED_BY, "system", now,
                           note=f"imported from {origin}", origin="first use")  # fmt: skip
         return True
 
@@ -175,7 +174,7 @@ class MappingStore(OperatorStore):
                 )
             else:
                 conn.execute(sa.update(m).where(m.c.mapping == table).values(version=version, updated_at=now))
-            self._put_rows(conn, table, version, diff, by.actor, by.role, now)
+            self._put_rows(conn, table, version, diff, by.actor, now)
             self._history(conn, table, version, diff, by.actor, by.role, now, note=note, origin=origin)
             conn.execute(
                 sa.insert(schema.operator_action).values(
@@ -206,20 +205,22 @@ class MappingStore(OperatorStore):
         with self._read(conn) as c:
             return [MappingChange(**row._mapping) for row in c.execute(query)]
 
+    @staticmethod
     def _put_rows(
-        self,
         conn: sa.Connection,
         mapping: str,
         version: int,
         diff: Mapping[str, tuple[str | None, str | None]],
         actor: str,
-        role: str,
         now: datetime,
     ) -> None:
+        """The rows ``diff`` names replaced by their new values (a None value: the row is gone)."""
         r = schema.mapping_row
-        gone = [key for key, (_, new) in diff.items() if new is None]
-        if gone:
-            conn.execute(sa.delete(r).where(r.c.mapping == mapping, r.c.map_key.in_(gone)))
+        keys = list(diff)
+        for first in range(0, len(keys), 500):  # bounded IN lists, whatever the size of an import
+            conn.execute(
+                sa.delete(r).where(r.c.mapping == mapping, r.c.map_key.in_(keys[first : first + 500]))
+            )
         kept = [
             {
                 "mapping": mapping,
@@ -233,9 +234,6 @@ class MappingStore(OperatorStore):
             if new is not None
         ]
         if kept:
-            conn.execute(
-                sa.delete(r).where(r.c.mapping == mapping, r.c.map_key.in_([row["map_key"] for row in kept]))
-            )
             conn.execute(sa.insert(r), kept)
 
     @staticmethod
