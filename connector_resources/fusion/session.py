@@ -799,9 +799,7 @@ class FusionSession(SaasSession):
         ``FusionValidationError`` (record and fields named) when the pod refuses it, and
         ``FusionOutcomeUnknownError`` when the answer was lost (search with ``find_invoice`` then).
         """
-        invoice = invoice.with_defaults(self.business_unit)
-        payload = without_unconfirmed("invoices", invoice.payload(), self.send_unconfirmed)
-        return self._create("invoices", payload, invoice.label)
+        return self._create("invoices", invoice)
 
     def update_invoice(
         self, record: Mapping[str, Any], changes: Mapping[str, Any], *, if_match: str | None = None
@@ -815,9 +813,7 @@ class FusionSession(SaasSession):
         ``OrderNumber`` is sent only when ``send_unconfirmed`` names it (the reference does not confirm a
         create may set it); otherwise Fusion numbers the order and the caller reads that number back.
         """
-        draft = draft.with_defaults(self.business_unit)
-        payload = without_unconfirmed("draft_purchase_orders", draft.payload(), self.send_unconfirmed)
-        return self._create("draft_purchase_orders", payload, draft.label)
+        return self._create("draft_purchase_orders", draft)
 
     def update_draft_purchase_order(
         self, record: Mapping[str, Any], changes: Mapping[str, Any], *, if_match: str | None = None
@@ -825,8 +821,12 @@ class FusionSession(SaasSession):
         """``PATCH`` a draft purchase order through its self link."""
         return self._update("draft_purchase_orders", record, changes, if_match=if_match)
 
-    def _create(self, name: str, payload: dict[str, Any], label: str) -> dict[str, Any]:
-        spec = entity(name)
+    def _create(self, name: str, document: Invoice | DraftPurchaseOrder) -> dict[str, Any]:
+        """``POST`` ``document`` once, the business unit's defaults filled in and the attributes the pod
+        is not confirmed to accept left out (unless ``send_unconfirmed`` names them)."""
+        document = document.with_defaults(self.business_unit)
+        payload = without_unconfirmed(name, document.payload(), self.send_unconfirmed)
+        spec, label = entity(name), document.label
         response = self._call(
             "POST",
             self._url(spec),
