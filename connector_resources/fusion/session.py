@@ -257,6 +257,21 @@ class FusionSession(SaasSession):
             headers["Content-Type"] = content_type
         return headers
 
+    def _write(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        spec: Entity,
+        label: str,
+        payload: Mapping[str, Any],
+        **options: Any,
+    ) -> requests.Response:
+        """A write ``_call`` on ``spec``: ``what`` it does and ``label`` (the record) name it in errors."""
+        return self._call(
+            method, url, kind="write", what=what, spec=spec, record=label, payload=payload, **options
+        )
+
     def _call(
         self,
         method: str,
@@ -827,15 +842,7 @@ class FusionSession(SaasSession):
         document = document.with_defaults(self.business_unit)
         payload = without_unconfirmed(name, document.payload(), self.send_unconfirmed)
         spec, label = entity(name), document.label
-        response = self._call(
-            "POST",
-            self._url(spec),
-            kind="write",
-            what=f"create {spec.label}",
-            spec=spec,
-            record=label,
-            payload=payload,
-        )
+        response = self._write("POST", self._url(spec), f"create {spec.label}", spec, label, payload)
         created = _json(response)
         if not isinstance(created, dict):
             raise FusionOutcomeUnknownError(
@@ -864,14 +871,13 @@ class FusionSession(SaasSession):
             href = self_link(self.get(spec.name, record[spec.key]))
             if href is None:
                 raise FusionResponseError(f"fusion: {label}: the pod gave no self link", entity=spec.name)
-        response = self._call(
+        response = self._write(
             "PATCH",
             self._local(href),
-            kind="write",
-            what=f"update {spec.label}",
-            spec=spec,
-            record=label,
-            payload=payload,
+            f"update {spec.label}",
+            spec,
+            label,
+            payload,
             idempotent=True,  # PATCH sets values: sending it twice leaves the same record
             extra_headers={"If-Match": if_match} if if_match else None,
         )
@@ -915,14 +921,14 @@ class FusionSession(SaasSession):
                 f"fusion: {label}: the pod gave the draft no self link", entity=spec.name, record=label
             )
         try:
-            response = self._call(
+            submit = f"{self._local(href).rstrip('/')}/action/submit"
+            response = self._write(
                 "POST",
-                f"{self._local(href).rstrip('/')}/action/submit",
-                kind="write",
-                what="submit draft purchase order",
-                spec=spec,
-                record=label,
-                payload={},
+                submit,
+                "submit draft purchase order",
+                spec,
+                label,
+                {},
                 content_type=ACTION_CONTENT_TYPE,
             )
         except (FusionOutcomeUnknownError, FusionValidationError, FusionNotFoundError) as exc:
@@ -972,14 +978,13 @@ class FusionSession(SaasSession):
         invoice_id = _key_value(record.get(spec.key) or "")
         label = _record_label(spec, record)
         try:
-            response = self._call(
+            response = self._write(
                 "POST",
                 f"{self._url(spec)}/action/validateInvoice",
-                kind="write",
-                what="validate invoice",
-                spec=spec,
-                record=label,
-                payload={spec.key: invoice_id},
+                "validate invoice",
+                spec,
+                label,
+                {spec.key: invoice_id},
                 idempotent=True,  # validation recomputes a status: repeating it changes nothing more
                 content_type=ACTION_CONTENT_TYPE,
             )
