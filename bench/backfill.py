@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
+import inspect
 import json
 import os
 import re
@@ -36,7 +37,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -314,6 +315,42 @@ class SandboxMeter:
         """How much each of one simulator's counters (``calls``, ``answers``, ``statuses``...) grew between
         two readings of ``read``."""
         return counter_delta(before[system].get(counter) or {}, after[system].get(counter) or {})
+
+    @staticmethod
+    def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+        """What the difference of two readings means: the profile's subclass says."""
+        raise NotImplementedError
+
+    def measure(self, run: Callable[[], Any]) -> tuple[Any, float, float, dict[str, Any]]:
+        """``run()`` measured: its result, wall seconds, CPU seconds of this process, and the simulators'
+        counters over it (``delta``)."""
+        before = self.read()
+        cpu, started = _cpu_seconds(), time.monotonic()
+        result = run()
+        seconds, cpu = time.monotonic() - started, _cpu_seconds() - cpu
+        return result, seconds, cpu, self.delta(before, self.read())
+
+
+def replay_due(
+    meter: SandboxMeter, ledger: Any, resources: dict[str, Any], registers: Iterable[Callable[..., Any]]
+) -> tuple[list[Any], Any, float, dict[str, Any]]:
+    """The replay of what the ledger holds due (held records released, failures due again), each read from
+    its source again and written once through the flows' own replay handlers on the bench's simulators
+    (``registers``: the flows' replay registrations, given the bench's resources where they take them):
+    the items due, the replay's summary, its seconds, and the simulators' counters over it."""
+    from connector_assets.flows import replay_resources
+    from connector_resources.replay import replay_items
+
+    own = {key: value for key, value in resources.items() if key != "ledger"}
+    replay_resources.settings_resources = lambda: dict(own)
+    for register in registers:
+        if "resources" in inspect.signature(register).parameters:
+            register(resources=lambda: dict(own))
+        else:
+            register()
+    due = ledger.due(limit=100_000)
+    summary, seconds, _cpu, counters = meter.measure(lambda: replay_items(ledger, due))
+    return due, summary, seconds, counters
 
 
 def counter_delta(before: dict, after: dict) -> dict[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,6 +38,20 @@ def connect(path: Path | str, *, journal_mode: str = "WAL") -> sqlite3.Connectio
     conn.execute(f"PRAGMA journal_mode={journal_mode}")
     conn.execute("PRAGMA cache_size=-32000")
     return conn
+
+
+def quote(identifier: str) -> str:
+    """An SQL identifier in double quotes (table and column names come from the reference's own names)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def index_ddl(table: str, indexes: Iterable[Sequence[str]]) -> list[str]:
+    """``CREATE INDEX`` of each column list of ``indexes`` on ``table``, named ``<table>_ix<position>``."""
+    return [
+        f"CREATE INDEX IF NOT EXISTS {quote(f'{table}_ix{position}')} ON {quote(table)} "
+        f"({', '.join(map(quote, columns))})"
+        for position, columns in enumerate(indexes)
+    ]
 
 
 META_TABLE = "sbx_meta"

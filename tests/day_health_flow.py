@@ -76,42 +76,40 @@ def _remap(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     return (_record(key) for key in keys)
 
 
-SPEC = FlowSpec(
-    integration="day_health",
-    name="things",
-    entity="thing",
-    source_system="SRC",
-    target_system="tgt",
-    schema=ThingRecord,
-    map_records=_map,
-    open_target=lambda context: nullcontext(TARGET),  # type: ignore[arg-type,return-value]
-    remap=_remap,
-)
+def thing_flow(
+    integration: str, map_records: Any, target: Target, *, remap: Any = None, partitions_def: Any = None
+) -> tuple[FlowSpec, Any, Any, Any]:
+    """A kit flow of things (``ThingRecord``) into ``target``: its spec and its mapped, written and
+    in-target assets."""
+    spec = FlowSpec(
+        integration=integration,
+        name="things",
+        entity="thing",
+        source_system="SRC",
+        target_system="tgt",
+        schema=ThingRecord,
+        map_records=map_records,
+        open_target=lambda context: nullcontext(target),  # type: ignore[arg-type,return-value]
+        remap=remap,
+    )
+    assets = build_flow_assets(
+        spec,
+        partitions_def=partitions_def,
+        upstream=[],
+        resource_keys=set(),
+        group=integration,
+        kinds={"test"},
+    )
+    return (spec, *assets)
+
+
 PARTITIONS = DailyPartitionsDefinition(start_date=DAYS[0], end_date="2026-11-14")
-MAPPED, WRITTEN, IN_TARGET = build_flow_assets(
-    SPEC, partitions_def=PARTITIONS, upstream=[], resource_keys=set(), group=SPEC.integration, kinds={"test"}
+SPEC, MAPPED, WRITTEN, IN_TARGET = thing_flow(
+    "day_health", _map, TARGET, remap=_remap, partitions_def=PARTITIONS
 )
-
-
 # The same, unpartitioned (a flow whose table is read whole): its one check result is "the day".
-WHOLE_SPEC = FlowSpec(
-    integration="day_health_whole",
-    name="things",
-    entity="thing",
-    source_system="SRC",
-    target_system="tgt",
-    schema=ThingRecord,
-    map_records=_map_whole,
-    open_target=lambda context: nullcontext(TARGET),  # type: ignore[arg-type,return-value]
-    remap=_remap,
-)
-WHOLE_MAPPED, WHOLE_WRITTEN, WHOLE_IN_TARGET = build_flow_assets(
-    WHOLE_SPEC,
-    partitions_def=None,
-    upstream=[],
-    resource_keys=set(),
-    group=WHOLE_SPEC.integration,
-    kinds={"test"},
+WHOLE_SPEC, WHOLE_MAPPED, WHOLE_WRITTEN, WHOLE_IN_TARGET = thing_flow(
+    "day_health_whole", _map_whole, TARGET, remap=_remap
 )
 
 

@@ -34,7 +34,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
@@ -247,6 +247,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
 
+@dataclass(eq=False)
 class OAuthTokenEndpoint:
     """A client-credentials token endpoint for one client, mounted on a ``ScriptedServer``.
 
@@ -255,30 +256,22 @@ class OAuthTokenEndpoint:
     server-side session expiry would. ``token_requests`` records every parsed token request.
     """
 
-    def __init__(
-        self,
-        server: ScriptedServer,
-        *,
-        client_id: str,
-        client_secret: str,
-        auth_method: str = "client_secret_post",
-        path: str = "/oauth/token",
-        expires_in: float | None = 3600,
-        audience: str | None = None,
-    ) -> None:
-        self.server = server
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.auth_method = auth_method
-        self.path = path
-        self.expires_in = expires_in
-        self.audience = audience
-        self.valid_tokens: set[str] = set()
-        self.issued: list[str] = []
-        self.token_requests: list[dict[str, str]] = []
-        self._counter = itertools.count(1)
-        self._lock = threading.Lock()
-        server.route(path, self._issue)
+    server: ScriptedServer
+    _: KW_ONLY
+    client_id: str
+    client_secret: str
+    auth_method: str = "client_secret_post"
+    path: str = "/oauth/token"
+    expires_in: float | None = 3600
+    audience: str | None = None
+    valid_tokens: set[str] = field(default_factory=set, init=False)
+    issued: list[str] = field(default_factory=list, init=False)
+    token_requests: list[dict[str, str]] = field(default_factory=list, init=False)
+    _counter: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        self.server.route(self.path, self._issue)
 
     @property
     def url(self) -> str:

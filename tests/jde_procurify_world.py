@@ -35,12 +35,14 @@ What it provides:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from asset_runs import PackageRuns
 from sandbox_hands import JdeHands, ProcurifyHands
 from sandbox_logins import LOGINS, procurify_resource
@@ -162,3 +164,16 @@ def jde_procurify_world(
     settings = {key: given.pop(key) for key in ("jde", "procurify") if key in given}
     fields = {"procurify": given}
     return pair_world(INTEGRATION_WORLD, tmp_path, JdeProcurifyWorld, settings=settings, fields=fields, db=db)
+
+
+def mastered_world(name: str, **given: Any) -> Any:
+    """A module-scoped ``world`` fixture: the module's world in its own folder (``name``) with the master data
+    flows run; ``given`` as ``jde_procurify_world``'s. Assign it to ``world`` in the test module."""
+
+    @pytest.fixture(scope="module")
+    def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JdeProcurifyWorld]:
+        with jde_procurify_world(Path(tmp_path_factory.mktemp(name)), **given) as made:
+            made.master()
+            yield made
+
+    return world

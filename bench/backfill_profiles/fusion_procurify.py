@@ -42,7 +42,6 @@ the flow's steps against the ceiling, CPU, peak RSS. A markdown table for the RE
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import sys
 import tempfile
@@ -210,11 +209,8 @@ class Phase:
         self.latency_s, self.procurify_ceiling = latency_s, ceiling
 
     def measure(self, flow: str, run: Callable[[], Any]) -> dict[str, Any]:
-        before, first_call = self.meter.read(), len(self.log.calls)
-        cpu, started = kit._cpu_seconds(), time.monotonic()
-        result = run()
-        seconds, cpu = time.monotonic() - started, kit._cpu_seconds() - cpu
-        api = self.meter.delta(before, self.meter.read())
+        first_call = len(self.log.calls)
+        result, seconds, cpu, api = self.meter.measure(run)
         # A run over a range logs each day's own counts: the flow's figures are their sum.
         totals = kit.written_totals(result)
         spec = next((s for s in totals if s.flow == flow), None)
@@ -409,21 +405,7 @@ def _catch_up(phase: Phase, found: Any, resources: dict[str, Any], ledger: Any) 
     """The replay of the records due after the backfill (held ones released when their vendor pair or PO
     was written later in the run; failures due again), each read from its source again and written once
     through the flows' own replay handlers, on the bench's simulators."""
-    from connector_assets.flows import replay_resources
-    from connector_resources.replay import replay_items
-
-    own = {key: value for key, value in resources.items() if key != "ledger"}
-    replay_resources.settings_resources = lambda: dict(own)
-    for register in found.replays:
-        if "resources" in inspect.signature(register).parameters:
-            register(resources=lambda: dict(own))
-        else:
-            register()
-    due = ledger.due(limit=100_000)
-    before, started = phase.meter.read(), time.monotonic()
-    summary = replay_items(ledger, due)
-    seconds = time.monotonic() - started
-    api = phase.meter.delta(before, phase.meter.read())
+    due, summary, seconds, api = kit.replay_due(phase.meter, ledger, resources, found.replays)
     replayed = set(summary.replayed)
     return {
         "due_after_the_backfill": len(due),

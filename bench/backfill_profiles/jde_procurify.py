@@ -420,11 +420,8 @@ class _Phase:
     latency_s: float
 
     def measure(self, name: str, run: Callable[[], Any]) -> dict[str, Any]:
-        before, first_call = self.meter.read(), len(self.log.calls)
-        cpu, started = kit._cpu_seconds(), time.monotonic()
-        result = run()
-        seconds, cpu = time.monotonic() - started, kit._cpu_seconds() - cpu
-        sandbox = self.meter.delta(before, self.meter.read())
+        first_call = len(self.log.calls)
+        result, seconds, cpu, sandbox = self.meter.measure(run)
         written = {spec.flow: counts for spec, counts in kit.written_totals(result).items()}
         records = sum(m.get(k, 0) for m in written.values() for k in WRITTEN)
         steps = _on_steps(
@@ -477,25 +474,10 @@ def _catch_up(
     """The replay of the records due after the backfill (held ones released when what they waited on was
     written later in the same run; failures due again), each read from its source again and written once
     through the flows' own replay handlers, on the bench's simulators."""
-    import inspect
-
-    from connector_assets.flows import replay_resources
     from connector_assets.integrations.jde_procurify.wiring import landed_flows
-    from connector_resources.replay import replay_items
 
-    own = {key: value for key, value in resources.items() if key != "ledger"}
-    replay_resources.settings_resources = lambda: dict(own)
-    for flow in landed_flows():
-        for register in flow.replays:
-            if "resources" in inspect.signature(register).parameters:
-                register(resources=lambda: dict(own))
-            else:
-                register()
-    due = ledger.due(limit=100_000)
-    before, started = meter.read(), time.monotonic()
-    summary = replay_items(ledger, due)
-    seconds = time.monotonic() - started
-    calls = meter.delta(before, meter.read())
+    registers = [register for flow in landed_flows() for register in flow.replays]
+    due, summary, seconds, calls = kit.replay_due(meter, ledger, resources, registers)
     replayed = set(summary.replayed)
     by_flow = Counter(item.flow for item in due if item.id in replayed)
     return {

@@ -421,11 +421,10 @@ def _backfill(
     """One materialize of every flow over the range, measured."""
     from dagster import materialize
 
-    before, first_call, first_wait = meter.read(), len(log.calls), len(log.waits)
-    cpu, started = kit._cpu_seconds(), time.monotonic()
-    result = materialize(assets, resources=resources, instance=instance, raise_on_error=False, tags=tags)
-    seconds, cpu = time.monotonic() - started, kit._cpu_seconds() - cpu
-    sandbox = meter.delta(before, meter.read())
+    first_call, first_wait = len(log.calls), len(log.waits)
+    result, seconds, cpu, sandbox = meter.measure(
+        lambda: materialize(assets, resources=resources, instance=instance, raise_on_error=False, tags=tags)
+    )
     failures = [kit._failure_text(e) for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     written = {spec.flow: counts for spec, counts in kit.written_totals(result).items()}
     records = sum(m.get(k, 0) for m in written.values() for k in WRITTEN)

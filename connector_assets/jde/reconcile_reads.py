@@ -12,7 +12,7 @@ lines it counts, which source record a batch's keys name, when a supplier is not
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -182,17 +182,10 @@ def _batch_rows(
 
 def _voucher_batches(session: Any, an8: str, user: str, prefix: str, source_of: SourceOf) -> list[JdeBatch]:
     rows = _batch_rows(session, BATCH_TABLE, BATCH_COLUMNS, user, prefix, ("AN8", int(an8)))
-    by_batch: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_batch[(_text(row.get("EDBT")), _text(row.get("EDTN")))].append(row)
-    vouchers = _vouchers(session, [r for group in by_batch.values() for r in group])
+    vouchers = _vouchers(session, rows)
     found = []
-    for (batch, transaction), group in sorted(by_batch.items()):
-        source = source_of(batch, transaction)
-        if source is None:
-            continue
+    for source, batch, transaction, group, document in _sourced_batches(rows, source_of):
         first = group[0]
-        document = _document(first)
         amount = vouchers.get(document) if document else None
         found.append(
             JdeBatch(
@@ -205,6 +198,20 @@ def _voucher_batches(session: Any, an8: str, user: str, prefix: str, source_of: 
             )
         )
     return found
+
+
+def _sourced_batches(
+    rows: Iterable[dict[str, Any]], source_of: SourceOf
+) -> Iterator[tuple[str, str, str, list[dict[str, Any]], tuple[str, str, str] | None]]:
+    """Batch rows grouped by (EDBT, EDTN) in that order, each group that names a source record as
+    (source key, batch, transaction, its rows, the voucher R04110ZA made of it or None)."""
+    by_batch: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_batch[(_text(row.get("EDBT")), _text(row.get("EDTN")))].append(row)
+    for (batch, transaction), group in sorted(by_batch.items()):
+        source = source_of(batch, transaction)
+        if source is not None:
+            yield source, batch, transaction, group, _document(group[0])
 
 
 def _document(row: Mapping[str, Any]) -> tuple[str, str, str] | None:
@@ -403,16 +410,9 @@ def batches_by_transaction(
         documents = {d for d in (_document(r) for r in rows) if d}
         numbers = sorted({int(doc) for _kco, doc, _dct in documents})
         states = _states(browse_in(session, AP_LEDGER.table, "DOC", numbers, VOUCHER_STATE_COLUMNS))
-    by_batch: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_batch[(_text(row.get("EDBT")), _text(row.get("EDTN")))].append(row)
     found = []
-    for (batch, transaction), group in sorted(by_batch.items()):
-        source = source_of(batch, transaction)
-        if source is None:
-            continue
+    for source, batch, transaction, group, document in _sourced_batches(rows, source_of):
         first = group[0]
-        document = _document(first)
         state = states.get(document) if document else None
         an8 = _text(first.get("AN8"))
         found.append(

@@ -295,6 +295,14 @@ class CoupaSession(SaasSession):
                 sent=body,
             ) from None
 
+    def _entity_call(
+        self, method: str, ent: Entity, suffix: str, action: str, **call: Any
+    ) -> requests.Response:
+        """``_call`` on ``ent``'s path (then ``suffix``) with its scope: the read scope for a GET, else
+        its write scope."""
+        scope = ent.read_scope if method == "GET" else ent.write_scope
+        return self._call(method, f"{ent.path}{suffix}", scope=scope, action=action, ent=ent, **call)
+
     def _translate(
         self,
         exc: ApiError,
@@ -398,14 +406,8 @@ class CoupaSession(SaasSession):
 
         def fetch(params: dict[str, str]) -> list[dict[str, Any]]:
             # 404 is accepted so an XML-style "No results match your search criteria." reads as empty.
-            response = self._call(
-                "GET",
-                ent.path,
-                scope=ent.read_scope,
-                action=action,
-                ent=ent,
-                params=params,
-                expected=(*range(200, 300), 404),
+            response = self._entity_call(
+                "GET", ent, "", action, params=params, expected=(*range(200, 300), 404)
             )
             with self._lock:
                 self.pages += 1
@@ -642,14 +644,7 @@ class CoupaSession(SaasSession):
         ent = entity(entity_name)
         key = self._id(id, ent)
         action = f"read {ent.label} {key}"
-        response = self._call(
-            "GET",
-            f"{ent.path}/{key}",
-            scope=ent.read_scope,
-            action=action,
-            ent=ent,
-            record=f"{ent.label} id {key}",
-        )
+        response = self._entity_call("GET", ent, f"/{key}", action, record=f"{ent.label} id {key}")
         record = self._record(response, action, ent)
         if record is None:
             raise CoupaResponseError(
@@ -813,16 +808,7 @@ class CoupaSession(SaasSession):
         self, ent: Entity, body: dict[str, Any], record: str, refind: Callable[[], dict[str, Any] | None]
     ) -> dict[str, Any]:
         action = f"create {record}"
-        response = self._call(
-            "POST",
-            ent.path,
-            scope=ent.write_scope,
-            action=action,
-            record=record,
-            ent=ent,
-            body=body,
-            idempotent=False,
-        )
+        response = self._entity_call("POST", ent, "", action, record=record, body=body, idempotent=False)
         created = self._record(response, action, ent)
         if created is not None and created.get("id") is not None:
             log.info("coupa: created %s (id %s)", record, created.get("id"))
@@ -846,15 +832,8 @@ class CoupaSession(SaasSession):
         label = f"{record} (id {key})" if record else f"{ent.label} id {key}"
         body = request_body(fields, label)
         action = f"update {label}"
-        response = self._call(
-            "PUT",
-            f"{ent.path}/{key}",
-            scope=ent.write_scope,
-            action=action,
-            record=label,
-            ent=ent,
-            body=body,
-            idempotent=not appends,
+        response = self._entity_call(
+            "PUT", ent, f"/{key}", action, record=label, body=body, idempotent=not appends
         )
         return self._record(response, action, ent) or self.get(ent.name, key)
 
@@ -988,10 +967,9 @@ class CoupaSession(SaasSession):
         if _amount(body["payments"][0]["amount-paid"]) is None:
             raise CoupaInputError(f"{record}: amount {amount!r} is not a number", field="amount-paid")
         action = f"record {record}"
-        response = self._call(
-            "PUT", f"{ent.path}/{key}", scope=ent.write_scope, action=action, record=record, ent=ent,
-            body=body, idempotent=False,
-        )  # fmt: skip
+        response = self._entity_call(
+            "PUT", ent, f"/{key}", action, record=record, body=body, idempotent=False
+        )
         return self._record(response, action, ent) or self.get("invoices", key)
 
     def mark_exported(self, entity_name: str, id: int | str) -> dict[str, Any]:
@@ -1005,10 +983,11 @@ class CoupaSession(SaasSession):
         ent = ENTITIES[entity_name]
         key = self._id(id, ent)
         action = f"mark {ent.label} {key} exported"
-        response = self._call(
-            "PUT", f"{ent.path}/{key}", scope=ent.write_scope, action=action, ent=ent,
-            record=f"{ent.label} id {key}", params={"exported": "true"}, idempotent=True,
-        )  # fmt: skip
+        marked = {"exported": "true"}
+        record = f"{ent.label} id {key}"
+        response = self._entity_call(
+            "PUT", ent, f"/{key}", action, record=record, params=marked, idempotent=True
+        )
         return self._record(response, action, ent) or self.get(entity_name, key)
 
     def purchase_order_action(self, id: int | str, action: str) -> dict[str, Any]:
@@ -1027,8 +1006,7 @@ class CoupaSession(SaasSession):
             )
         key = self._id(id, ent)
         what = f"{action} {ent.label} {key}"
-        response = self._call(
-            "PUT", f"{ent.path}/{key}/{action}", scope=ent.write_scope, action=what, ent=ent,
-            record=f"{ent.label} id {key}", idempotent=False,
-        )  # fmt: skip
+        response = self._entity_call(
+            "PUT", ent, f"/{key}/{action}", what, record=f"{ent.label} id {key}", idempotent=False
+        )
         return self._record(response, what, ent) or self.get(ent.name, key)

@@ -257,6 +257,21 @@ class FusionSession(SaasSession):
             headers["Content-Type"] = content_type
         return headers
 
+    def _write(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        spec: Entity,
+        label: str,
+        payload: Mapping[str, Any],
+        **options: Any,
+    ) -> requests.Response:
+        """A write ``_call`` on ``spec``: ``what`` it does and ``label`` (the record) name it in errors."""
+        return self._call(
+            method, url, kind="write", what=what, spec=spec, record=label, payload=payload, **options
+        )
+
     def _call(
         self,
         method: str,
@@ -799,9 +814,7 @@ class FusionSession(SaasSession):
         ``FusionValidationError`` (record and fields named) when the pod refuses it, and
         ``FusionOutcomeUnknownError`` when the answer was lost (search with ``find_invoice`` then).
         """
-        invoice = invoice.with_defaults(self.business_unit)
-        payload = without_unconfirmed("invoices", invoice.payload(), self.send_unconfirmed)
-        return self._create("invoices", payload, invoice.label)
+        return self._create("invoices", invoice)
 
     def update_invoice(
         self, record: Mapping[str, Any], changes: Mapping[str, Any], *, if_match: str | None = None
@@ -815,9 +828,7 @@ class FusionSession(SaasSession):
         ``OrderNumber`` is sent only when ``send_unconfirmed`` names it (the reference does not confirm a
         create may set it); otherwise Fusion numbers the order and the caller reads that number back.
         """
-        draft = draft.with_defaults(self.business_unit)
-        payload = without_unconfirmed("draft_purchase_orders", draft.payload(), self.send_unconfirmed)
-        return self._create("draft_purchase_orders", payload, draft.label)
+        return self._create("draft_purchase_orders", draft)
 
     def update_draft_purchase_order(
         self, record: Mapping[str, Any], changes: Mapping[str, Any], *, if_match: str | None = None
@@ -825,17 +836,13 @@ class FusionSession(SaasSession):
         """``PATCH`` a draft purchase order through its self link."""
         return self._update("draft_purchase_orders", record, changes, if_match=if_match)
 
-    def _create(self, name: str, payload: dict[str, Any], label: str) -> dict[str, Any]:
-        spec = entity(name)
-        response = self._call(
-            "POST",
-            self._url(spec),
-            kind="write",
-            what=f"create {spec.label}",
-            spec=spec,
-            record=label,
-            payload=payload,
-        )
+    def _create(self, name: str, document: Invoice | DraftPurchaseOrder) -> dict[str, Any]:
+        """``POST`` ``document`` once, the business unit's defaults filled in and the attributes the pod
+        is not confirmed to accept left out (unless ``send_unconfirmed`` names them)."""
+        document = document.with_defaults(self.business_unit)
+        payload = without_unconfirmed(name, document.payload(), self.send_unconfirmed)
+        spec, label = entity(name), document.label
+        response = self._write("POST", self._url(spec), f"create {spec.label}", spec, label, payload)
         created = _json(response)
         if not isinstance(created, dict):
             raise FusionOutcomeUnknownError(
@@ -864,14 +871,13 @@ class FusionSession(SaasSession):
             href = self_link(self.get(spec.name, record[spec.key]))
             if href is None:
                 raise FusionResponseError(f"fusion: {label}: the pod gave no self link", entity=spec.name)
-        response = self._call(
+        response = self._write(
             "PATCH",
             self._local(href),
-            kind="write",
-            what=f"update {spec.label}",
-            spec=spec,
-            record=label,
-            payload=payload,
+            f"update {spec.label}",
+            spec,
+            label,
+            payload,
             idempotent=True,  # PATCH sets values: sending it twice leaves the same record
             extra_headers={"If-Match": if_match} if if_match else None,
         )
@@ -915,14 +921,14 @@ class FusionSession(SaasSession):
                 f"fusion: {label}: the pod gave the draft no self link", entity=spec.name, record=label
             )
         try:
-            response = self._call(
+            submit = f"{self._local(href).rstrip('/')}/action/submit"
+            response = self._write(
                 "POST",
-                f"{self._local(href).rstrip('/')}/action/submit",
-                kind="write",
-                what="submit draft purchase order",
-                spec=spec,
-                record=label,
-                payload={},
+                submit,
+                "submit draft purchase order",
+                spec,
+                label,
+                {},
                 content_type=ACTION_CONTENT_TYPE,
             )
         except (FusionOutcomeUnknownError, FusionValidationError, FusionNotFoundError) as exc:
@@ -972,14 +978,13 @@ class FusionSession(SaasSession):
         invoice_id = _key_value(record.get(spec.key) or "")
         label = _record_label(spec, record)
         try:
-            response = self._call(
+            response = self._write(
                 "POST",
                 f"{self._url(spec)}/action/validateInvoice",
-                kind="write",
-                what="validate invoice",
-                spec=spec,
-                record=label,
-                payload={spec.key: invoice_id},
+                "validate invoice",
+                spec,
+                label,
+                {spec.key: invoice_id},
                 idempotent=True,  # validation recomputes a status: repeating it changes nothing more
                 content_type=ACTION_CONTENT_TYPE,
             )

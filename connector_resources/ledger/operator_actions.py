@@ -141,19 +141,11 @@ class OperatorStore(AuditStore, QueueStore):
         if action not in ("match", "unmatch"):
             raise LedgerInputError(f"operator action: {action!r} is not a match (match, unmatch)")
         note = _note(by, action, f"{integration} record {source_key}", note)
-        conn.execute(
-            sa.insert(schema.operator_action).values(
-                at=_now(),
-                actor=by.actor,
-                role=by.role,
-                action=action,
-                integration=_text("operator action", "integration", integration, schema.NAME_LEN),
-                flow=flow,
-                item_id=None,
-                source_key=_text("operator action", "source_key", source_key, schema.KEY_LEN),
-                note=note,
-                detail=json.dumps(dict(detail), sort_keys=True, default=str),
-            )
+        integration = _text("operator action", "integration", integration, schema.NAME_LEN)
+        source_key = _text("operator action", "source_key", source_key, schema.KEY_LEN)
+        record = {"integration": integration, "flow": flow, "source_key": source_key}
+        self._insert_action(
+            conn, by, action, note, record, detail=json.dumps(dict(detail), sort_keys=True, default=str)
         )
 
     def operator_actions(
@@ -180,22 +172,28 @@ class OperatorStore(AuditStore, QueueStore):
             raise self._not_open(item_id, conn)
         return self.queue_item(row)
 
+    @classmethod
+    def _record_action(
+        cls, conn: sa.Connection, by: Operator, action: str, item: QueueItem, note: str
+    ) -> None:
+        """The decision on one queue item."""
+        record = {"integration": item.integration, "flow": item.flow, "source_key": item.source_key}
+        cls._insert_action(conn, by, action, note, record, item_id=item.id)
+
     @staticmethod
-    def _record_action(conn: sa.Connection, by: Operator, action: str, item: QueueItem, note: str) -> None:
-        conn.execute(
-            sa.insert(schema.operator_action).values(
-                at=_now(),
-                actor=by.actor,
-                role=by.role,
-                action=action,
-                integration=item.integration,
-                flow=item.flow,
-                item_id=item.id,
-                source_key=item.source_key,
-                note=note,
-                detail=None,
-            )
-        )
+    def _insert_action(
+        conn: sa.Connection,
+        by: Operator,
+        action: str,
+        note: str,
+        record: Mapping[str, str],
+        *,
+        item_id: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """One row of the operator's log: who, what, on which record (integration, flow, source key)."""
+        values = {"at": _now(), "actor": by.actor, "role": by.role, "action": action, "note": note, **record}
+        conn.execute(sa.insert(schema.operator_action).values(**values, item_id=item_id, detail=detail))
 
 
 def _note(by: Operator, action: str, what: int | str, note: str) -> str:

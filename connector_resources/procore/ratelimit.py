@@ -38,7 +38,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 
 from tenacity import RetryCallState
 
@@ -92,29 +92,21 @@ def _number(value: str | None) -> float | None:
     return number if math.isfinite(number) else None
 
 
+@dataclass(eq=False)
 class RateLimitPacer:
     """Sleeps before a call when Procore's headers say the budget is nearly spent (see module doc)."""
 
-    def __init__(
-        self,
-        key: str,
-        *,
-        max_wait: float = 60.0,
-        enabled: bool = True,
-        window_seconds: float | None = SPIKE_WINDOW_SECONDS,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.key = key
-        self.max_wait = max_wait
-        self.enabled = enabled
-        self.window_seconds = window_seconds
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._budget: RateBudget | None = None
-        self.waited = 0.0
-        self.waits = 0
+    key: str
+    _: KW_ONLY
+    max_wait: float = 60.0
+    enabled: bool = True
+    window_seconds: float | None = SPIKE_WINDOW_SECONDS
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    waited: float = field(default=0.0, init=False)  # seconds slept, over this pacer's life
+    waits: int = field(default=0, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _budget: RateBudget | None = field(default=None, init=False, repr=False)
 
     @property
     def budget(self) -> RateBudget | None:
@@ -127,7 +119,7 @@ class RateLimitPacer:
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Take the budget an answer reports (the server's word replaces our own count-down)."""
-        now = self._clock()
+        now = self.clock()
         budget = read_budget(headers, now)
         if budget is not None:
             with self._lock:
@@ -184,7 +176,7 @@ class RateLimitPacer:
         when the budget is spent and resets later than ``max_wait`` from now."""
         if not self.enabled:
             return 0.0
-        now = self._clock()
+        now = self.clock()
         wait, spent = self.delay(now)
         if wait <= 0:
             return 0.0
@@ -201,7 +193,7 @@ class RateLimitPacer:
         # Spreading a low budget never waits longer than max_wait per call: calls are still allowed.
         wait = min(wait, self.max_wait)
         log.debug("procore rate budget low for %s: waiting %.2fs before the next call", self.key, wait)
-        self._sleep(wait)
+        self.sleep(wait)
         self.waited += wait
         self.waits += 1
         return wait

@@ -18,15 +18,8 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from connector_sandbox.seeding import (
-    SeedReport,
-    Stopwatch,
-    anchor_day,
-    master_data,
-    seed_kept,
-    seed_plan,
-    transactions,
-)
+from connector_sandbox import seeding
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, seed_kept
 
 from .factory import DataFactory, Ids, Masters, SupplierRef, load_masters, money
 from .schema import RESOURCES
@@ -41,12 +34,12 @@ _HISTORY_DAYS = 365
 _SEED_FORMAT = 2  # bump when generated data changes: a kept db_path of another format is refused
 
 
-SeedPlan = seed_plan(
-    suppliers=master_data(400, at_least=len(SIGNATURE_SUPPLIERS) + len(MAX_LENGTH_SUPPLIERS) + 10),
-    accounts_per_chart=master_data(60, at_least=12, at_most=80),
-    projects=master_data(30, at_least=5),
-    purchase_orders=transactions(1500, at_least=30),
-    unmatched_invoices=transactions(900, at_least=20),
+SeedPlan = seeding.seed_plan(
+    suppliers=seeding.master_data(400, at_least=len(SIGNATURE_SUPPLIERS) + len(MAX_LENGTH_SUPPLIERS) + 10),
+    accounts_per_chart=seeding.master_data(60, at_least=12, at_most=80),
+    projects=seeding.master_data(30, at_least=5),
+    purchase_orders=seeding.transactions(1500, at_least=30),
+    unmatched_invoices=seeding.transactions(900, at_least=20),
 )
 
 

@@ -17,14 +17,10 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from connector_sandbox.store import SqliteFile
+from connector_sandbox.store import SqliteFile, quote
 from connector_sandbox.store import transaction as shared_transaction
 
 from .schema import RESOURCES, Reference, Resource, Scalar
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def index_column(field_name: str) -> str:

@@ -18,15 +18,8 @@ import datetime as dt
 import logging
 import random
 
-from connector_sandbox.seeding import (
-    SeedReport,
-    Stopwatch,
-    anchor_day,
-    master_data,
-    seed_kept,
-    seed_plan,
-    transactions,
-)
+from connector_sandbox import seeding
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, seed_kept
 
 from .factory import Batch, Factory, Stamp
 from .settings import FusionSandboxSettings
@@ -49,11 +42,11 @@ HISTORY_DAYS = 365
 SEED_USER = "FIN_IMPL"
 
 
-SeedPlan = seed_plan(
-    suppliers=master_data(400, at_least=len(SIGNATURE_SUPPLIERS) + len(MAX_LENGTH_SUPPLIERS) + 8),
-    purchase_orders=transactions(2000, at_least=30),
-    invoices=transactions(2500, at_least=40),
-    requisitions=transactions(600, at_least=10),
+SeedPlan = seeding.seed_plan(
+    suppliers=seeding.master_data(400, at_least=len(SIGNATURE_SUPPLIERS) + len(MAX_LENGTH_SUPPLIERS) + 8),
+    purchase_orders=seeding.transactions(2000, at_least=30),
+    invoices=seeding.transactions(2500, at_least=40),
+    requisitions=seeding.transactions(600, at_least=10),
 )
 
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from connector_sandbox.store import SqliteFile
+from connector_sandbox.store import SqliteFile, index_ddl, quote
 from connector_sandbox.store import transaction as shared_transaction
 
 from .catalog import TABLES, Kind, Table
@@ -32,10 +32,6 @@ _SQL_TYPES = {
 SYSTEM_COLUMNS = ("sbx_id", "sbx_parent", "sbx_version", "sbx_bu")
 
 
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def _table_ddl(table: Table) -> str:
     columns = [
         "sbx_id INTEGER PRIMARY KEY",
@@ -48,15 +44,8 @@ def _table_ddl(table: Table) -> str:
 
 
 def _index_ddl(table: Table) -> list[str]:
-    statements = [
-        f"CREATE INDEX IF NOT EXISTS {quote(table.name + '_parent')} ON {quote(table.name)} (sbx_parent)"
-    ]
-    for position, index in enumerate(table.indexes):
-        name = quote(f"{table.name}_ix{position}")
-        statements.append(
-            f"CREATE INDEX IF NOT EXISTS {name} ON {quote(table.name)} ({', '.join(map(quote, index))})"
-        )
-    return statements
+    parent = f"CREATE INDEX IF NOT EXISTS {quote(table.name + '_parent')} ON {quote(table.name)} (sbx_parent)"
+    return [parent, *index_ddl(table.name, table.indexes)]
 
 
 def _unicode_upper(value: Any) -> Any:

@@ -24,7 +24,6 @@ from connector_sandbox.admin import (
     traffic,
 )
 
-from . import clerks
 from .activity import ActivityRequest, make_activity, process_voucher_batches
 from .ap_clerk import ClerkRefused, change_gross, delete_batch_transaction, enter_voucher, void_voucher
 from .periods import PeriodRefused, companies, periods_summary, roll_period, set_period
@@ -130,20 +129,6 @@ async def change_period(request: Request, state: SandboxState) -> dict[str, Any]
     return periods_summary(state.store.conn)
 
 
-async def delete_batch(request: Request, state: SandboxState) -> dict[str, Any]:
-    """An A/P clerk deletes an unprocessed batch voucher transaction in P0411Z1."""
-    with refusing(ValidationError):
-        key = clerks.BatchTransaction.model_validate(await object_body(request))
-    return clerks.delete_batch_transaction(state.store, key)
-
-
-async def void(request: Request, state: SandboxState) -> dict[str, Any]:
-    """An A/P clerk voids a voucher in P0411."""
-    with refusing(ValidationError):
-        key = clerks.VoucherKey.model_validate(await object_body(request))
-    return clerks.void_voucher(state.store, key, state.now())
-
-
 def _clerk(act: Any) -> Any:
     """An A/P clerk's route (``ap_clerk``): its refusals answered with their own status."""
 
@@ -211,8 +196,6 @@ def admin_routes() -> list[Route]:
             "/sandbox/process-vouchers",
             lambda state: process_voucher_batches(state.store, state.now(), state.settings.periods),
         ),
-        op.route("/sandbox/vouchers/batch/delete", delete_batch, ["POST"]),
-        op.route("/sandbox/vouchers/void", void, ["POST"]),
         op.get("/sandbox/periods", lambda state: periods_summary(state.store.conn)),
         op.route("/sandbox/periods/roll", roll_periods, ["POST"]),
         op.route("/sandbox/periods/{company}", change_period, ["PUT"]),

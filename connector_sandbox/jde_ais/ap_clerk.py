@@ -1,14 +1,15 @@
-"""What an A/P clerk does to vouchers in E1 by hand, outside AIS: enter a voucher for a supplier (P0411),
-change the gross amount of a pay item, void a voucher, delete an unprocessed batch transaction (P0411Z1).
+"""What an A/P clerk does to vouchers in E1 by hand, outside AIS (operator routes, not AIS): enter a voucher
+for a supplier (P0411), change the gross amount of a pay item, void a voucher, delete an unprocessed batch
+transaction (P0411Z1).
 
 Why the sandbox plays it: an integration that writes vouchers into JDE reconciles them against its source,
 and proving that needs the changes another user of JDE makes behind its back. The reference documents the
 columns these touch (section 3: F0411 ``AG``, ``AAP``, ``PST``, ``VOD``; F0411Z1 processed rows cannot be
-revised in P0411Z1); what a void does to a pay item is general JDE knowledge, not in the reference: the
-void flag ``VOD`` = ``V`` and the gross and open amounts to zero. A paid pay item is neither changed nor
-voided (its payment is voided first). Each change stamps the rows as the clerk's (``USER``, ``PID``,
-``UPMJ``, ``UPMT``); F0911 follows a changed gross (the pay item's distribution line) but a void writes no
-reversing entry here.
+revised in P0411Z1, "cannot edit processed rows"). It does not say how a void shows in F0411: the sandbox
+reads the void flag as ``VOD`` = ``V`` on every pay item with nothing left open (``AAP``, ``FAP`` 0) and the
+gross kept (what was voided). A paid pay item is neither changed nor voided (its payment is voided first).
+Each change stamps the rows as the clerk's (``USER``, ``PID``, ``UPMJ``, ``UPMT``); F0911 follows a changed
+gross (the pay item's distribution line) but a void writes no reversing entry here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .factory import DataFactory
 from .store import Store
 
 CLERK = {"USER": "APCLERK", "JOBN": "WS204"}
+VOIDED = "V"  # F0411 VOD of a voided pay item
 
 
 class ClerkRefused(ValueError):
@@ -91,8 +93,8 @@ def change_gross(
     item = next((i for i in _pay_items(store, company, number, kind) if i["SFX"] == pay_item), None)
     if item is None:
         raise ClerkRefused(f"voucher {company} {number} {kind} has no pay item {pay_item}", 404)
-    if item["PST"] == "P" or item["VOD"] == "V":
-        state = "voided" if item["VOD"] == "V" else "paid"
+    if item["PST"] == "P" or item["VOD"] == VOIDED:
+        state = "voided" if item["VOD"] == VOIDED else "paid"
         raise ClerkRefused(f"pay item {pay_item} of voucher {company} {number} {kind} is {state}")
     audit = _stamp(now, "P0411")
     with store.transaction() as conn:
@@ -110,8 +112,10 @@ def change_gross(
 
 
 def void_voucher(store: Store, now: dt.datetime, company: str, number: int, kind: str) -> dict[str, Any]:
-    """Every pay item of a voucher voided: ``VOD`` = ``V``, gross and open amounts zero."""
+    """Every pay item of a voucher voided (P0411): ``VOD`` = ``V``, nothing open, the gross kept."""
     items = _pay_items(store, company, number, kind)
+    if all(i["VOD"] == VOIDED for i in items):
+        raise ClerkRefused(f"voucher {company} {number} {kind} is already voided")
     paid = [i["SFX"] for i in items if i["PST"] == "P"]
     if paid:
         raise ClerkRefused(
@@ -121,10 +125,10 @@ def void_voucher(store: Store, now: dt.datetime, company: str, number: int, kind
     audit = _stamp(now, "P0411")
     with store.transaction() as conn:
         conn.execute(
-            'UPDATE "F0411" SET "VOD" = \'V\', "AG" = 0, "AAP" = 0, "ATXN" = 0, "ACR" = 0, "FAP" = 0, '
+            'UPDATE "F0411" SET "VOD" = ?, "AAP" = 0, "FAP" = 0, '
             '"USER" = ?, "JOBN" = ?, "PID" = ?, "UPMJ" = ?, "UPMT" = ? '
             'WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ?',
-            (*audit.values(), company, number, kind),
+            (VOIDED, *audit.values(), company, number, kind),
         )
     return {"KCO": company, "DOC": number, "DCT": kind, "voided_pay_items": [i["SFX"] for i in items]}
 
@@ -134,15 +138,20 @@ def delete_batch_transaction(store: Store, user: str, batch: str, transaction: s
     refused, as P0411Z1 cannot revise processed rows."""
     key = (user, batch, transaction)
     where = '"EDUS" = ? AND "EDBT" = ? AND "EDTN" = ?'
-    rows = store.fetch_dicts(f'SELECT "EDSP" FROM "F0411Z1" WHERE {where}', key)
-    journal = store.fetch_dicts(f'SELECT "EDSP" FROM "F0911Z1" WHERE {where}', key)
-    if not rows and not journal:
-        raise ClerkRefused(f"no batch transaction {user}/{batch}/{transaction} in F0411Z1 or F0911Z1", 404)
-    if any(r["EDSP"] == "1" for r in rows + journal):
+    states = [
+        row["EDSP"]
+        for table in ("F0411Z1", "F0911Z1")
+        for row in store.fetch_dicts(f'SELECT "EDSP" FROM "{table}" WHERE {where}', key)
+    ]
+    if not states:
+        raise ClerkRefused(f"no F0411Z1 transaction {user}/{batch}/{transaction} (nor F0911Z1 lines)", 404)
+    if "1" in states:
         raise ClerkRefused(
-            f"batch transaction {user}/{batch}/{transaction} is processed; P0411Z1 cannot revise it"
+            f"transaction {user}/{batch}/{transaction} was processed by R04110ZA; P0411Z1 cannot change "
+            "processed rows (void the voucher instead)"
         )
     with store.transaction() as conn:
-        for table in ("F0411Z1", "F0911Z1"):
-            conn.execute(f'DELETE FROM "{table}" WHERE {where}', key)
-    return {"EDUS": user, "EDBT": batch, "EDTN": transaction, "deleted": len(rows) + len(journal)}
+        deleted = {
+            t: conn.execute(f'DELETE FROM "{t}" WHERE {where}', key).rowcount for t in ("F0411Z1", "F0911Z1")
+        }
+    return {"EDUS": user, "EDBT": batch, "EDTN": transaction, "deleted": deleted}

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from connector_sandbox.store import SqliteFile
+from connector_sandbox.store import SqliteFile, index_ddl, quote
 from connector_sandbox.store import transaction as shared_transaction
 
 from .tables import TABLES, Kind, Table
@@ -30,25 +30,14 @@ _INTERNAL_DDL = (
 )
 
 
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def _ddl(table: Table) -> list[str]:
     columns = []
     for column in table.columns:
         sql_type = "TEXT NOT NULL DEFAULT ''" if column.kind is Kind.STRING else "INTEGER NOT NULL DEFAULT 0"
         columns.append(f"{quote(column.alias)} {sql_type}")
     key = ", ".join(quote(alias) for alias in table.key)
-    statements = [
-        f"CREATE TABLE IF NOT EXISTS {quote(table.name)} ({', '.join(columns)}, PRIMARY KEY ({key}))"
-    ]
-    for position, index in enumerate(table.indexes):
-        name = quote(f"{table.name}_ix{position}")
-        statements.append(
-            f"CREATE INDEX IF NOT EXISTS {name} ON {quote(table.name)} ({', '.join(map(quote, index))})"
-        )
-    return statements
+    create = f"CREATE TABLE IF NOT EXISTS {quote(table.name)} ({', '.join(columns)}, PRIMARY KEY ({key}))"
+    return [create, *index_ddl(table.name, table.indexes)]
 
 
 class Store(SqliteFile):

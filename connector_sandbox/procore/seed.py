@@ -22,15 +22,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector_sandbox.seeding import (
-    SeedReport,
-    Stopwatch,
-    anchor_day,
-    master_data,
-    seed_kept,
-    seed_plan,
-    transactions,
-)
+from connector_sandbox import seeding
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, seed_kept
 
 from . import change_order_lines
 from .generator import Generator, ProjectRefs, fit
@@ -105,10 +98,10 @@ def requisition_header(
     }
 
 
-SeedPlan = seed_plan(
-    projects=master_data(12, at_least=4),
-    vendors=master_data(600, at_least=len(SIGNATURE_VENDORS) + len(MAX_LENGTH_VENDOR_STEMS) + 12),
-    commitments=transactions(1500, at_least=24),
+SeedPlan = seeding.seed_plan(
+    projects=seeding.master_data(12, at_least=4),
+    vendors=seeding.master_data(600, at_least=len(SIGNATURE_VENDORS) + len(MAX_LENGTH_VENDOR_STEMS) + 12),
+    commitments=seeding.transactions(1500, at_least=24),
 )
 
 

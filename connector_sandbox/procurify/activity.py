@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -389,14 +390,20 @@ def purchase_requisition(state: SandboxState, uuid: str, po_num: str | None) -> 
     return {"requisition": order_row["num"], "purchase_orders": purchased}
 
 
-def receive_purchase_order(state: SandboxState, number: int, fraction: float) -> dict[str, Any]:
-    """Receive ``fraction`` of every line's approved quantity (1.0 receives everything)."""
-    store = state.store
+def _purchase_order(store: Store, number: int, *, open_only: bool = False) -> sqlite3.Row:
+    """The PO numbered ``number`` (404 when there is none); with ``open_only``, refused unless open (0, 5)."""
     po = store.get("purchase_orders", number)
     if po is None:
         raise ActivityError(f"purchase order {number} does not exist", 404)
-    if po["state"] not in (0, 5):
+    if open_only and po["state"] not in (0, 5):
         raise ActivityError(f"purchase order {number} is not open (state {po['state']})")
+    return po
+
+
+def receive_purchase_order(state: SandboxState, number: int, fraction: float) -> dict[str, Any]:
+    """Receive ``fraction`` of every line's approved quantity (1.0 receives everything)."""
+    store = state.store
+    _purchase_order(store, number, open_only=True)
     stamp = stored(state.now())
     with store.transaction():
         lines = [dict(row) for row in store.all("SELECT * FROM order_items WHERE po_id = ?", (number,))]
@@ -426,11 +433,7 @@ def cancel_purchase_order(state: SandboxState, number: int) -> dict[str, Any]:
     has no cancel (reference 2.5); a PO with received lines is closed instead, not cancelled (sandbox
     assumption), so it is refused, as are closed, paid and cancelled ones."""
     store = state.store
-    po = store.get("purchase_orders", number)
-    if po is None:
-        raise ActivityError(f"purchase order {number} does not exist", 404)
-    if po["state"] not in (0, 5):
-        raise ActivityError(f"purchase order {number} is not open (state {po['state']})")
+    _purchase_order(store, number, open_only=True)
     received = store.one(
         "SELECT COUNT(*) AS n FROM order_items WHERE po_id = ? AND received_pass > 0", (number,)
     )
@@ -446,9 +449,7 @@ def cancel_purchase_order(state: SandboxState, number: int) -> dict[str, Any]:
 def bill_purchase_order(state: SandboxState, number: int, status: int) -> dict[str, Any]:
     """Enter a bill for the received, not yet billed lines of a PO."""
     store = state.store
-    po = store.get("purchase_orders", number)
-    if po is None:
-        raise ActivityError(f"purchase order {number} does not exist", 404)
+    po = _purchase_order(store, number)
     lines = [
         dict(row)
         for row in store.all(

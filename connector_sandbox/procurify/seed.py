@@ -24,15 +24,8 @@ import random
 import re
 import unicodedata
 
-from connector_sandbox.seeding import (
-    SeedReport,
-    Stopwatch,
-    anchor_day,
-    master_data,
-    seed_kept,
-    seed_plan,
-    transactions,
-)
+from connector_sandbox import seeding
+from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, seed_kept
 
 from .budgets import HEAD_OFFICE, department_location, opened, pool_location
 from .factory import Catalog, Clock, Counters, DataFactory, History
@@ -71,13 +64,13 @@ OTHER_VENDOR_ID = 1  # Procurify's special non-vendor bucket (type 1 OTHER)
 HIDDEN_VENDOR_ID = 2
 
 
-SeedPlan = seed_plan(
-    users=master_data(60, at_least=8),
-    departments=master_data(40, at_least=8),
-    generated_account_codes=master_data(250, at_least=6),
-    vendors=master_data(1500, at_least=len(SIGNATURE_VENDORS) + len(MAX_LENGTH_VENDOR_NAMES) + 12),
-    requisitions=transactions(3000, at_least=40),
-    expense_bills=transactions(300, at_least=8),
+SeedPlan = seeding.seed_plan(
+    users=seeding.master_data(60, at_least=8),
+    departments=seeding.master_data(40, at_least=8),
+    generated_account_codes=seeding.master_data(250, at_least=6),
+    vendors=seeding.master_data(1500, at_least=len(SIGNATURE_VENDORS) + len(MAX_LENGTH_VENDOR_NAMES) + 12),
+    requisitions=seeding.transactions(3000, at_least=40),
+    expense_bills=seeding.transactions(300, at_least=8),
 )
 
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from connector_sandbox.store import SqliteFile
+from connector_sandbox.store import SqliteFile, quote
 from connector_sandbox.store import transaction as shared_transaction
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -111,10 +111,6 @@ _INDEXES = tuple(
 def _casefold(value: Any) -> Any:
     # SQLite's lower() folds ASCII only; search must match "MÜLLER" to "Müller" as Django does.
     return value.casefold() if isinstance(value, str) else value
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def key_of(table: str) -> str:

@@ -1,6 +1,7 @@
 """``ml-connector abandon`` / ``reopen``: the shell's user is the operator; each item said, refusals named."""
 
 from click.testing import CliRunner
+from ledger_entries import queued
 
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger
@@ -12,14 +13,7 @@ def test_abandon_and_reopen_from_a_shell(tmp_path, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     monkeypatch.setenv("USER", "ana")
     ledger = Ledger(url)
-    item = ledger.enqueue(
-        integration="jde_coupa",
-        flow="suppliers",
-        entity="supplier",
-        source_key="4472",
-        payload={},
-        reason="x",
-    )
+    item = queued(ledger, ("jde_coupa", "suppliers", "supplier"), "4472", "x")
     runner = CliRunner()
     done = runner.invoke(cli, ["abandon", str(item.id), "999", "--note", "merged into 4471"])
     assert done.exit_code == 1

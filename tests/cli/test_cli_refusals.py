@@ -9,11 +9,10 @@ free ports, with a wrong secret for each system.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
+from cli_process import ml_connector
 from cryptography.fernet import Fernet
 
 from connector_resources.settings import SANDBOX_PORT_BASE_ENV
@@ -88,14 +87,7 @@ def test_a_refused_command_says_why_in_one_line_without_a_traceback(simulators, 
         # where a hook token made by ``procore-webhooks`` goes, so the command gets as far as Procore
         "ML_PROCORE_WEBHOOK_TOKEN": "vault:procore_webhook_token",
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "connector_cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=180,
-    )
+    done = ml_connector(args, env=env, cwd=tmp_path, timeout=180)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert "Traceback" not in output, output

@@ -4,13 +4,11 @@ simulators on free ports, and no partition of the deployment's instance material
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 
 import pytest
 from asset_runs import busy_day
 from click.testing import CliRunner
 from dagster import AssetKey, DagsterInstance
-from served_sandboxes import served
 
 from connector_assets.deployment import deployment_definitions
 from connector_assets.integrations import chosen
@@ -18,15 +16,8 @@ from connector_assets.preview.verdicts import FIT_COLUMNS
 from connector_cli.main import cli
 
 
-@pytest.fixture(scope="module")
-def sandboxes(tmp_path_factory) -> Iterator[None]:
-    """JDE and Coupa under a free port base (every other simulator's address left unserved)."""
-    with served(["jde_ais", "coupa"], str(tmp_path_factory.mktemp("home"))):
-        yield
-
-
 @pytest.fixture
-def env(sandboxes, tmp_path, monkeypatch) -> None:
+def env(jde_coupa_sandboxes, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     monkeypatch.setenv("ML_INTEGRATIONS", "jde_coupa")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))

@@ -6,11 +6,8 @@ listens at their addresses), so a passing ping proves none was tried.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from click.testing import CliRunner
-from served_sandboxes import served
 
 from connector_assets.integrations import known_names
 from connector_cli.main import cli
@@ -18,15 +15,8 @@ from connector_cli.main import cli
 JDE_COUPA_CHECKS = ["coupa", "jde_ais", "ledger", "vault"]
 
 
-@pytest.fixture(scope="module")
-def sandboxes(tmp_path_factory) -> Iterator[None]:
-    """JDE and Coupa under a free port base (every other simulator's address left unserved)."""
-    with served(["jde_ais", "coupa"], str(tmp_path_factory.mktemp("home"))):
-        yield
-
-
 @pytest.fixture
-def env(sandboxes, tmp_path, monkeypatch) -> None:
+def env(jde_coupa_sandboxes, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     monkeypatch.delenv("ML_INTEGRATIONS", raising=False)
 

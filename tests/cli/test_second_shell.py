@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_process import ml_connector
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 from dagster_server import free_port
@@ -60,14 +61,7 @@ def _second_shell(args: list[str], cwd: Path, **env: str) -> subprocess.Complete
     environ = {k: v for k, v in os.environ.items() if k not in DISCOVERED}
     environ["PYTHONPATH"] = str(REPO)
     environ.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "connector_cli.main", *args],
-        cwd=cwd,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return ml_connector(args, env=environ, cwd=cwd, timeout=120)
 
 
 @pytest.fixture

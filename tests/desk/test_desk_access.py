@@ -10,6 +10,7 @@ import logging
 import re
 
 import pytest
+from ledger_entries import audited, queued
 from starlette.testclient import TestClient
 
 from connector_cli.desk.app import build_app
@@ -38,14 +39,8 @@ def ledger(tmp_path) -> Ledger:
 
 
 def _queued(ledger: Ledger):
-    return ledger.enqueue(
-        integration="jde_bill",
-        flow="bills",
-        entity="bill",
-        source_key="00001/4471/PV",
-        payload={"amount": "75461.36"},
-        reason="GL account 6100 has no BILL chart of accounts entry",
-    )
+    reason, payload = "GL account 6100 has no BILL chart of accounts entry", {"amount": "75461.36"}
+    return queued(ledger, ("jde_bill", "bills", "bill"), "00001/4471/PV", reason, payload=payload)
 
 
 def _client(ledger: Ledger, client=PROXY, **headers) -> TestClient:
@@ -150,14 +145,7 @@ def test_an_operator_abandons_and_reopens_with_who_and_why(ledger):
 
 def test_pages_need_a_person_and_search_finds_any_id(ledger):
     item = _queued(ledger)
-    ledger.audit(
-        integration="jde_bill",
-        flow="bills",
-        action="fail",
-        source_id=item.source_key,
-        target_id="00n02BILL7",
-        reason="refused",
-    )
+    audited(ledger, "jde_bill", "bills", "fail", item.source_key, "refused", target_id="00n02BILL7")
     assert _client(ledger, client=ELSEWHERE).get("/queue").status_code == 303  # to the sign-in page
     viewer = _client(ledger, client=ELSEWHERE)
     _sign_in(viewer, "vera", "viewer-password-1")

@@ -33,6 +33,15 @@ def _arrived(browser, text: str) -> None:
     WebDriverWait(browser, 30).until(shows.url_contains(text))
 
 
+def _decide(browser, form: str, note: str) -> str:
+    """Submit the item page's ``form`` (abandon, reopen) with ``note``; the notice the page then shows."""
+    found = browser.find_element(By.ID, form)
+    found.find_element(By.NAME, "note").send_keys(note)
+    found.find_element(By.TAG_NAME, "button").click()
+    _arrived(browser, "notice=")
+    return browser.find_element(By.ID, "notice").text
+
+
 def test_find_abandon_and_reopen_a_refused_bill(desk):
     url, ledger = desk
     item = ledger.enqueue(
@@ -60,11 +69,7 @@ def test_find_abandon_and_reopen_a_refused_bill(desk):
         _arrived(browser, f"/items/{item.id}")
         assert "hunter2" not in browser.find_element(By.ID, "payload").text
 
-        form = browser.find_element(By.ID, "abandon")
-        form.find_element(By.NAME, "note").send_keys("entered by hand in BILL by AP")
-        form.find_element(By.TAG_NAME, "button").click()
-        _arrived(browser, "notice=")
-        assert "abandoned" in browser.find_element(By.ID, "notice").text
+        assert "abandoned" in _decide(browser, "abandon", "entered by hand in BILL by AP")
         assert browser.find_element(By.ID, "state").text == "abandoned"
         assert "otto (operator)" in browser.find_element(By.ID, "decisions").text
 
@@ -79,11 +84,7 @@ def test_find_abandon_and_reopen_a_refused_bill(desk):
 
         browser.find_element(By.CSS_SELECTOR, f'#items tr[data-item="{item.id}"] a').click()
         _arrived(browser, f"/items/{item.id}")
-        form = browser.find_element(By.ID, "reopen")
-        form.find_element(By.NAME, "note").send_keys("the BILL bill was deleted after all")
-        form.find_element(By.TAG_NAME, "button").click()
-        _arrived(browser, "notice=")
-        assert "reopened" in browser.find_element(By.ID, "notice").text
+        assert "reopened" in _decide(browser, "reopen", "the BILL bill was deleted after all")
         assert browser.find_element(By.ID, "state").text == "awaiting replay"
     assert [(a.actor, a.action) for a in ledger.operator_actions(item_id=item.id)] == [
         ("otto", "reopen"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from ledger_entries import held_on
 from memory_pairing import PAIRING
 from starlette.testclient import TestClient
 from test_desk_access import ACCESS, ELSEWHERE, _csrf, _sign_in
@@ -109,16 +110,8 @@ def test_every_refusal_changes_nothing_and_is_logged(ledger, path, form, caplog)
 
 
 def test_an_operator_matches_from_a_held_records_page_and_deletes_the_match(ledger) -> None:
-    held = ledger.enqueue(
-        integration="erp_saas",
-        flow="orders",
-        entity="order",
-        source_key="PO-77",
-        payload={},
-        reason="waits for its supplier",
-        status="held",
-        depends_on=dependency_key("erp_saas", "supplier", "ERP", "5000"),
-    )
+    supplier = dependency_key("erp_saas", "supplier", "ERP", "5000")
+    held = held_on(ledger, ("erp_saas", "orders", "order"), "PO-77", supplier, "waits for its supplier")
     desk = _desk(ledger, **OPERATOR_HEADERS)
     item = desk.get(f"/items/{held.id}")
     assert 'id="match-by-hand"' in item.text

@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from ledger_entries import queued
+
 from connector_assets.flows.day_reconciliation import ReconciliationWords, _zone_name
 from connector_assets.flows.reconciliation import Report, day_window, iso_day, markdown_table, period_of
 from connector_assets.flows.reconciliation_totals import SideTotals
@@ -117,22 +119,9 @@ def test_a_queued_record_is_found_under_the_key_its_flow_used(ledger):
     assert {"00001/4471/PV", "1/4471/PV"} <= key_variants("voucher:00001/4471/PV/001")
     # a payment of one bill is not another payment of the same bill
     assert "00n02BILL00000000001" not in key_variants("stp02PAYMENT0000001:00n02BILL00000000001")
-    ledger.enqueue(
-        integration="jde_bill",
-        flow="bills",
-        entity="bill",
-        source_key="voucher:00001/4471/PV",
-        payload={},
-        reason="a credit is entered in BILL as a vendor credit, not a bill",
-    )
-    item = ledger.enqueue(
-        integration="jde_bill",
-        flow="vendors",
-        entity="vendor",
-        source_key="4472",
-        payload={},
-        reason="no tax id",
-    )
+    credit = "a credit is entered in BILL as a vendor credit, not a bill"
+    queued(ledger, ("jde_bill", "bills", "bill"), "voucher:00001/4471/PV", credit)
+    item = queued(ledger, ("jde_bill", "vendors", "vendor"), "4472", "no tax id")
     ledger.abandon(item.id, reason="a one-off vendor, paid by hand")
     expected = Expectations(ledger, "jde_bill")
     report = Report(("JDE", "BILL"))

@@ -9,16 +9,14 @@ through an integration, with a replay, is ``tests/integrations/jde_procurify/tes
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import nullcontext
 from typing import Any
 
 import pytest
 from asset_runs import step_failures
 from dagster import AssetCheckSeverity, instance_for_test, materialize
-from day_health_flow import Target, ThingRecord  # the same in-memory target and record schema
+from day_health_flow import Target, thing_flow  # the same in-memory target and kit flow
 
-from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected, queue_failure
+from connector_assets.flows.core import Mapped, Rejected, queue_failure
 from connector_assets.flows.refused_share import judge, judge_items, refusal_cause
 from connector_assets.staging import StagingResource
 from connector_resources.ledger import Ledger, LedgerResource
@@ -43,19 +41,7 @@ def _map(context: Any, partition: str | None):
             yield Rejected(key, f"thing {key}: code C1 has no account in the mapping table")
 
 
-SPEC = FlowSpec(
-    integration="refused_share_test",
-    name="things",
-    entity="thing",
-    source_system="SRC",
-    target_system="tgt",
-    schema=ThingRecord,
-    map_records=_map,
-    open_target=lambda context: nullcontext(TARGET),  # type: ignore[arg-type,return-value]
-)
-MAPPED_ASSET, WRITTEN_ASSET, _ = build_flow_assets(
-    SPEC, partitions_def=None, upstream=[], resource_keys=set(), group=SPEC.integration, kinds={"test"}
-)
+SPEC, MAPPED_ASSET, WRITTEN_ASSET, _ = thing_flow("refused_share_test", _map, TARGET)
 
 
 def _run(sqlite_url: str, tmp_path: Any):

@@ -36,27 +36,8 @@ from connector_resources.bill.errors import (
     BillUnavailableError,
     BillValidationError,
 )
-from connector_resources.coupa.errors import (
-    CoupaAuthError,
-    CoupaInputError,
-    CoupaNotFoundError,
-    CoupaOutcomeUnknownError,
-    CoupaQueryError,
-    CoupaRateLimitError,
-    CoupaResponseError,
-    CoupaScopeError,
-    CoupaUnavailableError,
-    CoupaValidationError,
-)
-from connector_resources.fusion.errors import (
-    FusionAuthError,
-    FusionPermissionError,
-    FusionQueryError,
-    FusionRateLimitError,
-    FusionResponseError,
-    FusionUnavailableError,
-    FusionValidationError,
-)
+from connector_resources.coupa import errors as coupa_errors
+from connector_resources.fusion import errors as fusion_errors
 from connector_resources.http.errors import (
     AuthenticationError,
     ClientError,
@@ -125,18 +106,18 @@ PERMANENT = [
     BillNotFoundError("no vendor", status=404),
     BillDataError("BILL bill 1: updatedTime is None, not a timestamp"),
     BillRateLimitError("hourly cap", retry_at=datetime.now(UTC) + timedelta(minutes=50)),
-    CoupaAuthError("token refused", status=401),
-    CoupaScopeError("missing scope", missing=("core.invoice.read",), status=403),
-    CoupaInputError("amount is a float", field="total"),
-    CoupaValidationError("refused", status=422),
-    CoupaQueryError("bad filter", status=400),
-    CoupaNotFoundError("no invoice", status=404),
-    CoupaResponseError("XML despite Accept: application/json"),
-    FusionAuthError("basic credentials wrong", status=401),
-    FusionPermissionError("no role", status=403),
-    FusionValidationError("refused", status=400),
-    FusionQueryError("bad q", status=400),
-    FusionResponseError("no items"),
+    coupa_errors.CoupaAuthError("token refused", status=401),
+    coupa_errors.CoupaScopeError("missing scope", missing=("core.invoice.read",), status=403),
+    coupa_errors.CoupaInputError("amount is a float", field="total"),
+    coupa_errors.CoupaValidationError("refused", status=422),
+    coupa_errors.CoupaQueryError("bad filter", status=400),
+    coupa_errors.CoupaNotFoundError("no invoice", status=404),
+    coupa_errors.CoupaResponseError("XML despite Accept: application/json"),
+    fusion_errors.FusionAuthError("basic credentials wrong", status=401),
+    fusion_errors.FusionPermissionError("no role", status=403),
+    fusion_errors.FusionValidationError("refused", status=400),
+    fusion_errors.FusionQueryError("bad q", status=400),
+    fusion_errors.FusionResponseError("no items"),
     JdeAuthError("login refused", status=403),
     JdeAllowlistError("allowed hosts", status=405),
     JdeInputError("float amount"),
@@ -167,11 +148,11 @@ TRANSIENT = [
     RateLimitedError("procurify", "GET", "http://x", status=429),
     BillUnavailableError("BILL 502", status=502),
     BillRateLimitError("throttled", status=429),
-    CoupaUnavailableError("down", status=503),
-    CoupaRateLimitError("429s", status=429),
-    CoupaOutcomeUnknownError("no answer to a create"),
-    FusionUnavailableError("maintenance window", status=503),
-    FusionRateLimitError("429s", retry_after=5, status=429),
+    coupa_errors.CoupaUnavailableError("down", status=503),
+    coupa_errors.CoupaRateLimitError("429s", status=429),
+    coupa_errors.CoupaOutcomeUnknownError("no answer to a create"),
+    fusion_errors.FusionUnavailableError("maintenance window", status=503),
+    fusion_errors.FusionRateLimitError("429s", retry_after=5, status=429),
     ProcoreError("Procore refused to list vendors (HTTP 502)", status=502),
     ProcoreRateLimitError("still 429", status=429),
     ProcoreAuthError("Procore's login host refused to issue an access token (HTTP 503)", status=503),
@@ -191,7 +172,7 @@ TRANSIENT = [
     ProcoreDataError(
         "Procore list vendors: records kept changing while being read (x, 4 re-reads); run the read again"
     ),
-    FusionResponseError(
+    fusion_errors.FusionResponseError(
         "invoices: rows at LastUpdateDate 2024-01-01 kept moving while being read (4 re-reads)"
     ),
     ProcurifyFilterIgnoredError(

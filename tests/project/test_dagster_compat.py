@@ -181,16 +181,6 @@ def _compat_warnings(caught) -> list[str]:
     return [str(w.message) for w in caught if issubclass(w.category, dagster_compat.DagsterCompatWarning)]
 
 
-@op
-def _observes(context) -> None:
-    context.log_event(AssetObservation(AssetKey("seen")))
-
-
-@job(executor_def=run_workers.marked_in_process_executor)
-def _observing() -> None:
-    _observes()
-
-
 def test_without_the_health_types_the_launcher_is_dagsters_own_and_warns_once(monkeypatch):
     monkeypatch.setattr(dagster_compat, "_warned", set())
     with warnings.catch_warnings(record=True) as caught:

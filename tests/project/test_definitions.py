@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from dagster import AssetKey, Definitions, instance_for_test, materialize
+from ledger_entries import queued
 from roots import ROOT
 
 from connector_assets.definitions import defs
@@ -71,14 +72,7 @@ def test_f0116_is_staged_once_whether_addresses_are_read_or_not():
 
 def test_ledger_health_reports_ledger_counts(sqlite_url):
     ledger = Ledger(sqlite_url)
-    ledger.enqueue(
-        integration="jde_coupa",
-        flow="suppliers",
-        entity="supplier",
-        source_key="4343",
-        payload={"AN8": 4343},
-        reason="tax ID missing",
-    )
+    queued(ledger, ("jde_coupa", "suppliers", "supplier"), "4343", "tax ID missing", payload={"AN8": 4343})
     with instance_for_test() as instance:
         result = materialize(
             [ledger_health], resources={"ledger": LedgerResource(db_url=sqlite_url)}, instance=instance

@@ -10,6 +10,8 @@ from typing import Any
 
 import requests
 
+from .sandbox_operator import OperatorRoutes
+
 VERSION = "11.13.18.05"
 USER = ("ml.integration", "sandbox-fusion")
 CLIENT = ("ml-connector-sandbox", "sandbox-fusion-secret")
@@ -23,13 +25,12 @@ DEFAULT_IDENTITIES = {
 }
 
 
-class Pod:
+class Pod(OperatorRoutes):
     """A running sandbox pod and the calls a test makes to it."""
 
     def __init__(self, base: str) -> None:
-        self.base = base
+        super().__init__(base)
         self.api = f"{base}/fscmRestApi/resources/{VERSION}"
-        self.admin = f"{base}/sandbox"
         self.token_url = f"{base}/oauth2/v1/token"
 
     def get(
@@ -64,17 +65,7 @@ class Pod:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     def set(self, what: str, **changes: Any) -> dict[str, Any]:
-        response = requests.post(f"{self.admin}/{what}", json=changes, timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def state(self) -> dict[str, Any]:
-        return requests.get(f"{self.admin}/state", timeout=30).json()
-
-    def record(self, resource: str, row_id: int) -> dict[str, Any]:
-        response = requests.get(f"{self.admin}/records/{resource}/{row_id}", timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()
+        return self.post_admin(what, **changes)
 
 
 def reset_pod(pod: Pod) -> None:

@@ -24,6 +24,7 @@ from connector_sandbox.procurify import ProcurifySandboxSettings, SandboxApplica
 from connector_sandbox.procurify.seed import seed
 from connector_sandbox.procurify.store import Store
 
+from .sandbox_operator import OperatorRoutes
 from .serving import served
 
 pytestmark = pytest.mark.timeout(120)
@@ -47,33 +48,19 @@ TEST_SETTINGS = ProcurifySandboxSettings(
 )
 
 
-class Sandbox:
+class Sandbox(OperatorRoutes):
     """A running sandbox and the calls tests make against it."""
 
     def __init__(self, base: str) -> None:
-        self.base = base
-        self.admin = f"{base}/sandbox"
+        super().__init__(base)
         self._token: str | None = None
 
     # --- operator routes ---
-    def post_admin(self, path: str, **body: Any) -> dict[str, Any]:
-        response = requests.post(f"{self.admin}/{path}", json=body, timeout=30)
-        assert response.status_code == 200, response.text
-        return response.json()
-
     def faults(self, **changes: Any) -> dict[str, Any]:
         return self.post_admin("faults", **changes)
 
     def variants(self, **changes: Any) -> dict[str, Any]:
         return self.post_admin("variants", **changes)
-
-    def state(self) -> dict[str, Any]:
-        return requests.get(f"{self.admin}/state", timeout=10).json()
-
-    def record(self, kind: str, key: Any) -> dict[str, Any]:
-        response = requests.get(f"{self.admin}/records/{kind}/{key}", timeout=10)
-        assert response.status_code == 200, response.text
-        return response.json()
 
     # --- the API ---
     def token_response(self, body: dict[str, Any] | None = None, **kwargs: Any) -> requests.Response:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from dagster import DagsterInstance
 from fusion_procurify_world import INTEGRATION, FusionProcurifyWorld, fusion_procurify_world, run_assets
+from ledger_entries import held_on
 
 from connector_assets.fusion.suppliers import FusionSupplier
 from connector_assets.integrations.fusion_procurify.manual_matches import (
@@ -70,15 +71,9 @@ def test_rows_are_stored_as_manual_matches_and_release_held_records(
     world, tmp_path, monkeypatch, suppliers, vendors
 ) -> None:
     (v1, v2), (s1, s2) = vendors[0:2], suppliers[0:2]
-    world.ledger.enqueue(
-        integration=INTEGRATION,
-        flow="invoices",
-        entity="invoice",
-        source_key="bill-held-on-v1",
-        payload={},
-        reason=f"Procurify vendor {v1} has no Fusion supplier yet",
-        status="held",
-        depends_on=vendor_dependency(v1),
+    waits = f"Procurify vendor {v1} has no Fusion supplier yet"
+    held_on(
+        world.ledger, (INTEGRATION, "invoices", "invoice"), "bill-held-on-v1", vendor_dependency(v1), waits
     )
     write(tmp_path, monkeypatch, f"{v1},{s1['SupplierNumber']}", "", f"0{v2},{s2['SupplierNumber']}")
 

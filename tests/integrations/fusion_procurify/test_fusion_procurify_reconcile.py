@@ -132,18 +132,19 @@ def by_kind(report: Report) -> dict[str, list[Any]]:
     return report.by_kind()
 
 
+def compared(register: list[Any], invoices: dict[str, Any], gaps: Any, *more: Any) -> tuple[Report, BillRows]:
+    """The report and rows of comparing ``register`` with ``invoices`` for the test's vendor and period."""
+    report, rows = Report(("Procurify", "Fusion")), BillRows()
+    compare_vendor_period(report, rows, VENDOR, SUPPLIER, PERIOD, register, invoices, gaps, *more)
+    return report, rows
+
+
 # -- pure: bills ------------------------------------------------------------------------------------------
 
 
 def test_a_pair_is_compared_field_by_field_and_line_by_line_procurify_first() -> None:
-    report, rows = Report(("Procurify", "Fusion")), BillRows()
     lines = (FusionInvoiceLine(1, "Item", Decimal("60.00")), FusionInvoiceLine(2, "Tax", Decimal("5.00")))
-    compare_vendor_period(
-        report,
-        rows,
-        VENDOR,
-        SUPPLIER,
-        PERIOD,
+    report, rows = compared(
         [bill("a", "65.00"), bill("b", "10.00"), bill("c", "7.00")],
         {
             "a": invoice("1", "65.00", lines=lines),
@@ -191,8 +192,7 @@ def test_expected_lines_are_the_items_then_tax_then_each_cost() -> None:
 
 def test_a_bill_missing_in_fusion_is_an_expected_gap_when_queued_else_named() -> None:
     for gaps, named in ((Queued("invoices", "a"), 0), (NoGaps(), 1)):
-        report, rows = Report(("Procurify", "Fusion")), BillRows()
-        compare_vendor_period(report, rows, VENDOR, SUPPLIER, PERIOD, [bill("a", "10.00")], {}, gaps)
+        report, _rows = compared([bill("a", "10.00")], {}, gaps)
         assert len(report.by_kind().get("bill missing in Fusion", [])) == named
         assert len(report.expected) == 1 - named
     [missing] = report.differences
@@ -200,13 +200,7 @@ def test_a_bill_missing_in_fusion_is_an_expected_gap_when_queued_else_named() ->
 
 
 def test_paid_status_names_the_side_behind_unless_the_payment_status_flow_queued_it() -> None:
-    report, rows = Report(("Procurify", "Fusion")), BillRows()
-    compare_vendor_period(
-        report,
-        rows,
-        VENDOR,
-        SUPPLIER,
-        PERIOD,
+    report, _rows = compared(
         [bill("a", "10.00"), bill("b", "20.00", status="Paid", paid=True), bill("c", "5.00")],
         {
             "a": invoice("1", "10.00", paid="paid", amount_paid=Decimal("10.00")),

@@ -9,7 +9,6 @@ posting is queued, not re-posted; and the journal posting writes a balanced F091
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from dagster import AssetKey
-from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, jde_procurify_world
+from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, mastered_world
 from procurify_bills import UUID, a_bill
 
 from connector_assets.flows.core import Mapped, Rejected, validate
@@ -287,11 +286,7 @@ class Scenario:
         self.world.replay_queued("bills", register_bill_replays)
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JdeProcurifyWorld]:
-    with jde_procurify_world(Path(tmp_path_factory.mktemp("jde_procurify_bills"))) as made:
-        made.master()
-        yield made
+world = mastered_world("jde_procurify_bills")
 
 
 @pytest.fixture(scope="module")

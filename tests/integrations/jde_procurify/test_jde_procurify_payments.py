@@ -12,14 +12,12 @@ voucher and mark rules of ``paid_marks``), then both flows end to end through Da
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, jde_procurify_world
+from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, mastered_world
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
@@ -216,11 +214,7 @@ class Desk:
         self.world.jde_pays(*(bill["uuid"] for bill in bills))
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JdeProcurifyWorld]:
-    with jde_procurify_world(Path(tmp_path_factory.mktemp("jde_procurify_payments"))) as made:
-        made.master()
-        yield made
+world = mastered_world("jde_procurify_payments")
 
 
 @pytest.fixture(scope="module")

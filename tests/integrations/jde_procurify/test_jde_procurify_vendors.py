@@ -25,6 +25,7 @@ from asset_runs import metadata_values, run_named
 from dagster import DagsterEventType, ExecuteInProcessResult
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 from kill9 import kill_mid_write
+from ledger_entries import held_on
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.integrations.jde_procurify import vendor_pairs
@@ -286,16 +287,8 @@ def test_a_supplier_a_crashed_attempt_left_in_jde_is_adopted_and_what_waited_for
     with world.resources["jde"].session() as session:
         an8 = str(session.orchestrate(ADD_UPDATE_SUPPLIER, record.body).outputs["Address_Number"])
     # A bill of this vendor's supplier waits for it (held on the supplier's dependency key).
-    world.ledger.enqueue(
-        integration=INTEGRATION,
-        flow="bills",
-        entity="bill",
-        source_key="bill-held-on-supplier",
-        payload={},
-        reason=f"waits for JDE supplier {an8}",
-        status="held",
-        depends_on=vendor_pairs.supplier_dependency(an8),
-    )
+    supplier, waits = vendor_pairs.supplier_dependency(an8), f"waits for JDE supplier {an8}"
+    held_on(world.ledger, (INTEGRATION, "bills", "bill"), "bill-held-on-supplier", supplier, waits)
 
     metadata, _ = _run(world)
     written = metadata["jde_procurify/vendors_written"]

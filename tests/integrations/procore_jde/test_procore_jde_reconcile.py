@@ -288,9 +288,9 @@ def _orchestrate(world: ProcoreJdeWorld, name: str, inputs: dict[str, Any]) -> d
         return session.orchestrate(name, inputs).outputs
 
 
-def _clerk(world: ProcoreJdeWorld, path: str, body: dict[str, Any]) -> dict[str, Any]:
+def _clerk(world: ProcoreJdeWorld, path: str) -> dict[str, Any]:
     """An A/P clerk at the voucher screens (P0411Z1, P0411): the simulator's operator routes."""
-    answer = requests.post(f"{world.jde_root}/sandbox/{path}", json=body, timeout=30)
+    answer = requests.post(f"{world.jde_root}/sandbox/{path}", json={}, timeout=30)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -337,12 +337,11 @@ def test_every_kind_of_difference_planted_in_jde_is_named_by_record_with_both_va
     # The A/P clerk deletes C's voucher batch before it is processed; the others are processed (R04110ZA),
     # then A's voucher is voided.
     c_id, a_id = story.requisitions["C"]["id"], story.requisitions["A"]["id"]
-    batch = {"EDUS": "MLPROCORE", "EDBT": f"PR{c_id}", "EDTN": f"PROCORE-REQ-{c_id}"}
-    _clerk(world, "vouchers/batch/delete", batch)
+    _clerk(world, f"batches/MLPROCORE/PR{c_id}/PROCORE-REQ-{c_id}/delete")
     world.process_vouchers()
     [voucher, *_] = world.jde_rows("F0411Z1", EDUS="MLPROCORE", EDBT=f"PR{a_id}")
     assert voucher["EDSP"] == "1", voucher
-    _clerk(world, "vouchers/void", {"KCO": voucher["KCO"], "DOC": voucher["DOC"], "DCT": voucher["DCT"]})
+    _clerk(world, f"vouchers/{voucher['KCO']}/{voucher['DOC']}/{voucher['DCT']}/void")
     # A buyer creates an order on A's job directly in JDE, of the flow's order type.
     header = world.jde_rows("F4301", KCOO=a[0], DOCO=a[1], DCTO=a[2])[0]
     created = _orchestrate(
