@@ -20,8 +20,10 @@ from connector_assets.flows.mapping_tables import MappingTable
 from connector_resources.ledger import shared_ledger
 from connector_resources.ledger.mapping_store import MappingInfo
 from connector_resources.ledger.operator_actions import Operator
+from connector_resources.settings import given
 
 CLERK = Operator("ann", "operator")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def own_ledger(monkeypatch: pytest.MonkeyPatch, folder: Path) -> str:
@@ -30,6 +32,20 @@ def own_ledger(monkeypatch: pytest.MonkeyPatch, folder: Path) -> str:
     url = f"sqlite:///{folder / 'mappings.sqlite'}"
     monkeypatch.setenv("ML_CONNECTOR_DB_URL", url)
     return url
+
+
+def sandbox_path(table: MappingTable) -> Path:
+    """The sandbox file the table is imported from when its setting is unset."""
+    assert table.sandbox_file, f"{table.name} has no sandbox file"
+    return ROOT / "mappings" / "sandbox" / table.sandbox_file
+
+
+def _pinned() -> None:
+    """A change is only seen by runs that resolve the same ledger: each throwaway Dagster instance points
+    ``DAGSTER_HOME`` at a folder of its own, so a test with such runs pins the ledger (``own_ledger``)."""
+    assert given("ML_CONNECTOR_DB_URL") or given("DAGSTER_HOME"), (
+        "no ML_CONNECTOR_DB_URL: each run would import the table afresh; call own_ledger first"
+    )
 
 
 def save_rows(
@@ -43,6 +59,7 @@ def save_rows(
 ) -> MappingInfo:
     """Rows set (a value) or deleted (None), or with ``replace`` the whole table, checked and saved by
     ``CLERK``; ``resources``: the clients the table's master-data check reads (a world's, else settings)."""
+    _pinned()
     planned = plan_change(table, rows, resources=resources, replace=replace)
     return save_change(planned, by=CLERK, note=note, origin=origin)
 
@@ -72,6 +89,7 @@ def save_unchecked(
     the format checked, the master data not. For a test with no system to check against, and for a table
     typed against the wrong chart, which comes to be in force that way (a first import checks the format
     only) without a fresh deployment."""
+    _pinned()
     ledger = shared_ledger()
     current = table.current(ledger)
     wanted = {} if replace else dict(current)
