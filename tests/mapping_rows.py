@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from roots import ROOT
 
 from connector_assets.flows.mapping_changes import MappingDiff, plan_change, save_change
 from connector_assets.flows.mapping_tables import MappingTable
@@ -23,7 +24,6 @@ from connector_resources.ledger.operator_actions import Operator
 from connector_resources.settings import given
 
 CLERK = Operator("ann", "operator")
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def own_ledger(monkeypatch: pytest.MonkeyPatch, folder: Path) -> str:
@@ -76,6 +76,7 @@ def import_file(
 def remove_rows(table: MappingTable, keys: list[str], *, note: str) -> dict[str, str]:
     """Delete ``keys`` from today's table (checked and saved as ``save_rows``); the rows removed, so the
     test can put them back with ``save_rows``."""
+    _pinned()
     rows = table.current()
     removed = {key: rows[key] for key in keys}
     save_rows(table, dict.fromkeys(removed), note=note)
