@@ -28,6 +28,7 @@ from fusion_procurify_world import (
     FusionProcurifyWorld,
     fusion_procurify_world,
 )
+from mapping_rows import own_ledger
 from preview_proofs import (
     Previewed,
     equip_for_previews,
@@ -79,6 +80,7 @@ def world(tmp_path_factory) -> Iterator[FusionProcurifyWorld]:
         fusion_procurify_world(folder, fusion=pod) as made,
     ):
         env.setenv("ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL", FALLBACK)
+        own_ledger(env, folder)  # the small map imported on first use, by the previews and the runs alike
         env.setenv("ML_FUSION_PROCURIFY_ACCOUNT_MAP", str(_small_account_map(made, folder / "accounts.csv")))
         suppliers = suppliers_with_sites(made.fusion_url, BUSINESS_UNIT)
         assert pair_seeded_vendors(made.ledger, active_vendor_ids(made.resources["procurify"]), suppliers)

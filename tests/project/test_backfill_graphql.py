@@ -33,6 +33,7 @@ import pytest
 import requests
 from dagster_server import dagster_server, required_binaries, run_assets, run_tags
 from jde_coupa_world import coupa_supplier_numbers, jde_coupa_world, suppliers_of_day
+from mapping_rows import import_file
 from roots import ROOT
 from unavailable import unavailable
 
@@ -96,14 +97,13 @@ def _by_day(materializations: list[dict]) -> dict[str, list[dict]]:
     return out
 
 
-def _replay_suppliers(world, staging, terms: Path, monkeypatch, ledger: Ledger, an8s: Iterable[int]) -> None:
+def _replay_suppliers(world, staging, ledger: Ledger, an8s: Iterable[int]) -> None:
     """``ml-connector replay`` of the suppliers' open items among ``an8s``: read from JDE again and mapped
     with the fixed table, written through the ledger; those the matching rule refuses stay queued."""
     from connector_assets.coupa.targets import CoupaSuppliers
     from connector_assets.flows.core import replay_handler
     from connector_resources.replay import register_replay_handler, replay_items
 
-    monkeypatch.setenv("ML_JDE_COUPA_PAYMENT_TERMS_MAP", str(terms))
     resources = {"jde": world.resources["jde"], "coupa": world.resources["coupa"], "staging": staging}
     opener = lambda: CoupaSuppliers.opened(world.resources["coupa"])  # noqa: E731
     register_replay_handler(
@@ -166,9 +166,12 @@ def test_a_backfill_day_that_fails_fails_alone_and_reruns_alone(tmp_path, binari
         with dagster_server(tmp_path / "home", env) as server:
             lap("dagster_ready")
             # The flow maps with the staged table snapshot: stage it where the instance's runs read it, as
-            # materializing jde_coupa/payment_terms_map (or a job run) would.
+            # materializing jde_coupa/payment_terms_map (or a job run) would. The instance's ledger is the
+            # world's: the table is imported from the restricted file on first use.
+            monkeypatch.setenv("ML_CONNECTOR_DB_URL", world.ledger_url)
+            monkeypatch.setenv("ML_JDE_COUPA_PAYMENT_TERMS_MAP", str(terms))
             instance_staging = StagingResource(base_dir=str(tmp_path / "home" / "staging"))
-            PAYMENT_TERMS.stage(instance_staging, terms)
+            PAYMENT_TERMS.stage(instance_staging)
             backfill_id = server.launch_backfill(SOURCES + FLOW, days, title="3 days, one bad")
             first = server.wait_backfill(backfill_id, timeout=240)
             lap("backfill")
@@ -207,9 +210,11 @@ def test_a_backfill_day_that_fails_fails_alone_and_reruns_alone(tmp_path, binari
                 assert not [e for e in ledger.history(str(an8)) if e.action in WRITES], an8
 
             # The operator adds the missing terms, replays the queue, then re-executes from failure.
-            write_terms(terms, None)
-            PAYMENT_TERMS.stage(instance_staging, terms)  # the operator materializes the fixed table
-            _replay_suppliers(world, instance_staging, terms, monkeypatch, ledger, unmapped)
+            import_file(
+                PAYMENT_TERMS, SANDBOX_TERMS, note="every code the seed knows", resources=world.resources
+            )
+            PAYMENT_TERMS.stage(instance_staging)  # the operator materializes the fixed table
+            _replay_suppliers(world, instance_staging, ledger, unmapped)
             before = server.run_ids()
             rerun_id = server.reexecute_backfill(backfill_id, "FROM_FAILURE")
             rerun = server.wait_backfill(rerun_id, timeout=180)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fusion_procurify_world import fusion_procurify_world
+from mapping_rows import own_ledger, save_rows
 
 from connector_assets.fusion.account_combinations import Combination, combination_row
 from connector_assets.integrations.fusion_procurify.account_codes import (
@@ -253,6 +254,7 @@ def test_account_codes_create_once_adopt_refuse_and_replay(
         "FUS-31000,31000\n"  # retained earnings takes no postings: never created
         "3000,31000\n",  # in Procurify and active: switched off
     )
+    own_ledger(monkeypatch, tmp_path)  # a fresh deployment: the table is imported from the file on first use
     monkeypatch.setenv("ML_FUSION_PROCURIFY_ACCOUNT_MAP", str(table))
     monkeypatch.setenv("ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET", "SBX_ACCOUNT")
     with fusion_procurify_world(tmp_path) as world:
@@ -295,7 +297,7 @@ def test_account_codes_create_once_adopt_refuse_and_replay(
         assert len(world.in_procurify("account_codes")) == len(after)
 
         # the row fixed, a replay writes the refused code once
-        table.write_text(table.read_text().replace("FUS-99999,99999", "FUS-99999,60200"), encoding="utf-8")
+        save_rows(ACCOUNTS, {"FUS-99999": "60200"}, note="the account Fusion has", resources=world.resources)
         world.replay_queued(FLOW, register_account_codes_replays)
         world.replay_queued(FLOW, register_account_codes_replays)
         assert world.queue(FLOW) == {}

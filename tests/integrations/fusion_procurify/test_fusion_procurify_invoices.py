@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from dagster import AssetKey
 from fusion_procurify_proofs import ClerkBetweenSearchAndCreate, mapped_invoices, stage_master
 from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
+from mapping_rows import import_file, own_ledger
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.flows.mapping_tables import ROOT
@@ -321,13 +322,14 @@ def test_a_bill_on_an_unmapped_account_code_is_queued_then_replayed_once_the_map
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(r for r in rows if r["procurify_account_code"] not in codes)
+    own_ledger(monkeypatch, tmp_path)  # a deployment whose map is imported from that file
     monkeypatch.setenv("ML_FUSION_PROCURIFY_ACCOUNT_MAP", str(broken))
     stage_master(world)
     world.run(*FLOW_ASSETS)
     reason = world.queue("invoices")[bill["uuid"]]
     assert "has no row in the account map (ML_FUSION_PROCURIFY_ACCOUNT_MAP)" in reason
     assert invoices_in_fusion(world, bill["invoice_number"]) == []
-    monkeypatch.setenv("ML_FUSION_PROCURIFY_ACCOUNT_MAP", str(sandbox))  # the map fixed: replay restages it
+    import_file(account_map.ACCOUNTS, sandbox, note="the full map", resources=world.resources)  # fixed
     world.replay_queued("invoices", register_invoice_replays)
     assert world.queue("invoices") == {}
     assert len(invoices_in_fusion(world, bill["invoice_number"])) == 1

@@ -77,11 +77,13 @@ from fusion_procurify_world import (
     fusion_resource,
 )
 from kill9 import WriteStep, killed_then_rerun
+from mapping_rows import import_file, own_ledger
 from procore_jde_proofs import SILENCED
 from roots import ROOT
 
 from connector_assets.flows.reconciliation import Report
 from connector_assets.fusion.suppliers import FusionSupplier
+from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.fusion_procurify.invoices import register_invoice_replays
 from connector_assets.integrations.fusion_procurify.manual_matches import set_vendor_match
 from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
@@ -478,6 +480,7 @@ def _bad_and_held(world: FusionProcurifyWorld, tmp_path: Path, monkeypatch: pyte
     table = ACCOUNT_TABLE.read_text(encoding="utf-8").splitlines()
     broken = tmp_path / "accounts.csv"
     broken.write_text("\n".join(r for r in table if r.split(",")[0] not in codes) + "\n", encoding="utf-8")
+    own_ledger(monkeypatch, tmp_path)  # a deployment whose map is imported from that file
     monkeypatch.setenv("ML_FUSION_PROCURIFY_ACCOUNT_MAP", str(broken))
     world.master()
     run = world.run(*BILLS, INVOICES_WRITTEN)
@@ -492,7 +495,7 @@ def _bad_and_held(world: FusionProcurifyWorld, tmp_path: Path, monkeypatch: pyte
     assert fusion_posts(world, "invoices") == len(fine)
 
     # The table fixed and the vendor matched by hand: one replay writes both, once each.
-    monkeypatch.setenv("ML_FUSION_PROCURIFY_ACCOUNT_MAP", str(ACCOUNT_TABLE))
+    import_file(ACCOUNTS, ACCOUNT_TABLE, note="the full map", resources=world.resources)
     _operator_matches(world, str(held["vendor"]["id"]))
     assert world.ledger.open_items(integration=INTEGRATION, flow="invoices")[0].status != "held"
     world.replay_queued("invoices", register_invoice_replays)

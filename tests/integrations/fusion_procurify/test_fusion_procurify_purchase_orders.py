@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from fusion_procurify_proofs import draft_left_in_fusion, usd_po
 from fusion_procurify_world import BUSINESS_UNIT, FusionProcurifyWorld, fusion_procurify_world
+from mapping_rows import import_file, own_ledger, sandbox_path
 
 from connector_assets.fusion import draft_orders
 from connector_assets.integrations.fusion_procurify import order_mappers as om
 from connector_assets.integrations.fusion_procurify import po_numbers
+from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.fusion_procurify.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     register_purchase_order_replays,
@@ -316,6 +318,7 @@ def test_a_line_without_an_account_row_is_queued_then_replayed_once_the_map_is_f
     full = Path("mappings/sandbox/fusion_procurify_accounts.csv").read_text().splitlines()
     broken = tmp_path / "accounts.csv"
     broken.write_text("\n".join(row for row in full if not row.startswith(f"{code},")) + "\n")
+    own_ledger(monkeypatch, tmp_path)  # a deployment whose map is imported from that file
     monkeypatch.setenv("ML_FUSION_PROCURIFY_ACCOUNT_MAP", str(broken))
     _master(world)
     _sync(world)
@@ -323,10 +326,7 @@ def test_a_line_without_an_account_row_is_queued_then_replayed_once_the_map_is_f
     assert f"Procurify PO {po['procurify_PO']} line {first['PO_line_num']} ({first['name']})" in reason
     assert f"account code {code} has no row in the account map" in reason
     assert _new_orders(world) == []
-    monkeypatch.setenv(
-        "ML_FUSION_PROCURIFY_ACCOUNT_MAP",
-        str(Path("mappings/sandbox/fusion_procurify_accounts.csv").resolve()),
-    )
+    import_file(ACCOUNTS, sandbox_path(ACCOUNTS), note="the full map", resources=world.resources)  # fixed
     world.replay_queued(FLOW, register_purchase_order_replays)
     assert key not in world.queue(FLOW)
     assert len(_new_orders(world)) == 1

@@ -15,9 +15,10 @@ from jde_bill_world import (
     forget_target,
     jde_bill_world,
 )
+from mapping_rows import own_ledger, save_rows
 from roots import ROOT
 
-from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy
+from connector_assets.integrations.jde_bill.bill_mappings import ACCOUNTS, BillPolicy
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_replay
 from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import (
@@ -244,6 +245,7 @@ def test_a_bad_mapping_row_is_queued_naming_it_then_replayed_once_with_the_fixed
     broken = [r if not r.startswith("LNTY:S,") else f"LNTY:S,{ARCHIVED_CHART_ID}" for r in rows]
     bad = tmp_path / "accounts.csv"
     bad.write_text("\n".join([header, *broken]) + "\n")
+    own_ledger(monkeypatch, tmp_path)  # a deployment whose table is imported from that file
     monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(bad))
     meta = world.sync()
     failed = world.ledger.open_items(integration="jde_bill", flow="bills", status="failed")
@@ -256,7 +258,9 @@ def test_a_bad_mapping_row_is_queued_naming_it_then_replayed_once_with_the_fixed
         )
         assert item.source_key not in world.bill_xrefs()
 
-    monkeypatch.delenv("ML_JDE_BILL_ACCOUNT_MAP")  # the table is fixed: the replay stages it afresh
+    # The row is fixed (the stock lines' account as the sandbox table has it): the replay stages it afresh.
+    stock = next(r.split(",", 1)[1] for r in rows if r.startswith("LNTY:S,"))
+    save_rows(ACCOUNTS, {"LNTY:S": stock}, note="stock lines on a live account", resources=world.resources)
     summary = world.replay(failed)
     assert summary.replayed and not summary.failed
     if summary.held:  # refused before anything waited for their vendor: it syncs on the vendors' next run
@@ -278,6 +282,7 @@ def test_a_systemic_failure_queues_the_refused_and_fails_the_day(tmp_path, monke
     unreadable.write_text("jde_account;bill_chart_of_account_id\n20.8150;0ca02O8c7T4QtJWlF9TY\n")
     archived = tmp_path / "archived.csv"  # every account on an archived BILL account: most records fail
     archived.write_text("\n".join([header, *(f"{r.split(',')[0]},{ARCHIVED_CHART_ID}" for r in rows)]) + "\n")
+    own_ledger(monkeypatch, tmp_path)  # a fresh deployment: a table that failed to import is imported anew
     with jde_bill_world(tmp_path, World, jde=JdeSandboxSettings(scale=0.05)) as world:
         monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(unreadable))
         meta = world.run(*EVERYTHING, ok=False)  # the table's asset fails: nothing downstream runs

@@ -7,6 +7,7 @@ import pytest
 from asset_runs import materialized, named
 from dagster import AssetKey
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
+from mapping_rows import own_ledger, save_rows
 
 from connector_assets.integrations.jde_coupa.invoices import _mapped_invoice, jde_coupa_invoice_assets
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS, jde_coupa_account_map
@@ -164,6 +165,7 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
         "jde_account,coupa_account_code\n" + "".join(f"{k},{v}\n" for k, v in full.items() if k != missing),
         encoding="utf-8",
     )
+    own_ledger(monkeypatch, tmp_path)  # a deployment whose table is imported from that file
     monkeypatch.setenv("ML_JDE_COUPA_ACCOUNT_MAP", str(table))
     _run(resources, (*TABLES, *CHAIN))
     refused = ledger.open_items(integration="jde_coupa", flow="invoices", status="failed")
@@ -171,7 +173,7 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
         f"account {missing} has no Coupa account in the mapping table" in i.reason for i in refused
     )
 
-    monkeypatch.delenv("ML_JDE_COUPA_ACCOUNT_MAP")  # the fixed table
+    save_rows(ACCOUNTS, {missing: full[missing]}, note="the missing account", resources=resources)  # fixed
     replay_into_coupa(INVOICES_FLOW, CoupaInvoices, resources, remap=True)
     dates = {
         f"{r['KCO']}/{r['DOC']}/{r['DCT']}": r["DIVJ"].isoformat()

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from asset_runs import materialized, named
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
+from mapping_rows import import_file, own_ledger, sandbox_path
 
 from connector_assets.coupa.targets import CoupaPurchaseOrders
 from connector_assets.flows.core import Mapped, Rejected, dependency_synced
@@ -78,6 +79,7 @@ def test_an_unmapped_account_is_rejected_with_the_account_named(world, tmp_path,
     resources, ledger = world
     mapping = tmp_path / "accounts.csv"
     mapping.write_text("jde_account,coupa_account_code\nLNTY:S,00001-5000-1410\n")  # only stock lines map
+    own_ledger(monkeypatch, tmp_path)  # a deployment whose table is imported from that file
     monkeypatch.setenv("ML_JDE_COUPA_ACCOUNT_MAP", str(mapping))
     meta = _run(resources, (*SOURCES, *SUPPLIER_FLOW, *PO_FLOW[:2]))  # stages the table the variable names
     mapped = meta["jde_coupa/purchase_orders_mapped"]
@@ -88,9 +90,9 @@ def test_an_unmapped_account_is_rejected_with_the_account_named(world, tmp_path,
         for item in failed
     )
 
-    # The table is fixed (the full sandbox table); a replay reads each order from JDE again and maps it
-    # with today's table: written once. Orders whose supplier has not synced are held on it instead.
-    monkeypatch.delenv("ML_JDE_COUPA_ACCOUNT_MAP")
+    # The table is fixed (the full sandbox table imported); a replay reads each order from JDE again and maps
+    # it with today's table: written once. Orders whose supplier has not synced are held on it instead.
+    import_file(ACCOUNTS, sandbox_path(ACCOUNTS), note="the full table", resources=resources)
     replay_into_coupa(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders, resources, remap=True)
     summary = replay_items(ledger, failed)
     assert summary.replayed and not summary.failed

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from asset_runs import metadata_by_asset, step_failures
 from dagster import AssetKey, instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
+from mapping_rows import own_ledger, save_rows
 from s3_server import moto_server
 
 from connector_assets.flows.core import Mapped, validate
@@ -300,6 +301,7 @@ def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_t
         + "".join(f"{jde},{coupa}\n" for jde, coupa in complete.items() if jde != "N30"),
         encoding="utf-8",
     )
+    own_ledger(monkeypatch, tmp_path)  # a deployment whose table is imported from that file
     monkeypatch.setenv("ML_JDE_COUPA_PAYMENT_TERMS_MAP", str(table))
     result, metadata = _run(resources, *CHAIN)
     assert result.success  # the other suppliers proceed
@@ -312,7 +314,7 @@ def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_t
 
     # Finance adds the missing row; the replay job (chosen by reason) reads each supplier from JDE again and
     # maps it with today's table: written once, with its terms.
-    table.write_text(table.read_text(encoding="utf-8") + "N30,Net 30\n", encoding="utf-8")
+    save_rows(PAYMENT_TERMS, {"N30": "Net 30"}, note="N30 was missing", resources=resources)
     replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources, remap=True)
     choice = {"ops": {"replay_queued_records": {"config": {"reason_contains": "payment terms"}}}}
     for _ in range(2):  # the second run finds nothing left to replay

@@ -21,6 +21,7 @@ import pytest
 from asset_runs import materialized, named
 from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
+from mapping_rows import own_ledger
 from sandbox_hands import set_coupa_clock
 
 from connector_assets.flows.reconciliation import money
@@ -106,6 +107,7 @@ def synced(tmp_path_factory):
         set_coupa_clock(world.coupa_url, noon)
         _run(world.resources, SOURCES)
         table, missing = _refusing_one_account(world, folder)
+        own_ledger(patch, folder)  # a deployment whose table is imported from that file
         patch.setenv("ML_JDE_COUPA_ACCOUNT_MAP", table)
         _run(world.resources, (*TABLES, *SUPPLIERS, *DOCUMENTS))
         held = world.ledger.open_items(integration="jde_coupa", status="held", limit=10_000)

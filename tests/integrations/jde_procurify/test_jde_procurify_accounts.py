@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from jde_procurify_world import jde_procurify_world
+from mapping_rows import import_file, own_ledger
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.jde_procurify.account_codes import (
@@ -317,6 +318,7 @@ def test_mapped_account_missing_from_f0901_is_refused_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     table = _csv(tmp_path, "1.6110,6100", "1.6499,6499")
+    own_ledger(monkeypatch, tmp_path)  # a deployment whose table is imported from that file
     monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(table))
     monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", "none")
     with jde_procurify_world(tmp_path) as world:
@@ -331,8 +333,9 @@ def test_mapped_account_missing_from_f0901_is_refused_naming_it(
         codes = {c["code"] for c in world.in_procurify("account_codes").values()}
         assert "6499" not in codes
 
-        # The table now gives the written account another code: refused, the code is not renamed.
-        _csv(tmp_path, "1.6110,6150")
+        # The table now gives the written account another code (the file edited and imported): refused, the
+        # code is not renamed.
+        import_file(ACCOUNTS, _csv(tmp_path, "1.6110,6150"), note="6150 now", resources=world.resources)
         world.run_whole("jde_procurify/account_map", *FLOW)
         reason = world.queue("account_codes")["1.6110"]
         assert "JDE account 1.6110 was written as Procurify account code 6100 (id " in reason
@@ -341,7 +344,7 @@ def test_mapped_account_missing_from_f0901_is_refused_naming_it(
         assert "6100" in codes and "6150" not in codes
 
         # Restoring the row and replaying resolves it: the code is as written, nothing is sent twice.
-        _csv(tmp_path, "1.6110,6100")
+        import_file(ACCOUNTS, _csv(tmp_path, "1.6110,6100"), note="6100 back", resources=world.resources)
         register_account_codes_replays(lambda: {k: world.resources[k] for k in ("procurify", "staging")})
         items = world.ledger.open_items(integration="jde_procurify", flow="account_codes")
         [item] = [i for i in items if i.source_key == "1.6110"]

@@ -18,9 +18,11 @@ import pytest
 import sqlalchemy as sa
 from dagster import AssetKey
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, mastered_world
+from mapping_rows import own_ledger, save_rows
 from procurify_bills import UUID, a_bill
 
 from connector_assets.flows.core import Mapped, Rejected, validate
+from connector_assets.integrations.jde_procurify import account_map
 from connector_assets.integrations.jde_procurify.bill_mappers import (
     BillInputs,
     batch_key,
@@ -342,6 +344,7 @@ def test_a_batch_a_crashed_attempt_wrote_is_adopted_on_59a4(world, scenario):
 def test_an_unknown_account_code_is_queued_then_replayed_once_after_the_map_is_fixed(
     world, scenario, tmp_path, monkeypatch
 ):
+    own_ledger(monkeypatch, tmp_path)  # the account map imported from the sandbox file on first use
     bill = scenario.new_bill()
     scenario.pair(bill["vendor"]["id"])
     code = bill_code(world, bill)
@@ -354,15 +357,10 @@ def test_an_unknown_account_code_is_queued_then_replayed_once_after_the_map_is_f
     assert reason and "account code 4000-0-0-0 not found in F0901" in reason, world.queue("bills")
     assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
     # The fix: the map names the renamed code for the JDE account the old code had.
-    table = Path("mappings/sandbox/jde_procurify_accounts.csv").read_text(encoding="utf-8").splitlines()
-    fixed = [
-        line.replace(f",{code['code']}", ",4000-0-0-0") if line.endswith(f",{code['code']}") else line
-        for line in table
-    ]
-    assert fixed != table
-    path = tmp_path / "accounts.csv"
-    path.write_text("\n".join(fixed) + "\n", encoding="utf-8")
-    monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(path))
+    [account] = [k for k, v in account_map.ACCOUNTS.current().items() if v == code["code"]]
+    save_rows(
+        account_map.ACCOUNTS, {account: "4000-0-0-0"}, note="the code renamed", resources=world.resources
+    )
     scenario.replay()
     assert world.queue("bills").get(bill["uuid"]) is None, world.queue("bills")
     assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
@@ -372,7 +370,7 @@ def test_an_unknown_account_code_is_queued_then_replayed_once_after_the_map_is_f
     # The sandbox and the staged map as the other tests expect them.
     with world.resources["procurify"].session() as session:
         session.update_account_code(code["id"], writable)
-    monkeypatch.delenv("ML_JDE_PROCURIFY_ACCOUNT_MAP")
+    save_rows(account_map.ACCOUNTS, {account: code["code"]}, note="the code back", resources=world.resources)
     world.run_whole("jde_procurify/account_map")
 
 

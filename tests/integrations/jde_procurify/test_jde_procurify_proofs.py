@@ -42,7 +42,6 @@ import csv
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,9 +74,11 @@ from jde_procurify_world import (
     procurify_resource,
 )
 from kill9 import WriteStep, killed_then_rerun
+from mapping_rows import import_file, save_unchecked
 from procore_jde_proofs import SILENCED
 from roots import ROOT
 
+from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.jde_procurify.purchase_orders import register_purchase_orders_replays
 from connector_resources.procurify import forget_shared_tokens
 from connector_resources.replay import _handlers
@@ -122,21 +123,19 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
 # -- a systemic failure ---------------------------------------------------------------------------------
 
 
-def _table_of_another_chart(path: Path) -> Path:
+def _table_of_another_chart() -> dict[str, str]:
     """The sandbox account table with every JDE account's business unit one JDE does not have (``X1.6110``
     for ``1.6110``): a table typed against another company's chart. Every row still has the right shape and
     stays one-to-one, so it stages."""
     with SANDBOX_TABLE.open(newline="", encoding="utf-8") as source:
-        header, *rows = list(csv.reader(source))
-    with path.open("w", newline="", encoding="utf-8") as out:
-        csv.writer(out).writerows([header, *([f"{ELSEWHERE}{account}", code] for account, code in rows)])
-    return path
+        _header, *rows = list(csv.reader(source))
+    return {f"{ELSEWHERE}{account}": code for account, code in rows}
 
 
-def test_a_broken_account_table_queues_the_day_of_bills_and_marks_it_systemic(story, monkeypatch, tmp_path):
+def test_a_broken_account_table_queues_the_day_of_bills_and_marks_it_systemic(story):
     world, bills = story.world, story.bills
     calls = world.orchestration_calls()
-    monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(_table_of_another_chart(tmp_path / "broken.csv")))
+    save_unchecked(ACCOUNTS, _table_of_another_chart(), replace=True, note="a table of another chart")
     failed = world.materialize("jde_procurify/account_map", *BILLS, BILLS_WRITTEN, ok=False)
     assert [c.passed for c in failed.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
@@ -149,7 +148,7 @@ def test_a_broken_account_table_queues_the_day_of_bills_and_marks_it_systemic(st
     queued = world.queue("bills")  # every refused bill queued with its reason, none lost
     assert set(queued) == set(bills) and all("not found in F0901" in r for r in queued.values()), queued
 
-    monkeypatch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(SANDBOX_TABLE))
+    import_file(ACCOUNTS, SANDBOX_TABLE, note="the right chart", resources=world.resources)
     mapped = world.run("jde_procurify/account_map", *BILLS)[BILLS_MAPPED]
     assert mapped["records"] == len(bills) and mapped["held"] == 0, mapped
     # With the right table the day is mapped again (the write resolves the queue items of the bills it

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 from jde_procurify_world import ORDER_SOURCES, SUPPLIER_SOURCES, JdeProcurifyWorld, jde_procurify_world
+from mapping_rows import own_ledger
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.jde_procurify import account_map, po_links, vendor_pairs
@@ -272,6 +273,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
     table = folder / "accounts_without_inventory.csv"
     kept = [row for row in sandbox.read_text(encoding="utf-8").splitlines() if ".1410," not in row]
     table.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    own_ledger(patch, folder)  # a deployment whose table is imported from that file
     patch.setenv("ML_JDE_PROCURIFY_ACCOUNT_MAP", str(table))
     # Half the sandbox's suppliers have no e-mail in F01151; Procurify requires one on every vendor.
     patch.setenv("ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL", "ap@ml-sandbox.example")

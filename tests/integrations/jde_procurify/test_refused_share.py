@@ -22,15 +22,14 @@ import pytest
 from asset_runs import step_failures
 from dagster import AssetCheckSeverity, instance_for_test
 from jde_procurify_world import MASTER, JdeProcurifyWorld, jde_procurify_world
+from mapping_rows import remove_rows, save_rows
 from procore_jde_proofs import SILENCED
-from roots import ROOT
 
 from connector_assets.flows.core import Mapped
+from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW, register_bill_replays
 
 pytestmark = [pytest.mark.timeout(300), *SILENCED]
-SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "jde_procurify_accounts.csv"
-ACCOUNT_MAP_ENV = "ML_JDE_PROCURIFY_ACCOUNT_MAP"
 STATUSES_ENV = "ML_JDE_PROCURIFY_BILL_STATUSES"
 REFUSED, GOOD = 7, 6
 ENTERED, APPROVED = 1, 2  # Procurify bill statuses: entered by the AP clerk, approved
@@ -94,18 +93,11 @@ def a_day_of_13(
     return refused, good, left_out
 
 
-def table_without(codes: set[str], path: Path) -> Path:
-    """The sandbox account table without the rows of ``codes``: those codes are mapped by nobody."""
-    lines = SANDBOX_TABLE.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join(x for x in lines if x.rsplit(",", 1)[-1] not in codes) + "\n", encoding="utf-8")
-    return path
-
-
-def test_a_day_with_7_of_13_bills_refused_posts_the_6_and_queues_the_7_with_reasons(
-    world, monkeypatch, tmp_path
-):
+def test_a_day_with_7_of_13_bills_refused_posts_the_6_and_queues_the_7_with_reasons(world, monkeypatch):
     refused, good, left_out = a_day_of_13(world, monkeypatch)
-    monkeypatch.setenv(ACCOUNT_MAP_ENV, str(table_without(left_out, tmp_path / "broken.csv")))
+    # The table in force loses the rows of those codes, as an operator's change would.
+    gone = [account for account, code in ACCOUNTS.current().items() if code in left_out]
+    removed = remove_rows(ACCOUNTS, gone, note="codes taken out of the table")
     posts = proofs.voucher_posts(world)
 
     day = world.materialize("jde_procurify/account_map", *proofs.BILLS, proofs.BILLS_WRITTEN, ok=False)
@@ -143,7 +135,7 @@ def test_a_day_with_7_of_13_bills_refused_posts_the_6_and_queues_the_7_with_reas
     assert set(world.queue("bills")) == set(refused)
 
     # The table fixed and the queue replayed: the 7 post once; the day's rerun then passes, posting nothing.
-    monkeypatch.setenv(ACCOUNT_MAP_ENV, str(SANDBOX_TABLE))
+    save_rows(ACCOUNTS, removed, note="the codes back", resources=world.resources)
     world.replay_queued("bills", register_bill_replays)
     assert world.queue("bills") == {}
     assert proofs.batches_by_bill(world, good + refused) == Counter({u: 1 for u in good + refused})

@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from pathlib import Path
 
 import procore_jde_proofs as proofs
 import pytest
 from asset_runs import step_failures
 from dagster import instance_for_test
+from mapping_rows import import_file, save_unchecked
 from procore_jde_world import ProcoreJdeWorld, procore_day, procore_jde_world
 from roots import ROOT
 from sandbox_logins import on_simulator
 
+from connector_assets.integrations.procore_jde.cost_codes import COST_CODES
 from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
 from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW
 from connector_resources.jde import JdeAisResource
@@ -146,29 +147,25 @@ def test_a_day_failed_by_a_jde_outage_is_rerun_alone_and_writes_each_order_once(
     assert audit["create"] - other_audit["create"] == len(only_today)  # nothing of the other day again
 
 
-def _broken_table(path: Path) -> Path:
+def _broken_table() -> dict[str, str]:
     """The sandbox table with every account's object replaced by one JDE does not have: a table typed
     against the wrong chart of accounts. Every row still has the right shape, so it stages."""
     with SANDBOX_TABLE.open(newline="", encoding="utf-8") as source:
-        header, *rows = list(csv.reader(source))
-    broken = []
+        _header, *rows = list(csv.reader(source))
+    broken = {}
     for code, account in rows:
         unit, _object, *sub = account.split(".")
-        broken.append([code, ".".join([unit, MISSING_OBJECT, *sub])])
-    with path.open("w", newline="", encoding="utf-8") as out:
-        csv.writer(out).writerows([header, *broken])
-    return path
+        broken[code] = ".".join([unit, MISSING_OBJECT, *sub])
+    return broken
 
 
-def test_a_systemic_failure_writes_nothing_and_a_rerun_with_the_fixed_table_writes_all(
-    story, monkeypatch, tmp_path
-):
+def test_a_systemic_failure_writes_nothing_and_a_rerun_with_the_fixed_table_writes_all(story):
     world, today = story.world, story.today
     requisitions = set(today.requisitions)
     assert proofs.orders_by_commitment(world, today.commitments) == dict.fromkeys(today.commitments, 1)
     calls = world.orchestration_calls()
 
-    monkeypatch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(_broken_table(tmp_path / "broken.csv")))
+    save_unchecked(COST_CODES, _broken_table(), replace=True, note="a table typed against another chart")
     failed = world.materialize(
         "procore_jde/cost_code_map", proofs.VOUCHERS_MAPPED, proofs.VOUCHERS_WRITTEN, ok=False
     )
@@ -184,7 +181,7 @@ def test_a_systemic_failure_writes_nothing_and_a_rerun_with_the_fixed_table_writ
     queued = world.queue(VOUCHERS_FLOW.name)  # every refused voucher queued with its reason, none lost
     assert set(queued) == requisitions and all(f".{MISSING_OBJECT}" in r for r in queued.values()), queued
 
-    monkeypatch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(SANDBOX_TABLE))
+    import_file(COST_CODES, SANDBOX_TABLE, note="the right chart", resources=world.resources)
     before = proofs.posts(world, proofs.CREATE_VOUCHERS)
     rerun = world.run("procore_jde/cost_code_map", proofs.VOUCHERS_MAPPED, proofs.VOUCHERS_WRITTEN)[
         proofs.VOUCHERS_WRITTEN

@@ -22,11 +22,12 @@ from typing import Any
 
 import pytest
 from dagster import instance_for_test
+from mapping_rows import import_file
 from procore_jde_proofs import APPROVED, MASTER, change_order_added
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.integrations.procore_jde.change_orders import register_order_replays
-from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
+from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, CostCodeMap
 from connector_resources.replay import replay_items
 
 # Runs here mix unpartitioned tables with the day's assets; the kit silences this for Dagster, not pytest.
@@ -127,7 +128,6 @@ def story(tmp_path_factory: pytest.TempPathFactory):
             change_order,
             world,
         )
-        told.patch = patch
         yield told
 
 
@@ -182,7 +182,13 @@ def test_a_rerun_writes_nothing_again(story: Story):
 
 def test_the_queued_commitment_is_written_once_the_table_is_fixed_and_the_other_is_left_alone(story: Story):
     world = story.world
-    story.patch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(SANDBOX_TABLE.resolve()))
+    # The table is fixed as an operator fixes it: the full table imported over the one in force.
+    import_file(
+        COST_CODES,
+        SANDBOX_TABLE.resolve(),
+        note="the rows of the missing cost code",
+        resources=world.resources,
+    )
     register_order_replays(lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")})
     summary = replay_items(
         world.ledger, world.ledger.open_items(integration="procore_jde", flow="purchase_orders")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from asset_runs import materialized
 from dagster import Failure
+from mapping_rows import own_ledger, save_unchecked
 
 from connector_assets.flows.mapping_tables import recording_snapshots
 from connector_assets.integrations.procore_jde.cost_codes import (
@@ -167,6 +168,7 @@ def _staging_with_f0901(base: Path, rows: list[dict]) -> StagingResource:
 
 
 def test_the_assets_stage_the_tables_and_a_run_maps_with_the_snapshot_it_names(tmp_path, monkeypatch):
+    own_ledger(monkeypatch, tmp_path)  # a fresh deployment: the files below are imported on first use
     projects = _write(tmp_path / "projects.csv", "procore_project_id,jde_business_unit\n*,M30\n")
     codes = _write(tmp_path / "codes.csv", "procore_cost_code,jde_account\n03,{job}.7110.CONC\n")
     monkeypatch.setenv("ML_PROCORE_JDE_PROJECT_MAP", str(projects))
@@ -177,14 +179,14 @@ def test_the_assets_stage_the_tables_and_a_run_maps_with_the_snapshot_it_names(t
     meta = materialized(procore_jde_mapping_tables, {"staging": staging})
     assert meta["procore_jde/project_map"]["rows"].value == 1
     assert meta["procore_jde/cost_code_map"]["rows"].value == 1
-    # Finance edits the file after staging: a run still maps with the staged snapshot, and says which.
-    _write(codes, "procore_cost_code,jde_account\n03,{job}.7120\n")
+    # An operator changes the table after staging: a run still maps with the staged snapshot, and says which.
+    save_unchecked(COST_CODES, {"03": "{job}.7120"}, note="concrete on 7120")  # no JDE to check against
     with recording_snapshots() as used:
         costs = CostCodeMap.load(staging)
     printed = meta["procore_jde/cost_code_map"]["fingerprint"].value
     assert used["procore_jde/cost_code_map"] == {printed} == {costs.fingerprints["procore_jde/cost_code_map"]}
     assert costs.account("1", "Harbor", "03-100") == JobAccount("M30.7110.CONC", "M30", "00001")
-    # A replay stages today's file first.
+    # A replay stages today's table first.
     assert CostCodeMap.today(staging).account("1", "Harbor", "03-100") == JobAccount(
         "M30.7120", "M30", "00001"
     )
@@ -204,6 +206,7 @@ def sandboxes() -> tuple[ProcoreStore, JdeStore]:
 def test_the_sandbox_tables_map_every_seeded_cost_code_of_every_project(tmp_path, monkeypatch, sandboxes):
     monkeypatch.delenv("ML_PROCORE_JDE_PROJECT_MAP", raising=False)
     monkeypatch.delenv("ML_PROCORE_JDE_COST_CODE_MAP", raising=False)
+    own_ledger(monkeypatch, tmp_path)  # a fresh deployment: the sandbox tables are imported on first use
     procore, jde = sandboxes
     staging = _staging_with_f0901(tmp_path, jde.fetch_dicts('SELECT * FROM "F0901"'))
     for table in TABLES:

@@ -32,11 +32,12 @@ from typing import Any
 import pytest
 import requests
 from dagster import AssetKey, instance_for_test
+from mapping_rows import remove_rows, save_rows
 from procore_jde_proofs import APPROVED, MASTER
 from procore_jde_world import ProcoreJdeWorld, jde_settings, procore_jde_world
-from test_flow_procore_jde_orders import _broken_table  # the sandbox table less one cost code
 
 from connector_assets.flows.reconciliation import Report
+from connector_assets.integrations.procore_jde.cost_codes import COST_CODES
 from connector_assets.integrations.procore_jde.reconcile.assets import (
     RECONCILIATION,
     reconciliation_jobs,
@@ -56,7 +57,6 @@ FLOWS = tuple(
     for flow in ("vendors", "purchase_orders", "vouchers", "change_orders")
     for step in ("mapped", "written")
 )
-SANDBOX_TABLE = Path("mappings/sandbox/procore_jde_cost_codes.csv")
 RENAMED = "Renamed Behind Procore Ltd"
 
 
@@ -70,7 +70,6 @@ class Story:
     change_order: dict[str, Any]
     suppliers: dict[str, int]  # "A", "B", "C" -> the AN8 its vendor is linked to
     jde_db: Path
-    patch: pytest.MonkeyPatch
 
     @property
     def commitment(self) -> dict[str, Any]:
@@ -135,7 +134,6 @@ def story(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("procore_jde_reconcile")
     jde_db = tmp / "jde.sqlite"  # a file, so the test can edit a batch row as a JDE user would
     with (
-        pytest.MonkeyPatch.context() as patch,
         procore_jde_world(tmp, jde=jde_settings(db_path=jde_db)) as world,
         instance_for_test() as instance,
     ):
@@ -144,7 +142,7 @@ def story(tmp_path_factory: pytest.TempPathFactory):
         change_order = cast.pop("change_order")
         suppliers = [row["AN8"] for row in world.jde_rows("F0401")[:3]]
         told = Story()
-        told.world, told.change_order, told.jde_db, told.patch = world, change_order, jde_db, patch
+        told.world, told.change_order, told.jde_db = world, change_order, jde_db
         told.commitments = {name: pair[0] for name, pair in cast.items()}
         told.requisitions = {name: pair[1] for name, pair in cast.items()}
         told.suppliers = dict(zip(cast, suppliers, strict=True))
@@ -244,16 +242,17 @@ def test_an_invoice_whose_voucher_was_refused_for_an_unmapped_cost_code_is_an_ex
     )
     world.clerk.approve_requisition(commitment["project_id"], made["id"])
     code = line["_cost_code"]
-    story.patch.setenv(
-        "ML_PROCORE_JDE_COST_CODE_MAP", str(_broken_table(tmp_path / "t.csv", code.split("-")[0]))
-    )
+    top = code.split("-")[0]
+    # The table in force loses every row of the code (on any project), as an operator's change would.
+    keys = [key for key in COST_CODES.current() if key.split("/")[-1].split("-")[0] == top]
+    removed = remove_rows(COST_CODES, keys, note=f"cost code {top} taken out of the table")
     try:
         world.run("procore/requisitions", "procore_jde/cost_code_map", *FLOWS[4:6])  # vouchers
         reason = world.queue("vouchers")[str(made["id"])]
-        assert f"cost code {code.split('-')[0]}" in reason or f"cost code {code}" in reason
+        assert f"cost code {top}" in reason or f"cost code {code}" in reason
         check, meta = _reconcile(world)
     finally:
-        story.patch.setenv("ML_PROCORE_JDE_COST_CODE_MAP", str(SANDBOX_TABLE.resolve()))
+        save_rows(COST_CODES, removed, note=f"cost code {top} back", resources=world.resources)
         world.run_whole("procore_jde/cost_code_map")
     # The refused voucher is not a difference: it is counted as queued, with the queue's reason.
     assert "requisition_without_voucher" not in meta and "missing_in_jde" not in meta
