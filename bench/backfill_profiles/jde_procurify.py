@@ -480,12 +480,12 @@ def _catch_up(
     import inspect
 
     from connector_assets.flows import replay_resources
-    from connector_assets.integrations.jde_procurify.wiring import landed_flows
+    from connector_assets.integrations.jde_procurify.declaration import FLOWS
     from connector_resources.replay import replay_items
 
     own = {key: value for key, value in resources.items() if key != "ledger"}
     replay_resources.settings_resources = lambda: dict(own)
-    for flow in landed_flows():
+    for flow in FLOWS:
         for register in flow.replays:
             if "resources" in inspect.signature(register).parameters:
                 register(resources=lambda: dict(own))

@@ -43,6 +43,7 @@ from dagster import (
     define_asset_job,
 )
 
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import FlowSpec
 from connector_assets.polling import build_poll_schedule, connector_schedule
 from connector_resources import settings
@@ -109,17 +110,15 @@ def mapped_asset(spec: FlowSpec, assets: Iterable[Any]) -> AssetsDefinition:
     raise ValueError(f"{spec.flow}: no {key.to_user_string()} asset among the flow's assets")
 
 
-def flow_sources(
-    flow_assets: Mapping[FlowSpec, Sequence[Any]], integration: str, *, also: Iterable[AssetKey] = ()
-) -> list[AssetKey]:
+def flow_sources(flows: Iterable[Flow], integration: str, *, also: Iterable[AssetKey] = ()) -> list[AssetKey]:
     """What the flows' jobs may run besides their own assets: every input of a flow's step that is not
     the integration's own (in its group, ``[<integration>, ...]``: another flow's steps), or is among
     ``also`` (the integration's mapping tables and other staged inputs it reads)."""
     readable = set(also)
     return [
         key
-        for assets in flow_assets.values()
-        for item in assets
+        for flow in flows
+        for item in flow.assets
         if isinstance(item, AssetsDefinition)
         for key in item.dependency_keys
         if key in readable or key.path[0] != integration
@@ -204,8 +203,7 @@ def describe_flow_job(spec: FlowSpec) -> str:
 
 
 def build_day_close_flows(
-    flow_assets: Mapping[FlowSpec, Sequence[Any]],
-    cron_settings: Mapping[FlowSpec, str],
+    flows: Sequence[Flow],
     *,
     sources: Iterable[AssetKey],
     timezone: str,
@@ -215,21 +213,22 @@ def build_day_close_flows(
     staged_first: Iterable[AssetKey] = (),
 ) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
     """One job per flow (``flow_job`` over ``sources`` less ``scheduled_apart``, named after the flow) and
-    its schedule (``<flow>_schedule``) at the flow's cron setting, fired in ``timezone``: a day-closing one
-    over the mapped step's day partitions (described by ``describe_schedule(spec, cron_setting)``), or a
-    plain cron one when the mapped step is not partitioned. A day-closing schedule whose mapped step reads
-    one of ``staged_first`` skips until it was materialized once (``build_day_close_schedule``)."""
+    its schedule (``<flow>_schedule``) at the flow's cron setting (``Flow.cron_setting``), fired in
+    ``timezone``: a day-closing one over the mapped step's day partitions (described by
+    ``describe_schedule(spec, cron_setting)``), or a plain cron one when the mapped step is not
+    partitioned. A day-closing schedule whose mapped step reads one of ``staged_first`` skips until it was
+    materialized once (``build_day_close_schedule``)."""
     allowed = {_key(s) for s in sources} - {_key(s) for s in scheduled_apart}
     first = {_key(s) for s in staged_first}
+    assets = {flow.spec: flow.assets for flow in flows}
     table = {
-        spec: flow_job(spec, assets, cron_settings[spec], sources=allowed)
-        for spec, assets in flow_assets.items()
+        flow.spec: flow_job(flow.spec, flow.assets, flow.cron_setting, sources=allowed) for flow in flows
     }
     jobs = build_flow_jobs(table, describe_job)
     schedules = []
     for spec, entry in table.items():
         name, cron = f"{spec.flow}_{SCHEDULE_SUFFIX}", settings.value(entry.cron_setting)
-        mapped = mapped_asset(spec, flow_assets[spec])
+        mapped = mapped_asset(spec, assets[spec])
         partitions = mapped.partitions_def
         if isinstance(partitions, DailyPartitionsDefinition):
             schedule = build_day_close_schedule(
@@ -269,15 +268,11 @@ class DayClosingJobs:
     staged_first: Iterable[AssetKey] = ()  # read, not run, by the jobs: a tick waits until staged once
 
     def build(
-        self,
-        flow_assets: Mapping[FlowSpec, Sequence[Any]],
-        cron_settings: Mapping[FlowSpec, str],
-        sources: Iterable[AssetKey],
+        self, flows: Sequence[Flow], sources: Iterable[AssetKey]
     ) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
         """One job per flow and its schedule (``build_day_close_flows``)."""
         return build_day_close_flows(
-            flow_assets,
-            cron_settings,
+            flows,
             sources=sources,
             timezone=self.timezone(),
             describe_schedule=self.describe_schedule,

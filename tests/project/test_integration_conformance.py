@@ -63,7 +63,7 @@ def test_every_package_is_assembled_the_one_way(package):
     )
     declared = package.PACKAGE.declaration
     assert isinstance(declared, Declaration)
-    assert set(declared.flows) == set(_flows(package)), "a flow of the integration is not declared"
+    assert set(declared.specs) == set(_flows(package)), "a flow of the integration is not declared"
     defined = {name for name, value in vars(package).items() if not isinstance(value, ModuleType)}
     assert defined - {"INTEGRATION", "PACKAGE", "IntegrationPackage"} == {
         name for name in defined if name.startswith("__")

@@ -12,7 +12,7 @@ payment waiting in the queue for the next.
 from dagster import AssetsDefinition, AssetSelection, define_asset_job
 
 from connector_assets.coupa.documents import INVOICES, PAYMENTS
-from connector_assets.flows.assembly import Declaration
+from connector_assets.flows.assembly import Declaration, Flow
 from connector_assets.flows.assets import executable_keys
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.documents import DocumentSource, build_inbox_sensor
@@ -113,7 +113,7 @@ coupa_jde_inbox_sensor = build_inbox_sensor(
 )
 
 DECLARATION = Declaration(
-    flows={INVOICES_FLOW: coupa_jde_invoice_flow, PAYMENTS_FLOW: coupa_jde_payment_flow},
+    flows=(Flow(INVOICES_FLOW, coupa_jde_invoice_flow), Flow(PAYMENTS_FLOW, coupa_jde_payment_flow)),
     tables=[coupa_jde_account_map],
     assets=reconciliation_assets,
     jobs=[*coupa_jde_jobs, *reconciliation_jobs],

@@ -4,7 +4,7 @@ reconciliation and the replay handlers."""
 
 from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
 from connector_assets.bill.targets import BillVendors
-from connector_assets.flows.assembly import Declaration
+from connector_assets.flows.assembly import Declaration, Flow
 from connector_assets.flows.assets import executable_keys
 from connector_assets.flows.jobs import FlowJob
 from connector_assets.flows.replay_resources import register_settings_replay
@@ -59,7 +59,11 @@ def register_replay_handlers() -> None:
 
 
 DECLARATION = Declaration(
-    flows={VENDORS_FLOW: vendor_assets, BILLS_FLOW: bill_assets, PAYMENTS_FLOW: payment_assets},
+    flows=(
+        Flow(VENDORS_FLOW, vendor_assets),
+        Flow(BILLS_FLOW, bill_assets),
+        Flow(PAYMENTS_FLOW, payment_assets),
+    ),
     assets=reconciliation_assets,
     jobs=[*jde_bill_flow_jobs.values(), *payment_jobs.values(), *reconciliation_jobs],
     schedules=[*jde_bill_schedules, *payment_schedules, *reconciliation_schedules()],

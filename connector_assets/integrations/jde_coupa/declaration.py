@@ -1,7 +1,7 @@
 """What JD Edwards -> Coupa puts into Dagster and ``ml-connector replay`` (``flows.assembly``): its three
 flows, their jobs and schedules (``jobs``), the reconciliation and the replay handlers."""
 
-from connector_assets.flows.assembly import Declaration
+from connector_assets.flows.assembly import Declaration, Flow
 from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, jde_coupa_invoice_assets
 from connector_assets.integrations.jde_coupa.jobs import jde_coupa_jobs, jde_coupa_schedules
 from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW, jde_coupa_po_assets
@@ -10,11 +10,11 @@ from connector_assets.integrations.jde_coupa.replay import register_replay_handl
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 
 DECLARATION = Declaration(
-    flows={
-        SUPPLIERS_FLOW: jde_coupa_assets,
-        PURCHASE_ORDERS_FLOW: jde_coupa_po_assets,
-        INVOICES_FLOW: jde_coupa_invoice_assets,
-    },
+    flows=(
+        Flow(SUPPLIERS_FLOW, jde_coupa_assets),
+        Flow(PURCHASE_ORDERS_FLOW, jde_coupa_po_assets),
+        Flow(INVOICES_FLOW, jde_coupa_invoice_assets),
+    ),
     assets=[jde_coupa_reconciliation],
     jobs=jde_coupa_jobs,
     schedules=jde_coupa_schedules,

@@ -2,7 +2,7 @@
 flows with a job and a day-closing schedule each, the mapping tables, the inbox sensor, the
 reconciliation and the replay handlers."""
 
-from connector_assets.flows.assembly import Declaration
+from connector_assets.flows.assembly import Declaration, Flow
 from connector_assets.integrations.procore_jde.change_orders import (
     CHANGE_ORDERS_FLOW,
     change_order_assets,
@@ -37,15 +37,14 @@ from connector_assets.jde.supplier_addresses import supplier_addresses_asset, su
 from connector_assets.procore.inbox_sensor import build_procore_inbox_sensor
 from connector_assets.saas_assets import saas_assets, saas_partitions
 
-FLOW_ASSETS = {
-    VENDORS_FLOW: vendor_assets,
-    SUPPLIERS_FLOW: supplier_assets,
-    PURCHASE_ORDERS_FLOW: purchase_order_assets,
-    VOUCHERS_FLOW: voucher_assets,
-    CHANGE_ORDERS_FLOW: change_order_assets,
-}
-# Each flow's cron setting: ML_PROCORE_JDE_<FLOW>_CRON (``settings``).
-CRON_SETTINGS = {spec: f"ML_PROCORE_JDE_{spec.name.upper()}_CRON" for spec in FLOW_ASSETS}
+# Each flow's replays are registered by ``register_replay_handlers`` (below), a module's for two flows.
+FLOWS = (
+    Flow(VENDORS_FLOW, vendor_assets),
+    Flow(SUPPLIERS_FLOW, supplier_assets),
+    Flow(PURCHASE_ORDERS_FLOW, purchase_order_assets),
+    Flow(VOUCHERS_FLOW, voucher_assets),
+    Flow(CHANGE_ORDERS_FLOW, change_order_assets),
+)
 
 # F0116 for the suppliers flow: this package's copy only when the flows that send addresses do not stage it.
 staged_tables = supplier_addresses_unless_staged()
@@ -56,11 +55,11 @@ SOURCES = [
     *(a.key for a in [*jde_assets, *saas_assets, *procore_jde_mapping_tables]),
     supplier_addresses_asset.key,
 ]
-procore_jde_flow_jobs, procore_jde_schedules = JOBS.build(FLOW_ASSETS, CRON_SETTINGS, SOURCES)
+procore_jde_flow_jobs, procore_jde_schedules = JOBS.build(FLOWS, SOURCES)
 # Procore's webhooks start the Procore-sourced flows early (the suppliers flow reads JDE, which sends none).
 procore_inbox_sensor = build_procore_inbox_sensor(
     "procore_jde_inbox_sensor",
-    {spec.name: procore_jde_flow_jobs[spec] for spec in FLOW_ASSETS if spec is not SUPPLIERS_FLOW},
+    {flow.name: procore_jde_flow_jobs[flow.spec] for flow in FLOWS if flow.spec is not SUPPLIERS_FLOW},
     saas_partitions,
     entity_flows=ENTITY_FLOWS,
     description=SENSOR_DESCRIPTION,
@@ -77,7 +76,7 @@ def register_replay_handlers() -> None:
 
 
 DECLARATION = Declaration(
-    flows=FLOW_ASSETS,
+    flows=FLOWS,
     tables=[*procore_jde_mapping_tables, *staged_tables],
     assets=reconciliation_assets,
     jobs=[*procore_jde_flow_jobs.values(), *reconciliation_jobs],
