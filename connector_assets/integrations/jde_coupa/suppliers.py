@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from connector_assets.coupa.targets import CoupaSuppliers
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
@@ -106,3 +107,7 @@ jde_coupa_assets = [
         upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset, TERMS_MAP_ASSET],
     ),
 ]
+
+# What the package's declaration lists for this flow (its replays are registered with the package's
+# others: the declaration's ``replays``).
+FLOW = Flow(SUPPLIERS_FLOW, jde_coupa_assets)

@@ -128,8 +128,8 @@ def test_each_flow_has_a_schedule_at_its_own_cron_setting(package, merged, monke
 
     flows = _flows(package)
     monkeypatch.setenv("ML_FUSION_PROCURIFY_INVOICES_CRON", "5 */3 * * *")
-    _jobs, schedules = JOBS.build([flows["invoices"]], declaration.SOURCES)
-    assert [s.cron_schedule for s in schedules] == ["5 */3 * * *"]
+    built = JOBS.build([flows["invoices"]], declaration.TABLE_ASSETS)
+    assert [s.cron_schedule for s in built.schedules] == ["5 */3 * * *"]
 
 
 def test_a_daily_flow_closes_the_previous_utc_day_then_polls_today(package, merged):

@@ -100,8 +100,8 @@ def test_each_flow_has_a_schedule_at_its_own_cron_setting(monkeypatch):
     # The cron is read from the setting: another value makes another schedule.
     flows = _flows()
     monkeypatch.setenv("ML_JDE_PROCURIFY_BILLS_CRON", "5 */3 * * *")
-    _jobs, schedules = JOBS.build([flows["bills"], flows["account_codes"]], declaration.SOURCES)
-    by_name = {s.name: s.cron_schedule for s in schedules}
+    built = JOBS.build([flows["bills"], flows["account_codes"]], declaration.jde_procurify_mapping_tables)
+    by_name = {s.name: s.cron_schedule for s in built.schedules}
     assert by_name["jde_procurify_bills_schedule"] == "5 */3 * * *"
     assert by_name["jde_procurify_account_codes_schedule"] == settings.value(DESIGN["account_codes"])
 
