@@ -6,10 +6,11 @@ optionally ``settings.py`` and ``sandbox.py``, and flow modules of specs and pur
 ``__init__`` is three lines: ``PACKAGE = IntegrationPackage(__name__, INTEGRATION)`` and the module
 ``__getattr__`` that hands out ``defs`` and ``register_replay_handlers`` from it.
 
-The declaration names everything by import: each flow is a ``Flow`` (its spec, its assets, its replay
-registration) in the order records move, then the tables, jobs, schedules and sensors. Nothing is found
-by scanning a module's names, so a reader (and an editor's "go to definition") follows every part from
-``declaration.py``, and a module that is missing or lacks a name fails the import naming it.
+The declaration names everything by import: ``FLOWS``, each flow's ``Flow`` (its spec, its assets, its
+replay registration) as its module names it (``FLOW``), in the order records move; the tables; the jobs
+and schedules its ``jobs.JOBS`` (``flows.jobs.FlowJobs``) builds over them; sensors and replays. Nothing is
+found by scanning a module's names, so a reader (and an editor's "go to definition") follows every part
+from ``declaration.py``, and a module that is missing or lacks a name fails the import naming it.
 
 Why a typed Python value rather than a Dagster Component with YAML: a flow's declaration is made of Python
 objects (pandera models, mapper functions, target classes, asset factories) that YAML could only name by
