@@ -42,10 +42,4 @@ def jde_day_closing_jobs(
     describe_job: Callable[[FlowSpec], str] = describe_flow_job,
 ) -> FlowJobs:
     """One job per flow and its day-closing schedule at the flow's cron, in the JDE time zone."""
-    return FlowJobs(
-        timezone=_jde_zone,
-        kind=DAY_CLOSE,
-        describe_schedule=describe_schedule,
-        describe_job=describe_job,
-        scheduled_apart=REFRESHED_APART,
-    )
+    return FlowJobs(_jde_zone, describe_schedule, describe_job, DAY_CLOSE, scheduled_apart=REFRESHED_APART)

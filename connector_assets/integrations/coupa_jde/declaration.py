@@ -10,14 +10,9 @@ payment waiting in the queue for the next.
 """
 
 from connector_assets.flows.assembly import Declaration
-from connector_assets.integrations.coupa_jde import invoices, payments
+from connector_assets.integrations.coupa_jde import invoices, payments, reconcile
 from connector_assets.integrations.coupa_jde.accounts import coupa_jde_account_map
 from connector_assets.integrations.coupa_jde.jobs import JOBS, inbox_sensor
-from connector_assets.integrations.coupa_jde.reconcile import (
-    reconciliation_assets,
-    reconciliation_jobs,
-    reconciliation_schedules,
-)
 from connector_assets.integrations.coupa_jde.replay import register_replay_handlers
 
 FLOWS = (invoices.FLOW, payments.FLOW)
@@ -29,9 +24,9 @@ coupa_jde_inbox_sensor = inbox_sensor(FLOW_JOBS)
 DECLARATION = Declaration(
     flows=FLOWS,
     tables=TABLES,
-    assets=reconciliation_assets,
-    jobs=[*FLOW_JOBS.every_job, *reconciliation_jobs],
-    schedules=[*FLOW_JOBS.schedules, *reconciliation_schedules()],
+    assets=reconcile.reconciliation_assets,
+    jobs=[*FLOW_JOBS.every_job, *reconcile.reconciliation_jobs],
+    schedules=[*FLOW_JOBS.schedules, *reconcile.reconciliation_schedules()],
     sensors=[coupa_jde_inbox_sensor],
     replays=register_replay_handlers,
 )

@@ -27,23 +27,13 @@ from connector_assets.integrations.fusion_procurify.manual_matches import (
     load_matches_before_replays,
     manual_match_assets,
 )
-from connector_assets.integrations.fusion_procurify.reconcile.assets import (
-    reconciliation_assets,
-    reconciliation_jobs,
-    reconciliation_schedules,
-)
+from connector_assets.integrations.fusion_procurify.reconcile import assets as reconcile
 from connector_assets.saas_assets import saas_assets
 
-# Each flow (its spec, its assets, its replay registration) as its module names it, in the order records
-# move.
-FLOWS = (
-    account_codes.FLOW,
-    suppliers.FLOW,
-    vendors.FLOW,
-    purchase_orders.FLOW,
-    invoices.FLOW,
-    payment_status.FLOW,
-)
+# The flows, master data first, then the documents, then payment status (how records move): each
+# ``FLOW`` as its module names it.
+MASTER_DATA = (account_codes.FLOW, suppliers.FLOW, vendors.FLOW)
+FLOWS = (*MASTER_DATA, purchase_orders.FLOW, invoices.FLOW, payment_status.FLOW)
 # The mapping tables the flows map with (specs, and the asset staging each).
 TABLES = [ACCOUNTS, DEPARTMENTS]
 fusion_procurify_mapping_tables = [fusion_procurify_account_map, fusion_procurify_department_map]
@@ -69,9 +59,9 @@ def register_replay_handlers() -> list[str]:
 DECLARATION = Declaration(
     flows=FLOWS,
     tables=TABLE_ASSETS,
-    assets=reconciliation_assets,
-    jobs=[*FLOW_JOBS.every_job, combinations_job, *reconciliation_jobs],
-    schedules=[*FLOW_JOBS.schedules, combinations_schedule, *reconciliation_schedules()],
+    assets=reconcile.reconciliation_assets,
+    jobs=[*FLOW_JOBS.every_job, combinations_job, *reconcile.reconciliation_jobs],
+    schedules=[*FLOW_JOBS.schedules, combinations_schedule, *reconcile.reconciliation_schedules()],
     replays=register_replay_handlers,
     shared=asset_keys(saas_assets),
 )

@@ -8,11 +8,7 @@ from connector_assets.flows.replay_resources import register_settings_replay
 from connector_assets.integrations.jde_bill import bills, payments_flow, vendors
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, SETTINGS_RESOURCES
 from connector_assets.integrations.jde_bill.jobs import JOBS, PAYMENT_JOBS, inbox_sensor
-from connector_assets.integrations.jde_bill.reconcile.assets import (
-    reconciliation_assets,
-    reconciliation_jobs,
-    reconciliation_schedules,
-)
+from connector_assets.integrations.jde_bill.reconcile import assets as reconcile
 from connector_resources.replay import register_replay_handler
 
 FROM_JDE = (vendors.FLOW, bills.FLOW)
@@ -34,9 +30,9 @@ def register_replay_handlers() -> None:
 
 DECLARATION = Declaration(
     flows=(*FROM_JDE, *FROM_BILL),
-    assets=reconciliation_assets,
-    jobs=[*FLOW_JOBS.every_job, *PAYMENT_FLOW_JOBS.every_job, *reconciliation_jobs],
-    schedules=[*FLOW_JOBS.schedules, *PAYMENT_FLOW_JOBS.schedules, *reconciliation_schedules()],
+    assets=reconcile.reconciliation_assets,
+    jobs=[*FLOW_JOBS.every_job, *PAYMENT_FLOW_JOBS.every_job, *reconcile.reconciliation_jobs],
+    schedules=[*FLOW_JOBS.schedules, *PAYMENT_FLOW_JOBS.schedules, *reconcile.reconciliation_schedules()],
     sensors=[payments_inbox_sensor],
     replays=register_replay_handlers,
 )

@@ -17,26 +17,14 @@ from connector_assets.integrations.jde_procurify import (
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, jde_procurify_account_map
 from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, jde_procurify_department_map
 from connector_assets.integrations.jde_procurify.jobs import JOBS
-from connector_assets.integrations.jde_procurify.reconcile.assets import (
-    reconciliation_assets,
-    reconciliation_jobs,
-    reconciliation_schedules,
-)
+from connector_assets.integrations.jde_procurify.reconcile import assets as reconcile
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
 
-# Each flow (its spec, its assets, its replay registration) as its module names it, in the order records
-# move.
-FLOWS = (
-    account_codes.FLOW,
-    suppliers.FLOW,
-    vendors.FLOW,
-    purchase_orders.FLOW,
-    po_links.FLOW,
-    bills.FLOW,
-    payments.FLOW,
-    paid_marks.FLOW,
-)
+# Each flow as its module names it (its spec, its assets, its replay registration), in the order records
+# move: master data first, then the orders and what follows them.
+MASTER_DATA = (account_codes.FLOW, suppliers.FLOW, vendors.FLOW)
+FLOWS = (*MASTER_DATA, purchase_orders.FLOW, po_links.FLOW, bills.FLOW, payments.FLOW, paid_marks.FLOW)
 # The mapping tables the flows map with (specs, and the asset staging each).
 TABLES = [ACCOUNTS, DEPARTMENTS]
 jde_procurify_mapping_tables = [jde_procurify_account_map, jde_procurify_department_map]
@@ -48,8 +36,8 @@ FLOW_JOBS = JOBS.build(FLOWS, jde_procurify_mapping_tables)
 DECLARATION = Declaration(
     flows=FLOWS,
     tables=jde_procurify_mapping_tables,
-    assets=reconciliation_assets,
-    jobs=[*FLOW_JOBS.every_job, *reconciliation_jobs],
-    schedules=[*FLOW_JOBS.schedules, *reconciliation_schedules()],
+    assets=reconcile.reconciliation_assets,
+    jobs=[*FLOW_JOBS.every_job, *reconcile.reconciliation_jobs],
+    schedules=[*FLOW_JOBS.schedules, *reconcile.reconciliation_schedules()],
     shared=asset_keys([*jde_assets, *saas_assets]),
 )

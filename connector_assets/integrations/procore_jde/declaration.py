@@ -12,11 +12,7 @@ from connector_assets.integrations.procore_jde import (
 )
 from connector_assets.integrations.procore_jde.cost_codes import procore_jde_mapping_tables
 from connector_assets.integrations.procore_jde.jobs import JOBS, inbox_sensor
-from connector_assets.integrations.procore_jde.reconcile.assets import (
-    reconciliation_assets,
-    reconciliation_jobs,
-    reconciliation_schedules,
-)
+from connector_assets.integrations.procore_jde.reconcile import assets as reconcile
 from connector_assets.jde.supplier_addresses import supplier_addresses_unless_staged
 
 # Each flow's replays are registered by ``register_replay_handlers`` (below), a module's for two flows.
@@ -42,9 +38,9 @@ def register_replay_handlers() -> None:
 DECLARATION = Declaration(
     flows=FLOWS,
     tables=[*procore_jde_mapping_tables, *staged_tables],
-    assets=reconciliation_assets,
-    jobs=[*FLOW_JOBS.every_job, *reconciliation_jobs],
-    schedules=[*FLOW_JOBS.schedules, *reconciliation_schedules()],
+    assets=reconcile.reconciliation_assets,
+    jobs=[*FLOW_JOBS.every_job, *reconcile.reconciliation_jobs],
+    schedules=[*FLOW_JOBS.schedules, *reconcile.reconciliation_schedules()],
     sensors=[procore_inbox_sensor],
     replays=register_replay_handlers,
 )

@@ -194,10 +194,11 @@ def test_ping_would_check_what_each_flow_reads_and_writes(package, merged):
 
 
 def test_the_reconciliation_has_its_asset_job_and_schedule():
+    reconcile = declaration.reconcile
     assets, jobs, schedules = (
-        declaration.reconciliation_assets,
-        declaration.reconciliation_jobs,
-        declaration.reconciliation_schedules(),
+        reconcile.reconciliation_assets,
+        reconcile.reconciliation_jobs,
+        reconcile.reconciliation_schedules(),
     )
     assert [a.key.to_user_string() for a in assets] == ["fusion_procurify/reconciliation"]
     assert [j.name for j in jobs] == ["fusion_procurify_reconcile"]
