@@ -38,7 +38,7 @@ def declared_flows() -> dict[tuple[str, str], tuple[str, str]]:
     return {
         (spec.integration, spec.name): (spec.source_system, spec.target_system)
         for package in INTEGRATIONS
-        for spec in package.PACKAGE.declaration.flows
+        for spec in package.PACKAGE.declaration.specs
     }
 
 

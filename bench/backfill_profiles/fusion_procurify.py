@@ -80,25 +80,24 @@ def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict[str, Any]:
     return _run(args, sandboxes.url("fusion"), sandboxes.url("procurify"))
 
 
-# -- the integration's flows, found in its wiring ----------------------------------------------------------
+# -- the integration's flows, as its declaration lists them --------------------------------------------------
 
 
 def discover() -> JdeProcurifyFound:
-    """Every flow of the package and what it needs, from ``wiring`` (the flows, mapping tables, Fusion's
+    """Every flow of the package and what it needs, from ``declaration`` (the flows, mapping tables, Fusion's
     account combinations, the manual matches); the reconciliation is run by its own phase (``_reconcile``),
     so the package's ``defs`` is not needed. ``JdeProcurifyFound`` tells the flows read whole (account
     codes) from those run by day, the same way for this package."""
     from dagster import AssetsDefinition
 
-    from connector_assets.integrations.fusion_procurify import wiring
+    from connector_assets.integrations.fusion_procurify import declaration
 
-    flows = wiring.landed_flows()
-    _tables, table_assets = wiring.mapping_tables(flows)
+    flows = declaration.FLOWS
     listed = [a for flow in flows for a in flow.assets if isinstance(a, AssetsDefinition)]
-    own = [*table_assets, wiring.combinations_asset(), *wiring.manual_match_assets(), *listed]
+    own = [*declaration.DECLARATION.tables, *listed]
     unique = list({a.key: a for a in own}.values())
     found = kit.discover_in(SimpleNamespace(assets=unique), JdeProcurifyFound, feeds_of=None)
-    # In the order records depend on each other (``wiring.FLOWS``: master data first), not by name.
+    # In the order records depend on each other (``declaration.FLOWS``: master data first), not by name.
     order = {flow.spec.flow: n for n, flow in enumerate(flows)}
     found.flows = sorted(found.flows, key=lambda spec: order[spec.flow])
     found.all_flows  # noqa: B018 - fixes the full list before ``flows`` is narrowed for the CPU phase

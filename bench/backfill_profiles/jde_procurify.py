@@ -474,9 +474,9 @@ def _catch_up(
     """The replay of the records due after the backfill (held ones released when what they waited on was
     written later in the same run; failures due again), each read from its source again and written once
     through the flows' own replay handlers, on the bench's simulators."""
-    from connector_assets.integrations.jde_procurify.wiring import landed_flows
+    from connector_assets.integrations.jde_procurify.declaration import FLOWS
 
-    registers = [register for flow in landed_flows() for register in flow.replays]
+    registers = [register for flow in FLOWS for register in flow.replays]
     due, summary, seconds, calls = kit.replay_due(meter, ledger, resources, registers)
     replayed = set(summary.replayed)
     by_flow = Counter(item.flow for item in due if item.id in replayed)

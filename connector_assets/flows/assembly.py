@@ -6,6 +6,12 @@ optionally ``settings.py`` and ``sandbox.py``, and flow modules of specs and pur
 ``__init__`` is three lines: ``PACKAGE = IntegrationPackage(__name__, INTEGRATION)`` and the module
 ``__getattr__`` that hands out ``defs`` and ``register_replay_handlers`` from it.
 
+The declaration names everything by import: ``FLOWS``, each flow's ``Flow`` (its spec, its assets, its
+replay registration) as its module names it (``FLOW``), in the order records move; the tables; the jobs
+and schedules its ``jobs.JOBS`` (``flows.jobs.FlowJobs``) builds over them; sensors and replays. Nothing is
+found by scanning a module's names, so a reader (and an editor's "go to definition") follows every part
+from ``declaration.py``, and a module that is missing or lacks a name fails the import naming it.
+
 Why a typed Python value rather than a Dagster Component with YAML: a flow's declaration is made of Python
 objects (pandera models, mapper functions, target classes, asset factories) that YAML could only name by
 import path, and checkers (ruff, import-linter, the type hints) read Python; one dataclass gives the same
@@ -21,7 +27,7 @@ import is not cached, so the next use tries again).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -33,32 +39,84 @@ from connector_assets.flows.core import FlowSpec
 DECLARATION_MODULE = "declaration"
 
 
+def cron_setting(spec: FlowSpec) -> str:
+    """The setting holding a flow's cadence: ``ML_<INTEGRATION>_<FLOW>_CRON`` (the package's
+    ``settings.toml`` declares it)."""
+    return f"ML_{spec.flow.upper()}_CRON"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One flow as its package declares it: its spec, its own assets (mapped, written and whatever its
+    module adds) and the functions registering its replay handlers (none when the package registers them
+    for several flows at once, in ``Declaration.replays``)."""
+
+    spec: FlowSpec
+    assets: Sequence[Any]
+    replays: Sequence[Callable[..., None]] = ()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def cron_setting(self) -> str:
+        return cron_setting(self.spec)
+
+
+def register_flow_replays(flows: Iterable[Flow]) -> list[str]:
+    """Register every flow's own replay handlers (a queued record is read again from its source, mapped
+    with today's settings and tables, and written once); the names of the flows that registered none."""
+    without: list[str] = []
+    for flow in flows:
+        for register in flow.replays:
+            register()
+        if not flow.replays:
+            without.append(flow.name)
+    return without
+
+
 @dataclass(frozen=True)
 class Declaration:
     """Everything one integration puts into Dagster and into ``ml-connector replay``.
 
-    ``flows`` maps each flow to its own assets (mapped, written and what its module adds); ``tables`` the
+    ``flows`` lists each flow (``Flow``) in the order records move; ``tables`` the
     mapping tables and master data the flows map with; ``assets``, ``jobs``, ``schedules`` and ``sensors``
     the rest (reconciliation, combined jobs, inbox sensors). ``shared`` names asset keys the top-level
     ``Definitions`` already defines (JDE tables, SaaS entities): a flow module may list them, the package
     never declares them twice. ``replays`` registers the flows' replay handlers (its arguments, if any,
-    let a benchmark pass its own resources).
+    let a benchmark pass its own resources); by default, every flow's own (``register_flow_replays``).
     """
 
-    flows: Mapping[FlowSpec, Sequence[Any]]
+    flows: Sequence[Flow]
     jobs: Sequence[Any]
     schedules: Sequence[Any]
-    replays: Callable[..., Any]
+    replays: Callable[..., Any] | None = None
     tables: Sequence[Any] = ()
     assets: Sequence[Any] = ()
     sensors: Sequence[Any] = ()
     shared: frozenset[AssetKey] = field(default_factory=frozenset)
 
+    @property
+    def flow_assets(self) -> dict[FlowSpec, Sequence[Any]]:
+        """Each flow's own assets, by spec, in declaration order (what the job builders take)."""
+        return {flow.spec: flow.assets for flow in self.flows}
+
+    @property
+    def specs(self) -> list[FlowSpec]:
+        return [flow.spec for flow in self.flows]
+
+    def register_replays(self, *args: Any, **kwargs: Any) -> Any:
+        """``replays`` when given, else every flow's own handlers."""
+        if self.replays is None:
+            return register_flow_replays(self.flows)
+        return self.replays(*args, **kwargs)
+
     def own_assets(self) -> list[Any]:
         """The package's assets, each once, in a stable order: tables, each flow's, then the rest."""
         seen = set(self.shared)
         out = []
-        flows = (a for assets in self.flows.values() for a in assets)
+        flows = (a for flow in self.flows for a in flow.assets)
         for item in [*self.tables, *flows, *self.assets]:
             keys = set(item.keys) if isinstance(item, AssetsDefinition) else {item.key}
             if keys & seen:
@@ -72,7 +130,7 @@ class Declaration:
         ...): which system sides a deployment running the package needs, and what its ``ping`` checks."""
         return frozenset(
             system
-            for spec in self.flows
+            for spec in self.specs
             for system in (spec.source_system, spec.target_system, *spec.reads, *spec.writes)
         )
 
@@ -119,7 +177,7 @@ class IntegrationPackage:
 
     def register_replay_handlers(self, *args: Any, **kwargs: Any) -> Any:
         """``ml-connector replay``'s handlers for every flow of the package."""
-        return self.declaration.replays(*args, **kwargs)
+        return self.declaration.register_replays(*args, **kwargs)
 
     def attribute(self, name: str) -> Any:
         """The package module's ``__getattr__``: ``defs`` and ``register_replay_handlers``, on first use."""

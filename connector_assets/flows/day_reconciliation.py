@@ -12,7 +12,7 @@ comparison of a day, the time zone and the words (``ReconciliationWords``); this
   the flows' own); a cron firing more often re-checks today on its later ticks.
 
 A package's ``reconcile`` module exposes ``reconciliation_assets``, ``reconciliation_jobs`` and
-``reconciliation_schedules()`` (what ``flows.package_wiring`` reads): ``DayReconciliation.wiring()``.
+``reconciliation_schedules()`` (what its ``declaration`` lists): ``DayReconciliation.wiring()``.
 
 JDE <-> BILL reconciles per entity on poll schedules: it uses ``build_reconciliation_asset`` directly.
 """

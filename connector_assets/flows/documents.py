@@ -124,7 +124,9 @@ class DocumentSource:
         return changed.date().isoformat() if changed else None
 
 
-# Every source declared so far, by inbox source and name: whether any flow applies a delivery.
+# Every source declared so far, by inbox source and name: whether any flow applies a delivery. Filled as a
+# side effect of importing the module defining a source (a system side's ``documents``, imported by every
+# flow reading it), so what ``applied`` asks is known as soon as a flow module is.
 _SOURCES: dict[str, dict[str, DocumentSource]] = {}
 
 

@@ -4,17 +4,18 @@ schedules, built one way.
 Such a flow maps a day's documents from the staged poll and the inbox together, so its assets are the
 factory's steps downstream of the staged poll (``source``) and ``<flow>_inbox_done``, which acknowledges the
 deliveries the run consumed once the write is done; its job is polled in UTC days (``<flow>_poll``), a
-fallback for missed webhooks. Used by BILL payments -> JDE (``jde_bill``) and Coupa -> JDE.
+fallback for missed webhooks (the kit's ``FlowJobs``). Used by BILL payments -> JDE (``jde_bill``) and
+Coupa -> JDE.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from dagster import AssetKey, PartitionsDefinition, ScheduleDefinition
+from dagster import AssetKey, PartitionsDefinition
 
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.documents import DocumentSource, build_inbox_done
-from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
+from connector_assets.flows.jobs import POLL, FlowJobs, OneRun
 from connector_assets.flows.route_assets import route_flow_assets
 
 
@@ -45,11 +46,22 @@ def inbox_flow_assets(
 
 
 def inbox_flow_jobs(
-    table: Mapping[FlowSpec, FlowJob],
     describe_job: Callable[[FlowSpec], str],
     describe_schedule: Callable[[FlowSpec], str],
-) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
-    """Each flow's job (``<flow>``) and its poll schedule in UTC days (``<flow>_poll``)."""
-    jobs = build_flow_jobs(table, describe_job)
-    schedules = build_flow_schedules(table, jobs, suffix="poll", timezone="UTC", describe=describe_schedule)
-    return jobs, schedules
+    *,
+    scheduled_apart: Iterable[AssetKey],
+    together: OneRun | None = None,
+) -> FlowJobs:
+    """Each flow's job (``<flow>``) and its poll schedule in UTC days (``<flow>_poll``): a fallback for
+    missed webhooks, so it never runs the staged poll the source's own schedule stages
+    (``scheduled_apart`` names it, with whatever else is refreshed apart); ``together``: a job running
+    every flow in one run (what the inbox sensor starts)."""
+    return FlowJobs(
+        timezone=lambda: "UTC",
+        kind=POLL,
+        suffix="poll",
+        describe_job=describe_job,
+        describe_schedule=lambda spec, _setting: describe_schedule(spec),
+        scheduled_apart=tuple(scheduled_apart),
+        together=together,
+    )

@@ -1,30 +1,28 @@
-"""Each flow's own job and schedule, built from one table per integration.
+"""Each flow's own job and schedule, built one way for every integration (``FlowJobs``).
 
-An integration lists, per flow, the assets its job selects (its source tables or entities, the mapping
-tables it maps with, its mapped / written steps and whatever follows them) and the setting that holds the
-flow's cadence; the jobs and schedules are made here, the same way for every integration.
+A flow's job is ``flow_job``: the flow's own assets plus the staged sources and mapping tables its mapped
+step reads, never another flow's assets (their order is the asset graph's: a record needing another flow's
+write is held until it lands) and never an asset refreshed on a schedule of its own (``scheduled_apart``:
+JDE's F0901, a webhook flow's staged poll, Fusion's account combinations). Its cadence is the setting
+``ML_<FLOW>_CRON`` (``assembly.cron_setting``).
 
-Two kinds of schedule:
+Two kinds of schedule, because a flow's cadence decides which one sees every day:
 
-* ``build_flow_schedules``: a poll schedule (``polling.build_poll_schedule``) requesting today's partition
-  at every tick and closing yesterday once in the hour after midnight, for flows polled often (hourly);
-* ``build_day_close_flows``: a day-closing schedule (``build_day_close_schedule``) for flows whose cadence
-  may be daily, or hourly at any minute. A poll schedule would miss the day there: with a cron at 02:00 it
-  reads each day only up to 02:00 and never again. The day-closing one makes its first tick after a
-  partition day has ended read that day whole (past days are read whole, not from the cursor) and sync it,
-  once (asked of the instance); later ticks of the day poll today from the cursor. A flow whose mapped
-  step is not partitioned (a whole read) gets a plain cron schedule of its job (``build_tick_schedule``):
-  there is no day to close.
-
-A day-closing flow's job is ``flow_job``: the flow's own assets plus the staged sources and mapping tables
-its mapped step reads, never another flow's assets (their order is the asset graph's: a record needing
-another flow's write is held until it lands) and never an asset refreshed on a schedule of its own
-(``scheduled_apart``, e.g. JDE's F0901).
+* ``POLL``: a poll schedule (``polling.build_poll_schedule``) requesting today's partition at every tick and
+  closing yesterday once in the hour after midnight, for flows polled often (every 15 minutes to hourly)
+  whose schedule fires in their partitions' time zone;
+* ``DAY_CLOSE``: a day-closing schedule (``build_day_close_schedule``) for flows whose cadence may be daily,
+  or hourly at any minute. A poll schedule would miss the day there: with a cron at 02:00 it reads each
+  day only up to 02:00 and never again. The day-closing one makes its first tick after a partition day
+  has ended read that day whole (past days are read whole, not from the cursor) and sync it, once (asked
+  of the instance); later ticks of the day poll today from the cursor. A flow whose mapped step is not
+  partitioned (a whole read) gets a plain cron schedule of its job (``build_tick_schedule``): there is no
+  day to close.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -43,53 +41,21 @@ from dagster import (
     define_asset_job,
 )
 
+from connector_assets.flows.assembly import Flow, asset_keys
 from connector_assets.flows.core import FlowSpec
 from connector_assets.polling import build_poll_schedule, connector_schedule
 from connector_resources import settings
 
 SCHEDULE_SUFFIX = "schedule"
+POLL, DAY_CLOSE = "poll", "day_close"  # the kinds of schedule (module docstring)
 
 
 @dataclass(frozen=True)
 class FlowJob:
-    """One flow's job: the asset keys it runs and the setting (``ML_..._CRON``) of its poll schedule."""
+    """One flow's job: the asset keys it runs and the setting (``ML_..._CRON``) of its schedule."""
 
     assets: Sequence[AssetKey]
     cron_setting: str
-
-
-def build_flow_jobs(
-    table: Mapping[FlowSpec, FlowJob], describe: Callable[[FlowSpec], str]
-) -> dict[FlowSpec, Any]:
-    """A job named after each flow (``<integration>_<flow>``) selecting the flow's assets."""
-    return {
-        spec: define_asset_job(
-            spec.flow, selection=AssetSelection.assets(*entry.assets), description=describe(spec)
-        )
-        for spec, entry in table.items()
-    }
-
-
-def build_flow_schedules(
-    table: Mapping[FlowSpec, FlowJob],
-    jobs: Mapping[FlowSpec, Any],
-    *,
-    suffix: str,
-    timezone: str,
-    describe: Callable[[FlowSpec], str],
-) -> list[ScheduleDefinition]:
-    """A poll schedule per flow (``<flow>_<suffix>``): today's partition at the flow's cadence, and
-    yesterday's once after midnight (``build_poll_schedule``)."""
-    return [
-        build_poll_schedule(
-            f"{spec.flow}_{suffix}",
-            jobs[spec],
-            cron=settings.value(entry.cron_setting),
-            timezone=timezone,
-            description=describe(spec),
-        )
-        for spec, entry in table.items()
-    ]
 
 
 def _key(item: AssetKey) -> AssetKey:
@@ -107,23 +73,6 @@ def mapped_asset(spec: FlowSpec, assets: Iterable[Any]) -> AssetsDefinition:
         if isinstance(item, AssetsDefinition) and key in item.keys:
             return item
     raise ValueError(f"{spec.flow}: no {key.to_user_string()} asset among the flow's assets")
-
-
-def flow_sources(
-    flow_assets: Mapping[FlowSpec, Sequence[Any]], integration: str, *, also: Iterable[AssetKey] = ()
-) -> list[AssetKey]:
-    """What the flows' jobs may run besides their own assets: every input of a flow's step that is not
-    the integration's own (in its group, ``[<integration>, ...]``: another flow's steps), or is among
-    ``also`` (the integration's mapping tables and other staged inputs it reads)."""
-    readable = set(also)
-    return [
-        key
-        for assets in flow_assets.values()
-        for item in assets
-        if isinstance(item, AssetsDefinition)
-        for key in item.dependency_keys
-        if key in readable or key.path[0] != integration
-    ]
 
 
 def flow_job(
@@ -203,85 +152,113 @@ def describe_flow_job(spec: FlowSpec) -> str:
     return f"{spec.integration} {spec.name}: {spec.source_system} -> {spec.target_system}."
 
 
-def build_day_close_flows(
-    flow_assets: Mapping[FlowSpec, Sequence[Any]],
-    cron_settings: Mapping[FlowSpec, str],
-    *,
-    sources: Iterable[AssetKey],
-    timezone: str,
-    describe_schedule: Callable[[FlowSpec, str], str],
-    describe_job: Callable[[FlowSpec], str] = describe_flow_job,
-    scheduled_apart: Iterable[AssetKey] = (),
-    staged_first: Iterable[AssetKey] = (),
-) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
-    """One job per flow (``flow_job`` over ``sources`` less ``scheduled_apart``, named after the flow) and
-    its schedule (``<flow>_schedule``) at the flow's cron setting, fired in ``timezone``: a day-closing one
-    over the mapped step's day partitions (described by ``describe_schedule(spec, cron_setting)``), or a
-    plain cron one when the mapped step is not partitioned. A day-closing schedule whose mapped step reads
-    one of ``staged_first`` skips until it was materialized once (``build_day_close_schedule``)."""
-    allowed = {_key(s) for s in sources} - {_key(s) for s in scheduled_apart}
-    first = {_key(s) for s in staged_first}
-    table = {
-        spec: flow_job(spec, assets, cron_settings[spec], sources=allowed)
-        for spec, assets in flow_assets.items()
+def flow_sources(flows: Iterable[Flow], *, also: Iterable[AssetKey] = ()) -> set[AssetKey]:
+    """What the flows' jobs may run besides their own assets: every input of a flow's step that is not
+    its integration's own (in its group, ``[<integration>, ...]``: another flow's steps), or is among
+    ``also`` (the integration's mapping tables and other staged inputs it reads)."""
+    readable = set(also)
+    return {
+        key
+        for flow in flows
+        for item in flow.assets
+        if isinstance(item, AssetsDefinition)
+        for key in item.dependency_keys
+        if key in readable or key.path[0] != flow.spec.integration
     }
-    jobs = build_flow_jobs(table, describe_job)
-    schedules = []
-    for spec, entry in table.items():
-        name, cron = f"{spec.flow}_{SCHEDULE_SUFFIX}", settings.value(entry.cron_setting)
-        mapped = mapped_asset(spec, flow_assets[spec])
-        partitions = mapped.partitions_def
-        if isinstance(partitions, DailyPartitionsDefinition):
-            schedule = build_day_close_schedule(
-                name,
-                jobs[spec],
-                cron=cron,
-                timezone=timezone,
-                partitions_def=partitions,
-                description=describe_schedule(spec, entry.cron_setting),
-                staged_first=sorted(first & set(mapped.dependency_keys), key=AssetKey.to_user_string),
-            )
-        elif partitions is None:
-            where = f"{spec.name} ({spec.source_system} -> {spec.target_system})"
-            schedule = build_tick_schedule(
-                name,
-                jobs[spec],
-                cron=cron,
-                timezone=timezone,
-                description=f"Run {where} at ${entry.cron_setting}.",
-            )
-        else:
-            raise ValueError(f"{spec.flow}: its mapped step is not partitioned by day ({partitions!r})")
-        schedules.append(schedule)
-    return jobs, schedules
 
 
 @dataclass(frozen=True)
-class DayClosingJobs:
-    """How an integration's flows run when each has a job and a day-closing schedule: declared once in the
-    package (its time zone, its wording, what is refreshed apart), built by its declaration. ``timezone``
-    is read when built (e.g. ``ML_JDE_TIMEZONE`` through ``jde_timezone``), not when declared."""
+class OneRun:
+    """A job running every flow of the package together, in the asset graph's order (for backfills, by
+    hand, or what an inbox sensor starts): each flow's job's assets, nothing more."""
+
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class BuiltJobs:
+    """The flows' jobs (by spec), their schedules, what each job runs (``table``) and the job running them
+    together (``together``, when the package asks for one)."""
+
+    table: dict[FlowSpec, FlowJob]
+    jobs: dict[FlowSpec, Any]
+    schedules: list[ScheduleDefinition]
+    together: Any = None
+
+    @property
+    def every_job(self) -> list[Any]:
+        return [*([self.together] if self.together is not None else []), *self.jobs.values()]
+
+
+@dataclass(frozen=True)
+class FlowJobs:
+    """How an integration's flows run, declared once in its ``jobs`` module and built over its declared
+    flows (``build``): one job per flow (``flow_job``, named after the flow) and one schedule of it
+    (``<flow>_<suffix>``) at the flow's cron setting, fired in ``timezone()`` (read when built, e.g.
+    ``ML_JDE_TIMEZONE``, not when declared).
+
+    ``kind``: ``POLL`` or ``DAY_CLOSE`` (module docstring). ``scheduled_apart``: inputs the jobs never run
+    (refreshed on a schedule of their own). ``staged_first``: inputs a day-closing tick waits for until
+    each was materialized once (``build_day_close_schedule``). ``together``: a job running every flow in one
+    run (``OneRun``).
+    """
 
     timezone: Callable[[], str]
     describe_schedule: Callable[[FlowSpec, str], str]
     describe_job: Callable[[FlowSpec], str] = describe_flow_job
+    kind: str = DAY_CLOSE
+    suffix: str = SCHEDULE_SUFFIX
     scheduled_apart: Iterable[AssetKey] = ()
-    staged_first: Iterable[AssetKey] = ()  # read, not run, by the jobs: a tick waits until staged once
+    staged_first: Iterable[AssetKey] = ()
+    together: OneRun | None = None
 
-    def build(
-        self,
-        flow_assets: Mapping[FlowSpec, Sequence[Any]],
-        cron_settings: Mapping[FlowSpec, str],
-        sources: Iterable[AssetKey],
-    ) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
-        """One job per flow and its schedule (``build_day_close_flows``)."""
-        return build_day_close_flows(
-            flow_assets,
-            cron_settings,
-            sources=sources,
-            timezone=self.timezone(),
-            describe_schedule=self.describe_schedule,
-            describe_job=self.describe_job,
-            scheduled_apart=self.scheduled_apart,
-            staged_first=self.staged_first,
-        )
+    def build(self, flows: Sequence[Flow], tables: Iterable[Any] = ()) -> BuiltJobs:
+        """Each flow's job, over the sources its mapped step reads (``flow_sources``, ``tables`` being the
+        package's own mapping tables and master data), and its schedule."""
+        allowed = flow_sources(flows, also=asset_keys(tables)) - {_key(s) for s in self.scheduled_apart}
+        table = {
+            flow.spec: flow_job(flow.spec, flow.assets, flow.cron_setting, sources=allowed) for flow in flows
+        }
+        jobs = {
+            spec: define_asset_job(
+                spec.flow, selection=AssetSelection.assets(*entry.assets), description=self.describe_job(spec)
+            )
+            for spec, entry in table.items()
+        }
+        schedules = [self._schedule(flow, jobs[flow.spec]) for flow in flows]
+        together = None
+        if self.together is not None:
+            keys = dict.fromkeys(key for entry in table.values() for key in entry.assets)
+            together = define_asset_job(
+                self.together.name,
+                selection=AssetSelection.assets(*keys),
+                description=self.together.description,
+            )
+        return BuiltJobs(table, jobs, schedules, together)
+
+    def _schedule(self, flow: Flow, job: Any) -> ScheduleDefinition:
+        spec, setting = flow.spec, flow.cron_setting
+        name, cron, timezone = f"{spec.flow}_{self.suffix}", settings.value(setting), self.timezone()
+        description = self.describe_schedule(spec, setting)
+        if self.kind == POLL:
+            return build_poll_schedule(name, job, cron=cron, timezone=timezone, description=description)
+        mapped = mapped_asset(spec, flow.assets)
+        partitions = mapped.partitions_def
+        if isinstance(partitions, DailyPartitionsDefinition):
+            first = {_key(s) for s in self.staged_first} & set(mapped.dependency_keys)
+            return build_day_close_schedule(
+                name,
+                job,
+                cron=cron,
+                timezone=timezone,
+                partitions_def=partitions,
+                description=description,
+                staged_first=sorted(first, key=AssetKey.to_user_string),
+            )
+        if partitions is None:
+            where = f"{spec.name} ({spec.source_system} -> {spec.target_system})"
+            return build_tick_schedule(
+                name, job, cron=cron, timezone=timezone, description=f"Run {where} at ${setting}."
+            )
+        raise ValueError(f"{spec.flow}: its mapped step is not partitioned by day ({partitions!r})")

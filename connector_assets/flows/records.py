@@ -131,7 +131,12 @@ class Target(Protocol):
         """Bring the existing target record up to date (``Unchanged``: it was already)."""
 
 
-FLOW_SPECS: dict[str, FlowSpec] = {}  # every flow declared so far, by ``FlowSpec.flow``
+# Every flow declared so far, by ``FlowSpec.flow``: filled as a side effect of importing the flow modules
+# (each ``FlowSpec`` adds itself), on purpose: what reads it (``ml-connector ping``'s reach, the day
+# checks, previews, the conformance suite) must also see a spec a module defines but no declaration lists,
+# which the conformance suite then refuses. What runs is each package's ``declaration.FLOWS``, listed by
+# name; this registry is complete once the chosen packages' declarations were imported (``defs``).
+FLOW_SPECS: dict[str, FlowSpec] = {}
 
 
 @dataclass(frozen=True)

@@ -1,31 +1,45 @@
-"""The jobs and poll schedules of flows out of JD Edwards: one job per flow, polled in JDE's time zone.
+"""How the flows of an integration touching JD Edwards run: the kit's ``flows.jobs.FlowJobs`` fired in the
+JDE time zone (``ML_JDE_TIMEZONE``, read when the declaration is built), F0901 left to its own refresh
+schedule (``jde_gl_accounts_schedule``).
 
-A JDE -> X flow reads the day's changed F-table rows on UPMJ (a JDE day), so its poll schedule runs in
-the JDE time zone (``ML_JDE_TIMEZONE``), and both read the same way whatever X is: used by JDE -> Coupa
-and JDE -> BILL (vendors, bills), each passing its flow table (``flows.jobs.FlowJob``) and X's name.
+Two variants, because the cadences differ (``flows.jobs``, "Two kinds of schedule"):
+
+* ``jde_poll_jobs``: flows out of JDE polled hourly (JDE -> Coupa, JDE -> BILL's vendors and bills). They
+  read the day's changed F-table rows on UPMJ, a JDE day, so a poll schedule in the JDE time zone sees
+  every day; worded for flows into ``target``.
+* ``jde_day_closing_jobs``: flows whose cadence may be daily (Procore -> JD Edwards, JD Edwards <->
+  Procurify), each closing every whole day once; each package words its own schedules.
 """
 
-from collections.abc import Mapping
-from typing import Any
-
-from dagster import ScheduleDefinition
+from collections.abc import Callable
 
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.jobs import FlowJob, build_flow_jobs, build_flow_schedules
+from connector_assets.flows.jobs import DAY_CLOSE, POLL, FlowJobs, OneRun, describe_flow_job
 from connector_assets.jde.extract import jde_timezone
+from connector_assets.jde.schedules import REFRESHED_APART
 
 
-def jde_flow_jobs(
-    table: Mapping[FlowSpec, FlowJob], target: str
-) -> tuple[dict[FlowSpec, Any], list[ScheduleDefinition]]:
-    """Each flow's job (``<flow>``) and poll schedule (``<flow>_schedule``, today's JDE day at the flow's
-    cadence, yesterday once after midnight), worded for flows into ``target``."""
-    jobs = build_flow_jobs(table, lambda spec: f"JDE {spec.name} changed on a day -> {target}.")
-    schedules = build_flow_schedules(
-        table,
-        jobs,
-        suffix="schedule",
-        timezone=jde_timezone().key,
-        describe=lambda spec: f"Sync today's JDE {spec.name} changes to {target}.",
+def _jde_zone() -> str:
+    return jde_timezone().key
+
+
+def jde_poll_jobs(target: str, together: OneRun | None = None) -> FlowJobs:
+    """Each flow's job (``<flow>``) and poll schedule (``<flow>_schedule``: today's JDE day at the flow's
+    cadence, yesterday once after midnight), worded for flows into ``target``; ``together``: a job running
+    them all in one run."""
+    return FlowJobs(
+        timezone=_jde_zone,
+        kind=POLL,
+        describe_job=lambda spec: f"JDE {spec.name} changed on a day -> {target}.",
+        describe_schedule=lambda spec, _setting: f"Sync today's JDE {spec.name} changes to {target}.",
+        scheduled_apart=REFRESHED_APART,
+        together=together,
     )
-    return jobs, schedules
+
+
+def jde_day_closing_jobs(
+    describe_schedule: Callable[[FlowSpec, str], str],
+    describe_job: Callable[[FlowSpec], str] = describe_flow_job,
+) -> FlowJobs:
+    """One job per flow and its day-closing schedule at the flow's cron, in the JDE time zone."""
+    return FlowJobs(_jde_zone, describe_schedule, describe_job, DAY_CLOSE, scheduled_apart=REFRESHED_APART)

@@ -10,18 +10,24 @@ per integration by its flow tests over the sandboxes; this suite holds every pac
 
 from __future__ import annotations
 
+import ast
+import importlib
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 from dagster import AssetKey, AssetsDefinition, Definitions
+from roots import ROOT
 
 from connector_assets.definitions import defs
-from connector_assets.flows.assembly import Declaration, IntegrationPackage
+from connector_assets.flows.assembly import Declaration, Flow, IntegrationPackage
 from connector_assets.flows.core import FLOW_SPECS, FlowSpec
+from connector_assets.flows.jobs import FlowJobs
 from connector_assets.integrations import INTEGRATIONS
+from connector_resources import settings
 from connector_resources.replay import handler_for
 
 REPOSITORY = defs.get_repository_def()
@@ -63,11 +69,74 @@ def test_every_package_is_assembled_the_one_way(package):
     )
     declared = package.PACKAGE.declaration
     assert isinstance(declared, Declaration)
-    assert set(declared.flows) == set(_flows(package)), "a flow of the integration is not declared"
+    assert set(declared.specs) == set(_flows(package)), "a flow of the integration is not declared"
     defined = {name for name, value in vars(package).items() if not isinstance(value, ModuleType)}
     assert defined - {"INTEGRATION", "PACKAGE", "IntegrationPackage"} == {
         name for name in defined if name.startswith("__")
     }
+
+
+def test_the_declaration_lists_each_flow_by_name_and_the_jobs_module_says_how_they_run(package):
+    """``declaration.FLOWS`` names each flow (a ``Flow`` of the integration's spec and its assets, imported
+    from its module); ``jobs.JOBS`` (a ``FlowJobs``) builds their jobs and schedules."""
+    declaration = importlib.import_module(f"{package.__name__}.declaration")
+    assert declaration.DECLARATION is package.PACKAGE.declaration
+    assert all(isinstance(flow, Flow) for flow in declaration.DECLARATION.flows)
+    assert all(flow.spec.integration == package.INTEGRATION for flow in declaration.DECLARATION.flows)
+    jobs = importlib.import_module(f"{package.__name__}.jobs")
+    assert isinstance(jobs.JOBS, FlowJobs), f"{package.__name__}.jobs.JOBS is no flows.jobs.FlowJobs"
+
+
+def test_every_flow_has_its_own_job_and_a_schedule_at_its_cron_setting(package):
+    """Each flow's job is named after the flow, and its schedule (``<flow>_schedule``, or ``<flow>_poll``
+    for a webhook flow's fallback poll) fires at ``ML_<FLOW>_CRON``."""
+    schedules = {s.name: s for s in REPOSITORY.schedule_defs}
+    for flow in package.PACKAGE.declaration.flows:
+        assert REPOSITORY.has_job(flow.spec.flow), f"{flow.spec.flow}: no job of its own"
+        [schedule] = [
+            schedules[n] for n in (f"{flow.spec.flow}_schedule", f"{flow.spec.flow}_poll") if n in schedules
+        ]
+        assert schedule.job_name == flow.spec.flow
+        assert schedule.cron_schedule == settings.value(flow.cron_setting), flow.spec.flow
+
+
+PACKAGES = ROOT / "connector_assets" / "integrations"
+KIT = ROOT / "connector_assets" / "flows"
+# The reconciliations build their jobs with ``define_asset_job`` themselves (one job of one asset each).
+OWN_JOBS = {"jde_bill/reconcile/assets.py", "jde_coupa/reconcile/assets.py"}
+
+
+def _calls(path: Path) -> set[str]:
+    """The names of every function the module calls (``f(...)`` and ``x.f(...)``)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return {
+        node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)
+    }
+
+
+def test_no_package_builds_its_jobs_outside_the_kit():
+    """A package's flow jobs come from ``flows.jobs.FlowJobs`` (one rule for what a job runs), never from
+    ``define_asset_job`` in the package."""
+    raw = [
+        str(path.relative_to(PACKAGES))
+        for path in sorted(PACKAGES.rglob("*.py"))
+        if "define_asset_job" in _calls(path)
+    ]
+    assert set(raw) <= OWN_JOBS, sorted(set(raw) - OWN_JOBS)
+
+
+def test_nothing_is_found_by_scanning_a_modules_names():
+    """What a package declares is named by import: no ``vars()``, ``globals()`` or ``dir()`` reading a
+    module's names in the packages or the kit that assembles them."""
+    scanning = {"vars", "globals", "dir"}
+    found = [
+        str(path.relative_to(ROOT))
+        for path in sorted([*PACKAGES.rglob("*.py"), *KIT.rglob("*.py")])
+        if _calls(path) & scanning
+    ]
+    assert found == []
 
 
 def test_a_module_of_a_package_imports_without_reading_its_declaration():

@@ -54,7 +54,7 @@ def _flow_runs(package) -> list[list[str]]:
     """What each declared flow's own job runs (in declaration order), plus the staged sources its mapped
     step reads, by asset key."""
     runs = []
-    for spec in package.PACKAGE.declaration.flows:
+    for spec in package.PACKAGE.declaration.specs:
         mapped = spec.key("mapped")
         jobs = [
             job

@@ -19,13 +19,18 @@ from dagster import AssetExecutionContext
 
 from connector_assets.coupa.documents import PAYMENTS, coupa_day, current_versions
 from connector_assets.flows import amounts
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
+from connector_assets.flows.export_marks import ExportMark
+from connector_assets.flows.inbox_flows import inbox_flow_assets
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
+from connector_assets.integrations.coupa_jde.marks import coupa_export_marks
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.tables import AP_LEDGER
+from connector_assets.saas_assets import saas_partitions
 from connector_resources.ledger import Ledger
 
 # Coupa's documented ERP export of Coupa Pay starts at payment_initiated: the money is committed from then
@@ -159,3 +164,27 @@ PAYMENTS_FLOW = ROUTE.flow(
     reads={"JDE": (targets.BATCH_TABLE, AP_LEDGER.table, targets.PAYMENT_TABLE, *targets.PERIOD_TABLES)},
     writes={"JDE": (targets.RECORD_PAYMENT,), "coupa": ("payments",)},  # and the export mark
 )
+
+# The flow's steps after the staged payments and the invoices' write (a payment and its invoice arriving
+# together are both written in one run), then the export marks.
+payment_assets = [
+    *inbox_flow_assets(
+        PAYMENTS_FLOW,
+        PAYMENTS,
+        partitions_def=saas_partitions,
+        upstream=[INVOICES_FLOW.key("written")],
+        resource_keys={"jde"},
+    ),
+    coupa_export_marks(
+        ExportMark(
+            PAYMENTS_FLOW,
+            "payments",
+            document_of=lambda source_key: source_key.split(":", 1)[0],
+            records_of=payment_records,
+        )
+    ),
+]
+
+# What the package's declaration lists for this flow (its replays are registered with the package's
+# others: the declaration's ``replays``).
+FLOW = Flow(PAYMENTS_FLOW, payment_assets)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -271,8 +272,12 @@ __all__ = [
     "ENTITY",
     "approved_statuses",
     "status_code",
+    "FLOW",
     "INVOICES_FLOW",
     "InvoiceTarget",
     "invoice_assets",
     "register_invoice_replays",
 ]
+
+# What the package's declaration lists for this flow.
+FLOW = Flow(INVOICES_FLOW, invoice_assets, (register_invoice_replays,))

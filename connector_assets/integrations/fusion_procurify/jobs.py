@@ -3,7 +3,7 @@
 
 Neither side pushes events (Procurify has no webhooks, Fusion REST documents none), so every flow polls,
 every 10 minutes by default. The jobs and schedules are the shared kit's
-(``flows.jobs.build_day_close_flows``):
+(``flows.jobs.FlowJobs``):
 
 * each flow's job holds the flow's own assets plus the staged sources, mapping tables and manual vendor
   matches its mapped step reads (the matches file is upstream of every flow reading vendor pairs, so their
@@ -29,7 +29,7 @@ from typing import Any
 from dagster import AssetsDefinition, ScheduleDefinition
 
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.jobs import DayClosingJobs
+from connector_assets.flows.jobs import FlowJobs
 from connector_assets.fusion.charge_combinations import combinations_refresh
 from connector_assets.integrations.fusion_procurify.charge_accounts import COMBINATIONS_ASSET
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
@@ -56,9 +56,10 @@ def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:
 # (``fusion_procurify_<name>_schedule``) at the flow's cron setting, in UTC.
 # The purchase order and invoice flows read Fusion's account combinations, staged by their own refresh
 # (below) and, on a new instance, by the automation sensor: their ticks wait until it was staged once.
-JOBS = DayClosingJobs(
+JOBS = FlowJobs(
     timezone=lambda: TIMEZONE,
     describe_schedule=_describe_schedule,
+    scheduled_apart=(COMBINATIONS_ASSET,),
     staged_first=(COMBINATIONS_ASSET,),
 )
 

@@ -33,6 +33,7 @@ from functools import partial
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -167,3 +168,7 @@ def register_payment_status_replays(resources: Callable[[], dict[str, Any]] | No
     Fusion again and the bill from Procurify (today's status), then marked once through the same target."""
     build = resources or partial(resources_from_settings, ("fusion", "procurify", "staging"))
     register_paid_mark_replays(INTEGRATION, PAYMENT_STATUS_FLOW, BillPaidMarks, build)
+
+
+# What the package's declaration lists for this flow.
+FLOW = Flow(PAYMENT_STATUS_FLOW, payment_status_assets, (register_payment_status_replays,))

@@ -16,6 +16,7 @@ from itertools import chain
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
@@ -160,3 +161,6 @@ purchase_orders_assets = build_flow_assets(
     group=INTEGRATION,
     kinds={"procurify", "fusion"},
 )
+
+# What the package's declaration lists for this flow.
+FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_orders_assets, (register_purchase_order_replays,))

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import run_partitions
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
@@ -167,4 +168,7 @@ def register_vendor_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_R
     register_replay_handler(INTEGRATION, VENDORS_FLOW.name, handle)
 
 
-__all__ = ["VENDORS_FLOW", "register_vendor_replays", "vendor_assets"]
+__all__ = ["FLOW", "VENDORS_FLOW", "register_vendor_replays", "vendor_assets"]
+
+# What the package's declaration lists for this flow.
+FLOW = Flow(VENDORS_FLOW, vendor_assets, (register_vendor_replays,))

@@ -38,6 +38,7 @@ from typing import Any
 
 from connector_assets.bill.bodies import BillColumns
 from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replay_resources import ledger_target_replay
@@ -173,3 +174,8 @@ def bill_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
     return ledger_target_replay(
         BILLS_FLOW, lambda built, ledger: BillsFromJde.opened(built["bill"], ledger), resources
     )
+
+
+# What the package's declaration lists for this flow (its replays are registered with the package's
+# others: the declaration's ``replays``).
+FLOW = Flow(BILLS_FLOW, bill_assets)

@@ -32,6 +32,7 @@ from typing import Any
 
 from connector_assets.bill.bodies import BillVendorColumns, vendor_parts
 from connector_assets.bill.targets import BillVendors
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
@@ -158,3 +159,7 @@ vendor_assets = [
         upstream=supplier_sources(_ADDRESSES),
     ),
 ]
+
+# What the package's declaration lists for this flow (its replays are registered with the package's
+# others: the declaration's ``replays``).
+FLOW = Flow(VENDORS_FLOW, vendor_assets)

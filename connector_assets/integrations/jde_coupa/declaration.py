@@ -2,21 +2,24 @@
 flows, their jobs and schedules (``jobs``), the reconciliation and the replay handlers."""
 
 from connector_assets.flows.assembly import Declaration
-from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, jde_coupa_invoice_assets
-from connector_assets.integrations.jde_coupa.jobs import jde_coupa_jobs, jde_coupa_schedules
-from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW, jde_coupa_po_assets
-from connector_assets.integrations.jde_coupa.reconcile import jde_coupa_reconciliation
+from connector_assets.integrations.jde_coupa import invoices, purchase_orders, suppliers
+from connector_assets.integrations.jde_coupa.jobs import JOBS
+from connector_assets.integrations.jde_coupa.reconcile import (
+    jde_coupa_reconcile_job,
+    jde_coupa_reconciliation,
+    reconciliation_schedules,
+)
 from connector_assets.integrations.jde_coupa.replay import register_replay_handlers
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
+
+FLOWS = (suppliers.FLOW, purchase_orders.FLOW, invoices.FLOW)
+TABLES = [suppliers.jde_coupa_payment_terms_map, purchase_orders.jde_coupa_account_map]
+FLOW_JOBS = JOBS.build(FLOWS, TABLES)
 
 DECLARATION = Declaration(
-    flows={
-        SUPPLIERS_FLOW: jde_coupa_assets,
-        PURCHASE_ORDERS_FLOW: jde_coupa_po_assets,
-        INVOICES_FLOW: jde_coupa_invoice_assets,
-    },
+    flows=FLOWS,
+    tables=TABLES,
     assets=[jde_coupa_reconciliation],
-    jobs=jde_coupa_jobs,
-    schedules=jde_coupa_schedules,
+    jobs=[*FLOW_JOBS.every_job, jde_coupa_reconcile_job],
+    schedules=[*FLOW_JOBS.schedules, *reconciliation_schedules()],
     replays=register_replay_handlers,
 )

@@ -22,6 +22,7 @@ from typing import Any
 
 from connector_assets.coupa.targets import CoupaInvoices
 from connector_assets.flows.amounts import CENT
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.flows.route_assets import route_flow_assets
@@ -206,3 +207,7 @@ jde_coupa_invoice_assets = route_flow_assets(
     partitions_def=jde_partitions,
     upstream=[AP_LEDGER.asset, ACCOUNT_MAP_ASSET, SUPPLIERS_FLOW.key("written")],
 )
+
+# What the package's declaration lists for this flow (its replays are registered with the package's
+# others: the declaration's ``replays``).
+FLOW = Flow(INVOICES_FLOW, jde_coupa_invoice_assets)

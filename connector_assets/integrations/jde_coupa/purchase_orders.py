@@ -15,6 +15,7 @@ from typing import Any
 from connector_assets.coupa import master_data as coupa_master
 from connector_assets.coupa.targets import CoupaPurchaseOrders
 from connector_assets.flows.amounts import CENT
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
@@ -215,3 +216,7 @@ jde_coupa_po_assets = [
         upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNT_MAP_ASSET, SUPPLIERS_FLOW.key("written")],
     ),
 ]
+
+# What the package's declaration lists for this flow (its replays are registered with the package's
+# others: the declaration's ``replays``).
+FLOW = Flow(PURCHASE_ORDERS_FLOW, jde_coupa_po_assets)

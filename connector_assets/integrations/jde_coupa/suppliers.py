@@ -19,6 +19,7 @@ from typing import Any
 
 from connector_assets.coupa import master_data as coupa_master
 from connector_assets.coupa.targets import CoupaSuppliers
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_master import MasterData
@@ -116,3 +117,7 @@ jde_coupa_assets = [
         upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset, TERMS_MAP_ASSET],
     ),
 ]
+
+# What the package's declaration lists for this flow (its replays are registered with the package's
+# others: the declaration's ``replays``).
+FLOW = Flow(SUPPLIERS_FLOW, jde_coupa_assets)

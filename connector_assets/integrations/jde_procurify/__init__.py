@@ -22,9 +22,8 @@ Procurify has no webhooks, so each flow has a job and a schedule polling at its
 each flow's queued records and write them with today's settings (each flow module's
 ``register_*_replays``).
 
-``declaration`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``).
-The flows are listed in ``wiring.FLOWS`` (flow -> module -> cron setting) and found in their modules; a
-listed module that does not import or define its flow stops the package from loading, naming it.
+``declaration`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``):
+its ``FLOWS`` lists each flow, in the order records move, with what it imports from the flow's module.
 """
 
 from connector_assets.flows.assembly import IntegrationPackage

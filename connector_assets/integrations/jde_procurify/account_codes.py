@@ -35,6 +35,7 @@ from typing import Any
 from dagster import AssetExecutionContext
 
 from connector_assets.asset_keys import asset_key
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string
@@ -262,3 +263,6 @@ account_code_assets = [
     ),
     jde_procurify_account_code_orphans,
 ]
+
+# What the package's declaration lists for this flow.
+FLOW = Flow(ACCOUNT_CODES_FLOW, account_code_assets, (register_account_codes_replays,))

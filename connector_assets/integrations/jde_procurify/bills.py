@@ -48,6 +48,7 @@ from typing import Any
 
 from dagster import Failure
 
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -368,3 +369,7 @@ def register_bill_replays(resources: Callable[[], dict[str, Any]] | None = None)
     register_replay_handler(INTEGRATION, BILLS_FLOW.name, handle)
     # Every replay's sweep asks Procurify whether a vendor bills are held on will ever be sent.
     register_parent_check(*VENDOR_KIND, unsent_vendors(lambda: build()["procurify"]))
+
+
+# What the package's declaration lists for this flow.
+FLOW = Flow(BILLS_FLOW, bill_assets, (register_bill_replays,))

@@ -1,38 +1,43 @@
-"""What JD Edwards <-> Procurify puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the
-flows ``wiring.FLOWS`` lists, found in their modules, with a job and a day-closing schedule each, the
-mapping tables, the reconciliation and every flow's replay handlers."""
+"""What JD Edwards <-> Procurify puts into Dagster and ``ml-connector replay`` (``flows.assembly``): its
+flows in the order records move (master data first), each with a job and a day-closing schedule at its
+``ML_JDE_PROCURIFY_<FLOW>_CRON`` (``jobs``), the mapping tables, the reconciliation and every flow's replay
+handlers."""
 
 from connector_assets.flows.assembly import Declaration, asset_keys
-from connector_assets.flows.jobs import flow_sources
-from connector_assets.flows.package_wiring import register_replays
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
+from connector_assets.integrations.jde_procurify import (
+    account_codes,
+    bills,
+    paid_marks,
+    payments,
+    po_links,
+    purchase_orders,
+    suppliers,
+    vendors,
+)
+from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, jde_procurify_account_map
+from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, jde_procurify_department_map
 from connector_assets.integrations.jde_procurify.jobs import JOBS
-from connector_assets.integrations.jde_procurify.wiring import landed_flows, mapping_tables, reconciliation
+from connector_assets.integrations.jde_procurify.reconcile import assets as reconcile
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
 
-FLOWS = landed_flows()
-TABLES, jde_procurify_mapping_tables = mapping_tables(FLOWS)
-FLOW_ASSETS = {flow.spec: flow.assets for flow in FLOWS}
-CRON_SETTINGS = {flow.spec: flow.cron_setting for flow in FLOWS}
+# Each flow as its module names it (its spec, its assets, its replay registration), in the order records
+# move: master data first, then the orders and what follows them.
+MASTER_DATA = (account_codes.FLOW, suppliers.FLOW, vendors.FLOW)
+FLOWS = (*MASTER_DATA, purchase_orders.FLOW, po_links.FLOW, bills.FLOW, payments.FLOW, paid_marks.FLOW)
+# The mapping tables the flows map with (specs, and the asset staging each).
+TABLES = [ACCOUNTS, DEPARTMENTS]
+jde_procurify_mapping_tables = [jde_procurify_account_map, jde_procurify_department_map]
 
-# What a flow's job may run besides its own assets: the staged sources and mapping tables its mapped step
-# reads (JDE tables, SaaS entities, F0116 as JDE -> BILL stages it ...), never another flow's steps (their
-# order is the asset graph's; a record needing another flow's write is held until it lands) and never
-# F0901, which keeps its own refresh schedule (see ``jobs``).
-_SHARED = asset_keys([*jde_assets, *saas_assets])
-_TABLE_KEYS = {a.key for a in jde_procurify_mapping_tables}
-SOURCES = flow_sources(FLOW_ASSETS, INTEGRATION, also=_SHARED | _TABLE_KEYS)
-jde_procurify_flow_jobs, jde_procurify_schedules = JOBS.build(FLOW_ASSETS, CRON_SETTINGS, SOURCES)
-reconciliation_assets, reconciliation_jobs, reconciliation_schedules = reconciliation()
-
+# Each flow's job runs the staged sources and mapping tables its mapped step reads, then its own steps
+# (``jobs``).
+FLOW_JOBS = JOBS.build(FLOWS, jde_procurify_mapping_tables)
 
 DECLARATION = Declaration(
-    flows=FLOW_ASSETS,
+    flows=FLOWS,
     tables=jde_procurify_mapping_tables,
-    assets=reconciliation_assets,
-    jobs=[*jde_procurify_flow_jobs.values(), *reconciliation_jobs],
-    schedules=[*jde_procurify_schedules, *reconciliation_schedules],
-    replays=lambda: register_replays(FLOWS),
-    shared=_SHARED,
+    assets=reconcile.reconciliation_assets,
+    jobs=[*FLOW_JOBS.every_job, *reconcile.reconciliation_jobs],
+    schedules=[*FLOW_JOBS.schedules, *reconcile.reconciliation_schedules()],
+    shared=asset_keys([*jde_assets, *saas_assets]),
 )

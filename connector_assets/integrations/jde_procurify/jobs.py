@@ -2,7 +2,7 @@
 ``ML_JDE_PROCURIFY_*_CRON``.
 
 Procurify has no webhooks (the API is pull-only), so every flow polls, every 1 to 4 hours by default, the
-account codes once a day. The jobs and schedules are the shared kit's (``flows.jobs.build_day_close_flows``):
+account codes once a day. The jobs and schedules are the shared kit's (``flows.jobs.FlowJobs``):
 
 * each flow's job holds the flow's own assets plus the staged sources and mapping tables its mapped step
   reads, never another flow's assets (a purchase order needing a supplier not in Procurify yet is held and
@@ -24,7 +24,7 @@ schedule of its job: there is no day to close.
 from __future__ import annotations
 
 from connector_assets.flows.core import FlowSpec
-from connector_assets.jde.day_closing import jde_day_closing_jobs
+from connector_assets.jde.flow_jobs import jde_day_closing_jobs
 
 
 def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:

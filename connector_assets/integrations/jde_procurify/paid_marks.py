@@ -22,6 +22,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import record_model, string
@@ -183,3 +184,7 @@ def register_paid_marks_replays(resources: Callable[[], dict[str, Any]] | None =
     from Procurify (today's status), then marked once through the same target."""
     build = resources or partial(resources_from_settings, ("jde", "procurify", "staging"))
     register_paid_mark_replays(INTEGRATION, PAID_MARKS_FLOW, ProcurifyBillPaidMarks, build)
+
+
+# What the package's declaration lists for this flow.
+FLOW = Flow(PAID_MARKS_FLOW, paid_marks_assets, (register_paid_marks_replays,))

@@ -34,6 +34,7 @@ from typing import Any
 from dagster import AssetExecutionContext
 
 from connector_assets.asset_keys import asset_key
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -257,3 +258,7 @@ def register_payments_replays(resources: Callable[[], dict[str, Any]] | None = N
     register_replay_handler(INTEGRATION, PAYMENTS_FLOW.name, handle)
     # Payments held until R04110ZA has made their bill's batch a voucher: released on the same JDE.
     register_unprocessed_check(lambda: build()["jde"])
+
+
+# What the package's declaration lists for this flow.
+FLOW = Flow(PAYMENTS_FLOW, payments_assets, (register_payments_replays,))

@@ -37,6 +37,7 @@ from datetime import date
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string, whole
@@ -151,3 +152,7 @@ def register_po_links_replays(resources: Any = None) -> None:
         JdePoNumbers.for_replay,
         resources or (lambda: resources_from_settings(("procurify", "staging"))),
     )
+
+
+# What the package's declaration lists for this flow.
+FLOW = Flow(PO_LINKS_FLOW, po_links_assets, (register_po_links_replays,))

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
@@ -169,3 +170,6 @@ purchase_orders_assets = [
         kinds={"jde", "procurify"},
     ),
 ]
+
+# What the package's declaration lists for this flow.
+FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_orders_assets, (register_purchase_orders_replays,))

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
@@ -186,3 +187,7 @@ def register_supplier_replays(resources: Callable[[], dict[str, Any]] = SETTINGS
     """``ml-connector replay`` for ``suppliers``: read again from JDE and written with today's settings and
     ``resources`` (``procurify.vendor_target.register_vendor_target_replays``)."""
     register_vendor_target_replays(SUPPLIERS_FLOW, ProcurifyVendors, resources)
+
+
+# What the package's declaration lists for this flow.
+FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, (register_supplier_replays,))

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
 from connector_assets.integrations.jde_procurify import vendor_pairs
@@ -189,3 +190,7 @@ def register_vendor_replays(resources: Callable[[], dict[str, Any]] | None = Non
         build,
     )
     register_replay_handler(INTEGRATION, VENDORS_FLOW.name, handle)
+
+
+# What the package's declaration lists for this flow.
+FLOW = Flow(VENDORS_FLOW, vendor_assets, (register_vendor_replays,))

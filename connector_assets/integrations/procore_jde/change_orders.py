@@ -46,6 +46,7 @@ from typing import Any
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows import amounts
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected, Unchanged
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.procore_jde.change_order_totals import AUTO, total_account, total_line
@@ -324,3 +325,8 @@ def register_order_replays(resources: Callable[[], dict[str, Any]] | None = None
     settings unless given), built once per replay."""
     flows = {PURCHASE_ORDERS_FLOW: PurchaseOrders, CHANGE_ORDERS_FLOW: PurchaseOrderLines}
     targets.register_jde_target_replays(flows, resources or SETTINGS_RESOURCES)
+
+
+# What the package's declaration lists for this flow (its replays are registered with the package's
+# others: the declaration's ``replays``).
+FLOW = Flow(CHANGE_ORDERS_FLOW, change_order_assets)

@@ -7,7 +7,7 @@ write only in the asset graph: a vendor the order needs that is not in JDE yet h
 hold is released when the vendors flow writes it). ``jde/gl_accounts`` (F0901, read whole) keeps its own
 refresh schedule (``ML_JDE_GL_REFRESH_CRON``), as for JDE -> BILL.
 
-Why day-closing schedules (``flows.jobs.build_day_close_flows``, through ``jde.day_closing``) and not poll
+Why day-closing schedules (``flows.jobs.FlowJobs``, through ``jde.flow_jobs``) and not poll
 schedules: the Procore -> JDE cadences are daily at 02:00 (``ML_PROCORE_JDE_*_CRON``), and a poll schedule
 would read each day only up to 02:00 and never again (a requisition approved at 15:00 would never move). A
 day-closing schedule's first tick after a partition day has ended reads that day whole and syncs it: with the
@@ -28,8 +28,16 @@ company-wide.
 
 from __future__ import annotations
 
+from typing import Any
+
 from connector_assets.flows.core import FlowSpec
-from connector_assets.jde.day_closing import jde_day_closing_jobs
+from connector_assets.flows.jobs import BuiltJobs
+from connector_assets.integrations.procore_jde.hooks import ENTITY_FLOWS, SENSOR_DESCRIPTION
+from connector_assets.integrations.procore_jde.suppliers import SUPPLIERS_FLOW
+from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW, vouchers_enabled
+from connector_assets.jde.flow_jobs import jde_day_closing_jobs
+from connector_assets.procore.inbox_sensor import build_procore_inbox_sensor
+from connector_assets.saas_assets import saas_partitions
 
 
 def _describe_job(spec: FlowSpec) -> str:
@@ -46,3 +54,16 @@ def _describe_schedule(spec: FlowSpec, _cron_setting: str) -> str:
 # One job per flow (``procore_jde_<flow>``) and its day-closing schedule (``procore_jde_<flow>_schedule``) at
 # the flow's cron setting, in the JDE time zone; F0901 is left to its own refresh schedule.
 JOBS = jde_day_closing_jobs(_describe_schedule, _describe_job)
+
+
+def inbox_sensor(flow_jobs: BuiltJobs) -> Any:
+    """Procore's webhooks start the Procore-sourced flows early (the suppliers flow reads JDE, which sends
+    none); the vouchers flow only while ``ML_PROCORE_JDE_VOUCHERS`` is on, asked at each tick."""
+    return build_procore_inbox_sensor(
+        "procore_jde_inbox_sensor",
+        {spec.name: job for spec, job in flow_jobs.jobs.items() if spec is not SUPPLIERS_FLOW},
+        saas_partitions,
+        entity_flows=ENTITY_FLOWS,
+        description=SENSOR_DESCRIPTION,
+        enabled={VOUCHERS_FLOW.name: vouchers_enabled},
+    )

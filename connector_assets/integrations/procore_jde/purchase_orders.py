@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
@@ -180,3 +181,7 @@ def order_flow_assets(spec: FlowSpec, staged: tuple[str, ...], after: FlowSpec) 
 purchase_order_assets = order_flow_assets(
     PURCHASE_ORDERS_FLOW, (REQUISITIONS_ASSET, COMMITMENTS_ASSET), VENDORS_FLOW
 )
+
+# What the package's declaration lists for this flow (its replays are registered with the package's
+# others: the declaration's ``replays``).
+FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_order_assets)

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from connector_assets.flows import pair_sync
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import Mapped, Rejected, audit_skip
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, SUPPLIERS_ROUTE, VENDOR_PAIRS
@@ -153,3 +154,7 @@ supplier_assets = supplier_changes_assets(SUPPLIERS_FLOW)
 
 # The staged F0116 this flow reads (a list named ``*_tables``, as the package's other staged tables are).
 supplier_tables = [supplier_addresses_asset]
+
+# What the package's declaration lists for this flow (its replays are registered with the package's
+# others: the declaration's ``replays``).
+FLOW = Flow(SUPPLIERS_FLOW, supplier_assets)

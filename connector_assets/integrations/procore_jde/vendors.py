@@ -34,6 +34,7 @@ from typing import Any
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows import pair_sync
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
@@ -294,3 +295,8 @@ def register_vendor_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_R
 
     for spec, opener in ((VENDORS_FLOW, suppliers), (SUPPLIERS_FLOW, patches)):
         register_replay_handler(INTEGRATION, spec.name, ledger_target_replay(spec, opener, resources))
+
+
+# What the package's declaration lists for this flow (its replays are registered with the package's
+# others: the declaration's ``replays``).
+FLOW = Flow(VENDORS_FLOW, vendor_assets)

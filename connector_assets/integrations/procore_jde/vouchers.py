@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import Any
 
 from connector_assets.flows.after_write import skips_audited
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.never_written import never_written_settled
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
@@ -258,3 +259,8 @@ def register_voucher_replays(resources: Callable[[], dict[str, Any]] | None = No
     tables and settings (``resources_from_settings`` of jde, procore and staging unless given, built once
     per replay), written through a target holding the replay's ledger."""
     targets.register_jde_target_replays({VOUCHERS_FLOW: VoucherBatches}, resources or SETTINGS_RESOURCES)
+
+
+# What the package's declaration lists for this flow (its replays are registered with the package's
+# others: the declaration's ``replays``).
+FLOW = Flow(VOUCHERS_FLOW, voucher_assets)

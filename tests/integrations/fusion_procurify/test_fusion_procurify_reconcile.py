@@ -34,7 +34,7 @@ from sandbox_logins import answered
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.fusion.reconcile_reads import FusionInvoice, FusionInvoiceLine, FusionPo, FusionPoLine
-from connector_assets.integrations.fusion_procurify import wiring
+from connector_assets.integrations.fusion_procurify import declaration
 from connector_assets.integrations.fusion_procurify.account_codes import orphan_codes
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
 from connector_assets.integrations.fusion_procurify.reconcile.account_codes import compare_account_codes
@@ -377,14 +377,16 @@ def test_vendors_are_read_by_id_or_listed_whichever_costs_fewer_calls() -> None:
     assert many.calls == ["count", "page", "page", "page"] and found["5"] == many.vendors["5"]
 
 
-def test_wiring_loads_the_asset_job_and_day_closing_schedule() -> None:
-    assets, jobs, schedules = wiring.reconciliation()
-    assert [a.key.to_user_string() for a in assets] == [RECONCILIATION]
-    assert assets == reconciliation_assets and jobs == reconciliation_jobs
+def test_the_declaration_holds_the_asset_job_and_day_closing_schedule() -> None:
+    declared = declaration.DECLARATION
+    assert [a.key.to_user_string() for a in declared.assets] == [RECONCILIATION]
+    assert declared.assets == reconciliation_assets
+    assert [j.name for j in reconciliation_jobs] == ["fusion_procurify_reconcile"]
+    assert all(any(j is d for d in declared.jobs) for j in reconciliation_jobs)
     [schedule] = reconciliation_schedules()
     assert schedule.name == "fusion_procurify_reconcile_schedule"
     assert schedule.cron_schedule == "40 6 * * *"  # ML_FUSION_PROCURIFY_RECONCILE_CRON's default
-    assert len(schedules) == 1
+    assert [s for s in declared.schedules if s.name == schedule.name] != []
 
 
 # -- end to end: one world, synced once ------------------------------------------------------------------

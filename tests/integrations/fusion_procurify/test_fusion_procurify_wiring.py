@@ -24,9 +24,10 @@ from fusion_procurify_world import fusion_procurify_world
 from schedule_ticks import mark_closed, tick
 
 from connector_assets.flows.access import flow_access
+from connector_assets.flows.assembly import Flow, register_flow_replays
 from connector_assets.flows.jobs import mapped_asset
 from connector_assets.flows.replay_resources import settings_resources
-from connector_assets.integrations.fusion_procurify import declaration, wiring
+from connector_assets.integrations.fusion_procurify import declaration
 from connector_assets.integrations.fusion_procurify.jobs import COMBINATIONS_CRON
 from connector_assets.saas_assets import saas_assets
 from connector_resources import settings
@@ -49,8 +50,7 @@ COMBINATIONS = "fusion_procurify/account_combinations"
 
 @pytest.fixture(scope="module")
 def package() -> types.ModuleType:
-    """The package with its ``Definitions`` built: every listed module is in place (none missing)."""
-    assert wiring.missing_modules() == []
+    """The package with its ``Definitions`` built."""
     import connector_assets.integrations.fusion_procurify as package
 
     package.defs  # noqa: B018 - builds the Definitions: a listed module without its flow fails here
@@ -65,7 +65,7 @@ def merged(package: types.ModuleType) -> Definitions:
     return Definitions.merge(shared, package.defs)
 
 
-def _flows(package: types.ModuleType) -> dict[str, wiring.LandedFlow]:
+def _flows(package: types.ModuleType) -> dict[str, Flow]:
     return {flow.name: flow for flow in declaration.FLOWS}
 
 
@@ -77,8 +77,9 @@ def _job_keys(defs: Definitions, job_name: str) -> set[str]:
 
 
 def test_the_design_lists_every_flow_with_its_cron_setting():
-    assert {flow: cron for flow, (_module, cron) in wiring.FLOWS.items()} == DESIGN
-    assert list(wiring.FLOWS) == list(DESIGN)  # master data first, then documents, then payment status
+    assert {flow.name: flow.cron_setting for flow in declaration.FLOWS} == DESIGN
+    # master data first, then documents, then payment status
+    assert [flow.name for flow in declaration.FLOWS] == list(DESIGN)
     for cron in [*DESIGN.values(), COMBINATIONS_CRON]:
         assert settings.value(cron).strip(), cron
 
@@ -93,7 +94,7 @@ def test_every_flow_of_the_design_is_in_the_definitions(package, merged):
         assert graph.get(AssetKey([INTEGRATION, f"{name}_mapped"])).group_name == INTEGRATION
     for master in ("fusion_procurify/account_map", "fusion_procurify/department_map", COMBINATIONS):
         assert graph.has(AssetKey.from_user_string(master)), master
-    for asset in wiring.manual_match_assets():
+    for asset in declaration.manual_match_assets:
         for key in asset.keys:
             assert graph.has(key), key
 
@@ -127,9 +128,8 @@ def test_each_flow_has_a_schedule_at_its_own_cron_setting(package, merged, monke
 
     flows = _flows(package)
     monkeypatch.setenv("ML_FUSION_PROCURIFY_INVOICES_CRON", "5 */3 * * *")
-    specs = {flows["invoices"].spec: flows["invoices"].assets}
-    _jobs, schedules = JOBS.build(specs, {flows["invoices"].spec: DESIGN["invoices"]}, declaration.SOURCES)
-    assert [s.cron_schedule for s in schedules] == ["5 */3 * * *"]
+    built = JOBS.build([flows["invoices"]], declaration.TABLE_ASSETS)
+    assert [s.cron_schedule for s in built.schedules] == ["5 */3 * * *"]
 
 
 def test_a_daily_flow_closes_the_previous_utc_day_then_polls_today(package, merged):
@@ -164,9 +164,7 @@ def test_every_flow_can_be_replayed(package):
     for name, flow in _flows(package).items():
         assert flow.replays, f"{name}: its module registers no replay handler"
         assert handler_for(INTEGRATION, name) is not None, name
-    from connector_assets.flows.package_wiring import register_replays
-
-    assert register_replays(declaration.FLOWS) == []
+    assert register_flow_replays(declaration.FLOWS) == []
 
 
 def test_ping_would_check_what_each_flow_reads_and_writes(package, merged):
@@ -195,17 +193,13 @@ def test_ping_would_check_what_each_flow_reads_and_writes(package, merged):
 # -- loading -----------------------------------------------------------------------------------------
 
 
-def test_a_listed_module_without_its_flow_stops_the_package_naming_it():
-    """A flow left out quietly would stop syncing with only a warning in a log: loading fails instead."""
-    empty = types.ModuleType("connector_assets.integrations.fusion_procurify.invoices_draft")
-    with pytest.raises(ImportError, match="invoices_draft defines no FlowSpec named 'invoices'"):
-        wiring._flow("invoices", empty, "ML_FUSION_PROCURIFY_INVOICES_CRON")
-    with pytest.raises(ModuleNotFoundError, match="no_such_flow"):
-        wiring._module("no_such_flow")
-
-
 def test_the_reconciliation_has_its_asset_job_and_schedule():
-    assets, jobs, schedules = wiring.reconciliation()
+    reconcile = declaration.reconcile
+    assets, jobs, schedules = (
+        reconcile.reconciliation_assets,
+        reconcile.reconciliation_jobs,
+        reconcile.reconciliation_schedules(),
+    )
     assert [a.key.to_user_string() for a in assets] == ["fusion_procurify/reconciliation"]
     assert [j.name for j in jobs] == ["fusion_procurify_reconcile"]
     assert [s.cron_schedule for s in schedules] == [settings.value("ML_FUSION_PROCURIFY_RECONCILE_CRON")]

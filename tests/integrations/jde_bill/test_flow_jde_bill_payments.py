@@ -20,6 +20,7 @@ from jde_bill_world import BillClerk, JdeBillWorld, forget_target, jde_bill_worl
 
 from connector_assets.bill.documents import read_current
 from connector_assets.flows.core import Mapped, Rejected, validate
+from connector_assets.integrations.jde_bill.declaration import payments_inbox_sensor
 from connector_assets.integrations.jde_bill.payments import (
     CREDIT_ENV,
     PAYMENTS_FLOW,
@@ -30,10 +31,7 @@ from connector_assets.integrations.jde_bill.payments import (
     bill_origin,
     map_payment,
 )
-from connector_assets.integrations.jde_bill.payments_flow import (
-    payments_inbox_sensor,
-    register_payments_replay,
-)
+from connector_assets.integrations.jde_bill.payments_flow import register_payments_replay
 from connector_assets.jde.payment_postings import JournalAccounts, Voucher
 from connector_assets.jde.targets import VoucherNotReady, open_jde_target
 from connector_resources.ledger import Ledger, LedgerResource

@@ -23,10 +23,10 @@ from schedule_ticks import mark_closed, tick
 
 from connector_assets.definitions import defs
 from connector_assets.flows.access import flow_access
+from connector_assets.flows.assembly import Flow, register_flow_replays
 from connector_assets.flows.jobs import mapped_asset
-from connector_assets.flows.package_wiring import register_replays
 from connector_assets.integrations import INTEGRATIONS, jde_procurify
-from connector_assets.integrations.jde_procurify import declaration, wiring
+from connector_assets.integrations.jde_procurify import declaration
 from connector_assets.integrations.jde_procurify.jobs import JOBS
 from connector_cli.main import cli
 from connector_resources import settings
@@ -51,7 +51,7 @@ DESIGN = {
 LOGIN = {"client_id": "ml-connector-sandbox", "client_secret": "sandbox-procurify-secret"}
 
 
-def _flows() -> dict[str, wiring.LandedFlow]:
+def _flows() -> dict[str, Flow]:
     return {flow.name: flow for flow in declaration.FLOWS}
 
 
@@ -61,8 +61,8 @@ def _job_keys(job_name: str) -> set[str]:
 
 def test_every_flow_of_the_design_is_in_the_definitions():
     assert jde_procurify in INTEGRATIONS
-    assert [flow.name for flow in wiring.landed_flows()] == list(wiring.FLOWS)
-    assert set(wiring.FLOWS) == set(DESIGN)
+    assert {flow.name: flow.cron_setting for flow in declaration.FLOWS} == DESIGN
+    assert [flow.name for flow in declaration.FLOWS] == list(DESIGN)  # in the order records move
     graph = defs.resolve_asset_graph()
     for name, flow in _flows().items():
         assert flow.spec.integration == "jde_procurify" and flow.spec.flow == f"jde_procurify_{name}"
@@ -100,10 +100,8 @@ def test_each_flow_has_a_schedule_at_its_own_cron_setting(monkeypatch):
     # The cron is read from the setting: another value makes another schedule.
     flows = _flows()
     monkeypatch.setenv("ML_JDE_PROCURIFY_BILLS_CRON", "5 */3 * * *")
-    specs = {flows[name].spec: flows[name].assets for name in ("bills", "account_codes")}
-    crons = {flows[name].spec: DESIGN[name] for name in ("bills", "account_codes")}
-    _jobs, schedules = JOBS.build(specs, crons, declaration.SOURCES)
-    by_name = {s.name: s.cron_schedule for s in schedules}
+    built = JOBS.build([flows["bills"], flows["account_codes"]], declaration.jde_procurify_mapping_tables)
+    by_name = {s.name: s.cron_schedule for s in built.schedules}
     assert by_name["jde_procurify_bills_schedule"] == "5 */3 * * *"
     assert by_name["jde_procurify_account_codes_schedule"] == settings.value(DESIGN["account_codes"])
 
@@ -149,7 +147,7 @@ def test_every_flow_can_be_replayed():
     for name in DESIGN:
         assert _flows()[name].replays, f"{name}: its module registers no replay handler"
         assert handler_for("jde_procurify", name) is not None, name
-    assert register_replays(declaration.FLOWS) == []
+    assert register_flow_replays(declaration.FLOWS) == []
 
 
 # -- ml-connector ping --------------------------------------------------------------------------------
@@ -238,14 +236,3 @@ def test_jde_ping_checks_the_tables_and_orchestrations_of_the_procurify_flows(pi
     assert {"F0101", "F0401", "F4301", "F4311", "F0411"} <= checked
     offered = line.split("orchestrations offered (", 1)[1].split(")", 1)[0]
     assert {"ML_AddUpdateSupplier", "ML_CreateVoucherBatch", "ML_RecordPayment"} <= set(offered.split(", "))
-
-
-def test_a_listed_module_without_its_flow_stops_the_package_naming_it():
-    """A flow left out quietly would stop syncing with only a warning in a log: loading fails instead."""
-    import types
-
-    empty = types.ModuleType("connector_assets.integrations.jde_procurify.bills_draft")
-    with pytest.raises(ImportError, match="bills_draft defines no FlowSpec named 'bills'"):
-        wiring._flow("bills", empty, "ML_JDE_PROCURIFY_BILLS_CRON")
-    with pytest.raises(ModuleNotFoundError, match="no_such_flow"):
-        wiring._module("no_such_flow")

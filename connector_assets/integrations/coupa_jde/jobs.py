@@ -1,0 +1,48 @@
+"""When the Coupa -> JD Edwards flows run: both flows in one run when Coupa calls out, and each flow on a
+poll of its own as the fallback for missed call-outs.
+
+Coupa's call-outs stored in the webhook inbox start runs of ``coupa_jde_flows`` (both flows, the invoices
+before the payments of the same run: a payment and its invoice arriving together are both written) for
+the days the records changed on (``inbox_sensor``); backfills use it too. Each flow also has a job and a
+poll schedule in UTC days (``<flow>_poll``, a few minutes after each Coupa poll, ``coupa_sources_poll``,
+*/15), the kit's ``flows.inbox_flows.inbox_flow_jobs``. A job stages the mapping table its invoices are
+mapped with first, in the same run, so a run never finds the table missing and the snapshot it used is the
+one its materialization shows; it never runs the staged Coupa poll (its own schedule stages it) nor F0901
+(its own refresh schedule).
+"""
+
+from typing import Any
+
+from connector_assets.coupa.documents import INVOICES, PAYMENTS
+from connector_assets.flows.documents import build_inbox_sensor
+from connector_assets.flows.inbox_flows import inbox_flow_jobs
+from connector_assets.flows.jobs import BuiltJobs, OneRun
+from connector_assets.jde.schedules import REFRESHED_APART
+from connector_assets.saas_assets import saas_partitions
+
+JOBS = inbox_flow_jobs(
+    lambda spec: f"Coupa {spec.name} of a day (poll + webhook inbox) -> JDE, then marked exported.",
+    lambda spec: (
+        f"Apply today's polled Coupa {spec.name} to JDE (missed call-outs included); "
+        "after midnight, close yesterday once."
+    ),
+    scheduled_apart=(INVOICES.asset, PAYMENTS.asset, *REFRESHED_APART),
+    together=OneRun(
+        "coupa_jde_flows",
+        "Coupa invoices -> JDE batch vouchers and Coupa Pay payments -> JDE voucher payments for a "
+        "day (the Coupa poll's staged partition plus the webhook inbox).",
+    ),
+)
+
+
+def inbox_sensor(flow_jobs: BuiltJobs) -> Any:
+    """Coupa's call-outs in the inbox -> runs of ``coupa_jde_flows`` for the days the records changed on."""
+    return build_inbox_sensor(
+        "coupa_jde_inbox_sensor",
+        flow_jobs.together,
+        (INVOICES, PAYMENTS),
+        partitions_def=saas_partitions,
+        run_key_prefix="coupa-inbox",
+        description="Coupa invoice/payment call-outs stored in the webhook inbox -> runs of coupa_jde_flows "
+        "for the days the records changed on.",
+    )

@@ -1,0 +1,48 @@
+"""When the JD Edwards <-> BILL flows run, and what starts a payments run early.
+
+* vendors and bills (JDE -> BILL): each flow's job (its JDE tables, BILL's chart of accounts and
+  departments where it checks lines against them, its mapping tables, its mapped and written steps) on a
+  poll schedule of its own in the JDE time zone, hourly by default (``ML_JDE_BILL_<FLOW>_CRON``), as every
+  JDE -> X flow polls (``jde.flow_jobs.jde_poll_jobs``);
+* payments (BILL -> JDE): a webhook flow (``payments_flow``). BILL's webhooks stored in the inbox start a
+  run for the days the records changed on (``inbox_sensor``); its poll schedule is a fallback in UTC days
+  (``jde_bill_payments_poll``) that never runs the staged ``bill/payments`` poll (``bill_sources_poll``
+  stages it) nor F0901 (its own refresh schedule), the kit's ``flows.inbox_flows.inbox_flow_jobs``.
+"""
+
+from typing import Any
+
+from connector_assets.bill.documents import PAYMENTS
+from connector_assets.flows.documents import build_inbox_sensor
+from connector_assets.flows.inbox_flows import inbox_flow_jobs
+from connector_assets.flows.jobs import BuiltJobs
+from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW
+from connector_assets.jde.flow_jobs import jde_poll_jobs
+from connector_assets.jde.schedules import REFRESHED_APART
+from connector_assets.saas_assets import saas_partitions
+
+JOBS = jde_poll_jobs("BILL")
+# The polling fallback (the mapped step reads the day from BILL itself, ``bill.payments_read``): a few minutes
+# after each BILL poll (bill_sources_poll, */15) when that runs too, in UTC days.
+PAYMENT_JOBS = inbox_flow_jobs(
+    lambda spec: "BILL payments of a day (poll + webhook inbox) -> JDE voucher payments / journals.",
+    lambda spec: (
+        "Apply today's polled BILL payments to JDE (missed webhooks included); after midnight, close "
+        "yesterday once."
+    ),
+    scheduled_apart=(PAYMENTS.asset, *REFRESHED_APART),
+)
+
+
+def inbox_sensor(payment_jobs: BuiltJobs) -> Any:
+    """BILL's webhooks in the inbox -> runs of the payments job for the days the records changed on."""
+    return build_inbox_sensor(
+        "jde_bill_inbox_sensor",
+        payment_jobs.jobs[PAYMENTS_FLOW],
+        (PAYMENTS,),
+        partitions_def=saas_partitions,
+        run_key_prefix="bill-inbox",
+        description="BILL payment and bill webhooks stored in the inbox (source bill) -> runs of "
+        "jde_bill_payments for the days the records changed on; other BILL event types are acknowledged, "
+        "nothing to apply.",
+    )
