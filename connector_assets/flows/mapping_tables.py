@@ -297,6 +297,9 @@ class MappingTable:
         """
         asset = self.asset.to_user_string()
         if not staging.exists(self.asset, None):
+            optional_unset = self.sandbox_file is None and not settings.given(self.variable)
+            if optional_unset and _ledger(None).mapping_info(self.name) is None:  # its asset stages nothing
+                return self._used(Snapshot({}))
             raise Failure(
                 f"the mapping table {asset} was never staged on this instance: materialize {asset} (it "
                 f"stages the ledger's table, imported from {self.variable} on first use), then rerun"

@@ -99,12 +99,17 @@ def test_a_mapping_with_no_snapshot_fails_naming_the_asset_to_materialize(tmp_pa
     staging = StagingResource(base_dir=str(tmp_path))
     with pytest.raises(Failure, match="materialize jde_coupa/payment_terms_map"):
         jde_coupa.PAYMENT_TERMS.snapshot(staging)
-    # The optional Coupa -> JDE table too: unset, it stages empty, but a run still maps with what was staged.
+    # The optional Coupa -> JDE table: unset and never saved it is empty, staged or not; once someone saved
+    # a row, a run maps with what was staged, so an unstaged table is a Failure again.
     monkeypatch.delenv("ML_COUPA_JDE_ACCOUNT_MAP", raising=False)
+    assert coupa_jde.ACCOUNTS.snapshot(staging) == {}
+    shared_ledger().change_mapping(
+        coupa_jde.ACCOUNTS.name, {"20-8150": "20.8150"}, by=CLERK, note="x", origin="test"
+    )
     with pytest.raises(Failure, match="materialize coupa_jde/account_map"):
         coupa_jde.ACCOUNTS.snapshot(staging)
     coupa_jde.ACCOUNTS.stage(staging)
-    assert coupa_jde.ACCOUNTS.snapshot(staging) == {}
+    assert coupa_jde.ACCOUNTS.snapshot(staging) == {"20-8150": "20.8150"}
 
 
 def test_the_coupa_jde_table_has_no_sandbox_file_so_the_guard_has_nothing_to_refuse(tmp_path, monkeypatch):
