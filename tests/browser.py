@@ -13,12 +13,19 @@ from unavailable import unavailable
 INSTALL = "apt-get install chromium chromium-driver"
 
 
-@contextmanager
-def chromium() -> Iterator[Any]:
+def installed() -> tuple[str, str]:
+    """The browser's and its driver's paths; missing, the test fails under CI=true and skips elsewhere. A
+    journey whose world is costly to start asks first, so a machine without them does not pay for it."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_path = shutil.which("chromedriver")
     if browser is None or driver_path is None:
         unavailable(f"chromium and its chromedriver are needed for the browser journeys ({INSTALL})")
+    return browser, driver_path
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    browser, driver_path = installed()
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
