@@ -14,8 +14,11 @@ linking, nothing. A reseed empties the meta, and the next linking starts over.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class MetaStore(Protocol):
@@ -38,3 +41,35 @@ def still_to_link(store: MetaStore, name: str) -> set[str] | None:
 def remember_left(store: MetaStore, name: str, ids: Iterable[object]) -> None:
     """What linking ``name`` left unmatched this time: the only records a later linking may re-point."""
     store.set_meta(_key(name), json.dumps(sorted(str(i) for i in ids)))
+
+
+@dataclass
+class Linking(Generic[T]):
+    """One linking ``name``'s walk over the seeded records, in id order, handing out the ``free`` targets
+    (numbers, keys, links no record holds yet): the rules above, for each simulator's ``erp_*`` module.
+    Made inside the store's transaction that re-points; ``done`` remembers what was left unmatched."""
+
+    store: MetaStore
+    name: str
+    free: Iterator[T]
+    already: int = 0  # records that kept their own target
+    unmatched: list[object] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._open = still_to_link(self.store, self.name)
+
+    def target_for(self, record_id: object, *, keeps: bool) -> T | None:
+        """The target record ``record_id`` is re-pointed to. None when it keeps its own (``keeps``: it names
+        one of the targets already; or an earlier linking did not leave it: linked since, by that call or a
+        flow), counted in ``already``; or when no target is left, counted in ``unmatched``."""
+        if keeps or (self._open is not None and str(record_id) not in self._open):
+            self.already += 1
+            return None
+        target = next(self.free, None)
+        if target is None:
+            self.unmatched.append(record_id)
+        return target
+
+    def done(self) -> None:
+        """Remember the records left unmatched: the only ones a later linking may re-point."""
+        remember_left(self.store, self.name, self.unmatched)

@@ -140,6 +140,20 @@ class FusionProcurifyWorld(PairWorld, ProcurifyHands):
                 out.append(supplier)
         return out
 
+    def purchasing_site(self, supplier_id: str, business_unit: str = BUSINESS_UNIT) -> tuple[dict, dict]:
+        """Fusion supplier ``supplier_id`` and its first active purchasing site in ``business_unit``: what
+        a purchase order of that supplier names."""
+        supplier = self.fusion_record("suppliers", supplier_id)
+        assert supplier is not None, f"the pod has no supplier {supplier_id}"
+        site = next(
+            s
+            for s in supplier["sites"]
+            if s["ProcurementBU"] == business_unit
+            and s.get("SitePurposePurchasingFlag")
+            and not s["InactiveDate"]
+        )
+        return supplier, site
+
     def fusion_activity(self, **counts: int) -> dict[str, Any]:
         """People's work in Fusion now (``new_suppliers``, ``updated_suppliers``, ``new_purchase_orders``,
         ``new_invoices``, ``updated_invoices``, ``new_payments`` (pay open invoices) ...), all stamped with

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector_sandbox.linking import remember_left, still_to_link
+from connector_sandbox.linking import Linking
 
 from .schema import RESOURCES
 from .store import Store
@@ -61,24 +61,19 @@ def repoint_supplier_numbers(store: Store, numbers: list[str]) -> dict[str, Any]
         suppliers = [doc for doc in store.select(SUPPLIERS) if str(doc.get("number") or "").strip()]
         held = {str(doc["number"]) for doc in suppliers}
         free = iter([n for n in numbers if n not in held])
-        open_ids = still_to_link(store, LINKING)
-        repointed, already, unmatched = [], 0, []
+        linking = Linking(store, LINKING, free)
+        repointed = []
         for doc in suppliers:
-            if str(doc["number"]) in wanted or (open_ids is not None and str(doc["id"]) not in open_ids):
-                already += 1
-                continue
-            number = next(free, None)
-            if number is None:
-                unmatched.append(doc["id"])
-                continue
-            set_number(doc, number)
-            store.save(SUPPLIERS, doc)
-            repointed.append(doc["id"])
-        remember_left(store, LINKING, unmatched)
+            number = linking.target_for(doc["id"], keeps=str(doc["number"]) in wanted)
+            if number is not None:
+                set_number(doc, number)
+                store.save(SUPPLIERS, doc)
+                repointed.append(doc["id"])
+        linking.done()
     return {
         "repointed": len(repointed),
-        "already_numbered": already,
-        "left_unmatched": len(unmatched),
+        "already_numbered": linking.already,
+        "left_unmatched": len(linking.unmatched),
         "supplier_ids": repointed,
     }
 

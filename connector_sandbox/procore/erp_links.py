@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from connector_sandbox.linking import remember_left, still_to_link
+from connector_sandbox.linking import Linking
 
 from .store import Store
 
@@ -120,30 +120,25 @@ def repoint_vendor_links(
         ).fetchall()
         held = {row["origin_id"] for row in rows}  # unique per company; across companies is stricter
         free = iter([t for t in targets if t.origin_id not in held])
-        linking = f"vendors.origin_id:{company_id if company_id is not None else 'all'}"
-        open_ids = still_to_link(store, linking)
-        repointed, already, unmatched, foreign, not_links = [], 0, [], 0, 0
+        name = f"vendors.origin_id:{company_id if company_id is not None else 'all'}"
+        linking = Linking(store, name, free)
+        repointed, foreign, not_links = [], 0, 0
         changes = []
         for row in rows:
             if link_format.number(row["origin_id"]) is None:
                 not_links += 1  # another kind of link, or the seed's over-long one
                 continue
-            if row["origin_id"] in wanted or (open_ids is not None and str(row["id"]) not in open_ids):
-                already += 1  # names one of them, or linked by an earlier call (or a flow) since
-                continue
-            target = next(free, None)
-            if target is None:
-                unmatched.append(row["id"])
-                continue
-            changes.append((target.origin_id, target.origin_code, row["id"]))
-            repointed.append(row["id"])
-            foreign += row["origin_owner"] not in owners
+            target = linking.target_for(row["id"], keeps=row["origin_id"] in wanted)
+            if target is not None:
+                changes.append((target.origin_id, target.origin_code, row["id"]))
+                repointed.append(row["id"])
+                foreign += row["origin_owner"] not in owners
         conn.executemany("UPDATE vendors SET origin_id = ?, origin_code = ? WHERE id = ?", changes)
-        remember_left(store, linking, unmatched)
+        linking.done()
     return {
         "repointed": len(repointed),
-        "already_linked": already,
-        "left_unmatched": len(unmatched),
+        "already_linked": linking.already,
+        "left_unmatched": len(linking.unmatched),
         "other_integration": foreign,  # of the re-pointed, links another integration owns
         "left_alone": {"not_this_format": not_links},
         "vendor_ids": repointed,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from connector_sandbox.linking import remember_left, still_to_link
+from connector_sandbox.linking import Linking
 
 from .store import Store
 
@@ -43,21 +43,20 @@ def repoint_vendor_keys(
     )
     taken = {row["external_id"] for row in vendors} & set(wanted)
     free = iter(key for key in wanted if key not in taken)
-    repointed, already, unmatched = 0, 0, []
+    repointed = 0
     with store.transaction():
-        open_ids = still_to_link(store, LINKING)
+        linking = Linking(store, LINKING, free)
         for row in vendors:
-            if row["external_id"] in taken or (open_ids is not None and str(row["id"]) not in open_ids):
-                already += 1  # names one of them, or linked by an earlier call (or a flow) since
-                continue
-            key = next(free, None)
-            if key is None:
-                unmatched.append(row["id"])
-                continue
-            store.update("vendors", row["id"], {"external_id": key})
-            repointed += 1
-        remember_left(store, LINKING, unmatched)
-    return {"repointed": repointed, "already_linked": already, "left_unmatched": len(unmatched)}
+            key = linking.target_for(row["id"], keeps=row["external_id"] in taken)
+            if key is not None:
+                store.update("vendors", row["id"], {"external_id": key})
+                repointed += 1
+        linking.done()
+    return {
+        "repointed": repointed,
+        "already_linked": linking.already,
+        "left_unmatched": len(linking.unmatched),
+    }
 
 
 def numbers_from_body(body: dict[str, Any]) -> tuple[list[int], str]:

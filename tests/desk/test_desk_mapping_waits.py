@@ -5,19 +5,15 @@ first; a reason naming no table is matched to its integration's table by what it
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
+from mapping_refusals import coupa_invoice_refusal
 
 from connector_assets.bill.classifications import BillClassification
 from connector_assets.bill.line_classifications import BillLineCoding
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS as COUPA_JDE_ACCOUNTS
-from connector_assets.integrations.coupa_jde.accounts import AccountMap
-from connector_assets.integrations.coupa_jde.invoices import map_invoice
 from connector_assets.integrations.jde_bill.bill_mappings import ACCOUNTS as BILL_ACCOUNTS
 from connector_assets.integrations.jde_bill.bill_mappings import DEPARTMENTS as BILL_DEPARTMENTS
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS as JDE_COUPA_ACCOUNTS
-from connector_assets.jde.accounts import GlAccounts
 from connector_cli.desk.mapping_pages import mapping_links, unblocked, waiting_values
 from connector_resources.ledger import Ledger
 
@@ -79,18 +75,7 @@ def test_a_row_unblocks_only_the_records_it_completes(ledger) -> None:
 
 
 def test_a_reason_naming_no_table_finds_its_integrations_table(ledger) -> None:
-    invoice = {
-        "id": 9,
-        "invoice-number": "INV-9",
-        "supplier": {"id": 1, "name": "Acme"},
-        "total-with-taxes": "100",
-        "invoice-lines": [
-            {"line-num": 1, "account": {"code": "6100"}, "total": "60"},
-            {"line-num": 2, "account": {"code": "6200"}, "total": "40"},
-        ],
-    }
-    refused = map_invoice(invoice, datetime.now(UTC), GlAccounts([]), AccountMap({}), "4343")
-    item = _queue(ledger, "coupa_jde", "9", refused.reason)
+    item = _queue(ledger, "coupa_jde", "9", coupa_invoice_refusal())
     waits = {w.key: len(w.items) for w in waiting_values(COUPA_JDE_ACCOUNTS, ledger, {})}
     assert waits == {"6100": 1, "6200": 1}
     assert waiting_values(JDE_COUPA_ACCOUNTS, ledger, {}) == []  # another integration's account table

@@ -3,12 +3,10 @@ each reason below is made by calling the mapper where that is cheap, or copied f
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from mapping_refusals import coupa_invoice_refusal
 
 from connector_assets.bill.classifications import BillClassification
 from connector_assets.bill.line_classifications import BillLineCoding
-from connector_assets.integrations.coupa_jde.accounts import AccountMap
-from connector_assets.integrations.coupa_jde.invoices import map_invoice
 from connector_assets.integrations.fusion_procurify.account_map import ACCOUNT_MAP_ENV
 from connector_assets.integrations.fusion_procurify.departments import DEPARTMENT_MAP_ENV
 from connector_assets.integrations.jde_bill.bill_mappings import PAYMENT_TERMS as BILL_TERMS
@@ -70,18 +68,7 @@ def test_bill_line_classifications_missing_an_account_a_stock_line_or_a_business
 
 
 def test_coupa_jde_invoice_lines_whose_coupa_accounts_map_to_no_jde_account():
-    invoice = {
-        "id": 9,
-        "invoice-number": "INV-9",
-        "supplier": {"id": 1, "name": "Acme"},
-        "total-with-taxes": "100",
-        "invoice-lines": [
-            {"line-num": 1, "account": {"code": "6100"}, "total": "60"},
-            {"line-num": 2, "account": {"code": "6200"}, "total": "40"},
-        ],
-    }
-    refused = map_invoice(invoice, datetime.now(UTC), GlAccounts([]), AccountMap({}), "4343")
-    assert mapping_gaps(refused.reason) == [
+    assert mapping_gaps(coupa_invoice_refusal()) == [
         MappingGap("Coupa account", "6100"),
         MappingGap("Coupa account", "6200"),
     ]

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from .fusion_pod import Pod
+from .test_fusion_pod_writes import ACTION, post
 from .test_fusion_sandbox import self_href
-from .test_fusion_writes import ACTION, post
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -13,7 +13,7 @@ from connector_sandbox.fusion import FusionSandboxSettings
 from connector_sandbox.fusion.vocabulary import MAX_LENGTH_SUPPLIERS, pod_currencies
 
 from .fusion_pod import Pod
-from .test_fusion_writes import _draft, post
+from .test_fusion_pod_writes import _draft, post
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from .fusion_pod import Pod
-from .test_fusion_writes import ACTION, invoice_payload, post
+from .test_fusion_pod_writes import ACTION, invoice_payload, post
 
 pytestmark = pytest.mark.timeout(120)
 

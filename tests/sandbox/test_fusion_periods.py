@@ -14,7 +14,7 @@ from connector_sandbox.fusion import FusionSandboxSettings, run_in_thread
 
 from .fusion_pod import Pod
 from .serving import served
-from .test_fusion_writes import ACTION, invoice_payload, open_order, patch, post
+from .test_fusion_pod_writes import ACTION, invoice_payload, open_order, patch, post
 
 __all__ = ["open_order"]  # the module-scoped order fixture the invoices are matched to
 

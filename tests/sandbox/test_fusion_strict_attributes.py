@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from .fusion_pod import Pod
+from .test_fusion_pod_writes import _draft, invoice_payload, patch, post
 from .test_fusion_sandbox import self_href
-from .test_fusion_writes import _draft, invoice_payload, patch, post
 
 Body = dict[str, Any]
 

@@ -13,7 +13,6 @@ Coupa does not have; one reconciliation names each, with the record in both syst
 
 from __future__ import annotations
 
-import csv
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -23,6 +22,7 @@ import pytest
 import requests
 from coupa_jde_world import coupa_jde_world
 from dagster import instance_for_test, materialize
+from reconcile_rows import difference_rows, sentences_name_both
 from sandbox_hands import set_coupa_clock
 
 from connector_assets.flows.reconciliation import money
@@ -193,8 +193,7 @@ def test_each_difference_planted_is_named_by_record_with_both_values(planted, sy
     world, plants, (check, meta) = planted
     invoices = synced[4]
     assert not check.passed
-    with open(meta["differences_csv"], encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if not r["kind"].startswith("expected")]
+    rows = [r for r in difference_rows(meta) if not r["kind"].startswith("expected")]
     found = {(r["kind"], r["Coupa record"], r["JDE record"], r["field"], r["Coupa"], r["JDE"]) for r in rows}
 
     paid, voucher = plants["paid"], plants["voucher"]
@@ -224,10 +223,7 @@ def test_each_difference_planted_is_named_by_record_with_both_values(planted, sy
     assert only[2] == "batch MLCOUPA/CP999999/COUPA-INV-999999 (not processed yet)"
     assert len(rows) == 5 == meta["differences"], found
     assert meta["expected_gaps"] == 3
-    for row in rows:  # each sentence names the record, the field and both values
-        if row["field"] != "record":
-            said = row["words"]
-            assert all(v in said for v in (row["Coupa record"], row["field"], row["Coupa"], row["JDE"])), row
+    sentences_name_both(rows, "Coupa", "JDE")
 
 
 def test_a_field_difference_on_a_record_whose_update_is_queued_is_one_expected_gap(planted):
@@ -235,8 +231,7 @@ def test_a_field_difference_on_a_record_whose_update_is_queued_is_one_expected_g
     invoice = str(plants["queued"])
     [item] = [i for i in world.ledger.open_items(integration="coupa_jde") if i.source_key == invoice]
     assert item.flow == "invoices" and item.status == "failed"
-    with open(meta["differences_csv"], encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = difference_rows(meta)
     # JDE holds the voucher at 90.00 while Coupa says 95.00: the flow queued the change for a person, so
     # the record is one expected gap with the queue's reason, never a difference.
     differences = [r for r in rows if not r["kind"].startswith("expected")]

@@ -137,14 +137,7 @@ def incomplete_draft_submitted(world: FusionProcurifyWorld) -> None:
     supplier_id = unpaired_supplier(world)
     world.pair_vendor(po["pref_vendor"]["id"], supplier_id)
     key, number = f"PO{po['procurify_PO']}", f"PFY{po['procurify_PO']}"
-    supplier = world.fusion_record("suppliers", supplier_id)
-    site = next(
-        s
-        for s in supplier["sites"]
-        if s["ProcurementBU"] == BUSINESS_UNIT
-        and s.get("SitePurposePurchasingFlag")
-        and not s["InactiveDate"]
-    )
+    supplier, site = world.purchasing_site(supplier_id)
     left = draft_left_in_fusion(world, po, supplier, site, order_number=number)
     world.run(*PO_RUN)
     assert key not in world.queue("purchase_orders"), world.queue("purchase_orders")

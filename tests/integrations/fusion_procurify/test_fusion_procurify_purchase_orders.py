@@ -218,12 +218,7 @@ def test_a_draft_left_incomplete_by_a_crash_is_submitted_not_created_again(
     world.pair_vendor(po["pref_vendor"]["id"], supplier_id)
     key, number = f"PO{po['procurify_PO']}", f"PFY{po['procurify_PO']}"
     # What a crash between create and submit leaves: the draft in Fusion, nothing in the ledger.
-    supplier = world.fusion_record("suppliers", supplier_id)
-    site = next(
-        s
-        for s in supplier["sites"]
-        if s["ProcurementBU"] == BUSINESS_UNIT and s.get("SitePurposePurchasingFlag")
-    )
+    supplier, site = world.purchasing_site(supplier_id)
     description = made["requisition"]["description"]
     left = draft_left_in_fusion(world, po, supplier, site, order_number=number, description=description)
     assert left["StatusCode"] == "INCOMPLETE"

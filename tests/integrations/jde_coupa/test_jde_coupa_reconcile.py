@@ -12,7 +12,6 @@ values; a supplier renamed while the flow's queue holds its refused update is on
 
 from __future__ import annotations
 
-import csv
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,6 +21,7 @@ from asset_runs import materialized, named
 from dagster import instance_for_test, materialize
 from jde_coupa_world import jde_coupa_world
 from mapping_rows import own_ledger
+from reconcile_rows import difference_rows, sentences_name_both
 from sandbox_hands import set_coupa_clock
 
 from connector_assets.flows.reconciliation import money
@@ -237,11 +237,6 @@ def planted(synced):
     return world, plants, _reconcile(world.resources)
 
 
-def _rows(meta: dict[str, Any]) -> list[dict[str, str]]:
-    with open(meta["differences_csv"], encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
 def _named(found: set[tuple], kind: str, record: str, counterpart: str, field: str, jde: str, coupa: str):
     """The difference of ``kind`` whose JDE record starts ``record`` (a name may follow), with the Coupa
     record, the field and both values."""
@@ -255,7 +250,7 @@ def _named(found: set[tuple], kind: str, record: str, counterpart: str, field: s
 def test_each_difference_planted_in_coupa_is_named_by_record_with_both_values(planted):
     world, plants, (check, meta) = planted
     assert not check.passed
-    differences = [r for r in _rows(meta) if not r["kind"].startswith("expected")]
+    differences = [r for r in difference_rows(meta) if not r["kind"].startswith("expected")]
     found = {
         (r["kind"], r["JDE record"], r["Coupa record"], r["field"], r["JDE"], r["Coupa"]) for r in differences
     }
@@ -289,16 +284,13 @@ def test_each_difference_planted_in_coupa_is_named_by_record_with_both_values(pl
     for kind in ("name", "status", "only in Coupa"):
         assert f"**{kind}**" in meta["difference_table"]
     assert "Renamed In Coupa Ltd" in check.description
-    for row in differences:  # each sentence names the record, the field and both values
-        if row["field"] != "record":
-            said = row["words"]
-            assert all(v in said for v in (row["JDE record"], row["field"], row["JDE"], row["Coupa"])), row
+    sentences_name_both(differences, "JDE", "Coupa")
 
 
 def test_a_field_difference_on_a_record_whose_update_is_queued_is_one_expected_gap(planted):
     _world, plants, (_check, meta) = planted
     an8, reason = plants["queued update"]
-    rows = _rows(meta)
+    rows = difference_rows(meta)
     assert not [
         r
         for r in rows
