@@ -10,10 +10,11 @@ requests, and meanwhile another record's request takes the slot.
 
 What stays exactly as in the sequential writer, record by record (``write_record`` is unchanged; each
 worker runs it for its record): the ledger lease per record (claim, search, create, record the id; the
-claims of a batch taken ahead in one commit, ``_claim_ahead``), the
-counts, a failure queued with its reason, a record leased by another run held (``BeingWritten``), one
-the target says must wait for something outside the ledger held on it (``replay.WaitsFor``), an
-earlier queue item resolved when its record is written, held dependents released. The ledger is safe
+claims of a batch taken ahead in one commit, ``_claim_ahead``, and, for a target that searches many
+natural keys in one call, the batch searched right after, ``flows.found_ahead``), the counts, a failure
+queued with its reason, a record leased by another run held (``BeingWritten``), one the target says must
+wait for something outside the ledger held on it (``replay.WaitsFor``), an earlier queue item resolved
+when its record is written, held dependents released. The ledger is safe
 across threads: each ledger call checks a connection of its own out of the engine's pool (SQLite in WAL
 with ``BEGIN IMMEDIATE`` writers and a busy timeout; PostgreSQL row locks), so workers never share a
 connection or a transaction (``tests/kit/test_write_concurrency.py`` proves it on both databases).
@@ -54,6 +55,7 @@ from connector_assets.flows.core import (
     write_record,
 )
 from connector_assets.flows.deferred import DeferredWrites
+from connector_assets.flows.found_ahead import found_ahead
 from connector_assets.step_retry import is_transient, refused_for_good
 from connector_resources.errors import when_again
 from connector_resources.held_parents import REFUSED_FOR_GOOD
@@ -251,7 +253,8 @@ class PartitionWriter:
 
     def _claim_ahead(self) -> None:
         """Under the lock: claim the next ``deferred.batch`` units not yet written in one commit
-        (``Ledger.claim_xrefs``), with the deferred records pending written in its transaction.
+        (``Ledger.claim_xrefs``), with the deferred records pending written in its transaction; then,
+        for a target that searches many natural keys in one call, search those records at once.
 
         Why: a claim must be durable before its create, and one commit per record was most of the
         ledger's CPU per record. Claimed ahead, a page of them is durable in one commit before the
@@ -285,8 +288,13 @@ class PartitionWriter:
         except Exception as exc:  # each record then claims alone, where its error is reported
             log.warning("%s: could not claim records ahead, claiming one at a time: %s", spec.flow, exc)
             return
+        # Searched now, after the claims are durable (``flows.found_ahead``); only when every record of
+        # the chunk is claimed here: one claimed alone later may be created before these are.
+        found = {}
+        if taken.keys() == index.keys():
+            found = found_ahead(spec.flow, self.target, [self._units[index[key]][0] for key in taken])
         for key, xref in taken.items():
-            self._preloaded[key] = Claimed(xref)
+            self._preloaded[key] = Claimed(xref, found[key]) if key in found else Claimed(xref)
             self._claimed[key] = index[key]
 
     def _release_unsent_claims(self) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -253,6 +253,25 @@ class PreviewTarget:
             with self._lock:
                 self._found[record.source_key] = str(found)
         return found
+
+    def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """The real target's batch search (``records.BatchFinder``; {} when it has none, so each record
+        is searched by ``find``), with what ``find`` adds: a record the target holds nothing for finds
+        one of the same whole key this preview would create, and a match is noted as an adoption."""
+        finder = getattr(self._target, "find_many", None)
+        answer = dict(finder(records)) if callable(finder) else {}
+        for record in records:
+            if record.source_key not in answer:
+                continue
+            found = answer[record.source_key]
+            if found is None:
+                twin = self._capture.created_with(self._spec.name, record.natural_key)
+                if twin is not None and twin != record.source_key:
+                    found = answer[record.source_key] = f"{PLACEHOLDER} {twin}"
+            if found is not None:
+                with self._lock:
+                    self._found[record.source_key] = str(found)
+        return answer
 
     def create(self, record: Mapped) -> str | Created:
         try:
