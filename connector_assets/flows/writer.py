@@ -55,7 +55,7 @@ from connector_assets.flows.core import (
     write_record,
 )
 from connector_assets.flows.deferred import DeferredWrites
-from connector_assets.flows.found_ahead import found_ahead
+from connector_assets.flows.found_ahead import SearchAhead, found_ahead
 from connector_assets.step_retry import is_transient, refused_for_good
 from connector_resources.errors import when_again
 from connector_resources.held_parents import REFUSED_FOR_GOOD
@@ -124,8 +124,12 @@ class PartitionWriter:
         lease: Lease,
         queued: dict[str, Any],
         counts: dict[str, int],
+        search_ahead: SearchAhead | None = None,
     ) -> None:
         self.spec, self.target, self.ledger = spec, target, ledger
+        # A ranged step's claims and searches of its next days' first records (``found_ahead``).
+        self.search_ahead = search_ahead
+        self._taken_ahead: set[str] = set()
         self.run_id, self.partition = run_id, partition
         self.queued, self.counts = queued, counts
         self._lock = threading.Lock()
@@ -208,6 +212,7 @@ class PartitionWriter:
         self._next, self._preloaded_upto, self._claimed_upto = 0, 0, 0
         self._preloaded.clear()
         self._claimed.clear()
+        self._taken_ahead.clear()
         workers = max(1, min(workers, len(self._units)))
         self.peak_workers = workers
         if workers == 1:
@@ -219,6 +224,12 @@ class PartitionWriter:
             first = next((e for e in errors if e is not None), None)
             if first is not None:
                 raise first
+        ahead = self.search_ahead
+        with self._lock:
+            stopped = not self._may_send()
+        if ahead is not None and not stopped:  # the day is written: the next days' first chunk searched now
+            seen = {unit[0].source_key for unit in self._units}
+            ahead.search(self.spec, self.target, self.ledger, self.lease, self.deferred.batch, seen)
 
     def _may_send(self) -> bool:
         """Under the lock: whether another record may be sent (see "Stopping" in the module docstring)."""
@@ -249,6 +260,14 @@ class PartitionWriter:
         self._preloaded.update(
             self.ledger.get_xrefs(spec.integration, spec.entity, spec.source_system, keys, spec.target_system)
         )
+        if self.search_ahead is not None:  # claimed and searched by the day before: this writer's now
+            taken = self.search_ahead.take(keys)
+            for n in range(self._next, upto):
+                key = self._units[n][0].source_key
+                if key in taken:
+                    self._preloaded[key] = taken[key]
+                    self._claimed[key] = n
+                    self._taken_ahead.add(key)
         self._preloaded_upto = upto
 
     def _claim_ahead(self) -> None:
@@ -261,7 +280,16 @@ class PartitionWriter:
         first create; each record then uses its claim (``Claimed``) instead of taking one alone. A page,
         not the step: records claimed and not yet sent hold their lease meanwhile (another run waits
         for them, as for a record in flight). A key the page did not claim (leased by a live writer) is
-        claimed alone as before; a claim ahead that fails only costs those per-record claims."""
+        claimed alone as before; a claim ahead that fails only costs those per-record claims.
+
+        The day's first units claimed and searched by the day before (``SearchAhead``) are written first:
+        the rest is claimed and searched after them, as a chunk is after the one before it."""
+        first = self._next
+        while first < self._preloaded_upto and self._units[first][0].source_key in self._taken_ahead:
+            first += 1
+        if first > self._next:
+            self._claimed_upto = first
+            return
         spec, upto = self.spec, min(self._next + self.deferred.batch, self._preloaded_upto)
         index: dict[str, int] = {}
         for n in range(self._next, upto):

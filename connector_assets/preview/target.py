@@ -231,6 +231,8 @@ class PreviewTarget:
         self._spec, self._target, self._capture = spec, target, capture
         self._found: dict[str, str] = {}
         self._lock = threading.Lock()
+        if callable(getattr(target, "find_many", None)):  # a batch search only where the target has one
+            self.find_many = self._find_many
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._target, name)
@@ -254,12 +256,11 @@ class PreviewTarget:
                 self._found[record.source_key] = str(found)
         return found
 
-    def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
-        """The real target's batch search (``records.BatchFinder``; {} when it has none, so each record
-        is searched by ``find``), with what ``find`` adds: a record the target holds nothing for finds
-        one of the same whole key this preview would create, and a match is noted as an adoption."""
-        finder = getattr(self._target, "find_many", None)
-        answer = dict(finder(records)) if callable(finder) else {}
+    def _find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """``find_many`` where the real target has one (``records.BatchFinder``): its batch search, with
+        what ``find`` adds: a record the target holds nothing for finds one of the same whole key this
+        preview would create, and a match is noted as an adoption."""
+        answer = dict(self._target.find_many(records))
         for record in records:
             if record.source_key not in answer:
                 continue
