@@ -178,6 +178,8 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         "coupa_calls": calls,
         "coupa_calls_per_record": round(calls / max(records, 1), 2),
         "coupa_429s": _rate_limited(after) - _rate_limited(before),
+        "coupa_calls_by_kind": _calls_by_kind(before, after),
+        "write_step_calls": _write_step_calls(written),
         "write_step_seconds": round(write_seconds, 1),
         "achieved_coupa_rate_per_s": round(calls / max(write_seconds, 1e-9), 1),
         "ratio_to_25_per_s": round(calls / max(write_seconds, 1e-9) / 25, 2),
@@ -317,6 +319,7 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
     ]
     synced = materialize(sync, resources=resources, instance=instance, partition_key=day.isoformat())
     assert synced.success
+    synced_calls = _write_step_calls({s.flow: c for s, c in kit.written_totals(synced).items()})
     # The suppliers step writes too: the suppliers held records wait for, read by address number.
     suppliers_written = sum(
         e.materialization.metadata[action].value
@@ -332,6 +335,7 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
     written = suppliers_written + len(summary.replayed)
     return {
         "suppliers_written_by_the_sync": suppliers_written,
+        "write_step_calls": synced_calls,
         "released_and_replayed": len(released),
         "replayed": len(summary.replayed),
         "written": written,
@@ -344,6 +348,32 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
         "coupa_rate_per_s": round(calls / max(seconds, 1e-9), 1),
         "coupa_calls_by_kind": _calls_by_kind(before, after),
     }
+
+
+# The flows to Coupa whose write steps' calls per record the bench reports together (the figure the
+# natural-key searches batched per chunk of claims, ``flows.found_ahead``, are measured by).
+SUPPLIERS_AND_ORDERS = ("jde_coupa_suppliers", "jde_coupa_purchase_orders")
+
+
+def _write_step_calls(written: dict[str, dict[str, int]]) -> dict[str, dict]:
+    """Per flow to Coupa, its write steps' Coupa calls (their ``api_calls``: searches, creates, updates,
+    reads of a record to update) against the records they wrote, and the suppliers and purchase orders
+    together."""
+    out: dict[str, dict] = {}
+    for flow, counts in sorted(written.items()):
+        if not flow.startswith("jde_coupa_"):
+            continue
+        records = sum(counts.get(a, 0) for a in ("create", "update", "adopt"))
+        calls = counts.get("api_calls", 0)
+        out[flow] = {"records": records, "calls": calls, "per_record": round(calls / max(records, 1), 2)}
+    both = [out[f] for f in SUPPLIERS_AND_ORDERS if f in out]
+    records, calls = sum(f["records"] for f in both), sum(f["calls"] for f in both)
+    out["suppliers_and_purchase_orders"] = {
+        "records": records,
+        "calls": calls,
+        "per_record": round(calls / max(records, 1), 2),
+    }
+    return out
 
 
 def _calls_by_kind(before: dict, after: dict) -> dict[str, int]:

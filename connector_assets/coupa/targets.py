@@ -1,6 +1,10 @@
 """Coupa write targets: suppliers, purchase orders and invoices, found by their natural key before any
 create (the cross-reference first, in the kit), so a crashed attempt's record is adopted, never doubled.
 
+Records a write step has just claimed are searched a chunk at a time (``find_many``, Coupa's ``[in]``
+operator, ``connector_resources.coupa.key_batches``): one call per key for up to 49 records, where ``find``
+costs one to three per record; ``find`` still searches what the batch cannot settle.
+
 Why on the Coupa side: a target knows Coupa's API, not the system a record comes from; any integration
 writing to Coupa (JD Edwards -> Coupa today, Oracle Fusion -> Coupa next) maps its records to these bodies
 and natural keys and uses the same target.
@@ -8,8 +12,12 @@ and natural keys and uses the same target.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
+from connector_resources.coupa.key_batches import find_purchase_orders, find_suppliers
 
 
 class CoupaSuppliers(SessionTarget):
@@ -22,6 +30,11 @@ class CoupaSuppliers(SessionTarget):
     def find(self, record: Mapped) -> str | None:
         found = self.session.find_supplier(**record.natural_key)
         return str(found["id"]) if found else None
+
+    def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """``find`` for a chunk of records at once, by supplier number, tax id and name in turn."""
+        keys = {record.source_key: record.natural_key for record in records}
+        return _ids(find_suppliers(self.session, keys))
 
     def create(self, record: Mapped) -> str:
         return str(self.session.create_supplier(record.body)["id"])
@@ -41,6 +54,11 @@ class CoupaPurchaseOrders(SessionTarget):
         found = self.session.find_purchase_order(record.natural_key["po_number"])
         return str(found["id"]) if found else None
 
+    def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """``find`` for a chunk of records at once, by po-number."""
+        numbers = {record.source_key: record.natural_key["po_number"] for record in records}
+        return _ids(find_purchase_orders(self.session, numbers))
+
     def create(self, record: Mapped) -> str:
         return str(self.session.create_purchase_order(record.body)["id"])
 
@@ -48,6 +66,10 @@ class CoupaPurchaseOrders(SessionTarget):
         existing = self.session.get("purchase_orders", target_id)
         body = with_line_ids(record.body, existing, "order-lines")
         self.session.update_purchase_order(target_id, body)
+
+
+def _ids(found: Mapping[str, Mapping[str, Any] | None]) -> dict[str, str | None]:
+    return {key: None if row is None else str(row["id"]) for key, row in found.items()}
 
 
 def with_line_ids(body: dict, existing: dict, lines_key: str) -> dict:

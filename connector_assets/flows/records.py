@@ -131,6 +131,17 @@ class Target(Protocol):
         """Bring the existing target record up to date (``Unchanged``: it was already)."""
 
 
+class BatchFinder(Protocol):
+    """What a target may add to ``Target`` when its API searches many natural keys in one call (Coupa's
+    ``[in]`` operator): a write step then searches each chunk of records it has just claimed at once
+    (``flows.found_ahead``) instead of calling ``find`` once per record."""
+
+    def find_many(self, records: Sequence[Mapped]) -> Mapping[str, str | None]:
+        """By source key, what ``find`` would answer for each record (an ID, or None: no match); a record
+        the batch cannot settle as ``find`` would (an ambiguous match, a key shared in the batch) is left
+        out, and its write calls ``find`` for it alone."""
+
+
 # Every flow declared so far, by ``FlowSpec.flow``: filled as a side effect of importing the flow modules
 # (each ``FlowSpec`` adds itself), on purpose: what reads it (``ml-connector ping``'s reach, the day
 # checks, previews, the conformance suite) must also see a spec a module defines but no declaration lists,

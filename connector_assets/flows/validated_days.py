@@ -10,7 +10,7 @@ is asked for: it fails alone, as it did when each day was read on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from connector_assets.flows.records import RECORDS_PER_PASS, FlowSpec, Mapped, Validation, validate_days
 
@@ -36,6 +36,14 @@ class ValidatedDays:
         if isinstance(found, Exception):
             raise found
         return found
+
+    def read_ahead(self) -> Iterator[list[Mapped]]:
+        """The valid records of the days read ahead and not yet asked for, day by day in order, up to the
+        first day that could not be read (``found_ahead.SearchAhead``: what the next days will write)."""
+        for found in list(self._ahead.values()):
+            if isinstance(found, Exception):
+                return
+            yield found[1].valid
 
     def _read_from(self, partition: str | None) -> None:
         """Read ``partition`` and the days after it, up to ``RECORDS_PER_PASS`` records, and validate

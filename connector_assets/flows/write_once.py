@@ -143,7 +143,7 @@ def write_one(
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     digest = record.content_hash()
     lease = lease or Lease.for_writer(run_id)
-    xref, waited_for = _claim(spec, ledger, record, lease, deferred, preloaded)
+    xref, waited_for, found = _claim(spec, ledger, record, lease, deferred, preloaded)
     audit = {
         **spec.ledger_keys,
         "source_system": spec.source_system,
@@ -168,7 +168,7 @@ def write_one(
     # This run holds the lease now: the intent is on record, and no other writer creates the record.
     try:
         return _search_then_create(
-            spec, target, ledger, record, lease, audit, xref, release_held, deferred, digest
+            spec, target, ledger, record, lease, audit, xref, release_held, deferred, digest, found
         )
     except BaseException:
         try:  # the next writer claims at once (and searches first: the create may have gone through)
@@ -179,14 +179,21 @@ def write_one(
 
 
 _UNKNOWN: Any = object()  # not in the preloaded page: looked up alone
+UNSEARCHED: Any = object()  # no search of the target came with the claim: ``target.find`` searches alone
 
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
     """A preloaded look-up that is this writer's claim already: taken ahead for a page of records in one
-    commit (``Ledger.claim_xrefs``, ``PartitionWriter``), durable before any of their creates."""
+    commit (``Ledger.claim_xrefs``, ``PartitionWriter``), durable before any of their creates.
+
+    ``found``: what a search of the target for the records just claimed answered for this one
+    (``BatchFinder.find_many``, ``flows.found_ahead``): the ID of its natural-key match, or None. It was
+    searched after this claim was durable, as ``target.find`` would be, so the write uses it in the place
+    of ``find``; ``UNSEARCHED`` when the batch did not settle it."""
 
     xref: Xref
+    found: Any = UNSEARCHED
 
 
 def _claim(
@@ -196,12 +203,13 @@ def _claim(
     lease: Lease,
     deferred: DeferredWrites | None,
     preloaded: dict[str, Xref | Claimed | None] | None = None,
-) -> tuple[Xref, str | None]:
+) -> tuple[Xref, str | None, Any]:
     """The record's cross-reference, with its lease taken by ``lease`` unless it has a target id already.
 
     Another run's live lease is waited for (exponential back-off up to ``lease_wait()``): its write usually
     ends within a second, and then this writer skips or updates instead of holding the record. Returns the
-    xref and whose write was waited for; raises ``BeingWritten`` if it is still under way.
+    xref, whose write was waited for, and the search of the target that came with a claim taken ahead
+    (``Claimed.found``, else ``UNSEARCHED``); raises ``BeingWritten`` if it is still under way.
 
     ``preloaded`` answers the first look-up of a key it holds (taken out: a second record of the key, or
     a retry, reads the ledger again). It is only a hint: a key it shows without a target id is claimed,
@@ -214,12 +222,14 @@ def _claim(
     """
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     waited: list[str | None] = []
+    searched: list[Any] = []
 
     def attempt() -> Xref:
         hint = _UNKNOWN if preloaded is None else preloaded.pop(record.source_key, _UNKNOWN)
         if isinstance(hint, Claimed):  # claimed ahead by this writer: the lease is its own, on disk
             if deferred is not None and deferred.due(record.source_key):  # no claim comes to carry it
                 deferred.flush(ledger)
+            searched.append(hint.found)
             return hint.xref
         # a plain read first: most records are known and unchanged
         xref = ledger.get_xref(*key) if hint is _UNKNOWN else hint
@@ -234,7 +244,8 @@ def _claim(
             raise
 
     try:  # almost always decided at once: known, or claimed; the back-off is built only for a live lease
-        return attempt(), None
+        xref = attempt()
+        return xref, None, searched[0] if searched else UNSEARCHED
     except XrefLeased as leased:
         budget = lease_wait().total_seconds() if lease.waits is None else lease.waits.remaining()
         if budget <= 0:  # this step has waited its time already: held with the others behind that run
@@ -249,7 +260,7 @@ def _claim(
         xref = retrying(attempt)
     except XrefLeased as leased:
         raise BeingWritten(spec, record.source_key, leased) from None
-    return xref, (waited[-1] if waited else None)
+    return xref, (waited[-1] if waited else None), UNSEARCHED
 
 
 def _claim_with(
@@ -293,12 +304,16 @@ def _search_then_create(
     release_held: bool,
     deferred: DeferredWrites | None,
     digest: str,
+    found: Any = UNSEARCHED,
 ) -> WriteResult:
     """Adopt what a crashed earlier attempt created (natural-key search), else create; record the id
-    with ``digest``, the hash of ``record`` (``Mapped.content_hash``)."""
+    with ``digest``, the hash of ``record`` (``Mapped.content_hash``). ``found``: the answer of a
+    search made for a chunk of records after their claims (``Claimed.found``), used in place of
+    ``target.find``; ``UNSEARCHED``: the record is searched alone now."""
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     marks: tuple[str, ...] = ()  # what a create said of itself beside its action (``Created.marks``)
-    found = target.find(record)
+    if found is UNSEARCHED:
+        found = target.find(record)
     if found is not None:
         # A match that is already another source record's counterpart (two JDE suppliers with one name)
         # must not be touched: updating it would overwrite the other record in the target.

@@ -10,10 +10,11 @@ requests, and meanwhile another record's request takes the slot.
 
 What stays exactly as in the sequential writer, record by record (``write_record`` is unchanged; each
 worker runs it for its record): the ledger lease per record (claim, search, create, record the id; the
-claims of a batch taken ahead in one commit, ``_claim_ahead``), the
-counts, a failure queued with its reason, a record leased by another run held (``BeingWritten``), one
-the target says must wait for something outside the ledger held on it (``replay.WaitsFor``), an
-earlier queue item resolved when its record is written, held dependents released. The ledger is safe
+claims of a batch taken ahead in one commit, ``_claim_ahead``, and, for a target that searches many
+natural keys in one call, the batch searched right after, ``flows.found_ahead``), the counts, a failure
+queued with its reason, a record leased by another run held (``BeingWritten``), one the target says must
+wait for something outside the ledger held on it (``replay.WaitsFor``), an earlier queue item resolved
+when its record is written, held dependents released. The ledger is safe
 across threads: each ledger call checks a connection of its own out of the engine's pool (SQLite in WAL
 with ``BEGIN IMMEDIATE`` writers and a busy timeout; PostgreSQL row locks), so workers never share a
 connection or a transaction (``tests/kit/test_write_concurrency.py`` proves it on both databases).
@@ -54,6 +55,7 @@ from connector_assets.flows.core import (
     write_record,
 )
 from connector_assets.flows.deferred import DeferredWrites
+from connector_assets.flows.found_ahead import SearchAhead, found_ahead
 from connector_assets.step_retry import is_transient, refused_for_good
 from connector_resources.errors import when_again
 from connector_resources.held_parents import REFUSED_FOR_GOOD
@@ -122,8 +124,12 @@ class PartitionWriter:
         lease: Lease,
         queued: dict[str, Any],
         counts: dict[str, int],
+        search_ahead: SearchAhead | None = None,
     ) -> None:
         self.spec, self.target, self.ledger = spec, target, ledger
+        # A ranged step's claims and searches of its next days' first records (``found_ahead``).
+        self.search_ahead = search_ahead
+        self._taken_ahead: set[str] = set()
         self.run_id, self.partition = run_id, partition
         self.queued, self.counts = queued, counts
         self._lock = threading.Lock()
@@ -206,6 +212,7 @@ class PartitionWriter:
         self._next, self._preloaded_upto, self._claimed_upto = 0, 0, 0
         self._preloaded.clear()
         self._claimed.clear()
+        self._taken_ahead.clear()
         workers = max(1, min(workers, len(self._units)))
         self.peak_workers = workers
         if workers == 1:
@@ -217,6 +224,12 @@ class PartitionWriter:
             first = next((e for e in errors if e is not None), None)
             if first is not None:
                 raise first
+        ahead = self.search_ahead
+        with self._lock:
+            stopped = not self._may_send()
+        if ahead is not None and not stopped:  # the day is written: the next days' first chunk searched now
+            seen = {unit[0].source_key for unit in self._units}
+            ahead.search(self.spec, self.target, self.ledger, self.lease, self.deferred.batch, seen)
 
     def _may_send(self) -> bool:
         """Under the lock: whether another record may be sent (see "Stopping" in the module docstring)."""
@@ -247,18 +260,36 @@ class PartitionWriter:
         self._preloaded.update(
             self.ledger.get_xrefs(spec.integration, spec.entity, spec.source_system, keys, spec.target_system)
         )
+        if self.search_ahead is not None:  # claimed and searched by the day before: this writer's now
+            taken = self.search_ahead.take(keys)
+            for n in range(self._next, upto):
+                key = self._units[n][0].source_key
+                if key in taken:
+                    self._preloaded[key] = taken[key]
+                    self._claimed[key] = n
+                    self._taken_ahead.add(key)
         self._preloaded_upto = upto
 
     def _claim_ahead(self) -> None:
         """Under the lock: claim the next ``deferred.batch`` units not yet written in one commit
-        (``Ledger.claim_xrefs``), with the deferred records pending written in its transaction.
+        (``Ledger.claim_xrefs``), with the deferred records pending written in its transaction; then,
+        for a target that searches many natural keys in one call, search those records at once.
 
         Why: a claim must be durable before its create, and one commit per record was most of the
         ledger's CPU per record. Claimed ahead, a page of them is durable in one commit before the
         first create; each record then uses its claim (``Claimed``) instead of taking one alone. A page,
         not the step: records claimed and not yet sent hold their lease meanwhile (another run waits
         for them, as for a record in flight). A key the page did not claim (leased by a live writer) is
-        claimed alone as before; a claim ahead that fails only costs those per-record claims."""
+        claimed alone as before; a claim ahead that fails only costs those per-record claims.
+
+        The day's first units claimed and searched by the day before (``SearchAhead``) are written first:
+        the rest is claimed and searched after them, as a chunk is after the one before it."""
+        first = self._next
+        while first < self._preloaded_upto and self._units[first][0].source_key in self._taken_ahead:
+            first += 1
+        if first > self._next:
+            self._claimed_upto = first
+            return
         spec, upto = self.spec, min(self._next + self.deferred.batch, self._preloaded_upto)
         index: dict[str, int] = {}
         for n in range(self._next, upto):
@@ -285,8 +316,13 @@ class PartitionWriter:
         except Exception as exc:  # each record then claims alone, where its error is reported
             log.warning("%s: could not claim records ahead, claiming one at a time: %s", spec.flow, exc)
             return
+        # Searched now, after the claims are durable (``flows.found_ahead``); only when every record of
+        # the chunk is claimed here: one claimed alone later may be created before these are.
+        found = {}
+        if taken.keys() == index.keys():
+            found = found_ahead(spec.flow, self.target, [self._units[index[key]][0] for key in taken])
         for key, xref in taken.items():
-            self._preloaded[key] = Claimed(xref)
+            self._preloaded[key] = Claimed(xref, found[key]) if key in found else Claimed(xref)
             self._claimed[key] = index[key]
 
     def _release_unsent_claims(self) -> None:

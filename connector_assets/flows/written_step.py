@@ -3,6 +3,8 @@ target, and judge the day (its check on failed and long-held records, its refuse
 each day's own result (``range_days``)."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from dagster import (
@@ -22,6 +24,7 @@ from connector_assets.flows.backfill_policy import flow_backfill_policy
 from connector_assets.flows.core import FlowSpec, Mapped, audit_record, queue_failure
 from connector_assets.flows.day_checks import current_targets
 from connector_assets.flows.flow_run import run_lease, run_partitions, tag_run
+from connector_assets.flows.found_ahead import SearchAhead
 from connector_assets.flows.range_days import (
     DayWrite,
     day_evaluation,
@@ -67,6 +70,12 @@ WRITE_COUNTS = (
     "awaiting_replay",  # refused for good before and unchanged: left queued for a replay
     "api_calls",
 )
+
+
+def _awaits(queued: dict[str, Any], record: Mapped) -> bool:
+    """Whether the run leaves ``record`` to a replay (``awaits_replay`` on its open queue item)."""
+    item = queued.get(record.source_key)
+    return item is not None and awaits_replay(item, record)
 
 
 def _api_calls(target: Any) -> int:
@@ -143,7 +152,9 @@ def written_asset(
         days: list[DayWrite] = []
         stopped: str | None = None
         staged = ValidatedDays(spec, partitions, lambda partition: _staged_records(context, partition))
-        with spec.open_target(context) as opened:
+        # A range's next days searched with the end of each day (``found_ahead``), for targets that can.
+        ahead = SearchAhead(staged.read_ahead, lambda record: _awaits(queued, record))
+        with spec.open_target(context) as opened, _releasing(context, ahead):
             target = previewed(spec, opened)  # itself, unless a preview holds the writes (``preview``)
             for partition in partitions:
                 day = DayWrite(partition, dict.fromkeys(WRITE_COUNTS, 0))
@@ -153,7 +164,9 @@ def written_asset(
                     continue
                 calls = _api_calls(target)
                 try:
-                    day.staged = _write_partition(context, target, staged, partition, queued, day.counts)
+                    day.staged = _write_partition(
+                        context, target, staged, partition, queued, day.counts, ahead
+                    )
                 except Exception as error:
                     if len(partitions) == 1:
                         raise
@@ -231,6 +244,7 @@ def written_asset(
         partition: str | None,
         queued: dict[str, Any],
         counts: dict[str, int],
+        ahead: SearchAhead | None = None,
     ) -> set[str]:
         """Write one day's staged records; returns their source keys (the day's records that were mapped)."""
         ledger, run_id, lease = context.resources.ledger.get(), context.run.run_id, run_lease(context)
@@ -251,6 +265,7 @@ def written_asset(
             lease=lease,
             queued=queued,
             counts=counts,
+            search_ahead=ahead,
         )
         writer.run(sendable, write_workers(spec, target))
         if writer.leased_by:  # held together behind the live runs writing them, named once each
@@ -260,6 +275,14 @@ def written_asset(
                 f"{behind}; each is released when that run records it"
             )
         return {record.source_key for record in records}
+
+    @contextmanager
+    def _releasing(context: AssetExecutionContext, ahead: SearchAhead) -> Iterator[None]:
+        """The step's writes; then the claims taken ahead for days that did not use them are ended."""
+        try:
+            yield
+        finally:
+            ahead.release(spec, context.resources.ledger.get(), run_lease(context))
 
     def _not_awaiting_replay(
         records: list[Mapped],

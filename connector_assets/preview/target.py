@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -231,6 +231,8 @@ class PreviewTarget:
         self._spec, self._target, self._capture = spec, target, capture
         self._found: dict[str, str] = {}
         self._lock = threading.Lock()
+        if callable(getattr(target, "find_many", None)):  # a batch search only where the target has one
+            self.find_many = self._find_many
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._target, name)
@@ -253,6 +255,24 @@ class PreviewTarget:
             with self._lock:
                 self._found[record.source_key] = str(found)
         return found
+
+    def _find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """``find_many`` where the real target has one (``records.BatchFinder``): its batch search, with
+        what ``find`` adds: a record the target holds nothing for finds one of the same whole key this
+        preview would create, and a match is noted as an adoption."""
+        answer = dict(self._target.find_many(records))
+        for record in records:
+            if record.source_key not in answer:
+                continue
+            found = answer[record.source_key]
+            if found is None:
+                twin = self._capture.created_with(self._spec.name, record.natural_key)
+                if twin is not None and twin != record.source_key:
+                    found = answer[record.source_key] = f"{PLACEHOLDER} {twin}"
+            if found is not None:
+                with self._lock:
+                    self._found[record.source_key] = str(found)
+        return answer
 
     def create(self, record: Mapped) -> str | Created:
         try:

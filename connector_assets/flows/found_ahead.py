@@ -1,0 +1,146 @@
+"""The natural-key search of a chunk of records a write step has just claimed, in one go, for a target
+whose API searches many keys in one call (``records.BatchFinder``: Coupa's ``[in]`` operator).
+
+Why: every create is preceded by a search of the target by natural key after the record's claim, so a
+crashed attempt's record is adopted, never doubled. One record at a time that is one call or more per
+record before its create, most of a backfill's calls. The write step claims records a chunk ahead in one
+commit (``PartitionWriter._claim_ahead``); searching the chunk right after that commit keeps the order
+the exactly-once proofs rest on (claim durable, then search, then create) at one call per key for up
+to 49 records.
+
+What stays per record: a record the batch does not settle (``find_many`` leaves it out) is searched by
+``find`` alone when its turn comes, as before; a chunk in which some record could not be claimed ahead
+(another writer holds it; it is claimed alone later) is not searched in a batch at all, since that record
+may be created between the batch's search and a later record's create; if the batch search fails, every
+record of the chunk is searched alone (its error, if it recurs, is then that record's).
+
+With several workers (``FlowSpec.write_concurrency``), records of the previous chunk may still be in
+flight when a chunk is searched: two records sharing a natural key across chunks could then both miss
+each other, as two workers searching at once already can. Coupa's targets, the only ones with
+``find_many`` today, write one record at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from connector_assets.flows.records import FlowSpec, Mapped
+from connector_assets.flows.write_once import Claimed
+from connector_resources.redaction import get_logger, redact
+
+if TYPE_CHECKING:
+    from connector_assets.flows.write_once import Lease
+    from connector_resources.ledger import Ledger
+
+log = get_logger(__name__)
+
+
+def found_ahead(flow: str, target: Any, records: Sequence[Mapped]) -> dict[str, str | None]:
+    """By source key, the target ID of each record's natural-key match (None: no match) that
+    ``target.find_many`` settled; {} when the target has no ``find_many`` or its search failed."""
+    finder = getattr(target, "find_many", None)
+    if not callable(finder) or not records:
+        return {}
+    try:
+        answer = finder(records)
+    except Exception as exc:  # each record is searched alone instead, where its error is its own
+        log.warning(
+            "%s: could not search %d records at once, searching one at a time: %s",
+            flow,
+            len(records),
+            redact(str(exc)),
+        )
+        return {}
+    keys = {record.source_key for record in records}
+    return {key: None if found is None else str(found) for key, found in answer.items() if key in keys}
+
+
+class SearchAhead:
+    """A ranged write step's search of its next days (``written_step``): when a day's writes are done, the
+    first records of the days after it, up to a chunk, are claimed and searched in one go, and each of
+    those days' writers uses those claims and answers (``take``) instead of its own.
+
+    Why: a backfill writes hundreds of days of a few records each, and a day's chunk is only its own
+    records: a day of 3 new suppliers cost 3 searches for 3 records. With the next days in the chunk a
+    search serves up to 50 records whatever their days.
+
+    Why it keeps the order and the answers a day's own chunk has: it searches only once every record
+    written before it is (no records of an earlier look-ahead still waiting, ``held``), and it takes the
+    next records in the order the days write them, stopping at a key already in the window or in the day
+    just written (its write depends on the earlier one's outcome) and at a record left to a replay. So
+    between the search and a record's create only records of the same chunk are written, as within a
+    day. Claims never used (a day stopped, or failed before its writes) are ended by ``release``."""
+
+    def __init__(
+        self,
+        upcoming: Callable[[], Iterable[list[Mapped]]],
+        awaits: Callable[[Mapped], bool] = lambda record: False,
+    ) -> None:
+        self._upcoming = upcoming  # the valid records of the days after the one written, as read ahead
+        self._awaits = awaits  # a record the run leaves to a replay (``writer.awaits_replay``)
+        self.held: dict[str, Claimed] = {}
+
+    def take(self, keys: Iterable[str]) -> dict[str, Claimed]:
+        """The claims (and answers) held for ``keys``, handed over to the day writing them."""
+        return {key: self.held.pop(key) for key in keys if key in self.held}
+
+    def window(self, room: int, seen: set[str]) -> list[Mapped]:
+        """The next days' first records, at most ``room``, in the order they are written (see class)."""
+        out: list[Mapped] = []
+        keys = set(seen)
+        for records in self._upcoming():
+            for record in records:
+                if len(out) >= room or record.source_key in keys or self._awaits(record):
+                    return out
+                keys.add(record.source_key)
+                out.append(record)
+        return out
+
+    def search(
+        self, spec: FlowSpec, target: Any, ledger: Ledger, lease: Lease, room: int, seen: set[str]
+    ) -> None:
+        """Claim and search the next days' first records (``window``), when nothing searched earlier
+        still waits for its write. A record of the window another writer holds leaves the window unclaimed:
+        it will be claimed alone on its day and may be created before the others."""
+        if self.held or not callable(getattr(target, "find_many", None)):
+            return
+        window = self.window(room, seen)
+        if not window:
+            return
+        flow = (spec.integration, spec.entity, spec.source_system)
+        keys = [record.source_key for record in window]
+        try:
+            known = ledger.get_xrefs(*flow, keys, spec.target_system)
+            unwritten = [key for key in keys if not (known.get(key) and known[key].target_id)]
+            taken = ledger.claim_xrefs(
+                *flow,
+                unwritten,
+                spec.target_system,
+                owner=lease.owner,
+                inherits=lease.inherits,
+                gone=lease.gone,
+            )
+        except Exception as exc:  # each day claims its own records, as without the look-ahead
+            log.warning("%s: could not claim the next days' records ahead: %s", spec.flow, exc)
+            return
+        if taken.keys() != set(unwritten):
+            self.held = {key: Claimed(xref) for key, xref in taken.items()}
+            self.release(spec, ledger, lease)
+            return
+        records = [record for record in window if record.source_key in taken]
+        found = found_ahead(spec.flow, target, records)
+        self.held = {
+            key: Claimed(xref, found[key]) if key in found else Claimed(xref) for key, xref in taken.items()
+        }
+
+    def release(self, spec: FlowSpec, ledger: Ledger, lease: Lease) -> None:
+        """End the claims held for days that did not use them (the step stopped, or a day failed)."""
+        keys, self.held = list(self.held), {}
+        if not keys:
+            return
+        try:
+            flow = (spec.integration, spec.entity, spec.source_system)
+            ledger.release_xrefs(*flow, keys, spec.target_system, owner=lease.owner)
+        except Exception as exc:  # they lapse with the lease, or end with this run (``Lease.gone``)
+            log.warning("%s: could not end %d claim(s) taken ahead: %s", spec.flow, len(keys), exc)

@@ -1,0 +1,178 @@
+"""Coupa's write targets searching a chunk of claimed records at once (``find_many``, Coupa's ``[in]``
+operator), counted on the Coupa simulator's own request log: a write step's chunk of new suppliers costs
+one search per natural key (number, tax id, name) and one create each, a chunk of new purchase orders one
+search and one create each; a supplier created in Coupa after the claim and before the batch search is
+adopted, not created a second time; and the batch answers what ``find`` answers, record by record.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+import requests
+from coupa_support import CoupaBox, coupa
+from request_log import RequestLog
+
+from connector_assets.coupa.targets import CoupaPurchaseOrders, CoupaSuppliers
+from connector_assets.flows.core import FlowSpec, Lease, Mapped
+from connector_assets.flows.writer import PartitionWriter
+from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW
+from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
+from connector_resources.coupa import CoupaResource, forget_tokens
+from connector_resources.ledger import Ledger
+from connector_sandbox.coupa import CoupaSandboxSettings, create_app
+from connector_sandbox.serve import serve_in_thread
+
+CHUNK = 50  # a write step's claims ahead (``ML_LEDGER_RECORD_BATCH``'s default)
+
+
+@pytest.fixture(scope="module")
+def coupa_log() -> Iterator[tuple[CoupaResource, RequestLog, str]]:
+    settings = CoupaSandboxSettings(scale=0.1)
+    log = RequestLog(create_app(settings))
+    url, stop = serve_in_thread(log, host=settings.host, port=0)
+    requests.post(f"{url}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10).raise_for_status()
+    forget_tokens()
+    try:
+        yield coupa(CoupaBox(url)), log, url
+    finally:
+        stop()
+        forget_tokens()
+
+
+@pytest.fixture
+def ledger(tmp_path) -> Iterator[Ledger]:
+    led = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    yield led
+    led.dispose()
+
+
+def _supplier(number: str, name: str, tax_id: str | None) -> Mapped:
+    body = {"name": name, "number": number, "tax-id": tax_id, "status": "active"}
+    fields = {"supplier_number": number, "name": name, "tax_id": tax_id}
+    return Mapped(number, body, fields, {"number": number, "tax_id": tax_id, "name": name})
+
+
+def _new_suppliers(count: int) -> list[Mapped]:
+    tag = uuid.uuid4().hex[:8]
+    return [_supplier(f"{tag}{n}", f"Batch Supply {tag} {n}", f"TX-{tag}-{n}") for n in range(count)]
+
+
+def _write(spec: FlowSpec, target, ledger: Ledger, records: list[Mapped]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    run_id = f"run-{uuid.uuid4().hex[:8]}"
+    writer = PartitionWriter(
+        spec, target, ledger, run_id=run_id, partition=None, lease=Lease(run_id), queued={}, counts=counts
+    )
+    writer.run(records, 1)
+    return counts
+
+
+def _calls(log: RequestLog, path: str) -> Counter[str]:
+    return Counter(e.method for e in log.entries_all() if e.path == path)
+
+
+def test_a_chunk_of_new_suppliers_costs_a_search_per_key_and_a_create_each(coupa_log, ledger):
+    resource, log, _ = coupa_log
+    records = _new_suppliers(60)
+    with resource.session(flow="suppliers") as session:
+        log.clear()
+        counts = _write(SUPPLIERS_FLOW, CoupaSuppliers(session), ledger, records)
+    assert counts["create"] == 60 and counts["fail"] == 0
+    calls = _calls(log, "/api/suppliers")
+    # Chunks of 50 and 10, each searched by number, tax id and name: 6 searches, where one search per
+    # record and key was 180 (3 per new supplier).
+    assert calls == Counter({"GET": 3 * math.ceil(60 / CHUNK), "POST": 60})
+    posted = Counter(e.body["number"] for e in log.entries("POST", "/api/suppliers") if e.ok)
+    assert posted == Counter({r.source_key: 1 for r in records})
+
+
+class _CreatedMeanwhile(CoupaSuppliers):
+    """Someone creates one of the claimed suppliers in Coupa after the write step's claims and before its
+    batch search (a user, or an earlier attempt whose answer was lost)."""
+
+    def __init__(self, session, ledger: Ledger, record: Mapped) -> None:
+        super().__init__(session)
+        self.ledger, self.record = ledger, record
+        self.claimed_first: list[bool] = []
+
+    def find_many(self, records):
+        key = ("jde_coupa", "supplier", "JDE", self.record.source_key, "coupa")
+        self.claimed_first.append(self.ledger.get_xref(*key).lease_owner is not None)
+        self.session.create_supplier(self.record.body)
+        return super().find_many(records)
+
+
+def test_a_supplier_created_between_the_claim_and_the_batch_search_is_adopted(coupa_log, ledger):
+    resource, log, url = coupa_log
+    records = _new_suppliers(5)
+    with resource.session(flow="suppliers") as session:
+        log.clear()
+        target = _CreatedMeanwhile(session, ledger, records[2])
+        counts = _write(SUPPLIERS_FLOW, target, ledger, records)
+    assert target.claimed_first == [True]
+    assert counts["create"] == 4 and counts["adopt"] == 1
+    posted = Counter(e.body["number"] for e in log.entries("POST", "/api/suppliers") if e.ok)
+    assert posted == Counter({r.source_key: 1 for r in records})  # the meanwhile create is the only one
+    xref = ledger.get_xref("jde_coupa", "supplier", "JDE", records[2].source_key, "coupa")
+    in_coupa = [s for s in _records(url, "suppliers") if s["number"] == records[2].source_key]
+    assert len(in_coupa) == 1 and xref.target_id == str(in_coupa[0]["id"])
+
+
+def _records(url: str, resource: str) -> list[dict]:
+    page = requests.get(f"{url}/sandbox/records/{resource}", params={"limit": 5000}, timeout=30).json()
+    return page["records"]
+
+
+def test_a_chunk_of_new_orders_costs_one_search_and_a_create_each(coupa_log, ledger):
+    resource, log, url = coupa_log
+    supplier = next(s for s in _records(url, "suppliers") if s.get("number") and s.get("status") == "active")
+    account = next(a for a in _records(url, "accounts") if a.get("code") and a.get("active", True))
+    tag = uuid.uuid4().hex[:6]
+    records = []
+    for n in range(20):
+        number = f"B{tag}-{n}"
+        line = {"line-num": 1, "description": "batch", "quantity": "1", "price": "10.00"}
+        body = {
+            "po-number": number,
+            "supplier": {"number": supplier["number"]},
+            "currency": {"code": "USD"},
+            "order-lines": [{**line, "account": {"code": account["code"]}}],
+        }
+        records.append(Mapped(number, body, {"po_number": number}, {"po_number": number}))
+    with resource.session(flow="purchase_orders") as session:
+        log.clear()
+        counts = _write(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders(session), ledger, records)
+    assert counts["create"] == 20, counts
+    assert _calls(log, "/api/purchase_orders") == Counter({"GET": 1, "POST": 20})
+
+
+def test_the_batch_answers_what_find_answers(coupa_log):
+    resource, log, url = coupa_log
+    seeded = [s for s in _records(url, "suppliers") if s.get("number")][:6]
+    by_tax = next(s for s in seeded if s.get("tax-id"))
+    tag = uuid.uuid4().hex[:6]
+    records = [
+        *(_supplier(s["number"], f"Renamed {tag} {n}", None) for n, s in enumerate(seeded[:3])),
+        _supplier(f"T{tag}", f"Other {tag}", by_tax["tax-id"].lower()),  # its tax id, another case
+        _supplier(f"N{tag}", " ".join(seeded[4]["name"].upper().split()), None),  # its name
+        _supplier(f"C{tag}", f"Comma, {tag} Inc.", None),  # no match; searched alone by name
+        _supplier(f"D{tag}a", f"Twin {tag}", None),  # two records of one name: left to find
+        _supplier(f"D{tag}b", f"twin {tag}", None),
+        _supplier(f"X{tag}", f"Nobody {tag}", f"TX-{tag}"),
+    ]
+    with resource.session(flow="suppliers") as session:
+        target = CoupaSuppliers(session)
+        log.clear()
+        answer = target.find_many(records)
+        searches = len(log.entries("GET", "/api/suppliers"))
+        expected = {r.source_key: target.find(r) for r in records}
+    assert searches == 4  # number, tax id, name in [in] queries; the name with a comma alone
+    assert set(answer) == {r.source_key for r in records} - {f"D{tag}a", f"D{tag}b"}
+    assert answer == {k: v for k, v in expected.items() if k in answer}
+    assert answer[f"T{tag}"] == str(by_tax["id"]) and answer[f"N{tag}"] == str(seeded[4]["id"])
+    assert answer[f"X{tag}"] is None and answer[f"C{tag}"] is None
