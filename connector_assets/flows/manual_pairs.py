@@ -78,6 +78,14 @@ class Systems:
             self._sessions[name] = self._stack.enter_context(self.resource(name).session())
         return self._sessions[name]
 
+    def read(self, name: str, entity: str, key: str, missing: type[Exception], refused: str) -> Any:
+        """Record ``key`` of ``entity`` as system ``name`` holds it; ``MatchRefused`` saying ``refused`` when
+        the system answers it has none (its ``missing`` error)."""
+        try:
+            return self.session(name).get(entity, key)
+        except missing:
+            raise MatchRefused(refused) from None
+
     def __enter__(self) -> Systems:
         return self
 
