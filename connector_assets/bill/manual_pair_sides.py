@@ -11,10 +11,9 @@ from connector_resources.ledger import Ledger
 
 def find_vendor(systems: Systems, ledger: Ledger, vendor_id: str) -> Found:
     """BILL vendor ``vendor_id``; ``MatchRefused`` when BILL has none, or only an archived one."""
-    try:
-        vendor = systems.session("bill").get("vendors", vendor_id)
-    except BillNotFoundError:
-        raise MatchRefused(f"BILL has no vendor with id {vendor_id}") from None
+    vendor = systems.read(
+        "bill", "vendors", vendor_id, BillNotFoundError, f"BILL has no vendor with id {vendor_id}"
+    )
     name = str(vendor.get("name") or "").strip()
     label = f"BILL vendor {name} ({vendor_id})" if name else f"BILL vendor {vendor_id}"
     if vendor.get("archived") is True:

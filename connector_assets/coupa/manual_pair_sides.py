@@ -4,17 +4,16 @@ JD Edwards."""
 
 from __future__ import annotations
 
-from connector_assets.flows.manual_pairs import Found, MatchRefused, Side, Systems, number_key
+from connector_assets.flows.manual_pairs import Found, Side, Systems, number_key
 from connector_resources.coupa.errors import CoupaNotFoundError
 from connector_resources.ledger import Ledger
 
 
 def find_supplier(systems: Systems, ledger: Ledger, supplier_id: str) -> Found:
     """Coupa supplier ``supplier_id``; ``MatchRefused`` when Coupa has none."""
-    try:
-        supplier = systems.session("coupa").get("suppliers", supplier_id)
-    except CoupaNotFoundError:
-        raise MatchRefused(f"Coupa has no supplier with id {supplier_id}") from None
+    supplier = systems.read(
+        "coupa", "suppliers", supplier_id, CoupaNotFoundError, f"Coupa has no supplier with id {supplier_id}"
+    )
     name = str(supplier.get("name") or "").strip()
     number = str(supplier.get("number") or "").strip()
     said = f"{supplier_id}, number {number}" if number else supplier_id

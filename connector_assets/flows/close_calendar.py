@@ -16,14 +16,18 @@ data flows keep running: only the ERP sides' money writes ask (``hold_during_clo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connector_resources import settings
 from connector_resources.held_outside import outside_key, register_outside_check
 from connector_resources.replay import WaitsFor
 from connector_resources.settings import SettingError
+
+T = TypeVar("T")
 
 KIND = ("CLOSE", "window", "until")  # what records held during a close wait on
 _BUSINESS = re.compile(r"business days? (\d{1,2})\s*-\s*(\d{1,2})")
@@ -134,16 +138,23 @@ def hold_during_close(integration: str, erp: str, now: datetime | None = None) -
         raise CloseInProgress(integration, until, erp)
 
 
+def held_idents(held: Iterable[str], parse: Callable[[str], T]) -> Iterator[tuple[str, T, str]]:
+    """(ident, what it is held until, integration) of each ``<until>@<integration>`` of ``held``, ``parse``
+    reading the first part; an ident it cannot read (``ValueError``) is passed over, as not ready."""
+    for ident in held:
+        text, _, integration = ident.partition("@")
+        try:
+            until = parse(text)
+        except ValueError:
+            continue
+        yield ident, until, integration
+
+
 def ended(held: list[str], now: datetime | None = None) -> dict[str, str]:
     """Of ``held`` (``<until>@<integration>``), those whose close has ended (or is no longer declared)."""
     now = now or datetime.now(UTC)
     ready: dict[str, str] = {}
-    for ident in held:
-        until_text, _, integration = ident.partition("@")
-        try:
-            until = datetime.fromisoformat(until_text)
-        except ValueError:
-            continue
+    for ident, until, integration in held_idents(held, datetime.fromisoformat):
         close = close_of(integration) if integration else None
         if now >= until or close is None or close.until(now) is None:
             ready[ident] = f"the period close of {integration} has ended"

@@ -78,6 +78,14 @@ class Systems:
             self._sessions[name] = self._stack.enter_context(self.resource(name).session())
         return self._sessions[name]
 
+    def read(self, name: str, entity: str, key: str, missing: type[Exception], refused: str) -> Any:
+        """Record ``key`` of ``entity`` as system ``name`` holds it; ``MatchRefused`` saying ``refused`` when
+        the system answers it has none (its ``missing`` error)."""
+        try:
+            return self.session(name).get(entity, key)
+        except missing:
+            raise MatchRefused(refused) from None
+
     def __enter__(self) -> Systems:
         return self
 
@@ -152,13 +160,21 @@ class MatchResult:
     answered: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Proposed:
+    """A match being stored, as ``PairingRules`` sees it: its pairing, the ledger, both records as read."""
+
+    pairing: ManualPairing
+    ledger: Ledger
+    source: Found
+    target: Found
+
+
 class PairingRules:
     """What a pairing adds to the kit's checks (none by default). Each method runs inside the match's
     transaction; ``conn`` is it."""
 
-    def check(
-        self, pairing: ManualPairing, ledger: Ledger, source: Found, target: Found, *, conn: Any
-    ) -> None:
+    def check(self, match: Proposed, *, conn: Any) -> None:
         """What else refuses the match (``MatchRefused``), whatever ``replace`` says."""
 
     def named_in(self, pairing: ManualPairing, item: Any) -> tuple[str, str] | None:
@@ -166,36 +182,16 @@ class PairingRules:
         what the item says (the desk's "match by hand" link); None when it is not one."""
         return None
 
-    def replace_hint(
-        self, pairing: ManualPairing, others: list[OtherPair], source: Found, target: Found
-    ) -> str:
+    def replace_hint(self, match: Proposed, others: list[OtherPair]) -> str:
         """More words for the refusal that asks for ``--replace`` ("" for none)."""
         return ""
 
-    def before_replacing(
-        self,
-        pairing: ManualPairing,
-        ledger: Ledger,
-        others: list[OtherPair],
-        source: Found,
-        target: Found,
-        systems: Systems,
-    ) -> dict[int, str]:
+    def before_replacing(self, match: Proposed, others: list[OtherPair], systems: Systems) -> dict[int, str]:
         """Checks before ``others`` are replaced (``MatchRefused`` to refuse), and what to add to the
         description of some of them (by xref id)."""
         return {}
 
-    def answered(
-        self,
-        pairing: ManualPairing,
-        ledger: Ledger,
-        source: Found,
-        target: Found,
-        because: str,
-        *,
-        run_id: str | None,
-        conn: Any,
-    ) -> int:
+    def answered(self, match: Proposed, because: str, *, run_id: str | None, conn: Any) -> int:
         """Queue items the new match answers besides the held ones (``because``: the match in words),
         resolved or made due; how many."""
         return 0
@@ -369,7 +365,8 @@ def set_match(
         systems = systems or stack.enter_context(Systems())
         conn = stack.enter_context(ledger.transaction())
         current = ledger.get_xref(i, pairing.entity, s, source.key, t, conn=conn)
-        pairing.rules.check(pairing, ledger, source, target, conn=conn)
+        proposed = Proposed(pairing, ledger, source, target)
+        pairing.rules.check(proposed, conn=conn)
         others = other_pairs(pairing, ledger, source.key, target.key, conn=conn)
         _not_being_written(current, source, target)
         same = current is not None and current.manual and current.target_id == target.key
@@ -391,12 +388,10 @@ def set_match(
                 f"{source.label} = {target.label} not stored: "
                 + "; ".join(o.description for o in others)
                 + ". Add --replace to replace that pair with this match"
-                + (pairing.rules.replace_hint(pairing, others, source, target) or ".")
+                + (pairing.rules.replace_hint(proposed, others) or ".")
             )
         because = f"{source.label} matched by hand with {target.label}, entered by {by.actor}"
-        more = (
-            pairing.rules.before_replacing(pairing, ledger, others, source, target, systems) if others else {}
-        )
+        more = pairing.rules.before_replacing(proposed, others, systems) if others else {}
         replaced = []
         for other in others:
             x = other.xref
@@ -448,7 +443,7 @@ def set_match(
                 ledger, key, reason=f"released: {because}; due for replay", run_id=run_id, conn=conn
             )
             released += len(freed)
-        answered = pairing.rules.answered(pairing, ledger, source, target, because, run_id=run_id, conn=conn)
+        answered = pairing.rules.answered(proposed, because, run_id=run_id, conn=conn)
     return MatchResult(source, target, True, tuple(replaced), released, answered)
 
 

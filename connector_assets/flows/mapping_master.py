@@ -11,13 +11,17 @@ the check reads what the rows name, never the whole chart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from connector_assets.flows.master_checks import key_problems, value_problems
 
 # (resources by key, the rows to check {key: value}) -> {key: what is wrong with that row}; a row that is
 # fine has no entry.
 RowsCheck = Callable[[Mapping[str, Any], Mapping[str, str]], Mapping[str, str]]
+# (one system's resource, the distinct values or keys asked about) -> {value: what is wrong with it}
+SystemAsk = Callable[[Any, Iterable[str]], Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -39,3 +43,14 @@ class MasterData:
 
             resources = resources_from_settings(self.systems)
         return dict(self.check(resources, rows))
+
+    @classmethod
+    def asking(cls, system: str, ask: SystemAsk, what: str, *, of: str = "values") -> MasterData:
+        """The check most tables declare: one system (its resource key) asked about the rows' values, or
+        about their keys (``of="keys"``: a table whose values a flow creates in the other system)."""
+        problems = key_problems if of == "keys" else value_problems
+        return cls(
+            (system,),
+            lambda resources, rows: problems(rows, lambda named: ask(resources[system], named)),
+            what,
+        )

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from connector_assets.flows.close_calendar import held_idents
 from connector_resources import settings
 from connector_resources.held_outside import Kind, outside_key, register_outside_check
 from connector_resources.replay import WaitsFor
@@ -172,12 +173,7 @@ def ready_to_post(calendar: Calendar, held: list[str]) -> dict[str, str]:
     """Of ``held`` (``<day>@<integration>``), those that may go now, with why."""
     ready: dict[str, str] = {}
     first = calendar.first_open_day()
-    for ident in held:
-        day_text, _, integration = ident.partition("@")
-        try:
-            day = date.fromisoformat(day_text)
-        except ValueError:
-            continue
+    for ident, day, integration in held_idents(held, date.fromisoformat):
         period = calendar.period_of(day)
         if period is not None and period.open:
             ready[ident] = f"{period.name} of {calendar.where} is open now"

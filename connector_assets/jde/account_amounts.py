@@ -74,6 +74,22 @@ def charge(
 Record = namedtuple("Record", ["kind", "name", "scope", "label", "counterpart"], defaults=("",))
 
 
+def _differ(
+    report: Report, record: Record, ours: str, jde: str, words: str, field: str, kind: str | None = None
+) -> None:
+    """One difference about ``record`` (of its own kind unless ``kind``), the source's value first."""
+    report.differ(
+        kind or record.kind,
+        record.name,
+        record.scope,
+        ours,
+        jde,
+        words,
+        counterpart=record.counterpart,
+        field=field,
+    )
+
+
 def compare_accounts(
     report: Report,
     record: Record,
@@ -98,16 +114,14 @@ def compare_accounts(
         mine, held = ours.by_account[account], theirs.get(account, Decimal(0))
         if mine != held:
             named += 1
-            report.differ(
-                record.kind,
-                record.name,
-                record.scope,
+            _differ(
+                report,
+                record,
                 money(mine),
                 money(held),
                 f"{record.label}: {system} {verb} {money(mine)} on {ours.where(account)} but {name} "
                 f"{jde_verb} {money(held)} there",
-                counterpart=record.counterpart,
-                field=f"amount on account {account}",
+                f"amount on account {account}",
             )
     if unmapped:
         mine = sum((ours.by_account[a] for a in unmapped), Decimal(0))
@@ -117,57 +131,36 @@ def compare_accounts(
         there = (
             ", ".join(f"{money(theirs[a])} on account {a}" for a in jde_only) or "nothing on other accounts"
         )
-        report.differ(
-            "cost code without account",
-            record.name,
-            record.scope,
+        _differ(
+            report,
+            record,
             money(mine),
             money(held),
             f"{record.label}: {system} {verb} {money(mine)} on cost code {codes}, which has no JDE account "
             f"in the table in force ({reasons}); {name} {jde_verb} {there}",
-            counterpart=record.counterpart,
-            field=f"account of cost code {codes}",
+            f"account of cost code {codes}",
+            kind="cost code without account",
         )
         return named + 1
     for account in jde_only:
         named += 1
-        report.differ(
-            record.kind,
-            record.name,
-            record.scope,
+        _differ(
+            report,
+            record,
             money(0),
             money(theirs[account]),
             f"{record.label}: {name} {jde_verb} {money(theirs[account])} on account {account}, where "
             f"{system} {verb} nothing",
-            counterpart=record.counterpart,
-            field=f"amount on account {account}",
+            f"amount on account {account}",
         )
     return named
 
 
 def not_compared(report: Report, record: Record, problem: str, jde: str) -> None:
     """A source document that could not be read whole (``problem``): named, not compared."""
-    report.differ(
-        record.kind,
-        record.name,
-        record.scope,
-        "?",
-        jde,
-        f"{record.label}: {problem}; not compared with JDE",
-        counterpart=record.counterpart,
-        field="whole document",
-    )
+    _differ(report, record, "?", jde, f"{record.label}: {problem}; not compared with JDE", "whole document")
 
 
 def missing_in_jde(report: Report, record: Record, total: Decimal, words: str, field: str = "") -> None:
     """A source document JDE holds nothing of: its total against ``-``."""
-    report.differ(
-        record.kind,
-        record.name,
-        record.scope,
-        money(total),
-        "-",
-        words,
-        counterpart=record.counterpart,
-        field=field,
-    )
+    _differ(report, record, money(total), "-", words, field)

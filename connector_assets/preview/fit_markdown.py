@@ -78,6 +78,14 @@ def gap_words(gap: MappingGap) -> str:
     return f"{gap.what} {gap.value}"
 
 
+def _listed(title: str, items: list[str], rest: str = "") -> list[str]:
+    """``title`` over one ``- item`` a line, then ``rest`` (what the items leave out) when said; nothing
+    when there are no items."""
+    if not items:
+        return []
+    return ["", title, *(f"- {item}" for item in items), *([f"- {rest}"] if rest else [])]
+
+
 def _matches(flow: str, tally: FlowTally) -> list[str]:
     if not tally.verdicts["adopt"]:
         return []
@@ -90,31 +98,33 @@ def _matches(flow: str, tally: FlowTally) -> list[str]:
 
 
 def _gaps(flow: str, tally: FlowTally) -> list[str]:
-    if not tally.gaps:
-        return []
-    lines = [
-        "",
-        "**Mapping-table values missing** (records each would unblock; one missing two counts under both):",
-    ]
-    for gap, count, example in tally.gaps.most_common(SHOWN_GAPS):
-        table = f" ({gap.table})" if gap.table else ""
-        lines.append(f"- {gap_words(gap)}: {records_of(flow, count)}{table}, e.g. {example.source_key}")
     hidden = tally.gaps.beyond(SHOWN_GAPS)
-    if hidden:
-        lines.append(f"- other values: {hidden:,} (fit.csv names every record)")
-    return lines
+    items = [
+        f"{gap_words(gap)}: {records_of(flow, count)}{_in_table(gap)}, e.g. {example.source_key}"
+        for gap, count, example in tally.gaps.most_common(SHOWN_GAPS)
+    ]
+    return _listed(
+        "**Mapping-table values missing** (records each would unblock; one missing two counts under both):",
+        items,
+        f"other values: {hidden:,} (fit.csv names every record)" if hidden else "",
+    )
+
+
+def _in_table(gap: MappingGap) -> str:
+    return f" ({gap.table})" if gap.table else ""
 
 
 def _reasons(tally: FlowTally) -> list[str]:
-    if not tally.reasons:
-        return []
-    lines = ["", "**Top reasons** (refused and held records, by kind of reason):"]
-    for verdict, kind, count, example in tally.top_reasons(SHOWN_REASONS):
-        lines.append(f"- {count:,} x {verdict}: {kind}  \n  e.g. {example.source_key}: {example.reason}")
     hidden = tally.reasons.beyond(SHOWN_REASONS)
-    if hidden:
-        lines.append(f"- {hidden:,} more record(s) refused or held for other reasons (fit.csv has each)")
-    return lines
+    items = [
+        f"{count:,} x {verdict}: {kind}  \n  e.g. {example.source_key}: {example.reason}"
+        for verdict, kind, count, example in tally.top_reasons(SHOWN_REASONS)
+    ]
+    return _listed(
+        "**Top reasons** (refused and held records, by kind of reason):",
+        items,
+        f"{hidden:,} more record(s) refused or held for other reasons (fit.csv has each)" if hidden else "",
+    )
 
 
 def _ambiguous(tally: FlowTally) -> list[str]:

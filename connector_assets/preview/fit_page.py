@@ -168,72 +168,73 @@ def count_bar(count: int, most: int, colour: str) -> str:
     )
 
 
-def _matches(flow: str, tally: FlowTally) -> str:
-    rows = tally.matched_by.most_common()
+def _barred(
+    title: str,
+    head: tuple[str, ...],
+    rows: list[tuple[int, str, tuple[str, ...]]],
+    rest: tuple[str, ...] | None,
+) -> str:
+    """``title`` over a table whose every row carries a bar beside its first cell, in proportion to the
+    first row's count (the largest); ``rows``: (count, bar colour, cells); ``rest``: a last row for what the
+    rows leave out. Nothing when there are no rows."""
     if not rows:
         return ""
-    most = rows[0][1]
-    cells = [
-        (
-            _n(f"{count:,}"),
-            count_bar(count, most, COLOURS["adopt"]),
-            f"<code>{_e(fields)}</code>",
-            _eg(example),
-        )
-        for fields, count, example in rows
-    ]
-    if tally.matched_by.other:
-        cells.append((_n(f"{tally.matched_by.other:,}"), "", "other field sets", ""))
+    most = rows[0][0]
+    cells = [(first, count_bar(count, most, colour), *more) for count, colour, (first, *more) in rows]
+    return title + _table(head, cells + ([rest] if rest else []))
+
+
+def _matches(flow: str, tally: FlowTally) -> str:
+    other = tally.matched_by.other
     adopted = records_of(flow, tally.verdicts["adopt"])
-    return f"<h3>Matched to a record the target already holds ({adopted})</h3>" + _table(
-        ("Records", "", "by the natural-key fields", ""), cells
+    rows = [
+        (count, COLOURS["adopt"], (_n(f"{count:,}"), f"<code>{_e(fields)}</code>", _eg(example)))
+        for fields, count, example in tally.matched_by.most_common()
+    ]
+    return _barred(
+        f"<h3>Matched to a record the target already holds ({adopted})</h3>",
+        ("Records", "", "by the natural-key fields", ""),
+        rows,
+        (_n(f"{other:,}"), "", "other field sets", "") if other else None,
     )
 
 
 def _gaps(flow: str, tally: FlowTally) -> str:
-    rows = tally.gaps.most_common()
-    if not rows:
-        return ""
-    most = rows[0][1]
-    cells = [
+    other = tally.gaps.other
+    rows = [
         (
-            _n(records_of(flow, count)),
-            count_bar(count, most, COLOURS["refuse"]),
-            f"<strong>{_e(gap_words(gap))}</strong>",
-            f"<code>{_e(gap.table)}</code>",
-            _eg(example),
+            count,
+            COLOURS["refuse"],
+            (
+                _n(records_of(flow, count)),
+                f"<strong>{_e(gap_words(gap))}</strong>",
+                f"<code>{_e(gap.table)}</code>",
+                _eg(example),
+            ),
         )
-        for gap, count, example in rows
+        for gap, count, example in tally.gaps.most_common()
     ]
-    if tally.gaps.other:
-        cells.append((_n(records_of(flow, tally.gaps.other)), "", "other values", "", ""))
-    return (
+    return _barred(
         "<h3>Mapping-table values missing</h3>"
         '<p class="muted">Each row is a value to add to a mapping table, with the records it would unblock '
-        "(a record missing two values counts under both).</p>"
-        + _table(("Would unblock", "", "Missing value", "Table", ""), cells)
+        "(a record missing two values counts under both).</p>",
+        ("Would unblock", "", "Missing value", "Table", ""),
+        rows,
+        (_n(records_of(flow, other)), "", "other values", "", "") if other else None,
     )
 
 
 def _reasons(tally: FlowTally) -> str:
-    rows = tally.top_reasons(SHOWN_REASONS)
-    if not rows:
-        return ""
-    most = rows[0][2]
-    cells = [
-        (
-            _n(f"{count:,}"),
-            count_bar(count, most, COLOURS[verdict]),
-            verdict,
-            f"{_e(kind)}{_eg(example, True)}",
-        )
-        for verdict, kind, count, example in rows
-    ]
     hidden = tally.reasons.beyond(SHOWN_REASONS)
-    if hidden:
-        cells.append((_n(f"{hidden:,}"), "", "", "other reasons (fit.csv has each)"))
-    return "<h3>Top reasons records are refused or held</h3>" + _table(
-        ("Records", "", "Verdict", "Reason, and one record it names"), cells
+    rows = [
+        (count, COLOURS[verdict], (_n(f"{count:,}"), verdict, f"{_e(kind)}{_eg(example, True)}"))
+        for verdict, kind, count, example in tally.top_reasons(SHOWN_REASONS)
+    ]
+    return _barred(
+        "<h3>Top reasons records are refused or held</h3>",
+        ("Records", "", "Verdict", "Reason, and one record it names"),
+        rows,
+        (_n(f"{hidden:,}"), "", "", "other reasons (fit.csv has each)") if hidden else None,
     )
 
 

@@ -89,8 +89,13 @@ class RegisterComparison:
         self, kind: str, bill: RegisterBill, value: str, template: str, document: Any = None, **more: Any
     ) -> None:
         """One difference about ``bill``: ``value`` the target's, the bill's amount Procurify's."""
+        words = self.sentence(bill, template, document, **more)
+        self.report.differ(kind, bill.label, self.scope, value, money(bill.amount), words)
+
+    def sentence(self, bill: RegisterBill, template: str, document: Any = None, **more: Any) -> str:
+        """``template`` (one of ``RegisterWords``) said of ``bill`` and its document."""
         other = getattr(document, "amount", None)
-        words = template.format(
+        return template.format(
             bill=bill.label,
             vendor=self.vendor,
             status=bill.status,
@@ -100,7 +105,6 @@ class RegisterComparison:
             gap=money(other - bill.amount) if other is not None else "-",
             **more,
         )
-        self.report.differ(kind, bill.label, self.scope, value, money(bill.amount), words)
 
     def not_approved(self, bill: RegisterBill, document: Any) -> None:
         """A bill whose status does not count as approved (a subclass may name its document)."""

@@ -30,6 +30,7 @@ from connector_assets.flows.manual_pairs import (
     MatchResult,
     OtherPair,
     PairingRules,
+    Proposed,
     Side,
     Systems,
     set_match,
@@ -92,27 +93,18 @@ class VendorRules(PairingRules):
         """(vendor id, supplier key) of a match."""
         return (source.key, target.key) if self.vendor_at == SOURCE else (target.key, source.key)
 
-    def replace_hint(
-        self, pairing: ManualPairing, others: list[OtherPair], source: Found, target: Found
-    ) -> str:
-        supplier = self._keys(source, target)[1]
+    def replace_hint(self, match: Proposed, others: list[OtherPair]) -> str:
+        supplier = self._keys(match.source, match.target)[1]
         if any(_made_for(o, supplier) for o in others):
             return " (the suppliers flow's vendor of that supplier must be inactive in Procurify first)."
         return ""
 
-    def before_replacing(
-        self,
-        pairing: ManualPairing,
-        ledger: Ledger,
-        others: list[OtherPair],
-        source: Found,
-        target: Found,
-        systems: Systems,
-    ) -> dict[int, str]:
+    def before_replacing(self, match: Proposed, others: list[OtherPair], systems: Systems) -> dict[int, str]:
         """What becomes of the vendor the ``suppliers`` flow paired with the supplier when another vendor is
         matched with it by hand; ``MatchRefused`` naming both vendors while it is active (or cannot be read):
         replacing the pair would leave it as a second active vendor carrying the supplier's name and number,
         which is the duplicate a manual match is there to prevent."""
+        source, target = match.source, match.target
         vendor_id, supplier = self._keys(source, target)
         made = [o.xref for o in others if _made_for(o, supplier) and o.xref.target_id]
         if not made:
@@ -145,21 +137,11 @@ class VendorRules(PairingRules):
         left = "left inactive, no longer paired, not renamed"
         return {made[0].id: f"the flow's vendor {label} is inactive in Procurify: {left}"}
 
-    def answered(
-        self,
-        pairing: ManualPairing,
-        ledger: Ledger,
-        source: Found,
-        target: Found,
-        because: str,
-        *,
-        run_id: str | None,
-        conn: Any,
-    ) -> int:
-        vendor_id, supplier = self._keys(source, target)
+    def answered(self, match: Proposed, because: str, *, run_id: str | None, conn: Any) -> int:
+        vendor_id, supplier = self._keys(match.source, match.target)
         return resolve_answered(
-            ledger,
-            pairing.integration,
+            match.ledger,
+            match.pairing.integration,
             self.vendor_flow,
             vendor_id,
             reason=f"resolved: {because}",

@@ -6,7 +6,6 @@ from typing import Any
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
-from connector_assets.flows.master_checks import value_problems
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.jde.accounts import account_problem
 from connector_assets.jde.master_data import postable_accounts
@@ -52,10 +51,6 @@ ACCOUNTS = MappingTable(
     sandbox_file=None,
     check=account_problem,
     clean=str.upper,
-    master=MasterData(
-        systems=("jde",),
-        check=lambda resources, rows: value_problems(rows, lambda v: postable_accounts(resources["jde"], v)),
-        what="the JDE account is in F0901 and postable",
-    ),
+    master=MasterData.asking("jde", postable_accounts, "the JDE account is in F0901 and postable"),
 )
 coupa_jde_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)

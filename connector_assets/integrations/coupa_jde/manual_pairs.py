@@ -15,10 +15,10 @@ from typing import Any
 from connector_assets.coupa.manual_pair_sides import supplier_side as coupa_supplier
 from connector_assets.flows.manual_pairs import (
     SOURCE,
-    Found,
     ManualPairing,
     MatchRefused,
     PairingRules,
+    Proposed,
     due_now,
 )
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
@@ -30,7 +30,6 @@ from connector_assets.integrations.coupa_jde.invoices import (
     lacks_number,
 )
 from connector_assets.jde.manual_pair_sides import supplier_side as jde_supplier
-from connector_resources.ledger import Ledger
 
 _NAMED = re.compile(rf"\(Coupa supplier (\d+)\) {re.escape(NO_NUMBER)}")
 
@@ -38,10 +37,9 @@ _NAMED = re.compile(rf"\(Coupa supplier (\d+)\) {re.escape(NO_NUMBER)}")
 class InvoiceSupplierRules(PairingRules):
     """JDE -> Coupa's pair stands; the refused invoices a match answers are due at once."""
 
-    def check(
-        self, pairing: ManualPairing, ledger: Ledger, source: Found, target: Found, *, conn: Any
-    ) -> None:
-        theirs = ledger.find_xref_by_target(*JDE_COUPA_SUPPLIERS, source.key, conn=conn)
+    def check(self, match: Proposed, *, conn: Any) -> None:
+        source, target = match.source, match.target
+        theirs = match.ledger.find_xref_by_target(*JDE_COUPA_SUPPLIERS, source.key, conn=conn)
         if theirs is not None and theirs.source_key != target.key:
             raise MatchRefused(
                 f"{source.label} = {target.label} not stored: JDE -> Coupa's suppliers flow made (or "
@@ -54,18 +52,8 @@ class InvoiceSupplierRules(PairingRules):
         found = _NAMED.search(getattr(item, "reason", "") or "")
         return (SOURCE, found.group(1)) if found else None
 
-    def answered(
-        self,
-        pairing: ManualPairing,
-        ledger: Ledger,
-        source: Found,
-        target: Found,
-        because: str,
-        *,
-        run_id: str | None,
-        conn: Any,
-    ) -> int:
-        words = lacks_number(source.key)
+    def answered(self, match: Proposed, because: str, *, run_id: str | None, conn: Any) -> int:
+        words, ledger = lacks_number(match.source.key), match.ledger
         refused = [
             item
             for item in ledger.open_items(

@@ -14,13 +14,12 @@ usable in Fusion, and whether the code exists in Procurify, is checked when a ch
 (``charge_accounts.ChargeAccounts``), against the staged snapshots of both sides.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from connector_assets.flows.code_maps import KeyCheckedTable
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import build_mapping_table_asset
-from connector_assets.flows.master_checks import value_problems
 from connector_assets.fusion.charge_combinations import segment_problem
 from connector_assets.fusion.master_data import natural_accounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
@@ -51,11 +50,10 @@ def segment_names() -> tuple[str, ...]:
     return settings.read(SEGMENTS_ENV)
 
 
-def _master(resources: Mapping[str, Any], rows: Mapping[str, str]) -> dict[str, str]:
+def _master(fusion: Any, naturals: Iterable[str]) -> dict[str, str]:
     """The Fusion natural account is in an enabled, postable, active combination (the Procurify code is
     created or adopted by the account_codes flow)."""
-    fusion = resources["fusion"]
-    return value_problems(rows, lambda naturals: natural_accounts(fusion, naturals, segment_names()))
+    return natural_accounts(fusion, naturals, segment_names())
 
 
 ACCOUNTS: KeyCheckedTable = KeyCheckedTable.from_setting(
@@ -75,8 +73,8 @@ ACCOUNTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     key_check=code_problem,
     key_clean=normal_code,
     key_shown=lambda code: f"{code[:60]}...",
-    master=MasterData(
-        ("fusion",), _master, "the Fusion natural account is in an enabled, postable, active combination"
+    master=MasterData.asking(
+        "fusion", _master, "the Fusion natural account is in an enabled, postable, active combination"
     ),
 )
 ACCOUNT_MAP_ASSET = ACCOUNTS.asset  # "fusion_procurify_account_map"

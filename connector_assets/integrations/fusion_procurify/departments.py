@@ -17,13 +17,12 @@ is built (``charge_accounts.ChargeAccounts``). How a Procurify department is wri
 keys tried for one, are the Procurify side's (``procurify.code_checks``).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from connector_assets.flows.code_maps import KeyCheckedTable
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import build_mapping_table_asset
-from connector_assets.flows.master_checks import value_problems
 from connector_assets.fusion.account_combinations import DELIMITER
 from connector_assets.fusion.charge_combinations import clean_segments, leading_segments_problem
 from connector_assets.fusion.master_data import company_cost_centers
@@ -38,10 +37,9 @@ DEPARTMENT_MAP_ENV = "ML_FUSION_PROCURIFY_DEPARTMENT_MAP"
 GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sandboxes
 
 
-def _master(resources: Mapping[str, Any], rows: Mapping[str, str]) -> dict[str, str]:
+def _master(fusion: Any, pairs: Iterable[str]) -> dict[str, str]:
     """The Fusion company and cost center are in an enabled, postable, active combination."""
-    fusion = resources["fusion"]
-    return value_problems(rows, lambda pairs: company_cost_centers(fusion, pairs, segment_names()))
+    return company_cost_centers(fusion, pairs, segment_names())
 
 
 DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(
@@ -59,8 +57,8 @@ DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     clean=clean_segments,
     key_check=key_problem,
     key_clean=normal_key,
-    master=MasterData(
-        ("fusion",),
+    master=MasterData.asking(
+        "fusion",
         _master,
         "the Fusion company and cost center are in an enabled, postable, active combination",
     ),

@@ -19,7 +19,6 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
-from connector_assets.flows.master_checks import value_problems
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
 from connector_assets.flows.route_assets import route_flow_assets
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
@@ -41,13 +40,7 @@ ACCOUNTS = MappingTable.from_setting(
     guarded_by=("jde_ais", "coupa"),
     description="JDE account (BU.OBJ[.SUB]) -> Coupa account code, staged from the mapping table file "
     "(ML_JDE_COUPA_ACCOUNT_MAP). Purchase-order and voucher lines are translated through this snapshot.",
-    master=MasterData(
-        systems=("coupa",),
-        check=lambda resources, rows: value_problems(
-            rows, lambda codes: coupa_master.accounts(resources["coupa"], codes)
-        ),
-        what="the Coupa account code is in Coupa and active",
-    ),
+    master=MasterData.asking("coupa", coupa_master.accounts, "the Coupa account code is in Coupa and active"),
 )
 ACCOUNT_MAP_ASSET = ACCOUNTS.asset
 jde_coupa_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)

@@ -24,7 +24,6 @@ from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
-from connector_assets.flows.master_checks import value_problems
 from connector_assets.flows.record_models import matching, record_model, string
 from connector_assets.flows.route_assets import route_flow_assets
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
@@ -49,13 +48,7 @@ PAYMENT_TERMS = MappingTable.from_setting(
     guarded_by=("jde_ais", "coupa"),
     description="JDE payment terms (F0401 TRAP) -> Coupa payment term, staged from the mapping table file "
     "(ML_JDE_COUPA_PAYMENT_TERMS_MAP). Suppliers are sent with their terms translated through this snapshot.",
-    master=MasterData(
-        systems=("coupa",),
-        check=lambda resources, rows: value_problems(
-            rows, lambda codes: coupa_master.payment_terms(resources["coupa"], codes)
-        ),
-        what="the Coupa payment term is in Coupa",
-    ),
+    master=MasterData.asking("coupa", coupa_master.payment_terms, "the Coupa payment term is in Coupa"),
 )
 TERMS_MAP_ASSET = PAYMENT_TERMS.asset
 jde_coupa_payment_terms_map = build_mapping_table_asset(PAYMENT_TERMS, group=INTEGRATION)

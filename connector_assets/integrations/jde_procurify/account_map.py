@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from connector_assets.flows.code_maps import OneToOneTable
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import build_mapping_table_asset
-from connector_assets.flows.master_checks import key_problems
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.jde import account_codes
 from connector_assets.jde.account_codes import normal_account
@@ -65,13 +64,7 @@ ACCOUNTS: OneToOneTable = OneToOneTable.from_setting(
     shared="Procurify account code {value} is mapped from both {other} and {key}; a bill item on {value} "
     "could not be posted to one JDE account (each code maps to one JDE account)",
     # The code is created or adopted in Procurify by the account_codes flow, so only JDE's side is asked.
-    master=MasterData(
-        systems=("jde",),
-        check=lambda resources, rows: key_problems(
-            rows, lambda keys: postable_accounts(resources["jde"], keys)
-        ),
-        what="the JDE account is in F0901 and postable",
-    ),
+    master=MasterData.asking("jde", postable_accounts, "the JDE account is in F0901 and postable", of="keys"),
 )
 ACCOUNT_MAP_ASSET = ACCOUNTS.asset  # "jde_procurify_account_map"
 jde_procurify_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)

@@ -22,7 +22,6 @@ from typing import Any
 
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
-from connector_assets.flows.master_checks import value_problems
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_departments import (
     SEPARATOR,
@@ -56,12 +55,8 @@ DEPARTMENTS: MappingTable = MappingTable.from_setting(
     guarded_by=GUARDED_BY,
     check=placement_problem,
     clean=clean_placement,
-    master=MasterData(
-        systems=("procurify",),
-        check=lambda resources, rows: value_problems(
-            rows, lambda named: places(resources["procurify"], named)
-        ),
-        what="Procurify has an active department of that name in a location of that name",
+    master=MasterData.asking(
+        "procurify", places, "Procurify has an active department of that name in a location of that name"
     ),
 )
 DEPARTMENT_MAP_ASSET = DEPARTMENTS.asset  # "jde_procurify_department_map"

@@ -94,9 +94,9 @@ COST_CODES = setting_table(
     job_account_problem,
     clean_job_account,
     cost_code_key_problem,
-    master=MasterData(
-        ("jde",),
-        lambda resources, rows: value_problems(rows, lambda accounts: _accounts(resources["jde"], accounts)),
+    master=MasterData.asking(
+        "jde",
+        _accounts,
         "the JDE account is in F0901 and postable ({job}: its object and subsidiary on some business unit)",
     ),
 )

@@ -168,21 +168,10 @@ class InvoicesOfBills(RegisterComparison):
         self, kind: str, bill: RegisterBill, value: str, template: str, document: Any = None, **more: Any
     ) -> None:
         """The walk's two differences (no invoice; another amount), Procurify's value first."""
-        other = getattr(document, "amount", None)
         why = more.pop("why", "")
         if kind == self.words.missing_kind and self.expected_gap("invoices", bill, bill.uuid):
             return
-        words = template.format(
-            bill=bill.label,
-            vendor=self.vendor,
-            status=bill.status,
-            amount=money(bill.amount),
-            doc=document,
-            other=money(other),
-            gap=money(other - bill.amount) if other is not None else "-",
-            why=why,
-            **more,
-        )
+        words = self.sentence(bill, template, document, why=why, **more)
         field = "invoice" if document is None else "InvoiceAmount"
         self._differ(kind, bill, document, field, money(bill.amount), value, words)
 

@@ -95,15 +95,12 @@ def compare_pair(report: Report, pair: Pair, queue: Queue | None = None) -> None
         )
         return
     if supplier is None:
-        report.differ(
-            "supplier missing in Fusion",
+        _supplier_missing(
+            report,
             who,
-            SCOPE,
-            folded(vendor.get("name")),
-            "-",
+            vendor,
             f"{who} is paired with Fusion supplier {pair.supplier_id}, which Fusion no longer has",
             counterpart=f"Fusion SupplierId {pair.supplier_id}",
-            field="supplier",
         )
         return
     with queued_differences(report, queue, who, pair.supplier_id):
@@ -195,14 +192,25 @@ def vendor_without_supplier(report: Report, vendor_id: str, vendor: dict[str, An
         return
     if gaps.account_for(report, "vendors", who, vendor_id):
         return
+    _supplier_missing(
+        report,
+        who,
+        vendor,
+        f"{who} is active in Procurify but is paired with no Fusion supplier "
+        f"({NOT_SENT.format(flow='vendors')}): create the supplier in Fusion or match it by hand "
+        "(`ml-connector xref set`)",
+    )
+
+
+def _supplier_missing(report: Report, who: str, vendor: dict[str, Any], words: str, **more: Any) -> None:
+    """Procurify vendor ``who`` has no Fusion supplier (``words``: how it came to have none)."""
     report.differ(
         "supplier missing in Fusion",
         who,
         SCOPE,
         folded(vendor.get("name")),
         "-",
-        f"{who} is active in Procurify but is paired with no Fusion supplier "
-        f"({NOT_SENT.format(flow='vendors')}): create the supplier in Fusion or match it by hand "
-        "(`ml-connector xref set`)",
+        words,
         field="supplier",
+        **more,
     )
