@@ -127,6 +127,59 @@ def test_no_package_builds_its_jobs_outside_the_kit():
     assert set(raw) <= OWN_JOBS, sorted(set(raw) - OWN_JOBS)
 
 
+# The kit's step builders: only ``flows.assets.build_flow_assets`` uses them, so every flow's assets are
+# built one way and differ only by its options.
+STEP_BUILDERS = {
+    ("connector_assets.flows.mapped_step", "mapped_asset"),
+    ("connector_assets.flows.written_step", "written_asset"),
+    ("connector_assets.flows.target_asset", "target_asset"),
+    ("connector_assets.flows.assets", "target_asset"),
+    ("connector_assets.flows.documents", "build_inbox_done"),
+}
+ASSETS = ROOT / "connector_assets"
+# Flows whose steps need fewer systems' sessions than the two they join (``build_flow_assets``'s
+# ``resource_keys``; each says why beside the call): Coupa's side of Coupa -> JDE is its staged poll and
+# webhook inbox, JDE's side of JDE -> Procurify account codes its staged tables.
+FEWER_RESOURCES = {"coupa_jde_invoices", "coupa_jde_payments", "jde_procurify_account_codes"}
+
+
+def _imports(path: Path) -> set[tuple[str, str]]:
+    """Every ``(module, name)`` the module imports with ``from module import name``."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return {
+        (node.module or "", alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+def test_every_flows_assets_come_from_the_one_builder():
+    """No module but ``flows.assets`` builds a flow's steps itself: a package (or a system side) calls
+    ``build_flow_assets``, naming its partitions, its upstream and at most its options."""
+    builders = KIT / "assets.py"
+    found = [
+        str(path.relative_to(ROOT))
+        for path in sorted(ASSETS.rglob("*.py"))
+        if path != builders and _imports(path) & STEP_BUILDERS
+    ]
+    assert found == []
+
+
+def test_a_flows_steps_are_of_its_two_systems_and_need_their_sessions(package):
+    """What ``build_flow_assets`` gives every flow unless it says otherwise: its steps in the kinds of its
+    two systems, needing both systems' resources (fewer only for the flows of ``FEWER_RESOURCES``)."""
+    every_system = {
+        s.lower() for spec in FLOW_SPECS.values() for s in (spec.source_system, spec.target_system)
+    }
+    for spec in _flows(package):
+        systems = {spec.source_system.lower(), spec.target_system.lower()}
+        written = GRAPH.get(spec.key("written"))
+        assert written.kinds == systems, spec.flow
+        needed = written.assets_def.required_resource_keys & every_system
+        assert (needed < systems) if spec.flow in FEWER_RESOURCES else (needed == systems), spec.flow
+
+
 def test_nothing_is_found_by_scanning_a_modules_names():
     """What a package declares is named by import: no ``vars()``, ``globals()`` or ``dir()`` reading a
     module's names in the packages or the kit that assembles them."""

@@ -28,10 +28,10 @@ from dagster import AssetExecutionContext
 from connector_assets.coupa.documents import INVOICES, coupa_day, current_versions
 from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.flows.export_marks import ExportMark
-from connector_assets.flows.inbox_flows import inbox_flow_assets
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ASSET, ACCOUNTS, AccountMap
@@ -314,9 +314,9 @@ INVOICES_FLOW = ROUTE.flow(
 
 # The flow's steps after the staged invoices, GL accounts and account map, then the export marks.
 invoice_assets = [
-    *inbox_flow_assets(
+    *build_flow_assets(
         INVOICES_FLOW,
-        INVOICES,
+        inbox=INVOICES,
         partitions_def=saas_partitions,
         upstream=[GL_ACCOUNTS.asset, ACCOUNT_MAP_ASSET],
         resource_keys={"jde"},

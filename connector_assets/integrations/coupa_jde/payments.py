@@ -20,10 +20,10 @@ from dagster import AssetExecutionContext
 from connector_assets.coupa.documents import PAYMENTS, coupa_day, current_versions
 from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.flows.export_marks import ExportMark
-from connector_assets.flows.inbox_flows import inbox_flow_assets
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
@@ -168,9 +168,9 @@ PAYMENTS_FLOW = ROUTE.flow(
 # The flow's steps after the staged payments and the invoices' write (a payment and its invoice arriving
 # together are both written in one run), then the export marks.
 payment_assets = [
-    *inbox_flow_assets(
+    *build_flow_assets(
         PAYMENTS_FLOW,
-        PAYMENTS,
+        inbox=PAYMENTS,
         partitions_def=saas_partitions,
         upstream=[INVOICES_FLOW.key("written")],
         resource_keys={"jde"},

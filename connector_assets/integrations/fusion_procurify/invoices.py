@@ -251,9 +251,6 @@ invoice_assets = build_flow_assets(
     INVOICES_FLOW,
     partitions_def=saas_daily_partitions(),
     upstream=[BILLS_ASSET, *UPSTREAM, MATCHES_ASSET],
-    resource_keys={"fusion", "procurify"},
-    group=INTEGRATION,
-    kinds={"procurify", "fusion"},
 )
 
 

@@ -149,9 +149,7 @@ VENDORS_FLOW = ROUTE.flow(
 if VENDORS_FLOW.dependency_key("1") != vendor_pairs.vendor_dependency(1):  # a write releases the vendor
     raise RuntimeError("the vendors flow's dependency key is not vendor_pairs.vendor_dependency")
 
-vendor_assets = vendor_poll_assets(
-    VENDORS_FLOW, other="fusion", group=INTEGRATION, upstream=[vendor_pairs.MATCHES_ASSET]
-)
+vendor_assets = vendor_poll_assets(VENDORS_FLOW, upstream=[vendor_pairs.MATCHES_ASSET])
 
 
 # -- replay --------------------------------------------------------------------------------------------------

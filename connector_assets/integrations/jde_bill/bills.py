@@ -39,10 +39,10 @@ from typing import Any
 from connector_assets.bill.bodies import BillColumns
 from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
 from connector_assets.flows.assembly import Flow
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replay_resources import ledger_target_replay
-from connector_assets.flows.route_assets import route_flow_assets
 from connector_assets.integrations.jde_bill.bill_keys import ENTITY
 from connector_assets.integrations.jde_bill.bill_mappers import Books
 from connector_assets.integrations.jde_bill.bill_mappings import (
@@ -150,7 +150,7 @@ BILLS_FLOW = ROUTE.flow(
 
 bill_assets = [
     *jde_bill_mapping_tables,
-    *route_flow_assets(
+    *build_flow_assets(
         BILLS_FLOW,
         partitions_def=jde_partitions,
         # After the vendors' write: in one run, a bill's vendor is synced before the bill is mapped.

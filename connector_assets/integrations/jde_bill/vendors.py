@@ -33,10 +33,9 @@ from typing import Any
 from connector_assets.bill.bodies import BillVendorColumns, vendor_parts
 from connector_assets.bill.targets import BillVendors
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.assets import awaited_keys
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
-from connector_assets.flows.route_assets import route_flow_assets
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
 from connector_assets.jde.addressed_suppliers import (
     addressed_suppliers_by_number,
@@ -153,7 +152,7 @@ VENDORS_FLOW = ROUTE.flow(
 
 vendor_assets = [
     *([supplier_addresses_asset] if _ADDRESSES else []),
-    *route_flow_assets(
+    *build_flow_assets(
         VENDORS_FLOW,
         partitions_def=jde_partitions,
         upstream=supplier_sources(_ADDRESSES),

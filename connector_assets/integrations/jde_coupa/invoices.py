@@ -23,9 +23,9 @@ from typing import Any
 from connector_assets.coupa.targets import CoupaInvoices
 from connector_assets.flows.amounts import CENT
 from connector_assets.flows.assembly import Flow
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
-from connector_assets.flows.route_assets import route_flow_assets
 from connector_assets.integrations.jde_coupa.integration import ROUTE
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
@@ -202,7 +202,7 @@ INVOICES_FLOW = ROUTE.flow(
     reads={"JDE": (DISTRIBUTION_TABLE, PO_LINES.table)},
 )
 
-jde_coupa_invoice_assets = route_flow_assets(
+jde_coupa_invoice_assets = build_flow_assets(
     INVOICES_FLOW,
     partitions_def=jde_partitions,
     upstream=[AP_LEDGER.asset, ACCOUNT_MAP_ASSET, SUPPLIERS_FLOW.key("written")],

@@ -20,13 +20,12 @@ from typing import Any
 from connector_assets.coupa import master_data as coupa_master
 from connector_assets.coupa.targets import CoupaSuppliers
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.assets import awaited_keys
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.master_checks import value_problems
 from connector_assets.flows.record_models import matching, record_model, string
-from connector_assets.flows.route_assets import route_flow_assets
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
@@ -111,7 +110,7 @@ SUPPLIERS_FLOW = ROUTE.flow(
 
 jde_coupa_assets = [
     jde_coupa_payment_terms_map,
-    *route_flow_assets(
+    *build_flow_assets(
         SUPPLIERS_FLOW,
         partitions_def=jde_partitions,
         upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset, TERMS_MAP_ASSET],

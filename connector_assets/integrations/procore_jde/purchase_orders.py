@@ -29,6 +29,7 @@ from typing import Any
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assembly import Flow
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
@@ -49,11 +50,11 @@ from connector_assets.jde.purchase_orders import PurchaseOrders as JdePurchaseOr
 from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procore.companies import first_company, tagged
-from connector_assets.procore.day_flow_assets import procore_day_flow_assets
 from connector_assets.procore.document_fields import line_cost_code, project_label, vendor_id_of
 from connector_assets.procore.document_reads import RequisitionReads, commitment_with_lines
 from connector_assets.procore.queued_reads import queued
 from connector_assets.procore.staged_documents import day_commitments, statuses, with_project
+from connector_assets.saas import saas_daily_partitions
 from connector_resources.ledger import Ledger
 
 ENTITY = "purchase_order"
@@ -175,7 +176,7 @@ def order_flow_assets(spec: FlowSpec, staged: tuple[str, ...], after: FlowSpec) 
     and after ``after``'s write: in one run, the vendor or order a record needs is in JDE before it is
     mapped."""
     upstream = [*staged, GL_ACCOUNTS.asset, *MAPPING_ASSETS, after.key("written")]
-    return procore_day_flow_assets(spec, upstream, "jde")
+    return build_flow_assets(spec, partitions_def=saas_daily_partitions(), upstream=upstream)
 
 
 purchase_order_assets = order_flow_assets(

@@ -35,7 +35,7 @@ from typing import Any
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows import pair_sync
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.assets import awaited_keys
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
 from connector_assets.integrations.procore_jde.integration import (
@@ -64,7 +64,6 @@ from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.supplier_reads import changed_at, suppliers_among
 from connector_assets.jde.tables import SUPPLIERS
 from connector_assets.procore.companies import first_company, queued_companies, record_company, tagged
-from connector_assets.procore.day_flow_assets import procore_day_flow_assets
 from connector_assets.procore.vendor_mark_step import build_vendor_marks
 from connector_assets.procore.vendor_marks import OriginMark
 from connector_assets.procore.vendor_reads import (
@@ -263,7 +262,7 @@ def origin_mark(spec: FlowSpec) -> OriginMark:
 
 
 vendor_assets = [
-    *procore_day_flow_assets(VENDORS_FLOW, [STAGED_VENDORS], "jde"),
+    *build_flow_assets(VENDORS_FLOW, partitions_def=saas_daily_partitions(), upstream=[STAGED_VENDORS]),
     # origin_id / origin_code back onto the vendor, after the write
     build_vendor_marks(
         VENDORS_FLOW,
