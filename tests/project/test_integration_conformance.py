@@ -226,6 +226,21 @@ def test_every_flow_can_replay_its_refused_records(package):
         assert handler_for(spec.integration, spec.name) is not None, f"{spec.flow}: no replay handler"
 
 
+def test_every_flow_registers_its_own_replays(package):
+    """A flow's replay handlers are registered by its own ``Flow.replays`` (one form): no package-wide
+    function registering several flows' at once; each flow's registration alone registers its handler
+    anew."""
+    declaration = importlib.import_module(f"{package.__name__}.declaration")
+    assert not hasattr(declaration, "register_replay_handlers")
+    for flow in package.PACKAGE.declaration.flows:
+        assert flow.replays, f"{flow.spec.flow}: registers no replays of its own"
+        before = handler_for(flow.spec.integration, flow.name)
+        for register in flow.replays:
+            register()
+        after = handler_for(flow.spec.integration, flow.name)
+        assert after is not None and after is not before, f"{flow.spec.flow}: its replays register no handler"
+
+
 # Flows that write to no system: they record a pair in the ledger only (the reference documents no
 # supplier create in Fusion, so a Procurify vendor is paired with the Fusion supplier of its name).
 LEDGER_ONLY = {"fusion_procurify_vendors"}

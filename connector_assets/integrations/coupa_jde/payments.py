@@ -28,8 +28,11 @@ from connector_assets.flows.record_models import matching, record_model
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
 from connector_assets.integrations.coupa_jde.marks import coupa_export_marks
+from connector_assets.integrations.coupa_jde.replay import flow_replays
 from connector_assets.jde import contracts, targets
+from connector_assets.jde.periods import register_jde_period_check
 from connector_assets.jde.tables import AP_LEDGER
+from connector_assets.jde.unprocessed_batches import register_unprocessed_check
 from connector_assets.saas_assets import saas_partitions
 from connector_resources.ledger import Ledger
 
@@ -185,6 +188,11 @@ payment_assets = [
     ),
 ]
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(PAYMENTS_FLOW, payment_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+# Payments held until R04110ZA has made their invoice's batch a voucher, or on a closed JDE period, are
+# released on the JDE the replays write with.
+FLOW = Flow(
+    PAYMENTS_FLOW,
+    payment_assets,
+    (flow_replays(PAYMENTS_FLOW, VoucherPayments, register_unprocessed_check, register_jde_period_check),),
+)

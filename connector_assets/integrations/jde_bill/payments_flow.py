@@ -41,6 +41,5 @@ def register_payments_replay(resources: Callable[[], dict[str, Any]] | None = No
     register_unprocessed_check(lambda: build()["jde"])
 
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(PAYMENTS_FLOW, payment_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+FLOW = Flow(PAYMENTS_FLOW, payment_assets, (register_payments_replay,))

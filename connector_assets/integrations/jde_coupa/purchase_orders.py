@@ -22,6 +22,7 @@ from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.master_checks import value_problems
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
+from connector_assets.flows.replay_resources import settings_replay
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
@@ -217,6 +218,10 @@ jde_coupa_po_assets = [
     ),
 ]
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(PURCHASE_ORDERS_FLOW, jde_coupa_po_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+# A queued record is read from JDE again and mapped with today's tables and settings.
+FLOW = Flow(
+    PURCHASE_ORDERS_FLOW,
+    jde_coupa_po_assets,
+    (settings_replay(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders.for_replay),),
+)

@@ -281,21 +281,17 @@ SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procore", "stagin
 
 
 def register_vendor_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
-    """``ml-connector replay`` for both vendor flows: the queued vendor (supplier) is read again from Procore
-    (JDE) and written with today's settings (``resources``: today's ``jde``, ``procore``, ``staging``),
-    through a target holding the replay's ledger (it records the pair's sync time and its verdicts there)."""
-    from connector_assets.integrations.procore_jde.suppliers import SUPPLIERS_FLOW, open_vendor_patches
+    """``ml-connector replay`` for vendors: the queued vendor is read again from Procore and written with
+    today's settings (``resources``: today's ``jde``, ``procore``, ``staging``), through a target holding
+    the replay's ledger (it records the pair's sync time and its verdicts there)."""
 
     def suppliers(built: dict[str, Any], ledger: Ledger):
         return open_suppliers(VENDORS_FLOW, built["jde"], built["procore"], ledger, None, None)
 
-    def patches(built: dict[str, Any], ledger: Ledger):
-        return open_vendor_patches(built["procore"], ledger, None)
-
-    for spec, opener in ((VENDORS_FLOW, suppliers), (SUPPLIERS_FLOW, patches)):
-        register_replay_handler(INTEGRATION, spec.name, ledger_target_replay(spec, opener, resources))
+    register_replay_handler(
+        INTEGRATION, VENDORS_FLOW.name, ledger_target_replay(VENDORS_FLOW, suppliers, resources)
+    )
 
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(VENDORS_FLOW, vendor_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+FLOW = Flow(VENDORS_FLOW, vendor_assets, (register_vendor_replays,))
