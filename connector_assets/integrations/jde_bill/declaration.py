@@ -1,7 +1,6 @@
 """What JD Edwards <-> BILL puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the
 vendors and bills flows with their jobs and schedules, the payments flow and its inbox sensor (``jobs``),
-the reconciliation; each flow's replays are its own
-(``Flow.replays``)."""
+and the reconciliation; each flow's replays are its own (``Flow.replays``)."""
 
 from connector_assets.flows.assembly import Declaration
 from connector_assets.integrations.jde_bill import bills, payments_flow, vendors
