@@ -1,5 +1,6 @@
 """Dagster assets for a ``FlowSpec``: ``<flow>_mapped`` (with its blocking check) and ``<flow>_written``
-(with its check on the day's failed and long-held records).
+(with its check on the day's failed and long-held records), built for every flow by ``build_flow_assets``
+(a webhook-fed flow's ``<flow>_inbox_done`` too), the one builder every package and system side calls.
 
 A backfill runs them once over its range, with the source reads (``flow_backfill_policy``): one process,
 one login per system. Each day keeps its own truth (``range_days``): its figures, its check result, and a
