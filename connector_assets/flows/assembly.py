@@ -73,6 +73,8 @@ def register_flow_replays(flows: Iterable[Flow], resources: Resources | None = N
     """Register every flow's own replay handlers (a queued record is read again from its source, mapped
     with today's settings and tables, and written once), with ``resources`` when given; the names of the
     flows that registered none."""
+    if resources is not None and not callable(resources):
+        raise TypeError(f"replays take a function building their resources, got {type(resources).__name__}")
     without: list[str] = []
     for flow in flows:
         for register in flow.replays:
