@@ -11,5 +11,8 @@ from connector_assets.deployment import deployment_definitions, register_replay_
 from connector_assets.integrations import chosen
 
 CHOSEN = chosen()
+# Registered as the definitions load, from each chosen package's declaration (every ``Flow``'s own
+# replays): the replay job's run process (``operations_replay``), ``ml-connector replay`` and the desk load
+# this module and nothing else of the packages before they look a handler up.
 register_replay_handlers(CHOSEN)
 defs = deployment_definitions(CHOSEN)

@@ -106,6 +106,8 @@ def shared_context(key: Hashable, open_cm: Callable[[], AbstractContextManager[T
 
 
 ReplayHandler = Callable[[QueueItem, Ledger], ReplayOutcome]
+# Filled by each integration's ``Flow.replays`` when ``connector_assets.definitions`` loads (this layer cannot
+# import the integrations); read by ``replay_items``, the replay job and ``ml-connector replay``.
 _handlers: dict[tuple[str, str], ReplayHandler] = {}
 
 

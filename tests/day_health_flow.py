@@ -97,7 +97,6 @@ def thing_flow(
         partitions_def=partitions_def,
         upstream=[],
         resource_keys=set(),
-        group=integration,
         kinds={"test"},
     )
     return (spec, *assets)

@@ -45,11 +45,16 @@ def cron_setting(spec: FlowSpec) -> str:
     return f"ML_{spec.flow.upper()}_CRON"
 
 
+Resources = Callable[[], dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Flow:
     """One flow as its package declares it: its spec, its own assets (mapped, written and whatever its
-    module adds) and the functions registering its replay handlers (none when the package registers them
-    for several flows at once, in ``Declaration.replays``)."""
+    module adds) and the functions registering its replay handlers, the only place a flow's replays are
+    registered. Each takes one optional argument, the resources a replay builds (today's settings'
+    unless given: a benchmark or a test passes its own), and registers this flow's handler with what it
+    needs (a held-parent check, a matches file loaded first)."""
 
     spec: FlowSpec
     assets: Sequence[Any]
@@ -64,13 +69,16 @@ class Flow:
         return cron_setting(self.spec)
 
 
-def register_flow_replays(flows: Iterable[Flow]) -> list[str]:
+def register_flow_replays(flows: Iterable[Flow], resources: Resources | None = None) -> list[str]:
     """Register every flow's own replay handlers (a queued record is read again from its source, mapped
-    with today's settings and tables, and written once); the names of the flows that registered none."""
+    with today's settings and tables, and written once), with ``resources`` when given; the names of the
+    flows that registered none."""
+    if resources is not None and not callable(resources):
+        raise TypeError(f"replays take a function building their resources, got {type(resources).__name__}")
     without: list[str] = []
     for flow in flows:
         for register in flow.replays:
-            register()
+            register() if resources is None else register(resources)
         if not flow.replays:
             without.append(flow.name)
     return without
@@ -84,14 +92,12 @@ class Declaration:
     mapping tables and master data the flows map with; ``assets``, ``jobs``, ``schedules`` and ``sensors``
     the rest (reconciliation, combined jobs, inbox sensors). ``shared`` names asset keys the top-level
     ``Definitions`` already defines (JDE tables, SaaS entities): a flow module may list them, the package
-    never declares them twice. ``replays`` registers the flows' replay handlers (its arguments, if any,
-    let a benchmark pass its own resources); by default, every flow's own (``register_flow_replays``).
+    never declares them twice. Replays are each flow's own (``Flow.replays``).
     """
 
     flows: Sequence[Flow]
     jobs: Sequence[Any]
     schedules: Sequence[Any]
-    replays: Callable[..., Any] | None = None
     tables: Sequence[Any] = ()
     assets: Sequence[Any] = ()
     sensors: Sequence[Any] = ()
@@ -106,11 +112,9 @@ class Declaration:
     def specs(self) -> list[FlowSpec]:
         return [flow.spec for flow in self.flows]
 
-    def register_replays(self, *args: Any, **kwargs: Any) -> Any:
-        """``replays`` when given, else every flow's own handlers."""
-        if self.replays is None:
-            return register_flow_replays(self.flows)
-        return self.replays(*args, **kwargs)
+    def register_replays(self, resources: Resources | None = None) -> list[str]:
+        """Every flow's own replay handlers (``register_flow_replays``)."""
+        return register_flow_replays(self.flows, resources)
 
     def own_assets(self) -> list[Any]:
         """The package's assets, each once, in a stable order: tables, each flow's, then the rest."""
@@ -175,9 +179,10 @@ class IntegrationPackage:
         """The systems the package's flows reach (``Declaration.systems``)."""
         return self.declaration.systems()
 
-    def register_replay_handlers(self, *args: Any, **kwargs: Any) -> Any:
-        """``ml-connector replay``'s handlers for every flow of the package."""
-        return self.declaration.register_replays(*args, **kwargs)
+    def register_replay_handlers(self, resources: Resources | None = None) -> list[str]:
+        """``ml-connector replay``'s handlers for every flow of the package (with ``resources`` when
+        given: a benchmark's own); the flows that registered none."""
+        return self.declaration.register_replays(resources)
 
     def attribute(self, name: str) -> Any:
         """The package module's ``__getattr__``: ``defs`` and ``register_replay_handlers``, on first use."""

@@ -1,5 +1,6 @@
 """Dagster assets for a ``FlowSpec``: ``<flow>_mapped`` (with its blocking check) and ``<flow>_written``
-(with its check on the day's failed and long-held records).
+(with its check on the day's failed and long-held records), built for every flow by ``build_flow_assets``
+(a webhook-fed flow's ``<flow>_inbox_done`` too), the one builder every package and system side calls.
 
 A backfill runs them once over its range, with the source reads (``flow_backfill_policy``): one process,
 one login per system. Each day keeps its own truth (``range_days``): its figures, its check result, and a
@@ -12,12 +13,13 @@ The steps live in their own modules: ``mapped_step`` (map, validate, stage; its 
 re-exported here, where flows, the CLI and tests import them.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from dagster import AssetKey, AssetsDefinition, AssetSpec, PartitionsDefinition
 
 from connector_assets.flows.backfill_policy import flow_backfill_policy
 from connector_assets.flows.core import FlowSpec
+from connector_assets.flows.documents import DocumentSource, build_inbox_done
 from connector_assets.flows.flow_run import awaited_keys, run_lease, run_partitions, runs_ended_in, tag_run
 from connector_assets.flows.mapped_step import CHECK, MAPPED_COLUMNS, MappedDay, mapped_asset
 from connector_assets.flows.target_asset import executable_keys, target_asset, target_asset_name
@@ -60,13 +62,22 @@ def build_flow_assets(
     spec: FlowSpec,
     *,
     partitions_def: PartitionsDefinition | None,
-    upstream: Sequence[AssetKey],
-    resource_keys: set[str],
-    group: str,
-    kinds: set[str],
+    upstream: Iterable[AssetKey],
+    resource_keys: set[str] | None = None,
+    kinds: set[str] | None = None,
+    inbox: DocumentSource | None = None,
 ) -> list[AssetsDefinition | AssetSpec]:
-    if group != spec.integration:  # the flow's keys are in its integration's group (``FlowSpec.key``)
-        raise ValueError(f"{spec.flow}: its assets belong to group {spec.integration}, not {group}")
+    """Every flow's assets, built this one way: ``<flow>_mapped`` after ``upstream``, ``<flow>_written``
+    and the target's records, in ``spec.integration``'s group, of the kinds of its two systems and needing
+    both systems' resources. The options are the only ways flows differ: ``resource_keys`` when a step
+    reaches fewer systems than it names (or a test runs without them), ``kinds`` for a test's own, and
+    ``inbox``, a webhook-fed flow's source: its staged poll goes upstream and ``<flow>_inbox_done``
+    acknowledges the deliveries the run consumed, once the write is done (``flows.documents``)."""
+    systems = {spec.source_system.lower(), spec.target_system.lower()}
+    resource_keys = systems if resource_keys is None else resource_keys
+    kinds = systems if kinds is None else kinds
+    group = spec.integration  # the flow's keys are in its integration's group (``FlowSpec.key``)
+    upstream = [*([inbox.asset] if inbox is not None else []), *upstream]
     mapped = mapped_asset(
         spec,
         partitions_def=partitions_def,
@@ -78,4 +89,10 @@ def build_flow_assets(
     written = written_asset(
         spec, partitions_def=partitions_def, resource_keys=resource_keys, group=group, kinds=kinds
     )
-    return [mapped, written, target_asset(spec, partitions_def, group)]
+    steps: list[AssetsDefinition | AssetSpec] = [mapped, written, target_asset(spec, partitions_def, group)]
+    if inbox is not None:
+        if partitions_def is None:
+            raise ValueError(f"{spec.flow}: a webhook-fed flow is partitioned by the days its records change")
+        source = {spec.source_system.lower()}
+        steps.append(build_inbox_done(spec, inbox, partitions_def=partitions_def, group=group, kinds=source))
+    return steps

@@ -12,26 +12,37 @@ comparison of a day, the time zone and the words (``ReconciliationWords``); this
   the flows' own); a cron firing more often re-checks today on its later ticks.
 
 A package's ``reconcile`` module exposes ``reconciliation_assets``, ``reconciliation_jobs`` and
-``reconciliation_schedules()`` (what its ``declaration`` lists): ``DayReconciliation.wiring()``.
+``reconciliation_schedules()`` (what its ``declaration`` lists): ``DayReconciliation.wiring()``, or
+``wiring`` of several.
 
-JDE <-> BILL reconciles per entity on poll schedules: it uses ``build_reconciliation_asset`` directly.
+JDE <-> BILL reconciles per entity, on two calendars (JDE days for vendors and bills, BILL's UTC days for
+payments) and on poll schedules (today at each tick, yesterday once after midnight), so it builds its
+assets with ``build_reconciliation_asset`` and each calendar's job and schedule with
+``DayReconciliation.running``, the one place a reconciliation's job is made.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetKey, AssetsDefinition, AssetSelection, DailyPartitionsDefinition, define_asset_job
+from dagster import AssetKey, AssetsDefinition, AssetSelection, PartitionsDefinition, define_asset_job
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import target_asset_name
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.jobs import build_day_close_schedule
 from connector_assets.flows.reconciliation import Report, build_reconciliation_asset
+from connector_assets.polling import build_poll_schedule
 from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 
-__all__ = ["DayReconciliation", "ReconciliationWords", "build_day_reconciliation", "cron_setting_of"]
+__all__ = [
+    "DayReconciliation",
+    "ReconciliationWords",
+    "build_day_reconciliation",
+    "cron_setting_of",
+    "wiring",
+]
 
 
 def cron_setting_of(integration: str) -> str:
@@ -64,36 +75,85 @@ def _zone_name(timezone: str | Callable[[], Any]) -> str:
 
 @dataclass(frozen=True)
 class DayReconciliation:
-    """The built asset and job, and what the schedule needs to be made when the definitions load (its cron
-    is a setting, read then, not at import)."""
+    """The built assets and their job, and what the schedule needs to be made when the definitions load
+    (its cron is a setting, read then, not at import). ``polled``: the schedule runs today at each tick
+    and yesterday once after midnight (``polling.build_poll_schedule``), instead of closing yesterday."""
 
-    asset: AssetsDefinition
+    assets: tuple[AssetsDefinition, ...]
     job: Any
-    partitions_def: DailyPartitionsDefinition
+    partitions_def: PartitionsDefinition
     cron_setting: str
     timezone: str | Callable[[], Any]
     schedule_description: str
+    polled: bool = False
+
+    @classmethod
+    def running(
+        cls,
+        job: str,
+        assets: Sequence[AssetsDefinition],
+        *,
+        partitions_def: PartitionsDefinition,
+        cron_setting: str,
+        timezone: str | Callable[[], Any],
+        job_description: str,
+        schedule_description: str,
+        polled: bool = False,
+    ) -> "DayReconciliation":
+        """``assets`` (reconciliations of one calendar, ``partitions_def``) and ``job``, the job running
+        them alone, scheduled at ``cron_setting`` in ``timezone``."""
+        keys = [key for a in assets for key in a.keys]
+        job_def = define_asset_job(job, selection=AssetSelection.assets(*keys), description=job_description)
+        return cls(
+            tuple(assets), job_def, partitions_def, cron_setting, timezone, schedule_description, polled
+        )
 
     @property
     def name(self) -> str:
-        return self.asset.key.to_user_string()
+        """The reconciliation's asset key (of one that has a single asset)."""
+        [asset] = self.assets
+        return asset.key.to_user_string()
 
     def wiring(self) -> tuple[list[AssetsDefinition], list[Any], Callable[[], list[Any]]]:
         """``reconciliation_assets``, ``reconciliation_jobs`` and ``reconciliation_schedules``."""
-        return [self.asset], [self.job], self.schedules
+        return list(self.assets), [self.job], self.schedules
 
     def schedules(self) -> list[Any]:
-        """Yesterday (UTC, the flows' days) closed at ``cron_setting`` in ``timezone()``."""
+        """Yesterday (the partitions' days) closed at ``cron_setting`` in ``timezone()``; when ``polled``,
+        today at each tick and yesterday once after midnight."""
+        name, cron, zone = (
+            f"{self.job.name}_schedule",
+            settings.value(self.cron_setting),
+            _zone_name(self.timezone),
+        )
+        if self.polled:
+            return [
+                build_poll_schedule(
+                    name, self.job, cron=cron, timezone=zone, description=self.schedule_description
+                )
+            ]
         return [
             build_day_close_schedule(
-                f"{self.job.name}_schedule",
+                name,
                 self.job,
-                cron=settings.value(self.cron_setting),
-                timezone=_zone_name(self.timezone),
+                cron=cron,
+                timezone=zone,
                 partitions_def=self.partitions_def,
                 description=self.schedule_description,
             )
         ]
+
+
+def wiring(
+    *reconciliations: DayReconciliation,
+) -> tuple[list[AssetsDefinition], list[Any], Callable[[], list[Any]]]:
+    """``DayReconciliation.wiring`` of several, in order (a package reconciling on two calendars)."""
+
+    def schedules() -> list[Any]:
+        return [schedule for r in reconciliations for schedule in r.schedules()]
+
+    assets = [asset for r in reconciliations for asset in r.assets]
+    return assets, [r.job for r in reconciliations], schedules
 
 
 def build_day_reconciliation(
@@ -104,13 +164,15 @@ def build_day_reconciliation(
     timezone: str | Callable[[], Any],
     words: ReconciliationWords,
     staged: Iterable[AssetKey] = (),
+    partitions_def: PartitionsDefinition | None = None,
 ) -> DayReconciliation:
     """The reconciliation of ``integration`` (see the module docstring): ``systems`` are resource keys
     (source first, as ``compare(staging, <first>, <second>, ledger, day)`` takes them), ``flows`` the flows
     whose target assets it reads after, ``staged`` the staged assets it reads (listed before them),
-    ``timezone`` the schedule's zone (a name, or a callable giving a zone or its name at load time)."""
+    ``timezone`` the schedule's zone (a name, or a callable giving a zone or its name at load time),
+    ``partitions_def`` the flows' days (UTC days unless told: JDE -> Coupa's are JDE days)."""
     name = asset_key(integration, "reconciliation")
-    partitions = saas_daily_partitions()
+    partitions = saas_daily_partitions() if partitions_def is None else partitions_def
     asset = build_reconciliation_asset(
         name,
         group=integration,
@@ -120,7 +182,12 @@ def build_day_reconciliation(
         compare=compare,
         description=words.asset,
     )
-    job = define_asset_job(
-        f"{integration}_reconcile", selection=AssetSelection.assets(name), description=words.job
+    return DayReconciliation.running(
+        f"{integration}_reconcile",
+        [asset],
+        partitions_def=partitions,
+        cron_setting=cron_setting_of(integration),
+        timezone=timezone,
+        job_description=words.job,
+        schedule_description=words.schedule,
     )
-    return DayReconciliation(asset, job, partitions, cron_setting_of(integration), timezone, words.schedule)

@@ -67,6 +67,20 @@ def register_settings_replay(
     register_replay_handler(spec.integration, spec.name, handle)
 
 
+def settings_replay(
+    spec: Any,
+    open_target: Callable[[dict[str, Any]], AbstractContextManager[Any]],
+    default: Callable[[], dict[str, Any]] | None = None,
+) -> Callable[..., None]:
+    """``register_settings_replay`` of ``spec`` as a flow's replay registration (``Flow.replays``): with
+    the resources it is given, else ``default`` (today's settings)."""
+
+    def register(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+        register_settings_replay(spec, open_target, resources or default)
+
+    return register
+
+
 def ledger_target_replay(
     spec: Any,
     open_target: Callable[[dict[str, Any], Ledger], AbstractContextManager[Any]],

@@ -9,9 +9,10 @@ staged supplier tables upstream). Each integration gives only its record model, 
 from collections.abc import Callable
 from typing import Any
 
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.targets import FlowRoute
-from connector_assets.jde.day_flow_assets import jde_day_flow_assets
+from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.supplier_details import SUPPLIER_SOURCES, contact_reads
 
 
@@ -34,4 +35,4 @@ def supplier_changes_flow(
 
 def supplier_changes_assets(spec: FlowSpec) -> list[Any]:
     """The flow's assets, partitioned by JDE day, after the staged supplier tables its step reads."""
-    return jde_day_flow_assets(spec, SUPPLIER_SOURCES, spec.target_system)
+    return build_flow_assets(spec, partitions_def=jde_partitions, upstream=SUPPLIER_SOURCES)

@@ -132,16 +132,9 @@ class VendorPoll:
         )
 
 
-def vendor_poll_assets(flow: Any, *, other: str, group: str, upstream: Sequence[AssetKey] = ()) -> list[Any]:
-    """A ``vendors`` flow's assets, by day, writing to ``other`` (a resource key): no staged vendors
+def vendor_poll_assets(flow: Any, *, upstream: Sequence[AssetKey] = ()) -> list[Any]:
+    """A ``vendors`` flow's assets, by day (``flows.assets.build_flow_assets``): no staged vendors
     upstream, since each poll reads the vendors itself instead of trusting the ``procurify/vendors`` day
     found by ``dateModified``; ``upstream``: what must run first (a manual matches file, loaded before the
     flow asks which vendors are paired)."""
-    return build_flow_assets(
-        flow,
-        partitions_def=saas_daily_partitions(),
-        upstream=list(upstream),
-        resource_keys={other, "procurify"},
-        group=group,
-        kinds={"procurify", other},
-    )
+    return build_flow_assets(flow, partitions_def=saas_daily_partitions(), upstream=upstream)

@@ -68,7 +68,6 @@ ASSETS = build_flow_assets(
     partitions_def=None,
     upstream=[],
     resource_keys={"bill"},
-    group=PARALLEL.integration,
     kinds={"bill"},
 )
 

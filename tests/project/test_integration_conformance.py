@@ -102,8 +102,6 @@ def test_every_flow_has_its_own_job_and_a_schedule_at_its_cron_setting(package):
 
 PACKAGES = ROOT / "connector_assets" / "integrations"
 KIT = ROOT / "connector_assets" / "flows"
-# The reconciliations build their jobs with ``define_asset_job`` themselves (one job of one asset each).
-OWN_JOBS = {"jde_bill/reconcile/assets.py", "jde_coupa/reconcile/assets.py"}
 
 
 def _calls(path: Path) -> set[str]:
@@ -117,14 +115,67 @@ def _calls(path: Path) -> set[str]:
 
 
 def test_no_package_builds_its_jobs_outside_the_kit():
-    """A package's flow jobs come from ``flows.jobs.FlowJobs`` (one rule for what a job runs), never from
-    ``define_asset_job`` in the package."""
+    """A package's flow jobs come from ``flows.jobs.FlowJobs`` (one rule for what a job runs), its
+    reconciliation's from ``flows.day_reconciliation``, never from ``define_asset_job`` in the package."""
     raw = [
         str(path.relative_to(PACKAGES))
         for path in sorted(PACKAGES.rglob("*.py"))
         if "define_asset_job" in _calls(path)
     ]
-    assert set(raw) <= OWN_JOBS, sorted(set(raw) - OWN_JOBS)
+    assert raw == []
+
+
+# The kit's step builders: only ``flows.assets.build_flow_assets`` uses them, so every flow's assets are
+# built one way and differ only by its options.
+STEP_BUILDERS = {
+    ("connector_assets.flows.mapped_step", "mapped_asset"),
+    ("connector_assets.flows.written_step", "written_asset"),
+    ("connector_assets.flows.target_asset", "target_asset"),
+    ("connector_assets.flows.assets", "target_asset"),
+    ("connector_assets.flows.documents", "build_inbox_done"),
+}
+ASSETS = ROOT / "connector_assets"
+# Flows whose steps need fewer systems' sessions than the two they join (``build_flow_assets``'s
+# ``resource_keys``; each says why beside the call): Coupa's side of Coupa -> JDE is its staged poll and
+# webhook inbox, JDE's side of JDE -> Procurify account codes its staged tables.
+FEWER_RESOURCES = {"coupa_jde_invoices", "coupa_jde_payments", "jde_procurify_account_codes"}
+
+
+def _imports(path: Path) -> set[tuple[str, str]]:
+    """Every ``(module, name)`` the module imports with ``from module import name``."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return {
+        (node.module or "", alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+def test_every_flows_assets_come_from_the_one_builder():
+    """No module but ``flows.assets`` builds a flow's steps itself: a package (or a system side) calls
+    ``build_flow_assets``, naming its partitions, its upstream and at most its options."""
+    builders = KIT / "assets.py"
+    found = [
+        str(path.relative_to(ROOT))
+        for path in sorted(ASSETS.rglob("*.py"))
+        if path != builders and _imports(path) & STEP_BUILDERS
+    ]
+    assert found == []
+
+
+def test_a_flows_steps_are_of_its_two_systems_and_need_their_sessions(package):
+    """What ``build_flow_assets`` gives every flow unless it says otherwise: its steps in the kinds of its
+    two systems, needing both systems' resources (fewer only for the flows of ``FEWER_RESOURCES``)."""
+    every_system = {
+        s.lower() for spec in FLOW_SPECS.values() for s in (spec.source_system, spec.target_system)
+    }
+    for spec in _flows(package):
+        systems = {spec.source_system.lower(), spec.target_system.lower()}
+        written = GRAPH.get(spec.key("written"))
+        assert written.kinds == systems, spec.flow
+        needed = written.assets_def.required_resource_keys & every_system
+        assert (needed < systems) if spec.flow in FEWER_RESOURCES else (needed == systems), spec.flow
 
 
 def test_nothing_is_found_by_scanning_a_modules_names():
@@ -171,6 +222,21 @@ def test_every_flow_can_replay_its_refused_records(package):
     package.register_replay_handlers()
     for spec in _flows(package):
         assert handler_for(spec.integration, spec.name) is not None, f"{spec.flow}: no replay handler"
+
+
+def test_every_flow_registers_its_own_replays(package):
+    """A flow's replay handlers are registered by its own ``Flow.replays`` (one form): no package-wide
+    function registering several flows' at once; each flow's registration alone registers its handler
+    anew."""
+    declaration = importlib.import_module(f"{package.__name__}.declaration")
+    assert not hasattr(declaration, "register_replay_handlers")
+    for flow in package.PACKAGE.declaration.flows:
+        assert flow.replays, f"{flow.spec.flow}: registers no replays of its own"
+        before = handler_for(flow.spec.integration, flow.name)
+        for register in flow.replays:
+            register()
+        after = handler_for(flow.spec.integration, flow.name)
+        assert after is not None and after is not before, f"{flow.spec.flow}: its replays register no handler"
 
 
 # Flows that write to no system: they record a pair in the ledger only (the reference documents no

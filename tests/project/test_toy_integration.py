@@ -81,7 +81,6 @@ def toy_assets():
         partitions_def=jde_partitions,
         upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset],
         resource_keys={"jde", "coupa"},
-        group=INTEGRATION,
         kinds={"jde", "coupa"},
     )
     sources = [a for a in jde_assets if a.key in (SUPPLIERS.asset, ADDRESS_BOOK.asset)]

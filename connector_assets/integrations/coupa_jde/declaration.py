@@ -1,6 +1,6 @@
 """What Coupa -> JD Edwards puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the flows'
 assets, jobs, poll schedules and the inbox sensor (``jobs``), the reconciliation (``reconcile``: its
-asset, job and daily schedule) and the replay handlers.
+asset, job and daily schedule); each flow's replays are its own (``Flow.replays``).
 
 Each flow is the shared flow factory's steps (mapped, check, written) followed by ``<flow>_inbox_done``
 (acknowledges the call-outs the run consumed) and ``<flow>_marked_exported`` (marks what reached JDE
@@ -13,7 +13,6 @@ from connector_assets.flows.assembly import Declaration
 from connector_assets.integrations.coupa_jde import invoices, payments, reconcile
 from connector_assets.integrations.coupa_jde.accounts import coupa_jde_account_map
 from connector_assets.integrations.coupa_jde.jobs import JOBS, inbox_sensor
-from connector_assets.integrations.coupa_jde.replay import register_replay_handlers
 
 FLOWS = (invoices.FLOW, payments.FLOW)
 TABLES = [coupa_jde_account_map]
@@ -28,5 +27,4 @@ DECLARATION = Declaration(
     jobs=[*FLOW_JOBS.every_job, *reconcile.reconciliation_jobs],
     schedules=[*FLOW_JOBS.schedules, *reconcile.reconciliation_schedules()],
     sensors=[coupa_jde_inbox_sensor],
-    replays=register_replay_handlers,
 )

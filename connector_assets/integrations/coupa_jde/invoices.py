@@ -28,17 +28,19 @@ from dagster import AssetExecutionContext
 from connector_assets.coupa.documents import INVOICES, coupa_day, current_versions
 from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.flows.export_marks import ExportMark
-from connector_assets.flows.inbox_flows import inbox_flow_assets
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ASSET, ACCOUNTS, AccountMap
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.coupa_jde.marks import coupa_export_marks
+from connector_assets.integrations.coupa_jde.replay import flow_replays
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.jde.periods import register_jde_period_check
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.saas_assets import saas_partitions
 from connector_assets.staging import StagingResource
@@ -314,9 +316,9 @@ INVOICES_FLOW = ROUTE.flow(
 
 # The flow's steps after the staged invoices, GL accounts and account map, then the export marks.
 invoice_assets = [
-    *inbox_flow_assets(
+    *build_flow_assets(
         INVOICES_FLOW,
-        INVOICES,
+        inbox=INVOICES,
         partitions_def=saas_partitions,
         upstream=[GL_ACCOUNTS.asset, ACCOUNT_MAP_ASSET],
         resource_keys={"jde"},
@@ -324,6 +326,8 @@ invoice_assets = [
     coupa_export_marks(ExportMark(INVOICES_FLOW, "invoices")),
 ]
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(INVOICES_FLOW, invoice_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+# Vouchers held on a closed JDE period are released once it may post.
+FLOW = Flow(
+    INVOICES_FLOW, invoice_assets, (flow_replays(INVOICES_FLOW, VoucherBatches, register_jde_period_check),)
+)

@@ -20,16 +20,19 @@ from dagster import AssetExecutionContext
 from connector_assets.coupa.documents import PAYMENTS, coupa_day, current_versions
 from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.flows.export_marks import ExportMark
-from connector_assets.flows.inbox_flows import inbox_flow_assets
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
 from connector_assets.integrations.coupa_jde.marks import coupa_export_marks
+from connector_assets.integrations.coupa_jde.replay import flow_replays
 from connector_assets.jde import contracts, targets
+from connector_assets.jde.periods import register_jde_period_check
 from connector_assets.jde.tables import AP_LEDGER
+from connector_assets.jde.unprocessed_batches import register_unprocessed_check
 from connector_assets.saas_assets import saas_partitions
 from connector_resources.ledger import Ledger
 
@@ -168,9 +171,9 @@ PAYMENTS_FLOW = ROUTE.flow(
 # The flow's steps after the staged payments and the invoices' write (a payment and its invoice arriving
 # together are both written in one run), then the export marks.
 payment_assets = [
-    *inbox_flow_assets(
+    *build_flow_assets(
         PAYMENTS_FLOW,
-        PAYMENTS,
+        inbox=PAYMENTS,
         partitions_def=saas_partitions,
         upstream=[INVOICES_FLOW.key("written")],
         resource_keys={"jde"},
@@ -185,6 +188,11 @@ payment_assets = [
     ),
 ]
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(PAYMENTS_FLOW, payment_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+# Payments held until R04110ZA has made their invoice's batch a voucher, or on a closed JDE period, are
+# released on the JDE the replays write with.
+FLOW = Flow(
+    PAYMENTS_FLOW,
+    payment_assets,
+    (flow_replays(PAYMENTS_FLOW, VoucherPayments, register_unprocessed_check, register_jde_period_check),),
+)

@@ -13,11 +13,7 @@ from connector_assets.flows.core import FlowSpec, replay_handler
 from connector_assets.flows.documents import newest_seen
 from connector_assets.flows.replay_resources import jde_from_settings, resources_from_settings
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
-from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, VoucherBatches
-from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW, VoucherPayments
-from connector_assets.jde.periods import register_jde_period_check
 from connector_assets.jde.targets import JdeTarget, open_jde_target
-from connector_assets.jde.unprocessed_batches import register_unprocessed_check
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
 
@@ -55,21 +51,37 @@ def _replay(
     return handle
 
 
-def register_replay_handlers(jde: Any = None, resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` handlers for vouchers and payments.
+HeldCheck = Callable[[Callable[[], Any]], None]  # registers a sweep releasing held records, on a JDE
+
+
+def flow_replays(spec: FlowSpec, target_class: type[JdeTarget], *checks: HeldCheck) -> Callable[..., None]:
+    """A Coupa -> JDE flow's replay registration (``Flow.replays``): its handler, and ``checks``, the
+    sweeps releasing the records it holds (on a closed JDE period, on a batch R04110ZA has not processed)
+    on the JDE the replays write with.
 
     By default each queued record is read from Coupa again and mapped with today's tables and settings
     (``resources_from_settings``). Given only ``jde`` (a ``JdeAisResource``), the queued payload is
     written with it instead; given ``resources`` too, those are what the record is re-read with.
     """
-    if jde is None and resources is None:
-        resources = resources_from_settings
-    register_replay_handler(INTEGRATION, "invoices", _replay(INVOICES_FLOW, VoucherBatches, jde, resources))
-    register_replay_handler(INTEGRATION, "payments", _replay(PAYMENTS_FLOW, VoucherPayments, jde, resources))
-    # Payments held until R04110ZA has made their invoice's batch a voucher: released on the same JDE.
-    register_unprocessed_check(lambda: _replay_jde(jde, resources))
-    # Vouchers and payments held on a closed JDE period: released once it may post.
-    register_jde_period_check(lambda: _replay_jde(jde, resources))
+
+    def register(resources: Callable[[], dict[str, Any]] | None = None, jde: Any = None) -> None:
+        if jde is None and resources is None:
+            resources = resources_from_settings
+        register_replay_handler(INTEGRATION, spec.name, _replay(spec, target_class, jde, resources))
+        for check in checks:
+            check(lambda: _replay_jde(jde, resources))
+
+    return register
+
+
+def register_replay_handlers(jde: Any = None, resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """Both flows' replays with a given ``jde`` or ``resources`` (``flow_replays``), what the flow tests
+    replay with; the flow modules import this one, so they are imported on call."""
+    from connector_assets.integrations.coupa_jde import invoices, payments
+
+    for flow in (invoices.FLOW, payments.FLOW):
+        for register in flow.replays:
+            register(resources, jde)
 
 
 def _replay_jde(jde: Any, resources: Callable[[], dict[str, Any]] | None) -> Any:

@@ -247,9 +247,6 @@ account_code_assets = [
         ACCOUNT_CODES_FLOW,
         partitions_def=None,
         upstream=[*UPSTREAM, PROCURIFY_DEPARTMENTS_ASSET, PROCURIFY_CODES_ASSET],
-        resource_keys={"fusion", "procurify"},
-        group=INTEGRATION,
-        kinds={"fusion", "procurify"},
     ),
     fusion_procurify_account_code_orphans,
 ]

@@ -5,7 +5,7 @@ and master data they map with (Fusion's account combinations on a schedule of th
 matches, loaded first by the job and the replay of every flow reading vendor pairs), the reconciliation
 and every flow's replay handlers."""
 
-from connector_assets.flows.assembly import Declaration, asset_keys, register_flow_replays
+from connector_assets.flows.assembly import Declaration, asset_keys
 from connector_assets.integrations.fusion_procurify import (
     account_codes,
     invoices,
@@ -23,10 +23,7 @@ from connector_assets.integrations.fusion_procurify.departments import (
     fusion_procurify_department_map,
 )
 from connector_assets.integrations.fusion_procurify.jobs import JOBS, build_combinations_job_and_schedule
-from connector_assets.integrations.fusion_procurify.manual_matches import (
-    load_matches_before_replays,
-    manual_match_assets,
-)
+from connector_assets.integrations.fusion_procurify.manual_matches import manual_match_assets
 from connector_assets.integrations.fusion_procurify.reconcile import assets as reconcile
 from connector_assets.saas_assets import saas_assets
 
@@ -48,20 +45,11 @@ combinations_job, combinations_schedule = build_combinations_job_and_schedule(
 )
 
 
-def register_replay_handlers() -> list[str]:
-    """Every flow's replay handlers, those reading vendor pairs loading the manual matches file first (as
-    their jobs do: the asset is upstream of their mapped steps); the flows that registered none."""
-    without = register_flow_replays(FLOWS)
-    load_matches_before_replays()
-    return without
-
-
 DECLARATION = Declaration(
     flows=FLOWS,
     tables=TABLE_ASSETS,
     assets=reconcile.reconciliation_assets,
     jobs=[*FLOW_JOBS.every_job, combinations_job, *reconcile.reconciliation_jobs],
     schedules=[*FLOW_JOBS.schedules, combinations_schedule, *reconcile.reconciliation_schedules()],
-    replays=register_replay_handlers,
     shared=asset_keys(saas_assets),
 )

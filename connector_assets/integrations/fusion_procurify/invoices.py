@@ -48,6 +48,7 @@ from connector_assets.integrations.fusion_procurify.bill_mappers import (
 )
 from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
 from connector_assets.integrations.fusion_procurify.po_numbers import po_source_key
 from connector_assets.integrations.fusion_procurify.vendor_pairs import (
     MATCHES_ASSET,
@@ -251,9 +252,6 @@ invoice_assets = build_flow_assets(
     INVOICES_FLOW,
     partitions_def=saas_daily_partitions(),
     upstream=[BILLS_ASSET, *UPSTREAM, MATCHES_ASSET],
-    resource_keys={"fusion", "procurify"},
-    group=INTEGRATION,
-    kinds={"procurify", "fusion"},
 )
 
 
@@ -280,4 +278,5 @@ __all__ = [
 ]
 
 # What the package's declaration lists for this flow.
-FLOW = Flow(INVOICES_FLOW, invoice_assets, (register_invoice_replays,))
+# Its replays load the manual matches file first, as its job does (the file is upstream of its mapped step).
+FLOW = Flow(INVOICES_FLOW, invoice_assets, (register_invoice_replays, matches_first(INVOICES_FLOW.name)))

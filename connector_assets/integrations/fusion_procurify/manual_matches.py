@@ -108,10 +108,21 @@ def loading_matches_first(
     return handle
 
 
-def load_matches_before_replays(resources: Resources = _settings_resources) -> None:
-    """Make the registered replays of ``PAIR_READING_FLOWS`` load the matches file first (after each flow
-    module registered its own handler: ``declaration``)."""
-    for flow in PAIR_READING_FLOWS:
+def matches_first(flow: str) -> Callable[..., None]:
+    """A flow of ``PAIR_READING_FLOWS``'s last replay registration (``Flow.replays``, after its handler's):
+    its registered handler made to load the matches file first, with ``resources``, as its job does."""
+    if flow not in PAIR_READING_FLOWS:
+        raise ValueError(f"{flow} reads no vendor pairs: nothing to load before its replays")
+
+    def register(resources: Resources = _settings_resources) -> None:
         handler = handler_for(INTEGRATION, flow)
         if handler is not None and not getattr(handler, "loads_matches_first", False):
             register_replay_handler(INTEGRATION, flow, loading_matches_first(handler, resources))
+
+    return register
+
+
+def load_matches_before_replays(resources: Resources = _settings_resources) -> None:
+    """Make the registered replays of every flow of ``PAIR_READING_FLOWS`` load the matches file first."""
+    for flow in PAIR_READING_FLOWS:
+        matches_first(flow)(resources)

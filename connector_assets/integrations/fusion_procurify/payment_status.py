@@ -157,9 +157,6 @@ payment_status_assets = build_flow_assets(
     PAYMENT_STATUS_FLOW,
     partitions_def=saas_partitions,
     upstream=[PAYMENTS_ASSET, INVOICES_ASSET],
-    resource_keys={"fusion", "procurify"},
-    group=INTEGRATION,
-    kinds={"fusion", "procurify"},
 )
 
 

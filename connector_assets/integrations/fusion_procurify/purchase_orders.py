@@ -24,7 +24,8 @@ from connector_assets.flows.replay_resources import register_settings_replay, re
 from connector_assets.fusion.order_target import FusionPurchaseOrders
 from connector_assets.integrations.fusion_procurify import charge_accounts
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.fusion_procurify.integration import ROUTE
+from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
 from connector_assets.integrations.fusion_procurify.order_reader import ENTITY, OrderReader
 from connector_assets.integrations.fusion_procurify.po_numbers import PREFIX_ENV, order_prefix
 from connector_assets.integrations.fusion_procurify.vendor_pairs import MATCHES_ASSET
@@ -157,10 +158,12 @@ purchase_orders_assets = build_flow_assets(
     partitions_def=saas_daily_partitions(),
     # Both sources are upstream (lineage); ML_FUSION_PROCURIFY_ORDER_SOURCE picks the one read.
     upstream=[PURCHASE_ORDERS_ASSET, REQUISITIONS_ASSET, *charge_accounts.UPSTREAM, MATCHES_ASSET],
-    resource_keys={"fusion", "procurify"},
-    group=INTEGRATION,
-    kinds={"procurify", "fusion"},
 )
 
 # What the package's declaration lists for this flow.
-FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_orders_assets, (register_purchase_order_replays,))
+# Its replays load the manual matches file first, as its job does (the file is upstream of its mapped step).
+FLOW = Flow(
+    PURCHASE_ORDERS_FLOW,
+    purchase_orders_assets,
+    (register_purchase_order_replays, matches_first(PURCHASE_ORDERS_FLOW.name)),
+)

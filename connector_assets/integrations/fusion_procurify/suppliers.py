@@ -32,7 +32,8 @@ from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.fusion.supplier_sites import supplier_inactive_reason
 from connector_assets.fusion.suppliers import SUPPLIERS_ASSET, read_suppliers, staged_suppliers
 from connector_assets.integrations.fusion_procurify import vendor_pairs
-from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
+from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE
+from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
 from connector_assets.integrations.fusion_procurify.supplier_mappers import (
     FALLBACK_SETTING,
     ProcurifyVendorRecord,
@@ -125,9 +126,6 @@ supplier_assets = build_flow_assets(
     SUPPLIERS_FLOW,
     partitions_def=saas_daily_partitions(),
     upstream=[SUPPLIERS_ASSET, vendor_pairs.MATCHES_ASSET],
-    resource_keys={"fusion", "procurify"},
-    group=INTEGRATION,
-    kinds={"fusion", "procurify"},
 )
 
 
@@ -143,4 +141,5 @@ def register_supplier_replays(resources: Callable[[], dict[str, Any]] = SETTINGS
 
 
 # What the package's declaration lists for this flow.
-FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, (register_supplier_replays,))
+# Its replays load the manual matches file first, as its job does (the file is upstream of its mapped step).
+FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, (register_supplier_replays, matches_first(SUPPLIERS_FLOW.name)))

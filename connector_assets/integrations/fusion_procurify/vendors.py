@@ -36,6 +36,7 @@ from connector_assets.flows.replay_resources import ledger_target_replay, resour
 from connector_assets.fusion.supplier_names import SupplierNames, match_supplier
 from connector_assets.integrations.fusion_procurify import vendor_pairs
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
 from connector_assets.integrations.fusion_procurify.vendor_mappers import (
     FusionSupplierPairRecord,
     fingerprint,
@@ -149,9 +150,7 @@ VENDORS_FLOW = ROUTE.flow(
 if VENDORS_FLOW.dependency_key("1") != vendor_pairs.vendor_dependency(1):  # a write releases the vendor
     raise RuntimeError("the vendors flow's dependency key is not vendor_pairs.vendor_dependency")
 
-vendor_assets = vendor_poll_assets(
-    VENDORS_FLOW, other="fusion", group=INTEGRATION, upstream=[vendor_pairs.MATCHES_ASSET]
-)
+vendor_assets = vendor_poll_assets(VENDORS_FLOW, upstream=[vendor_pairs.MATCHES_ASSET])
 
 
 # -- replay --------------------------------------------------------------------------------------------------
@@ -171,4 +170,5 @@ def register_vendor_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_R
 __all__ = ["FLOW", "VENDORS_FLOW", "register_vendor_replays", "vendor_assets"]
 
 # What the package's declaration lists for this flow.
-FLOW = Flow(VENDORS_FLOW, vendor_assets, (register_vendor_replays,))
+# Its replays load the manual matches file first, as its job does (the file is upstream of its mapped step).
+FLOW = Flow(VENDORS_FLOW, vendor_assets, (register_vendor_replays, matches_first(VENDORS_FLOW.name)))

@@ -39,10 +39,10 @@ from typing import Any
 from connector_assets.bill.bodies import BillColumns
 from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
 from connector_assets.flows.assembly import Flow
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replay_resources import ledger_target_replay
-from connector_assets.flows.route_assets import route_flow_assets
 from connector_assets.integrations.jde_bill.bill_keys import ENTITY
 from connector_assets.integrations.jde_bill.bill_mappers import Books
 from connector_assets.integrations.jde_bill.bill_mappings import (
@@ -56,7 +56,7 @@ from connector_assets.integrations.jde_bill.bill_mappings import (
 )
 from connector_assets.integrations.jde_bill.bill_plan import plan_bills
 from connector_assets.integrations.jde_bill.bill_target import BillsFromJde
-from connector_assets.integrations.jde_bill.integration import ROUTE
+from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
@@ -73,7 +73,7 @@ from connector_assets.jde.order_vouchers import (
     voucher_source_key,
 )
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
-from connector_resources.replay import ReplayHandler
+from connector_resources.replay import ReplayHandler, register_replay_handler
 
 BillRecord = record_model(
     "BillRecord",
@@ -150,7 +150,7 @@ BILLS_FLOW = ROUTE.flow(
 
 bill_assets = [
     *jde_bill_mapping_tables,
-    *route_flow_assets(
+    *build_flow_assets(
         BILLS_FLOW,
         partitions_def=jde_partitions,
         # After the vendors' write: in one run, a bill's vendor is synced before the bill is mapped.
@@ -176,6 +176,11 @@ def bill_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
     )
 
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(BILLS_FLOW, bill_assets)
+def register_bill_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` for queued bills: re-read from JDE, mapped with today's tables, written once
+    (``bill_replay``; ``resources``: today's settings unless given)."""
+    register_replay_handler(INTEGRATION, BILLS_FLOW.name, bill_replay(resources or SETTINGS_RESOURCES))
+
+
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+FLOW = Flow(BILLS_FLOW, bill_assets, (register_bill_replays,))

@@ -14,7 +14,7 @@ from typing import Any
 
 from connector_assets.bill.documents import PAYMENTS
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.inbox_flows import inbox_flow_assets
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.integrations.jde_bill.integration import SETTINGS_RESOURCES
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW, BillPayments
 from connector_assets.jde.tables import GL_ACCOUNTS
@@ -22,9 +22,9 @@ from connector_assets.jde.targets import register_jde_target_replays
 from connector_assets.jde.unprocessed_batches import register_unprocessed_check
 from connector_assets.saas_assets import saas_partitions
 
-payment_assets = inbox_flow_assets(
+payment_assets = build_flow_assets(
     PAYMENTS_FLOW,
-    PAYMENTS,
+    inbox=PAYMENTS,
     partitions_def=saas_partitions,
     upstream=[GL_ACCOUNTS.asset],
     resource_keys={"jde", "bill"},
@@ -41,6 +41,5 @@ def register_payments_replay(resources: Callable[[], dict[str, Any]] | None = No
     register_unprocessed_check(lambda: build()["jde"])
 
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(PAYMENTS_FLOW, payment_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+FLOW = Flow(PAYMENTS_FLOW, payment_assets, (register_payments_replay,))

@@ -33,11 +33,11 @@ from typing import Any
 from connector_assets.bill.bodies import BillVendorColumns, vendor_parts
 from connector_assets.bill.targets import BillVendors
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.assets import awaited_keys
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
-from connector_assets.flows.route_assets import route_flow_assets
-from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE
+from connector_assets.flows.replay_resources import settings_replay
+from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
 from connector_assets.jde.addressed_suppliers import (
     addressed_suppliers_by_number,
     changed_addressed_suppliers,
@@ -153,13 +153,15 @@ VENDORS_FLOW = ROUTE.flow(
 
 vendor_assets = [
     *([supplier_addresses_asset] if _ADDRESSES else []),
-    *route_flow_assets(
+    *build_flow_assets(
         VENDORS_FLOW,
         partitions_def=jde_partitions,
         upstream=supplier_sources(_ADDRESSES),
     ),
 ]
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(VENDORS_FLOW, vendor_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+# A queued supplier is read from JDE again and written to BILL with today's settings.
+FLOW = Flow(
+    VENDORS_FLOW, vendor_assets, (settings_replay(VENDORS_FLOW, BillVendors.for_replay, SETTINGS_RESOURCES),)
+)

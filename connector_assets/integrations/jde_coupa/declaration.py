@@ -1,15 +1,11 @@
 """What JD Edwards -> Coupa puts into Dagster and ``ml-connector replay`` (``flows.assembly``): its three
-flows, their jobs and schedules (``jobs``), the reconciliation and the replay handlers."""
+flows, their jobs and schedules (``jobs``) and the reconciliation; each flow's replays are its own
+(``Flow.replays``)."""
 
 from connector_assets.flows.assembly import Declaration
 from connector_assets.integrations.jde_coupa import invoices, purchase_orders, suppliers
 from connector_assets.integrations.jde_coupa.jobs import JOBS
-from connector_assets.integrations.jde_coupa.reconcile import (
-    jde_coupa_reconcile_job,
-    jde_coupa_reconciliation,
-    reconciliation_schedules,
-)
-from connector_assets.integrations.jde_coupa.replay import register_replay_handlers
+from connector_assets.integrations.jde_coupa.reconcile import assets as reconcile
 
 FLOWS = (suppliers.FLOW, purchase_orders.FLOW, invoices.FLOW)
 TABLES = [suppliers.jde_coupa_payment_terms_map, purchase_orders.jde_coupa_account_map]
@@ -18,8 +14,7 @@ FLOW_JOBS = JOBS.build(FLOWS, TABLES)
 DECLARATION = Declaration(
     flows=FLOWS,
     tables=TABLES,
-    assets=[jde_coupa_reconciliation],
-    jobs=[*FLOW_JOBS.every_job, jde_coupa_reconcile_job],
-    schedules=[*FLOW_JOBS.schedules, *reconciliation_schedules()],
-    replays=register_replay_handlers,
+    assets=reconcile.reconciliation_assets,
+    jobs=[*FLOW_JOBS.every_job, *reconcile.reconciliation_jobs],
+    schedules=[*FLOW_JOBS.schedules, *reconcile.reconciliation_schedules()],
 )

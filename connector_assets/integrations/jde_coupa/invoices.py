@@ -23,9 +23,10 @@ from typing import Any
 from connector_assets.coupa.targets import CoupaInvoices
 from connector_assets.flows.amounts import CENT
 from connector_assets.flows.assembly import Flow
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
-from connector_assets.flows.route_assets import route_flow_assets
+from connector_assets.flows.replay_resources import settings_replay
 from connector_assets.integrations.jde_coupa.integration import ROUTE
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
@@ -202,12 +203,14 @@ INVOICES_FLOW = ROUTE.flow(
     reads={"JDE": (DISTRIBUTION_TABLE, PO_LINES.table)},
 )
 
-jde_coupa_invoice_assets = route_flow_assets(
+jde_coupa_invoice_assets = build_flow_assets(
     INVOICES_FLOW,
     partitions_def=jde_partitions,
     upstream=[AP_LEDGER.asset, ACCOUNT_MAP_ASSET, SUPPLIERS_FLOW.key("written")],
 )
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(INVOICES_FLOW, jde_coupa_invoice_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+# A queued record is read from JDE again and mapped with today's tables and settings.
+FLOW = Flow(
+    INVOICES_FLOW, jde_coupa_invoice_assets, (settings_replay(INVOICES_FLOW, CoupaInvoices.for_replay),)
+)

@@ -16,11 +16,12 @@ from connector_assets.coupa import master_data as coupa_master
 from connector_assets.coupa.targets import CoupaPurchaseOrders
 from connector_assets.flows.amounts import CENT
 from connector_assets.flows.assembly import Flow
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
-from connector_assets.flows.route_assets import route_flow_assets
+from connector_assets.flows.replay_resources import settings_replay
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
@@ -202,7 +203,7 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
 
 jde_coupa_po_assets = [
     jde_coupa_account_map,
-    *route_flow_assets(
+    *build_flow_assets(
         PURCHASE_ORDERS_FLOW,
         partitions_def=jde_partitions,
         # After the suppliers' write: in one run, an order's supplier is synced before the order is mapped.
@@ -210,6 +211,10 @@ jde_coupa_po_assets = [
     ),
 ]
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(PURCHASE_ORDERS_FLOW, jde_coupa_po_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+# A queued record is read from JDE again and mapped with today's tables and settings.
+FLOW = Flow(
+    PURCHASE_ORDERS_FLOW,
+    jde_coupa_po_assets,
+    (settings_replay(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders.for_replay),),
+)

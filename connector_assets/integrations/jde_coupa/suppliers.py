@@ -20,12 +20,12 @@ from typing import Any
 from connector_assets.coupa import master_data as coupa_master
 from connector_assets.coupa.targets import CoupaSuppliers
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.assets import awaited_keys
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.record_models import matching, record_model, string
-from connector_assets.flows.route_assets import route_flow_assets
+from connector_assets.flows.replay_resources import settings_replay
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
@@ -104,13 +104,13 @@ SUPPLIERS_FLOW = ROUTE.flow(
 
 jde_coupa_assets = [
     jde_coupa_payment_terms_map,
-    *route_flow_assets(
+    *build_flow_assets(
         SUPPLIERS_FLOW,
         partitions_def=jde_partitions,
         upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset, TERMS_MAP_ASSET],
     ),
 ]
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(SUPPLIERS_FLOW, jde_coupa_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+# A queued record is read from JDE again and mapped with today's tables and settings.
+FLOW = Flow(SUPPLIERS_FLOW, jde_coupa_assets, (settings_replay(SUPPLIERS_FLOW, CoupaSuppliers.for_replay),))

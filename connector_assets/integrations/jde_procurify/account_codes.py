@@ -257,9 +257,9 @@ account_code_assets = [
         ACCOUNT_CODES_FLOW,
         partitions_def=None,
         upstream=[GL_ACCOUNTS.asset, ACCOUNTS.asset, DEPARTMENT_MAP_ASSET],
+        # JDE's side is its staged tables (upstream): the steps reach Procurify only, so a run needs no
+        # JDE session.
         resource_keys={"procurify"},
-        group=INTEGRATION,
-        kinds={"jde", "procurify"},
     ),
     jde_procurify_account_code_orphans,
 ]

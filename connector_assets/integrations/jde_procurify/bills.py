@@ -354,9 +354,6 @@ bill_assets = build_flow_assets(
     BILLS_FLOW,
     partitions_def=saas_daily_partitions(),
     upstream=[BILLS_ASSET, GL_ACCOUNTS.asset, ACCOUNTS.asset],
-    resource_keys={"jde", "procurify"},
-    group=INTEGRATION,
-    kinds={"procurify", "jde"},
 )
 
 

@@ -173,9 +173,6 @@ paid_marks_assets = build_flow_assets(
     PAID_MARKS_FLOW,
     partitions_def=jde_partitions,
     upstream=[AP_LEDGER.asset],
-    resource_keys={"jde", "procurify"},
-    group=INTEGRATION,
-    kinds={"jde", "procurify"},
 )
 
 

@@ -242,9 +242,6 @@ payments_assets = build_flow_assets(
     PAYMENTS_FLOW,
     partitions_def=saas_partitions,
     upstream=[STAGED_PAYMENTS, GL_ACCOUNTS.asset, BILLS_WRITTEN],
-    resource_keys={"jde", "procurify"},
-    group=INTEGRATION,
-    kinds={"procurify", "jde"},
 )
 
 

@@ -47,7 +47,7 @@ from connector_assets.procurify.po_num_target import ProcurifyPoNumbers
 from connector_assets.procurify.po_origins import STAGED_REQUISITIONS, order_of
 from connector_assets.saas_assets import saas_partitions
 
-from .integration import INTEGRATION, PO_ROUTE
+from .integration import PO_ROUTE
 from .po_origins import LINK_ENTITY, LINKS
 
 ENTITY = LINK_ENTITY
@@ -138,9 +138,6 @@ po_links_assets = build_flow_assets(
     PO_LINKS_FLOW,
     partitions_def=saas_partitions,
     upstream=[STAGED_POS, STAGED_REQUISITIONS],
-    resource_keys={"procurify"},
-    group=INTEGRATION,
-    kinds={"procurify"},
 )
 
 

@@ -165,9 +165,6 @@ purchase_orders_assets = [
             asset_key(INTEGRATION, "suppliers_written"),
             asset_key(INTEGRATION, "account_codes_written"),
         ],
-        resource_keys={"jde", "procurify"},
-        group=INTEGRATION,
-        kinds={"jde", "procurify"},
     ),
 ]
 

@@ -174,9 +174,6 @@ supplier_assets = build_flow_assets(
     SUPPLIERS_FLOW,
     partitions_def=jde_staging.jde_partitions,
     upstream=list(SUPPLIER_SOURCES),
-    resource_keys={"jde", "procurify"},
-    group=INTEGRATION,
-    kinds={"jde", "procurify"},
 )
 
 

@@ -168,7 +168,7 @@ VENDORS_FLOW = BACK_ROUTE.flow(
     writes={"JDE": (targets.ADD_UPDATE_SUPPLIER,), "procurify": ("vendors",)},  # and the external_id
 )
 
-vendor_assets = vendor_poll_assets(VENDORS_FLOW, other="jde", group=INTEGRATION)
+vendor_assets = vendor_poll_assets(VENDORS_FLOW)
 
 
 def calls_per_poll(vendors: int, page_size: int) -> int:

@@ -59,9 +59,9 @@ from connector_assets.integrations.procore_jde.order_mappers import (
 )
 from connector_assets.integrations.procore_jde.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
-    PurchaseOrders,
     commitment_order,
     order_flow_assets,
+    register_purchase_order_replays,
 )
 from connector_assets.integrations.procore_jde.vendors import SETTINGS_RESOURCES
 from connector_assets.jde import targets
@@ -317,16 +317,19 @@ CHANGE_ORDERS_FLOW = ROUTE.flow(
 change_order_assets = order_flow_assets(CHANGE_ORDERS_FLOW, (CHANGE_ORDERS_ASSET,), PURCHASE_ORDERS_FLOW)
 
 
+def register_change_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` for queued change orders, as for purchase orders
+    (``register_purchase_order_replays``): read again, mapped with today's tables, written once."""
+    targets.register_jde_target_replays(
+        {CHANGE_ORDERS_FLOW: PurchaseOrderLines}, resources or SETTINGS_RESOURCES
+    )
+
+
 def register_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for the orders: queued purchase orders and change orders are read from Procore
-    again, mapped with today's tables (restaged from today's files, so a fixed cost code row takes effect)
-    and written once through their JDE target on one JDE session per replay, with the replay's ledger; one
-    already written is skipped by its cross-reference. ``resources``: jde, procore, staging (today's
-    settings unless given), built once per replay."""
-    flows = {PURCHASE_ORDERS_FLOW: PurchaseOrders, CHANGE_ORDERS_FLOW: PurchaseOrderLines}
-    targets.register_jde_target_replays(flows, resources or SETTINGS_RESOURCES)
+    """Both order flows' handlers at once: what a test replaying the orders of a day registers."""
+    register_purchase_order_replays(resources)
+    register_change_order_replays(resources)
 
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(CHANGE_ORDERS_FLOW, change_order_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+FLOW = Flow(CHANGE_ORDERS_FLOW, change_order_assets, (register_change_order_replays,))

@@ -1,6 +1,6 @@
 """What Procore -> JD Edwards puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the five
 flows with a job and a day-closing schedule each, the mapping tables, the inbox sensor, the
-reconciliation and the replay handlers."""
+reconciliation; each flow's replays are its own (``Flow.replays``)."""
 
 from connector_assets.flows.assembly import Declaration
 from connector_assets.integrations.procore_jde import (
@@ -15,7 +15,6 @@ from connector_assets.integrations.procore_jde.jobs import JOBS, inbox_sensor
 from connector_assets.integrations.procore_jde.reconcile import assets as reconcile
 from connector_assets.jde.supplier_addresses import supplier_addresses_unless_staged
 
-# Each flow's replays are registered by ``register_replay_handlers`` (below), a module's for two flows.
 FLOWS = (vendors.FLOW, suppliers.FLOW, purchase_orders.FLOW, vouchers.FLOW, change_orders.FLOW)
 
 # F0116 for the suppliers flow: this package's copy only when the flows that send addresses do not stage it.
@@ -27,14 +26,6 @@ FLOW_JOBS = JOBS.build(FLOWS, [*procore_jde_mapping_tables, *staged_tables])
 procore_inbox_sensor = inbox_sensor(FLOW_JOBS)
 
 
-def register_replay_handlers() -> None:
-    """``ml-connector replay`` for every Procore -> JDE flow: each queued record is read again from its source
-    and written with today's settings and mapping tables."""
-    vendors.register_vendor_replays()  # vendors (Procore -> JDE) and suppliers (JDE -> Procore)
-    change_orders.register_order_replays()  # purchase orders and change orders
-    vouchers.register_voucher_replays()
-
-
 DECLARATION = Declaration(
     flows=FLOWS,
     tables=[*procore_jde_mapping_tables, *staged_tables],
@@ -42,5 +33,4 @@ DECLARATION = Declaration(
     jobs=[*FLOW_JOBS.every_job, *reconcile.reconciliation_jobs],
     schedules=[*FLOW_JOBS.schedules, *reconcile.reconciliation_schedules()],
     sensors=[procore_inbox_sensor],
-    replays=register_replay_handlers,
 )

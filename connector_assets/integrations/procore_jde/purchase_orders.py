@@ -24,17 +24,19 @@ is unchanged is skipped; a changed one has its header (reference, remark) update
 which receipts and vouchers in JDE may stand on (changes arrive as change orders: ``change_orders``).
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assembly import Flow
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, written_target
 from connector_assets.integrations.procore_jde.order_mappers import OrderTypes, map_commitment
 from connector_assets.integrations.procore_jde.vendors import (
+    SETTINGS_RESOURCES,
     VENDORS_FLOW,
     remember_vendor_hold,
     supplier_numbers,
@@ -49,11 +51,11 @@ from connector_assets.jde.purchase_orders import PurchaseOrders as JdePurchaseOr
 from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procore.companies import first_company, tagged
-from connector_assets.procore.day_flow_assets import procore_day_flow_assets
 from connector_assets.procore.document_fields import line_cost_code, project_label, vendor_id_of
 from connector_assets.procore.document_reads import RequisitionReads, commitment_with_lines
 from connector_assets.procore.queued_reads import queued
 from connector_assets.procore.staged_documents import day_commitments, statuses, with_project
+from connector_assets.saas import saas_daily_partitions
 from connector_resources.ledger import Ledger
 
 ENTITY = "purchase_order"
@@ -175,13 +177,23 @@ def order_flow_assets(spec: FlowSpec, staged: tuple[str, ...], after: FlowSpec) 
     and after ``after``'s write: in one run, the vendor or order a record needs is in JDE before it is
     mapped."""
     upstream = [*staged, GL_ACCOUNTS.asset, *MAPPING_ASSETS, after.key("written")]
-    return procore_day_flow_assets(spec, upstream, "jde")
+    return build_flow_assets(spec, partitions_def=saas_daily_partitions(), upstream=upstream)
 
 
 purchase_order_assets = order_flow_assets(
     PURCHASE_ORDERS_FLOW, (REQUISITIONS_ASSET, COMMITMENTS_ASSET), VENDORS_FLOW
 )
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_order_assets)
+
+def register_purchase_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+    """``ml-connector replay`` for queued purchase orders: read from Procore again, mapped with today's
+    tables (restaged from today's files, so a fixed cost code row takes effect) and written once through
+    the JDE target on one JDE session per replay, with the replay's ledger; one already written is skipped
+    by its cross-reference. ``resources``: jde, procore, staging (today's settings unless given)."""
+    targets.register_jde_target_replays(
+        {PURCHASE_ORDERS_FLOW: PurchaseOrders}, resources or SETTINGS_RESOURCES
+    )
+
+
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_order_assets, (register_purchase_order_replays,))

@@ -35,7 +35,7 @@ from typing import Any
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows import pair_sync
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.assets import awaited_keys
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
 from connector_assets.integrations.procore_jde.integration import (
@@ -64,7 +64,6 @@ from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.supplier_reads import changed_at, suppliers_among
 from connector_assets.jde.tables import SUPPLIERS
 from connector_assets.procore.companies import first_company, queued_companies, record_company, tagged
-from connector_assets.procore.day_flow_assets import procore_day_flow_assets
 from connector_assets.procore.vendor_mark_step import build_vendor_marks
 from connector_assets.procore.vendor_marks import OriginMark
 from connector_assets.procore.vendor_reads import (
@@ -263,7 +262,7 @@ def origin_mark(spec: FlowSpec) -> OriginMark:
 
 
 vendor_assets = [
-    *procore_day_flow_assets(VENDORS_FLOW, [STAGED_VENDORS], "jde"),
+    *build_flow_assets(VENDORS_FLOW, partitions_def=saas_daily_partitions(), upstream=[STAGED_VENDORS]),
     # origin_id / origin_code back onto the vendor, after the write
     build_vendor_marks(
         VENDORS_FLOW,
@@ -282,21 +281,17 @@ SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procore", "stagin
 
 
 def register_vendor_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
-    """``ml-connector replay`` for both vendor flows: the queued vendor (supplier) is read again from Procore
-    (JDE) and written with today's settings (``resources``: today's ``jde``, ``procore``, ``staging``),
-    through a target holding the replay's ledger (it records the pair's sync time and its verdicts there)."""
-    from connector_assets.integrations.procore_jde.suppliers import SUPPLIERS_FLOW, open_vendor_patches
+    """``ml-connector replay`` for vendors: the queued vendor is read again from Procore and written with
+    today's settings (``resources``: today's ``jde``, ``procore``, ``staging``), through a target holding
+    the replay's ledger (it records the pair's sync time and its verdicts there)."""
 
     def suppliers(built: dict[str, Any], ledger: Ledger):
         return open_suppliers(VENDORS_FLOW, built["jde"], built["procore"], ledger, None, None)
 
-    def patches(built: dict[str, Any], ledger: Ledger):
-        return open_vendor_patches(built["procore"], ledger, None)
-
-    for spec, opener in ((VENDORS_FLOW, suppliers), (SUPPLIERS_FLOW, patches)):
-        register_replay_handler(INTEGRATION, spec.name, ledger_target_replay(spec, opener, resources))
+    register_replay_handler(
+        INTEGRATION, VENDORS_FLOW.name, ledger_target_replay(VENDORS_FLOW, suppliers, resources)
+    )
 
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(VENDORS_FLOW, vendor_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+FLOW = Flow(VENDORS_FLOW, vendor_assets, (register_vendor_replays,))

@@ -261,6 +261,5 @@ def register_voucher_replays(resources: Callable[[], dict[str, Any]] | None = No
     targets.register_jde_target_replays({VOUCHERS_FLOW: VoucherBatches}, resources or SETTINGS_RESOURCES)
 
 
-# What the package's declaration lists for this flow (its replays are registered with the package's
-# others: the declaration's ``replays``).
-FLOW = Flow(VOUCHERS_FLOW, voucher_assets)
+# What the package's declaration lists for this flow: its spec, its assets and its replays.
+FLOW = Flow(VOUCHERS_FLOW, voucher_assets, (register_voucher_replays,))

@@ -21,12 +21,12 @@ from coupa_jde_world import CALLOUT_SECRET, CoupaApi, deliver_callouts
 from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context, instance_for_test, materialize
 
 from connector_assets.flows.core import Mapped, validate
-from connector_assets.integrations.coupa_jde import (
-    register_replay_handlers as register_coupa_jde_replay_handlers,
-)
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ENV
 from connector_assets.integrations.coupa_jde.declaration import coupa_jde_assets, coupa_jde_inbox_sensor
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
+from connector_assets.integrations.coupa_jde.replay import (
+    register_replay_handlers as register_coupa_jde_replay_handlers,
+)
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas_assets import saas_assets
 from connector_assets.staging import StagingResource

@@ -201,9 +201,7 @@ def test_a_systemic_share_of_refusals_writes_the_rest_queues_the_refused_and_fai
     spec = FlowSpec(
         "itest", "suppliers", "supplier", "JDE", "coupa", SUPPLIERS_FLOW.schema, broken_mapping, target
     )
-    assets = build_flow_assets(
-        spec, partitions_def=None, upstream=[], resource_keys=set(), group=spec.integration, kinds={"test"}
-    )
+    assets = build_flow_assets(spec, partitions_def=None, upstream=[], resource_keys=set(), kinds={"test"})
     db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     resources = {"staging": StagingResource(base_dir=str(tmp_path)), "ledger": LedgerResource(db_url=db)}
     with instance_for_test() as instance:

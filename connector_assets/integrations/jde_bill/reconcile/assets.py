@@ -1,4 +1,4 @@
-"""The three reconciliation assets, their jobs and schedules.
+"""The three reconciliation assets, their jobs and schedules (``flows.day_reconciliation``).
 
 Each asset is downstream of its flow's target asset, so lineage reads source -> mapped -> written ->
 target -> reconciliation; each carries an ``in_balance`` check that warns (never blocks) naming the
@@ -8,9 +8,10 @@ calendar.
 
 from typing import Any
 
-from dagster import AssetKey, AssetSelection, define_asset_job
+from dagster import AssetKey
 
 from connector_assets.asset_keys import asset_key
+from connector_assets.flows.day_reconciliation import DayReconciliation, wiring
 from connector_assets.flows.reconciliation import build_reconciliation_asset
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.reconcile.bills import reconcile_bills
@@ -18,9 +19,7 @@ from connector_assets.integrations.jde_bill.reconcile.payments import reconcile_
 from connector_assets.integrations.jde_bill.reconcile.vendors import reconcile_vendors
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.extract import jde_timezone
-from connector_assets.polling import build_poll_schedule
 from connector_assets.saas_assets import saas_partitions
-from connector_resources import settings
 
 VENDORS = asset_key(INTEGRATION, "vendors_reconciliation")
 BILLS = asset_key(INTEGRATION, "bills_reconciliation")
@@ -69,44 +68,32 @@ jde_bill_payments_reconciliation = _asset(
     "voided after JDE got them.",
     reconcile_payments,
 )
-reconciliation_assets = [
-    jde_bill_vendors_reconciliation,
-    jde_bill_bills_reconciliation,
-    jde_bill_payments_reconciliation,
-]
-
 
 # -- when they run -----------------------------------------------------------------------------------------
 
 CRON_SETTING = "ML_JDE_BILL_RECONCILE_CRON"
-# Vendors and bills are JDE days (the JDE time zone), payments BILL's UTC days: one job per calendar.
-jde_bill_reconcile_job = define_asset_job(
+# Vendors and bills are JDE days (the JDE time zone), payments BILL's UTC days: one job per calendar, each
+# run today at ``ML_JDE_BILL_RECONCILE_CRON`` (after the flows' own ticks) and yesterday once after midnight:
+# the day's final verdict, once every record of it had its chances to sync.
+ENTITIES = DayReconciliation.running(
     "jde_bill_reconcile",
-    selection=AssetSelection.assets(VENDORS, BILLS),
-    description="Compare a day's JDE suppliers, orders and vouchers with BILL's vendors and bills.",
+    [jde_bill_vendors_reconciliation, jde_bill_bills_reconciliation],
+    partitions_def=jde_partitions,
+    cron_setting=CRON_SETTING,
+    timezone=jde_timezone,
+    job_description="Compare a day's JDE suppliers, orders and vouchers with BILL's vendors and bills.",
+    schedule_description="Reconcile today's vendors and bills between JDE and BILL (yesterday once after "
+    "midnight).",
+    polled=True,
 )
-jde_bill_payments_reconcile_job = define_asset_job(
+PAYMENTS_RECONCILE = DayReconciliation.running(
     "jde_bill_payments_reconcile",
-    selection=AssetSelection.assets(PAYMENTS),
-    description="Compare a day's paid BILL payments with what JDE shows.",
+    [jde_bill_payments_reconciliation],
+    partitions_def=saas_partitions,
+    cron_setting=CRON_SETTING,
+    timezone="UTC",
+    job_description="Compare a day's paid BILL payments with what JDE shows.",
+    schedule_description="Reconcile today's payments between JDE and BILL (yesterday once after midnight).",
+    polled=True,
 )
-reconciliation_jobs = [jde_bill_reconcile_job, jde_bill_payments_reconcile_job]
-
-
-def reconciliation_schedules() -> list[Any]:
-    """Today's partition at ``ML_JDE_BILL_RECONCILE_CRON`` (after the flows' own ticks), and yesterday once
-    after midnight: the day's final verdict, once every record of it had its chances to sync."""
-    cron = settings.value(CRON_SETTING)
-    return [
-        build_poll_schedule(
-            f"{job.name}_schedule",
-            job,
-            cron=cron,
-            timezone=zone,
-            description=f"Reconcile today's {what} between JDE and BILL (yesterday once after midnight).",
-        )
-        for job, zone, what in (
-            (jde_bill_reconcile_job, jde_timezone().key, "vendors and bills"),
-            (jde_bill_payments_reconcile_job, "UTC", "payments"),
-        )
-    ]
+reconciliation_assets, reconciliation_jobs, reconciliation_schedules = wiring(ENTITIES, PAYMENTS_RECONCILE)

@@ -8,18 +8,6 @@ and ``assets`` (the asset, its job and schedule). Coupa is read by key with its 
 window (``connector_assets.coupa.reconcile_reads``); JDE with the flows' own readers, by key.
 """
 
-from connector_assets.integrations.jde_coupa.reconcile.assets import (
-    CRON_SETTING,
-    NAME,
-    jde_coupa_reconcile_job,
-    jde_coupa_reconciliation,
-    reconciliation_schedules,
-)
+from connector_assets.integrations.jde_coupa.reconcile.assets import RECONCILE, jde_coupa_reconciliation
 
-__all__ = [
-    "CRON_SETTING",
-    "NAME",
-    "jde_coupa_reconcile_job",
-    "jde_coupa_reconciliation",
-    "reconciliation_schedules",
-]
+__all__ = ["RECONCILE", "jde_coupa_reconciliation"]
