@@ -22,7 +22,7 @@ from jde_coupa_world import jde_coupa_world
 from starlette.testclient import TestClient
 
 from connector_assets.flows import replay_resources
-from connector_assets.integrations.jde_coupa.replay import register_replay_handlers
+from connector_assets.integrations import jde_coupa
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_cli.desk.app import build_app
@@ -71,7 +71,7 @@ def world(tmp_path_factory):
             before = {
                 flow: handler_for("jde_coupa", flow) for flow in ("suppliers", "purchase_orders", "invoices")
             }
-            register_replay_handlers(from_settings)
+            jde_coupa.register_replay_handlers(from_settings)
             with instance_for_test() as instance:
                 every = [*jde_assets, *jde_coupa_assets]
                 chosen = [a for a in every if a.key.to_user_string() in CHAIN]
