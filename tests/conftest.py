@@ -65,6 +65,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 PG_URL = os.environ.get("ML_CONNECTOR_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 
+_LEDGER_ENVS = ("ML_CONNECTOR_DB_URL", "ML_CONNECTOR_HOME", "DAGSTER_HOME")
+
+
+@pytest.fixture(autouse=True)
+def _ledger_home_of_its_own(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that says nothing about where the ledger is gets a ``DAGSTER_HOME`` of its own, not the
+    checkout's ``./.dagster_home``: what one test imports there (a mapping table, which the ledger keeps
+    from its first use on) must not reach the next. A Dagster test instance still sets its own home for its
+    runs; a test or module that names a ledger or home keeps it."""
+    if any(os.environ.get(name) for name in _LEDGER_ENVS):
+        yield
+        return
+    home = request.getfixturevalue("tmp_path_factory").mktemp("home")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if os.environ.get("DAGSTER_HOME") == str(home):
+            del os.environ["DAGSTER_HOME"]
+
+
 def _pg_reachable(url: str) -> str | None:
     try:
         engine = sa.create_engine(url, connect_args={"connect_timeout": 3})

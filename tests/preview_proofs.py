@@ -148,7 +148,8 @@ def run_as_previewed(
             if days:
                 run_flow(world.defs, spec, days, world.resources, instance)
     real = real_actions(world.ledger, integration, after)
-    assert mismatches(seen.rows, real) == []
+    wrong = mismatches(seen.rows, real)
+    assert wrong == [], wrong
     return real
 
 
@@ -204,7 +205,7 @@ def mismatches(rows: Iterable[FitRow], real: Mapping[tuple[str, str], tuple[str,
     for row in rows:
         action, target_id = real.get((row.flow, row.source_key), (None, ""))
         if action not in REAL_ACTIONS[row.verdict]:
-            wrong.append(f"{row.flow} {row.source_key}: previewed {row.verdict}, the run did {action}")
+            wrong.append(f"{row.flow} {row.source_key}: previewed {row.verdict} ({row.reason}), the run did {action}")
         elif row.verdict == "adopt" and row.target_id != target_id:
             wrong.append(f"{row.flow} {row.source_key}: previewed adopting {row.target_id}, run {target_id}")
     return wrong
