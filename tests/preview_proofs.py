@@ -205,7 +205,8 @@ def mismatches(rows: Iterable[FitRow], real: Mapping[tuple[str, str], tuple[str,
     for row in rows:
         action, target_id = real.get((row.flow, row.source_key), (None, ""))
         if action not in REAL_ACTIONS[row.verdict]:
-            wrong.append(f"{row.flow} {row.source_key}: previewed {row.verdict} ({row.reason}), the run did {action}")
+            said = f"previewed {row.verdict} ({row.reason})"
+            wrong.append(f"{row.flow} {row.source_key}: {said}, the run did {action}")
         elif row.verdict == "adopt" and row.target_id != target_id:
             wrong.append(f"{row.flow} {row.source_key}: previewed adopting {row.target_id}, run {target_id}")
     return wrong
