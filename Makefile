@@ -74,7 +74,8 @@ lint: $(VENV)/.installed
 # 26:46 for 3,638 tests later on 2026-11-26, pytest alone on a clean clone: over the 20-minute aim; the
 # slowest are the end-to-end receiver scale-out, crash-recovery, dev, celery and backfill tests, 45-78 s each;
 # 19:52 for 3,741 tests later still, pytest alone in `CI=true .ci/run` on a clean clone, after the scale-out
-# test moved its rate to bench/ and the alembic scripts were imported once per process).
+# test moved its rate to bench/ and the alembic scripts were imported once per process, on a loaded machine;
+# 15:30 for 3,820 tests on 2026-11-26 evening, the same way on a quieter machine).
 # PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 3
 
