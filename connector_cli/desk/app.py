@@ -60,10 +60,11 @@ def state_of(item: QueueItem) -> str:
 
 
 def kind_of(item: QueueItem) -> str:
-    """The refusal's kind as the queue keeps it (classified now for an item queued before kinds were kept)."""
-    from connector_resources.reason_kinds import reason_kind
+    """The refusal's kind as the queue keeps it; an item built without one (not read from the ledger) is
+    classified the way the ledger classifies it when it queues an item."""
+    from connector_resources.ledger.queue import kind_of as queued_kind
 
-    return item.kind or reason_kind(item.reason, item.source_key)
+    return item.kind or queued_kind(item.reason, item.source_key)
 
 
 FILTER_FIELDS = (

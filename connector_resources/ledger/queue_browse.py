@@ -13,7 +13,7 @@ next attempt has come), ``held`` (waiting for another record or a period), ``res
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -81,7 +81,7 @@ class QueueBrowseStore(LedgerBase):
         """The kinds of refusal among the items ``where`` shows (its own kind aside), most items first: what a
         clerk fixes once for many records. Items queued without a kind are left out."""
         t = schema.retry_queue
-        others = QueueFilter(where.integration, where.flow, where.state, where.search, where.day)
+        others = replace(where, kind="")
         count = sa.func.count().label("n")
         query = (
             sa.select(t.c.kind, count)
