@@ -280,7 +280,7 @@ def _package(integration: str) -> list[Any]:
 
 def _sandbox_keys(systems: Iterable[str]) -> set[str]:
     """The simulators (``connector_sandbox.registry`` keys) serving the flows' systems (``JDE``...)."""
-    from connector_assets.flows.access import PING_NAMES
+    from connector_resources.flow_pings import PING_NAMES
 
     return {PING_NAMES.get(system, system.lower()) for system in systems}
 

@@ -201,7 +201,8 @@ LINE_READS = {
 
 
 def test_every_procore_read_the_flows_declare_has_a_ping_check():
-    from connector_assets.flows.access import PROCORE_CHECKED_READS, PROCORE_LINE_READS, flow_access
+    from connector_assets.flows.access import flow_access
+    from connector_resources.procore.line_pings import PROCORE_CHECKED_READS, PROCORE_LINE_READS
 
     reads, _ = flow_access().for_system("procore")
     assert set(reads) <= PROCORE_CHECKED_READS | set(PROCORE_LINE_READS), set(reads)
@@ -212,17 +213,17 @@ def test_every_procore_read_the_flows_declare_has_a_ping_check():
 
 
 def test_a_procore_read_no_check_knows_fails_ping_naming_its_flow():
-    from connector_assets.flows.access import _procore_with_line_reads
+    from connector_resources.procore.line_pings import with_line_reads
 
-    check = _procore_with_line_reads(lambda: "core ok", {"vendors": ["x"], "submittals": ["procore_jde_x"]})
+    check = with_line_reads(lambda: "core ok", {"vendors": ["x"], "submittals": ["procore_jde_x"]})
     with pytest.raises(RuntimeError, match=r"submittals \(procore_jde_x\)"):
         check()
-    assert _procore_with_line_reads(lambda: "core ok", {"vendors": ["x"]})() == "core ok"
+    assert with_line_reads(lambda: "core ok", {"vendors": ["x"]})() == "core ok"
 
 
 def test_ping_reads_each_kind_of_line_and_names_the_flow_when_procore_serves_no_v2_change_order_lines(world):
-    from connector_assets.flows.access import procore_line_reads
     from connector_resources.procore import ProcoreError
+    from connector_resources.procore.line_pings import procore_line_reads
 
     procore = world.resources["procore"]
     assert procore_line_reads(LINE_READS, procore) == (
