@@ -6,6 +6,7 @@ from typing import Any
 from dagster import AssetsDefinition, DagsterInstance
 
 from connector_assets.flows.core import FlowSpec
+from connector_resources.api_pools import api_pool_limit
 
 
 def write_pool(spec: FlowSpec) -> str:
@@ -26,19 +27,12 @@ WRITE_POOL_LIMIT = 1
 
 
 def pool_limit(pool: str) -> int | None:
-    """The limit the project sets on a named pool: 1 for a write pool; BILL's organization pool
-    (``bill_<org>``) its ``CONCURRENCY_POOL_LIMIT`` (1 step, using up to 3 requests); None for others."""
-    from connector_resources.bill.resource import CONCURRENCY_POOL_LIMIT
-
+    """The limit the project sets on a named pool: 1 for a write pool; an API's own pool (BILL's
+    organization, 1 step using up to 3 requests; Procore's app) what its client says
+    (``connector_resources.api_pools``); None for others."""
     if pool.startswith("write_"):
         return WRITE_POOL_LIMIT
-    if pool.startswith("bill_"):
-        return CONCURRENCY_POOL_LIMIT
-    if pool.startswith("procore_"):  # Procore's app pool (``ProcoreResource.concurrency_pool``)
-        from connector_resources.procore.resource import CONCURRENCY_POOL_LIMIT as PROCORE_LIMIT
-
-        return PROCORE_LIMIT
-    return None
+    return api_pool_limit(pool)
 
 
 def apply_write_pool_limits(instance: DagsterInstance, assets: Iterable[Any]) -> dict[str, int]:
