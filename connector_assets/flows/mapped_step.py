@@ -29,7 +29,7 @@ from connector_assets.flows.core import (
 )
 from connector_assets.flows.day_checks import current_targets
 from connector_assets.flows.flow_run import run_partitions, tag_run
-from connector_assets.flows.mapping_tables import recording_snapshots, snapshot_metadata
+from connector_assets.flows.mapping_tables import read_once_per_step, recording_snapshots, snapshot_metadata
 from connector_assets.flows.range_days import day_evaluation
 from connector_assets.flows.records import RECORDS_PER_PASS, Validation, validate_days
 from connector_assets.flows.refused_share import RefusedShare, judge, mapped_check
@@ -108,26 +108,28 @@ def mapped_asset(
         partitions = run_partitions(context)
         mapped: list[MappedDay] = []  # mapped, not yet validated: validated together (``validate_days``)
         day_checks: list[tuple[str | None, AssetCheckResult]] = []  # a range's, logged once materialized
-        for index, partition in enumerate(partitions):
-            with recording_snapshots() as read:
-                mapped.append(_map_day(context, partition))
-            for table, prints in read.items():
-                used.setdefault(table, set()).update(prints)
-            last = index == len(partitions) - 1
-            if not last and sum(len(day.records) for day in mapped) < RECORDS_PER_PASS:
-                continue
-            for day, checked in zip(mapped, validate_days(spec, [d.records for d in mapped]), strict=True):
-                counts, share = _stage_day(context, day, checked)
-                shares.append(share)
-                if len(partitions) > 1:  # a range (a backfill): each day its own figures and check result
-                    figures = {**counts, **row_count(counts["valid"])}
-                    context.add_asset_metadata(figures, partition_key=day.partition)
-                    day_checks.append((day.partition, mapped_check(CHECK, share, counts)))
-                if share.systemic:
-                    context.log.error(share.message())
-                for key, value in counts.items():
-                    totals[key] += value
-            mapped = []
+        with read_once_per_step():  # each staged table read once for the whole range, not once a day
+            for index, partition in enumerate(partitions):
+                with recording_snapshots() as read:
+                    mapped.append(_map_day(context, partition))
+                for table, prints in read.items():
+                    used.setdefault(table, set()).update(prints)
+                last = index == len(partitions) - 1
+                if not last and sum(len(day.records) for day in mapped) < RECORDS_PER_PASS:
+                    continue
+                checked_days = validate_days(spec, [d.records for d in mapped])
+                for day, checked in zip(mapped, checked_days, strict=True):
+                    counts, share = _stage_day(context, day, checked)
+                    shares.append(share)
+                    if len(partitions) > 1:  # a range (a backfill): each day its own figures and check result
+                        figures = {**counts, **row_count(counts["valid"])}
+                        context.add_asset_metadata(figures, partition_key=day.partition)
+                        day_checks.append((day.partition, mapped_check(CHECK, share, counts)))
+                    if share.systemic:
+                        context.log.error(share.message())
+                    for key, value in counts.items():
+                        totals[key] += value
+                mapped = []
         worst = max(shares, key=lambda s: (s.systemic, s.refused))
         # Which mapping-table snapshot(s) the records were mapped with: the run pins the table it used.
         staged = row_count(totals["valid"]) if len(partitions) == 1 else {}  # the records staged to write

@@ -149,6 +149,24 @@ def recording_snapshots() -> Iterator[dict[str, set[str]]]:
         _used.reset(token)
 
 
+# The snapshots already read in a mapping step, by table asset and staging: set by ``read_once_per_step``,
+# so a range of days (a backfill is one run) reads each staged table once, not once a day.
+_read_once: ContextVar[dict[tuple[Any, int], Snapshot] | None] = ContextVar(
+    "mapping_snapshots_read", default=None
+)
+
+
+@contextmanager
+def read_once_per_step() -> Iterator[None]:
+    """Inside the block each table's staged snapshot is read once and handed out again (the table asset
+    stages it before the mapping step of its run, so it is the same for every day the step maps)."""
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
+
+
 @dataclass(frozen=True)
 class MappingTable:
     """One mapping table: its asset, its file, its columns, and what a valid row is.
@@ -278,6 +296,9 @@ class MappingTable:
     def stage(self, staging: Any, ledger: Ledger | None = None) -> Snapshot:
         """Stage today's rows (``current``) as the table's snapshot; what was staged."""
         snapshot = Snapshot(self.current(ledger))
+        read = _read_once.get()
+        if read is not None:  # staged afresh: what was read before is no longer the table
+            read.pop((self.asset, id(staging)), None)
         writer = staging.writer(self.asset, None, self.columns())
         try:
             for left, right in snapshot.items():
@@ -295,17 +316,26 @@ class MappingTable:
         setting is unset (empty, as its asset would stage). Reading records the fingerprint for the
         mapped asset's metadata (``recording_snapshots``).
         """
+        read = _read_once.get()
+        if read is not None and (self.asset, id(staging)) in read:
+            return self._used(read[(self.asset, id(staging))])
+        snapshot = self._read(staging)
+        if read is not None:
+            read[(self.asset, id(staging))] = snapshot
+        return self._used(snapshot)
+
+    def _read(self, staging: Any) -> Snapshot:
         asset = self.asset.to_user_string()
         if not staging.exists(self.asset, None):
             optional_unset = self.sandbox_file is None and not settings.given(self.variable)
             if optional_unset and _ledger(None).mapping_info(self.name) is None:  # its asset stages nothing
-                return self._used(Snapshot({}))
+                return Snapshot({})
             raise Failure(
                 f"the mapping table {asset} was never staged on this instance: materialize {asset} (it "
                 f"stages the ledger's table, imported from {self.variable} on first use), then rerun"
             )
         rows = staging.read_rows(self.asset, None)
-        return self._used(Snapshot({str(r[self.key]): str(r[self.value]) for r in rows}))
+        return Snapshot({str(r[self.key]): str(r[self.value]) for r in rows})
 
     def restage(self, staging: Any, ledger: Ledger | None = None) -> Snapshot:
         """Today's table staged (once per replay), then read back: what a replay maps with."""

@@ -218,3 +218,39 @@ def test_a_save_the_master_data_cannot_be_asked_about_is_refused_and_nothing_sav
     with pytest.raises(MappingRefused, match=r"could not check against coupa \(Coupa answered HTTP 503"):
         plan_change(terms, {"N99": "Net 99"}, resources={})
     assert terms.current() == before and shared_ledger().mapping_info(terms.name).version == 1
+
+
+def test_a_mapping_step_reads_each_staged_table_once_for_every_day_it_maps(tmp_path, monkeypatch):
+    """A backfill is one run for its range: inside the step (``read_once_per_step``) the staged snapshot is
+    read once and handed to every day, each read still recorded for the day's metadata; a table staged
+    afresh inside the block is read again; outside a step every call reads the staging."""
+    from connector_assets.flows.mapping_tables import read_once_per_step, recording_snapshots
+
+    staging = StagingResource(base_dir=str(tmp_path / "staging"))
+    table = tmp_path / "terms.csv"
+    table.write_text("jde_payment_terms,coupa_payment_term\nN30,Net 30\n", encoding="utf-8")
+    monkeypatch.setenv("ML_JDE_COUPA_PAYMENT_TERMS_MAP", str(table))
+    terms = jde_coupa.PAYMENT_TERMS
+    terms.stage(staging)
+    reads: list[AssetKey] = []
+    read_rows = StagingResource.read_rows
+
+    def counted(self, asset, partition):
+        reads.append(asset)
+        return read_rows(self, asset, partition)
+
+    monkeypatch.setattr(StagingResource, "read_rows", counted)
+    with read_once_per_step():
+        days = []
+        for _ in range(3):
+            with recording_snapshots() as used:
+                days.append((terms.snapshot(staging), dict(used)))
+        assert len(reads) == 1
+        assert [snapshot for snapshot, _ in days] == [{"N30": "Net 30"}] * 3
+        assert all(used == {"jde_coupa/payment_terms_map": {days[0][0].fingerprint}} for _, used in days)
+        shared_ledger().change_mapping(terms.name, {"N30": "Net 45"}, by=CLERK, note="terms", origin="test")
+        terms.stage(staging)
+        assert terms.snapshot(staging) == {"N30": "Net 45"} and len(reads) == 2
+    terms.snapshot(staging)
+    terms.snapshot(staging)
+    assert len(reads) == 4
