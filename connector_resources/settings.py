@@ -121,6 +121,11 @@ def _url(port: int, path: str = "") -> str:
     return f"http://{SANDBOX_HOST}:{port}{path}"
 
 
+def _base_url(env: str, default: str, help: str) -> Setting:
+    """A system's ``base_url``: where its API answers (the sandbox's by default), checked as a URL."""
+    return Setting("base_url", env, default, help, is_url=True)
+
+
 def _oauth_client(env: str, sandbox_secret: str, kind: str = "OAuth2") -> tuple[Setting, Setting]:
     """The id and secret of an OAuth2 client-credentials client (``<env>_CLIENT_ID`` / ``_CLIENT_SECRET``)."""
     return (
@@ -189,12 +194,8 @@ SYSTEMS: dict[str, System] = {
             "jde_ais",
             "JD Edwards EnterpriseOne AIS server",
             (
-                Setting(
-                    "base_url",
-                    "ML_JDE_AIS_URL",
-                    _url(8711, "/jderest"),
-                    "AIS base URL up to and including /jderest",
-                    is_url=True,
+                _base_url(
+                    "ML_JDE_AIS_URL", _url(8711, "/jderest"), "AIS base URL up to and including /jderest"
                 ),
                 Setting("username", "ML_JDE_USERNAME", "INTEGR8", "AIS user the connector logs in as"),
                 Setting(
@@ -263,13 +264,7 @@ SYSTEMS: dict[str, System] = {
             "coupa",
             "Coupa Core API",
             (
-                Setting(
-                    "base_url",
-                    "ML_COUPA_URL",
-                    _url(8712),
-                    "instance URL, e.g. https://acme.coupahost.com",
-                    is_url=True,
-                ),
+                _base_url("ML_COUPA_URL", _url(8712), "instance URL, e.g. https://acme.coupahost.com"),
                 *_oauth_client("ML_COUPA", "sandbox-coupa-secret"),
                 Setting(
                     "webhook_secret",
@@ -297,12 +292,10 @@ SYSTEMS: dict[str, System] = {
             "bill",
             "BILL v3 API",
             (
-                Setting(
-                    "base_url",
+                _base_url(
                     "ML_BILL_URL",
                     _url(8713, "/connect"),
                     "API gateway base up to /connect (gateway.stage or gateway.prod)",
-                    is_url=True,
                 ),
                 Setting("username", "ML_BILL_USERNAME", "sandbox@ml-connector.invalid", "BILL API user name"),
                 Setting("password", "ML_BILL_PASSWORD", "sandbox-bill", "password of that user", secret=True),
@@ -349,13 +342,7 @@ SYSTEMS: dict[str, System] = {
             "procurify",
             "Procurify API",
             (
-                Setting(
-                    "base_url",
-                    "ML_PROCURIFY_URL",
-                    _url(8714),
-                    "customer domain, e.g. https://acme.procurify.com",
-                    is_url=True,
-                ),
+                _base_url("ML_PROCURIFY_URL", _url(8714), "customer domain, e.g. https://acme.procurify.com"),
                 *_oauth_client("ML_PROCURIFY", "sandbox-procurify-secret"),
                 Setting(
                     "max_attempts",
@@ -371,13 +358,7 @@ SYSTEMS: dict[str, System] = {
             "procore",
             "Procore REST API",
             (
-                Setting(
-                    "base_url",
-                    "ML_PROCORE_URL",
-                    _url(8715),
-                    "API host (api.procore.com or sandbox.procore.com)",
-                    is_url=True,
-                ),
+                _base_url("ML_PROCORE_URL", _url(8715), "API host (api.procore.com or sandbox.procore.com)"),
                 Setting(
                     "auth_url",
                     "ML_PROCORE_AUTH_URL",
@@ -418,13 +399,7 @@ SYSTEMS: dict[str, System] = {
             "fusion",
             "Oracle Fusion Cloud ERP REST API",
             (
-                Setting(
-                    "base_url",
-                    "ML_FUSION_URL",
-                    _url(8716),
-                    "pod URL, e.g. https://xxxx.fa.us2.oraclecloud.com",
-                    is_url=True,
-                ),
+                _base_url("ML_FUSION_URL", _url(8716), "pod URL, e.g. https://xxxx.fa.us2.oraclecloud.com"),
                 Setting(
                     "token_url",
                     "ML_FUSION_TOKEN_URL",
