@@ -3,8 +3,8 @@
 Some 300 callers name a record as ``(integration, entity, source_system, source_key, target_system)``,
 or a page of one flow's records with ``source_keys`` in the fourth place. ``by_record`` and
 ``by_flow_page`` keep that call and hand the method its key as checked (``XrefStore._xref_key``,
-``XrefStore._flow_page``), so the fields and their checks are spelled once, here and there, not again in
-each method's signature and first line. ``inspect.signature`` (``help()``, an editor) shows the call.
+``XrefStore._flow_page``): the fields are named here and checked there, once, not again in each
+method's signature and first line. ``inspect.signature`` (``help()``, an editor) shows the call.
 """
 
 from __future__ import annotations
