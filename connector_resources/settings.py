@@ -121,6 +121,20 @@ def _url(port: int, path: str = "") -> str:
     return f"http://{SANDBOX_HOST}:{port}{path}"
 
 
+def _base_url(env: str, default: str, help: str) -> Setting:
+    """A system's ``base_url``: where its API answers (the sandbox's by default), checked as a URL."""
+    return Setting("base_url", env, default, help, is_url=True)
+
+
+def _login(env: str, username: str, password: str, user: str) -> tuple[Setting, Setting]:
+    """The user a connector logs in as (``user`` says which) and its password (``<env>_USERNAME`` /
+    ``_PASSWORD``)."""
+    return (
+        Setting("username", f"{env}_USERNAME", username, user),
+        Setting("password", f"{env}_PASSWORD", password, "password of that user", secret=True),
+    )
+
+
 def _oauth_client(env: str, sandbox_secret: str, kind: str = "OAuth2") -> tuple[Setting, Setting]:
     """The id and secret of an OAuth2 client-credentials client (``<env>_CLIENT_ID`` / ``_CLIENT_SECRET``)."""
     return (
@@ -182,282 +196,241 @@ def sandbox_port(key: str, environ: Mapping[str, str] | None = None) -> int:
     return SANDBOX_PORTS[key] - DEFAULT_SANDBOX_PORT_BASE + sandbox_port_base(environ)
 
 
-SYSTEMS: dict[str, System] = {
-    s.key: s
-    for s in (
-        System(
-            "jde_ais",
-            "JD Edwards EnterpriseOne AIS server",
-            (
-                Setting(
-                    "base_url",
-                    "ML_JDE_AIS_URL",
-                    _url(8711, "/jderest"),
-                    "AIS base URL up to and including /jderest",
-                    is_url=True,
-                ),
-                Setting("username", "ML_JDE_USERNAME", "INTEGR8", "AIS user the connector logs in as"),
-                Setting(
-                    "password", "ML_JDE_PASSWORD", "integr8-sandbox", "password of that user", secret=True
-                ),
-                Setting("environment", "ML_JDE_ENVIRONMENT", "JPS920", "JDE environment (e.g. JPD920)"),
-                Setting("role", "ML_JDE_ROLE", "*ALL", "JDE role for the session"),
-                Setting(
-                    "device_name",
-                    "ML_JDE_DEVICE_NAME",
-                    "ml-connector",
-                    "device name the AIS token is bound to",
-                ),
-                Setting(
-                    "query_date_format",
-                    "ML_JDE_QUERY_DATE_FORMAT",
-                    "",
-                    "date format for query conditions when the server does not take the user's "
-                    "(e.g. yyyyMMdd, or CYYDDD); blank = the user's format; `ml-connector ping` checks it",
-                ),
-                Setting(
-                    "page_size",
-                    "ML_JDE_PAGE_SIZE",
-                    "500",
-                    "rows per data-service page (maxPageSize); the server's DB Fetch Limit (jas.ini, default "
-                    "2000) caps it, and memory holds at most two pages per read",
-                ),
-                Setting(
-                    "overlap_calls",
-                    "ML_JDE_OVERLAP_CALLS",
-                    "false",
-                    "true: a read's prefetched next page may be in flight while the same session makes "
-                    "another AIS call (two requests on one token, which the AIS documentation neither allows "
-                    "nor forbids); false: one call at a time per session, the prefetch waiting its turn",
-                ),
-                Setting(
-                    "timezone",
-                    "ML_JDE_TIMEZONE",
-                    "UTC",
-                    "IANA time zone of the AIS server's UPMJ/UPMT stamps",
-                ),
-                Setting(
-                    "start_date",
-                    "ML_JDE_START_DATE",
-                    "2024-01-01",
-                    "first day partition of the JDE assets (what a backfill of every partition reads)",
-                    real_default=RecentOnRealSystems(("ML_JDE_AIS_URL",)),
-                ),
-                Setting(
-                    "overlap_minutes",
-                    "ML_JDE_OVERLAP_MINUTES",
-                    "10",
-                    "minutes re-read before the cursor to catch rows committed late",
-                    kind=Number(unit="minutes", minimum=0),
-                ),
-                Setting("poll_cron", "ML_JDE_POLL_CRON", "0 * * * *", "cadence of the current-day poll"),
-                Setting(
-                    "gl_refresh_cron",
-                    "ML_JDE_GL_REFRESH_CRON",
-                    "0 5 * * *",
-                    "when the F0901 cache is refreshed",
-                ),
+_SYSTEMS: tuple[System, ...] = (
+    System(
+        "jde_ais",
+        "JD Edwards EnterpriseOne AIS server",
+        (
+            _base_url("ML_JDE_AIS_URL", _url(8711, "/jderest"), "AIS base URL up to and including /jderest"),
+            *_login("ML_JDE", "INTEGR8", "integr8-sandbox", "AIS user the connector logs in as"),
+            Setting("environment", "ML_JDE_ENVIRONMENT", "JPS920", "JDE environment (e.g. JPD920)"),
+            Setting("role", "ML_JDE_ROLE", "*ALL", "JDE role for the session"),
+            Setting(
+                "device_name",
+                "ML_JDE_DEVICE_NAME",
+                "ml-connector",
+                "device name the AIS token is bound to",
+            ),
+            Setting(
+                "query_date_format",
+                "ML_JDE_QUERY_DATE_FORMAT",
+                "",
+                "date format for query conditions when the server does not take the user's "
+                "(e.g. yyyyMMdd, or CYYDDD); blank = the user's format; `ml-connector ping` checks it",
+            ),
+            Setting(
+                "page_size",
+                "ML_JDE_PAGE_SIZE",
+                "500",
+                "rows per data-service page (maxPageSize); the server's DB Fetch Limit (jas.ini, default "
+                "2000) caps it, and memory holds at most two pages per read",
+            ),
+            Setting(
+                "overlap_calls",
+                "ML_JDE_OVERLAP_CALLS",
+                "false",
+                "true: a read's prefetched next page may be in flight while the same session makes "
+                "another AIS call (two requests on one token, which the AIS documentation neither allows "
+                "nor forbids); false: one call at a time per session, the prefetch waiting its turn",
+            ),
+            Setting(
+                "timezone",
+                "ML_JDE_TIMEZONE",
+                "UTC",
+                "IANA time zone of the AIS server's UPMJ/UPMT stamps",
+            ),
+            Setting(
+                "start_date",
+                "ML_JDE_START_DATE",
+                "2024-01-01",
+                "first day partition of the JDE assets (what a backfill of every partition reads)",
+                real_default=RecentOnRealSystems(("ML_JDE_AIS_URL",)),
+            ),
+            Setting(
+                "overlap_minutes",
+                "ML_JDE_OVERLAP_MINUTES",
+                "10",
+                "minutes re-read before the cursor to catch rows committed late",
+                kind=Number(unit="minutes", minimum=0),
+            ),
+            Setting("poll_cron", "ML_JDE_POLL_CRON", "0 * * * *", "cadence of the current-day poll"),
+            Setting(
+                "gl_refresh_cron",
+                "ML_JDE_GL_REFRESH_CRON",
+                "0 5 * * *",
+                "when the F0901 cache is refreshed",
             ),
         ),
-        System(
-            "coupa",
-            "Coupa Core API",
-            (
-                Setting(
-                    "base_url",
-                    "ML_COUPA_URL",
-                    _url(8712),
-                    "instance URL, e.g. https://acme.coupahost.com",
-                    is_url=True,
-                ),
-                *_oauth_client("ML_COUPA", "sandbox-coupa-secret"),
-                Setting(
-                    "webhook_secret",
-                    "ML_COUPA_WEBHOOK_SECRET",
-                    "sandbox-coupa-webhook",
-                    "HMAC-SHA256 key that signs Coupa call-outs to the webhook receiver",
-                    secret=True,
-                ),
-                Setting(
-                    "webhook_time_field",
-                    "ML_COUPA_WEBHOOK_TIME_FIELD",
-                    "updated-at",
-                    "call-out field holding the event time (payload format unconfirmed): read on the "
-                    "payload, then on an envelope's data record",
-                ),
-                _webhook_max_age(
-                    "ML_COUPA",
-                    "1440",
-                    "call-outs whose event time is older are refused (retry policy undocumented; polling "
-                    "covers later resends)",
-                ),
+    ),
+    System(
+        "coupa",
+        "Coupa Core API",
+        (
+            _base_url("ML_COUPA_URL", _url(8712), "instance URL, e.g. https://acme.coupahost.com"),
+            *_oauth_client("ML_COUPA", "sandbox-coupa-secret"),
+            Setting(
+                "webhook_secret",
+                "ML_COUPA_WEBHOOK_SECRET",
+                "sandbox-coupa-webhook",
+                "HMAC-SHA256 key that signs Coupa call-outs to the webhook receiver",
+                secret=True,
+            ),
+            Setting(
+                "webhook_time_field",
+                "ML_COUPA_WEBHOOK_TIME_FIELD",
+                "updated-at",
+                "call-out field holding the event time (payload format unconfirmed): read on the "
+                "payload, then on an envelope's data record",
+            ),
+            _webhook_max_age(
+                "ML_COUPA",
+                "1440",
+                "call-outs whose event time is older are refused (retry policy undocumented; polling "
+                "covers later resends)",
             ),
         ),
-        System(
-            "bill",
-            "BILL v3 API",
-            (
-                Setting(
-                    "base_url",
-                    "ML_BILL_URL",
-                    _url(8713, "/connect"),
-                    "API gateway base up to /connect (gateway.stage or gateway.prod)",
-                    is_url=True,
-                ),
-                Setting("username", "ML_BILL_USERNAME", "sandbox@ml-connector.invalid", "BILL API user name"),
-                Setting("password", "ML_BILL_PASSWORD", "sandbox-bill", "password of that user", secret=True),
-                Setting("organization_id", "ML_BILL_ORG_ID", "00801SANDBOXORG00001", "BILL organization id"),
-                Setting("dev_key", "ML_BILL_DEV_KEY", "sandbox-bill-devkey", "developer key", secret=True),
-                Setting(
-                    "webhook_key",
-                    "ML_BILL_WEBHOOK_KEY",
-                    "sandbox-bill-webhook",
-                    "securityKey of the webhook subscription (verifies x-bill-sha-signature); "
-                    "vault:NAME for `ml-connector bill-webhooks`, which stores it there",
-                    secret=True,
-                ),
-                Setting(
-                    "webhook_url",
-                    "ML_BILL_WEBHOOK_URL",
-                    _url(8720, "/webhooks/bill"),
-                    "public URL of the receiver's BILL endpoint that `ml-connector bill-webhooks create` "
-                    "subscribes (BILL wants https)",
-                    is_url=True,
-                ),
-                Setting(
-                    "webhook_events",
-                    "ML_BILL_WEBHOOK_EVENTS",
-                    "bill.created,bill.updated,payment.updated,payment.failed",
-                    "comma-separated BILL event types that subscription delivers",
-                ),
-                Setting(
-                    "webhook_time_field",
-                    "ML_BILL_WEBHOOK_TIME_FIELD",
-                    "updatedTime",
-                    "field of the event's entity object holding its change time (the metadata carries no "
-                    "time); a dotted value is a path from the body's root",
-                ),
-                _webhook_max_age(
-                    "ML_BILL",
-                    "4320",
-                    "deliveries whose event time is older are refused (retry span undocumented; a refused "
-                    "delivery is retried until BILL disables the subscription, so keep this wide)",
-                ),
+    ),
+    System(
+        "bill",
+        "BILL v3 API",
+        (
+            _base_url(
+                "ML_BILL_URL",
+                _url(8713, "/connect"),
+                "API gateway base up to /connect (gateway.stage or gateway.prod)",
+            ),
+            *_login("ML_BILL", "sandbox@ml-connector.invalid", "sandbox-bill", "BILL API user name"),
+            Setting("organization_id", "ML_BILL_ORG_ID", "00801SANDBOXORG00001", "BILL organization id"),
+            Setting("dev_key", "ML_BILL_DEV_KEY", "sandbox-bill-devkey", "developer key", secret=True),
+            Setting(
+                "webhook_key",
+                "ML_BILL_WEBHOOK_KEY",
+                "sandbox-bill-webhook",
+                "securityKey of the webhook subscription (verifies x-bill-sha-signature); "
+                "vault:NAME for `ml-connector bill-webhooks`, which stores it there",
+                secret=True,
+            ),
+            Setting(
+                "webhook_url",
+                "ML_BILL_WEBHOOK_URL",
+                _url(8720, "/webhooks/bill"),
+                "public URL of the receiver's BILL endpoint that `ml-connector bill-webhooks create` "
+                "subscribes (BILL wants https)",
+                is_url=True,
+            ),
+            Setting(
+                "webhook_events",
+                "ML_BILL_WEBHOOK_EVENTS",
+                "bill.created,bill.updated,payment.updated,payment.failed",
+                "comma-separated BILL event types that subscription delivers",
+            ),
+            Setting(
+                "webhook_time_field",
+                "ML_BILL_WEBHOOK_TIME_FIELD",
+                "updatedTime",
+                "field of the event's entity object holding its change time (the metadata carries no "
+                "time); a dotted value is a path from the body's root",
+            ),
+            _webhook_max_age(
+                "ML_BILL",
+                "4320",
+                "deliveries whose event time is older are refused (retry span undocumented; a refused "
+                "delivery is retried until BILL disables the subscription, so keep this wide)",
             ),
         ),
-        System(
-            "procurify",
-            "Procurify API",
-            (
-                Setting(
-                    "base_url",
-                    "ML_PROCURIFY_URL",
-                    _url(8714),
-                    "customer domain, e.g. https://acme.procurify.com",
-                    is_url=True,
-                ),
-                *_oauth_client("ML_PROCURIFY", "sandbox-procurify-secret"),
-                Setting(
-                    "max_attempts",
-                    "ML_PROCURIFY_MAX_ATTEMPTS",
-                    "6",
-                    "attempts per Procurify call on a 504, a timeout, a 429 or another 5xx (backoff with "
-                    "full jitter between them); then a per-record read queues its record and a day's list "
-                    "read fails the partition",
-                ),
+    ),
+    System(
+        "procurify",
+        "Procurify API",
+        (
+            _base_url("ML_PROCURIFY_URL", _url(8714), "customer domain, e.g. https://acme.procurify.com"),
+            *_oauth_client("ML_PROCURIFY", "sandbox-procurify-secret"),
+            Setting(
+                "max_attempts",
+                "ML_PROCURIFY_MAX_ATTEMPTS",
+                "6",
+                "attempts per Procurify call on a 504, a timeout, a 429 or another 5xx (backoff with "
+                "full jitter between them); then a per-record read queues its record and a day's list "
+                "read fails the partition",
             ),
         ),
-        System(
-            "procore",
-            "Procore REST API",
-            (
-                Setting(
-                    "base_url",
-                    "ML_PROCORE_URL",
-                    _url(8715),
-                    "API host (api.procore.com or sandbox.procore.com)",
-                    is_url=True,
-                ),
-                Setting(
-                    "auth_url",
-                    "ML_PROCORE_AUTH_URL",
-                    _url(8715),
-                    "login host (login.procore.com or login-sandbox.procore.com)",
-                    is_url=True,
-                ),
-                Setting(
-                    "company_id",
-                    "ML_PROCORE_COMPANY_ID",
-                    "4264807",
-                    "Procore company id(s) (Procore-Company-Id); comma-separated for several companies of "
-                    "one app, the first is the default",
-                ),
-                Setting(
-                    "project_ids",
-                    "ML_PROCORE_PROJECT_IDS",
-                    "",
-                    "comma-separated project ids (blank: every permitted project)",
-                ),
-                *_oauth_client("ML_PROCORE", "sandbox-procore-secret", "DMSA OAuth2"),
-                Setting(
-                    "webhook_token",
-                    "ML_PROCORE_WEBHOOK_TOKEN",
-                    "sandbox-procore-hook",
-                    "value of the destination header Procore sends with every webhook",
-                    secret=True,
-                ),
-                _webhook_max_age(
-                    "ML_PROCORE",
-                    "780",
-                    "deliveries whose timestamp is older are refused (Procore retries for 12 hours, then "
-                    "discards)",
-                ),
+    ),
+    System(
+        "procore",
+        "Procore REST API",
+        (
+            _base_url("ML_PROCORE_URL", _url(8715), "API host (api.procore.com or sandbox.procore.com)"),
+            Setting(
+                "auth_url",
+                "ML_PROCORE_AUTH_URL",
+                _url(8715),
+                "login host (login.procore.com or login-sandbox.procore.com)",
+                is_url=True,
+            ),
+            Setting(
+                "company_id",
+                "ML_PROCORE_COMPANY_ID",
+                "4264807",
+                "Procore company id(s) (Procore-Company-Id); comma-separated for several companies of "
+                "one app, the first is the default",
+            ),
+            Setting(
+                "project_ids",
+                "ML_PROCORE_PROJECT_IDS",
+                "",
+                "comma-separated project ids (blank: every permitted project)",
+            ),
+            *_oauth_client("ML_PROCORE", "sandbox-procore-secret", "DMSA OAuth2"),
+            Setting(
+                "webhook_token",
+                "ML_PROCORE_WEBHOOK_TOKEN",
+                "sandbox-procore-hook",
+                "value of the destination header Procore sends with every webhook",
+                secret=True,
+            ),
+            _webhook_max_age(
+                "ML_PROCORE",
+                "780",
+                "deliveries whose timestamp is older are refused (Procore retries for 12 hours, then "
+                "discards)",
             ),
         ),
-        System(
-            "fusion",
-            "Oracle Fusion Cloud ERP REST API",
-            (
-                Setting(
-                    "base_url",
-                    "ML_FUSION_URL",
-                    _url(8716),
-                    "pod URL, e.g. https://xxxx.fa.us2.oraclecloud.com",
-                    is_url=True,
-                ),
-                Setting(
-                    "token_url",
-                    "ML_FUSION_TOKEN_URL",
-                    _url(8716, "/oauth2/v1/token"),
-                    "identity domain token URL (OAuth); leave as is for basic auth",
-                    is_url=True,
-                ),
-                *_oauth_client("ML_FUSION", "sandbox-fusion-secret"),
-                Setting("scope", "ML_FUSION_SCOPE", "urn:opc:resource:consumer::all", "OAuth2 scope"),
-                Setting("auth", "ML_FUSION_AUTH", "oauth", "oauth (client credentials) or basic"),
-                Setting("username", "ML_FUSION_USERNAME", "ml.integration", "Fusion user for basic auth"),
-                Setting(
-                    "password", "ML_FUSION_PASSWORD", "sandbox-fusion", "password of that user", secret=True
-                ),
-                Setting(
-                    "business_unit",
-                    "ML_FUSION_BUSINESS_UNIT",
-                    "US1 Business Unit",
-                    "procurement / payables business unit",
-                    kind=Text(required=True, says="the Fusion payables business unit"),
-                ),
-                Setting(
-                    "send_unconfirmed",
-                    "ML_FUSION_SEND_UNCONFIRMED",
-                    "",
-                    "attributes the reference leaves unconfirmed that this pod accepts on create, comma "
-                    "separated: OrderNumber (our PFY number on draft orders), "
-                    "invoiceDistributions.Description; none by default (Fusion numbers the orders)",
-                ),
+    ),
+    System(
+        "fusion",
+        "Oracle Fusion Cloud ERP REST API",
+        (
+            _base_url("ML_FUSION_URL", _url(8716), "pod URL, e.g. https://xxxx.fa.us2.oraclecloud.com"),
+            Setting(
+                "token_url",
+                "ML_FUSION_TOKEN_URL",
+                _url(8716, "/oauth2/v1/token"),
+                "identity domain token URL (OAuth); leave as is for basic auth",
+                is_url=True,
+            ),
+            *_oauth_client("ML_FUSION", "sandbox-fusion-secret"),
+            Setting("scope", "ML_FUSION_SCOPE", "urn:opc:resource:consumer::all", "OAuth2 scope"),
+            Setting("auth", "ML_FUSION_AUTH", "oauth", "oauth (client credentials) or basic"),
+            *_login("ML_FUSION", "ml.integration", "sandbox-fusion", "Fusion user for basic auth"),
+            Setting(
+                "business_unit",
+                "ML_FUSION_BUSINESS_UNIT",
+                "US1 Business Unit",
+                "procurement / payables business unit",
+                kind=Text(required=True, says="the Fusion payables business unit"),
+            ),
+            Setting(
+                "send_unconfirmed",
+                "ML_FUSION_SEND_UNCONFIRMED",
+                "",
+                "attributes the reference leaves unconfirmed that this pod accepts on create, comma "
+                "separated: OrderNumber (our PFY number on draft orders), "
+                "invoiceDistributions.Description; none by default (Fusion numbers the orders)",
             ),
         ),
-    )
-}
+    ),
+)
+SYSTEMS: dict[str, System] = {s.key: s for s in _SYSTEMS}
 
 # The SaaS systems whose entity assets share one daily partitioning (``ML_SAAS_START_DATE``).
 SAAS_BASE_URLS = tuple(system.setting("base_url").env for key, system in SYSTEMS.items() if key != "jde_ais")

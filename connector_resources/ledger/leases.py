@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from connector_resources import settings
 from connector_resources.ledger import schema, statements
 from connector_resources.ledger.base import LedgerBase
+from connector_resources.ledger.keyed import FlowPage, RecordKey, by_flow_page, by_record
 from connector_resources.ledger.records import QueueItem, Xref, _aware, _now, _text
 from connector_resources.process_identity import ProcessIdentity
 
@@ -118,19 +119,11 @@ class LeaseStore(LedgerBase):
                 alive.add(owner)
         return seen - alive
 
-    def release_xrefs(
-        self,
-        integration: str,
-        entity: str,
-        source_system: str,
-        source_keys: Collection[str],
-        target_system: str,
-        *,
-        owner: str,
-    ) -> int:
+    @by_flow_page
+    def release_xrefs(self, records: FlowPage, *, owner: str) -> int:
         """End ``owner``'s leases on these source records where no target id was recorded (a write step's
         claims ahead it never used, ``claim_xrefs``); how many ended."""
-        label, flow, keys = self._flow_page(integration, entity, source_system, source_keys, target_system)
+        label, flow, keys = records
         if not keys:
             return 0
         owner = _text(label, "owner", owner, schema.RUN_ID_LEN)
@@ -141,25 +134,15 @@ class LeaseStore(LedgerBase):
                 released += c.execute(statements.RELEASE_LEASES, page).rowcount
         return released
 
-    def release_xref(
-        self,
-        integration: str,
-        entity: str,
-        source_system: str,
-        source_key: str,
-        target_system: str,
-        *,
-        owner: str,
-        conn: sa.Connection | None = None,
-    ) -> bool:
+    @by_record
+    def release_xref(self, record: RecordKey, *, owner: str, conn: sa.Connection | None = None) -> bool:
         """End ``owner``'s lease on a source record (its write failed); False if it was not ``owner``'s.
 
         The next writer then claims at once instead of waiting for the expiry, and searches the target
         before creating (the failed attempt may have created the record after all). Recording the target
         id ends the lease as well (``record_target``).
         """
-        label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
-        params = {**statements.key_params(key), "owner": _text(label, "owner", owner, schema.RUN_ID_LEN)}
+        params = {**record.params, "owner": _text(record.label, "owner", owner, schema.RUN_ID_LEN)}
         with self._write(conn) as c:
             return c.execute(statements.RELEASE_LEASE, params).rowcount == 1
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from connector_resources.ledger import schema
 from connector_resources.ledger.base import LedgerBase
+from connector_resources.ledger.keyed import RecordKey, by_record
 from connector_resources.ledger.records import LedgerInputError, Xref, _natural, _now, _text
 from connector_resources.redaction import get_logger
 
@@ -43,13 +44,10 @@ def _listing_order(x: Xref) -> tuple[Any, ...]:
 class ManualMatchStore(LedgerBase):
     """Manual matches of cross-references (a mixin of ``Ledger``)."""
 
+    @by_record
     def set_manual_override(
         self,
-        integration: str,
-        entity: str,
-        source_system: str,
-        source_key: str,
-        target_system: str,
+        record: RecordKey,
         target_id: str,
         *,
         entered_by: str,
@@ -63,7 +61,7 @@ class ManualMatchStore(LedgerBase):
         that record holds: the next sync sends an update rather than skipping. The caller records
         the matching audit event (it knows the flow and the run).
         """
-        label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
+        label, key = record
         _text(label, "target_id", target_id, schema.KEY_LEN)
         _text(label, "entered_by", entered_by, schema.KEY_LEN)
         if not isinstance(note, str):
@@ -106,13 +104,10 @@ class ManualMatchStore(LedgerBase):
             query = query.where(t.c.entity == _text(label, "entity", entity, schema.NAME_LEN))
         return sorted(self._xrefs(query, conn), key=_listing_order)
 
+    @by_record
     def unmatch_xref(
         self,
-        integration: str,
-        entity: str,
-        source_system: str,
-        source_key: str,
-        target_system: str,
+        record: RecordKey,
         *,
         only_manual: bool = True,
         conn: sa.Connection | None = None,
@@ -126,7 +121,7 @@ class ManualMatchStore(LedgerBase):
         ``only_manual=False`` is for an operator replacing a pair a flow made with a manual match of the
         same records (``ml-connector xref set --replace``).
         """
-        label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
+        label, key = record
         t = schema.xref
         with self._write(conn) as c:
             current = self.get_xref(**key, conn=c)

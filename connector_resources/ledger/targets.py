@@ -20,6 +20,7 @@ from connector_resources.ledger.audit import _AUDIT_FIELDS, _AUDIT_OWN, _AUDIT_S
 from connector_resources.ledger.base import LedgerBase
 from connector_resources.ledger.driver_batch import DriverBatch, ValuesUpdate
 from connector_resources.ledger.driver_batch import held_on as driver_held_on
+from connector_resources.ledger.keyed import RecordKey, by_record
 from connector_resources.ledger.records import (
     LedgerInputError,
     Recorded,
@@ -41,13 +42,10 @@ _VALUES_UPDATE = ValuesUpdate(schema.xref, schema.retry_queue)
 class TargetStore(LedgerBase):
     """Recording target ids and content hashes (a mixin of ``Ledger``)."""
 
+    @by_record
     def record_target(
         self,
-        integration: str,
-        entity: str,
-        source_system: str,
-        source_key: str,
-        target_system: str,
+        record: RecordKey,
         target_id: str,
         content_hash: str,
         *,
@@ -62,11 +60,10 @@ class TargetStore(LedgerBase):
         The decision is taken by the database (a conditional UPDATE and the unique index), so it
         holds when two processes race; a conflict leaves the caller's transaction usable.
         """
-        label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
+        label, key = record
         _text(label, "target_id", target_id, schema.KEY_LEN)
         _text(label, "content_hash", content_hash, schema.HASH_LEN)
-        params = statements.key_params(key)
-        update = {**params, "new_target_id": target_id, "new_hash": content_hash, "now": _now()}
+        update = {**record.params, "new_target_id": target_id, "new_hash": content_hash, "now": _now()}
         with self._write(conn) as c:
             # One statement in the usual case (the row was claimed before the create): the conditional
             # UPDATE refuses another target id, the unique index a target id that is another's.

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from connector_resources.ledger import schema, statements
 from connector_resources.ledger.base import LedgerBase
+from connector_resources.ledger.keyed import FlowPage, RecordKey, by_flow_page, by_record
 from connector_resources.ledger.leases import _live, lease_length
 from connector_resources.ledger.records import (
     LedgerInputError,
@@ -37,7 +38,8 @@ class XrefStore(LedgerBase):
 
     def _xref_key(
         self, integration: str, entity: str, source_system: str, source_key: str, target_system: str
-    ) -> tuple[str, dict[str, str]]:
+    ) -> RecordKey:
+        """A record's key as the ledger accepts it; a field it refuses raises ``LedgerInputError``."""
         label = _xref_label(integration, entity, source_system, source_key, target_system)
         key = {
             "integration": _text(label, "integration", integration, schema.NAME_LEN),
@@ -46,7 +48,7 @@ class XrefStore(LedgerBase):
             "source_key": _text(label, "source_key", source_key, schema.KEY_LEN),
             "target_system": _text(label, "target_system", target_system, schema.NAME_LEN),
         }
-        return label, key
+        return RecordKey(label, key)
 
     def _flow_page(
         self,
@@ -55,7 +57,7 @@ class XrefStore(LedgerBase):
         source_system: str,
         source_keys: Iterable[str],
         target_system: str,
-    ) -> tuple[str, dict[str, str], list[str]]:
+    ) -> FlowPage:
         """A page of one flow's source keys, as the page statements take it: the label of its first key,
         the flow's bound parameters (every key column but the source key), and the source keys the ledger
         accepts, each once and in order (one it refuses is left out, for a call of its own to name it in
@@ -64,43 +66,28 @@ class XrefStore(LedgerBase):
         try:
             self._xref_key(integration, entity, source_system, "key", target_system)
         except LedgerInputError:
-            return "", {}, []
+            return FlowPage("", {}, [])
         keys = [key for key in dict.fromkeys(source_keys) if _fits(key, schema.KEY_LEN)]
         if not keys:
-            return "", {}, []
+            return FlowPage("", {}, [])
         label, key = self._xref_key(integration, entity, source_system, keys[0], target_system)
         flow = {name: value for name, value in statements.key_params(key).items() if name != "k_source_key"}
-        return label, flow, keys
+        return FlowPage(label, flow, keys)
 
-    def get_xref(
-        self,
-        integration: str,
-        entity: str,
-        source_system: str,
-        source_key: str,
-        target_system: str,
-        *,
-        conn: sa.Connection | None = None,
-    ) -> Xref | None:
+    @by_record
+    def get_xref(self, record: RecordKey, *, conn: sa.Connection | None = None) -> Xref | None:
         """The cross-reference for a source record, or None if it was never seen."""
-        _, key = self._xref_key(integration, entity, source_system, source_key, target_system)
         with self._read(conn) as c:
-            row = c.execute(statements.XREF_BY_KEY, statements.key_params(key)).first()
+            row = c.execute(statements.XREF_BY_KEY, record.params).first()
         return Xref(**row._mapping) if row else None
 
-    def get_xrefs(
-        self,
-        integration: str,
-        entity: str,
-        source_system: str,
-        source_keys: Collection[str],
-        target_system: str,
-    ) -> dict[str, Xref | None]:
+    @by_flow_page
+    def get_xrefs(self, records: FlowPage) -> dict[str, Xref | None]:
         """The cross-references of many source records of one flow in one query (a write step's page of
         look-ups; ``get_xref`` costs a connection checkout and a transaction per record). Every key
         looked up is in the result, None if never seen; a key the ledger would refuse (too long) is left
         out, so the caller looks it up alone and gets its error naming the record."""
-        _, params, valid = self._flow_page(integration, entity, source_system, source_keys, target_system)
+        _, params, valid = records
         if not valid:
             return {}
         found: dict[str, Xref | None] = dict.fromkeys(valid)
@@ -140,14 +127,14 @@ class XrefStore(LedgerBase):
             # Written by this process's write step, its target id still in the step's batch: its row as
             # the flush will leave it, so "is this target another record's?" gets the same answer as once
             # it is recorded (a match is never adopted by a second record, nor updated over the first).
-            _, key = self._xref_key(
+            pending_key = self._xref_key(
                 pending.integration,
                 pending.entity,
                 pending.source_system,
                 pending.source_key,
                 pending.target_system,
             )
-            claimed = c.execute(statements.XREF_BY_KEY, statements.key_params(key)).first()
+            claimed = c.execute(statements.XREF_BY_KEY, pending_key.params).first()
         if claimed is None or claimed.target_id is not None:
             return None
         return replace(
@@ -236,13 +223,10 @@ class XrefStore(LedgerBase):
         )
         return self._xrefs(query, conn)
 
+    @by_record
     def claim_xref(
         self,
-        integration: str,
-        entity: str,
-        source_system: str,
-        source_key: str,
-        target_system: str,
+        record: RecordKey,
         *,
         owner: str | None = None,
         lease: timedelta | None = None,
@@ -273,9 +257,8 @@ class XrefStore(LedgerBase):
         One conditional UPDATE decides, so the database, not the callers' timing, picks the single
         winner, on SQLite and PostgreSQL alike.
         """
-        label, key = self._xref_key(integration, entity, source_system, source_key, target_system)
+        label, params = record.label, record.params
         now = _now()
-        params = statements.key_params(key)
         length, mine = timedelta(0), [owner]
         if owner is not None:
             _text(label, "owner", owner, schema.RUN_ID_LEN)
@@ -325,13 +308,10 @@ class XrefStore(LedgerBase):
             expires_at=after.lease_expires_at,
         )
 
+    @by_flow_page
     def claim_xrefs(
         self,
-        integration: str,
-        entity: str,
-        source_system: str,
-        source_keys: Collection[str],
-        target_system: str,
+        records: FlowPage,
         *,
         owner: str,
         inherits: Collection[str] = (),
@@ -350,7 +330,7 @@ class XrefStore(LedgerBase):
         PostgreSQL). Claimed a page ahead, they become durable in one commit, still before any create. The
         database decides every race as for one claim (one conditional UPDATE), so two runs never both
         hold a record. ``first`` runs first in the transaction (a write step's deferred records)."""
-        label, flow, valid = self._flow_page(integration, entity, source_system, source_keys, target_system)
+        label, flow, valid = records
         if not valid:
             return {}
         _text(label, "owner", owner, schema.RUN_ID_LEN)
