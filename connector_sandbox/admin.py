@@ -299,7 +299,7 @@ class RecordQuery:
 def record_query(
     query: QueryParams, equal: Equality, *, most: int, default: int | None = None
 ) -> RecordQuery:
-    """A stored-records request's ``name=value`` filters, ANDed as ``equal`` words each, and its ``limit``.
+    """A stored-records request's ``name=value`` filters, each as ``equal`` puts it, ANDed; and its ``limit``.
 
     The limit is kept between 1 and ``most``; absent or not a whole number it is ``default`` (``most``
     unless given). The filters are read in the request's order, so the first bad one is the one refused.
