@@ -277,20 +277,42 @@ def seed_summary(
     return {key: values[key] for key in keys}
 
 
-def record_filters(
-    query: QueryParams, *, most: int, default: int | None = None
-) -> tuple[list[tuple[str, str]], int]:
-    """The ``name=value`` filters of a stored-records request, and its ``limit``.
+# One ``name=value`` filter of a stored-records request as SQL: its clause (``"column = ?"``) and the
+# parameter; a ``Refused`` when ``name`` is not a column. Which names are columns is the simulator's.
+Equality = Callable[[str, str], tuple[str, Any]]
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    """A stored-records request: ``where`` (``"1=1"`` without filters) with its ``params``, and ``limit``."""
+
+    where: str
+    params: list[Any]
+    limit: int
+
+    def select(self, table: str, order: str) -> tuple[str, list[Any]]:
+        """The statement and parameters reading the rows of ``table`` (quoted as needed) it asks for."""
+        statement = f"SELECT * FROM {table} WHERE {self.where} ORDER BY {order} LIMIT ?"
+        return statement, [*self.params, self.limit]
+
+
+def record_query(
+    query: QueryParams, equal: Equality, *, most: int, default: int | None = None
+) -> RecordQuery:
+    """A stored-records request's ``name=value`` filters, each as ``equal`` puts it, ANDed; and its ``limit``.
 
     The limit is kept between 1 and ``most``; absent or not a whole number it is ``default`` (``most``
-    unless given). Which names are columns, and how a value compares, is the simulator's.
+    unless given). The filters are read in the request's order, so the first bad one is the one refused.
     """
     default = most if default is None else default
-    filters: list[tuple[str, str]] = []
+    clauses: list[str] = []
+    params: list[Any] = []
     limit = default
     for name, value in query.multi_items():
         if name == "limit":
             limit = max(1, min(int(value), most)) if value.isdigit() else default
         else:
-            filters.append((name, value))
-    return filters, limit
+            clause, param = equal(name, value)
+            clauses.append(clause)
+            params.append(param)
+    return RecordQuery(" AND ".join(clauses) or "1=1", params, limit)

@@ -85,6 +85,17 @@ class SimulatorSettings(BaseModel):
         """The configured item (user, client, organization) whose ``key`` is ``wanted``; None when none is."""
         return next((item for item in items if key(item) == wanted), None)
 
+    @staticmethod
+    def user_key(username: str) -> str:
+        """How the vendor tells its user names apart: as written, unless a simulator's vendor ignores case."""
+        return username
+
+    def user(self, username: str) -> Any:
+        """The configured user named ``username`` (trimmed; both names compared by ``user_key``), for the
+        simulators whose settings list ``users`` (Fusion, JDE); None when there is none."""
+        wanted = self.user_key(username.strip())
+        return self.find_by(getattr(self, "users", ()), lambda user: self.user_key(user.username), wanted)
+
     def client(self, client_id: str) -> Any:
         """The registered OAuth client ``client_id`` (None when there is none), for the simulators whose
         settings list ``clients`` (Coupa, Fusion, Procore); every other simulator has none."""

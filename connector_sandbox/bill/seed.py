@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, seed_kept
+from connector_sandbox.seeding import SeedReport, seed_kept_anchored
 
 from . import vocabulary as words
 from .documents import new_bill_doc, new_payment_doc, new_vendor_doc, refresh_bill, set_payment_status, stamp
@@ -399,9 +399,11 @@ class DataFactory:
         return payments
 
 
-def seed_organization(store: Store, settings: BillSandboxSettings, org: Organization) -> None:
+def seed_organization(
+    store: Store, settings: BillSandboxSettings, org: Organization, anchor: dt.date
+) -> None:
     rng = random.Random(f"{settings.seed}:{org.id}")
-    factory = DataFactory(org, rng, anchor_day(settings), settings.user_id)
+    factory = DataFactory(org, rng, anchor, settings.user_id)
     factory.payments_end_ms -= settings.payments_quiet_days * DAY_MS
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for doc in factory.classifications():
@@ -450,11 +452,9 @@ SEED_LAYOUT = 1
 def seed(store: Store, settings: BillSandboxSettings) -> SeedReport:
     """Every organization's data, unless ``store`` is a kept file already seeded so (``seed_kept``)."""
 
-    def generate() -> SeedReport:
-        stopwatch = Stopwatch(settings, anchor_day(settings))
+    def fill(anchor: dt.date) -> None:
         with store.transaction():
             for org in settings.organizations:
-                seed_organization(store, settings, org)
-        return stopwatch.report(store.row_counts())
+                seed_organization(store, settings, org, anchor)
 
-    return seed_kept(store, settings, SEED_LAYOUT, generate)
+    return seed_kept_anchored(store, settings, SEED_LAYOUT, fill)

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector_sandbox import seeding
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, seed_kept
+from connector_sandbox.seeding import SeedReport, seed_kept_anchored
 
 from .factory import DataFactory, Ids, Masters, SupplierRef, load_masters, money
 from .schema import RESOURCES
@@ -54,14 +54,9 @@ def seed(store: Store, settings: CoupaSandboxSettings, *, force: bool = False) -
     is reused on any later day, the records written since included); ``force`` (a reset) seeds anew."""
     if force:
         store.clear()
-
-    def generate() -> SeedReport:
-        anchor = anchor_day(settings)
-        stopwatch = Stopwatch(settings, anchor)
-        _Seeder(store, settings, anchor).run()
-        return stopwatch.logged(log, store.row_counts())
-
-    return seed_kept(store, settings, _SEED_FORMAT, generate)
+    return seed_kept_anchored(
+        store, settings, _SEED_FORMAT, lambda anchor: _Seeder(store, settings, anchor).run(), log=log
+    )
 
 
 class _Seeder:

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connector_sandbox.admin import Operator, Refused, object_body, record_filters, seed_summary, traffic
+from connector_sandbox.admin import Operator, Refused, object_body, record_query, seed_summary, traffic
 
 from .activity import ActivityRequest, make_activity
 from .ap_team import pay_invoice, void_payment
@@ -175,17 +175,14 @@ async def stored_records(request: Request, state: SandboxState) -> Response:
     resource = RESOURCES.get(request.path_params["resource"])
     if resource is None:
         raise Refused(f"unknown resource; one of {sorted(RESOURCES)}", 404)
-    filters, limit = record_filters(request.query_params, most=10_000, default=100)
-    clauses, params = [], []
-    for name, value in filters:
+
+    def equal(name: str, value: str) -> tuple[str, Any]:
         if name not in resource.table.names:
             raise Refused(f"{name!r} is not an attribute of {resource.table.name}")
-        clauses.append(f"CAST({quote(name)} AS TEXT) = ?")
-        params.append(value)
-    where = " AND ".join(clauses) or "1=1"
-    rows = state.store.fetch(
-        f"SELECT * FROM {quote(resource.table.name)} WHERE {where} ORDER BY sbx_id LIMIT ?", [*params, limit]
-    )
+        return f"CAST({quote(name)} AS TEXT) = ?", value
+
+    query = record_query(request.query_params, equal, most=10_000, default=100)
+    rows = state.store.fetch(*query.select(quote(resource.table.name), "sbx_id"))
     return _json(
         {"resource": resource.name, "count": len(rows), "records": [_record(resource, row) for row in rows]}
     )

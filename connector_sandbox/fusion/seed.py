@@ -19,7 +19,7 @@ import logging
 import random
 
 from connector_sandbox import seeding
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, seed_kept
+from connector_sandbox.seeding import SeedReport, seed_kept_anchored
 
 from .factory import Batch, Factory, Stamp
 from .settings import FusionSandboxSettings
@@ -88,12 +88,12 @@ SEED_LAYOUT = 1
 
 def seed(store: Store, settings: FusionSandboxSettings) -> SeedReport:
     """The pod's data, unless ``store`` is a kept file already seeded so (``seed_kept``)."""
-    return seed_kept(store, settings, SEED_LAYOUT, lambda: _generate(store, settings))
+    return seed_kept_anchored(
+        store, settings, SEED_LAYOUT, lambda anchor: _fill(store, settings, anchor), log=log
+    )
 
 
-def _generate(store: Store, settings: FusionSandboxSettings) -> SeedReport:
-    anchor = anchor_day(settings)
-    stopwatch = Stopwatch(settings, anchor)
+def _fill(store: Store, settings: FusionSandboxSettings, anchor: dt.date) -> None:
     plan = SeedPlan.for_scale(settings.scale)
     rng = random.Random(settings.seed)
     factory = Factory(store, rng, SEED_USER)
@@ -103,7 +103,6 @@ def _generate(store: Store, settings: FusionSandboxSettings) -> SeedReport:
     _seed_transactions(store, factory, timeline, plan)
     factory.save_counters()
     store.create_indexes()
-    return stopwatch.logged(log, store.row_counts())
 
 
 def _seed_chart_of_accounts(store: Store, factory: Factory, anchor: dt.date) -> None:

@@ -309,20 +309,20 @@ class FusionSandboxSettings(SimulatorSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> FusionSandboxSettings:
-        names = [user.username.lower() for user in self.users]
+        names = [self.user_key(user.username) for user in self.users]
         self.require_unique(names, "users: every username must be unique (Fusion user names ignore case)")
         self.require_unique(
             (client.client_id for client in self.clients), "clients: every client_id must be unique"
         )
         for client in self.clients:
-            if client.acts_as.lower() not in names:
+            if self.user_key(client.acts_as) not in names:
                 raise ValueError(f"clients[{client.client_id}].acts_as: no user named {client.acts_as!r}")
         return self
 
-    def user(self, username: str) -> FusionUser | None:
-        """The configured user of this name; Fusion user names are case-insensitive."""
-        wanted = username.strip().lower()
-        return self.find_by(self.users, lambda user: user.username.lower(), wanted)
+    @staticmethod
+    def user_key(username: str) -> str:
+        """Fusion user names are case-insensitive."""
+        return username.lower()
 
     # How ``python -m connector_sandbox.fusion`` introduces itself (``connector_sandbox.cli``).
     standalone = Standalone(

@@ -18,7 +18,7 @@ from connector_sandbox.admin import (
     Operator,
     Refused,
     object_body,
-    record_filters,
+    record_query,
     refusing,
     seed_summary,
     traffic,
@@ -63,19 +63,16 @@ async def rows(request: Request, state: SandboxState) -> dict[str, Any]:
     table = TABLES.get(request.path_params["table"])
     if table is None:
         raise Refused(f"unknown table {request.path_params['table']!r}; one of {sorted(TABLES)}", 404)
-    filters, limit = record_filters(request.query_params, most=_MAX_ROWS)
-    clauses, params = [], []
-    for name, value in filters:
+
+    def equal(name: str, value: str) -> tuple[str, Any]:
         column = table.by_alias.get(name)
         if column is None:
             raise Refused(f"{name!r} is not a column of {table.name}")
-        clauses.append(f"{quote(name)} = ?")
-        params.append(value if column.kind.value == "A" else int(value))
-    where = " AND ".join(clauses) or "1=1"
+        return f"{quote(name)} = ?", value if column.kind.value == "A" else int(value)
+
+    query = record_query(request.query_params, equal, most=_MAX_ROWS)
     order = ", ".join(quote(alias) for alias in table.key)
-    found = state.store.fetch_dicts(
-        f"SELECT * FROM {quote(table.name)} WHERE {where} ORDER BY {order} LIMIT ?", [*params, limit]
-    )
+    found = state.store.fetch_dicts(*query.select(quote(table.name), order))
     return {"table": table.name, "rows": found, "count": len(found)}
 
 

@@ -19,11 +19,9 @@ from dataclasses import asdict
 
 from connector_sandbox.seeding import (
     SeedReport,
-    Stopwatch,
-    anchor_day,
     fit,
     master_data,
-    seed_kept,
+    seed_kept_anchored,
     seed_plan,
     transactions,
 )
@@ -69,12 +67,12 @@ SEED_LAYOUT = 5
 def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
     """Fill ``store`` unless it already holds the data this (seed, scale) produces (``seed_kept``: a file
     seeded yesterday is reused today, history and the integration's writes included; another is refused)."""
-    return seed_kept(store, settings, SEED_LAYOUT, lambda: _generate(store, settings))
+    return seed_kept_anchored(
+        store, settings, SEED_LAYOUT, lambda anchor: _fill(store, settings, anchor), log=log
+    )
 
 
-def _generate(store: Store, settings: JdeSandboxSettings) -> SeedReport:
-    anchor = anchor_day(settings)
-    stopwatch = Stopwatch(settings, anchor)
+def _fill(store: Store, settings: JdeSandboxSettings, anchor: dt.date) -> None:
     plan = SeedPlan.for_scale(settings.scale)
     rng = random.Random(settings.seed)
     accounts = _seed_accounts(store, plan, anchor)
@@ -91,7 +89,6 @@ def _generate(store: Store, settings: JdeSandboxSettings) -> SeedReport:
     seed_contacts(store, factory.suppliers, random.Random(f"F0115:{settings.seed}"))
     store.set_meta("seed_plan", json.dumps(asdict(plan)))
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return stopwatch.logged(log, store.row_counts())
 
 
 def _chunks(count: int) -> Iterator[range]:

@@ -164,15 +164,15 @@ class JdeSandboxSettings(SimulatorSettings):
     @model_validator(mode="after")
     def _unique_users(self) -> JdeSandboxSettings:
         self.require_unique(
-            (user.username.upper() for user in self.users),
+            (self.user_key(user.username) for user in self.users),
             "users: every username must be unique (JDE user ids are case-insensitive)",
         )
         return self
 
-    def user(self, username: str) -> SandboxUser | None:
-        """The configured user with this id; E1 user ids are upper case, so the match ignores case."""
-        wanted = username.strip().upper()
-        return self.find_by(self.users, lambda user: user.username.upper(), wanted)
+    @staticmethod
+    def user_key(username: str) -> str:
+        """E1 user ids are upper case, so a match ignores case."""
+        return username.upper()
 
     # How ``python -m connector_sandbox.jde_ais`` introduces itself (``connector_sandbox.cli``).
     standalone = Standalone(

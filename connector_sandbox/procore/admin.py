@@ -22,7 +22,7 @@ from connector_sandbox.admin import (
     Operator,
     Refused,
     object_body,
-    record_filters,
+    record_query,
     refusing,
     seed_summary,
     traffic,
@@ -107,17 +107,15 @@ async def records(request: Request, state: SandboxState) -> dict[str, Any]:
     """Stored rows of a table filtered by ``column=value`` (equality), at most ``limit`` (1000)."""
     table = request.path_params["table"]
     _check_table(table)
-    store = state.store
-    columns = {row["name"] for row in store.all(f"PRAGMA table_info({table})")}
-    filters, limit = record_filters(request.query_params, most=_MAX_ROWS)
-    clauses, params = [], []
-    for name, value in filters:
+    columns = {row["name"] for row in state.store.all(f"PRAGMA table_info({table})")}
+
+    def equal(name: str, value: str) -> tuple[str, Any]:
         if name not in columns:
             raise Refused(f"{name!r} is not a column of {table}; one of {sorted(columns)}")
-        clauses.append(f"{name} = ?")
-        params.append(int(value) if value.lstrip("-").isdigit() else value)
-    where = " AND ".join(clauses) or "1=1"
-    rows = store.all(f"SELECT * FROM {table} WHERE {where} ORDER BY id LIMIT ?", [*params, limit])
+        return f"{name} = ?", int(value) if value.lstrip("-").isdigit() else value
+
+    query = record_query(request.query_params, equal, most=_MAX_ROWS)
+    rows = state.store.all(*query.select(table, "id"))
     return {"table": table, "rows": rows, "count": len(rows)}
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector_sandbox import seeding
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, seed_kept
+from connector_sandbox.seeding import SeedReport, seed_kept_anchored
 
 from . import change_order_lines
 from .generator import Generator, ProjectRefs, fit
@@ -121,15 +121,13 @@ SEED_LAYOUT = 1
 
 def seed(store: Store, settings: ProcoreSandboxSettings) -> SeedReport:
     """The company's data, unless ``store`` is a kept file already seeded so (``seed_kept``)."""
-    return seed_kept(store, settings, SEED_LAYOUT, lambda: _generate(store, settings))
+    return seed_kept_anchored(store, settings, SEED_LAYOUT, lambda anchor: _fill(store, settings, anchor))
 
 
-def _generate(store: Store, settings: ProcoreSandboxSettings) -> SeedReport:
+def _fill(store: Store, settings: ProcoreSandboxSettings, anchor: dt.date) -> None:
     """Fill an empty ``store`` with the data this (seed, scale, anchor) produces: the first company's,
     then each further seeded company's (``seeded_companies``) from its own random stream, so the first
     company's data is the same however many companies are seeded; ids run on across companies."""
-    anchor = anchor_day(settings)
-    stopwatch = Stopwatch(settings, anchor)
     plan = SeedPlan.for_scale(settings.scale)
     ids = Ids()
     owner = settings.clients[0].client_id
@@ -137,7 +135,6 @@ def _generate(store: Store, settings: ProcoreSandboxSettings) -> SeedReport:
         rng = random.Random(settings.seed if index == 0 else settings.seed * 1_000_003 + index)
         gen = Generator(rng, anchor, company_id, owner)
         _seed_company_data(store, settings if index == 0 else None, gen, ids, plan)
-    return stopwatch.report(store.row_counts())
 
 
 def _seed_company_data(

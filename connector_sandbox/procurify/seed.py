@@ -25,7 +25,7 @@ import re
 import unicodedata
 
 from connector_sandbox import seeding
-from connector_sandbox.seeding import SeedReport, Stopwatch, anchor_day, seed_kept
+from connector_sandbox.seeding import SeedReport, anchor_day, seed_kept_anchored
 
 from .budgets import HEAD_OFFICE, department_location, opened, pool_location
 from .factory import Catalog, Clock, Counters, DataFactory, History
@@ -75,7 +75,12 @@ SeedPlan = seeding.seed_plan(
 
 
 def anchor_for(settings: ProcurifySandboxSettings) -> dt.datetime:
-    return dt.datetime.combine(anchor_day(settings), dt.time.min, tzinfo=dt.UTC)
+    return _midnight(anchor_day(settings))
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    """The moment ``day`` starts (UTC): the seeded history ends just before it."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
 def _slug(text: str) -> str:
@@ -89,19 +94,17 @@ SEED_LAYOUT = 1
 
 def seed(store: Store, settings: ProcurifySandboxSettings) -> SeedReport:
     """The customer's data, unless ``store`` is a kept file already seeded so (``seed_kept``)."""
-    return seed_kept(store, settings, SEED_LAYOUT, lambda: _generate(store, settings))
+    return seed_kept_anchored(store, settings, SEED_LAYOUT, lambda anchor: _fill(store, settings, anchor))
 
 
-def _generate(store: Store, settings: ProcurifySandboxSettings) -> SeedReport:
+def _fill(store: Store, settings: ProcurifySandboxSettings, anchor: dt.date) -> None:
     plan = SeedPlan.for_scale(settings.scale)
-    clock = Clock(anchor_for(settings))
-    stopwatch = Stopwatch(settings, clock.anchor.date())
+    clock = Clock(_midnight(anchor))
     _master_data(store, settings, plan, clock)
     catalog = Catalog.load(store)
     rng = random.Random(f"{settings.seed}:history")
     factory = DataFactory(rng, clock, catalog, Counters(), planted_faults=settings.planted_faults)
     _history(store, factory, plan, clock)
-    return stopwatch.report(store.row_counts())
 
 
 def _master_data(store: Store, settings: ProcurifySandboxSettings, plan: SeedPlan, clock: Clock) -> None:
