@@ -152,6 +152,19 @@ def test_a_chunk_of_new_orders_costs_one_search_and_a_create_each(coupa_log, led
     assert _calls(log, "/api/purchase_orders") == Counter({"GET": 1, "POST": 20})
 
 
+def _batch_then_alone(resource, log: RequestLog, target_class, records: list[Mapped]):
+    """``find_many`` of ``records``, the searches it cost (GETs of the target's collection), and what
+    ``find`` answers for each record alone."""
+    flow = target_class.session_options["flow"]
+    with resource.session(flow=flow) as session:
+        target = target_class(session)
+        log.clear()
+        answer = target.find_many(records)
+        searches = len(log.entries("GET", f"/api/{flow}"))
+        expected = {r.source_key: target.find(r) for r in records}
+    return answer, searches, expected
+
+
 def test_the_batch_answers_what_find_answers(coupa_log):
     resource, log, url = coupa_log
     seeded = [s for s in _records(url, "suppliers") if s.get("number")][:6]
@@ -166,12 +179,7 @@ def test_the_batch_answers_what_find_answers(coupa_log):
         _supplier(f"D{tag}b", f"twin {tag}", None),
         _supplier(f"X{tag}", f"Nobody {tag}", f"TX-{tag}"),
     ]
-    with resource.session(flow="suppliers") as session:
-        target = CoupaSuppliers(session)
-        log.clear()
-        answer = target.find_many(records)
-        searches = len(log.entries("GET", "/api/suppliers"))
-        expected = {r.source_key: target.find(r) for r in records}
+    answer, searches, expected = _batch_then_alone(resource, log, CoupaSuppliers, records)
     assert searches == 4  # number, tax id, name in [in] queries; the name with a comma alone
     assert set(answer) == {r.source_key for r in records} - {f"D{tag}a", f"D{tag}b"}
     assert answer == {k: v for k, v in expected.items() if k in answer}
@@ -203,12 +211,7 @@ def test_the_invoice_batch_answers_what_find_answers_in_one_search(coupa_log):
         _invoice("twin-a", f"T{tag}", {"number": owner["number"]}),  # one key twice: left to find
         _invoice("twin-b", f"T{tag}", {"number": owner["number"]}),
     ]
-    with resource.session(flow="invoices") as session:
-        target = CoupaInvoices(session)
-        log.clear()
-        answer = target.find_many(records)
-        searches = len(log.entries("GET", "/api/invoices"))
-        expected = {r.source_key: target.find(r) for r in records}
+    answer, searches, expected = _batch_then_alone(resource, log, CoupaInvoices, records)
     assert searches == 1
     assert answer == {"found": str(known["id"]), "elsewhere": expected["elsewhere"], "new": None}
     assert answer == {k: v for k, v in expected.items() if k in answer}
