@@ -2,15 +2,18 @@
 ``OrderNumber in (...)``, framework version 2 and later), on the sandbox pod: a batch costs one query on
 the orders and one on the drafts for those still unmatched, and answers what ``find_purchase_order``
 answers, record by record; a number the batch shares, it leaves to that search. Under framework version 1
-nothing is batched.
+nothing is batched. The order target batches only where the order numbers are ours.
 """
 
 from __future__ import annotations
 
 import uuid
 
+import pytest
 from test_fusion_client import Pod
 
+from connector_assets.flows.core import Mapped
+from connector_assets.fusion.order_target import FusionPurchaseOrders
 from connector_resources.fusion.key_batches import find_purchase_orders
 
 
@@ -52,3 +55,29 @@ def test_a_batch_of_order_numbers_answers_what_find_answers_in_two_queries(pod: 
 def test_under_framework_version_1_nothing_is_batched(pod: Pod) -> None:
     with pod.resource(framework_version=1).session() as session:
         assert find_purchase_orders(session, {"a": ("PO-1", None), "b": ("PO-2", None)}) == {}
+
+
+def test_the_order_target_batches_only_numbers_of_ours_and_leaves_another_suppliers_order_to_find(
+    pod: Pod,
+) -> None:
+    known = next(o for o in pod.records("purchaseOrders") if o.get("OrderNumber") and o.get("SupplierId"))
+    tag = uuid.uuid4().hex[:8].upper()
+
+    def order(token: str, number: str, supplier_id: object) -> Mapped:
+        key = {"order_number": number, "business_unit": known["ProcurementBU"], "supplier_id": supplier_id}
+        return Mapped(token, {"Supplier": "x"}, {}, key)
+
+    records = [
+        order("ours", known["OrderNumber"], known["SupplierId"]),
+        order("theirs", known["OrderNumber"], f"{known['SupplierId']}9"),  # another supplier's
+        order("new", f"PFY-{tag}", known["SupplierId"]),
+    ]
+    with pod.resource(send_unconfirmed="OrderNumber").session() as session:
+        target = FusionPurchaseOrders(session)
+        assert target.find_many(records[:1] + records[2:]) == {"ours": str(known["POHeaderId"]), "new": None}
+        with pytest.raises(ValueError, match="not adopted"):
+            target.find(records[1])
+        with_theirs = target.find_many(records[1:])
+    assert with_theirs == {"new": None}  # another supplier's order: left to find, which refuses it
+    with pod.resource().session() as session:  # Fusion numbers the orders: fingerprinted, searched alone
+        assert FusionPurchaseOrders(session).find_many(records) == {}
