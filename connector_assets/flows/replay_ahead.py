@@ -24,10 +24,13 @@ from typing import TYPE_CHECKING, Any
 from connector_assets.flows.found_ahead import claim_and_search, release_claims
 from connector_assets.flows.records import FlowSpec, Mapped
 from connector_assets.flows.write_once import UNSEARCHED, Claimed, Lease
+from connector_resources.redaction import get_logger
 from connector_resources.replay import shared_value
 
 if TYPE_CHECKING:
     from connector_resources.ledger import Ledger, QueueItem
+
+log = get_logger(__name__)
 
 
 def payload_key(natural_key: Any) -> str:
@@ -57,6 +60,21 @@ class HeldAhead:
         return {record.source_key: claimed}
 
 
+def _queued(item: QueueItem) -> Mapped | None:
+    """The record as queued with ``item``, or None when it was never mapped (its replay says why)."""
+    payload = item.payload
+    if (
+        not isinstance(payload, dict)
+        or not payload.get("body")
+        or payload.get("source_key") != item.source_key
+    ):
+        return None
+    try:
+        return Mapped.from_payload(payload)
+    except (KeyError, TypeError):
+        return None
+
+
 def held_ahead(spec: FlowSpec, ledger: Ledger) -> HeldAhead:
     """The replay's claims ahead for ``spec``'s records (one per replay; outside a replay, an empty one)."""
     return shared_value(("replay ahead", spec.flow, id(ledger)), HeldAhead)
@@ -72,14 +90,17 @@ def replay_ahead(
     handler's writes to use (``held_ahead``); returns what ends the claims no write used."""
     lease = Lease.for_writer(None)  # the replay's own owner, as each of its writes uses
     held = held_ahead(spec, ledger)
-    records = [Mapped.from_payload(item.payload) for item in items if item.payload.get("body")]
+    records = [record for record in map(_queued, items) if record is not None]
     if len(records) > 1:
-        with open_target() as target:
-            if callable(getattr(target, "find_many", None)):
-                claimed = claim_and_search(spec, target, ledger, lease, records)
-                by_key = {record.source_key: payload_key(record.natural_key) for record in records}
-                held.claims = {key: (by_key[key], claim) for key, claim in claimed.items()}
-                held.stale = False
+        try:
+            with open_target() as target:
+                if callable(getattr(target, "find_many", None)):
+                    claimed = claim_and_search(spec, target, ledger, lease, records)
+                    by_key = {record.source_key: payload_key(record.natural_key) for record in records}
+                    held.claims = {key: (by_key[key], claim) for key, claim in claimed.items()}
+                    held.stale = False
+        except Exception as exc:  # the target would not open: each record's write meets it, as before
+            log.warning("%s: could not search %d queued records at once: %s", spec.flow, len(records), exc)
 
     def release() -> None:
         keys, held.claims = list(held.claims), {}
