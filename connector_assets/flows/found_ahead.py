@@ -16,8 +16,8 @@ record of the chunk is searched alone (its error, if it recurs, is then that rec
 
 With several workers (``FlowSpec.write_concurrency``), records of the previous chunk may still be in
 flight when a chunk is searched: two records sharing a natural key across chunks could then both miss
-each other, as two workers searching at once already can. Coupa's targets, the only ones with
-``find_many`` today, write one record at a time.
+each other, as two workers searching at once already can. The targets with ``find_many`` today (Coupa's,
+Fusion's purchase orders) write one record at a time.
 """
 
 from __future__ import annotations
