@@ -28,7 +28,8 @@ from connector_assets.flows.assets import runs_ended_in
 from connector_assets.flows.day_checks import replayed_day_evaluations
 from connector_resources import settings
 from connector_resources.ledger import LedgerResource
-from connector_resources.replay import BY_CLI, queue_report, release_synced, replay_items
+from connector_resources.replay import BY_CLI, release_synced, replay_items
+from connector_resources.replay_report import queue_report
 
 
 class ReplayChoice(Config):

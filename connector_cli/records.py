@@ -124,13 +124,8 @@ def replay(
     """
     import connector_assets.definitions  # noqa: F401  (flows register their replay handlers on import)
     from connector_resources.held_parents import held_on_gone
-    from connector_resources.replay import (
-        handler_for,
-        queue_report,
-        registered_flows,
-        release_synced,
-        replay_items,
-    )
+    from connector_resources.replay import handler_for, registered_flows, release_synced, replay_items
+    from connector_resources.replay_report import queue_report
 
     checked_scope(integration, flow, registered_flows())
     ledger = _ledger()

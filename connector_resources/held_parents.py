@@ -387,11 +387,17 @@ def due_again_on_synced_parents(
     return released
 
 
-def parents_first(items: Iterable[QueueItem]) -> list[QueueItem]:
+def parents_first(items: Iterable[QueueItem], *, by_flow: bool = False) -> list[QueueItem]:
     """``items`` in their order, except that an item comes after the items it waits for (``depends_on``
     naming one of them), so a replay writes a fixed parent before its refused or released children and
-    they go through in the same replay instead of failing once more."""
+    they go through in the same replay instead of failing once more.
+
+    ``by_flow``: among the items as far from their parents (none of which waits for another of them),
+    one flow's items together, in the order flows first come, so a replay writes them in chunks."""
     items = list(items)
+    flows: dict[tuple[str, str], int] = {}
+    for item in items:
+        flows.setdefault((item.integration, item.flow), len(flows))
     by_key = {(i.integration, i.entity, i.source_key): i for i in items}
 
     def depth(item: QueueItem) -> int:
@@ -405,7 +411,10 @@ def parents_first(items: Iterable[QueueItem]) -> list[QueueItem]:
             hops, item = hops + 1, parent
         return hops
 
-    return sorted(items, key=depth)  # stable: same depth keeps the caller's order
+    def place(item: QueueItem) -> tuple[int, int]:
+        return depth(item), flows[(item.integration, item.flow)] if by_flow else 0
+
+    return sorted(items, key=place)  # stable: the rest keeps the caller's order
 
 
 # -- plumbing ---------------------------------------------------------------------------------------------

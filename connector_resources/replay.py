@@ -18,23 +18,23 @@ abandoned) is refused there instead, with why (``connector_resources.held_parent
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from datetime import timedelta
+from typing import Any, Protocol, TypeVar
 
-from connector_resources.held_outside import outside_said, ready_outside
+from connector_resources.held_outside import ready_outside
 from connector_resources.held_parents import (
-    GoneParent,
     due_again_on_synced_parents,
     parents_first,
     refuse_held_on_gone_parents,
     refuse_if_parent_gone,
 )
-from connector_resources.ledger import Ledger, LedgerInputError, QueueItem, QueueOverview
+from connector_resources.ledger import Ledger, LedgerInputError, QueueItem
 from connector_resources.redaction import get_logger, redact
+from connector_resources.replay_report import when_text
 
 log = get_logger(__name__)
 # How long a replay holds a queue item it took (``Ledger.take_queue_item``): far more than one record's
@@ -106,6 +106,17 @@ def shared_context(key: Hashable, open_cm: Callable[[], AbstractContextManager[T
 
 
 ReplayHandler = Callable[[QueueItem, Ledger], ReplayOutcome]
+
+
+class ReplaysAhead(Protocol):
+    """What a handler may add: ``ahead`` is given a chunk of its flow's items this replay has taken,
+    before any of them is written, and returns what to call once they all were (its claims, say, on the
+    records no write used). A target searching many natural keys in one call searches them there at once
+    (``connector_assets.flows.replay_ahead``); each item is still written by its own handler call."""
+
+    def ahead(self, items: Sequence[QueueItem], ledger: Ledger) -> Callable[[], None]: ...
+
+
 # Filled by each integration's ``Flow.replays`` when ``connector_assets.definitions`` loads (this layer cannot
 # import the integrations); read by ``replay_items``, the replay job and ``ml-connector replay``.
 _handlers: dict[tuple[str, str], ReplayHandler] = {}
@@ -168,13 +179,9 @@ class ReplaySummary:
         """One line per record that failed again, with its attempt count and next attempt time."""
         return [
             f"#{item.id} {item.integration}/{item.flow} {item.source_key} failed again: "
-            f"attempts={item.attempts}, next attempt {_when(item.next_attempt_at)}: {item.reason}"
+            f"attempts={item.attempts}, next attempt {when_text(item.next_attempt_at)}: {item.reason}"
             for item in self.failed_items
         ]
-
-
-def _when(moment: datetime | None) -> str:
-    return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def release_waiting(
@@ -243,59 +250,6 @@ def release_synced(
     if refused:
         log.warning("%d held record(s) refused: what they wait for will never be written", len(refused))
     return released
-
-
-def queue_report(
-    overview: QueueOverview, *, top: int = 10, gone: Iterable[tuple[GoneParent, int]] = ()
-) -> list[str]:
-    """The retry queue in words: due, failed and not yet due, held (by kind of record waited for, and
-    the ``top`` most waited-for records). What ``replay`` and ``replay --dry-run`` print. ``gone``
-    (``held_parents.held_on_gone``) adds the held records whose dependency will never be written."""
-    lines = [
-        f"retry queue: {overview.due} due now, {overview.not_yet_due} failed and not yet due"
-        + (f" (next attempt {_when(overview.next_attempt_at)})" if overview.not_yet_due else "")
-        + f", {overview.held} held"
-    ]
-    if not overview.held:
-        return lines
-    kinds: dict[str, list[int]] = {}
-    for key, count in overview.held_by:
-        kind = ":".join(key.split(":", 3)[:3])  # integration:entity:system (a source key may hold ":")
-        kinds.setdefault(kind, []).append(count)
-    by_kind = ", ".join(
-        f"{sum(counts)} on {len(counts)} {kind.replace(':', ' ')} record(s)"
-        for kind, counts in sorted(kinds.items(), key=lambda pair: -sum(pair[1]))
-    )
-    lines.append(f"held records wait for {len(overview.held_by)} record(s): {by_kind}")
-    said: dict[str, int] = {}
-    for key, count in overview.held_by:
-        if words := outside_said(key):
-            said[words] = said.get(words, 0) + count
-    lines += [f"{count} held record(s) {words}" for words, count in sorted(said.items())]
-    if overview.synced:
-        lines.append(
-            f"{overview.held_on_synced} held record(s) wait for {len(overview.synced)} record(s) that have "
-            "already synced: a replay releases and writes them"
-        )
-    lines.append(f"most waited for (top {min(top, len(overview.held_by))}):")
-    for key, count in overview.held_by[:top]:
-        synced = " (already synced)" if key in overview.synced else ""
-        lines.append(f"  {key}: {count} held{synced}")
-    return lines + _gone_lines(list(gone), top)
-
-
-def _gone_lines(gone: list[tuple[GoneParent, int]], top: int) -> list[str]:
-    """The held records whose dependency cannot come, by dependency, with why (``queue_report``)."""
-    if not gone:
-        return []
-    lines = [
-        f"{sum(n for _, n in gone)} held record(s) wait for {len(gone)} record(s) that will never be "
-        "written: a replay refuses them (failed, naming the record and why) instead of holding them, or "
-        "skips them for good when another process took that record"
-    ]
-    for parent, count in gone[:top]:
-        lines.append(f"  {parent.key}: {count} held; {parent.cause_text}: {parent.why}")
-    return lines
 
 
 def backoff_for(
@@ -391,35 +345,81 @@ def replay_items(
     return summary
 
 
+# Queue items of one flow a replay takes together, so a target that searches many natural keys in one call
+# searches them at once before their writes (a handler's ``ahead``): a write step's chunk of claims.
+REPLAY_CHUNK = 50
+
+
 def _replay_each(
     ledger: Ledger, items: Iterable[QueueItem], run_id: str | None, owner: str, by: str
 ) -> ReplaySummary:
     """Each item is taken first (``Ledger.take_queue_item``): concurrent replays each write what they took,
     skip what another has, and count only their own writes; an item another closes meanwhile never stops
-    the rest."""
+    the rest. Items are taken a chunk of one flow at a time (``_chunks``) and, when the flow's handler
+    has an ``ahead`` (``ReplaysAhead``), handed to it before their writes; each is then written alone."""
     summary = ReplaySummary()
-    for item in parents_first(items):  # a fixed parent first: its children then go through with it
-        handler = handler_for(item.integration, item.flow)
+    for chunk in _chunks(parents_first(items, by_flow=True)):  # a fixed parent first, then its children
+        handler = handler_for(chunk[0].integration, chunk[0].flow)
         if handler is None:
-            summary.no_handler.append(item.id)
+            summary.no_handler.extend(item.id for item in chunk)
             continue
-        # The days its flow met it in; none for an unpartitioned flow's record (its one check is "the day").
-        days: list[str | None] = [
-            *ledger.partitions_of(integration=item.integration, flow=item.flow, source_key=item.source_key)
-        ] or [None]
-        if not ledger.take_queue_item(item, hold_for=REPLAY_HOLD, owner=owner):
-            _left(ledger, item, summary, days)
-            continue
-        at = _at.set(ReplayAt(run_id, days[0], by))
+        taken: list[tuple[QueueItem, list[str | None]]] = []
+        for item in chunk:
+            # The days its flow met it in; none for an unpartitioned flow's record (its one check: "the day").
+            days: list[str | None] = [
+                *ledger.partitions_of(
+                    integration=item.integration, flow=item.flow, source_key=item.source_key
+                )
+            ] or [None]
+            if ledger.take_queue_item(item, hold_for=REPLAY_HOLD, owner=owner):
+                taken.append((item, days))
+            else:
+                _left(ledger, item, summary, days)
+        ahead = getattr(handler, "ahead", None)
+        release = ahead([item for item, _ in taken], ledger) if callable(ahead) and len(taken) > 1 else None
         try:
-            _replay_one(ledger, item, handler, run_id, summary)
-        except LedgerInputError:  # closed by a run that wrote the record meanwhile: nothing left to do
-            _left(ledger, item, summary, days)
+            for item, days in taken:
+                _replay_taken(ledger, item, days, handler, run_id, by, summary)
         finally:
-            _at.reset(at)
-        if item.id not in summary.failed:  # resolved or held: the counts of its days changed
-            summary.days.update((item.integration, item.flow, day) for day in days)
+            if release is not None:
+                release()
     return summary
+
+
+def _chunks(items: list[QueueItem]) -> Iterator[list[QueueItem]]:
+    """``items`` in their order, cut into runs of one flow of at most ``REPLAY_CHUNK`` items."""
+    chunk: list[QueueItem] = []
+    for item in items:
+        if chunk and (
+            len(chunk) >= REPLAY_CHUNK
+            or (item.integration, item.flow) != (chunk[0].integration, chunk[0].flow)
+        ):
+            yield chunk
+            chunk = []
+        chunk.append(item)
+    if chunk:
+        yield chunk
+
+
+def _replay_taken(
+    ledger: Ledger,
+    item: QueueItem,
+    days: list[str | None],
+    handler: ReplayHandler,
+    run_id: str | None,
+    by: str,
+    summary: ReplaySummary,
+) -> None:
+    """Replay ``item``, taken by this replay, in the name of its run and first day (``ReplayAt``)."""
+    at = _at.set(ReplayAt(run_id, days[0], by))
+    try:
+        _replay_one(ledger, item, handler, run_id, summary)
+    except LedgerInputError:  # closed by a run that wrote the record meanwhile: nothing left to do
+        _left(ledger, item, summary, days)
+    finally:
+        _at.reset(at)
+    if item.id not in summary.failed:  # resolved or held: the counts of its days changed
+        summary.days.update((item.integration, item.flow, day) for day in days)
 
 
 def _left(ledger: Ledger, item: QueueItem, summary: ReplaySummary, days: list[str | None]) -> None:
@@ -482,7 +482,7 @@ def _replay_one(
             ledger.audit_item(
                 item,
                 "fail",
-                f"{reason} (attempt {after.attempts}; next attempt {_when(after.next_attempt_at)})",
+                f"{reason} (attempt {after.attempts}; next attempt {when_text(after.next_attempt_at)})",
                 conn=conn,
                 **_where(run_id),
             )

@@ -17,7 +17,7 @@ from typing import Any
 
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
-from connector_resources.coupa.key_batches import find_purchase_orders, find_suppliers
+from connector_resources.coupa.key_batches import find_invoices, find_purchase_orders, find_suppliers
 
 
 class CoupaSuppliers(SessionTarget):
@@ -97,6 +97,11 @@ class CoupaInvoices(SessionTarget):
             record.natural_key["invoice_number"], record.natural_key["supplier"]
         )
         return str(found["id"]) if found else None
+
+    def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """``find`` for a chunk of records at once, by invoice number, each row's supplier checked here."""
+        keys = {r.source_key: (r.natural_key["invoice_number"], r.natural_key["supplier"]) for r in records}
+        return _ids(find_invoices(self.session, keys))
 
     def create(self, record: Mapped) -> str:
         return str(self.session.create_invoice(record.body)["id"])

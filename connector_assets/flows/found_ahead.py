@@ -16,8 +16,8 @@ record of the chunk is searched alone (its error, if it recurs, is then that rec
 
 With several workers (``FlowSpec.write_concurrency``), records of the previous chunk may still be in
 flight when a chunk is searched: two records sharing a natural key across chunks could then both miss
-each other, as two workers searching at once already can. Coupa's targets, the only ones with
-``find_many`` today, write one record at a time.
+each other, as two workers searching at once already can. The targets with ``find_many`` today (Coupa's,
+Fusion's purchase orders) write one record at a time.
 """
 
 from __future__ import annotations
@@ -106,41 +106,48 @@ class SearchAhead:
         if self.held or not callable(getattr(target, "find_many", None)):
             return
         window = self.window(room, seen)
-        if not window:
-            return
-        flow = (spec.integration, spec.entity, spec.source_system)
-        keys = [record.source_key for record in window]
-        try:
-            known = ledger.get_xrefs(*flow, keys, spec.target_system)
-            unwritten = [key for key in keys if not (known.get(key) and known[key].target_id)]
-            taken = ledger.claim_xrefs(
-                *flow,
-                unwritten,
-                spec.target_system,
-                owner=lease.owner,
-                inherits=lease.inherits,
-                gone=lease.gone,
-            )
-        except Exception as exc:  # each day claims its own records, as without the look-ahead
-            log.warning("%s: could not claim the next days' records ahead: %s", spec.flow, exc)
-            return
-        if taken.keys() != set(unwritten):
-            self.held = {key: Claimed(xref) for key, xref in taken.items()}
-            self.release(spec, ledger, lease)
-            return
-        records = [record for record in window if record.source_key in taken]
-        found = found_ahead(spec.flow, target, records)
-        self.held = {
-            key: Claimed(xref, found[key]) if key in found else Claimed(xref) for key, xref in taken.items()
-        }
+        if window:
+            self.held = claim_and_search(spec, target, ledger, lease, window)
 
     def release(self, spec: FlowSpec, ledger: Ledger, lease: Lease) -> None:
         """End the claims held for days that did not use them (the step stopped, or a day failed)."""
         keys, self.held = list(self.held), {}
-        if not keys:
-            return
-        try:
-            flow = (spec.integration, spec.entity, spec.source_system)
-            ledger.release_xrefs(*flow, keys, spec.target_system, owner=lease.owner)
-        except Exception as exc:  # they lapse with the lease, or end with this run (``Lease.gone``)
-            log.warning("%s: could not end %d claim(s) taken ahead: %s", spec.flow, len(keys), exc)
+        release_claims(spec, ledger, lease, keys)
+
+
+def claim_and_search(
+    spec: FlowSpec, target: Any, ledger: Ledger, lease: Lease, records: Sequence[Mapped]
+) -> dict[str, Claimed]:
+    """By source key, ``lease``'s claim on each of ``records`` not yet written, taken in one commit, and
+    then what ``target.find_many`` answered for it (``Claimed``): the next days' first records
+    (``SearchAhead``), or a replay's queued records of one flow (``flows.replay_ahead``).
+
+    All or nothing: when a record of them is held by another writer it is claimed alone when its turn
+    comes and may be created before the others, so none is claimed here ({}), as when the ledger fails."""
+    flow = (spec.integration, spec.entity, spec.source_system)
+    keys = [record.source_key for record in records]
+    try:
+        known = ledger.get_xrefs(*flow, keys, spec.target_system)
+        unwritten = [key for key in keys if not (known.get(key) and known[key].target_id)]
+        taken = ledger.claim_xrefs(
+            *flow, unwritten, spec.target_system, owner=lease.owner, inherits=lease.inherits, gone=lease.gone
+        )
+    except Exception as exc:  # each record claims its own, as without claims ahead
+        log.warning("%s: could not claim %d records ahead: %s", spec.flow, len(keys), exc)
+        return {}
+    if taken.keys() != set(unwritten):
+        release_claims(spec, ledger, lease, list(taken))
+        return {}
+    found = found_ahead(spec.flow, target, [record for record in records if record.source_key in taken])
+    return {key: Claimed(xref, found[key]) if key in found else Claimed(xref) for key, xref in taken.items()}
+
+
+def release_claims(spec: FlowSpec, ledger: Ledger, lease: Lease, keys: list[str]) -> None:
+    """End ``lease``'s claims on ``keys`` that no write used (``claim_and_search``)."""
+    if not keys:
+        return
+    try:
+        flow = (spec.integration, spec.entity, spec.source_system)
+        ledger.release_xrefs(*flow, keys, spec.target_system, owner=lease.owner)
+    except Exception as exc:  # they lapse with the lease, or end with this run (``Lease.gone``)
+        log.warning("%s: could not end %d claim(s) taken ahead: %s", spec.flow, len(keys), exc)

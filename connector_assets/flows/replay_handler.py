@@ -5,12 +5,17 @@ synced, then written through the same ``write_record`` as a run's write, so it i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from connector_assets.flows.after_write import must_wait, waits_to_sync
+from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Target, validate
+from connector_assets.flows.replay_ahead import held_ahead, replay_ahead
+from connector_assets.flows.write_once import write_record
 from connector_resources.ledger import (
     Ledger,
     QueueItem,
@@ -18,12 +23,6 @@ from connector_resources.ledger import (
 )
 from connector_resources.redaction import redact
 from connector_resources.replay import ReplayOutcome, WaitsFor, replay_at
-
-if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions
-    pass
-from connector_assets.flows.after_write import must_wait, waits_to_sync
-from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Target, validate
-from connector_assets.flows.write_once import write_record
 
 
 def replay_handler(
@@ -56,8 +55,9 @@ def replay_handler(
         if must_wait(ledger, record, mapped_at=mapped_at):
             raise WaitsFor(record.depends_on, waits_to_sync(spec, record))
         with open_target_for_replay() as target:
+            preloaded = held_ahead(spec, ledger).take(record)  # claimed and searched with its chunk
             try:
-                result = write_record(spec, target, ledger, record, **_audited_as())
+                result = write_record(spec, target, ledger, record, preloaded=preloaded, **_audited_as())
             except XrefConflict as exc:
                 raise ValueError(redact(str(exc))) from None
         released = f"; released {result.released} held record(s)" if result.released else ""
@@ -69,6 +69,24 @@ def replay_handler(
         )
 
     return handle
+
+
+@dataclass(frozen=True)
+class FlowReplay:
+    """A flow's registered replay handler (``replay.register_replay_handler``): ``replay_handler`` with the
+    target ``opener(ledger)`` opens for the replay and today's ``resources``, and ``ahead``, which claims
+    and searches a chunk of the flow's queued records at once before their writes
+    (``flows.replay_ahead``)."""
+
+    spec: FlowSpec
+    opener: Callable[[Ledger], Callable[[], AbstractContextManager[Target]]]
+    resources: Callable[[], dict[str, Any]] | None = None
+
+    def __call__(self, item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+        return replay_handler(self.spec, self.opener(ledger), self.resources)(item, ledger)
+
+    def ahead(self, items: Sequence[QueueItem], ledger: Ledger) -> Callable[[], None]:
+        return replay_ahead(self.spec, self.opener(ledger), items, ledger)
 
 
 def _audited_as() -> dict[str, Any]:

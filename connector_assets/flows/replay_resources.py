@@ -54,17 +54,18 @@ def register_settings_replay(
     record is re-read and mapped with them (``FlowSpec.remap``) and written through
     ``open_target(resources)``, opened once per replay too.
     """
-    from connector_assets.flows.core import replay_handler
+    from connector_assets.flows.replay_handler import FlowReplay
 
-    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        build = resources or resources_from_settings
-        built = shared_value(("resources", id(build)), build)
+    build = resources or resources_from_settings
+
+    def built() -> dict[str, Any]:
+        return shared_value(("resources", id(build)), build)
+
+    def opener(ledger: Ledger) -> Callable[[], AbstractContextManager[Any]]:
         target_key = ("target", spec.integration, spec.name, id(build))
-        return replay_handler(
-            spec, lambda: shared_context(target_key, lambda: open_target(built)), lambda: built
-        )(item, ledger)
+        return lambda: shared_context(target_key, lambda: open_target(built()))
 
-    register_replay_handler(spec.integration, spec.name, handle)
+    register_replay_handler(spec.integration, spec.name, FlowReplay(spec, opener, built))
 
 
 def settings_replay(
@@ -90,15 +91,14 @@ def ledger_target_replay(
     cross-reference before refusing a rewrite): today's resources (``resources()``) built once per replay,
     each record re-read and mapped with them, written through ``open_target(resources, ledger)``, opened
     once per replay and ledger."""
-    from connector_assets.flows.core import replay_handler
+    from connector_assets.flows.replay_handler import FlowReplay
 
-    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        built = shared_value(("resources", spec.integration, spec.name, id(resources)), resources)
-        key = ("target", spec.integration, spec.name, id(built), id(ledger))
+    def built() -> dict[str, Any]:
+        return shared_value(("resources", spec.integration, spec.name, id(resources)), resources)
 
-        def opener() -> AbstractContextManager[Any]:
-            return shared_context(key, lambda: open_target(built, ledger))
+    def opener(ledger: Ledger) -> Callable[[], AbstractContextManager[Any]]:
+        resources_built = built()
+        key = ("target", spec.integration, spec.name, id(resources_built), id(ledger))
+        return lambda: shared_context(key, lambda: open_target(resources_built, ledger))
 
-        return replay_handler(spec, opener, lambda: built)(item, ledger)
-
-    return handle
+    return FlowReplay(spec, opener, built)

@@ -3,7 +3,8 @@ order, or brings an order up to date where Fusion allows. On the Fusion side bec
 not the system an order comes from: an integration subclasses it with ``source_label`` (that system as a
 buyer calls it) and ``order_prefix_setting`` (the setting that numbers its orders), which its messages name.
 
-Writing. Natural key: the order number in the business unit (``find_purchase_order``, drafts included).
+Writing. Natural key: the order number in the business unit (``find_purchase_order``, drafts included;
+a write step's chunk of claimed records at once, ``find_many``, when the numbers are ours).
 Not found: ``create_draft_purchase_order``, then ``submit_draft_purchase_order``. Found: adopted (a create
 whose answer was lost); a draft found still ``INCOMPLETE`` (a crash between create and submit) is submitted,
 never created again. An order with our number but another supplier is refused, not adopted (someone else's
@@ -17,13 +18,14 @@ reference does not), then the change is submitted. A change of supplier, currenc
 prices is queued with the reason, never sent as a second order.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.flows.values import text
 from connector_assets.fusion.draft_orders import draft_of, order_differences
+from connector_resources.fusion.key_batches import find_purchase_orders
 from connector_resources.fusion.session import DRAFT_STATUSES
 
 
@@ -53,6 +55,31 @@ class FusionPurchaseOrders(SessionTarget):
             return None
         self._same_supplier(order, record)
         return str(order["POHeaderId"])
+
+    def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """``find`` for a chunk of records at once where it searches by ``OrderNumber`` (``OrderNumber in
+        (...)``, ``connector_resources.fusion.key_batches``); an order found for another supplier is left
+        to ``find``, which refuses it naming both. Fingerprinted records are searched alone."""
+        if not self.numbers_ours:
+            return {}
+        keys = {
+            r.source_key: (r.natural_key["order_number"], r.natural_key["business_unit"]) for r in records
+        }
+        found = find_purchase_orders(self.session, keys)
+        answer: dict[str, str | None] = {}
+        for record in records:
+            if record.source_key not in found:
+                continue
+            order = found[record.source_key]
+            if order is None:
+                answer[record.source_key] = None
+                continue
+            try:
+                self._same_supplier(order, record)
+            except ValueError:
+                continue
+            answer[record.source_key] = str(order["POHeaderId"])
+        return answer
 
     @property
     def numbers_ours(self) -> bool:

@@ -6,8 +6,8 @@ adopted, never doubled). One record at a time that is one to three GETs per new 
 for a chunk of records a write step has just claimed, it is one GET per key and 49 records.
 
 What a batch can settle is exactly what the one-record searches (``CoupaSession.find_supplier``,
-``find_purchase_order``) would have answered, so the answer is given only where that is certain; a token
-left out of the answer is the caller's to search alone, as before:
+``find_purchase_order``, ``find_invoice``) would have answered, so the answer is given only where that
+is certain; a token left out of the answer is the caller's to search alone, as before:
 
 - a record with no key at all, or one matching several Coupa records (the one-record search names the
   ambiguity in its error);
@@ -85,6 +85,70 @@ def find_purchase_orders(session: CoupaSession, po_numbers: Mapping[str, str]) -
     would find, or None; a token it cannot settle is left out (module docstring)."""
     keys = {token: {"po_number": number} for token, number in po_numbers.items()}
     return _cascade(session, "purchase_orders", keys, (("po_number", _same_po_number),))
+
+
+def find_invoices(
+    session: CoupaSession, keys: Mapping[str, tuple[str, Mapping[str, Any]]]
+) -> dict[str, Row | None]:
+    """For each token of ``keys`` (token -> (invoice-number, supplier ``{id}``, ``{number}`` or
+    ``{name}``), ``find_invoice``'s arguments) the invoice ``find_invoice`` would find, or None; a token
+    it cannot settle is left out.
+
+    Numbers are unique per supplier only, so the batch asks ``invoice_number[in]`` alone and tells the
+    suppliers apart here. ``find_invoice`` also filters on the supplier in Coupa, whose case rules for
+    it are the instance's; so an invoice counts as this supplier's only where its supplier reference is
+    exactly the record's, as not where it is another one, and a row that leaves it open (no reference of
+    the record's kind, or one differing only in case or spacing) leaves the token to its own search.
+    Tokens of the batch sharing an invoice number are left out unless their suppliers are plainly
+    different references of one kind, and so is a number holding a comma (its own search is the same
+    one query)."""
+    open_ = {
+        token: (_text(number), dict(supplier))
+        for token, (number, supplier) in keys.items()
+        if _text(number)
+        and "," not in str(number)
+        and isinstance(supplier, Mapping)
+        and _supplier_kind(supplier)
+    }
+    by_number: dict[str, list[str]] = {}
+    for token, (number, _) in open_.items():
+        by_number.setdefault(number, []).append(token)
+    for tokens in (t for t in by_number.values() if len(t) > 1):
+        refs = [open_[t][1] for t in tokens]
+        values = {(_supplier_kind(ref), _folded(ref[_supplier_kind(ref)])) for ref in refs}
+        if len({kind for kind, _ in values}) > 1 or len(values) < len(refs):
+            for token in tokens:
+                del open_[token]
+    numbers = {t: number for t, (number, _) in open_.items()}
+    rows = _matches(session, "invoices", "invoice_number", numbers, _same_invoice_number)
+    answer: dict[str, Row | None] = {}
+    for token, candidates in rows.items():
+        verdicts = [_invoice_of(row, open_[token][1]) for row in candidates]
+        ours = [row for row, verdict in zip(candidates, verdicts, strict=True) if verdict]
+        if None not in verdicts and len(ours) <= 1:
+            answer[token] = ours[0] if ours else None
+    return answer
+
+
+def _same_invoice_number(row: Mapping[str, Any], value: str) -> bool:
+    return _text(row.get("invoice-number", row.get("invoice_number"))) == _text(value)
+
+
+def _supplier_kind(ref: Mapping[str, Any]) -> str | None:
+    """The reference ``find_invoice`` filters by: the first of id, number and name the record gives."""
+    return next((key for key in ("id", "number", "name") if _text(ref.get(key))), None)
+
+
+def _invoice_of(row: Mapping[str, Any], ref: Mapping[str, Any]) -> bool | None:
+    """Whether invoice ``row`` is from the supplier ``ref`` names: True (the same reference, exactly),
+    False (another one), None (the row cannot tell: see ``find_invoices``)."""
+    kind = _supplier_kind(ref)
+    theirs = row.get("supplier") if isinstance(row.get("supplier"), Mapping) else {}
+    if kind is None or not _text(theirs.get(kind)):
+        return None
+    if _text(theirs[kind]) == _text(ref[kind]):
+        return True
+    return None if _folded(theirs[kind]) == _folded(ref[kind]) else False
 
 
 def _cascade(

@@ -733,7 +733,7 @@ class FusionSession(SaasSession):
         label = f"purchase order {order_number} in {unit}"
         names = ["purchase_orders", "draft_purchase_orders"] if include_drafts else ["purchase_orders"]
         for name in names:
-            matches = [m for m in self.search(name, {"OrderNumber": order_number}) if _in_unit(m, unit)]
+            matches = [m for m in self.search(name, {"OrderNumber": order_number}) if in_unit(m, unit)]
             found = self._single(name, matches, label)
             if found is not None:
                 return found
@@ -753,7 +753,7 @@ class FusionSession(SaasSession):
         found: dict[str, dict[str, Any]] = {}
         for name in ("purchase_orders", "draft_purchase_orders"):
             for row in self.search(name, {"Supplier": supplier, "SupplierSite": supplier_site}):
-                if _in_unit(row, unit):
+                if in_unit(row, unit):
                     found.setdefault(str(row.get("POHeaderId")), row)
         return list(found.values())
 
@@ -1167,7 +1167,8 @@ def _same(actual: Any, expected: Any) -> bool:
     return str(actual) == str(expected)
 
 
-def _in_unit(row: Mapping[str, Any], unit: str) -> bool:
+def in_unit(row: Mapping[str, Any], unit: str) -> bool:
+    """Whether order ``row`` is of business ``unit`` (order numbers repeat across units)."""
     for name in ("ProcurementBU", "BillToBU", "RequisitioningBU"):
         if name in row and row[name] is not None:
             return row[name] == unit

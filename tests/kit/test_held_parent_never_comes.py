@@ -52,8 +52,9 @@ from connector_assets.integrations.jde_procurify.payments import (
 from connector_cli.main import cli
 from connector_resources.held_parents import PARENT_GONE, REFUSED_FOR_GOOD, held_on_gone, parents_first
 from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.replay import _handlers, queue_report, register_replay_handler, release_synced
+from connector_resources.replay import _handlers, register_replay_handler, release_synced
 from connector_resources.replay import replay_items as replay
+from connector_resources.replay_report import queue_report
 
 INTEGRATION = "jde_procurify"
 PAYMENT = "c1264f4e207a4faf9c6345fe9bd98e10"

@@ -178,7 +178,7 @@ def test_the_close_calendar_holds_money_during_business_days_and_named_days(monk
 def test_replay_says_which_held_records_wait_on_a_period_or_the_close() -> None:
     from connector_assets.flows.periods import register_period_check
     from connector_resources.ledger.records import QueueOverview
-    from connector_resources.replay import queue_report
+    from connector_resources.replay_report import queue_report
 
     register_period_check(KIND, lambda _ledger: None)  # what a JDE side registers with its replays
     period = "JDE:period:ledger:00001.AP/2026-10-29@jde_procurify"

@@ -17,9 +17,10 @@ import requests
 from coupa_support import CoupaBox, coupa
 from request_log import RequestLog
 
-from connector_assets.coupa.targets import CoupaPurchaseOrders, CoupaSuppliers
+from connector_assets.coupa.targets import CoupaInvoices, CoupaPurchaseOrders, CoupaSuppliers
 from connector_assets.flows.core import FlowSpec, Lease, Mapped
 from connector_assets.flows.writer import PartitionWriter
+from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
 from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_resources.coupa import CoupaResource, forget_tokens
@@ -151,6 +152,19 @@ def test_a_chunk_of_new_orders_costs_one_search_and_a_create_each(coupa_log, led
     assert _calls(log, "/api/purchase_orders") == Counter({"GET": 1, "POST": 20})
 
 
+def _batch_then_alone(resource, log: RequestLog, target_class, records: list[Mapped]):
+    """``find_many`` of ``records``, the searches it cost (GETs of the target's collection), and what
+    ``find`` answers for each record alone."""
+    flow = target_class.session_options["flow"]
+    with resource.session(flow=flow) as session:
+        target = target_class(session)
+        log.clear()
+        answer = target.find_many(records)
+        searches = len(log.entries("GET", f"/api/{flow}"))
+        expected = {r.source_key: target.find(r) for r in records}
+    return answer, searches, expected
+
+
 def test_the_batch_answers_what_find_answers(coupa_log):
     resource, log, url = coupa_log
     seeded = [s for s in _records(url, "suppliers") if s.get("number")][:6]
@@ -165,14 +179,64 @@ def test_the_batch_answers_what_find_answers(coupa_log):
         _supplier(f"D{tag}b", f"twin {tag}", None),
         _supplier(f"X{tag}", f"Nobody {tag}", f"TX-{tag}"),
     ]
-    with resource.session(flow="suppliers") as session:
-        target = CoupaSuppliers(session)
-        log.clear()
-        answer = target.find_many(records)
-        searches = len(log.entries("GET", "/api/suppliers"))
-        expected = {r.source_key: target.find(r) for r in records}
+    answer, searches, expected = _batch_then_alone(resource, log, CoupaSuppliers, records)
     assert searches == 4  # number, tax id, name in [in] queries; the name with a comma alone
     assert set(answer) == {r.source_key for r in records} - {f"D{tag}a", f"D{tag}b"}
     assert answer == {k: v for k, v in expected.items() if k in answer}
     assert answer[f"T{tag}"] == str(by_tax["id"]) and answer[f"N{tag}"] == str(seeded[4]["id"])
     assert answer[f"X{tag}"] is None and answer[f"C{tag}"] is None
+
+
+def _invoice(token: str, number: str, supplier: dict) -> Mapped:
+    body = {"invoice-number": number, "supplier": supplier}
+    return Mapped(token, body, {"invoice_number": number}, {"invoice_number": number, "supplier": supplier})
+
+
+def test_the_invoice_batch_answers_what_find_answers_in_one_search(coupa_log):
+    resource, log, url = coupa_log
+    invoices = [i for i in _records(url, "invoices") if i.get("invoice-number") and i.get("supplier")]
+    suppliers = {s["id"]: s for s in _records(url, "suppliers") if s.get("number") and s.get("name")}
+    known, second = [i for i in invoices if i["supplier"].get("id") in suppliers][:2]
+    owner = suppliers[known["supplier"]["id"]]
+    named = suppliers[second["supplier"]["id"]]["name"].upper()
+    other = next(s for s in suppliers.values() if s["id"] != owner["id"])
+    number = known["invoice-number"]
+    tag = uuid.uuid4().hex[:6]
+    records = [
+        _invoice("found", number, {"number": owner["number"]}),  # Coupa's invoice of that supplier
+        _invoice("elsewhere", number, {"number": other["number"]}),  # the number, another supplier's
+        _invoice("by-name", second["invoice-number"], {"name": named}),  # its case differs: left to find
+        _invoice("new", f"N{tag}", {"number": owner["number"]}),
+        _invoice("comma", f"C,{tag}", {"number": owner["number"]}),  # searched alone by find
+        _invoice("twin-a", f"T{tag}", {"number": owner["number"]}),  # one key twice: left to find
+        _invoice("twin-b", f"T{tag}", {"number": owner["number"]}),
+    ]
+    answer, searches, expected = _batch_then_alone(resource, log, CoupaInvoices, records)
+    assert searches == 1
+    assert answer == {"found": str(known["id"]), "elsewhere": expected["elsewhere"], "new": None}
+    assert answer == {k: v for k, v in expected.items() if k in answer}
+    assert expected["by-name"] == str(second["id"]) and expected["comma"] is None
+
+
+def test_invoices_the_batch_leaves_open_are_searched_alone_when_written(coupa_log, ledger):
+    resource, log, url = coupa_log
+    supplier = next(s for s in _records(url, "suppliers") if s.get("number") and s.get("status") == "active")
+    tag = uuid.uuid4().hex[:6]
+    records = [_invoice(f"V{tag}-{n}", f"I{tag}-{n}", {"number": supplier["number"]}) for n in range(4)]
+    records.append(_invoice(f"V{tag}-c", f"I{tag},c", {"number": supplier["number"]}))
+
+    class Created(CoupaInvoices):
+        created: list[str] = []
+
+        def create(self, record: Mapped) -> str:  # no POST: what is counted is the searches
+            self.created.append(record.source_key)
+            return str(1_000_000 + len(self.created))
+
+    with resource.session(flow="invoices") as session:
+        log.clear()
+        counts = _write(INVOICES_FLOW, Created(session), ledger, records)
+    assert counts["create"] == 5, counts
+    assert Created.created == [r.source_key for r in records]
+    # The four in one [in] query; the number with a comma alone, by find: 2 searches where one a record
+    # was 5.
+    assert len(log.entries("GET", "/api/invoices")) == 2

@@ -1,0 +1,84 @@
+"""A replay's queued records searched a chunk at a time (``flows.replay_ahead``), as a write step's are: one
+``find_many`` per chunk of one flow's items, made after the replay's claims on them are durable; a match
+it finds adopted; what it leaves out searched alone by ``find``; and a record written under another
+natural key than it was searched by makes it and the rest of its chunk search alone. On SQLite and
+PostgreSQL (``db_url``), with the in-memory batch target of the write step's tests.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import contextmanager
+
+import pytest
+from test_flow_deferred_writes import SPEC, _key, _records
+from test_flow_found_ahead import BatchTarget
+
+from connector_assets.flows.core import Mapped, Rejected, queue_failure
+from connector_assets.flows.replay_ahead import HeldAhead, payload_key
+from connector_assets.flows.replay_resources import register_settings_replay
+from connector_assets.flows.write_once import UNSEARCHED, Claimed
+from connector_resources.ledger import Ledger
+from connector_resources.replay import REPLAY_CHUNK, _handlers, replay_items
+
+RUN = "replay-run"
+
+
+@pytest.fixture
+def registered():
+    """``SPEC``'s replay handler writing to the target the test sets (``holder[0]``)."""
+    holder: list[BatchTarget] = []
+
+    @contextmanager
+    def open_target(resources):
+        yield holder[0]
+
+    register_settings_replay(SPEC, open_target, lambda: {})
+    yield holder
+    _handlers.pop((SPEC.integration, SPEC.name), None)
+
+
+def _queue(ledger: Ledger, records: list[Mapped]) -> None:
+    for record in records:
+        rejected = Rejected(record.source_key, "refused", record.to_payload())
+        queue_failure(SPEC, ledger, rejected, run_id="run-0", partition=None)
+
+
+def test_a_replay_searches_a_chunk_once_after_its_claims_and_what_it_leaves_out_alone(ledger, registered):
+    records = _records(REPLAY_CHUNK + 10)
+    registered.append(target := BatchTarget(ledger, RUN, unsettled={"K4"}))
+    target.rows["T-old"] = records[2].natural_key["name"]  # created by an attempt that was not recorded
+    _queue(ledger, records)
+    summary = replay_items(ledger, ledger.due(integration=SPEC.integration, flow=SPEC.name), run_id=RUN)
+    assert len(summary.replayed) == len(records) and not summary.failed
+    assert [len(batch) for batch in target.batches] == [REPLAY_CHUNK, 10]
+    assert all(target.leased_at_search) and len(target.leased_at_search) == len(records)
+    assert target.finds == Counter({"K4": 1})  # only what the batch did not settle
+    assert sum(target.creates.values()) == len(records) - 1 and "K2" not in target.creates
+    assert ledger.get_xref(*_key("K2")).target_id == "T-old"
+    assert all(ledger.get_xref(*_key(r.source_key)).lease_owner is None for r in records)
+
+
+def test_a_record_replayed_alone_is_searched_as_before(ledger, registered):
+    records = _records(1)
+    registered.append(target := BatchTarget(ledger, RUN))
+    _queue(ledger, records)
+    replay_items(ledger, ledger.due(integration=SPEC.integration, flow=SPEC.name), run_id=RUN)
+    assert target.batches == [] and target.finds == Counter({"K0": 1})
+
+
+def test_a_record_mapped_to_another_key_leaves_it_and_the_rest_of_its_chunk_to_their_own_search(ledger):
+    records = _records(3)
+    xrefs = {r.source_key: ledger.claim_xref(*_key(r.source_key), owner=RUN) for r in records}
+    held = HeldAhead(
+        {r.source_key: (_searched_by(r), Claimed(xrefs[r.source_key], None)) for r in records}, False
+    )
+    assert held.take(records[0]) == {"K0": Claimed(xrefs["K0"], None)}  # as searched: the batch's answer
+    renamed = Mapped("K1", records[1].body, records[1].fields, {"name": "renamed"})
+    assert held.take(renamed) == {"K1": Claimed(xrefs["K1"], UNSEARCHED)}
+    assert held.take(records[2]) == {"K2": Claimed(xrefs["K2"], UNSEARCHED)}  # it may create K1's name
+    assert held.take(records[2]) is None and held.claims == {}
+
+
+def _searched_by(record: Mapped) -> str:
+    return payload_key(Mapped.from_payload(record.to_payload()).natural_key)
