@@ -256,7 +256,7 @@ def _reconcile(resources: dict, instance, start: date, end: date) -> dict:
 
     days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
     out = {}
-    for asset in (jde_coupa_reconciliation, RECONCILE.asset):
+    for asset in (jde_coupa_reconciliation, *RECONCILE.assets):
         reset = _reset_peak_rss()
         started = time.monotonic()
         totals: Counter = Counter()
