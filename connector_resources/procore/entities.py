@@ -100,6 +100,20 @@ _PROJECT = {"project_id": "{project_id}"}
 _PO = {"_commitment_type": "PurchaseOrderContract"}
 _WO = {"_commitment_type": "WorkOrderContract"}
 _COMMITMENT_LIST = {**_PROJECT, "view": "extended", "filters[include_deleted]": "with"}
+_SCOPE_PARAMS: dict[Scope, Mapping[str, str]] = {"company": _COMPANY, "project": _PROJECT}
+
+
+def _listed(name: str, scope: Scope, *, date_filter: bool = False) -> EntitySpec:
+    """An entity with one list, ``/rest/v1.0/<name>``, and its records at ``/rest/v1.0/<name>/{id}``, both
+    asked with the scope's id as a parameter."""
+    params = _SCOPE_PARAMS[scope]
+    return EntitySpec(
+        name,
+        scope,
+        sources=(ListSource(f"{API}/{name}", params, date_filter=date_filter),),
+        gets=(GetPath(f"{API}/{name}/{{id}}", params),),
+    )
+
 
 ENTITY_SPECS: dict[str, EntitySpec] = by_name(
     EntitySpec(
@@ -116,12 +130,7 @@ ENTITY_SPECS: dict[str, EntitySpec] = by_name(
         ),
         gets=(GetPath(f"{API}/vendors/{{id}}", _COMPANY),),
     ),
-    EntitySpec(
-        "projects",
-        "company",
-        sources=(ListSource(f"{API}/projects", _COMPANY),),
-        gets=(GetPath(f"{API}/projects/{{id}}", _COMPANY),),
-    ),
+    _listed("projects", "company"),
     EntitySpec(
         "commitments",
         "project",
@@ -134,12 +143,7 @@ ENTITY_SPECS: dict[str, EntitySpec] = by_name(
             GetPath(f"{API}/work_order_contracts/{{id}}", _PROJECT, tags=_WO),
         ),
     ),
-    EntitySpec(
-        "requisitions",
-        "project",
-        sources=(ListSource(f"{API}/requisitions", _PROJECT, date_filter=True),),
-        gets=(GetPath(f"{API}/requisitions/{{id}}", _PROJECT),),
-    ),
+    _listed("requisitions", "project", date_filter=True),
     EntitySpec(
         "commitment_change_orders",
         "project",
@@ -152,12 +156,7 @@ ENTITY_SPECS: dict[str, EntitySpec] = by_name(
         ),
         gets=(GetPath(f"{API}/projects/{{project_id}}/commitment_change_orders/{{id}}"),),
     ),
-    EntitySpec(
-        "cost_codes",
-        "project",
-        sources=(ListSource(f"{API}/cost_codes", _PROJECT),),
-        gets=(GetPath(f"{API}/cost_codes/{{id}}", _PROJECT),),
-    ),
+    _listed("cost_codes", "project"),
     EntitySpec(
         "budget_line_items",
         "project",
