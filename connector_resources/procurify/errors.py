@@ -25,10 +25,10 @@ from typing import Any
 from connector_resources.error_kinds import (
     AnswerError,
     ConfigurationError,
-    ConnectorError,
     RateLimitError,
     TransientError,
 )
+from connector_resources.errors import ClientError
 from connector_resources.http.errors import ApiError, AuthenticationError, response_json
 from connector_resources.redaction import redact
 
@@ -37,26 +37,8 @@ from connector_resources.redaction import redact
 _AMBIGUOUS_WRITE_STATUSES = frozenset({500, 502, 504})
 
 
-def _one_line(text: str) -> str:
-    return " ".join(redact(text).split())
-
-
-class ProcurifyError(ConnectorError):
+class ProcurifyError(ClientError):
     """Base of every Procurify error; ``status`` is the HTTP status when one arrived."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        self.status = status
-        super().__init__(_one_line(message))
-
-    def _fields(self) -> dict[str, Any]:
-        return {"status": self.status}
-
-    def __reduce__(self):  # keep pickling (Dagster, multiprocessing) working with keyword fields
-        return (_rebuild, (type(self), self.args[0] if self.args else "", self._fields()))
-
-
-def _rebuild(cls: type[ProcurifyError], message: str, fields: dict[str, Any]) -> ProcurifyError:
-    return cls(message, **fields)
 
 
 class ProcurifyAuthError(ProcurifyError, ConfigurationError):
