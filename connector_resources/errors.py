@@ -84,6 +84,18 @@ class FieldInputMixin:
         return {**super()._fields(), "field": self.field}  # type: ignore[misc]
 
 
+class RetryAfterMixin:
+    """For throttles that outlasted every retry: ``retry_after`` is the server's last hint (seconds, None
+    when it gave none), kept on the error (also when it is pickled) for whoever decides when to run again."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)  # type: ignore[call-arg]
+
+    def _fields(self) -> dict[str, Any]:
+        return {**super()._fields(), "retry_after": self.retry_after}  # type: ignore[misc]
+
+
 class MessagesMixin(Generic[M]):
     """For refusals that carry the server's own messages: ``messages`` travel with the error (also
     when it is pickled) and ``fields`` lists the fields they name, each once, in order."""

@@ -28,7 +28,7 @@ from connector_resources.error_kinds import (
     RateLimitError,
     TransientError,
 )
-from connector_resources.errors import ClientError
+from connector_resources.errors import ClientError, RetryAfterMixin
 from connector_resources.http.errors import ApiError, AuthenticationError, response_json
 from connector_resources.redaction import redact
 
@@ -53,15 +53,11 @@ class ProcurifyNotFoundError(ProcurifyError):
     """404: no such record (or no such path on this server)."""
 
 
-class ProcurifyRateLimitError(ProcurifyError, RateLimitError):
+class ProcurifyRateLimitError(RetryAfterMixin, ProcurifyError, RateLimitError):
     """429 answers that outlasted every retry; ``retry_after`` is the server's last hint (seconds)."""
 
-    def __init__(self, message: str, *, status: int | None = 429, retry_after: float | None = None) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, status=status)
-
-    def _fields(self) -> dict[str, Any]:
-        return {"status": self.status, "retry_after": self.retry_after}
+    def __init__(self, message: str, *, status: int | None = 429, **kwargs: Any) -> None:
+        super().__init__(message, status=status, **kwargs)
 
 
 class ProcurifyUnavailableError(ProcurifyError, TransientError):
