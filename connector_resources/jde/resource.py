@@ -70,7 +70,6 @@ from connector_resources.jde.dates import (
     jde_datetime,
     parse_jde_date,
     parse_jde_time,
-    time_to_hhmmss,
 )
 from connector_resources.jde.decode import browse_head, encoded_array, page_json, rowset
 from connector_resources.jde.errors import (
@@ -97,6 +96,7 @@ from connector_resources.jde.query import (
     continuation,
     count_body,
     is_date_alias,
+    jde_text,
     order_values,
 )
 from connector_resources.redaction import get_logger, redact
@@ -453,35 +453,15 @@ def _find_count(node: Any) -> int | None:
 
 def _input_value(value: Any, path: str, pattern: DatePattern) -> Any:
     """One orchestration input as AIS expects it: strings (reference §2.6: "all input values are
-    strings in practice"), dates in the user's format, grids as lists of objects."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        raise JdeInputError(
-            f"input {path}: booleans have no JDE form; send the flag JDE expects (e.g. 'Y'/'N')"
-        )
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise JdeInputError(f"input {path}: {value} is not a finite amount")
-        return format(value, "f")
-    if isinstance(value, float):
-        raise JdeInputError(f"input {path}: {value!r} is a float; pass amounts as Decimal or string")
-    if isinstance(value, datetime):
-        raise JdeInputError(f"input {path}: {value!r} is a datetime; pass a date (JDE forms take dates)")
-    if isinstance(value, date):
-        return pattern.format(value)
-    if isinstance(value, time):
-        return str(time_to_hhmmss(value))
-    if isinstance(value, Sequence):
+    strings in practice", written as query conditions are: ``jde_text``), grids as lists of objects."""
+    if isinstance(value, Sequence) and not isinstance(value, str):
         rows = []
         for index, item in enumerate(value):
             if not isinstance(item, Mapping):
                 raise JdeInputError(f"input {path}[{index}]: grid rows must be mappings of input names")
             rows.append(_inputs(item, f"{path}[{index}].", pattern))
         return rows
-    raise JdeInputError(f"input {path}: cannot send a {type(value).__name__}")
+    return jde_text(value, f"input {path}", pattern)
 
 
 def _inputs(values: Mapping[str, Any], prefix: str, pattern: DatePattern) -> dict[str, Any]:
