@@ -62,7 +62,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field
 
 from connector_resources.base import ApiConnectionResource
-from connector_resources.closing import Closing, released_on_error
+from connector_resources.closing import ClosingOnce, released_on_error
 from connector_resources.http import ApiError, CallMetrics, HttpClient, HttpPolicy
 from connector_resources.jde.auth import JdeAisAuth, LoginInfo, session_key
 from connector_resources.jde.dates import (
@@ -568,7 +568,7 @@ def _query_error(exc: ApiError, what: str, table: str) -> JdeQueryError:
     )
 
 
-class JdeSession(Closing):
+class JdeSession(ClosingOnce):
     """A logged-in AIS session for one batch. Build it with ``JdeAisResource.session()``.
 
     ``metrics`` are the HTTP counters; ``pages`` data-service pages read; ``reauths`` logins after
@@ -592,7 +592,6 @@ class JdeSession(Closing):
         self.max_restarts = max_restarts
         self.pages = 0
         self.restarts = 0
-        self._closed = False
         self._pool: ThreadPoolExecutor | None = None  # next-page prefetch, started by the first read
         # One AIS call at a time unless ``overlap_calls`` (module docstring: "One token, one call").
         self._calls: AbstractContextManager[Any] = nullcontext() if overlap_calls else threading.RLock()
@@ -638,11 +637,8 @@ class JdeSession(Closing):
         assert self._auth.login is not None
         return self._auth.login
 
-    def close(self) -> None:
-        """Log out (unless the token is kept for other batches) and release connections; idempotent."""
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
+        """Log out (unless the token is kept for other batches) and release connections."""
         try:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
