@@ -154,7 +154,7 @@ class JdeOrchestrationError(JdeError):
 
     def _fields(self) -> dict[str, Any]:
         return {
-            "status": self.status,
+            **super()._fields(),
             "orchestration": self.orchestration,
             "input_keys": self.input_keys,
             "messages": self.messages,

@@ -104,7 +104,7 @@ class ProcoreValidationError(ProcoreError, ValueError):
         super().__init__(message, status=status, record=record)
 
     def _fields(self) -> dict[str, Any]:
-        return {"status": self.status, "record": self.record, "fields": self.fields}
+        return {**super()._fields(), "fields": self.fields}
 
 
 class ProcoreConflictError(ProcoreValidationError):
@@ -123,7 +123,7 @@ class ProcoreRateLimitError(ProcoreError, RateLimitError):
         super().__init__(message, status=status, record=record)
 
     def _fields(self) -> dict[str, Any]:
-        return {"status": self.status, "record": self.record, "reset_at": self.reset_at}
+        return {**super()._fields(), "reset_at": self.reset_at}
 
 
 class ProcoreOutcomeUnknownError(ProcoreError, TransientError):

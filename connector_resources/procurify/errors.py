@@ -116,10 +116,10 @@ class ProcurifyValidationError(ProcurifyError, ValueError):
 
     def _fields(self) -> dict[str, Any]:
         return {
+            **super()._fields(),
             "record": self.record,
             "fields": {k: list(v) for k, v in self.fields.items()},
             "from_server": self.from_server,
-            "status": self.status,
         }
 
 
