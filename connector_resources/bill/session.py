@@ -90,9 +90,8 @@ class BillSession(WritesMixin, SubscriptionsMixin, ClosingOnce, SaasSession):
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"BILL page_size must be 1..{MAX_PAGE_SIZE}, got {page_size}")
-        self._http = http
+        super().__init__(http, auth)
         self._events_http = events_http
-        self._auth = auth
         self.page_size = page_size
         self.events_url = events_url.rstrip("/")
         # How many of its calls may be in flight at once (the organization's cap in this process): what a

@@ -131,8 +131,7 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
         webhook_token: Callable[[], str] | None = None,
         on_close: Callable[[], None] | None = None,
     ) -> None:
-        self._http = http
-        self._auth = auth
+        super().__init__(http, auth)
         self._pacer = pacer
         self.company_id = int(company_id)
         self.page_size = page_size
