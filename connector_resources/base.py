@@ -141,6 +141,12 @@ class SaasSession(Closing, ABC):
     # The credential its calls carry (a token, a login), obtained up front by ``_fresh_credentials``.
     _auth: AuthScheme
 
+    def __init__(self, http: HttpClient, auth: AuthScheme) -> None:
+        """Hold the client and the credential that ``metrics``, ``__repr__`` and ``_fresh_credentials``
+        use; a session whose credential lives inside its client alone says so in those instead."""
+        self._http = http
+        self._auth = auth
+
     @property
     def metrics(self) -> CallMetrics:
         """The HTTP counters of this session (every attempt, retries, re-logins, statuses)."""

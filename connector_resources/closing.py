@@ -26,6 +26,24 @@ class Closing:
         self.close()
 
 
+class ClosingOnce(Closing):
+    """A ``Closing`` released once: ``close()`` again (an explicit close inside the ``with``, a second
+    owner) does nothing, so a logout or a revocation is never sent twice. Subclasses say in
+    ``_release`` what releasing means."""
+
+    _closed: bool = False
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._release()
+
+    def _release(self) -> None:
+        """Release what the object holds; called by the first ``close()`` only."""
+        raise NotImplementedError
+
+
 @contextmanager
 def released_on_error(held: Closing) -> Iterator[None]:
     """Close ``held`` if the block fails (then re-raise), keep it open if the block succeeds.

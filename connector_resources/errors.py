@@ -1,9 +1,10 @@
 """The base of the API clients' typed errors: one line, redacted, naming the record; picklable.
 
-Why a shared base: every client's errors carry the same facts (HTTP status, the client's entity, how the
-record is named) and must survive Dagster's and multiprocessing's pickling with their keyword fields,
-so that machinery lives once. Each client keeps its own subclass tree (``CoupaError``, ``FusionError``)
-so callers can catch one system's errors.
+Why a shared base: every client's errors are one redacted line with the HTTP status when one arrived,
+and must survive Dagster's and multiprocessing's pickling with their keyword fields (``ClientError``);
+most also name the client's entity and the record (``RecordError``). That machinery lives once. Each
+client keeps its own subclass tree (``CoupaError``, ``BillError``) so callers can catch one system's
+errors.
 """
 
 from __future__ import annotations
@@ -37,27 +38,39 @@ class ServerMessage(Protocol):
 M = TypeVar("M", bound=ServerMessage)
 
 
-class RecordError(ConnectorError, RuntimeError):
+class ClientError(ConnectorError):
+    """An API client's error: the message on one line, redacted (it may carry server text or URLs), and
+    ``status``, the HTTP status when one arrived. Its keyword fields (``_fields``, to which each subclass
+    adds its own) come back when it is unpickled: ``cls(message, **fields)``."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(" ".join(redact(message).split()))
+
+    def _fields(self) -> dict[str, Any]:
+        return {"status": self.status}
+
+    def __reduce__(self):  # keep pickling (Dagster, multiprocessing) working with keyword fields
+        return (_rebuild, (type(self), self.args[0] if self.args else "", self._fields()))
+
+
+def _rebuild(cls: type[ClientError], message: str, fields: dict[str, Any]) -> ClientError:
+    return cls(message, **fields)
+
+
+class RecordError(ClientError, RuntimeError):
     """``status``: the HTTP status when one arrived; ``entity``: the client's entity (``invoices``);
     ``record``: how the record is named (``invoice INV-1 of supplier 10442``) when it is about one."""
 
     def __init__(
         self, message: str, *, status: int | None = None, entity: str = "", record: str = ""
     ) -> None:
-        self.status = status
         self.entity = entity
         self.record = redact(record)
-        super().__init__(" ".join(redact(message).split()))
+        super().__init__(message, status=status)
 
     def _fields(self) -> dict[str, Any]:
-        return {"status": self.status, "entity": self.entity, "record": self.record}
-
-    def __reduce__(self):  # keep pickling (Dagster, multiprocessing) working with keyword fields
-        return (_rebuild, (type(self), self.args[0] if self.args else "", self._fields()))
-
-
-def _rebuild(cls: type[RecordError], message: str, fields: dict[str, Any]) -> RecordError:
-    return cls(message, **fields)
+        return {**super()._fields(), "entity": self.entity, "record": self.record}
 
 
 class FieldInputMixin:
@@ -69,6 +82,18 @@ class FieldInputMixin:
 
     def _fields(self) -> dict[str, Any]:
         return {**super()._fields(), "field": self.field}  # type: ignore[misc]
+
+
+class RetryAfterMixin:
+    """For throttles that outlasted every retry: ``retry_after`` is the server's last hint (seconds, None
+    when it gave none), kept on the error (also when it is pickled) for whoever decides when to run again."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)  # type: ignore[call-arg]
+
+    def _fields(self) -> dict[str, Any]:
+        return {**super()._fields(), "retry_after": self.retry_after}  # type: ignore[misc]
 
 
 class MessagesMixin(Generic[M]):

@@ -29,10 +29,10 @@ import requests
 from connector_resources.error_kinds import (
     AnswerError,
     ConfigurationError,
-    ConnectorError,
     RateLimitError,
     TransientError,
 )
+from connector_resources.errors import ClientError
 from connector_resources.http.errors import response_json
 from connector_resources.redaction import redact
 
@@ -84,7 +84,7 @@ class BillProblem:
         return f"{text} [{self.code}]" if self.code else text
 
 
-class BillError(ConnectorError, RuntimeError):
+class BillError(ClientError, RuntimeError):
     """Base of every BILL error. ``status`` is the HTTP status when one arrived; ``codes`` BILL's
     ``BDC_`` codes; ``problems`` the error objects; ``record`` names the record concerned."""
 
@@ -97,11 +97,10 @@ class BillError(ConnectorError, RuntimeError):
         record: str = "",
         outcome_unknown: bool = False,
     ) -> None:
-        self.status = status
         self.problems = tuple(problems)
         self.record = redact(record)
         self.outcome_unknown = outcome_unknown
-        super().__init__(" ".join(redact(message).split()))
+        super().__init__(message, status=status)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -114,18 +113,11 @@ class BillError(ConnectorError, RuntimeError):
 
     def _fields(self) -> dict[str, Any]:
         return {
-            "status": self.status,
+            **super()._fields(),
             "problems": self.problems,
             "record": self.record,
             "outcome_unknown": self.outcome_unknown,
         }
-
-    def __reduce__(self):  # keep pickling working (Dagster, multiprocessing) with keyword fields
-        return (_rebuild, (type(self), self.args[0] if self.args else "", self._fields()))
-
-
-def _rebuild(cls: type[BillError], message: str, fields: dict[str, Any]) -> BillError:
-    return cls(message, **fields)
 
 
 class BillAuthError(BillError, ConfigurationError):

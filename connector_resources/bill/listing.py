@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from connector_resources.bill.errors import BillDataError
+from connector_resources.declared import by_name
 from connector_resources.errors import known_entity
 
 MAX_PAGE_SIZE = 100
@@ -39,21 +40,18 @@ class EntitySpec:
     change_feed: bool = True
 
 
-ENTITY_SPECS: dict[str, EntitySpec] = {
-    spec.name: spec
-    for spec in (
-        EntitySpec("vendors", "v3/vendors", "vendor"),
-        EntitySpec("bills", "v3/bills", "bill"),
-        EntitySpec("payments", "v3/payments", "payment"),
-        EntitySpec(
-            "chart_of_accounts",
-            "v3/classifications/chart-of-accounts",
-            "chart-of-accounts entry",
-            change_feed=False,
-        ),
-        EntitySpec("departments", "v3/classifications/departments", "department", change_feed=False),
-    )
-}
+ENTITY_SPECS: dict[str, EntitySpec] = by_name(
+    EntitySpec("vendors", "v3/vendors", "vendor"),
+    EntitySpec("bills", "v3/bills", "bill"),
+    EntitySpec("payments", "v3/payments", "payment"),
+    EntitySpec(
+        "chart_of_accounts",
+        "v3/classifications/chart-of-accounts",
+        "chart-of-accounts entry",
+        change_feed=False,
+    ),
+    EntitySpec("departments", "v3/classifications/departments", "department", change_feed=False),
+)
 
 
 def entity_spec(entity: str) -> EntitySpec:

@@ -51,6 +51,7 @@ from connector_resources.bill.listing import (
 from connector_resources.bill.payloads import encode_json
 from connector_resources.bill.webhooks import SubscriptionsMixin
 from connector_resources.bill.writes import VENDOR_BULK_MAX, WritesMixin
+from connector_resources.closing import ClosingOnce
 from connector_resources.errors import when_again
 from connector_resources.http import ApiError, AuthenticationError, CallMetrics, HttpClient
 from connector_resources.redaction import get_logger
@@ -64,7 +65,7 @@ _LIST_STRATEGIES: dict[str, str] = {}
 _UNSUPPORTED_FILTERS: set[str] = set()
 
 
-class BillSession(WritesMixin, SubscriptionsMixin, SaasSession):
+class BillSession(WritesMixin, SubscriptionsMixin, ClosingOnce, SaasSession):
     """An authenticated BILL v3 client for one batch. Build it with ``BillResource.session()``.
 
     ``metrics``: HTTP counters (every attempt, retries, re-logins, statuses); ``pages``: list pages
@@ -89,15 +90,13 @@ class BillSession(WritesMixin, SubscriptionsMixin, SaasSession):
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"BILL page_size must be 1..{MAX_PAGE_SIZE}, got {page_size}")
-        self._http = http
+        super().__init__(http, auth)
         self._events_http = events_http
-        self._auth = auth
         self.page_size = page_size
         self.events_url = events_url.rstrip("/")
         # How many of its calls may be in flight at once (the organization's cap in this process): what a
         # caller running calls in parallel on this one session (a flow's write step) may use.
         self.max_in_flight = max_in_flight
-        self._closed = False
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -119,11 +118,8 @@ class BillSession(WritesMixin, SubscriptionsMixin, SaasSession):
         assert self._auth.login is not None
         return self._auth.login
 
-    def close(self) -> None:
-        """Release connections; the shared BILL session stays (see module docstring). Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
+        """Release connections; the shared BILL session stays (see module docstring)."""
         self._auth.flush()  # the next process judges the session's idle time by this
         self._http.close()
         if self._events_http is not None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from connector_resources.coupa.errors import CoupaInputError, CoupaScopeError
+from connector_resources.declared import by_name
 from connector_resources.errors import known_entity
 
 COMMON_READ = "core.common.read"
@@ -65,22 +66,14 @@ _ENTITIES: tuple[Entity, ...] = (
     ),
 )
 
-ENTITIES: dict[str, Entity] = {e.name: e for e in _ENTITIES}
+ENTITIES: dict[str, Entity] = by_name(*_ENTITIES)
 # Master data read only to check what a mapping table names (``iter_in`` by code), never staged or pinged:
 # payment terms are under core.common like lookup values (unconfirmed, as there).
-LOOKED_UP: dict[str, Entity] = {
-    e.name: e
-    for e in (
-        Entity(
-            "payment_terms",
-            "api/payment_terms",
-            "core.common",
-            "payment-term",
-            "payment term",
-            change_feed=False,
-        ),
+LOOKED_UP: dict[str, Entity] = by_name(
+    Entity(
+        "payment_terms", "api/payment_terms", "core.common", "payment-term", "payment term", change_feed=False
     )
-}
+)
 # entity -> the fields that identify a record; entities read whole (no documented change marker).
 KEYS: dict[str, tuple[str, ...]] = {e.name: (e.key_field,) for e in _ENTITIES}
 SNAPSHOT_ENTITIES: tuple[str, ...] = tuple(e.name for e in _ENTITIES if not e.change_feed)

@@ -27,8 +27,8 @@ retry itself).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
+from typing import Any
 
 import requests
 from tenacity import RetryCallState
@@ -54,21 +54,13 @@ FLOOR = 0.1
 
 
 class AdaptivePacer(RateLimit):
-    """A token bucket whose rate adapts to 429s (see module docstring); thread-safe."""
+    """A token bucket whose rate adapts to 429s (see module docstring); thread-safe. It starts at its
+    ``ceiling`` (``rate_per_second``), which the rate never passes; ``timing``: ``RateLimit``'s clock and
+    sleep."""
 
-    def __init__(
-        self,
-        key: str,
-        ceiling: float,
-        burst: int = 1,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if ceiling <= 0:
-            raise ValueError(f"pacing ceiling for {key!r} must be positive, got {ceiling}")
-        super().__init__(key, ceiling, max(1, int(burst)), clock=clock, sleep=sleep)
-        self.ceiling = float(ceiling)
+    def __init__(self, key: str, ceiling: float, burst: int = 1, **timing: Callable[..., Any]) -> None:
+        super().__init__(key, ceiling, max(1, int(burst)), **timing)
+        self.ceiling = self.rate
         self._quiet_until = 0.0  # no second decrease before this time
         self.throttled = 0
 

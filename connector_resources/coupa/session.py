@@ -223,8 +223,7 @@ class CoupaSession(SaasSession):
             raise CoupaInputError(
                 f"read_workers must be at least 1, got {read_workers}", field="read_workers"
             )
-        self._http = http
-        self._auth = auth
+        super().__init__(http, auth)
         # What this session may call (``_require``): its own scopes, which the token's may exceed.
         self.scopes: tuple[str, ...] = tuple(auth.scopes if scopes is None else scopes)
         self.page_size = page_size

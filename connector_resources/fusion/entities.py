@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from connector_resources.declared import by_name
 from connector_resources.errors import known_entity
 from connector_resources.fusion.errors import FusionInputError
 
@@ -49,7 +50,7 @@ _ALL = (
     ),
 )
 
-ENTITIES: dict[str, Entity] = {e.name: e for e in _ALL}
+ENTITIES: dict[str, Entity] = by_name(*_ALL)
 # What the generic source-asset factory reads by change stamp (drafts are read through purchase_orders
 # on most pods, and through their own entity where INCOMPLETE orders are kept apart).
 CHANGE_TRACKED: dict[str, str] = {

@@ -29,7 +29,7 @@ from typing import Any
 import requests
 
 from connector_resources.error_kinds import AnswerError, ConfigurationError, RateLimitError, TransientError
-from connector_resources.errors import FieldInputMixin, MessagesMixin, RecordError
+from connector_resources.errors import FieldInputMixin, MessagesMixin, RecordError, RetryAfterMixin
 from connector_resources.redaction import redact
 
 # What the package re-exports (``connector_resources.fusion``).
@@ -136,15 +136,8 @@ class FusionConflictError(FusionError):
         return {**super()._fields(), "fields": self.fields}
 
 
-class FusionRateLimitError(FusionError, RateLimitError):
+class FusionRateLimitError(RetryAfterMixin, FusionError, RateLimitError):
     """The pod kept answering 429 after every retry the policy allows."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, **kwargs)
-
-    def _fields(self) -> dict[str, Any]:
-        return {**super()._fields(), "retry_after": self.retry_after}
 
 
 class FusionUnavailableError(FusionError, TransientError):

@@ -58,62 +58,51 @@ READ_ONLY = frozenset(
 )
 
 
+def _refused(record: str, field_name: str, problem: str) -> FusionInputError:
+    """The refusal of a value the client will not send: ``<record>: <field> <problem>``, both named."""
+    return FusionInputError(f"{record}: {field_name} {problem}", field=field_name, record=record)
+
+
 def decimal_text(value: Any, record: str, field_name: str) -> str:
     """An amount or quantity as a plain decimal string; floats and non-numbers are refused by name."""
     if isinstance(value, bool | float):
-        raise FusionInputError(
-            f"{record}: {field_name} is a {type(value).__name__} ({value!r}); pass Decimal, int or a "
-            "numeric string so no binary rounding reaches the ledger",
-            field=field_name,
-            record=record,
+        raise _refused(
+            record,
+            field_name,
+            f"is a {type(value).__name__} ({value!r}); pass Decimal, int or a numeric string so no binary "
+            "rounding reaches the ledger",
         )
     if isinstance(value, int):
         return str(value)
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise FusionInputError(
-            f"{record}: {field_name} {value!r} is not a number", field=field_name, record=record
-        ) from None
+        raise _refused(record, field_name, f"{value!r} is not a number") from None
     if not number.is_finite():
-        raise FusionInputError(
-            f"{record}: {field_name} {value!r} is not a finite number", field=field_name, record=record
-        )
+        raise _refused(record, field_name, f"{value!r} is not a finite number")
     return format(number, "f")
 
 
 def _text(value: Any, record: str, field_name: str, *, required: bool = True) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise FusionInputError(f"{record}: {field_name} is required", field=field_name, record=record)
+            raise _refused(record, field_name, "is required")
         return None
     if not isinstance(value, str):
-        raise FusionInputError(
-            f"{record}: {field_name} must be text, got {type(value).__name__}",
-            field=field_name,
-            record=record,
-        )
+        raise _refused(record, field_name, f"must be text, got {type(value).__name__}")
     # Names are matched exactly by the pod (quirk 9): keep inner spacing and case, trim only the ends.
     return value.strip()
 
 
 def _day(value: Any, record: str, field_name: str) -> str:
     if isinstance(value, datetime) or not isinstance(value, date):
-        raise FusionInputError(
-            f"{record}: {field_name} must be a date (not {type(value).__name__})",
-            field=field_name,
-            record=record,
-        )
+        raise _refused(record, field_name, f"must be a date (not {type(value).__name__})")
     return value.isoformat()
 
 
 def _line_number(value: Any, record: str, field_name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise FusionInputError(
-            f"{record}: {field_name} must be a positive whole number, got {value!r}",
-            field=field_name,
-            record=record,
-        )
+        raise _refused(record, field_name, f"must be a positive whole number, got {value!r}")
     return value
 
 
@@ -140,7 +129,7 @@ def _json_value(value: Any, record: str, path: str) -> Any:
         return decimal_text(value, record, path)
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            raise FusionInputError(f"{record}: {path} has no time zone", field=path, record=record)
+            raise _refused(record, path, "has no time zone")
         return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
@@ -154,6 +143,17 @@ def _json_value(value: Any, record: str, path: str) -> Any:
 def _put(payload: dict[str, Any], name: str, value: Any) -> None:
     if value is not None:
         payload[name] = value
+
+
+def _line_payloads(lines: Sequence[Any], where: str, record: str, number_field: str) -> list[dict[str, Any]]:
+    """Each line's ``payload(where)``, once their ``line_number`` values are known not to repeat (the pod
+    keys lines by number, so a repeat would overwrite one line with another)."""
+    numbers = [line.line_number for line in lines]
+    if len(set(numbers)) != len(numbers):
+        raise FusionInputError(
+            f"{where}: {number_field} values repeat ({numbers})", field=number_field, record=record
+        )
+    return [line.payload(where) for line in lines]
 
 
 # -- supplier invoices ---------------------------------------------------------------------------------
@@ -236,14 +236,8 @@ class InvoiceLine:
                 self.purchase_order_schedule_line_number, where, "PurchaseOrderScheduleLineNumber"
             )
         if self.distributions:
-            numbers = [d.line_number for d in self.distributions]
-            if len(set(numbers)) != len(numbers):
-                raise FusionInputError(
-                    f"{where}: DistributionLineNumber values repeat ({numbers})",
-                    field="DistributionLineNumber",
-                    record=record,
-                )
-            out["invoiceDistributions"] = [d.payload(where) for d in self.distributions]
+            distributions = _line_payloads(self.distributions, where, record, "DistributionLineNumber")
+            out["invoiceDistributions"] = distributions
         out.update(clean_extra(self.extra, where))
         return out
 
@@ -303,13 +297,8 @@ class Invoice:
         )
         if self.accounting_date is not None:
             out["AccountingDate"] = _day(self.accounting_date, record, "AccountingDate")
-        numbers = [line.line_number for line in self.lines]
-        if len(set(numbers)) != len(numbers):
-            raise FusionInputError(
-                f"{record}: LineNumber values repeat ({numbers})", field="LineNumber", record=record
-            )
         if self.lines:
-            out["invoiceLines"] = [line.payload(record) for line in self.lines]
+            out["invoiceLines"] = _line_payloads(self.lines, record, record, "LineNumber")
         out.update(clean_extra(self.extra, record))
         return out
 
@@ -412,13 +401,8 @@ class DraftPurchaseOrder:
         _put(
             out, "RequisitioningBU", _text(self.requisitioning_bu, record, "RequisitioningBU", required=False)
         )
-        numbers = [line.line_number for line in self.lines]
-        if len(set(numbers)) != len(numbers):
-            raise FusionInputError(
-                f"{record}: LineNumber values repeat ({numbers})", field="LineNumber", record=record
-            )
         if self.lines:
-            out["lines"] = [line.payload(record) for line in self.lines]
+            out["lines"] = _line_payloads(self.lines, record, record, "LineNumber")
         out.update(clean_extra(self.extra, record))
         return out
 

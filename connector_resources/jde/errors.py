@@ -21,7 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from connector_resources.error_kinds import ConfigurationError, ConnectorError
+from connector_resources.error_kinds import ConfigurationError
+from connector_resources.errors import ClientError
 from connector_resources.http.errors import ApiError, response_json
 from connector_resources.redaction import redact
 
@@ -60,22 +61,8 @@ class JdeMessage:
         return head or body
 
 
-class JdeError(ConnectorError, RuntimeError):
+class JdeError(ClientError, RuntimeError):
     """Base of every JD Edwards AIS error; ``status`` is the HTTP status when one arrived."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        self.status = status
-        super().__init__(" ".join(redact(message).split()))
-
-    def _fields(self) -> dict[str, Any]:
-        return {"status": self.status}
-
-    def __reduce__(self):  # keep pickling working (Dagster, multiprocessing) with keyword fields
-        return (_rebuild, (type(self), self.args[0] if self.args else "", self._fields()))
-
-
-def _rebuild(cls: type[JdeError], message: str, fields: dict[str, Any]) -> JdeError:
-    return cls(message, **fields)
 
 
 class JdeAuthError(JdeError, ConfigurationError):
@@ -167,7 +154,7 @@ class JdeOrchestrationError(JdeError):
 
     def _fields(self) -> dict[str, Any]:
         return {
-            "status": self.status,
+            **super()._fields(),
             "orchestration": self.orchestration,
             "input_keys": self.input_keys,
             "messages": self.messages,

@@ -138,30 +138,40 @@ def row_key(qualified: str) -> str:
     return qualified.replace(".", "_", 1)
 
 
-def format_value(value: Any, *, column: str, date_pattern: DatePattern) -> str:
-    """One condition value as the ``content`` string AIS expects; JdeInputError names the column."""
-    if value is None or isinstance(value, bool):
-        raise JdeInputError(f"condition on {column}: {value!r} is not a value JDE can compare with")
+def jde_text(value: Any, what: str, date_pattern: DatePattern) -> str:
+    """One value as the string AIS takes, in a query condition and an orchestration input alike: text as
+    it is, whole numbers and Decimals exactly, dates in ``date_pattern``, times as HHMMSS. A float (it has
+    lost the exact amount), a boolean (JDE has none) or a datetime (JDE keeps the date and the time in
+    separate columns) is refused, ``what`` naming the value."""
     if isinstance(value, str):
         return value
+    if isinstance(value, bool):
+        raise JdeInputError(f"{what}: booleans have no JDE form; send the flag JDE expects (e.g. 'Y'/'N')")
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise JdeInputError(f"condition on {column}: {value} is not a finite number")
+            raise JdeInputError(f"{what}: {value} is not a finite number")
         return format(value, "f")
     if isinstance(value, float):
-        raise JdeInputError(f"condition on {column}: {value!r} is a float; pass a Decimal or an int")
+        raise JdeInputError(f"{what}: {value!r} is a float; pass a Decimal, an int or a string")
     if isinstance(value, datetime):
         raise JdeInputError(
-            f"condition on {column}: {value!r} is a datetime; JDE keeps the date and the time in "
-            "separate columns, so pass a date (e.g. UPMJ) and a time (e.g. UPMT) separately"
+            f"{what}: {value!r} is a datetime; JDE keeps the date and the time in separate columns, so "
+            "pass a date (e.g. UPMJ) and a time (e.g. UPMT) separately"
         )
     if isinstance(value, date):
         return date_pattern.format(value)
     if isinstance(value, time):
         return str(time_to_hhmmss(value))
-    raise JdeInputError(f"condition on {column}: cannot send a {type(value).__name__} ({value!r})")
+    raise JdeInputError(f"{what}: cannot send a {type(value).__name__} ({value!r})")
+
+
+def format_value(value: Any, *, column: str, date_pattern: DatePattern) -> str:
+    """One condition value as the ``content`` string AIS expects; JdeInputError names the column."""
+    if value is None:
+        raise JdeInputError(f"condition on {column}: None is not a value JDE can compare with")
+    return jde_text(value, f"condition on {column}", date_pattern)
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field
 
 from connector_resources.base import ApiConnectionResource
-from connector_resources.closing import Closing, released_on_error
+from connector_resources.closing import ClosingOnce, released_on_error
 from connector_resources.http import ApiError, CallMetrics, HttpClient, HttpPolicy
 from connector_resources.jde.auth import JdeAisAuth, LoginInfo, session_key
 from connector_resources.jde.dates import (
@@ -70,7 +70,6 @@ from connector_resources.jde.dates import (
     jde_datetime,
     parse_jde_date,
     parse_jde_time,
-    time_to_hhmmss,
 )
 from connector_resources.jde.decode import browse_head, encoded_array, page_json, rowset
 from connector_resources.jde.errors import (
@@ -97,6 +96,7 @@ from connector_resources.jde.query import (
     continuation,
     count_body,
     is_date_alias,
+    jde_text,
     order_values,
 )
 from connector_resources.redaction import get_logger, redact
@@ -453,35 +453,15 @@ def _find_count(node: Any) -> int | None:
 
 def _input_value(value: Any, path: str, pattern: DatePattern) -> Any:
     """One orchestration input as AIS expects it: strings (reference §2.6: "all input values are
-    strings in practice"), dates in the user's format, grids as lists of objects."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        raise JdeInputError(
-            f"input {path}: booleans have no JDE form; send the flag JDE expects (e.g. 'Y'/'N')"
-        )
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise JdeInputError(f"input {path}: {value} is not a finite amount")
-        return format(value, "f")
-    if isinstance(value, float):
-        raise JdeInputError(f"input {path}: {value!r} is a float; pass amounts as Decimal or string")
-    if isinstance(value, datetime):
-        raise JdeInputError(f"input {path}: {value!r} is a datetime; pass a date (JDE forms take dates)")
-    if isinstance(value, date):
-        return pattern.format(value)
-    if isinstance(value, time):
-        return str(time_to_hhmmss(value))
-    if isinstance(value, Sequence):
+    strings in practice", written as query conditions are: ``jde_text``), grids as lists of objects."""
+    if isinstance(value, Sequence) and not isinstance(value, str):
         rows = []
         for index, item in enumerate(value):
             if not isinstance(item, Mapping):
                 raise JdeInputError(f"input {path}[{index}]: grid rows must be mappings of input names")
             rows.append(_inputs(item, f"{path}[{index}].", pattern))
         return rows
-    raise JdeInputError(f"input {path}: cannot send a {type(value).__name__}")
+    return jde_text(value, f"input {path}", pattern)
 
 
 def _inputs(values: Mapping[str, Any], prefix: str, pattern: DatePattern) -> dict[str, Any]:
@@ -588,7 +568,7 @@ def _query_error(exc: ApiError, what: str, table: str) -> JdeQueryError:
     )
 
 
-class JdeSession(Closing):
+class JdeSession(ClosingOnce):
     """A logged-in AIS session for one batch. Build it with ``JdeAisResource.session()``.
 
     ``metrics`` are the HTTP counters; ``pages`` data-service pages read; ``reauths`` logins after
@@ -612,7 +592,6 @@ class JdeSession(Closing):
         self.max_restarts = max_restarts
         self.pages = 0
         self.restarts = 0
-        self._closed = False
         self._pool: ThreadPoolExecutor | None = None  # next-page prefetch, started by the first read
         # One AIS call at a time unless ``overlap_calls`` (module docstring: "One token, one call").
         self._calls: AbstractContextManager[Any] = nullcontext() if overlap_calls else threading.RLock()
@@ -658,11 +637,8 @@ class JdeSession(Closing):
         assert self._auth.login is not None
         return self._auth.login
 
-    def close(self) -> None:
-        """Log out (unless the token is kept for other batches) and release connections; idempotent."""
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
+        """Log out (unless the token is kept for other batches) and release connections."""
         try:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)

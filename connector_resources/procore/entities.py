@@ -37,6 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from connector_resources.declared import by_name
+
 API = "/rest/v1.0"
 
 Scope = Literal["company", "project"]
@@ -98,77 +100,73 @@ _PROJECT = {"project_id": "{project_id}"}
 _PO = {"_commitment_type": "PurchaseOrderContract"}
 _WO = {"_commitment_type": "WorkOrderContract"}
 _COMMITMENT_LIST = {**_PROJECT, "view": "extended", "filters[include_deleted]": "with"}
+_SCOPE_PARAMS: dict[Scope, Mapping[str, str]] = {"company": _COMPANY, "project": _PROJECT}
 
-ENTITY_SPECS: dict[str, EntitySpec] = {
-    spec.name: spec
-    for spec in (
-        EntitySpec(
-            "vendors",
-            "company",
-            sources=(
-                ListSource(f"{API}/vendors", _COMPANY, date_filter=True),
-                ListSource(
-                    f"{API}/companies/{{company_id}}/vendors/inactive",
-                    _COMPANY,
-                    date_filter=True,
-                    optional=True,
-                ),
-            ),
-            gets=(GetPath(f"{API}/vendors/{{id}}", _COMPANY),),
-        ),
-        EntitySpec(
-            "projects",
-            "company",
-            sources=(ListSource(f"{API}/projects", _COMPANY),),
-            gets=(GetPath(f"{API}/projects/{{id}}", _COMPANY),),
-        ),
-        EntitySpec(
-            "commitments",
-            "project",
-            sources=(
-                ListSource(f"{API}/purchase_order_contracts", _COMMITMENT_LIST, date_filter=True, tags=_PO),
-                ListSource(f"{API}/work_order_contracts", _COMMITMENT_LIST, date_filter=True, tags=_WO),
-            ),
-            gets=(
-                GetPath(f"{API}/purchase_order_contracts/{{id}}", _PROJECT, tags=_PO),
-                GetPath(f"{API}/work_order_contracts/{{id}}", _PROJECT, tags=_WO),
-            ),
-        ),
-        EntitySpec(
-            "requisitions",
-            "project",
-            sources=(ListSource(f"{API}/requisitions", _PROJECT, date_filter=True),),
-            gets=(GetPath(f"{API}/requisitions/{{id}}", _PROJECT),),
-        ),
-        EntitySpec(
-            "commitment_change_orders",
-            "project",
-            sources=(
-                ListSource(
-                    f"{API}/projects/{{project_id}}/commitment_change_orders",
-                    paginated=False,
-                    sort="-updated_at",
-                ),
-            ),
-            gets=(GetPath(f"{API}/projects/{{project_id}}/commitment_change_orders/{{id}}"),),
-        ),
-        EntitySpec(
-            "cost_codes",
-            "project",
-            sources=(ListSource(f"{API}/cost_codes", _PROJECT),),
-            gets=(GetPath(f"{API}/cost_codes/{{id}}", _PROJECT),),
-        ),
-        EntitySpec(
-            "budget_line_items",
-            "project",
-            sources=(ListSource(f"{API}/budget_views/{{budget_view_id}}/detail_rows", _PROJECT),),
-            gets=(GetPath(f"{API}/budget_line_items/{{id}}", _PROJECT),),
-            key_field="budget_line_item_id",
-            # §2.8 lists the budget line item fields and no updated_at: read whole, never by day.
-            change_feed=False,
-        ),
+
+def _listed(name: str, scope: Scope, *, date_filter: bool = False) -> EntitySpec:
+    """An entity with one list, ``/rest/v1.0/<name>``, and its records at ``/rest/v1.0/<name>/{id}``, both
+    asked with the scope's id as a parameter."""
+    params = _SCOPE_PARAMS[scope]
+    return EntitySpec(
+        name,
+        scope,
+        sources=(ListSource(f"{API}/{name}", params, date_filter=date_filter),),
+        gets=(GetPath(f"{API}/{name}/{{id}}", params),),
     )
-}
+
+
+ENTITY_SPECS: dict[str, EntitySpec] = by_name(
+    EntitySpec(
+        "vendors",
+        "company",
+        sources=(
+            ListSource(f"{API}/vendors", _COMPANY, date_filter=True),
+            ListSource(
+                f"{API}/companies/{{company_id}}/vendors/inactive",
+                _COMPANY,
+                date_filter=True,
+                optional=True,
+            ),
+        ),
+        gets=(GetPath(f"{API}/vendors/{{id}}", _COMPANY),),
+    ),
+    _listed("projects", "company"),
+    EntitySpec(
+        "commitments",
+        "project",
+        sources=(
+            ListSource(f"{API}/purchase_order_contracts", _COMMITMENT_LIST, date_filter=True, tags=_PO),
+            ListSource(f"{API}/work_order_contracts", _COMMITMENT_LIST, date_filter=True, tags=_WO),
+        ),
+        gets=(
+            GetPath(f"{API}/purchase_order_contracts/{{id}}", _PROJECT, tags=_PO),
+            GetPath(f"{API}/work_order_contracts/{{id}}", _PROJECT, tags=_WO),
+        ),
+    ),
+    _listed("requisitions", "project", date_filter=True),
+    EntitySpec(
+        "commitment_change_orders",
+        "project",
+        sources=(
+            ListSource(
+                f"{API}/projects/{{project_id}}/commitment_change_orders",
+                paginated=False,
+                sort="-updated_at",
+            ),
+        ),
+        gets=(GetPath(f"{API}/projects/{{project_id}}/commitment_change_orders/{{id}}"),),
+    ),
+    _listed("cost_codes", "project"),
+    EntitySpec(
+        "budget_line_items",
+        "project",
+        sources=(ListSource(f"{API}/budget_views/{{budget_view_id}}/detail_rows", _PROJECT),),
+        gets=(GetPath(f"{API}/budget_line_items/{{id}}", _PROJECT),),
+        key_field="budget_line_item_id",
+        # §2.8 lists the budget line item fields and no updated_at: read whole, never by day.
+        change_feed=False,
+    ),
+)
 
 # entity -> the fields that identify a record, first present wins. Every record the reference
 # documents carries ``id`` (§2.3-§2.8); budget detail rows name their line ``budget_line_item_id``.

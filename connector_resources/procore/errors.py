@@ -28,10 +28,10 @@ from urllib.parse import urlsplit
 from connector_resources.error_kinds import (
     AnswerError,
     ConfigurationError,
-    ConnectorError,
     RateLimitError,
     TransientError,
 )
+from connector_resources.errors import ClientError
 from connector_resources.http.errors import ApiError, response_json
 from connector_resources.redaction import redact
 
@@ -53,30 +53,22 @@ _MAX_TEXT = 300
 _TAG = re.compile(r"<[^>]+>")
 
 
-class ProcoreError(ConnectorError, RuntimeError):
+class ProcoreError(ClientError, RuntimeError):
     """Base of every Procore error. ``status`` is the HTTP status when one arrived; ``record`` names
     the record concerned (``vendor origin_id=JDE-V-10442``) when there is one."""
 
     def __init__(self, message: str, *, status: int | None = None, record: str = "") -> None:
-        self.status = status
         self.record = redact(record)
-        super().__init__(" ".join(redact(message).split()))
+        super().__init__(message, status=status)
 
     def _fields(self) -> dict[str, Any]:
-        return {"status": self.status, "record": self.record}
-
-    def __reduce__(self):  # keep pickling working (Dagster, multiprocessing) with keyword fields
-        return (_rebuild, (type(self), self.args[0] if self.args else "", self._fields()))
+        return {**super()._fields(), "record": self.record}
 
     def retry_hint(self) -> tuple[bool, str] | None:
         """Procore's documented 408 means "list too large to return unfiltered": a retry gets it again."""
         if self.status == 408:
             return False, "Procore refuses this list as too large (HTTP 408) on every attempt"
         return None
-
-
-def _rebuild(cls: type[ProcoreError], message: str, fields: dict[str, Any]) -> ProcoreError:
-    return cls(message, **fields)
 
 
 class ProcoreAuthError(ProcoreError, ConfigurationError):
@@ -112,7 +104,7 @@ class ProcoreValidationError(ProcoreError, ValueError):
         super().__init__(message, status=status, record=record)
 
     def _fields(self) -> dict[str, Any]:
-        return {"status": self.status, "record": self.record, "fields": self.fields}
+        return {**super()._fields(), "fields": self.fields}
 
 
 class ProcoreConflictError(ProcoreValidationError):
@@ -131,7 +123,7 @@ class ProcoreRateLimitError(ProcoreError, RateLimitError):
         super().__init__(message, status=status, record=record)
 
     def _fields(self) -> dict[str, Any]:
-        return {"status": self.status, "record": self.record, "reset_at": self.reset_at}
+        return {**super()._fields(), "reset_at": self.reset_at}
 
 
 class ProcoreOutcomeUnknownError(ProcoreError, TransientError):

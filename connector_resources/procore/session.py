@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from connector_resources.base import SaasSession
+from connector_resources.closing import ClosingOnce
 from connector_resources.errors import known_entity
 from connector_resources.http import (
     ApiError,
@@ -102,7 +103,7 @@ class _Moved(Exception):
         super().__init__(f"Total went from {before} to {after}")
 
 
-class ProcoreSession(OrderLineReads, SaasSession):
+class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
     """An authenticated Procore client for one batch (see module docstring).
 
     ``metrics`` are the HTTP counters (token requests included); ``pages`` list pages read;
@@ -130,8 +131,7 @@ class ProcoreSession(OrderLineReads, SaasSession):
         webhook_token: Callable[[], str] | None = None,
         on_close: Callable[[], None] | None = None,
     ) -> None:
-        self._http = http
-        self._auth = auth
+        super().__init__(http, auth)
         self._pacer = pacer
         self.company_id = int(company_id)
         self.page_size = page_size
@@ -148,7 +148,6 @@ class ProcoreSession(OrderLineReads, SaasSession):
         # Line reads (``order_lines``): cost codes per project, commitment lines per commitment.
         self._cost_code_cache: dict[int, dict[int, dict[str, Any]]] = {}
         self._commitment_line_cache: dict[tuple[int, int], dict[int, dict[str, Any]]] = {}
-        self._closed = False
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -171,11 +170,8 @@ class ProcoreSession(OrderLineReads, SaasSession):
         """Obtain a token now, so bad credentials fail at the start of a batch, not mid-read."""
         self._fresh_credentials(self._auth_failure)
 
-    def close(self) -> None:
-        """Revoke the token (best effort) and release connections; idempotent."""
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
+        """Revoke the token (best effort) and release connections."""
         try:
             if self._on_close is not None and self._auth.token is not None:
                 self._on_close()

@@ -30,6 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from connector_resources.declared import by_name
+
 # Query parameters every list takes (§2.2); the paginator owns page/page_size, windows own order_by.
 COMMON_FILTERS = frozenset({"search"})
 RESERVED_PARAMS = frozenset({"page", "page_size", "format"})
@@ -80,198 +82,134 @@ class EntitySpec:
         return self.filters | COMMON_FILTERS
 
 
-def _ranges(*names: str, lower: str = "_0", upper: str = "_1") -> frozenset[str]:
-    return frozenset(f"{n}{suffix}" for n in names for suffix in (lower, upper))
+def _filters(names: str = "", *, ranges: str = "", lower: str = "_0", upper: str = "_1") -> frozenset[str]:
+    """The filters a list takes (both arguments space separated): each of ``names`` as it is, and each of
+    ``ranges`` as the inclusive pair ``<name><lower>`` / ``<name><upper>`` (django-filter's range form)."""
+    pairs = (f"{name}{suffix}" for name in ranges.split() for suffix in (lower, upper))
+    return frozenset((*names.split(), *pairs))
 
 
-SPECS: dict[str, EntitySpec] = {
-    s.name: s
-    for s in (
-        EntitySpec(
-            name="vendors",
-            title="vendor",
-            path="/api/v3/vendors/",
-            updated_field="dateModified",
-            keys=("id",),
-            filters=frozenset({"name", "external_id", "exclude_other", "type", "type__in", "order_by"}),
-            sorted_desc_probe=True,
-            csv_filters=frozenset({"type__in"}),
-            detail="/api/v3/vendors/{id}/",
-            permission="vendors",
-        ),
-        EntitySpec(
-            name="requisitions",
-            title="requisition",
-            path="/api/v2/global/orders/",
-            updated_field="dateModified",
-            keys=("uuid", "num"),  # §2.4 header fields: no `id` is documented
-            filters=frozenset(
-                {"status", "department", "location", "branch", "pref_vendor", "requester", "order_by"}
-            )
-            | _ranges("date", "modified_date", "required_date"),
-            window=WindowFilter("date", "modified_date_0", "modified_date_1"),
-            order_by="dateModified",
-            permission="requisitions",
-        ),
-        EntitySpec(
-            name="order_items",
-            title="order item",
-            path="/api/v2/global/order_items/",
-            updated_field="last_modified",
-            keys=("id",),
-            filters=frozenset(
-                {
-                    "status",
-                    "orderNum",
-                    "orderNum__status",
-                    "po_vendor",
-                    "account_code",
-                    "department",
-                    "is_purchased",
-                    "order_by",
-                }
-            )
-            | _ranges(
-                "last_modified",
-                "po_created_date",
-                "purchased_date",
-                "approved_datetime",
-                "order_created_date",
-            ),
-            window=WindowFilter("date", "last_modified_0", "last_modified_1"),
-            order_by="last_modified",
-            permission="requisitions",
-        ),
-        EntitySpec(
-            name="purchase_orders",
-            title="purchase order",
-            # role and status are path segments; the "role" / "status" filters fill them in.
-            path="/api/v2/purchase_orders/{role}/{status}/",
-            updated_field="last_modified",
-            keys=("uuid", "procurify_PO"),
-            filters=frozenset(
-                {
-                    "role",
-                    "status",
-                    "pref_vendor",
-                    "purchaser",
-                    "requester",
-                    "contract",
-                    "currency",
-                    "account_code",
-                    "order_by",
-                }
-            )
-            | _ranges("date", "modified_date", "promise_date", "expiry_date", "total"),
-            window=WindowFilter("date", "modified_date_0", "modified_date_1"),
-            order_by="last_modified",
-            detail="/api/v2/purchase_orders/{id}/",
-            permission="purchase_orders",
-        ),
-        EntitySpec(
-            name="bills",
-            title="bill",
-            path="/api/v3/ap/bills/",
-            updated_field="last_modified_datetime",
-            keys=("uuid", "id"),
-            filters=frozenset(
-                {
-                    "is_exported",
-                    "has_payment",
-                    "vendor",
-                    "vendor[]",
-                    "type",
-                    "approver",
-                    "currency",
-                    "group",
-                    "sync_status_v2",
-                    "order_by",
-                }
-            )
-            | _ranges(
-                "last_modified_datetime",
-                "modified_date",
-                "invoice_date",
-                "due_date",
-                "submitted_date",
-                "gl_post_date",
-                "payment_date",
-                "last_export_date",
-            ),
-            window=WindowFilter("datetime", "last_modified_datetime_0", "last_modified_datetime_1"),
-            order_by="last_modified_datetime",
-            detail="/api/v2/ap/bills/{id}/",
-            permission="ap",
-        ),
-        EntitySpec(
-            name="payments",
-            title="payment",
-            # The current public API; /api/v2/ap/payments/ is deprecated (removal after 2026-06-05).
-            path="/api/public/v1/payments/",
-            updated_field="updated_at",
-            keys=("id", "uuid"),
-            filters=frozenset(
-                {
-                    "status",
-                    "vendor",
-                    "currency",
-                    "ids",
-                    "bill_groups",
-                    "invoice_number",
-                    "payment_amount",
-                    "order_by",
-                }
-            )
-            | _ranges("updated_at", "created_at", "processing_date", lower="_after", upper="_before"),
-            window=WindowFilter("datetime", "updated_at_after", "updated_at_before"),
-            # The only sort keys the reference allows here: created_at / updated_at, either way.
-            order_by="updated_at",
-            csv_filters=frozenset({"status", "ids", "bill_groups"}),
-            permission="payments",
-        ),
-        EntitySpec(
-            name="account_codes",
-            title="account code",
-            path="/api/v3/account-codes/",
-            updated_field=None,
-            keys=("id",),
-            filters=frozenset({"active", "code", "is_parent", "order_by"}),
-            detail="/api/v3/account-codes/{id}/",
-            detail_unconfirmed=True,
-            permission="setup",
-        ),
-        EntitySpec(
-            name="departments",
-            title="department",
-            path="/api/v3/departments/",
-            updated_field=None,
-            keys=("id",),
-            # The reference lists "branch, locations, search, ..."; only those are used.
-            filters=frozenset({"branch", "locations"}),
-            detail="/api/v3/departments/{id}/",
-            detail_unconfirmed=True,
-            permission="setup",
-        ),
-        EntitySpec(
-            name="accounts",
-            title="budget account",
-            path="/api/v3/accounts/",
-            updated_field=None,
-            keys=("id",),
-            filters=frozenset({"account_code", "department", "active", "in_effect"}),
-            permission="setup",
-        ),
-        EntitySpec(
-            name="locations",
-            title="location",
-            path="/api/v2/locations/",
-            updated_field=None,
-            keys=("id",),
-            filters=frozenset(),
-            permission="setup",
-        ),
+def _setup(name: str, title: str, path: str, filters: str, *, detail: bool = False) -> EntitySpec:
+    """A master-data list of the ``setup`` permission: keyed by ``id``, no updated field; ``detail``:
+    its single-record path (``path`` + ``{id}/``) is documented, for writes only."""
+    return EntitySpec(
+        name=name,
+        title=title,
+        path=path,
+        updated_field=None,
+        keys=("id",),
+        filters=_filters(filters),
+        detail=f"{path}{{id}}/" if detail else None,
+        detail_unconfirmed=detail,
+        permission="setup",
     )
-}
+
+
+SPECS: dict[str, EntitySpec] = by_name(
+    EntitySpec(
+        name="vendors",
+        title="vendor",
+        path="/api/v3/vendors/",
+        updated_field="dateModified",
+        keys=("id",),
+        filters=_filters("name external_id exclude_other type type__in order_by"),
+        sorted_desc_probe=True,
+        csv_filters=frozenset({"type__in"}),
+        detail="/api/v3/vendors/{id}/",
+        permission="vendors",
+    ),
+    EntitySpec(
+        name="requisitions",
+        title="requisition",
+        path="/api/v2/global/orders/",
+        updated_field="dateModified",
+        keys=("uuid", "num"),  # §2.4 header fields: no `id` is documented
+        filters=_filters(
+            "status department location branch pref_vendor requester order_by",
+            ranges="date modified_date required_date",
+        ),
+        window=WindowFilter("date", "modified_date_0", "modified_date_1"),
+        order_by="dateModified",
+        permission="requisitions",
+    ),
+    EntitySpec(
+        name="order_items",
+        title="order item",
+        path="/api/v2/global/order_items/",
+        updated_field="last_modified",
+        keys=("id",),
+        filters=_filters(
+            "status orderNum orderNum__status po_vendor account_code department is_purchased order_by",
+            ranges="last_modified po_created_date purchased_date approved_datetime order_created_date",
+        ),
+        window=WindowFilter("date", "last_modified_0", "last_modified_1"),
+        order_by="last_modified",
+        permission="requisitions",
+    ),
+    EntitySpec(
+        name="purchase_orders",
+        title="purchase order",
+        # role and status are path segments; the "role" / "status" filters fill them in.
+        path="/api/v2/purchase_orders/{role}/{status}/",
+        updated_field="last_modified",
+        keys=("uuid", "procurify_PO"),
+        filters=_filters(
+            "role status pref_vendor purchaser requester contract currency account_code order_by",
+            ranges="date modified_date promise_date expiry_date total",
+        ),
+        window=WindowFilter("date", "modified_date_0", "modified_date_1"),
+        order_by="last_modified",
+        detail="/api/v2/purchase_orders/{id}/",
+        permission="purchase_orders",
+    ),
+    EntitySpec(
+        name="bills",
+        title="bill",
+        path="/api/v3/ap/bills/",
+        updated_field="last_modified_datetime",
+        keys=("uuid", "id"),
+        filters=_filters(
+            "is_exported has_payment vendor vendor[] type approver currency group sync_status_v2 order_by",
+            ranges="last_modified_datetime modified_date invoice_date due_date submitted_date gl_post_date "
+            "payment_date last_export_date",
+        ),
+        window=WindowFilter("datetime", "last_modified_datetime_0", "last_modified_datetime_1"),
+        order_by="last_modified_datetime",
+        detail="/api/v2/ap/bills/{id}/",
+        permission="ap",
+    ),
+    EntitySpec(
+        name="payments",
+        title="payment",
+        # The current public API; /api/v2/ap/payments/ is deprecated (removal after 2026-06-05).
+        path="/api/public/v1/payments/",
+        updated_field="updated_at",
+        keys=("id", "uuid"),
+        filters=_filters(
+            "status vendor currency ids bill_groups invoice_number payment_amount order_by",
+            ranges="updated_at created_at processing_date",
+            lower="_after",
+            upper="_before",
+        ),
+        window=WindowFilter("datetime", "updated_at_after", "updated_at_before"),
+        # The only sort keys the reference allows here: created_at / updated_at, either way.
+        order_by="updated_at",
+        csv_filters=frozenset({"status", "ids", "bill_groups"}),
+        permission="payments",
+    ),
+    # Master data: no updated field and no date filter, read whole.
+    _setup(
+        "account_codes",
+        "account code",
+        "/api/v3/account-codes/",
+        "active code is_parent order_by",
+        detail=True,
+    ),
+    # The reference lists "branch, locations, search, ..."; only those are used.
+    _setup("departments", "department", "/api/v3/departments/", "branch locations", detail=True),
+    _setup("accounts", "budget account", "/api/v3/accounts/", "account_code department active in_effect"),
+    _setup("locations", "location", "/api/v2/locations/", ""),
+)
 
 # Entities whose changes can be found by their updated field (what ``iter_changed`` serves).
 CHANGE_ENTITIES: dict[str, str] = {

@@ -25,10 +25,10 @@ from typing import Any
 from connector_resources.error_kinds import (
     AnswerError,
     ConfigurationError,
-    ConnectorError,
     RateLimitError,
     TransientError,
 )
+from connector_resources.errors import ClientError, RetryAfterMixin
 from connector_resources.http.errors import ApiError, AuthenticationError, response_json
 from connector_resources.redaction import redact
 
@@ -37,26 +37,8 @@ from connector_resources.redaction import redact
 _AMBIGUOUS_WRITE_STATUSES = frozenset({500, 502, 504})
 
 
-def _one_line(text: str) -> str:
-    return " ".join(redact(text).split())
-
-
-class ProcurifyError(ConnectorError):
+class ProcurifyError(ClientError):
     """Base of every Procurify error; ``status`` is the HTTP status when one arrived."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        self.status = status
-        super().__init__(_one_line(message))
-
-    def _fields(self) -> dict[str, Any]:
-        return {"status": self.status}
-
-    def __reduce__(self):  # keep pickling (Dagster, multiprocessing) working with keyword fields
-        return (_rebuild, (type(self), self.args[0] if self.args else "", self._fields()))
-
-
-def _rebuild(cls: type[ProcurifyError], message: str, fields: dict[str, Any]) -> ProcurifyError:
-    return cls(message, **fields)
 
 
 class ProcurifyAuthError(ProcurifyError, ConfigurationError):
@@ -71,15 +53,11 @@ class ProcurifyNotFoundError(ProcurifyError):
     """404: no such record (or no such path on this server)."""
 
 
-class ProcurifyRateLimitError(ProcurifyError, RateLimitError):
+class ProcurifyRateLimitError(RetryAfterMixin, ProcurifyError, RateLimitError):
     """429 answers that outlasted every retry; ``retry_after`` is the server's last hint (seconds)."""
 
-    def __init__(self, message: str, *, status: int | None = 429, retry_after: float | None = None) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, status=status)
-
-    def _fields(self) -> dict[str, Any]:
-        return {"status": self.status, "retry_after": self.retry_after}
+    def __init__(self, message: str, *, status: int | None = 429, **kwargs: Any) -> None:
+        super().__init__(message, status=status, **kwargs)
 
 
 class ProcurifyUnavailableError(ProcurifyError, TransientError):
@@ -138,10 +116,10 @@ class ProcurifyValidationError(ProcurifyError, ValueError):
 
     def _fields(self) -> dict[str, Any]:
         return {
+            **super()._fields(),
             "record": self.record,
             "fields": {k: list(v) for k, v in self.fields.items()},
             "from_server": self.from_server,
-            "status": self.status,
         }
 
 

@@ -24,6 +24,12 @@ def _text(value: Any) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
+def _named(kind: str, name: Any, unnamed: str) -> str:
+    """``<kind> '<name>'`` (the name on one line), or ``unnamed`` when the record has none."""
+    text = _text(name)
+    return f"{kind} {text!r}" if text else unnamed
+
+
 def vendor_label(vendor: Mapping[str, Any]) -> str:
     external = _text(vendor.get("external_id"))
     name = _text(vendor.get("name"))
@@ -86,8 +92,7 @@ def vendor_body(vendor: Mapping[str, Any], *, partial: bool = False) -> tuple[st
 
 
 def account_code_label(account_code: Mapping[str, Any]) -> str:
-    code = _text(account_code.get("code"))
-    return f"account code {code!r}" if code else "account code (no code)"
+    return _named("account code", account_code.get("code"), "account code (no code)")
 
 
 def account_code_body(account_code: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -106,8 +111,7 @@ def account_code_body(account_code: Mapping[str, Any]) -> tuple[str, dict[str, A
 
 
 def requisition_label(requisition: Mapping[str, Any]) -> str:
-    description = _text(requisition.get("description"))
-    return f"requisition {description!r}" if description else "requisition"
+    return _named("requisition", requisition.get("description"), "requisition")
 
 
 def requisition_body(requisition: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:

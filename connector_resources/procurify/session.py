@@ -137,8 +137,7 @@ class ProcurifySession(WriteMethods, SaasSession):
     ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
-        self._http = http
-        self._auth = auth
+        super().__init__(http, auth)
         self.page_size = page_size
         self.date_filter_slack_days = date_filter_slack_days
         self.max_rescans = max_rescans
