@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sandbox_world import Integration, PairWorld, pair_world
+from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 
 from connector_assets.integrations.coupa_jde.sandbox import SANDBOX_DEFAULTS, number_coupa_suppliers_from_jde
 from connector_resources.webhooks import coupa_source, create_receiver
 from connector_sandbox.coupa import CoupaSandboxSettings
-from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.serve import serve_in_thread
 
 CALLOUT_SECRET = "sandbox-coupa-webhook"  # what the Coupa sandbox signs call-outs with
@@ -31,10 +30,7 @@ INBOXES = {"invoices": "coupa_invoices", "payments": "coupa_payments"}  # Coupa 
 
 INTEGRATION_WORLD = Integration(
     name="coupa_jde",
-    simulators={
-        "jde": lambda: JdeSandboxSettings(scale=0.02),
-        "coupa": lambda: CoupaSandboxSettings(scale=0.02),
-    },
+    simulators=small_simulators("jde", "coupa"),
     fields={"coupa": {"token_warmup_seconds": 0, "backoff_base": 0.01}},
     day=lambda: None,
     target="JDE",

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
+from sandbox.serving import served
 
 from connector_resources.coupa import CoupaResource, forget_tokens
 from connector_sandbox.coupa import CoupaSandboxSettings, run_in_thread
@@ -127,11 +128,7 @@ def coupa(box: CoupaBox, **fields: Any) -> CoupaResource:
 
 @pytest.fixture(scope="module")
 def box() -> Iterator[CoupaBox]:
-    sandbox, stop = start_box()
-    try:
-        yield sandbox
-    finally:
-        stop()
+    yield from served(start_box())
 
 
 @pytest.fixture(autouse=True)

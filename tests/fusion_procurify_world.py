@@ -140,6 +140,16 @@ class FusionProcurifyWorld(PairWorld, ProcurifyHands):
                 out.append(supplier)
         return out
 
+    def unpaired_purchasing_supplier(self) -> str:
+        """An active Fusion supplier with an active purchasing site in the business unit, not paired with a
+        Procurify vendor yet: one a test can pair with the vendor of the order it sends."""
+        from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor
+
+        for supplier in self.fusion_suppliers_with_site(purpose="SitePurposePurchasingFlag"):
+            if paired_vendor(self.ledger, supplier["SupplierId"]) is None:
+                return str(supplier["SupplierId"])
+        raise AssertionError("no unpaired Fusion supplier with a purchasing site")
+
     def purchasing_site(self, supplier_id: str, business_unit: str = BUSINESS_UNIT) -> tuple[dict, dict]:
         """Fusion supplier ``supplier_id`` and its first active purchasing site in ``business_unit``: what
         a purchase order of that supplier names."""

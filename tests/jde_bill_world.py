@@ -22,7 +22,7 @@ from asset_runs import busy_day, run_named
 from flow_proofs import ledger_xrefs
 from sandbox_hands import JdeHands
 from sandbox_logins import LOGINS
-from sandbox_world import Integration, PairWorld, pair_world
+from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 
 from connector_assets.integrations.jde_bill.bills import bill_assets
 from connector_assets.integrations.jde_bill.payments_flow import payment_assets
@@ -58,10 +58,7 @@ SUPPLIER_SOURCES = ("jde/suppliers", "jde/address_book")  # the vendors flow's J
 # JDE at scale 0.02 and BILL at 0.05, BILL's retry backoff shortened; runs take ``busy_day()``.
 INTEGRATION_WORLD = Integration(
     name="jde_bill",
-    simulators={
-        "jde": lambda: JdeSandboxSettings(scale=0.02),
-        "bill": lambda: BillSandboxSettings(scale=0.05),
-    },
+    simulators=small_simulators("jde", "bill"),
     fields={"bill": {"backoff_base": 0.01, "backoff_cap": 0.2}},
     assets=lambda: ALL_ASSETS,
     day=busy_day,

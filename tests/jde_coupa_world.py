@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sandbox_world import Integration, PairWorld, pair_world
+from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 
 from connector_assets.flows.core import FlowSpec, replay_handler
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
@@ -27,10 +27,7 @@ from connector_sandbox.jde_ais import JdeSandboxSettings
 
 INTEGRATION_WORLD = Integration(
     name="jde_coupa",
-    simulators={
-        "jde": lambda: JdeSandboxSettings(scale=0.02),
-        "coupa": lambda: CoupaSandboxSettings(scale=0.02),
-    },
+    simulators=small_simulators("jde", "coupa"),
     fields={"coupa": {"token_warmup_seconds": 0}},
     day=lambda: None,
     target="coupa",

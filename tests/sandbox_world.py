@@ -67,6 +67,24 @@ SYSTEMS: dict[str, System] = {  # by resource key
 }
 
 
+def small_simulators(*keys: str) -> dict[str, Callable[[], Any]]:
+    """The default settings (``Integration.simulators``) of the simulators ``keys`` at the scale most worlds
+    serve them at: JDE and Coupa at 0.02, BILL and Procurify at 0.05, seeded in moments yet with records for
+    every flow. A world adds the simulators it serves otherwise."""
+    from connector_sandbox.bill import BillSandboxSettings
+    from connector_sandbox.coupa import CoupaSandboxSettings
+    from connector_sandbox.jde_ais import JdeSandboxSettings
+    from connector_sandbox.procurify import ProcurifySandboxSettings
+
+    small: dict[str, Callable[[], Any]] = {
+        "jde": lambda: JdeSandboxSettings(scale=0.02),
+        "coupa": lambda: CoupaSandboxSettings(scale=0.02),
+        "bill": lambda: BillSandboxSettings(scale=0.05),
+        "procurify": lambda: ProcurifySandboxSettings(scale=0.05),
+    }
+    return {key: small[key] for key in keys}
+
+
 def serve_simulator(package: str, settings: Any) -> tuple[str, Callable[[], None]]:
     """The simulator of ``connector_sandbox.<package>`` at ``settings`` on an ephemeral loopback port: (its
     URL, stop). The one place a world starts a simulator (``request_log`` wraps it to log requests)."""

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
-from test_flow_deferred_writes import SPEC, Target, _key, _records, _writer
+from test_flow_deferred_writes import SPEC, Target, _key, _records, _writer, _written_beside_a_live_lease
 
 from connector_assets.flows.core import Lease
 from connector_resources.ledger import Ledger, XrefLeased, lease_length
@@ -114,14 +114,9 @@ def test_the_write_step_commits_once_per_batch_not_once_per_record(ledger):
 
 
 def test_a_record_another_run_is_writing_is_not_claimed_ahead_and_is_held(ledger, monkeypatch):
-    monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.2")
-    records = _records(4)
-    ledger.claim_xref(*_key("K2"), owner="run-other")
-    counts: Counter[str] = Counter()
-    writer = _writer(ledger, "run-mine", counts)
-    writer.target = Target()
-    writer.run(records, 1)
-    assert counts["create"] == 3 and counts["leased"] == 1 and "K2" not in writer.target.creates
+    target = Target()
+    counts = _written_beside_a_live_lease(ledger, target, monkeypatch)
+    assert counts["create"] == 3 and counts["leased"] == 1 and "K2" not in target.creates
     assert ledger.get_xref(*_key("K2")).lease_owner == "run-other"
     (held,) = ledger.queue_for("K2")
     assert held.status == "held" and held.depends_on == SPEC.dependency_key("K2")

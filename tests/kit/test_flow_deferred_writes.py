@@ -85,6 +85,22 @@ def _writer(ledger: Ledger, run_id: str, counts: Counter[str], queued: dict | No
     )
 
 
+def _written_beside_a_live_lease(
+    ledger: Ledger, target: Target, monkeypatch: pytest.MonkeyPatch
+) -> Counter[str]:
+    """Four records (K0 to K3) written to ``target`` by ``run-mine`` while ``run-other`` holds a live lease
+    on K2, waited on for 0.2 s only: the counts the writer kept. For the tests of what is claimed or searched
+    ahead, which must leave K2 alone."""
+    monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.2")
+    records = _records(4)
+    ledger.claim_xref(*_key("K2"), owner="run-other")
+    counts: Counter[str] = Counter()
+    writer = _writer(ledger, "run-mine", counts)
+    writer.target = target
+    writer.run(records, 1)
+    return counts
+
+
 def _per_record() -> DeferredWrites:
     """Each written record recorded with the next claim (``ML_LEDGER_RECORD_BATCH=1``)."""
     return DeferredWrites(batch=1, max_age_seconds=60)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from test_flow_deferred_writes import SPEC, Target, _key, _records, _writer
+from test_flow_deferred_writes import SPEC, Target, _key, _records, _writer, _written_beside_a_live_lease
 
 from connector_assets.flows.core import Lease, Mapped
 from connector_assets.flows.found_ahead import SearchAhead
@@ -73,13 +73,8 @@ def test_a_failed_batch_search_leaves_each_record_to_its_own(ledger):
 
 
 def test_a_chunk_with_a_record_another_writer_holds_is_searched_record_by_record(ledger, monkeypatch):
-    monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.2")
-    records = _records(4)
-    ledger.claim_xref(*_key("K2"), owner="run-other")
-    counts: Counter[str] = Counter()
-    writer = _writer(ledger, "run-mine", counts)
-    writer.target = target = BatchTarget(ledger, "run-mine")
-    writer.run(records, 1)
+    target = BatchTarget(ledger, "run-mine")
+    counts = _written_beside_a_live_lease(ledger, target, monkeypatch)
     assert target.batches == []
     assert counts["create"] == 3 and counts["leased"] == 1
     assert target.finds == Counter({"K0": 1, "K1": 1, "K3": 1})

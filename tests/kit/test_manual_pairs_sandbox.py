@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from fusion_procurify_world import FUSION_SCALE, PROCURIFY_SCALE
 from jde_coupa_world import replay_into_coupa
 from procore_jde_world import procore_settings
-from sandbox_world import Integration, PairWorld, pair_world
+from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 from starlette.testclient import TestClient
 
 from connector_assets.coupa.targets import CoupaSuppliers
@@ -42,18 +42,13 @@ from connector_cli.desk.identity import Access
 from connector_cli.main import cli
 from connector_resources.ledger.operator_actions import Operator
 from connector_resources.replay import replay_items
-from connector_sandbox.bill import BillSandboxSettings
-from connector_sandbox.coupa import CoupaSandboxSettings
 from connector_sandbox.fusion import FusionSandboxSettings
-from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.procurify import ProcurifySandboxSettings
 
 EVERY = Integration(
     name="manual_pairs",
     simulators={
-        "jde": lambda: JdeSandboxSettings(scale=0.02),
-        "coupa": lambda: CoupaSandboxSettings(scale=0.02),
-        "bill": lambda: BillSandboxSettings(scale=0.05),
+        **small_simulators("jde", "coupa", "bill"),
         "procore": lambda: procore_settings(seeded_companies=1),
         "procurify": lambda: ProcurifySandboxSettings(scale=PROCURIFY_SCALE),
         "fusion": lambda: FusionSandboxSettings(scale=FUSION_SCALE),

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 from sandbox_logins import unthrottled_procore
-from sandbox_world import Integration, PairWorld, pair_world
+from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 
 from connector_assets.flows.mapping_changes import MappingRefused, plan_change
 from connector_assets.flows.mapping_tables import ROOT, MappingTable
@@ -26,19 +26,12 @@ from connector_assets.integrations.jde_procurify import account_map as jde_procu
 from connector_assets.integrations.jde_procurify import departments as jde_procurify_departments
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_resources.ledger import Ledger
-from connector_sandbox.bill import BillSandboxSettings
-from connector_sandbox.coupa import CoupaSandboxSettings
 from connector_sandbox.fusion import FusionSandboxSettings
-from connector_sandbox.jde_ais import JdeSandboxSettings
-from connector_sandbox.procurify import ProcurifySandboxSettings
 
 SYSTEMS = Integration(
     name="mapping_master",
     simulators={
-        "jde": lambda: JdeSandboxSettings(scale=0.02),
-        "coupa": lambda: CoupaSandboxSettings(scale=0.02),
-        "bill": lambda: BillSandboxSettings(scale=0.05),
-        "procurify": lambda: ProcurifySandboxSettings(scale=0.05),
+        **small_simulators("jde", "coupa", "bill", "procurify"),
         "fusion": lambda: FusionSandboxSettings(scale=0.02),
         "procore": lambda: unthrottled_procore(0.02),
     },

@@ -77,6 +77,16 @@ def _config_map() -> dict[str, Any]:
     return _k8s_object("ConfigMap", ref["name"])
 
 
+@pytest.fixture
+def sqlite_ledger(tmp_path: Path) -> Iterator[Any]:
+    """A ledger in a SQLite file of the test's own, for an app a probe reaches; disposed afterwards."""
+    from connector_resources.ledger import Ledger
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    yield ledger
+    ledger.dispose()
+
+
 def _container(kind: str, name: str) -> dict[str, Any]:
     [container] = _k8s_object(kind, name)["spec"]["template"]["spec"]["containers"]
     return container
@@ -406,76 +416,62 @@ def test_the_image_builds_and_its_module_imports():
 # ------------------------------------------------------------------------------------------ the receiver
 
 
-def test_webhook_receiver_deployment_runs_two_replicas_of_the_cli_command(tmp_path):
-    from connector_cli.dev import webhooks_command
-
-    deployment = _k8s_object("Deployment", "ml-connector-webhooks")
-    assert deployment["spec"]["replicas"] == 2
-    container = _container("Deployment", "ml-connector-webhooks")
-    command = container["command"]
-    assert command[:2] == ["ml-connector", "webhooks"]
-    params = webhooks_command.make_context("webhooks", list(command[2:])).params
+def _runs_the_cli_command(name: str, command: Any) -> dict[str, Any]:
+    """Deployment ``name``'s container, checked to run the click ``command`` (``ml-connector <command>``) on
+    all addresses, to expose the port the command listens on and to read the chart's secret and config map,
+    its service selecting its pods: what every long-running ``ml-connector`` deployment must be."""
+    deployment = _k8s_object("Deployment", name)
+    container = _container("Deployment", name)
+    args = container["command"]
+    assert args[:2] == ["ml-connector", command.name]
+    params = command.make_context(command.name, list(args[2:])).params
     assert params["host"] == "0.0.0.0"
     assert [p["containerPort"] for p in container["ports"]] == [params["port"]]
     refs = {next(iter(ref.values()))["name"] for ref in container["envFrom"]}
     assert refs == {_secret()["metadata"]["name"], _config_map()["metadata"]["name"]}
-    service = _k8s_object("Service", "ml-connector-webhooks")
+    service = _k8s_object("Service", name)
     assert service["spec"]["selector"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    return container
+
+
+def _probes_answer(container: dict[str, Any], app: Any) -> None:
+    """Both probes of ``container`` get a 200 from ``app``, served in-process with its lifespan run (what a
+    probe of a started pod meets) and without binding a port."""
+    from starlette.testclient import TestClient
+
+    paths = {container[probe]["httpGet"]["path"] for probe in ("readinessProbe", "livenessProbe")}
+    with TestClient(app) as client:
+        for path in paths:
+            assert client.get(path).status_code == 200, path
+
+
+def test_webhook_receiver_deployment_runs_two_replicas_of_the_cli_command(tmp_path):
+    from connector_cli.dev import webhooks_command
+
+    assert _k8s_object("Deployment", "ml-connector-webhooks")["spec"]["replicas"] == 2
+    _runs_the_cli_command("ml-connector-webhooks", webhooks_command)
 
 
 # Starlette's TestClient warns that it will move from httpx to httpx2; it still runs the app's lifespan
 # (the inbox writer) in-process, which is what a probe meets, without binding a port.
 @pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient` is deprecated")
-def test_webhook_receiver_probes_hit_a_route_that_answers(tmp_path):
-    from starlette.testclient import TestClient
-
-    from connector_resources.ledger import Ledger
+def test_webhook_receiver_probes_hit_a_route_that_answers(sqlite_ledger):
     from connector_resources.webhooks import create_receiver
 
-    container = _container("Deployment", "ml-connector-webhooks")
-    paths = {container[probe]["httpGet"]["path"] for probe in ("readinessProbe", "livenessProbe")}
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    try:
-        with TestClient(create_receiver({}, ledger)) as client:
-            for path in paths:
-                assert client.get(path).status_code == 200, path
-    finally:
-        ledger.dispose()
+    _probes_answer(_container("Deployment", "ml-connector-webhooks"), create_receiver({}, sqlite_ledger))
 
 
 # ------------------------------------------------------------------------------------------ the desk
 
 
-def test_the_desk_deployment_runs_the_cli_command_on_all_addresses_with_a_probe_that_answers(tmp_path):
-    from starlette.testclient import TestClient
-
+def test_the_desk_deployment_runs_the_cli_command_on_all_addresses_with_a_probe_that_answers(sqlite_ledger):
     from connector_cli.desk.app import build_app
     from connector_cli.desk.command import desk
     from connector_cli.desk.identity import Access
-    from connector_resources.ledger import Ledger
 
-    container = _container("Deployment", "ml-connector-desk")
-    command = container["command"]
-    assert command[:2] == ["ml-connector", "desk"]
-    params = desk.make_context("desk", list(command[2:])).params
-    assert params["host"] == "0.0.0.0"
-    assert [p["containerPort"] for p in container["ports"]] == [params["port"]]
-    refs = {next(iter(ref.values()))["name"] for ref in container["envFrom"]}
-    assert refs == {_secret()["metadata"]["name"], _config_map()["metadata"]["name"]}
+    container = _runs_the_cli_command("ml-connector-desk", desk)
     assert "ML_DESK_LOCAL_OPERATOR" not in {v["name"] for v in container["env"]}  # never off make dev
-    deployment, service = (
-        _k8s_object("Deployment", "ml-connector-desk"),
-        _k8s_object("Service", "ml-connector-desk"),
-    )
-    assert service["spec"]["selector"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
-    paths = {container[probe]["httpGet"]["path"] for probe in ("readinessProbe", "livenessProbe")}
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    try:
-        client = TestClient(build_app(ledger, Access()))
-        for path in paths:
-            assert client.get(path).status_code == 200, path
-    finally:
-        ledger.dispose()
+    _probes_answer(container, build_app(sqlite_ledger, Access()))
 
 
 # ------------------------------------------------------------------------------------------ pool limits

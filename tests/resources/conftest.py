@@ -5,6 +5,7 @@ from the same seeded pod with default behaviour and no faults."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -14,11 +15,8 @@ import pytest
 def pod() -> Iterator[Any]:
     from test_fusion_client import Pod
 
-    running = Pod()
-    try:
+    with closing(Pod()) as running:
         yield running
-    finally:
-        running.close()
 
 
 @pytest.fixture(autouse=True)

@@ -33,6 +33,7 @@ import requests
 from dagster import EnvVar, asset, instance_for_test, materialize
 from http_server import CannedResponse, RecordedRequest, ScriptedServer, closed_port
 from pydantic import ValidationError
+from sandbox.serving import served
 
 from connector_resources import ping as ping_registry
 from connector_resources.bill import (
@@ -124,11 +125,7 @@ class Sandbox:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    base_url, stop = run_in_thread(BillSandboxSettings(scale=0.05))
-    try:
-        yield Sandbox(base_url)
-    finally:
-        stop()
+    yield from served(run_in_thread(BillSandboxSettings(scale=0.05)), Sandbox)
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,6 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as time_of_day
 from decimal import Decimal
@@ -30,6 +29,8 @@ import requests
 from dagster import EnvVar, MaterializeResult, asset, instance_for_test, materialize
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
 from roots import ROOT
+from sandbox.serving import served
+from sandbox_admin import SandboxAdmin
 from step_processes import stop_process
 
 from connector_resources import ping as ping_registry
@@ -59,21 +60,12 @@ BIG_SCALE = 8.5  # about 101k F4311 rows
 MEMORY_TEST = "test_paging_100k_rows_keeps_memory_flat"
 
 
-@dataclass
-class Sandbox:
-    base_url: str  # .../jderest
+class Sandbox(SandboxAdmin):
+    """The simulator at its root (``url``); the AIS routes hang under ``base_url``."""
 
     @property
-    def root(self) -> str:
-        return self.base_url.rsplit("/jderest", 1)[0]
-
-    def admin(self, method: str, path: str, **kwargs) -> requests.Response:
-        response = requests.request(method, f"{self.root}/sandbox/{path}", timeout=30, **kwargs)
-        response.raise_for_status()
-        return response
-
-    def state(self) -> dict:
-        return self.admin("GET", "state").json()
+    def base_url(self) -> str:
+        return f"{self.url}/jderest"
 
     def stored_rows(self, table: str, **filters) -> list[dict]:
         return self.admin("GET", f"rows/{table}", params={"limit": 100_000, **filters}).json()["rows"]
@@ -81,17 +73,13 @@ class Sandbox:
 
 def serve(**settings) -> tuple[Sandbox, object]:
     base_url, stop = serve_in_thread(create_app(JdeSandboxSettings(**settings)), path="/jderest")
-    return Sandbox(base_url), stop
+    return Sandbox(base_url.removesuffix("/jderest")), stop
 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     # Its companies open on February 2025, where the vouchers these tests write are dated.
-    box, stop = serve(scale=0.1, periods=PeriodSettings(current_period_date=date(2025, 2, 1)))
-    try:
-        yield box
-    finally:
-        stop()
+    yield from served(serve(scale=0.1, periods=PeriodSettings(current_period_date=date(2025, 2, 1))))
 
 
 @pytest.fixture(autouse=True)
@@ -351,7 +339,7 @@ def big_sandbox(tmp_path_factory) -> Iterator[Sandbox]:
     ]
     command += ["--db-path", str(folder / "jde.sqlite"), "--log-level", "warning"]
     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT)
-    box = Sandbox(f"http://127.0.0.1:{port}/jderest")
+    box = Sandbox(f"http://127.0.0.1:{port}")
     try:
         yield box
     finally:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import requests
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
+from sandbox.serving import served
 from sandbox_admin import SandboxAdmin
 
 from connector_resources import ping as ping_registry
@@ -84,11 +85,7 @@ def sandbox() -> Iterator[Sandbox]:
     settings = ProcoreSandboxSettings(
         scale=0.05, anchor_date=ANCHOR, rate_limits=RateLimitSettings(**HIGH_LIMITS)
     )
-    url, stop = serve_in_thread(create_app(settings))
-    try:
-        yield Sandbox(url)
-    finally:
-        stop()
+    yield from served(serve_in_thread(create_app(settings)), Sandbox)
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import requests
+from sandbox.serving import served
 from sandbox_logins import unthrottled_procore
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -60,11 +61,7 @@ class Receiver:
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[str]:
     settings = unthrottled_procore(0.05)
-    url, stop = serve_in_thread(create_app(settings))
-    try:
-        yield url
-    finally:
-        stop()
+    yield from served(serve_in_thread(create_app(settings)))
 
 
 @pytest.fixture(scope="module")
@@ -73,10 +70,7 @@ def receiver() -> Iterator[Receiver]:
     app = Starlette(routes=[Route("/procore", box.endpoint, methods=["POST"])])
     url, stop = serve_in_thread(app)
     box.url = f"{url}/procore"
-    try:
-        yield box
-    finally:
-        stop()
+    yield from served((box, stop))
 
 
 def procore(url: str, **fields) -> ProcoreResource:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 from http_server import CannedResponse, OAuthTokenEndpoint, ScriptedServer
+from sandbox.serving import served
 from sandbox_logins import on_simulator
 
 from connector_resources.procore import (
@@ -64,11 +65,7 @@ class Sandbox:
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     settings = ProcoreSandboxSettings(scale=0.05, rate_limits=RateLimitSettings(enabled=False))
-    base, stop = run_in_thread(settings)
-    try:
-        yield Sandbox(base)
-    finally:
-        stop()
+    yield from served(run_in_thread(settings), Sandbox)
 
 
 @pytest.fixture

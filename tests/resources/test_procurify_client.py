@@ -23,6 +23,7 @@ import pytest
 import requests
 from dagster import EnvVar, MaterializeResult, asset, materialize
 from http_server import CannedResponse, OAuthTokenEndpoint, RecordedRequest, ScriptedServer
+from sandbox.serving import served
 from sandbox_admin import SandboxAdmin
 
 from connector_resources import ping as ping_registry
@@ -92,21 +93,13 @@ def serve(**settings) -> tuple[Sandbox, object]:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    box, stop = serve()
-    try:
-        yield box
-    finally:
-        stop()
+    yield from served(serve())
 
 
 @pytest.fixture
 def fresh() -> Iterator[Sandbox]:
     """A sandbox of its own, for tests that predict exact counts of today's changes."""
-    box, stop = serve()
-    try:
-        yield box
-    finally:
-        stop()
+    yield from served(serve())
 
 
 @pytest.fixture(autouse=True)

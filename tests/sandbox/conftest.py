@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from connector_sandbox.bill import BillSandboxSettings, Organization
 from connector_sandbox.bill.testing import SandboxHandle, running
 from connector_sandbox.fusion import FusionSandboxSettings, run_in_thread
 
 from .fusion_pod import ANCHOR, OPEN_MONTH, Pod, reset_pod
-from .serving import served
+from .serving import served, served_jde_root
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +55,20 @@ def _defaults(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "pod" in request.fixturenames:
         reset_pod(request.getfixturevalue("pod"))
+
+
+@pytest.fixture(scope="module")
+def jde_root() -> Iterator[str]:
+    """The JDE sandbox at scale 0.05, by its root: for the tests that run ``make dev``'s set-up against it."""
+    yield from served_jde_root(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _reseeded(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that used a module's ``coupa_root`` or ``procore_root`` (a sandbox served by its root) leaves
+    that sandbox as seeded (its numbers, its links), so the next test starts from the seed."""
+    yield
+    for name in ("coupa_root", "procore_root"):
+        if name in request.fixturenames:
+            root = request.getfixturevalue(name)
+            requests.post(f"{root}/sandbox/reset", json={}, timeout=60).raise_for_status()

@@ -21,26 +21,15 @@ from connector_assets.integrations.coupa_jde.sandbox import number_coupa_supplie
 from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
 from connector_sandbox import coupa
 
-from .serving import served, served_jde_root
+from .serving import served
 
 pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture(scope="module")
 def coupa_root() -> Iterator[str]:
+    """Reset to its seed after every test that used it (the sandbox conftest's ``_reseeded``)."""
     yield from served(coupa.run_in_thread(coupa.CoupaSandboxSettings(scale=0.05)))
-
-
-@pytest.fixture(scope="module")
-def jde_root() -> Iterator[str]:
-    yield from served_jde_root(0.05)
-
-
-@pytest.fixture(autouse=True)
-def _reseeded(coupa_root: str) -> Iterator[None]:
-    """Every test starts from the seed's numbers."""
-    yield
-    requests.post(f"{coupa_root}/sandbox/reset", json={}, timeout=60).raise_for_status()
 
 
 def suppliers(root: str) -> dict[int, dict[str, Any]]:

@@ -43,42 +43,37 @@ RESOURCES: dict[str, tuple[str, str, bool, dict[str, Any]]] = {
     "lookup-value-update": ("lookup_values", "lookup-value", True, {"active": "maybe"}),
     "payment-update": ("coupa_pay/payments", "payment", True, {"exported": "maybe"}),
 }
-# Per resource: (attribute added, label the answer must name) for each kind of misfit.
+
+
+def _line_misfits(lines: str, read_only: dict[str, str]) -> dict[str, tuple[dict[str, Any], str]]:
+    """A document's misfits inside its ``lines``: an unknown attribute on a line, a read-only one set."""
+    (name,) = read_only
+    return {
+        "nested-unknown": ({lines: [{**LINE, "colour": "red"}]}, f"{lines}[1] colour is an unknown"),
+        "line-read-only": ({lines: [{**LINE, **read_only}]}, f"{lines}[1] {name} is read only"),
+    }
+
+
+# Per resource: (attribute added, label the answer must name) for each kind of misfit; every resource also
+# refuses an unknown attribute at its top (UNKNOWN).
+UNKNOWN = ({"vendor-category": "A"}, "vendor-category is an unknown attribute")
 MISFITS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
     "supplier": {
-        "unknown": ({"vendor-category": "A"}, "vendor-category is an unknown attribute"),
         "nested-unknown": ({"primary-address": {**ADDRESS, "county": "Multnomah"}}, "county is an unknown"),
         "read-only": ({"created-at": "2025-01-01T00:00:00Z"}, "created-at is read only"),
         "type": ({"on-hold": {"until": "May"}}, "on-hold is not a valid boolean"),
     },
     "order-header": {
-        "unknown": ({"vendor-category": "A"}, "vendor-category is an unknown attribute"),
-        "nested-unknown": (
-            {"order-lines": [{**LINE, "colour": "red"}]},
-            "order-lines[1] colour is an unknown",
-        ),
+        **_line_misfits("order-lines", {"received": "1"}),
         "read-only": ({"total": "2.00"}, "total is read only"),
-        "line-read-only": (
-            {"order-lines": [{**LINE, "received": "1"}]},
-            "order-lines[1] received is read only",
-        ),
         "type": ({"order-lines": {"line": LINE}}, "order-lines must be a list of objects"),
     },
     "invoice-header": {
-        "unknown": ({"vendor-category": "A"}, "vendor-category is an unknown attribute"),
-        "nested-unknown": (
-            {"invoice-lines": [{**LINE, "colour": "red"}]},
-            "invoice-lines[1] colour is an unknown",
-        ),
+        **_line_misfits("invoice-lines", {"total": "2.00"}),
         "read-only": ({"status": "approved"}, "status is read only"),
-        "line-read-only": (
-            {"invoice-lines": [{**LINE, "total": "2.00"}]},
-            "invoice-lines[1] total is read only",
-        ),
         "type": ({"paid": ["yes"]}, "paid is not a valid boolean"),
     },
     "account": {
-        "unknown": ({"vendor-category": "A"}, "vendor-category is an unknown attribute"),
         "nested-unknown": (
             {"account-type": {"name": "US Chart of Accounts", "colour": "red"}},
             "colour is an unknown",
@@ -87,13 +82,11 @@ MISFITS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
         "type": ({"segment-1": {"code": "SF"}}, "segment-1 is not a valid string"),
     },
     "lookup-value": {
-        "unknown": ({"vendor-category": "A"}, "vendor-category is an unknown attribute"),
         "nested-unknown": ({"lookup": {"name": "Departments", "colour": "red"}}, "colour is an unknown"),
         "read-only": ({"depth": 2}, "depth is read only"),
         "type": ({"is-default": {"yes": True}}, "is-default is not a valid boolean"),
     },
     "payment": {
-        "unknown": ({"vendor-category": "A"}, "vendor-category is an unknown attribute"),
         "nested-unknown": ({"pay-to-account": {"name": "Main", "colour": "red"}}, "colour is an unknown"),
         "read-only": ({"created-at": "2025-01-01T00:00:00Z"}, "created-at is read only"),
         "type": ({"pay-from-total": {"amount": "1"}}, "pay-from-total is not a valid decimal"),
@@ -103,7 +96,7 @@ MISFITS: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
 
 def _cases() -> Iterator[Any]:
     for name, (path, element, update, body) in RESOURCES.items():
-        for kind, (extra, label) in MISFITS[element].items():
+        for kind, (extra, label) in {"unknown": UNKNOWN, **MISFITS[element]}.items():
             yield pytest.param(path, element, update, {**body, **extra}, label, id=f"{name}-{kind}")
 
 

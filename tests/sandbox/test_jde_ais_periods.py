@@ -59,27 +59,24 @@ class Sandbox(Served):
         listed = requests.get(f"{self.admin}/periods", timeout=10).json()["companies"]
         return next(entry for entry in listed if entry["company"] == (company or self.company))
 
+    def entry(self, batch: str, edtn: str, gl_date: dt.date) -> dict[str, Any]:
+        """What a voucher and a journal entry both carry: the EDI keys, the company and the GL date."""
+        edi = {"EDI_User_ID": "MLCONNECTR", "EDI_Batch_Number": batch, "EDI_Transaction_Number": edtn}
+        return {**edi, "Company": self.company, "GL_Date": _us(gl_date)}
+
     def voucher(self, edtn: str, gl_date: dt.date) -> dict[str, Any]:
         return {
-            "EDI_User_ID": "MLCONNECTR",
-            "EDI_Batch_Number": "BATCH-PERIODS",
-            "EDI_Transaction_Number": edtn,
-            "Company": self.company,
+            **self.entry("BATCH-PERIODS", edtn, gl_date),
             "Supplier": str(self.supplier),
             "Invoice_Number": f"INV-{edtn}",
             "Invoice_Date": _us(gl_date),
-            "GL_Date": _us(gl_date),
             "Pay_Items": [{"EDI_Line_Number": "1", "Gross_Amount": "100.00"}],
             "Distribution": [{"EDI_Line_Number": "1", "Account": self.accounts[0], "Amount": "100.00"}],
         }
 
     def journal(self, edtn: str, gl_date: dt.date) -> dict[str, Any]:
         return {
-            "EDI_User_ID": "MLCONNECTR",
-            "EDI_Batch_Number": "JE-PERIODS",
-            "EDI_Transaction_Number": edtn,
-            "Company": self.company,
-            "GL_Date": _us(gl_date),
+            **self.entry("JE-PERIODS", edtn, gl_date),
             "Lines": [
                 {"EDI_Line_Number": "1", "Account": self.accounts[0], "Amount": "75.00"},
                 {"EDI_Line_Number": "2", "Account": self.accounts[1], "Amount": "-75.00"},

@@ -24,7 +24,7 @@ from connector_sandbox import procore
 from connector_sandbox.procore.state import SandboxState
 from connector_sandbox.procore.vocabulary import FOREIGN_INTEGRATION
 
-from .serving import served, served_jde_root
+from .serving import served
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -33,19 +33,8 @@ LINK = re.compile(r"JDE-V-([0-9]+)")
 
 @pytest.fixture(scope="module")
 def procore_root() -> Iterator[str]:
+    """Reset to its seed after every test that used it (the sandbox conftest's ``_reseeded``)."""
     yield from served(procore.run_in_thread(procore.ProcoreSandboxSettings(scale=0.05)))
-
-
-@pytest.fixture(scope="module")
-def jde_root() -> Iterator[str]:
-    yield from served_jde_root(0.05)
-
-
-@pytest.fixture(autouse=True)
-def _reseeded(procore_root: str) -> Iterator[None]:
-    """Every test starts from the seed's links."""
-    yield
-    requests.post(f"{procore_root}/sandbox/reset", json={}, timeout=60).raise_for_status()
 
 
 def vendors(root: str) -> list[dict[str, Any]]:

@@ -98,10 +98,7 @@ def receiver() -> Iterator[Receiver]:
     recorder = Receiver()
     app = Starlette(routes=[Route("/hooks/{name}", recorder.handle, methods=["POST"])])
     recorder.base, stop = serve_in_thread(app)
-    try:
-        yield recorder
-    finally:
-        stop()
+    yield from served((recorder, stop))
 
 
 @pytest.fixture(scope="module")

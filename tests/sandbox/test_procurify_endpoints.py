@@ -125,6 +125,20 @@ def middle(values: list[str]) -> str:
     return ordered[len(ordered) // 2]
 
 
+def modified_from_the_middle_day(
+    sandbox: Sandbox, path: str, stamp: str, key: str
+) -> tuple[list[dict[str, Any]], str, list[dict[str, Any]]]:
+    """Every record of ``path``, the middle day of their ``stamp`` and what ``modified_date_0`` of that day
+    answers, checked to be exactly the records modified on that day or later (the filter takes whole days)."""
+    everything = sandbox.all_pages(path)
+    pivot = day(middle([record[stamp] for record in everything]))
+    since = sandbox.all_pages(path, {"modified_date_0": pivot})
+    assert sorted(ids(since, key)) == sorted(
+        record[key] for record in everything if day(record[stamp]) >= pivot
+    )
+    return everything, pivot, since
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
@@ -467,11 +481,8 @@ def test_accounts_and_locations(sandbox: Sandbox) -> None:
 
 
 def test_order_date_filters_are_inclusive_days(sandbox: Sandbox) -> None:
-    everything = sandbox.all_pages("/api/v2/global/orders/")
-    pivot = day(middle([o["dateModified"] for o in everything]))
-    since = sandbox.all_pages("/api/v2/global/orders/", {"modified_date_0": pivot})
-    assert sorted(ids(since, "num")) == sorted(
-        o["num"] for o in everything if day(o["dateModified"]) >= pivot
+    everything, pivot, since = modified_from_the_middle_day(
+        sandbox, "/api/v2/global/orders/", "dateModified", "num"
     )
     window = sandbox.all_pages("/api/v2/global/orders/", {"date_0": pivot, "date_1": pivot})
     assert sorted(ids(window, "num")) == sorted(o["num"] for o in everything if day(o["date"]) == pivot)
@@ -646,11 +657,8 @@ def test_purchase_order_lists_by_role_and_status_with_counts(sandbox: Sandbox) -
 
 
 def test_purchase_order_filters(sandbox: Sandbox) -> None:
-    everything = sandbox.all_pages("/api/v2/purchase_orders/purchased/all/")
-    pivot = day(middle([p["last_modified"] for p in everything]))
-    since = sandbox.all_pages("/api/v2/purchase_orders/purchased/all/", {"modified_date_0": pivot})
-    assert sorted(ids(since, "procurify_PO")) == sorted(
-        p["procurify_PO"] for p in everything if day(p["last_modified"]) >= pivot
+    everything, _, _ = modified_from_the_middle_day(
+        sandbox, "/api/v2/purchase_orders/purchased/all/", "last_modified", "procurify_PO"
     )
     totals = sorted(float(p["total"]) for p in everything)
     low, high = totals[len(totals) // 4], totals[3 * len(totals) // 4]

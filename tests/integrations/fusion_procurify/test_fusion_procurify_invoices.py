@@ -22,6 +22,8 @@ from dagster import AssetKey
 from fusion_procurify_proofs import ClerkBetweenSearchAndCreate, mapped_invoices, stage_master
 from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
 from mapping_rows import import_file, own_ledger
+from procurify_bills import UUID
+from procurify_bills import a_bill as procurify_bill
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.flows.mapping_tables import ROOT
@@ -39,7 +41,6 @@ from connector_assets.integrations.fusion_procurify.vendor_pairs import vendor_d
 from connector_assets.procurify.bill_fields import item_account
 from connector_resources.ledger import schema
 
-UUID = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 SITE = SupplierSite("300000047200008", "Acme Supplies", "1001", "MAIN", "300000047500014", BUSINESS_UNIT)
 COMBINATIONS = {("6100", "Head Office|Finance"): "101-10-60000-000", ("6800", None): "101-10-61000-000"}
@@ -58,45 +59,23 @@ def combination_of(code: str, department: str | None) -> tuple[str | None, str |
 
 
 def a_bill(**changes: Any) -> dict[str, Any]:
-    """A full bill as ``GET /api/v2/ap/bills/{uuid}/`` gives it (decimal strings, a float total)."""
-    bill = {
-        "id": 107,
-        "uuid": UUID,
-        "status": 2,
-        "currency": {"id": 2, "name": "USD", "rate": "1.0000"},
-        "vendor": {"id": 69, "name": "Coastal HVAC AG"},
-        "invoice_number": "INV-000107",
-        "invoice_date": "2026-11-20",
-        "gl_post_date": "2026-11-23",
-        "total_cost_with_tax": 175.3,
-        "tax_amount": "9.65",
-        "costs": [],
-        "note": "",
-        "items": [
-            {
-                "id": 169,
-                "description": 'Plywood 3/4"  CDX',
-                "quantity": "1.00",
-                "unit_cost": "52.75",
-                "total_cost": "52.75",
-                "account": {
-                    "account_code": {"code": "6100"},
-                    "department": {"name": "Finance", "branch": {"name": "Head Office"}},
-                },
-                "orderitem": None,
-            },
-            {
-                "id": 170,
-                "description": "Copper wire 12 AWG",
-                "quantity": "2.00",
-                "unit_cost": "56.45",
-                "total_cost": "112.90",
-                "account": None,
-                "orderitem": {"id": 901, "PO_line_num": 2, "account": {"account_code": {"code": "6800"}}},
-            },
+    """The bill of the JDE <-> Procurify tests (``procurify_bills``) in dollars, without a due date and with
+    a note, its items coded as the Fusion account map reads them (the first by its department and branch,
+    the second by the PO line it bills)."""
+    bill = procurify_bill()
+    plywood, wire = bill.pop("items")
+    del bill["due_date"]
+    department = {"name": "Finance", "branch": {"name": "Head Office"}}
+    po_line = {"id": 901, "PO_line_num": 2, "account": {"account_code": {"code": "6800"}}}
+    bill.update(
+        currency={"id": 2, "name": "USD", "rate": "1.0000"},
+        note="",
+        items=[
+            {**plywood, "account": {"account_code": {"code": "6100"}, "department": department}},
+            {**wire, "description": "Copper wire 12 AWG", "orderitem": po_line},
         ],
-        "added_purchase_orders": [],
-    }
+        added_purchase_orders=[],
+    )
     bill.update(changes)
     return bill
 

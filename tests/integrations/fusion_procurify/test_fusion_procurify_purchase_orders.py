@@ -159,16 +159,6 @@ def _master(world: FusionProcurifyWorld) -> None:
         assert materialize([fusion_procurify_department_map], resources={"staging": staging}).success
 
 
-def _purchasing_supplier(world: FusionProcurifyWorld) -> str:
-    """An active Fusion supplier with an active purchasing site in the business unit, not paired yet."""
-    from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor
-
-    for supplier in world.fusion_suppliers_with_site(purpose="SitePurposePurchasingFlag"):
-        if paired_vendor(world.ledger, supplier["SupplierId"]) is None:
-            return str(supplier["SupplierId"])
-    raise AssertionError("no unpaired Fusion supplier with a purchasing site")
-
-
 def _sync(world: FusionProcurifyWorld) -> None:
     world.run(SOURCE, MAPPED, WRITTEN)
 
@@ -184,7 +174,7 @@ def _new_orders(world: FusionProcurifyWorld) -> list[dict]:
 def test_a_purchase_order_is_created_once_submitted_and_then_skipped(world: FusionProcurifyWorld) -> None:
     made = usd_po(world)
     po, requisition = made["po"], made["requisition"]
-    world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+    world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
     _sync(world)
     key, number = f"PO{po['procurify_PO']}", f"PFY{po['procurify_PO']}"
     assert key not in world.queue(FLOW)
@@ -214,7 +204,7 @@ def test_a_draft_left_incomplete_by_a_crash_is_submitted_not_created_again(
 ) -> None:
     made = usd_po(world)
     po = made["po"]
-    supplier_id = _purchasing_supplier(world)
+    supplier_id = world.unpaired_purchasing_supplier()
     world.pair_vendor(po["pref_vendor"]["id"], supplier_id)
     key, number = f"PO{po['procurify_PO']}", f"PFY{po['procurify_PO']}"
     # What a crash between create and submit leaves: the draft in Fusion, nothing in the ledger.
@@ -240,7 +230,7 @@ def test_an_order_of_an_unpaired_vendor_is_held_then_released_by_the_pair(
     assert items[key].status == "held"
     assert items[key].depends_on == f"fusion_procurify:vendor:procurify:{po['pref_vendor']['id']}"
     assert _new_orders(world) == []
-    world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+    world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
     world.replay_queued(FLOW, register_purchase_order_replays)
     assert key not in world.queue(FLOW)
     [order] = _new_orders(world)
@@ -258,7 +248,7 @@ def test_an_order_invoices_wait_for_is_sent_by_a_run_of_a_day_it_did_not_change_
     from connector_assets.integrations.fusion_procurify.invoices import INVOICES_FLOW
 
     po = usd_po(world)["po"]
-    world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+    world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
     key = f"PO{po['procurify_PO']}"
     queue_failure(
         INVOICES_FLOW,
@@ -284,7 +274,7 @@ def test_a_po_whose_read_keeps_timing_out_is_queued_naming_it_and_the_rest_is_wr
     PO naming the read; the day's other POs are written, and a replay writes it once Procurify answers."""
     stuck, other = usd_po(world)["po"], usd_po(world)["po"]
     for po in (stuck, other):
-        world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+        world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
     key = f"PO{stuck['procurify_PO']}"
     read = f"/api/v2/purchase_orders/{stuck['procurify_PO']}/"
     try:
@@ -307,7 +297,7 @@ def test_a_line_without_an_account_row_is_queued_then_replayed_once_the_map_is_f
 ) -> None:
     po = usd_po(world)["po"]
     key = f"PO{po['procurify_PO']}"
-    world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+    world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
     first = po["order_items"][0]
     code = first["account"]["account_code"]["code"]
     full = Path("mappings/sandbox/fusion_procurify_accounts.csv").read_text().splitlines()
@@ -334,7 +324,7 @@ def test_a_price_changed_in_procurify_after_submit_is_queued_not_sent_as_a_secon
 ) -> None:
     po = usd_po(world)["po"]
     key = f"PO{po['procurify_PO']}"
-    world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+    world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
     _sync(world)
     [order] = _new_orders(world)
     line = po["order_items"][0]
@@ -362,7 +352,7 @@ def test_a_failed_submit_names_the_draft_by_the_number_fusion_gave_it(
 
     po = usd_po(world)["po"]
     key, number = f"PO{po['procurify_PO']}", f"PFY{po['procurify_PO']}"
-    world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+    world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
     submit = FusionSession.submit_draft_purchase_order
 
     def refused(session: FusionSession, draft: Any) -> Any:
@@ -399,7 +389,7 @@ def test_with_the_setting_on_our_order_number_is_sent_kept_and_finds_a_crashed_d
         world.fusion_behaviour(order_number_writable=True)
         world.seeded_orders = {o["POHeaderId"] for o in world.fusion_records("purchaseOrders")}  # type: ignore[attr-defined]
         po = usd_po(world)["po"]
-        world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+        world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
         key, number = f"PO{po['procurify_PO']}", f"PFY{po['procurify_PO']}"
         _sync(world)
         [order] = _new_orders(world)
@@ -418,7 +408,7 @@ def test_a_create_refused_for_good_is_sent_once_across_reruns_then_by_a_replay(t
         _master(world)  # the client sends OrderNumber; the pod keeps its default reading (read only)
         world.seeded_orders = {o["POHeaderId"] for o in world.fusion_records("purchaseOrders")}  # type: ignore[attr-defined]
         po = usd_po(world)["po"]
-        world.pair_vendor(po["pref_vendor"]["id"], _purchasing_supplier(world))
+        world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
         key = f"PO{po['procurify_PO']}"
         _sync(world)
         assert "read only" in world.queue(FLOW)[key]

@@ -56,7 +56,7 @@ from connector_assets.integrations.fusion_procurify.reconcile.orders import (
     compare_order,
 )
 from connector_assets.integrations.fusion_procurify.reconcile.vendors import Pair, compare_pair
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, paired_vendor
+from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 from connector_assets.procurify.reconcile_reads import RegisterBill
 from connector_resources import settings
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine, PurchaseOrderLine
@@ -462,13 +462,6 @@ def another_systems_po(world: FusionProcurifyWorld, like: dict[str, Any]) -> int
     return int(world.purchase(uuid)["purchase_orders"][0]["procurify_PO"])
 
 
-def purchasing_supplier(world: FusionProcurifyWorld) -> str:
-    for supplier in world.fusion_suppliers_with_site(purpose="SitePurposePurchasingFlag"):
-        if paired_vendor(world.ledger, supplier["SupplierId"]) is None:
-            return str(supplier["SupplierId"])
-    raise AssertionError("no unpaired Fusion supplier with a purchasing site")
-
-
 def switch_off_orphan_codes(world: FusionProcurifyWorld) -> None:
     """The Procurify admin switches off the seeded codes with no Fusion account (the account table maps
     none of them: what the orphans asset lists), so a clean world has none."""
@@ -496,7 +489,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synced]:
         for _ in range(2):
             po = usd_po(world)["po"]
             if paired_supplier(world.ledger, po["pref_vendor"]["id"]) is None:
-                world.pair_vendor(po["pref_vendor"]["id"], purchasing_supplier(world))
+                world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
             pos.append(po)
         theirs = another_systems_po(world, pos[0])
         bills = approve_bills(world, 5)  # in US dollars: the pod knows no CAD

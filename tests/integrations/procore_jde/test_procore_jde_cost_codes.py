@@ -8,6 +8,7 @@ import pytest
 from asset_runs import materialized
 from dagster import Failure
 from mapping_rows import own_ledger, save_unchecked
+from procore_jde_accounts import LABEL, M30_ACCOUNTS
 
 from connector_assets.flows.mapping_tables import recording_snapshots
 from connector_assets.integrations.procore_jde.cost_codes import (
@@ -30,11 +31,8 @@ from connector_sandbox.procore.settings import ProcoreSandboxSettings
 from connector_sandbox.procore.store import Store as ProcoreStore
 
 MUNICH = "562949953432102"
-LABEL = "Neubau Bürozentrum München"
 F0901 = [
-    {"MCU": "         M30", "OBJ": "7110", "SUB": "CONC", "CO": "00001", "PEC": ""},
-    {"MCU": "         M30", "OBJ": "7120", "SUB": "", "CO": "00001", "PEC": ""},
-    {"MCU": "         M30", "OBJ": "7000", "SUB": "", "CO": "00001", "PEC": "N"},
+    *M30_ACCOUNTS,
     {"MCU": "         M30", "OBJ": "6990", "SUB": "", "CO": "00001", "PEC": "I"},
     {"MCU": "         M50", "OBJ": "7110", "SUB": "CONC", "CO": "00050", "PEC": ""},
     {"MCU": "          20", "OBJ": "8150", "SUB": "", "CO": "00001", "PEC": ""},

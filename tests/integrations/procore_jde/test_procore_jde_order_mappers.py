@@ -5,6 +5,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from procore_jde_accounts import LABEL, M30_ACCOUNTS
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
@@ -17,17 +18,11 @@ from connector_assets.jde.accounts import GlAccounts
 from connector_assets.procore.document_fields import line_cost_code
 
 PROJECT = "562949953432102"
-LABEL = "Neubau Bürozentrum München"
 HOLD = "procore_jde:vendor:procore:77"
-F0901 = [
-    {"MCU": "         M30", "OBJ": "7110", "SUB": "CONC", "CO": "00001", "PEC": ""},
-    {"MCU": "         M30", "OBJ": "7120", "SUB": "", "CO": "00001", "PEC": ""},
-    {"MCU": "         M30", "OBJ": "7000", "SUB": "", "CO": "00001", "PEC": "N"},
-]
 BOOKS = CostCodeMap(
     {"*": "M30"},
     {"03": "{job}.7110.CONC", "01": "{job}.7120", "09": "M30.7000", "05": "M30.7999"},
-    GlAccounts(F0901),
+    GlAccounts(M30_ACCOUNTS),
 )
 TYPES = OrderTypes("OP", "OS")
 
@@ -149,7 +144,7 @@ def test_a_line_without_a_cost_code_is_refused():
 
 
 def test_an_unknown_project_job_is_refused_naming_the_project():
-    books = CostCodeMap({"1": "M30"}, {"03": "{job}.7110.CONC"}, GlAccounts(F0901))
+    books = CostCodeMap({"1": "M30"}, {"03": "{job}.7110.CONC"}, GlAccounts(M30_ACCOUNTS))
     lines = [line(amount="1.00")]
     result = map_commitment(
         commitment(),

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 import pytest
+from procore_jde_accounts import LABEL
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
@@ -29,7 +30,6 @@ from connector_assets.jde.accounts import GlAccounts
 from connector_resources import settings
 
 PROJECT = "562949953432100"
-LABEL = "Neubau Bürozentrum München"
 PO_KEY = "procore_jde:purchase_order:procore:881234"
 VENDOR_KEY = "procore_jde:vendor:procore:5512098"
 F0901 = [
