@@ -49,7 +49,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from backfill import _port, _serve, _wait, print_report, stop  # noqa: E402
+from backfill import _port, _serve, _wait, command, print_report, stop  # noqa: E402
 
 CLIENT_ID = "ml-connector-sandbox"  # the simulator's seeded OAuth client (connector_sandbox/coupa/README.md)
 CLIENT_SECRET = "sandbox-coupa-secret"
@@ -183,7 +183,7 @@ def main() -> None:
             else [timed(sim, lambda: peer_once(url, start, end)) for _ in range(args.repeats)]
         )
         report: dict[str, Any] = {
-            "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+            "command": command(),
             "invoices_seeded": seeded,
             "window": [_stamp(start), _stamp(end)],
             "latency_ms": args.latency_ms,

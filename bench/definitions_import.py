@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from backfill import command  # the sibling bench: the command line a report quotes
+
 REPO = Path(__file__).resolve().parent.parent
 FLOOR = "import dagster, requests, sqlalchemy, pydantic"
 TIMED = (
@@ -63,7 +65,7 @@ def main() -> None:
 
     definitions_wall = median(sides["definitions"])
     report = {
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "command": command(),
         "bytecode_cache": args.bytecode_cache
         or ("off" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"),
         "import_in_process_s": median([r["in_process_s"] for r in inside]),

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from backfill import command  # the sibling bench: the command line a report quotes
 
 REPO = Path(__file__).resolve().parent.parent
 PHASES = ("preview", "real")
@@ -117,7 +118,7 @@ def bench(args: argparse.Namespace) -> None:
         simulators.terminate()
         simulators.wait(timeout=60)
     report = {
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "command": command(),
         "integration": args.integration,
         "scale": args.scale,
         "days": args.days,

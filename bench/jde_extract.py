@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -46,6 +47,32 @@ def raw_ais_login(http: requests.Session, base: str) -> tuple[dict[str, str], di
     login.raise_for_status()
     token = login.json()["userInfo"]["token"]
     return {"token": token, "deviceName": DEVICE}, {"jde-AIS-Auth": token, "jde-AIS-Auth-Device": DEVICE}
+
+
+def day_to_read(session: Any, day: date | None = None) -> tuple[date, int]:
+    """``day`` (by default the UPMJ day with most F4301 headers: the sandbox's mass update shares one UPMJ
+    across ~15 % of every table) and how many F4311 lines it holds, which a read of it must stage."""
+    from connector_resources.jde import Condition
+
+    if day is None:
+        days: dict[date, int] = {}
+        for row in session.browse("F4301", columns=["F4301.UPMJ"]):
+            days[row["UPMJ"]] = days.get(row["UPMJ"], 0) + 1
+        day = max(days, key=days.__getitem__)
+    return day, session.count("F4311", [Condition("F4311.UPMJ", "EQUAL", day)])
+
+
+def report_head(scale: float, ready_seconds: float, day: date) -> dict[str, Any]:
+    """What the JDE extraction benches' reports open with, so their figures compare: the command, the
+    sandbox's scale and start-up time, and the day read."""
+    from backfill import command
+
+    return {
+        "command": command(),
+        "scale": scale,
+        "sandbox_ready_seconds": round(ready_seconds, 1),
+        "day": day.isoformat(),
+    }
 
 
 def _free_port() -> int:
@@ -113,7 +140,7 @@ def _mass_update(db_path: Path, rows: int):
     """Stamp the first ``rows`` F4311 rows with yesterday's UPMJ and one TDAY, straight in the sandbox's
     database (the bench's own copy, while the sandbox is stopped); returns that day."""
     import sqlite3
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     day = date.today() - timedelta(days=1)
     julian = (day.year - 1900) * 1000 + day.timetuple().tm_yday
@@ -139,17 +166,8 @@ def _run(base: str, args: argparse.Namespace, seed_seconds: float, day=None) -> 
     from connector_resources.ledger import LedgerResource
 
     jde = jde_sandbox_resource(base, page_size=args.page_size)
-    # The busiest day: the sandbox's mass update shares one UPMJ across ~15 % of every table.
     with jde.session() as session:
-        from connector_resources.jde import Condition
-
-        busiest = day
-        if busiest is None:
-            days = {}
-            for row in session.browse("F4301", columns=["F4301.UPMJ"]):
-                days[row["UPMJ"]] = days.get(row["UPMJ"], 0) + 1
-            busiest = max(days, key=days.get)
-        expected = session.count("F4311", [Condition("F4311.UPMJ", "EQUAL", busiest)])
+        busiest, expected = day_to_read(session, day)
     lines = next(a for a in jde_assets if a.key == PO_LINES.asset)
     with tempfile.TemporaryDirectory() as folder, instance_for_test() as instance:
         resources = {
@@ -170,10 +188,7 @@ def _run(base: str, args: argparse.Namespace, seed_seconds: float, day=None) -> 
         rows = metadata["rows"].value
         staged_mb = sum(p.stat().st_size for p in Path(folder).rglob("*.parquet")) / 1e6
     report = {
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
-        "scale": args.scale,
-        "sandbox_ready_seconds": round(seed_seconds, 1),
-        "day": busiest.isoformat(),
+        **report_head(args.scale, seed_seconds, busiest),
         "rows": rows,
         "expected_rows": expected,
         "seconds": round(seconds, 1),

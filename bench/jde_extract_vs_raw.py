@@ -33,7 +33,6 @@ import json
 import os
 import pstats
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -48,7 +47,9 @@ from jde_extract import (  # the sibling bench: sandbox in its own process
     DEVICE,
     _start,
     _stop,
+    day_to_read,
     raw_ais_login,
+    report_head,
 )
 
 
@@ -88,18 +89,6 @@ def _resource(base: str, page_size: int):
     from backfill import jde_sandbox_resource
 
     return jde_sandbox_resource(base, device_name=DEVICE, page_size=page_size)
-
-
-def _busiest_day(base: str, page_size: int) -> tuple[date, int]:
-    """The UPMJ day with most F4301 headers (the sandbox's mass update day) and its F4311 row count."""
-    from connector_resources.jde import Condition
-
-    with _resource(base, page_size).session() as session:
-        days: dict[date, int] = {}
-        for row in session.browse("F4301", columns=["F4301.UPMJ"]):
-            days[row["UPMJ"]] = days.get(row["UPMJ"], 0) + 1
-        busiest = max(days, key=days.__getitem__)
-        return busiest, session.count("F4311", [Condition("F4311.UPMJ", "EQUAL", busiest)])
 
 
 def _our_body(base: str, page_size: int, day: date) -> tuple[dict, str]:
@@ -206,7 +195,8 @@ def _ours(base: str, page_size: int, day: date, folder: str, run: int) -> Timing
 
 
 def _run(base: str, page_size: int, args: argparse.Namespace, ready: float) -> None:
-    day, expected = _busiest_day(base, page_size)
+    with _resource(base, page_size).session() as session:
+        day, expected = day_to_read(session)
     ours_body, day_text = _our_body(base, page_size, day)
     raw_body = _raw_body(page_size, day_text)
     if ours_body != raw_body:
@@ -237,10 +227,7 @@ def _run(base: str, page_size: int, args: argparse.Namespace, ready: float) -> N
         return statistics.median(getattr(t, what) for t in timings if t.side == side)
 
     report = {
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
-        "scale": args.scale,
-        "sandbox_ready_seconds": round(ready, 1),
-        "day": day.isoformat(),
+        **report_head(args.scale, ready, day),
         "rows": expected,
         "page_size": page_size,
         "rounds": args.rounds,

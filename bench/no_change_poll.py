@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from backfill import command  # the sibling bench: the command line a report quotes
 from jde_extract import _start, _stop, raw_ais_login  # the sibling bench: sandbox in its own process
 
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
@@ -101,7 +102,7 @@ def _run(base: str, home: Path, rounds: int) -> None:
     bare_calls = results["bare"][0]["calls"]
     no_pyc = os.environ.get("PYTHONDONTWRITEBYTECODE")
     report = {
-        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+        "command": command(),
         "partition": day,
         "tables": ["F0101", "F0401"],
         "cursor": cursor,

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the sandbox accounts every test logs in with
 sys.path.insert(0, str(ROOT / "bench"))
 
-from backfill import _port, _serve, _wait, print_report, stop  # noqa: E402
+from backfill import _port, _serve, _wait, command, print_report, stop  # noqa: E402
 from sandbox_logins import on_simulator  # noqa: E402
 
 
@@ -187,7 +187,7 @@ def main() -> None:
         settings = {"rate_limits": limits, "faults": {"latency_ms": args.latency_ms}}
         requests.post(f"{url}/sandbox/settings", json=settings, timeout=10).raise_for_status()
         report: dict[str, Any] = {
-            "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
+            "command": command(),
             "latency_ms": args.latency_ms,
             "limits": limits,
             "reset_margin_s": ratelimit._RESET_MARGIN,

@@ -46,9 +46,9 @@ from connector_resources.coupa.errors import (
     response_payload,
     server_messages,
 )
-from connector_resources.http import AuthenticationError, OAuthClientCredentials, Token
+from connector_resources.http import AuthenticationError, Token
 from connector_resources.redaction import get_logger, register_secret
-from connector_resources.token_store import KeptTokenAuth, ProcessTokenStore, TokenStore, key_digest
+from connector_resources.token_store import KeptOAuthClientCredentials, TokenStore, key_digest
 
 if TYPE_CHECKING:
     from connector_resources.http.client import HttpClient
@@ -61,7 +61,7 @@ RENEWAL_MARGIN_SECONDS = 4 * 3600.0
 DEFAULT_WARMUP_SECONDS = 5.0
 
 
-class CoupaOAuth(KeptTokenAuth, OAuthClientCredentials):
+class CoupaOAuth(KeptOAuthClientCredentials):
     """Client-credentials tokens for one Coupa instance, client and scope set (see module docstring)."""
 
     def __init__(
@@ -83,12 +83,12 @@ class CoupaOAuth(KeptTokenAuth, OAuthClientCredentials):
             expired_statuses=(401,),
             leeway_seconds=RENEWAL_MARGIN_SECONDS,
             leeway_fraction=0.0,
+            store=store,
         )
         if warmup_seconds < 0:
             raise ValueError("warmup_seconds must be >= 0")
         self.scopes = tuple(scopes)
         self.warmup_seconds = float(warmup_seconds)
-        self.store: TokenStore = store or ProcessTokenStore()
         self.warmup_waited = 0.0  # seconds slept for Coupa's warm-up, all told
 
     def fetch_token(self, http: HttpClient) -> Token:
