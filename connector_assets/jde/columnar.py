@@ -345,6 +345,13 @@ def _saw_batch(spec: JdeTable, read: DayRead, batch: pa.RecordBatch) -> None:
     else:
         clocks = pa.array([0] * len(days), type=pa.int32())
     bounds = pc.min_max(days)
-    for day, pick in ((bounds["min"], pc.min), (bounds["max"], pc.max)):
-        clock = pick(pc.filter(clocks, pc.equal(days, day))).as_py()
-        read.saw(updated_at(spec, {spec.date_column: day.as_py(), spec.time_column: clock}))
+    if days.null_count == 0 and bounds["min"] == bounds["max"]:  # one day (a day's read): all its clocks
+        clock_bounds = pc.min_max(clocks)
+        ends = ((bounds["min"], clock_bounds["min"]), (bounds["max"], clock_bounds["max"]))
+    else:
+        ends = tuple(
+            (day, pick(pc.filter(clocks, pc.equal(days, day))))
+            for day, pick in ((bounds["min"], pc.min), (bounds["max"], pc.max))
+        )
+    for day, clock in ends:
+        read.saw(updated_at(spec, {spec.date_column: day.as_py(), spec.time_column: clock.as_py()}))
