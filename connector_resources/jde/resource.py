@@ -788,8 +788,11 @@ class JdeSession(Closing):
         """The raw rows of a browse, a page at a time (never an empty page), each row exactly once in
         the server's order, resuming after interruptions as the module docstring says. ``by_column``:
         a page whose rows hold exactly the columns asked for comes as a ``ColumnPage`` (it holds the
-        order columns, which are always asked for), any other as a list of rows."""
+        order columns, which are always asked for), any other as a list of rows. Not when two columns
+        share an alias: which of them keeps the bare alias follows the order of the keys in AIS's rows."""
         keys = tuple(map(row_key, spec.columns)) if by_column and spec.columns is not None else None
+        if keys is not None and len({key.split("_", 1)[-1] for key in keys}) < len(keys):
+            keys = None
         point: ResumePoint | None = None
         yielded = 0
         skip = 0  # rows to pass over when re-reading (the fallback when key continuation is impossible)
