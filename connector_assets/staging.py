@@ -238,6 +238,18 @@ _COLUMN_TYPES: dict[str, frozenset[type]] = {
 }
 
 
+def _hhmmss(data: list[Any]) -> list[Any]:
+    """Times as HHMMSS ints, anything else as it is: each distinct naive time worked out once, then one
+    C-level lookup per value (aware times, equal across offsets with other clocks, one by one)."""
+    clocks = {v for v in set(data) if type(v) is time}
+    if not clocks:
+        return data
+    if any(v.tzinfo is not None for v in clocks):
+        return [v.hour * 10000 + v.minute * 100 + v.second if type(v) is time else v for v in data]
+    hhmmss = {v: v.hour * 10000 + v.minute * 100 + v.second for v in clocks}
+    return list(map(hhmmss.get, data, data))
+
+
 def typed_batch(
     columns: Iterable[Column], values: dict[str, list[Any]], rows: int, *, trimmed: bool = False
 ) -> pa.RecordBatch:
@@ -264,7 +276,7 @@ def typed_batch(
         if column.kind == "str" and not trimmed:
             data = [v.rstrip() if v is not None else None for v in data]
         elif column.kind == "time":
-            data = [v.hour * 10000 + v.minute * 100 + v.second if type(v) is time else v for v in data]
+            data = _hhmmss(data)
         try:
             arrays.append(pa.array(data, type=arrow_types[column.kind]))
         except (pa.ArrowException, ValueError, TypeError) as exc:

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -71,7 +71,14 @@ from connector_resources.jde.dates import (
     parse_jde_date,
     parse_jde_time,
 )
-from connector_resources.jde.decode import browse_head, encoded_array, page_json, rowset
+from connector_resources.jde.decode import (
+    ColumnPage,
+    browse_head,
+    encoded_array,
+    page_json,
+    rowset,
+    rowset_columns,
+)
 from connector_resources.jde.errors import (
     JdeError,
     JdeInputError,
@@ -98,6 +105,7 @@ from connector_resources.jde.query import (
     is_date_alias,
     jde_text,
     order_values,
+    row_key,
 )
 from connector_resources.redaction import get_logger, redact
 from connector_resources.token_store import token_store_for
@@ -195,7 +203,9 @@ class RowConverter:
                 out[alias] = self._special(alias, value, raw)
         return out
 
-    def columns(self, rows: Sequence[Mapping[str, Any]], *, strip: bool = True) -> dict[str, list[Any]]:
+    def columns(
+        self, rows: Sequence[Mapping[str, Any]] | ColumnPage, *, strip: bool = True
+    ) -> dict[str, list[Any]]:
         """A page as ``{alias: [value per row]}``: the values ``__call__`` gives, a column at a time
         (one list comprehension per column instead of a dict per row); a row lacking a key has None.
         ``strip=False`` leaves the strings of plain columns as AIS sent them, for a caller that trims a
@@ -203,9 +213,12 @@ class RowConverter:
 
         AIS sends every row of a page with the same keys, so the first row's keys are taken as the
         page's when every row has as many keys and each of them (checked by the C-level extraction);
-        otherwise every key of every row, in first-seen order."""
+        otherwise every key of every row, in first-seen order. A ``ColumnPage`` (decoded by column,
+        every row holding every key) is converted as it stands, its keys in their order."""
         if not rows:
             return {}
+        if isinstance(rows, ColumnPage):
+            return self._convert(rows, rows.columns.items(), strip=strip)
         keys = list(rows[0])
         if set(map(len, rows)) == {len(keys)}:
             try:
@@ -218,18 +231,32 @@ class RowConverter:
     def _columns(
         self, rows: Sequence[Mapping[str, Any]], keys: list[str], *, uniform: bool, strip: bool
     ) -> dict[str, list[Any]]:
+        return self._convert(rows, ((key, self._values_of(rows, key, uniform)) for key in keys), strip=strip)
+
+    @staticmethod
+    def _values_of(rows: Sequence[Mapping[str, Any]], key: str, uniform: bool) -> list[Any]:
+        try:  # a C-level loop where every row has the key
+            return list(map(itemgetter(key), rows))
+        except KeyError:
+            if uniform:  # as many keys but not the same ones: not the page's keys after all
+                raise _RaggedPage from None
+            return [row.get(key) for row in rows]
+
+    def _convert(
+        self,
+        rows: Sequence[Mapping[str, Any]] | ColumnPage,
+        columns: Iterable[tuple[str, list[Any]]],
+        *,
+        strip: bool,
+    ) -> dict[str, list[Any]]:
+        """Each ``(row key, values)`` column under its alias, its values converted as ``__call__``
+        converts them (``rows`` only names the record of a value that cannot be read)."""
         out: dict[str, list[Any]] = {}
         plan = self._plan
-        for key in keys:
+        for key, values in columns:
             alias, kind = plan.get(key) or self._entry(key)
             if alias in out:
                 alias = key
-            try:  # C-level loops where the page allows (every row has the key; only strings)
-                values = list(map(itemgetter(key), rows))
-            except KeyError:
-                if uniform:  # as many keys but not the same ones: not the page's keys after all
-                    raise _RaggedPage from None
-                values = [row.get(key) for row in rows]
             if kind == self._PLAIN:
                 if strip and type(values[0]) is str:
                     try:  # a character column: all strings, stripped in one C loop
@@ -245,7 +272,11 @@ class RowConverter:
                     if not set(map(type, values)) <= _CACHED_TYPES:  # 1 == True == Decimal(1) as keys
                         raise KeyError
                     self._prime(alias, seen, set(values).difference(seen))
-                    out[alias] = [seen[v] if v is not None else None for v in values]
+                    seen[None] = None  # a blank stays None: one C-level lookup per value
+                    try:
+                        out[alias] = list(map(seen.__getitem__, values))
+                    finally:
+                        del seen[None]  # the cache holds parsed values only
                 except KeyError:  # a value that is not readable: row by row, logged with its record
                     out[alias] = [self._special(alias, v, row) for v, row in zip(values, rows, strict=True)]
         return out
@@ -331,6 +362,16 @@ class _Page:
         if self.encoded_rows is not None:
             self.rows, self.encoded_rows = _mapping_rows(rowset(self.encoded_rows)), None
         return self.rows
+
+    def decoded(self, keys: tuple[str, ...] | None) -> list[dict[str, Any]] | ColumnPage:
+        """The page's rows, by column (``decode.rowset_columns``) when ``keys`` are the keys every row
+        must hold and every row holds exactly them; otherwise as ``decoded_rows`` gives them."""
+        if keys is not None and self.encoded_rows is not None:
+            by_column = rowset_columns(self.encoded_rows, keys)
+            if by_column is not None:
+                self.encoded_rows = None
+                return by_column
+        return self.decoded_rows()
 
 
 class _Interrupted(Exception):
@@ -703,7 +744,7 @@ class JdeSession(ClosingOnce):
         """
         spec = self._browse_spec(table, **query)
         convert = self._converter(spec)
-        for page in self._browse_pages(spec):
+        for page in self._browse_pages(spec, by_column=True):
             yield convert.columns(page, strip=strip_strings)
 
     def _converter(self, spec: BrowseSpec) -> RowConverter:
@@ -717,9 +758,17 @@ class JdeSession(ClosingOnce):
             for raw in page:
                 yield convert(raw)
 
-    def _browse_pages(self, spec: BrowseSpec) -> Iterator[list[Mapping[str, Any]]]:
+    def _browse_pages(
+        self, spec: BrowseSpec, *, by_column: bool = False
+    ) -> Iterator[list[Mapping[str, Any]] | ColumnPage]:
         """The raw rows of a browse, a page at a time (never an empty page), each row exactly once in
-        the server's order, resuming after interruptions as the module docstring says."""
+        the server's order, resuming after interruptions as the module docstring says. ``by_column``:
+        a page whose rows hold exactly the columns asked for comes as a ``ColumnPage`` (it holds the
+        order columns, which are always asked for), any other as a list of rows. Not when two columns
+        share an alias: which of them keeps the bare alias follows the order of the keys in AIS's rows."""
+        keys = tuple(map(row_key, spec.columns)) if by_column and spec.columns is not None else None
+        if keys is not None and len({key.split("_", 1)[-1] for key in keys}) < len(keys):
+            keys = None
         point: ResumePoint | None = None
         yielded = 0
         skip = 0  # rows to pass over when re-reading (the fallback when key continuation is impossible)
@@ -728,8 +777,10 @@ class JdeSession(ClosingOnce):
         while queue:
             progressed = False
             try:
-                for rows in self._query_pages(spec, queue[0]):
-                    if not all(all(map(contains, rows, repeat(key))) for key in spec.order_keys):
+                for rows in self._query_pages(spec, queue[0], keys):
+                    if not isinstance(rows, ColumnPage) and not all(
+                        all(map(contains, rows, repeat(key))) for key in spec.order_keys
+                    ):
                         raise JdeQueryError(
                             f"JD Edwards AIS left an order column out of a {spec.table} row; "
                             f"asked for {', '.join(o.column for o in spec.order)}",
@@ -785,7 +836,9 @@ class JdeSession(ClosingOnce):
                 else:
                     queue, skip = plan, 0
 
-    def _query_pages(self, spec: BrowseSpec, extra: Sequence[Condition]) -> Iterator[list[Mapping[str, Any]]]:
+    def _query_pages(
+        self, spec: BrowseSpec, extra: Sequence[Condition], keys: tuple[str, ...] | None = None
+    ) -> Iterator[list[Mapping[str, Any]] | ColumnPage]:
         """Raw pages (never empty) of one (sub-)query, following next links; ``_Interrupted`` when it
         cannot go on.
 
@@ -810,7 +863,7 @@ class JdeSession(ClosingOnce):
                 self.pages += 1
                 if page.more and page.next_href and ahead is None:
                     ahead = _Ahead(self, page.next_href, spec.table)
-                rows = page.decoded_rows()
+                rows = page.decoded(keys)
                 if rows:
                     yield rows
                 del rows
