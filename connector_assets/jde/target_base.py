@@ -1,17 +1,21 @@
 """What every JD Edwards write target stands on: the orchestrations and tables they name (one place, so the
 flows' ``reads`` / ``writes`` for ``ml-connector ping`` use the same names), JDE's refusal codes in words,
-the batch keys a mapper puts on a record (``BatchKey``) and ``JdeTarget``, a target on one AIS session.
+the batch keys a mapper puts on a record (``BatchKey``) and ``JdeTarget``, the ``SessionTarget`` on one AIS
+session that every JDE target stands on.
 Split from ``targets`` (the concrete targets) to keep each module readable on its own.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from functools import partial
+from typing import Any, ClassVar, Self
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, FlowSpec, Mapped
 from connector_assets.flows.periods import PeriodClosed, Posting, redated
+from connector_assets.flows.targets import SessionTarget
 from connector_assets.jde.periods import AP, JdePeriods, refused_period
 from connector_resources.http.write_hold import holding
 from connector_resources.jde import Condition, JdeOrchestrationError
@@ -139,13 +143,20 @@ class BatchKey:
         ]
 
 
-class JdeTarget:
-    """Shared by the JDE targets: the session, the ledger, and the refusal of a rewrite.
+class JdeTarget(SessionTarget):
+    """A target on one JDE AIS session: a ``SessionTarget`` on ``jde`` (held, opened for a run or a replay
+    and declared on a flow like any other: ``FlowRoute.flow(..., TheTarget, ...)``; ``writes`` names its
+    orchestrations for ``ping``), and the refusal of a rewrite.
 
-    ``spec`` (the flow, for its cross-reference) and ``source_label`` (the source system in a finance user's
-    words) are the integration's; a flow opens its target with ``open_jde_target``.
+    Why it holds more than its session: what JDE is written through cannot be searched or rewritten the way
+    a SaaS API can, so a JDE target decides with the ledger. ``ledger`` and ``spec`` (the flow) give the
+    record's cross-reference (read the batch first only when an earlier attempt claimed it; refuse to
+    rewrite a voucher or payment); ``spec``'s integration also judges a money write's G/L date against the
+    company's open periods (``posting``, read once per session); ``run_id`` and ``partition`` are the
+    run's (None in a replay). ``source_label`` is the source system in a finance user's words.
     """
 
+    resource = "jde"
     source_label: ClassVar[str] = "the source system"
 
     def __init__(
@@ -156,13 +167,41 @@ class JdeTarget:
         partition: str | None,
         spec: FlowSpec | None = None,
     ) -> None:
-        self.session = session
+        super().__init__(session)
         self.ledger = ledger
         self.run_id = run_id
         self.partition = partition
         self.spec = spec
         self.opened_at = datetime.now(UTC)
         self._periods: JdePeriods | None = None
+
+    @classmethod
+    def for_run(cls, context: Any, spec: FlowSpec | None = None) -> AbstractContextManager[Self]:
+        """On the run's resources, with its ledger, run id and partition, for the flow ``spec``."""
+        partition = context.partition_key if context.has_partition_key else None
+        resources, run_id = context.resources, context.run.run_id
+        return cls.open_on(partial(getattr, resources), resources.ledger.get(), run_id, partition, spec)
+
+    @classmethod
+    def for_replay(
+        cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
+    ) -> AbstractContextManager[Self]:
+        """On the replay's resources, with the replay's ledger, for the flow ``spec`` (no run)."""
+        return cls.open_on(resources.__getitem__, ledger, None, None, spec)
+
+    @classmethod
+    def open_on(
+        cls,
+        resource: Callable[[str], Any],
+        ledger: Ledger | None,
+        run_id: str | None,
+        partition: str | None,
+        spec: FlowSpec | None,
+    ) -> AbstractContextManager[Self]:
+        """The target on one session of ``resource("jde")`` (the run's or the replay's resource of that
+        name). A target that needs another system's session beside JDE's (a supplier written back to its
+        vendor) says so here, and is opened the same way for a run and for a replay."""
+        return cls.opened(resource(cls.resource), ledger, run_id, partition, spec)
 
     def posting(self, *, company: str, ledger: str, document: str, field: str, day: Any) -> Posting | None:
         """The date a money write of ``document`` posts on (its ``field``, dated ``day``) by the company's

@@ -220,7 +220,7 @@ PAYMENTS_FLOW = BACK_ROUTE.flow(
     ProcurifyPaymentRecord,
     map_payments,
     remap_payments,
-    targets.jde_target_for_run(ProcurifyPayments, lambda: PAYMENTS_FLOW),
+    ProcurifyPayments,
     reads={
         "procurify": ("bills",),  # the bills of each payment's groups
         # F0414: a payment JDE already holds, recognised by reading (``jde.payment_repeats``)
@@ -232,7 +232,6 @@ PAYMENTS_FLOW = BACK_ROUTE.flow(
             *targets.PERIOD_TABLES,
         ),  # fmt: skip
     },
-    writes={"JDE": (targets.RECORD_PAYMENT, targets.CREATE_JOURNALS)},
     # A day's refusals are facts about single payments (split, a bill never posted); what is systemic
     # (F0901 cache missing, a setting unreadable) fails the step before any record is mapped.
     systemic_share=1.0,

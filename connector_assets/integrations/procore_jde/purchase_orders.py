@@ -43,9 +43,7 @@ from connector_assets.integrations.procore_jde.vendors import (
 )
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import (
-    CREATE_PURCHASE_ORDER,
     PO_HEADER_TABLE,
-    UPDATE_PURCHASE_ORDER,
 )
 from connector_assets.jde.purchase_orders import PurchaseOrders as JdePurchaseOrders
 from connector_assets.jde.supplier_numbers import SupplierNumbers
@@ -162,13 +160,12 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
     PurchaseOrderRecord,
     map_purchase_orders,
     remap_purchase_orders,
-    targets.jde_target_for_run(PurchaseOrders, lambda: PURCHASE_ORDERS_FLOW),
+    PurchaseOrders,
     # Procore: each commitment by id with its schedule of values (``commitment_lines``), its vendor.
     reads={
         "JDE": (PO_HEADER_TABLE,),
         "procore": ("commitments", "commitment_line_items", "vendors", "cost_codes"),
     },
-    writes={"JDE": (CREATE_PURCHASE_ORDER, UPDATE_PURCHASE_ORDER)},
 )
 
 

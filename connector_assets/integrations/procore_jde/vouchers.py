@@ -233,7 +233,7 @@ VOUCHERS_FLOW = ROUTE.flow(
     ProcoreVoucherRecord,
     map_vouchers,
     remap_vouchers,
-    targets.jde_target_for_run(VoucherBatches, lambda: VOUCHERS_FLOW),
+    VoucherBatches,
     # Beside the staged requisitions and F0901 (upstream): the batch file (adopt), the order the xref names.
     reads={
         "JDE": (VoucherBatches.batch_table, PO_HEADER_TABLE, *targets.PERIOD_TABLES),
@@ -248,7 +248,6 @@ VOUCHERS_FLOW = ROUTE.flow(
             "cost_codes",
         ),
     },
-    writes={"JDE": (VoucherBatches.orchestration,)},
 )
 
 voucher_assets = order_flow_assets(VOUCHERS_FLOW, (REQUISITIONS_ASSET,), PURCHASE_ORDERS_FLOW)
