@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, NamedTuple, Self
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, FlowSpec, Mapped
@@ -143,6 +143,15 @@ class BatchKey:
         ]
 
 
+class Held(NamedTuple):
+    """What a JDE target holds beside its session, in its constructor's order (``JdeTarget``)."""
+
+    ledger: Ledger | None
+    run_id: str | None
+    partition: str | None
+    spec: FlowSpec | None
+
+
 class JdeTarget(SessionTarget):
     """A target on one JDE AIS session: a ``SessionTarget`` on ``jde`` (held, opened for a run or a replay
     and declared on a flow like any other: ``FlowRoute.flow(..., TheTarget, ...)``; ``writes`` names its
@@ -179,29 +188,23 @@ class JdeTarget(SessionTarget):
     def for_run(cls, context: Any, spec: FlowSpec | None = None) -> AbstractContextManager[Self]:
         """On the run's resources, with its ledger, run id and partition, for the flow ``spec``."""
         partition = context.partition_key if context.has_partition_key else None
-        resources, run_id = context.resources, context.run.run_id
-        return cls.open_on(partial(getattr, resources), resources.ledger.get(), run_id, partition, spec)
+        resources = context.resources
+        held = Held(resources.ledger.get(), context.run.run_id, partition, spec)
+        return cls.open_on(partial(getattr, resources), held)
 
     @classmethod
     def for_replay(
         cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
     ) -> AbstractContextManager[Self]:
         """On the replay's resources, with the replay's ledger, for the flow ``spec`` (no run)."""
-        return cls.open_on(resources.__getitem__, ledger, None, None, spec)
+        return cls.open_on(resources.__getitem__, Held(ledger, None, None, spec))
 
     @classmethod
-    def open_on(
-        cls,
-        resource: Callable[[str], Any],
-        ledger: Ledger | None,
-        run_id: str | None,
-        partition: str | None,
-        spec: FlowSpec | None,
-    ) -> AbstractContextManager[Self]:
+    def open_on(cls, resource: Callable[[str], Any], held: "Held") -> AbstractContextManager[Self]:
         """The target on one session of ``resource("jde")`` (the run's or the replay's resource of that
-        name). A target that needs another system's session beside JDE's (a supplier written back to its
-        vendor) says so here, and is opened the same way for a run and for a replay."""
-        return cls.opened(resource(cls.resource), ledger, run_id, partition, spec)
+        name), holding ``held``. A target that needs another system's session beside JDE's (a supplier
+        written back to its vendor) says so here, and is opened the same way for a run and for a replay."""
+        return cls.opened(resource(cls.resource), *held)
 
     def posting(self, *, company: str, ledger: str, document: str, field: str, day: Any) -> Posting | None:
         """The date a money write of ``document`` posts on (its ``field``, dated ``day``) by the company's

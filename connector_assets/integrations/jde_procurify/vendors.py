@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from typing import Any, Self
 
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
 from connector_assets.integrations.jde_procurify import vendor_pairs
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
@@ -131,27 +131,14 @@ class ProcurifyVendorSuppliers(PairedSuppliers):
 
     @classmethod
     @contextmanager
-    def open_on(
-        cls,
-        resource: Callable[[str], Any],
-        ledger: Ledger | None,
-        run_id: str | None,
-        partition: str | None,
-        spec: FlowSpec | None,
-    ) -> Iterator[Self]:
+    def open_on(cls, resource: Callable[[str], Any], held: targets.Held) -> Iterator[Self]:
         """On one JDE session and one Procurify session (the AN8 is written back there)."""
-        with resource("jde").session() as session, resource("procurify").session() as procurify_session:
-            yield cls(
-                session,
-                ledger,
-                run_id,
-                partition,
-                spec,
-                write_back=lambda vendor_id, an8: procurify_session.update_vendor(
-                    int(vendor_id), {"external_id": an8}
-                ),
-                write_back_errors=(ProcurifyError,),
-            )
+        with resource("jde").session() as session, resource("procurify").session() as procurify:
+
+            def write_back(vendor_id: str, an8: str) -> None:
+                procurify.update_vendor(int(vendor_id), {"external_id": an8})
+
+            yield cls(session, *held, write_back=write_back, write_back_errors=(ProcurifyError,))
 
 
 VENDORS_FLOW = BACK_ROUTE.flow(

@@ -200,16 +200,9 @@ class ProcoreSuppliers(LinkedSuppliers):
 
     @classmethod
     @contextmanager
-    def open_on(
-        cls,
-        resource: Callable[[str], Any],
-        ledger: Ledger | None,
-        run_id: str | None,
-        partition: str | None,
-        spec: FlowSpec | None,
-    ) -> Iterator[Self]:
+    def open_on(cls, resource: Callable[[str], Any], held: targets.Held) -> Iterator[Self]:
         """On one JDE session and Procore's company sessions (the vendor's bank numbers are read there)."""
-        procore = resource("procore")
+        procore, (ledger, run_id, partition, spec) = resource("procore"), held
 
         def bank(record: Mapped) -> tuple[str, str]:
             return bank_numbers(record_vendor(procore, sessions, ledger, INTEGRATION, record), bank_fields())
@@ -227,8 +220,8 @@ class ProcoreSuppliers(LinkedSuppliers):
 
         with resource("jde").session() as session, procore.company_sessions() as sessions:
             yield cls(
-                session, ledger, run_id, partition, spec, bank_key=BANK_KEY, bank=bank, inactive=inactive,
-                written=written, source_label="Procore",
+                session, *held, bank_key=BANK_KEY, bank=bank, inactive=inactive, written=written,
+                source_label="Procore",
             )  # fmt: skip
 
 
