@@ -25,7 +25,7 @@ does not find (59A8) is not ready either, not refused. A flow that posts each re
 them; its replay handler is ``jde_target_replay``.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from connector_assets.flows.core import Created, FlowSpec, Mapped
@@ -510,11 +510,21 @@ def jde_target_replay(
     )
 
 
-def register_jde_target_replays(
-    flows: Mapping[FlowSpec, type[JdeTarget]], resources: Callable[[], dict[str, Any]]
-) -> None:
-    """``ml-connector replay`` for each of ``flows``: its ``jde_target_replay`` through its target class."""
+def jde_replays(
+    spec: FlowSpec,
+    target_class: type[JdeTarget],
+    default: Callable[[], dict[str, Any]],
+    *checks: Callable[[Callable[[], Any]], None],
+) -> Callable[..., None]:
+    """A JDE flow's replay registration (``Flow.replays``): its ``jde_target_replay`` through
+    ``target_class`` with the resources it is given, else ``default`` (today's settings), and ``checks``,
+    the sweeps releasing what it holds (a batch R04110ZA has not processed) on the JDE it writes with."""
     from connector_resources.replay import register_replay_handler
 
-    for spec, target_class in flows.items():
-        register_replay_handler(spec.integration, spec.name, jde_target_replay(spec, target_class, resources))
+    def register(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+        build = resources or default
+        register_replay_handler(spec.integration, spec.name, jde_target_replay(spec, target_class, build))
+        for check in checks:
+            check(lambda: build()["jde"])
+
+    return register

@@ -316,12 +316,11 @@ CHANGE_ORDERS_FLOW = ROUTE.flow(
 change_order_assets = order_flow_assets(CHANGE_ORDERS_FLOW, (CHANGE_ORDERS_ASSET,), PURCHASE_ORDERS_FLOW)
 
 
-def register_change_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for queued change orders, as for purchase orders
-    (``register_purchase_order_replays``): read again, mapped with today's tables, written once."""
-    targets.register_jde_target_replays(
-        {CHANGE_ORDERS_FLOW: PurchaseOrderLines}, resources or SETTINGS_RESOURCES
-    )
+# ``ml-connector replay`` for queued change orders, as for purchase orders: read again, mapped with today's
+# tables, written once.
+register_change_order_replays = targets.jde_replays(
+    CHANGE_ORDERS_FLOW, PurchaseOrderLines, SETTINGS_RESOURCES
+)
 
 
 def register_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:

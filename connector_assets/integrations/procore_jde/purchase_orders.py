@@ -24,7 +24,7 @@ is unchanged is skipped; a changed one has its header (reference, remark) update
 which receipts and vouchers in JDE may stand on (changes arrive as change orders: ``change_orders``).
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
@@ -182,15 +182,13 @@ purchase_order_assets = order_flow_assets(
 )
 
 
-def register_purchase_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for queued purchase orders: read from Procore again, mapped with today's
-    tables (restaged from today's files, so a fixed cost code row takes effect) and written once through
-    the JDE target on one JDE session per replay, with the replay's ledger; one already written is skipped
-    by its cross-reference. ``resources``: jde, procore, staging (today's settings unless given)."""
-    targets.register_jde_target_replays(
-        {PURCHASE_ORDERS_FLOW: PurchaseOrders}, resources or SETTINGS_RESOURCES
-    )
+# ``ml-connector replay`` for queued purchase orders: read from Procore again, mapped with today's tables
+# (restaged from today's files, so a fixed cost code row takes effect) and written once through the JDE target
+# on one JDE session per replay, with the replay's ledger; one already written is skipped by its
+# cross-reference. Its resources: jde, procore, staging (today's settings unless given).
+register_purchase_order_replays = targets.jde_replays(
+    PURCHASE_ORDERS_FLOW, PurchaseOrders, SETTINGS_RESOURCES
+)
 
 
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
 FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_order_assets, (register_purchase_order_replays,))
