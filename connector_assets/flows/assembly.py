@@ -112,6 +112,30 @@ class Declaration:
     def specs(self) -> list[FlowSpec]:
         return [flow.spec for flow in self.flows]
 
+    @classmethod
+    def assembled(
+        cls,
+        flows: Sequence[Flow],
+        built: Sequence[Any],
+        reconciliation: tuple[Sequence[Any], Sequence[Any], Callable[[], Sequence[Any]]],
+        *,
+        jobs: Sequence[Any] = (),
+        schedules: Sequence[Any] = (),
+        **rest: Any,
+    ) -> Declaration:
+        """A package's declaration as every package makes it: ``flows``; the jobs and schedules ``built``
+        (each a ``flows.jobs.BuiltJobs``) made for them, then the package's own ``jobs`` / ``schedules``,
+        then its ``reconciliation``'s (``DayReconciliation.wiring``: assets, jobs, schedules); ``rest``
+        the other fields (``tables``, ``sensors``, ``shared``)."""
+        assets, reconciliation_jobs, reconciliation_schedules = reconciliation
+        return cls(
+            flows=flows,
+            assets=assets,
+            jobs=[*(job for b in built for job in b.every_job), *jobs, *reconciliation_jobs],
+            schedules=[*(s for b in built for s in b.schedules), *schedules, *reconciliation_schedules()],
+            **rest,
+        )
+
     def register_replays(self, resources: Resources | None = None) -> list[str]:
         """Every flow's own replay handlers (``register_flow_replays``)."""
         return register_flow_replays(self.flows, resources)

@@ -11,9 +11,9 @@ comparison of a day, the time zone and the words (``ReconciliationWords``); this
 * ``<job>_schedule``, closing the previous day at the ticks of ``ML_<INTEGRATION>_RECONCILE_CRON`` (after
   the flows' own); a cron firing more often re-checks today on its later ticks.
 
-A package's ``reconcile`` module exposes ``reconciliation_assets``, ``reconciliation_jobs`` and
-``reconciliation_schedules()`` (what its ``declaration`` lists): ``DayReconciliation.wiring()``, or
-``wiring`` of several.
+A package's ``reconcile`` module exposes ``WIRING`` (what its ``declaration`` gives
+``Declaration.assembled``): ``DayReconciliation.wiring()``, or ``wiring`` of several; unpacked, its
+``reconciliation_assets``, ``reconciliation_jobs`` and ``reconciliation_schedules()``.
 
 JDE <-> BILL reconciles per entity, on two calendars (JDE days for vendors and bills, BILL's UTC days for
 payments) and on poll schedules (today at each tick, yesterday once after midnight), so it builds its
