@@ -14,7 +14,8 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from functools import partial
+from typing import Any, ClassVar, NamedTuple, Self
 
 from connector_assets.flows.core import FlowSpec
 from connector_resources.bill.resource import DOCUMENTED_IN_FLIGHT_CAP, BillResource
@@ -69,6 +70,65 @@ class SessionTarget:
         """A replay's opener (``register_settings_replay``; ``ledger_target_replay`` gives the replay's
         ledger and the flow too): on the replay's resource."""
         return cls.opened(resources[cls.resource])
+
+
+class Held(NamedTuple):
+    """What a ``LedgerTarget`` holds beside its session, in its constructor's order."""
+
+    ledger: Ledger | None
+    run_id: str | None
+    partition: str | None
+    spec: FlowSpec | None
+
+
+class LedgerTarget(SessionTarget):
+    """A target that decides with the ledger (a JDE voucher is never rewritten, a Fusion invoice another
+    bill holds is refused): it holds the run's ledger, run id and partition and its flow (``Held``; in a
+    replay, the replay's ledger and no run), given by ``for_run`` / ``for_replay`` through ``open_on``,
+    which a target needing a second system's session overrides."""
+
+    def __init__(
+        self,
+        session: Any,
+        ledger: Ledger | None,
+        run_id: str | None,
+        partition: str | None,
+        spec: FlowSpec | None = None,
+    ) -> None:
+        super().__init__(session)
+        self.ledger, self.run_id, self.partition, self.spec = ledger, run_id, partition, spec
+
+    @classmethod
+    def for_run(cls, context: Any, spec: FlowSpec | None = None) -> AbstractContextManager[Self]:
+        """On the run's resources, with its ledger, run id and partition, for the flow ``spec``."""
+        partition = context.partition_key if context.has_partition_key else None
+        resources = context.resources
+        held = Held(resources.ledger.get(), context.run.run_id, partition, spec)
+        return cls.open_on(partial(getattr, resources), held)
+
+    @classmethod
+    def for_replay(
+        cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
+    ) -> AbstractContextManager[Self]:
+        """On the replay's resources, with the replay's ledger, for the flow ``spec`` (no run)."""
+        return cls.open_on(resources.__getitem__, Held(ledger, None, None, spec))
+
+    @classmethod
+    def open_on(cls, resource: Callable[[str], Any], held: Held) -> AbstractContextManager[Self]:
+        """The target on one session of ``resource(cls.resource)`` (the run's or the replay's resource of
+        that name), holding ``held``. A target that needs another system's session too (a supplier written
+        back to its vendor) says so here, and is opened the same way for a run and for a replay."""
+        return cls.opened(resource(cls.resource), *held)
+
+    @classmethod
+    def replay(cls, spec: FlowSpec, resources: Callable[[], dict[str, Any]]) -> Callable[..., Any]:
+        """``spec``'s replay handler through this target: remapped with ``resources()`` (built once per
+        replay), written with the replay's ledger (``replay_resources.ledger_target_replay``)."""
+        from connector_assets.flows.replay_resources import ledger_target_replay
+
+        return ledger_target_replay(
+            spec, lambda built, ledger: cls.for_replay(built, ledger, spec), resources
+        )
 
 
 # Records a write step to BILL writes at once, per request BILL allows in flight: while the cap's requests

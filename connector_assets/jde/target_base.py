@@ -5,21 +5,18 @@ session that every JDE target stands on.
 Split from ``targets`` (the concrete targets) to keep each module readable on its own.
 """
 
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import partial
-from typing import Any, ClassVar, NamedTuple, Self
+from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import Created, FlowSpec, Mapped
+from connector_assets.flows.core import Created, Mapped
 from connector_assets.flows.periods import PeriodClosed, Posting, redated
-from connector_assets.flows.targets import SessionTarget
+from connector_assets.flows.targets import LedgerTarget
 from connector_assets.jde.periods import AP, JdePeriods, refused_period
 from connector_resources.http.write_hold import holding
 from connector_resources.jde import Condition, JdeOrchestrationError
-from connector_resources.ledger import Ledger
 from connector_resources.redaction import redact
 
 # What the JDE targets reach beyond the staged sources; each is named once, here, and the flows' ``reads``
@@ -143,19 +140,10 @@ class BatchKey:
         ]
 
 
-class Held(NamedTuple):
-    """What a JDE target holds beside its session, in its constructor's order (``JdeTarget``)."""
-
-    ledger: Ledger | None
-    run_id: str | None
-    partition: str | None
-    spec: FlowSpec | None
-
-
-class JdeTarget(SessionTarget):
-    """A target on one JDE AIS session: a ``SessionTarget`` on ``jde`` (held, opened for a run or a replay
-    and declared on a flow like any other: ``FlowRoute.flow(..., TheTarget, ...)``; ``writes`` names its
-    orchestrations for ``ping``), and the refusal of a rewrite.
+class JdeTarget(LedgerTarget):
+    """A target on one JDE AIS session: a ``LedgerTarget`` (so a ``SessionTarget``) on ``jde``, held, opened
+    for a run or a replay and declared on a flow like any other (``FlowRoute.flow(..., TheTarget, ...)``;
+    ``writes`` names its orchestrations for ``ping``), and the refusal of a rewrite.
 
     Why it holds more than its session: what JDE is written through cannot be searched or rewritten the way
     a SaaS API can, so a JDE target decides with the ledger. ``ledger`` and ``spec`` (the flow) give the
@@ -168,43 +156,10 @@ class JdeTarget(SessionTarget):
     resource = "jde"
     source_label: ClassVar[str] = "the source system"
 
-    def __init__(
-        self,
-        session: Any,
-        ledger: Ledger | None,
-        run_id: str | None,
-        partition: str | None,
-        spec: FlowSpec | None = None,
-    ) -> None:
-        super().__init__(session)
-        self.ledger = ledger
-        self.run_id = run_id
-        self.partition = partition
-        self.spec = spec
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # the session, then what it holds (``Held``)
         self.opened_at = datetime.now(UTC)
         self._periods: JdePeriods | None = None
-
-    @classmethod
-    def for_run(cls, context: Any, spec: FlowSpec | None = None) -> AbstractContextManager[Self]:
-        """On the run's resources, with its ledger, run id and partition, for the flow ``spec``."""
-        partition = context.partition_key if context.has_partition_key else None
-        resources = context.resources
-        held = Held(resources.ledger.get(), context.run.run_id, partition, spec)
-        return cls.open_on(partial(getattr, resources), held)
-
-    @classmethod
-    def for_replay(
-        cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
-    ) -> AbstractContextManager[Self]:
-        """On the replay's resources, with the replay's ledger, for the flow ``spec`` (no run)."""
-        return cls.open_on(resources.__getitem__, Held(ledger, None, None, spec))
-
-    @classmethod
-    def open_on(cls, resource: Callable[[str], Any], held: "Held") -> AbstractContextManager[Self]:
-        """The target on one session of ``resource("jde")`` (the run's or the replay's resource of that
-        name), holding ``held``. A target that needs another system's session beside JDE's (a supplier
-        written back to its vendor) says so here, and is opened the same way for a run and for a replay."""
-        return cls.opened(resource(cls.resource), *held)
 
     def posting(self, *, company: str, ledger: str, document: str, field: str, day: Any) -> Posting | None:
         """The date a money write of ``document`` posts on (its ``field``, dated ``day``) by the company's

@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 from connector_assets.flows.core import Created, FlowSpec, Mapped
 from connector_assets.flows.periods import Posting
+from connector_assets.flows.targets import Held  # noqa: F401  (what a target's ``open_on`` holds)
 from connector_assets.jde.payment_repeats import (  # noqa: F401  (PAYMENT_TABLE: what a payment flow reads)
     PAYMENT_TABLE,
     duplicate_refusal,
@@ -55,7 +56,6 @@ from connector_assets.jde.target_base import (  # noqa: F401  (the targets' API,
     RECORD_PAYMENT,
     SUPPLIER_SECRET_INPUTS,
     BatchKey,
-    Held,
     JdeRefused,
     JdeTarget,
     VoucherChanged,
@@ -500,14 +500,10 @@ def jde_target_replay(
 ) -> Callable[..., Any]:
     """``spec``'s replay handler: remapped with ``resources()`` (jde and what the flow reads, built once
     per replay), written through ``target_class`` on one JDE session per replay, with the replay's ledger
-    (``JdeTarget.for_replay`` through ``flows.replay_resources.ledger_target_replay``)."""
-    from connector_assets.flows.replay_resources import ledger_target_replay
-
+    (``LedgerTarget.replay``)."""
     # Money held on a closed period is released by replay sweeps once it may post, read on this JDE.
     register_jde_period_check(lambda: resources()["jde"])
-    return ledger_target_replay(
-        spec, lambda built, ledger: target_class.for_replay(built, ledger, spec), resources
-    )
+    return target_class.replay(spec, resources)
 
 
 def jde_replays(

@@ -26,7 +26,7 @@ from connector_assets.definitions import defs
 from connector_assets.flows.assembly import Declaration, Flow, IntegrationPackage
 from connector_assets.flows.core import FLOW_SPECS, FlowSpec
 from connector_assets.flows.jobs import FlowJobs
-from connector_assets.flows.targets import SessionTarget, TargetOpener
+from connector_assets.flows.targets import LedgerTarget, SessionTarget, TargetOpener
 from connector_assets.integrations import INTEGRATIONS
 from connector_assets.jde.target_base import JdeTarget
 from connector_resources import settings
@@ -265,7 +265,6 @@ def test_every_flow_has_the_target_side_asset_its_written_check_reads(package):
 # holds the ledger's vendor pairs (or, in Procore, one session per company) and is opened its own way.
 # Every other flow, and every flow that writes to JDE, declares its target the one way.
 OWN_OPENERS = {
-    "fusion_procurify_invoices",  # ``fusion.invoice_target.FusionInvoices``, with the ledger
     "fusion_procurify_suppliers",  # ``procurify.vendor_target``, with the ledger's pairs
     "fusion_procurify_vendors",  # ledger only (``LEDGER_ONLY``)
     "jde_procurify_suppliers",  # ``procurify.vendor_target``, with the ledger's pairs
@@ -291,14 +290,15 @@ def test_every_flow_declares_its_target_by_its_class_on_the_one_base(package):
 
 
 def test_a_jde_target_is_opened_for_a_run_and_a_replay_as_any_target_is():
-    """Every JDE target is a ``SessionTarget`` on ``jde``: held on its session, opened by the base's
-    ``opened`` (its own ``open_on`` says which sessions), with the flow and the ledger it judges with."""
+    """Every JDE target is a ``LedgerTarget`` (a ``SessionTarget``) on ``jde``: held on its session, opened
+    by the base's ``opened`` (its own ``open_on`` says which sessions), with the flow and the ledger it
+    judges with."""
     from connector_assets.jde import targets
 
     for target in (targets.VoucherBatches, targets.VoucherPayments, targets.Suppliers):
         assert issubclass(target, SessionTarget) and target.resource == "jde"
-        assert target.for_run.__func__ is JdeTarget.for_run.__func__
-        assert target.for_replay.__func__ is JdeTarget.for_replay.__func__
+        assert target.for_run.__func__ is LedgerTarget.for_run.__func__
+        assert target.for_replay.__func__ is LedgerTarget.for_replay.__func__
 
     class _Resource:
         def __init__(self):

@@ -29,7 +29,7 @@ from typing import Any, Self
 
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_procurify import vendor_pairs
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.integrations.jde_procurify.vendor_mappers import (
@@ -168,11 +168,7 @@ def register_vendor_replays(resources: Callable[[], dict[str, Any]] | None = Non
     today's settings and written through the target on the replay's ledger (``resources``: today's
     ``jde`` and ``procurify``, from settings unless given)."""
     build = resources or (lambda: resources_from_settings(("jde", "procurify", "staging")))
-    handle = ledger_target_replay(
-        VENDORS_FLOW,
-        lambda built, ledger: ProcurifyVendorSuppliers.for_replay(built, ledger, VENDORS_FLOW),
-        build,
-    )
+    handle = ProcurifyVendorSuppliers.replay(VENDORS_FLOW, build)
     register_replay_handler(INTEGRATION, VENDORS_FLOW.name, handle)
 
 

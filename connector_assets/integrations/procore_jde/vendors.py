@@ -37,7 +37,7 @@ from connector_assets.flows import pair_sync
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
-from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde.integration import (
     INTEGRATION,
     ROUTE,
@@ -280,12 +280,8 @@ def register_vendor_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_R
     today's settings (``resources``: today's ``jde``, ``procore``, ``staging``), through a target holding
     the replay's ledger (it records the pair's sync time and its verdicts there)."""
 
-    def suppliers(built: dict[str, Any], ledger: Ledger):
-        return ProcoreSuppliers.for_replay(built, ledger, VENDORS_FLOW)
-
-    register_replay_handler(
-        INTEGRATION, VENDORS_FLOW.name, ledger_target_replay(VENDORS_FLOW, suppliers, resources)
-    )
+    handle = ProcoreSuppliers.replay(VENDORS_FLOW, resources)
+    register_replay_handler(INTEGRATION, VENDORS_FLOW.name, handle)
 
 
 # What the package's declaration lists for this flow: its spec, its assets and its replays.
