@@ -35,6 +35,7 @@ from typing import Any
 from dagster import AssetKey, AssetsDefinition, Definitions
 
 from connector_assets.flows.core import FlowSpec
+from connector_assets.flows.integration_settings import integration_variable
 
 DECLARATION_MODULE = "declaration"
 
@@ -42,7 +43,7 @@ DECLARATION_MODULE = "declaration"
 def cron_setting(spec: FlowSpec) -> str:
     """The setting holding a flow's cadence: ``ML_<INTEGRATION>_<FLOW>_CRON`` (the package's
     ``settings.toml`` declares it)."""
-    return f"ML_{spec.flow.upper()}_CRON"
+    return integration_variable(spec.integration, f"{spec.name}_CRON")
 
 
 Resources = Callable[[], dict[str, Any]]
