@@ -5,9 +5,8 @@ A SaaS target is the client's raw find / create / update on one session. Adoptio
 record by natural key and how it creates and updates one. What is the same for every target, whatever
 its system (holding the session, opening it for a run or for a replay, what it writes for ``ping``), is
 here once, and ``FlowRoute.flow`` declares a flow from the few things that are its own. A target that
-holds more than its session (a JDE target: the run's ledger, run id and partition, and its flow) takes
-them as its constructor's further arguments and says how a run and a replay give them (``for_run`` /
-``for_replay``): ``connector_assets.jde.target_base.JdeTarget``.
+decides with the ledger (every JDE target, Fusion's invoices) is a ``LedgerTarget``: it also holds the
+run's ledger, run id and partition and its flow (``Held``), given the one way for a run and a replay.
 """
 
 import threading
