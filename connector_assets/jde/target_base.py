@@ -1,7 +1,7 @@
 """What every JD Edwards write target stands on: the orchestrations and tables they name (one place, so the
 flows' ``reads`` / ``writes`` for ``ml-connector ping`` use the same names), JDE's refusal codes in words,
-the batch keys a mapper puts on a record (``BatchKey``) and ``JdeTarget``, the ``SessionTarget`` on one AIS
-session that every JDE target stands on.
+the batch keys a mapper puts on a record (``BatchKey``), ``JdeTarget``, the ``LedgerTarget`` on one AIS
+session that every JDE target stands on, and how a JDE flow registers its replays (``jde_replays``).
 Split from ``targets`` (the concrete targets) to keep each module readable on its own.
 """
 
@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import Created, Mapped
+from connector_assets.flows.core import Created, FlowSpec, Mapped
 from connector_assets.flows.periods import PeriodClosed, Posting, redated
 from connector_assets.flows.targets import LedgerTarget
-from connector_assets.jde.periods import AP, JdePeriods, refused_period
+from connector_assets.jde.periods import AP, JdePeriods, refused_period, register_jde_period_check
 from connector_resources.http.write_hold import holding
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.redaction import redact
@@ -230,3 +230,34 @@ class JdeTarget(LedgerTarget):
             "payments are never rewritten or sent twice by the integration: correct it in JDE, then "
             "abandon this item"
         )
+
+
+def jde_target_replay(
+    spec: FlowSpec, target_class: type[JdeTarget], resources: Callable[[], dict[str, Any]]
+) -> Callable[..., Any]:
+    """``spec``'s replay handler: remapped with ``resources()`` (jde and what the flow reads, built once
+    per replay), written through ``target_class`` on one JDE session per replay, with the replay's ledger
+    (``LedgerTarget.replay``)."""
+    # Money held on a closed period is released by replay sweeps once it may post, read on this JDE.
+    register_jde_period_check(lambda: resources()["jde"])
+    return target_class.replay(spec, resources)
+
+
+def jde_replays(
+    spec: FlowSpec,
+    target_class: type[JdeTarget],
+    default: Callable[[], dict[str, Any]],
+    *checks: Callable[[Callable[[], Any]], None],
+) -> Callable[..., None]:
+    """A JDE flow's replay registration (``Flow.replays``): its ``jde_target_replay`` through
+    ``target_class`` with the resources it is given, else ``default`` (today's settings), and ``checks``,
+    the sweeps releasing what it holds (a batch R04110ZA has not processed) on the JDE it writes with."""
+    from connector_resources.replay import register_replay_handler
+
+    def register(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+        build = resources or default
+        register_replay_handler(spec.integration, spec.name, jde_target_replay(spec, target_class, build))
+        for check in checks:
+            check(lambda: build()["jde"])
+
+    return register

@@ -25,10 +25,9 @@ does not find (59A8) is not ready either, not refused. A flow that posts each re
 them; its replay handler is ``jde_target_replay``.
 """
 
-from collections.abc import Callable
 from typing import Any, ClassVar
 
-from connector_assets.flows.core import Created, FlowSpec, Mapped
+from connector_assets.flows.core import Created, Mapped
 from connector_assets.flows.periods import Posting
 from connector_assets.flows.targets import Held  # noqa: F401  (what a target's ``open_on`` holds)
 from connector_assets.jde.payment_repeats import (  # noqa: F401  (PAYMENT_TABLE: what a payment flow reads)
@@ -63,6 +62,8 @@ from connector_assets.jde.target_base import (  # noqa: F401  (the targets' API,
     _iso_date,
     jde_number,
     jde_reason,
+    jde_replays,
+    jde_target_replay,
     posted,
 )
 from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
@@ -493,34 +494,3 @@ class Suppliers(JdeTarget):
 
     def update(self, target_id: str, record: Mapped) -> None:
         self._orchestrate({**record.body, "Address_Number": int(target_id)})
-
-
-def jde_target_replay(
-    spec: FlowSpec, target_class: type[JdeTarget], resources: Callable[[], dict[str, Any]]
-) -> Callable[..., Any]:
-    """``spec``'s replay handler: remapped with ``resources()`` (jde and what the flow reads, built once
-    per replay), written through ``target_class`` on one JDE session per replay, with the replay's ledger
-    (``LedgerTarget.replay``)."""
-    # Money held on a closed period is released by replay sweeps once it may post, read on this JDE.
-    register_jde_period_check(lambda: resources()["jde"])
-    return target_class.replay(spec, resources)
-
-
-def jde_replays(
-    spec: FlowSpec,
-    target_class: type[JdeTarget],
-    default: Callable[[], dict[str, Any]],
-    *checks: Callable[[Callable[[], Any]], None],
-) -> Callable[..., None]:
-    """A JDE flow's replay registration (``Flow.replays``): its ``jde_target_replay`` through
-    ``target_class`` with the resources it is given, else ``default`` (today's settings), and ``checks``,
-    the sweeps releasing what it holds (a batch R04110ZA has not processed) on the JDE it writes with."""
-    from connector_resources.replay import register_replay_handler
-
-    def register(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-        build = resources or default
-        register_replay_handler(spec.integration, spec.name, jde_target_replay(spec, target_class, build))
-        for check in checks:
-            check(lambda: build()["jde"])
-
-    return register
