@@ -275,6 +275,32 @@ def read_groups(days: list[date], today: date | None) -> list[list[date]]:
     return groups
 
 
+def read_window(
+    stream: Stream,
+    staging: StagingResource,
+    ledger: Ledger,
+    days: list[date] | None,
+    *,
+    today: date,
+    run_id: str,
+    fetch: Fetch,
+    fetch_range: FetchRange,
+    read_one_day: Callable[[date], DayRead],
+) -> list[DayRead]:
+    """A source step's reads, whatever its sessions: the whole source (``read_whole`` through ``fetch``)
+    when ``days`` is None, else each group of ``read_groups``: a run of past days in one range read
+    (``read_range`` through ``fetch_range``), a lone day (today: incremental) by ``read_one_day``."""
+    if days is None:
+        return [read_whole(stream, fetch, staging, ledger, run_id)]
+    reads: list[DayRead] = []
+    for group in read_groups(days, today):
+        if len(group) > 1:
+            reads += read_range(stream, fetch_range, staging, ledger, days=group, run_id=run_id)
+        else:
+            reads.append(read_one_day(group[0]))
+    return reads
+
+
 def days_in_window(start: datetime, end: datetime) -> list[date]:
     first, last = start.date(), end.date()
     return [first + timedelta(days=i) for i in range((last - first).days)]

@@ -44,10 +44,8 @@ from connector_assets.incremental import (
     day_metadata,
     days_in_window,
     read_day,
-    read_groups,
     read_metadata,
-    read_range,
-    read_whole,
+    read_window,
     run_metadata,
 )
 from connector_assets.staging import Column, StagingError, StagingResource
@@ -229,29 +227,17 @@ def read_with_session(
     stream = stream_of(spec)
     with client.session() as session:
         fetch = _fetcher(spec, session)
-        if days is None:
-            updated_field = "none (read whole)"
-            reads = [read_whole(stream, fetch, staging, book, run_id)]
-        else:
-            updated_field = session.updated_field(spec.entity)
-            fetch_range = _range_fetcher(spec, session)
-            reads = []
-            for group in read_groups(days, today):
-                if len(group) > 1:
-                    reads += read_range(stream, fetch_range, staging, book, days=group, run_id=run_id)
-                else:
-                    reads.append(
-                        read_day(
-                            stream,
-                            fetch,
-                            staging,
-                            book,
-                            day=group[0],
-                            today=today,
-                            overlap=overlap(),
-                            run_id=run_id,
-                        )
-                    )
+        updated_field = "none (read whole)" if days is None else session.updated_field(spec.entity)
+
+        def one_day(day: date) -> DayRead:
+            return read_day(
+                stream, fetch, staging, book, day=day, today=today, overlap=overlap(), run_id=run_id
+            )
+
+        reads = read_window(
+            stream, staging, book, days, today=today, run_id=run_id, fetch=fetch,
+            fetch_range=_range_fetcher(spec, session), read_one_day=one_day,
+        )  # fmt: skip
         extra = {"updated_field": updated_field, **session.metrics.as_metadata()}
         return reads, session.pages, extra
 

@@ -10,12 +10,12 @@ mapping).
 Whether a bill found by such an invoice number is this record's is the integration's rule (``names_record``).
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Self
 
 from connector_assets.bill.targets import BillBills
-from connector_assets.flows.core import Mapped
+from connector_assets.flows.core import FlowSpec, Mapped
 from connector_resources.ledger import Ledger
 
 
@@ -33,14 +33,16 @@ class LedgerBills(BillBills):
         self.ledger = ledger
 
     @classmethod
-    @contextmanager
-    def opened(cls, resource: Any, ledger: Ledger) -> Iterator[Self]:  # type: ignore[override]
-        with resource.session(**cls.session_options) as session:
-            yield cls(session, ledger)
+    def for_run(cls, context: Any, spec: FlowSpec | None = None) -> AbstractContextManager[Self]:
+        """On the run's BILL session, with the run's ledger."""
+        return cls.opened(context.resources.bill, context.resources.ledger.get())
 
     @classmethod
-    def for_run(cls, context: Any):  # type: ignore[override]
-        return cls.opened(context.resources.bill, context.resources.ledger.get())
+    def for_replay(
+        cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
+    ) -> AbstractContextManager[Self]:
+        """On the replay's BILL session, with the replay's ledger (``ledger_target_replay``)."""
+        return cls.opened(resources["bill"], ledger)
 
     def names_record(self, description: str, record: Mapped) -> bool:
         """Whether a bill of this description, found by a taking-over document's invoice number, is the

@@ -35,6 +35,7 @@ from typing import Any
 from dagster import AssetKey, AssetsDefinition, Definitions
 
 from connector_assets.flows.core import FlowSpec
+from connector_assets.flows.integration_settings import integration_variable
 
 DECLARATION_MODULE = "declaration"
 
@@ -42,7 +43,7 @@ DECLARATION_MODULE = "declaration"
 def cron_setting(spec: FlowSpec) -> str:
     """The setting holding a flow's cadence: ``ML_<INTEGRATION>_<FLOW>_CRON`` (the package's
     ``settings.toml`` declares it)."""
-    return f"ML_{spec.flow.upper()}_CRON"
+    return integration_variable(spec.integration, f"{spec.name}_CRON")
 
 
 Resources = Callable[[], dict[str, Any]]
@@ -111,6 +112,30 @@ class Declaration:
     @property
     def specs(self) -> list[FlowSpec]:
         return [flow.spec for flow in self.flows]
+
+    @classmethod
+    def assembled(
+        cls,
+        flows: Sequence[Flow],
+        built: Sequence[Any],
+        reconciliation: tuple[Sequence[Any], Sequence[Any], Callable[[], Sequence[Any]]],
+        *,
+        jobs: Sequence[Any] = (),
+        schedules: Sequence[Any] = (),
+        **rest: Any,
+    ) -> Declaration:
+        """A package's declaration as every package makes it: ``flows``; the jobs and schedules ``built``
+        (each a ``flows.jobs.BuiltJobs``) made for them, then the package's own ``jobs`` / ``schedules``,
+        then its ``reconciliation``'s (``DayReconciliation.wiring``: assets, jobs, schedules); ``rest``
+        the other fields (``tables``, ``sensors``, ``shared``)."""
+        assets, reconciliation_jobs, reconciliation_schedules = reconciliation
+        return cls(
+            flows=flows,
+            assets=assets,
+            jobs=[*(job for b in built for job in b.every_job), *jobs, *reconciliation_jobs],
+            schedules=[*(s for b in built for s in b.schedules), *schedules, *reconciliation_schedules()],
+            **rest,
+        )
 
     def register_replays(self, resources: Resources | None = None) -> list[str]:
         """Every flow's own replay handlers (``register_flow_replays``)."""

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from connector_assets.flows.integration_settings import integration_variable
 from connector_resources import settings
 from connector_resources.held_outside import outside_key, register_outside_check
 from connector_resources.replay import WaitsFor
@@ -34,12 +35,9 @@ _BUSINESS = re.compile(r"business days? (\d{1,2})\s*-\s*(\d{1,2})")
 _DAYS = re.compile(r"(\d{4}-\d{2}-\d{2})(?:\s*\.\.\s*(\d{4}-\d{2}-\d{2}))?")
 
 
-def calendar_setting(integration: str) -> str:
-    return f"ML_{integration.upper()}_CLOSE_CALENDAR"
-
-
-def timezone_setting(integration: str) -> str:
-    return f"ML_{integration.upper()}_CLOSE_TIMEZONE"
+# The integration's two settings of its close (``integration_variable``: ML_<INTEGRATION>_CLOSE_CALENDAR ...).
+CALENDAR = "CLOSE_CALENDAR"
+TIMEZONE = "CLOSE_TIMEZONE"
 
 
 @dataclass(frozen=True)
@@ -99,18 +97,19 @@ def parse(text: str, zone: ZoneInfo, setting: str = "the close calendar") -> Clo
 
 def close_of(integration: str) -> CloseCalendar | None:
     """The integration's declared close, None when it declares none."""
-    text = settings.read(calendar_setting(integration))
+    calendar = integration_variable(integration, CALENDAR)
+    timezone = integration_variable(integration, TIMEZONE)
+    text = settings.read(calendar)
     if not text:
         return None
-    zone_name = settings.read(timezone_setting(integration)) or "UTC"
+    zone_name = settings.read(timezone) or "UTC"
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingError(
-            f"{timezone_setting(integration)}={zone_name!r}: expected a time zone name such as "
-            "America/Chicago"
+            f"{timezone}={zone_name!r}: expected a time zone name such as America/Chicago"
         ) from None
-    return parse(text, zone, calendar_setting(integration))
+    return parse(text, zone, calendar)
 
 
 class CloseInProgress(WaitsFor):  # noqa: N818 - a state: the record waits for the close to end
@@ -119,7 +118,8 @@ class CloseInProgress(WaitsFor):  # noqa: N818 - a state: the record waits for t
     def __init__(self, integration: str, until: datetime, erp: str) -> None:
         local = until.strftime("%Y-%m-%d %H:%M %Z")
         reason = (
-            f"period close in progress, until {local} ({calendar_setting(integration)}): money into {erp} "
+            f"period close in progress, until {local} ({integration_variable(integration, CALENDAR)}): money "
+            f"into {erp} "
             "waits for the close to end and is sent by itself after it"
         )
         super().__init__(outside_key(KIND, f"{until.astimezone(UTC).isoformat()}@{integration}"), reason)

@@ -11,9 +11,9 @@ comparison of a day, the time zone and the words (``ReconciliationWords``); this
 * ``<job>_schedule``, closing the previous day at the ticks of ``ML_<INTEGRATION>_RECONCILE_CRON`` (after
   the flows' own); a cron firing more often re-checks today on its later ticks.
 
-A package's ``reconcile`` module exposes ``reconciliation_assets``, ``reconciliation_jobs`` and
-``reconciliation_schedules()`` (what its ``declaration`` lists): ``DayReconciliation.wiring()``, or
-``wiring`` of several.
+A package's ``reconcile`` module exposes ``WIRING`` (what its ``declaration`` gives
+``Declaration.assembled``): ``DayReconciliation.wiring()``, or ``wiring`` of several; unpacked, its
+``reconciliation_assets``, ``reconciliation_jobs`` and ``reconciliation_schedules()``.
 
 JDE <-> BILL reconciles per entity, on two calendars (JDE days for vendors and bills, BILL's UTC days for
 payments) and on poll schedules (today at each tick, yesterday once after midnight), so it builds its
@@ -30,6 +30,7 @@ from dagster import AssetKey, AssetsDefinition, AssetSelection, PartitionsDefini
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import target_asset_name
 from connector_assets.flows.core import FlowSpec
+from connector_assets.flows.integration_settings import integration_variable
 from connector_assets.flows.jobs import build_day_close_schedule
 from connector_assets.flows.reconciliation import Report, build_reconciliation_asset
 from connector_assets.polling import build_poll_schedule
@@ -40,14 +41,8 @@ __all__ = [
     "DayReconciliation",
     "ReconciliationWords",
     "build_day_reconciliation",
-    "cron_setting_of",
     "wiring",
 ]
-
-
-def cron_setting_of(integration: str) -> str:
-    """The setting of the schedule's cron: ``ML_<INTEGRATION>_RECONCILE_CRON``."""
-    return f"ML_{integration.upper()}_RECONCILE_CRON"
 
 
 @dataclass(frozen=True)
@@ -186,7 +181,7 @@ def build_day_reconciliation(
         f"{integration}_reconcile",
         [asset],
         partitions_def=partitions,
-        cron_setting=cron_setting_of(integration),
+        cron_setting=integration_variable(integration, "RECONCILE_CRON"),  # the schedule's cron
         timezone=timezone,
         job_description=words.job,
         schedule_description=words.schedule,

@@ -25,6 +25,12 @@ from connector_resources.settings import Setting, register_settings
 DECLARATIONS = "settings.toml"
 
 
+def integration_variable(integration: str, name: str) -> str:
+    """The variable of ``integration``'s setting ``name``: ``ML_<INTEGRATION>_<NAME>``, the one spelling
+    every integration setting has (its close calendar, its reconciliation's cron, its G/L date policy)."""
+    return f"ML_{integration.upper()}_{name.upper()}"
+
+
 @dataclass(frozen=True)
 class SettingsOf:
     """The settings of ``integration``: ``SETTINGS(name, default, help, kind)`` declares one,
@@ -36,7 +42,7 @@ class SettingsOf:
         """``<integration>_<name>`` read from ``ML_<INTEGRATION>_<NAME>``; text unless ``kind`` says."""
         typed: dict[str, Any] = {} if kind is None else {"kind": kind}
         field = f"{self.integration}_{name}"
-        return Setting(field, f"ML_{field.upper()}", default, help, **typed)
+        return Setting(field, integration_variable(self.integration, name), default, help, **typed)
 
     def register(self, *declared: Setting) -> tuple[Setting, ...]:
         return register_settings(self.integration, *declared)

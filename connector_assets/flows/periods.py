@@ -26,6 +26,7 @@ from datetime import date
 from typing import Protocol
 
 from connector_assets.flows.close_calendar import held_idents
+from connector_assets.flows.integration_settings import integration_variable
 from connector_resources import settings
 from connector_resources.held_outside import Kind, outside_key, register_outside_check
 from connector_resources.replay import WaitsFor
@@ -74,13 +75,12 @@ class Calendar(Protocol):
 
 def gl_date_policy(integration: str) -> str:
     """The integration's ``ML_<INTEGRATION>_GL_DATE_POLICY`` when set, else ``ML_GL_DATE_POLICY``."""
-    own = settings.read(f"ML_{integration.upper()}_GL_DATE_POLICY")
-    return own or settings.read(POLICY_ENV)
+    return settings.read(policy_setting(integration)) or settings.read(POLICY_ENV)
 
 
 def policy_setting(integration: str) -> str:
     """The variable that sets the integration's policy, as an operator sets it."""
-    return f"ML_{integration.upper()}_GL_DATE_POLICY"
+    return integration_variable(integration, "GL_DATE_POLICY")
 
 
 @dataclass(frozen=True)

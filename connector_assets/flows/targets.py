@@ -2,19 +2,23 @@
 
 A SaaS target is the client's raw find / create / update on one session. Adoption and deduplication are
 ``write_one``'s (claim, search by natural key, adopt, create); a target only says how its system finds a
-record by natural key and how it creates and updates one. What is the same for every such target
-(holding the session, opening it for a run or for a replay, what it writes for ``ping``) is here once,
-and ``FlowRoute.flow`` declares a flow from the few things that are its own.
+record by natural key and how it creates and updates one. What is the same for every target, whatever
+its system (holding the session, opening it for a run or for a replay, what it writes for ``ping``), is
+here once, and ``FlowRoute.flow`` declares a flow from the few things that are its own. A target that
+decides with the ledger (every JDE target, Fusion's invoices) is a ``LedgerTarget``: it also holds the
+run's ledger, run id and partition and its flow (``Held``), given the one way for a run and a replay.
 """
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from functools import partial
+from typing import Any, ClassVar, NamedTuple, Self
 
 from connector_assets.flows.core import FlowSpec
 from connector_resources.bill.resource import DOCUMENTED_IN_FLIGHT_CAP, BillResource
+from connector_resources.ledger import Ledger
 
 
 class SessionTarget:
@@ -47,20 +51,83 @@ class SessionTarget:
 
     @classmethod
     @contextmanager
-    def opened(cls, resource: Any) -> Iterator[Self]:
-        """The target on a session of ``resource`` (the API resource itself), closed after the block."""
+    def opened(cls, resource: Any, *held: Any, **named: Any) -> Iterator[Self]:
+        """The target on a session of ``resource`` (the API resource itself), closed after the block;
+        ``held`` / ``named`` are what a subclass holds beside the session (its constructor's arguments)."""
         with resource.session(**cls.session_options) as session:
-            yield cls(session)
+            yield cls(session, *held, **named)
 
     @classmethod
-    def for_run(cls, context: Any) -> AbstractContextManager[Self]:
-        """``FlowSpec.open_target``: on the run's resource."""
+    def for_run(cls, context: Any, spec: FlowSpec | None = None) -> AbstractContextManager[Self]:
+        """``FlowSpec.open_target`` (``FlowRoute.flow`` gives the flow): on the run's resource."""
         return cls.opened(getattr(context.resources, cls.resource))
 
     @classmethod
-    def for_replay(cls, resources: Mapping[str, Any]) -> AbstractContextManager[Self]:
-        """``register_settings_replay``'s opener: on the replay's resource."""
+    def for_replay(
+        cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
+    ) -> AbstractContextManager[Self]:
+        """A replay's opener (``register_settings_replay``; ``ledger_target_replay`` gives the replay's
+        ledger and the flow too): on the replay's resource."""
         return cls.opened(resources[cls.resource])
+
+
+class Held(NamedTuple):
+    """What a ``LedgerTarget`` holds beside its session, in its constructor's order."""
+
+    ledger: Ledger | None
+    run_id: str | None
+    partition: str | None
+    spec: FlowSpec | None
+
+
+class LedgerTarget(SessionTarget):
+    """A target that decides with the ledger (a JDE voucher is never rewritten, a Fusion invoice another
+    bill holds is refused): it holds the run's ledger, run id and partition and its flow (``Held``; in a
+    replay, the replay's ledger and no run), given by ``for_run`` / ``for_replay`` through ``open_on``,
+    which a target needing a second system's session overrides."""
+
+    def __init__(
+        self,
+        session: Any,
+        ledger: Ledger | None,
+        run_id: str | None,
+        partition: str | None,
+        spec: FlowSpec | None = None,
+    ) -> None:
+        super().__init__(session)
+        self.ledger, self.run_id, self.partition, self.spec = ledger, run_id, partition, spec
+
+    @classmethod
+    def for_run(cls, context: Any, spec: FlowSpec | None = None) -> AbstractContextManager[Self]:
+        """On the run's resources, with its ledger, run id and partition, for the flow ``spec``."""
+        partition = context.partition_key if context.has_partition_key else None
+        resources = context.resources
+        held = Held(resources.ledger.get(), context.run.run_id, partition, spec)
+        return cls.open_on(partial(getattr, resources), held)
+
+    @classmethod
+    def for_replay(
+        cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
+    ) -> AbstractContextManager[Self]:
+        """On the replay's resources, with the replay's ledger, for the flow ``spec`` (no run)."""
+        return cls.open_on(resources.__getitem__, Held(ledger, None, None, spec))
+
+    @classmethod
+    def open_on(cls, resource: Callable[[str], Any], held: Held) -> AbstractContextManager[Self]:
+        """The target on one session of ``resource(cls.resource)`` (the run's or the replay's resource of
+        that name), holding ``held``. A target that needs another system's session too (a supplier written
+        back to its vendor) says so here, and is opened the same way for a run and for a replay."""
+        return cls.opened(resource(cls.resource), *held)
+
+    @classmethod
+    def replay(cls, spec: FlowSpec, resources: Callable[[], dict[str, Any]]) -> Callable[..., Any]:
+        """``spec``'s replay handler through this target: remapped with ``resources()`` (built once per
+        replay), written with the replay's ledger (``replay_resources.ledger_target_replay``)."""
+        from connector_assets.flows.replay_resources import ledger_target_replay
+
+        return ledger_target_replay(
+            spec, lambda built, ledger: cls.for_replay(built, ledger, spec), resources
+        )
 
 
 # Records a write step to BILL writes at once, per request BILL allows in flight: while the cap's requests
@@ -113,13 +180,15 @@ class FlowRoute:
         """A ``FlowSpec`` on this route: ``name`` / ``entity``, the pandera ``schema`` of a writable record,
         the mapper of a partition and of named records (replay), and the ``target`` it writes through (a
         ``SessionTarget`` class, whose entities become the flow's ``writes``, or an ``open_target``)."""
+        opener = None
         if isinstance(target, type) and issubclass(target, SessionTarget):
-            fields.setdefault("writes", {self.target_system: target.writes})
+            # What the target writes in its system, beside what the flow writes elsewhere (an export mark).
+            fields["writes"] = {self.target_system: target.writes, **fields.get("writes", {})}
             concurrency, pool = resource_write_options(target.resource)
             fields.setdefault("write_concurrency", target.write_concurrency or concurrency)
             fields.setdefault("write_pool", target.pool or pool)
-            target = target.for_run
-        return FlowSpec(
+            target = opener = TargetOpener(target)
+        spec = FlowSpec(
             integration=self.integration,
             name=name,
             entity=entity,
@@ -131,3 +200,19 @@ class FlowRoute:
             remap=remap,
             **fields,
         )
+        if opener is not None:
+            opener.spec = spec
+        return spec
+
+
+class TargetOpener:
+    """A flow's ``FlowSpec.open_target`` when it is declared with its target class (``FlowRoute.flow``):
+    the class opened for the run, for the flow. The spec is set once built (it holds this opener), so the
+    class is the flow's one declaration of its target, and ``target`` says which it is."""
+
+    def __init__(self, target: type[SessionTarget]) -> None:
+        self.target = target
+        self.spec: FlowSpec | None = None
+
+    def __call__(self, context: Any) -> AbstractContextManager[SessionTarget]:
+        return self.target.for_run(context, self.spec)

@@ -42,21 +42,20 @@ Why on the Fusion side: these are Fusion's API and AP's rules, the same whatever
 from. An integration gives its flow (``spec``: whose ``invoice`` cross-reference holds a found invoice, and
 whose audit events an update's validation joins) and ``source_label`` (its system, as AP calls it), by
 subclassing; ``invoice_of`` turns the mapped body (``Invoice.payload()``) back into the typed ``Invoice``.
-The flow opens it on the run's Fusion session with ``invoices_for_run`` and replays through
-``invoices_replay``.
+It is a ``LedgerTarget`` on ``fusion``: the flow declares it by its class (``FlowRoute.flow``), which opens
+it on the run's Fusion session with the run's ledger, and replays through ``invoices_replay``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, FlowSpec, Mapped, audit_record
 from connector_assets.flows.periods import Posting, redated
-from connector_assets.flows.replay_resources import ledger_target_replay
+from connector_assets.flows.targets import LedgerTarget
 from connector_assets.fusion.payments import invoice_payments, paid_state
 from connector_assets.fusion.periods import FusionPeriods, register_fusion_period_check
 from connector_resources.fusion.errors import FusionError, FusionOutcomeUnknownError, FusionValidationError
@@ -140,7 +139,7 @@ def line_summary(lines: Iterable[Mapping[str, Any]]) -> list[tuple[int, str, str
     return sorted(out)
 
 
-class FusionInvoices:
+class FusionInvoices(LedgerTarget):
     """Search by (InvoiceNumber, Supplier) and adopt, else create (a duplicate refusal or a lost answer
     turned into the same search and adoption), update a changed bill's header with If-Match, validate; on
     one Fusion session, with the ledger (a found invoice another bill of ``spec`` holds is refused, and a
@@ -150,14 +149,15 @@ class FusionInvoices:
     (``find`` answers None): so an adoption carries its own audit reason with the validation result, and
     ``write_one`` never "updates" an invoice merely found (an adopted invoice is never changed)."""
 
+    resource = "fusion"
+    writes = ("invoices",)  # natural-key search, create, update, validate
     source_label: ClassVar[str] = "the source system"  # where the bills come from, in AP's words
+    ledger: Ledger
+    spec: FlowSpec
 
-    def __init__(
-        self, session: Any, ledger: Ledger, spec: FlowSpec, run_id: str | None, partition: str | None
-    ) -> None:
-        self.session, self.ledger, self.spec = session, ledger, spec
-        self.run_id, self.partition = run_id, partition
-        self.periods = FusionPeriods(session)  # read once, at the first invoice this session creates
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # the session, then what it holds (``Held``)
+        self.periods = FusionPeriods(self.session)  # read once, at the first invoice this session creates
 
     def _search(self, record: Mapped) -> dict[str, Any] | None:
         body = record.body
@@ -305,36 +305,6 @@ class FusionInvoices:
         return f"Fusion validation: {result}; resolve it in Fusion's invoice workbench (holds, tolerances)"
 
 
-@contextmanager
-def open_invoices(
-    target_class: type[FusionInvoices],
-    spec: FlowSpec,
-    fusion: Any,
-    ledger: Ledger,
-    run_id: str | None = None,
-    partition: str | None = None,
-) -> Iterator[FusionInvoices]:
-    """``target_class`` for ``spec`` on one session of the Fusion resource (a run's or a replay's)."""
-    with fusion.session() as session:
-        yield target_class(session, ledger, spec, run_id, partition)
-
-
-def invoices_for_run(
-    target_class: type[FusionInvoices], spec_of: Callable[[], FlowSpec]
-) -> Callable[..., Any]:
-    """A ``FlowSpec.open_target``: ``target_class`` on the run's Fusion resource and ledger, for the flow
-    ``spec_of()`` names (a callable, since the spec is built with this function as one of its fields)."""
-
-    def open_target(context: Any) -> Any:
-        partition = context.partition_key if context.has_partition_key else None
-        resources = context.resources
-        return open_invoices(
-            target_class, spec_of(), resources.fusion, resources.ledger.get(), context.run.run_id, partition
-        )
-
-    return open_target
-
-
 def invoices_replay(
     spec: FlowSpec, target_class: type[FusionInvoices], resources: Callable[[], dict[str, Any]]
 ) -> Callable[..., Any]:
@@ -342,9 +312,7 @@ def invoices_replay(
     per replay), written through ``target_class`` with the replay's ledger."""
     # Invoices held on a closed Fusion period are released by replay sweeps once they may post, read here.
     register_fusion_period_check(lambda: resources()["fusion"])
-    return ledger_target_replay(
-        spec, lambda built, ledger: open_invoices(target_class, spec, built["fusion"], ledger), resources
-    )
+    return target_class.replay(spec, resources)
 
 
 def invoice_of(body: Mapping[str, Any]) -> Invoice:

@@ -74,6 +74,8 @@ class PurchaseOrders(JdeTarget):
     in JDE may already stand on them; changes to an order arrive as added lines (``PurchaseOrderLines``).
     """
 
+    writes = (CREATE_PURCHASE_ORDER, UPDATE_PURCHASE_ORDER)
+
     def _describe(self, body: dict[str, Any]) -> str:
         reference = _text(body.get("Reference")) or "without a reference"
         return f"purchase order {reference} for supplier {_text(body.get('Supplier'))}"
@@ -160,6 +162,8 @@ class PurchaseOrderLines(JdeTarget):
     Added lines are never changed by the integration: a source record that changes after its lines were
     added is refused (``VoucherChanged``), and a person decides what to do in JDE.
     """
+
+    writes = (UPDATE_PURCHASE_ORDER,)
 
     def _key(self, record: Mapped) -> tuple[str, int, str, str]:
         body = record.body

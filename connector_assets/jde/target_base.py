@@ -1,6 +1,7 @@
 """What every JD Edwards write target stands on: the orchestrations and tables they name (one place, so the
 flows' ``reads`` / ``writes`` for ``ml-connector ping`` use the same names), JDE's refusal codes in words,
-the batch keys a mapper puts on a record (``BatchKey``) and ``JdeTarget``, a target on one AIS session.
+the batch keys a mapper puts on a record (``BatchKey``), ``JdeTarget``, the ``LedgerTarget`` on one AIS
+session that every JDE target stands on, and how a JDE flow registers its replays (``jde_replays``).
 Split from ``targets`` (the concrete targets) to keep each module readable on its own.
 """
 
@@ -12,10 +13,10 @@ from typing import Any, ClassVar
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, FlowSpec, Mapped
 from connector_assets.flows.periods import PeriodClosed, Posting, redated
-from connector_assets.jde.periods import AP, JdePeriods, refused_period
+from connector_assets.flows.targets import LedgerTarget
+from connector_assets.jde.periods import AP, JdePeriods, refused_period, register_jde_period_check
 from connector_resources.http.write_hold import holding
 from connector_resources.jde import Condition, JdeOrchestrationError
-from connector_resources.ledger import Ledger
 from connector_resources.redaction import redact
 
 # What the JDE targets reach beyond the staged sources; each is named once, here, and the flows' ``reads``
@@ -139,28 +140,24 @@ class BatchKey:
         ]
 
 
-class JdeTarget:
-    """Shared by the JDE targets: the session, the ledger, and the refusal of a rewrite.
+class JdeTarget(LedgerTarget):
+    """A target on one JDE AIS session: a ``LedgerTarget`` (so a ``SessionTarget``) on ``jde``, held, opened
+    for a run or a replay and declared on a flow like any other (``FlowRoute.flow(..., TheTarget, ...)``;
+    ``writes`` names its orchestrations for ``ping``), and the refusal of a rewrite.
 
-    ``spec`` (the flow, for its cross-reference) and ``source_label`` (the source system in a finance user's
-    words) are the integration's; a flow opens its target with ``open_jde_target``.
+    Why it holds more than its session: what JDE is written through cannot be searched or rewritten the way
+    a SaaS API can, so a JDE target decides with the ledger. ``ledger`` and ``spec`` (the flow) give the
+    record's cross-reference (read the batch first only when an earlier attempt claimed it; refuse to
+    rewrite a voucher or payment); ``spec``'s integration also judges a money write's G/L date against the
+    company's open periods (``posting``, read once per session); ``run_id`` and ``partition`` are the
+    run's (None in a replay). ``source_label`` is the source system in a finance user's words.
     """
 
+    resource = "jde"
     source_label: ClassVar[str] = "the source system"
 
-    def __init__(
-        self,
-        session: Any,
-        ledger: Ledger | None,
-        run_id: str | None,
-        partition: str | None,
-        spec: FlowSpec | None = None,
-    ) -> None:
-        self.session = session
-        self.ledger = ledger
-        self.run_id = run_id
-        self.partition = partition
-        self.spec = spec
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # the session, then what it holds (``Held``)
         self.opened_at = datetime.now(UTC)
         self._periods: JdePeriods | None = None
 
@@ -233,3 +230,34 @@ class JdeTarget:
             "payments are never rewritten or sent twice by the integration: correct it in JDE, then "
             "abandon this item"
         )
+
+
+def jde_target_replay(
+    spec: FlowSpec, target_class: type[JdeTarget], resources: Callable[[], dict[str, Any]]
+) -> Callable[..., Any]:
+    """``spec``'s replay handler: remapped with ``resources()`` (jde and what the flow reads, built once
+    per replay), written through ``target_class`` on one JDE session per replay, with the replay's ledger
+    (``LedgerTarget.replay``)."""
+    # Money held on a closed period is released by replay sweeps once it may post, read on this JDE.
+    register_jde_period_check(lambda: resources()["jde"])
+    return target_class.replay(spec, resources)
+
+
+def jde_replays(
+    spec: FlowSpec,
+    target_class: type[JdeTarget],
+    default: Callable[[], dict[str, Any]],
+    *checks: Callable[[Callable[[], Any]], None],
+) -> Callable[..., None]:
+    """A JDE flow's replay registration (``Flow.replays``): its ``jde_target_replay`` through
+    ``target_class`` with the resources it is given, else ``default`` (today's settings), and ``checks``,
+    the sweeps releasing what it holds (a batch R04110ZA has not processed) on the JDE it writes with."""
+    from connector_resources.replay import register_replay_handler
+
+    def register(resources: Callable[[], dict[str, Any]] | None = None) -> None:
+        build = resources or default
+        register_replay_handler(spec.integration, spec.name, jde_target_replay(spec, target_class, build))
+        for check in checks:
+            check(lambda: build()["jde"])
+
+    return register

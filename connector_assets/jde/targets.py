@@ -25,12 +25,11 @@ does not find (59A8) is not ready either, not refused. A flow that posts each re
 them; its replay handler is ``jde_target_replay``.
 """
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from connector_assets.flows.core import Created, FlowSpec, Mapped
+from connector_assets.flows.core import Created, Mapped
 from connector_assets.flows.periods import Posting
+from connector_assets.flows.targets import Held  # noqa: F401  (what a target's ``open_on`` holds)
 from connector_assets.jde.payment_repeats import (  # noqa: F401  (PAYMENT_TABLE: what a payment flow reads)
     PAYMENT_TABLE,
     duplicate_refusal,
@@ -63,12 +62,13 @@ from connector_assets.jde.target_base import (  # noqa: F401  (the targets' API,
     _iso_date,
     jde_number,
     jde_reason,
+    jde_replays,
+    jde_target_replay,
     posted,
 )
 from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
 from connector_assets.preview.target import created_in_preview
 from connector_resources.jde import Condition, JdeOrchestrationError
-from connector_resources.ledger import Ledger
 from connector_resources.redaction import register_secret
 
 
@@ -159,6 +159,7 @@ class VoucherBatches(BatchTarget):
     ``ML_CreateVoucherBatch``. A record's body is the orchestration's input, batch keys included."""
 
     orchestration = CREATE_VOUCHERS
+    writes = (CREATE_VOUCHERS,)
     batch_table = BATCH_TABLE
     what = "voucher batch"
     check_columns = ("AN8", "VINV")
@@ -185,6 +186,7 @@ class JournalBatches(BatchTarget):
     ``ML_CreateJournalBatch``, for the journal entry batch processor to post."""
 
     orchestration = CREATE_JOURNALS
+    writes = (CREATE_JOURNALS,)
     batch_table = JOURNAL_TABLE
     what = "journal batch"
     check_columns = ("KCO",)
@@ -211,6 +213,8 @@ class VoucherPayments(JdeTarget):
     """Payments recorded on the JDE vouchers a voucher flow wrote, through ``ML_RecordPayment``. A record's
     body names its voucher's batch keys and the payment; its fields carry ``invoice_id`` (the source
     invoice the voucher came from, for messages)."""
+
+    writes = (RECORD_PAYMENT,)
 
     def _voucher(self, record: Mapped) -> tuple[str, int]:
         key = BatchKey.of_body(record.body)
@@ -285,6 +289,8 @@ class DocumentPayments(JdeTarget):
     document key (an F0411 voucher a JDE -> X flow sent out, e.g. as a BILL bill). A record's body holds
     ``Document_Company`` / ``Document_Number`` / ``Document_Type`` and the payment (``Payment_Amount``,
     ``Payment_Date``, ``Payment_Reference``)."""
+
+    writes = (RECORD_PAYMENT,)
 
     def find(self, record: Mapped) -> str | None:
         if not self._read_first(record):
@@ -401,6 +407,11 @@ class PostingTarget(JdeTarget):
     ways: ClassVar[dict[str, type[JdeTarget]]] = {}
     changed_since: ClassVar[str] = "it changed at the source, or the settings changed since"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """What it writes (``SessionTarget.writes``, for ``ping``) is what its ways write, each once."""
+        super().__init_subclass__(**kwargs)
+        cls.writes = tuple(dict.fromkeys(name for way in cls.ways.values() for name in way.writes))
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._periods = JdePeriods(self.session)  # one read of the company's periods serves every way
@@ -445,6 +456,7 @@ class Suppliers(JdeTarget):
     """
 
     orchestration: ClassVar[str] = ADD_UPDATE_SUPPLIER
+    writes = (ADD_UPDATE_SUPPLIER,)
     search_table: ClassVar[str] = ADDRESS_BOOK_TABLE
 
     def find(self, record: Mapped) -> str | None:
@@ -482,56 +494,3 @@ class Suppliers(JdeTarget):
 
     def update(self, target_id: str, record: Mapped) -> None:
         self._orchestrate({**record.body, "Address_Number": int(target_id)})
-
-
-@contextmanager
-def open_jde_target(
-    target_class: type[JdeTarget],
-    spec: FlowSpec,
-    jde: Any,
-    ledger: Ledger,
-    run_id: str | None = None,
-    partition: str | None = None,
-) -> Iterator[JdeTarget]:
-    """``target_class`` for ``spec`` on one JDE session (a run's, or a replay's)."""
-    with jde.session() as session:
-        yield target_class(session, ledger, run_id, partition, spec)
-
-
-def jde_target_for_run(target_class: type[JdeTarget], spec_of: Any):
-    """A ``FlowSpec.open_target``: ``target_class`` on the run's JDE session, for the flow ``spec_of()``
-    names (a callable, since the spec is built with this function as one of its fields)."""
-
-    def open_target(context: Any):
-        partition = context.partition_key if context.has_partition_key else None
-        return open_jde_target(
-            target_class, spec_of(), context.resources.jde, context.resources.ledger.get(),
-            context.run.run_id, partition,
-        )  # fmt: skip
-
-    return open_target
-
-
-def jde_target_replay(
-    spec: FlowSpec, target_class: type[JdeTarget], resources: Callable[[], dict[str, Any]]
-) -> Callable[..., Any]:
-    """``spec``'s replay handler: remapped with ``resources()`` (jde and what the flow reads, built once
-    per replay), written through ``target_class`` on one JDE session per replay, with the replay's ledger
-    (``flows.replay_resources.ledger_target_replay``)."""
-    from connector_assets.flows.replay_resources import ledger_target_replay
-
-    # Money held on a closed period is released by replay sweeps once it may post, read on this JDE.
-    register_jde_period_check(lambda: resources()["jde"])
-    return ledger_target_replay(
-        spec, lambda built, ledger: open_jde_target(target_class, spec, built["jde"], ledger), resources
-    )
-
-
-def register_jde_target_replays(
-    flows: Mapping[FlowSpec, type[JdeTarget]], resources: Callable[[], dict[str, Any]]
-) -> None:
-    """``ml-connector replay`` for each of ``flows``: its ``jde_target_replay`` through its target class."""
-    from connector_resources.replay import register_replay_handler
-
-    for spec, target_class in flows.items():
-        register_replay_handler(spec.integration, spec.name, jde_target_replay(spec, target_class, resources))

@@ -35,9 +35,7 @@ from connector_assets.incremental import (
     _coerced,
     _merge,
     _replace,
-    read_groups,
-    read_range,
-    read_whole,
+    read_window,
     since_cursor,
 )
 from connector_assets.saas import SaasEntity, day_window, midnight, overlap, stream_of, unique_rows
@@ -170,44 +168,28 @@ def read_procore_companies(
     """The Procore ``saas.SourceReader``: every configured company, each through its own session."""
     stream = stream_of(spec)
     with client.company_sessions() as sessions:
-        if days is None:
-            updated_field = "none (read whole)"
+        updated_field = "none (read whole)" if days is None else ProcoreSession.updated_field(spec.entity)
 
-            def fetch(_day: date | None, _since: datetime | None) -> Iterator[dict[str, Any]]:
-                seen: set[str] = set()
-                for company in sessions.companies:
-                    yield from _company_records(
-                        sessions, company, lambda s: s.iter_all(spec.entity), spec, seen
-                    )
+        def fetch(_day: date | None, _since: datetime | None) -> Iterator[dict[str, Any]]:
+            seen: set[str] = set()
+            for company in sessions.companies:
+                yield from _company_records(sessions, company, lambda s: s.iter_all(spec.entity), spec, seen)
 
-            reads = [read_whole(stream, fetch, staging, book, run_id)]
-        else:
-            updated_field = ProcoreSession.updated_field(spec.entity)
+        def fetch_range(first: date, end: date) -> Iterator[dict[str, Any]]:
+            seen: set[str] = set()
+            for company in sessions.companies:
+                read = _range_reader(spec.entity, first, end)
+                yield from _company_records(sessions, company, read, spec, seen)
 
-            def fetch_range(first: date, end: date) -> Iterator[dict[str, Any]]:
-                seen: set[str] = set()
-                for company in sessions.companies:
-                    read = _range_reader(spec.entity, first, end)
-                    yield from _company_records(sessions, company, read, spec, seen)
+        def one_day(day: date) -> DayRead:
+            return read_companies_day(
+                spec, stream, sessions, staging, book, day=day, today=today, overlap=overlap(), run_id=run_id
+            )
 
-            reads = []
-            for group in read_groups(days, today):
-                if len(group) > 1:
-                    reads += read_range(stream, fetch_range, staging, book, days=group, run_id=run_id)
-                    continue
-                reads.append(
-                    read_companies_day(
-                        spec,
-                        stream,
-                        sessions,
-                        staging,
-                        book,
-                        day=group[0],
-                        today=today,
-                        overlap=overlap(),
-                        run_id=run_id,
-                    )
-                )
+        reads = read_window(
+            stream, staging, book, days, today=today, run_id=run_id, fetch=fetch, fetch_range=fetch_range,
+            read_one_day=one_day,
+        )  # fmt: skip
         extra = {
             "updated_field": updated_field,
             "procore_companies": ", ".join(str(c) for c in sessions.companies),

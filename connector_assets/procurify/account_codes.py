@@ -32,6 +32,13 @@ def code_length_problem(given: int) -> str:
     return f"a Procurify account code has at most {CODE_MAX} characters ({given} given)"
 
 
+def code_problem(code: str) -> str | None:
+    """Why ``code`` (trimmed, as a mapping table's cell is read) cannot be a Procurify account code: longer
+    than Procurify keeps; None when it can be one. Whichever column of a table holds the codes."""
+    length = len(str(code).strip())
+    return code_length_problem(length) if length > CODE_MAX else None
+
+
 @lazy_model
 def ProcurifyAccountCodeColumns() -> type:
     """What every account code sent to Procurify has: the code (at most 50 characters), whether it is

@@ -235,11 +235,13 @@ def _target_names(module) -> set[str]:
     if not module.__name__.startswith("connector_assets.integrations."):
         return set()
     return {
-        getattr(obj, attr)
+        name
         for obj in vars(module).values()
         if isinstance(obj, type) and issubclass(obj, JdeTarget) and obj.__module__ == module.__name__
-        for attr in ("orchestration", "batch_table", "search_table")
-        if hasattr(obj, attr)
+        for name in (
+            *(getattr(obj, a) for a in ("orchestration", "batch_table", "search_table") if hasattr(obj, a)),
+            *obj.writes,  # what the target declares it writes (``SessionTarget.writes``)
+        )
     }
 
 

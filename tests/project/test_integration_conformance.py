@@ -26,7 +26,9 @@ from connector_assets.definitions import defs
 from connector_assets.flows.assembly import Declaration, Flow, IntegrationPackage
 from connector_assets.flows.core import FLOW_SPECS, FlowSpec
 from connector_assets.flows.jobs import FlowJobs
+from connector_assets.flows.targets import LedgerTarget, SessionTarget, TargetOpener
 from connector_assets.integrations import INTEGRATIONS
+from connector_assets.jde.target_base import JdeTarget
 from connector_resources import settings
 from connector_resources.replay import handler_for
 
@@ -257,3 +259,58 @@ def test_every_flow_has_the_target_side_asset_its_written_check_reads(package):
         observed = spec.key(f"in_{spec.target_system.lower()}")
         assert GRAPH.has(observed), f"{spec.flow}: no {observed.to_user_string()} asset"
         assert not GRAPH.get(observed).is_executable  # observed in the target, never written by us
+
+
+# Flows whose target is opened by a function of their own, not declared by a ``SessionTarget`` class: each
+# holds the ledger's vendor pairs (or, in Procore, one session per company) and is opened its own way.
+# Every other flow, and every flow that writes to JDE, declares its target the one way.
+OWN_OPENERS = {
+    "fusion_procurify_suppliers",  # ``procurify.vendor_target``, with the ledger's pairs
+    "fusion_procurify_vendors",  # ledger only (``LEDGER_ONLY``)
+    "jde_procurify_suppliers",  # ``procurify.vendor_target``, with the ledger's pairs
+    "procore_jde_suppliers",  # ``procore.vendor_target``, on Procore's company sessions
+}
+
+
+def test_every_flow_declares_its_target_by_its_class_on_the_one_base(package):
+    """``FlowRoute.flow`` is given the target's class, a ``SessionTarget`` (a JDE target a ``JdeTarget``,
+    which stands on it): the class is opened for the run and the flow the one way, and what it writes in
+    its system is the class's own ``writes`` (what ``ping`` checks there), however the flow names others."""
+    for spec in _flows(package):
+        opener = spec.open_target
+        if spec.flow in OWN_OPENERS:
+            assert not isinstance(opener, TargetOpener), f"{spec.flow}: declared by its class now"
+            assert spec.target_system != "JDE"
+            continue
+        assert isinstance(opener, TargetOpener), f"{spec.flow}: its target is not declared by its class"
+        target = opener.target
+        assert issubclass(target, SessionTarget) and opener.spec is spec, spec.flow
+        assert issubclass(target, JdeTarget) == (spec.target_system == "JDE"), spec.flow
+        assert target.writes and spec.writes[spec.target_system] == target.writes, spec.flow
+
+
+def test_a_jde_target_is_opened_for_a_run_and_a_replay_as_any_target_is():
+    """Every JDE target is a ``LedgerTarget`` (a ``SessionTarget``) on ``jde``: held on its session, opened
+    by the base's ``opened`` (its own ``open_on`` says which sessions), with the flow and the ledger it
+    judges with."""
+    from connector_assets.jde import targets
+
+    for target in (targets.VoucherBatches, targets.VoucherPayments, targets.Suppliers):
+        assert issubclass(target, SessionTarget) and target.resource == "jde"
+        assert target.for_run.__func__ is LedgerTarget.for_run.__func__
+        assert target.for_replay.__func__ is LedgerTarget.for_replay.__func__
+
+    class _Resource:
+        def __init__(self):
+            self.sessions = []
+
+        def session(self):
+            from contextlib import nullcontext
+
+            self.sessions.append(object())
+            return nullcontext(self.sessions[-1])
+
+    jde, spec = _Resource(), next(iter(FLOW_SPECS.values()))
+    with targets.VoucherPayments.for_replay({"jde": jde}, "the ledger", spec) as target:
+        assert (target.session, target.ledger, target.spec) == (jde.sessions[0], "the ledger", spec)
+        assert (target.run_id, target.partition) == (None, None)

@@ -20,11 +20,6 @@ coupa_jde_assets = [*TABLES, *invoices.invoice_assets, *payments.payment_assets]
 FLOW_JOBS = JOBS.build(FLOWS, TABLES)
 coupa_jde_inbox_sensor = inbox_sensor(FLOW_JOBS)
 
-DECLARATION = Declaration(
-    flows=FLOWS,
-    tables=TABLES,
-    assets=reconcile.reconciliation_assets,
-    jobs=[*FLOW_JOBS.every_job, *reconcile.reconciliation_jobs],
-    schedules=[*FLOW_JOBS.schedules, *reconcile.reconciliation_schedules()],
-    sensors=[coupa_jde_inbox_sensor],
+DECLARATION = Declaration.assembled(
+    FLOWS, [FLOW_JOBS], reconcile.WIRING, tables=TABLES, sensors=[coupa_jde_inbox_sensor]
 )

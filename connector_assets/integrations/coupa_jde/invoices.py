@@ -308,10 +308,10 @@ INVOICES_FLOW = ROUTE.flow(
     JdeVoucherRecord,
     map_invoices,
     remap_invoices,
-    targets.jde_target_for_run(VoucherBatches, lambda: INVOICES_FLOW),
+    VoucherBatches,
     # beside the staged invoices and account master (upstream)
     reads={"JDE": (VoucherBatches.batch_table, *targets.PERIOD_TABLES)},
-    writes={"JDE": (VoucherBatches.orchestration,), "coupa": ("invoices",)},  # and the export mark
+    writes={"coupa": ("invoices",)},  # the export mark, beside the target's voucher batches
 )
 
 # The flow's steps after the staged invoices, GL accounts and account map, then the export marks.

@@ -162,10 +162,10 @@ PAYMENTS_FLOW = ROUTE.flow(
     JdePaymentRecord,
     map_payments,
     remap_payments,
-    targets.jde_target_for_run(VoucherPayments, lambda: PAYMENTS_FLOW),
+    VoucherPayments,
     # F0414: a payment JDE already holds, recognised by reading (``jde.payment_repeats``)
     reads={"JDE": (targets.BATCH_TABLE, AP_LEDGER.table, targets.PAYMENT_TABLE, *targets.PERIOD_TABLES)},
-    writes={"JDE": (targets.RECORD_PAYMENT,), "coupa": ("payments",)},  # and the export mark
+    writes={"coupa": ("payments",)},  # the export mark, beside the target's payments
 )
 
 # The flow's steps after the staged payments and the invoices' write (a payment and its invoice arriving

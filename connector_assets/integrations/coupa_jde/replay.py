@@ -13,7 +13,7 @@ from connector_assets.flows.core import FlowSpec, replay_handler
 from connector_assets.flows.documents import newest_seen
 from connector_assets.flows.replay_resources import jde_from_settings, resources_from_settings
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
-from connector_assets.jde.targets import JdeTarget, open_jde_target
+from connector_assets.jde.targets import JdeTarget
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
 
@@ -41,9 +41,10 @@ def _replay(
         if resource is None:
             resource = shared_value("coupa_jde_settings_jde", jde_from_settings)
         target_key = ("target", spec.name, id(resource), id(ledger))
+        opened = {"jde": resource}
         inner = replay_handler(
             spec,
-            lambda: shared_context(target_key, lambda: open_jde_target(target_class, spec, resource, ledger)),
+            lambda: shared_context(target_key, lambda: target_class.for_replay(opened, ledger, spec)),
             None if built is None else lambda: built,
         )
         return inner(item, ledger)

@@ -23,7 +23,7 @@ from connector_assets.flows.mapping_tables import build_mapping_table_asset
 from connector_assets.fusion.charge_combinations import segment_problem
 from connector_assets.fusion.master_data import natural_accounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.procurify.account_codes import CODE_MAX, code_length_problem
+from connector_assets.procurify.account_codes import code_problem
 from connector_resources import settings
 
 ACCOUNT_MAP_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_MAP"
@@ -33,11 +33,6 @@ GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sa
 def normal_code(code: str) -> str:
     """A Procurify account code as the table keys it: trimmed (codes are case-sensitive text)."""
     return str(code).strip()
-
-
-def code_problem(code: str) -> str | None:
-    """Why a table key cannot be a Procurify account code (longer than Procurify keeps), else None."""
-    return code_length_problem(len(code)) if len(normal_code(code)) > CODE_MAX else None
 
 
 SEGMENTS_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS"  # accountCombinationsLOV's segment attribute names

@@ -45,11 +45,12 @@ combinations_job, combinations_schedule = build_combinations_job_and_schedule(
 )
 
 
-DECLARATION = Declaration(
-    flows=FLOWS,
+DECLARATION = Declaration.assembled(
+    FLOWS,
+    [FLOW_JOBS],
+    reconcile.WIRING,
+    jobs=[combinations_job],
+    schedules=[combinations_schedule],
     tables=TABLE_ASSETS,
-    assets=reconcile.reconciliation_assets,
-    jobs=[*FLOW_JOBS.every_job, combinations_job, *reconcile.reconciliation_jobs],
-    schedules=[*FLOW_JOBS.schedules, combinations_schedule, *reconcile.reconciliation_schedules()],
     shared=asset_keys(saas_assets),
 )

@@ -37,7 +37,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.fusion.invoice_target import FusionInvoices, invoices_for_run, invoices_replay
+from connector_assets.fusion.invoice_target import FusionInvoices, invoices_replay
 from connector_assets.fusion.order_reads import order_number_of
 from connector_assets.fusion.supplier_sites import SupplierSite, SupplierSites
 from connector_assets.integrations.fusion_procurify.bill_mappers import (
@@ -240,12 +240,11 @@ INVOICES_FLOW = ROUTE.flow(
     InvoiceRecord,
     map_invoices,
     remap_invoices,
-    invoices_for_run(InvoiceTarget, lambda: INVOICES_FLOW),
+    InvoiceTarget,
     # Beside the staged bills and the charge account tables (upstream): in Procurify each full bill and
     # the POs of a bill billing several; in Fusion the supplier and its sites, the purchase orders, and
     # the invoices (natural-key search, create, update, validate).
     reads={"procurify": ("bills", "purchase_orders"), "fusion": ("suppliers", "purchase_orders", "invoices")},
-    writes={"fusion": ("invoices",)},
 )
 
 invoice_assets = build_flow_assets(

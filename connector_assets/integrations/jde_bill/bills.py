@@ -171,9 +171,7 @@ bill_assets = [
 def bill_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
     """The bills flow's replay handler: remapped with today's tables (``resources()``: jde, bill,
     staging, built once per replay), written through a target that holds the replay's ledger."""
-    return ledger_target_replay(
-        BILLS_FLOW, lambda built, ledger: BillsFromJde.opened(built["bill"], ledger), resources
-    )
+    return ledger_target_replay(BILLS_FLOW, BillsFromJde.for_replay, resources)
 
 
 def register_bill_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:

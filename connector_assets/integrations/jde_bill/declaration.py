@@ -14,10 +14,6 @@ PAYMENT_FLOW_JOBS = PAYMENT_JOBS.build(FROM_BILL)
 payments_inbox_sensor = inbox_sensor(PAYMENT_FLOW_JOBS)
 
 
-DECLARATION = Declaration(
-    flows=(*FROM_JDE, *FROM_BILL),
-    assets=reconcile.reconciliation_assets,
-    jobs=[*FLOW_JOBS.every_job, *PAYMENT_FLOW_JOBS.every_job, *reconcile.reconciliation_jobs],
-    schedules=[*FLOW_JOBS.schedules, *PAYMENT_FLOW_JOBS.schedules, *reconcile.reconciliation_schedules()],
-    sensors=[payments_inbox_sensor],
+DECLARATION = Declaration.assembled(
+    (*FROM_JDE, *FROM_BILL), [FLOW_JOBS, PAYMENT_FLOW_JOBS], reconcile.WIRING, sensors=[payments_inbox_sensor]
 )

@@ -251,11 +251,10 @@ PAYMENTS_FLOW = PAYMENTS_ROUTE.flow(
     JdeBillPaymentRecord,
     map_payments,
     remap_payments,
-    targets.jde_target_for_run(BillPayments, lambda: PAYMENTS_FLOW),
+    BillPayments,
     # Adopting a journal batch (F0911Z1) or a payment JDE already holds (F0414, ``jde.payment_repeats``); the
     # F0901 cache is upstream.
     reads={"JDE": (targets.JOURNAL_TABLE, targets.PAYMENT_TABLE, *targets.PERIOD_TABLES)},
-    writes={"JDE": (targets.RECORD_PAYMENT, targets.CREATE_JOURNALS)},
     # A day's rejections are facts about single payments (a bill that is not from JDE: BILL's own bills
     # may be most of them), not a broken mapping: what is systemic (the F0901 cache missing, a status or
     # posting setting unreadable) fails the step before any record is mapped, and journal accounts that

@@ -9,16 +9,13 @@ day's payments are read from BILL by the mapped step itself when the ``bill_sour
 (``bill.payments_read``), so its poll schedule is a fallback on its own.
 """
 
-from collections.abc import Callable
-from typing import Any
-
 from connector_assets.bill.documents import PAYMENTS
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.integrations.jde_bill.integration import SETTINGS_RESOURCES
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW, BillPayments
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.jde.targets import register_jde_target_replays
+from connector_assets.jde.targets import jde_replays
 from connector_assets.jde.unprocessed_batches import register_unprocessed_check
 from connector_assets.saas_assets import saas_partitions
 
@@ -31,14 +28,13 @@ payment_assets = build_flow_assets(
 )
 
 
-def register_payments_replay(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for queued payments: each is read from BILL again (its current version) and
-    mapped with today's settings, ledger and F0901 cache, then written through the same target; a payment
-    JDE already holds is skipped. ``resources`` (JDE, BILL, staging) default to today's settings."""
-    build = resources or SETTINGS_RESOURCES
-    register_jde_target_replays({PAYMENTS_FLOW: BillPayments}, build)
-    # A payment on a voucher batch waits for R04110ZA (``jde.unprocessed_batches``): released on this JDE.
-    register_unprocessed_check(lambda: build()["jde"])
+# ``ml-connector replay`` for queued payments: each is read from BILL again (its current version) and mapped
+# with today's settings, ledger and F0901 cache, then written through the same target; a payment JDE already
+# holds is skipped. Its resources (JDE, BILL, staging) default to today's settings. A payment on a voucher
+# batch waits for R04110ZA (``jde.unprocessed_batches``): released on the JDE it writes with.
+register_payments_replay = jde_replays(
+    PAYMENTS_FLOW, BillPayments, SETTINGS_RESOURCES, register_unprocessed_check
+)
 
 
 # What the package's declaration lists for this flow: its spec, its assets and its replays.

@@ -11,10 +11,4 @@ FLOWS = (suppliers.FLOW, purchase_orders.FLOW, invoices.FLOW)
 TABLES = [suppliers.jde_coupa_payment_terms_map, purchase_orders.jde_coupa_account_map]
 FLOW_JOBS = JOBS.build(FLOWS, TABLES)
 
-DECLARATION = Declaration(
-    flows=FLOWS,
-    tables=TABLES,
-    assets=reconcile.reconciliation_assets,
-    jobs=[*FLOW_JOBS.every_job, *reconcile.reconciliation_jobs],
-    schedules=[*FLOW_JOBS.schedules, *reconcile.reconciliation_schedules()],
-)
+DECLARATION = Declaration.assembled(FLOWS, [FLOW_JOBS], reconcile.WIRING, tables=TABLES)

@@ -29,19 +29,12 @@ from connector_assets.jde import account_codes
 from connector_assets.jde.account_codes import normal_account
 from connector_assets.jde.accounts import GlAccounts, account_problem
 from connector_assets.jde.master_data import postable_accounts
-from connector_assets.procurify.account_codes import CODE_MAX, code_length_problem
+from connector_assets.procurify.account_codes import code_problem
 
 ACCOUNT_MAP_ENV = "ML_JDE_PROCURIFY_ACCOUNT_MAP"
 ACCOUNT_SCOPE_ENV = "ML_JDE_PROCURIFY_ACCOUNT_SCOPE"
 GUARDED_BY = ("jde_ais", "procurify")  # the sandbox table and the default scope only fit these sandboxes
 ACCOUNT_CODE_ENTITY = "account_code"  # the ``account_codes`` flow's entity (JDE -> Procurify)
-
-
-def _code_problem(value: str) -> str | None:
-    text = value.strip()
-    if len(text) > CODE_MAX:
-        return code_length_problem(len(text))
-    return None
 
 
 # Checked both ways (``flows.code_maps.OneToOneTable``): each JDE account reads ``BU.OBJ[.SUB]``.
@@ -56,7 +49,7 @@ ACCOUNTS: OneToOneTable = OneToOneTable.from_setting(
         f"account. Accounts not in it are their own code when in ${ACCOUNT_SCOPE_ENV}."
     ),
     guarded_by=GUARDED_BY,
-    check=_code_problem,
+    check=code_problem,
     clean=str.strip,
     key_problem=account_problem,
     key_clean=normal_account,

@@ -340,14 +340,13 @@ BILLS_FLOW = BACK_ROUTE.flow(
     BillPostingRecord,
     map_bills,
     remap_bills,
-    targets.jde_target_for_run(BillPostings, lambda: BILLS_FLOW),
+    BillPostings,
     # Beside the staged bills, F0901 and the account map (upstream): the batch files (adopt) and, in
     # Procurify, each full bill and an unpaired bill's vendor.
     reads={
         "JDE": (targets.BATCH_TABLE, targets.JOURNAL_TABLE, *targets.PERIOD_TABLES),
         "procurify": ("bills", "vendors"),
     },
-    writes={"JDE": (targets.CREATE_VOUCHERS, targets.CREATE_JOURNALS)},
 )
 
 bill_assets = build_flow_assets(

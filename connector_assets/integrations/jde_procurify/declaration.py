@@ -33,11 +33,10 @@ jde_procurify_mapping_tables = [jde_procurify_account_map, jde_procurify_departm
 # (``jobs``).
 FLOW_JOBS = JOBS.build(FLOWS, jde_procurify_mapping_tables)
 
-DECLARATION = Declaration(
-    flows=FLOWS,
+DECLARATION = Declaration.assembled(
+    FLOWS,
+    [FLOW_JOBS],
+    reconcile.WIRING,
     tables=jde_procurify_mapping_tables,
-    assets=reconcile.reconciliation_assets,
-    jobs=[*FLOW_JOBS.every_job, *reconcile.reconciliation_jobs],
-    schedules=[*FLOW_JOBS.schedules, *reconcile.reconciliation_schedules()],
     shared=asset_keys([*jde_assets, *saas_assets]),
 )

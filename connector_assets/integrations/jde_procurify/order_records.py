@@ -19,10 +19,10 @@ out (not approved yet; complete in JDE before it was ever sent). The body itself
 """
 
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected, dependency_synced
+from connector_assets.flows.reconciliation import iso_day
 from connector_assets.integrations.jde_procurify import account_map, po_links, vendor_pairs
 from connector_assets.integrations.jde_procurify.departments import (
     ProcurifyDepartments,
@@ -135,7 +135,7 @@ def order_record(
             None,
         )
     body = requisition_body(header, where.location, where.department, mapped.lines)
-    created = _day(header.get("TRDJ"))
+    created = iso_day(header.get("TRDJ"))  # a date: staged typed, or converted by the AIS client
     return requisition_record(key, body, an8, created, po_links.linked_po(ledger, key), vendor_id, depends_on)
 
 
@@ -167,12 +167,3 @@ def requisition_record(
         "vendor_id": vendor_id,
     }
     return Mapped(key, body, fields, natural_key, depends_on)
-
-
-def _day(value: Any) -> str | None:
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    raw = str(value or "").strip()
-    return raw[:10] if raw else None

@@ -27,7 +27,7 @@ by reading F0414 (``jde.payment_repeats``), whatever code JDE refuses it with; a
 back from F0911Z1 after a refusal (adopted).
 """
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -66,7 +66,6 @@ from connector_assets.saas_assets import saas_partitions
 from connector_resources import settings
 from connector_resources.held_parents import gone_parents
 from connector_resources.ledger import Ledger
-from connector_resources.replay import register_replay_handler
 
 ENTITY = "payment"
 BILL_ENTITY = "bill"  # the bills flow's entity: its xref names each bill's JDE document
@@ -220,7 +219,7 @@ PAYMENTS_FLOW = BACK_ROUTE.flow(
     ProcurifyPaymentRecord,
     map_payments,
     remap_payments,
-    targets.jde_target_for_run(ProcurifyPayments, lambda: PAYMENTS_FLOW),
+    ProcurifyPayments,
     reads={
         "procurify": ("bills",),  # the bills of each payment's groups
         # F0414: a payment JDE already holds, recognised by reading (``jde.payment_repeats``)
@@ -232,7 +231,6 @@ PAYMENTS_FLOW = BACK_ROUTE.flow(
             *targets.PERIOD_TABLES,
         ),  # fmt: skip
     },
-    writes={"JDE": (targets.RECORD_PAYMENT, targets.CREATE_JOURNALS)},
     # A day's refusals are facts about single payments (split, a bill never posted); what is systemic
     # (F0901 cache missing, a setting unreadable) fails the step before any record is mapped.
     systemic_share=1.0,
@@ -245,16 +243,17 @@ payments_assets = build_flow_assets(
 )
 
 
-def register_payments_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for queued (payment, bill) records: each is read from Procurify again and
-    mapped with today's settings and ledger (a released hold now finds its voucher), then written through
-    the same target on one JDE session per replay; one JDE already holds is skipped. ``resources`` (JDE,
-    Procurify, staging) default to today's settings."""
-    build = resources or partial(resources_from_settings, ("jde", "procurify", "staging"))
-    handle = targets.jde_target_replay(PAYMENTS_FLOW, ProcurifyPayments, build)
-    register_replay_handler(INTEGRATION, PAYMENTS_FLOW.name, handle)
-    # Payments held until R04110ZA has made their bill's batch a voucher: released on the same JDE.
-    register_unprocessed_check(lambda: build()["jde"])
+# ``ml-connector replay`` for queued (payment, bill) records: each is read from Procurify again and mapped
+# with today's settings and ledger (a released hold now finds its voucher), then written through the same
+# target on one JDE session per replay; one JDE already holds is skipped. Its resources (JDE, Procurify,
+# staging) default to today's settings. Payments held until R04110ZA has made their bill's batch a voucher
+# are released on the same JDE.
+register_payments_replays = targets.jde_replays(
+    PAYMENTS_FLOW,
+    ProcurifyPayments,
+    partial(resources_from_settings, ("jde", "procurify", "staging")),
+    register_unprocessed_check,
+)
 
 
 # What the package's declaration lists for this flow.

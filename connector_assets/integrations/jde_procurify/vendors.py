@@ -25,11 +25,11 @@ later edits made in Procurify are not sent back to JDE by this flow.
 import math
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Self
 
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_procurify import vendor_pairs
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.integrations.jde_procurify.vendor_mappers import (
@@ -129,32 +129,16 @@ class ProcurifyVendorSuppliers(PairedSuppliers):
     source_label = "Procurify"
     pairing = vendor_pairs.PAIRING
 
+    @classmethod
+    @contextmanager
+    def open_on(cls, resource: Callable[[str], Any], held: targets.Held) -> Iterator[Self]:
+        """On one JDE session and one Procurify session (the AN8 is written back there)."""
+        with resource("jde").session() as session, resource("procurify").session() as procurify:
 
-@contextmanager
-def open_vendor_suppliers(
-    jde: Any, procurify: Any, ledger: Ledger, run_id: str | None, partition: str | None
-) -> Iterator[ProcurifyVendorSuppliers]:
-    """The target on one JDE session and one Procurify session, for a run's (or a replay's) ledger."""
-    with jde.session() as session, procurify.session() as procurify_session:
-        yield ProcurifyVendorSuppliers(
-            session,
-            ledger,
-            run_id,
-            partition,
-            VENDORS_FLOW,
-            write_back=lambda vendor_id, an8: procurify_session.update_vendor(
-                int(vendor_id), {"external_id": an8}
-            ),
-            write_back_errors=(ProcurifyError,),
-        )
+            def write_back(vendor_id: str, an8: str) -> None:
+                procurify.update_vendor(int(vendor_id), {"external_id": an8})
 
-
-def _suppliers_for_run(context: Any):
-    partition = context.partition_key if context.has_partition_key else None
-    resources = context.resources
-    return open_vendor_suppliers(
-        resources.jde, resources.procurify, resources.ledger.get(), context.run.run_id, partition
-    )
+            yield cls(session, *held, write_back=write_back, write_back_errors=(ProcurifyError,))
 
 
 VENDORS_FLOW = BACK_ROUTE.flow(
@@ -163,9 +147,9 @@ VENDORS_FLOW = BACK_ROUTE.flow(
     JdeSupplierRecord,
     map_vendors,
     remap_vendors,
-    _suppliers_for_run,
+    ProcurifyVendorSuppliers,
     reads={"procurify": ("vendors",), "JDE": (targets.ADDRESS_BOOK_TABLE,)},  # F0101 by ALKY (adopt)
-    writes={"JDE": (targets.ADD_UPDATE_SUPPLIER,), "procurify": ("vendors",)},  # and the external_id
+    writes={"procurify": ("vendors",)},  # the external_id, beside the target's suppliers
 )
 
 vendor_assets = vendor_poll_assets(VENDORS_FLOW)
@@ -184,11 +168,7 @@ def register_vendor_replays(resources: Callable[[], dict[str, Any]] | None = Non
     today's settings and written through the target on the replay's ledger (``resources``: today's
     ``jde`` and ``procurify``, from settings unless given)."""
     build = resources or (lambda: resources_from_settings(("jde", "procurify", "staging")))
-    handle = ledger_target_replay(
-        VENDORS_FLOW,
-        lambda built, ledger: open_vendor_suppliers(built["jde"], built["procurify"], ledger, None, None),
-        build,
-    )
+    handle = ProcurifyVendorSuppliers.replay(VENDORS_FLOW, build)
     register_replay_handler(INTEGRATION, VENDORS_FLOW.name, handle)
 
 

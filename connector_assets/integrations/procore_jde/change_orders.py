@@ -65,7 +65,7 @@ from connector_assets.integrations.procore_jde.purchase_orders import (
 )
 from connector_assets.integrations.procore_jde.vendors import SETTINGS_RESOURCES
 from connector_assets.jde import targets
-from connector_assets.jde.purchase_orders import PO_LINE_TABLE, UPDATE_PURCHASE_ORDER, parse_order_id
+from connector_assets.jde.purchase_orders import PO_LINE_TABLE, parse_order_id
 from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
 from connector_assets.procore.companies import first_company, tagged
 from connector_assets.procore.document_fields import line_cost_code
@@ -296,7 +296,7 @@ CHANGE_ORDERS_FLOW = ROUTE.flow(
     ChangeOrderRecord,
     map_change_orders,
     remap_change_orders,
-    targets.jde_target_for_run(PurchaseOrderLines, lambda: CHANGE_ORDERS_FLOW),
+    PurchaseOrderLines,
     # Procore: the change order's lines (REST v2.0; not in total mode); a line without its own cost code
     # takes that of the commitment line it changes; as its total, the commitment and its lines are read for
     # the account of its largest line.
@@ -311,18 +311,16 @@ CHANGE_ORDERS_FLOW = ROUTE.flow(
             "cost_codes",
         ),
     },
-    writes={"JDE": (UPDATE_PURCHASE_ORDER,)},
 )
 
 change_order_assets = order_flow_assets(CHANGE_ORDERS_FLOW, (CHANGE_ORDERS_ASSET,), PURCHASE_ORDERS_FLOW)
 
 
-def register_change_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for queued change orders, as for purchase orders
-    (``register_purchase_order_replays``): read again, mapped with today's tables, written once."""
-    targets.register_jde_target_replays(
-        {CHANGE_ORDERS_FLOW: PurchaseOrderLines}, resources or SETTINGS_RESOURCES
-    )
+# ``ml-connector replay`` for queued change orders, as for purchase orders: read again, mapped with today's
+# tables, written once.
+register_change_order_replays = targets.jde_replays(
+    CHANGE_ORDERS_FLOW, PurchaseOrderLines, SETTINGS_RESOURCES
+)
 
 
 def register_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:

@@ -26,11 +26,10 @@ FLOW_JOBS = JOBS.build(FLOWS, [*procore_jde_mapping_tables, *staged_tables])
 procore_inbox_sensor = inbox_sensor(FLOW_JOBS)
 
 
-DECLARATION = Declaration(
-    flows=FLOWS,
+DECLARATION = Declaration.assembled(
+    FLOWS,
+    [FLOW_JOBS],
+    reconcile.WIRING,
     tables=[*procore_jde_mapping_tables, *staged_tables],
-    assets=reconcile.reconciliation_assets,
-    jobs=[*FLOW_JOBS.every_job, *reconcile.reconciliation_jobs],
-    schedules=[*FLOW_JOBS.schedules, *reconcile.reconciliation_schedules()],
     sensors=[procore_inbox_sensor],
 )

@@ -24,7 +24,7 @@ is unchanged is skipped; a changed one has its header (reference, remark) update
 which receipts and vouchers in JDE may stand on (changes arrive as change orders: ``change_orders``).
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
@@ -43,9 +43,7 @@ from connector_assets.integrations.procore_jde.vendors import (
 )
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import (
-    CREATE_PURCHASE_ORDER,
     PO_HEADER_TABLE,
-    UPDATE_PURCHASE_ORDER,
 )
 from connector_assets.jde.purchase_orders import PurchaseOrders as JdePurchaseOrders
 from connector_assets.jde.supplier_numbers import SupplierNumbers
@@ -162,13 +160,12 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
     PurchaseOrderRecord,
     map_purchase_orders,
     remap_purchase_orders,
-    targets.jde_target_for_run(PurchaseOrders, lambda: PURCHASE_ORDERS_FLOW),
+    PurchaseOrders,
     # Procore: each commitment by id with its schedule of values (``commitment_lines``), its vendor.
     reads={
         "JDE": (PO_HEADER_TABLE,),
         "procore": ("commitments", "commitment_line_items", "vendors", "cost_codes"),
     },
-    writes={"JDE": (CREATE_PURCHASE_ORDER, UPDATE_PURCHASE_ORDER)},
 )
 
 
@@ -185,15 +182,13 @@ purchase_order_assets = order_flow_assets(
 )
 
 
-def register_purchase_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for queued purchase orders: read from Procore again, mapped with today's
-    tables (restaged from today's files, so a fixed cost code row takes effect) and written once through
-    the JDE target on one JDE session per replay, with the replay's ledger; one already written is skipped
-    by its cross-reference. ``resources``: jde, procore, staging (today's settings unless given)."""
-    targets.register_jde_target_replays(
-        {PURCHASE_ORDERS_FLOW: PurchaseOrders}, resources or SETTINGS_RESOURCES
-    )
+# ``ml-connector replay`` for queued purchase orders: read from Procore again, mapped with today's tables
+# (restaged from today's files, so a fixed cost code row takes effect) and written once through the JDE target
+# on one JDE session per replay, with the replay's ledger; one already written is skipped by its
+# cross-reference. Its resources: jde, procore, staging (today's settings unless given).
+register_purchase_order_replays = targets.jde_replays(
+    PURCHASE_ORDERS_FLOW, PurchaseOrders, SETTINGS_RESOURCES
+)
 
 
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
 FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_order_assets, (register_purchase_order_replays,))

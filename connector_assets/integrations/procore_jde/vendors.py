@@ -30,14 +30,14 @@ hash, which skips it when nothing it sends changed.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import Any
+from typing import Any, Self
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows import pair_sync
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
-from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.procore_jde.integration import (
     INTEGRATION,
     ROUTE,
@@ -194,40 +194,35 @@ def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
         )
 
 
-@contextmanager
-def open_suppliers(
-    spec: FlowSpec, jde: Any, procore: Any, ledger: Ledger, run_id: str | None, partition: str | None
-) -> Iterator[LinkedSuppliers]:
-    """The JDE side's supplier target for Procore vendors on one JDE session, for the run's (or a
-    replay's) ledger: bank numbers read from the vendor in its company at write time."""
+class ProcoreSuppliers(LinkedSuppliers):
+    """The JDE side's supplier target for Procore vendors (``jde.linked_suppliers``): bank numbers read
+    from the vendor in its company at write time, the pair's sync time recorded on a write."""
 
-    def bank(record: Mapped) -> tuple[str, str]:
-        return bank_numbers(record_vendor(procore, sessions, ledger, INTEGRATION, record), bank_fields())
+    @classmethod
+    @contextmanager
+    def open_on(cls, resource: Callable[[str], Any], held: targets.Held) -> Iterator[Self]:
+        """On one JDE session and Procore's company sessions (the vendor's bank numbers are read there)."""
+        procore, (ledger, run_id, partition, spec) = resource("procore"), held
 
-    def inactive(record: Mapped) -> str:
-        return (
-            f"Procore vendor {record.source_key} is inactive and is in no JDE supplier; an inactive "
-            "vendor is never added to JDE. Reactivate it in Procore, or link it by setting its origin_id"
-        )
+        def bank(record: Mapped) -> tuple[str, str]:
+            return bank_numbers(record_vendor(procore, sessions, ledger, INTEGRATION, record), bank_fields())
 
-    def written(record: Mapped, an8: str) -> None:
-        VENDOR_PAIRS.pair_written(
-            ledger, record.source_key, record, spec, an8, run_id=run_id, partition=partition
-        )
+        def inactive(record: Mapped) -> str:
+            return (
+                f"Procore vendor {record.source_key} is inactive and is in no JDE supplier; an inactive "
+                "vendor is never added to JDE. Reactivate it in Procore, or link it by setting its origin_id"
+            )
 
-    with jde.session() as session, procore.company_sessions() as sessions:
-        yield LinkedSuppliers(
-            session, ledger, run_id, partition, spec, bank_key=BANK_KEY, bank=bank, inactive=inactive,
-            written=written, source_label="Procore",
-        )  # fmt: skip
+        def written(record: Mapped, an8: str) -> None:
+            VENDOR_PAIRS.pair_written(
+                ledger, record.source_key, record, spec, an8, run_id=run_id, partition=partition
+            )
 
-
-def _suppliers_for_run(context: Any):
-    partition = context.partition_key if context.has_partition_key else None
-    resources = context.resources
-    return open_suppliers(
-        VENDORS_FLOW, resources.jde, resources.procore, resources.ledger.get(), context.run.run_id, partition
-    )
+        with resource("jde").session() as session, procore.company_sessions() as sessions:
+            yield cls(
+                session, *held, bank_key=BANK_KEY, bank=bank, inactive=inactive, written=written,
+                source_label="Procore",
+            )  # fmt: skip
 
 
 VENDORS_FLOW = ROUTE.flow(
@@ -236,14 +231,14 @@ VENDORS_FLOW = ROUTE.flow(
     JdeSupplierRecord,
     map_records=map_vendors,
     remap=remap_vendors,
-    target=_suppliers_for_run,
+    target=ProcoreSuppliers,
     # F0101 searched by tax ID / ALKY, F0401 for an origin_id's supplier; F0116 / F0115 / F01151 for JDE's
     # latest change stamp (newer wins, ``jde.supplier_details``), each only while its setting is on.
     reads={
         "JDE": (targets.ADDRESS_BOOK_TABLE, SUPPLIERS.table, *contact_reads()),
         "procore": ("vendors",),
     },
-    writes={"JDE": (targets.ADD_UPDATE_SUPPLIER,), "procore": ("vendors",)},  # and the origin mark
+    writes={"procore": ("vendors",)},  # the origin mark, beside the target's suppliers
 )
 
 
@@ -285,12 +280,8 @@ def register_vendor_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_R
     today's settings (``resources``: today's ``jde``, ``procore``, ``staging``), through a target holding
     the replay's ledger (it records the pair's sync time and its verdicts there)."""
 
-    def suppliers(built: dict[str, Any], ledger: Ledger):
-        return open_suppliers(VENDORS_FLOW, built["jde"], built["procore"], ledger, None, None)
-
-    register_replay_handler(
-        INTEGRATION, VENDORS_FLOW.name, ledger_target_replay(VENDORS_FLOW, suppliers, resources)
-    )
+    handle = ProcoreSuppliers.replay(VENDORS_FLOW, resources)
+    register_replay_handler(INTEGRATION, VENDORS_FLOW.name, handle)
 
 
 # What the package's declaration lists for this flow: its spec, its assets and its replays.

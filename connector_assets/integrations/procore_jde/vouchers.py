@@ -30,7 +30,7 @@ would make the invoice immutable there ("synced with ERP", reference §2.5) and 
 alone (quirk 7); the ledger's cross-reference is the link.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -233,7 +233,7 @@ VOUCHERS_FLOW = ROUTE.flow(
     ProcoreVoucherRecord,
     map_vouchers,
     remap_vouchers,
-    targets.jde_target_for_run(VoucherBatches, lambda: VOUCHERS_FLOW),
+    VoucherBatches,
     # Beside the staged requisitions and F0901 (upstream): the batch file (adopt), the order the xref names.
     reads={
         "JDE": (VoucherBatches.batch_table, PO_HEADER_TABLE, *targets.PERIOD_TABLES),
@@ -248,18 +248,15 @@ VOUCHERS_FLOW = ROUTE.flow(
             "cost_codes",
         ),
     },
-    writes={"JDE": (VoucherBatches.orchestration,)},
 )
 
 voucher_assets = order_flow_assets(VOUCHERS_FLOW, (REQUISITIONS_ASSET,), PURCHASE_ORDERS_FLOW)
 
 
-def register_voucher_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for queued vouchers: each re-read from Procore and mapped with today's
-    tables and settings (``resources_from_settings`` of jde, procore and staging unless given, built once
-    per replay), written through a target holding the replay's ledger."""
-    targets.register_jde_target_replays({VOUCHERS_FLOW: VoucherBatches}, resources or SETTINGS_RESOURCES)
+# ``ml-connector replay`` for queued vouchers: each re-read from Procore and mapped with today's tables and
+# settings (jde, procore and staging from settings unless given), written through the target on the replay's
+# ledger.
+register_voucher_replays = targets.jde_replays(VOUCHERS_FLOW, VoucherBatches, SETTINGS_RESOURCES)
 
 
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
 FLOW = Flow(VOUCHERS_FLOW, voucher_assets, (register_voucher_replays,))

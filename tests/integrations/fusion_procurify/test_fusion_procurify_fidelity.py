@@ -217,7 +217,7 @@ def paid_invoice_is_not_changed(world: FusionProcurifyWorld) -> None:
     }
     record = Mapped(source_key="bill-changed-after-payment", body=body, fields={})
     with world.resources["fusion"].session() as session, pytest.raises(ValueError, match="paid"):
-        InvoiceTarget(session, world.ledger, INVOICES_FLOW, None, None).update(
+        InvoiceTarget(session, world.ledger, None, None, INVOICES_FLOW).update(
             str(invoice["InvoiceId"]), record
         )
     after = world.fusion_record("invoices", invoice["InvoiceId"])
@@ -341,7 +341,7 @@ def test_duplicates_are_adopted_whatever_the_pod_says_about_them(world: FusionPr
         record = records[bill["uuid"]]
         with world.resources["fusion"].session() as session:
             racing = ClerkBetweenSearchAndCreate(session, invoice_of(record.body))
-            created = InvoiceTarget(racing, world.ledger, INVOICES_FLOW, None, None).create(record)
+            created = InvoiceTarget(racing, world.ledger, None, None, INVOICES_FLOW).create(record)
         assert racing.raced and created.action == "adopt", (errors, created)
         [held] = world.fusion_records("invoices", InvoiceNumber=bill["invoice_number"])
         assert str(held["InvoiceId"]) == created.target_id

@@ -370,7 +370,7 @@ def test_a_duplicate_refusal_on_create_becomes_an_adoption(world: FusionProcurif
     record = mapped_invoices(world)[bill["uuid"]]
     with world.resources["fusion"].session() as session:
         racing = ClerkBetweenSearchAndCreate(session, invoice_of(record.body))
-        created = InvoiceTarget(racing, world.ledger, INVOICES_FLOW, None, None).create(record)
+        created = InvoiceTarget(racing, world.ledger, None, None, INVOICES_FLOW).create(record)
     assert racing.raced and created.action == "adopt"
     assert "refused as a duplicate" in created.reason and "Fusion validation: Validated" in created.reason
     [held] = invoices_in_fusion(world, bill["invoice_number"])
@@ -386,7 +386,7 @@ def test_a_changed_bill_updates_the_header_with_if_match_and_queues_changed_line
     record = mapped_invoices(world)[bill["uuid"]]
     header = {**record.body, "Description": "Corrected note", "InvoiceDate": "2026-11-02"}
     with world.resources["fusion"].session() as session:
-        target = InvoiceTarget(session, world.ledger, INVOICES_FLOW, None, None)
+        target = InvoiceTarget(session, world.ledger, None, None, INVOICES_FLOW)
         target.update(invoice_id, Mapped(record.source_key, header, record.fields))
         stored = world.fusion_record("invoices", invoice_id)
         assert (stored["Description"], stored["InvoiceDate"]) == ("Corrected note", "2026-11-02")

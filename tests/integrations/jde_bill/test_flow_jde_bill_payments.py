@@ -33,7 +33,7 @@ from connector_assets.integrations.jde_bill.payments import (
 )
 from connector_assets.integrations.jde_bill.payments_flow import register_payments_replay
 from connector_assets.jde.payment_postings import JournalAccounts, Voucher
-from connector_assets.jde.targets import VoucherNotReady, open_jde_target
+from connector_assets.jde.targets import VoucherNotReady
 from connector_resources.ledger import Ledger, LedgerResource
 from connector_resources.replay import replay_items
 from connector_resources.webhooks import bill_source, create_receiver
@@ -323,7 +323,7 @@ def test_an_order_bill_without_voucher_posts_one_journal_entry_and_a_jde_refusal
         "Payment_Reference": payment,
     }
     with (
-        open_jde_target(BillPayments, PAYMENTS_FLOW, world.resources["jde"], world.ledger) as target,
+        BillPayments.for_replay(world.resources, world.ledger, PAYMENTS_FLOW) as target,
         pytest.raises(VoucherNotReady, match="is not in JDE's A/P ledger .F0411.; retried later"),
     ):
         target.create(Mapped("missing", body, {"posting": "voucher"}))

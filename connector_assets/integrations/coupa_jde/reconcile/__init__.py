@@ -11,6 +11,7 @@ the flow's marking that no Coupa invoice explains.
 from connector_assets.integrations.coupa_jde.reconcile.assets import (
     RECONCILE,
     RECONCILIATION,
+    WIRING,
     reconciliation_assets,
     reconciliation_jobs,
     reconciliation_schedules,
@@ -19,6 +20,7 @@ from connector_assets.integrations.coupa_jde.reconcile.assets import (
 __all__ = [
     "RECONCILE",
     "RECONCILIATION",
+    "WIRING",
     "reconciliation_assets",
     "reconciliation_jobs",
     "reconciliation_schedules",

@@ -47,4 +47,5 @@ RECONCILE = build_day_reconciliation(
     INTEGRATION, ("procurify", "fusion"), FLOWS, reconcile_day, TIMEZONE, WORDS
 )
 RECONCILIATION = RECONCILE.name
-reconciliation_assets, reconciliation_jobs, reconciliation_schedules = RECONCILE.wiring()
+WIRING = RECONCILE.wiring()  # what the declaration lists (``Declaration.assembled``)
+reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING

@@ -96,4 +96,5 @@ PAYMENTS_RECONCILE = DayReconciliation.running(
     schedule_description="Reconcile today's payments between JDE and BILL (yesterday once after midnight).",
     polled=True,
 )
-reconciliation_assets, reconciliation_jobs, reconciliation_schedules = wiring(ENTITIES, PAYMENTS_RECONCILE)
+WIRING = wiring(ENTITIES, PAYMENTS_RECONCILE)  # what the declaration lists (``Declaration.assembled``)
+reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING

@@ -31,4 +31,5 @@ RECONCILE = build_day_reconciliation(
     INTEGRATION, ("jde", "procore"), FLOWS, reconcile_day, jde_timezone, WORDS
 )
 RECONCILIATION = RECONCILE.name
-reconciliation_assets, reconciliation_jobs, reconciliation_schedules = RECONCILE.wiring()
+WIRING = RECONCILE.wiring()  # what the declaration lists (``Declaration.assembled``)
+reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING
