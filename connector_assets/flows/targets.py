@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any, ClassVar, NamedTuple, Self
 
 from connector_assets.flows.core import FlowSpec
-from connector_resources.bill.resource import DOCUMENTED_IN_FLIGHT_CAP, BillResource
+from connector_resources.api_pools import session_write_limits
 from connector_resources.ledger import Ledger
 
 
@@ -141,22 +141,15 @@ RECORDS_PER_REQUEST_SLOT = 2
 def resource_write_options(resource: str) -> tuple[int, str | None]:
     """How a write step to ``resource`` writes: records at once, and its pool (None: ``write_<system>``).
 
-    BILL: twice its in-flight cap of records at once (6; ``RECORDS_PER_REQUEST_SLOT``), with the client
-    holding the requests to 3, in the BILL organization's pool ``bill_<org>`` (limit 1), which BILL's
-    source reads share, so the steps calling BILL never have more than 3 requests in flight together
-    (``connector_resources.bill.resource``). Every other system: one record at a time."""
-    if resource == "bill":
-        return (
-            RECORDS_PER_REQUEST_SLOT * DOCUMENTED_IN_FLIGHT_CAP,
-            BillResource.from_settings().concurrency_pool,
-        )
-    return 1, None
-
-
-class BillTarget(SessionTarget):
-    """A BILL target (``resource_write_options("bill")`` applies to any ``SessionTarget`` on ``bill``)."""
-
-    resource = "bill"
+    Where the API caps the requests in flight (BILL: 3 per organization, ``api_pools.session_write_limits``),
+    twice the cap of records at once (``RECORDS_PER_REQUEST_SLOT``: 6 for BILL) with the client holding the
+    requests to the cap, in the pool every step calling that API shares (BILL's ``bill_<org>``, limit 1,
+    with its source reads), so those steps never have more than the cap in flight together. Every other
+    system: one record at a time."""
+    in_flight, pool = session_write_limits(resource)
+    if in_flight is None:
+        return 1, pool
+    return RECORDS_PER_REQUEST_SLOT * in_flight, pool
 
 
 @dataclass(frozen=True)
