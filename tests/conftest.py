@@ -9,8 +9,10 @@ in CI (``CI=true``), where they fail: a green CI must mean the PostgreSQL path r
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import alembic.util
 import alembic.util.pyfiles
@@ -43,6 +45,31 @@ def _revision_script_once(dir_: str, filename: str):
 
 alembic.util.pyfiles.load_python_file = _revision_script_once
 alembic.util.load_python_file = _revision_script_once  # the name alembic.script.base calls
+
+# A Dagster SQLite instance opens a connection per stored event and commits each with fsyncs (rollback
+# journal, synchronous FULL): on a loaded disk that was half the wall time of an in-process run (a world's
+# run of two assets, 3 runs in each of 5 instances: 60 s against 28-38 s without them, the same CPU).
+# A test's throwaway instance never has to outlive a power cut, so in this process its files (and only
+# its files: the ledger keeps its FULL, the code under test) skip the fsyncs. A process crash still loses
+# nothing (SQLite hands every write to the OS before it returns); locking between connections is unchanged.
+_DAGSTER_SQLITE_FILES = (("history", "runs.db"), ("schedules", "schedules.db"))
+
+
+def _is_dagster_storage(path: str) -> bool:
+    file = Path(path)
+    return (file.parent.name, file.name) in _DAGSTER_SQLITE_FILES or (
+        file.suffix == ".db" and file.parent.name == "runs" and file.parent.parent.name == "history"
+    )
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _dagster_storage_without_fsync(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    [(_, _, path)] = dbapi_connection.execute("PRAGMA database_list").fetchall()
+    if path and _is_dagster_storage(path):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
 
 # What makes a test file end to end: it starts a simulator, a Dagster run or another process. Such files
 # carry the ``e2e`` marker, so a quick loop skips them (``pytest -m "not e2e"``) while ``make test`` runs all.
