@@ -3,6 +3,7 @@
 import dataclasses
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from asset_runs import materialized
@@ -139,15 +140,21 @@ def test_the_one_reader_checks_values_in_a_finance_users_words(tmp_path):
         jde_coupa_pos.ACCOUNTS.read(table)
 
 
-def test_the_file_is_imported_once_and_a_replay_maps_with_todays_ledger_table(tmp_path, monkeypatch):
-    """The configured file is imported on first use; after that the ledger's table is the truth: a saved
-    change reaches the next replay, a later edit of the file does not (it is named as differing)."""
+def _terms_staged_from_a_file(tmp_path, monkeypatch) -> tuple[StagingResource, Path]:
+    """JDE -> Coupa's payment terms configured as a file (N30 -> Net 30) and staged: the staging, the file."""
     staging = StagingResource(base_dir=str(tmp_path / "staging"))
     table = tmp_path / "terms.csv"
     table.write_text("jde_payment_terms,coupa_payment_term\nN30,Net 30\n", encoding="utf-8")
     monkeypatch.setenv("ML_JDE_COUPA_PAYMENT_TERMS_MAP", str(table))
+    jde_coupa.PAYMENT_TERMS.stage(staging)
+    return staging, table
+
+
+def test_the_file_is_imported_once_and_a_replay_maps_with_todays_ledger_table(tmp_path, monkeypatch):
+    """The configured file is imported on first use; after that the ledger's table is the truth: a saved
+    change reaches the next replay, a later edit of the file does not (it is named as differing)."""
+    staging, table = _terms_staged_from_a_file(tmp_path, monkeypatch)
     terms = jde_coupa.PAYMENT_TERMS
-    terms.stage(staging)
     ledger = shared_ledger()
     assert ledger.mapping_info(terms.name).origin == str(table) and terms.file_differs() is None
     table.write_text("jde_payment_terms,coupa_payment_term\nN30,Net 30 days\n", encoding="utf-8")
@@ -226,12 +233,8 @@ def test_a_mapping_step_reads_each_staged_table_once_for_every_day_it_maps(tmp_p
     afresh inside the block is read again; outside a step every call reads the staging."""
     from connector_assets.flows.mapping_tables import read_once_per_step, recording_snapshots
 
-    staging = StagingResource(base_dir=str(tmp_path / "staging"))
-    table = tmp_path / "terms.csv"
-    table.write_text("jde_payment_terms,coupa_payment_term\nN30,Net 30\n", encoding="utf-8")
-    monkeypatch.setenv("ML_JDE_COUPA_PAYMENT_TERMS_MAP", str(table))
+    staging, _ = _terms_staged_from_a_file(tmp_path, monkeypatch)
     terms = jde_coupa.PAYMENT_TERMS
-    terms.stage(staging)
     reads: list[AssetKey] = []
     read_rows = StagingResource.read_rows
 
