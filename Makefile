@@ -75,7 +75,9 @@ lint: $(VENV)/.installed
 # slowest are the end-to-end receiver scale-out, crash-recovery, dev, celery and backfill tests, 45-78 s each;
 # 19:52 for 3,741 tests later still, pytest alone in `CI=true .ci/run` on a clean clone, after the scale-out
 # test moved its rate to bench/ and the alembic scripts were imported once per process, on a loaded machine;
-# 15:30 for 3,820 tests on 2026-11-26 evening, the same way on a quieter machine).
+# 15:30 for 3,820 tests on 2026-11-26 evening, the same way on a quieter machine; 23:39 for 3,839 tests on
+# 2026-11-27's machine, the same way, quiet: its tests' summed time / 3 is 25 min, no one file the long pole,
+# and two files run at the same moment took the same on the commit before that day's work, 135 s and 132 s).
 # PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 3
 
