@@ -15,14 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
-from dagster import (
-    AssetKey,
-    AssetsDefinition,
-    DagsterInstance,
-    ExecuteInProcessResult,
-    instance_for_test,
-    materialize,
-)
+from dagster import AssetKey, AssetsDefinition, DagsterInstance, ExecuteInProcessResult, materialize
+from instances import instance_for_test
 
 
 def user_string(name: str | AssetKey) -> str:

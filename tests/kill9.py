@@ -80,7 +80,8 @@ CHILD = CRASH_WINDOW + textwrap.dedent(
     """
     import json
     from asset_runs import named
-    from dagster import instance_for_test, materialize
+    from dagster import materialize
+    from instances import instance_for_test
     from sandbox_world import rebuilt
 
     resources, assets = rebuilt(json.loads(env["T_WORLD"]))

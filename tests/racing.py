@@ -47,7 +47,8 @@ def materialize_at_barrier(
         import time
 
         from asset_runs import metadata_by_asset
-        from dagster import instance_for_test, materialize
+        from dagster import materialize
+        from instances import instance_for_test
 
         assets, resources = build()
         with instance_for_test() as instance:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import alert_world
 import pytest
 from conftest import Received
-from dagster import DagsterInstance, instance_for_test, materialize
+from dagster import DagsterInstance, materialize
 from dagster._core.remote_origin import InProcessCodeLocationOrigin
 from dagster._core.scheduler.instigation import InstigatorType
 from dagster._core.test_utils import freeze_time
@@ -25,6 +25,7 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
 from dagster._daemon.sensor import execute_sensor_iteration
+from instances import instance_for_test
 
 SENSOR = "alert_on_failed_records"
 ORIGIN = InProcessCodeLocationOrigin(

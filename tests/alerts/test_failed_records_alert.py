@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from alert_world import ASSET, RANGE_ASSET, defs, run_config, toy_flow_written, toy_range_written
 from conftest import SECRET, Received
-from dagster import SensorResult, SkipReason, build_sensor_context, instance_for_test, materialize
+from dagster import SensorResult, SkipReason, build_sensor_context, materialize
+from instances import instance_for_test
 
 from connector_assets.alerts.check_failures import failed_records_alert_sensor
 

@@ -8,14 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from conftest import SECRET, Received
-from dagster import (
-    AssetCheckKey,
-    SensorResult,
-    SkipReason,
-    build_sensor_context,
-    instance_for_test,
-    materialize,
-)
+from dagster import AssetCheckKey, SensorResult, SkipReason, build_sensor_context, materialize
+from instances import instance_for_test
 
 from connector_assets.alerts.held_records import held_records_alert_sensor, no_overdue_holds
 from connector_assets.operations import ledger_health

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import Received
-from dagster import SkipReason, build_sensor_context, instance_for_test
+from dagster import SkipReason, build_sensor_context
+from instances import instance_for_test
 
 from connector_assets.definitions import defs
 from connector_resources.ledger import LedgerResource

@@ -8,8 +8,9 @@ import time
 
 from alert_world import ASSET, defs, run_config, toy_flow_written
 from conftest import SECRET, SLACK_PATH, Received
-from dagster import DagsterEventType, build_run_status_sensor_context, instance_for_test, materialize
+from dagster import DagsterEventType, build_run_status_sensor_context, materialize
 from dagster._core.execution.backfill import PartitionBackfill
+from instances import instance_for_test
 
 from connector_assets.alerts.run_failures import run_failure_alert_sensor
 

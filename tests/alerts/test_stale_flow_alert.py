@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import alert_world
 from conftest import Received
-from dagster import SensorResult, build_sensor_context, instance_for_test, materialize
+from dagster import SensorResult, build_sensor_context, materialize
 from dagster._core.definitions.freshness import FreshnessState
 from dagster._core.remote_origin import InProcessCodeLocationOrigin
 from dagster._core.test_utils import freeze_time
@@ -18,6 +18,7 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
 from dagster._daemon.freshness import FreshnessDaemon
+from instances import instance_for_test
 
 from connector_assets.alerts.freshness import freshness_alert_sensor
 

@@ -17,7 +17,8 @@ from datetime import date, timedelta
 from ipaddress import ip_network
 
 import pytest
-from dagster import instance_for_test, materialize
+from dagster import materialize
+from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world
 from starlette.testclient import TestClient
 

@@ -17,7 +17,8 @@ from typing import Any
 import pandera.pandas as pa
 import pytest
 from bare_flows import bare_spec
-from dagster import AssetKey, TableSchema, instance_for_test, materialize
+from dagster import AssetKey, TableSchema, materialize
+from instances import instance_for_test
 from pandera.typing import Series
 
 import connector_assets.definitions as definitions

@@ -18,7 +18,8 @@ import time
 from datetime import date, timedelta
 
 import requests
-from dagster import AssetKey, instance_for_test, materialize
+from dagster import AssetKey, materialize
+from instances import instance_for_test
 from sandbox_logins import on_simulator
 
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, jde_coupa_assets

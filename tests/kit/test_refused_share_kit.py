@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 from asset_runs import step_failures
-from dagster import AssetCheckSeverity, instance_for_test, materialize
+from dagster import AssetCheckSeverity, materialize
 from day_health_flow import Target, thing_flow  # the same in-memory target and kit flow
+from instances import instance_for_test
 
 from connector_assets.flows.core import Mapped, Rejected, queue_failure
 from connector_assets.flows.refused_share import judge, judge_items, refusal_cause

@@ -2,7 +2,7 @@
 
 import logging
 
-from dagster import instance_for_test
+from instances import instance_for_test
 
 from connector_assets.operations_replay import replay_retry_queue
 from connector_resources.ledger import Ledger, LedgerResource

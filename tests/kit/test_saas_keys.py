@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from dagster import AssetKey, instance_for_test, materialize
+from dagster import AssetKey, materialize
 from http_server import CannedResponse, OAuthTokenEndpoint, RecordedRequest, ScriptedServer
+from instances import instance_for_test
 from saas_reads import saas_resources
 from test_saas_assets import SYSTEMS
 

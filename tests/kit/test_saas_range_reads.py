@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import requests
-from dagster import AssetKey, instance_for_test, materialize
+from dagster import AssetKey, materialize
+from instances import instance_for_test
 from saas_reads import saas_world
 from sandbox_logins import LOGINS, on_simulator, unthrottled_procore
 

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 import requests
-from dagster import DagsterEventType, instance_for_test, materialize
+from dagster import DagsterEventType, materialize
+from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world
 
 from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets

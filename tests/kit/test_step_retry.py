@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from dagster import AssetKey, DagsterEventType, Failure, MaterializeResult, instance_for_test, materialize
+from dagster import AssetKey, DagsterEventType, Failure, MaterializeResult, materialize
+from instances import instance_for_test
 from sandbox_logins import on_simulator, unthrottled_procore
 
 from connector_assets.saas import SaasEntity, build_entity_asset, saas_daily_partitions

@@ -16,7 +16,8 @@ import pandera.pandas as pa
 import pytest
 import requests
 from asset_runs import metadata_by_asset
-from dagster import instance_for_test, materialize
+from dagster import materialize
+from instances import instance_for_test
 from ledger_entries import queued
 from pandera.typing import Series
 from sandbox_logins import on_simulator

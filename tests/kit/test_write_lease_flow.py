@@ -11,7 +11,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 from asset_runs import materialized, named
-from dagster import AssetKey, instance_for_test, materialize
+from dagster import AssetKey, materialize
+from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 
 from connector_assets.coupa.targets import CoupaSuppliers

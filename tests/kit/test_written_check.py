@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import requests
-from dagster import AssetCheckSeverity, AssetKey, instance_for_test, materialize
+from dagster import AssetCheckSeverity, AssetKey, materialize
+from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world
 
 from connector_assets.definitions import defs

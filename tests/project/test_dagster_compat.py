@@ -19,11 +19,11 @@ from dagster import (
     Backoff,
     execute_job,
     in_process_executor,
-    instance_for_test,
     job,
     op,
     reconstructable,
 )
+from instances import instance_for_test
 
 from connector_assets import dagster_compat, run_workers
 from connector_assets.event_log_storage import KeptConnectionSqliteEventLogStorage

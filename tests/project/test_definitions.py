@@ -6,7 +6,8 @@ import os
 import subprocess
 import sys
 
-from dagster import AssetKey, Definitions, instance_for_test, materialize
+from dagster import AssetKey, Definitions, materialize
+from instances import instance_for_test
 from ledger_entries import queued
 from roots import ROOT
 

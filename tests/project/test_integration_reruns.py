@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from asset_runs import busy_day, run_named, today
-from dagster import AssetsDefinition, instance_for_test
+from dagster import AssetsDefinition
+from instances import instance_for_test
 from sandbox_world import sandbox_world
 
 from connector_assets.definitions import defs

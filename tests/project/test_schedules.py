@@ -58,7 +58,8 @@ def test_every_flow_has_a_schedule_of_its_own_on_a_job_of_its_own():
 def test_a_flow_reading_what_is_staged_apart_waits_until_it_was_staged_once():
     """On a new instance Fusion's account combinations were never staged: the purchase order and invoice
     schedules skip naming them (no run fails red), then close their days once they are."""
-    from dagster import AssetKey, AssetMaterialization, instance_for_test
+    from dagster import AssetKey, AssetMaterialization
+    from instances import instance_for_test
 
     at = datetime(2026, 11, 22, 0, 5, tzinfo=UTC)
     combinations = "fusion_procurify/account_combinations"

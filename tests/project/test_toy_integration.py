@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from asset_runs import metadata_by_asset
-from dagster import instance_for_test, materialize
+from dagster import materialize
+from instances import instance_for_test
 from jde_coupa_world import coupa_supplier_numbers, jde_coupa_world
 
 from connector_assets.coupa.targets import CoupaSuppliers

@@ -2,16 +2,9 @@
 
 import pytest
 from cryptography.fernet import Fernet
-from dagster import (
-    AssetExecutionContext,
-    Definitions,
-    MaterializeResult,
-    asset,
-    instance_for_test,
-    materialize,
-    serialize_value,
-)
+from dagster import AssetExecutionContext, Definitions, MaterializeResult, asset, materialize, serialize_value
 from dagster._core.remote_representation.external_data import RepositorySnap
+from instances import instance_for_test
 
 from connector_resources.base import ApiConnectionResource
 from connector_resources.ledger import Ledger

@@ -30,8 +30,9 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from dagster import EnvVar, asset, instance_for_test, materialize
+from dagster import EnvVar, asset, materialize
 from http_server import CannedResponse, RecordedRequest, ScriptedServer, closed_port
+from instances import instance_for_test
 from pydantic import ValidationError
 from sandbox.serving import served
 

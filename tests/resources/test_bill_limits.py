@@ -209,7 +209,8 @@ def test_the_store_is_the_ledger_only_with_a_vault_key(monkeypatch, sqlite_url):
 def test_every_step_calling_bill_is_in_the_organizations_pool_limited_to_one_step():
     """BILL's 3-in-flight cap across processes: the BILL reads and BILL write steps share one pool per
     organization, limit 1, so one BILL step (up to 3 requests) runs at a time."""
-    from dagster import AssetsDefinition, instance_for_test
+    from dagster import AssetsDefinition
+    from instances import instance_for_test
 
     from connector_assets.definitions import defs
     from connector_assets.flows.assets import apply_write_pool_limits
@@ -235,7 +236,8 @@ def test_a_bill_read_at_the_hourly_cap_fails_at_once_naming_when_without_a_step_
     """Reads behave as writes do: BDC_1144 is not retried within the hour; the step says when."""
     from datetime import UTC, datetime
 
-    from dagster import instance_for_test, materialize
+    from dagster import materialize
+    from instances import instance_for_test
 
     from connector_assets.saas_assets import saas_assets
     from connector_assets.staging import StagingResource

@@ -25,8 +25,9 @@ from coupa_support import (  # noqa: F401  (fixtures are used by name)
     coupa,
     parse_time,
 )
-from dagster import MaterializeResult, asset, instance_for_test, materialize
+from dagster import MaterializeResult, asset, materialize
 from http_server import closed_port
+from instances import instance_for_test
 
 from connector_resources import ping as ping_registry
 from connector_resources.coupa import (

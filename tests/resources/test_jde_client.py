@@ -26,8 +26,9 @@ from decimal import Decimal
 
 import pytest
 import requests
-from dagster import EnvVar, MaterializeResult, asset, instance_for_test, materialize
+from dagster import EnvVar, MaterializeResult, asset, materialize
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
+from instances import instance_for_test
 from roots import ROOT
 from sandbox.serving import served
 from sandbox_admin import SandboxAdmin

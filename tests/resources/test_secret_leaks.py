@@ -13,16 +13,9 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from dagster import (
-    AssetExecutionContext,
-    EnvVar,
-    MaterializeResult,
-    asset,
-    instance_for_test,
-    materialize,
-    serialize_value,
-)
+from dagster import AssetExecutionContext, EnvVar, MaterializeResult, asset, materialize, serialize_value
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
+from instances import instance_for_test
 
 from connector_resources.base import ApiConnectionResource
 from connector_resources.http import BasicAuth, HttpClient, HttpPolicy

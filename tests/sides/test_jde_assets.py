@@ -16,8 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 import requests
 from asset_runs import materialized
-from dagster import AssetKey, instance_for_test, materialize
+from dagster import AssetKey, materialize
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
+from instances import instance_for_test
 from roots import ROOT
 
 from connector_assets.incremental import read_day

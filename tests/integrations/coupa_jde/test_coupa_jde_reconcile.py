@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 import requests
 from coupa_jde_world import coupa_jde_world
-from dagster import instance_for_test, materialize
+from dagster import materialize
+from instances import instance_for_test
 from reconcile_rows import difference_rows, sentences_name_both
 from sandbox_hands import set_coupa_clock
 

@@ -18,7 +18,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 from coupa_jde_world import CALLOUT_SECRET, CoupaApi, deliver_callouts
-from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context, instance_for_test, materialize
+from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context, materialize
+from instances import instance_for_test
 
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ENV

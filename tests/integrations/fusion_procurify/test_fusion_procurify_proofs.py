@@ -50,7 +50,6 @@ from typing import Any
 import pytest
 import requests
 from asset_runs import step_failures
-from dagster import instance_for_test
 from flow_proofs import two_runs_write_once
 from fusion_procurify_proofs import (
     BILLS,
@@ -76,6 +75,7 @@ from fusion_procurify_world import (
     fusion_procurify_world,
     fusion_resource,
 )
+from instances import instance_for_test
 from kill9 import WriteStep, killed_then_rerun
 from mapping_rows import import_file, own_ledger
 from procore_jde_proofs import SILENCED

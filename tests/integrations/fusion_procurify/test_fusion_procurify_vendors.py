@@ -15,8 +15,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from asset_runs import named
-from dagster import AssetKey, instance_for_test, materialize
+from dagster import AssetKey, materialize
 from fusion_procurify_world import MASTER, all_assets, fusion_procurify_world
+from instances import instance_for_test
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.values import whole_number

@@ -18,9 +18,9 @@ from dagster import (
     DailyPartitionsDefinition,
     Definitions,
     build_schedule_context,
-    instance_for_test,
 )
 from fusion_procurify_world import fusion_procurify_world
+from instances import instance_for_test
 from schedule_ticks import mark_closed, tick
 
 from connector_assets.flows.access import flow_access

@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context, instance_for_test
+from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context
+from instances import instance_for_test
 from jde_bill_world import BillClerk, JdeBillWorld, forget_target, jde_bill_world
 
 from connector_assets.bill.documents import read_current

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import instance_for_test
+from instances import instance_for_test
 from jde_bill_world import JdeBillWorld, forget_target, jde_bill_world
 
 from connector_assets.bill.targets import BillVendors, VendorIndex

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 from asset_runs import busy_day
-from dagster import instance_for_test
+from instances import instance_for_test
 from jde_bill_world import (
     MASTER,
     ORDER_SOURCES,

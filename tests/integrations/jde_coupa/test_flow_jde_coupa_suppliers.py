@@ -11,7 +11,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 from asset_runs import metadata_by_asset, step_failures
-from dagster import AssetKey, instance_for_test, materialize
+from dagster import AssetKey, materialize
+from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 from mapping_rows import own_ledger, save_rows
 from s3_server import moto_server

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 from asset_runs import materialized, named
-from dagster import instance_for_test, materialize
+from dagster import materialize
+from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world
 from mapping_rows import own_ledger
 from reconcile_rows import difference_rows, sentences_name_both

@@ -29,7 +29,8 @@ from typing import Any
 
 import pytest
 import requests
-from dagster import AssetKey, instance_for_test
+from dagster import AssetKey
+from instances import instance_for_test
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.assets import MAPPED_COLUMNS

@@ -47,8 +47,8 @@ from typing import Any
 import pytest
 import requests
 from asset_runs import step_failures
-from dagster import instance_for_test
 from flow_proofs import two_runs_write_once
+from instances import instance_for_test
 from jde_procurify_proofs import (
     ACCOUNT_SCOPE,
     BILLS,

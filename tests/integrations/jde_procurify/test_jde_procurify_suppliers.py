@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from asset_runs import busy_day, metadata_values, run_named
-from dagster import instance_for_test
+from instances import instance_for_test
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected, validate

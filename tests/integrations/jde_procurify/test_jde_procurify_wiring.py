@@ -11,13 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
-from dagster import (
-    AssetKey,
-    DagsterInstance,
-    DailyPartitionsDefinition,
-    RunRequest,
-    instance_for_test,
-)
+from dagster import AssetKey, DagsterInstance, DailyPartitionsDefinition, RunRequest
+from instances import instance_for_test
 from sandbox_logins import jde_settings_env
 from schedule_ticks import mark_closed, tick
 

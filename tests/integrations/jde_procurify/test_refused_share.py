@@ -20,7 +20,8 @@ from types import SimpleNamespace
 import jde_procurify_proofs as proofs
 import pytest
 from asset_runs import step_failures
-from dagster import AssetCheckSeverity, instance_for_test
+from dagster import AssetCheckSeverity
+from instances import instance_for_test
 from jde_procurify_world import MASTER, JdeProcurifyWorld, jde_procurify_world
 from mapping_rows import remove_rows, save_rows
 from procore_jde_proofs import SILENCED

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import procore_jde_proofs as proofs
 import pytest
 from asset_runs import step_failures
-from dagster import instance_for_test
+from instances import instance_for_test
 from mapping_rows import import_file, save_unchecked
 from procore_jde_world import ProcoreJdeWorld, procore_day, procore_jde_world
 from roots import ROOT

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 import procore_jde_proofs as proofs
 import pytest
-from dagster import instance_for_test
+from instances import instance_for_test
 from kill9 import WriteStep, killed_then_rerun
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 

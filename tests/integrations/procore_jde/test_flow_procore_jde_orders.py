@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import instance_for_test
+from instances import instance_for_test
 from mapping_rows import import_file
 from procore_jde_proofs import APPROVED, MASTER, change_order_added
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world

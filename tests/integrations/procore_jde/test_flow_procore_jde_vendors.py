@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import AssetKey, instance_for_test
+from dagster import AssetKey
+from instances import instance_for_test
 from procore_jde_world import ProcoreJdeWorld, jde_settings, procore_jde_world
 
 from connector_assets.flows import pair_sync

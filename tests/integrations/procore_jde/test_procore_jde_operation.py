@@ -20,8 +20,8 @@ from dagster import (
     build_schedule_context,
     build_sensor_context,
     define_asset_job,
-    instance_for_test,
 )
+from instances import instance_for_test
 from procore_jde_world import ProcoreJdeWorld, procore_day, procore_jde_world
 from schedule_ticks import mark_closed, tick
 

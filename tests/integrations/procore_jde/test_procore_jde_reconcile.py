@@ -31,7 +31,8 @@ from typing import Any
 
 import pytest
 import requests
-from dagster import AssetKey, instance_for_test
+from dagster import AssetKey
+from instances import instance_for_test
 from mapping_rows import remove_rows, save_rows
 from procore_jde_proofs import APPROVED, MASTER
 from procore_jde_world import ProcoreJdeWorld, jde_settings, procore_jde_world

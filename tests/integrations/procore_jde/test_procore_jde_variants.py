@@ -32,7 +32,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from dagster import instance_for_test
+from instances import instance_for_test
 from procore_jde_proofs import change_order_added
 from procore_jde_world import CLERK, GENEROUS, ProcoreJdeWorld, procore_jde_world
 
