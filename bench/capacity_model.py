@@ -66,7 +66,11 @@ APIS = {
 
 INTEGRATIONS = {
     "jde_coupa": Integration(
-        "jde_coupa", "coupa", 2.76, "bench/backfill.py --profile jde_coupa --scale 1 --days 30"
+        # 2.76 before the natural-key searches were batched per chunk of claims (2026-11-26)
+        "jde_coupa",
+        "coupa",
+        1.15,
+        "bench/backfill.py --profile jde_coupa --scale 1 --days 30",
     ),
     "jde_bill": Integration(
         "jde_bill", "bill", 1.58, "bench/backfill.py --profile jde_bill --scale 1 --days 30"
