@@ -77,7 +77,12 @@ lint: $(VENV)/.installed
 # test moved its rate to bench/ and the alembic scripts were imported once per process, on a loaded machine;
 # 15:30 for 3,820 tests on 2026-11-26 evening, the same way on a quieter machine; 23:39 for 3,839 tests on
 # 2026-11-27's machine, the same way, quiet: its tests' summed time / 3 is 25 min, no one file the long pole,
-# and two files run at the same moment took the same on the commit before that day's work, 135 s and 132 s).
+# and two files run at the same moment took the same on the commit before that day's work, 135 s and 132 s;
+# the CI run of that code on its machine: 27:08). CPU-bound throughout (vmstat: 0% idle), so the levers are
+# CPU: test instances on the project's kept-connection event log, one alembic revision map per process, and
+# cached bytecode (below) took three files from 155 s of CPU to 100 s, and the suite to 19:25 for 3,839
+# tests (`CI=true .ci/run` on a clean clone, 21:18 with the install and lint, 2026-11-27), where the code
+# before them took 35:33 on the same machine (with a benchmark beside it, so not a like-for-like figure).
 # PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 3
 
