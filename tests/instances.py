@@ -20,7 +20,9 @@ import dagster
 import yaml
 from roots import ROOT
 
-PROJECT_EVENT_LOG = yaml.safe_load((ROOT / "dagster.yaml").read_text())["event_log_storage"]
+# The shipped dagster.yaml, as the embedded default reads it (other tests take its launcher and monitoring).
+PROJECT_INSTANCE = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+PROJECT_EVENT_LOG = PROJECT_INSTANCE["event_log_storage"]
 
 
 @contextmanager

@@ -36,15 +36,13 @@ import pytest
 import yaml
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter, job, op
 from dagster_server import _DEFAULT_SIGNALS
-from instances import instance_for_test
-from roots import ROOT
+from instances import PROJECT_INSTANCE, instance_for_test
 
 from connector_assets.dagster_compat import WorkerStatus
 from connector_assets.run_workers import WatchedRunLauncher, name_worker, worker_ended, worker_of
 from connector_resources.process_identity import ProcessIdentity
 
-PROJECT = yaml.safe_load((ROOT / "dagster.yaml").read_text())
-POLL = PROJECT["run_monitoring"]["poll_interval_seconds"]
+POLL = PROJECT_INSTANCE["run_monitoring"]["poll_interval_seconds"]
 # Past the poll: the monitoring pass itself, the 0.5 s ticks of the daemon's loop, this test's own polling,
 # and a busy 2-core machine running other tests beside this one.
 SLACK = 5.0
@@ -73,7 +71,7 @@ JOB = textwrap.dedent(
 def _instance_yaml() -> str:
     """The project's launcher, monitoring and retries; a quick queue, so the test spends its time waiting
     on what it measures."""
-    config = {key: PROJECT[key] for key in ("run_launcher", "run_monitoring", "run_retries")}
+    config = {key: PROJECT_INSTANCE[key] for key in ("run_launcher", "run_monitoring", "run_retries")}
     config["telemetry"] = {"enabled": False}
     config["run_coordinator"] = {
         "module": "dagster.core.run_coordinator",
@@ -323,7 +321,7 @@ def test_worker_ended_names_only_a_dead_worker_of_this_host_of_an_unfinished_run
 
 
 def test_the_launcher_from_dagster_yaml_fails_only_a_provably_dead_worker():
-    with instance_for_test(overrides={"run_launcher": PROJECT["run_launcher"]}) as instance:
+    with instance_for_test(overrides={"run_launcher": PROJECT_INSTANCE["run_launcher"]}) as instance:
         launcher = instance.run_launcher
         assert isinstance(launcher, WatchedRunLauncher) and launcher.supports_check_run_worker_health
         for worker, expected in (
