@@ -30,7 +30,10 @@ is printed, then the median round of each side and the ratios. Every run checks 
 200 is in the database once (nothing lost, nothing doubled; with wrk, up to one request per connection
 may be stored with its answer cut off by wrk's deadline). It also prints the CPU time the server process
 and the load generator spent per event: the rates move with the neighbours' load, the CPU cost much
-less, and it shows which side of the socket is the bottleneck.
+less, and it shows which side of the socket is the bottleneck. ``all CPU`` is what every core of the
+machine spent busy per event during the load (the database and neighbours too) and ``busy`` that as a
+share of all cores: near 100 % the rate is bound by the machine's cores, and ``all CPU`` times a target
+rate says how many cores that rate needs.
 """
 
 from __future__ import annotations
@@ -206,6 +209,14 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine has spent busy since boot (``/proc/stat``: user, nice,
+    system, irq, softirq, steal): the server, the load generator, the database and any neighbour."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Result:
     """One run of one side: figures from either generator, CPU per event of both sides of the socket."""
@@ -218,6 +229,7 @@ class Result:
     failures: dict[str, int]  # non-200 answers and socket errors, by kind
     server_cpu: float = 0.0
     client_cpu: float = 0.0
+    machine_cpu: float = 0.0  # every core's busy seconds during the load, whoever spent them
     wrapped: int = 0  # wrk: slices sent again (redeliveries), 0 when the pool was large enough
 
     @property
@@ -234,7 +246,8 @@ class Result:
         return (
             f"{name:<30} {self.rate:>9,.0f} {self.p50 * 1000:>9.1f} {self.p99 * 1000:>9.1f}"
             f" {self.max * 1000:>9.1f} {failed:>7} {self.server_cpu * per_event:>10.0f}"
-            f" {self.client_cpu * per_event:>10.0f}"
+            f" {self.client_cpu * per_event:>10.0f} {self.machine_cpu * per_event:>10.0f}"
+            f" {self.machine_cpu / self.seconds / (os.cpu_count() or 1):>6.0%}"
         )
 
 
@@ -366,8 +379,9 @@ def run_side(
             except urllib3.exceptions.HTTPError:
                 time.sleep(0.1)
         send_all(port, warm_up, senders)
-        server, client = cpu_seconds(child.pid), time.process_time()
+        server, client, machine = cpu_seconds(child.pid), time.process_time(), machine_busy_seconds()
         result = load(port)
+        result.machine_cpu = machine_busy_seconds() - machine
         result.server_cpu = cpu_seconds(child.pid) - server
         result.client_cpu += time.process_time() - client
         return result
@@ -475,9 +489,9 @@ def main() -> None:
     )
     header = (
         f"{'side':<30} {'events/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} {'non-200':>7}"
-        f" {'server CPU':>10} {'sender CPU':>10}"
+        f" {'server CPU':>10} {'sender CPU':>10} {'all CPU':>10} {'busy':>6}"
     )
-    print(header + "  (CPU: microseconds per event)")
+    print(header + "  (CPU: us per event; all: every core's, the database's too; busy: of all cores)")
     results: dict[str, list[Result]] = {name: [] for name, *_ in sides}
     schemas: list[str] = []
     try:

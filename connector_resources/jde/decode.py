@@ -15,13 +15,14 @@ is not JSON at all (an HTML error page), is the standard library's.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from decimal import Decimal
-from operator import attrgetter
 from typing import Any
 
 import msgspec
 import requests
+from msgspec.structs import astuple
 
 from connector_resources.http.errors import response_json
 
@@ -103,12 +104,13 @@ def encoded_array(raw: msgspec.Raw | None) -> bool:
 # A whole-day read wants columns (``JdeSession.browse_columns``), not a dict per row: decoding each row
 # into a dict and then picking every value out of it again costs more than the decoding itself. When the
 # keys the rows must hold are known (the columns a browse asked for), the rowset is decoded into one
-# untracked struct per row (no dict, nothing for the garbage collector) and each column is read off with
-# one C-level ``attrgetter`` loop. The values are ``page_json``'s (the same decoder settings). A rowset
+# untracked struct per row (no dict, nothing for the garbage collector) and the rows are turned into
+# columns in C (each struct as a tuple, then ``zip(*rows)``), at about a third of the CPU of one
+# ``attrgetter`` loop per column. The values are ``page_json``'s (the same decoder settings). A rowset
 # in which any row is not an object or lacks or adds a key fails to decode here, and the caller decodes
 # it the general way, so such pages are judged exactly as before.
 
-_COLUMN_DECODERS: dict[tuple[str, ...], tuple[msgspec.json.Decoder, tuple[attrgetter[Any], ...]]] = {}
+_COLUMN_DECODERS: dict[tuple[str, ...], msgspec.json.Decoder] = {}
 
 
 class ColumnPage:
@@ -140,8 +142,8 @@ class ColumnPage:
 def rowset_columns(raw: msgspec.Raw, keys: tuple[str, ...]) -> ColumnPage | None:
     """A rowset ``browse_head`` left encoded, by column, when every row is an object with exactly
     ``keys`` (in any order); None otherwise (the caller then decodes it with ``rowset``)."""
-    known = _COLUMN_DECODERS.get(keys)
-    if known is None:
+    decoder = _COLUMN_DECODERS.get(keys)
+    if decoder is None:
         fields = [f"c{index}" for index in range(len(keys))]
         row = msgspec.defstruct(
             "Row",
@@ -150,11 +152,33 @@ def rowset_columns(raw: msgspec.Raw, keys: tuple[str, ...]) -> ColumnPage | None
             forbid_unknown_fields=True,
             gc=False,
         )
-        decoder = msgspec.json.Decoder(list[row], float_hook=Decimal)  # type: ignore[valid-type]
-        known = _COLUMN_DECODERS.setdefault(keys, (decoder, tuple(map(attrgetter, fields))))
-    decoder, getters = known
+        decoder = _COLUMN_DECODERS.setdefault(
+            keys,
+            msgspec.json.Decoder(list[row], float_hook=Decimal),  # type: ignore[valid-type]
+        )
     try:
         rows = decoder.decode(raw)
     except msgspec.DecodeError:  # a row of another shape (ValidationError is a DecodeError too)
         return None
-    return ColumnPage({key: list(map(get, rows)) for key, get in zip(keys, getters, strict=True)}, len(rows))
+    if not rows:
+        return ColumnPage({key: [] for key in keys}, 0)
+    return ColumnPage(dict(zip(keys, _transposed(rows), strict=True)), len(rows))
+
+
+def _transposed(rows: list[Any]) -> list[list[Any]]:
+    """The rows' fields as columns (fields in ``keys`` order: the n-th list is the n-th key's column).
+
+    The tuple per row lives only while ``zip`` reads it, but each is a container the garbage collector
+    tracks: a 500-row page set off a young-generation collection every 700 of them, about 25 per
+    17,000-row read, each walking the tuples alive at that moment (about 30 ms of a read's CPU,
+    measured with ``gc.callbacks``). With collection paused for the transposition they are freed by
+    their reference counts before any collection sees them. The pause is process-wide but bounded by
+    this one C-level loop, and collection is resumed only if it was on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return list(map(list, zip(*map(astuple, rows), strict=True)))
+    finally:
+        if enabled:
+            gc.enable()

@@ -16,6 +16,7 @@ import uuid
 from functools import partial
 
 import pytest
+import requests
 from concurrently import raised_together
 from http_server import CannedResponse, ScriptedServer, closed_port
 from tenacity import Future as TenacityFuture
@@ -35,6 +36,7 @@ from connector_resources.http import (
     TransportError,
     parse_retry_after,
 )
+from connector_resources.http import client as client_module
 from connector_resources.http.policy import TransientFailure
 from connector_resources.redaction import register_secret
 
@@ -353,6 +355,34 @@ def test_credentials_are_not_sent_to_another_origin(http_server, http_server_fac
     other.enqueue(CannedResponse(200))
     assert client.get(other.url_for("/elsewhere"), authenticate=False).status_code == 200
     assert http_server.requests == []
+
+
+def test_netrc_is_read_once_per_host_and_still_gives_its_credentials(http_server, tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login alice password wonderland\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    looked_up: list[str] = []
+    real = client_module.get_netrc_auth
+    monkeypatch.setattr(client_module, "get_netrc_auth", lambda url: looked_up.append(url) or real(url))
+    http_server.enqueue(*[CannedResponse(200)] * 3)
+    with HttpClient("acme", http_server.url, policy=FAST) as c:
+        c.get("a"), c.get("b"), c.get("c", auth=("bob", "builder"), authenticate=False)
+    basic = [r.headers.get("Authorization") for r in http_server.requests]
+    assert basic[0] == basic[1] == requests.auth._basic_auth_str("alice", "wonderland")
+    assert basic[2] == requests.auth._basic_auth_str("bob", "builder")  # a call's own auth wins
+    assert looked_up == [http_server.url_for("a")]
+
+
+def test_without_a_netrc_entry_nothing_is_added(http_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("NETRC", str(tmp_path / "absent"))
+    http_server.enqueue(CannedResponse(200), CannedResponse(200))
+    with HttpClient("acme", http_server.url, policy=FAST) as c:
+        c.get("a")
+        c.get(http_server.url.replace("//", "//carol:pw@", 1) + "/b")  # credentials in the URL still count
+    assert http_server.requests[0].headers.get("Authorization") is None
+    in_url = requests.auth._basic_auth_str("carol", "pw")
+    assert http_server.requests[1].headers.get("Authorization") == in_url
 
 
 def test_bad_base_url_is_a_clear_error():

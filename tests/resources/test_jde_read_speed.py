@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import threading
@@ -24,6 +25,7 @@ from datetime import date, datetime
 from datetime import time as time_of_day
 from decimal import Decimal
 
+import msgspec
 import pyarrow as pa
 import pytest
 import requests
@@ -37,7 +39,7 @@ from connector_assets.jde.tables import PO_LINES
 from connector_assets.staging import StagingError, arrow_schema, typed_batch
 from connector_resources.jde import JdeAisResource
 from connector_resources.jde.dates import DatePattern
-from connector_resources.jde.decode import page_json
+from connector_resources.jde.decode import page_json, rowset, rowset_columns
 from connector_resources.jde.errors import JdeQueryError
 from connector_resources.jde.resource import (
     RowConverter,
@@ -152,6 +154,27 @@ def test_the_usual_page_leaves_its_rows_encoded_until_they_are_taken():
     assert (page.more, page.next_href) == (True, "http://h/jderest/n?x=1")
     assert page.decoded_rows() == [{"F4311_DOCO": 1, "F4311_AEXP": Decimal("1.50")}]
     assert page.encoded_rows is None
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_rows_by_column_are_the_rows_decoded_whole_and_collection_is_left_as_it_was(collecting):
+    rows = [
+        {"F4311_DOCO": n, "F4311_AEXP": 1.5 + n, "F4311_LITM": f" item {n} ", "F4311_DSVJ": None}
+        for n in range(3)
+    ]
+    raw = msgspec.Raw(json.dumps(rows).encode())
+    keys = ("F4311_LITM", "F4311_DOCO", "F4311_DSVJ", "F4311_AEXP")  # not the rows' own key order
+    was = gc.isenabled()
+    gc.enable() if collecting else gc.disable()
+    try:
+        page = rowset_columns(raw, keys)
+        assert gc.isenabled() is collecting
+    finally:
+        gc.enable() if was else gc.disable()
+    assert page is not None and list(page.columns) == list(keys)
+    assert list(page) == rowset(raw)  # the same values, Decimal amounts included, in order
+    assert rowset_columns(msgspec.Raw(b"[]"), keys).columns == {key: [] for key in keys}
+    assert rowset_columns(raw, keys[:3]) is None  # a row with a key not asked for: decoded the general way
 
 
 class _Pages:
