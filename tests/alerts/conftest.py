@@ -1,5 +1,5 @@
-"""The three alert channels pointed at local servers: a webhook endpoint speaking Slack's and Teams'
-incoming-webhook JSON (``http_server.ScriptedServer``) and an SMTP server (``smtp_sink``), on free ports.
+"""The three alert channels pointed at local servers on free ports (``alert_channels``): the ``received``
+fixture.
 
 ``SECRET`` is registered for redaction as the project registers every credential it resolves; each test
 puts it where a real failure would carry it (an error message, a queue reason) and checks no alert shows it.
@@ -7,47 +7,14 @@ puts it where a real failure would carry it (an error message, a queue reason) a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from email.message import EmailMessage
 
 import pytest
+from alert_channels import SECRET, SLACK_PATH, TEAMS_PATH, Received
 from http_server import CannedResponse, ScriptedServer
 from smtp_sink import SmtpSink
 
 from connector_resources.redaction import register_secret
-
-SECRET = "s3cr3t-9f8e7d6c5b4a"
-SLACK_PATH = "/services/T0001/B0001/hooktoken0123456789"
-TEAMS_PATH = "/workflows/teams/triggers/manual/paths/invoke"
-
-
-@dataclass
-class Received:
-    http: ScriptedServer
-    smtp: SmtpSink
-
-    def slack(self) -> list[dict]:
-        return [request.json() for request in self.http.hits(SLACK_PATH)]
-
-    def teams(self) -> list[dict]:
-        return [request.json() for request in self.http.hits(TEAMS_PATH)]
-
-    def mails(self) -> list[EmailMessage]:
-        return self.smtp.messages
-
-    def everything(self) -> str:
-        """Every body any channel received, as text: where a secret must never appear."""
-        bodies = [request.body.decode() for request in self.http.requests]
-        mails = [message.as_string() for message in self.mails()]
-        return "\n".join(bodies + mails)
-
-    def texts(self) -> list[tuple[str, str, str]]:
-        """Each alert as (Slack text, Teams card as text, e-mail subject + body), in arrival order."""
-        mails = [f"{m['Subject']}\n{m.get_content()}" for m in self.mails()]
-        slack = [body["text"] for body in self.slack()]
-        return list(zip(slack, [json.dumps(body) for body in self.teams()], mails, strict=True))
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import alert_world
 import pytest
-from conftest import Received
+from alert_channels import Received
 from dagster import DagsterInstance, materialize
 from dagster._core.remote_origin import InProcessCodeLocationOrigin
 from dagster._core.scheduler.instigation import InstigatorType

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import SLACK_PATH, Received
+from alert_channels import SLACK_PATH, Received
 from http_server import CannedResponse, closed_port
 
 from connector_assets.alerts.alert import Alert

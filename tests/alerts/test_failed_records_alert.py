@@ -4,8 +4,8 @@ not at all; a day red again at the next poll run with no more failures not again
 
 from __future__ import annotations
 
+from alert_channels import SECRET, Received
 from alert_world import ASSET, RANGE_ASSET, defs, run_config, toy_flow_written, toy_range_written
-from conftest import SECRET, Received
 from dagster import SensorResult, SkipReason, build_sensor_context, materialize
 from instances import instance_for_test
 

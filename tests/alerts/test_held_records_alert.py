@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from conftest import SECRET, Received
+from alert_channels import SECRET, Received
 from dagster import AssetCheckKey, SensorResult, SkipReason, build_sensor_context, materialize
 from instances import instance_for_test
 

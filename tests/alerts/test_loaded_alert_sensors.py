@@ -5,7 +5,7 @@ policy the stale-flow alert stands on."""
 from __future__ import annotations
 
 import pytest
-from conftest import Received
+from alert_channels import Received
 from dagster import SkipReason, build_sensor_context
 from instances import instance_for_test
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import time
 
+from alert_channels import SECRET, SLACK_PATH, Received
 from alert_world import ASSET, defs, run_config, toy_flow_written
-from conftest import SECRET, SLACK_PATH, Received
 from dagster import DagsterEventType, build_run_status_sensor_context, materialize
 from dagster._core.execution.backfill import PartitionBackfill
 from instances import instance_for_test

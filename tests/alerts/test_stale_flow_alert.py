@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import alert_world
-from conftest import Received
+from alert_channels import Received
 from dagster import SensorResult, build_sensor_context, materialize
 from dagster._core.definitions.freshness import FreshnessState
 from dagster._core.remote_origin import InProcessCodeLocationOrigin
