@@ -56,7 +56,7 @@ _script_directory_init = alembic.script.ScriptDirectory.__init__
 _REVISION_MAPS: dict[tuple, object] = {}
 
 
-def _size_and_mtime(stat: os.stat_result) -> tuple[int, int]:
+def _mtime_and_size(stat: os.stat_result) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
 
 
@@ -64,7 +64,7 @@ def _scripts_stamp(script: alembic.script.ScriptDirectory) -> tuple:
     stamp = []
     for folder in script._version_locations:
         with contextlib.suppress(FileNotFoundError), os.scandir(folder) as entries:
-            stamp += sorted((e.path, *_size_and_mtime(e.stat())) for e in entries)
+            stamp += sorted((e.path, *_mtime_and_size(e.stat())) for e in entries)
     return tuple(stamp)
 
 
