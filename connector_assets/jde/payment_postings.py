@@ -17,9 +17,9 @@ from typing import Any, NamedTuple
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, one_of, record_model, string
-from connector_assets.jde import postings
+from connector_assets.jde import contracts, postings
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
-from connector_assets.jde.batch_bodies import transfer_journal_body
+from connector_assets.jde.batch_bodies import payment_inputs, transfer_journal_body
 from connector_assets.jde.targets import JOURNAL_TABLE, BatchKey
 from connector_resources.ledger import Ledger
 
@@ -28,7 +28,8 @@ JdePostingRecord = record_model(
     "A payment ML_RecordPayment or ML_CreateJournalBatch accepts (the contracts' lengths): on a voucher, or "
     "as a journal batch.",
     payment_reference=string(1, 25),
-    payment_amount=matching(r"^\d{1,13}\.\d{2}$"),
+    payment_amount=matching(contracts.PAYMENT_AMOUNT),
+    currency=matching(r"^([A-Z]{3})?$"),
     payment_date=matching(ISO_DAY),
     posting=one_of(["voucher", "journal"]),
     company=string(1, 5),
@@ -121,11 +122,14 @@ class Posting(NamedTuple):
     natural_key: dict[str, Any]
 
 
-def _columns(reference: str, amount: Decimal, paid_on: str, company: str, **posting: Any) -> dict[str, Any]:
+def _columns(
+    reference: str, amount: Decimal, paid_on: str, company: str, currency: str | None, **posting: Any
+) -> dict[str, Any]:
     empty = {"voucher_number": None, "batch_number": None, "transaction_number": None}
     return {
         "payment_reference": reference,
-        "payment_amount": amounts.money(amount),
+        "payment_amount": amounts.money(amount, currency or None),
+        "currency": (currency or "").strip().upper(),
         "payment_date": paid_on,
         "company": company,
         **empty,
@@ -133,18 +137,34 @@ def _columns(reference: str, amount: Decimal, paid_on: str, company: str, **post
     }
 
 
-def voucher_payment(voucher: Voucher, amount: Decimal, paid_on: str, reference: str) -> Posting:
-    """``ML_RecordPayment`` of ``amount`` paid on ``voucher`` on ``paid_on``, as ``reference``."""
+def voucher_payment(
+    voucher: Voucher,
+    amount: Decimal,
+    paid_on: str,
+    reference: str,
+    currency: str | None = None,
+    exchange_rate: Decimal | None = None,
+) -> Posting:
+    """``ML_RecordPayment`` of ``amount`` paid on ``voucher`` on ``paid_on``, as ``reference``, in the
+    payment's ``currency`` (the voucher's: the JDE target pays a foreign voucher in it, ``Currency_Mode``
+    F) at the ``exchange_rate`` the source states, if any. A finer amount than the currency has raises
+    ``amounts.CurrencyDecimalsError`` (the mapper refuses the payment naming it)."""
     body = {
         "Document_Company": voucher.company,
         "Document_Number": voucher.number,
         "Document_Type": voucher.doc_type,
-        "Payment_Amount": amounts.money(amount),
-        "Payment_Date": paid_on,
-        "Payment_Reference": reference,
+        **payment_inputs(
+            amount, currency=currency, paid_on=paid_on, reference=reference, exchange_rate=exchange_rate
+        ),
     }
     fields = _columns(
-        reference, amount, paid_on, voucher.company, posting="voucher", voucher_number=str(voucher.number)
+        reference,
+        amount,
+        paid_on,
+        voucher.company,
+        currency,
+        posting="voucher",
+        voucher_number=str(voucher.number),
     )
     return Posting(body, fields, {"voucher": voucher.text(), "Payment_Reference": reference})
 
@@ -157,11 +177,13 @@ def payment_journal(
     amount: Decimal,
     accounts: JournalAccounts,
     explanations: tuple[str, str],
+    currency: str | None = None,
+    exchange_rate: Decimal | None = None,
 ) -> Posting:
     """``ML_CreateJournalBatch`` of payment ``reference``: a JE in ``company`` on ``paid_on`` (the day the
     money left: the period the payment belongs to), debiting ``accounts.debit`` and crediting
-    ``accounts.credit`` with ``amount``; ``explanations`` are the payment's and the paid document's (30
-    characters each)."""
+    ``accounts.credit`` with ``amount`` in the payment's ``currency`` (at the rate the source states, if
+    any); ``explanations`` are the payment's and the paid document's (30 characters each)."""
     payment_text, document_text = (text[:30] for text in explanations)
     body = transfer_journal_body(
         batch,
@@ -171,9 +193,11 @@ def payment_journal(
         debit=(accounts.debit, document_text),
         credit=(accounts.credit, payment_text),
         explanation=payment_text,
+        currency=currency,
+        exchange_rate=exchange_rate,
     )
     keys = {"batch_number": batch.batch, "transaction_number": batch.transaction}
-    fields = _columns(reference, amount, paid_on, company, posting="journal", **keys)
+    fields = _columns(reference, amount, paid_on, company, currency, posting="journal", **keys)
     return Posting(body, fields, {"target_id": batch.target_id})
 
 
