@@ -4,11 +4,16 @@ carry cost codes on a project (Procore -> JDE vouchers).
 Each line that charges something goes to the account its cost code maps to on the project (``JobCostMap``);
 lines on one account are merged into one F0911Z1 line, whose explanation (EXA, one line of 30 characters)
 names the cost code and description it holds, or its cost codes; an account that comes to nothing is left
-out. A line the map cannot place is a problem named in a finance user's words, never dropped. A rounding
-difference from the source's payable goes on the largest line (``round_on_largest``).
+out. A line the map cannot place is a problem named in a finance user's words, never dropped.
+
+A rounding difference from the source's payable goes on the largest line (``settlement``): one rule, used
+by the flow that writes the voucher and by the reconciliation that checks it. The voucher's lines then sum
+exactly to its gross (JDE requires it) and the gross is the source's payable; the reconciliation applies the
+same rule to the source's lines, so it expects on each account what the flow sent, not the lines' raw sums
+(which differ from it by the rounding on the largest account: a cent per payable line at most).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -73,14 +78,39 @@ def distribute(
     return {account: entry for account, entry in by_account.items() if entry.amount}, companies
 
 
-def round_on_largest(accounts: dict[str, AccountShare], difference: Decimal) -> str | None:
-    """Put a rounding ``difference`` on the largest line (the first of equals, in line order, so a rerun
-    puts it on the same line); None when done, else why it cannot be (it would leave nothing there)."""
-    largest = max(accounts.values(), key=lambda entry: abs(entry.amount))  # max keeps the first of equals
-    if (largest.amount + difference) * largest.amount <= 0:
-        return (
-            f"the rounding difference {amounts.money(difference)} would leave nothing on the largest line "
-            f"({amounts.money(largest.amount)}); enter the voucher by hand"
+@dataclass(frozen=True)
+class Settlement:
+    """How a distribution is made to come to the source's payable: ``difference`` (payable less the lines)
+    goes on ``account``; none when nothing differs. ``too_large``: more than rounding can make (a unit of
+    the currency per payable line), a real difference for a person; ``problem``: why the difference cannot
+    go on the largest line (it would leave nothing there)."""
+
+    difference: Decimal
+    account: str | None = None
+    too_large: bool = False
+    problem: str | None = None
+
+
+def settlement(
+    by_account: Mapping[str, Decimal], due: Decimal, lines: int, unit: Decimal = amounts.CENT
+) -> Settlement:
+    """Where the rounding difference between ``due`` (the source's payable) and the lines ``by_account``
+    goes: on the largest line by amount, the first of equals in line order (``by_account``'s order), so a
+    rerun and the reconciliation put it on the same line. ``lines``: the payable source lines (each may
+    round by one ``unit``, the currency's smallest amount, away from the source's total)."""
+    difference = due - sum(by_account.values(), Decimal(0))
+    if not difference:
+        return Settlement(difference)
+    charged = {account: value for account, value in by_account.items() if value}
+    if not charged or abs(difference) > unit * max(lines, 1):
+        return Settlement(difference, too_large=True)
+    largest = max(charged, key=lambda account: abs(charged[account]))  # max keeps the first of equals
+    if (charged[largest] + difference) * charged[largest] <= 0:
+        return Settlement(
+            difference,
+            problem=(
+                f"the rounding difference {amounts.money(difference)} would leave nothing on the largest "
+                f"line ({amounts.money(charged[largest])}); enter the voucher by hand"
+            ),
         )
-    largest.amount += difference
-    return None
+    return Settlement(difference, largest)

@@ -51,7 +51,7 @@ from connector_assets.jde import contracts, targets
 from connector_assets.jde.batch_bodies import LedgerLine, numbered, voucher_fields
 from connector_assets.jde.id_batch_keys import IdBatchKeys
 from connector_assets.jde.job_accounts import JobAccount
-from connector_assets.jde.job_cost_distribution import AccountShare, CostLine, distribute, round_on_largest
+from connector_assets.jde.job_cost_distribution import AccountShare, CostLine, distribute, settlement
 from connector_assets.jde.job_cost_map import JobCostMap
 from connector_assets.jde.purchase_orders import parse_order_id
 from connector_assets.procore.requisition_amounts import line_cost_code, line_payable
@@ -155,17 +155,17 @@ def settle_rounding(accounts: dict[str, AccountShare], due: Decimal, lines: int)
     largest line (the first of equals, in line order, so a rerun puts it on the same line); None when
     settled, else why not. Rounding is at most a cent per payable line (``lines``): retainage is rounded per
     line here and on the totals by Procore. Anything larger is a real difference, for a person."""
-    gross = sum((entry.amount for entry in accounts.values()), Decimal(0))
-    difference = due - gross
-    if not difference:
-        return None
-    if not accounts or abs(difference) > amounts.CENT * max(lines, 1):
+    found = settlement({account: entry.amount for account, entry in accounts.items()}, due, lines)
+    if found.too_large:
+        gross = due - found.difference
         return (
             f"its lines come to {amounts.money(gross)} (work and stored materials this period less this "
             f"period's retainage) but Procore's current payment due is {amounts.money(due)}; check the "
             "invoice in Procore (retainage, previous certificates) and enter the voucher by hand if right"
         )
-    return round_on_largest(accounts, difference)
+    if found.account is not None:  # the reconciliation expects it there too (``settlement``: one rule)
+        accounts[found.account].amount += found.difference
+    return found.problem
 
 
 def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Rejected | Skipped:

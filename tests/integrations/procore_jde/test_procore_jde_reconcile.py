@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import csv
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from procore_jde_proofs import APPROVED, MASTER
 from procore_jde_world import ProcoreJdeWorld, jde_settings, procore_jde_world
 
 from connector_assets.flows.reconciliation import Report
-from connector_assets.integrations.procore_jde.cost_codes import COST_CODES
+from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, CostCodeMap
 from connector_assets.integrations.procore_jde.reconcile.assets import (
     RECONCILIATION,
     reconciliation_jobs,
@@ -544,7 +544,7 @@ def _voucher_against(monkeypatch, policy: str, **held: Any) -> Report:
         "billing_date": "2026-10-05",
         "requisition_end": "2026-09-30",
     }
-    commitment = {"id": 9, "vendor": {"id": 55}}
+    commitment = {"id": 9, "vendor": {"id": 55}, "currency_configuration": {"currency_iso_code": "USD"}}
     req = ApprovedRequisition(
         record, "7", "1", "project 1", "2026-09", "9", commitment, "requisition 7", approved
     )
@@ -591,3 +591,113 @@ def test_a_voucher_header_is_compared_field_by_field(monkeypatch):
     [gross] = report.differences
     assert (gross.kind, gross.field, gross.values) == ("voucher amount", "gross", ("100.00", "110.00"))
     assert gross.counterpart == "voucher 00001 10234 PV"
+
+
+class _Lines:
+    """Procore's reads as the reconciliation makes them, for one commitment and its requisition's lines."""
+
+    def __init__(self, commitment: dict[str, Any], lines: list[dict[str, Any]]) -> None:
+        self.found, self.lines = commitment, lines
+
+    def commitment(self, _commitment_id: str, _project_id: str | None) -> dict[str, Any]:
+        return self.found
+
+    def requisition_lines(self, _project_id: str, _requisition_id: str) -> list[dict[str, Any]]:
+        return self.lines
+
+
+def _retained(code: str) -> dict[str, Any]:
+    """A line of 10.05 at 10 % retainage: 1.005 held, rounded per line to 1.01, so it pays 9.04."""
+    return {
+        "description": f"work on {code}",
+        "_cost_code": code,
+        "work_completed_this_period": "10.05",
+        "materials_presently_stored": "0.00",
+        "work_completed_from_previous_application": "0.00",
+        "retainage_percent": "10.0",
+        "total_retainage": "1.01",
+    }
+
+
+def _written(body: dict[str, Any], currency: str = "") -> Any:
+    """The voucher batch JDE holds for a body the vouchers flow sent, as the reconciliation reads it."""
+    from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
+    from connector_assets.jde.reconcile_documents import VoucherBatch
+
+    gross = sum(Decimal(item["Gross_Amount"]) for item in body["Pay_Items"])
+    order = f"{body['Order_Company']}:{body['Order_Number']}:{body['Order_Type']}"
+    voucher = VoucherBatch(
+        BatchKey.for_requisition("7"), gross, 1, str(body["Supplier"]), order, body["Invoice_Number"]
+    )
+    voucher.currency = currency
+    voucher.invoice_date = date.fromisoformat(body["Invoice_Date"])
+    voucher.gl_date = date.fromisoformat(body["GL_Date"])
+    for line in body["Distribution"]:
+        voucher.by_account[account_key(line["Account"])] += Decimal(line["Amount"])
+    return voucher
+
+
+def test_the_reconciliation_expects_the_rounding_on_the_account_the_flow_put_it_on():
+    # Seven lines of 10.05 at 10 %, each paying 9.04 (retainage rounded per line): 63.28 by the lines,
+    # 63.31 by Procore's G702 (retainage rounded on the total). The flow writes 63.31, the 0.03 on the
+    # largest account; the reconciliation summed the lines per account and named that account 0.03 apart
+    # from what was written. Both now settle by one rule (``job_cost_distribution.settlement``).
+    from connector_assets.integrations.procore_jde.reconcile.balances import Balances
+    from connector_assets.integrations.procore_jde.reconcile.documents import (
+        Context,
+        approved_requisition,
+        compare_voucher,
+    )
+    from connector_assets.integrations.procore_jde.voucher_mappers import VoucherInputs, map_requisition
+    from connector_assets.jde.accounts import GlAccounts
+    from connector_assets.jde.job_cost_distribution import Settlement, settlement
+
+    lines = [_retained("03-100")] * 2 + [_retained("03-200")] * 2 + [_retained("05-100")] * 3
+    costs = CostCodeMap(
+        {"1": "M30"},
+        {"03-100": "{job}.1310", "03-200": "{job}.1310", "05-100": "{job}.1340"},
+        GlAccounts(
+            [{"MCU": "M30", "OBJ": obj, "SUB": "", "CO": "00200", "PEC": ""} for obj in ("1310", "1340")]
+        ),
+    )
+    requisition = {
+        "id": 7, "number": 3, "invoice_number": "INV-7", "commitment_id": 9, "project_id": 1,
+        "billing_date": "2026-10-05", "requisition_end": "2026-09-30", "status": "approved",
+        "summary": {"current_payment_due": "63.31"},
+    }  # fmt: skip
+    commitment = {"id": 9, "vendor": {"id": 55}, "currency_configuration": {"currency_iso_code": "USD"}}
+    inputs = VoucherInputs(
+        requisition, lines, commitment, "1", "Site", "1016", "00200:4011:OP", "po:9", "vendor:55",
+        datetime(2026, 10, 5, tzinfo=UTC),
+    )  # fmt: skip
+    mapped = map_requisition(inputs, costs)
+    assert [(d["Account"], d["Amount"]) for d in mapped.body["Distribution"]] == [  # type: ignore[union-attr]
+        ("M30.1310", "36.19"),  # 4 x 9.04 = 36.16, + 0.03
+        ("M30.1340", "27.12"),
+    ]
+    context = Context(
+        Report(("Procore", "JDE")), Balances(), costs, _Lines(commitment, lines), {},
+        {"purchase_order": {"9": "00200:4011:OP"}}, {"55": "1016"},
+    )  # type: ignore[arg-type]  # fmt: skip
+    req = approved_requisition(context, requisition)
+    assert dict(req.approved.by_account) == {"M30.1310": Decimal("36.19"), "M30.1340": Decimal("27.12")}
+    compare_voucher(context, req, _written(mapped.body, "USD"))  # type: ignore[union-attr]
+    assert context.report.differences == [] and context.report.compared == 1
+    # The rule on its own: 0.03 over seven payable lines is rounding, on the first of the largest lines;
+    # over two it is a real difference, left for a person.
+    raw = {"M30.1310": Decimal("36.16"), "M30.1340": Decimal("27.12")}
+    assert settlement(raw, Decimal("63.31"), 7) == Settlement(Decimal("0.03"), "M30.1310")
+    assert settlement(raw, Decimal("63.31"), 2).too_large
+    assert settlement({"A": Decimal("5"), "B": Decimal("5")}, Decimal("10.01"), 2).account == "A"
+
+
+def test_a_voucher_in_another_currency_is_a_currency_mismatch_not_an_amount_difference(monkeypatch):
+    # Procore approves 100.00 in USD; JDE holds the voucher in EUR: its own kind, amounts not compared.
+    report = _voucher_against(monkeypatch, "refuse", currency="EUR", gross=Decimal("92.30"))
+    [mismatch] = report.differences
+    assert (mismatch.kind, mismatch.field, mismatch.values) == (
+        "currency mismatch",
+        "currency",
+        ("USD", "EUR"),
+    )
+    assert "100.00 USD" in mismatch.words and "EUR (92.30)" in mismatch.words

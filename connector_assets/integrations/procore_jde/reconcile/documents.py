@@ -3,6 +3,10 @@
 Procore's side, per approved requisition of the day: what it approves for payment on each cost code (this
 period's work and stored materials less this period's retainage, ``voucher_mappers.line_payable``: the
 issue's rule for what a voucher pays), on the JDE account the cost code maps to today (``CostCodeMap``),
+the rounding between the lines and Procore's ``current_payment_due`` on the largest account by the flow's
+own rule (``job_cost_distribution.settlement``: the voucher is what the flow sent, its lines summing to
+its gross), in the commitment's currency (a voucher in another currency is a currency mismatch, its
+amounts not compared),
 and the header the vouchers flow writes (the vendor's supplier, the invoice number, the invoice and G/L
 dates, the commitment's order; a G/L date JDE holds later than Procore's while ``ML_GL_DATE_POLICY`` is
 ``first_open_day`` is the flow's re-dating into an open period, counted, not a difference). JDE's side:
@@ -26,8 +30,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.flows import amounts
 from connector_assets.flows.periods import FIRST_OPEN_DAY, gl_date_policy
-from connector_assets.flows.reconciliation import Report, money
+from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, Report, currencies_differ, money
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.values import iso_day
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
@@ -44,8 +49,10 @@ from connector_assets.jde.account_amounts import (
     missing_in_jde,
     not_compared,
 )
+from connector_assets.jde.job_cost_distribution import settlement
 from connector_assets.jde.reconcile_documents import VoucherBatch
 from connector_assets.jde.reconcile_reads import order_label
+from connector_assets.procore.document_reads import payment_due
 from connector_assets.procore.reads import ProcoreReads
 from connector_assets.procore.reconcile_documents import (
     period_of,
@@ -111,6 +118,13 @@ class ApprovedRequisition:
     problem: str | None = None
 
     @property
+    def currency(self) -> str:
+        """The commitment's currency (``currency_configuration.currency_iso_code``), blank when it states
+        none (the voucher then takes the supplier's in JDE)."""
+        configuration = (self.commitment or {}).get("currency_configuration") or {}
+        return str(configuration.get("currency_iso_code") or "").strip().upper()
+
+    @property
     def name(self) -> str:
         """``requisition 1280646 (INV-7)``: as a Procore user finds it."""
         invoice = str(self.record.get("invoice_number") or "").strip() or f"no. {self.record.get('number')}"
@@ -122,12 +136,17 @@ def approved_requisition(context: Context, record: dict[str, Any]) -> ApprovedRe
     read = read_requisition(context.procore, record)
     project, period = project_of(read.commitment, read.project_id), period_of(record)
     approved, problem, name = Amounts(), read.problem, project_name(read.commitment or {})
+    payable_lines = 0
     for position, line in enumerate(read.lines, start=1):
         payable = line_payable(line)
         if isinstance(payable, str):
             problem = problem or f"line {position}: {payable}"
         elif payable:
+            payable_lines += 1
             charge(approved, context.costs, read.project_id, name, invoice_cost_code(line), payable)
+    due = amounts.amount(payment_due(record))
+    if problem is None and due is not None:
+        settle(approved, due, payable_lines, read.commitment)
     return ApprovedRequisition(
         record,
         str(record.get("id")),
@@ -140,6 +159,17 @@ def approved_requisition(context: Context, record: dict[str, Any]) -> ApprovedRe
         approved,
         problem,
     )
+
+
+def settle(approved: Amounts, due: Decimal, lines: int, commitment: dict[str, Any] | None) -> None:
+    """Procore's lines made to come to its ``current_payment_due`` as the vouchers flow makes them
+    (``settlement``: the rounding on the largest account), in the commitment currency's smallest unit; a
+    difference larger than rounding is left as the lines say (the flow refused that voucher)."""
+    configuration = (commitment or {}).get("currency_configuration") or {}
+    unit = amounts.quantum(configuration.get("currency_iso_code") or None)
+    found = settlement(approved.by_account, due, lines, unit)
+    if found.account is not None:
+        approved.by_account[found.account] += found.difference
 
 
 def compare_voucher(context: Context, req: ApprovedRequisition, voucher: VoucherBatch | None) -> None:
@@ -175,6 +205,13 @@ def compare_voucher(context: Context, req: ApprovedRequisition, voucher: Voucher
         )  # fmt: skip
     report.counts["requisitions_vouchered"] += 1
     _header(context, req, voucher, record)
+    if currencies_differ(req.currency, voucher.currency):
+        return _differ(
+            context, CURRENCY_MISMATCH, record, "currency", req.currency, voucher.currency,
+            f"{req.label}: Procore approves {money(req.approved.total, req.currency)} {req.currency} but JDE "
+            f"{voucher.name} is in {voucher.currency} ({money(voucher.gross, voucher.currency)}); amounts in "
+            "two currencies are not compared",
+        )  # fmt: skip
     named = compare_accounts(
         report,
         record,
