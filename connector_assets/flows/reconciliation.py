@@ -49,10 +49,11 @@ from dagster import (
     asset,
 )
 
-from connector_assets.flows.amounts import CENT
+from connector_assets.flows.amounts import minor_units
 
 __all__ = [
     "CHECK",
+    "CURRENCY_MISMATCH",
     "PER_KIND",
     "SAMPLE",
     "Difference",
@@ -61,6 +62,7 @@ __all__ = [
     "amount",
     "build_reconciliation_asset",
     "cell",
+    "currencies_differ",
     "day_window",
     "differences_path",
     "markdown_table",
@@ -265,9 +267,28 @@ def markdown_table(
     return "\n".join(lines)
 
 
-def money(value: Decimal | None) -> str:
-    """Two decimals with thousands separators, as a finance user reads an amount; ``-`` for none."""
-    return "-" if value is None else f"{Decimal(value).quantize(CENT):,}"
+def money(value: Decimal | None, currency: str | None = None) -> str:
+    """Thousands separators and the currency's own decimals (``1,000`` JPY, ``1,000.00`` EUR, ``1.234``
+    KWD; two without a currency), as a finance user reads an amount; ``-`` for none. Never refuses a
+    value finer than its currency: a report shows what a system holds, whatever it is."""
+    if value is None:
+        return "-"
+    unit = Decimal(1).scaleb(-(minor_units(currency) if currency else 2))
+    value = Decimal(value)
+    exact = value.quantize(unit)
+    return f"{exact if exact == value else value.normalize():,}"
+
+
+# A document whose two sides are in different currencies: its own kind (field ``currency``), and its
+# amounts are not compared, since 1,000.00 EUR against 1,083.40 USD is no amount difference.
+CURRENCY_MISMATCH = "currency mismatch"
+
+
+def currencies_differ(source: str | None, target: str | None) -> bool:
+    """Both sides name a currency (ISO code, any case) and they are not the same; a blank one cannot be
+    judged (JDE's blank is the company's currency, which the caller may not know)."""
+    first, second = (str(c or "").strip().upper() for c in (source, target))
+    return bool(first and second and first != second)
 
 
 def amount(value: Any) -> Decimal:

@@ -17,6 +17,12 @@ BILL: voucher numbers, order numbers, journal batch keys); here is how JDE holds
 * a voucher batch line by line (``batch_lines``: pay items, distribution by EDLN, the voucher made of it), the
   batches a flow entered on some days (``batches_entered``: EDUS, EDBT prefix, EDDT) and the payments JDE
   recorded by reference (``payments_by_reference``: F0414 RMK).
+
+Money is read in the document's currency (``document_amount``): a foreign entry (currency mode ``CRRM`` F)
+holds it in the currency amount ``ACR`` (F0411Z1 / F0411 pay items, F0911Z1 distribution lines), the
+domestic ``AG`` / ``AA`` being JDE's conversion at its rate; a domestic entry holds it in ``AG`` / ``AA``.
+A reconciliation compares the source's money with the former, and the currency code ``CRCD`` apart: two
+amounts in different currencies are not an amount difference but a currency mismatch.
 """
 
 from collections import defaultdict
@@ -48,6 +54,32 @@ class InSession:
 
     def session(self) -> Any:
         return nullcontext(self._session)
+
+
+FOREIGN = "F"  # CRRM of an entry made in a foreign currency: its amounts are in ACR (and FAP, open)
+
+
+def is_foreign(row: Mapping[str, Any]) -> bool:
+    """An entry made in a foreign currency (currency mode ``CRRM`` F)."""
+    return str(row.get("CRRM") or "").strip().upper() == FOREIGN
+
+
+def document_amount(row: Mapping[str, Any], domestic: str = "AG", foreign: str = "ACR") -> Decimal:
+    """A row's amount in its document's currency: the currency amount (``ACR``; ``FAP`` for an open
+    amount) of a foreign entry, else the domestic column (``AG``, ``AA``, ``AAP``).
+
+    Why not ``AG`` always: for a foreign voucher JDE computes ``AG`` from its exchange rate, so a 1,000.00
+    EUR invoice reads 1,083.40 there; the source said 1,000.00 EUR, and that is what must agree. A foreign
+    batch row keyed on its domestic side (``CRRM`` F, ``ACR`` blank until R04110ZA computes it) has only
+    the domestic amount to give."""
+    if is_foreign(row) and str(row.get(foreign) if row.get(foreign) is not None else "").strip():
+        return amount(row.get(foreign))
+    return amount(row.get(domestic))
+
+
+def currency_of(row: Mapping[str, Any]) -> str:
+    """The row's currency code (``CRCD``), upper case, blank when JDE holds none."""
+    return str(row.get("CRCD") or "").strip().upper()
 
 
 def account_key(text: Any) -> str:
@@ -98,6 +130,8 @@ class VoucherBatch:
     gone: bool = False  # processed, and F0411 no longer holds the voucher
     voided: int = 0  # pay items JDE voided (F0411 VOD)
     pay_status: str = ""  # F0411 PST of the first pay item
+    currency: str = ""  # CRCD: the currency its amounts are in (blank: JDE's, the company's)
+    # In the document's currency (``document_amount``): the F0911Z1 lines' ACR when foreign, else AA.
     by_account: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
 
     @property
@@ -110,7 +144,8 @@ class VoucherBatch:
 
 def voucher_batches(session: Any, keys: Mapping[str, BatchKeyed]) -> dict[str, VoucherBatch]:
     """Source id -> its voucher batch in JDE (F0411Z1 + F0911Z1 by the id's batch key, F0411 by voucher
-    number once processed); absent when JDE holds no pay item under the key."""
+    number once processed), its money in the document's currency; absent when JDE holds no pay item under
+    the key."""
     by_transaction = {key.transaction: (sid, key) for sid, key in sorted(keys.items())}
     found: dict[str, VoucherBatch] = {}
     columns = [*("EDUS", "EDBT", "EDTN", "EDLN", "EDSP", "KCO", "DOC", "DCT"), *VOUCHER_BATCH_COLUMNS]
@@ -119,8 +154,9 @@ def voucher_batches(session: Any, keys: Mapping[str, BatchKeyed]) -> dict[str, V
         if mine is None:
             continue
         voucher = found.setdefault(mine[0], VoucherBatch(mine[1]))
-        voucher.gross += amount(row.get("AG"))
+        voucher.gross += document_amount(row)
         voucher.pay_items += 1
+        voucher.currency = currency_of(row) or voucher.currency
         voucher.supplier = str(row.get("AN8") or "").strip()
         voucher.invoice = str(row.get("VINV") or "").strip()
         voucher.invoice_date, voucher.gl_date = _day(row.get("DIVJ")), _day(row.get("DGJ"))
@@ -130,16 +166,20 @@ def voucher_batches(session: Any, keys: Mapping[str, BatchKeyed]) -> dict[str, V
         if str(row.get("EDSP") or "").strip() == "1" and document.isdigit() and int(document):
             kind = str(row.get("DCT") or "").strip() or "PV"
             voucher.document = (str(row.get("KCO") or "").strip(), int(document), kind)
-    columns = ["EDUS", "EDBT", "EDTN", "EDLN", "AA", "ANI", "MCU", "OBJ", "SUB"]
+    columns = ["EDUS", "EDBT", "EDTN", "EDLN", "ANI", "MCU", "OBJ", "SUB", *LINE_MONEY_COLUMNS]
     for row in browse_in(session, JOURNAL_TABLE, "EDTN", list(by_transaction), columns):
         mine = _batch_of(row, by_transaction)
         if mine is not None and mine[0] in found:
-            found[mine[0]].by_account[row_account(row, "MCU")] += amount(row.get("AA"))
+            found[mine[0]].by_account[row_account(row, "MCU")] += document_amount(row, "AA")
     _processed(session, [v for v in found.values() if v.document is not None])
     return found
 
 
-VOUCHER_BATCH_COLUMNS = ["AG", "AN8", "VINV", "DIVJ", "DGJ", "PKCO", "PO", "PDCT"]
+# The money of a pay item (F0411Z1 / F0411) and of a distribution or journal line (F0911Z1) in both
+# currencies: domestic AG / AA, foreign ACR, the mode saying which holds the document's, and its currency.
+PAY_ITEM_MONEY_COLUMNS = ["AG", "ACR", "CRRM", "CRCD"]
+LINE_MONEY_COLUMNS = ["AA", "ACR", "CRRM", "CRCD"]
+VOUCHER_BATCH_COLUMNS = [*PAY_ITEM_MONEY_COLUMNS, "AN8", "VINV", "DIVJ", "DGJ", "PKCO", "PO", "PDCT"]
 VOIDED = "V"  # F0411 VOD of a voided pay item
 
 
@@ -151,7 +191,7 @@ def _processed(session: Any, vouchers: list[VoucherBatch]) -> None:
         return
     seen: set[tuple[str, int, str]] = set()
     numbers = sorted({document[1] for document in by_document})
-    columns = ["KCO", "DOC", "DCT", "SFX", "AG", "PST", "VOD"]
+    columns = ["KCO", "DOC", "DCT", "SFX", "PST", "VOD", *PAY_ITEM_MONEY_COLUMNS]
     for row in browse_in(session, AP_LEDGER.table, "DOC", numbers, columns):
         document = (str(row.get("KCO") or "").strip(), int(row["DOC"]), str(row.get("DCT") or "").strip())
         voucher = by_document.get(document)
@@ -160,7 +200,8 @@ def _processed(session: Any, vouchers: list[VoucherBatch]) -> None:
         if document not in seen:
             seen.add(document)
             voucher.gross, voucher.pay_status = Decimal(0), str(row.get("PST") or "").strip()
-        voucher.gross += amount(row.get("AG"))
+        voucher.gross += document_amount(row)
+        voucher.currency = currency_of(row) or voucher.currency
         voucher.voided += str(row.get("VOD") or "").strip() == VOIDED
     for document, voucher in by_document.items():
         voucher.gone = document not in seen
@@ -189,13 +230,14 @@ class JournalKeyed(Protocol):
 
 
 def journal_debits(session: Any, keys: Iterable[JournalKeyed]) -> dict[str, Decimal]:
-    """Key id -> the debit total of the journal batch the key names in F0911Z1, absent when JDE has no line
-    under it (one read per batch: found by key, not by document)."""
+    """Key id -> the debit total of the journal batch the key names in F0911Z1 in the entry's currency
+    (``document_amount``), absent when JDE has no line under it (one read per batch: found by key, not by
+    document)."""
     debits: dict[str, Decimal] = {}
     for key in sorted(keys, key=lambda k: k.target_id):
-        columns = ["EDUS", "EDBT", "EDTN", "EDLN", "AA"]
+        columns = ["EDUS", "EDBT", "EDTN", "EDLN", *LINE_MONEY_COLUMNS]
         rows = session.browse(JOURNAL_TABLE, columns=columns, conditions=key.conditions(JOURNAL_TABLE))
-        amounts = [amount(r.get("AA")) for r in rows]
+        amounts = [document_amount(r, "AA") for r in rows]
         if amounts:
             debits[key.target_id] = sum((a for a in amounts if a > 0), Decimal(0))
     return debits
@@ -399,11 +441,13 @@ def pay_items(session: Any, keys: Iterable[VoucherKey], columns: Sequence[str]) 
 
 
 def paid_on_vouchers(session: Any, keys: Iterable[VoucherKey]) -> dict[VoucherKey, Decimal]:
-    """What JDE shows as paid on each of these vouchers: F0411 gross less open amount (AG - AAP) over its pay
-    items, read by voucher number (100 to a call); a voucher JDE does not hold is not there."""
+    """What JDE shows as paid on each of these vouchers in the voucher's currency: F0411 gross less open
+    amount over its pay items (AG - AAP; ACR - FAP for a foreign voucher), read by voucher number (100 to
+    a call); a voucher JDE does not hold is not there."""
     paid: dict[VoucherKey, Decimal] = defaultdict(Decimal)
-    for key, items in pay_items(session, keys, ["KCO", "DOC", "DCT", "SFX", "AG", "AAP"]).items():
-        paid[key] += sum((amount(r.get("AG")) - amount(r.get("AAP")) for r in items), Decimal(0))
+    columns = ["KCO", "DOC", "DCT", "SFX", "AAP", "FAP", *PAY_ITEM_MONEY_COLUMNS]
+    for key, items in pay_items(session, keys, columns).items():
+        paid[key] += sum((gross([r]) - open_amount([r]) for r in items), Decimal(0))
     return paid
 
 
@@ -431,8 +475,13 @@ def vouchers_on_orders(
 
 
 def gross(items: Iterable[Mapping[str, Any]]) -> Decimal:
-    """A voucher's gross: its pay items' AG."""
-    return sum((amount(r.get("AG")) for r in items), Decimal(0))
+    """A voucher's gross in its currency: its pay items' AG (ACR when foreign)."""
+    return sum((document_amount(r) for r in items), Decimal(0))
+
+
+def open_amount(items: Iterable[Mapping[str, Any]]) -> Decimal:
+    """A voucher's open amount in its currency: its pay items' AAP (FAP when foreign)."""
+    return sum((document_amount(r, "AAP", "FAP") for r in items), Decimal(0))
 
 
 def voucher_label(key: VoucherKey, items: Sequence[Mapping[str, Any]]) -> str:
@@ -450,9 +499,12 @@ def extended_cost(lines: Iterable[Mapping[str, Any]]) -> Decimal:
 
 BATCH_LINE_COLUMNS = [
     *("EDUS", "EDBT", "EDTN", "EDLN", "EDSP", "EDDT"),
-    *("KCO", "DOC", "DCT", "AN8", "VINV", "DIVJ", "AG", "CRCD"),
+    *("KCO", "DOC", "DCT", "AN8", "VINV", "DIVJ", *PAY_ITEM_MONEY_COLUMNS),
 ]
-DISTRIBUTION_LINE_COLUMNS = ["EDUS", "EDBT", "EDTN", "EDLN", "AA", "ANI", "MCU", "OBJ", "SUB", "EXA"]
+DISTRIBUTION_LINE_COLUMNS = [
+    *("EDUS", "EDBT", "EDTN", "EDLN", "ANI", "MCU", "OBJ", "SUB", "EXA"),
+    *LINE_MONEY_COLUMNS,
+]
 
 
 @dataclass
@@ -495,11 +547,12 @@ def batch_lines(session: Any, keys: Mapping[str, BatchKeyed]) -> dict[str, Batch
 
 
 def batches_entered(session: Any, user: str, prefix: str, first: Any, last: Any) -> list[dict[str, Any]]:
-    """The F0411Z1 pay items entered under EDI user ``user`` with batch numbers starting ``prefix`` on the
-    days ``first`` to ``last`` (EDDT, the EDI transmission date): the batches a flow wrote in a window."""
+    """The F0411Z1 pay items entered under EDI user ``user`` with batch numbers starting ``prefix`` (any
+    batch number for a blank one) on the days ``first`` to ``last`` (EDDT, the EDI transmission date): the
+    batches a flow wrote in a window, and with a blank prefix those keyed by hand under its user too."""
     conditions = [
         Condition(f"{BATCH_TABLE}.EDUS", "EQUAL", user),
-        Condition(f"{BATCH_TABLE}.EDBT", "STR_START_WITH", prefix),
+        *([Condition(f"{BATCH_TABLE}.EDBT", "STR_START_WITH", prefix)] if prefix else []),
         Condition(f"{BATCH_TABLE}.EDDT", "GREATER_EQUAL", first),
         Condition(f"{BATCH_TABLE}.EDDT", "LESS_EQUAL", last),
     ]

@@ -21,22 +21,25 @@ from typing import Any
 from connector_assets.flows.reconciliation import iso_day, period_of
 from connector_assets.jde.documents import purchase_orders_by_number
 from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.reconcile_documents import currency_of, document_amount, open_amount
 from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, SUPPLIERS
 from connector_assets.jde.targets import BATCH_TABLE, JOURNAL_TABLE
 from connector_resources.jde import Condition
 
 # A Z-file row's batch key (EDUS / EDBT / EDTN / EDLN), whether R04110ZA processed it, and its document.
 BATCH_KEY_COLUMNS = ["EDUS", "EDBT", "EDTN", "EDLN", "EDSP", "KCO", "DOC", "DCT"]
-BATCH_COLUMNS = [*BATCH_KEY_COLUMNS, "AN8", "VINV", "DGJ", "AG", "ACR", "CRRM"]  # F0411Z1
-JOURNAL_COLUMNS = [*BATCH_KEY_COLUMNS, "DGJ", "AA", "EXA", "SBL", "SBLT"]  # F0911Z1
-VOUCHER_COLUMNS = ["KCO", "DOC", "DCT", "SFX", "AG", "ACR", "CRRM"]
+# Money in both currencies (``reconcile_documents.document_amount`` reads the document's): F0411Z1 / F0411
+# AG and ACR, F0911Z1 AA and ACR, with the currency mode CRRM and code CRCD.
+BATCH_COLUMNS = [*BATCH_KEY_COLUMNS, "AN8", "VINV", "DGJ", "AG", "ACR", "CRRM", "CRCD"]  # F0411Z1
+JOURNAL_COLUMNS = [*BATCH_KEY_COLUMNS, "DGJ", "AA", "ACR", "CRRM", "CRCD", "EXA", "SBL", "SBLT"]  # F0911Z1
+VOUCHER_COLUMNS = ["KCO", "DOC", "DCT", "SFX", "AG", "ACR", "CRRM", "CRCD"]
 # A voucher's pay items as a field-by-field comparison reads them (F0411): amounts, pay and void status,
 # supplier, invoice, dates and currency.
 VOUCHER_STATE_COLUMNS = [
     *VOUCHER_COLUMNS,
-    *("AN8", "AAP", "FAP", "PST", "VOD", "VINV", "DIVJ", "DGJ", "DICJ", "CRCD"),
+    *("AN8", "AAP", "FAP", "PST", "VOD", "VINV", "DIVJ", "DGJ", "DICJ"),
 ]
-BATCH_STATE_COLUMNS = [*BATCH_COLUMNS, "DIVJ", "CRCD"]  # F0411Z1, with what a batch says before R04110ZA
+BATCH_STATE_COLUMNS = [*BATCH_COLUMNS, "DIVJ"]  # F0411Z1, with what a batch says before R04110ZA
 
 SourceOf = Callable[[str, str], "str | None"]  # (EDBT, EDTN) -> the source record the batch was written for
 
@@ -138,13 +141,13 @@ class JdeBatch:
     batch: str  # EDUS/EDBT/EDTN
     invoice: str
     period: str | None
-    amount: Decimal
+    amount: Decimal  # in the document's currency (``currency``): ACR of a foreign entry, else AG / AA
     document: str = ""  # "00001 10234 PV" once R04110ZA made the voucher; "" while only in the batch
+    currency: str = ""  # CRCD (blank: JDE holds none, the company's)
     # Read by ``batches_by_transaction`` (field by field); the other reads leave them at their defaults.
     an8: str = ""
     invoice_date: str | None = None  # ISO day
     gl_date: str | None = None  # ISO day
-    currency: str = ""
     voided: bool = False  # a pay item of the voucher is voided (F0411 VOD V)
     paid: bool = False  # every pay item paid (F0411 PST P), the voucher not voided
     open_amount: Decimal | None = None  # the voucher's open amount (F0411 AAP), None before R04110ZA
@@ -195,6 +198,7 @@ def _voucher_batches(session: Any, an8: str, user: str, prefix: str, source_of: 
                 period=period_of(iso_day(first.get("DGJ"))),
                 amount=amount if amount is not None else sum((_gross(r) for r in group), Decimal(0)),
                 document=" ".join(document) if document and amount is not None else "",
+                currency=currency_of(first),
             )
         )
     return found
@@ -223,10 +227,8 @@ def _document(row: Mapping[str, Any]) -> tuple[str, str, str] | None:
 
 
 def _gross(row: Mapping[str, Any]) -> Decimal:
-    """A pay item's gross in the voucher's own currency (foreign when entered in foreign mode)."""
-    if _text(row.get("CRRM")).upper() == "F" and _decimal(row.get("ACR")):
-        return _amount(row.get("ACR"))
-    return _amount(row.get("AG"))
+    """A pay item's gross in the voucher's own currency (ACR when entered in foreign mode)."""
+    return document_amount(row)
 
 
 def _vouchers(session: Any, rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], Decimal]:
@@ -259,8 +261,9 @@ def _journal_batches(session: Any, an8: str, user: str, prefix: str, source_of: 
                 batch=f"{user}/{batch}/{transaction}",
                 invoice=_text(row.get("EXA")).removeprefix("Inv ").strip(),
                 period=period_of(iso_day(row.get("DGJ"))),
-                amount=-_amount(row.get("AA")),
+                amount=-document_amount(row, "AA"),
                 document="",
+                currency=currency_of(row),
             )
         )
     return found
@@ -293,25 +296,18 @@ class JdeVoucherState:
 def _voucher_state(document: tuple[str, str, str], items: Sequence[Mapping[str, Any]]) -> JdeVoucherState:
     first = items[0]
     voided = any(_text(i.get("VOD")).upper() == "V" for i in items)
-    open_amount = sum(
-        (
-            _amount(i.get("FAP")) if _text(i.get("CRRM")).upper() == "F" else _amount(i.get("AAP"))
-            for i in items
-        ),
-        Decimal(0),
-    )
     return JdeVoucherState(
         document=document,
         an8=str(int(first["AN8"]))
         if str(first.get("AN8") or "").strip().isdigit()
         else _text(first.get("AN8")),
         gross=sum((_gross(i) for i in items), Decimal(0)),
-        open_amount=open_amount,
+        open_amount=open_amount(items),
         invoice=_text(first.get("VINV")),
         invoice_date=iso_day(first.get("DIVJ")),
         gl_date=iso_day(first.get("DGJ")),
         entered=iso_day(first.get("DICJ")),
-        currency=_text(first.get("CRCD")).upper(),
+        currency=currency_of(first),
         voided=voided,
         paid=not voided and all(_text(i.get("PST")).upper() == "P" for i in items),
     )
@@ -426,7 +422,7 @@ def batches_by_transaction(
                 an8=str(int(an8)) if an8.isdigit() else an8,
                 invoice_date=state.invoice_date if state else iso_day(first.get("DIVJ")),
                 gl_date=state.gl_date if state else iso_day(first.get("DGJ")),
-                currency=state.currency if state else _text(first.get("CRCD")).upper(),
+                currency=state.currency if state else currency_of(first),
                 voided=state.voided if state else False,
                 paid=state.paid if state else False,
                 open_amount=state.open_amount if state else None,
@@ -457,7 +453,8 @@ def _journal_rows(
                 batch=f"{user}/{batch}/{transaction}",
                 invoice=_text(row.get("EXA")).removeprefix("Inv ").strip(),
                 period=period_of(gl_date),
-                amount=-_amount(row.get("AA")),
+                amount=-document_amount(row, "AA"),
+                currency=currency_of(row),
                 an8=str(int(sbl)) if sbl.isdigit() else sbl,
                 gl_date=gl_date,
             )

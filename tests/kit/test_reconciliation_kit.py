@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 from ledger_entries import queued
 
 from connector_assets.flows.day_reconciliation import ReconciliationWords, _zone_name
-from connector_assets.flows.reconciliation import Report, day_window, iso_day, markdown_table, period_of
+from connector_assets.flows.reconciliation import (
+    Report,
+    currencies_differ,
+    day_window,
+    iso_day,
+    markdown_table,
+    money,
+    period_of,
+)
 from connector_assets.flows.reconciliation_totals import SideTotals
 
 
@@ -44,6 +52,15 @@ def test_days_and_periods_read_as_a_system_answers_them():
     assert (
         period_of("2026-11-23") == "2026-11" and period_of(None) is None and period_of("abcd-11-23") is None
     )
+
+
+def test_money_reads_in_its_currencys_decimals_and_a_currency_mismatch_needs_two_currencies():
+    assert money(Decimal("1000"), "JPY") == "1,000" and money(Decimal("1000.00"), "eur") == "1,000.00"
+    assert money(Decimal("12.345"), "KWD") == "12.345" and money(Decimal("1234.5")) == "1,234.50"
+    assert money(Decimal("1000.5"), "JPY") == "1,000.5"  # what a system holds, never rounded away
+    assert money(None, "EUR") == "-"
+    assert currencies_differ("eur", "USD") and not currencies_differ("EUR", "eur ")
+    assert not currencies_differ("", "USD") and not currencies_differ("EUR", None)
 
 
 def test_a_table_shows_its_first_rows_escaped_and_counts_the_rest():

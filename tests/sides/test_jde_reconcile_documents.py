@@ -269,3 +269,69 @@ def test_the_orders_changed_in_the_window_are_those_of_the_types_and_units_asked
         ("F4301.UPMJ", date(2026, 3, 2)),
         ("F4301.DCTO", "OP"),
     ]
+
+
+def test_a_foreign_voucher_is_read_in_its_own_currency_from_acr_never_from_the_domestic_ag():
+    # A 1,000.00 EUR invoice in a USD company: F0411Z1 holds ACR 1000.00 (CRRM F) and, once R04110ZA ran,
+    # F0411 the domestic AG 1083.40 beside it; F0911Z1 lines hold the EUR in ACR. A JPY one keeps no
+    # decimals. The reconciliation compares the source's money with ACR, in the voucher's currency.
+    eur = {"EDUS": "MLPROCORE", "EDBT": "PR21", "EDTN": "PROCORE-REQ-21", "CRRM": "F", "CRCD": "EUR"}
+    jpy = {"EDUS": "MLPROCORE", "EDBT": "PR22", "EDTN": "PROCORE-REQ-22", "CRRM": "F", "CRCD": "JPY"}
+    line = {"MCU": "M30", "OBJ": "7110", "SUB": ""}
+    jde = FakeJde(
+        {
+            "F0411Z1": [
+                {**eur, "EDLN": 1, "EDSP": "1", "KCO": "00001", "DOC": 10161, "DCT": "PV", "ACR": "1000.00"},
+                {**jpy, "EDLN": 1, "EDSP": "0", "DOC": 0, "ACR": "150000", "AG": None},
+            ],
+            "F0911Z1": [
+                {**eur, **line, "EDLN": 1, "ACR": "600.00", "AA": None},
+                {**eur, **line, "EDLN": 2, "OBJ": "7120", "ACR": "400.00", "AA": None},
+                {**jpy, **line, "EDLN": 1, "ACR": "150000", "AA": None},
+            ],
+            "F0411": [
+                {
+                    "KCO": "00001",
+                    "DOC": 10161,
+                    "DCT": "PV",
+                    "SFX": "001",
+                    "AG": "1083.40",
+                    "ACR": "1000.00",
+                    "CRRM": "F",
+                    "CRCD": "EUR",
+                    "PST": "A",
+                    "VOD": " ",
+                },
+            ],  # fmt: skip
+        }
+    )
+    found = voucher_batches(jde, {rid: Key(rid) for rid in ("21", "22")})
+    assert (found["21"].gross, found["21"].currency) == (Decimal("1000.00"), "EUR")
+    assert dict(found["21"].by_account) == {"M30.7110": Decimal("600.00"), "M30.7120": Decimal("400.00")}
+    assert (found["22"].gross, found["22"].currency, dict(found["22"].by_account)) == (
+        Decimal(150000),
+        "JPY",
+        {"M30.7110": Decimal(150000)},
+    )
+    browsed = {table for table, _conditions, _match in jde.calls}
+    assert browsed == {"F0411Z1", "F0911Z1", "F0411"}
+
+
+def test_a_row_gives_its_documents_amount_by_its_currency_mode():
+    from connector_assets.jde.reconcile_documents import document_amount, gross, open_amount
+
+    domestic = {"AG": "1083.40", "AAP": "83.40", "ACR": "", "CRRM": "D", "CRCD": "USD"}
+    foreign = {"AG": "1083.40", "AAP": "83.40", "ACR": "1000.00", "FAP": "77.00", "CRRM": "F", "CRCD": "EUR"}
+    # keyed on its domestic side (CRRM F, ACR blank until R04110ZA): only the domestic amount to give
+    domestic_side = {"AG": "1083.40", "ACR": " ", "CRRM": "F", "CRCD": "EUR"}
+    assert [document_amount(r) for r in (domestic, foreign, domestic_side)] == [
+        Decimal("1083.40"),
+        Decimal("1000.00"),
+        Decimal("1083.40"),
+    ]
+    assert (gross([foreign, foreign]), open_amount([foreign]), open_amount([domestic])) == (
+        Decimal("2000.00"),
+        Decimal("77.00"),
+        Decimal("83.40"),
+    )
+    assert document_amount({"AA": "-5", "ACR": "-4.615", "CRRM": "F"}, "AA") == Decimal("-4.615")

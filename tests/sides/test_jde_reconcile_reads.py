@@ -215,3 +215,23 @@ def test_the_vouchers_changed_on_a_day_are_read_whole_and_ours_told_apart_by_the
         Jde({BATCH_TABLE: z_rows}), [partly.document, foreign.document], "EDIUSER", "PFY", source_of
     )
     assert found == {("00001", "10234", "PV"): ("PFY1/T1", "EDIUSER/PFY1/T1")}
+
+
+def test_foreign_vouchers_and_journals_are_read_in_their_own_currency():
+    # F0411 of a 1,000 EUR voucher in a USD company: ACR / FAP in EUR beside AG / AAP in USD; a KWD
+    # journal's AP credit line in F0911Z1: ACR with its three decimals.
+    z_rows = [{**PROCESSED, "EDBT": "PFY1", "EDTN": "T1", "DOC": "10300", "CRRM": "F", "CRCD": "EUR"}]
+    vouchers = [
+        pay_item(10300, "001", "1083.40", AAP="541.70", ACR="1000.00", FAP="500.00", CRRM="F", CRCD="EUR")
+    ]
+    jde = Jde({BATCH_TABLE: z_rows, AP_LEDGER.table: vouchers})
+    (batch,) = batches_by_transaction(jde, ["T1"], "voucher", "EDIUSER", "PFY", source_of)
+    assert (batch.amount, batch.open_amount, batch.currency) == (Decimal("1000.00"), Decimal("500.00"), "EUR")
+    lines = [
+        {"EDUS": "EDIUSER", "EDBT": "PFY2", "EDTN": "T2", "SBLT": "A", "SBL": "4343", "AA": None,
+         "ACR": "-12.345", "CRRM": "F", "CRCD": "KWD", "EXA": "Inv INV-2", "DGJ": "2026-10-31"},
+    ]  # fmt: skip
+    (journal,) = batches_by_transaction(
+        Jde({JOURNAL_TABLE: lines}), ["T2"], "journal", "EDIUSER", "PFY", source_of
+    )
+    assert (journal.amount, journal.currency) == (Decimal("12.345"), "KWD")
