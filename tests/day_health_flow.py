@@ -79,8 +79,8 @@ def _remap(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
 def thing_flow(
     integration: str, map_records: Any, target: Target, *, remap: Any = None, partitions_def: Any = None
 ) -> tuple[FlowSpec, Any, Any, Any]:
-    """A kit flow of things (``ThingRecord``) into ``target``: its spec and its mapped, written and
-    in-target assets."""
+    """A kit flow of things (``ThingRecord``) into ``target``: its spec and its mapped, written, in-target
+    and verdict assets."""
     spec = FlowSpec(
         integration=integration,
         name="things",
@@ -103,11 +103,11 @@ def thing_flow(
 
 
 PARTITIONS = DailyPartitionsDefinition(start_date=DAYS[0], end_date="2026-11-14")
-SPEC, MAPPED, WRITTEN, IN_TARGET = thing_flow(
+SPEC, MAPPED, WRITTEN, IN_TARGET, VERDICT = thing_flow(
     "day_health", _map, TARGET, remap=_remap, partitions_def=PARTITIONS
 )
 # The same, unpartitioned (a flow whose table is read whole): its one check result is "the day".
-WHOLE_SPEC, WHOLE_MAPPED, WHOLE_WRITTEN, WHOLE_IN_TARGET = thing_flow(
+WHOLE_SPEC, WHOLE_MAPPED, WHOLE_WRITTEN, WHOLE_IN_TARGET, WHOLE_VERDICT = thing_flow(
     "day_health_whole", _map_whole, TARGET, remap=_remap
 )
 
@@ -120,6 +120,6 @@ def resources(folder: str) -> dict[str, Any]:
 
 
 defs = Definitions(
-    assets=[MAPPED, WRITTEN, IN_TARGET, WHOLE_MAPPED, WHOLE_WRITTEN, WHOLE_IN_TARGET],
+    assets=[MAPPED, WRITTEN, IN_TARGET, VERDICT, WHOLE_MAPPED, WHOLE_WRITTEN, WHOLE_IN_TARGET, WHOLE_VERDICT],
     resources=resources(os.environ.get("DAY_HEALTH_DIR", "/nonexistent")),
 )

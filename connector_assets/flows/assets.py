@@ -1,6 +1,7 @@
-"""Dagster assets for a ``FlowSpec``: ``<flow>_mapped`` (with its blocking check) and ``<flow>_written``
-(with its check on the day's failed and long-held records), built for every flow by ``build_flow_assets``
-(a webhook-fed flow's ``<flow>_inbox_done`` too), the one builder every package and system side calls.
+"""Dagster assets for a ``FlowSpec``: ``<flow>_mapped`` (with its blocking check), ``<flow>_written``
+(with its check on the day's failed and long-held records) and ``<flow>_verdict`` (the run red when most of
+the day was refused), built for every flow by ``build_flow_assets`` (a webhook-fed flow's
+``<flow>_inbox_done`` too), the one builder every package and system side calls.
 
 A backfill runs them once over its range, with the source reads (``flow_backfill_policy``): one process,
 one login per system. Each day keeps its own truth (``range_days``): its figures, its check result, and a
@@ -8,7 +9,8 @@ materialization only if it was written, so a day that fails fails alone and a re
 exactly the failed days.
 
 The steps live in their own modules: ``mapped_step`` (map, validate, stage; its blocking check),
-``written_step`` (write through the ledger; its check), ``target_asset`` (the target's records),
+``written_step`` (write through the ledger; its check), ``day_verdict`` (the day's verdict, last),
+``target_asset`` (the target's records),
 ``backfill_policy``, ``flow_run`` (what a step reads of its run) and ``write_pools``. Their names are
 re-exported here, where flows, the CLI and tests import them.
 """
@@ -19,6 +21,7 @@ from dagster import AssetKey, AssetsDefinition, AssetSpec, PartitionsDefinition
 
 from connector_assets.flows.backfill_policy import flow_backfill_policy
 from connector_assets.flows.core import FlowSpec
+from connector_assets.flows.day_verdict import verdict_asset
 from connector_assets.flows.documents import DocumentSource, build_inbox_done
 from connector_assets.flows.flow_run import awaited_keys, run_lease, run_partitions, runs_ended_in, tag_run
 from connector_assets.flows.mapped_step import CHECK, MAPPED_COLUMNS, MappedDay, mapped_asset
@@ -67,12 +70,13 @@ def build_flow_assets(
     kinds: set[str] | None = None,
     inbox: DocumentSource | None = None,
 ) -> list[AssetsDefinition | AssetSpec]:
-    """Every flow's assets, built this one way: ``<flow>_mapped`` after ``upstream``, ``<flow>_written``
-    and the target's records, in ``spec.integration``'s group, of the kinds of its two systems and needing
-    both systems' resources. The options are the only ways flows differ: ``resource_keys`` when a step
-    reaches fewer systems than it names (or a test runs without them), ``kinds`` for a test's own, and
-    ``inbox``, a webhook-fed flow's source: its staged poll goes upstream and ``<flow>_inbox_done``
-    acknowledges the deliveries the run consumed, once the write is done (``flows.documents``)."""
+    """Every flow's assets, built this one way: ``<flow>_mapped`` after ``upstream``, ``<flow>_written``,
+    the target's records and ``<flow>_verdict``, in ``spec.integration``'s group, of the kinds of its two
+    systems and needing both systems' resources. The options are the only ways flows differ:
+    ``resource_keys`` when a step reaches fewer systems than it names (or a test runs without them),
+    ``kinds`` for a test's own, and ``inbox``, a webhook-fed flow's source: its staged poll goes upstream
+    and ``<flow>_inbox_done`` acknowledges the deliveries the run consumed, once the write is done
+    (``flows.documents``)."""
     systems = {spec.source_system.lower(), spec.target_system.lower()}
     resource_keys = systems if resource_keys is None else resource_keys
     kinds = systems if kinds is None else kinds
@@ -95,4 +99,6 @@ def build_flow_assets(
             raise ValueError(f"{spec.flow}: a webhook-fed flow is partitioned by the days its records change")
         source = {spec.source_system.lower()}
         steps.append(build_inbox_done(spec, inbox, partitions_def=partitions_def, group=group, kinds=source))
+    # Last: a day mostly refused fails here, after the steps that follow the write have run (``day_verdict``).
+    steps.append(verdict_asset(spec, partitions_def=partitions_def, group=group, kinds=kinds))
     return steps

@@ -172,6 +172,7 @@ def mapped_asset(
         except BaseException:
             writer.abort()
             raise
-        return metadata, judge(spec, partition, total, [r.reason for r in rejected])
+        # Judged: the records staged and those refused; the held ones wait, counted on neither side.
+        return metadata, judge(spec, partition, len(ready) + len(rejected), [r.reason for r in rejected])
 
     return _mapped

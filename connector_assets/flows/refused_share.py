@@ -1,17 +1,27 @@
-"""The share of a day's records refused before writing, and when it looks systemic.
+"""The share of a day's records refused, and when it looks systemic.
 
 A refusal is a fact about one record (an account code nobody mapped, a vendor carrying another system's
 key): it is queued with its reason and the other records of the day are written all the same. When more
-than ``FlowSpec.systemic_share`` of a day's records (at least ``FlowSpec.systemic_min``) are refused, the
-cause is most likely one broken mapping or schema rather than the records, so the day is marked loudly:
+than ``FlowSpec.systemic_share`` of the records a day judged (at least ``FlowSpec.systemic_min``) are
+refused, the cause is most likely one broken mapping or schema rather than the records, so the day is
+marked loudly, without holding back what passed:
 
 * the mapped step's ``writable`` check fails with WARN severity (a blocking check only stops the write on
   ERROR, and the records that passed every check must still be written), the causes grouped with counts;
-* the write step writes what passed, then its ``no_failed_records`` check fails (ERROR) with the same
-  grouping, and the step fails: the partition shows FAILED, a backfill ends COMPLETED_FAILED, run-failure
-  alerts fire, and "rerun failed" picks exactly that day. A rerun writes nothing twice (the ledger skips
-  what it already wrote); once the mapping is fixed, ``ml-connector replay`` (or the rerun) writes the
-  refused records, and the day passes because the verdict is taken again from the retry queue.
+* the write step writes what passed and materializes the day, so every step after it in the run goes on
+  (the payments on those vouchers, the export and paid marks, later flows); its ``no_failed_records``
+  check fails (ERROR) with the same grouping;
+* the flow's last step, ``<flow>_verdict`` (``day_verdict``), takes the day's verdict again from the retry
+  queue and fails naming the causes: the run ends red, the verdict's partition shows FAILED, a backfill
+  ends COMPLETED_FAILED and the run-failure alert fires with the reasons. "Rerun from failure" runs the
+  verdict alone and passes once the refused records are written (``ml-connector replay`` after the fix);
+  a rerun of the whole day sends nothing twice (the ledger skips what it wrote, a record the target refused
+  unchanged is left to a replay).
+
+What counts as refused: what the mapping or the target refused (``is_refusal``). A record held on another
+record (its supplier, an R04110ZA batch, a closed period, master data not set up yet) is waiting, not
+refused, and a held record just released (its dependency synced, due for replay) is not a refusal either:
+neither counts, on either side of the share.
 """
 
 import re
@@ -83,8 +93,9 @@ class RefusedShare:
         return (
             f"{self.refused} of {self.records} {self.entity} records for {self.partition or 'the table'} "
             f"were refused ({causes}; e.g. {'; '.join(self.sample)}): this looks systemic (mapping or "
-            "schema). The others were written; the refused ones are in the retry queue with their reasons. "
-            "Fix the cause, then ml-connector replay (or rerun the partition)."
+            "schema). The others were written and the steps after them ran; the refused ones are in the "
+            "retry queue with their reasons. Fix the cause, then ml-connector replay and rerun the day from "
+            "failure (or rerun the whole day)."
         )
 
 
@@ -104,17 +115,29 @@ def judge(spec: FlowSpec, partition: str | None, records: int, reasons: Iterable
     )
 
 
+# Every release of a held record (``replay.release_waiting`` and its callers, a lapsed lease's) gives the
+# item a reason starting so: it is due for replay, not refused.
+RELEASED = "released"
+
+
+def is_refusal(item: QueueItem) -> bool:
+    """Whether an open queue item is a refusal (by the mapping or the target): failed, and not a held record
+    released since (its reason then says "released: ... due for replay")."""
+    return item.status == "failed" and not item.reason.startswith(RELEASED)
+
+
 def judge_items(
     spec: FlowSpec, partition: str | None, items: Sequence[QueueItem], staged: Iterable[str]
 ) -> RefusedShare:
-    """The same verdict taken after the write, from the partition's open queue ``items`` (read once by the
-    write step): the day's records are those staged plus the open items; refused are the failed ones never
-    staged (refused at mapping). So a replay that wrote the refused records, or a rerun with the fixed
-    mapping, clears it."""
-    staged = set(staged)
-    refused = [i.reason for i in items if i.status != "held" and i.source_key not in staged]
-    records = len(staged | {i.source_key for i in items})
-    return judge(spec, partition, records, refused)
+    """The verdict on a day taken from its open queue ``items`` (``Ledger.partition_queue``) and the source
+    keys it staged to write: refused are the items the mapping or the target refused (``is_refusal``);
+    the records judged are those staged and those refused, less the held ones (on a dependency, a closed
+    period, the target's own work: waiting, not judged). So a replay that wrote the refused records, or a
+    rerun with the fixed mapping, clears it, and records released or held never make a day look systemic."""
+    held = {i.source_key for i in items if i.status == "held"}
+    refusals = {i.source_key: i.reason for i in items if is_refusal(i)}
+    judged = (set(staged) - held) | set(refusals)
+    return judge(spec, partition, len(judged), refusals.values())
 
 
 def mapped_check(check_name: str, share: RefusedShare, totals: dict[str, int]) -> AssetCheckResult:

@@ -1,6 +1,10 @@
 """A flow's ``<flow>_written`` step: write each day's staged records through the ledger, observe the
 target, and judge the day (its check on failed and long-held records, its refused share); a range keeps
-each day's own result (``range_days``)."""
+each day's own result (``range_days``).
+
+A day whose refused share looks systemic is written and materialized all the same, its check red (ERROR)
+with the causes: the steps after it (payments, marks, later flows) must run for the records that passed.
+The run is made red by the flow's last step, ``<flow>_verdict`` (``day_verdict``), not here."""
 
 import json
 from collections.abc import Iterator
@@ -112,10 +116,10 @@ def written_asset(
     @fail_fast(written_key.to_user_string())  # a refused login or a target unreachable: a Failure in words
     def _written(context: AssetExecutionContext):
         """Write the staged records of each day of the run. When a day's refused share looks systemic
-        (``refused_share``) the step fails after writing them and after its check: the run, the partition
-        and a backfill show the day as needing attention (and alert), while the rerun writes nothing twice
-        (the ledger skips each record written) and passes once the refused records are replayed or mapped.
-        A range (a backfill's one run) keeps each day's truth the same way (``range_days``)."""
+        (``refused_share``) the day is still materialized, its check red (ERROR) with the causes counted,
+        so the steps after it run for the records that passed; ``<flow>_verdict`` then fails the run
+        naming the causes (``day_verdict``). A range (a backfill's one run) keeps each day's truth the
+        same way (``range_days``)."""
         tag_run(context, spec)
         ledger = context.resources.ledger.get()
         # Records queued by an earlier run (failed, or held: released or not) that this run writes are
@@ -133,14 +137,11 @@ def written_asset(
             return
         [day] = days
         queue, share, result = _verdict(ledger, day)
-        metadata = _day_metadata(day, queue)
-        if share.systemic:
-            yield result
+        if share.systemic:  # said here, where it was written; the verdict step fails the run on it
             context.log.error(share.message())
-            raise Failure(share.message(), metadata=metadata, allow_retries=False)
         # The day's materialization, then its check: the check's evaluation targets that materialization, so
         # the check's partitions show the day red or green (``day_checks``), not blank.
-        yield MaterializeResult(metadata=metadata)
+        yield MaterializeResult(metadata=_day_metadata(day, queue))
         yield result
 
     def _write_days(
@@ -180,10 +181,11 @@ def written_asset(
 
     def _range_results(context: AssetExecutionContext, days: list[DayWrite]):
         """A range's results, day by day (``range_days``): each day's figures, then each day's check
-        evaluation, then the range's check. When every day passed, the step's output materializes each day
-        with its own figures (and the steps downstream, a purchase order flow after the suppliers, run);
-        when a day failed, each passed day is materialized by its own event and the step fails after the
-        last."""
+        evaluation, then the range's check. When every day was written (a day with a systemic share of
+        refusals too: its check is red, its verdict step fails it), the step's output materializes each
+        day with its own figures (and the steps downstream, a purchase order flow after the suppliers, run);
+        when a day failed (an error, the target unreachable), each other day is materialized by its own
+        event and the step fails after the last."""
         ledger = context.resources.ledger.get()
         queues, results = [], []
         for day in days:
@@ -191,7 +193,6 @@ def written_asset(
             queue, share, result = _verdict(ledger, day)
             if share.systemic and day.error is None:
                 context.log.error(share.message())
-                day.error = share.message()
             queues.append(queue)
             results.append(result if day.error is None else failed_day_check(result, day.error))
         failed = any(day.failed for day in days)

@@ -1,59 +1,37 @@
-"""The kit's rule on a day whose records are mostly refused (``flows.refused_share``):
-refusals are queued with their reasons and the rest written, whatever the share; a systemic share marks
-the day (checks red, the write step failed after writing) and is judged again from the retry queue, so a
-rerun with the mapping fixed writes the refused records once and passes.
+"""The kit's rule on a day whose records are mostly refused (``flows.refused_share``): refusals are queued
+with their reasons and the rest written, whatever the share. A systemic share marks the day without
+holding anything good back: the checks red, the write step materialized so the steps after it run, and the
+flow's verdict step failing the run with the causes; the verdict is taken again from the retry queue, so
+"rerun from failure" passes once the refused records are replayed. Records released or held never count.
 
 A small kit flow (synthetic things, an in-memory target, a real ledger on SQLite, real Dagster); the same
-through an integration, with a replay, is ``tests/integrations/jde_procurify/test_refused_share.py``."""
+through an integration, with its payments and the simulators' request logs, is
+``tests/integrations/jde_procurify/test_refused_share.py``."""
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from contextlib import nullcontext
 
 import pytest
-from asset_runs import step_failures
-from dagster import AssetCheckSeverity, materialize
-from day_health_flow import Target, thing_flow  # the same in-memory target and kit flow
+import refused_share_flow as flow
+from dagster import (
+    AssetCheckSeverity,
+    DagsterInstance,
+    JobExecutionResult,
+    ReexecutionOptions,
+    execute_job,
+    reconstructable,
+)
 from instances import instance_for_test
 
-from connector_assets.flows.core import Mapped, Rejected, queue_failure
-from connector_assets.flows.refused_share import judge, judge_items, refusal_cause
-from connector_assets.staging import StagingResource
-from connector_resources.ledger import Ledger, LedgerResource
+from connector_assets.flows.core import Mapped, Rejected, hold_until_synced, queue_failure
+from connector_assets.flows.refused_share import is_refusal, judge, judge_items, refusal_cause
+from connector_assets.flows.replay_handler import replay_handler
+from connector_resources.ledger import Ledger
+from connector_resources.replay import _handlers, register_replay_handler, release_waiting, replay_items
 
-TARGET = Target()
-MAPPED = {"fixed": False}  # the mapping table: broken (codes C1 unmapped) until a test fixes it
-GOOD, REFUSED = [f"G{i}" for i in range(6)], [f"R{i}" for i in range(7)]
-
-
-def _thing(key: str) -> Mapped:
-    name = f"thing {key}"
-    return Mapped(key, {"name": name}, {"name": name}, {"name": name})
-
-
-def _map(context: Any, partition: str | None):
-    for key in GOOD:
-        yield _thing(key)
-    for key in REFUSED:
-        if MAPPED["fixed"]:
-            yield _thing(key)
-        else:
-            yield Rejected(key, f"thing {key}: code C1 has no account in the mapping table")
-
-
-SPEC, MAPPED_ASSET, WRITTEN_ASSET, _ = thing_flow("refused_share_test", _map, TARGET)
-
-
-def _run(sqlite_url: str, tmp_path: Any):
-    resources = {
-        "staging": StagingResource(base_dir=str(tmp_path / "staging")),
-        "ledger": LedgerResource(db_url=sqlite_url),
-    }
-    with instance_for_test() as instance:
-        return materialize(
-            [MAPPED_ASSET, WRITTEN_ASSET], resources=resources, instance=instance, raise_on_error=False
-        )
+SPEC, GOOD, REFUSED = flow.SPEC, flow.GOOD, flow.REFUSED
 
 
 def _open(ledger: Ledger) -> dict[str, str]:
@@ -91,8 +69,8 @@ def test_refusals_count_by_their_cause_not_by_the_record_named():
     assert refusal_cause("no colon") == "no colon"
 
 
-def _open_items(ledger: Ledger) -> list:
-    return ledger.partition_queue(integration=SPEC.integration, flow=SPEC.name, partition_key="d")
+def _open_items(ledger: Ledger, day: str = "d") -> list:
+    return ledger.partition_queue(integration=SPEC.integration, flow=SPEC.name, partition_key=day)
 
 
 def test_the_verdict_after_the_write_counts_only_what_is_still_refused(sqlite_url):
@@ -111,38 +89,132 @@ def test_the_verdict_after_the_write_counts_only_what_is_still_refused(sqlite_ur
     ledger.dispose()
 
 
+def test_released_and_held_records_are_not_refusals(sqlite_url):
+    """A day of 57 invoices whose 31 were held on their vendor, then released when the vendors flow paired
+    it (due for replay, not refused), 3 still held, 23 staged and written: nothing refused, not systemic.
+    Then 12 of the 23 refused by the target: 12 of the 23 judged, systemic, the 34 waiting aside."""
+    ledger, day = Ledger(sqlite_url), "2026-11-24"
+    waiting = Mapped("x", {"waits_for": "v"}, {}, depends_on="refused_share:vendor:SRC:V1")
+    for n in range(31):
+        hold_until_synced(
+            SPEC,
+            ledger,
+            Mapped(f"L{n}", waiting.body, {}, depends_on=waiting.depends_on),
+            run_id="r",
+            partition=day,
+        )
+    for n in range(3):
+        hold_until_synced(
+            SPEC,
+            ledger,
+            Mapped(f"H{n}", waiting.body, {}, depends_on="refused_share:vendor:SRC:V2"),
+            run_id="r",
+            partition=day,
+        )
+    release_waiting(ledger, waiting.depends_on, reason="released: vendor V1 synced; due for replay")
+    items = _open_items(ledger, day)
+    assert sorted(i.status for i in items) == ["failed"] * 31 + ["held"] * 3
+    assert not any(is_refusal(i) for i in items)
+    staged = [f"S{n}" for n in range(23)]
+    share = judge_items(SPEC, day, items, staged)
+    assert (share.refused, share.records, share.systemic) == (0, 23, False)
+
+    for key in staged[:12]:  # the target refuses 12 of the staged records
+        queue_failure(
+            SPEC, ledger, Rejected(key, f"thing {key}: account 9999 not found"), run_id="r", partition=day
+        )
+    share = judge_items(SPEC, day, _open_items(ledger, day), staged)
+    assert (share.refused, share.records, share.systemic) == (12, 23, True)
+    assert "12 of 23 thing records" in share.message()
+    ledger.dispose()
+
+
 # -- through Dagster ------------------------------------------------------------------------------------
 
 
-def test_a_day_mostly_refused_writes_the_rest_queues_the_refused_and_fails_loudly(sqlite_url, tmp_path):
-    TARGET.rows.clear()
-    TARGET.creates.clear()
-    MAPPED["fixed"] = False
-    ledger = Ledger(sqlite_url)
+def _run(instance: DagsterInstance, *, after: JobExecutionResult | None = None) -> JobExecutionResult:
+    """The day's job run (``refused_share_flow.job``), or ``after``'s run re-executed from failure."""
+    again = None if after is None else ReexecutionOptions.from_failure(after.run_id, instance)
+    return execute_job(
+        reconstructable(flow.job),
+        instance,
+        tags={"dagster/partition": flow.DAY},
+        reexecution_options=again,
+        raise_on_error=False,
+    )
 
-    day = _run(sqlite_url, tmp_path)
-    assert not day.success
-    assert TARGET.creates == Counter(dict.fromkeys(GOOD, 1))  # the 6 written
+
+def _ran(result: JobExecutionResult) -> tuple[set[str], set[str]]:
+    """The steps that succeeded and those that failed."""
+    done = {e.step_key for e in result.all_events if e.is_step_success}
+    failed = {e.step_key for e in result.all_events if e.is_step_failure}
+    return done, failed
+
+
+def _failures(result: JobExecutionResult) -> str:
+    return " ".join(e.step_failure_data.error.message for e in result.all_events if e.is_step_failure)
+
+
+@pytest.fixture
+def day(tmp_path, monkeypatch):
+    """The kit flow's folder, target and marks cleared, its mapping broken, its replay handler registered."""
+    monkeypatch.setenv(flow.DIR_ENV, str(tmp_path))
+    flow.TARGET.rows.clear()
+    flow.TARGET.creates.clear()
+    flow.MARKED.clear()
+    flow.FIXED["fixed"] = False
+    register_replay_handler(
+        SPEC.integration, SPEC.name, replay_handler(SPEC, lambda: nullcontext(flow.TARGET), lambda: {})
+    )
+    ledger = Ledger(f"sqlite:///{tmp_path}/ledger.sqlite")
+    with instance_for_test() as instance:
+        yield instance, ledger
+    ledger.dispose()
+    _handlers.pop((SPEC.integration, SPEC.name), None)
+
+
+def test_a_day_mostly_refused_writes_the_rest_runs_every_step_after_and_ends_red(day):
+    instance, ledger = day
+    written, verdict = SPEC.key("written").to_python_identifier(), SPEC.key("verdict").to_python_identifier()
+    marked = SPEC.key("marked").to_python_identifier()
+
+    first = _run(instance)
+    # The day ends red, by its verdict alone: every other step ran, the mark after the write too.
+    assert not first.success
+    done, failed = _ran(first)
+    assert failed == {verdict} and {written, marked} <= done, (done, failed)
+    assert flow.TARGET.creates == Counter(dict.fromkeys(GOOD, 1))  # the 6 written ...
+    assert [f"T-{key}" for key in GOOD] == flow.MARKED  # ... and marked in the same run
     queued = _open(ledger)
     assert set(queued) == set(REFUSED) and all("code C1" in r for r in queued.values()), queued
-    checks = {c.asset_key.to_user_string(): c for c in day.get_asset_check_evaluations()}
-    mapped, written = (
-        checks[SPEC.key("mapped").to_user_string()],
-        checks[SPEC.key("written").to_user_string()],
-    )
-    assert (mapped.passed, mapped.severity) == (False, AssetCheckSeverity.WARN)  # red, not blocking
-    assert (written.passed, written.severity) == (False, AssetCheckSeverity.ERROR)
-    causes = written.metadata["refused_causes"].value
+    # The checks: the mapped one red (WARN, not blocking), the written one red (ERROR) with the causes.
+    checks = {c.asset_key: c for c in first.get_asset_check_evaluations()}
+    mapped_check, written_check = checks[SPEC.key("mapped")], checks[SPEC.key("written")]
+    assert (mapped_check.passed, mapped_check.severity) == (False, AssetCheckSeverity.WARN)
+    assert (written_check.passed, written_check.severity) == (False, AssetCheckSeverity.ERROR)
+    causes = written_check.metadata["refused_causes"].value
     assert "7 x code C1 has no account in the mapping table" in causes, causes
-    assert "7 of 13 thing records" in step_failures(day) and "looks systemic" in step_failures(day)
+    # The verdict's failure names the share and its causes, and what to do; its day is not materialized.
+    said = _failures(first)
+    assert "7 of 13 thing records" in said and "looks systemic" in said and "7 x code C1" in said, said
+    assert "replay" in said, said
+    assert flow.DAY in instance.get_materialized_partitions(SPEC.key("written"))
+    assert flow.DAY not in instance.get_materialized_partitions(SPEC.key("verdict"))
 
-    again = _run(sqlite_url, tmp_path)  # not fixed: red again, nothing written twice
-    assert not again.success and TARGET.creates == Counter(dict.fromkeys(GOOD, 1))
+    # A rerun with nothing changed sends and marks nothing again, and stays red.
+    again = _run(instance)
+    assert not again.success and _ran(again)[1] == {verdict}
+    assert flow.TARGET.creates == Counter(dict.fromkeys(GOOD, 1))
+    assert [f"T-{key}" for key in GOOD] == flow.MARKED
 
-    MAPPED["fixed"] = True  # the mapping fixed, the day rerun: the 7 written once, the day green
-    fixed = _run(sqlite_url, tmp_path)
-    assert fixed.success, step_failures(fixed)
-    assert TARGET.creates == Counter(dict.fromkeys(GOOD + REFUSED, 1))
-    assert _open(ledger) == {}
-    assert all(c.passed for c in fixed.get_asset_check_evaluations())
-    ledger.dispose()
+    # The mapping fixed and the queue replayed: the 7 written once. "Rerun from failure" runs the verdict
+    # alone, which takes the day's verdict again from the queue: green, the day's verdict materialized.
+    flow.FIXED["fixed"] = True
+    summary = replay_items(ledger, ledger.open_items(integration=SPEC.integration, flow=SPEC.name))
+    assert len(summary.replayed) == len(REFUSED) and not summary.failed
+    assert flow.TARGET.creates == Counter(dict.fromkeys(GOOD + REFUSED, 1))
+    fixed = _run(instance, after=again)
+    assert fixed.success, _failures(fixed)
+    assert _ran(fixed) == ({verdict}, set())
+    assert flow.DAY in instance.get_materialized_partitions(SPEC.key("verdict"))
+    assert flow.TARGET.creates == Counter(dict.fromkeys(GOOD + REFUSED, 1))

@@ -1,0 +1,122 @@
+"""A flow's ``<flow>_verdict`` step: the day's verdict on its refused share, taken last, from the retry queue.
+
+Why a step of its own: a day whose records are mostly refused must end red (the run failed, the partition
+FAILED, a backfill COMPLETED_FAILED, the run-failure alert naming the causes), yet a failed step skips every
+step downstream of it in its run, so failing the write step held the good records hostage: their payments,
+export and paid marks, and the later flows never ran, and every rerun failed the same way. So the write
+step writes and materializes the day whatever its share (its ``no_failed_records`` check red, ERROR, with
+the causes), and this step, downstream of it and upstream of nothing, fails the run on it. Dagster runs
+every step that does not depend on a failed one, so nothing waits on the verdict.
+
+The verdict is taken again each time the step runs, from the day's open queue items and the records it
+staged (``refused_share.judge_items``): "rerun from failure" runs it alone and passes once the refused
+records were written (``ml-connector replay`` after the fix); records released or held never count. A range
+(a backfill's one run) materializes each passed day with its own figures and fails once, after the last,
+naming every systemic day, so a backfill's rerun from failure takes exactly those days.
+"""
+
+from typing import Any
+
+from dagster import (
+    AssetExecutionContext,
+    AssetMaterialization,
+    AssetsDefinition,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    asset,
+)
+
+from connector_assets.flows.backfill_policy import flow_backfill_policy
+from connector_assets.flows.flow_run import run_partitions
+from connector_assets.flows.records import FlowSpec
+from connector_assets.flows.refused_share import RefusedShare, cause_counts, judge_items
+
+STEP = "verdict"  # the step's name in the flow's keys: ``["jde_procurify", "bills_verdict"]``
+DAYS_TOLD = 10  # systemic days a range's failure quotes whole; the others are counted
+
+
+def day_share(spec: FlowSpec, ledger: Any, staging: Any, partition: str | None) -> RefusedShare:
+    """The day's refused share as the queue says now: its open items (``Ledger.partition_queue``) and the
+    source keys its mapped step staged."""
+    items = ledger.partition_queue(integration=spec.integration, flow=spec.name, partition_key=partition)
+    staged = {row["source_key"] for row in staging.read_rows(spec.key("mapped"), partition)}
+    return judge_items(spec, partition, items, staged)
+
+
+def verdict_metadata(shares: list[RefusedShare]) -> dict[str, Any]:
+    """What the verdict records: the refused records of ``shares`` (one day, or a range's systemic days),
+    the records judged, and the causes counted."""
+    causes = cause_counts()
+    for share in shares:
+        causes.extend(share.causes)
+    return {
+        "refused": sum(s.refused for s in shares),
+        "of_records": sum(s.records for s in shares),
+        "systemic": any(s.systemic for s in shares),
+        "refused_causes": MetadataValue.md(causes.markdown()),
+    }
+
+
+def verdict_message(flow: str, shares: list[RefusedShare], days: int) -> str:
+    """The failure's words: a day's share message whole (the causes counted, examples quoted), or for a
+    range, one such message per systemic day (the first ``DAYS_TOLD``) after how many of its days they are."""
+    if days == 1 and len(shares) == 1:
+        return shares[0].message()
+    told = "\n".join(f"{s.partition}: {s.message()}" for s in shares[:DAYS_TOLD])
+    more = f"\n... and {len(shares) - DAYS_TOLD} more day(s)" if len(shares) > DAYS_TOLD else ""
+    return (
+        f"{flow}: {len(shares)} of {days} day(s) look systemic; each day's records that passed were written "
+        "and the steps after them ran; a rerun from failure takes the verdict of those days again:\n"
+        + told
+        + more
+    )
+
+
+def verdict_asset(
+    spec: FlowSpec, *, partitions_def: PartitionsDefinition | None, group: str, kinds: set[str]
+) -> AssetsDefinition:
+    """The flow's verdict step (``build_flow_assets``), after its write step."""
+    verdict_key = spec.key(STEP)
+
+    @asset(
+        key=verdict_key,
+        group_name=group,
+        kinds=kinds,
+        partitions_def=partitions_def,
+        deps=[spec.key("written")],
+        required_resource_keys={"staging", "ledger"},
+        description=f"The day's verdict on its {spec.entity} records, taken from the retry queue after the "
+        f"write: fails (the run red, naming the causes) when most of the records the day judged were "
+        f"refused by the mapping or {spec.target_system}. The records that passed are written and the "
+        "steps after them run all the same; rerun from failure once the refused records are replayed.",
+        backfill_policy=flow_backfill_policy(partitions_def),
+        output_required=False,  # a range with a systemic day logs each passed day's materialization itself
+    )
+    def _verdict(context: AssetExecutionContext):
+        ledger, staging = context.resources.ledger.get(), context.resources.staging
+        days = run_partitions(context)
+        shares = [day_share(spec, ledger, staging, day) for day in days]
+        systemic = [share for share in shares if share.systemic]
+        if not systemic:
+            if len(days) == 1:
+                yield MaterializeResult(metadata=verdict_metadata(shares))
+                return
+            for share in shares:
+                context.add_asset_metadata(verdict_metadata([share]), partition_key=share.partition)
+            yield MaterializeResult()
+            return
+        if len(days) > 1:  # the days that passed keep their materialization; the systemic ones fail
+            for share in shares:
+                if not share.systemic:
+                    context.log_event(
+                        AssetMaterialization(
+                            verdict_key, partition=share.partition, metadata=verdict_metadata([share])
+                        )
+                    )
+        message = verdict_message(spec.flow, systemic, len(days))
+        context.log.error(message)
+        raise Failure(message, metadata=verdict_metadata(systemic), allow_retries=False)
+
+    return _verdict
