@@ -56,6 +56,7 @@ from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.batch_bodies import (
     SUBLEDGER_ADDRESS,
     LedgerLine,
+    OrderReference,
     journal_batch_body,
     voucher_batch_body,
     voucher_fields,
@@ -66,7 +67,7 @@ from connector_assets.procurify.bill_costs import additional_costs, cost_label
 from connector_assets.procurify.bill_fields import (
     bill_vendor_id as bill_vendor_id,  # reconcile/ reads it here
 )
-from connector_assets.procurify.bill_fields import cents, describe, priced_items
+from connector_assets.procurify.bill_fields import describe, in_currency, priced_items
 
 POSTINGS = ("voucher", "journal")
 BATCH_PREFIX = "PFY"
@@ -77,6 +78,7 @@ batch_key = (
 INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
 FREIGHT_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT"
 FREIGHT_EXPLANATION = "Freight and additional costs"
+NO_CURRENCY = "a bill with no currency"  # how a message names it (JDE takes the supplier's: 2 decimals)
 
 # A Procurify account code -> (JDE account, problem): ``account_map.jde_account`` with the table and F0901.
 AccountOf = Callable[[str], tuple[str | None, str | None]]
@@ -99,6 +101,7 @@ def BillPostingRecord() -> type:
         vendor_id: Series[str] = pa.Field(str_matches=r"^\d{1,20}$")
         waits_for: Series[str] = pa.Field(nullable=False)
         procurify_updated_at: Series[str] = pa.Field(str_matches=contracts.VERSION)
+        jde_order: Series[str] = pa.Field(str_matches=r"^([^:\s]{1,5}:\d{1,8}:[^:\s]{1,2})?$")
 
         @pa.dataframe_check(error="a bill without its JDE supplier must be held for the vendor's pair")
         def supplier_unless_held(cls, frame: pd.DataFrame) -> Series[bool]:
@@ -120,6 +123,30 @@ class BillInputs:
     tax_account: str | None = None  # ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT; None: the largest item's account
     ap_account: str | None = None  # ML_JDE_PROCURIFY_AP_ACCOUNT (journal), already checked against F0901
     freight_account: str | None = None  # ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT; None: costs are refused
+    # The JDE orders (``KCOO:DOCO:DCTO``) of the bill's Procurify POs the po_links flow linked, one per PO;
+    # None per PO not linked to one (``po_origins.jde_orders``). Empty: the bill names no PO.
+    orders: tuple[str | None, ...] = ()
+
+
+def bill_currency(bill: Mapping[str, Any]) -> str:
+    """The bill's currency code (``currency.name``), "" when Procurify gives none that is a code (JDE then
+    takes the supplier's)."""
+    currency = bill_fields.currency_code(bill)
+    return currency if re.fullmatch(r"[A-Z]{3}", currency) else ""
+
+
+def order_reference(orders: tuple[str | None, ...]) -> OrderReference | None:
+    """The JDE order the bill was raised against: the one JDE order every PO on the bill is linked to
+    (``BillInputs.orders``); None when the bill names no PO, a PO of it came from no JDE order (or is not
+    linked yet), or its POs came from several orders (a voucher names one order; naming one of several would
+    send A/P to the wrong order for the rest)."""
+    keys = set(orders)
+    if len(keys) != 1 or None in keys:
+        return None
+    parts = str(keys.pop()).split(":")
+    if len(parts) < 3 or not parts[1].isdigit() or not parts[0] or not parts[2]:
+        return None
+    return OrderReference(parts[0], int(parts[1]), parts[2])
 
 
 def _day(value: Any) -> str | None:
@@ -127,10 +154,13 @@ def _day(value: Any) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def distribution(bill: Mapping[str, Any], account_of: AccountOf, problems: list[str]) -> list[LedgerLine]:
-    """One debit line per bill item on its JDE account (problems appended, named by item)."""
+def distribution(
+    bill: Mapping[str, Any], account_of: AccountOf, problems: list[str], currency: str = ""
+) -> list[LedgerLine]:
+    """One debit line per bill item on its JDE account, its amount in the bill's ``currency`` (problems
+    appended, named by item: an amount finer than the currency has, ``1000.50`` JPY, is one)."""
     lines: list[LedgerLine] = []
-    for position, item, where, amount in priced_items(bill, problems):
+    for position, item, where, amount in priced_items(bill, problems, currency or None):
         code = bill_fields.item_account_code(item)
         if code is None:
             problems.append(
@@ -148,9 +178,12 @@ def distribution(bill: Mapping[str, Any], account_of: AccountOf, problems: list[
     return lines
 
 
-def freight_lines(bill: Mapping[str, Any], account: str | None, problems: list[str]) -> list[LedgerLine]:
+def freight_lines(
+    bill: Mapping[str, Any], account: str | None, problems: list[str], currency: str = ""
+) -> list[LedgerLine]:
     """One debit line per non-zero additional cost on the freight account (its F0901 check is the caller's,
-    with the other lines); with no account set, one problem naming the setting and the costs' amount."""
+    with the other lines); with no account set, one problem naming the setting and the costs' amount. A cost
+    finer than the bill's ``currency`` has is a problem, named."""
     costs, unreadable = additional_costs(bill)
     problems.extend(unreadable)
     if not costs:
@@ -158,15 +191,16 @@ def freight_lines(bill: Mapping[str, Any], account: str | None, problems: list[s
     if account is None:
         total = sum((amount for _position, _cost, amount in costs), Decimal(0))
         problems.append(
-            f"its additional costs (freight) come to {amounts.money(total)} and {FREIGHT_ACCOUNT_ENV} is not "
-            "set, so they have no JDE account: set it to the JDE account (BU.OBJ.SUB) freight posts to, then "
-            "replay"
+            f"its additional costs (freight) come to {_shown(total, currency)} and {FREIGHT_ACCOUNT_ENV} is "
+            "not set, so they have no JDE account: set it to the JDE account (BU.OBJ.SUB) freight posts to, "
+            "then replay"
         )
         return []
     out: list[LedgerLine] = []
     for position, cost, amount in costs:
-        if amount != cents(amount):
-            problems.append(f"additional cost {position}: amount {amount} has more than 2 decimals")
+        if not amounts.fits(amount, currency or None):
+            too_fine = amounts.CurrencyDecimalsError(amount, currency or NO_CURRENCY)
+            problems.append(f"additional cost {position}: {too_fine}")
             continue
         text = cost_label(cost) or FREIGHT_EXPLANATION
         out.append(LedgerLine(account, amount, text[:EXPLANATION_MAX]))
@@ -184,13 +218,19 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     digits = uuid_hex(bill_uuid)
     if digits is None:
         problems.append(f"its UUID {bill_uuid!r} is not 32 hex digits, so it has no JDE batch key")
-    lines = distribution(bill, account_of, problems)
+    currency = bill_currency(bill)
+    lines = distribution(bill, account_of, problems, currency)
     tax = bill_fields.bill_tax(bill, problems)
+    if tax and not amounts.fits(tax, currency or None):
+        problems.append(
+            f"the tax amount (tax_amount): {amounts.CurrencyDecimalsError(tax, currency or NO_CURRENCY)}"
+        )
+        tax = None
     if tax and lines:
         account = inputs.tax_account or max(lines, key=lambda line: abs(line.amount)).account
         lines.append(LedgerLine(account, tax, "Tax"))
     if lines:
-        lines += freight_lines(bill, inputs.freight_account, problems)
+        lines += freight_lines(bill, inputs.freight_account, problems, currency)
     companies: set[str] = set()
     for line in lines:
         found = gl.lookup(line.account)
@@ -200,12 +240,19 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
             companies.add(found.company)
     gross = sum((line.amount for line in lines), Decimal(0))
     total = bill_fields.bill_total(bill, problems)
-    if total is not None and lines and tax is not None and not problems and gross != cents(total):
+    # The float total (quirk 7) is read to the bill currency's smallest unit: the yen, the cent, the fils.
+    if (
+        total is not None
+        and lines
+        and tax is not None
+        and not problems
+        and gross != in_currency(total, currency)
+    ):
         extra = ", tax and additional costs" if bill.get("costs") else " and tax"
         problems.append(
-            f"its items{extra} come to {amounts.money(gross)} but Procurify's total with tax is "
-            f"{amounts.money(cents(total))}; the difference has no account: enter the bill in JDE by "
-            "hand and abandon this item, or correct it in Procurify and replay"
+            f"its items{extra} come to {_shown(gross, currency)} but Procurify's total with tax is "
+            f"{_shown(in_currency(total, currency), currency)}; the difference has no account: enter the "
+            "bill in JDE by hand and abandon this item, or correct it in Procurify and replay"
         )
     invoice_number = bill_fields.invoice_number(
         bill,
@@ -236,13 +283,20 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     if not lines and not problems:
         problems.append("it has no items")
     if lines and not problems and gross == 0:
-        problems.append("it comes to 0.00: nothing to post")
+        problems.append(f"it comes to {_shown(gross, currency)}: nothing to post")
     if len(lines) + (inputs.posting == "journal") > LINES_MAX:
         problems.append(f"it has {len(lines)} lines; a JDE document holds at most {LINES_MAX}")
     if problems:
         return Rejected(bill_uuid, f"{label}: " + "; ".join(problems))
     assert invoice_date is not None and gl_date is not None
     return _mapped(inputs, lines, gross, companies.pop(), invoice_number, (invoice_date, gl_date), vendor_id)
+
+
+def _shown(value: Decimal, currency: str) -> str:
+    """An amount in a message, with its currency (``1000 JPY``, ``175.30 GBP``; ``175.30`` with none); one
+    finer than its currency allows as it is (never rounded in a message either)."""
+    fits = amounts.fits(value, currency or None)
+    return f"{amounts.money(value, currency or None) if fits else value} {currency}".strip()
 
 
 def _mapped(
@@ -259,8 +313,8 @@ def _mapped(
     (invoice_date, gl_date), invoice_number, bill = days, number, inputs.bill
     bill_uuid = str(bill["uuid"])
     key = batch_key(inputs.batch_user, bill_uuid)
-    currency = bill_fields.currency_code(bill)
-    currency = currency if re.fullmatch(r"[A-Z]{3}", currency) else ""
+    currency = bill_currency(bill)
+    order = order_reference(inputs.orders) if inputs.posting == "voucher" else None
     waits_for = "" if inputs.an8 else inputs.vendor_dependency
     if inputs.posting == "voucher":
         body = voucher_batch_body(
@@ -275,6 +329,7 @@ def _mapped(
             remark=f"Procurify bill {bill.get('id') or ''}".strip()[:REMARK_MAX],
             gross=gross,
             distribution=lines,
+            order=order,
         )
         count = len(lines)
     else:
@@ -283,7 +338,12 @@ def _mapped(
         subledger = str(int(inputs.an8)) if inputs.an8 else None
         credit = LedgerLine(inputs.ap_account, -gross, f"Inv {invoice_number}", subledger, SUBLEDGER_ADDRESS)
         body = journal_batch_body(
-            key, company=company, gl_date=gl_date, explanation=f"Inv {invoice_number}", lines=[*lines, credit]
+            key,
+            company=company,
+            gl_date=gl_date,
+            explanation=f"Inv {invoice_number}",
+            lines=[*lines, credit],
+            currency=currency,
         )
         count = len(body["Lines"])
     return Mapped(
@@ -301,6 +361,7 @@ def _mapped(
                 lines=count,
             ),
             "posting": inputs.posting,
+            "jde_order": f"{order.company}:{order.number}:{order.doc_type}" if order is not None else "",
             "gl_date": gl_date,
             "vendor_id": vendor_id,
             "waits_for": waits_for,

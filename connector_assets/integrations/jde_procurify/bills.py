@@ -65,6 +65,7 @@ from connector_assets.integrations.jde_procurify.bill_mappers import (
     map_bill,
 )
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
+from connector_assets.integrations.jde_procurify.po_origins import jde_orders
 from connector_assets.integrations.jde_procurify.vendor_mappers import not_sent
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
 from connector_assets.jde import targets
@@ -76,6 +77,7 @@ from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
 from connector_assets.procurify.bill_fields import status_code as status_code
+from connector_assets.procurify.bill_order_lines import BillOrderLines
 from connector_assets.procurify.bill_reads import BillWording
 from connector_assets.procurify.record_reads import read_for_record
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
@@ -247,6 +249,8 @@ class BillReader(ApprovedBillReader):
     ) -> None:
         super().__init__(session, ledger, BILLS_FLOW, rules.statuses, WORDING)
         self.gl = gl
+        self.voucher = rules.posting == "voucher"  # only a voucher names the order it was raised against
+        self.order_lines = BillOrderLines(session)  # a PO named by uuid read once for its number
         self.accounts = AccountMap(table, AccountScope(()))  # code -> account needs no scope
         # Today's posting settings, as every bill of the step is mapped with them.
         self.inputs = partial(
@@ -271,8 +275,27 @@ class BillReader(ApprovedBillReader):
             return Rejected(
                 bill_uuid, f"{describe(full)}: {never_paired_why(vendor_id, self.vendor(vendor_id))}"
             )
-        inputs = self.inputs(bill=full, an8=an8, vendor_dependency=waits, updated_at=updated_at)
+        inputs = self.inputs(
+            bill=full, an8=an8, vendor_dependency=waits, updated_at=updated_at, orders=self.orders_of(full)
+        )
         return map_bill(inputs, self.account_of, self.gl)
+
+    def orders_of(self, bill: Mapping[str, Any]) -> tuple[str | None, ...]:
+        """The JDE order of each Procurify PO the bill names (``added_purchase_orders``), None for a PO no
+        JDE order was linked to (``po_origins.jde_orders``); nothing is looked up for a journal posting."""
+        if not self.voucher:
+            return ()
+        pos = [self._po_number(entry) for entry in bill.get("added_purchase_orders") or []]
+        linked = jde_orders(self.ledger, [po for po in pos if po is not None])
+        return tuple(linked[po] if po is not None else None for po in pos)
+
+    def _po_number(self, entry: Any) -> int | None:
+        """The PO number of an ``added_purchase_orders`` entry; None for one Procurify no longer has (the
+        voucher then names no order rather than the wrong one)."""
+        try:
+            return self.order_lines.added_po(entry)
+        except ProcurifyNotFoundError:
+            return None
 
 
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:

@@ -46,6 +46,7 @@ from connector_assets.jde import contracts
 from connector_assets.jde.payment_postings import JournalAccounts, payment_journal
 from connector_assets.jde.posted_documents import PostedDocument
 from connector_assets.jde.targets import BatchKey
+from connector_assets.procurify.bill_fields import currency_code
 from connector_assets.procurify.payments import (
     Share,
     SplitWording,
@@ -58,6 +59,7 @@ from connector_assets.procurify.payments import (
 
 POSTINGS = ("voucher", "journal")
 REFERENCE_PREFIX = "PFY"  # Payment_Reference = PFY<payment id>
+NO_CURRENCY = "a bill with no currency"  # how a message names it (JDE takes the supplier's: 2 decimals)
 
 
 def payment_key(payment: str, bill: str) -> str:
@@ -71,6 +73,22 @@ SPLIT_WORDING = SplitWording(
     not_exact="none of it is posted to JDE. Record it on the JDE vouchers by hand (or correct the payment "
     "in Procurify, then replay)",
 )
+
+
+def payment_currency(payment: Mapping[str, Any]) -> str:
+    """The payment's currency code as Procurify renders it (``{id, name}``, a bare code), "" when it gives
+    only an id or nothing (the reference leaves the nested shape unconfirmed): the bill's then decides."""
+    code = currency_code(payment)
+    return code if len(code) == 3 and code.isalpha() else ""
+
+
+def bill_currencies(bills: list[dict[str, Any]]) -> dict[str, str]:
+    """Bill uuid -> its currency code (the slim bill's ``currency.name``; "" when it names none)."""
+    found = {}
+    for bill in bills:
+        code = currency_code(bill)
+        found[str(bill.get("uuid"))] = code if len(code) == 3 and code.isalpha() else ""
+    return found
 
 
 def payment_reference(payment: Mapping[str, Any]) -> str:
@@ -112,6 +130,7 @@ ProcurifyPaymentRecord = record_model(
     batch_number=string(1, 15, nullable=True),
     transaction_number=string(1, 22, nullable=True),
     payment_updated_at=matching(contracts.VERSION),
+    currency=matching(r"^([A-Z]{3})?$"),
 )
 
 
@@ -144,15 +163,29 @@ def map_payment(
             yield Rejected(payment_key(uuid, share.bill), reason)
         return
     day, reference = paid_on(payment), payment_reference(payment)
+    currencies, paid_in = bill_currencies(bills), payment_currency(payment)
     for share in shares:
         key = payment_key(uuid, share.bill)
         what = f"{label} of bill {share.invoice_number or share.bill}"
         if not day:
             yield Rejected(key, f"{what}: it has no processing or posted date to record it on")
             continue
+        currency = currencies.get(share.bill) or paid_in
+        if paid_in and currency != paid_in:
+            yield Rejected(
+                key,
+                f"{what}: the payment is in {paid_in} but the bill is in {currency}; JDE pays a voucher in "
+                "its own currency only. Record the payment in JDE by hand, then abandon this item",
+            )
+            continue
+        if not amounts.fits(share.amount, currency or None):
+            too_fine = amounts.CurrencyDecimalsError(share.amount, currency or NO_CURRENCY)
+            yield Rejected(key, f"{what}: the payment amount: {too_fine}")
+            continue
         common = {
             "payment_reference": reference,
-            "payment_amount": amounts.money(share.amount),
+            "payment_amount": amounts.money(share.amount, currency or None),
+            "currency": currency,
             "payment_date": day,
             "invoice_id": (share.invoice_number or share.bill)[:50],
             "bill_uuid": share.bill,
@@ -195,7 +228,9 @@ def _none(*names: str) -> dict[str, None]:
 def _voucher_payment(
     key: str, share: Share, day: str, reference: str, in_jde: PostedDocument, common: dict[str, Any]
 ) -> Mapped:
-    body, keys = in_jde.payment(amounts.money(share.amount), day, reference)
+    body, keys = in_jde.payment(common["payment_amount"], day, reference)
+    if common["currency"]:  # the bill's: the voucher's (the JDE target pays a foreign voucher in it, mode F)
+        body["Currency_Code"] = common["currency"]
     fields = {**common, "posting": "voucher", **keys}
     where = "voucher batch" if in_jde.batch is not None else "voucher"
     return Mapped(key, body, fields, natural_key={where: in_jde.target_id, "reference": reference})
@@ -216,7 +251,14 @@ def _journal_entry(
     batch = journal_key(rules.batch_user, payment_uuid(payment), share.bill)
     reference, paid = common["payment_reference"], f"Bill {share.invoice_number or share.bill}"
     posting = payment_journal(  # the JDE side's body: debit the bill's AP account, credit the bank
-        batch, reference, company, day, share.amount, rules.journal, (f"Procurify pmt {reference}", paid)
+        batch,
+        reference,
+        company,
+        day,
+        share.amount,
+        rules.journal,
+        (f"Procurify pmt {reference}", paid),
+        currency=common["currency"] or None,
     )
     fields = {
         **common,

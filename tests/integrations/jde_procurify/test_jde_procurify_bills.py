@@ -123,7 +123,91 @@ def test_the_float_total_is_read_as_decimal_and_a_difference_is_refused_with_bot
     assert isinstance(map_bill(inputs(tiny), account_of, GL), Mapped)  # 0.30000000000000004 is 0.30
     off = map_bill(inputs(a_bill(total_cost_with_tax=180.0)), account_of, GL)
     assert isinstance(off, Rejected)
-    assert "items and tax come to 175.30 but Procurify's total with tax is 180.00" in off.reason
+    assert "items and tax come to 175.30 GBP but Procurify's total with tax is 180.00 GBP" in off.reason
+
+
+# -- the bill's currency, and the order it was raised against ---------------------------------------
+
+
+def test_a_euro_bill_is_sent_in_euros_and_a_stated_procurify_rate_is_not_sent():
+    bill = a_bill(currency={"id": 2, "name": "EUR", "rate": "0.9210"})
+    record = map_bill(inputs(bill), account_of, GL)
+    assert isinstance(record, Mapped), record
+    body = record.body
+    # Procurify's currency rate is its own currency table's against its base currency, not the bill's rate
+    # into the JDE company's currency: JDE's F0015 decides (the target places a foreign bill in ACR).
+    assert body["Currency_Code"] == "EUR" and "Exchange_Rate" not in body
+    assert body["Pay_Items"][0]["Gross_Amount"] == "175.30"
+    assert [d["Amount"] for d in body["Distribution"]] == ["52.75", "112.90", "9.65"]
+    assert record.fields["currency"] == "EUR" and record.fields["gross_amount"] == "175.30"
+    assert validate(BILLS_FLOW, [record]).rejected == []
+
+
+def yen_bill(item_cost: str, tax: str, total: float) -> dict[str, Any]:
+    items = [dict(a_bill()["items"][0], total_cost=item_cost, unit_cost=item_cost)]
+    return a_bill(currency={"id": 6, "name": "JPY", "rate": "151.2"}, items=items, tax_amount=tax,
+                  total_cost_with_tax=total)  # fmt: skip
+
+
+def test_a_yen_bill_keeps_whole_yen_and_one_with_fractions_is_refused_naming_the_item():
+    record = map_bill(inputs(yen_bill("125000.00", "10000", 135000.0)), account_of, GL)
+    assert isinstance(record, Mapped), record
+    body = record.body
+    assert body["Currency_Code"] == "JPY" and body["Pay_Items"][0]["Gross_Amount"] == "135000"
+    assert [d["Amount"] for d in body["Distribution"]] == ["125000", "10000"]
+    assert record.fields["gross_amount"] == "135000"
+    assert validate(BILLS_FLOW, [record]).rejected == []
+    fractions = map_bill(inputs(yen_bill("125000.50", "10000", 135000.5)), account_of, GL)
+    assert isinstance(fractions, Rejected)
+    assert fractions.reason.startswith(f"bill {UUID} (invoice INV-000107, Coastal HVAC AG)")
+    assert "item 169: the amount 125000.50 has more decimals than JPY has (no decimals)" in fractions.reason
+    tax = map_bill(inputs(yen_bill("125000", "10000.25", 135000.25)), account_of, GL)
+    assert isinstance(tax, Rejected) and "the tax amount (tax_amount): the amount 10000.25" in tax.reason
+
+
+def test_a_dinar_bill_keeps_its_three_decimals():
+    items = [dict(a_bill()["items"][0], total_cost="100.125", unit_cost="100.125")]
+    bill = a_bill(
+        currency={"id": 7, "name": "KWD"}, items=items, tax_amount="0.010", total_cost_with_tax=100.135
+    )
+    record = map_bill(inputs(bill), account_of, GL)
+    assert isinstance(record, Mapped), record
+    assert record.body["Pay_Items"][0]["Gross_Amount"] == "100.135"
+    assert [d["Amount"] for d in record.body["Distribution"]] == ["100.125", "0.010"]
+
+
+def test_a_bill_on_one_jde_order_names_it_on_the_voucher_and_nowhere_else():
+    order = ("00001:4011:OP",)
+    record = map_bill(inputs(a_bill(), orders=order), account_of, GL)
+    assert isinstance(record, Mapped), record
+    body = record.body
+    assert (body["Order_Company"], body["Order_Number"], body["Order_Type"]) == ("00001", 4011, "OP")
+    assert record.fields["jde_order"] == "00001:4011:OP"
+    assert validate(BILLS_FLOW, [record]).rejected == []
+    # Two POs of the same order: still that order. A PO from no JDE order beside it, or two orders: none
+    # (a voucher names one order; naming one of several would send A/P to the wrong order for the rest).
+    same = map_bill(inputs(a_bill(), orders=(*order, "00001:4011:OP")), account_of, GL)
+    assert isinstance(same, Mapped) and same.body["Order_Number"] == 4011
+    for orders in ((*order, None), (*order, "00050:77:OP"), (None,), ()):
+        none = map_bill(inputs(a_bill(), orders=orders), account_of, GL)
+        assert isinstance(none, Mapped) and "Order_Number" not in none.body, orders
+        assert none.fields["jde_order"] == ""
+    # A journal entry has no order reference: JDE's journal batch carries no document to match.
+    journal = map_bill(inputs(a_bill(), orders=order, posting="journal", ap_account="1.4110"), account_of, GL)
+    assert isinstance(journal, Mapped) and "Order_Number" not in journal.body
+    assert journal.body["Currency_Code"] == "GBP"
+
+
+def test_the_jde_order_of_a_linked_po_is_read_from_the_po_links_ledger(tmp_path):
+    from connector_assets.integrations.jde_procurify.po_origins import LINK_ENTITY, jde_orders
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    for source, po in (("00001:4011:OP", "1200"), ("00001:4011:OP/1201", "1201"), ("00050:77:OP", "1300")):
+        key = (INTEGRATION, LINK_ENTITY, "procurify", source, "procurify")
+        ledger.claim_xref(*key, owner="test")
+        ledger.record_target(*key, target_id=po, content_hash="linked")
+    found = jde_orders(ledger, [1200, 1201, 1300, 1999])
+    assert found == {1200: "00001:4011:OP", 1201: "00001:4011:OP", 1300: "00050:77:OP", 1999: None}
 
 
 # -- additional costs ---------------------------------------------------------------
@@ -156,7 +240,9 @@ def test_additional_costs_without_the_freight_setting_are_refused_naming_it_the_
     record = map_bill(inputs(bill), account_of, GL)
     assert isinstance(record, Rejected) and record.source_key == UUID
     assert record.reason.startswith(f"bill {UUID} (invoice INV-000107, Coastal HVAC AG)")
-    wanted = "additional costs (freight) come to 25.96 and ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT is not set"
+    wanted = (
+        "additional costs (freight) come to 25.96 GBP and ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT is not set"
+    )
     assert wanted in record.reason, record.reason
     assert "Procurify's total" not in record.reason  # the one cause, not a sum that cannot add up
     unreadable = map_bill(inputs(a_bill(costs=[{"note": "?"}]), freight_account="1.6810"), account_of, GL)
@@ -199,7 +285,7 @@ def test_accounts_of_two_companies_and_a_zero_bill_are_refused():
     assert isinstance(two, Rejected) and "companies 00001, 00020" in two.reason
     zero_items = [dict(i, total_cost="0.00") for i in a_bill()["items"]]
     zero = map_bill(inputs(a_bill(items=zero_items, tax_amount="0", total_cost_with_tax=0.0)), account_of, GL)
-    assert isinstance(zero, Rejected) and "0.00: nothing to post" in zero.reason
+    assert isinstance(zero, Rejected) and "0.00 GBP: nothing to post" in zero.reason
 
 
 def test_an_unpaired_vendor_holds_the_bill_on_its_dependency():

@@ -110,6 +110,7 @@ def test_each_bill_is_paid_on_its_voucher_from_the_bills_flows_xref():
     assert by_batch.body == {
         **batch.body(),
         "Payment_Amount": "100.30",
+        "Currency_Code": "USD",  # the payment's (its bills name none here)
         "Payment_Date": "2026-11-22",  # the processing date: the day the money left
         "Payment_Reference": "PFY88",
     }
@@ -118,10 +119,47 @@ def test_each_bill_is_paid_on_its_voucher_from_the_bills_flows_xref():
         "Document_Number": 10042,
         "Document_Type": "PV",
         "Payment_Amount": "400.50",
+        "Currency_Code": "USD",
         "Payment_Date": "2026-11-22",
         "Payment_Reference": "PFY88",
     }
     assert validate(PAYMENTS_FLOW, [by_batch, by_document]).rejected == []
+
+
+def test_a_payment_is_sent_in_its_bills_currency_with_that_currencys_decimals():
+    euro = {"id": 2, "name": "EUR", "rate": "0.9210"}
+    posted = {BILL_A: "00001:10041:PV", BILL_B: "00001:10042:PV"}
+    bills = [a_bill(BILL_A, 100.3, currency=euro), a_bill(BILL_B, 400.5, currency=euro)]
+    records = mapped(bills, posted, currency={"id": 2, "name": "EUR"})
+    assert [(r.body["Currency_Code"], r.body["Payment_Amount"]) for r in records] == [
+        ("EUR", "100.30"),
+        ("EUR", "400.50"),
+    ]
+    assert all("Exchange_Rate" not in r.body for r in records)  # Procurify states no rate for a payment
+    assert [r.fields["currency"] for r in records] == ["EUR", "EUR"]
+    assert validate(PAYMENTS_FLOW, records).rejected == []
+    # Yen: whole yen, no decimals; the payment's currency given as a bare id (the reference leaves its
+    # nested shape open) is read from the bill.
+    yen = {"id": 6, "name": "JPY"}
+    [whole] = mapped([a_bill(BILL_A, 135000.0, currency=yen)], posted, amount="135000", currency=6)
+    assert isinstance(whole, Mapped) and whole.body["Payment_Amount"] == "135000"
+    assert whole.body["Currency_Code"] == "JPY" and validate(PAYMENTS_FLOW, [whole]).rejected == []
+    [journal] = list(
+        map_payment(
+            a_payment(amount="135000", currency=yen), NOW, [a_bill(BILL_A, 135000.0, currency=yen)],
+            {BILL_A: "00001:10041:PV"}, JOURNALS, bill_dependency,
+        )
+    )  # fmt: skip
+    assert journal.body["Currency_Code"] == "JPY"
+    assert [line["Amount"] for line in journal.body["Lines"]] == ["135000", "-135000"]
+    [fractions] = mapped([a_bill(BILL_A, 135000.5, currency=yen)], posted, amount="135000.50", currency=yen)
+    assert isinstance(fractions, Rejected)
+    assert "Procurify payment 88" in fractions.reason and f"of bill INV-{BILL_A[:4]}" in fractions.reason
+    assert "the payment amount: the amount 135000.50 has more decimals than JPY has" in fractions.reason
+    # A payment in another currency than its bill's cannot be recorded on the bill's voucher.
+    [mismatch] = mapped([a_bill(BILL_A, 500.8, currency=euro)], posted)
+    assert isinstance(mismatch, Rejected)
+    assert "the payment is in USD but the bill is in EUR" in mismatch.reason
 
 
 def test_a_bill_not_posted_yet_holds_its_payment_on_the_bill():
