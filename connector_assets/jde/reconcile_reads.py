@@ -1,7 +1,8 @@
 """JD Edwards read back for a reconciliation: an order's total (F4301 / F4311), the voucher or journal batches
 a flow wrote under its EDI user and batch prefix (F0411Z1 / F0911Z1, and the F0411 voucher once R04110ZA
-processed a batch: its gross, open amount, pay and void status), the vouchers of a day (F0411 by UPMJ) and
-suppliers (F0401 + F0101), each as a comparison sees it.
+processed a batch: its gross, open amount, pay and void status), the payment journals a flow wrote for a
+document posted as a journal (F0911Z1 debits by transaction), the vouchers of a day (F0411 by UPMJ) and
+suppliers (F0401 + F0101), each as a comparison sees it, money in the document's currency.
 
 Used by the JD Edwards <-> Procurify reconciliation (``jde_procurify.reconcile``); any integration that
 compares what it sent to or from JDE reads JDE this way: by key, 100 keys to a call (``lookup.browse_in``),
@@ -459,6 +460,28 @@ def _journal_rows(
                 gl_date=gl_date,
             )
         )
+    return found
+
+
+def journal_payments(
+    jde: Any, transactions: Iterable[str], user: str, prefix: str
+) -> dict[str, tuple[Decimal, str]]:
+    """Transaction number (EDTN) -> (the debit total, the currency) of the payment journal batches a flow
+    wrote under EDI user ``user`` with batch numbers starting ``prefix`` (F0911Z1 read by EDTN, 100 to a
+    call; amounts in the entry's currency): what JDE holds that says a document posted as a journal, which
+    carries no voucher and so no pay status, was paid. A transaction with no line is absent."""
+    wanted = sorted(set(transactions))
+    if not wanted:
+        return {}
+    with jde.session() as session:
+        rows = list(browse_in(session, JOURNAL_TABLE, "EDTN", wanted, JOURNAL_COLUMNS))
+    found: dict[str, tuple[Decimal, str]] = {}
+    for row in rows:
+        if _text(row.get("EDUS")) != user or not _text(row.get("EDBT")).startswith(prefix):
+            continue
+        transaction, value = _text(row.get("EDTN")), document_amount(row, "AA")
+        paid, currency = found.get(transaction, (Decimal(0), ""))
+        found[transaction] = (paid + max(value, Decimal(0)), currency or currency_of(row))
     return found
 
 

@@ -235,3 +235,26 @@ def test_foreign_vouchers_and_journals_are_read_in_their_own_currency():
         Jde({JOURNAL_TABLE: lines}), ["T2"], "journal", "EDIUSER", "PFY", source_of
     )
     assert (journal.amount, journal.currency) == (Decimal("12.345"), "KWD")
+
+
+def test_payment_journals_are_the_debits_under_the_flows_user_and_batch_prefix_by_transaction():
+    from connector_assets.jde.reconcile_reads import journal_payments
+
+    def line(batch: str, transaction: str, aa: str, user: str = "EDIUSER", **more: Any) -> dict[str, Any]:
+        return {"EDUS": user, "EDBT": batch, "EDTN": transaction, "AA": aa, "CRCD": "USD", **more}
+
+    lines = [
+        line("PMTAAA", "BILL1", "70.00"),  # a first payment: debit A/P, credit the bank
+        line("PMTAAA", "BILL1", "-70.00"),
+        line("PMTBBB", "BILL1", "50.00"),  # a second payment of the same bill
+        line("PMTBBB", "BILL1", "-50.00"),
+        line("PMTCCC", "BILL2", None, ACR="1000.00", CRRM="F", CRCD="EUR"),  # foreign: ACR
+        line("PFY0000001", "BILL1", "999.00"),  # the bill's own journal, not a payment
+        line("PMTDDD", "BILL1", "5.00", user="OTHER"),
+    ]
+    jde = Jde({JOURNAL_TABLE: lines})
+    assert journal_payments(jde, ["BILL1", "BILL2", "BILL3"], "EDIUSER", "PMT") == {
+        "BILL1": (Decimal("120.00"), "USD"),
+        "BILL2": (Decimal("1000.00"), "EUR"),
+    }
+    assert journal_payments(jde, [], "EDIUSER", "PMT") == {}

@@ -297,9 +297,7 @@ def test_a_bill_and_its_voucher_in_balance_and_one_exported_elsewhere_counted():
 
 def test_each_voucher_field_that_differs_is_named_with_both_values():
     r, rows = report(), BillRows()
-    changed = batch(
-        amount="121.00", invoice="INV-1A", invoice_date="2026-11-01", gl_date="2026-11-04", currency="CAD"
-    )
+    changed = batch(amount="121.00", invoice="INV-1A", invoice_date="2026-11-01", gl_date="2026-11-04")
     compare_bill(r, rows, bill(), changed, context())
     assert [(d.kind, d.record, d.counterpart, d.values) for d in r.differences] == [
         ("bill amount", "voucher 00001 10234 PV", f"bill {UUID} (invoice INV-1)", ("121.00", "120.00")),
@@ -321,7 +319,6 @@ def test_each_voucher_field_that_differs_is_named_with_both_values():
             f"bill {UUID} (invoice INV-1)",
             ("2026-11-04", "2026-11-03"),
         ),
-        ("bill currency", "voucher 00001 10234 PV", f"bill {UUID} (invoice INV-1)", ("CAD", "USD")),
     ]
     assert "is 120.00 in Procurify but 121.00 in JDE voucher 00001 10234 PV (difference 1.00)" in (
         r.differences[0].words
@@ -348,6 +345,58 @@ def test_status_drift_a_voided_voucher_a_bill_moved_back_and_paid_on_one_side_on
         ("bill paid status", ("open (120.00 open)", "Paid")),
     ]
     assert r.differences[0].words.startswith("JDE voucher 00001 10234 PV is voided (F0411 VOD)")
+
+
+def test_a_voucher_in_another_currency_is_a_currency_mismatch_and_its_amount_not_compared():
+    # A 1,000.00 EUR bill whose voucher JDE holds in USD (1,083.40: a domestic entry of the converted
+    # amount) is one currency mismatch, never an amount difference of 83.40 between two currencies.
+    r, rows = report(), BillRows()
+    compare_bill(r, rows, bill(amount="1000.00", currency="EUR"), batch(amount="1083.40"), context())
+    assert [(d.kind, d.field, d.values) for d in r.differences] == [
+        ("currency mismatch", "currency", ("USD", "EUR"))
+    ]
+    assert "1,000.00 EUR in Procurify but JDE voucher 00001 10234 PV is in USD (1,083.40)" in (
+        r.differences[0].words
+    )
+    # Read in its own currency (ACR), the EUR voucher agrees to the cent; a JPY one keeps no decimals.
+    same = report()
+    compare_bill(
+        same, rows, bill(amount="1000.00", currency="EUR"), batch(amount="1000.00", currency="EUR"), context()
+    )
+    compare_bill(same, rows, bill("a" + UUID[1:], amount="150000", currency="JPY"),
+                 batch("a" + UUID[1:], amount="150000", currency="JPY"), context())  # fmt: skip
+    assert same.differences == [] and same.counts["bills_in_balance"] == 2
+
+
+def test_under_journal_posting_the_paid_status_is_the_payment_journals_for_the_bill():
+    # No voucher, so no pay status: JDE's word is what the payments flow's journals for the bill debit.
+    journal = {"document": "", "open_amount": None, "batch": "MLPRCFY/PFY0123456789/0123456789ABCDEF012345"}
+    r, rows = report(), BillRows()
+    paid = bill(status="Paid", paid=True)
+    compare_bill(
+        r, rows, paid, batch(**journal), context(journal=True, journal_paid=(Decimal("120.00"), "USD"))
+    )
+    assert r.differences == []  # paid on both sides
+    unpaid_in_jde = bill("a" + UUID[1:], status="Paid", paid=True)
+    compare_bill(r, rows, unpaid_in_jde, batch("a" + UUID[1:], **journal), context(journal=True))
+    short = bill("b" + UUID[1:], status="Paid", paid=True)
+    compare_bill(r, rows, short, batch("b" + UUID[1:], **journal),
+                 context(journal=True, journal_paid=(Decimal("100.00"), "USD")))  # fmt: skip
+    paid_in_jde = bill("c" + UUID[1:])
+    compare_bill(r, rows, paid_in_jde, batch("c" + UUID[1:], **journal),
+                 context(journal=True, journal_paid=(Decimal("120.00"), "USD")))  # fmt: skip
+    settling = bill("d" + UUID[1:], status="Paid", paid=True)  # its payment is queued: an expected gap
+    compare_bill(r, rows, settling, batch("d" + UUID[1:], **journal),
+                 context(journal=True, payments=Queue(**{settling.uuid: "bill not posted yet"})))  # fmt: skip
+    assert [(d.kind, d.field, d.values) for d in r.differences] == [
+        ("bill paid status", "payment journal / status", ("0.00 paid", "Paid")),
+        ("bill paid status", "payment journal / status", ("100.00 paid", "Paid")),
+        ("bill paid status", "payment journal / status", ("paid (120.00)", "Approved")),
+    ]
+    assert (
+        "Paid in Procurify but JDE holds no payment journal (0.00 of 120.00 paid)" in r.differences[0].words
+    )
+    assert [e.reason for e in r.expected] == ["bill not posted yet"]
 
 
 def test_a_bill_without_voucher_says_why_and_queued_ones_are_expected_gaps():

@@ -9,12 +9,17 @@ counted. Each bill is found in JDE by the batch keys the flow derives from its U
 (``bill_mappers.batch_key``: EDTN and EDBT hold its 32 hex digits), so a batch matches its bill whatever the
 ledger says, 100 bills to a JDE call.
 
-Compared, JDE's value beside Procurify's: the amount (the F0411 voucher's gross once R04110ZA processed the
-batch, else the batch's; a journal's AP credit) against ``total_cost_with_tax``; the invoice number; the
-invoice date and the G/L date; the currency; the status (a voucher voided in JDE while the bill stands, a
-posted bill moved back in Procurify: denied, withdrawn, draft); the paid status (a voucher JDE paid while
-Procurify has no payment, which ``paid_marks`` should have marked, or a bill Procurify paid while the voucher
-is open in JDE, which ``payments`` should have posted). An approved bill with no batch is named with why: the
+Compared, JDE's value beside Procurify's: the amount in the bill's currency (the F0411 voucher's gross once
+R04110ZA processed the batch, else the batch's; a journal's AP credit; ACR for a foreign one, never JDE's
+domestic conversion) against ``total_cost_with_tax``; the invoice number; the invoice date and the G/L date;
+the currency (a bill in one currency and its voucher in another is a currency mismatch, field ``currency``,
+and the amounts are then not compared); the status (a voucher voided in JDE while the bill stands, a posted
+bill moved back in Procurify: denied, withdrawn, draft); the paid status (a voucher JDE paid while Procurify
+has no payment, which ``paid_marks`` should have marked, or a bill Procurify paid while the voucher is open
+in JDE, which ``payments`` should have posted). Under journal posting a bill has no voucher, so no pay
+status: what JDE holds that says it is paid is the payments flow's payment journals for it (F0911Z1 under
+the batch user, batch ``PMT...``, transaction ``BILL`` + the bill's UUID digits), compared the same way: paid
+in JDE when they debit the bill's whole amount. An approved bill with no batch is named with why: the
 batch the ledger says was posted and JDE no longer holds, the vendor without a supplier, or not posted yet.
 A bill the bills flow's retry queue holds (a hold on a closed period, a refusal, a bill changed after
 posting), or whose payment the payments or paid-marks flow holds, is an expected gap with the queue's
@@ -22,7 +27,9 @@ reason, not a difference. A bill another process exported before this integratio
 left out. The table holds, per vendor and period, the counts and totals of both sides.
 
 Only in JDE: a voucher entered in JDE that day (F0411 batch date on the day) for a supplier paired with a
-Procurify vendor that no batch of ours made: AP entered it outside Procurify.
+Procurify vendor that no batch of ours made: AP entered it outside Procurify. Looked for under either
+posting: under journal posting the flow makes no voucher, so every such voucher was keyed outside Procurify
+(and a bill also posted as a journal would then be in A/P twice).
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.flows.reconciliation import Report, money
+from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, Report, currencies_differ, money
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_KEYS
@@ -127,6 +134,10 @@ class BillContext:
     bills: Expectations
     payments: Expectations
     found: list[tuple[tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
+    # Under journal posting: what the payments flow's journals for the bill debit (amount, currency),
+    # None when JDE holds none; under voucher posting the voucher's own pay status says it (``journal``).
+    journal_paid: tuple[Decimal, str] | None = None
+    journal: bool = False
 
 
 def compare_bill(
@@ -204,7 +215,18 @@ def compare_bill(
 
 def _fields(bill: ProcurifyBill, batch: JdeBatch, differ: Any) -> None:
     where = batch.where
-    if batch.amount != bill.amount:
+    mismatch = currencies_differ(bill.currency, batch.currency)
+    if mismatch:
+        differ(
+            CURRENCY_MISMATCH,
+            batch.currency,
+            bill.currency,
+            f"{bill.label} is {money(bill.amount, bill.currency)} {bill.currency} in Procurify but JDE "
+            f"{where} is in {batch.currency} ({money(batch.amount, batch.currency)}); amounts in two "
+            "currencies are not compared",
+            "currency",
+        )
+    elif batch.amount != bill.amount:
         differ(
             "bill amount",
             money(batch.amount),
@@ -240,19 +262,14 @@ def _fields(bill: ProcurifyBill, batch: JdeBatch, differ: Any) -> None:
             f"{batch.gl_date} on JDE {where}",
             "DGJ / gl_post_date",
         )
-    if batch.currency and bill.currency and batch.currency != bill.currency:
-        differ(
-            "bill currency",
-            batch.currency,
-            bill.currency,
-            f"{bill.label} is in {bill.currency} in Procurify but JDE {where} in {batch.currency}",
-            "CRCD / currency",
-        )
 
 
 def _paid(report: Report, bill: ProcurifyBill, batch: JdeBatch, scope: str, context: BillContext) -> None:
     """The paid status of a bill whose voucher is otherwise in balance: JDE paid it and Procurify not
-    (``paid_marks`` marks it), or Procurify paid it and JDE not (``payments`` posts it)."""
+    (``paid_marks`` marks it), or Procurify paid it and JDE not (``payments`` posts it). Under journal
+    posting, JDE's word is the payment journals for the bill (``_journal_paid``)."""
+    if context.journal:
+        return _journal_paid(report, bill, batch, scope, context)
     if not batch.document:
         return  # no voucher yet: nothing is paid in JDE before R04110ZA
     if batch.paid and not bill.paid and not bill.payment_under_way:
@@ -277,6 +294,32 @@ def _paid(report: Report, bill: ProcurifyBill, batch: JdeBatch, scope: str, cont
         counterpart=bill.label,
         field="PST, AAP / status",
     )
+
+
+def _journal_paid(
+    report: Report, bill: ProcurifyBill, batch: JdeBatch, scope: str, context: BillContext
+) -> None:
+    """A journal-posted bill's paid status: paid in JDE when the payments flow's journals for it debit its
+    whole amount (in its currency), against Procurify's."""
+    debited, currency = context.journal_paid or (Decimal(0), batch.currency)
+    paid_in_jde = debited >= batch.amount > 0 and not currencies_differ(currency, batch.currency)
+    where = f"payment journal for batch {batch.batch}" if context.journal_paid else "no payment journal"
+    if paid_in_jde and not bill.paid and not bill.payment_under_way:
+        ours, theirs = f"paid ({money(debited, currency)})", bill.status
+        said = f"JDE holds {where} paying {money(debited, currency)} but {bill.label} is {bill.status} in "
+        said += "Procurify, with no payment"
+    elif bill.paid and not paid_in_jde:
+        ours, theirs = f"{money(debited, currency)} paid", bill.status
+        said = f"{bill.label} is Paid in Procurify but JDE holds {where} ({money(debited, currency)} of "
+        said += f"{money(batch.amount, batch.currency)} paid)"
+    else:
+        return
+    if context.payments.account_for(report, bill.label, bill.uuid):
+        return
+    report.differ(
+        "bill paid status", batch.where, scope, ours, theirs, said, counterpart=bill.label,
+        field="payment journal / status",
+    )  # fmt: skip
 
 
 def compare_voucher_only_in_jde(report: Report, voucher: JdeVoucherState, vendor_id: str, day: str) -> None:

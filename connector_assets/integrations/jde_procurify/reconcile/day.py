@@ -5,8 +5,9 @@ and JDE's vouchers changed on it, are its JDE side. Orders: the JDE orders chang
 F4311) and those whose PO or requisition changed in Procurify that day (read from Procurify), line by line
 (``orders``), and the POs made in Procurify that day that no JDE order explains. Bills: every bill of each
 vendor and period the day touches (a bill changed in Procurify that day, a voucher of ours changed in JDE
-that day), field by field against its batch (``bills``), and the vouchers entered in JDE that day for a
-paired supplier from no bill. Suppliers and vendors: every pair field by field, and the records on one side
+that day), field by field against its batch (``bills``; under journal posting the paid status against the
+payments flow's journals for each bill), and the vouchers entered in JDE that day for a paired supplier from
+no bill (under either posting). Suppliers and vendors: every pair field by field, and the records on one side
 only changed that day (``vendors``). Account codes: the whole chart, field by field (``account_codes``).
 
 Calls: the lists are read once each (vendors and account codes whole, the day's POs, requisitions, bills
@@ -147,17 +148,21 @@ def _bills(
         ):
             scope[vendor_id].add(period)
     ours: set[str] = set()
-    if posting == "voucher":
-        states = jde_reads.vouchers_changed_on(jde, day)
-        sources = reads.our_vouchers(jde, states, user)
-        for state in states:
-            vendor_id = vendor_of.get(state.an8)
-            if state.document in sources:
-                ours.add(sources[state.document])
-                if vendor_id and period_of(state.gl_date):
-                    scope[vendor_id].add(period_of(state.gl_date))  # type: ignore[arg-type]
-            elif vendor_id and state.entered == day:
-                compare_voucher_only_in_jde(report, state, vendor_id, day)
+    # Vouchers keyed in JDE for a paired supplier are looked for under either posting: under journal
+    # posting the flow writes no voucher, so each one is AP's own (a voucher of ours from before the posting
+    # changed is still told apart by its batch, and left to the voucher posting's comparison).
+    states = jde_reads.vouchers_changed_on(jde, day)
+    sources = reads.our_vouchers(jde, states, user)
+    for state in states:
+        vendor_id = vendor_of.get(state.an8)
+        if state.document in sources:
+            if posting != "voucher":
+                continue
+            ours.add(sources[state.document])
+            if vendor_id and period_of(state.gl_date):
+                scope[vendor_id].add(period_of(state.gl_date))  # type: ignore[arg-type]
+        elif vendor_id and state.entered == day:
+            compare_voucher_only_in_jde(report, state, vendor_id, day)
     found: dict[str, dict[str, Any]] = {}
     for vendor_id, periods in sorted(scope.items()):
         for period in sorted(periods):
@@ -169,6 +174,7 @@ def _bills(
             found[uuid] = bill
         elif uuid in batches:
             compare_bill_gone(report, batches[uuid])
+    journals = reads.payment_journals(jde, found, user) if posting == "journal" else {}
     rows = BillRows()
     _start, end = day_window(day)
     for uuid, row in sorted(found.items()):
@@ -179,6 +185,7 @@ def _bills(
         posted = reads.posted_batch(ledger, uuid)
         bill = procurify_bill(row, statuses, posted is not None)
         context = BillContext(pairs.get(bill.vendor_id), posted, queues["bills"], queues["settled"])
+        context.journal, context.journal_paid = posting == "journal", journals.get(uuid)
         compare_bill(report, rows, bill, batches.get(uuid), context)
     rows.report_to(report, "vendor_periods", BILLS_TABLE)
 

@@ -24,6 +24,7 @@ from connector_assets.integrations.jde_procurify.account_map import AccountMap
 from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_KEYS, BATCH_PREFIX
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.order_mappers import order_description, requisition_lines
+from connector_assets.integrations.jde_procurify.payment_mappers import journal_key
 from connector_assets.integrations.jde_procurify.po_links import po_num_text
 from connector_assets.integrations.jde_procurify.po_origins import (
     LINKS,
@@ -58,6 +59,7 @@ from connector_assets.procurify.order_fields import po_day
 from connector_assets.procurify.po_origins import order_of
 from connector_resources.ledger import Ledger, schema
 
+PAYMENT_BATCH_PREFIX = "PMT"  # EDBT of the payments flow's journal entries (``payment_mappers.journal_key``)
 REQUISITION_SLACK = timedelta(days=1)  # the requisition's creation day against the ledger's clock
 BILL_DATE_FIELDS = ("gl_post_date", "invoice_date")  # a bill without a GL date is dated by its invoice
 
@@ -245,6 +247,16 @@ def batches(jde: Any, uuids: Iterable[str], posting: str, user: str) -> dict[str
     transactions = {BATCH_KEYS.for_uuid(user, uuid).transaction for uuid in uuids}
     found = jde_reads.batches_by_transaction(jde, transactions, posting, user, BATCH_PREFIX, bill_uuid_of)
     return {batch.source_key: batch for batch in found}
+
+
+def payment_journals(jde: Any, uuids: Iterable[str], user: str) -> dict[str, tuple[Decimal, str]]:
+    """Bill uuid -> what the payments flow's journal entries for it debit (amount, currency), under journal
+    posting: F0911Z1 by the transaction number the payments flow derives from the bill alone
+    (``payment_mappers.journal_key``: ``BILL`` + the uuid's first 18 hex digits; its batch number ``PMT``
+    + the payment's), 100 bills to a call. A bill with no payment journal is absent."""
+    by_transaction = {journal_key(user, uuid, uuid).transaction: uuid for uuid in uuids}
+    found = jde_reads.journal_payments(jde, by_transaction, user, PAYMENT_BATCH_PREFIX)
+    return {by_transaction[t]: paid for t, paid in found.items() if t in by_transaction}
 
 
 def our_vouchers(
