@@ -11,6 +11,11 @@ vouchers and payments are judged by them or by the G/L ones (``PNC`` / ``DFYJ``)
 ``JdePeriods`` reads a company's calendar once per JDE session (a run's, or a replay's) and decides each
 record's G/L date by the integration's policy (``flows.periods.post_on``), after the integration's close
 window (``flows.close_calendar``). ``register_jde_period_check`` lets replay sweeps release what waits.
+
+The same F0010 row gives the company's currency (``CRCD``), which decides whether a document is domestic or
+foreign money for JDE (``batch_bodies.place_currency``). A company with no F0010 row, or a blank ``CRCD``,
+cannot be judged: its money records wait (``CompanyCurrencyUnknown``, held on the company) rather than go
+in a currency mode that may be wrong, and are released once F0010 names the currency.
 """
 
 from __future__ import annotations
@@ -33,17 +38,21 @@ from connector_assets.flows.periods import (
     register_period_check,
 )
 from connector_resources import settings
+from connector_resources.held_outside import outside_key, register_outside_check
 from connector_resources.jde import Condition
+from connector_resources.replay import WaitsFor
 
 COMPANY_CONSTANTS = "F0010"
 FISCAL_PATTERNS = "F0008"
 PERIOD_TABLES = (COMPANY_CONSTANTS, FISCAL_PATTERNS)  # what every money flow into JDE reads (its ``reads``)
 KIND = ("JDE", "period", "ledger")  # what records waiting on a JDE period are held on
+CURRENCY_KIND = ("JDE", "company", "F0010")  # what money records wait on when a company has no currency
+CURRENCY_SAID = "the company's currency in JDE's company constants (F0010 CRCD)"
 AP, GL = "AP", "GL"
 AP_PERIODS_ENV = "ML_JDE_AP_PERIODS"
 PBCO_ENV = "ML_JDE_PBCO_ALLOWED"
 END_COLUMNS = tuple(f"D{n:02d}J" for n in range(1, 15))
-CONSTANT_COLUMNS = ["CO", "NAME", "DTPN", "DFYJ", "PNC", "APPN", "APFJ"]
+CONSTANT_COLUMNS = ["CO", "NAME", "DTPN", "DFYJ", "PNC", "APPN", "APFJ", "CRCD"]
 PATTERN_COLUMNS = ["DTPN", "DFYJ", "FY", *END_COLUMNS]
 
 
@@ -102,6 +111,7 @@ class JdeCalendar:
     periods: list[FiscalPeriod]
     current: FiscalPeriod | None
     pbco_allowed: bool = False
+    currency: str = ""  # F0010 CRCD: the company's (domestic) currency, blank when F0010 names none
     where: str = field(init=False)
     ledger_id: str = field(init=False)
 
@@ -163,13 +173,16 @@ def read_calendars(session: Any, company: str) -> dict[str, JdeCalendar] | None:
     )
     periods = fiscal_periods(rows)
     calendars, pbco = {}, settings.read(PBCO_ENV)
+    currency = str(row.get("CRCD") or "").strip().upper()
     for ledger in (AP, GL):
         number, year_start = _current(row, ledger)
         current = next(
             (p for p in periods if p.number == number and (year_start is None or p.year_start == year_start)),
             None,
         )
-        calendars[ledger] = JdeCalendar(company, ledger, periods, current, pbco_allowed=pbco)
+        calendars[ledger] = JdeCalendar(
+            company, ledger, periods, current, pbco_allowed=pbco, currency=currency
+        )
     return calendars
 
 
@@ -200,6 +213,14 @@ class JdePeriods:
         calendars = self._calendars[key]
         return calendars[ledger] if calendars is not None else None
 
+    def currency(self, company: str, document: str) -> str:
+        """``company``'s currency (F0010 ``CRCD``), from the read its calendar made; raises
+        ``CompanyCurrencyUnknown`` (``document`` waits, named) when F0010 has no row for it or no currency."""
+        calendar = self.calendar(company, GL)
+        if calendar is None or not calendar.currency:
+            raise CompanyCurrencyUnknown(company.strip(), document, missing=calendar is None)
+        return calendar.currency
+
     def posting(
         self, *, integration: str, company: str, ledger: str, document: str, field: str, day: date
     ) -> Posting:
@@ -210,6 +231,39 @@ class JdePeriods:
         if calendar is None:
             return Posting(day, day)
         return post_on(KIND, calendar, integration=integration, document=document, field=field, day=day)
+
+
+class CompanyCurrencyUnknown(WaitsFor):  # noqa: N818 - a state: the record waits for its company's currency
+    """A money record for a JDE company whose currency F0010 does not give (no row, or a blank ``CRCD``):
+    whether its amounts are domestic (``AG``/``AA``) or foreign (``ACR``) cannot be told, and a guess would
+    post a foreign amount as domestic money. Held on the company, not sent, and released once F0010 names
+    its currency (``register_jde_period_check``)."""
+
+    def __init__(self, company: str, document: str, *, missing: bool) -> None:
+        where = (
+            "has no row in JDE's company constants (F0010)" if missing else "has no currency in F0010 (CRCD)"
+        )
+        reason = (
+            f"{document} waits: JDE company {company} {where}, so the integration cannot tell whether its "
+            "amounts are the company's own currency or foreign money. Set the company up in JDE (company "
+            "names, P0010, with its currency); held, not sent, until F0010 names it"
+        )
+        super().__init__(outside_key(CURRENCY_KIND, company), reason)
+
+
+def company_currencies(session: Any, companies: list[str]) -> dict[str, str]:
+    """The currency F0010 gives each of ``companies`` (those with a row and a ``CRCD``), one read each."""
+    found: dict[str, str] = {}
+    for company in companies:
+        rows = session.browse(
+            COMPANY_CONSTANTS,
+            columns=["CO", "CRCD"],
+            conditions=[Condition(f"{COMPANY_CONSTANTS}.CO", "EQUAL", company)],
+        )
+        currency = next((str(r.get("CRCD") or "").strip().upper() for r in rows), "")
+        if currency:
+            found[company] = currency
+    return found
 
 
 PERIOD_EDITS = ("PYEB", "PBCO", "PACO", "WACO")  # JDE's G/L date edits, named in its refusal's words
@@ -237,11 +291,22 @@ def refused_period(
 
 def register_jde_period_check(jde: Callable[[], Any]) -> None:
     """Let replays release the money records held on closed JDE periods once their period is open (or
-    their policy re-dates them), reading F0010 / F0008 on ``jde()`` (built when a sweep needs it)."""
+    their policy re-dates them), and those held on a company F0010 gave no currency once it does, reading
+    F0010 / F0008 on ``jde()`` (built when a sweep needs it)."""
 
     def calendar_of(ledger_id: str) -> Calendar | None:
         company, _, ledger = ledger_id.partition(".")
         with jde().session() as session:
             return read_calendar(session, company, ledger)
 
+    def currencies_named(companies: list[str]) -> dict[str, str]:
+        with jde().session() as session:
+            found = company_currencies(session, companies)
+        return {
+            company: f"JDE's F0010 names company {company}'s currency now ({c})"
+            for company, c in found.items()
+        }
+
     register_period_check(KIND, calendar_of)
+    # Money held on a company whose currency F0010 did not give is released once it does.
+    register_outside_check(CURRENCY_KIND, currencies_named, said=CURRENCY_SAID)

@@ -47,6 +47,8 @@ JDE_REASONS = {
     "59A9": "the voucher's pay item is on hold in JDE; release the hold first",
     "59AA": "the address number does not exist in JDE's address book (F0101)",
     "59AC": "the payment is larger than the voucher's open amount",
+    "59AD": "JDE has no exchange rate for the document's currency on its G/L date (F0015)",
+    "59AE": "the currency is not set up in JDE (F0013), or it is not the voucher's currency",
 }
 
 

@@ -23,13 +23,23 @@ became a BILL bill) goes through ``DocumentPayments``: the same orchestration an
 does not find (59A8) is not ready either, not refused. A flow that posts each record one of several ways
 (a voucher or a journal, a voucher payment or a journal entry) writes through a ``PostingTarget`` naming
 them; its replay handler is ``jde_target_replay``.
+
+Money goes in the document's currency. A mapped body names its currency and keeps its amounts where the
+mapper put them; right before each call the target reads the company's currency (F0010 ``CRCD``, in the
+once-per-session read of its periods, ``JdePeriods``) and places the amounts (``batch_bodies.
+place_currency``): the company's own currency goes in ``Currency_Mode`` D, any other in ``Currency_Mode`` F
+with the amounts in ``Currency_Amount``. A company F0010 gives no currency for holds the record on it
+(``periods.CompanyCurrencyUnknown``), never sent in a mode that may be wrong.
 """
 
+from itertools import combinations
 from typing import Any, ClassVar
 
 from connector_assets.flows.core import Created, Mapped
 from connector_assets.flows.periods import Posting
+from connector_assets.flows.records import Unchanged
 from connector_assets.flows.targets import Held  # noqa: F401  (what a target's ``open_on`` holds)
+from connector_assets.jde.batch_bodies import place_currency
 from connector_assets.jde.payment_repeats import (  # noqa: F401  (PAYMENT_TABLE: what a payment flow reads)
     PAYMENT_TABLE,
     duplicate_refusal,
@@ -41,6 +51,7 @@ from connector_assets.jde.periods import (  # noqa: F401  (PERIOD_TABLES: what a
     AP,
     GL,
     PERIOD_TABLES,
+    CompanyCurrencyUnknown,
     JdePeriods,
     register_jde_period_check,
 )
@@ -70,6 +81,45 @@ from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
 from connector_assets.preview.target import created_in_preview
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.redaction import register_secret
+
+
+def placed(target: JdeTarget, company: str, body: dict[str, Any], document: str) -> dict[str, Any]:
+    """``body`` as sent to ``company`` (``batch_bodies.place_currency``, by its F0010 currency, read once
+    per session with its periods); ``CompanyCurrencyUnknown`` holds ``document`` (in words) when F0010 gives
+    none, and an amount finer than its currency allows is JDE-bound nonsense refused in words."""
+    if target._periods is None:
+        target._periods = JdePeriods(target.session)
+    currency = target._periods.currency(company, document)
+    try:
+        return place_currency(body, currency)
+    except ValueError as exc:
+        raise JdeRefused(f"{document}: {exc}") from None
+
+
+# Inputs a mapped money body gained with the multi-currency contracts (the document's currency on journals
+# and payments), the voucher builder every flow shares (a blank due date named) and the order reference.
+ADDED_INPUTS = (("Currency_Code",), ("Due_Date",), ("Order_Company", "Order_Number", "Order_Type"))
+
+
+def unchanged_but_added_inputs(target: JdeTarget, record: Mapped) -> Unchanged | None:
+    """``Unchanged`` when the record, already written, differs from what was written only by inputs the
+    integration started sending since (``ADDED_INPUTS``): the document did not change, so it is a skip (its
+    new hash kept), not a change for a person. JDE keeps what was written then (say, no order reference);
+    the integration never rewrites a posting. None otherwise."""
+    xref = target._xref(record)
+    if xref is None or not xref.target_id or not xref.content_hash:
+        return None
+    groups = [group for group in ADDED_INPUTS if any(name in record.body for name in group)]
+    for size in range(1, len(groups) + 1):
+        for dropped in combinations(groups, size):
+            names = {name for group in dropped for name in group}
+            before = Mapped(record.source_key, {k: v for k, v in record.body.items() if k not in names}, {})
+            if before.content_hash() == xref.content_hash:
+                return Unchanged(
+                    f"unchanged since it was written to JDE as {xref.target_id}; only inputs the integration "
+                    f"sends since ({', '.join(sorted(names))}) are new, and JDE keeps the posting as written"
+                )
+    return None
 
 
 class BatchTarget(JdeTarget):
@@ -120,6 +170,9 @@ class BatchTarget(JdeTarget):
         nothing here). A preview records it in the created record's place (``preview.target``)."""
         return BatchKey.of_body(record.body).target_id
 
+    def update(self, target_id: str, record: Mapped) -> Unchanged | None:  # type: ignore[override]
+        return unchanged_but_added_inputs(self, record) or super().update(target_id, record)
+
     def create(self, record: Mapped) -> str | Created:
         body = dict(record.body)
         for name in self.date_inputs:
@@ -130,6 +183,7 @@ class BatchTarget(JdeTarget):
         )
         if posting is not None:
             body["GL_Date"] = posting.day  # the source's, or the first open day (said in the audit trail)
+        body = placed(self, company, body, document)  # the document's currency: domestic D or foreign F
         try:
             result = self.session.orchestrate(self.orchestration, body)
         except JdeOrchestrationError as exc:
@@ -275,11 +329,16 @@ class VoucherPayments(JdeTarget):
         company, document = self._voucher(record)
         return find_payment(self.session, company, document, "PV", record.body["Payment_Reference"])
 
+    def update(self, target_id: str, record: Mapped) -> Unchanged | None:  # type: ignore[override]
+        return unchanged_but_added_inputs(self, record) or super().update(target_id, record)
+
     def create(self, record: Mapped) -> str | Created:
         company, document = self._voucher(record)
-        body = record.body
+        on = f"invoice {record.fields['invoice_id']}"
+        words = f"{self.source_label} payment {record.body['Payment_Reference']} on {on}"
+        body = placed(self, company, payment_body(record.body), words)
         return self.pay(
-            record, company, f"invoice {record.fields['invoice_id']}",
+            record, company, on,
             lambda posting: record_payment(self.session, company, document, "PV", body, posting=posting),
         )  # fmt: skip
 
@@ -299,6 +358,9 @@ class DocumentPayments(JdeTarget):
         voucher = (str(body["Document_Company"]), int(body["Document_Number"]), body["Document_Type"])
         return find_payment(self.session, *voucher, body["Payment_Reference"])
 
+    def update(self, target_id: str, record: Mapped) -> Unchanged | None:  # type: ignore[override]
+        return unchanged_but_added_inputs(self, record) or super().update(target_id, record)
+
     def create(self, record: Mapped) -> str | Created:
         body = record.body
         company, document, dct = (
@@ -311,8 +373,11 @@ class DocumentPayments(JdeTarget):
             f"voucher {company} {document} {dct} is not in JDE's A/P ledger (F0411); retried later. If it "
             "was deleted in JDE, record the payment there by hand and abandon this item"
         )
+        on = f"voucher {company} {document} {dct}"
+        words = f"{self.source_label} payment {body['Payment_Reference']} on {on}"
+        body = placed(self, company, payment_body(body), words)
         return self.pay(
-            record, company, f"voucher {company} {document} {dct}",
+            record, company, on,
             lambda posting: record_payment(
                 self.session, company, document, dct, body, missing=missing, posting=posting
             ),
@@ -326,6 +391,15 @@ def find_payment(session: Any, company: str, document: int, dct: str, reference:
     return payment_target_id(company, document, dct, reference, number) if number else None
 
 
+PAYMENT_INPUTS = ("Payment_Amount", "Currency_Code", "Exchange_Rate", "Payment_Date", "Payment_Reference")
+
+
+def payment_body(body: dict[str, Any]) -> dict[str, Any]:
+    """What ``ML_RecordPayment`` takes of a mapped payment body (``batch_bodies.payment_inputs``), beside
+    the voucher: its amount, currency, stated rate, date and reference (not its batch keys)."""
+    return {name: body[name] for name in PAYMENT_INPUTS if name in body}
+
+
 def record_payment(
     session: Any,
     company: str,
@@ -336,8 +410,9 @@ def record_payment(
     missing: str | None = None,
     posting: Posting | None = None,
 ) -> str | Created:
-    """``ML_RecordPayment`` of ``body``'s payment on voucher ``company``/``document``/``dct``; the target id
-    is ``company/document/dct/reference/payment number``. JDE records a reference once per voucher: after
+    """``ML_RecordPayment`` of ``body``'s payment (placed in its currency: ``placed``) on voucher
+    ``company``/``document``/``dct``; the target id is ``company/document/dct/reference/payment number``.
+    JDE records a reference once per voucher: after
     any refusal F0414 is read, and a payment found there is adopted with its number; a duplicate refusal
     F0414 does not confirm is adopted too, whatever its code (``payment_repeats.duplicate_refusal``),
     since only an earlier attempt of this record can have used the reference. With ``missing``, a voucher
@@ -347,10 +422,11 @@ def record_payment(
         "Document_Company": company,
         "Document_Number": document,
         "Document_Type": dct,
-        "Payment_Amount": body["Payment_Amount"],
+        **payment_body(body),
         "Payment_Date": _iso_date(body["Payment_Date"]),
-        "Payment_Reference": reference,
     }
+    # The amount where its currency mode puts it: Payment_Amount (D) or Currency_Amount (F).
+    inputs.update({k: body[k] for k in ("Currency_Mode", "Currency_Amount") if k in body})
     if posting is not None and posting.moved:  # the payment keeps its date; it posts on the open day
         inputs["GL_Date"] = posting.day
     try:
@@ -435,10 +511,13 @@ class PostingTarget(JdeTarget):
         planned = getattr(self._for(record), "planned_id", None)
         return planned(record) if planned else None
 
-    def update(self, target_id: str, record: Mapped) -> None:
+    def update(self, target_id: str, record: Mapped) -> Unchanged | None:  # type: ignore[override]
         xref = self._xref(record)
         if xref is None or not xref.target_id:
-            return  # adopting what an earlier attempt wrote: it is already there
+            return None  # adopting what an earlier attempt wrote: it is already there
+        unchanged = unchanged_but_added_inputs(self, record)
+        if unchanged is not None:
+            return unchanged
         raise VoucherChanged(
             f"already posted to JDE as {target_id}, and it maps differently now ({self.changed_since}): JDE "
             "postings are never rewritten or sent twice by the integration; correct it in JDE if needed, "

@@ -16,6 +16,8 @@ from connector_assets.jde.targets import DocumentPayments, JdeRefused, VoucherBa
 from connector_resources.jde import JdeAuthError, JdeMessage, JdeOrchestrationError
 
 VOUCHER = {"Document_Company": "00001", "Document_Number": 10008, "Document_Type": "PV"}
+# The company's constants every money write reads first: its currency says domestic or foreign money.
+COMPANY = {"F0010": [{"CO": "00001", "CRCD": "USD"}]}
 PAYMENT = {**VOUCHER, "Payment_Amount": "80.00", "Payment_Date": "2026-01-31", "Payment_Reference": "PFY55"}
 
 
@@ -24,7 +26,7 @@ class RefusingJde:
     table for the data service (the conditions are not applied: the rows are the ones they would find)."""
 
     def __init__(self, code: str, title: str, rows: dict[str, list[dict[str, Any]]] | None = None) -> None:
-        self.code, self.title, self.rows = code, title, rows or {}
+        self.code, self.title, self.rows = code, title, {**COMPANY, **(rows or {})}
         self.reads: list[str] = []
 
     def orchestrate(self, name: str, inputs: dict[str, Any]) -> Any:
@@ -58,7 +60,7 @@ def test_a_duplicate_refusal_f0414_cannot_confirm_is_adopted_by_its_title_or_a_c
     unworded = RefusingJde("7701", "Reference Exists")  # a title that does not say duplicate
     with pytest.raises(JdeRefused, match="7701"):
         _pay(unworded)
-    assert unworded.reads == ["F0414"]  # read after the refusal, found nothing
+    assert unworded.reads == ["F0010", "F0008", "F0414"]  # the company first; after the refusal, F0414
     monkeypatch.setenv("ML_JDE_DUPLICATE_PAYMENT_CODES", "59AB, 7701")
     assert _pay(unworded).action == "adopt"
 
@@ -67,6 +69,8 @@ class UnreadableF0414(RefusingJde):
     """A JDE whose AIS user may not read F0414 (the data service answers 403)."""
 
     def browse(self, table: str, **query: Any) -> list[dict[str, Any]]:
+        if table != "F0414":
+            return super().browse(table, **query)
         self.reads.append(table)
         raise JdeAuthError(f"JDE refused to read {table}: Authorization Failure (HTTP 403)", status=403)
 

@@ -9,6 +9,7 @@ import pytest
 from sandbox_logins import on_simulator
 
 from connector_assets.flows.core import Created, Mapped
+from connector_assets.jde.periods import CompanyCurrencyUnknown
 from connector_assets.jde.targets import BatchKey, JdeRefused, JournalBatches, Suppliers, VoucherChanged
 from connector_resources.jde import JdeAisResource
 from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, run_in_thread
@@ -71,9 +72,24 @@ def test_rows_of_another_company_under_the_key_are_not_adopted(jde):
         JournalBatches(session, None, None, None).create(
             _entry(key, company, [debit, credit], ["5.00", "-5.00"])
         )
-        other = _entry(key, "99999", [debit, credit], ["5.00", "-5.00"])
-        with pytest.raises(VoucherChanged, match=f"belongs to company \\['{company}'\\], not 99999"):
+        companies = [r["CO"] for r in session.browse("F0010", columns=["CO", "CRCD"]) if r["CRCD"]]
+        elsewhere = next(c for c in companies if c not in (company, "00000"))
+        other = _entry(key, elsewhere, [debit, credit], ["5.00", "-5.00"])
+        with pytest.raises(VoucherChanged, match=f"belongs to company \\['{company}'\\], not {elsewhere}"):
             JournalBatches(session, None, None, None).create(other)
+
+
+def test_money_for_a_company_jde_has_no_currency_for_waits_and_is_never_sent(jde):
+    with jde.session() as session:
+        (company, debit), (_, credit) = _postable(session, 2)
+        key = BatchKey("MLBILL", "BP1003", "BILL-PAY-1003")
+        unknown = _entry(key, "99999", [debit, credit], ["5.00", "-5.00"])
+        with pytest.raises(
+            CompanyCurrencyUnknown, match="JDE company 99999 has no row in JDE's company"
+        ) as held:
+            JournalBatches(session, None, None, None).create(unknown)
+        assert held.value.depends_on == "JDE:company:F0010:99999"
+        assert not list(session.browse("F0911Z1", columns=["EDLN"], conditions=key.conditions("F0911Z1")))
 
 
 def test_an_unbalanced_entry_is_refused_in_a_finance_users_words(jde):

@@ -9,6 +9,21 @@ and are checked against the staged F0901 (``jde/gl_accounts``) before anything i
 non-postable account is refused with the account named, the other invoices proceed. A changed invoice
 whose voucher JDE already holds is never rewritten or sent again: it is queued for a person.
 
+Money in the invoice's currency. Every amount goes in the invoice's currency (``currency.code``) with that
+currency's decimals (JPY none, KWD three): an amount finer than its currency is refused naming the line. The
+JDE target decides, by the company's F0010 currency, whether that is the domestic side (``AG`` / ``AA``) or a
+foreign voucher (``ACR``, ``Currency_Mode`` F, JDE's exchange rate table for the G/L date): a Coupa invoice
+states no rate of its own, so none is sent.
+
+The order it was raised against. Coupa invoice lines name the purchase order they bill (``po-number``). When
+that order is one the JDE -> Coupa flow created from a JDE order (its purchase order cross-reference,
+``KCOO-DOCO-DCTO``), the voucher names it (``Order_Company`` / ``Order_Number`` / ``Order_Type``: F0411
+``PKCO`` / ``PO`` / ``PDCT``), so A/P finds the invoice from its order. An invoice whose lines bill several
+JDE orders names none (one voucher header holds one order; naming one of them would send the others'
+three-way match to the wrong order), nor does one billing only orders raised in Coupa (JDE does not hold
+them, 59A6). JDE's Voucher Match Automation (matching receipts line by line) is not used: the voucher is a
+batch voucher naming its order, for A/P to match in JDE.
+
 Batch keys come from the Coupa invoice alone (EDUS ``MLCOUPA``, EDBT ``CP<id>``, EDTN ``COUPA-INV-<id>``,
 EDLN 1..n): any rerun sends the same keys and JDE refuses a second copy with 59A4.
 
@@ -40,6 +55,7 @@ from connector_assets.integrations.coupa_jde.marks import coupa_export_marks
 from connector_assets.integrations.coupa_jde.replay import flow_replays
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.jde.batch_bodies import LedgerLine, OrderReference, voucher_batch_body, voucher_fields
 from connector_assets.jde.periods import register_jde_period_check
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.saas_assets import saas_partitions
@@ -80,6 +96,8 @@ class VoucherBatches(targets.VoucherBatches):
 
 # How JDE -> Coupa names its supplier pairs (read by name: integrations never import each other).
 JDE_COUPA_SUPPLIERS = ("jde_coupa", "supplier", "coupa")
+# How JDE -> Coupa names its purchase order pairs: source key = Coupa's po-number, KCOO-DOCO-DCTO[-SFXO].
+JDE_COUPA_ORDERS = ("jde_coupa", "purchase order", "JDE")
 SUPPLIER_ENTITY = "supplier"  # this integration's own: a Coupa supplier matched by hand with its JDE supplier
 NO_NUMBER = "has no JDE supplier number"
 
@@ -99,6 +117,33 @@ def supplier_number(ledger: Ledger, supplier: Any) -> str | None:
         return xref.source_key
     number = str(supplier.get("number") or "").strip()
     return number if number.isdigit() and len(number) <= 8 else None
+
+
+def order_of(po_number: str) -> OrderReference | None:
+    """The JDE order a JDE -> Coupa ``po-number`` names (``KCOO-DOCO-DCTO``, a suffix after), else None."""
+    parts = po_number.strip().split("-")
+    if len(parts) < 3 or not parts[1].isdigit() or len(parts[1]) > 8 or not parts[0] or not parts[2]:
+        return None
+    return OrderReference(parts[0], int(parts[1]), parts[2])
+
+
+def invoice_order(ledger: Ledger, invoice: dict[str, Any]) -> OrderReference | None:
+    """The JDE purchase order a Coupa invoice was raised against: the one order its lines bill
+    (``po-number``) that the JDE -> Coupa flow created from JDE (its cross-reference holds it, written to
+    Coupa). None when its lines bill no such order, or several (see the module docstring). Read before the
+    invoice is mapped, so the mapper itself reads nothing."""
+    numbers = {
+        str(line.get("po-number") or "").strip()
+        for line in invoice.get("invoice-lines") or []
+        if isinstance(line, dict) and str(line.get("po-number") or "").strip()
+    }
+    orders: set[OrderReference] = set()
+    for number in numbers:
+        xref = ledger.get_xref(*JDE_COUPA_ORDERS, number, "coupa")
+        order = order_of(number) if xref is not None and xref.target_id else None
+        if order is not None:
+            orders.add(order)
+    return orders.pop() if len(orders) == 1 else None
 
 
 def _describe_supplier(supplier: Any) -> str:
@@ -164,13 +209,20 @@ def distribution(invoice: dict[str, Any], accounts: AccountMap) -> Distribution:
 
 
 def map_invoice(
-    invoice: dict[str, Any], updated_at: datetime, gl: GlAccounts, accounts: AccountMap, an8: str | None
+    invoice: dict[str, Any],
+    updated_at: datetime,
+    gl: GlAccounts,
+    accounts: AccountMap,
+    an8: str | None,
+    order: OrderReference | None = None,
 ) -> Mapped | Rejected:
     """One approved Coupa invoice -> the ML_CreateVoucherBatch inputs, or the reason it cannot be one;
-    ``an8`` is its supplier's JDE address number (``supplier_number``), None when it has none."""
+    ``an8`` is its supplier's JDE address number (``supplier_number``), None when it has none; ``order`` the
+    JDE purchase order it was raised against (``invoice_order``), if any."""
     invoice_id = str(invoice["id"])
     number = str(invoice.get("invoice-number") or "")
     label = f"invoice {invoice_id} ({number or 'no number'})"
+    currency = str((invoice.get("currency") or {}).get("code") or "").strip().upper()
     problems: list[str] = []
     if an8 is None:
         problems.append(
@@ -187,8 +239,12 @@ def map_invoice(
             problems.append(found)
         else:
             companies.add(found.company)
-        if line_amount != line_amount.quantize(amounts.CENT):
-            problems.append(f"amount {line_amount} on account {account} has more than 2 decimals ({source})")
+        if not amounts.fits(line_amount, currency):
+            places = amounts.minor_units(currency)
+            problems.append(
+                f"amount {line_amount} on account {account} has more decimals than the invoice's currency "
+                f"{currency or '(none)'} has ({places}) ({source})"
+            )
     if len(companies) > 1:
         listed = ", ".join(sorted(companies))
         problems.append(
@@ -197,8 +253,8 @@ def map_invoice(
     distributed = sum((line[1] for line in lines), Decimal(0))
     if total is not None and lines and distributed != sign * total:
         problems.append(
-            f"lines and charges add up to {amounts.money(distributed)} "
-            f"but the invoice total is {amounts.money(sign * total)}"
+            f"lines and charges add up to {distributed:f} {currency} "
+            f"but the invoice total is {sign * total:f} {currency}"
         )
     invoice_date = coupa_day(invoice.get("invoice-date"))
     if invoice_date is None:
@@ -208,41 +264,29 @@ def map_invoice(
     if problems:
         return Rejected(invoice_id, f"{label}: " + "; ".join(problems))
     key = BatchKey.for_invoice(invoice_id)
-    currency = str((invoice.get("currency") or {}).get("code") or "").upper()
-    body = {
-        "EDI_User_ID": key.user,
-        "EDI_Batch_Number": key.batch,
-        "EDI_Transaction_Number": key.transaction,
-        "Company": companies.pop(),
-        "Supplier": an8,
-        "Invoice_Number": number,
-        "Invoice_Date": invoice_date,
-        "GL_Date": invoice_date,  # the invoice date: the period the cost belongs to
-        "Due_Date": coupa_day(invoice.get("net-due-date")),
-        "Currency_Code": currency or None,
-        "Pay_Status": "A",
-        "Remark": f"Coupa invoice {invoice_id}",
-        "Pay_Items": [{"EDI_Line_Number": 1, "Gross_Amount": amounts.money(distributed)}],
-        "Distribution": [
-            {"EDI_Line_Number": n, "Account": account, "Amount": amounts.money(amount), "Explanation": text}
-            for n, (account, amount, text, _) in enumerate(lines, start=1)
-        ],
-    }
+    company = companies.pop()
+    body = voucher_batch_body(
+        key,
+        company=company,
+        supplier=an8,
+        invoice_number=number,
+        invoice_date=invoice_date,
+        gl_date=invoice_date,  # the invoice date: the period the cost belongs to
+        due_date=coupa_day(invoice.get("net-due-date")),
+        currency=currency,
+        remark=f"Coupa invoice {invoice_id}",
+        gross=distributed,
+        distribution=[LedgerLine(account, amount, text) for account, amount, text, _ in lines],
+        order=order,
+    )
+    summary = voucher_fields(
+        key, invoice_number=number, supplier=an8 or "", company=company, gross=distributed,
+        invoice_date=invoice_date, currency=currency, lines=len(lines),
+    )  # fmt: skip
     return Mapped(
         source_key=invoice_id,
         body=body,
-        fields={
-            "invoice_number": number,
-            "supplier_number": an8,
-            "company": body["Company"],
-            "gross_amount": amounts.money(distributed),
-            "invoice_date": invoice_date,
-            "currency": currency,
-            "distribution_lines": len(lines),
-            "batch_number": key.batch,
-            "transaction_number": key.transaction,
-            "coupa_updated_at": version_text(updated_at),
-        },
+        fields={**summary, "coupa_updated_at": version_text(updated_at)},
         natural_key={"Supplier": an8, "Invoice_Number": number, "target_id": key.target_id},
     )
 
@@ -275,7 +319,8 @@ def _invoice_records(
         # is queued for a person. Exported by anyone else it is theirs.
         if status in READY_INVOICE_STATUSES and (ours or not invoice.get("exported")):
             an8 = supplier_number(ledger, invoice.get("supplier"))
-            yield map_invoice(invoice, version.updated_at, gl, accounts, an8)
+            order = invoice_order(ledger, invoice)
+            yield map_invoice(invoice, version.updated_at, gl, accounts, an8, order)
         elif status in READY_INVOICE_STATUSES:
             yield NeverWritten(
                 version.document_id,

@@ -8,6 +8,13 @@ queued with that reason and retried. Only Coupa Pay payments are sent: an invoic
 entries are ERP payments recorded *into* Coupa (by JDE -> Coupa or another payables system), and
 sending them back to JDE would pay the voucher twice. The Coupa Pay payment id is the
 ``Payment_Reference``, which JDE records once per voucher.
+
+A payment is in the currency of the invoice it settles (the payment detail's ``currency``, else the
+payment's ``pay-to-currency``), with that currency's decimals; the JDE target pays a foreign voucher in it
+(``Currency_Mode`` F, ``Currency_Amount``), never in domestic money. Coupa Pay's ``exchange-rate`` is not
+sent: it converts the paying account's currency to the supplier's, which need not be the JDE company's, and
+the reference does not say which way it runs; JDE takes its own rate (F0015) for the payment's G/L date and
+posts the realized gain or loss against the voucher's rate.
 """
 
 from collections.abc import Iterator
@@ -30,6 +37,7 @@ from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, Batc
 from connector_assets.integrations.coupa_jde.marks import coupa_export_marks
 from connector_assets.integrations.coupa_jde.replay import flow_replays
 from connector_assets.jde import contracts, targets
+from connector_assets.jde.batch_bodies import payment_inputs
 from connector_assets.jde.periods import register_jde_period_check
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.unprocessed_batches import register_unprocessed_check
@@ -77,20 +85,25 @@ def map_payment(payment: dict[str, Any], updated_at: datetime) -> Iterator[Mappe
         if amount <= 0:
             yield Rejected(key, _not_a_payment(payment_id, invoice_id, detail, amount))
             continue
+        currency = payment_currency(payment, detail)
+        if not amounts.fits(amount, currency):
+            invoice = f"invoice {invoice_id} ({detail.get('source-transaction-reference')})"
+            places = amounts.minor_units(currency)
+            yield Rejected(
+                key,
+                f"payment {payment_id} for {invoice}: its amount {amount} has more decimals than "
+                f"{currency or 'its currency'} has ({places})",
+            )
+            continue
         batch = BatchKey.for_invoice(invoice_id)
+        inputs = payment_inputs(amount, currency=currency, paid_on=paid_on, reference=reference)
         yield Mapped(
             source_key=key,
-            body={
-                "EDI_User_ID": batch.user,
-                "EDI_Batch_Number": batch.batch,
-                "EDI_Transaction_Number": batch.transaction,
-                "Payment_Amount": amounts.money(amount),
-                "Payment_Date": paid_on,
-                "Payment_Reference": reference,
-            },
+            body={**batch.body(), **inputs},
             fields={
                 "payment_reference": reference,
-                "payment_amount": amounts.money(amount),
+                "payment_amount": inputs["Payment_Amount"],
+                "currency": currency,
                 "payment_date": paid_on,
                 "invoice_id": invoice_id,
                 "coupa_updated_at": version_text(updated_at),
@@ -98,6 +111,16 @@ def map_payment(payment: dict[str, Any], updated_at: datetime) -> Iterator[Mappe
             natural_key={"Payment_Reference": reference, "invoice_id": invoice_id},
             depends_on=INVOICES_FLOW.dependency_key(invoice_id),
         )
+
+
+def payment_currency(payment: dict[str, Any], detail: dict[str, Any]) -> str:
+    """The currency a Coupa Pay payment detail is in: its own ``currency``, else the payment's
+    ``pay-to-currency`` (what the supplier is paid in); "" when neither names a code."""
+    for currency in (detail.get("currency"), payment.get("pay-to-currency")):
+        code = str((currency or {}).get("code") or "").strip().upper() if isinstance(currency, dict) else ""
+        if code:
+            return code
+    return ""
 
 
 def _not_a_payment(payment_id: str, invoice_id: str, detail: dict[str, Any], amount: Decimal) -> str:

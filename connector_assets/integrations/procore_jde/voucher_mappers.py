@@ -31,6 +31,13 @@ Order_Number / Order_Type from the purchase order xref (``KCOO:DOCO:DCTO``); Pay
 longer id (Procore ids are 64-bit; companies outside the first region have 15 digits and more) goes as its
 base-36: EDBT ``PQ<base36>``, EDTN ``PROCOREQ-<base36>`` (``connector_assets.jde.id_batch_keys``).
 
+Money in the commitment's currency: Procore keeps it on the commitment (``currency_configuration.
+currency_iso_code``, the project's currency); every amount goes in it with its decimals (an amount finer than
+the currency has is refused naming the account), and the JDE target makes the voucher foreign
+(``Currency_Mode`` F, ``ACR``, JDE's rate for the G/L date) when the job's company keeps another currency.
+Procore states no exchange rate, so none is sent. A commitment naming no currency is taken to be in the
+company's currency.
+
 Not yet writable: with no purchase order in JDE yet (or no AN8 for the vendor) the record is mapped with
 ``depends_on`` the purchase order (or vendor) and held by the kit until that syncs.
 """
@@ -48,7 +55,7 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.never_written import NeverWritten
 from connector_assets.flows.values import iso_day
 from connector_assets.jde import contracts, targets
-from connector_assets.jde.batch_bodies import LedgerLine, numbered, voucher_fields
+from connector_assets.jde.batch_bodies import LedgerLine, OrderReference, voucher_batch_body, voucher_fields
 from connector_assets.jde.id_batch_keys import IdBatchKeys
 from connector_assets.jde.job_accounts import JobAccount
 from connector_assets.jde.job_cost_distribution import AccountShare, CostLine, distribute, settlement
@@ -168,6 +175,13 @@ def settle_rounding(accounts: dict[str, AccountShare], due: Decimal, lines: int)
     return found.problem
 
 
+def commitment_currency(commitment: dict[str, Any] | None) -> str:
+    """The currency Procore keeps the commitment in (``currency_configuration.currency_iso_code``), "" when
+    it names none."""
+    configuration = (commitment or {}).get("currency_configuration") or {}
+    return str(configuration.get("currency_iso_code") or "").strip().upper()
+
+
 def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Rejected | Skipped:
     """One approved requisition -> its voucher batch (see the module docstring), a refusal, or a skip."""
     requisition = inputs.requisition
@@ -189,9 +203,14 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
             f"job of company {job.company}; one JDE voucher belongs to one company"
         )
     gross = sum((entry.amount for entry in accounts.values()), Decimal(0))
+    currency = commitment_currency(inputs.commitment)
     for account, entry in accounts.items():
-        if entry.amount != entry.amount.quantize(amounts.CENT):
-            problems.append(f"amount {entry.amount} on account {account} has more than 2 decimals")
+        if not amounts.fits(entry.amount, currency):
+            places = amounts.minor_units(currency)
+            problems.append(
+                f"amount {entry.amount} on account {account} has more decimals than the commitment's "
+                f"currency {currency or '(none)'} has ({places})"
+            )
     due_raw = (requisition.get("summary") or {}).get("current_payment_due")
     due = amounts.amount(due_raw) if due_raw not in (None, "") else None
     if due_raw not in (None, "") and due is None:
@@ -258,34 +277,23 @@ def _mapped(
         waits_for = inputs.order_dependency
     elif inputs.an8 is None and inputs.vendor_dependency:
         waits_for = inputs.vendor_dependency
-    currency = str(
-        ((inputs.commitment or {}).get("currency_configuration") or {}).get("currency_iso_code") or ""
-    ).upper()
+    currency = commitment_currency(inputs.commitment)
     number = str(requisition.get("number") or "")
-    body = {
-        **key.body(),
-        "Company": job.company,
-        "Supplier": int(inputs.an8) if inputs.an8 else None,
-        "Invoice_Number": invoice_number,
-        "Invoice_Date": invoice_date,
-        "GL_Date": gl_date,
-        "Currency_Code": currency or None,
-        "Pay_Status": "A",
-        "Remark": f"Procore invoice {number}"[:REMARK_MAX],
-        "Order_Company": order[0] if order else None,
-        "Order_Number": order[1] if order else None,
-        "Order_Type": order[2] if order else None,
-        "Pay_Items": [
-            {
-                "EDI_Line_Number": 1,
-                "Gross_Amount": amounts.money(gross),
-                "Business_Unit": job.business_unit,
-            }
-        ],
-        "Distribution": numbered(
-            LedgerLine(a, entry.amount, entry.explanation()) for a, entry in accounts.items()
-        ),
-    }
+    body = voucher_batch_body(
+        key,
+        company=job.company,
+        supplier=int(inputs.an8) if inputs.an8 else None,
+        invoice_number=invoice_number,
+        invoice_date=invoice_date,
+        gl_date=gl_date,
+        due_date=None,  # blank: JDE's payment terms of the supplier from the invoice date
+        currency=currency,
+        remark=f"Procore invoice {number}"[:REMARK_MAX],
+        gross=gross,
+        distribution=[LedgerLine(a, entry.amount, entry.explanation()) for a, entry in accounts.items()],
+        order=OrderReference(*order) if order else None,
+        business_unit=job.business_unit,
+    )
     summary = voucher_fields(
         key, invoice_number=invoice_number, supplier=inputs.an8 or "", company=job.company, gross=gross,
         invoice_date=invoice_date, currency=currency, lines=len(accounts),

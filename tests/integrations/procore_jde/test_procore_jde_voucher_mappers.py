@@ -259,7 +259,7 @@ def test_without_its_purchase_order_in_jde_the_voucher_is_held_on_it():
     record = map_requisition(inputs([line("03-100", "10.00")], order_id=None, an8=None), costs())
     assert isinstance(record, Mapped), record
     assert record.depends_on == PO_KEY and record.fields["waits_for"] == PO_KEY
-    assert record.body["Order_Number"] is None and record.fields["supplier_number"] == ""
+    assert "Order_Number" not in record.body and record.fields["supplier_number"] == ""
     valid(record)  # writable once released (the replay maps it again with the order)
 
 
@@ -354,3 +354,33 @@ def test_with_the_setting_off_the_mapped_step_maps_nothing_reads_nothing_and_say
     monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "maybe")
     with pytest.raises(settings.SettingError, match="ML_PROCORE_JDE_VOUCHERS='maybe': expected on or off"):
         vouchers_enabled()
+
+
+def test_the_voucher_is_in_the_commitments_currency_and_names_its_jde_order():
+    record = map_requisition(inputs([line("03-100", "1000.00")]), costs())
+    assert isinstance(record, Mapped), record
+    assert (record.body["Currency_Code"], record.fields["currency"]) == ("EUR", "EUR")
+    assert (record.body["Order_Company"], record.body["Order_Number"], record.body["Order_Type"]) == (
+        "00200",
+        4711,
+        "OP",
+    )
+
+
+def test_an_amount_finer_than_the_commitments_currency_is_refused_naming_the_account():
+    jpy = VoucherInputs(
+        **{
+            **inputs([line("03-100", "1000.50")]).__dict__,
+            "commitment": {"id": 881234, "currency_configuration": {"currency_iso_code": "JPY"}},
+        }
+    )
+    record = map_requisition(jpy, costs())
+    assert isinstance(record, Rejected)
+    assert (
+        "amount 1000.50 on account M30.1310 has more decimals than the commitment's currency JPY has (0)"
+        in (record.reason)
+    )
+    whole = VoucherInputs(**{**jpy.__dict__, "lines": [line("03-100", "150000")]})
+    mapped = map_requisition(whole, costs())
+    assert isinstance(mapped, Mapped) and mapped.body["Pay_Items"][0]["Gross_Amount"] == "150000"
+    valid(mapped)
