@@ -49,6 +49,7 @@ from connector_assets.bill.documents import PAYMENTS, current_versions
 from connector_assets.bill.payment_fields import paid_bills, payment_status
 from connector_assets.bill.payment_outcomes import PaymentOutcomes
 from connector_assets.bill.payments_read import read_payments_day
+from connector_assets.bill.reads import bill_by_id
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
@@ -73,6 +74,8 @@ from connector_resources.bill import BillResource
 from connector_resources.ledger import Ledger
 
 EDI_USER = "MLBILL"  # F0911Z1.EDUS of every journal entry this flow writes
+HOME_CURRENCY = "USD"  # a BILL vendor with no billCurrency is billed and paid in USD (BILL funds in USD)
+BLANK = "the company's currency"  # how a message names a currency not known (JDE takes the company's)
 PAID_STATUSES_ENV = "ML_JDE_BILL_PAID_STATUSES"
 POSTING_ENV = "ML_JDE_BILL_PAYMENT_POSTING"
 DEBIT_ENV = "ML_JDE_BILL_PAYMENT_DEBIT_ACCOUNT"
@@ -115,7 +118,18 @@ JdeBillPaymentRecord = record_model(
     base=JdePostingRecord,
     bill_id=string(1, 40),
     bill_updated_at=matching(contracts.VERSION),
-)
+)  # ``currency`` (the payment's, blank: the company's) is JdePostingRecord's
+
+
+def vendor_currencies(bill: Any, payments: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """BILL vendor id -> the currency its bills are in (``billCurrency``; blank: USD, BILL's own), for the
+    vendors of ``payments``, read by id (100 to a call). A vendor BILL does not answer for is absent."""
+    ids = {str(p.get("vendorId") or "").strip() for p in payments} - {""}
+    if not ids:
+        return {}
+    with bill.session() as session:
+        found = bill_by_id(session, "vendors", ids)
+    return {i: str(v.get("billCurrency") or HOME_CURRENCY).strip().upper() for i, v in found.items()}
 
 
 def map_payment(
@@ -123,9 +137,13 @@ def map_payment(
     updated_at: datetime,
     origins: Mapping[str, BillOrigin | None],
     rules: PostingRules,
+    currency: str | None = "",
 ) -> Iterator[Mapped | Rejected]:
     """One BILL payment -> one JDE write per bill it pays, or the reason it cannot be one. ``origins``
-    holds each bill's ``bill_origin``; the caller decided the payment is paid and made by BILL."""
+    holds each bill's ``bill_origin``; the caller decided the payment is paid and made by BILL.
+    ``currency``: the payment's (its vendor's ``billCurrency``: what BILL's bill and payment amounts are
+    in); "" when not known (the company's currency, as JDE takes a blank one); None when BILL has no such
+    vendor (refused: its currency cannot be told)."""
     payment_id = str(payment["id"])
     paid_on = str(payment.get("processDate") or "")[:10]
     for bill_id, raw in paid_bills(payment):
@@ -140,6 +158,18 @@ def map_payment(
         if amount <= 0:
             yield Rejected(key, _not_a_payment(label, amount))
             continue
+        if currency is None:
+            yield Rejected(
+                key,
+                f"{label}: its vendor {payment.get('vendorId') or '?'} is not in BILL, so the currency the "
+                "payment is in cannot be told; nothing is sent to JDE. Replay once BILL shows the vendor",
+            )
+            continue
+        if not amounts.fits(amount, currency or None):  # never rounded: refused, naming it
+            yield Rejected(
+                key, f"{label}: its amount: {amounts.CurrencyDecimalsError(amount, currency or BLANK)}"
+            )
+            continue
         origin = origins.get(bill_id)
         if origin is None:
             yield Rejected(
@@ -150,7 +180,7 @@ def map_payment(
             )
             continue
         if origin.voucher is not None and rules.posting != "journal":
-            posted = voucher_payment(origin.voucher, amount, paid_on, payment_id)
+            posted = voucher_payment(origin.voucher, amount, paid_on, payment_id, currency or None)
         elif rules.posting == "voucher":
             yield Rejected(
                 key,
@@ -164,7 +194,9 @@ def map_payment(
         else:
             texts = (f"BILL pmt {payment_id}", f"BILL bill {bill_id}")
             batch = journal_key(payment_id, bill_id)
-            posted = payment_journal(batch, payment_id, origin.company, paid_on, amount, rules.journal, texts)
+            posted = payment_journal(
+                batch, payment_id, origin.company, paid_on, amount, rules.journal, texts, currency or None
+            )
         fields = {**posted.fields, "bill_id": bill_id, "bill_updated_at": version_text(updated_at)}
         yield Mapped(key, posted.body, fields, natural_key=posted.natural_key)
 
@@ -188,10 +220,16 @@ def _not_a_payment(label: str, amount: Decimal) -> str:
 
 
 def payment_records(
-    ledger: Ledger, staging: Any, versions: Iterable[Version], log: Any = None
+    ledger: Ledger,
+    staging: Any,
+    versions: Iterable[Version],
+    log: Any = None,
+    bill: Any = None,
 ) -> Iterator[Mapped | Rejected]:
     """``versions`` that BILL paid, mapped; the journal accounts are checked against the staged F0901 only
-    when a payment needs a journal entry (``GlAccounts.load`` fails the step when the cache is missing)."""
+    when a payment needs a journal entry (``GlAccounts.load`` fails the step when the cache is missing).
+    ``bill``: the BILL resource the paid payments' vendors are read on for their currency
+    (``vendor_currencies``); without one every payment is taken to be in its company's currency."""
     mode, outcomes = posting(), PaymentOutcomes.of(versions, paid_statuses())
     for version in outcomes.undone:
         yield from _undone_after_posting(ledger, version.record)
@@ -202,8 +240,11 @@ def payment_records(
     gl = GlAccounts.load(staging) if journal_needed and mode != "voucher" else None
     accounts = JournalAccounts.checked(gl, DEBIT_ENV, CREDIT_ENV) if gl is not None else None
     rules = PostingRules(mode, accounts or JournalAccounts(None, None))
+    currencies = vendor_currencies(bill, (v.record for v in chosen)) if bill is not None and chosen else None
     for version in chosen:
-        yield from map_payment(version.record, version.updated_at, origins, rules)
+        vendor = str(version.record.get("vendorId") or "").strip()
+        currency = "" if currencies is None else currencies.get(vendor)
+        yield from map_payment(version.record, version.updated_at, origins, rules, currency)
 
 
 def _undone_after_posting(ledger: Ledger, payment: dict[str, Any]) -> Iterator[Rejected]:
@@ -224,14 +265,16 @@ def map_payments(context: AssetExecutionContext, partition: str | None) -> Itera
     read_payments_day(context, partition)
     documents = collect_documents(context, partition, PAYMENTS, PAYMENTS_FLOW)
     resources = context.resources
-    yield from payment_records(resources.ledger.get(), resources.staging, documents.current, context.log)
+    yield from payment_records(
+        resources.ledger.get(), resources.staging, documents.current, context.log, resources.bill
+    )
 
 
 def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named payments (``payment:bill``) read from BILL again, mapped with today's settings (replay)."""
     resources = context.resources
     versions = current_versions(resources.bill, [key.split(":", 1)[0] for key in keys])
-    yield from payment_records(resources.ledger.get(), resources.staging, versions)
+    yield from payment_records(resources.ledger.get(), resources.staging, versions, bill=resources.bill)
 
 
 class BillPayments(PaymentPostings):

@@ -409,6 +409,7 @@ def test_each_bill_of_a_payment_posts_by_its_origin_and_bad_amounts_are_refused_
         "Document_Number": 10008,
         "Document_Type": "PV",
         "Payment_Amount": "125.10",
+        "Currency_Code": None,  # not told (no BILL vendor read here): JDE takes the company's
         "Payment_Date": "2026-03-02",
         "Payment_Reference": "stp02PAYMENT00000001",
     }
@@ -443,6 +444,52 @@ def test_each_bill_of_a_payment_posts_by_its_origin_and_bad_amounts_are_refused_
     # Every journal posting chooses the same keys from the ids alone, within the contract's lengths.
     [again] = map_payment(_payment((order_bill, "80")), PAID_ON, origins, RULES)
     assert again.body == journal.body and len(again.body["EDI_Batch_Number"]) == 15
+
+
+def test_a_payment_posts_in_its_vendors_bill_currency_with_that_currencys_decimals():
+    from connector_assets.integrations.jde_bill.payments import vendor_currencies
+
+    voucher_bill, order_bill = "00n02BILL00000000001", "00n02BILL00000000002"
+    origins = {
+        voucher_bill: BillOrigin("PV:00050:20008:PV", Voucher("00050", 20008, "PV")),
+        order_bill: BillOrigin("PO:00050:5041:OP", None),
+    }
+    payment = _payment((voucher_bill, "1000.00"), (order_bill, "80"))
+    voucher, journal = map_payment(payment, PAID_ON, origins, RULES, "EUR")
+    assert voucher.body["Currency_Code"] == "EUR" and voucher.body["Payment_Amount"] == "1000.00"
+    assert "Exchange_Rate" not in voucher.body  # BILL's bill rate is to USD, not the payment's into JDE
+    assert journal.body["Currency_Code"] == "EUR"
+    assert [line["Amount"] for line in journal.body["Lines"]] == ["80.00", "-80.00"]
+    assert voucher.fields["currency"] == journal.fields["currency"] == "EUR"
+    assert validate(PAYMENTS_FLOW, [voucher, journal]).rejected == []
+    [yen] = map_payment(_payment((voucher_bill, 135000.0)), PAID_ON, origins, RULES, "JPY")
+    assert yen.body["Payment_Amount"] == "135000" and validate(PAYMENTS_FLOW, [yen]).rejected == []
+    [fraction] = map_payment(_payment((voucher_bill, 135000.5)), PAID_ON, origins, RULES, "JPY")
+    assert isinstance(fraction, Rejected) and fraction.reason == (
+        f"BILL payment stp02PAYMENT00000001 of bill {voucher_bill}: its amount: the amount 135000.5 has "
+        "more decimals than JPY has (no decimals)"
+    )
+    gone = {**_payment((voucher_bill, "5.00")), "vendorId": "009GONE"}
+    [unknown] = map_payment(gone, PAID_ON, origins, RULES, None)
+    assert isinstance(unknown, Rejected) and "its vendor 009GONE is not in BILL" in unknown.reason
+
+    class Vendors:  # BILL's vendors by id (``id:in``): one has no billCurrency (BILL bills it in USD)
+        calls: list[list[str]] = []
+
+        def session(self):
+            from contextlib import nullcontext
+
+            return nullcontext(self)
+
+        def iter_records(self, entity: str, filters: list[str]):
+            self.calls.append(filters)
+            rows = [{"id": "009EU", "billCurrency": "EUR"}, {"id": "009US"}]
+            return iter(rows if entity == "vendors" else [])
+
+    bill = Vendors()
+    payments = [{"vendorId": "009EU"}, {"vendorId": "009US"}, {"vendorId": "009EU"}, {}]
+    assert vendor_currencies(bill, payments) == {"009EU": "EUR", "009US": "USD"}
+    assert len(bill.calls) == 1  # the vendors of a day's payments in one call
 
 
 def test_a_purchase_order_bill_pays_the_voucher_later_applied_to_it(tmp_path, monkeypatch):
