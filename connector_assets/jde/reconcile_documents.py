@@ -563,9 +563,12 @@ PAYMENT_DETAIL_TABLE = "F0414"  # A/P payment detail: RMK holds the payment's re
 
 
 def payments_by_reference(session: Any, references: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-    """Reference -> the F0414 rows (one per pay item paid) JDE recorded under it, 100 references to a call."""
+    """Reference -> the F0414 rows (one per pay item paid) JDE recorded under it, 100 references to a call;
+    the amount paid in the voucher's currency is ``document_amount(row, "PAAP", "PFAP")``."""
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    columns = ["PYID", "KCO", "DOC", "DCT", "SFX", "PAAP", "RMK"]
+    # PAAP domestic, PFAP in the voucher's currency for a foreign one (``document_amount(row, "PAAP",
+    # "PFAP")``): a foreign voucher is paid in its own currency.
+    columns = ["PYID", "KCO", "DOC", "DCT", "SFX", "PAAP", "PFAP", "CRRM", "CRCD", "RMK"]
     for row in browse_in(session, PAYMENT_DETAIL_TABLE, "RMK", sorted(set(references)), columns):
         found[str(row.get("RMK") or "").strip()].append(row)
     return found

@@ -7,8 +7,10 @@ invoice's payment held). The reconciliation is clean, the two queued records cou
 people change things behind the connector's back: a JDE clerk records a payment at another amount before
 the flow does, Coupa marks that invoice paid, a written invoice is voided in Coupa, another corrected to
 another amount (and one corrected before the flow's last run, which queued the change for a person: one
-expected gap, not a difference), and a batch is keyed in JDE under the flow's marking for an invoice
-Coupa does not have; one reconciliation names each, with the record in both systems and both values.
+expected gap, not a difference), a batch is keyed in JDE under the flow's marking for an invoice Coupa does
+not have, another under the flow's batch user with keys of its own for no Coupa invoice at all, and the A/P
+clerk voids in JDE the voucher of an invoice that stands in Coupa; one reconciliation names each, with the
+record in both systems and both values.
 """
 
 from __future__ import annotations
@@ -141,6 +143,20 @@ def _correct(world: Any, invoice: int, price: str) -> None:
     world.coupa.call("PUT", f"invoices/{invoice}/bypass_approvals")
 
 
+def _money(like: dict, amount: str, explanation: str) -> dict[str, Any]:
+    """One pay item and one line of ``amount`` in the currency of the batch ``like`` (its F0411Z1 row), as
+    a person keys it: in Currency_Amount with mode F when that currency is not the company's."""
+    foreign = str(like.get("CRRM") or "").strip() == "F"
+    column = "Currency_Amount" if foreign else "Gross_Amount"
+    line = {"EDI_Line_Number": 1, "Account": "20.8150", "Explanation": explanation}
+    return {
+        "Currency_Code": str(like.get("CRCD") or "").strip() or None,
+        "Currency_Mode": "F" if foreign else "D",
+        "Pay_Items": [{"EDI_Line_Number": 1, column: amount}],
+        "Distribution": [{**line, ("Currency_Amount" if foreign else "Amount"): amount}],
+    }
+
+
 @pytest.fixture(scope="module")
 def planted(synced):
     world, day, supplier, accounts, invoices, _clean = synced
@@ -173,20 +189,40 @@ def planted(synced):
                 "GL_Date": date.fromisoformat(day),
                 "Pay_Status": "A",
                 "Remark": "Coupa invoice 999999",
-                "Pay_Items": [{"EDI_Line_Number": 1, "Gross_Amount": "55.00"}],
-                "Distribution": [
-                    {"EDI_Line_Number": 1, "Account": "20.8150", "Amount": "55.00", "Explanation": "x"}
-                ],
+                **_money(voucher, "55.00", "x"),
+            },
+        )
+        jde.orchestrate(  # keyed by hand under the flow's batch user, keys of its own, for no Coupa invoice
+            "ML_CreateVoucherBatch",
+            {
+                "EDI_User_ID": "MLCOUPA",
+                "EDI_Batch_Number": "4711",
+                "EDI_Transaction_Number": "HAND-1",
+                "Company": company,
+                "Supplier": int(voucher["AN8"]),
+                "Invoice_Number": "BY-HAND-7",
+                "Invoice_Date": date.fromisoformat(day),
+                "GL_Date": date.fromisoformat(day),
+                "Pay_Status": "A",
+                **_money(voucher, "66.00", "y"),
             },
         )
     _run(world, *PAYMENTS, partition=day)  # finds the clerk's payment under its reference: adopted
     time.sleep(1.1)  # whole-second stamps: a correction is a newer version
     _correct(world, queued["id"], "95.00")
+    voided_in_jde = world.coupa.invoice(
+        supplier, "R-106", [(accounts["8150"], "45.00")]
+    )  # after Coupa Pay ran
     _run(world, *INVOICES, partition=day)  # the flow refuses to rewrite a posted voucher: queued
+    _process_vouchers(world)
+    clerk = _batch(world, voided_in_jde["id"])  # the A/P clerk voids its voucher in JDE (P0411)
+    void = f"{world.jde_root}/sandbox/vouchers/{clerk['KCO']}/{clerk['DOC']}/{clerk['DCT'] or 'PV'}/void"
+    requests.post(void, json={}, timeout=30).raise_for_status()
     world.coupa.call("PUT", f"invoices/{paid['id']}", {"paid": True})
     world.coupa.call("PUT", f"invoices/{invoices['voided']['id']}/void")
     _correct(world, invoices["corrected"]["id"], "75.00")  # after the flow's last run: not queued
     plants = {"paid": paid["id"], "payment": payment["id"], "voucher": voucher, "queued": queued["id"]}
+    plants["voided_in_jde"] = (voided_in_jde["id"], clerk)
     return world, plants, _reconcile(world, day)
 
 
@@ -211,18 +247,22 @@ def test_each_difference_planted_is_named_by_record_with_both_values(planted, sy
     ) in found
     assert ("paid", f"invoice {paid} (R-104)", in_jde, "paid", "paid", "1.00 open") in found
     voided = invoices["voided"]["id"]
-    [status] = [f for f in found if f[0] == "status"]
-    assert (
-        status[1] == f"invoice {voided} (R-101)"
-        and status[4] == "voided"
-        and status[2].startswith("voucher ")
-    )
+    statuses = {f[1]: f for f in found if f[0] == "status"}
+    status = statuses[f"invoice {voided} (R-101)"]
+    assert status[4] == "voided" and status[2].startswith("voucher ")
+    # Voided in JDE by the A/P clerk while Coupa still has it approved: named from JDE's side.
+    invoice, clerk = plants["voided_in_jde"]
+    in_jde_voided = f"voucher {clerk['KCO']}/{clerk['DOC']}/PV"
+    assert statuses[f"invoice {invoice} (R-106)"][2:] == (in_jde_voided, "status", "approved", "voided")
     corrected = invoices["corrected"]["id"]
     [amount] = [f for f in found if f[0] == "line amount"]
     assert amount[1] == f"invoice {corrected} (R-103)" and amount[3:] == ("amount", "75.00", "70.00")
-    [only] = [f for f in found if f[0] == "only in JDE"]
-    assert only[2] == "batch MLCOUPA/CP999999/COUPA-INV-999999 (not processed yet)"
-    assert len(rows) == 5 == meta["differences"], found
+    only = sorted(f for f in found if f[0] == "only in JDE")
+    assert [f[2].startswith("voucher ") for f in only] == [True, True]  # R04110ZA has processed both
+    words = {r["words"] for r in rows if r["kind"] == "only in JDE"}
+    assert any("for Coupa invoice 999999, which Coupa does not have" in w for w in words), words
+    assert any("BY-HAND-7, 66.00" in w and "keyed by hand for no Coupa invoice" in w for w in words), words
+    assert len(rows) == 7 == meta["differences"], found
     assert meta["expected_gaps"] == 3
     sentences_name_both(rows, "Coupa", "JDE")
 

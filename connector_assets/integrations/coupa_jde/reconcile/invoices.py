@@ -1,7 +1,13 @@
 """The day's Coupa invoices against the JDE voucher batches the invoices flow wrote for them, field by field:
 supplier (its JDE address number), invoice number, invoice date, currency, every G/L line by EDLN (amount,
 account: the flow's own plan, ``invoices.distribution``), the gross, and status: an invoice voided in Coupa
-while JDE holds its voucher, or paid in Coupa while its voucher is open in JDE.
+while JDE holds its voucher, a voucher voided in JDE (F0411 VOD) while the invoice stands in Coupa, or paid
+in Coupa while its voucher is open in JDE.
+
+Money is compared in the invoice's currency: a foreign voucher's lines and gross are read from ACR (JDE's
+domestic AG / AA is its own conversion), its open amount from FAP. A voucher in another currency than the
+invoice's is a currency mismatch (field ``currency``), and its amounts are not compared: they are in two
+currencies.
 
 Which invoices: every invoice Coupa created or changed that day (read from Coupa itself) that the flow sends
 (approved and not exported by another process) or has sent (its cross-reference). JDE is read by the batch
@@ -12,10 +18,10 @@ retry queue holds it (refused, held), else a difference.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from connector_assets.coupa.reconcile_reads import amount_of, code_of, day_of, number_of, text, touched
+from connector_assets.coupa.reconcile_reads import code_of, day_of, number_of, text, touched
+from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, currencies_differ
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, AccountMap
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.integrations.coupa_jde.invoices import (
@@ -27,9 +33,14 @@ from connector_assets.integrations.coupa_jde.invoices import (
 )
 from connector_assets.integrations.coupa_jde.reconcile.sides import Day, shown, shown_money, where_in_jde
 from connector_assets.jde.reconcile_documents import (
+    PAY_ITEM_MONEY_COLUMNS,
+    VOIDED,
     BatchLines,
     account_key,
     batch_lines,
+    document_amount,
+    gross,
+    open_amount,
     pay_items,
     row_account,
 )
@@ -57,9 +68,8 @@ def compare_invoices(day: Day) -> None:
     with day.jde.session() as session:
         found = batch_lines(session, {key: BatchKey.for_invoice(key) for key in wanted})
         vouchers = [b.voucher for b in found.values() if b.voucher is not None]
-        ledger = (
-            pay_items(session, vouchers, ["KCO", "DOC", "DCT", "SFX", "AG", "AAP", "PST"]) if vouchers else {}
-        )
+        columns = ["KCO", "DOC", "DCT", "SFX", "AAP", "FAP", "PST", "VOD", *PAY_ITEM_MONEY_COLUMNS]
+        ledger = pay_items(session, vouchers, columns) if vouchers else {}
         pattern = session.date_pattern
     day.batches.update(found)
     for key, invoice in wanted.items():
@@ -123,8 +133,13 @@ def _compare(
             "invoice date", "invoice-date", shown(invoice_day), shown(jde_day.isoformat() if jde_day else "")
         )
     currency = code_of(invoice.get("currency")).upper()
-    if currency and currency != text(first.get("CRCD")).upper():
-        differ("currency", "currency", shown(currency), shown(first.get("CRCD")))
+    held_in = text(first.get("CRCD")).upper()
+    mismatch = currencies_differ(currency, held_in)
+    if mismatch:  # amounts in two currencies: named once as the currency, never as amounts
+        differ(CURRENCY_MISMATCH, "currency", shown(currency), shown(held_in))
+    _status(day, record, what, supplier, invoice, items, counterpart)
+    if mismatch:
+        return
     planned = distribution(invoice, accounts)
     lines = dict(batch.distribution)
     amounts_differ = False
@@ -135,7 +150,7 @@ def _compare(
             differ("line missing in JDE", f"line {number}", shown_money(amount), "missing", where)
             amounts_differ = True
             continue
-        theirs = amount_of(row.get("AA"))
+        theirs = document_amount(row, "AA")
         if amount != theirs:
             differ("line amount", "amount", shown_money(amount), shown_money(theirs), where)
             amounts_differ = True
@@ -145,29 +160,46 @@ def _compare(
             )
     for number in sorted(lines):
         differ(
-            "line only in JDE", f"line {number}", "missing", shown_money(amount_of(lines[number].get("AA")))
+            "line only in JDE", f"line {number}", "missing", shown_money(document_amount(lines[number], "AA"))
         )
         amounts_differ = True
-    gross = sum((amount_of(i.get("AG")) or Decimal(0) for i in (items or batch.pay_items)), Decimal(0))
+    held = gross(items or batch.pay_items)
     total = planned.total * planned.sign if planned.total is not None else None
-    if not amounts_differ and total != gross:  # a line named already says why
-        differ("gross", "gross", shown_money(total), shown_money(gross))
-    status = text(invoice.get("status"))
-    standing = _standing(items)
-    if status in DEAD:
-        differ("status", "status", status, standing)
-    open_amount = sum((amount_of(i.get("AAP")) or Decimal(0) for i in items), Decimal(0))
-    if invoice.get("paid") is True and items and open_amount:
-        jde_value = f"{shown_money(open_amount)} open"
+    if not amounts_differ and total != held:  # a line named already says why
+        differ("gross", "gross", shown_money(total), shown_money(held))
+    still_open = open_amount(items)
+    if invoice.get("paid") is True and items and still_open and not _voided(items):
+        jde_value = f"{shown_money(still_open)} open"
         words = f"{what}: paid in Coupa but {jde_value} in JDE {counterpart}"
         day.report.differ(
             "paid", record, supplier, "paid", jde_value, words, counterpart=counterpart, field="paid"
         )
 
 
+def _status(
+    day: Day, record: str, what: str, supplier: str, invoice: dict[str, Any], items: list, counterpart: str
+) -> None:
+    """An invoice voided in Coupa while JDE holds its voucher, or a voucher voided in JDE (F0411 VOD, by
+    the A/P clerk) while its invoice stands in Coupa: A/P would no longer pay what Coupa says is owed."""
+    status = text(invoice.get("status"))
+    standing = _standing(items)
+    if status in DEAD and not _voided(items):
+        day.field("status", what, record, supplier, counterpart, "status", status, standing)
+    elif _voided(items) and status not in DEAD:
+        day.field("status", what, record, supplier, counterpart, "status", status or "?", standing)
+
+
+def _voided(items: list[dict[str, Any]]) -> bool:
+    """Every pay item of the voucher voided in JDE (F0411 VOD V)."""
+    return bool(items) and all(text(i.get("VOD")) == VOIDED for i in items)
+
+
 def _standing(items: list[dict[str, Any]]) -> str:
-    """How JDE holds a voucher, in a finance user's words: its pay status, or an unprocessed batch."""
-    statuses = sorted({text(i.get("PST")) for i in items} - {""})
+    """How JDE holds a voucher, in a finance user's words: voided, its pay status, or an unprocessed
+    batch."""
     if not items:
         return "batch not processed yet"
+    if _voided(items):
+        return "voided"
+    statuses = sorted({text(i.get("PST")) for i in items} - {""})
     return f"pay status {'/'.join(statuses)}" if statuses else "voucher"

@@ -2,30 +2,33 @@
 
 The flow writes every voucher as a batch keyed from the Coupa invoice alone: EDI user ``MLCOUPA``, batch
 ``CP<invoice id>``, transaction ``COUPA-INV-<invoice id>`` (and the remark ``Coupa invoice <id>``, which
-R04110ZA copies to the F0411 voucher). So the batches entered on the reconciled day under that user and batch
-prefix (F0411Z1 by EDUS, EDBT prefix and EDDT, the day the batch was transmitted) are the flow's, and each
-names its invoice. One whose invoice the day's comparison did not match is looked for in Coupa by id
+R04110ZA copies to the F0411 voucher). So every batch entered on the reconciled day under that user (F0411Z1
+by EDUS and EDDT, the day the batch was transmitted) is read: one keyed as the flow keys an invoice names
+that invoice, and one whose invoice the day's comparison did not match is looked for in Coupa by id
 (``id[in]``, 49 a call): Coupa no longer having it, or having it voided, is a difference; present and
-standing, it belongs to another day's changes and is explained.
+standing, it belongs to another day's changes and is explained. A batch under the flow's user whose keys
+the flow never derives (another batch number or transaction number: keyed by hand in P0411Z1 or by another
+program under the integration's user) explains itself by no Coupa invoice: it is named as only in JDE, with
+its supplier, invoice number and gross, since R04110ZA would make a voucher nobody in Coupa approved.
 
-Limits: a batch keyed by hand under ``MLCOUPA`` is read as the flow's (it is, by its marking); batches purged
-from F0411Z1 after processing (R0411Z1P) cannot be read this way, and then only the cross-reference's
-invoices are checked (those Coupa changed that day).
+Limits: a batch keyed by hand with exactly the flow's keys for an invoice Coupa has is read as the flow's
+(it is, by its marking, and compared field by field as that invoice's); batches purged from F0411Z1 after
+processing (R0411Z1P) cannot be read this way, and then only the cross-reference's invoices are checked
+(those Coupa changed that day).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
-from connector_assets.coupa.reconcile_reads import amount_of, text
+from connector_assets.coupa.reconcile_reads import text
 from connector_assets.integrations.coupa_jde.invoices import EDI_USER, BatchKey
 from connector_assets.integrations.coupa_jde.reconcile.invoices import DEAD
 from connector_assets.integrations.coupa_jde.reconcile.sides import Day, shown_money, where_in_jde
 from connector_assets.jde.extract import jde_timezone
-from connector_assets.jde.reconcile_documents import BatchLines, batches_entered
+from connector_assets.jde.reconcile_documents import BatchLines, batches_entered, currency_of, gross
 
 PREFIX = "CP"  # EDBT of every batch the flow writes: CP<invoice id>
 
@@ -34,14 +37,20 @@ def list_only_in_jde(day: Day) -> None:
     zone = jde_timezone()
     first, last = day.start.astimezone(zone).date(), (day.end - timedelta(seconds=1)).astimezone(zone).date()
     with day.jde.session() as session:
-        rows = batches_entered(session, EDI_USER, PREFIX, first, last)
+        rows = batches_entered(session, EDI_USER, "", first, last)  # any batch number: by hand too
     batches: dict[str, BatchLines] = {}
+    by_hand: dict[tuple[str, str], BatchLines] = {}
     for row in rows:
         invoice = text(row.get("EDBT")).removeprefix(PREFIX)
-        if not invoice.isdigit() or BatchKey.for_invoice(invoice).transaction != text(row.get("EDTN")):
-            continue  # not a key the flow derives from an invoice
+        keyed = text(row.get("EDBT")).startswith(PREFIX) and invoice.isdigit()
+        if not keyed or BatchKey.for_invoice(invoice).transaction != text(row.get("EDTN")):
+            key = BatchKey(EDI_USER, text(row.get("EDBT")), text(row.get("EDTN")))
+            by_hand.setdefault((key.batch, key.transaction), BatchLines(key)).pay_items.append(row)
+            continue
         batches.setdefault(invoice, BatchLines(BatchKey.for_invoice(invoice))).pay_items.append(row)
-    day.report.counts["jde_batches_in_window"] = len(batches)
+    day.report.counts["jde_batches_in_window"] = len(batches) + len(by_hand)
+    for _keys, batch in sorted(by_hand.items()):
+        _keyed_by_hand(day, batch)
     unmatched = sorted(set(batches) - day.compared, key=int)
     found: dict[str, dict[str, Any]] = defaultdict(dict)
     if unmatched:
@@ -63,11 +72,30 @@ def list_only_in_jde(day: Day) -> None:
             )
             continue
         number = text(first_item.get("VINV")) or "?"
-        gross = shown_money(sum((amount_of(i.get("AG")) or Decimal(0) for i in batch.pay_items), Decimal(0)))
+        held = _held(batch)
         words = (
-            f"JDE holds {where} (supplier {supplier}, invoice {number}, {gross}) under the flow's marking "
+            f"JDE holds {where} (supplier {supplier}, invoice {number}, {held}) under the flow's marking "
             f"for Coupa {record}, which Coupa does not have"
         )
         day.report.differ(
             "only in JDE", "-", supplier, "missing", where, words, counterpart=where, field="record"
         )
+
+
+def _held(batch: BatchLines) -> str:
+    """A batch's gross in its currency, as a sentence names it: ``55.00`` or ``1,000.00 EUR``."""
+    currency = currency_of(batch.pay_items[0]) if batch.pay_items else ""
+    return shown_money(gross(batch.pay_items)) + (f" {currency}" if currency else "")
+
+
+def _keyed_by_hand(day: Day, batch: BatchLines) -> None:
+    """A batch under the flow's EDI user whose keys the flow never derives from a Coupa invoice."""
+    where, first = where_in_jde(batch), batch.pay_items[0]
+    supplier, number = text(first.get("AN8")), text(first.get("VINV")) or "?"
+    words = (
+        f"JDE holds {where} (supplier {supplier}, invoice {number}, {_held(batch)}) under the flow's batch "
+        f"user {EDI_USER} with keys the flow never writes: keyed by hand for no Coupa invoice"
+    )
+    day.report.differ(
+        "only in JDE", "-", supplier, "missing", where, words, counterpart=where, field="record"
+    )

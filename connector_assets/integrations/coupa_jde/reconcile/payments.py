@@ -1,6 +1,7 @@
 """The day's Coupa Pay payments against what JDE recorded: each payment of an invoice (one per
 ``payment-details`` entry, as the payments flow records them) found in F0414 under its reference
-(``COUPAPAY-<id>``, read by reference, 100 to a call) on the voucher of its invoice, at its amount.
+(``COUPAPAY-<id>``, read by reference, 100 to a call) on the voucher of its invoice, at its amount in the
+invoice's currency (F0414 PFAP for a foreign voucher, paid in its own currency; PAAP for a domestic one).
 
 Which payments: every Coupa Pay payment Coupa created or changed that day, in a status the flow records
 (money committed: ``READY_PAYMENT_STATUSES``), for an amount above zero (a refund or a credit is refused by
@@ -19,7 +20,7 @@ from connector_assets.coupa.reconcile_reads import amount_of, text, touched
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
 from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW, READY_PAYMENT_STATUSES
 from connector_assets.integrations.coupa_jde.reconcile.sides import Day, shown_money
-from connector_assets.jde.reconcile_documents import batch_lines, payments_by_reference
+from connector_assets.jde.reconcile_documents import batch_lines, document_amount, payments_by_reference
 from connector_resources.jde import JdeError
 
 INVOICE = "InvoiceHeader"
@@ -58,7 +59,7 @@ def compare_payments(day: Day) -> None:
     for reference, rows in recorded.items():
         for row in rows:
             voucher = (text(row.get("KCO")), int(row["DOC"]), text(row.get("DCT")))
-            on_voucher[(reference, voucher)] += amount_of(row.get("PAAP")) or Decimal(0)
+            on_voucher[(reference, voucher)] += document_amount(row, "PAAP", "PFAP")  # the voucher's currency
     for payment_id, invoice, amount, reference in details:
         record = f"payment {payment_id} of invoice {invoice}"
         batch = day.batches.get(invoice)
