@@ -146,6 +146,12 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)
 
 
+def in_currency(value: Decimal, currency: str | None) -> Decimal:
+    """``value`` rounded half up to the smallest unit of ``currency`` (the yen, the cent, the fils): how a
+    bill's float total (quirk 7) is read in its own currency. Items are never rounded (``priced_items``)."""
+    return value.quantize(amounts.quantum(currency), rounding=ROUND_HALF_UP)
+
+
 def bill_tax(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
     """The bill's ``tax_amount`` (0 when blank); None, with a problem appended, when it is not an amount."""
     raw = bill.get("tax_amount")
@@ -178,11 +184,12 @@ def invoice_number(bill: Mapping[str, Any], problems: list[str], *, limit: int, 
 
 
 def priced_items(
-    bill: Mapping[str, Any], problems: list[str]
+    bill: Mapping[str, Any], problems: list[str], currency: str | None = None
 ) -> Iterator[tuple[int, Mapping[str, Any], str, Decimal]]:
-    """Each bill item with an amount in cents, as (position from 1, the item, how messages name it, its
-    amount); an entry that is no item, or whose amount is none or finer than a cent, is a problem appended
-    to ``problems`` (named by item) and not yielded: the bill is then refused, never sent short."""
+    """Each bill item with an amount in cents (in ``currency``'s own decimals when given: whole yen, fils),
+    as (position from 1, the item, how messages name it, its amount); an entry that is no item, or whose
+    amount is none or finer than that, is a problem appended to ``problems`` (named by item) and not
+    yielded: the bill is then refused, never sent short."""
     for position, item in enumerate(bill.get("items") or [], start=1):
         if not isinstance(item, Mapping):
             problems.append(f"item {position} is not a bill item ({item!r}); the full bill was not read")
@@ -192,7 +199,10 @@ def priced_items(
         if isinstance(amount, str):
             problems.append(f"{where}: {amount}")
             continue
-        if amount != cents(amount):
+        if currency is not None and not amounts.fits(amount, currency):
+            problems.append(f"{where}: {amounts.CurrencyDecimalsError(amount, currency)}")
+            continue
+        if currency is None and amount != cents(amount):
             problems.append(f"{where}: amount {amount} has more than 2 decimals")
             continue
         yield position, item, where, amount
