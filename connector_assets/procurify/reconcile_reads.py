@@ -22,10 +22,10 @@ from typing import Any
 from dagster import AssetKey
 
 from connector_assets.asset_keys import asset_key
-from connector_assets.flows.amounts import CENT, amount
+from connector_assets.flows.amounts import amount
 from connector_assets.flows.reconciliation import day_window
 from connector_assets.flows.values import text
-from connector_assets.procurify.bill_fields import bill_vendor_id, status_code
+from connector_assets.procurify.bill_fields import bill_vendor_id, currency_code, in_currency, status_code
 from connector_assets.procurify.bill_marks import has_payment
 from connector_assets.procurify.bill_register import bills_in_period, status_name
 from connector_assets.procurify.staged_bills import staged_bills
@@ -84,12 +84,13 @@ class RegisterBill:
     uuid: str
     invoice: str  # the supplier's invoice number
     period: str | None
-    amount: Decimal
+    amount: Decimal  # in ``currency``, with its own decimals
     status: str  # "Approved", "Paid", ... as Procurify names it
     approved: bool  # its status counts as approved (the integration sends it)
     exported_elsewhere: bool = False  # exported by another process, never sent by this integration
     paid: bool = False  # status 4 Paid
     payment_under_way: bool = False  # a Procurify payment exists, the bill not Paid yet (6, 7, 8)
+    currency: str = ""  # the bill's currency code ("" when it names none)
 
     @property
     def label(self) -> str:
@@ -99,17 +100,19 @@ class RegisterBill:
 def register_bill(bill: Mapping[str, Any], period: str, statuses: frozenset[int], sent: bool) -> RegisterBill:
     """The bill of a register of ``period``; ``statuses`` count as approved, ``sent``: the integration sent
     it (so an export by another process does not put it aside)."""
-    status = status_code(bill)
+    status, currency = status_code(bill), currency_code(bill)
     return RegisterBill(
         uuid=text(bill.get("uuid")),
         invoice=text(bill.get("invoice_number")),
         period=period,
-        amount=money_of(bill.get("total_cost_with_tax")).quantize(CENT),
+        # Read in the bill's currency, as the flows send it: whole yen, a dinar's fils.
+        amount=in_currency(money_of(bill.get("total_cost_with_tax")), currency or None),
         status=status_name(bill, status),
         approved=status in statuses,
         exported_elsewhere=bool(bill.get("last_export_date")) and not sent,
         paid=status == PAID,
         payment_under_way=status != PAID and has_payment(bill),
+        currency=currency,
     )
 
 

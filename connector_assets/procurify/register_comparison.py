@@ -4,10 +4,12 @@ integration.
 
 The walk is the same for both Procurify integrations: a bill another process exported and that was never
 sent is counted and left out; a bill whose status does not count as approved is not the integration's to
-send; an approved bill is counted on Procurify's side and must have a document, of the same amount, which is
-counted on the other side. The integration says the rest as data (``RegisterWords``, declared as text: the
-target's name in the table, the kinds and the sentences as ``str.format`` templates) and, where it compares
-more (a canceled invoice, a paid status), in a subclass's hooks.
+send; an approved bill is counted on Procurify's side and must have a document of the same amount in the
+same currency (the bill's: amounts are never converted; a document in another currency is the subclass's
+to name, ``currency_mismatch``), which is counted on the other side. The integration says the rest as data
+(``RegisterWords``, declared as text: the target's name in the table, the kinds and the sentences as
+``str.format`` templates) and, where it compares more (a canceled invoice, a paid status), in a subclass's
+hooks.
 """
 
 from __future__ import annotations
@@ -78,9 +80,18 @@ class RegisterComparison:
                 continue
             if self.unusable(bill, document):
                 continue
+            if self.currency_mismatch(bill, document):  # no amount of another currency is added or compared
+                self.paired(bill, document)
+                continue
             self.rows.add(self.key, self.words.target, document.amount)
             if document.amount != bill.amount:
-                self.differ(self.words.amount_kind, bill, money(document.amount), self.words.amount, document)
+                self.differ(
+                    self.words.amount_kind,
+                    bill,
+                    money(document.amount, bill.currency or None),
+                    self.words.amount,
+                    document,
+                )
             else:
                 self.report.counts["bills_in_balance"] += 1
             self.paired(bill, document)
@@ -90,24 +101,32 @@ class RegisterComparison:
     ) -> None:
         """One difference about ``bill``: ``value`` the target's, the bill's amount Procurify's."""
         words = self.sentence(bill, template, document, **more)
-        self.report.differ(kind, bill.label, self.scope, value, money(bill.amount), words)
+        self.report.differ(
+            kind, bill.label, self.scope, value, money(bill.amount, bill.currency or None), words
+        )
 
     def sentence(self, bill: RegisterBill, template: str, document: Any = None, **more: Any) -> str:
         """``template`` (one of ``RegisterWords``) said of ``bill`` and its document."""
         other = getattr(document, "amount", None)
+        currency = bill.currency or None  # both sides' amounts are in it (else ``currency_mismatch``)
         return template.format(
             bill=bill.label,
             vendor=self.vendor,
             status=bill.status,
-            amount=money(bill.amount),
+            amount=money(bill.amount, currency),
             doc=document,
-            other=money(other),
-            gap=money(other - bill.amount) if other is not None else "-",
+            other=money(other, currency),
+            gap=money(other - bill.amount, currency) if other is not None else "-",
             **more,
         )
 
     def not_approved(self, bill: RegisterBill, document: Any) -> None:
         """A bill whose status does not count as approved (a subclass may name its document)."""
+
+    def currency_mismatch(self, bill: RegisterBill, document: Any) -> bool:
+        """Whether the document is in another currency than the bill (a subclass names it), True to leave
+        its amount out: 1,000.00 EUR against 1,000.00 USD is no amount difference, nor agreement."""
+        return False
 
     def unusable(self, bill: RegisterBill, document: Any) -> bool:
         """Whether the document cannot be compared (a subclass names why), True to pass over it."""
