@@ -21,16 +21,18 @@ from starlette.requests import Request
 from connector_sandbox.admin import Refused, object_body
 
 from .activity import ACTIVITY_USER, record_payment
-from .factory import Factory, Stamp, money
+from .factory import PAYABLES_SCALE, Factory, Stamp, payables_money
 from .state import SandboxState
 from .values import epoch_ms
+from .vocabulary import precision
 
 _PAY_FIELDS = {"amount", "payment_date"}
 _VOID_FIELDS = {"void_date"}
 
 
-def _amount_text(stored: int) -> str:
-    return str((Decimal(stored) / 100).quantize(Decimal("0.01")))
+def _amount_text(stored: int, currency: str) -> str:
+    """A stored Payables amount as text with ``currency``'s own decimals (``1000`` JPY, ``120.50`` EUR)."""
+    return str(Decimal(stored).scaleb(-PAYABLES_SCALE).quantize(Decimal(1).scaleb(-precision(currency))))
 
 
 def _date(body: dict[str, Any], name: str, default: dt.date) -> dt.date:
@@ -76,7 +78,7 @@ async def target_row(
     return record_id, row, body
 
 
-def _amount(body: dict[str, Any], open_amount: int) -> int | None:
+def _amount(body: dict[str, Any], open_amount: int, currency: str) -> int | None:
     """The stored amount asked for (None: what is open); 400 unless 0 < amount <= what is open."""
     text = body.get("amount")
     if text is None:
@@ -85,11 +87,14 @@ def _amount(body: dict[str, Any], open_amount: int) -> int | None:
         value = Decimal(str(text))
     except InvalidOperation:
         raise Refused(f'amount must be a decimal such as "120.50"; got {text!r}') from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-        raise Refused(f"amount must be a decimal with at most 2 places; got {text!r}")
-    stored = money(value)
+    places = precision(currency)
+    if not value.is_finite() or value != value.quantize(Decimal(1).scaleb(-places)):
+        raise Refused(f"amount must be a decimal with at most {places} places in {currency}; got {text!r}")
+    stored = payables_money(value)
     if stored <= 0 or stored > open_amount:
-        raise Refused(f"amount must be above 0 and at most what is open ({_amount_text(open_amount)})")
+        raise Refused(
+            f"amount must be above 0 and at most what is open ({_amount_text(open_amount, currency)})"
+        )
     return stored
 
 
@@ -107,7 +112,7 @@ async def pay_invoice(request: Request, state: SandboxState) -> dict[str, Any]:
     open_amount = (header["InvoiceAmount"] or 0) - (header["AmountPaid"] or 0)
     if header["PaidStatus"] == "Paid" or open_amount <= 0:
         raise Refused(f"{record} is already fully paid", 409)
-    amount = _amount(body, open_amount)
+    amount = _amount(body, open_amount, header["InvoiceCurrency"])
     stamp = now_stamp(state)
     payment_date = _date(body, "payment_date", stamp.created.date())
     header["AmountPaid"] = header["AmountPaid"] or 0
@@ -123,10 +128,10 @@ async def pay_invoice(request: Request, state: SandboxState) -> dict[str, Any]:
         "InvoiceId": invoice_id,
         "CheckId": payment["CheckId"],
         "PaymentNumber": payment["PaymentNumber"],
-        "PaymentAmount": _amount_text(payment["PaymentAmount"]),
+        "PaymentAmount": _amount_text(payment["PaymentAmount"], header["InvoiceCurrency"]),
         "PaymentDate": payment["PaymentDate"],
         "ApprovalStatus": header["ApprovalStatus"],
-        "AmountPaid": _amount_text(header["AmountPaid"]),
+        "AmountPaid": _amount_text(header["AmountPaid"], header["InvoiceCurrency"]),
         "PaidStatus": header["PaidStatus"],
     }
 
@@ -164,6 +169,10 @@ async def void_payment(request: Request, state: SandboxState) -> dict[str, Any]:
                 ((header["InvoiceAmount"] or 0) - paid, stamped["LastUpdateDate"], header["sbx_id"]),
             )
             invoices.append(
-                {"InvoiceId": header["InvoiceId"], "AmountPaid": _amount_text(paid), "PaidStatus": status}
+                {
+                    "InvoiceId": header["InvoiceId"],
+                    "AmountPaid": _amount_text(paid, header["InvoiceCurrency"]),
+                    "PaidStatus": status,
+                }
             )
     return {"CheckId": check_id, "VoidDate": void_date, "invoices": invoices}

@@ -38,6 +38,7 @@ from .vocabulary import (
     STREETS,
     TERM_DAYS,
     BusinessUnit,
+    precision,
 )
 
 Row = dict[str, Any]
@@ -83,6 +84,19 @@ REQUISITION_STATUSES: tuple[tuple[str, str, float], ...] = rows(
 def money(value: Decimal) -> int:
     """Stored form of an amount (2 decimals)."""
     return int((value * 100).quantize(Decimal(1)))
+
+
+PAYABLES_SCALE = 3  # decimals Payables amounts are stored with (tables.txt): a KWD amount's fils too
+
+
+def payables_money(value: Decimal) -> int:
+    """Stored form of a Payables amount (invoices, their lines, payments: ``PAYABLES_SCALE`` decimals)."""
+    return int(value.scaleb(PAYABLES_SCALE).quantize(Decimal(1)))
+
+
+def payables_unit(currency: str) -> int:
+    """The stored form of ``currency``'s smallest unit (1 yen = 1000, 1 cent = 10, 1 fils = 1)."""
+    return 10 ** (PAYABLES_SCALE - precision(currency))
 
 
 def quantity(value: Decimal) -> int:
@@ -615,7 +629,7 @@ class Factory:
                 "sbx_parent": invoice_id,
                 "LineNumber": line_number,
                 "LineType": line_type,
-                "LineAmount": money(amount),
+                "LineAmount": payables_money(amount),
                 "Description": po_line.description
                 if po_line
                 else ("Freight" if line_type == "Freight" else None),
@@ -637,7 +651,7 @@ class Factory:
                 "InvoiceDistributionId": distribution_id,
                 "DistributionLineNumber": 1,
                 "DistributionLineType": line_type,
-                "DistributionAmount": money(amount),
+                "DistributionAmount": payables_money(amount),
                 "DistributionCombination": account,
                 "AccountingDate": invoice_date.isoformat(),
                 "Description": line["Description"],
@@ -653,7 +667,7 @@ class Factory:
             or f"{self.rng.choice(('INV', 'RE', 'FA', 'BILL'))}-{invoice_date:%Y}-{invoice_id % 1000000:06d}",
             "InvoiceCurrency": currency,
             "PaymentCurrency": currency,
-            "InvoiceAmount": money(total),
+            "InvoiceAmount": payables_money(total),
             "InvoiceDate": invoice_date.isoformat(),
             "BusinessUnit": bu.name,
             "Supplier": supplier.name,
@@ -756,7 +770,10 @@ class Factory:
         total = 0
         for header in invoices:
             outstanding = header["InvoiceAmount"] - header["AmountPaid"]
-            paid = amount if amount is not None else outstanding // 2 if partial else outstanding
+            # Half of what is open, down to the currency's smallest unit (no half yen, no tenth of a cent).
+            unit = payables_unit(header["InvoiceCurrency"])
+            half = outstanding // 2 // unit * unit
+            paid = amount if amount is not None else half if partial else outstanding
             total += paid
             related_id = self.next("related_invoice")
             batch.add(
@@ -807,7 +824,9 @@ class Factory:
             "BusinessUnit": first["BusinessUnit"],
             "ConversionRate": None,
             "ConversionDate": None,
-            "ConversionRateType": "Corporate" if first["PaymentCurrency"] != "USD" else None,
+            "ConversionRateType": "Corporate"
+            if first["PaymentCurrency"] != BU_BY_ID[first["sbx_bu"]].currency
+            else None,
             "ClearingDate": (payment_date + dt.timedelta(days=3)).isoformat()
             if self.rng.random() < 0.5
             else None,

@@ -83,7 +83,7 @@ class Timeline:
 
 
 # Bumped when the seeded tables change: a kept file of another layout is refused (``seed_kept``).
-SEED_LAYOUT = 1
+SEED_LAYOUT = 2  # 2: Payables amounts stored with 3 decimals
 
 
 def seed(store: Store, settings: FusionSandboxSettings) -> SeedReport:

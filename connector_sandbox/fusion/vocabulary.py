@@ -43,7 +43,24 @@ BU_BY_ID = {unit.id: unit for unit in BUSINESS_UNITS}
 # The primary business unit takes most of the activity, as one operating unit does at most customers.
 BU_WEIGHTS = (0.7, 0.2, 0.1)
 
-CURRENCY_NAMES = {"USD": "US Dollar", "EUR": "Euro", "CNY": "Yuan Renminbi", "GBP": "Pound Sterling"}
+CURRENCY_NAMES = {
+    "USD": "US Dollar",
+    "EUR": "Euro",
+    "CNY": "Yuan Renminbi",
+    "GBP": "Pound Sterling",
+    "JPY": "Yen",
+    "KWD": "Kuwaiti Dinar",
+}
+# A currency's precision (decimals of its smallest unit, ISO 4217 minor units, as a pod's currency setup
+# keeps it): Payables amounts in a currency may not be finer. Every other known currency has two.
+CURRENCY_PRECISION = {"JPY": 0, "KWD": 3}
+
+
+def precision(currency: str) -> int:
+    """The decimals an amount in ``currency`` may carry (0 JPY, 2 EUR, 3 KWD)."""
+    return CURRENCY_PRECISION.get(currency, 2)
+
+
 # ISO currencies a real pod defines beside those, which the tests' pod does not know (``planted_faults``: a
 # Procurify order in CAD is refused there, to prove the refusal); ``make dev``'s pod knows them.
 PLANTED_UNKNOWN_CURRENCIES = {"CAD": "Canadian Dollar"}

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from .catalog import RESOURCES, Resource
 from .errors import FusionError, bad_request
+from .factory import PAYABLES_SCALE, payables_unit
 from .naming import Names, names_for
 from .payload import Parsed, parse_payload, require, validation_error
 from .periods import PayablesPeriods
@@ -32,6 +33,7 @@ from .vocabulary import (
     SEGMENT_DELIMITER,
     TERM_DAYS,
     BusinessUnit,
+    precision,
 )
 
 INVOICE_TYPES = ("Standard", "Credit memo", "Debit memo", "Prepayment")
@@ -159,6 +161,57 @@ def _currency(ctx: WriteContext, code: str | None, *, record: str, attribute: st
     return code
 
 
+def in_precision(stored: int | None, currency: str, *, record: str, attribute: str) -> None:
+    """Refuse a Payables amount (stored form) finer than its currency's precision: ``1000.5`` in JPY,
+    ``12.3456`` in KWD. A real pod's currency setup keeps each currency's precision; that Payables refuses
+    such an amount rather than rounding it is this sandbox's reading (README), so a client rounding money
+    wrongly is seen, never silently corrected."""
+    if stored is None or stored % payables_unit(currency) == 0:
+        return
+    places = precision(currency)
+    allowed = "no decimals" if places == 0 else f"at most {places} decimals"
+    raise validation_error(
+        f"{record}: the value {Decimal(stored).scaleb(-PAYABLES_SCALE).normalize():f} of attribute "
+        f"{attribute} has more decimals than the currency {currency} allows ({allowed}).",
+        attribute,
+    )
+
+
+USER_RATE_TYPE = "User"
+
+
+def _conversion(
+    values: dict[str, Any], names: Names, unit: BusinessUnit, currency: str, record: str
+) -> dict[str, Any]:
+    """The conversion attributes an invoice in ``currency`` stores in ``unit``'s ledger (README, Currency):
+    a foreign invoice needs a ``ConversionRateType``; ``ConversionDate`` defaults to its accounting date;
+    a ``ConversionRate`` goes with the rate type ``User`` only (it is required there, and refused with a
+    type whose rates the ledger's daily rates give). An invoice in the ledger's own currency converts
+    nothing: its conversion attributes are stored empty."""
+    rate_type, rate = values.get("ConversionRateType"), values.get("ConversionRate")
+    if currency == unit.currency:
+        return {"ConversionRateType": None, "ConversionDate": None, "ConversionRate": None}
+    if not rate_type:
+        raise validation_error(
+            f"{record}: attribute {_served(names, 'ConversionRateType')} is required because the invoice "
+            f"currency {currency} differs from the ledger currency {unit.currency} of {unit.name}.",
+            _served(names, "ConversionRateType"),
+        )
+    if rate_type == USER_RATE_TYPE and rate is None:
+        raise validation_error(
+            f"{record}: attribute {_served(names, 'ConversionRate')} is required with the conversion rate "
+            f"type {USER_RATE_TYPE}.",
+            _served(names, "ConversionRate"),
+        )
+    if rate_type != USER_RATE_TYPE and rate is not None:
+        raise validation_error(
+            f"{record}: a {_served(names, 'ConversionRate')} may be entered only with the conversion rate "
+            f"type {USER_RATE_TYPE}; the rate type {rate_type} takes the ledger's daily rate.",
+            _served(names, "ConversionRate"),
+        )
+    return {"ConversionRateType": rate_type, "ConversionRate": rate}
+
+
 def _parse_create(
     ctx: WriteContext, body: Any, resource: Resource, number_attr: str, labels: tuple[str, str], child: str
 ) -> tuple[Names, str, Parsed]:
@@ -271,13 +324,10 @@ def create_invoice(ctx: WriteContext, body: Any) -> int:
         record=record,
         attribute=_served(names, "PaymentCurrency"),
     )
-    if currency != unit.currency and not values.get("ConversionRateType"):
-        raise validation_error(
-            f"{record}: attribute {_served(names, 'ConversionRateType')} is required because the invoice "
-            "currency "
-            f"{currency} differs from the ledger currency {unit.currency} of {unit.name}.",
-            _served(names, "ConversionRateType"),
-        )
+    conversion = _conversion(values, names, unit, currency, record)
+    in_precision(
+        values.get("InvoiceAmount"), currency, record=record, attribute=_served(names, "InvoiceAmount")
+    )
     invoice_type = values.get("InvoiceType") or "Standard"
     if invoice_type not in INVOICE_TYPES:
         raise validation_error(
@@ -313,9 +363,12 @@ def create_invoice(ctx: WriteContext, body: Any) -> int:
     accounting_date = ctx.accounting_date(
         unit, values[dated_by], record=record, attribute=_served(names, dated_by)
     )
+    if conversion["ConversionRateType"] is not None:
+        conversion["ConversionDate"] = values.get("ConversionDate") or accounting_date
     invoice_id = ctx.next_id("invoice", 300000200000001)
     header = {
         **values,
+        **conversion,
         "sbx_id": invoice_id,
         "sbx_bu": unit.id,
         "InvoiceId": invoice_id,
@@ -376,6 +429,10 @@ def _insert_invoice_line(ctx: WriteContext, target: _LineTarget, body: Any, inde
         if number in seen:
             raise validation_error(f"{record}: line number {number} is used twice.", f"{path}LineNumber")
         seen.add(number)
+    currency = header["InvoiceCurrency"]
+    in_precision(
+        values.get("LineAmount"), currency, record=record, attribute=f"{path}{_served(names, 'LineAmount')}"
+    )
     line_type = values.get("LineType") or "Item"
     if line_type not in LINE_TYPES:
         raise validation_error(
@@ -418,6 +475,12 @@ def _insert_invoice_line(ctx: WriteContext, target: _LineTarget, body: Any, inde
             distribution_names,
             record=dist_record,
             path=where,
+        )
+        in_precision(
+            dist.values["DistributionAmount"],
+            currency,
+            record=dist_record,
+            attribute=f"{where}{_served(distribution_names, 'DistributionAmount')}",
         )
         account_id(
             ctx,
@@ -568,6 +631,12 @@ def update_invoice(ctx: WriteContext, row: dict[str, Any], body: Any) -> None:
     changes = _changed_values(parsed, names, row, record=record)
     if not changes:
         return  # nothing changes, so neither the version nor LastUpdateDate does
+    in_precision(
+        changes.get("InvoiceAmount"),
+        row["InvoiceCurrency"],
+        record=record,
+        attribute=_served(names, "InvoiceAmount"),
+    )
     if "DeliveryChannelCode" in changes:
         changes["DeliveryChannel"] = changes["DeliveryChannelCode"] and changes["DeliveryChannelCode"].title()
     if "PaymentReasonCode" in changes:
@@ -635,6 +704,12 @@ def update_invoice_line(ctx: WriteContext, invoice: dict[str, Any], line: dict[s
     changes = _changed_values(parsed, names, line, record=record)
     if not changes:
         return
+    in_precision(
+        changes.get("LineAmount"),
+        invoice["InvoiceCurrency"],
+        record=record,
+        attribute=_served(names, "LineAmount"),
+    )
     with ctx.store.transaction():
         ctx.store.update("invoice_line", line["sbx_id"], {**changes, **ctx.who(create=False)})
         _line_changed(ctx, invoice)
