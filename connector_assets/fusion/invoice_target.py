@@ -4,19 +4,19 @@ invoices (today Procurify -> Oracle Fusion invoices).
 Never twice. The natural key is (``InvoiceNumber``, ``Supplier``), which Payables keeps unique (reference
 §2.6): it is searched (``FusionSession.find_invoice``) before every create, so an invoice Fusion already
 holds (entered by hand, or created by an attempt whose answer was lost) is adopted. It is adopted only when
-its supplier, amount and date agree with the bill; otherwise the bill is refused naming the difference (a
-person decides which is right). The pod's own duplicate-number refusal on create (a race with a person
-keying the same invoice) becomes the same search and the same adoption. An adopted invoice is never
-changed by the adoption itself.
+its supplier, currency, amount and date agree with the bill; otherwise the bill is refused naming the
+difference (a person decides which is right). The pod's own duplicate-number refusal on create (a race with
+a person keying the same invoice) becomes the same search and the same adoption. An adopted invoice is
+never changed by the adoption itself.
 
 A bill that changes after it was sent (its content differs from what was written): the invoice is read
 with its ETag; while it is not paid (``PaidStatus`` / ``AmountPaid``; on a pod without them, any non-void
 payment of it) nor canceled, a change of the header's date or description is sent with ``PATCH`` and
 ``If-Match`` (a 412 re-reads and retries once, then ``FusionConflictError``, which queues it). A change of
-the lines (amounts, accounts, PO matching: an amount change is always one, since the lines add up to it)
-is queued for a person with the reason: Fusion invoice lines are AP's to adjust (a line rewrite on a
-possibly accounted invoice is not a connector's decision). A paid or canceled invoice is never changed:
-queued for a person likewise.
+the currency or of the lines (amounts, accounts, PO matching: an amount change is always one, since the
+lines add up to it) is queued for a person with the reason: Fusion invoice lines are AP's to adjust (a line
+rewrite on a possibly accounted invoice is not a connector's decision). A paid or canceled invoice is never
+changed: queued for a person likewise.
 
 Validation. After a create or an adoption (and after a PATCH), ``FusionSession.validate_invoice`` runs
 Payables validation. The result is audited whatever it is, in the reason of the write's own event
@@ -87,12 +87,18 @@ def _day_of(value: Any) -> str:
         return text
 
 
+def _currency_of(invoice: Mapping[str, Any]) -> str:
+    return str(invoice.get("InvoiceCurrency") or "").strip().upper()
+
+
 def differences(found: Mapping[str, Any], body: Mapping[str, Any]) -> list[str]:
-    """How an invoice Fusion holds differs from the mapped one on supplier, amount and date (empty:
-    it is this bill's invoice)."""
+    """How an invoice Fusion holds differs from the mapped one on supplier, currency, amount and date
+    (empty: it is this bill's invoice). The currency first: 1,000 of another currency is another amount."""
     out = []
     if str(found.get("Supplier") or "") != str(body.get("Supplier") or ""):
         out.append(f"supplier {found.get('Supplier')!r} (the bill's: {body.get('Supplier')!r})")
+    if _currency_of(found) and _currency_of(found) != _currency_of(body):
+        out.append(f"currency {_currency_of(found)} (the bill's: {_currency_of(body)})")
     if not _same_amount(found.get("InvoiceAmount"), body.get("InvoiceAmount")):
         out.append(f"amount {found.get('InvoiceAmount')} (the bill's: {body.get('InvoiceAmount')})")
     if _day_of(found.get("InvoiceDate")) != _day_of(body.get("InvoiceDate")):
@@ -123,7 +129,8 @@ def _is_canceled(invoice: Mapping[str, Any]) -> bool:
 
 def line_summary(lines: Iterable[Mapping[str, Any]]) -> list[tuple[int, str, str, str, str]]:
     """(line number, type, amount, PO number, PO line) of each line: what must agree for the lines to be
-    the bill's."""
+    the bill's. The amount exactly as a number (``1000`` and ``1000.00`` agree; ``12.345`` and ``12.35`` do
+    not: a currency of three decimals keeps them)."""
     out = []
     for line in lines:
         amount = amounts.amount(line.get("LineAmount"))
@@ -131,7 +138,7 @@ def line_summary(lines: Iterable[Mapping[str, Any]]) -> list[tuple[int, str, str
             (
                 int(line.get("LineNumber") or 0),
                 str(line.get("LineType") or "Item"),
-                amounts.money(amount) if amount is not None else str(line.get("LineAmount")),
+                format(amount.normalize(), "f") if amount is not None else str(line.get("LineAmount")),
                 str(line.get("PurchaseOrderNumber") or ""),
                 str(line.get("PurchaseOrderLineNumber") or ""),
             )
@@ -239,7 +246,10 @@ class FusionInvoices(LedgerTarget):
         )
         if not posting.moved:
             return body, posting
-        return {**body, "AccountingDate": posting.day.isoformat()}, posting
+        moved = {**body, "AccountingDate": posting.day.isoformat()}
+        if body.get("ConversionDate"):  # a foreign invoice converts on the day it is accounted on
+            moved["ConversionDate"] = posting.day.isoformat()
+        return moved, posting
 
     def update(self, target_id: str, record: Mapped) -> None:
         body = record.body
@@ -251,6 +261,13 @@ class FusionInvoices(LedgerTarget):
                 f"{label} changed in {self.source_label} after it was sent, but the Fusion invoice is "
                 f"{state}: the integration does not change it; adjust it in Fusion (or a credit memo), then "
                 "abandon this item"
+            )
+        if _currency_of(current) and _currency_of(current) != _currency_of(body):
+            raise ValueError(
+                f"{label}: the bill's currency changed in {self.source_label} after it was sent (Fusion "
+                f"holds it in {_currency_of(current)}, the bill is now in {_currency_of(body)}); the "
+                "integration does not change an invoice's currency. Cancel the invoice in Fusion and replay "
+                "(or correct the bill back), then abandon this item"
             )
         fusion_lines = line_summary(self.session.iter_children("invoices", current, "invoiceLines"))
         if fusion_lines != line_summary(body.get("invoiceLines") or []):
@@ -363,4 +380,6 @@ def invoice_of(body: Mapping[str, Any]) -> Invoice:
         accounting_date=date.fromisoformat(str(accounting)) if accounting else None,
         conversion_rate_type=body.get("ConversionRateType"),
         lines=lines,
+        # Beside the typed attributes: the day (and a stated rate) a foreign invoice converts at.
+        extra={name: body[name] for name in ("ConversionDate", "ConversionRate") if body.get(name)},
     )

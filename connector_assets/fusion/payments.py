@@ -14,8 +14,14 @@ Whether an invoice is fully paid (``paid_state``), in this order (Fusion's own w
 1. ``PaidStatus`` when the invoice carries it (``Paid``; ``Partially paid``; ``Unpaid``);
 2. else ``AmountPaid`` against ``InvoiceAmount``;
 3. else the non-void payments' amounts on this invoice (the ``relatedInvoices`` row's ``AmountPaid``, or
-   the payment's ``PaymentAmount`` when it pays this one invoice alone), when every one is known;
+   the payment's ``PaymentAmount`` when it pays this one invoice alone, in the invoice's currency), when
+   every one is known;
 4. else it cannot be told.
+
+Currency. Every amount compared here is the invoice's, in its ``InvoiceCurrency``. A payment's
+``PaymentAmount`` is in the payment's ``PaymentCurrency``; when that is given and is not the invoice's
+currency (a payment in another currency, converted by Fusion), the amount is not taken as the invoice's:
+that payment's amount on the invoice is then unknown, never compared across currencies.
 
 The day it was paid is the latest ``PaymentDate`` of the invoice's non-void payments: the day Fusion finished
 paying it. A payment with a ``VoidDate`` counts for nothing.
@@ -97,16 +103,26 @@ def _same_invoice(row: Mapping[str, Any], invoice_id: str, invoice_number: str) 
     return bool(row_number) and row_number == invoice_number
 
 
-def invoice_payment(payment: Mapping[str, Any], invoice_id: str, invoice_number: str) -> InvoicePayment:
-    """``payment`` as a payment of invoice ``invoice_id`` (number ``invoice_number``). Its amount on the
-    invoice: the matching ``relatedInvoices`` row's ``AmountPaid``, else ``PaymentAmount`` when the payment
-    has exactly one related row (it pays this invoice alone), else unknown."""
+def _same_currency(payment: Mapping[str, Any], currency: str) -> bool:
+    """Whether ``payment`` is in ``currency`` as far as it says (a payment naming no currency, or an invoice
+    whose currency is not known, is taken as the same: the reference confirms no payment currency)."""
+    paid_in = attribute_text(payment.get("PaymentCurrency")).upper()
+    return not paid_in or not currency or paid_in == currency.upper()
+
+
+def invoice_payment(
+    payment: Mapping[str, Any], invoice_id: str, invoice_number: str, currency: str = ""
+) -> InvoicePayment:
+    """``payment`` as a payment of invoice ``invoice_id`` (number ``invoice_number``, in ``currency``). Its
+    amount on the invoice: the matching ``relatedInvoices`` row's ``AmountPaid``, else ``PaymentAmount``
+    when the payment has exactly one related row (it pays this invoice alone) and is in the invoice's
+    currency, else unknown."""
     rows = related_rows(payment)
     amount: Decimal | None = None
     matching = [r for r in rows if _same_invoice(r, invoice_id, invoice_number)]
     if matching and all(r.get("AmountPaid") is not None for r in matching):
         amount = sum((amounts.amount(r.get("AmountPaid")) or Decimal(0) for r in matching), Decimal(0))
-    elif len(rows) == 1:
+    elif len(rows) == 1 and _same_currency(payment, currency):
         amount = amounts.amount(payment.get("PaymentAmount"))
     check_id = attribute_text(payment.get("CheckId"))
     return InvoicePayment(
@@ -148,6 +164,16 @@ class PaidState:
     paid_on: date | None  # latest PaymentDate of the non-void payments
     payments: tuple[InvoicePayment, ...] = field(default=())
     how: str = ""  # which rule decided: "PaidStatus", "AmountPaid", "payments"
+    currency: str = ""  # the invoice's InvoiceCurrency: what every amount here is in
+
+    def figure(self, value: Decimal | None) -> str:
+        """An amount of this invoice as a finance user reads it: ``1000 JPY``, ``12.345 KWD`` (its currency's
+        own decimals), ``an unknown amount`` for none."""
+        if value is None:
+            return "an unknown amount"
+        code = self.currency or None
+        shown = amounts.money(value, code) if amounts.fits(value, code) else format(value, "f")
+        return f"{shown} {self.currency}".rstrip()
 
     @property
     def live(self) -> list[InvoicePayment]:
@@ -171,14 +197,15 @@ def paid_state(invoice: Mapping[str, Any], payments: Iterable[Mapping[str, Any]]
         attribute_text(invoice.get("InvoiceId")),
         attribute_text(invoice.get("InvoiceNumber")),
     )
-    mine = tuple(invoice_payment(p, invoice_id, number) for p in payments)
+    currency = attribute_text(invoice.get("InvoiceCurrency"))
+    mine = tuple(invoice_payment(p, invoice_id, number, currency) for p in payments)
     live = [p for p in mine if not p.voided]
     dates = [p.paid_on for p in live if p.paid_on is not None]
     paid_on = max(dates) if dates else None
     invoice_amount = amounts.amount(invoice.get("InvoiceAmount"))
     reported = amounts.amount(invoice.get("AmountPaid")) if invoice.get("AmountPaid") is not None else None
     status = PAID_STATUSES.get(attribute_text(invoice.get("PaidStatus")).lower())
-    facts = {"invoice_amount": invoice_amount, "paid_on": paid_on, "payments": mine}
+    facts = {"invoice_amount": invoice_amount, "paid_on": paid_on, "payments": mine, "currency": currency}
     if status is not None:
         return PaidState(status, amount_paid=reported, how="PaidStatus", **facts)  # type: ignore[arg-type]
     if reported is not None:

@@ -45,8 +45,10 @@ def created_on(record: Mapping[str, Any], day: str) -> bool:
 
 
 def _money(value: Any) -> Decimal:
+    """An amount as Fusion holds it, exactly: in its document's currency, whose decimals it keeps (a KWD
+    invoice's fils are not rounded to cents before they are compared)."""
     found = amounts.amount(value)
-    return (found if found is not None else Decimal(0)).quantize(amounts.CENT)
+    return found if found is not None else Decimal(0)
 
 
 def _number(value: Any) -> Decimal | None:

@@ -12,12 +12,22 @@ Header (docs/reference/oracle-fusion.md §2.6, Oracle's own example): ``InvoiceN
 again); ``Supplier`` / ``SupplierSite`` = the vendor's paired Fusion supplier and its pay site in the business
 unit (``fusion.supplier_sites``); ``BusinessUnit`` = ``ML_FUSION_BUSINESS_UNIT``; ``InvoiceCurrency`` = the
 bill's currency; ``InvoiceAmount`` = Procurify's ``total_cost_with_tax`` (a float in the API, quirk 7: read
-through its text and rounded to the cent); ``InvoiceDate`` = ``invoice_date``; ``AccountingDate`` =
-``gl_post_date`` when set; ``Description`` = the bill's ``note``, else the description of the Fusion
-purchase order the bill came from (the requisition's notes, which the purchase orders flow put there),
-cut to Fusion's 240 characters (a description is a label, not a key). A currency other than
-``ML_FUSION_PROCURIFY_LEDGER_CURRENCY`` carries ``ConversionRateType`` =
-``ML_FUSION_PROCURIFY_CONVERSION_RATE_TYPE`` (Fusion refuses a foreign-currency invoice without one).
+through its text and rounded to the currency's smallest unit); ``InvoiceDate`` = ``invoice_date``;
+``AccountingDate`` = ``gl_post_date`` when set; ``Description`` = the bill's ``note``, else the description
+of the Fusion purchase order the bill came from (the requisition's notes, which the purchase orders flow put
+there), cut to Fusion's 240 characters (a description is a label, not a key).
+
+Currency. Every amount is in the bill's currency with that currency's own decimals (``amounts.minor_units``:
+``1000`` JPY, ``52.75`` EUR, ``12.345`` KWD); an item finer than its currency (``1000.5`` JPY) is refused
+naming the item and the currency, never rounded. A currency other than the business unit's ledger currency
+(``ML_FUSION_PROCURIFY_LEDGER_CURRENCY``) carries ``ConversionRateType`` =
+``ML_FUSION_PROCURIFY_CONVERSION_RATE_TYPE`` (default ``Corporate``, the type Oracle's payment example shows;
+the sandbox pod, as a ledger would, refuses a foreign invoice without one) and ``ConversionDate`` = the
+accounting date (``gl_post_date``, else the invoice date: the day Fusion accounts the invoice on), so Fusion
+converts at its own daily rate of that type and day. No ``ConversionRate`` is sent: Procurify's bill states
+none of its own (its ``currency.rate`` is the rate of the currency in Procurify's currency table, an
+administrator's setting against Procurify's base currency, not a rate agreed for this document), and a
+user rate on an invoice would override the ledger's rates without anyone having stated it.
 
 Lines, one per bill item, in the bill's order:
 
@@ -42,7 +52,7 @@ Lines, one per bill item, in the bill's order:
 Refused (queued with the bill and the field named; ``ml-connector replay`` sends it once fixed): an item
 whose account code or department has no charge account (``charge_accounts``' words), lines plus tax plus
 costs that do not add up to Procurify's total, no invoice number, a date that is not a date, an amount that
-is not one, a bill of 0.00, a currency that is not a 3-letter code.
+is not one, a bill of 0.00, a currency that is not a 3-letter code, an item finer than its currency.
 """
 
 import re
@@ -64,9 +74,9 @@ from connector_assets.procurify.bill_fields import (
     bill_tax,
     bill_total,
     bill_vendor_id,
-    cents,
     currency_code,
     describe,
+    in_currency,
     item_account,
     item_label,
     largest_item,
@@ -125,7 +135,7 @@ def InvoiceRecord() -> type:
         supplier_site: Series[str] = pa.Field(nullable=False)
         business_unit: Series[str] = pa.Field(str_length={"min_value": 1})
         currency: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
-        invoice_amount: Series[str] = pa.Field(str_matches=r"^-?\d+\.\d{2}$")
+        invoice_amount: Series[str] = pa.Field(str_matches=r"^-?\d+(\.\d{2,3})?$")  # the currency's decimals
         invoice_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
         lines: Series[int] = pa.Field(ge=0)
         po_matched_lines: Series[int] = pa.Field(ge=0)
@@ -142,6 +152,13 @@ def InvoiceRecord() -> type:
 
 
 # -- reading the bill ----------------------------------------------------------------------------------
+
+
+def bill_currency(bill: Mapping[str, Any]) -> str | None:
+    """The bill's currency code when it is one (three letters), else None: the bill is then refused for it,
+    and its amounts are read in cents meanwhile so every other problem is still named."""
+    code = currency_code(bill)
+    return code if re.fullmatch(r"[A-Z]{3}", code) else None
 
 
 def _label(text: Any, fallback: str) -> str:
@@ -164,7 +181,9 @@ class _Lines:
 
 def _item_lines(inputs: BillInputs, combination_of: CombinationOf) -> _Lines:
     out = _Lines()
-    for position, item, where, amount in priced_items(inputs.bill, out.problems):
+    currency = bill_currency(inputs.bill)
+    for position, item, where, amount in priced_items(inputs.bill, out.problems, currency):
+        amount = in_currency(amount, currency)  # exact: priced_items refused anything finer
         number = len(out.lines) + 1
         description = item_label(item, position, DESCRIPTION_MAX)
         line = order_item(item)
@@ -184,7 +203,7 @@ def _item_lines(inputs: BillInputs, combination_of: CombinationOf) -> _Lines:
             out.lines.append(
                 InvoiceLine(
                     line_number=number,
-                    amount=cents(amount),
+                    amount=amount,
                     description=description,
                     quantity=quantity if quantity is not None and unit is not None else None,
                     unit_price=unit if quantity is not None and unit is not None else None,
@@ -210,9 +229,9 @@ def _item_lines(inputs: BillInputs, combination_of: CombinationOf) -> _Lines:
         out.lines.append(
             InvoiceLine(
                 line_number=number,
-                amount=cents(amount),
+                amount=amount,
                 description=description,
-                distributions=(InvoiceDistribution(1, cents(amount), combination, description=description),),
+                distributions=(InvoiceDistribution(1, amount, combination, description=description),),
             )
         )
     return out
@@ -234,7 +253,9 @@ def _largest_item_combination(inputs: BillInputs, combination_of: CombinationOf)
 def _extra_lines(
     inputs: BillInputs, combination_of: CombinationOf, out: _Lines, tax: Decimal, costs: list[Decimal]
 ) -> None:
-    """The tax line and one freight line per additional cost, on their account (module docstring)."""
+    """The tax line and one freight line per additional cost, on their account (module docstring), each
+    rounded to the bill's currency as Procurify's total is (a float there too)."""
+    currency = bill_currency(inputs.bill)
     wanted = [("Tax", "Tax", tax, inputs.tax_account, "ML_FUSION_PROCURIFY_BILL_TAX_ACCOUNT")] if tax else []
     wanted += [
         (
@@ -253,7 +274,7 @@ def _extra_lines(
             combination, problem = _largest_item_combination(inputs, combination_of)
             if combination is None:
                 out.problems.append(
-                    f"its {line_type.lower()} {amounts.money(amount)} has no account: {problem}; set "
+                    f"its {line_type.lower()} {in_currency(amount, currency)} has no account: {problem}; set "
                     f"{setting} to the Fusion charge account for it"
                 )
                 continue
@@ -261,11 +282,13 @@ def _extra_lines(
         out.lines.append(
             InvoiceLine(
                 line_number=number,
-                amount=cents(amount),
+                amount=in_currency(amount, currency),
                 line_type=line_type,
                 description=text,
                 distributions=(
-                    InvoiceDistribution(1, cents(amount), combination, line_type=line_type, description=text),
+                    InvoiceDistribution(
+                        1, in_currency(amount, currency), combination, line_type=line_type, description=text
+                    ),
                 ),
             )
         )
@@ -287,12 +310,16 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
     costs = [value for _position, _cost, value in found]
     if not out.waits:
         _extra_lines(inputs, combination_of, out, tax, costs)
+    currency = currency_code(bill)
+    known = bill_currency(bill)
     total = bill_total(bill, problems)
+    if total is not None:
+        total = in_currency(total, known)
     gross = sum((Decimal(str(line.amount)) for line in out.lines), Decimal(0))
-    if total is not None and not problems and not out.waits and out.lines and gross != cents(total):
+    if total is not None and not problems and not out.waits and out.lines and gross != total:
         problems.append(
-            f"its items, tax and additional costs come to {amounts.money(gross)} but Procurify's total with "
-            f"tax is {amounts.money(cents(total))}: correct the bill in Procurify and replay, or enter the "
+            f"its items, tax and additional costs come to {gross} {currency} but Procurify's total with "
+            f"tax is {total} {currency}: correct the bill in Procurify and replay, or enter the "
             "invoice in Fusion by hand and abandon this item"
         )
     invoice_number = bill_fields.invoice_number(
@@ -304,16 +331,15 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
     invoice_date = bill_day(bill.get("invoice_date"))
     if invoice_date is None:
         problems.append(f"the invoice date {bill.get('invoice_date')!r} is not a date")
-    currency = currency_code(bill)
-    if not re.fullmatch(r"[A-Z]{3}", currency):
+    if known is None:
         problems.append(f"its currency {bill.get('currency')!r} is not a currency code")
     vendor_id = bill_vendor_id(bill)
     if not vendor_id:
         problems.append("it names no vendor")
     if not out.lines and not out.waits and not problems:
         problems.append("it has no items")
-    if total is not None and not problems and not out.waits and cents(total) == 0:
-        problems.append("it comes to 0.00: nothing to invoice")
+    if total is not None and not problems and not out.waits and total == 0:
+        problems.append(f"it comes to {total} {currency}: nothing to invoice")
     if problems:
         return Rejected(bill_uuid, f"{label}: " + "; ".join(problems))
     assert total is not None and invoice_date is not None
@@ -324,7 +350,7 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
         "supplier_site": inputs.site.site if inputs.site else "",
         "business_unit": inputs.business_unit,
         "currency": currency,
-        "invoice_amount": amounts.money(cents(total)),
+        "invoice_amount": amounts.money(total, currency),
         "invoice_date": invoice_date.isoformat(),
         "lines": len(out.lines),
         "po_matched_lines": out.matched,
@@ -345,18 +371,22 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
     from_po = next(
         (inputs.orders[po].description for po in out.orders_used if inputs.orders[po].description), ""
     )
+    accounting_date = bill_day(bill.get("gl_post_date"))
+    foreign = currency != inputs.ledger_currency
     invoice = Invoice(
         invoice_number=invoice_number,
         supplier=inputs.site.supplier,
         supplier_site=inputs.site.site,
-        amount=cents(total),
+        amount=total,
         invoice_date=invoice_date,
         currency=currency,
         business_unit=inputs.business_unit,
         description=_label(note or from_po, "") or None,
-        accounting_date=bill_day(bill.get("gl_post_date")),
-        conversion_rate_type=inputs.conversion_rate_type if currency != inputs.ledger_currency else None,
+        accounting_date=accounting_date,
+        conversion_rate_type=inputs.conversion_rate_type if foreign else None,
         lines=tuple(out.lines),
+        # The day Fusion converts at: the day it accounts the invoice on (module docstring, Currency).
+        extra={"ConversionDate": accounting_date or invoice_date} if foreign else {},
     )
     return Mapped(
         bill_uuid,

@@ -11,7 +11,6 @@ invoice's non-void payments, the day Fusion finished paying it.
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected, Skipped
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.fusion.payments import InvoicePayment, PaidState
@@ -38,9 +37,9 @@ def invoice_label(invoice: Mapping[str, Any]) -> str:
 
 
 def _paid_figures(state: PaidState) -> str:
-    paid = amounts.money(state.amount_paid) if state.amount_paid is not None else "an unknown amount"
-    whole = amounts.money(state.invoice_amount) if state.invoice_amount is not None else "?"
-    return f"{paid} of {whole} paid"
+    """``500 of 1000 JPY paid``: both in the invoice's currency, with its own decimals."""
+    whole = state.figure(state.invoice_amount) if state.invoice_amount is not None else "?"
+    return f"{state.figure(state.amount_paid)} of {whole} paid"
 
 
 def _payments_text(payments: Iterable[InvoicePayment]) -> str:

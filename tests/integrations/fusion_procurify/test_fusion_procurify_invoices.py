@@ -170,7 +170,8 @@ def test_an_unmapped_account_code_and_totals_that_disagree_are_refused_naming_th
     assert "Procurify account code 4000 has no row in the account map" in refused.reason
     off = map_bill(inputs(a_bill(total_cost_with_tax=180.0)), combination_of)
     assert (
-        isinstance(off, Rejected) and "come to 175.30 but Procurify's total with tax is 180.00" in off.reason
+        isinstance(off, Rejected)
+        and "come to 175.30 USD but Procurify's total with tax is 180.00 USD" in off.reason
     )
     assert isinstance(map_bill(inputs(a_bill(invoice_number=" ")), combination_of), Rejected)
 
@@ -185,6 +186,60 @@ def test_freight_a_tax_account_setting_and_a_foreign_currency():
     ]
     assert tail == [("Tax", "101-10-22500-000"), ("Freight", "101-10-61000-000")]
     assert record.body["ConversionRateType"] == "Corporate"
+
+
+def priced(bill: dict[str, Any], currency: str, amounts: list[str], tax: str, total: float) -> dict[str, Any]:
+    """``bill`` in ``currency``, its two items at ``amounts`` (quantity 1) and its tax at ``tax``."""
+    for item, amount in zip(bill["items"], amounts, strict=True):
+        item.update(quantity="1", unit_cost=amount, total_cost=amount)
+    bill.update(
+        currency={"id": 9, "name": currency, "rate": "1.0000"}, tax_amount=tax, total_cost_with_tax=total
+    )
+    return bill
+
+
+def test_a_euro_bill_is_invoiced_in_euros_converting_on_its_accounting_date():
+    record = map_bill(inputs(priced(a_bill(), "EUR", ["600.00", "390.35"], "9.65", 1000.0)), combination_of)
+    assert isinstance(record, Mapped), record
+    body = record.body
+    assert (body["InvoiceCurrency"], body["InvoiceAmount"]) == ("EUR", "1000.00")  # EUR, never converted
+    assert (body["ConversionRateType"], body["ConversionDate"]) == ("Corporate", "2026-11-23")  # gl_post_date
+    assert "ConversionRate" not in body  # Procurify's currency table rate is not the document's
+    assert [line["LineAmount"] for line in body["invoiceLines"]] == ["600.00", "390.35", "9.65"]
+    no_gl_date = map_bill(
+        inputs(priced(a_bill(gl_post_date=None), "EUR", ["600.00", "390.35"], "9.65", 1000.0)), combination_of
+    )
+    assert isinstance(no_gl_date, Mapped)
+    assert no_gl_date.body["ConversionDate"] == "2026-11-20"  # no gl_post_date: the invoice date
+    assert invoice_of(body).payload() == body
+    in_pounds = map_bill(inputs(a_bill(), ledger_currency="GBP", conversion_rate_type="Spot"), combination_of)
+    assert isinstance(in_pounds, Mapped)  # a dollar bill in a sterling ledger: foreign, at the set rate type
+    assert (in_pounds.body["ConversionRateType"], in_pounds.body["ConversionDate"]) == ("Spot", "2026-11-23")
+
+
+def test_a_yen_bill_keeps_whole_yen_and_a_fraction_of_a_yen_is_refused_naming_the_item():
+    record = map_bill(inputs(priced(a_bill(), "JPY", ["100000", "48000"], "14800", 162800.0)), combination_of)
+    assert isinstance(record, Mapped), record
+    body = record.body
+    assert (body["InvoiceCurrency"], body["InvoiceAmount"]) == ("JPY", "162800")
+    assert [line["LineAmount"] for line in body["invoiceLines"]] == ["100000", "48000", "14800"]
+    assert body["invoiceLines"][0]["invoiceDistributions"][0]["DistributionAmount"] == "100000"
+    assert record.fields["invoice_amount"] == "162800" and validate(INVOICES_FLOW, [record]).rejected == []
+    fraction = map_bill(
+        inputs(priced(a_bill(), "JPY", ["100000.50", "48000"], "0", 148000.5)), combination_of
+    )
+    assert isinstance(fraction, Rejected)
+    assert "item 169: the amount 100000.50 has more decimals than JPY has (no decimals)" in fraction.reason
+
+
+def test_a_dinar_bill_keeps_its_fils():
+    record = map_bill(inputs(priced(a_bill(), "KWD", ["52.125", "112.905"], "9.650", 174.68)), combination_of)
+    assert isinstance(record, Mapped), record
+    assert (record.body["InvoiceAmount"], record.body["ConversionRateType"]) == ("174.680", "Corporate")
+    assert [line["LineAmount"] for line in record.body["invoiceLines"]] == ["52.125", "112.905", "9.650"]
+    assert validate(INVOICES_FLOW, [record]).rejected == []
+    finer = map_bill(inputs(priced(a_bill(), "KWD", ["52.1255", "112.905"], "9.65", 174.68)), combination_of)
+    assert isinstance(finer, Rejected) and "more decimals than KWD has (3 decimals)" in finer.reason
 
 
 # -- end to end ---------------------------------------------------------------------------------------

@@ -104,9 +104,18 @@ class Queued:
         return False
 
 
-def bill(uuid: str, amount: str, *, status: str = "Approved", paid: bool = False) -> RegisterBill:
+def bill(
+    uuid: str, amount: str, *, status: str = "Approved", paid: bool = False, currency: str = ""
+) -> RegisterBill:
     return RegisterBill(
-        uuid, f"INV-{uuid}", PERIOD, Decimal(amount), status, status in ("Approved", "Paid"), paid=paid
+        uuid,
+        f"INV-{uuid}",
+        PERIOD,
+        Decimal(amount),
+        status,
+        status in ("Approved", "Paid"),
+        paid=paid,
+        currency=currency,
     )
 
 
@@ -177,6 +186,7 @@ def test_a_pair_is_compared_field_by_field_and_line_by_line_procurify_first() ->
 
 def test_expected_lines_are_the_items_then_tax_then_each_cost() -> None:
     full = {
+        "currency": {"id": 3, "name": "USD", "rate": "1.0000"},
         "items": [{"total_cost": "10.00"}, {"quantity": "2", "unit_cost": "2.50"}],
         "tax_amount": "1.20",
         "costs": [{"amount": "3.00"}, {"amount": "0"}],
@@ -188,6 +198,42 @@ def test_expected_lines_are_the_items_then_tax_then_each_cost() -> None:
         ("Freight", Decimal("3.00")),
     )
     assert expected_lines({"items": [{"total_cost": "x"}]}) is None  # refused by the flow: nothing to compare
+    yen = {"currency": {"name": "JPY"}, "items": [{"total_cost": "1000.00"}], "tax_amount": "100"}
+    assert expected_lines(yen) == (("Item", Decimal("1000")), ("Tax", Decimal("100")))
+    assert expected_lines({**yen, "items": [{"total_cost": "1000.5"}]}) is None  # a fraction of a yen
+
+
+def test_money_is_compared_in_the_bills_currency_and_another_currency_is_named_as_such() -> None:
+    report, rows = compared(
+        [
+            bill("a", "150000", currency="JPY"),
+            bill("b", "1000.00", currency="EUR"),
+            bill("c", "12.345", currency="KWD"),
+            bill("d", "10.00", currency="USD"),
+        ],
+        {
+            "a": invoice("1", "150000", currency="JPY", number="INV-a"),
+            "b": invoice("2", "1000", currency="USD", number="INV-b"),  # keyed in dollars in Fusion
+            "c": invoice("3", "12.35", currency="KWD"),  # the fils rounded away
+            "d": invoice("4", "10.00"),
+        },
+        NoGaps(),
+        {
+            "a": ExpectedInvoice("INV-a", "2026-11-02", "JPY", (("Item", Decimal("150000")),)),
+            "b": ExpectedInvoice("INV-b", "2026-11-02", "EUR", (("Item", Decimal("1000.00")),)),
+        },
+    )
+    kinds = by_kind(report)
+    assert sorted(kinds) == ["currency mismatch", "invoice amount"]
+    [mismatch] = kinds["currency mismatch"]
+    assert (mismatch.values, mismatch.field) == (("EUR", "USD"), "InvoiceCurrency")
+    assert "1,000.00 EUR" in mismatch.words and "1,000.00 USD" in mismatch.words
+    [fils] = kinds["invoice amount"]
+    assert fils.values == ("12.345", "12.350") and "difference 0.005" in fils.words
+    keys = {key[3]: figures for key, figures in rows.rows.items()}
+    assert keys["JPY"] == [1, Decimal("150000"), 1, Decimal("150000")]  # yen never added to euros
+    assert keys["EUR"] == [1, Decimal("1000.00"), 0, Decimal(0)]  # no dollars counted as euros
+    assert rows.out_of_balance == 2  # EUR (the mismatch) and KWD (the fils)
 
 
 def test_a_bill_missing_in_fusion_is_an_expected_gap_when_queued_else_named() -> None:
@@ -210,7 +256,7 @@ def test_paid_status_names_the_side_behind_unless_the_payment_status_flow_queued
         Queued("payment_status", "3"),
     )
     behind = {d.record.split()[1]: d for d in report.differences}
-    assert behind["a"].values == ("Approved", "paid by PaidStatus, 10.00 of 10.00 paid")
+    assert behind["a"].values == ("Approved", "paid by PaidStatus, 10.00 of 10.00 USD paid")
     assert "Procurify is behind" in behind["a"].words
     assert behind["b"].values[0] == "Paid" and "Fusion is behind" in behind["b"].words
     assert "c" not in behind and [e.record for e in report.expected] == ["bill c (invoice INV-c)"]

@@ -9,16 +9,23 @@ time a clerk touched it. (``gl_post_date`` goes to ``AccountingDate``, which Fus
 
 Procurify's side of a vendor and period: its bills dated in the period whose status counts as approved
 (``ML_FUSION_PROCURIFY_BILL_STATUSES``, the invoices flow's own setting), each at ``total_cost_with_tax``
-rounded to the cent (what the flow sends as ``InvoiceAmount``). A bill another process exported before this
-integration sent it (``last_export_date``, no ``invoice`` cross-reference) is not this integration's to
-send (the flow skips it): counted, left out of both sides.
+rounded to its currency's smallest unit (what the flow sends as ``InvoiceAmount``).
+
+Money is compared in the document's currency, never converted: the bill's and its invoice's amounts are
+both in the bill's currency (``InvoiceCurrency``), with that currency's decimals (1,000 JPY, 12.345 KWD).
+The table has one row per vendor, period and currency, so no total adds yen to euros. A pair whose
+currencies differ is a ``currency mismatch`` (field ``InvoiceCurrency``), and its amounts and lines are not
+compared: 1,000.00 EUR against 1,000.00 USD is neither an agreement nor an amount difference.
+
+A bill another process exported before this integration sent it (``last_export_date``, no ``invoice``
+cross-reference) is not this integration's to send (the flow skips it): counted, left out of both sides.
 
 Fusion's side: the invoices of those bills (the ``invoice`` cross-reference, bill uuid -> ``InvoiceId``),
 read from Fusion now in lists of ids. A pair compares what the flow writes:
 
-* ``InvoiceAmount`` (kind ``invoice amount``), ``InvoiceNumber``, ``InvoiceDate``, ``InvoiceCurrency``
-  (``invoice number``, ``invoice date``, ``invoice currency``) and the supplier (its ``SupplierNumber``
-  against the vendor's paired supplier's: ``invoice supplier``);
+* ``InvoiceCurrency`` first (``currency mismatch``), then ``InvoiceAmount`` (kind ``invoice amount``),
+  ``InvoiceNumber``, ``InvoiceDate`` (``invoice number``, ``invoice date``) and the supplier (its
+  ``SupplierNumber`` against the vendor's paired supplier's: ``invoice supplier``);
 * for the bills the day changed (or whose invoice it changed), read in full: the lines, one per bill item
   then a Tax line and a Freight line per additional cost, as ``bill_mappers`` writes them (``invoice
   lines`` when their number differs, else ``invoice line amount`` per line);
@@ -41,12 +48,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from connector_assets.flows.reconciliation import Report, money
+from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, Report, currencies_differ, money
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.flows.values import text
 from connector_assets.fusion.reconcile_reads import FusionInvoice
+from connector_assets.integrations.fusion_procurify.bill_mappers import bill_currency
 from connector_assets.procurify.bill_costs import additional_costs
-from connector_assets.procurify.bill_fields import bill_tax, cents, currency_code, priced_items
+from connector_assets.procurify.bill_fields import bill_tax, currency_code, in_currency, priced_items
 from connector_assets.procurify.reconcile_reads import RegisterBill
 from connector_assets.procurify.register_comparison import RegisterComparison, RegisterWords
 
@@ -64,6 +72,7 @@ class BillRows(SideTotals):
                 "Vendor",
                 "Fusion supplier",
                 "Period",
+                "Currency",
                 "Procurify approved bills",
                 "Procurify amount",
                 "Fusion invoices",
@@ -98,23 +107,37 @@ def expected_of(row: Mapping[str, Any], full: Mapping[str, Any] | None = None) -
 
 def expected_lines(bill: Mapping[str, Any]) -> tuple[tuple[str, Decimal], ...] | None:
     """One ``Item`` line per bill item (its amount), then a ``Tax`` line for ``tax_amount`` and a
-    ``Freight`` line per additional cost, as the invoices flow writes them; None when the bill cannot be
-    mapped (the flow refuses it, so there is nothing to compare)."""
+    ``Freight`` line per additional cost, as the invoices flow writes them, in the bill's currency; None
+    when the bill cannot be mapped (the flow refuses it, so there is nothing to compare)."""
     problems: list[str] = []
-    lines = [("Item", cents(amount)) for _position, _item, _where, amount in priced_items(bill, problems)]
+    currency = bill_currency(bill)
+    lines = [
+        ("Item", in_currency(amount, currency))
+        for _position, _item, _where, amount in priced_items(bill, problems, currency)
+    ]
     tax = bill_tax(bill, problems)
     costs, cost_problems = additional_costs(bill)
-    if problems or cost_problems:
+    if problems or cost_problems or currency is None:
         return None
     if tax:
-        lines.append(("Tax", cents(tax)))
-    lines += [("Freight", cents(value)) for _position, _cost, value in costs if value]
+        lines.append(("Tax", in_currency(tax, currency)))
+    lines += [("Freight", in_currency(value, currency)) for _position, _cost, value in costs if value]
     return tuple(lines)
+
+
+def _shown(value: Decimal | None, invoice: FusionInvoice) -> str:
+    """An amount of ``invoice`` with its currency: ``1,000 JPY``."""
+    return f"{money(value, invoice.currency or None)} {invoice.currency}".rstrip()
+
+
+def _of_bill(bill: RegisterBill) -> str:
+    """The bill's amount with its currency: ``1,000.00 EUR``."""
+    return f"{money(bill.amount, bill.currency or None)} {bill.currency}".rstrip()
 
 
 def _paid_words(invoice: FusionInvoice) -> str:
     figures = (
-        f", {money(invoice.amount_paid)} of {money(invoice.amount)} paid"
+        f", {money(invoice.amount_paid, invoice.currency or None)} of {_shown(invoice.amount, invoice)} paid"
         if invoice.amount_paid is not None
         else ""
     )
@@ -146,6 +169,7 @@ class InvoicesOfBills(RegisterComparison):
     expected: Mapping[str, ExpectedInvoice] = field(default_factory=dict)
     supplier_number: str = ""
     accounted: set[str] = field(default_factory=set)
+    mismatched: set[str] = field(default_factory=set)  # bills whose invoice is in another currency
 
     def expected_gap(self, flow: str, bill: RegisterBill, *keys: str) -> bool:
         """Whether ``bill`` (or its pair) is an expected gap by ``flow``'s queue (counted once)."""
@@ -173,7 +197,26 @@ class InvoicesOfBills(RegisterComparison):
             return
         words = self.sentence(bill, template, document, why=why, **more)
         field = "invoice" if document is None else "InvoiceAmount"
-        self._differ(kind, bill, document, field, money(bill.amount), value, words)
+        self._differ(kind, bill, document, field, money(bill.amount, bill.currency or None), value, words)
+
+    def currency_mismatch(self, bill: RegisterBill, document: FusionInvoice) -> bool:
+        """A pair in two currencies: named as such (both currencies and amounts), its amounts left out."""
+        if not currencies_differ(bill.currency, document.currency):
+            return False
+        self.mismatched.add(bill.uuid)
+        self._differ(
+            CURRENCY_MISMATCH,
+            bill,
+            document,
+            "InvoiceCurrency",
+            bill.currency,
+            document.currency,
+            f"Procurify {bill.label} of {self.vendor} is in {bill.currency} "
+            f"({_of_bill(bill)}) but {document.label} is in "
+            f"{document.currency} ({_shown(document.amount, document)}) in Fusion: not the same money, so "
+            "the amounts are not compared; correct the currency on the wrong side",
+        )
+        return True
 
     def not_approved(self, bill: RegisterBill, invoice: FusionInvoice | None) -> None:
         if invoice is None or not invoice.found or invoice.canceled:
@@ -186,10 +229,10 @@ class InvoicesOfBills(RegisterComparison):
             invoice,
             "status",
             bill.status,
-            f"{invoice.status or 'open'}, {money(invoice.amount)}",
-            f"{invoice.label} ({money(invoice.amount)}) was sent to Fusion for Procurify {bill.label} of "
-            f"{self.vendor}, which is {bill.status} in Procurify now (the integration never cancels a Fusion "
-            "invoice: cancel it in Fusion if that is right)",
+            f"{invoice.status or 'open'}, {_shown(invoice.amount, invoice)}",
+            f"{invoice.label} ({_shown(invoice.amount, invoice)}) was sent to Fusion for Procurify "
+            f"{bill.label} of {self.vendor}, which is {bill.status} in Procurify now (the integration never "
+            "cancels a Fusion invoice: cancel it in Fusion if that is right)",
         )
 
     def unusable(self, bill: RegisterBill, invoice: FusionInvoice) -> bool:
@@ -204,7 +247,7 @@ class InvoicesOfBills(RegisterComparison):
                 "ValidationStatus",
                 bill.status,
                 invoice.status or "Canceled",
-                f"Procurify {bill.label} of {self.vendor} is {bill.status} for {money(bill.amount)} but "
+                f"Procurify {bill.label} of {self.vendor} is {bill.status} for {_of_bill(bill)} but "
                 f"{invoice.label}, sent for it, is canceled in Fusion",
             )
         else:
@@ -213,9 +256,9 @@ class InvoicesOfBills(RegisterComparison):
                 bill,
                 invoice,
                 "invoice",
-                money(bill.amount),
+                money(bill.amount, bill.currency or None),
                 "-",
-                f"Procurify {bill.label} of {self.vendor}, {bill.status} for {money(bill.amount)}, was sent "
+                f"Procurify {bill.label} of {self.vendor}, {bill.status} for {_of_bill(bill)}, was sent "
                 f"to Fusion as {invoice.label}, which Fusion no longer has",
             )
         return True
@@ -229,10 +272,9 @@ class InvoicesOfBills(RegisterComparison):
         compare_paid(self, bill, invoice)
 
     def _header(self, bill: RegisterBill, invoice: FusionInvoice, expected: ExpectedInvoice) -> None:
-        checks = (
+        checks = (  # the currency is compared first, with the amount (``currency_mismatch``)
             ("invoice number", "InvoiceNumber", expected.number, invoice.number),
             ("invoice date", "InvoiceDate", expected.invoice_date, invoice.invoice_date),
-            ("invoice currency", "InvoiceCurrency", expected.currency, invoice.currency),
             ("invoice supplier", "SupplierNumber", self.supplier_number, invoice.supplier_number),
         )
         for kind, name, mine, theirs in checks:
@@ -249,8 +291,9 @@ class InvoicesOfBills(RegisterComparison):
                 )
 
     def _lines(self, bill: RegisterBill, invoice: FusionInvoice, expected: ExpectedInvoice) -> None:
-        if expected.lines is None or invoice.lines is None:
+        if expected.lines is None or invoice.lines is None or bill.uuid in self.mismatched:
             return
+        currency = bill.currency or None
         live = [line for line in invoice.lines if not line.canceled]
         if len(live) != len(expected.lines):
             self._differ(
@@ -261,8 +304,8 @@ class InvoicesOfBills(RegisterComparison):
                 len(expected.lines),
                 len(live),
                 f"Procurify {bill.label} of {self.vendor} makes {len(expected.lines)} invoice line(s) "
-                f"({_line_list(expected.lines)}) but {invoice.label} has {len(live)} "
-                f"({_line_list((line.line_type, line.amount) for line in live)})",
+                f"({_line_list(expected.lines, currency)}) but {invoice.label} has {len(live)} "
+                f"({_line_list(((line.line_type, line.amount) for line in live), currency)})",
             )
             return
         for (line_type, amount), line in zip(expected.lines, live, strict=True):
@@ -272,16 +315,17 @@ class InvoicesOfBills(RegisterComparison):
                     bill,
                     invoice,
                     f"line {line.number} ({line.line_type}) LineAmount",
-                    money(amount),
-                    money(line.amount),
+                    money(amount, currency),
+                    money(line.amount, currency),
                     f"Procurify {bill.label} of {self.vendor}: its {line_type.lower()} line is "
-                    f"{money(amount)} but line {line.number} of {invoice.label} is {money(line.amount)} in "
-                    f"Fusion (difference {money(line.amount - amount)})",
+                    f"{money(amount, currency)} but line {line.number} of {invoice.label} is "
+                    f"{money(line.amount, currency)} in Fusion (difference "
+                    f"{money(line.amount - amount, currency)})",
                 )
 
 
-def _line_list(lines: Any) -> str:
-    return ", ".join(f"{kind} {money(amount)}" for kind, amount in lines)
+def _line_list(lines: Any, currency: str | None) -> str:
+    return ", ".join(f"{kind} {money(amount, currency)}" for kind, amount in lines)
 
 
 def compare_paid(comparison: InvoicesOfBills, bill: RegisterBill, invoice: FusionInvoice) -> None:
@@ -343,23 +387,26 @@ def compare_vendor_period(
     the Fusion invoice of ours written for it (read now), for every bill of the register that has one;
     ``gaps``: the flows' queues; ``expected``: bill uuid -> what the flow sends for it (its header, and its
     lines when the bill was read in full); ``supplier_number``: the paired supplier's number."""
-    key = (vendor, supplier or "no Fusion supplier", period)
-    rows.touch(key)
-    comparison = InvoicesOfBills(
-        report,
-        rows,
-        key,
-        f"{vendor}, {period}",
-        vendor,
-        supplier,
-        WORDS,
-        gaps=gaps,
-        expected=expected or {},
-        supplier_number=supplier_number,
-    )
-    missing = [b for b in register if b.approved and b.uuid not in invoices and not b.exported_elsewhere]
-    report.compared += len(missing)
-    comparison.compare(register, invoices, {})
+    # One row per currency the vendor billed in that period: a total adds amounts of one currency only.
+    for currency in sorted({bill.currency for bill in register}) or [""]:
+        bills = [bill for bill in register if bill.currency == currency]
+        key = (vendor, supplier or "no Fusion supplier", period, currency or "-")
+        rows.touch(key)
+        comparison = InvoicesOfBills(
+            report,
+            rows,
+            key,
+            f"{vendor}, {period}",
+            vendor,
+            supplier,
+            WORDS,
+            gaps=gaps,
+            expected=expected or {},
+            supplier_number=supplier_number,
+        )
+        missing = [b for b in bills if b.approved and b.uuid not in invoices and not b.exported_elsewhere]
+        report.compared += len(missing)
+        comparison.compare(bills, invoices, {})
 
 
 def invoice_without_bill(report: Report, invoice: FusionInvoice, bill_uuid: str) -> None:
@@ -370,9 +417,9 @@ def invoice_without_bill(report: Report, invoice: FusionInvoice, bill_uuid: str)
         f"bill {bill_uuid}",
         invoice.supplier or "-",
         "-",
-        money(invoice.amount),
-        f"{invoice.label} of {invoice.supplier or 'an unknown supplier'} ({money(invoice.amount)}) was sent "
-        f"to Fusion for Procurify bill {bill_uuid}, which Procurify no longer has",
+        money(invoice.amount, invoice.currency or None),
+        f"{invoice.label} of {invoice.supplier or 'an unknown supplier'} ({_shown(invoice.amount, invoice)}) "
+        f"was sent to Fusion for Procurify bill {bill_uuid}, which Procurify no longer has",
         counterpart=invoice.label,
         field="bill",
     )
@@ -387,8 +434,8 @@ def invoice_only_in_fusion(report: Report, invoice: FusionInvoice, vendor: str) 
         f"no bill ({vendor})",
         f"{vendor}, {invoice.invoice_date[:7] or '?'}",
         "-",
-        money(invoice.amount),
-        f"{invoice.label} of {invoice.supplier or 'its supplier'} ({money(invoice.amount)}, dated "
+        money(invoice.amount, invoice.currency or None),
+        f"{invoice.label} of {invoice.supplier or 'its supplier'} ({_shown(invoice.amount, invoice)}, dated "
         f"{invoice.invoice_date or '?'}) was created in Fusion that day for a supplier paired with {vendor}, "
         "and no Procurify bill explains it",
         counterpart=invoice.label,
