@@ -12,10 +12,21 @@ unprocessed (EDSP 0) and the batch carries on; a warning is reported and the tra
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from connector_sandbox.activity import activity_request
 
+from .currency import (
+    RATE_DECIMALS,
+    allocate,
+    company_currency,
+    convert,
+    currency_decimals,
+    exchange_rate,
+    from_stored,
+    to_stored,
+)
 from .dates import from_julian, to_hhmmss, to_julian
 from .factory import DataFactory, ledger_from_batch
 from .periods import gl_date_edit
@@ -174,19 +185,88 @@ def _gl_date_messages(
     return messages
 
 
+def _next_batch(store: Store) -> int:
+    """A new batch number (JDE Next Numbers, one sequence for voucher and journal batches)."""
+    return max(store.next_number(table, "ICU", floor=50_000) for table in ("F0411", "F0911"))
+
+
+class _Refused(Exception):
+    """A transaction the processor leaves unprocessed (EDSP 0), with the reason it gives."""
+
+
+def _foreign_rate(store: Store, row: dict[str, Any]) -> tuple[Decimal, int, int]:
+    """The rate a foreign transaction converts at (its CRR, else F0015 on its G/L date), its currency's
+    decimals and the company's currency's decimals."""
+    conn = store.conn
+    code, company = row["CRCD"], row["CO"] or row["KCO"]
+    decimals = currency_decimals(conn, code)
+    if decimals is None:
+        raise _Refused(f"currency code {code!r} is not in the Currency Codes table F0013")
+    domestic = company_currency(conn, company)
+    domestic_decimals = currency_decimals(conn, domestic) if domestic else None
+    if domestic is None or domestic_decimals is None:
+        raise _Refused(f"company {company} has no currency set up (F0010 CRCD)")
+    if row["CRR"]:
+        return from_stored(row["CRR"], RATE_DECIMALS), decimals, domestic_decimals
+    day = from_julian(row["DGJ"])
+    rate = exchange_rate(conn, code, domestic, day) if day else None
+    if rate is None:
+        raise _Refused(f"no exchange rate from {code} to {domestic} on or before the G/L date {day} (F0015)")
+    return rate, decimals, domestic_decimals
+
+
+def _foreign_voucher(
+    store: Store, rows: list[dict[str, Any]], lines: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[tuple[int, int]]]:
+    """A foreign transaction's domestic side: each pay item's ``AG`` / ``AAP`` and each line's ``AA`` from
+    the rate, the voucher's domestic gross converted once and both its pay items and its lines made to add up
+    to it (the rounding difference on the largest). Returns the pay items' changes and, per line, (domestic
+    ``AA``, foreign amount)."""
+    rate, places, domestic_places = _foreign_rate(store, rows[0])
+    gross = [from_stored(row["ACR"], places) for row in rows]
+    distributed = [from_stored(line["ACR"], places) for line in lines]
+    if sum(gross) != sum(distributed):
+        raise _Refused(
+            f"the distribution ({sum(distributed)} {rows[0]['CRCD']}) does not balance with the pay items "
+            f"({sum(gross)} {rows[0]['CRCD']})"
+        )
+    total = convert(sum(gross, Decimal(0)), rate, domestic_places)
+    items = allocate(total, gross, rate, domestic_places)
+    shares = allocate(total, distributed, rate, domestic_places)
+    stored_rate = to_stored(rate, RATE_DECIMALS)
+    changes = [
+        {"AG": to_stored(amount, 2), "AAP": to_stored(amount, 2), "FAP": row["ACR"], "CRR": stored_rate}
+        for row, amount in zip(rows, items, strict=True)
+    ]
+    return changes, [(to_stored(share, 2), line["ACR"]) for share, line in zip(shares, lines, strict=True)]
+
+
+def _posted_lines(line: dict[str, Any], domestic: int, foreign: int | None, **changes: Any) -> list[dict]:
+    """The F0911 rows of one batch line: the ``AA`` ledger row (domestic), and for a foreign transaction
+    the ``CA`` ledger row holding the amount in its currency (reference: F0911 holds domestic in AA, foreign
+    in CA)."""
+    posted = [ledger_from_batch(line, **{**changes, "AA": domestic})]
+    if foreign is not None:
+        posted.append(ledger_from_batch(line, **{**changes, "AA": foreign, "LT": "CA"}))
+    return posted
+
+
 def process_voucher_batches(store: Store, now: dt.datetime, periods: PeriodSettings) -> dict[str, Any]:
     """R04110ZA: unprocessed F0411Z1 transactions -> F0411 vouchers (new DOC, one new batch ICU), and
     each transaction's F0911Z1 distribution -> F0911 lines under the same DOC, batch and stamp.
 
-    A transaction the fiscal date edit refuses is ``rejected`` (its messages beside it) and stays
-    unprocessed; warnings are listed in ``warnings`` (what the Work Center would show) and do not stop it."""
+    A foreign transaction (CRRM F, amounts in ACR) gets its domestic side here: the rate is its CRR, else
+    F0015's on its G/L date; without one it is rejected and stays unprocessed, like a transaction the
+    fiscal date edit refuses (its messages beside it). Warnings are listed in ``warnings`` (what the Work
+    Center would show) and do not stop it. The purchase order reference (PKCO / PO / PDCT) is kept on F0411
+    and on every F0911 line."""
     today, time_of_day = to_julian(now.date()), to_hhmmss(now)
     processed, rejected, warnings = [], [], []
     with store.transaction() as conn:
         transactions = conn.execute(
             'SELECT DISTINCT "EDUS", "EDBT", "EDTN" FROM "F0411Z1" WHERE "EDSP" <> \'1\' ORDER BY 1, 2, 3'
         ).fetchall()
-        batch = store.next_number("F0411", "ICU", floor=50_000)
+        batch = _next_batch(store)
         for edus, edbt, edtn in transactions:
             key = (edus, edbt, edtn)
             # The processor refuses a transaction number that already became a voucher.
@@ -204,14 +284,27 @@ def process_voucher_batches(store: Store, now: dt.datetime, periods: PeriodSetti
                 reason = "; ".join(message["text"] for message in errors)
                 rejected.append({**transaction, "reason": reason, "messages": errors})
                 continue
-            warnings.extend({**transaction, **message} for message in messages)
-            doc = store.next_number("F0411", "DOC", floor=10_000)
             rows = store.fetch_dicts(
                 'SELECT * FROM "F0411Z1" WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ? ORDER BY "EDLN"', key
             )
+            distribution = store.fetch_dicts(
+                'SELECT * FROM "F0911Z1" WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ? ORDER BY "EDLN"', key
+            )
+            item_changes: list[dict[str, Any]] = [{} for _ in rows]
+            line_amounts: list[tuple[int, int | None]] = [(line["AA"], None) for line in distribution]
+            if rows[0]["CRRM"] == "F":
+                try:
+                    item_changes, foreign_lines = _foreign_voucher(store, rows, distribution)
+                except _Refused as refused:
+                    rejected.append({**transaction, "reason": str(refused)})
+                    continue
+                line_amounts = list(foreign_lines)
+            warnings.extend({**transaction, **message} for message in messages)
+            doc = store.next_number("F0411", "DOC", floor=10_000)
             vouchers = [
                 {
                     **{alias: row[alias] for alias in _VOUCHER_COLUMNS if alias in row},
+                    **changes,
                     "DOC": doc,
                     "ICU": batch,
                     "DICJ": today,
@@ -221,17 +314,20 @@ def process_voucher_batches(store: Store, now: dt.datetime, periods: PeriodSetti
                     "UPMJ": today,
                     "UPMT": time_of_day,
                 }
-                for row in rows
+                for row, changes in zip(rows, item_changes, strict=True)
             ]
             store.insert("F0411", vouchers, connection=conn)
             order = {alias: vouchers[0][alias] for alias in ("PO", "PKCO", "PDCT") if alias in vouchers[0]}
-            distribution = store.fetch_dicts(
-                'SELECT * FROM "F0911Z1" WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ? ORDER BY "EDLN"', key
-            )
+            rate = {"CRR": vouchers[0]["CRR"]} if rows[0]["CRRM"] == "F" else {}
             posted = [
-                ledger_from_batch(
+                row
+                for line, (domestic, foreign) in zip(distribution, line_amounts, strict=True)
+                for row in _posted_lines(
                     line,
+                    domestic,
+                    foreign,
                     **order,
+                    **rate,
                     DOC=doc,
                     ICU=batch,
                     DICJ=today,
@@ -241,7 +337,6 @@ def process_voucher_batches(store: Store, now: dt.datetime, periods: PeriodSetti
                     UPMJ=today,
                     UPMT=time_of_day,
                 )
-                for line in distribution
             ]
             store.insert("F0911", posted, connection=conn)
             for table in ("F0411Z1", "F0911Z1"):
@@ -251,4 +346,84 @@ def process_voucher_batches(store: Store, now: dt.datetime, periods: PeriodSetti
                     (doc, batch, today, time_of_day, *key),
                 )
             processed.append({"EDUS": edus, "EDBT": edbt, "EDTN": edtn, "DOC": doc, "ICU": batch})
+    return {"processed": processed, "rejected": rejected, "warnings": warnings}
+
+
+def _journal_amounts(
+    store: Store, lines: list[dict[str, Any]]
+) -> tuple[list[tuple[int, int | None]], dict[str, int]]:
+    """Per journal line, (domestic ``AA``, foreign amount or None), and the rate the lines carry: a foreign
+    entry's lines converted at its rate and made to balance to zero in the company's currency too (the
+    rounding on the largest line)."""
+    if lines[0]["CRRM"] != "F":
+        return [(line["AA"], None) for line in lines], {}
+    rate, places, domestic_places = _foreign_rate(store, lines[0])
+    foreign = [from_stored(line["ACR"], places) for line in lines]
+    if sum(foreign) != 0:
+        raise _Refused(f"the entry does not balance: its lines sum to {sum(foreign)} {lines[0]['CRCD']}")
+    shares = allocate(Decimal(0), foreign, rate, domestic_places)
+    amounts = [(to_stored(share, 2), line["ACR"]) for share, line in zip(shares, lines, strict=True)]
+    return amounts, {"CRR": to_stored(rate, RATE_DECIMALS)}
+
+
+def process_journal_batches(store: Store, now: dt.datetime, periods: PeriodSettings) -> dict[str, Any]:
+    """R09110Z, the journal entry batch processor: unprocessed F0911Z1 journal entries (EDTR J, written by
+    ML_CreateJournalBatch) -> F0911 lines under a new document number of their type and one new batch.
+
+    A foreign entry's lines get their domestic ``AA`` from the rate (its CRR, else F0015 on its G/L date)
+    and balance in both currencies; each line also posts a ``CA`` ledger row with its foreign amount. The
+    G/L fiscal date edit (system 09) applies; an error, or a missing rate, leaves the entry unprocessed."""
+    today, time_of_day = to_julian(now.date()), to_hhmmss(now)
+    processed, rejected, warnings = [], [], []
+    with store.transaction() as conn:
+        entries = conn.execute(
+            'SELECT DISTINCT "EDUS", "EDBT", "EDTN" FROM "F0911Z1" WHERE "EDSP" <> \'1\' AND "EDTR" = \'J\' '
+            "ORDER BY 1, 2, 3"
+        ).fetchall()
+        batch = _next_batch(store)
+        for key in entries:
+            entry = dict(zip(("EDUS", "EDBT", "EDTN"), key, strict=True))
+            lines = store.fetch_dicts(
+                'SELECT * FROM "F0911Z1" WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ? ORDER BY "EDLN"', key
+            )
+            day = from_julian(lines[0]["DGJ"])
+            message = day and gl_date_edit(conn, periods, lines[0]["KCO"], day, "gl", "F0911Z1.DGJ")
+            if message and message.error:
+                rejected.append({**entry, "reason": message.text, "messages": [message.as_dict()]})
+                continue
+            try:
+                amounts, rate = _journal_amounts(store, lines)
+            except _Refused as refused:
+                rejected.append({**entry, "reason": str(refused)})
+                continue
+            if message:
+                warnings.append({**entry, **message.as_dict()})
+            kind = lines[0]["DCT"]
+            highest = conn.execute('SELECT MAX("DOC") FROM "F0911" WHERE "DCT" = ?', (kind,)).fetchone()[0]
+            doc = int(highest or 0) + 1
+            posted = [
+                row
+                for line, (domestic, foreign) in zip(lines, amounts, strict=True)
+                for row in _posted_lines(
+                    line,
+                    domestic,
+                    foreign,
+                    **rate,
+                    DOC=doc,
+                    ICU=batch,
+                    DICJ=today,
+                    DSYJ=today,
+                    POST="",
+                    PID="R09110Z",
+                    UPMJ=today,
+                    UPMT=time_of_day,
+                )
+            ]
+            store.insert("F0911", posted, connection=conn)
+            conn.execute(
+                'UPDATE "F0911Z1" SET "EDSP" = \'1\', "DOC" = ?, "ICU" = ?, "UPMJ" = ?, "UPMT" = ? '
+                'WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ?',
+                (doc, batch, today, time_of_day, *key),
+            )
+            processed.append({**entry, "DOC": doc, "DCT": kind, "ICU": batch})
     return {"processed": processed, "rejected": rejected, "warnings": warnings}

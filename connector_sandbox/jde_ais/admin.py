@@ -1,8 +1,9 @@
 """Operator and test routes under ``/sandbox`` (not part of AIS, never faulted, never counted).
 
-Restart the server, change faults on the fly, make business activity, run the batch voucher
-processor, move the companies' accounting periods (a month end), and inspect state: row counts, calls
-per endpoint, rows written by orchestrations (as stored: Julian dates, scaled amounts).
+Restart the server, change faults on the fly, make business activity, run the batch voucher and journal
+processors, enter an exchange rate, move the companies' accounting periods (a month end), and inspect
+state: row counts, calls per endpoint, rows written by orchestrations (as stored: Julian dates, scaled
+amounts).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -24,8 +25,9 @@ from connector_sandbox.admin import (
     traffic,
 )
 
-from .activity import ActivityRequest, make_activity, process_voucher_batches
+from .activity import ActivityRequest, make_activity, process_journal_batches, process_voucher_batches
 from .ap_clerk import ClerkRefused, change_gross, delete_batch_transaction, enter_voucher, void_voucher
+from .currency import RateRefused, set_rate
 from .periods import PeriodRefused, companies, periods_summary, roll_period, set_period
 from .settings import FaultSettings
 from .state import SandboxState
@@ -126,6 +128,27 @@ async def change_period(request: Request, state: SandboxState) -> dict[str, Any]
     return periods_summary(state.store.conn)
 
 
+class RateEntry(BaseModel):
+    """``POST /sandbox/exchange-rates``: one F0015 rate, ``from`` -> ``to`` (domestic units per unit of
+    ``from``) effective from ``effective`` (default today); the same pair and day again replaces it."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    rate: str
+    effective: dt.date | None = None
+
+
+async def enter_rate(request: Request, state: SandboxState) -> dict[str, Any]:
+    """A treasury user enters an exchange rate in P0015A (how "a rate appears later" is rehearsed)."""
+    with refusing(ValidationError, RateRefused):
+        entry = RateEntry.model_validate(await object_body(request))
+        now = state.now()
+        return set_rate(
+            state.store, entry.source, entry.target, entry.rate, entry.effective or now.date(), now
+        )
+
+
 def _clerk(act: Any) -> Any:
     """An A/P clerk's route (``ap_clerk``): its refusals answered with their own status."""
 
@@ -193,6 +216,11 @@ def admin_routes() -> list[Route]:
             "/sandbox/process-vouchers",
             lambda state: process_voucher_batches(state.store, state.now(), state.settings.periods),
         ),
+        op.post(
+            "/sandbox/process-journals",
+            lambda state: process_journal_batches(state.store, state.now(), state.settings.periods),
+        ),
+        op.route("/sandbox/exchange-rates", enter_rate, ["POST"]),
         op.get("/sandbox/periods", lambda state: periods_summary(state.store.conn)),
         op.route("/sandbox/periods/roll", roll_periods, ["POST"]),
         op.route("/sandbox/periods/{company}", change_period, ["PUT"]),

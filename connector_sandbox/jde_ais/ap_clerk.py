@@ -18,6 +18,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .currency import RATE_DECIMALS, convert, currency_decimals, fits, from_stored, text, to_stored
 from .dates import to_hhmmss, to_julian
 from .factory import DataFactory
 from .store import Store
@@ -35,13 +36,7 @@ class ClerkRefused(ValueError):
 
 
 def _cents(value: Any, what: str) -> int:
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise ClerkRefused(f"{what} {value!r} is not an amount") from None
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ClerkRefused(f"{what} {value} has more than 2 decimals")
-    return int(amount.scaleb(2))
+    return to_stored(_amount(value, what, 2), 2)
 
 
 def _stamp(now: dt.datetime, program: str) -> dict[str, Any]:
@@ -85,30 +80,63 @@ def enter_voucher(
     return {"KCO": row["KCO"], "DOC": doc, "DCT": row["DCT"], "AN8": ref.an8, "VINV": row["VINV"]}
 
 
+def _amount(value: Any, what: str, decimals: int) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ClerkRefused(f"{what} {value!r} is not an amount") from None
+    if not amount.is_finite() or not fits(amount, decimals):
+        raise ClerkRefused(f"{what} {value} has more than {decimals} decimals")
+    return amount
+
+
 def change_gross(
     store: Store, now: dt.datetime, company: str, number: int, kind: str, gross: Any, pay_item: str = "001"
 ) -> dict[str, Any]:
-    """The gross (and open amount) of one pay item changed, and its F0911 distribution line with it."""
-    cents = _cents(gross, "gross amount")
+    """The gross (and open amount) of one pay item changed, and its F0911 distribution line with it.
+
+    A foreign pay item (CRRM F) is changed in its own currency: ``ACR`` / ``FAP`` take the new gross (with its
+    currency's decimals), ``AG`` / ``AAP`` its conversion at the voucher's rate ``CRR``, the F0911 ``AA``
+    ledger line the domestic amount and the ``CA`` line the foreign one."""
     item = next((i for i in _pay_items(store, company, number, kind) if i["SFX"] == pay_item), None)
     if item is None:
         raise ClerkRefused(f"voucher {company} {number} {kind} has no pay item {pay_item}", 404)
     if item["PST"] == "P" or item["VOD"] == VOIDED:
         state = "voided" if item["VOD"] == VOIDED else "paid"
         raise ClerkRefused(f"pay item {pay_item} of voucher {company} {number} {kind} is {state}")
+    foreign = item["CRRM"] == "F"
+    places = (currency_decimals(store.conn, item["CRCD"]) or 0) if foreign else 2
+    amount = _amount(gross, "gross amount", places)
+    domestic = convert(amount, from_stored(item["CRR"], RATE_DECIMALS), 2) if foreign else amount
+    cents = to_stored(domestic, 2)
+    foreign_amount = to_stored(amount, places) if foreign else 0
     audit = _stamp(now, "P0411")
+    where = 'WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ? AND "SFX" = ?'
     with store.transaction() as conn:
         conn.execute(
-            'UPDATE "F0411" SET "AG" = ?, "AAP" = ?, "ATXN" = ?, "USER" = ?, "JOBN" = ?, "PID" = ?, '
-            '"UPMJ" = ?, "UPMT" = ? WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ? AND "SFX" = ?',
-            (cents, cents, cents, *audit.values(), company, number, kind, pay_item),
+            'UPDATE "F0411" SET "AG" = ?, "AAP" = ?, "ATXN" = ?, "ACR" = ?, "FAP" = ?, '
+            f'"USER" = ?, "JOBN" = ?, "PID" = ?, "UPMJ" = ?, "UPMT" = ? {where}',
+            (
+                cents,
+                cents,
+                cents,
+                foreign_amount,
+                foreign_amount,
+                *audit.values(),
+                company,
+                number,
+                kind,
+                pay_item,
+            ),
         )
-        conn.execute(
-            'UPDATE "F0911" SET "AA" = ?, "USER" = ?, "JOBN" = ?, "PID" = ?, "UPMJ" = ?, "UPMT" = ? '
-            'WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ? AND "SFX" = ? AND "LT" = \'AA\'',
-            (cents, *audit.values(), company, number, kind, pay_item),
-        )
-    return {"KCO": company, "DOC": number, "DCT": kind, "SFX": pay_item, "AG": str(Decimal(cents).scaleb(-2))}
+        for ledger, value in (("AA", cents), ("CA", foreign_amount)):
+            conn.execute(
+                'UPDATE "F0911" SET "AA" = ?, "USER" = ?, "JOBN" = ?, "PID" = ?, "UPMJ" = ?, "UPMT" = ? '
+                f'{where} AND "LT" = ?',
+                (value, *audit.values(), company, number, kind, pay_item, ledger),
+            )
+    changed = {"KCO": company, "DOC": number, "DCT": kind, "SFX": pay_item, "AG": text(domestic, 2)}
+    return changed | ({"ACR": text(amount, places), "CRCD": item["CRCD"]} if foreign else {})
 
 
 def void_voucher(store: Store, now: dt.datetime, company: str, number: int, kind: str) -> dict[str, Any]:

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote as url_quote
 
+from .currency import decimals_sql
 from .dates import DatePattern, from_julian
 from .errors import bad_request, result_set_expired, timestamp
 from .query import ValueContext, order_sql, query_sql, resolve_column
 from .settings import FaultSettings, JdeSandboxSettings
 from .store import Store, quote
-from .tables import TABLES, Column, Kind, Table
+from .tables import TABLES, Column, ForeignAmount, Kind, Table
 
 GRID_ID = 54
 NO_MAX = "No Max"
@@ -42,8 +43,15 @@ class DataRequest:
     next_page: bool
 
     def select_sql(self) -> str:
-        names = ", ".join(quote(column.alias) for column in self.columns)
-        return f"SELECT {names} FROM {quote(self.table.name)} WHERE {self.where} ORDER BY {self.order_by}"
+        """The columns asked for, then the decimals of each foreign amount among them (hidden from the
+        answer: the renderer applies them, see ``row_renderer``)."""
+        names = [quote(column.alias) for column in self.columns]
+        names += [
+            decimals_sql(self.table, amount, self.table.by_alias[amount.alias].decimals)
+            for amount in foreign_amounts(self.table, self.columns)
+        ]
+        table = quote(self.table.name)
+        return f"SELECT {', '.join(names)} FROM {table} WHERE {self.where} ORDER BY {self.order_by}"
 
     def count_sql(self) -> str:
         return f"SELECT COUNT(*) FROM {quote(self.table.name)} WHERE {self.where}"
@@ -110,25 +118,43 @@ def parse_data_request(
     )
 
 
+def foreign_amounts(table: Table, columns: tuple[Column, ...]) -> list[ForeignAmount]:
+    """The foreign amounts among ``columns``, in their order: each is selected with its row's decimals."""
+    return [table.foreign_by_alias[c.alias] for c in columns if c.alias in table.foreign_by_alias]
+
+
+def _scaled_by_row(value: int, decimals: int) -> Any:
+    # A currency without decimals (JPY) reads as a whole number, as its amounts are written.
+    return value / 10**decimals if decimals else value
+
+
 def row_renderer(columns: tuple[Column, ...], table: Table, pattern: DatePattern) -> Callable[[tuple], dict]:
-    """Stored tuple -> GRID_DATA row: ``F4301_DOCO`` keys, dates as strings, blanks as " "."""
+    """Stored tuple -> GRID_DATA row: ``F4301_DOCO`` keys, dates as strings, blanks as " ", amounts with
+    their decimals applied (a foreign amount with its row's currency's, selected after the columns)."""
     keys = [f"{table.name}_{column.alias}" for column in columns]
+    width = len(columns)
+    hidden = {
+        c.alias: width + i for i, c in enumerate(c for c in columns if c.alias in table.foreign_by_alias)
+    }
     converters: list[Callable[[Any], Any]] = []
     for column in columns:
+        if column.alias in hidden:
+            converters.append(lambda value, row, at=hidden[column.alias]: _scaled_by_row(value, row[at]))
+            continue
         if column.kind is Kind.STRING:
-            converters.append(lambda value: value if value else " ")
+            converters.append(lambda value, row: value if value else " ")
         elif column.kind is Kind.DATE:
             # A blank date (0) came back as null in the one observed model (reference 2.5).
-            converters.append(lambda value: pattern.format(day) if (day := from_julian(value)) else None)
+            converters.append(lambda value, row: pattern.format(day) if (day := from_julian(value)) else None)
         elif column.kind is Kind.DECIMAL and column.decimals:
             divisor = 10**column.decimals
-            converters.append(lambda value, divisor=divisor: value / divisor)
+            converters.append(lambda value, row, divisor=divisor: value / divisor)
         else:
-            converters.append(lambda value: value)  # INTEGER, TIME (HHMMSS, leading zeros lost)
+            converters.append(lambda value, row: value)  # INTEGER, TIME (HHMMSS, leading zeros lost)
     pairs = list(zip(keys, converters, strict=True))
 
     def render(row: tuple) -> dict[str, Any]:
-        return {key: convert(value) for (key, convert), value in zip(pairs, row, strict=True)}
+        return {key: convert(value, row) for (key, convert), value in zip(pairs, row[:width], strict=True)}
 
     return render
 

@@ -552,7 +552,7 @@ class DataFactory:
 
 # What an F0911 line copies from its voucher pay item (F0411 row).
 _FROM_VOUCHER = (
-    "KCO", "DCT", "DOC", "DGJ", "ICU", "ICUT", "DICJ", "CO", "PN", "CTRY", "FY", "CRCD", "CRR", "AN8",
+    "KCO", "DCT", "DOC", "DGJ", "ICU", "ICUT", "DICJ", "CO", "PN", "CTRY", "FY", "CRRM", "CRCD", "CRR", "AN8",
     "VINV", "SFX", "PO", "PKCO", "PDCT", "TORG", "USER", "PID", "JOBN", "UPMJ", "UPMT",
 )  # fmt: skip
 

@@ -17,11 +17,13 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from .contracts import Contract, ErrorSpec, InputError, validate_inputs
+from .currency import RATE_DECIMALS, company_currency, convert, from_stored, text, to_stored
 from .dates import DatePattern, to_hhmmss, to_julian
+from .denomination import Denomination, MoneyRefused, denominate
 from .errors import timestamp
 from .factory import COMPANY_BY_CODE, Account, compress, right_justify
 from .periods import RESOLUTION, GlDateMessage, gl_date_edit
@@ -195,8 +197,64 @@ def _distribution_line(account: Account, gl_date: dt.date, position: int) -> dic
     }
 
 
+def _denomination(
+    call: Call, document: str, company: str, currency: str, label: str, inputs: dict
+) -> Denomination:
+    try:
+        return denominate(
+            call.store.conn,
+            document,
+            company,
+            currency,
+            label,
+            inputs["Currency_Mode"],
+            inputs["Exchange_Rate"],
+        )
+    except MoneyRefused as refused:
+        raise BusinessError(refused.code, refused.detail) from None
+
+
+def _amounts(denomination: Denomination, rows: list[dict[str, Any]], grid: str, field: str) -> list[Decimal]:
+    """Each grid row's amount in the document's currency: ``Currency_Amount`` when foreign, else ``field``."""
+    try:
+        return [denomination.amount(row, f"{grid}[{index}].", field) for index, row in enumerate(rows)]
+    except MoneyRefused as refused:
+        raise BusinessError(refused.code, refused.detail) from None
+
+
+def _rate(call: Call, denomination: Denomination, gl_date: dt.date) -> Decimal:
+    try:
+        return denomination.rate(call.store.conn, gl_date)
+    except MoneyRefused as refused:
+        raise BusinessError(refused.code, refused.detail) from None
+
+
+def _money_columns(
+    denomination: Denomination, amount: Decimal, *, domestic: str, foreign: str
+) -> dict[str, int]:
+    """Where an amount is written: the domestic column (2 decimals) for a domestic document, the currency
+    amount (its currency's decimals) for a foreign one, the other left blank for the processor."""
+    if denomination.foreign:
+        return {domestic: 0, foreign: to_stored(amount, denomination.decimals)}
+    return {domestic: _scaled(amount, 2), foreign: 0}
+
+
+def _currency_columns(denomination: Denomination) -> dict[str, Any]:
+    """CRRM / CRCD / CRR of every row a document writes: the rate as stated (blank: F0015 at processing)."""
+    rate = denomination.stated_rate
+    return {
+        "CRRM": "F" if denomination.foreign else "D",
+        "CRCD": denomination.currency,
+        "CRR": to_stored(rate, RATE_DECIMALS) if rate is not None else 0,
+    }
+
+
 def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
-    """F0411Z1 pay items + F0911Z1 distribution for one voucher (EDSP 0, awaiting R04110ZA)."""
+    """F0411Z1 pay items + F0911Z1 distribution for one voucher (EDSP 0, awaiting R04110ZA).
+
+    A domestic voucher (Currency_Mode D) writes ``AG`` / ``AAP`` / ``AA``; a foreign one (F) writes its
+    amounts in its own currency in ``ACR`` / ``FAP`` and the lines' ``ACR``, the domestic columns blank for
+    R04110ZA to compute from the rate (reference: multi-currency batch vouchers)."""
     conn = call.store.conn
     supplier = _supplier(conn, inputs["Supplier"], "Supplier")
     pay_items, distribution = inputs["Pay_Items"], inputs["Distribution"]
@@ -211,13 +269,25 @@ def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
     accounts = [
         _account(conn, line["Account"], f"Distribution[{i}].Account") for i, line in enumerate(distribution)
     ]
-    gross = sum((item["Gross_Amount"] for item in pay_items), Decimal(0))
-    distributed = sum((line["Amount"] for line in distribution), Decimal(0))
-    if gross != distributed:
-        raise BusinessError(
-            "59A5", f"Distribution totals {distributed:.2f} but the pay items gross {gross:.2f}"
-        )
     company = inputs["Company"]
+    currency = inputs["Currency_Code"] or supplier["CRRP"]
+    label = (
+        "Input 'Currency_Code'"
+        if inputs["Currency_Code"]
+        else f"Input 'Currency_Code' (blank: supplier {supplier['AN8']}'s A/P currency)"
+    )
+    money = _denomination(call, "voucher", company, currency, label, inputs)
+    gross_amounts = _amounts(money, pay_items, "Pay_Items", "Gross_Amount")
+    line_amounts = _amounts(money, distribution, "Distribution", "Amount")
+    gross = sum(gross_amounts, Decimal(0))
+    distributed = sum(line_amounts, Decimal(0))
+    if gross != distributed:
+        places = money.decimals if money.foreign else 2
+        raise BusinessError(
+            "59A5",
+            f"Distribution totals {text(distributed, places)} but the pay items gross {text(gross, places)} "
+            f"{money.currency}",
+        )
     order_company = inputs["Order_Company"] or company
     if inputs["Order_Number"] is not None:
         order = conn.execute(
@@ -231,8 +301,9 @@ def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
             )
     invoice_date, gl_date = inputs["Invoice_Date"], inputs["GL_Date"]
     call.check_gl_date(company, gl_date, "ap", "GL_Date")
+    if money.foreign:
+        _rate(call, money, gl_date)  # refused now (59AD) rather than left for R04110ZA to reject
     due = inputs["Due_Date"] or invoice_date + dt.timedelta(days=PAYMENT_TERMS.get(supplier["TRAP"], 30))
-    currency = inputs["Currency_Code"] or supplier["CRRP"]
     edi = {
         "EDUS": inputs["EDI_User_ID"],
         "EDBT": inputs["EDI_Batch_Number"],
@@ -240,9 +311,12 @@ def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
     }
     control = {**edi, "EDSP": "0", "EDTC": "A", "EDTR": "V", "EDDT": to_julian(call.today)}
     has_order = inputs["Order_Number"] is not None
+    currency_columns = _currency_columns(money)
     voucher_rows = []
-    for position, (item, unit) in enumerate(zip(pay_items, units, strict=True), start=1):
-        amount = _scaled(item["Gross_Amount"], 2)
+    for position, (item, unit, amount) in enumerate(
+        zip(pay_items, units, gross_amounts, strict=True), start=1
+    ):
+        gross_columns = _money_columns(money, amount, domestic="AG", foreign="ACR")
         voucher_rows.append(
             {
                 **control,
@@ -260,10 +334,10 @@ def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
                 "CO": company,
                 "ICUT": "V",
                 "PST": inputs["Pay_Status"],
-                "AG": amount,
-                "AAP": amount,
-                "CRRM": "D",
-                "CRCD": currency,
+                **gross_columns,
+                "AAP": gross_columns["AG"],
+                "FAP": gross_columns["ACR"],
+                **currency_columns,
                 "MCU": right_justify(unit),
                 "PTC": supplier["TRAP"],
                 "VINV": inputs["Invoice_Number"],
@@ -282,8 +356,8 @@ def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
             "KCO": company,
             "DCT": "PV",
             **_distribution_line(account, gl_date, position),
-            "CRCD": currency,
-            "AA": _scaled(line["Amount"], 2),
+            **currency_columns,
+            **_money_columns(money, amount, domestic="AA", foreign="ACR"),
             "EXA": line["Explanation"] or "",
             "AN8": supplier["AN8"],
             "VINV": inputs["Invoice_Number"],
@@ -291,7 +365,9 @@ def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
             "TORG": call.username[:10],
             **call.audit("EP0911Z1"),
         }
-        for position, (line, account) in enumerate(zip(distribution, accounts, strict=True), start=1)
+        for position, (line, account, amount) in enumerate(
+            zip(distribution, accounts, line_amounts, strict=True), start=1
+        )
     ]
     with call.store.transaction() as conn:
         _refuse_existing_keys(conn, "F0411Z1", edi, [row["EDLN"] for row in voucher_rows])
@@ -302,26 +378,44 @@ def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
         **edi,
         "Pay_Item_Rows": len(voucher_rows),
         "Distribution_Rows": len(distribution_rows),
-        "Gross_Amount": f"{gross:.2f}",
+        # The domestic gross of a foreign voucher is R04110ZA's to compute: blank here, as the contract says.
+        "Gross_Amount": "" if money.foreign else f"{gross:.2f}",
+        "Currency_Amount": text(gross, money.decimals) if money.foreign else "",
     }
 
 
 def create_journal_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
-    """F0911Z1 lines of one balanced journal entry."""
+    """F0911Z1 lines of one balanced journal entry: ``AA`` when domestic, each line's ``ACR`` in the entry's
+    currency when foreign (the processor computes ``AA`` and writes the ``CA`` ledger itself)."""
     conn = call.store.conn
     lines = inputs["Lines"]
     _unique_lines(lines, "Lines")
     accounts = [_account(conn, line["Account"], f"Lines[{i}].Account") for i, line in enumerate(lines)]
-    balance = sum((line["Amount"] for line in lines), Decimal(0))
+    company = inputs["Company"]
+    currency = inputs["Currency_Code"] or company_currency(conn, company) or ""
+    label = (
+        "Input 'Currency_Code'" if inputs["Currency_Code"] else "Input 'Currency_Code' (blank: the company's)"
+    )
+    money = _denomination(call, "journal entry", company, currency, label, inputs)
+    amounts = _amounts(money, lines, "Lines", "Amount")
+    balance = sum(amounts, Decimal(0))
     if balance != 0:
-        raise BusinessError("59A5", f"Journal lines sum to {balance:.2f}; they must sum to 0.00")
+        places = money.decimals if money.foreign else 2
+        raise BusinessError(
+            "59A5",
+            f"Journal lines sum to {text(balance, places)} {money.currency}; they must sum to "
+            f"{text(Decimal(0), places)}",
+        )
     gl_date = inputs["GL_Date"]
-    call.check_gl_date(inputs["Company"], gl_date, "gl", "GL_Date")
+    call.check_gl_date(company, gl_date, "gl", "GL_Date")
+    if money.foreign:
+        _rate(call, money, gl_date)
     edi = {
         "EDUS": inputs["EDI_User_ID"],
         "EDBT": inputs["EDI_Batch_Number"],
         "EDTN": inputs["EDI_Transaction_Number"],
     }
+    currency_columns = _currency_columns(money)
     rows = [
         {
             **edi,
@@ -330,18 +424,21 @@ def create_journal_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
             "EDTC": "A",
             "EDTR": "J",  # journal entry transaction type [DD]
             "EDDT": to_julian(call.today),
-            "KCO": inputs["Company"],
+            "KCO": company,
             "DCT": inputs["Document_Type"],
             **_distribution_line(account, gl_date, position),
             "SBL": line["Subledger"] or "",
             "SBLT": line["Subledger_Type"] or "",
-            "AA": _scaled(line["Amount"], 2),
+            **currency_columns,
+            **_money_columns(money, amount, domestic="AA", foreign="ACR"),
             "EXA": line["Explanation"] or inputs["Explanation"] or "",
             "ICUT": "G",
             "TORG": call.username[:10],
             **call.audit("EP0911Z1"),
         }
-        for position, (line, account) in enumerate(zip(lines, accounts, strict=True), start=1)
+        for position, (line, account, amount) in enumerate(
+            zip(lines, accounts, amounts, strict=True), start=1
+        )
     ]
     with call.store.transaction() as conn:
         _refuse_existing_keys(conn, "F0911Z1", edi, [row["EDLN"] for row in rows])
@@ -635,18 +732,57 @@ def _update_by_an8(conn: sqlite3.Connection, table: str, changes: dict[str, Any]
     conn.execute(f'UPDATE "{table}" SET {assignments} WHERE "AN8" = ?', (*changes.values(), an8))
 
 
+def _payment_denomination(
+    call: Call, inputs: dict[str, Any], item: dict[str, Any], label: str
+) -> Denomination:
+    """How the voucher is paid: in its own currency. A foreign voucher (F0411 CRRM F) in Currency_Mode F
+    with Currency_Amount, a domestic one in Currency_Mode D with Payment_Amount; a Currency_Code other than
+    the voucher's is refused (59AE), a mode that does not match it too (59A0)."""
+    currency, foreign, mode = item["CRCD"], item["CRRM"] == "F", inputs["Currency_Mode"]
+    if inputs["Currency_Code"] and inputs["Currency_Code"] != currency:
+        raise BusinessError(
+            "59AE",
+            f"Input 'Currency_Code' {inputs['Currency_Code']} is not voucher {label}'s currency {currency}",
+        )
+    if foreign and mode != "F":
+        raise BusinessError(
+            "59A0",
+            f"Voucher {label} is in {currency}, foreign to its company {item['CO']} (F0411 CRRM F): it is "
+            "paid in its own currency, Currency_Mode F with Currency_Amount",
+        )
+    if not foreign and mode != "D":
+        raise BusinessError(
+            "59A0",
+            f"Voucher {label} is domestic ({currency}, F0411 CRRM D): it is paid in Currency_Mode D with "
+            "Payment_Amount",
+        )
+    if foreign:
+        return _denomination(call, "payment", item["CO"], currency, f"Voucher {label}'s currency", inputs)
+    if inputs["Exchange_Rate"] is not None:
+        raise BusinessError(
+            "59A0", "Input 'Exchange_Rate' applies to a foreign voucher (Currency_Mode F) only"
+        )
+    return Denomination("payment", item["CO"], currency, 2, currency, 2, False, None)
+
+
 def record_payment(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
+    """A payment made outside JDE recorded against a voucher's open pay items, oldest first.
+
+    A foreign voucher is paid in its own currency: ``FAP`` is relieved by the amount paid, ``AAP`` in
+    proportion (all of it once ``FAP`` reaches zero), and the payment's domestic amount at its own rate
+    (stated, else F0015 on its G/L date) minus the domestic amount relieved is the realized gain or loss,
+    kept on the payment (``sbx_payments``; F0414 carries the payment's ``CRR`` and the voucher's ``HCRR``)."""
     conn = call.store.conn
     key = (inputs["Document_Company"], inputs["Document_Number"], inputs["Document_Type"])
     sql = (
-        'SELECT "SFX", "SFXE", "AAP", "PST", "AN8", "CO", "CRCD" FROM "F0411" '
+        'SELECT "SFX", "SFXE", "AAP", "FAP", "PST", "AN8", "CO", "CRCD", "CRRM", "CRR" FROM "F0411" '
         'WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ?'
     )
     params: tuple[Any, ...] = key
     if inputs["Pay_Item"]:
         sql += ' AND "SFX" = ?'
         params = (*key, inputs["Pay_Item"])
-    items = conn.execute(sql + ' ORDER BY "SFX", "SFXE"', params).fetchall()
+    items = call.store.fetch_dicts(sql + ' ORDER BY "SFX", "SFXE"', params)
     label = " ".join(map(str, params))
     if not items:
         raise BusinessError("59A8", f"Voucher {label} is not in the A/P ledger F0411")
@@ -657,25 +793,39 @@ def record_payment(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
         raise BusinessError(
             "59AB", f"Payment {inputs['Payment_Reference']!r} was already recorded on {label}"
         )
-    open_items = [item for item in items if item[2] > 0]
-    held = [item[0] for item in open_items if item[3] == "H"]
+    money = _payment_denomination(call, inputs, items[0], label)
+    # What is open, in the currency the voucher is paid in: FAP for a foreign voucher, AAP for a domestic one.
+    open_column = "FAP" if money.foreign else "AAP"
+    open_items = [item for item in items if item[open_column] > 0]
+    held = [item["SFX"] for item in open_items if item["PST"] == "H"]
     if held:
         raise BusinessError("59A9", f"Voucher {label} pay item(s) {held} are on hold")
-    amount = _scaled(inputs["Payment_Amount"], 2)
-    if amount <= 0:
-        raise BusinessError("59A0", "Input 'Payment_Amount' must be greater than zero")
-    open_total = sum(item[2] for item in open_items)
+    amount_field = "Currency_Amount" if money.foreign else "Payment_Amount"
+    try:
+        paid = money.amount(inputs, "", "Payment_Amount")
+    except MoneyRefused as refused:
+        raise BusinessError(refused.code, refused.detail) from None
+    if paid <= 0:
+        raise BusinessError("59A0", f"Input '{amount_field}' must be greater than zero")
+    places = money.decimals
+    amount = to_stored(paid, places)
+    open_total = sum(item[open_column] for item in open_items)
     if amount > open_total:
         raise BusinessError(
-            "59AC", f"Payment {_money(amount)} exceeds the open amount {_money(open_total)} of {label}"
+            "59AC",
+            f"Payment {text(paid, places)} {money.currency} exceeds the open amount "
+            f"{text(from_stored(open_total, places), places)} {money.currency} of {label}",
         )
     # The payment posts in the voucher's company on its G/L date (A/P, system 04): GL_Date when given, else
     # its payment date.
     gl_field = "GL_Date" if inputs.get("GL_Date") else "Payment_Date"
-    call.check_gl_date(open_items[0][5], inputs[gl_field], "ap", gl_field)
+    call.check_gl_date(open_items[0]["CO"], inputs[gl_field], "ap", gl_field)
+    rate = _rate(call, money, inputs[gl_field]) if money.foreign else None
     stamp = call.audit("P0413M")
     remaining = amount
     statuses = []
+    domestic_left = 0  # AAP left on the pay items paid (cents)
+    relieved_total = paid_domestic = 0
     details: list[dict[str, Any]] = []  # F0414: one row per pay item paid, carrying the reference
     with call.store.transaction() as conn:
         payment_number = int(
@@ -683,47 +833,93 @@ def record_payment(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
                 0
             ]
         )
-        for sfx, sfxe, open_amount, status, an8, company, _ in open_items:
-            applied = min(open_amount, remaining)
+        for item in open_items:
+            applied = min(item[open_column], remaining)
             remaining -= applied
-            left = open_amount - applied
-            new_status = "P" if left == 0 else status
+            left = item[open_column] - applied
+            new_status = "P" if left == 0 else item["PST"]
             statuses.append(new_status)
+            if rate is None:
+                relieved, line_domestic, changes = applied, applied, {"AAP": left}
+            else:
+                # AAP in proportion to FAP, all of it with the last of FAP, so nothing domestic stays open.
+                relieved = item["AAP"] if left == 0 else _share(item["AAP"], applied, item["FAP"])
+                line_domestic = _scaled(
+                    convert(from_stored(applied, places), rate, money.domestic_decimals), 2
+                )
+                changes = {"FAP": left, "AAP": item["AAP"] - relieved}
+            domestic_left += item["AAP"] - relieved
+            relieved_total += relieved
+            paid_domestic += line_domestic
             if applied:
-                changes = {"AAP": left, "PST": new_status, **stamp}
+                changes |= {"PST": new_status, **stamp}
                 assignments = ", ".join(f'"{column}" = ?' for column in changes)
                 conn.execute(
                     f'UPDATE "F0411" SET {assignments} WHERE "KCO" = ? AND "DOC" = ? AND "DCT" = ? '
                     'AND "SFX" = ? AND "SFXE" = ?',
-                    (*changes.values(), *key, sfx, sfxe),
+                    (*changes.values(), *key, item["SFX"], item["SFXE"]),
                 )
-                voucher = {"KCO": key[0], "DOC": key[1], "DCT": key[2], "SFX": sfx, "SFXE": sfxe}
-                line = {"PYID": payment_number, "RC5": len(details) + 1, "DCTM": "PK", "PAAP": applied}
-                paid = {"AN8": an8, "CO": company, "RMK": inputs["Payment_Reference"]}
-                details.append({**line, **voucher, **paid, **stamp})
-        header = {"PYID": payment_number, "DCTM": "PK", "PYE": open_items[0][4], "PAAP": amount}
-        header |= {"DMTJ": to_julian(inputs["Payment_Date"]), "CRCD": open_items[0][6], **stamp}
+                voucher = {
+                    "KCO": key[0],
+                    "DOC": key[1],
+                    "DCT": key[2],
+                    "SFX": item["SFX"],
+                    "SFXE": item["SFXE"],
+                }
+                line = {"PYID": payment_number, "RC5": len(details) + 1, "DCTM": "PK", "PAAP": line_domestic}
+                foreign = {"PFAP": applied, "HCRR": item["CRR"]} if rate is not None else {}
+                paid_item = {"AN8": item["AN8"], "CO": item["CO"], "RMK": inputs["Payment_Reference"]}
+                currency = _payment_currency(money, rate)
+                details.append({**line, **foreign, **currency, **voucher, **paid_item, **stamp})
+        header = {"PYID": payment_number, "DCTM": "PK", "PYE": open_items[0]["AN8"], "PAAP": paid_domestic}
+        header |= {"PFAP": amount if rate is not None else 0, **_payment_currency(money, rate)}
+        header |= {"DMTJ": to_julian(inputs["Payment_Date"]), **stamp}
         call.store.insert("F0413", [header], connection=conn)
         call.store.insert("F0414", details, connection=conn)
+        record = {
+            "payment_number": payment_number,
+            "kco": key[0],
+            "doc": key[1],
+            "dct": key[2],
+            "sfx": inputs["Pay_Item"] or "",
+            "reference": inputs["Payment_Reference"],
+            "amount": paid_domestic,
+            "payment_date": to_julian(inputs["Payment_Date"]),
+            "username": call.username,
+            "upmj": stamp["UPMJ"],
+            "upmt": stamp["UPMT"],
+            "currency": money.currency,
+            "currency_amount": amount if rate is not None else 0,
+            "exchange_rate": to_stored(rate, RATE_DECIMALS) if rate is not None else 0,
+            "domestic_relieved": relieved_total,
+            "gain_loss": paid_domestic - relieved_total,
+        }
         conn.execute(
-            'INSERT INTO "sbx_payments" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-            (
-                payment_number,
-                *key,
-                inputs["Pay_Item"] or "",
-                inputs["Payment_Reference"],
-                amount,
-                to_julian(inputs["Payment_Date"]),
-                call.username,
-                stamp["UPMJ"],
-                stamp["UPMT"],
-            ),
+            f'INSERT INTO "sbx_payments" ({", ".join(record)}) VALUES ({", ".join("?" for _ in record)})',
+            tuple(record.values()),
         )
     open_left = open_total - amount
-    return {
+    outputs = {
         "Payment_Number": payment_number,
-        "Open_Amount": _money(open_left),
+        "Open_Amount": _money(domestic_left),
+        "Currency_Open_Amount": text(from_stored(open_left, places), places) if money.foreign else "",
         "Pay_Status": "P" if open_left == 0 else next((s for s in statuses if s != "P"), "A"),
+    }
+    return outputs
+
+
+def _share(domestic_open: int, applied: int, foreign_open: int) -> int:
+    """The domestic open amount (cents) relieved by paying ``applied`` of ``foreign_open``, half up."""
+    share = Decimal(domestic_open) * applied / foreign_open
+    return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _payment_currency(money: Denomination, rate: Decimal | None) -> dict[str, Any]:
+    """CRRM / CRCD / CRR on the payment's F0413 and F0414 rows."""
+    return {
+        "CRRM": "F" if money.foreign else "D",
+        "CRCD": money.currency,
+        "CRR": to_stored(rate, RATE_DECIMALS) if rate is not None else 0,
     }
 
 

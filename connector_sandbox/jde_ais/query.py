@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .currency import COMMON_SCALE, comparable_sql
 from .dates import COMPACT_PATTERN, ISO_PATTERN, DatePattern, add_months, from_julian, to_julian
 from .errors import bad_request
 from .store import quote
@@ -145,6 +146,11 @@ def condition_sql(table: Table, condition: Any, context: ValueContext, where: st
     if not isinstance(values, list) or not values:
         raise bad_request(f"{where}.value: a non-empty list of values is required")
     target = quote(column.alias)
+    foreign = table.foreign_by_alias.get(column.alias)
+    if foreign is not None:
+        # Rows of different currencies store the same amount at different scales: compare at a common one.
+        target = comparable_sql(table, foreign, column.decimals)
+        column = replace(column, decimals=COMMON_SCALE)
     if operator in _STRING_OPERATORS:
         if column.kind is not Kind.STRING:
             raise bad_request(f"{where}.operator: {operator} needs a character column; {column.alias} is not")
@@ -219,7 +225,9 @@ def order_sql(table: Table, aggregation: Any) -> str:
         direction = entry.get("direction", "ASC")
         if direction not in ("ASC", "DESC"):
             raise bad_request(f"{where}.direction: {direction!r} is not ASC or DESC")
-        terms.append(f"{quote(column.alias)} {direction}")
+        foreign = table.foreign_by_alias.get(column.alias)
+        term = comparable_sql(table, foreign, column.decimals) if foreign else quote(column.alias)
+        terms.append(f"{term} {direction}")
         seen.add(column.alias)
     terms.extend(f"{quote(alias)} ASC" for alias in table.key if alias not in seen)
     return ", ".join(terms)

@@ -28,8 +28,10 @@ from connector_sandbox.seeding import (
 
 from .addresses import seed_addresses
 from .contacts import seed_contacts
+from .currency import seed_currencies
 from .dates import from_julian, to_julian
 from .factory import FILLER, AccountRef, DataFactory, OrderRef, SupplierRef, ledger_from_batch, right_justify
+from .periods import seeded_years
 from .settings import JdeSandboxSettings
 from .store import Store
 from .vocabulary import (
@@ -59,9 +61,10 @@ SeedPlan = seed_plan(
 
 
 # Bumped when the seeded tables change (2: F0911 added; 3: 4-decimal stock costs; 4: F0116 addresses and
-# remit-to parties; 5: F0115 phones, F01151 e-mail addresses, F0030 bank accounts), so an older database is
+# remit-to parties; 5: F0115 phones, F01151 e-mail addresses, F0030 bank accounts; 6: F0013 currencies, F0015
+# exchange rates and the foreign-amount columns of F0911Z1, F0911, F0413, F0414), so an older database is
 # refused, not half-used.
-SEED_LAYOUT = 5
+SEED_LAYOUT = 6
 
 
 def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
@@ -87,6 +90,9 @@ def _fill(store: Store, settings: JdeSandboxSettings, anchor: dt.date) -> None:
     seed_addresses(store, factory.suppliers, random.Random(f"F0116:{settings.seed}"), anchor, longest)
     # Phones, e-mail addresses and bank accounts too (F0115 / F01151 / F0030).
     seed_contacts(store, factory.suppliers, random.Random(f"F0115:{settings.seed}"))
+    # Currencies and exchange rates (F0013 / F0015), in effect from the first fiscal year F0008 holds. They
+    # draw nothing random.
+    seed_currencies(store, dt.date(seeded_years(anchor)[0], 1, 1))
     store.set_meta("seed_plan", json.dumps(asdict(plan)))
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -371,6 +377,7 @@ def _processed_batch_rows(
                 "OBJ": account.obj,
                 "SUB": account.sub,
                 "LT": "AA",
+                "CRRM": "D",
                 "CRCD": first["CRCD"],
                 "AA": voucher["AG"],
                 "EXA": "Voucher distribution",

@@ -19,13 +19,20 @@ from connector_sandbox.store import transaction as shared_transaction
 
 from .tables import TABLES, Kind, Table
 
-# Internal tables are not E1 tables: they are never reachable through the data service.
+# Internal tables are not E1 tables: they are never reachable through the data service. A payment keeps its
+# amount in the company's currency (``amount``, cents) and, for a foreign voucher, what JDE posts at G/L time:
+# the amount in the voucher's currency (``currency_amount``, with its decimals), the payment's rate
+# (``exchange_rate``, 7 decimals), the domestic open amount it relieved at the voucher's rate and the
+# realized gain or loss (``gain_loss`` = amount - domestic_relieved, cents: positive is a loss, the payment
+# cost more in the company's currency than the voucher had booked).
 _INTERNAL_DDL = (
     """CREATE TABLE IF NOT EXISTS "sbx_payments" (
         "payment_number" INTEGER PRIMARY KEY, "kco" TEXT NOT NULL, "doc" INTEGER NOT NULL,
         "dct" TEXT NOT NULL, "sfx" TEXT NOT NULL, "reference" TEXT NOT NULL, "amount" INTEGER NOT NULL,
         "payment_date" INTEGER NOT NULL, "username" TEXT NOT NULL, "upmj" INTEGER NOT NULL,
-        "upmt" INTEGER NOT NULL)""",
+        "upmt" INTEGER NOT NULL, "currency" TEXT NOT NULL DEFAULT '', "currency_amount" INTEGER NOT NULL
+        DEFAULT 0, "exchange_rate" INTEGER NOT NULL DEFAULT 0, "domestic_relieved" INTEGER NOT NULL DEFAULT 0,
+        "gain_loss" INTEGER NOT NULL DEFAULT 0)""",
     'CREATE INDEX IF NOT EXISTS "sbx_payments_doc" ON "sbx_payments" ("kco", "doc", "dct")',
 )
 

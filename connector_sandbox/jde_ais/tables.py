@@ -16,7 +16,20 @@ from dataclasses import dataclass, field, replace
 
 from .dictionary import DATA_ITEMS, Column, Kind
 
-__all__ = ["TABLES", "Column", "Kind", "Table"]
+__all__ = ["TABLES", "Column", "ForeignAmount", "Kind", "Table"]
+
+
+@dataclass(frozen=True)
+class ForeignAmount:
+    """An amount column held in its row's transaction currency, stored with that currency's decimals
+    (F0013 ``CDEC``: JPY 1000 is stored 1000, KWD 1.234 as 1234), as JDE stores currency amounts.
+
+    ``currency`` is the column naming the currency (``CRCD``); ``ledger`` limits it to the rows of one
+    ledger type (F0911 ``AA`` is foreign on ``CA`` rows only), other rows keep the item's own decimals."""
+
+    alias: str
+    currency: str = "CRCD"
+    ledger: str | None = None
 
 
 @dataclass(frozen=True)
@@ -26,13 +39,22 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
+    foreign: tuple[ForeignAmount, ...] = ()
     by_alias: dict[str, Column] = field(init=False, repr=False, compare=False)
+    foreign_by_alias: dict[str, ForeignAmount] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_alias", {column.alias: column for column in self.columns})
+        object.__setattr__(self, "foreign_by_alias", {amount.alias: amount for amount in self.foreign})
         missing = [alias for alias in self.key if alias not in self.by_alias]
+        missing += [
+            alias
+            for amount in self.foreign
+            for alias in (amount.alias, amount.currency, *(("LT",) if amount.ledger else ()))
+            if alias not in self.by_alias
+        ]
         if missing:
-            raise ValueError(f"{self.name}: key columns {missing} are not defined")
+            raise ValueError(f"{self.name}: columns {missing} are not defined")
 
     @property
     def update_time_column(self) -> str:
@@ -56,9 +78,10 @@ _GROUPS = {
     """,
 }
 
-# One block a table: "NAME Title", then its key, its indexes (separated by "|") and its columns, in
-# order. F4311's LNID is stored with 3 implied decimals: 1000 is line 1.000. F0911 (the posted G/L
-# lines, prefix GL) carries F0911Z1's distribution columns plus F0411's purchase order reference.
+# One block a table: "NAME Title", then its key, its indexes (separated by "|"), its columns, in order,
+# and its ``foreign`` amounts (held in the row's CRCD currency and stored with its decimals; ``AA:CA``: on
+# ledger type CA rows only). F4311's LNID is stored with 3 implied decimals: 1000 is line 1.000. F0911 (the
+# posted G/L lines, prefix GL) carries F0911Z1's distribution columns plus F0411's purchase order reference.
 # F0116 (Address by Date: mailing addresses per address number and effective date EFTB, the latest one in
 # effect) is not in the reference: its layout is general JDE data-dictionary knowledge. Neither are F0115
 # (phone numbers per address number and who's who line IDLN, 0 = the entity itself; line RCK7; type PHTP,
@@ -72,7 +95,22 @@ _GROUPS = {
 # F0010 (Company Constants: each company's fiscal date pattern and its G/L, A/P and A/R current periods,
 # period + start of that fiscal year) and F0008 (Date Fiscal Patterns: a year's period end dates) follow the
 # reference's section 5; the G/L date edits read them (``periods.py``).
+# F0013 (Currency Codes: CRCD, its description DL01, its decimals CDEC, a character as JDE keeps it) and
+# F0015 (Currency Exchange Rates: from CRCD to CRDC, for address AN8 (0 = every one), rate type RTTYP,
+# effective from EFT; the multiplier CRR, the divisor CRRD, conversion method CSR) carry the aliases of the
+# public schema dump (prefixes CV and CX), reduced to what multi-currency vouchers, journals and payments
+# read.
 _TABLE_SPECS = """
+F0013 Currency Codes
+    key      CRCD
+    indexes  UPMJ UPMT
+    columns  CRCD DL01 CDEC CKR {audit}
+
+F0015 Currency Exchange Rates
+    key      CRCD CRDC AN8 RTTYP EFT
+    indexes  UPMJ UPMT
+    columns  CRCD CRDC AN8 RTTYP EFT CSR CRR CRRD {audit}
+
 F0010 Company Constants
     key      CO
     indexes  UPMJ UPMT
@@ -136,33 +174,40 @@ F0411 Accounts Payable Ledger
     key      KCO DOC DCT SFX SFXE
     indexes  UPMJ UPMT | AN8 | DOC
     columns  {voucher} {audit}
+    foreign  ACR FAP
 
 F0413 A/P Matching Document
     key      PYID
     indexes  UPMJ UPMT | DOCM
-    columns  PYID DCTM DOCM PYE GLBA DMTJ PAAP CRCD {audit}
+    columns  PYID DCTM DOCM PYE GLBA DMTJ PAAP PFAP CRRM CRCD CRR {audit}
+    foreign  PFAP
 
 F0414 A/P Matching Document Detail
     key      PYID RC5
     indexes  UPMJ UPMT | KCO DOC DCT
-    columns  PYID RC5 DCTM KCO DCT DOC SFX SFXE PAAP AN8 CO RMK {audit}
+    columns  PYID RC5 DCTM KCO DCT DOC SFX SFXE PAAP PFAP CRRM CRCD CRR HCRR AN8 CO RMK {audit}
+    foreign  PFAP
 
 F0411Z1 Voucher Transactions - Batch Upload
     key      {edi_key}
     indexes  UPMJ UPMT | EDTN | EDSP
     columns  {edi_control} {voucher} DOCM {audit}
+    foreign  ACR FAP
 
 F0911Z1 Journal Entry Transactions - Batch File
     key      {edi_key}
     indexes  UPMJ UPMT | EDTN
     columns  {edi_control} KCO DCT DOC DGJ JELN EXTL POST ICU ICUT DICJ DSYJ CO ANI AM AID MCU OBJ
-    columns  SUB SBL SBLT LT PN CTRY FY CRCD CRR AA U UM GLC EXA EXR R1 SFX ODOC AN8 VINV TORG {audit}
+    columns  SUB SBL SBLT LT PN CTRY FY CRRM CRCD CRR AA ACR U UM GLC EXA EXR R1 SFX ODOC AN8 VINV TORG
+    columns  {audit}
+    foreign  ACR
 
 F0911 Account Ledger
     key      KCO DCT DOC DGJ JELN EXTL LT
     indexes  UPMJ UPMT | KCO DOC DCT
     columns  KCO DCT DOC DGJ JELN EXTL POST ICU ICUT DICJ DSYJ CO ANI AM AID MCU OBJ SUB SBL SBLT LT
-    columns  PN CTRY FY CRCD CRR AA U UM GLC EXA EXR AN8 VINV SFX PO PKCO PDCT TORG {audit}
+    columns  PN CTRY FY CRRM CRCD CRR AA U UM GLC EXA EXR AN8 VINV SFX PO PKCO PDCT TORG {audit}
+    foreign  AA:CA
 """
 
 # Where a table describes a data item its own way (the purchase order tables' AN8 is the supplier).
@@ -172,8 +217,15 @@ _OWN_TITLES = {
 }
 
 
+def _foreign(token: str) -> ForeignAmount:
+    """``ACR`` (in the row's CRCD currency) or ``AA:CA`` (so on ledger type CA rows only)."""
+    alias, _, ledger = token.partition(":")
+    return ForeignAmount(alias, ledger=ledger or None)
+
+
 def _table(header: str, fields: dict[str, list[str]]) -> Table:
-    """One Table from a block of ``_TABLE_SPECS``: its header line and its ``key``/``indexes``/``columns``."""
+    """One Table from a block of ``_TABLE_SPECS``: its header line and its ``key``/``indexes``/``columns``
+    (and ``foreign`` amounts)."""
     name, title = header.split(maxsplit=1)
     own = _OWN_TITLES.get(name, {})
     columns = " ".join(fields["columns"]).split()
@@ -183,6 +235,7 @@ def _table(header: str, fields: dict[str, list[str]]) -> Table:
         tuple(replace(DATA_ITEMS[a], title=own[a]) if a in own else DATA_ITEMS[a] for a in columns),
         key=tuple(" ".join(fields["key"]).split()),
         indexes=tuple(tuple(index.split()) for index in " ".join(fields["indexes"]).split("|")),
+        foreign=tuple(_foreign(token) for token in " ".join(fields["foreign"]).split()),
     )
 
 
@@ -194,7 +247,7 @@ def _tables(text: str) -> tuple[Table, ...]:
         if not line.strip():
             continue
         if not line[0].isspace():
-            blocks.append((line.strip(), {"key": [], "indexes": [], "columns": []}))
+            blocks.append((line.strip(), {"key": [], "indexes": [], "columns": [], "foreign": []}))
             continue
         field_name, _, value = line.strip().partition(" ")
         blocks[-1][1][field_name].append(value)

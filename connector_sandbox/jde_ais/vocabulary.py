@@ -161,3 +161,44 @@ REMARKS = (
     "",
 )
 USERS = ("JSMITH", "MWEBER", "CDUPONT", "LWANG", "INTEGR8", "AGARCIA")
+
+
+# F0013: the currencies the sandbox knows, with their decimals (ISO 4217 minor units, as JDE sets CDEC up):
+# every company's currency, the ones the other simulators' documents arrive in, and the 0- and 3-decimal
+# currencies that prove amounts keep their own decimals. CHF and BHD have no F0015 rate on purpose: a foreign
+# document in them waits for one (59AD) until an operator enters it (``POST /sandbox/exchange-rates``).
+CURRENCIES: tuple[tuple[str, str, int], ...] = (
+    ("USD", "US Dollar", 2),
+    ("EUR", "Euro", 2),
+    ("CNY", "Chinese Yuan Renminbi", 2),
+    ("GBP", "Pound Sterling", 2),
+    ("CAD", "Canadian Dollar", 2),
+    ("CHF", "Swiss Franc", 2),
+    ("JPY", "Japanese Yen", 0),
+    ("KRW", "Korean Won", 0),
+    ("KWD", "Kuwaiti Dinar", 3),
+    ("BHD", "Bahraini Dinar", 3),
+)
+
+# F0015: domestic units per unit of the foreign currency, from each of these into every company's currency
+# (USD, EUR, CNY). EUR -> USD 1.0834 makes a 1,000.00 EUR voucher 1,083.40 USD.
+EXCHANGE_RATES: dict[tuple[str, str], str] = {
+    ("EUR", "USD"): "1.0834",
+    ("JPY", "USD"): "0.0066700",
+    ("KWD", "USD"): "3.2510000",
+    ("GBP", "USD"): "1.2650000",
+    ("CAD", "USD"): "0.7350000",
+    ("CNY", "USD"): "0.1380000",
+    ("USD", "EUR"): "0.9230000",
+    ("JPY", "EUR"): "0.0061560",
+    ("KWD", "EUR"): "3.0010000",
+    ("GBP", "EUR"): "1.1680000",
+    ("CAD", "EUR"): "0.6785000",
+    ("CNY", "EUR"): "0.1274000",
+    ("USD", "CNY"): "7.2450000",
+    ("EUR", "CNY"): "7.8500000",
+    ("JPY", "CNY"): "0.0483000",
+    ("KWD", "CNY"): "23.5500000",
+    ("GBP", "CNY"): "9.1650000",
+    ("CAD", "CNY"): "5.3250000",
+}
