@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.coupa.reconcile_reads import amount_of, by_key, code_of, day_of, number_of, text
+from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, currencies_differ
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, _voucher_record
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
@@ -31,6 +32,7 @@ from connector_assets.integrations.jde_coupa.reconcile.sides import (
 )
 from connector_assets.integrations.jde_coupa.reconcile.suppliers import label as supplier_label
 from connector_assets.jde.documents import JdeVoucher, changed_vouchers
+from connector_assets.jde.reconcile_documents import gross
 
 DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that no longer stands
 INVOICE = "Invoice"
@@ -38,8 +40,9 @@ INVOICES = Kind(INVOICES_FLOW, "invoices", "invoice", "total-with-taxes")
 
 
 def _gross(voucher: JdeVoucher) -> Decimal:
-    """The voucher's gross as JDE states it: its pay items' AG."""
-    return sum((amount_of(item.get("AG")) or Decimal(0) for item in voucher.pay_items), Decimal(0))
+    """The voucher's gross as JDE states it in the voucher's currency: its pay items' AG, or ACR for a
+    foreign voucher (CRRM F), whose AG is JDE's conversion into the company's currency."""
+    return gross(voucher.pay_items)
 
 
 def _pay_status(voucher: JdeVoucher) -> str:
@@ -118,7 +121,7 @@ def _compare_body(differ: Any, body: dict[str, Any], coupa: dict[str, Any]) -> b
         ("invoice number", "invoice-number", body["invoice-number"], text(coupa.get("invoice-number"))),
         ("supplier", "supplier", body["supplier"]["number"], number_of(coupa.get("supplier"))),
         ("invoice date", "invoice-date", body["invoice-date"], day_of(coupa.get("invoice-date")) or ""),
-        ("currency", "currency", body["currency"]["code"], code_of(coupa.get("currency"))),
+        (CURRENCY_MISMATCH, "currency", body["currency"]["code"], code_of(coupa.get("currency"))),
         (
             "document type",
             "document-type",
@@ -131,6 +134,8 @@ def _compare_body(differ: Any, body: dict[str, Any], coupa: dict[str, Any]) -> b
             coupa_value = INVOICE  # Coupa's default when it does not say
         if text(jde_value) != coupa_value:
             differ(kind, field_name, shown(jde_value), shown(coupa_value))
+    if currencies_differ(body["currency"]["code"], code_of(coupa.get("currency"))):
+        return True  # amounts in two currencies: the mismatch is named, the amounts are not compared
     tax = amount_of(body.get("tax-amount")) or Decimal(0)
     their_tax = amount_of(coupa.get("tax-amount")) or Decimal(0)
     amounts = tax != their_tax
