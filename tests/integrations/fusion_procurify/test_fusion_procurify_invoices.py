@@ -453,3 +453,17 @@ def test_a_changed_bill_updates_the_header_with_if_match_and_queues_changed_line
                 invoice_id, Mapped(record.source_key, {**header, "invoiceLines": lines}, record.fields)
             )
     assert world.fusion_record("invoices", invoice_id)["invoiceLines"][0]["LineAmount"] != 1
+
+
+def test_a_euro_bill_lands_in_fusion_in_euros_to_the_cent(world: FusionProcurifyWorld):
+    # A bill of a vendor Procurify keeps in euros (the sandbox's vendors in Germany, France, Spain ...):
+    # the US1 unit's ledger is in dollars, so Fusion converts it on its accounting date at its Corporate rate.
+    bill = next(b for b in (world.approved_bill() for _ in range(40)) if b["currency"]["name"] == "EUR")
+    run = world.run(*FLOW_ASSETS)
+    assert run["fusion_procurify/invoices_written"]["create"] >= 1, world.queue("invoices")
+    stored = world.fusion_record("invoices", world.xrefs("invoice")[bill["uuid"]])
+    total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
+    assert (stored["InvoiceCurrency"], Decimal(str(stored["InvoiceAmount"]))) == ("EUR", total)
+    assert sum(Decimal(str(line["LineAmount"])) for line in stored["invoiceLines"]) == total
+    assert (stored["ConversionRateType"], stored["ConversionDate"]) == ("Corporate", stored["AccountingDate"])
+    assert stored["ValidationStatus"] == "Validated"
