@@ -40,6 +40,13 @@ def register_outside_check(kind: Kind, check: OutsideCheck, said: str = "") -> N
         _SAID[kind] = said
 
 
+def register_outside_words(kind: Kind, said: str) -> None:
+    """Say what records held on ``kind`` wait for, before (or without) a check: a kind declared where its
+    system's side loads (``missing_records.missing_kind``) is reported in words even by a process that
+    registered no check for it."""
+    _SAID[kind] = said
+
+
 def outside_said(key: str) -> str:
     """What a record held on ``key`` waits for, in words, when its kind says it ("" otherwise)."""
     parts = key.split(":", 3)

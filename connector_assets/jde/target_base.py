@@ -5,6 +5,9 @@ session that every JDE target stands on, and how a JDE flow registers its replay
 Split from ``targets`` (the concrete targets) to keep each module readable on its own.
 """
 
+import functools
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -12,8 +15,15 @@ from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, FlowSpec, Mapped
+from connector_assets.flows.missing_holds import MissingHolds, appeared_by
 from connector_assets.flows.periods import PeriodClosed, Posting, redated
 from connector_assets.flows.targets import LedgerTarget
+from connector_assets.jde.missing_master import (
+    appeared_checks,
+    refused_for_missing,
+    register_missing_checks,
+    would_miss,
+)
 from connector_assets.jde.periods import AP, JdePeriods, refused_period, register_jde_period_check
 from connector_resources.http.write_hold import holding
 from connector_resources.jde import Condition, JdeOrchestrationError
@@ -158,10 +168,45 @@ class JdeTarget(LedgerTarget):
     resource = "jde"
     source_label: ClassVar[str] = "the source system"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every JDE target's own ``find`` / ``create`` held on a record JDE lacks (``_held_on_missing``)."""
+        super().__init_subclass__(**kwargs)
+        for name in ("find", "create"):
+            own = cls.__dict__.get(name)
+            if own is not None and not getattr(own, "held_on_missing", False):
+                setattr(cls, name, _held_on_missing(own, refusals=name == "create"))
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # the session, then what it holds (``Held``)
         self.opened_at = datetime.now(UTC)
         self._periods: JdePeriods | None = None
+
+    def missing_holds(self) -> MissingHolds | None:
+        """The flow's records held on a record JDE lacks, read once per JDE session (a target's ways on
+        one session share it); None without a flow or a ledger (nothing held to judge)."""
+        if self.spec is None or self.ledger is None:
+            return None
+        key = (self.spec.integration, self.spec.name, id(self.ledger))
+        with _HOLDS_LOCK:
+            try:
+                by_flow = _HOLDS.setdefault(self.session, {})
+            except TypeError:  # a session that cannot be weakly referenced (a test's stand-in): this target's
+                by_flow = self.__dict__.setdefault("_missing_holds", {})
+            if key not in by_flow:
+                checks = appeared_by(appeared_checks(self.session))
+                by_flow[key] = MissingHolds(self.ledger, self.spec, checks, run_id=self.run_id)
+            return by_flow[key]
+
+    def document_words(self, record: Mapped) -> str:
+        """The record in a finance user's words, for a hold on a record JDE lacks."""
+        described = getattr(self, "document", None)
+        label = described(record) if callable(described) else ""
+        entity = self.spec.entity if self.spec is not None else "record"
+        source = self.source_label
+        if source == JdeTarget.source_label and self.spec is not None:  # no words of its own: the system's
+            source = self.spec.source_system.capitalize()
+        head = f"{source} {entity} {record.source_key}"
+        return f"{head} ({label})" if label else head
 
     def posting(self, *, company: str, ledger: str, document: str, field: str, day: Any) -> Posting | None:
         """The date a money write of ``document`` posts on (its ``field``, dated ``day``) by the company's
@@ -234,14 +279,53 @@ class JdeTarget(LedgerTarget):
         )
 
 
+# Each JDE session's ``MissingHolds`` by flow: a run's target and its ways (``PostingTarget``) share one.
+_HOLDS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str, int], MissingHolds]] = weakref.WeakKeyDictionary()
+_HOLDS_LOCK = threading.Lock()
+
+
+def _held_on_missing(method: Callable[..., Any], *, refusals: bool) -> Callable[..., Any]:
+    """``method`` (a JDE target's ``find`` or ``create``) for a record JDE lacks a record of: one held on it
+    and unchanged is held again before any call (``MissingHolds``); a preview reads what the refusal would
+    say (``would_miss``: the write is held, so JDE never refuses it); and (``refusals``) JDE's refusal for a
+    missing record becomes a hold on that record (``refused_for_missing``), not a failure."""
+
+    @functools.wraps(method)
+    def held(self: JdeTarget, record: Mapped, *args: Any, **kwargs: Any) -> Any:
+        holds = self.missing_holds()
+        still = holds.still_held(record) if holds is not None else None
+        if still is not None:
+            raise still
+        if refusals and holding():
+            predicted = would_miss(self.session, record.body, self.document_words(record))
+            if predicted is not None:
+                raise predicted
+        try:
+            return method(self, record, *args, **kwargs)
+        except JdeRefused as refused:
+            if not refusals:
+                raise
+            missing = refused_for_missing(refused, record.body, self.document_words(record))
+            if missing is None:
+                raise
+            if holds is not None:
+                holds.note(record, missing)
+            raise missing from None
+
+    held.held_on_missing = True  # type: ignore[attr-defined]
+    return held
+
+
 def jde_target_replay(
     spec: FlowSpec, target_class: type[JdeTarget], resources: Callable[[], dict[str, Any]]
 ) -> Callable[..., Any]:
     """``spec``'s replay handler: remapped with ``resources()`` (jde and what the flow reads, built once
     per replay), written through ``target_class`` on one JDE session per replay, with the replay's ledger
     (``LedgerTarget.replay``)."""
-    # Money held on a closed period is released by replay sweeps once it may post, read on this JDE.
+    # Money held on a closed period is released by replay sweeps once it may post, read on this JDE; so
+    # is what waits for a record JDE lacks, once JDE has it.
     register_jde_period_check(lambda: resources()["jde"])
+    register_missing_checks(lambda: resources()["jde"])
     return target_class.replay(spec, resources)
 
 

@@ -13,6 +13,7 @@ from connector_assets.flows.core import FlowSpec, replay_handler
 from connector_assets.flows.documents import newest_seen
 from connector_assets.flows.replay_resources import jde_from_settings, resources_from_settings
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
+from connector_assets.jde.missing_master import register_missing_checks
 from connector_assets.jde.targets import JdeTarget
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
@@ -69,7 +70,8 @@ def flow_replays(spec: FlowSpec, target_class: type[JdeTarget], *checks: HeldChe
         if jde is None and resources is None:
             resources = resources_from_settings
         register_replay_handler(INTEGRATION, spec.name, _replay(spec, target_class, jde, resources))
-        for check in checks:
+        # What waits for a record JDE lacks (every JDE flow's holds) is released once JDE has it.
+        for check in (*checks, register_missing_checks):
             check(lambda: _replay_jde(jde, resources))
 
     return register

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from coupa_jde_world import CALLOUT_SECRET, CoupaApi, deliver_callouts
 from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context, materialize
 from instances import instance_for_test
+from request_log import Logged, RequestLog
 
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ENV
@@ -38,7 +39,8 @@ from connector_resources.replay import release_synced, replay_items
 from connector_resources.webhooks import coupa_source, create_receiver
 from connector_sandbox.coupa import CoupaSandboxSettings
 from connector_sandbox.coupa import create_app as coupa_app
-from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
+from connector_sandbox.jde_ais import JdeSandboxSettings
+from connector_sandbox.jde_ais import create_app as jde_app
 from connector_sandbox.serve import serve_in_thread
 
 pytestmark = pytest.mark.timeout(60)
@@ -69,6 +71,11 @@ class World:
     hooks_url: str
     supplier: int  # a Coupa supplier whose number is the JDE address number
     accounts: dict[str, int]  # "20.8150" -> Coupa account id (segments 20 / 8150)
+    jde_log: RequestLog  # every request the JDE simulator received
+
+    def jde_calls(self, orchestration: str) -> list[Logged]:
+        """The calls of ``orchestration`` JDE received so far."""
+        return [e for e in self.jde_log.entries_all() if e.path.endswith(f"/{orchestration}")]
 
     def deliver(self, resource: str, ids: list[int]) -> list[dict]:
         return deliver_callouts(self.coupa_url, resource, ids)
@@ -95,7 +102,9 @@ def ledger_url(request, tmp_path) -> str:
 
 @pytest.fixture
 def world(tmp_path, ledger_url):
-    jde_url, stop_jde = run_in_thread(JdeSandboxSettings(scale=0.02))
+    jde_settings = JdeSandboxSettings(scale=0.02)
+    jde_log = RequestLog(jde_app(jde_settings))
+    jde_url, stop_jde = serve_in_thread(jde_log, host=jde_settings.host, port=0, path="/jderest")
     # Seeded history ends long before today, so today's partition holds only what the test creates.
     settings = CoupaSandboxSettings(
         scale=0.02, anchor_date=date.today() - timedelta(days=400), callouts={"auto_deliver": False}
@@ -145,7 +154,15 @@ def world(tmp_path, ledger_url):
     accounts = {f"20.{obj}": coupa.account("20", obj) for obj in ("8150", "6110", "8199", "8160")}
     assert _run(resources, "jde/gl_accounts")[0].success  # the F0901 cache the mapping checks against
     yield World(
-        resources, ledger, coupa, coupa_url, jde_url.removesuffix("/jderest"), hooks_url, supplier, accounts
+        resources,
+        ledger,
+        coupa,
+        coupa_url,
+        jde_url.removesuffix("/jderest"),
+        hooks_url,
+        supplier,
+        accounts,
+        jde_log,
     )
     stop_hooks()
     stop_coupa()
@@ -623,3 +640,56 @@ def test_a_negative_coupa_pay_amount_is_refused_with_a_business_reason_not_a_for
     assert "debit memo voucher" in refund.reason and "pattern" not in refund.reason
     assert isinstance(paid, Mapped) and paid.body["Payment_Amount"] == "5000.00"
     assert validate(PAYMENTS_FLOW, [paid]).rejected == []
+
+
+def test_an_invoice_whose_supplier_jde_lacks_is_sent_once_held_then_written_once_the_supplier_exists(world):
+    """JDE refuses it (59A1): held on the supplier, not failed, and never sent again while nothing changed,
+    by a run or a replay (the simulator's own request log); once the supplier is set up in JDE a replay
+    sweep releases it and the replay writes it, once."""
+    suppliers = {r["AN8"] for r in world.jde_rows("F0401")}
+    an8 = next(r["AN8"] for r in world.jde_rows("F0101") if r["AN8"] not in suppliers)  # no supplier (yet)
+    supplier = world.coupa.call(
+        "POST",
+        "suppliers",
+        {"name": "Nicht Angelegt GmbH", "number": str(an8), "status": "active", "payment-term": {"id": 1}},
+    )["id"]
+    invoice = world.coupa.invoice(supplier, "T-800", [(world.accounts["20.8150"], "80.00")])
+    key, day = str(invoice["id"]), _day(invoice)
+    world.deliver("invoices", [invoice["id"]])
+    result, metadata = _run(world.resources, *INVOICES, partition=day)
+    assert metadata["coupa_jde/invoices_written"]["held"] == 1, metadata
+    assert len(world.jde_calls("ML_CreateVoucherBatch")) == 1
+    [held] = _queue(world.ledger, "invoices", "held").values()
+    assert held.depends_on == f"JDE:supplier:F0401:{an8}" and held.attempts == 0
+    assert f"Held until supplier {an8} exists in JDE's supplier master (F0401)" in held.reason
+    assert "(JDE 59A1 " in held.reason and _queue(world.ledger, "invoices", "failed") == {}
+
+    # Another run of the day and a replay while nothing changed: nothing sent again.
+    assert (
+        _run(world.resources, "coupa/invoices", *INVOICES, partition=day)[1]["coupa_jde/invoices_written"][
+            "held"
+        ]
+        == 1
+    )
+    register_coupa_jde_replay_handlers(
+        resources=lambda: {k: world.resources[k] for k in ("jde", "coupa", "staging")}
+    )
+    assert key not in {i.source_key for i in release_synced(world.ledger)}
+    summary = replay_items(world.ledger, world.ledger.due())
+    assert not summary.replayed and not summary.failed
+    assert len(world.jde_calls("ML_CreateVoucherBatch")) == 1
+    assert _queue(world.ledger, "invoices", "held")[key].attempts == 0
+    assert world.voucher_rows(invoice["id"]) == ([], [])
+
+    # A/P sets the supplier up in JDE (P04012 on the address book entry): the next sweep releases it, saying
+    # why, and the replay writes it once; later runs skip it.
+    with world.resources["jde"].session() as session:
+        session.orchestrate("ML_AddUpdateSupplier", {"Address_Number": an8, "Company": "00001"})
+    [released] = [i for i in release_synced(world.ledger) if i.source_key == key]
+    assert f"supplier {an8} is in JDE's supplier master (F0401) now" in released.reason
+    assert replay_items(world.ledger, [released]).replayed == [released.id]
+    assert len(world.jde_calls("ML_CreateVoucherBatch")) == 2
+    assert [r["AN8"] for r in world.voucher_rows(invoice["id"])[0]] == [an8]
+    again, metadata = _run(world.resources, "coupa/invoices", *INVOICES, partition=day)
+    assert metadata["coupa_jde/invoices_written"]["skip"] == 1
+    assert len(world.jde_calls("ML_CreateVoucherBatch")) == 2 and _queue(world.ledger, "invoices") == {}

@@ -1,0 +1,330 @@
+"""JD Edwards refusals for a record JDE lacks, as holds on that record (``missing_records``).
+
+Which of JDE's refusals say "a record this one names does not exist", and which record (read from the body
+sent, else from JDE's own words):
+
+=====  =============================================  ==============================================
+code   missing                                        held on (``JDE:<what>:<table>:<id>``)
+=====  =============================================  ==============================================
+59A1   supplier not in the supplier master            ``JDE:supplier:F0401:<AN8>``
+0002   address number invalid (JDE's own, seen where  ``JDE:supplier:F0401:<AN8>``
+       a supplier number is sent)
+59A2   account not in the account master              ``JDE:account:F0901:<BU.OBJ.SUB>``
+59A6   purchase order not found                       ``JDE:order:F4301:<KCOO>/<DOCO>/<DCTO>``
+59AA   address number not in the address book         ``JDE:address:F0101:<AN8>``
+0052   business unit invalid                          ``JDE:business_unit:F0006:<MCU>``
+59AD   no exchange rate for the pair and G/L date     ``JDE:exchange_rate:F0015:<CRCD>/<CO>/<date>``
+59AE   currency code not in the currency codes        ``JDE:currency:F0013:<CRCD>``
+=====  =============================================  ==============================================
+
+A refusal whose missing record cannot be told (a 59A2 naming no account, on a voucher of several) stays a
+refusal, queued failed as before. ``appeared_checks`` read JDE for held ids (one browse per kind, or per
+account / order: a few records, in a sweep); ``register_missing_checks`` lets every replay sweep release
+them; a JDE target asks the same on its own session before its first write (``flows.missing_holds``).
+``would_miss`` is what a preview reads in place of the refusal it never gets (a held write is never
+refused): the supplier, accounts and order a voucher names, so ``ml-connector fit`` says "hold" where
+the run will hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.supplier_reads import suppliers_among
+from connector_resources.jde import Condition, JdeOrchestrationError
+from connector_resources.missing_records import (
+    AppearedCheck,
+    MissingKind,
+    MissingRecord,
+    held_reason,
+    missing_kind,
+    register_missing_check,
+)
+
+SUPPLIER = missing_kind(
+    "JDE", "supplier", "F0401", label="supplier", master="JDE's supplier master (F0401)",
+    todo="set the supplier up in JDE (or sync it through the integration's suppliers flow), or correct the "
+    "document's supplier in the source system",
+)  # fmt: skip
+ACCOUNT = missing_kind(
+    "JDE", "account", "F0901", label="account", master="JDE's account master (F0901)",
+    todo="add the account in JDE, or map the source account to an existing one (the integration's mapping "
+    "table) and correct or replay the document",
+)  # fmt: skip
+ORDER = missing_kind(
+    "JDE", "order", "F4301", label="purchase order", master="JDE's purchase order headers (F4301)",
+    todo="enter or sync the order in JDE, or correct the order the document names",
+)  # fmt: skip
+ADDRESS = missing_kind(
+    "JDE", "address", "F0101", label="address number", master="JDE's address book (F0101)",
+    todo="add the address book entry in JDE, or correct the address number the record names",
+)  # fmt: skip
+BUSINESS_UNIT = missing_kind(
+    "JDE", "business_unit", "F0006", label="business unit", master="JDE's business unit master (F0006)",
+    todo="add the business unit in JDE, or map the source's cost center to an existing one",
+)  # fmt: skip
+EXCHANGE_RATE = missing_kind(
+    "JDE", "exchange_rate", "F0015", label="exchange rate", master="JDE's exchange rate table (F0015)",
+    todo="enter the rate of the currency against the company's currency, effective on or before the G/L "
+    "date (P0015A)",
+)  # fmt: skip
+CURRENCY = missing_kind(
+    "JDE", "currency", "F0013", label="currency", master="JDE's currency codes (F0013)",
+    todo="set the currency up in JDE (P0013), or correct the document's currency in the source system",
+)  # fmt: skip
+
+KINDS = (SUPPLIER, ACCOUNT, ORDER, ADDRESS, BUSINESS_UNIT, EXCHANGE_RATE, CURRENCY)
+_BY_CODE = {
+    "59A1": SUPPLIER,
+    "0002": SUPPLIER,
+    "59A2": ACCOUNT,
+    "59A6": ORDER,
+    "59AA": ADDRESS,
+    "0052": BUSINESS_UNIT,
+    "59AD": EXCHANGE_RATE,
+    "59AE": CURRENCY,
+}
+_QUOTED = re.compile(r"'([^']+)'")
+_NUMBER = re.compile(r"\b(\d{1,8})\b")
+_ORDER = re.compile(r"\b(\d{5})\s+(\d{1,8})\s+([A-Z0-9]{2})\b")
+
+
+def _text(value: Any) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+def _number(value: Any) -> str:
+    """An address number as the key holds it (``1011``, not ``1011.0``); "" when it is none."""
+    text = _text(value)
+    try:
+        return str(int(float(text))) if text else ""
+    except ValueError:
+        return ""
+
+
+def _accounts(body: Mapping[str, Any]) -> list[str]:
+    lines = body.get("Distribution") or body.get("Lines") or []
+    return list(dict.fromkeys(_text(line.get("Account")) for line in lines if _text(line.get("Account"))))
+
+
+def _day(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    return _text(value)[:10]
+
+
+def missing_ident(code: str, body: Mapping[str, Any], words: str) -> str:
+    """The id of the record refusal ``code`` says is missing, from the body sent, else from JDE's
+    ``words``; "" when it cannot be told."""
+    if code in ("59A1", "0002"):
+        return _number(body.get("Supplier") or body.get("Address_Number")) or next(
+            iter(_NUMBER.findall(words)), ""
+        )
+    if code == "59AA":
+        return _number(body.get("Address_Number")) or next(iter(_NUMBER.findall(words)), "")
+    if code == "59A2":
+        accounts = _accounts(body)
+        named = [q.strip() for q in _QUOTED.findall(words)]
+        known = [a for a in named if a in accounts] or named
+        if known:
+            return known[0]
+        return accounts[0] if len(accounts) == 1 else ""
+    if code == "59A6":
+        number = _number(body.get("Order_Number"))
+        if number:
+            company = _text(body.get("Order_Company") or body.get("Company"))
+            return f"{company}/{number}/{_text(body.get('Order_Type'))}"
+        found = _ORDER.search(words)
+        return "/".join(found.groups()) if found else ""
+    if code == "0052":
+        named = _QUOTED.findall(words)
+        return _text(named[0]) if named else _text(body.get("Business_Unit"))
+    if code == "59AD":
+        currency, company = _text(body.get("Currency_Code")).upper(), _text(body.get("Company"))
+        day = _day(body.get("GL_Date") or body.get("Payment_Date"))
+        return f"{currency}/{company}/{day}" if currency and company and day else ""
+    if code == "59AE":
+        return _text(body.get("Currency_Code")).upper()
+    return ""
+
+
+def orchestration_error(exc: BaseException) -> JdeOrchestrationError | None:
+    """JDE's own answer behind ``exc``: itself, or the orchestration error a target's refusal was raised
+    from (``raise JdeRefused(...) from None`` still keeps it as the context)."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, JdeOrchestrationError):
+            return exc
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        seen += 1
+    return None
+
+
+def refused_for_missing(exc: BaseException, body: Mapping[str, Any], document: str) -> MissingRecord | None:
+    """JDE's refusal ``exc`` of ``document`` (its ``body``) as a hold on the record it says is missing, or
+    None when it is another refusal (or names no record that can be told)."""
+    answer = orchestration_error(exc)
+    if answer is None:
+        return None
+    errors = [m for m in answer.messages if m.code and m.severity == "error"]
+    if not errors or errors[0].code not in _BY_CODE:
+        return None
+    first = errors[0]
+    words = " ".join(_text(w) for w in (first.mobile, first.description, first.title) if w)
+    ident = missing_ident(first.code, body, words)
+    if not ident:
+        return None
+    kind = _BY_CODE[first.code]
+    return MissingRecord(kind, ident, held_reason(kind, ident, document, str(exc)))
+
+
+# -- does the record exist now -----------------------------------------------------------------------------
+
+
+def _suppliers(session: Any, ids: list[str]) -> dict[str, str]:
+    numbers = {int(i) for i in ids if i.isdigit()}
+    found = suppliers_among(session, numbers)
+    return {
+        i: f"supplier {i} is in JDE's supplier master (F0401) now"
+        for i in ids
+        if i.isdigit() and int(i) in found
+    }
+
+
+def _addresses(session: Any, ids: list[str]) -> dict[str, str]:
+    numbers = sorted({int(i) for i in ids if i.isdigit()})
+    rows = browse_in(session, "F0101", "AN8", numbers, ["AN8"]) if numbers else []
+    found = {int(r["AN8"]) for r in rows}
+    return {
+        i: f"address number {i} is in JDE's address book (F0101) now"
+        for i in ids
+        if i.isdigit() and int(i) in found
+    }
+
+
+def _accounts_exist(session: Any, ids: list[str]) -> dict[str, str]:
+    ready: dict[str, str] = {}
+    for ident in ids:
+        parts = [p.strip() for p in ident.split(".")]
+        if len(parts) not in (2, 3):
+            continue
+        unit, obj, sub = parts[0], parts[1], parts[2] if len(parts) == 3 else ""
+        conditions = [Condition("F0901.OBJ", "EQUAL", obj)]
+        rows = session.browse("F0901", columns=["MCU", "OBJ", "SUB"], conditions=conditions)
+        if any(_text(r.get("MCU")) == unit and _text(r.get("SUB")) == sub for r in rows):
+            ready[ident] = f"account {ident} is in JDE's account master (F0901) now"
+    return ready
+
+
+def _orders(session: Any, ids: list[str]) -> dict[str, str]:
+    ready: dict[str, str] = {}
+    for ident in ids:
+        company, _, rest = ident.partition("/")
+        number, _, kind = rest.partition("/")
+        if not number.isdigit():
+            continue
+        conditions = [Condition("F4301.DOCO", "EQUAL", int(number))]
+        conditions += [Condition("F4301.KCOO", "EQUAL", company)] if company else []
+        conditions += [Condition("F4301.DCTO", "EQUAL", kind)] if kind else []
+        if any(True for _ in session.browse("F4301", columns=["DOCO"], conditions=conditions)):
+            ready[ident] = f"purchase order {company} {number} {kind} is in JDE (F4301) now"
+    return ready
+
+
+def _business_units(session: Any, ids: list[str]) -> dict[str, str]:
+    try:
+        units = {_text(r.get("MCU")) for r in session.browse("F0006", columns=["MCU"])}
+    except Exception:  # a JDE whose AIS serves no F0006: its business units are those of its accounts
+        units = {_text(r.get("MCU")) for r in session.browse("F0901", columns=["MCU"])}
+    return {i: f"business unit {i} is in JDE now" for i in ids if i in units}
+
+
+def _currencies(session: Any, ids: list[str]) -> dict[str, str]:
+    codes = sorted(set(ids))
+    found = {_text(r.get("CRCD")).upper() for r in browse_in(session, "F0013", "CRCD", codes, ["CRCD"])}
+    return {c: f"currency {c} is in JDE's currency codes (F0013) now" for c in ids if c in found}
+
+
+def _rates(session: Any, ids: list[str]) -> dict[str, str]:
+    """``<currency>/<company>/<G/L date>``: ready once F0015 holds a rate of the currency against the
+    company's currency (F0010 ``CRCD``) effective on or before that date."""
+    ready: dict[str, str] = {}
+    domestic: dict[str, str] = {}
+    for ident in ids:
+        currency, company, day = (ident.split("/") + ["", "", ""])[:3]
+        if not (currency and company and day):
+            continue
+        if company not in domestic:
+            rows = session.browse(
+                "F0010", columns=["CO", "CRCD"], conditions=[Condition("F0010.CO", "EQUAL", company)]
+            )
+            domestic[company] = next((_text(r.get("CRCD")).upper() for r in rows), "")
+        to = domestic[company]
+        if not to:
+            continue
+        conditions = [Condition("F0015.CRCD", "EQUAL", currency), Condition("F0015.CRDC", "EQUAL", to)]
+        for row in session.browse("F0015", columns=["CRCD", "CRDC", "EFT"], conditions=conditions):
+            if _day(row.get("EFT")) and _day(row.get("EFT")) <= day:
+                ready[ident] = (
+                    f"JDE has an exchange rate of {currency} to {to} effective by {day} (F0015) now"
+                )
+                break
+    return ready
+
+
+_READERS: dict[MissingKind, Callable[[Any, list[str]], dict[str, str]]] = {
+    SUPPLIER: _suppliers,
+    ADDRESS: _addresses,
+    ACCOUNT: _accounts_exist,
+    ORDER: _orders,
+    BUSINESS_UNIT: _business_units,
+    CURRENCY: _currencies,
+    EXCHANGE_RATE: _rates,
+}
+
+
+def appeared_checks(session: Any) -> dict[tuple[str, str, str], AppearedCheck]:
+    """Each JDE kind's check on ``session``: held ids -> why each exists now."""
+    return {kind.parts: (lambda ids, read=read: read(session, ids)) for kind, read in _READERS.items()}
+
+
+def register_missing_checks(jde: Callable[[], Any]) -> None:
+    """Let replay sweeps release what waits for a JDE record that now exists, reading on ``jde()`` (the
+    JDE resource of the integration's replays, built when a sweep needs it)."""
+    for kind, read in _READERS.items():
+
+        def check(ids: list[str], read: Callable[[Any, list[str]], dict[str, str]] = read) -> dict[str, str]:
+            with jde().session() as session:
+                return read(session, ids)
+
+        register_missing_check(kind, check)
+
+
+# -- a preview's look ahead ----------------------------------------------------------------------------------
+
+
+def would_miss(session: Any, body: Mapping[str, Any], document: str) -> MissingRecord | None:
+    """What JDE would refuse ``document`` for, when a record its body names is missing (a preview: the
+    write is held, so the refusal never comes): its supplier, its accounts, its order, read now."""
+    checks: list[tuple[MissingKind, str, Callable[[Any, list[str]], dict[str, str]], str]] = []
+    supplier = _number(body.get("Supplier"))
+    if supplier:
+        checks.append(
+            (SUPPLIER, supplier, _suppliers, "the supplier is not in JDE's supplier master (F0401)")
+        )
+    checks += [
+        (ACCOUNT, account, _accounts_exist, "an account is not in JDE's account master (F0901)")
+        for account in _accounts(body)
+    ]
+    order = missing_ident("59A6", body, "") if _number(body.get("Order_Number")) else ""
+    if order:
+        checks.append((ORDER, order, _orders, "the purchase order does not exist in JDE"))
+    for kind, ident, read, words in checks:
+        if ident not in read(session, [ident]):
+            refusal = f"{words} (read before the write, which a preview does not send)"
+            return MissingRecord(kind, ident, held_reason(kind, ident, document, refusal))
+    return None
