@@ -99,15 +99,23 @@ class GoneParent:
 
     def child_skip(self, item: QueueItem) -> str:
         """Why ``item``, held on this parent another process took, is skipped for good."""
+        return self.skip_words(item.entity, item.source_key)
+
+    def skip_words(self, entity: str, source_key: str) -> str:
+        """Why record ``source_key`` (an ``entity``) of this parent another process took is closed."""
         return (
-            f"skipped: {item.entity} {item.source_key} belongs to {self.key}, which another process took "
+            f"skipped: {entity} {source_key} belongs to {self.key}, which another process took "
             f"({self.cause_text}: {self.why}); it is recorded there, not by this integration"
         )
 
     def child_reason(self, item: QueueItem) -> str:
+        return self.refusal_words(item.entity, item.source_key)
+
+    def refusal_words(self, entity: str, source_key: str) -> str:
+        """Why record ``source_key`` (an ``entity``) waiting for this parent is refused, and what to do."""
         advice = _ADVICE.get(self.cause, _SETTLE_BY_HAND)
         return (
-            f"refused: {item.entity} {item.source_key} waits for {self.key}, which will not be written "
+            f"refused: {entity} {source_key} waits for {self.key}, which will not be written "
             f"({self.cause_text}: {self.why}). {advice}"
         )
 
@@ -385,6 +393,89 @@ def due_again_on_synced_parents(
                 ledger.audit_item(item, "release", reason, run_id=run_id, conn=conn)
                 released.append(Ledger.queue_item(row))
     return released
+
+
+def settled_before_hold(
+    ledger: Ledger,
+    *,
+    integration: str,
+    flow: str,
+    entity: str,
+    source_key: str,
+    depends_on: str,
+    payload: Mapping[str, Any],
+    retry_in: timedelta,
+    run_id: str | None = None,
+    partition: str | None = None,
+) -> bool:
+    """Whether a run about to hold a record on ``depends_on`` settled it instead (True: do not hold it).
+
+    Why: a sweep closes a record whose parent another process took (skipped for good) and refuses one whose
+    parent cannot come; the next run, mapping the record again, would hold it again, and the next sweep
+    close it again: its queue item alternated between held and skipped (or failed) for ever. So before a
+    hold: a record already closed for a parent another process took stays closed (nothing written); one
+    whose parent another process took now is closed now, with that reason (a ``skip`` marked never
+    written, its open item resolved); one whose parent cannot come for another cause is refused now, with
+    why (failed, ``PARENT_GONE``), or left as it is when it already was for that parent."""
+    if _closed_for_taken_parent(ledger, integration, flow, entity, source_key):
+        return True
+    # What the ledger knows only: a flow's own check may ask its source system, which a run's hold of each
+    # record must not (the sweeps ask it).
+    parent = gone_parents(ledger, {depends_on}, checks={}).get(depends_on)
+    if parent is None:
+        return False
+    q = schema.retry_queue
+    with ledger.transaction() as conn:
+        open_rows = conn.execute(
+            sa.select(q).where(
+                q.c.integration == integration,
+                q.c.flow == flow,
+                q.c.source_key == source_key,
+                q.c.status.in_(schema.QUEUE_OPEN_STATUSES),
+            )
+        ).all()
+        items = [Ledger.queue_item(row) for row in open_rows]
+        if parent.taken_elsewhere:
+            for item in items:
+                _skip(ledger, item, parent, run_id=run_id, held_only=False, conn=conn)
+            if not items:
+                ledger.audit(
+                    integration=integration, flow=flow, entity=entity, action="skip", source_id=source_key,
+                    reason=redact(parent.skip_words(entity, source_key)), run_id=run_id,
+                    partition_key=partition, detail={NEVER_WRITTEN: parent.cause}, conn=conn,
+                )  # fmt: skip
+            return True
+        if any(i.status == "failed" and i.payload.get(PARENT_GONE) == depends_on for i in items):
+            return True  # refused for this parent already: its backoff stands, nothing counted again
+        reason = parent.refusal_words(entity, source_key)
+        item = ledger.enqueue(
+            integration=integration, flow=flow, entity=entity, source_key=source_key,
+            payload={**payload, PARENT_GONE: parent.key}, reason=reason, status="failed",
+            depends_on=depends_on, next_attempt_at=_now() + retry_in, run_id=run_id, conn=conn,
+        )  # fmt: skip
+        ledger.audit_item(item, "fail", reason, run_id=run_id, partition_key=partition, conn=conn)
+    return True
+
+
+def _closed_for_taken_parent(
+    ledger: Ledger, integration: str, flow: str, entity: str, source_key: str
+) -> bool:
+    """Whether the record's latest event is a skip closing it for a parent another process took."""
+    a = schema.audit_event
+    query = (
+        sa.select(a.c.action, a.c.detail)
+        .where(
+            a.c.integration == integration,
+            a.c.flow == flow,
+            a.c.entity == entity,
+            a.c.source_id == source_key,
+        )
+        .order_by(a.c.id.desc())
+        .limit(1)
+    )
+    with ledger.read_transaction() as c:
+        last = c.execute(query).first()
+    return last is not None and last.action == "skip" and _mark(last.detail) == EXPORTED_ELSEWHERE
 
 
 def parents_first(items: Iterable[QueueItem], *, by_flow: bool = False) -> list[QueueItem]:

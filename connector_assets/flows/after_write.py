@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Skipped
+from connector_resources.held_parents import settled_before_hold
 from connector_resources.ledger import Ledger
 from connector_resources.ledger.schema import DEPENDS_ON_LEN
-from connector_resources.replay import release_waiting
+from connector_resources.replay import backoff_for, release_waiting
 
 
 def released_at() -> str:
@@ -78,7 +79,15 @@ def waits_to_sync(spec: FlowSpec, record: Mapped) -> str:
 def hold_until_synced(
     spec: FlowSpec, ledger: Ledger, record: Mapped, *, run_id: str | None, partition: str | None
 ) -> None:
-    """Hold ``record`` in the retry queue on its dependency; released when that one syncs."""
+    """Hold ``record`` in the retry queue on its dependency; released when that one syncs. Not when that
+    dependency will never be written (``held_parents.settled_before_hold``: closed, or refused, with why),
+    so a record whose parent another process took is not held again by every run."""
+    settled = settled_before_hold(
+        ledger, **spec.ledger_keys, source_key=record.source_key, depends_on=record.depends_on or "",
+        payload=record.to_payload(), retry_in=backoff_for(1), run_id=run_id, partition=partition,
+    )  # fmt: skip
+    if settled:
+        return
     queue_failure(
         spec,
         ledger,

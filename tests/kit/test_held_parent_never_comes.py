@@ -129,6 +129,17 @@ def held_payment(ledger: Ledger, bill: str = BILL, payment: str = PAYMENT) -> Qu
     return item
 
 
+def left_held(ledger: Ledger, bill: str = BILL, payment: str = PAYMENT) -> QueueItem:
+    """The payment of ``bill`` held on it as a run left it before its bill was taken elsewhere (a ledger
+    written by an earlier version, or a hold that came first): put in the queue directly, since the mapped
+    step no longer holds a record whose parent another process took (``held_parents.settled_before_hold``)."""
+    [record] = map_payment(a_payment(payment), NOW, [a_bill(bill)], {bill: None}, VOUCHERS, bill_dependency)
+    assert isinstance(record, Mapped)
+    reason = f"payment {record.source_key} waits for {record.depends_on} to sync"
+    where = (INTEGRATION, "payments", "payment")
+    return held_on(ledger, where, record.source_key, record.depends_on, reason, payload=record.to_payload())
+
+
 def _hold(ledger: Ledger, flow: str, entity: str, key: str, payload: dict, depends_on: str) -> QueueItem:
     reason = f"{entity} {key} waits for {depends_on} to sync"
     where = (INTEGRATION, flow, entity)
@@ -238,7 +249,7 @@ def test_a_replayed_payment_of_a_bill_another_process_exported_is_skipped_never_
     """A payment queued as failed (as an older version refused it) whose bill another process exported: the
     replay skips it for good instead of failing it again, and sends nothing."""
     skip_exported(ledger, a_bill(last_export_date="2026-11-20T10:00:00Z"))
-    held = held_payment(ledger, payment="e3364f4e207a4faf9c6345fe9bd98e12")
+    held = left_held(ledger, payment="e3364f4e207a4faf9c6345fe9bd98e12")
     with ledger.transaction() as conn:  # as the old sweep left it: failed, not held
         ledger.record_attempt_failure(held.id, "refused earlier", retry_in=timedelta(0), conn=conn)
     summary = replay(ledger, [item_of(ledger, held)])
@@ -267,8 +278,8 @@ def test_replay_dry_run_lists_the_holds_whose_parent_cannot_come_and_the_sweep_r
     ledger: Ledger,
 ) -> None:
     skip_exported(ledger, a_bill(last_export_date="2026-11-20T10:00:00Z"))
-    # Paid later: the payments flow holds it on the bill all the same, and another on a bill still to come.
-    doomed = held_payment(ledger)
+    # Held on the bill as an earlier run left it, and another on a bill still to come.
+    doomed = left_held(ledger)
     waiting = held_payment(ledger, OTHER_BILL, payment="d2264f4e207a4faf9c6345fe9bd98e11")
 
     [(parent, count)] = held_on_gone(ledger)
@@ -289,6 +300,47 @@ def test_replay_dry_run_lists_the_holds_whose_parent_cannot_come_and_the_sweep_r
     release_synced(ledger)
     assert item_of(ledger, doomed).status == "resolved" and item_of(ledger, waiting).status == "held"
     assert held_on_gone(ledger) == []
+
+
+def test_a_payment_whose_bill_another_process_took_is_closed_once_and_never_held_again_by_later_runs(
+    ledger: Ledger,
+) -> None:
+    """It used to alternate: a run held it on the bill, the next sweep skipped it (closed), the next run
+    held it again. Now the run closes it with the reason, and later runs leave it closed."""
+    held = held_payment(ledger)
+    skip_exported(ledger, a_bill(last_export_date="2026-11-20T10:00:00Z"))  # closes the held payment
+    assert item_of(ledger, held).status == "resolved"
+    for _ in range(3):  # three more runs of the payments flow meet it: no hold, no new event, no open item
+        [record] = map_payment(a_payment(), NOW, [a_bill()], {BILL: None}, VOUCHERS, bill_dependency)
+        hold_until_synced(PAYMENTS_FLOW, ledger, record, run_id="run-again", partition=DAY)
+    assert ledger.open_items() == [] and actions(ledger, held.source_key) == ["hold", "skip"]
+    release_synced(ledger)
+    assert ledger.open_items() == [] and actions(ledger, held.source_key) == ["hold", "skip"]
+
+    # One mapped only after its bill was taken is closed by the run at once, with the same reason.
+    other = "f4464f4e207a4faf9c6345fe9bd98e13"
+    [record] = map_payment(a_payment(other), NOW, [a_bill()], {BILL: None}, VOUCHERS, bill_dependency)
+    hold_until_synced(PAYMENTS_FLOW, ledger, record, run_id="run-late", partition=DAY)
+    hold_until_synced(PAYMENTS_FLOW, ledger, record, run_id="run-later", partition=DAY)
+    [skipped] = ledger.history(record.source_key)
+    assert skipped.action == "skip" and skipped.detail == {"never_written": "exported_elsewhere"}
+    assert skipped.reason.startswith(f"skipped: payment {record.source_key} belongs to {BILL_KEY}, which ")
+    assert ledger.queue_for(record.source_key) == [] and ledger.open_items() == []
+
+
+def test_a_payment_mapped_after_its_bill_was_refused_for_good_is_refused_at_once_and_once(
+    ledger: Ledger,
+) -> None:
+    refused_bill(ledger)
+    [record] = map_payment(a_payment(), NOW, [a_bill()], {BILL: None}, VOUCHERS, bill_dependency)
+    for run in ("run-1", "run-2"):  # refused by the first run, left as it is by the next (not held again)
+        hold_until_synced(PAYMENTS_FLOW, ledger, record, run_id=run, partition=DAY)
+    [item] = ledger.queue_for(record.source_key)
+    assert (item.status, item.payload[PARENT_GONE]) == ("failed", BILL_KEY)
+    assert item.reason.startswith(
+        f"refused: payment {record.source_key} waits for {BILL_KEY}, which will not"
+    )
+    assert actions(ledger, record.source_key) == ["fail"]
 
 
 def test_a_payment_held_on_a_bill_a_person_abandoned_is_refused_naming_why(ledger: Ledger) -> None:
