@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from dagster import AssetKey
+from jde_money import in_document_currency
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, mastered_world
 from mapping_rows import own_ledger, save_rows
 from procurify_bills import UUID, a_bill
@@ -394,8 +395,11 @@ def test_an_approved_bill_is_posted_once_and_a_rerun_skips_it(world, scenario):
     assert int(pay_items[0]["AN8"]) == an8
     assert pay_items[0]["VINV"].strip() == bill["invoice_number"]
     total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
-    assert Decimal(pay_items[0]["AG"]) / 100 == total
-    assert sum(Decimal(r["AA"]) for r in distribution) / 100 == total
+    # In the bill's currency: AG for a bill in the company's, ACR (mode F) for another (the sandbox's
+    # vendors bill in USD, CAD, EUR, CNY or GBP).
+    assert pay_items[0]["CRCD"].strip() == bill["currency"]["name"]
+    assert in_document_currency(pay_items[0]) == total
+    assert sum(in_document_currency(r, "AA") for r in distribution) == total
     key = batch_key("MLPRCFY", bill["uuid"])
     assert world.xrefs("bill")[bill["uuid"]] == key.target_id
     again = world.run(*BILLS)["jde_procurify/bills_written"]
@@ -515,10 +519,10 @@ def test_journal_posting_writes_a_balanced_entry_and_voucher_bills_already_poste
     lines = scenario.batch_rows("F0911Z1", bill["uuid"])
     assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
     assert len(lines) == len(bill["items"]) + 1, lines
-    assert sum(Decimal(r["AA"]) for r in lines) == 0
+    assert sum(in_document_currency(r, "AA") for r in lines) == 0
     credit = max(lines, key=lambda r: int(r["EDLN"]))
     total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
-    assert Decimal(credit["AA"]) / 100 == -total
+    assert in_document_currency(credit, "AA") == -total
     assert str(credit.get("SBL") or "").strip().lstrip("0") == str(an8)
     assert str(credit.get("SBLT") or "").strip() == "A"
     assert world.xrefs("bill")[bill["uuid"]] == batch_key("MLPRCFY", bill["uuid"]).target_id
@@ -656,8 +660,10 @@ def test_a_bill_with_freight_is_refused_naming_the_setting_then_posted_with_the_
     world.run(*BILLS)
     reason = world.queue("bills").get(bill["uuid"], "")
     assert reason.startswith(f"bill {bill['uuid']}"), world.queue("bills")
-    wanted = "additional costs (freight) come to 25.37 and ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT is not set"
-    assert wanted in reason, reason
+    wanted = (
+        "additional costs (freight) come to 25.37 {} and ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT is not set"
+    )
+    assert wanted.format(bill["currency"]["name"]) in reason, reason
     assert scenario.batch_rows("F0411Z1", bill["uuid"]) == []
     unit = item_business_unit(world, bill)
     # F0901 holds Freight In (6810) in that unit (JDE stores MCU right-aligned in 12).
@@ -668,9 +674,91 @@ def test_a_bill_with_freight_is_refused_naming_the_setting_then_posted_with_the_
     [pay_item] = scenario.batch_rows("F0411Z1", bill["uuid"])
     lines = scenario.batch_rows("F0911Z1", bill["uuid"])
     total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01")) + Decimal("25.37")
-    assert Decimal(pay_item["AG"]) / 100 == total
-    assert sum(Decimal(r["AA"]) for r in lines) / 100 == total
+    assert in_document_currency(pay_item) == total
+    assert sum(in_document_currency(r, "AA") for r in lines) == total
     freight = [r for r in lines if str(r["OBJ"]).strip() == "6810" and str(r["MCU"]).strip() == unit]
-    assert [Decimal(r["AA"]) / 100 for r in freight] == [Decimal("25.37")], lines
+    assert [in_document_currency(r, "AA") for r in freight] == [Decimal("25.37")], lines
     world.run(*BILLS)
     assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
+
+
+# -- a foreign bill, a yen bill, a bill on a JDE order: in JDE in their currency, naming the order ------
+
+
+def answered_as(monkeypatch: pytest.MonkeyPatch, changes: dict[str, Any]) -> None:
+    """Procurify's full read of each bill in ``changes`` (uuid -> how to amend the answer) answers amended:
+    the Procurify sandbox bills in its vendors' currencies (USD, CAD, EUR, CNY, GBP: no yen) and renders no
+    PO on an expense bill, so the currency, amounts or PO are set here; every call still goes over HTTP."""
+    real = ProcurifySession.get
+
+    def get(self: ProcurifySession, entity: str, id: str | int) -> dict[str, Any]:
+        got = real(self, entity, id)
+        change = changes.get(str(got.get("uuid"))) if entity == "bills" else None
+        return change(got) if change is not None else got
+
+    monkeypatch.setattr(ProcurifySession, "get", get)
+
+
+def in_euros(bill: dict[str, Any]) -> dict[str, Any]:
+    return {**bill, "currency": {"id": 2, "name": "EUR", "rate": "0.9210"}}
+
+
+def in_yen(bill: dict[str, Any]) -> dict[str, Any]:
+    """The bill with every amount read as whole yen (its cents become yen: 52.75 -> 5275)."""
+
+    def yen(value: Any) -> str:
+        return str(int(Decimal(str(value)) * 100))
+
+    items = [{**item, "total_cost": yen(item["total_cost"]), "unit_cost": None} for item in bill["items"]]
+    total = int(Decimal(str(bill["total_cost_with_tax"])) * 100)
+    return {
+        **bill,
+        "currency": {"id": 9, "name": "JPY", "rate": "151.2"},
+        "items": items,
+        "tax_amount": yen(bill.get("tax_amount") or 0),
+        "total_cost_with_tax": float(total),
+    }
+
+
+def test_a_euro_and_a_yen_bill_post_in_their_currency_and_a_bill_on_a_jde_order_names_it(
+    world, scenario, monkeypatch
+):
+    euro, yen, ordered = (scenario.new_bill() for _ in range(3))
+    for bill in (euro, yen, ordered):
+        scenario.pair(bill["vendor"]["id"])
+    # The PO the third bill bills was purchased from a JDE order's requisition and linked by po_links.
+    order = world.jde_rows("F4301")[0]
+    kcoo, doco, dcto = order["KCOO"].strip(), int(order["DOCO"]), order["DCTO"].strip()
+    link = (INTEGRATION, "po_link", "procurify", f"{kcoo}:{doco}:{dcto}", "procurify")
+    world.ledger.claim_xref(*link, owner="test-po-links")
+    world.ledger.record_target(*link, target_id="98765", content_hash="linked")
+
+    def on_the_order(bill: dict[str, Any]) -> dict[str, Any]:
+        return {**bill, "added_purchase_orders": [{"uuid": "f" * 32, "procurify_PO": 98765}]}
+
+    answered_as(monkeypatch, {euro["uuid"]: in_euros, yen["uuid"]: in_yen, ordered["uuid"]: on_the_order})
+    world.run(*BILLS)
+    queued = world.queue("bills")
+    assert not {b["uuid"] for b in (euro, yen, ordered)} & set(queued), queued
+    world.process_vouchers()  # R04110ZA: the batches become F0411 vouchers, foreign ones converted
+    euro_total = Decimal(str(euro["total_cost_with_tax"])).quantize(Decimal("0.01"))
+    yen_total = Decimal(str(yen["total_cost_with_tax"])).quantize(Decimal("0.01")) * 100  # whole yen
+    for bill, currency, total in ((euro, "EUR", euro_total), (yen, "JPY", yen_total)):
+        [pay_item] = scenario.batch_rows("F0411Z1", bill["uuid"])
+        voucher = world.bill_voucher(bill["uuid"])
+        assert voucher["CRCD"].strip() == pay_item["CRCD"].strip() == currency
+        assert in_document_currency(voucher) == total, voucher  # ACR of a foreign voucher, to the yen
+        if str(voucher.get("CRRM")).strip() == "F":  # the company's currency is another: JDE converted it
+            rate = Decimal(int(voucher["CRR"])).scaleb(-7)  # CRR is stored with its 7 decimals
+            domestic = (total * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            assert Decimal(int(voucher["AG"])) / 100 == domestic, voucher
+        lines = scenario.batch_rows("F0911Z1", bill["uuid"])
+        assert sum(in_document_currency(r, "AA") for r in lines) == total, lines
+    [pay_item] = scenario.batch_rows("F0411Z1", ordered["uuid"])
+    assert (pay_item["PKCO"].strip(), int(pay_item["PO"]), pay_item["PDCT"].strip()) == (kcoo, doco, dcto)
+    voucher = world.bill_voucher(ordered["uuid"])
+    assert (voucher["PKCO"].strip(), int(voucher["PO"]), voucher["PDCT"].strip()) == (kcoo, doco, dcto)
+    # A rerun sends none of them again.
+    calls = world.orchestration_calls("ML_CreateVoucherBatch")
+    world.run(*BILLS)
+    assert world.orchestration_calls("ML_CreateVoucherBatch") == calls
