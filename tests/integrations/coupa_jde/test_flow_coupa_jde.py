@@ -469,24 +469,33 @@ def test_a_systemic_share_of_refusals_writes_the_fine_one_queues_the_rest_and_fa
     fine = world.coupa.invoice(world.supplier, "T-699", [(world.accounts["20.8150"], "1.00")])
     world.deliver("invoices", [i["id"] for i in [*broken, fine]])
     day = _day(fine)
-    result, metadata = _run(world.resources, *INVOICES, partition=day)
-    assert not result.success  # the day marked: both checks red, the write step failed ...
+    result, metadata = _run(world.resources, *INVOICES, "coupa_jde/invoices_verdict", partition=day)
+    # The day marked: both checks red, and the run failed by the day's verdict alone ...
+    assert not result.success
     assert [c.passed for c in result.get_asset_check_evaluations()] == [False, False]
-    assert "coupa_jde/invoices_written" not in metadata and "coupa_jde/invoices_mapped" in metadata, metadata
-    # ... after posting the fine one and queueing the ten, each with its reason.
+    [failure] = result.get_step_failure_events()
+    assert failure.step_key == "coupa_jde__invoices_verdict", failure.step_key
+    said = failure.step_failure_data.user_failure_data.description
+    assert "10 of 11 invoice records" in said and "looks systemic" in said and "20.8199" in said, said
+    assert "coupa_jde/invoices_verdict" not in metadata, metadata
+    # ... after posting the fine one and queueing the ten, each with its reason ...
     pay_items, lines = world.voucher_rows(fine["id"])
     assert len(pay_items) == 1 and lines, (pay_items, lines)
     queued = _queue(world.ledger, "invoices")
     assert set(queued) == {str(i["id"]) for i in broken}, queued
     assert all("20.8199" in item.reason for item in queued.values()), queued
-    # The inbox rows stay unacknowledged while the day is failed: its rerun reads them again.
-    assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 11
+    # ... and the steps after the write ran in the same run: the fine one marked exported in Coupa, the
+    # inbox rows acknowledged (each invoice written or queued with its reason).
+    assert metadata["coupa_jde/invoices_marked_exported"]["marked"] == 1, metadata
+    assert world.coupa.call("GET", f"invoices/{fine['id']}")["exported"] is True
+    assert all(world.coupa.call("GET", f"invoices/{i['id']}")["exported"] is False for i in broken)
+    assert world.ledger.inbox_pending(source="coupa_invoices") == []
 
-    # The F0901 cache gone is systemic too: the mapped step stops before anything is written.
+    # The F0901 cache gone is systemic too: the mapped step (the day read again by the poll) stops before
+    # anything is written.
     world.resources["staging"].path(AssetKey(["jde", "gl_accounts"]), None).unlink()
-    result, metadata = _run(world.resources, *INVOICES, partition=day)
-    assert not result.success and metadata == {}
-    assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 11
+    result, metadata = _run(world.resources, "coupa/invoices", *INVOICES, partition=day)
+    assert not result.success and set(metadata) == {"coupa/invoices"}, metadata
 
 
 def test_invalid_voucher_records_name_the_record_and_the_field():

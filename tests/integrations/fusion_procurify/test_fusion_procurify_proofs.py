@@ -95,6 +95,7 @@ from connector_resources.replay import _handlers
 pytestmark = [pytest.mark.timeout(180), *SILENCED]
 ACCOUNT_TABLE = ROOT / "mappings" / "sandbox" / "fusion_procurify_accounts.csv"
 INVOICES_STEP = WriteStep(INVOICES_WRITTEN, "invoice", "invoices", slow="fusion")
+INVOICES_VERDICT = "fusion_procurify/invoices_verdict"  # the day's verdict, after the write
 ORDERS_STEP = WriteStep(ORDERS_WRITTEN, "purchase_order", "purchase_orders", slow="fusion")
 NOWHERE = "US9 Business Unit"  # a business unit no Fusion sandbox supplier has a site in
 
@@ -138,10 +139,11 @@ def test_a_wrong_business_unit_queues_the_day_of_bills_and_marks_it_systemic(sto
     world, bills = story.world, story.bills
     posts = fusion_posts(world, "invoices")
     monkeypatch.setenv("ML_FUSION_BUSINESS_UNIT", NOWHERE)
-    failed = world.materialize(*BILLS, INVOICES_WRITTEN, ok=False)
+    failed = world.materialize(*BILLS, INVOICES_WRITTEN, INVOICES_VERDICT, ok=False)
     assert [c.passed for c in failed.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
-    assert INVOICES_WRITTEN not in materialized, materialized  # the write step failed: the day shows failed
+    # The write step is done (the steps after it run); the verdict failed: the day shows failed.
+    assert INVOICES_WRITTEN in materialized and INVOICES_VERDICT not in materialized, materialized
     failures = step_failures(failed)
     assert "looks systemic" in failures and NOWHERE in failures, failures  # names the unit
     assert fusion_posts(world, "invoices") == posts  # not one invoice POST reached Fusion

@@ -207,21 +207,22 @@ def test_a_systemic_share_of_refusals_writes_the_rest_queues_the_refused_and_fai
     resources = {"staging": StagingResource(base_dir=str(tmp_path)), "ledger": LedgerResource(db_url=db)}
     with instance_for_test() as instance:
         result = materialize(assets, instance=instance, raise_on_error=False, resources=resources)
-    assert not result.success  # 12 of 13 refused: systemic, the day marked failed ...
+    assert not result.success  # 12 of 13 refused: systemic, the day marked failed by its verdict ...
     assert [c.passed for c in result.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()]
-    assert materialized == ["itest/suppliers_mapped"], materialized  # the write step failed
+    assert materialized == ["itest/suppliers_mapped", "itest/suppliers_written"], materialized
+    assert [e.step_key for e in result.get_step_failure_events()] == ["itest__suppliers_verdict"]
     # ... after writing the one that passed and queueing the 12 with the record and the field named.
     assert Recording.creates == Counter({"99": 1})
     queued = {i.source_key: i.reason for i in Ledger(db).open_items(integration="itest")}
     assert set(queued) == {str(n) for n in range(12)}, queued
     assert all(r.startswith(f"supplier {k}: field name") for k, r in queued.items()), queued
 
-    # What a re-execution "from failure" does: it runs the writer alone, on what was staged: the one
-    # written is not written twice, and the day stays failed while the 12 are still refused.
-    written = [a for a in assets if a.key.to_user_string().endswith("_written")]
+    # What a re-execution "from failure" does: it runs the verdict alone, from the retry queue: the day
+    # stays failed while the 12 are still refused. A rerun of the writer writes the one not twice.
+    verdict = [a for a in assets if a.key.to_user_string().endswith(("_written", "_verdict"))]
     with instance_for_test() as instance:
-        rerun = materialize(written, instance=instance, raise_on_error=False, resources=resources)
+        rerun = materialize(verdict, instance=instance, raise_on_error=False, resources=resources)
     assert not rerun.success and "looks systemic" in step_failures(rerun)
     assert Recording.creates == Counter({"99": 1})
 

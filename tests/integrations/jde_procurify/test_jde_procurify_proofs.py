@@ -87,6 +87,7 @@ pytestmark = [pytest.mark.timeout(180), *SILENCED]
 SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "jde_procurify_accounts.csv"
 ELSEWHERE = "X"  # prefixed to every business unit: a chart of accounts JDE does not have
 BILLS_STEP = WriteStep(BILLS_WRITTEN, "bill", "bills", slow="jde")
+BILLS_VERDICT = "jde_procurify/bills_verdict"  # the day's verdict, after the write
 ORDERS_STEP = WriteStep(ORDERS_WRITTEN, "purchase_order", "purchase_orders", slow="procurify")
 TOKEN_SECONDS = 24  # the Procurify token's lifetime in the token test (a "24-hour" token, in seconds)
 
@@ -136,10 +137,11 @@ def test_a_broken_account_table_queues_the_day_of_bills_and_marks_it_systemic(st
     world, bills = story.world, story.bills
     calls = world.orchestration_calls()
     save_unchecked(ACCOUNTS, _table_of_another_chart(), replace=True, note="a table of another chart")
-    failed = world.materialize("jde_procurify/account_map", *BILLS, BILLS_WRITTEN, ok=False)
+    failed = world.materialize("jde_procurify/account_map", *BILLS, BILLS_WRITTEN, BILLS_VERDICT, ok=False)
     assert [c.passed for c in failed.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
-    assert BILLS_WRITTEN not in materialized, materialized  # the write step failed: the day shows failed
+    # The write step is done (the steps after it run); the verdict failed: the day shows failed.
+    assert BILLS_WRITTEN in materialized and BILLS_VERDICT not in materialized, materialized
     failures = step_failures(failed)
     assert "looks systemic" in failures and f"{ELSEWHERE}1." in failures, failures
     assert "not found in F0901" in failures, failures  # the finance user's words, naming the account

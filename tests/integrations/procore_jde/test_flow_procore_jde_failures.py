@@ -39,6 +39,7 @@ from connector_resources.jde.resource import JdeSession
 pytestmark = [pytest.mark.timeout(120), *proofs.SILENCED]
 SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "procore_jde_cost_codes.csv"
 MISSING_OBJECT = "7999"  # an object account no business unit of the JDE sandbox has
+VOUCHERS_VERDICT = "procore_jde/vouchers_verdict"  # the day's verdict, after the write
 
 
 class Story:
@@ -167,13 +168,16 @@ def test_a_systemic_failure_writes_nothing_and_a_rerun_with_the_fixed_table_writ
 
     save_unchecked(COST_CODES, _broken_table(), replace=True, note="a table typed against another chart")
     failed = world.materialize(
-        "procore_jde/cost_code_map", proofs.VOUCHERS_MAPPED, proofs.VOUCHERS_WRITTEN, ok=False
+        "procore_jde/cost_code_map",
+        proofs.VOUCHERS_MAPPED,
+        proofs.VOUCHERS_WRITTEN,
+        VOUCHERS_VERDICT,
+        ok=False,
     )
     assert [c.passed for c in failed.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
-    assert proofs.VOUCHERS_WRITTEN not in materialized, (
-        materialized
-    )  # the write step failed: the day shows failed
+    # The write step is done (the steps after it run); the verdict failed: the day shows failed.
+    assert proofs.VOUCHERS_WRITTEN in materialized and VOUCHERS_VERDICT not in materialized, materialized
     failures = step_failures(failed)
     assert "looks systemic" in failures and f".{MISSING_OBJECT}" in failures, failures
     assert world.orchestration_calls() == calls  # not one orchestration call reached JDE
