@@ -29,6 +29,7 @@ from connector_resources.settings import SettingError
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's mass-update day: busy
 CHAIN = ("jde/suppliers", "jde/address_book", "jde_coupa/suppliers_mapped", "jde_coupa/suppliers_written")
 WRITTEN = "jde_coupa/suppliers_written"
+VERDICT = "jde_coupa/suppliers_verdict"
 
 
 def _assets(*names):
@@ -128,8 +129,9 @@ def test_a_range_that_passes_materializes_each_day_once_and_runs_what_is_downstr
 
 def test_a_range_keeps_each_days_truth_when_one_day_fails(world):
     """One run over three days whose middle day looks systemic (most of its records refused at mapping):
-    the good days are materialized with their own figures and a passing check each, the bad day gets a
-    failed check and no materialization, and the step fails naming only that day."""
+    every day is written and materialized with its own figures (the steps after the write run for the
+    range), the bad day's check fails, and the verdict step fails naming only that day, its other days
+    materialized: a rerun from failure takes the bad day's verdict alone."""
     days = [(date.fromisoformat(DAY) + timedelta(days=n)).isoformat() for n in (-1, 0, 1)]
     bad = days[1]
     for n in range(SUPPLIERS_FLOW.systemic_min * 2):  # refused at mapping by an earlier run of the day
@@ -143,21 +145,26 @@ def test_a_range_keeps_each_days_truth_when_one_day_fails(world):
     tags = {"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[-1]}
     with instance_for_test() as instance:
         result = materialize(
-            _assets(*CHAIN), resources=world.resources, instance=instance, tags=tags, raise_on_error=False
+            _assets(*CHAIN, VERDICT),
+            resources=world.resources,
+            instance=instance,
+            tags=tags,
+            raise_on_error=False,
         )
         assert not result.success
         [failure] = result.get_step_failure_events()
-        assert failure.step_key == "jde_coupa__suppliers_written"
+        assert failure.step_key == "jde_coupa__suppliers_verdict"
         message = failure.step_failure_data.error.to_string()
-        assert "1 of 3 day(s) failed" in message and bad in message
+        assert "1 of 3 day(s) look systemic" in message and bad in message
+        assert "payment terms X not mapped" in message
         assert not any(day in message for day in (days[0], days[2]))
         written = {
             e.partition: {k: v.value for k, v in e.materialization.metadata.items()}
             for e in result.get_asset_materialization_events()
             if e.asset_key.to_user_string() == WRITTEN
         }
-        assert sorted(written) == [days[0], days[2]]
-        for day in (days[0], days[2]):
+        assert sorted(written) == days
+        for day in days:
             staged = list(
                 world.resources["staging"].read_rows(AssetKey(["jde_coupa", "suppliers_mapped"]), day)
             )
@@ -166,10 +173,10 @@ def test_a_range_keeps_each_days_truth_when_one_day_fails(world):
             e.partition: e.passed for e in result.get_asset_check_evaluations() if e.check_name == CHECK
         }
         assert checks == {days[0]: True, bad: False, days[2]: True, None: False}
-        # What the UI shows: the bad day FAILED, the others MATERIALIZED; a rerun takes only the bad day.
-        key = AssetKey(["jde_coupa", "suppliers_written"])
-        materialized = instance.get_materialized_partitions(key)
-        assert materialized == {days[0], days[2]}
+        # What the UI shows: every day's write MATERIALIZED, the bad day's verdict FAILED.
+        assert instance.get_materialized_partitions(AssetKey(["jde_coupa", "suppliers_written"])) == set(days)
+        verdicts = instance.get_materialized_partitions(AssetKey(["jde_coupa", "suppliers_verdict"]))
+        assert verdicts == {days[0], days[2]}
 
 
 def test_a_clean_day_passes_with_its_own_figures_and_tags(world):
