@@ -26,3 +26,23 @@ def stored(row: dict[str, Any], column: str) -> Decimal:
 def in_document_currency(row: dict[str, Any], domestic: str = "AG") -> Decimal:
     """The row's amount in its document's currency: ``ACR`` when foreign, else ``domestic`` (AG, AA)."""
     return stored(row, "ACR") if foreign(row) else stored(row, domestic)
+
+
+def paid(recorded: dict[str, Any]) -> Decimal:
+    """A payment the JDE simulator recorded (``/sandbox/payments``) in the voucher's currency: its currency
+    amount for a foreign voucher's, else its domestic amount (cents)."""
+    if int(recorded.get("currency_amount") or 0):
+        return Decimal(int(recorded["currency_amount"])).scaleb(-minor_units(str(recorded["currency"])))
+    return Decimal(int(recorded["amount"])) / 100
+
+
+def payment_of_open_amount(voucher: dict[str, Any]) -> dict[str, Any]:
+    """``ML_RecordPayment``'s amount inputs paying an F0411 pay item's whole open amount in its currency:
+    a foreign voucher's ``FAP`` in Currency_Mode F, else ``AAP`` (as the integration's JDE target places a
+    payment)."""
+    if foreign(voucher):
+        currency = str(voucher["CRCD"]).strip()
+        amount = stored(voucher, "FAP")
+        text = f"{amount:.{minor_units(currency)}f}"
+        return {"Currency_Code": currency, "Currency_Mode": "F", "Currency_Amount": text}
+    return {"Payment_Amount": f"{stored(voucher, 'AAP'):.2f}"}

@@ -38,12 +38,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from asset_runs import PackageRuns
+from jde_money import payment_of_open_amount
 from sandbox_hands import JdeHands, ProcurifyHands
 from sandbox_logins import LOGINS, procurify_resource
 from sandbox_world import Integration, PairWorld, pair_world
@@ -148,7 +148,7 @@ class JdeProcurifyWorld(PairWorld, JdeHands, ProcurifyHands):
                         "Document_Company": voucher["KCO"].strip(),
                         "Document_Number": int(voucher["DOC"]),
                         "Document_Type": "PV",
-                        "Payment_Amount": f"{Decimal(int(voucher['AAP'])) / 100:.2f}",
+                        **payment_of_open_amount(voucher),  # a foreign voucher in its own currency
                         "Payment_Date": datetime.now(UTC).date(),
                         "Payment_Reference": f"JDE-CHK-{int(voucher['DOC'])}",
                     },

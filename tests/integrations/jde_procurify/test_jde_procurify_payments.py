@@ -17,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from jde_money import in_document_currency
+from jde_money import paid as paid_in_jde
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, mastered_world
 
 from connector_assets.flows.core import Mapped, Rejected, validate
@@ -290,7 +292,8 @@ def test_a_payment_is_held_until_its_bill_posts_then_recorded_once(world, desk):
     [recorded] = world.jde_payments(reference)
     total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
     assert (recorded["kco"].strip(), int(recorded["doc"])) == (voucher["KCO"].strip(), int(voucher["DOC"]))
-    assert Decimal(recorded["amount"]) / 100 == total
+    assert paid_in_jde(recorded) == total  # in the bill's currency: the sandbox's vendors bill in five
+    assert str(recorded.get("currency") or voucher["CRCD"]).strip() == bill["currency"]["name"]
     target = f"{voucher['KCO'].strip()}/{int(voucher['DOC'])}/PV/{reference}/{recorded['payment_number']}"
     assert world.xrefs("payment")[key] == target
     assert world.queue("payments").get(key) is None
@@ -386,7 +389,8 @@ def test_with_journal_posting_a_payment_is_one_balanced_journal_entry_in_the_bil
     key = journal_key("MLPRCFY", paid["payment_uuid"], bill["uuid"])
     rows = world.jde_rows("F0911Z1", EDUS=key.user, EDBT=key.batch, EDTN=key.transaction)
     total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
-    assert sorted(Decimal(r["AA"]) / 100 for r in rows) == [-total, total]
+    assert sorted(in_document_currency(r, "AA") for r in rows) == [-total, total]
+    assert {r["CRCD"].strip() for r in rows} == {bill["currency"]["name"]}
     assert {r["KCO"].strip() for r in rows} == {company}
     assert sorted(r["ANI"].strip() for r in rows) == ["1.1110", "1.4110"]
     assert world.xrefs("payment")[f"{paid['payment_uuid']}:{bill['uuid']}"] == key.target_id
