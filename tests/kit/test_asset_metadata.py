@@ -162,7 +162,7 @@ def test_row_counts_land_in_the_materializations(sqlite_url, tmp_path, monkeypat
     table_file = tmp_path / "things.csv"
     table_file.write_text("code,account\nC1,6000\nC2,6100\n")
     monkeypatch.setenv(TABLE.variable, str(table_file))
-    mapped, written, _target = build_flow_assets(
+    mapped, written, _target, _verdict = build_flow_assets(
         SPEC, partitions_def=None, upstream=[], resource_keys=set(), kinds={"test"}
     )
     assert [c.name for c in mapped.specs_by_key[mapped.key].metadata[COLUMN_SCHEMA].columns] == ["name"]
