@@ -11,8 +11,9 @@ Shape of every flow, whatever the two systems:
   released when it syncs. The rest proceed, however many are refused. When most of a day's records are
   refused (a systemic problem: a broken mapping table, a schema change) the day is marked loudly
   (``flows.refused_share``): the mapped check red (WARN, so the good records are still written), the
-  written check red (ERROR) with the causes counted, and the write step failed after writing, so the
-  partition shows FAILED until the cause is fixed and the queue replayed (or the day rerun).
+  written check red (ERROR) with the causes counted, the write step materialized so the steps after it
+  run, and the flow's last step ``<flow>_verdict`` failed naming the causes, so the run is red until the
+  cause is fixed and the queue replayed (``flows.day_verdict``).
 * The write asset validates its input again (a re-execution "from failure" skips the check step: Dagster
   counts the checked asset as materialized, so a failed blocking check does not hold a retried write) and
   writes each record through the ledger: unchanged since the last write (same content hash) -> skip; known

@@ -8,12 +8,13 @@ it costs one process, one login per system and one token, not N. Each day keeps 
 * when every day passed, the step's one output materializes each day of the range with its own figures
   (``add_asset_metadata(partition_key=)``), and the steps downstream run (without an output Dagster skips
   them for the whole range);
-* when a day failed (its target unreachable, a systemic share refused, an error), each day that passed is
-  materialized by its own ``AssetMaterialization`` and no output is yielded (it would materialize the
-  failed days too, docs/backfill_mechanisms.md, section 2); Dagster marks the failed days FAILED when the
-  step then raises, once, after the last day, naming every failed day with its reason, and a backfill's
-  "rerun from failure" takes ``target - materialized``: exactly the failed days (and the steps downstream,
-  skipped with the failure, for the range).
+* when a day failed (its target unreachable, an error), each day that passed is materialized by its own
+  ``AssetMaterialization`` and no output is yielded (it would materialize the failed days too,
+  docs/backfill_mechanisms.md, section 2); Dagster marks the failed days FAILED when the step then raises,
+  once, after the last day, naming every failed day with its reason, and a backfill's "rerun from failure"
+  takes ``target - materialized``: exactly the failed days (and the steps downstream, skipped with the
+  failure, for the range). A day mostly refused is not such a failure: it is written and materialized,
+  and the flow's verdict step fails it the same way (``day_verdict``).
 """
 
 from __future__ import annotations
