@@ -28,6 +28,7 @@ from uuid import UUID
 
 import pytest
 import requests
+from jde_money import paid as paid_in_jde
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped
@@ -199,7 +200,7 @@ def test_a_payment_finds_its_bill_when_bills_give_their_group_as_an_object(world
     voucher = desk.voucher(bill)
     assert (recorded["kco"].strip(), int(recorded["doc"])) == (voucher["KCO"].strip(), int(voucher["DOC"]))
     total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
-    assert Decimal(recorded["amount"]) / 100 == total
+    assert paid_in_jde(recorded) == total  # in the bill's currency (a foreign voucher's: its own)
     key = f"{paid['payment_uuid']}:{bill['uuid']}"
     assert world.xrefs("payment")[key] and world.queue("payments").get(key) is None
 
