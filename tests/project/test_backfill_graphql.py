@@ -9,15 +9,16 @@ The failing day is made systemically bad the way it happens in production: the J
 day (anchor - 21 days) stamps many suppliers, with every payment-terms code the seed knows, while its
 neighbours hold a few suppliers each. The payment-terms mapping table (``ML_JDE_COUPA_PAYMENT_TERMS_MAP``)
 lists only the codes the neighbours use, so most of that day's suppliers cannot be mapped: they are
-queued with their reasons, the day's others are written, and the day's write step fails as systemic, while the
-neighbours go through. The operator then adds the missing terms to the table, stages it (the flow maps with
-the staged snapshot), replays the queue (``ml-connector replay``) and re-executes the backfill from failure.
+queued with their reasons, the day's others are written (every day's write materialized), and the day's
+verdict step fails as systemic, while the neighbours go through. The operator then adds the missing terms
+to the table, stages it (the flow maps with the staged snapshot), replays the queue (``ml-connector
+replay``) and re-executes the backfill from failure.
 
 What it proves (the backfill is one run for its range, yet each day keeps its own truth; it
 failed when a ranged step returned one output for the range, and the three days failed together):
-- the backfill runs the source reads and the flow assets in one run over the range; exactly the bad day's
-  write is FAILED, the other two are MATERIALIZED, each with its own figures (records, creates);
-- after the replay, "re-execute from failure" launches one run, for that day only, and it succeeds;
+- the backfill runs the source reads and the flow assets in one run over the range; every day's write is
+  MATERIALIZED with its own figures (records, creates), exactly the bad day's verdict is FAILED;
+- after the replay, "re-execute from failure" launches one run, for that day's verdict only, and it succeeds;
 - Coupa holds each supplier of the three days once, the ledger has one write and one cross-reference each.
 """
 
@@ -45,11 +46,12 @@ pytestmark = pytest.mark.timeout(420)
 
 SANDBOX_TERMS = ROOT / "mappings" / "sandbox" / "jde_coupa_payment_terms.csv"
 SOURCES = ["jde/suppliers", "jde/address_book"]
-MAPPED, WRITTEN = (
+MAPPED, WRITTEN, VERDICT = (
     SUPPLIERS_FLOW.key("mapped").to_user_string(),
     SUPPLIERS_FLOW.key("written").to_user_string(),
+    SUPPLIERS_FLOW.key("verdict").to_user_string(),
 )
-FLOW = [MAPPED, WRITTEN]
+FLOW = [MAPPED, WRITTEN, VERDICT]
 WRITES = ("create", "adopt", "update")
 
 
@@ -186,14 +188,16 @@ def test_a_backfill_day_that_fails_fails_alone_and_reruns_alone(tmp_path, binari
 
             mapped_status = server.partition_status(MAPPED, days)
             written_status = server.partition_status(WRITTEN, days)
+            verdict_status = server.partition_status(VERDICT, days)
             assert set(mapped_status.values()) == {"MATERIALIZED"}, mapped_status  # refusals queued
-            assert written_status[bad] == "FAILED", written_status
-            assert [written_status[d] for d in good] == ["MATERIALIZED", "MATERIALIZED"], written_status
+            assert set(written_status.values()) == {"MATERIALIZED"}, written_status  # what passed, written
+            assert verdict_status[bad] == "FAILED", verdict_status
+            assert [verdict_status[d] for d in good] == ["MATERIALIZED", "MATERIALIZED"], verdict_status
 
-            # Each day's mapped materialization carries that day's own figures; the bad day has no write.
+            # Each day's materializations carry that day's own figures; the bad day wrote what passed.
             mapped = _by_day(server.materializations(MAPPED, days))
             written = _by_day(server.materializations(WRITTEN, days))
-            assert sorted(mapped) == sorted(days) and sorted(written) == sorted(good), (mapped, written)
+            assert sorted(mapped) == sorted(days) and sorted(written) == sorted(days), (mapped, written)
             ledger = Ledger(world.ledger_url)
             for day in good:
                 [m], [w] = mapped[day], written[day]
@@ -222,8 +226,8 @@ def test_a_backfill_day_that_fails_fails_alone_and_reruns_alone(tmp_path, binari
 
             described = [(_run_day(r), sorted(run_assets(r)), r["status"]) for r in rerun["runs"]]
             [run] = rerun["runs"]
-            # the write alone: the day was mapped (its refusals queued, now replayed)
-            assert (_run_day(run), run_assets(run), run["status"]) == (bad, {WRITTEN}, "SUCCESS"), described
+            # the verdict alone: the day was mapped and written (its refusals queued, now replayed)
+            assert (_run_day(run), run_assets(run), run["status"]) == (bad, {VERDICT}, "SUCCESS"), described
             # Only the bad day's flow run was launched. Runs the instance launches of its own meanwhile (a
             # crashed run worker retried by run_retries) are named in the message; a flow's run fails it.
             launched = [r for r in server.runs() if r["runId"] not in before]
@@ -243,7 +247,7 @@ def test_a_backfill_day_that_fails_fails_alone_and_reruns_alone(tmp_path, binari
             assert {d: len(v) for d, v in written.items()} == dict.fromkeys(days, 1), written
             [w] = written[bad]
             assert w["records"] == total - len(unmapped), w  # the day's staged suppliers; the rest replayed
-            assert [e["runId"] for e in server.materializations(WRITTEN, [bad])] == [run["runId"]]
+            assert [e["runId"] for e in server.materializations(VERDICT, [bad])] == [run["runId"]]
 
             # Each supplier of the three days is in Coupa once, written once by the ledger, or refused by
             # the matching rule (a natural-key match that belongs to another JDE supplier, which the
