@@ -476,6 +476,43 @@ def bill_purchase_order(state: SandboxState, number: int, status: int) -> dict[s
     }
 
 
+def enter_expense_bill(
+    state: SandboxState, vendor_id: int | None, currency: str | None, status: int
+) -> dict[str, Any]:
+    """Enter an expense bill now from vendor ``vendor_id``, or from the first active vendor billing in
+    ``currency`` (a code: ``JPY``), in the vendor's currency: how a test gets a bill in yen or dinars, which
+    the random activity never bills (``Catalog.vendors``)."""
+    if status not in (0, 1, 2):
+        raise ActivityError(f"status {status} is not one a bill is entered in (0 draft, 1, 2 approved)", 400)
+    store = state.store
+    if vendor_id is not None:
+        vendor = store.one("SELECT id, currency_id, active FROM vendors WHERE id = ?", (vendor_id,))
+        if vendor is None or not vendor["active"]:
+            raise ActivityError(f"vendor {vendor_id} does not exist or is inactive", 404)
+    else:
+        vendor = store.one(
+            "SELECT v.id, v.currency_id FROM vendors v JOIN currencies c ON c.id = v.currency_id "
+            "WHERE c.name = ? AND v.active = 1 AND v.type IN (3, 4) ORDER BY v.id LIMIT 1",
+            (str(currency or "").strip().upper(),),
+        )
+        if vendor is None:
+            raise ActivityError(f"no active vendor bills in currency {currency!r}", 404)
+    state.master_data_changed()
+    factory, now = state.factory(), state.now()
+    story = factory.expense_bill(now, now=now, vendor=(vendor["id"], vendor["currency_id"]), status=1)
+    [bill_row] = story.bills
+    _insert_story(state, story)
+    if status != 1:
+        set_bill_status(state, bill_row["uuid"], status)
+    return {
+        "bill_uuid": bill_row["uuid"],
+        "bill_id": bill_row["id"],
+        "invoice_number": bill_row["invoice_number"],
+        "vendor": vendor["id"],
+        "currency": store.scalar("SELECT name FROM currencies WHERE id = ?", (vendor["currency_id"],)),
+    }
+
+
 def set_bill_status(state: SandboxState, uuid: str, status: int) -> dict[str, Any]:
     """Move a bill to another status, as an AP clerk or approver would in the UI."""
     if status not in (0, 1, 2, 3, 4, 5, 6, 7, 8):

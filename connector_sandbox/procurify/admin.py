@@ -23,6 +23,7 @@ from .activity import (
     ActivityRequest,
     bill_purchase_order,
     cancel_purchase_order,
+    enter_expense_bill,
     make_activity,
     purchase_requisition,
     receive_purchase_order,
@@ -166,6 +167,15 @@ def enter_bill(request: Request, state: SandboxState, body: dict[str, Any]) -> A
 
 
 @_play
+def expense_bill(request: Request, state: SandboxState, body: dict[str, Any]) -> Any:
+    vendor = body.get("vendor")
+    if vendor is None and not body.get("currency"):
+        raise ValueError("name a vendor (id) or a currency (code)")
+    vendor_id = None if vendor is None else int(vendor)
+    return enter_expense_bill(state, vendor_id, body.get("currency"), int(body.get("status", 1)))
+
+
+@_play
 def bill_status(request: Request, state: SandboxState, body: dict[str, Any]) -> Any:
     return set_bill_status(state, request.path_params["uuid"], int(body["status"]))
 
@@ -292,6 +302,7 @@ def admin_routes() -> list[Route]:
         op.route("/sandbox/purchase-orders/{number:int}/receive", receive, ["POST"]),
         op.route("/sandbox/purchase-orders/{number:int}/cancel", cancel, ["POST"]),
         op.route("/sandbox/purchase-orders/{number:int}/bill", enter_bill, ["POST"]),
+        op.route("/sandbox/bills", expense_bill, ["POST"]),
         op.route("/sandbox/bills/{uuid}/status", bill_status, ["POST"]),
         op.route("/sandbox/payments", pay, ["POST"]),
         op.route("/sandbox/payments/{uuid}/status", payment_status, ["POST"]),

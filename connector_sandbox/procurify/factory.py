@@ -14,6 +14,7 @@ import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .formats import stored
@@ -116,8 +117,12 @@ class Catalog:
     locations: dict[int, int]  # location id -> currency id
     departments: list[tuple[int, int]]  # (department id, location id), active
     accounts_by_department: dict[int, list[int]]  # active accounts on active codes
-    vendors: list[tuple[int, int, str | None]]  # (id, currency id, payment term name), purchasable
+    # (id, currency id, payment term name): purchasable vendors billing in a two-decimal currency. Those in
+    # yen or dinars are billed on request only (``POST /sandbox/bills``), so the random activity every test
+    # plays draws from the vendors and currencies it always had.
+    vendors: list[tuple[int, int, str | None]]
     currency_rates: dict[int, str]
+    currency_places: dict[int, int]  # currency id -> decimals its money is stored with
     contracts: list[int]
     payment_terms: list[str]
     shipping_terms: list[str]
@@ -153,11 +158,15 @@ class Catalog:
                 (row["id"], row["currency_id"], row["term"])
                 for row in store.all(
                     "SELECT v.id, v.currency_id, t.name AS term FROM vendors v "
+                    "JOIN currencies c ON c.id = v.currency_id "
                     "LEFT JOIN terms t ON t.id = v.payment_term_id "
-                    "WHERE v.active = 1 AND v.type IN (3, 4) ORDER BY v.id"
+                    "WHERE v.active = 1 AND v.type IN (3, 4) AND c.decimals = 2 ORDER BY v.id"
                 )
             ],
             currency_rates={row["id"]: row["rate"] for row in store.all("SELECT id, rate FROM currencies")},
+            currency_places={
+                row["id"]: row["decimals"] for row in store.all("SELECT id, decimals FROM currencies")
+            },
             contracts=[row["id"] for row in store.all("SELECT id FROM contracts ORDER BY id")],
             payment_terms=names("payment_term"),
             shipping_terms=names("shipping_term"),
@@ -340,7 +349,7 @@ class DataFactory:
         name, unit, typical = rng.choice(ITEMS)
         vendor_id = vendor_id or rng.choice(self.catalog.vendors)[0]
         quantity = rng.choice((100, 200, 500, 1000, 1200, 2500, 250, 50))  # hundredths: 1.00 ... 25.00
-        price = max(1, round(typical * rng.uniform(0.8, 1.25)))
+        price = self.price(order["currency_id"], max(1, round(typical * rng.uniform(0.8, 1.25))))
         approved = approved_at is not None
         custom = [] if rng.random() < 0.85 else [{"name": "Project", "value": f"P-{rng.randint(100, 999)}"}]
         return {
@@ -370,6 +379,16 @@ class DataFactory:
             "received_on": None,
             "custom_fields": json.dumps(custom, ensure_ascii=False),
         }
+
+    def price(self, currency_id: int, cents: int) -> int:
+        """An item's price (``ITEMS``: in cents) in ``currency_id``'s minor unit. A two-decimal currency
+        keeps the figure, as the seed always has (24.50 USD or EUR); yen and dinars take it at the
+        currency's rate to the base, so a 24.50 item is 3704 JPY (no fraction) or 7.534 KWD (fils)."""
+        places = self.catalog.currency_places.get(currency_id, 2)
+        if places == 2:
+            return cents
+        exact = (Decimal(cents) * Decimal(self.catalog.currency_rates[currency_id])).scaleb(places - 2)
+        return max(1, int(exact.to_integral_value(rounding=ROUND_HALF_UP)))
 
     def _later(self, moment: dt.datetime, max_days: float, now: dt.datetime | None) -> dt.datetime:
         return now if now is not None else self.clock.after(self.rng, moment, max_days)
@@ -586,7 +605,8 @@ class DataFactory:
         ]
         for account_id in expense_accounts:
             name, _unit, typical = rng.choice(ITEMS)
-            items.append(self._bill_item(bill_id, created, None, name, 100, typical, account_id))
+            price = self.price(currency_id, typical)
+            items.append(self._bill_item(bill_id, created, None, name, 100, price, account_id))
         subtotal = sum(round(item["quantity"] * item["unit_cost"] / 100) for item in items)
         exported = approved and now is None and rng.random() < 0.4
         users = self.catalog.users
@@ -699,16 +719,25 @@ class DataFactory:
         story.payment_groups.extend({"payment_id": payment["id"], "group_id": group} for group in groups)
         return payment
 
-    def expense_bill(self, after: dt.datetime, *, now: dt.datetime | None = None) -> History:
-        """A non-PO bill (type 1, expense) on one or two accounts of a random department."""
+    def expense_bill(
+        self,
+        after: dt.datetime,
+        *,
+        now: dt.datetime | None = None,
+        vendor: tuple[int, int] | None = None,
+        status: int | None = None,
+    ) -> History:
+        """A non-PO bill (type 1, expense) on one or two accounts of a random department, from a random
+        vendor in its currency or from ``vendor`` (id, currency id), in ``status`` or one drawn."""
         rng, catalog = self.rng, self.catalog
-        vendor_id, currency_id, _term = rng.choice(catalog.vendors)
+        vendor_id, currency_id = vendor or rng.choice(catalog.vendors)[:2]
         department_id, _location = rng.choice(catalog.departments)
         accounts = rng.sample(
             catalog.accounts_by_department[department_id],
             k=min(2, len(catalog.accounts_by_department[department_id])),
         )
-        status = 1 if now is not None else pick(rng, BILL_STATUS_WEIGHTS_OPEN_PO)
+        if status is None:
+            status = 1 if now is not None else pick(rng, BILL_STATUS_WEIGHTS_OPEN_PO)
         story = History()
         bill = self.bill(vendor_id, currency_id, status, after, (), story, now=now, expense_accounts=accounts)
         if bill["group_id"] is not None and status in PAYMENT_STATUS_FOR_BILL and rng.random() < 0.7:

@@ -4,11 +4,14 @@ Stored form, chosen so SQL can filter and sort without conversion:
 
 * timestamps: UTC text ``YYYY-MM-DDTHH:MM:SS.ffffff`` (fixed width, so text order is time order);
 * dates: ``YYYY-MM-DD``;
-* money and quantities: integers in hundredths (no binary floats anywhere).
+* money: integers in its currency's minor unit (cents, whole yen, fils: ``currencies.decimals``);
+* quantities (and percentages): integers in hundredths (no binary floats anywhere).
 
 Rendered form follows DRF: datetimes ISO 8601 in UTC with ``Z`` and microseconds only when there are
 some (so one list mixes ``...:10Z`` and ``...:10.511000Z``, which a client must parse alike), decimals as
-strings with two places, except the few totals Procurify sends as JSON floats (quirk 7).
+strings, except the few totals Procurify sends as JSON floats (quirk 7). Money shows its currency's
+decimals (``"245.00"`` USD, ``"3704"`` JPY, ``"7.534"`` KWD): the reference shows only two-decimal
+amounts, and a yen amount with cents or a dinar one cut to two decimals would be another amount.
 """
 
 from __future__ import annotations
@@ -57,6 +60,30 @@ def hundredths_float(value: int | None) -> float | None:
 
 def to_hundredths(value: Decimal) -> int:
     return int((value * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def money(value: int | None, places: int) -> str | None:
+    """Stored minor units as a decimal string with the currency's ``places``: 24500, 2 -> ``"245.00"``;
+    3704, 0 -> ``"3704"``; 7534, 3 -> ``"7.534"``."""
+    if value is None:
+        return None
+    return f"{Decimal(value).scaleb(-places):.{places}f}"
+
+
+def money_float(value: int | None, places: int) -> float | None:
+    """The same amount as a JSON float, for the totals Procurify types as numbers."""
+    return None if value is None else round(value / 10**places, places)
+
+
+def to_minor(value: Decimal, places: int) -> int:
+    """An input amount in the currency's minor unit, rounded half up as ``to_hundredths`` rounds cents."""
+    return int(value.scaleb(places).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+# A money column of a row joined to its currency as ``c``, in thousandths whatever the currency, so amounts
+# in currencies of 0, 2 and 3 decimals can be compared, filtered and summed in SQL.
+def in_thousandths(column: str, decimals: str = "c.decimals") -> str:
+    return f"(({column}) * CASE {decimals} WHEN 0 THEN 1000 WHEN 1 THEN 100 WHEN 2 THEN 10 ELSE 1 END)"
 
 
 def parse_decimal(value: object) -> Decimal | None:

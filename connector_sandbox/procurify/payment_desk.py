@@ -9,7 +9,7 @@ ERP needs to pay *that* bill, and to see its payment fail afterwards. The public
   payment (``payment_uuid``) and move on as the payment does (2.6 statuses: ``paid`` -> 4 Paid,
   ``approved`` / ``scheduled`` -> 6 Payment Confirmed, ``processing`` -> 7 Payment Approved, ``failed`` /
   ``pending_approval`` -> 8 Payment Limbo). ``amount`` overrides the amount (a payment that does not add
-  up to its bills).
+  up to its bills), in the bills' currency.
 * ``set_payment_status``: a payment moved to another public status (``paid`` settles its bills, as the
   activity does; ``failed`` puts them in Payment Limbo).
 """
@@ -21,7 +21,7 @@ from typing import Any
 
 from .activity import ActivityError, _insert_story
 from .factory import History
-from .formats import stored
+from .formats import stored, to_minor
 from .state import SandboxState
 
 BILL_STATUS_OF_PAYMENT = {
@@ -66,10 +66,11 @@ def pay_bills(state: SandboxState, uuids: list[str], status: str, amount: Any = 
     payment = factory.payment(story, bills, [group], BILL_STATUS_OF_PAYMENT[status], now=now)
     payment["status"] = status
     payment["posted_date"] = now.date().isoformat() if status == "paid" else None
-    if amount is not None:
+    if amount is not None:  # in the bills' currency, with its decimals (whole yen, fils)
+        places = int(store.scalar("SELECT decimals FROM currencies WHERE id = ?", (payment["currency_id"],)))
         try:
-            payment["amount"] = int((Decimal(str(amount)) * 100).to_integral_value())
-        except InvalidOperation:
+            payment["amount"] = to_minor(Decimal(str(amount)), places)
+        except (InvalidOperation, ValueError, OverflowError):
             raise ActivityError(f"amount {amount!r} is not a number", 400) from None
     _insert_story(state, story)
     with store.transaction():

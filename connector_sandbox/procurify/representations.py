@@ -3,8 +3,9 @@
 The naming is deliberately inconsistent because Procurify's is (quirk 8): ``addressLineOne`` next to
 ``state_province``, ``PO_Num`` next to ``procurify_PO``, ``dateModified`` on vendors but
 ``last_modified`` on purchase orders and ``last_modified_datetime`` on bills. Money is a decimal string
-except ``total_cost_with_tax`` and the ``tax`` / ``discount`` values, which are JSON numbers (quirk 7).
-Nested objects are built from the current rows through ``Lookups`` (one cache per request).
+with its currency's decimals except ``total_cost_with_tax`` and the ``tax`` / ``discount`` values, which
+are JSON numbers (quirk 7). Nested objects are built from the current rows through ``Lookups`` (one cache
+per request).
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from .formats import hundredths, hundredths_float, render_date_as_midnight, render_datetime
+from .formats import (
+    hundredths,
+    hundredths_float,
+    money,
+    money_float,
+    render_date_as_midnight,
+    render_datetime,
+)
 from .settings import BehaviourVariants
 from .store import Store
 
@@ -23,7 +31,7 @@ Json = dict[str, Any]
 
 
 def line_total(quantity: int | None, price: int | None) -> int:
-    """Hundredths of a unit times cents -> cents."""
+    """Hundredths of a unit times a price in minor units -> minor units (cents, yen, fils)."""
     return round((quantity or 0) * (price or 0) / 100)
 
 
@@ -38,8 +46,13 @@ def flags(row: sqlite3.Row, *names: str) -> Json:
 
 
 def amounts(row: sqlite3.Row, *names: str) -> Json:
-    """Money or quantity columns (stored in hundredths) sent under their own names as decimal strings."""
+    """Quantity columns (stored in hundredths) sent under their own names as decimal strings."""
     return {name: hundredths(row[name]) for name in names}
+
+
+def monies(row: sqlite3.Row, places: int, *names: str) -> Json:
+    """Money columns (stored in minor units) sent under their own names with the currency's decimals."""
+    return {name: money(row[name], places) for name in names}
 
 
 def moments(row: sqlite3.Row, *names: str) -> Json:
@@ -87,6 +100,11 @@ class Lookups:
 
     def currency(self, currency_id: int | None) -> Json | None:
         return self._rendered("currencies", currency_id, lambda row: same(row, "id", "name", "rate"))
+
+    def places(self, currency_id: int | None) -> int:
+        """The decimals money in this currency is stored and shown with (2 when the currency is unknown)."""
+        row = self.row("currencies", currency_id)
+        return 2 if row is None else int(row["decimals"])
 
     def user(self, user_id: int | None) -> Json | None:
         return self._rendered("users", user_id, lambda row: same(row, "id", *PERSON))
@@ -189,8 +207,10 @@ def vendor(row: sqlite3.Row, lookups: Lookups) -> Json:
 def order(row: sqlite3.Row, lookups: Lookups) -> Json:
     """A requisition header; the list query supplies ``line_count`` and ``total`` aggregates."""
     rate = lookups.row("currencies", row["currency_id"])
+    places = lookups.places(row["currency_id"])
     total = int(row["total"] or 0)
-    in_base = round(total / float(rate["rate"])) if rate is not None else total
+    # The base currency (USD) has two decimals: minor units of this currency -> cents at its rate.
+    in_base = round(total * 10 ** (2 - places) / float(rate["rate"])) if rate is not None else total
     return {
         **same(row, "num", "uuid", "description"),
         "branch": lookups.branch(row["branch_id"]),
@@ -201,11 +221,11 @@ def order(row: sqlite3.Row, lookups: Lookups) -> Json:
         "dateRequired": row["date_required"],
         "dateModified": render_datetime(row["date_modified"]),
         "lineCount": row["line_count"],
-        "totalPrice": hundredths(total),
+        "totalPrice": money(total, places),
         "status": row["status"],
         "next_approver": lookups.user(row["next_approver_id"]),
         "item_count": row["line_count"],
-        "total_cost_in_base_currency": hundredths(in_base),
+        "total_cost_in_base_currency": money(in_base, 2),
     }
 
 
@@ -217,13 +237,15 @@ def order_item(row: sqlite3.Row, lookups: Lookups) -> Json:
         if approved
         else line_total(row["quantity"], row["price"])
     )
+    places = lookups.places(row["currency_id"])
     return {
         "id": row["id"],
         "PO_line_num": row["po_line_num"],
         **same(row, "name", "sku"),
-        **amounts(row, "quantity", "approved_quantity", "price", "approved_price"),
+        **amounts(row, "quantity", "approved_quantity"),
+        **monies(row, places, "price", "approved_price"),
         "unit": row["unit"],
-        "total_cost": hundredths(total),
+        "total_cost": money(total, places),
         "receivedPassQty": hundredths(row["received_pass"]),
         "receivedFailQty": hundredths(row["received_fail"]),
         "account": account_json,
@@ -250,14 +272,17 @@ def _address(lookups: Lookups, location_id: int | None) -> Json | None:
     return {"name": row["name"], **renamed(row, {"addressLineOne": "address_line_one", **PLACE})}
 
 
-def _adjustment(value: int, kind: str) -> Json:
-    return {"value": hundredths_float(value), "type": kind}
+def _adjustment(value: int, kind: str, places: int) -> Json:
+    """A PO's tax or discount: an amount in the PO's currency, or a percentage (stored in hundredths)."""
+    shown = money_float(value, places) if kind == "amount" else hundredths_float(value)
+    return {"value": shown, "type": kind}
 
 
 def purchase_order(row: sqlite3.Row, lookups: Lookups, lines: list[sqlite3.Row] | None = None) -> Json:
     """A PO header (list) or, with ``lines``, the detail with ``order_items``."""
     vendor_json = lookups.vendor(row["vendor_id"])
     contract = lookups.row("contracts", row["contract_id"])
+    places = lookups.places(row["currency_id"])
     body = {
         **same(row, "uuid", "procurify_PO"),
         "number": str(row["procurify_PO"]),
@@ -272,10 +297,10 @@ def purchase_order(row: sqlite3.Row, lookups: Lookups, lines: list[sqlite3.Row] 
         **same(row, "payment_terms", "shipping_terms", "shipping_method"),
         "promise_date": render_date_as_midnight(row["promise_date"]),
         "expiry_date": render_date_as_midnight(row["expiry_date"]),
-        **amounts(row, "subtotal", "freight"),
-        "tax": _adjustment(row["tax_value"], row["tax_type"]),
-        "discount": _adjustment(row["discount_value"], row["discount_type"]),
-        **amounts(row, "other", "total"),
+        **monies(row, places, "subtotal", "freight"),
+        "tax": _adjustment(row["tax_value"], row["tax_type"], places),
+        "discount": _adjustment(row["discount_value"], row["discount_type"], places),
+        **monies(row, places, "other", "total"),
         "purchased_currency": lookups.currency(row["currency_id"]),
         "purchased_currency_rate": row["currency_rate"],
         **same(row, "state", "fulfilment_status"),
@@ -289,7 +314,7 @@ def purchase_order(row: sqlite3.Row, lookups: Lookups, lines: list[sqlite3.Row] 
     return body
 
 
-def billing_entry(row: sqlite3.Row, _lookups: Lookups) -> Json:
+def billing_entry(row: sqlite3.Row, lookups: Lookups) -> Json:
     """One bill of one PO in ``/api/v3/purchase-orders/billing-history/`` (a sandbox-assumed shape)."""
     return {
         "purchase_order": {"uuid": row["po_uuid"], "procurify_PO": row["number"]},
@@ -297,7 +322,9 @@ def billing_entry(row: sqlite3.Row, _lookups: Lookups) -> Json:
             "uuid": row["uuid"],
             "invoice_number": row["invoice_number"],
             "status": row["status"],
-            "total_cost_with_tax": round((row["subtotal"] + row["tax_amount"]) / 100, 2),
+            "total_cost_with_tax": money_float(
+                row["subtotal"] + row["tax_amount"], lookups.places(row["currency_id"])
+            ),
         },
     }
 
@@ -317,7 +344,9 @@ def bill(row: sqlite3.Row, lookups: Lookups, item_ids: list[int], today: dt.date
         "items": item_ids,
         "vendor": lookups.vendor_summary(row["vendor_id"]),
         **same(row, "invoice_number", "invoice_date", "due_date", "submitted_date", "gl_post_date"),
-        "total_cost_with_tax": hundredths_float(row["subtotal"] + row["tax_amount"]),
+        "total_cost_with_tax": money_float(
+            row["subtotal"] + row["tax_amount"], lookups.places(row["currency_id"])
+        ),
         **moments(row, "last_modified_datetime"),
         "last_export_date": row["last_export_date"],
         "last_export_user": lookups.user(row["last_export_user_id"]),
@@ -340,13 +369,15 @@ def bill_detail(
     """The full bill of ``/api/v2/ap/bills/{uuid}/``."""
     body = bill(row, lookups, [item["id"] for item in items], today)
     vendor_row = lookups.row("vendors", row["vendor_id"])
+    places = lookups.places(row["currency_id"])
     body.update(
         {
             "items": [
                 {
                     **same(item, "id", "description"),
-                    **amounts(item, "quantity", "unit_cost"),
-                    "total_cost": hundredths(line_total(item["quantity"], item["unit_cost"])),
+                    **amounts(item, "quantity"),
+                    **monies(item, places, "unit_cost"),
+                    "total_cost": money(line_total(item["quantity"], item["unit_cost"]), places),
                     "account": lookups.account(item["account_id"]),
                     "orderitem": (
                         order_item(lookups.row("order_items", item["order_item_id"]), lookups)
@@ -364,14 +395,14 @@ def bill_detail(
                     "user": lookups.user(row["user_id"]),
                 }
             ],
-            "subtotal_cost": hundredths(row["subtotal"]),
-            "total_cost": hundredths(row["subtotal"]),
-            **amounts(row, "tax_amount"),
+            "subtotal_cost": money(row["subtotal"], places),
+            "total_cost": money(row["subtotal"], places),
+            **monies(row, places, "tax_amount"),
             "bill_payment": None
             if payment is None
             else {
                 **same(payment, "uuid", "status"),
-                **amounts(payment, "amount"),
+                **monies(payment, lookups.places(payment["currency_id"]), "amount"),
                 "processing_date": payment["processing_date"],
             },
             **same(row, "payment_terms", "payment_date", "note"),
@@ -415,7 +446,7 @@ def public_payment(
     vendor_row = lookups.row("vendors", row["vendor_id"])
     return {
         **same(row, "id", "uuid"),
-        **amounts(row, "amount"),
+        **monies(row, lookups.places(row["currency_id"]), "amount"),
         "currency": currency,
         **same(row, "status", "processing_date", "posted_date"),
         **moments(row, "created_at", "updated_at"),
@@ -433,7 +464,7 @@ def legacy_payment(row: sqlite3.Row, lookups: Lookups, groups: list[int]) -> Jso
     return {
         **same(row, "id", "uuid"),
         "payment_date": row["processing_date"],
-        **amounts(row, "amount"),
+        **monies(row, lookups.places(row["currency_id"]), "amount"),
         "currency": lookups.currency(row["currency_id"]),
         "payment_method": {"type": row["method_type"]},
         "approver": lookups.user(row["approver_id"]),

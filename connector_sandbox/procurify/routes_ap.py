@@ -24,7 +24,7 @@ from starlette.responses import Response
 from .endpoints import ListEndpoint, ListQuery, RenderRows, children_by_parent, per_row, read_filters
 from .errors import invalid, not_found
 from .factory import PUBLIC_PAYMENT_STATUSES
-from .formats import hundredths, stored
+from .formats import in_thousandths, money, parse_decimal, stored, to_minor
 from .listing import Filters
 from .representations import Json, ap_item, bill, bill_detail, legacy_payment, public_payment
 from .responses import listing, single
@@ -84,11 +84,16 @@ async def list_bills(ctx: RequestContext) -> Response:
     """Slim bills, with a ``summary`` of every filtered bill and the user's ``permissions``."""
     filters = read_filters(ctx, _bill_filters)
     page = BILLS.page(ctx, filters)
+    # Bills in currencies of 0, 2 and 3 decimals add up in thousandths, shown with the most decimals among
+    # them (sandbox assumption: the reference names the summary's fields only).
+    decimals = "(SELECT c.decimals FROM currencies c WHERE c.id = b.currency_id)"
     totals = ctx.state.store.one(
-        "SELECT COUNT(DISTINCT b.currency_id) AS currencies, "
-        f"COALESCE(SUM(b.subtotal + b.tax_amount), 0) AS total FROM {BILLS.where(filters)}",
+        f"SELECT COUNT(DISTINCT b.currency_id) AS currencies, COALESCE(MAX({decimals}), 2) AS places, "
+        f"COALESCE(SUM({in_thousandths('b.subtotal + b.tax_amount', decimals)}), 0) AS total "
+        f"FROM {BILLS.where(filters)}",
         filters.args,
     )
+    places = int(totals["places"])
     items = _item_ids(ctx, [row["id"] for row in page.rows])
     today = ctx.state.now().date()
     data = [_grouped(ctx, bill(row, ctx.lookups, items[row["id"]], today)) for row in page.rows]
@@ -99,7 +104,7 @@ async def list_bills(ctx: RequestContext) -> Response:
         data,
         summary={
             "has_multiple_currency": totals["currencies"] > 1,
-            "total_cost": hundredths(totals["total"]),
+            "total_cost": money(int(totals["total"]) // 10 ** (3 - places), places),
         },
         permissions={"can_edit": can_edit, "can_delete": can_edit, "can_approve": can_edit},
     )
@@ -298,10 +303,12 @@ def _public_payment_filters(filters: Filters) -> None:
         )
     amount = filters.value("payment_amount")
     if amount is not None:
-        try:
-            filters.add("y.amount = ?", round(float(amount) * 100))
-        except ValueError:
+        exact = parse_decimal(amount)
+        if exact is None:
             filters.error("payment_amount", "Enter a number.")
+        else:  # compared in thousandths, so "3704" finds a yen payment and "7.534" a dinar one
+            decimals = "(SELECT c.decimals FROM currencies c WHERE c.id = y.currency_id)"
+            filters.add(f"{in_thousandths('y.amount', decimals)} = ?", to_minor(exact, 3))
     # The public API's order_by is a choice filter: an unknown value is a 400, not ignored.
     order_value = filters.request.query_params.get("order_by")
     if order_value and order_value not in PAYMENT_ORDERINGS:

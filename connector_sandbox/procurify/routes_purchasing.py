@@ -25,7 +25,7 @@ from starlette.responses import Response
 from .endpoints import ListEndpoint, ListQuery, per_row, read_filters
 from .errors import DRF_MESSAGES, detail, invalid, not_found
 from .factory import fulfilment, po_totals
-from .formats import stored, to_hundredths
+from .formats import in_thousandths, stored, to_hundredths, to_minor
 from .listing import Filters
 from .representations import billing_entry, order, order_item, purchase_order
 from .responses import listing, single
@@ -236,6 +236,8 @@ async def create_requisition(ctx: RequestContext) -> Response:
         if any(line_errors):
             check.error("line_items", line_errors)  # DRF ListSerializer: one dict per line, {} when fine
     check.check()
+    for line in cleaned_lines:  # a line without a currency code is in its location's
+        line.setdefault("currency_id", location["currency_id"])
     now = ctx.state.now()
     requester = (
         store.scalar("SELECT id FROM users WHERE email = ?", (ctx.principal.application.user_email,)) or 1
@@ -277,12 +279,12 @@ async def create_requisition(ctx: RequestContext) -> Response:
                     "name": line["name"],
                     "sku": line["sku"] if ctx.variants.requisition_line_sku == "kept" else None,
                     "quantity": to_hundredths(line["quantity"]),
-                    "price": to_hundredths(line["price"]),
+                    "price": to_minor(line["price"], _places(store, line["currency_id"])),
                     "unit": line["unit"],
                     "received_pass": 0,
                     "received_fail": 0,
                     "account_id": line["account_id"],
-                    "currency_id": line.get("currency_id", location["currency_id"]),
+                    "currency_id": line["currency_id"],
                     "vendor_id": line["vendor_id"],
                     "last_modified": stored(now),
                     "status": 0,
@@ -320,7 +322,8 @@ def _po_filters(filters: Filters) -> None:
         "EXISTS (SELECT 1 FROM order_items i JOIN accounts a ON a.id = i.account_id "
         'WHERE i.po_id = p."procurify_PO" AND a.account_code_id = ?)',
     )
-    filters.number_range("total", "p.total")
+    decimals = "(SELECT c.decimals FROM currencies c WHERE c.id = p.currency_id)"
+    filters.number_range("total", in_thousandths("p.total", decimals), scale=1000)
     filters.search(["p.po_num", 'CAST(p."procurify_PO" AS TEXT)'])
 
 
@@ -380,6 +383,11 @@ def po_lines(ctx: RequestContext, number: int) -> list[sqlite3.Row]:
     )
 
 
+def _places(store: Any, currency_id: int) -> int:
+    """The decimals money in currency ``currency_id`` is stored with (``formats``)."""
+    return int(store.scalar("SELECT decimals FROM currencies WHERE id = ?", (currency_id,)))
+
+
 def po_detail(ctx: RequestContext, row: sqlite3.Row) -> dict[str, Any]:
     return purchase_order(row, ctx.lookups, po_lines(ctx, row["procurify_PO"]))
 
@@ -403,7 +411,8 @@ def _adjustment(check: BodyValidator, name: str) -> None:
     if inner.errors:
         check.error(name, inner.errors)
         return
-    check.clean[f"{name}_value"] = to_hundredths(amount)
+    # An amount is money in the PO's currency, a percentage is kept in hundredths (update_purchase_order).
+    check.clean[f"{name}_value"] = amount
     check.clean[f"{name}_type"] = inner.clean["type"]
 
 
@@ -469,12 +478,17 @@ async def update_purchase_order(ctx: RequestContext) -> Response:
                 "Send confirm_duplicate_external_po_number=true to save it anyway.",
             )
     lines = {line["id"]: dict(line) for line in po_lines(ctx, number)}
-    line_changes = _line_changes(check, body.get("order_items"), lines, full=full)
+    places = _places(ctx.state.store, current["currency_id"])
+    line_changes = _line_changes(check, body.get("order_items"), lines, places, full=full)
     check.check()
     clean = dict(check.clean)
     for name in ("freight", "other"):
         if name in clean:
-            clean[name] = to_hundredths(clean[name])
+            clean[name] = to_minor(clean[name], places)
+    for name in ("tax", "discount"):
+        if f"{name}_value" in clean:
+            amount, kind = clean[f"{name}_value"], clean[f"{name}_type"]
+            clean[f"{name}_value"] = to_minor(amount, places) if kind == "amount" else to_hundredths(amount)
     now = stored(ctx.state.now())
     store = ctx.state.store
     with store.transaction():
@@ -499,7 +513,7 @@ async def update_purchase_order(ctx: RequestContext) -> Response:
 
 
 def _line_changes(
-    check: BodyValidator, value: Any, lines: dict[int, dict[str, Any]], *, full: bool = False
+    check: BodyValidator, value: Any, lines: dict[int, dict[str, Any]], places: int, *, full: bool = False
 ) -> dict[int, dict[str, Any]]:
     """Line changes by order-item id; ``full``: every line listed, each with all its writable fields."""
     if value is None:
@@ -530,7 +544,7 @@ def _line_changes(
             if quantity is not None:
                 update["quantity"] = update["approved_quantity"] = to_hundredths(quantity)
             if price is not None:
-                update["price"] = update["approved_price"] = to_hundredths(price)
+                update["price"] = update["approved_price"] = to_minor(price, places)
             changes[line_id] = update
     if any(errors):
         check.error("order_items", errors)

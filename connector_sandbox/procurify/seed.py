@@ -35,6 +35,7 @@ from .store import Store
 from .vocabulary import (
     ACCOUNT_CODES,
     CURRENCIES,
+    DECIMAL_CURRENCY_VENDORS,
     DEPARTMENT_NAMES,
     EXPENSE_WORDS,
     FIRST_NAMES,
@@ -89,7 +90,7 @@ def _slug(text: str) -> str:
 
 
 # Bumped when the seeded tables change: a kept file of another layout is refused (``seed_kept``).
-SEED_LAYOUT = 1
+SEED_LAYOUT = 2  # 2: currencies with their decimals (JPY, KWD), money in its currency's minor unit
 
 
 def seed(store: Store, settings: ProcurifySandboxSettings) -> SeedReport:
@@ -105,6 +106,7 @@ def _fill(store: Store, settings: ProcurifySandboxSettings, anchor: dt.date) -> 
     rng = random.Random(f"{settings.seed}:history")
     factory = DataFactory(rng, clock, catalog, Counters(), planted_faults=settings.planted_faults)
     _history(store, factory, plan, clock)
+    _decimal_currency_vendors(store, settings, clock)
 
 
 def _master_data(store: Store, settings: ProcurifySandboxSettings, plan: SeedPlan, clock: Clock) -> None:
@@ -112,7 +114,10 @@ def _master_data(store: Store, settings: ProcurifySandboxSettings, plan: SeedPla
     with store.transaction():
         store.insert(
             "currencies",
-            ({"id": i, "name": n, "rate": r, "is_base": int(b)} for i, n, r, b in CURRENCIES),
+            (
+                {"id": i, "name": n, "rate": r, "is_base": int(b), "decimals": d}
+                for i, n, r, b, d in CURRENCIES
+            ),
         )
         app = settings.applications[0]
         users = [
@@ -128,7 +133,7 @@ def _master_data(store: Store, settings: ProcurifySandboxSettings, plan: SeedPla
             email = f"{_slug(first) or 'user'}.{_slug(last) or 'x'}{user_id}@{settings.domain}.example"
             users.append({"id": user_id, "email": email, "first_name": first, "last_name": last})
         store.insert("users", users)
-        currency_ids = {name: currency_id for currency_id, name, _rate, _base in CURRENCIES}
+        currency_ids = {name: currency_id for currency_id, name, *_rest in CURRENCIES}
         store.insert(
             "locations",
             (
@@ -386,3 +391,53 @@ def _flush(store: Store, story: History) -> None:
         for table, rows in story.tables().items():
             if rows:
                 store.insert(table, rows)
+
+
+def _decimal_currency_vendors(store: Store, settings: ProcurifySandboxSettings, clock: Clock) -> None:
+    """A vendor billing in yen and one in dinars (``DECIMAL_CURRENCY_VENDORS``), each with a paid expense
+    bill and its payment in its currency. Drawn after the history with a generator of their own, so every
+    record seeded before them is the same as without them."""
+    rng = random.Random(f"{settings.seed}:decimals")
+    currency_ids = {name: currency_id for currency_id, name, *_rest in CURRENCIES}
+    terms = [row["id"] for row in store.all("SELECT id FROM terms WHERE kind = 'payment_term' ORDER BY id")]
+    first_id = int(store.scalar("SELECT MAX(id) FROM vendors")) + 1
+    vendors = []
+    for vendor_id, (name, city, state, country, currency) in enumerate(DECIMAL_CURRENCY_VENDORS, first_id):
+        slug = _slug(name) or f"vendor{vendor_id}"
+        vendors.append(
+            {
+                "id": vendor_id,
+                "name": name,
+                "active": 1,
+                "address_line_one": f"{rng.randint(1, 99)}-{rng.randint(1, 9)} {rng.choice(STREETS)}",
+                "postal_code": f"{rng.randint(10000, 99999)}",
+                "city": city,
+                "state_province": state,
+                "country": country,
+                "phone_one": f"503555{rng.randint(1000, 9999)}",
+                "email": json.dumps([f"ap@{slug}.example"]),
+                "contact": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                "comments": "",
+                "external_id": f"JDE-V-{10000 + vendor_id}",
+                "date_modified": stored(clock.modified(rng, clock.created(rng))),
+                "currency_id": currency_ids[currency],
+                "payment_term_id": rng.choice(terms),
+                "type": 3,
+                "is_1099_eligible": 0,
+                "is_auto_email_po_enabled": 1,
+            }
+        )
+    with store.transaction():
+        store.insert("vendors", vendors)
+    factory = DataFactory(
+        rng, clock, Catalog.load(store), Counters.from_store(store), planted_faults=settings.planted_faults
+    )
+    story = History()
+    for vendor in vendors:
+        paid_bill = factory.expense_bill(
+            clock.created(rng), vendor=(vendor["id"], vendor["currency_id"]), status=4
+        )
+        if not paid_bill.payments:  # the bill is paid: its payment is seeded with it
+            factory.payment(paid_bill, paid_bill.bills, [paid_bill.bills[0]["group_id"]], 4)
+        story.extend(paid_bill)
+    _flush(store, story)

@@ -6,7 +6,8 @@ shows the new name, as on the real service. Filters, ordering and paging are SQL
 one page of rows whatever the scale. The database is a private temporary file (or the kept
 ``db_path``) rather than ``:memory:`` so a large scale stays bounded by SQLite's page cache, not by RAM.
 
-Stored forms are described in ``formats.py`` (UTC text timestamps, integer hundredths for money).
+Stored forms are described in ``formats.py`` (UTC text timestamps, money as integers in its currency's
+minor unit, quantities in hundredths).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from connector_sandbox.store import SqliteFile, quote
 from connector_sandbox.store import transaction as shared_transaction
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "currencies": ("id", "name", "rate", "is_base"),
+    "currencies": ("id", "name", "rate", "is_base", "decimals"),
     "users": ("id", "email", "first_name", "last_name"),
     "locations": (
         "id", "name", "headquarter", "address_line_one", "city", "state_province", "postal_code",
@@ -83,7 +84,7 @@ _INTEGER_COLUMNS = {
     "num", "order_num", "po_line_num", "quantity", "approved_quantity", "price", "approved_price",
     "received_pass", "received_fail", "subtotal", "freight", "tax_value", "discount_value", "other", "total",
     "tax_amount", "amount", "unit_cost", "version", "state", "type", "active", "headquarter", "is_base",
-    "in_effect", "account_type", "locked", "staged_for_export", "is_1099_eligible",
+    "decimals", "in_effect", "account_type", "locked", "staged_for_export", "is_1099_eligible",
     "is_auto_email_po_enabled", "method_type", "default_payment_method", "po_id",
 }  # fmt: skip
 _TEXT_STATUS_TABLES = {"payments"}  # public payment statuses are words; the others are codes

@@ -224,5 +224,14 @@ SHIPPING_TERMS = (("FOB Origin", None), ("FOB Destination", None), ("DDP", "Deli
 PAYMENT_METHODS = (("Cheque", None), ("ACH", None), ("Wire", None), ("Credit card", None))
 SHIPPING_METHODS = (("Ground", None), ("Express", None), ("Will call", "Picked up by our crew"))
 
-# Currency id 3 is USD, as in the reference's examples.
-CURRENCIES: tuple[tuple[int, str, str, bool], ...] = rows(__package__, "CURRENCIES")
+# (id, code, rate to the base currency, is base, decimals). Currency id 3 is USD, as in the reference's
+# examples. ``decimals`` are the ISO 4217 minor units money of the currency is counted in: JPY has none,
+# KWD three (fils); a Procurify currency object shows only ``{id, name, rate}``.
+CURRENCIES: tuple[tuple[int, str, str, bool, int], ...] = rows(__package__, "CURRENCIES")
+
+# Vendors billing in a currency of other than two decimals (name, city, state, country, currency code):
+# seeded after the history with a bill and its payment each, and billed on request (``POST /sandbox/bills``).
+DECIMAL_CURRENCY_VENDORS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("Tōkai Seiki K.K.", "Nagoya", "Aichi", "JP", "JPY"),
+    ("Al-Manar General Trading Co. W.L.L.", "Kuwait City", "Al Asimah", "KW", "KWD"),
+)
