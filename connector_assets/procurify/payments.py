@@ -8,6 +8,10 @@ and carries one ``amount``. A bill carries its ``group`` and the ``payment_uuid`
 (a group is paid as one; a bill of the group naming *another* payment is that payment's), read one list
 per group (``/api/v3/ap/bills/?group=<g>``, reference 2.6's ``group`` filter) once per reader.
 
+In which currency. A payment's amount and its bills' totals are read with the decimals of the payment's
+currency (``{id, name}`` or a code, reference 2.7; only an id: its bills' one currency): whole yen, fils
+to the thousandth, cents otherwise; a figure finer than that is refused, never rounded.
+
 Found again. The public API reads payments by integer id only (``ids``), so a payment a replay names by
 uuid is found through one of its bills: the bill's group, then the payments of that group
 (``bill_groups``).
@@ -24,9 +28,11 @@ from typing import Any
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows import amounts
+from connector_assets.procurify.bill_fields import currency_code
 
 STAGED_PAYMENTS = asset_key("procurify", "payments")
-# A JSON number rendered from a two-decimal amount differs from it by float noise only (quirk 7).
+# A JSON number rendered from an amount with its currency's decimals differs from it by float noise only
+# (quirk 7).
 FLOAT_NOISE = Decimal("0.000001")
 
 
@@ -82,11 +88,40 @@ def payment_bills(payment: Mapping[str, Any], bills: Iterable[Mapping[str, Any]]
 def cents(value: Any) -> Decimal | None:
     """An amount as the API renders it (decimal text, or a JSON number for bill totals) to the cent; None
     when it is not a number or carries more than float noise beyond the cent."""
+    read = in_units(value, None)
+    return read if isinstance(read, Decimal) else None
+
+
+def in_units(value: Any, currency: str | None) -> Decimal | str:
+    """An amount as the API renders it, in ``currency``'s smallest unit (the yen, the fils; the cent when
+    None), or why it cannot be: not a number, or finer than the currency beyond float noise."""
     parsed = amounts.amount(value) if value is not None and not isinstance(value, bool) else None
     if parsed is None:
-        return None
-    rounded = parsed.quantize(amounts.CENT)
-    return rounded if abs(parsed - rounded) < FLOAT_NOISE else None
+        return f"{value!r} cannot be read as money"
+    rounded = parsed.quantize(amounts.quantum(currency))
+    if abs(parsed - rounded) < FLOAT_NOISE:
+        return rounded
+    if currency is None:
+        return f"{value!r} cannot be read as money"
+    places = amounts.minor_units(currency)
+    allowed = "no decimals" if places == 0 else f"{places} decimals"
+    return f"{value!r} has more decimals than {currency} has ({allowed})"
+
+
+def _code(record: Mapping[str, Any]) -> str:
+    code = currency_code(record)
+    return code if len(code) == 3 and code.isalpha() else ""
+
+
+def payment_currency(payment: Mapping[str, Any], bills: Iterable[Mapping[str, Any]]) -> str | None:
+    """The currency a payment's amounts are read in: the payment's code, else the one code its bills name
+    (a payment rendered with a currency id only, reference 2.7's unconfirmed shape); None when neither
+    says (cents, as before currencies were read)."""
+    own = _code(payment)
+    if own:
+        return own
+    named = {_code(bill) for bill in bills} - {""}
+    return named.pop() if len(named) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -115,30 +150,34 @@ def split(
     exactly, in a finance user's words with both figures: the bills' totals must add up to the payment's
     amount exactly (a partial payment, a credit applied outside the bills, a bill added to the group
     afterwards do not), since a split guessed by the integration would leave the wrong bills open."""
-    label = payment_label(payment)
-    total = cents(payment.get("amount"))
-    if total is None:
-        return f"{label}: its amount {payment.get('amount')!r} cannot be read as money"
+    label, currency = payment_label(payment), payment_currency(payment, bills)
+    total = in_units(payment.get("amount"), currency)
+    if isinstance(total, str):
+        return f"{label}: its amount {total}"
+
+    def shown(value: Decimal) -> str:  # with the currency's decimals: 3045 (JPY), 12.345 (KWD)
+        return amounts.money(value, currency)
+
     if not bills:
         groups = ", ".join(str(g) for g in payment_groups(payment)) or "none"
         return (
-            f"{label} of {amounts.money(total)}: Procurify lists no bill of its bill groups ({groups}) for "
+            f"{label} of {shown(total)}: Procurify lists no bill of its bill groups ({groups}) for "
             f"it, so {wording.no_bills}"
         )
     shares, unreadable = [], []
     for bill in bills:
-        amount = cents(bill.get("total_cost_with_tax"))
-        if amount is None:
-            unreadable.append(f"bill {bill.get('uuid')} total {bill.get('total_cost_with_tax')!r}")
+        amount = in_units(bill.get("total_cost_with_tax"), currency)
+        if isinstance(amount, str):
+            unreadable.append(f"bill {bill.get('uuid')} total {amount}")
             continue
         shares.append(Share(str(bill["uuid"]), amount, str(bill.get("invoice_number") or "").strip()))
     if unreadable:
         return f"{label}: cannot be split over its bills, unreadable: {'; '.join(unreadable)}"
     paid = sum((s.amount for s in shares), Decimal("0"))
     if paid != total:
-        each = ", ".join(f"{s.invoice_number or s.bill} {amounts.money(s.amount)}" for s in shares)
+        each = ", ".join(f"{s.invoice_number or s.bill} {shown(s.amount)}" for s in shares)
         return (
-            f"{label} is {amounts.money(total)}, but its bills add up to {amounts.money(paid)} ({each}): "
+            f"{label} is {shown(total)}, but its bills add up to {shown(paid)} ({each}): "
             f"it cannot be split over the bills exactly, so {wording.not_exact}"
         )
     return shares

@@ -1,10 +1,18 @@
 """The Procurify side's reading of payments (``connector_assets.procurify.payments``): which bills a
-payment pays, and its amounts to the cent. Moved from the JD Edwards <-> Procurify payments tests."""
+payment pays, and its amounts in its currency's decimals (to the cent without one). Moved from the JD
+Edwards <-> Procurify payments tests."""
 
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.procurify.payments import cents, payment_bills
+from connector_assets.procurify.payments import (
+    SplitWording,
+    cents,
+    in_units,
+    payment_bills,
+    payment_currency,
+    split,
+)
 
 PAYMENT = "c1264f4e207a4faf9c6345fe9bd98e10"
 BILL_A = "1bd9644a-df71-434e-bcad-b56363ab2211"
@@ -33,3 +41,29 @@ def test_a_payments_bills_are_those_of_its_groups_naming_it_or_no_payment():
 
 def test_amounts_are_read_to_the_cent_float_noise_aside():
     assert cents(175.3) == Decimal("175.30") and cents("0.1") == Decimal("0.10") and cents(1.005) is None
+
+
+def test_a_payment_is_split_in_its_currency_decimals_fils_and_whole_yen():
+    wording = SplitWording(no_bills="nothing is sent", not_exact="nothing is sent")
+    dinars = {**a_payment(), "amount": "79.013", "currency": {"id": 7, "name": "KWD"}}
+    shares = split(dinars, [a_bill(BILL_A, 3.675), a_bill(BILL_B, 75.338)], wording)
+    assert [s.amount for s in shares] == [Decimal("3.675"), Decimal("75.338")]  # not refused as unreadable
+    # A payment rendered with a currency id only is read in its bills' one currency.
+    yen = {**a_payment(), "amount": "18877", "currency": 6}
+    in_yen = [
+        a_bill(BILL_A, 1807.0, currency={"name": "JPY"}),
+        a_bill(BILL_B, 17070.0, currency={"name": "JPY"}),
+    ]
+    assert payment_currency(yen, in_yen) == "JPY"
+    assert [s.amount for s in split(yen, in_yen, wording)] == [Decimal("1807"), Decimal("17070")]
+    finer = split({**yen, "amount": "18877.50"}, in_yen, wording)
+    wanted = f"Procurify payment 88 ({PAYMENT}): its amount '18877.50' has more decimals than JPY has"
+    assert finer == f"{wanted} (no decimals)"
+    short = split({**dinars, "amount": "79.010"}, [a_bill(BILL_A, 3.675), a_bill(BILL_B, 75.338)], wording)
+    assert "is 79.010, but its bills add up to 79.013" in short
+
+
+def test_without_a_currency_amounts_are_read_to_the_cent_as_before():
+    assert payment_currency(a_payment(), [a_bill(BILL_A, 1.0)]) is None
+    assert in_units("12.345", None) == "'12.345' cannot be read as money"
+    assert in_units(12.345, "KWD") == Decimal("12.345") and in_units("1000.00", "JPY") == Decimal("1000")
