@@ -152,16 +152,24 @@ def mapped_asset(
         context: AssetExecutionContext, day: MappedDay, checked: Validation
     ) -> tuple[dict[str, int], RefusedShare]:
         """Stage one validated day: refused records queued with their reasons, records waiting for a
-        dependency held, the rest staged for the write step; with the day's refused share."""
+        dependency or for a record the target lacks held, the rest staged for the write step; with the
+        day's refused share."""
         ledger = context.resources.ledger.get()
         run_id, partition = context.run.run_id, day.partition
         total = len(day.records) + len(day.rejected)
-        rejected = day.rejected + checked.rejected
+        # Held on a record the target lacks (``Rejected.held_on``): waiting for it, not refused.
+        missing = [r for r in day.rejected if r.held_on]
+        rejected = [r for r in day.rejected if not r.held_on] + checked.rejected
         waiting = [r for r in checked.valid if must_wait(ledger, r, mapped_at=day.mapped_at)]
         ready = [r for r in checked.valid if r not in waiting]
-        metadata = {"records": total, "valid": len(ready), "rejected": len(rejected), "held": len(waiting)}
+        held = len(waiting) + len(missing)
+        metadata = {"records": total, "valid": len(ready), "rejected": len(rejected), "held": held}
         for record in waiting:
             hold_until_synced(spec, ledger, record, run_id=run_id, partition=partition)
+        for item in missing:
+            queue_failure(
+                spec, ledger, item, status="held", depends_on=item.held_on, run_id=run_id, partition=partition
+            )
         for item in rejected:
             queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
         writer = context.resources.staging.writer(mapped_key, partition, MAPPED_COLUMNS)

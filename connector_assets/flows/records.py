@@ -75,11 +75,23 @@ class Mapped:
 
 @dataclass(frozen=True)
 class Rejected:
-    """A source record that cannot be written as it is, and why (in a finance user's words)."""
+    """A source record that cannot be written as it is, and why (in a finance user's words).
+
+    ``held_on``: the mapper found that a record this one names does not exist on the target yet (a supplier
+    with no JDE number, an account of JDE's chart not yet in F0901, a Fusion supplier with no pay site in the
+    business unit): the record is not refused but *held* on that record's key (``missing_records``), queued
+    ``held`` by the mapped step, never counted as refused, released once the record appears. A record the
+    mapping itself refuses (a code nobody mapped) has none: the operator must fix the mapping."""
 
     source_key: str
     reason: str
     payload: dict[str, Any] = field(default_factory=dict)
+    held_on: str | None = None
+
+    @classmethod
+    def held_for(cls, source_key: str, depends_on: str, reason: str) -> Rejected:
+        """``source_key`` held on ``depends_on`` (a record the target lacks), with why."""
+        return cls(source_key, reason, held_on=depends_on)
 
     @property
     def queued(self) -> dict[str, Any]:

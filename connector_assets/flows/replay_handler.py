@@ -110,6 +110,8 @@ def _remapped(spec: FlowSpec, item: QueueItem, ledger: Ledger, resources: dict[s
             f"{spec.entity} {item.source_key} is no longer in {spec.source_system} as something to write; "
             "abandon this item if that is right"
         )
+    if isinstance(found[0], Rejected) and found[0].held_on:  # a record it names is still missing: held again
+        raise WaitsFor(found[0].held_on, found[0].reason)
     if isinstance(found[0], Rejected):
         raise ValueError(found[0].reason)
     return found[0]

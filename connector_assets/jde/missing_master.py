@@ -24,15 +24,24 @@ them; a JDE target asks the same on its own session before its first write (``fl
 ``would_miss`` is what a preview reads in place of the refusal it never gets (a held write is never
 refused): the supplier, accounts and order a voucher names, so ``ml-connector fit`` says "hold" where
 the run will hold.
+
+A mapper checks accounts against the cached F0901 before anything is sent (``jde.accounts``); one the
+cache lacks is held on it (``chart_account_missing``) only when it is of JDE's chart: its business unit
+holds accounts and its object account is used in some business unit, so it is an account not set up yet
+for that unit (P0901, "copy from model"). An account whose business unit or object JDE's chart has nowhere
+is one the mapping made up (a code nobody mapped, a table typed against another chart): a refusal, for the
+operator to fix the mapping, and what makes a day look systemic.
 """
 
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.supplier_reads import suppliers_among
 from connector_resources.jde import Condition, JdeOrchestrationError
@@ -328,3 +337,34 @@ def would_miss(session: Any, body: Mapping[str, Any], document: str) -> MissingR
             refusal = f"{words} (read before the write, which a preview does not send)"
             return MissingRecord(kind, ident, held_reason(kind, ident, document, refusal))
     return None
+
+
+# -- a mapper's look at the cached account master ----------------------------------------------------------
+
+_OBJECTS: weakref.WeakKeyDictionary[GlAccounts, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _objects(gl: GlAccounts) -> frozenset[str]:
+    """The object accounts the cached F0901 uses in any business unit (read once per cache)."""
+    if gl not in _OBJECTS:
+        _OBJECTS[gl] = frozenset(obj for _unit, obj, _sub in gl.accounts)
+    return _OBJECTS[gl]
+
+
+def of_jde_chart(gl: GlAccounts, account: str) -> bool:
+    """Whether ``account`` (``BU.OBJ[.SUB]``) is of JDE's chart as the cached F0901 shows it: its business
+    unit holds accounts and its object account is used in some business unit (module docstring)."""
+    parts = [p.strip().upper() for p in account.split(".")]
+    if len(parts) not in (2, 3) or not all(parts[:2]):
+        return False
+    return parts[0] in gl.business_units and parts[1] in _objects(gl)
+
+
+def chart_account_missing(gl: GlAccounts, account: str, document: str, refusal: str) -> MissingRecord | None:
+    """A hold on ``account`` for ``document`` when the cached F0901 lacks it but it is of JDE's chart (not
+    set up yet for its business unit), with JDE's words ``refusal`` kept; None when the cache has it, or
+    when it is no account of JDE's chart (a refusal: the mapping names something JDE does not have)."""
+    if not of_jde_chart(gl, account) or gl.lookup(account) is not None:
+        return None
+    ident = ".".join(p.strip() for p in account.split("."))
+    return MissingRecord(ACCOUNT, ident, held_reason(ACCOUNT, ident, document, refusal))

@@ -32,7 +32,7 @@ to an ERP by another process: it is skipped with an audit event marked as never 
 (``flows.never_written``), so a payment held on it is refused naming it, not left waiting for ever.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -49,6 +49,7 @@ from connector_assets.flows.documents import Version, collect_documents, version
 from connector_assets.flows.export_marks import ExportMark
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
 from connector_assets.flows.record_models import matching, record_model
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ASSET, ACCOUNTS, AccountMap
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.coupa_jde.marks import coupa_export_marks
@@ -56,11 +57,15 @@ from connector_assets.integrations.coupa_jde.replay import flow_replays
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.batch_bodies import LedgerLine, OrderReference, voucher_batch_body, voucher_fields
+from connector_assets.jde.missing_master import chart_account_missing
 from connector_assets.jde.periods import register_jde_period_check
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.saas_assets import saas_partitions
 from connector_assets.staging import StagingResource
-from connector_resources.ledger import Ledger
+from connector_resources.coupa.errors import CoupaNotFoundError
+from connector_resources.held_outside import register_outside_check
+from connector_resources.ledger import Ledger, dependency_key
+from connector_resources.missing_records import HELD_UNTIL
 
 EDI_USER = "MLCOUPA"  # F0411Z1.EDUS: the integration user that owns every batch this flow writes
 # Coupa's documented ERP export is exported=false with status approved (voided = a reversal): an invoice
@@ -208,6 +213,32 @@ def distribution(invoice: dict[str, Any], accounts: AccountMap) -> Distribution:
     return Distribution(lines, problems, total, sign)
 
 
+def supplier_dependency(supplier_id: str) -> str:
+    """What an invoice of Coupa supplier ``supplier_id`` with no JDE number is held on: this integration's
+    supplier pair of it (``coupa_jde:supplier:coupa:<id>``), which a match by hand makes and releases
+    (``manual_pairs``), and ``supplier_appeared`` finds once JDE -> Coupa has synced the supplier (its
+    Coupa number then is the address number)."""
+    return dependency_key(INTEGRATION, SUPPLIER_ENTITY, "coupa", supplier_id)
+
+
+@dataclass(frozen=True)
+class Waits:
+    """A record an invoice names that JDE lacks yet: the key it is held on, what the mapping found, and
+    what it waits for in words."""
+
+    key: str
+    why: str
+    until: str
+
+
+def held_words(label: str, waits: list[Waits]) -> str:
+    """Why ``label`` is held: each record it waits for, and that nothing is sent meanwhile."""
+    return (
+        f"{label}: {'; '.join(w.why for w in waits)}. {HELD_UNTIL} {' and '.join(w.until for w in waits)}; "
+        "nothing is sent to JDE until then (or until the invoice changes in Coupa), then it is sent once"
+    )
+
+
 def map_invoice(
     invoice: dict[str, Any],
     updated_at: datetime,
@@ -224,18 +255,30 @@ def map_invoice(
     label = f"invoice {invoice_id} ({number or 'no number'})"
     currency = str((invoice.get("currency") or {}).get("code") or "").strip().upper()
     problems: list[str] = []
+    waits: list[Waits] = []  # records JDE lacks yet: held on them, not refused
+    supplier = invoice.get("supplier")
     if an8 is None:
-        problems.append(
-            f"supplier {_describe_supplier(invoice.get('supplier'))} {NO_NUMBER}: sync it from JDE "
+        lacks = (
+            f"supplier {_describe_supplier(supplier)} {NO_NUMBER}: sync it from JDE "
             "(suppliers flow), set its Coupa number to the JDE address number, or match it by hand"
         )
+        if isinstance(supplier, dict) and str(supplier.get("id") or "").isdigit():
+            supplier_id = str(supplier["id"])
+            until = f"Coupa supplier {supplier_id} has a JDE supplier (synced, numbered or matched by hand)"
+            waits.append(Waits(supplier_dependency(supplier_id), lacks, until))
+        else:
+            problems.append(lacks)
     planned = distribution(invoice, accounts)
     problems += planned.problems
     lines, total, sign = planned.lines, planned.total, planned.sign
     companies: set[str] = set()
     for account, line_amount, _, source in lines:
         found = gl.postable(account, source)
-        if isinstance(found, str):
+        missing = chart_account_missing(gl, account, label, found) if isinstance(found, str) else None
+        if missing is not None:  # of JDE's chart, not set up yet for its unit: held on it
+            until = f"account {missing.ident} is in JDE's account master (F0901)"
+            waits.append(Waits(missing.depends_on, str(found), until))
+        elif isinstance(found, str):
             problems.append(found)
         else:
             companies.add(found.company)
@@ -261,8 +304,10 @@ def map_invoice(
         problems.append(f"the invoice date {invoice.get('invoice-date')!r} is not a date")
     if not invoice_id.isdigit() or len(invoice_id) > 12:
         problems.append(f"the Coupa id {invoice_id!r} does not fit a JDE batch key (at most 12 digits)")
-    if problems:
-        return Rejected(invoice_id, f"{label}: " + "; ".join(problems))
+    if problems:  # a refusal names the waits too: all of it is what a person fixes
+        return Rejected(invoice_id, f"{label}: " + "; ".join(problems + [w.why for w in waits]))
+    if waits:
+        return Rejected.held_for(invoice_id, waits[0].key, held_words(label, waits))
     key = BatchKey.for_invoice(invoice_id)
     company = companies.pop()
     body = voucher_batch_body(
@@ -371,8 +416,41 @@ invoice_assets = [
     coupa_export_marks(ExportMark(INVOICES_FLOW, "invoices")),
 ]
 
+
+def supplier_appeared(coupa: Any, supplier_ids: list[str]) -> dict[str, str]:
+    """Of Coupa suppliers ``supplier_ids`` (invoices held for want of their JDE number), those whose Coupa
+    number is an address number now, with why: JDE -> Coupa's suppliers flow writes the JDE number there
+    when it syncs or adopts one, as a person may. One read per supplier, in a replay sweep."""
+    ready: dict[str, str] = {}
+    with coupa.session() as session:
+        for supplier_id in supplier_ids:
+            try:
+                number = str(session.get("suppliers", supplier_id).get("number") or "").strip()
+            except CoupaNotFoundError:
+                continue
+            if number.isdigit() and len(number) <= 8:
+                ready[supplier_id] = f"Coupa supplier {supplier_id} carries JDE address number {number} now"
+    return ready
+
+
+def register_supplier_check(resources: Callable[[], dict[str, Any]] | None = None, jde: Any = None) -> None:
+    """Let every replay sweep release the invoices held for their supplier's JDE number once Coupa shows
+    it (``supplier_appeared``, on ``resources()["coupa"]``, today's settings by default); a match by hand
+    releases them itself (``manual_pairs``)."""
+    build = resources or (lambda: resources_from_settings(("coupa",)))
+    register_outside_check(
+        (INTEGRATION, SUPPLIER_ENTITY, "coupa"),
+        lambda ids: supplier_appeared(build()["coupa"], ids),
+        said="wait for their Coupa supplier's JDE supplier: sync it from JDE (suppliers flow), set its Coupa "
+        "number to the JDE address number, or match it by hand; a replay or run after that sends them once",
+    )
+
+
 # What the package's declaration lists for this flow: its spec, its assets and its replays.
-# Vouchers held on a closed JDE period are released once it may post.
+# Vouchers held on a closed JDE period are released once it may post; invoices held for their supplier's
+# JDE number once Coupa shows it.
 FLOW = Flow(
-    INVOICES_FLOW, invoice_assets, (flow_replays(INVOICES_FLOW, VoucherBatches, register_jde_period_check),)
+    INVOICES_FLOW,
+    invoice_assets,
+    (flow_replays(INVOICES_FLOW, VoucherBatches, register_jde_period_check), register_supplier_check),
 )
