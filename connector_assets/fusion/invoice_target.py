@@ -38,6 +38,10 @@ invoice, its date, the period and what to do under ``refuse``; under ``first_ope
 ``redated``. The integration's close window holds it first. Should Fusion refuse a date anyway, its
 refusal is the pod's 400 naming the invoice, queued as any refusal.
 
+A supplier or site Fusion lacks. The pod refusing the invoice's supplier or supplier site (a site removed
+between the mapping and the write) holds it on that record (``fusion.missing_sites``), not refused: it is
+released once Fusion has it, and the next run's mapping asks again before anything is sent.
+
 Why on the Fusion side: these are Fusion's API and AP's rules, the same whatever system the bills come
 from. An integration gives its flow (``spec``: whose ``invoice`` cross-reference holds a found invoice, and
 whose audit events an update's validation joins) and ``source_label`` (its system, as AP calls it), by
@@ -56,6 +60,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, FlowSpec, Mapped, audit_record
 from connector_assets.flows.periods import Posting, redated
 from connector_assets.flows.targets import LedgerTarget
+from connector_assets.fusion.missing_sites import refused_for_missing, register_missing_checks
 from connector_assets.fusion.payments import invoice_payments, paid_state
 from connector_assets.fusion.periods import FusionPeriods, register_fusion_period_check
 from connector_resources.fusion.errors import FusionError, FusionOutcomeUnknownError, FusionValidationError
@@ -214,6 +219,8 @@ class FusionInvoices(LedgerTarget):
             # A duplicate-number refusal (its wording is unconfirmed, so any refusal is checked) or a lost
             # answer: the invoice may be there now; adopt it if it is this bill's, else the error stands.
             found = self._search(record)
+            if found is None and isinstance(exc, FusionValidationError):
+                self._held_if_missing(record, exc)
             if found is None:
                 raise
             target_id = str(found["InvoiceId"])
@@ -228,6 +235,23 @@ class FusionInvoices(LedgerTarget):
         return Created(
             target_id, "create", "; ".join(["created", *notes, self.validate(target_id)]), tuple(marks)
         )
+
+    def supplier_id(self, record: Mapped) -> str | None:
+        """The ``SupplierId`` the record is sent to, for a hold on it (an integration knows its pairs);
+        None when it cannot be told (the pod's refusal then stays a refusal)."""
+        return str(record.fields.get("supplier_id") or "") or None
+
+    def _held_if_missing(self, record: Mapped, exc: FusionValidationError) -> None:
+        """Raise the hold on the supplier or pay site the pod refused the invoice for (``missing_sites``):
+        a site removed since the mapping read it is waited for, not refused."""
+        body = record.body
+        document = (
+            f"{self.source_label} invoice {body.get('InvoiceNumber')} of supplier {body.get('Supplier')}"
+        )
+        unit = str(body.get("BusinessUnit") or getattr(self.session, "business_unit", "") or "")
+        missing = refused_for_missing(exc, self.supplier_id(record), unit, document)
+        if missing is not None:
+            raise missing from None
 
     def dated(self, record: Mapped) -> tuple[dict[str, Any], Posting]:
         """The body to create, its accounting date (``AccountingDate``, else the ``InvoiceDate`` Payables
@@ -327,8 +351,10 @@ def invoices_replay(
 ) -> Callable[..., Any]:
     """``spec``'s replay handler: remapped with ``resources()`` (fusion and what the flow reads, built once
     per replay), written through ``target_class`` with the replay's ledger."""
-    # Invoices held on a closed Fusion period are released by replay sweeps once they may post, read here.
+    # Invoices held on a closed Fusion period are released by replay sweeps once they may post, read here;
+    # so are those held on a supplier or pay site Fusion lacked, once it has it.
     register_fusion_period_check(lambda: resources()["fusion"])
+    register_missing_checks(lambda: resources()["fusion"])
     return target_class.replay(spec, resources)
 
 

@@ -11,8 +11,10 @@ the ledger currency and conversion rate type, read once per step.
 
 Supplier and site. The vendor's Fusion supplier is the pair ``vendor_pairs.paired_supplier`` knows; its pay
 site in ``ML_FUSION_BUSINESS_UNIT`` is ``fusion.supplier_sites.SupplierSites.site_for(..., "pay")``. An
-unpaired vendor holds the bill on ``vendor_pairs.vendor_dependency`` (released by whatever pairs it); a
-supplier without a usable pay site refuses it with the reason (queued; replay once the site exists).
+unpaired vendor holds the bill on ``vendor_pairs.vendor_dependency`` (released by whatever pairs it). A
+supplier Fusion no longer has, or one without an active pay site in the unit, holds it on that missing
+record (``fusion.missing_sites``: not refused, nothing sent, released once Fusion has it or the vendor is
+matched to another supplier); an inactive supplier refuses it with the reason.
 
 Purchase orders. The Procurify POs the bill's items bill (``procurify.bill_order_lines``) are looked up in
 the purchase orders flow's cross-reference (``purchase_order``: ``PO<n>`` -> ``POHeaderId``); the Fusion
@@ -38,6 +40,7 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.fusion.invoice_target import FusionInvoices, invoices_replay
+from connector_assets.fusion.missing_sites import site_or_hold
 from connector_assets.fusion.order_reads import order_number_of
 from connector_assets.fusion.supplier_sites import SupplierSite, SupplierSites
 from connector_assets.integrations.fusion_procurify.bill_mappers import (
@@ -169,7 +172,14 @@ class BillReader(ApprovedBillReader):
             if supplier_id is None:
                 waits = vendor_dependency(vendor_id)
             else:
-                site, problem = self.sites.site_for(supplier_id, self.rules.business_unit, "pay")
+                site, missing, problem = site_or_hold(
+                    self.sites, supplier_id, self.rules.business_unit, describe(full)
+                )
+                if missing is not None:  # Fusion lacks the supplier or its pay site: held on it
+                    # The vendor kept with it: a match by hand giving the vendor another supplier
+                    # releases it (``manual_pairs``).
+                    held = {"vendor_id": vendor_id}
+                    return Rejected(bill_uuid, missing.reason, held, held_on=missing.depends_on)
                 if site is None:
                     return Rejected(bill_uuid, f"{describe(full)}: {problem}")
         try:
@@ -232,6 +242,11 @@ class InvoiceTarget(FusionInvoices):
     or queues."""
 
     source_label = "Procurify"
+
+    def supplier_id(self, record: Mapped) -> str | None:
+        """The Fusion supplier the bill's vendor is paired with (for a hold on its supplier or site)."""
+        vendor_id = str(record.fields.get("vendor_id") or "")
+        return paired_supplier(self.ledger, vendor_id) if vendor_id else None
 
 
 INVOICES_FLOW = ROUTE.flow(

@@ -5,12 +5,15 @@ and bills are held on it, until a person matches the two (``ml-connector xref se
 matches file ``ML_FUSION_PROCURIFY_VENDOR_XREF``: ``manual_matches``). The match is the ``vendor``
 cross-reference (Procurify vendor -> ``SupplierId``), marked manual; the ``suppliers`` flow's ``supplier``
 cross-reference is its mirror. Procurify's rules (no second active vendor of one supplier, the vendor's
-``vendors`` items answered) are the Procurify side's (``procurify.vendor_matches``).
+``vendors`` items answered) are the Procurify side's (``procurify.vendor_matches``). A match also releases
+the vendor's bills held on a supplier or pay site Fusion lacked (``VendorSupplierRules``): they are mapped
+again with the supplier matched.
 """
 
 from typing import Any
 
-from connector_assets.flows.manual_pairs import Found, ManualPairing, MatchRefused, Side, Systems
+from connector_assets.flows.manual_pairs import Found, ManualPairing, MatchRefused, Proposed, Side, Systems
+from connector_assets.fusion import missing_sites
 from connector_assets.fusion.suppliers import FusionSupplier, SupplierNotFound, find_supplier
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.vendor_pairs import (
@@ -20,6 +23,35 @@ from connector_assets.integrations.fusion_procurify.vendor_pairs import (
 )
 from connector_assets.procurify.vendor_matches import VendorRules, vendor_side
 from connector_resources.ledger import Ledger
+from connector_resources.missing_records import missing_of
+from connector_resources.replay import release_waiting
+
+INVOICES = "invoices"  # the flow whose bills wait for a supplier or pay site Fusion lacks
+
+
+class VendorSupplierRules(VendorRules):
+    """Procurify's rules (``procurify.vendor_matches``), and: the vendor's bills held on a supplier or pay
+    site Fusion lacked (``fusion.missing_sites``) are released by the match, which gives them another
+    supplier to be sent to; a replay maps them again with it (held again if that one lacks a site too)."""
+
+    def answered(self, match: Proposed, because: str, *, run_id: str | None, conn: Any) -> int:
+        done = super().answered(match, because, run_id=run_id, conn=conn)
+        vendor_id, ledger = self._keys(match.source, match.target)[0], match.ledger
+        held = ledger.open_items(
+            integration=INTEGRATION, flow=INVOICES, status="held", limit=100_000, conn=conn
+        )
+        keys = {
+            i.depends_on
+            for i in held
+            if i.depends_on
+            and (found := missing_of(i.depends_on)) is not None
+            and found[0] in missing_sites.KINDS
+            and str((i.payload or {}).get("vendor_id") or "") == vendor_id
+        }
+        for key in sorted(keys):
+            reason = f"released: {because}; due for replay"
+            done += len(release_waiting(ledger, key, reason=reason, run_id=run_id, conn=conn))
+        return done
 
 
 def supplier_found(supplier: FusionSupplier) -> Found:
@@ -55,6 +87,6 @@ PAIRING = ManualPairing(
     "only, so its purchase orders and bills wait until the two are matched.",
     flow_words={VENDOR_ENTITY: "vendors flow (name match)", SUPPLIER_ENTITY: "suppliers flow"},
     mirror=SUPPLIER_ENTITY,
-    rules=VendorRules(),
+    rules=VendorSupplierRules(),
 )
 PAIRINGS = (PAIRING,)
