@@ -341,6 +341,20 @@ class StagingResource(ConfigurableResource):
             for batch in _parquet(source).iter_batches(batch_size=BATCH_ROWS, use_threads=False):
                 yield from batch.to_pylist()
 
+    def column_values(self, asset: AssetKey, partition: str | None, column: str) -> Iterator[Any]:
+        """One column of the staged rows, in order; nothing if never staged. Parquet column projection:
+        only that column's pages are read and decoded, never the records beside it (a mapped step's
+        ``source_key`` without its bodies, a fraction of the file)."""
+        path = self.source(asset, partition)
+        if not path.is_file():
+            return
+        with _open_for_reading(path) as source:
+            batches = _parquet(source).iter_batches(
+                batch_size=BATCH_ROWS, columns=[column], use_threads=False
+            )
+            for batch in batches:
+                yield from batch.column(0).to_pylist()
+
     def count(self, asset: AssetKey, partition: str | None) -> int:
         path = self.source(asset, partition)
         if not path.is_file():

@@ -39,9 +39,9 @@ DAYS_TOLD = 10  # systemic days a range's failure quotes whole; the others are c
 
 def day_share(spec: FlowSpec, ledger: Any, staging: Any, partition: str | None) -> RefusedShare:
     """The day's refused share as the queue says now: its open items (``Ledger.partition_queue``) and the
-    source keys its mapped step staged."""
+    source keys its mapped step staged (that column alone: the bodies beside it are never read)."""
     items = ledger.partition_queue(integration=spec.integration, flow=spec.name, partition_key=partition)
-    staged = {row["source_key"] for row in staging.read_rows(spec.key("mapped"), partition)}
+    staged = set(staging.column_values(spec.key("mapped"), partition, "source_key"))
     return judge_items(spec, partition, items, staged)
 
 

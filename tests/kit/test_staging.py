@@ -139,6 +139,14 @@ def test_merge_upserts_by_key_and_keeps_the_rest(base):
     assert rows[9] == "北京建材"
 
 
+def test_one_column_is_read_alone_in_order_and_a_partition_never_staged_has_none(base):
+    staging = StagingResource(base_dir=base)
+    staging.merge(T, "d", COLUMNS, _rows(3) + _rows(1, start=7, name="北京建材"), key=lambda r: (r["DOC"],))
+    assert list(staging.column_values(T, "d", "DOC")) == [0, 1, 2, 7]
+    assert list(staging.column_values(T, "d", "NAME"))[-1] == "北京建材"
+    assert list(staging.column_values(T, "never", "DOC")) == []
+
+
 def test_the_path_of_a_partition_can_be_removed(base):
     """``documents`` removes a finished manifest with ``path(...).unlink(missing_ok=True)``."""
     staging = StagingResource(base_dir=base)
