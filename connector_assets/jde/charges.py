@@ -85,9 +85,10 @@ def voucher_order_charge(voucher: JdeVoucher, order: JdePurchaseOrder | None) ->
 
 def voucher_totals(voucher: JdeVoucher) -> tuple[Decimal, Decimal, Decimal]:
     """A voucher's tax (F0411 STAM), its pay items' gross less tax (AG - STAM) and its F0911 distribution
-    (AA): the last two must be equal for the distribution to stand for the voucher."""
-    items = voucher.pay_items
-    tax = sum((jde_amount(i.get("STAM")) for i in items), Decimal(0))
-    net = sum((jde_amount(i.get("AG")) for i in items), Decimal(0)) - tax
+    (AA): the last two must be equal for the distribution to stand for the voucher. All in the voucher's
+    currency: a foreign voucher's gross is ACR and its distribution the ledger CA lines (``documents``);
+    ``ForeignAmountMissing`` when an amount in that currency is not there to read."""
+    tax = voucher.tax()
+    net = voucher.gross() - tax
     distributed = sum((jde_amount(row.get("AA")) for row in voucher.distribution), Decimal(0))
     return tax, net, distributed

@@ -26,14 +26,21 @@ from connector_assets.jde.tables import (
 from connector_assets.staging import StagingResource
 from connector_resources.jde.dates import parse_jde_date
 
-SUPPLIER_COLUMNS = ["AN8", "HDPY", "TRAP"]
+SUPPLIER_COLUMNS = ["AN8", "HDPY", "TRAP", "CRRP"]  # CRRP: the supplier's A/P currency
 ADDRESS_COLUMNS = ["AN8", "ALPH", "TAX", "AT1", "TAXC"]
 # F0116 Address by Date (general JDE knowledge: the reference documents no address table).
 ADDRESS_BY_DATE_COLUMNS = ["AN8", "EFTB", "ADD1", "ADD2", "ADD3", "ADD4", "CTY1", "ADDS", "ADDZ", "CTR"]
 # F0911 columns read for a voucher's distribution. EXTL "AE" marks the automatic (offset) entries
 # posting adds; they are not part of what the voucher was distributed to. [DD: general JDE knowledge]
 DISTRIBUTION_TABLE = "F0911"  # read by voucher number, not staged: flows declare it in ``FlowSpec.reads``
-DISTRIBUTION_COLUMNS = ["KCO", "DOC", "DCT", "LT", "EXTL", "JELN", "ANI", "MCU", "OBJ", "SUB", "AA", "EXA"]
+DISTRIBUTION_COLUMNS = [
+    *("KCO", "DOC", "DCT", "LT", "EXTL", "JELN", "ANI", "MCU", "OBJ", "SUB", "AA", "CRCD", "EXA"),
+]
+# The ledger types of a voucher's distribution (reference, "Multi-currency batch vouchers and journals"):
+# F0911 keeps every line's domestic amount in ledger AA and, for a voucher entered in a foreign currency,
+# the same line's amount in that currency in ledger CA. A flow sends the document's own amounts.
+DOMESTIC_LEDGER, FOREIGN_LEDGER = "AA", "CA"
+FOREIGN_MODE = "F"  # currency mode CRRM of a document entered in a foreign currency
 ORDER_LINE_ACCOUNT_COLUMNS = ["DOCO", "LNID", "ANI", "LNTY"]
 
 
@@ -166,7 +173,7 @@ def addresses_in_effect(session: Any, an8s: list[int], today: date | None = None
 @dataclass(frozen=True)
 class JdePurchaseOrder:
     """One order (KCOO, DOCO, DCTO, SFXO): its header (F4301, None when only lines were found) and its
-    lines (F4311) in line-number order."""
+    lines (F4311) in line-number order, priced in the order's own currency (``priced_in_own_currency``)."""
 
     key: tuple[str, int, str, str]
     header: dict[str, Any] | None
@@ -175,6 +182,17 @@ class JdePurchaseOrder:
     @property
     def label(self) -> str:
         return "/".join(str(k) for k in self.key)
+
+    @property
+    def foreign(self) -> bool:
+        """Entered in a currency other than its company's (F4301 CRRM F)."""
+        return self.header is not None and entered_foreign(self.header)
+
+    @property
+    def currency(self) -> str:
+        """The order's currency (F4301 CRCD, else its first line's), upper case; blank when JDE names none."""
+        row = self.header or (self.lines[0] if self.lines else None)
+        return str((row or {}).get("CRCD") or "").strip().upper()
 
     @property
     def supplier(self) -> str:
@@ -192,21 +210,52 @@ def order_key(row: dict) -> tuple[str, int, str, str]:
     )
 
 
+# A line's unit cost and extended amount, and the columns holding them in the order's own currency when it
+# was entered in a foreign one (general JDE data-dictionary knowledge; the reference lists FRRC/FEA among
+# F4311's foreign amounts).
+DOMESTIC_PRICE_COLUMNS = {"PRRC": "FRRC", "AEXP": "FEA"}
+DOMESTIC_SUFFIX = "_DOMESTIC"  # where a priced line keeps JDE's domestic conversion: PRRC_DOMESTIC
+
+
+def priced_in_own_currency(header: dict[str, Any] | None, line: dict[str, Any]) -> dict[str, Any]:
+    """An F4311 line with its unit cost and extended amount in the order's currency.
+
+    Why here, once: every flow out of JDE reads a line's price from PRRC / AEXP, which for an order entered
+    in a foreign currency (F4301 CRRM F) are JDE's conversion into the company's currency; the supplier's
+    prices are FRRC / FEA. So a foreign order's line carries those in PRRC / AEXP (JDE's domestic figures
+    kept as PRRC_DOMESTIC / AEXP_DOMESTIC), and Coupa, BILL and Procurify get the order in its currency
+    without each mapper knowing the columns. A domestic order's line is returned as it is."""
+    if header is None or not entered_foreign(header):
+        return line
+    priced = dict(line)
+    for domestic, foreign in DOMESTIC_PRICE_COLUMNS.items():
+        priced[domestic + DOMESTIC_SUFFIX] = line.get(domestic)
+        priced[domestic] = line.get(foreign)
+    return priced
+
+
 def _orders(headers: dict[tuple, dict], lines: dict[tuple, list[dict]], keys: Iterable[tuple]):
-    return [
-        JdePurchaseOrder(
-            key, headers.get(key), sorted(lines.get(key, []), key=lambda r: Decimal(str(r["LNID"])))
-        )
-        for key in sorted(keys)
-    ]
+    out = []
+    for key in sorted(keys):
+        header = headers.get(key)
+        ordered = sorted(lines.get(key, []), key=lambda r: Decimal(str(r["LNID"])))
+        out.append(JdePurchaseOrder(key, header, [priced_in_own_currency(header, line) for line in ordered]))
+    return out
+
+
+def _staged_whole(row: dict[str, Any]) -> bool:
+    """Whether a staged F4301 row holds the columns the header is read for now: a day staged before the
+    currency columns were (its file lacks them, or a later merge left them null) is read from JDE again."""
+    return all(alias in row for alias in PO_HEADERS.aliases) and row.get("CRRM") is not None
 
 
 def changed_purchase_orders(
     staging: StagingResource, jde: Any, partition: str | None
 ) -> list[JdePurchaseOrder]:
     """The orders whose header or any line changed on ``partition``, with their header and all lines."""
-    headers = {order_key(r): r for r in staging.read_rows(PO_HEADERS.asset, partition)}
-    changed = set(headers) | {order_key(r) for r in staging.read_rows(PO_LINES.asset, partition)}
+    staged = {order_key(r): r for r in staging.read_rows(PO_HEADERS.asset, partition)}
+    changed = set(staged) | {order_key(r) for r in staging.read_rows(PO_LINES.asset, partition)}
+    headers = {key: row for key, row in staged.items() if _staged_whole(row)}
     docos = sorted({key[1] for key in changed})
     staged_docos = {key[1] for key in headers}
     lines: dict[tuple, list[dict]] = {}
@@ -236,11 +285,36 @@ def purchase_orders_by_number(jde: Any, docos: Iterable[int]) -> list[JdePurchas
 # -- vouchers: F0411 pay items, F0911 distribution, the order's lines --------------------------------------
 
 
+def entered_foreign(row: dict[str, Any]) -> bool:
+    """A document row entered in a foreign currency (currency mode CRRM F)."""
+    return str(row.get("CRRM") or "").strip().upper() == FOREIGN_MODE
+
+
+class ForeignAmountMissing(ValueError):
+    """A foreign pay item whose own-currency amount JDE did not give: sending its domestic amount in the
+    foreign currency would post the wrong amount, so the voucher is refused saying so."""
+
+
+def own_amount(row: dict[str, Any], domestic: str = "AG", foreign: str = "ACR") -> Decimal:
+    """A pay item's amount in the voucher's own currency: ``foreign`` (ACR gross, FAP open) when it was
+    entered in a foreign currency, else ``domestic`` (AG, AAP). No fallback to the domestic column for a
+    foreign row: that is JDE's conversion, a different amount (1,000.00 EUR is 1,083.40 in AG)."""
+    column = foreign if entered_foreign(row) else domestic
+    value = row.get(column)
+    if entered_foreign(row) and (value is None or str(value).strip() == ""):
+        raise ForeignAmountMissing(
+            f"pay item {str(row.get('SFX') or '').strip() or '?'} is in {str(row.get('CRCD') or '').strip()} "
+            f"(F0411 CRRM F) but its amount in that currency (F0411 {column}) was not read"
+        )
+    return Decimal(str(value if value not in (None, "") else 0))
+
+
 @dataclass(frozen=True)
 class JdeVoucher:
     """One voucher (KCO, DOC, DCT): its pay items (F0411) in suffix order; for a voucher on a purchase
-    order, the order's first line (F4311: where its account is), else its G/L distribution (F0911,
-    ledger AA, without posting's automatic entries) in line order."""
+    order, the order's first line (F4311: where its account is), else its G/L distribution (F0911 without
+    posting's automatic entries) in line order: ledger AA for a domestic voucher, ledger CA (the lines in
+    the voucher's currency) for a foreign one."""
 
     key: tuple[str, int, str]
     pay_items: list[dict[str, Any]]
@@ -257,19 +331,50 @@ class JdeVoucher:
         text = str(self.pay_items[0].get("PO") or "").strip()
         return int(text) if text.isdigit() else None
 
+    @property
+    def foreign(self) -> bool:
+        """Entered in a currency other than its company's (F0411 CRRM F): its amounts are ACR / FAP."""
+        return entered_foreign(self.pay_items[0])
+
+    @property
+    def currency(self) -> str:
+        """The voucher's currency (F0411 CRCD), upper case; blank when JDE names none."""
+        return str(self.pay_items[0].get("CRCD") or "").strip().upper()
+
+    def gross(self) -> Decimal:
+        """The pay items' gross in the voucher's currency (``own_amount``: ACR when foreign, else AG)."""
+        return sum((own_amount(item) for item in self.pay_items), Decimal(0))
+
+    def tax(self) -> Decimal:
+        """The pay items' tax in the voucher's currency (F0411 STAM).
+
+        A foreign voucher keeps its tax in that currency in CTAM (the reference's foreign tax column), which
+        the readers do not read: one with a tax (STAM not zero) raises ``ForeignAmountMissing`` rather than
+        send JDE's domestic tax as if it were in the voucher's currency."""
+        tax = sum((Decimal(str(item.get("STAM") or 0)) for item in self.pay_items), Decimal(0))
+        if tax and self.foreign:
+            raise ForeignAmountMissing(
+                f"it is in {self.currency} (F0411 CRRM F) and carries a tax (STAM {tax} in the company's "
+                f"currency); its tax in {self.currency} (CTAM) is not read by this integration"
+            )
+        return tax
+
 
 def voucher_key(row: dict) -> tuple[str, int, str]:
     return (str(row["KCO"]).strip(), int(row["DOC"]), str(row["DCT"]).strip())
 
 
-def _distributions(session: Any, vouchers: list[tuple]) -> dict[tuple, list[dict]]:
-    """The AA-ledger G/L distribution lines of ``vouchers`` (KCO, DOC, DCT), read from F0911 by DOC."""
-    wanted = set(vouchers)
+def _distributions(session: Any, vouchers: dict[tuple, bool]) -> dict[tuple, list[dict]]:
+    """The G/L distribution lines of ``vouchers`` (KCO, DOC, DCT -> entered in a foreign currency), read
+    from F0911 by DOC: ledger AA for a domestic voucher, ledger CA (its own currency) for a foreign one."""
     found: dict[tuple, list[dict]] = {}
     docs = sorted({doc for _, doc, _ in vouchers})
     for row in browse_in(session, DISTRIBUTION_TABLE, "DOC", docs, DISTRIBUTION_COLUMNS):
         key = voucher_key(row)
-        if key not in wanted or str(row.get("LT") or "").strip() != "AA":
+        if key not in vouchers:
+            continue
+        ledger = FOREIGN_LEDGER if vouchers[key] else DOMESTIC_LEDGER
+        if str(row.get("LT") or "").strip() != ledger:
             continue
         if str(row.get("EXTL") or "").strip() == "AE":
             continue
@@ -288,7 +393,7 @@ def complete_vouchers(jde: Any, pay_items: Iterable[dict]) -> list[JdeVoucher]:
     ordered = {key: sorted(items, key=lambda r: str(r["SFX"])) for key, items in sorted(vouchers.items())}
     shells = [JdeVoucher(key, items) for key, items in ordered.items()]
     orders = sorted({v.order for v in shells if v.order is not None})
-    unmatched = [v.key for v in shells if v.order is None]
+    unmatched = {v.key: v.foreign for v in shells if v.order is None}
     first_lines: dict[int, dict] = {}
     distributions: dict[tuple, list[dict]] = {}
     if orders or unmatched:

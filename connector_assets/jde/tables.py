@@ -94,14 +94,21 @@ GL_ACCOUNTS = JdeTable(
     partitioned=False,
 )
 
+# The currency columns of the documents JDE sends out (reference: "Multi-currency batch vouchers and
+# journals"): a document entered in a foreign currency has currency mode CRRM F, its own-currency amounts in
+# F0411 ACR / FAP (gross / open) and F4311 FRRC / FEA (unit cost / extended amount; which foreign column
+# stands for PRRC / AEXP is general JDE data-dictionary knowledge), the domestic AG / AAP / PRRC / AEXP being
+# JDE's conversion at the rate CRR. A day staged before these columns were staged simply lacks them (a
+# Parquet file keeps its own columns): the readers complete such a row from JDE by key
+# (``documents.changed_purchase_orders``), and vouchers are always read from JDE by key.
 PO_HEADERS = JdeTable(
     "F4301",
     "po_headers",
     "F4301 Purchase Order Header.",
     ("KCOO", "DOCO", "DCTO", "SFXO"),
     _cols(
-        "KCOO DOCO:int DCTO SFXO MCU AN8:int SHAN:int TRDJ:date DRQJ:date VR01 DESC PTC CRCD ORBY HOLD "
-        "UPMJ:date TDAY:time"
+        "KCOO DOCO:int DCTO SFXO MCU AN8:int SHAN:int TRDJ:date DRQJ:date VR01 DESC PTC CRRM CRCD "
+        "CRR:decimal ORBY HOLD UPMJ:date TDAY:time"
     ),
     time_column="TDAY",
 )
@@ -113,7 +120,8 @@ PO_LINES = JdeTable(
     ("KCOO", "DOCO", "DCTO", "SFXO", "LNID"),
     _cols(
         "KCOO DOCO:int DCTO SFXO LNID:decimal MCU CO AN8:int LITM DSC1 DSC2 LNTY NXTR LTTR UOM "
-        "UORG:decimal PRRC:decimal AEXP:decimal ANI AID OBJ SUB CRCD UPMJ:date TDAY:time"
+        "UORG:decimal PRRC:decimal AEXP:decimal FRRC:decimal FEA:decimal ANI AID OBJ SUB CRCD UPMJ:date "
+        "TDAY:time"
     ),
     time_column="TDAY",
 )
@@ -125,7 +133,8 @@ AP_LEDGER = JdeTable(
     ("KCO", "DOC", "DCT", "SFX", "SFXE"),
     _cols(
         "KCO DOC:int DCT SFX SFXE:int AN8:int DIVJ:date DDJ:date DGJ:date PST AG:decimal AAP:decimal "
-        "STAM:decimal CRCD VINV PKCO PO PDCT MCU OBJ SUB POST ICU:int RMK UPMJ:date UPMT:time"
+        "STAM:decimal CRRM CRCD CRR:decimal ACR:decimal FAP:decimal VINV PKCO PO PDCT MCU OBJ SUB POST "
+        "ICU:int RMK UPMJ:date UPMT:time"
     ),
 )
 

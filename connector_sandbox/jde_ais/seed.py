@@ -62,9 +62,9 @@ SeedPlan = seed_plan(
 
 # Bumped when the seeded tables change (2: F0911 added; 3: 4-decimal stock costs; 4: F0116 addresses and
 # remit-to parties; 5: F0115 phones, F01151 e-mail addresses, F0030 bank accounts; 6: F0013 currencies, F0015
-# exchange rates and the foreign-amount columns of F0911Z1, F0911, F0413, F0414), so an older database is
-# refused, not half-used.
-SEED_LAYOUT = 6
+# exchange rates and the foreign-amount columns of F0911Z1, F0911, F0413, F0414; 7: F4311's foreign unit cost
+# FRRC and extended price FEA), so an older database is refused, not half-used.
+SEED_LAYOUT = 7
 
 
 def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:

@@ -80,8 +80,10 @@ _GROUPS = {
 
 # One block a table: "NAME Title", then its key, its indexes (separated by "|"), its columns, in order,
 # and its ``foreign`` amounts (held in the row's CRCD currency and stored with its decimals; ``AA:CA``: on
-# ledger type CA rows only). F4311's LNID is stored with 3 implied decimals: 1000 is line 1.000. F0911 (the
-# posted G/L lines, prefix GL) carries F0911Z1's distribution columns plus F0411's purchase order reference.
+# ledger type CA rows only; F4311 FEA, a foreign order line's extended price, beside its unit cost FRRC kept
+# with the 4 decimals of every unit cost). F4311's LNID is stored with 3 implied decimals: 1000 is line
+# 1.000. F0911 (the posted G/L lines, prefix GL) carries F0911Z1's distribution columns plus F0411's
+# purchase order reference.
 # F0116 (Address by Date: mailing addresses per address number and effective date EFTB, the latest one in
 # effect) is not in the reference: its layout is general JDE data-dictionary knowledge. Neither are F0115
 # (phone numbers per address number and who's who line IDLN, 0 = the entity itself; line RCK7; type PHTP,
@@ -168,7 +170,8 @@ F4311 Purchase Order Detail File
     indexes  UPMJ TDAY | DOCO
     columns  {po_key} LNID MCU CO AN8 SHAN DRQJ TRDJ PDDJ DGL PN VR01 ITM LITM AITM LOCN DSC1 DSC2
     columns  LNTY NXTR LTTR UOM UORG UOPN UREC PRRC AEXP AOPN AREC TX GLC LT ANI AID OMCU OBJ SUB
-    columns  SBLT SBL CRCD {audit_tday}
+    columns  SBLT SBL CRCD FRRC FEA {audit_tday}
+    foreign  FEA
 
 F0411 Accounts Payable Ledger
     key      KCO DOC DCT SFX SFXE
