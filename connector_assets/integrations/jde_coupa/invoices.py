@@ -14,6 +14,12 @@ supplier's invoice number (VINV). Where the GL account of a line comes from:
 The voucher's tax (STAM) is the invoice's ``tax-amount``, so Coupa's ``total-with-taxes`` is the
 voucher's gross. Every JDE account goes through the mapping table; one with no Coupa account is refused
 naming it. A voucher whose supplier has not synced is held until it does.
+
+The invoice is in the voucher's currency (F0411 CRCD) with the voucher's own amounts: for a voucher entered
+in a foreign currency (CRRM F) the pay items' ACR and the distribution's ledger CA lines, never AG / AA
+(JDE's conversion into the company's currency), with that currency's decimals (JPY none, KWD three); a
+foreign voucher with a tax is refused (its tax in its currency, CTAM, is not read). A domestic voucher's
+invoice is sent exactly as before.
 """
 
 from collections.abc import Iterator
@@ -21,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.coupa.targets import CoupaInvoices
-from connector_assets.flows.amounts import CENT
+from connector_assets.flows.amounts import CENT, money
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
@@ -32,7 +38,13 @@ from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.charges import typed_account
-from connector_assets.jde.documents import DISTRIBUTION_TABLE, JdeVoucher, changed_vouchers, vouchers_by_key
+from connector_assets.jde.documents import (
+    DISTRIBUTION_TABLE,
+    JdeVoucher,
+    changed_vouchers,
+    own_amount,
+    vouchers_by_key,
+)
 from connector_assets.jde.tables import AP_LEDGER, PO_LINES
 
 CoupaInvoiceRecord = record_model(
@@ -91,10 +103,19 @@ def _shown(amount: Decimal) -> str:
     return str(cents) if cents == amount else str(amount.normalize())
 
 
+def _price(amount: Decimal, voucher: JdeVoucher) -> str:
+    """An amount of the invoice as Coupa gets it: a foreign voucher's with its currency's decimals
+    (``money``: a finer one refused); a domestic voucher's as JDE gave it, the text it was always sent with,
+    so an invoice sent before currencies were read is not re-sent as changed."""
+    return money(amount, voucher.currency) if voucher.foreign else str(amount)
+
+
 def _invoice_lines(
-    voucher: str, number: str, items: list[dict], order_accounts: dict[int, str], distribution: list[dict]
+    voucher: JdeVoucher, order_accounts: dict[int, str]
 ) -> list[tuple[str, Decimal, str]] | str:
-    """``(JDE account, amount, description)`` per Coupa invoice line, or why there can be none."""
+    """``(JDE account, amount in the voucher's currency, description)`` per Coupa invoice line, or why there
+    can be none."""
+    label, items, distribution = voucher.label, voucher.pay_items, voucher.distribution
     order = str(items[0].get("PO") or "").strip()
     if order.isdigit():
         account = order_accounts.get(int(order))
@@ -103,17 +124,18 @@ def _invoice_lines(
         return [
             (
                 account,
-                _money(item.get("AG")) - _money(item.get("STAM")),
-                str(item.get("RMK") or "").strip() or f"voucher {voucher} pay item {item['SFX']}",
+                own_amount(item) - _money(item.get("STAM")),
+                str(item.get("RMK") or "").strip() or f"voucher {label} pay item {item['SFX']}",
             )
             for item in items
         ]
+    ledger = "CA" if voucher.foreign else "AA"
     if not distribution:
         return (
-            "it has no purchase order and no G/L distribution (ledger AA) in F0911 to take the GL "
+            f"it has no purchase order and no G/L distribution (ledger {ledger}) in F0911 to take the GL "
             "account from"
         )
-    expected = sum((_money(i.get("AG")) - _money(i.get("STAM")) for i in items), Decimal(0))
+    expected = voucher.gross() - voucher.tax()
     distributed = sum((_money(row.get("AA")) for row in distribution), Decimal(0))
     if distributed != expected:
         return (
@@ -126,7 +148,7 @@ def _invoice_lines(
         account = typed_account(row)
         if not account:
             return f"F0911 line {row.get('JELN')} has no account"
-        text = str(row.get("EXA") or "").strip() or f"voucher {voucher} G/L line {row.get('JELN')}"
+        text = str(row.get("EXA") or "").strip() or f"voucher {label} G/L line {row.get('JELN')}"
         lines.append((account, _money(row.get("AA")), text))
     return lines
 
@@ -138,12 +160,19 @@ def _mapped_invoice(
     distribution: list[dict],
     accounts: dict[str, str],
 ) -> Mapped | Rejected:
-    voucher = f"{key[0]}/{key[1]}/{key[2]}"
+    document = JdeVoucher(key, items, distribution=distribution)
+    voucher = document.label
     first = items[0]
     number = str(first.get("VINV") or "").strip()
     supplier = str(int(first["AN8"]))
     label = f"voucher {voucher} (invoice {number or '?'})"
-    planned = _invoice_lines(voucher, number, items, order_accounts, distribution)
+    try:
+        planned = _invoice_lines(document, order_accounts)
+        if not isinstance(planned, str):
+            planned = [(account, _price(amount, document), text) for account, amount, text in planned]
+            tax = document.tax()
+    except ValueError as exc:  # an amount in the voucher's currency missing, or finer than it has
+        return Rejected(voucher, f"{label}: {exc}")
     if isinstance(planned, str):
         return Rejected(voucher, f"{label}: {planned}")
     lines = []
@@ -158,7 +187,7 @@ def _mapped_invoice(
                 "line-num": len(lines) + 1,
                 "description": text[:255],
                 "quantity": "1",
-                "price": str(amount),
+                "price": amount,
                 "account": {"code": code},
             }
         )
@@ -168,14 +197,13 @@ def _mapped_invoice(
         "invoice-number": number,
         "supplier": {"number": supplier},
         "invoice-date": date_text,
-        "currency": {"code": str(first.get("CRCD") or "").strip() or "USD"},
+        "currency": {"code": document.currency or "USD"},
         "invoice-lines": lines,
     }
-    if sum((_money(item.get("AG")) for item in items), Decimal(0)) < 0:
+    if document.gross() < 0:
         # A negative voucher is a JDE debit memo (a supplier credit): Coupa documents it as a credit note
         # (``document-type``), its lines keeping their negative amounts, so Coupa's total is JDE's gross.
         body["document-type"] = "Credit Note"
-    tax = sum((_money(item.get("STAM")) for item in items), Decimal(0))
     if tax:
         body["tax-amount"] = str(tax)  # lines carry gross less tax, so Coupa's total is the voucher's gross
     return Mapped(

@@ -6,6 +6,11 @@ document. Each line's GL account (F4311.ANI, ``BU.OBJ[.SUB]``) is translated thr
 table (``mappings/``, the asset ``jde_coupa/account_map``); a line without a mapping makes the order a
 rejected record naming the account. An order whose supplier has not synced to Coupa yet is held and
 released when the supplier syncs.
+
+The order goes in its currency (F4301 CRCD) at its own prices: an order entered in a foreign currency
+(F4301 CRRM F) is read with its lines' FRRC / FEA as their unit cost and extended cost
+(``documents.priced_in_own_currency``), and its amounts keep that currency's decimals (a JPY amount line is
+whole yen). A domestic order is sent exactly as before.
 """
 
 from collections.abc import Iterator
@@ -14,7 +19,7 @@ from typing import Any
 
 from connector_assets.coupa import master_data as coupa_master
 from connector_assets.coupa.targets import CoupaPurchaseOrders
-from connector_assets.flows.amounts import CENT
+from connector_assets.flows.amounts import CENT, money, quantum
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
@@ -87,7 +92,7 @@ def _order_record(order: JdePurchaseOrder, accounts: dict[str, str]) -> Mapped |
         return Rejected(
             order.label, f"purchase order {order.label}: lines changed but no F4301 header was found"
         )
-    return _mapped_order(order.header, order.lines, accounts)
+    return _mapped_order(order.header, order.lines, accounts, order.currency if order.foreign else None)
 
 
 def _line_number_clash(lines: list[dict]) -> str | None:
@@ -112,7 +117,9 @@ def _decimal(value: Any) -> Decimal | None:
     return None if value is None or str(value).strip() == "" else Decimal(str(value))
 
 
-def line_amount_fields(quantity: Decimal, price: Decimal, extended: Decimal | None) -> dict[str, Any]:
+def line_amount_fields(
+    quantity: Decimal, price: Decimal, extended: Decimal | None, currency: str | None = None
+) -> dict[str, Any]:
     """The Coupa order-line fields whose line ``total`` is JDE's extended cost (F4311.AEXP).
 
     Coupa computes a quantity line's total itself, quantity x price rounded to cents. JDE's AEXP is its own
@@ -121,24 +128,36 @@ def line_amount_fields(quantity: Decimal, price: Decimal, extended: Decimal | No
     so a quantity line is sent only when every usual rounding of the product (half up, half even) gives
     AEXP; otherwise the line goes as an amount line (``OrderAmountLine``, documented beside
     ``OrderQuantityLine``) whose price is AEXP, so both sides hold the same amount to the cent.
+
+    ``currency``: a foreign order's (None: cents, as a domestic order always went), whose smallest unit the
+    product is rounded to and whose decimals the amount line's price keeps (``money``: whole yen).
     """
+    unit = quantum(currency) if currency is not None else CENT
     product = quantity * price
     if extended is None or (
         quantity > 0
-        and all(product.quantize(CENT, rounding=m) == extended for m in (ROUND_HALF_UP, ROUND_HALF_EVEN))
+        and all(product.quantize(unit, rounding=m) == extended for m in (ROUND_HALF_UP, ROUND_HALF_EVEN))
     ):
         return {"quantity": str(quantity), "price": str(price)}
+    if currency is not None:
+        return {"type": "OrderAmountLine", "price": money(extended, currency)}
     return {"type": "OrderAmountLine", "price": str(extended.quantize(CENT))}
 
 
-def line_total(fields: dict[str, Any]) -> Decimal:
-    """What Coupa's line ``total`` will be for ``line_amount_fields`` (half up where a product rounds)."""
+def line_total(fields: dict[str, Any], currency: str | None = None) -> Decimal:
+    """What Coupa's line ``total`` will be for ``line_amount_fields`` (half up where a product rounds), in
+    ``currency``'s smallest unit (cents when None)."""
     if fields.get("quantity") is None:
         return Decimal(fields["price"])
-    return (Decimal(fields["quantity"]) * Decimal(fields["price"])).quantize(CENT, rounding=ROUND_HALF_UP)
+    unit = quantum(currency) if currency is not None else CENT
+    return (Decimal(fields["quantity"]) * Decimal(fields["price"])).quantize(unit, rounding=ROUND_HALF_UP)
 
 
-def _mapped_order(header: dict, lines: list[dict], accounts: dict[str, str]) -> Mapped | Rejected:
+def _mapped_order(
+    header: dict, lines: list[dict], accounts: dict[str, str], foreign: str | None = None
+) -> Mapped | Rejected:
+    """``lines`` priced in the order's currency; ``foreign``: that currency when the order was entered in
+    a foreign one (None: domestic, amounts in cents as always)."""
     number = po_number(header)
     supplier = str(int(header["AN8"]))
     order_lines, unmapped = [], []
@@ -151,7 +170,11 @@ def _mapped_order(header: dict, lines: list[dict], accounts: dict[str, str]) -> 
             unmapped.append(f"line {Decimal(str(line['LNID'])).normalize()}: account {account}")
             continue
         quantity, price = Decimal(str(line.get("UORG") or 0)), Decimal(str(line.get("PRRC") or 0))
-        amounts = line_amount_fields(quantity, price, _decimal(line.get("AEXP")))
+        try:
+            amounts = line_amount_fields(quantity, price, _decimal(line.get("AEXP")), foreign)
+        except ValueError as exc:  # an extended price finer than the order's currency has
+            where = f"purchase order {number} line {Decimal(str(line['LNID'])).normalize()}"
+            return Rejected(number, f"{where}: {exc}")
         description = str(line.get("DSC1") or "").strip() or str(line.get("LITM") or "").strip() or "-"
         if "quantity" not in amounts and quantity:  # an amount line keeps what was ordered in its text
             description = f"{description} ({quantity.normalize():f} x {price.normalize():f})"
@@ -177,7 +200,7 @@ def _mapped_order(header: dict, lines: list[dict], accounts: dict[str, str]) -> 
         "currency": {"code": str(header.get("CRCD") or "").strip() or "USD"},
         "order-lines": order_lines,
     }
-    total = sum((line_total(line) for line in order_lines), Decimal(0))
+    total = sum((line_total(line, foreign) for line in order_lines), Decimal(0))
     return Mapped(
         source_key=number,
         body=body,

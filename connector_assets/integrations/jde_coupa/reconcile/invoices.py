@@ -32,7 +32,6 @@ from connector_assets.integrations.jde_coupa.reconcile.sides import (
 )
 from connector_assets.integrations.jde_coupa.reconcile.suppliers import label as supplier_label
 from connector_assets.jde.documents import JdeVoucher, changed_vouchers
-from connector_assets.jde.reconcile_documents import gross
 
 DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that no longer stands
 INVOICE = "Invoice"
@@ -40,9 +39,10 @@ INVOICES = Kind(INVOICES_FLOW, "invoices", "invoice", "total-with-taxes")
 
 
 def _gross(voucher: JdeVoucher) -> Decimal:
-    """The voucher's gross as JDE states it in the voucher's currency: its pay items' AG, or ACR for a
-    foreign voucher (CRRM F), whose AG is JDE's conversion into the company's currency."""
-    return gross(voucher.pay_items)
+    """The voucher's gross as JDE states it in the voucher's currency, read as the invoices flow reads it
+    (``JdeVoucher.gross``): its pay items' AG, or ACR for a foreign voucher (CRRM F), whose AG is JDE's
+    conversion into the company's currency; F0411 ACR is among the columns every voucher is read with."""
+    return voucher.gross()
 
 
 def _pay_status(voucher: JdeVoucher) -> str:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.coupa.reconcile_reads import amount_of, by_key, code_of, number_of, text
+from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, currencies_differ
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_coupa.purchase_orders import (
     ACCOUNTS,
@@ -92,7 +93,9 @@ def _jde_total(order: JdePurchaseOrder, body: dict[str, Any]) -> Decimal:
     total = Decimal(0)
     for line in body["order-lines"]:
         extended = amount_of((by_line.get(line["line-num"]) or {}).get("AEXP"))
-        total += extended if extended is not None else line_total(line)
+        total += (
+            extended if extended is not None else line_total(line, order.currency if order.foreign else None)
+        )
     return total
 
 
@@ -118,11 +121,15 @@ def _compare(
             "supplier", "supplier", shown(body["supplier"]["number"]), shown(number_of(coupa.get("supplier")))
         )
     if code_of(coupa.get("currency")) != body["currency"]["code"]:
-        differ("currency", "currency", shown(body["currency"]["code"]), shown(code_of(coupa.get("currency"))))
+        their_currency = code_of(coupa.get("currency"))
+        differ(CURRENCY_MISMATCH, "currency", shown(body["currency"]["code"]), shown(their_currency))
     coupa_state = COUPA_STATES.get(text(coupa.get("status")), OPEN)
     jde = jde_state(order.lines)
     if coupa_state != OPEN and coupa_state != jde:
         differ("status", "status", jde, text(coupa.get("status")))
+    if currencies_differ(body["currency"]["code"], code_of(coupa.get("currency"))):
+        return  # amounts in two currencies: the mismatch is named, the amounts are not compared
+    foreign = order.currency if order.foreign else None  # rounded in its own smallest unit
     lines = {
         int(line["line-num"]): line
         for line in coupa.get("order-lines") or []
@@ -134,21 +141,25 @@ def _compare(
         where = f", line {number}"
         theirs = lines.pop(number, None)
         if theirs is None:
-            differ("line missing in Coupa", f"line {number}", shown_money(line_total(line)), "missing", where)
+            missing = shown_money(line_total(line, foreign))
+            differ("line missing in Coupa", f"line {number}", missing, "missing", where)
             differs = True
             continue
-        differs |= _compare_line(differ, line, theirs, where)
+        differs |= _compare_line(differ, line, theirs, where, foreign)
     for number in sorted(lines):
         theirs = lines[number]
         differ("line only in Coupa", f"line {number}", "missing", shown_money(amount_of(theirs.get("total"))))
         differs = True
-    wanted = sum((line_total(line) for line in body["order-lines"]), Decimal(0))
+    wanted = sum((line_total(line, foreign) for line in body["order-lines"]), Decimal(0))
     if not differs and amount_of(coupa.get("total")) != wanted:  # lines agree: the header's own total
         differ("order total", "total", shown_money(wanted), shown_money(amount_of(coupa.get("total"))))
 
 
-def _compare_line(differ: Any, line: dict[str, Any], theirs: dict[str, Any], where: str) -> bool:
-    """One order line as the flow sends it against Coupa's; True when any field differs."""
+def _compare_line(
+    differ: Any, line: dict[str, Any], theirs: dict[str, Any], where: str, foreign: str | None = None
+) -> bool:
+    """One order line as the flow sends it against Coupa's; True when any field differs. ``foreign``: the
+    order's currency when it was entered in a foreign one (its totals round to that currency's unit)."""
     found = False
     price, their_price = Decimal(str(line["price"])), amount_of(theirs.get("price"))
     quantity_line = line.get("quantity") is not None
@@ -163,7 +174,7 @@ def _compare_line(differ: Any, line: dict[str, Any], theirs: dict[str, Any], whe
                 "line quantity", "quantity", shown_quantity(quantity), shown_quantity(their_quantity), where
             )
             found = True
-    total, their_total = line_total(line), amount_of(theirs.get("total"))
+    total, their_total = line_total(line, foreign), amount_of(theirs.get("total"))
     if not found and total != their_total:
         differ("line amount", "total", shown_money(total), shown_money(their_total), where)
         found = True
