@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.flows.amounts import CENT
+from connector_assets.flows.amounts import CENT, money
 from connector_assets.flows.record_models import ISO_DAY, matching, number, record_model, string, whole
 
 NAME_MAX = 100
@@ -81,10 +81,13 @@ def vendor_parts(
     return body, fields
 
 
-def bill_line(amount: Decimal, description: str, classifications: dict[str, str]) -> dict[str, Any]:
-    """One of a bill's ``billLineItems``: its amount in cents, description and classification ids."""
+def bill_line(
+    amount: Decimal, description: str, classifications: dict[str, str], currency: str | None = None
+) -> dict[str, Any]:
+    """One of a bill's ``billLineItems``: its amount (in cents; with ``currency``, that currency's own
+    decimals, a finer amount refused: ``amounts.money``), description and classification ids."""
     return {
-        "amount": str(amount.quantize(CENT)),
+        "amount": money(amount, currency) if currency is not None else str(amount.quantize(CENT)),
         "description": description[:DESCRIPTION_MAX],
         "classifications": classifications,
     }

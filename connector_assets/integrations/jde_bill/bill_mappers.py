@@ -4,6 +4,14 @@ An approved purchase order: one line per open order line at its extended cost, d
 its terms. A voucher: one line per pay item on the account of its order's first line, or its F0911
 distribution line by line (which must add up to the gross less tax). Which documents are mapped, and
 whether a voucher takes its order's bill over, is ``bill_plan``'s rule; these only map.
+
+Currency: BILL bills a vendor in its ``billCurrency`` and a bill carries no currency of its own (reference
+§2.7: ``amount`` is in the vendor's currency), so a bill's amounts are the JDE document's in the document's
+currency: a voucher entered in a foreign currency (F0411 CRRM F) with its ACR and its ledger CA distribution,
+an order entered in one with its lines' own prices (``documents.priced_in_own_currency``), with that
+currency's decimals. The record's natural key names the currency (``currency``), which the bills target
+checks against the BILL vendor's before anything is sent (``bill_target``). A domestic document's bill is
+sent exactly as before.
 """
 
 from collections.abc import Mapping
@@ -29,7 +37,7 @@ from connector_assets.jde.charges import (
     voucher_totals,
 )
 from connector_assets.jde.document_statuses import open_lines
-from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
+from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher, own_amount
 from connector_assets.jde.order_vouchers import (
     OrderRef,
     order_ref,
@@ -64,11 +72,12 @@ def _record(
     order_number: int | None,
     description: str,
     invoice_numbers: list[str],
+    currency: str,
     voucher: str | None = None,
     taken_over_by: Mapping[str, str] | None = None,
 ) -> Mapped:
     body, fields = bill_parts(invoice, due, description, lines, books.vendors.get(supplier), order_number)
-    natural: dict[str, Any] = {"supplier": supplier, "invoice_numbers": invoice_numbers}
+    natural: dict[str, Any] = {"supplier": supplier, "invoice_numbers": invoice_numbers, "currency": currency}
     if voucher:
         natural["voucher"] = voucher
     if taken_over_by:
@@ -102,6 +111,7 @@ def map_order_bill(
     if header is None:
         return Rejected(key, f"{label}: lines changed but no F4301 header was found")
     lines, problems = [], []
+    foreign = order.currency if order.foreign else None  # its amounts keep that currency's decimals
     for line in open_lines(order, books.policy):
         where = f"{label} line {line_number(line)}"
         charge = order_line_charge(line)
@@ -112,7 +122,10 @@ def map_order_bill(
         if isinstance(coded, str):
             problems.append(coded)
             continue
-        lines.append(bill_line(*order_line_cost(line), coded))
+        try:
+            lines.append(bill_line(*order_line_cost(line), coded, foreign))
+        except ValueError as exc:  # an extended cost finer than the order's currency has
+            problems.append(f"{where}: {exc}")
     if problems:
         return Rejected(key, f"{label}: " + "; ".join(problems))
     if not lines:
@@ -139,17 +152,21 @@ def map_order_bill(
         order_number=ref[1],
         description=f"JDE purchase order {ref[0]}/{ref[1]}/{ref[2]}",
         invoice_numbers=[number, *(n for n in (vouchers_on_it or {}) if n != number)],
+        currency=order.currency,
         taken_over_by=vouchers_on_it,
     )
 
 
 def _distribution_lines(voucher: JdeVoucher, books: Books, label: str) -> list[dict] | str:
     """A voucher without an order: its F0911 distribution, which must equal the pay items' gross less
-    tax; the tax (if any) is one more line on the first distribution line's account."""
+    tax; the tax (if any) is one more line on the first distribution line's account. In the voucher's
+    currency (ledger CA and ACR for a foreign one); raises ``ValueError`` for an amount in it that is
+    missing or finer than it has."""
+    foreign = voucher.currency if voucher.foreign else None
     if not voucher.distribution:
         return (
-            "it has no purchase order and no G/L distribution (ledger AA) in F0911 to take the GL "
-            "account from"
+            f"it has no purchase order and no G/L distribution (ledger {'CA' if foreign else 'AA'}) in "
+            "F0911 to take the GL account from"
         )
     tax, expected, distributed = voucher_totals(voucher)
     if distributed != expected:
@@ -169,11 +186,12 @@ def _distribution_lines(voucher: JdeVoucher, books: Books, label: str) -> list[d
             problems.append(coded)
             continue
         first = first or coded
-        lines.append(bill_line(jde_amount(row.get("AA")), str(row.get("EXA") or "").strip() or where, coded))
+        text = str(row.get("EXA") or "").strip() or where
+        lines.append(bill_line(jde_amount(row.get("AA")), text, coded, foreign))
     if problems:
         return "; ".join(problems)
     if tax and first:
-        lines.append(bill_line(tax, f"Tax ({label})", first))
+        lines.append(bill_line(tax, f"Tax ({label})", first, foreign))
     return lines
 
 
@@ -203,24 +221,12 @@ def map_voucher_bill(
     dues = [d for d in (jde_day(item.get("DDJ")) for item in voucher.pay_items) if d]
     if not dues:
         return Rejected(key, f"{label}: no due date (F0411 DDJ)")
-    if voucher.order is not None:
-        charged = voucher_order_charge(voucher, order)
-        if isinstance(charged, str):
-            return Rejected(key, f"{label}: {charged}")
-        account, unit = charged
-        lines = []
-        for item in voucher.pay_items:
-            where = f"{label} pay item {item.get('SFX')}"
-            coded = books.coder.classify(account, unit, where)
-            if isinstance(coded, str):
-                return Rejected(key, f"{label}: {coded}")
-            text = str(item.get("RMK") or "").strip() or where
-            lines.append(bill_line(jde_amount(item.get("AG")), text, coded))
-    else:
-        planned = _distribution_lines(voucher, books, label)
-        if isinstance(planned, str):
-            return Rejected(key, f"{label}: {planned}")
-        lines = planned
+    try:
+        lines = _voucher_lines(voucher, books, order, label)
+    except ValueError as exc:  # an amount in the voucher's currency missing, or finer than it has
+        return Rejected(key, f"{label}: {exc}")
+    if isinstance(lines, str):
+        return Rejected(key, f"{label}: {lines}")
     total = sum((Decimal(line["amount"]) for line in lines), Decimal(0))
     if total <= 0:
         return Rejected(
@@ -244,5 +250,29 @@ def map_voucher_bill(
         if takes_over
         else f"JDE voucher {voucher.label}",
         invoice_numbers=numbers,
+        currency=voucher.currency,
         voucher=own_key if takes_over else None,
     )
+
+
+def _voucher_lines(
+    voucher: JdeVoucher, books: Books, order: JdePurchaseOrder | None, label: str
+) -> list[dict] | str:
+    """A voucher's bill lines in its currency: one per pay item (its gross, ACR when foreign) on its
+    order's account, else its distribution (``_distribution_lines``); or why there can be none."""
+    if voucher.order is None:
+        return _distribution_lines(voucher, books, label)
+    charged = voucher_order_charge(voucher, order)
+    if isinstance(charged, str):
+        return charged
+    account, unit = charged
+    foreign = voucher.currency if voucher.foreign else None
+    lines = []
+    for item in voucher.pay_items:
+        where = f"{label} pay item {item.get('SFX')}"
+        coded = books.coder.classify(account, unit, where)
+        if isinstance(coded, str):
+            return coded
+        text = str(item.get("RMK") or "").strip() or where
+        lines.append(bill_line(own_amount(item), text, coded, foreign))
+    return lines

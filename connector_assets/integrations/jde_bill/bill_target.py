@@ -1,22 +1,38 @@
 """The bills flow's rules on BILL's bills target (``connector_assets.bill.ledger_bills.LedgerBills``): which
-vendor a JDE supplier is (the vendors flow's cross-reference), which bill stands for a JDE order, and the
-``bill_voucher`` link it records for the payments flow.
+vendor a JDE supplier is (the vendors flow's cross-reference), which bill stands for a JDE order, the
+``bill_voucher`` link it records for the payments flow, and that a bill goes only to a vendor BILL bills in
+the JDE document's currency.
 
 A bill found by a voucher's invoice number is the order's only when its description names the order
 (``names_order``), never a later voucher's bill of its own.
+
+Why the currency check: a BILL bill has no currency of its own; BILL reads its amounts in the vendor's
+``billCurrency`` (reference §2.7), and the payments flow posts BILL's payment back in that currency. A
+1,000.00 EUR voucher sent to a vendor billed in USD would become a 1,000.00 USD bill and a 1,000.00 USD
+payment. So before a create or an update the vendor's ``billCurrency`` is read (once per vendor and run) and
+a document in another currency is refused naming both; nothing is sent.
 """
 
+from typing import Any
+
 from connector_assets.bill.ledger_bills import LedgerBills
-from connector_assets.flows.core import Mapped
+from connector_assets.flows.core import Mapped, Unchanged
 from connector_assets.integrations.jde_bill.bill_keys import VOUCHER_LINK, names_order
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.integrations.jde_bill.payments import HOME_CURRENCY
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
+from connector_resources.ledger import Ledger
+
+
+class BillCurrencyMismatch(ValueError):
+    """The JDE document is in one currency and its BILL vendor bills in another: refused, never sent."""
 
 
 class BillsFromJde(LedgerBills):
     """BILL bills made from JDE orders and vouchers: an order's bill is also looked for by the invoice
     numbers of the vouchers on the order (``taken_over_by``), since the first of them took the bill over,
-    and recorded as that voucher's (``voucher``, ``bill_voucher``)."""
+    and recorded as that voucher's (``voucher``, ``bill_voucher``). A record's natural key names its
+    document's currency (``currency``; blank: not known, not checked)."""
 
     source = "JDE"
     integration = INTEGRATION
@@ -24,6 +40,47 @@ class BillsFromJde(LedgerBills):
     link_entity = VOUCHER_LINK
     link_key = "voucher"
 
+    def __init__(self, session: Any, ledger: Ledger) -> None:
+        super().__init__(session, ledger)
+        self._bill_currencies: dict[str, str] = {}
+
     def names_record(self, description: str, record: Mapped) -> bool:
         """The bill's description is one ``takeover_description`` wrote for the record's order."""
         return names_order(description, tuple(record.natural_key.get("order") or ()))  # type: ignore[arg-type]
+
+    def bill_currency(self, vendor_id: str) -> str:
+        """The currency BILL bills vendor ``vendor_id`` in (``billCurrency``; blank: USD, BILL's own),
+        read once per vendor for the target's session (its workers share it)."""
+        with self.lock:
+            known = self._bill_currencies.get(vendor_id)
+        if known is None:
+            vendor = self.session.get("vendors", vendor_id)
+            known = str(vendor.get("billCurrency") or HOME_CURRENCY).strip().upper()
+            with self.lock:
+                self._bill_currencies[vendor_id] = known
+        return known
+
+    def check_currency(self, record: Mapped) -> None:
+        """Refuse (``BillCurrencyMismatch``) a record whose document is in another currency than the one
+        its BILL vendor is billed in, naming both and where each is set."""
+        wanted = str(record.natural_key.get("currency") or "").strip().upper()
+        if not wanted:
+            return
+        vendor_id = str(record.body.get("vendorId") or self.vendor_of(record))
+        billed = self.bill_currency(vendor_id)
+        if billed != wanted:
+            supplier = record.natural_key.get("supplier")
+            raise BillCurrencyMismatch(
+                f"the JDE document is in {wanted} but BILL vendor {vendor_id} (supplier {supplier}) is "
+                f"billed in {billed} (its billCurrency), so BILL would read its amounts as {billed}; not "
+                f"sent. Set the supplier's A/P currency (F0401 CRRP) or the vendor's currency in BILL to "
+                f"{wanted}, then replay"
+            )
+
+    def create(self, record: Mapped) -> str:
+        self.check_currency(record)
+        return super().create(record)
+
+    def update(self, target_id: str, record: Mapped) -> Unchanged | None:
+        self.check_currency(record)
+        return super().update(target_id, record)

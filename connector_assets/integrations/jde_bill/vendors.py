@@ -10,6 +10,9 @@ effect (latest effective date EFTB not after today): ``line1`` the first address
 joined, ``city`` CTY1, ``stateOrProvince`` ADDS, ``zipOrPostalCode`` ADDZ, ``country`` CTR (ISO-2);
 ``paymentInformation.payeeName`` the name of the party F0401 SNTO (send-to) names, else the supplier's own.
 BILL documents no place for a separate remit-to address, so only the payee name says where payments go.
+``billCurrency`` (a create field in the reference §2.6) is the supplier's A/P currency (F0401 CRRP) when JDE
+names one: BILL bills and pays the vendor in it, so a voucher in that currency becomes a bill in it and the
+payment that comes back is posted in it (the bills flow refuses a document in another currency).
 Not sent: payment terms (BILL has no terms field on vendors: the bills flow applies F0401 TRAP to due
 dates) and bank details (BILL takes them only on an MFA-trusted session, reference §1).
 
@@ -108,6 +111,9 @@ def map_vendor(jde_supplier: JdeSupplier, country: str = "") -> Mapped | Rejecte
         payee = _text(jde_supplier.send_to, "ALPH")
     person = _text(book, "TAXC").upper() == "P"
     body, fields = vendor_parts(name, person, payee, tax_id, map_address(jde_supplier.mailing, country))
+    currency = _text(jde_supplier.supplier, "CRRP").upper()
+    if currency:
+        body["billCurrency"] = currency
     return Mapped(
         source_key=key,
         body=body,
