@@ -17,6 +17,11 @@ Amounts: Procurify's decimal places are not documented and the sandbox takes two
 unit cost has more, or whose quantity x unit cost (half up, to the cent) is not JDE's extended cost
 (F4311.AEXP), is sent as one unit at AEXP, with what was ordered in its name, so the Procurify total is
 JDE's to the cent.
+
+Currency: every line carries the order's (``currency_code``, F4301 CRCD) and its amounts in it. An order
+entered in a foreign currency (F4301 CRRM F) is read with its lines' own prices (FRRC / FEA in PRRC / AEXP:
+``documents.priced_in_own_currency``); a line's money is counted in its currency's smallest unit (F4311 CRCD:
+whole yen, fils), which for every two-decimal currency is the cent, as before.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from connector_assets.flows.amounts import quantum
 from connector_assets.jde.order_status import (
     STOCK_LINE,
     OrderPolicy,
@@ -67,26 +73,28 @@ def line_sku(doco: Any, line: Mapping[str, Any]) -> str:
 # -- amounts --------------------------------------------------------------------------------------------
 
 
-def _places_ok(value: Decimal) -> bool:
-    return value == value.quantize(CENT)
+def _places_ok(value: Decimal, unit: Decimal = CENT) -> bool:
+    return value == value.quantize(unit)
 
 
 def line_amounts(line: Mapping[str, Any]) -> tuple[Decimal, Decimal, bool]:
-    """(quantity, unit price, as ordered) for a line: JDE's quantity and unit cost when they hold two
-    decimals and make JDE's extended cost; otherwise one unit at the extended cost (``as ordered`` False)."""
+    """(quantity, unit price, as ordered) for a line: JDE's quantity (two decimals) and unit cost (in its
+    currency's smallest unit: ``quantum`` of F4311 CRCD, the cent for most) when they make JDE's extended
+    cost; otherwise one unit at the extended cost (``as ordered`` False)."""
+    unit = quantum(text(line.get("CRCD")))
     quantity = decimal(line.get("UORG")) or Decimal(0)
     price = decimal(line.get("PRRC")) or Decimal(0)
     extended = decimal(line.get("AEXP"))
-    product = (quantity * price).quantize(CENT, rounding=ROUND_HALF_UP)
+    product = (quantity * price).quantize(unit, rounding=ROUND_HALF_UP)
     if (
         quantity > 0
         and _places_ok(quantity)
-        and _places_ok(price)
+        and _places_ok(price, unit)
         and (extended is None or product == extended)
     ):
-        return quantity.quantize(CENT), price.quantize(CENT), True
+        return quantity.quantize(CENT), price.quantize(unit), True
     amount = extended if extended is not None else product
-    return Decimal(1).quantize(CENT), amount.quantize(CENT, rounding=ROUND_HALF_UP), False
+    return Decimal(1).quantize(CENT), amount.quantize(unit, rounding=ROUND_HALF_UP), False
 
 
 def line_name(line: Mapping[str, Any]) -> str:
@@ -111,9 +119,12 @@ def line_unit(line: Mapping[str, Any]) -> str:
 
 
 def order_total(body: Mapping[str, Any]) -> Decimal:
+    """The requisition's lines' total, each line rounded to its currency's smallest unit."""
     return sum(
         (
-            (Decimal(li["quantity"]) * Decimal(li["unit_price"])).quantize(CENT, rounding=ROUND_HALF_UP)
+            (Decimal(li["quantity"]) * Decimal(li["unit_price"])).quantize(
+                quantum(li.get("currency_code")), rounding=ROUND_HALF_UP
+            )
             for li in body.get("line_items", [])
         ),
         Decimal(0),
