@@ -195,3 +195,44 @@ class _Opened:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+# -- the same in Procurify -> JDE bills ----------------------------------------------------------------------
+
+
+def test_a_procurify_bill_on_an_account_not_set_up_yet_is_held_on_it_one_of_no_chart_is_refused():
+    from procurify_bills import a_bill
+
+    from connector_assets.integrations.jde_procurify.bill_mappers import BillInputs, map_bill
+
+    # 1.6320 is of JDE's chart (unit 1 has accounts, object 6320 is used in unit 20), not set up in unit 1.
+    gl = GlAccounts(
+        [
+            {"MCU": "1", "OBJ": "6110", "SUB": "", "CO": "00001", "PEC": ""},
+            {"MCU": "20", "OBJ": "6320", "SUB": "", "CO": "00020", "PEC": ""},
+        ]
+    )
+
+    def bill_inputs() -> BillInputs:
+        return BillInputs(a_bill(), "1014", "", AT, posting="voucher", batch_user="MLPRCFY")
+
+    def account_of(table: dict[str, str]):
+        def of(code: str) -> tuple[str | None, str | None]:
+            account = table.get(code)
+            if account is None or gl.lookup(account) is None:
+                return None, f"account code {code} not found in F0901"
+            return account, None
+
+        return of
+
+    table = {"6100": "1.6110", "6800": "1.6320"}
+    held = map_bill(bill_inputs(), account_of(table), gl, table.get)
+    assert isinstance(held, Rejected) and held.held_on == "JDE:account:F0901:1.6320", held
+    assert (
+        "account code 6800 not found in F0901" in held.reason and "Held until account 1.6320" in held.reason
+    )
+    # Without the account it stands for (the old call), or on a unit JDE's chart has nowhere: refused.
+    assert map_bill(bill_inputs(), account_of(table), gl).held_on is None
+    elsewhere = {"6100": "1.6110", "6800": "X1.6320"}
+    refused = map_bill(bill_inputs(), account_of(elsewhere), gl, elsewhere.get)
+    assert isinstance(refused, Rejected) and refused.held_on is None and "6800 not found" in refused.reason

@@ -37,7 +37,11 @@ digits, EDTN = the first 22. A rerun sends the same keys and JDE refuses a secon
 already there is adopted once checked to be this bill (``targets.VoucherBatches`` / ``JournalBatches``).
 
 Held, not refused: a bill whose vendor has no JDE supplier yet is mapped with ``depends_on`` the pair's
-dependency key (``BillInputs.vendor_dependency``) and released when the vendor is paired.
+dependency key (``BillInputs.vendor_dependency``) and released when the vendor is paired. A bill whose
+item's JDE account is of JDE's chart but not set up yet for its business unit (its unit and object account
+are in F0901, the combination is not) is held on that account (``JDE:account:F0901:<account>``,
+``jde.missing_master``), released once JDE has it; an account of no unit or object JDE's chart has (a
+code nobody mapped, a table typed against another chart) stays a refusal.
 """
 
 import re
@@ -61,6 +65,7 @@ from connector_assets.jde.batch_bodies import (
     voucher_batch_body,
     voucher_fields,
 )
+from connector_assets.jde.missing_master import chart_account_missing
 from connector_assets.jde.uuid_batch_keys import UuidBatchKeys, uuid_hex
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.bill_costs import additional_costs, cost_label
@@ -68,6 +73,7 @@ from connector_assets.procurify.bill_fields import (
     bill_vendor_id as bill_vendor_id,  # reconcile/ reads it here
 )
 from connector_assets.procurify.bill_fields import describe, in_currency, priced_items
+from connector_resources.missing_records import MissingRecord
 
 POSTINGS = ("voucher", "journal")
 BATCH_PREFIX = "PFY"
@@ -207,12 +213,42 @@ def freight_lines(
     return out
 
 
-def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mapped | Rejected:
-    """One approved bill -> its voucher or journal batch (module docstring), or why it cannot be one."""
+def waiting_accounts(
+    account_of: AccountOf, named: Callable[[str], str | None], gl: GlAccounts, label: str
+) -> tuple[AccountOf, dict[str, MissingRecord]]:
+    """``account_of`` that answers, for a code whose JDE account (``named``: the account it stands for
+    before any F0901 check) is of JDE's chart but not set up yet for its unit, that account with no
+    problem, and notes the hold on it (the dict, by account): the bill waits for it, it is not refused."""
+    waits: dict[str, MissingRecord] = {}
+
+    def of(code: str) -> tuple[str | None, str | None]:
+        account, problem = account_of(code)
+        candidate = named(code) if account is None and problem else None
+        missing = chart_account_missing(gl, candidate, label, str(problem)) if candidate else None
+        if missing is None:
+            return account, problem
+        waits.setdefault(missing.ident, missing)
+        return missing.ident, None
+
+    return of, waits
+
+
+def map_bill(
+    inputs: BillInputs,
+    account_of: AccountOf,
+    gl: GlAccounts,
+    named: Callable[[str], str | None] | None = None,
+) -> Mapped | Rejected:
+    """One approved bill -> its voucher or journal batch (module docstring), or why it cannot be one.
+    ``named``: the JDE account a code stands for before any F0901 check; given, an item on an account of
+    JDE's chart not set up yet holds the bill on it (``Rejected.held_on``) instead of refusing it."""
     bill = inputs.bill
     bill_uuid = str(bill.get("uuid") or "")
     label = describe(bill)
     problems: list[str] = []
+    waits: dict[str, MissingRecord] = {}
+    if named is not None:
+        account_of, waits = waiting_accounts(account_of, named, gl, label)
     if inputs.posting not in POSTINGS:
         problems.append(f"the posting {inputs.posting!r} is neither voucher nor journal")
     digits = uuid_hex(bill_uuid)
@@ -234,6 +270,8 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
     companies: set[str] = set()
     for line in lines:
         found = gl.lookup(line.account)
+        if found is None and line.account in waits:  # not set up yet: the bill waits for it
+            continue
         if found is None:  # a tax account not in F0901 (item accounts were checked by account_of)
             problems.append(f"account {line.account} not found in F0901 ({line.explanation})")
         else:
@@ -286,8 +324,12 @@ def map_bill(inputs: BillInputs, account_of: AccountOf, gl: GlAccounts) -> Mappe
         problems.append(f"it comes to {_shown(gross, currency)}: nothing to post")
     if len(lines) + (inputs.posting == "journal") > LINES_MAX:
         problems.append(f"it has {len(lines)} lines; a JDE document holds at most {LINES_MAX}")
-    if problems:
-        return Rejected(bill_uuid, f"{label}: " + "; ".join(problems))
+    if problems:  # a refusal names the accounts it waits for too: all of it is what a person fixes
+        waited = [f"account {account} is not in JDE's account master (F0901) yet" for account in waits]
+        return Rejected(bill_uuid, f"{label}: " + "; ".join(problems + waited))
+    if waits:
+        first = next(iter(waits.values()))
+        return Rejected.held_for(bill_uuid, first.depends_on, first.reason)
     assert invoice_date is not None and gl_date is not None
     return _mapped(inputs, lines, gross, companies.pop(), invoice_number, (invoice_date, gl_date), vendor_id)
 

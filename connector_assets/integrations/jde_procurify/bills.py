@@ -278,7 +278,7 @@ class BillReader(ApprovedBillReader):
         inputs = self.inputs(
             bill=full, an8=an8, vendor_dependency=waits, updated_at=updated_at, orders=self.orders_of(full)
         )
-        return map_bill(inputs, self.account_of, self.gl)
+        return map_bill(inputs, self.account_of, self.gl, self.accounts.accounts_for_code)
 
     def orders_of(self, bill: Mapping[str, Any]) -> tuple[str | None, ...]:
         """The JDE order of each Procurify PO the bill names (``added_purchase_orders``), None for a PO no
