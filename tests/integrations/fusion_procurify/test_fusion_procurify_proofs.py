@@ -3,10 +3,12 @@ end through Dagster against both simulators (``fusion_procurify_world``). One wo
 tests build on each other in file order, as a day's runs do), one more for a bad record and a held one, and
 one on PostgreSQL for two runs at once.
 
-* A systemic failure: ``ML_FUSION_BUSINESS_UNIT`` names a business unit no supplier has a pay site in, so
-  every bill of the day is refused: each is queued with its reason, Fusion receives not one invoice POST,
-  and the day is marked (both checks red, the write step failed, saying it looks systemic); the unit
-  fixed, the day's rerun maps every bill again.
+* A systemic failure: ``ML_FUSION_PROCURIFY_INTERCOMPANY`` names an intercompany segment no Fusion account
+  combination has, so every bill's charge account is refused: each is queued with its reason, Fusion
+  receives not one invoice POST, and the day is marked (both checks red, the verdict step failed, saying it
+  looks systemic); the segment fixed, the day's rerun maps every bill again. (A business unit no supplier
+  has a pay site in is not a refusal: each bill waits, held on its supplier's missing pay site, and a day
+  of held bills is not "mostly refused"; ``test_a_bill_whose_supplier_has_no_pay_site_is_held_on_it``.)
 * kill -9 of the invoices' write step mid-write, then a rerun: the write step runs in a child process (a
   real Dagster run of the one write asset) with the pod answering slowly and the child's ledger recording
   each answer ``SLOW_RECORD`` seconds late (``kill9.CRASH_WINDOW``), so the kill lands with one invoice in
@@ -84,6 +86,7 @@ from roots import ROOT
 from connector_assets.flows.reconciliation import Report
 from connector_assets.fusion.suppliers import FusionSupplier
 from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
+from connector_assets.integrations.fusion_procurify.charge_accounts import INTERCOMPANY_ENV
 from connector_assets.integrations.fusion_procurify.invoices import register_invoice_replays
 from connector_assets.integrations.fusion_procurify.manual_matches import set_vendor_match
 from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
@@ -97,7 +100,8 @@ ACCOUNT_TABLE = ROOT / "mappings" / "sandbox" / "fusion_procurify_accounts.csv"
 INVOICES_STEP = WriteStep(INVOICES_WRITTEN, "invoice", "invoices", slow="fusion")
 INVOICES_VERDICT = "fusion_procurify/invoices_verdict"  # the day's verdict, after the write
 ORDERS_STEP = WriteStep(ORDERS_WRITTEN, "purchase_order", "purchase_orders", slow="fusion")
-NOWHERE = "US9 Business Unit"  # a business unit no Fusion sandbox supplier has a site in
+NOWHERE = "999"  # an intercompany segment no Fusion sandbox account combination has
+NO_SITES = "US9 Business Unit"  # a business unit no Fusion sandbox supplier has a site in
 
 
 @dataclass
@@ -135,26 +139,54 @@ def _uuids(bills: list[dict[str, Any]]) -> set[str]:
 # -- a systemic failure ---------------------------------------------------------------------------------
 
 
-def test_a_wrong_business_unit_queues_the_day_of_bills_and_marks_it_systemic(story, monkeypatch):
+def test_a_wrong_intercompany_segment_queues_the_day_of_bills_and_marks_it_systemic(story, monkeypatch):
     world, bills = story.world, story.bills
     posts = fusion_posts(world, "invoices")
-    monkeypatch.setenv("ML_FUSION_BUSINESS_UNIT", NOWHERE)
+    monkeypatch.setenv(INTERCOMPANY_ENV, NOWHERE)
     failed = world.materialize(*BILLS, INVOICES_WRITTEN, INVOICES_VERDICT, ok=False)
     assert [c.passed for c in failed.get_asset_check_evaluations()] == [False, False]  # mapped, written
     materialized = {e.asset_key.to_user_string() for e in failed.get_asset_materialization_events()}
     # The write step is done (the steps after it run); the verdict failed: the day shows failed.
     assert INVOICES_WRITTEN in materialized and INVOICES_VERDICT not in materialized, materialized
     failures = step_failures(failed)
-    assert "looks systemic" in failures and NOWHERE in failures, failures  # names the unit
+    assert "looks systemic" in failures and f"-{NOWHERE} is not in" in failures, failures  # names it
     assert fusion_posts(world, "invoices") == posts  # not one invoice POST reached Fusion
     assert not invoices_by_bill(world, bills)
     queued = _queued(world, "invoices")  # every refused bill queued with its reason, none lost
     assert set(queued) == _uuids(bills) and all(NOWHERE in r for r in queued.values()), queued
 
-    monkeypatch.setenv("ML_FUSION_BUSINESS_UNIT", BUSINESS_UNIT)
+    monkeypatch.undo()  # the segment the world had
     mapped = world.run(*BILLS)[INVOICES_MAPPED]
     assert (mapped["records"], mapped["valid"], mapped["held"]) == (len(bills), len(bills), 0), mapped
     assert world.mapped_keys(INVOICES_MAPPED) == _uuids(bills)
+
+
+def test_a_bill_whose_supplier_has_no_pay_site_is_held_on_it(story, monkeypatch):
+    """A business unit none of the day's suppliers has a pay site in: every bill waits for its supplier's
+    site there (held on ``Fusion:supplier_site:pay:<SupplierId>/<unit>``), none is refused, so the day is
+    not "mostly refused"; nothing is sent, and a replay sweep that finds no site there sends nothing
+    either. The unit back, the day maps every bill again."""
+    world, bills = story.world, story.bills
+    posts = fusion_posts(world, "invoices")
+    monkeypatch.setenv("ML_FUSION_BUSINESS_UNIT", NO_SITES)
+    passed = world.materialize(*BILLS, INVOICES_WRITTEN, INVOICES_VERDICT)
+    materialized = {e.asset_key.to_user_string() for e in passed.get_asset_materialization_events()}
+    assert INVOICES_VERDICT in materialized, materialized  # held is waiting, not refused: the day is fine
+    held = {
+        i.source_key: i
+        for i in world.ledger.open_items(integration=INTEGRATION, flow="invoices", status="held")
+        if (i.depends_on or "").startswith("Fusion:supplier_site:pay:")
+    }
+    assert set(held) == _uuids(bills), held
+    assert all(i.depends_on.endswith(f"/{NO_SITES}") and "Held until" in i.reason for i in held.values())
+    world.replay_queued("invoices", register_invoice_replays)  # the sweep reads Fusion: still no site
+    still = world.ledger.open_items(integration=INTEGRATION, flow="invoices", status="held")
+    assert {i.source_key for i in still} >= set(held)
+    assert fusion_posts(world, "invoices") == posts  # not one invoice POST reached Fusion
+
+    monkeypatch.undo()
+    mapped = world.run(*BILLS)[INVOICES_MAPPED]
+    assert (mapped["records"], mapped["valid"], mapped["held"]) == (len(bills), len(bills), 0), mapped
 
 
 # -- kill -9 mid-write, then a rerun ----------------------------------------------------------------------
