@@ -1,9 +1,11 @@
 """What Coupa -> JD Edwards pairs by hand (``flows.manual_pairs``): a Coupa supplier and the JDE supplier it
 is. An invoice's supplier is found in JDE by the JDE -> Coupa cross-reference, else by the Coupa supplier's
 ``number`` when that is an address number (``invoices.supplier_number``); a supplier made in Coupa under
-another number has none, and its invoices are refused. A person matches the two: this integration's own
-``supplier`` cross-reference (Coupa supplier id -> AN8), marked manual, which ``supplier_number`` asks
-first; the invoices refused for want of that supplier's number are due for replay at once.
+another number has none, and its invoices are held on its pair (``invoices.supplier_dependency``:
+``coupa_jde:supplier:coupa:<id>``). A person matches the two: this integration's own ``supplier``
+cross-reference (Coupa supplier id -> AN8), marked manual, which ``supplier_number`` asks first; the match
+releases the held invoices (the pairing's dependency key), due for replay at once, as it makes due those
+an earlier version refused for want of that number (``InvoiceSupplierRules.answered``).
 
 Refused, besides what the kit refuses: a Coupa supplier JDE -> Coupa already pairs with another JDE
 supplier (its cross-reference is that integration's, fixed there, never replaced from here).

@@ -702,3 +702,43 @@ def test_an_invoice_whose_supplier_jde_lacks_is_sent_once_held_then_written_once
     again, metadata = _run(world.resources, "coupa/invoices", *INVOICES, partition=day)
     assert metadata["coupa_jde/invoices_written"]["skip"] == 1
     assert len(world.jde_calls("ML_CreateVoucherBatch")) == 2 and _queue(world.ledger, "invoices") == {}
+
+
+def test_an_invoice_whose_coupa_supplier_has_no_jde_number_is_held_never_sent_then_written_once(world):
+    """Found missing by the mapping, before anything is sent: held on the supplier's pair (not refused, not
+    counted), no call to JDE by a run, a rerun or a replay while nothing changed; once JDE -> Coupa's
+    number reaches the Coupa supplier, the replay sweep releases it (reading Coupa) and the replay writes it,
+    once."""
+    supplier = world.coupa.call(
+        "POST", "suppliers", {"name": "Ohne Nummer AG", "status": "active", "payment-term": {"id": 1}}
+    )["id"]
+    invoice = world.coupa.invoice(supplier, "T-900", [(world.accounts["20.8150"], "90.00")])
+    key, day = str(invoice["id"]), _day(invoice)
+    world.deliver("invoices", [invoice["id"]])
+    calls = len(world.jde_calls("ML_CreateVoucherBatch"))
+    result, metadata = _run(world.resources, *INVOICES, partition=day)
+    assert result.success and metadata["coupa_jde/invoices_mapped"]["held"] == 1, metadata
+    [held] = _queue(world.ledger, "invoices", "held").values()
+    assert held.depends_on == f"coupa_jde:supplier:coupa:{supplier}" and held.attempts == 0
+    assert "has no JDE supplier number" in held.reason and "Held until" in held.reason
+
+    register_coupa_jde_replay_handlers(
+        resources=lambda: {k: world.resources[k] for k in ("jde", "coupa", "staging")}
+    )
+    _run(world.resources, "coupa/invoices", *INVOICES, partition=day)
+    assert key not in {i.source_key for i in release_synced(world.ledger)}  # Coupa shows no number yet
+    assert not replay_items(world.ledger, world.ledger.due()).replayed
+    assert len(world.jde_calls("ML_CreateVoucherBatch")) == calls  # not one call for it
+    assert _queue(world.ledger, "invoices", "held")[key].attempts == 0
+
+    an8 = next(iter({r["AN8"] for r in world.jde_rows("F0401")}))
+    world.coupa.call("PUT", f"suppliers/{supplier}", {"number": str(an8)})  # what JDE -> Coupa writes
+    [released] = [i for i in release_synced(world.ledger) if i.source_key == key]
+    assert f"Coupa supplier {supplier} carries JDE address number {an8} now" in released.reason
+    assert replay_items(world.ledger, [released]).replayed == [released.id]
+    assert len(world.jde_calls("ML_CreateVoucherBatch")) == calls + 1
+    assert [r["AN8"] for r in world.voucher_rows(invoice["id"])[0]] == [an8]
+    _run(world.resources, "coupa/invoices", *INVOICES, partition=day)
+    assert (
+        len(world.jde_calls("ML_CreateVoucherBatch")) == calls + 1 and _queue(world.ledger, "invoices") == {}
+    )
