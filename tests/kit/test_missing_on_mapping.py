@@ -236,3 +236,36 @@ def test_a_procurify_bill_on_an_account_not_set_up_yet_is_held_on_it_one_of_no_c
     elsewhere = {"6100": "1.6110", "6800": "X1.6320"}
     refused = map_bill(bill_inputs(), account_of(elsewhere), gl, elsewhere.get)
     assert isinstance(refused, Rejected) and refused.held_on is None and "6800 not found" in refused.reason
+
+
+# -- a match by hand releases them once ----------------------------------------------------------------------
+
+
+def test_a_match_by_hand_releases_the_invoices_held_for_what_it_supplies(tmp_path: Path):
+    from connector_assets.flows.manual_pairs import Found, Proposed
+    from connector_assets.fusion.missing_sites import PAY_SITE, site_ident
+    from connector_assets.integrations.coupa_jde.manual_pairs import PAIRING as COUPA_PAIRING
+    from connector_assets.integrations.fusion_procurify.manual_pairs import PAIRING as FUSION_PAIRING
+
+    # Coupa -> JDE: the match's own dependency key is what the invoice is held on (``set_match`` releases it).
+    assert coupa.supplier_dependency("61") in COUPA_PAIRING.dependencies("61", "4343")
+
+    # Procurify -> Fusion: the vendor's bills held on its old supplier's missing pay site are released, once;
+    # another vendor's are left held.
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    mine, theirs = (
+        PAY_SITE.key(site_ident("300", "US1 Business Unit")),
+        PAY_SITE.key(site_ident("301", "US1")),
+    )
+    for key, vendor, depends_on in (("b1", "77", mine), ("b2", "78", theirs)):
+        ledger.enqueue(
+            integration="fusion_procurify", flow="invoices", entity="invoice", source_key=key,
+            payload={"vendor_id": vendor}, reason="held", status="held", depends_on=depends_on,
+        )  # fmt: skip
+    match = Proposed(FUSION_PAIRING, ledger, Found("77", "vendor 77"), Found("400", "Fusion supplier 400"))
+    with ledger.transaction() as conn:
+        FUSION_PAIRING.rules.answered(match, "vendor 77 matched by hand", run_id=None, conn=conn)
+    status = {i.source_key: i.status for i in ledger.open_items(integration="fusion_procurify")}
+    assert status == {"b1": "failed", "b2": "held"}, status  # released: due for replay
+    [b1] = [i for i in ledger.open_items(integration="fusion_procurify") if i.source_key == "b1"]
+    assert "vendor 77 matched by hand" in b1.reason
