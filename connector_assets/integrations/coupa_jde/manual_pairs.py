@@ -72,7 +72,7 @@ PAIRING = ManualPairing(
     source=coupa_supplier("coupa"),
     target=jde_supplier("JDE"),
     about="A Coupa supplier whose number is not its JDE address number, and which JDE -> Coupa did not make: "
-    "its invoices are refused until it is matched with its JDE supplier.",
+    "its invoices are held until it is matched with its JDE supplier.",
     flow_words={SUPPLIER_ENTITY: "invoices flow"},
     rules=InvoiceSupplierRules(),
 )
