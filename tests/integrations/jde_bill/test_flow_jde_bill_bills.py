@@ -2,6 +2,7 @@
 real clients, Dagster, the ledger. Each test starts its own simulators and ledger (small scales)."""
 
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -15,10 +16,11 @@ from jde_bill_world import (
     forget_target,
     jde_bill_world,
 )
+from jde_foreign_vouchers import enter_foreign_voucher, posting_accounts
 from mapping_rows import own_ledger, save_rows
 from roots import ROOT
 
-from connector_assets.integrations.jde_bill.bill_mappings import ACCOUNTS, BillPolicy
+from connector_assets.integrations.jde_bill.bill_mappings import ACCOUNTS, DEPARTMENTS, BillPolicy
 from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_replay
 from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import (
@@ -112,6 +114,50 @@ def test_bills_wait_for_their_vendor_then_are_written_once_skipped_and_adopted_a
     assert adopted["adopt"] == 2 and adopted["create"] == 0
     assert world.bill_xrefs() == xrefs
     _one_bill_each(world)
+    _foreign_vouchers_are_billed_in_their_currency_or_refused(world)
+
+
+def _foreign_vouchers_are_billed_in_their_currency_or_refused(world: World) -> None:
+    """Two vouchers entered today in USD company 00001 for a supplier whose A/P currency is EUR (F0401
+    CRRP): its BILL vendor is made billed in EUR, the euro voucher becomes a bill of its ACR to the cent
+    (JDE's AG is 1000 x 1.0834, worked out here by hand), and the yen voucher is refused naming both
+    currencies, nothing sent; a rerun sends nothing."""
+    today = date.today().isoformat()
+    supplier = int(world.jde_rows("F0401", CRRP="EUR")[0]["AN8"])
+    [company] = world.jde_rows("F0010", CO="00001")
+    units = set(DEPARTMENTS.read())
+    coded = {a for a in ACCOUNTS.read() if a.split(".")[0] in units}
+    first, second = posting_accounts(world.jde_root, "00001", coded)[:2]
+    entered = {
+        currency: enter_foreign_voucher(
+            world.resources["jde"], world.jde_root, company="00001", company_currency=company["CRCD"].strip(),
+            supplier=supplier, currency=currency, lines=lines, invoice=f"FX-{currency}-B", day=date.today(),
+        )
+        for currency, lines in {
+            "EUR": [(first, Decimal("600.00")), (second, Decimal("400.00"))],
+            "JPY": [(first, Decimal("100000")), (second, Decimal("50000"))],
+        }.items()
+    }  # fmt: skip
+    world.run(*SOURCES, *VENDORS, *BILLS, partition=today)  # the bills wait for the supplier's vendor
+    world.run(*VENDORS, *BILLS, partition=today)  # which the vendors flow makes, billed in EUR
+    vendor = world.xrefs("vendor")[str(supplier)]
+    assert world.in_bill("vendors")[vendor]["billCurrency"] == "EUR"
+    euro = entered["EUR"]
+    [item] = world.jde_rows("F0411", DOC=euro.key[1], KCO="00001")
+    assert (item["CRRM"], item["CRCD"], item["ACR"], item["AG"]) == ("F", "EUR", 100000, 108340)  # cents
+    bill = world.in_bill("bills")[world.bill_xrefs()[f"PV:00001:{euro.key[1]}:PV"]]
+    assert [Decimal(str(line["amount"])) for line in bill["billLineItems"]] == [Decimal(600), Decimal(400)]
+    assert (bill["vendorId"], Decimal(str(bill["amount"]))) == (vendor, euro.gross)
+    yen = f"PV:00001:{entered['JPY'].key[1]}:PV"
+    [refused] = [
+        i for i in world.ledger.open_items(integration="jde_bill", flow="bills") if i.source_key == yen
+    ]
+    assert f"the JDE document is in JPY but BILL vendor {vendor} (supplier {supplier}) is billed in EUR" in (
+        refused.reason
+    )
+    assert not [b for b in world.bills_in_bill() if b["invoice"]["invoiceNumber"] == "FX-JPY-B"]
+    again = world.run(*BILLS, partition=today)["jde_bill/bills_written"]
+    assert again["create"] == again["update"] == 0
 
 
 def _order_billed_before_its_voucher(world: World) -> tuple[JdePurchaseOrder, JdeVoucher]:

@@ -7,6 +7,7 @@ import pytest
 from asset_runs import materialized, named
 from dagster import AssetKey
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
+from jde_foreign_vouchers import enter_foreign_voucher, posting_accounts
 from mapping_rows import own_ledger, save_rows
 
 from connector_assets.integrations.jde_coupa.invoices import _mapped_invoice, jde_coupa_invoice_assets
@@ -83,6 +84,54 @@ def test_vouchers_become_coupa_invoices_once_on_mapped_accounts(world):
     assert (
         again["create"].value == 0 and again["skip"].value == written["create"].value + written["adopt"].value
     )
+    _foreign_vouchers_reach_coupa_in_their_currency(resources, ledger, accounts)
+
+
+def _foreign_vouchers_reach_coupa_in_their_currency(resources, ledger, accounts) -> None:
+    """A euro and a yen voucher entered today in USD company 00001 for a supplier synced above: each Coupa
+    invoice is in the voucher's currency at its own amounts to the cent (the yen), while JDE holds AG at its
+    rate (EUR -> USD 1.0834, JPY -> USD 0.00667, worked out here by hand); a rerun sends nothing."""
+    jde_root = resources["jde"].base_url.removesuffix("/jderest")
+    synced = sorted(
+        int(r["AN8"])
+        for r in resources["staging"].read_rows(AssetKey(["jde", "suppliers"]), DAY)
+        if (x := ledger.get_xref("jde_coupa", "supplier", "JDE", str(int(r["AN8"])), "coupa")) and x.target_id
+    )
+    first, second = posting_accounts(jde_root, "00001", set(accounts))[:2]
+    today = date.today()
+    entered = {
+        "EUR": enter_foreign_voucher(
+            resources["jde"], jde_root, company="00001", company_currency="USD", supplier=synced[0],
+            currency="EUR", lines=[(first, Decimal("600.00")), (second, Decimal("400.00"))],
+            invoice="FX-EUR-1", day=today,
+        ),
+        "JPY": enter_foreign_voucher(
+            resources["jde"], jde_root, company="00001", company_currency="USD", supplier=synced[0],
+            currency="JPY", lines=[(first, Decimal("100000")), (second, Decimal("50000"))],
+            invoice="FX-JPY-1", day=today,
+        ),
+    }  # fmt: skip
+    domestic = {"EUR": Decimal("1083.40"), "JPY": Decimal("1000.50")}  # 1000 x 1.0834, 150000 x 0.00667
+    every = [*jde_assets, *jde_coupa_assets, jde_coupa_account_map, *jde_coupa_invoice_assets]
+    chain = named(("jde/ap_ledger", *CHAIN[-2:]), every)
+    written = materialized(chain, resources, partition_key=today.isoformat())["jde_coupa/invoices_written"]
+    assert written["create"].value >= 2
+    with resources["jde"].session() as jde, resources["coupa"].session(flow="invoices") as coupa:
+        for currency, voucher in entered.items():
+            [item] = browse_in(
+                jde, "F0411", "DOC", [voucher.key[1]], ["KCO", "DOC", "AG", "ACR", "CRRM", "CRCD"]
+            )
+            assert (item["CRRM"], item["CRCD"], Decimal(str(item["ACR"]))) == ("F", currency, voucher.gross)
+            assert Decimal(str(item["AG"])) == domestic[currency]  # JDE's dollars, never what Coupa gets
+            xref = ledger.get_xref("jde_coupa", "invoice", "JDE", voucher.source_key, "coupa")
+            invoice = coupa.get("invoices", xref.target_id)
+            assert invoice["currency"]["code"] == currency
+            assert [Decimal(str(line["price"])) for line in invoice["invoice-lines"]] == [
+                a for _, a in voucher.lines
+            ]
+            assert Decimal(str(invoice["total-with-taxes"])) == voucher.gross
+    again = materialized(chain, resources, partition_key=today.isoformat())["jde_coupa/invoices_written"]
+    assert again["create"].value == again["update"].value == 0 and again["skip"].value >= 2
 
 
 def _voucher(**extra) -> list[dict]:
