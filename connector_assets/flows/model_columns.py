@@ -93,7 +93,11 @@ def _lazy_base(base: ast.expr, names: dict[str, Any]) -> LazyModel | None:
 
 
 def _column(name: str, annotation: ast.expr, value: ast.expr | None) -> ModelColumn | None:
-    """A ``name: Series[dtype] = pa.Field(...)`` line as a column; None for anything else."""
+    """A ``name: Series[dtype] = pa.Field(...)`` line as a column; None for anything else. An
+    ``Optional[Series[dtype]]`` one (a column a record may leave out) is a column all the same: pandera
+    lists it in the built schema, so the shown schema must too."""
+    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).endswith("Optional"):
+        annotation = annotation.slice
     if not (isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).endswith("Series")):
         return None
     dtype = pandera_dtype(ast.unparse(annotation.slice))
