@@ -414,12 +414,17 @@ def test_paging_100k_rows_keeps_memory_flat(big_sandbox):
 
 @pytest.fixture(scope="module")
 def voucher_parts(sandbox) -> dict:
-    """A real supplier and a postable account from the simulator's data, read through the client."""
+    """A postable account and a real supplier billed in its company's currency (F0401 CRRP = F0010 CRCD),
+    read through the client: a voucher with a blank currency is in the supplier's, and a foreign one would
+    need Currency_Mode F, which these tests of the client are not about."""
     with jde(sandbox).session() as s:
-        supplier = next(iter(s.browse("F0401", columns=["AN8"])))["AN8"]
         account = next(
             a for a in s.browse("F0901", columns=["CO", "MCU", "OBJ", "SUB", "PEC"]) if a["PEC"] == ""
         )
+        currency = next(
+            c["CRCD"] for c in s.browse("F0010", columns=["CO", "CRCD"]) if c["CO"] == account["CO"]
+        )
+        supplier = next(r["AN8"] for r in s.browse("F0401", columns=["AN8", "CRRP"]) if r["CRRP"] == currency)
     number = ".".join(part for part in (account["MCU"], account["OBJ"], account["SUB"]) if part)
     return {"supplier": supplier, "company": account["CO"], "account": number}
 
