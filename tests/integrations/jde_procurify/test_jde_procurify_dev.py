@@ -113,12 +113,17 @@ def test_a_make_dev_activity_round_gives_the_procurify_sourced_flows_something_t
 
 
 def write_voucher_batch(world: JdeProcurifyWorld, batch: str, invoice: str, amount: Decimal) -> None:
-    """A one-line voucher batch (transaction ``{batch}-1``) for the sandbox's first supplier on a postable
-    account, written as the bills flow writes one: JDE's batch processor makes it a voucher."""
+    """A one-line voucher batch (transaction ``{batch}-1``) on a postable account for a supplier billed in
+    the account's company currency (a domestic voucher: a foreign one goes in Currency_Mode F), written as
+    the bills flow writes one: JDE's batch processor makes it a voucher."""
     with world.resources["jde"].session() as jde:
-        supplier = next(iter(jde.browse("F0401", columns=["AN8"])))["AN8"]
         accounts = jde.browse("F0901", columns=["CO", "MCU", "OBJ", "SUB", "PEC"])
         gl = next(a for a in accounts if a["PEC"] == "")
+        companies = jde.browse("F0010", columns=["CO", "CRCD"])
+        currency = next(c["CRCD"] for c in companies if c["CO"] == gl["CO"])
+        supplier = next(
+            r["AN8"] for r in jde.browse("F0401", columns=["AN8", "CRRP"]) if r["CRRP"] == currency
+        )
         account = ".".join(part for part in (gl["MCU"], gl["OBJ"], gl["SUB"]) if part)
         keys = {"EDI_User_ID": "MLPRCFY", "EDI_Batch_Number": batch, "EDI_Transaction_Number": f"{batch}-1"}
         today = {"Invoice_Date": date.today(), "GL_Date": date.today()}
