@@ -228,7 +228,8 @@ def orchestrate(session: Any, name: str, inputs: dict[str, Any], what: str) -> d
             # Only an order the integration wrote is ever named here, so JDE lost it since.
             raise JdeRefused(
                 f"{what}: {jde_reason(exc)}. The integration wrote this order earlier, so it was deleted or "
-                "renumbered in JDE since: check the order in JDE, then replay or abandon this item"
+                "renumbered in JDE since: check the order in JDE (the lines are sent once it is there), or "
+                "abandon this item"
             ) from None
         if exc.is_business_error:
             raise JdeRefused(f"{what}: {jde_reason(exc)}") from None

@@ -25,6 +25,7 @@ from connector_assets.jde.purchase_orders import (
 from connector_assets.jde.targets import JdeRefused, VoucherChanged
 from connector_resources.jde import Condition, JdeAisResource
 from connector_resources.ledger import Ledger
+from connector_resources.missing_records import MissingRecord
 from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
 from tests.sandbox.serving import served
 
@@ -260,15 +261,18 @@ def test_a_deduction_is_added_as_a_line_with_a_negative_unit_cost(jde, accounts,
         assert [(line["UORG"], line["PRRC"]) for line in added] == [(2, Decimal("-250.0000"))] * 2
 
 
-def test_lines_for_an_order_jde_does_not_have_are_refused_as_59a6(jde, accounts):
+def test_lines_for_an_order_jde_does_not_have_are_held_on_the_order_as_59a6(jde, accounts):
+    """JDE's 59A6 is a missing record, not a refusal for good: the lines wait on the order (sent once it
+    exists), in words naming the order and JDE's reason."""
     record = _added("00001:99999999:OP", "PCCO-562949953430002", accounts)
     with jde.session() as session:
         target = PurchaseOrderLines(session, None, None, None)
-        refused = pytest.raises(
-            JdeRefused, match=r"purchase order 00001 99999999 OP: the purchase order does not exist"
+        held = pytest.raises(
+            MissingRecord, match=r"purchase order 00001 99999999 OP: the purchase order does not exist"
         )
-        with refused as caught:
+        with held as caught:
             target.create(record)
+    assert caught.value.depends_on == "JDE:order:F4301:00001/99999999/OP"
     assert "JDE 59A6" in str(caught.value) and "check the order in JDE" in str(caught.value)
 
 
