@@ -49,7 +49,19 @@ def test_a_register_bill_reads_amount_status_payment_and_who_sent_it():
     made = register_bill(
         {**bill, "last_export_date": "2026-11-02", "payment_uuid": "p"}, "2026-11", frozenset({2}), False
     )
-    assert (made.uuid, made.amount, made.status, made.approved) == ("u1", Decimal("10.00"), "Approved", True)
+    # The float total is read as the bills flows read it (bill_fields.in_currency): half up to the smallest
+    # unit of the bill's currency (a blank currency: the cent), so flow and reconciliation agree on 10.01.
+    assert (made.uuid, made.amount, made.status, made.approved) == ("u1", Decimal("10.01"), "Approved", True)
+    dinars = register_bill({**bill, "currency": {"name": "KWD"}}, "2026-11", frozenset({2}), True)
+    yen = register_bill(
+        {**bill, "currency": "jpy", "total_cost_with_tax": 1234.5}, "2026-11", frozenset(), True
+    )
+    assert (dinars.amount, dinars.currency, yen.amount, yen.currency) == (
+        Decimal("10.005"),
+        "KWD",
+        1235,
+        "JPY",
+    )
     assert made.exported_elsewhere and made.payment_under_way and not made.paid
     assert not register_bill(
         {**bill, "last_export_date": "x"}, "2026-11", frozenset({2}), True
