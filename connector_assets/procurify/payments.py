@@ -10,7 +10,7 @@ per group (``/api/v3/ap/bills/?group=<g>``, reference 2.6's ``group`` filter) on
 
 In which currency. A payment's amount and its bills' totals are read with the decimals of the payment's
 currency (``{id, name}`` or a code, reference 2.7; only an id: its bills' one currency): whole yen, fils
-to the thousandth, cents otherwise; a figure finer than that is refused, never rounded.
+to the thousandth, cents otherwise; a figure finer than that is never rounded (the flow refuses it).
 
 Found again. The public API reads payments by integer id only (``ids``), so a payment a replay names by
 uuid is found through one of its bills: the bill's group, then the payments of that group
@@ -93,19 +93,18 @@ def cents(value: Any) -> Decimal | None:
 
 
 def in_units(value: Any, currency: str | None) -> Decimal | str:
-    """An amount as the API renders it, in ``currency``'s smallest unit (the yen, the fils; the cent when
-    None), or why it cannot be: not a number, or finer than the currency beyond float noise."""
+    """An amount as the API renders it, in ``currency``'s smallest unit (the yen, the fils), float noise
+    dropped; a figure finer than the currency stays as written, for the flow to refuse naming the bill it
+    pays (``amounts.fits``). Without a currency: to the cent, a finer one unreadable, as before currencies
+    were read. Why it cannot be read otherwise: not a number."""
     parsed = amounts.amount(value) if value is not None and not isinstance(value, bool) else None
     if parsed is None:
         return f"{value!r} cannot be read as money"
-    rounded = parsed.quantize(amounts.quantum(currency))
-    if abs(parsed - rounded) < FLOAT_NOISE:
-        return rounded
-    if currency is None:
-        return f"{value!r} cannot be read as money"
-    places = amounts.minor_units(currency)
-    allowed = "no decimals" if places == 0 else f"{places} decimals"
-    return f"{value!r} has more decimals than {currency} has ({allowed})"
+    for unit in (amounts.quantum(currency), amounts.CENT):  # a finer yen figure reads as cents: 1000.50
+        rounded = parsed.quantize(unit)
+        if abs(parsed - rounded) < FLOAT_NOISE:
+            return rounded
+    return f"{value!r} cannot be read as money" if currency is None else parsed
 
 
 def _code(record: Mapping[str, Any]) -> str:
@@ -156,7 +155,7 @@ def split(
         return f"{label}: its amount {total}"
 
     def shown(value: Decimal) -> str:  # with the currency's decimals: 3045 (JPY), 12.345 (KWD)
-        return amounts.money(value, currency)
+        return amounts.money(value, currency) if amounts.fits(value, currency) else f"{value:f}"
 
     if not bills:
         groups = ", ".join(str(g) for g in payment_groups(payment)) or "none"
