@@ -100,12 +100,16 @@ class JdeProcurifyWorld(PairWorld, JdeHands, ProcurifyHands):
 
     _suppliers: list[int] | None = None  # JDE suppliers not yet paired by ``approved_bill``
 
-    def approved_bill(self) -> dict[str, Any]:
-        """The AP clerk enters an expense bill now and approves it; its vendor is paired with a JDE
-        supplier (the next F0401 supplier not paired yet) as the vendors flow records a pair, so the bill
-        posts. The bill as the API renders it."""
-        made = self.activity(new_bills=1)["bills"]["created"]
-        self.bill_status(made[0], 2)
+    def approved_bill(self, currency: str | None = None) -> dict[str, Any]:
+        """The AP clerk enters an expense bill now and approves it (in ``currency``: from a vendor Procurify
+        keeps in it, ``/sandbox/bills``); its vendor is paired with a JDE supplier (the next F0401 supplier
+        not paired yet) as the vendors flow records a pair, so the bill posts. The bill as the API renders
+        it."""
+        if currency is None:
+            made = self.activity(new_bills=1)["bills"]["created"]
+            self.bill_status(made[0], 2)
+        else:
+            made = [self._operator("bills", {"currency": currency, "status": 2})["bill_uuid"]]
         bill = self.procurify_record("bills", made[0])["api"]
         key = (INTEGRATION, "vendor", "procurify", str(bill["vendor"]["id"]), "JDE")
         if self.ledger.get_xref(*key) is None:

@@ -455,15 +455,34 @@ def test_a_changed_bill_updates_the_header_with_if_match_and_queues_changed_line
     assert world.fusion_record("invoices", invoice_id)["invoiceLines"][0]["LineAmount"] != 1
 
 
-def test_a_euro_bill_lands_in_fusion_in_euros_to_the_cent(world: FusionProcurifyWorld):
-    # A bill of a vendor Procurify keeps in euros (the sandbox's vendors in Germany, France, Spain ...):
-    # the US1 unit's ledger is in dollars, so Fusion converts it on its accounting date at its Corporate rate.
-    bill = next(b for b in (world.approved_bill() for _ in range(40)) if b["currency"]["name"] == "EUR")
+def bill_in(world: FusionProcurifyWorld, currency: str) -> dict[str, Any]:
+    """An expense bill entered now in ``currency`` by a vendor Procurify keeps in it (the simulator's
+    ``/sandbox/bills``: EUR, JPY, KWD ...), approved, its vendor paired with a Fusion supplier."""
+    made = world._operator("bills", {"currency": currency, "status": 2})
+    bill = world.procurify_record("bills", made["bill_uuid"])["api"]
+    world.pair_with_next_supplier(bill["vendor"]["id"])
+    return bill
+
+
+def test_a_euro_and_a_yen_bill_land_in_fusion_in_their_currency_to_the_cent_and_the_yen(
+    world: FusionProcurifyWorld,
+):
+    # Bills of vendors Procurify keeps in euros and in yen: the US1 unit's ledger is in dollars, so Fusion
+    # converts each on its accounting date at its Corporate rate; the invoice stays in the bill's currency.
+    euro, yen = bill_in(world, "EUR"), bill_in(world, "JPY")
     run = world.run(*FLOW_ASSETS)
-    assert run["fusion_procurify/invoices_written"]["create"] >= 1, world.queue("invoices")
-    stored = world.fusion_record("invoices", world.xrefs("invoice")[bill["uuid"]])
-    total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
-    assert (stored["InvoiceCurrency"], Decimal(str(stored["InvoiceAmount"]))) == ("EUR", total)
-    assert sum(Decimal(str(line["LineAmount"])) for line in stored["invoiceLines"]) == total
-    assert (stored["ConversionRateType"], stored["ConversionDate"]) == ("Corporate", stored["AccountingDate"])
-    assert stored["ValidationStatus"] == "Validated"
+    assert run["fusion_procurify/invoices_written"]["create"] >= 2, world.queue("invoices")
+    for bill, currency, unit in ((euro, "EUR", Decimal("0.01")), (yen, "JPY", Decimal("1"))):
+        stored = world.fusion_record("invoices", world.xrefs("invoice")[bill["uuid"]])
+        total = Decimal(str(bill["total_cost_with_tax"]))
+        assert total == total.quantize(unit)  # Procurify's figure has no finer part: whole yen
+        assert (stored["InvoiceCurrency"], Decimal(str(stored["InvoiceAmount"]))) == (currency, total)
+        lines = [Decimal(str(line["LineAmount"])) for line in stored["invoiceLines"]]
+        assert sum(lines) == total and all(line == line.quantize(unit) for line in lines), lines
+        detail = full_bill(world, bill["uuid"])
+        assert sorted(lines) == sorted(Decimal(item["total_cost"]) for item in detail["items"])
+        assert (stored["ConversionRateType"], stored["ConversionDate"]) == (
+            "Corporate",
+            stored["AccountingDate"],
+        )
+        assert stored["ValidationStatus"] == "Validated"

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from jde_money import in_document_currency
+from jde_money import in_document_currency, payment_of_open_amount
 from jde_money import paid as paid_in_jde
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, mastered_world
 
@@ -231,9 +231,10 @@ class Desk:
     def __init__(self, world: JdeProcurifyWorld) -> None:
         self.world = world
 
-    def approved_bill(self) -> dict[str, Any]:
-        """An expense bill entered now and approved, its vendor paired with a JDE supplier."""
-        return self.world.approved_bill()
+    def approved_bill(self, currency: str | None = None) -> dict[str, Any]:
+        """An expense bill entered now and approved (in ``currency``: a vendor Procurify keeps in it), its
+        vendor paired with a JDE supplier."""
+        return self.world.approved_bill(currency)
 
     def pay(self, bill: dict[str, Any], amount: str | None = None) -> dict[str, Any]:
         """The AP clerk pays the bill in Procurify (one payment, its own group), status paid."""
@@ -319,26 +320,40 @@ def test_a_payment_is_held_until_its_bill_posts_then_recorded_once(world, desk):
 
 def test_a_payment_on_a_batch_r04110za_has_not_processed_is_held_then_written_by_the_next_run(world, desk):
     """The bill's voucher batch is in JDE but the Batch Voucher Processor has not run: the payment is held
-    on the batch (never failed), and the first run after R04110ZA has made the voucher records it."""
+    on the batch (never failed), and the first run after R04110ZA has made the voucher records it. A euro
+    and a yen bill's payments likewise, each recorded in JDE in its bill's currency: the foreign voucher's
+    currency amount (ACR, to the cent and to the yen) paid off in full (FAP 0)."""
     bill = desk.approved_bill()
-    world.run(*BILLS)  # the bill's voucher batch, unprocessed (EDSP 0)
+    euro, yen = desk.approved_bill("EUR"), desk.approved_bill("JPY")
+    world.run(*BILLS)  # the bills' voucher batches, unprocessed (EDSP 0)
     paid = desk.pay(bill)
     key, reference = f"{paid['payment_uuid']}:{bill['uuid']}", f"PFY{paid['payment_id']}"
     batch = batch_key("MLPRCFY", bill["uuid"]).target_id
+    foreign = {desk.pay(b)["payment_id"]: b for b in (euro, yen)}
 
     written = world.run(*PAYMENTS)["jde_procurify/payments_written"]
     item = _item(world, "payments", key)
     assert (item.status, item.depends_on) == ("held", f"JDE:voucher_batch:F0411Z1:{batch}"), item.reason
     assert f"Batch Voucher Processor (R04110ZA) turns voucher batch {batch}" in item.reason
-    assert written["held"] >= 1 and item.attempts == 0
+    assert written["held"] >= 3 and item.attempts == 0
     assert world.jde_payments(reference) == []
 
     world.process_vouchers()
     again = world.run(*PAYMENTS)["jde_procurify/payments_written"]
-    assert again["create"] >= 1, again
+    assert again["create"] >= 3, again
     assert world.queue("payments").get(key) is None
     assert len(world.jde_payments(reference)) == 1
     assert "fail" not in [e.action for e in world.ledger.history(key)]
+    for payment_id, paid_bill in foreign.items():
+        currency = paid_bill["currency"]["name"]
+        total = Decimal(str(paid_bill["total_cost_with_tax"]))
+        assert total == total.quantize(Decimal("1" if currency == "JPY" else "0.01"))  # whole yen
+        [recorded] = world.jde_payments(f"PFY{payment_id}")
+        voucher = desk.voucher(paid_bill)
+        assert voucher["CRCD"].strip() == currency and in_document_currency(voucher) == total, voucher
+        assert paid_in_jde(recorded) == total and str(recorded["currency"]).strip() == currency, recorded
+        if str(voucher.get("CRRM")).strip() == "F":  # the company keeps another currency: paid in ACR's
+            assert (int(voucher["FAP"]), int(voucher["AAP"]), voucher["PST"]) == (0, 0, "P"), voucher
 
 
 def test_a_payment_that_does_not_add_up_to_its_bills_is_refused_with_both_figures(world, desk):
@@ -433,6 +448,8 @@ def _payment_recorded_with_its_answer_lost(world, desk) -> tuple[str, str, dict]
     document = PostedDocument.parse(f"{voucher['KCO'].strip()}:{int(voucher['DOC'])}:PV")
     amount = f"{Decimal(str(bill['total_cost_with_tax'])):.2f}"
     inputs, _ = document.payment(amount, datetime.now(UTC).date(), reference)
+    # In the voucher's currency, as the flow's JDE target places it (the sandbox's vendors bill in five).
+    inputs = {k: v for k, v in inputs.items() if k != "Payment_Amount"} | payment_of_open_amount(voucher)
     with world.resources["jde"].session() as session:  # the attempt whose answer and claim were lost
         session.orchestrate("ML_RecordPayment", inputs)
     return key, reference, voucher
