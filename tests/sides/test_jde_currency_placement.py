@@ -15,15 +15,16 @@ from typing import Any
 import pytest
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected, write_one
 from connector_assets.flows.records import Unchanged
 from connector_assets.integrations.coupa_jde import invoices as coupa
 from connector_assets.integrations.coupa_jde.accounts import AccountMap
-from connector_assets.integrations.coupa_jde.payments import map_payment
+from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW, VoucherPayments, map_payment
 from connector_assets.jde import batch_bodies as bb
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.periods import CompanyCurrencyUnknown
-from connector_assets.jde.targets import BatchKey, DocumentPayments, VoucherBatches
+from connector_assets.jde.targets import BatchKey, DocumentPayments, VoucherBatches, VoucherChanged
+from connector_resources.ledger import Ledger
 from connector_sandbox.jde_ais.contracts import load_contracts, validate_inputs
 from connector_sandbox.jde_ais.dates import compile_pattern
 
@@ -283,3 +284,43 @@ def test_a_record_written_before_the_new_inputs_is_skipped_unchanged_not_queued_
 
     kept = Target(RecordingJde({}), None, None, None).update("MLCOUPA/CP7/COUPA-INV-7", now)
     assert isinstance(kept, Unchanged) and "Currency_Code" in kept.reason
+
+
+def test_a_coupa_payment_recorded_before_payments_named_their_currency_is_skipped_not_changed(tmp_path):
+    """A payment ML_RecordPayment took before payment bodies carried ``Currency_Code`` (the mapper's body
+    then: batch keys, amount, date, reference) maps today to the same payment plus its currency: the write
+    kit skips it, keeping the new hash, with no JDE call; a payment whose amount changed is still a change."""
+
+    coupa_pay = {
+        "id": 55, "payment-date": "2026-01-31", "pay-to-currency": {"code": "USD"},
+        "payment-details": [
+            {"source-transaction-id": "7", "source-transaction-reference": "INV-7", "payment-total": "80"}
+        ],
+    }  # fmt: skip
+    [now] = map_payment(coupa_pay, datetime(2026, 1, 31, tzinfo=UTC))
+    assert isinstance(now, Mapped) and now.body["Currency_Code"] == "USD"
+    then = {  # exactly what the mapper sent before: no currency
+        **coupa.BatchKey.for_invoice("7").body(),
+        "Payment_Amount": "80.00",
+        "Payment_Date": "2026-01-31",
+        "Payment_Reference": "COUPAPAY-55",
+    }
+    assert {k: v for k, v in now.body.items() if k != "Currency_Code"} == then
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    spec = PAYMENTS_FLOW
+    keys = (spec.integration, spec.entity, spec.source_system, now.source_key, spec.target_system)
+    paid = "00001/10008/PV/COUPAPAY-55/700001"
+    ledger.record_target(*keys, paid, Mapped(now.source_key, then, {}).content_hash())
+    session = RecordingJde({})
+    target = VoucherPayments(session, ledger, "run-2", "2026-01-31", spec)
+
+    done = write_one(spec, target, ledger, now, run_id="run-2", partition="2026-01-31")
+    assert (done.action, done.target_id) == ("skip", paid) and "Currency_Code" in done.reason
+    assert session.calls == [] and ledger.get_xref(*keys).content_hash == now.content_hash()
+    again = write_one(spec, target, ledger, now, run_id="run-3", partition="2026-01-31")
+    assert (again.action, again.reason) == ("skip", "unchanged since the last write")
+
+    more = Mapped(now.source_key, {**now.body, "Payment_Amount": "85.00"}, now.fields)
+    with pytest.raises(VoucherChanged):
+        write_one(spec, target, ledger, more, run_id="run-4", partition="2026-01-31")
+    assert session.calls == []
