@@ -64,8 +64,19 @@ class CoupaApi:
         body = {"account-type": {"name": "US Chart of Accounts"}, "segment-1": bu, "segment-2": obj}
         return self.call("POST", "accounts", body)["id"]
 
-    def invoice(self, supplier: int, number: str, lines: list[tuple[int, str]], tax: str = "0") -> dict:
-        """A draft invoice, submitted and approved: three versions, the last one approved."""
+    def invoice(
+        self,
+        supplier: int,
+        number: str,
+        lines: list[tuple[int, str]],
+        tax: str = "0",
+        *,
+        currency: str = "USD",
+        po_number: str | None = None,
+    ) -> dict:
+        """A draft invoice, submitted and approved: three versions, the last one approved. In ``currency``
+        (amounts in its decimals: whole yen for JPY); ``po_number``: the purchase order every line bills."""
+        order = {"po-number": po_number} if po_number else {}
         draft = self.call(
             "POST",
             "invoices",
@@ -73,7 +84,7 @@ class CoupaApi:
                 "invoice-number": number,
                 "supplier": {"id": supplier},
                 "invoice-date": (date.today() - timedelta(days=2)).isoformat(),
-                "currency": {"code": "USD"},
+                "currency": {"code": currency},
                 "tax-amount": tax,
                 "invoice-lines": [
                     {
@@ -81,6 +92,7 @@ class CoupaApi:
                         "price": price,
                         "quantity": "1",
                         "account": {"id": account},
+                        **order,
                     }
                     for n, (account, price) in enumerate(lines, start=1)
                 ],

@@ -12,6 +12,7 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,8 +21,10 @@ import sqlalchemy as sa
 from coupa_jde_world import CALLOUT_SECRET, CoupaApi, deliver_callouts
 from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context, materialize
 from instances import instance_for_test
+from jde_money import in_document_currency, paid, stored
 from request_log import Logged, RequestLog
 
+from connector_assets.flows.amounts import minor_units
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ENV
 from connector_assets.integrations.coupa_jde.declaration import coupa_jde_assets, coupa_jde_inbox_sensor
@@ -398,10 +401,30 @@ def test_a_voucher_written_before_a_crash_is_adopted_not_written_twice(world):
     assert xref.target_id == BatchKey.for_invoice(key).target_id
 
 
-def test_a_payment_waits_for_its_invoice_then_is_recorded_once(world):
-    invoice = world.coupa.invoice(world.supplier, "T-500", [(world.accounts["20.8150"], "250.00")])
+def test_a_payment_waits_for_its_invoice_then_is_recorded_once_in_the_invoices_currency(world):
+    """A euro invoice's Coupa Pay payment waits for its invoice, then for R04110ZA, and is recorded once, in
+    euros. The invoices' run carries a yen invoice and one billing a JDE order too: R04110ZA converts the
+    euro and yen vouchers at JDE's F0015 rates (both currencies to the cent / yen in F0411 and F0911), the
+    order is on the voucher, and JDE's request log shows nothing sent twice."""
+    invoice = world.coupa.invoice(
+        world.supplier, "T-500", [(world.accounts["20.8150"], "250.00")], currency="EUR"
+    )
     # Coupa Pay settles every unpaid approved invoice of the instance, ours among them.
     requests.post(f"{world.coupa_url}/sandbox/activity", json={"new_payments": 1000}, timeout=30)
+    # Approved after that payment run (so Coupa Pay leaves them to the ERP): a yen invoice and a dollar
+    # invoice billing a JDE order JDE -> Coupa sent (its po-number KCOO-DOCO-DCTO, cross-referenced).
+    yen = world.coupa.invoice(
+        world.supplier,
+        "T-501",
+        [(world.accounts["20.8150"], "120000"), (world.accounts["20.6110"], "34567")],
+        currency="JPY",
+    )
+    [order] = [o for o in world.jde_rows("F4301") if o["AN8"] == int(JDE_SUPPLIER)][:1]
+    po_number = f"{order['KCOO']}-{order['DOCO']}-{order['DCTO']}"
+    world.ledger.record_target("jde_coupa", "purchase order", "JDE", po_number, "coupa", "9101", "sent")
+    ordered = world.coupa.invoice(
+        world.supplier, "T-502", [(world.accounts["20.8150"], "75.00")], po_number=po_number
+    )
     payments = requests.get(f"{world.coupa_url}/sandbox/records/payments?limit=5000", timeout=10).json()[
         "records"
     ]
@@ -415,10 +438,25 @@ def test_a_payment_waits_for_its_invoice_then_is_recorded_once(world):
     assert held.depends_on == INVOICES_FLOW.dependency_key(str(invoice["id"]))
     assert "waits for coupa_jde:invoice:coupa:" in held.reason
 
-    # The invoice's call-out arrives and it syncs: the held payment is released (due now).
-    world.deliver("invoices", [invoice["id"]])
+    # The invoices' call-outs arrive and they sync: the held payment is released (due now).
+    world.deliver("invoices", [invoice["id"], yen["id"], ordered["id"]])
     invoice_day = _day(world.coupa.call("GET", f"invoices/{invoice['id']}"))
+    assert _day(yen) == _day(ordered) == invoice_day
     assert _run(world.resources, *INVOICES, partition=invoice_day)[0].success
+    # Each in its own currency, in Currency_Mode F (company 00001 keeps USD), no rate stated; the ordered
+    # one domestic, naming its order.
+    [euro_item], euro_lines = world.voucher_rows(invoice["id"])
+    [yen_item], yen_lines = world.voucher_rows(yen["id"])
+    assert [(r["CRCD"], r["CRRM"], r["CRR"], r["AG"]) for r in (euro_item, yen_item)] == [
+        ("EUR", "F", 0, 0),
+        ("JPY", "F", 0, 0),
+    ]
+    assert (in_document_currency(euro_item), in_document_currency(yen_item)) == (Decimal("250.00"), 154567)
+    assert sorted(in_document_currency(r, "AA") for r in yen_lines) == [34567, 120000]
+    [order_item], _ = world.voucher_rows(ordered["id"])
+    assert (order_item["CRCD"], order_item["CRRM"], order_item["AG"]) == ("USD", "D", 7500)
+    order_key = (order["KCOO"], str(order["DOCO"]), order["DCTO"])  # PO is text in JDE (VLPO A 8)
+    assert (order_item["PKCO"], order_item["PO"], order_item["PDCT"]) == order_key
     assert _queue(world.ledger, "payments", "failed")[key].id == held.id
     # Until R04110ZA has made the batch a voucher the payment cannot be recorded: it is held on the batch,
     # saying so, never counted failed (the day's check passes). (The poll brings the day's other Coupa Pay
@@ -447,9 +485,36 @@ def test_a_payment_waits_for_its_invoice_then_is_recorded_once(world):
     assert [e.action for e in world.ledger.history(key)].count("fail") == 0
     reference = f"COUPAPAY-{payment['id']}"
     ours = [p for p in world.jde_payments() if p["reference"] == reference]
-    assert len(ours) == 1 and ours[0]["amount"] == 25000
+    assert len(ours) == 1 and (ours[0]["currency"], paid(ours[0])) == ("EUR", Decimal("250.00"))
     [voucher] = world.jde_rows("F0411", DOC=str(world.voucher_rows(invoice["id"])[0][0]["DOC"]))
-    assert voucher["AAP"] == 0 and voucher["PST"] == "P"
+    assert voucher["AAP"] == 0 and voucher["FAP"] == 0 and voucher["PST"] == "P"
+    # R04110ZA made each foreign voucher's domestic side at F0015's rate for its G/L date: F0411 holds the
+    # invoice in its currency (ACR) and in dollars (AG), F0911 the lines in dollars (ledger AA) and in the
+    # invoice's currency (ledger CA), each ledger adding up to its gross.
+    rates = {r["CRCD"]: Decimal(r["CRR"]).scaleb(-7) for r in world.jde_rows("F0015", CRDC="USD")}
+    assert (rates["EUR"], rates["JPY"]) == (Decimal("1.0834"), Decimal("0.00667"))
+    for coupa_invoice, currency, gross, dollars in (
+        (invoice, "EUR", Decimal("250.00"), Decimal("270.85")),  # 250.00 x 1.0834
+        (yen, "JPY", Decimal(154567), Decimal("1030.96")),  # 154,567 x 0.00667 = 1,030.96189
+    ):
+        [item], _ = world.voucher_rows(coupa_invoice["id"])
+        [voucher] = world.jde_rows("F0411", DOC=str(item["DOC"]))
+        assert (voucher["CRCD"], voucher["CRRM"], Decimal(voucher["CRR"]).scaleb(-7)) == (
+            currency,
+            "F",
+            rates[currency],
+        )
+        assert (stored(voucher, "ACR"), stored(voucher, "AG")) == (gross, dollars), voucher
+        ledger = world.jde_rows("F0911", DOC=str(item["DOC"]), DCT="PV")
+        domestic = [r for r in ledger if r["LT"] == "AA"]
+        in_currency = [r for r in ledger if r["LT"] == "CA"]
+        assert len(domestic) == len(in_currency) == len(world.voucher_rows(coupa_invoice["id"])[1])
+        assert sum(stored(r, "AA") for r in domestic) == dollars
+        assert sum(Decimal(r["AA"]).scaleb(-minor_units(currency)) for r in in_currency) == gross
+        assert {r["CRCD"] for r in ledger} == {currency}
+    [order_item], _ = world.voucher_rows(ordered["id"])
+    [voucher] = world.jde_rows("F0411", DOC=str(order_item["DOC"]))
+    assert (voucher["PKCO"], voucher["PO"], voucher["PDCT"], voucher["AG"]) == (*order_key, 7500)
 
     assert world.coupa.call("GET", f"coupa_pay/payments/{payment['id']}")["exported"] is False
     again, metadata = _run(world.resources, "coupa/payments", *PAYMENTS, partition=day)
@@ -458,6 +523,9 @@ def test_a_payment_waits_for_its_invoice_then_is_recorded_once(world):
     # The replay wrote it, the next run marks it: the ledger, not the run, says what is unmarked.
     assert metadata["coupa_jde/payments_marked_exported"]["marked"] == 1
     assert world.coupa.call("GET", f"coupa_pay/payments/{payment['id']}")["exported"] is True
+    # JDE's own request log: each voucher batch sent once, the payment recorded once.
+    assert len(world.jde_calls("ML_CreateVoucherBatch")) == 3
+    assert len(world.jde_calls("ML_RecordPayment")) == 1
 
 
 def test_a_systemic_share_of_refusals_writes_the_fine_one_queues_the_rest_and_fails_the_day(world):
