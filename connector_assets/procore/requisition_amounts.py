@@ -5,8 +5,9 @@ A requisition line pays **this period's work + materials presently stored, less 
 retainage**: ``work_completed_this_period + materials_presently_stored - retainage_this_period``.
 Procore's line carries the retainage held *to date* (``total_retainage``) and its ``retainage_percent``;
 this period's retainage is that total less the retainage on the work billed before
-(``work_completed_from_previous_application`` x percent, rounded half-up to the cent per line, as Procore's
-G702 rounds). A line whose retainage to date falls (a release) pays the release.
+(``work_completed_from_previous_application`` x percent, rounded half-up per line to the smallest unit
+of the commitment's currency, the cent or the yen, as Procore's G702 rounds). A line whose retainage to
+date falls (a release) pays the release.
 ``materials_presently_stored`` is read as stored materials billed this period, as the simulator models it.
 On a G703 that carries stored materials over from an earlier invoice, that would pay them twice: the
 voucher's check against Procore's ``current_payment_due`` then refuses the invoice instead, with both
@@ -34,8 +35,10 @@ def line_cost_code(line: dict[str, Any]) -> str | None:
     return None
 
 
-def _cents(value: Decimal) -> Decimal:
-    return value.quantize(amounts.CENT, rounding=ROUND_HALF_UP)
+def _in_units(value: Decimal, currency: str | None) -> Decimal:
+    """``value`` rounded half up to the smallest unit of ``currency`` (None: the cent), as Procore's G702
+    rounds its amounts in the commitment's currency (whole yen, a dinar's fils)."""
+    return value.quantize(amounts.quantum(currency), rounding=ROUND_HALF_UP)
 
 
 RETAINED_THIS_PERIOD = "_retainage_retained_this_period"  # e.g. work_completed_retainage_retained_this_period
@@ -58,15 +61,15 @@ def stated_retainage_this_period(line: dict[str, Any]) -> Decimal | str | None:
     return total
 
 
-def retainage_this_period(line: dict[str, Any]) -> Decimal | str:
+def retainage_this_period(line: dict[str, Any], currency: str | None = None) -> Decimal | str:
     """Retainage the line holds back this period, or why it cannot be told.
 
     The reference (§2.5) says invoice lines carry "retainage fields" without naming them, so this reads, in
     order: what the line states for this period (``stated_retainage_this_period``); else its retainage to
     date (``total_retainage``) less the retainage on the work billed before (at the line's percent, per line
-    to the cent), as the sandbox renders lines; else none. Whichever is read, the voucher is checked against
-    the documented ``summary.current_payment_due`` (``map_requisition``; ``vouchers`` refuses a requisition
-    that states none), so a misread is refused, not paid."""
+    to the ``currency``'s smallest unit), as the sandbox renders lines; else none. Whichever is read, the
+    voucher is checked against the documented ``summary.current_payment_due`` (``map_requisition``;
+    ``vouchers`` refuses a requisition that states none), so a misread is refused, not paid."""
     stated = stated_retainage_this_period(line)
     if stated is not None:
         return stated
@@ -85,11 +88,12 @@ def retainage_this_period(line: dict[str, Any]) -> Decimal | str:
     percent = amounts.amount(raw_percent)
     if percent is None:
         return "it has work billed before but no retainage percent, so this period's retainage is unknown"
-    return total - _cents(previous * percent / Decimal(100))
+    return total - _in_units(previous * percent / Decimal(100), currency)
 
 
-def line_payable(line: dict[str, Any]) -> Decimal | str:
-    """This period's work + stored materials less this period's retainage, or what is wrong."""
+def line_payable(line: dict[str, Any], currency: str | None = None) -> Decimal | str:
+    """This period's work + stored materials less this period's retainage, or what is wrong; in the
+    commitment's ``currency`` (its retainage rounded to that currency's smallest unit; None: the cent)."""
     values = []
     for name in ("work_completed_this_period", "materials_presently_stored"):
         raw = line.get(name)
@@ -97,7 +101,7 @@ def line_payable(line: dict[str, Any]) -> Decimal | str:
         if value is None:
             return f"{name.replace('_', ' ')} {raw!r} is not an amount"
         values.append(value)
-    retainage = retainage_this_period(line)
+    retainage = retainage_this_period(line, currency)
     if isinstance(retainage, str):
         return retainage
     return values[0] + values[1] - retainage

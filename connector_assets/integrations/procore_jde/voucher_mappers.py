@@ -146,23 +146,27 @@ def _describe(requisition: dict[str, Any]) -> str:
     return f"requisition {requisition.get('id')} ({named}, {vendor})"
 
 
-def cost_lines(lines: list[dict[str, Any]]) -> Iterator[CostLine]:
+def cost_lines(lines: list[dict[str, Any]], currency: str | None = None) -> Iterator[CostLine]:
     """The requisition's lines as the JDE side distributes them: what each pays this period
-    (``line_payable``), on its cost code."""
+    (``line_payable``, in the commitment's ``currency``), on its cost code."""
     for position, line in enumerate(lines, start=1):
         # ``description`` as the sandbox names it, ``description_of_work`` as Procore's G703 lines do (the
         # reference names neither); whitespace folded: F0911 EXA is one line of 30 characters.
         description = " ".join(str(line.get("description") or line.get("description_of_work") or "").split())
         where = f"line {position}" + (f" ({description})" if description else "")
-        yield CostLine(where, description, line_payable(line), line_cost_code(line))
+        yield CostLine(where, description, line_payable(line, currency), line_cost_code(line))
 
 
-def settle_rounding(accounts: dict[str, AccountShare], due: Decimal, lines: int) -> str | None:
+def settle_rounding(
+    accounts: dict[str, AccountShare], due: Decimal, lines: int, currency: str | None = None
+) -> str | None:
     """Make the distribution come to ``due`` (Procore's payable) by putting the rounding difference on the
     largest line (the first of equals, in line order, so a rerun puts it on the same line); None when
-    settled, else why not. Rounding is at most a cent per payable line (``lines``): retainage is rounded per
-    line here and on the totals by Procore. Anything larger is a real difference, for a person."""
-    found = settlement({account: entry.amount for account, entry in accounts.items()}, due, lines)
+    settled, else why not. Rounding is at most one smallest unit of the commitment's ``currency`` (a cent, a
+    yen) per payable line (``lines``): retainage is rounded per line here and on the totals by Procore.
+    Anything larger is a real difference, for a person. The reconciliation settles with the same unit."""
+    unit = amounts.quantum(currency or None)
+    found = settlement({account: entry.amount for account, entry in accounts.items()}, due, lines, unit)
     if found.too_large:
         gross = due - found.difference
         return (
@@ -195,7 +199,9 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
     if isinstance(job, str):
         problems.append(job)
     project = (inputs.project_id, inputs.project_label)
-    accounts, companies = distribute(cost_lines(inputs.lines), costs, project, "Procore", problems)
+    currency = commitment_currency(inputs.commitment)
+    lines = cost_lines(inputs.lines, currency or None)
+    accounts, companies = distribute(lines, costs, project, "Procore", problems)
     if not isinstance(job, str) and companies - {str(job.company)}:
         listed = ", ".join(sorted(companies))
         problems.append(
@@ -203,7 +209,6 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
             f"job of company {job.company}; one JDE voucher belongs to one company"
         )
     gross = sum((entry.amount for entry in accounts.values()), Decimal(0))
-    currency = commitment_currency(inputs.commitment)
     for account, entry in accounts.items():
         if not amounts.fits(entry.amount, currency):
             places = amounts.minor_units(currency)
@@ -216,8 +221,10 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
     if due_raw not in (None, "") and due is None:
         problems.append(f"Procore's current payment due {due_raw!r} is not an amount")
     if due is not None and not problems:
-        payable_lines = sum(1 for line in inputs.lines if not isinstance(p := line_payable(line), str) and p)
-        unsettled = settle_rounding(accounts, due, payable_lines)
+        payable_lines = sum(
+            1 for line in inputs.lines if not isinstance(p := line_payable(line, currency or None), str) and p
+        )
+        unsettled = settle_rounding(accounts, due, payable_lines, currency)
         if unsettled:
             problems.append(unsettled)
         gross = sum((entry.amount for entry in accounts.values()), Decimal(0))

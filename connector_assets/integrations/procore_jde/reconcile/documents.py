@@ -39,7 +39,11 @@ from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.order_mappers import OrderTypes
 from connector_assets.integrations.procore_jde.reconcile.balances import Balances
-from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey, line_payable
+from connector_assets.integrations.procore_jde.voucher_mappers import (
+    BatchKey,
+    commitment_currency,
+    line_payable,
+)
 from connector_assets.integrations.procore_jde.voucher_mappers import line_cost_code as invoice_cost_code
 from connector_assets.jde.account_amounts import (
     Amounts,
@@ -137,8 +141,9 @@ def approved_requisition(context: Context, record: dict[str, Any]) -> ApprovedRe
     project, period = project_of(read.commitment, read.project_id), period_of(record)
     approved, problem, name = Amounts(), read.problem, project_name(read.commitment or {})
     payable_lines = 0
+    currency = commitment_currency(read.commitment) or None
     for position, line in enumerate(read.lines, start=1):
-        payable = line_payable(line)
+        payable = line_payable(line, currency)  # rounded in the commitment's currency, as the flow does
         if isinstance(payable, str):
             problem = problem or f"line {position}: {payable}"
         elif payable:
