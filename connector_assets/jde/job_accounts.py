@@ -7,11 +7,22 @@ job business unit exist. The JDE sandbox has no F0006, so a business unit exists
 on it, as the other JDE flows judge it. Used by Procore -> JD Edwards (cost codes -> accounts); the
 integration says where the account came from (``where``, in a finance user's words), since the person who
 fixes it edits the table or the chart of accounts.
+
+Waiting, not refused: a document asks through its ``AccountWaits``, and an account F0901 lacks that is of
+JDE's chart (its business unit holds accounts, its object account is used in some unit: a job's account not
+set up yet for that job, ``missing_master.chart_account_missing``) is answered as the account it will be, on
+its unit's company, and noted there; the document is held on it (``JDE:account:F0901:<account>``) and sent
+once JDE has it. A business unit with no account at all stays a refusal: the project table names a job JDE
+does not have, which no account set-up on an existing job will answer (a job is opened with its accounts),
+and a table typed against another chart looks exactly like it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from connector_assets.flows.records import Rejected
 from connector_assets.jde.accounts import GlAccount, GlAccounts
+from connector_assets.jde.missing_master import ACCOUNT, chart_account_missing
+from connector_resources.missing_records import HELD_UNTIL, MissingRecord
 
 JOB = "{job}"  # the business unit of a mapped account that stands for the project's job business unit
 BUSINESS_UNIT_CHARS = 12  # F0006.MCU
@@ -62,6 +73,58 @@ class JobAccount:
     company: str
 
 
+@dataclass
+class AccountWaits:
+    """The accounts one ``document`` charges that JDE's chart has not set up yet (module docstring): what
+    JDE's cached F0901 said of each (``refusals``) and the hold on each (``missing``, by account). Empty:
+    the document waits for none."""
+
+    document: str
+    missing: dict[str, MissingRecord] = field(default_factory=dict)
+    refusals: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.missing)
+
+    def note(self, accounts: GlAccounts, account: str, refusal: str) -> bool:
+        """Whether ``account`` (which the cache lacks, ``refusal`` saying so) is one to wait for; if so,
+        it is noted."""
+        missing = chart_account_missing(accounts, account, self.document, refusal)
+        if missing is None:
+            return False
+        self.missing.setdefault(missing.ident, missing)
+        self.refusals.setdefault(missing.ident, refusal)
+        return True
+
+    @property
+    def depends_on(self) -> str:
+        """The key the document is held on: its first account not set up yet (released once JDE has it, a
+        replay maps it again and holds it on the next one still missing, if any)."""
+        return next(iter(self.missing.values())).depends_on
+
+    def named_with(self, problems: list[str]) -> list[str]:
+        """``problems`` and what F0901 said of each account waited for: a document refused for something
+        else names those too (all of it is what a person fixes)."""
+        return [*problems, *self.refusals.values()]
+
+    def held(self, source_key: str) -> Rejected:
+        """The document ``source_key`` held on its first account not set up yet (never counted refused)."""
+        return Rejected.held_for(source_key, self.depends_on, self.reason)
+
+    @property
+    def reason(self) -> str:
+        """Why the document is held, naming every account it waits for (a person sets them all up)."""
+        if len(self.missing) == 1:
+            return next(iter(self.missing.values())).reason
+        named = list(self.missing)
+        listed = ", ".join(named[:-1]) + f" and {named[-1]}"
+        return (
+            f"{self.document}: {'; '.join(self.refusals.values())}. {HELD_UNTIL} accounts {listed} exist in "
+            f"{ACCOUNT.master}: {ACCOUNT.todo}. Not sent again until they do (or until the record changes in "
+            "the source); then sent once"
+        )
+
+
 class JobAccounts:
     """The staged F0901 as job-cost accounts are checked against it: pure once built (no I/O per line)."""
 
@@ -78,15 +141,21 @@ class JobAccounts:
             return f"{where} maps to job business unit {unit}, {NO_UNIT}"
         return JobAccount("", unit, company)
 
-    def account(self, mapped: str, job: JobAccount, where: str) -> JobAccount | str:
-        """The postable account ``mapped`` names (``{job}`` standing for ``job``'s unit), or why not."""
+    def account(
+        self, mapped: str, job: JobAccount, where: str, waits: AccountWaits | None = None
+    ) -> JobAccount | str:
+        """The postable account ``mapped`` names (``{job}`` standing for ``job``'s unit), or why not. With
+        ``waits``, an account JDE's chart has not set up yet is answered as it will be and noted there."""
         account = mapped.replace(JOB, job.business_unit, 1) if mapped.startswith(JOB) else mapped
         unit = account.split(".")[0]
         if unit not in self.unit_companies:
             return f"{where} maps to account {account}, whose business unit {unit} is {NO_UNIT}"
         found = self.accounts.lookup(account)
         if found is None:
-            return f"{where} maps to account {account}, not found in F0901"
+            refusal = f"{where} maps to account {account}, not found in F0901"
+            if waits is not None and waits.note(self.accounts, account, refusal):
+                return JobAccount(account, unit, self.unit_companies[unit])
+            return refusal
         if found.posting_edit in ("N", "I"):
             return f"{where} maps to account {account}, which is not postable ({_posting_edit(found)})"
         return JobAccount(account, unit, found.company)

@@ -4,13 +4,19 @@ account ``BU.OBJ[.SUB]`` it is charged to (``{job}`` standing for the project's 
 answer checked against the staged F0901 (``job_accounts.JobAccounts``) or refused in a finance user's words
 naming the table to fix. Used by Procore -> JD Edwards (``cost_codes.CostCodeMap``: its two tables, the
 ``*`` default project and Procore's cost-code key order).
+
+A document being mapped asks through its own view (``awaiting``): there an account of JDE's chart not set up
+yet is answered as the account it will be and noted in the view's ``waits`` (``job_accounts.AccountWaits``),
+so the document is distributed as it will be sent and held on that account instead of refused. The map
+itself (a reconciliation's, a table check's) answers such an account with its refusal, as before.
 """
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from connector_assets.jde.accounts import GlAccounts
-from connector_assets.jde.job_accounts import JobAccount, JobAccounts, clean_job_account
+from connector_assets.jde.job_accounts import AccountWaits, JobAccount, JobAccounts, clean_job_account
 
 
 class JobCostMap:
@@ -22,6 +28,7 @@ class JobCostMap:
     tables: ClassVar[tuple[Any, Any]]
     default_project: ClassVar[str]
     keys: ClassVar[Callable[[str, str], list[str]]]
+    waits: AccountWaits | None = None  # a document's view only (``awaiting``)
 
     def __init__(
         self,
@@ -57,6 +64,14 @@ class JobCostMap:
         }
         return cls(projects, cost_codes, GlAccounts.load(staging), prints)
 
+    def awaiting(self, document: str) -> tuple["JobCostMap", AccountWaits]:
+        """This map as ``document`` (a finance user's label of it) is mapped through, and what it waits
+        for: the same tables and F0901, noting in its own ``AccountWaits`` the accounts JDE's chart has not
+        set up yet (module docstring). One view per document: what one waits for is never another's."""
+        view = copy.copy(self)  # shares the read-only tables; a subclass keeps its key order
+        view.waits = AccountWaits(document)
+        return view, view.waits
+
     def job(self, project_id: str, project_label: str) -> JobAccount | str:
         """The project's job business unit and its company (a purchase order's header), or why not."""
         project = _project(project_id, project_label)
@@ -90,7 +105,7 @@ class JobCostMap:
                 f"looked for {tried}), "
                 "so it has no JDE account"
             )
-        return self.accounts.account(mapped, job, where)
+        return self.accounts.account(mapped, job, where, self.waits)
 
     def _row(self, project_id: str, code: str) -> str | None:
         """The first row of the override order (``keys``)."""

@@ -27,6 +27,7 @@ which keys its ledger rows, and keeps its own rules (which flow's holds name a v
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,10 +64,8 @@ def tagged(result: Mapped | Rejected, company: int) -> Mapped | Rejected:
             {**result.natural_key, QUEUED_FIELD: int(company)},
             result.depends_on,
         )
-    if isinstance(result, Rejected):
-        return Rejected(
-            result.source_key, result.reason, {**(result.payload or {}), QUEUED_FIELD: int(company)}
-        )
+    if isinstance(result, Rejected):  # a hold on a missing record stays one (``held_on``)
+        return replace(result, payload={**(result.payload or {}), QUEUED_FIELD: int(company)})
     return result
 
 

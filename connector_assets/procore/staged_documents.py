@@ -11,6 +11,7 @@ reconciliation); an integration passes its name and settings.
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -108,8 +109,8 @@ def commitment_companies(
 def with_project(mapped: Mapped | Rejected, project: str) -> Mapped | Rejected:
     """``mapped`` carrying the Procore project id (in the mapped fields, or a refusal's payload), so a
     replay reads the record again from its project in one call (``queued_projects``)."""
-    if isinstance(mapped, Rejected):
-        return Rejected(mapped.source_key, mapped.reason, {"project_id": project})
+    if isinstance(mapped, Rejected):  # a hold on a missing record stays one (``held_on``)
+        return replace(mapped, payload={"project_id": project})
     return Mapped(
         mapped.source_key,
         mapped.body,

@@ -24,12 +24,13 @@ The order is the commitment's cross-reference in the ledger (the purchase orders
 order whose commitment has no JDE order yet is held on it and written once the order is. A line whose cost
 code, project or account does not resolve refuses the whole change order with each problem named (adding
 part of a change order would leave the order wrong without anyone noticing); so does a change order with
-no line items (line for line) or a zero grand_total (as its total). Matching before the write: the ledger,
-then F4311 lines of the order with the change order's reference (adopt what a crashed attempt added,
-whichever way it was added), only then the update. A change order mapped the other way since it was added
-(the setting changed, or the endpoint came or went) is recognised by its reference when the lines under it
-add up to the same total: nothing is added. One that changes after its lines were added is refused, never
-added again: a person corrects the order in JDE.
+no line items (line for line) or a zero grand_total (as its total). A line on an account of JDE's chart not
+set up yet for the job holds the whole change order on that account until JDE has it (``order_mappers``).
+Matching before the write: the ledger, then F4311 lines of the order with the change order's reference
+(adopt what a crashed attempt added, whichever way it was added), only then the update. A change order
+mapped the other way since it was added (the setting changed, or the endpoint came or went) is recognised
+by its reference when the lines under it add up to the same total: nothing is added. One that changes
+after its lines were added is refused, never added again: a person corrects the order in JDE.
 
 Procore calls: a change order already on its order is not read again by a rerun of the day
 (``still_on_order``: the ledger holds what was written, the change order is as Procore listed it then);
@@ -165,6 +166,8 @@ def change_order_record(
         return read
     project, commitment_id, read_lines = read
     label = labels(project)
+    # An account of JDE's chart not set up yet holds the change order on it (``order_mappers``).
+    view, waits = books.awaiting(f"{change_order_label(change_order)} of commitment {commitment_id}")
     if read_lines is None:
         if amounts.amount(change_order.get("grand_total")) == 0:
             return Rejected(
@@ -174,13 +177,13 @@ def change_order_record(
                 "JDE order",
                 {"project_id": project},
             )
-        account = total_account(session, books, project, label, commitment_id, kind)
+        account = total_account(session, view, project, label, commitment_id, kind)
         if isinstance(account, Rejected):
             return with_project(account, project)
         lines, accounts = [total_line(change_order)], [account]
     else:
         lines = read_lines
-        accounts = [books.account(project, label, line_cost_code(line, {}) or "") for line in lines]
+        accounts = [view.account(project, label, line_cost_code(line, {}) or "") for line in lines]
     mapped = map_change_order(
         change_order,
         lines,
@@ -188,6 +191,7 @@ def change_order_record(
         line_accounts=accounts,
         order=parse_order_id(order) if order else None,
         order_hold=PURCHASE_ORDERS_FLOW.dependency_key(commitment_id),
+        waits=waits,
     )
     if isinstance(mapped, Mapped):
         mapped = replace(mapped, fields={**mapped.fields, VERSION_FIELD: procore_version(change_order)})

@@ -14,6 +14,11 @@ reduces the order's total as the change order reduces the commitment.
 
 Nothing here reads anything: the caller looks the accounts up (``CostCodeMap``), the vendor's address
 number and the order a change order belongs to, and passes them in.
+
+Held, not refused: a line whose account is of JDE's chart but not set up yet for its job (the caller looked
+it up through ``CostCodeMap.awaiting`` and passes its ``AccountWaits``) holds the whole order or change
+order on that account (``JDE:account:F0901:<account>``), as a voucher is held: nothing is sent until JDE
+has it, and a partial order is never written meanwhile.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.jde.job_accounts import JobAccount
+from connector_assets.jde.job_accounts import AccountWaits, JobAccount
 from connector_assets.jde.order_lines import TEXT_MAX, amount_line, unit_line
 from connector_assets.procore.document_fields import cut, document_label, order_date_of
 from connector_resources import settings
@@ -145,6 +150,18 @@ def lines_on_accounts(
     return made_lines, total
 
 
+def refused_or_held(
+    source_key: str, label: str, problems: list[str], waits: AccountWaits | None
+) -> Rejected | None:
+    """The refusal of ``problems`` (naming the accounts it waits for too: all of it is what a person
+    fixes), else the hold on the first account JDE's chart has not set up yet (``waits``); None: neither."""
+    if problems:
+        return Rejected(
+            source_key, f"{label}: " + "; ".join(waits.named_with(problems) if waits else problems)
+        )
+    return waits.held(source_key) if waits else None
+
+
 def _project(commitment: Mapping[str, Any]) -> str:
     project = commitment.get("project")
     if isinstance(project, Mapping) and project.get("id") is not None:
@@ -161,6 +178,7 @@ def map_commitment(
     an8: str | None,
     vendor_hold: str | None,
     order_types: OrderTypes,
+    waits: AccountWaits | None = None,
 ) -> Mapped | Rejected:
     """A Procore commitment and its schedule of values -> the ``ML_CreatePurchaseOrder`` inputs, or every
     reason it cannot be written.
@@ -168,7 +186,8 @@ def map_commitment(
     ``job``: the project's job (``CostCodeMap.job``) or why it has none; ``line_accounts``: per line, its
     account (``CostCodeMap.account``) or why it has none; ``an8``: the vendor's JDE address number, None
     when the vendor has not synced yet, in which case the order waits for ``vendor_hold`` (the vendors
-    flow's dependency key) and is written once the vendor is."""
+    flow's dependency key) and is written once the vendor is; ``waits``: the accounts ``line_accounts``
+    answered as not set up yet in JDE's chart, on which the order is held (module docstring)."""
     commitment_id = str(commitment.get("id") or "")
     label = document_label("commitment", commitment)
     problems: list[str] = []
@@ -197,8 +216,9 @@ def map_commitment(
         problems.append(f"its vendor {vendor.get('company') or '(none)'} has no JDE supplier number")
     if not commitment_id.isdigit():
         problems.append(f"the Procore id {commitment_id!r} is not a number")
-    if problems:
-        return Rejected(commitment_id, f"{label} on project {_project(commitment)}: " + "; ".join(problems))
+    stopped = refused_or_held(commitment_id, f"{label} on project {_project(commitment)}", problems, waits)
+    if stopped is not None:
+        return stopped
     assert not isinstance(job, str)
     reference = order_reference(commitment_id)
     currency = commitment.get("currency_configuration")
@@ -257,13 +277,15 @@ def map_change_order(
     line_accounts: Sequence[Account],
     order: tuple[str, int, str] | None,
     order_hold: str,
+    waits: AccountWaits | None = None,
 ) -> Mapped | Rejected:
     """An approved commitment change order and its lines -> the ``ML_UpdatePurchaseOrder`` inputs that
     add its lines to the commitment's JDE order (``order``: KCOO, DOCO, DCTO), or why it cannot.
 
     Every line is quantity 1 at its amount and carries the reference ``PCCO-<id>``. With no order yet
     (the commitment has not been written), the record waits for ``order_hold`` (the purchase orders
-    flow's dependency key of the commitment)."""
+    flow's dependency key of the commitment); on an account JDE's chart has not set up yet (``waits``) it
+    is held on that account."""
     change_order_id = str(change_order.get("id") or "")
     commitment = change_order.get("contract_id")
     label = f"{change_order_label(change_order)} of commitment {commitment} on project {project}"
@@ -278,8 +300,9 @@ def map_change_order(
         problems.append("it has no line items in Procore, so there is nothing to add to the JDE order")
     if not change_order_id.isdigit():
         problems.append(f"the Procore id {change_order_id!r} is not a number")
-    if problems:
-        return Rejected(change_order_id, f"{label}: " + "; ".join(problems))
+    stopped = refused_or_held(change_order_id, label, problems, waits)
+    if stopped is not None:
+        return stopped
     company, number, order_type = order if order is not None else (None, None, None)
     body = {"Order_Company": company, "Order_Number": number, "Order_Type": order_type, "Lines": added}
     return Mapped(

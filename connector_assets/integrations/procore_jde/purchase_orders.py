@@ -15,7 +15,8 @@ contract -> ``ML_PROCORE_JDE_WO_ORDER_TYPE``), supplier = the vendor's JDE addre
 maps to (``procore_jde/cost_code_map``, checked against the staged F0901). A line whose cost code, project
 or account does not resolve refuses the whole order with every problem named: a partial order would
 understate the commitment. The order is held (not refused) while its vendor has no JDE supplier number
-yet, and written once the vendors flow syncs the vendor.
+yet, and written once the vendors flow syncs the vendor; likewise while a line's account is of JDE's chart
+but not set up yet for the job (held on ``JDE:account:F0901:<account>``, released once JDE has it).
 
 Matching before a create: the ledger's cross-reference (commitment -> ``KCOO:DOCO:DCTO``), then F4301 by
 VR01 + company + order type + supplier (adopt what a crashed attempt created: P4310 does not refuse a
@@ -49,7 +50,12 @@ from connector_assets.jde.purchase_orders import PurchaseOrders as JdePurchaseOr
 from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procore.companies import first_company, tagged
-from connector_assets.procore.document_fields import line_cost_code, project_label, vendor_id_of
+from connector_assets.procore.document_fields import (
+    document_label,
+    line_cost_code,
+    project_label,
+    vendor_id_of,
+)
 from connector_assets.procore.document_reads import RequisitionReads, commitment_with_lines
 from connector_assets.procore.queued_reads import queued
 from connector_assets.procore.staged_documents import day_commitments, statuses, with_project
@@ -101,7 +107,8 @@ def commitment_record(
     commitment, project, lines = read
     label = project_label(commitment)
     job = books.job(project, label)
-    accounts = [books.account(project, label, line_cost_code(line, {}) or "") for line in lines]
+    view, waits = books.awaiting(document_label("commitment", commitment))  # accounts not set up yet: held
+    accounts = [view.account(project, label, line_cost_code(line, {}) or "") for line in lines]
     vendor_id = vendor_id_of(commitment)
     an8 = suppliers.an8(vendor_id, lambda: RequisitionReads(session).vendor(vendor_id)) if vendor_id else None
     mapped = map_commitment(
@@ -112,6 +119,7 @@ def commitment_record(
         an8=an8,
         vendor_hold=VENDORS_FLOW.dependency_key(vendor_id) if vendor_id else None,
         order_types=OrderTypes.from_settings(),
+        waits=waits,
     )
     return with_project(mapped, project)
 

@@ -39,7 +39,12 @@ Procore states no exchange rate, so none is sent. A commitment naming no currenc
 company's currency.
 
 Not yet writable: with no purchase order in JDE yet (or no AN8 for the vendor) the record is mapped with
-``depends_on`` the purchase order (or vendor) and held by the kit until that syncs.
+``depends_on`` the purchase order (or vendor) and held by the kit until that syncs. A cost code whose
+account is of JDE's chart but not set up yet for its unit (``jde.job_accounts.AccountWaits``: the job and
+the object account are in F0901, the combination is not) holds the requisition on that account
+(``Rejected.held_for``, ``JDE:account:F0901:<account>``): nothing is sent, it is not counted as refused, and
+it is mapped again once a replay sweep finds the account in JDE. An account of no unit or object JDE's chart
+has, or a job business unit JDE has no account on, stays a refusal (the table is wrong).
 """
 
 from collections.abc import Iterator
@@ -201,7 +206,9 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
     project = (inputs.project_id, inputs.project_label)
     currency = commitment_currency(inputs.commitment)
     lines = cost_lines(inputs.lines, currency or None)
-    accounts, companies = distribute(lines, costs, project, "Procore", problems)
+    # An account of JDE's chart not set up yet is distributed as it will be, and waited for (below).
+    view, waits = costs.awaiting(label)
+    accounts, companies = distribute(lines, view, project, "Procore", problems)
     if not isinstance(job, str) and companies - {str(job.company)}:
         listed = ", ".join(sorted(companies))
         problems.append(
@@ -248,8 +255,8 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
             problems.append(f"the purchase order's JDE key in the ledger is unreadable: {exc}")
     if len(accounts) > LINES_MAX:
         problems.append(f"it has {len(accounts)} accounts; a JDE voucher holds at most {LINES_MAX} lines")
-    if problems:
-        return Rejected(requisition_id, f"{label}: " + "; ".join(problems))
+    if problems:  # a refusal names the accounts it waits for too: all of it is what a person fixes
+        return Rejected(requisition_id, f"{label}: " + "; ".join(waits.named_with(problems)))
     if gross == 0:
         return Skipped(
             requisition_id,
@@ -262,6 +269,8 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
             f"{label}: its lines come to {amounts.money(gross)}, a credit; the integration only vouchers "
             "amounts owed to the subcontractor: enter the debit memo in JDE by hand and abandon this item",
         )
+    if waits:  # an account JDE's chart has not set up yet: held on it, nothing sent, not refused
+        return waits.held(requisition_id)
     assert not isinstance(job, str)
     return _mapped(inputs, job, order, accounts, gross, invoice_number, invoice_date or "", gl_date or "")
 

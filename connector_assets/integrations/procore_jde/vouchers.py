@@ -31,6 +31,7 @@ alone (quirk 7); the ledger's cross-reference is the link.
 """
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -133,8 +134,8 @@ class VoucherReader(RequisitionReads):
             updated_at=updated_at,
         )
         mapped = map_requisition(inputs, self.costs)
-        if isinstance(mapped, Rejected):
-            return Rejected(mapped.source_key, mapped.reason, payload)
+        if isinstance(mapped, Rejected):  # a hold on a missing account stays one (``held_on``)
+            return replace(mapped, payload=payload)
         return mapped
 
 
