@@ -16,7 +16,8 @@ BILL: voucher numbers, order numbers, journal batch keys); here is how JDE holds
   a voucher's gross and words (``gross``, ``voucher_label``), order lines' extended cost (``extended_cost``);
 * a voucher batch line by line (``batch_lines``: pay items, distribution by EDLN, the voucher made of it), the
   batches a flow entered on some days (``batches_entered``: EDUS, EDBT prefix, EDDT) and the payments JDE
-  recorded by reference (``payments_by_reference``: F0414 RMK).
+  recorded by reference (``payments_by_reference``: F0414 RMK); what JDE shows paid on vouchers and what a
+  journal batch debits, each with its currency (``paid_on_vouchers``, ``journal_debits``: ``InCurrency``).
 
 Money is read in the document's currency (``document_amount``): a foreign entry (currency mode ``CRRM`` F)
 holds it in the currency amount ``ACR`` (F0411Z1 / F0411 pay items, F0911Z1 distribution lines), the
@@ -229,17 +230,27 @@ class JournalKeyed(Protocol):
     def conditions(self, table: str) -> Any: ...
 
 
-def journal_debits(session: Any, keys: Iterable[JournalKeyed]) -> dict[str, Decimal]:
+@dataclass(frozen=True)
+class InCurrency:
+    """An amount JDE shows and the currency it is in (``CRCD``; blank: JDE holds none, the company's), so a
+    reconciliation compares it with its source's only when both are in one currency."""
+
+    amount: Decimal
+    currency: str
+
+
+def journal_debits(session: Any, keys: Iterable[JournalKeyed]) -> dict[str, InCurrency]:
     """Key id -> the debit total of the journal batch the key names in F0911Z1 in the entry's currency
-    (``document_amount``), absent when JDE has no line under it (one read per batch: found by key, not by
-    document)."""
-    debits: dict[str, Decimal] = {}
+    (``document_amount``) and that currency, absent when JDE has no line under it (one read per batch:
+    found by key, not by document)."""
+    debits: dict[str, InCurrency] = {}
     for key in sorted(keys, key=lambda k: k.target_id):
         columns = ["EDUS", "EDBT", "EDTN", "EDLN", *LINE_MONEY_COLUMNS]
         rows = session.browse(JOURNAL_TABLE, columns=columns, conditions=key.conditions(JOURNAL_TABLE))
         amounts = [document_amount(r, "AA") for r in rows]
         if amounts:
-            debits[key.target_id] = sum((a for a in amounts if a > 0), Decimal(0))
+            currency = next((c for r in rows if (c := currency_of(r))), "")
+            debits[key.target_id] = InCurrency(sum((a for a in amounts if a > 0), Decimal(0)), currency)
     return debits
 
 
@@ -440,15 +451,18 @@ def pay_items(session: Any, keys: Iterable[VoucherKey], columns: Sequence[str]) 
     return items
 
 
-def paid_on_vouchers(session: Any, keys: Iterable[VoucherKey]) -> dict[VoucherKey, Decimal]:
-    """What JDE shows as paid on each of these vouchers in the voucher's currency: F0411 gross less open
-    amount over its pay items (AG - AAP; ACR - FAP for a foreign voucher), read by voucher number (100 to
-    a call); a voucher JDE does not hold is not there."""
-    paid: dict[VoucherKey, Decimal] = defaultdict(Decimal)
+def paid_on_vouchers(session: Any, keys: Iterable[VoucherKey]) -> dict[VoucherKey, InCurrency]:
+    """What JDE shows as paid on each of these vouchers in the voucher's currency, and that currency: F0411
+    gross less open amount over its pay items (AG - AAP; ACR - FAP for a foreign voucher) and CRCD, read by
+    voucher number (100 to a call); a voucher JDE does not hold is not there."""
     columns = ["KCO", "DOC", "DCT", "SFX", "AAP", "FAP", *PAY_ITEM_MONEY_COLUMNS]
-    for key, items in pay_items(session, keys, columns).items():
-        paid[key] += sum((gross([r]) - open_amount([r]) for r in items), Decimal(0))
-    return paid
+    return {
+        key: InCurrency(
+            sum((gross([r]) - open_amount([r]) for r in items), Decimal(0)),
+            next((c for r in items if (c := currency_of(r))), ""),
+        )
+        for key, items in pay_items(session, keys, columns).items()
+    }
 
 
 def supplier_names(session: Any, an8s: Iterable[Any]) -> dict[str, str]:

@@ -121,15 +121,22 @@ JdeBillPaymentRecord = record_model(
 )  # ``currency`` (the payment's, blank: the company's) is JdePostingRecord's
 
 
+def bill_currency(vendor: Mapping[str, Any]) -> str:
+    """The currency a BILL vendor's bills and payments are in: its ``billCurrency``, blank: USD (BILL's
+    own). BILL's bills and payments name no currency of their own (reference 2.7), so the vendor's is
+    theirs: the payments flow posts in it and the reconciliation compares in it."""
+    return str(vendor.get("billCurrency") or HOME_CURRENCY).strip().upper()
+
+
 def vendor_currencies(bill: Any, payments: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """BILL vendor id -> the currency its bills are in (``billCurrency``; blank: USD, BILL's own), for the
-    vendors of ``payments``, read by id (100 to a call). A vendor BILL does not answer for is absent."""
+    """BILL vendor id -> ``bill_currency``, for the vendors of ``payments``, read by id (100 to a call). A
+    vendor BILL does not answer for is absent."""
     ids = {str(p.get("vendorId") or "").strip() for p in payments} - {""}
     if not ids:
         return {}
     with bill.session() as session:
         found = bill_by_id(session, "vendors", ids)
-    return {i: str(v.get("billCurrency") or HOME_CURRENCY).strip().upper() for i, v in found.items()}
+    return {i: bill_currency(v) for i, v in found.items()}
 
 
 def map_payment(

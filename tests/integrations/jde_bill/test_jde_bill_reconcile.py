@@ -332,13 +332,14 @@ def test_a_bill_payment_jde_does_not_show_is_named_by_voucher_payment_and_amount
     _, kco, doc, dct = unpaid[0].split(":")
     assert missing[1:4] == [f"voucher {kco}/{doc}/{dct}", second, "paid amount"]
     assert missing[4] == unpaid[1]["an8"] and missing[5:7] == ["0.00", "250.00"]  # JDE shows none of it
-    assert f"BILL payment {second} of 250.00 on bill {unpaid[1]['id']}" in missing[7]
+    currency = live_vendors[unpaid[1]["vendorId"]].get("billCurrency") or "USD"  # the vendor's: the bill's
+    assert f"BILL payment {second} of 250.00 {currency} on bill {unpaid[1]['id']}" in missing[7]
     [voided] = _rows(meta, "status")
     _, kco, doc, dct = paid[0].split(":")
     assert voided[1:3] == [f"voucher {kco}/{doc}/{dct}", first] and voided[5:7] == ["paid", "VOIDED"]
     # The payment of a bill not from JDE is refused by the flow's rule: an expected gap, named with why.
     assert meta["expected_refused_by_the_payments_flow_not_queued_yet"] == 1
-    assert f"BILL payment {own} of 40.00 on bill {own_bill}" in meta["expected_table"]
+    assert f"BILL payment {own} of 40.00 USD on bill {own_bill}" in meta["expected_table"]
     assert "did not come from JDE" in meta["expected_table"]
 
     # The payments flow runs: it posts the 250.00 and queues the other two for a person, so both are

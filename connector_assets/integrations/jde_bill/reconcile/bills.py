@@ -9,6 +9,11 @@ flow writes (``compare.bill_drift``: status, vendor, invoice number and date, du
 GL account and department); one the flow refuses, holds or queued, or whose differences wait in the queue,
 is an expected gap with the queue's reason, found under the flow's own keys. A BILL bill of the day no JDE
 document explains is "only in BILL". Totals per supplier ride along as a summary.
+
+Money in the document's currency: a planned bill is in its JDE document's (the amounts the flow writes),
+a BILL bill in its vendor's ``billCurrency`` (a bill names none of its own; the vendors are read by id).
+A bill whose two sides are in different currencies is a ``currency mismatch`` (field ``currency``), its
+line amounts not compared; its other fields are.
 """
 
 from typing import Any
@@ -19,11 +24,12 @@ from connector_assets.bill.classifications import (
     bill_classifications,
 )
 from connector_assets.bill.reads import bill_by_id, in_window
-from connector_assets.flows.reconciliation import Report, amount, money
+from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, Report, amount, currencies_differ, money
 from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK
+from connector_assets.integrations.jde_bill.payments import bill_currency
 from connector_assets.integrations.jde_bill.reconcile.compare import Drift, archived, bill_drift, lines_total
 from connector_assets.integrations.jde_bill.reconcile.planned_bills import Planned, PlannedBills, label_of
 from connector_assets.integrations.jde_bill.reconcile.reads import expectations, jde_day_window, source_of
@@ -52,10 +58,12 @@ def reconcile_bills(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str)
             plan = PlannedBills(staging, InSession(jde_session), ledger, day, also)
         wanted = [p.bill_id for p in plan.planned.values() if p.bill_id and p.bill_id not in of_day]
         bills = {**of_day, **bill_by_id(session, "bills", wanted)}
+        vendor_ids = {str(b.get("vendorId") or "").strip() for b in bills.values()} - {""}
+        currencies = {i: bill_currency(v) for i, v in bill_by_id(session, "vendors", vendor_ids).items()}
     report.counts["jde_bills"] = len(plan.planned)
     report.counts["bill_bills_of_the_day"] = len(of_day)
     for planned in sorted(plan.planned.values(), key=lambda p: (p.supplier, p.key)):
-        _planned(report, queue, totals, planned, bills.get(planned.bill_id or ""), names)
+        _planned(report, queue, totals, planned, bills.get(planned.bill_id or ""), names, currencies)
     explained = {p.bill_id for p in plan.planned.values()}
     for bill_id, found in sorted(of_day.items()):
         source = sources[bill_id]
@@ -73,9 +81,16 @@ def reconcile_bills(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str)
 
 
 def _planned(
-    report: Report, queue: Expectations, totals: SideTotals, planned: Planned, found: dict | None, names: dict
+    report: Report,
+    queue: Expectations,
+    totals: SideTotals,
+    planned: Planned,
+    found: dict | None,
+    names: dict,
+    currencies: dict[str, str],
 ) -> None:
-    """One bill the day's documents make, against the BILL bill the ledger names for it."""
+    """One bill the day's documents make, against the BILL bill the ledger names for it (``currencies``:
+    BILL vendor id -> the currency its bills are in)."""
     label, supplier, bill_id = planned.label, planned.supplier, planned.bill_id
     if planned.body is None and not planned.settled:  # refused by the flow's rule or mapping
         if not queue.account_for(report, label, *planned.keys):
@@ -109,12 +124,17 @@ def _planned(
     elif planned.body is None:
         drifts = archived(found, "open")  # settled, not sendable now: its status only
     else:
-        drifts = bill_drift(planned.body, found, names)
+        held_in = currencies.get(str(found.get("vendorId") or "").strip(), "")
+        mismatch = currencies_differ(planned.currency, held_in)
+        drifts = [Drift(CURRENCY_MISMATCH, "currency", planned.currency, held_in)] if mismatch else []
+        drifts += bill_drift(planned.body, found, names, amounts=not mismatch)
     if not drifts or queue.account_for(report, label, *planned.keys):
         return  # the same, or a change the flow has queued (its write waits, failed, or a person decides)
     totals_text = f"bill total {money(planned.total)} in JDE, {money(amount(found.get('amount')))} in BILL"
     for drift in drifts:
         extra = f" ({totals_text})" if drift.kind in ("line amount", "lines") else ""
+        if drift.kind == CURRENCY_MISMATCH:
+            extra = " (its vendor's billCurrency): amounts in two currencies are not compared"
         report.differ(
             drift.kind,
             label,

@@ -5,8 +5,9 @@ Compared are the fields the flows write: a vendor's name, tax ID, account type, 
 parts; a bill's vendor, invoice number and date, due date, and each line's amount, GL account and
 department (lines in the order written; a different number of lines is one drift with both totals). Status
 drift is a drift too: a vendor or a bill archived in BILL. Names and tax IDs compare as the vendors flow
-matches them (spacing and case, punctuation of a tax ID aside); money as money, ids with the names BILL's
-staged chart of accounts and departments give them.
+matches them (spacing and case, punctuation of a tax ID aside); money as money (line amounts only when
+both sides are in one currency), ids with the names BILL's staged chart of accounts and departments give
+them.
 """
 
 from collections.abc import Mapping
@@ -77,8 +78,12 @@ def lines_total(lines: Any) -> Decimal:
     return sum((amount(line.get("amount")) for line in lines or [] if isinstance(line, Mapping)), Decimal(0))
 
 
-def bill_drift(body: Mapping[str, Any], bill: Mapping[str, Any], names: Mapping[str, str]) -> list[Drift]:
-    """The bills flow's body against BILL's bill (``names``: BILL classification id -> name, for words)."""
+def bill_drift(
+    body: Mapping[str, Any], bill: Mapping[str, Any], names: Mapping[str, str], amounts: bool = True
+) -> list[Drift]:
+    """The bills flow's body against BILL's bill (``names``: BILL classification id -> name, for words).
+    ``amounts`` False: the two are in different currencies, so line amounts are not compared (the caller
+    names the currency mismatch); the other fields are."""
     drifts = archived(bill, "open")
     vendor, their_vendor = _text(body.get("vendorId")), _text(bill.get("vendorId"))
     if vendor and vendor != their_vendor:
@@ -105,7 +110,7 @@ def bill_drift(body: Mapping[str, Any], bill: Mapping[str, Any], names: Mapping[
         )
         return drifts
     for number, (line, their_line) in enumerate(zip(ours, theirs, strict=True), start=1):
-        if amount(line.get("amount")) != amount(their_line.get("amount")):
+        if amounts and amount(line.get("amount")) != amount(their_line.get("amount")):
             drifts.append(
                 Drift(
                     "line amount",

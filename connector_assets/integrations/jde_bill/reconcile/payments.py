@@ -11,22 +11,37 @@ in F0911Z1 by its batch key. A part JDE does not show is "missing in JDE", one i
 canceled or failed since, and that JDE still shows, is status drift. Parts the flow refuses by rule (a bill
 not from JDE, no positive amount), holds or queued are expected gaps with the queue's reason; a voucher JDE
 shows as paid beyond what BILL paid is named as a possible double payment.
+
+Money is compared in the document's currency. A BILL payment names no currency: it is in its vendor's
+``billCurrency`` (read by id, as the payments flow reads it); JDE's side is the voucher's paid amount in
+its own currency (ACR - FAP when foreign) and the journal's debits in the entry's
+(``jde.reconcile_documents``), each with its CRCD. Two sides in different currencies are a ``currency
+mismatch`` (field ``currency``, both codes), their amounts not compared: 1,000.00 EUR against 1,083.40 USD
+is no amount difference.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from connector_assets.bill.payment_fields import made_by_bill, paid_bills, paid_on_bill, payment_status
 from connector_assets.bill.reads import bill_by_id, in_window
-from connector_assets.flows.reconciliation import Report, amount, day_window, money
+from connector_assets.flows.reconciliation import (
+    CURRENCY_MISMATCH,
+    Report,
+    amount,
+    currencies_differ,
+    day_window,
+    money,
+)
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.payments import (
     BillOrigin,
+    bill_currency,
     bill_origin,
     journal_key,
     paid_statuses,
@@ -35,7 +50,7 @@ from connector_assets.integrations.jde_bill.payments import (
 from connector_assets.integrations.jde_bill.reconcile.reads import expectations, source_of
 from connector_assets.integrations.jde_bill.reconcile.report import close_totals, new_report, supplier_totals
 from connector_assets.jde.payment_postings import posted_to_reverse
-from connector_assets.jde.reconcile_documents import journal_debits, paid_on_vouchers
+from connector_assets.jde.reconcile_documents import InCurrency, journal_debits, paid_on_vouchers
 from connector_resources.ledger import Ledger
 
 REFUSED = "refused by the payments flow, not queued yet"
@@ -51,14 +66,20 @@ class PaidPart:
     amount: Decimal
     origin: BillOrigin | None
     voucher: tuple[str, int, str] | None
+    currency: str = ""  # its vendor's billCurrency; blank when BILL does not show the vendor
 
     @property
     def key(self) -> str:
         return f"{self.payment['id']}:{self.bill_id}"
 
     @property
+    def money(self) -> str:
+        """Its amount as a finance user reads it: ``1,000.00 EUR`` (no code when the currency is unknown)."""
+        return in_words(self.amount, self.currency)
+
+    @property
     def words(self) -> str:
-        return f"BILL payment {self.payment['id']} of {money(self.amount)} on bill {self.bill_id}"
+        return f"BILL payment {self.payment['id']} of {self.money} on bill {self.bill_id}"
 
     @property
     def journal(self) -> Any:
@@ -72,18 +93,47 @@ class PaidPart:
         return f"journal batch {self.journal.target_id}" if self.origin is not None else "-"
 
 
+@dataclass(frozen=True)
+class Unshown:
+    """Why JDE does not show a paid part as BILL paid it: the difference's kind, both values, the field,
+    and the rest of the sentence naming it (after the payment and its vendor)."""
+
+    kind: str
+    in_jde: str
+    in_bill: str
+    field: str
+    says: str
+
+
+def in_words(value: Decimal | None, currency: str) -> str:
+    """``1,000.00 EUR``: an amount with its currency's decimals and code (``-`` for none; no code when the
+    currency is unknown)."""
+    text = money(value, currency or None)
+    return f"{text} {currency}" if currency and value is not None else text
+
+
+def _in_currency(part: PaidPart, currencies: dict[str, str]) -> PaidPart:
+    """The part in its vendor's currency (``currencies``: BILL vendor id -> billCurrency)."""
+    return replace(part, currency=currencies.get(str(part.payment.get("vendorId") or "").strip(), ""))
+
+
 def _parts(
-    payments: list[dict[str, Any]], ledger: Ledger, origins: dict, journal_only: bool
+    payments: list[dict[str, Any]],
+    ledger: Ledger,
+    origins: dict,
+    journal_only: bool,
+    currencies: dict[str, str],
 ) -> list[PaidPart]:
     parts = []
     for payment in payments:
+        currency = currencies.get(str(payment.get("vendorId") or "").strip(), "")
         for bill_id, raw in paid_bills(payment):
             if bill_id not in origins:
                 origins[bill_id] = bill_origin(ledger, bill_id)
             origin = origins[bill_id]
             v = origin.voucher if origin is not None and not journal_only else None
             voucher = (v.company, v.number, v.doc_type) if v is not None else None
-            parts.append(PaidPart(payment, bill_id, amount(raw), origin, voucher))
+            parts.append(PaidPart(payment, bill_id, amount(raw), origin, voucher, currency))
     return parts
 
 
@@ -101,16 +151,23 @@ def reconcile_payments(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: s
         )
         paid = [p for p in ours if payment_status(p) in statuses]
         journal_only = posting() == "journal"
-        parts = _parts(paid, ledger, origins, journal_only)
         undone = [
             (part, posted)
-            for part in _parts([p for p in ours if p not in paid], ledger, origins, journal_only)
+            for part in _parts([p for p in ours if p not in paid], ledger, origins, journal_only, {})
             if (posted := posted_to_reverse(ledger, INTEGRATION, "payment", "bill", part.key))
         ]
+        # The currency each payment is in: its vendor's (read by id, the paid and the undone ones' alone).
+        payers = {str(p.get("vendorId") or "").strip() for p in paid + [part.payment for part, _ in undone]}
+        vendors = bill_by_id(session, "vendors", payers - {""})
+        currencies = {vendor_id: bill_currency(vendor) for vendor_id, vendor in vendors.items()}
+        parts = _parts(paid, ledger, origins, journal_only, currencies)
+        undone = [(_in_currency(part, currencies), posted) for part, posted in undone]
         bills = bill_by_id(session, "bills", [p.bill_id for p in parts if p.voucher is not None])
     report.counts["bill_payments_of_the_day"] = len(of_day)
     report.counts["bill_payments_paid"] = len(paid)
-    jde_paid, journals = _jde_side(CountedJde(jde, report), parts + [part for part, _ in undone])
+    on_vouchers, journals = _jde_side(CountedJde(jde, report), parts + [part for part, _ in undone])
+    jde_paid = defaultdict(Decimal, {voucher: shown.amount for voucher, shown in on_vouchers.items()})
+    held_in = {voucher: shown.currency for voucher, shown in on_vouchers.items()}
     # JDE shows a voucher's BILL payments oldest first, up to what it has as paid on the voucher beyond
     # what BILL had paid on its bill(s) before the day.
     shown_left = dict(jde_paid)
@@ -119,10 +176,14 @@ def reconcile_payments(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: s
             bills.get(part.bill_id), parts, part.bill_id
         )
     reversed_vouchers = {part.voucher for part, _ in undone}
-    _paid_twice(report, [p for p in parts if p.voucher not in reversed_vouchers], bills, jde_paid)
+    mismatched = {
+        p.voucher for p in parts if p.voucher and currencies_differ(p.currency, held_in.get(p.voucher))
+    }
+    twice = [p for p in parts if p.voucher not in reversed_vouchers | mismatched]
+    _paid_twice(report, twice, bills, jde_paid, held_in)
     for part in parts:
         supplier = source_of(ledger, str(part.payment.get("vendorId") or ""), "vendor") or ""
-        shown = None if _refused(part) else _shown(part, shown_left, jde_paid, journals)
+        shown = None if _refused(part) else _shown(part, shown_left, jde_paid, held_in, journals)
         _paid(report, queue, totals, part, supplier, shown)
     for part, posted in undone:
         supplier = source_of(ledger, str(part.payment.get("vendorId") or ""), "vendor") or ""
@@ -132,9 +193,15 @@ def reconcile_payments(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: s
 
 
 def _paid(
-    report: Report, queue: Expectations, totals: SideTotals, part: PaidPart, supplier: str, shown: Any
+    report: Report,
+    queue: Expectations,
+    totals: SideTotals,
+    part: PaidPart,
+    supplier: str,
+    shown: Unshown | None,
 ) -> None:
-    """One paid part against JDE: refused by rule, shown, or missing / another amount in JDE."""
+    """One paid part against JDE: refused by rule, shown, or missing / another amount / another currency
+    in JDE."""
     payment_id = str(part.payment["id"])
     if _refused(part):
         if not queue.account_for(report, part.words, part.key):
@@ -152,17 +219,16 @@ def _paid(
         return
     if queue.account_for(report, part.words, part.key):
         return
-    kind, in_jde, where = shown
     vendor = part.payment.get("vendorName") or part.payment.get("vendorId")
     report.differ(
-        kind,
+        shown.kind,
         part.jde_label,
         supplier,
-        in_jde,
-        money(part.amount),
-        f"{part.words} to vendor {vendor} (supplier {supplier or '?'}) does not show in JDE as paid: {where}",
+        shown.in_jde,
+        shown.in_bill,
+        f"{part.words} to vendor {vendor} (supplier {supplier or '?'}) {shown.says}",
         counterpart=payment_id,
-        field="paid amount",
+        field=shown.field,
     )
 
 
@@ -172,28 +238,56 @@ def _refused(part: PaidPart) -> bool:
 
 
 def _shown(
-    part: PaidPart, shown_left: dict[tuple, Decimal], jde_paid: dict[tuple, Decimal], journals: dict
-) -> tuple[str, str, str] | None:
-    """None when JDE shows this part; else the kind (``missing in JDE`` / ``amount``), what JDE shows, and
-    where it looked, in words."""
+    part: PaidPart,
+    shown_left: dict[tuple, Decimal],
+    jde_paid: dict[tuple, Decimal],
+    held_in: dict[tuple, str],
+    journals: dict[str, InCurrency],
+) -> Unshown | None:
+    """None when JDE shows this part; else how it differs: JDE holds its document in another currency
+    (amounts not compared), does not show it (``missing in JDE``) or shows another amount."""
     voucher = part.voucher
     if voucher is not None:
+        currency = held_in.get(voucher, "")
+        if currencies_differ(part.currency, currency):
+            return _mismatch(part, currency, f"{part.jde_label} (F0411 CRCD)")
         left = shown_left.get(voucher, Decimal(0))
         if left >= part.amount:
             shown_left[voucher] = left - part.amount
             return None
-        paid = jde_paid.get(voucher, Decimal(0))
+        paid = in_words(jde_paid.get(voucher, Decimal(0)), currency or part.currency)
         kind = "missing in JDE" if left <= 0 else "amount"
-        return kind, money(max(left, Decimal(0))), f"{part.jde_label} shows {money(paid)} paid in JDE (F0411)"
+        shown = money(max(left, Decimal(0)), currency or part.currency or None)
+        return _unpaid(kind, shown, part, f"{part.jde_label} shows {paid} paid in JDE (F0411)")
     key = part.journal
     debit = journals.get(key.target_id)
-    if debit == part.amount:
+    if debit is not None and currencies_differ(part.currency, debit.currency):
+        return _mismatch(part, debit.currency, f"its journal batch {key.target_id} (F0911Z1 CRCD)")
+    if debit is not None and debit.amount == part.amount:
         return None
     assert part.origin is not None
     if debit is None:
         where = f"bill {part.bill_id} came from {part.origin.jde_key}, which has no voucher, and JDE has no "
-        return "missing in JDE", "-", where + f"journal batch {key.target_id} in F0911Z1"
-    return "amount", money(debit), f"its journal batch {key.target_id} in F0911Z1 debits {money(debit)}"
+        return _unpaid("missing in JDE", "-", part, where + f"journal batch {key.target_id} in F0911Z1")
+    debits = in_words(debit.amount, debit.currency or part.currency)
+    shown = money(debit.amount, debit.currency or part.currency or None)
+    return _unpaid("amount", shown, part, f"its journal batch {key.target_id} in F0911Z1 debits {debits}")
+
+
+def _unpaid(kind: str, in_jde: str, part: PaidPart, where: str) -> Unshown:
+    """JDE does not show the part's amount paid: ``where`` says what it shows instead."""
+    in_bill = money(part.amount, part.currency or None)
+    return Unshown(kind, in_jde, in_bill, "paid amount", f"does not show in JDE as paid: {where}")
+
+
+def _mismatch(part: PaidPart, currency: str, where: str) -> Unshown:
+    """JDE holds the part's document in another currency than BILL paid it in: named, amounts not compared
+    (a vendor whose billCurrency was changed in BILL, or a voucher re-entered in JDE in another one)."""
+    says = (
+        f"is in {part.currency} in BILL (its vendor's billCurrency) but JDE holds {where} in {currency}: "
+        "amounts in two currencies are not compared"
+    )
+    return Unshown(CURRENCY_MISMATCH, currency, part.currency, "currency", says)
 
 
 def _undone(
@@ -226,10 +320,17 @@ def _undone(
     )
 
 
-def _paid_twice(report: Report, parts: list[PaidPart], bills: dict, jde_paid: dict[tuple, Decimal]) -> None:
+def _paid_twice(
+    report: Report,
+    parts: list[PaidPart],
+    bills: dict,
+    jde_paid: dict[tuple, Decimal],
+    held_in: dict[tuple, str],
+) -> None:
     """A voucher JDE shows as paid beyond what BILL paid on its bill(s): money went out of JDE too (a
     check run on a voucher BILL was also paying), the double payment a finance user must look at. Needs
-    BILL's due amount (unconfirmed in v3): without it nothing is claimed."""
+    BILL's due amount (unconfirmed in v3): without it nothing is claimed. ``parts`` are in their voucher's
+    currency (the caller leaves out a voucher held in another)."""
     by_voucher: dict[tuple, set[str]] = defaultdict(set)
     for part in parts:
         if part.voucher is not None:
@@ -242,14 +343,16 @@ def _paid_twice(report: Report, parts: list[PaidPart], bills: dict, jde_paid: di
         in_jde = jde_paid.get(voucher, Decimal(0))
         if in_jde > in_bill:
             label = f"voucher {voucher[0]}/{voucher[1]}/{voucher[2]}"
+            currency = held_in.get(voucher, "")
             report.differ(
                 "paid in JDE beyond BILL",
                 label,
                 "",
-                money(in_jde),
-                money(in_bill),
-                f"{label} shows {money(in_jde)} paid in JDE but BILL paid {money(in_bill)} on bill(s) "
-                f"{', '.join(sorted(bill_ids))}: paid outside BILL as well? Check for a double payment",
+                money(in_jde, currency or None),
+                money(in_bill, currency or None),
+                f"{label} shows {in_words(in_jde, currency)} paid in JDE but BILL paid "
+                f"{in_words(in_bill, currency)} on bill(s) {', '.join(sorted(bill_ids))}: paid outside BILL "
+                "as well? Check for a double payment",
             )
 
 
@@ -263,13 +366,14 @@ def _paid_before(found: dict | None, parts: list[PaidPart], bill_id: str) -> Dec
     return max(paid_total - today, Decimal(0))
 
 
-def _jde_side(jde: Any, parts: list[PaidPart]) -> tuple[dict, dict[str, Decimal]]:
-    """JDE's paid amount per voucher (F0411 gross less open amount over its pay items, read by voucher
-    number, 100 to a call) and, for parts posted as journal entries, the debit total of the journal batch
-    the payments flow's key names in F0911Z1 (one read per batch: found by key, not by voucher)."""
+def _jde_side(jde: Any, parts: list[PaidPart]) -> tuple[dict[tuple, InCurrency], dict[str, InCurrency]]:
+    """JDE's paid amount per voucher (F0411 gross less open amount over its pay items in the voucher's
+    currency, read by voucher number, 100 to a call) and, for parts posted as journal entries, the debit
+    total of the journal batch the payments flow's key names in F0911Z1 (one read per batch: found by key,
+    not by voucher), each with its currency."""
     vouchers = {p.voucher for p in parts if p.voucher is not None}
     keyed = {p.journal for p in parts if p.origin is not None and p.voucher is None}
     if not vouchers and not keyed:
-        return defaultdict(Decimal), {}
+        return {}, {}
     with jde.session() as session:
         return paid_on_vouchers(session, vouchers), journal_debits(session, keyed)

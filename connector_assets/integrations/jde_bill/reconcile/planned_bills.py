@@ -62,6 +62,7 @@ class Planned:
     keys: tuple[str, ...] = ()
     settled: bool = False
     cancelled: bool = False
+    currency: str = ""  # the document's (F0411 / F4301 CRCD), blank when refused
 
     @property
     def total(self) -> Decimal:
@@ -126,7 +127,11 @@ class PlannedBills:
         voucher = record.natural_key.get("voucher")
         label = label_of(key, str(record.fields.get("invoice_number") or ""), voucher)
         keys = (key, voucher) if voucher else (key,)
-        return Planned(key, label, str(record.fields["supplier_number"]), bill_id, record.body, keys=keys)
+        supplier, currency = (
+            str(record.fields["supplier_number"]),
+            str(record.natural_key.get("currency") or ""),
+        )
+        return Planned(key, label, supplier, bill_id, record.body, keys=keys, currency=currency)
 
     def _settled(
         self,
@@ -193,7 +198,15 @@ class PlannedBills:
         planned = self._of(record)
         body = planned.body if isinstance(record, Mapped) else None
         self.planned[key] = Planned(
-            key, planned.label, planned.supplier, bill_id, body, planned.reason, planned.keys, settled=True
+            key,
+            planned.label,
+            planned.supplier,
+            bill_id,
+            body,
+            planned.reason,
+            planned.keys,
+            settled=True,
+            currency=planned.currency,
         )
 
 
