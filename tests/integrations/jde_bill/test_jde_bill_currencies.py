@@ -310,3 +310,20 @@ def test_the_bills_reconciliation_names_a_currency_mismatch_and_leaves_line_amou
         ("line amount", "line 1 amount", ("600.00", "650.10")),
         ("line amount", "line 2 amount", ("400.00", "433.30")),
     }
+
+
+def test_the_vendors_reconciliation_names_a_vendor_billed_in_another_currency_than_its_suppliers():
+    from connector_assets.integrations.jde_bill.reconcile.compare import Drift, vendor_drift
+
+    book = {"AN8": 4343, "ALPH": "Müller Baustoffe GmbH", "TAX": "DE811", "TAXC": "C"}
+    euro = map_vendor(JdeSupplier(4343, {"AN8": 4343, "CRRP": "EUR"}, book))
+    blank = map_vendor(JdeSupplier(4343, {"AN8": 4343, "CRRP": " "}, book))
+    assert isinstance(euro, Mapped) and isinstance(blank, Mapped)
+    in_bill = {**euro.body, "id": "009V", "archived": False}
+    assert vendor_drift(euro.body, in_bill) == []
+    switched = {**in_bill, "billCurrency": "USD"}  # changed in BILL behind the connector's back
+    assert vendor_drift(euro.body, switched) == [Drift("currency mismatch", "billCurrency", "EUR", "USD")]
+    assert vendor_drift(euro.body, {**in_bill, "billCurrency": None}) == [
+        Drift("currency mismatch", "billCurrency", "EUR", "USD")  # BILL's blank is USD
+    ]
+    assert vendor_drift(blank.body, switched) == []  # JDE names none: BILL keeps its own

@@ -6,8 +6,8 @@ mapped -> written -> target -> reconciliation:
 
 - ``jde_bill/vendors_reconciliation`` (JDE day): the day's changed suppliers, and those of the BILL vendors
   of the day, mapped by the vendors flow's own mapper and compared field by field with the BILL vendor the
-  cross-reference names (status, name, tax ID, account type, payee name, address); the BILL vendors of the
-  day no JDE supplier explains ("only in BILL").
+  cross-reference names (status, name, tax ID, account type, payee name, address, the currency it is
+  billed in); the BILL vendors of the day no JDE supplier explains ("only in BILL").
 - ``jde_bill/bills_reconciliation`` (JDE day): the bills the day's orders and vouchers (and those behind
   the BILL bills of the day) make by the bills flow's own rule and mappers, compared field by field with the
   BILL bill the cross-reference names (status, vendor, invoice number and date, due date, each line's

@@ -1,8 +1,9 @@
 """Field by field: what a flow writes to BILL (a vendor's body, a bill's body, as its own mapper makes it
 from JDE now) against the record BILL holds, each disagreement a ``Drift`` (kind, field, both values).
 
-Compared are the fields the flows write: a vendor's name, tax ID, account type, payee name and address
-parts; a bill's vendor, invoice number and date, due date, and each line's amount, GL account and
+Compared are the fields the flows write: a vendor's name, tax ID, account type, payee name, address
+parts and the currency it is billed in (``billCurrency``, a ``currency mismatch``: BILL bills and pays the
+vendor in it); a bill's vendor, invoice number and date, due date, and each line's amount, GL account and
 department (lines in the order written; a different number of lines is one drift with both totals). Status
 drift is a drift too: a vendor or a bill archived in BILL. Names and tax IDs compare as the vendors flow
 matches them (spacing and case, punctuation of a tax ID aside); money as money (line amounts only when
@@ -16,7 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.bill.targets import ADDRESS_KEYS, comparable_name, comparable_tax_id
-from connector_assets.flows.reconciliation import amount, money
+from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, amount, currencies_differ, money
+from connector_assets.integrations.jde_bill.payments import HOME_CURRENCY
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ def vendor_drift(body: Mapping[str, Any], vendor: Mapping[str, Any]) -> list[Dri
     kind, their_kind = _text(body.get("accountType")), _text(vendor.get("accountType"))
     if kind and kind != their_kind:
         drifts.append(Drift("account type", "accountType", kind, their_kind or "-"))
+    currency = _text(body.get("billCurrency")).upper()  # sent only when JDE names one (F0401 CRRP)
+    their_currency = _text(vendor.get("billCurrency")).upper() or HOME_CURRENCY
+    if currencies_differ(currency, their_currency):
+        drifts.append(Drift(CURRENCY_MISMATCH, "billCurrency", currency, their_currency))
     payee = _text(_part(body, "paymentInformation", "payeeName"))
     their_payee = _text(_part(vendor, "paymentInformation", "payeeName"))
     if payee and comparable_name(payee) != comparable_name(their_payee):
