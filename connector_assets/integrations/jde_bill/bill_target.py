@@ -21,6 +21,7 @@ from connector_assets.integrations.jde_bill.bill_keys import VOUCHER_LINK, names
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.payments import HOME_CURRENCY
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
+from connector_assets.preview.target import is_placeholder
 from connector_resources.ledger import Ledger
 
 
@@ -67,6 +68,10 @@ class BillsFromJde(LedgerBills):
         if not wanted:
             return
         vendor_id = str(record.body.get("vendorId") or self.vendor_of(record))
+        if is_placeholder(vendor_id):
+            # A vendor a preview would create first: BILL has nothing to read yet, and the vendors flow
+            # creates it billed in the supplier's A/P currency; the real run checks it once it exists.
+            return
         billed = self.bill_currency(vendor_id)
         if billed != wanted:
             supplier = record.natural_key.get("supplier")
