@@ -251,6 +251,22 @@ def _posted_lines(line: dict[str, Any], domestic: int, foreign: int | None, **ch
     return posted
 
 
+def _posted(
+    lines: list[dict[str, Any]],
+    amounts: list[tuple[int, int | None]],
+    program: str,
+    stamp: dict[str, Any],
+    **changes: Any,
+) -> list[dict]:
+    """The F0911 rows a batch processor (``program``) posts for one transaction's ``lines`` with their
+    (domestic, foreign) ``amounts``, under the document, batch and dates in ``stamp`` and ``changes``."""
+    return [
+        row
+        for line, (domestic, foreign) in zip(lines, amounts, strict=True)
+        for row in _posted_lines(line, domestic, foreign, **changes, **stamp, POST="", PID=program)
+    ]
+
+
 def process_voucher_batches(store: Store, now: dt.datetime, periods: PeriodSettings) -> dict[str, Any]:
     """R04110ZA: unprocessed F0411Z1 transactions -> F0411 vouchers (new DOC, one new batch ICU), and
     each transaction's F0911Z1 distribution -> F0911 lines under the same DOC, batch and stamp.
@@ -319,25 +335,15 @@ def process_voucher_batches(store: Store, now: dt.datetime, periods: PeriodSetti
             store.insert("F0411", vouchers, connection=conn)
             order = {alias: vouchers[0][alias] for alias in ("PO", "PKCO", "PDCT") if alias in vouchers[0]}
             rate = {"CRR": vouchers[0]["CRR"]} if rows[0]["CRRM"] == "F" else {}
-            posted = [
-                row
-                for line, (domestic, foreign) in zip(distribution, line_amounts, strict=True)
-                for row in _posted_lines(
-                    line,
-                    domestic,
-                    foreign,
-                    **order,
-                    **rate,
-                    DOC=doc,
-                    ICU=batch,
-                    DICJ=today,
-                    DSYJ=today,
-                    POST="",
-                    PID="R04110ZA",
-                    UPMJ=today,
-                    UPMT=time_of_day,
-                )
-            ]
+            stamp = {
+                "DOC": doc,
+                "ICU": batch,
+                "DICJ": today,
+                "DSYJ": today,
+                "UPMJ": today,
+                "UPMT": time_of_day,
+            }
+            posted = _posted(distribution, line_amounts, "R04110ZA", stamp, **order, **rate)
             store.insert("F0911", posted, connection=conn)
             for table in ("F0411Z1", "F0911Z1"):
                 conn.execute(
@@ -401,24 +407,15 @@ def process_journal_batches(store: Store, now: dt.datetime, periods: PeriodSetti
             kind = lines[0]["DCT"]
             highest = conn.execute('SELECT MAX("DOC") FROM "F0911" WHERE "DCT" = ?', (kind,)).fetchone()[0]
             doc = int(highest or 0) + 1
-            posted = [
-                row
-                for line, (domestic, foreign) in zip(lines, amounts, strict=True)
-                for row in _posted_lines(
-                    line,
-                    domestic,
-                    foreign,
-                    **rate,
-                    DOC=doc,
-                    ICU=batch,
-                    DICJ=today,
-                    DSYJ=today,
-                    POST="",
-                    PID="R09110Z",
-                    UPMJ=today,
-                    UPMT=time_of_day,
-                )
-            ]
+            stamp = {
+                "DOC": doc,
+                "ICU": batch,
+                "DICJ": today,
+                "DSYJ": today,
+                "UPMJ": today,
+                "UPMT": time_of_day,
+            }
+            posted = _posted(lines, amounts, "R09110Z", stamp, **rate)
             store.insert("F0911", posted, connection=conn)
             conn.execute(
                 'UPDATE "F0911Z1" SET "EDSP" = \'1\', "DOC" = ?, "ICU" = ?, "UPMJ" = ?, "UPMT" = ? '
