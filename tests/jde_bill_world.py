@@ -166,7 +166,7 @@ class BillClerk:
         self.funding = next(a for a in state["funding_accounts"][self.org] if a["type"] == "BANK_ACCOUNT")[
             "id"
         ]
-        self._vendor: str | None = None
+        self._vendors: dict[str, str] = {}  # billCurrency -> the clerk's vendor billed in it
 
     def call(self, method: str, path: str, body: dict | None = None, **kwargs: Any) -> Any:
         answer = requests.request(
@@ -180,9 +180,9 @@ class BillClerk:
         assert answer.status_code < 300, answer.text
         return answer.json()
 
-    def vendor(self) -> str:
-        """The clerk's own vendor (no JDE supplier), added on first use."""
-        if self._vendor is None:
+    def vendor(self, currency: str = "USD") -> str:
+        """The clerk's own vendor billed in ``currency`` (no JDE supplier), added on first use."""
+        if currency not in self._vendors:
             address = {
                 "line1": "1 Test Way",
                 "city": "Portland",
@@ -190,19 +190,20 @@ class BillClerk:
                 "zipOrPostalCode": "97201",
                 "country": "US",
             }
-            body = {"name": "Payments Flow Test Supply", "accountType": "BUSINESS", "address": address}
-            self._vendor = self.call("POST", "vendors", body)["id"]
-        return self._vendor
+            name = "Payments Flow Test Supply" + ("" if currency == "USD" else f" {currency}")
+            body = {"name": name, "accountType": "BUSINESS", "address": address, "billCurrency": currency}
+            self._vendors[currency] = self.call("POST", "vendors", body)["id"]
+        return self._vendors[currency]
 
-    def paid_bill(self, number: str, amount: str) -> tuple[str, str]:
-        """A bill of the clerk's vendor paid in full from the bank account: (bill id, payment id); the
-        payment is SCHEDULED."""
+    def paid_bill(self, number: str, amount: str, currency: str = "USD") -> tuple[str, str]:
+        """A bill of the clerk's vendor billed in ``currency`` (so the bill and its payment are in it) paid
+        in full from the bank account: (bill id, payment id); the payment is SCHEDULED."""
         today = date.today().isoformat()
         bill = self.call(
             "POST",
             "bills",
             {
-                "vendorId": self.vendor(),
+                "vendorId": self.vendor(currency),
                 "dueDate": today,
                 "invoice": {"invoiceNumber": number, "invoiceDate": today},
                 "billLineItems": [{"amount": amount, "description": "Test goods"}],

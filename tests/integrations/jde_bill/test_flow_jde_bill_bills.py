@@ -1,8 +1,9 @@
 """JDE approved purchase orders and vouchers -> BILL bills end to end: the JDE and BILL simulators, the
-real clients, Dagster, the ledger. Each test starts its own simulators and ledger (small scales)."""
+real clients, Dagster, the ledger. Each test starts its own simulators and ledger (small scales); JDE's
+requests are logged (``request_log``), so a test counts what JDE was sent."""
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,12 +13,15 @@ from jde_bill_world import (
     MASTER,
     ORDER_SOURCES,
     SUPPLIER_SOURCES,
+    BillClerk,
     JdeBillWorld,
     forget_target,
     jde_bill_world,
 )
-from jde_foreign_vouchers import enter_foreign_voucher, posting_accounts
+from jde_foreign_vouchers import ForeignVoucher, enter_foreign_voucher, posting_accounts
+from jde_money import paid, stored
 from mapping_rows import own_ledger, save_rows
+from request_log import Logged, RequestLog, logged_simulators
 from roots import ROOT
 
 from connector_assets.integrations.jde_bill.bill_mappings import ACCOUNTS, DEPARTMENTS, BillPolicy
@@ -38,9 +42,16 @@ SOURCES = ORDER_SOURCES
 VENDORS = (*SUPPLIER_SOURCES, "jde_bill/vendors_mapped", "jde_bill/vendors_written")
 BILLS = ("jde_bill/bills_mapped", "jde_bill/bills_written")
 EVERYTHING = (*MASTER, *SOURCES, *VENDORS, *BILLS)
+PAYMENTS = ("jde_bill/payments_mapped", "jde_bill/payments_written")
 
 
 class World(JdeBillWorld):
+    jde_log: RequestLog  # every request the JDE simulator received
+
+    def jde_calls(self, orchestration: str) -> list[Logged]:
+        """The calls of ``orchestration`` JDE received so far."""
+        return [e for e in self.jde_log.entries_all() if e.path.endswith(f"/{orchestration}")]
+
     def sync(self) -> dict:
         """Everything for the day, then the vendors again (those the held bills wait for: the vendors flow
         reads them on its next run) and the bills: what two scheduled runs do. The second run's metadata."""
@@ -67,7 +78,8 @@ class World(JdeBillWorld):
 
 @pytest.fixture
 def world(tmp_path):
-    with jde_bill_world(tmp_path, World) as made:
+    with logged_simulators() as logs, jde_bill_world(tmp_path, World) as made:
+        made.jde_log = logs["jde_ais"][0]
         yield made
 
 
@@ -114,14 +126,15 @@ def test_bills_wait_for_their_vendor_then_are_written_once_skipped_and_adopted_a
     assert adopted["adopt"] == 2 and adopted["create"] == 0
     assert world.bill_xrefs() == xrefs
     _one_bill_each(world)
-    _foreign_vouchers_are_billed_in_their_currency_or_refused(world)
+    euro, bill = _foreign_vouchers_are_billed_in_their_currency_or_refused(world)
+    _the_euro_bill_paid_in_bill_is_recorded_on_its_voucher_in_euros_once(world, euro, bill)
 
 
-def _foreign_vouchers_are_billed_in_their_currency_or_refused(world: World) -> None:
+def _foreign_vouchers_are_billed_in_their_currency_or_refused(world: World) -> tuple[ForeignVoucher, dict]:
     """Two vouchers entered today in USD company 00001 for a supplier whose A/P currency is EUR (F0401
     CRRP): its BILL vendor is made billed in EUR, the euro voucher becomes a bill of its ACR to the cent
     (JDE's AG is 1000 x 1.0834, worked out here by hand), and the yen voucher is refused naming both
-    currencies, nothing sent; a rerun sends nothing."""
+    currencies, nothing sent; a rerun sends nothing. The euro voucher and its BILL bill."""
     today = date.today().isoformat()
     supplier = int(world.jde_rows("F0401", CRRP="EUR")[0]["AN8"])
     [company] = world.jde_rows("F0010", CO="00001")
@@ -158,6 +171,52 @@ def _foreign_vouchers_are_billed_in_their_currency_or_refused(world: World) -> N
     assert not [b for b in world.bills_in_bill() if b["invoice"]["invoiceNumber"] == "FX-JPY-B"]
     again = world.run(*BILLS, partition=today)["jde_bill/bills_written"]
     assert again["create"] == again["update"] == 0
+    return euro, bill
+
+
+def _the_euro_bill_paid_in_bill_is_recorded_on_its_voucher_in_euros_once(
+    world: World, euro: ForeignVoucher, bill: dict
+) -> None:
+    """BILL's clerk pays the euro bill in full (BILL pays in the vendor's billCurrency, EUR) and the bank
+    clears it: the payments flow records it on the voucher in euros (ML_RecordPayment in Currency_Mode F,
+    Currency_Amount 1000.00, no domestic amount), so F0411 is paid off in both currencies (FAP and AAP 0,
+    pay status P) while ACR / AG keep the voucher at 1,000.00 EUR / 1,083.40 USD; a rerun sends nothing
+    (JDE's request log). The day's payments reconciliation agrees in euros; once the vendor is switched
+    to USD in BILL behind the connector's back, it names one currency mismatch, amounts not compared."""
+    clerk = BillClerk(world.bill_url)
+    clerk.cancel_scheduled()  # BILL's own seeded scheduled payments: the one that clears is ours
+    payment = clerk.pay(bill, euro.gross)
+    day = datetime.now(UTC).date().isoformat()  # BILL's payments are UTC days
+    written = world.run(*PAYMENTS, partition=day)["jde_bill/payments_written"]
+    assert written["create"] == 1 and written["fail"] == 0, written
+    [sent] = world.jde_calls("ML_RecordPayment")
+    assert sent.ok and sent.body["Payment_Reference"] == payment
+    assert (sent.body["Currency_Code"], sent.body["Currency_Mode"], sent.body["Currency_Amount"]) == (
+        "EUR",
+        "F",
+        "1000.00",
+    )
+    assert not sent.body.get("Payment_Amount")  # the domestic amount is JDE's to work out, not ours
+    [recorded] = world.jde_payments(payment)
+    assert (recorded["currency"], paid(recorded)) == ("EUR", Decimal("1000.00"))
+    [item] = world.jde_rows("F0411", DOC=euro.key[1], KCO="00001")
+    assert (stored(item, "ACR"), stored(item, "AG")) == (Decimal("1000.00"), Decimal("1083.40"))
+    assert (item["FAP"], item["AAP"], item["PST"]) == (0, 0, "P"), item
+    again = world.run(*PAYMENTS, partition=day)["jde_bill/payments_written"]
+    assert again["create"] == 0 and again["skip"] == 1, again
+    assert len(world.jde_calls("ML_RecordPayment")) == 1 and len(world.jde_payments(payment)) == 1
+
+    reconciled = world.run("jde_bill/payments_reconciliation", partition=day)
+    meta = reconciled["jde_bill/payments_reconciliation"]
+    assert meta["differences"] == 0 and meta["records_compared"] == 1, meta["difference_table"]
+    clerk.call("PATCH", f"vendors/{bill['vendorId']}", {"billCurrency": "USD"})
+    meta = world.run("jde_bill/payments_reconciliation", partition=day)["jde_bill/payments_reconciliation"]
+    assert meta["differences"] == meta["currency_mismatch"] == 1, meta["difference_table"]
+    assert (
+        f"| currency mismatch | voucher 00001/{euro.key[1]}/PV | {payment} | currency |"
+        in (meta["difference_table"])
+    )
+    assert "amounts in two currencies are not compared" in meta["difference_table"]
 
 
 def _order_billed_before_its_voucher(world: World) -> tuple[JdePurchaseOrder, JdeVoucher]:

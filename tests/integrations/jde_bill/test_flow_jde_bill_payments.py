@@ -10,6 +10,7 @@ and orders of the JDE simulator. What JDE holds is read back from the JDE simula
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context
 from instances import instance_for_test
 from jde_bill_world import BillClerk, JdeBillWorld, forget_target, jde_bill_world
+from jde_money import stored
 
 from connector_assets.bill.documents import read_current
 from connector_assets.flows.core import Mapped, Rejected, validate
@@ -50,9 +52,13 @@ FLOW = ("jde_bill/payments_mapped", "jde_bill/payments_written", "jde_bill/payme
 class World(JdeBillWorld):
     bill: BillClerk  # BILL as the test's payables clerk drives it
 
-    def order(self) -> dict:
+    def orders(self) -> list[dict]:
+        """The purchase orders JDE holds (their keys)."""
         with self.resources["jde"].session() as session:
-            return next(iter(session.browse("F4301", columns=["KCOO", "DOCO", "DCTO"])))
+            return list(session.browse("F4301", columns=["KCOO", "DOCO", "DCTO"]))
+
+    def order(self) -> dict:
+        return self.orders()[0]
 
 
 @pytest.fixture
@@ -242,10 +248,20 @@ def test_a_payment_posted_as_a_journal_is_adopted_not_paid_again_once_a_voucher_
     order, voucher = world.order(), world.open_vouchers()[0]
     paid, payment = world.bill.paid_bill("PO-400", "55.00")
     world.from_jde(f"PO:{order['KCOO']}:{order['DOCO']}:{order['DCTO']}", paid)
+    # A second order of dollar company 00001 billed to a vendor BILL bills in euros: a journal in euros.
+    other = next(o for o in world.orders() if o["KCOO"].strip() == "00001" and o != order)
+    euro_bill, euro_payment = world.bill.paid_bill("PO-401", "1234.56", currency="EUR")
+    world.from_jde(f"PO:{other['KCOO']}:{other['DOCO']}:{other['DCTO']}", euro_bill)
     world.bill.clear_payments()
     day = datetime.now(UTC).date().isoformat()
-    assert world.run(*FLOW, partition=day)["jde_bill/payments_written"]["create"] == 1  # a journal entry
+    assert world.run(*FLOW, partition=day)["jde_bill/payments_written"]["create"] == 2  # journal entries
     assert len(world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment)) == 2
+    # Sent in Currency_Mode F (company 00001 keeps USD): each line's euros in ACR, its dollars left to
+    # JDE's rate (the journal processor's, R09110Z), never the euros in the domestic AA.
+    lines = world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=euro_payment)
+    assert {(r["KCO"], r["CRCD"], r["CRRM"]) for r in lines} == {("00001", "EUR", "F")}
+    assert sorted(stored(r, "ACR") for r in lines) == [Decimal("-1234.56"), Decimal("1234.56")]
+    assert {r["AA"] for r in lines} == {0}
 
     # A voucher takes the order's bill over, and the ledger loses the posting: the voucher is not paid too.
     voucher_key = f"PV:{voucher['KCO']}:{voucher['DOC']}:PV"
