@@ -9,6 +9,11 @@ other in file order, as a day's runs do).
   orders, written once JDE is back, are unaffected. The failed day's write step is rerun alone (what
   "re-execute from failure" runs): each commitment becomes one order, the queue is cleared, and the other
   day's orders are neither written again nor touched.
+* Accounts not set up yet: the table in force maps every cost code to an account of JDE's chart that the
+  job has not been given yet (a new subsidiary, cost type, of an object account it uses): every voucher is
+  held on its account (``JDE:account:F0901:<account>``), none refused, so the day is not "mostly refused"
+  and its verdict passes; JDE receives not one orchestration call, and a replay sweep, reading F0901 and
+  finding no such account, sends nothing either.
 * Systemic failure: the cost-code table in force is replaced by a broken one (every cost code on an
   object account JDE does not have), so every voucher of the day is refused: each is queued with its
   reason, JDE receives not one orchestration call, and the day is marked (both checks red, the write step
@@ -23,7 +28,7 @@ from collections.abc import Iterator
 
 import procore_jde_proofs as proofs
 import pytest
-from asset_runs import step_failures
+from asset_runs import metadata_values, step_failures
 from instances import instance_for_test
 from mapping_rows import import_file, save_unchecked
 from procore_jde_world import ProcoreJdeWorld, procore_day, procore_jde_world
@@ -31,8 +36,9 @@ from roots import ROOT
 from sandbox_logins import on_simulator
 
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES
+from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW
+from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW, register_voucher_replays
 from connector_resources.jde import JdeAisResource
 from connector_resources.jde.resource import JdeSession
 
@@ -40,6 +46,7 @@ pytestmark = [pytest.mark.timeout(120), *proofs.SILENCED]
 SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "procore_jde_cost_codes.csv"
 MISSING_OBJECT = "7999"  # an object account no business unit of the JDE sandbox has
 VOUCHERS_VERDICT = "procore_jde/vouchers_verdict"  # the day's verdict, after the write
+DATA_SERVICE = "POST /jderest/v2/dataservice"  # a table read, as the JDE simulator counts calls
 
 
 class Story:
@@ -146,6 +153,51 @@ def test_a_day_failed_by_a_jde_outage_is_rerun_alone_and_writes_each_order_once(
     assert {c: world.xrefs("purchase_order")[c] for c in other.commitments} == other_xrefs
     audit = world.audit_counts(PURCHASE_ORDERS_FLOW.name)
     assert audit["create"] - other_audit["create"] == len(only_today)  # nothing of the other day again
+
+
+def _not_set_up_table() -> tuple[str, dict[str, str]]:
+    """The sandbox table with every cost code on a subsidiary of the job's object account 7120 that no
+    business unit has yet (a new cost type, ``NEWCOST``): of JDE's chart (the job holds accounts, 7120 is
+    used), not set up for the job."""
+    with SANDBOX_TABLE.open(newline="", encoding="utf-8") as source:
+        _header, *codes = list(csv.reader(source))
+    return "7120.NEWCOST", {code: "{job}.7120.NEWCOST" for code, _account in codes}
+
+
+def test_a_day_on_accounts_not_set_up_yet_is_held_on_them_not_refused_and_sends_nothing(story):
+    world, today = story.world, story.today
+    requisitions = set(today.requisitions)
+    calls = world.orchestration_calls()
+    account, table = _not_set_up_table()
+    assert not [r for r in world.jde_rows("F0901", SUB="NEWCOST")], "JDE has no such account yet"
+    save_unchecked(COST_CODES, table, replace=True, note="cost codes on accounts the jobs do not have yet")
+    try:
+        run = world.materialize(
+            "procore_jde/cost_code_map", proofs.VOUCHERS_MAPPED, proofs.VOUCHERS_WRITTEN, VOUCHERS_VERDICT
+        )
+        materialized = {e.asset_key.to_user_string() for e in run.get_asset_materialization_events()}
+        assert VOUCHERS_VERDICT in materialized, materialized  # held is not refused: the day is not red
+        mapped = metadata_values(run)[proofs.VOUCHERS_MAPPED]
+        assert (mapped["held"], mapped["rejected"], mapped["valid"]) == (len(requisitions), 0, 0), mapped
+        items = world.ledger.open_items(integration=INTEGRATION, flow=VOUCHERS_FLOW.name)
+        assert {i.source_key for i in items} == requisitions
+        assert {i.status for i in items} == {"held"}
+        assert all(
+            i.depends_on.startswith("JDE:account:F0901:") and i.depends_on.endswith(f".{account}")
+            for i in items
+        ), [i.depends_on for i in items]
+        assert all("Held until account " in i.reason for i in items)
+
+        # A replay sweep asks JDE (its account check reads F0901), finds no such account, sends nothing.
+        reads = world.jde_state()["calls"].get(DATA_SERVICE, 0)
+        world.replay_queued(VOUCHERS_FLOW.name, register_voucher_replays)
+        assert world.jde_state()["calls"].get(DATA_SERVICE, 0) > reads
+        items = world.ledger.open_items(integration=INTEGRATION, flow=VOUCHERS_FLOW.name)
+        assert {i.status for i in items} == {"held"} and {i.source_key for i in items} == requisitions
+        assert world.orchestration_calls() == calls  # not one orchestration call reached JDE
+        assert not proofs.batches_by_requisition(world, requisitions)
+    finally:
+        import_file(COST_CODES, SANDBOX_TABLE, note="the right chart", resources=world.resources)
 
 
 def _broken_table() -> dict[str, str]:

@@ -44,6 +44,7 @@ from connector_assets.integrations.procore_jde.voucher_mappers import (
     map_requisition,
 )
 from connector_assets.integrations.procore_jde.vouchers import VoucherReader
+from connector_assets.jde.job_accounts import AccountWaits
 from connector_assets.procore.document_fields import order_date_of
 from connector_resources.procore.errors import ProcoreNotFoundError
 from connector_resources.procore.order_lines import OrderLineReads, normalise_ids
@@ -334,6 +335,9 @@ class _Books:
 
     def account(self, project_id: str, label: str, code: str) -> Any:
         return SimpleNamespace(account="M30.7110", business_unit="M30", company="00001")
+
+    def awaiting(self, document: str) -> tuple[Any, AccountWaits]:
+        return self, AccountWaits(document)  # every account it answers exists: nothing to wait for
 
 
 def test_a_voucher_explanation_is_one_line_from_either_description_field():
