@@ -56,15 +56,22 @@ def outside_said(key: str) -> str:
 def ready_outside(keys: Iterable[str]) -> dict[str, str]:
     """The keys among ``keys`` (dependency keys of held records) whose outside state is ready now, with why:
     each registered kind's check asked once about its ids; keys of no registered kind are left out."""
+    return ask_checks(_CHECKS, keys)
+
+
+def ask_checks(checks: Mapping[Kind, OutsideCheck], keys: Iterable[str]) -> dict[str, str]:
+    """The keys among ``keys`` whose kind's check in ``checks`` says they are ready now, with why; each kind's
+    check asked once about all its ids. A check that fails leaves its keys held (logged): the next look asks
+    again. Shared by the replay sweeps (every registered check) and a target's session (its side's checks)."""
     wanted: dict[Kind, dict[str, str]] = {}
     for key in keys:
         parts = key.split(":", 3)
-        if len(parts) == 4 and (kind := (parts[0], parts[1], parts[2])) in _CHECKS:
+        if len(parts) == 4 and parts[3] and (kind := (parts[0], parts[1], parts[2])) in checks:
             wanted.setdefault(kind, {})[parts[3]] = key
     ready: dict[str, str] = {}
     for kind, by_id in wanted.items():
         try:
-            answered = _CHECKS[kind](sorted(by_id))
+            answered = checks[kind](sorted(by_id))
         except Exception as exc:  # the system is down or refuses: they stay held, the next sweep asks again
             log.warning("%d record(s) held on %s: could not check them: %s", len(by_id), ":".join(kind), exc)
             continue

@@ -31,14 +31,12 @@ from dataclasses import dataclass
 from connector_resources.held_outside import (
     Kind,
     OutsideCheck,
+    ask_checks,
     outside_key,
     register_outside_check,
     register_outside_words,
 )
-from connector_resources.redaction import get_logger
 from connector_resources.replay import WaitsFor
-
-log = get_logger(__name__)
 
 HELD_UNTIL = "Held until"  # every hold's reason says it, so a person and the fit report read it alike
 
@@ -142,17 +140,4 @@ def register_missing_check(kind: MissingKind, check: AppearedCheck) -> None:
 def appeared_in(checks: Mapping[Kind, AppearedCheck], keys: list[str]) -> dict[str, str]:
     """Of ``keys`` (held records' dependency keys), those whose missing record ``checks`` (by kind) find
     now, with why; a kind without a check, or whose check fails, stays held."""
-    by_kind: dict[Kind, dict[str, str]] = {}
-    for key in keys:
-        found = missing_of(key)
-        if found is not None and found[0].parts in checks:
-            by_kind.setdefault(found[0].parts, {})[found[1]] = key
-    ready: dict[str, str] = {}
-    for parts, by_id in by_kind.items():
-        try:
-            answered = checks[parts](sorted(by_id))
-        except Exception as exc:  # the target cannot be read now: they stay held, the next look asks again
-            log.warning("%d record(s) held on %s: could not check them: %s", len(by_id), ":".join(parts), exc)
-            continue
-        ready.update({by_id[ident]: why for ident, why in answered.items() if ident in by_id})
-    return ready
+    return ask_checks(checks, keys)

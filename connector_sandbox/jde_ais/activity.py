@@ -255,11 +255,14 @@ def _posted(
     lines: list[dict[str, Any]],
     amounts: list[tuple[int, int | None]],
     program: str,
-    stamp: dict[str, Any],
+    document: tuple[int, int, int, int],
     **changes: Any,
 ) -> list[dict]:
     """The F0911 rows a batch processor (``program``) posts for one transaction's ``lines`` with their
-    (domestic, foreign) ``amounts``, under the document, batch and dates in ``stamp`` and ``changes``."""
+    (domestic, foreign) ``amounts``, as ``document`` (DOC, batch ICU, Julian day, time of day) with
+    ``changes``."""
+    doc, batch, today, time_of_day = document
+    stamp = {"DOC": doc, "ICU": batch, "DICJ": today, "DSYJ": today, "UPMJ": today, "UPMT": time_of_day}
     return [
         row
         for line, (domestic, foreign) in zip(lines, amounts, strict=True)
@@ -335,15 +338,9 @@ def process_voucher_batches(store: Store, now: dt.datetime, periods: PeriodSetti
             store.insert("F0411", vouchers, connection=conn)
             order = {alias: vouchers[0][alias] for alias in ("PO", "PKCO", "PDCT") if alias in vouchers[0]}
             rate = {"CRR": vouchers[0]["CRR"]} if rows[0]["CRRM"] == "F" else {}
-            stamp = {
-                "DOC": doc,
-                "ICU": batch,
-                "DICJ": today,
-                "DSYJ": today,
-                "UPMJ": today,
-                "UPMT": time_of_day,
-            }
-            posted = _posted(distribution, line_amounts, "R04110ZA", stamp, **order, **rate)
+            posted = _posted(
+                distribution, line_amounts, "R04110ZA", (doc, batch, today, time_of_day), **order, **rate
+            )
             store.insert("F0911", posted, connection=conn)
             for table in ("F0411Z1", "F0911Z1"):
                 conn.execute(
@@ -407,15 +404,7 @@ def process_journal_batches(store: Store, now: dt.datetime, periods: PeriodSetti
             kind = lines[0]["DCT"]
             highest = conn.execute('SELECT MAX("DOC") FROM "F0911" WHERE "DCT" = ?', (kind,)).fetchone()[0]
             doc = int(highest or 0) + 1
-            stamp = {
-                "DOC": doc,
-                "ICU": batch,
-                "DICJ": today,
-                "DSYJ": today,
-                "UPMJ": today,
-                "UPMT": time_of_day,
-            }
-            posted = _posted(lines, amounts, "R09110Z", stamp, **rate)
+            posted = _posted(lines, amounts, "R09110Z", (doc, batch, today, time_of_day), **rate)
             store.insert("F0911", posted, connection=conn)
             conn.execute(
                 'UPDATE "F0911Z1" SET "EDSP" = \'1\', "DOC" = ?, "ICU" = ?, "UPMJ" = ?, "UPMT" = ? '
