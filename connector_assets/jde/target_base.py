@@ -11,10 +11,11 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import combinations
 from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import Created, FlowSpec, Mapped
+from connector_assets.flows.core import Created, FlowSpec, Mapped, Unchanged
 from connector_assets.flows.missing_holds import MissingHolds, appeared_by
 from connector_assets.flows.periods import PeriodClosed, Posting, redated
 from connector_assets.flows.targets import LedgerTarget
@@ -60,6 +61,11 @@ JDE_REASONS = {
     "59AD": "JDE has no exchange rate for the document's currency on its G/L date (F0015)",
     "59AE": "the currency is not set up in JDE (F0013), or it is not the voucher's currency",
 }
+
+
+# Inputs a mapped money body gained with the multi-currency contracts (the document's currency on journals
+# and payments), the voucher builder every flow shares (a blank due date named) and the order reference.
+ADDED_INPUTS = (("Currency_Code",), ("Due_Date",), ("Order_Company", "Order_Number", "Order_Type"))
 
 
 class VoucherChanged(ValueError):
@@ -208,6 +214,13 @@ class JdeTarget(LedgerTarget):
         head = f"{source} {entity} {record.source_key}"
         return f"{head} ({label})" if label else head
 
+    def company_calendars(self) -> JdePeriods:
+        """The companies' F0010 / F0008 calendars and currencies, read once per session for every money write
+        of this target (its G/L dates, ``posting``; its currency mode, ``targets.placed``)."""
+        if self._periods is None:
+            self._periods = JdePeriods(self.session)
+        return self._periods
+
     def posting(self, *, company: str, ledger: str, document: str, field: str, day: Any) -> Posting | None:
         """The date a money write of ``document`` posts on (its ``field``, dated ``day``) by the company's
         open periods and the integration's policy, read once per session (``jde.periods``); raises the
@@ -216,9 +229,7 @@ class JdeTarget(LedgerTarget):
         when = _iso_date(day)
         if when is None or self.spec is None:
             return None
-        if self._periods is None:
-            self._periods = JdePeriods(self.session)
-        return self._periods.posting(
+        return self.company_calendars().posting(
             integration=self.spec.integration, company=company, ledger=ledger, document=document,
             field=field, day=when,
         )  # fmt: skip
@@ -268,10 +279,36 @@ class JdeTarget(LedgerTarget):
         xref = self._xref(record)
         return xref is not None and not xref.target_id and xref.created_at < self.opened_at
 
-    def update(self, target_id: str, record: Mapped) -> None:
+    def unchanged_but_added_inputs(self, record: Mapped) -> Unchanged | None:
+        """``Unchanged`` when the record, already written, differs from what was written only by inputs the
+        integration started sending since (``ADDED_INPUTS``): the document did not change, so it is a skip
+        (its new hash kept), not a change for a person. JDE keeps what was written then (say, no order
+        reference); the integration never rewrites a posting. None otherwise."""
+        xref = self._xref(record)
+        if xref is None or not xref.target_id or not xref.content_hash:
+            return None
+        groups = [group for group in ADDED_INPUTS if any(name in record.body for name in group)]
+        for size in range(1, len(groups) + 1):
+            for dropped in combinations(groups, size):
+                names = {name for group in dropped for name in group}
+                before = Mapped(
+                    record.source_key, {k: v for k, v in record.body.items() if k not in names}, {}
+                )
+                if before.content_hash() == xref.content_hash:
+                    return Unchanged(
+                        f"unchanged since it was written to JDE as {xref.target_id}; only inputs the "
+                        f"integration sends since ({', '.join(sorted(names))}) are new, and JDE keeps the "
+                        "posting as written"
+                    )
+        return None
+
+    def update(self, target_id: str, record: Mapped) -> Unchanged | None:
         xref = self._xref(record)
         if xref is None or not xref.target_id:
-            return  # adopting what an earlier attempt wrote: it is already there, nothing to change
+            return None  # adopting what an earlier attempt wrote: it is already there, nothing to change
+        unchanged = self.unchanged_but_added_inputs(record)
+        if unchanged is not None:
+            return unchanged
         raise VoucherChanged(
             f"changed in {self.source_label} after it was written to JDE as {target_id}; JDE vouchers and "
             "payments are never rewritten or sent twice by the integration: correct it in JDE, then "

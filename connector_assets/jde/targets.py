@@ -32,7 +32,6 @@ with the amounts in ``Currency_Amount``. A company F0010 gives no currency for h
 (``periods.CompanyCurrencyUnknown``), never sent in a mode that may be wrong.
 """
 
-from itertools import combinations
 from typing import Any, ClassVar
 
 from connector_assets.flows.core import Created, Mapped
@@ -87,39 +86,11 @@ def placed(target: JdeTarget, company: str, body: dict[str, Any], document: str)
     """``body`` as sent to ``company`` (``batch_bodies.place_currency``, by its F0010 currency, read once
     per session with its periods); ``CompanyCurrencyUnknown`` holds ``document`` (in words) when F0010 gives
     none, and an amount finer than its currency allows is JDE-bound nonsense refused in words."""
-    if target._periods is None:
-        target._periods = JdePeriods(target.session)
-    currency = target._periods.currency(company, document)
+    currency = target.company_calendars().currency(company, document)
     try:
         return place_currency(body, currency)
     except ValueError as exc:
         raise JdeRefused(f"{document}: {exc}") from None
-
-
-# Inputs a mapped money body gained with the multi-currency contracts (the document's currency on journals
-# and payments), the voucher builder every flow shares (a blank due date named) and the order reference.
-ADDED_INPUTS = (("Currency_Code",), ("Due_Date",), ("Order_Company", "Order_Number", "Order_Type"))
-
-
-def unchanged_but_added_inputs(target: JdeTarget, record: Mapped) -> Unchanged | None:
-    """``Unchanged`` when the record, already written, differs from what was written only by inputs the
-    integration started sending since (``ADDED_INPUTS``): the document did not change, so it is a skip (its
-    new hash kept), not a change for a person. JDE keeps what was written then (say, no order reference);
-    the integration never rewrites a posting. None otherwise."""
-    xref = target._xref(record)
-    if xref is None or not xref.target_id or not xref.content_hash:
-        return None
-    groups = [group for group in ADDED_INPUTS if any(name in record.body for name in group)]
-    for size in range(1, len(groups) + 1):
-        for dropped in combinations(groups, size):
-            names = {name for group in dropped for name in group}
-            before = Mapped(record.source_key, {k: v for k, v in record.body.items() if k not in names}, {})
-            if before.content_hash() == xref.content_hash:
-                return Unchanged(
-                    f"unchanged since it was written to JDE as {xref.target_id}; only inputs the integration "
-                    f"sends since ({', '.join(sorted(names))}) are new, and JDE keeps the posting as written"
-                )
-    return None
 
 
 class BatchTarget(JdeTarget):
@@ -169,9 +140,6 @@ class BatchTarget(JdeTarget):
         """The target id ``create`` gives the record, known before it writes: its batch keys (JDE numbers
         nothing here). A preview records it in the created record's place (``preview.target``)."""
         return BatchKey.of_body(record.body).target_id
-
-    def update(self, target_id: str, record: Mapped) -> Unchanged | None:  # type: ignore[override]
-        return unchanged_but_added_inputs(self, record) or super().update(target_id, record)
 
     def create(self, record: Mapped) -> str | Created:
         body = dict(record.body)
@@ -329,9 +297,6 @@ class VoucherPayments(JdeTarget):
         company, document = self._voucher(record)
         return find_payment(self.session, company, document, "PV", record.body["Payment_Reference"])
 
-    def update(self, target_id: str, record: Mapped) -> Unchanged | None:  # type: ignore[override]
-        return unchanged_but_added_inputs(self, record) or super().update(target_id, record)
-
     def create(self, record: Mapped) -> str | Created:
         company, document = self._voucher(record)
         on = f"invoice {record.fields['invoice_id']}"
@@ -357,9 +322,6 @@ class DocumentPayments(JdeTarget):
         body = record.body
         voucher = (str(body["Document_Company"]), int(body["Document_Number"]), body["Document_Type"])
         return find_payment(self.session, *voucher, body["Payment_Reference"])
-
-    def update(self, target_id: str, record: Mapped) -> Unchanged | None:  # type: ignore[override]
-        return unchanged_but_added_inputs(self, record) or super().update(target_id, record)
 
     def create(self, record: Mapped) -> str | Created:
         body = record.body
@@ -391,12 +353,17 @@ def find_payment(session: Any, company: str, document: int, dct: str, reference:
     return payment_target_id(company, document, dct, reference, number) if number else None
 
 
-PAYMENT_INPUTS = ("Payment_Amount", "Currency_Code", "Exchange_Rate", "Payment_Date", "Payment_Reference")
+# The amount where its currency mode puts it (Payment_Amount in D, Currency_Amount in F: ``placed``).
+PAYMENT_INPUTS = (
+    "Payment_Amount", "Currency_Amount", "Currency_Code", "Currency_Mode", "Exchange_Rate", "Payment_Date",
+    "Payment_Reference",
+)  # fmt: skip
 
 
 def payment_body(body: dict[str, Any]) -> dict[str, Any]:
-    """What ``ML_RecordPayment`` takes of a mapped payment body (``batch_bodies.payment_inputs``), beside
-    the voucher: its amount, currency, stated rate, date and reference (not its batch keys)."""
+    """What ``ML_RecordPayment`` takes of a payment body, mapped (``batch_bodies.payment_inputs``) or placed
+    in its currency, beside the voucher: its amount, currency, stated rate, date and reference (not its batch
+    keys)."""
     return {name: body[name] for name in PAYMENT_INPUTS if name in body}
 
 
@@ -425,8 +392,6 @@ def record_payment(
         **payment_body(body),
         "Payment_Date": _iso_date(body["Payment_Date"]),
     }
-    # The amount where its currency mode puts it: Payment_Amount (D) or Currency_Amount (F).
-    inputs.update({k: body[k] for k in ("Currency_Mode", "Currency_Amount") if k in body})
     if posting is not None and posting.moved:  # the payment keeps its date; it posts on the open day
         inputs["GL_Date"] = posting.day
     try:
@@ -515,7 +480,7 @@ class PostingTarget(JdeTarget):
         xref = self._xref(record)
         if xref is None or not xref.target_id:
             return None  # adopting what an earlier attempt wrote: it is already there
-        unchanged = unchanged_but_added_inputs(self, record)
+        unchanged = self.unchanged_but_added_inputs(record)
         if unchanged is not None:
             return unchanged
         raise VoucherChanged(
