@@ -97,19 +97,12 @@ class GoneParent:
         """Another process took it: what is held on it went there too, and is skipped, not refused."""
         return self.cause == EXPORTED_ELSEWHERE
 
-    def child_skip(self, item: QueueItem) -> str:
-        """Why ``item``, held on this parent another process took, is skipped for good."""
-        return self.skip_words(item.entity, item.source_key)
-
     def skip_words(self, entity: str, source_key: str) -> str:
         """Why record ``source_key`` (an ``entity``) of this parent another process took is closed."""
         return (
             f"skipped: {entity} {source_key} belongs to {self.key}, which another process took "
             f"({self.cause_text}: {self.why}); it is recorded there, not by this integration"
         )
-
-    def child_reason(self, item: QueueItem) -> str:
-        return self.refusal_words(item.entity, item.source_key)
 
     def refusal_words(self, entity: str, source_key: str) -> str:
         """Why record ``source_key`` (an ``entity``) waiting for this parent is refused, and what to do."""
@@ -268,7 +261,7 @@ def refuse_held_on(
     conn: sa.Connection,
 ) -> list[QueueItem]:
     """Refuse the records held on ``parent`` (module docstring), in the caller's transaction: failed with
-    ``parent.child_reason``, next attempt ``retry_in(attempts)`` from now, a ``fail`` audit event each;
+    ``parent.refusal_words``, next attempt ``retry_in(attempts)`` from now, a ``fail`` audit event each;
     returns them. Those of a parent another process took are skipped instead (``_skip``), not returned.
     An item a run or replay changed meanwhile is left to it."""
     q = schema.retry_queue
@@ -527,7 +520,7 @@ def _refuse(
     now = _now()
     values: dict[str, Any] = {
         "status": "failed",
-        "reason": redact(parent.child_reason(item)),
+        "reason": redact(parent.refusal_words(item.entity, item.source_key)),
         "payload": _json({**item.payload, PARENT_GONE: parent.key}),
         "next_attempt_at": now + retry_in,
         "updated_at": now,
@@ -553,10 +546,10 @@ def _skip(
     conn: sa.Connection,
 ) -> QueueItem | None:
     """``item`` closed for good as its parent another process took (module docstring): resolved with
-    ``parent.child_skip``, a ``skip`` audit event marked never written; None if it is no longer as read
+    ``parent.skip_words``, a ``skip`` audit event marked never written; None if it is no longer as read
     (``held_only``: still held on ``parent``, unchanged; else still open)."""
     q = schema.retry_queue
-    reason, now = redact(parent.child_skip(item)), _now()
+    reason, now = redact(parent.skip_words(item.entity, item.source_key)), _now()
     where = (
         [q.c.status == "held", q.c.depends_on == parent.key, q.c.updated_at == item.updated_at]
         if held_only
