@@ -43,6 +43,7 @@ from typing import Any
 
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.periods import company_currencies
 from connector_assets.jde.supplier_reads import suppliers_among
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.missing_records import (
@@ -262,18 +263,11 @@ def _rates(session: Any, ids: list[str]) -> dict[str, str]:
     """``<currency>/<company>/<G/L date>``: ready once F0015 holds a rate of the currency against the
     company's currency (F0010 ``CRCD``) effective on or before that date."""
     ready: dict[str, str] = {}
-    domestic: dict[str, str] = {}
-    for ident in ids:
-        currency, company, day = (ident.split("/") + ["", "", ""])[:3]
-        if not (currency and company and day):
-            continue
-        if company not in domestic:
-            rows = session.browse(
-                "F0010", columns=["CO", "CRCD"], conditions=[Condition("F0010.CO", "EQUAL", company)]
-            )
-            domestic[company] = next((_text(r.get("CRCD")).upper() for r in rows), "")
-        to = domestic[company]
-        if not to:
+    held = [(ident.split("/") + ["", "", ""])[:3] for ident in ids]
+    domestic = company_currencies(session, sorted({company for _, company, _ in held if company}))
+    for ident, (currency, company, day) in zip(ids, held, strict=True):
+        to = domestic.get(company, "")
+        if not (currency and day and to):
             continue
         conditions = [Condition("F0015.CRCD", "EQUAL", currency), Condition("F0015.CRDC", "EQUAL", to)]
         for row in session.browse("F0015", columns=["CRCD", "CRDC", "EFT"], conditions=conditions):
