@@ -74,6 +74,9 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "F0911": ("KCO", "DCT", "DOC", "DGJ", "JELN", "EXTL", "LT"),
     "F0010": ("CO",),  # Company Constants: each company's fiscal pattern and current periods
     "F0008": ("DTPN", "DFYJ", "FQ"),  # Date Fiscal Patterns: a pattern's period end dates per fiscal year
+    "F0006": ("MCU",),  # Business Unit Master: a business unit a refusal named, looked for once it exists
+    "F0013": ("CRCD",),  # Currency Codes: a currency a refusal named (59AE)
+    "F0015": ("CRCD", "CRDC", "AN8", "RTTYP", "EFT"),  # Exchange Rates: from, to, address, rate type, date
     "F0414": ("PYID", "RC5"),  # A/P payment detail (payment, line): read for a payment JDE already holds
     "F0116": ("AN8", "EFTB"),  # Address by Date: not in the reference, general JDE knowledge
     "F0115": ("AN8", "IDLN", "RCK7"),  # Contact Phone Numbers (as jde.supplier_details reads them)
@@ -93,6 +96,7 @@ DATE_ALIASES = frozenset(
         "URDT",  # user-reserved date
         "EFTB",  # F0116 beginning effective date (general JDE knowledge, not in the reference)
         "DFYJ", "APFJ", "ARFJ", "DFF",  # fiscal year starts (F0010, F0008)
+        "EFT",  # F0015 effective date of an exchange rate
         *(f"D{n:02d}J" for n in range(1, 15)),  # F0008 period end dates
     }
 )  # fmt: skip

@@ -135,3 +135,19 @@ def _an8(an8: str, table: str = "F0101"):
     from connector_resources.jde import Condition
 
     return Condition(f"{table}.AN8", "EQUAL", int(an8))
+
+
+def test_the_missing_record_checks_find_a_rate_and_a_currency_jde_holds_and_not_one_it_lacks(jde):
+    """A record held on an exchange rate or a currency JDE lacks is released by the check that reads F0010,
+    F0015 and F0013: a seeded EUR -> USD rate and JPY are found, CHF (no rate) and XYZ (no currency) not."""
+    from connector_assets.jde.missing_master import CURRENCY, EXCHANGE_RATE, appeared_checks
+
+    with jde.session() as session:
+        checks = appeared_checks(session)
+        rates = checks[EXCHANGE_RATE.parts](
+            ["EUR/00001/2026-03-02", "CHF/00001/2026-03-02", "EUR/99999/2026-03-02"]
+        )
+        currencies = checks[CURRENCY.parts](["JPY", "XYZ"])
+    assert set(rates) == {"EUR/00001/2026-03-02"}
+    assert "EUR to USD" in rates["EUR/00001/2026-03-02"]
+    assert set(currencies) == {"JPY"}
