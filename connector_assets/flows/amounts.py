@@ -7,7 +7,7 @@ supplier billed. A value finer than its currency allows is refused (``CurrencyDe
 rounded, so a finance user sees it.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 CENT = Decimal("0.01")
@@ -57,6 +57,18 @@ def quantum(currency: str | None) -> Decimal:
 def fits(value: Decimal, currency: str | None) -> bool:
     """Whether ``value`` has no finer fractions than ``currency`` has (``1000`` JPY yes, ``1000.5`` no)."""
     return value == value.quantize(quantum(currency))
+
+
+def rounded(value: Decimal, currency: str | None = None) -> Decimal:
+    """``value`` rounded half up to the smallest unit of ``currency`` (the yen, the cent, the fils; none: the
+    cent), for a figure a system computes or renders as a float (a product, a percentage, a float total)."""
+    return value.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def shown(value: Decimal, currency: str | None = None) -> str:
+    """``value`` for a message: with its currency's decimals (``money``), or as it is when finer than they
+    allow (a message shows what a system holds, never a rounded figure)."""
+    return money(value, currency) if fits(value, currency) else f"{value:f}"
 
 
 def money(value: Decimal, currency: str | None = None) -> str:

@@ -49,7 +49,7 @@ from dagster import (
     asset,
 )
 
-from connector_assets.flows.amounts import minor_units
+from connector_assets.flows.amounts import quantum
 
 __all__ = [
     "CHECK",
@@ -273,7 +273,7 @@ def money(value: Decimal | None, currency: str | None = None) -> str:
     value finer than its currency: a report shows what a system holds, whatever it is."""
     if value is None:
         return "-"
-    unit = Decimal(1).scaleb(-(minor_units(currency) if currency else 2))
+    unit = quantum(currency or None)
     value = Decimal(value)
     exact = value.quantize(unit)
     return f"{exact if exact == value else value.normalize():,}"

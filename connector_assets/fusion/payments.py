@@ -171,9 +171,7 @@ class PaidState:
         own decimals), ``an unknown amount`` for none."""
         if value is None:
             return "an unknown amount"
-        code = self.currency or None
-        shown = amounts.money(value, code) if amounts.fits(value, code) else format(value, "f")
-        return f"{shown} {self.currency}".rstrip()
+        return f"{amounts.shown(value, self.currency or None)} {self.currency}".rstrip()
 
     @property
     def live(self) -> list[InvoicePayment]:

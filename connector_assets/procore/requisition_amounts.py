@@ -17,7 +17,7 @@ Used by Procore -> JD Edwards (``voucher_mappers``, and the reconciliation's exp
 I/O, a ``str`` answer is what is wrong with the line, in a finance user's words.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
@@ -33,12 +33,6 @@ def line_cost_code(line: dict[str, Any]) -> str | None:
     if isinstance(code, dict) and str(code.get("full_code") or "").strip():
         return str(code["full_code"]).strip()
     return None
-
-
-def _in_units(value: Decimal, currency: str | None) -> Decimal:
-    """``value`` rounded half up to the smallest unit of ``currency`` (None: the cent), as Procore's G702
-    rounds its amounts in the commitment's currency (whole yen, a dinar's fils)."""
-    return value.quantize(amounts.quantum(currency), rounding=ROUND_HALF_UP)
 
 
 RETAINED_THIS_PERIOD = "_retainage_retained_this_period"  # e.g. work_completed_retainage_retained_this_period
@@ -88,7 +82,8 @@ def retainage_this_period(line: dict[str, Any], currency: str | None = None) -> 
     percent = amounts.amount(raw_percent)
     if percent is None:
         return "it has work billed before but no retainage percent, so this period's retainage is unknown"
-    return total - _in_units(previous * percent / Decimal(100), currency)
+    # Rounded as Procore's G702 rounds its amounts: in the commitment's currency (whole yen, a dinar's fils).
+    return total - amounts.rounded(previous * percent / Decimal(100), currency)
 
 
 def line_payable(line: dict[str, Any], currency: str | None = None) -> Decimal | str:

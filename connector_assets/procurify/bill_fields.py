@@ -149,7 +149,7 @@ def cents(value: Decimal) -> Decimal:
 def in_currency(value: Decimal, currency: str | None) -> Decimal:
     """``value`` rounded half up to the smallest unit of ``currency`` (the yen, the cent, the fils): how a
     bill's float total (quirk 7) is read in its own currency. Items are never rounded (``priced_items``)."""
-    return value.quantize(amounts.quantum(currency), rounding=ROUND_HALF_UP)
+    return amounts.rounded(value, currency)
 
 
 def bill_tax(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:

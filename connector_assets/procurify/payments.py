@@ -155,7 +155,7 @@ def split(
         return f"{label}: its amount {total}"
 
     def shown(value: Decimal) -> str:  # with the currency's decimals: 3045 (JPY), 12.345 (KWD)
-        return amounts.money(value, currency) if amounts.fits(value, currency) else f"{value:f}"
+        return amounts.shown(value, currency)
 
     if not bills:
         groups = ", ".join(str(g) for g in payment_groups(payment)) or "none"

@@ -19,7 +19,7 @@ from typing import Any
 
 from connector_assets.coupa import master_data as coupa_master
 from connector_assets.coupa.targets import CoupaPurchaseOrders
-from connector_assets.flows.amounts import CENT, money, quantum
+from connector_assets.flows.amounts import CENT, money, quantum, rounded
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
@@ -132,7 +132,7 @@ def line_amount_fields(
     ``currency``: a foreign order's (None: cents, as a domestic order always went), whose smallest unit the
     product is rounded to and whose decimals the amount line's price keeps (``money``: whole yen).
     """
-    unit = quantum(currency) if currency is not None else CENT
+    unit = quantum(currency)
     product = quantity * price
     if extended is None or (
         quantity > 0
@@ -149,8 +149,7 @@ def line_total(fields: dict[str, Any], currency: str | None = None) -> Decimal:
     ``currency``'s smallest unit (cents when None)."""
     if fields.get("quantity") is None:
         return Decimal(fields["price"])
-    unit = quantum(currency) if currency is not None else CENT
-    return (Decimal(fields["quantity"]) * Decimal(fields["price"])).quantize(unit, rounding=ROUND_HALF_UP)
+    return rounded(Decimal(fields["quantity"]) * Decimal(fields["price"]), currency)
 
 
 def _mapped_order(

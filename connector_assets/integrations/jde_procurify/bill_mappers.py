@@ -337,8 +337,7 @@ def map_bill(
 def _shown(value: Decimal, currency: str) -> str:
     """An amount in a message, with its currency (``1000 JPY``, ``175.30 GBP``; ``175.30`` with none); one
     finer than its currency allows as it is (never rounded in a message either)."""
-    fits = amounts.fits(value, currency or None)
-    return f"{amounts.money(value, currency or None) if fits else value} {currency}".strip()
+    return f"{amounts.shown(value, currency or None)} {currency}".strip()
 
 
 def _mapped(

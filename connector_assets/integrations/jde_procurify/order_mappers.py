@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from connector_assets.flows.amounts import quantum
+from connector_assets.flows.amounts import quantum, rounded
 from connector_assets.jde.order_status import (
     STOCK_LINE,
     OrderPolicy,
@@ -81,11 +81,12 @@ def line_amounts(line: Mapping[str, Any]) -> tuple[Decimal, Decimal, bool]:
     """(quantity, unit price, as ordered) for a line: JDE's quantity (two decimals) and unit cost (in its
     currency's smallest unit: ``quantum`` of F4311 CRCD, the cent for most) when they make JDE's extended
     cost; otherwise one unit at the extended cost (``as ordered`` False)."""
-    unit = quantum(text(line.get("CRCD")))
     quantity = decimal(line.get("UORG")) or Decimal(0)
     price = decimal(line.get("PRRC")) or Decimal(0)
     extended = decimal(line.get("AEXP"))
-    product = (quantity * price).quantize(unit, rounding=ROUND_HALF_UP)
+    currency = text(line.get("CRCD"))
+    unit = quantum(currency)
+    product = rounded(quantity * price, currency)
     if (
         quantity > 0
         and _places_ok(quantity)
@@ -94,7 +95,7 @@ def line_amounts(line: Mapping[str, Any]) -> tuple[Decimal, Decimal, bool]:
     ):
         return quantity.quantize(CENT), price.quantize(unit), True
     amount = extended if extended is not None else product
-    return Decimal(1).quantize(CENT), amount.quantize(unit, rounding=ROUND_HALF_UP), False
+    return Decimal(1).quantize(CENT), rounded(amount, currency), False
 
 
 def line_name(line: Mapping[str, Any]) -> str:
@@ -122,9 +123,7 @@ def order_total(body: Mapping[str, Any]) -> Decimal:
     """The requisition's lines' total, each line rounded to its currency's smallest unit."""
     return sum(
         (
-            (Decimal(li["quantity"]) * Decimal(li["unit_price"])).quantize(
-                quantum(li.get("currency_code")), rounding=ROUND_HALF_UP
-            )
+            rounded(Decimal(li["quantity"]) * Decimal(li["unit_price"]), li.get("currency_code"))
             for li in body.get("line_items", [])
         ),
         Decimal(0),
