@@ -19,7 +19,7 @@ from connector_assets.bill.ledger_bills import LedgerBills
 from connector_assets.flows.core import Mapped, Unchanged
 from connector_assets.integrations.jde_bill.bill_keys import VOUCHER_LINK, names_order
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
-from connector_assets.integrations.jde_bill.payments import HOME_CURRENCY
+from connector_assets.integrations.jde_bill.payments import bill_currency
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_assets.preview.target import is_placeholder
 from connector_resources.ledger import Ledger
@@ -56,7 +56,7 @@ class BillsFromJde(LedgerBills):
             known = self._bill_currencies.get(vendor_id)
         if known is None:
             vendor = self.session.get("vendors", vendor_id)
-            known = str(vendor.get("billCurrency") or HOME_CURRENCY).strip().upper()
+            known = bill_currency(vendor)
             with self.lock:
                 self._bill_currencies[vendor_id] = known
         return known

@@ -125,7 +125,7 @@ def bill_currency(vendor: Mapping[str, Any]) -> str:
     """The currency a BILL vendor's bills and payments are in: its ``billCurrency``, blank: USD (BILL's
     own). BILL's bills and payments name no currency of their own (reference 2.7), so the vendor's is
     theirs: the payments flow posts in it and the reconciliation compares in it."""
-    return str(vendor.get("billCurrency") or HOME_CURRENCY).strip().upper()
+    return str(vendor.get("billCurrency") or "").strip().upper() or HOME_CURRENCY
 
 
 def vendor_currencies(bill: Any, payments: Iterable[Mapping[str, Any]]) -> dict[str, str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from connector_assets.bill.targets import ADDRESS_KEYS, comparable_name, comparable_tax_id
 from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, amount, currencies_differ, money
-from connector_assets.integrations.jde_bill.payments import HOME_CURRENCY
+from connector_assets.integrations.jde_bill.payments import bill_currency
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def vendor_drift(body: Mapping[str, Any], vendor: Mapping[str, Any]) -> list[Dri
     if kind and kind != their_kind:
         drifts.append(Drift("account type", "accountType", kind, their_kind or "-"))
     currency = _text(body.get("billCurrency")).upper()  # sent only when JDE names one (F0401 CRRP)
-    their_currency = _text(vendor.get("billCurrency")).upper() or HOME_CURRENCY
+    their_currency = bill_currency(vendor)
     if currencies_differ(currency, their_currency):
         drifts.append(Drift(CURRENCY_MISMATCH, "billCurrency", currency, their_currency))
     payee = _text(_part(body, "paymentInformation", "payeeName"))
