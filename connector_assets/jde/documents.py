@@ -7,7 +7,7 @@ whole documents and never does I/O itself. They never map: what a target makes o
 integration's.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -285,8 +285,9 @@ def purchase_orders_by_number(jde: Any, docos: Iterable[int]) -> list[JdePurchas
 # -- vouchers: F0411 pay items, F0911 distribution, the order's lines --------------------------------------
 
 
-def entered_foreign(row: dict[str, Any]) -> bool:
-    """A document row entered in a foreign currency (currency mode CRRM F)."""
+def entered_foreign(row: Mapping[str, Any]) -> bool:
+    """A document row entered in a foreign currency (currency mode CRRM F): its amounts in its own currency
+    are the currency amounts (ACR, FAP, PFAP), its domestic ones JDE's conversion."""
     return str(row.get("CRRM") or "").strip().upper() == FOREIGN_MODE
 
 

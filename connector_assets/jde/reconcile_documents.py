@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from connector_assets.flows.reconciliation import amount
-from connector_assets.jde.documents import suppliers_by_number, voucher_key
+from connector_assets.jde.documents import entered_foreign, suppliers_by_number, voucher_key
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE, PO_LINE_TABLE, order_id, parse_order_id
 from connector_assets.jde.tables import AP_LEDGER
@@ -57,14 +57,6 @@ class InSession:
         return nullcontext(self._session)
 
 
-FOREIGN = "F"  # CRRM of an entry made in a foreign currency: its amounts are in ACR (and FAP, open)
-
-
-def is_foreign(row: Mapping[str, Any]) -> bool:
-    """An entry made in a foreign currency (currency mode ``CRRM`` F)."""
-    return str(row.get("CRRM") or "").strip().upper() == FOREIGN
-
-
 def document_amount(row: Mapping[str, Any], domestic: str = "AG", foreign: str = "ACR") -> Decimal:
     """A row's amount in its document's currency: the currency amount (``ACR``; ``FAP`` for an open
     amount) of a foreign entry, else the domestic column (``AG``, ``AA``, ``AAP``).
@@ -73,7 +65,7 @@ def document_amount(row: Mapping[str, Any], domestic: str = "AG", foreign: str =
     EUR invoice reads 1,083.40 there; the source said 1,000.00 EUR, and that is what must agree. A foreign
     batch row keyed on its domestic side (``CRRM`` F, ``ACR`` blank until R04110ZA computes it) has only
     the domestic amount to give."""
-    if is_foreign(row) and str(row.get(foreign) if row.get(foreign) is not None else "").strip():
+    if entered_foreign(row) and str(row.get(foreign) if row.get(foreign) is not None else "").strip():
         return amount(row.get(foreign))
     return amount(row.get(domestic))
 
