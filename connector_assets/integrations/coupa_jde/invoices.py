@@ -41,6 +41,7 @@ from typing import Any
 from dagster import AssetExecutionContext
 
 from connector_assets.coupa.documents import INVOICES, coupa_day, current_versions
+from connector_assets.coupa.po_numbers import jde_order
 from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
@@ -124,14 +125,6 @@ def supplier_number(ledger: Ledger, supplier: Any) -> str | None:
     return number if number.isdigit() and len(number) <= 8 else None
 
 
-def order_of(po_number: str) -> OrderReference | None:
-    """The JDE order a JDE -> Coupa ``po-number`` names (``KCOO-DOCO-DCTO``, a suffix after), else None."""
-    parts = po_number.strip().split("-")
-    if len(parts) < 3 or not parts[1].isdigit() or len(parts[1]) > 8 or not parts[0] or not parts[2]:
-        return None
-    return OrderReference(parts[0], int(parts[1]), parts[2])
-
-
 def invoice_order(ledger: Ledger, invoice: dict[str, Any]) -> OrderReference | None:
     """The JDE purchase order a Coupa invoice was raised against: the one order its lines bill
     (``po-number``) that the JDE -> Coupa flow created from JDE (its cross-reference holds it, written to
@@ -145,9 +138,9 @@ def invoice_order(ledger: Ledger, invoice: dict[str, Any]) -> OrderReference | N
     orders: set[OrderReference] = set()
     for number in numbers:
         xref = ledger.get_xref(*JDE_COUPA_ORDERS, number, "coupa")
-        order = order_of(number) if xref is not None and xref.target_id else None
+        order = jde_order(number) if xref is not None and xref.target_id else None
         if order is not None:
-            orders.add(order)
+            orders.add(OrderReference(*order))
     return orders.pop() if len(orders) == 1 else None
 
 

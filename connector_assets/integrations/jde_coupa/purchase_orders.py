@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from connector_assets.coupa import master_data as coupa_master
+from connector_assets.coupa.po_numbers import po_number
 from connector_assets.coupa.targets import CoupaPurchaseOrders
 from connector_assets.flows.amounts import CENT, money, quantum, rounded
 from connector_assets.flows.assembly import Flow
@@ -60,13 +61,6 @@ CoupaPurchaseOrderRecord = record_model(
     lines=whole(ge=1),
     total=number(ge=0),
 )
-
-
-def po_number(header: dict) -> str:
-    """Coupa's ``po-number`` for a JDE order: ``KCOO-DOCO-DCTO`` (suffix 000 omitted), at most 20 chars."""
-    number = f"{str(header['KCOO']).strip()}-{int(header['DOCO'])}-{str(header['DCTO']).strip()}"
-    suffix = str(header.get("SFXO") or "000").strip()
-    return number if suffix in ("", "000") else f"{number}-{suffix}"
 
 
 def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:

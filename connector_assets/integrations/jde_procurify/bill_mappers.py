@@ -66,6 +66,7 @@ from connector_assets.jde.batch_bodies import (
     voucher_fields,
 )
 from connector_assets.jde.missing_master import chart_account_missing
+from connector_assets.jde.purchase_orders import parse_order_id
 from connector_assets.jde.uuid_batch_keys import UuidBatchKeys, uuid_hex
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.bill_costs import additional_costs, cost_label
@@ -149,10 +150,10 @@ def order_reference(orders: tuple[str | None, ...]) -> OrderReference | None:
     keys = set(orders)
     if len(keys) != 1 or None in keys:
         return None
-    parts = str(keys.pop()).split(":")
-    if len(parts) < 3 or not parts[1].isdigit() or not parts[0] or not parts[2]:
+    try:
+        return OrderReference(*parse_order_id(str(keys.pop())))
+    except ValueError:  # not a JDE order key
         return None
-    return OrderReference(parts[0], int(parts[1]), parts[2])
 
 
 def _day(value: Any) -> str | None:
