@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from dagster import AssetKey
 
 from connector_assets.asset_keys import flow_asset_key
+from connector_resources.refusals import Refusal
 
 if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions
     from connector_assets.flows.lazy_model import LazyModel
@@ -87,16 +88,31 @@ class Rejected:
     reason: str
     payload: dict[str, Any] = field(default_factory=dict)
     held_on: str | None = None
+    # Why, as data (``connector_resources.refusals``): the kind and its parameters the desk, the fit report
+    # and the checks group by. None: a hold waits for the record it names, a refusal is the flow's own rule.
+    refusal: Refusal | None = None
 
     @classmethod
-    def held_for(cls, source_key: str, depends_on: str, reason: str) -> Rejected:
+    def held_for(
+        cls, source_key: str, depends_on: str, reason: str, refusal: Refusal | None = None
+    ) -> Rejected:
         """``source_key`` held on ``depends_on`` (a record the target lacks), with why."""
-        return cls(source_key, reason, held_on=depends_on)
+        return cls(source_key, reason, held_on=depends_on, refusal=refusal)
+
+    @classmethod
+    def of(cls, source_key: str, refusal: Refusal, payload: dict[str, Any] | None = None) -> Rejected:
+        """``source_key`` refused with ``refusal`` (its sentence is the reason)."""
+        return cls(source_key, refusal.sentence, payload or {}, refusal=refusal)
 
     @property
     def queued(self) -> dict[str, Any]:
         """What the retry queue keeps of the record (``Ledger.enqueue``'s fields of the same names)."""
-        return {"source_key": self.source_key, "payload": self.payload, "reason": self.reason}
+        return {
+            "source_key": self.source_key,
+            "payload": self.payload,
+            "reason": self.reason,
+            "refusal": self.refusal,
+        }
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from connector_resources.ledger.records import (
     _text,
     _to_json,
 )
-from connector_resources.reason_kinds import reason_kind
 from connector_resources.redaction import redact
+from connector_resources.refusals import Refusal, refused, waits_for_record
 
 
 class QueueStore(LedgerBase):
@@ -49,9 +49,14 @@ class QueueStore(LedgerBase):
         depends_on: str | None = None,
         next_attempt_at: datetime | None = None,
         run_id: str | None = None,
+        refusal: Refusal | None = None,
         conn: sa.Connection | None = None,
     ) -> QueueItem:
         """Put a record on the retry queue, or refresh its open item if it already has one.
+
+        ``refusal``: why, as data (``connector_resources.refusals``): its kind's group, parameters and who
+        acts are kept beside the reason. Without one, a hold waits for the record it names and a failure is
+        of the flow-rule kind ``refused`` (every caller in the kit passes its own).
 
         ``failed`` items are due at ``next_attempt_at`` (default: now). ``held`` items wait for the
         record named by ``depends_on`` (e.g. ``coupa:supplier:JDE:4343``) and only become due when
@@ -83,7 +88,7 @@ class QueueStore(LedgerBase):
             "source_key": _text(record, "source_key", source_key, schema.KEY_LEN),
             "payload": _to_json(record, "payload", payload),
             "reason": redact(reason),
-            "kind": kind_of(reason, source_key),
+            **refusal_columns(refusal or default_refusal(reason, status, depends_on)),
             "status": status,
             "attempts": 1 if status == "failed" else 0,
             "next_attempt_at": next_attempt_at,
@@ -102,6 +107,8 @@ class QueueStore(LedgerBase):
                 "payload": excluded.payload,
                 "reason": excluded.reason,
                 "kind": excluded.kind,
+                "params": excluded.params,
+                "attention": excluded.attention,
                 "status": excluded.status,
                 "attempts": t.c.attempts + (1 if status == "failed" else 0),
                 "next_attempt_at": excluded.next_attempt_at,
@@ -161,9 +168,11 @@ class QueueStore(LedgerBase):
         *,
         retry_in: timedelta,
         run_id: str | None = None,
+        refusal: Refusal | None = None,
         conn: sa.Connection | None = None,
     ) -> QueueItem:
-        """Count a failed retry of an open item and schedule the next one ``retry_in`` from now."""
+        """Count a failed retry of an open item and schedule the next one ``retry_in`` from now;
+        ``refusal``: why, as data (as ``enqueue``)."""
         record = f"queue item {item_id}"
         if not isinstance(retry_in, timedelta) or retry_in < timedelta(0):
             raise LedgerInputError(
@@ -175,7 +184,6 @@ class QueueStore(LedgerBase):
         t = schema.retry_queue
         now = _now()
         with self._write(conn) as c:
-            key = c.execute(sa.select(t.c.source_key).where(t.c.id == item_id)).scalar() or ""
             update = (
                 sa.update(t)
                 .where(t.c.id == item_id, t.c.status.in_(schema.QUEUE_OPEN_STATUSES))
@@ -183,7 +191,7 @@ class QueueStore(LedgerBase):
                     attempts=t.c.attempts + 1,
                     next_attempt_at=now + retry_in,
                     reason=redact(reason),
-                    kind=kind_of(reason, key),
+                    **refusal_columns(refusal or default_refusal(reason, "failed", None)),
                     last_run_id=sa.func.coalesce(run_id, t.c.last_run_id),
                     updated_at=now,
                 )
@@ -536,6 +544,8 @@ class QueueStore(LedgerBase):
         """A ``mlc_retry_queue`` row as a ``QueueItem`` (its payload decoded)."""
         data = dict(row._mapping)
         data["payload"] = json.loads(data["payload"])
+        if "params" in data:
+            data["params"] = json.loads(data["params"]) if data["params"] else {}
         return QueueItem(**data)
 
     @staticmethod
@@ -550,6 +560,19 @@ class QueueStore(LedgerBase):
         return LedgerInputError(f"queue item {item_id} is {status}, not open (failed or held)")
 
 
-def kind_of(reason: str, source_key: str) -> str:
-    """The refusal's kind as the queue keeps it (``reason_kind`` of the masked reason, cut to the column)."""
-    return reason_kind(redact(reason), source_key)[: schema.KEY_LEN]
+def default_refusal(reason: str, status: str, depends_on: str | None) -> Refusal:
+    """The refusal of an item queued without one: a hold waits for the record it names, a failure is the
+    flow's own rule."""
+    if status == "held" and depends_on:
+        return waits_for_record(reason, depends_on)
+    return refused(reason, rule="not classified")
+
+
+def refusal_columns(refusal: Refusal) -> dict[str, Any]:
+    """A refusal as the queue's columns: its group (cut to the column), parameters (secrets masked) and
+    who acts."""
+    return {
+        "kind": refusal.group[: schema.KEY_LEN],
+        "params": redact(json.dumps(dict(refusal.params), sort_keys=True, default=str)),
+        "attention": refusal.attention,
+    }

@@ -133,7 +133,16 @@ class QueueItem:
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
-    kind: str | None = None  # the refusal's kind (``reason_kinds.reason_kind``)
+    kind: str | None = None  # the refusal's group (``refusals.Refusal.group``): its kind and grouping values
+    params: dict[str, Any] | None = None  # the refusal's parameters (``refusals.Refusal.params``)
+    attention: str | None = None  # who acts: "flows" (clears by itself) or "person" (``refusals``)
+
+    @property
+    def refusal_kind(self) -> str:
+        """The catalog code of the item's refusal (``refusals.KINDS``), "" for an item without one."""
+        from connector_resources.refusals import code_of
+
+        return code_of(self.kind or "")
 
 
 @dataclass(frozen=True, slots=True)

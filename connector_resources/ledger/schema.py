@@ -112,6 +112,7 @@ _COLUMN_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
             "origin",
             "old_value",
             "new_value",
+            "params",
         ),
         sa.Text(),
     ),
@@ -139,6 +140,7 @@ _COLUMN_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     "version": sa.Integer(),
     "mapping": sa.String(FLOW_LEN),
     "kind": sa.String(KEY_LEN),
+    "attention": sa.String(STATUS_LEN),
     "map_key": sa.String(KEY_LEN),
     "depends_on": sa.String(DEPENDS_ON_LEN),
     "item_id": BigIntId,
@@ -226,9 +228,11 @@ retry_queue = sa.Table(
     *_optional("next_attempt_at", "depends_on", "last_run_id"),
     *_required("created_at", "updated_at"),
     *_optional("resolved_at"),
-    # The kind of the refusal that queued it (``reason_kinds.reason_kind``, cut to the column): the desk
-    # counts and filters by it, and it stays the refusal's kind when the item is resolved or abandoned.
-    *_optional("kind"),
+    # The refusal that queued it as data (``connector_resources.refusals``): ``kind`` its group (the kind's
+    # code and its grouping values; the desk counts and filters by it), ``params`` its parameters (JSON),
+    # ``attention`` who acts (``flows``: it clears by itself; ``person``). They stay the refusal's when the
+    # item is resolved or abandoned.
+    *_optional("kind", "params", "attention"),
     sa.CheckConstraint(_in("status", QUEUE_STATUSES), name="ck_mlc_retry_queue_status"),
     sa.CheckConstraint("attempts >= 0", name="ck_mlc_retry_queue_attempts"),
     # At most one open item per record and flow; closed items are history and may repeat.
@@ -240,6 +244,7 @@ retry_queue = sa.Table(
     sa.Index("ix_mlc_retry_queue_source_key", "source_key"),
     sa.Index("ix_mlc_retry_queue_flow_status", "integration", "flow", "status"),
     sa.Index("ix_mlc_retry_queue_kind", "kind", "status"),
+    sa.Index("ix_mlc_retry_queue_attention", "attention", "status"),
 )
 
 # The processes holding leases for an owner (a run id, a replay's id): written in the claim's transaction,
