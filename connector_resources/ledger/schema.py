@@ -113,6 +113,7 @@ _COLUMN_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
             "old_value",
             "new_value",
             "params",
+            "result",
         ),
         sa.Text(),
     ),
@@ -137,6 +138,8 @@ _COLUMN_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     "token_hash": sa.String(HASH_LEN),
     "manual": sa.Boolean(),
     "attempts": sa.Integer(),
+    "total": sa.Integer(),
+    "done": sa.Integer(),
     "version": sa.Integer(),
     "mapping": sa.String(FLOW_LEN),
     "kind": sa.String(KEY_LEN),
@@ -245,6 +248,8 @@ retry_queue = sa.Table(
     sa.Index("ix_mlc_retry_queue_flow_status", "integration", "flow", "status"),
     sa.Index("ix_mlc_retry_queue_kind", "kind", "status"),
     sa.Index("ix_mlc_retry_queue_attention", "attention", "status"),
+    # What changed since a moment (the sensor that evaluates again the days a fix touched).
+    sa.Index("ix_mlc_retry_queue_updated", "updated_at"),
 )
 
 # The processes holding leases for an owner (a run id, a replay's id): written in the claim's transaction,
@@ -314,6 +319,20 @@ mapping_change = sa.Table(
     *_optional("old_value", "new_value"),
     *_required("note", "origin"),
     sa.Index("ix_mlc_mapping_change_mapping", "mapping", "map_key"),
+)
+
+# Which version of a mapping table each run mapped with (the desk shows it beside the table's history).
+mapping_use = sa.Table("mlc_mapping_use", metadata, *_key("mapping", "version", "run_id"), *_required("at"))
+
+# The desk's long actions (a replay of hundreds of records): who started it and why, its progress while it
+# runs in the background, and what came of it, for its result page.
+desk_task = sa.Table(
+    "mlc_desk_task",
+    metadata,
+    _serial_id(),
+    *_required("actor", "role", "action", "note", "state", "total", "done", "created_at", "updated_at"),
+    *_optional("detail", "result"),
+    sa.Index("ix_mlc_desk_task_created", "created_at"),
 )
 
 cursor = sa.Table("mlc_cursor", metadata, *_key("integration", "stream"), *_required("value", "updated_at"))
