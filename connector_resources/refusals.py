@@ -354,3 +354,24 @@ def refusal_of(error: BaseException, sentence: str, *, system: str = "") -> Refu
     if system and (status is not None or code):
         return target_refused(sentence, system=system, code=code)
     return refused(sentence, rule=type(error).__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MappingGap:
+    """One value a mapping table lacks: ``what`` it is ("payment terms"), the ``value`` and the ``table``
+    (its asset or setting name): a ``mapping_missing`` refusal's parameters, one per value it names."""
+
+    what: str
+    value: str
+    table: str = ""
+
+
+def mapping_gaps(kind: str | None, params: Mapping[str, Any] | None) -> list[MappingGap]:
+    """Every value a ``mapping_missing`` refusal (its kind's code or group, and parameters) says its table
+    lacks, each once, in the order named; [] for any other kind."""
+    if not kind or code_of(kind) != "mapping_missing" or not params:
+        return []
+    value = params.get("value", "")
+    values = [value] if isinstance(value, str) else [str(v) for v in value or []]
+    what, table = str(params.get("what", "")), str(params.get("table", ""))
+    return [MappingGap(what, v, table) for v in dict.fromkeys(values) if v]

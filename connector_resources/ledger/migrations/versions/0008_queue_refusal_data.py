@@ -39,7 +39,11 @@ def _refusal(status: str, depends_on: str | None) -> tuple[str, dict[str, str], 
             return f"period_closed{_SEPARATOR}{parts[0]}", {"system": parts[0], "ledger": ""}, "flows"
         if what == "window":
             return "close_window", {"until": ":".join(parts[3:])}, "flows"
-        return f"waits_for_record{_SEPARATOR}{what}", {"waits_for": depends_on, "waits_for_entity": what}, "flows"
+        return (
+            f"waits_for_record{_SEPARATOR}{what}",
+            {"waits_for": depends_on, "waits_for_entity": what},
+            "flows",
+        )
     return f"refused{_SEPARATOR}{_BEFORE}", {"rule": _BEFORE}, "person"
 
 
