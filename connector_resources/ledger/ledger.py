@@ -37,6 +37,7 @@ from connector_resources.ledger import schema
 from connector_resources.ledger.audit import AuditStore
 from connector_resources.ledger.cursors import CursorStore
 from connector_resources.ledger.desk_accounts import DeskAccountStore
+from connector_resources.ledger.desk_tasks import DeskTaskStore
 from connector_resources.ledger.driver_batch import DriverBatch
 from connector_resources.ledger.engine import describe_url, ledger_url, make_engine, read_engine
 from connector_resources.ledger.engine import migrate as migrate_schema
@@ -66,6 +67,7 @@ class Ledger(
     CursorStore,
     InboxStore,
     DeskAccountStore,
+    DeskTaskStore,
     QueueBrowseStore,
 ):
     """The ledger bound to one database (SQLite or PostgreSQL); see the module docstring."""

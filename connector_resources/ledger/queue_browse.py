@@ -9,11 +9,18 @@ queue, the cross-references and the audit trail), words of the reason only when 
 
 States as a clerk says them: ``failed`` (refused, not due yet), ``due`` (awaiting replay: failed and its
 next attempt has come), ``held`` (waiting for another record or a period), ``resolved``, ``abandoned``.
+
+Views (``QueueFilter.view``) split the open items in two, each in exactly one: ``person`` (needs a person:
+its refusal's attention is ``person``, or it is a wait that outlived what it waits for: queued longer than
+``wait_hours``, or held on a record that has synced since, one of ``outlived``) and ``flows`` (clears by
+itself: every other open item). Both are WHERE clauses on the queue's ``attention``, ``created_at`` and
+``depends_on`` columns; ``outlived_dependencies`` gives the synced keys the caller passes in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,9 +29,10 @@ from connector_resources.ledger import schema
 from connector_resources.ledger.base import LedgerBase
 from connector_resources.ledger.records import LedgerInputError, QueueItem, _now
 
-__all__ = ["DESK_STATES", "QueueBrowseStore", "QueueFilter", "QueuePage"]
+__all__ = ["DESK_STATES", "VIEWS", "QueueBrowseStore", "QueueFilter", "QueuePage"]
 
 DESK_STATES = ("due", "failed", "held", "resolved", "abandoned")
+VIEWS = ("person", "flows")  # needs a person; clears by itself (``refusals.ATTENTIONS``)
 
 
 @dataclass(frozen=True)
@@ -39,12 +47,17 @@ class QueueFilter:
     search: str = ""
     day: str = ""  # the records a flow met on that day (its partition), as the audit trail keeps them
     kind: str = ""  # the kind of refusal (``QueueItem.kind``): one cause, many records
+    view: str = ""  # "person" or "flows": the open items that need a person, or clear by themselves
+    wait_hours: float = 0.0  # a wait queued longer than this needs a person (0: age alone never does)
+    outlived: frozenset[str] = field(default_factory=frozenset)  # synced keys held items still wait for
 
     def __post_init__(self) -> None:
         if self.state and self.state not in DESK_STATES:
             raise LedgerInputError(
                 f"queue filter: field 'state' is {self.state!r}; expected one of {DESK_STATES}"
             )
+        if self.view and self.view not in VIEWS:
+            raise LedgerInputError(f"queue filter: field 'view' is {self.view!r}; expected one of {VIEWS}")
 
 
 @dataclass(frozen=True)
@@ -58,22 +71,26 @@ class QueuePage:
 class QueueBrowseStore(LedgerBase):
     """The desk's reads of the retry queue (a mixin of ``Ledger``)."""
 
-    def queue_counts(self) -> list[tuple[str, str, str, int]]:
-        """``(integration, flow, state, count)`` for every combination that has items: counts by status read
-        from an index, then the failed items already due (another index) moved from ``failed`` to ``due``."""
+    def queue_counts(self, where: QueueFilter | None = None) -> list[tuple[str, str, str, int]]:
+        """``(integration, flow, state, count)`` for every combination that has items ``where`` shows (its
+        state aside: the counts are by state): counts by status read from an index, then the failed items
+        already due (another index) moved from ``failed`` to ``due``."""
         t, now = schema.retry_queue, _now()
-        by_status = sa.select(t.c.integration, t.c.flow, t.c.status, sa.func.count()).group_by(
-            t.c.integration, t.c.flow, t.c.status
+        chosen = self._conditions(replace(where, state="")) if where is not None else []
+        by_status = (
+            sa.select(t.c.integration, t.c.flow, t.c.status, sa.func.count())
+            .where(*chosen)
+            .group_by(t.c.integration, t.c.flow, t.c.status)
         )
         due = (
             sa.select(t.c.integration, t.c.flow, sa.func.count())
-            .where(t.c.status == "failed", t.c.next_attempt_at <= now)
+            .where(t.c.status == "failed", t.c.next_attempt_at <= now, *chosen)
             .group_by(t.c.integration, t.c.flow)
         )
         with self._read(None) as conn:
             counts = {(r[0], r[1], r[2]): int(r[3]) for r in conn.execute(by_status)}
             for integration, flow, n in conn.execute(due):
-                counts[(integration, flow, "failed")] -= int(n)
+                counts[(integration, flow, "failed")] = counts.get((integration, flow, "failed"), 0) - int(n)
                 counts[(integration, flow, "due")] = int(n)
         return sorted((i, f, state, n) for (i, f, state), n in counts.items() if n)
 
@@ -92,6 +109,52 @@ class QueueBrowseStore(LedgerBase):
         )
         with self._read(None) as conn:
             return [(str(kind), int(n)) for kind, n in conn.execute(query)]
+
+    def view_counts(self, where: QueueFilter) -> dict[str, int]:
+        """How many open items ``where`` shows (its view aside) are in each view (``VIEWS``)."""
+        t = schema.retry_queue
+        counts = {}
+        with self._read(None) as conn:
+            for view in VIEWS:
+                query = (
+                    sa.select(sa.func.count())
+                    .select_from(t)
+                    .where(*self._conditions(replace(where, view=view)))
+                )
+                counts[view] = int(conn.execute(query).scalar_one())
+        return counts
+
+    def outlived_dependencies(self) -> frozenset[str]:
+        """The keys held items wait for whose record has synced (``synced_dependencies``): those items
+        outlived their wait (the release did not reach them), so they need a person (``QueueFilter``)."""
+        t = schema.retry_queue
+        query = sa.select(t.c.depends_on).where(t.c.status == "held", t.c.depends_on.is_not(None)).distinct()
+        with self._read(None) as conn:
+            keys = {str(key) for key in conn.scalars(query)}
+        return self.synced_dependencies(keys) if keys else frozenset()  # type: ignore[attr-defined]
+
+    def open_dependencies(self, keys: set[str] | frozenset[str]) -> dict[str, QueueItem]:
+        """The open item of each record named by ``keys`` (``dependency_key``: integration, entity, system,
+        source key) that is itself queued: what a wait that does not clear waits on."""
+        t = schema.retry_queue
+        wanted: dict[tuple[str, str, str], str] = {}
+        for key in keys:
+            parts = key.split(":", 3)
+            if len(parts) == 4:
+                wanted[(parts[0], parts[1], parts[3])] = key
+        if not wanted:
+            return {}
+        query = sa.select(t).where(
+            t.c.status.in_(schema.QUEUE_OPEN_STATUSES),
+            t.c.source_key.in_(sorted({source for _, _, source in wanted})),
+        )
+        found: dict[str, QueueItem] = {}
+        with self._read(None) as conn:
+            for row in conn.execute(query):
+                key = wanted.get((row.integration, row.entity, row.source_key))
+                if key is not None:
+                    found.setdefault(key, self.queue_item(row))  # type: ignore[attr-defined]
+        return found
 
     def queue_page(self, where: QueueFilter, *, before: int | None = None, limit: int = 50) -> QueuePage:
         """Items matching ``where``, newest first, ``limit`` of them with ids below ``before``."""
@@ -130,6 +193,8 @@ class QueueBrowseStore(LedgerBase):
             conditions.append(t.c.status == where.state)
         if where.kind:
             conditions.append(t.c.kind == where.kind)
+        if where.view:
+            conditions += self._view(where, now)
         if where.day:
             a = schema.audit_event
             met = sa.select(a.c.source_id).where(a.c.partition_key == where.day)
@@ -142,6 +207,22 @@ class QueueBrowseStore(LedgerBase):
         if text:
             conditions.append(self._search(text))
         return conditions
+
+    @staticmethod
+    def _view(where: QueueFilter, now: Any) -> list[Any]:
+        """The open items of ``where.view``: a person's are those whose attention is not ``flows`` (an item
+        without one too) and the waits that outlived what they wait for; the flows' are all the others."""
+        t = schema.retry_queue
+        outlived: list[Any] = []
+        if where.wait_hours > 0:
+            outlived.append(t.c.created_at <= now - timedelta(hours=where.wait_hours))
+        if where.outlived:
+            outlived.append(t.c.depends_on.in_(sorted(where.outlived)))
+        flows = t.c.attention == "flows"
+        conditions = [t.c.status.in_(schema.QUEUE_OPEN_STATUSES)]
+        if where.view == "flows":
+            return [*conditions, flows, *(sa.not_(sa.func.coalesce(c, False)) for c in outlived)]
+        return [*conditions, sa.or_(t.c.attention.is_(None), sa.not_(flows), *outlived)]
 
     def _search(self, text: str) -> Any:
         """An id in any system finds its records: the item's own key, or the source key of a cross-reference
