@@ -10,6 +10,8 @@ rounded, so a finance user sees it.
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from connector_resources.refusals import Refusal, source_invalid
+
 CENT = Decimal("0.01")
 
 # ISO 4217 currencies whose minor unit is not two decimals (the List One table, active codes); every other
@@ -23,13 +25,19 @@ THREE_DECIMALS = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
 
 class CurrencyDecimalsError(ValueError):
     """An amount with finer fractions than its currency has (``1000.50`` JPY, ``1.2345`` KWD): what the
-    source sent cannot be posted as it is, and the integration does not round money on its own."""
+    source sent cannot be posted as it is, and the integration does not round money on its own. Carries
+    its refusal as data (``source_invalid`` naming ``field``, the amount's field in the source), so code
+    that queues the record for it keeps the kind (``refusals.refusal_of``)."""
 
-    def __init__(self, value: Decimal, currency: str) -> None:
+    def __init__(self, value: Decimal, currency: str, field: str = "amount") -> None:
         places = minor_units(currency)
         allowed = "no decimals" if places == 0 else f"{places} decimals"
         super().__init__(f"the amount {value} has more decimals than {currency} has ({allowed})")
-        self.value, self.currency = value, currency
+        self.value, self.currency, self.field = value, currency, field
+
+    @property
+    def refusal(self) -> Refusal:
+        return source_invalid(str(self), field=self.field, value=f"{self.value} {self.currency}")
 
 
 def amount(value: Any) -> Decimal | None:
