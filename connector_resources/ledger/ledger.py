@@ -48,6 +48,7 @@ from connector_resources.ledger.matches import ManualMatchStore
 from connector_resources.ledger.operator_actions import OperatorStore
 from connector_resources.ledger.queue import QueueStore
 from connector_resources.ledger.queue_browse import QueueBrowseStore
+from connector_resources.ledger.queue_changes import QueueChangeStore
 from connector_resources.ledger.records import Recording
 from connector_resources.ledger.targets import TargetStore
 from connector_resources.ledger.xrefs import XrefStore
@@ -69,6 +70,7 @@ class Ledger(
     DeskAccountStore,
     DeskTaskStore,
     QueueBrowseStore,
+    QueueChangeStore,
 ):
     """The ledger bound to one database (SQLite or PostgreSQL); see the module docstring."""
 

@@ -20,10 +20,10 @@ import sqlalchemy as sa
 
 from connector_resources.ledger import schema
 from connector_resources.ledger.operator_actions import Operator, OperatorStore, _note
-from connector_resources.ledger.records import LedgerInputError, _now, _text
+from connector_resources.ledger.records import LedgerInputError, MappingUse, _now, _text
 from connector_resources.redaction import redact
 
-__all__ = ["MappingChange", "MappingInfo", "MappingStore", "StaleMapping", "SEEDED_BY"]
+__all__ = ["MappingChange", "MappingInfo", "MappingStore", "MappingUse", "StaleMapping", "SEEDED_BY"]
 
 SEEDED_BY = "ml-connector (first use)"  # the actor of a table's first import from its configured file
 
@@ -90,6 +90,42 @@ class MappingStore(OperatorStore):
                 return None
             query = sa.select(r.c.map_key, r.c.value).where(r.c.mapping == mapping).order_by(r.c.map_key)
             return {row.map_key: row.value for row in c.execute(query)}
+
+    def mapping_state(
+        self, mapping: str, *, conn: sa.Connection | None = None
+    ) -> tuple[MappingInfo | None, dict[str, str] | None]:
+        """The table's state and rows read together (one connection), so the rows are the version's: what a
+        mapping step compares its staged snapshot with. ``(None, None)`` while the ledger does not hold it."""
+        with self._read(conn) as c:
+            return self.mapping_info(mapping, conn=c), self.mapping_rows(mapping, conn=c)
+
+    def note_mapping_use(
+        self, mapping: str, version: int, run_id: str, *, conn: sa.Connection | None = None
+    ) -> None:
+        """``run_id`` mapped with ``version`` of ``mapping``: kept once (the first time it was noted)."""
+        values = {
+            "mapping": _text("mapping use", "mapping", mapping, schema.FLOW_LEN),
+            "version": int(version),
+            "run_id": _text("mapping use", "run_id", run_id, schema.RUN_ID_LEN),
+            "at": _now(),
+        }
+        insert = self._insert(schema.mapping_use).values(**values)
+        with self._write(conn) as c:
+            c.execute(insert.on_conflict_do_nothing(index_elements=["mapping", "version", "run_id"]))
+
+    def mapping_uses(
+        self, mapping: str, *, limit: int = 20, conn: sa.Connection | None = None
+    ) -> list[MappingUse]:
+        """The latest runs that mapped with ``mapping``, latest first, with the version each used."""
+        u = schema.mapping_use
+        query = (
+            sa.select(u.c.version, u.c.run_id, u.c.at)
+            .where(u.c.mapping == mapping)
+            .order_by(u.c.at.desc(), u.c.version.desc(), u.c.run_id)
+            .limit(limit)
+        )
+        with self._read(conn) as c:
+            return [MappingUse(version=row.version, run_id=row.run_id, at=row.at) for row in c.execute(query)]
 
     def seed_mapping(self, mapping: str, rows: Mapping[str, str], *, origin: str, content_hash: str) -> bool:
         """Import ``rows`` as the table's version 1, once: False (nothing written) when the ledger holds the

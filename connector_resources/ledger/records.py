@@ -181,6 +181,16 @@ def _dependency_parts(depends_on: str) -> tuple[str, str, str, str] | None:
 
 
 @dataclass(frozen=True, slots=True)
+class MappingUse:
+    """A run that mapped with a version of a mapping table (``mlc_mapping_use``): the desk shows them beside
+    the table's history, so "which table did that run use?" has an answer."""
+
+    version: int
+    run_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class InboxEvent:
     """A webhook delivery stored before it was acknowledged (``mlc_webhook_inbox``)."""
 
