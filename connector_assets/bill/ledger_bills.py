@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Self
 from connector_assets.bill.targets import BillBills
 from connector_assets.flows.core import FlowSpec, Mapped
 from connector_resources.ledger import Ledger
+from connector_resources.refusals import Refused, waits_for_record
 
 
 class LedgerBills(BillBills):
@@ -55,8 +56,10 @@ class LedgerBills(BillBills):
         xref = self.ledger.get_xref(
             self.integration, self.vendor_entity, self.source, str(int(supplier)), "bill"
         )
-        if xref is None or not xref.target_id:
-            raise ValueError(f"supplier {supplier} has not synced to BILL as a vendor yet")
+        if xref is None or not xref.target_id:  # waits for the vendors flow's record of the supplier
+            said = f"supplier {supplier} has not synced to BILL as a vendor yet"
+            waits = f"{self.integration}:{self.vendor_entity}:{self.source}:{int(supplier)}"
+            raise Refused(waits_for_record(said, waits))
         return xref.target_id
 
     def stands_for(self, bill: dict[str, Any], number: str, record: Mapped) -> bool:

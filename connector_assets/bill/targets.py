@@ -13,6 +13,7 @@ from typing import Any
 
 from connector_assets.flows.core import Mapped, Unchanged
 from connector_assets.flows.targets import SessionTarget
+from connector_resources.refusals import Refusal, Refused, refused
 
 # The parts of BILL's vendor ``address``: an update names them all, so BILL drops those not sent.
 ADDRESS_KEYS = ("line1", "line2", "city", "stateOrProvince", "zipOrPostalCode", "country")
@@ -131,7 +132,12 @@ class BillVendors(SessionTarget):
 
 
 class BillAlreadyPaid(RuntimeError):
-    """BILL has paid (or scheduled) the bill: it is not rewritten from the source system; a person decides."""
+    """BILL has paid (or scheduled) the bill: it is not rewritten from the source system; a person decides
+    (its ``refusal``: a ``conflict`` in BILL, kept by the writer as data)."""
+
+    def __init__(self, sentence: str) -> None:
+        super().__init__(sentence)
+        self.refusal = Refusal("conflict", sentence, {"system": "bill"})
 
 
 UNPAID = {"", "UNPAID"}
@@ -149,7 +155,8 @@ class BillBills(SessionTarget):
 
     def vendor_of(self, record: Mapped) -> str:
         """The BILL vendor id of a record mapped without one (its vendor had not synced yet)."""
-        raise ValueError(f"record {record.source_key} names no BILL vendor (vendorId)")
+        said = f"record {record.source_key} names no BILL vendor (vendorId)"
+        raise Refused(refused(said, rule="no BILL vendor"))
 
     def stands_for(self, bill: dict[str, Any], number: str, record: Mapped) -> bool:
         """Whether a bill found by invoice number ``number`` is the record's (default: always)."""

@@ -35,6 +35,7 @@ from connector_resources.error_kinds import (
 from connector_resources.errors import ClientError
 from connector_resources.http.errors import response_json
 from connector_resources.redaction import redact
+from connector_resources.refusals import Refusal, refused
 
 # What the package re-exports (``connector_resources.bill``).
 __all__ = [
@@ -126,7 +127,12 @@ class BillAuthError(BillError, ConfigurationError):
 
 
 class BillInputError(BillError, ValueError):
-    """A record the client refuses to send (missing required field, float amount); names both."""
+    """A record the client refuses to send (missing required field, float amount); names both. As a
+    refusal (``refusal``), the flow's own rule: nothing reached BILL."""
+
+    @property
+    def refusal(self) -> Refusal:
+        return refused(str(self), rule="not sendable to BILL")
 
 
 class BillValidationError(BillError):

@@ -31,6 +31,9 @@ from connector_resources.error_kinds import (
 from connector_resources.errors import ClientError, RetryAfterMixin
 from connector_resources.http.errors import ApiError, AuthenticationError, response_json
 from connector_resources.redaction import redact
+from connector_resources.refusals import Refusal, source_invalid, target_refused
+
+SYSTEM = "procurify"  # how the ledger and the flows name the system (a refusal's ``system``)
 
 # Statuses after which a POST may or may not have been carried out (the server got the request and
 # then failed or the answer was lost); 429 and 503 prove it was refused before any work.
@@ -86,7 +89,12 @@ class ProcurifyFilterIgnoredError(ProcurifyProtocolError):
 
 class ProcurifyDuplicateError(ProcurifyError):
     """A natural key that should name one record names several (e.g. two active vendors with one
-    ``external_id``): adopting either would be a guess, so a human must merge or deactivate one."""
+    ``external_id``): adopting either would be a guess, so a human must merge or deactivate one
+    (``refusal``: ``ambiguous``)."""
+
+    @property
+    def refusal(self) -> Refusal:
+        return Refusal("ambiguous", str(self), {"system": SYSTEM, "candidates": ""})
 
 
 class ProcurifyValidationError(ProcurifyError, ValueError):
@@ -121,6 +129,29 @@ class ProcurifyValidationError(ProcurifyError, ValueError):
             "fields": {k: list(v) for k, v in self.fields.items()},
             "from_server": self.from_server,
         }
+
+    @property
+    def refusal(self) -> Refusal:
+        """As data: Procurify's refusal named by the first field it names (list positions left out, so one
+        field's refusals group together), or, refused before sending, the record's field this client
+        would not send (``source_invalid``)."""
+        field = field_name(next(iter(self.fields), ""))
+        if not self.from_server:
+            return source_invalid(str(self), field=field)
+        return target_refused(str(self), system=SYSTEM, code=field or str(self.status or ""))
+
+
+def field_name(path: str) -> str:
+    """A field path without its list positions (``line_items[1].vendor_name``: ``line_items.vendor_name``)."""
+    out, depth = [], 0
+    for char in path:
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            out.append(char)
+    return "".join(out)
 
 
 def invalid(record: str, field: str, message: str) -> ProcurifyValidationError:

@@ -12,6 +12,10 @@ an order entered in one with its lines' own prices (``documents.priced_in_own_cu
 currency's decimals. The record's natural key names the currency (``currency``), which the bills target
 checks against the BILL vendor's before anything is sent (``bill_target``). A domestic document's bill is
 sent exactly as before.
+
+Every refusal is data (``connector_resources.refusals``): a field the JDE document lacks is
+``source_invalid`` naming it, a row missing from a mapping table ``mapping_missing`` naming the table and
+every value the record lacks (``refusal_lists``), a bill BILL would not take ``refused`` with its rule.
 """
 
 from collections.abc import Mapping
@@ -46,6 +50,8 @@ from connector_assets.jde.order_vouchers import (
     voucher_order,
     voucher_source_key,
 )
+from connector_resources.refusal_lists import Problems
+from connector_resources.refusals import Refusal, refusal_of, refused, source_invalid
 
 # -- the mappers ------------------------------------------------------------------------------------------
 
@@ -109,38 +115,39 @@ def map_order_bill(
     label = f"purchase order {ref[0]}/{ref[1]}/{ref[2]}"
     header = order.header
     if header is None:
-        return Rejected(key, f"{label}: lines changed but no F4301 header was found")
-    lines, problems = [], []
+        said = f"{label}: lines changed but no F4301 header was found"
+        return Rejected.of(key, source_invalid(said, field="F4301 header"))
+    lines, problems = [], Problems()
     foreign = order.currency if order.foreign else None  # its amounts keep that currency's decimals
     for line in open_lines(order, books.policy):
         where = f"{label} line {line_number(line)}"
         charge = order_line_charge(line)
         if charge is None:
-            problems.append(f"{where} has no account (F4311 ANI)")
+            problems.add(source_invalid(f"{where} has no account (F4311 ANI)", field="F4311 ANI"))
             continue
         coded = books.coder.classify(*charge, where)
-        if isinstance(coded, str):
-            problems.append(coded)
+        if isinstance(coded, Refusal):
+            problems.add(coded)
             continue
         try:
             lines.append(bill_line(*order_line_cost(line), coded, foreign))
         except ValueError as exc:  # an extended cost finer than the order's currency has
-            problems.append(f"{where}: {exc}")
+            problems.add(refusal_of(exc, f"{where}: {exc}"))
     if problems:
-        return Rejected(key, f"{label}: " + "; ".join(problems))
+        return _refused(key, f"{label}: " + "; ".join(problems), problems)
     if not lines:
-        return Rejected(key, f"{label}: no open lines to bill")
+        return Rejected.of(key, refused(f"{label}: no open lines to bill", rule="no open lines"))
     ordered = jde_day(header.get("TRDJ"))
     days = net_days((header.get("PTC"), supplier_terms), books.terms, books.policy)
-    if isinstance(days, str):
-        return Rejected(key, f"{label}: {days}")
+    if isinstance(days, Refusal):
+        return Rejected.of(key, Refusal(days.kind, f"{label}: {days.sentence}", days.params))
     if ordered is None:
-        return Rejected(key, f"{label}: no order date (F4301 TRDJ) to date the bill from")
+        said = f"{label}: no order date (F4301 TRDJ) to date the bill from"
+        return Rejected.of(key, source_invalid(said, field="F4301 TRDJ"))
     total = sum((Decimal(line["amount"]) for line in lines), Decimal(0))
     if total <= 0:
-        return Rejected(
-            key, f"{label}: its open lines total {money(total)}; BILL takes bills above zero only"
-        )
+        said = f"{label}: its open lines total {money(total)}; BILL takes bills above zero only"
+        return Rejected.of(key, refused(said, rule="bill not above zero"))
     number = order_invoice_number(ref)
     return _record(
         key,
@@ -157,39 +164,42 @@ def map_order_bill(
     )
 
 
-def _distribution_lines(voucher: JdeVoucher, books: Books, label: str) -> list[dict] | str:
+def _distribution_lines(voucher: JdeVoucher, books: Books, label: str) -> list[dict] | Refusal:
     """A voucher without an order: its F0911 distribution, which must equal the pay items' gross less
     tax; the tax (if any) is one more line on the first distribution line's account. In the voucher's
     currency (ledger CA and ACR for a foreign one); raises ``ValueError`` for an amount in it that is
     missing or finer than it has."""
     foreign = voucher.currency if voucher.foreign else None
+    ledger = "CA" if foreign else "AA"
     if not voucher.distribution:
-        return (
-            f"it has no purchase order and no G/L distribution (ledger {'CA' if foreign else 'AA'}) in "
-            "F0911 to take the GL account from"
+        said = (
+            f"it has no purchase order and no G/L distribution (ledger {ledger}) in F0911 to take the GL "
+            "account from"
         )
+        return source_invalid(said, field=f"F0911 ledger {ledger}")
     tax, expected, distributed = voucher_totals(voucher)
     if distributed != expected:
-        return (
+        said = (
             f"its G/L distribution in F0911 totals {money(distributed)} but its pay items total "
             f"{money(expected)} (gross less tax); correct the voucher in JDE"
         )
-    lines, problems, first = [], [], None
+        return source_invalid(said, field="F0911 AA", value=money(distributed))
+    lines, problems, first = [], Problems(), None
     for row in voucher.distribution:
         typed = typed_account(row)
         where = f"{label} G/L line {row.get('JELN')}"
         if not typed:
-            problems.append(f"{where} has no account")
+            problems.add(source_invalid(f"{where} has no account", field="F0911 ANI"))
             continue
         coded = books.coder.classify(typed, typed.split(".")[0], where)
-        if isinstance(coded, str):
-            problems.append(coded)
+        if isinstance(coded, Refusal):
+            problems.add(coded)
             continue
         first = first or coded
         text = str(row.get("EXA") or "").strip() or where
         lines.append(bill_line(jde_amount(row.get("AA")), text, coded, foreign))
     if problems:
-        return "; ".join(problems)
+        return problems.refusal("; ".join(problems), refused("; ".join(problems), rule="G/L distribution"))
     if tax and first:
         lines.append(bill_line(tax, f"Tax ({label})", first, foreign))
     return lines
@@ -216,23 +226,22 @@ def map_voucher_bill(
     first = voucher.pay_items[0]
     number = str(first.get("VINV") or "").strip()
     if not number:
-        return Rejected(key, f"{label}: no supplier invoice number (F0411 VINV)")
+        said = f"{label}: no supplier invoice number (F0411 VINV)"
+        return Rejected.of(key, source_invalid(said, field="F0411 VINV"))
     label = f"{label} (invoice {number})"
     dues = [d for d in (jde_day(item.get("DDJ")) for item in voucher.pay_items) if d]
     if not dues:
-        return Rejected(key, f"{label}: no due date (F0411 DDJ)")
+        return Rejected.of(key, source_invalid(f"{label}: no due date (F0411 DDJ)", field="F0411 DDJ"))
     try:
         lines = _voucher_lines(voucher, books, order, label)
     except ValueError as exc:  # an amount in the voucher's currency missing, or finer than it has
-        return Rejected(key, f"{label}: {exc}")
-    if isinstance(lines, str):
-        return Rejected(key, f"{label}: {lines}")
+        return Rejected.of(key, refusal_of(exc, f"{label}: {exc}"))
+    if isinstance(lines, Refusal):
+        return Rejected.of(key, Refusal(lines.kind, f"{label}: {lines.sentence}", lines.params))
     total = sum((Decimal(line["amount"]) for line in lines), Decimal(0))
     if total <= 0:
-        return Rejected(
-            key,
-            f"{label}: totals {money(total)}; a credit is entered in BILL as a vendor credit, not a bill",
-        )
+        said = f"{label}: totals {money(total)}; a credit is entered in BILL as a vendor credit, not a bill"
+        return Rejected.of(key, refused(said, rule="credit, not a bill"))
     numbers = [number]
     if takes_over:
         numbers.append(order_invoice_number(takes_over))  # what a crashed create of the order's bill made
@@ -257,22 +266,28 @@ def map_voucher_bill(
 
 def _voucher_lines(
     voucher: JdeVoucher, books: Books, order: JdePurchaseOrder | None, label: str
-) -> list[dict] | str:
+) -> list[dict] | Refusal:
     """A voucher's bill lines in its currency: one per pay item (its gross, ACR when foreign) on its
     order's account, else its distribution (``_distribution_lines``); or why there can be none."""
     if voucher.order is None:
         return _distribution_lines(voucher, books, label)
     charged = voucher_order_charge(voucher, order)
-    if isinstance(charged, str):
-        return charged
+    if isinstance(charged, str):  # no order line to charge, or the first has no account
+        lined = (order is not None and order.lines) or voucher.order_line is not None
+        return source_invalid(charged, field="F4311 ANI" if lined else "F4311", value=str(voucher.order))
     account, unit = charged
     foreign = voucher.currency if voucher.foreign else None
     lines = []
     for item in voucher.pay_items:
         where = f"{label} pay item {item.get('SFX')}"
         coded = books.coder.classify(account, unit, where)
-        if isinstance(coded, str):
+        if isinstance(coded, Refusal):
             return coded
         text = str(item.get("RMK") or "").strip() or where
         lines.append(bill_line(own_amount(item), text, coded, foreign))
     return lines
+
+
+def _refused(key: str, sentence: str, problems: Problems) -> Rejected:
+    """``key`` refused for all of ``problems`` at once, worded ``sentence`` (``Problems.refusal``)."""
+    return Rejected.of(key, problems.refusal(sentence, refused(sentence, rule="bill lines")))

@@ -13,7 +13,8 @@ A bill line is sent only when both ends of each mapping exist: the JDE account i
 (``GlAccounts``, the staged ``jde/gl_accounts``), the business unit in F0901, and the BILL ids in BILL and
 not archived (the staged snapshots ``bill/chart_of_accounts`` / ``bill/departments``, read on the BILL
 side: ``connector_assets.bill.classifications``). Otherwise the record is refused naming the line, the
-account or unit, and which side is wrong.
+account or unit, and which side is wrong, with the refusal's kind as data: a row missing from a table is
+``mapping_missing`` naming the table (its asset path) and the value.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -37,6 +38,7 @@ from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.document_statuses import DocumentStatuses
 from connector_assets.jde.master_data import business_units, postable_accounts
 from connector_resources import settings
+from connector_resources.refusals import Refusal, mapping_missing, source_invalid
 
 STOCK_KEY = "LNTY:S"  # the account-table key of stock lines (no account in JDE; AAIs choose it)
 GUARDED_BY = ("jde_ais", "bill")  # the sandbox tables only fit these two sandboxes
@@ -161,6 +163,7 @@ class LineCoder:
             bill_departments,
             (ACCOUNTS.variable, DEPARTMENTS.variable),
             gl.unit_problem,
+            (ACCOUNTS.name, DEPARTMENTS.name),
         )
 
     @classmethod
@@ -173,27 +176,29 @@ class LineCoder:
             bill_classifications(staging, DEPARTMENTS_ASSET),
         )
 
-    def classify(self, account: str | None, business_unit: str, where: str) -> dict[str, str] | str:
+    def classify(self, account: str | None, business_unit: str, where: str) -> dict[str, str] | Refusal:
         """The classifications of a line charged to ``account`` (None: a stock line) in ``business_unit``,
-        or why not, naming the line (``where``) in a finance user's words."""
+        or why not, naming the line (``where``) in a finance user's words: an account JDE's F0901 lacks
+        or does not post to is the JDE document's to correct (``source_invalid``)."""
         if account is None:
-            return self.bill.classify(STOCK_KEY, "stock lines (LNTY:S)", business_unit, where)
+            return self.bill.classified(STOCK_KEY, "stock lines (LNTY:S)", business_unit, where)
         checked = self.gl.postable(account, where)
         if isinstance(checked, str):
-            return checked
-        return self.bill.classify(account.strip().upper(), f"account {account}", business_unit, where)
+            return source_invalid(checked, field="account (F0901)", value=account)
+        return self.bill.classified(account.strip().upper(), f"account {account}", business_unit, where)
 
 
-def net_days(codes: Iterable[str | None], terms: Mapping[str, str], policy: BillPolicy) -> int | str:
+def net_days(codes: Iterable[str | None], terms: Mapping[str, str], policy: BillPolicy) -> int | Refusal:
     """Net days of the first terms code given (the order's PTC, then the supplier's TRAP), or why none:
-    no code at all takes the default (a setting); a code missing from the table is refused, since a
-    guessed due date could have the bill paid early or late."""
+    no code at all takes the default (a setting); a code missing from the table is refused
+    (``mapping_missing``), since a guessed due date could have the bill paid early or late."""
     for code in codes:
         text = str(code or "").strip()
         if text:
             days = terms.get(text)
             if days is None:
                 table = PAYMENT_TERMS.variable
-                return f"payment terms {text} have no net days in the terms mapping table ({table})"
+                said = f"payment terms {text} have no net days in the terms mapping table ({table})"
+                return mapping_missing(said, table=PAYMENT_TERMS.name, what="payment terms", value=text)
             return int(days)
     return policy.default_net_days

@@ -23,10 +23,18 @@ from connector_assets.integrations.jde_bill.payments import bill_currency
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_assets.preview.target import is_placeholder
 from connector_resources.ledger import Ledger
+from connector_resources.refusals import refused
+
+CURRENCY_RULE = "currency differs from vendor's"  # the rule a bill in another currency is refused by
 
 
 class BillCurrencyMismatch(ValueError):
-    """The JDE document is in one currency and its BILL vendor bills in another: refused, never sent."""
+    """The JDE document is in one currency and its BILL vendor bills in another: refused, never sent (its
+    ``refusal``: the flow's rule, kept by the writer as data)."""
+
+    def __init__(self, sentence: str) -> None:
+        super().__init__(sentence)
+        self.refusal = refused(sentence, rule=CURRENCY_RULE)
 
 
 class BillsFromJde(LedgerBills):

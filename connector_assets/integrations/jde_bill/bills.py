@@ -73,6 +73,7 @@ from connector_assets.jde.order_vouchers import (
     voucher_source_key,
 )
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
+from connector_resources.refusals import refused
 from connector_resources.replay import ReplayHandler, register_replay_handler
 
 BillRecord = record_model(
@@ -120,13 +121,13 @@ def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
         own = voucher_source_key(voucher.key)
         ref = voucher_order(voucher)
         if own in keys and own not in named and ref is not None and order_source_key(ref) in named:
-            yield Rejected(
-                own,
+            said = (
                 f"voucher {voucher.label} is now the first voucher on purchase order "
                 f"{ref[0]}/{ref[1]}/{ref[2]}: "
                 f"it is written as that order's bill ({order_source_key(ref)}), not as a bill of its own; "
-                "abandon this item",
+                "abandon this item"
             )
+            yield Rejected.of(own, refused(said, rule="written as its order's bill"))
 
 
 def _once_each(records: Iterable[Mapped | Rejected]) -> Iterator[Mapped | Rejected]:

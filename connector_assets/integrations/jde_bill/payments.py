@@ -72,6 +72,7 @@ from connector_assets.jde.payment_postings import journal_key as posting_key
 from connector_resources import settings
 from connector_resources.bill import BillResource
 from connector_resources.ledger import Ledger
+from connector_resources.refusals import Refusal, master_missing, refused, source_invalid
 
 EDI_USER = "MLBILL"  # F0911Z1.EDUS of every journal entry this flow writes
 HOME_CURRENCY = "USD"  # a BILL vendor with no billCurrency is billed and paid in USD (BILL funds in USD)
@@ -158,45 +159,54 @@ def map_payment(
         label = f"BILL payment {payment_id} of bill {bill_id or '?'}"
         amount = amounts.amount(raw)
         if not bill_id or amount is None or len(paid_on) != 10:
-            yield Rejected(
-                key, f"{label}: its bill, amount {raw!r} or process date {paid_on!r} cannot be read"
+            said = f"{label}: its bill, amount {raw!r} or process date {paid_on!r} cannot be read"
+            field, value = (
+                ("billId", "")
+                if not bill_id
+                else ("amount", raw)
+                if amount is None
+                else ("processDate", paid_on)
             )
+            yield Rejected.of(key, source_invalid(said, field=field, value=value))
             continue
         if amount <= 0:
-            yield Rejected(key, _not_a_payment(label, amount))
+            yield Rejected.of(key, refused(_not_a_payment(label, amount), rule="not above zero"))
             continue
         if currency is None:
-            yield Rejected(
-                key,
-                f"{label}: its vendor {payment.get('vendorId') or '?'} is not in BILL, so the currency the "
-                "payment is in cannot be told; nothing is sent to JDE. Replay once BILL shows the vendor",
+            vendor = str(payment.get("vendorId") or "?")
+            said = (
+                f"{label}: its vendor {vendor} is not in BILL, so the currency the payment is in cannot be "
+                "told; nothing is sent to JDE. Replay once BILL shows the vendor"
             )
+            yield Rejected.of(key, master_missing(said, system="bill", what="vendor", value=vendor))
             continue
         if not amounts.fits(amount, currency or None):  # never rounded: refused, naming it
-            yield Rejected(
-                key, f"{label}: its amount: {amounts.CurrencyDecimalsError(amount, currency or BLANK)}"
-            )
+            too_fine = amounts.CurrencyDecimalsError(amount, currency or BLANK)
+            yield Rejected.of(key, _worded(too_fine.refusal, f"{label}: its amount: {too_fine}"))
             continue
         origin = origins.get(bill_id)
         if origin is None:
-            yield Rejected(
-                key,
+            said = (
                 f"{label}: the bill did not come from JDE (no JDE purchase order or voucher became this "
                 "bill), so there is no JDE document to pay. Record the payment in JDE by hand if JDE should "
-                "know it, then abandon this item",
+                "know it, then abandon this item"
             )
+            yield Rejected.of(key, refused(said, rule="bill not from JDE"))
             continue
         if origin.voucher is not None and rules.posting != "journal":
             posted = voucher_payment(origin.voucher, amount, paid_on, payment_id, currency or None)
         elif rules.posting == "voucher":
-            yield Rejected(
-                key,
+            said = (
                 f"{label}: the bill came from JDE {origin.jde_key}, which has no voucher in JDE yet "
-                f"({POSTING_ENV}=voucher waits for one); retried later, recorded once a voucher is applied",
+                f"({POSTING_ENV}=voucher waits for one); retried later, recorded once a voucher is applied"
             )
+            waits = {"system": "JDE", "waits_for": f"a voucher on {origin.jde_key}"}
+            yield Rejected.of(key, Refusal("target_processing", said, waits))
             continue
         elif rules.journal.problem is not None:
-            yield Rejected(key, f"{label}: cannot be a journal entry: {rules.journal.problem}")
+            said = f"{label}: cannot be a journal entry: {rules.journal.problem}"
+            setting = {"system": "JDE", "setting": f"{DEBIT_ENV}, {CREDIT_ENV}"}
+            yield Rejected.of(key, Refusal("configuration", said, setting))
             continue
         else:
             texts = (f"BILL pmt {payment_id}", f"BILL bill {bill_id}")
@@ -206,6 +216,11 @@ def map_payment(
             )
         fields = {**posted.fields, "bill_id": bill_id, "bill_updated_at": version_text(updated_at)}
         yield Mapped(key, posted.body, fields, natural_key=posted.natural_key)
+
+
+def _worded(refusal: Refusal, sentence: str) -> Refusal:
+    """``refusal`` said as ``sentence`` (the record's words around what the error said)."""
+    return Refusal(refusal.kind, sentence, refusal.params)
 
 
 def _not_a_payment(label: str, amount: Decimal) -> str:

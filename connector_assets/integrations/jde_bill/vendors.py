@@ -52,6 +52,7 @@ from connector_assets.jde.documents import JdeSupplier
 from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.tables import SUPPLIER_ADDRESSES
 from connector_resources import settings
+from connector_resources.refusals import source_invalid
 
 DEFAULT_COUNTRY_SETTING = "ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY"
 
@@ -97,16 +98,19 @@ def map_vendor(jde_supplier: JdeSupplier, country: str = "") -> Mapped | Rejecte
     an8, book = jde_supplier.number, jde_supplier.address
     key = str(an8)
     if book is None:
-        return Rejected(key, f"supplier {an8}: no address book record (F0101) for this supplier number")
+        said = f"supplier {an8}: no address book record (F0101) for this supplier number"
+        return Rejected.of(key, source_invalid(said, field="F0101", value=key))
     name = _text(book, "ALPH")
     tax_id = _text(book, "TAX") or None
     payee = name
     if jde_supplier.send_to_number is not None:
         if jde_supplier.send_to is None:
-            return Rejected(
-                key,
+            said = (
                 f"supplier {an8}: payments go to address number {jde_supplier.send_to_number} (F0401 "
-                "send-to, SNTO), which has no address book record (F0101)",
+                "send-to, SNTO), which has no address book record (F0101)"
+            )
+            return Rejected.of(
+                key, source_invalid(said, field="F0401 SNTO", value=jde_supplier.send_to_number)
             )
         payee = _text(jde_supplier.send_to, "ALPH")
     person = _text(book, "TAXC").upper() == "P"

@@ -44,6 +44,7 @@ from connector_assets.jde.order_vouchers import (
     voucher_source_key,
 )
 from connector_resources.ledger import Ledger
+from connector_resources.refusals import refused, source_invalid
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,8 @@ class PlannedBills:
             if taker is not None:
                 record = map_voucher_bill(taker, books, order, takes_over=ref)
             elif ref in takers:
-                record = Rejected(key, "the voucher that took its bill over is no longer in JDE (F0411)")
+                said = "the voucher that took its bill over is no longer in JDE (F0411)"
+                record = Rejected.of(key, source_invalid(said, field="F0411"))
             elif not open_lines(order, books.policy):
                 self.planned[key] = Planned(
                     key,
@@ -176,7 +178,8 @@ class PlannedBills:
                 )
                 continue
             elif not order_approved(order, books.policy):
-                record = Rejected(key, "not approved in JDE now; its bill is left as written")
+                said = "not approved in JDE now; its bill is left as written"
+                record = Rejected.of(key, refused(said, rule="not approved now"))
             else:
                 record = map_order_bill(order, books, terms.get(int(order.supplier or 0)))
             self._settle(key, record, bill_id)
