@@ -22,6 +22,7 @@ from dagster import (
 )
 
 from connector_assets.preview.report import FitReport
+from connector_assets.preview.run_facts import FlowRead
 from connector_assets.preview.runner import FlowPreview, run_preview
 from connector_resources.ledger import Ledger
 
@@ -60,7 +61,11 @@ def fit(
         ):
             if isinstance(item, FlowPreview):
                 done.flows.append(item)
-                report.flow_ended(item.spec.name, item.error if (item.error or not item.success) else "")
+                error = item.error if (item.error or not item.success) else ""
+                spec = item.spec
+                report.flow_ended(
+                    spec.name, error, FlowRead(spec.source_system, spec.target_system, item.days)
+                )
                 say(_flow_line(item))
             else:
                 report.add(item)

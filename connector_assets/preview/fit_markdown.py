@@ -1,29 +1,35 @@
 """fit.md: the fit report as Markdown (what a Dagster run shows), and the wording fit.html shares with it.
 
-Per flow: its verdicts in counts and the share that would flow, then the go-live answers: which records
-match one the target already holds and by which natural-key fields, which mapping-table values are missing
-and how many records each would unblock, the most common reasons records are refused or held, and the
-ambiguous records.
+First when the preview ran, how long it took and what it read. Per flow: its verdicts in counts and the
+share that would flow, then the go-live answers: which records match one the target already holds and by
+which natural-key fields, which mapping-table values are missing and how many records each would unblock,
+the refusals and holds by kind in two views (needs a person / clears by itself), and the ambiguous records.
+Last, each kind met in words: what it means, whether it clears by itself, what to do, with an example.
 """
 
 from __future__ import annotations
 
-from connector_assets.preview.mapping_gaps import MappingGap
-from connector_assets.preview.tally import FlowTally
+from connector_assets.preview.run_facts import RunFacts
+from connector_assets.preview.tally import Example, FlowTally, shown_group
 from connector_assets.preview.verdicts import VERDICTS
+from connector_resources.refusals import FLOWS, KINDS, Kind, MappingGap, kind_of_group
 
 SHOWN_REASONS = 10  # kinds of reason per flow in fit.md (fit.html shows more)
 SHOWN_GAPS = 25  # missing mapping values per flow in fit.md
 
 
-def fit_markdown(integration: str, first: str, last: str, flows: dict[str, FlowTally]) -> str:
-    """The report as Markdown: the whole preview's share that would flow, then per flow its verdicts, the
-    records matched by natural key, the missing mapping values, the top reasons and the ambiguous records."""
+def fit_markdown(
+    integration: str, first: str, last: str, flows: dict[str, FlowTally], facts: RunFacts | None = None
+) -> str:
+    """The report as Markdown: when it ran and what it read (``facts``), the whole preview's share that
+    would flow, then per flow its verdicts, the records matched by natural key, the missing mapping values,
+    the refusals and holds by kind and the ambiguous records; last, what each kind met means."""
     total = sum(tally.total for tally in flows.values())
     flowing = sum(tally.flowing for tally in flows.values())
     lines = [
         f"# See if we fit: {integration}, {span(first, last)}",
         "",
+        *_ran(facts, flows),
         f"Previewed {total:,} source record(s), writing nothing: {share(flowing, total)} would flow "
         f"({flowing:,} created, adopted, updated or already equal).",
     ]
@@ -42,7 +48,30 @@ def fit_markdown(integration: str, first: str, last: str, flows: dict[str, FlowT
         if tally.error:
             lines += ["", f"**The preview of this flow did not finish**: {tally.error}"]
         lines += _matches(flow, tally) + _gaps(flow, tally) + _reasons(tally) + _ambiguous(tally)
+    lines += _kinds(flows)
     return "\n".join(lines) + "\n"
+
+
+def ran_line(facts: RunFacts) -> str:
+    """When the preview ran and for how long, and the systems it read."""
+    systems = ", ".join(facts.systems) or "no system"
+    return f"Ran {facts.started_said()}, took {facts.took_said()}; systems read: {systems}."
+
+
+def read_lines(facts: RunFacts, flows: dict[str, FlowTally]) -> list[str]:
+    """Per flow: the systems, the days it covered and the records it read (each has a verdict)."""
+    lines = []
+    for flow, read in facts.flows.items():
+        records = flows[flow].total if flow in flows else 0
+        systems = " -> ".join(s for s in (read.source_system, read.target_system) if s)
+        lines.append(f"{flow} ({systems}): {read.days_said()}, {records_of(flow, records)} read")
+    return lines
+
+
+def _ran(facts: RunFacts | None, flows: dict[str, FlowTally]) -> list[str]:
+    if facts is None:
+        return []
+    return [ran_line(facts), "", *(f"- {line}" for line in read_lines(facts, flows)), ""]
 
 
 def span(first: str, last: str) -> str:
@@ -59,11 +88,11 @@ def verdict_line(tally: FlowTally) -> str:
 
 
 def closed_period_line(tally: FlowTally) -> str:
-    """How many records meet a closed accounting period, and what the policy does with them."""
+    """How many records are held on a closed accounting period, and what would send them."""
     return (
-        f"Dated in a closed accounting period of the ERP: {tally.closed_period:,} record(s) (held until the "
-        "period opens under ML_GL_DATE_POLICY=refuse, posted on the first open day under first_open_day; "
-        "each says which in fit.csv)"
+        f"Dated in a closed accounting period of the ERP: {tally.closed_period:,} record(s) held until the "
+        "period opens (or ML_GL_DATE_POLICY=first_open_day posts them on the first open day); fit.csv "
+        "names each"
     )
 
 
@@ -114,17 +143,76 @@ def _in_table(gap: MappingGap) -> str:
     return f" ({gap.table})" if gap.table else ""
 
 
+def needs_person(group: str) -> bool:
+    """Whether a group's kind needs a person (a group of no known kind does: nobody said it clears)."""
+    info = kind_of_group(group)
+    return info is None or info.attention != FLOWS
+
+
+def clears_words(info: Kind | None) -> str:
+    """What a waiting kind's title is followed by: "clears by itself <when>"."""
+    return f"clears by itself {info.clears}" if info is not None and info.clears else "clears by itself"
+
+
 def _reasons(tally: FlowTally) -> list[str]:
+    """The refused and held records by group, the ``SHOWN_REASONS`` most common, in two views: those that
+    need a person first, then those that clear by themselves (with when)."""
+    shown = tally.reasons.most_common(SHOWN_REASONS)
     hidden = tally.reasons.beyond(SHOWN_REASONS)
-    items = [
-        f"{count:,} x {verdict}: {kind}  \n  e.g. {example.source_key}: {example.reason}"
-        for verdict, kind, count, example in tally.top_reasons(SHOWN_REASONS)
-    ]
-    return _listed(
-        "**Top reasons** (refused and held records, by kind of reason):",
-        items,
-        f"{hidden:,} more record(s) refused or held for other reasons (fit.csv has each)" if hidden else "",
+    lines: list[str] = []
+    for title, person in (("**Needs a person**", True), ("**Clears by itself**", False)):
+        items = [
+            _reason_item(verdict, group, count, example)
+            for (verdict, group), count, example in shown
+            if needs_person(group) == person
+        ]
+        lines += _listed(f"{title} (refused and held records, by kind):", items)
+    if hidden:
+        lines += ["", f"{hidden:,} more record(s) refused or held in other groups (fit.csv has each)"]
+    return lines
+
+
+def _reason_item(verdict: str, group: str, count: int, example: Example) -> str:
+    info = kind_of_group(group)
+    when = f" — {clears_words(info)}" if info is not None and info.attention == FLOWS else ""
+    return (
+        f"{count:,} x {verdict}: {shown_group(group)}{when}  \n  e.g. {example.source_key}: {example.reason}"
     )
+
+
+def kinds_met(flows: dict[str, FlowTally]) -> list[tuple[Kind | None, str, int, Example]]:
+    """Each kind met over every flow, with its code, count and first example: those needing a person
+    first, then the waits, each most common first."""
+    counts: dict[str, int] = {}
+    examples: dict[str, Example] = {}
+    for tally in flows.values():
+        for code, count, example in tally.kinds.most_common():
+            counts[code] = counts.get(code, 0) + count
+            examples.setdefault(code, example)
+    met = [(KINDS.get(code), code, count, examples[code]) for code, count in counts.items()]
+    return sorted(met, key=lambda m: (m[0] is not None and m[0].attention == FLOWS, -m[2], m[1]))
+
+
+def kind_facts(info: Kind | None) -> list[tuple[str, str]]:
+    """A kind in words, as (label, text) pairs: who acts, what it means, what to do."""
+    if info is None:
+        return [("Who acts", "a person: the code that refused these records gave no kind"),
+                ("What to do", "read each record's sentence in fit.csv")]  # fmt: skip
+    who = clears_words(info) if info.attention == FLOWS else "needs a person"
+    return [("Who acts", who), ("What it means", info.meaning), ("What to do", info.action)]
+
+
+def _kinds(flows: dict[str, FlowTally]) -> list[str]:
+    met = kinds_met(flows)
+    if not met:
+        return []
+    lines = ["", "## What the refusals and holds mean"]
+    for info, code, count, example in met:
+        title = info.title if info is not None else "Kind not recorded"
+        lines += ["", f"### {title} ({count:,} record(s); kind `{code or '-'}`)", ""]
+        lines += [f"- {label}: {text}" for label, text in kind_facts(info)]
+        lines.append(f"- For example: {example.source_key}: {example.reason}")
+    return lines
 
 
 def _ambiguous(tally: FlowTally) -> list[str]:

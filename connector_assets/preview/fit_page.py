@@ -10,11 +10,25 @@ from __future__ import annotations
 
 from html import escape
 
-from connector_assets.preview.fit_markdown import closed_period_line, gap_words, records_of, share, span
-from connector_assets.preview.tally import Example, FlowTally
+from connector_assets.preview.fit_markdown import (
+    clears_words,
+    closed_period_line,
+    gap_words,
+    kind_facts,
+    kinds_met,
+    needs_person,
+    ran_line,
+    read_lines,
+    records_of,
+    share,
+    span,
+)
+from connector_assets.preview.run_facts import RunFacts
+from connector_assets.preview.tally import Example, FlowTally, shown_group
 from connector_assets.preview.verdicts import VERDICTS
+from connector_resources.refusals import FLOWS, kind_of_group
 
-SHOWN_REASONS = 20  # kinds of reason per flow on the page
+SHOWN_REASONS = 20  # groups of refusals and holds per flow on the page
 
 # Distinct in hue and lightness, so the bar reads in greyscale print too.
 COLOURS = {
@@ -32,7 +46,8 @@ MEANING = {
     "update": "linked already, fields differ: the target's values would be replaced by ours",
     "unchanged": "linked already and equal: nothing to send",
     "refuse": "cannot be sent as it is: the reason says what to fix",
-    "hold": "waits for another record first (its supplier, its order)",
+    "hold": "waits for something the flows do by themselves (another record's sync, a period opening): "
+    "what it waits for is said with it",
     "ambiguous": "the natural key matches several target records: someone must choose",
 }
 
@@ -56,8 +71,10 @@ dl.meaning dd{margin:0}code{font-size:13px}.example{color:#4a5561;font-size:13px
 """
 
 
-def fit_page(integration: str, first: str, last: str, flows: dict[str, FlowTally]) -> str:
-    """The whole page."""
+def fit_page(
+    integration: str, first: str, last: str, flows: dict[str, FlowTally], facts: RunFacts | None = None
+) -> str:
+    """The whole page (``facts``: when it ran, how long, what it read)."""
     total = sum(tally.total for tally in flows.values())
     flowing = sum(tally.flowing for tally in flows.values())
     title = f"See if we fit: {integration}, {span(first, last)}"
@@ -65,8 +82,10 @@ def fit_page(integration: str, first: str, last: str, flows: dict[str, FlowTally
         f"<h1>{_e(title)}</h1>",
         f'<p class="lead">A preview of {total:,} source record(s) over {_e(span(first, last))}; nothing was '
         f"written to any system. <strong>{share(flowing, total)}</strong> of them would flow.</p>",
+        _ran(facts, flows),
         _answers(flows),
         *(_flow_section(flow, tally) for flow, tally in flows.items()),
+        _kinds(flows),
         _meanings(),
     ]
     return (
@@ -225,17 +244,60 @@ def _gaps(flow: str, tally: FlowTally) -> str:
 
 
 def _reasons(tally: FlowTally) -> str:
+    """The refused and held records by group in two tables: those needing a person, then those that clear
+    by themselves (each saying when)."""
+    shown = tally.reasons.most_common(SHOWN_REASONS)
     hidden = tally.reasons.beyond(SHOWN_REASONS)
-    rows = [
-        (count, COLOURS[verdict], (_n(f"{count:,}"), verdict, f"{_e(kind)}{_eg(example, True)}"))
-        for verdict, kind, count, example in tally.top_reasons(SHOWN_REASONS)
-    ]
-    return _barred(
-        "<h3>Top reasons records are refused or held</h3>",
-        ("Records", "", "Verdict", "Reason, and one record it names"),
-        rows,
-        (_n(f"{hidden:,}"), "", "", "other reasons (fit.csv has each)") if hidden else None,
+    tables = []
+    for title, person in (("needing a person", True), ("that clear by themselves", False)):
+        rows = [
+            (count, COLOURS[verdict], (_n(f"{count:,}"), verdict, _group_cell(group, example)))
+            for (verdict, group), count, example in shown
+            if needs_person(group) == person
+        ]
+        tables.append(
+            _barred(
+                f"<h3>Refused and held records {title}, by kind</h3>",
+                ("Records", "", "Verdict", "Kind, and one record it names"),
+                rows,
+                None,
+            )
+        )
+    rest = (
+        f'<p class="muted">{hidden:,} more record(s) in other groups (fit.csv has each)</p>' if hidden else ""
     )
+    return "".join(tables) + rest
+
+
+def _group_cell(group: str, example: Example) -> str:
+    info = kind_of_group(group)
+    when = (
+        f' <span class="muted">— {_e(clears_words(info))}</span>' if info and info.attention == FLOWS else ""
+    )
+    return f"<strong>{_e(shown_group(group))}</strong>{when}{_eg(example, True)}"
+
+
+def _ran(facts: RunFacts | None, flows: dict[str, FlowTally]) -> str:
+    if facts is None:
+        return ""
+    items = "".join(f"<li>{_e(line)}</li>" for line in read_lines(facts, flows))
+    return f"<section><h2>This run</h2><p>{_e(ran_line(facts))}</p><ul>{items}</ul></section>"
+
+
+def _kinds(flows: dict[str, FlowTally]) -> str:
+    """Each kind of refusal and hold met, in words: who acts, what it means, what to do, an example."""
+    met = kinds_met(flows)
+    if not met:
+        return ""
+    parts = []
+    for info, code, count, example in met:
+        title = info.title if info is not None else "Kind not recorded"
+        facts = "".join(f"<dt>{_e(label)}</dt><dd>{_e(text)}</dd>" for label, text in kind_facts(info))
+        parts.append(
+            f'<h3>{_e(title)} <span class="muted">({count:,} record(s); kind <code>{_e(code or "-")}</code>)'
+            f'</span></h3><dl class="meaning">{facts}</dl>{_eg(example, True)}'
+        )
+    return "<section><h2>What the refusals and holds mean</h2>" + "".join(parts) + "</section>"
 
 
 def _table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:

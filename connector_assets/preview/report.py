@@ -9,13 +9,16 @@ year. The Markdown is kept (``FitReport.markdown``) for a Dagster run to show as
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime
 from operator import attrgetter
 from pathlib import Path
+from time import monotonic
 from types import TracebackType
 from typing import IO, Any
 
 from connector_assets.preview.fit_markdown import fit_markdown
 from connector_assets.preview.fit_page import fit_page
+from connector_assets.preview.run_facts import FlowRead, RunFacts
 from connector_assets.preview.tally import FlowTally
 from connector_assets.preview.verdicts import FIT_COLUMNS, FitRow
 
@@ -36,10 +39,13 @@ class FitReport:
         self.out, self.integration, self.first, self.last = Path(out), integration, first, last
         self.flows: dict[str, FlowTally] = {}
         self.markdown = ""
+        self.facts = RunFacts(datetime.now(UTC))
+        self._clock = 0.0  # ``monotonic()`` on entry: the run's length is measured from there
         self._file: IO[str] | None = None
         self._csv: Any = None
 
     def __enter__(self) -> FitReport:
+        self.facts, self._clock = RunFacts(datetime.now(UTC)), monotonic()
         self.out.mkdir(parents=True, exist_ok=True)
         for name in REPORT_FILES[1:]:
             (self.out / name).unlink(missing_ok=True)
@@ -69,21 +75,24 @@ class FitReport:
         tally.add(row)
         self._csv.writerow(_columns(row))
 
-    def flow_ended(self, flow: str, error: str = "") -> None:
-        """Note that ``flow``'s preview run ended, with why it failed when it did: the report says so at the
-        flow, which shows even when its run ended before any verdict."""
+    def flow_ended(self, flow: str, error: str = "", read: FlowRead | None = None) -> None:
+        """Note that ``flow``'s preview run ended, with why it failed when it did, and what it read (its
+        systems and days): the report says so at the flow, which shows even when its run ended before
+        any verdict."""
         tally = self.flows.get(flow)
         if tally is None:
             tally = self.flows[flow] = FlowTally()
         tally.error = error
+        self.facts.flows[flow] = read or FlowRead()
 
     def close(self) -> str:
         """Finish fit.csv, write fit.md and fit.html; the Markdown."""
         if self._file is not None:
             self._file.close()
             self._file = None
-        self.markdown = fit_markdown(self.integration, self.first, self.last, self.flows)
+        self.facts.seconds = monotonic() - self._clock
+        self.markdown = fit_markdown(self.integration, self.first, self.last, self.flows, self.facts)
         (self.out / "fit.md").write_text(self.markdown, encoding="utf-8")
-        page = fit_page(self.integration, self.first, self.last, self.flows)
+        page = fit_page(self.integration, self.first, self.last, self.flows, self.facts)
         (self.out / "fit.html").write_text(page, encoding="utf-8")
         return self.markdown

@@ -7,6 +7,8 @@ Dagster instance with the scratch ledger, a scratch staging folder and every wri
 (``connector_assets.preview``). A flow's verdicts then come from what the run left:
 
 * the audit events it recorded in the scratch ledger: create, update, adopt, skip, fail (refuse), hold;
+  a refused, held or ambiguous record's kind and parameters from the item it left in the scratch queue
+  (``connector_resources.refusals``: the report groups by them, never by the sentence);
 * the records its mapped step staged that have none: the writer skips a record unchanged since its last
   write without an audit event, so those are ``unchanged``;
 * the capture of what each held write would have sent (``target.Capture``).
@@ -15,8 +17,8 @@ Dagster instance with the scratch ledger, a scratch staging folder and every wri
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from connector_assets.flows.mapping_tables import tables_from
 from connector_assets.flows.records import FLOW_SPECS, FlowSpec
 from connector_assets.flows.written_step import NOT_SENT_AGAIN
 from connector_assets.preview.scratch import ScratchLedger, ScratchStaging, copy_ledger
+from connector_assets.preview.tally import KINDED
 from connector_assets.preview.target import Capture, capturing, is_placeholder
 from connector_assets.preview.verdicts import FitRow
 from connector_assets.staging import StagingResource
@@ -222,9 +225,15 @@ def verdicts(
     mapped_key = spec.key("mapped")
     for day in days:
         seen: set[str] = set()
-        for source_key, event in _day_events(spec, scratch, day).items():
-            seen.add(source_key)
-            yield _row(spec, day, source_key, event, capture.note_of(spec.name, source_key))
+        rows = [
+            _row(spec, day, source_key, event, capture.note_of(spec.name, source_key))
+            for source_key, event in _day_events(spec, scratch, day).items()
+        ]
+        kinds = _queued_kinds(spec, scratch, (row.source_key for row in rows if row.verdict in KINDED))
+        for row in rows:
+            seen.add(row.source_key)
+            kind = kinds.get(row.source_key)
+            yield replace(row, kind=kind[0], params=kind[1]) if kind else row
         for staged in staging.read_rows(mapped_key, day):  # none when the day staged nothing
             source_key = staged["source_key"]
             if source_key not in seen:  # staged, written nowhere and not queued: unchanged since written
@@ -261,6 +270,28 @@ def _day_events(spec: FlowSpec, scratch: ScratchLedger, day: str | None) -> dict
     )
     with scratch.ledger.engine.connect() as conn:
         return {str(row.source_id): row for row in conn.execute(query)}
+
+
+QUEUE_LOOKUP = 500  # source keys per query of the scratch queue (well under SQLite's bound parameters)
+
+
+def _queued_kinds(spec: FlowSpec, scratch: ScratchLedger, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """The kind group and parameters (JSON) of the open scratch-queue item each of ``keys`` left: what the
+    write step queued it with (or, refused for good before, what the deployment's queue held)."""
+    t = schema.retry_queue
+    wanted = sorted(set(keys))
+    found: dict[str, tuple[str, str]] = {}
+    with scratch.ledger.engine.connect() as conn:
+        for start in range(0, len(wanted), QUEUE_LOOKUP):
+            query = sa.select(t.c.source_key, t.c.kind, t.c.params).where(
+                t.c.integration == spec.integration,
+                t.c.flow == spec.name,
+                t.c.status.in_(schema.QUEUE_OPEN_STATUSES),
+                t.c.source_key.in_(wanted[start : start + QUEUE_LOOKUP]),
+            )
+            for row in conn.execute(query):
+                found[str(row.source_key)] = (row.kind or "", row.params or "")
+    return found
 
 
 def _row(spec: FlowSpec, day: str | None, source_key: str, event: Any, note: dict[str, Any] | None) -> FitRow:

@@ -1,9 +1,11 @@
 """What the fit report keeps of a flow's verdicts while fit.csv takes the rows: counts and a few examples,
 bounded whatever the number of records, so a preview of a tenant's year streams.
 
-Every structure holding distinct things (kinds of reason, missing mapping values, natural-key field sets,
-ambiguous records) keeps at most a fixed number of them, the first met; later records of kinds not kept are
-still counted ("other"), so every total stays exact and only the breakdown is cut.
+Refusals and holds are counted by their kind as the code that refused them said it (``FitRow.kind``,
+``refusals.Refusal.group``), never by their sentence. Every structure holding distinct things (groups of
+refusals, missing mapping values, natural-key field sets, ambiguous records) keeps at most a fixed number
+of them, the first met; later records of groups not kept are still counted ("other"), so every total stays
+exact and only the breakdown is cut.
 """
 
 from __future__ import annotations
@@ -14,14 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from connector_assets.flows.periods import meets_closed_period
 from connector_assets.flows.reason_text import clipped
-from connector_assets.preview.mapping_gaps import MappingGap, mapping_gaps
 from connector_assets.preview.verdicts import VERDICTS, FitRow
-from connector_resources.reason_kinds import ELLIPSIS, find_word, reason_kind
 from connector_resources.redaction import redact
+from connector_resources.refusals import KINDS, MappingGap, code_of, group_title, mapping_gaps
 
-REASON_KINDS = 200  # per flow: a real tenant's refusals fall into dozens of kinds, not hundreds
+REASON_KINDS = 200  # per flow: groups of refusals (a kind and its grouping values: a table, an error code)
 GAP_VALUES = 200  # per flow: missing mapping values told apart
 KEY_SETS = 50  # per flow: natural-key field sets an adopt matched by
 AMBIGUOUS_LISTED = 50  # per flow: ambiguous records listed by name (all are counted)
@@ -29,6 +29,9 @@ EXAMPLE_CHARS = 300  # an example reason longer than this (an order naming 40 li
 
 FLOWING = ("create", "adopt", "update", "unchanged")  # the verdicts whose records would reach the target
 EXPLAINED = ("refuse", "hold")  # the verdicts whose reasons are counted by kind
+KINDED = (*EXPLAINED, "ambiguous")  # the verdicts whose kinds the report explains
+UNKINDED = ""  # the group of a row that carries no refusal kind (a report of rows from elsewhere)
+PERIOD_CLOSED = "period_closed"  # the kind of a hold on a closed accounting period (``refusals.KINDS``)
 
 K = TypeVar("K")
 
@@ -74,17 +77,19 @@ class Capped(Generic[K]):
 
 @dataclass
 class FlowTally:
-    """One flow's verdicts in counts: by verdict, refusals and holds by kind of reason (``reason_kind``),
-    missing mapping values (``mapping_gaps``), adopts by the natural-key fields that matched, and the
-    ambiguous records (the first ``AMBIGUOUS_LISTED`` by name)."""
+    """One flow's verdicts in counts: by verdict, refusals and holds by their group (``Refusal.group``: the
+    kind and its grouping values, as the code that refused or held the record said them), the kinds met
+    with an example sentence each, missing mapping values (``refusals.mapping_gaps`` of the refusal's
+    parameters), adopts by the natural-key fields that matched, and the ambiguous records (the first
+    ``AMBIGUOUS_LISTED`` by name)."""
 
     verdicts: Counter[str] = field(default_factory=Counter)
     reasons: Capped[tuple[str, str]] = field(default_factory=lambda: Capped(REASON_KINDS))
+    kinds: Capped[str] = field(default_factory=lambda: Capped(len(KINDS) + 1))
     gaps: Capped[MappingGap] = field(default_factory=lambda: Capped(GAP_VALUES))
     matched_by: Capped[str] = field(default_factory=lambda: Capped(KEY_SETS))
     ambiguous: list[Example] = field(default_factory=list)
-    # Records dated in a closed accounting period of the ERP: held under the refuse policy, re-dated
-    # (created, said in the reason) under first_open_day (``flows.periods.meets_closed_period``).
+    # Records held on a closed accounting period of the ERP (kind ``period_closed``).
     closed_period: int = 0
     # Why the flow's preview run did not finish ("" when it did): its verdicts cover what it reached.
     error: str = ""
@@ -93,27 +98,33 @@ class FlowTally:
         if row.verdict not in VERDICTS:
             raise ValueError(f"{row.flow} {row.source_key}: verdict {row.verdict!r} is none of {VERDICTS}")
         self.verdicts[row.verdict] += 1
-        if meets_closed_period(row.reason):
-            self.closed_period += 1
-        if row.verdict in EXPLAINED:
-            named = Example(row.source_key, day=row.day)
-            gaps = mapping_gaps(row.reason) if row.verdict == "refuse" else []
-            for gap in gaps:
-                self.gaps.add(gap, lambda: named)
-            text = _one_line(row.reason)
-            kind = kind_of(text, row.source_key, gaps)
-            self.reasons.add(
-                (row.verdict, kind), lambda: Example(row.source_key, shown_reason(text), row.day)
-            )
+        if row.verdict in KINDED:
+            self._kind(row)
         elif row.verdict == "adopt":
             self.matched_by.add(key_fields(row.matched_by), lambda: Example(row.source_key, day=row.day))
-        elif row.verdict == "ambiguous" and len(self.ambiguous) < AMBIGUOUS_LISTED:
-            self.ambiguous.append(Example(row.source_key, shown_reason(row.reason), row.day))
+
+    def _kind(self, row: FitRow) -> None:
+        """Count a refused, held or ambiguous row by its kind (never by its words)."""
+        group = row.kind or UNKINDED
+        code = code_of(group)
+        example = _example(row)
+        self.kinds.add(code, example)
+        if code == PERIOD_CLOSED:
+            self.closed_period += 1
+        if row.verdict == "ambiguous":
+            if len(self.ambiguous) < AMBIGUOUS_LISTED:
+                self.ambiguous.append(example())
+            return
+        named = Example(row.source_key, day=row.day)
+        for gap in mapping_gaps(group, row.refusal_params()) if row.verdict == "refuse" else []:
+            self.gaps.add(gap, lambda: named)
+        self.reasons.add((row.verdict, group), example)
 
     def top_reasons(self, n: int | None = None) -> list[tuple[str, str, int, Example]]:
-        """(verdict, kind as shown, count, example) of the ``n`` most common kinds of reason."""
+        """(verdict, group as a person reads it, count, example) of the ``n`` most common groups."""
         return [
-            (verdict, redact(kind), count, ex) for (verdict, kind), count, ex in self.reasons.most_common(n)
+            (verdict, shown_group(group), count, ex)
+            for (verdict, group), count, ex in self.reasons.most_common(n)
         ]
 
     @property
@@ -139,16 +150,13 @@ def key_fields(matched_by: str) -> str:
     return "+".join(named) or "(not said)"
 
 
-def kind_of(text: str, source_key: str, gaps: list[MappingGap]) -> str:
-    """The kind a reason (one line) is counted by: ``reason_kind``, with its missing mapping values
-    masked too, since "payment terms NET" and "payment terms N45" are one refusal (the values are counted on
-    their own) and a value without a digit is not masked by ``reason_kind``."""
-    for value in {gap.value for gap in gaps if ELLIPSIS not in gap.value}:
-        at = find_word(text, value)
-        while at >= 0:
-            text = f"{text[:at]}{ELLIPSIS}{text[at + len(value) :]}"
-            at = find_word(text, value)
-    return clipped(reason_kind(text, source_key), EXAMPLE_CHARS)
+def shown_group(group: str) -> str:
+    """A group as the report names it (``refusals.group_title``), its values' secrets masked."""
+    return redact(group_title(group)) if group else "kind not recorded"
+
+
+def _example(row: FitRow) -> Callable[[], Example]:
+    return lambda: Example(row.source_key, shown_reason(row.reason), row.day)
 
 
 def shown_reason(reason: str) -> str:

@@ -10,11 +10,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from fit_rows import JDE_COUPA, sample_rows
+from fit_rows import JDE_COUPA, TERMS_TABLE, sample_rows, with_refusal
 
 from connector_assets.preview.report import FitReport
+from connector_assets.preview.run_facts import FlowRead
 from connector_assets.preview.tally import AMBIGUOUS_LISTED, GAP_VALUES, KEY_SETS, REASON_KINDS
 from connector_assets.preview.verdicts import FIT_COLUMNS, VERDICTS, FitRow
+from connector_resources.refusals import KINDS, Refusal, mapping_missing, source_invalid
 
 
 @pytest.fixture
@@ -47,10 +49,18 @@ def test_fit_md_counts_each_flow_and_answers_the_go_live_questions(report: FitRe
     assert "- name+tax_id: 2\n- number: 1\n" in md  # a key field without a value matched nothing
     assert "- payment terms N45: 37 suppliers (jde_coupa/payment_terms_map), e.g. 5000\n" in md
     assert "- payment terms NET: 3 suppliers (jde_coupa/payment_terms_map), e.g. 6000\n" in md
-    # 40 suppliers refused alike, whatever their names and terms, are one kind, shown with one example
-    assert "- 40 x refuse: supplier …: payment terms … (F0401 TRAP) have no Coupa payment term" in md
+    # 40 suppliers refused alike, whatever their names and terms, are one group (the kind and its table),
+    # under the records that need a person, shown with one example sentence
+    assert "**Needs a person** (refused and held records, by kind):\n" in md
+    assert f"- 40 x refuse: A mapping table has no row for a value: {TERMS_TABLE}  \n" in md
     assert "e.g. 5000: supplier 5000 (Supplier A & Co): payment terms N45 (F0401 TRAP)" in md
-    assert "- 2 x hold: purchase order … waits for its supplier …  \n  e.g. 00001-1-OP: " in md
+    # holds waiting for another record to sync clear by themselves, and the report says when
+    assert "**Clears by itself** (refused and held records, by kind):\n" in md
+    assert (
+        "- 2 x hold: Waits for another record to sync: supplier — clears by itself when the record it "
+        "waits for syncs"
+    ) in md
+    assert "e.g. 00001-1-OP: purchase order 00001-1-OP waits for jde_coupa:supplier:JDE:5000 to sync" in md
     assert "**Ambiguous** (1: the natural key matched more than one target record):\n" in md
     assert "- 7000: 2 Coupa suppliers named 'Bolt <Sons>': 17, 18\n" in md
 
@@ -154,21 +164,18 @@ def test_what_stays_in_memory_is_bounded_however_many_distinct_records_stream_th
             key, word = str(100_000 + n), _word(n)
             kind = n % 4
             if kind == 0:
-                row = FitRow(
-                    JDE_COUPA,
-                    "suppliers",
-                    "",
-                    key,
-                    "refuse",
-                    reason=f"supplier {key}: the {word} field is wrong",
+                row = with_refusal(
+                    FitRow(JDE_COUPA, "suppliers", "", key, "refuse"),
+                    source_invalid(f"supplier {key}: the {word} field is wrong", field=word),
                 )
             elif kind == 1:
                 row = terms_refusal_text(key, word)
             elif kind == 2:
                 row = FitRow(JDE_COUPA, "suppliers", "", key, "adopt", "9", json.dumps({f"f_{word}": "x"}))
             else:
-                row = FitRow(
-                    JDE_COUPA, "suppliers", "2025-06-01", key, "ambiguous", reason=f"two named {word}"
+                row = with_refusal(
+                    FitRow(JDE_COUPA, "suppliers", "2025-06-01", key, "ambiguous"),
+                    Refusal("ambiguous", f"two named {word}", {"system": "coupa"}),
                 )
             fit.add(row)
     tally = fit.flows["suppliers"]
@@ -186,12 +193,10 @@ def test_what_stays_in_memory_is_bounded_however_many_distinct_records_stream_th
 
 
 def terms_refusal_text(key: str, terms: str) -> FitRow:
-    """A terms refusal in the supplier mapper's words (its f-string), cheaper than calling it 50,000 times."""
-    reason = (
-        f"supplier {key} ({terms.title()} Ltd): payment terms {terms} (F0401 TRAP) have no Coupa payment "
-        "term in the mapping table jde_coupa/payment_terms_map ($ML_JDE_COUPA_PAYMENT_TERMS_MAP)"
-    )
-    return FitRow(JDE_COUPA, "suppliers", "", key, "refuse", reason=reason)
+    """A terms refusal with its kind and parameters, cheaper than calling the mapper 50,000 times."""
+    reason = f"supplier {key} ({terms.title()} Ltd): payment terms {terms} have no Coupa payment term"
+    refusal = mapping_missing(reason, table=TERMS_TABLE, what="payment terms", value=terms)
+    return with_refusal(FitRow(JDE_COUPA, "suppliers", "", key, "refuse"), refusal)
 
 
 def test_a_flow_whose_preview_failed_is_named_with_why_in_both_reports(tmp_path):
@@ -204,7 +209,9 @@ def test_a_flow_whose_preview_failed_is_named_with_why_in_both_reports(tmp_path)
     assert page.count("did not finish") == 1  # the flow that ended well says nothing of the kind
 
 
-def test_records_dated_in_a_closed_period_are_counted_in_both_reports(tmp_path: Path, monkeypatch):
+def test_records_held_on_a_closed_period_are_one_kind_whatever_supplier_they_name(tmp_path: Path):
+    """30 invoices of 30 suppliers held on one closed period: one group that clears by itself, counted in
+    both reports, not a kind per supplier."""
     from datetime import date
 
     from connector_assets.flows.periods import Period, PeriodClosed, post_on
@@ -213,29 +220,73 @@ def test_records_dated_in_a_closed_period_are_counted_in_both_reports(tmp_path: 
         where, ledger_id = "JDE company 00001 (A/P periods)", "00001.AP"
 
         def period_of(self, day: date) -> Period:
-            shut = day.month == 10
-            return Period(
-                f"period {day.month}", day.replace(day=1), day, not shut, "closed" if shut else "open"
-            )
+            return Period("period 10", day.replace(day=1), day, False, "closed")
 
         def first_open_day(self) -> date:
             return date(2026, 11, 1)
 
-    kind = ("JDE", "period", "ledger")
-    with pytest.raises(PeriodClosed) as held:
-        post_on(kind, October(), integration="coupa_jde", document="Coupa invoice 7", field="G/L date",
-                day=date(2026, 10, 29))  # fmt: skip
-    monkeypatch.setenv("ML_COUPA_JDE_GL_DATE_POLICY", "first_open_day")
-    moved = post_on(kind, October(), integration="coupa_jde", document="Coupa invoice 8", field="G/L date",
-                    day=date(2026, 10, 30))  # fmt: skip
-    rows = [
-        FitRow("coupa_jde", "invoices", "2026-10-29", "7", "hold", reason=held.value.reason),
-        FitRow("coupa_jde", "invoices", "2026-10-30", "8", "create", reason="created; " + moved.note),
-        FitRow("coupa_jde", "invoices", "2026-11-02", "9", "create", reason="created"),
-    ]
+    rows = []
+    for n in range(30):
+        with pytest.raises(PeriodClosed) as held:
+            post_on(("JDE", "period", "ledger"), October(), integration="coupa_jde",
+                    document=f"Coupa invoice {n} of supplier {4000 + n}", field="G/L date",
+                    day=date(2026, 10, 29))  # fmt: skip
+        period = {"system": "JDE", "ledger": "00001.AP", "day": "2026-10-29"}
+        hold = FitRow("coupa_jde", "invoices", "2026-10-29", str(n), "hold")
+        rows.append(with_refusal(hold, Refusal("period_closed", held.value.reason, period)))
+    rows.append(FitRow("coupa_jde", "invoices", "2026-11-02", "99", "create", reason="created"))
     with FitReport(tmp_path, integration="coupa_jde", first="2026-10-29", last="2026-11-02") as fit:
         for row in rows:
             fit.add(row)
-    line = "Dated in a closed accounting period of the ERP: 2 record(s)"
+    md = (tmp_path / "fit.md").read_text(encoding="utf-8")
+    assert "- 30 x hold: Dated in a closed accounting period: JDE — clears by itself when its period " in md
+    assert md.count(" x hold: ") == 1
+    assert "### Dated in a closed accounting period (30 record(s); kind `period_closed`)" in md
+    assert f"- What to do: {KINDS['period_closed'].action}" in md
+    line = "Dated in a closed accounting period of the ERP: 30 record(s) held until the period opens"
     assert line in (tmp_path / "fit.md").read_text(encoding="utf-8")
     assert line in (tmp_path / "fit.html").read_text(encoding="utf-8")
+
+
+def test_a_missing_mapping_row_is_read_from_the_refusals_parameters_with_what_to_do(tmp_path: Path):
+    """The value and table come from the refusal's parameters, whatever its sentence says; the report says
+    what the kind means and what to do, with the sentence as the example."""
+    sentence = "supplier 4411 (Acme): its terms cannot be sent to Coupa"  # names neither value nor table
+    refusal = mapping_missing(sentence, table=TERMS_TABLE, what="payment terms", value="N45")
+    row = with_refusal(FitRow(JDE_COUPA, "suppliers", "2025-03-03", "4411", "refuse"), refusal)
+    with FitReport(tmp_path, integration=JDE_COUPA, first="2025-03-03", last="2025-03-03") as fit:
+        fit.add(row)
+    md, page = fit.markdown, (tmp_path / "fit.html").read_text(encoding="utf-8")
+    assert f"- payment terms N45: 1 supplier ({TERMS_TABLE}), e.g. 4411\n" in md
+    assert "### A mapping table has no row for a value (1 record(s); kind `mapping_missing`)" in md
+    assert "- Who acts: needs a person\n" in md
+    assert f"- What to do: {KINDS['mapping_missing'].action}\n" in md
+    assert f"- For example: 4411: {sentence}\n" in md
+    text = " ".join(page.split())
+    assert "payment terms N45" in text and TERMS_TABLE in text
+    assert "Add the row to the table" in text and "needs a person" in text
+    with (tmp_path / "fit.csv").open(newline="", encoding="utf-8") as f:
+        [kept] = list(csv.DictReader(f))
+    assert kept["kind"] == f"mapping_missing · {TERMS_TABLE}"
+    assert json.loads(kept["params"]) == {"table": TERMS_TABLE, "what": "payment terms", "value": "N45"}
+
+
+def test_the_report_says_when_it_ran_for_how_long_and_what_it_read(tmp_path: Path, monkeypatch):
+    ticks = iter([1000.0, 1075.5])  # entered at 1000 s, closed 75.5 s later
+    monkeypatch.setattr("connector_assets.preview.report.monotonic", lambda: next(ticks))
+    with FitReport(tmp_path, integration=JDE_COUPA, first="2025-03-01", last="2025-03-02") as fit:
+        for row in sample_rows():
+            fit.add(row)
+        fit.flow_ended("suppliers", read=FlowRead("JDE", "coupa", [None]))
+        fit.flow_ended("purchase_orders", read=FlowRead("JDE", "coupa", ["2025-03-01", "2025-03-02"]))
+    started = fit.facts.started
+    assert started.tzinfo is not None and started.utcoffset().total_seconds() == 0
+    md = fit.markdown
+    assert f"Ran {started:%Y-%m-%d %H:%M:%S} UTC, took 1 min 16 s; systems read: JDE, coupa.\n" in md
+    assert "- suppliers (JDE -> coupa): read whole, 49 suppliers read\n" in md
+    assert (
+        "- purchase_orders (JDE -> coupa): 2025-03-01 to 2025-03-02 (2 days), 3 purchase orders read\n" in md
+    )
+    page = " ".join((tmp_path / "fit.html").read_text(encoding="utf-8").split())
+    assert f"Ran {started:%Y-%m-%d %H:%M:%S} UTC, took 1 min 16 s" in page
+    assert "2025-03-01 to 2025-03-02 (2 days), 3 purchase orders read" in page
