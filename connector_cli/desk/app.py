@@ -4,11 +4,16 @@ Pages need a person (any role); actions need an operator, a same-site request an
 (``guard.check_action``) and go through the ledger's ``OperatorStore`` (abandon, reopen) or the replay every
 flow registers (``connector_resources.replay.replay_items``, the same the CLI and the replay job run: it takes
 each record the way they do, so an action never writes a record a running step holds). After an action the
-browser is sent back to the page it came from with a notice (post/redirect/get).
+browser is sent back to the page it came from with a notice (post/redirect/get); a replay runs in the
+background (``tasks``) and the browser is sent to its progress and result page.
+
+The queue opens on the records that need a person; the records that clear by themselves are beside them
+(``views``): every open record is in exactly one of the two.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections import defaultdict
@@ -24,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from connector_cli.desk import mapping_pages, match_pages
+from connector_cli.desk import mapping_pages, match_pages, tasks, views
 from connector_cli.desk.guard import CSRF_COOKIE, CSRF_FIELD, Refused, check_action, csrf_token
 from connector_cli.desk.identity import SESSION_COOKIE, Access, Identity, identify
 from connector_resources.ledger import Ledger, LedgerError
@@ -32,12 +37,15 @@ from connector_resources.ledger.operator_actions import Operator
 from connector_resources.ledger.queue_browse import DESK_STATES, QueueFilter
 from connector_resources.ledger.records import QueueItem
 from connector_resources.redaction import redact
+from connector_resources.refusals import KINDS, group_title
 
 __all__ = ["REPLAY_LIMIT", "build_app"]
 
 log = logging.getLogger("ml_connector.desk")
 
 REPLAY_LIMIT = 500  # records one "replay them all" replays; the rest wait for the next one
+OPEN_STATES = ("due", "failed", "held")
+VIEW_WORDS = {"person": "Needs a person", "flows": "Clears by itself", "all": "All records"}
 STATE_WORDS = {
     "due": "awaiting replay",
     "failed": "failed",
@@ -60,11 +68,8 @@ def state_of(item: QueueItem) -> str:
 
 
 def kind_of(item: QueueItem) -> str:
-    """The refusal's kind as the queue keeps it; an item built without one (not read from the ledger) is
-    classified the way the ledger classifies it when it queues an item."""
-    from connector_resources.ledger.queue import kind_of as queued_kind
-
-    return item.kind or queued_kind(item.reason, item.source_key)
+    """The refusal's kind as a person reads it: its title and the values it is grouped by."""
+    return group_title(item.kind or "") if item.kind else "-"
 
 
 FILTER_FIELDS = (
@@ -74,7 +79,28 @@ FILTER_FIELDS = (
     "q",
     "day",
     "kind",
-)  # a QueueFilter's fields, as the forms name them
+)  # a QueueFilter's fields, as the forms name them (and ``view``, read by ``chosen_view``)
+
+
+def chosen_view(fields: Any) -> str:
+    """The view a request asks for (``view``: person, flows or all): the records that need a person unless
+    it names another, or a closed state (resolved, abandoned: in neither view) without one."""
+    view = str(fields.get("view", "") or "")
+    if view in VIEW_WORDS:
+        return view
+    return "all" if fields.get("state") in ("resolved", "abandoned") else "person"
+
+
+def desk_filter(ledger: Ledger, fields: Any) -> QueueFilter:
+    """The ``QueueFilter`` of a request's fields, with what its view needs: how long a wait is normal and
+    the synced records held items still wait for (``QueueFilter``); reads the ledger."""
+    view = chosen_view(fields)
+    plain = QueueFilter(*(str(fields.get(k, "") or "") for k in FILTER_FIELDS))
+    if view == "all":
+        return plain
+    return dataclasses.replace(
+        plain, view=view, wait_hours=views.wait_hours(), outlived=ledger.outlived_dependencies()
+    )
 
 
 def queued_views(item: QueueItem) -> dict[str, str]:
@@ -121,9 +147,21 @@ class Desk:
     def refused(self, request: Request, refusal: Refused, who: Identity | None) -> HTMLResponse:
         return self.page(request, "refused.html", refusal.status, who=who, why=refusal.why)
 
-    def replay(self, items: list[QueueItem], operator: Operator, note: str) -> str:
-        """Replay ``items`` as every desk action does (``_replay``); what came of them, in words."""
-        return _replay(self.ledger, items, operator, note)
+    def replay(self, items: list[QueueItem], operator: Operator, note: str, *, back: str) -> int:
+        """Start the replay of ``items`` in the background, as every desk replay does (``tasks``): the id of
+        the task whose page shows its progress and result (``back``: the page the action came from)."""
+        if not items:
+            raise LedgerError("no record to replay")
+        return tasks.start_replay(self.ledger, items, operator, note, back=back)
+
+    def links(self, item: QueueItem) -> tuple[str, str]:
+        """The item's mapping-table link (a missing row) and its matches link (a pairing by hand)."""
+        mapping = self.templates.globals.get("mapping_links")
+        match = self.templates.globals.get("match_link")
+        code = item.refusal_kind
+        gaps = mapping(item) if mapping is not None and code == "mapping_missing" else []
+        paired = match(item) if match is not None and code in views.MATCHED_BY_HAND else ""
+        return (gaps[0][2] if gaps else ""), paired
 
     async def form_and_identity(self, request: Request, *, act: bool = True) -> tuple[Any, Identity]:
         form = await request.form()
@@ -209,31 +247,40 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
             return _sign_in_first(request)
         q = request.query_params
         try:
-            where = QueueFilter(*(q.get(k, "") for k in FILTER_FIELDS))
             before = int(q["before"]) if q.get("before") else None
+            reads = await run_in_threadpool(_queue_reads, desk, q, before)
         except (LedgerError, ValueError) as error:
             return desk.page(request, "refused.html", 400, who=who, why=str(error))
-        counts, kinds, page = await run_in_threadpool(_queue_reads, ledger, where, before)
+        where = reads["where"]
         by_flow: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-        for integration, flow, state, n in counts:
+        for integration, flow, state, n in reads["counts"]:
             by_flow[(integration, flow)][state] = n
         params = {k: v for k, v in q.items() if k not in ("before", "notice")}
+        params["view"] = view = chosen_view(q)
+        page = reads["page"]
         next_url = f"/queue?{urlencode({**params, 'before': page.next_before})}" if page.next_before else ""
         return desk.page(
             request,
             "queue.html",
             who=who,
             where=where,
+            view=view,
+            view_words=VIEW_WORDS,
+            view_counts=reads["views"],
+            view_url=lambda name: f"/queue?{urlencode({**params, 'view': name})}",
             counts=sorted(by_flow.items()),
-            kinds=kinds,
+            count_url=lambda i, f, state: (
+                f"/queue?{urlencode({**params, 'integration': i, 'flow': f, 'state': state})}"
+            ),
+            kinds=[(kind, group_title(kind), n) for kind, n in reads["kinds"]],
             kind_url=lambda kind: f"/queue?{urlencode({**params, 'kind': kind})}",
-            integrations=sorted({i for i, _ in by_flow}),
+            integrations=sorted({i for i, _ in by_flow} | ({where.integration} - {""})),
             flows=sorted({f for i, f in by_flow if not where.integration or i == where.integration}),
             states=DESK_STATES,
             page=page,
+            shown=reads["shown"],
             next_url=next_url,
             state_of=state_of,
-            kind_of=kind_of,
             replay_limit=REPLAY_LIMIT,
         )
 
@@ -247,7 +294,7 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
             return desk.page(
                 request, "refused.html", 404, who=who, why=f"queue item {item_id} does not exist"
             )
-        trail, xrefs, decisions = await run_in_threadpool(_item_reads, ledger, item)
+        trail, xrefs, decisions, shown = await run_in_threadpool(_item_reads, desk, item)
         from connector_resources.replay import audit_run
 
         return desk.page(
@@ -256,7 +303,10 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
             who=who,
             item=item,
             state=state_of(item),
+            open=item.status in ("failed", "held"),
             kind=kind_of(item),
+            info=KINDS.get(item.refusal_kind),
+            shown=shown,
             **queued_views(item),
             trail=trail,
             xrefs=xrefs,
@@ -285,7 +335,9 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
                 item = await run_in_threadpool(ledger.queue_item_by_id, item_id)
                 if item is None:
                     raise LedgerError(f"queue item {item_id} does not exist")
-                said = await run_in_threadpool(_replay, ledger, [item], operator, note)
+                back = f"/items/{item_id}"
+                task = await run_in_threadpool(desk.replay, [item], operator, note, back=back)
+                return RedirectResponse(f"/tasks/{task}", status_code=303)
         except (LedgerError, PermissionError) as error:
             return desk.page(request, "refused.html", 409, who=who, why=str(error))
         return _back(f"/items/{item_id}", said)
@@ -295,18 +347,31 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
             form, who = await desk.form_and_identity(request)
         except Refused as refusal:
             return desk.refused(request, refusal, desk.who(request))
-        fields = {k: str(form.get(k, "")) for k in FILTER_FIELDS}
-        try:
-            where = QueueFilter(*fields.values())
+        fields = {k: str(form.get(k, "")) for k in (*FILTER_FIELDS, "view")}
+        operator, note = Operator(who.actor, who.role), str(form.get("note", ""))
+
+        def start() -> int:
+            where = desk_filter(ledger, fields)
             if where.state not in ("due", "failed"):
                 raise LedgerError("only failed records (awaiting replay or not yet due) are replayed in bulk")
-            page = await run_in_threadpool(ledger.queue_page, where, limit=REPLAY_LIMIT)
-            said = await run_in_threadpool(
-                _replay, ledger, page.items, Operator(who.actor, who.role), str(form.get("note", ""))
-            )
-        except (LedgerError, PermissionError) as error:
+            page = ledger.queue_page(where, limit=REPLAY_LIMIT)
+            return desk.replay(page.items, operator, note, back=f"/queue?{urlencode(fields)}")
+
+        try:
+            task = await run_in_threadpool(start)
+        except (LedgerError, PermissionError, ValueError) as error:
             return desk.page(request, "refused.html", 409, who=who, why=str(error))
-        return _back(f"/queue?{urlencode(fields)}", said)
+        return RedirectResponse(f"/tasks/{task}", status_code=303)
+
+    async def task_page(request: Request) -> Response:
+        who = desk.who(request)
+        if who is None:
+            return _sign_in_first(request)
+        task_id = request.path_params["task_id"]
+        task = await run_in_threadpool(ledger.desk_task, task_id)
+        if task is None:
+            return desk.page(request, "refused.html", 404, who=who, why=f"desk task {task_id} does not exist")
+        return desk.page(request, "task.html", who=who, task=task)
 
     routes = [
         Route("/healthz", health),
@@ -318,6 +383,7 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
         Route("/queue/replay", replay_all, methods=["POST"]),
         Route("/items/{item_id:int}", item_page, methods=["GET"]),
         Route("/items/{item_id:int}/{verb:str}", item_action, methods=["POST"]),
+        Route("/tasks/{task_id:int}", task_page, methods=["GET"]),
     ]
     routes += match_pages.routes(desk)
     routes += mapping_pages.routes(desk)
@@ -326,25 +392,50 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
     return app
 
 
-def _queue_reads(ledger: Ledger, where: QueueFilter, before: int | None) -> tuple[Any, Any, Any]:
-    return ledger.queue_counts(), ledger.kind_counts(where), ledger.queue_page(where, before=before)
+def _queue_reads(desk: Desk, fields: Any, before: int | None) -> dict[str, Any]:
+    """Everything the queue page reads, with the filters of ``fields``: counts by state and by view, the
+    kinds, one page and its items as their view shows them."""
+    ledger = desk.ledger
+    where = desk_filter(ledger, fields)
+    page = ledger.queue_page(where, before=before)
+    return {
+        "where": where,
+        "counts": ledger.queue_counts(where),
+        "views": ledger.view_counts(where),
+        "kinds": ledger.kind_counts(where),
+        "page": page,
+        "shown": _shown(desk, page.items, where),
+    }
 
 
-def _item_reads(ledger: Ledger, item: QueueItem) -> tuple[Any, Any, Any]:
+def _shown(desk: Desk, items: list[QueueItem], where: QueueFilter | None = None) -> dict[int, views.Shown]:
+    """The open ``items`` as their view shows them (``views.shown_items``), by item id."""
+    ledger = desk.ledger
+    open_items = [item for item in items if item.status in ("failed", "held")]
+    if not open_items:
+        return {}
+    hours = where.wait_hours if where is not None and where.view else views.wait_hours()
+    synced = where.outlived if where is not None and where.view else None
+    if synced is None:
+        keys = {item.depends_on for item in open_items if item.depends_on}
+        synced = ledger.synced_dependencies(keys) if keys else frozenset()
+    waited = {item.depends_on for item in open_items if item.depends_on}
+    shown = views.shown_items(
+        open_items,
+        hours=hours,
+        synced=frozenset(synced),
+        blockers=ledger.open_dependencies(waited),
+        mapping_link=lambda item: desk.links(item)[0],
+        match_link=lambda item: desk.links(item)[1],
+    )
+    return {s.item.id: s for s in shown}
+
+
+def _item_reads(desk: Desk, item: QueueItem) -> tuple[Any, Any, Any, views.Shown | None]:
+    ledger = desk.ledger
     return (
         ledger.history(item.source_key),
         ledger.xrefs_for(item.source_key),
         ledger.operator_actions(item_id=item.id),
+        _shown(desk, [item]).get(item.id),
     )
-
-
-def _replay(ledger: Ledger, items: list[QueueItem], operator: Operator, note: str) -> str:
-    """Replay ``items`` as the CLI does, after noting who asked and why; what came of them, in words."""
-    if not items:
-        return "no record to replay"
-    ledger.note_replay(items, by=operator, note=note)
-    import connector_assets.definitions  # noqa: F401  (flows register their replay handlers on import)
-    from connector_resources.replay import replay_items
-
-    summary = replay_items(ledger, items, by=f"desk:{operator.actor}")
-    return summary.line()

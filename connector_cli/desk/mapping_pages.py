@@ -1,14 +1,18 @@
 """The desk's mapping tables: each table's rows changed where the exceptions are, the values queued records
-wait for with how many each unblocks, and a replay of exactly the records a save unblocked.
+wait for with how many each unblocks, a replay of exactly the records a save unblocked, and which version
+of the table each recent run used.
 
 Why here: the people who fix a refused bill's mapping are AP clerks, and the record that names the missing
 row is on the desk. A change goes through ``flows.mapping_changes`` (``plan_change`` then ``save_change``,
 origin "desk"): the same format and master-data checks as ``ml-connector mappings import``, versioned with
 who and why; a refusal names the key and the problem and saves nothing. Actions need an operator, a
-same-site request and the form's CSRF token (``Desk.form_and_identity``); pages need a person.
+same-site request and the form's CSRF token (``Desk.form_and_identity``); pages need a person. A row is
+deleted only after a second step that says what the delete does. A refused value is shown with the values
+the table's rows map to now.
 
-Which values queued records wait for is read from their reasons (``preview.mapping_gaps``, the fit report's
-reader), among the integration's open items (failed and held, the first ``GAP_SCAN``). The tables are the
+Which values queued records wait for is read from their refusals' parameters (``refusals.mapping_gaps``:
+a ``mapping_missing`` refusal names its table, what it calls the value, and the value), among the
+integration's open items (failed and held, the first ``GAP_SCAN``); no sentence is read. The tables are the
 deployment's (``connector_cli.mappings.enabled``); the desk's ``mapping_tables`` / ``mapping_resources``,
 when set (``app.state.desk``), stand in for them and for the systems the master-data check reads
 (a test's own).
@@ -18,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,13 +36,24 @@ from connector_cli.desk.guard import Refused
 from connector_resources.ledger import Ledger, LedgerError
 from connector_resources.ledger.operator_actions import Operator
 from connector_resources.ledger.records import QueueItem
+from connector_resources.refusals import mapping_gaps
 
-__all__ = ["GAP_SCAN", "ROWS_SHOWN", "mapping_links", "routes", "waiting_values"]
+__all__ = [
+    "GAP_SCAN",
+    "ROWS_SHOWN",
+    "VALUES_SHOWN",
+    "mapping_links",
+    "routes",
+    "table_values",
+    "waiting_values",
+]
 
 log = logging.getLogger("ml_connector.desk")
 
 GAP_SCAN = 5000  # open items of an integration whose reasons are read for missing values, oldest first
 ROWS_SHOWN = 200  # rows of a table shown with their forms; a search narrows a longer table
+VALUES_SHOWN = 20  # values a refused change lists (the ones the table's rows map to), then how many more
+USES_SHOWN = 20  # recent runs shown with the version they mapped with
 
 
 @dataclass
@@ -75,15 +89,19 @@ def _integration(table: Any) -> str:
 
 
 def _row_key(value: str) -> str:
-    """The key a gap's value is added under: a project named with its label (``881360 (Tower A)``) is
-    keyed by its id."""
-    return re.sub(r" \([^()]*\)$", "", value.strip())
+    """The key a gap's value is added under (the refusal names the key itself)."""
+    return value.strip()
+
+
+def _gaps(item: QueueItem) -> list[Any]:
+    """The mapping rows ``item``'s refusal says are missing (``refusals.mapping_gaps``)."""
+    return mapping_gaps(item.kind, item.params)
 
 
 def names_table(table: Any, integration: str, gap: Any) -> bool:
     """Whether ``gap`` (a ``MappingGap`` of a record of ``integration``) is a row of ``table``: the table
-    its reason names (the asset or the setting), else the integration's table whose key column is what the
-    reason calls the value ("account" -> ``jde_account``, "Coupa account" -> ``coupa_account``)."""
+    its refusal names (the asset or the setting), else the integration's table whose key column is what
+    the refusal calls the value ("account" -> ``jde_account``, "Coupa account" -> ``coupa_account``)."""
     if gap.table:
         return gap.table.lstrip("$") in (table.name, table.variable)
     if integration != _integration(table):
@@ -93,12 +111,10 @@ def names_table(table: Any, integration: str, gap: Any) -> bool:
 
 def waiting_values(table: Any, ledger: Ledger, rows: Mapping[str, str]) -> list[Waiting]:
     """The values of ``table`` open records wait for, most waited-for first (``rows``: today's table)."""
-    from connector_assets.preview.mapping_gaps import mapping_gaps
-
     integration = _integration(table)
     found: dict[str, Waiting] = {}
     for item in ledger.open_items(integration=integration, limit=GAP_SCAN):
-        for gap in mapping_gaps(item.reason or ""):
+        for gap in _gaps(item):
             if names_table(table, item.integration, gap):
                 key = _row_key(gap.value)
                 waiting = found.setdefault(key, Waiting(key, gap.what, in_table=key in rows))
@@ -110,26 +126,22 @@ def waiting_values(table: Any, ledger: Ledger, rows: Mapping[str, str]) -> list[
 def unblocked(table: Any, ledger: Ledger, rows: Mapping[str, str], keys: Iterable[str]) -> list[QueueItem]:
     """The open records waiting for any of ``keys`` whose every value of this table is in ``rows`` now:
     exactly those a save of ``keys`` unblocks (a record still missing another row of it waits on)."""
-    from connector_assets.preview.mapping_gaps import mapping_gaps
-
     wanted, chosen = set(keys), {}
     for waiting in waiting_values(table, ledger, rows):
         if waiting.key not in wanted:
             continue
         for item in waiting.items:
-            gaps = [g for g in mapping_gaps(item.reason) if names_table(table, item.integration, g)]
+            gaps = [g for g in _gaps(item) if names_table(table, item.integration, g)]
             if all(_row_key(g.value) in rows for g in gaps):
                 chosen[item.id] = item
     return [chosen[i] for i in sorted(chosen)]
 
 
 def mapping_links(tables: Callable[[], Mapping[str, Any]], item: QueueItem) -> list[tuple[str, str, str]]:
-    """``(what, value, link)`` for each mapping row the item's reason says is missing: the table's page with
-    the add-row form filled in; [] when the reason names none (``tables`` is then never asked: it loads
-    the deployment's definitions)."""
-    from connector_assets.preview.mapping_gaps import mapping_gaps
-
-    gaps = mapping_gaps(item.reason or "")
+    """``(what, value, link)`` for each mapping row the item's refusal says is missing: the table's page with
+    the add-row form filled in; [] when it names none (``tables`` is then never asked: it loads the
+    deployment's definitions)."""
+    gaps = _gaps(item)
     links = []
     for gap in gaps:
         for table in tables().values():
@@ -139,6 +151,20 @@ def mapping_links(tables: Callable[[], Mapping[str, Any]], item: QueueItem) -> l
                 links.append((f"{gap.what} {gap.value}", table.name, link))
                 break
     return links
+
+
+def table_values(rows: Mapping[str, str]) -> tuple[list[str], int]:
+    """The distinct values the table's rows map to, the first ``VALUES_SHOWN`` in order, and how many in
+    all: what a refused change is shown beside (each was checked against the systems when it was saved)."""
+    values = sorted({value for value in rows.values() if value})
+    return values[:VALUES_SHOWN], len(values)
+
+
+def mapping_uses(desk: Any, name: str) -> list[Any]:
+    """The table's recent uses by runs (``MappingUse``: version, run id, when), newest first; [] for a
+    ledger that does not record them."""
+    uses = getattr(desk.ledger, "mapping_uses", None)
+    return list(uses(name, limit=USES_SHOWN)) if uses is not None else []
 
 
 def _url(name: str) -> str:
@@ -177,6 +203,8 @@ def _table_reads(desk: Any, table: Any, find: str) -> dict[str, Any]:
         ],
         "waiting": waiting_values(table, ledger, rows),
         "table_rows": rows,
+        "values": table_values(rows),
+        "uses": mapping_uses(desk, table.name),
     }
 
 
@@ -213,6 +241,9 @@ def routes(desk: Any) -> list[Route]:
         saved = [q["unblocks"]] if q.get("unblocks") else []
         unblocks = await run_in_threadpool(unblocked, table, desk.ledger, reads["table_rows"], saved)
         entered = {k: str((form or {}).get(k, "")) for k in ("key", "value", "note")}
+        confirm = q.get("delete", "")
+        if confirm and confirm not in reads["table_rows"]:
+            confirm = ""
         return desk.page(
             request,
             "mapping.html",
@@ -226,6 +257,10 @@ def routes(desk: Any) -> list[Route]:
             refusal=refusal,
             saved=saved,
             unblocks=unblocks,
+            confirm_delete=confirm,
+            confirm_note=q.get("note", "") if confirm else "",
+            request_version=q.get("version", "") if confirm else "",
+            dagster_url=desk.dagster_url,
             **reads,
         )
 
@@ -239,6 +274,9 @@ def routes(desk: Any) -> list[Route]:
         key, value = str(form.get("key", "")).strip(), str(form.get("value", "")).strip()
         note, delete = str(form.get("note", "")), form.get("do") == "delete"
         operator = Operator(who.actor, who.role)
+        if delete and form.get("confirm") != "yes":  # the first step only asks: the page says what it does
+            ask = {"delete": key, "note": note, "version": str(form.get("version", ""))}
+            return RedirectResponse(f"{request.url.path}?{urlencode(ask)}#confirm-delete", status_code=303)
 
         def save() -> tuple[Any, str]:
             table = named(request)
@@ -271,21 +309,21 @@ def routes(desk: Any) -> list[Route]:
         keys = [str(k) for k in form.getlist("key") if str(k)]
         operator, note = Operator(who.actor, who.role), str(form.get("note", ""))
 
-        def run() -> tuple[Any, str]:
+        def run() -> int:
             table = named(request)
             rows = table.current(desk.ledger)
             missing = [k for k in keys if k not in rows]
             if not keys or missing:
                 raise LedgerError(f"{table.name} has no row for {', '.join(missing) or '(no key given)'}")
             items = unblocked(table, desk.ledger, rows, keys)[: desk.replay_limit]
-            return table, desk.replay(items, operator, note)
+            return int(desk.replay(items, operator, note, back=_url(table.name)))
 
         try:
-            table, said = await run_in_threadpool(run)
-        except (LedgerError, PermissionError) as error:
+            task = await run_in_threadpool(run)
+        except (LedgerError, PermissionError, ValueError) as error:
             log.info("desk: replay %s by %s not done: %s", request.url.path, who.actor, error)
             return desk.page(request, "refused.html", 409, who=who, why=str(error))
-        return RedirectResponse(f"{_url(table.name)}?{urlencode({'notice': said})}", status_code=303)
+        return RedirectResponse(f"/tasks/{task}", status_code=303)
 
     async def table_page(request: Request) -> Response:
         return await page(request)

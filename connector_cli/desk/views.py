@@ -1,0 +1,152 @@
+"""The queue's two views as the desk shows them: what each open record waits for and when that is expected
+("Clears by itself"), or the one action that unblocks it ("Needs a person").
+
+Why here: which view an item is in is decided in SQL (``queue_browse.QueueFilter.view``: its refusal's
+``attention``, its age against ``ML_HELD_ALERT_HOURS``, a dependency that synced); this module says, for
+the items of one page, the words and the link beside each, from the refusal's kind and parameters
+(``connector_resources.refusals``), never from its sentence. A wait that outlived what it waits for says
+why it did not clear, in one function (``why_not_cleared``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from connector_resources.ledger.records import QueueItem
+from connector_resources.refusals import FLOWS, KINDS, Kind, group_title
+
+__all__ = ["Shown", "shown_items", "wait_hours", "why_not_cleared"]
+
+# Kinds a person pairs by hand: the flows found none, or more than one, target record for it.
+MATCHED_BY_HAND = ("ambiguous", "conflict")
+
+
+def wait_hours() -> float:
+    """How long a wait is normal (``ML_HELD_ALERT_HOURS``, read where the day's check reads it)."""
+    from connector_assets.flows.written_check import held_alert_hours
+
+    return held_alert_hours()
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One open item as its view shows it: the kind's title, what it waits for and when it is expected to
+    clear (clears by itself), or why a wait did not clear and the action that unblocks it (a person's)."""
+
+    item: QueueItem
+    view: str  # "person" or "flows"
+    title: str
+    waits_for: str
+    expected: str
+    outlived: str  # why a wait did not clear by itself, "" for any other item
+    action: str
+    link: str
+
+
+def why_not_cleared(
+    item: QueueItem, *, synced: bool, hours: float, blocker: QueueItem | None, now: datetime | None = None
+) -> str:
+    """Why a wait outlived what it waits for, in words, or "" when it has not: its dependency synced yet it
+    is still held, or it has waited longer than ``hours`` (saying so of the record it waits for when that
+    record is itself queued, ``blocker``)."""
+    if item.attention != FLOWS:
+        return ""
+    waits_for = str((item.params or {}).get("waits_for") or item.depends_on or "")
+    if synced and waits_for:
+        return (
+            f"{waits_for} has synced, yet this record is still held (its release did not reach it): replay it"
+        )
+    age = ((now or datetime.now(UTC)) - item.created_at).total_seconds() / 3600
+    if hours <= 0 or age < hours:
+        return ""
+    said = f"waited {age:.0f} h, longer than the {hours:g} h a wait should take (ML_HELD_ALERT_HOURS)"
+    if waits_for:
+        said = f"waited {age:.0f} h for {waits_for}, which has not synced"
+        if blocker is not None:
+            state = "held" if blocker.status == "held" else "refused"
+            said += f": that {blocker.entity} is itself {state}: see it"
+        else:
+            said += f" (longer than the {hours:g} h a wait should take, ML_HELD_ALERT_HOURS)"
+    return said
+
+
+def _waits_for(item: QueueItem, info: Kind | None) -> str:
+    """What the item waits for, from its refusal's parameters (the kind's own, in its order)."""
+    params: Mapping[str, Any] = item.params or {}
+    if info is None:
+        return item.depends_on or ""
+    if "waits_for" in params:
+        return str(params["waits_for"])
+    said = [f"{name} {_text(params[name])}" for name in info.params if params.get(name)]
+    return ", ".join(said) or (item.depends_on or "")
+
+
+def _text(value: Any) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def _expected(item: QueueItem, info: Kind | None) -> str:
+    said = info.clears if info is not None else ""
+    if item.status == "failed" and item.next_attempt_at is not None:
+        said += f"{'; ' if said else ''}next attempt {item.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+    return said
+
+
+def _action(
+    item: QueueItem,
+    info: Kind | None,
+    outlived: str,
+    blocker: QueueItem | None,
+    mapping_link: Callable[[QueueItem], str],
+    match_link: Callable[[QueueItem], str],
+) -> tuple[str, str]:
+    """The action that unblocks a person's item and where it is done."""
+    if outlived:
+        if blocker is not None:
+            return f"fix the {blocker.entity} it waits for ({blocker.source_key})", f"/items/{blocker.id}"
+        return "replay it, or see why it did not clear", f"/items/{item.id}"
+    words = info.action if info is not None else "read the reason, then replay or abandon it"
+    code = item.refusal_kind
+    if code == "mapping_missing":
+        return words, mapping_link(item) or f"/items/{item.id}"
+    if code in MATCHED_BY_HAND:
+        return words, match_link(item) or "/matches"
+    return words, f"/items/{item.id}"
+
+
+def shown_items(
+    items: list[QueueItem],
+    *,
+    hours: float,
+    synced: frozenset[str],
+    blockers: Mapping[str, QueueItem],
+    mapping_link: Callable[[QueueItem], str],
+    match_link: Callable[[QueueItem], str],
+) -> list[Shown]:
+    """The page's items with their view's words and links (the view as the SQL decided it: ``synced`` the
+    dependencies that synced, ``blockers`` the queued records others wait for, by dependency key)."""
+    now, shown = datetime.now(UTC), []
+    for item in items:
+        info = KINDS.get(item.refusal_kind)
+        blocker = blockers.get(item.depends_on or "")
+        outlived = why_not_cleared(
+            item, synced=(item.depends_on or "") in synced, hours=hours, blocker=blocker, now=now
+        )
+        flows = item.attention == FLOWS and not outlived
+        action, link = ("", "") if flows else _action(item, info, outlived, blocker, mapping_link, match_link)
+        shown.append(
+            Shown(
+                item=item,
+                view="flows" if flows else "person",
+                title=group_title(item.kind or ""),
+                waits_for=_waits_for(item, info),
+                expected=_expected(item, info) if flows else "",
+                outlived=outlived,
+                action=action,
+                link=link,
+            )
+        )
+    return shown
