@@ -164,6 +164,7 @@ async def register(request: Request, state: SandboxState) -> Response:
         security_key=state.hub.new_key(),
     )
     state.hub.add(subscription)
+    state.keep_webhooks()
     return CompactJSONResponse(
         {**subscription.body(), "securityKey": subscription.security_key}, status_code=201
     )

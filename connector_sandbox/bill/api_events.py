@@ -125,6 +125,7 @@ async def create(call: Call) -> Response:
     hub.add(subscription)
     answer = {**subscription.body(), "securityKey": subscription.security_key}
     hub.idempotency[(call.org, key)] = (201, answer)
+    call.state.keep_webhooks()
     return ok(answer, 201)
 
 
@@ -155,17 +156,21 @@ async def update(call: Call) -> Response:
         subscription.enabled = fields["enabled"]
         subscription.disabled_reason = None if subscription.enabled else "disabled by the client"
     subscription.updated_ms = now_ms()
+    call.state.keep_webhooks()
     return ok(subscription.body())
 
 
 async def delete(call: Call) -> Response:
     call.state.hub.remove(_subscription(call).id)
+    call.state.keep_webhooks()
     return Response(status_code=204)
 
 
 async def rotate_key(call: Call) -> Response:
     subscription = _subscription(call)
-    return ok({"securityKey": call.state.hub.rotate_key(subscription)})
+    key = call.state.hub.rotate_key(subscription)
+    call.state.keep_webhooks()
+    return ok({"securityKey": key})
 
 
 async def send_test(call: Call) -> Response:

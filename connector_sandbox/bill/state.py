@@ -106,8 +106,13 @@ class SandboxState:
         self.rng = continued(merged.seed * 7919, self.starts)
         return report
 
+    def keep_webhooks(self) -> None:
+        """Write the subscriptions (made through BILL's API, so part of the data a restart keeps) to the
+        store now: called at every change, so a server killed without its stop loses none of them, nor
+        the key the vault holds; and at the stop, for a subscription the deliveries disabled since."""
+        self.store.set_meta(_WEBHOOKS, json.dumps(self.hub.kept()))
+
     def close(self) -> None:
         self.hub.stop()
-        if self.store.kept:  # made through BILL's API, so part of the data a restart keeps
-            self.store.set_meta(_WEBHOOKS, json.dumps(self.hub.kept()))
+        self.keep_webhooks()
         self.store.close()

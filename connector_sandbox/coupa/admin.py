@@ -114,8 +114,7 @@ async def supplier_erp_numbers(request: Request, state: SandboxState) -> dict[st
     with refusing(ValueError):
         numbers = numbers_from_body(await object_body(request))
     done = repoint_supplier_numbers(state.store, numbers)
-    state.erp_numbers = numbers
-    state.forget_factory()  # its supplier list holds the old numbers
+    state.point_at_erp(numbers)
     return done
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import random
 from collections import Counter
 from typing import Any
@@ -23,6 +24,8 @@ from .settings import CoupaSandboxSettings, FaultSettings
 from .store import Store
 from .timefmt import render_datetime, utc_stamp
 
+_ERP_NUMBERS = "erp_numbers"  # the store's meta key of ``SandboxState.erp_numbers``
+
 
 @dataclasses.dataclass
 class SandboxState(MovableClock):
@@ -39,13 +42,14 @@ class SandboxState(MovableClock):
     fault_rng: random.Random = dataclasses.field(init=False)
     _factory: DataFactory | None = None
     # The ERP numbers the seeded suppliers were pointed at (``erp_numbers``; empty until an operator gives
-    # some): a supplier the activity adds takes one of them, so it names a supplier the ERP has.
+    # some): a supplier the activity adds takes one of them, so it names a supplier the ERP has. Kept in
+    # the store's meta (``point_at_erp``).
     erp_numbers: list[str] = dataclasses.field(default_factory=list)
     _activity_runs: int = 0
     # Starts served by this data (``count_start``): the activity's stream goes on after a restart.
     starts: int = 1
     # What ``/sandbox/clock`` moved the clock by: every stamp the sandbox writes (created-at, updated-at)
-    # follows it, so a test can make a day's records on that day.
+    # follows it, so a test can make a day's records on that day. Kept with the data (``restore_clock``).
     clock_offset: dt.timedelta = dt.timedelta(0)
     # The settings it started with: what ``/sandbox/settings/reset`` and ``/sandbox/faults/reset`` restore.
     initial_settings: CoupaSandboxSettings = dataclasses.field(init=False)
@@ -60,7 +64,17 @@ class SandboxState(MovableClock):
     @classmethod
     def build(cls, settings: CoupaSandboxSettings) -> SandboxState:
         store, report = seeded(Store(settings.db_path), seed, settings)
-        return cls(settings, store, report, starts=count_start(store))
+        state = cls(settings, store, report, starts=count_start(store))
+        state.restore_clock()
+        state.erp_numbers = json.loads(store.get_meta(_ERP_NUMBERS) or "[]")
+        return state
+
+    def point_at_erp(self, numbers: list[str]) -> None:
+        """The ERP numbers the operator pointed the seeded suppliers at (``erp_numbers``), kept with the
+        data: after a restart the activity still numbers the suppliers it adds from the ERP's."""
+        self.erp_numbers = numbers
+        self.store.set_meta(_ERP_NUMBERS, json.dumps(numbers))
+        self.forget_factory()  # its supplier list holds the old numbers
 
     # --- live settings ---------------------------------------------------------------------------
 
@@ -163,7 +177,7 @@ class SandboxState(MovableClock):
         if changes:
             self.update_settings(changes)
         self.seed_report = seed(self.store, self.settings, force=True)
-        self._factory = None
+        self.point_at_erp(self.erp_numbers)  # the reseed emptied the meta, not the operator's numbers
         self.reset_clock()
         self.calls.clear()
         self.statuses.clear()

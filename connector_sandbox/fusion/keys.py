@@ -30,6 +30,12 @@ class KeyCodec:
     def __init__(self, salt: bytes) -> None:
         self._salt = salt
 
+    @classmethod
+    def of_seed(cls, seed: int) -> KeyCodec:
+        """The pod's codec for ``seed``: the seed writing keys into the store and the server reading them
+        back (after a restart too) must agree."""
+        return cls(hashlib.sha256(f"fusion-sandbox:{seed}".encode()).digest())
+
     def _mac(self, scope: str, row_id: int) -> str:
         digest = hmac.new(self._salt, f"{scope}:{row_id}".encode(), hashlib.sha256).digest()
         return digest[:8].hex().upper()

@@ -1,11 +1,13 @@
 """Accounting periods: the pod's calendar of period statuses and the Payables date rule (reference section 4).
 
 Fusion keeps one status per monthly period, ledger and application (GL_PERIOD_STATUSES, served as
-``accountingPeriodStatusLOV``). The calendar is built at every start and reset around the pod's today:
-its month Open, the next Future Enterable, the twelve before Closed, older ones Permanently Closed, later
-ones Never Opened. An operator closes and opens periods live (``/sandbox/periods``), as people do on the
-Open and Close Periods page; a period never returns to Never Opened and a permanently closed one never
-reopens.
+``accountingPeriodStatusLOV``). The seed builds the calendar once around the pod's today: its month
+Open, the next Future Enterable, the twelve before Closed, older ones Permanently Closed, later ones Never
+Opened. From then on only people move it: an operator closes and opens periods live
+(``/sandbox/periods``), as people do on the Open and Close Periods page, and a restart on kept data finds
+them as they were left (a month-end rehearsal stays closed; a pod restarted next month waits for its
+month end as a running one does). A period never returns to Never Opened and a permanently closed one
+never reopens.
 
 Payables accounts an invoice only in an Open period. What a pod answers for an AccountingDate elsewhere
 is unconfirmed, so ``BehaviourSettings.closed_period_answer`` plays refuse (default), roll_forward or
@@ -80,7 +82,8 @@ def applications(periods: PeriodSettings) -> tuple[int, ...]:
 
 
 def open_calendar(store: Store, keys: KeyCodec, periods: PeriodSettings, today: dt.date) -> int:
-    """(Re)build every ledger's and application's periods around ``today``; returns the rows written."""
+    """(Re)build every ledger's and application's periods around ``today`` (the seed, and the operator's
+    ``/sandbox/periods/reset``); returns the rows written."""
     open_month, first_open = periods.open_month(today), periods.first_open_month(today)
     rows: list[dict[str, Any]] = []
     for ledger in dict.fromkeys(periods.ledgers.values()):

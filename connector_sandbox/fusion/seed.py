@@ -22,6 +22,8 @@ from connector_sandbox import seeding
 from connector_sandbox.seeding import SeedReport, seed_kept_anchored
 
 from .factory import Batch, Factory, Stamp
+from .keys import KeyCodec
+from .periods import open_calendar
 from .settings import FusionSandboxSettings
 from .store import Store
 from .vocabulary import (
@@ -83,7 +85,9 @@ class Timeline:
 
 
 # Bumped when the seeded tables change: a kept file of another layout is refused (``seed_kept``).
-SEED_LAYOUT = 2  # 2: Payables amounts stored with 3 decimals
+# 2: Payables amounts stored with 3 decimals; 3: the accounting periods seeded once and kept (a file of 2
+# had them rebuilt around the day at every start).
+SEED_LAYOUT = 3
 
 
 def seed(store: Store, settings: FusionSandboxSettings) -> SeedReport:
@@ -101,6 +105,9 @@ def _fill(store: Store, settings: FusionSandboxSettings, anchor: dt.date) -> Non
     _seed_chart_of_accounts(store, factory, anchor)
     _seed_suppliers(store, factory, timeline, plan, settings.planted_faults)
     _seed_transactions(store, factory, timeline, plan)
+    # The calendar opens the month of the pod's today (its clock at a first start is UTC's), not the
+    # anchor's: the day's writes land in an Open period. Seeded once: later only people move it.
+    open_calendar(store, KeyCodec.of_seed(settings.seed), settings.periods, dt.datetime.now(dt.UTC).date())
     factory.save_counters()
     store.create_indexes()
 

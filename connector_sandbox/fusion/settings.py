@@ -3,7 +3,7 @@
 Three groups, because they change at different moments:
 
 * ``FusionSandboxSettings`` fixes what the data is (scale, seed, anchor date), who may log in and the
-  accounting calendar the pod starts with (``PeriodSettings``; periods then move by the operator's hand);
+  accounting calendar the pod is seeded with (``PeriodSettings``; periods then move by the operator's hand);
 * ``BehaviourSettings`` holds every *variant switch*: where ``docs/reference/oracle-fusion.md``
   marks a behaviour as unconfirmed the sandbox plays the most likely variant by default and the
   others on request, so a client can be proven against all of them (``POST /sandbox/behaviour``);
@@ -207,9 +207,9 @@ class BehaviourSettings(BaseModel):
 
 
 class PeriodSettings(BaseModel):
-    """The accounting calendar the pod starts with (reference section 4): monthly periods of each ledger
-    for General Ledger and Payables. Built at every start and reset from the pod's today; an operator
-    moves it live (``/sandbox/periods``)."""
+    """The accounting calendar the pod is seeded with (reference section 4): monthly periods of each
+    ledger for General Ledger and Payables, built from the pod's today by the seed (and ``/sandbox/reset``)
+    and kept with the data; an operator moves it live (``/sandbox/periods``)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

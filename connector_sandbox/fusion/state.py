@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -35,7 +34,7 @@ class SandboxState(MovableClock):
     injector: FaultInjector = field(init=False)
 
     def __post_init__(self) -> None:
-        self.keys = KeyCodec(hashlib.sha256(f"fusion-sandbox:{self.settings.seed}".encode()).digest())
+        self.keys = KeyCodec.of_seed(self.settings.seed)
         self.injector = FaultInjector(self.settings.seed)
 
     @classmethod
@@ -44,12 +43,13 @@ class SandboxState(MovableClock):
         state = cls(
             settings, store, report, settings.behaviour.model_copy(deep=True), settings.faults.model_copy()
         )
-        state.open_calendar()
+        state.restore_clock()
         return state
 
     def open_calendar(self, periods: PeriodSettings | None = None) -> int:
-        """The accounting periods as ``periods`` (default: the settings') start them around the pod's today;
-        built at every start and reset, not kept with the data: a kept file never wakes in a stale month."""
+        """The accounting periods built anew as ``periods`` (default: the settings') start them around the
+        pod's today: ``POST /sandbox/periods/reset`` only. The seed builds them once; a restart keeps them
+        as people moved them since (a month-end rehearsal stays closed)."""
         return open_calendar(self.store, self.keys, periods or self.settings.periods, self.now().date())
 
     def reseed(self, settings: FusionSandboxSettings) -> None:
@@ -69,7 +69,6 @@ class SandboxState(MovableClock):
         self.statuses.clear()
         self.reset_clock()
         self.__post_init__()
-        self.open_calendar()
         old.close()
 
     def close(self) -> None:

@@ -274,8 +274,13 @@ def _position(year: FiscalYear, period: int) -> dict[str, dict[str, int]]:
 def seed_periods(
     store: Store, settings: PeriodSettings, years: range, today: dt.date, now: dt.datetime
 ) -> None:
-    """F0008 pattern ``R`` for ``years`` and an F0010 row per company (and 00000) when they are empty; then
-    every company on the period of ``settings.current_period_date`` when one is set."""
+    """F0008 pattern ``R`` for ``years`` and an F0010 row per company (and 00000) when they are empty; then,
+    when F0010 was made now, every company on the period of ``settings.current_period_date`` if one is set.
+
+    Why only then: F0010 is kept with the data, and after its first start only people move a company's
+    periods (``/sandbox/periods``); a setting applied at every start would undo a month-end rehearsal.
+    """
+    made = False
     with store.transaction() as conn:
         if not conn.execute('SELECT 1 FROM "F0008" LIMIT 1').fetchone():
             stamp = _stamp(now, "P0008")
@@ -302,7 +307,8 @@ def seed_periods(
                 [{**row, "DTPN": CALENDAR_PATTERN, "NNP": 12, **current, **stamp} for row in rows],
                 connection=conn,
             )
-    if settings.current_period_date is not None:
+            made = True
+    if made and settings.current_period_date is not None:
         for company in companies(store.conn):
             set_period(store, company, "all", settings.current_period_date, now)
 

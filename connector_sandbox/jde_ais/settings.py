@@ -94,9 +94,9 @@ class PeriodSettings(BaseModel):
     # Which current period A/P (system 04: vouchers, payments) is checked against: the A/P one
     # (F0010 APPN/APFJ, the reference's inference from the names, unconfirmed) or the G/L one (PNC/DFYJ).
     ap_period: Literal["ap", "gl"] = "ap"
-    # The period holding this date is current for G/L, A/P and A/R of every company, applied at each
-    # start (a kept file included); None: a fresh database starts on the period holding the clock's
-    # today and a kept one keeps the periods it has (as rolled since).
+    # The period holding this date is current for G/L, A/P and A/R of every company of a new database;
+    # None: it starts on the period holding the clock's today. Either way a kept database keeps the
+    # periods it has (as rolled since): only ``/sandbox/periods`` moves them after the first start.
     current_period_date: dt.date | None = None
     # The message numbers of the edits are unconfirmed: by default each is answered under its
     # mnemonic; ``{"PBCO": "0013"}`` answers PBCO under another code, title and text unchanged.

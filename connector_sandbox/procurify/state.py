@@ -39,7 +39,7 @@ class SandboxState(MovableClock):
     @classmethod
     def build(cls, settings: ProcurifySandboxSettings) -> SandboxState:
         store, report = seeded(Store(settings.db_path), seed, settings)
-        return cls(
+        state = cls(
             settings=settings,
             store=store,
             seed_report=report,
@@ -48,6 +48,8 @@ class SandboxState(MovableClock):
             gate=FaultGate(settings.faults.model_copy(), settings.seed),
             starts=count_start(store),
         )
+        state.restore_clock()  # where ``/sandbox/clock`` left it on kept data
+        return state
 
     def application(self, client_id: str) -> SandboxApplication | None:
         return next((app for app in self.settings.applications if app.client_id == client_id), None)

@@ -163,6 +163,16 @@ class Store(SqliteFile):
         with self.lock:
             super().close()
 
+    def get_meta(self, key: str) -> str | None:
+        with self.lock:
+            return super().get_meta(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Under the lock: a write from the event loop must not land inside a handler thread's
+        transaction on the shared connection (and vanish with its rollback)."""
+        with self.lock:
+            super().set_meta(key, value)
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All-or-nothing unit of work under the store lock."""
