@@ -1,22 +1,29 @@
-"""The retry queue as ``ml-connector replay`` lists it: counted by flow and by kind of reason unless
-``--all``, and only for integrations and flows that exist.
+"""The retry queue as ``ml-connector replay`` lists it: counted by flow and by kind in two views (needs a
+person / clears by itself) unless ``--all``, and only for integrations and flows that exist.
 
 Why: on a fresh sandbox a dry run printed 979 lines of one refusal with 979 vendor names, and an unknown
 ``--integration`` answered "the retry queue is empty". A person wants how many records wait, in which flow,
-for which kind of reason, with one example each; ``--all`` still prints every record.
+for which kind (the kind and parameters the code that queued them gave, ``connector_resources.refusals``;
+never read back from the sentence), with one example sentence each, what to do about those that need
+someone, and when those that wait clear by themselves. A wait that outlived what it waits for
+(``refusals.wait_outlived``) is a person's, said with why it did not clear. ``--all`` still prints every
+record.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import click
 
 from connector_resources.ledger import QueueItem
-from connector_resources.reason_kinds import reason_kind
+from connector_resources.refusals import FLOWS, group_title, kind_of_group, wait_outlived
 
 NO_HANDLER = "  [no handler yet: stays queued]"
+PERSON_VIEW = "needs a person"
+FLOWS_VIEW = "clears by itself"
 
 
 def checked_scope(integration: str | None, flow: str | None, flows: dict[str, list[str]]) -> None:
@@ -32,28 +39,106 @@ def checked_scope(integration: str | None, flow: str | None, flows: dict[str, li
         raise click.BadParameter(f"no flow {flow!r}{where}; known: {', '.join(known)}", param_hint="--flow")
 
 
-def item_line(item: QueueItem, handled: bool) -> str:
-    """One queue item, as ``--all`` prints it."""
+@dataclass(frozen=True)
+class Outlived:
+    """Which waits have outlived what they wait for: held records whose dependency already ``synced``, and
+    any wait older than ``after`` (``ML_HELD_ALERT_HOURS``) at ``now``."""
+
+    synced: frozenset[str] = frozenset()
+    after: timedelta = timedelta(hours=24)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def why(self, item: QueueItem) -> str:
+        """Why ``item``, waiting on the flows, needs a person now ("" when it does not)."""
+        return wait_outlived(
+            attention=item.attention,
+            status=item.status,
+            created_at=item.created_at,
+            depends_on=item.depends_on,
+            synced=bool(item.depends_on) and item.depends_on in self.synced,
+            now=self.now,
+            after=self.after,
+            kind=item.kind or "",
+            params=item.params,
+        )
+
+    def how(self, item: QueueItem) -> str:
+        """How a wait that outlived itself did: "synced" (its dependency did, it was not released) or
+        "overdue" (it waited longer than ``after``); the listing counts the two apart."""
+        held = item.status == "held" and bool(item.depends_on)
+        return "synced" if held and item.depends_on in self.synced else "overdue"
+
+
+def needs_person(item: QueueItem, outlived: Outlived) -> bool:
+    """Whether ``item`` is in the "needs a person" view: a person's kind, or a wait that outlived itself."""
+    return item.attention != FLOWS or bool(outlived.why(item))
+
+
+def item_line(item: QueueItem, handled: bool, outlived: Outlived | None = None) -> str:
+    """One queue item, as ``--all`` prints it: its view and kind, then its sentence."""
+    outlived = outlived or Outlived()
     note = "" if handled else NO_HANDLER
     where = f"{item.integration}/{item.flow} {item.source_key}"
-    return f"#{item.id} {where} attempts={item.attempts}: {item.reason}{note}"
+    view = PERSON_VIEW if needs_person(item, outlived) else FLOWS_VIEW
+    return f"#{item.id} {where} attempts={item.attempts} [{view}: {_title(item.kind)}]: {item.reason}{note}"
 
 
-def summary_lines(items: Iterable[QueueItem], handled: Callable[[QueueItem], bool]) -> list[str]:
-    """The items counted by flow and kind of reason, most first, each with one example record whose reason
-    is shown whole (what a person reads names the record; only the grouping masks it)."""
-    counts: Counter[tuple[str, str]] = Counter()
-    example: dict[tuple[str, str], QueueItem] = {}
+@dataclass
+class _Group:
+    """Items of one flow and kind group in one view: how many, the first as the example, the earliest
+    next attempt of those failed-but-waiting."""
+
+    first: QueueItem
+    count: int = 0
+    outlived: str = ""
+    next_attempt: datetime | None = None
+
+
+def summary_lines(
+    items: Iterable[QueueItem], handled: Callable[[QueueItem], bool], outlived: Outlived | None = None
+) -> list[str]:
+    """The items in two views, "needs a person" first, each counted by flow and kind (most first) with one
+    example whose sentence is shown whole, then what to do (a person's kind), why it did not clear (a wait
+    that outlived itself) or when it is expected to clear (a wait)."""
+    outlived = outlived or Outlived()
+    views: dict[bool, dict[tuple[str, str, str], _Group]] = {True: {}, False: {}}
     for item in items:
-        key = (f"{item.integration}/{item.flow}", reason_kind(item.reason))
-        counts[key] += 1
-        example.setdefault(key, item)
-    lines = []
-    for (flow, kind), count in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])):
-        first = example[(flow, kind)]
-        note = "" if handled(first) else NO_HANDLER
-        lines.append(f"{count:>6} {flow}: {kind}{note}")
-        lines.append(f"{'':>6}   e.g. #{first.id} {first.source_key}: {first.reason}")
+        why = outlived.why(item)
+        person = item.attention != FLOWS or bool(why)
+        key = (f"{item.integration}/{item.flow}", item.kind or "", outlived.how(item) if why else "")
+        group = views[person].setdefault(key, _Group(item, outlived=why))
+        group.count += 1
+        if item.status == "failed" and item.next_attempt_at is not None:
+            group.next_attempt = min(group.next_attempt or item.next_attempt_at, item.next_attempt_at)
+    lines: list[str] = []
+    for person, title in ((True, PERSON_VIEW), (False, FLOWS_VIEW)):
+        groups = sorted(views[person].items(), key=lambda pair: (-pair[1].count, pair[0]))
+        if not groups:
+            continue
+        lines.append(f"{title}: {sum(group.count for _, group in groups)} record(s)")
+        for (flow, kind, _), group in groups:
+            first = group.first
+            note = "" if handled(first) else NO_HANDLER
+            lines.append(f"{group.count:>6} {flow}: {_title(kind)}{note}")
+            lines.append(f"{'':>6}   e.g. #{first.id} {first.source_key}: {first.reason}")
+            lines.append(f"{'':>6}   {_next_step(kind, group)}")
     if lines:
         lines.append("(--all lists every record)")
     return lines
+
+
+def _title(kind: str | None) -> str:
+    return group_title(kind) if kind else "kind not recorded"
+
+
+def _next_step(kind: str, group: _Group) -> str:
+    """What the group's line ends with: why a wait did not clear, when it clears, or what to do."""
+    if group.outlived:
+        return f"did not clear by itself: {group.outlived}"
+    info = kind_of_group(kind)
+    if info is None:
+        return "to do: read the sentence (the code that queued these gave no kind)"
+    if info.attention == FLOWS:
+        at = f" (next attempt {group.next_attempt:%Y-%m-%d %H:%M} UTC)" if group.next_attempt else ""
+        return f"clears by itself {info.clears or 'when what it waits for happens'}{at}"
+    return f"to do: {info.action}"

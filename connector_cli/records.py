@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 import click
 
 from connector_cli.audit_groups import checked_system, grouped, system_by_xref
-from connector_cli.queue_listing import checked_scope, item_line, summary_lines
+from connector_cli.queue_listing import Outlived, checked_scope, item_line, summary_lines
 from connector_cli.replayed_days import day_check_lines
 from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueItem, QueueOverview, ledger_url
+from connector_resources.refusals import group_title
 from connector_resources.replay import audit_run
 
 
@@ -82,9 +84,10 @@ def audit(record_id: str, as_json: bool, system: str | None) -> None:
             if q.status == "failed" and q.next_attempt_at
             else ""
         )
+        kind = f" {group_title(q.kind)}:" if q.kind else ""
         click.echo(
             f"queue #{q.id} {q.integration}/{q.flow} {q.source_key} [{q.status}{waits}] "
-            f"attempts={q.attempts}{when}: {q.reason}"
+            f"attempts={q.attempts}{when}:{kind} {q.reason}"
         )
 
 
@@ -101,9 +104,14 @@ def _plain(obj) -> dict:
 @click.option(
     "--due", is_flag=True, help="Only items whose next attempt time has come (what the schedule does)."
 )
-@click.option("--dry-run", is_flag=True, help="List what would be replayed and what is held, change nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="List the open records by kind, those needing a person apart from those that clear by themselves, "
+    "and what a replay would attempt; change nothing.",
+)
 @click.option("--top", default=10, show_default=True, help="How many of the most waited-for records to list.")
-@click.option("--all", "every", is_flag=True, help="List every chosen record, not counts by flow and reason.")
+@click.option("--all", "every", is_flag=True, help="List every record, not counts by flow and kind.")
 def replay(
     integration: str | None,
     flow: str | None,
@@ -119,8 +127,10 @@ def replay(
     a held record whose dependency has already synced is released here first and replayed with the rest,
     and one whose dependency will never be written (exported elsewhere, refused for good, abandoned) is
     refused here with why (``--dry-run`` lists them).
-    Every run prints the queue: due, failed and not yet due, held (by what they wait for). A record that
-    already succeeded is never written again: each flow's handler checks the cross-reference first.
+    Every run prints the queue: due, failed and not yet due, held (by what they wait for), and the records
+    by kind in two views: those that need a person (with what to do) and those that clear by themselves
+    (with when). A record that already succeeded is never written again: each flow's handler checks the
+    cross-reference first.
     """
     import connector_assets.definitions  # noqa: F401  (flows register their replay handlers on import)
     from connector_resources.held_parents import held_on_gone
@@ -148,10 +158,20 @@ def replay(
     def handled(item: QueueItem) -> bool:
         return handler_for(item.integration, item.flow) is not None
 
-    chosen = [item_line(item, handled(item)) for item in items] if every else summary_lines(items, handled)
+    # A dry run lists every open record (held ones too) in its view; a replay the records it attempts.
+    listed = ledger.open_items(integration=integration, flow=flow, limit=10_000) if dry_run else items
+    if ids:
+        listed = [item for item in listed if item.id in set(ids)]
+    outlived = _outlived(ledger, listed)
+    if every:
+        chosen = [item_line(item, handled(item), outlived) for item in listed]
+    else:
+        chosen = summary_lines(listed, handled, outlived)
     for line in chosen:
         click.echo(line)
     if dry_run:
+        if items:
+            click.echo(f"a replay now would attempt {len(items)} failed record(s)")
         if before.held_on_synced and not ids:
             click.echo(
                 f"a replay would first release {before.held_on_synced} held record(s) whose dependency "
@@ -175,6 +195,16 @@ def replay(
         click.echo(line)
     if failed:
         raise SystemExit(1)
+
+
+def _outlived(ledger: Ledger, items: Iterable[QueueItem]) -> Outlived:
+    """What tells the listing's waits that outlived what they wait for: the dependencies among ``items``
+    that have synced, and ``ML_HELD_ALERT_HOURS``."""
+    from connector_assets.flows.written_check import held_alert_hours
+
+    keys = {item.depends_on for item in items if item.status == "held" and item.depends_on}
+    synced = ledger.synced_dependencies(keys) if keys else frozenset()
+    return Outlived(synced, timedelta(hours=held_alert_hours()))
 
 
 def _nothing_chosen(overview: QueueOverview) -> str:

@@ -1,19 +1,25 @@
-"""``ml-connector replay`` lists the queue as counts by flow and kind of reason (``--all``: every record), and
-refuses an integration or flow nobody declares instead of calling the queue empty."""
+"""``ml-connector replay`` lists the queue by flow and kind in two views, needs a person (with what to do)
+and clears by itself (with when), unless ``--all`` (every record); a wait that outlived what it waits for is
+a person's, said with why; and an integration or flow nobody declares is refused instead of calling the
+queue empty. Kinds are the refusals' own (``connector_resources.refusals``), never read from the sentence."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
-from ledger_entries import queued
+from ledger_entries import held_on, queued
 
 from connector_cli.main import cli
-from connector_resources.ledger import Ledger
-from connector_resources.reason_kinds import reason_kind
+from connector_resources.ledger import Ledger, schema
+from connector_resources.refusals import KINDS, Refusal, master_missing, waits_for_record
 from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler
 
 VENDORS = ("itest", "vendors", "vendor")
+INVOICES = ("itest", "invoices", "invoice")
 
 
 @pytest.fixture
@@ -21,30 +27,94 @@ def ledger(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     monkeypatch.setenv("ML_CONNECTOR_DB_URL", url)
     monkeypatch.setenv("ML_CONNECTOR_VAULT_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("ML_HELD_ALERT_HOURS", "24")
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
     register_replay_handler("itest", "vendors", lambda item, _: ReplayOutcome(target_id="T", detail="made"))
+    register_replay_handler("itest", "invoices", lambda item, _: ReplayOutcome(target_id="T", detail="made"))
     yield Ledger(url)
     _handlers.pop(("itest", "vendors"), None)
+    _handlers.pop(("itest", "invoices"), None)
 
 
-def test_many_records_refused_alike_read_as_one_line_with_an_example(ledger):
+def _aged(ledger: Ledger, item_id: int, hours: float) -> None:
+    """Queued ``hours`` ago: the queue keeps an item's creation time."""
+    when = datetime.now(UTC) - timedelta(hours=hours)
+    with ledger.engine.begin() as conn:
+        t = schema.retry_queue
+        conn.execute(sa.update(t).where(t.c.id == item_id).values(created_at=when))
+
+
+def test_many_records_refused_alike_read_as_one_line_with_an_example_and_what_to_do(ledger):
     for n, name in enumerate(["Acme Ltd", "Bolt & Sons", "Crane 2000"]):
-        queued(ledger, VENDORS, f"V{n}", f"no active Fusion supplier is named '{name}' (vendor {n + 40})")
-    queued(ledger, VENDORS, "V9", "name missing")
+        sentence = f"no active Fusion supplier is named '{name}' (vendor {n + 40})"
+        refusal = master_missing(sentence, system="Fusion", what="supplier", value=name)
+        queued(ledger, VENDORS, f"V{n}", sentence, refusal=refusal)
     dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     lines = dry.output.splitlines()
-    assert "     3 itest/vendors: no active Fusion supplier is named … (vendor …)" in lines
-    at = lines.index("     3 itest/vendors: no active Fusion supplier is named … (vendor …)")
+    group = "     3 itest/vendors: A master record is missing in the target: Fusion, supplier"
+    assert "needs a person: 3 record(s)" in lines and group in lines
+    at = lines.index(group)
     assert lines[at + 1] == "         e.g. #1 V0: no active Fusion supplier is named 'Acme Ltd' (vendor 40)"
-    assert "     1 itest/vendors: name missing" in lines
+    assert lines[at + 2] == f"         to do: {KINDS['master_missing'].action}"
     assert "Bolt" not in dry.output and "(--all lists every record)" in lines
+    assert "a replay now would attempt 3 failed record(s)" in lines
 
     every = CliRunner().invoke(cli, ["replay", "--dry-run", "--all"])
     assert every.exit_code == 0, every.output
-    assert "#2 itest/vendors V1 attempts=1: no active Fusion supplier is named 'Bolt & Sons' (vendor 41)" in (
-        every.output
+    assert (
+        "#2 itest/vendors V1 attempts=1 [needs a person: A master record is missing in the target: Fusion, "
+        "supplier]: no active Fusion supplier is named 'Bolt & Sons' (vendor 41)"
+    ) in every.output
+    assert sum(line.startswith("#") for line in every.output.splitlines()) == 3
+
+
+def test_thirty_closed_period_holds_of_thirty_suppliers_are_one_kind_that_clears_by_itself(ledger):
+    for n in range(30):
+        sentence = (
+            f"invoice INV-{n} of supplier {4000 + n} is dated 2026-10-{n % 28 + 1:02d} (G/L date), in a "
+            "closed accounting period: period 10 of JDE company 00001; it is sent once the period opens"
+        )
+        period = Refusal(
+            "period_closed", sentence, {"system": "JDE", "ledger": "00001.AP", "day": "2026-10-29"}
+        )
+        held_on(ledger, INVOICES, f"INV-{n}", "itest:period:JDE:00001.AP/2026-10-29@itest", sentence,
+                refusal=period)  # fmt: skip
+    dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    lines = dry.output.splitlines()
+    assert "clears by itself: 30 record(s)" in lines and "needs a person" not in dry.output
+    kinds = [line for line in lines if line.startswith("    30 ") or "itest/invoices:" in line]
+    assert kinds == ["    30 itest/invoices: Dated in a closed accounting period: JDE"], dry.output
+    at = lines.index(kinds[0])
+    assert lines[at + 1].startswith("         e.g. #1 INV-0: invoice INV-0 of supplier 4000 is dated")
+    assert lines[at + 2] == f"         clears by itself {KINDS['period_closed'].clears}"
+
+
+def test_a_wait_that_outlived_what_it_waits_for_needs_a_person_with_why(ledger):
+    def hold(key: str, supplier: str):
+        depends = f"itest:supplier:JDE:{supplier}"
+        sentence = f"invoice {key} waits for {depends} to sync"
+        return held_on(ledger, INVOICES, key, depends, sentence, refusal=waits_for_record(sentence, depends))
+
+    hold("INV-1", "4411")  # held an hour: normal
+    _aged(ledger, hold("INV-2", "4412").id, 30)  # held 30 h for a supplier that never synced
+    hold("INV-3", "4343")  # its supplier synced by a path that released nothing
+    ledger.record_target("itest", "supplier", "JDE", "4343", "coupa", target_id="C-981", content_hash="h")
+    dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    lines = dry.output.splitlines()
+    person, waits = lines.index("needs a person: 2 record(s)"), lines.index("clears by itself: 1 record(s)")
+    assert person < waits
+    said = "\n".join(lines[person:waits])
+    assert (
+        "did not clear by itself: itest:supplier:JDE:4343 has synced, but this record was not released"
+        in said
     )
-    assert sum(line.startswith("#") for line in every.output.splitlines()) == 4
+    assert "did not clear by itself: waited 30 h for itest:supplier:JDE:4412: it has not synced" in said
+    assert "e.g. #1 INV-1: invoice INV-1 waits for itest:supplier:JDE:4411 to sync" in "\n".join(
+        lines[waits:]
+    )
 
 
 @pytest.mark.parametrize(
@@ -52,7 +122,7 @@ def test_many_records_refused_alike_read_as_one_line_with_an_example(ledger):
     [
         (["--integration", "nosuch"], "no integration 'nosuch'; known: "),
         (["--flow", "nosuch"], "no flow 'nosuch'; known: "),
-        (["--integration", "itest", "--flow", "suppliers"], "no flow 'suppliers' in itest; known: vendors"),
+        (["--integration", "itest", "--flow", "suppliers"], "no flow 'suppliers' in itest; known: invoices, vendors"),
     ],
 )
 def test_an_unknown_integration_or_flow_is_refused_naming_the_known_ones(ledger, args, said):
@@ -60,86 +130,3 @@ def test_an_unknown_integration_or_flow_is_refused_naming_the_known_ones(ledger,
     assert result.exit_code == 2, result.output
     assert said in result.output and "the retry queue is empty" not in result.output
     assert ("itest" if "--integration" in args else "vendors") in result.output  # the known names listed
-
-
-def test_a_reason_kind_keeps_the_words_and_drops_what_names_one_record():
-    assert reason_kind("JDE refused it: account '1.6000' not found in F0901 (line 3)") == (
-        "JDE refused it: account … not found in F0901 (line …)"
-    )
-    assert reason_kind('vendor "Acme" on 2026-11-25 waits for 7d3c1e2a-0b1c-4d5e-8f90-1a2b3c4d5e6f') == (
-        "vendor … on … waits for …"
-    )
-
-
-def test_records_refused_alike_but_for_their_ids_group_together_with_the_example_whole(ledger):
-    """PO numbers, bill ids and invoice numbers name one record as much as a bare number does: 16 orders
-    refused for one cause are one group, not 16, and the example still reads with its ids."""
-    for n in range(16):
-        queued(
-            ledger,
-            VENDORS,
-            f"PO{1200 + n}",
-            f"draft order PFY{1200 + n} was created in Fusion (POHeaderId 30010018729{n:04d}) but its submit "
-            f"failed: bill 00n0{n}ABCDEF (invoice INV-2025-{n:02d}) is not approved",
-        )
-    dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
-    assert dry.exit_code == 0, dry.output
-    groups = [line for line in dry.output.splitlines() if "itest/vendors:" in line]
-    assert groups == [
-        "    16 itest/vendors: draft order … was created in Fusion (POHeaderId …) but its submit failed: "
-        "bill … (invoice …) is not approved"
-    ], dry.output
-    assert (
-        "e.g. #1 PO1200: draft order PFY1200 was created in Fusion (POHeaderId 300100187290000) but its "
-        "submit failed: bill 00n00ABCDEF (invoice INV-2025-00) is not approved"
-    ) in dry.output
-
-
-def test_a_reason_kind_keeps_the_names_of_jde_tables_programs_and_api_versions():
-    assert reason_kind("payment 00001/101168/PV/PFY343: R04110ZA has not processed batch 4711 (F0411Z1)") == (
-        "payment …: R04110ZA has not processed batch … (F0411Z1)"
-    )
-    assert reason_kind("GET /rest/v1.0/work_order_contracts/881360 -> 404; REST v2.0 line items") == (
-        "GET … -> …; REST v2.0 line items"
-    )
-
-
-def test_the_same_refusal_of_several_lines_of_a_document_is_one_kind():
-    """Seen on a restarted make dev: 19 Procurify orders refused for unmapped account codes read as 19
-    one-record kinds, each naming its lines' descriptions and repeating the refusal per line."""
-    two_lines = (
-        "Procurify PO 3952 line 1 (Câble électrique 3G2,5 mm² (ELEC-CABLE-3G25) (100 x 78.9742)): "
-        "Procurify account code M200.1410 has no row in the account map (ML_FUSION_PROCURIFY_ACCOUNT_MAP); "
-        "Procurify PO 3952 line 2 (Waste skip collection): Procurify account code M200.7120.01260 has no row "
-        "in the account map (ML_FUSION_PROCURIFY_ACCOUNT_MAP); fix the mapping table (or Procurify), then "
-        "replay"
-    )
-    one_line = (
-        "Procurify PO 3946 line 2 (Scaffold hire - weekly): Procurify account code M30.7110.01320 has no "
-        "row in the account map (ML_FUSION_PROCURIFY_ACCOUNT_MAP); fix the mapping table (or Procurify), "
-        "then replay"
-    )
-    assert (
-        reason_kind(two_lines)
-        == reason_kind(one_line)
-        == (
-            "Procurify PO … line … (…): Procurify account code … has no row in the account map "
-            "(ML_FUSION_PROCURIFY_ACCOUNT_MAP); fix the mapping table (or Procurify), then replay"
-        )
-    )
-
-
-def test_a_reason_kind_masks_the_opening_naming_its_own_record_names_and_all():
-    """A supplier's name has no digit: without its key the kinds of 'supplier 4411 (Acme Ltd): ...' and
-    'supplier 4412 (Bolt & Sons): ...' would differ by name; told the key, the opening reads as one."""
-    acme = "supplier 4411 (Acme Ltd): payment terms N45 (F0401 TRAP) have no Coupa payment term"
-    bolt = "supplier 4412 (Bolt & Sons): payment terms N45 (F0401 TRAP) have no Coupa payment term"
-    assert (
-        reason_kind(acme, "4411")
-        == reason_kind(bolt, "4412")
-        == ("supplier …: payment terms … (F0401 TRAP) have no Coupa payment term")
-    )
-    assert reason_kind(acme) != reason_kind(bolt)  # the queue listing, told no key, keeps what it did
-    assert (
-        reason_kind("supplier 44110 (Acme): x", "4411") == "supplier … (Acme): x"
-    )  # not inside a longer key
