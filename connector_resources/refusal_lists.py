@@ -28,6 +28,13 @@ class Problems(list[str]):
         self.append(refusal.sentence)
         self.kinds.setdefault(refusal.sentence, refusal)
 
+    def extend(self, sentences: Iterable[str]) -> None:
+        """Add sentences; another ``Problems``' refusals come along."""
+        kinds = getattr(sentences, "kinds", {})
+        super().extend(sentences)
+        for text, refusal in kinds.items():
+            self.kinds.setdefault(text, refusal)
+
     def refusals(self) -> list[Refusal]:
         """The problems' refusals in the order their sentences are listed (bare sentences left out)."""
         return [self.kinds[text] for text in self if text in self.kinds]

@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
+from connector_resources.refusal_lists import Problems
+from connector_resources.refusals import source_invalid
 
 _AMOUNT_FIELDS = ("amount", "total_cost", "value", "cost")
 _LABEL_FIELDS = ("name", "description", "type", "cost_type")
@@ -42,11 +44,12 @@ def additional_costs(bill: Mapping[str, Any]) -> tuple[list[tuple[int, Any, Deci
     """The bill's non-zero additional costs as (position from 1, the entry, amount), and a problem for
     each entry that holds no amount."""
     found: list[tuple[int, Any, Decimal]] = []
-    problems: list[str] = []
+    problems = Problems()
     for position, cost in enumerate(bill.get("costs") or [], start=1):
         value = cost_amount(cost)
         if value is None:
-            problems.append(f"additional cost {position} ({cost!r}) has no amount")
+            said = f"additional cost {position} ({cost!r}) has no amount"
+            problems.add(source_invalid(said, field="costs.amount"))
         elif value:
             found.append((position, cost, value))
     return found, problems

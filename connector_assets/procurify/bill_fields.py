@@ -14,6 +14,8 @@ from typing import Any
 from connector_assets.flows import amounts
 from connector_assets.procurify.account_departments import department_key
 from connector_resources import settings
+from connector_resources.refusal_lists import note
+from connector_resources.refusals import source_invalid
 
 
 def describe(bill: Mapping[str, Any]) -> str:
@@ -157,7 +159,10 @@ def bill_tax(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
     raw = bill.get("tax_amount")
     tax = amounts.amount(raw if raw not in (None, "") else 0)
     if tax is None:
-        problems.append(f"the tax amount {raw!r} is not an amount")
+        note(
+            problems,
+            source_invalid(f"the tax amount {raw!r} is not an amount", field="tax_amount", value=raw),
+        )
     return tax
 
 
@@ -167,7 +172,8 @@ def bill_total(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
     raw = bill.get("total_cost_with_tax")
     total = amounts.amount(raw) if raw not in (None, "") else None
     if total is None:
-        problems.append(f"the bill total (total_cost_with_tax) {raw!r} is not an amount")
+        said = f"the bill total (total_cost_with_tax) {raw!r} is not an amount"
+        note(problems, source_invalid(said, field="total_cost_with_tax", value=raw))
     return total
 
 
@@ -177,9 +183,10 @@ def invoice_number(bill: Mapping[str, Any], problems: list[str], *, limit: int, 
     (``too_long`` ends the message: the ERP's limit and what a person does instead)."""
     number = str(bill.get("invoice_number") or "").strip()
     if not number:
-        problems.append("it has no invoice number")
+        note(problems, source_invalid("it has no invoice number", field="invoice_number"))
     elif len(number) > limit:
-        problems.append(f"the invoice number {number!r} has {len(number)} characters, more than {too_long}")
+        said = f"the invoice number {number!r} has {len(number)} characters, more than {too_long}"
+        note(problems, source_invalid(said, field="invoice_number", value=number))
     return number
 
 
@@ -192,17 +199,20 @@ def priced_items(
     yielded: the bill is then refused, never sent short."""
     for position, item in enumerate(bill.get("items") or [], start=1):
         if not isinstance(item, Mapping):
-            problems.append(f"item {position} is not a bill item ({item!r}); the full bill was not read")
+            said = f"item {position} is not a bill item ({item!r}); the full bill was not read"
+            note(problems, source_invalid(said, field="items"))
             continue
         where = f"item {item.get('id') or position}"
         amount = item_amount(item)
         if isinstance(amount, str):
-            problems.append(f"{where}: {amount}")
+            note(problems, source_invalid(f"{where}: {amount}", field="items.amount"))
             continue
         if currency is not None and not amounts.fits(amount, currency):
-            problems.append(f"{where}: {amounts.CurrencyDecimalsError(amount, currency)}")
+            too_fine = amounts.CurrencyDecimalsError(amount, currency, field="items.amount")
+            note(problems, source_invalid(f"{where}: {too_fine}", field=too_fine.field, value=amount))
             continue
         if currency is None and amount != cents(amount):
-            problems.append(f"{where}: amount {amount} has more than 2 decimals")
+            said = f"{where}: amount {amount} has more than 2 decimals"
+            note(problems, source_invalid(said, field="items.amount", value=amount))
             continue
         yield position, item, where, amount

@@ -30,6 +30,7 @@ from connector_assets.jde.account_codes import normal_account
 from connector_assets.jde.accounts import GlAccounts, account_problem
 from connector_assets.jde.master_data import postable_accounts
 from connector_assets.procurify.account_codes import code_problem
+from connector_resources.refusals import Refusal, mapping_missing, master_missing
 
 ACCOUNT_MAP_ENV = "ML_JDE_PROCURIFY_ACCOUNT_MAP"
 ACCOUNT_SCOPE_ENV = "ML_JDE_PROCURIFY_ACCOUNT_SCOPE"
@@ -101,6 +102,16 @@ def jde_account(
     the mapped account, else the code read as a JDE account, checked against the staged F0901. ``scope``
     is not needed (an unmapped code is read as an account whatever the scope)."""
     return AccountMap.of(table, scope if scope is not None else AccountScope(())).jde_account(code, gl)
+
+
+def account_refusal(code: str, problem: str, table: AccountMap) -> Refusal:
+    """``jde_account``'s ``problem`` for ``code`` as data: a code the table does not map (read as a JDE
+    account that F0901 lacks or does not post to) is a row missing from the account map; a mapped code
+    whose JDE account F0901 lacks or does not post to is that account missing in JDE."""
+    text = str(code).strip()
+    if text not in table.reverse:
+        return mapping_missing(problem, table=ACCOUNTS.name, what="account code", value=text)
+    return master_missing(problem, system="JDE", what="account", value=table.accounts_for_code(text) or text)
 
 
 def account_code_dependency(jde_account: str) -> str:

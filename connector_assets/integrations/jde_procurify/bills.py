@@ -56,6 +56,7 @@ from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNTS,
     AccountMap,
     AccountScope,
+    account_refusal,
     jde_account,
 )
 from connector_assets.integrations.jde_procurify.bill_mappers import (
@@ -89,6 +90,7 @@ from connector_resources.held_parents import ParentCheck, refuse_held_on_gone_pa
 from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.procurify import ProcurifyNotFoundError
 from connector_resources.redaction import get_logger
+from connector_resources.refusals import Refusal, master_missing
 from connector_resources.replay import backoff_for, register_replay_handler
 
 log = get_logger(__name__)
@@ -262,8 +264,9 @@ class BillReader(ApprovedBillReader):
             freight_account=rules.freight_account,
         )
 
-    def account_of(self, code: str) -> tuple[str | None, str | None]:
-        return jde_account(code, self.accounts, self.gl)
+    def account_of(self, code: str) -> tuple[str | None, str | Refusal | None]:
+        account, problem = jde_account(code, self.accounts, self.gl)
+        return account, account_refusal(code, problem, self.accounts) if problem else None
 
     def mapped(self, bill_uuid: str, full: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected:
         vendor_id = bill_vendor_id(full)
@@ -272,8 +275,10 @@ class BillReader(ApprovedBillReader):
             an8 = None
         waits = vendor_dependency(vendor_id, self.vendor(vendor_id)) if vendor_id and an8 is None else ""
         if waits is None:
-            return Rejected(
-                bill_uuid, f"{describe(full)}: {never_paired_why(vendor_id, self.vendor(vendor_id))}"
+            said = f"{describe(full)}: {never_paired_why(vendor_id, self.vendor(vendor_id))}"
+            return Rejected.of(
+                bill_uuid,
+                master_missing(said, system="JDE", what="supplier of Procurify vendor", value=vendor_id),
             )
         inputs = self.inputs(
             bill=full, an8=an8, vendor_dependency=waits, updated_at=updated_at, orders=self.orders_of(full)
