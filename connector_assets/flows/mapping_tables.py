@@ -9,10 +9,13 @@ pointed at a real instance, refuse the sandbox file. The ledger owns the table f
 ``build_mapping_table_asset`` turns a spec into the asset that stages the ledger's rows as a snapshot
 (the staging area's unpartitioned file for the asset), with the version and a fingerprint of the content.
 
-Flows never read the ledger's table while they map: they map with the staged snapshot
-(``MappingTable.snapshot``), so a table edited while a run maps cannot change half of a run, and the
-mapped asset's materialization names the fingerprint of every snapshot it used (``recording_snapshots``):
-a run pins the table it mapped with. A replay maps with today's table (``MappingTable.restage``).
+Flows map with the staged snapshot (``MappingTable.snapshot``), read once per step: a table edited while
+a step maps cannot change half of it. The mapping a person saved is the one the next step uses, whatever
+started it (a schedule, a backfill of the mapped asset alone): reading the snapshot compares it with the
+ledger's table and stages the ledger's again when someone saved it since it was staged. The mapped asset's
+materialization names the fingerprint and version of every snapshot it used (``recording_snapshots``),
+and each run that read a version is noted in the ledger (``Ledger.note_mapping_use``; the desk shows
+them). A replay maps with today's table (``MappingTable.restage``).
 """
 
 import csv
@@ -25,7 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Failure, MaterializeResult, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    DagsterInvariantViolationError,
+    Failure,
+    MaterializeResult,
+    OpExecutionContext,
+    asset,
+)
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.asset_metadata import row_count, staged_schema
@@ -104,11 +116,13 @@ def fingerprint(pairs: Mapping[str, str]) -> str:
 
 
 class Snapshot(dict[str, str]):
-    """A staged table's pairs, with the fingerprint that names this content in materializations."""
+    """A staged table's pairs, with the fingerprint that names this content in materializations and the
+    ledger's version it holds (None when the ledger does not hold the table)."""
 
-    def __init__(self, pairs: Mapping[str, str]) -> None:
+    def __init__(self, pairs: Mapping[str, str], version: int | None = None) -> None:
         super().__init__(pairs)
         self.fingerprint = fingerprint(pairs)
+        self.version = version
 
 
 # The ledger tables are read from while a preview runs (``tables_from``): its scratch copy, so a preview
@@ -295,7 +309,10 @@ class MappingTable:
 
     def stage(self, staging: Any, ledger: Ledger | None = None) -> Snapshot:
         """Stage today's rows (``current``) as the table's snapshot; what was staged."""
-        snapshot = Snapshot(self.current(ledger))
+        ledger = _ledger(ledger)
+        rows = self.current(ledger)  # the first use imports the file; the sandbox guard applies
+        info, held = ledger.mapping_state(self.name)  # the rows with their version, read together
+        snapshot = Snapshot(held, info.version) if info is not None and held is not None else Snapshot(rows)
         read = _read_once.get()
         if read is not None:  # staged afresh: what was read before is no longer the table
             read.pop((self.asset, id(staging)), None)
@@ -312,17 +329,32 @@ class MappingTable:
     def snapshot(self, staging: Any) -> Snapshot:
         """The staged pairs a flow maps with; the file is never read here.
 
-        No snapshot is a Failure naming the asset to materialize, except for an optional table whose
-        setting is unset (empty, as its asset would stage). Reading records the fingerprint for the
-        mapped asset's metadata (``recording_snapshots``).
+        The staged snapshot is compared with the ledger's table (by fingerprint): when someone saved the
+        table since it was staged, the ledger's is staged now and used, so the next step after a save maps
+        with it, not only the next run of the table's asset. No snapshot is a Failure naming the asset to
+        materialize, except for an optional table whose setting is unset (empty, as its asset would
+        stage). Reading records the fingerprint and version for the mapped asset's metadata
+        (``recording_snapshots``) and, inside a run, notes the run's use of the version in the ledger.
         """
         read = _read_once.get()
         if read is not None and (self.asset, id(staging)) in read:
             return self._used(read[(self.asset, id(staging))])
-        snapshot = self._read(staging)
+        snapshot = self._current_snapshot(staging)
         if read is not None:
             read[(self.asset, id(staging))] = snapshot
         return self._used(snapshot)
+
+    def _current_snapshot(self, staging: Any) -> Snapshot:
+        """The staged snapshot when it holds the ledger's table (with its version), else the ledger's table
+        staged afresh; the staged one as it is while the ledger does not hold the table."""
+        staged = self._read(staging)
+        ledger = _ledger(None)
+        info, rows = ledger.mapping_state(self.name)
+        if info is None or rows is None:
+            return staged
+        if fingerprint(rows) == staged.fingerprint:
+            return Snapshot(staged, info.version)
+        return self.stage(staging, ledger)  # saved since it was staged
 
     def _read(self, staging: Any) -> Snapshot:
         asset = self.asset.to_user_string()
@@ -347,14 +379,42 @@ class MappingTable:
 
     def _used(self, snapshot: Snapshot) -> Snapshot:
         used = _used.get()
+        name = self.asset.to_user_string()
         if used is not None:
-            used.setdefault(self.asset.to_user_string(), set()).add(snapshot.fingerprint)
+            used.setdefault(name, set()).add(snapshot.fingerprint)
+        if snapshot.version is not None:
+            _versions[(name, snapshot.fingerprint)] = snapshot.version
+            run_id = _run_id()
+            if run_id is not None and (name, snapshot.version, run_id) not in _noted:
+                _ledger(None).note_mapping_use(self.name, snapshot.version, run_id)
+                _noted.add((name, snapshot.version, run_id))
         return snapshot
 
 
+# The ledger version of each snapshot content read in this process (table asset, fingerprint), for the
+# mapped asset's metadata; and the uses already noted, so a run notes each version it read once.
+_versions: dict[tuple[str, str], int] = {}
+_noted: set[tuple[str, int, str]] = set()
+
+
+def _run_id() -> str | None:
+    """The id of the Dagster run whose step is reading (None outside a step: a CLI replay, a test)."""
+    try:
+        return OpExecutionContext.get().run_id
+    except DagsterInvariantViolationError:
+        return None
+
+
 def snapshot_metadata(used: Mapping[str, set[str]]) -> dict[str, str]:
-    """``{"<table asset> snapshot": fingerprint}`` for a mapped asset's materialization."""
-    return {f"{asset} snapshot": ", ".join(sorted(prints)) for asset, prints in sorted(used.items())}
+    """``{"<table asset> snapshot": fingerprint, "<table asset> version": version}`` for a mapped asset's
+    materialization (the version when the ledger holds the table)."""
+    metadata = {}
+    for asset_name, prints in sorted(used.items()):
+        metadata[f"{asset_name} snapshot"] = ", ".join(sorted(prints))
+        versions = sorted({_versions[(asset_name, p)] for p in prints if (asset_name, p) in _versions})
+        if versions:
+            metadata[f"{asset_name} version"] = ", ".join(str(v) for v in versions)
+    return metadata
 
 
 SNAPSHOT_METADATA = ("rows", "version", "imported_from", "fingerprint")  # on every table's materialization

@@ -1,4 +1,5 @@
-"""Mapping tables: one spec and one builder for every table; flows map with the staged snapshot only."""
+"""Mapping tables: one spec and one builder for every table; flows map with the staged snapshot only,
+staged afresh when the ledger's table was saved since."""
 
 import dataclasses
 import json
@@ -150,9 +151,9 @@ def _terms_staged_from_a_file(tmp_path, monkeypatch) -> tuple[StagingResource, P
     return staging, table
 
 
-def test_the_file_is_imported_once_and_a_replay_maps_with_todays_ledger_table(tmp_path, monkeypatch):
+def test_the_file_is_imported_once_and_runs_and_replays_map_with_todays_ledger_table(tmp_path, monkeypatch):
     """The configured file is imported on first use; after that the ledger's table is the truth: a saved
-    change reaches the next replay, a later edit of the file does not (it is named as differing)."""
+    change reaches the next run and replay, a later edit of the file does not (it is named as differing)."""
     staging, table = _terms_staged_from_a_file(tmp_path, monkeypatch)
     terms = jde_coupa.PAYMENT_TERMS
     ledger = shared_ledger()
@@ -161,7 +162,8 @@ def test_the_file_is_imported_once_and_a_replay_maps_with_todays_ledger_table(tm
     assert terms.current() == {"N30": "Net 30"}  # the file is not read again
     assert "ml-connector mappings import" in terms.file_differs()
     ledger.change_mapping(terms.name, {"N30": "Net 30 days"}, by=CLERK, note="terms renamed", origin="test")
-    assert terms.snapshot(staging) == {"N30": "Net 30"}  # a run: the staged snapshot
+    assert terms.snapshot(staging) == {"N30": "Net 30 days"}  # a run: the saved table, staged afresh
+    assert terms.snapshot(staging).version == 2
     assert terms.restage(staging) == {"N30": "Net 30 days"}  # a replay: today's table
     (change,) = ledger.mapping_history(terms.name, key="N30", limit=1)
     said = (change.actor, change.old_value, change.new_value, change.version)
