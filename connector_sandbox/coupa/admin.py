@@ -167,12 +167,12 @@ def _subscriptions_body(state: SandboxState) -> dict[str, Any]:
 async def add_callout(request: Request, state: SandboxState) -> Response:
     with refusing(ValueError, ValidationError):
         subscription = CalloutSubscription.model_validate(await object_body(request))
-    subscription_id = state.callouts.subscribe(subscription)
+    subscription_id = state.register_callout(subscription)
     return JSONResponse({"id": subscription_id, **subscription.public_dump()}, status_code=201)
 
 
 async def remove_callout(request: Request, state: SandboxState) -> Response:
-    removed = state.callouts.unsubscribe(request.path_params["subscription_id"])
+    removed = state.unregister_callout(request.path_params["subscription_id"])
     return JSONResponse({"removed": removed}, status_code=200 if removed else 404)
 
 

@@ -107,10 +107,13 @@ class CalloutDispatcher:
 
     # --- subscriptions ---------------------------------------------------------------------------
 
-    def subscribe(self, subscription: CalloutSubscription) -> int:
+    def subscribe(self, subscription: CalloutSubscription, subscription_id: int | None = None) -> int:
+        """Register ``subscription``: under ``subscription_id`` when given and free (a receiver kept across
+        a restart keeps its id), else the next one. Returns its id."""
         with self._lock:
-            subscription_id = self._next_subscription
-            self._next_subscription += 1
+            if subscription_id is None or subscription_id in self._subscriptions:
+                subscription_id = self._next_subscription
+            self._next_subscription = max(self._next_subscription, subscription_id + 1)
             self._subscriptions[subscription_id] = subscription
             return subscription_id
 

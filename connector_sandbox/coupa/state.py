@@ -20,11 +20,12 @@ from .faults import RateLimiter
 from .render import Renderer
 from .schema import CALLOUT_RESOURCES, RESOURCES
 from .seed import seed
-from .settings import CoupaSandboxSettings, FaultSettings
+from .settings import CalloutSubscription, CoupaSandboxSettings, FaultSettings
 from .store import Store
 from .timefmt import render_datetime, utc_stamp
 
 _ERP_NUMBERS = "erp_numbers"  # the store's meta key of ``SandboxState.erp_numbers``
+_CALLOUTS = "callouts_registered"  # and of ``SandboxState.registered_callouts``
 
 
 @dataclasses.dataclass
@@ -53,6 +54,10 @@ class SandboxState(MovableClock):
     clock_offset: dt.timedelta = dt.timedelta(0)
     # The settings it started with: what ``/sandbox/settings/reset`` and ``/sandbox/faults/reset`` restore.
     initial_settings: CoupaSandboxSettings = dataclasses.field(init=False)
+    # The call-out receivers registered through ``/sandbox/callouts`` (Coupa's Setup -> Call Outs), by id:
+    # Coupa's configuration, kept in the store's meta like its records (the settings' ones are applied
+    # at every start).
+    registered_callouts: dict[int, CalloutSubscription] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.initial_settings = self.settings.model_copy(deep=True)
@@ -60,6 +65,10 @@ class SandboxState(MovableClock):
         self.callouts = CalloutDispatcher(lambda: self.settings.callouts, self.settings.seed)
         for subscription in self.settings.callouts.subscriptions:
             self.callouts.subscribe(subscription)
+        for subscription_id, fields in json.loads(self.store.get_meta(_CALLOUTS) or "[]"):
+            subscription = CalloutSubscription.model_validate(fields)
+            self.registered_callouts[self.callouts.subscribe(subscription, subscription_id)] = subscription
+        self._keep_callouts()  # an id taken by the settings' receivers since moved on
 
     @classmethod
     def build(cls, settings: CoupaSandboxSettings) -> SandboxState:
@@ -105,6 +114,24 @@ class SandboxState(MovableClock):
                 current[key] = value
         self.settings = CoupaSandboxSettings.model_validate(current)
         return self.settings
+
+    def register_callout(self, subscription: CalloutSubscription) -> int:
+        """A receiver registered by the operator; its id."""
+        subscription_id = self.callouts.subscribe(subscription)
+        self.registered_callouts[subscription_id] = subscription
+        self._keep_callouts()
+        return subscription_id
+
+    def unregister_callout(self, subscription_id: int) -> bool:
+        """Whether a receiver ``subscription_id`` was there to remove."""
+        removed = self.callouts.unsubscribe(subscription_id)
+        if self.registered_callouts.pop(subscription_id, None) is not None:
+            self._keep_callouts()
+        return removed
+
+    def _keep_callouts(self) -> None:
+        kept = [[sid, sub.model_dump(mode="json")] for sid, sub in self.registered_callouts.items()]
+        self.store.set_meta(_CALLOUTS, json.dumps(kept))
 
     # --- time and rendering ----------------------------------------------------------------------
 
@@ -177,7 +204,9 @@ class SandboxState(MovableClock):
         if changes:
             self.update_settings(changes)
         self.seed_report = seed(self.store, self.settings, force=True)
-        self.point_at_erp(self.erp_numbers)  # the reseed emptied the meta, not the operator's numbers
+        # The reseed emptied the meta, not the operator's numbers nor the receivers (Coupa's set-up).
+        self.point_at_erp(self.erp_numbers)
+        self._keep_callouts()
         self.reset_clock()
         self.calls.clear()
         self.statuses.clear()

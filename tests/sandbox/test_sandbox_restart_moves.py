@@ -180,3 +180,26 @@ def test_coupas_erp_numbers_are_kept_and_number_the_suppliers_made_after_a_resta
     assert len(docs) == 2
     numbered = [doc["number"] for doc in docs if doc["number"] is not None]
     assert numbered and set(numbered) <= set(given)
+
+
+def test_coupas_call_out_receivers_registered_by_the_operator_are_kept_with_their_ids(tmp_path: Path) -> None:
+    """Call-outs are Coupa's configuration (Setup -> Call Outs): a receiver registered, and one removed,
+    stay so after a restart; the ids are the ones the operator was given."""
+    receiver = {"url": "http://127.0.0.1:9/coupa", "resource": "invoices", "auth": "basic"}
+    with simulator("coupa", tmp_path, FIRST_DAY) as (_state, root):
+        made = [
+            requests.post(
+                f"{root}/sandbox/callouts", json={**receiver, "username": name, "password": "pw"}, timeout=30
+            )
+            for name in ("kept", "removed")
+        ]
+        assert [answer.status_code for answer in made] == [201, 201], [answer.text for answer in made]
+        kept, removed = (answer.json() for answer in made)
+        gone = requests.delete(f"{root}/sandbox/callouts/{removed['id']}", timeout=30)
+        assert gone.status_code == 200, gone.text
+        listed = _answered(requests.get(f"{root}/sandbox/callouts", timeout=30))
+    assert listed["subscriptions"] == [kept]
+
+    with simulator("coupa", tmp_path, NEXT_DAY) as (state, root):
+        assert _answered(requests.get(f"{root}/sandbox/callouts", timeout=30)) == listed
+        assert state.callouts.subscriptions()[kept["id"]].password == "pw"  # it still authenticates
