@@ -5,8 +5,9 @@ What the page does is what ``ml-connector xref`` does (``flows.manual_pairs``: b
 systems first, a record that does not exist or is paired already refused naming it, the manual
 cross-reference no flow overwrites, its audit event, the operator action, the held records released), so a
 match entered here and one entered in a shell leave the same trace. Actions need an operator, a same-site
-request and the form's CSRF token (``Desk.form_and_identity``); pages need a person. A queue item held for
-want of such a pair links here (``match_link``), with the record it waits for filled in.
+request and the form's CSRF token (``Desk.form_and_identity``); pages need a person. A queue item no flow
+can pair (its refusal ``ambiguous`` or ``conflict``) links here (``match_link``), with its record filled in;
+a record that only waits for another's sync does not (the flows pair it once that one syncs).
 
 The pairings are the deployment's (``ML_INTEGRATIONS``); the systems are read with today's settings
 (``resources_from_settings``). The desk's ``match_pairings`` / ``match_resources``, when set
@@ -55,10 +56,14 @@ def _resources(desk: Any) -> Resources:
 
 
 def match_link(pairings: Sequence[Any], item: Any) -> str:
-    """The matches page for the pairing a queue item waits for, with the record it waits for filled in;
-    "" when no pairing would answer it."""
+    """The matches page for the pairing that would answer a queue item, with the record filled in: the
+    record it names (``ManualPairing.waited_for``), else the item's own record when a pairing pairs its
+    entity (a supplier the flows found ambiguous is matched on the supplier pairing's source side); ""
+    when no pairing would answer it. The desk offers it only where no flow can pair the record."""
     for pairing in pairings:
         found = pairing.waited_for(item)
+        if found is None and pairing.name == f"{item.integration}/{item.entity}":
+            found = ("source", item.source_key)
         if found is not None:
             side, key = found
             return f"/matches?{urlencode({'pairing': pairing.name, side: key})}#{pairing.name}"

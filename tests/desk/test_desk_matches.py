@@ -2,7 +2,8 @@
 action tried with no identity, as a viewer (signed in or by the proxy's header), with the header from an
 untrusted address, cross-site and without the CSRF token is refused, logged, and changes neither the
 cross-references nor the operator actions. An operator's match goes through with who and why, a queue item
-held for the pair links to it, and a refusal of the kit (a record missing in its system) says why.
+the flows found ambiguous links to it (one that only waits for another record's sync does not), and a
+refusal of the kit (a record missing in its system) says why.
 
 The pairing is held in memory (``memory_pairing``, as in the kit's test); every real pairing goes through the
 desk the same way on its simulators in ``test_manual_pairs_sandbox``."""
@@ -20,6 +21,7 @@ from test_desk_access import ACCESS, ELSEWHERE, _csrf, _sign_in
 from connector_cli.desk.app import build_app
 from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.ledger.operator_actions import Operator
+from connector_resources.refusals import Refusal
 
 OPERATOR_HEADERS = {"X-Forwarded-User": "lee", "X-Forwarded-Groups": "ap-leads"}
 MATCH, UNMATCH = "/matches/erp_saas/supplier", "/matches/erp_saas/supplier/delete"
@@ -109,11 +111,18 @@ def test_every_refusal_changes_nothing_and_is_logged(ledger, path, form, caplog)
     assert len(refusals) >= 8
 
 
-def test_an_operator_matches_from_a_held_records_page_and_deletes_the_match(ledger) -> None:
+def test_an_operator_matches_from_an_ambiguous_records_page_and_deletes_the_match(ledger) -> None:
     supplier = dependency_key("erp_saas", "supplier", "ERP", "5000")
     held = held_on(ledger, ("erp_saas", "orders", "order"), "PO-77", supplier, "waits for its supplier")
+    two = "supplier 5000: SaaS suppliers 18 and 19 both match its tax id"
+    ambiguous = ledger.enqueue(
+        integration="erp_saas", flow="suppliers", entity="supplier", source_key="5000", payload={},
+        reason=two, refusal=Refusal("ambiguous", two, {"system": "saas", "candidates": ["18", "19"]}),
+    )  # fmt: skip
     desk = _desk(ledger, **OPERATOR_HEADERS)
-    item = desk.get(f"/items/{held.id}")
+    # the order only waits for its supplier's sync: the flows pair it then, no match by hand is offered
+    assert 'id="match-by-hand"' not in desk.get(f"/items/{held.id}").text
+    item = desk.get(f"/items/{ambiguous.id}")
     assert 'id="match-by-hand"' in item.text
     link = item.text.split('id="match-by-hand" href="')[1].split('"')[0].replace("&amp;", "&")
     page = desk.get(link)
