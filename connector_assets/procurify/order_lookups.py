@@ -15,6 +15,8 @@ from connector_assets.preview.target import as_previewed
 from connector_assets.procurify.account_departments import DepartmentDirectory
 from connector_assets.procurify.order_fields import words
 from connector_assets.procurify.vendor_pairing import SUPPLIER_ENTITY
+from connector_resources.procurify.errors import SYSTEM
+from connector_resources.refusals import Refusal, master_missing
 
 D = TypeVar("D", bound=DepartmentDirectory)
 
@@ -34,7 +36,7 @@ class ProcurifyLookups(Generic[D]):
             self._departments = self.read_departments(self.session)
         return self._departments
 
-    def vendor_name(self, vendor_id: str, supplier: str) -> tuple[str | None, str | None]:
+    def vendor_name(self, vendor_id: str, supplier: str) -> tuple[str | None, Refusal | None]:
         """(name, problem) of Procurify vendor ``vendor_id``, paired with ``supplier`` (``JDE supplier
         4343``): the name a requisition line takes, refused when the vendor is inactive or another active
         vendor has the same name."""
@@ -42,19 +44,21 @@ class ProcurifyLookups(Generic[D]):
             self._vendors[vendor_id] = self._name(vendor_id, supplier)
         return self._vendors[vendor_id]
 
-    def _name(self, vendor_id: str, supplier: str) -> tuple[str | None, str | None]:
+    def _name(self, vendor_id: str, supplier: str) -> tuple[str | None, Refusal | None]:
         # As the suppliers flow leaves it: in a preview, one it would create or change is read as it would be.
         vendor = as_previewed(SUPPLIER_ENTITY, vendor_id, lambda: self.session.get("vendors", vendor_id))
         name = words(vendor.get("name"))
         who = f"{supplier} is Procurify vendor {vendor_id} ({name!r})"
         if vendor.get("active") is False:
-            return None, f"{who}, which is inactive in Procurify; reactivate it (or re-pair the supplier)"
+            said = f"{who}, which is inactive in Procurify; reactivate it (or re-pair the supplier)"
+            return None, master_missing(said, system=SYSTEM, what="active vendor", value=vendor_id)
         same = [v for v in self.session.find_vendors(name=name) if v.get("active") is not False]
         others = sorted(str(v.get("id")) for v in same if str(v.get("id")) != vendor_id)
         if others:
-            return None, (
+            said = (
                 f"{who}, but active vendor(s) {', '.join(others)} have the same name; a requisition names "
                 "its vendor, so Procurify cannot tell them apart: rename or deactivate the other vendor, "
                 "then replay"
             )
+            return None, Refusal("ambiguous", said, {"system": SYSTEM, "candidates": [vendor_id, *others]})
         return name, None

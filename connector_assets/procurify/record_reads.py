@@ -22,7 +22,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from connector_assets.flows.core import Rejected
-from connector_resources.procurify.errors import ProcurifyUnavailableError
+from connector_resources.procurify.errors import SYSTEM, ProcurifyUnavailableError
+from connector_resources.refusals import Refusal
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -61,9 +62,11 @@ def mapped_or_queued(source_key: str, label: str, map_one: Callable[[], R]) -> R
 
 
 def queued_for_read(source_key: str, label: str, failed: RecordReadFailed) -> Rejected:
-    """The record refused into the retry queue because a read it needed failed: nothing was sent for it."""
-    return Rejected(
-        source_key,
+    """The record refused into the retry queue because a read it needed failed: nothing was sent for it
+    (``target_unavailable``: it clears at its next attempt once Procurify answers)."""
+    said = (
         f"{label}: {failed}; nothing was sent for it: the retry job or `ml-connector replay` reads it again "
-        "once Procurify answers",
+        "once Procurify answers"
     )
+    status = str(failed.error.status or "")
+    return Rejected.of(source_key, Refusal("target_unavailable", said, {"system": SYSTEM, "status": status}))

@@ -63,6 +63,7 @@ from connector_assets.procurify.account_codes import (
 )
 from connector_assets.procurify.account_departments import CodeDepartments
 from connector_resources import settings
+from connector_resources.refusals import master_missing, refused
 
 DEPARTMENTS_ENV = "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS"
 ORPHANS_ASSET = asset_key(INTEGRATION, "account_code_orphans")
@@ -119,11 +120,11 @@ def map_chart(
     ``only`` restricts to these accounts (a replay)."""
     for account, code in sorted(accounts.forward.items()):
         if (only is None or account in only) and account not in chart:
-            yield Rejected(
-                account,
+            said = (
                 f"JDE account {account} is mapped to Procurify account code {code} in {ACCOUNT_MAP_ENV}, "
-                "but not found in F0901: add the account in JDE or fix the table, then replay",
+                "but not found in F0901: add the account in JDE or fix the table, then replay"
             )
+            yield Rejected.of(account, master_missing(said, system="JDE", what="account", value=account))
     for account, entry in sorted(chart.items()):
         if only is not None and account not in only:
             continue
@@ -133,12 +134,12 @@ def map_chart(
         mapped = account in accounts.forward
         if entry.posting_edit == "N":
             if mapped:
-                yield Rejected(
-                    account,
+                said = (
                     f"account {account} is not postable in F0901 (posting edit N: a non-posting summary "
                     f"account), so it cannot be Procurify account code {code}: map a postable account to "
-                    f"{code} in {ACCOUNT_MAP_ENV}, then replay",
+                    f"{code} in {ACCOUNT_MAP_ENV}, then replay"
                 )
+                yield Rejected.of(account, refused(said, rule="mapped account not postable"))
             continue
         active = entry.posting_edit != "I"
         if not active and not written(account):

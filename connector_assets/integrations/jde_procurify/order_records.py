@@ -25,7 +25,9 @@ from connector_assets.flows.core import Mapped, Rejected, dependency_synced
 from connector_assets.flows.reconciliation import iso_day
 from connector_assets.integrations.jde_procurify import account_map, po_links, vendor_pairs
 from connector_assets.integrations.jde_procurify.departments import (
+    DEPARTMENT_MAP_ASSET,
     ProcurifyDepartments,
+    business_unit,
     placement,
     unplaced_reason,
 )
@@ -48,6 +50,8 @@ from connector_assets.jde.order_status import (
 from connector_assets.procurify.order_lookups import ProcurifyLookups
 from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
 from connector_resources.ledger import Ledger
+from connector_resources.procurify.errors import SYSTEM
+from connector_resources.refusals import Refusal, mapping_missing, master_missing, refused, source_invalid
 
 ENTITY = "purchase_order"  # the flow's xref: JDE order KCOO:DOCO:DCTO -> Procurify requisition uuid
 
@@ -55,6 +59,16 @@ ENTITY = "purchase_order"  # the flow's xref: JDE order KCOO:DOCO:DCTO -> Procur
 def _sent(ledger: Ledger, key: str) -> bool:
     xref = ledger.get_xref(INTEGRATION, ENTITY, ROUTE.source_system, key, ROUTE.target_system)
     return xref is not None and bool(xref.target_id)
+
+
+def lines_refused(sentence: str, mapped: OrderLinesMapped) -> Refusal:
+    """The lines' problems (``lines_refusal``, worded ``sentence``) as data: the accounts without a Procurify
+    code are rows missing from the account map, each named; else a line without an account in JDE."""
+    if mapped.unmapped:
+        table = account_map.ACCOUNT_MAP_ASSET.to_user_string()
+        value = mapped.unmapped[0] if len(mapped.unmapped) == 1 else list(mapped.unmapped)
+        return mapping_missing(sentence, table=table, what="account", value=value)
+    return source_invalid(sentence, field="F4311 ANI")
 
 
 def lines_refusal(mapped: OrderLinesMapped) -> str:
@@ -83,7 +97,8 @@ def order_record(
     or complete in JDE before it was ever sent)."""
     if order.header is None:
         key = ":".join(str(k) for k in order.key[:3])
-        return Rejected(key, f"purchase order {key}: lines changed but no F4301 header was found")
+        said = f"purchase order {key}: lines changed but no F4301 header was found"
+        return Rejected.of(key, source_invalid(said, field="F4301 header"))
     header, lines = order.header, order.lines
     key = order_source_key(header)
     label = f"purchase order {key}"
@@ -91,20 +106,24 @@ def order_record(
     why_not = not_approved(header, lines, policy)
     if why_not is not None:
         if sent and not live_lines(lines, policy):
-            return Rejected(
-                key,
+            said = (
                 f"{label} was cancelled in JDE after it was sent to Procurify; the API cannot cancel a "
-                "requisition or a PO: cancel it in Procurify by hand, then abandon this item",
+                "requisition or a PO: cancel it in Procurify by hand, then abandon this item"
             )
+            return Rejected.of(key, refused(said, rule="cancelled after it was sent"))
         return None  # not approved (yet): nothing to send; a later change brings it back
     if not sent and all_done(lines, policy):
         return None  # received and closed in JDE before it was ever sent: nothing left to buy
     where = placement(header.get("MCU"), departments)
     if where is None:
-        return Rejected(key, f"{label}: {unplaced_reason(header.get('MCU'))}")
+        said = f"{label}: {unplaced_reason(header.get('MCU'))}"
+        table = DEPARTMENT_MAP_ASSET.to_user_string()
+        unit = business_unit(header.get("MCU"))
+        return Rejected.of(key, mapping_missing(said, table=table, what="business unit", value=unit))
     problem = procurify.departments.problem(where, header.get("MCU"))
     if problem:
-        return Rejected(key, f"{label}: {problem}")
+        said = f"{label}: {problem}"
+        return Rejected.of(key, master_missing(said, system=SYSTEM, what="department", value=str(where)))
     an8 = vendor_pairs.an8_key(header["AN8"])
     vendor_id = vendor_pairs.paired_vendor(ledger, an8)
     depends_on: str | None = None
@@ -120,11 +139,11 @@ def order_record(
         except RecordReadFailed as failed:  # this order alone waits for Procurify; the day goes on
             return queued_for_read(key, label, failed)
         if problem:
-            return Rejected(key, f"{label}: {problem}")
+            return Rejected.of(key, Refusal(problem.kind, f"{label}: {problem.sentence}", problem.params))
     accounts = {a for a in (line_account(li, policy) for li in live_lines(lines, policy)) if a}
     mapped = requisition_lines(header, lines, policy, {a: codes.code_for(a) for a in accounts}, vendor_name)
     if mapped.problems:
-        return Rejected(key, f"{label}: {lines_refusal(mapped)}")
+        return Rejected.of(key, lines_refused(f"{label}: {lines_refusal(mapped)}", mapped))
     if depends_on is None:
         depends_on = next(
             (

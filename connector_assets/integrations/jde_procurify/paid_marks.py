@@ -50,6 +50,7 @@ from connector_assets.procurify.bill_paid_marks import (
 from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
 from connector_resources import settings
 from connector_resources.ledger import Ledger
+from connector_resources.refusals import Refusal
 
 ENTITY = "bill_paid"
 BILL_ENTITY = "bill"
@@ -88,13 +89,13 @@ def map_mark(
     if markable_bill is None:
         return None  # Procurify pays it itself
     name = status_name(bill)
-    return Rejected(
-        bill_uuid,
+    said = (
         f"Procurify bill {bill.get('invoice_number') or bill_uuid}: JDE paid its voucher {text} on "
         f"{voucher.paid_on.isoformat()}, but the bill is {name} in Procurify and Procurify marks only "
         "approved bills paid (mark-as-paid); approve it in Procurify, then replay (or abandon this item if "
-        "it should stay as it is)",
+        "it should stay as it is)"
     )
+    return Rejected.of(bill_uuid, Refusal("conflict", said, {"system": "procurify"}))
 
 
 def mark_records(

@@ -56,6 +56,7 @@ from connector_assets.procurify.payments import (
     payment_uuid,
     split,
 )
+from connector_resources.refusals import Refusal, refused, source_invalid
 
 POSTINGS = ("voucher", "journal")
 REFERENCE_PREFIX = "PFY"  # Payment_Reference = PFY<payment id>
@@ -154,13 +155,15 @@ def map_payment(
     if isinstance(shares, str):
         keys = [str(b.get("uuid")) for b in bills] or [""]
         for bill in keys:
-            yield Rejected(payment_key(uuid, bill), shares)
+            yield Rejected.of(payment_key(uuid, bill), refused(shares, rule="cannot be split over its bills"))
         return
     credits = [s for s in shares if s.amount <= 0]
     if credits:  # posting the other bills in full would record more paid in JDE than the payment moved
         reason = _not_a_payment(label, credits)
         for share in shares:
-            yield Rejected(payment_key(uuid, share.bill), reason)
+            yield Rejected.of(
+                payment_key(uuid, share.bill), refused(reason, rule="nets bills of zero or less")
+            )
         return
     day, reference = paid_on(payment), payment_reference(payment)
     currencies, paid_in = bill_currencies(bills), payment_currency(payment)
@@ -168,19 +171,21 @@ def map_payment(
         key = payment_key(uuid, share.bill)
         what = f"{label} of bill {share.invoice_number or share.bill}"
         if not day:
-            yield Rejected(key, f"{what}: it has no processing or posted date to record it on")
+            said = f"{what}: it has no processing or posted date to record it on"
+            yield Rejected.of(key, source_invalid(said, field="processing_date"))
             continue
         currency = currencies.get(share.bill) or paid_in
         if paid_in and currency != paid_in:
-            yield Rejected(
-                key,
+            said = (
                 f"{what}: the payment is in {paid_in} but the bill is in {currency}; JDE pays a voucher in "
-                "its own currency only. Record the payment in JDE by hand, then abandon this item",
+                "its own currency only. Record the payment in JDE by hand, then abandon this item"
             )
+            yield Rejected.of(key, refused(said, rule="payment currency differs from the bill's"))
             continue
         if not amounts.fits(share.amount, currency or None):
             too_fine = amounts.CurrencyDecimalsError(share.amount, currency or NO_CURRENCY)
-            yield Rejected(key, f"{what}: the payment amount: {too_fine}")
+            said = f"{what}: the payment amount: {too_fine}"
+            yield Rejected.of(key, Refusal(too_fine.refusal.kind, said, too_fine.refusal.params))
             continue
         common = {
             "payment_reference": reference,
@@ -209,11 +214,11 @@ def map_payment(
                 depends_on=bill_dependency(share.bill),
             )
         elif in_jde is None:
-            yield Rejected(
-                key,
+            said = (
                 f"{what}: the bills flow recorded the bill in JDE as {target!r}, which names no JDE voucher "
-                "or batch; find the bill's voucher in JDE and record the payment there by hand",
+                "or batch; find the bill's voucher in JDE and record the payment there by hand"
             )
+            yield Rejected.of(key, refused(said, rule="bill recorded without a JDE voucher"))
         elif rules.posting == "journal":
             company = in_jde.company or (companies or {}).get(share.bill) or rules.default_company
             yield _journal_entry(key, share, payment, day, company, rules, common, what)
@@ -247,7 +252,10 @@ def _journal_entry(
     what: str,
 ) -> Mapped | Rejected:
     if rules.journal.problem is not None:
-        return Rejected(key, f"{what}: cannot be a journal entry: {rules.journal.problem}")
+        said = f"{what}: cannot be a journal entry: {rules.journal.problem}"
+        return Rejected.of(
+            key, Refusal("configuration", said, {"system": "JDE", "setting": "journal accounts"})
+        )
     batch = journal_key(rules.batch_user, payment_uuid(payment), share.bill)
     reference, paid = common["payment_reference"], f"Bill {share.invoice_number or share.bill}"
     posting = payment_journal(  # the JDE side's body: debit the bill's AP account, credit the bank

@@ -39,6 +39,7 @@ from connector_assets.procurify.vendor_fields import (
 )
 from connector_assets.procurify.vendor_writes import FALLBACK_KEY, ONLY_OURS_KEY
 from connector_resources.jde import optional_tables
+from connector_resources.refusals import source_invalid
 
 ProcurifyVendorRecord = record_model(
     "ProcurifyVendorRecord",
@@ -75,7 +76,8 @@ def map_supplier(
     """
     key = str(document.number)
     if document.book is None:
-        return Rejected(key, f"JDE supplier {key}: no address book record (F0101) for this supplier number")
+        said = f"JDE supplier {key}: no address book record (F0101) for this supplier number"
+        return Rejected.of(key, source_invalid(said, field="F0101", value=key))
     who = supplier_label(document)
     name = _text(document.book.get("ALPH"))
     details = document.details
@@ -88,12 +90,12 @@ def map_supplier(
     if not email and not paired:
         emails = optional_tables.EMAILS
         unread = "" if optional_tables.enabled(emails.table) else f" (not read: {emails.setting}=off)"
-        return Rejected(
-            key,
+        said = (
             f"{who}: no e-mail address in F01151 (Electronic Address, who's who line 0, type E){unread}; "
             "Procurify requires one on every vendor. Add it in JDE (P01111), or set "
-            "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL, then replay",
+            "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL, then replay"
         )
+        return Rejected.of(key, source_invalid(said, field="F01151 EMAL"))
     more: dict[str, Any] = dict(address_parts(details) or {})
     phone = _text(getattr(details, "phone", ""))
     if phone:

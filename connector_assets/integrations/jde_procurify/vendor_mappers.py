@@ -29,7 +29,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.jde_procurify.vendor_pairs import long_address_number
 from connector_assets.jde.supplier_inputs import ALKY_MAX, COMPANY_MAX, SupplierContactColumns, contact_fields
-from connector_assets.jde.supplier_lengths import length_problems
+from connector_assets.jde.supplier_lengths import CONTACT_INPUTS, length_problems
 
 # PURCHASABLE_TYPES and vendor_type are re-exported: ``reconcile.vendors`` still imports them from here.
 from connector_assets.procurify.vendor_fields import (
@@ -44,6 +44,7 @@ from connector_assets.procurify.vendor_fields import (
 from connector_assets.procurify.vendor_fields import vendor_label as label
 from connector_assets.procurify.vendor_fields import vendor_type as vendor_type
 from connector_resources import settings
+from connector_resources.refusals import source_invalid
 
 COMPANY_SETTING = "ML_JDE_PROCURIFY_VENDOR_COMPANY"
 # Procurify vendor field -> the ML_AddUpdateSupplier 1.1 input it is sent as (``jde.supplier_lengths``).
@@ -153,18 +154,25 @@ def map_vendor(vendor: Mapping[str, Any], *, company: str) -> Mapped | Rejected:
     vendor_id = str(vendor.get("id") or "").strip()
     who = label(vendor)
     if not vendor_id.isdigit():
-        return Rejected(vendor_id or "?", f"{who}: the vendor has no numeric id; it cannot be keyed")
+        said = f"{who}: the vendor has no numeric id; it cannot be keyed"
+        return Rejected.of(vendor_id or "?", source_invalid(said, field="id", value=vendor_id))
     values = {jde_input: sent_value(vendor, field) for field, jde_input in SENT_FIELDS.items()}
     problems = length_problems(values, {jde_input: field for field, jde_input in SENT_FIELDS.items()})
     if not _text(vendor.get("name")):
         problems.insert(0, "name is empty, and JDE needs a supplier name (F0101 ALPH)")
     if problems:
-        return Rejected(
-            vendor_id,
+        said = (
             f"{who} cannot become a JDE supplier as it is: {'; '.join(problems)}. The integration does not "
             "cut values (that would change them); correct the vendor in Procurify and the next poll sends "
-            "it (or replay it)",
+            "it (or replay it)"
         )
+        too_long = [
+            field
+            for field, jde_input in SENT_FIELDS.items()
+            if len(values[jde_input] or "") > CONTACT_INPUTS[jde_input].limit
+        ]
+        field = "name" if not _text(vendor.get("name")) else next(iter(too_long), "vendor")
+        return Rejected.of(vendor_id, source_invalid(said, field=field))
     alky = long_address_number(vendor_id)
     body: dict[str, Any] = {"Long_Address_Number": alky, "Company": company}
     body.update({name: value for name, value in values.items() if value})
