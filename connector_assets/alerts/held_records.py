@@ -3,8 +3,13 @@ supplier means the supplier never synced, and someone must look.
 
 A hold grows old between runs, when no ``_written`` check runs to notice; so a sensor reads the ledger's
 retry queue every 15 minutes. It records what it found as the ``no_overdue_holds`` check of
-``operations/ledger_health`` (WARN, the counts per flow and reasons), so the asset's Checks tab shows the
+``operations/ledger_health`` (WARN, the counts per flow and per kind), so the asset's Checks tab shows the
 same fact, and alerts once per newly overdue record (its cursor is the highest queue id alerted).
+
+The holds are grouped by their kind (``refusals.Refusal.group``, kept with each queue item; never read
+from the sentence), each group naming what its records wait for (``waits_for``, else the key they are
+held on), most waited-for first, and why they did not clear by themselves (``refusals.wait_outlived``)
+or, for a kind that needs a person, what to do.
 """
 
 from __future__ import annotations
@@ -33,38 +38,95 @@ from connector_assets.alerts.channels import NO_CHANNEL, any_channel
 from connector_assets.alerts.delivery import deliver
 from connector_assets.alerts.sent_alerts import SentMark
 from connector_assets.alerts.status import alert_sensor_status
-from connector_assets.flows.reason_text import ReasonCounts
-from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours, reason_counts
+from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours
 from connector_assets.operations import LEDGER_HEALTH
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
+from connector_resources.redaction import redact
+from connector_resources.refusals import FLOWS, group_title, kind_of_group, wait_outlived
 
 CHECK = "no_overdue_holds"
 SENSOR = "alert_on_held_records"
 HELD_LIMIT = 100_000
 TOP = 10
+WAITED_NAMED = 3  # what a kind's records wait for, named per kind (the rest counted)
+
+
+@dataclass
+class HeldKind:
+    """The overdue holds of one kind group: how many, the first as the example, what they wait for."""
+
+    first: QueueItem
+    count: int = 0
+    waiting_for: Counter[str] = field(default_factory=Counter)
+
+    def line(self, now: datetime, after: timedelta) -> str:
+        """ "<count> x <kind>: waits for <what> (n), ... ; <why it did not clear | what to do>; e.g. ..."."""
+        title = group_title(self.first.kind) if self.first.kind else "kind not recorded"
+        named = [f"{what} ({n})" for what, n in self.waiting_for.most_common(WAITED_NAMED)]
+        rest = len(self.waiting_for) - len(named)
+        waits = f": waits for {', '.join(named)}{f' and {rest} more' if rest > 0 else ''}" if named else ""
+        return redact(f"{self.count} x {title}{waits}; {self._next(now, after)}; e.g. {self._example()}")
+
+    def _next(self, now: datetime, after: timedelta) -> str:
+        item, info = self.first, kind_of_group(self.first.kind or "")
+        if item.attention == FLOWS:
+            why = wait_outlived(
+                attention=item.attention,
+                status=item.status,
+                created_at=item.created_at,
+                depends_on=item.depends_on,
+                synced=False,
+                now=now,
+                after=after,
+                kind=item.kind or "",
+                params=item.params,
+            )
+            return f"did not clear by itself: {why}" if why else "waits on the flows"
+        return f"to do: {info.action}" if info is not None else "to do: read the record's sentence"
+
+    def _example(self) -> str:
+        return f"{self.first.source_key}: {self.first.reason}"
+
+
+def waits_for(item: QueueItem) -> str:
+    """What a held record waits for: its refusal's ``waits_for`` parameter, else the key it is held on."""
+    return str((item.params or {}).get("waits_for") or item.depends_on or "")
 
 
 @dataclass
 class OverdueHolds:
-    """Held queue items older than the alert threshold, counted by flow and by reason."""
+    """Held queue items older than the alert threshold, counted by flow and by kind."""
 
     after: timedelta
     items: list[QueueItem] = field(default_factory=list)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def by_flow(self) -> Counter[str]:
         return Counter(f"{item.integration}/{item.flow}" for item in self.items)
 
     @property
-    def reasons(self) -> ReasonCounts:
-        """Counted by kind (digits masked), shown in the first held record's own words."""
-        return reason_counts().update(item.reason for item in self.items)
+    def by_kind(self) -> list[HeldKind]:
+        """The holds by kind group, most first, each with what its records wait for."""
+        kinds: dict[str, HeldKind] = {}
+        for item in self.items:
+            held = kinds.setdefault(item.kind or "", HeldKind(item))
+            held.count += 1
+            if what := waits_for(item):
+                held.waiting_for[what] += 1
+        return sorted(kinds.values(), key=lambda held: (-held.count, held.first.kind or ""))
+
+    def kind_lines(self, n: int = TOP) -> list[str]:
+        """One line per kind (``HeldKind.line``), ``n`` at most, then how many other kinds."""
+        kinds = self.by_kind
+        lines = [held.line(self.now, self.after) for held in kinds[:n]]
+        return lines + ([f"and {len(kinds) - n} other kind(s)"] if len(kinds) > n else [])
 
     def check_metadata(self) -> dict[str, MetadataValue]:
         return {
             "held_overdue": MetadataValue.int(len(self.items)),
             "by_flow": MetadataValue.md(_lines(self.by_flow)),
-            "reasons": MetadataValue.md(self.reasons.markdown(TOP)),
+            "kinds": MetadataValue.md("\n".join(f"- {line}" for line in self.kind_lines()) or "none"),
             "held_alert_hours": MetadataValue.float(self.after.total_seconds() / 3600),
         }
 
@@ -78,7 +140,7 @@ def overdue_holds(ledger: Ledger, now: datetime | None = None) -> OverdueHolds:
     now = now or datetime.now(UTC)
     after = timedelta(hours=held_alert_hours())
     held = ledger.open_items(status="held", limit=HELD_LIMIT)
-    return OverdueHolds(after, [item for item in held if now - item.created_at > after])
+    return OverdueHolds(after, [item for item in held if now - item.created_at > after], now)
 
 
 def _verdict(holds: OverdueHolds) -> dict[str, Any]:
@@ -104,7 +166,7 @@ def no_overdue_holds(ledger: LedgerResource) -> AssetCheckResult:
 def held_records_alert(new: list[QueueItem], holds: OverdueHolds) -> Alert:
     hours = f"{holds.after.total_seconds() / 3600:g}"
     oldest = min(item.created_at for item in new)
-    new_holds = OverdueHolds(holds.after, new)
+    new_holds = OverdueHolds(holds.after, new, holds.now)
     return Alert(
         kind="held_records",
         title=f"{len(new)} record(s) held longer than {hours} hours",
@@ -112,7 +174,7 @@ def held_records_alert(new: list[QueueItem], holds: OverdueHolds) -> Alert:
             ("Newly overdue", str(len(new))),
             ("Held since", f"{oldest:%Y-%m-%d %H:%M} UTC"),
             ("Flows", ", ".join(f"{flow} ({n})" for flow, n in new_holds.by_flow.most_common(TOP))),
-            ("Reasons", "; ".join(f"{n} x {why}" for why, n in new_holds.reasons.most_common(TOP))),
+            ("Kinds", " | ".join(new_holds.kind_lines())),
             ("All overdue holds", str(len(holds.items))),
         ),
         ui_path="/assets/ledger_health?view=checks",
