@@ -82,6 +82,10 @@ class Combinations(dict[str, Combination]):
             return f"Fusion account {text} is not in {LOV}"
         return found.problem(on or datetime.now(UTC).date())
 
+    def has_natural(self, natural: str) -> bool:
+        """Whether any staged combination has Fusion natural account ``natural`` (segment 3)."""
+        return any(text.split(DELIMITER)[2:3] == [natural] for text in self)
+
     def natural_account_problem(self, natural: str, *, on: date | None = None) -> str | None:
         """Why Fusion natural account ``natural`` (segment 3) takes no postings anywhere (None: at least one
         staged combination with it is enabled, postable and active on the day)."""

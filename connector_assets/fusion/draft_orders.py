@@ -28,6 +28,7 @@ from typing import Any
 from connector_assets.flows import values
 from connector_resources.fusion import FusionInputError
 from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
+from connector_resources.said import said
 
 DESCRIPTION_MAX = 240  # Fusion purchase order Description (the sandbox's attribute width; Oracle's column)
 LINE_DESCRIPTION_MAX = 240
@@ -106,11 +107,12 @@ def draft_of(body: Mapping[str, Any]) -> DraftPurchaseOrder:
 
 
 def checked_payload(draft: DraftPurchaseOrder) -> tuple[dict[str, Any] | None, str | None]:
-    """The draft's ``POST`` body, or the rule it breaks (record and field named) before anything is sent."""
+    """The draft's ``POST`` body, or the rule it breaks (record and field named) before anything is sent,
+    keeping its refusal (a ``Said``: the field cannot be written as it is)."""
     try:
         return draft.payload(), None
     except FusionInputError as exc:
-        return None, str(exc)
+        return None, said(exc.refusal)
 
 
 def order_total(body: Mapping[str, Any]) -> Decimal:

@@ -68,6 +68,7 @@ from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, In
 from connector_resources.http.write_hold import WouldWrite
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
+from connector_resources.refusals import Refusal, Refused
 
 log = get_logger(__name__)
 
@@ -77,6 +78,15 @@ VALIDATED = "Validated"
 class InvoiceMismatch(ValueError):
     """Fusion holds an invoice with this number from this supplier that disagrees with the bill: never
     adopted, never changed; the record is queued with the difference for a person."""
+
+    @property
+    def refusal(self) -> Refusal:
+        """A conflict: a person decides which side is right."""
+        return _conflict(str(self))
+
+
+def _conflict(sentence: str) -> Refusal:
+    return Refusal("conflict", sentence, {"system": "Fusion"})
 
 
 def _same_amount(value: Any, expected: Any) -> bool:
@@ -281,25 +291,28 @@ class FusionInvoices(LedgerTarget):
         label = f"invoice {body['InvoiceNumber']} of supplier {body['Supplier']} (InvoiceId {target_id})"
         if _is_canceled(current) or _is_paid(current, self.session):
             state = "canceled" if _is_canceled(current) else "paid"
-            raise ValueError(
+            sentence = (
                 f"{label} changed in {self.source_label} after it was sent, but the Fusion invoice is "
                 f"{state}: the integration does not change it; adjust it in Fusion (or a credit memo), then "
                 "abandon this item"
             )
+            raise Refused(_conflict(sentence))
         if _currency_of(current) and _currency_of(current) != _currency_of(body):
-            raise ValueError(
+            sentence = (
                 f"{label}: the bill's currency changed in {self.source_label} after it was sent (Fusion "
                 f"holds it in {_currency_of(current)}, the bill is now in {_currency_of(body)}); the "
                 "integration does not change an invoice's currency. Cancel the invoice in Fusion and replay "
                 "(or correct the bill back), then abandon this item"
             )
+            raise Refused(_conflict(sentence))
         fusion_lines = line_summary(self.session.iter_children("invoices", current, "invoiceLines"))
         if fusion_lines != line_summary(body.get("invoiceLines") or []):
-            raise ValueError(
+            sentence = (
                 f"{label}: the bill's lines (amounts, accounts or PO matching) changed in "
                 f"{self.source_label} after it was sent; the integration does not rewrite Fusion invoice "
                 "lines. Adjust the invoice in Fusion (or cancel it and replay), then abandon this item"
             )
+            raise Refused(_conflict(sentence))
 
         def changes(fresh: Mapping[str, Any]) -> dict[str, Any]:
             wanted: dict[str, Any] = {}

@@ -27,6 +27,7 @@ from connector_assets.flows.values import text
 from connector_assets.fusion.draft_orders import draft_of, order_differences
 from connector_resources.fusion.key_batches import find_purchase_orders
 from connector_resources.fusion.session import DRAFT_STATUSES
+from connector_resources.refusals import Refusal, Refused, refusal_of
 
 
 def _status(order: Mapping[str, Any]) -> str:
@@ -106,25 +107,27 @@ class FusionPurchaseOrders(SessionTarget):
             return None
         if len(matches) > 1:
             found = ", ".join(f"{m.get('OrderNumber')} (POHeaderId {m.get('POHeaderId')})" for m in matches)
-            raise ValueError(
+            sentence = (
                 f"{key.get('label') or record.source_key}: the ledger holds no Fusion order for it and "
                 f"{len(matches)} Fusion orders of {body['Supplier']} / {body['SupplierSite']} in "
                 f"{key['business_unit']} have its lines: {found}. Not adopted and not created (either "
                 "could double the spend): link the right one with `ml-connector xref set`, then replay"
             )
+            raise Refused(_ambiguous(sentence))
         return str(matches[0]["POHeaderId"])
 
     def _same_supplier(self, order: Mapping[str, Any], record: Mapped) -> None:
         want = text(record.natural_key.get("supplier_id"))
         have = text(order.get("SupplierId"))
         if want and have and want != have:
-            raise ValueError(
+            sentence = (
                 f"Fusion already has order {order.get('OrderNumber')} in "
                 f"{record.natural_key['business_unit']} "
                 f"(POHeaderId {order.get('POHeaderId')}) for supplier {order.get('Supplier')} ({have}), not "
                 f"{record.body.get('Supplier')} ({want}): not adopted. Someone else's order carries this "
                 f"number; renumber it in Fusion or change {self.order_prefix_setting}, then replay"
             )
+            raise Refused(_conflict(sentence))
 
     def named(self, order: Mapping[str, Any] | None, record: Mapped) -> str:
         """How a message names the Fusion order of ``record``: by Fusion's ``OrderNumber`` where Fusion
@@ -149,22 +152,25 @@ class FusionPurchaseOrders(SessionTarget):
             self.session.submit_draft_purchase_order(created)
         except Exception as exc:
             found_by = "its number" if self.numbers_ours else "its supplier, site and lines"
-            raise RuntimeError(
+            failed = RuntimeError(
                 f"draft {self.named(created, record)} was created in Fusion but its submit failed: {exc}. "
                 f"It stays INCOMPLETE until the next run or replay finds it by {found_by} and submits it "
                 "(it is never created twice)"
-            ) from exc
+            )
+            failed.refusal = refusal_of(exc, str(failed), system="Fusion")  # type: ignore[attr-defined]
+            raise failed from exc
         return header_id
 
     def update(self, target_id: str, record: Mapped) -> None:
         key = record.natural_key
         order = self._by_id(target_id)
         if order is None:
-            raise ValueError(
+            sentence = (
                 f"Fusion order POHeaderId {target_id} (made for our order {key['order_number']}) is not "
                 f"found in {key['business_unit']} any more; recreating it could duplicate the spend: check "
                 "Fusion, then abandon this item or forget its cross-reference and replay"
             )
+            raise Refused(_conflict(sentence))
         self._same_supplier(order, record)
         lines = list(self.session.iter_children("purchase_orders", order, "lines"))
         differences = order_differences(order, lines, record.body, source=self.source_label)
@@ -186,13 +192,14 @@ class FusionPurchaseOrders(SessionTarget):
                     build_changes=lambda fresh: order_differences(fresh, lines, body, source=source).header,
                 )
         if differences.problems:
-            raise ValueError(
+            sentence = (
                 f"Fusion {self.named(order, record)} differs from {key.get('label') or record.source_key}: "
                 + "; ".join(differences.problems)
                 + ". Fusion's draft purchase orders cannot make these changes to an existing order and a "
                 "second order would duplicate the spend: make them in Fusion (a change order), then abandon "
                 "this item"
             )
+            raise Refused(_conflict(sentence))
         if draft is not None:
             self.session.submit_draft_purchase_order(draft)
 
@@ -210,3 +217,13 @@ class FusionPurchaseOrders(SessionTarget):
         found = self.session.search("draft_purchase_orders", {"POHeaderId": int(header_id)})
         drafts = [d for d in found if _status(d) in ("", *DRAFT_STATUSES)]
         return drafts[0] if drafts else None
+
+
+def _conflict(sentence: str) -> Refusal:
+    """Fusion holds another order under this one's number, or one it cannot change: a person decides."""
+    return Refusal("conflict", sentence, {"system": "Fusion"})
+
+
+def _ambiguous(sentence: str) -> Refusal:
+    """Several Fusion orders match: a person links the right one."""
+    return Refusal("ambiguous", sentence, {"system": "Fusion", "candidates": ""})

@@ -40,6 +40,8 @@ from connector_assets.flows.values import text
 from connector_assets.fusion import values
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.redaction import get_logger
+from connector_resources.refusals import master_missing
+from connector_resources.said import said
 
 log = get_logger(__name__)
 
@@ -143,24 +145,31 @@ class SupplierSites:
     def site_for(
         self, supplier_id: str, business_unit: str, purpose: Purpose
     ) -> tuple[SupplierSite | None, str | None]:
-        """``(site, None)``, or ``(None, reason)`` naming the supplier, the purpose and the business unit.
-        Fusion errors other than "no such supplier" propagate (the flow queues them as failures)."""
+        """``(site, None)``, or ``(None, reason)`` naming the supplier, the purpose and the business unit
+        (a ``Said``: Fusion lacks the supplier, an active one, or its site: ``master_missing``). Fusion errors
+        other than "no such supplier" propagate (the flow queues them as failures)."""
         record, sites = self.supplier(supplier_id)
         if record is None:
-            return None, (
+            sentence = (
                 f"Fusion has no supplier with SupplierId {supplier_id}; the vendor's match points at a "
                 "supplier that no longer exists. Correct the match (ml-connector xref set) and replay"
             )
+            return None, said(master_missing(sentence, system="Fusion", what="supplier", value=supplier_id))
         inactive = supplier_inactive_reason(record)
         if inactive is not None:
-            return None, f"{inactive}; activate it in Fusion or match the vendor to another supplier"
+            sentence = f"{inactive}; activate it in Fusion or match the vendor to another supplier"
+            return None, said(
+                master_missing(sentence, system="Fusion", what="active supplier", value=supplier_id)
+            )
         chosen, eligible = choose_site(sites, business_unit, purpose)
         who = supplier_label(record)
         if chosen is None:
-            return None, (
+            sentence = (
                 f"{who} has no active {purpose} site in {business_unit}; add one in Fusion "
                 f"(Manage Suppliers, Sites, purpose {purpose}) and replay"
             )
+            site = f"{supplier_id}@{business_unit}"
+            return None, said(master_missing(sentence, system="Fusion", what=f"{purpose} site", value=site))
         if len(eligible) > 1:
             log.info(
                 "%s: %d active %s sites in %s (%s); chose %s (the lowest SupplierSiteId)",

@@ -20,6 +20,7 @@ from typing import Any
 from connector_assets.asset_keys import asset_key
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.redaction import get_logger
+from connector_resources.refusals import Refusal, master_missing
 
 log = get_logger(__name__)
 
@@ -30,7 +31,15 @@ SUPPLIERS_ASSET = asset_key(
 
 class SupplierNotFound(LookupError):
     """The value names no Fusion supplier, or two (its number one, its id another), or is no number or id;
-    the message says which in an operator's words."""
+    the message says which in an operator's words, ``refusal`` as data (``value``: what was given)."""
+
+    def __init__(self, message: str, value: str = "") -> None:
+        super().__init__(message)
+        self.value = value
+
+    @property
+    def refusal(self) -> Refusal:
+        return master_missing(str(self), system="Fusion", what="supplier", value=self.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +64,7 @@ def find_supplier(session: Any, given: str) -> FusionSupplier:
     value = value.strip()
     if kind not in ("", "id", "number") or not value:
         raise SupplierNotFound(
-            f"{given!r} is not a Fusion supplier number or id (use 1234, number:1234 or id:300...)"
+            f"{given!r} is not a Fusion supplier number or id (use 1234, number:1234 or id:300...)", given
         )
     found: dict[str, dict[str, Any]] = {}
     if kind in ("", "number"):
@@ -67,12 +76,12 @@ def find_supplier(session: Any, given: str) -> FusionSupplier:
             found["id"] = session.get("suppliers", value)
     if not found:
         what = {"": "SupplierNumber or SupplierId", "id": "SupplierId", "number": "SupplierNumber"}[kind]
-        raise SupplierNotFound(f"Fusion has no supplier with {what} {value}")
+        raise SupplierNotFound(f"Fusion has no supplier with {what} {value}", value)
     suppliers = {str(record.get("SupplierId")): _supplier(record) for record in found.values()}
     if len(suppliers) > 1:
         names = " and ".join(s.label for s in suppliers.values())
         raise SupplierNotFound(
-            f"{value} names two Fusion suppliers, {names}: say number:{value} or id:{value}"
+            f"{value} names two Fusion suppliers, {names}: say number:{value} or id:{value}", value
         )
     return next(iter(suppliers.values()))
 

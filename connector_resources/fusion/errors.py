@@ -31,6 +31,7 @@ import requests
 from connector_resources.error_kinds import AnswerError, ConfigurationError, RateLimitError, TransientError
 from connector_resources.errors import FieldInputMixin, MessagesMixin, RecordError, RetryAfterMixin
 from connector_resources.redaction import redact
+from connector_resources.refusals import Refusal, source_invalid, target_refused
 
 # What the package re-exports (``connector_resources.fusion``).
 __all__ = [
@@ -92,6 +93,11 @@ class FusionInputError(FieldInputMixin, FusionError, ValueError):
     """A value the client refuses to send (a float amount, a naive datetime, a missing natural key);
     ``field`` names it. Nothing was sent."""
 
+    @property
+    def refusal(self) -> Refusal:
+        """The record's field cannot be written as it is (``refusals.refusal_of`` keeps it)."""
+        return source_invalid(str(self), field=self.field)
+
 
 class FusionAuthError(FusionError, ConfigurationError):
     """Credentials refused: the token endpoint said no, basic credentials were wrong, or a fresh
@@ -109,6 +115,13 @@ class FusionValidationError(MessagesMixin[FieldMessage], FusionError):
     ``fields`` lists those attributes. Fusion often answers one terse line naming no attribute, so
     ``fields`` may be empty: the record is always named in the message.
     """
+
+    @property
+    def refusal(self) -> Refusal:
+        """Fusion refused the record: its first error code (``o:errorCode``) when it gave one, else the
+        HTTP status, grouped by."""
+        code = next((m.code for m in self.messages if m.code), "") or str(self.status or "")
+        return target_refused(str(self), system="Fusion", code=code)
 
 
 class FusionQueryError(MessagesMixin[FieldMessage], FusionError):
@@ -135,6 +148,11 @@ class FusionConflictError(FusionError):
     def _fields(self) -> dict[str, Any]:
         return {**super()._fields(), "fields": self.fields}
 
+    @property
+    def refusal(self) -> Refusal:
+        """Someone else keeps changing the record: a person decides which change stands."""
+        return Refusal("conflict", str(self), {"system": "Fusion"})
+
 
 class FusionRateLimitError(RetryAfterMixin, FusionError, RateLimitError):
     """The pod kept answering 429 after every retry the policy allows."""
@@ -158,6 +176,10 @@ class FusionResponseError(FusionError, AnswerError):
 
 class FusionAmbiguousMatchError(FusionError):
     """A natural-key search matched more than one record, so adopting one would be a guess."""
+
+    @property
+    def refusal(self) -> Refusal:
+        return Refusal("ambiguous", str(self), {"system": "Fusion", "candidates": ""})
 
 
 # -- reading error bodies ------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ from connector_assets.procurify.code_checks import (
     staged_records,
 )
 from connector_resources import settings
+from connector_resources.refusals import master_missing
 
 ACCOUNT_CODE_ENTITY = "account_code"
 VALUE_SET_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET"
@@ -109,13 +110,14 @@ def map_table(
         if only is not None and code not in only:
             continue
         problem = charges.natural_account_problem(natural)
-        if problem and "is in no combination" in problem:
-            yield Rejected(
-                code,
+        if problem and not charges.combinations.has_natural(natural):
+            sentence = (
                 f"Procurify account code {code} is mapped to Fusion account {natural} in {ACCOUNT_MAP_ENV}, "
                 f"but no Fusion account combination has natural account {natural} ({LOV}): fix the row "
-                "or add the account in Fusion, then replay",
+                "or add the account in Fusion, then replay"
             )
+            lacks = master_missing(sentence, system="Fusion", what="natural account", value=natural)
+            yield Rejected.of(code, lacks)
             continue
         active = problem is None
         if not active and not exists(code):

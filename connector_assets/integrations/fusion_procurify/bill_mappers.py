@@ -56,7 +56,7 @@ is not one, a bill of 0.00, a currency that is not a 3-letter code, an item fine
 """
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -84,6 +84,8 @@ from connector_assets.procurify.bill_fields import (
     priced_items,
 )
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
+from connector_resources.refusals import Refusal, refused, source_invalid
+from connector_resources.said import Said, refusal_for, reworded, said
 
 DESCRIPTION_MAX = 240  # Fusion invoice and line Description
 INVOICE_NUMBER_MAX = 50  # Fusion AP InvoiceNumber (Procurify's invoice_number is at most 50 too)
@@ -179,10 +181,27 @@ class _Lines:
     orders_used: list[int] = field(default_factory=list)
 
 
+def _invalid(problems: list[str], field: str, since: int) -> None:
+    """The problems a Procurify field reader (``bill_fields``) appended since ``since``, said as the
+    bill's ``field`` being invalid: the reader words them, this flow knows which field it read."""
+    for at in range(since, len(problems)):
+        if not isinstance(problems[at], Said):
+            problems[at] = said(source_invalid(problems[at], field=field))
+
+
+def _read_items(problems: list[str], items: Iterable[Any]) -> Iterator[Any]:
+    """``items`` (``priced_items``), each problem it appends on the way said as an invalid item."""
+    for item in items:
+        _invalid(problems, "items", 0)
+        yield item
+    _invalid(problems, "items", 0)
+
+
 def _item_lines(inputs: BillInputs, combination_of: CombinationOf) -> _Lines:
     out = _Lines()
     currency = bill_currency(inputs.bill)
-    for position, item, where, amount in priced_items(inputs.bill, out.problems, currency):
+    priced = priced_items(inputs.bill, out.problems, currency)
+    for position, item, where, amount in _read_items(out.problems, priced):
         amount = in_currency(amount, currency)  # exact: priced_items refused anything finer
         number = len(out.lines) + 1
         description = item_label(item, position, DESCRIPTION_MAX)
@@ -195,7 +214,8 @@ def _item_lines(inputs: BillInputs, combination_of: CombinationOf) -> _Lines:
                 if order.dependency and order.dependency not in out.waits:
                     out.waits.append(order.dependency)
                 elif not order.dependency:
-                    out.problems.append(f"{where} bills Procurify PO {procurify_po}, unknown in Fusion")
+                    sentence = f"{where} bills Procurify PO {procurify_po}, unknown in Fusion"
+                    out.problems.append(said(refused(sentence, rule="order unknown in Fusion")))
                 continue
             if procurify_po not in out.orders_used:
                 out.orders_used.append(procurify_po)
@@ -216,13 +236,13 @@ def _item_lines(inputs: BillInputs, combination_of: CombinationOf) -> _Lines:
             continue
         code, department = item_account(item)
         if code is None:
-            out.problems.append(
-                f"{where} has no account code in Procurify, so it has no Fusion charge account"
-            )
+            sentence = f"{where} has no account code in Procurify, so it has no Fusion charge account"
+            out.problems.append(said(source_invalid(sentence, field="account code")))
             continue
         combination, problem = combination_of(code, department)
         if problem or combination is None:
-            out.problems.append(f"{where}: {problem or f'account code {code} has no Fusion charge account'}")
+            why = problem or f"account code {code} has no Fusion charge account"
+            out.problems.append(reworded(why, f"{where}: {why}"))
             continue
         if out.largest is None or abs(amount) > abs(out.largest[0]):
             out.largest = (amount, combination)
@@ -273,10 +293,12 @@ def _extra_lines(
         if combination is None:
             combination, problem = _largest_item_combination(inputs, combination_of)
             if combination is None:
-                out.problems.append(
+                sentence = (
                     f"its {line_type.lower()} {in_currency(amount, currency)} has no account: {problem}; set "
                     f"{setting} to the Fusion charge account for it"
                 )
+                setting_refusal = Refusal("configuration", sentence, {"system": "Fusion", "setting": setting})
+                out.problems.append(said(setting_refusal))
                 continue
         number = len(out.lines) + 1
         out.lines.append(
@@ -303,45 +325,58 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
     out = _item_lines(inputs, combination_of)
     problems = out.problems
     tax = bill_tax(bill, problems)
+    _invalid(problems, "tax_amount", 0)
     if tax is None:
         tax = Decimal(0)
     found, cost_problems = additional_costs(bill)
-    problems.extend(cost_problems)
+    problems.extend(said(source_invalid(problem, field="additional costs")) for problem in cost_problems)
     costs = [value for _position, _cost, value in found]
     if not out.waits:
         _extra_lines(inputs, combination_of, out, tax, costs)
     currency = currency_code(bill)
     known = bill_currency(bill)
     total = bill_total(bill, problems)
+    _invalid(problems, "total_cost_with_tax", 0)
     if total is not None:
         total = in_currency(total, known)
     gross = sum((Decimal(str(line.amount)) for line in out.lines), Decimal(0))
     if total is not None and not problems and not out.waits and out.lines and gross != total:
-        problems.append(
+        sentence = (
             f"its items, tax and additional costs come to {gross} {currency} but Procurify's total with "
             f"tax is {total} {currency}: correct the bill in Procurify and replay, or enter the "
             "invoice in Fusion by hand and abandon this item"
         )
+        problems.append(said(source_invalid(sentence, field="total_cost_with_tax", value=str(total))))
     invoice_number = bill_fields.invoice_number(
         bill,
         problems,
         limit=INVOICE_NUMBER_MAX,
         too_long=f"Fusion's {INVOICE_NUMBER_MAX}; it is not cut short",
     )
+    _invalid(problems, "invoice_number", 0)
     invoice_date = bill_day(bill.get("invoice_date"))
     if invoice_date is None:
-        problems.append(f"the invoice date {bill.get('invoice_date')!r} is not a date")
+        raw = bill.get("invoice_date")
+        problems.append(
+            said(source_invalid(f"the invoice date {raw!r} is not a date", field="invoice_date", value=raw))
+        )
     if known is None:
-        problems.append(f"its currency {bill.get('currency')!r} is not a currency code")
+        raw = bill.get("currency")
+        problems.append(
+            said(source_invalid(f"its currency {raw!r} is not a currency code", field="currency", value=raw))
+        )
     vendor_id = bill_vendor_id(bill)
     if not vendor_id:
-        problems.append("it names no vendor")
+        problems.append(said(source_invalid("it names no vendor", field="vendor")))
     if not out.lines and not out.waits and not problems:
-        problems.append("it has no items")
+        problems.append(said(refused("it has no items", rule="no items")))
     if total is not None and not problems and not out.waits and total == 0:
-        problems.append(f"it comes to {total} {currency}: nothing to invoice")
+        problems.append(
+            said(refused(f"it comes to {total} {currency}: nothing to invoice", rule="zero total"))
+        )
     if problems:
-        return Rejected(bill_uuid, f"{label}: " + "; ".join(problems))
+        sentence = f"{label}: " + "; ".join(problems)
+        return Rejected.of(bill_uuid, refusal_for(sentence, problems, rule="bill not invoiceable"))
     assert total is not None and invoice_date is not None
     waits_for = inputs.vendor_dependency if inputs.site is None else (out.waits[0] if out.waits else "")
     fields = {

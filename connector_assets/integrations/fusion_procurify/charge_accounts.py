@@ -54,6 +54,8 @@ from connector_assets.procurify.code_checks import (
     staged_records,
 )
 from connector_resources import settings
+from connector_resources.refusals import mapping_missing, master_missing, source_invalid
+from connector_resources.said import Said, reworded, said
 
 COMBINATIONS_ASSET = asset_key(INTEGRATION, "account_combinations")
 UPSTREAM: list[str] = [ACCOUNT_MAP_ASSET, DEPARTMENT_MAP_ASSET, COMBINATIONS_ASSET]
@@ -138,17 +140,27 @@ class ChargeAccounts:
         """
         code = normal_code(account_code or "")
         if not code:
-            return None, "the line has no Procurify account code"
+            return None, said(source_invalid("the line has no Procurify account code", field="account code"))
         place = self.procurify.department_of(department)
         refused = self.procurify.problem(code, place)
         if refused:
-            return None, refused
+            field, value = (
+                ("account code", code) if self.procurify.problem(code, None) else ("department", place)
+            )
+            return None, Said(source_invalid(refused, field=field, value=value))
         natural = self.accounts.get(code)
         if natural is None:
-            return None, f"Procurify account code {code} has no row in the account map ({ACCOUNT_MAP_ENV})"
+            return None, said(
+                mapping_missing(
+                    f"Procurify account code {code} has no row in the account map ({ACCOUNT_MAP_ENV})",
+                    table=ACCOUNTS.name,
+                    what="Procurify account code",
+                    value=code,
+                )
+            )
         text, problem = self.charge_account(natural, place, on=on)
         if problem:
-            return None, f"{problem} (Procurify account code {code})"
+            return None, reworded(problem, f"{problem} (Procurify account code {code})")
         return text, None
 
     def charge_account(
@@ -160,14 +172,18 @@ class ChargeAccounts:
         segments, _key = company_cost_center(place, self.departments)
         if segments is None:
             named = f"Procurify department {place}" if place else "a line without a department"
-            return None, (
+            sentence = (
                 f"{named} has no row in the department map ({DEPARTMENT_MAP_ENV}), and there is no "
                 f"{EVERY} row"
             )
+            what = "Procurify department"
+            return None, said(mapping_missing(sentence, table=DEPARTMENTS.name, what=what, value=place or ""))
         company, center = segments
         text = DELIMITER.join((company, center, natural, self.intercompany))
         problem = self.combinations.problem(text, on)
-        return (None, problem) if problem else (text, None)
+        if problem:
+            return None, said(master_missing(problem, system="Fusion", what="charge account", value=text))
+        return text, None
 
     def natural_account_problem(self, natural: str, *, on: date | None = None) -> str | None:
         """Why Fusion natural account ``natural`` takes no postings anywhere (``Combinations``)."""

@@ -68,7 +68,9 @@ from connector_assets.saas import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.refusals import Refusal, master_missing, source_invalid
 from connector_resources.replay import register_replay_handler
+from connector_resources.said import Said, reworded
 
 ENTITY = "invoice"
 ORDER_ENTITY = "purchase_order"  # the purchase orders flow's xref: "PO<n>" -> Fusion POHeaderId
@@ -179,17 +181,25 @@ class BillReader(ApprovedBillReader):
                     # The vendor kept with it: a match by hand giving the vendor another supplier
                     # releases it (``manual_pairs``).
                     held = {"vendor_id": vendor_id}
-                    return Rejected(bill_uuid, missing.reason, held, held_on=missing.depends_on)
+                    lacks = master_missing(
+                        missing.reason,
+                        system=missing.kind.system,
+                        what=missing.kind.label,
+                        value=missing.ident,
+                    )
+                    return Rejected(
+                        bill_uuid, missing.reason, held, held_on=missing.depends_on, refusal=lacks
+                    )
                 if site is None:
-                    return Rejected(bill_uuid, f"{describe(full)}: {problem}")
+                    return Rejected.of(bill_uuid, _said(problem, f"{describe(full)}: {problem}"))
         try:
             lines = self.order_lines.item_lines(full)
         except ProcurifyNotFoundError as exc:  # a PO the bill names is gone: never sent unmatched
-            return Rejected(
-                bill_uuid,
-                f"{describe(full)}: a purchase order it bills cannot be read from Procurify "
-                f"({exc}); nothing sent",
+            sentence = (
+                f"{describe(full)}: a purchase order it bills cannot be read from Procurify ({exc}); "
+                "nothing sent"
             )
+            return Rejected.of(bill_uuid, source_invalid(sentence, field="purchase order"))
         orders = {po: self.order(po) for po in {po for po, _ in lines.values()}}
         rules = self.rules
         inputs = BillInputs(
@@ -294,3 +304,11 @@ __all__ = [
 # What the package's declaration lists for this flow.
 # Its replays load the manual matches file first, as its job does (the file is upstream of its mapped step).
 FLOW = Flow(INVOICES_FLOW, invoice_assets, (register_invoice_replays, matches_first(INVOICES_FLOW.name)))
+
+
+def _said(problem: str | None, sentence: str) -> Refusal:
+    """The refusal ``problem`` carries (a ``Said``), worded ``sentence``: Fusion lacks an active supplier."""
+    kept = reworded(problem or "", sentence)
+    if isinstance(kept, Said):
+        return kept.refusal
+    return master_missing(sentence, system="Fusion", what="active supplier", value="")

@@ -30,6 +30,8 @@ from connector_assets.flows.values import decimal, text
 from connector_assets.fusion.draft_orders import DESCRIPTION_MAX, LINE_DESCRIPTION_MAX
 from connector_assets.procurify.order_fields import item_account_code, item_department, po_line
 from connector_resources.fusion.payloads import PurchaseOrderLine
+from connector_resources.refusals import source_invalid
+from connector_resources.said import reworded, said
 
 Combination = Callable[[str, str | None], tuple[str | None, str | None]]
 
@@ -73,19 +75,28 @@ def order_lines(label: str, items: Sequence[Mapping[str, Any]], combination: Com
         if price is None:
             price = decimal(item.get("approved_price"))
         if quantity is None or quantity <= 0:
-            problems.append(f"{where}: quantity {item.get('quantity')!r} is not a positive number")
+            raw = item.get("quantity")
+            sentence = f"{where}: quantity {raw!r} is not a positive number"
+            problems.append(said(source_invalid(sentence, field="quantity", value=raw)))
         if price is None or price < 0:
-            problems.append(f"{where}: price {item.get('price')!r} is not an amount")
+            raw = item.get("price")
+            problems.append(
+                said(source_invalid(f"{where}: price {raw!r} is not an amount", field="price", value=raw))
+            )
         if not name:
-            problems.append(f"{where}: the item has no name (Fusion needs a line description)")
+            sentence = f"{where}: the item has no name (Fusion needs a line description)"
+            problems.append(said(source_invalid(sentence, field="name")))
         code = item_account_code(item)
         account: str | None = None
         if not code:
-            problems.append(f"{where}: the item has no account code")
+            problems.append(
+                said(source_invalid(f"{where}: the item has no account code", field="account code"))
+            )
         else:
             account, why = combination(code, item_department(item))
             if account is None:
-                problems.append(f"{where}: {why or f'account code {code} has no Fusion charge account'}")
+                why = why or f"account code {code} has no Fusion charge account"
+                problems.append(reworded(why, f"{where}: {why}"))
         if quantity is None or price is None or not name or account is None:
             continue
         lines.append(

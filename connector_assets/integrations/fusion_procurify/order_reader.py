@@ -41,6 +41,7 @@ from connector_assets.procurify.order_sources import ProcurifyOrders, SourceOrde
 from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
+from connector_resources.said import refusal_for
 
 ENTITY = "purchase_order"  # the flow's xref: "PO<n>" / "REQ<n>[-<vendor>]" -> Fusion POHeaderId
 BUYER_ENV = "ML_FUSION_PROCURIFY_BUYER"
@@ -95,9 +96,8 @@ class OrderReader(ProcurifyOrders):
         order_number = fusion_order_number(key, self.prefix)
         mapped = order_lines(label, source.items, self.charges.combination)
         if mapped.problems:
-            return Rejected(
-                key, "; ".join(mapped.problems) + "; fix the mapping table (or Procurify), then replay"
-            )
+            sentence = "; ".join(mapped.problems) + "; fix the mapping table (or Procurify), then replay"
+            return Rejected.of(key, refusal_for(sentence, mapped.problems, rule="order lines not mappable"))
         supplier_id = paired_supplier(self.ledger, source.vendor_id)
         depends_on: str | None = None
         supplier = site = ""
@@ -106,7 +106,9 @@ class OrderReader(ProcurifyOrders):
         else:
             found, why = self.sites.site_for(supplier_id, self.business_unit, "purchasing")
             if found is None:
-                return Rejected(key, f"{label}: {why}")
+                return Rejected.of(
+                    key, refusal_for(f"{label}: {why}", [why or ""], rule="no purchasing site")
+                )
             supplier, site = found.supplier, found.site
         draft = draft_order(
             order_number=order_number,
@@ -121,7 +123,9 @@ class OrderReader(ProcurifyOrders):
         if depends_on is None:
             _payload, problem = checked_payload(draft)
             if problem:
-                return Rejected(key, f"{label}: {problem}")
+                return Rejected.of(
+                    key, refusal_for(f"{label}: {problem}", [problem], rule="order not writable")
+                )
         body = body_of(draft)
         return Mapped(
             source_key=key,

@@ -18,6 +18,7 @@ from connector_assets.fusion.values import attribute_text
 from connector_assets.procurify.bill_mark_records import ProcurifyPaidMark
 from connector_assets.procurify.bill_marks import markable
 from connector_assets.procurify.bill_paid_marks import status_name
+from connector_resources.refusals import Refusal, refused, source_invalid
 
 # -- what it means for the Procurify bill -----------------------------------------------------------------
 
@@ -66,13 +67,13 @@ def map_paid_mark(
     label = invoice_label(invoice)
     if state.state == "paid":
         if state.paid_on is None:
-            return Rejected(
-                invoice_id,
+            sentence = (
                 f"{label} is paid in Fusion ({state.how}), but no payment of it that is not voided was found "
                 "(PaidInvoicesFinder), so there is no payment date to give Procurify; check the invoice's "
                 "payments in Fusion, then replay (or mark the bill paid in Procurify by hand and replay: it "
-                "is then adopted)",
+                "is then adopted)"
             )
+            return Rejected.of(invoice_id, source_invalid(sentence, field="payment date"))
         paid_on = state.paid_on.isoformat()
         mapped = Mapped(
             invoice_id,
@@ -89,23 +90,23 @@ def map_paid_mark(
                 f"{label} is paid in Fusion, but Procurify bill {bill.get('invoice_number') or bill_uuid} "
                 "already has a payment in Procurify: it is paid there, so it is not marked paid again",
             )
-        return Rejected(
-            invoice_id,
+        sentence = (
             f"{label} was paid in Fusion on {paid_on}, but Procurify bill "
             f"{bill.get('invoice_number') or bill_uuid} is {status_name(bill)} and Procurify marks only "
             "approved bills paid (mark-as-paid); approve the bill in Procurify, then replay (or abandon this "
-            "item if it should stay as it is)",
+            "item if it should stay as it is)"
         )
+        return Rejected.of(invoice_id, refused(sentence, rule="bill not approved"))
     if marked:
         # Marked paid before; Fusion now says otherwise (a payment voided, the invoice reopened).
         voided = state.voided
         cause = f"{_payments_text(voided)} voided" if voided else f"Fusion now shows it {state.state}"
-        return Rejected(
-            invoice_id,
+        sentence = (
             f"{label}: its Procurify bill {bill_uuid} was marked paid from Fusion, but {cause} "
             f"({_paid_figures(state)}). Procurify's API cannot un-pay a bill: set the bill back in Procurify "
-            "by hand (or record the payment again in Fusion), then abandon this item",
+            "by hand (or record the payment again in Fusion), then abandon this item"
         )
+        return Rejected.of(invoice_id, Refusal("conflict", sentence, {"system": "Procurify"}))
     if state.state == "partial":
         return Skipped(
             invoice_id,
@@ -114,13 +115,13 @@ def map_paid_mark(
             f"{bill_uuid} is left as it is until Fusion shows the invoice fully paid",
         )
     if state.state == "unknown":
-        return Rejected(
-            invoice_id,
+        sentence = (
             f"{label} has payments ({_payments_text(state.live)}) but Fusion gives neither its paid status "
             "(PaidStatus), nor its amount paid (AmountPaid), nor each payment's amount on it, so whether it "
             "is fully paid cannot be told; check it in Fusion and mark the Procurify bill paid by hand if it "
-            "is, then replay (it is then adopted)",
+            "is, then replay (it is then adopted)"
         )
+        return Rejected.of(invoice_id, source_invalid(sentence, field="PaidStatus"))
     if state.voided:
         return Skipped(
             invoice_id,

@@ -49,6 +49,7 @@ from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks, r
 from connector_assets.saas_assets import saas_partitions
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger
+from connector_resources.refusals import master_missing
 
 ENTITY = "paid_mark"
 INVOICE_ENTITY = "invoice"  # the invoices flow's entity: bill uuid -> Fusion InvoiceId
@@ -79,11 +80,12 @@ def mark_records(
             try:
                 invoice = fusion_session.get("invoices", invoice_id)
             except FusionNotFoundError:
-                yield Rejected(
-                    invoice_id,
+                sentence = (
                     f"Fusion invoice {invoice_id} (Procurify bill {candidate.source_key}) is no longer in "
-                    "Fusion, so its paid status cannot be read; check it in Fusion, then abandon this item",
+                    "Fusion, so its paid status cannot be read; check it in Fusion, then abandon this item"
                 )
+                gone = master_missing(sentence, system="Fusion", what="invoice", value=invoice_id)
+                yield Rejected.of(invoice_id, gone)
                 continue
             if not is_marked and not candidate.payments and explicitly_unpaid(invoice):
                 continue  # changed on the day, not paid: nothing to read or say

@@ -36,6 +36,8 @@ from connector_assets.procurify.vendor_fields import (
     ProcurifyVendorColumns,
     vendor_record,
 )
+from connector_resources.refusals import Refusal, source_invalid
+from connector_resources.said import refusal_for, said
 
 FALLBACK_SETTING = "ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL"
 
@@ -65,30 +67,43 @@ def map_supplier(
     record = dict(supplier)
     who = supplier_label(record)
     if not key.isdigit():
-        return Rejected(key or "?", f"{who}: the supplier has no numeric SupplierId; it cannot be keyed")
+        sentence = f"{who}: the supplier has no numeric SupplierId; it cannot be keyed"
+        return Rejected.of(key or "?", source_invalid(sentence, field="SupplierId", value=key))
     name = _text(supplier.get("Supplier"))
     number = _text(supplier.get("SupplierNumber"))
-    problems = []
+    problems: list[str] = []
     if not name:
-        problems.append("its name (Supplier) is empty, and Procurify needs a vendor name")
-    elif len(name) > NAME_MAX:
         problems.append(
+            said(
+                source_invalid(
+                    "its name (Supplier) is empty, and Procurify needs a vendor name", field="Supplier"
+                )
+            )
+        )
+    elif len(name) > NAME_MAX:
+        sentence = (
             f"its name is {len(name)} characters ({name[:60]!r}...) but Procurify's vendor name holds "
             f"{NAME_MAX}; the integration does not cut names (a cut name is another name on every order). "
             "Give the supplier a shorter name in Fusion, or pair it by hand with an existing vendor "
             "(`ml-connector xref set <vendor id> <supplier number>`)"
         )
+        problems.append(said(source_invalid(sentence, field="Supplier", value=name)))
     if not number:
-        problems.append("it has no SupplierNumber to key the Procurify vendor by (external_id)")
+        sentence = "it has no SupplierNumber to key the Procurify vendor by (external_id)"
+        problems.append(said(source_invalid(sentence, field="SupplierNumber")))
     elif len(number) > EXTERNAL_ID_MAX:
-        problems.append(f"its SupplierNumber is longer than Procurify's external_id ({EXTERNAL_ID_MAX})")
+        sentence = f"its SupplierNumber is longer than Procurify's external_id ({EXTERNAL_ID_MAX})"
+        problems.append(said(source_invalid(sentence, field="SupplierNumber", value=number)))
     if not fallback_email and not paired:
-        problems.append(
+        sentence = (
             "Procurify requires an e-mail address on every vendor and Fusion's supplier carries none; set "
             f"{FALLBACK_SETTING} (e.g. ap@yourcompany.com) and replay"
         )
+        setting = {"system": "Procurify", "setting": FALLBACK_SETTING}
+        problems.append(said(Refusal("configuration", sentence, setting)))
     if problems:
-        return Rejected(key, f"{who} cannot become a Procurify vendor: {'; '.join(problems)}")
+        sentence = f"{who} cannot become a Procurify vendor: {'; '.join(problems)}"
+        return Rejected.of(key, refusal_for(sentence, problems, rule="supplier not a vendor"))
     return vendor_record(
         key,
         "supplier_id",

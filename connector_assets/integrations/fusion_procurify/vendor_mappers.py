@@ -35,6 +35,7 @@ from connector_assets.procurify.vendor_fields import (
     not_purchasable_why,
 )
 from connector_assets.procurify.vendor_fields import vendor_label as label
+from connector_resources.refusals import Refusal, master_missing, source_invalid
 
 # What the flow decides by: equal fingerprints mean nothing the pairing looks at changed.
 FINGERPRINT_FIELDS = ("id", "name", "active", "type")
@@ -106,36 +107,38 @@ def map_vendor(
     vendor_id = str(vendor.get("id") or "").strip()
     who = label(vendor)
     if not vendor_id.isdigit():
-        return Rejected(vendor_id or "?", f"{who}: the vendor has no numeric id; it cannot be keyed")
+        sentence = f"{who}: the vendor has no numeric id; it cannot be keyed"
+        return Rejected.of(vendor_id or "?", source_invalid(sentence, field="id", value=vendor_id))
     name = _text(vendor.get("name"))
     if not name:
-        return Rejected(
-            vendor_id,
-            f"{who}: the vendor has no name to find its Fusion supplier by. " + _what_to_do(vendor_id),
-        )
+        sentence = f"{who}: the vendor has no name to find its Fusion supplier by. " + _what_to_do(vendor_id)
+        return Rejected.of(vendor_id, source_invalid(sentence, field="name"))
     if supplier is None and candidates:
         listed = "; ".join(supplier_text(s) for s in candidates[:5])
         more = f" and {len(candidates) - 5} more" if len(candidates) > 5 else ""
-        return Rejected(
-            vendor_id,
+        sentence = (
             f"{who}: {len(candidates)} active Fusion suppliers match the name by {matched_by} "
-            f"({listed}{more}); choosing one would be a guess. " + _what_to_do(vendor_id),
+            f"({listed}{more}); choosing one would be a guess. " + _what_to_do(vendor_id)
+        )
+        found = [str(s.get("SupplierNumber") or s.get("SupplierId") or "") for s in candidates]
+        return Rejected.of(
+            vendor_id, Refusal("ambiguous", sentence, {"system": "Fusion", "candidates": found})
         )
     if supplier is None:
-        return Rejected(
-            vendor_id,
+        sentence = (
             f"{who}: no active Fusion supplier is named {name!r} (compared exactly, then ignoring case and "
-            "spacing). " + _what_to_do(vendor_id),
+            "spacing). " + _what_to_do(vendor_id)
         )
+        return Rejected.of(vendor_id, master_missing(sentence, system="Fusion", what="supplier", value=name))
     supplier_id = str(supplier.get("SupplierId"))
     if paired_vendor_of_supplier and paired_vendor_of_supplier != vendor_id:
-        return Rejected(
-            vendor_id,
+        sentence = (
             f"{who}: its name matches Fusion supplier {supplier_text(supplier)}, but that supplier is "
             f"already paired with Procurify vendor {paired_vendor_of_supplier}; a supplier has one vendor. "
             "Deactivate the duplicate vendor in Procurify, or enter the right match by hand with "
-            f"`ml-connector xref set {vendor_id} <Fusion supplier number>`, then replay",
+            f"`ml-connector xref set {vendor_id} <Fusion supplier number>`, then replay"
         )
+        return Rejected.of(vendor_id, Refusal("conflict", sentence, {"system": "Procurify"}))
     number = supplier.get("SupplierNumber")
     return Mapped(
         source_key=vendor_id,
