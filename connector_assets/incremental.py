@@ -33,6 +33,7 @@ from dagster import AssetKey
 from connector_assets.day_spool import DaySpool
 from connector_assets.staging import Column, StagingError, StagingResource, coerce_row
 from connector_resources.ledger import Ledger
+from connector_resources.refusals import Refusal, refusal_of, source_invalid
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def _reject(
             payload=_json_safe(raw),
             reason=str(exc),
             run_id=run_id,
+            refusal=refusal_of(exc) if hasattr(exc, "refusal") else _invalid(exc),
             conn=conn,
         )
         ledger.audit(
@@ -116,6 +118,14 @@ def _reject(
             run_id=run_id,
             conn=conn,
         )
+
+
+def _invalid(exc: StagingError) -> Refusal:
+    """A value that cannot be staged: the source record is invalid, in the field the error names (when it
+    names one as data: ``field``)."""
+    return source_invalid(
+        str(exc), field=str(getattr(exc, "field", "") or ""), value=getattr(exc, "value", "")
+    )
 
 
 def _coerced(

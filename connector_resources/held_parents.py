@@ -47,7 +47,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from connector_resources.ledger import Ledger, LedgerInputError, QueueItem, schema
+from connector_resources.ledger.queue import refusal_columns
 from connector_resources.redaction import redact
+from connector_resources.refusals import Refusal, refused
 
 NEVER_WRITTEN = "never_written"  # audit detail key of a skip: why the record will never be written
 # A queue item the target refused for good: set by the write step, ``flows.writer``
@@ -111,6 +113,13 @@ class GoneParent:
             f"refused: {entity} {source_key} waits for {self.key}, which will not be written "
             f"({self.cause_text}: {self.why}). {advice}"
         )
+
+    def refusal(self, entity: str, source_key: str) -> Refusal:
+        """``refusal_words`` as data: the flow's rule "waits for a record <cause>" (one group per cause,
+        whichever parent), naming the parent it waits for."""
+        words = redact(self.refusal_words(entity, source_key))
+        found = refused(words, rule=f"waits for a record {self.cause_text}")
+        return Refusal(found.kind, words, {**found.params, "waits_for": self.key})
 
 
 # -- which parents cannot come ----------------------------------------------------------------------------
@@ -444,7 +453,8 @@ def settled_before_hold(
         item = ledger.enqueue(
             integration=integration, flow=flow, entity=entity, source_key=source_key,
             payload={**payload, PARENT_GONE: parent.key}, reason=reason, status="failed",
-            depends_on=depends_on, next_attempt_at=_now() + retry_in, run_id=run_id, conn=conn,
+            depends_on=depends_on, next_attempt_at=_now() + retry_in, run_id=run_id,
+            refusal=parent.refusal(entity, source_key), conn=conn,
         )  # fmt: skip
         ledger.audit_item(item, "fail", reason, run_id=run_id, partition_key=partition, conn=conn)
     return True
@@ -521,6 +531,7 @@ def _refuse(
     values: dict[str, Any] = {
         "status": "failed",
         "reason": redact(parent.refusal_words(item.entity, item.source_key)),
+        **refusal_columns(parent.refusal(item.entity, item.source_key)),
         "payload": _json({**item.payload, PARENT_GONE: parent.key}),
         "next_attempt_at": now + retry_in,
         "updated_at": now,

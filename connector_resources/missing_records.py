@@ -36,6 +36,7 @@ from connector_resources.held_outside import (
     register_outside_check,
     register_outside_words,
 )
+from connector_resources.refusals import master_missing
 from connector_resources.replay import WaitsFor
 
 HELD_UNTIL = "Held until"  # every hold's reason says it, so a person and the fit report read it alike
@@ -123,7 +124,8 @@ class MissingRecord(WaitsFor):  # noqa: N818 - a state: the record waits for the
     (a call was made), as opposed to a record left held without a call."""
 
     def __init__(self, kind: MissingKind, ident: str, reason: str, *, refused_now: bool = True) -> None:
-        super().__init__(kind.key(ident), reason)
+        refusal = master_missing(reason, system=kind.system, what=kind.label, value=ident)
+        super().__init__(kind.key(ident), reason, refusal)
         self.kind, self.ident, self.refused_now = kind, ident, refused_now
 
 

@@ -20,7 +20,9 @@ A wait that outlives what it waits for becomes a person's (``Attention`` in the 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 FLOWS = "flows"  # clears by itself: the flows do what it waits for
@@ -322,6 +324,26 @@ def refused(sentence: str, *, rule: str) -> Refusal:
     return Refusal("refused", sentence, {"rule": rule})
 
 
+def period_closed(sentence: str, *, system: str, ledger: str, day: str) -> Refusal:
+    """Money dated ``day`` in a period of ``system``'s ``ledger`` (``00001.AP``) that does not post."""
+    return Refusal("period_closed", sentence, {"system": system, "ledger": ledger, "day": day})
+
+
+def close_window(sentence: str, *, until: str) -> Refusal:
+    """Held by the integration's declared close window, which ends at ``until`` (ISO, UTC)."""
+    return Refusal("close_window", sentence, {"until": until})
+
+
+def being_written(sentence: str, *, owner: str) -> Refusal:
+    """Another run (``owner``) holds the record's lease and is writing it."""
+    return Refusal("being_written", sentence, {"owner": owner})
+
+
+def target_processing(sentence: str, *, system: str, waits_for: str) -> Refusal:
+    """``system`` must process ``waits_for`` (a JDE batch) before the record can go on."""
+    return Refusal("target_processing", sentence, {"system": system, "waits_for": waits_for})
+
+
 class Refused(ValueError):
     """Raised where a record cannot be mapped or written, carrying its ``Refusal``: code that catches a
     ``ValueError`` to queue the record keeps the kind (``refusal_of``)."""
@@ -331,29 +353,121 @@ class Refused(ValueError):
         self.refusal = refusal
 
 
-def refusal_of(error: BaseException, sentence: str, *, system: str = "") -> Refusal:
-    """The refusal an exception stands for, worded ``sentence``: its own when it carries one (``Refused``,
-    or any error with a ``refusal`` attribute), else judged by its class (``error_kinds``): a throttle, an
-    outage, a setting, a target's refusal with its code or HTTP status."""
+def refusal_of(error: BaseException, sentence: str = "", *, system: str = "") -> Refusal:
+    """The refusal an exception stands for, worded ``sentence`` (default: the error's own words): its own
+    when it carries one (``Refused``, or any error with a ``refusal`` attribute), else judged by its class
+    and what it wraps (``error_kinds``): a throttle, an outage, a setting, a target's refusal with its error
+    code (JDE's ``59A1``, BILL's ``BDC_1205``) or HTTP status."""
+    sentence = sentence or str(error)
     own = getattr(error, "refusal", None)
     if isinstance(own, Refusal):
-        return Refusal(own.kind, sentence, own.params) if sentence else own
-    from connector_resources.error_kinds import ConfigurationError, RateLimitError, TransientError
+        return Refusal(own.kind, sentence, own.params)
+    from connector_resources.error_kinds import (
+        ConfigurationError,
+        RateLimitError,
+        TransientError,
+        error_chain,
+        target_code,
+    )
+    from connector_resources.ledger.records import XrefConflict
 
-    status = getattr(error, "status", None) or getattr(error, "status_code", None)
-    code = str(getattr(error, "code", "") or getattr(error, "error_code", "") or status or "")
-    if isinstance(error, RateLimitError):
-        until = getattr(error, "retry_at", None) or getattr(error, "reset_at", None) or ""
+    chain = error_chain(error)
+    declared = next((k for e in chain if (k := getattr(type(e), "refusal_kind", "")) in KINDS), "")
+    if declared:
+        return Refusal(declared, sentence, {"system": system})
+    if isinstance(error, XrefConflict):  # the ledger's own: a target record already paired otherwise
+        return Refusal("conflict", sentence, {"system": system})
+    status = next((s for e in chain if isinstance(s := getattr(e, "status", None), int)), None)
+    if any(isinstance(e, RateLimitError) for e in chain):
+        limit = next(e for e in chain if isinstance(e, RateLimitError))
+        until = getattr(limit, "retry_at", None) or getattr(limit, "reset_at", None) or ""
         return Refusal("rate_limited", sentence, {"system": system, "until": str(until)})
-    if isinstance(error, ConfigurationError):
+    if any(isinstance(e, ConfigurationError) for e in chain):
         return Refusal("configuration", sentence, {"system": system, "setting": ""})
     if isinstance(error, TransientError | OSError) or (
         isinstance(status, int) and (status == 429 or status >= 500)
     ):
         return Refusal("target_unavailable", sentence, {"system": system, "status": str(status or "")})
-    if system and (status is not None or code):
+    code = target_code(error)
+    if system and code:
         return target_refused(sentence, system=system, code=code)
     return refused(sentence, rule=type(error).__name__)
+
+
+def with_refusal(error: BaseException, *, system: str) -> Refusal:
+    """``refusal_of(error)`` kept on the error itself (its ``refusal`` attribute, unless it has one), so
+    whoever queues it later, knowing only the error, keeps the kind judged where ``system`` was known."""
+    refusal = refusal_of(error, system=system)
+    if not isinstance(getattr(error, "refusal", None), Refusal):
+        with suppress(AttributeError):  # an error class with __slots__: the caller's own judgment stands
+            error.refusal = refusal  # type: ignore[attr-defined]
+    return refusal
+
+
+# -- a wait that outlived what it waits for ------------------------------------------------------------
+
+# Why a wait of each kind may not clear by itself, after "waited N h for <what>: ".
+_STUCK = {
+    "waits_for_record": "it has not synced; if that record is itself refused or held, fix it first (find it "
+    "in the queue), and this one follows",
+    "being_written": "the other run's write has not ended: see that run; once it ended, replay this record",
+    "period_closed": "the period is still closed: re-date the record in the source, have the period "
+    "reopened, or set the integration's G/L date policy to first_open_day",
+    "close_window": "the close window ended but the record was not released: replay it",
+    "target_processing": "the target has not processed it yet: check its processing (JDE's batch jobs), "
+    "then replay it",
+    "rate_limited": "the target still refuses calls: check its limit, then replay it",
+    "target_unavailable": "the target still does not answer: check it (`ml-connector ping`), then replay it",
+}
+
+
+def wait_outlived(
+    *,
+    attention: str | None,
+    status: str,
+    created_at: datetime,
+    depends_on: str | None,
+    synced: bool,
+    now: datetime,
+    after: timedelta,
+    kind: str = "",
+    params: Mapping[str, Any] | None = None,
+) -> str:
+    """Why an open record that waits on the flows needs a person now, or "" when it is where its
+    ``attention`` says (a person's item, or a wait still within bounds). The one rule of the desk, the
+    written check, the alerts and the fit report: a held record whose dependency already ``synced`` was not
+    released; one that waited longer than ``after`` (``ML_HELD_ALERT_HOURS``) may not clear by itself.
+    ``kind`` (the item's code or group) and ``params`` say what it waits for; a close window is timed from
+    its end, not from the hold."""
+    if attention != FLOWS:
+        return ""
+    if status == "held" and depends_on and synced:
+        return f"{depends_on} has synced, but this record was not released: replay it"
+    code = code_of(kind or "")
+    params = params or {}
+    since = created_at
+    if code == "close_window":
+        end = _moment(params.get("until"))
+        if end is None:
+            return ""
+        since = end
+    waited = now - since
+    if waited <= after:
+        return ""
+    hours = waited.total_seconds() / 3600
+    what = str(params.get("waits_for") or depends_on or (KINDS[code].title.lower() if code in KINDS else ""))
+    why = _STUCK.get(code, "it did not clear by itself: see the record")
+    if code == "close_window":
+        return f"the close window ended {hours:.0f} h ago but this record was not released: replay it"
+    return f"waited {hours:.0f} h for {what}: {why}"
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from connector_resources.held_parents import (
 )
 from connector_resources.ledger import Ledger, LedgerInputError, QueueItem
 from connector_resources.redaction import get_logger, redact
+from connector_resources.refusals import Refusal, refusal_of, waits_for_record
 from connector_resources.replay_report import when_text
 
 log = get_logger(__name__)
@@ -54,12 +55,17 @@ class ReplayOutcome:
 
 class WaitsFor(Exception):  # noqa: N818 - a state, not an error: the record waits for another one
     """Raised by a handler whose record can only be written once another record has synced (its supplier):
-    the item is *held* on ``depends_on`` instead of failing again, so the dependency's sync releases it."""
+    the item is *held* on ``depends_on`` instead of failing again, so the dependency's sync releases it.
 
-    def __init__(self, depends_on: str, reason: str) -> None:
+    ``refusal``: what it waits for, as data (``refusals``): by default another record's sync; a closed
+    period, a close window, another run's write, the target's processing or a missing master record say
+    their own kind (each subclass passes it)."""
+
+    def __init__(self, depends_on: str, reason: str, refusal: Refusal | None = None) -> None:
         super().__init__(reason)
         self.depends_on = depends_on
         self.reason = reason
+        self.refusal = refusal or waits_for_record(reason, depends_on)
 
 
 T = TypeVar("T")
@@ -468,6 +474,7 @@ def _replay_one(
                 status="held",
                 depends_on=waits.depends_on,
                 run_id=run_id,
+                refusal=waits.refusal,
                 conn=conn,
             )
             ledger.audit_item(item, "hold", waits.reason, conn=conn, **_where(run_id))
@@ -477,7 +484,12 @@ def _replay_one(
         reason = redact(f"replay failed: {exc}")
         with ledger.transaction() as conn:
             after = ledger.record_attempt_failure(
-                item.id, reason, retry_in=backoff_for(item.attempts), run_id=run_id, conn=conn
+                item.id,
+                reason,
+                retry_in=backoff_for(item.attempts),
+                run_id=run_id,
+                refusal=refusal_of(exc, reason),  # the handler judged it with its target (``with_refusal``)
+                conn=conn,
             )
             ledger.audit_item(
                 item,

@@ -26,6 +26,7 @@ from day_health_flow import Target, resources, thing_flow
 
 from connector_assets.flows.backfill_policy import flow_backfill_policy
 from connector_assets.flows.core import Mapped, Rejected
+from connector_resources.refusals import mapping_missing
 
 DIR_ENV = "REFUSED_SHARE_DIR"  # the folder of the job's ledger and staging (``resources``)
 DAY = "2026-11-25"
@@ -39,7 +40,8 @@ JOB = "refused_share_things"
 
 def _record(key: str) -> Mapped | Rejected:
     if key in REFUSED and not FIXED["fixed"]:
-        return Rejected(key, f"thing {key}: code C1 has no account in the mapping table")
+        why = f"thing {key}: code C1 has no account in the mapping table"
+        return Rejected.of(key, mapping_missing(why, table="refused_share/codes", what="code", value="C1"))
     name = f"thing {key}"
     return Mapped(key, {"name": name}, {"name": name}, {"name": name})
 

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from connector_assets.flows.integration_settings import integration_variable
 from connector_resources import settings
 from connector_resources.held_outside import outside_key, register_outside_check
+from connector_resources.refusals import close_window, code_of
 from connector_resources.replay import WaitsFor
 from connector_resources.settings import SettingError
 
@@ -122,11 +123,15 @@ class CloseInProgress(WaitsFor):  # noqa: N818 - a state: the record waits for t
             f"into {erp} "
             "waits for the close to end and is sent by itself after it"
         )
-        super().__init__(outside_key(KIND, f"{until.astimezone(UTC).isoformat()}@{integration}"), reason)
+        end = until.astimezone(UTC).isoformat()
+        super().__init__(outside_key(KIND, f"{end}@{integration}"), reason, close_window(reason, until=end))
 
 
-def is_close_hold(depends_on: str | None) -> bool:
-    """Whether a held record waits for a declared close to end."""
+def is_close_hold(depends_on: str | None, kind: str | None = None) -> bool:
+    """Whether a held record waits for a declared close to end: its refusal's kind (``close_window``), or
+    its dependency key (an item queued before kinds were kept)."""
+    if kind and code_of(kind) == "close_window":
+        return True
     return (depends_on or "").startswith(":".join(KIND) + ":")
 
 

@@ -26,7 +26,7 @@ from dagster import AssetCheckEvaluation, AssetCheckResult, AssetKey, AssetRecor
 from connector_assets.dagster_compat import AssetCheckEvaluationTargetMaterializationData
 from connector_assets.flows.range_days import day_evaluation
 from connector_assets.flows.records import FLOW_SPECS
-from connector_assets.flows.written_check import check_result, queue_of
+from connector_assets.flows.written_check import check_result, day_queue
 from connector_resources.desk_links import desk_queue_url
 from connector_resources.ledger import Ledger
 
@@ -86,13 +86,13 @@ def replayed_day_evaluations(
         if target is None:
             continue
         items = ledger.partition_queue(integration=integration, flow=flow, partition_key=partition)
-        queue = queue_of(items)
+        queue = day_queue(items, ledger)
         result = check_result(asset_key, queue, desk_queue_url(integration, flow, partition))
         verdict = (
             f"after {replay}: no record of the day is failed any more"
             if result.passed
             else f"after {replay}: {queue.failed} record(s) of the day still failed, "
-            f"{queue.held_overdue} held too long"
+            f"{queue.held_overdue} held too long, {queue.needs_person} need a person"
         )
         result = AssetCheckResult(
             asset_key=asset_key,

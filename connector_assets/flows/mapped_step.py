@@ -181,6 +181,6 @@ def mapped_asset(
             writer.abort()
             raise
         # Judged: the records staged and those refused; the held ones wait, counted on neither side.
-        return metadata, judge(spec, partition, len(ready) + len(rejected), [r.reason for r in rejected])
+        return metadata, judge(spec, partition, len(ready) + len(rejected), rejected)
 
     return _mapped

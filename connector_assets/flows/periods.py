@@ -29,12 +29,14 @@ from connector_assets.flows.close_calendar import held_idents
 from connector_assets.flows.integration_settings import integration_variable
 from connector_resources import settings
 from connector_resources.held_outside import Kind, outside_key, register_outside_check
+from connector_resources.refusals import code_of, period_closed
 from connector_resources.replay import WaitsFor
 
 POLICY_ENV = "ML_GL_DATE_POLICY"
 FIRST_OPEN_DAY = "first_open_day"
-# Every reason a closed period gives (a hold, a re-dated posting, JDE's own refusal) says these words, so
-# the fit report counts the records that meet one (``meets_closed_period``).
+# Every reason a closed period gives (a hold, a re-dated posting, JDE's own refusal) says these words, so a
+# person reads them alike; what counts them is data: the ``period_closed`` kind of a hold, the ``redated``
+# mark of a create (``REDATED``).
 CLOSED_PERIOD = "a closed accounting period"
 PERIOD = "period"  # the ``what`` of an ERP's hold kind: ``(<system>, "period", "ledger")``
 # What ``replay`` says of the records held on one.
@@ -113,7 +115,8 @@ class PeriodClosed(WaitsFor):  # noqa: N818 - a state: the record waits for its 
     sent again, until the period opens or the policy says to re-date it (``register_period_check``)."""
 
     def __init__(self, kind: Kind, ledger_id: str, integration: str, day: date, reason: str) -> None:
-        super().__init__(outside_key(kind, f"{ledger_id}/{day.isoformat()}@{integration}"), reason)
+        refusal = period_closed(reason, system=kind[0], ledger=ledger_id, day=day.isoformat())
+        super().__init__(outside_key(kind, f"{ledger_id}/{day.isoformat()}@{integration}"), reason, refusal)
 
 
 def post_on(
@@ -182,11 +185,9 @@ def ready_to_post(calendar: Calendar, held: list[str]) -> dict[str, str]:
     return ready
 
 
-def meets_closed_period(reason: str) -> bool:
-    """Whether a write's reason (a hold, or a create's audit note) says its record met a closed period."""
-    return CLOSED_PERIOD in (reason or "")
-
-
-def is_period_hold(depends_on: str | None) -> bool:
-    """Whether a held record waits on an accounting period (its dependency key's second part)."""
+def is_period_hold(depends_on: str | None, kind: str | None = None) -> bool:
+    """Whether a held record waits on an accounting period: its refusal's kind (``period_closed``), or its
+    dependency key's second part (an item queued before kinds were kept)."""
+    if kind and code_of(kind) == "period_closed":
+        return True
     return bool(depends_on) and (depends_on or "").split(":", 2)[1:2] == [PERIOD]

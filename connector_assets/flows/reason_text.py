@@ -1,19 +1,25 @@
 """Reasons as a person reads them: whole, or cut at a word with an ellipsis where a channel has a real limit;
-and counted by cause (``connector_resources.reason_kinds.reason_kind``, the one place a reason's record is
-masked) while each cause is shown in a real reason's own words.
+and open records counted by their kind of refusal (``refusals.Refusal.group``, stored with each queue item),
+each kind shown by its title with one record's sentence as the example.
 
-Why: a reason cut at a fixed character ("... Rerun the partit") reads as broken, and a count keyed by a
-reason with its digits masked ("HTTP # after # attempts", "[BDC_#]", a bill id as "#c-b#bf-...") reads as
-mangled. Masking what names one record is right for counting; what is shown keeps every digit.
+Why: a reason cut at a fixed character ("... Rerun the partit") reads as broken. And counting by the
+sentence with what names one record masked split one kind into many (a closed-period hold naming its
+supplier made a kind per supplier) and read as mangled; the kind is data now, so nothing reads the
+sentence back: it is only shown.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from connector_resources.reason_kinds import ELLIPSIS
+from connector_resources.redaction import redact
+from connector_resources.refusals import Refusal, group_title, refused
+
+ELLIPSIS = "…"
+UNCLASSIFIED = refused("", rule="not classified").group  # an item queued before kinds were kept
 
 
 def clipped(text: str, limit: int, more: str = "") -> str:
@@ -32,58 +38,69 @@ def clipped(text: str, limit: int, more: str = "") -> str:
     return cut.rstrip(" ,:;") + ELLIPSIS + more
 
 
+def group_and_sentence(found: Any) -> tuple[str, str]:
+    """The kind group and the sentence of a queue item (``QueueItem``), a ``Rejected`` or a ``Refusal``."""
+    if isinstance(found, Refusal):
+        return found.group, found.sentence
+    refusal = getattr(found, "refusal", None)
+    if isinstance(refusal, Refusal):
+        return refusal.group, str(getattr(found, "reason", "") or refusal.sentence)
+    if hasattr(found, "reason"):
+        return str(getattr(found, "kind", "") or UNCLASSIFIED), str(found.reason)
+    raise TypeError(f"cannot count {found!r}: expected a queue item, a Rejected or a Refusal")
+
+
 @dataclass
 class ReasonCounts:
-    """Reasons counted by ``key`` (the reason with what names one record masked), each kind shown in a real
-    reason's words, never masked: a kind met once is shown whole (``whole``: the record it names and why),
-    one whose reasons all say the same thing (``why``: without the record) by that, and one whose reasons
-    differ (other records' numbers inside) by its first reason as an example ("e.g. ...")."""
+    """Open records counted by kind group (``Refusal.group``), each shown by its title (``group_title``)
+    and a real record's sentence, never masked: a kind met once reads "<title>: <sentence>", one met more
+    often "<title>, e.g. <sentence>". ``label`` (``add``) goes before a kind and is part of it ("held over
+    24 h: ")."""
 
-    key: Callable[[str], str]
-    why: Callable[[str], str] = str
-    whole: Callable[[str], str] = str
     counts: Counter[str] = field(default_factory=Counter)
-    first: dict[str, str] = field(default_factory=dict)
-    alike: dict[str, bool] = field(default_factory=dict)
+    first: dict[str, str] = field(default_factory=dict)  # key -> the first sentence counted
+    groups: dict[str, str] = field(default_factory=dict)  # key -> its kind group
     labels: dict[str, str] = field(default_factory=dict)
 
-    def add(self, reason: str, times: int = 1, label: str = "") -> None:
-        """Count ``reason`` (``times``); ``label`` goes before it, part of its kind ("held over 24 h: ")."""
-        kind = label + self.key(reason)
-        self.counts[kind] += times
-        if kind not in self.first:
-            self.first[kind], self.alike[kind], self.labels[kind] = reason, True, label
-        elif self.why(reason) != self.why(self.first[kind]):
-            self.alike[kind] = False
+    def add(self, group: str, sentence: str, times: int = 1, label: str = "") -> None:
+        """Count ``times`` records of kind ``group``, ``sentence`` one of theirs (the first kept)."""
+        key = label + group
+        self.counts[key] += times
+        if key not in self.first:
+            self.first[key], self.groups[key], self.labels[key] = sentence, group, label
 
-    def update(self, reasons: Iterable[str]) -> ReasonCounts:
-        for reason in reasons:
-            self.add(reason)
+    def add_found(self, found: Any, label: str = "", sentence: str = "") -> None:
+        """Count one queue item, ``Rejected`` or ``Refusal`` by its kind; ``sentence`` replaces its own
+        (why a wait did not clear)."""
+        group, own = group_and_sentence(found)
+        self.add(group, sentence or own, label=label)
+
+    def update(self, found: Iterable[Any]) -> ReasonCounts:
+        """Count each of ``found`` (queue items, ``Rejected``, ``Refusal``) by its kind."""
+        for one in found:
+            self.add_found(one)
         return self
 
     def extend(self, other: ReasonCounts) -> ReasonCounts:
-        """Add ``other``'s counts (a kind both have keeps this one's first reason)."""
-        for kind, count in other.counts.items():
-            self.counts[kind] += count
-            if kind not in self.first:
-                self.first[kind], self.labels[kind] = other.first[kind], other.labels[kind]
-                self.alike[kind] = other.alike[kind]
-            elif not other.alike[kind] or self.why(other.first[kind]) != self.why(self.first[kind]):
-                self.alike[kind] = False
+        """Add ``other``'s counts (a kind both have keeps this one's example)."""
+        for key, count in other.counts.items():
+            self.counts[key] += count
+            if key not in self.first:
+                self.first[key], self.groups[key] = other.first[key], other.groups[key]
+                self.labels[key] = other.labels[key]
         return self
 
-    def shown(self, kind: str) -> str:
-        first, label = self.first[kind], self.labels[kind]
-        if self.counts[kind] == 1:
-            return label + self.whole(first)
-        return label + (self.why(first) if self.alike[kind] else f"e.g. {self.whole(first)}")
+    def shown(self, key: str) -> str:
+        title = self.labels[key] + group_title(self.groups[key])
+        sentence = redact(self.first[key]).strip()
+        return f"{title}: {sentence}" if self.counts[key] == 1 else f"{title}, e.g. {sentence}"
 
     def most_common(self, n: int | None = None) -> list[tuple[str, int]]:
         """(shown words, count) of the ``n`` most common kinds, most common first."""
-        return [(self.shown(kind), count) for kind, count in self.counts.most_common(n)]
+        return [(self.shown(key), count) for key, count in self.counts.most_common(n)]
 
     def markdown(self, n: int | None = None) -> str:
-        """One "- <count> x <reason>" line per kind (``n`` at most, then how many other kinds), or "none"."""
+        """One "- <count> x <kind>" line per kind (``n`` at most, then how many other kinds), or "none"."""
         lines = [f"- {count} x {words}" for words, count in self.most_common(n)]
         if n is not None and len(self.counts) > n:
             lines.append(f"- and {len(self.counts) - n} other kind(s) of reason")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from dagster import AssetKey
 
 from connector_assets.asset_keys import flow_asset_key
-from connector_resources.refusals import Refusal
+from connector_resources.refusals import Refusal, source_invalid
 
 if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions
     from connector_assets.flows.lazy_model import LazyModel
@@ -98,6 +98,12 @@ class Rejected:
     ) -> Rejected:
         """``source_key`` held on ``depends_on`` (a record the target lacks), with why."""
         return cls(source_key, reason, held_on=depends_on, refusal=refusal)
+
+    @classmethod
+    def waiting(cls, source_key: str, waits: Any, payload: dict[str, Any] | None = None) -> Rejected:
+        """``source_key`` held on what ``waits`` (a ``replay.WaitsFor``: a ``MissingRecord``, a closed
+        period ...) waits for, keeping its kind (``waits.refusal``)."""
+        return cls(source_key, waits.reason, payload or {}, held_on=waits.depends_on, refusal=waits.refusal)
 
     @classmethod
     def of(cls, source_key: str, refusal: Refusal, payload: dict[str, Any] | None = None) -> Rejected:
@@ -249,8 +255,9 @@ def validate(spec: FlowSpec, records: list[Mapped]) -> Validation:
     """Split ``records`` by ``spec.schema``; each failure names the record and the field."""
     problems, schema_wide = _problems(spec, records)
     if schema_wide:  # a missing column, a wrong dtype for everyone: the mapping itself is broken
-        reason = "; ".join(sorted(set(schema_wide)))
-        return Validation([], [Rejected(r.source_key, reason, r.to_payload()) for r in records])
+        return Validation(
+            [], [Rejected.of(r.source_key, _invalid(schema_wide), r.to_payload()) for r in records]
+        )
     return _split(spec, records, problems)
 
 
@@ -281,8 +288,27 @@ def validate_days(spec: FlowSpec, days: Sequence[list[Mapped]]) -> list[Validati
     return [validate(spec, day) for day in days]
 
 
-def _problems(spec: FlowSpec, records: list[Mapped]) -> tuple[dict[int, list[str]], list[str]]:
-    """pandera's failures of ``records`` in words: by record position, and those naming no record."""
+@dataclass(frozen=True)
+class Problem:
+    """One failure pandera found: the field (column) it names, its words, and the value that failed."""
+
+    field: str
+    text: str
+    value: Any = None
+
+
+def _invalid(problems: list[Problem], head: str = "") -> Refusal:
+    """A record's validation failures as one ``source_invalid`` refusal naming the first field (and its
+    value), the sentence listing them all, each once."""
+    texts = list(dict.fromkeys(p.text for p in problems))
+    first = problems[0]
+    return source_invalid(
+        head + "; ".join(texts if head else sorted(texts)), field=first.field, value=first.value
+    )
+
+
+def _problems(spec: FlowSpec, records: list[Mapped]) -> tuple[dict[int, list[Problem]], list[Problem]]:
+    """pandera's failures of ``records`` (``Problem``): by record position, and those naming no record."""
     if not records:
         return {}, []
     import pandas as pd
@@ -294,27 +320,27 @@ def _problems(spec: FlowSpec, records: list[Mapped]) -> tuple[dict[int, list[str
         return {}, []
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
-    problems: dict[int, list[str]] = {}
-    schema_wide: list[str] = []
+    problems: dict[int, list[Problem]] = {}
+    schema_wide: list[Problem] = []
     for case in cases.itertuples(index=False):
         column = getattr(case, "column", None) or "record"
         check = str(getattr(case, "check", ""))
         value = getattr(case, "failure_case", None)
         index = getattr(case, "index", None)
-        text = f"field {column} {_plain(check)} (value {value!r})"
+        problem = Problem(str(column), f"field {column} {_plain(check)} (value {value!r})", value)
         if index is None or pd.isna(index):
-            schema_wide.append(text)
+            schema_wide.append(problem)
         else:
-            problems.setdefault(int(index), []).append(text)
+            problems.setdefault(int(index), []).append(problem)
     return problems, schema_wide
 
 
-def _split(spec: FlowSpec, records: list[Mapped], problems: dict[int, list[str]]) -> Validation:
+def _split(spec: FlowSpec, records: list[Mapped], problems: dict[int, list[Problem]]) -> Validation:
     valid, rejected = [], []
     for position, record in enumerate(records):
         if position in problems:
-            reason = f"{spec.entity} {record.source_key}: " + "; ".join(problems[position])
-            rejected.append(Rejected(record.source_key, reason, record.to_payload()))
+            refusal = _invalid(problems[position], f"{spec.entity} {record.source_key}: ")
+            rejected.append(Rejected.of(record.source_key, refusal, record.to_payload()))
         else:
             valid.append(record)
     return Validation(valid, rejected)

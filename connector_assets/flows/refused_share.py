@@ -18,47 +18,33 @@ marked loudly, without holding back what passed:
   a rerun of the whole day sends nothing twice (the ledger skips what it wrote, a record the target refused
   unchanged is left to a replay).
 
-What counts as refused: what the mapping or the target refused (``is_refusal``). A record held on another
-record (its supplier, an R04110ZA batch, a closed period, master data not set up yet) is waiting, not
-refused, and a held record just released (its dependency synced, due for replay) is not a refusal either:
-neither counts, on either side of the share.
+What counts as refused: a failed item whose kind needs a person (``is_refusal``: its refusal's
+``attention``, data kept with the item, never read from its words). A record held on another record (its
+supplier, an R04110ZA batch, a closed period, master data not set up yet) is waiting, not refused; a held
+record just released (its dependency synced, due for replay) and a record the target did not answer for
+(an outage, a limit) wait on the flows too: none counts, on either side of the share. Refusals are counted
+by kind (``Refusal.group``), shown by its title with a record's sentence.
 """
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
-from connector_assets.flows.reason_text import ReasonCounts, clipped
+from connector_assets.flows.reason_text import ReasonCounts, group_and_sentence
 from connector_assets.flows.records import FlowSpec
 from connector_resources.ledger import QueueItem
 from connector_resources.redaction import redact
+from connector_resources.refusals import PERSON
 
-SAMPLE = 3  # refusals quoted whole (the record and the field named), the rest only counted by cause
-CAUSE_CHARS = 160  # a count's key: a longer cause is keyed by its start, cut at a word (``clipped``)
-CAUSES_TOLD = 5  # causes a message names; the check's metadata lists them all
-
-
-def cause_words(reason: str) -> str:
-    """What a refusal says without the record it names, whole: what a person reads.
-
-    Reasons name the record first and the cause last ("bill 8c06... (invoice INV-000108, Cascade
-    Lumber): item 172: account code 7001 not found in F0901"; "supplier 4411: account 4000-0-0-0 not
-    found in F0901"), so the cause is the last part, its first problem when it lists several ("...; ...")."""
-    return redact(reason).rsplit(": ", 1)[-1].split("; ", 1)[0].strip()
-
-
-def refusal_cause(reason: str) -> str:
-    """``cause_words`` with its amounts masked: the key a day's refusals are counted by, never shown.
-    Codes and accounts are kept, as they are what a person fixes in a mapping."""
-    return clipped(re.sub(r"-?\d[\d,]*\.\d{2}\b", "#", cause_words(reason)), CAUSE_CHARS)
+SAMPLE = 3  # refusals quoted whole (the record and the field named), the rest only counted by kind
+CAUSES_TOLD = 5  # kinds a message names; the check's metadata lists them all
 
 
 def cause_counts() -> ReasonCounts:
-    """An empty count of refusals by cause (``refusal_cause``), each shown in its own words."""
-    return ReasonCounts(key=refusal_cause, why=cause_words, whole=cause_words)
+    """An empty count of refusals by kind (``Refusal.group``), each shown by its title and a sentence."""
+    return ReasonCounts()
 
 
 @dataclass(frozen=True)
@@ -99,31 +85,29 @@ class RefusedShare:
         )
 
 
-def judge(spec: FlowSpec, partition: str | None, records: int, reasons: Iterable[str]) -> RefusedShare:
-    """The verdict on ``records`` of a day of which those with ``reasons`` were refused: systemic when
-    more than ``spec.systemic_share`` of at least ``spec.systemic_min`` records."""
-    reasons = list(reasons)
-    refused = len(reasons)
+def judge(spec: FlowSpec, partition: str | None, records: int, refused: Iterable[Any]) -> RefusedShare:
+    """The verdict on ``records`` of a day of which ``refused`` (queue items, ``Rejected`` or ``Refusal``)
+    were refused: systemic when more than ``spec.systemic_share`` of at least ``spec.systemic_min``
+    records. They are counted by kind."""
+    refused = list(refused)
+    count = len(refused)
     return RefusedShare(
         entity=spec.entity,
         partition=partition,
         records=records,
-        refused=refused,
-        systemic=records >= spec.systemic_min and refused > spec.systemic_share * records,
-        causes=cause_counts().update(reasons),
-        sample=tuple(redact(r) for r in reasons[:SAMPLE]),
+        refused=count,
+        systemic=records >= spec.systemic_min and count > spec.systemic_share * records,
+        causes=cause_counts().update(refused),
+        sample=tuple(redact(group_and_sentence(r)[1]) for r in refused[:SAMPLE]),
     )
 
 
-# Every release of a held record (``replay.release_waiting`` and its callers, a lapsed lease's) gives the
-# item a reason starting so: it is due for replay, not refused.
-RELEASED = "released"
-
-
 def is_refusal(item: QueueItem) -> bool:
-    """Whether an open queue item is a refusal (by the mapping or the target): failed, and not a held record
-    released since (its reason then says "released: ... due for replay")."""
-    return item.status == "failed" and not item.reason.startswith(RELEASED)
+    """Whether an open queue item is a refusal (by the mapping, the flow's rules or the target): failed,
+    and of a kind that needs a person. A held record released since (due for replay) still has the kind
+    it waited with, and an outage or a limit clears by itself: neither is a refusal. An item without a
+    kind (queued before kinds were kept) counts as one."""
+    return item.status == "failed" and (item.attention or PERSON) == PERSON
 
 
 def judge_items(
@@ -135,7 +119,7 @@ def judge_items(
     period, the target's own work: waiting, not judged). So a replay that wrote the refused records, or a
     rerun with the fixed mapping, clears it, and records released or held never make a day look systemic."""
     held = {i.source_key for i in items if i.status == "held"}
-    refusals = {i.source_key: i.reason for i in items if is_refusal(i)}
+    refusals = {i.source_key: i for i in items if is_refusal(i)}
     judged = (set(staged) - held) | set(refusals)
     return judge(spec, partition, len(judged), refusals.values())
 

@@ -22,6 +22,7 @@ from connector_resources.ledger import (
     XrefConflict,
 )
 from connector_resources.redaction import redact
+from connector_resources.refusals import Refusal, Refused, refused, with_refusal
 from connector_resources.replay import ReplayOutcome, WaitsFor, replay_at
 
 
@@ -43,15 +44,16 @@ def replay_handler(
             mapped_at = datetime.now(UTC)
             record = _remapped(spec, item, ledger, resources_for_replay())
         elif not item.payload.get("body"):
-            raise ValueError(
+            sentence = (
                 f"{spec.entity} {item.source_key}: the queued record was never mapped; "
                 "rerun the partition once its source data is fixed"
             )
+            raise Refused(refused(sentence, rule="never mapped"))
         else:
             record = Mapped.from_payload(item.payload)
         checked = validate(spec, [record])
         if checked.rejected:
-            raise ValueError(checked.rejected[0].reason)
+            raise _refused(checked.rejected[0])
         if must_wait(ledger, record, mapped_at=mapped_at):
             raise WaitsFor(record.depends_on, waits_to_sync(spec, record))
         with open_target_for_replay() as target:
@@ -59,7 +61,11 @@ def replay_handler(
             try:
                 result = write_record(spec, target, ledger, record, preloaded=preloaded, **_audited_as())
             except XrefConflict as exc:
-                raise ValueError(redact(str(exc))) from None
+                conflict = Refusal("conflict", redact(str(exc)), {"system": spec.target_system})
+                raise Refused(conflict) from None
+            except Exception as exc:  # queued by the replay with the kind judged here, knowing the target
+                with_refusal(exc, system=spec.target_system)
+                raise
         released = f"; released {result.released} held record(s)" if result.released else ""
         return ReplayOutcome(
             target_id=result.target_id,
@@ -106,12 +112,21 @@ def _remapped(spec: FlowSpec, item: QueueItem, ledger: Ledger, resources: dict[s
     )
     found = [r for r in spec.remap(context, [item.source_key]) if r.source_key == item.source_key]
     if not found:
-        raise ValueError(
+        sentence = (
             f"{spec.entity} {item.source_key} is no longer in {spec.source_system} as something to write; "
             "abandon this item if that is right"
         )
+        raise Refused(refused(sentence, rule="no longer in the source"))
     if isinstance(found[0], Rejected) and found[0].held_on:  # a record it names is still missing: held again
-        raise WaitsFor(found[0].held_on, found[0].reason)
+        raise WaitsFor(found[0].held_on, found[0].reason, found[0].refusal)
     if isinstance(found[0], Rejected):
-        raise ValueError(found[0].reason)
+        raise _refused(found[0])
     return found[0]
+
+
+def _refused(rejected: Rejected) -> Exception:
+    """What a replay raises for a record mapped or validated again and refused: its refusal, kept as data
+    (a ``Rejected`` without one: the flow's own rule, unclassified)."""
+    if rejected.refusal is not None:
+        return Refused(Refusal(rejected.refusal.kind, rejected.reason, rejected.refusal.params))
+    return ValueError(rejected.reason)

@@ -26,6 +26,7 @@ from connector_resources.ledger import (
     lease_wait,
 )
 from connector_resources.redaction import get_logger, redact
+from connector_resources.refusals import being_written, refusal_of
 from connector_resources.replay import WaitsFor, replay_writer
 
 if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions
@@ -93,10 +94,12 @@ class BeingWritten(WaitsFor):
 
     def __init__(self, spec: FlowSpec, source_key: str, leased: XrefLeased) -> None:
         until = f"{leased.expires_at:%Y-%m-%d %H:%M:%S} UTC" if leased.expires_at else "its lease ends"
-        super().__init__(
-            spec.dependency_key(source_key),
+        reason = (
             f"{spec.entity} {source_key} is being written to {spec.target_system} by {leased.owner} (lease "
-            f"until {until}); not sent by this run, to avoid a duplicate. Held until that write finishes.",
+            f"until {until}); not sent by this run, to avoid a duplicate. Held until that write finishes."
+        )
+        super().__init__(
+            spec.dependency_key(source_key), reason, being_written(reason, owner=str(leased.owner or ""))
         )
         self.owner = leased.owner
 
@@ -448,7 +451,9 @@ class _Written:
         queue_failure(
             spec,
             self.ledger,
-            Rejected(record.source_key, why, record.to_payload()),
+            Rejected.of(
+                record.source_key, refusal_of(exc, why, system=spec.target_system), record.to_payload()
+            ),
             run_id=self.audit["run_id"],
             partition=self.audit["partition_key"],
             conn=conn,

@@ -61,6 +61,7 @@ from connector_resources.errors import when_again
 from connector_resources.held_parents import REFUSED_FOR_GOOD
 from connector_resources.ledger import Ledger, lease_wait
 from connector_resources.redaction import get_logger, redact
+from connector_resources.refusals import Refusal, refusal_of
 from connector_resources.replay import WaitsFor
 
 # Consecutive records the target did not answer for (outage, throttling beyond the client's retries),
@@ -381,12 +382,13 @@ class PartitionWriter:
             with self._lock:
                 self.counts["leased"] += 1
                 self.leased_by[busy.owner or "?"] += 1
-            self._queue(record, busy.reason, status="held", depends_on=busy.depends_on)
+            self._queue(record, busy.refusal, status="held", depends_on=busy.depends_on)
             return
         except WaitsFor as waits:  # the target says it waits (JDE's batch processor): held, not failed
             with self._lock:
                 self.counts["held"] += 1
-            self._queue(record, redact(waits.reason), status="held", depends_on=waits.depends_on)
+            held = Refusal(waits.refusal.kind, redact(waits.reason), waits.refusal.params)
+            self._queue(record, held, status="held", depends_on=waits.depends_on)
             return
         except Exception as exc:  # one record's failure never stops the batch (XrefConflict too)
             until = refused_until(exc)
@@ -396,9 +398,9 @@ class PartitionWriter:
                 self.last_error = exc
                 if until is not None and self.until is None:
                     self.until, self.until_error = until, exc
-            self._queue(
-                record, redact(f"{spec.entity} {record.source_key}: {exc}"), refused=refused_for_good(exc)
-            )
+            why = redact(f"{spec.entity} {record.source_key}: {exc}")
+            refusal = refusal_of(exc, why, system=spec.target_system)
+            self._queue(record, refusal, refused=refused_for_good(exc))
             return
         with self._lock:
             self.written += 1
@@ -416,21 +418,21 @@ class PartitionWriter:
     def _queue(
         self,
         record: Mapped,
-        reason: str,
+        refusal: Refusal,
         *,
         status: str = "failed",
         depends_on: str | None = None,
         refused: bool = False,
     ) -> None:
-        """Queue ``record``; ``refused``: the target refused it for good, so runs leave it to a replay
-        until it changes (``awaits_replay``)."""
+        """Queue ``record`` with why, as data (``refusal``: its sentence is the reason); ``refused``: the
+        target refused it for good, so runs leave it to a replay until it changes (``awaits_replay``)."""
         payload = record.to_payload()
         if refused:
             payload[REFUSED_FOR_GOOD] = True
         queue_failure(
             self.spec,
             self.ledger,
-            Rejected(record.source_key, reason, payload),
+            Rejected.of(record.source_key, refusal, payload),
             status=status,
             depends_on=depends_on,
             run_id=self.run_id,
@@ -439,9 +441,12 @@ class PartitionWriter:
 
     # -- stopping the day ----------------------------------------------------------------------------
 
-    def _queue_unsent(self, rest: list[Mapped], why: str) -> None:
+    def _queue_unsent(self, rest: list[Mapped], why: str, kind: str, params: dict[str, str]) -> None:
+        """Queue the records the stopped day did not send, as waits of ``kind`` (a limit, an outage)."""
+        system = {"system": self.spec.target_system}
         for record in rest:
-            self._queue(record, f"{self.spec.entity} {record.source_key}: not sent, {why}")
+            sentence = f"{self.spec.entity} {record.source_key}: not sent, {why}"
+            self._queue(record, Refusal(kind, sentence, {**system, **params}))
         self.counts["fail"] += len(rest)
 
     def _stop_for_limit(self, rest: list[Mapped]) -> None:
@@ -449,7 +454,7 @@ class PartitionWriter:
         spec, when = self.spec, when_again(self.until)
         cause = redact(str(self.until_error))
         why = f"{spec.target_system} accepts calls again at {when} ({cause})"
-        self._queue_unsent(rest, why)
+        self._queue_unsent(rest, why, "rate_limited", {"until": self.until.isoformat()})
         raise TargetRefusesUntil(
             f"{spec.flow}: {spec.target_system} refuses every call until {when}, so the write of "
             f"{self.partition or 'the table'} stopped at once: {self.written} record(s) written, "
@@ -465,7 +470,8 @@ class PartitionWriter:
         what "rerun failed" picks up."""
         spec = self.spec
         why = redact(f"{spec.target_system} did not answer: {self.last_error}")
-        self._queue_unsent(rest, why)
+        status = getattr(self.last_error, "status", None)
+        self._queue_unsent(rest, why, "target_unavailable", {"status": str(status or "")})
         raise TargetUnreachable(
             f"{spec.flow}: {spec.target_system} answered none of the {self.counts['fail']} writes of "
             f"{self.partition or 'the table'} ({why}); every record is in the retry queue. Rerun the "

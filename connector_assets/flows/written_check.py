@@ -3,14 +3,17 @@
 A write step succeeds when it has tried every record: one record's failure goes to the retry queue and
 never stops the batch. So "Materialized" alone said nothing about whether the day reached the target
 (``create=0 skip=2 fail=13`` showed green). The day's truth is the retry queue: the records the flow met
-in that partition (the audit trail keeps the partition of every fail and hold) that are still failed, or
-held longer than ``ML_HELD_ALERT_HOURS``. The check fails on those, with the reasons counted, and the
+in that partition (the audit trail keeps the partition of every fail and hold) that are still failed, held
+on something a person must do (a master record the target lacks), or waits that outlived what they wait
+for (``refusals.wait_outlived``: the record it waits for synced and it was not released, or it waited
+longer than ``ML_HELD_ALERT_HOURS``). The check fails on those, with the reasons counted by kind
+(``Refusal.group``, stored with each item) and each kind shown by its title and one record's sentence; it
+counts the day's open records in the two views (``needs_person``, ``clears_by_itself``). The
 materialization carries the day's own figures, so the check's partitions (asset -> Checks) show which days
 need attention, red, and why (``day_checks``: the evaluation must target the day's materialization); a
 replay that writes a day's last failed record evaluates the day again, green.
 """
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,13 +28,11 @@ from dagster import (
     PartitionsDefinition,
 )
 
-from connector_assets.flows.close_calendar import is_close_hold
 from connector_assets.flows.periods import is_period_hold
 from connector_assets.flows.reason_text import ReasonCounts
 from connector_resources import settings
 from connector_resources.ledger import QueueItem
-from connector_resources.reason_kinds import reason_kind
-from connector_resources.redaction import redact
+from connector_resources.refusals import FLOWS, wait_outlived
 
 CHECK = "no_failed_records"
 PERIOD_LABEL = "held for a closed accounting period: "
@@ -40,31 +41,32 @@ TOP_REASONS = 10
 
 
 def held_alert_hours() -> float:
-    """``ML_HELD_ALERT_HOURS`` (default in ``PROJECT_SETTINGS``): how long a hold is normal.
+    """``ML_HELD_ALERT_HOURS`` (default in ``PROJECT_SETTINGS``): how long a wait is normal.
 
     A purchase order held for its supplier is routine for an hour; held for a day, someone must look."""
     return float(settings.read(HELD_ALERT_ENV))
 
 
-def reason_words(reason: str) -> str:
-    """A queue reason without the record it names first, whole and redacted: what a person reads.
-
-    Reasons read "<entity> <key>: <why>" (``queue_failure``); the count says how many records."""
-    why = reason.split(": ", 1)[1] if re.match(r"^[\w ]+ \S+: ", reason) else reason
-    return redact(why).strip()
-
-
-def reason_class(reason: str) -> str:
-    """The kind (``reason_kind``) of ``reason_words``: the key a day's reasons are counted by, never shown.
-
-    "supplier 4411: account 4000-0-0-0 not found in F0901" and the same for 4412 count as one reason (shown
-    in the first one's words, ``ReasonCounts``)."""
-    return reason_kind(reason_words(reason))
-
-
 def reason_counts() -> ReasonCounts:
-    """An empty count of queue reasons by kind (``reason_class``), shown in their own words."""
-    return ReasonCounts(key=reason_class, why=reason_words, whole=lambda reason: redact(reason).strip())
+    """An empty count of queue items by kind (``Refusal.group``), each shown by its title and a sentence."""
+    return ReasonCounts()
+
+
+def outlived(
+    item: QueueItem, *, now: datetime, after: timedelta, synced: frozenset[str] = frozenset()
+) -> str:
+    """``refusals.wait_outlived`` of an open queue item: why its wait became a person's, or ""."""
+    return wait_outlived(
+        attention=item.attention,
+        status=item.status,
+        created_at=item.created_at,
+        depends_on=item.depends_on,
+        synced=bool(item.depends_on) and item.depends_on in synced,
+        now=now,
+        after=after,
+        kind=item.kind or "",
+        params=item.params,
+    )
 
 
 @dataclass
@@ -73,34 +75,63 @@ class PartitionQueue:
 
     failed: int = 0
     held: int = 0
-    held_overdue: int = 0
+    held_overdue: int = 0  # waits that outlived what they wait for (``refusals.wait_outlived``)
     held_period: int = 0  # money dated in a closed accounting period: someone must re-date it or reopen
+    held_person: int = 0  # held on what a person must do (a master record the target lacks)
+    needs_person: int = 0  # open items of the day a person must act on (refusals and outlived waits)
+    clears_by_itself: int = 0  # open items waiting on the flows, within bounds
     reasons: ReasonCounts = field(default_factory=reason_counts)
 
 
 def queue_of(
-    items: Iterable[QueueItem], *, now: datetime | None = None, alert_after: timedelta | None = None
+    items: Iterable[QueueItem],
+    *,
+    now: datetime | None = None,
+    alert_after: timedelta | None = None,
+    synced: frozenset[str] = frozenset(),
 ) -> PartitionQueue:
     """Count a partition's failed and held records among its open queue ``items`` (``Ledger.partition_queue``,
-    read once by the write step for its verdicts), and the holds older than the alert threshold."""
+    read once by the write step for its verdicts) by kind, and in the two views: a person's (a refusal, a
+    hold a person ends, a wait that outlived ``alert_after`` or whose dependency is among ``synced``:
+    ``Ledger.synced_dependencies`` of the held items') and the flows' (waits within bounds)."""
     now = now or datetime.now(UTC)
     alert_after = timedelta(hours=held_alert_hours()) if alert_after is None else alert_after
     queue = PartitionQueue()
     for item in items:
-        if item.status == "held":
-            queue.held += 1
-            if is_period_hold(item.depends_on):  # its own kind: it waits on the calendar, not on a record
-                queue.held_period += 1
-                queue.reasons.add(item.reason, label=PERIOD_LABEL)
-            elif is_close_hold(item.depends_on):
-                continue  # the declared close: expected, it ends by itself
-            elif now - item.created_at > alert_after:
-                queue.held_overdue += 1
-                queue.reasons.add(item.reason, label=f"held over {alert_after.total_seconds() / 3600:g} h: ")
+        why = outlived(item, now=now, after=alert_after, synced=synced)
+        said = f"{why} ({item.reason})" if why else ""  # why it did not clear, then what it is
+        person = bool(why) or (item.attention or "person") != FLOWS
+        if person:
+            queue.needs_person += 1
         else:
+            queue.clears_by_itself += 1
+        if item.status != "held":
             queue.failed += 1
-            queue.reasons.add(item.reason)
+            queue.reasons.add_found(item, sentence=said)
+        elif is_period_hold(item.depends_on, item.kind):  # its own kind: it waits on the calendar
+            queue.held += 1
+            queue.held_period += 1
+            queue.reasons.add_found(item, label=PERIOD_LABEL, sentence=said)
+        elif why:
+            queue.held += 1
+            queue.held_overdue += 1
+            hours = f"{alert_after.total_seconds() / 3600:g}"
+            queue.reasons.add_found(item, label=f"waited over {hours} h or not released: ", sentence=said)
+        elif person:
+            queue.held += 1
+            queue.held_person += 1
+            queue.reasons.add_found(item)
+        else:  # a wait within bounds (a dependency, the declared close, another run's write): normal
+            queue.held += 1
     return queue
+
+
+def day_queue(items: list[QueueItem], ledger: Any, *, now: datetime | None = None) -> PartitionQueue:
+    """``queue_of`` a day's open ``items``, with the dependencies of its held ones that have synced read
+    from ``ledger`` (one grouped query): such a record was not released, so it needs a person."""
+    waited = {i.depends_on for i in items if i.status == "held" and i.depends_on}
+    synced = ledger.synced_dependencies(waited) if waited else frozenset()
+    return queue_of(items, now=now, synced=frozenset(synced))
 
 
 def check_spec(
@@ -110,23 +141,29 @@ def check_spec(
     return AssetCheckSpec(
         CHECK,
         asset=asset_name,
-        description=f"No record of the day failed to reach {target_system}, none has been held longer "
-        f"than {HELD_ALERT_ENV} hours (its dependency never synced), and no money waits on a closed "
-        "accounting period; the reasons are counted.",
+        description=f"No record of the day failed to reach {target_system}, none is held on what a person "
+        f"must do (a master record {target_system} lacks), no wait outlived what it waits for (held longer "
+        f"than {HELD_ALERT_ENV} hours, or its dependency synced and it was not released), and no money "
+        "waits on a closed accounting period; the reasons are counted by kind.",
         partitions_def=partitions_def,
     )
 
 
 def check_result(asset_name: AssetKey, queue: PartitionQueue, desk: str | None = None) -> AssetCheckResult:
-    """Red (ERROR) when records of the day failed; red (WARN) when only holds are overdue, or money of the
-    day waits on a closed accounting period (counted and named as such: a person re-dates or reopens).
+    """Red (ERROR) when records of the day failed; red (WARN) when only holds need a person: a wait that
+    outlived what it waits for, a hold on what a person must set up, or money of the day on a closed
+    accounting period (counted and named as such: a person re-dates or reopens).
     ``desk``: the exceptions desk's page of the day's records, linked when any is open."""
-    passed = queue.failed == 0 and queue.held_overdue == 0 and queue.held_period == 0
+    held = queue.held_overdue + queue.held_period + queue.held_person
+    passed = queue.failed == 0 and held == 0
     metadata: dict[str, Any] = {
         "failed": queue.failed,
         "held": queue.held,
         "held_overdue": queue.held_overdue,
         "held_closed_period": queue.held_period,
+        "held_needs_person": queue.held_person,
+        "needs_person": queue.needs_person,
+        "clears_by_itself": queue.clears_by_itself,
         "reasons": MetadataValue.md(queue.reasons.markdown(TOP_REASONS)),
         **({"desk": MetadataValue.url(desk)} if desk and (queue.failed or queue.held) else {}),
     }

@@ -50,7 +50,7 @@ from connector_assets.flows.writer import (
     write_workers,
 )
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
-from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec, queue_of
+from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec, day_queue
 from connector_assets.preview.target import previewed
 from connector_assets.step_retry import fail_fast
 from connector_resources.desk_links import desk_queue_url
@@ -223,7 +223,7 @@ def written_asset(
         items = ledger.partition_queue(
             integration=spec.integration, flow=spec.name, partition_key=day.partition
         )
-        queue, share = queue_of(items), judge_items(spec, day.partition, items, day.staged)
+        queue, share = day_queue(items, ledger), judge_items(spec, day.partition, items, day.staged)
         desk = desk_queue_url(spec.integration, spec.name, day.partition)
         return queue, share, systemic_written_check(check_result(written_key, queue, desk), [share])
 

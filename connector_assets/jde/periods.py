@@ -38,8 +38,10 @@ from connector_assets.flows.periods import (
     register_period_check,
 )
 from connector_resources import settings
+from connector_resources.error_kinds import error_chain
 from connector_resources.held_outside import outside_key, register_outside_check
 from connector_resources.jde import Condition
+from connector_resources.refusals import master_missing
 from connector_resources.replay import WaitsFor
 
 COMPANY_CONSTANTS = "F0010"
@@ -248,7 +250,8 @@ class CompanyCurrencyUnknown(WaitsFor):  # noqa: N818 - a state: the record wait
             "amounts are the company's own currency or foreign money. Set the company up in JDE (company "
             "names, P0010, with its currency); held, not sent, until F0010 names it"
         )
-        super().__init__(outside_key(CURRENCY_KIND, company), reason)
+        refusal = master_missing(reason, system="JDE", what="company currency (F0010)", value=company)
+        super().__init__(outside_key(CURRENCY_KIND, company), reason, refusal)
 
 
 def company_currencies(session: Any, companies: list[str]) -> dict[str, str]:
@@ -270,13 +273,19 @@ PERIOD_EDITS = ("PYEB", "PBCO", "PACO", "WACO")  # JDE's G/L date edits, named i
 
 
 def refused_period(
-    refusal: str, *, integration: str, company: str, ledger: str, document: str, day: date
+    refusal: str | BaseException, *, integration: str, company: str, ledger: str, document: str, day: date
 ) -> PeriodClosed | None:
-    """JDE's own refusal of a G/L date (its words name a date edit: PBCO, PYEB, ...) as a hold on the
+    """JDE's own refusal of a G/L date (its error codes name a date edit: PBCO, PYEB, ...) as a hold on the
     calendar, when the calendar read before the write judged otherwise (a period closed meanwhile, a JDE
     whose F0010 says something else): held like any closed period, released once it opens. None for any
-    other refusal."""
-    if not any(code in refusal for code in PERIOD_EDITS):
+    other refusal. Given the error, its codes decide (``error_chain``: JDE's answer it was raised from);
+    given only its words, the date edit must be named in them."""
+    if isinstance(refusal, BaseException):
+        codes = {str(c) for e in error_chain(refusal) for c in getattr(e, "codes", None) or ()}
+        if not codes.intersection(PERIOD_EDITS):
+            return None
+        refusal = str(refusal)
+    elif not any(code in refusal for code in PERIOD_EDITS):
         return None
     where = f"JDE company {company}"
     reason = (

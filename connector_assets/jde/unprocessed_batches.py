@@ -20,6 +20,7 @@ from typing import Any
 
 from connector_assets.jde.target_base import BATCH_TABLE, BatchKey, VoucherNotReady
 from connector_resources.held_outside import outside_key, register_outside_check
+from connector_resources.refusals import target_processing
 from connector_resources.replay import WaitsFor
 
 UNPROCESSED = ("JDE", "voucher_batch", BATCH_TABLE)  # the kind of state the payments are held on
@@ -40,7 +41,9 @@ class VoucherUnprocessed(VoucherNotReady, WaitsFor):
             f"invoice {invoice} into a voucher: the payment can only be recorded on the voucher. The next "
             "replay (or a rerun of the day) after R04110ZA has run records it"
         )
-        WaitsFor.__init__(self, batch_wait_key(key), reason)
+        waits = batch_wait_key(key)
+        processing = target_processing(reason, system="JDE", waits_for=f"voucher batch {key.target_id}")
+        WaitsFor.__init__(self, waits, reason, processing)
 
 
 def _batch_of(target_id: str) -> BatchKey | None:

@@ -1,7 +1,7 @@
 """What a person reads is whole: no reason cut mid-word, no digit masked into the text, and a ranged run's
 failure saying each day's reason once.
 
-The counts group reasons by kind (what names one record masked), but what is shown is a real reason's
+The counts group reasons by their kind (data kept with each record), and what is shown is a real reason's
 words; a text is cut only where a channel has a real limit, at a word, with an ellipsis; a day not sent
 because an earlier day stopped the run names that day instead of repeating its reason.
 """
@@ -14,9 +14,10 @@ from dagster import AssetKey
 
 from connector_assets.flows.range_days import DayWrite, failed_day_check, failure_message
 from connector_assets.flows.refused_share import judge
-from connector_assets.flows.written_check import PartitionQueue, check_result, queue_of, reason_class
+from connector_assets.flows.written_check import PartitionQueue, check_result, queue_of
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_resources.ledger import QueueItem
+from connector_resources.refusals import Refusal, mapping_missing, master_missing, target_refused
 
 DOWN = (
     "TargetUnreachable: jde_coupa/suppliers: Coupa answered none of the 13 writes of 2026-11-12 (Coupa did "
@@ -26,13 +27,16 @@ DOWN = (
 )
 
 
-def _queue(reasons: list[str]) -> PartitionQueue:
-    """A day's failed records with ``reasons``, counted as the write step counts them (``queue_of``)."""
+def _queue(refusals: list[Refusal]) -> PartitionQueue:
+    """A day's failed records refused with ``refusals``, counted as the write step counts them."""
     now = datetime.now(UTC)
     items = [
-        QueueItem(n, "toy", "toy", "bill", str(n), {}, why, "failed", 1, None, None, None, now, now, None)
-        for n, why in enumerate(reasons)
-    ]
+        QueueItem(
+            n, "toy", "toy", "bill", str(n), {}, r.sentence, "failed", 1, None, None, None, now, now, None,
+            kind=r.group, params=dict(r.params), attention=r.attention,
+        )
+        for n, r in enumerate(refusals)
+    ]  # fmt: skip
     return queue_of(items, now=now)
 
 
@@ -61,30 +65,34 @@ def test_a_day_not_sent_names_the_day_that_stopped_the_run() -> None:
 def test_reasons_are_counted_by_kind_and_shown_with_their_digits() -> None:
     outage = "coupa did not answer: HTTP 503 after 8 attempts"
     duplicate = "BILL refused it [BDC_1322]: Invoice number already exists"
-    reasons = [
-        f"supplier 4411: {outage}",
-        f"supplier 4412: {outage}",
-        f"bill 8c0e2b5f-b1bf-4e7a-9d3c-2f6a1e0b7c11: {duplicate}",
-        f"bill 9d1f3c6a-c2ca-4f8b-8e4d-3a7b2f1c8d22: {duplicate}",
-        "supplier 4413: account 4000-0-0-0 not found in F0901",
-        "supplier 4414: account 4000-0-0-1 not found in F0901",
-    ]
-    queue = _queue(reasons)
+    refusals = [
+        Refusal("target_unavailable", f"supplier 4411: {outage}", {"system": "coupa", "status": "503"}),
+        Refusal("target_unavailable", f"supplier 4412: {outage}", {"system": "coupa", "status": "503"}),
+        target_refused(f"bill 8c0e2b5f-b1bf-4e7a: {duplicate}", system="BILL", code="BDC_1322"),
+        target_refused(f"bill 9d1f3c6a-c2ca-4f8b: {duplicate}", system="BILL", code="BDC_1322"),
+        master_missing("supplier 4413: account 4000-0-0-0 not found in F0901", system="JDE", what="account",
+                       value="4000-0-0-0"),
+        master_missing("supplier 4414: account 4000-0-0-1 not found in F0901", system="JDE", what="account",
+                       value="4000-0-0-1"),
+    ]  # fmt: skip
+    queue = _queue(refusals)
     shown = dict(queue.reasons.most_common())
-    assert shown[outage] == 2  # the same words for every record: shown as they are, digits and all
-    assert shown[duplicate] == 2
-    assert shown["e.g. supplier 4413: account 4000-0-0-0 not found in F0901"] == 2  # one example, whole
+    assert len(shown) == 3 and set(shown.values()) == {2}  # by kind, whichever record the sentence names
+    assert shown[f"The target did not answer: coupa, e.g. supplier 4411: {outage}"] == 2
+    assert shown[f"The target refused the record: BILL, BDC_1322, e.g. {refusals[2].sentence}"] == 2
+    account = "A master record is missing in the target: JDE, account, e.g. " + refusals[4].sentence
+    assert shown[account] == 2  # one example, whole, digits and all
     markdown = check_result(AssetKey(["jde_bill", "bills_written"]), queue).metadata["reasons"].value
-    assert "- 2 x coupa did not answer: HTTP 503 after 8 attempts" in markdown
-    assert "#" not in markdown  # the masked key is for counting only
-    assert reason_class(reasons[2]) == reason_class(reasons[3])  # still one kind
+    assert f"- 2 x The target did not answer: coupa, e.g. supplier 4411: {outage}" in markdown
+    assert "#" not in markdown and "…" not in markdown  # nothing masked
 
 
 def test_a_single_reason_names_its_record() -> None:
     from connector_assets.flows.written_check import reason_counts
 
-    counts = reason_counts().update(["bill 8c0e2b5f-b1bf-4e7a: BILL refused it [BDC_1322]"])
-    assert counts.markdown() == "- 1 x bill 8c0e2b5f-b1bf-4e7a: BILL refused it [BDC_1322]"
+    sentence = "bill 8c0e2b5f-b1bf-4e7a: BILL refused it [BDC_1322]"
+    counts = reason_counts().update([target_refused(sentence, system="BILL", code="BDC_1322")])
+    assert counts.markdown() == f"- 1 x The target refused the record: BILL, BDC_1322: {sentence}"
 
 
 def test_a_text_past_a_real_limit_is_cut_at_a_word_with_an_ellipsis() -> None:
@@ -107,6 +115,10 @@ def test_a_systemic_refusal_quotes_its_examples_whole() -> None:
         f"supplier {4400 + n}: supplier {4400 + n} (Cascade Lumber Company of Oregon): {why}"
         for n in range(9)
     ]
-    share = judge(SUPPLIERS_FLOW, "2026-11-12", 10, reasons)
+    refusals = [
+        mapping_missing(r, table="jde_coupa/payment_terms", what="payment terms", value="N45")
+        for r in reasons
+    ]
+    share = judge(SUPPLIERS_FLOW, "2026-11-12", 10, refusals)
     assert share.systemic
     assert len(reasons[0]) > 300 and f"e.g. {reasons[0]}" in share.message()  # cut at 300 before, mid-word

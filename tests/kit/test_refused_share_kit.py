@@ -26,9 +26,11 @@ from dagster import (
 from instances import instance_for_test
 
 from connector_assets.flows.core import Mapped, Rejected, hold_until_synced, queue_failure
-from connector_assets.flows.refused_share import is_refusal, judge, judge_items, refusal_cause
+from connector_assets.flows.refused_share import is_refusal, judge, judge_items
 from connector_assets.flows.replay_handler import replay_handler
 from connector_resources.ledger import Ledger
+from connector_resources.refusals import mapping_missing, master_missing
+from connector_resources.refusals import refused as flow_rule
 from connector_resources.replay import _handlers, register_replay_handler, release_waiting, replay_items
 
 SPEC, GOOD, REFUSED = flow.SPEC, flow.GOOD, flow.REFUSED
@@ -46,27 +48,32 @@ def _open(ledger: Ledger) -> dict[str, str]:
     [(13, 7, True), (12, 6, False), (9, 9, False), (10, 6, True), (0, 0, False)],
 )
 def test_more_than_half_of_at_least_ten_records_refused_is_systemic(records, refused, systemic):
-    share = judge(SPEC, "2026-11-25", records, [f"thing {n}: code C1 unmapped" for n in range(refused)])
+    refusals = [
+        mapping_missing(f"thing {n}: code C1 unmapped", table="codes", what="code", value="C1")
+        for n in range(refused)
+    ]
+    share = judge(SPEC, "2026-11-25", records, refusals)
     assert (share.refused, share.records, share.systemic) == (refused, records, systemic)
 
 
-def test_refusals_count_by_their_cause_not_by_the_record_named():
-    reasons = [
-        "bill 8c06 (invoice INV-000108, Cascade): item 172: account code 7001 not found in F0901",
-        "bill 7421 (invoice INV-000113, Frontier): item 181: account code 7001 not found in F0901",
-        "bill 37d6 (invoice INV-000115, Nandu): item 186: account code 7011 not found in F0901",
-        "supplier 4411: total 175.30 differs from 175.31",
+def test_refusals_count_by_their_kind_not_by_the_record_named():
+    accounts = [
+        ("bill 8c06 (invoice INV-000108, Cascade): item 172: account code 7001 not found in F0901", "7001"),
+        ("bill 7421 (invoice INV-000113, Frontier): item 181: account code 7001 not found in F0901", "7001"),
+        ("bill 37d6 (invoice INV-000115, Nandu): item 186: account code 7011 not found in F0901", "7011"),
     ]
-    share = judge(SPEC, None, 4, reasons)
-    # Counted by cause (amounts masked for the count), shown in the refusal's own words, amounts whole.
+    refusals = [master_missing(why, system="JDE", what="account", value=code) for why, code in accounts]
+    refusals.append(flow_rule("supplier 4411: total 175.30 differs from 175.31", rule="totals differ"))
+    share = judge(SPEC, None, 4, refusals)
+    # Counted by kind (one fix: set the accounts up in JDE), shown in a refusal's own words, amounts whole.
     assert dict(share.causes.most_common()) == {
-        "account code 7001 not found in F0901": 2,
-        "account code 7011 not found in F0901": 1,
-        "total 175.30 differs from 175.31": 1,
+        f"A master record is missing in the target: JDE, account, e.g. {accounts[0][0]}": 3,
+        "Refused by the flow's rules: totals differ: supplier 4411: total 175.30 differs from 175.31": 1,
     }
-    assert refusal_cause(reasons[3]) == refusal_cause("supplier 4412: total 99.10 differs from 99.20")
-    assert "2 x account code 7001 not found in F0901" in share.message()
-    assert refusal_cause("no colon") == "no colon"
+    assert (
+        f"3 x A master record is missing in the target: JDE, account, e.g. {accounts[0][0]}"
+        in share.message()
+    )
 
 
 def _open_items(ledger: Ledger, day: str = "d") -> list:
@@ -193,10 +200,15 @@ def test_a_day_mostly_refused_writes_the_rest_runs_every_step_after_and_ends_red
     assert (mapped_check.passed, mapped_check.severity) == (False, AssetCheckSeverity.WARN)
     assert (written_check.passed, written_check.severity) == (False, AssetCheckSeverity.ERROR)
     causes = written_check.metadata["refused_causes"].value
-    assert "7 x code C1 has no account in the mapping table" in causes, causes
+    kind = "7 x A mapping table has no row for a value: refused_share/codes, e.g. thing R0: code C1 has no"
+    assert kind in causes, causes
     # The verdict's failure names the share and its causes, and what to do; its day is not materialized.
     said = _failures(first)
-    assert "7 of 13 thing records" in said and "looks systemic" in said and "7 x code C1" in said, said
+    assert (
+        "7 of 13 thing records" in said
+        and "looks systemic" in said
+        and "7 x A mapping table has no row" in said
+    ), said
     assert "replay" in said, said
     assert flow.DAY in instance.get_materialized_partitions(SPEC.key("written"))
     assert flow.DAY not in instance.get_materialized_partitions(SPEC.key("verdict"))

@@ -20,7 +20,7 @@ from jde_coupa_world import jde_coupa_world
 from connector_assets.definitions import defs
 from connector_assets.flows.assets import UNREACHABLE_AFTER
 from connector_assets.flows.core import Rejected, queue_failure
-from connector_assets.flows.written_check import CHECK, check_result, queue_of, reason_class
+from connector_assets.flows.written_check import CHECK, check_result, queue_of
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_resources.ledger import Ledger
@@ -353,21 +353,68 @@ def test_holds_count_against_the_day_only_past_the_alert_threshold(tmp_path, mon
         queue_of(_day_items(ledger))
 
 
-def test_reasons_are_counted_by_cause_not_by_record():
-    first = reason_class("supplier 4411: account 4000-0-0-0 not found in F0901")
-    assert first == reason_class("supplier 4412: account 4000-0-0-0 not found in F0901")
-    assert first != reason_class("supplier 4411: payment terms 'N45' have no Coupa mapping")
+def test_a_closed_period_hold_of_thirty_suppliers_is_one_kind(tmp_path):
+    """After a period roll, money of 30 suppliers is held on the same closed period: one kind of hold (what
+    a person fixes at once), whichever supplier each sentence names, not 30 kinds of one record."""
+    from connector_assets.flows.periods import PeriodClosed
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    day = date(2026, 10, 29)
+    for n in range(30):
+        held = PeriodClosed(
+            ("JDE", "period", "ledger"), "00001.AP", "jde_coupa", day,
+            f"invoice {7000 + n} of supplier {4400 + n} (Supplier {n} Ltd) is dated {day} (G/L date), in a "
+            "closed accounting period",
+        )  # fmt: skip
+        queue_failure(
+            SUPPLIERS_FLOW, ledger, Rejected.waiting(str(7000 + n), held, {"source_key": str(7000 + n)}),
+            status="held", depends_on=held.depends_on, run_id="run-1", partition=DAY,
+        )  # fmt: skip
+    items = _day_items(ledger)
+    assert {i.kind for i in items} == {"period_closed · JDE"} and {i.attention for i in items} == {"flows"}
+    assert {i.params["day"] for i in items} == {"2026-10-29"}
+    queue = queue_of(items, now=datetime.now(UTC))
+    [(shown, count)] = queue.reasons.most_common()
+    assert count == 30 and shown.startswith("held for a closed accounting period: Dated in a closed")
+    assert "e.g. invoice 7000 of supplier 4400" in shown  # one real sentence as the example
+    assert (queue.held_period, queue.clears_by_itself, queue.needs_person) == (30, 30, 0)
+
+
+def test_a_held_record_whose_dependency_synced_needs_a_person_and_says_why(tmp_path):
+    from connector_assets.flows.written_check import day_queue
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    _hold(ledger, "4411", DAY)
+    _hold(ledger, "4412", DAY)
+    queue = day_queue(_day_items(ledger), ledger)
+    assert (queue.held, queue.held_overdue, queue.clears_by_itself, queue.needs_person) == (2, 0, 2, 0)
+    assert check_result(AssetKey("x"), queue).passed  # waiting within bounds: green
+    # 4411's address synced, but nothing released its held record (a path that does not release).
+    ledger.record_target("jde_coupa", "address", "JDE", "4411", "coupa", target_id="A-1", content_hash="h")
+    queue = day_queue(_day_items(ledger), ledger)
+    assert (queue.held, queue.held_overdue, queue.clears_by_itself, queue.needs_person) == (2, 1, 1, 1)
+    [(shown, count)] = queue.reasons.most_common()
+    assert count == 1 and "jde_coupa:address:JDE:4411 has synced, but this record was not released" in shown
+    result = check_result(AssetKey("x"), queue)
+    assert not result.passed and result.severity == AssetCheckSeverity.WARN
+    assert (result.metadata["needs_person"].value, result.metadata["clears_by_itself"].value) == (1, 1)
+    ledger.dispose()
 
 
 def test_money_held_on_a_closed_period_is_its_own_kind_and_a_close_window_is_not_counted(tmp_path):
+    from connector_assets.flows.close_calendar import CloseInProgress
+    from connector_assets.flows.periods import PeriodClosed
+
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    for key, depends_on, reason in [
-        ("7", "JDE:period:ledger:00001.AP/2026-10-29@jde_coupa", "invoice 7 is dated 2026-10-29 (G/L date)"),
-        ("8", "CLOSE:window:until:2026-12-04T06:00:00+00:00@jde_coupa", "period close in progress"),
-    ]:
+    period = PeriodClosed(
+        ("JDE", "period", "ledger"), "00001.AP", "jde_coupa", date(2026, 10, 29),
+        "invoice 7 is dated 2026-10-29 (G/L date)",
+    )  # fmt: skip
+    close = CloseInProgress("jde_coupa", datetime.now(UTC) + timedelta(days=10), "JD Edwards")
+    for key, held in [("7", period), ("8", close)]:
         queue_failure(
-            SUPPLIERS_FLOW, ledger, Rejected(key, reason, {"source_key": key}), status="held",
-            depends_on=depends_on, run_id="run-1", partition=DAY,
+            SUPPLIERS_FLOW, ledger, Rejected.waiting(key, held, {"source_key": key}), status="held",
+            depends_on=held.depends_on, run_id="run-1", partition=DAY,
         )  # fmt: skip
     queue = queue_of(_day_items(ledger), now=datetime.now(UTC) + timedelta(days=3))
     assert (queue.held, queue.held_period, queue.held_overdue, queue.failed) == (2, 1, 0, 0)
