@@ -38,7 +38,12 @@ def test_fit_writes_the_report_and_materializes_nothing(env, tmp_path):
     assert tuple(read[0]) == FIT_COLUMNS
     assert {r["flow"] for r in read} == {"suppliers", "purchase_orders", "invoices"}
     assert {r["verdict"] for r in read} >= {"create", "hold"}
-    assert "suppliers" in (out / "fit.md").read_text() and (out / "fit.html").stat().st_size > 0
+    # every refused, held or ambiguous record carries the kind the run queued it with, and its parameters
+    explained = [r for r in read if r["verdict"] in ("refuse", "hold", "ambiguous")]
+    assert explained and all(r["kind"] and r["params"].startswith("{") for r in explained)
+    md = (out / "fit.md").read_text()
+    assert "suppliers" in md and (out / "fit.html").stat().st_size > 0
+    assert "\nRan " in md and " UTC, took " in md and "## What the refusals and holds mean" in md
     with DagsterInstance.get() as instance:  # the deployment's instance: no day of any flow touched
         key = AssetKey(["jde_coupa", "suppliers_written"])
         assert instance.get_latest_materialization_event(key) is None
