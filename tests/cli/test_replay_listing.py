@@ -122,7 +122,10 @@ def test_a_wait_that_outlived_what_it_waits_for_needs_a_person_with_why(ledger):
     [
         (["--integration", "nosuch"], "no integration 'nosuch'; known: "),
         (["--flow", "nosuch"], "no flow 'nosuch'; known: "),
-        (["--integration", "itest", "--flow", "suppliers"], "no flow 'suppliers' in itest; known: invoices, vendors"),
+        (
+            ["--integration", "itest", "--flow", "suppliers"],
+            "no flow 'suppliers' in itest; known: invoices, vendors",
+        ),
     ],
 )
 def test_an_unknown_integration_or_flow_is_refused_naming_the_known_ones(ledger, args, said):
