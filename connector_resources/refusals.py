@@ -443,7 +443,7 @@ def wait_outlived(
         return ""
     if status == "held" and depends_on and synced:
         return f"{depends_on} has synced, but this record was not released: replay it"
-    code = code_of(kind or "")
+    code = code_of(kind or "") or ("waits_for_record" if status == "held" and depends_on else "")
     params = params or {}
     since = created_at
     if code == "close_window":

@@ -25,7 +25,6 @@ from connector_resources.held_outside import _CHECKS
 from connector_resources.jde import JdeMessage, JdeOrchestrationError
 from connector_resources.ledger import Ledger
 from connector_resources.missing_records import MissingRecord, is_missing_hold, kind_words, missing_of
-from connector_resources.reason_kinds import reason_kind
 from connector_resources.replay import release_synced
 from connector_resources.replay_report import queue_report
 
@@ -120,7 +119,10 @@ def test_holds_on_missing_records_group_by_kind_not_by_record() -> None:
         refusal("59A1", "Supplier 4411 missing"), {**BODY, "Supplier": "4411"}, "Coupa invoice 8"
     )
     account = missing_master.refused_for_missing(refusal("59A2", "Account '20.8150' missing"), BODY, "x 9")
-    assert reason_kind(one.reason, "7") == reason_kind(other.reason, "8") != reason_kind(account.reason, "9")
+    assert one.refusal.group == other.refusal.group == "master_missing · JDE · supplier"
+    assert account.refusal.group == "master_missing · JDE · account"
+    assert (one.refusal.params["value"], other.refusal.params["value"]) == ("9999", "4411")
+    assert one.refusal.attention == "person" and one.refusal.sentence == one.reason
     assert kind_words(one.depends_on) == "missing in JDE: supplier (F0401)"
     assert is_missing_hold(one.depends_on) and not is_missing_hold("coupa_jde:invoice:coupa:7")
     assert not is_missing_hold("JDE:period:ledger:00001.AP/2026-10-03@coupa_jde")
