@@ -22,6 +22,7 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.staging import Column, StagingResource
 from connector_resources.procurify.errors import ProcurifyDuplicateError, ProcurifyOutcomeUnknownError
+from connector_resources.refusals import refused
 
 CODE_MAX = 50  # Procurify account code ``code`` (reference 2.8)
 DESCRIPTION_MAX = 200  # Procurify account code ``description`` (reference 2.8)
@@ -111,7 +112,12 @@ class CodeIndex:
 
 
 class CodeChanged(ValueError):
-    """The table now gives a written account another code; the API would rename the code in place."""
+    """The table now gives a written account another code; the API would rename the code in place. Its
+    ``refusal``: the flow's rule (kept by the writer as data)."""
+
+    def __init__(self, sentence: str) -> None:
+        super().__init__(sentence)
+        self.refusal = refused(sentence, rule="account code renamed")
 
 
 class ProcurifyAccountCodeTarget(SessionTarget):

@@ -25,7 +25,12 @@ from datetime import date
 from typing import Any
 
 from connector_assets.flows.core import Created
-from connector_resources.procurify.errors import ProcurifyOutcomeUnknownError, ProcurifyValidationError
+from connector_resources.procurify.errors import (
+    SYSTEM,
+    ProcurifyOutcomeUnknownError,
+    ProcurifyValidationError,
+)
+from connector_resources.refusals import Refused, refusal_of, target_refused
 
 APPROVED_BILL, PAID_BILL = 2, 4  # Procurify bill status codes (reference 2.6, confirmed)
 
@@ -72,11 +77,14 @@ def mark_bill_paid(
             return Created(uuid, "adopt", "the mark's answer was lost, and Procurify shows the bill Paid")
         raise
     except ProcurifyValidationError as exc:
-        raise ValueError(f"Procurify refused to mark {named} paid: {exc}") from None
+        raise Refused(
+            refusal_of(exc, f"Procurify refused to mark {named} paid: {exc}", system=SYSTEM)
+        ) from None
     skipped = [s for s in answer.get("skipped") or [] if isinstance(s, Mapping) and s.get("uuid")]
     if any(same_bill_uuid(s["uuid"], uuid) for s in skipped):
         why = "; ".join(str(s.get("reason") or "") for s in skipped)
-        raise ValueError(f"Procurify did not mark {named} paid: {why}")
+        said = f"Procurify did not mark {named} paid: {why}"
+        raise Refused(target_refused(said, system=SYSTEM, code="skipped"))
     paid = answer.get("paid")
     if isinstance(paid, list) and any(
         same_bill_uuid(p.get("uuid") if isinstance(p, Mapping) else p, uuid) for p in paid
@@ -87,9 +95,10 @@ def mark_bill_paid(
     bill = session.get("bills", uuid)
     if marked_paid(session, bill):
         return uuid
-    raise ValueError(
+    said = (
         f"Procurify accepted the mark-as-paid of bill {bill.get('invoice_number') or uuid} without "
         f"saying it was paid, and the bill is still {status_name(bill)} in Procurify: not recorded as "
         "marked; replay to mark it again (or mark it paid in Procurify by hand, then replay: it is "
         "then adopted)"
     )
+    raise Refused(target_refused(said, system=SYSTEM, code="not marked paid"))

@@ -16,10 +16,16 @@ from connector_assets.flows.core import FlowSpec, Mapped, Rejected, Skipped, ski
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe, status_code
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
-from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
+from connector_assets.procurify.record_reads import (
+    NOT_FOUND,
+    RecordReadFailed,
+    queued_for_read,
+    read_for_record,
+)
 from connector_assets.procurify.staged_bills import bill_stamp
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.refusals import Refusal, refused
 
 BillOutcome = Mapped | Rejected | Skipped | None
 
@@ -46,7 +52,9 @@ def refused_after_sent(
     send it again."""
     if isinstance(mapped, Rejected) and posted is not None:
         sent = wording.sent_as.format(posted=posted)
-        return Rejected(bill_uuid, f"{mapped.reason} (it was {sent} before; {wording.nothing_again})")
+        said = f"{mapped.reason} (it was {sent} before; {wording.nothing_again})"
+        own = mapped.refusal or refused(mapped.reason, rule="bill refused")
+        return Rejected.of(bill_uuid, Refusal(own.kind, said, own.params))
     return mapped
 
 
@@ -68,12 +76,12 @@ def approved_full_bill(
         if posted is None:
             return None
         name = BILL_STATUS_NAMES.get(status, str(bill.get("status"))) if status is not None else "?"
-        return Rejected(
-            bill_uuid,
+        said = (
             f"{describe(bill)} is {name} in Procurify now, after it was "
             f"{wording.sent_as.format(posted=posted)}: the integration never {wording.never} if that is "
-            "right, then abandon this item",
+            "right, then abandon this item"
         )
+        return Rejected.of(bill_uuid, refused(said, rule="moved back after it was sent"))
     if posted is None and bill.get("last_export_date"):
         return NeverWritten(
             bill_uuid,
@@ -83,7 +91,8 @@ def approved_full_bill(
     try:
         full = read_for_record("its full bill", lambda: session.get("bills", bill_uuid))
     except ProcurifyNotFoundError as exc:
-        return Rejected(bill_uuid, f"{describe(bill)} cannot be read from Procurify ({exc}); nothing sent")
+        said = f"{describe(bill)} cannot be read from Procurify ({exc}); nothing sent"
+        return Rejected.of(bill_uuid, refused(said, rule=NOT_FOUND))
     if not bill_vendor_id(full) and bill_vendor_id(bill):
         full = {**full, "vendor": bill["vendor"]}  # the list's {id, name} when the full bill lacks it
     return full
@@ -107,18 +116,20 @@ def remapped_bills(
         try:
             bill = read(key)
         except ProcurifyNotFoundError as exc:
-            yield Rejected(key, f"bill {key} cannot be read from Procurify ({exc})")
+            yield Rejected.of(
+                key, refused(f"bill {key} cannot be read from Procurify ({exc})", rule=NOT_FOUND)
+            )
             continue
         except RecordReadFailed as failed:  # still no answer: stays queued, the rest replay
             yield queued_for_read(key, f"bill {key}", failed)
             continue
         status = status_code(bill)
         if status not in statuses and not posted(key):
-            yield Rejected(
-                key,
+            said = (
                 f"{describe(bill)} is {BILL_STATUS_NAMES.get(status, status)} in Procurify now, not "
-                f"approved ({statuses_env}): {wording.not_sent}; abandon this item if that is right",
+                f"approved ({statuses_env}): {wording.not_sent}; abandon this item if that is right"
             )
+            yield Rejected.of(key, refused(said, rule="not approved now"))
             continue
         found.append(({**bill, "uuid": key}, bill_stamp(bill)))
     yield from mapped(found)

@@ -47,11 +47,13 @@ from connector_assets.procurify.order_fields import (
     order_num,
 )
 from connector_assets.procurify.order_reads import ProcurifyOrderReads
-from connector_assets.procurify.record_reads import mapped_or_queued, read_for_record
+from connector_assets.procurify.record_reads import NOT_FOUND, mapped_or_queued, read_for_record
 from connector_assets.procurify.source_orders import source_order_of
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 from connector_resources.redaction import get_logger
+from connector_resources.refusals import refused, source_invalid
 
+CANCELLED = "cancelled after it was sent"  # the rule of an order cancelled once its target holds it
 Outcome = Mapped | Rejected | Skipped | None
 
 
@@ -111,9 +113,8 @@ class ProcurifyOrders:
             try:
                 po = read_for_record("its full record", lambda: self.reads.purchase_order(number))
             except ProcurifyNotFoundError as exc:
-                return Rejected(
-                    key, f"Procurify PO {number} cannot be read from Procurify ({exc}); nothing sent"
-                )
+                said = f"Procurify PO {number} cannot be read from Procurify ({exc}); nothing sent"
+                return Rejected.of(key, refused(said, rule=NOT_FOUND))
             return self.po_record(po)
 
         # Procurify not answering one PO's reads after every retry queues that PO; the rest still go.
@@ -128,18 +129,20 @@ class ProcurifyOrders:
         if state == PO_CANCELLED:
             if sent is None:
                 return Skipped(key, f"{label} was cancelled in Procurify before it was sent; nothing to send")
-            return Rejected(
-                key,
+            said = (
                 f"{label} was cancelled in Procurify after it was sent to {self.sent_as(key, sent)}. "
                 f"Cancelling or closing a {target} order is a buyer's decision the connector does not take: "
-                f"cancel it in {target} if that is right, then abandon this item",
+                f"cancel it in {target} if that is right, then abandon this item"
             )
+            return Rejected.of(key, refused(said, rule=CANCELLED))
         items = live_items(po.get("order_items") or [])
         vendor_id = id_of(po.get("pref_vendor")) or next(
             (item_vendor(i) for i in items if item_vendor(i)), ""
         )
         if not vendor_id:
-            return Rejected(key, f"{label} names no vendor; nothing sent")
+            return Rejected.of(
+                key, source_invalid(f"{label} names no vendor; nothing sent", field="pref_vendor")
+            )
         nums = sorted(
             {order_num(i) for i in items if order_num(i)}, key=lambda n: int(n) if n.isdigit() else 0
         )
@@ -163,7 +166,8 @@ class ProcurifyOrders:
             items=items,
         )
         if not items:
-            return Rejected(key, f"{label} has no lines left to order (all rejected or denied); nothing sent")
+            said = f"{label} has no lines left to order (all rejected or denied); nothing sent"
+            return Rejected.of(key, refused(said, rule="no lines left to order"))
         marks = {n: source_order_of(found[n].get("description")) for n in nums if n in found}
         theirs = [n for n in nums if marks.get(n)]
         if theirs and sent is None:
@@ -175,11 +179,11 @@ class ProcurifyOrders:
                     f"system's, not one to send to {target}; nothing sent",
                 )
             rest = ", ".join(n for n in nums if n not in theirs)
-            return Rejected(
-                key,
+            said = (
                 f"{label} has lines from {made} (that system's order) and lines from requisition(s) {rest}; "
-                f"nothing sent: split the PO in Procurify (that system's lines apart), then replay",
+                f"nothing sent: split the PO in Procurify (that system's lines apart), then replay"
             )
+            return Rejected.of(key, refused(said, rule="lines of another system's order"))
         if state not in PO_STATE_NAMES:
             self.log.info("%s: unknown state %r; sent as a purchased PO", label, po.get("state"))
         return self.record(source)
@@ -207,16 +211,20 @@ class ProcurifyOrders:
                 sent = self.sent(key)
                 if sent is not None and status in (2, 4):
                     out.append(
-                        Rejected(
+                        Rejected.of(
                             key,
-                            f"{label} is {name} in Procurify now, after it was sent to "
-                            f"{self.sent_as(key, sent)}; cancelling a {target} order is a buyer's decision: "
-                            f"cancel it in {target} if that is right, then abandon this item",
+                            refused(
+                                f"{label} is {name} in Procurify now, after it was sent to "
+                                f"{self.sent_as(key, sent)}; cancelling a {target} order is a buyer's "
+                                f"decision: cancel it in {target} if that is right, then abandon this item",
+                                rule=CANCELLED,
+                            ),
                         )
                     )
             return out  # not approved (pending, draft) or bought in Procurify: not this flow's to send
         if not vendors:
-            return [Rejected(keys[0], f"{label} has no lines with a vendor; nothing sent")]
+            said = f"{label} has no lines with a vendor; nothing sent"
+            return [Rejected.of(keys[0], source_invalid(said, field="line_items.vendor"))]
         mark = source_order_of(requisition.get("description"))
         if mark is not None and all(self.sent(key) is None for key in keys):
             why = (
@@ -241,5 +249,6 @@ class ProcurifyOrders:
         """Requisition ``num`` read again and mapped, keeping the order of source key ``key`` (replay)."""
         header = self.reads.requisition(num)
         if header is None:
-            return [Rejected(key, f"Procurify requisition {num} is not found in Procurify; nothing sent")]
+            said = f"Procurify requisition {num} is not found in Procurify; nothing sent"
+            return [Rejected.of(key, refused(said, rule=NOT_FOUND))]
         return [r for r in self.requisition_records(header) if r.source_key == key]

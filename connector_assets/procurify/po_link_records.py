@@ -29,6 +29,8 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.procurify.po_links import PoLinks
 from connector_assets.procurify.po_origins import OriginFinder, PoOrigin, link_key, order_of
 from connector_resources.ledger import Ledger
+from connector_resources.procurify.errors import SYSTEM
+from connector_resources.refusals import Refusal, refused
 
 # The link of (key, procurify_PO, requisitions, since, siblings): ``Mapped`` with the PO_Num to set.
 LinkRecord = Callable[[str, int, Iterable[int], date | None, Iterable[int]], Mapped]
@@ -83,7 +85,8 @@ class PoLinkRecords:
             key = link_key(order, origin.procurify_po, first)
             if len(origin.orders) > 1 or origin.foreign:
                 counts["mixed"] += 1
-                yield Rejected(key, self.mixed_reason(origin), {"procurify_PO": origin.procurify_po})
+                mixed = refused(self.mixed_reason(origin), rule="PO of several orders")
+                yield Rejected.of(key, mixed, {"procurify_PO": origin.procurify_po})
                 continue
             counts["to_link"] += 1
             since, siblings = links.requisition_sent(ledger, order), links.linked_pos(ledger, order)
@@ -115,10 +118,11 @@ class PoLinkRecords:
             for key in keys:
                 number = self.links.po_of_key(ledger, key, flow_name)
                 if number is None:
-                    yield Rejected(
-                        key,
+                    said = (
                         f"{self.source} order {order_of(key)}: no Procurify PO is known for it yet; it is "
-                        "linked when a PO purchased from its requisition appears",
+                        "linked when a PO purchased from its requisition appears"
                     )
+                    waits = {"system": SYSTEM, "waits_for": "a PO purchased from its requisition"}
+                    yield Rejected.of(key, Refusal("target_processing", said, waits))
                     continue
                 yield from self.of([{"procurify_PO": number}], finder, ledger, Counter())

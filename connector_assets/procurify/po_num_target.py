@@ -25,14 +25,20 @@ from connector_assets.flows.core import Created, Mapped
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.procurify.order_fields import PO_STATE_NAMES, requisition_numbers
 from connector_assets.procurify.po_origins import order_of
-from connector_resources.procurify.errors import ProcurifyValidationError
+from connector_resources.procurify.errors import SYSTEM, ProcurifyValidationError
+from connector_resources.refusals import Refusal, refusal_of
 
 HOLDER_LOOKBACK = timedelta(days=31)  # duplicate search without a ledger date: POs modified this recently
 
 
 class PoLinkRefused(ValueError):
     """Procurify will not take this PO_Num on this PO (a duplicate of another order's, or a PO it does not
-    let anyone revise); the reason says which and what to do."""
+    let anyone revise); the reason says which and what to do. Its ``refusal`` (kept by the writer): a
+    ``conflict`` in Procurify, or Procurify's own refusal naming its field."""
+
+    def __init__(self, sentence: str, refusal: Refusal | None = None) -> None:
+        super().__init__(sentence)
+        self.refusal = refusal or Refusal("conflict", sentence, {"system": SYSTEM})
 
 
 def _says(po: dict[str, Any], text: str) -> bool:
@@ -138,4 +144,5 @@ class ProcurifyPoNumbers(SessionTarget):
             "paid": "A paid PO cannot change; abandon this item, the link stays in the ledger only",
         }.get(state, "Fix what Procurify names, then replay this item")
         status = f" ({state})" if state else ""
-        return PoLinkRefused(f"Procurify refused PO_Num {text!r} on PO {number}{status}: {said}. {advice}")
+        sentence = f"Procurify refused PO_Num {text!r} on PO {number}{status}: {said}. {advice}"
+        return PoLinkRefused(sentence, refusal_of(exc, sentence, system=SYSTEM))

@@ -28,6 +28,7 @@ from connector_resources.refusals import Refusal
 T = TypeVar("T")
 R = TypeVar("R")
 MAX_ATTEMPTS_ENV = "ML_PROCURIFY_MAX_ATTEMPTS"
+NOT_FOUND = "not found in Procurify"  # the rule of a record refused because Procurify no longer has it
 
 
 class RecordReadFailed(Exception):

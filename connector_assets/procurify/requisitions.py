@@ -37,7 +37,9 @@ from connector_assets.procurify.order_fields import words
 from connector_assets.procurify.order_reads import requisition_items
 from connector_assets.procurify.po_revisions import requisition_differences, revision
 from connector_resources import settings
+from connector_resources.procurify.errors import SYSTEM
 from connector_resources.redaction import get_logger
+from connector_resources.refusals import Refusal, Refused, refused
 
 
 class DescriptionDropped(Failure):
@@ -88,16 +90,18 @@ class ProcurifyRequisitions(SessionTarget):
         )
         if len(found) > 1:
             nums = ", ".join(str(r.get("num")) for r in found)
-            raise ValueError(
+            said = (
                 f"Procurify has {len(found)} requisitions described {description!r} (numbers {nums}); "
                 "adopting either would be a guess: cancel the extra one in Procurify, then replay"
             )
+            candidates = [str(r.get("num")) for r in found]
+            raise Refused(Refusal("ambiguous", said, {"system": SYSTEM, "candidates": candidates}))
         return str(found[0]["uuid"]) if found else None
 
     def create(self, record: Mapped) -> str:
         with self.lock:
             if self.dropped:
-                raise ValueError(f"not sent: {self.dropped}")
+                raise Refused(refused(f"not sent: {self.dropped}", rule="description dropped"))
             uuid = str(self.session.create_requisition(record.body)["uuid"])
             if not self.checked:
                 self.checked = True
@@ -156,12 +160,14 @@ class ProcurifyRequisitions(SessionTarget):
             return
         differences = self._requisition_differences(target_id, record)
         if differences:
-            raise ValueError(
+            said = (
                 f"Procurify requisition {target_id} differs from the {self.source_label} order "
                 f"({'; '.join(differences)}) and is not purchased yet; the API cannot change a requisition: "
                 "once Procurify purchases it (and the PO is linked), replay applies the change to the PO. To "
                 "apply it now, edit the requisition in Procurify"
             )
+            waits = {"system": SYSTEM, "waits_for": f"a PO purchased from requisition {target_id}"}
+            raise Refused(Refusal("target_processing", said, waits))
         # Nothing Procurify holds differs (adopted as sent, or only the vendor's name moved): nothing to do.
 
     def _requisition_differences(self, uuid: str, record: Mapped) -> list[str]:
@@ -185,4 +191,5 @@ class ProcurifyRequisitions(SessionTarget):
             self.session.revise_purchase_order(int(po_number), {"order_items": plan.order_items}, current=po)
         if plan.problems:
             revised = f"revised PO {po_number} where the API allows; " if plan.order_items else ""
-            raise ValueError(revised + "; ".join(plan.problems))
+            said = revised + "; ".join(plan.problems)
+            raise Refused(refused(said, rule="PO change the API cannot make"))

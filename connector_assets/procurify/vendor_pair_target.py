@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from connector_assets.flows.core import Mapped
 from connector_assets.procurify.vendor_pairing import VendorPairing
 from connector_resources.ledger import Ledger
+from connector_resources.procurify.errors import SYSTEM
+from connector_resources.refusals import Refusal, Refused
 
 
 @dataclass
@@ -30,12 +32,15 @@ class LedgerPairs:
         supplier_id = str(record.natural_key[self.supplier_key])
         other = self.pairing.paired_vendor(self.ledger, supplier_id)
         if other is not None and other != record.source_key:
-            raise ValueError(
+            said = (
                 f"Procurify vendor {record.source_key} ({record.fields.get('vendor_name')}): its name "
                 f"matches {self.supplier_words} {record.fields.get('supplier')} ({self.supplier_key} "
                 f"{supplier_id}), which is already paired with Procurify vendor {other}; not paired twice. "
                 f"Enter the right match by hand (`ml-connector xref set {record.source_key} "
                 f"<{self.supplier_words} number>`), then replay"
+            )
+            raise Refused(
+                Refusal("ambiguous", said, {"system": SYSTEM, "candidates": [other, record.source_key]})
             )
         return supplier_id
 

@@ -27,7 +27,9 @@ from connector_assets.procurify import vendor_writes
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
 from connector_assets.procurify.vendor_pairing import PROCURIFY, SUPPLIER_ENTITY, VendorPairing
 from connector_resources.ledger import Ledger
+from connector_resources.procurify.errors import SYSTEM
 from connector_resources.redaction import get_logger
+from connector_resources.refusals import Refusal
 from connector_resources.replay import register_replay_handler
 
 log = get_logger(__name__)
@@ -120,7 +122,7 @@ class KeyedVendors(ProcurifyVendorTarget):
 
     def paired_elsewhere(self, record: Mapped, vendor: Mapping[str, Any], other: str, how: str) -> Exception:
         key, words = record.source_key, self.supplier_words
-        return ValueError(
+        return VendorRefused(
             f"{words} {key}: Procurify vendor {vendor['id']} ({vendor.get('name')}) carries "
             f"external_id {key}, but the ledger pairs it with {words} {other}; not adopted, not "
             "changed. Correct the vendor's external_id in Procurify, or enter the right match by hand, "
@@ -128,9 +130,10 @@ class KeyedVendors(ProcurifyVendorTarget):
         )
 
     def no_email(self, record: Mapped) -> Exception:
-        return ValueError(
+        return VendorRefused.setting(
             f"{self.supplier_words} {record.source_key}: {self.email_missing} or set "
-            f"{self.fallback_setting}, then replay"
+            f"{self.fallback_setting}, then replay",
+            self.fallback_setting,
         )
 
     def update(self, target_id: str, record: Mapped) -> Unchanged | None:
@@ -151,7 +154,17 @@ class KeyedVendors(ProcurifyVendorTarget):
 
 
 class VendorRefused(ValueError):
-    """The Procurify vendor found for a supplier is not one this flow may adopt (the reason says)."""
+    """The Procurify vendor found for a supplier is not one this flow may adopt (the reason says). Its
+    ``refusal`` (kept by the writer): a ``conflict`` in Procurify unless said otherwise."""
+
+    def __init__(self, sentence: str, refusal: Refusal | None = None) -> None:
+        super().__init__(sentence)
+        self.refusal = refusal or Refusal("conflict", sentence, {"system": SYSTEM})
+
+    @classmethod
+    def setting(cls, sentence: str, setting: str) -> VendorRefused:
+        """Refused until ``setting`` is set (a new vendor with no e-mail and no fallback)."""
+        return cls(sentence, Refusal("configuration", sentence, {"system": SYSTEM, "setting": setting}))
 
 
 class NamedVendors(ProcurifyVendorTarget):
@@ -188,11 +201,15 @@ class NamedVendors(ProcurifyVendorTarget):
         who = self.who(record)
         if len(same) > 1:
             ids = ", ".join(str(v.get("id")) for v in same[:10])
-            raise VendorRefused(
+            said = (
                 f"{who}: {len(same)} active Procurify vendors are named {name!r} (ids {ids}); adopting one "
                 "would be a guess and creating another a duplicate. Deactivate the duplicates in Procurify, "
                 "or pair the right one by hand (`ml-connector xref set <vendor id> "
                 f"{number}`), then replay"
+            )
+            candidates = [str(v.get("id")) for v in same[:10]]
+            raise VendorRefused(
+                said, Refusal("ambiguous", said, {"system": SYSTEM, "candidates": candidates})
             )
         vendor = same[0]
         self.refuse_if_paired_elsewhere(record, vendor, "has the supplier's name")
@@ -214,9 +231,10 @@ class NamedVendors(ProcurifyVendorTarget):
         )
 
     def no_email(self, record: Mapped) -> Exception:
-        return VendorRefused(
+        return VendorRefused.setting(
             f"{self.who(record)}: Procurify requires an e-mail on a new vendor and {self.system} gives none; "
-            f"set {self.fallback_setting}, then replay"
+            f"set {self.fallback_setting}, then replay",
+            self.fallback_setting,
         )
 
     def created(self, record: Mapped, vendor_id: str) -> None:

@@ -10,15 +10,23 @@ from connector_assets.bill.targets import BillAlreadyPaid
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.jde_bill.bill_mappers import Books, map_order_bill, map_voucher_bill
 from connector_assets.integrations.jde_bill.bill_mappings import (
+    ACCOUNTS,
+    DEPARTMENTS,
+    PAYMENT_TERMS,
     BillPolicy,
     LineCoder,
     net_days,
 )
-from connector_assets.integrations.jde_bill.bill_target import BillsFromJde
+from connector_assets.integrations.jde_bill.bill_target import (
+    CURRENCY_RULE,
+    BillCurrencyMismatch,
+    BillsFromJde,
+)
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
 from connector_assets.jde.order_vouchers import first_voucher
+from connector_resources.refusals import MappingGap, mapping_gaps, refusal_of
 
 SUPPLIES, ARCHIVED = "0ca02SUPPLIES000001", "0ca02ADVERTISING001"
 OPERATIONS, CLOSED_DEPT = "0de02OPERATIONS0001", "0de02VENTES00000001"
@@ -109,48 +117,78 @@ def test_which_orders_and_vouchers_qualify_is_the_policys():
 
 
 @pytest.mark.parametrize(
-    ("line", "books", "reason"),
+    ("line", "books", "reason", "group"),
     [
         (
             _line(1, "20.9999"),
             _books(),
             "account 20.9999 not found in F0901 (purchase order 00001/4512/OP line 1)",
+            "source_invalid · account (F0901)",
         ),
-        (_line(1, "20.8160"), _books(), "account 20.8160 is not postable (posting edit code N"),
+        (
+            _line(1, "20.8160"),
+            _books(),
+            "account 20.8160 is not postable (posting edit code N",
+            "source_invalid · account (F0901)",
+        ),
         (
             _line(1),
             _books(accounts={"20.8150": "0ca02NOSUCHACCOUNT01"}),
             "BILL chart-of-accounts id 0ca02NOSUCHACCOUNT01 (mapped from account 20.8150) not in BILL "
             "(archived?)",
+            "master_missing · bill · chart-of-accounts id",
         ),
         (
             _line(1),
             _books(accounts={"20.8150": ARCHIVED}),
             f"BILL chart-of-accounts id {ARCHIVED} ('Advertising', mapped from account 20.8150) is archived "
             "in BILL",
+            "master_missing · bill · chart-of-accounts id",
         ),
         (
             _line(1),
             _books(accounts={}),
             "account 20.8150 has no BILL chart-of-accounts id in the account mapping",
+            f"mapping_missing · {ACCOUNTS.name}",
         ),
         (
             _line(1),
             _books(departments={}),
             "business unit 20 has no BILL department id in the department mapping",
+            f"mapping_missing · {DEPARTMENTS.name}",
         ),
         (
             _line(1, "30.6110"),
             _books(accounts={"30.6110": SUPPLIES}),
             f"BILL department id {CLOSED_DEPT} ('Ventes', mapped from business unit 30) is archived in BILL",
+            "master_missing · bill · department id",
         ),
-        (_line(1, "", LNTY="S", MCU="  NOPE"), _books(), "business unit NOPE not found in F0901"),
+        (
+            _line(1, "", LNTY="S", MCU="  NOPE"),
+            _books(),
+            "business unit NOPE not found in F0901",
+            "source_invalid · business unit",
+        ),
     ],
 )
-def test_a_line_that_does_not_exist_on_both_sides_refuses_the_order_naming_it(line, books, reason):
+def test_a_line_that_does_not_exist_on_both_sides_refuses_the_order_naming_it(line, books, reason, group):
     refused = map_order_bill(_order(line), books)
     assert isinstance(refused, Rejected) and refused.source_key == "PO:00001:4512:OP"
     assert refused.reason.startswith("purchase order 00001/4512/OP: ") and reason in refused.reason
+    # the kind is data, the same for every record a person fixes at once; the sentence is the reason
+    assert refused.refusal is not None and refused.refusal.group == group
+    assert refused.refusal.sentence == refused.reason
+
+
+def test_an_order_whose_lines_lack_rows_of_one_table_names_every_value_as_data():
+    lines = (_line(1, "20.8150"), _line(2, "M30.7110.CONC"), _line(3, "", LNTY="S", MCU="20"))
+    refused = map_order_bill(_order(*lines), _books(accounts={"20.8150": SUPPLIES}))
+    assert isinstance(refused, Rejected) and refused.refusal is not None
+    assert refused.refusal.group == f"mapping_missing · {ACCOUNTS.name}"
+    assert mapping_gaps(refused.refusal.kind, refused.refusal.params) == [
+        MappingGap("account", "M30.7110.CONC", ACCOUNTS.name),
+        MappingGap("account", "LNTY:S", ACCOUNTS.name),
+    ]
 
 
 def test_due_dates_come_from_terms_a_default_without_any_and_unknown_terms_are_refused():
@@ -163,6 +201,10 @@ def test_due_dates_come_from_terms_a_default_without_any_and_unknown_terms_are_r
         isinstance(unknown, Rejected)
         and "payment terms N99 have no net days in the terms mapping" in unknown.reason
     )
+    assert unknown.refusal is not None and unknown.refusal.kind == "mapping_missing"
+    assert mapping_gaps(unknown.refusal.kind, unknown.refusal.params) == [
+        MappingGap("payment terms", "N99", PAYMENT_TERMS.name)
+    ]
 
 
 def test_a_voucher_is_a_bill_of_its_own_or_the_content_of_its_orders_bill():
@@ -177,9 +219,12 @@ def test_a_voucher_is_a_bill_of_its_own_or_the_content_of_its_orders_bill():
 
 
 def test_a_voucher_without_an_invoice_number_or_above_zero_is_refused():
-    assert "no supplier invoice number (F0411 VINV)" in map_voucher_bill(_voucher(VINV=" "), _books()).reason
+    unnumbered = map_voucher_bill(_voucher(VINV=" "), _books())
+    assert "no supplier invoice number (F0411 VINV)" in unnumbered.reason
+    assert unnumbered.refusal.group == "source_invalid · F0411 VINV"
     credit = map_voucher_bill(_voucher(gross="-20.00"), _books())
     assert "a credit is entered in BILL as a vendor credit, not a bill" in credit.reason
+    assert credit.refusal.group == "refused · credit, not a bill"
 
 
 def test_a_voucher_without_an_order_is_billed_by_its_distribution_which_must_add_up():
@@ -190,8 +235,9 @@ def test_a_voucher_without_an_order_is_billed_by_its_distribution_which_must_add
         "100.00",
         "50.00",
     ]
-    short = JdeVoucher(voucher.key, voucher.pay_items, None, [row])
-    assert "totals 100.00 but its pay items total 150.00" in map_voucher_bill(short, _books()).reason
+    short = map_voucher_bill(JdeVoucher(voucher.key, voucher.pay_items, None, [row]), _books())
+    assert "totals 100.00 but its pay items total 150.00" in short.reason
+    assert short.refusal.kind == "source_invalid" and short.refusal.sentence == short.reason
 
 
 class _Session:
@@ -214,3 +260,10 @@ def test_a_bill_bill_has_paid_is_never_rewritten():
     ):
         BillsFromJde(session, ledger=None).update("00nPAID", record)
     assert session.patched == []
+
+
+def test_the_targets_refusals_keep_their_kind_through_the_writer():
+    paid = refusal_of(BillAlreadyPaid("BILL bill 00n1 is PAID in BILL"), "said", system="bill")
+    assert (paid.group, paid.sentence) == ("conflict · bill", "said")
+    mismatch = refusal_of(BillCurrencyMismatch("the JDE document is in EUR ..."), "", system="bill")
+    assert mismatch.group == f"refused · {CURRENCY_RULE}" and mismatch.attention == "person"

@@ -39,6 +39,7 @@ from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supp
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.session import ProcurifySession
+from connector_resources.refusals import MappingGap, mapping_gaps
 
 GL = GlAccounts(
     [
@@ -162,8 +163,10 @@ def test_a_yen_bill_keeps_whole_yen_and_one_with_fractions_is_refused_naming_the
     assert isinstance(fractions, Rejected)
     assert fractions.reason.startswith(f"bill {UUID} (invoice INV-000107, Coastal HVAC AG)")
     assert "item 169: the amount 125000.50 has more decimals than JPY has (no decimals)" in fractions.reason
+    assert fractions.refusal.group == "source_invalid · items.amount"
     tax = map_bill(inputs(yen_bill("125000", "10000.25", 135000.25)), account_of, GL)
     assert isinstance(tax, Rejected) and "the tax amount (tax_amount): the amount 10000.25" in tax.reason
+    assert tax.refusal.params == {"field": "tax_amount", "value": "10000.25 JPY"}
 
 
 def test_a_dinar_bill_keeps_its_three_decimals():
@@ -246,6 +249,8 @@ def test_additional_costs_without_the_freight_setting_are_refused_naming_it_the_
     )
     assert wanted in record.reason, record.reason
     assert "Procurify's total" not in record.reason  # the one cause, not a sum that cannot add up
+    assert record.refusal.group == "configuration · JDE"
+    assert record.refusal.params["setting"] == "ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT"
     unreadable = map_bill(inputs(a_bill(costs=[{"note": "?"}]), freight_account="1.6810"), account_of, GL)
     assert isinstance(unreadable, Rejected)
     assert "additional cost 1 ({'note': '?'}) has no amount" in unreadable.reason
@@ -258,6 +263,23 @@ def test_an_unknown_account_code_refuses_the_bill_naming_it():
     assert isinstance(record, Rejected) and record.source_key == UUID
     assert "item 169: account code 4000-0-0-0 not found in F0901" in record.reason
     assert record.reason.startswith(f"bill {UUID} (invoice INV-000107, Coastal HVAC AG)")
+    # as data: a row the account map lacks, named with its value, whatever the sentence says
+    assert (record.refusal.sentence, record.refusal.group) == (
+        record.reason,
+        f"mapping_missing · {account_map.ACCOUNTS.name}",
+    )
+    assert mapping_gaps(record.refusal.kind, record.refusal.params) == [
+        MappingGap("account code", "4000-0-0-0", account_map.ACCOUNTS.name)
+    ]
+
+
+def test_the_account_maps_problems_are_a_missing_row_or_a_missing_jde_account():
+    table = account_map.AccountMap({"1.6110": "6100", "1.9999": "6900"}, account_map.AccountScope(()))
+    unmapped = account_map.account_refusal("4000-0-0-0", "account code 4000-0-0-0 not found in F0901", table)
+    assert unmapped.group == f"mapping_missing · {account_map.ACCOUNTS.name}"
+    assert unmapped.params["value"] == "4000-0-0-0"
+    gone = account_map.account_refusal("6900", "account code 6900 not found in F0901", table)
+    assert (gone.group, gone.params["value"]) == ("master_missing · JDE · account", "1.9999")
 
 
 def test_an_item_with_no_account_code_is_refused_naming_it_and_procurify_as_the_place_to_fix_it():
@@ -284,6 +306,7 @@ def test_accounts_of_two_companies_and_a_zero_bill_are_refused():
     bill["items"][1]["orderitem"]["account"]["account_code"]["code"] = "9000"
     two = map_bill(inputs(bill), account_of, GL)
     assert isinstance(two, Rejected) and "companies 00001, 00020" in two.reason
+    assert two.refusal.group == "refused · accounts of several companies"
     zero_items = [dict(i, total_cost="0.00") for i in a_bill()["items"]]
     zero = map_bill(inputs(a_bill(items=zero_items, tax_amount="0", total_cost_with_tax=0.0)), account_of, GL)
     assert isinstance(zero, Rejected) and "0.00 GBP: nothing to post" in zero.reason
