@@ -84,11 +84,11 @@ FILTER_FIELDS = (
 
 def chosen_view(fields: Any) -> str:
     """The view a request asks for (``view``: person, flows or all): the records that need a person unless
-    it names another, or a closed state (resolved, abandoned: in neither view) without one."""
+    it names another; all for a closed state (resolved, abandoned), which is in neither view."""
+    if fields.get("state") in ("resolved", "abandoned"):
+        return "all"
     view = str(fields.get("view", "") or "")
-    if view in VIEW_WORDS:
-        return view
-    return "all" if fields.get("state") in ("resolved", "abandoned") else "person"
+    return view if view in VIEW_WORDS else "person"
 
 
 def desk_filter(ledger: Ledger, fields: Any) -> QueueFilter:
@@ -98,8 +98,13 @@ def desk_filter(ledger: Ledger, fields: Any) -> QueueFilter:
     plain = QueueFilter(*(str(fields.get(k, "") or "") for k in FILTER_FIELDS))
     if view == "all":
         return plain
+    hours = views.wait_hours()
     return dataclasses.replace(
-        plain, view=view, wait_hours=views.wait_hours(), outlived=ledger.outlived_dependencies()
+        plain,
+        view=view,
+        wait_hours=hours,
+        outlived=ledger.outlived_dependencies(),
+        ended=ledger.ended_close_windows(hours),
     )
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connector_resources.ledger.records import QueueItem
-from connector_resources.refusals import FLOWS, KINDS, Kind, group_title
+from connector_resources.refusals import FLOWS, KINDS, Kind, group_title, wait_outlived
 
 __all__ = ["Shown", "shown_items", "wait_hours", "why_not_cleared"]
 
@@ -49,27 +49,23 @@ class Shown:
 def why_not_cleared(
     item: QueueItem, *, synced: bool, hours: float, blocker: QueueItem | None, now: datetime | None = None
 ) -> str:
-    """Why a wait outlived what it waits for, in words, or "" when it has not: its dependency synced yet it
-    is still held, or it has waited longer than ``hours`` (saying so of the record it waits for when that
-    record is itself queued, ``blocker``)."""
-    if item.attention != FLOWS:
-        return ""
-    waits_for = str((item.params or {}).get("waits_for") or item.depends_on or "")
-    if synced and waits_for:
-        return (
-            f"{waits_for} has synced, yet this record is still held (its release did not reach it): replay it"
-        )
-    age = ((now or datetime.now(UTC)) - item.created_at).total_seconds() / 3600
-    if hours <= 0 or age < hours:
-        return ""
-    said = f"waited {age:.0f} h, longer than the {hours:g} h a wait should take (ML_HELD_ALERT_HOURS)"
-    if waits_for:
-        said = f"waited {age:.0f} h for {waits_for}, which has not synced"
-        if blocker is not None:
-            state = "held" if blocker.status == "held" else "refused"
-            said += f": that {blocker.entity} is itself {state}: see it"
-        else:
-            said += f" (longer than the {hours:g} h a wait should take, ML_HELD_ALERT_HOURS)"
+    """Why a wait outlived what it waits for, in words (``refusals.wait_outlived``, the one rule of the desk,
+    the day's check, the alerts and the fit report), or "" when it has not; when the record it waits for is
+    itself queued (``blocker``), the sentence says so. ``hours`` 0: age alone never makes it a person's."""
+    said = wait_outlived(
+        attention=item.attention,
+        status=item.status,
+        created_at=item.created_at,
+        depends_on=item.depends_on,
+        synced=synced,
+        now=now or datetime.now(UTC),
+        after=timedelta(hours=hours) if hours > 0 else timedelta.max,
+        kind=item.kind or "",
+        params=item.params,
+    )
+    if said and blocker is not None and not synced:
+        state = "held" if blocker.status == "held" else "refused"
+        said += f" (that {blocker.entity}, {blocker.source_key}, is itself {state}: see it)"
     return said
 
 
@@ -105,7 +101,7 @@ def _action(
 ) -> tuple[str, str]:
     """The action that unblocks a person's item and where it is done."""
     if outlived:
-        if blocker is not None:
+        if blocker is not None and blocker.id != item.id:
             return f"fix the {blocker.entity} it waits for ({blocker.source_key})", f"/items/{blocker.id}"
         return "replay it, or see why it did not clear", f"/items/{item.id}"
     words = info.action if info is not None else "read the reason, then replay or abandon it"
@@ -131,10 +127,9 @@ def shown_items(
     now, shown = datetime.now(UTC), []
     for item in items:
         info = KINDS.get(item.refusal_kind)
-        blocker = blockers.get(item.depends_on or "")
-        outlived = why_not_cleared(
-            item, synced=(item.depends_on or "") in synced, hours=hours, blocker=blocker, now=now
-        )
+        is_synced = (item.depends_on or "") in synced
+        blocker = None if is_synced else blockers.get(item.depends_on or "")
+        outlived = why_not_cleared(item, synced=is_synced, hours=hours, blocker=blocker, now=now)
         flows = item.attention == FLOWS and not outlived
         action, link = ("", "") if flows else _action(item, info, outlived, blocker, mapping_link, match_link)
         shown.append(

@@ -14,7 +14,8 @@ Views (``QueueFilter.view``) split the open items in two, each in exactly one: `
 its refusal's attention is ``person``, or it is a wait that outlived what it waits for: queued longer than
 ``wait_hours``, or held on a record that has synced since, one of ``outlived``) and ``flows`` (clears by
 itself: every other open item). Both are WHERE clauses on the queue's ``attention``, ``created_at`` and
-``depends_on`` columns; ``outlived_dependencies`` gives the synced keys the caller passes in.
+``depends_on`` columns; ``outlived_dependencies`` gives the synced keys the caller passes in, and
+``ended_close_windows`` the close-window holds whose window ended long ago (timed from its end).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class QueueFilter:
     view: str = ""  # "person" or "flows": the open items that need a person, or clear by themselves
     wait_hours: float = 0.0  # a wait queued longer than this needs a person (0: age alone never does)
     outlived: frozenset[str] = field(default_factory=frozenset)  # synced keys held items still wait for
+    ended: frozenset[int] = field(default_factory=frozenset)  # items held for a close window long ended
 
     def __post_init__(self) -> None:
         if self.state and self.state not in DESK_STATES:
@@ -133,6 +135,29 @@ class QueueBrowseStore(LedgerBase):
             keys = {str(key) for key in conn.scalars(query)}
         return self.synced_dependencies(keys) if keys else frozenset()  # type: ignore[attr-defined]
 
+    def ended_close_windows(self, wait_hours: float) -> frozenset[int]:
+        """The open items held for a close window that ended more than ``wait_hours`` ago and were not
+        released (``refusals.wait_outlived``, which times them from the window's end): a person's."""
+        from connector_resources.refusals import wait_outlived
+
+        if wait_hours <= 0:
+            return frozenset()
+        t, now = schema.retry_queue, _now()
+        query = sa.select(t).where(
+            t.c.status.in_(schema.QUEUE_OPEN_STATUSES), t.c.kind == "close_window", t.c.attention == "flows"
+        )
+        with self._read(None) as conn:
+            items = [self.queue_item(row) for row in conn.execute(query)]  # type: ignore[attr-defined]
+        after = timedelta(hours=wait_hours)
+        return frozenset(
+            i.id
+            for i in items
+            if wait_outlived(
+                attention=i.attention, status=i.status, created_at=i.created_at, depends_on=i.depends_on,
+                synced=False, now=now, after=after, kind=i.kind or "", params=i.params,
+            )
+        )  # fmt: skip
+
     def open_dependencies(self, keys: set[str] | frozenset[str]) -> dict[str, QueueItem]:
         """The open item of each record named by ``keys`` (``dependency_key``: integration, entity, system,
         source key) that is itself queued: what a wait that does not clear waits on."""
@@ -214,10 +239,13 @@ class QueueBrowseStore(LedgerBase):
         without one too) and the waits that outlived what they wait for; the flows' are all the others."""
         t = schema.retry_queue
         outlived: list[Any] = []
-        if where.wait_hours > 0:
-            outlived.append(t.c.created_at <= now - timedelta(hours=where.wait_hours))
+        if where.wait_hours > 0:  # a close window's hold is timed from the window's end (``ended``)
+            old = t.c.created_at <= now - timedelta(hours=where.wait_hours)
+            outlived.append(sa.and_(old, sa.func.coalesce(t.c.kind, "") != "close_window"))
         if where.outlived:
-            outlived.append(t.c.depends_on.in_(sorted(where.outlived)))
+            outlived.append(sa.and_(t.c.status == "held", t.c.depends_on.in_(sorted(where.outlived))))
+        if where.ended:
+            outlived.append(t.c.id.in_(sorted(where.ended)))
         flows = t.c.attention == "flows"
         conditions = [t.c.status.in_(schema.QUEUE_OPEN_STATUSES)]
         if where.view == "flows":

@@ -1,8 +1,13 @@
 """The desk's journeys in a real browser (Debian's chromium): sign in with a desk account, find a refused
 bill by its id, abandon it with a note and find it under "abandoned", reopen it; the forms' CSRF token and
-cookies as a browser really sends them."""
+cookies as a browser really sends them. The queue's two views (a held order clears by itself, a missing
+mapping row needs a person and links to its table with the value filled in), a replay in the background
+showing its progress and then its result, and a mapping row's delete that asks first."""
 
 from __future__ import annotations
+
+import time
+from typing import Any
 
 import pytest
 from browser import chromium
@@ -13,6 +18,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from connector_cli.desk.app import build_app
 from connector_cli.desk.identity import Access
 from connector_resources.ledger import Ledger
+from connector_resources.refusals import Refusal, mapping_missing, waits_for_record
+from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler
 from connector_sandbox.serve import serve_in_thread
 
 
@@ -90,3 +97,152 @@ def test_find_abandon_and_reopen_a_refused_bill(desk):
         ("otto", "reopen"),
         ("otto", "abandon"),
     ]
+
+
+# -- the two views, a replay in the background, a delete that asks first ------------------------------------
+
+TERMS = "jde_coupa/payment_terms_map"
+SUPPLIER = "jde_coupa:supplier:JDE:1870"
+
+
+@pytest.fixture
+def fresh_desk(tmp_path):
+    """A desk of its own (its queue is what the test puts there), with the real payment-terms table."""
+    from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger.add_desk_user("otto", "operator-password-1", "operator")
+    ledger.seed_mapping(TERMS, {"N30": "Net 30", "N60": "Net 60"}, origin="test", content_hash="")
+    app = build_app(ledger, Access())
+    app.state.desk.mapping_tables = {TERMS: PAYMENT_TERMS}
+    app.state.desk.mapping_resources = lambda systems: {}
+    url, stop = serve_in_thread(app, port=0)
+    try:
+        yield url, ledger
+    finally:
+        stop()
+        ledger.dispose()
+
+
+def _sign_in(browser, url: str) -> None:
+    browser.get(f"{url}/login")
+    browser.find_element(By.ID, "name").send_keys("otto")
+    browser.find_element(By.ID, "password").send_keys("operator-password-1")
+    browser.find_element(By.ID, "sign-in").click()
+    _arrived(browser, "/queue")
+
+
+def _rows(browser) -> dict[str, Any]:
+    return {r.get_attribute("data-item"): r for r in browser.find_elements(By.CSS_SELECTOR, "#items tr.item")}
+
+
+def test_a_held_order_clears_by_itself_and_a_missing_row_needs_a_person_with_its_link(fresh_desk):
+    url, ledger = fresh_desk
+    waits = "purchase order 7: waits for supplier 1870 to sync"
+    order = ledger.enqueue(
+        integration="jde_coupa", flow="purchase_orders", entity="purchase_order", source_key="7", payload={},
+        reason=waits, status="held", depends_on=SUPPLIER, refusal=waits_for_record(waits, SUPPLIER),
+    )  # fmt: skip
+    terms = "supplier 1870: payment terms N45 have no Coupa payment term"
+    supplier = ledger.enqueue(
+        integration="jde_coupa", flow="suppliers", entity="supplier", source_key="1870", payload={},
+        reason=terms, refusal=mapping_missing(terms, table=TERMS, what="payment terms", value="N45"),
+    )  # fmt: skip
+    with chromium() as browser:
+        _sign_in(browser, url)  # the queue opens on the records that need a person
+        assert browser.find_element(By.ID, "view-person").get_attribute("aria-current") == "page"
+        assert "Needs a person (1)" in browser.find_element(By.ID, "view-person").text
+        assert "Clears by itself (1)" in browser.find_element(By.ID, "view-flows").text
+        rows = _rows(browser)
+        assert list(rows) == [str(supplier.id)]
+        link = rows[str(supplier.id)].find_element(By.CSS_SELECTOR, "a.unblock")
+        assert link.text.startswith("Add the row to the table")
+        kinds = browser.find_element(By.ID, "kinds").text
+        assert f"A mapping table has no row for a value: {TERMS} 1" in kinds
+
+        browser.find_element(By.ID, "view-flows").click()
+        _arrived(browser, "view=flows")
+        rows = _rows(browser)
+        assert list(rows) == [str(order.id)]
+        assert rows[str(order.id)].find_element(By.CLASS_NAME, "waits-for").text == SUPPLIER
+        assert (
+            "when the record it waits for syncs"
+            in rows[str(order.id)].find_element(By.CLASS_NAME, "expected").text
+        )
+        assert not rows[str(order.id)].find_elements(By.CSS_SELECTOR, "a.unblock")
+
+        browser.find_element(By.ID, "view-person").click()
+        _arrived(browser, "view=person")
+        browser.find_element(By.CSS_SELECTOR, f'#items tr[data-item="{supplier.id}"] a.unblock').click()
+        _arrived(browser, f"/mappings/{TERMS}")
+        assert (
+            browser.find_element(By.CSS_SELECTOR, "#add-row input[name=key]").get_attribute("value") == "N45"
+        )
+
+        browser.get(f"{url}/items/{order.id}")  # a wait offers no match by hand, and says when it clears
+        assert not browser.find_elements(By.ID, "match-by-hand")
+        assert "when the record it waits for syncs" in browser.find_element(By.ID, "expected").text
+
+
+def test_a_replay_runs_in_the_background_with_its_progress_then_its_result(fresh_desk):
+    url, ledger = fresh_desk
+    said = "bill {n}: BILL answered 503"
+    items = [
+        ledger.enqueue(
+            integration="desk_test",
+            flow="slow",
+            entity="bill",
+            source_key=f"B{n}",
+            payload={},
+            reason=said.format(n=n),
+            refusal=Refusal("target_refused", said, {"system": "BILL", "code": "E1"}),
+        )  # fmt: skip
+        for n in range(6)
+    ]
+
+    def write(item, book):
+        time.sleep(0.4)  # a target that takes its time: the page shows the replay moving
+        return ReplayOutcome(target_id=f"T-{item.source_key}", detail="created")
+
+    register_replay_handler("desk_test", "slow", write)
+    try:
+        with chromium() as browser:
+            _sign_in(browser, url)
+            browser.get(f"{url}/queue?state=due")
+            form = browser.find_element(By.ID, "replay-all")
+            form.find_element(By.NAME, "note").send_keys("BILL is back")
+            form.find_element(By.TAG_NAME, "button").click()
+            _arrived(browser, "/tasks/")
+            first = browser.find_element(By.ID, "task").get_attribute("data-state")
+            assert (
+                first == "running" and int(browser.find_element(By.ID, "progress").get_attribute("value")) < 6
+            )
+            WebDriverWait(browser, 60).until(
+                lambda b: b.find_element(By.ID, "task").get_attribute("data-state") == "done"
+            )  # the page refreshes itself until the task ends
+            assert browser.find_element(By.ID, "done").text == "6 of 6"
+            assert browser.find_element(By.ID, "result").text.startswith("6 replayed, 0 failed again")
+            written = browser.find_elements(By.CSS_SELECTOR, "#outcome-replayed a")
+            assert sorted(int(a.text) for a in written) == sorted(i.id for i in items)
+    finally:
+        _handlers.pop(("desk_test", "slow"), None)
+    assert len(ledger.open_items(integration="desk_test", status="resolved")) == 6
+    assert len(ledger.operator_actions(action="replay")) == 6  # who and why, once for each record
+
+
+def test_a_mapping_row_is_deleted_only_after_the_page_asks(fresh_desk):
+    url, ledger = fresh_desk
+    with chromium() as browser:
+        _sign_in(browser, url)
+        browser.get(f"{url}/mappings/{TERMS}")
+        row = browser.find_element(By.CSS_SELECTOR, '#rows tr.row[data-key="N60"]')
+        row.find_element(By.CSS_SELECTOR, "button[value=delete]").click()
+        _arrived(browser, "delete=N60")
+        asked = browser.find_element(By.ID, "confirm-delete")
+        assert "Delete the row N60 -> Net 60?" in asked.text
+        assert ledger.mapping_rows(TERMS) == {"N30": "Net 30", "N60": "Net 60"}  # nothing deleted yet
+        asked.find_element(By.NAME, "note").send_keys("Net 60 retired")
+        browser.find_element(By.ID, "confirm-delete-button").click()
+        _arrived(browser, "notice=")
+        assert "version 2 saved" in browser.find_element(By.ID, "notice").text
+    assert ledger.mapping_rows(TERMS) == {"N30": "Net 30"}

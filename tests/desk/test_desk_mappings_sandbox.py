@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from datetime import date, timedelta
 from ipaddress import ip_network
 
@@ -134,6 +135,15 @@ def test_the_desk_shows_what_waits_and_refuses_a_wrong_or_stale_row(world) -> No
     assert _queued(world) == queued
 
 
+def _finished(desk: TestClient, task: str) -> str:
+    """The task's page once the task has ended (it runs in a thread of the desk)."""
+    deadline = time.monotonic() + 120
+    while 'data-state="running"' in (page := desk.get(task).text):
+        assert time.monotonic() < deadline, page
+        time.sleep(0.2)
+    return html.unescape(page)
+
+
 def test_an_operator_changes_deletes_and_adds_back_a_row_kept_with_who_and_why(world) -> None:
     desk = TestClient(
         build_app(world.ledger, OPERATOR),
@@ -149,8 +159,13 @@ def test_an_operator_changes_deletes_and_adds_back_a_row_kept_with_who_and_why(w
 
     same = desk.post(f"/mappings/{TABLE}", data={**row, "note": "no-op", "version": str(version)})
     assert same.status_code == 409 and "nothing to change" in same.text
+    asked = desk.post(f"/mappings/{TABLE}", data={**row, "do": "delete", "note": "", "version": str(version)})
+    assert asked.status_code == 303 and "delete=N60" in asked.headers["location"]
+    assert "Delete the row N60 -> Net 60?" in desk.get(asked.headers["location"]).text
+    assert world.ledger.mapping_rows(TABLE)["N60"] == "Net 60"  # the first step only asks
     gone = desk.post(
-        f"/mappings/{TABLE}", data={**row, "do": "delete", "note": "unused", "version": str(version)}
+        f"/mappings/{TABLE}",
+        data={**row, "do": "delete", "confirm": "yes", "note": "unused", "version": str(version)},
     )
     assert gone.status_code == 303 and "unblocks" not in gone.headers["location"]
     assert "N60" not in world.ledger.mapping_rows(TABLE)
@@ -192,9 +207,10 @@ def test_the_clerk_adds_the_missing_row_and_replays_what_it_unblocks(world) -> N
     assert "+ N30 -&gt; Net 30" in shown and f"Replay the {len(queued)} record" in shown
 
     replay = desk.post(f"/mappings/{TABLE}/replay", data={"csrf": token, "key": "N30", "note": "N30 mapped"})
-    assert replay.status_code == 303, replay.text
-    said = desk.get(replay.headers["location"]).text
-    assert f"{len(queued)} replayed, 0 failed again" in said and 'id="replay-unblocks"' not in said
+    assert replay.status_code == 303 and replay.headers["location"].startswith("/tasks/"), replay.text
+    said = _finished(desk, replay.headers["location"])  # it ran in the background
+    assert f"{len(queued)} replayed, 0 failed again" in said
+    assert 'id="replay-unblocks"' not in desk.get(f"/mappings/{TABLE}").text
 
     assert _queued(world) == []
     for an8 in an8s:
