@@ -15,6 +15,8 @@ from dagster import Failure
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.staging import StagingResource
 from connector_resources import settings
+from connector_resources.refusals import master_missing, refused
+from connector_resources.said import said
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,14 @@ class GlAccounts:
         ``source``."""
         found = self.lookup(account) if account_text_ok(account) else None
         if found is None:
-            return f"account {account} not found in F0901 ({source})"
+            sentence = f"account {account} not found in F0901 ({source})"
+            return said(master_missing(sentence, system="JDE", what="account", value=account))
         if found.posting_edit in ("N", "I"):
             why = "a non-posting summary account" if found.posting_edit == "N" else "inactive"
-            return (
+            sentence = (
                 f"account {account} is not postable (posting edit code {found.posting_edit}: {why}; {source})"
             )
+            return said(refused(sentence, rule="account not postable"))
         return found
 
     @cached_property

@@ -28,6 +28,7 @@ from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.jde.target_base import BatchKey
+from connector_resources.refusals import Refusal, source_invalid
 
 SUBLEDGER_ADDRESS = "A"  # F0911 SBLT A: the subledger is an address book number
 
@@ -43,6 +44,10 @@ GRIDS = ("Pay_Items", "Distribution", "Lines")  # voucher pay items and distribu
 class ExchangeRateError(ValueError):
     """A rate the source stated that JDE cannot hold as it is (not a positive number, or more than 7
     decimals): rounding it would post other money than the source agreed, so the record is refused."""
+
+    @property
+    def refusal(self) -> Refusal:
+        return source_invalid(str(self), field="exchange rate")
 
 
 @dataclass(frozen=True)

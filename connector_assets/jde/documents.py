@@ -25,6 +25,7 @@ from connector_assets.jde.tables import (
 )
 from connector_assets.staging import StagingResource
 from connector_resources.jde.dates import parse_jde_date
+from connector_resources.refusals import Refusal, refused
 
 SUPPLIER_COLUMNS = ["AN8", "HDPY", "TRAP", "CRRP"]  # CRRP: the supplier's A/P currency
 ADDRESS_COLUMNS = ["AN8", "ALPH", "TAX", "AT1", "TAXC"]
@@ -294,6 +295,10 @@ def entered_foreign(row: Mapping[str, Any]) -> bool:
 class ForeignAmountMissing(ValueError):
     """A foreign pay item whose own-currency amount JDE did not give: sending its domestic amount in the
     foreign currency would post the wrong amount, so the voucher is refused saying so."""
+
+    @property
+    def refusal(self) -> Refusal:
+        return refused(str(self), rule="foreign amount not read")
 
 
 def own_amount(row: dict[str, Any], domestic: str = "AG", foreign: str = "ACR") -> Decimal:

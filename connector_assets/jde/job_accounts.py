@@ -23,6 +23,8 @@ from connector_assets.flows.records import Rejected
 from connector_assets.jde.accounts import GlAccount, GlAccounts
 from connector_assets.jde.missing_master import ACCOUNT, chart_account_missing
 from connector_resources.missing_records import HELD_UNTIL, MissingRecord
+from connector_resources.refusals import master_missing, refused
+from connector_resources.said import said
 
 JOB = "{job}"  # the business unit of a mapped account that stands for the project's job business unit
 BUSINESS_UNIT_CHARS = 12  # F0006.MCU
@@ -109,7 +111,11 @@ class AccountWaits:
 
     def held(self, source_key: str) -> Rejected:
         """The document ``source_key`` held on its first account not set up yet (never counted refused)."""
-        return Rejected.held_for(source_key, self.depends_on, self.reason)
+        first = next(iter(self.missing.values()))
+        lacks = master_missing(
+            self.reason, system=first.kind.system, what=first.kind.label, value=first.ident
+        )
+        return Rejected.held_for(source_key, self.depends_on, self.reason, lacks)
 
     @property
     def reason(self) -> str:
@@ -138,7 +144,8 @@ class JobAccounts:
         """The job business unit ``where`` maps to, with its company, or why it is not in JDE."""
         company = self.unit_companies.get(unit)
         if company is None:
-            return f"{where} maps to job business unit {unit}, {NO_UNIT}"
+            sentence = f"{where} maps to job business unit {unit}, {NO_UNIT}"
+            return said(master_missing(sentence, system="JDE", what="business unit", value=unit))
         return JobAccount("", unit, company)
 
     def account(
@@ -149,15 +156,17 @@ class JobAccounts:
         account = mapped.replace(JOB, job.business_unit, 1) if mapped.startswith(JOB) else mapped
         unit = account.split(".")[0]
         if unit not in self.unit_companies:
-            return f"{where} maps to account {account}, whose business unit {unit} is {NO_UNIT}"
+            sentence = f"{where} maps to account {account}, whose business unit {unit} is {NO_UNIT}"
+            return said(master_missing(sentence, system="JDE", what="business unit", value=unit))
         found = self.accounts.lookup(account)
         if found is None:
             refusal = f"{where} maps to account {account}, not found in F0901"
             if waits is not None and waits.note(self.accounts, account, refusal):
                 return JobAccount(account, unit, self.unit_companies[unit])
-            return refusal
+            return said(master_missing(refusal, system="JDE", what="account", value=account))
         if found.posting_edit in ("N", "I"):
-            return f"{where} maps to account {account}, which is not postable ({_posting_edit(found)})"
+            sentence = f"{where} maps to account {account}, which is not postable ({_posting_edit(found)})"
+            return said(refused(sentence, rule="account not postable"))
         return JobAccount(account, unit, found.company)
 
 

@@ -19,6 +19,8 @@ from decimal import Decimal
 
 from connector_assets.flows import amounts
 from connector_assets.jde.job_cost_map import JobCostMap
+from connector_resources.refusals import source_invalid
+from connector_resources.said import said
 
 EXPLANATION_MAX = 30  # F0911 EXA
 
@@ -59,12 +61,13 @@ def distribute(
     companies: set[str] = set()
     for line in lines:
         if isinstance(line.amount, str):
-            problems.append(f"{line.where}: {line.amount}")
+            problems.append(said(source_invalid(f"{line.where}: {line.amount}", field="amount")))
             continue
         if not line.amount:
             continue  # nothing charged on this line
         if line.code is None:
-            problems.append(f"{line.where} has no cost code in {source}, so it has no JDE account")
+            sentence = f"{line.where} has no cost code in {source}, so it has no JDE account"
+            problems.append(said(source_invalid(sentence, field="cost code")))
             continue
         found = costs.account(project[0], project[1], line.code)
         if isinstance(found, str):

@@ -17,6 +17,8 @@ from typing import Any, ClassVar
 
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.job_accounts import AccountWaits, JobAccount, JobAccounts, clean_job_account
+from connector_resources.refusals import mapping_missing, source_invalid
+from connector_resources.said import reworded, said
 
 
 class JobCostMap:
@@ -80,10 +82,12 @@ class JobCostMap:
         if unit is None:
             unit = self.projects.get(default)
         if unit is None:
-            return (
+            sentence = (
                 f"{project} has no job business unit in {table.asset.to_user_string()} ({table.variable}), "
                 f"and the table has no {default} row for every other project"
             )
+            name = table.asset.to_user_string()
+            return said(mapping_missing(sentence, table=name, what="project", value=str(project_id).strip()))
         return self.accounts.job(unit, project)
 
     def account(self, project_id: str, project_label: str, cost_code: str) -> JobAccount | str:
@@ -91,20 +95,23 @@ class JobCostMap:
         project = _project(project_id, project_label)
         code = str(cost_code or "").strip()
         if not code:
-            return f"a line on {project} has no cost code, so it has no JDE account"
+            sentence = f"a line on {project} has no cost code, so it has no JDE account"
+            return said(source_invalid(sentence, field="cost code"))
         where = f"cost code {code} on {project}"
         job = self.job(project_id, project_label)
         if isinstance(job, str):
-            return f"{where}: {job}"
+            return reworded(job, f"{where}: {job}")
         mapped = self._row(str(project_id).strip(), code.upper())
         if mapped is None:
             tried = ", ".join(self.keys(str(project_id).strip(), code.upper()))
             table = self.tables[1]
-            return (
+            sentence = (
                 f"{where} has no row in {table.asset.to_user_string()} ({table.variable}; "
                 f"looked for {tried}), "
                 "so it has no JDE account"
             )
+            name = table.asset.to_user_string()
+            return said(mapping_missing(sentence, table=name, what="cost code", value=code))
         return self.accounts.account(mapped, job, where, self.waits)
 
     def _row(self, project_id: str, code: str) -> str | None:

@@ -20,6 +20,7 @@ from typing import Any
 from connector_assets.flows.core import Mapped
 from connector_assets.jde import targets
 from connector_resources.redaction import register_secret
+from connector_resources.refusals import refused
 
 BANK_INPUTS = ("Bank_Transit_Number", "Bank_Account_Number")
 
@@ -57,7 +58,8 @@ class LinkedSuppliers(targets.Suppliers):
 
     def create(self, record: Mapped) -> str:
         if record.natural_key.get("active") is False:
-            raise targets.JdeRefused(self.inactive(record))
+            why = self.inactive(record)
+            raise targets.JdeRefused(why, kind=refused(why, rule="supplier inactive"))
         an8 = self._orchestrate(self._inputs(record))
         self.written(record, an8)
         return an8

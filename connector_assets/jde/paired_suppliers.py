@@ -20,6 +20,7 @@ from connector_assets.flows.after_write import release_held, released_at
 from connector_assets.flows.core import Mapped
 from connector_assets.jde import targets
 from connector_resources.redaction import get_logger
+from connector_resources.refusals import Refusal, refusal_of, target_refused
 
 log = get_logger(__name__)
 
@@ -30,6 +31,14 @@ EXTERNAL_ID_PENDING = "external-id-not-yet-on-the-vendor"
 
 class ExternalIdNotWritten(RuntimeError):
     """JDE has the supplier and the ledger the pair, but the vendor did not take the AN8 as external_id."""
+
+    @property
+    def refusal(self) -> Refusal:
+        """As the vendor's system answered the write-back (its error, kept as the context), worded so."""
+        cause = self.__cause__ or self.__context__
+        if cause is not None:
+            return refusal_of(cause, str(self))
+        return target_refused(str(self), system="")
 
 
 class PairedSuppliers(targets.Suppliers):
@@ -57,12 +66,13 @@ class PairedSuppliers(targets.Suppliers):
         assert self.ledger is not None
         other = self.pairing.paired_vendor(self.ledger, an8)
         if other is not None and other != record.source_key:
-            raise targets.JdeRefused(
+            sentence = (
                 f"JDE supplier {an8} carries this vendor's long address number "
                 f"{record.body['Long_Address_Number']} but is already the supplier of {self.source_label} "
                 f"vendor {other}; not adopted. Correct the long address number (F0101 ALKY) in JDE, or link "
                 "the vendor by hand, then replay"
             )
+            raise targets.JdeRefused(sentence, kind=Refusal("conflict", sentence, {"system": "JDE"}))
         return an8
 
     def create(self, record: Mapped) -> str:

@@ -22,6 +22,7 @@ from connector_assets.jde.accounts import GlAccounts, account_setting, setting_a
 from connector_assets.jde.batch_bodies import payment_inputs, transfer_journal_body
 from connector_assets.jde.targets import JOURNAL_TABLE, BatchKey
 from connector_resources.ledger import Ledger
+from connector_resources.refusals import Refusal
 
 JdePostingRecord = record_model(
     "JdePostingRecord",
@@ -224,12 +225,12 @@ def undone_after_posting(
     posted = posted_to_reverse(ledger, integration, "payment", source, key)
     if not posted:
         return None
-    return Rejected(
-        key,
+    sentence = (
         f"{payment} is now {now}, but JDE holds it as {posted} (posted when it was paid). The integration "
         "never reverses a JDE posting: void the payment (or reverse the journal entry) in JDE, then abandon "
-        "this item",
+        "this item"
     )
+    return Rejected.of(key, Refusal("conflict", sentence, {"system": "JDE"}))
 
 
 class PaymentPostings(postings.PaymentPostings):

@@ -29,6 +29,7 @@ from connector_assets.jde.periods import AP, JdePeriods, refused_period, registe
 from connector_resources.http.write_hold import holding
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.redaction import redact
+from connector_resources.refusals import Refusal, target_refused
 
 # What the JDE targets reach beyond the staged sources; each is named once, here, and the flows' ``reads``
 # / ``writes`` (what ``ml-connector ping`` checks) use the same names as the code below.
@@ -71,15 +72,47 @@ ADDED_INPUTS = (("Currency_Code",), ("Due_Date",), ("Order_Company", "Order_Numb
 class VoucherChanged(ValueError):
     """A record changed after it was written to JDE; the integration never rewrites or doubles it."""
 
+    @property
+    def refusal(self) -> Refusal:
+        """A conflict: JDE holds something else under the record's key; a person decides."""
+        return Refusal("conflict", str(self), {"system": "JDE"})
+
 
 class JdeRefused(ValueError):
-    """JDE named a business reason (an error code) for refusing the write: fix the data, then replay."""
+    """JDE named a business reason (an error code) for refusing the write: fix the data, then replay.
+
+    ``code``: JDE's error code (``59A1``), given or read from the orchestration error it was raised from
+    (``raise JdeRefused(jde_reason(exc)) from None`` keeps it as the context); ``refusal`` says it as data,
+    grouped by that code (``kind``: another kind when the refusal is not JDE's own, e.g. a conflict)."""
+
+    def __init__(self, message: str, *, code: str = "", kind: Refusal | None = None) -> None:
+        super().__init__(message)
+        self._code, self._kind = code, kind
+
+    @property
+    def code(self) -> str:
+        if self._code:
+            return self._code
+        cause = self.__cause__ or self.__context__
+        codes = getattr(cause, "codes", ()) if isinstance(cause, JdeOrchestrationError) else ()
+        return codes[0] if codes else ""
+
+    @property
+    def refusal(self) -> Refusal:
+        if self._kind is not None:
+            return Refusal(self._kind.kind, str(self), self._kind.params)
+        return target_refused(str(self), system="JDE", code=self.code)
 
 
 class VoucherNotReady(RuntimeError):
     """The voucher a payment goes on cannot be found in JDE (not in F0411, or its processed batch names no
     single voucher): queued failed, retried. A batch R04110ZA has not processed yet is not a failure: its
     subclass ``unprocessed_batches.VoucherUnprocessed`` holds the payment instead."""
+
+    @property
+    def refusal(self) -> Refusal:
+        """The payment waits for JDE to hold its voucher (a wait the flows end; overdue, a person's)."""
+        return Refusal("target_processing", str(self), {"system": "JDE", "waits_for": "voucher"})
 
 
 def posted(target_id: str, posting: Posting | None, result: Any) -> str | Created:

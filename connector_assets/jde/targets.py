@@ -80,6 +80,7 @@ from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
 from connector_assets.preview.target import created_in_preview
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.redaction import register_secret
+from connector_resources.refusals import source_invalid
 
 
 def placed(target: JdeTarget, company: str, body: dict[str, Any], document: str) -> dict[str, Any]:
@@ -90,7 +91,8 @@ def placed(target: JdeTarget, company: str, body: dict[str, Any], document: str)
     try:
         return place_currency(body, currency)
     except ValueError as exc:
-        raise JdeRefused(f"{document}: {exc}") from None
+        sentence = f"{document}: {exc}"
+        raise JdeRefused(sentence, kind=source_invalid(sentence, field="amount or currency")) from None
 
 
 class BatchTarget(JdeTarget):

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from connector_assets.flows.core import Rejected
 from connector_resources.ledger import Ledger, schema
+from connector_resources.refusals import Refusal
 
 
 def posted_shares(
@@ -36,8 +37,8 @@ def posted_shares(
 def reversal_asked(key: str, undone: str, posted: str) -> Rejected:
     """The record ``key`` queued for a person: ``undone`` says what the source did (``BILL payment 12 of
     bill 7 is now voided in BILL``), ``posted`` what JDE holds (its target id)."""
-    return Rejected(
-        key,
+    sentence = (
         f"{undone}, but JDE holds it as {posted} (posted when it was paid). The integration never reverses "
-        "a JDE posting: void the payment (or reverse the journal entry) in JDE, then abandon this item",
+        "a JDE posting: void the payment (or reverse the journal entry) in JDE, then abandon this item"
     )
+    return Rejected.of(key, Refusal("conflict", sentence, {"system": "JDE"}))

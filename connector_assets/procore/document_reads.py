@@ -15,6 +15,7 @@ from connector_assets.flows.core import Rejected
 from connector_assets.procore.document_fields import document_label, project_label
 from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError, ProcorePermissionError
 from connector_resources.procore.order_lines import ProcoreLinesUnavailableError
+from connector_resources.refusals import Refusal, source_invalid
 
 
 class ProjectLabels:
@@ -41,23 +42,23 @@ def commitment_with_lines(
     try:
         commitment = session.get("commitments", commitment_id, project_id=project_id)
     except ProcoreNotFoundError as exc:
-        return Rejected(
-            commitment_id,
+        sentence = (
             f"commitment {commitment_id} of project {project_id or '(unknown)'} cannot be read from Procore "
-            f"({exc}); check the service account's access to the project, then replay",
-            {"project_id": str(project_id or "")},
+            f"({exc}); check the service account's access to the project, then replay"
         )
+        access = Refusal("configuration", sentence, {"system": "Procore", "setting": "project access"})
+        return Rejected.of(commitment_id, access, {"project_id": str(project_id or "")})
     project = str(commitment.get("_project_id") or project_id or "")
     kind = commitment.get("_commitment_type") or commitment.get("type")
     try:
         lines = list(session.commitment_lines(int(project), commitment_id, kind))
     except ProcoreNotFoundError as exc:  # an outage fails the step instead (rerun)
-        return Rejected(
-            commitment_id,
+        sentence = (
             f"{document_label('commitment', commitment)} on project {project}: its schedule of values cannot "
-            f"be read from Procore ({exc}); nothing was sent to {erp}",
-            {"project_id": project},
+            f"be read from Procore ({exc}); nothing was sent to {erp}"
         )
+        unread = source_invalid(sentence, field="schedule of values")
+        return Rejected.of(commitment_id, unread, {"project_id": project})
     return commitment, project, lines
 
 
@@ -101,11 +102,10 @@ def change_order_lines(
     refused = {"project_id": project}
     label = document_label("change order", change_order)
     if not project.isdigit() or not commitment_id.isdigit():
-        return Rejected(
-            change_order_id,
-            f"{label} names no project or commitment (contract_id); it cannot be added to a {erp} order",
-            refused,
+        sentence = (
+            f"{label} names no project or commitment (contract_id); it cannot be added to a {erp} order"
         )
+        return Rejected.of(change_order_id, source_invalid(sentence, field="contract_id"), refused)
     if mode == "total":
         return project, commitment_id, None
     try:
@@ -119,20 +119,19 @@ def change_order_lines(
     except ProcoreLinesUnavailableError as exc:
         if mode == "auto":
             return project, commitment_id, None
-        return Rejected(
-            change_order_id,
+        sentence = (
             f"{label} of commitment {commitment_id} on project {project}: its line items cannot be read from "
             f"Procore ({exc}); nothing was added to the {erp} order. Set ML_PROCORE_JDE_CHANGE_ORDER_LINES "
-            "to auto or total to add it as one line of its grand_total, then replay",
-            refused,
+            "to auto or total to add it as one line of its grand_total, then replay"
         )
+        setting = {"system": "Procore", "setting": "ML_PROCORE_JDE_CHANGE_ORDER_LINES"}
+        return Rejected.of(change_order_id, Refusal("configuration", sentence, setting), refused)
     except (ProcoreNotFoundError, ProcoreDataError) as exc:  # an outage fails the step instead (rerun)
-        return Rejected(
-            change_order_id,
+        sentence = (
             f"{label} of commitment {commitment_id} on project {project}: its line items cannot be read from "
-            f"Procore ({exc}); nothing was added to the {erp} order",
-            refused,
+            f"Procore ({exc}); nothing was added to the {erp} order"
         )
+        return Rejected.of(change_order_id, source_invalid(sentence, field="line items"), refused)
     return project, commitment_id, lines
 
 

@@ -13,6 +13,7 @@ from connector_assets.procore.companies import queued_companies, record_company,
 from connector_assets.procore.staged_documents import queued_projects
 from connector_resources.ledger import Ledger
 from connector_resources.procore.errors import ProcoreNotFoundError
+from connector_resources.refusals import Refusal, source_invalid
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def read_queued(
             yield (
                 company,
                 session,
-                tagged(Rejected(key, f"{what} {key} cannot be read from Procore ({exc})"), company),
+                tagged(Rejected.of(key, _gone(what, key, exc)), company),
             )
             continue
         yield key, company, session, record
@@ -69,3 +70,9 @@ class PerCompany:
     def __call__(self, record: Mapping[str, Any]) -> tuple[int, Any]:
         company = record_company(record, self.default)
         return company, self.of(company)
+
+
+def _gone(what: str, key: str, exc: Exception) -> Refusal:
+    """A queued record Procore no longer has (or no longer shows the service account): the source's."""
+    sentence = f"{what} {key} cannot be read from Procore ({exc})"
+    return source_invalid(sentence, field=what, value=key)

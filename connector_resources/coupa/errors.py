@@ -29,6 +29,7 @@ import requests
 from connector_resources.error_kinds import AnswerError, ConfigurationError, RateLimitError, TransientError
 from connector_resources.errors import FieldInputMixin, MessagesMixin, RecordError
 from connector_resources.redaction import redact
+from connector_resources.refusals import Refusal, source_invalid
 
 # What the package re-exports (``connector_resources.coupa``).
 __all__ = [
@@ -72,6 +73,11 @@ class CoupaError(RecordError):
 class CoupaInputError(FieldInputMixin, CoupaError, ValueError):
     """A value the client refuses to send (a float amount, a naive datetime, a missing natural key);
     ``field`` names it. Nothing was sent."""
+
+    @property
+    def refusal(self) -> Refusal:
+        """The record's field cannot be written as it is (``refusals.refusal_of`` keeps it)."""
+        return source_invalid(str(self), field=self.field)
 
 
 class CoupaAuthError(CoupaError, ConfigurationError):
@@ -133,6 +139,10 @@ class CoupaResponseError(CoupaError, AnswerError):
 
 class CoupaAmbiguousMatchError(CoupaError):
     """A natural-key search matched more than one record, so adopting one would be a guess."""
+
+    @property
+    def refusal(self) -> Refusal:
+        return Refusal("ambiguous", str(self), {"system": "Coupa", "candidates": ""})
 
 
 # -- reading Coupa's messages ------------------------------------------------------------------------

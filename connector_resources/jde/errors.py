@@ -25,6 +25,7 @@ from connector_resources.error_kinds import ConfigurationError
 from connector_resources.errors import ClientError
 from connector_resources.http.errors import ApiError, response_json
 from connector_resources.redaction import redact
+from connector_resources.refusals import Refusal, target_refused
 
 Severity = Literal["error", "warning"]
 
@@ -151,6 +152,19 @@ class JdeOrchestrationError(JdeError):
     def refused_for_good(self) -> bool | None:
         """Only a business refusal is about the record itself, whatever the HTTP status."""
         return self.is_business_error
+
+    @property
+    def code(self) -> str:
+        """JDE's first error code (``59A1``), "" when it named none."""
+        return self.codes[0] if self.codes else ""
+
+    @property
+    def refusal(self) -> Refusal | None:
+        """A business refusal as data, grouped by JDE's code whatever the HTTP status (``refusals.
+        refusal_of``); None for an outage or no answer, which ``refusal_of`` judges by class."""
+        if not self.is_business_error:
+            return None
+        return target_refused(str(self), system="JDE", code=self.code)
 
     def _fields(self) -> dict[str, Any]:
         return {

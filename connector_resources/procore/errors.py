@@ -34,6 +34,7 @@ from connector_resources.error_kinds import (
 from connector_resources.errors import ClientError
 from connector_resources.http.errors import ApiError, response_json
 from connector_resources.redaction import redact
+from connector_resources.refusals import Refusal
 
 # What the package re-exports (``connector_resources.procore``).
 __all__ = [
@@ -110,6 +111,11 @@ class ProcoreValidationError(ProcoreError, ValueError):
 class ProcoreConflictError(ProcoreValidationError):
     """HTTP 409 (``origin_id`` taken or owned by another integration), or a natural-key search that
     found more than one candidate, so adopting one would be a guess."""
+
+    @property
+    def refusal(self) -> Refusal:
+        """Procore holds something else under the record's key: a person decides."""
+        return Refusal("conflict", str(self), {"system": "Procore"})
 
 
 class ProcoreRateLimitError(ProcoreError, RateLimitError):

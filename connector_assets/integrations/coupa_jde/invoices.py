@@ -67,6 +67,15 @@ from connector_resources.coupa.errors import CoupaNotFoundError
 from connector_resources.held_outside import register_outside_check
 from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.missing_records import HELD_UNTIL
+from connector_resources.refusals import (
+    Refusal,
+    mapping_missing,
+    master_missing,
+    refused,
+    source_invalid,
+    waits_for_record,
+)
+from connector_resources.said import refusal_for, said
 
 EDI_USER = "MLCOUPA"  # F0411Z1.EDUS: the integration user that owns every batch this flow writes
 # Coupa's documented ERP export is exported=false with status approved (voided = a reversal): an invoice
@@ -174,7 +183,9 @@ def distribution(invoice: dict[str, Any], accounts: AccountMap) -> Distribution:
     problems: list[str] = []
     total = amounts.amount(invoice.get("total-with-taxes"))
     if total is None:
-        problems.append(f"the invoice total {invoice.get('total-with-taxes')!r} is not an amount")
+        raw = invoice.get("total-with-taxes")
+        sentence = f"the invoice total {raw!r} is not an amount"
+        problems.append(said(source_invalid(sentence, field="total-with-taxes", value=raw)))
     # JDE wants a credit note as a negative voucher (a debit memo); Coupa may send it either way.
     sign = Decimal(-1) if invoice.get("is-credit-note") and total is not None and total > 0 else Decimal(1)
     lines: list[tuple[str, Decimal, str, str]] = []  # (JDE account, amount, explanation, Coupa source)
@@ -185,15 +196,22 @@ def distribution(invoice: dict[str, Any], accounts: AccountMap) -> Distribution:
         code = coupa_account.get("code") if isinstance(coupa_account, dict) else None
         amount = amounts.amount(line.get("total"))
         if account is None:
-            problems.append(f"{where}: Coupa account {code!r} has no JDE account (mapping table or segments)")
+            sentence = f"{where}: Coupa account {code!r} has no JDE account (mapping table or segments)"
+            table = ACCOUNTS.name
+            problems.append(
+                said(mapping_missing(sentence, table=table, what="Coupa account", value=str(code)))
+            )
             continue
         if amount is None:
-            problems.append(f"{where}: amount {line.get('total')!r} is not an amount")
+            raw = line.get("total")
+            problems.append(
+                said(source_invalid(f"{where}: amount {raw!r} is not an amount", field="total", value=raw))
+            )
             continue
         source = f"Coupa account {code}, {where}"
         lines.append((account, sign * amount, str(line.get("description") or "")[:30], source))
     if not lines and not problems:
-        problems.append("the invoice has no lines")
+        problems.append(said(refused("the invoice has no lines", rule="no lines")))
     if lines:
         largest = max(lines, key=lambda item: abs(item[1]))[0]
         for key, charge in CHARGES.items():
@@ -217,11 +235,31 @@ def supplier_dependency(supplier_id: str) -> str:
 @dataclass(frozen=True)
 class Waits:
     """A record an invoice names that JDE lacks yet: the key it is held on, what the mapping found, and
-    what it waits for in words."""
+    what it waits for in words; ``lacks``: what it is as data when it is a master record JDE lacks (an
+    account of its chart), else it waits for the record ``key`` names (a supplier's pair)."""
 
     key: str
     why: str
     until: str
+    lacks: Refusal | None = None
+
+    @property
+    def refusal(self) -> Refusal:
+        """The hold as data: on the master record JDE lacks, else on the record it waits for."""
+        return self.lacks if self.lacks is not None else waits_for_record(self.why, self.key)
+
+
+# The parameter naming the Coupa supplier an invoice lacks a JDE number for, on whatever refuses the invoice:
+# a match by hand of that supplier makes it due (``manual_pairs``).
+COUPA_SUPPLIER = "coupa_supplier"
+
+
+def _naming_supplier(refusal: Refusal, waits: list[Waits]) -> Refusal:
+    """``refusal`` naming the Coupa supplier the invoice also waits for a pair of, if it does."""
+    paired = [w.key.rsplit(":", 1)[-1] for w in waits if w.lacks is None]
+    if not paired:
+        return refusal
+    return Refusal(refusal.kind, refusal.sentence, {**refusal.params, COUPA_SUPPLIER: paired[0]})
 
 
 def held_words(label: str, waits: list[Waits]) -> str:
@@ -260,7 +298,7 @@ def map_invoice(
             until = f"Coupa supplier {supplier_id} has a JDE supplier (synced, numbered or matched by hand)"
             waits.append(Waits(supplier_dependency(supplier_id), lacks, until))
         else:
-            problems.append(lacks)
+            problems.append(said(source_invalid(lacks, field="supplier")))
     planned = distribution(invoice, accounts)
     problems += planned.problems
     lines, total, sign = planned.lines, planned.total, planned.sign
@@ -270,37 +308,47 @@ def map_invoice(
         missing = chart_account_missing(gl, account, label, found) if isinstance(found, str) else None
         if missing is not None:  # of JDE's chart, not set up yet for its unit: held on it
             until = f"account {missing.ident} is in JDE's account master (F0901)"
-            waits.append(Waits(missing.depends_on, str(found), until))
+            lacks = master_missing(str(found), system="JDE", what="account", value=missing.ident)
+            waits.append(Waits(missing.depends_on, str(found), until, lacks))
         elif isinstance(found, str):
             problems.append(found)
         else:
             companies.add(found.company)
         if not amounts.fits(line_amount, currency):
             places = amounts.minor_units(currency)
-            problems.append(
+            sentence = (
                 f"amount {line_amount} on account {account} has more decimals than the invoice's currency "
                 f"{currency or '(none)'} has ({places}) ({source})"
             )
+            problems.append(said(source_invalid(sentence, field="amount", value=str(line_amount))))
     if len(companies) > 1:
         listed = ", ".join(sorted(companies))
-        problems.append(
-            f"the lines charge accounts of companies {listed}; one JDE voucher belongs to one company"
-        )
+        sentence = f"the lines charge accounts of companies {listed}; one JDE voucher belongs to one company"
+        problems.append(said(refused(sentence, rule="accounts of several companies")))
     distributed = sum((line[1] for line in lines), Decimal(0))
     if total is not None and lines and distributed != sign * total:
-        problems.append(
+        sentence = (
             f"lines and charges add up to {distributed:f} {currency} "
             f"but the invoice total is {sign * total:f} {currency}"
         )
+        problems.append(said(source_invalid(sentence, field="total-with-taxes", value=f"{sign * total:f}")))
     invoice_date = coupa_day(invoice.get("invoice-date"))
     if invoice_date is None:
-        problems.append(f"the invoice date {invoice.get('invoice-date')!r} is not a date")
+        raw = invoice.get("invoice-date")
+        problems.append(
+            said(source_invalid(f"the invoice date {raw!r} is not a date", field="invoice-date", value=raw))
+        )
     if not invoice_id.isdigit() or len(invoice_id) > 12:
-        problems.append(f"the Coupa id {invoice_id!r} does not fit a JDE batch key (at most 12 digits)")
+        sentence = f"the Coupa id {invoice_id!r} does not fit a JDE batch key (at most 12 digits)"
+        problems.append(said(source_invalid(sentence, field="id", value=invoice_id)))
     if problems:  # a refusal names the waits too: all of it is what a person fixes
-        return Rejected(invoice_id, f"{label}: " + "; ".join(problems + [w.why for w in waits]))
+        sentence = f"{label}: " + "; ".join(problems + [w.why for w in waits])
+        refusal = refusal_for(sentence, problems, rule="invoice not a voucher")
+        return Rejected.of(invoice_id, _naming_supplier(refusal, waits))
     if waits:
-        return Rejected.held_for(invoice_id, waits[0].key, held_words(label, waits))
+        why = held_words(label, waits)
+        first = waits[0].refusal
+        return Rejected.held_for(invoice_id, waits[0].key, why, Refusal(first.kind, why, first.params))
     key = BatchKey.for_invoice(invoice_id)
     company = companies.pop()
     body = voucher_batch_body(
@@ -367,11 +415,11 @@ def _invoice_records(
             )
         elif status == "voided" and ours:
             # Reversing a voucher is a decision for JDE's payables team; the integration tells them.
-            yield Rejected(
-                version.document_id,
+            sentence = (
                 f"invoice {version.document_id} ({invoice.get('invoice-number')}) was voided in Coupa "
-                f"after its voucher was sent to JDE (batch {xref.target_id}); void the voucher in JDE",
+                f"after its voucher was sent to JDE (batch {xref.target_id}); void the voucher in JDE"
             )
+            yield Rejected.of(version.document_id, Refusal("conflict", sentence, {"system": "JDE"}))
 
 
 def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:

@@ -11,7 +11,6 @@ Refused, besides what the kit refuses: a Coupa supplier JDE -> Coupa already pai
 supplier (its cross-reference is that integration's, fixed there, never replaced from here).
 """
 
-import re
 from typing import Any
 
 from connector_assets.coupa.manual_pair_sides import supplier_side as coupa_supplier
@@ -25,15 +24,18 @@ from connector_assets.flows.manual_pairs import (
 )
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.integrations.coupa_jde.invoices import (
+    COUPA_SUPPLIER,
     INVOICES_FLOW,
     JDE_COUPA_SUPPLIERS,
-    NO_NUMBER,
     SUPPLIER_ENTITY,
-    lacks_number,
 )
 from connector_assets.jde.manual_pair_sides import supplier_side as jde_supplier
 
-_NAMED = re.compile(rf"\(Coupa supplier (\d+)\) {re.escape(NO_NUMBER)}")
+
+def _coupa_supplier(item: Any) -> str:
+    """The Coupa supplier a queued invoice was refused lacking a JDE number for (its refusal's
+    ``COUPA_SUPPLIER`` parameter), "" when none."""
+    return str((getattr(item, "params", None) or {}).get(COUPA_SUPPLIER) or "")
 
 
 class InvoiceSupplierRules(PairingRules):
@@ -51,17 +53,17 @@ class InvoiceSupplierRules(PairingRules):
             )
 
     def named_in(self, pairing: ManualPairing, item: Any) -> tuple[str, str] | None:
-        found = _NAMED.search(getattr(item, "reason", "") or "")
-        return (SOURCE, found.group(1)) if found else None
+        found = _coupa_supplier(item)
+        return (SOURCE, found) if found else None
 
     def answered(self, match: Proposed, because: str, *, run_id: str | None, conn: Any) -> int:
-        words, ledger = lacks_number(match.source.key), match.ledger
+        ledger = match.ledger
         refused = [
             item
             for item in ledger.open_items(
                 integration=INTEGRATION, flow=INVOICES_FLOW.name, status="failed", limit=100_000, conn=conn
             )
-            if words in item.reason
+            if _coupa_supplier(item) == match.source.key
         ]
         return due_now(ledger, refused, f"due now: {because}", run_id=run_id, conn=conn)
 

@@ -43,6 +43,7 @@ from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.unprocessed_batches import register_unprocessed_check
 from connector_assets.saas_assets import saas_partitions
 from connector_resources.ledger import Ledger
+from connector_resources.refusals import refused, source_invalid
 
 # Coupa's documented ERP export of Coupa Pay starts at payment_initiated: the money is committed from then
 # on. completed_with_errors is not recorded (nor reversed: that stays a person's decision in JDE).
@@ -75,25 +76,33 @@ def map_payment(payment: dict[str, Any], updated_at: datetime) -> Iterator[Mappe
         key = f"{payment_id}:{invoice_id}"
         amount = amounts.amount(detail.get("payment-total"))
         if not invoice_id.isdigit() or amount is None or paid_on is None:
-            yield Rejected(
-                key,
+            sentence = (
                 f"payment {payment_id} for invoice {invoice_id or '?'} "
                 f"({detail.get('source-transaction-reference')}): its invoice, amount "
-                f"{detail.get('payment-total')!r} or date cannot be read",
+                f"{detail.get('payment-total')!r} or date cannot be read"
             )
+            field = (
+                "source-transaction-id"
+                if not invoice_id.isdigit()
+                else "payment-total"
+                if amount is None
+                else "payment-date"
+            )
+            yield Rejected.of(key, source_invalid(sentence, field=field))
             continue
         if amount <= 0:
-            yield Rejected(key, _not_a_payment(payment_id, invoice_id, detail, amount))
+            sentence = _not_a_payment(payment_id, invoice_id, detail, amount)
+            yield Rejected.of(key, refused(sentence, rule="not a payment"))
             continue
         currency = payment_currency(payment, detail)
         if not amounts.fits(amount, currency):
             invoice = f"invoice {invoice_id} ({detail.get('source-transaction-reference')})"
             places = amounts.minor_units(currency)
-            yield Rejected(
-                key,
+            sentence = (
                 f"payment {payment_id} for {invoice}: its amount {amount} has more decimals than "
-                f"{currency or 'its currency'} has ({places})",
+                f"{currency or 'its currency'} has ({places})"
             )
+            yield Rejected.of(key, source_invalid(sentence, field="payment-total", value=str(amount)))
             continue
         batch = BatchKey.for_invoice(invoice_id)
         inputs = payment_inputs(amount, currency=currency, paid_on=paid_on, reference=reference)

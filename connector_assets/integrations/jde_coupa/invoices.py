@@ -46,6 +46,7 @@ from connector_assets.jde.documents import (
     vouchers_by_key,
 )
 from connector_assets.jde.tables import AP_LEDGER, PO_LINES
+from connector_resources.refusals import Refusal, mapping_missing, source_invalid
 
 CoupaInvoiceRecord = record_model(
     "CoupaInvoiceRecord",
@@ -172,16 +173,20 @@ def _mapped_invoice(
             planned = [(account, _price(amount, document), text) for account, amount, text in planned]
             tax = document.tax()
     except ValueError as exc:  # an amount in the voucher's currency missing, or finer than it has
-        return Rejected(voucher, f"{label}: {exc}")
+        sentence = f"{label}: {exc}"
+        own = getattr(exc, "refusal", None)
+        if isinstance(own, Refusal):
+            return Rejected.of(voucher, Refusal(own.kind, sentence, own.params))
+        return Rejected.of(voucher, source_invalid(sentence, field="amount"))
     if isinstance(planned, str):
-        return Rejected(voucher, f"{label}: {planned}")
+        return Rejected.of(voucher, source_invalid(f"{label}: {planned}", field="distribution"))
     lines = []
     for jde_account, amount, text in planned:
         code = accounts.get(jde_account)
         if code is None:
-            return Rejected(
-                voucher, f"{label}: account {jde_account} has no Coupa account in the mapping table"
-            )
+            sentence = f"{label}: account {jde_account} has no Coupa account in the mapping table"
+            lacks = mapping_missing(sentence, table=ACCOUNTS.name, what="account", value=jde_account)
+            return Rejected.of(voucher, lacks)
         lines.append(
             {
                 "line-num": len(lines) + 1,

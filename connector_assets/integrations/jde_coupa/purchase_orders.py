@@ -37,6 +37,7 @@ from connector_assets.jde.documents import (
     purchase_orders_by_number,
 )
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
+from connector_resources.refusals import mapping_missing, source_invalid
 
 STOCK_KEY = "LNTY:S"
 ACCOUNTS = MappingTable.from_setting(
@@ -83,9 +84,8 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
 
 def _order_record(order: JdePurchaseOrder, accounts: dict[str, str]) -> Mapped | Rejected:
     if order.header is None:
-        return Rejected(
-            order.label, f"purchase order {order.label}: lines changed but no F4301 header was found"
-        )
+        sentence = f"purchase order {order.label}: lines changed but no F4301 header was found"
+        return Rejected.of(order.label, source_invalid(sentence, field="F4301 header", value=order.label))
     return _mapped_order(order.header, order.lines, accounts, order.currency if order.foreign else None)
 
 
@@ -153,7 +153,7 @@ def _mapped_order(
     a foreign one (None: domestic, amounts in cents as always)."""
     number = po_number(header)
     supplier = str(int(header["AN8"]))
-    order_lines, unmapped = [], []
+    order_lines, unmapped, values = [], [], []
     for line in lines:
         typed = str(line.get("ANI") or "").strip()
         lnty = str(line.get("LNTY") or "").strip()
@@ -161,13 +161,16 @@ def _mapped_order(
         if code is None:
             account = typed or f"(none, line type {lnty})"
             unmapped.append(f"line {Decimal(str(line['LNID'])).normalize()}: account {account}")
+            values.append(typed or f"LNTY:{lnty}")  # the table's key: a line without an account by its type
             continue
         quantity, price = Decimal(str(line.get("UORG") or 0)), Decimal(str(line.get("PRRC") or 0))
         try:
             amounts = line_amount_fields(quantity, price, _decimal(line.get("AEXP")), foreign)
         except ValueError as exc:  # an extended price finer than the order's currency has
             where = f"purchase order {number} line {Decimal(str(line['LNID'])).normalize()}"
-            return Rejected(number, f"{where}: {exc}")
+            return Rejected.of(
+                number, source_invalid(f"{where}: {exc}", field="AEXP", value=line.get("AEXP"))
+            )
         description = str(line.get("DSC1") or "").strip() or str(line.get("LITM") or "").strip() or "-"
         if "quantity" not in amounts and quantity:  # an amount line keeps what was ordered in its text
             description = f"{description} ({quantity.normalize():f} x {price.normalize():f})"
@@ -180,13 +183,16 @@ def _mapped_order(
             }
         )
     if unmapped:
-        return Rejected(
-            number,
-            f"purchase order {number}: no Coupa account in the mapping table for " + "; ".join(unmapped),
+        sentence = f"purchase order {number}: no Coupa account in the mapping table for " + "; ".join(
+            unmapped
         )
+        lacks = mapping_missing(
+            sentence, table=ACCOUNTS.name, what="account", value=list(dict.fromkeys(values))
+        )
+        return Rejected.of(number, lacks)
     clash = _line_number_clash(lines)
     if clash:
-        return Rejected(number, f"purchase order {number}: {clash}")
+        return Rejected.of(number, source_invalid(f"purchase order {number}: {clash}", field="LNID"))
     body = {
         "po-number": number,
         "supplier": {"number": supplier},

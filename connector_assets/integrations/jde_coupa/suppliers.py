@@ -30,6 +30,7 @@ from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROU
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
+from connector_resources.refusals import mapping_missing, source_invalid
 
 CoupaSupplierRecord = record_model(
     "CoupaSupplierRecord",
@@ -75,7 +76,8 @@ def _mapped_supplier(jde_supplier: JdeSupplier, terms: dict[str, str]) -> Mapped
     an8, supplier, book = jde_supplier.number, jde_supplier.supplier, jde_supplier.address
     key = str(an8)
     if book is None:
-        return Rejected(key, f"supplier {an8}: no address book record (F0101) for this supplier number")
+        sentence = f"supplier {an8}: no address book record (F0101) for this supplier number"
+        return Rejected.of(key, source_invalid(sentence, field="F0101 address book record", value=key))
     name = (book.get("ALPH") or "").strip()
     tax_id = (book.get("TAX") or "").strip() or None
     body: dict[str, Any] = {"name": name, "number": key, "tax-id": tax_id, "status": "active"}
@@ -83,12 +85,13 @@ def _mapped_supplier(jde_supplier: JdeSupplier, terms: dict[str, str]) -> Mapped
     if jde_terms:
         code = terms.get(jde_terms)
         if code is None:
-            return Rejected(
-                key,
+            sentence = (
                 f"supplier {an8} ({name}): payment terms {jde_terms} (F0401 TRAP) have no Coupa payment "
                 f"term in the mapping table {PAYMENT_TERMS.asset.to_user_string()} "
-                f"(${PAYMENT_TERMS.variable})",
+                f"(${PAYMENT_TERMS.variable})"
             )
+            lacks = mapping_missing(sentence, table=PAYMENT_TERMS.name, what="payment terms", value=jde_terms)
+            return Rejected.of(key, lacks)
         body["payment-term"] = {"code": code}
     return Mapped(
         source_key=key,

@@ -76,6 +76,7 @@ from connector_assets.procore.staged_documents import approved, staged_records, 
 from connector_resources import settings
 from connector_resources.jde import Condition
 from connector_resources.ledger import Ledger
+from connector_resources.refusals import refused
 
 ENTITY = "change_order"
 VERSION_FIELD = "procore_version"  # the digest of the change order as Procore listed it (``procore_version``)
@@ -170,13 +171,13 @@ def change_order_record(
     view, waits = books.awaiting(f"{change_order_label(change_order)} of commitment {commitment_id}")
     if read_lines is None:
         if amounts.amount(change_order.get("grand_total")) == 0:
-            return Rejected(
-                str(change_order.get("id") or ""),
+            sentence = (
                 f"{change_order_label(change_order)} of commitment {commitment_id} on project {project}: its "
                 "grand_total is 0.00 and its line items cannot be read, so there is nothing to add to the "
-                "JDE order",
-                {"project_id": project},
+                "JDE order"
             )
+            empty = refused(sentence, rule="nothing to add")
+            return Rejected.of(str(change_order.get("id") or ""), empty, {"project_id": project})
         account = total_account(session, view, project, label, commitment_id, kind)
         if isinstance(account, Rejected):
             return with_project(account, project)

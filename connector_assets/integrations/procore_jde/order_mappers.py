@@ -34,6 +34,8 @@ from connector_assets.jde.job_accounts import AccountWaits, JobAccount
 from connector_assets.jde.order_lines import TEXT_MAX, amount_line, unit_line
 from connector_assets.procore.document_fields import cut, document_label, order_date_of
 from connector_resources import settings
+from connector_resources.refusals import refused, source_invalid
+from connector_resources.said import refusal_for, reworded, said
 
 Account = JobAccount | str  # the account a cost lands on, or why it has none
 Made = tuple[dict[str, Any], Decimal] | str  # an order line (without its account) and its amount, or why not
@@ -100,12 +102,15 @@ def commitment_line(line: Mapping[str, Any], position: int, accounting_method: s
     method = str(accounting_method or "").lower() or ("unit" if unit_like else "amount")
     if method == "unit":
         if quantity is None or unit_cost is None:
-            return f"{label}: unit-accounted line without a quantity and unit cost"
+            sentence = f"{label}: unit-accounted line without a quantity and unit cost"
+            return said(source_invalid(sentence, field="quantity"))
         if quantity <= 0:
-            return f"{label}: quantity {quantity} (JDE order lines need a quantity above zero)"
+            sentence = f"{label}: quantity {quantity} (JDE order lines need a quantity above zero)"
+            return said(source_invalid(sentence, field="quantity", value=quantity))
         return unit_line(description, quantity, unit_cost, line_amount, cut(line.get("uom"), 4))
     if line_amount is None:
-        return f"{label}: amount {line.get('amount')!r} is not an amount"
+        sentence = f"{label}: amount {line.get('amount')!r} is not an amount"
+        return said(source_invalid(sentence, field="amount", value=line.get("amount")))
     return amount_line(description, line_amount), line_amount
 
 
@@ -118,7 +123,8 @@ def change_order_line(line: Mapping[str, Any], position: int, title: Any) -> Mad
         if quantity is not None and unit_cost is not None:
             line_amount = (quantity * unit_cost).quantize(amounts.CENT)
     if line_amount is None:
-        return f"{line_label(line, position)}: amount {line.get('amount')!r} is not an amount"
+        sentence = f"{line_label(line, position)}: amount {line.get('amount')!r} is not an amount"
+        return said(source_invalid(sentence, field="amount", value=line.get("amount")))
     return amount_line(cut(line.get("description") or title, TEXT_MAX), line_amount), line_amount
 
 
@@ -141,7 +147,7 @@ def lines_on_accounts(
         if isinstance(made, str):
             problems.append(made)
         if isinstance(account, str):
-            problems.append(f"{line_label(line, position)}: {account}")
+            problems.append(reworded(account, f"{line_label(line, position)}: {account}"))
         if isinstance(made, str) or isinstance(account, str):
             continue
         body, amount = made
@@ -156,9 +162,8 @@ def refused_or_held(
     """The refusal of ``problems`` (naming the accounts it waits for too: all of it is what a person
     fixes), else the hold on the first account JDE's chart has not set up yet (``waits``); None: neither."""
     if problems:
-        return Rejected(
-            source_key, f"{label}: " + "; ".join(waits.named_with(problems) if waits else problems)
-        )
+        sentence = f"{label}: " + "; ".join(waits.named_with(problems) if waits else problems)
+        return Rejected.of(source_key, refusal_for(sentence, problems, rule="document not an order"))
     return waits.held(source_key) if waits else None
 
 
@@ -193,29 +198,32 @@ def map_commitment(
     problems: list[str] = []
     order_type = order_types.of(commitment.get("_commitment_type") or commitment.get("type"))
     if order_type is None:
-        problems.append(
-            f"its kind {commitment.get('_commitment_type')!r} is neither a purchase order nor a work order "
-            "contract"
-        )
+        raw = commitment.get("_commitment_type")
+        sentence = f"its kind {raw!r} is neither a purchase order nor a work order contract"
+        problems.append(said(source_invalid(sentence, field="type", value=raw)))
     if isinstance(job, str):
         problems.append(job)
     order_date = order_date_of(commitment)
     if order_date is None:
-        problems.append(
-            f"its contract date {commitment.get('contract_date')!r} is not a date, and it has no execution "
+        raw = commitment.get("contract_date")
+        sentence = (
+            f"its contract date {raw!r} is not a date, and it has no execution "
             "or issued-on date either (the JDE order date): set the contract date in Procore, then replay"
         )
+        problems.append(said(source_invalid(sentence, field="contract_date", value=raw)))
     method = commitment.get("accounting_method")
     order_lines, total = lines_on_accounts(
         label, lines, line_accounts, lambda line, at: commitment_line(line, at, method), problems
     )
     if not lines:
-        problems.append("it has no schedule of values lines in Procore")
+        problems.append(said(refused("it has no schedule of values lines in Procore", rule="no lines")))
     vendor = commitment.get("vendor") if isinstance(commitment.get("vendor"), Mapping) else {}
     if an8 is None and not vendor_hold:
-        problems.append(f"its vendor {vendor.get('company') or '(none)'} has no JDE supplier number")
+        sentence = f"its vendor {vendor.get('company') or '(none)'} has no JDE supplier number"
+        problems.append(said(source_invalid(sentence, field="vendor")))
     if not commitment_id.isdigit():
-        problems.append(f"the Procore id {commitment_id!r} is not a number")
+        sentence = f"the Procore id {commitment_id!r} is not a number"
+        problems.append(said(source_invalid(sentence, field="id", value=commitment_id)))
     stopped = refused_or_held(commitment_id, f"{label} on project {_project(commitment)}", problems, waits)
     if stopped is not None:
         return stopped
@@ -297,9 +305,11 @@ def map_change_order(
         Reference=reference,
     )  # fmt: skip
     if not lines:
-        problems.append("it has no line items in Procore, so there is nothing to add to the JDE order")
+        sentence = "it has no line items in Procore, so there is nothing to add to the JDE order"
+        problems.append(said(refused(sentence, rule="no lines")))
     if not change_order_id.isdigit():
-        problems.append(f"the Procore id {change_order_id!r} is not a number")
+        sentence = f"the Procore id {change_order_id!r} is not a number"
+        problems.append(said(source_invalid(sentence, field="id", value=change_order_id)))
     stopped = refused_or_held(change_order_id, label, problems, waits)
     if stopped is not None:
         return stopped

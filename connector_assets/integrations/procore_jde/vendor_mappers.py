@@ -52,6 +52,7 @@ from connector_assets.procore.vendor_fields import (
     text,
 )
 from connector_resources import settings
+from connector_resources.refusals import source_invalid
 
 ORIGIN_SETTING = "ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT"
 COMPANY_SETTING = "ML_PROCORE_JDE_VENDOR_COMPANY"
@@ -130,12 +131,13 @@ def map_vendor(
     who = label(vendor)
     active = is_active(vendor)
     if match.an8 is not None and not match.an8_in_jde and not match.linked:
-        return Rejected(
-            vendor_id,
-            f"{who} says it is JDE supplier {match.an8} (origin_id {vendor.get('origin_id')!r}), but JDE's "
+        origin = vendor.get("origin_id")
+        sentence = (
+            f"{who} says it is JDE supplier {match.an8} (origin_id {origin!r}), but JDE's "
             f"address book (F0101) has no supplier {match.an8}; correct or clear origin_id in Procore, then "
-            "replay",
+            "replay"
         )
+        return Rejected.of(vendor_id, source_invalid(sentence, field="origin_id", value=origin))
     if not active and not match.linked and match.an8 is None:
         return None
     name = text(vendor.get("name"))
@@ -202,7 +204,8 @@ def map_supplier(
     vendor. Only what JDE holds is sent: a blank part leaves Procore's value."""
     key = str(an8)
     if book is None:
-        return Rejected(key, f"JDE supplier {an8}: no address book record (F0101) for this supplier number")
+        sentence = f"JDE supplier {an8}: no address book record (F0101) for this supplier number"
+        return Rejected.of(key, source_invalid(sentence, field="F0101 address book record", value=key))
     name = text(book.get("ALPH"))
     changes: dict[str, Any] = {"name": name}
     if details is not None:

@@ -67,6 +67,8 @@ from connector_assets.jde.job_cost_distribution import AccountShare, CostLine, d
 from connector_assets.jde.job_cost_map import JobCostMap
 from connector_assets.jde.purchase_orders import parse_order_id
 from connector_assets.procore.requisition_amounts import line_cost_code, line_payable
+from connector_resources.refusals import refused, source_invalid
+from connector_resources.said import refusal_for, said
 
 EDI_USER = "MLPROCORE"  # F0411Z1.EDUS: the integration user owning every batch this flow writes
 # Every batch this flow writes (F0411Z1.EDUS / EDBT / EDTN): the requisition id as it is while it fits, its
@@ -199,7 +201,7 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
     problems: list[str] = []
     unkeyed = KEYS.key_problem(requisition_id)
     if unkeyed:
-        problems.append(unkeyed)
+        problems.append(said(source_invalid(unkeyed, field="id", value=requisition_id)))
     job = costs.job(inputs.project_id, inputs.project_label)
     if isinstance(job, str):
         problems.append(job)
@@ -211,52 +213,62 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
     accounts, companies = distribute(lines, view, project, "Procore", problems)
     if not isinstance(job, str) and companies - {str(job.company)}:
         listed = ", ".join(sorted(companies))
-        problems.append(
+        sentence = (
             f"the cost codes map to accounts of company {listed}, but project {inputs.project_label} is a "
             f"job of company {job.company}; one JDE voucher belongs to one company"
         )
+        problems.append(said(refused(sentence, rule="accounts of several companies")))
     gross = sum((entry.amount for entry in accounts.values()), Decimal(0))
     for account, entry in accounts.items():
         if not amounts.fits(entry.amount, currency):
             places = amounts.minor_units(currency)
-            problems.append(
+            sentence = (
                 f"amount {entry.amount} on account {account} has more decimals than the commitment's "
                 f"currency {currency or '(none)'} has ({places})"
             )
+            problems.append(said(source_invalid(sentence, field="amount", value=str(entry.amount))))
     due_raw = (requisition.get("summary") or {}).get("current_payment_due")
     due = amounts.amount(due_raw) if due_raw not in (None, "") else None
     if due_raw not in (None, "") and due is None:
-        problems.append(f"Procore's current payment due {due_raw!r} is not an amount")
+        sentence = f"Procore's current payment due {due_raw!r} is not an amount"
+        problems.append(said(source_invalid(sentence, field="current_payment_due", value=due_raw)))
     if due is not None and not problems:
         payable_lines = sum(
             1 for line in inputs.lines if not isinstance(p := line_payable(line, currency or None), str) and p
         )
         unsettled = settle_rounding(accounts, due, payable_lines, currency)
         if unsettled:
-            problems.append(unsettled)
+            problems.append(said(refused(unsettled, rule="lines differ from payment due")))
         gross = sum((entry.amount for entry in accounts.values()), Decimal(0))
     invoice_number = (
         str(requisition.get("invoice_number") or "").strip() or f"REQ-{requisition.get('number')}"
     )
     if len(invoice_number) > INVOICE_NUMBER_MAX:
-        problems.append(
+        sentence = (
             f"the invoice number {invoice_number!r} is longer than JDE's {INVOICE_NUMBER_MAX} "
             "characters (VINV)"
         )
+        problems.append(said(source_invalid(sentence, field="invoice_number", value=invoice_number)))
     invoice_date = iso_day(requisition.get("billing_date"))
     if invoice_date is None:
-        problems.append(f"the billing date {requisition.get('billing_date')!r} is not a date")
+        raw = requisition.get("billing_date")
+        problems.append(
+            said(source_invalid(f"the billing date {raw!r} is not a date", field="billing_date", value=raw))
+        )
     gl_date = iso_day(requisition.get("requisition_end")) or invoice_date
     order = None
     if inputs.order_id:
         try:
             order = parse_order_id(inputs.order_id)
         except ValueError as exc:
-            problems.append(f"the purchase order's JDE key in the ledger is unreadable: {exc}")
+            sentence = f"the purchase order's JDE key in the ledger is unreadable: {exc}"
+            problems.append(said(refused(sentence, rule="order key unreadable")))
     if len(accounts) > LINES_MAX:
-        problems.append(f"it has {len(accounts)} accounts; a JDE voucher holds at most {LINES_MAX} lines")
+        sentence = f"it has {len(accounts)} accounts; a JDE voucher holds at most {LINES_MAX} lines"
+        problems.append(said(refused(sentence, rule="too many accounts")))
     if problems:  # a refusal names the accounts it waits for too: all of it is what a person fixes
-        return Rejected(requisition_id, f"{label}: " + "; ".join(waits.named_with(problems)))
+        sentence = f"{label}: " + "; ".join(waits.named_with(problems))
+        return Rejected.of(requisition_id, refusal_for(sentence, problems, rule="requisition not a voucher"))
     if gross == 0:
         return Skipped(
             requisition_id,
@@ -264,11 +276,11 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
             "no voucher",
         )
     if gross < 0:
-        return Rejected(
-            requisition_id,
+        sentence = (
             f"{label}: its lines come to {amounts.money(gross)}, a credit; the integration only vouchers "
-            "amounts owed to the subcontractor: enter the debit memo in JDE by hand and abandon this item",
+            "amounts owed to the subcontractor: enter the debit memo in JDE by hand and abandon this item"
         )
+        return Rejected.of(requisition_id, refused(sentence, rule="credit requisition"))
     if waits:  # an account JDE's chart has not set up yet: held on it, nothing sent, not refused
         return waits.held(requisition_id)
     assert not isinstance(job, str)

@@ -72,6 +72,8 @@ from connector_assets.procore.sources import COMPANY_FIELD
 from connector_assets.procore.staged_documents import latest_approved, statuses
 from connector_resources import settings
 from connector_resources.ledger import Ledger
+from connector_resources.refusals import Refusal, refused
+from connector_resources.said import refusal_for
 
 ENTITY = "voucher"
 SETTING = "ML_PROCORE_JDE_VOUCHERS"
@@ -117,7 +119,9 @@ class VoucherReader(RequisitionReads):
         payload = {"project_id": str(own or "")}
         read = self.read(requisition)  # the Procore side's reads: commitment, payment due, lines
         if isinstance(read, str):
-            return Rejected(requisition_id, read, payload)
+            return Rejected.of(
+                requisition_id, refusal_for(read, [read], rule="requisition unreadable"), payload
+            )
         requisition, commitment, project_id, lines = read
         commitment_id = str(requisition.get("commitment_id"))
         vendor_id = vendor_id_of(commitment)
@@ -198,7 +202,9 @@ def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
     """The named requisitions read from Procore again and mapped with today's tables (replay)."""
     if not vouchers_enabled():
         for key in keys:
-            yield Rejected(key, OFF_NOTE)
+            yield Rejected.of(
+                key, Refusal("configuration", OFF_NOTE, {"system": "Procore", "setting": SETTING})
+            )
         return
     resources = context.resources
     costs = CostCodeMap.today(resources.staging)
@@ -214,14 +220,11 @@ def remap_vouchers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
             if isinstance(requisition, Rejected):
                 yield requisition
             elif str(requisition.get("status") or "").lower() not in approved:
-                yield tagged(
-                    Rejected(
-                        key,
-                        f"requisition {key} is {requisition.get('status')!r} in Procore now, not approved: "
-                        "no voucher; abandon this item if that is right",
-                    ),
-                    company,
+                sentence = (
+                    f"requisition {key} is {requisition.get('status')!r} in Procore now, not approved: "
+                    "no voucher; abandon this item if that is right"
                 )
+                yield tagged(Rejected.of(key, refused(sentence, rule="not approved")), company)
             else:
                 requisition = {**requisition, COMPANY_FIELD: company}  # read in its company, mapped in it
                 found.append((requisition, requisition.get("_updated_at") or datetime.now().astimezone()))

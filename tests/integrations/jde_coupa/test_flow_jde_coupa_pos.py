@@ -214,3 +214,13 @@ def test_coupa_totals_each_line_at_jdes_extended_cost(world):
     ]
     assert totals == [Decimal("15816.77"), Decimal("7.88"), Decimal("39.98")]
     assert totals == [Decimal(line["AEXP"]) for line in lines]
+
+
+def test_an_order_whose_lines_have_no_coupa_account_names_each_missing_row_as_data():
+    header = {"KCOO": "00001", "DOCO": 4711, "DCTO": "OP", "AN8": 4343, "CRCD": "USD"}
+    stock = {**_order_line("2.000"), "ANI": "", "LNTY": "S"}  # no account: looked up by its line type
+    refused = _mapped_order(header, [{**_order_line("1.000"), "ANI": "20.8199"}, stock], {})
+    assert isinstance(refused, Rejected) and refused.refusal is not None
+    assert refused.refusal.kind == "mapping_missing" and refused.refusal.sentence == refused.reason
+    assert refused.refusal.params["value"] == ["20.8199", "LNTY:S"]
+    assert refused.refusal.params["table"] == "jde_coupa/account_map"
