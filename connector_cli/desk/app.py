@@ -165,7 +165,7 @@ class Desk:
         match = self.templates.globals.get("match_link")
         code = item.refusal_kind
         gaps = mapping(item) if mapping is not None and code == "mapping_missing" else []
-        paired = match(item) if match is not None and code in views.MATCHED_BY_HAND else ""
+        paired = match(item) if match is not None else ""
         return (gaps[0][2] if gaps else ""), paired
 
     async def form_and_identity(self, request: Request, *, act: bool = True) -> tuple[Any, Identity]:

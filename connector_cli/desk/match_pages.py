@@ -56,13 +56,16 @@ def _resources(desk: Any) -> Resources:
 
 
 def match_link(pairings: Sequence[Any], item: Any) -> str:
-    """The matches page for the pairing that would answer a queue item, with the record filled in: the
-    record it names (``ManualPairing.waited_for``), else the item's own record when a pairing pairs its
-    entity (a supplier the flows found ambiguous is matched on the supplier pairing's source side); ""
-    when no pairing would answer it. The desk offers it only where no flow can pair the record."""
+    """The matches page for the pairing that would answer an open queue item that needs a person, with the
+    record filled in: the record it names (``ManualPairing.waited_for``: refused for want of the pair),
+    else, for an ambiguous or conflicting record, its own record when a pairing pairs its entity; "" when
+    no pairing would answer it, and always for a wait (no match by hand where a flow pairs the record)."""
+    if getattr(item, "attention", None) == "flows" or item.status not in ("failed", "held"):
+        return ""  # a wait: the flows pair it once what it waits for syncs
+    hand = item.refusal_kind in ("ambiguous", "conflict")
     for pairing in pairings:
         found = pairing.waited_for(item)
-        if found is None and pairing.name == f"{item.integration}/{item.entity}":
+        if found is None and hand and pairing.name == f"{item.integration}/{item.entity}":
             found = ("source", item.source_key)
         if found is not None:
             side, key = found

@@ -108,8 +108,11 @@ def _action(
     code = item.refusal_kind
     if code == "mapping_missing":
         return words, mapping_link(item) or f"/items/{item.id}"
+    paired = match_link(item)
     if code in MATCHED_BY_HAND:
-        return words, match_link(item) or "/matches"
+        return words, paired or "/matches"
+    if paired:  # refused for want of a pair no flow can make (a supplier with no JDE number)
+        return "Match it by hand to its counterpart (the desk's Match page).", paired
     return words, f"/items/{item.id}"
 
 
