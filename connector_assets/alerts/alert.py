@@ -17,8 +17,9 @@ UI_URL_ENV = "ML_ALERT_UI_URL"
 
 @dataclass(frozen=True)
 class Alert:
-    """``kind`` names the trigger (run_failed, failed_records, held_records, not_fresh); ``facts`` are
-    label -> value lines in the order shown; ``ui_path`` is the UI page (``/runs/<id>``) the link opens."""
+    """``kind`` names the trigger (run_failed, failed_records, closed_period, held_records, not_fresh), or
+    all_clear for a red day that passed again; ``facts`` are label -> value lines in the order shown;
+    ``ui_path`` is the UI page (``/runs/<id>``) the link opens."""
 
     kind: str
     title: str

@@ -1,5 +1,6 @@
 """Alert on a day whose write step left failed records (or records held too long): the ``no_failed_records``
-check of a ``<flow>_written`` asset evaluated red.
+check of a ``<flow>_written`` asset evaluated red; and, once such a day is evaluated green again (a run, a
+replay, or a fix at the desk: ``changed_days``), its all-clear, once.
 
 The check (``connector_assets.flows.written_check``) says it with Dagster's own severities: ERROR when
 records of the day failed to reach the target, WARN when only holds are older than ``ML_HELD_ALERT_HOURS``.
@@ -18,6 +19,7 @@ from dagster import (
     AssetCheckEvaluation,
     AssetCheckKey,
     AssetCheckSeverity,
+    DagsterInstance,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
@@ -32,6 +34,7 @@ from connector_assets.dagster_compat import (
     AssetCheckExecutionRecord,
     PartitionKeyFilter,
 )
+from connector_assets.flows.day_checks import REPLAYED
 from connector_assets.flows.range_days import RANGE_DAYS
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
 
@@ -43,7 +46,8 @@ OVERLAP_SECONDS = 300.0
 FORGET_DAYS = 7
 DESCRIPTION = (
     "Sends an alert when a `_written` asset's no_failed_records check fails for a day: ERROR, records failed "
-    "to reach the target; WARN, records held longer than ML_HELD_ALERT_HOURS."
+    "to reach the target; WARN, records held longer than ML_HELD_ALERT_HOURS. When an alerted day passes "
+    "again, its all-clear."
 )
 
 
@@ -84,7 +88,31 @@ def failed_records_alert(evaluation: AssetCheckEvaluation, day: str, run_id: str
     )
 
 
-def _evaluated_at(record: AssetCheckExecutionRecord) -> float:
+def all_clear_alert(evaluation: AssetCheckEvaluation, day: str, run_id: str, alerted: list[float]) -> Alert:
+    """A day alerted red is clear again: its records were fixed (written by a run or a replay, abandoned,
+    matched by hand) and nothing else of the day needs a person. ``alerted``: the day's counts when last
+    seen red (``AlertedDays``: failed, held too long, when), what the clear day no longer has."""
+    asset = evaluation.asset_key.to_user_string()
+    failed, held = int(alerted[0]), int(alerted[1])
+    was = [f"{failed} failed record(s)"] if failed else []
+    was += [f"{held} record(s) held too long or on a closed period"] if held else []
+    after = _metadata_value(evaluation, REPLAYED)
+    return Alert(
+        kind="all_clear",
+        title=f"{asset} {day}: all clear, {' and '.join(was) or 'its records'} fixed",
+        facts=(
+            ("Asset", asset),
+            ("Day", day),
+            ("Last red with", ", ".join(was) or "-"),
+            ("Now", "no record of the day failed or is held too long"),
+            ("Evaluated after", after if after != "-" else f"run {run_id}"),
+            ("Run", run_id),
+        ),
+        ui_path=f"/assets/{asset}?view=checks",
+    )
+
+
+def evaluated_at(record: AssetCheckExecutionRecord) -> float:
     return record.event.timestamp if record.event is not None else record.create_timestamp
 
 
@@ -113,11 +141,11 @@ def evaluations_after(
         )
         for record in history:
             evaluation = _evaluation(record)
-            if record.id in seen or _evaluated_at(record) <= after - OVERLAP_SECONDS:
+            if record.id in seen or evaluated_at(record) <= after - OVERLAP_SECONDS:
                 continue
             if evaluation is not None:
                 found.append((record, evaluation))
-    return sorted(found, key=lambda pair: (_evaluated_at(pair[0]), pair[0].id))
+    return sorted(found, key=lambda pair: (evaluated_at(pair[0]), pair[0].id))
 
 
 def _written_checks(context: SensorEvaluationContext) -> list[AssetCheckKey]:
@@ -149,28 +177,47 @@ def _is_news(evaluation: AssetCheckEvaluation, alerted: list[float] | None) -> b
     return alerted is None or failed > alerted[0] or overdue > alerted[1]
 
 
+def latest_day_record(
+    instance: DagsterInstance, check: AssetCheckKey, day: str | None
+) -> AssetCheckExecutionRecord | None:
+    """The latest completed evaluation of ``check`` for ``day`` (None: the unpartitioned one), if any."""
+    history = instance.event_log_storage.get_asset_check_execution_history
+    if PartitionKeyFilter is not None and COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES is not None:
+        latest = history(check, limit=1, status=_completed(), partition_filter=PartitionKeyFilter(key=day))
+        return latest[0] if latest else None
+    # This Dagster lacks the filter or the statuses (warned once): the day's newest among the check's latest.
+    return next(
+        (
+            record
+            for record in history(check, limit=PER_CHECK, status=_completed())
+            if record.partition == day and _evaluation(record) is not None
+        ),
+        None,
+    )
+
+
+def latest_day_evaluation(
+    instance: DagsterInstance, check: AssetCheckKey, day: str | None
+) -> tuple[float, AssetCheckEvaluation] | None:
+    """When the day's check was last evaluated (a timestamp) and what it said, if it ever was."""
+    record = latest_day_record(instance, check, day)
+    evaluation = _evaluation(record) if record is not None else None
+    return (evaluated_at(record), evaluation) if record is not None and evaluation is not None else None
+
+
 def _superseded(context: SensorEvaluationContext, record: AssetCheckExecutionRecord, day: str | None) -> bool:
     """Whether the same check has been evaluated again for the same day since ``record`` (a rerun, the next
     poll run): the day's latest evaluation says what it is now, so an older red one is not alerted (a day
     rerun green before the sensor read it, as after a restart or a stopped sensor, stays quiet)."""
-    history = context.instance.event_log_storage.get_asset_check_execution_history
-    if PartitionKeyFilter is not None and COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES is not None:
-        latest = history(
-            record.key, limit=1, status=_completed(), partition_filter=PartitionKeyFilter(key=day)
-        )
-        return bool(latest) and latest[0].id > record.id
-    # This Dagster lacks the filter or the statuses (warned once): the day's newer evaluations among the
-    # check's latest ones.
-    return any(
-        newer.id > record.id and newer.partition == day and _evaluation(newer) is not None
-        for newer in history(record.key, limit=PER_CHECK, status=_completed())
-    )
+    latest = latest_day_record(context.instance, record.key, day)
+    return latest is not None and latest.id > record.id
 
 
 def alert_new_failures(
     context: SensorEvaluationContext, checks: list[AssetCheckKey], now: float
 ) -> SensorResult:
-    """One alert per day that turned red (or redder) and is still so, oldest first.
+    """One alert per day that turned red (or redder) and is still so, and one all-clear per alerted day
+    that passed again (its latest evaluation), oldest first.
 
     The cursor keeps the newest evaluation time read and the ids read within the overlap before it
     (``OVERLAP_SECONDS``); what was alerted per red day is kept in the instance (``AlertedDays``), written
@@ -193,7 +240,22 @@ def alert_new_failures(
         if evaluation.partition is None and RANGE_DAYS in evaluation.metadata:
             pass  # a range's sum (``range_days``): each of its days was evaluated, and alerted, on its own
         elif evaluation.passed:
-            alerted.passed(key)
+            counts = alerted.get(key)
+            if counts is not None and not _superseded(context, record, day):
+                # The day was alerted and is clear now: its all-clear, once (forgotten as it goes out).
+                try:
+                    deliver(all_clear_alert(evaluation, day or "-", record.run_id, counts), context.log)
+                except AlertNotDelivered:
+                    if not sent_any:
+                        raise
+                    context.log.error(
+                        f"all-clear for check execution {record.id} not sent; the next tick resends it"
+                    )
+                    break
+                sent_any = True
+                alerted.passed(key)
+            elif counts is None:
+                alerted.passed(key)  # a day never alerted (or long forgotten): nothing to clear
         elif not _superseded(context, record, day):
             if _is_news(evaluation, alerted.get(key)):
                 try:
@@ -208,8 +270,8 @@ def alert_new_failures(
                 sent_any = True
             failed, overdue = _attention(evaluation)
             if failed or overdue:
-                alerted.red(key, failed, overdue, _evaluated_at(record))
-        seen[record.id] = _evaluated_at(record)
+                alerted.red(key, failed, overdue, evaluated_at(record))
+        seen[record.id] = evaluated_at(record)
         after = max(after, seen[record.id])
     recent = {str(i): t for i, t in seen.items() if t > after - OVERLAP_SECONDS}
     return SensorResult(cursor=json.dumps({"after": after, "seen": recent}))

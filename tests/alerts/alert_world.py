@@ -26,6 +26,7 @@ from connector_assets.flows.range_days import DayWrite, day_evaluation, failed_d
 from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec, queue_of
 from connector_assets.step_retry import fail_fast
 from connector_resources.ledger import QueueItem
+from connector_resources.refusals import Refusal, period_closed, target_refused, waits_for_record
 
 ASSET = "toy_flow_written"
 RANGE_ASSET = "toy_range_written"
@@ -54,7 +55,9 @@ def day_queue(
     ``reason``."""
     now = datetime.now(UTC)
 
-    def item(n: int, status: str, age: timedelta, depends_on: str | None = None) -> QueueItem:
+    def item(
+        n: int, status: str, age: timedelta, refusal: Refusal, depends_on: str | None = None
+    ) -> QueueItem:
         return QueueItem(
             id=n,
             integration="toy",
@@ -71,12 +74,22 @@ def day_queue(
             created_at=now - age,
             updated_at=now,
             resolved_at=None,
+            kind=refusal.group,
+            params=dict(refusal.params),
+            attention=refusal.attention,
         )
 
-    items = [item(n, "failed", timedelta(0)) for n in range(failed)]
-    items += [item(1000 + n, "held", timedelta(days=2)) for n in range(held_overdue)]
+    # Each with its refusal as data, as the kit queues it: the check counts by kind.
+    refused = target_refused(reason, system="Toy", code="400")
+    vendor = "toy:vendor:BILL:4411"
     period = "JDE:period:ledger:00001.AP/2026-10-29@toy"
-    items += [item(2000 + n, "held", timedelta(hours=1), period) for n in range(closed_period)]
+    closed = period_closed(reason, system="JDE", ledger="00001.AP", day="2026-10-29")
+    items = [item(n, "failed", timedelta(0), refused) for n in range(failed)]
+    items += [
+        item(1000 + n, "held", timedelta(days=2), waits_for_record(reason, vendor), vendor)
+        for n in range(held_overdue)
+    ]
+    items += [item(2000 + n, "held", timedelta(hours=1), closed, period) for n in range(closed_period)]
     return queue_of(items, now=now, alert_after=timedelta(hours=24))
 
 

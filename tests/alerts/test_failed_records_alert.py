@@ -43,12 +43,18 @@ def test_a_day_with_failed_records_is_alerted_once(received: Received) -> None:
     failed, held, more = received.texts()
     for body in failed:
         assert f"{ASSET}: failed records on 2026-11-19" in body
-        assert "3 x BILL refused token=***" in body
+        assert (
+            "3 x The target refused the record: Toy, 400, e.g. supplier 4411: BILL refused token=***" in body
+        )
         assert f"http://dagster.acme.example/assets/{ASSET}?view=checks" in body
     assert "Failed: 3" in failed[0] and "Failed: 3" in failed[2]
     for body in held:
         assert f"{ASSET}: records held too long on 2026-11-20" in body
-        assert "2 x held over 24 h: waits for vendor 4411 to sync" in body  # digits shown whole
+        assert "2 x waited over 24 h or not released: Waits for another record to sync" in body
+        assert (
+            "waited 48 h for toy:vendor:BILL:4411" in body
+            and "(bill 88: waits for vendor 4411 to sync)" in body
+        )
     assert "2026-11-18" not in received.everything()
     assert SECRET not in received.everything()
     assert isinstance(again, SensorResult)
@@ -96,4 +102,30 @@ def test_a_day_with_money_held_on_a_closed_period_is_alerted_as_such(received: R
     body = alert[0]
     assert f"{ASSET}: money dated in a closed accounting period on 2026-11-21" in body
     assert "Held for a closed period: 2" in body
-    assert "2 x held for a closed accounting period: Coupa invoice 7 is dated 2026-10-29" in body
+    assert "2 x held for a closed accounting period: Dated in a closed accounting period: JDE" in body
+    assert "e.g. Coupa invoice 7 is dated 2026-10-29" in body
+
+
+def test_a_red_day_that_passes_again_gets_one_all_clear(received: Received) -> None:
+    """The day's next run writes what had failed: its all-clear goes out once; a day never red gets none."""
+
+    def run(day: str, **script: object) -> None:
+        assert materialize(
+            [toy_flow_written], instance=instance, partition_key=day, run_config=run_config(**script)
+        ).success
+
+    with instance_for_test() as instance:
+        tick = _tick(instance, None)
+        run("2026-11-19", failed=2)
+        tick = _tick(instance, tick.cursor)
+        run("2026-11-19")  # the day's next run wrote them
+        run("2026-11-20")
+        tick = _tick(instance, tick.cursor)
+        run("2026-11-19")  # clear again: nothing more to say
+        _tick(instance, tick.cursor)
+    red, clear = received.texts()
+    assert f"{ASSET}: failed records on 2026-11-19" in red[0]
+    for body in clear:
+        assert f"{ASSET} 2026-11-19: all clear, 2 failed record(s) fixed" in body
+    assert "Last red with: 2 failed record(s)" in clear[0] and "Evaluated after: run " in clear[0]
+    assert "2026-11-20" not in received.everything()

@@ -1,0 +1,141 @@
+"""One story: a record fixed at the desk (abandoned there, no run involved) has its day's
+``no_failed_records`` check evaluated again through the ``evaluate_changed_days`` sensor, so the day Dagster
+showed red turns green, and the failed-records alert that fired for it is followed by its all-clear, once.
+A day a run under way will evaluate waits for that run; a day evaluated after its change is left alone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alert_channels import Received
+from dagster import (
+    AssetCheckKey,
+    AssetMaterialization,
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    RunRequest,
+    SensorResult,
+    SkipReason,
+    build_sensor_context,
+)
+from instances import instance_for_test
+
+from connector_assets.alerts.changed_days import changed_days_sensor
+from connector_assets.alerts.check_failures import alert_new_failures, latest_day_evaluation
+from connector_assets.flows.day_checks import REPLAYED
+from connector_assets.flows.written_check import CHECK
+from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
+from connector_assets.operations_replay import check_days_after_cli_replay, replayed_days_checked
+from connector_resources.ledger import Ledger, LedgerResource, QueueItem
+from connector_resources.ledger.operator_actions import Operator
+from connector_resources.refusals import mapping_missing
+
+DAY = "2026-11-18"
+WRITTEN = SUPPLIERS_FLOW.key("written")
+CLERK = Operator("ann", "operator")
+TABLE = "jde_coupa/payment_terms_map"
+
+
+def _refused(ledger: Ledger, key: str) -> QueueItem:
+    """A supplier of ``DAY`` refused by the mapping, as the mapped step queues and audits it."""
+    reason = f"supplier {key}: payment terms N99 (F0401 TRAP) have no Coupa payment term in {TABLE}"
+    item = ledger.enqueue(
+        integration="jde_coupa",
+        flow="suppliers",
+        entity="supplier",
+        source_key=key,
+        payload={},
+        reason=reason,
+        refusal=mapping_missing(reason, table=TABLE, what="payment terms", value="N99"),
+        run_id="the-days-run",
+    )
+    ledger.audit_item(item, "fail", reason, run_id="the-days-run", partition_key=DAY)
+    return item
+
+
+def _tick(instance: DagsterInstance, ledger: Ledger, cursor: str | None) -> SensorResult | SkipReason:
+    with build_sensor_context(
+        instance=instance, cursor=cursor, resources={"ledger": LedgerResource(db_url=ledger.url)}
+    ) as context:
+        return changed_days_sensor()(context)
+
+
+def _run(instance: DagsterInstance, ledger: Ledger, request: RunRequest) -> None:
+    """What the daemon does with the sensor's request: a run of ``replayed_days_checked``."""
+    result = replayed_days_checked.execute_in_process(
+        instance=instance,
+        run_config=request.run_config,
+        resources={"ledger": LedgerResource(db_url=ledger.url)},
+        tags=request.tags,
+    )
+    assert result.success
+
+
+def _day(instance: DagsterInstance):
+    latest = latest_day_evaluation(instance, AssetCheckKey(WRITTEN, CHECK), DAY)
+    assert latest is not None
+    return latest[1]
+
+
+def test_an_abandon_at_the_desk_turns_the_day_green_and_its_alert_is_followed_by_an_all_clear(
+    tmp_path: Path, received: Received
+) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    first, second = _refused(ledger, "4411"), _refused(ledger, "4412")
+    with instance_for_test() as instance:
+        instance.report_runless_asset_event(AssetMaterialization(asset_key=WRITTEN, partition=DAY))
+        alerts = _alert(instance, None)  # the alert sensor starts from now
+        # The day as its run left it: red with two failed records, alerted.
+        (red,) = check_days_after_cli_replay(instance, ledger.url, [("jde_coupa", "suppliers", DAY)])
+        assert not red.passed and red.metadata["failed"].value == 2
+        alerts = _alert(instance, alerts.cursor)
+        assert len(received.texts()) == 1
+
+        started = _tick(instance, ledger, None)  # the sensor's first tick starts from now
+        assert isinstance(started, SensorResult) and not started.run_requests
+
+        ledger.abandon_item(first.id, by=CLERK, note="a duplicate of supplier 4410")
+        tick = _tick(instance, ledger, started.cursor)
+        assert isinstance(tick, SensorResult)
+        (request,) = tick.run_requests
+        assert request.run_config["ops"]["check_replayed_days"]["config"]["days"] == [
+            ["jde_coupa", "suppliers", DAY]
+        ]
+        _run(instance, ledger, request)
+        assert not _day(instance).passed and _day(instance).metadata["failed"].value == 1
+        again = _tick(instance, ledger, tick.cursor)  # evaluated after the change: nothing to ask
+        assert not getattr(again, "run_requests", None)
+        alerts = _alert(instance, alerts.cursor)  # still red, fewer failed: no news
+        assert len(received.texts()) == 1
+
+        # A run of the day's write step is under way: it will evaluate the day; the sensor waits for it.
+        busy = DagsterRun(
+            job_name="jde_coupa_suppliers", status=DagsterRunStatus.STARTED, tags={"dagster/partition": DAY}
+        )
+        instance.add_run(busy)
+        ledger.abandon_item(second.id, by=CLERK, note="supplier closed in JDE")
+        waiting = _tick(instance, ledger, again.cursor if isinstance(again, SensorResult) else tick.cursor)
+        assert isinstance(waiting, SensorResult) and not waiting.run_requests
+        instance.delete_run(busy.run_id)  # it ended without evaluating the day (it failed early)
+        tick = _tick(instance, ledger, waiting.cursor)
+        (request,) = tick.run_requests
+        _run(instance, ledger, request)
+        green = _day(instance)
+        assert green.passed and "1 abandoned" in str(green.metadata[REPLAYED].value)
+
+        _alert(instance, alerts.cursor)
+        _alert(instance, alerts.cursor)  # the same evaluations read again: the all-clear went out once
+    texts = received.texts()
+    assert len(texts) == 2, texts
+    for body in texts[1]:
+        assert f"{WRITTEN.to_user_string()} {DAY}: all clear, 1 failed record(s) fixed" in body
+    assert "Last red with: 1 failed record(s)" in texts[1][0]
+    assert "Evaluated after: retry-queue changes (1 abandoned)" in texts[1][0]
+    ledger.dispose()
+
+
+def _alert(instance: DagsterInstance, cursor: str | None) -> SensorResult:
+    with build_sensor_context(instance=instance, cursor=cursor) as context:
+        return alert_new_failures(context, [AssetCheckKey(WRITTEN, CHECK)], datetime.now(UTC).timestamp())
