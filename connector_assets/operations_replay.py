@@ -6,7 +6,9 @@ source key or a phrase of the reason; with ``due_only`` (what the schedule sets)
 attempt time has come are taken. Held records whose dependency has already synced are released first
 (``release_synced``), and the run reports the queue it leaves: due, not yet due, held by what they wait for.
 Each day whose queue the replay changed has its ``no_failed_records`` check evaluated again in the run
-(``flows.day_checks``): the day whose last failed record was written turns green, naming the run.
+(``flows.day_checks``): the day whose last failed record was written turns green, naming the run. Changes
+made outside any run get the same through ``replayed_days_checked``: a CLI replay runs it itself, and the
+``evaluate_changed_days`` sensor (``alerts.changed_days``) requests it for a fix at the desk.
 """
 
 from collections.abc import Iterable
@@ -99,14 +101,20 @@ class ReplayedDays(Config):
     replay: str  # which replay changed them, as the check's metadata names it
 
 
-@op(description="Evaluate again the no_failed_records check of the days a CLI replay changed.")
+@op(
+    description="Evaluate again the no_failed_records check of the days a CLI replay or a fix made outside "
+    "a run (at the desk) changed."
+)
 def check_replayed_days(context: OpExecutionContext, config: ReplayedDays, ledger: LedgerResource) -> None:
     days = [(integration, flow, partition or None) for integration, flow, partition in config.days]
     for evaluation in replayed_day_evaluations(context.instance, ledger.get(), days, config.replay):
         context.log_event(evaluation)
 
 
-@job(description="The checks of the days an `ml-connector replay` changed, evaluated again (run by the CLI).")
+@job(
+    description="The checks of the days a fix outside the flows' runs changed, evaluated again: run by "
+    "`ml-connector replay`, and by the evaluate_changed_days sensor for fixes at the desk."
+)
 def replayed_days_checked():
     check_replayed_days()
 

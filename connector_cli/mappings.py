@@ -20,7 +20,7 @@ import click
 
 from connector_cli.decisions import login_name
 from connector_resources.ledger import Ledger, shared_ledger
-from connector_resources.ledger.mapping_store import MappingChange, StaleMapping
+from connector_resources.ledger.mapping_store import MappingChange, MappingUse, StaleMapping
 from connector_resources.ledger.operator_actions import OPERATOR_ROLE, Operator
 
 WHEN = "%Y-%m-%d %H:%M UTC"
@@ -102,8 +102,11 @@ def _first_use(table: Any) -> str:
 @click.option("--history", is_flag=True, help="Also every change: who, when, old -> new, and why.")
 @click.option("--key", default=None, help="With --history: the changes of this row only.")
 @click.option("--limit", default=100, show_default=True, help="With --history: at most this many changes.")
-def show_command(table_name: str, history: bool, key: str | None, limit: int) -> None:
-    """The rows of TABLE (key -> value), as flows map with them from the next run or replay on."""
+@click.option(
+    "--uses", is_flag=True, help="Also the latest runs that mapped with the table, and the version each used."
+)
+def show_command(table_name: str, history: bool, key: str | None, limit: int, uses: bool) -> None:
+    """The rows of TABLE (key -> value), as flows map with them from the next step that maps or replay on."""
     table = table_named(table_name)
     ledger = shared_ledger()
     rows = current_rows(table, ledger)
@@ -121,6 +124,18 @@ def show_command(table_name: str, history: bool, key: str | None, limit: int) ->
             click.echo(line)
         if len(changes) == limit:
             click.echo(f"  (the latest {limit} changes; --limit for more)")
+    if uses:
+        for line in use_lines(ledger.mapping_uses(table.name)):
+            click.echo(line)
+
+
+def use_lines(uses: list[MappingUse]) -> list[str]:
+    """The runs that mapped with the table, latest first: which version each used and since when."""
+    if not uses:
+        return ["no run has mapped with it yet"]
+    return ["runs that mapped with it, latest first:"] + [
+        f"  version {use.version} in run {use.run_id} (first read {use.at:{WHEN}})" for use in uses
+    ]
 
 
 def history_lines(changes: list[MappingChange]) -> list[str]:
@@ -224,7 +239,9 @@ def import_command(file: Path, table_name: str, note: str, by: str, yes: bool, r
     except MappingRefused as refused:
         _refused(refused)
     click.echo(f"saved {table.name} version {info.version} (now {info.rows} row(s)) by {by}: {note}")
-    click.echo("the next run or replay maps with it (ml-connector replay sends what it unblocks)")
+    click.echo(
+        "the next step that maps, or replay, maps with it (ml-connector replay sends what it unblocks)"
+    )
 
 
 def _refused(refused: Any) -> NoReturn:

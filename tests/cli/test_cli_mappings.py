@@ -217,3 +217,19 @@ def test_an_optional_table_left_unset_starts_with_an_import(terms_file, tmp_path
     assert f"{optional} (version 0) <- {first}:\n  + 20-8150 -> 20.8150\n" in done.output
     listed = _run("mappings", "list").output
     assert f"{optional}: 1 row(s), version 1, started by mappings import {first}; last change by " in listed
+
+
+def test_show_uses_lists_the_runs_that_mapped_with_each_version(terms_file):
+    """``show --uses``: the runs a mapping step noted (``Ledger.note_mapping_use``), latest first."""
+    assert "no run has mapped with it yet" in _run("mappings", "show", TABLE, "--uses").output
+    ledger = shared_ledger()
+    ledger.note_mapping_use(TABLE, 1, "run-before-the-change")
+    ledger.note_mapping_use(TABLE, 2, "run-after-the-change")
+    ledger.note_mapping_use(TABLE, 2, "run-after-the-change")  # a run notes a version once
+    result = _run("mappings", "show", TABLE, "--uses")
+    assert result.exit_code == 0, result.output
+    lines = result.output.split("runs that mapped with it, latest first:\n")[1].splitlines()
+    assert [line.split(" (first read")[0] for line in lines] == [
+        "  version 2 in run run-after-the-change",
+        "  version 1 in run run-before-the-change",
+    ]
