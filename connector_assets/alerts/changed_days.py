@@ -12,7 +12,9 @@ says now. A day is left alone when
   job, a CLI replay), or says what the queue says now (a change that moves no count);
 * it was never materialized (its write step has not run: its truth is the step's);
 * a run that will evaluate it is under way (a run of that day's write step, or a replay job): judged again
-  at the next tick, so a flow's run never costs a second run while it works.
+  at the next tick, so a flow's run never costs a second run while it works;
+* its only changes leave records open waiting on the flows (a hold released when its dependency synced,
+  due for replay): the replay that writes them evaluates their days.
 
 The check's evaluation then carries the changes in its ``evaluated_after`` metadata, and the failed-records
 alert sends the day's all-clear (``check_failures``).
@@ -49,6 +51,8 @@ from connector_assets.flows.records import FLOW_SPECS
 from connector_assets.flows.written_check import CHECK, check_result, day_queue
 from connector_assets.operations_replay import replay_retry_queue, replayed_days_checked
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
+from connector_resources.ledger.schema import QUEUE_OPEN_STATUSES as QUEUE_OPEN
+from connector_resources.refusals import FLOWS
 
 SENSOR = "evaluate_changed_days"
 PAGE = 2000  # queue changes read per tick; more wait for the next tick (the cursor keeps its place)
@@ -211,6 +215,14 @@ def days_to_evaluate(
     return now_due, later
 
 
+def _tells(item: QueueItem) -> bool:
+    """Whether a change may have moved its day's verdict in a way no run will evaluate: any but an item
+    left open waiting on the flows (a hold released by its dependency's sync, due for replay; a wait
+    taken by a replay): the replay that writes it evaluates its days, so its day is not evaluated red
+    meanwhile for a record that clears by itself."""
+    return not (item.status in QUEUE_OPEN and item.attention == FLOWS)
+
+
 def what_changed(items: Iterable[QueueItem], item_days: dict[int, list[Day]], due: dict[Day, float]) -> str:
     """The changes to the ``due`` days since their last evaluation, in words, for the evaluation's
     ``evaluated_after``: ``retry-queue changes (2 abandoned, 1 resolved)``."""
@@ -240,7 +252,7 @@ def evaluate_changed_days(
     late = ledger.queue_changes(since=cursor.at - LATE_COMMIT, limit=PAGE)
     late = [item for item in late if (item.updated_at, item.id) <= (cursor.at, cursor.item_id)]
     newest = max(((item.updated_at, item.id) for item in fresh), default=(cursor.at, cursor.item_id))
-    changed, item_days = changed_days(ledger, [*late, *fresh])
+    changed, item_days = changed_days(ledger, [item for item in [*late, *fresh] if _tells(item)])
     for day, at in cursor.pending.items():
         changed[day] = max(changed.get(day, at), at)
     due, later = days_to_evaluate(context, ledger, changed)

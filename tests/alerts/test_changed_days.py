@@ -30,7 +30,7 @@ from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.operations_replay import check_days_after_cli_replay, replayed_days_checked
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 from connector_resources.ledger.operator_actions import Operator
-from connector_resources.refusals import mapping_missing
+from connector_resources.refusals import mapping_missing, waits_for_record
 
 DAY = "2026-11-18"
 WRITTEN = SUPPLIERS_FLOW.key("written")
@@ -139,3 +139,35 @@ def test_an_abandon_at_the_desk_turns_the_day_green_and_its_alert_is_followed_by
 def _alert(instance: DagsterInstance, cursor: str | None) -> SensorResult:
     with build_sensor_context(instance=instance, cursor=cursor) as context:
         return alert_new_failures(context, [AssetCheckKey(WRITTEN, CHECK)], datetime.now(UTC).timestamp())
+
+
+def test_a_hold_released_for_replay_waits_for_the_replay_not_a_red_evaluation(tmp_path: Path) -> None:
+    """A held order released when its supplier synced is due for replay, the flows' to write: its day is
+    not evaluated red meanwhile (the replay that writes it evaluates the day)."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    supplier = "jde_coupa:supplier:JDE:4411"
+    reason = f"supplier 4412 waits for {supplier} to sync"
+    held = ledger.enqueue(
+        integration="jde_coupa",
+        flow="suppliers",
+        entity="supplier",
+        source_key="4412",
+        payload={},
+        reason=reason,
+        status="held",
+        depends_on=supplier,
+        refusal=waits_for_record(reason, supplier),
+    )
+    ledger.audit_item(held, "hold", reason, run_id="the-days-run", partition_key=DAY)
+    with instance_for_test() as instance:
+        instance.report_runless_asset_event(AssetMaterialization(asset_key=WRITTEN, partition=DAY))
+        (verdict,) = check_days_after_cli_replay(instance, ledger.url, [("jde_coupa", "suppliers", DAY)])
+        assert verdict.passed  # a wait within bounds: nothing for a person
+        started = _tick(instance, ledger, None)
+        assert ledger.release_held(supplier) == 1
+        tick = _tick(instance, ledger, started.cursor)
+        assert not getattr(tick, "run_requests", None)
+        ledger.abandon_item(held.id, by=CLERK, note="the order was cancelled")  # a person's change
+        (request,) = _tick(instance, ledger, tick.cursor).run_requests  # the day's counts moved: told
+        assert "1 abandoned" in request.run_config["ops"]["check_replayed_days"]["config"]["replay"]
+    ledger.dispose()
