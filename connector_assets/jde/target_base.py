@@ -111,8 +111,16 @@ class VoucherNotReady(RuntimeError):
 
     @property
     def refusal(self) -> Refusal:
-        """The payment waits for JDE to hold its voucher (a wait the flows end; overdue, a person's)."""
+        """The payment waits for JDE to hold its voucher (a wait the flows end; overdue, a person's); a
+        subclass holding it on a batch (``WaitsFor``) sets its own."""
+        own = self.__dict__.get("_refusal")
+        if isinstance(own, Refusal):
+            return own
         return Refusal("target_processing", str(self), {"system": "JDE", "waits_for": "voucher"})
+
+    @refusal.setter
+    def refusal(self, value: Refusal) -> None:
+        self.__dict__["_refusal"] = value
 
 
 def posted(target_id: str, posting: Posting | None, result: Any) -> str | Created:
