@@ -173,15 +173,20 @@ def _waiting(world: PairWorld, pairing: Any, source: str, target: str) -> Any:
     """A record held for want of the pair (an invoice refused for want of the supplier's JDE number, for
     Coupa -> JDE): its queue item."""
     if pairing.integration == "coupa_jde":
-        from connector_assets.integrations.coupa_jde.invoices import lacks_number
+        from connector_assets.integrations.coupa_jde.invoices import COUPA_SUPPLIER, lacks_number
+        from connector_resources.refusals import Refusal, mapping_missing
 
+        reason = f"invoice 9{source} (INV-9): supplier Acme {lacks_number(source)}: sync it from JDE"
+        # Refused for something else, and naming the supplier it lacks a JDE number for as data.
+        refusal = mapping_missing(reason, table="coupa_jde/account_map", what="Coupa account", value="OPS-X")
         item = world.ledger.enqueue(
             integration="coupa_jde",
             flow="invoices",
             entity="invoice",
             source_key=f"9{source}",
             payload={},
-            reason=f"invoice 9{source} (INV-9): supplier Acme {lacks_number(source)}: sync it from JDE",
+            reason=reason,
+            refusal=Refusal(refusal.kind, reason, {**refusal.params, COUPA_SUPPLIER: source}),
             next_attempt_at=datetime(2100, 1, 1, tzinfo=UTC),  # due only once the match makes it due
         )
         return item
