@@ -78,6 +78,9 @@ class PartitionQueue:
     held_overdue: int = 0  # waits that outlived what they wait for (``refusals.wait_outlived``)
     held_period: int = 0  # money dated in a closed accounting period: someone must re-date it or reopen
     held_person: int = 0  # held on what a person must do (a master record the target lacks)
+    # Failed but the flows' to clear: a throttle or an outage retried at its next attempt, a hold released
+    # for the next replay. Not a failure of the day: it is written by itself, or outlives its bound.
+    retrying: int = 0
     needs_person: int = 0  # open items of the day a person must act on (refusals and outlived waits)
     clears_by_itself: int = 0  # open items waiting on the flows, within bounds
     reasons: ReasonCounts = field(default_factory=reason_counts)
@@ -105,7 +108,9 @@ def queue_of(
             queue.needs_person += 1
         else:
             queue.clears_by_itself += 1
-        if item.status != "held":
+        if item.status != "held" and not person:  # a throttle, an outage, a released hold: retried
+            queue.retrying += 1
+        elif item.status != "held":
             queue.failed += 1
             queue.reasons.add_found(item, sentence=said)
         elif is_period_hold(item.depends_on, item.kind):  # its own kind: it waits on the calendar
@@ -162,10 +167,15 @@ def check_result(asset_name: AssetKey, queue: PartitionQueue, desk: str | None =
         "held_overdue": queue.held_overdue,
         "held_closed_period": queue.held_period,
         "held_needs_person": queue.held_person,
+        "retrying": queue.retrying,
         "needs_person": queue.needs_person,
         "clears_by_itself": queue.clears_by_itself,
         "reasons": MetadataValue.md(queue.reasons.markdown(TOP_REASONS)),
-        **({"desk": MetadataValue.url(desk)} if desk and (queue.failed or queue.held) else {}),
+        **(
+            {"desk": MetadataValue.url(desk)}
+            if desk and (queue.failed or queue.held or queue.retrying)
+            else {}
+        ),
     }
     return AssetCheckResult(
         asset_key=asset_name,
