@@ -16,7 +16,8 @@ for the runs still going to end. Reported, from GraphQL and the files:
 * runs by status, and for every failed run its job, partition and the failed step's own error message;
 * tracebacks and warnings on the console (count, first lines of each);
 * lines on the console against lines in Dagster's log file;
-* the retry queue by integration, flow and reason (read from the ledger), then what ``ml-connector ping``
+* the retry queue in the desk's two views (needs a person, clears by itself) by flow and kind (read
+  from the ledger), then what ``ml-connector ping``
   and ``ml-connector replay --dry-run`` print, run as from a second shell: with the home and ledger the
   operator exported, but no vault key and no port base, which they find from the running dev.
 
@@ -151,7 +152,7 @@ def main() -> None:
         tracebacks += _report_console(
             console.read_text(errors="replace"), folder / "home" / "dagster-dev.log"
         )
-    print("\nretry queue (open items) by integration, flow, status and reason:")
+    print("\nretry queue (open items) by view, flow, status and kind:")
     print("\n".join(queue) or "  empty")
     shell_failed = False
     for name, (output, code) in second_shell.items():
@@ -269,20 +270,39 @@ def _runs(graphql: str) -> list[dict]:
 
 
 def _queue_lines(ledger: Path) -> list[str]:
-    """Open retry-queue items counted by integration, flow, status and the reason's first words."""
-    import sqlite3
+    """Open retry-queue items in the desk's two views, counted by integration, flow and kind: "needs a
+    person" (a refusal, a missing mapping or master record, a wait that outlived what it waits for) and
+    "clears by itself" (waits the flows end), by the rule the desk and the day's check use
+    (``refusals.wait_outlived``), each kind with one example sentence."""
+    from datetime import UTC, datetime, timedelta
 
-    with sqlite3.connect(ledger) as db:
-        rows = db.execute(
-            "select integration, flow, status, reason, count(*) from mlc_retry_queue "
-            "where status in ('failed', 'held') group by integration, flow, status, reason"
-        ).fetchall()
-    from connector_assets.flows.reason_text import reason_kind  # the kinds replay --dry-run counts
+    from connector_assets.flows.written_check import held_alert_hours
+    from connector_resources.ledger import Ledger
+    from connector_resources.refusals import FLOWS, group_title, wait_outlived
 
+    book = Ledger(f"sqlite:///{ledger}", migrate=False)
+    items = book.open_items(limit=1_000_000)
+    synced = book.synced_dependencies({i.depends_on for i in items if i.depends_on})
+    now, after = datetime.now(UTC), timedelta(hours=held_alert_hours())
     counted: Counter[tuple[str, str, str, str]] = Counter()
-    for integration, flow, status, reason, n in rows:
-        counted[(integration, flow, status, reason_kind(reason.splitlines()[0] if reason else "")[:160])] += n
-    return [f"  {n:5d}  {i}/{f} {s}: {r}" for (i, f, s, r), n in sorted(counted.items())]
+    example: dict[tuple[str, str, str, str], str] = {}
+    for item in items:
+        why = wait_outlived(
+            attention=item.attention, status=item.status, created_at=item.created_at,
+            depends_on=item.depends_on, synced=bool(item.depends_on) and item.depends_on in synced,
+            now=now, after=after, kind=item.kind or "", params=item.params,
+        )  # fmt: skip
+        view = "clears by itself" if item.attention == FLOWS and not why else "needs a person"
+        key = (view, f"{item.integration}/{item.flow}", item.status, group_title(item.kind or ""))
+        counted[key] += 1
+        example.setdefault(key, (why + ": " if why else "") + (item.reason or "").splitlines()[0][:200])
+    lines = []
+    for view in ("needs a person", "clears by itself"):
+        mine = sorted((k, n) for k, n in counted.items() if k[0] == view)
+        lines.append(f"  {view}: {sum(n for _, n in mine)}")
+        lines += [f"  {n:5d}  {f} {s}: {title}\n           e.g. {example[k]}" for k, n in mine
+                  for (_, f, s, title) in [k]]  # fmt: skip
+    return lines
 
 
 def _cli(arguments: list[str], env: dict[str, str]) -> tuple[str, int]:
