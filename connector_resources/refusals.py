@@ -14,7 +14,8 @@ Every kind says who acts on it (``attention``):
 - ``person``: it needs someone (a mapping row, a master record in the target, a fix in the source, a
   refusal of the target, a setting, a match by hand).
 
-A wait that outlives what it waits for becomes a person's (``Attention`` in the ledger's views).
+A wait that outlives what it waits for becomes a person's (``wait_outlived``: the one rule of the desk, the
+day's check, the alerts and the listings).
 """
 
 from __future__ import annotations
@@ -213,9 +214,6 @@ KINDS: dict[str, Kind] = _kinds(
         params=("rule",),
     ),
 )
-
-# A waiting record that has not cleared after this many hours becomes a person's (``ML_WAIT_OVERDUE_HOURS``).
-WAIT_OVERDUE_HOURS = 24.0
 
 _SEPARATOR = " · "  # between a kind's code and its group values in ``Refusal.group``
 
