@@ -4,9 +4,10 @@ says which kind of refusal it is.
 Why: most mappers collect what is wrong with a record as a list of phrases ("account 20.8150 has no Coupa
 account in the mapping table; the invoice date 'x' is not a date") and refuse the record once with all of
 them. A phrase built where the kind is known (a mapping look-up, a field check) is a ``Said``: text for
-every use a phrase has (joined, compared, shown) that also carries its ``Refusal``. ``refusal_for`` then
-gives the record's refusal from the first phrase that carries one, worded as the whole sentence; nothing
-reads the words back.
+every use a phrase has (joined, compared, shown, passed in any plain ``list[str]``) that also carries its
+``Refusal``. ``refusal_for`` then gives the record's refusal from the first phrase that carries one, worded
+as the whole sentence, naming every value its group's phrases name (two rows one mapping table lacks: the
+desk's mapping page lists both); nothing reads the words back.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from connector_resources.refusals import Refusal, refused
+from connector_resources.refusals import Param, Refusal, refused
 
 
 class Said(str):
@@ -44,25 +45,32 @@ def reworded(phrase: str, text: str) -> str:
 
 def refusal_for(sentence: str, phrases: Iterable[str], *, rule: str) -> Refusal:
     """The refusal of a record refused with ``sentence`` for ``phrases``: the kind and parameters of the
-    first phrase that carries a refusal (a ``mapping_missing`` one names every value of its table the
-    phrases name), else the flow's own ``rule``."""
+    first phrase that carries a refusal, its ``value`` listing every value the phrases of the same group
+    name (each once, in order) when they name more than one; else the flow's own ``rule``."""
     carried = [phrase.refusal for phrase in phrases if isinstance(phrase, Said)]
     if not carried:
         return refused(sentence, rule=rule)
     first = carried[0]
-    if first.kind == "mapping_missing":
-        values = _mapping_values(first, carried)
+    if "value" in first.params:
+        values = _group_values(first, carried)
         if len(values) > 1:
             return Refusal(first.kind, sentence, {**first.params, "value": values})
     return replace(first, sentence=sentence)
 
 
-def _mapping_values(first: Refusal, carried: list[Refusal]) -> list[str]:
-    """Every value the ``mapping_missing`` refusals of ``first``'s table name, each once, in order."""
+def _group_values(first: Refusal, carried: list[Refusal]) -> list[str]:
+    """Every value the refusals of ``first``'s group name (a mapping table, a source field), each once,
+    in order; blanks left out."""
     values: dict[str, None] = {}
     for refusal in carried:
-        if refusal.kind != "mapping_missing" or refusal.params.get("table") != first.params.get("table"):
-            continue
-        value = refusal.params.get("value", "")
-        values.update(dict.fromkeys([value] if isinstance(value, str) else list(value)))
+        if refusal.group == first.group:
+            values.update(dict.fromkeys(_values(refusal.params.get("value", ""))))
     return [value for value in values if value]
+
+
+def _values(value: Param | object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return [str(value)] if value else []

@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
-from connector_resources.refusal_lists import Problems
 from connector_resources.refusals import source_invalid
+from connector_resources.said import said
 
 _AMOUNT_FIELDS = ("amount", "total_cost", "value", "cost")
 _LABEL_FIELDS = ("name", "description", "type", "cost_type")
@@ -42,14 +42,14 @@ def cost_label(cost: Any) -> str:
 
 def additional_costs(bill: Mapping[str, Any]) -> tuple[list[tuple[int, Any, Decimal]], list[str]]:
     """The bill's non-zero additional costs as (position from 1, the entry, amount), and a problem for
-    each entry that holds no amount."""
+    each entry that holds no amount (a phrase that keeps its refusal: the cost's amount is invalid)."""
     found: list[tuple[int, Any, Decimal]] = []
-    problems = Problems()
+    problems: list[str] = []
     for position, cost in enumerate(bill.get("costs") or [], start=1):
         value = cost_amount(cost)
         if value is None:
-            said = f"additional cost {position} ({cost!r}) has no amount"
-            problems.add(source_invalid(said, field="costs.amount"))
+            text = f"additional cost {position} ({cost!r}) has no amount"
+            problems.append(said(source_invalid(text, field="costs.amount")))
         elif value:
             found.append((position, cost, value))
     return found, problems

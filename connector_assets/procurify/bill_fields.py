@@ -14,8 +14,8 @@ from typing import Any
 from connector_assets.flows import amounts
 from connector_assets.procurify.account_departments import department_key
 from connector_resources import settings
-from connector_resources.refusal_lists import note
 from connector_resources.refusals import source_invalid
+from connector_resources.said import Said, reworded, said
 
 
 def describe(bill: Mapping[str, Any]) -> str:
@@ -118,15 +118,19 @@ def item_label(item: Mapping[str, Any], position: int, limit: int) -> str:
     return (text or f"Procurify bill item {position}")[:limit]
 
 
-def item_amount(item: Mapping[str, Any]) -> Decimal | str:
-    """The item's total (``total_cost``), else quantity x unit cost; or why it is not an amount."""
+def item_amount(item: Mapping[str, Any]) -> Decimal | Said:
+    """The item's total (``total_cost``), else quantity x unit cost; or why it is not an amount (a phrase
+    that keeps its refusal: the item's amount field is invalid)."""
     raw = item.get("total_cost")
     if raw not in (None, ""):
         value = amounts.amount(raw)
-        return value if value is not None else f"total {raw!r} is not an amount"
+        if value is not None:
+            return value
+        return said(source_invalid(f"total {raw!r} is not an amount", field="items.amount", value=raw))
     quantity, unit = amounts.amount(item.get("quantity")), amounts.amount(item.get("unit_cost"))
     if quantity is None or unit is None:
-        return f"quantity {item.get('quantity')!r} x unit cost {item.get('unit_cost')!r} is not an amount"
+        text = f"quantity {item.get('quantity')!r} x unit cost {item.get('unit_cost')!r} is not an amount"
+        return said(source_invalid(text, field="items.amount"))
     return quantity * unit
 
 
@@ -159,10 +163,8 @@ def bill_tax(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
     raw = bill.get("tax_amount")
     tax = amounts.amount(raw if raw not in (None, "") else 0)
     if tax is None:
-        note(
-            problems,
-            source_invalid(f"the tax amount {raw!r} is not an amount", field="tax_amount", value=raw),
-        )
+        text = f"the tax amount {raw!r} is not an amount"
+        problems.append(said(source_invalid(text, field="tax_amount", value=raw)))
     return tax
 
 
@@ -172,8 +174,8 @@ def bill_total(bill: Mapping[str, Any], problems: list[str]) -> Decimal | None:
     raw = bill.get("total_cost_with_tax")
     total = amounts.amount(raw) if raw not in (None, "") else None
     if total is None:
-        said = f"the bill total (total_cost_with_tax) {raw!r} is not an amount"
-        note(problems, source_invalid(said, field="total_cost_with_tax", value=raw))
+        text = f"the bill total (total_cost_with_tax) {raw!r} is not an amount"
+        problems.append(said(source_invalid(text, field="total_cost_with_tax", value=raw)))
     return total
 
 
@@ -183,10 +185,10 @@ def invoice_number(bill: Mapping[str, Any], problems: list[str], *, limit: int, 
     (``too_long`` ends the message: the ERP's limit and what a person does instead)."""
     number = str(bill.get("invoice_number") or "").strip()
     if not number:
-        note(problems, source_invalid("it has no invoice number", field="invoice_number"))
+        problems.append(said(source_invalid("it has no invoice number", field="invoice_number")))
     elif len(number) > limit:
-        said = f"the invoice number {number!r} has {len(number)} characters, more than {too_long}"
-        note(problems, source_invalid(said, field="invoice_number", value=number))
+        text = f"the invoice number {number!r} has {len(number)} characters, more than {too_long}"
+        problems.append(said(source_invalid(text, field="invoice_number", value=number)))
     return number
 
 
@@ -199,20 +201,20 @@ def priced_items(
     yielded: the bill is then refused, never sent short."""
     for position, item in enumerate(bill.get("items") or [], start=1):
         if not isinstance(item, Mapping):
-            said = f"item {position} is not a bill item ({item!r}); the full bill was not read"
-            note(problems, source_invalid(said, field="items"))
+            text = f"item {position} is not a bill item ({item!r}); the full bill was not read"
+            problems.append(said(source_invalid(text, field="items")))
             continue
         where = f"item {item.get('id') or position}"
         amount = item_amount(item)
-        if isinstance(amount, str):
-            note(problems, source_invalid(f"{where}: {amount}", field="items.amount"))
+        if isinstance(amount, Said):
+            problems.append(reworded(amount, f"{where}: {amount}"))
             continue
         if currency is not None and not amounts.fits(amount, currency):
             too_fine = amounts.CurrencyDecimalsError(amount, currency, field="items.amount")
-            note(problems, source_invalid(f"{where}: {too_fine}", field=too_fine.field, value=amount))
+            problems.append(said(source_invalid(f"{where}: {too_fine}", field=too_fine.field, value=amount)))
             continue
         if currency is None and amount != cents(amount):
-            said = f"{where}: amount {amount} has more than 2 decimals"
-            note(problems, source_invalid(said, field="items.amount", value=amount))
+            text = f"{where}: amount {amount} has more than 2 decimals"
+            problems.append(said(source_invalid(text, field="items.amount", value=amount)))
             continue
         yield position, item, where, amount

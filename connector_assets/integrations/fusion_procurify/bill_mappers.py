@@ -56,7 +56,7 @@ is not one, a bill of 0.00, a currency that is not a 3-letter code, an item fine
 """
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -85,7 +85,7 @@ from connector_assets.procurify.bill_fields import (
 )
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
 from connector_resources.refusals import Refusal, refused, source_invalid
-from connector_resources.said import Said, refusal_for, reworded, said
+from connector_resources.said import refusal_for, reworded, said
 
 DESCRIPTION_MAX = 240  # Fusion invoice and line Description
 INVOICE_NUMBER_MAX = 50  # Fusion AP InvoiceNumber (Procurify's invoice_number is at most 50 too)
@@ -181,27 +181,10 @@ class _Lines:
     orders_used: list[int] = field(default_factory=list)
 
 
-def _invalid(problems: list[str], field: str, since: int) -> None:
-    """The problems a Procurify field reader (``bill_fields``) appended since ``since``, said as the
-    bill's ``field`` being invalid: the reader words them, this flow knows which field it read."""
-    for at in range(since, len(problems)):
-        if not isinstance(problems[at], Said):
-            problems[at] = said(source_invalid(problems[at], field=field))
-
-
-def _read_items(problems: list[str], items: Iterable[Any]) -> Iterator[Any]:
-    """``items`` (``priced_items``), each problem it appends on the way said as an invalid item."""
-    for item in items:
-        _invalid(problems, "items", 0)
-        yield item
-    _invalid(problems, "items", 0)
-
-
 def _item_lines(inputs: BillInputs, combination_of: CombinationOf) -> _Lines:
     out = _Lines()
     currency = bill_currency(inputs.bill)
-    priced = priced_items(inputs.bill, out.problems, currency)
-    for position, item, where, amount in _read_items(out.problems, priced):
+    for position, item, where, amount in priced_items(inputs.bill, out.problems, currency):
         amount = in_currency(amount, currency)  # exact: priced_items refused anything finer
         number = len(out.lines) + 1
         description = item_label(item, position, DESCRIPTION_MAX)
@@ -325,18 +308,16 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
     out = _item_lines(inputs, combination_of)
     problems = out.problems
     tax = bill_tax(bill, problems)
-    _invalid(problems, "tax_amount", 0)
     if tax is None:
         tax = Decimal(0)
     found, cost_problems = additional_costs(bill)
-    problems.extend(said(source_invalid(problem, field="additional costs")) for problem in cost_problems)
+    problems.extend(cost_problems)
     costs = [value for _position, _cost, value in found]
     if not out.waits:
         _extra_lines(inputs, combination_of, out, tax, costs)
     currency = currency_code(bill)
     known = bill_currency(bill)
     total = bill_total(bill, problems)
-    _invalid(problems, "total_cost_with_tax", 0)
     if total is not None:
         total = in_currency(total, known)
     gross = sum((Decimal(str(line.amount)) for line in out.lines), Decimal(0))
@@ -353,7 +334,6 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
         limit=INVOICE_NUMBER_MAX,
         too_long=f"Fusion's {INVOICE_NUMBER_MAX}; it is not cut short",
     )
-    _invalid(problems, "invoice_number", 0)
     invoice_date = bill_day(bill.get("invoice_date"))
     if invoice_date is None:
         raw = bill.get("invoice_date")

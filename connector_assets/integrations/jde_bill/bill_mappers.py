@@ -15,7 +15,7 @@ sent exactly as before.
 
 Every refusal is data (``connector_resources.refusals``): a field the JDE document lacks is
 ``source_invalid`` naming it, a row missing from a mapping table ``mapping_missing`` naming the table and
-every value the record lacks (``refusal_lists``), a bill BILL would not take ``refused`` with its rule.
+every value the record lacks (``said.refusal_for``), a bill BILL would not take ``refused`` with its rule.
 """
 
 from collections.abc import Mapping
@@ -50,8 +50,8 @@ from connector_assets.jde.order_vouchers import (
     voucher_order,
     voucher_source_key,
 )
-from connector_resources.refusal_lists import Problems
 from connector_resources.refusals import Refusal, refusal_of, refused, source_invalid
+from connector_resources.said import refusal_for, said
 
 # -- the mappers ------------------------------------------------------------------------------------------
 
@@ -115,24 +115,25 @@ def map_order_bill(
     label = f"purchase order {ref[0]}/{ref[1]}/{ref[2]}"
     header = order.header
     if header is None:
-        said = f"{label}: lines changed but no F4301 header was found"
-        return Rejected.of(key, source_invalid(said, field="F4301 header"))
-    lines, problems = [], Problems()
+        text = f"{label}: lines changed but no F4301 header was found"
+        return Rejected.of(key, source_invalid(text, field="F4301 header"))
+    lines: list[dict] = []
+    problems: list[str] = []
     foreign = order.currency if order.foreign else None  # its amounts keep that currency's decimals
     for line in open_lines(order, books.policy):
         where = f"{label} line {line_number(line)}"
         charge = order_line_charge(line)
         if charge is None:
-            problems.add(source_invalid(f"{where} has no account (F4311 ANI)", field="F4311 ANI"))
+            problems.append(said(source_invalid(f"{where} has no account (F4311 ANI)", field="F4311 ANI")))
             continue
         coded = books.coder.classify(*charge, where)
         if isinstance(coded, Refusal):
-            problems.add(coded)
+            problems.append(said(coded))
             continue
         try:
             lines.append(bill_line(*order_line_cost(line), coded, foreign))
         except ValueError as exc:  # an extended cost finer than the order's currency has
-            problems.add(refusal_of(exc, f"{where}: {exc}"))
+            problems.append(said(refusal_of(exc, f"{where}: {exc}")))
     if problems:
         return _refused(key, f"{label}: " + "; ".join(problems), problems)
     if not lines:
@@ -142,12 +143,12 @@ def map_order_bill(
     if isinstance(days, Refusal):
         return Rejected.of(key, Refusal(days.kind, f"{label}: {days.sentence}", days.params))
     if ordered is None:
-        said = f"{label}: no order date (F4301 TRDJ) to date the bill from"
-        return Rejected.of(key, source_invalid(said, field="F4301 TRDJ"))
+        text = f"{label}: no order date (F4301 TRDJ) to date the bill from"
+        return Rejected.of(key, source_invalid(text, field="F4301 TRDJ"))
     total = sum((Decimal(line["amount"]) for line in lines), Decimal(0))
     if total <= 0:
-        said = f"{label}: its open lines total {money(total)}; BILL takes bills above zero only"
-        return Rejected.of(key, refused(said, rule="bill not above zero"))
+        text = f"{label}: its open lines total {money(total)}; BILL takes bills above zero only"
+        return Rejected.of(key, refused(text, rule="bill not above zero"))
     number = order_invoice_number(ref)
     return _record(
         key,
@@ -172,34 +173,36 @@ def _distribution_lines(voucher: JdeVoucher, books: Books, label: str) -> list[d
     foreign = voucher.currency if voucher.foreign else None
     ledger = "CA" if foreign else "AA"
     if not voucher.distribution:
-        said = (
+        text = (
             f"it has no purchase order and no G/L distribution (ledger {ledger}) in F0911 to take the GL "
             "account from"
         )
-        return source_invalid(said, field=f"F0911 ledger {ledger}")
+        return source_invalid(text, field=f"F0911 ledger {ledger}")
     tax, expected, distributed = voucher_totals(voucher)
     if distributed != expected:
-        said = (
+        text = (
             f"its G/L distribution in F0911 totals {money(distributed)} but its pay items total "
             f"{money(expected)} (gross less tax); correct the voucher in JDE"
         )
-        return source_invalid(said, field="F0911 AA", value=money(distributed))
-    lines, problems, first = [], Problems(), None
+        return source_invalid(text, field="F0911 AA", value=money(distributed))
+    lines: list[dict] = []
+    problems: list[str] = []
+    first = None
     for row in voucher.distribution:
         typed = typed_account(row)
         where = f"{label} G/L line {row.get('JELN')}"
         if not typed:
-            problems.add(source_invalid(f"{where} has no account", field="F0911 ANI"))
+            problems.append(said(source_invalid(f"{where} has no account", field="F0911 ANI")))
             continue
         coded = books.coder.classify(typed, typed.split(".")[0], where)
         if isinstance(coded, Refusal):
-            problems.add(coded)
+            problems.append(said(coded))
             continue
         first = first or coded
         text = str(row.get("EXA") or "").strip() or where
         lines.append(bill_line(jde_amount(row.get("AA")), text, coded, foreign))
     if problems:
-        return problems.refusal("; ".join(problems), refused("; ".join(problems), rule="G/L distribution"))
+        return refusal_for("; ".join(problems), problems, rule="G/L distribution")
     if tax and first:
         lines.append(bill_line(tax, f"Tax ({label})", first, foreign))
     return lines
@@ -226,8 +229,8 @@ def map_voucher_bill(
     first = voucher.pay_items[0]
     number = str(first.get("VINV") or "").strip()
     if not number:
-        said = f"{label}: no supplier invoice number (F0411 VINV)"
-        return Rejected.of(key, source_invalid(said, field="F0411 VINV"))
+        text = f"{label}: no supplier invoice number (F0411 VINV)"
+        return Rejected.of(key, source_invalid(text, field="F0411 VINV"))
     label = f"{label} (invoice {number})"
     dues = [d for d in (jde_day(item.get("DDJ")) for item in voucher.pay_items) if d]
     if not dues:
@@ -240,8 +243,8 @@ def map_voucher_bill(
         return Rejected.of(key, Refusal(lines.kind, f"{label}: {lines.sentence}", lines.params))
     total = sum((Decimal(line["amount"]) for line in lines), Decimal(0))
     if total <= 0:
-        said = f"{label}: totals {money(total)}; a credit is entered in BILL as a vendor credit, not a bill"
-        return Rejected.of(key, refused(said, rule="credit, not a bill"))
+        text = f"{label}: totals {money(total)}; a credit is entered in BILL as a vendor credit, not a bill"
+        return Rejected.of(key, refused(text, rule="credit, not a bill"))
     numbers = [number]
     if takes_over:
         numbers.append(order_invoice_number(takes_over))  # what a crashed create of the order's bill made
@@ -288,6 +291,6 @@ def _voucher_lines(
     return lines
 
 
-def _refused(key: str, sentence: str, problems: Problems) -> Rejected:
-    """``key`` refused for all of ``problems`` at once, worded ``sentence`` (``Problems.refusal``)."""
-    return Rejected.of(key, problems.refusal(sentence, refused(sentence, rule="bill lines")))
+def _refused(key: str, sentence: str, problems: list[str]) -> Rejected:
+    """``key`` refused for all of ``problems`` at once, worded ``sentence`` (``said.refusal_for``)."""
+    return Rejected.of(key, refusal_for(sentence, problems, rule="bill lines"))

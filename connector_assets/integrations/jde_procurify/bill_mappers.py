@@ -75,8 +75,8 @@ from connector_assets.procurify.bill_fields import (
 )
 from connector_assets.procurify.bill_fields import describe, in_currency, priced_items
 from connector_resources.missing_records import MissingRecord
-from connector_resources.refusal_lists import Problems, note
 from connector_resources.refusals import Refusal, mapping_missing, master_missing, refused, source_invalid
+from connector_resources.said import refusal_for, said
 
 POSTINGS = ("voucher", "journal")
 BATCH_PREFIX = "PFY"
@@ -178,16 +178,16 @@ def distribution(
     for position, item, where, amount in priced_items(bill, problems, currency or None):
         code = bill_fields.item_account_code(item)
         if code is None:
-            said = (
+            text = (
                 f"{where} has no account code in Procurify (neither the bill line nor its PO line carries "
                 "one), so it has no JDE account: the account map cannot supply one; set the account on that "
                 "line in Procurify, then replay"
             )
-            note(problems, source_invalid(said, field="items.account_code"))
+            problems.append(said(source_invalid(text, field="items.account_code")))
             continue
         account, problem = account_of(code)
         if problem or account is None:
-            note(problems, _account_refusal(where, code, problem))
+            problems.append(said(_account_refusal(where, code, problem)))
             continue
         # F0911 EXA is one line of 30 characters of free text: the item's label, the rest dropped.
         lines.append(LedgerLine(account, amount, bill_fields.item_label(item, position, EXPLANATION_MAX)))
@@ -206,18 +206,18 @@ def freight_lines(
         return []
     if account is None:
         total = sum((amount for _position, _cost, amount in costs), Decimal(0))
-        said = (
+        text = (
             f"its additional costs (freight) come to {_shown(total, currency)} and {FREIGHT_ACCOUNT_ENV} is "
             "not set, so they have no JDE account: set it to the JDE account (BU.OBJ.SUB) freight posts to, "
             "then replay"
         )
-        note(problems, _setting(said, FREIGHT_ACCOUNT_ENV))
+        problems.append(said(_setting(text, FREIGHT_ACCOUNT_ENV)))
         return []
     out: list[LedgerLine] = []
     for position, cost, amount in costs:
         if not amounts.fits(amount, currency or None):
             too_fine = amounts.CurrencyDecimalsError(amount, currency or NO_CURRENCY, field="costs.amount")
-            note(problems, _worded(too_fine.refusal, f"additional cost {position}: {too_fine}"))
+            problems.append(said(_worded(too_fine.refusal, f"additional cost {position}: {too_fine}")))
             continue
         text = cost_label(cost) or FREIGHT_EXPLANATION
         out.append(LedgerLine(account, amount, text[:EXPLANATION_MAX]))
@@ -235,8 +235,8 @@ def waiting_accounts(
     def of(code: str) -> tuple[str | None, str | None]:
         account, problem = account_of(code)
         candidate = named(code) if account is None and problem else None
-        said = problem.sentence if isinstance(problem, Refusal) else str(problem)
-        missing = chart_account_missing(gl, candidate, label, said) if candidate else None
+        text = problem.sentence if isinstance(problem, Refusal) else str(problem)
+        missing = chart_account_missing(gl, candidate, label, text) if candidate else None
         if missing is None:
             return account, problem
         waits.setdefault(missing.ident, missing)
@@ -257,22 +257,24 @@ def map_bill(
     bill = inputs.bill
     bill_uuid = str(bill.get("uuid") or "")
     label = describe(bill)
-    problems = Problems()
+    problems: list[str] = []
     waits: dict[str, MissingRecord] = {}
     if named is not None:
         account_of, waits = waiting_accounts(account_of, named, gl, label)
     if inputs.posting not in POSTINGS:
-        problems.add(_setting(f"the posting {inputs.posting!r} is neither voucher nor journal", "posting"))
+        problems.append(
+            said(_setting(f"the posting {inputs.posting!r} is neither voucher nor journal", "posting"))
+        )
     digits = uuid_hex(bill_uuid)
     if digits is None:
-        said = f"its UUID {bill_uuid!r} is not 32 hex digits, so it has no JDE batch key"
-        problems.add(source_invalid(said, field="uuid", value=bill_uuid))
+        text = f"its UUID {bill_uuid!r} is not 32 hex digits, so it has no JDE batch key"
+        problems.append(said(source_invalid(text, field="uuid", value=bill_uuid)))
     currency = bill_currency(bill)
     lines = distribution(bill, account_of, problems, currency)
     tax = bill_fields.bill_tax(bill, problems)
     if tax and not amounts.fits(tax, currency or None):
         too_fine = amounts.CurrencyDecimalsError(tax, currency or NO_CURRENCY, field="tax_amount")
-        problems.add(_worded(too_fine.refusal, f"the tax amount (tax_amount): {too_fine}"))
+        problems.append(said(_worded(too_fine.refusal, f"the tax amount (tax_amount): {too_fine}")))
         tax = None
     if tax and lines:
         account = inputs.tax_account or max(lines, key=lambda line: abs(line.amount)).account
@@ -285,8 +287,8 @@ def map_bill(
         if found is None and line.account in waits:  # not set up yet: the bill waits for it
             continue
         if found is None:  # a tax account not in F0901 (item accounts were checked by account_of)
-            said = f"account {line.account} not found in F0901 ({line.explanation})"
-            problems.add(master_missing(said, system="JDE", what="account", value=line.account))
+            text = f"account {line.account} not found in F0901 ({line.explanation})"
+            problems.append(said(master_missing(text, system="JDE", what="account", value=line.account)))
         else:
             companies.add(found.company)
     gross = sum((line.amount for line in lines), Decimal(0))
@@ -300,12 +302,12 @@ def map_bill(
         and gross != in_currency(total, currency)
     ):
         extra = ", tax and additional costs" if bill.get("costs") else " and tax"
-        said = (
+        text = (
             f"its items{extra} come to {_shown(gross, currency)} but Procurify's total with tax is "
             f"{_shown(in_currency(total, currency), currency)}; the difference has no account: enter the "
             "bill in JDE by hand and abandon this item, or correct it in Procurify and replay"
         )
-        problems.add(refused(said, rule="items differ from the total"))
+        problems.append(said(refused(text, rule="items differ from the total")))
     invoice_number = bill_fields.invoice_number(
         bill,
         problems,
@@ -315,42 +317,40 @@ def map_bill(
     )
     invoice_date = _day(bill.get("invoice_date"))
     if invoice_date is None:
-        said = f"the invoice date {bill.get('invoice_date')!r} is not a date"
-        problems.add(source_invalid(said, field="invoice_date", value=bill.get("invoice_date")))
+        text = f"the invoice date {bill.get('invoice_date')!r} is not a date"
+        problems.append(said(source_invalid(text, field="invoice_date", value=bill.get("invoice_date"))))
     gl_date = _day(bill.get("gl_post_date")) or invoice_date
     vendor_id = bill_fields.bill_vendor_id(bill)
     if not vendor_id:
-        problems.add(source_invalid("it names no vendor", field="vendor"))
+        problems.append(said(source_invalid("it names no vendor", field="vendor")))
     if inputs.posting == "journal":
         if inputs.ap_account is None:
-            said = f"no AP liability account is set for journal postings ({AP_ACCOUNT_ENV})"
-            problems.add(_setting(said, AP_ACCOUNT_ENV))
+            text = f"no AP liability account is set for journal postings ({AP_ACCOUNT_ENV})"
+            problems.append(said(_setting(text, AP_ACCOUNT_ENV)))
         else:
             found = gl.lookup(inputs.ap_account)
             if found is not None:
                 companies.add(found.company)
     if len(companies) > 1:
         listed = ", ".join(sorted(companies))
-        said = f"its accounts belong to companies {listed}; one JDE document belongs to one company"
-        problems.add(refused(said, rule="accounts of several companies"))
+        text = f"its accounts belong to companies {listed}; one JDE document belongs to one company"
+        problems.append(said(refused(text, rule="accounts of several companies")))
     if not lines and not problems:
-        problems.add(refused("it has no items", rule="no items"))
+        problems.append(said(refused("it has no items", rule="no items")))
     if lines and not problems and gross == 0:
-        problems.add(
-            refused(f"it comes to {_shown(gross, currency)}: nothing to post", rule="nothing to post")
-        )
+        text = f"it comes to {_shown(gross, currency)}: nothing to post"
+        problems.append(said(refused(text, rule="nothing to post")))
     if len(lines) + (inputs.posting == "journal") > LINES_MAX:
-        said = f"it has {len(lines)} lines; a JDE document holds at most {LINES_MAX}"
-        problems.add(refused(said, rule="too many lines"))
+        text = f"it has {len(lines)} lines; a JDE document holds at most {LINES_MAX}"
+        problems.append(said(refused(text, rule="too many lines")))
     if problems:  # a refusal names the accounts it waits for too: all of it is what a person fixes
         for account in waits:
-            said = f"account {account} is not in JDE's account master (F0901) yet"
-            problems.add(master_missing(said, system="JDE", what="account", value=account))
+            text = f"account {account} is not in JDE's account master (F0901) yet"
+            problems.append(said(master_missing(text, system="JDE", what="account", value=account)))
         sentence = f"{label}: " + "; ".join(problems)
-        return Rejected.of(bill_uuid, problems.refusal(sentence, refused(sentence, rule="bill lines")))
+        return Rejected.of(bill_uuid, refusal_for(sentence, problems, rule="bill lines"))
     if waits:
-        first = next(iter(waits.values()))
-        return Rejected.held_for(bill_uuid, first.depends_on, first.reason, first.refusal)
+        return Rejected.waiting(bill_uuid, next(iter(waits.values())))
     assert invoice_date is not None and gl_date is not None
     return _mapped(inputs, lines, gross, companies.pop(), invoice_number, (invoice_date, gl_date), vendor_id)
 
@@ -360,8 +360,8 @@ def _account_refusal(where: str, code: str, problem: str | Refusal | None) -> Re
     (``account_map.account_refusal``), or a code no table row maps."""
     if isinstance(problem, Refusal):
         return _worded(problem, f"{where}: {problem.sentence}")
-    said = f"{where}: {problem or f'account code {code} has no JDE account'}"
-    return mapping_missing(said, table=ACCOUNTS.name, what="account code", value=code)
+    text = f"{where}: {problem or f'account code {code} has no JDE account'}"
+    return mapping_missing(text, table=ACCOUNTS.name, what="account code", value=code)
 
 
 def _setting(sentence: str, setting: str) -> Refusal:
