@@ -23,7 +23,7 @@ from connector_assets.flows.records import Rejected
 from connector_assets.jde.accounts import GlAccount, GlAccounts
 from connector_assets.jde.missing_master import ACCOUNT, chart_account_missing
 from connector_resources.missing_records import HELD_UNTIL, MissingRecord
-from connector_resources.refusals import master_missing, refused
+from connector_resources.refusals import Refusal, master_missing, refused
 from connector_resources.said import said
 
 JOB = "{job}"  # the business unit of a mapped account that stands for the project's job business unit
@@ -110,11 +110,12 @@ class AccountWaits:
         return [*problems, *self.refusals.values()]
 
     def held(self, source_key: str) -> Rejected:
-        """The document ``source_key`` held on its first account not set up yet (never counted refused)."""
+        """The document ``source_key`` held on its first account not set up yet (never counted refused),
+        its refusal (``master_missing``) naming every account it waits for."""
         first = next(iter(self.missing.values()))
-        lacks = master_missing(
-            self.reason, system=first.kind.system, what=first.kind.label, value=first.ident
-        )
+        if len(self.missing) == 1:
+            return Rejected.waiting(source_key, first)
+        lacks = Refusal("master_missing", self.reason, {**first.refusal.params, "value": list(self.missing)})
         return Rejected.held_for(source_key, self.depends_on, self.reason, lacks)
 
     @property

@@ -180,16 +180,7 @@ class BillReader(ApprovedBillReader):
                 if missing is not None:  # Fusion lacks the supplier or its pay site: held on it
                     # The vendor kept with it: a match by hand giving the vendor another supplier
                     # releases it (``manual_pairs``).
-                    held = {"vendor_id": vendor_id}
-                    lacks = master_missing(
-                        missing.reason,
-                        system=missing.kind.system,
-                        what=missing.kind.label,
-                        value=missing.ident,
-                    )
-                    return Rejected(
-                        bill_uuid, missing.reason, held, held_on=missing.depends_on, refusal=lacks
-                    )
+                    return Rejected.waiting(bill_uuid, missing, {"vendor_id": vendor_id})
                 if site is None:
                     return Rejected.of(bill_uuid, _said(problem, f"{describe(full)}: {problem}"))
         try:
