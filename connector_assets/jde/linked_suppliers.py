@@ -20,7 +20,7 @@ from typing import Any
 from connector_assets.flows.core import Mapped
 from connector_assets.jde import targets
 from connector_resources.redaction import register_secret
-from connector_resources.refusals import refused
+from connector_resources.refusals import Refused, refused
 
 BANK_INPUTS = ("Bank_Transit_Number", "Bank_Account_Number")
 
@@ -59,7 +59,7 @@ class LinkedSuppliers(targets.Suppliers):
     def create(self, record: Mapped) -> str:
         if record.natural_key.get("active") is False:
             why = self.inactive(record)
-            raise targets.JdeRefused(why, kind=refused(why, rule="supplier inactive"))
+            raise Refused(refused(why, rule="supplier inactive"))  # the flow's rule: JDE was not asked
         an8 = self._orchestrate(self._inputs(record))
         self.written(record, an8)
         return an8

@@ -269,24 +269,28 @@ def company_currencies(session: Any, companies: list[str]) -> dict[str, str]:
     return found
 
 
-PERIOD_EDITS = ("PYEB", "PBCO", "PACO", "WACO")  # JDE's G/L date edits, named in its refusal's words
+PERIOD_EDITS = ("PYEB", "PBCO", "PACO", "WACO")  # JDE's G/L date edits, as its refusal's codes
 
 
 def refused_period(
-    refusal: str | BaseException, *, integration: str, company: str, ledger: str, document: str, day: date
+    error: BaseException,
+    *,
+    integration: str,
+    company: str,
+    ledger: str,
+    document: str,
+    day: date,
+    said: str = "",
 ) -> PeriodClosed | None:
     """JDE's own refusal of a G/L date (its error codes name a date edit: PBCO, PYEB, ...) as a hold on the
     calendar, when the calendar read before the write judged otherwise (a period closed meanwhile, a JDE
     whose F0010 says something else): held like any closed period, released once it opens. None for any
-    other refusal. Given the error, its codes decide (``error_chain``: JDE's answer it was raised from);
-    given only its words, the date edit must be named in them."""
-    if isinstance(refusal, BaseException):
-        codes = {str(c) for e in error_chain(refusal) for c in getattr(e, "codes", None) or ()}
-        if not codes.intersection(PERIOD_EDITS):
-            return None
-        refusal = str(refusal)
-    elif not any(code in refusal for code in PERIOD_EDITS):
+    other refusal. The error's codes decide (``error_chain``: JDE's answer it was raised from), never its
+    words; ``said`` (default: the error's words) is how the reason quotes JDE."""
+    codes = {str(c) for e in error_chain(error) for c in getattr(e, "codes", None) or ()}
+    if not codes.intersection(PERIOD_EDITS):
         return None
+    refusal = said or str(error)
     where = f"JDE company {company}"
     reason = (
         f"JD Edwards refused {document}, dated {day.isoformat()}, as in {CLOSED_PERIOD} of {where}: "

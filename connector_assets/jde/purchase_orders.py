@@ -21,6 +21,7 @@ from typing import Any
 from connector_assets.flows.core import Mapped
 from connector_assets.jde.targets import JdeRefused, JdeTarget, VoucherChanged, jde_number, jde_reason
 from connector_resources.jde import Condition, JdeOrchestrationError
+from connector_resources.refusals import Refused, refused
 
 # What these targets reach in JDE, named once for the flows' ``reads`` / ``writes`` (``ml-connector ping``).
 CREATE_PURCHASE_ORDER = "ML_CreatePurchaseOrder"
@@ -130,10 +131,11 @@ class PurchaseOrders(JdeTarget):
         outputs = self._orchestrate(CREATE_PURCHASE_ORDER, body, self._describe(record.body))
         number = jde_number(outputs.get("Order_Number"))
         if number is None:
-            raise JdeRefused(
+            sentence = (
                 f"{self._describe(record.body)}: JDE answered without an order number ({outputs}); if JDE "
                 "created the order, a replay finds it by its reference and adopts it"
             )
+            raise Refused(refused(sentence, rule="answer without an order number"))
         company = _text(outputs.get("Order_Company")) or _text(body.get("Order_Company"))
         order_type = _text(outputs.get("Order_Type")) or _text(body.get("Order_Type")) or DEFAULT_ORDER_TYPE
         return order_id(company, number, order_type)

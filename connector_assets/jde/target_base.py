@@ -276,14 +276,22 @@ class JdeTarget(LedgerTarget):
         )  # fmt: skip
 
     def period_refusal(
-        self, refusal: str, posting: Posting | None, *, company: str, ledger: str, document: str
+        self,
+        error: BaseException,
+        posting: Posting | None,
+        *,
+        company: str,
+        ledger: str,
+        document: str,
+        said: str = "",
     ) -> PeriodClosed | None:
-        """JDE's ``refusal`` of the G/L date ``posting`` sent, held on its period (``refused_period``)."""
+        """JDE's refusal (``error``: its codes decide, ``said`` words it) of the G/L date ``posting`` sent,
+        held on its period (``refused_period``)."""
         if posting is None or self.spec is None:
             return None
         return refused_period(
-            refusal, integration=self.spec.integration, company=company, ledger=ledger, document=document,
-            day=posting.day,
+            error, integration=self.spec.integration, company=company, ledger=ledger, document=document,
+            day=posting.day, said=said,
         )  # fmt: skip
 
     def pay(self, record: Mapped, company: str, on: str, write: Callable[[Posting | None], Any]) -> Any:
@@ -297,7 +305,7 @@ class JdeTarget(LedgerTarget):
         try:
             return write(posting)
         except JdeRefused as refused:
-            held = self.period_refusal(str(refused), posting, company=company, ledger=AP, document=document)
+            held = self.period_refusal(refused, posting, company=company, ledger=AP, document=document)
             if held is not None:
                 raise held from None
             raise

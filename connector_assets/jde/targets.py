@@ -80,7 +80,7 @@ from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
 from connector_assets.preview.target import created_in_preview
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.redaction import register_secret
-from connector_resources.refusals import source_invalid
+from connector_resources.refusals import Refused, refused, source_invalid
 
 
 def placed(target: JdeTarget, company: str, body: dict[str, Any], document: str) -> dict[str, Any]:
@@ -170,7 +170,7 @@ class BatchTarget(JdeTarget):
                     "earlier attempt wrote it before the ledger recorded it; adopted, not written twice",
                 )
             held = self.period_refusal(
-                jde_reason(exc), posting, company=company, ledger=self.periods, document=document
+                exc, posting, company=company, ledger=self.periods, document=document, said=jde_reason(exc)
             )
             if held is not None:
                 raise held from None
@@ -532,7 +532,8 @@ class Suppliers(JdeTarget):
             raise
         number = jde_number(result.outputs.get("Address_Number"))
         if number is None:
-            raise JdeRefused(f"{self.orchestration} answered without an address number: {result.outputs}")
+            sentence = f"{self.orchestration} answered without an address number: {result.outputs}"
+            raise Refused(refused(sentence, rule="answer without an address number"))
         return str(number)
 
     def create(self, record: Mapped) -> str:

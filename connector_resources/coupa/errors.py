@@ -140,6 +140,8 @@ class CoupaResponseError(CoupaError, AnswerError):
 class CoupaAmbiguousMatchError(CoupaError):
     """A natural-key search matched more than one record, so adopting one would be a guess."""
 
+    refusal_kind = "ambiguous"  # also when raised again as another error (``refusal_of`` reads the chain)
+
     @property
     def refusal(self) -> Refusal:
         return Refusal("ambiguous", str(self), {"system": "Coupa", "candidates": ""})

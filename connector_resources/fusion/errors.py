@@ -141,6 +141,8 @@ class FusionConflictError(FusionError):
     refused update was about to set (empty when the caller did not say).
     """
 
+    refusal_kind = "conflict"  # also when raised again as another error (``refusal_of`` reads the chain)
+
     def __init__(self, message: str, *, fields: tuple[str, ...] = (), **kwargs: Any) -> None:
         self.fields = tuple(fields)
         super().__init__(message, **kwargs)
@@ -176,6 +178,8 @@ class FusionResponseError(FusionError, AnswerError):
 
 class FusionAmbiguousMatchError(FusionError):
     """A natural-key search matched more than one record, so adopting one would be a guess."""
+
+    refusal_kind = "ambiguous"  # also when raised again as another error (``refusal_of`` reads the chain)
 
     @property
     def refusal(self) -> Refusal:

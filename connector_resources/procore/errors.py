@@ -112,6 +112,8 @@ class ProcoreConflictError(ProcoreValidationError):
     """HTTP 409 (``origin_id`` taken or owned by another integration), or a natural-key search that
     found more than one candidate, so adopting one would be a guess."""
 
+    refusal_kind = "conflict"  # also when raised again as another error (``refusal_of`` reads the chain)
+
     @property
     def refusal(self) -> Refusal:
         """Procore holds something else under the record's key: a person decides."""

@@ -92,6 +92,8 @@ class ProcurifyDuplicateError(ProcurifyError):
     ``external_id``): adopting either would be a guess, so a human must merge or deactivate one
     (``refusal``: ``ambiguous``)."""
 
+    refusal_kind = "ambiguous"  # also when raised again as another error (``refusal_of`` reads the chain)
+
     @property
     def refusal(self) -> Refusal:
         return Refusal("ambiguous", str(self), {"system": SYSTEM, "candidates": ""})
