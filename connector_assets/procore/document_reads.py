@@ -16,6 +16,7 @@ from connector_assets.procore.document_fields import document_label, project_lab
 from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError, ProcorePermissionError
 from connector_resources.procore.order_lines import ProcoreLinesUnavailableError
 from connector_resources.refusals import Refusal, source_invalid
+from connector_resources.said import Said, said
 
 
 class ProjectLabels:
@@ -144,27 +145,30 @@ def payment_due(requisition: Mapping[str, Any]) -> Any:
 
 class RequisitionReads:
     """What a step reads for its requisitions on one Procore session: each commitment and each vendor once,
-    a requisition's payment due and its lines."""
+    a requisition's payment due and its lines. Why one cannot be read is a ``Said``: its words, and its kind
+    as data (the service account's access, a field Procore leaves blank, a read Procore answers 404)."""
 
     erp = "JDE"  # what the refusals say was not sent
 
     def __init__(self, session: Any) -> None:
         self.session = session
-        self.commitments: dict[str, dict[str, Any] | str] = {}
+        self.commitments: dict[str, dict[str, Any] | Said] = {}
         self.vendors: dict[str, dict[str, Any] | None] = {}
 
-    def commitment(self, commitment_id: str, project_id: int | None) -> dict[str, Any] | str:
-        """The commitment, or why it cannot be read."""
+    def commitment(self, commitment_id: str, project_id: int | None) -> dict[str, Any] | Said:
+        """The commitment, or why it cannot be read (the service account's access to its project)."""
         if commitment_id not in self.commitments:
             try:
                 self.commitments[commitment_id] = self.session.get(
                     "commitments", commitment_id, project_id=project_id
                 )
             except ProcoreNotFoundError as exc:
-                self.commitments[commitment_id] = (
+                sentence = (
                     f"its commitment {commitment_id} cannot be read from Procore ({exc}); check the service "
                     "account's access to the project, then replay"
                 )
+                access = {"system": "Procore", "setting": "project access"}
+                self.commitments[commitment_id] = said(Refusal("configuration", sentence, access))
         return self.commitments[commitment_id]
 
     def vendor(self, vendor_id: str) -> dict[str, Any] | None:
@@ -176,7 +180,7 @@ class RequisitionReads:
                 self.vendors[vendor_id] = None
         return self.vendors[vendor_id]
 
-    def with_payment_due(self, requisition: dict[str, Any], project_id: int) -> dict[str, Any] | str:
+    def with_payment_due(self, requisition: dict[str, Any], project_id: int) -> dict[str, Any] | Said:
         """The requisition with its ``summary.current_payment_due`` (reference §2.5), or why it has none.
 
         The amount payable comes from the lines, whose retainage fields the reference does not name; the
@@ -189,47 +193,52 @@ class RequisitionReads:
         try:
             read = self.session.get("requisitions", requisition_id, project_id=project_id)
         except ProcoreNotFoundError as exc:
-            return (
+            sentence = (
                 f"requisition {requisition_id} cannot be read from Procore ({exc}); nothing was sent to "
                 f"{self.erp}"
             )
+            return said(source_invalid(sentence, field="requisition", value=requisition_id))
         if payment_due(read) is not None:
             return {**requisition, "summary": read["summary"]}
-        return (
+        sentence = (
             f"requisition {requisition_id}: Procore states no current payment due for it "
             "(summary.current_payment_due), so the voucher's amount cannot be checked against Procore's own "
             f"figure; nothing was sent to {self.erp}. Check the invoice in Procore, then replay"
         )
+        return said(source_invalid(sentence, field="summary.current_payment_due"))
 
-    def lines(self, requisition_id: str, project_id: int) -> list[dict[str, Any]] | str:
+    def lines(self, requisition_id: str, project_id: int) -> list[dict[str, Any]] | Said:
         """The requisition's lines (cost codes resolved by the client), or why they cannot be read."""
         try:
             return list(self.session.requisition_lines(project_id, requisition_id))
         except ProcoreNotFoundError as exc:  # an outage fails the step instead (rerun)
-            return (
+            sentence = (
                 f"requisition {requisition_id}: its lines cannot be read from Procore ({exc}); nothing was "
                 f"sent to {self.erp}"
             )
+            return said(source_invalid(sentence, field="requisition lines"))
 
     def read(
         self, requisition: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any], int, list[dict[str, Any]]] | str:
+    ) -> tuple[dict[str, Any], dict[str, Any], int, list[dict[str, Any]]] | Said:
         """What a requisition is mapped with: itself (with its payment due), its commitment, its project id
-        and its lines; or why it cannot be read, in words that start with the requisition."""
+        and its lines; or why it cannot be read, in words that start with the requisition (with its kind)."""
         requisition_id = str(requisition.get("id"))
         project = requisition.get("_project_id") or requisition.get("project_id")
         project_id = int(project) if project is not None and str(project).isdigit() else None
         commitment_id = str(requisition.get("commitment_id") or "")
         if not commitment_id:
-            return f"requisition {requisition_id} names no commitment"
+            sentence = f"requisition {requisition_id} names no commitment"
+            return said(source_invalid(sentence, field="commitment_id"))
         commitment = self.commitment(commitment_id, project_id)
-        if isinstance(commitment, str):
-            return f"requisition {requisition_id}: {commitment}"
+        if isinstance(commitment, Said):
+            return Said(commitment.refusal, f"requisition {requisition_id}: {commitment}")
         project_id = project_id or int(commitment.get("_project_id") or 0) or None
         if project_id is None:
-            return f"requisition {requisition_id}: its project is unknown"
+            sentence = f"requisition {requisition_id}: its project is unknown"
+            return said(source_invalid(sentence, field="project_id"))
         requisition = self.with_payment_due(requisition, project_id)
-        if isinstance(requisition, str):
+        if isinstance(requisition, Said):
             return requisition
         lines = self.lines(requisition_id, project_id)
-        return lines if isinstance(lines, str) else (requisition, commitment, project_id, lines)
+        return lines if isinstance(lines, Said) else (requisition, commitment, project_id, lines)

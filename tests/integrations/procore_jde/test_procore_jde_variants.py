@@ -247,10 +247,12 @@ def test_a_requisition_stating_no_current_payment_due_is_refused_not_vouchered_u
     reader = VoucherReader(_Session({"requisitions": dict(REQUISITION)}), _Ledger(), None)
     reason = reader.with_payment_due(dict(REQUISITION), 55)
     assert isinstance(reason, str) and "summary.current_payment_due" in reason
+    assert reason.refusal.group == "source_invalid · summary.current_payment_due"  # the words keep the kind
     record = VoucherReader(
         _Session({"commitments": COMMITMENT, "requisitions": None}), _Ledger(), None
     ).record(dict(REQUISITION), datetime.now(UTC))
     assert isinstance(record, Rejected) and "cannot be read from Procore" in record.reason
+    assert record.refusal is not None and record.refusal.group == "source_invalid · requisition"
 
 
 def test_invoice_lines_procore_will_not_serve_are_a_refusal_not_a_failed_step():
@@ -258,6 +260,7 @@ def test_invoice_lines_procore_will_not_serve_are_a_refusal_not_a_failed_step():
     requisition = {**REQUISITION, "summary": {"current_payment_due": "4736.25"}}
     record = VoucherReader(session, _Ledger(), None).record(requisition, datetime.now(UTC))
     assert isinstance(record, Rejected) and "its lines cannot be read from Procore" in record.reason
+    assert record.refusal is not None and record.refusal.group == "source_invalid · requisition lines"
     assert record.payload == {"project_id": "55"}
 
 
