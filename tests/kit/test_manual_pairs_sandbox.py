@@ -1,7 +1,8 @@
 """Every pairing the integrations declare for matching by hand (``manual_pairings``), on its simulators: a
 record missing in either system is refused naming it, a stored match releases what waits for it and is
 read by the integration's flows, a second record matched with the same one is refused naming the first, and
-``ml-connector xref`` and the desk do the same for any pairing.
+``ml-connector xref`` and the desk do the same for any pairing; the desk offers a match by hand from a
+record's page only where no flow pairs it (a refusal naming the pair), never for a wait.
 
 One world serves the six simulators (at the scales their integrations' own worlds use) for the module;
 each test takes records of its own, so the ledger is shared without one test seeing another's pairs.
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from ipaddress import ip_network
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -350,43 +352,85 @@ ACCESS = Access(
 )
 
 
-def test_the_desk_matches_a_held_records_supplier_from_its_page(world, records) -> None:
-    pairing = PAIRINGS["jde_coupa/supplier"]
-    an8, coupa = records.take("JDE supplier")[0], records.take("Coupa supplier")[0]
-    held = _waiting(world, pairing, an8, coupa)
+def _desk(world: PairWorld) -> TestClient:
+    """The desk on the world's ledger and simulators, signed in as operator lee through the proxy."""
     app = build_app(world.ledger, ACCESS)
     app.state.desk.match_resources = lambda keys: {k: world.resources[k] for k in keys}
-    desk = TestClient(
+    return TestClient(
         app,
         client=("10.0.0.5", 40000),
         headers={"X-Forwarded-User": "lee", "X-Forwarded-Groups": "ap-leads"},
         follow_redirects=False,
     )
-    item = desk.get(f"/items/{held.id}")
-    assert 'id="match-by-hand"' in item.text and f"source={an8}" in item.text
-    page = desk.get(f"/matches?pairing=jde_coupa%2Fsupplier&source={an8}")
-    assert f'value="{an8}"' in page.text
+
+
+def _answered(world: PairWorld, item: Any) -> Any:
+    """``item`` as the queue holds it now: answered by a match, it is still open and due at once."""
+    [now] = [i for i in world.ledger.open_items() if i.id == item.id]
+    return now
+
+
+def test_the_desk_matches_the_supplier_a_refused_record_names_from_its_page(world, records) -> None:
+    """An invoice refused for want of its Coupa supplier's JDE number (no flow pairs that supplier: its
+    number is not an address number) offers "match by hand" on its page; the match made at the desk makes
+    the invoice due at once, so the next replay writes it. A record that only waits for a sync is offered
+    none (``test_a_wait_is_not_offered_a_match_by_hand``)."""
+    pairing = PAIRINGS["coupa_jde/supplier"]
+    coupa, an8 = records.take("Coupa supplier")[0], records.take("JDE supplier")[0]
+    refused = _waiting(world, pairing, coupa, an8)
+    assert refused.attention == "person"
+    desk = _desk(world)
+    item = desk.get(f"/items/{refused.id}")
+    assert 'id="match-by-hand"' in item.text and f"source={coupa}" in item.text
+    page = desk.get(f"/matches?pairing=coupa_jde%2Fsupplier&source={coupa}")
+    assert f'value="{coupa}"' in page.text
     token = page.cookies.get(CSRF_COOKIE) or desk.cookies[CSRF_COOKIE]
-    form = {"csrf": token, "source": an8, "note": "same company, renamed in Coupa"}
+    form = {"csrf": token, "source": coupa, "note": "same company, numbered otherwise in Coupa"}
 
-    missing = desk.post("/matches/jde_coupa/supplier", data={**form, "target": "999999"})
-    assert missing.status_code == 409 and "Coupa has no supplier with id 999999" in missing.text
-    done = desk.post("/matches/jde_coupa/supplier", data={**form, "target": coupa})
-    assert done.status_code == 303 and "released+1+held" in done.headers["location"]
-    assert _paired(world, pairing, an8) == coupa
-    listed = desk.get("/matches?pairing=jde_coupa%2Fsupplier")
-    assert f'data-source="{an8}"' in listed.text and "same company, renamed in Coupa" in listed.text
-    [action] = [a for a in world.ledger.operator_actions(action="match") if a.source_key == an8]
-    assert (action.actor, action.role, action.note) == ("lee", "operator", "same company, renamed in Coupa")
-    gone = desk.post(
-        "/matches/jde_coupa/supplier/delete", data={"csrf": token, "source": an8, "note": "wrong"}
+    missing = desk.post("/matches/coupa_jde/supplier", data={**form, "target": MISSING["JDE supplier"]})
+    assert (
+        missing.status_code == 409
+        and f"JDE has no supplier with address number {MISSING['JDE supplier']}" in (missing.text)
     )
-    assert gone.status_code == 303 and _paired(world, pairing, an8) is None
+    done = desk.post("/matches/coupa_jde/supplier", data={**form, "target": an8})
+    assert done.status_code == 303
+    notice = parse_qs(urlsplit(done.headers["location"]).query)["notice"][0]
+    assert "1 other queue item(s) answered" in notice, notice
+    assert _paired(world, pairing, coupa) == an8
+    now = _answered(world, refused)
+    assert now.status == "failed" and "matched by hand" in now.reason and now.next_attempt_at.year < 2100
+    listed = desk.get("/matches?pairing=coupa_jde%2Fsupplier")
+    assert (
+        f'data-source="{coupa}"' in listed.text and "same company, numbered otherwise in Coupa" in listed.text
+    )
+    [action] = [a for a in world.ledger.operator_actions(action="match") if a.source_key == coupa]
+    assert (action.actor, action.role, action.note) == (
+        "lee",
+        "operator",
+        "same company, numbered otherwise in Coupa",
+    )
+    gone = desk.post(
+        "/matches/coupa_jde/supplier/delete", data={"csrf": token, "source": coupa, "note": "wrong"}
+    )
+    assert gone.status_code == 303 and _paired(world, pairing, coupa) is None
 
 
-def test_in_chromium_a_supplier_is_matched_by_hand_from_its_held_record(world, records) -> None:
-    """The journey in Debian's chromium: a held record's page, its "match by hand" link, the form filled
-    with the record, the target typed, matched; the match listed and the held record released."""
+def test_a_wait_is_not_offered_a_match_by_hand(world, records) -> None:
+    """A record held until its JDE supplier syncs to Coupa: the suppliers flow pairs it by itself, so its
+    page offers no match by hand (it is in "clears by itself")."""
+    pairing = PAIRINGS["jde_coupa/supplier"]
+    an8, coupa = records.take("JDE supplier")[0], records.take("Coupa supplier")[0]
+    held = _waiting(world, pairing, an8, coupa)
+    assert held.attention == "flows"
+    page = _desk(world).get(f"/items/{held.id}")
+    assert page.status_code == 200 and held.source_key in page.text
+    assert 'id="match-by-hand"' not in page.text
+
+
+def test_in_chromium_a_supplier_is_matched_by_hand_from_its_refused_record(world, records) -> None:
+    """The journey in Debian's chromium: a refused invoice's page, its "match by hand" link, the form filled
+    with the Coupa supplier it names, the JDE supplier typed, matched; the match listed and the invoice due
+    at once for the replay that writes it."""
     from browser import chromium
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as shows
@@ -394,27 +438,28 @@ def test_in_chromium_a_supplier_is_matched_by_hand_from_its_held_record(world, r
 
     from connector_sandbox.serve import serve_in_thread
 
-    pairing = PAIRINGS["jde_coupa/supplier"]
-    an8, coupa = records.take("JDE supplier")[0], records.take("Coupa supplier")[0]
-    held = _waiting(world, pairing, an8, coupa)
+    pairing = PAIRINGS["coupa_jde/supplier"]
+    coupa, an8 = records.take("Coupa supplier")[0], records.take("JDE supplier")[0]
+    refused = _waiting(world, pairing, coupa, an8)
     app = build_app(world.ledger, Access(local_operator="lee"))
     app.state.desk.match_resources = lambda keys: {k: world.resources[k] for k in keys}
     url, stop = serve_in_thread(app, port=0)
     try:
         with chromium() as browser:
-            browser.get(f"{url}/items/{held.id}")
+            browser.get(f"{url}/items/{refused.id}")
             browser.find_element(By.ID, "match-by-hand").click()
             WebDriverWait(browser, 30).until(shows.url_contains("/matches"))
-            form = browser.find_element(By.CSS_SELECTOR, 'form.match-form[data-pairing="jde_coupa/supplier"]')
-            assert form.find_element(By.NAME, "source").get_attribute("value") == an8
-            form.find_element(By.NAME, "target").send_keys(coupa)
-            form.find_element(By.NAME, "note").send_keys("same company, renamed in Coupa")
+            form = browser.find_element(By.CSS_SELECTOR, 'form.match-form[data-pairing="coupa_jde/supplier"]')
+            assert form.find_element(By.NAME, "source").get_attribute("value") == coupa
+            form.find_element(By.NAME, "target").send_keys(an8)
+            form.find_element(By.NAME, "note").send_keys("same company, numbered otherwise in Coupa")
             form.find_element(By.TAG_NAME, "button").click()
             WebDriverWait(browser, 30).until(shows.url_contains("notice="))
-            assert "released 1 held" in browser.find_element(By.ID, "notice").text
-            listed = browser.find_element(By.CSS_SELECTOR, f'tr.match[data-source="{an8}"]').text
-            assert coupa in listed and "lee" in listed
+            assert "1 other queue item(s) answered" in browser.find_element(By.ID, "notice").text
+            listed = browser.find_element(By.CSS_SELECTOR, f'tr.match[data-source="{coupa}"]').text
+            assert an8 in listed and "lee" in listed
     finally:
         stop()
-    assert _paired(world, pairing, an8) == coupa
-    assert world.ledger.queue_item_by_id(held.id).status == "failed"  # released: due for the next replay
+    assert _paired(world, pairing, coupa) == an8
+    now = _answered(world, refused)  # due now: the next replay writes it
+    assert now.status == "failed" and now.next_attempt_at.year < 2100
