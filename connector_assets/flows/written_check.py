@@ -38,6 +38,7 @@ CHECK = "no_failed_records"
 PERIOD_LABEL = "held for a closed accounting period: "
 HELD_ALERT_ENV = "ML_HELD_ALERT_HOURS"
 TOP_REASONS = 10
+RETRYING_LABEL = "retried by itself: "  # a failed record the flows retry (``PartitionQueue.retrying``)
 
 
 def held_alert_hours() -> float:
@@ -110,6 +111,7 @@ def queue_of(
             queue.clears_by_itself += 1
         if item.status != "held" and not person:  # a throttle, an outage, a released hold: retried
             queue.retrying += 1
+            queue.reasons.add_found(item, label=RETRYING_LABEL)
         elif item.status != "held":
             queue.failed += 1
             queue.reasons.add_found(item, sentence=said)

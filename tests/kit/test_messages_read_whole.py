@@ -78,12 +78,16 @@ def test_reasons_are_counted_by_kind_and_shown_with_their_digits() -> None:
     queue = _queue(refusals)
     shown = dict(queue.reasons.most_common())
     assert len(shown) == 3 and set(shown.values()) == {2}  # by kind, whichever record the sentence names
-    assert shown[f"The target did not answer: coupa, e.g. supplier 4411: {outage}"] == 2
+    # an outage is retried by itself: counted apart from the failures, with its kind
+    assert shown[f"retried by itself: The target did not answer: coupa, e.g. supplier 4411: {outage}"] == 2
+    assert (queue.failed, queue.retrying) == (4, 2)
     assert shown[f"The target refused the record: BILL, BDC_1322, e.g. {refusals[2].sentence}"] == 2
     account = "A master record is missing in the target: JDE, account, e.g. " + refusals[4].sentence
     assert shown[account] == 2  # one example, whole, digits and all
     markdown = check_result(AssetKey(["jde_bill", "bills_written"]), queue).metadata["reasons"].value
-    assert f"- 2 x The target did not answer: coupa, e.g. supplier 4411: {outage}" in markdown
+    assert (
+        f"- 2 x retried by itself: The target did not answer: coupa, e.g. supplier 4411: {outage}" in markdown
+    )
     assert "#" not in markdown and "…" not in markdown  # nothing masked
 
 
