@@ -278,7 +278,7 @@ def _queue_lines(ledger: Path) -> list[str]:
 
     from connector_assets.flows.written_check import held_alert_hours
     from connector_resources.ledger import Ledger
-    from connector_resources.refusals import FLOWS, group_title, wait_outlived
+    from connector_resources.refusals import FLOWS, group_title, item_outlived
 
     book = Ledger(f"sqlite:///{ledger}", migrate=False)
     items = book.open_items(limit=1_000_000)
@@ -287,11 +287,7 @@ def _queue_lines(ledger: Path) -> list[str]:
     counted: Counter[tuple[str, str, str, str]] = Counter()
     example: dict[tuple[str, str, str, str], str] = {}
     for item in items:
-        why = wait_outlived(
-            attention=item.attention, status=item.status, created_at=item.created_at,
-            depends_on=item.depends_on, synced=bool(item.depends_on) and item.depends_on in synced,
-            now=now, after=after, kind=item.kind or "", params=item.params,
-        )  # fmt: skip
+        why = item_outlived(item, now=now, after=after, synced=synced)
         view = "clears by itself" if item.attention == FLOWS and not why else "needs a person"
         key = (view, f"{item.integration}/{item.flow}", item.status, group_title(item.kind or ""))
         counted[key] += 1

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from connector_resources.ledger import QueueItem
-from connector_resources.refusals import FLOWS, group_title, kind_of_group, wait_outlived
+from connector_resources.refusals import FLOWS, group_title, item_outlived, kind_of_group
 
 NO_HANDLER = "  [no handler yet: stays queued]"
 PERSON_VIEW = "needs a person"
@@ -50,17 +50,7 @@ class Outlived:
 
     def why(self, item: QueueItem) -> str:
         """Why ``item``, waiting on the flows, needs a person now ("" when it does not)."""
-        return wait_outlived(
-            attention=item.attention,
-            status=item.status,
-            created_at=item.created_at,
-            depends_on=item.depends_on,
-            synced=bool(item.depends_on) and item.depends_on in self.synced,
-            now=self.now,
-            after=self.after,
-            kind=item.kind or "",
-            params=item.params,
-        )
+        return item_outlived(item, now=self.now, after=self.after, synced=self.synced)
 
     def how(self, item: QueueItem) -> str:
         """How a wait that outlived itself did: "synced" (its dependency did, it was not released) or

@@ -404,6 +404,24 @@ def with_refusal(error: BaseException, *, system: str) -> Refusal:
 
 # -- a wait that outlived what it waits for ------------------------------------------------------------
 
+
+def item_outlived(item: Any, *, now: datetime, after: timedelta, synced: frozenset[str] = frozenset()) -> str:
+    """``wait_outlived`` of an open queue item (a ``QueueItem``: its attention, status, age, dependency, kind
+    and parameters), ``synced`` the dependency keys known to have synced (``Ledger.synced_dependencies``)."""
+    depends_on = getattr(item, "depends_on", None)
+    return wait_outlived(
+        attention=item.attention,
+        status=item.status,
+        created_at=item.created_at,
+        depends_on=depends_on,
+        synced=bool(depends_on) and depends_on in synced,
+        now=now,
+        after=after,
+        kind=item.kind or "",
+        params=item.params,
+    )
+
+
 # Why a wait of each kind may not clear by itself, after "waited N h for <what>: ".
 _STUCK = {
     "waits_for_record": "it has not synced; if that record is itself refused or held, fix it first (find it "

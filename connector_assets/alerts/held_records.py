@@ -42,7 +42,7 @@ from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hour
 from connector_assets.operations import LEDGER_HEALTH
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 from connector_resources.redaction import redact
-from connector_resources.refusals import FLOWS, group_title, kind_of_group, wait_outlived
+from connector_resources.refusals import FLOWS, group_title, item_outlived, kind_of_group
 
 CHECK = "no_overdue_holds"
 SENSOR = "alert_on_held_records"
@@ -70,17 +70,7 @@ class HeldKind:
     def _next(self, now: datetime, after: timedelta) -> str:
         item, info = self.first, kind_of_group(self.first.kind or "")
         if item.attention == FLOWS:
-            why = wait_outlived(
-                attention=item.attention,
-                status=item.status,
-                created_at=item.created_at,
-                depends_on=item.depends_on,
-                synced=False,
-                now=now,
-                after=after,
-                kind=item.kind or "",
-                params=item.params,
-            )
+            why = item_outlived(item, now=now, after=after)
             return f"did not clear by itself: {why}" if why else "waits on the flows"
         return f"to do: {info.action}" if info is not None else "to do: read the record's sentence"
 

@@ -32,7 +32,7 @@ from connector_assets.flows.periods import is_period_hold
 from connector_assets.flows.reason_text import ReasonCounts
 from connector_resources import settings
 from connector_resources.ledger import QueueItem
-from connector_resources.refusals import FLOWS, wait_outlived
+from connector_resources.refusals import FLOWS, item_outlived
 
 CHECK = "no_failed_records"
 PERIOD_LABEL = "held for a closed accounting period: "
@@ -51,23 +51,6 @@ def held_alert_hours() -> float:
 def reason_counts() -> ReasonCounts:
     """An empty count of queue items by kind (``Refusal.group``), each shown by its title and a sentence."""
     return ReasonCounts()
-
-
-def outlived(
-    item: QueueItem, *, now: datetime, after: timedelta, synced: frozenset[str] = frozenset()
-) -> str:
-    """``refusals.wait_outlived`` of an open queue item: why its wait became a person's, or ""."""
-    return wait_outlived(
-        attention=item.attention,
-        status=item.status,
-        created_at=item.created_at,
-        depends_on=item.depends_on,
-        synced=bool(item.depends_on) and item.depends_on in synced,
-        now=now,
-        after=after,
-        kind=item.kind or "",
-        params=item.params,
-    )
 
 
 @dataclass
@@ -102,7 +85,7 @@ def queue_of(
     alert_after = timedelta(hours=held_alert_hours()) if alert_after is None else alert_after
     queue = PartitionQueue()
     for item in items:
-        why = outlived(item, now=now, after=alert_after, synced=synced)
+        why = item_outlived(item, now=now, after=alert_after, synced=synced)
         said = f"{why} ({item.reason})" if why else ""  # why it did not clear, then what it is
         person = bool(why) or (item.attention or "person") != FLOWS
         if person:

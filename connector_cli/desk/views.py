@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connector_resources.ledger.records import QueueItem
-from connector_resources.refusals import FLOWS, KINDS, Kind, group_title, wait_outlived
+from connector_resources.refusals import FLOWS, KINDS, Kind, group_title, item_outlived
 
 __all__ = ["Shown", "shown_items", "wait_hours", "why_not_cleared"]
 
@@ -52,16 +52,11 @@ def why_not_cleared(
     """Why a wait outlived what it waits for, in words (``refusals.wait_outlived``, the one rule of the desk,
     the day's check, the alerts and the fit report), or "" when it has not; when the record it waits for is
     itself queued (``blocker``), the sentence says so. ``hours`` 0: age alone never makes it a person's."""
-    said = wait_outlived(
-        attention=item.attention,
-        status=item.status,
-        created_at=item.created_at,
-        depends_on=item.depends_on,
-        synced=synced,
+    said = item_outlived(
+        item,
         now=now or datetime.now(UTC),
         after=timedelta(hours=hours) if hours > 0 else timedelta.max,
-        kind=item.kind or "",
-        params=item.params,
+        synced=frozenset({item.depends_on}) if synced and item.depends_on else frozenset(),
     )
     if said and blocker is not None and not synced:
         state = "held" if blocker.status == "held" else "refused"

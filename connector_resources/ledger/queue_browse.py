@@ -138,7 +138,7 @@ class QueueBrowseStore(LedgerBase):
     def ended_close_windows(self, wait_hours: float) -> frozenset[int]:
         """The open items held for a close window that ended more than ``wait_hours`` ago and were not
         released (``refusals.wait_outlived``, which times them from the window's end): a person's."""
-        from connector_resources.refusals import wait_outlived
+        from connector_resources.refusals import item_outlived
 
         if wait_hours <= 0:
             return frozenset()
@@ -149,14 +149,7 @@ class QueueBrowseStore(LedgerBase):
         with self._read(None) as conn:
             items = [self.queue_item(row) for row in conn.execute(query)]  # type: ignore[attr-defined]
         after = timedelta(hours=wait_hours)
-        return frozenset(
-            i.id
-            for i in items
-            if wait_outlived(
-                attention=i.attention, status=i.status, created_at=i.created_at, depends_on=i.depends_on,
-                synced=False, now=now, after=after, kind=i.kind or "", params=i.params,
-            )
-        )  # fmt: skip
+        return frozenset(i.id for i in items if item_outlived(i, now=now, after=after))
 
     def open_dependencies(self, keys: set[str] | frozenset[str]) -> dict[str, QueueItem]:
         """The open item of each record named by ``keys`` (``dependency_key``: integration, entity, system,
