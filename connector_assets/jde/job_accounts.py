@@ -24,7 +24,7 @@ from connector_assets.jde.accounts import GlAccount, GlAccounts
 from connector_assets.jde.missing_master import ACCOUNT, chart_account_missing
 from connector_resources.missing_records import HELD_UNTIL, MissingRecord
 from connector_resources.refusals import Refusal, master_missing, refused
-from connector_resources.said import said
+from connector_resources.said import Said, said
 
 JOB = "{job}"  # the business unit of a mapped account that stands for the project's job business unit
 BUSINESS_UNIT_CHARS = 12  # F0006.MCU
@@ -78,8 +78,8 @@ class JobAccount:
 @dataclass
 class AccountWaits:
     """The accounts one ``document`` charges that JDE's chart has not set up yet (module docstring): what
-    JDE's cached F0901 said of each (``refusals``) and the hold on each (``missing``, by account). Empty:
-    the document waits for none."""
+    JDE's cached F0901 said of each (``refusals``: phrases keeping the ``master_missing`` kind) and the hold
+    on each (``missing``, by account). Empty: the document waits for none."""
 
     document: str
     missing: dict[str, MissingRecord] = field(default_factory=dict)
@@ -95,7 +95,7 @@ class AccountWaits:
         if missing is None:
             return False
         self.missing.setdefault(missing.ident, missing)
-        self.refusals.setdefault(missing.ident, refusal)
+        self.refusals.setdefault(missing.ident, Said(missing.refusal, refusal))  # its words, its kind
         return True
 
     @property
