@@ -105,7 +105,8 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
 
 def _least_used_code(story: Story) -> tuple[str, str, set[str]]:
     """A payment-terms row some of the day's suppliers use, the fewest (the others are still written, and
-    the refusals stay under the flow's systemic share): the JDE code, its Coupa term, the suppliers."""
+    few refusals never look like a systemic failure of the day): the JDE code, its Coupa term, the
+    suppliers using it."""
     terms = PAYMENT_TERMS.current(story.world.ledger)
     by_supplier = suppliers_of_day(story.world.jde_root, story.day)
     used = Counter(code for code in by_supplier.values() if code in terms)
@@ -190,6 +191,7 @@ def test_a_replay_at_the_desk_turns_the_days_check_green(story: Story) -> None:
     # From a refused supplier in "needs a person" to its table, the row added back, what it unblocks replayed.
     an8 = min(refused.an8s)
     browser.get(f"{url}/queue?q={an8}")
+    assert browser.find_element(By.ID, "view-person").get_attribute("aria-current") == "page"
     (item,) = [i for i in _open_suppliers(story).values() if i.source_key == an8]
     listed = browser.find_element(By.CSS_SELECTOR, f'#items tr.item[data-item="{item.id}"]')
     listed.find_element(By.CSS_SELECTOR, "a.unblock").click()
