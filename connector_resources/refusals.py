@@ -28,7 +28,6 @@ from typing import Any
 
 FLOWS = "flows"  # clears by itself: the flows do what it waits for
 PERSON = "person"  # needs a person: the one action in ``Kind.action``
-ATTENTIONS = (FLOWS, PERSON)
 
 # A parameter's value: text, or a list of texts (an order with two unmapped lines names both values).
 Param = str | list[str]
@@ -249,9 +248,6 @@ class Refusal:
         a person fixes at once, whatever record the sentence names."""
         return group_of(self.kind, self.params)
 
-    def as_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "params": dict(self.params)}
-
 
 def group_of(kind: str, params: Mapping[str, Any] | None) -> str:
     """``Refusal.group`` for a kind and its parameters (as the ledger stores them)."""
@@ -320,6 +316,12 @@ def target_refused(sentence: str, *, system: str, code: str = "") -> Refusal:
 def refused(sentence: str, *, rule: str) -> Refusal:
     """The flow's own rule (a short name: "no open lines", "currency differs from vendor's") refuses it."""
     return Refusal("refused", sentence, {"rule": rule})
+
+
+def unclassified(sentence: str) -> Refusal:
+    """The refusal of a record queued without a kind (an item from before kinds were kept, a caller that
+    gave none): the flow-rule kind, rule "not classified"."""
+    return refused(sentence, rule="not classified")
 
 
 def period_closed(sentence: str, *, system: str, ledger: str, day: str) -> Refusal:

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -164,6 +164,17 @@ class ReplaySummary:
     # ``no_failed_records`` check is evaluated again (``connector_assets.flows.day_checks``), so a day
     # whose last failed record was written turns green.
     days: set[tuple[str, str, str | None]] = field(default_factory=set)
+
+    def add(self, other: ReplaySummary) -> None:
+        """Count ``other`` (a later chunk of the same replay: the desk's background task) in this one."""
+        for name in (f.name for f in fields(self)):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if isinstance(mine, list):
+                mine.extend(theirs)
+            elif isinstance(mine, set):
+                mine.update(theirs)
+            else:
+                setattr(self, name, mine + theirs)
 
     def line(self) -> str:
         line = (

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector_resources.redaction import redact
-from connector_resources.refusals import Refusal, group_title, refused
+from connector_resources.refusals import Refusal, group_title, unclassified
 
 ELLIPSIS = "…"
-UNCLASSIFIED = refused("", rule="not classified").group  # an item queued before kinds were kept
+UNCLASSIFIED = unclassified("").group  # an item queued before kinds were kept
 
 
 def clipped(text: str, limit: int, more: str = "") -> str:

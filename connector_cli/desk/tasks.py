@@ -10,7 +10,6 @@ task after each chunk. The result keeps the ids of what was written, failed agai
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 from typing import Any
@@ -69,7 +68,7 @@ def _replay(ledger: Ledger, task_id: int, items: list[QueueItem], actor: str) ->
         step = _chunk(len(items))
         for start in range(0, len(items), step):
             chunk = items[start : start + step]
-            _merge(total, replay_items(ledger, chunk, by=f"desk:{actor}"))
+            total.add(replay_items(ledger, chunk, by=f"desk:{actor}"))
             done += len(chunk)
             ledger.desk_task_progress(task_id, done, result=_result(total))
         ledger.finish_desk_task(task_id, state="done", result=_result(total))
@@ -77,18 +76,6 @@ def _replay(ledger: Ledger, task_id: int, items: list[QueueItem], actor: str) ->
         log.exception("desk: task %s stopped after %s record(s)", task_id, done)
         said = _result(total) if total is not None else {}
         ledger.finish_desk_task(task_id, state="failed", result={**said, "error": str(error)})
-
-
-def _merge(total: Any, part: Any) -> None:
-    """Add one chunk's ``ReplaySummary`` to the task's."""
-    for name in (f.name for f in dataclasses.fields(total)):
-        mine, theirs = getattr(total, name), getattr(part, name)
-        if isinstance(mine, list):
-            mine.extend(theirs)
-        elif isinstance(mine, set):
-            mine.update(theirs)
-        elif isinstance(mine, int):
-            setattr(total, name, mine + theirs)
 
 
 def _result(summary: Any) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from connector_resources.ledger.records import (
     _to_json,
 )
 from connector_resources.redaction import redact
-from connector_resources.refusals import Refusal, refused, waits_for_record
+from connector_resources.refusals import Refusal, unclassified, waits_for_record
 
 
 class QueueStore(LedgerBase):
@@ -565,7 +565,7 @@ def default_refusal(reason: str, status: str, depends_on: str | None) -> Refusal
     flow's own rule."""
     if status == "held" and depends_on:
         return waits_for_record(reason, depends_on)
-    return refused(reason, rule="not classified")
+    return unclassified(reason)
 
 
 def refusal_columns(refusal: Refusal) -> dict[str, Any]:

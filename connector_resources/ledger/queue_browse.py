@@ -29,11 +29,12 @@ import sqlalchemy as sa
 from connector_resources.ledger import schema
 from connector_resources.ledger.base import LedgerBase
 from connector_resources.ledger.records import LedgerInputError, QueueItem, _now
+from connector_resources.refusals import FLOWS, PERSON
 
 __all__ = ["DESK_STATES", "VIEWS", "QueueBrowseStore", "QueueFilter", "QueuePage"]
 
 DESK_STATES = ("due", "failed", "held", "resolved", "abandoned")
-VIEWS = ("person", "flows")  # needs a person; clears by itself (``refusals.ATTENTIONS``)
+VIEWS = (PERSON, FLOWS)  # needs a person; clears by itself (``refusals``: who acts)
 
 
 @dataclass(frozen=True)
