@@ -152,7 +152,7 @@ def main() -> None:
         tracebacks += _report_console(
             console.read_text(errors="replace"), folder / "home" / "dagster-dev.log"
         )
-    print("\nretry queue (open items) by view, flow, status and kind:")
+    print("\nretry queue (open items) by view, flow and kind:")
     print("\n".join(queue) or "  empty")
     shell_failed = False
     for name, (output, code) in second_shell.items():
@@ -270,35 +270,21 @@ def _runs(graphql: str) -> list[dict]:
 
 
 def _queue_lines(ledger: Path) -> list[str]:
-    """Open retry-queue items in the desk's two views, counted by integration, flow and kind: "needs a
-    person" (a refusal, a missing mapping or master record, a wait that outlived what it waits for) and
-    "clears by itself" (waits the flows end), by the rule the desk and the day's check use
-    (``refusals.wait_outlived``), each kind with one example sentence."""
-    from datetime import UTC, datetime, timedelta
+    """Open retry-queue items in the desk's two views ("needs a person", "clears by itself"), counted by flow
+    and kind with an example each: ``replay --dry-run``'s listing (``queue_listing.summary_lines``, with
+    the rule the desk and the day's check use), read here from the ledger file itself, beside what the
+    second shell's dry run prints."""
+    from datetime import timedelta
 
     from connector_assets.flows.written_check import held_alert_hours
+    from connector_cli.queue_listing import Outlived, summary_lines
     from connector_resources.ledger import Ledger
-    from connector_resources.refusals import FLOWS, group_title, item_outlived
 
     book = Ledger(f"sqlite:///{ledger}", migrate=False)
     items = book.open_items(limit=1_000_000)
     synced = book.synced_dependencies({i.depends_on for i in items if i.depends_on})
-    now, after = datetime.now(UTC), timedelta(hours=held_alert_hours())
-    counted: Counter[tuple[str, str, str, str]] = Counter()
-    example: dict[tuple[str, str, str, str], str] = {}
-    for item in items:
-        why = item_outlived(item, now=now, after=after, synced=synced)
-        view = "clears by itself" if item.attention == FLOWS and not why else "needs a person"
-        key = (view, f"{item.integration}/{item.flow}", item.status, group_title(item.kind or ""))
-        counted[key] += 1
-        example.setdefault(key, (why + ": " if why else "") + (item.reason or "").splitlines()[0][:200])
-    lines = []
-    for view in ("needs a person", "clears by itself"):
-        mine = sorted((k, n) for k, n in counted.items() if k[0] == view)
-        lines.append(f"  {view}: {sum(n for _, n in mine)}")
-        lines += [f"  {n:5d}  {f} {s}: {title}\n           e.g. {example[k]}" for k, n in mine
-                  for (_, f, s, title) in [k]]  # fmt: skip
-    return lines
+    outlived = Outlived(frozenset(synced), timedelta(hours=held_alert_hours()))
+    return [f"  {line}" for line in summary_lines(items, lambda _: True, outlived)]
 
 
 def _cli(arguments: list[str], env: dict[str, str]) -> tuple[str, int]:
