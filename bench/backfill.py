@@ -576,7 +576,7 @@ def discover_in(defs: Any, found: type[Found], feeds_of: str | None) -> Any:
     from dagster import AssetsDefinition
 
     from connector_assets.jde.assets import jde_assets
-    from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
+    from connector_assets.saas.assets import SAAS_ENTITIES, saas_assets
 
     own = [a for a in defs.assets or [] if isinstance(a, AssetsDefinition)]
     targets = {a.key for a in defs.assets or [] if not isinstance(a, AssetsDefinition)}

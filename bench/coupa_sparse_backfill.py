@@ -64,10 +64,10 @@ def _staged(staging, days: list[date]) -> dict[str, set[str]]:
 
 def run(base: str, days: list[date], workdir: Path) -> dict[str, Any]:
     from connector_assets.asset_keys import asset_key
-    from connector_assets.incremental import read_day
-    from connector_assets.saas import _fetcher, overlap, read_with_session, stream_of
-    from connector_assets.saas_assets import SAAS_ENTITIES
-    from connector_assets.staging import StagingResource
+    from connector_assets.runtime.incremental import read_day
+    from connector_assets.runtime.staging import StagingResource
+    from connector_assets.saas.assets import SAAS_ENTITIES
+    from connector_assets.saas.entities import _fetcher, overlap, read_with_session, stream_of
     from connector_resources.coupa import CoupaResource
     from connector_resources.ledger import LedgerResource
 

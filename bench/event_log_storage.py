@@ -1,5 +1,5 @@
 """Benchmark: what one asset event costs in the embedded instance's SQLite event log, Dagster's own
-``SqliteEventLogStorage`` against ours (``connector_assets.event_log_storage``: connections kept open).
+``SqliteEventLogStorage`` against ours (``runtime.event_log_storage``: connections kept open).
 
 Run by hand (not by pytest)::
 
@@ -28,7 +28,7 @@ from dagster import (
 
 CLASSES = {
     "dagster": ("dagster._core.storage.event_log", "SqliteEventLogStorage"),
-    "kept connections": ("connector_assets.event_log_storage", "KeptConnectionSqliteEventLogStorage"),
+    "kept connections": ("connector_assets.runtime.event_log_storage", "KeptConnectionSqliteEventLogStorage"),
 }
 DAYS = DailyPartitionsDefinition(start_date="2025-01-01")
 

@@ -162,7 +162,7 @@ def _run(base: str, args: argparse.Namespace, seed_seconds: float, day=None) -> 
 
     from connector_assets.jde.assets import jde_assets
     from connector_assets.jde.tables import PO_LINES
-    from connector_assets.staging import StagingResource
+    from connector_assets.runtime.staging import StagingResource
     from connector_resources.ledger import LedgerResource
 
     jde = jde_sandbox_resource(base, page_size=args.page_size)

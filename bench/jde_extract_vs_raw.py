@@ -178,7 +178,7 @@ def _ours(base: str, page_size: int, day: date, folder: str, run: int) -> Timing
     """Login, stage the day through the asset's own code, logout (a fresh staging folder and ledger)."""
     from connector_assets.jde.extract import read_table
     from connector_assets.jde.tables import PO_LINES
-    from connector_assets.staging import StagingResource
+    from connector_assets.runtime.staging import StagingResource
     from connector_resources.ledger import Ledger
 
     staging = StagingResource(base_dir=f"{folder}/staging-{run}")

@@ -207,9 +207,9 @@ def _bare_bodies(base: str, home: Path, day: str) -> tuple[list[dict[str, Any]],
     own code from the ledger's cursors; untimed setup."""
     from datetime import date
 
-    from connector_assets.incremental import since_cursor
     from connector_assets.jde.extract import CURSOR_INTEGRATION, _fetcher, overlap
     from connector_assets.jde.tables import JDE_TABLES
+    from connector_assets.runtime.incremental import since_cursor
     from connector_resources.jde import JdeAisResource
     from connector_resources.jde.query import BrowseSpec
     from connector_resources.ledger import shared_ledger

@@ -43,7 +43,7 @@ def body(i: int) -> str:
 def staging_at(base: str):
     from dagster import AssetKey
 
-    from connector_assets.staging import StagingResource
+    from connector_assets.runtime.staging import StagingResource
 
     return StagingResource(base_dir=base), AssetKey(ASSET_PATH)
 

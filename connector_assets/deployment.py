@@ -15,13 +15,13 @@ from types import ModuleType
 from dagster import AssetsDefinition, Definitions
 
 from connector_assets.alerts import alert_definitions, with_written_freshness
-from connector_assets.asset_metadata import with_owners
-from connector_assets.automation import automation_sensor
-from connector_assets.executors import run_executor
 from connector_assets.flows.replay_resources import settings_resources
-from connector_assets.operations import ledger_health
-from connector_assets.operations_replay import replay_due_records, replay_retry_queue
+from connector_assets.operations.health import ledger_health
+from connector_assets.operations.replay import replay_due_records, replay_retry_queue
 from connector_assets.preview.fit import fit_job
+from connector_assets.runtime.asset_metadata import with_owners
+from connector_assets.runtime.automation import automation_sensor
+from connector_assets.runtime.executors import run_executor
 from connector_assets.system_sides import side_definitions
 from connector_resources.ledger import LedgerResource
 

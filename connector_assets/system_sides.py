@@ -21,7 +21,13 @@ from connector_assets.jde.schedules import (
     jde_sources_job,
 )
 from connector_assets.jde.supplier_addresses import supplier_addresses_asset
-from connector_assets.saas_assets import CLIENTS, SAAS_ENTITIES, saas_assets, saas_jobs, saas_schedules
+from connector_assets.saas.assets import (
+    CLIENTS,
+    SAAS_ENTITIES,
+    saas_assets,
+    saas_jobs,
+    saas_schedules,
+)
 
 JDE = "JDE"  # the JDE side's name as ``FlowSpec`` systems spell it; the SaaS sides are ``CLIENTS``' keys
 # JDE tables staged outside ``JDE_TABLES``, loaded when a chosen integration's asset reads them.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from connector_assets import dagster_compat
+from connector_assets.runtime import dagster_compat
 from connector_resources import settings
 
 LOOP_ENV = "ML_BACKFILL_LOOP_SECONDS"

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from connector_assets import dagster_compat
+from connector_assets.runtime import dagster_compat
 
 DAGSTER_DAEMON = ("-m", "dagster._daemon")
 OUR_DAEMON = ("-m", "connector_cli.dagster_daemon")

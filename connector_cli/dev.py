@@ -131,7 +131,7 @@ def _choose_ports(sandbox_ports: str, sandbox: bool, host: str, port: int) -> No
 def _automation_default(sandbox: bool) -> None:
     """On the sandbox, schedules and sensors start running, so a newcomer sees records flow; pointed at
     a real system, they stay stopped until the operator turns them on (README, "Turning on")."""
-    from connector_assets.automation import AUTOMATION_DEFAULT_ENV
+    from connector_assets.runtime.automation import AUTOMATION_DEFAULT_ENV
     from connector_resources.settings import SYSTEMS
 
     if settings.given(AUTOMATION_DEFAULT_ENV):

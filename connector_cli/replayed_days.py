@@ -25,7 +25,7 @@ def day_check_lines(days: Collection[tuple[str, str, str | None]]) -> list[str]:
         ]
     from dagster import DagsterInstance
 
-    from connector_assets.operations_replay import check_days_after_cli_replay
+    from connector_assets.operations.replay import check_days_after_cli_replay
 
     try:
         evaluations = check_days_after_cli_replay(DagsterInstance.get(), ledger_url(), days)

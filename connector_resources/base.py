@@ -7,7 +7,7 @@ A secret setting therefore holds either a ``dagster.EnvVar`` (the UI shows the v
 its value) or a ``vault:NAME`` reference; ``secret()`` turns it into the value inside the process, at the
 moment of login, and registers it for redaction.
 
-``SaasSession`` / ``SaasClient``: what the SaaS source assets (``connector_assets.saas``) rely on, so
+``SaasSession`` / ``SaasClient``: what the SaaS source assets (``connector_assets.saas.entities``) rely on, so
 one asset factory reads every system. A session declares its entities (``ENTITIES``: entity -> the
 field that says when a record last changed; ``SNAPSHOT_ENTITIES``: read whole; ``KEYS``: the fields
 that identify a record) and offers the change feed (``iter_changed``), the whole read (``iter_all``),

@@ -1,6 +1,6 @@
 """The one base every API client's errors share, and the kinds that say whether a retry may help.
 
-Why: the step retry policy (``connector_assets.step_retry``) must tell an outage from a refusal for six
+Why: the step retry policy (``runtime.step_retry``) must tell an outage from a refusal for six
 systems' clients and the HTTP core. When it listed each client's classes, every new client or error class
 meant an edit there, and one forgotten class was silently treated as permanent. Now each client declares
 the kind where it declares the error, and the policy asks the kind:

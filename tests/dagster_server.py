@@ -260,7 +260,7 @@ def stop_session(process: subprocess.Popen, grace: float = 30) -> None:
 def instance_at(home: Path) -> Iterator[Any]:
     """The Dagster instance of ``home`` (its dagster.yaml), opened as every Dagster process opens it, with
     DAGSTER_HOME naming the folder: the project's event log storage finds its files there
-    (``connector_assets.event_log_storage``). DAGSTER_HOME is restored once the instance is open."""
+    (``connector_assets.runtime.event_log_storage``). DAGSTER_HOME is restored once the instance is open."""
     from dagster import DagsterInstance
 
     before = os.environ.get("DAGSTER_HOME")

@@ -20,7 +20,7 @@ from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.ledger import LedgerResource
 
 DAYS = ("2026-11-11", "2026-11-12", "2026-11-13")

@@ -45,7 +45,7 @@ from sandbox_logins import BUSINESS_UNIT, answered, fusion_resource, procurify_r
 from sandbox_world import Integration, PairWorld, pair_world
 
 from connector_assets.jde.assets import jde_assets
-from connector_assets.saas_assets import saas_assets
+from connector_assets.saas.assets import saas_assets
 from connector_sandbox.fusion import FusionSandboxSettings
 from connector_sandbox.procurify import ProcurifySandboxSettings
 

@@ -29,7 +29,7 @@ from connector_assets.integrations.jde_bill.payments_flow import payment_assets
 from connector_assets.integrations.jde_bill.reconcile.assets import reconciliation_assets
 from connector_assets.integrations.jde_bill.vendors import vendor_assets
 from connector_assets.jde.assets import jde_assets
-from connector_assets.saas_assets import saas_assets
+from connector_assets.saas.assets import saas_assets
 from connector_resources.bill import BillResource
 from connector_resources.ledger import Ledger
 from connector_sandbox.bill import BillSandboxSettings

@@ -49,7 +49,7 @@ from sandbox_logins import LOGINS, procurify_resource
 from sandbox_world import Integration, PairWorld, pair_world
 
 from connector_assets.jde.assets import jde_assets
-from connector_assets.saas_assets import saas_assets
+from connector_assets.saas.assets import saas_assets
 from connector_resources.procurify import ProcurifyResource
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.procurify import ProcurifySandboxSettings

@@ -46,7 +46,7 @@ from sandbox_hands import JdeHands
 from sandbox_world import Integration, PairWorld, pair_world
 
 from connector_assets.jde.assets import jde_assets
-from connector_assets.saas_assets import saas_assets
+from connector_assets.saas.assets import saas_assets
 from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings
 from connector_sandbox.procore import ClientApp, ProcoreSandboxSettings, RateLimitSettings
 from connector_sandbox.procore.settings import DEFAULT_CLIENT

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.ledger import LedgerResource
 
 

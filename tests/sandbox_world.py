@@ -37,7 +37,7 @@ from dagster import AssetKey, AssetsDefinition
 from flow_proofs import audit_counts, ledger_xrefs, open_queue
 from sandbox_logins import LOGINS, fusion_resource, on_simulator, procurify_resource
 
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.bill import BillResource
 from connector_resources.coupa import CoupaResource
 from connector_resources.jde import JdeAisResource

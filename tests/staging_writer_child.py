@@ -19,7 +19,7 @@ from datetime import date
 import pyarrow as pa
 from dagster import AssetKey
 
-from connector_assets.staging import (
+from connector_assets.runtime.staging import (
     BATCH_ROWS,
     OBJECT_BLOCK_BYTES,
     Column,

@@ -264,7 +264,7 @@ class Phase:
 def _resources(fusion_url: str, procurify_url: str, folder: str, rate: float) -> dict[str, Any]:
     """The resources of a production run on the two simulators: both clients at their defaults (Fusion:
     no pace, pages of 500; Procurify: its pace ``rate``, 4 in flight, pages of 50)."""
-    from connector_assets.staging import StagingResource
+    from connector_assets.runtime.staging import StagingResource
     from connector_resources.fusion import FusionResource
     from connector_resources.ledger import LedgerResource
     from connector_resources.procurify import ProcurifyResource

@@ -88,7 +88,7 @@ def discover() -> kit.Found:
 
 
 def _resources(jde_url: str, bill_url: str, folder: str) -> dict[str, Any]:
-    from connector_assets.staging import StagingResource
+    from connector_assets.runtime.staging import StagingResource
     from connector_resources.bill import BillResource
     from connector_resources.ledger import LedgerResource
 

@@ -65,8 +65,8 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     from connector_assets.integrations.jde_coupa.purchase_orders import jde_coupa_po_assets
     from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
     from connector_assets.jde.assets import jde_assets
-    from connector_assets.saas_assets import saas_assets
-    from connector_assets.staging import StagingResource
+    from connector_assets.runtime.staging import StagingResource
+    from connector_assets.saas.assets import saas_assets
     from connector_resources.coupa import CoupaResource
     from connector_resources.ledger import LedgerResource
 

@@ -309,7 +309,7 @@ def calibrate(procurify_url: str, seconds: float, threads: int) -> dict[str, Any
 def _resources(jde_url: str, procurify_url: str, folder: str, rate: float) -> dict[str, Any]:
     """The resources of a production run on the two simulators: the Procurify client with its defaults
     (page size, in-flight cap) except the pace ``rate``; JDE as every bench logs in."""
-    from connector_assets.staging import StagingResource
+    from connector_assets.runtime.staging import StagingResource
     from connector_resources.ledger import LedgerResource
     from connector_resources.procurify import ProcurifyResource
 

@@ -206,7 +206,7 @@ def procore_ceiling(limits: dict[str, Any], calls: int, seconds: float) -> dict[
 
 
 def _resources(jde_url: str, procore_url: str, folder: str) -> dict[str, Any]:
-    from connector_assets.staging import StagingResource
+    from connector_assets.runtime.staging import StagingResource
     from connector_resources.ledger import LedgerResource
     from connector_resources.procore import ProcoreResource
 

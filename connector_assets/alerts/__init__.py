@@ -21,7 +21,7 @@ from connector_assets.alerts.check_failures import failed_records_alert_sensor
 from connector_assets.alerts.freshness import freshness_alert_sensor, with_written_freshness
 from connector_assets.alerts.held_records import held_records_alert_sensor, no_overdue_holds
 from connector_assets.alerts.run_failures import run_failure_alert_sensor
-from connector_assets.operations_replay import replayed_days_checked
+from connector_assets.operations.replay import replayed_days_checked
 
 __all__ = ["NO_CHANNEL", "alert_definitions", "any_channel", "with_written_freshness"]
 

@@ -49,7 +49,7 @@ from connector_assets.alerts.status import alert_sensor_status
 from connector_assets.flows.day_checks import current_target
 from connector_assets.flows.records import FLOW_SPECS
 from connector_assets.flows.written_check import CHECK, check_result, day_queue
-from connector_assets.operations_replay import replay_retry_queue, replayed_days_checked
+from connector_assets.operations.replay import replay_retry_queue, replayed_days_checked
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 from connector_resources.ledger.schema import QUEUE_OPEN_STATUSES as QUEUE_OPEN
 from connector_resources.refusals import FLOWS

@@ -29,14 +29,14 @@ from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.delivery import AlertNotDelivered, deliver
 from connector_assets.alerts.sent_alerts import AlertedDays, day_key
 from connector_assets.alerts.status import alert_sensor
-from connector_assets.dagster_compat import (
+from connector_assets.flows.day_checks import REPLAYED
+from connector_assets.flows.range_days import RANGE_DAYS
+from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
+from connector_assets.runtime.dagster_compat import (
     COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
     AssetCheckExecutionRecord,
     PartitionKeyFilter,
 )
-from connector_assets.flows.day_checks import REPLAYED
-from connector_assets.flows.range_days import RANGE_DAYS
-from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
 
 # The latest evaluations read per check and tick (one a minute): far more than a flow's runs in a minute.
 PER_CHECK = 100

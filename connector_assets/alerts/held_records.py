@@ -39,7 +39,7 @@ from connector_assets.alerts.delivery import deliver
 from connector_assets.alerts.sent_alerts import SentMark
 from connector_assets.alerts.status import alert_sensor_status
 from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours
-from connector_assets.operations import LEDGER_HEALTH
+from connector_assets.operations.health import LEDGER_HEALTH
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 from connector_resources.redaction import redact
 from connector_resources.refusals import FLOWS, group_title, item_outlived, kind_of_group

@@ -14,8 +14,8 @@ from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.channels import NO_CHANNEL, any_channel
 from connector_assets.alerts.delivery import deliver
 from connector_assets.alerts.status import alert_sensor_status
-from connector_assets.dagster_compat import SerializableErrorInfo
 from connector_assets.flows.reason_text import clipped
+from connector_assets.runtime.dagster_compat import SerializableErrorInfo
 
 PARTITION_TAG = "dagster/partition"
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")

@@ -10,7 +10,7 @@ from typing import Any
 from dagster import DefaultSensorStatus, SensorDefinition, SensorEvaluationContext, SkipReason, sensor
 
 from connector_assets.alerts.channels import NO_CHANNEL, any_channel
-from connector_assets.automation import sensor_status
+from connector_assets.runtime.automation import sensor_status
 
 
 def alert_sensor_status() -> DefaultSensorStatus:

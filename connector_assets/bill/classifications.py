@@ -2,7 +2,7 @@
 against before anything is sent.
 
 The snapshots ``bill/chart_of_accounts`` / ``bill/departments`` are BILL source assets
-(``connector_assets/saas_assets.py``); any integration writing bills to BILL reads them here, whichever
+(``connector_assets/saas/assets.py``); any integration writing bills to BILL reads them here, whichever
 system its mapping tables key the ids by.
 """
 

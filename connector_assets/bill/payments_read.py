@@ -3,7 +3,7 @@
 Webhooks can be lost and the BILL source poll (``bill_sources``) is optional, so a flow applying BILL
 payments (JD Edwards' today) calls this from its mapped step: the day's ``bill/payments`` partition is
 read before the day's documents are collected, through the very reader the poll uses
-(``connector_assets.saas.read_with_session``: BILL's change feed on ``updatedTime``, paginated), into the
+(``saas.entities.read_with_session``: BILL's change feed on ``updatedTime``, paginated), into the
 same staged partition, with the same ledger cursor. So when both run, neither reads twice what the
 other read:
 
@@ -20,12 +20,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from connector_assets.bill.documents import PAYMENTS
-from connector_assets.incremental import DayRead
+from connector_assets.runtime.incremental import DayRead
 
 
 def _payments_entity() -> Any:
     """The ``bill/payments`` source asset's entity (imported late: the SaaS assets build every client)."""
-    from connector_assets.saas_assets import SAAS_ENTITIES
+    from connector_assets.saas.assets import SAAS_ENTITIES
 
     return next(spec for spec in SAAS_ENTITIES if spec.asset == PAYMENTS.asset)
 
@@ -50,7 +50,7 @@ def day_is_closed(staging: Any, day: date, overlap: timedelta) -> bool:
 def read_payments_day(context: Any, partition: str | None) -> DayRead | None:
     """Stage the partition's BILL payments unless a complete read of the day is staged already (see the
     module docstring); returns what was read, None when nothing needed reading."""
-    from connector_assets.saas import overlap, read_with_session
+    from connector_assets.saas.entities import overlap, read_with_session
 
     if partition is None:
         return None

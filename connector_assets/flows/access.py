@@ -42,7 +42,7 @@ class FlowAccess:
 def flow_access(defs: Definitions | None = None) -> FlowAccess:
     """What every flow enabled in ``defs`` (the project's ``Definitions`` by default) reads and writes."""
     from connector_assets.jde.tables import JDE_TABLES
-    from connector_assets.saas_assets import SAAS_ENTITIES
+    from connector_assets.saas.assets import SAAS_ENTITIES
 
     if defs is None:
         from connector_assets.definitions import defs

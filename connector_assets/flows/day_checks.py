@@ -21,12 +21,13 @@ from collections.abc import Iterable, Sequence
 
 from dagster import AssetCheckEvaluation, AssetCheckResult, AssetKey, AssetRecordsFilter, DagsterInstance
 
-# The type of ``AssetCheckEvaluation.target_materialization_data``: Dagster builds it itself for a check
-# result yielded in the step, but exports no name for it; a day's evaluation logged on its own needs it.
-from connector_assets.dagster_compat import AssetCheckEvaluationTargetMaterializationData
 from connector_assets.flows.range_days import day_evaluation
 from connector_assets.flows.records import FLOW_SPECS
 from connector_assets.flows.written_check import check_result, day_queue
+
+# The type of ``AssetCheckEvaluation.target_materialization_data``: Dagster builds it itself for a check
+# result yielded in the step, but exports no name for it; a day's evaluation logged on its own needs it.
+from connector_assets.runtime.dagster_compat import AssetCheckEvaluationTargetMaterializationData
 from connector_resources.desk_links import desk_queue_url
 from connector_resources.ledger import Ledger
 

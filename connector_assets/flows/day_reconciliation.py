@@ -33,8 +33,8 @@ from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.integration_settings import integration_variable
 from connector_assets.flows.jobs import build_day_close_schedule
 from connector_assets.flows.reconciliation import Report, build_reconciliation_asset
-from connector_assets.polling import build_poll_schedule
-from connector_assets.saas import saas_daily_partitions
+from connector_assets.runtime.polling import build_poll_schedule
+from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
 
 __all__ = [

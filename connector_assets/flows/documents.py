@@ -45,11 +45,11 @@ from dagster import (
     sensor,
 )
 
-from connector_assets.automation import sensor_status
 from connector_assets.flows.backfill_policy import flow_backfill_policy
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.flow_run import run_partitions
-from connector_assets.staging import Column, StagingResource
+from connector_assets.runtime.automation import sensor_status
+from connector_assets.runtime.staging import Column, StagingResource
 from connector_resources.ledger import InboxEvent, Ledger, LedgerResource
 from connector_resources.redaction import get_logger
 

@@ -35,7 +35,7 @@ from dagster import (
 from connector_assets.flows.after_write import audit_record
 from connector_assets.flows.assets import flow_backfill_policy
 from connector_assets.flows.core import FlowSpec
-from connector_assets.step_retry import fail_fast
+from connector_assets.runtime.step_retry import fail_fast
 from connector_resources.ledger import Ledger, Xref
 from connector_resources.redaction import redact
 

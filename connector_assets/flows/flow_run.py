@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dagster import AssetExecutionContext, DagsterInstance
 
 from connector_assets.flows.core import FlowSpec, Lease
-from connector_assets.incremental import days_in_window
-from connector_assets.run_workers import worker_gone
+from connector_assets.runtime.incremental import days_in_window
+from connector_assets.runtime.run_workers import worker_gone
 
 
 def tag_run(context: AssetExecutionContext, spec: FlowSpec) -> None:

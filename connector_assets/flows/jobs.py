@@ -43,7 +43,7 @@ from dagster import (
 
 from connector_assets.flows.assembly import Flow, asset_keys
 from connector_assets.flows.core import FlowSpec
-from connector_assets.polling import build_poll_schedule, connector_schedule
+from connector_assets.runtime.polling import build_poll_schedule, connector_schedule
 from connector_resources import settings
 
 SCHEDULE_SUFFIX = "schedule"

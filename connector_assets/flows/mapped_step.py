@@ -17,7 +17,6 @@ from dagster import (
     asset,
 )
 
-from connector_assets.asset_metadata import model_schema, row_count
 from connector_assets.flows.backfill_policy import flow_backfill_policy
 from connector_assets.flows.core import (
     FlowSpec,
@@ -33,8 +32,9 @@ from connector_assets.flows.mapping_tables import read_once_per_step, recording_
 from connector_assets.flows.range_days import day_evaluation
 from connector_assets.flows.records import RECORDS_PER_PASS, Validation, validate_days
 from connector_assets.flows.refused_share import RefusedShare, judge, mapped_check
-from connector_assets.staging import Column
-from connector_assets.step_retry import fail_fast
+from connector_assets.runtime.asset_metadata import model_schema, row_count
+from connector_assets.runtime.staging import Column
+from connector_assets.runtime.step_retry import fail_fast
 
 MAPPED_COLUMNS = (Column("source_key"), Column("payload"))
 

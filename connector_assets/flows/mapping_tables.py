@@ -40,10 +40,10 @@ from dagster import (
 )
 
 from connector_assets.asset_keys import asset_key
-from connector_assets.asset_metadata import row_count, staged_schema
-from connector_assets.automation import NEVER_READ
 from connector_assets.flows.mapping_master import MasterData
-from connector_assets.staging import Column
+from connector_assets.runtime.asset_metadata import row_count, staged_schema
+from connector_assets.runtime.automation import NEVER_READ
+from connector_assets.runtime.staging import Column
 from connector_resources import settings
 from connector_resources.ledger import Ledger, shared_ledger
 from connector_resources.replay import shared_value

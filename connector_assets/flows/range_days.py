@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 from dagster import AssetCheckEvaluation, AssetCheckResult, AssetCheckSeverity, AssetKey
 
 if TYPE_CHECKING:
-    from connector_assets.dagster_compat import AssetCheckEvaluationTargetMaterializationData as Target
+    from connector_assets.runtime.dagster_compat import (
+        AssetCheckEvaluationTargetMaterializationData as Target,
+    )
 
 DAYS_TOLD = 10
 # In the metadata of a range's own check result: it sums days whose evaluations are logged one by one, so

@@ -19,8 +19,8 @@ from connector_resources.replay import ReplayOutcome, register_replay_handler, s
 def settings_resources() -> dict[str, Any]:
     """JDE, every SaaS system and staging as today's settings configure them (not yet initialised): the
     ``Definitions``' resources beside the ledger, and what a replay outside a run builds from."""
-    from connector_assets.saas_assets import saas_resources
-    from connector_assets.staging import StagingResource
+    from connector_assets.runtime.staging import StagingResource
+    from connector_assets.saas.assets import saas_resources
     from connector_resources.jde import JdeAisResource
 
     return {"jde": JdeAisResource.from_settings(), "staging": StagingResource(), **saas_resources()}

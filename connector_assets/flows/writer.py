@@ -56,7 +56,7 @@ from connector_assets.flows.core import (
 )
 from connector_assets.flows.deferred import DeferredWrites
 from connector_assets.flows.found_ahead import SearchAhead, found_ahead
-from connector_assets.step_retry import is_transient, refused_for_good
+from connector_assets.runtime.step_retry import is_transient, refused_for_good
 from connector_resources.errors import when_again
 from connector_resources.held_parents import REFUSED_FOR_GOOD
 from connector_resources.ledger import Ledger, lease_wait

@@ -23,7 +23,6 @@ from dagster import (
     asset,
 )
 
-from connector_assets.asset_metadata import row_count
 from connector_assets.flows.backfill_policy import flow_backfill_policy
 from connector_assets.flows.core import FlowSpec, Mapped, audit_record, queue_failure
 from connector_assets.flows.day_checks import current_targets
@@ -52,7 +51,8 @@ from connector_assets.flows.writer import (
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
 from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec, day_queue
 from connector_assets.preview.target import previewed
-from connector_assets.step_retry import fail_fast
+from connector_assets.runtime.asset_metadata import row_count
+from connector_assets.runtime.step_retry import fail_fast
 from connector_resources.desk_links import desk_queue_url
 
 # How the audit says a record was left queued for a replay, not sent (``_not_awaiting_replay``); a preview

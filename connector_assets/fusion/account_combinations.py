@@ -22,7 +22,7 @@ from typing import Any
 
 from dagster import AssetKey, Failure
 
-from connector_assets.staging import Column
+from connector_assets.runtime.staging import Column
 
 LOV = "accountCombinationsLOV"
 SEGMENTS = ("_SEGMENT1", "_SEGMENT2", "_SEGMENT3", "_SEGMENT4")  # the default segment attribute names

@@ -24,8 +24,6 @@ from dagster import (
     define_asset_job,
 )
 
-from connector_assets.asset_metadata import row_count, staged_schema
-from connector_assets.automation import NEVER_READ
 from connector_assets.flows.jobs import SCHEDULE_SUFFIX, build_tick_schedule
 from connector_assets.fusion.account_combinations import (
     COMBINATION_COLUMNS,
@@ -35,6 +33,8 @@ from connector_assets.fusion.account_combinations import (
     stage_combinations,
     staged_combinations,
 )
+from connector_assets.runtime.asset_metadata import row_count, staged_schema
+from connector_assets.runtime.automation import NEVER_READ
 
 SEGMENT_MAX = 25  # a Fusion segment value (GL_CODE_COMBINATIONS.SEGMENTn)
 SEGMENT_VALUE = re.compile(r"[A-Za-z0-9]+")

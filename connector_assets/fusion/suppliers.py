@@ -26,7 +26,7 @@ log = get_logger(__name__)
 
 SUPPLIERS_ASSET = asset_key(
     "fusion", "suppliers"
-)  # staged by connector_assets.saas_assets, a day partition each
+)  # staged by connector_assets.saas.assets, a day partition each
 
 
 class SupplierNotFound(LookupError):

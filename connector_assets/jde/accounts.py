@@ -13,7 +13,7 @@ from typing import Any
 from dagster import Failure
 
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_resources import settings
 from connector_resources.refusals import master_missing, refused
 from connector_resources.said import said

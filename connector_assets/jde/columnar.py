@@ -2,7 +2,7 @@
 page, a column at a time.
 
 A whole-day read is the bulk of what the JDE assets move (a backfill, a mass update, the first poll of a
-day), so it skips the row-at-a-time path of ``connector_assets.incremental``: each page arrives from
+day), so it skips the row-at-a-time path of ``connector_assets.runtime.incremental``: each page arrives from
 ``JdeSession.browse_columns`` as ``{alias: [values]}`` (strings as AIS sent them), becomes one typed
 Arrow batch (``_typed_page``: ``staging.typed_batch``'s batch, with strings stripped and most type checks
 done by Arrow) and goes to the partition file as it is. No dict per row is built, converted
@@ -23,9 +23,9 @@ from contextlib import closing, suppress
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from connector_assets.incremental import DayRead, Stream, _coerced
 from connector_assets.jde.tables import JdeTable
-from connector_assets.staging import (
+from connector_assets.runtime.incremental import DayRead, Stream, _coerced
+from connector_assets.runtime.staging import (
     PartitionWriter,
     StagingError,
     StagingResource,

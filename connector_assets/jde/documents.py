@@ -23,7 +23,7 @@ from connector_assets.jde.tables import (
     SUPPLIER_ADDRESSES,
     SUPPLIERS,
 )
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.jde.dates import parse_jde_date
 from connector_resources.refusals import Refusal, refused
 

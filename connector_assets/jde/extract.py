@@ -2,7 +2,7 @@
 
 Partitioned tables are partitioned by day on UPMJ (the day a row last changed, in the JDE server's time
 zone, ``ML_JDE_TIMEZONE``); how a day is read (whole, or incrementally for today with an overlap of
-``ML_JDE_OVERLAP_MINUTES``) is ``connector_assets.incremental``. Here: the JDE query for a day
+``ML_JDE_OVERLAP_MINUTES``) is ``connector_assets.runtime.incremental``. Here: the JDE query for a day
 (``UPMJ = day`` and, incrementally, ``UPMT/TDAY >= since``), the choice of one query for a run's range
 of whole days (``columnar.stage_range``) and the asset around it.
 """
@@ -20,9 +20,11 @@ from dagster import (
     MaterializeResult,
 )
 
-from connector_assets.asset_metadata import row_count, staged_schema
-from connector_assets.automation import NEVER_READ
-from connector_assets.incremental import (
+from connector_assets.jde.columnar import stage_range, stage_whole
+from connector_assets.jde.tables import GROUP, JdeTable
+from connector_assets.runtime.asset_metadata import row_count, staged_schema
+from connector_assets.runtime.automation import NEVER_READ
+from connector_assets.runtime.incremental import (
     DayRead,
     Stream,
     days_in_window,
@@ -31,10 +33,8 @@ from connector_assets.incremental import (
     read_metadata,
     since_cursor,
 )
-from connector_assets.jde.columnar import stage_range, stage_whole
-from connector_assets.jde.tables import GROUP, JdeTable
-from connector_assets.staging import StagingResource
-from connector_assets.step_retry import retried_asset
+from connector_assets.runtime.staging import StagingResource
+from connector_assets.runtime.step_retry import retried_asset
 from connector_resources import settings
 from connector_resources.jde import Condition, JdeAisResource, JdeSession, optional_tables
 from connector_resources.ledger import Ledger, LedgerResource

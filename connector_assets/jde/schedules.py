@@ -1,5 +1,5 @@
 """When the JDE source assets run: the current day's partition at ``ML_JDE_POLL_CRON`` (default
-hourly, see ``connector_assets.polling``), the F0901 cache daily at ``ML_JDE_GL_REFRESH_CRON``."""
+hourly, see ``connector_assets.runtime.polling``), the F0901 cache daily at ``ML_JDE_GL_REFRESH_CRON``."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from dagster import (
     schedule,
 )
 
-from connector_assets.automation import schedule_status
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import GL_ACCOUNTS, JDE_TABLES
-from connector_assets.polling import build_poll_schedule
+from connector_assets.runtime.automation import schedule_status
+from connector_assets.runtime.polling import build_poll_schedule
 from connector_resources import settings
 
 PARTITIONED = [spec.asset for spec in JDE_TABLES if spec.partitioned]

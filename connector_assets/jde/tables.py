@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from dagster import AssetKey
 
 from connector_assets.asset_keys import asset_key
-from connector_assets.staging import Column
+from connector_assets.runtime.staging import Column
 
 GROUP = "jde"  # the group of every JDE source asset
 

@@ -33,7 +33,7 @@ from connector_assets.preview.scratch import ScratchLedger, ScratchStaging, copy
 from connector_assets.preview.tally import KINDED
 from connector_assets.preview.target import Capture, capturing, is_placeholder
 from connector_assets.preview.verdicts import FitRow
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.http.write_hold import writes_held
 from connector_resources.ledger import Ledger, schema
 from connector_resources.ledger.resource import LedgerResource

@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.ledger import Ledger, schema
 
 CHUNK = 5_000  # rows per insert: memory stays bounded however large the ledger is

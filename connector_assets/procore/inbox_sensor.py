@@ -36,8 +36,8 @@ from dagster import (
     sensor,
 )
 
-from connector_assets.automation import sensor_status
 from connector_assets.procore.inbox_events import PROJECT_TAG, read_batch
+from connector_assets.runtime.automation import sensor_status
 from connector_resources.ledger import LedgerResource
 
 

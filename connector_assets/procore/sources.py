@@ -12,7 +12,7 @@ app's in-flight cap and rate pacer (``connector_resources.procore.ratelimit.shar
 * All or nothing per partition: the companies' rows of a day go through one staged write (replace or
   merge), so a company that fails (403: the app was uninstalled there; 5xx after the client's retries)
   fails the step naming the company and the day's file is left as it was. Cursors move only after the
-  write, as in ``connector_assets.incremental``.
+  write, as in ``connector_assets.runtime.incremental``.
 * One cursor per company for the current day (``cursor_stream``). The cursor is the last change stamp
   *seen*, so it is a per-company fact: a company added to the list today, or one quiet since the
   morning, must not start from another company's cursor (it would skip the records it has not been
@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from connector_assets.incremental import (
+from connector_assets.runtime.incremental import (
     DayRead,
     Stream,
     _coerced,
@@ -38,8 +38,8 @@ from connector_assets.incremental import (
     read_window,
     since_cursor,
 )
-from connector_assets.saas import SaasEntity, day_window, midnight, overlap, stream_of, unique_rows
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
+from connector_assets.saas.entities import SaasEntity, day_window, midnight, overlap, stream_of, unique_rows
 from connector_resources.ledger import Ledger
 from connector_resources.procore import ProcoreError, ProcoreResource, ProcoreSession
 from connector_resources.procore.companies import CompanySessions, company_error
@@ -107,7 +107,7 @@ def read_companies_day(
     overlap: timedelta,
     run_id: str,
 ) -> DayRead:
-    """One day partition over every company (``connector_assets.incremental.read_day``'s rules, with
+    """One day partition over every company (``connector_assets.runtime.incremental.read_day``'s rules, with
     the current-day cursor kept per company). Past days, and today before any company has a cursor,
     are read whole for every company and replace the file; otherwise each company is read from its
     own cursor less the overlap (whole day if it has none) and merged into the file."""

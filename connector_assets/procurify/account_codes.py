@@ -20,7 +20,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from connector_assets.flows.core import FlowSpec, Mapped
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.targets import SessionTarget
-from connector_assets.staging import Column, StagingResource
+from connector_assets.runtime.staging import Column, StagingResource
 from connector_resources.procurify.errors import ProcurifyDuplicateError, ProcurifyOutcomeUnknownError
 from connector_resources.refusals import refused
 

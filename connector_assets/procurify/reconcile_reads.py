@@ -31,7 +31,7 @@ from connector_assets.procurify.bill_register import bills_in_period, status_nam
 from connector_assets.procurify.staged_bills import staged_bills
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 
-# The Procurify source assets (``connector_assets.saas_assets``) a reconciliation reads a day's keys from.
+# The Procurify source assets (``connector_assets.saas.assets``) a reconciliation reads a day's keys from.
 STAGED_POS = asset_key("procurify", "purchase_orders")
 STAGED_REQUISITIONS = asset_key("procurify", "requisitions")
 STAGED_VENDORS = asset_key("procurify", "vendors")

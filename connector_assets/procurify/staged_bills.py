@@ -1,5 +1,5 @@
 """Procurify's bills as the flows read them from staging (``procurify/bills``, staged by
-``connector_assets.saas_assets``): the latest version of each bill in a partition, with its change time.
+``connector_assets.saas.assets``): the latest version of each bill in a partition, with its change time.
 One copy for every flow that takes Procurify's approved bills to another system.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from connector_assets.asset_keys import asset_key
 
-BILLS_ASSET = asset_key("procurify", "bills")  # the staged Procurify bills (connector_assets.saas_assets)
+BILLS_ASSET = asset_key("procurify", "bills")  # the staged Procurify bills (connector_assets.saas.assets)
 
 
 def bill_stamp(bill: Mapping[str, Any]) -> datetime:

@@ -18,7 +18,7 @@ from dagster import AssetKey, AssetObservation
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
-from connector_assets.saas import saas_daily_partitions
+from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.ledger import schema as ledger_schema
 from connector_resources.redaction import get_logger

@@ -24,7 +24,7 @@ from connector_assets.alerts import with_written_freshness
 from connector_assets.alerts.check_failures import failed_records_alert_sensor
 from connector_assets.flows.range_days import DayWrite, day_evaluation, failed_day_check, range_check
 from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec, queue_of
-from connector_assets.step_retry import fail_fast
+from connector_assets.runtime.step_retry import fail_fast
 from connector_resources.ledger import QueueItem
 from connector_resources.refusals import Refusal, period_closed, target_refused, waits_for_record
 

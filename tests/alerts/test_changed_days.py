@@ -27,7 +27,7 @@ from connector_assets.alerts.check_failures import alert_new_failures, latest_da
 from connector_assets.flows.day_checks import REPLAYED
 from connector_assets.flows.written_check import CHECK
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
-from connector_assets.operations_replay import check_days_after_cli_replay, replayed_days_checked
+from connector_assets.operations.replay import check_days_after_cli_replay, replayed_days_checked
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 from connector_resources.ledger.operator_actions import Operator
 from connector_resources.refusals import mapping_missing, waits_for_record

@@ -12,7 +12,7 @@ from dagster import AssetCheckKey, SensorResult, SkipReason, build_sensor_contex
 from instances import instance_for_test
 
 from connector_assets.alerts.held_records import held_records_alert_sensor, no_overdue_holds
-from connector_assets.operations import ledger_health
+from connector_assets.operations.health import ledger_health
 from connector_resources.ledger import Ledger, LedgerResource, schema
 from connector_resources.refusals import KINDS, Refusal, master_missing, waits_for_record
 

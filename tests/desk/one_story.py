@@ -26,7 +26,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from connector_assets.alerts.changed_days import changed_days_sensor
 from connector_assets.alerts.check_failures import latest_day_evaluation
 from connector_assets.flows.written_check import CHECK
-from connector_assets.operations_replay import replayed_days_checked
+from connector_assets.operations.replay import replayed_days_checked
 from connector_resources.ledger import LedgerResource
 
 PAGE_WAIT = 30  # seconds a page a click led to may take on a loaded machine

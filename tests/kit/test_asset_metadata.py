@@ -1,4 +1,4 @@
-"""Every asset says what it is (``connector_assets.asset_metadata``): a description, its
+"""Every asset says what it is (``connector_assets.runtime.asset_metadata``): a description, its
 kinds, a column schema for staged source assets, mapping tables and mapped assets, owners from
 ``ML_ASSET_OWNERS``, and a row count in its materializations.
 
@@ -22,16 +22,16 @@ from instances import instance_for_test
 from pandera.typing import Series
 
 import connector_assets.definitions as definitions
-from connector_assets.asset_metadata import COLUMN_SCHEMA, ROW_COUNT, asset_owners
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.flows.model_columns import built_columns, model_columns
 from connector_assets.flows.records import FLOW_SPECS
 from connector_assets.jde.tables import JDE_TABLES
-from connector_assets.saas import SAAS_COLUMNS
-from connector_assets.saas_assets import SAAS_ENTITIES
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.asset_metadata import COLUMN_SCHEMA, ROW_COUNT, asset_owners
+from connector_assets.runtime.staging import StagingResource
+from connector_assets.saas.assets import SAAS_ENTITIES
+from connector_assets.saas.entities import SAAS_COLUMNS
 from connector_resources.ledger import LedgerResource
 from connector_resources.settings import SettingError
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector_assets.executors import ExecutorSettingError, run_executor
+from connector_assets.runtime.executors import ExecutorSettingError, run_executor
 from connector_resources.settings import SettingError
 
 

@@ -24,7 +24,7 @@ from sandbox_logins import on_simulator
 
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.coupa import CoupaResource
 from connector_resources.jde import JdeAisResource
 from connector_resources.ledger import Ledger, LedgerResource
@@ -40,7 +40,7 @@ CHILD = textwrap.dedent(
     import os, sys
     from dagster import instance_for_test, materialize
     from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
-    from connector_assets.staging import StagingResource
+    from connector_assets.runtime.staging import StagingResource
     from connector_resources.coupa import CoupaResource
     from connector_resources.jde import JdeAisResource
     from connector_resources.ledger import LedgerResource

@@ -4,8 +4,8 @@ from datetime import date, datetime, timedelta
 
 from dagster import AssetKey
 
-from connector_assets.incremental import Stream, read_day
-from connector_assets.staging import Column, StagingResource
+from connector_assets.runtime.incremental import Stream, read_day
+from connector_assets.runtime.staging import Column, StagingResource
 from connector_resources.ledger import Ledger
 
 TODAY = date(2026, 11, 21)

@@ -22,7 +22,7 @@ from connector_assets.integrations.jde_coupa import suppliers as jde_coupa
 from connector_assets.integrations.jde_procurify import declaration as jde_procurify
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.error_kinds import TransientError
 from connector_resources.ledger import Ledger, shared_ledger
 from connector_resources.ledger.operator_actions import Operator

@@ -92,7 +92,7 @@ def test_every_kind_shows_its_first_rows_and_the_csv_holds_them_all(tmp_path):
     from dagster import AssetKey
 
     from connector_assets.flows.reconciliation import PER_KIND, write_differences
-    from connector_assets.staging import StagingResource
+    from connector_assets.runtime.staging import StagingResource
 
     report = Report(("JDE", "Coupa"), scope_label="Supplier")
     for n in range(PER_KIND + 5):  # one kind with more rows than shown ...

@@ -174,8 +174,8 @@ _KIT = [
     "connector_resources/refusals.py", "connector_resources/replay.py", "connector_resources/held_parents.py",
     "connector_resources/held_outside.py", "connector_resources/missing_records.py",
     "connector_resources/replay_report.py", "connector_resources/error_kinds.py",
-    "connector_resources/ledger/queue.py", "connector_assets/incremental.py",
-    "connector_assets/step_retry.py",
+    "connector_resources/ledger/queue.py", "connector_assets/runtime/incremental.py",
+    "connector_assets/runtime/step_retry.py",
     "connector_assets/jde/periods.py", "connector_assets/jde/unprocessed_batches.py",
     "connector_assets/fusion/periods.py", "connector_assets/fusion/missing_sites.py",
     *(f"connector_assets/flows/{name}.py" for name in (

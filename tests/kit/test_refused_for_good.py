@@ -10,7 +10,7 @@ import pytest
 
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.writer import REFUSED_FOR_GOOD, awaits_replay
-from connector_assets.step_retry import refused_for_good
+from connector_assets.runtime.step_retry import refused_for_good
 from connector_resources.fusion.errors import FusionError, FusionValidationError
 
 RECORD = Mapped("PO1187", {"Supplier": "Acme", "lines": [{"Amount": "10.00"}]}, {"po": "1187"})

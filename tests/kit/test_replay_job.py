@@ -4,7 +4,7 @@ import logging
 
 from instances import instance_for_test
 
-from connector_assets.operations_replay import replay_retry_queue
+from connector_assets.operations.replay import replay_retry_queue
 from connector_resources.ledger import Ledger, LedgerResource
 from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler
 

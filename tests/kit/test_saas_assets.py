@@ -15,8 +15,8 @@ from instances import instance_for_test
 from saas_reads import saas_world
 from sandbox_logins import BUSINESS_UNIT, on_simulator, unthrottled_procore
 
-from connector_assets.saas import record_key
-from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
+from connector_assets.saas.assets import SAAS_ENTITIES, saas_assets
+from connector_assets.saas.entities import record_key
 from connector_sandbox.serve import serve_in_thread
 
 

@@ -19,8 +19,8 @@ from instances import instance_for_test
 from saas_reads import saas_resources
 from test_saas_assets import SYSTEMS
 
-from connector_assets.saas import SaasEntity
-from connector_assets.saas_assets import CLIENTS, SAAS_ENTITIES, saas_assets
+from connector_assets.saas.assets import CLIENTS, SAAS_ENTITIES, saas_assets
+from connector_assets.saas.entities import SaasEntity
 from connector_resources.procore import ProcoreResource
 
 
@@ -55,7 +55,7 @@ def _failure(result) -> str:
 
 
 def test_every_entity_takes_its_key_from_its_client():
-    from connector_assets.saas_assets import declared_key
+    from connector_assets.saas.assets import declared_key
 
     for spec in SAAS_ENTITIES:
         session = CLIENTS[spec.system][1]
@@ -65,7 +65,7 @@ def test_every_entity_takes_its_key_from_its_client():
 
 
 def test_an_entity_without_a_declared_key_does_not_load():
-    from connector_assets.saas_assets import declared_key
+    from connector_assets.saas.assets import declared_key
 
     class Undeclared:
         KEYS: dict = {"vendors": ("id",)}
@@ -222,7 +222,7 @@ def test_procore_budget_lines_without_updated_at_are_staged_whole(procore_server
 
 @pytest.mark.parametrize("name", WHOLE)
 def test_a_whole_read_entity_materializes(name, tmp_path):
-    from connector_assets.saas import record_key
+    from connector_assets.saas.entities import record_key
 
     spec = _spec(name)
     root, resource, stop, _activity, _entity = SYSTEMS[spec.system](0.05)

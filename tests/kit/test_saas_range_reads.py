@@ -19,11 +19,11 @@ from instances import instance_for_test
 from saas_reads import saas_world
 from sandbox_logins import LOGINS, on_simulator, unthrottled_procore
 
-from connector_assets.day_spool import DaySpool
-from connector_assets.incremental import read_groups, read_range
-from connector_assets.saas import RecordKeyError, record_key, stream_of, unique_rows
-from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
-from connector_assets.staging import Column, StagingResource
+from connector_assets.runtime.day_spool import DaySpool
+from connector_assets.runtime.incremental import read_groups, read_range
+from connector_assets.runtime.staging import Column, StagingResource
+from connector_assets.saas.assets import SAAS_ENTITIES, saas_assets
+from connector_assets.saas.entities import RecordKeyError, record_key, stream_of, unique_rows
 from connector_sandbox.serve import serve_in_thread
 
 INVOICES = "GET /api/invoices"

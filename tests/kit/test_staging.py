@@ -18,7 +18,7 @@ from roots import ROOT
 from s3_server import S3Server, moto_server
 from staging_writer_child import COLUMNS  # the child process stages the same columns
 
-from connector_assets.staging import Column, StagingError, StagingResource, coerce_row
+from connector_assets.runtime.staging import Column, StagingError, StagingResource, coerce_row
 
 
 def _rows(n, start=0, name="Müller Baustoffe GmbH"):

@@ -17,9 +17,8 @@ from dagster import AssetKey, DagsterEventType, Failure, MaterializeResult, mate
 from instances import instance_for_test
 from sandbox_logins import on_simulator, unthrottled_procore
 
-from connector_assets.saas import SaasEntity, build_entity_asset, saas_daily_partitions
-from connector_assets.staging import StagingError, StagingResource
-from connector_assets.step_retry import (
+from connector_assets.runtime.staging import StagingError, StagingResource
+from connector_assets.runtime.step_retry import (
     DELAY_ENV,
     RETRIES_ENV,
     classify,
@@ -28,6 +27,7 @@ from connector_assets.step_retry import (
     retry_window,
     step_retry_policy,
 )
+from connector_assets.saas.entities import SaasEntity, build_entity_asset, saas_daily_partitions
 from connector_resources.bill.errors import (
     BillAuthError,
     BillDataError,

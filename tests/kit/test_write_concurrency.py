@@ -26,7 +26,7 @@ from connector_assets.flows.assets import UNREACHABLE_AFTER, build_flow_assets
 from connector_assets.flows.core import Lease, Mapped
 from connector_assets.flows.targets import FlowRoute, SessionTarget
 from connector_assets.flows.writer import PartitionWriter
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.bill import BillResource
 from connector_resources.bill.auth import forget_sessions
 from connector_resources.ledger import Ledger, LedgerResource

@@ -39,7 +39,7 @@ from roots import ROOT
 from unavailable import unavailable
 
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.ledger import Ledger
 
 pytestmark = pytest.mark.timeout(420)

@@ -1,4 +1,4 @@
-"""The private Dagster names the project uses live in ``connector_assets.dagster_compat``, and each exists.
+"""The private Dagster names the project uses live in ``runtime.dagster_compat``, and each exists.
 
 A Dagster release that removes or renames one fails ``test_the_private_name_resolves[<module>.<name>]``:
 the project still runs (the module falls back to Dagster's stock behaviour with one warning), but the test
@@ -25,13 +25,13 @@ from dagster import (
 )
 from instances import instance_for_test
 
-from connector_assets import dagster_compat, run_workers
-from connector_assets.event_log_storage import KeptConnectionSqliteEventLogStorage
+from connector_assets.runtime import dagster_compat, run_workers
+from connector_assets.runtime.event_log_storage import KeptConnectionSqliteEventLogStorage
 from connector_resources.process_identity import ProcessIdentity
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("connector_assets", "connector_resources", "connector_cli")
-ALLOWED = {"connector_assets/dagster_compat.py"}
+ALLOWED = {"connector_assets/runtime/dagster_compat.py"}
 
 
 @pytest.mark.parametrize("module, name", dagster_compat.PRIVATE_NAMES, ids=lambda part: part)
@@ -108,7 +108,7 @@ def test_no_private_dagster_import_outside_the_compatibility_module():
     ]
     assert outside == []
     # the scan sees imports inside functions and TYPE_CHECKING blocks too
-    assert _private_dagster_imports(ROOT / "connector_assets/dagster_compat.py")
+    assert _private_dagster_imports(ROOT / "connector_assets/runtime/dagster_compat.py")
 
 
 def test_a_missing_name_falls_back_to_stock_behaviour_and_warns_once(monkeypatch):
@@ -230,7 +230,7 @@ def test_without_the_sqlite_internals_the_event_log_is_dagsters_own_and_warns_on
         with instance_for_test(
             overrides={
                 "event_log_storage": {
-                    "module": "connector_assets.event_log_storage",
+                    "module": "connector_assets.runtime.event_log_storage",
                     "class": "KeptConnectionSqliteEventLogStorage",
                     "config": {"base_dir": str(tmp_path)},
                 }

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from dagster import DagsterInstance, materialize
 from roots import ROOT
 
-from connector_assets.operations import ledger_health
+from connector_assets.operations.health import ledger_health
 from connector_resources.ledger import LedgerResource
 
 

@@ -12,7 +12,7 @@ from ledger_entries import queued
 from roots import ROOT
 
 from connector_assets.definitions import defs
-from connector_assets.operations import ledger_health
+from connector_assets.operations.health import ledger_health
 from connector_resources.ledger import Ledger, LedgerResource
 
 

@@ -290,7 +290,7 @@ def test_code_location_module_is_the_workspace_module_and_the_images_cmd():
 
 
 def test_staging_lives_on_the_shared_volume_under_dagster_home(monkeypatch):
-    from connector_assets.staging import StagingResource
+    from connector_assets.runtime.staging import StagingResource
 
     values = _values()
     home = values["global"]["dagsterHome"]

@@ -15,8 +15,8 @@ from dagster import (
     materialize,
 )
 
-from connector_assets import event_log_storage
-from connector_assets.event_log_storage import KeptConnectionSqliteEventLogStorage
+from connector_assets.runtime import event_log_storage
+from connector_assets.runtime.event_log_storage import KeptConnectionSqliteEventLogStorage
 
 ROOT = Path(__file__).resolve().parents[2]
 DAYS = DailyPartitionsDefinition(start_date="2026-01-01")

@@ -27,7 +27,7 @@ from sandbox_world import sandbox_world
 from connector_assets.definitions import defs
 from connector_assets.integrations import INTEGRATIONS
 from connector_assets.jde.assets import jde_assets
-from connector_assets.saas_assets import saas_assets
+from connector_assets.saas.assets import saas_assets
 from connector_sandbox.registry import make_activity
 
 REPOSITORY = defs.get_repository_def()

@@ -38,8 +38,8 @@ from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter, j
 from dagster_server import _DEFAULT_SIGNALS
 from instances import PROJECT_INSTANCE, instance_for_test
 
-from connector_assets.dagster_compat import WorkerStatus
-from connector_assets.run_workers import WatchedRunLauncher, name_worker, worker_ended, worker_of
+from connector_assets.runtime.dagster_compat import WorkerStatus
+from connector_assets.runtime.run_workers import WatchedRunLauncher, name_worker, worker_ended, worker_of
 from connector_resources.process_identity import ProcessIdentity
 
 POLL = PROJECT_INSTANCE["run_monitoring"]["poll_interval_seconds"]
@@ -52,7 +52,7 @@ JOB = textwrap.dedent(
     """
     import os, time
     from dagster import Definitions, job, op
-    from connector_assets.run_workers import marked_in_process_executor
+    from connector_assets.runtime.run_workers import marked_in_process_executor
 
     @op
     def wait_for_the_go_file():

@@ -239,9 +239,9 @@ def test_a_bill_read_at_the_hourly_cap_fails_at_once_naming_when_without_a_step_
     from dagster import materialize
     from instances import instance_for_test
 
-    from connector_assets.saas_assets import saas_assets
-    from connector_assets.staging import StagingResource
-    from connector_assets.step_retry import retry_window
+    from connector_assets.runtime.staging import StagingResource
+    from connector_assets.runtime.step_retry import retry_window
+    from connector_assets.saas.assets import saas_assets
     from connector_resources.bill.errors import next_top_of_hour
     from connector_resources.ledger import LedgerResource
 

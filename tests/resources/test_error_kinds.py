@@ -8,7 +8,7 @@ import inspect
 
 import pytest
 
-from connector_assets.step_retry import classify
+from connector_assets.runtime.step_retry import classify
 from connector_resources.error_kinds import (
     AnswerError,
     ConfigurationError,

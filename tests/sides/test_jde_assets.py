@@ -21,12 +21,12 @@ from http_server import CannedResponse, RecordedRequest, ScriptedServer
 from instances import instance_for_test
 from roots import ROOT
 
-from connector_assets.incremental import read_day
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.columnar import stage_range, stage_whole
 from connector_assets.jde.extract import CURSOR_INTEGRATION, _fetcher, read_table, stream_of
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.incremental import read_day
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.jde import Condition, JdeAisResource
 from connector_resources.ledger import Ledger, LedgerResource
 from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread

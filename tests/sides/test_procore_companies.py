@@ -22,7 +22,7 @@ from sandbox_logins import LOGINS, unthrottled_procore
 
 from connector_assets.flows.assets import pool_limit
 from connector_assets.procore.sources import COMPANY_FIELD, cursor_stream, read_procore_companies
-from connector_assets.saas_assets import SAAS_ENTITIES, saas_assets
+from connector_assets.saas.assets import SAAS_ENTITIES, saas_assets
 from connector_resources.procore import ProcorePermissionError, ProcoreResource
 from connector_resources.procore.companies import parse_company_ids
 from connector_sandbox.procore import run_in_thread

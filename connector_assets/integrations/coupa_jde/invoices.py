@@ -61,8 +61,8 @@ from connector_assets.jde.batch_bodies import LedgerLine, OrderReference, vouche
 from connector_assets.jde.missing_master import chart_account_missing
 from connector_assets.jde.periods import register_jde_period_check
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.saas_assets import saas_partitions
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
+from connector_assets.saas.assets import saas_partitions
 from connector_resources.coupa.errors import CoupaNotFoundError
 from connector_resources.held_outside import register_outside_check
 from connector_resources.ledger import Ledger, dependency_key

@@ -18,7 +18,7 @@ from connector_assets.flows.documents import build_inbox_sensor
 from connector_assets.flows.inbox_flows import inbox_flow_jobs
 from connector_assets.flows.jobs import BuiltJobs, OneRun
 from connector_assets.jde.schedules import REFRESHED_APART
-from connector_assets.saas_assets import saas_partitions
+from connector_assets.saas.assets import saas_partitions
 
 JOBS = inbox_flow_jobs(
     lambda spec: f"Coupa {spec.name} of a day (poll + webhook inbox) -> JDE, then marked exported.",

@@ -7,7 +7,7 @@ from dagster import AssetsDefinition
 
 from connector_assets.flows.export_marks import ExportMark, build_export_marks
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
-from connector_assets.saas_assets import saas_partitions
+from connector_assets.saas.assets import saas_partitions
 
 
 def coupa_export_marks(mark: ExportMark) -> AssetsDefinition:

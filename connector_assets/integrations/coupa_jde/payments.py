@@ -41,7 +41,7 @@ from connector_assets.jde.batch_bodies import payment_inputs
 from connector_assets.jde.periods import register_jde_period_check
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.unprocessed_batches import register_unprocessed_check
-from connector_assets.saas_assets import saas_partitions
+from connector_assets.saas.assets import saas_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import refused, source_invalid
 

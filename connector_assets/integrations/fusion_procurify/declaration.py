@@ -25,7 +25,7 @@ from connector_assets.integrations.fusion_procurify.departments import (
 from connector_assets.integrations.fusion_procurify.jobs import JOBS, build_combinations_job_and_schedule
 from connector_assets.integrations.fusion_procurify.manual_matches import manual_match_assets
 from connector_assets.integrations.fusion_procurify.reconcile import assets as reconcile
-from connector_assets.saas_assets import saas_assets
+from connector_assets.saas.assets import saas_assets
 
 # The flows, master data first, then the documents, then payment status (how records move): each
 # ``FLOW`` as its module names it.

@@ -46,7 +46,7 @@ from connector_assets.integrations.fusion_procurify.payment_mappers import (
     map_paid_mark,
 )
 from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks, register_paid_mark_replays
-from connector_assets.saas_assets import saas_partitions
+from connector_assets.saas.assets import saas_partitions
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import master_missing

@@ -30,11 +30,11 @@ from connector_assets.integrations.fusion_procurify.order_reader import ENTITY, 
 from connector_assets.integrations.fusion_procurify.po_numbers import PREFIX_ENV, order_prefix
 from connector_assets.integrations.fusion_procurify.vendor_pairs import MATCHES_ASSET
 from connector_assets.procurify.order_reads import Requisitions, latest_staged, requisitions_for_run
-from connector_assets.saas import saas_daily_partitions
+from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
 
 SOURCE_ENV = "ML_FUSION_PROCURIFY_ORDER_SOURCE"
-PURCHASE_ORDERS_ASSET = asset_key("procurify", "purchase_orders")  # staged by connector_assets.saas_assets
+PURCHASE_ORDERS_ASSET = asset_key("procurify", "purchase_orders")  # staged by connector_assets.saas.assets
 REQUISITIONS_ASSET = asset_key("procurify", "requisitions")
 
 

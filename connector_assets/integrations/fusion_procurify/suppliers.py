@@ -46,7 +46,7 @@ from connector_assets.procurify.vendor_target import (
     register_vendor_target_replays,
 )
 from connector_assets.procurify.vendor_target import VendorRefused as VendorRefused
-from connector_assets.saas import saas_daily_partitions
+from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
 
 

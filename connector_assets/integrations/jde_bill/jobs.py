@@ -19,7 +19,7 @@ from connector_assets.flows.jobs import BuiltJobs
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW
 from connector_assets.jde.flow_jobs import jde_poll_jobs
 from connector_assets.jde.schedules import REFRESHED_APART
-from connector_assets.saas_assets import saas_partitions
+from connector_assets.saas.assets import saas_partitions
 
 JOBS = jde_poll_jobs("BILL")
 # The polling fallback (the mapped step reads the day from BILL itself, ``bill.payments_read``): a few minutes

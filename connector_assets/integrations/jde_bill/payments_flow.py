@@ -17,7 +17,7 @@ from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW, BillP
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.jde.targets import jde_replays
 from connector_assets.jde.unprocessed_batches import register_unprocessed_check
-from connector_assets.saas_assets import saas_partitions
+from connector_assets.saas.assets import saas_partitions
 
 payment_assets = build_flow_assets(
     PAYMENTS_FLOW,

@@ -83,7 +83,7 @@ from connector_assets.procurify.bill_reads import BillWording
 from connector_assets.procurify.record_reads import read_for_record
 from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
 from connector_assets.procurify.vendor_fields import is_active, not_purchasable_why
-from connector_assets.saas import saas_daily_partitions
+from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.error_kinds import ConnectorError
 from connector_resources.held_parents import ParentCheck, refuse_held_on_gone_parents, register_parent_check

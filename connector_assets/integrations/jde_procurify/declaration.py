@@ -19,7 +19,7 @@ from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS,
 from connector_assets.integrations.jde_procurify.jobs import JOBS
 from connector_assets.integrations.jde_procurify.reconcile import assets as reconcile
 from connector_assets.jde.assets import jde_assets
-from connector_assets.saas_assets import saas_assets
+from connector_assets.saas.assets import saas_assets
 
 # Each flow as its module names it (its spec, its assets, its replay registration), in the order records
 # move: master data first, then the orders and what follows them.

@@ -62,7 +62,7 @@ from connector_assets.procurify.payments import (
     payments_found_again,
     staged_payments,
 )
-from connector_assets.saas_assets import saas_partitions
+from connector_assets.saas.assets import saas_partitions
 from connector_resources import settings
 from connector_resources.held_parents import gone_parents
 from connector_resources.ledger import Ledger

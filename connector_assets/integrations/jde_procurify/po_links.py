@@ -45,7 +45,7 @@ from connector_assets.flows.replay_resources import register_settings_replay, re
 from connector_assets.procurify.po_link_records import PoLinkRecords
 from connector_assets.procurify.po_num_target import ProcurifyPoNumbers
 from connector_assets.procurify.po_origins import STAGED_REQUISITIONS, order_of
-from connector_assets.saas_assets import saas_partitions
+from connector_assets.saas.assets import saas_partitions
 
 from .integration import PO_ROUTE
 from .po_origins import LINK_ENTITY, LINKS

@@ -37,7 +37,7 @@ from connector_assets.integrations.procore_jde.suppliers import SUPPLIERS_FLOW
 from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW, vouchers_enabled
 from connector_assets.jde.flow_jobs import jde_day_closing_jobs
 from connector_assets.procore.inbox_sensor import build_procore_inbox_sensor
-from connector_assets.saas_assets import saas_partitions
+from connector_assets.saas.assets import saas_partitions
 
 
 def _describe_job(spec: FlowSpec) -> str:

@@ -59,7 +59,7 @@ from connector_assets.procore.document_fields import (
 from connector_assets.procore.document_reads import RequisitionReads, commitment_with_lines
 from connector_assets.procore.queued_reads import queued
 from connector_assets.procore.staged_documents import day_commitments, statuses, with_project
-from connector_assets.saas import saas_daily_partitions
+from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
 
 ENTITY = "purchase_order"

@@ -72,7 +72,7 @@ from connector_assets.procore.vendor_reads import (
     remember_held_vendor,
     vendors_by_id,
 )
-from connector_assets.saas import saas_daily_partitions
+from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger

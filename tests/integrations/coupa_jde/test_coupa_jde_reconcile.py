@@ -33,7 +33,7 @@ from connector_assets.integrations.coupa_jde.declaration import coupa_jde_assets
 from connector_assets.integrations.coupa_jde.invoices import BatchKey
 from connector_assets.integrations.coupa_jde.reconcile import reconciliation_assets
 from connector_assets.jde.assets import jde_assets
-from connector_assets.saas_assets import saas_assets
+from connector_assets.saas.assets import saas_assets
 
 pytestmark = pytest.mark.timeout(300)
 

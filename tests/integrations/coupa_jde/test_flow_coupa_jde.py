@@ -33,8 +33,8 @@ from connector_assets.integrations.coupa_jde.replay import (
     register_replay_handlers as register_coupa_jde_replay_handlers,
 )
 from connector_assets.jde.assets import jde_assets
-from connector_assets.saas_assets import saas_assets
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
+from connector_assets.saas.assets import saas_assets
 from connector_resources.coupa import CoupaResource
 from connector_resources.jde import JdeAisResource
 from connector_resources.ledger import Ledger, LedgerResource

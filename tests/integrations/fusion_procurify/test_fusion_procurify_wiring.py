@@ -29,7 +29,7 @@ from connector_assets.flows.jobs import mapped_asset
 from connector_assets.flows.replay_resources import settings_resources
 from connector_assets.integrations.fusion_procurify import declaration
 from connector_assets.integrations.fusion_procurify.jobs import COMBINATIONS_CRON
-from connector_assets.saas_assets import saas_assets
+from connector_assets.saas.assets import saas_assets
 from connector_resources import settings
 from connector_resources.ledger import LedgerResource
 from connector_resources.replay import handler_for

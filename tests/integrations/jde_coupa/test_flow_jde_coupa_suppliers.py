@@ -20,7 +20,7 @@ from s3_server import moto_server
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_resources.ledger import Ledger, LedgerResource
 from connector_resources.replay import replay_items
 
@@ -291,7 +291,7 @@ def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_t
 ):
     from connector_assets.coupa.targets import CoupaSuppliers
     from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
-    from connector_assets.operations_replay import replay_retry_queue
+    from connector_assets.operations.replay import replay_retry_queue
 
     resources, _coupa, ledger = world
     complete = PAYMENT_TERMS.read()

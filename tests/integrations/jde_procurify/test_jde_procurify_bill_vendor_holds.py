@@ -29,7 +29,7 @@ from connector_assets.integrations.jde_procurify.bills import (
 )
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.jde.accounts import GlAccounts
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_resources import held_parents, replay
 from connector_resources.held_parents import PARENT_GONE
 from connector_resources.ledger import Ledger

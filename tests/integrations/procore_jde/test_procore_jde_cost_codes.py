@@ -22,7 +22,7 @@ from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.job_accounts import JobAccount
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.procore.cost_code_keys import parent_codes
-from connector_assets.staging import StagingResource
+from connector_assets.runtime.staging import StagingResource
 from connector_sandbox.jde_ais.seed import seed as seed_jde
 from connector_sandbox.jde_ais.settings import JdeSandboxSettings
 from connector_sandbox.jde_ais.store import Store as JdeStore

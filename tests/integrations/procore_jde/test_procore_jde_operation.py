@@ -27,7 +27,7 @@ from schedule_ticks import mark_closed, tick
 
 from connector_assets.flows.jobs import build_day_close_schedule
 from connector_assets.procore.inbox_events import PROJECT_TAG
-from connector_assets.saas_assets import saas_partitions
+from connector_assets.saas.assets import saas_partitions
 from connector_resources import settings
 
 

@@ -19,7 +19,7 @@ from connector_assets.integrations.jde_bill.reconcile.payments import reconcile_
 from connector_assets.integrations.jde_bill.reconcile.vendors import reconcile_vendors
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.extract import jde_timezone
-from connector_assets.saas_assets import saas_partitions
+from connector_assets.saas.assets import saas_partitions
 
 VENDORS = asset_key(INTEGRATION, "vendors_reconciliation")
 BILLS = asset_key(INTEGRATION, "bills_reconciliation")

@@ -30,8 +30,8 @@ from typing import Any
 
 from dagster import AssetKey
 
-from connector_assets.day_spool import DaySpool
-from connector_assets.staging import Column, StagingError, StagingResource, coerce_row
+from connector_assets.runtime.day_spool import DaySpool
+from connector_assets.runtime.staging import Column, StagingError, StagingResource, coerce_row
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refusal, refusal_of, source_invalid
 

@@ -11,10 +11,10 @@ every 15 minutes).
 
 from dagster import AssetSelection, define_asset_job
 
-from connector_assets.polling import build_poll_schedule
 from connector_assets.procore.sources import read_procore_companies
-from connector_assets.saas import SaasEntity, SourceReader, build_entity_asset, saas_daily_partitions
-from connector_assets.saas_endpoints import endpoint
+from connector_assets.runtime.polling import build_poll_schedule
+from connector_assets.saas.endpoints import endpoint
+from connector_assets.saas.entities import SaasEntity, SourceReader, build_entity_asset, saas_daily_partitions
 from connector_resources import settings
 from connector_resources.base import ApiConnectionResource, SaasSession
 from connector_resources.bill import BillResource, BillSession

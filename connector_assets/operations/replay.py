@@ -25,9 +25,9 @@ from dagster import (
     schedule,
 )
 
-from connector_assets.automation import schedule_status
 from connector_assets.flows.assets import runs_ended_in
 from connector_assets.flows.day_checks import replayed_day_evaluations
+from connector_assets.runtime.automation import schedule_status
 from connector_resources import settings
 from connector_resources.ledger import LedgerResource
 from connector_resources.replay import BY_CLI, release_synced, replay_items

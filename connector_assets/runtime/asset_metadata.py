@@ -17,7 +17,7 @@ from dagster import AssetSpec, Definitions, TableColumn, TableColumnConstraints,
 
 from connector_assets.flows.lazy_model import LazyModel
 from connector_assets.flows.model_columns import model_columns
-from connector_assets.staging import Column
+from connector_assets.runtime.staging import Column
 from connector_resources import settings
 
 COLUMN_SCHEMA = "dagster/column_schema"

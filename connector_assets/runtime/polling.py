@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from dagster import RunRequest, ScheduleDefinition, ScheduleEvaluationContext, schedule
 
-from connector_assets.automation import schedule_status
+from connector_assets.runtime.automation import schedule_status
 
 
 def connector_schedule(name: str, job: Any, *, cron: str, timezone: str, description: str) -> Any:

@@ -79,8 +79,8 @@ from dagster import (
     asset,
 )
 
-from connector_assets.dagster_compat import calculate_delay
-from connector_assets.staging import StagingError
+from connector_assets.runtime.dagster_compat import calculate_delay
+from connector_assets.runtime.staging import StagingError
 from connector_resources import settings
 from connector_resources.error_kinds import (
     AnswerError,

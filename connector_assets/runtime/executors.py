@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dagster import ExecutorDefinition
 
-from connector_assets.run_workers import marked_in_process_executor
+from connector_assets.runtime.run_workers import marked_in_process_executor
 from connector_resources import settings
 
 

@@ -36,11 +36,11 @@ from dagster import Field, StringSource
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
 
-from connector_assets import dagster_compat
+from connector_assets.runtime import dagster_compat
 from connector_resources import settings
 
 if TYPE_CHECKING:
-    from connector_assets.dagster_compat import ConfigurableClassData
+    from connector_assets.runtime.dagster_compat import ConfigurableClassData
 
 SqliteEventLogStorage = dagster_compat.SqliteEventLogStorage
 if SqliteEventLogStorage is None:  # dagster_compat has warned once, saying what to do
@@ -70,7 +70,7 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
     In ``dagster.yaml``::
 
         event_log_storage:
-          module: connector_assets.event_log_storage
+          module: connector_assets.runtime.event_log_storage
           class: KeptConnectionSqliteEventLogStorage
 
     ``base_dir`` is optional: ``$DAGSTER_HOME/history/runs`` by default, where Dagster keeps it.

@@ -37,8 +37,8 @@ from dagster import (
 )
 
 from connector_assets.asset_keys import asset_key
-from connector_assets.asset_metadata import row_count, staged_schema
-from connector_assets.incremental import (
+from connector_assets.runtime.asset_metadata import row_count, staged_schema
+from connector_assets.runtime.incremental import (
     DayRead,
     Stream,
     day_metadata,
@@ -48,8 +48,8 @@ from connector_assets.incremental import (
     read_window,
     run_metadata,
 )
-from connector_assets.staging import Column, StagingError, StagingResource
-from connector_assets.step_retry import retried_asset
+from connector_assets.runtime.staging import Column, StagingError, StagingResource
+from connector_assets.runtime.step_retry import retried_asset
 from connector_resources import settings
 from connector_resources.base import SaasClient, SaasSession
 from connector_resources.ledger import Ledger

@@ -40,7 +40,7 @@ from dagster import (
     in_process_executor,
 )
 
-from connector_assets import dagster_compat
+from connector_assets.runtime import dagster_compat
 from connector_resources.process_identity import ProcessIdentity
 
 WORKER_TAG = "ml/run_worker"  # "<run id> <worker's ProcessIdentity.as_text()>"

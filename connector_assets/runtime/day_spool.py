@@ -22,7 +22,13 @@ from typing import Any
 
 from dagster import AssetKey
 
-from connector_assets.staging import BATCH_ROWS, Column, PartitionWriter, StagingResource, arrow_schema
+from connector_assets.runtime.staging import (
+    BATCH_ROWS,
+    Column,
+    PartitionWriter,
+    StagingResource,
+    arrow_schema,
+)
 
 
 class DaySpool:

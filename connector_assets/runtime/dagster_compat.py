@@ -216,7 +216,7 @@ _LAZY: dict[str, Callable[[], Any]] = {
         "dagster._core.storage.event_log",
         "SqliteEventLogStorage",
         None,
-        "connector_assets.event_log_storage cannot load: remove event_log_storage from dagster.yaml "
+        "connector_assets.runtime.event_log_storage cannot load: remove event_log_storage from dagster.yaml "
         "(Dagster's own SQLite event log, a connection per event)",
     ),
     "SQLITE_BUSY_TIMEOUT_SECONDS": lambda: private(
