@@ -13,7 +13,7 @@ from typing import Any
 
 from connector_resources.base import initialized
 from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+from connector_resources.replay import ReplayOutcome, register_replay_handler
 
 
 def settings_resources() -> dict[str, Any]:
@@ -48,24 +48,12 @@ def register_settings_replay(
     open_target: Callable[[dict[str, Any]], AbstractContextManager[Any]],
     resources: Callable[[], dict[str, Any]] | None = None,
 ) -> None:
-    """Register ``spec``'s replay handler for ``ml-connector replay`` and the replay job.
+    """Register ``spec``'s replay handler (``replays.settings_target``) for ``ml-connector replay`` and the
+    replay job, on ``resources()`` (today's settings by default), until every flow states its ``Replay``."""
+    from connector_assets.flows.replays import settings_target
 
-    Today's resources (``resources()``, from settings by default) are built once per replay; each
-    record is re-read and mapped with them (``FlowSpec.remap``) and written through
-    ``open_target(resources)``, opened once per replay too.
-    """
-    from connector_assets.flows.replay_handler import FlowReplay
-
-    build = resources or resources_from_settings
-
-    def built() -> dict[str, Any]:
-        return shared_value(("resources", id(build)), build)
-
-    def opener(ledger: Ledger) -> Callable[[], AbstractContextManager[Any]]:
-        target_key = ("target", spec.integration, spec.name, id(build))
-        return lambda: shared_context(target_key, lambda: open_target(built()))
-
-    register_replay_handler(spec.integration, spec.name, FlowReplay(spec, opener, built))
+    handler = settings_target(open_target)(spec, resources or resources_from_settings)
+    register_replay_handler(spec.integration, spec.name, handler)
 
 
 def settings_replay(
@@ -87,18 +75,8 @@ def ledger_target_replay(
     open_target: Callable[[dict[str, Any], Ledger], AbstractContextManager[Any]],
     resources: Callable[[], dict[str, Any]],
 ) -> Callable[[QueueItem, Ledger], ReplayOutcome]:
-    """``spec``'s replay handler for a target that must hold the replay's ledger (a JDE target checks its
-    cross-reference before refusing a rewrite): today's resources (``resources()``) built once per replay,
-    each record re-read and mapped with them, written through ``open_target(resources, ledger)``, opened
-    once per replay and ledger."""
-    from connector_assets.flows.replay_handler import FlowReplay
+    """``spec``'s replay handler for a target that must hold the replay's ledger
+    (``replays.ledger_target``), on ``resources()``."""
+    from connector_assets.flows.replays import ledger_target
 
-    def built() -> dict[str, Any]:
-        return shared_value(("resources", spec.integration, spec.name, id(resources)), resources)
-
-    def opener(ledger: Ledger) -> Callable[[], AbstractContextManager[Any]]:
-        resources_built = built()
-        key = ("target", spec.integration, spec.name, id(resources_built), id(ledger))
-        return lambda: shared_context(key, lambda: open_target(resources_built, ledger))
-
-    return FlowReplay(spec, opener, built)
+    return ledger_target(open_target)(spec, resources)

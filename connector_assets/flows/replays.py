@@ -1,0 +1,161 @@
+"""A flow's replay as data, and what one deployment replays with, built from its flows (never registered).
+
+``ml-connector replay``, the desk's background replays and the replay job write a queued record again
+through its flow's handler. A flow states how on itself (``Flow.replay``, a ``Replay``): the builder of
+its handler (its target opened for the replay), the resources it re-reads and maps with (today's
+settings unless the flow needs others), what wraps the handler first (a matches file loaded before the
+write), and the sweeps releasing the records it holds (``held_outside`` checks, ``held_parents`` checks).
+``build_replays`` turns the loaded flows into a ``Replays``, handed to whoever replays: nothing is filled
+by an import, so what a process replays is what its deployment loaded, whatever else it imported.
+
+Why builders and not handlers on the flow: a handler holds the resources it writes with, and a benchmark
+or a test replays with its own (``build_replays(flows, resources)``), so the flow states how to build it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from connector_resources.held_outside import Kind as OutsideKind
+from connector_resources.held_outside import OutsideCheck
+from connector_resources.held_parents import Kind as ParentKind
+from connector_resources.held_parents import ParentCheck
+from connector_resources.ledger import Ledger
+from connector_resources.replay import ReplayHandler, shared_context, shared_value
+
+if TYPE_CHECKING:
+    from connector_assets.flows.assembly import Flow
+    from connector_assets.flows.records import FlowSpec
+
+Resources = Callable[[], dict[str, Any]]  # builds today's resources (once per replay: ``shared_value``)
+HandlerBuilder = Callable[["FlowSpec", Resources], ReplayHandler]
+Wrap = Callable[[ReplayHandler, Resources], ReplayHandler]
+OutsideChecks = Callable[[Resources], Mapping[OutsideKind, OutsideCheck]]
+ParentChecks = Callable[[Resources], Mapping[ParentKind, ParentCheck]]
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A flow's replay as data: how its record is written again, with which resources, and what runs first.
+
+    ``write`` builds the handler from the flow's spec and the resources (``settings_target``,
+    ``ledger_target``, ``JdeTarget.replay``, a flow's own builder); ``resources`` builds them (today's
+    settings, ``resources_from_settings``, unless the flow needs others; a bench's or a test's own
+    override both); each of ``first`` wraps the handler, in order (a matches file loaded before the
+    write); ``outside`` and ``parents`` build the checks the replay sweeps ask, on the same resources."""
+
+    write: HandlerBuilder
+    resources: Resources | None = None
+    first: Sequence[Wrap] = ()
+    outside: Sequence[OutsideChecks] = ()
+    parents: Sequence[ParentChecks] = ()
+
+    def resources_for(self, given: Resources | None = None) -> Resources:
+        """What this replay builds its resources with: ``given`` (a bench's, a test's), else its own, else
+        today's settings."""
+        if given is not None and not callable(given):
+            raise TypeError(f"replays take a function building their resources, got {type(given).__name__}")
+        if given is not None:
+            return given
+        if self.resources is not None:
+            return self.resources
+        from connector_assets.flows.replay_resources import resources_from_settings
+
+        return resources_from_settings
+
+    def handler(self, spec: FlowSpec, resources: Resources | None = None) -> ReplayHandler:
+        """``spec``'s handler: written by ``write`` on the resources, wrapped by each of ``first``."""
+        build = self.resources_for(resources)
+        handler = self.write(spec, build)
+        for wrap in self.first:
+            handler = wrap(handler, build)
+        return handler
+
+
+@dataclass(frozen=True)
+class Replays:
+    """What one deployment replays with, built from its loaded components' flows (``build_replays``):
+    each flow's handler by (integration, flow name), and every check the replay sweeps ask (held on
+    another system's state: ``held_outside``; held on a record its flow will never send:
+    ``held_parents``)."""
+
+    handlers: Mapping[tuple[str, str], ReplayHandler] = field(default_factory=dict)
+    outside: Mapping[OutsideKind, OutsideCheck] = field(default_factory=dict)
+    parents: Mapping[ParentKind, ParentCheck] = field(default_factory=dict)
+
+    def handler_for(self, integration: str, flow: str) -> ReplayHandler | None:
+        return self.handlers.get((integration, flow))
+
+    def flows(self) -> dict[str, list[str]]:
+        """Integration -> the flows with a replay handler (what ``replay --integration/--flow`` accepts)."""
+        flows: dict[str, list[str]] = {}
+        for integration, flow in sorted(self.handlers):
+            flows.setdefault(integration, []).append(flow)
+        return flows
+
+
+def build_replays(flows: Iterable[Flow], resources: Resources | None = None) -> Replays:
+    """The handlers and sweep checks of ``flows`` (each flow's ``Flow.replay``), built on ``resources``
+    when given (each flow's own, else today's settings, otherwise). A flow without a replay has no handler:
+    its queued records are left queued by a replay, saying so. A later flow's check of the same kind wins,
+    as the declaration order of the flows says."""
+    handlers: dict[tuple[str, str], ReplayHandler] = {}
+    outside: dict[OutsideKind, OutsideCheck] = {}
+    parents: dict[ParentKind, ParentCheck] = {}
+    for flow in flows:
+        replay = getattr(flow, "replay", None)
+        if replay is None:
+            continue
+        build = replay.resources_for(resources)
+        handlers[(flow.spec.integration, flow.spec.name)] = replay.handler(flow.spec, build)
+        for checks in replay.outside:
+            outside.update(checks(build))
+        for checks in replay.parents:
+            parents.update(checks(build))
+    return Replays(handlers, outside, parents)
+
+
+def settings_target(open_target: Callable[[dict[str, Any]], AbstractContextManager[Any]]) -> HandlerBuilder:
+    """A handler builder writing through ``open_target(resources)``: the resources built once per replay,
+    each record re-read and mapped with them (``FlowSpec.remap``), the target opened once per replay."""
+
+    def write(spec: FlowSpec, resources: Resources) -> ReplayHandler:
+        from connector_assets.flows.replay_handler import FlowReplay
+
+        def built() -> dict[str, Any]:
+            return shared_value(("resources", id(resources)), resources)
+
+        def opener(ledger: Ledger) -> Callable[[], AbstractContextManager[Any]]:
+            target_key = ("target", spec.integration, spec.name, id(resources))
+            return lambda: shared_context(target_key, lambda: open_target(built()))
+
+        return FlowReplay(spec, opener, built)
+
+    return write
+
+
+def ledger_target(
+    open_target: Callable[[dict[str, Any], Ledger], AbstractContextManager[Any]],
+) -> HandlerBuilder:
+    """A handler builder for a target that must hold the replay's ledger (a JDE target checks its
+    cross-reference before refusing a rewrite): the resources built once per replay, each record re-read
+    and mapped with them, written through ``open_target(resources, ledger)``, opened once per replay and
+    ledger."""
+
+    def write(spec: FlowSpec, resources: Resources) -> ReplayHandler:
+        from connector_assets.flows.replay_handler import FlowReplay
+
+        def built() -> dict[str, Any]:
+            return shared_value(("resources", spec.integration, spec.name, id(resources)), resources)
+
+        def opener(ledger: Ledger) -> Callable[[], AbstractContextManager[Any]]:
+            resources_built = built()
+            key = ("target", spec.integration, spec.name, id(resources_built), id(ledger))
+            return lambda: shared_context(key, lambda: open_target(resources_built, ledger))
+
+        return FlowReplay(spec, opener, built)
+
+    return write
