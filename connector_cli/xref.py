@@ -98,7 +98,8 @@ def set_command(
     different existing pair of either record (made by a flow or by hand) is refused, naming it, unless
     --replace. The records held for want of the pair are released for replay.
     """
-    from connector_assets.flows.manual_pairs import MatchRefused, Systems, find_both, set_match
+    from connector_assets.flows.manual_matches import find_both, set_match
+    from connector_assets.flows.manual_pairs import MatchRefused, Systems
     from connector_assets.flows.replay_resources import resources_from_settings
 
     pairing = pairing_named(integration, entity)
@@ -142,7 +143,7 @@ def set_command(
 def list_command(integration: str | None, entity: str | None, as_json: bool) -> None:
     """Every manual match (of one integration's pairing with --integration): who entered it, when, and
     why. Without options, every pairing of the deployment, each named, with what it pairs."""
-    from connector_assets.flows.manual_pairs import manual_matches
+    from connector_assets.flows.manual_matches import manual_matches
 
     pairings = [pairing_named(integration, entity)] if integration else _pairings()
     ledger = Ledger(ledger_url())
@@ -185,7 +186,8 @@ def delete_command(source_id: str, integration: str, entity: str | None, note: s
     """Delete the manual match of SOURCE_ID (the pairing's source record, as `xref list` shows it): the
     flows pair the record again (by natural key) on their next run. A pair a flow made is not a manual
     match and is left alone."""
-    from connector_assets.flows.manual_pairs import MatchRefused, delete_match
+    from connector_assets.flows.manual_matches import delete_match
+    from connector_assets.flows.manual_pairs import MatchRefused
 
     pairing = pairing_named(integration, entity)
     try:

@@ -1,5 +1,5 @@
 """A pairing of two systems held in memory, for the tests of the kit's match-by-hand path
-(``flows.manual_pairs``) and of the desk's matches page: an ERP's suppliers and a SaaS tool's, its own
+(``flows.manual_matches``) and of the desk's matches page: an ERP's suppliers and a SaaS tool's, its own
 cross-reference (``supplier``) and the mirror flow's (``vendor``), records held on either side."""
 
 from __future__ import annotations

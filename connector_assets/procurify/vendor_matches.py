@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from connector_assets.flows.manual_matches import set_match
 from connector_assets.flows.manual_pairs import (
     SOURCE,
     Found,
@@ -33,7 +34,6 @@ from connector_assets.flows.manual_pairs import (
     Proposed,
     Side,
     Systems,
-    set_match,
 )
 from connector_assets.procurify.vendor_fields import is_active
 from connector_assets.procurify.vendor_pairing import PROCURIFY, SUPPLIER_ENTITY, vendor_id_key

@@ -79,7 +79,8 @@ def _back(pairing: str, notice: str) -> RedirectResponse:
 
 def _set(pairing: Any, ledger: Ledger, resources: Resources, form: dict[str, str], operator: Operator) -> str:
     """Both records read, the match stored (``flows.manual_pairs``); what came of it, in words."""
-    from connector_assets.flows.manual_pairs import Systems, find_both, set_match
+    from connector_assets.flows.manual_matches import find_both, set_match
+    from connector_assets.flows.manual_pairs import Systems
 
     with Systems(resources(pairing.resources)) as systems:
         source, target = find_both(pairing, systems, ledger, form["source"], form["target"])
@@ -125,7 +126,7 @@ def routes(desk: Any) -> list[Route]:
         chosen = [p for p in pairings if p.name == q.get("pairing")] or pairings
 
         def reads() -> list[tuple[Any, list[Any]]]:
-            from connector_assets.flows.manual_pairs import manual_matches
+            from connector_assets.flows.manual_matches import manual_matches
 
             return [(p, manual_matches(p, desk.ledger)) for p in chosen]
 
@@ -142,7 +143,8 @@ def routes(desk: Any) -> list[Route]:
         )
 
     async def act(request: Request, verb: str) -> Response:
-        from connector_assets.flows.manual_pairs import MatchRefused, delete_match
+        from connector_assets.flows.manual_matches import delete_match
+        from connector_assets.flows.manual_pairs import MatchRefused
 
         try:
             form, who = await desk.form_and_identity(request)

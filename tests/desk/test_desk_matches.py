@@ -50,7 +50,8 @@ def _state(ledger: Ledger):
 
 def _stored_match(ledger: Ledger) -> None:
     """4343 = 17 entered by ana: what the unmatch attempts would delete."""
-    from connector_assets.flows.manual_pairs import Found, set_match
+    from connector_assets.flows.manual_matches import set_match
+    from connector_assets.flows.manual_pairs import Found
 
     set_match(
         PAIRING,

@@ -1,4 +1,4 @@
-"""The kit's path for a match by hand (``flows.manual_pairs``), on a SQLite ledger and two systems held in
+"""The kit's path for a match by hand (``flows.manual_matches``), on a SQLite ledger and two systems held in
 memory: a record missing in either system is refused naming it, a pair in the way (the pairing's own
 cross-reference or its mirror's, by a flow or by hand) is refused naming it unless replaced, nothing is
 stored by a refusal, and a stored match leaves its audit event, the operator action and the held records
@@ -12,16 +12,8 @@ from dataclasses import dataclass
 import pytest
 from memory_pairing import PAIRING
 
-from connector_assets.flows.manual_pairs import (
-    SOURCE,
-    TARGET,
-    MatchRefused,
-    Systems,
-    delete_match,
-    find_both,
-    manual_matches,
-    set_match,
-)
+from connector_assets.flows.manual_matches import delete_match, find_both, manual_matches, set_match
+from connector_assets.flows.manual_pairs import SOURCE, TARGET, MatchRefused, Systems
 from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.ledger.operator_actions import NotAllowed, Operator
 

@@ -29,14 +29,8 @@ from starlette.testclient import TestClient
 
 from connector_assets.coupa.targets import CoupaSuppliers
 from connector_assets.flows import replay_resources
-from connector_assets.flows.manual_pairs import (
-    MatchRefused,
-    Systems,
-    delete_match,
-    find,
-    find_both,
-    set_match,
-)
+from connector_assets.flows.manual_matches import delete_match, find, find_both, set_match
+from connector_assets.flows.manual_pairs import MatchRefused, Systems
 from connector_assets.integrations import manual_pairings
 from connector_cli.desk.app import build_app
 from connector_cli.desk.guard import CSRF_COOKIE
