@@ -104,10 +104,6 @@ class MissingHolds:
         return MissingRecord(kind, ident, item.reason, refused_now=False)
 
 
-def no_checks(keys: list[str]) -> Mapping[str, str]:
-    """``appeared`` for a target that cannot read its master data: nothing appears by a run's look."""
-    return {}
-
 
 def appeared_by(checks: Mapping[tuple[str, str, str], Callable[[list[str]], Mapping[str, str]]]):
     """``appeared`` asking ``checks`` (by kind), each about the held ids of its kind."""

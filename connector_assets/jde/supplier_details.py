@@ -41,7 +41,6 @@ EMAIL_TABLE = "F01151"
 BANK_TABLE = "F0030"
 # A supplier's contact details (address, phone, e-mail): what every "JDE supplier -> X" flow reads of them.
 CONTACT_TABLES = (SUPPLIER_ADDRESSES.table, PHONE_TABLE, EMAIL_TABLE)
-DETAIL_TABLES = (*CONTACT_TABLES, BANK_TABLE)
 # The staged assets a "JDE supplier -> X" flow maps from: the day's changed F0401, F0101 and F0116 rows.
 SUPPLIER_SOURCES = (SUPPLIERS.asset, ADDRESS_BOOK.asset, SUPPLIER_ADDRESSES.asset)
 

@@ -180,7 +180,7 @@ _KIT = [
     "connector_assets/fusion/periods.py", "connector_assets/fusion/missing_sites.py",
     *(f"connector_assets/flows/{name}.py" for name in (
         "after_write", "writer", "write_once", "records", "deferred", "periods", "written_check",
-        "written_step", "refused_share", "reason_text", "day_verdict", "missing_holds", "retry_reasons",
+        "written_step", "refused_share", "reason_text", "day_verdict", "missing_holds",
         "replay_handler", "mapped_step", "never_written", "core", "day_checks",
     )),
 ]  # fmt: skip
