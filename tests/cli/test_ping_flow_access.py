@@ -215,11 +215,13 @@ def _integration_modules() -> list:
     import pkgutil
 
     import connector_assets.integrations as integrations
+    import connector_assets.jde.batch_targets as batch_targets
     import connector_assets.jde.documents as documents
     import connector_assets.jde.payment_repeats as payment_repeats
+    import connector_assets.jde.payment_targets as payment_targets
     import connector_assets.jde.targets as targets
 
-    modules = [documents, payment_repeats, targets]
+    modules = [documents, payment_repeats, targets, batch_targets, payment_targets]
     for package in integrations.INTEGRATIONS:
         for info in pkgutil.iter_modules(package.__path__):
             modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))

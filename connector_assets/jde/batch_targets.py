@@ -1,0 +1,178 @@
+"""JD Edwards batch targets: a record written as rows of a JDE batch file (F0411Z1 voucher batches, F0911Z1
+journal batches) by one orchestration, and its amounts placed in the company's currency (``placed``).
+
+Why a repeat cannot duplicate: the batch keys come with the record's body (``BatchKey``, derived from the
+source document alone), so JDE refuses a second copy (59A4) and the rows already there are adopted once they
+are checked to hold this record. Split from ``targets`` (which still names every JDE target in one place).
+"""
+
+from typing import Any, ClassVar
+
+from connector_assets.flows.core import Created, Mapped
+from connector_assets.jde.batch_bodies import place_currency
+from connector_assets.jde.periods import AP, GL
+from connector_assets.jde.target_base import (
+    BATCH_TABLE,
+    CREATE_JOURNALS,
+    CREATE_VOUCHERS,
+    JOURNAL_TABLE,
+    BatchKey,
+    JdeRefused,
+    JdeTarget,
+    VoucherChanged,
+    _iso_date,
+    jde_reason,
+    posted,
+)
+from connector_resources.jde import JdeOrchestrationError
+from connector_resources.refusals import source_invalid
+
+
+def placed(target: JdeTarget, company: str, body: dict[str, Any], document: str) -> dict[str, Any]:
+    """``body`` as sent to ``company`` (``batch_bodies.place_currency``, by its F0010 currency, read once
+    per session with its periods); ``CompanyCurrencyUnknown`` holds ``document`` (in words) when F0010 gives
+    none, and an amount finer than its currency allows is JDE-bound nonsense refused in words."""
+    currency = target.company_calendars().currency(company, document)
+    try:
+        return place_currency(body, currency)
+    except ValueError as exc:
+        sentence = f"{document}: {exc}"
+        raise JdeRefused(sentence, kind=source_invalid(sentence, field="amount or currency")) from None
+
+
+class BatchTarget(JdeTarget):
+    """A record written as rows of a JDE batch file (EDUS / EDBT / EDTN / EDLN) by one orchestration.
+
+    The batch key comes with the record's body, so a repeated write is refused by JDE (59A4) and the rows
+    already there are adopted, once they are checked to hold this record (``_foreign``). A subclass names
+    the orchestration, the batch table, the columns that check needs and the date inputs to convert.
+    """
+
+    orchestration: ClassVar[str]
+    batch_table: ClassVar[str]
+    what: ClassVar[str]  # "voucher batch", in messages
+    check_columns: ClassVar[tuple[str, ...]] = ()
+    date_inputs: ClassVar[tuple[str, ...]] = ()
+    periods: ClassVar[str]  # whose open periods its G/L date is judged by: ``jde.periods.AP`` or ``GL``
+
+    def document(self, record: Mapped) -> str:
+        """The record in a finance user's words, for a hold on its period."""
+        return f"{self.what} {BatchKey.of_body(record.body).target_id}"
+
+    def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
+        """Why the rows under this key are not this record's (None when they are)."""
+        return None
+
+    def _adoptable(self, record: Mapped) -> str | None:
+        key = BatchKey.of_body(record.body)
+        rows = list(
+            self.session.browse(
+                self.batch_table,
+                columns=["EDUS", "EDBT", "EDTN", "EDLN", *self.check_columns],
+                conditions=key.conditions(self.batch_table),
+            )
+        )
+        if not rows:
+            return None
+        foreign = self._foreign(key, rows, record)
+        if foreign:
+            raise VoucherChanged(foreign)
+        return key.target_id
+
+    def find(self, record: Mapped) -> str | None:
+        # A fresh claim needs no read; a surprise there is refused, and read then (``create``).
+        return self._adoptable(record) if self._read_first(record) else None
+
+    def planned_id(self, record: Mapped) -> str:
+        """The target id ``create`` gives the record, known before it writes: its batch keys (JDE numbers
+        nothing here). A preview records it in the created record's place (``preview.target``)."""
+        return BatchKey.of_body(record.body).target_id
+
+    def create(self, record: Mapped) -> str | Created:
+        body = dict(record.body)
+        for name in self.date_inputs:
+            body[name] = _iso_date(body.get(name))
+        company, document = str(body.get("Company") or ""), self.document(record)
+        posting = self.posting(
+            company=company, ledger=self.periods, document=document, field="G/L date", day=body.get("GL_Date")
+        )
+        if posting is not None:
+            body["GL_Date"] = posting.day  # the source's, or the first open day (said in the audit trail)
+        body = placed(self, company, body, document)  # the document's currency: domestic D or foreign F
+        try:
+            result = self.session.orchestrate(self.orchestration, body)
+        except JdeOrchestrationError as exc:
+            if not exc.is_business_error:
+                raise
+            # Whatever the code (59A4 here, another on a JDE that numbered its errors otherwise): the rows
+            # under this record's batch key, if they are its own, are an earlier attempt's write.
+            adopted = self._adoptable(record)
+            if adopted is not None:
+                return Created(
+                    adopted,
+                    "adopt",
+                    f"JDE already holds {self.what} {adopted} (refused as {', '.join(exc.codes)}): an "
+                    "earlier attempt wrote it before the ledger recorded it; adopted, not written twice",
+                )
+            held = self.period_refusal(
+                exc, posting, company=company, ledger=self.periods, document=document, said=jde_reason(exc)
+            )
+            if held is not None:
+                raise held from None
+            raise JdeRefused(jde_reason(exc)) from None
+        return posted(BatchKey.of_body(record.body).target_id, posting, result)
+
+
+class VoucherBatches(BatchTarget):
+    """Source invoices as JDE batch vouchers (F0411Z1 pay items + F0911Z1 distribution), through
+    ``ML_CreateVoucherBatch``. A record's body is the orchestration's input, batch keys included."""
+
+    orchestration = CREATE_VOUCHERS
+    writes = (CREATE_VOUCHERS,)
+    batch_table = BATCH_TABLE
+    what = "voucher batch"
+    check_columns = ("AN8", "VINV")
+    date_inputs = ("Invoice_Date", "GL_Date", "Due_Date")
+    periods = AP
+
+    def document(self, record: Mapped) -> str:
+        return f"{self.source_label} invoice {record.body['Invoice_Number']} (voucher batch " + (
+            f"{BatchKey.of_body(record.body).target_id})"
+        )
+
+    def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
+        holds = {(str(r.get("AN8")), str(r.get("VINV") or "").strip()) for r in rows}
+        if holds == {(str(record.body["Supplier"]), record.body["Invoice_Number"].strip())}:
+            return None
+        return (
+            f"JDE batch {key.target_id} holds supplier/invoice {sorted(holds)}, not supplier "
+            f"{record.body['Supplier']} invoice {record.body['Invoice_Number']}; check the batch in JDE"
+        )
+
+
+class JournalBatches(BatchTarget):
+    """Source documents as JDE journal entries (F0911Z1 rows, one per line, summing to zero), through
+    ``ML_CreateJournalBatch``, for the journal entry batch processor to post."""
+
+    orchestration = CREATE_JOURNALS
+    writes = (CREATE_JOURNALS,)
+    batch_table = JOURNAL_TABLE
+    what = "journal batch"
+    check_columns = ("KCO",)
+    date_inputs = ("GL_Date",)
+    periods = GL
+
+    def document(self, record: Mapped) -> str:
+        """Its explanation names the source document (``Inv INV-107``); the batch keys alone do not."""
+        explained = str(record.body.get("Explanation") or "").strip()
+        named = f" '{explained}'" if explained else ""
+        return f"{self.source_label} journal entry{named} ({super().document(record)})"
+
+    def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
+        companies = {str(r.get("KCO") or "").strip() for r in rows}
+        if companies == {str(record.body["Company"]).strip()}:
+            return None
+        return (
+            f"JDE journal batch {key.target_id} belongs to company {sorted(companies)}, not "
+            f"{record.body['Company']}; check the batch in JDE"
+        )
