@@ -866,35 +866,29 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
 )
 
 
-# Every declared setting by its variable: ``registered`` runs on hot paths (a lease's length per record).
-# Reversed, so the first declaration of a variable wins, as a scan would find it.
+# Every setting this module declares, by its variable: ``registered`` runs on hot paths (a lease's length per
+# record). Reversed, so the first declaration of a variable wins, as a scan would find it.
 _DECLARED = (*PROJECT_SETTINGS, *(s for system in SYSTEMS.values() for s in system.settings))
 _BY_ENV: dict[str, Setting] = {s.env: s for s in reversed(_DECLARED)}
 
 # Each integration declares its own settings next to its flows (``connector_assets/integrations/<name>/
-# settings.py``, variables ``ML_<NAME>_...``) and registers them here; a variable of an integration not yet
-# imported loads that module by its prefix, so a setting is found whoever asks first (a resource, ``ping``).
+# settings.py``: ``SETTINGS``, variables ``ML_<NAME>_...``). Nothing is registered: a variable of an
+# integration is looked up in that module by its prefix, read once per process, so a setting is found
+# whoever asks first (a resource, ``ping``) and importing a module changes no table.
 INTEGRATION_PACKAGES = "connector_assets.integrations"
-_BY_INTEGRATION: dict[str, tuple[Setting, ...]] = {}
 
 
-def register_settings(integration: str, *declared: Setting) -> tuple[Setting, ...]:
-    """Add ``integration``'s settings to the one table; a variable declared twice is a programming error.
-
-    Called by ``connector_assets/integrations/<name>/settings.py``, declared next to its flows: the table
-    imports that module the first time one of its ``ML_<NAME>_`` variables is asked for
-    (``registered``), so ``settings.read`` / ``value``, ``ml-connector ping`` and the configuration table
-    find it whoever asks first."""
+def checked_settings(integration: str, declared: tuple[Setting, ...]) -> tuple[Setting, ...]:
+    """``integration``'s ``declared`` settings, each under its ``ML_<INTEGRATION>_`` prefix and none declared
+    here or twice: a variable declared twice is a programming error, refused naming it."""
     prefix = f"ML_{integration.upper()}_"
+    seen: set[str] = set()
     for setting in declared:
         if not setting.env.startswith(prefix):
             raise ValueError(f"{integration}: setting {setting.env} must start with {prefix}")
-        known = _BY_ENV.get(setting.env)
-        if known is not None and known not in _BY_INTEGRATION.get(integration, ()):  # a re-import is no twice
+        if setting.env in _BY_ENV or setting.env in seen:
             raise ValueError(f"{setting.env} is declared twice")
-    for setting in declared:
-        _BY_ENV[setting.env] = setting
-    _BY_INTEGRATION[integration] = declared
+        seen.add(setting.env)
     return declared
 
 
@@ -912,21 +906,18 @@ def _integration_names() -> tuple[str, ...]:
     return tuple(sorted(p.parent.name for p in root.glob("*/settings.py")))
 
 
-def _load_integration_settings(env: str | None = None) -> None:
-    """Import the settings module of the integration whose prefix ``env`` has (of every one when None)."""
+@functools.cache
+def _declared_by(integration: str) -> dict[str, Setting]:
+    """``integration``'s settings by variable, as its ``settings`` module declares them (``SETTINGS``)."""
     import importlib
 
-    for name in _integration_names():
-        if name in _BY_INTEGRATION:
-            continue
-        if env is None or env.startswith(f"ML_{name.upper()}_"):
-            importlib.import_module(f"{INTEGRATION_PACKAGES}.{name}.settings")
+    module = importlib.import_module(f"{INTEGRATION_PACKAGES}.{integration}.settings")
+    return {s.env: s for s in checked_settings(integration, tuple(module.SETTINGS))}
 
 
 def integration_settings() -> dict[str, tuple[Setting, ...]]:
     """Every integration's settings, by integration name (sorted)."""
-    _load_integration_settings()
-    return dict(sorted(_BY_INTEGRATION.items()))
+    return {name: tuple(_declared_by(name).values()) for name in _integration_names()}
 
 
 def all_settings() -> list[Setting]:
@@ -948,10 +939,9 @@ def registered(env: str) -> Setting:
     setting = _BY_ENV.get(env)
     if setting is not None:
         return setting
-    _load_integration_settings(env)
-    setting = _BY_ENV.get(env)
-    if setting is not None:
-        return setting
+    for name in _integration_names():
+        if env.startswith(f"ML_{name.upper()}_") and env in _declared_by(name):
+            return _declared_by(name)[env]
     match = re.fullmatch(r"ML_([A-Z]+)_POLL_CRON", env)
     if match and match.group(1).lower() in SYSTEMS:
         return next(s for s in PROJECT_SETTINGS if s.env == "ML_<SYSTEM>_POLL_CRON")

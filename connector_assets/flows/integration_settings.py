@@ -1,12 +1,13 @@
 """An integration's settings declared as data: ``settings.toml`` beside its flows, one table per setting.
 
 Every setting of an integration is ``Setting("<integration>_<name>", "ML_<INTEGRATION>_<NAME>", ...)``: the
-field and the variable spell the same name twice, and ``register_settings`` refuses a variable outside the
+field and the variable spell the same name twice, and ``checked_settings`` refuses a variable outside the
 prefix. So a package's ``settings.toml`` holds each setting under its short name, with its default, help
 and kind (``connector_resources.setting_kinds``: a constant's name such as ``"EMAIL"``, or an inline table
 naming the kind and its fields, ``{ Number = { whole = true, minimum = 1 } }``); its ``settings.py`` is one
-call, ``declared_settings(__name__)``, which builds the ``Setting``s and registers them in the one table
-(the generated settings docs and ``ml-connector ping`` read that table). Data rather than code: six
+call, ``SETTINGS = declared_settings(__name__)``, which builds the ``Setting``s as data: nothing is
+registered, the one table (the generated settings docs, ``ml-connector ping``) reads ``SETTINGS`` by the
+variable's prefix, and the integration's component carries them. Data rather than code: six
 integrations' declarations are alike by nature, and a table reads as what it is.
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 
 from connector_resources import setting_kinds
 from connector_resources.setting_kinds import Kind
-from connector_resources.settings import Setting, register_settings
+from connector_resources.settings import Setting, checked_settings
 
 DECLARATIONS = "settings.toml"
 
@@ -33,8 +34,7 @@ def integration_variable(integration: str, name: str) -> str:
 
 @dataclass(frozen=True)
 class SettingsOf:
-    """The settings of ``integration``: ``SETTINGS(name, default, help, kind)`` declares one,
-    ``register`` puts them in the table (``connector_resources.settings.register_settings``)."""
+    """The settings of ``integration``: ``SETTINGS(name, default, help, kind)`` declares one."""
 
     integration: str
 
@@ -43,9 +43,6 @@ class SettingsOf:
         typed: dict[str, Any] = {} if kind is None else {"kind": kind}
         field = f"{self.integration}_{name}"
         return Setting(field, integration_variable(self.integration, name), default, help, **typed)
-
-    def register(self, *declared: Setting) -> tuple[Setting, ...]:
-        return register_settings(self.integration, *declared)
 
 
 def kind_of(declared: str | dict[str, dict[str, Any]] | None, where: str) -> Kind | None:
@@ -73,7 +70,8 @@ def kind_of(declared: str | dict[str, dict[str, Any]] | None, where: str) -> Kin
 
 def declared_settings(module: str) -> tuple[Setting, ...]:
     """The settings declared in the ``settings.toml`` beside ``module`` (an integration's ``settings``
-    module), registered under the integration (its package's name), in the file's order."""
+    module), of the integration its package names, in the file's order; checked (``checked_settings``),
+    never registered."""
     integration = module.rsplit(".", 2)[-2]
     path = Path(sys.modules[module].__file__ or "").with_name(DECLARATIONS)
     with path.open("rb") as handle:
@@ -86,9 +84,10 @@ def declared_settings(module: str) -> tuple[Setting, ...]:
         ):
             raise ValueError(f"{path}: [{name}] takes default and help, and kind if not text; got {table!r}")
     setting = SettingsOf(integration)
-    return setting.register(
-        *(
+    return checked_settings(
+        integration,
+        tuple(
             setting(name, t["default"], t["help"], kind_of(t.get("kind"), f"{path}: [{name}]"))
             for name, t in tables.items()
-        )
+        ),
     )

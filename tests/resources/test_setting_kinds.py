@@ -78,12 +78,14 @@ def test_each_integration_declares_its_settings_in_its_own_package():
 
 
 def test_a_setting_outside_its_integrations_prefix_or_declared_twice_is_refused():
-    from connector_resources.settings import register_settings
+    from connector_resources.settings import checked_settings
 
     with pytest.raises(ValueError, match="must start with ML_TOY_"):
-        register_settings("toy", Setting("x", "ML_OTHER_X", "", "help"))
+        checked_settings("toy", (Setting("x", "ML_OTHER_X", "", "help"),))
     with pytest.raises(ValueError, match="declared twice"):
-        register_settings("jde", Setting("x", "ML_JDE_POLL_CRON", "", "help"))
+        checked_settings("jde", (Setting("x", "ML_JDE_POLL_CRON", "", "help"),))
+    with pytest.raises(ValueError, match="declared twice"):
+        checked_settings("toy", (Setting("x", "ML_TOY_X", "", "help"), Setting("y", "ML_TOY_X", "", "help")))
 
 
 def test_an_integration_setting_asked_first_in_a_new_process_is_found():

@@ -1,5 +1,5 @@
 """JD Edwards <-> Procurify: its settings, declared in ``settings.toml`` beside this module,
-registered in the one table under the ``ML_JDE_PROCURIFY_`` prefix
+as data under the ``ML_JDE_PROCURIFY_`` prefix, read by the one table and the component
 (``flows.integration_settings.declared_settings``)."""
 
 from __future__ import annotations
