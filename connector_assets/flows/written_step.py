@@ -39,6 +39,7 @@ from connector_assets.flows.range_days import (
 )
 from connector_assets.flows.refused_share import RefusedShare, judge_items, systemic_written_check
 from connector_assets.flows.target_asset import target_asset_name
+from connector_assets.flows.target_boundary import wrapped
 from connector_assets.flows.validated_days import ValidatedDays
 from connector_assets.flows.write_pools import write_pool
 from connector_assets.flows.writer import (
@@ -50,7 +51,6 @@ from connector_assets.flows.writer import (
 )
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK
 from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec, day_queue
-from connector_assets.preview.target import previewed
 from connector_assets.runtime.asset_metadata import row_count
 from connector_assets.runtime.step_retry import fail_fast
 from connector_resources.desk_links import desk_queue_url
@@ -156,7 +156,7 @@ def written_asset(
         # A range's next days searched with the end of each day (``found_ahead``), for targets that can.
         ahead = SearchAhead(staged.read_ahead, lambda record: _awaits(queued, record))
         with spec.open_target(context) as opened, _releasing(context, ahead):
-            target = previewed(spec, opened)  # itself, unless a preview holds the writes (``preview``)
+            target = wrapped(spec, opened)  # itself, unless a preview holds the writes (``target_boundary``)
             for partition in partitions:
                 day = DayWrite(partition, dict.fromkeys(WRITE_COUNTS, 0))
                 days.append(day)

@@ -20,17 +20,24 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from connector_assets.flows.records import Created, FlowSpec, Mapped, Unchanged
+from connector_assets.flows.target_boundary import (
+    PLACEHOLDER,
+    TargetBoundary,
+    as_written,
+    created_unsent,
+    holding,
+    is_placeholder,
+    wrapped,
+)
 from connector_resources.http.write_hold import WouldWrite
 from connector_resources.redaction import redact
 from connector_resources.replay import WaitsFor
-
-PLACEHOLDER = "(new)"  # the target id a previewed create records: "(new) <source key>"
 
 
 class Capture:
@@ -149,50 +156,42 @@ class Capture:
         return found is not None
 
 
-_capture: Capture | None = None
+class PreviewBoundary(TargetBoundary):
+    """A preview's target boundary (``flows.target_boundary``): each write step's target wrapped in a
+    ``PreviewTarget`` noting in ``capture``, and the later flows' reads answered from what it held."""
+
+    def __init__(self, capture: Capture) -> None:
+        self.capture = capture
+
+    def wrap(self, spec: FlowSpec, target: Any) -> Any:
+        return PreviewTarget(spec, target, self.capture)
+
+    def written(self, entity: str, target_id: str) -> tuple[bool, dict[str, Any]] | None:
+        return self.capture.written(entity, target_id)
+
+    def created(self, target_id: str) -> bool:
+        return self.capture.created(target_id)
 
 
 @contextmanager
 def capturing(path: Path) -> Iterator[Capture]:
     """While open, every write step of the process writes through a ``PreviewTarget`` noting in ``path``."""
-    global _capture
     capture = Capture(path)
-    _capture = capture
     try:
-        yield capture
+        with holding(PreviewBoundary(capture)):
+            yield capture
     finally:
-        _capture = None
         capture.close()
 
 
-def is_placeholder(target_id: Any) -> bool:
-    """Whether ``target_id`` is the id a previewed create recorded in a real id's place."""
-    return str(target_id or "").startswith(PLACEHOLDER)
-
-
-def as_previewed(entity: str, target_id: Any, read: Callable[[], Mapping[str, Any]]) -> dict[str, Any]:
-    """Target record ``target_id``, written by the flows of ``entity``, as a later flow reads it: ``read()``
-    (one read of the target), or in a preview as the held writes would have left it: a previewed create's
-    body under its placeholder (never read: the target has no such record), the record read with a held
-    update's fields over it."""
-    capture = _capture
-    held = None if capture is None else capture.written(entity, str(target_id))
-    if held is None:
-        return dict(read())
-    created, fields = held
-    return fields if created else {**read(), **fields}
-
-
-def created_in_preview(target_id: Any) -> bool:
-    """Whether a previewed create recorded ``target_id``: a record the target does not hold yet, though
-    the flows after it are judged as if it did (False when no preview is capturing)."""
-    capture = _capture
-    return capture is not None and capture.created(str(target_id))
+# What the sides asked of a preview, now asked of the kit's target boundary.
+as_previewed = as_written
+created_in_preview = created_unsent
 
 
 def previewed(spec: FlowSpec, target: Any) -> Any:
     """``target`` as a write step uses it: itself, or wrapped when a preview is capturing."""
-    return target if _capture is None else PreviewTarget(spec, target, _capture)
+    return wrapped(spec, target)
 
 
 def flat(value: Any) -> dict[str, Any]:
