@@ -19,13 +19,14 @@ What differs between sources (where the record sits in a delivery, its id, its c
 staged asset and select the event types its flows apply (BILL delivers every event type to one endpoint,
 ``bill``), and may read the current version of the documents a delivery names instead of applying the
 delivery itself (``DocumentSource.current``: a BILL ``payment.updated`` carries no amounts per bill, and a
-bill event names no payment at all). Deliveries of a type no declared source of their inbox selects are
-acknowledged (``processed``) by the sensor, or by the next run that reads the inbox: no flow would ever
-apply them, and they are not failures.
+bill event names no payment at all). Deliveries of a type no source of their inbox selects (the sources
+the sensor is built with, or the one the reading flow applies: ``applied``) are acknowledged
+(``processed``) by the sensor, or by the next run that reads the inbox: no flow would ever apply them, and
+they are not failures.
 """
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -96,9 +97,6 @@ class DocumentSource:
     event_types: frozenset[str] | None = None  # None: every delivery of the inbox source
     current: Callable[[Any, list[dict[str, Any]]], list[list["Version"]]] | None = None
 
-    def __post_init__(self) -> None:
-        _SOURCES.setdefault(self.inbox_source, {})[self.name] = self  # who applies what (``applied``)
-
     @property
     def inbox_source(self) -> str:
         return self.inbox or self.name
@@ -125,17 +123,13 @@ class DocumentSource:
         return changed.date().isoformat() if changed else None
 
 
-# Every source declared so far, by inbox source and name: whether any flow applies a delivery. Filled as a
-# side effect of importing the module defining a source (a system side's ``documents``, imported by every
-# flow reading it), so what ``applied`` asks is known as soon as a flow module is.
-_SOURCES: dict[str, dict[str, DocumentSource]] = {}
-
-
-def applied(event: InboxEvent, payload: Any) -> bool:
-    """Whether any declared source of the delivery's inbox selects it; one none selects (a BILL
-    ``vendor.updated`` in an inbox only the payments flow reads) is never going to be applied."""
-    sources = _SOURCES.get(event.source, {}).values()
-    return payload is None or not sources or any(source.selects(payload) for source in sources)
+def applied(event: InboxEvent, payload: Any, sources: Iterable[DocumentSource]) -> bool:
+    """Whether any of ``sources`` (the sources of the delivery's inbox its reader applies: a sensor's, a
+    flow's own) selects it; one none selects (a BILL ``vendor.updated`` in an inbox only the payments flow
+    reads) is never going to be applied. Handed in, never looked up: a delivery's fate does not depend on
+    which modules happen to be imported."""
+    mine = [source for source in sources if source.inbox_source == event.source]
+    return payload is None or not mine or any(source.selects(payload) for source in mine)
 
 
 def acknowledge_unapplied(ledger: Ledger, event: InboxEvent) -> None:
@@ -248,7 +242,7 @@ def collect_documents(
     for event in _inbox_events(ledger, source.inbox_source):
         payload = inbox_payload(event)
         if payload is not None and not source.selects(payload):
-            if not applied(event, payload):  # even without the sensor running, it does not stay pending
+            if not applied(event, payload, (source,)):  # without the sensor running, it does not stay pending
                 acknowledge_unapplied(ledger, event)
             continue  # another source's event type
         record = source.inbox_record(event)
@@ -401,8 +395,8 @@ def pending_days(
     """The partition days of ``sources``' inbox rows after ``after_id``: (days, last row id seen, unreadable).
 
     ``last row id seen`` covers every source's rows (other sources have their own sensors), None when
-    there were no rows at all. A row of one of ``sources``' inboxes whose event type no declared source
-    selects is marked processed here (see the module docstring).
+    there were no rows at all. A row of one of ``sources``' inboxes whose event type none of them selects
+    is marked processed here (see the module docstring).
     """
     by_inbox: dict[str, list[DocumentSource]] = {}
     for source in sources:
@@ -419,7 +413,7 @@ def pending_days(
         if not selecting:
             # An event type no flow applies (a BILL vendor.updated): nothing will ever read it, and it is
             # not a failure, so it is acknowledged now instead of staying pending for ever.
-            if not applied(event, payload):
+            if not applied(event, payload, served):
                 acknowledge_unapplied(ledger, event)
             continue
         source = selecting[0]
