@@ -12,6 +12,7 @@ from typing import Any
 
 from connector_assets.flows.core import Created, Mapped
 from connector_assets.flows.periods import Posting
+from connector_assets.flows.target_boundary import created_unsent
 from connector_assets.jde.batch_targets import placed
 from connector_assets.jde.payment_repeats import (
     duplicate_refusal,
@@ -33,7 +34,6 @@ from connector_assets.jde.target_base import (
     posted,
 )
 from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
-from connector_assets.preview.target import created_in_preview
 from connector_resources.jde import Condition, JdeOrchestrationError
 
 
@@ -54,7 +54,7 @@ class VoucherPayments(JdeTarget):
                 conditions=key.conditions(),
             )
         )
-        if not rows and created_in_preview(key.target_id):  # a batch a preview's write would make now
+        if not rows and created_unsent(key.target_id):  # a batch a preview's write would make now
             raise VoucherUnprocessed(key, invoice)
         if not rows:
             raise VoucherNotReady(

@@ -17,11 +17,11 @@ from typing import Any
 
 from connector_assets.bill.ledger_bills import LedgerBills
 from connector_assets.flows.core import Mapped, Unchanged
+from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.integrations.jde_bill.bill_keys import VOUCHER_LINK, names_order
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.payments import bill_currency
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
-from connector_assets.preview.target import is_placeholder
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import refused
 
