@@ -6,15 +6,18 @@ JDE voucher batch can only be recorded once JDE's Batch Voucher Processor (R0411
 voucher, which no cross-reference records. Such a record is held (``replay.WaitsFor``, a ``held`` queue
 item) on a key of that state, ``<system>:<what>:<where>:<id>`` (``JDE:voucher_batch:F0411Z1:MLCOUPA/CP7/
 COUPA-INV-7``): no cross-reference ever has that key, so nothing syncs it, and it is never counted failed
-while it waits. The side that knows the system registers a check for the kind (``register_outside_check``:
-asked which of the held ids are ready now); ``ready_outside`` asks it, and ``replay.release_synced`` (run
-before and after every replay, by the CLI and the replay job) releases the ready ones, due for that replay.
-A check that cannot answer (the system down) leaves its records held, logged; the next sweep asks again.
+while it waits. The side that knows the system builds a check for the kind (asked which of the held ids
+are ready now), which a flow lists in its replay (``connector_assets.flows.replays.Replay.outside``);
+``ready_outside`` asks the checks it is handed, and ``replay.release_synced`` (run before and after every
+replay, by the CLI and the replay job) releases the ready ones, due for that replay. A check that cannot
+answer (the system down) leaves its records held, logged; the next sweep asks again. What records held on
+a kind wait for, in words, travels with its check (``Said``), not through a table filled at import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 from connector_resources.redaction import get_logger, redact
 
@@ -23,8 +26,19 @@ log = get_logger(__name__)
 Kind = tuple[str, str, str]  # system, what, where: the first three parts of the key
 # ids of one kind -> {id: why it is ready now, in words a finance user reads}; ids still waiting are left out.
 OutsideCheck = Callable[[list[str]], Mapping[str, str]]
-_CHECKS: dict[Kind, OutsideCheck] = {}
-_SAID: dict[Kind, str] = {}  # what records held on a kind wait for, in words (``replay`` prints it)
+
+
+@dataclass(frozen=True)
+class Said:
+    """An outside check with what the records held on its kind wait for, in words (``replay`` prints it):
+    the words are data on the check a flow hands over, so a report says them for exactly the kinds its
+    deployment replays."""
+
+    check: OutsideCheck
+    said: str = ""
+
+    def __call__(self, ids: list[str]) -> Mapping[str, str]:
+        return self.check(ids)
 
 
 def outside_key(kind: Kind, ident: str) -> str:
@@ -32,37 +46,64 @@ def outside_key(kind: Kind, ident: str) -> str:
     return ":".join((*kind, ident))
 
 
+def kind_of(key: str | None) -> tuple[Kind, str] | None:
+    """The kind and id a dependency key of a record held outside names, or None for another key."""
+    parts = (key or "").split(":", 3)
+    return ((parts[0], parts[1], parts[2]), parts[3]) if len(parts) == 4 and parts[3] else None
+
+
+def outside_said(key: str, checks: Mapping[Kind, OutsideCheck] | None = None) -> str:
+    """What a record held on ``key`` waits for, in words, when the check of its kind in ``checks`` says
+    it (``Said``; "" otherwise)."""
+    checks = registered_outside() if checks is None else checks
+    found = kind_of(key)
+    return str(getattr(checks.get(found[0]), "said", "") or "") if found is not None else ""
+
+
+def ready_outside(keys: Iterable[str], checks: Mapping[Kind, OutsideCheck] | None = None) -> dict[str, str]:
+    """The keys among ``keys`` (dependency keys of held records) whose outside state is ready now, with why:
+    each kind's check in ``checks`` asked once about its ids; keys of no kind there are left out."""
+    return ask_checks(registered_outside() if checks is None else checks, keys)
+
+
+# Until every flow states its ``Replay``: checks and words registered as a flow's module or replay
+# registration runs, read where no checks are handed. Removed once no flow registers.
+_CHECKS: dict[Kind, OutsideCheck] = {}
+_SAID: dict[Kind, str] = {}
+
+
 def register_outside_check(kind: Kind, check: OutsideCheck, said: str = "") -> None:
-    """Let ``check`` say which held ids of ``kind`` are ready (the last registration wins: a flow registers
-    it with its replays, on their resources); ``said``: what its records wait for, in words."""
+    """Let ``check`` say which held ids of ``kind`` are ready (the last registration wins)."""
     _CHECKS[kind] = check
     if said:
         _SAID[kind] = said
 
 
 def register_outside_words(kind: Kind, said: str) -> None:
-    """Say what records held on ``kind`` wait for, before (or without) a check: a kind declared where its
-    system's side loads (``missing_records.missing_kind``) is reported in words even by a process that
-    registered no check for it."""
+    """Say what records held on ``kind`` wait for, before (or without) a check."""
     _SAID[kind] = said
 
 
-def outside_said(key: str) -> str:
-    """What a record held on ``key`` waits for, in words, when its kind says it ("" otherwise)."""
-    parts = key.split(":", 3)
-    return _SAID.get((parts[0], parts[1], parts[2]), "") if len(parts) == 4 else ""
+def registered_outside() -> dict[Kind, OutsideCheck]:
+    """The registered checks with their words (``Said``); a kind with words alone answers nothing."""
+    kinds = {*_CHECKS, *_SAID}
+    return {
+        kind: Said(
+            _CHECKS.get(kind, _nothing_ready), _SAID.get(kind) or getattr(_CHECKS.get(kind), "said", "")
+        )
+        for kind in kinds
+    }
 
 
-def ready_outside(keys: Iterable[str]) -> dict[str, str]:
-    """The keys among ``keys`` (dependency keys of held records) whose outside state is ready now, with why:
-    each registered kind's check asked once about its ids; keys of no registered kind are left out."""
-    return ask_checks(_CHECKS, keys)
+def _nothing_ready(ids: list[str]) -> Mapping[str, str]:
+    return {}
 
 
 def ask_checks(checks: Mapping[Kind, OutsideCheck], keys: Iterable[str]) -> dict[str, str]:
-    """The keys among ``keys`` whose kind's check in ``checks`` says they are ready now, with why; each kind's
-    check asked once about all its ids. A check that fails leaves its keys held (logged): the next look asks
-    again. Shared by the replay sweeps (every registered check) and a target's session (its side's checks)."""
+    """The keys among ``keys`` whose kind's check in ``checks`` says they are ready now, with why; each
+    kind's check asked once about all its ids. A check that fails leaves its keys held (logged): the next
+    look asks again. Shared by the replay sweeps (every check of the deployment's replays) and a target's
+    session (its side's checks)."""
     wanted: dict[Kind, dict[str, str]] = {}
     for key in keys:
         parts = key.split(":", 3)

@@ -12,7 +12,7 @@ would wait for ever where nobody looking at failures sees them. The ledger knows
 * a person abandoned its queue item (e.g. the replay found it gone from the source) and nothing wrote it;
 * it is such a child itself, refused because of its own parent (a chain);
 * its flow says it never sends it, which only the source can tell (a Procurify vendor of a type the
-  vendors flow never sends to JDE): the flow registers a check (``register_parent_check``) asked about
+  vendors flow never sends to JDE): the flow lists a check in its replay (``Replay.parents``) asked about
   the keys the ledger leaves undecided, by every sweep (a replay's, the replay job's, a run's of the
   held records' flow) and by a replay meeting such a record.
 
@@ -60,7 +60,7 @@ EXPORTED_ELSEWHERE = "exported_elsewhere"
 REFUSED = "refused"
 ABANDONED = "abandoned"
 CHAINED = "parent_cannot_come"
-NOT_SENT = "not_sent"  # its flow's registered check says it never sends it (``register_parent_check``)
+NOT_SENT = "not_sent"  # its flow's check says it never sends it (``Replay.parents``)
 
 CHAIN_ROUNDS = 5  # a sweep follows chains (payment -> bill -> vendor) this deep
 _CHUNK = 500
@@ -128,14 +128,19 @@ Kind = tuple[str, str, str]  # integration, entity, source system: the first thr
 # A flow's word on records of its kind the ledger cannot judge: (ledger, source keys) -> {source key: why it
 # will never be written, in words saying what a person can do}. Keys it cannot tell about are left out.
 ParentCheck = Callable[[Ledger, list[str]], Mapping[str, str]]
+# Until every flow states its ``Replay``: checks registered by a flow's replay registration, read where
+# no checks are handed. Removed once no flow registers.
 _CHECKS: dict[Kind, ParentCheck] = {}
 
 
 def register_parent_check(integration: str, entity: str, system: str, check: ParentCheck) -> None:
-    """Let ``check`` say which records of a kind its flow will never send (module docstring): asked by
-    ``gone_parents`` about the keys of that kind the ledger leaves undecided (the last registration wins;
-    a flow registers it with its replays, on their resources)."""
+    """Let ``check`` say which records of a kind its flow will never send (the last registration wins)."""
     _CHECKS[(integration, entity, system)] = check
+
+
+def registered_parents() -> dict[Kind, ParentCheck]:
+    """The parent checks registered so far (until every flow states its ``Replay``)."""
+    return dict(_CHECKS)
 
 
 def gone_parents(
@@ -250,12 +255,17 @@ def _items_of(
 
 
 def held_on_gone(
-    ledger: Ledger, *, integration: str | None = None, flow: str | None = None
+    ledger: Ledger,
+    *,
+    integration: str | None = None,
+    flow: str | None = None,
+    checks: Mapping[Kind, ParentCheck] | None = None,
 ) -> list[tuple[GoneParent, int]]:
     """The parents that cannot come with how many held records wait for each, most waited-for first:
-    what ``replay --dry-run`` lists, and what the next replay refuses."""
+    what ``replay --dry-run`` lists, and what the next replay refuses (``checks``: the flows' own word,
+    the deployment's ``Replays.parents``)."""
     held = ledger.held_counts(integration=integration, flow=flow)
-    gone = gone_parents(ledger, held)
+    gone = gone_parents(ledger, held, checks=checks)
     return sorted(((g, held[k]) for k, g in gone.items()), key=lambda pair: (-pair[1], pair[0].key))
 
 
@@ -330,6 +340,7 @@ def refuse_if_parent_gone(
     *,
     retry_in: timedelta,
     run_id: str | None = None,
+    checks: Mapping[Kind, ParentCheck] | None = None,
 ) -> QueueItem | None:
     """A replay's record that waits for ``depends_on``: if that parent cannot come, fail it again (an
     attempt counted, next attempt ``retry_in`` from now, a ``fail`` event) instead of holding it, and
@@ -339,7 +350,7 @@ def refuse_if_parent_gone(
     parts = depends_on.split(":", 3)
     if len(parts) == 4 and (parts[0], parts[1], parts[3]) == (item.integration, item.entity, item.source_key):
         return None
-    parent = gone_parents(ledger, {depends_on}).get(depends_on)
+    parent = gone_parents(ledger, {depends_on}, checks=checks).get(depends_on)
     if parent is None:
         return None
     with ledger.transaction() as conn:

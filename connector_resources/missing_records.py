@@ -12,26 +12,28 @@ where, and what a person does.
 
 Nothing is sent for it while the record is missing: a run of its flow leaves it held without calling the
 target (``connector_assets.flows.missing_holds``, once per target session), and a replay never takes a
-held item. It is released once, when the record appears: the side that knows the target registers a
-check per kind (``register_missing_check``, on ``held_outside``'s sweeps: run before and after every
-replay) that reads the target for the held ids, and a run of the flow asks the same on its own session
-before its first write. A record whose mapped content changed (a supplier number corrected in the source,
-a match by hand naming another supplier) is sent again at once: the change may be the fix.
+held item. It is released once, when the record appears: the side that knows the target builds a check
+per kind (``MissingCheck``: the kind and a read of the target for the held ids) that its flows list in
+their replays (``held_outside``'s sweeps: run before and after every replay), and a run of the flow asks
+the same on its own session before its first write. A record whose mapped content changed (a supplier
+number corrected in the source, a match by hand naming another supplier) is sent again at once: the
+change may be the fix.
 
 Why in the resources layer: the replay report, the desk and the fit report group held records by kind
-(``kind_words``) without knowing any integration; each target's side declares its kinds
-(``missing_kind``), as it registers its checks.
+(``kind_words``) without knowing any integration; each target's side declares its kinds as constants
+(``missing_kind``) and hands them, or the checks carrying them, to whoever reads a held record's kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from connector_resources.held_outside import (
     Kind,
     OutsideCheck,
     ask_checks,
+    kind_of,
     outside_key,
     register_outside_check,
     register_outside_words,
@@ -73,36 +75,44 @@ class MissingKind:
         )
 
 
+# Until every side hands its kinds over: the kinds declared so far, read where none are handed.
 _KINDS: dict[Kind, MissingKind] = {}
 
 
 def missing_kind(system: str, what: str, where: str, *, label: str, master: str, todo: str) -> MissingKind:
-    """Declare a kind of missing record (the last declaration of the same three parts wins)."""
+    """A kind of missing record, as its side declares it (a constant of the side)."""
     kind = MissingKind(system, what, where, label, master, todo)
     _KINDS[kind.parts] = kind
     register_outside_words(kind.parts, kind.said)
     return kind
 
 
-def missing_of(depends_on: str | None) -> tuple[MissingKind, str] | None:
+Kinds = Mapping[Kind, object] | Iterable[MissingKind]
+
+
+def missing_of(depends_on: str | None, kinds: Kinds | None = None) -> tuple[MissingKind, str] | None:
     """The kind and id of the missing record a held record names (``depends_on``), or None when it is
-    held on something else (another record of a flow, a period, a voucher batch)."""
-    parts = (depends_on or "").split(":", 3)
-    if len(parts) != 4 or not parts[3]:
+    held on something else (another record of a flow, a period, a voucher batch). ``kinds``: the missing
+    kinds known, as the sides declare them, or the checks carrying them (``MissingCheck``, by kind)."""
+    found = kind_of(depends_on)
+    if found is None:
         return None
-    kind = _KINDS.get((parts[0], parts[1], parts[2]))
-    return (kind, parts[3]) if kind is not None else None
+    given = _KINDS if kinds is None else kinds
+    by_parts = given if isinstance(given, Mapping) else {kind.parts: kind for kind in given}
+    value = by_parts.get(found[0])
+    kind = value if isinstance(value, MissingKind) else getattr(value, "kind", None)
+    return (kind, found[1]) if isinstance(kind, MissingKind) else None
 
 
-def is_missing_hold(depends_on: str | None) -> bool:
-    """Whether a held record waits for a record its target lacks."""
-    return missing_of(depends_on) is not None
+def is_missing_hold(depends_on: str | None, kinds: Kinds | None = None) -> bool:
+    """Whether a held record waits for a record its target lacks (``kinds``: as ``missing_of``)."""
+    return missing_of(depends_on, kinds) is not None
 
 
-def kind_words(depends_on: str | None) -> str:
+def kind_words(depends_on: str | None, kinds: Kinds | None = None) -> str:
     """A held record's kind in words, for grouping ("missing in JDE: supplier (F0401)"); "" when it is not
-    held on a missing record."""
-    found = missing_of(depends_on)
+    held on a missing record (``kinds``: as ``missing_of``)."""
+    found = missing_of(depends_on, kinds)
     if found is None:
         return ""
     kind = found[0]
@@ -133,10 +143,32 @@ class MissingRecord(WaitsFor):  # noqa: N818 - a state: the record waits for the
 AppearedCheck = OutsideCheck
 
 
+@dataclass(frozen=True)
+class MissingCheck:
+    """A kind's check for the held ids whose missing record exists now, carrying the kind: the sweeps
+    ask it (``held_outside``), the report says its words (``said``), and ``missing_of`` reads the kind
+    of a held record from it."""
+
+    kind: MissingKind
+    read: AppearedCheck
+
+    @property
+    def said(self) -> str:
+        return self.kind.said
+
+    def __call__(self, ids: list[str]) -> Mapping[str, str]:
+        return self.read(ids)
+
+
+def missing_checks(reads: Mapping[MissingKind, AppearedCheck]) -> dict[Kind, MissingCheck]:
+    """Each kind's check (``MissingCheck``) by the kind's parts: what a flow's ``Replay.outside`` gives."""
+    return {kind.parts: MissingCheck(kind, read) for kind, read in reads.items()}
+
+
 def register_missing_check(kind: MissingKind, check: AppearedCheck) -> None:
-    """Let every replay sweep release the records held on ``kind`` whose missing record ``check`` finds
-    now (``held_outside``: asked once per sweep about all the held ids of the kind)."""
-    register_outside_check(kind.parts, check, said=kind.said)
+    """Until every flow states its ``Replay``: let every replay sweep release the records held on ``kind``
+    whose missing record ``check`` finds now."""
+    register_outside_check(kind.parts, MissingCheck(kind, check), said=kind.said)
 
 
 def appeared_in(checks: Mapping[Kind, AppearedCheck], keys: list[str]) -> dict[str, str]:

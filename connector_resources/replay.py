@@ -1,10 +1,11 @@
 """Re-attempting retry-queue records on demand (``ml-connector replay``) and on a schedule.
 
-Each flow registers a handler for its (integration, flow) pair. A handler writes one queued record with
-today's mappings and credentials and returns what it wrote; it must go through the ledger's
-cross-reference first so a record that already succeeded is skipped, never written twice. This module
-only drives handlers and keeps the books: resolve on success, count the attempt and push the next attempt
-time out on failure, and append an audit event either way.
+Each flow states a handler for its (integration, flow) pair; a deployment's are handed to the replay as
+a ``ReplaySet`` (built from its loaded flows by ``connector_assets.flows.replays``). A handler writes one
+queued record with today's mappings and credentials and returns what it wrote; it must go through the
+ledger's cross-reference first so a record that already succeeded is skipped, never written twice. This
+module only drives handlers and keeps the books: resolve on success, count the attempt and push the next
+attempt time out on failure, and append an audit event either way.
 
 Held records (waiting for another record, e.g. a purchase order for its supplier) are released by
 ``release_waiting`` whenever that record is written, on every path (a run's write step and a replay both
@@ -18,19 +19,23 @@ abandoned) is refused there instead, with why (``connector_resources.held_parent
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
-from connector_resources.held_outside import ready_outside
+from connector_resources.held_outside import Kind as OutsideKind
+from connector_resources.held_outside import OutsideCheck, ready_outside, registered_outside
+from connector_resources.held_parents import Kind as ParentKind
 from connector_resources.held_parents import (
+    ParentCheck,
     due_again_on_synced_parents,
     parents_first,
     refuse_held_on_gone_parents,
     refuse_if_parent_gone,
+    registered_parents,
 )
 from connector_resources.ledger import Ledger, LedgerInputError, QueueItem
 from connector_resources.redaction import get_logger, redact
@@ -123,8 +128,23 @@ class ReplaysAhead(Protocol):
     def ahead(self, items: Sequence[QueueItem], ledger: Ledger) -> Callable[[], None]: ...
 
 
-# Filled by each integration's ``Flow.replays`` when ``connector_assets.definitions`` loads (this layer cannot
-# import the integrations); read by ``replay_items``, the replay job and ``ml-connector replay``.
+class ReplaySet(Protocol):
+    """What a replay is handed (``connector_assets.flows.replays.Replays``, built from a deployment's
+    flows): each flow's handler, and the checks the sweeps ask about records held on another system's
+    state (``held_outside``) or on a record its flow never sends (``held_parents``). This layer cannot
+    import the integrations, so whoever replays hands it over; nothing is registered at import."""
+
+    @property
+    def outside(self) -> Mapping[OutsideKind, OutsideCheck]: ...
+
+    @property
+    def parents(self) -> Mapping[ParentKind, ParentCheck]: ...
+
+    def handler_for(self, integration: str, flow: str) -> ReplayHandler | None: ...
+
+
+# Until every flow states its ``Replay``: handlers registered by the flows' replay registrations, read
+# where no ``ReplaySet`` is handed. Removed once no flow registers.
 _handlers: dict[tuple[str, str], ReplayHandler] = {}
 
 
@@ -137,11 +157,37 @@ def handler_for(integration: str, flow: str) -> ReplayHandler | None:
 
 
 def registered_flows() -> dict[str, list[str]]:
-    """Integration -> the flows with a replay handler (what ``replay --integration/--flow`` accepts)."""
-    flows: dict[str, list[str]] = {}
-    for integration, flow in sorted(_handlers):
-        flows.setdefault(integration, []).append(flow)
-    return flows
+    """Integration -> the flows with a registered replay handler."""
+    return _Registered().flows()
+
+
+class _Registered:
+    """The registered handlers and checks as a ``ReplaySet`` (until every flow states its ``Replay``)."""
+
+    @property
+    def handlers(self) -> dict[tuple[str, str], ReplayHandler]:
+        return dict(_handlers)
+
+    @property
+    def outside(self) -> Mapping[OutsideKind, OutsideCheck]:
+        return registered_outside()
+
+    @property
+    def parents(self) -> Mapping[ParentKind, ParentCheck]:
+        return registered_parents()
+
+    def handler_for(self, integration: str, flow: str) -> ReplayHandler | None:
+        return _handlers.get((integration, flow))
+
+    def flows(self) -> dict[str, list[str]]:
+        flows: dict[str, list[str]] = {}
+        for integration, flow in sorted(_handlers):
+            flows.setdefault(integration, []).append(flow)
+        return flows
+
+
+def _given(replays: ReplaySet | None) -> ReplaySet:
+    return _Registered() if replays is None else replays
 
 
 @dataclass
@@ -229,6 +275,7 @@ def release_waiting(
 
 def release_synced(
     ledger: Ledger,
+    replays: ReplaySet | None = None,
     *,
     integration: str | None = None,
     flow: str | None = None,
@@ -239,9 +286,11 @@ def release_synced(
     are replayed in the same run), and every replay ends with it.
 
     Records held on another system's work are released once that system's check says it is done
-    (``held_outside``). It also refuses the held records whose dependency will never be written
-    (``held_parents``: failed with why, logged, not in the returned list) and makes due again those refused
+    (``held_outside``: ``replays.outside``). It also refuses the held records whose dependency will never
+    be written (``held_parents``, the flows' own word ``replays.parents``: failed with why, logged, not in
+    the returned list) and makes due again those refused
     so whose dependency has synced after all (in the list: released because their dependency synced)."""
+    replays = _given(replays)
     freed = ledger.release_dead_takes()  # taken by a replay that was killed: due again at once
     if freed:
         log.info("%d queue item(s) taken by a replay that has ended are due again", len(freed))
@@ -251,7 +300,7 @@ def release_synced(
         reason = f"released: {key} had already synced (found by replay); due for replay"
         released.extend(release_waiting(ledger, key, reason=reason, run_id=run_id))
     # Records held on another system's work (``held_outside``): released once its check says it is done.
-    for key, why in sorted(ready_outside(key for key, _ in overview.held_by).items()):
+    for key, why in sorted(ready_outside((key for key, _ in overview.held_by), replays.outside).items()):
         released.extend(
             release_waiting(ledger, key, reason=f"released: {why}; due for replay", run_id=run_id)
         )
@@ -262,7 +311,12 @@ def release_synced(
             released.append(item)
     released.extend(due_again_on_synced_parents(ledger, integration=integration, flow=flow, run_id=run_id))
     refused = refuse_held_on_gone_parents(
-        ledger, retry_in=backoff_for, integration=integration, flow=flow, run_id=run_id
+        ledger,
+        retry_in=backoff_for,
+        integration=integration,
+        flow=flow,
+        run_id=run_id,
+        checks=replays.parents,
     )
     if refused:
         log.warning("%d held record(s) refused: what they wait for will never be written", len(refused))
@@ -339,26 +393,29 @@ def audit_run(run_id: str | None, detail: dict[str, Any] | None) -> str:
 def replay_items(
     ledger: Ledger,
     items: Iterable[QueueItem],
+    replays: ReplaySet | None = None,
     *,
     run_id: str | None = None,
     ended: Callable[[str], bool] | None = None,
     by: str = "cli",
 ) -> ReplaySummary:
-    """Re-attempt ``items`` with their flows' handlers; never raises for a single record's failure.
+    """Re-attempt ``items`` with their flows' handlers (``replays``); never raises for a single record's
+    failure.
 
     Handlers share one ``ReplayScope`` for the call (``shared_value`` / ``shared_context``). Records
     released by the writes (``write_record``) are in ``ReplaySummary.released``; the replay ends with
     ``release_synced``, so a record written without releasing (a skip: written before, by a path that did
     not release) leaves nothing held on it either. Released records are due for the next replay."""
+    replays = _given(replays)
     writer = ReplayWriter(run_id or f"replay-{uuid.uuid4()}", ended)
     with ExitStack() as stack:
         token, writing = _scope.set(ReplayScope(stack)), _writer.set(writer)
         try:
-            summary = _replay_each(ledger, items, run_id, writer.owner, by)
+            summary = _replay_each(ledger, items, replays, run_id, writer.owner, by)
         finally:
             _writer.reset(writing)
             _scope.reset(token)
-    summary.released += len(release_synced(ledger, run_id=run_id))
+    summary.released += len(release_synced(ledger, replays, run_id=run_id))
     return summary
 
 
@@ -368,7 +425,7 @@ REPLAY_CHUNK = 50
 
 
 def _replay_each(
-    ledger: Ledger, items: Iterable[QueueItem], run_id: str | None, owner: str, by: str
+    ledger: Ledger, items: Iterable[QueueItem], replays: ReplaySet, run_id: str | None, owner: str, by: str
 ) -> ReplaySummary:
     """Each item is taken first (``Ledger.take_queue_item``): concurrent replays each write what they took,
     skip what another has, and count only their own writes; an item another closes meanwhile never stops
@@ -376,7 +433,7 @@ def _replay_each(
     has an ``ahead`` (``ReplaysAhead``), handed to it before their writes; each is then written alone."""
     summary = ReplaySummary()
     for chunk in _chunks(parents_first(items, by_flow=True)):  # a fixed parent first, then its children
-        handler = handler_for(chunk[0].integration, chunk[0].flow)
+        handler = replays.handler_for(chunk[0].integration, chunk[0].flow)
         if handler is None:
             summary.no_handler.extend(item.id for item in chunk)
             continue
@@ -396,7 +453,7 @@ def _replay_each(
         release = ahead([item for item, _ in taken], ledger) if callable(ahead) and len(taken) > 1 else None
         try:
             for item, days in taken:
-                _replay_taken(ledger, item, days, handler, run_id, by, summary)
+                _replay_taken(ledger, item, days, handler, replays.parents, run_id, by, summary)
         finally:
             if release is not None:
                 release()
@@ -423,6 +480,7 @@ def _replay_taken(
     item: QueueItem,
     days: list[str | None],
     handler: ReplayHandler,
+    parents: Mapping[ParentKind, ParentCheck],
     run_id: str | None,
     by: str,
     summary: ReplaySummary,
@@ -430,7 +488,7 @@ def _replay_taken(
     """Replay ``item``, taken by this replay, in the name of its run and first day (``ReplayAt``)."""
     at = _at.set(ReplayAt(run_id, days[0], by))
     try:
-        _replay_one(ledger, item, handler, run_id, summary)
+        _replay_one(ledger, item, handler, parents, run_id, summary)
     except LedgerInputError:  # closed by a run that wrote the record meanwhile: nothing left to do
         _left(ledger, item, summary, days)
     finally:
@@ -456,7 +514,12 @@ def _where(run_id: str | None) -> dict[str, Any]:
 
 
 def _replay_one(
-    ledger: Ledger, item: QueueItem, handler: ReplayHandler, run_id: str | None, summary: ReplaySummary
+    ledger: Ledger,
+    item: QueueItem,
+    handler: ReplayHandler,
+    parents: Mapping[ParentKind, ParentCheck],
+    run_id: str | None,
+    summary: ReplaySummary,
 ) -> None:
     """Run ``item``'s handler and record what came of it (replayed, held, failed again) in ``summary``."""
     try:
@@ -464,7 +527,12 @@ def _replay_one(
     except WaitsFor as waits:
         # What it waits for will never be written: failed again with why, never held again.
         after = refuse_if_parent_gone(
-            ledger, item, waits.depends_on, retry_in=backoff_for(item.attempts), run_id=run_id
+            ledger,
+            item,
+            waits.depends_on,
+            retry_in=backoff_for(item.attempts),
+            run_id=run_id,
+            checks=parents,
         )
         if after is not None and after.status == "resolved":  # its parent went elsewhere: so did it
             summary.skipped.append(item.id)

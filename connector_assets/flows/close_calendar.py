@@ -9,22 +9,23 @@ it. ``ML_<INTEGRATION>_CLOSE_CALENDAR`` declares the close in the ERP's time zon
 
 During a window every money write of the integration is held (``CloseInProgress``, a ``WaitsFor``: nothing
 is sent, nothing counts failed) with "period close in progress, until <when>", and released by the replay
-sweep once the window has ended (``register``d here, at import: it needs nothing but the clock). Master
-data flows keep running: only the ERP sides' money writes ask (``hold_during_close``).
+sweep once the window has ended (``close_checks``, listed in the money flows' replays: it needs nothing
+but the clock). Master data flows keep running: only the ERP sides' money writes ask
+(``hold_during_close``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connector_assets.flows.integration_settings import integration_variable
 from connector_resources import settings
-from connector_resources.held_outside import outside_key, register_outside_check
+from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key, register_outside_check
 from connector_resources.refusals import close_window, code_of
 from connector_resources.replay import WaitsFor
 from connector_resources.settings import SettingError
@@ -166,6 +167,14 @@ def ended(held: list[str], now: datetime | None = None) -> dict[str, str]:
     return ready
 
 
-register_outside_check(
-    KIND, ended, said="wait for a declared period close to end: a replay after it sends them"
-)
+CLOSE_SAID = "wait for a declared period close to end: a replay after it sends them"
+
+
+def close_checks(resources: Callable[[], Mapping[str, Any]] | None = None) -> dict[Kind, OutsideCheck]:
+    """The replay sweep's check releasing what a declared close held once it has ended, with its words, for
+    a money flow's ``Replay.outside`` (it reads the clock and the settings, never ``resources``)."""
+    return {KIND: Said(ended, CLOSE_SAID)}
+
+
+# Until every money flow lists ``close_checks`` in its ``Replay``: registered for the sweeps.
+register_outside_check(KIND, ended, said=CLOSE_SAID)

@@ -10,8 +10,8 @@ once per run by the ERP's side: ``connector_assets.jde.periods``, ``connector_as
 * ``refuse`` (the default): the source date is sent when its period is open; otherwise the record is held
   on the calendar (``PeriodClosed``, a ``WaitsFor``: nothing is written, it never counts as failed) with a
   reason naming the document, its date, the period and what to do. A replay sweep releases it once the
-  period is open again, or once the policy says to re-date (``register_period_check``): nothing is sent
-  again while nothing changed.
+  period is open again, or once the policy says to re-date (``period_checks``, listed in the ERP flows'
+  replays): nothing is sent again while nothing changed.
 * ``first_open_day``: the record is posted on the first day of the earliest open period; the source date
   stays on the document where the target has a place for it, and in the audit trail (``Posting.note``).
 
@@ -28,7 +28,7 @@ from typing import Protocol
 from connector_assets.flows.close_calendar import held_idents
 from connector_assets.flows.integration_settings import integration_variable
 from connector_resources import settings
-from connector_resources.held_outside import Kind, outside_key, register_outside_check
+from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key, register_outside_check
 from connector_resources.refusals import code_of, period_closed
 from connector_resources.replay import WaitsFor
 
@@ -112,7 +112,7 @@ def redated(posting: Posting | None) -> tuple[list[str], list[str]]:
 
 class PeriodClosed(WaitsFor):  # noqa: N818 - a state: the record waits for its period to open
     """A money record dated in a period its ERP does not post into: held on the calendar, not failed and not
-    sent again, until the period opens or the policy says to re-date it (``register_period_check``)."""
+    sent again, until the period opens or the policy says to re-date it (``period_checks``)."""
 
     def __init__(self, kind: Kind, ledger_id: str, integration: str, day: date, reason: str) -> None:
         refusal = period_closed(reason, system=kind[0], ledger=ledger_id, day=day.isoformat())
@@ -151,11 +151,12 @@ def post_on(
     raise PeriodClosed(kind, calendar.ledger_id, integration, day, f"{dated}: {todo}")
 
 
-def register_period_check(kind: Kind, calendar_of: Callable[[str], Calendar | None]) -> None:
-    """Let replay sweeps release the records an ERP's side held on closed periods (``kind``: ``("JDE",
-    "period", "ledger")``): a record is ready once its day's period is open, or once its integration's policy
-    re-dates it and a period is open. ``calendar_of(ledger_id)`` reads that ledger's periods now (None: it
-    cannot be read; its records stay held)."""
+def period_checks(kind: Kind, calendar_of: Callable[[str], Calendar | None]) -> dict[Kind, OutsideCheck]:
+    """The replay sweep's check releasing the records an ERP's side held on closed periods (``kind``:
+    ``("JDE", "period", "ledger")``), with its words, for a flow's ``Replay.outside``: a record is ready
+    once its day's period is open, or once its integration's policy re-dates it and a period is open.
+    ``calendar_of(ledger_id)`` reads that ledger's periods now (None: it cannot be read; its records stay
+    held)."""
 
     def check(held: list[str]) -> Mapping[str, str]:
         by_ledger: dict[str, list[str]] = {}
@@ -169,7 +170,13 @@ def register_period_check(kind: Kind, calendar_of: Callable[[str], Calendar | No
                 ready.update({f"{ledger_id}/{r}": why for r, why in ready_to_post(calendar, rests).items()})
         return ready
 
-    register_outside_check(kind, check, said=PERIOD_SAID)
+    return {kind: Said(check, PERIOD_SAID)}
+
+
+def register_period_check(kind: Kind, calendar_of: Callable[[str], Calendar | None]) -> None:
+    """Until every ERP flow lists ``period_checks`` in its ``Replay``: register them for the sweeps."""
+    for each, check in period_checks(kind, calendar_of).items():
+        register_outside_check(each, check, said=PERIOD_SAID)
 
 
 def ready_to_post(calendar: Calendar, held: list[str]) -> dict[str, str]:
