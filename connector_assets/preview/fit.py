@@ -24,6 +24,7 @@ from dagster import (
 from connector_assets.preview.report import FitReport
 from connector_assets.preview.run_facts import FlowRead
 from connector_assets.preview.runner import FlowPreview, run_preview
+from connector_resources import settings
 from connector_resources.ledger import Ledger
 
 
@@ -88,20 +89,17 @@ class FitConfig(Config):
     flows: list[str] = []
 
 
-def fit_job(integration: str) -> Any:
+def fit_job(integration: str, definitions: Callable[[str], Definitions]) -> Any:
     """``<integration>_fit``: the fit report of the integration as a run, its Markdown in the run's output
-    and the files under ``$DAGSTER_HOME/fit/<run id>``. Writes nothing to any system."""
+    and the files under ``$DAGSTER_HOME/fit/<run id>``. Writes nothing to any system. ``definitions``: the
+    integration's definitions as the deployment builds them, with today's settings, built when the run
+    asks (the assembly hands it over: the preview never reads the deployment itself)."""
 
     @op(name=f"{integration}_fit_report", required_resource_keys={"ledger"})
     def report(context: OpExecutionContext, config: FitConfig):
-        # The integration's definitions as the deployment builds them, with today's settings.
-        from connector_assets.deployment import deployment_definitions
-        from connector_assets.integrations import chosen
-        from connector_resources import settings
-
         out = Path(settings.value("DAGSTER_HOME")) / "fit" / context.run_id
         done = fit(
-            deployment_definitions(chosen([integration])),
+            definitions(integration),
             integration,
             date.fromisoformat(config.first_day),
             date.fromisoformat(config.last_day),

@@ -3,9 +3,9 @@
 A preview runs a flow's real code (reads, mapping, the write step's look-ups and natural-key searches) and
 must send nothing that changes a system. Rather than trusting each target to know it is previewed, the HTTP
 core refuses, before anything leaves the process, every request that is not a read: a ``WouldWrite``
-carrying the method, the URL and the body it would have sent. The preview's target wrapper turns it into
-the record's verdict (``connector_assets.preview.target``); anywhere else it fails the step loudly, which is
-the point: a write the preview did not expect is found, never sent.
+carrying the method, the URL and the body it would have sent. The preview, standing at the write step's
+target boundary, turns it into the record's verdict; anywhere else it fails the step loudly, which is the
+point: a write the preview did not expect is found, never sent.
 
 What counts as a read (everything else is held):
 
@@ -38,8 +38,8 @@ _holding = 0
 class WouldWrite(BaseException):
     """A write request a preview held back. A ``BaseException``: a target's ``except Exception`` (which
     turns an HTTP failure into its own error, or searches after an ambiguous one) must not take it for a
-    failed write. The preview's target wrapper catches it (``connector_assets.preview.target``), and a target
-    whose held write only follows up a decided one (Fusion's validation of an adopted invoice) by name."""
+    failed write. The preview's wrapper at the target boundary catches it, and a target whose held write
+    only follows up a decided one (Fusion's validation of an adopted invoice) by name."""
 
     def __init__(self, system: str, method: str, url: str, body: Any, client: Any = None) -> None:
         super().__init__(f"{system}: {method} {urlsplit(url).path} held (a preview sends no write)")

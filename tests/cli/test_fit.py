@@ -10,8 +10,7 @@ from asset_runs import busy_day
 from click.testing import CliRunner
 from dagster import AssetKey, DagsterInstance
 
-from connector_assets.deployment import deployment_definitions
-from connector_assets.integrations import chosen
+from connector_assets.deployment import Deployment
 from connector_assets.preview.verdicts import FIT_COLUMNS
 from connector_cli.main import cli
 
@@ -60,7 +59,7 @@ def test_fit_refuses_an_unknown_flow_naming_the_known_ones(env, tmp_path):
 
 def test_the_fit_job_shows_the_report_in_its_run(env, tmp_path):
     day = busy_day()
-    job = deployment_definitions(chosen(["jde_coupa"])).resolve_job_def("jde_coupa_fit")
+    job = Deployment.of(["jde_coupa"]).definitions.resolve_job_def("jde_coupa_fit")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
             run_config={"ops": {"jde_coupa_fit_report": {"config": {"first_day": day, "last_day": day}}}},

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from connector_assets.flows.records import Created, Mapped
+from connector_assets.flows.target_boundary import as_written, created_unsent, is_placeholder, wrapped
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
-from connector_assets.preview.target import PLACEHOLDER, Capture, PreviewTarget
+from connector_assets.preview.target import PLACEHOLDER, Capture, PreviewTarget, capturing
 from connector_resources.coupa.errors import CoupaAmbiguousMatchError
 from connector_resources.http.write_hold import hold_write, writes_held
 
@@ -95,3 +96,23 @@ def test_a_search_that_matches_several_records_is_ambiguous_and_still_fails_as_i
         wrapped.find(_record("1017", name="Acme"))
     assert capture.note_of("suppliers", "1017") == {"verdict": "ambiguous"}
     capture.close()
+
+
+def test_the_kit_sees_what_the_open_preview_held_and_the_target_as_it_is_otherwise(tmp_path):
+    target, read = Target(), lambda: {"id": "42", "name": "Bolt", "active": True}
+    assert wrapped(_spec(), target) is target  # no preview: the write step's target is itself
+    with capturing(tmp_path / "held.sqlite"), writes_held():
+        through = wrapped(_spec(), target)
+        assert isinstance(through, PreviewTarget)
+        made = through.create(_record("1017", name="Acme"))
+        through.update("42", _record("1020", name="Bolt Ltd"))
+        assert is_placeholder(made.target_id) and created_unsent(made.target_id)
+        # A later flow reading them back: the create's body (never read), the update's fields over the read.
+        assert (
+            as_written("supplier", made.target_id, lambda: pytest.fail("read"))
+            == _record("1017", name="Acme").body
+        )
+        assert as_written("supplier", "42", read) == {"id": "42", "name": "Bolt Ltd", "active": True}
+    assert not created_unsent(made.target_id)  # the preview closed: nothing held any more
+    assert as_written("supplier", "42", read) == read()
+    assert not is_placeholder("42") and not is_placeholder(None)
