@@ -1,23 +1,13 @@
 """Each flow's own job and schedule, built one way for every integration (``FlowJobs``).
 
-A flow's job is ``flow_job``: the flow's own assets plus the staged sources and mapping tables its mapped
-step reads, never another flow's assets (their order is the asset graph's: a record needing another flow's
-write is held until it lands) and never an asset refreshed on a schedule of its own (``scheduled_apart``:
-JDE's F0901, a webhook flow's staged poll, Fusion's account combinations). Its cadence is the setting
-``ML_<FLOW>_CRON`` (``assembly.cron_setting``).
+A flow's job runs its own assets plus the staged sources and mapping tables its mapped step reads, never
+another flow's assets (a record needing another flow's write is held until it lands) and never an asset
+refreshed on a schedule of its own (``scheduled_apart``). Its cadence is ``ML_<FLOW>_CRON``.
 
-Two kinds of schedule, because a flow's cadence decides which one sees every day:
-
-* ``POLL``: a poll schedule (``polling.build_poll_schedule``) requesting today's partition at every tick and
-  closing yesterday once in the hour after midnight, for flows polled often (every 15 minutes to hourly)
-  whose schedule fires in their partitions' time zone;
-* ``DAY_CLOSE``: a day-closing schedule (``build_day_close_schedule``) for flows whose cadence may be daily,
-  or hourly at any minute. A poll schedule would miss the day there: with a cron at 02:00 it reads each
-  day only up to 02:00 and never again. The day-closing one makes its first tick after a partition day
-  has ended read that day whole (past days are read whole, not from the cursor) and sync it, once (asked
-  of the instance); later ticks of the day poll today from the cursor. A flow whose mapped step is not
-  partitioned (a whole read) gets a plain cron schedule of its job (``build_tick_schedule``): there is no
-  day to close.
+Two kinds of schedule, because a flow's cadence decides which one sees every day: ``POLL``
+(``polling.build_poll_schedule``) for flows polled every 15 minutes to hourly; ``DAY_CLOSE`` for a cadence
+that may be daily: a poll schedule at 02:00 would read each day only up to 02:00 and never again, so its
+first tick after a day ended reads that day whole, once. An unpartitioned mapped step gets a plain cron.
 """
 
 from __future__ import annotations
@@ -59,8 +49,7 @@ class FlowJob:
 
 
 def _key(item: AssetKey) -> AssetKey:
-    """``item`` if it is an asset key (``connector_assets.asset_keys``); a flat name is refused, since no
-    asset has one."""
+    """``item`` if it is an asset key; a flat name is refused, since no asset has one."""
     if not isinstance(item, AssetKey):
         raise TypeError(f"a job selects assets by key (connector_assets.asset_keys), got {item!r}")
     return item
@@ -96,15 +85,10 @@ def build_day_close_schedule(
     description: str,
     staged_first: Sequence[AssetKey] = (),
 ) -> ScheduleDefinition:
-    """At each tick: the previous partition day, read whole, once (run key ``close-<day>``); a later tick
-    of the same day (a cron firing more than daily) polls today's partition instead.
-
-    "Yesterday" is taken in the partitions' time zone at the tick; the cron fires in ``timezone``.
-    "Already closed" is asked of the Dagster instance (a run of this schedule for that partition), so a
-    daily cron always closes yesterday and an hourly one closes it at its first tick of the day.
-    ``staged_first``: assets the job reads but does not run (refreshed on their own schedule); until each
-    has been materialized once on the instance, a tick skips, naming them, instead of starting a run that
-    could only fail (a new instance's first minutes).
+    """At each tick: yesterday (in the partitions' time zone), read whole, once (run key ``close-<day>``,
+    "already closed" asked of the instance); a later tick of the day polls today instead.
+    ``staged_first``: assets the job reads but does not run; until each was materialized once, a tick
+    skips naming them rather than start a run that could only fail (a new instance's first minutes).
     """
     zone = ZoneInfo(partitions_def.timezone or "UTC")
 
@@ -129,10 +113,8 @@ def build_day_close_schedule(
 
 
 def _closed(context: ScheduleEvaluationContext, name: str, day: str) -> bool:
-    runs = context.instance.get_run_records(
-        RunsFilter(tags={"dagster/schedule_name": name, "dagster/partition": day}), limit=1
-    )
-    return bool(runs)
+    tags = {"dagster/schedule_name": name, "dagster/partition": day}
+    return bool(context.instance.get_run_records(RunsFilter(tags=tags), limit=1))
 
 
 def build_tick_schedule(
@@ -193,16 +175,9 @@ class BuiltJobs:
 
 @dataclass(frozen=True)
 class FlowJobs:
-    """How an integration's flows run, declared once in its ``jobs`` module and built over its declared
-    flows (``build``): one job per flow (``flow_job``, named after the flow) and one schedule of it
-    (``<flow>_<suffix>``) at the flow's cron setting, fired in ``timezone()`` (read when built, e.g.
-    ``ML_JDE_TIMEZONE``, not when declared).
-
-    ``kind``: ``POLL`` or ``DAY_CLOSE`` (module docstring). ``scheduled_apart``: inputs the jobs never run
-    (refreshed on a schedule of their own). ``staged_first``: inputs a day-closing tick waits for until
-    each was materialized once (``build_day_close_schedule``). ``together``: a job running every flow in one
-    run (``OneRun``).
-    """
+    """How an integration's flows run: one job per flow and one schedule of it (``<flow>_<suffix>``) at
+    the flow's cron setting, fired in ``timezone()`` (read when built, not when declared). ``kind``:
+    ``POLL`` or ``DAY_CLOSE`` (module docstring); ``together``: a job running every flow in one run."""
 
     timezone: Callable[[], str]
     describe_schedule: Callable[[FlowSpec, str], str]

@@ -1,28 +1,10 @@
 """A reconciliation between two systems, written once for every integration: the report (what differs,
 in a finance user's words, named by parameter) and the asset that yields it with its ``in_balance`` check.
 
-The report: each difference names its kind, the record in the source system and its counterpart in the
-target (when it has one), the field, where it belongs (a project and period, a vendor ...) and each side's
-value (money as money: ``money``), and carries the sentence a finance user reads; extra markdown tables
-ride along in the metadata. It becomes the asset's metadata and its ``in_balance`` check, a warning (never
-blocking: a difference is news for a person, not a reason to stop the flows) whose description names the
-first differences. ``jde_bill.reconcile.report`` was the model; Procore -> JDE wrote this one with the two
-systems given by the caller, and every integration reuses it, so it lives here.
-
-Every difference is shown or findable: the metadata counts each kind, shows the first ``PER_KIND`` rows of
-each kind (so one kind cannot fill the table) and says how many more; the whole list is a CSV beside the
-staging (``<staging>/<asset key>/<partition>.differences.csv``, linked as ``differences_csv``). Records the
-flows did not write on purpose (held, queued, refused by rule, abandoned) are not differences: ``expect``
-counts them by kind with the queue's reason (``flows.reconciliation_expected`` finds them). ``compared``
-counts the records compared, so the metadata says the API calls per record.
-
-Small readings of time every reconciliation by day makes: ``day_window`` (a UTC day as a change window),
-``iso_day`` (the day of a date or a timestamp as a system answers it) and ``period_of`` (the month an ISO day
-falls in, the period of a per vendor and period table).
-
-The asset (``build_reconciliation_asset``): downstream of what it reads (the flows' target assets, so
-lineage reads source -> mapped -> written -> target -> reconciliation), a comparison of one partition
-``compare(staging, <first system>, <second system>, ledger, day) -> Report``.
+The ``in_balance`` check is a warning, never blocking: a difference is news for a person, not a reason to
+stop the flows. Every difference is shown or findable: the metadata shows the first ``PER_KIND`` of each
+kind (so one kind cannot fill the table); the whole list is a CSV beside the staging (``differences_csv``).
+Records not written on purpose (held, queued, refused by rule) are expected gaps, not differences.
 """
 
 import csv
@@ -198,10 +180,7 @@ class Report:
 
     def by_kind(self) -> dict[str, list[Difference]]:
         """The differences grouped by kind, kinds in the order first met."""
-        groups: dict[str, list[Difference]] = {}
-        for d in self.differences:
-            groups.setdefault(d.kind, []).append(d)
-        return groups
+        return _by_kind(self.differences)
 
     def table(self) -> str:
         """Per kind, its count and its first ``PER_KIND`` rows (what, the record in each system, the
@@ -223,11 +202,8 @@ class Report:
 
     def expected_table(self) -> str:
         """Per kind of expected gap, its first ``PER_KIND`` records with the queue's reason."""
-        groups: dict[str, list[Expected]] = {}
-        for e in self.expected:
-            groups.setdefault(e.kind, []).append(e)
         parts = []
-        for kind, group in groups.items():
+        for kind, group in _by_kind(self.expected).items():
             rows = ((e.kind, e.record, e.reason) for e in group)
             table = markdown_table(
                 ("Why not written", "Record", "Reason"), rows, len(group), PER_KIND, "more."
@@ -248,6 +224,13 @@ class Report:
         for e in self.expected:
             writer.writerow([f"expected: {e.kind}", e.record, "", "", "", "", "", e.reason])
         return out.getvalue()
+
+
+def _by_kind(items: list[Any]) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = {}
+    for item in items:
+        groups.setdefault(item.kind, []).append(item)
+    return groups
 
 
 def cell(value: Any) -> str:
@@ -344,10 +327,9 @@ def build_reconciliation_asset(
     compare: Callable[..., Report],
     description: str,
 ) -> AssetsDefinition:
-    """The asset ``name`` (a key) comparing ``systems`` (resource keys, e.g. ``("jde", "procurify")``) for one
-    partition: ``compare(staging, <first>, <second>, ledger, partition) -> Report``, yielded as the
-    asset's metadata and its ``in_balance`` check (a warning naming each difference). ``deps`` are the
-    asset names it reads after (the flows' target assets, staged sources)."""
+    """The asset ``name`` comparing ``systems`` (resource keys, e.g. ``("jde", "procurify")``) for one
+    partition: ``compare(staging, <first>, <second>, ledger, partition) -> Report``. ``deps``: what it
+    reads after (the flows' target assets, so lineage ends source -> ... -> target -> reconciliation)."""
     first, second = systems
     agree = f"{_display(first)} and {_display(second)} agree for the day"
 

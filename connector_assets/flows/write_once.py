@@ -11,11 +11,13 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from connector_assets.flows.after_write import queue_failure, release_dependents
 from connector_assets.flows.deferred import DeferredWrites, Pending
+from connector_assets.flows.records import Created, FlowSpec, Mapped, Rejected, Target
 from connector_resources.ledger import (
     Ledger,
     Recording,
@@ -28,11 +30,6 @@ from connector_resources.ledger import (
 from connector_resources.redaction import get_logger, redact
 from connector_resources.refusals import being_written, refusal_of
 from connector_resources.replay import WaitsFor, replay_writer
-
-if TYPE_CHECKING:  # pandas and pandera load when a step validates, not with the definitions
-    pass
-from connector_assets.flows.after_write import queue_failure, release_dependents
-from connector_assets.flows.records import Created, FlowSpec, Mapped, Rejected, Target
 
 log = get_logger(__name__)
 
@@ -127,21 +124,13 @@ def write_one(
     preloaded: dict[str, Xref | Claimed | None] | None = None,
     audit_detail: Mapping[str, Any] | None = None,
 ) -> WriteResult:
-    """Write one record without ever creating a second copy in the target (see module docstring).
+    """Write one record without ever creating a second copy in the target.
 
-    With ``release_held`` (``write_record``) the records held on this one are released in the same
-    transaction as its target id and audit event: one commit, and never a written record whose waiting
-    dependents were not released. With ``deferred`` (a write step's, ``flows.deferred``) those records of
-    a create or an update are written in the transaction of the step's next claim instead (one commit
-    per batch, with claims taken a batch ahead); an adoption is recorded at once (its match may turn out
-    to be another record's).
-    ``preloaded`` (a write step's page of look-ups, ``Ledger.get_xrefs``, and its claims taken ahead,
-    ``Claimed``) stands in for the record's first look-up, or its claim, once (see ``_claim``).
-
-    Only the holder of the record's lease (``lease``, by default the run, or a replay of its own) searches
-    and creates; the lease ends when the target id is recorded or the write fails. A writer finding another
-    run's live lease waits for that write (``lease_wait()``), then skips or updates what it wrote, or raises
-    ``BeingWritten`` (never POSTs) if it is still under way.
+    ``release_held``: the records held on this one are released in the transaction of its target id (one
+    commit). ``deferred`` (a write step's): a create's or update's records are written in the step's next
+    claim instead; an adoption is recorded at once (its match may be another record's). ``preloaded``
+    stands in for the first look-up or claim (``_claim``). Only the holder of ``lease`` searches and
+    creates; another run's live lease is waited for, then ``BeingWritten`` (never a POST).
     """
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     digest = record.content_hash()
@@ -187,13 +176,9 @@ UNSEARCHED: Any = object()  # no search of the target came with the claim: ``tar
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """A preloaded look-up that is this writer's claim already: taken ahead for a page of records in one
-    commit (``Ledger.claim_xrefs``, ``PartitionWriter``), durable before any of their creates.
-
-    ``found``: what a search of the target for the records just claimed answered for this one
-    (``BatchFinder.find_many``, ``flows.found_ahead``): the ID of its natural-key match, or None. It was
-    searched after this claim was durable, as ``target.find`` would be, so the write uses it in the place
-    of ``find``; ``UNSEARCHED`` when the batch did not settle it."""
+    """A preloaded look-up that is this writer's claim already, taken ahead in one commit
+    (``Ledger.claim_xrefs``). ``found``: the batch search's answer after the claim was durable
+    (``flows.found_ahead``), used in place of ``target.find``; ``UNSEARCHED`` when it did not settle it."""
 
     xref: Xref
     found: Any = UNSEARCHED
@@ -207,21 +192,13 @@ def _claim(
     deferred: DeferredWrites | None,
     preloaded: dict[str, Xref | Claimed | None] | None = None,
 ) -> tuple[Xref, str | None, Any]:
-    """The record's cross-reference, with its lease taken by ``lease`` unless it has a target id already.
+    """The record's xref, leased by ``lease`` unless it has a target id; whose write was waited for; and
+    ``Claimed.found`` (else ``UNSEARCHED``). Another run's live lease is waited for with back-off up to
+    ``lease_wait()`` (its write usually ends within a second), then ``BeingWritten``.
 
-    Another run's live lease is waited for (exponential back-off up to ``lease_wait()``): its write usually
-    ends within a second, and then this writer skips or updates instead of holding the record. Returns the
-    xref, whose write was waited for, and the search of the target that came with a claim taken ahead
-    (``Claimed.found``, else ``UNSEARCHED``); raises ``BeingWritten`` if it is still under way.
-
-    ``preloaded`` answers the first look-up of a key it holds (taken out: a second record of the key, or
-    a retry, reads the ledger again). It is only a hint: a key it shows without a target id is claimed,
-    and the claim reads the row in its own transaction (returning it unleased if a target id was
-    recorded meanwhile); a key it shows written is skipped or updated exactly as after a plain read,
-    which is equally unlocked. So a stale page costs at most a claim, never a second create. A key it
-    holds as ``Claimed`` is not a hint: this writer took its lease in a committed transaction
-    (``Ledger.claim_xrefs``), which nobody else can take before it lapses (``_lease_fresh`` renews it
-    before the create when it has run half its length).
+    ``preloaded`` answers a key's first look-up, once. It is only a hint: a stale page costs at most a
+    claim (which reads the row in its own transaction), never a second create. A ``Claimed`` entry is no
+    hint: this writer's lease, committed (``_lease_fresh`` renews it before the create if half spent).
     """
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     waited: list[str | None] = []
@@ -269,9 +246,8 @@ def _claim(
 def _claim_with(
     ledger: Ledger, key: tuple[str, str, str, str, str], lease: Lease, deferred: DeferredWrites | None
 ) -> Xref:
-    """``claim_xref``, with what ``deferred`` has pending written in the claim's transaction (one commit)
-    when it is due (``DeferredWrites.due``). A ``XrefLeased`` comes after that commit: what was flushed
-    counts as written, then it is raised."""
+    """``claim_xref``, with what ``deferred`` has due written in the claim's transaction (one commit); an
+    ``XrefLeased`` is raised after that commit."""
     claim = {"owner": lease.owner, "inherits": lease.inherits, "gone": lease.gone}
     if deferred is None or not deferred.due(key[3]):
         return ledger.claim_xref(*key, **claim)
@@ -309,10 +285,8 @@ def _search_then_create(
     digest: str,
     found: Any = UNSEARCHED,
 ) -> WriteResult:
-    """Adopt what a crashed earlier attempt created (natural-key search), else create; record the id
-    with ``digest``, the hash of ``record`` (``Mapped.content_hash``). ``found``: the answer of a
-    search made for a chunk of records after their claims (``Claimed.found``), used in place of
-    ``target.find``; ``UNSEARCHED``: the record is searched alone now."""
+    """Adopt what a crashed earlier attempt created (natural-key search, or ``found`` from a batch
+    search), else create; record the id with ``digest`` (``Mapped.content_hash``)."""
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     marks: tuple[str, ...] = ()  # what a create said of itself beside its action (``Created.marks``)
     if found is UNSEARCHED:
@@ -331,11 +305,8 @@ def _search_then_create(
                 other_source_key=holder.source_key,
             )
         target.update(found, record)
-        action, target_id, reason = (
-            "adopt",
-            found,
-            "found in the target by its natural key; adopted, not duplicated",
-        )
+        action, target_id = "adopt", found
+        reason = "found in the target by its natural key; adopted, not duplicated"
     else:
         # Renew the lease right before the POST when the search was slow: a lease that lapsed meanwhile
         # may have been taken over; then the other writer creates it, never both. A lease with more than
@@ -463,12 +434,7 @@ class _Written:
 def write_record(
     spec: FlowSpec, target: Target, ledger: Ledger, record: Mapped, **options: Any
 ) -> WriteResult:
-    """``write_one``, then release the records held on this one: the path every write takes (a run's write
-    step, a replay, a webhook-driven run), so a record that syncs always releases what waits for it.
-
-    A skip wrote nothing new: whatever waited for the record was released when it was written (and a
-    held record whose dependency synced by a path that did not release is found by ``release_synced``).
-    ``options`` are ``write_one``'s: ``run_id`` and ``partition`` (required), ``lease``, ``deferred``,
-    ``preloaded``.
-    """
+    """``write_one``, releasing the records held on this one: the path every write takes (a step, a
+    replay, a webhook), so a record that syncs always releases what waits for it. ``options`` are
+    ``write_one``'s (``run_id`` and ``partition`` required)."""
     return write_one(spec, target, ledger, record, release_held=True, **options)

@@ -8,16 +8,10 @@ shared, so workers cost no extra logins. N may exceed the cap (BILL: 6 records f
 ``targets.resource_write_options``): a record spends part of its write in the ledger, between its
 requests, and meanwhile another record's request takes the slot.
 
-What stays exactly as in the sequential writer, record by record (``write_record`` is unchanged; each
-worker runs it for its record): the ledger lease per record (claim, search, create, record the id; the
-claims of a batch taken ahead in one commit, ``_claim_ahead``, and, for a target that searches many
-natural keys in one call, the batch searched right after, ``flows.found_ahead``), the counts, a failure
-queued with its reason, a record leased by another run held (``BeingWritten``), one the target says must
-wait for something outside the ledger held on it (``replay.WaitsFor``), an earlier queue item resolved
-when its record is written, held dependents released. The ledger is safe
-across threads: each ledger call checks a connection of its own out of the engine's pool (SQLite in WAL
-with ``BEGIN IMMEDIATE`` writers and a busy timeout; PostgreSQL row locks), so workers never share a
-connection or a transaction (``tests/kit/test_write_concurrency.py`` proves it on both databases).
+Each worker runs the sequential ``write_record`` for its record, so leases, counts and queueing are as
+one at a time. The ledger is safe across threads: each call checks a connection of its own out of the
+pool (SQLite in WAL with ``BEGIN IMMEDIATE`` writers; PostgreSQL row locks), so workers never share a
+transaction (``tests/kit/test_write_concurrency.py`` proves it on both databases).
 
 Ordering: records of one source key are written by one worker in order (a repeat of a key would
 otherwise race its own lease, which the run owns, and be created twice). Records that depend on each
@@ -172,10 +166,8 @@ class PartitionWriter:
     # -- the loop ----------------------------------------------------------------------------------
 
     def run(self, records: list[Mapped], workers: int) -> None:
-        """Write ``records`` with up to ``workers`` at once; raise when the target stopped the day.
-
-        Whatever happens, what the writes left pending in the ledger is written before this returns or
-        raises (``_settle``), so the step's records are recorded when the step ends."""
+        """Write ``records`` with up to ``workers`` at once; raise when the target stopped the day. What
+        the writes left pending in the ledger is recorded first, whatever happens (``_settle``)."""
         try:
             self._run(records, workers)
         finally:
@@ -272,19 +264,13 @@ class PartitionWriter:
         self._preloaded_upto = upto
 
     def _claim_ahead(self) -> None:
-        """Under the lock: claim the next ``deferred.batch`` units not yet written in one commit
-        (``Ledger.claim_xrefs``), with the deferred records pending written in its transaction; then,
-        for a target that searches many natural keys in one call, search those records at once.
+        """Under the lock: claim the next ``deferred.batch`` units in one commit (``Ledger.claim_xrefs``,
+        the pending deferred records in its transaction), then search them at once if the target can.
 
         Why: a claim must be durable before its create, and one commit per record was most of the
-        ledger's CPU per record. Claimed ahead, a page of them is durable in one commit before the
-        first create; each record then uses its claim (``Claimed``) instead of taking one alone. A page,
-        not the step: records claimed and not yet sent hold their lease meanwhile (another run waits
-        for them, as for a record in flight). A key the page did not claim (leased by a live writer) is
-        claimed alone as before; a claim ahead that fails only costs those per-record claims.
-
-        The day's first units claimed and searched by the day before (``SearchAhead``) are written first:
-        the rest is claimed and searched after them, as a chunk is after the one before it."""
+        ledger's CPU per record. A page, not the step: claimed records hold their lease until sent. A key
+        the page did not claim is claimed alone as before. Units the day before claimed and searched
+        (``SearchAhead``) are written first."""
         first = self._next
         while first < self._preloaded_upto and self._units[first][0].source_key in self._taken_ahead:
             first += 1
@@ -317,8 +303,7 @@ class PartitionWriter:
         except Exception as exc:  # each record then claims alone, where its error is reported
             log.warning("%s: could not claim records ahead, claiming one at a time: %s", spec.flow, exc)
             return
-        # Searched now, after the claims are durable (``flows.found_ahead``); only when every record of
-        # the chunk is claimed here: one claimed alone later may be created before these are.
+        # Searched only when the whole chunk is claimed here: one claimed alone may be created first.
         found = {}
         if taken.keys() == index.keys():
             found = found_ahead(spec.flow, self.target, [self._units[index[key]][0] for key in taken])
@@ -356,9 +341,7 @@ class PartitionWriter:
                                 self._unsent.extend(unit[position:])
                                 break
                     self._write(record)
-            # Nothing left for this worker: what it left pending must not wait for the others to end
-            # (another run may be waiting for one of these records' target ids).
-            self.deferred.flush(self.ledger)
+            self.deferred.flush(self.ledger)  # another run may wait for these target ids
         except BaseException:
             with self._lock:
                 self.crashed = True
@@ -465,9 +448,8 @@ class PartitionWriter:
         )
 
     def _give_up(self, rest: list[Mapped]) -> None:
-        """Queue the records not yet tried (nothing is lost) and fail the step: the target is down for
-        this day, so its check would only repeat the outage record by record, and the step going red is
-        what "rerun failed" picks up."""
+        """Queue the records not yet tried and fail the step: the target is down for this day, and the
+        step going red is what "rerun failed" picks up."""
         spec = self.spec
         why = redact(f"{spec.target_system} did not answer: {self.last_error}")
         status = getattr(self.last_error, "status", None)

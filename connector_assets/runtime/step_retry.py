@@ -8,51 +8,20 @@ retries transient failures inside each call (``connector_resources.http``); a st
 a whole step meeting an outage that outlasted those: the server down (5xx, no answer), throttling that
 outlasted the call's own retries, the ledger database dropping its connection.
 
-So every asset that has a retry policy is declared with ``retried_asset`` (or wraps its body with
-``fail_fast``): a transient error propagates unchanged and Dagster retries it under ``step_retry_policy``;
-anything else is re-raised at once as ``dagster.Failure(allow_retries=False)`` whose description
-names the step, the kind of error and the error itself.
+So every retried asset is declared with ``retried_asset`` (or wraps its body with ``fail_fast``): a
+transient error propagates and Dagster retries it under ``step_retry_policy``; anything else, or a
+transient error with no retry left, fails at once as ``Failure(allow_retries=False)`` naming the step,
+the kind of error and the error. An error we understand (``UNDERSTOOD_TYPES``) shows as its own message
+with no chain of stack traces under it; an unknown one keeps its cause chained for a developer.
 
-``fail_fast`` is also the one place where an error we understand (a refusal of the credentials, a target
-unreachable, a token fetch that failed after its attempts: every client's ``ConnectorError`` and the
-transient kinds below) becomes what the UI shows: a ``Failure`` whose description is that message, with
-no error chained under it, instead of Dagster's "Error occurred while executing op" over the stack traces
-of the error and each of its causes. A transient error becomes one when no step retry is left (the step has
-no retry policy, as a write step, or this was its last attempt). An error we do not understand (a
-programming error, an unknown exception) keeps its cause chained: its stack trace is what a developer
-needs.
-
-Classification (``classify``), first match wins:
-
-1. Known exceptions to the rules below: a read that gave up because the source kept changing under
-   it says so ("run the read again") and is transient, whatever its class; HTTP 501 / 505 are
-   answered the same way every time; an error with its own word on retrying
-   (``ConnectorError.retry_hint``: Procore's documented 408 "list too large to return unfiltered", a
-   JDE orchestration's business refusal or unknown outcome) has it; a rate limit
-   (``RateLimitError``) whose reset lies beyond the retry window (BILL's hourly cap, Procore's hourly
-   budget) cannot be waited out.
-   (Procurify's 504 is a 5xx like any other: retried with backoff, bounded.)
-2. Transient by kind (``connector_resources.error_kinds``, declared by each client beside its errors):
-   ``TransientError`` (the HTTP core's ``ServerError`` / ``TransportError`` / ``RateLimitedError``,
-   each client's ``...UnavailableError`` / ``...RateLimitError`` / ``...OutcomeUnknownError``), network
-   errors (``requests`` connection errors and timeouts, ``ConnectionError``, ``TimeoutError``) and
-   database disconnects. Outcome-unknown errors are transient because a re-run starts with the
-   ledger's cross-reference and a search by natural key before any create (design: "Writing without
-   duplicates"), so a repeated step adopts rather than doubles.
-3. Permanent by kind: data and input errors (``ValueError`` and its subclasses, e.g. ``StagingError``,
-   ``...ValidationError``, ``...InputError``), ``AnswerError`` (the answer's shape: ``...DataError``,
-   ``...ResponseError``, ``...ProtocolError``), ``ConfigurationError`` (``...AuthError`` /
-   ``...PermissionError``, ``JdeAllowlistError``) with ``SettingError`` and vault errors, and
-   programming errors.
-4. By HTTP status when the error carries one (``status``): 429 and 5xx (but 501/505) are transient
-   whatever the error's class (a login host answering 503 is down, even if the client calls that an
-   auth error; this check runs before rules 2 and 3); any other status is a refusal that a retry
-   gets again (checked after them).
-5. No status (the client's base error for "no answer"): transient only when what it wraps
-   (``__cause__`` / ``__context__``) is a transient error: a JDE read that lost its connection is a
-   ``JdeQueryError`` raised while handling a ``TransportError``.
-6. Anything else is permanent. An unknown error retried for minutes hides a bug; an unknown error that
-   is in fact transient costs one manual re-run, and its class gets a kind once seen.
+``classify``, first match wins: documented exceptions (``_special_case``: a read the source changed
+under, HTTP 501/505, a client's own ``retry_hint``, a rate limit resetting beyond the retry window); a
+429/5xx status whatever the class (a login host answering 503 is down, even if the client calls it an
+auth error); the kinds below; any other status (a refusal a retry gets again); a transient error in
+the ``__cause__``/``__context__`` chain (a JDE read that lost its connection); else permanent: an
+unknown error retried for minutes hides a bug, one that is in fact transient costs one manual re-run.
+Outcome-unknown errors are transient because a re-run searches by natural key before any create
+(design: "Writing without duplicates"), so a repeated step adopts rather than doubles.
 """
 
 from __future__ import annotations
@@ -185,7 +154,6 @@ def _seconds_until_reset(exc: BaseException, now: float) -> float | None:
 
 
 def _special_case(exc: BaseException, window: float) -> Verdict | None:
-    """Rule 1: documented exceptions to the type and status rules."""
     status = _status_of(exc)
     if status in _PERMANENT_5XX:
         return Verdict(False, f"a server answer (HTTP {status}) that is the same on every attempt")
@@ -258,9 +226,7 @@ def classify(exc: BaseException, window: float | None = None) -> Verdict:
     if special is not None:
         return special
     status = _status_of(exc)
-    if status is not None and _transient_status(status):
-        # The status wins over the class: a login host answering 503 is down, not refusing the
-        # credentials, whatever type the client gave the error (Procore's token request does that).
+    if status is not None and _transient_status(status):  # before the class: Procore's token host
         return Verdict(True, f"a transient server answer (HTTP {status})")
     if isinstance(exc, TRANSIENT_TYPES) or _is_db_disconnect(exc):
         return Verdict(True, "a transient failure (outage, throttling or lost connection)")
@@ -364,9 +330,7 @@ def _failing_clearly(step: str, context: Any) -> Iterator[None]:
 
 def fail_fast(step: str) -> Callable[[F], F]:
     """Wrap an asset's body (a function or a generator): transient errors pass through to the retry policy
-    while a step retry is left, the rest fail as a ``Failure`` in words (``step_failure``).
-
-    ``step`` names the step in the failure message."""
+    while a step retry is left, the rest fail as a ``Failure`` in words naming ``step``."""
 
     def decorate(fn: F) -> F:
         if inspect.isgeneratorfunction(fn):
