@@ -1,8 +1,8 @@
 """JD Edwards read back for a reconciliation: an order's total (F4301 / F4311), the voucher or journal batches
 a flow wrote under its EDI user and batch prefix (F0411Z1 / F0911Z1, and the F0411 voucher once R04110ZA
 processed a batch: its gross, open amount, pay and void status), the payment journals a flow wrote for a
-document posted as a journal (F0911Z1 debits by transaction), the vouchers of a day (F0411 by UPMJ) and
-suppliers (F0401 + F0101), each as a comparison sees it, money in the document's currency.
+document posted as a journal (F0911Z1 debits by transaction) and the vouchers of a day (F0411 by UPMJ), each
+as a comparison sees it, money in the document's currency; suppliers are ``jde.reconcile_suppliers``.
 
 Used by the JD Edwards <-> Procurify reconciliation (``jde_procurify.reconcile``); any integration that
 compares what it sent to or from JDE reads JDE this way: by key, 100 keys to a call (``lookup.browse_in``),
@@ -23,7 +23,7 @@ from connector_assets.flows.reconciliation import iso_day, period_of
 from connector_assets.jde.documents import purchase_orders_by_number
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.reconcile_documents import currency_of, document_amount, open_amount
-from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, SUPPLIERS
+from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.targets import BATCH_TABLE, JOURNAL_TABLE
 from connector_resources.jde import Condition
 
@@ -57,18 +57,6 @@ def _decimal(value: Any) -> Decimal | None:
 def _amount(value: Any) -> Decimal:
     found = _decimal(value)
     return found if found is not None else Decimal(0)
-
-
-def suppliers_of_day(staging: Any, day: str) -> set[str]:
-    """JDE suppliers (AN8, no padding) whose F0401 row, or F0101 row as a supplier (search type V), was
-    staged as changed that day."""
-    numbers = {str(int(r["AN8"])) for r in staging.read_rows(SUPPLIERS.asset, day)}
-    numbers |= {
-        str(int(r["AN8"]))
-        for r in staging.read_rows(ADDRESS_BOOK.asset, day)
-        if str(r.get("AT1") or "").strip() == "V"
-    }
-    return numbers
 
 
 # -- orders ---------------------------------------------------------------------------------------------
@@ -482,51 +470,4 @@ def journal_payments(
         transaction, value = _text(row.get("EDTN")), document_amount(row, "AA")
         paid, currency = found.get(transaction, (Decimal(0), ""))
         found[transaction] = (paid + max(value, Decimal(0)), currency or currency_of(row))
-    return found
-
-
-# -- suppliers ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JdeSupplier:
-    """A JDE supplier as read for a comparison (``found`` False: JDE has no F0401 row for it)."""
-
-    an8: str
-    found: bool
-    name: str = ""
-    inactive: str = ""  # why it is not one to buy from ("" when active)
-
-    @property
-    def label(self) -> str:
-        return f"JDE supplier {self.an8}" + (f" ({self.name})" if self.name else "")
-
-
-InactiveReason = Callable[[int, Mapping[str, Any], "Mapping[str, Any] | None"], str]
-
-
-def suppliers_by_number(jde: Any, an8s: Iterable[str], inactive: InactiveReason) -> dict[str, JdeSupplier]:
-    """AN8 -> the supplier as JDE holds it (F0401 AN8 / HDPY / HOLD + F0101 ALPH / AT1), ``found`` False
-    when JDE has no F0401 row; ``inactive(an8, F0401 row, F0101 row or None)`` says why it is not one to
-    buy from ("" when it is)."""
-    wanted = sorted({int(a) for a in an8s})
-    if not wanted:
-        return {}
-    with jde.session() as session:
-        suppliers = {
-            int(r["AN8"]): r
-            for r in browse_in(session, SUPPLIERS.table, "AN8", wanted, ["AN8", "HDPY", "HOLD"])
-        }
-        book = {
-            int(r["AN8"]): r
-            for r in browse_in(session, ADDRESS_BOOK.table, "AN8", sorted(suppliers), ["AN8", "ALPH", "AT1"])
-        }
-    found = {}
-    for number in wanted:
-        key = str(number)
-        if number not in suppliers:
-            found[key] = JdeSupplier(key, False)
-            continue
-        name = _text((book.get(number) or {}).get("ALPH"))
-        found[key] = JdeSupplier(key, True, name, inactive(number, suppliers[number], book.get(number)))
     return found

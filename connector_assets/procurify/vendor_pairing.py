@@ -13,7 +13,7 @@ Every flow that needs "the supplier of this vendor" or "the vendor of this suppl
 claimed cross-reference with no target id yet (a write under way, or killed before the target answered) is
 not a pair. One copy here, declared once per integration (its ``vendor_pairs`` module): a fix to how a pair
 is read lands for JD Edwards and Oracle Fusion alike. What a manual match of two of them conflicts with is
-the kit's (``flows.manual_pairs.other_pairs``: the two cross-references are each other's mirror).
+the kit's (``flows.manual_matches.other_pairs``: the two cross-references are each other's mirror).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from connector_assets.jde.reconcile_documents import orders_by_reference, voucher_batches
+from connector_assets.jde.reconcile_documents import voucher_batches
+from connector_assets.jde.reconcile_orders import orders_by_reference
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,7 @@ def test_the_orders_changed_in_the_window_are_those_of_the_types_and_units_asked
     from datetime import UTC, date, datetime, time
     from zoneinfo import ZoneInfo
 
-    from connector_assets.jde.reconcile_documents import orders_changed
+    from connector_assets.jde.reconcile_orders import orders_changed
 
     chicago = ZoneInfo("America/Chicago")
     header = {"KCOO": "00001", "DCTO": "OP", "AN8": 7, "VR01": "X", "MCU": "         M30"}

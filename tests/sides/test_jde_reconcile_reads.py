@@ -12,10 +12,10 @@ from connector_assets.jde.reconcile_reads import (
     batch_sources,
     batches_by_transaction,
     order_label,
-    suppliers_by_number,
     vouchers_changed_on,
     written_batches,
 )
+from connector_assets.jde.reconcile_suppliers import suppliers_by_number
 from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, SUPPLIERS
 from connector_assets.jde.targets import BATCH_TABLE, JOURNAL_TABLE
 

@@ -29,7 +29,7 @@ from connector_assets.integrations.procore_jde.reconcile.orders import (
 )
 from connector_assets.jde.account_amounts import Amounts
 from connector_assets.jde.accounts import GlAccounts
-from connector_assets.jde.reconcile_documents import OrderLine, ReferencedOrder
+from connector_assets.jde.reconcile_orders import OrderLine, ReferencedOrder
 from connector_assets.jde.targets import VoucherChanged
 from connector_resources.ledger import Ledger
 

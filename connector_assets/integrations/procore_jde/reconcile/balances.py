@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # the comparisons import this module; only their shapes are u
         ApprovedRequisition,
         Commitment,
     )
-    from connector_assets.jde.reconcile_documents import ReferencedOrder, VoucherBatch
+    from connector_assets.jde.reconcile_documents import VoucherBatch
+    from connector_assets.jde.reconcile_orders import ReferencedOrder
 
 ROWS = 100  # rows of the table in metadata; more are summed up in a last line
 COLUMNS = ("procore_approved", "jde_voucher", "procore_committed", "jde_po_lines")

@@ -48,12 +48,8 @@ from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
 from connector_assets.integrations.procore_jde.vouchers import OFF_NOTE, vouchers_enabled
 from connector_assets.jde.documents import suppliers_by_number
 from connector_assets.jde.extract import jde_timezone
-from connector_assets.jde.reconcile_documents import (
-    InSession,
-    orders_by_reference,
-    orders_changed,
-    voucher_batches,
-)
+from connector_assets.jde.reconcile_documents import InSession, voucher_batches
+from connector_assets.jde.reconcile_orders import orders_by_reference, orders_changed
 from connector_assets.procore.companies import vendor_companies
 from connector_assets.procore.document_fields import vendor_id_of
 from connector_assets.procore.reads import counted_companies, staged_ids

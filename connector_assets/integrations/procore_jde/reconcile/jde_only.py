@@ -3,7 +3,7 @@
 The purchase orders flow writes orders of two order types (``ML_PROCORE_JDE_PO_ORDER_TYPE`` /
 ``_WO_ORDER_TYPE``) on the job business units of the project map (``procore_jde/project_map``). JDE's
 orders of those types on those units changed in the reconciled window (F4301 UPMJ + TDAY in the Procore UTC
-day, ``jde.reconcile_documents.orders_changed``) are each explained by the ledger: the purchase orders
+day, ``jde.reconcile_orders.orders_changed``) are each explained by the ledger: the purchase orders
 flow wrote it for a commitment (its cross-reference names the order). One the ledger does not name was
 made in JDE directly (or by another process), or is a second order carrying a commitment's reference
 ``PC-<id>``: it is named, with its total (its lines read by order number, only for these), unless the
@@ -17,7 +17,7 @@ from connector_assets.flows.reconciliation import money
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, written_target
 from connector_assets.integrations.procore_jde.order_mappers import CHANGE_ORDER_PREFIX, REFERENCE_PREFIX
 from connector_assets.integrations.procore_jde.reconcile.documents import Context, order_name
-from connector_assets.jde.reconcile_documents import ReferencedOrder, read_lines
+from connector_assets.jde.reconcile_orders import ReferencedOrder, read_lines
 from connector_resources.ledger import Ledger
 
 

@@ -44,7 +44,8 @@ from connector_assets.integrations.procore_jde.order_mappers import (
 from connector_assets.integrations.procore_jde.purchase_orders import statuses
 from connector_assets.integrations.procore_jde.reconcile.documents import Context, missing
 from connector_assets.jde.account_amounts import Amounts, Record, charge, compare_accounts, not_compared
-from connector_assets.jde.reconcile_documents import OrderLine, ReferencedOrder, account_key
+from connector_assets.jde.reconcile_documents import account_key
+from connector_assets.jde.reconcile_orders import OrderLine, ReferencedOrder
 from connector_assets.procore.document_fields import line_cost_code, order_date_of, vendor_id_of
 from connector_assets.procore.reconcile_documents import (
     commitment_name,

@@ -1,0 +1,75 @@
+"""JD Edwards suppliers read back for a reconciliation (F0401 + F0101), each as a comparison sees it: found or
+not, its name, and why it is not one to buy from (the integration's rule, passed in); and the suppliers a
+day's staged changes name.
+
+Read by key, 100 keys to a call (``lookup.browse_in``), as the documents are (``jde.reconcile_reads``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def suppliers_of_day(staging: Any, day: str) -> set[str]:
+    """JDE suppliers (AN8, no padding) whose F0401 row, or F0101 row as a supplier (search type V), was
+    staged as changed that day."""
+    numbers = {str(int(r["AN8"])) for r in staging.read_rows(SUPPLIERS.asset, day)}
+    numbers |= {
+        str(int(r["AN8"]))
+        for r in staging.read_rows(ADDRESS_BOOK.asset, day)
+        if str(r.get("AT1") or "").strip() == "V"
+    }
+    return numbers
+
+
+@dataclass(frozen=True)
+class JdeSupplier:
+    """A JDE supplier as read for a comparison (``found`` False: JDE has no F0401 row for it)."""
+
+    an8: str
+    found: bool
+    name: str = ""
+    inactive: str = ""  # why it is not one to buy from ("" when active)
+
+    @property
+    def label(self) -> str:
+        return f"JDE supplier {self.an8}" + (f" ({self.name})" if self.name else "")
+
+
+InactiveReason = Callable[[int, Mapping[str, Any], "Mapping[str, Any] | None"], str]
+
+
+def suppliers_by_number(jde: Any, an8s: Iterable[str], inactive: InactiveReason) -> dict[str, JdeSupplier]:
+    """AN8 -> the supplier as JDE holds it (F0401 AN8 / HDPY / HOLD + F0101 ALPH / AT1), ``found`` False
+    when JDE has no F0401 row; ``inactive(an8, F0401 row, F0101 row or None)`` says why it is not one to
+    buy from ("" when it is)."""
+    wanted = sorted({int(a) for a in an8s})
+    if not wanted:
+        return {}
+    with jde.session() as session:
+        suppliers = {
+            int(r["AN8"]): r
+            for r in browse_in(session, SUPPLIERS.table, "AN8", wanted, ["AN8", "HDPY", "HOLD"])
+        }
+        book = {
+            int(r["AN8"]): r
+            for r in browse_in(session, ADDRESS_BOOK.table, "AN8", sorted(suppliers), ["AN8", "ALPH", "AT1"])
+        }
+    found = {}
+    for number in wanted:
+        key = str(number)
+        if number not in suppliers:
+            found[key] = JdeSupplier(key, False)
+            continue
+        name = _text((book.get(number) or {}).get("ALPH"))
+        found[key] = JdeSupplier(key, True, name, inactive(number, suppliers[number], book.get(number)))
+    return found
