@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from dagster import (
     Config,
@@ -21,6 +21,7 @@ from dagster import (
     op,
 )
 
+from connector_assets.flows.records import FlowSpec
 from connector_assets.preview.report import FitReport
 from connector_assets.preview.run_facts import FlowRead
 from connector_assets.preview.runner import FlowPreview, run_preview
@@ -49,16 +50,18 @@ def fit(
     out: Path,
     *,
     ledger: Ledger,
+    specs: Mapping[str, FlowSpec],
     flows: Sequence[str] = (),
     resources: Mapping[str, Any] | None = None,
     say: Callable[[str], None] = lambda line: None,
 ) -> Fit:
-    """Preview ``integration`` (``flows``: some of its flows) over ``first``..``last`` into ``out``; ``say``
-    hears a line per flow as its run ends."""
+    """Preview ``integration`` (``flows``: some of its flows) over ``first``..``last`` into ``out``;
+    ``specs``: the deployment's flows (``runner.run_preview``); ``say`` hears a line per flow as its run
+    ends."""
     done = Fit(out)
     with FitReport(out, integration=integration, first=first.isoformat(), last=last.isoformat()) as report:
         for item in run_preview(
-            defs, integration, first, last, out, flows=flows, ledger=ledger, resources=resources
+            defs, integration, first, last, out, specs=specs, flows=flows, ledger=ledger, resources=resources
         ):
             if isinstance(item, FlowPreview):
                 done.flows.append(item)
@@ -89,22 +92,34 @@ class FitConfig(Config):
     flows: list[str] = []
 
 
-def fit_job(integration: str, definitions: Callable[[str], Definitions]) -> Any:
+class Previewed(Protocol):
+    """What a fit previews: one integration's definitions and flows as a deployment of it builds them."""
+
+    @property
+    def definitions(self) -> Definitions: ...
+
+    @property
+    def specs(self) -> Mapping[str, FlowSpec]: ...
+
+
+def fit_job(integration: str, deployment_of: Callable[[str], Previewed]) -> Any:
     """``<integration>_fit``: the fit report of the integration as a run, its Markdown in the run's output
-    and the files under ``$DAGSTER_HOME/fit/<run id>``. Writes nothing to any system. ``definitions``: the
-    integration's definitions as the deployment builds them, with today's settings, built when the run
-    asks (the assembly hands it over: the preview never reads the deployment itself)."""
+    and the files under ``$DAGSTER_HOME/fit/<run id>``. Writes nothing to any system. ``deployment_of``:
+    the deployment of that one integration, built with today's settings when the run asks (handed over by
+    the assembly: the preview never imports the deployment)."""
 
     @op(name=f"{integration}_fit_report", required_resource_keys={"ledger"})
     def report(context: OpExecutionContext, config: FitConfig):
         out = Path(settings.value("DAGSTER_HOME")) / "fit" / context.run_id
+        deployment = deployment_of(integration)
         done = fit(
-            definitions(integration),
+            deployment.definitions,
             integration,
             date.fromisoformat(config.first_day),
             date.fromisoformat(config.last_day),
             out,
             ledger=context.resources.ledger.get(),
+            specs=deployment.specs,
             flows=config.flows,
             say=context.log.info,
         )
