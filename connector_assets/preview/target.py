@@ -9,10 +9,13 @@ depend on it are judged as they would be after it; an update done. What was held
 values beside ours. ``write_once`` then records the outcome in the (scratch) ledger exactly as after a
 real write.
 
-A later flow reading such a record back from the target by its id (a purchase order naming the vendor the
-suppliers flow would create, or rename) reads it through ``as_previewed``: the record as the held writes
-would have left it, since the target has no such record yet, or still the old fields; one asking whether
-the target holds it (a payment on the bill's voucher batch) asks ``created_in_preview``.
+The preview stands there as a ``PreviewBoundary``, the kit's ``flows.target_boundary.TargetBoundary``
+that ``capturing`` opens: each write step's target goes through it (``wrapped``), and a later flow
+reading such a record back from the target by its id (a purchase order naming the vendor the suppliers
+flow would create, or rename) reads it through ``as_written``: the record as the held writes would have
+left it, since the target has no such record yet, or still the old fields; one asking whether the target
+holds it (a payment on the bill's voucher batch) asks ``created_unsent``. Nothing below the preview
+imports this module.
 """
 
 from __future__ import annotations
