@@ -15,6 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from connector_resources.error_kinds import ConnectorError
 from connector_resources.redaction import redact
+from connector_resources.refusals import Refusal, source_invalid
 
 T = TypeVar("T")
 
@@ -82,6 +83,11 @@ class FieldInputMixin:
 
     def _fields(self) -> dict[str, Any]:
         return {**super()._fields(), "field": self.field}  # type: ignore[misc]
+
+    @property
+    def refusal(self) -> Refusal:
+        """The record's field cannot be written as it is (``refusals.refusal_of`` keeps it)."""
+        return source_invalid(str(self), field=self.field)
 
 
 class RetryAfterMixin:

@@ -31,7 +31,7 @@ import requests
 from connector_resources.error_kinds import AnswerError, ConfigurationError, RateLimitError, TransientError
 from connector_resources.errors import FieldInputMixin, MessagesMixin, RecordError, RetryAfterMixin
 from connector_resources.redaction import redact
-from connector_resources.refusals import Refusal, source_invalid, target_refused
+from connector_resources.refusals import Refusal, target_refused
 
 # What the package re-exports (``connector_resources.fusion``).
 __all__ = [
@@ -91,12 +91,7 @@ class FusionError(RecordError):
 
 class FusionInputError(FieldInputMixin, FusionError, ValueError):
     """A value the client refuses to send (a float amount, a naive datetime, a missing natural key);
-    ``field`` names it. Nothing was sent."""
-
-    @property
-    def refusal(self) -> Refusal:
-        """The record's field cannot be written as it is (``refusals.refusal_of`` keeps it)."""
-        return source_invalid(str(self), field=self.field)
+    ``field`` names it (``refusal``: the field cannot be written as it is). Nothing was sent."""
 
 
 class FusionAuthError(FusionError, ConfigurationError):
