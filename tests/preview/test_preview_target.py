@@ -98,8 +98,21 @@ def test_a_search_that_matches_several_records_is_ambiguous_and_still_fails_as_i
     capture.close()
 
 
+class Putting(Target):
+    """A target whose update sends the record's body."""
+
+    def update(self, target_id: str, record: Mapped) -> None:
+        hold_write(
+            "coupa",
+            "PUT",
+            f"http://coupa.test/api/suppliers/{target_id}",
+            authenticate=True,
+            kwargs={"json": record.body},
+        )
+
+
 def test_the_kit_sees_what_the_open_preview_held_and_the_target_as_it_is_otherwise(tmp_path):
-    target, read = Target(), lambda: {"id": "42", "name": "Bolt", "active": True}
+    target, read = Putting(), lambda: {"id": "42", "name": "Bolt", "active": True}
     assert wrapped(_spec(), target) is target  # no preview: the write step's target is itself
     with capturing(tmp_path / "held.sqlite"), writes_held():
         through = wrapped(_spec(), target)
@@ -112,7 +125,8 @@ def test_the_kit_sees_what_the_open_preview_held_and_the_target_as_it_is_otherwi
             as_written("supplier", made.target_id, lambda: pytest.fail("read"))
             == _record("1017", name="Acme").body
         )
-        assert as_written("supplier", "42", read) == {"id": "42", "name": "Bolt Ltd", "active": True}
+        renamed = {"id": "42", "name": "Bolt Ltd", "active": True, "number": "1020"}
+        assert as_written("supplier", "42", read) == renamed
     assert not created_unsent(made.target_id)  # the preview closed: nothing held any more
     assert as_written("supplier", "42", read) == read()
     assert not is_placeholder("42") and not is_placeholder(None)
