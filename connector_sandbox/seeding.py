@@ -218,18 +218,18 @@ def seed_kept_anchored(
     store: KeptStore,
     settings: SeedSettings,
     layout: int,
-    fill: Callable[[dt.date], None],
+    fill: Callable[[Any, Any, dt.date], None],
     *,
     log: logging.Logger | None = None,
 ) -> SeedReport:
-    """``seed_kept`` for a seed whose history ends before the anchor day: ``fill(anchor)`` writes the data
-    into the empty store, timed from the anchor's reading on, and the report counts the rows it made
-    (said in ``log`` when given; a seed without one stays quiet)."""
+    """``seed_kept`` for a seed whose history ends before the anchor day: ``fill(store, settings, anchor)``
+    writes the data into the empty store, timed from the anchor's reading on, and the report counts the rows
+    it made (said in ``log`` when given; a seed without one stays quiet)."""
 
     def generate() -> SeedReport:
         anchor = anchor_day(settings)
         stopwatch = Stopwatch(settings, anchor)
-        fill(anchor)
+        fill(store, settings, anchor)
         row_counts = store.row_counts()
         return stopwatch.report(row_counts) if log is None else stopwatch.logged(log, row_counts)
 

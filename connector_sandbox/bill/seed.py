@@ -451,10 +451,10 @@ SEED_LAYOUT = 1
 
 def seed(store: Store, settings: BillSandboxSettings) -> SeedReport:
     """Every organization's data, unless ``store`` is a kept file already seeded so (``seed_kept``)."""
+    return seed_kept_anchored(store, settings, SEED_LAYOUT, _fill)
 
-    def fill(anchor: dt.date) -> None:
-        with store.transaction():
-            for org in settings.organizations:
-                seed_organization(store, settings, org, anchor)
 
-    return seed_kept_anchored(store, settings, SEED_LAYOUT, fill)
+def _fill(store: Store, settings: BillSandboxSettings, anchor: dt.date) -> None:
+    with store.transaction():
+        for org in settings.organizations:
+            seed_organization(store, settings, org, anchor)

@@ -54,9 +54,11 @@ def seed(store: Store, settings: CoupaSandboxSettings, *, force: bool = False) -
     is reused on any later day, the records written since included); ``force`` (a reset) seeds anew."""
     if force:
         store.clear()
-    return seed_kept_anchored(
-        store, settings, _SEED_FORMAT, lambda anchor: _Seeder(store, settings, anchor).run(), log=log
-    )
+    return seed_kept_anchored(store, settings, _SEED_FORMAT, _fill, log=log)
+
+
+def _fill(store: Store, settings: CoupaSandboxSettings, anchor: dt.date) -> None:
+    _Seeder(store, settings, anchor).run()
 
 
 class _Seeder:

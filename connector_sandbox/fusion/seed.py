@@ -92,9 +92,7 @@ SEED_LAYOUT = 3
 
 def seed(store: Store, settings: FusionSandboxSettings) -> SeedReport:
     """The pod's data, unless ``store`` is a kept file already seeded so (``seed_kept``)."""
-    return seed_kept_anchored(
-        store, settings, SEED_LAYOUT, lambda anchor: _fill(store, settings, anchor), log=log
-    )
+    return seed_kept_anchored(store, settings, SEED_LAYOUT, _fill, log=log)
 
 
 def _fill(store: Store, settings: FusionSandboxSettings, anchor: dt.date) -> None:

@@ -70,9 +70,7 @@ SEED_LAYOUT = 7
 def seed(store: Store, settings: JdeSandboxSettings) -> SeedReport:
     """Fill ``store`` unless it already holds the data this (seed, scale) produces (``seed_kept``: a file
     seeded yesterday is reused today, history and the integration's writes included; another is refused)."""
-    return seed_kept_anchored(
-        store, settings, SEED_LAYOUT, lambda anchor: _fill(store, settings, anchor), log=log
-    )
+    return seed_kept_anchored(store, settings, SEED_LAYOUT, _fill, log=log)
 
 
 def _fill(store: Store, settings: JdeSandboxSettings, anchor: dt.date) -> None:

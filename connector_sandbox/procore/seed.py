@@ -121,7 +121,7 @@ SEED_LAYOUT = 1
 
 def seed(store: Store, settings: ProcoreSandboxSettings) -> SeedReport:
     """The company's data, unless ``store`` is a kept file already seeded so (``seed_kept``)."""
-    return seed_kept_anchored(store, settings, SEED_LAYOUT, lambda anchor: _fill(store, settings, anchor))
+    return seed_kept_anchored(store, settings, SEED_LAYOUT, _fill)
 
 
 def _fill(store: Store, settings: ProcoreSandboxSettings, anchor: dt.date) -> None:

@@ -95,7 +95,7 @@ SEED_LAYOUT = 2  # 2: currencies with their decimals (JPY, KWD), money in its cu
 
 def seed(store: Store, settings: ProcurifySandboxSettings) -> SeedReport:
     """The customer's data, unless ``store`` is a kept file already seeded so (``seed_kept``)."""
-    return seed_kept_anchored(store, settings, SEED_LAYOUT, lambda anchor: _fill(store, settings, anchor))
+    return seed_kept_anchored(store, settings, SEED_LAYOUT, _fill)
 
 
 def _fill(store: Store, settings: ProcurifySandboxSettings, anchor: dt.date) -> None:
