@@ -245,18 +245,17 @@ def serve(args: argparse.Namespace) -> None:
     """The simulators the integration reaches, at ``--scale``, set up as ``make dev`` sets them up (each
     integration package whose systems are all served runs its set-up: the Coupa suppliers numbered from
     JDE's, as a real Coupa's are), until SIGTERM; ``served.json`` says they are up."""
-    from connector_assets.deployment import systems_reached
+    from connector_assets.deployment import Deployment, integration_components
     from connector_assets.flows.sandbox_setup import integration_sandboxes
-    from connector_assets.integrations import INTEGRATIONS
     from connector_sandbox.registry import start
 
-    keys = sorted(_sandbox_keys(systems_reached(_package(args.integration))))
+    keys = sorted(_sandbox_keys(_deployment(args.integration).systems))
     running = start(keys, scale=args.scale)
     try:
         ledger_url = os.environ["ML_CONNECTOR_DB_URL"]
-        for package in INTEGRATIONS:
-            if _sandbox_keys(systems_reached([package])) <= set(keys):
-                for sandbox in integration_sandboxes([package]):
+        for component in integration_components():
+            if _sandbox_keys(Deployment((component,)).systems) <= set(keys):
+                for sandbox in integration_sandboxes([component.package]):
                     sandbox.set_up(running, ledger_url)
         seed = {
             r.spec.key: requests.get(f"{r.spec.root()}/sandbox/state", timeout=60).json() for r in running
@@ -273,10 +272,11 @@ def serve(args: argparse.Namespace) -> None:
             sandbox.stop()
 
 
-def _package(integration: str) -> list[Any]:
-    from connector_assets.integrations import chosen
+def _deployment(integration: str) -> Any:
+    """The deployment running ``integration`` alone (``connector_assets.deployment.Deployment``)."""
+    from connector_assets.deployment import Deployment
 
-    return list(chosen([integration]))
+    return Deployment.of([integration])
 
 
 def _sandbox_keys(systems: Iterable[str]) -> set[str]:
@@ -292,9 +292,7 @@ def _sandbox_keys(systems: Iterable[str]) -> set[str]:
 def measure(args: argparse.Namespace) -> None:
     """The preview or the real run of the flows over the days; its report in ``<folder>/<phase>.json``, its
     records in ``<folder>/<phase>.csv`` (streamed: nothing held per record)."""
-    from connector_assets.deployment import deployment_definitions
-
-    defs = deployment_definitions(_package(args.integration))
+    defs = _deployment(args.integration).definitions
     meter = Meter(sorted(_sandbox_keys(_systems(args))))
     first = args.end - timedelta(days=args.days - 1)
     loaded_rss = _peak_rss_mb()
@@ -341,9 +339,7 @@ def measure(args: argparse.Namespace) -> None:
 
 
 def _systems(args: argparse.Namespace) -> set[str]:
-    from connector_assets.deployment import systems_reached
-
-    return set(systems_reached(_package(args.integration)))
+    return set(_deployment(args.integration).systems)
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,12 @@ def declared_flows() -> dict[tuple[str, str], tuple[str, str]]:
     """(integration, flow) -> (source system, target system) of every flow the integrations declare, the
     systems named as the ledger names them (``JDE``, ``coupa``, ``bill`` ...). Read on first need: it
     imports the integration packages."""
-    from connector_assets.integrations import INTEGRATIONS
+    from connector_assets.deployment import integration_components
 
     return {
         (spec.integration, spec.name): (spec.source_system, spec.target_system)
-        for package in INTEGRATIONS
-        for spec in package.PACKAGE.declaration.specs
+        for component in integration_components()
+        for spec in component.specs
     }
 
 

@@ -296,11 +296,11 @@ def _apply_pool_limits() -> None:
 
 
 def _integration_sandboxes() -> list:
-    """Each integration package's part of ``make dev`` (its ``sandbox`` module), in ``INTEGRATIONS`` order."""
+    """Each integration package's part of ``make dev`` (its ``sandbox`` module), in name order."""
+    from connector_assets.deployment import integration_components
     from connector_assets.flows.sandbox_setup import integration_sandboxes
-    from connector_assets.integrations import INTEGRATIONS
 
-    return integration_sandboxes(INTEGRATIONS)
+    return integration_sandboxes(component.package for component in integration_components())
 
 
 def _start_activity(sandboxes: list, ledger_url: str | None = None):

@@ -25,8 +25,8 @@ def start_world(ledger_url: str, *, scale: float) -> list:
     """Start every simulator at ``scale`` (kept data reused, or all seeded anew) and run each
     integration's ``make dev`` set-up on them; answers the running simulators. Raises
     ``click.ClickException`` (nothing left running) when a port is taken or the world would be half."""
+    from connector_assets.deployment import integration_components
     from connector_assets.flows.sandbox_setup import integration_sandboxes
-    from connector_assets.integrations import INTEGRATIONS
     from connector_sandbox.registry import SANDBOXES, KeptWorldError, PortsTaken, data_dir, kept_data, start
 
     folder = data_dir()
@@ -43,7 +43,7 @@ def start_world(ledger_url: str, *, scale: float) -> list:
         raise click.ClickException(str(exc)) from None
     for sandbox in running:
         click.echo(f"sandbox {sandbox.spec.key}: {sandbox.url}")
-    for integration in integration_sandboxes(INTEGRATIONS):
+    for integration in integration_sandboxes(c.package for c in integration_components()):
         integration.set_up(running, ledger_url)
     return running
 

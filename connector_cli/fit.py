@@ -30,26 +30,26 @@ def fit(integration: str, flows: tuple[str, ...], first: date, last: date, out: 
     """Preview every record the integration's flows would write for those days, writing nothing: each
     record's verdict (create, adopt, update, unchanged, refuse, hold, ambiguous) in fit.csv, with fit.md
     and fit.html for the go-live questions. Reads run as in a real run; every write request is held back."""
-    from connector_assets.deployment import deployment_definitions
-    from connector_assets.integrations import UnknownIntegration, chosen
+    from connector_assets.deployment import Deployment, UnknownIntegration
     from connector_assets.preview.fit import fit as run_fit
     from connector_resources.ledger import Ledger, ledger_url
 
     if last < first:
         raise click.BadParameter(f"--to {last} is before --from {first}", param_hint="--to")
     try:
-        packages = chosen([integration])
+        deployment = Deployment.of([integration])
     except UnknownIntegration as exc:
         raise click.BadParameter(str(exc), param_hint="--integration") from None
     out = out or Path(f"fit-{integration}-{first}-{last}")
     try:
         done = run_fit(
-            deployment_definitions(packages),
+            deployment.definitions,
             integration,
             first,
             last,
             out,
             ledger=Ledger(ledger_url()),
+            specs=deployment.specs,
             flows=flows,
             say=click.echo,
         )

@@ -1,5 +1,5 @@
 """``xref``: manual matches between records the flows cannot pair by themselves (set, list, delete), for
-every pairing an integration makes by natural key (``connector_assets.integrations.manual_pairings``: JDE
+every pairing an integration makes by natural key (``connector_assets.deployment.Deployment.pairings``: JDE
 suppliers with Coupa suppliers, BILL vendors and Procurify vendors, Procore vendors with the JDE address
 book, Coupa suppliers with JDE suppliers, Procurify vendors with Fusion suppliers).
 
@@ -25,9 +25,9 @@ from connector_resources.ledger.operator_actions import OPERATOR_ROLE, Operator
 
 def _pairings(integration: str | None = None) -> list[Any]:
     """The deployment's pairings (of ``integration`` when given)."""
-    from connector_assets.integrations import manual_pairings
+    from connector_assets.deployment import Deployment
 
-    return [p for p in manual_pairings() if integration in (None, p.integration)]
+    return [p for p in Deployment.of().pairings if integration in (None, p.integration)]
 
 
 def _known() -> str:

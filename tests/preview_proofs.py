@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from dagster import DagsterInstance, Definitions
 from request_log import RequestLog
 
-from connector_assets.deployment import deployment_definitions
+from connector_assets.deployment import Deployment
 from connector_assets.preview.runner import (
     DECISIVE_ACTIONS,
     FlowPreview,
@@ -62,7 +62,7 @@ def equip_for_previews(world: World, logs: Mapping[str, Sequence[RequestLog]], p
     """``world`` with what ``PreviewWorld`` adds: ``logs`` (to see what a preview sent) and ``defs``, the
     definitions a deployment of ``package`` has (to preview and run its flows as they are deployed)."""
     world.logs = logs  # type: ignore[attr-defined]
-    world.defs = deployment_definitions([package])  # type: ignore[attr-defined]
+    world.defs = Deployment.of([package.__name__.rpartition(".")[2]]).definitions  # type: ignore[attr-defined]
     return world
 
 

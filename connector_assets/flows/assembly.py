@@ -1,43 +1,35 @@
-"""How every integration package is put together: one typed declaration, assembled one way.
+"""How every integration package is put together: one Dagster component, assembled one way.
 
 Each package under ``connector_assets/integrations/`` has the same files: ``integration.py`` (its name and
-routes), ``declaration.py`` (``DECLARATION``: what it puts into Dagster and ``ml-connector replay``),
-optionally ``settings.py`` and ``sandbox.py``, and flow modules of specs and pure mappers. Its
-``__init__`` is three lines: ``PACKAGE = IntegrationPackage(__name__, INTEGRATION)`` and the module
-``__getattr__`` that hands out ``defs`` and ``register_replay_handlers`` from it.
+routes), ``component.py`` (one ``@dg.component_instance`` returning an ``IntegrationComponent``: what it puts
+into Dagster and ``ml-connector replay``), optionally ``settings.py``, ``manual_pairs.py`` and ``sandbox.py``,
+and flow modules of specs and pure mappers. Its ``__init__`` is its docstring.
 
-The declaration names everything by import: ``FLOWS``, each flow's ``Flow`` (its spec, its assets, its
-replay registration) as its module names it (``FLOW``), in the order records move; the tables; the jobs
-and schedules its ``jobs.JOBS`` (``flows.jobs.FlowJobs``) builds over them; sensors and replays. Nothing is
-found by scanning a module's names, so a reader (and an editor's "go to definition") follows every part
-from ``declaration.py``, and a module that is missing or lacks a name fails the import naming it.
+Dagster's own defs-folder loader finds the components (``[tool.dg.project] defs_module``), so adding an
+integration is adding its folder; ``connector_assets.deployment`` reads them and builds what a deployment
+runs from the ones it chooses. The component names everything by import: ``FLOWS``, each flow's ``Flow``
+(its spec, its assets, its replays) as its module names it (``FLOW``), in the order records move; the
+tables; the jobs and schedules its ``jobs.JOBS`` (``flows.jobs.FlowJobs``) builds over them; sensors. A
+reader (and an editor's "go to definition") follows every part from ``component.py``, and a module that is
+missing or lacks a name fails the load naming it.
 
-Why a typed Python value rather than a Dagster Component with YAML: a flow's declaration is made of Python
-objects (pandera models, mapper functions, target classes, asset factories) that YAML could only name by
-import path, and checkers (ruff, import-linter, the type hints) read Python; one dataclass gives the same
-single shape with none of the indirection.
-
-Why the declaration is read on first use, not at import: Python imports a package before any of its
-modules, so building the ``Definitions`` in ``__init__`` would make every module of the package (a flow's
-mappers, a test's import of one flow) unimportable while any other module is missing or broken. Loading
-stays strict: the first use of ``defs`` imports ``declaration`` and fails naming what is missing (a failed
-import is not cached, so the next use tries again).
+Why a component made in Python, not from YAML: a flow is made of Python objects (pandera models, mapper
+functions, target classes, asset factories) that YAML could only name by import path;
+``@dg.component_instance`` builds the instance in Python and Dagster still finds and lists it as any other.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
+import dagster as dg
 from dagster import AssetKey, AssetsDefinition, Definitions
 
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.integration_settings import integration_variable
-
-DECLARATION_MODULE = "declaration"
+from connector_assets.flows.replays import Replay
 
 
 def cron_setting(spec: FlowSpec) -> str:
@@ -46,20 +38,18 @@ def cron_setting(spec: FlowSpec) -> str:
     return integration_variable(spec.integration, f"{spec.name}_CRON")
 
 
-Resources = Callable[[], dict[str, Any]]
-
-
 @dataclass(frozen=True)
 class Flow:
     """One flow as its package declares it: its spec, its own assets (mapped, written and whatever its
-    module adds) and the functions registering its replay handlers, the only place a flow's replays are
-    registered. Each takes one optional argument, the resources a replay builds (today's settings'
-    unless given: a benchmark or a test passes its own), and registers this flow's handler with what it
-    needs (a held-parent check, a matches file loaded first)."""
+    module adds), its replay as data (``flows.replays.Replay``: how a queued record is written again, with
+    which resources, what runs first; ``Deployment.replays`` builds the handlers from it) and, for a
+    webhook-fed flow, ``inbox``: the document source its assets were built with
+    (``flows.documents.DocumentSource``), which deliveries a deployment running it applies."""
 
     spec: FlowSpec
     assets: Sequence[Any]
-    replays: Sequence[Callable[..., None]] = ()
+    replay: Replay | None = None
+    inbox: Any = None
 
     @property
     def name(self) -> str:
@@ -70,39 +60,37 @@ class Flow:
         return cron_setting(self.spec)
 
 
-def register_flow_replays(flows: Iterable[Flow], resources: Resources | None = None) -> list[str]:
-    """Register every flow's own replay handlers (a queued record is read again from its source, mapped
-    with today's settings and tables, and written once), with ``resources`` when given; the names of the
-    flows that registered none."""
-    if resources is not None and not callable(resources):
-        raise TypeError(f"replays take a function building their resources, got {type(resources).__name__}")
-    without: list[str] = []
-    for flow in flows:
-        for register in flow.replays:
-            register() if resources is None else register(resources)
-        if not flow.replays:
-            without.append(flow.name)
-    return without
+@dataclass(frozen=True, eq=False)
+class IntegrationComponent(dg.Component):
+    """Everything one integration puts into Dagster and into ``ml-connector replay``: a Dagster component,
+    made in the package's ``component.py`` and found by Dagster's defs-folder loader.
 
-
-@dataclass(frozen=True)
-class Declaration:
-    """Everything one integration puts into Dagster and into ``ml-connector replay``.
-
-    ``flows`` lists each flow (``Flow``) in the order records move; ``tables`` the
-    mapping tables and master data the flows map with; ``assets``, ``jobs``, ``schedules`` and ``sensors``
-    the rest (reconciliation, combined jobs, inbox sensors). ``shared`` names asset keys the top-level
-    ``Definitions`` already defines (JDE tables, SaaS entities): a flow module may list them, the package
-    never declares them twice. Replays are each flow's own (``Flow.replays``).
+    ``name`` keys its ledger rows, asset group, jobs and settings prefix (``jde_coupa``); ``package`` is
+    the package holding it (its ``sandbox`` and ``settings`` modules). ``flows`` lists each flow (``Flow``)
+    in the order records move; ``tables`` the mapping tables' and master data's assets the flows map with,
+    ``mapping_tables`` the ``MappingTable`` of each table an operator edits; ``assets``, ``jobs``,
+    ``schedules`` and ``sensors`` the rest (reconciliation, combined jobs, inbox sensors). ``shared`` names
+    asset keys the deployment's sides already define (JDE tables, SaaS entities): a flow module may list
+    them, the package never declares them twice. ``settings`` are its ``ML_<NAME>_*`` settings,
+    ``pairings`` what it matches by natural key by hand (``flows.manual_pairs.ManualPairing``).
     """
 
+    name: str
     flows: Sequence[Flow]
-    jobs: Sequence[Any]
-    schedules: Sequence[Any]
+    jobs: Sequence[Any] = ()
+    schedules: Sequence[Any] = ()
     tables: Sequence[Any] = ()
     assets: Sequence[Any] = ()
     sensors: Sequence[Any] = ()
     shared: frozenset[AssetKey] = field(default_factory=frozenset)
+    settings: Sequence[Any] = ()
+    pairings: Sequence[Any] = ()
+    mapping_tables: Sequence[Any] = ()
+    package: str = ""
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> Definitions:
+        """Dagster's entry point: the package's own ``Definitions`` (``definitions``)."""
+        return self.definitions()
 
     @property
     def flow_assets(self) -> dict[FlowSpec, Sequence[Any]]:
@@ -116,6 +104,7 @@ class Declaration:
     @classmethod
     def assembled(
         cls,
+        name: str,
         flows: Sequence[Flow],
         built: Sequence[Any],
         reconciliation: tuple[Sequence[Any], Sequence[Any], Callable[[], Sequence[Any]]],
@@ -123,23 +112,20 @@ class Declaration:
         jobs: Sequence[Any] = (),
         schedules: Sequence[Any] = (),
         **rest: Any,
-    ) -> Declaration:
-        """A package's declaration as every package makes it: ``flows``; the jobs and schedules ``built``
-        (each a ``flows.jobs.BuiltJobs``) made for them, then the package's own ``jobs`` / ``schedules``,
-        then its ``reconciliation``'s (``DayReconciliation.wiring``: assets, jobs, schedules); ``rest``
-        the other fields (``tables``, ``sensors``, ``shared``)."""
+    ) -> IntegrationComponent:
+        """A package's component as every package makes it: its ``name``, its ``flows``; the jobs and
+        schedules ``built`` (each a ``flows.jobs.BuiltJobs``) made for them, then the package's own
+        ``jobs`` / ``schedules``, then its ``reconciliation``'s (``DayReconciliation.wiring``: assets, jobs,
+        schedules); ``rest`` the other fields (``tables``, ``sensors``, ``shared``, ``package`` ...)."""
         assets, reconciliation_jobs, reconciliation_schedules = reconciliation
         return cls(
+            name=name,
             flows=flows,
             assets=assets,
             jobs=[*(job for b in built for job in b.every_job), *jobs, *reconciliation_jobs],
             schedules=[*(s for b in built for s in b.schedules), *schedules, *reconciliation_schedules()],
             **rest,
         )
-
-    def register_replays(self, resources: Resources | None = None) -> list[str]:
-        """Every flow's own replay handlers (``register_flow_replays``)."""
-        return register_flow_replays(self.flows, resources)
 
     def own_assets(self) -> list[Any]:
         """The package's assets, each once, in a stable order: tables, each flow's, then the rest."""
@@ -173,44 +159,5 @@ class Declaration:
 
 
 def asset_keys(assets: Iterable[Any]) -> frozenset[AssetKey]:
-    """Every key of ``assets`` (for ``Declaration.shared``)."""
+    """Every key of ``assets`` (for ``IntegrationComponent.shared``)."""
     return frozenset(key for a in assets for key in (a.keys if isinstance(a, AssetsDefinition) else [a.key]))
-
-
-class IntegrationPackage:
-    """One integration package as the platform sees it: its name, its ``Definitions`` and its replay
-    handlers, read from ``<package>.declaration`` on first use."""
-
-    PUBLIC = ("defs", "register_replay_handlers")
-
-    def __init__(self, package: str, integration: str) -> None:
-        self.package = package
-        self.integration = integration
-
-    @property
-    def declaration(self) -> Declaration:
-        module = importlib.import_module(f"{self.package}.{DECLARATION_MODULE}")
-        declared = getattr(module, "DECLARATION", None)
-        if not isinstance(declared, Declaration):
-            raise ImportError(f"{module.__name__} declares no DECLARATION (a flows.assembly.Declaration)")
-        return declared
-
-    @cached_property
-    def defs(self) -> Definitions:
-        return self.declaration.definitions()
-
-    @property
-    def systems(self) -> frozenset[str]:
-        """The systems the package's flows reach (``Declaration.systems``)."""
-        return self.declaration.systems()
-
-    def register_replay_handlers(self, resources: Resources | None = None) -> list[str]:
-        """``ml-connector replay``'s handlers for every flow of the package (with ``resources`` when
-        given: a benchmark's own); the flows that registered none."""
-        return self.declaration.register_replays(resources)
-
-    def attribute(self, name: str) -> Any:
-        """The package module's ``__getattr__``: ``defs`` and ``register_replay_handlers``, on first use."""
-        if name in self.PUBLIC:
-            return getattr(self, name)
-        raise AttributeError(f"module {self.package!r} has no attribute {name!r}")

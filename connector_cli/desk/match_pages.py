@@ -41,9 +41,9 @@ def _pairings(desk: Any) -> Sequence[Any]:
     given = getattr(desk, "match_pairings", None)
     if given is not None:
         return given
-    from connector_assets.integrations import manual_pairings
+    from connector_assets.deployment import Deployment
 
-    return manual_pairings()
+    return Deployment.of().pairings
 
 
 def _resources(desk: Any) -> Resources:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from connector_assets.integrations import known_names
+from connector_assets.deployment import known_names
 from connector_cli.main import cli
 
 JDE_COUPA_CHECKS = ["coupa", "jde_ais", "ledger", "vault"]

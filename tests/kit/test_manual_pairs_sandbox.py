@@ -1,4 +1,4 @@
-"""Every pairing the integrations declare for matching by hand (``manual_pairings``), on its simulators: a
+"""Every pairing the integrations declare for matching by hand (``Deployment.pairings``), on its simulators: a
 record missing in either system is refused naming it, a stored match releases what waits for it and is
 read by the integration's flows, a second record matched with the same one is refused naming the first, and
 ``ml-connector xref`` and the desk do the same for any pairing; the desk offers a match by hand from a
@@ -28,10 +28,10 @@ from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 from starlette.testclient import TestClient
 
 from connector_assets.coupa.targets import CoupaSuppliers
+from connector_assets.deployment import Deployment
 from connector_assets.flows import replay_resources
 from connector_assets.flows.manual_matches import delete_match, find, find_both, set_match
 from connector_assets.flows.manual_pairs import MatchRefused, Systems
-from connector_assets.integrations import manual_pairings
 from connector_cli.desk.app import build_app
 from connector_cli.desk.guard import CSRF_COOKIE
 from connector_cli.desk.identity import Access
@@ -52,7 +52,7 @@ EVERY = Integration(
     fields={"coupa": {"token_warmup_seconds": 0, "backoff_base": 0.01}, "bill": {"backoff_base": 0.01}},
     day=lambda: None,
 )
-PAIRINGS = {p.name: p for p in manual_pairings(["all"])}
+PAIRINGS = {p.name: p for p in Deployment.of(["all"]).pairings}
 ANA = Operator("ana", "operator")
 
 
@@ -267,7 +267,7 @@ def test_jde_to_coupa_updates_the_matched_supplier_instead_of_creating_one(world
     an8, coupa = records.jde_supplier_coupa_lacks(), records.take("Coupa supplier")[0]
     _match(world, PAIRINGS["jde_coupa/supplier"], an8, coupa)
     before = requests.get(f"{world.coupa_url}/sandbox/records/suppliers", params={"limit": 5000}, timeout=30)
-    replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, world.resources, remap=True)
+    replays = replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, world.resources, remap=True)
     item = world.ledger.enqueue(
         integration="jde_coupa",
         flow="suppliers",
@@ -276,7 +276,7 @@ def test_jde_to_coupa_updates_the_matched_supplier_instead_of_creating_one(world
         payload={},
         reason="replay after the match",
     )
-    summary = replay_items(world.ledger, [item])
+    summary = replay_items(world.ledger, [item], replays)
     assert summary.replayed == [item.id] and not summary.failed, summary.failure_lines()
     after = requests.get(f"{world.coupa_url}/sandbox/records/suppliers", params={"limit": 5000}, timeout=30)
     assert len(after.json()["records"]) == len(before.json()["records"])  # nothing created

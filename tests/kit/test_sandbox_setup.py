@@ -9,19 +9,19 @@ from types import SimpleNamespace
 
 from roots import ROOT
 
+from connector_assets.deployment import integration_components
 from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded, integration_sandboxes
-from connector_assets.integrations import INTEGRATIONS
 
 
-def test_the_packages_with_a_sandbox_part_are_found_in_integrations_order():
-    found = integration_sandboxes(INTEGRATIONS)
+def test_the_packages_with_a_sandbox_part_are_found_in_name_order():
+    found = integration_sandboxes(component.package for component in integration_components())
     modules = [s.set_up.__module__ for s in found]
     assert modules == [
         "connector_assets.integrations.coupa_jde.sandbox",
-        "connector_assets.integrations.jde_bill.sandbox",
-        "connector_assets.integrations.procore_jde.sandbox",
-        "connector_assets.integrations.jde_procurify.sandbox",
         "connector_assets.integrations.fusion_procurify.sandbox",
+        "connector_assets.integrations.jde_bill.sandbox",
+        "connector_assets.integrations.jde_procurify.sandbox",
+        "connector_assets.integrations.procore_jde.sandbox",
     ]
     assert all(isinstance(s, IntegrationSandbox) for s in found)
     with_people = [s for s in found if s.people is not None]

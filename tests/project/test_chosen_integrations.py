@@ -1,6 +1,7 @@
 """``ML_INTEGRATIONS`` chooses what a deployment runs: the one ``Definitions`` loads only the chosen
-integrations, what they share and the sides of the systems they reach; ``replay`` registers only their
-handlers; an unknown name stops the load naming the known integrations; unset, every integration loads.
+integration components, what they share and the sides of the systems they reach; ``replay`` registers only
+their handlers; an unknown name stops the load naming the known integrations; unset, every integration
+Dagster's defs-folder loader finds loads.
 
 The module workspace.yaml loads reads the setting once, at import: a child process loads it under the
 setting (one for the choice, one for the refusal), so this session's ``Definitions`` stay the default.
@@ -10,14 +11,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 from dagster import Definitions
 
-from connector_assets.deployment import deployment_definitions
-from connector_assets.integrations import INTEGRATIONS, UnknownIntegration, chosen, known_names
+from connector_assets.deployment import (
+    Deployment,
+    UnknownIntegration,
+    chosen,
+    integration_components,
+    known_names,
+)
 
 # Everything of a system JD Edwards <-> Coupa does not reach, or of another integration, by the first
 # part of its name (asset keys, jobs, schedules and sensors are all named system- or integration-first).
@@ -26,17 +33,16 @@ NOT_JDE_COUPA = ("bill", "procore", "procurify", "fusion", "coupa_jde", "jde_bil
 _LOAD = """
 import json
 from dagster import Definitions
-from connector_assets.definitions import defs
-from connector_resources.replay import registered_flows
+from connector_assets.definitions import DEPLOYMENT, defs
 Definitions.validate_loadable(defs)
 print(json.dumps({
     "assets": sorted(spec.key.to_user_string() for spec in defs.resolve_all_asset_specs()),
     "jobs": sorted(job.name for job in defs.jobs),
     "schedules": sorted(s.name for s in defs.schedules),
     "sensors": sorted(s.name for s in defs.sensors),
-    "replays": sorted(registered_flows()),
+    "replays": sorted(DEPLOYMENT.replays().flows()),
     "jde_coupa_jobs": sorted(defs.resolve_job_def(job.name).name for job in __import__(
-        "connector_assets.integrations.jde_coupa", fromlist=["defs"]).defs.jobs),
+        "connector_assets.deployment", fromlist=["x"]).integration_component("jde_coupa").jobs),
 }))
 """
 
@@ -71,9 +77,10 @@ def test_an_unknown_integration_stops_the_load_naming_the_known_ones():
 
 
 def test_unset_every_integration_loads():
-    from connector_assets.definitions import CHOSEN, defs
+    from connector_assets.definitions import DEPLOYMENT, defs
 
-    assert "ML_INTEGRATIONS" not in os.environ and CHOSEN == INTEGRATIONS
+    assert "ML_INTEGRATIONS" not in os.environ and DEPLOYMENT.components == integration_components()
+    assert len(known_names()) == 6
     groups = {spec.group_name for spec in defs.resolve_all_asset_specs()}
     assert set(known_names()) <= groups
     assert {"jde_sources", "coupa_sources", "bill_sources", "procurify_sources", "procore_sources"} <= {
@@ -85,7 +92,7 @@ def test_an_integration_reading_a_table_another_stages_loads_it_alone(monkeypatc
     """JD Edwards -> Procurify reads F0116 (``jde/supplier_addresses``), which JDE -> BILL stages while
     ``ML_JDE_SUPPLIER_ADDRESSES`` is on: alone, the JDE side brings it (its flow jobs select it)."""
     monkeypatch.setenv("ML_INTEGRATIONS", "jde_procurify")
-    defs = deployment_definitions(chosen())
+    defs = Deployment.of().definitions
     Definitions.validate_loadable(defs)
     keys = {spec.key.to_user_string() for spec in defs.resolve_all_asset_specs()}
     assert "jde/supplier_addresses" in keys
@@ -95,7 +102,8 @@ def test_an_integration_reading_a_table_another_stages_loads_it_alone(monkeypatc
 @pytest.mark.parametrize("value", ["coupa", "JDE_COUPA,jde-bill"])
 def test_chosen_refuses_an_unknown_name_naming_the_known_ones(monkeypatch, value):
     monkeypatch.setenv("ML_INTEGRATIONS", value)
-    with pytest.raises(UnknownIntegration, match=r"named by ML_INTEGRATIONS\); known: jde_coupa, coupa_jde"):
+    known = f"named by ML_INTEGRATIONS); known: {', '.join(known_names())} (or all)"
+    with pytest.raises(UnknownIntegration, match=re.escape(known)):
         chosen()
 
 

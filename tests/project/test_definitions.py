@@ -43,11 +43,12 @@ def test_dagster_definitions_validate_via_workspace(tmp_path):
 _F0116_PROBE = """
 from dagster import AssetKey, AssetsDefinition
 from connector_assets.definitions import defs
-from connector_assets.integrations import jde_bill
-from connector_assets.integrations.procore_jde import declaration as procore_jde
+from connector_assets.deployment import integration_component
+from connector_assets.integrations.procore_jde import component as procore_jde
 graph = defs.resolve_asset_graph()
 key = AssetKey(["jde", "supplier_addresses"])
-by_bill = any(isinstance(a, AssetsDefinition) and key in a.keys for a in jde_bill.defs.assets)
+jde_bill = integration_component("jde_bill").definitions()
+by_bill = any(isinstance(a, AssetsDefinition) and key in a.keys for a in jde_bill.assets)
 print(graph.get(key).is_executable, by_bill, procore_jde.staged_tables != [])
 """
 

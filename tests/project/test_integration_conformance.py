@@ -1,5 +1,5 @@
-"""One conformance suite over every integration in ``INTEGRATIONS``: what each package
-must declare so the platform can run, replay, check and show it, asked the same way of all six.
+"""One conformance suite over every integration component Dagster's defs-folder loader finds: what each
+package must declare so the platform can run, replay, check and show it, asked the same way of all six.
 
 Why: each integration was built by other hands, and a flow that misses one of these (no replay handler,
 no job, no declared reach for ``ping``) fails silently in production: its refused records can never be
@@ -12,25 +12,26 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from dagster import AssetKey, AssetsDefinition, Definitions
+from dagster.components.component.component_loader import is_component_loader
 from roots import ROOT
 
-from connector_assets.definitions import defs
-from connector_assets.flows.assembly import Declaration, Flow, IntegrationPackage
-from connector_assets.flows.core import FLOW_SPECS, FlowSpec
+from connector_assets.definitions import DEPLOYMENT, defs
+from connector_assets.deployment import Deployment, integration_components
+from connector_assets.flows.assembly import Flow, IntegrationComponent
+from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.jobs import FlowJobs
+from connector_assets.flows.replays import Replay, build_replays
 from connector_assets.flows.targets import LedgerTarget, SessionTarget, TargetOpener
-from connector_assets.integrations import INTEGRATIONS
 from connector_assets.jde.target_base import JdeTarget
 from connector_resources import settings
-from connector_resources.replay import handler_for
 
 REPOSITORY = defs.get_repository_def()
 GRAPH = REPOSITORY.asset_graph
@@ -45,55 +46,88 @@ def _jobs_of(key: AssetKey) -> list[str]:
     ]
 
 
-def _own_keys(package) -> set[AssetKey]:
-    return {key for a in package.defs.assets or [] if isinstance(a, AssetsDefinition) for key in a.keys}
+def _own_keys(component: IntegrationComponent) -> set[AssetKey]:
+    own = component.definitions().assets or []
+    return {key for a in own if isinstance(a, AssetsDefinition) for key in a.keys}
 
 
-def _flows(package) -> list[FlowSpec]:
-    return [spec for spec in FLOW_SPECS.values() if spec.integration == package.INTEGRATION]
+def _flows(component: IntegrationComponent) -> list[FlowSpec]:
+    """Every flow spec the package's loaded modules define (a module's ``FlowSpec``, or a ``Flow``'s),
+    declared by its component or not: nothing registers a spec, so a flow a module defines but the
+    component leaves out is found here."""
+    prefix = f"connector_assets.integrations.{component.name}."
+    found: dict[str, FlowSpec] = {}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(prefix):
+            continue
+        for value in vars(module).values():
+            spec = value.spec if isinstance(value, Flow) else value
+            if isinstance(spec, FlowSpec) and spec.integration == component.name:
+                found.setdefault(spec.flow, spec)
+    return list(found.values())
 
 
-@pytest.fixture(params=INTEGRATIONS, ids=lambda package: package.INTEGRATION)
-def package(request):
+@pytest.fixture(params=integration_components(), ids=lambda component: component.name)
+def package(request) -> IntegrationComponent:
     return request.param
 
 
 def test_the_package_declares_its_name_definitions_and_replays(package):
-    assert isinstance(package.INTEGRATION, str) and package.__name__.endswith(package.INTEGRATION)
-    assert isinstance(package.defs, Definitions)
-    assert isinstance(package.register_replay_handlers, Callable)
+    assert isinstance(package, IntegrationComponent)
+    assert isinstance(package.name, str) and package.package.endswith(f".integrations.{package.name}")
+    assert isinstance(package.definitions(), Definitions)
+    assert all(isinstance(flow.replay, Replay) for flow in package.flows)
 
 
 def test_every_package_is_assembled_the_one_way(package):
-    """``__init__`` names the integration and its ``IntegrationPackage``; the rest is its declaration."""
-    assert (
-        isinstance(package.PACKAGE, IntegrationPackage) and package.PACKAGE.integration == package.INTEGRATION
-    )
-    declared = package.PACKAGE.declaration
-    assert isinstance(declared, Declaration)
-    assert set(declared.specs) == set(_flows(package)), "a flow of the integration is not declared"
-    defined = {name for name, value in vars(package).items() if not isinstance(value, ModuleType)}
-    assert defined - {"INTEGRATION", "PACKAGE", "IntegrationPackage"} == {
-        name for name in defined if name.startswith("__")
+    """``__init__`` is the package's docstring; ``component.py`` makes its one component, a
+    ``@dg.component_instance`` whose return annotation is the class itself (Dagster reads it to know the
+    component's type without loading it: a string there would leave the integration unfound)."""
+    assert set(package.specs) == set(_flows(package)), "a flow of the integration is not declared"
+    init = importlib.import_module(package.package)
+    defined = {name for name, value in vars(init).items() if not isinstance(value, ModuleType)}
+    assert defined == {name for name in defined if name.startswith("__")}
+    module = importlib.import_module(f"{package.package}.component")
+    [(name, loader)] = inspect.getmembers(module, is_component_loader)
+    assert name == package.name
+    assert inspect.signature(loader).return_annotation is IntegrationComponent
+
+
+def test_the_component_lists_each_flow_by_name_and_the_jobs_module_says_how_they_run(package):
+    """The component's ``flows`` names each flow (a ``Flow`` of the integration's spec and its assets,
+    imported from its module); ``jobs.JOBS`` (a ``FlowJobs``) builds their jobs and schedules."""
+    assert all(isinstance(flow, Flow) for flow in package.flows)
+    assert all(flow.spec.integration == package.name for flow in package.flows)
+    jobs = importlib.import_module(f"{package.package}.jobs")
+    assert isinstance(jobs.JOBS, FlowJobs), f"{package.package}.jobs.JOBS is no flows.jobs.FlowJobs"
+
+
+def test_the_component_names_the_mapping_tables_its_assets_stage(package):
+    """Every mapping table asset the package defines is one of its ``mapping_tables`` (what the desk and
+    ``ml-connector mappings`` list), and each of those is staged by one of its assets."""
+    staged = {
+        key
+        for a in package.definitions().assets or []
+        if isinstance(a, AssetsDefinition)
+        for key in a.keys
+        if "file_setting" in a.specs_by_key[key].metadata
     }
+    assert staged == {table.asset for table in package.mapping_tables}
 
 
-def test_the_declaration_lists_each_flow_by_name_and_the_jobs_module_says_how_they_run(package):
-    """``declaration.FLOWS`` names each flow (a ``Flow`` of the integration's spec and its assets, imported
-    from its module); ``jobs.JOBS`` (a ``FlowJobs``) builds their jobs and schedules."""
-    declaration = importlib.import_module(f"{package.__name__}.declaration")
-    assert declaration.DECLARATION is package.PACKAGE.declaration
-    assert all(isinstance(flow, Flow) for flow in declaration.DECLARATION.flows)
-    assert all(flow.spec.integration == package.INTEGRATION for flow in declaration.DECLARATION.flows)
-    jobs = importlib.import_module(f"{package.__name__}.jobs")
-    assert isinstance(jobs.JOBS, FlowJobs), f"{package.__name__}.jobs.JOBS is no flows.jobs.FlowJobs"
+def test_a_webhook_fed_flow_names_its_document_source(package):
+    """A flow acknowledging inbox deliveries (``<flow>_inbox_done``) names the document source it applies
+    them with (``Flow.inbox``): what a deployment running it applies (``Deployment.sources``)."""
+    for flow in package.flows:
+        acknowledges = any(flow.spec.key("inbox_done") in getattr(a, "keys", ()) for a in flow.assets)
+        assert acknowledges == (flow.inbox is not None), flow.spec.flow
 
 
 def test_every_flow_has_its_own_job_and_a_schedule_at_its_cron_setting(package):
     """Each flow's job is named after the flow, and its schedule (``<flow>_schedule``, or ``<flow>_poll``
     for a webhook flow's fallback poll) fires at ``ML_<FLOW>_CRON``."""
     schedules = {s.name: s for s in REPOSITORY.schedule_defs}
-    for flow in package.PACKAGE.declaration.flows:
+    for flow in package.flows:
         assert REPOSITORY.has_job(flow.spec.flow), f"{flow.spec.flow}: no job of its own"
         [schedule] = [
             schedules[n] for n in (f"{flow.spec.flow}_schedule", f"{flow.spec.flow}_poll") if n in schedules
@@ -170,7 +204,7 @@ def test_a_flows_steps_are_of_its_two_systems_and_need_their_sessions(package):
     """What ``build_flow_assets`` gives every flow unless it says otherwise: its steps in the kinds of its
     two systems, needing both systems' resources (fewer only for the flows of ``FEWER_RESOURCES``)."""
     every_system = {
-        s.lower() for spec in FLOW_SPECS.values() for s in (spec.source_system, spec.target_system)
+        s.lower() for spec in DEPLOYMENT.specs.values() for s in (spec.source_system, spec.target_system)
     }
     for spec in _flows(package):
         systems = {spec.source_system.lower(), spec.target_system.lower()}
@@ -192,15 +226,17 @@ def test_nothing_is_found_by_scanning_a_modules_names():
     assert found == []
 
 
-def test_a_module_of_a_package_imports_without_reading_its_declaration():
+def test_a_module_of_a_package_imports_without_reading_its_component():
     """A flow's mappers (or a test of one flow) import while another module of the package is missing or
-    broken: only the first use of ``defs`` reads the declaration."""
+    broken: the package's ``__init__`` imports nothing, only loading the component reads ``component``."""
+    names = sorted(folder.name for folder in PACKAGES.iterdir() if (folder / "component.py").exists())
+    assert len(names) == len(integration_components())
     code = (
         "import importlib, sys\n"
-        "from connector_assets.integrations import INTEGRATIONS\n"
-        "for package in INTEGRATIONS:\n"
-        "    importlib.import_module(package.__name__ + '.integration')\n"
-        "print(sorted(m for m in sys.modules if m.endswith('.declaration')))\n"
+        f"for name in {names!r}:\n"
+        "    importlib.import_module(f'connector_assets.integrations.{name}.integration')\n"
+        "print(sorted(m for m in sys.modules\n"
+        "             if m.startswith('connector_assets.integrations.') and m.endswith('.component')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -208,11 +244,11 @@ def test_a_module_of_a_package_imports_without_reading_its_declaration():
 
 def test_the_package_has_flows_whose_steps_it_defines_in_its_own_group(package):
     flows, own = _flows(package), _own_keys(package)
-    assert flows, f"{package.INTEGRATION} declares no flow"
+    assert flows, f"{package.name} declares no flow"
     for spec in flows:
         mapped = spec.key("mapped")
-        assert mapped in own, f"{spec.flow}: no mapped step in {package.__name__}"
-        assert GRAPH.get(mapped).group_name == package.INTEGRATION, spec.flow
+        assert mapped in own, f"{spec.flow}: no mapped step in {package.package}"
+        assert GRAPH.get(mapped).group_name == package.name, spec.flow
 
 
 def test_every_flow_is_in_a_named_job_so_schedules_and_backfills_run_it(package):
@@ -221,24 +257,21 @@ def test_every_flow_is_in_a_named_job_so_schedules_and_backfills_run_it(package)
 
 
 def test_every_flow_can_replay_its_refused_records(package):
-    package.register_replay_handlers()
+    replays = Deployment((package,)).replays()
     for spec in _flows(package):
-        assert handler_for(spec.integration, spec.name) is not None, f"{spec.flow}: no replay handler"
+        assert replays.handler_for(spec.integration, spec.name) is not None, f"{spec.flow}: no replay handler"
 
 
-def test_every_flow_registers_its_own_replays(package):
-    """A flow's replay handlers are registered by its own ``Flow.replays`` (one form): no package-wide
-    function registering several flows' at once; each flow's registration alone registers its handler
-    anew."""
-    declaration = importlib.import_module(f"{package.__name__}.declaration")
-    assert not hasattr(declaration, "register_replay_handlers")
-    for flow in package.PACKAGE.declaration.flows:
-        assert flow.replays, f"{flow.spec.flow}: registers no replays of its own"
-        before = handler_for(flow.spec.integration, flow.name)
-        for register in flow.replays:
-            register()
-        after = handler_for(flow.spec.integration, flow.name)
-        assert after is not None and after is not before, f"{flow.spec.flow}: its replays register no handler"
+def test_every_flow_states_its_own_replay(package):
+    """A flow's replay is its own ``Flow.replay`` (one form, data): no package-wide function building
+    several flows' at once; each flow's replay alone builds its handler, anew each time it is built."""
+    component = importlib.import_module(f"{package.package}.component")
+    assert not hasattr(component, "register_replay_handlers")
+    for flow in package.flows:
+        assert isinstance(flow.replay, Replay), f"{flow.spec.flow}: states no replay of its own"
+        before = build_replays([flow]).handler_for(flow.spec.integration, flow.name)
+        after = build_replays([flow]).handler_for(flow.spec.integration, flow.name)
+        assert after is not None and after is not before, f"{flow.spec.flow}: its replay builds no handler"
 
 
 # Flows that write to no system: they record a pair in the ledger only (the reference documents no
@@ -310,7 +343,7 @@ def test_a_jde_target_is_opened_for_a_run_and_a_replay_as_any_target_is():
             self.sessions.append(object())
             return nullcontext(self.sessions[-1])
 
-    jde, spec = _Resource(), next(iter(FLOW_SPECS.values()))
+    jde, spec = _Resource(), next(iter(DEPLOYMENT.specs.values()))
     with targets.VoucherPayments.for_replay({"jde": jde}, "the ledger", spec) as target:
         assert (target.session, target.ledger, target.spec) == (jde.sessions[0], "the ledger", spec)
         assert (target.run_id, target.partition) == (None, None)

@@ -1,12 +1,12 @@
-"""The conformance suite's end-to-end half, asked the same way of every integration in
-``INTEGRATIONS``: every flow, run by its own job's selection for a day of the one sandbox world
+"""The conformance suite's end-to-end half, asked the same way of every integration
+component the project loads: every flow, run by its own job's selection for a day of the one sandbox world
 (``sandbox_world``: the six simulators set up as ``make dev`` sets them up), then run again until a pass
 creates nothing -> no record is ever created twice, and every record a refusal stopped is in the retry
 queue with its reason.
 
-The flows, their order and what each job runs come from the loaded definitions (each package's
-``Declaration``), never from a list here: a flow is covered as soon as it is declared. A pass may create
-records a held one waits for (an order's supplier changed on another day), whose holds the next pass
+The flows, their order and what each job runs come from the loaded components (each package's
+``IntegrationComponent``), never from a list here: a flow is covered as soon as it is declared. A pass may
+create records a held one waits for (an order's supplier changed on another day), whose holds the next pass
 releases; so the day is settled when a pass creates nothing, and a flow that creates again on every rerun
 fails here. The behaviour behind each flow (adoption after a crash, outages, concurrent runs) stays proven
 by the integration's own tests.
@@ -25,7 +25,7 @@ from instances import instance_for_test
 from sandbox_world import sandbox_world
 
 from connector_assets.definitions import defs
-from connector_assets.integrations import INTEGRATIONS
+from connector_assets.deployment import integration_components
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas.assets import saas_assets
 from connector_sandbox.registry import make_activity
@@ -35,6 +35,10 @@ ASSETS = [a for a in defs.assets or [] if isinstance(a, AssetsDefinition)]
 # Staged sources a flow's mapped step reads; a poll job of their own stages some (Coupa's invoices).
 SOURCES = {key for a in [*jde_assets, *saas_assets] for key in a.keys}
 PASSES_AT_MOST = 4
+# The one world is shared, so the integrations run in the order records move between them (JDE's suppliers
+# reach Coupa before Coupa's invoices come back); one not named here runs after these, by name.
+ORDER = ("jde_coupa", "coupa_jde", "jde_bill", "procore_jde", "jde_procurify", "fusion_procurify")
+COMPONENTS = sorted(integration_components(), key=lambda c: (ORDER + (c.name,)).index(c.name))
 
 
 def _audit(ledger: Any, integration: str) -> Counter:
@@ -55,7 +59,7 @@ def _flow_runs(package) -> list[list[str]]:
     """What each declared flow's own job runs (in declaration order), plus the staged sources its mapped
     step reads, by asset key."""
     runs = []
-    for spec in package.PACKAGE.declaration.specs:
+    for spec in package.specs:
         mapped = spec.key("mapped")
         jobs = [
             job
@@ -71,11 +75,11 @@ def _flow_runs(package) -> list[list[str]]:
 
 def _pass(world, package, day: str) -> Counter:
     """Every flow of ``package`` run once for ``day``; the audit events the pass added."""
-    before = _audit(world.ledger, package.INTEGRATION)
+    before = _audit(world.ledger, package.name)
     for names in _flow_runs(package):
         partitioned = any(a.partitions_def is not None for a in ASSETS if a.key.to_user_string() in names)
         run_named(world.resources, names, ASSETS, day if partitioned else None, instance=world.instance)
-    return _audit(world.ledger, package.INTEGRATION) - before
+    return _audit(world.ledger, package.name) - before
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +89,12 @@ def world(tmp_path_factory):
         yield world
 
 
-@pytest.mark.parametrize("package", INTEGRATIONS, ids=lambda package: package.INTEGRATION)
+@pytest.mark.parametrize("package", COMPONENTS, ids=lambda package: package.name)
 def test_every_flow_rerun_on_its_day_creates_nothing_twice_and_queues_refusals_with_reasons(package, world):
-    name = package.INTEGRATION
+    name = package.name
     # Read whole on a schedule of their own (JDE's F0901, Fusion's account combinations), and the package's
     # tables: staged first, as an operator's first day does.
-    tables = {k.to_user_string() for t in package.PACKAGE.declaration.tables for k in t.keys}
+    tables = {k.to_user_string() for t in package.tables for k in t.keys}
     whole = {a.key.to_user_string() for a in ASSETS if a.partitions_def is None}
     run_named(
         world.resources, sorted((tables | {"jde/gl_accounts"}) & whole), ASSETS, None, instance=world.instance

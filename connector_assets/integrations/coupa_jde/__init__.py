@@ -3,14 +3,7 @@ payments are recorded against those vouchers (F0411), both through the ml-connec
 
 The records come from Coupa call-outs (the webhook inbox) and from the poll of the day, read together
 (``connector_assets.coupa.documents``); invoices and payments are mapped by pure functions (``invoices``,
-``payments``) and written by the shared JDE targets (``connector_assets.jde.targets``). ``declaration``
-holds what the package puts into Dagster (assets, jobs, schedules, the inbox sensor, replay handlers),
+``payments``) and written by the shared JDE targets (``connector_assets.jde.targets``). ``component``
+holds what the package puts into Dagster (assets, jobs, schedules, the inbox sensor, replays),
 assembled as every package is (``flows.assembly``).
 """
-
-from connector_assets.flows.assembly import IntegrationPackage
-from connector_assets.integrations.coupa_jde.integration import INTEGRATION
-
-PACKAGE = IntegrationPackage(__name__, INTEGRATION)
-__getattr__ = PACKAGE.attribute
-__all__ = ["INTEGRATION", "PACKAGE", "defs", "register_replay_handlers"]

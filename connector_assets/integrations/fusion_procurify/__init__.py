@@ -18,21 +18,12 @@ the manual vendor matches (``manual_matches``, ``ML_FUSION_PROCURIFY_VENDOR_XREF
 reconciliation of the bill register and the orders (``reconcile``, ``ML_FUSION_PROCURIFY_RECONCILE_CRON``).
 
 Neither side pushes events, so each flow has a job and a schedule polling at its
-``ML_FUSION_PROCURIFY_*_CRON`` (``jobs``); ``register_replay_handlers`` lets ``ml-connector replay`` re-read
-each flow's queued records and write them with today's settings (each flow module's
-``register_*_replays``).
+``ML_FUSION_PROCURIFY_*_CRON`` (``jobs``); ``ml-connector replay`` re-reads each flow's queued
+records and writes them with today's settings (each flow's own replay).
 
 What is about Fusion itself (supplier reads and sites, the draft order and its target, the invoice target,
 payments and paid state, account combinations) is the Fusion side's (``connector_assets.fusion``), shared
 with any other integration touching Fusion; this package gives it Procurify's name where it speaks.
 
-``declaration`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``,
-which says why it is read on first use of ``defs``, not at import).
+``component`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``).
 """
-
-from connector_assets.flows.assembly import IntegrationPackage
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-
-PACKAGE = IntegrationPackage(__name__, INTEGRATION)
-__getattr__ = PACKAGE.attribute
-__all__ = ["INTEGRATION", "PACKAGE", "defs", "register_replay_handlers"]

@@ -2,13 +2,6 @@
 Coupa suppliers, purchase orders and invoices, with a reconciliation of what both sides hold.
 
 One module per flow (``suppliers``, ``purchase_orders``, ``invoices``: spec, mapper, Coupa target),
-``reconcile`` for the comparison, ``jobs`` for when they run, ``replay`` for ``ml-connector replay``;
-``declaration`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``).
+``reconcile`` for the comparison, ``jobs`` for when they run; ``component`` is what the package puts into
+Dagster, assembled as every package is (``flows.assembly``).
 """
-
-from connector_assets.flows.assembly import IntegrationPackage
-from connector_assets.integrations.jde_coupa.integration import INTEGRATION
-
-PACKAGE = IntegrationPackage(__name__, INTEGRATION)
-__getattr__ = PACKAGE.attribute
-__all__ = ["INTEGRATION", "PACKAGE", "defs", "register_replay_handlers"]

@@ -18,17 +18,9 @@
 And the day's reconciliation of both sides (``reconcile``, ``ML_JDE_PROCURIFY_RECONCILE_CRON``).
 
 Procurify has no webhooks, so each flow has a job and a schedule polling at its
-``ML_JDE_PROCURIFY_*_CRON`` (``jobs``); ``register_replay_handlers`` lets ``ml-connector replay`` re-read
-each flow's queued records and write them with today's settings (each flow module's
-``register_*_replays``).
+``ML_JDE_PROCURIFY_*_CRON`` (``jobs``); ``ml-connector replay`` re-reads each flow's queued
+records and writes them with today's settings (each flow's own replay).
 
-``declaration`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``):
+``component`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``):
 its ``FLOWS`` lists each flow, in the order records move, with what it imports from the flow's module.
 """
-
-from connector_assets.flows.assembly import IntegrationPackage
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-
-PACKAGE = IntegrationPackage(__name__, INTEGRATION)
-__getattr__ = PACKAGE.attribute
-__all__ = ["INTEGRATION", "PACKAGE", "defs", "register_replay_handlers"]

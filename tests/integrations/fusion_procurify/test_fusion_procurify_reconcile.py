@@ -31,10 +31,10 @@ from fusion_procurify_proofs import approve_bills, stage_master, usd_po
 from fusion_procurify_world import FusionProcurifyWorld, fusion_procurify_world
 from sandbox_logins import answered
 
+from connector_assets.deployment import integration_component
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.fusion.reconcile_reads import FusionInvoice, FusionInvoiceLine, FusionPo, FusionPoLine
-from connector_assets.integrations.fusion_procurify import declaration
 from connector_assets.integrations.fusion_procurify.account_codes import orphan_codes
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
 from connector_assets.integrations.fusion_procurify.reconcile.account_codes import compare_account_codes
@@ -423,8 +423,8 @@ def test_vendors_are_read_by_id_or_listed_whichever_costs_fewer_calls() -> None:
     assert many.calls == ["count", "page", "page", "page"] and found["5"] == many.vendors["5"]
 
 
-def test_the_declaration_holds_the_asset_job_and_day_closing_schedule() -> None:
-    declared = declaration.DECLARATION
+def test_the_component_holds_the_asset_job_and_day_closing_schedule() -> None:
+    declared = integration_component("fusion_procurify")
     assert [a.key.to_user_string() for a in declared.assets] == [RECONCILIATION]
     assert declared.assets == reconciliation_assets
     assert [j.name for j in reconciliation_jobs] == ["fusion_procurify_reconcile"]

@@ -106,9 +106,9 @@ def _repository() -> Any:
 
 
 def test_every_flow_has_one_job_and_a_schedule_at_its_cron_setting_in_the_definitions():
-    from connector_assets.integrations import INTEGRATIONS, procore_jde
+    from connector_assets.deployment import known_names
 
-    assert procore_jde in INTEGRATIONS
+    assert "procore_jde" in known_names()
     defs, _ = _repository()
     graph = defs.resolve_asset_graph()
     for flow in FLOWS:
@@ -184,11 +184,10 @@ def test_the_inbox_sensor_turns_a_stored_procore_event_into_one_run_per_flow_and
 
 
 def test_replay_handlers_are_registered_for_every_flow():
-    from connector_assets.integrations import procore_jde
-    from connector_resources.replay import handler_for
+    from connector_assets.deployment import Deployment
 
-    procore_jde.register_replay_handlers()
-    assert all(handler_for("procore_jde", flow) for flow in FLOWS)
+    replays = Deployment.of(["procore_jde"]).replays()
+    assert all(replays.handler_for("procore_jde", flow) for flow in FLOWS)
 
 
 # -- ml-connector ping covers every Procore read of the flows ------------------------------------------
@@ -201,10 +200,11 @@ LINE_READS = {
 
 
 def test_every_procore_read_the_flows_declare_has_a_ping_check():
+    from connector_assets.definitions import DEPLOYMENT
     from connector_assets.flows.access import flow_access
     from connector_resources.procore.line_pings import PROCORE_CHECKED_READS, PROCORE_LINE_READS
 
-    reads, _ = flow_access().for_system("procore")
+    reads, _ = flow_access(DEPLOYMENT.definitions, DEPLOYMENT.specs).for_system("procore")
     assert set(reads) <= PROCORE_CHECKED_READS | set(PROCORE_LINE_READS), set(reads)
     # The lines live behind their own endpoints (v2.0 for change orders): declared by the flows reading them.
     assert "procore_jde_change_orders" in reads["commitment_change_order_line_items"]

@@ -1,12 +1,18 @@
 """What JD Edwards <-> Procurify puts into Dagster and ``ml-connector replay`` (``flows.assembly``): its
 flows in the order records move (master data first), each with a job and a day-closing schedule at its
 ``ML_JDE_PROCURIFY_<FLOW>_CRON`` (``jobs``), the mapping tables, the reconciliation and every flow's replay
-handlers."""
+handlers.
 
-from connector_assets.flows.assembly import Declaration, asset_keys
+No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class.
+"""
+
+import dagster as dg
+
+from connector_assets.flows.assembly import IntegrationComponent, asset_keys
 from connector_assets.integrations.jde_procurify import (
     account_codes,
     bills,
+    manual_pairs,
     paid_marks,
     payments,
     po_links,
@@ -16,13 +22,14 @@ from connector_assets.integrations.jde_procurify import (
 )
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, jde_procurify_account_map
 from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, jde_procurify_department_map
+from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.jobs import JOBS
 from connector_assets.integrations.jde_procurify.reconcile import assets as reconcile
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas.assets import saas_assets
 
-# Each flow as its module names it (its spec, its assets, its replay registration), in the order records
-# move: master data first, then the orders and what follows them.
+# Each flow as its module names it (its spec, its assets, its replays), in the order records move: master
+# data first, then the orders and what follows them.
 MASTER_DATA = (account_codes.FLOW, suppliers.FLOW, vendors.FLOW)
 FLOWS = (*MASTER_DATA, purchase_orders.FLOW, po_links.FLOW, bills.FLOW, payments.FLOW, paid_marks.FLOW)
 # The mapping tables the flows map with (specs, and the asset staging each).
@@ -33,10 +40,17 @@ jde_procurify_mapping_tables = [jde_procurify_account_map, jde_procurify_departm
 # (``jobs``).
 FLOW_JOBS = JOBS.build(FLOWS, jde_procurify_mapping_tables)
 
-DECLARATION = Declaration.assembled(
-    FLOWS,
-    [FLOW_JOBS],
-    reconcile.WIRING,
-    tables=jde_procurify_mapping_tables,
-    shared=asset_keys([*jde_assets, *saas_assets]),
-)
+
+@dg.component_instance
+def jde_procurify(context: dg.ComponentLoadContext) -> IntegrationComponent:
+    return IntegrationComponent.assembled(
+        INTEGRATION,
+        FLOWS,
+        [FLOW_JOBS],
+        reconcile.WIRING,
+        tables=jde_procurify_mapping_tables,
+        shared=asset_keys([*jde_assets, *saas_assets]),
+        mapping_tables=TABLES,
+        pairings=manual_pairs.PAIRINGS,
+        package=__package__,
+    )

@@ -1,16 +1,24 @@
 """What Procore -> JD Edwards puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the five
 flows with a job and a day-closing schedule each, the mapping tables, the inbox sensor, the
-reconciliation; each flow's replays are its own (``Flow.replays``)."""
+reconciliation; each flow's replays are its own (``Flow.replay``).
 
-from connector_assets.flows.assembly import Declaration
+No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class.
+"""
+
+import dagster as dg
+
+from connector_assets.flows.assembly import IntegrationComponent
 from connector_assets.integrations.procore_jde import (
     change_orders,
+    cost_codes,
+    manual_pairs,
     purchase_orders,
     suppliers,
     vendors,
     vouchers,
 )
 from connector_assets.integrations.procore_jde.cost_codes import procore_jde_mapping_tables
+from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.jobs import JOBS, inbox_sensor
 from connector_assets.integrations.procore_jde.reconcile import assets as reconcile
 from connector_assets.jde.supplier_addresses import supplier_addresses_unless_staged
@@ -26,10 +34,16 @@ FLOW_JOBS = JOBS.build(FLOWS, [*procore_jde_mapping_tables, *staged_tables])
 procore_inbox_sensor = inbox_sensor(FLOW_JOBS)
 
 
-DECLARATION = Declaration.assembled(
-    FLOWS,
-    [FLOW_JOBS],
-    reconcile.WIRING,
-    tables=[*procore_jde_mapping_tables, *staged_tables],
-    sensors=[procore_inbox_sensor],
-)
+@dg.component_instance
+def procore_jde(context: dg.ComponentLoadContext) -> IntegrationComponent:
+    return IntegrationComponent.assembled(
+        INTEGRATION,
+        FLOWS,
+        [FLOW_JOBS],
+        reconcile.WIRING,
+        tables=[*procore_jde_mapping_tables, *staged_tables],
+        sensors=[procore_inbox_sensor],
+        mapping_tables=cost_codes.TABLES,
+        pairings=manual_pairs.PAIRINGS,
+        package=__package__,
+    )

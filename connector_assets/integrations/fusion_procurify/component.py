@@ -3,12 +3,18 @@ its flows in the order records move (master data first, then documents, then pay
 job and a day-closing schedule at its ``ML_FUSION_PROCURIFY_<FLOW>_CRON`` (``jobs``), the mapping tables
 and master data they map with (Fusion's account combinations on a schedule of their own, the manual vendor
 matches, loaded first by the job and the replay of every flow reading vendor pairs), the reconciliation
-and every flow's replay handlers."""
+and every flow's replay handlers.
 
-from connector_assets.flows.assembly import Declaration, asset_keys
+No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class.
+"""
+
+import dagster as dg
+
+from connector_assets.flows.assembly import IntegrationComponent, asset_keys
 from connector_assets.integrations.fusion_procurify import (
     account_codes,
     invoices,
+    manual_pairs,
     payment_status,
     purchase_orders,
     suppliers,
@@ -22,6 +28,7 @@ from connector_assets.integrations.fusion_procurify.departments import (
     DEPARTMENTS,
     fusion_procurify_department_map,
 )
+from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.jobs import JOBS, build_combinations_job_and_schedule
 from connector_assets.integrations.fusion_procurify.manual_matches import manual_match_assets
 from connector_assets.integrations.fusion_procurify.reconcile import assets as reconcile
@@ -45,12 +52,18 @@ combinations_job, combinations_schedule = build_combinations_job_and_schedule(
 )
 
 
-DECLARATION = Declaration.assembled(
-    FLOWS,
-    [FLOW_JOBS],
-    reconcile.WIRING,
-    jobs=[combinations_job],
-    schedules=[combinations_schedule],
-    tables=TABLE_ASSETS,
-    shared=asset_keys(saas_assets),
-)
+@dg.component_instance
+def fusion_procurify(context: dg.ComponentLoadContext) -> IntegrationComponent:
+    return IntegrationComponent.assembled(
+        INTEGRATION,
+        FLOWS,
+        [FLOW_JOBS],
+        reconcile.WIRING,
+        jobs=[combinations_job],
+        schedules=[combinations_schedule],
+        tables=TABLE_ASSETS,
+        shared=asset_keys(saas_assets),
+        mapping_tables=TABLES,
+        pairings=manual_pairs.PAIRINGS,
+        package=__package__,
+    )

@@ -1,0 +1,35 @@
+"""What JD Edwards <-> BILL puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the
+vendors and bills flows with their jobs and schedules, the payments flow and its inbox sensor (``jobs``),
+and the reconciliation; each flow's replays are its own (``Flow.replay``).
+
+No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class.
+"""
+
+import dagster as dg
+
+from connector_assets.flows.assembly import IntegrationComponent
+from connector_assets.integrations.jde_bill import bill_mappings, bills, manual_pairs, payments_flow, vendors
+from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.integrations.jde_bill.jobs import JOBS, PAYMENT_JOBS, inbox_sensor
+from connector_assets.integrations.jde_bill.reconcile import assets as reconcile
+
+FROM_JDE = (vendors.FLOW, bills.FLOW)
+FROM_BILL = (payments_flow.FLOW,)
+FLOWS = (*FROM_JDE, *FROM_BILL)
+FLOW_JOBS = JOBS.build(FROM_JDE)
+PAYMENT_FLOW_JOBS = PAYMENT_JOBS.build(FROM_BILL)
+payments_inbox_sensor = inbox_sensor(PAYMENT_FLOW_JOBS)
+
+
+@dg.component_instance
+def jde_bill(context: dg.ComponentLoadContext) -> IntegrationComponent:
+    return IntegrationComponent.assembled(
+        INTEGRATION,
+        FLOWS,
+        [FLOW_JOBS, PAYMENT_FLOW_JOBS],
+        reconcile.WIRING,
+        sensors=[payments_inbox_sensor],
+        mapping_tables=bill_mappings.TABLES,
+        pairings=manual_pairs.PAIRINGS,
+        package=__package__,
+    )

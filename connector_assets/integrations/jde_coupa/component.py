@@ -1,0 +1,33 @@
+"""What JD Edwards -> Coupa puts into Dagster and ``ml-connector replay`` (``flows.assembly``): its three
+flows, their jobs and schedules (``jobs``), the mapping tables and the reconciliation; each flow's replays
+are its own (``Flow.replay``).
+
+No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class to know
+the component's type without loading it.
+"""
+
+import dagster as dg
+
+from connector_assets.flows.assembly import IntegrationComponent
+from connector_assets.integrations.jde_coupa import invoices, manual_pairs, purchase_orders, suppliers
+from connector_assets.integrations.jde_coupa.integration import INTEGRATION
+from connector_assets.integrations.jde_coupa.jobs import JOBS
+from connector_assets.integrations.jde_coupa.reconcile import assets as reconcile
+
+FLOWS = (suppliers.FLOW, purchase_orders.FLOW, invoices.FLOW)
+TABLES = [suppliers.jde_coupa_payment_terms_map, purchase_orders.jde_coupa_account_map]
+FLOW_JOBS = JOBS.build(FLOWS, TABLES)
+
+
+@dg.component_instance
+def jde_coupa(context: dg.ComponentLoadContext) -> IntegrationComponent:
+    return IntegrationComponent.assembled(
+        INTEGRATION,
+        FLOWS,
+        [FLOW_JOBS],
+        reconcile.WIRING,
+        tables=TABLES,
+        mapping_tables=[suppliers.PAYMENT_TERMS, purchase_orders.ACCOUNTS],
+        pairings=manual_pairs.PAIRINGS,
+        package=__package__,
+    )
