@@ -1,15 +1,9 @@
 """Every asset key of ml-connector has two parts, ``[group, name]``: the asset's group (the integration,
-``jde_coupa``, or the system, ``jde``, ``coupa``; ``operations`` for the ledger's own) and its name
-within it (``suppliers_in_coupa``, ``po_headers``).
+``jde_coupa``, or the system, ``jde``; ``operations`` for the ledger's own) and its name within it.
 
 Why: the asset graph shows a node by the last part of its key only, cut to 18 characters in the middle
-(dagster-webserver's ``withMiddleTruncation``); flat keys that all begin with their group's name
-(``jde_coupa/suppliers_in_coupa``) spent those characters on the prefix, so nodes of a group read alike.
-With the group as the first part, the name shown is the part that differs, and the catalog folds the
-keys by group (``tests/kit/test_asset_keys.py`` holds every group's labels apart).
-
-Keys are built here only: code that needs a key's group or name reads ``key.path``, never the text of
-a flat key.
+(dagster-webserver's ``withMiddleTruncation``), so flat keys beginning with their group's name read alike.
+Keys are built here only; code reads a key's group or name from ``key.path``, never from its text.
 """
 
 from dagster import AssetKey

@@ -1,13 +1,6 @@
-"""What every asset says about itself in the Dagster UI: its columns, its row count and its owners.
-
-Dagster shows standard metadata keys in the asset's page: ``dagster/column_schema`` (a ``TableSchema``, fixed
-when the definitions load), ``dagster/row_count`` (per materialization) and the asset's ``owners``. The
-builders call these helpers, once each, so every staged source asset (JDE tables, SaaS entities), mapping
-table and flow asset says it the same way:
-
-* staged columns from the table specs (``staging.Column``: a JDE alias or a SaaS field and its type);
-* a mapped asset's columns from its flow's pandera model, read without building it (``model_columns``);
-* owners from ``ML_ASSET_OWNERS`` (e-mail addresses or ``team:name``), on every asset (``with_owners``).
+"""What every asset says about itself in the Dagster UI, the same way for every builder: its columns
+(``dagster/column_schema``, fixed when the definitions load: staged columns from their specs, a mapped
+asset's from its pandera model, ``model_columns``), its row count and its owners (``ML_ASSET_OWNERS``).
 """
 
 from collections.abc import Iterable, Mapping

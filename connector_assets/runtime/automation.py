@@ -1,9 +1,7 @@
-"""Whether schedules and sensors start running or stopped on a new Dagster instance.
-
-Dagster applies a definition's ``default_status`` only until someone turns it on or off in the UI (the
-instance then remembers that choice). Against real systems the operator turns them on, in the order the
-README gives, after checking mappings and credentials; so the default is stopped. ``ml-connector dev`` on
-the sandbox sets ``ML_AUTOMATION_DEFAULT=running``, so a newcomer sees records flow without clicking.
+"""Whether schedules and sensors start running or stopped on a new Dagster instance (Dagster applies
+``default_status`` only until someone turns one on or off in the UI). Stopped by default: against real
+systems the operator turns them on after checking mappings and credentials; ``ml-connector dev`` sets
+``ML_AUTOMATION_DEFAULT=running`` so a newcomer sees records flow without clicking.
 """
 
 from dagster import (

@@ -1,18 +1,10 @@
 """Every private Dagster name the project uses off the production run path, each in one place.
 
-Why: a Dagster patch release may rename anything under ``dagster._``. Here each such name is imported once,
-and when a release no longer has it, the code falls back to Dagster's stock behaviour (or turns the one
-feature off) with ONE ``DagsterCompatWarning`` saying what is lost, never a crash.
-``tests/project/test_dagster_compat.py`` fails, naming it, when the installed Dagster lacks one of
-``PRIVATE_NAMES``, so an upgrade shows what to look at here.
-
-Nothing private is on the path of a production run: jobs run on Dagster's own in-process executor, wrapped
-through the public ``Executor`` interface to name the run's worker in a run tag first (``run_workers``),
-and the run launcher subclasses the public ``DefaultRunLauncher``. What the run path takes from here only
-adds to Dagster's behaviour: the launcher's health check of a run's worker (``WorkerStatus``,
-``CheckRunHealthResult``), ``in_process_executor``'s config schema (for the wrapper) and the embedded SQLite
-event log's kept connections (``SqliteEventLogStorage`` and its internals). Without them the run path is
-Dagster's stock one: no worker health check, workers not named, a connection per event.
+Why: a Dagster patch release may rename anything under ``dagster._``. When a release lacks a name, the
+code falls back to Dagster's stock behaviour (or turns the one feature off) with ONE
+``DagsterCompatWarning``, never a crash; ``tests/project/test_dagster_compat.py`` names each of
+``PRIVATE_NAMES`` the installed Dagster lacks. What the run path takes from here only adds to Dagster's
+behaviour (a worker health check, named workers, kept SQLite connections); without it the path is stock.
 """
 
 from __future__ import annotations

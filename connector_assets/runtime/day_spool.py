@@ -1,17 +1,11 @@
 """Per-day staged files written from one read that spans several days (a range read).
 
-Why a spool: a range read gets one change feed for a whole backfill window, in the API's order (Coupa:
-by id, not by day), and each of its days must end up as its own staged partition, replaced as a
-whole, exactly as a per-day read would have left it. Holding the window in memory is not an option
-(a million-row day must stream), and neither is one open Parquet writer per day buffering its own
-row group (121 days x 5,000 rows). So rows wait in per-day lists under one budget for the whole
-window; when the budget is reached, the day holding most rows is written out as a row group to its
-own temporary file, opened then. A sparse window therefore opens no file before the end, and a dense
-one keeps at most ``budget`` rows in memory whatever its length.
-
-Nothing is visible before ``commit``: every day's file is written under a temporary name and renamed
-into place then (``staging.PartitionWriter``), days that received no row included (an empty file: the
-flows read each day's partition). ``abort`` leaves every day's previous file as it was.
+A range read gets one change feed for a whole window in the API's order (Coupa: by id, not by day), yet
+each day must end up as its own partition, replaced whole. Neither the window in memory nor one open
+Parquet writer per day fits (121 days x 5,000 rows), so rows wait in per-day lists under one budget, and
+when it is reached the day holding most rows is written out as a row group to its own temporary file.
+Nothing is visible before ``commit`` (days with no row get an empty file); ``abort`` leaves every day's
+previous file as it was.
 """
 
 from __future__ import annotations

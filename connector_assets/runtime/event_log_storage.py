@@ -1,27 +1,12 @@
 """Dagster's SQLite event log, keeping its database connections open between events.
 
-Why: the embedded instance's ``SqliteEventLogStorage`` builds a new SQLAlchemy engine and opens a new
-SQLite connection for every read and write (``_connect``), then closes it; closing the last connection to
-a WAL database checkpoints it, and a fresh engine has an empty statement cache, so every statement is
-compiled again. An asset event (a day's materialization, check result or planned event) costs two such
-connections: about 8 ms each on a 2-core machine, where a kept connection costs about 2 ms
-(docs/performance.md, "Backfills"). A backfill records several events per day per asset (its per-day
-truth), so a 365-day backfill of two flows stored about 8,000 events and spent over a minute
-doing so; that is the cost that grew with days rather than records.
-
-This subclass changes only where connections come from: one engine per database file (the index and each
-run's shard), its pool keeping the connection open, the least recently used engines closed beyond
-``KEPT_ENGINES`` (a webserver reading many runs holds a few files open, not all). Everything else (the
-schema, migrations, the lock around each connection, WAL mode, the busy timeout) is Dagster's own.
-SQLite allows any number of processes to keep connections to one WAL database; each transaction still
-begins and commits as before, so other processes see each event once it is stored.
-
-Production storage (PostgreSQL, ``deploy/postgres/dagster.yaml``) pools its connections already and is
-not affected.
-
-What this reaches into is Dagster's private side (``dagster_compat``: the class, its busy timeout, and its
-``_connect``, ``_db_lock``, ``_initdb``, ``_initialized_dbs``). A Dagster without one of those attributes
-gets Dagster's own ``_connect`` (a connection per event), with one warning: slower, never broken.
+Why: the embedded ``SqliteEventLogStorage`` builds a new engine and SQLite connection for every read and
+write, about 8 ms each on a 2-core machine against 2 ms kept (docs/performance.md, "Backfills"); a 365-day
+backfill of two flows stored about 8,000 events and spent over a minute doing so. Only where connections
+come from changes: one engine per database file, the least recently used closed beyond ``KEPT_ENGINES``;
+the schema, locks, WAL mode and busy timeout stay Dagster's. PostgreSQL pools already and is not affected.
+Without the private names it reaches (``dagster_compat``) it falls back to a connection per event, with
+one warning: slower, never broken.
 """
 
 from __future__ import annotations

@@ -1,15 +1,9 @@
 """Where a run's steps execute: in the run's own process, or on Celery workers (``ML_RUN_EXECUTOR``).
 
-The embedded default (``make dev``) runs every step inside its run's process: no broker, no worker, and
-no second import of the definitions per step (README "Runs and executors"). The production profile
-(``ML_RUN_EXECUTOR=celery``) hands each step to Dagster's own Celery executor (``dagster-celery``): the run
-process only orchestrates, the steps run on however many ``dagster-celery worker start`` processes are
-connected to the broker, and Dagster's pools still cap the write steps across all of them, because the
-Celery executor takes its step slots from the same instance database (README "Steps on Celery workers").
-
-The broker and backend are given to the executor as ``{"env": ...}`` references, so Dagster reads them
-from the environment of the process that runs the job: a password in a broker URL never becomes part of
-a run's stored config, and the definitions can be loaded where no broker is set.
+In process (``make dev``): no broker, no second import of the definitions per step. ``celery``: Dagster's
+Celery executor, whose workers still take step slots from the instance's pools (README "Steps on Celery
+workers"). The broker and backend are ``{"env": ...}`` references, so a password in a broker URL never
+becomes part of a run's stored config, and the definitions load where no broker is set.
 """
 
 from __future__ import annotations

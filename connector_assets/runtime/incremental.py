@@ -1,23 +1,12 @@
 """Reading a source by "updated" day, shared by every source asset (JDE F-tables and SaaS entities).
 
-The rules, chosen so polling is cheap and nothing is lost:
-
-* A past day is read whole and its staged file replaced: backfills and reruns are idempotent. Reads
-  stream page by page, so memory stays bounded however long a single-run backfill's range.
-* The current day is read incrementally: only records changed at or after the cursor minus an overlap
-  that catches records committed late with an earlier timestamp. New records are merged into the
-  day's staged file by key, so the file always holds every record changed that day in its latest
-  version: a downstream step that failed on one poll still sees those records on the next. A poll
-  with no change costs one call.
-* The cursor (ledger: integration + stream) moves only after the staged file is committed, so a run
-  killed in between simply re-reads the overlap.
-* A record that cannot be staged (a malformed value) goes to the retry queue with the record and
-  field named; the rest of the partition proceeds.
-* Several past days in one run (a backfill) are read with one change-feed query over their whole
-  window (``read_range``) instead of one per day, and each record is staged in the day of its change
-  time: a sparse window costs its pages, not its days. Each day's file is still replaced whole and
-  reported on its own (``DayRead`` per day). The current day is never part of a range read: it keeps
-  its incremental read from the cursor (``read_day``).
+* A past day is read whole and its staged file replaced, streamed page by page: reruns are idempotent.
+* The current day is read from the cursor minus an overlap (records committed late with an earlier
+  stamp) and merged into the day's file by key, so a step that failed on one poll sees those records on
+  the next. The cursor moves only after the file is committed.
+* A record that cannot be staged goes to the retry queue, record and field named; the rest proceeds.
+* Several past days (a backfill) are read with one change-feed query (``read_range``), each record staged
+  in the day of its change: a sparse window costs its pages, not its days. Today is never in a range.
 """
 
 from __future__ import annotations
@@ -188,15 +177,10 @@ def read_range(
     days: list[date],
     run_id: str,
 ) -> list[DayRead]:
-    """Consecutive past days with one read of their window, each staged whole in its own partition.
-
-    Equivalent to ``read_day`` for each day (every day replaced, an empty day staged empty, the
-    cursor untouched: it only follows the current day, which the caller reads with ``read_day``), at
-    the cost of the window's pages instead of a query per day. A record is staged in the UTC day of
-    its change time; one dated outside the window (an API returning an edge) stays in the edge day
-    that returned it, as it would with a per-day read. A record without a change time cannot be
-    placed in a day: it goes to the retry queue with the reason, like any record that cannot be staged.
-    Nothing is replaced unless the whole window was read (``DaySpool``).
+    """Consecutive past days with one read of their window, each staged whole in its own partition, as
+    ``read_day`` for each day would (the cursor untouched). A record is staged in the UTC day of its
+    change time; one dated outside the window stays in the edge day that returned it; one without a change
+    time goes to the retry queue. Nothing is replaced unless the whole window was read (``DaySpool``).
     """
     if not days:
         return []

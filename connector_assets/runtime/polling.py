@@ -1,8 +1,6 @@
-"""Schedules that poll a source's current day, shared by the JDE and SaaS source assets.
-
-Every tick requests today's partition (read incrementally from the cursor); the ticks of the first hour
-after midnight also request yesterday once (a fixed run key makes Dagster launch it only the first time),
-which re-reads yesterday whole and so picks up records committed late on the previous day.
+"""Schedules that poll a source's current day: every tick requests today's partition; the ticks of the first
+hour after midnight also request yesterday once (a fixed run key), re-reading it whole to pick up records
+committed late.
 """
 
 from datetime import timedelta

@@ -1,28 +1,12 @@
 """Dagster knows when a run's worker died: it marks the run failed, and ``run_retries`` retries it.
 
-A run worker killed with kill -9 (the OOM killer, ``dagster dev`` killed) writes no "run failed" event.
-The code server that started it notices its child die and fails the run, but only while that code server
-lives: killed with it (or run by ``dagster job execute``, which nothing watches), the run stayed *Started*
-in the UI for ever, and ``run_retries`` (which only acts on failed runs) never retried it. Dagster's run
-monitoring (the daemon, ``run_monitoring:`` in ``dagster.yaml``) can detect a dead worker, but only through
-a run launcher that can check a worker's health, and the ``DefaultRunLauncher`` of a single-machine
-deployment cannot. So:
-
-- every run's worker names itself in a run tag when it starts (``WORKER_TAG``: the run's id and the
-  worker's ``ProcessIdentity``, machine and pid namespace, pid, start time). Dagster's own in-process
-  executor runs the steps; ``marked_in_process_executor`` only writes the tag before handing it the plan,
-  through Dagster's public ``Executor`` interface. The run's id is in the value because a retry or a
-  re-execution copies its parent's tags: a copied tag names the parent's (dead) worker, not this run's;
-- ``WatchedRunLauncher`` is the ``DefaultRunLauncher`` plus a health check that reads that tag: a
-  worker that ran on the daemon's machine and has ended is FAILED, anything else RUNNING (never UNKNOWN:
-  the monitoring daemon fails a run on anything but RUNNING, and "cannot tell" must not fail a live run).
-  The health check's types are Dagster's private ones (``dagster_compat``): without them the launcher
-  is Dagster's ``DefaultRunLauncher`` as it ships, with one warning;
-- ``worker_ended`` (``worker_gone`` for a run already read) is the same check for the ledger's leases
-  (``flows.flow_run.runs_ended_in``): a rerun started before the daemon's next pass still takes the dead
-  run's claims over at once.
-
-Kubernetes needs none of this: ``K8sRunLauncher`` checks its run pods itself (deploy/helm/values.yaml).
+A worker killed with kill -9 writes no "run failed" event; unless its code server lives to notice, the run
+stayed *Started* for ever. Run monitoring can detect a dead worker only through a launcher that checks
+worker health, which ``DefaultRunLauncher`` cannot. So each run's worker names itself in a run tag
+(``WORKER_TAG``, with the run's id, since a retry copies its parent's tags), and ``WatchedRunLauncher``
+reads it: a worker on this machine that has ended is FAILED, anything else RUNNING (never UNKNOWN, which
+fails a live run). ``worker_ended`` is the same check for the ledger's leases. Kubernetes needs none of
+this (``K8sRunLauncher`` checks its pods).
 """
 
 from __future__ import annotations

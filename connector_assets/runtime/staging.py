@@ -1,16 +1,9 @@
 """Staged partitions: what a source asset read, kept as typed Parquet files between the flow's steps.
 
-Why not Dagster's default IO manager: it pickles a whole DataFrame, so a million-row partition would have
-to fit in memory twice. Here a source asset streams rows into Parquet row groups as pages arrive and the
-next step reads them back batch by batch; memory stays bounded by the batch size.
-
-Where they live: a local folder (``$DAGSTER_HOME/staging`` by default) or an object store URL
-(``ML_STAGING_URL=s3://bucket/prefix``), reached through fsspec via universal-pathlib's ``UPath``, so
-every user of ``StagingResource.path()`` works the same on both. s3fs is imported by fsspec only when an
-``s3://`` URL is configured; local disk needs no object-store library.
-
-A new version of a partition becomes visible whole or not at all, so a run killed mid-write leaves the
-previous version intact, never half a file (see ``PartitionWriter``).
+Why not Dagster's default IO manager: it pickles a whole DataFrame, so a million-row partition would fit
+in memory twice; here rows stream into Parquet row groups and are read back batch by batch. They live in
+a local folder (``$DAGSTER_HOME/staging``) or an object store (``ML_STAGING_URL=s3://bucket/prefix``, via
+universal-pathlib; s3fs loads only then). A new version becomes visible whole or not at all.
 """
 
 from __future__ import annotations
@@ -130,26 +123,15 @@ def is_local(path: Path | UPath) -> bool:
 
 
 class PartitionWriter:
-    """Streams rows into one partition file; ``commit`` publishes it whole, ``abort`` throws it away.
+    """Streams rows (``write``) or typed batches (``write_batch``) into one partition file, in order, in row
+    groups of about ``batch_rows``; ``commit`` publishes it whole, ``abort`` throws it away.
 
-    Rows come one at a time (``write``) or a typed batch at a time (``write_batch``, from a reader that
-    types a page column-wise); either way they are kept in order and written in row groups of about
-    ``batch_rows``.
-
-    How a new version is published without ever showing half a file:
-
-    - local disk: written to a hidden temporary file beside the partition and ``os.replace``d over it (a
-      rename, atomic on one file system); a killed step leaves only the temporary file, which no reader
-      looks at.
-    - object stores (S3, MinIO): written straight to the partition's key with fsspec's deferred commit
-      (``autocommit=False``): every byte goes up as a part of a multipart upload, and closing the file
-      does not complete it; only ``commit()`` sends CompleteMultipartUpload, at which moment S3 swaps in
-      the new object whole. A killed step or a writer dropped without ``commit`` (the garbage collector
-      closes it) leaves an unfinished upload, invisible to readers, while the previous version stays in
-      place; ``abort`` aborts the upload. Chosen over a temporary key copied into place because that
-      costs a second (server-side) copy of every partition and leaves visible temporary objects behind
-      a killed step; an unfinished upload is removed by ``abort`` or by the bucket's
-      AbortIncompleteMultipartUpload lifecycle rule.
+    Local disk: a hidden temporary file ``os.replace``d over the partition (atomic on one file system).
+    Object stores: fsspec's deferred commit (``autocommit=False``), a multipart upload that only
+    ``commit()`` completes, when S3 swaps in the new object whole; a killed step leaves an unfinished
+    upload, invisible to readers (``abort``, or the bucket's AbortIncompleteMultipartUpload lifecycle rule,
+    removes it). Chosen over a temporary key copied into place, which costs a second copy of every
+    partition and leaves visible temporary objects behind a killed step.
     """
 
     def __init__(self, final_path: Path | UPath, schema: pa.Schema, batch_rows: int = BATCH_ROWS) -> None:
@@ -253,12 +235,10 @@ def _hhmmss(data: list[Any]) -> list[Any]:
 def typed_batch(
     columns: Iterable[Column], values: dict[str, list[Any]], rows: int, *, trimmed: bool = False
 ) -> pa.RecordBatch:
-    """``rows`` rows given by column (``{name: [value per row]}``, a missing column is all None) as one
-    Arrow batch in the staged types, built a column at a time. ``trimmed``: the caller's strings carry
-    no trailing blanks already (the JDE client strips every string), so they are not stripped again.
-
-    Raises ``StagingError`` when a column holds a value that is not already of its kind; the caller
-    then stages those rows one by one with ``coerce_row``, which names and refuses the bad ones.
+    """``rows`` rows given by column (``{name: [value per row]}``, a missing column all None) as one Arrow
+    batch in the staged types. ``trimmed``: the strings carry no trailing blanks already (the JDE client's).
+    ``StagingError`` when a column holds a value not already of its kind: the caller then stages those
+    rows one by one with ``coerce_row``, which names and refuses the bad ones.
     """
     import pyarrow as pa
 
@@ -286,11 +266,9 @@ def typed_batch(
 
 class StagingResource(ConfigurableResource):
     """Where staged partitions live: ``base_dir``, a folder or an object store URL (``s3://bucket/prefix``);
-    blank: ``ML_STAGING_URL``, and when that is blank too, ``$DAGSTER_HOME/staging`` on local disk.
-
-    On several machines point it at a bucket (or a shared volume); each asset/partition is one file.
-    Credentials and the endpoint of an S3-compatible store come from the standard AWS variables, read by
-    botocore itself, so nothing secret is in Dagster's run config.
+    blank: ``ML_STAGING_URL``, else ``$DAGSTER_HOME/staging``. Several machines share a bucket (or volume).
+    An S3 store's credentials come from the standard AWS variables, read by botocore itself, so nothing
+    secret is in Dagster's run config.
     """
 
     base_dir: str = ""
@@ -326,34 +304,29 @@ class StagingResource(ConfigurableResource):
         self, asset: AssetKey, partition: str | None, *, batch_rows: int = BATCH_ROWS
     ) -> Iterator[pd.DataFrame]:
         """The staged rows as DataFrames of at most ``batch_rows``; nothing if never staged."""
-        path = self.source(asset, partition)
-        if not path.is_file():
-            return
-        with _open_for_reading(path) as source:
-            for batch in _parquet(source).iter_batches(batch_size=batch_rows, use_threads=False):
-                yield batch.to_pandas()
+        for batch in self._batches(asset, partition, batch_rows=batch_rows):
+            yield batch.to_pandas()
 
     def read_rows(self, asset: AssetKey, partition: str | None) -> Iterator[dict[str, Any]]:
+        for batch in self._batches(asset, partition):
+            yield from batch.to_pylist()
+
+    def _batches(
+        self, asset: AssetKey, partition: str | None, *, batch_rows: int = BATCH_ROWS, columns: Any = None
+    ) -> Iterator[pa.RecordBatch]:
         path = self.source(asset, partition)
         if not path.is_file():
             return
         with _open_for_reading(path) as source:
-            for batch in _parquet(source).iter_batches(batch_size=BATCH_ROWS, use_threads=False):
-                yield from batch.to_pylist()
+            parquet = _parquet(source)
+            yield from parquet.iter_batches(batch_size=batch_rows, columns=columns, use_threads=False)
 
     def column_values(self, asset: AssetKey, partition: str | None, column: str) -> Iterator[Any]:
         """One column of the staged rows, in order; nothing if never staged. Parquet column projection:
         only that column's pages are read and decoded, never the records beside it (a mapped step's
         ``source_key`` without its bodies, a fraction of the file)."""
-        path = self.source(asset, partition)
-        if not path.is_file():
-            return
-        with _open_for_reading(path) as source:
-            batches = _parquet(source).iter_batches(
-                batch_size=BATCH_ROWS, columns=[column], use_threads=False
-            )
-            for batch in batches:
-                yield from batch.column(0).to_pylist()
+        for batch in self._batches(asset, partition, columns=[column]):
+            yield from batch.column(0).to_pylist()
 
     def count(self, asset: AssetKey, partition: str | None) -> int:
         path = self.source(asset, partition)
@@ -370,13 +343,8 @@ class StagingResource(ConfigurableResource):
         new_rows: Iterable[dict[str, Any]],
         key: Callable[[dict[str, Any]], tuple],
     ) -> int:
-        """Upsert ``new_rows`` (already coerced) into the staged partition, keyed by ``key``.
-
-        Used for the current day: each poll fetches only what changed since the cursor, and the day's
-        file keeps every record changed that day in its latest version, so a downstream step that
-        failed on an earlier poll still sees those records on the next run. Memory holds only the
-        new rows; the existing file is streamed. Returns the partition's row count afterwards.
-        """
+        """Upsert ``new_rows`` (already coerced) into the staged partition, keyed by ``key`` (the current
+        day's poll); the existing file is streamed. Returns the partition's row count afterwards."""
         fresh: dict[tuple, dict[str, Any]] = {}
         for row in new_rows:
             fresh[key(row)] = row  # a record seen twice (re-read overlap) keeps its latest version
@@ -425,11 +393,8 @@ class StagingResource(ConfigurableResource):
 
 def staging_root(base: str) -> Path | UPath:
     """The staging root named by ``base``: a plain ``Path`` for a folder (or ``file://`` URL), else a
-    ``UPath`` whose fsspec file system (s3fs for ``s3://``) is loaded now, on first use.
-
-    The listings cache is off: other processes (the next step, another worker) write partitions, and a
-    cached listing would hide their files from ``exists``.
-    """
+    ``UPath``. Its listings cache is off: other processes write partitions, and a cached listing would
+    hide their files from ``exists``."""
     if "://" not in base:
         return Path(base)
     from upath import UPath

@@ -116,10 +116,8 @@ class Verdict:
 
 def step_retry_policy(max_retries: int | None = None, delay: float | None = None) -> RetryPolicy:
     """THE step retry policy: exponential backoff with jitter, so steps hitting one outage spread out.
-
-    ``ML_STEP_RETRIES`` and ``ML_STEP_RETRY_DELAY_SECONDS`` (``connector_resources.settings``; defaults
-    2 and 15 s) are read when the definitions are built; arguments override them.
-    """
+    ``ML_STEP_RETRIES`` and ``ML_STEP_RETRY_DELAY_SECONDS`` (defaults 2 and 15 s) are read when the
+    definitions are built; arguments override them."""
     if max_retries is None:
         max_retries = int(settings.read(RETRIES_ENV))
     if delay is None:
