@@ -1,10 +1,7 @@
 """The system sides a deployment loads: each system's staged source assets, the job reading them and its
-poll schedule, for the systems its integrations reach and no other.
-
-A system no chosen integration reads or writes stays out of the ``Definitions`` whole (no BILL entity job
-polling BILL for a JDE <-> Coupa deployment). A JDE table staged outside ``JDE_TABLES`` (F0116, switched by
-``ML_JDE_SUPPLIER_ADDRESSES``) comes with the JDE side when a chosen integration's asset reads it and none
-brings it: one integration may bring it and another read it, and the other may run alone.
+poll schedule, for the systems its integrations reach and no other (no BILL job polling BILL for a JDE <->
+Coupa deployment). A JDE table staged outside ``JDE_TABLES`` (F0116, ``ML_JDE_SUPPLIER_ADDRESSES``) comes
+with the JDE side when a chosen integration reads it and none brings it.
 """
 
 from __future__ import annotations

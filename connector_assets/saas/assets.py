@@ -1,12 +1,8 @@
-"""The SaaS source assets: one per entity in each client's change feed (``Session.ENTITIES``), and
-one read whole per entity without a documented change stamp (``Session.SNAPSHOT_ENTITIES``).
-
-Each entity's key is the client's declaration (``Session.KEYS``, from the API reference); an entity
-without one stops the code from loading rather than being staged under a guessed ``id``.
-
-A system appears here once its client exists; adding one is a line in ``CLIENTS``. Each system gets a
-job over its entities and a poll schedule for the current day (``ML_<SYSTEM>_POLL_CRON``, default
-every 15 minutes).
+"""The SaaS source assets: one per entity in each client's change feed (``Session.ENTITIES``), and one read
+whole per entity without a documented change stamp (``Session.SNAPSHOT_ENTITIES``). An entity without a
+declared key (``Session.KEYS``) stops the code from loading rather than being staged under a guessed
+``id``. Adding a system is a line in ``CLIENTS``; each gets a job and a poll schedule
+(``ML_<SYSTEM>_POLL_CRON``, default every 15 minutes).
 """
 
 from dagster import AssetSelection, define_asset_job

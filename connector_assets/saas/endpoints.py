@@ -1,9 +1,6 @@
-"""The API endpoint(s) each SaaS entity is read from, as each client declares them, for descriptions.
-
-A source asset's description names what it reads (``Procurify GET /api/v3/vendors/``), so a data team
-finds the endpoint in the UI without the client's code. Each client keeps its entity table in its own
-shape (Coupa and BILL a path, Procurify a path, Procore one path per list, Fusion a resource name under
-the REST context); ``endpoint`` reads each the way the client builds its URL.
+"""The API endpoint(s) each SaaS entity is read from, as each client declares them, so a source asset's
+description names what it reads (``Procurify GET /api/v3/vendors/``). Each client keeps its entity table in
+its own shape; ``endpoint`` reads each the way the client builds its URL.
 """
 
 from collections.abc import Callable

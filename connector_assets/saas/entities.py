@@ -1,24 +1,12 @@
 """SaaS entities (BILL, Procurify, Procore, Oracle Fusion, Coupa) as Dagster source assets.
 
-Every client session keeps the same contract (``connector_resources.base.SaasSession``): its change feed
-``iter_changed(entity, start, end)`` yields the records whose "updated" field (``ENTITIES[entity]``:
-updatedTime, last_modified, updated_at, LastUpdateDate) lies in ``[start, end)``, using the API's own
-date filter where it has one. So one factory serves every
-system: an entity is a line in ``SAAS_ENTITIES``. Records are staged as their JSON document (``record``)
-beside their ID and change time, because SaaS payloads are nested (lines, addresses) and vary by API
-version; the mapping step parses what it needs. Days are UTC.
-
-Each entity's key comes from its client's declaration (``Session.KEYS``: the fields that identify a
-record, first present wins). A record with no key, or a key seen twice within one read, fails the
-step naming the entity, the record and the field: merging such rows by key would silently keep one
-of them. Entities without a documented change stamp (``Session.SNAPSHOT_ENTITIES``) cannot be read by
-day; they are unpartitioned assets read whole (``iter_all``), like JDE's F0901.
-
-A run over several past days (a single-run backfill) reads their whole window with one change-feed
-query (``incremental.read_range``): 121 days holding 900 Coupa invoices cost the window's pages, not
-121 queries. Each day is still staged whole in its own partition and gets its own materialization
-figures (rows, first/last change: ``incremental.day_metadata`` through ``add_asset_metadata``); the
-run's totals are shared by every partition under ``run_...`` names.
+Every session's change feed ``iter_changed(entity, start, end)`` yields the records whose "updated" field
+(``ENTITIES[entity]``) lies in ``[start, end)``, so one factory serves every system. Records are staged as
+their JSON document (``record``) beside their ID and change time: payloads are nested and vary by API
+version; the mapping step parses what it needs. Days are UTC. A record with no key (``Session.KEYS``) or a
+key seen twice in one read fails the step naming it: merging by key would silently keep one of them.
+Entities without a change stamp are read whole, unpartitioned, like JDE's F0901. Several past days are
+read with one query (``incremental.read_range``): 121 days of 900 Coupa invoices cost their pages.
 """
 
 import json
@@ -148,14 +136,10 @@ def stream_of(spec: SaasEntity) -> Stream:
 def unique_rows(
     spec: SaasEntity, records: Iterable[dict[str, Any]], seen: set[str] | None = None
 ) -> Iterator[dict[str, Any]]:
-    """``staged_row`` of each record, refusing a key seen twice in this read.
-
-    Pages are the client's business (each client already returns a record once per read, dropping
-    the repeats that paging over a changing list produces), so the unit checked here is one read: one
-    day's fetch, or one whole read. A repeat that reaches this point means the declared key does not
-    identify records, and merging by it would keep one record of several. Repeats *across* reads (the
-    current day's overlapped re-read) are expected and resolved by the merge, latest wins. ``seen``
-    shares the check between several feeds staged as one read (Procore's companies).
+    """``staged_row`` of each record, refusing a key seen twice in this read: each client already drops
+    the repeats of paging over a changing list, so a repeat here means the declared key does not identify
+    records. Repeats across reads (the overlapped re-read) are resolved by the merge, latest wins. ``seen``
+    shares the check between feeds staged as one read (Procore's companies).
     """
     seen = set() if seen is None else seen
     for record in records:
