@@ -6,10 +6,10 @@ formats it; it writes nothing and drives no handler.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from connector_resources.held_outside import outside_said
+from connector_resources.held_outside import Kind, OutsideCheck, outside_said
 from connector_resources.held_parents import GoneParent
 from connector_resources.ledger import QueueOverview
 
@@ -20,11 +20,17 @@ def when_text(moment: datetime | None) -> str:
 
 
 def queue_report(
-    overview: QueueOverview, *, top: int = 10, gone: Iterable[tuple[GoneParent, int]] = ()
+    overview: QueueOverview,
+    *,
+    top: int = 10,
+    gone: Iterable[tuple[GoneParent, int]] = (),
+    outside: Mapping[Kind, OutsideCheck] | None = None,
 ) -> list[str]:
     """The retry queue in words: due, failed and not yet due, held (by kind of record waited for, and
     the ``top`` most waited-for records). What ``replay`` and ``replay --dry-run`` print. ``gone``
-    (``held_parents.held_on_gone``) adds the held records whose dependency will never be written."""
+    (``held_parents.held_on_gone``) adds the held records whose dependency will never be written;
+    ``outside`` (the deployment's ``Replays.outside``) says in words what records held on another
+    system's state wait for."""
     lines = [
         f"retry queue: {overview.due} due now, {overview.not_yet_due} failed and not yet due"
         + (f" (next attempt {when_text(overview.next_attempt_at)})" if overview.not_yet_due else "")
@@ -43,7 +49,7 @@ def queue_report(
     lines.append(f"held records wait for {len(overview.held_by)} record(s): {by_kind}")
     said: dict[str, int] = {}
     for key, count in overview.held_by:
-        if words := outside_said(key):
+        if words := outside_said(key, outside):
             said[words] = said.get(words, 0) + count
     lines += [f"{count} held record(s) {words}" for words, count in sorted(said.items())]
     if overview.synced:

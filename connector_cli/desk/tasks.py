@@ -61,14 +61,15 @@ def _replay(ledger: Ledger, task_id: int, items: list[QueueItem], actor: str) ->
     total: Any = None
     done = 0
     try:
-        import connector_assets.definitions  # noqa: F401  (flows register their replay handlers on import)
+        from connector_cli.records import deployment_replays
         from connector_resources.replay import ReplaySummary, replay_items
 
+        replays = deployment_replays()  # the deployment's flows' handlers, as the CLI replays with
         total = ReplaySummary()
         step = _chunk(len(items))
         for start in range(0, len(items), step):
             chunk = items[start : start + step]
-            total.add(replay_items(ledger, chunk, by=f"desk:{actor}"))
+            total.add(replay_items(ledger, chunk, replays, by=f"desk:{actor}"))
             done += len(chunk)
             ledger.desk_task_progress(task_id, done, result=_result(total))
         ledger.finish_desk_task(task_id, state="done", result=_result(total))

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
+from given_replays import given_to_commands, with_deployment
 from ledger_entries import audited, queued
 
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger
-from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler
+from connector_resources.replay import ReplayOutcome
 
 COMMANDS = [
     [],
@@ -129,7 +130,7 @@ def test_audit_shows_a_records_whole_history(env):
     assert missing.exit_code != 0 and "nothing recorded" in missing.output
 
 
-def test_replay_resolves_with_a_handler_and_keeps_the_rest(env):
+def test_replay_resolves_with_a_handler_and_keeps_the_rest(env, monkeypatch):
     ledger = Ledger(env)
     vendors = ("itest", "vendors", "vendor")
     ok = queued(ledger, vendors, "V1", "BILL answered 503", payload={"name": "Müller"})
@@ -141,14 +142,11 @@ def test_replay_resolves_with_a_handler_and_keeps_the_rest(env):
             raise ValueError(f"vendor {item.source_key}: field name is empty")
         return ReplayOutcome(target_id=f"T-{item.source_key}", detail="vendor created")
 
-    register_replay_handler("itest", "vendors", handler)
-    try:
-        dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
-        assert dry.exit_code == 0 and "no handler yet" in dry.output
-        assert len(ledger.open_items(status="failed")) == 3
-        result = CliRunner().invoke(cli, ["replay"])
-    finally:
-        _handlers.pop(("itest", "vendors"), None)
+    given_to_commands(monkeypatch, with_deployment({("itest", "vendors"): handler}))
+    dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
+    assert dry.exit_code == 0 and "no handler yet" in dry.output
+    assert len(ledger.open_items(status="failed")) == 3
+    result = CliRunner().invoke(cli, ["replay"])
     assert result.exit_code == 1, result.output  # one record failed again
     assert "1 replayed, 1 failed again, 1 left queued" in result.output
     open_ids = {item.id for item in ledger.open_items(status="failed")}

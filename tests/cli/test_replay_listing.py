@@ -11,12 +11,13 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
+from given_replays import given_to_commands, with_deployment
 from ledger_entries import held_on, queued
 
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger, schema
 from connector_resources.refusals import KINDS, Refusal, master_missing, waits_for_record
-from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler
+from connector_resources.replay import ReplayOutcome
 
 VENDORS = ("itest", "vendors", "vendor")
 INVOICES = ("itest", "invoices", "invoice")
@@ -29,11 +30,9 @@ def ledger(tmp_path, monkeypatch):
     monkeypatch.setenv("ML_CONNECTOR_VAULT_KEY", Fernet.generate_key().decode())
     monkeypatch.setenv("ML_HELD_ALERT_HOURS", "24")
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    register_replay_handler("itest", "vendors", lambda item, _: ReplayOutcome(target_id="T", detail="made"))
-    register_replay_handler("itest", "invoices", lambda item, _: ReplayOutcome(target_id="T", detail="made"))
-    yield Ledger(url)
-    _handlers.pop(("itest", "vendors"), None)
-    _handlers.pop(("itest", "invoices"), None)
+    made = lambda item, _: ReplayOutcome(target_id="T", detail="made")  # noqa: E731
+    given_to_commands(monkeypatch, with_deployment({("itest", "vendors"): made, ("itest", "invoices"): made}))
+    return Ledger(url)
 
 
 def _aged(ledger: Ledger, item_id: int, hours: float) -> None:

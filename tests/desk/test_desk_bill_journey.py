@@ -17,18 +17,19 @@ from __future__ import annotations
 
 import pytest
 from browser import chromium, installed
+from given_replays import given_to_commands, with_deployment
 from jde_bill_world import MASTER, ORDER_SOURCES, SUPPLIER_SOURCES, JdeBillWorld, jde_bill_world
 
 from connector_assets.flows import replay_resources
+from connector_assets.flows.replays import build_replays
+from connector_assets.integrations.jde_bill import bills
 from connector_assets.integrations.jde_bill.bill_mappings import ACCOUNTS
-from connector_assets.integrations.jde_bill.bills import bill_replay
 from connector_assets.jde.documents import vouchers_by_key
 from connector_assets.jde.order_vouchers import parse_source_key
 from connector_cli.desk.app import build_app
 from connector_cli.desk.identity import Access
 from connector_resources.bill.listing import clause
 from connector_resources.ledger import Ledger
-from connector_resources.replay import handler_for, register_replay_handler
 
 ACCOUNT = "50.6410"  # charged by one voucher of the sandbox's busy day, whose supplier that day writes
 ARCHIVED = "0ca02bbWHAXckE0RjYXV"  # BILL sandbox 6190 Advertising, archived by its seed
@@ -51,11 +52,8 @@ def world(tmp_path_factory):
     of the day's vendors and bills. The desk's replay and master-data check use the world's clients, as
     today's settings would on the sandbox (each simulator here is on a port of its own)."""
     installed()  # no browser: skip (fail under CI=true) before the world is paid for
-    import connector_assets.definitions  # noqa: F401  (registers the replay handlers, replaced below)
-
     folder = tmp_path_factory.mktemp("desk-bill")
     db = f"sqlite:///{folder / 'ledger.sqlite'}"
-    before = handler_for("jde_bill", "bills")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ML_CONNECTOR_DB_URL", db)
         seeded = Ledger(db)
@@ -69,13 +67,10 @@ def world(tmp_path_factory):
                 return {key: world.resources[key] for key in keys}
 
             patch.setattr(replay_resources, "resources_from_settings", from_settings)
-            register_replay_handler("jde_bill", "bills", bill_replay(from_settings))
-            try:
-                world.run(*RUN)  # the refused bill is queued; the others are written or wait for vendors
-                yield world
-            finally:
-                if before is not None:
-                    register_replay_handler("jde_bill", "bills", before)
+            # The deployment's replays, the bills flow's on the world's clients.
+            given_to_commands(patch, with_deployment(build_replays([bills.FLOW], from_settings)))
+            world.run(*RUN)  # the refused bill is queued; the others are written or wait for vendors
+            yield world
 
 
 def _refused(world: JdeBillWorld) -> list:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from browser import chromium
+from given_replays import given_to_commands, with_deployment
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as shows
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -19,7 +20,7 @@ from connector_cli.desk.app import build_app
 from connector_cli.desk.identity import Access
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refusal, mapping_missing, waits_for_record
-from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler
+from connector_resources.replay import ReplayOutcome
 from connector_sandbox.serve import serve_in_thread
 
 
@@ -184,7 +185,7 @@ def test_a_held_order_clears_by_itself_and_a_missing_row_needs_a_person_with_its
         assert "when the record it waits for syncs" in browser.find_element(By.ID, "expected").text
 
 
-def test_a_replay_runs_in_the_background_with_its_progress_then_its_result(fresh_desk):
+def test_a_replay_runs_in_the_background_with_its_progress_then_its_result(fresh_desk, monkeypatch):
     url, ledger = fresh_desk
     said = "bill {n}: BILL answered 503"
     items = [
@@ -204,28 +205,23 @@ def test_a_replay_runs_in_the_background_with_its_progress_then_its_result(fresh
         time.sleep(0.4)  # a target that takes its time: the page shows the replay moving
         return ReplayOutcome(target_id=f"T-{item.source_key}", detail="created")
 
-    register_replay_handler("desk_test", "slow", write)
-    try:
-        with chromium() as browser:
-            _sign_in(browser, url)
-            browser.get(f"{url}/queue?state=due")
-            form = browser.find_element(By.ID, "replay-all")
-            form.find_element(By.NAME, "note").send_keys("BILL is back")
-            form.find_element(By.TAG_NAME, "button").click()
-            _arrived(browser, "/tasks/")
-            first = browser.find_element(By.ID, "task").get_attribute("data-state")
-            assert (
-                first == "running" and int(browser.find_element(By.ID, "progress").get_attribute("value")) < 6
-            )
-            WebDriverWait(browser, 60).until(
-                lambda b: b.find_element(By.ID, "task").get_attribute("data-state") == "done"
-            )  # the page refreshes itself until the task ends
-            assert browser.find_element(By.ID, "done").text == "6 of 6"
-            assert browser.find_element(By.ID, "result").text.startswith("6 replayed, 0 failed again")
-            written = browser.find_elements(By.CSS_SELECTOR, "#outcome-replayed a")
-            assert sorted(int(a.text) for a in written) == sorted(i.id for i in items)
-    finally:
-        _handlers.pop(("desk_test", "slow"), None)
+    given_to_commands(monkeypatch, with_deployment({("desk_test", "slow"): write}))
+    with chromium() as browser:
+        _sign_in(browser, url)
+        browser.get(f"{url}/queue?state=due")
+        form = browser.find_element(By.ID, "replay-all")
+        form.find_element(By.NAME, "note").send_keys("BILL is back")
+        form.find_element(By.TAG_NAME, "button").click()
+        _arrived(browser, "/tasks/")
+        first = browser.find_element(By.ID, "task").get_attribute("data-state")
+        assert first == "running" and int(browser.find_element(By.ID, "progress").get_attribute("value")) < 6
+        WebDriverWait(browser, 60).until(
+            lambda b: b.find_element(By.ID, "task").get_attribute("data-state") == "done"
+        )  # the page refreshes itself until the task ends
+        assert browser.find_element(By.ID, "done").text == "6 of 6"
+        assert browser.find_element(By.ID, "result").text.startswith("6 replayed, 0 failed again")
+        written = browser.find_elements(By.CSS_SELECTOR, "#outcome-replayed a")
+        assert sorted(int(a.text) for a in written) == sorted(i.id for i in items)
     assert len(ledger.open_items(integration="desk_test", status="resolved")) == 6
     assert len(ledger.operator_actions(action="replay")) == 6  # who and why, once for each record
 

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from dagster import materialize
 from dagster_graphql.test.utils import define_out_of_process_workspace, execute_dagster_graphql
 from dagster_server import instance_at
+from given_replays import given_to_commands, replays_of, with_deployment
 from ledger_entries import held_on, queued
 from roots import ROOT
 
@@ -32,9 +33,7 @@ from connector_cli.main import cli
 from connector_resources.ledger import Ledger, LedgerResource
 from connector_resources.replay import (
     ReplayOutcome,
-    _handlers,
     audit_run,
-    register_replay_handler,
     release_waiting,
     replay_items,
 )
@@ -95,13 +94,13 @@ def world(tmp_path, monkeypatch):
     flow.FIXED["fixed"] = False
     flow.TARGET.rows.clear()
     flow.TARGET.creates.clear()
-    for spec in (flow.SPEC, flow.WHOLE_SPEC):
-        handler = replay_handler(spec, lambda: nullcontext(flow.TARGET), lambda: {})
-        register_replay_handler(spec.integration, spec.name, handler)
+    handlers = {
+        (spec.integration, spec.name): replay_handler(spec, lambda: nullcontext(flow.TARGET), lambda: {})
+        for spec in (flow.SPEC, flow.WHOLE_SPEC)
+    }
+    given_to_commands(monkeypatch, with_deployment(handlers))  # the CLI's and the replay job's replays
     with instance_at(home) as instance, define_out_of_process_workspace(FLOW_FILE, "defs", instance) as ui:
         yield instance, str(tmp_path), ui
-    for spec in (flow.SPEC, flow.WHOLE_SPEC):
-        _handlers.pop((spec.integration, spec.name), None)
 
 
 def _run_days(instance, folder: str, *, as_range: bool) -> None:
@@ -232,11 +231,8 @@ def test_a_cli_replays_release_of_what_waited_says_replay_by_cli_too(tmp_path):
         release_waiting(book, "itest:vendor:SRC:V1", reason="released: vendor V1 written", run_id=None)
         return ReplayOutcome(target_id="T-V1", detail="created")
 
-    register_replay_handler("itest", "vendors", write_vendor)
-    try:
-        replay_items(ledger, ledger.open_items(integration="itest", status="failed"))  # as the CLI does
-    finally:
-        _handlers.pop(("itest", "vendors"), None)
+    replays = replays_of({("itest", "vendors"): write_vendor})
+    replay_items(ledger, ledger.open_items(integration="itest", status="failed"), replays)  # as the CLI does
     [release] = [e for e in ledger.history("PO1") if e.action == "release"]
     assert audit_run(release.run_id, release.detail) == "replay by CLI"
     [replayed] = [e for e in ledger.history("V1") if e.action == "replay"]

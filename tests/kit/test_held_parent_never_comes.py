@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from given_replays import replays_of
 from ledger_entries import held_on, queued
 
 from connector_assets.flows.core import (
@@ -52,7 +53,7 @@ from connector_assets.integrations.jde_procurify.payments import (
 from connector_cli.main import cli
 from connector_resources.held_parents import PARENT_GONE, REFUSED_FOR_GOOD, held_on_gone, parents_first
 from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.replay import _handlers, register_replay_handler, release_synced
+from connector_resources.replay import release_synced
 from connector_resources.replay import replay_items as replay
 from connector_resources.replay_report import queue_report
 
@@ -74,22 +75,16 @@ def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     return Ledger(url)
 
 
-@pytest.fixture
-def payments_replayed() -> Iterator[None]:
-    """The payments flow's replay handler on the queued payload (its real ``replay_handler``): a target that
-    is never opened, since a payment whose bill is not in JDE must never reach it."""
-
-    @contextmanager
-    def no_target() -> Iterator[Any]:
-        raise AssertionError("a payment whose bill is not in JDE was sent to JDE")
-        yield
-
-    before = _handlers.get((INTEGRATION, "payments"))
-    register_replay_handler(INTEGRATION, "payments", replay_handler(PAYMENTS_FLOW, no_target))
+@contextmanager
+def no_target() -> Iterator[Any]:
+    raise AssertionError("a payment whose bill is not in JDE was sent to JDE")
     yield
-    _handlers.pop((INTEGRATION, "payments"), None)
-    if before is not None:
-        _handlers[(INTEGRATION, "payments")] = before
+
+
+# What the replays here are handed: the payments flow's replay handler on the queued payload (its real
+# ``replay_handler``), on a target that is never opened, since a payment whose bill is not in JDE must never
+# reach it; no sweep check of a flow (the ledger's own rules decide).
+REPLAYS = replays_of({(INTEGRATION, "payments"): replay_handler(PAYMENTS_FLOW, no_target)})
 
 
 def a_bill(uuid: str = BILL, **changes: Any) -> dict[str, Any]:
@@ -175,14 +170,14 @@ def test_the_refused_for_good_mark_is_the_one_the_write_step_sets() -> None:
 
 
 def test_a_payment_held_on_a_bill_refused_for_good_is_refused_naming_it_then_follows_the_fixed_bill(
-    db_url: str, payments_replayed: None
+    db_url: str,
 ) -> None:
     ledger = Ledger(db_url)
     held = held_payment(ledger)
     refused_bill(ledger)
 
     # The sweep every replay starts and ends with: the payment is refused, not left held on the bill.
-    assert release_synced(ledger) == []
+    assert release_synced(ledger, REPLAYS) == []
     item = item_of(ledger, held)
     assert item.status == "failed" and item.depends_on == BILL_KEY and item.attempts == 0
     assert item.reason.startswith(
@@ -195,10 +190,11 @@ def test_a_payment_held_on_a_bill_refused_for_good_is_refused_naming_it_then_fol
     assert held.id not in {due.id for due in ledger.due()}  # a replay could only fail it: not due at once
     assert actions(ledger, held.source_key) == ["hold", "fail"]
     assert ledger.history(held.source_key)[-1].reason == item.reason
-    assert release_synced(ledger) == [] and actions(ledger, held.source_key) == ["hold", "fail"]  # once
+    assert release_synced(ledger, REPLAYS) == []  # refused once
+    assert actions(ledger, held.source_key) == ["hold", "fail"]
 
     # Replayed while the bill is still refused: failed again (counted), never held again, nothing sent.
-    summary = replay(ledger, [item])
+    summary = replay(ledger, [item], REPLAYS)
     assert summary.failed == [held.id] and not summary.held
     again = item_of(ledger, held)
     assert (again.status, again.attempts, again.reason) == ("failed", 1, item.reason)
@@ -209,7 +205,7 @@ def test_a_payment_held_on_a_bill_refused_for_good_is_refused_naming_it_then_fol
     ledger.record_target(
         INTEGRATION, "bill", "procurify", BILL, "JDE", target_id="MLPRCFY/B1/T1", content_hash="h"
     )
-    [released] = release_synced(ledger)
+    [released] = release_synced(ledger, REPLAYS)
     assert released.id == held.id and released.status == "failed"
     assert released.reason == f"released: {BILL_KEY} has synced; due for replay"
     assert PARENT_GONE not in released.payload and released.payload["body"] == held.payload["body"]
@@ -243,16 +239,14 @@ def test_a_payment_held_on_a_bill_another_process_exported_is_skipped_when_the_b
     assert actions(ledger, BILL) == ["skip", "skip"] and len(ledger.history(held.source_key)) == 2
 
 
-def test_a_replayed_payment_of_a_bill_another_process_exported_is_skipped_never_sent(
-    ledger: Ledger, payments_replayed: None
-) -> None:
+def test_a_replayed_payment_of_a_bill_another_process_exported_is_skipped_never_sent(ledger: Ledger) -> None:
     """A payment queued as failed (as an older version refused it) whose bill another process exported: the
     replay skips it for good instead of failing it again, and sends nothing."""
     skip_exported(ledger, a_bill(last_export_date="2026-11-20T10:00:00Z"))
     held = left_held(ledger, payment="e3364f4e207a4faf9c6345fe9bd98e12")
     with ledger.transaction() as conn:  # as the old sweep left it: failed, not held
         ledger.record_attempt_failure(held.id, "refused earlier", retry_in=timedelta(0), conn=conn)
-    summary = replay(ledger, [item_of(ledger, held)])
+    summary = replay(ledger, [item_of(ledger, held)], REPLAYS)
     assert (summary.skipped, summary.failed) == ([held.id], [])
     assert "1 skipped (what they belong to was taken by another process)" in summary.line()
     assert item_of(ledger, held).status == "resolved" and ledger.open_items() == []
@@ -282,9 +276,9 @@ def test_replay_dry_run_lists_the_holds_whose_parent_cannot_come_and_the_sweep_r
     doomed = left_held(ledger)
     waiting = held_payment(ledger, OTHER_BILL, payment="d2264f4e207a4faf9c6345fe9bd98e11")
 
-    [(parent, count)] = held_on_gone(ledger)
+    [(parent, count)] = held_on_gone(ledger, checks=REPLAYS.parents)
     assert (parent.key, parent.cause, count) == (BILL_KEY, "exported_elsewhere", 1)
-    report = queue_report(ledger.queue_overview(), gone=held_on_gone(ledger))
+    report = queue_report(ledger.queue_overview(), gone=held_on_gone(ledger, checks=REPLAYS.parents))
     assert "1 held record(s) wait for 1 record(s) that will never be written" in "\n".join(report)
 
     dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
@@ -297,9 +291,9 @@ def test_replay_dry_run_lists_the_holds_whose_parent_cannot_come_and_the_sweep_r
     assert f"{bill_dependency(OTHER_BILL)}: 1 held; " not in dry.output
     assert {i.status for i in ledger.open_items()} == {"held"}  # a dry run changes nothing
 
-    release_synced(ledger)
+    release_synced(ledger, REPLAYS)
     assert item_of(ledger, doomed).status == "resolved" and item_of(ledger, waiting).status == "held"
-    assert held_on_gone(ledger) == []
+    assert held_on_gone(ledger, checks=REPLAYS.parents) == []
 
 
 def test_a_payment_whose_bill_another_process_took_is_closed_once_and_never_held_again_by_later_runs(
@@ -314,7 +308,7 @@ def test_a_payment_whose_bill_another_process_took_is_closed_once_and_never_held
         [record] = map_payment(a_payment(), NOW, [a_bill()], {BILL: None}, VOUCHERS, bill_dependency)
         hold_until_synced(PAYMENTS_FLOW, ledger, record, run_id="run-again", partition=DAY)
     assert ledger.open_items() == [] and actions(ledger, held.source_key) == ["hold", "skip"]
-    release_synced(ledger)
+    release_synced(ledger, REPLAYS)
     assert ledger.open_items() == [] and actions(ledger, held.source_key) == ["hold", "skip"]
 
     # One mapped only after its bill was taken is closed by the run at once, with the same reason.
@@ -354,11 +348,11 @@ def test_a_payment_held_on_a_bill_a_person_abandoned_is_refused_naming_why(ledge
     )
     [bill_item] = ledger.open_items(flow="bills")
     held = held_payment(ledger)
-    release_synced(ledger)
+    release_synced(ledger, REPLAYS)
     assert item_of(ledger, held).status == "held"  # failed is not gone: a replay may still write it
 
     ledger.abandon(bill_item.id, reason="deleted in Procurify by the AP team (duplicate of INV-0042)")
-    release_synced(ledger)
+    release_synced(ledger, REPLAYS)
     item = item_of(ledger, held)
     assert item.status == "failed"
     assert (
@@ -392,8 +386,8 @@ def test_parents_that_can_still_come_keep_their_children_held(ledger: Ledger) ->
         ledger, "payments", "payment", "p4:b4", {}, "jde_procurify:payment:procurify:p4:b4"
     )
 
-    assert held_on_gone(ledger) == []
-    release_synced(ledger)
+    assert held_on_gone(ledger, checks=REPLAYS.parents) == []
+    release_synced(ledger, REPLAYS)
     for held in (unknown, mapping, waits, own):
         assert item_of(ledger, held).status == "held", held.source_key
         assert "fail" not in actions(ledger, held.source_key)
@@ -409,7 +403,7 @@ def test_a_chain_is_followed_a_payment_on_a_bill_held_on_an_abandoned_vendor_is_
     bill = _hold(ledger, "bills", "bill", BILL, {"body": {}}, vendor_key)
     held = held_payment(ledger)
 
-    release_synced(ledger)
+    release_synced(ledger, REPLAYS)
     assert item_of(ledger, bill).status == "failed"
     assert "(abandoned: vendor 41 was merged into vendor 12 in Procurify)" in item_of(ledger, bill).reason
     payment = item_of(ledger, held)

@@ -3,7 +3,7 @@
 A mapper that finds a record it names missing on the target (a Coupa supplier with no JDE number yet, an
 account of JDE's chart not set up for its business unit) returns a ``Rejected`` carrying the hold key: the
 mapped step queues it held (never refused, never judged), a replay holds it again while it is missing (no
-write), and what releases it (a registered check, a match by hand) makes it due once. A code nobody mapped,
+write), and what releases it (a sweep's check, a match by hand) makes it due once. A code nobody mapped,
 an account of no business unit or object JDE's chart has, stays a refusal: the mapping must be fixed.
 Pure units, one small kit flow through Dagster (the mapped step) on a SQLite ledger.
 """
@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from dagster import DailyPartitionsDefinition, materialize
 from day_health_flow import Target, resources, thing_flow
+from given_replays import replays_of
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.refused_share import judge_items
@@ -28,7 +29,7 @@ from connector_assets.jde import missing_master
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources.ledger import Ledger
 from connector_resources.missing_records import is_missing_hold
-from connector_resources.replay import _handlers, register_replay_handler, replay_items
+from connector_resources.replay import replay_items
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -81,7 +82,8 @@ def test_an_account_of_jdes_chart_not_set_up_for_its_unit_waits_one_of_no_chart_
 
     held = missing_master.chart_account_missing(GL, "2.8150.A1", "invoice 7", "account 2.8150.A1 not found")
     assert held is not None and held.depends_on == "JDE:account:F0901:2.8150.A1"
-    assert is_missing_hold(held.depends_on) and "Held until account 2.8150.A1 exists" in held.reason
+    assert is_missing_hold(held.depends_on, missing_master.KINDS)
+    assert "Held until account 2.8150.A1 exists" in held.reason
 
 
 def test_an_invoice_on_an_account_not_set_up_yet_is_held_on_it_not_refused():
@@ -162,13 +164,13 @@ def test_the_mapped_step_holds_them_a_replay_holds_them_again_and_a_release_writ
     assert (share.refused, share.records) == (1, 2)
     assert [e.action for e in ledger.history("W1")] == ["hold"]
 
-    register_replay_handler(SPEC.integration, SPEC.name, replay_handler(SPEC, lambda: _Opened(TARGET), dict))
+    replays = replays_of({(SPEC.integration, SPEC.name): replay_handler(SPEC, lambda: _Opened(TARGET), dict)})
     try:
         # Released while still missing (a sweep's check said so, wrongly, or the cache lags): the replay
         # maps it again, finds it missing and holds it again; nothing is written.
         creates = len(TARGET.rows)
         released = ledger.release_held_items(KEY, reason="released: check")
-        summary = replay_items(ledger, released)
+        summary = replay_items(ledger, released, replays)
         assert len(summary.held) == 3 and not summary.failed and len(TARGET.rows) == creates
         assert {i.status for i in ledger.open_items(integration=SPEC.integration, flow=SPEC.name)} == {
             "held",
@@ -177,10 +179,9 @@ def test_the_mapped_step_holds_them_a_replay_holds_them_again_and_a_release_writ
         # The record appears: released once, each written once; a second replay writes nothing more.
         MISSING["present"] = True
         released = ledger.release_held_items(KEY, reason="released: it exists")
-        assert replay_items(ledger, released).replayed and len(TARGET.rows) == creates + 3
-        assert not replay_items(ledger, released).replayed and len(TARGET.rows) == creates + 3
+        assert replay_items(ledger, released, replays).replayed and len(TARGET.rows) == creates + 3
+        assert not replay_items(ledger, released, replays).replayed and len(TARGET.rows) == creates + 3
     finally:
-        _handlers.pop((SPEC.integration, SPEC.name), None)
         MISSING["present"] = False
 
 

@@ -1,10 +1,11 @@
 """Refused for a record the target lacks = held on that record (``connector_resources.missing_records``).
 
 Which JDE refusals name a missing record and which one (``jde.missing_master``); a JDE target turning such a
-refusal into a hold and leaving the held record unsent while nothing changed (``JdeTarget``'s wrapped
-``find`` / ``create`` over ``flows.missing_holds``); the release once the record exists (a run's look on
-its own session, a replay sweep's registered check); how the queue report and the kind classifier group
-them. Pure units on a SQLite ledger; the end-to-end proof on the simulators is in the Coupa -> JDE test.
+refusal into a hold and leaving the held record unsent while nothing changed (``JdeTarget``'s wrapped ``find``
+/ ``create`` over ``flows.missing_holds``); the release once the record exists (a run's look on its own
+session, a replay sweep's check the JDE flows list in their replays); how the queue report and the kind
+classifier group them. Pure units on a SQLite ledger; the end-to-end proof on the simulators is in the Coupa
+-> JDE test.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from given_replays import replays_of
 
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.missing_holds import MissingHolds
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW
 from connector_assets.jde import missing_master
 from connector_assets.jde.target_base import JdeRefused, JdeTarget
-from connector_resources.held_outside import _CHECKS
 from connector_resources.jde import JdeMessage, JdeOrchestrationError
 from connector_resources.ledger import Ledger
 from connector_resources.missing_records import MissingRecord, is_missing_hold, kind_words, missing_of
@@ -45,14 +46,6 @@ BODY = {
 @pytest.fixture
 def ledger(tmp_path: Path) -> Ledger:
     return Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-
-
-@pytest.fixture
-def checks() -> Iterator[None]:
-    saved = dict(_CHECKS)
-    yield
-    _CHECKS.clear()
-    _CHECKS.update(saved)
 
 
 def refusal(code: str, text: str) -> JdeRefused:
@@ -97,7 +90,7 @@ def refusal(code: str, text: str) -> JdeRefused:
 def test_each_missing_master_refusal_is_held_on_the_record_it_names(code, text, body, key) -> None:
     held = missing_master.refused_for_missing(refusal(code, text), body, "Coupa invoice 7")
     assert isinstance(held, MissingRecord) and held.depends_on == key and held.refused_now
-    kind, ident = missing_of(key)
+    kind, ident = missing_of(key, missing_master.KINDS)
     assert (kind.parts, ident) == (tuple(key.split(":", 3)[:3]), key.split(":", 3)[3])
     assert held.reason.startswith("Coupa invoice 7: JDE refused it (JDE ")
     assert f"Held until {kind.label} {ident} exists in {kind.master}: " in held.reason
@@ -123,9 +116,10 @@ def test_holds_on_missing_records_group_by_kind_not_by_record() -> None:
     assert account.refusal.group == "master_missing · JDE · account"
     assert (one.refusal.params["value"], other.refusal.params["value"]) == ("9999", "4411")
     assert one.refusal.attention == "person" and one.refusal.sentence == one.reason
-    assert kind_words(one.depends_on) == "missing in JDE: supplier (F0401)"
-    assert is_missing_hold(one.depends_on) and not is_missing_hold("coupa_jde:invoice:coupa:7")
-    assert not is_missing_hold("JDE:period:ledger:00001.AP/2026-10-03@coupa_jde")
+    kinds = missing_master.KINDS  # what JDE's side declares
+    assert kind_words(one.depends_on, kinds) == "missing in JDE: supplier (F0401)"
+    assert is_missing_hold(one.depends_on, kinds) and not is_missing_hold("coupa_jde:invoice:coupa:7", kinds)
+    assert not is_missing_hold("JDE:period:ledger:00001.AP/2026-10-03@coupa_jde", kinds)
 
 
 def _record(supplier: str = "9999") -> Mapped:
@@ -201,9 +195,7 @@ def test_a_jde_target_holds_a_refused_record_then_sends_nothing_until_the_suppli
     assert [e.action for e in ledger.history("7")][-1] == "release"
 
 
-def test_a_replay_sweep_releases_what_the_registered_check_finds_and_reports_the_rest_by_kind(
-    ledger, checks
-) -> None:
+def test_a_replay_sweep_releases_what_the_registered_check_finds_and_reports_the_rest_by_kind(ledger) -> None:
     suppliers = {1011}
 
     class Jde:
@@ -212,18 +204,19 @@ def test_a_replay_sweep_releases_what_the_registered_check_finds_and_reports_the
 
             return nullcontext(Session(suppliers))
 
-    missing_master.register_missing_checks(lambda: Jde())
+    checks = missing_master.jde_missing_checks(lambda: {"jde": Jde()})  # a JDE flow's Replay.outside
+    replays = replays_of(outside=checks)
     held = missing_master.refused_for_missing(refusal("59A1", "missing"), BODY, "Coupa invoice 7")
     _hold(ledger, held, _record())
-    assert release_synced(ledger) == [] and ledger.open_items()[0].status == "held"
-    report = "\n".join(queue_report(ledger.queue_overview()))
+    assert release_synced(ledger, replays) == [] and ledger.open_items()[0].status == "held"
+    report = "\n".join(queue_report(ledger.queue_overview(), outside=checks))
     assert "1 held record(s) wait for a supplier missing from JDE's supplier master (F0401): " in report
 
     suppliers.add(9999)
-    [released] = release_synced(ledger)
+    [released] = release_synced(ledger, replays)
     assert released.source_key == "7" and released.status == "failed"
     assert "supplier 9999 is in JDE's supplier master (F0401) now" in released.reason
-    assert release_synced(ledger) == []  # released once
+    assert release_synced(ledger, replays) == []  # released once
 
 
 def test_missing_holds_leave_other_holds_and_other_flows_alone(ledger) -> None:

@@ -172,18 +172,20 @@ def test_the_close_calendar_holds_money_during_business_days_and_named_days(monk
     assert close_calendar.ended([ident], now=datetime(2026, 12, 2, tzinfo=UTC)) == {}
     assert list(close_calendar.ended([ident], now=datetime(2026, 12, 4, 7, tzinfo=UTC))) == [ident]
     monkeypatch.delenv("ML_JDE_BILL_CLOSE_CALENDAR")
-    assert list(ready_outside([held.value.depends_on])) == [held.value.depends_on]
+    checks = close_calendar.close_checks()  # what a money flow lists in its replay
+    assert list(ready_outside([held.value.depends_on], checks)) == [held.value.depends_on]
 
 
 def test_replay_says_which_held_records_wait_on_a_period_or_the_close() -> None:
-    from connector_assets.flows.periods import register_period_check
+    from connector_assets.flows.periods import period_checks
     from connector_resources.ledger.records import QueueOverview
     from connector_resources.replay_report import queue_report
 
-    register_period_check(KIND, lambda _ledger: None)  # what a JDE side registers with its replays
+    # What a JDE flow lists in its replay: the period check, and the close's.
+    outside = {**period_checks(KIND, lambda _ledger: None), **close_calendar.close_checks()}
     period = "JDE:period:ledger:00001.AP/2026-10-29@jde_procurify"
     close = "CLOSE:window:until:2026-12-04T06:00:00+00:00@jde_procurify"
     overview = QueueOverview(0, 0, None, 5, [(period, 3), (close, 2)], frozenset())
-    text = "\n".join(queue_report(overview))
+    text = "\n".join(queue_report(overview, outside=outside))
     assert "3 held record(s) are dated in a closed accounting period: a replay sends them once" in text
     assert "2 held record(s) wait for a declared period close to end" in text

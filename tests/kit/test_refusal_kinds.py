@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from given_replays import replays_of
 
 from connector_assets.flows.close_calendar import CloseInProgress
 from connector_assets.flows.core import Mapped, Rejected, queue_failure
@@ -30,7 +31,7 @@ from connector_resources.refusals import (
     wait_outlived,
     with_refusal,
 )
-from connector_resources.replay import WaitsFor, _handlers, register_replay_handler, replay_items
+from connector_resources.replay import WaitsFor, replay_items
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -122,13 +123,10 @@ def test_a_replayed_record_held_again_keeps_the_kind_of_its_wait(tmp_path) -> No
         def __exit__(self, *exc: object) -> None:
             return None
 
-    register_replay_handler("jde_coupa", "suppliers", replay_handler(SUPPLIERS_FLOW, Opened))
-    try:
-        with pytest.MonkeyPatch.context() as patch:  # the toy bodies are not suppliers: all pass validation
-            patch.setattr("connector_assets.flows.replay_handler.validate", _all_valid)
-            replay_items(ledger, ledger.open_items(integration="jde_coupa", flow="suppliers"))
-    finally:
-        _handlers.pop(("jde_coupa", "suppliers"), None)
+    replays = replays_of({("jde_coupa", "suppliers"): replay_handler(SUPPLIERS_FLOW, Opened)})
+    with pytest.MonkeyPatch.context() as patch:  # the toy bodies are not suppliers: all pass validation
+        patch.setattr("connector_assets.flows.replay_handler.validate", _all_valid)
+        replay_items(ledger, ledger.open_items(integration="jde_coupa", flow="suppliers"), replays)
     after = {i.source_key: i for i in ledger.open_items(integration="jde_coupa", flow="suppliers")}
     assert (after["1"].status, after["1"].kind, after["1"].attention) == (
         "held",

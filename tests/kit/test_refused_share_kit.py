@@ -23,6 +23,7 @@ from dagster import (
     execute_job,
     reconstructable,
 )
+from given_replays import replays_of
 from instances import instance_for_test
 
 from connector_assets.flows.core import Mapped, Rejected, hold_until_synced, queue_failure
@@ -31,7 +32,7 @@ from connector_assets.flows.replay_handler import replay_handler
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import mapping_missing, master_missing
 from connector_resources.refusals import refused as flow_rule
-from connector_resources.replay import _handlers, register_replay_handler, release_waiting, replay_items
+from connector_resources.replay import release_waiting, replay_items
 
 SPEC, GOOD, REFUSED = flow.SPEC, flow.GOOD, flow.REFUSED
 
@@ -162,22 +163,24 @@ def _failures(result: JobExecutionResult) -> str:
     return " ".join(e.step_failure_data.error.message for e in result.all_events if e.is_step_failure)
 
 
+# What the replay here is handed: the kit flow's handler, writing to its target.
+REPLAYS = replays_of(
+    {(SPEC.integration, SPEC.name): replay_handler(SPEC, lambda: nullcontext(flow.TARGET), lambda: {})}
+)
+
+
 @pytest.fixture
 def day(tmp_path, monkeypatch):
-    """The kit flow's folder, target and marks cleared, its mapping broken, its replay handler registered."""
+    """The kit flow's folder, target and marks cleared, its mapping broken (its replay: ``REPLAYS``)."""
     monkeypatch.setenv(flow.DIR_ENV, str(tmp_path))
     flow.TARGET.rows.clear()
     flow.TARGET.creates.clear()
     flow.MARKED.clear()
     flow.FIXED["fixed"] = False
-    register_replay_handler(
-        SPEC.integration, SPEC.name, replay_handler(SPEC, lambda: nullcontext(flow.TARGET), lambda: {})
-    )
     ledger = Ledger(f"sqlite:///{tmp_path}/ledger.sqlite")
     with instance_for_test() as instance:
         yield instance, ledger
     ledger.dispose()
-    _handlers.pop((SPEC.integration, SPEC.name), None)
 
 
 def test_a_day_mostly_refused_writes_the_rest_runs_every_step_after_and_ends_red(day):
@@ -222,7 +225,7 @@ def test_a_day_mostly_refused_writes_the_rest_runs_every_step_after_and_ends_red
     # The mapping fixed and the queue replayed: the 7 written once. "Rerun from failure" runs the verdict
     # alone, which takes the day's verdict again from the queue: green, the day's verdict materialized.
     flow.FIXED["fixed"] = True
-    summary = replay_items(ledger, ledger.open_items(integration=SPEC.integration, flow=SPEC.name))
+    summary = replay_items(ledger, ledger.open_items(integration=SPEC.integration, flow=SPEC.name), REPLAYS)
     assert len(summary.replayed) == len(REFUSED) and not summary.failed
     assert flow.TARGET.creates == Counter(dict.fromkeys(GOOD + REFUSED, 1))
     fixed = _run(instance, after=again)

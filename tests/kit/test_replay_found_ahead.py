@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 from test_flow_deferred_writes import SPEC, _key, _records
@@ -16,26 +17,26 @@ from test_flow_found_ahead import BatchTarget
 
 from connector_assets.flows.core import Mapped, Rejected, queue_failure
 from connector_assets.flows.replay_ahead import HeldAhead, payload_key
-from connector_assets.flows.replay_resources import register_settings_replay
+from connector_assets.flows.replays import Replay, build_replays, settings_target
 from connector_assets.flows.write_once import UNSEARCHED, Claimed
 from connector_resources.ledger import Ledger
-from connector_resources.replay import REPLAY_CHUNK, _handlers, replay_items
+from connector_resources.replay import REPLAY_CHUNK, replay_items
 
 RUN = "replay-run"
 
 
 @pytest.fixture
 def registered():
-    """``SPEC``'s replay handler writing to the target the test sets (``holder[0]``)."""
+    """``SPEC``'s replay (``settings_target``) writing to the target the test sets (``holder[0]``), and
+    the ``Replays`` built of it."""
     holder: list[BatchTarget] = []
 
     @contextmanager
     def open_target(resources):
         yield holder[0]
 
-    register_settings_replay(SPEC, open_target, lambda: {})
-    yield holder
-    _handlers.pop((SPEC.integration, SPEC.name), None)
+    flow = SimpleNamespace(spec=SPEC, replay=Replay(settings_target(open_target), lambda: {}))
+    return holder, build_replays([flow])
 
 
 def _queue(ledger: Ledger, records: list[Mapped]) -> None:
@@ -46,10 +47,13 @@ def _queue(ledger: Ledger, records: list[Mapped]) -> None:
 
 def test_a_replay_searches_a_chunk_once_after_its_claims_and_what_it_leaves_out_alone(ledger, registered):
     records = _records(REPLAY_CHUNK + 10)
-    registered.append(target := BatchTarget(ledger, RUN, unsettled={"K4"}))
+    holder, replays = registered
+    holder.append(target := BatchTarget(ledger, RUN, unsettled={"K4"}))
     target.rows["T-old"] = records[2].natural_key["name"]  # created by an attempt that was not recorded
     _queue(ledger, records)
-    summary = replay_items(ledger, ledger.due(integration=SPEC.integration, flow=SPEC.name), run_id=RUN)
+    summary = replay_items(
+        ledger, ledger.due(integration=SPEC.integration, flow=SPEC.name), replays, run_id=RUN
+    )
     assert len(summary.replayed) == len(records) and not summary.failed
     assert [len(batch) for batch in target.batches] == [REPLAY_CHUNK, 10]
     assert all(target.leased_at_search) and len(target.leased_at_search) == len(records)
@@ -61,9 +65,10 @@ def test_a_replay_searches_a_chunk_once_after_its_claims_and_what_it_leaves_out_
 
 def test_a_record_replayed_alone_is_searched_as_before(ledger, registered):
     records = _records(1)
-    registered.append(target := BatchTarget(ledger, RUN))
+    holder, replays = registered
+    holder.append(target := BatchTarget(ledger, RUN))
     _queue(ledger, records)
-    replay_items(ledger, ledger.due(integration=SPEC.integration, flow=SPEC.name), run_id=RUN)
+    replay_items(ledger, ledger.due(integration=SPEC.integration, flow=SPEC.name), replays, run_id=RUN)
     assert target.batches == [] and target.finds == Counter({"K0": 1})
 
 

@@ -2,14 +2,15 @@
 
 import logging
 
+from given_replays import given_to_commands, replays_of
 from instances import instance_for_test
 
 from connector_assets.operations.replay import replay_retry_queue
 from connector_resources.ledger import Ledger, LedgerResource
-from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler
+from connector_resources.replay import ReplayOutcome
 
 
-def test_the_job_replays_only_the_chosen_records(tmp_path):
+def test_the_job_replays_only_the_chosen_records(tmp_path, monkeypatch):
     db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     ledger = Ledger(db)
     for key, reason in (
@@ -26,23 +27,20 @@ def test_the_job_replays_only_the_chosen_records(tmp_path):
         written.append(item.source_key)
         return ReplayOutcome(target_id=f"T-{item.source_key}", detail="created")
 
-    register_replay_handler("itest", "vendors", handler)
-    try:
-        with instance_for_test() as instance:
-            result = replay_retry_queue.execute_in_process(
-                instance=instance,
-                resources={"ledger": LedgerResource(db_url=db)},
-                run_config={"ops": {"replay_queued_records": {"config": {"reason_contains": "503"}}}},
-            )
-    finally:
-        _handlers.pop(("itest", "vendors"), None)
+    given_to_commands(monkeypatch, replays_of({("itest", "vendors"): handler}))
+    with instance_for_test() as instance:
+        result = replay_retry_queue.execute_in_process(
+            instance=instance,
+            resources={"ledger": LedgerResource(db_url=db)},
+            run_config={"ops": {"replay_queued_records": {"config": {"reason_contains": "503"}}}},
+        )
     assert result.success
     assert sorted(written) == ["V1", "V3"]
     assert [item.source_key for item in ledger.open_items(integration="itest")] == ["V2"]
     assert ledger.history("T-V1")[0].action == "replay"
 
 
-def test_a_record_failing_again_is_listed_in_the_run_at_info_not_as_a_console_warning(tmp_path):
+def test_a_record_failing_again_is_listed_in_the_run_at_info_not_as_a_console_warning(tmp_path, monkeypatch):
     """make dev's console shows Dagster warnings: a queue of records refused again on every 15-minute
     replay (already queued and alerted on) would fill it. The run's page still lists each one."""
     db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
@@ -53,15 +51,12 @@ def test_a_record_failing_again_is_listed_in_the_run_at_info_not_as_a_console_wa
     def handler(item, _ledger):
         raise ValueError("the value 'CAD' of attribute CurrencyCode isn't a valid currency")
 
-    register_replay_handler("itest", "orders", handler)
-    try:
-        with instance_for_test() as instance:
-            result = replay_retry_queue.execute_in_process(
-                instance=instance, resources={"ledger": LedgerResource(db_url=db)}
-            )
-            entries = [e for e in instance.all_logs(result.run_id) if e.dagster_event is None]
-    finally:
-        _handlers.pop(("itest", "orders"), None)
+    given_to_commands(monkeypatch, replays_of({("itest", "orders"): handler}))
+    with instance_for_test() as instance:
+        result = replay_retry_queue.execute_in_process(
+            instance=instance, resources={"ledger": LedgerResource(db_url=db)}
+        )
+        entries = [e for e in instance.all_logs(result.run_id) if e.dagster_event is None]
     assert result.success
     again = [e for e in entries if "PO9 failed again" in e.user_message]
     assert len(again) == 1 and "CurrencyCode" in again[0].user_message

@@ -12,6 +12,7 @@ import pytest
 import requests
 from asset_runs import materialized, named
 from click.testing import CliRunner
+from given_replays import given_to_commands, merged, replays_of, with_deployment
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
 from ledger_entries import held_on, queued
 
@@ -21,7 +22,7 @@ from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jd
 from connector_assets.jde.assets import jde_assets
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger
-from connector_resources.replay import ReplayOutcome, _handlers, register_replay_handler, replay_items
+from connector_resources.replay import ReplayOutcome, replay_items
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
 PO_CHAIN = ("jde/suppliers", "jde/address_book", "jde/po_headers", "jde/po_lines")
@@ -78,9 +79,11 @@ def test_a_supplier_synced_by_replay_releases_its_orders_and_the_next_replay_wri
 
     # ml-connector replay syncs the suppliers: the orders held on them are released, with an audit event
     # and a reason that says so.
-    replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources)
-    replay_into_coupa(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders, resources)
-    synced = replay_items(ledger, suppliers)
+    replays = merged(
+        replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources),
+        replay_into_coupa(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders, resources),
+    )
+    synced = replay_items(ledger, suppliers, replays)
     assert synced.replayed
     synced_keys = {SUPPLIERS_FLOW.dependency_key(i.source_key) for i in suppliers if i.id in synced.replayed}
     expected = {item.id for item in held if item.depends_on in synced_keys}
@@ -99,7 +102,7 @@ def test_a_supplier_synced_by_replay_releases_its_orders_and_the_next_replay_wri
     assert {i.id for i in still_held} == {i.id for i in held} - expected
 
     # The next replay writes them, once.
-    written = replay_items(ledger, due)
+    written = replay_items(ledger, due, replays)
     assert set(written.replayed) == expected and not written.failed
     with resources["coupa"].session(flow="purchase_orders") as session:
         for item in due[:5]:
@@ -118,9 +121,7 @@ def test_a_supplier_synced_by_replay_releases_its_orders_and_the_next_replay_wri
 def cli_ledger(tmp_path, monkeypatch) -> Ledger:
     url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     monkeypatch.setenv("ML_CONNECTOR_DB_URL", url)
-    yield Ledger(url)
-    for flow in ("orders", "vendors"):
-        _handlers.pop(("itest", flow), None)
+    return Ledger(url)
 
 
 def _hold(ledger: Ledger, key: str, supplier: str):
@@ -129,7 +130,7 @@ def _hold(ledger: Ledger, key: str, supplier: str):
     return held_on(ledger, ORDERS, key, parent, reason, payload={"order": key})
 
 
-def test_a_held_record_whose_dependency_already_synced_is_released_and_replayed(cli_ledger):
+def test_a_held_record_whose_dependency_already_synced_is_released_and_replayed(cli_ledger, monkeypatch):
     ledger = cli_ledger
     waiting = _hold(ledger, "PO-1", "4343")
     _hold(ledger, "PO-2", "12")  # its supplier never synced: stays held
@@ -142,7 +143,7 @@ def test_a_held_record_whose_dependency_already_synced_is_released_and_replayed(
         written.append(item.source_key)
         return ReplayOutcome(target_id=f"CPO-{item.source_key}", action="create", detail="replayed: created")
 
-    register_replay_handler("itest", "orders", handler)
+    given_to_commands(monkeypatch, with_deployment({("itest", "orders"): handler}))
     dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "nothing to replay" not in dry.output
@@ -163,7 +164,7 @@ def test_a_held_record_whose_dependency_already_synced_is_released_and_replayed(
     assert [i.source_key for i in ledger.open_items(status="held")] == ["PO-2"]
 
 
-def test_every_failed_attempt_counts_and_the_cli_and_audit_show_it(cli_ledger):
+def test_every_failed_attempt_counts_and_the_cli_and_audit_show_it(cli_ledger, monkeypatch):
     ledger = cli_ledger
     item = queued(ledger, VENDORS, "V7", "vendor V7: BILL answered 503")  # what a run's failed write does
     assert item.attempts == 1
@@ -171,7 +172,7 @@ def test_every_failed_attempt_counts_and_the_cli_and_audit_show_it(cli_ledger):
     def handler(queued, _ledger):
         raise ValueError(f"vendor {queued.source_key}: field tax_id is empty")
 
-    register_replay_handler("itest", "vendors", handler)
+    given_to_commands(monkeypatch, with_deployment({("itest", "vendors"): handler}))
     result = CliRunner().invoke(cli, ["replay"])
     assert result.exit_code == 1, result.output
     assert f"#{item.id} itest/vendors V7 failed again: attempts=2, next attempt " in result.output
@@ -207,8 +208,7 @@ def test_a_replay_that_finds_its_record_already_written_leaves_nothing_held_on_i
             target_id="C-77", action="skip", detail="replayed: unchanged since the last write"
         )
 
-    register_replay_handler("itest", "vendors", handler)
-    summary = replay_items(ledger, [supplier])
+    summary = replay_items(ledger, [supplier], replays_of({("itest", "vendors"): handler}))
     # Written before: resolved and counted as already written, not as replayed.
     assert summary.already == [supplier.id] and not summary.replayed and summary.released == 1
     [due] = ledger.due(integration="itest", flow="orders")

@@ -9,14 +9,13 @@ import time
 from collections import Counter
 
 import pytest
+from given_replays import replays_of
 
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import (
     REPLAY_HOLD,
     ReplayOutcome,
     ReplaySummary,
-    _handlers,
-    register_replay_handler,
     replay_items,
 )
 
@@ -28,7 +27,6 @@ RECORDS = 24
 def ledger(db_url: str):
     made = Ledger(db_url)
     yield made
-    _handlers.pop((INTEGRATION, FLOW), None)
     made.dispose()
 
 
@@ -56,7 +54,7 @@ def test_two_replays_at_once_write_each_item_once_and_report_only_their_own(ledg
             written[item.source_key] += 1
         return ReplayOutcome(target_id=f"T-{item.source_key}", action="create", detail="replayed: created")
 
-    register_replay_handler(INTEGRATION, FLOW, handler)
+    replays = replays_of({(INTEGRATION, FLOW): handler})
     start = threading.Barrier(2)
     summaries: list[ReplaySummary] = []
     errors: list[BaseException] = []
@@ -64,7 +62,7 @@ def test_two_replays_at_once_write_each_item_once_and_report_only_their_own(ledg
     def replay() -> None:
         start.wait()  # both listed the same 24 items before either takes one
         try:
-            summaries.append(replay_items(ledger, items))
+            summaries.append(replay_items(ledger, items, replays))
         except BaseException as exc:  # noqa: BLE001 - the assertion below names it
             errors.append(exc)
 
@@ -96,8 +94,8 @@ def test_an_item_a_run_resolves_meanwhile_does_not_stop_the_replay(ledger) -> No
             raise RuntimeError("target refused: duplicate")
         return ReplayOutcome(target_id=f"T-{item.source_key}", action="create")
 
-    register_replay_handler(INTEGRATION, FLOW, handler)
-    summary = replay_items(ledger, [first, *rest])
+    replays = replays_of({(INTEGRATION, FLOW): handler})
+    summary = replay_items(ledger, [first, *rest], replays)
     assert summary.already == [first.id] and not summary.elsewhere
     assert summary.replayed == [item.id for item in rest] and not summary.failed
     assert "1 already written (resolved, nothing sent)" in summary.line()
@@ -106,11 +104,15 @@ def test_an_item_a_run_resolves_meanwhile_does_not_stop_the_replay(ledger) -> No
 def test_an_item_changed_since_it_was_listed_is_left_alone(ledger) -> None:
     [item] = _queue(ledger, 1)
     calls: list[int] = []
-    register_replay_handler(
-        INTEGRATION, FLOW, lambda i, _l: calls.append(i.id) or ReplayOutcome(target_id="T", action="create")
+    replays = replays_of(
+        {
+            (INTEGRATION, FLOW): lambda i, _l: (
+                calls.append(i.id) or ReplayOutcome(target_id="T", action="create")
+            )
+        }
     )
-    assert replay_items(ledger, [item]).replayed == [item.id]
-    again = replay_items(ledger, [item])  # the same listing, replayed a second time: already resolved
+    assert replay_items(ledger, [item], replays).replayed == [item.id]
+    again = replay_items(ledger, [item], replays)  # the same listing replayed again: already resolved
     assert calls == [item.id] and again.already == [item.id] and not again.replayed
 
 
@@ -118,10 +120,14 @@ def test_an_item_another_replay_holds_is_left_to_it(ledger) -> None:
     """Taken by another replay and not finished: neither written again nor counted."""
     [item] = _queue(ledger, 1)
     calls: list[int] = []
-    register_replay_handler(
-        INTEGRATION, FLOW, lambda i, _l: calls.append(i.id) or ReplayOutcome(target_id="T", action="create")
+    replays = replays_of(
+        {
+            (INTEGRATION, FLOW): lambda i, _l: (
+                calls.append(i.id) or ReplayOutcome(target_id="T", action="create")
+            )
+        }
     )
     assert ledger.take_queue_item(item, hold_for=REPLAY_HOLD)  # the other replay has it
-    summary = replay_items(ledger, [item])
+    summary = replay_items(ledger, [item], replays)
     assert calls == [] and summary.elsewhere == [item.id] and not summary.already and not summary.replayed
     assert "1 left to another replay or run that has them" in summary.line()

@@ -4,11 +4,11 @@ the end; outside a replay every use builds and closes its own."""
 from contextlib import contextmanager
 
 import pytest
+from given_replays import replays_of
 
 from connector_resources.ledger import Ledger
 from connector_resources.replay import (
     ReplayOutcome,
-    register_replay_handler,
     replay_items,
     shared_context,
     shared_value,
@@ -58,14 +58,14 @@ def test_a_replay_builds_and_opens_once_and_closes_at_the_end(ledger):
             raise RuntimeError("the target refused b")
         return ReplayOutcome(f"T-{item.source_key}")
 
-    register_replay_handler("scope_test", "shared", handle)
-    summary = replay_items(ledger, _queue(ledger, "shared", ["a", "b", "c"]))
+    replays = replays_of({("scope_test", "shared"): handle})
+    summary = replay_items(ledger, _queue(ledger, "shared", ["a", "b", "c"]), replays)
     assert len(summary.replayed) == 2 and len(summary.failed) == 1
     assert seen == [("a", 1, "session-1"), ("b", 1, "session-1"), ("c", 1, "session-1")]
     assert (counts.built, counts.opened, counts.closed) == (1, 1, 1)
 
     # The next replay starts afresh.
-    replay_items(ledger, _queue(ledger, "shared", ["d"]))
+    replay_items(ledger, _queue(ledger, "shared", ["d"]), replays)
     assert (counts.built, counts.opened, counts.closed) == (2, 2, 2)
 
 
@@ -92,7 +92,7 @@ def test_a_session_that_fails_to_open_is_tried_again_by_the_next_record(ledger):
         with shared_context("target", flaky) as session:
             return ReplayOutcome(f"{session}-{item.source_key}")
 
-    register_replay_handler("scope_test", "flaky", handle)
-    summary = replay_items(ledger, _queue(ledger, "flaky", ["a", "b", "c"]))
+    replays = replays_of({("scope_test", "flaky"): handle})
+    summary = replay_items(ledger, _queue(ledger, "flaky", ["a", "b", "c"]), replays)
     assert len(summary.failed) == 1 and len(summary.replayed) == 2
     assert len(attempts) == 2
