@@ -7,6 +7,7 @@ read here through ``request.module``, pytest's way for a fixture to ask the modu
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -47,6 +48,14 @@ def pod(request: pytest.FixtureRequest) -> Iterator[Pod]:
     the tests' invoices are dated in), tuned by the module's ``FUSION_SETTINGS`` if any."""
     settings = {"periods": {"open_period": OPEN_MONTH}, **getattr(request.module, "FUSION_SETTINGS", {})}
     yield from served(run_in_thread(FusionSandboxSettings(scale=0.02, anchor_date=ANCHOR, **settings)), Pod)
+
+
+@pytest.fixture(scope="module")
+def order(pod: Pod) -> dict[str, Any]:
+    """An open USD order of the pod (the US1 unit's) with its lines and charge accounts: its supplier, site
+    and a charge account are what a valid invoice names."""
+    query = {"q": "StatusCode=OPEN;CurrencyCode=USD", "expand": "lines.schedules.distributions"}
+    return pod.ok("purchaseOrders", limit=1, **query)["items"][0]
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ yields what its tests talk to and stops the simulator afterwards, even when a te
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,3 +40,13 @@ def served_jde_root(scale: float) -> Iterator[str]:
 
     base, stop = jde_ais.run_in_thread(jde_ais.JdeSandboxSettings(scale=scale))
     yield from served((base.removesuffix("/jderest"), stop))
+
+
+def served_jde_open_in_february(client: Callable[[str], Any]) -> Iterator[Any]:
+    """The body of a module fixture serving the JDE sandbox (scale 0.02) with its companies' current period in
+    February 2025, where the tests that post documents date them (so the companies are open there): yields
+    ``client(base)``."""
+    from connector_sandbox import jde_ais
+
+    periods = jde_ais.PeriodSettings(current_period_date=dt.date(2025, 2, 1))
+    yield from served(jde_ais.run_in_thread(jde_ais.JdeSandboxSettings(scale=0.02, periods=periods)), client)

@@ -22,13 +22,6 @@ pytestmark = pytest.mark.timeout(120)
 FUSION_SETTINGS = {"seed": 13}
 
 
-@pytest.fixture(scope="module")
-def order(pod: Pod) -> dict[str, Any]:
-    """An open USD order of the US1 unit: its supplier, site and a charge account a valid invoice names."""
-    query = {"q": "StatusCode=OPEN;CurrencyCode=USD", "expand": "lines.schedules.distributions"}
-    return pod.ok("purchaseOrders", limit=1, **query)["items"][0]
-
-
 def expense_invoice(order: dict[str, Any], currency: str, amount: str, **header: Any) -> dict[str, Any]:
     """One line of ``amount`` in ``currency``, distributed once on the order's charge account."""
     account = order["lines"][0]["schedules"][0]["distributions"][0]["POChargeAccount"]

@@ -19,13 +19,6 @@ pytestmark = pytest.mark.timeout(120)
 FUSION_SETTINGS = {"seed": 11}
 
 
-@pytest.fixture(scope="module")
-def order(pod: Pod) -> dict[str, Any]:
-    """An open USD order with its lines and charge accounts: what a valid invoice is built from."""
-    query = {"q": "StatusCode=OPEN;CurrencyCode=USD", "expand": "lines.schedules.distributions"}
-    return pod.ok("purchaseOrders", limit=1, **query)["items"][0]
-
-
 def pay(pod: Pod, invoice_id: int | str, **body: Any) -> requests.Response:
     return requests.post(f"{pod.admin}/invoices/{invoice_id}/pay", json=body or None, timeout=30)
 

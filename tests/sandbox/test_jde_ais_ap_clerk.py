@@ -6,17 +6,15 @@ back through the operator's stored rows, never hard-coded.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, run_in_thread
 from tests.sandbox.test_jde_ais_sandbox import Sandbox, _orchestrate, _voucher, browse, grid, login
 
-from .serving import served
+from .serving import served_jde_open_in_february
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -24,8 +22,7 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     # The batch this module posts is dated February 2025 (``_voucher``): the companies are open there.
-    periods = PeriodSettings(current_period_date=dt.date(2025, 2, 1))
-    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02, periods=periods)), Sandbox)
+    yield from served_jde_open_in_february(Sandbox)
 
 
 def clerk(sandbox: Sandbox, path: str, body: dict[str, Any] | None = None) -> requests.Response:

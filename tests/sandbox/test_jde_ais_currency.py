@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, run_in_thread
+from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings
 from connector_sandbox.jde_ais.activity import process_voucher_batches
 from connector_sandbox.jde_ais.currency import set_rate
 from connector_sandbox.jde_ais.state import SandboxState
@@ -34,7 +34,7 @@ from tests.sandbox.test_jde_ais_sandbox import (
     login,
 )
 
-from .serving import served
+from .serving import served_jde_open_in_february
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -65,8 +65,7 @@ class Sandbox(Served):
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     # The documents are dated February 2025: the companies are open there.
-    periods = PeriodSettings(current_period_date=dt.date(2025, 2, 1))
-    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02, periods=periods)), Sandbox)
+    yield from served_jde_open_in_february(Sandbox)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import requests
 
-from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, run_in_thread
 from tests.sandbox.test_jde_ais_sandbox import Sandbox as Served
 from tests.sandbox.test_jde_ais_sandbox import (
     _orchestrate,
@@ -29,7 +28,7 @@ from tests.sandbox.test_jde_ais_sandbox import (
     login,
 )
 
-from .serving import served
+from .serving import served_jde_open_in_february
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -59,8 +58,7 @@ class Sandbox(Served):
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     # The documents these tests post are dated February to April 2025: the companies are open there.
-    periods = PeriodSettings(current_period_date=dt.date(2025, 2, 1))
-    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02, periods=periods)), Sandbox)
+    yield from served_jde_open_in_february(Sandbox)
 
 
 def cents(value: float) -> int:

@@ -20,10 +20,10 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from connector_sandbox.jde_ais import JdeSandboxSettings, PeriodSettings, run_in_thread
+from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
 
 from .faults import answers_no_sooner_than
-from .serving import served
+from .serving import served_jde_open_in_february
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -66,8 +66,7 @@ class Sandbox:
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     # The documents these tests post are dated February to April 2025: the companies are open there.
-    periods = PeriodSettings(current_period_date=dt.date(2025, 2, 1))
-    yield from served(run_in_thread(JdeSandboxSettings(scale=0.02, periods=periods)), Sandbox)
+    yield from served_jde_open_in_february(Sandbox)
 
 
 @pytest.fixture(autouse=True)
