@@ -1,36 +1,66 @@
-"""A new integration built from the kit and the system sides alone: JD Edwards
-suppliers -> Coupa suppliers as a sixth package would write it, against the JDE and Coupa simulators.
+"""A new integration between existing systems is its folder: the test writes a toy package (JD Edwards
+suppliers -> Coupa suppliers) into a project of its own in a temporary folder, Dagster's defs-folder loader
+finds its component there, a ``Deployment`` of it runs its job against the JDE and Coupa simulators, and
+the folder is removed. Nothing outside that folder is written or edited: no list of integrations, no
+registry, no file of the project.
 
-What is specific to the pair is all there is here: the pandera model of a writable record, a pure mapper
-from the JDE side's ``JdeSupplier`` to the Coupa side's supplier body, and one ``ROUTE.flow`` line. Reading
-JDE (``connector_assets.jde.documents``), writing Coupa (``connector_assets.coupa.targets``), the mapped /
-check / written steps, the ledger, adoption and the retry queue come from the kit. README "Adding an
-integration" walks the same steps.
+What the package holds is what docs/development.md ("Adding an integration") walks through: its
+``__init__`` (a docstring), a flow module (the pandera model of a writable record, a pure mapper from the
+JDE side's ``JdeSupplier`` to the Coupa side's supplier body, the flow's spec, assets and replay) and
+``component.py`` (its one ``@dg.component_instance``). Reading JDE, writing Coupa, the mapped / check /
+written steps, the ledger, adoption and the retry queue come from the kit and the system sides. A real
+package adds its jobs module (``flows.jobs.FlowJobs``: schedules at its ``settings.py`` cron settings);
+the toy's one job is run by hand, so it needs no setting.
 """
 
 # No ``from __future__ import annotations``: pandera reads the model's annotations as real types.
+import sys
+import textwrap
+import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
+from pathlib import Path
 
 import pytest
 from asset_runs import metadata_by_asset
-from dagster import materialize
 from instances import instance_for_test
 from jde_coupa_world import coupa_supplier_numbers, jde_coupa_world
 
+from connector_assets.deployment import Deployment, integration_components
+from connector_assets.flows.assembly import IntegrationComponent
+from connector_assets.jde.tables import SUPPLIERS
+
+INTEGRATION = "toy"
+DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy day
+
+PYPROJECT = """\
+[tool.dg]
+directory_type = "project"
+
+[tool.dg.project]
+root_module = "{root}"
+defs_module = "{root}.integrations"
+"""
+
+FLOW_MODULE = '''\
+"""JD Edwards suppliers -> Coupa suppliers: the record Coupa accepts, the pure mapper, the flow."""
+
+# No ``from __future__ import annotations``: pandera reads the model's annotations as real types.
+from collections.abc import Iterator
+from typing import Any
+
 from connector_assets.coupa.targets import CoupaSuppliers
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import FLOW_SPECS, Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.flows.targets import FlowRoute
-from connector_assets.jde.assets import jde_assets, jde_partitions
+from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
 
-INTEGRATION = "toy"
-ROUTE = FlowRoute(INTEGRATION, source_system="JDE", target_system="coupa")
-DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy day
+ROUTE = FlowRoute("toy", source_system="JDE", target_system="coupa")
 
 
 @lazy_model
@@ -40,7 +70,7 @@ def ToySupplier() -> type:
     from pandera.typing import Series
 
     class ToySupplier(pa.DataFrameModel):
-        number: Series[str] = pa.Field(str_matches=r"^\d{1,8}$")
+        number: Series[str] = pa.Field(str_matches=r"^\\d{1,8}$")
         name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 100})
 
         class Config:
@@ -74,32 +104,102 @@ def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected
         yield to_coupa(supplier)
 
 
+SUPPLIERS_FLOW = ROUTE.flow(
+    "suppliers", "supplier", ToySupplier, map_suppliers, remap_suppliers, CoupaSuppliers
+)
+FLOW = Flow(
+    SUPPLIERS_FLOW,
+    build_flow_assets(
+        SUPPLIERS_FLOW, partitions_def=jde_partitions, upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset]
+    ),
+    replay=Replay(settings_target(CoupaSuppliers.for_replay)),
+)
+'''
+
+COMPONENT = '''\
+"""What the toy puts into Dagster: its one flow and the job running it (the JDE tables it reads, then its
+own steps)."""
+
+# No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class.
+import dagster as dg
+
+from connector_assets.flows.assembly import IntegrationComponent
+from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
+
+from {package} import suppliers
+
+FLOWS = (suppliers.FLOW,)
+JOB = dg.define_asset_job(
+    "toy_suppliers",
+    selection=dg.AssetSelection.assets(
+        SUPPLIERS.asset,
+        ADDRESS_BOOK.asset,
+        *(key for a in suppliers.FLOW.assets if isinstance(a, dg.AssetsDefinition) for key in a.keys),
+    ),
+)
+
+
+@dg.component_instance
+def toy(context: dg.ComponentLoadContext) -> IntegrationComponent:
+    return IntegrationComponent(name="toy", flows=FLOWS, jobs=[JOB], package=__package__)
+'''
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
 @pytest.fixture
-def toy_assets():
-    flow = ROUTE.flow("suppliers", "supplier", ToySupplier, map_suppliers, remap_suppliers, CoupaSuppliers)
-    steps = build_flow_assets(
-        flow,
-        partitions_def=jde_partitions,
-        upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset],
-        resource_keys={"jde", "coupa"},
-        kinds={"jde", "coupa"},
-    )
-    sources = [a for a in jde_assets if a.key in (SUPPLIERS.asset, ADDRESS_BOOK.asset)]
-    yield [*sources, *steps]
-    FLOW_SPECS.pop(flow.flow)  # a test's flow, not the project's
+def toy_project(tmp_path: Path) -> Iterator[Path]:
+    """The toy's project in ``tmp_path``, importable for the test, then removed from the interpreter and
+    the disk: nothing of it outlives the test."""
+    root = f"toy_connector_{uuid.uuid4().hex[:8]}"
+    project = tmp_path / "toy_project"
+    package = f"{root}.integrations.{INTEGRATION}"
+    _write(project / "pyproject.toml", PYPROJECT.format(root=root))
+    _write(project / root / "__init__.py", '"""A project of one toy integration."""\n')
+    _write(project / root / "integrations" / "__init__.py", '"""The toy project\'s integrations."""\n')
+    folder = project / root / "integrations" / INTEGRATION
+    _write(folder / "__init__.py", '"""JD Edwards suppliers -> Coupa suppliers, as a toy."""\n')
+    _write(folder / "suppliers.py", FLOW_MODULE)
+    _write(folder / "component.py", textwrap.dedent(COMPONENT).format(package=package))
+    sys.path.insert(0, str(project))
+    try:
+        yield project
+    finally:
+        sys.path.remove(str(project))
+        for name in [name for name in sys.modules if name == root or name.startswith(f"{root}.")]:
+            del sys.modules[name]
+        for path in sorted(project.rglob("*"), reverse=True):
+            path.unlink() if path.is_file() else path.rmdir()
+        project.rmdir()
 
 
-def _run(world, assets) -> dict:
-    with instance_for_test() as instance:
-        result = materialize(assets, resources=world.resources, instance=instance, partition_key=DAY)
-    assert result.success
-    return metadata_by_asset(result)["toy/suppliers_written"]
+def test_the_project_finds_the_toy_in_its_folder_and_nowhere_else(toy_project):
+    [toy] = integration_components(toy_project)
+    assert isinstance(toy, IntegrationComponent) and toy.name == INTEGRATION
+    assert [spec.flow for spec in toy.specs] == ["toy_suppliers"]
+    assert INTEGRATION not in {component.name for component in integration_components()}
 
 
-def test_a_toy_integration_from_the_kit_writes_each_supplier_once(tmp_path, toy_assets):
+def test_a_toy_integration_in_its_own_folder_writes_each_supplier_once(tmp_path, toy_project):
+    deployment = Deployment(integration_components(toy_project))
+    assert deployment.systems == {"JDE", "coupa"}
+    job = deployment.definitions.resolve_job_def("toy_suppliers")
+    assert deployment.replays().handler_for(INTEGRATION, "suppliers") is not None
     with jde_coupa_world(tmp_path) as world:
+
+        def run() -> dict:
+            with instance_for_test() as instance:
+                result = job.execute_in_process(
+                    partition_key=DAY, instance=instance, resources=world.resources
+                )
+            assert result.success
+            return metadata_by_asset(result)["toy/suppliers_written"]
+
         before = coupa_supplier_numbers(world.coupa_url)
-        first = _run(world, toy_assets)
+        first = run()
         written = first["create"].value + first["adopt"].value
         staged = list(world.resources["staging"].read_rows(SUPPLIERS.asset, DAY))
         assert written == len(staged) > 0 and first["fail"].value == 0
@@ -109,6 +209,6 @@ def test_a_toy_integration_from_the_kit_writes_each_supplier_once(tmp_path, toy_
             [xref] = [x for x in world.ledger.xrefs_for(str(row["AN8"])) if x.integration == INTEGRATION]
             assert xref.target_id
 
-        again = _run(world, toy_assets[2:])  # the mapped and written steps over the staged day
+        again = run()  # the same day again: every supplier is known, nothing is written twice
         assert again["skip"].value == len(staged) and again["create"].value == 0
         assert coupa_supplier_numbers(world.coupa_url) == after
