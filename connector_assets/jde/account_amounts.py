@@ -1,11 +1,7 @@
-"""A source system's amounts by JD Edwards account against a JDE document's, for a day's reconciliation.
-
-A flow that charges a source document's lines to JDE accounts through a job cost map (Procore -> JDE:
-cost codes on a project) is reconciled account by account: ``Amounts`` holds the source's money by JDE
-account (``account_key``, as ``jde.reconcile_documents`` reads JDE's), with the cost codes that make each
-amount and, for a code with no account in today's table, why; ``charge`` puts a line's value there through
-the ``JobCostMap``. ``compare_accounts`` names each difference in a finance user's words; a cost code with
-no account is named once against what JDE holds on the accounts nothing else explains.
+"""A source system's amounts by JD Edwards account against a JDE document's, for a day's reconciliation of a
+flow charging lines through a job cost map (Procore -> JDE). ``Amounts`` holds the source's money by JDE
+account with the cost codes behind it (and, for a code with no account, why); ``compare_accounts`` names
+each difference in a finance user's words.
 """
 
 from collections import defaultdict, namedtuple
@@ -96,14 +92,10 @@ def compare_accounts(
     source: tuple[str, str, Amounts],
     jde: tuple[str, str, Mapping[str, Decimal]],
 ) -> int:
-    """The source system's amounts against JDE's, account by account; ``source`` is (the system's name,
-    verb, amounts), ``jde`` (the document's name, verb, amounts by account). Each difference names the
-    account as its field (``amount on account M30.7110``); returns how many were named.
-
-    A cost code with no JDE account in today's table cannot be put on an account: its amount is named
-    once, with the table's reason, against whatever JDE holds on accounts the source's mapped codes do not
-    explain (typically the account the code mapped to when the document was written), instead of as two
-    unrelated account differences.
+    """The source system's amounts against JDE's, account by account (``source``: the system's name, verb,
+    amounts; ``jde``: the document's name, verb, amounts by account); returns how many differences were
+    named. A cost code with no account in today's table is named once, with the table's reason, against
+    what JDE holds on accounts nothing else explains, not as two unrelated account differences.
     """
     system, verb, ours = source
     name, jde_verb, theirs = jde

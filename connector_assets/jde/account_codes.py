@@ -1,15 +1,8 @@
-"""JDE accounts (F0901) read as another system's account codes, both ways: for a flow that sends JDE's chart
-to a system that codes spend (JD Edwards -> Procurify account codes) and reads the codes back on bills.
-
-* ``normal_account``: a JDE account as the flows key it, ``BU.OBJ[.SUB]`` (as F4311.ANI and ``accounts``
-  write it); ``ChartAccount`` one staged F0901 row (``staged_chart`` reads the daily cache whole).
-* ``AccountScope``: object-account ranges (``6000-8999``, ``M30.7000-7999``) whose F0901 accounts become
-  codes of their own (the code is the account text) without a row in the integration's table.
-* ``AccountMap``: the integration's one-to-one table (JDE account -> code) read both ways, with the scope;
-  ``AccountMap.jde_account`` checks a code's account against the staged F0901.
-
-The integration binds its settings in a subclass (``AccountScope.setting`` / ``guarded_by``,
-``AccountMap.table_setting`` / ``scope_type``), so the messages name them.
+"""JDE accounts (F0901) read as another system's account codes, both ways (JD Edwards -> Procurify account
+codes, and the codes read back on bills): ``normal_account`` keys an account ``BU.OBJ[.SUB]``;
+``AccountScope`` makes object-account ranges (``6000-8999``, ``M30.7000-7999``) codes of their own without a
+table row; ``AccountMap`` reads the integration's one-to-one table both ways. The integration binds its
+settings in a subclass, so the messages name them.
 """
 
 from __future__ import annotations

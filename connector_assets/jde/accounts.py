@@ -1,8 +1,6 @@
-"""The JDE account master (F0901) as flows that write G/L lines into JDE check it before sending.
-
-Every "X -> JDE" flow that distributes to G/L accounts refuses an account JDE does not know or cannot post
-to before anything is sent, naming the account: the staged F0901 (``jde/gl_accounts``, a cache read daily)
-is the one place it is looked up.
+"""The JDE account master (F0901) as flows that write G/L lines into JDE check it: an account JDE does not
+know or cannot post to is refused before anything is sent, looked up in the staged ``jde/gl_accounts``
+(a cache read daily) only.
 """
 
 from collections.abc import Iterable

@@ -1,10 +1,6 @@
-"""A JDE supplier's address number as a ledger keys it, and the long address number (F0101 ALKY, A(20)) of a
-supplier made for another system's record.
-
-A supplier the connector adds to JDE for a record of another system carries that record's id in its long
-address number, ``<prefix><id>``: the deterministic F0101 key a flow adopts by after a crash, and how a
-flow reading suppliers knows such a supplier is not JDE's own before the pair is on record. Used by JD
-Edwards <-> Procurify (``PFY<vendor id>``).
+"""A JDE supplier's address number as a ledger keys it, and the long address number (F0101 ALKY, A(20))
+``<prefix><id>`` of a supplier made for another system's record: the deterministic key a flow adopts by
+after a crash, and how a reader knows the supplier is not JDE's own. Used by JD Edwards <-> Procurify.
 """
 
 from __future__ import annotations

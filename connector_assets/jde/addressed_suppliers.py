@@ -1,9 +1,6 @@
-"""Suppliers read with their F0116 mailing address and the party payments go to (F0401 SNTO), for a flow
-that sends suppliers with addresses and payee names: JDE -> BILL vendors (``integrations/jde_bill``).
-
-``ML_JDE_SUPPLIER_ADDRESSES`` (``optional_tables``), the switch every flow that reads F0116 shares, decides
-whether F0116 is staged and read at all (an AIS allowlist may refuse the table): off, suppliers come without
-an address and the run log says so once; a refusal naming the table fails the work naming the setting.
+"""Suppliers read with their F0116 mailing address and payee (F0401 SNTO), for JDE -> BILL vendors.
+``ML_JDE_SUPPLIER_ADDRESSES`` decides whether F0116 is read at all (an AIS allowlist may refuse it): off,
+suppliers come without an address and the run log says so once.
 """
 
 from collections.abc import Iterable

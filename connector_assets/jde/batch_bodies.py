@@ -1,22 +1,13 @@
-"""The inputs of JD Edwards' AP batch orchestrations, laid out one way for every flow that posts to JDE: a
-voucher batch (``ML_CreateVoucherBatch``: one F0411Z1 pay item and F0911Z1 distribution lines, for R04110ZA
-to turn into an F0411 voucher) and a journal batch (``ML_CreateJournalBatch``: F0911Z1 lines summing to
-zero), each under the ``BatchKey`` its flow derived from the source document (contracts in
-``docs/jde_orchestrations/``).
+"""The inputs of JD Edwards' AP batch orchestrations, laid out one way for every flow posting to JDE: a
+voucher batch (``ML_CreateVoucherBatch``: an F0411Z1 pay item and F0911Z1 lines, for R04110ZA) and a
+journal batch (``ML_CreateJournalBatch``: F0911Z1 lines summing to zero), under the flow's ``BatchKey``
+(contracts in ``docs/jde_orchestrations/``). A flow gives the values in its own words; this numbers the
+lines (EDLN from 1) and names the inputs.
 
-A flow gives the values in its own words (its remark, each line's explanation, cut to JDE's lengths by it);
-this module only numbers the lines (EDLN from 1) and names the inputs, and gives the record fields the
-voucher contract checks (``voucher_fields``). Used by every flow that posts vouchers, journals and payments
-to JDE (Coupa, Procore, Procurify, BILL).
-
-Money is in the document's currency. A mapper puts the document's amounts, in its currency and with that
-currency's decimals, in ``Gross_Amount`` / ``Amount`` / ``Payment_Amount`` and names the currency
-(``Currency_Code``), plus ``Exchange_Rate`` only when the source states a rate. Whether that is JDE's
-domestic or foreign side depends on the company the document posts to, which only the JDE target knows
-(F0010 ``CRCD``): right before the call it applies ``place_currency``, which leaves a domestic document as
-it is (``Currency_Mode`` D) and moves a foreign one's amounts to ``Currency_Amount`` (``Currency_Mode`` F),
-as Oracle's mapping rules for multi-currency batch vouchers and journals require: a foreign amount in
-``AG`` / ``AA`` would be read as domestic money and converted the wrong way.
+Money is in the document's currency; only the JDE target knows whether that is the company's (F0010
+``CRCD``), so right before the call ``place_currency`` leaves a domestic document as it is (``Currency_Mode``
+D) and moves a foreign one's amounts to ``Currency_Amount`` (F), as Oracle's multi-currency rules require:
+a foreign amount in ``AG`` / ``AA`` would be converted the wrong way.
 """
 
 from __future__ import annotations
@@ -252,16 +243,11 @@ def payment_inputs(
 
 
 def place_currency(body: Mapping[str, Any], company_currency: str) -> dict[str, Any]:
-    """``body`` (a voucher, journal or payment body as mapped) as it is sent to a company whose currency is
-    ``company_currency`` (F0010 ``CRCD``).
-
-    The document's currency (``Currency_Code``; blank: the company's, named explicitly) is the company's:
-    ``Currency_Mode`` D, the amounts stay where the mapper put them, a stated rate is dropped (it is 1).
-    Another currency: ``Currency_Mode`` F, and every ``Gross_Amount`` / ``Amount`` / ``Payment_Amount``
-    (header, pay items, distribution and journal lines) moves to ``Currency_Amount`` with the currency's
-    decimals (``amounts.CurrencyDecimalsError`` when finer), never left in the domestic columns; a blank
-    ``Exchange_Rate`` is left out (JDE's F0015 for the G/L date). ``body`` itself is not changed: the
-    ledger keeps what was mapped, the target sends this."""
+    """``body`` (a voucher, journal or payment body as mapped) as sent to a company whose currency is
+    ``company_currency`` (F0010 ``CRCD``; module docstring). Domestic: ``Currency_Mode`` D, a stated rate
+    dropped (it is 1). Foreign: ``Currency_Mode`` F, every amount moved to ``Currency_Amount`` with the
+    currency's decimals, a blank ``Exchange_Rate`` left out (JDE's F0015 for the G/L date). A copy: the
+    ledger keeps what was mapped."""
     domestic = company_currency.strip().upper()
     if not domestic:
         raise ValueError("the company's currency is blank: a document cannot be placed without it")

@@ -1,12 +1,8 @@
-"""What a JD Edwards purchase order line or voucher is charged to (account and business unit), and the
-values a mapper reads off them (days, amounts, line numbers), read one way for every flow out of JDE.
-
-An account is what users type (F4311 / F0911 ANI, ``BU.OBJ[.SUB]``), else composed from its F0911 parts;
-a stock line (LNTY S) carries no account, its automatic accounting instructions choose one, so it is
-charged to its branch/plant. A voucher on an order is charged as the order's first line is (JDE
-distributes it to the order's accounts); one without an order by its F0911 distribution, which must add
-up to its pay items' gross less tax. Used by JDE -> BILL bills (``integrations/jde_bill/bill_mappers.py``)
-and JDE -> Coupa invoices (``typed_account``).
+"""What a JD Edwards purchase order line or voucher is charged to (account and business unit), read one way
+for every flow out of JDE. An account is what users type (F4311 / F0911 ANI, ``BU.OBJ[.SUB]``), else
+composed from its parts; a stock line (LNTY S) carries none, so it is charged to its branch/plant. A
+voucher on an order is charged as the order's first line; one without by its F0911 distribution, which
+must add up to its gross less tax.
 """
 
 from datetime import date, datetime

@@ -1,19 +1,10 @@
-"""Staging a whole JDE day, a range of whole days (one query, split by day) or a whole table, page by
-page, a column at a time.
+"""Staging a whole JDE day, a range of whole days (one query, split by day) or a whole table, a page and a
+column at a time: each ``browse_columns`` page becomes one typed Arrow batch, with no dict per row (that
+per-row work cost several times a read's HTTP + JSON time, ``bench/jde_extract_vs_raw.py``).
 
-A whole-day read is the bulk of what the JDE assets move (a backfill, a mass update, the first poll of a
-day), so it skips the row-at-a-time path of ``connector_assets.runtime.incremental``: each page arrives from
-``JdeSession.browse_columns`` as ``{alias: [values]}`` (strings as AIS sent them), becomes one typed
-Arrow batch (``_typed_page``: ``staging.typed_batch``'s batch, with strings stripped and most type checks
-done by Arrow) and goes to the partition file as it is. No dict per row is built, converted
-and typed; that per-row work cost several times the raw HTTP + JSON time of a read (``bench/
-jde_extract_vs_raw.py``).
-
-The outcome is the row path's, file for file: a page holding a value that is not already of its staged
-kind (a number sent as text, a malformed date passed on as text) is staged row by row through
-``incremental``'s own coercion, which types what it can and queues the rest with record and field
-named, so rejections behave exactly as before. The incremental read of today (a few rows since the
-cursor, merged by key) stays on the row path.
+The outcome is the row path's, file for file: a page holding a value not yet of its kind is staged row by
+row through ``incremental``'s coercion, which queues what it cannot type. Today's incremental read stays
+on the row path.
 """
 
 from __future__ import annotations
@@ -81,22 +72,14 @@ def stage_range(
     run_id: str,
 ) -> list[DayRead]:
     """Consecutive ``days`` of ``spec`` with ONE paged browse (``UPMJ >= first AND UPMJ <= last``,
-    ordered by UPMJ then the key), each day's staged file replaced as ``stage_whole(day=...)`` replaces
-    it: the same rows in the same order (within a day both reads follow the key), an empty file for a
-    day without rows, and a ``DayRead`` per day with its own figures. A backfill of a year costs the
-    window's pages instead of a query per day.
+    ordered by UPMJ then the key), each day's file replaced exactly as ``stage_whole(day=...)`` would
+    (an empty file for a day without rows, a ``DayRead`` per day). Rows come ordered by day, so one
+    day's file is open at a time (``_DayFiles``), committed when a later day's first row arrives; a
+    resumed query (after a 444) keeps the order (``query.continuation``).
 
-    Rows come ordered by day, so only one day's file is open at a time (``_DayFiles``) and a page that
-    spans days is cut into slices of its typed batch (or grouped rows, on the row path). A day's file
-    is committed when the first row of a later day arrives, as the per-day loop committed each day in
-    turn. A resumed query (after a 444 or a lost result set) continues in the same order
-    (``query.continuation`` adds its conditions to ours), so it needs nothing here.
-
-    A server that ignores ``orderBy`` or the range would break this: a row dated before a day already
-    committed, outside the range or without a date is detected (``_Disorder``), the range is then read
-    again one day at a time (``stage_whole``), so every day ends up as a per-day read leaves it, at
-    the per-day cost, with a warning naming the table and the days. Records rejected before the switch
-    are queued again by the per-day reads (the queue refreshes an open item; its attempt count goes up).
+    A server ignoring ``orderBy`` or the range is detected (``_Disorder``: a row before a committed day,
+    outside the range or undated) and the range is read again one day at a time, with a warning naming the
+    table and the days; records rejected before the switch are queued again (their attempt count goes up).
     """
     first, last = days[0], days[-1]
     if days != [first + timedelta(days=i) for i in range(len(days))]:

@@ -1,8 +1,5 @@
-"""What the ml-connector orchestrations accept (``docs/jde_orchestrations/``), as pandera models.
-
-Any flow that writes vouchers or payments into JDE validates its mapped records against these before the
-write step sends them; an integration subclasses a model to add the fields of its own (e.g. the source
-version it mapped).
+"""What the ml-connector orchestrations accept (``docs/jde_orchestrations/``), as pandera models a flow
+writing vouchers or payments validates against; an integration subclasses one to add fields of its own.
 """
 
 from typing import Any

@@ -1,10 +1,6 @@
 """Which JD Edwards documents are far enough along to leave JDE (pure): an approved purchase order, a payable
-voucher.
-
-The status codes are each customer's own (order activity rules are configured per customer,
-docs/reference/jde-ais.md), so an integration gives them from its settings (``DocumentStatuses``). JDE ->
-BILL's bills flow and its reconciliation both ask these questions, so that what is missing on the other side
-is judged by the flow's rule.
+voucher. The status codes are each customer's own (docs/reference/jde-ais.md), so an integration gives
+them from its settings; its flow and reconciliation judge by the same rule.
 """
 
 from dataclasses import dataclass

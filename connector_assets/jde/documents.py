@@ -1,10 +1,8 @@
 """JD Edwards documents as the flows out of JDE read them: per day partition and by key, as typed records.
 
-A day's staged F-table rows are rarely a whole document: a supplier whose F0401 row changed today has
-its F0101 name from years ago, an order whose header changed has lines that did not. The readers here
-complete each document from JDE by key (one query per 100 keys, ``browse_in``), so a flow's mapper gets
-whole documents and never does I/O itself. They never map: what a target makes of a document is the
-integration's.
+A day's staged rows are rarely a whole document (a supplier whose F0401 row changed has an old F0101
+name), so the readers complete each document from JDE by key (one query per 100 keys, ``browse_in``): a
+mapper gets whole documents and never does I/O. They never map.
 """
 
 from collections.abc import Iterable, Mapping

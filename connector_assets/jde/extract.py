@@ -1,10 +1,7 @@
-"""The factory that turns a ``JdeTable`` spec into a Dagster source asset.
-
-Partitioned tables are partitioned by day on UPMJ (the day a row last changed, in the JDE server's time
-zone, ``ML_JDE_TIMEZONE``); how a day is read (whole, or incrementally for today with an overlap of
-``ML_JDE_OVERLAP_MINUTES``) is ``connector_assets.runtime.incremental``. Here: the JDE query for a day
-(``UPMJ = day`` and, incrementally, ``UPMT/TDAY >= since``), the choice of one query for a run's range
-of whole days (``columnar.stage_range``) and the asset around it.
+"""The factory that turns a ``JdeTable`` spec into a Dagster source asset, partitioned by day on UPMJ (in the
+JDE server's time zone, ``ML_JDE_TIMEZONE``): the JDE query for a day (``UPMJ = day`` and, incrementally,
+``UPMT/TDAY >= since``) and one query for a run's range of whole days (``columnar.stage_range``); how a
+day is read is ``runtime.incremental``'s.
 """
 
 from collections.abc import Iterator
@@ -106,13 +103,9 @@ def read_table(
     today: date | None = None,
 ) -> list[DayRead]:
     """What the asset does inside its JDE session: stage ``days`` of ``spec`` (the whole table when
-    ``days`` is None). Separate from the asset so ``bench/jde_extract_vs_raw.py`` times exactly this.
-
-    Days read whole (past days, and today before anything of it is staged or without a usable cursor:
-    ``incremental.read_day``'s rule) go page by page, column-wise: each run of consecutive such days
-    with one browse of its range (``columnar.stage_range``; a single day, ``columnar.stage_whole``),
-    so a backfill costs its pages, not a query per day. Today's incremental poll is
-    ``incremental.read_day``'s row path, merging the few changed rows by key.
+    ``days`` is None); apart from the asset so ``bench/jde_extract_vs_raw.py`` times exactly this. Days
+    read whole go column-wise, each run of consecutive days in one browse (``columnar.stage_range``);
+    today's incremental poll is ``incremental.read_day``'s row path.
     """
     if days is None:
         return [stage_whole(spec, session, staging, book, day=None, run_id=run_id)]

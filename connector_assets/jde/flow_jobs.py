@@ -1,14 +1,6 @@
-"""How the flows of an integration touching JD Edwards run: the kit's ``flows.jobs.FlowJobs`` fired in the
-JDE time zone (``ML_JDE_TIMEZONE``, read when the declaration is built), F0901 left to its own refresh
-schedule (``jde_gl_accounts_schedule``).
-
-Two variants, because the cadences differ (``flows.jobs``, "Two kinds of schedule"):
-
-* ``jde_poll_jobs``: flows out of JDE polled hourly (JDE -> Coupa, JDE -> BILL's vendors and bills). They
-  read the day's changed F-table rows on UPMJ, a JDE day, so a poll schedule in the JDE time zone sees
-  every day; worded for flows into ``target``.
-* ``jde_day_closing_jobs``: flows whose cadence may be daily (Procore -> JD Edwards, JD Edwards <->
-  Procurify), each closing every whole day once; each package words its own schedules.
+"""How the flows of an integration touching JD Edwards run: ``flows.jobs.FlowJobs`` fired in the JDE time
+zone (``ML_JDE_TIMEZONE``), F0901 left to its own refresh schedule. ``jde_poll_jobs``: flows out of JDE
+polled hourly on UPMJ, a JDE day; ``jde_day_closing_jobs``: flows whose cadence may be daily.
 """
 
 from collections.abc import Callable

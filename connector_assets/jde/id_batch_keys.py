@@ -1,10 +1,7 @@
-"""JD Edwards batch keys (EDUS / EDBT / EDTN) spelt from a source document's numeric id alone, however long
-the id: ``<prefix><id>`` while the id fits EDTN A(22) that way (the keys every earlier run wrote, so their
-batches are still found and adopted), its base 36 under other prefixes beyond (digits then A-Z, upper case;
-13 characters at most for any 64-bit id). Both forms are a function of the id alone (a rerun meets its own
-key) and never meet (different prefixes), and base 36 is one-to-one, so no two documents share a key. Used
-by Procore -> JD Edwards (requisition vouchers: ``MLPROCORE`` / ``PR`` / ``PROCORE-REQ-``, ``PQ`` /
-``PROCOREQ-``); the integration names its user, prefixes and source.
+"""JD Edwards batch keys (EDUS / EDBT / EDTN) spelt from a source document's numeric id alone:
+``<prefix><id>`` while that fits EDTN A(22) (the keys earlier runs wrote, still adopted), base 36 under
+other prefixes beyond (13 characters at most for a 64-bit id). Both are functions of the id and never
+meet, so no two documents share a key. Used by Procore -> JD Edwards requisition vouchers.
 """
 
 from dataclasses import dataclass

@@ -1,20 +1,11 @@
-"""JD Edwards job-cost accounts as a mapping table names them and as F0901 holds them: an account typed
-``BU.OBJ[.SUB]``, where ``BU`` may be ``{job}`` (the job business unit of the document's project), checked
-against the staged F0901 (``GlAccounts``).
+"""JD Edwards job-cost accounts as a mapping table names them (``BU.OBJ[.SUB]``, ``BU`` may be ``{job}``),
+checked against the staged F0901: the account exists and is postable, its business unit and the job's
+exist (the JDE sandbox has no F0006, so a unit exists when F0901 has an account on it).
 
-What only JD Edwards knows is checked here: the account exists and is postable, its business unit and the
-job business unit exist. The JDE sandbox has no F0006, so a business unit exists when F0901 has an account
-on it, as the other JDE flows judge it. Used by Procore -> JD Edwards (cost codes -> accounts); the
-integration says where the account came from (``where``, in a finance user's words), since the person who
-fixes it edits the table or the chart of accounts.
-
-Waiting, not refused: a document asks through its ``AccountWaits``, and an account F0901 lacks that is of
-JDE's chart (its business unit holds accounts, its object account is used in some unit: a job's account not
-set up yet for that job, ``missing_master.chart_account_missing``) is answered as the account it will be, on
-its unit's company, and noted there; the document is held on it (``JDE:account:F0901:<account>``) and sent
-once JDE has it. A business unit with no account at all stays a refusal: the project table names a job JDE
-does not have, which no account set-up on an existing job will answer (a job is opened with its accounts),
-and a table typed against another chart looks exactly like it.
+Waiting, not refused: an account F0901 lacks that is of JDE's chart (its unit holds accounts, its object
+is used elsewhere) is answered as the account it will be, and the document is held on it
+(``JDE:account:F0901:<account>``). A unit with no account at all stays a refusal: the table names a job
+JDE does not have, or was typed against another chart.
 """
 
 from dataclasses import dataclass, field

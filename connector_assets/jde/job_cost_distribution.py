@@ -1,16 +1,10 @@
-"""A voucher's distribution onto JD Edwards accounts through a job cost map, for a source whose invoice lines
-carry cost codes on a project (Procore -> JDE vouchers).
+"""A voucher's distribution onto JD Edwards accounts through a job cost map (Procore -> JDE vouchers): lines
+on one account merge into one F0911Z1 line whose explanation (EXA, 30 characters) names its cost codes;
+a line the map cannot place is a problem in a finance user's words, never dropped.
 
-Each line that charges something goes to the account its cost code maps to on the project (``JobCostMap``);
-lines on one account are merged into one F0911Z1 line, whose explanation (EXA, one line of 30 characters)
-names the cost code and description it holds, or its cost codes; an account that comes to nothing is left
-out. A line the map cannot place is a problem named in a finance user's words, never dropped.
-
-A rounding difference from the source's payable goes on the largest line (``settlement``): one rule, used
-by the flow that writes the voucher and by the reconciliation that checks it. The voucher's lines then sum
-exactly to its gross (JDE requires it) and the gross is the source's payable; the reconciliation applies the
-same rule to the source's lines, so it expects on each account what the flow sent, not the lines' raw sums
-(which differ from it by the rounding on the largest account: a cent per payable line at most).
+A rounding difference from the source's payable goes on the largest line (``settlement``), one rule for
+the flow and its reconciliation: the lines sum exactly to the gross (JDE requires it), and the
+reconciliation expects on each account what the flow sent.
 """
 
 from collections.abc import Iterable, Mapping

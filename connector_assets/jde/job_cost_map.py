@@ -1,14 +1,7 @@
-"""JD Edwards job costing as a source's mapping tables declare it: a document's project -> the job business
-unit its orders are written to (and, through F0901, the company), a cost on one of its codes -> the JDE
-account ``BU.OBJ[.SUB]`` it is charged to (``{job}`` standing for the project's job business unit), every
-answer checked against the staged F0901 (``job_accounts.JobAccounts``) or refused in a finance user's words
-naming the table to fix. Used by Procore -> JD Edwards (``cost_codes.CostCodeMap``: its two tables, the
-``*`` default project and Procore's cost-code key order).
-
-A document being mapped asks through its own view (``awaiting``): there an account of JDE's chart not set up
-yet is answered as the account it will be and noted in the view's ``waits`` (``job_accounts.AccountWaits``),
-so the document is distributed as it will be sent and held on that account instead of refused. The map
-itself (a reconciliation's, a table check's) answers such an account with its refusal, as before.
+"""JD Edwards job costing as a source's mapping tables declare it: a project -> its job business unit, a cost
+code -> the account ``BU.OBJ[.SUB]`` (``{job}`` for the project's unit), each answer checked against the
+staged F0901 or refused naming the table to fix. A document being mapped asks through its own view
+(``awaiting``), where an account not set up yet is answered as it will be and noted in ``waits``.
 """
 
 import copy

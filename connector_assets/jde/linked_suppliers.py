@@ -1,17 +1,8 @@
-"""Source vendors as JDE suppliers when the vendor may already name its supplier and carries bank numbers
-only as a fingerprint: ``targets.Suppliers`` (``ML_AddUpdateSupplier``) with what a two-way vendor pairing
-adds. Used by Procore -> JD Edwards (``vendors``); the integration passes in its own words and reads.
-
-* The address number the mapped record's ``natural_key["an8"]`` names (the vendor's origin id, checked in
-  JDE by the mapping step) is the first match, before the tax ID and the long address number
-  ``Suppliers.find`` searches F0101 by.
-* An inactive vendor (``natural_key["active"] is False``) is never added to JDE: ``create`` refuses one that
-  reaches it, in the words ``inactive(record)`` gives.
-* Bank numbers are read from the source at write time (``bank(record)``: routing, account): the mapped
-  record (stored in the retry queue, hashed into the ledger) holds only their fingerprint (``bank_key`` in
-  the body), so the numbers exist only in this call's memory and in JDE. They are registered for
-  redaction before the call, so no log line or error text shows them.
-* After each JDE write, ``written(record, an8)`` (e.g. the pair's sync time, a conflict audited).
+"""Source vendors as JDE suppliers when the vendor may already name its supplier (Procore -> JD Edwards):
+``targets.Suppliers`` plus a two-way pairing's rules. The address number in ``natural_key["an8"]`` is the
+first match; an inactive vendor is never added; bank numbers are read from the source at write time (the
+mapped record holds only their fingerprint) and registered for redaction first; ``written`` runs after
+each JDE write.
 """
 
 from collections.abc import Callable

@@ -1,10 +1,6 @@
-"""Reading specific JDE records by key (``column IN values``), in batches the AIS server accepts.
-
-Flows need the other half of a record that changed on another day (the F0101 name of a supplier whose
-F0401 row changed, every line of a purchase order whose header changed). "In list" is written as
-``MATCH_ANY`` of ``EQUAL`` conditions: both spellings are confirmed in JSON from public clients, while
-the in-list operator's spelling (likely ``LIST``) is not (reference §2.5), and a server that does not
-know it would refuse every look-up.
+"""Reading specific JDE records by key (``column IN values``), in batches the AIS server accepts. "In list" is
+``MATCH_ANY`` of ``EQUAL`` conditions: confirmed in public clients, while the in-list operator's spelling
+is not (reference §2.5), and a server not knowing it would refuse every look-up.
 """
 
 from collections.abc import Iterator, Sequence

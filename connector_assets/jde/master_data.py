@@ -1,12 +1,7 @@
 """JDE's account master (F0901) asked directly about the accounts and business units a mapping table names,
-before an operator's change to the table is saved.
-
-Why here and not the staged ``jde/gl_accounts``: a row saved at the desk or by an import is checked against
-JDE as it is now, and only the units or objects the rows name are read (``F0901.MCU`` or ``F0901.OBJ`` in a
-list, 100 values to a call: ``lookup.browse_in``), never the whole chart. A business unit exists when F0901
-holds an account on it, as every JDE flow judges it (the JDE sandbox has no F0006). ``MCU`` is stored
-right-justified and whether AIS trims it in a condition is unconfirmed, so a unit is asked for both as
-typed and right-justified, and compared trimmed. The words are the flows' (``accounts.GlAccounts``).
+before a change to the table is saved: as JDE is now, reading only what the rows name (100 values a call).
+``MCU`` is stored right-justified and whether AIS trims it in a condition is unconfirmed, so a unit is
+asked for both as typed and right-justified, and compared trimmed.
 """
 
 from __future__ import annotations

@@ -1,13 +1,8 @@
 """A JD Edwards purchase order line charged to an account (line type J), as ``ML_CreatePurchaseOrder`` and
-``ML_UpdatePurchaseOrder`` take it from any source's order lines (Procore commitments and change orders).
-
-Why the quantities look the way they do: the contracts take whole quantities greater than zero (F4311.UORG
-has no decimals) and unit costs with four decimals (F4311.PRRC), and JDE extends quantity x unit cost. A
-line whose whole quantity extends to the source's amount to the cent goes as it is (``unit_line``); any
-other (2.5 t of rebar, a cost with more decimals) goes as quantity 1 at the amount, and its description
-says what was ordered. A line known only by its amount is quantity 1 at the amount (``amount_line``); a
-negative amount (a deduction) is a negative unit cost, which the contracts allow (only the quantity must
-be above zero).
+``ML_UpdatePurchaseOrder`` take it. The contracts take whole quantities above zero (F4311.UORG) and unit
+costs with four decimals (PRRC): a line whose quantity extends to the amount to the cent goes as it is,
+any other (2.5 t of rebar) as quantity 1 at the amount, its description saying what was ordered; a
+deduction is a negative unit cost.
 """
 
 from decimal import ROUND_HALF_UP, Decimal

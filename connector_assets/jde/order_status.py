@@ -1,21 +1,8 @@
-"""Which JD Edwards purchase orders (F4301 header + F4311 lines) are approved and still to buy, read by the
-rules a customer's JDE sets: the order's key, its lines as a person reads them, and the account a line is
-charged to. Pure: no I/O.
-
-``OrderPolicy`` holds the rules (JDE status codes are each customer's own order activity rules, reference
-F4311 NXTR/LTTR "customer-configured", so an integration reads them from its settings, not constants):
-
-* the order type (DCTO) is one of ``order_types``;
-* the header is not on hold (F4301.HOLD blank: a hold code stops an order in JDE, approval holds
-  included);
-* every line not cancelled (last status LTTR below ``closed_status``, 980) has reached the approved status
-  (LTTR at or above ``approved_status``, 220): an order partly in approval waits, so it is never sent
-  with lines missing;
-* an order whose every line is done (next status NXTR at or above the closed status: received and closed)
-  has nothing left to buy.
-
-Why on the JDE side: these are JDE's order lifecycle, whatever system an approved order goes to. Used by JD
-Edwards -> Procurify (requisitions).
+"""Which JD Edwards purchase orders (F4301 + F4311) are approved and still to buy, by the rules a customer's
+JDE sets (``OrderPolicy``, from settings: status codes are each customer's own). Pure. An order counts
+when its type is one of ``order_types``, its header is not on hold, and every line not cancelled (LTTR
+below ``closed_status``) reached ``approved_status`` (an order partly in approval waits); one whose every
+line is done (NXTR at or above closed) has nothing left to buy.
 """
 
 from __future__ import annotations

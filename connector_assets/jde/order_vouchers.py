@@ -1,9 +1,6 @@
-"""The vouchers on given purchase orders, and the orders given vouchers are on: what a flow out of JDE reads
-to tell each order's vouchers apart (JDE -> BILL bills: an order's first voucher takes its bill over).
-
-A JDE reader like those of ``connector_assets.jde.documents`` (by key, completed the same way): F0411 read
-by order number (PO), kept when its order company and type (PKCO, PDCT) match too. And the source keys a
-flow out of JDE gives an order (``PO:<KCOO>:<DOCO>:<DCTO>``) and a voucher (``PV:<KCO>:<DOC>:<DCT>``).
+"""The vouchers on given purchase orders and the orders given vouchers are on (JDE -> BILL bills: an order's
+first voucher takes its bill over): F0411 by PO, kept when PKCO and PDCT match too; and the source keys
+``PO:<KCOO>:<DOCO>:<DCTO>`` and ``PV:<KCO>:<DOC>:<DCT>``.
 """
 
 from collections.abc import Iterable, Mapping

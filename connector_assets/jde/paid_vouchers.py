@@ -1,17 +1,9 @@
-"""Which JD Edwards vouchers JDE has paid, read from the A/P ledger (F0411) and the voucher batches
-(F0411Z1), for any flow that tells another system a JDE voucher was paid (today JD Edwards -> Procurify
-paid marks).
+"""Which JD Edwards vouchers JDE has paid, for any flow telling another system so (JD Edwards -> Procurify).
 
-A day's staged F0411 rows (``jde/ap_ledger``, by UPMJ) hold only the pay items changed that day; a voucher
-with one of them in pay status ``P`` is a candidate (``paid_today``). It is paid when every pay item of it
-(read from F0411 now, ``pay_items``) has open amount ``AAP`` 0 and pay status ``PST`` ``P`` (reference
-F0411: ``P`` paid; a voided voucher also has nothing open but is not ``P``, and is not paid). Its payment
-date is the latest UPMJ of its pay items (F0411 carries no payment date; the payment itself is in
-F0413/F0414, which the flows do not stage): the day JDE recorded the payment. A voucher made from a batch
-is known to the flow that wrote the batch by its batch key: ``batches_of_vouchers`` reads those keys.
-
-Reads by voucher number go through ``lookup.browse_in`` (``MATCH_ANY`` of ``EQUAL``, 100 numbers a read):
-the rows of other companies with the same number are read and dropped here.
+A voucher with a pay item changed today in pay status ``P`` is a candidate; it is paid when every pay item
+has open amount ``AAP`` 0 and ``PST`` ``P`` (a voided voucher has nothing open but is not ``P``). Its
+payment date is its pay items' latest UPMJ (F0411 carries none; F0413/F0414 are not staged). Reads by
+voucher number drop the rows of other companies with the same number.
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
-"""JDE suppliers made from another system's vendors, whose address number goes back to that vendor (the
-Procurify -> JDE ``vendors`` flow): a ``targets.Suppliers`` found by the long address number the
-integration derives from the vendor id (F0101 ALKY, never by name), refusing one that is already another
-vendor's supplier. Once JDE names the address number, the pair is recorded in the ledger at once (so a
-flow reading the new supplier finds its vendor and makes no second one), the number is written back to
-the vendor (``write_back``), and the records held on the supplier are released.
-
-If the write-back fails, the record is refused (``ExternalIdNotWritten``) but the pair stays in the ledger
-with a hash no content has (``EXTERNAL_ID_PENDING``), so the next write adopts the supplier and writes the
-number back again. Kept apart from ``targets`` (one supplier orchestration, many flows) because only the
-flows that pair both ways need it; the integration gives its pairing and the source's name.
+"""JDE suppliers made from another system's vendors, whose address number goes back to the vendor (Procurify
+-> JDE ``vendors``): found by the long address number derived from the vendor id (never by name). Once JDE
+names the number, the pair is recorded at once, the number written back and the held records released. If
+the write-back fails the record is refused (``ExternalIdNotWritten``) but the pair stays with
+``EXTERNAL_ID_PENDING``, so the next write adopts the supplier and writes the number back again.
 """
 
 from __future__ import annotations

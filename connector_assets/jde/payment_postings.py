@@ -1,13 +1,8 @@
 """A payment made in another system, posted to JD Edwards once: on the F0411 voucher it pays
-(``ML_RecordPayment``) or, for a document with no voucher, as a journal entry (``ML_CreateJournalBatch``,
-F0911Z1) debiting the liability the payment settles and crediting the bank it left from.
-
-Used by BILL payments -> JDE (``integrations/jde_bill/payments.py``); the integration maps each payment to
-one of the two bodies here and says where its record came from (``jde_origin``: the cross-reference its
-outbound flow recorded). Keys that make a rerun safe: a voucher payment's ``Payment_Reference`` is the
-source payment's id, recorded once per voucher by JDE and read back from F0414 (adopted with JDE's payment
-number, ``payment_repeats``); a journal entry's batch key comes from the source's ids alone
-(``journal_key``), so a repeat finds its rows in F0911Z1 and is adopted.
+(``ML_RecordPayment``) or, with no voucher, as a journal entry (``ML_CreateJournalBatch``) debiting the
+liability and crediting the bank. Rerun-safe keys: a voucher payment's ``Payment_Reference`` is the source
+payment's id, read back from F0414 (``payment_repeats``); a journal's batch key comes from the source's
+ids alone (``journal_key``), so a repeat finds its F0911Z1 rows.
 """
 
 from dataclasses import dataclass

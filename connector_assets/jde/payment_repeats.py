@@ -1,17 +1,10 @@
 """A payment JDE already holds, recognised by reading, not by an error code.
 
-``ML_RecordPayment`` (contract 1.1) records each payment's reference in F0414 (``RMK`` of the payment's
-detail rows, one per pay item paid, keyed to the voucher) under JDE's payment number (``PYID``): a
-data-service read finds a payment an earlier attempt recorded. The targets read it before writing, when an
-earlier attempt may have recorded it, and after any refusal; a refusal JDE calls a duplicate reference is
-adopted even when F0414 cannot show it (a JDE built to contract 1.0), whatever its code: the codes are a
-setting (``ML_JDE_DUPLICATE_PAYMENT_CODES``, the contract's 59AB by default) and a refusal whose title or
-text says "duplicate" is one too, so a JDE that numbered its error items otherwise (4014) is understood.
-
-Such an adoption has no payment number to keep: JDE's refusal carries none, F0414 (where it is) cannot be
-read, and no other table documents it by reference (the contract's F0413 header holds the payee, date and
-amount, not the reference). The ledger then keeps the payment as ``<KCO>/<DOC>/<DCT>/<reference>`` and its
-audit event says so and why (``PaymentRead.missing``); the id stays as it is, whatever a later read finds.
+``ML_RecordPayment`` (contract 1.1) records each reference in F0414 (``RMK``) under JDE's payment number
+(``PYID``), read before writing and after any refusal. A refusal JDE calls a duplicate is adopted even
+when F0414 cannot show it (contract 1.0): by code (``ML_JDE_DUPLICATE_PAYMENT_CODES``, 59AB by default) or
+"duplicate" in its title or text (a JDE numbering it 4014). Such an adoption has no payment number (none
+is documented by reference elsewhere), so the ledger keeps ``<KCO>/<DOC>/<DCT>/<reference>`` and says why.
 """
 
 from __future__ import annotations

@@ -1,11 +1,6 @@
-"""Where a flow's document is in JD Edwards, as the ledger's cross-reference names it, and what is read or
-sent against it there: a payment recorded on it (``ML_RecordPayment``), its company, its voucher rows.
-
-A target id in the ledger is a JDE document key ``KCO:DOC:DCT`` (a voucher or journal entry), or the batch
-key ``EDUS/EDBT/EDTN`` of a voucher batch whose voucher R04110ZA has not numbered yet (``BatchKey``, as
-``targets.VoucherBatches`` names what it wrote): the voucher is then found through F0411Z1. Used by
-Procurify -> JDE payments (a payment on the voucher of a bill the bills flow posted) and paid marks (the
-voucher of a bill, read again on replay), and by that integration's sandbox set-up.
+"""Where a flow's document is in JD Edwards, as the ledger names it (``KCO:DOC:DCT``, or the batch key
+``EDUS/EDBT/EDTN`` of a batch R04110ZA has not numbered yet, found through F0411Z1), and what is read or
+sent against it: a payment recorded on it, its company, its voucher rows.
 """
 
 from __future__ import annotations

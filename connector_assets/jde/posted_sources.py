@@ -1,12 +1,6 @@
-"""Which source records a flow posted to JD Edwards as vouchers, asked both ways of its ledger: the paid
-vouchers of a day -> the records posted as them (``sources_of_vouchers``), and records -> their vouchers'
-rows read again (``voucher_rows_of``, a replay).
-
-A flow's cross-reference names what it posted by document key ``KCO:DOC:DCT`` (a voucher written directly)
-or by the batch key ``EDUS/EDBT/EDTN`` of the F0411Z1 rows R04110ZA made the voucher from
-(``posted_documents.PostedDocument``). Why on the JDE side: how a voucher is found from either key is JDE's,
-whichever system the record came from; the integration names its flow's entity and EDI user. Used by JD
-Edwards -> Procurify paid marks.
+"""Which source records a flow posted to JD Edwards as vouchers, asked both ways of its ledger: a day's paid
+vouchers -> their records (``sources_of_vouchers``), and records -> their vouchers' rows
+(``voucher_rows_of``, a replay), whether the flow keyed a voucher by document or by batch key.
 """
 
 from __future__ import annotations

@@ -1,16 +1,7 @@
-"""JD Edwards posting targets that choose, per record, which way a document or a payment posts (the
-``PostingTarget`` shape of ``targets``): one target per flow, whatever the integration.
-
-* ``BatchPostings``: a source invoice or bill as a voucher batch (``VoucherBatches``) or a journal batch
-  (``JournalBatches``), by its record's ``posting`` field (``voucher`` | ``journal``). Procurify -> JDE
-  bills post through it.
-* ``PaymentPostings``: a source payment recorded on a JDE voucher known by its document key
-  (``DocumentPayments``: the body names ``Document_Number``) or by the batch key of the batch it was made
-  from (``VoucherPayments``), or posted as a journal entry (``JournalBatches``) when its record's
-  ``posting`` is ``journal``. Procurify -> JDE payments post through it.
-
-An integration subclasses one to say the source system in a finance user's words (``source_label``) and
-what may have changed when a posted record maps differently (``changed_since``).
+"""JD Edwards posting targets that choose, per record, which way a document or payment posts (by its
+``posting`` field, ``voucher`` | ``journal``): ``BatchPostings`` (a voucher or journal batch) and
+``PaymentPostings`` (on a voucher known by document or batch key, or as a journal). An integration
+subclasses one for its ``source_label`` and ``changed_since``.
 """
 
 from __future__ import annotations

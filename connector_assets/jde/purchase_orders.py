@@ -1,18 +1,11 @@
-"""Purchase orders written into JD Edwards for any "X -> JDE" flow (e.g. Procore commitments), and lines
-added to them later (e.g. Procore change orders).
+"""Purchase orders written into JD Edwards (``ML_CreatePurchaseOrder``; target id ``KCOO:DOCO:DCTO``) and
+lines added later (``ML_UpdatePurchaseOrder``; each line's source reference in F4311.VR01, target id
+``KCOO:DOCO:DCTO:<reference>``).
 
-An order goes through ``ML_CreatePurchaseOrder``; JDE numbers it (Next Numbers), so the target id is the
-order key JDE assigned, ``KCOO:DOCO:DCTO`` (``00001:4711:OP``). Lines added to an existing order go
-through ``ML_UpdatePurchaseOrder``; each added line carries the source's line reference in F4311.VR01,
-and the target id is ``KCOO:DOCO:DCTO:<reference>``.
-
-Why the writes cannot duplicate. Purchase Order Entry (P4310) refuses neither a second order with the
-same Reference (F4301.VR01) nor a second line with the same line reference (F4311.VR01), so a write whose
-answer was lost (a crash, a timeout) would be sent again as a second order. The kit searches before every
-create (``find``), and these targets search JDE by exactly those references: an order or lines an
-earlier attempt wrote are adopted, never written twice. A JDE refusal with a code (59A6 order not found,
-59A7 line not changeable, 59A2/59A3 accounts ...) is a business error, ``JdeRefused`` in a finance user's
-words; anything else (JDE down, no answer) propagates, so the kit retries, searching first.
+P4310 refuses neither a second order with the same F4301.VR01 nor a second line with the same F4311.VR01,
+so these targets search JDE by exactly those references before every create: what an earlier attempt wrote
+is adopted. A refusal with a code (59A6, 59A7, 59A2/59A3 ...) is ``JdeRefused`` in a finance user's words;
+anything else propagates, so the kit retries, searching first.
 """
 
 from datetime import date

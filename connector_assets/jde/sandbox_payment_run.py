@@ -1,11 +1,6 @@
-"""The JDE sandbox's scheduled jobs and AP clerk, as ``make dev`` plays them for an integration that posts
-vouchers to JDE: R04110ZA (the batch voucher processor, a scheduled job on a real JDE) turning voucher
-batches into vouchers, and JDE's payment run paying chosen vouchers in full.
-
-Why on the JDE side: only the simulator's operator routes and ``ML_RecordPayment`` are involved; the
-integration says which of its documents are paid in JDE (``JdeClerk.posted_as``: the voucher, or voucher
-batch, its flow posted a document as). Never aimed at a configured (real) JDE: the integrations ask
-``flows.sandbox_setup.embedded`` first.
+"""The JDE sandbox's scheduled jobs and AP clerk as ``make dev`` plays them: R04110ZA turning voucher batches
+into vouchers, and a payment run paying chosen vouchers in full. The integration says which documents are
+paid (``JdeClerk.posted_as``); never aimed at a configured (real) JDE.
 """
 
 from __future__ import annotations

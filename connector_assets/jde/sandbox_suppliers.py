@@ -1,8 +1,5 @@
-"""The JDE sandbox's supplier numbers, for the integrations whose ``make dev`` set-up points another
-sandbox's seeded vendors at real JDE suppliers (Procore -> JDE, JD Edwards <-> Procurify).
-
-Why on the JDE side: both read the same F0401 numbers from the same simulator; each used to keep its own
-reader beside its set-up.
+"""The JDE sandbox's supplier numbers, for the ``make dev`` set-ups that point another sandbox's seeded
+vendors at real JDE suppliers (Procore -> JDE, JD Edwards <-> Procurify), read one way.
 """
 
 from __future__ import annotations

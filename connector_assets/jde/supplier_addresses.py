@@ -1,8 +1,6 @@
 """F0116 (``jde/supplier_addresses``) as a staged asset for a flow that reads it whatever
-``ML_JDE_SUPPLIER_ADDRESSES`` says (Procore -> JD Edwards ``suppliers``, which reads JDE supplier changes by
-day): the flows that send addresses stage it only while the setting is on
-(``assets.supplier_addresses_staged``), and the merged Definitions hold one asset per key, so such a flow
-brings this copy only when they do not.
+``ML_JDE_SUPPLIER_ADDRESSES`` says (Procore -> JD Edwards ``suppliers``): the Definitions hold one asset per
+key, so such a flow brings this copy only when no flow sending addresses stages it.
 """
 
 from dagster import AssetsDefinition

@@ -1,9 +1,6 @@
-"""A flow of JD Edwards supplier changes to the linked vendors of another system, declared once.
-
-JDE -> Procore and JDE -> Procurify each send a JDE day's changed suppliers (F0401 / F0101, the contact
-details of F0116 / F0115 / F01151) to the other system's vendors: the same flow name and entity, the same
-JDE reads and the same vendor reads and writes on the other side, and the same assets (the JDE day's
-staged supplier tables upstream). Each integration gives only its record model, mappers and target.
+"""A flow of JD Edwards supplier changes (F0401 / F0101 and the contact tables) to the linked vendors of
+another system, declared once for JDE -> Procore and JDE -> Procurify; each gives only its record model,
+mappers and target.
 """
 
 from collections.abc import Callable

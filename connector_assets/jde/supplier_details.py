@@ -1,24 +1,12 @@
-"""A supplier's contact and bank details as JDE holds them, for a flow that compares them with another system.
+"""A supplier's contact and bank details as JDE holds them, read back as ``ML_AddUpdateSupplier`` v1.1 writes
+them: address in effect (F0116, ``documents.addresses_in_effect``), phone (F0115), e-mail (F01151) and bank
+account (F0030). F0115 / F01151 / F0030 are not in the AIS reference (``docs/jde_orchestrations/README.md``).
 
-What ``ML_AddUpdateSupplier`` v1.1 writes is read back here: the mailing address in effect (F0116, through
-``documents.addresses_in_effect`` so every flow agrees on which row is in effect), the business phone
-(F0115), the e-mail address (F01151) and the bank account (F0030). F0115 / F01151 / F0030 are not in the
-AIS reference: their layout is general JDE knowledge (see ``docs/jde_orchestrations/README.md``).
-
-Why ``changed_at``: a flow that syncs both ways (Procore vendor <-> JDE supplier) decides a conflicting
-edit by newer-wins, so it needs the moment JDE last changed anything it would send: the latest UPMJ + UPMT
-over F0101, F0401, F0116, F0115 and F01151, as a UTC datetime (AIS sends server-local stamps without a
-zone; ``ML_JDE_TIMEZONE`` says which). F0116, F0115 and F01151 are read only while their setting is on
-(``connector_resources.jde.optional_tables``): off, the part stays "" and the table is never asked for.
-F0030 is left out on purpose: bank details are not sent to the
-other system, so a bank change in JDE must not make JDE "win" an unrelated vendor edit.
-
-Why the bank fields are handled apart: they are secrets. They never appear in ``repr`` (a record in a log
-line or an exception), and every value read is registered with ``connector_resources.redaction`` so it is
-masked wherever it might still be printed.
-
-Reads are a handful of calls however many suppliers: one per table per 100 address numbers (IN lists
-written as MATCH_ANY of EQUAL, like ``lookup.browse_in``).
+``changed_at`` decides newer-wins in a two-way sync: the latest UPMJ + UPMT over F0101, F0401, F0116, F0115
+and F01151, in UTC (AIS sends server-local stamps; ``ML_JDE_TIMEZONE``). F0030 is left out on purpose: bank
+details are not sent, so a bank change must not make JDE "win". Optional tables are read only while their
+setting is on. Bank fields are secrets: never in ``repr``, and every value read is registered for redaction.
+Reads: one call per table per 100 address numbers.
 """
 
 from __future__ import annotations

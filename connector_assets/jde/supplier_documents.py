@@ -1,8 +1,6 @@
-"""JD Edwards suppliers read whole by address number, for a flow that sends them to another system as vendors
-(JDE -> Procurify ``suppliers``; its reconciliation judges them with ``inactive_reason``): the F0401
-Supplier Master row (the holds), the F0101 Address Book row (name, search type, long address number) and
-the contact details every JDE flow reads (``supplier_details``: F0116 address in effect, F0115 business
-phone, F01151 primary e-mail), and whether JDE still counts the supplier as one to buy from.
+"""JD Edwards suppliers read whole by address number, for JDE -> Procurify ``suppliers``: F0401 (the holds),
+F0101 (name, search type, long address number), the contact details (``supplier_details``), and whether JDE
+still counts the supplier as one to buy from.
 """
 
 from __future__ import annotations

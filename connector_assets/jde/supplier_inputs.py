@@ -1,9 +1,6 @@
-"""What JDE takes of a supplier through ``ML_AddUpdateSupplier`` 1.1, written once for every "X -> JDE
-supplier" flow: the inputs' lengths (``docs/jde_orchestrations/ML_AddUpdateSupplier.json``; F0101 /
-F0116 / F0115 / F01151 column lengths for the address, phone and e-mail inputs) and the pandera columns
-of a supplier record holding them, which each integration's record extends with its own (its source id,
-tax ID, status, bank ...), and those columns read off the inputs (``contact_fields``). A supplier the
-integration would have to cut to fit is refused, never cut.
+"""What JDE takes of a supplier through ``ML_AddUpdateSupplier`` 1.1, once for every "X -> JDE supplier"
+flow: the inputs' lengths (``docs/jde_orchestrations/ML_AddUpdateSupplier.json``) and the pandera columns
+each integration's record extends. A supplier that would have to be cut to fit is refused, never cut.
 """
 
 from collections.abc import Mapping

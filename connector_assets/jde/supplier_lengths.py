@@ -1,7 +1,6 @@
-"""Which ``ML_AddUpdateSupplier`` 1.1 input holds which part of a supplier, in which JDE column, how long it
-may be, and what a finance user calls it: so a flow that sends another system's vendor to JDE as a
-supplier refuses a value JDE would cut, naming the source field, its length and the column (Procurify ->
-JDE ``vendors``). The lengths are ``supplier_inputs``'.
+"""Which ``ML_AddUpdateSupplier`` 1.1 input holds which part of a supplier, in which JDE column, how long, and
+what a finance user calls it: so a flow refuses a value JDE would cut, naming the source field, its length
+and the column.
 """
 
 from __future__ import annotations

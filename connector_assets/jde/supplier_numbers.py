@@ -1,11 +1,7 @@
-"""A source vendor's JDE supplier number as an order or voucher of that vendor may send it.
-
-The vendors flow's cross-reference, else the address number the vendor itself names (an origin id kept
-in the source system) only when JDE holds that supplier (F0401, one lookup per number per step). Anything
-else is None, so the order or voucher is held on its vendor and released when the vendors flow syncs it:
-an origin id can name a supplier JDE never had (one typed by hand, or a vendor the vendors flow refused),
-and sending it fails with JDE's 0002. Used by Procore -> JD Edwards (purchase orders and
-vouchers); the integration says how its ledger links a vendor and how a vendor names its supplier.
+"""A source vendor's JDE supplier number as its order or voucher may send it: the vendors flow's
+cross-reference, else the vendor's origin id only when JDE holds that supplier (F0401, one lookup per
+number per step). Anything else is None, so the document is held on its vendor: an origin id can name a
+supplier JDE never had, and sending it fails with JDE's 0002.
 """
 
 from collections.abc import Callable

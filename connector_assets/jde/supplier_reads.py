@@ -1,10 +1,5 @@
-"""JD Edwards suppliers as a flow that pairs them with another system's vendors reads them: which address
-numbers JDE holds as suppliers, when each supplier last changed, and which suppliers changed on a staged
-day.
-
-Used by Procore <-> JD Edwards (an origin id checked before an order names its supplier, newer wins
-between a vendor and its supplier, the JDE -> Procore supplier changes); any flow that pairs suppliers
-both ways reads them the same way.
+"""JD Edwards suppliers as a flow pairing them with another system's vendors reads them: which address
+numbers JDE holds as suppliers, when each last changed, and which changed on a staged day.
 """
 
 from collections.abc import Iterable

@@ -1,9 +1,7 @@
-"""The JD Edwards tables ml-connector reads, declared as data.
-
-Each spec names the table, the asset in business words, the document key (what "the same record" means
-when a re-read overlap returns a row twice), the columns staged and their types, and the pair of columns
-that say when the row last changed (UPMJ with UPMT, or TDAY on the purchase-order tables). Adding a table
-is adding a spec here; ``extract.build_table_asset`` does the rest.
+"""The JD Edwards tables ml-connector reads, declared as data: the table, the asset in business words, the
+document key (what "the same record" means when an overlap returns a row twice), the staged columns and
+the pair of columns saying when a row last changed (UPMJ with UPMT, or TDAY on purchase-order tables).
+Adding a table is adding a spec here.
 """
 
 from __future__ import annotations

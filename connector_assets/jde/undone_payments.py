@@ -1,10 +1,6 @@
-"""A payment posted to JD Edwards that its source system later undid (voided, failed, no longer paid): the
-integration never reverses a JDE posting, so it queues the record for a person, naming what JDE holds.
-
-Why on the JDE side: the posting, and what a person does about it in JDE, are JDE's, whatever system the
-payment came from; the integration says what was undone in its system's words. With the postings of one
-payment's shares (``posted_shares``: source keys ``<payment>:<document>``, one per document it pays) read
-from the ledger, and ``payment_postings.posted_to_reverse`` saying whether a person already dealt with one.
+"""A payment posted to JD Edwards that its source system later undid (voided, failed): the integration never
+reverses a JDE posting, so it queues the record for a person, naming what JDE holds (each share
+``<payment>:<document>``), unless ``posted_to_reverse`` says a person dealt with it.
 """
 
 from __future__ import annotations

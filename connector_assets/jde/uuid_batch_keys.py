@@ -1,13 +1,9 @@
-"""JD Edwards batch keys (EDUS / EDBT / EDTN) spelt from a source document's UUID alone, and the UUID read
-back from them (the ``id_batch_keys`` of documents keyed by UUID, not by number).
+"""JD Edwards batch keys (EDUS / EDBT / EDTN) spelt from a source document's UUID alone, and read back.
 
-EDUS is the flow's EDI user; the UUID's 32 hex digits, upper case, are split over the two other keys:
-EDTN (22) = the first 22 digits, EDBT (15) = ``<prefix>`` + the last 10. EDBT + EDTN together hold the
-whole UUID, so two different documents can never share a key (no hash, no truncation: the derivation is
-one-to-one); EDTN alone still holds 88 bits, so even read on its own a clash is negligible (about 1.6e-15
-over a million documents), and it begins with the UUID's first digits, which is how people recognise one.
-The prefix keeps these batches apart from any other batch the same EDI user writes. A rerun sends the same
-keys and JDE refuses a second copy (59A4). Used by JD Edwards <-> Procurify (bills: ``PFY``).
+The UUID's 32 hex digits, upper case, are split: EDTN (22) = the first 22, EDBT (15) = ``<prefix>`` + the
+last 10. Together they hold the whole UUID, so two documents never share a key (no hash, no truncation);
+EDTN alone holds 88 bits (a clash about 1.6e-15 over a million documents) and begins as people recognise
+the UUID. A rerun sends the same keys and JDE refuses a second copy (59A4).
 """
 
 from __future__ import annotations
