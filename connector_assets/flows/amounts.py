@@ -1,10 +1,7 @@
 """Amounts as the flows carry them: ``Decimal`` inside, text on the way out with the decimals of the
-document's currency (ISO 4217 minor units: JPY 0, EUR 2, KWD 3), never floats.
-
-Why the currency's own decimals: a 1,000 JPY invoice is ``1000`` in JPY, not ``1000.00``, and a KWD one
-keeps its fils (``12.345``); rounding either to two decimals would post a different amount than the
-supplier billed. A value finer than its currency allows is refused (``CurrencyDecimalsError``), never
-rounded, so a finance user sees it.
+document's currency (ISO 4217 minor units: JPY 0, EUR 2, KWD 3), never floats. Rounding a JPY or KWD
+amount to two decimals would post a different amount than the supplier billed, so a value finer than its
+currency allows is refused (``CurrencyDecimalsError``), never rounded.
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation

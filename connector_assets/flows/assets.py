@@ -1,18 +1,9 @@
-"""Dagster assets for a ``FlowSpec``: ``<flow>_mapped`` (with its blocking check), ``<flow>_written``
-(with its check on the day's failed and long-held records) and ``<flow>_verdict`` (the run red when most of
-the day was refused), built for every flow by ``build_flow_assets`` (a webhook-fed flow's
-``<flow>_inbox_done`` too), the one builder every package and system side calls.
-
-A backfill runs them once over its range, with the source reads (``flow_backfill_policy``): one process,
-one login per system. Each day keeps its own truth (``range_days``): its figures, its check result, and a
-materialization only if it was written, so a day that fails fails alone and a rerun from failure takes
-exactly the failed days.
-
-The steps live in their own modules: ``mapped_step`` (map, validate, stage; its blocking check),
-``written_step`` (write through the ledger; its check), ``day_verdict`` (the day's verdict, last),
-``target_asset`` (the target's records),
-``backfill_policy``, ``flow_run`` (what a step reads of its run) and ``write_pools``. Their names are
+"""Dagster assets for a ``FlowSpec``: ``<flow>_mapped``, ``<flow>_written`` and ``<flow>_verdict``, each with
+its check, built for every flow by ``build_flow_assets``; the steps live in their own modules and are
 re-exported here, where flows, the CLI and tests import them.
+
+A backfill runs them once over its range (one process, one login per system), yet each day keeps its own
+truth (``range_days``), so a rerun from failure takes exactly the failed days.
 """
 
 from collections.abc import Iterable

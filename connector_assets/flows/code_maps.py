@@ -1,8 +1,6 @@
-"""Code maps checked on both columns: ``load_pairs`` checks only the value column, but a code map keyed by
-the other system's codes (Oracle Fusion <-> Procurify: the account table keyed by Procurify account code,
-the department table keyed by ``Location|Department``) must refuse a key that system could never hold
-(``KeyCheckedTable``), and a map read both ways must be one-to-one (``OneToOneTable``), before anything is
-staged, naming the file and the key.
+"""Code maps checked on both columns: a map keyed by the other system's codes (Oracle Fusion <-> Procurify)
+must refuse a key that system could never hold (``KeyCheckedTable``), and a map read both ways must be
+one-to-one (``OneToOneTable``), before anything is staged, naming the file and the key.
 """
 
 import csv

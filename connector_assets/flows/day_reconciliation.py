@@ -1,24 +1,10 @@
 """One integration's day reconciliation, declared once: the asset, its job and the schedule closing each day.
 
-Procore -> JDE, JDE <-> Procurify and Oracle Fusion <-> Procurify each reconcile the same way, so each only
-declares what is its own, as data: the two systems, the flows and staged assets it reads after, the
-comparison of a day, the time zone and the words (``ReconciliationWords``); this builds the rest:
-
-* ``<integration>_reconciliation`` (``flows.reconciliation.build_reconciliation_asset``; UTC day, like the
-  flows' partitions), downstream of the staged sources it reads and of each flow's target asset, so lineage
-  reads source -> mapped -> written -> target -> reconciliation, with its ``in_balance`` warning;
-* ``<integration>_reconcile``, the job selecting it;
-* ``<job>_schedule``, closing the previous day at the ticks of ``ML_<INTEGRATION>_RECONCILE_CRON`` (after
-  the flows' own); a cron firing more often re-checks today on its later ticks.
-
-A package's ``reconcile`` module exposes ``WIRING`` (what its ``declaration`` gives
-``Declaration.assembled``): ``DayReconciliation.wiring()``, or ``wiring`` of several; unpacked, its
-``reconciliation_assets``, ``reconciliation_jobs`` and ``reconciliation_schedules()``.
-
-JDE <-> BILL reconciles per entity, on two calendars (JDE days for vendors and bills, BILL's UTC days for
-payments) and on poll schedules (today at each tick, yesterday once after midnight), so it builds its
-assets with ``build_reconciliation_asset`` and each calendar's job and schedule with
-``DayReconciliation.running``, the one place a reconciliation's job is made.
+An integration declares only what is its own, as data (the two systems, what it reads after, the day's
+comparison, the time zone, ``ReconciliationWords``); this builds ``<integration>_reconciliation`` (UTC
+days, downstream of each flow's target asset), the job ``<integration>_reconcile`` and its schedule at
+``ML_<INTEGRATION>_RECONCILE_CRON``, closing the previous day. JDE <-> BILL reconciles per entity on two
+calendars, so it builds its own assets and uses ``DayReconciliation.running`` for each job and schedule.
 """
 
 from collections.abc import Callable, Iterable, Sequence

@@ -1,18 +1,11 @@
 """A flow's ``<flow>_verdict`` step: the day's verdict on its refused share, taken last, from the retry queue.
 
-Why a step of its own: a day whose records are mostly refused must end red (the run failed, the partition
-FAILED, a backfill COMPLETED_FAILED, the run-failure alert naming the causes), yet a failed step skips every
-step downstream of it in its run, so failing the write step held the good records hostage: their payments,
-export and paid marks, and the later flows never ran, and every rerun failed the same way. So the write
-step writes and materializes the day whatever its share (its ``no_failed_records`` check red, ERROR, with
-the causes), and this step, downstream of it and upstream of nothing, fails the run on it. Dagster runs
-every step that does not depend on a failed one, so nothing waits on the verdict.
-
-The verdict is taken again each time the step runs, from the day's open queue items and the records it
-staged (``refused_share.judge_items``): "rerun from failure" runs it alone and passes once the refused
-records were written (``ml-connector replay`` after the fix); records released or held never count. A range
-(a backfill's one run) materializes each passed day with its own figures and fails once, after the last,
-naming every systemic day, so a backfill's rerun from failure takes exactly those days.
+Why a step of its own: a day mostly refused must end red, yet a failed step skips every step downstream
+in its run, so failing the write step held the good records hostage (payments, marks, later flows). So
+the write step materializes the day whatever its share, and this step, upstream of nothing, fails the run.
+The verdict is taken again each time it runs (``refused_share.judge_items``): "rerun from failure" runs it
+alone and passes once the refused records were written. A range fails once, after the last day, naming
+every systemic day.
 """
 
 from typing import Any

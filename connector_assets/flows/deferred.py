@@ -2,26 +2,13 @@
 in the transaction of one of the step's later durable claims instead of a commit of its own, for a batch
 of records at once.
 
-Why: on SQLite every commit is a WAL fsync, and a record used to cost four (its claim, the claim renewed
-before the create, its target id with its audit event, the release of held records). The claim must be
-on disk before the create (it is what makes a crash recoverable); the target id need not be: a crash
-after a create whose id was not yet recorded leaves a claim without a target id, and the rerun searches
-the target by natural key and adopts the record (``write_one``'s "matching before create", proven by the
-kill -9 tests). So the id rides along with a later claim's commit. A write step also takes its claims a
-batch ahead in one commit (``PartitionWriter._claim_ahead``), which carries the batch before it: a
-batch of records written costs one commit, not one each.
-Recording a batch (``Ledger.record_written``) rather than one record per claim costs a few statements per
-batch instead of three per record: on PostgreSQL each statement is a round trip of about 150 us of CPU.
-
-How long a record's id may wait: until ``ML_LEDGER_RECORD_BATCH`` records are pending or the oldest has
-waited ``ML_LEDGER_RECORD_BATCH_SECONDS`` (checked at each record's claim or look-up, ``due``), and never
-past the end of its worker's loop or of the step (``PartitionWriter.run`` flushes in ``finally``, on
-error too). So a crash leaves at most a batch created and not recorded, each found by natural key and
-adopted by the rerun (one search each), and a record other runs wait on is recorded within seconds. A
-record whose recording fails for a reason of its own (``LedgerError``: a conflict, a value the ledger
-refuses) is queued as failed with that reason in the same transaction (``on_failure``), so one bad record
-never blocks the others; any other error (the database) puts everything back and raises, to be written by
-the next flush.
+Why: on SQLite every commit is a WAL fsync, and a record used to cost four. The claim must be on disk
+before the create; the target id need not be: a crash before it is recorded leaves a claim without an
+id, and the rerun finds the record by natural key and adopts it (proven by the kill -9 tests). A batch
+recorded at once (``Ledger.record_written``) costs a few statements, not three per record (on
+PostgreSQL about 150 us of CPU each). An id waits at most ``ML_LEDGER_RECORD_BATCH`` records or
+``ML_LEDGER_RECORD_BATCH_SECONDS``, never past its step. A record the ledger refuses (``LedgerError``)
+is queued as failed in the same transaction; any other error puts everything back for the next flush.
 """
 
 from __future__ import annotations
@@ -103,9 +90,8 @@ class DeferredWrites:
     @contextmanager
     def committing(self, ledger: Ledger) -> Iterator[Callable[[Any], None]]:
         """Take what is pending and yield what writes it in a transaction's connection; the block must
-        include that transaction's commit. If the block raises (the write, the commit, or before the
-        writer ran), everything taken goes back, to be written by the next flush; only a block that ends
-        normally counts it as recorded. Taking the items first means two threads never write one twice."""
+        include that commit. If it raises, everything taken goes back for the next flush. Taking the
+        items first means two threads never write one twice."""
         with self._lock:
             taken, self._pending, self._keys = self._pending, [], set()
             oldest = self._oldest
@@ -129,9 +115,8 @@ class DeferredWrites:
             self.failed.extend(outcome["failed"])
 
     def write_in(self, conn: Any, items: list[Pending], ledger: Ledger) -> tuple[int, list[Pending]]:
-        """The statements of the flush: the records with a ``recording`` in one batch, then what the
-        batch did not record (and the others) one by one, each recorded or its failure queued. Returns
-        how many held records were released, and the items queued as failed instead."""
+        """Record ``items`` (those with a ``recording`` in one batch, the rest one by one, each recorded or
+        queued as failed); returns the held records released and the items queued as failed."""
         batched = [item for item in items if item.recording is not None]
         recorded = ledger.record_written([item.recording for item in batched], conn=conn) if batched else None
         done = [item for item, ok in zip(batched, recorded.done, strict=True) if ok] if recorded else []

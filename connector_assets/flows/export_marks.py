@@ -1,20 +1,10 @@
 """Telling the source a record reached the ERP: ``<flow>_marked_exported`` after ``<flow>_written``.
 
-Coupa's documented ERP integration (``docs/reference/coupa.md`` section 2.8) polls ``exported=false``,
-writes the record into the ERP, then marks it with a request of its own
-(``PUT /api/invoices/{id}?exported=true``). Coupa's users see from the flag which invoices and payments their
-ERP holds, and any other export process leaves them alone. The mark comes after the write, never before: a
-record marked but not written would be lost to every exporter.
-
-Which records to mark is asked of the ledger (``Ledger.written_unmarked``), not of the run: whatever
-reached JDE (a scheduled run, a replay from the retry queue, an earlier run that crashed between the write
-and the mark) and has no mark recorded yet is marked now. Each mark is an ``update`` audit event on the
-source system, so the trail of a record shows both the JDE write and the Coupa mark. Setting the flag is
-idempotent, so a crash between the mark and its audit event only repeats a harmless request.
-
-A source document can stand for several written records (a Coupa Pay payment settles several invoices,
-one JDE payment each). ``ExportMark.records_of`` names them all, and the document is marked only when
-every one was written. Until then it is reported as waiting.
+Coupa's documented ERP integration (``docs/reference/coupa.md`` section 2.8) marks a record
+``exported=true`` after writing it to the ERP, never before: a record marked but not written would be lost
+to every exporter. What to mark is asked of the ledger (``Ledger.written_unmarked``), not of the run, so a
+replay's write or a crash between write and mark is marked too; the flag is idempotent. A document that
+stands for several written records (a Coupa Pay payment) is marked once every one was written.
 """
 
 from collections import defaultdict

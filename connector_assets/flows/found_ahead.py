@@ -1,23 +1,12 @@
 """The natural-key search of a chunk of records a write step has just claimed, in one go, for a target
 whose API searches many keys in one call (``records.BatchFinder``: Coupa's ``[in]`` operator).
 
-Why: every create is preceded by a search of the target by natural key after the record's claim, so a
-crashed attempt's record is adopted, never doubled. One record at a time that is one call or more per
-record before its create, most of a backfill's calls. The write step claims records a chunk ahead in one
-commit (``PartitionWriter._claim_ahead``); searching the chunk right after that commit keeps the order
-the exactly-once proofs rest on (claim durable, then search, then create) at one call per key for up
-to 49 records.
-
-What stays per record: a record the batch does not settle (``find_many`` leaves it out) is searched by
-``find`` alone when its turn comes, as before; a chunk in which some record could not be claimed ahead
-(another writer holds it; it is claimed alone later) is not searched in a batch at all, since that record
-may be created between the batch's search and a later record's create; if the batch search fails, every
-record of the chunk is searched alone (its error, if it recurs, is then that record's).
-
-With several workers (``FlowSpec.write_concurrency``), records of the previous chunk may still be in
-flight when a chunk is searched: two records sharing a natural key across chunks could then both miss
-each other, as two workers searching at once already can. The targets with ``find_many`` today (Coupa's,
-Fusion's purchase orders) write one record at a time.
+Why: every create is preceded by a natural-key search after the record's claim, most of a backfill's
+calls one record at a time. Searching a chunk right after its claims commit keeps the order the
+exactly-once proofs rest on (claim durable, then search, then create) at one call for up to 49 records.
+A record the batch does not settle, a chunk not wholly claimed, or a failed batch search falls back to
+``find`` per record. With several workers two records sharing a natural key across chunks could miss
+each other; the targets with ``find_many`` today (Coupa's, Fusion's purchase orders) write one at a time.
 """
 
 from __future__ import annotations
@@ -45,32 +34,20 @@ def found_ahead(flow: str, target: Any, records: Sequence[Mapped]) -> dict[str, 
     try:
         answer = finder(records)
     except Exception as exc:  # each record is searched alone instead, where its error is its own
-        log.warning(
-            "%s: could not search %d records at once, searching one at a time: %s",
-            flow,
-            len(records),
-            redact(str(exc)),
-        )
+        log.warning("%s: could not search %d records at once: %s", flow, len(records), redact(str(exc)))
         return {}
     keys = {record.source_key for record in records}
     return {key: None if found is None else str(found) for key, found in answer.items() if key in keys}
 
 
 class SearchAhead:
-    """A ranged write step's search of its next days (``written_step``): when a day's writes are done, the
-    first records of the days after it, up to a chunk, are claimed and searched in one go, and each of
-    those days' writers uses those claims and answers (``take``) instead of its own.
+    """A ranged write step's search of its next days: when a day's writes are done, the first records of
+    the days after it, up to a chunk, are claimed and searched in one go (``take`` hands them over).
 
-    Why: a backfill writes hundreds of days of a few records each, and a day's chunk is only its own
-    records: a day of 3 new suppliers cost 3 searches for 3 records. With the next days in the chunk a
-    search serves up to 50 records whatever their days.
-
-    Why it keeps the order and the answers a day's own chunk has: it searches only once every record
-    written before it is (no records of an earlier look-ahead still waiting, ``held``), and it takes the
-    next records in the order the days write them, stopping at a key already in the window or in the day
-    just written (its write depends on the earlier one's outcome) and at a record left to a replay. So
-    between the search and a record's create only records of the same chunk are written, as within a
-    day. Claims never used (a day stopped, or failed before its writes) are ended by ``release``."""
+    Why: a backfill's day of 3 new suppliers cost 3 searches; with the next days in the chunk a search
+    serves up to 50 records. It keeps a day's own order: it searches only when nothing of an earlier
+    look-ahead waits, in the days' write order, stopping at a repeated key or a record left to a replay.
+    Claims never used are ended by ``release``."""
 
     def __init__(
         self,
@@ -101,8 +78,7 @@ class SearchAhead:
         self, spec: FlowSpec, target: Any, ledger: Ledger, lease: Lease, room: int, seen: set[str]
     ) -> None:
         """Claim and search the next days' first records (``window``), when nothing searched earlier
-        still waits for its write. A record of the window another writer holds leaves the window unclaimed:
-        it will be claimed alone on its day and may be created before the others."""
+        still waits for its write."""
         if self.held or not callable(getattr(target, "find_many", None)):
             return
         window = self.window(room, seen)
@@ -118,12 +94,9 @@ class SearchAhead:
 def claim_and_search(
     spec: FlowSpec, target: Any, ledger: Ledger, lease: Lease, records: Sequence[Mapped]
 ) -> dict[str, Claimed]:
-    """By source key, ``lease``'s claim on each of ``records`` not yet written, taken in one commit, and
-    then what ``target.find_many`` answered for it (``Claimed``): the next days' first records
-    (``SearchAhead``), or a replay's queued records of one flow (``flows.replay_ahead``).
-
-    All or nothing: when a record of them is held by another writer it is claimed alone when its turn
-    comes and may be created before the others, so none is claimed here ({}), as when the ledger fails."""
+    """By source key, ``lease``'s claim on each of ``records`` not yet written, taken in one commit, with
+    what ``target.find_many`` answered for it. All or nothing: a record another writer holds may be
+    created before the others, so then none is claimed ({}), as when the ledger fails."""
     flow = (spec.integration, spec.entity, spec.source_system)
     keys = [record.source_key for record in records]
     try:

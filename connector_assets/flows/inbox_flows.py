@@ -1,8 +1,5 @@
-"""The jobs of a flow fed by a system's webhook inbox and its poll (``flows.documents``).
-
-Such a flow maps a day's documents from the staged poll and the inbox together (its assets:
-``build_flow_assets`` with ``inbox``); its job is polled in UTC days (``<flow>_poll``), a fallback for
-missed webhooks (the kit's ``FlowJobs``). Used by BILL payments -> JDE (``jde_bill``) and Coupa -> JDE.
+"""The jobs of a flow fed by a system's webhook inbox and its poll (``flows.documents``): polled in UTC days
+(``<flow>_poll``), a fallback for missed webhooks. Used by BILL payments -> JDE and Coupa -> JDE.
 """
 
 from collections.abc import Callable, Iterable

@@ -1,10 +1,6 @@
-"""Pandera models built on first use, so loading the definitions does not import pandas and pandera.
-
-Every run, every ``dagster`` command and the code server load ``connector_assets.definitions``; pandas and
-pandera cost about 0.75 s of that, yet only a flow's mapped and write steps validate anything.
-So a model is declared as a function that imports pandera and returns the ``DataFrameModel`` class, and
-``@lazy_model`` turns it into a ``LazyModel``: it has the model's name at once (asset descriptions use it)
-and builds the class the first time something validates with it (or subclasses it, ``.model``).
+"""Pandera models built on first use, so loading the definitions does not import pandas and pandera (about
+0.75 s of every ``dagster`` command, yet only mapped and write steps validate). ``@lazy_model`` wraps a
+function returning the ``DataFrameModel`` class: the name is known at once, the class built on first use.
 
 A module declaring models must not use ``from __future__ import annotations``: pandera resolves a
 field's ``Series[str]`` through the module's globals, and ``Series`` is imported inside the builder

@@ -1,11 +1,6 @@
-"""Changing a mapping table the ledger holds: one path for the exceptions desk and ``mappings import``.
-
-Why one path: a row an AP clerk saves at the desk and a row a bulk import brings must meet the same checks
-before anything is saved. The whole table as it would be is checked as its file would be
-(``MappingTable.check_rows``: format, keys given twice, one-to-one tables), then every added or changed
-row against the systems' master data (``MappingTable.master``); a problem refuses the change naming each
-key, its value and what is wrong, and nothing is saved. A change that passes is saved with who and why,
-versioned (``Ledger.change_mapping``), and the next run or replay maps with it.
+"""Changing a mapping table the ledger holds: one path for the exceptions desk and ``mappings import``, so a
+row saved at the desk and one a bulk import brings meet the same checks (the table's format, then each
+changed row against the systems' master data) before anything is saved, versioned, with who and why.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """How a mapping table's rows are checked against the systems' own master data before a change is saved.
 
-Why a check beside the format: a row can be well formed and still wrong for the systems it maps between (a
-JDE account that is not in F0901 or takes no postings, a Coupa payment term that does not exist, a BILL
-department that is archived). A flow would refuse every record that meets such a row; the exceptions desk
-and ``ml-connector mappings import`` refuse the row instead, before it is saved, naming the key, the value
-and what the system said. A table declares its check with the resource keys it reads
-(``resources_from_settings``: ``jde``, ``coupa``, ``bill``, ``procurify``, ``fusion``, ``procore``), and
-the check reads what the rows name, never the whole chart.
+A row can be well formed and still wrong (a JDE account not in F0901, an archived BILL department); a flow
+would refuse every record meeting it, so the desk and ``mappings import`` refuse the row instead. A table
+declares its check with the resource keys it reads; the check reads what the rows name, never the chart.
 """
 
 from __future__ import annotations

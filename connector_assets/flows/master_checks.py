@@ -1,9 +1,6 @@
-"""Building blocks of a mapping table's master-data check (``mapping_master.MasterData``): a system side
-answers ``{value: problem}`` for the values it was asked about, once per distinct value; a table's check
-turns that into ``{key: problem}`` for the rows that name each value, on either column.
-
-Why: a table maps many keys to one value (every JDE account to one BILL account), so the system is asked
-about each distinct value once, and each row that names a refused value is refused with the same words.
+"""Building blocks of a mapping table's master-data check (``mapping_master.MasterData``): a table maps many
+keys to one value, so a system side answers ``{value: problem}`` once per distinct value, and the check
+turns that into ``{key: problem}`` for every row naming a refused value, on either column.
 """
 
 from __future__ import annotations

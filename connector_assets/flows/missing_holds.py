@@ -1,13 +1,9 @@
 """A run's look at its flow's records held for a record their target lacks, once per target session.
 
-A record held on a missing record (``connector_resources.missing_records``: a supplier JDE has not set
-up, an account not in F0901) is queued ``held``; a replay never takes it, but a run of its day maps it again
-and would send it again, to be refused again. ``MissingHolds`` stops that without a call to the target:
-before the session's first write it reads the flow's held items once, asks the target (one read per kind:
-``appeared``) whether any missing record exists now and releases those (an audit ``release`` each), then
-answers each record: still held (the same content as when it was held, its missing record still missing)
-raises the same hold again, so the writer re-holds it with its reason and nothing is sent; anything else
-(released now, changed in the source, never held) is written as usual.
+A replay never takes such a record, but a run of its day maps it again and would send it again, to be
+refused again. Before the session's first write, ``MissingHolds`` reads the flow's held items once, asks
+the target (one read per kind: ``appeared``) which missing records exist now and releases those; a record
+still held with the same content raises the same hold again, so nothing is sent.
 """
 
 from __future__ import annotations
@@ -19,7 +15,7 @@ from typing import Any
 
 from connector_assets.flows.records import FlowSpec, Mapped
 from connector_resources.ledger import Ledger
-from connector_resources.missing_records import MissingRecord, appeared_in, missing_of
+from connector_resources.missing_records import Kinds, MissingRecord, appeared_in, missing_of
 from connector_resources.redaction import get_logger
 from connector_resources.replay import release_waiting
 
@@ -41,7 +37,8 @@ class MissingHolds:
     """One target session's view of its flow's records held on missing records (module docstring).
 
     ``appeared``: (held dependency keys) -> {key: why its record exists now}, read on the session's own
-    connection to the target (``missing_records.appeared_in`` over the side's checks)."""
+    connection to the target (``missing_records.appeared_in`` over the side's checks); ``kinds``: the
+    missing kinds the side declares (which held records are its to judge)."""
 
     def __init__(
         self,
@@ -49,9 +46,11 @@ class MissingHolds:
         spec: FlowSpec,
         appeared: Callable[[list[str]], Mapping[str, str]],
         *,
+        kinds: Kinds,
         run_id: str | None = None,
     ) -> None:
         self.ledger, self.spec, self.appeared, self.run_id = ledger, spec, appeared, run_id
+        self.kinds = kinds
         self._held: dict[str, _Held] | None = None
         self._lock = threading.Lock()
         self.released = 0
@@ -70,7 +69,7 @@ class MissingHolds:
         held = {
             i.source_key: _Held(i.payload, i.depends_on, i.reason)
             for i in items
-            if i.depends_on and missing_of(i.depends_on) is not None
+            if i.depends_on and missing_of(i.depends_on, self.kinds) is not None
         }
         if not held:
             return held
@@ -97,12 +96,11 @@ class MissingHolds:
             return None
         if Mapped.from_payload(item.payload).content_hash() != record.content_hash():
             return None  # changed since it was held: the change may be the fix
-        found = missing_of(item.depends_on)
+        found = missing_of(item.depends_on, self.kinds)
         if found is None:
             return None
         kind, ident = found
         return MissingRecord(kind, ident, item.reason, refused_now=False)
-
 
 
 def appeared_by(checks: Mapping[tuple[str, str, str], Callable[[list[str]], Mapping[str, str]]]):

@@ -1,10 +1,8 @@
 """A lazy pandera model's columns read without building it, for the mapped asset's column schema.
 
-The UI shows a mapped asset's columns (``dagster/column_schema``) from the flow's pandera model, and that
-metadata is fixed when the definitions load, which must not import pandas and pandera (``lazy_model``).
-So the columns are read from the declaration instead: a ``record_model`` keeps its columns as
-data; a hand-written ``@lazy_model`` builder is read from its source (the class's ``Series[...]``
-annotations and their ``pa.Field(...)`` arguments, a base model's columns first, as pandera orders them).
+``dagster/column_schema`` is fixed when the definitions load, which must not import pandera
+(``lazy_model``): a ``record_model`` keeps its columns as data; a hand-written ``@lazy_model`` builder is
+read from its source (``Series[...]`` annotations and ``pa.Field(...)`` arguments, base columns first).
 ``tests/kit/test_asset_metadata.py`` builds every flow's model and compares (``built_columns``).
 """
 

@@ -1,11 +1,7 @@
-"""Skips of records this integration will never write, so the records held on them are not left waiting.
-
-A flow skips some records for good: a bill another process already exported to an ERP, a requisition
-synced with an ERP elsewhere. A payment held on such a record (``depends_on`` its key) would wait for
-ever. A ``NeverWritten`` skip is audited like any skip, plus ``detail = {NEVER_WRITTEN: cause}``: the mark
-by which ``connector_resources.held_parents`` knows the record cannot come. In the same transaction the
-records already held on it are refused (failed, naming it and why); those held on it later are refused by
-the next replay's sweep (``replay.release_synced``).
+"""Skips of records this integration will never write (a bill another process exported), so the records
+held on them are not left waiting for ever. A ``NeverWritten`` skip is audited with
+``detail = {NEVER_WRITTEN: cause}``, the mark by which ``connector_resources.held_parents`` knows the record
+cannot come; the records held on it are refused in the same transaction, later ones by the next replay.
 """
 
 from __future__ import annotations

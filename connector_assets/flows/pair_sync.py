@@ -1,16 +1,10 @@
-"""When the two records of a pair synced both ways (a vendor and its supplier) were last brought together,
-and which side wins a conflict.
+"""When the two records of a pair synced both ways (a vendor and its supplier, Procore <-> JD Edwards) were
+last brought together, and which side wins a conflict.
 
-Used by Procore <-> JD Edwards: its ``vendors`` flow (Procore -> JDE) and ``suppliers`` flow (JDE ->
-Procore) both write the pair, and the origin mark writes the vendor too. After each of those writes the
-pair's sync time is advanced in the ledger (a cursor, ``vendor_pair:<vendor id>`` under the integration's
-name, which never moves backwards). The time is taken *after* the other system answered, so the change
-stamp our own write left there (Procore ``updated_at``, JDE UPMJ/UPMT) is never later than it: our
-write-back does not come back as an edit.
-
-Newer wins. A side "changed since the last sync" when its stamp is later than the pair's sync time. When
-both did, the later edit is the one written and the other is not; the audit says which edit was newer. A
-tie goes to JDE, the books of record.
+The pair's sync time (a ledger cursor ``vendor_pair:<vendor id>``, never moving backwards) is taken
+*after* the other system answered, so the stamp our own write left there is never later: our write-back
+does not come back as an edit. Newer wins when both sides changed since; a tie goes to JDE, the books
+of record.
 """
 
 from dataclasses import dataclass, replace
@@ -48,10 +42,11 @@ class PairSync:
         text = ledger.get_cursor(self.integration, self._stream(pair_id))
         return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=UTC) if text else None
 
-    def mark_synced(self, ledger: Ledger, pair_id: str, when: datetime | None = None) -> None:
+    def mark_synced(self, ledger: Ledger, pair_id: str) -> None:
         """Record that the pair was written now (call after the other system answered)."""
-        moment = utc(when or datetime.now(UTC))
-        ledger.advance_cursor(self.integration, self._stream(pair_id), moment.strftime(STAMP_FORMAT))
+        ledger.advance_cursor(
+            self.integration, self._stream(pair_id), datetime.now(UTC).strftime(STAMP_FORMAT)
+        )
 
     def pair_written(
         self,

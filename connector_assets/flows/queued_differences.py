@@ -1,13 +1,6 @@
 """A record the target holds differently while its own flow's retry queue holds it: one expected gap, not a
-difference per field.
-
-A flow that finds the target's record out of date sends an update; the target may refuse it (a rule, a
-locked document), a person may hold or abandon it. Until it is replayed the target keeps the record as it
-was, so its fields differ from what the flow writes because the update waits in the queue, which already
-says why. A reconciliation therefore compares a record's fields inside ``queued_differences``: when any
-field differs and the flow's queue holds the record under one of its keys (``Expectations``: failed, held
-or abandoned, under any key form), the record is counted once as ``expected_<kind>`` with the queue's
-reason, as a missing record is; otherwise each field difference stays named, with both values.
+difference per field. Until the queued update is replayed the target keeps the record as it was, and the
+queue already says why; a record not in the queue keeps each field difference named.
 """
 
 from __future__ import annotations

@@ -1,20 +1,10 @@
-"""Per-day results of a flow step that runs a range of days in one run (a backfill).
+"""Per-day results of a flow step that runs a range of days in one run (a backfill: one process, one login).
 
-A backfill of N days runs each flow step once over the range (``flow_backfill_policy``: single run), so
-it costs one process, one login per system and one token, not N. Each day keeps its own truth all the same:
-
-* the write step tries every day and records, per day, an ``AssetCheckEvaluation`` of its check and that
-  day's own figures;
-* when every day passed, the step's one output materializes each day of the range with its own figures
-  (``add_asset_metadata(partition_key=)``), and the steps downstream run (without an output Dagster skips
-  them for the whole range);
-* when a day failed (its target unreachable, an error), each day that passed is materialized by its own
-  ``AssetMaterialization`` and no output is yielded (it would materialize the failed days too,
-  docs/backfill_mechanisms.md, section 2); Dagster marks the failed days FAILED when the step then raises,
-  once, after the last day, naming every failed day with its reason, and a backfill's "rerun from failure"
-  takes ``target - materialized``: exactly the failed days (and the steps downstream, skipped with the
-  failure, for the range). A day mostly refused is not such a failure: it is written and materialized,
-  and the flow's verdict step fails it the same way (``day_verdict``).
+Each day keeps its own truth: its check evaluation and figures. When every day passed, the step's output
+materializes each day with its own figures; when one failed, each passed day gets its own
+``AssetMaterialization`` and no output is yielded (it would materialize the failed days too,
+docs/backfill_mechanisms.md, section 2), then the step raises once naming every failed day, so "rerun from
+failure" takes exactly those days.
 """
 
 from __future__ import annotations

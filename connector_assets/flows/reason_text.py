@@ -1,11 +1,6 @@
-"""Reasons as a person reads them: whole, or cut at a word with an ellipsis where a channel has a real limit;
-and open records counted by their kind of refusal (``refusals.Refusal.group``, stored with each queue item),
-each kind shown by its title with one record's sentence as the example.
-
-Why: a reason cut at a fixed character ("... Rerun the partit") reads as broken. And counting by the
-sentence with what names one record masked split one kind into many (a closed-period hold naming its
-supplier made a kind per supplier) and read as mangled; the kind is data now, so nothing reads the
-sentence back: it is only shown.
+"""Reasons as a person reads them: whole, or cut at a word with an ellipsis where a channel has a real limit
+(a fixed cut, "... Rerun the partit", reads as broken); and open records counted by their kind of refusal
+(data stored with each item, never read back from the sentence), each shown by its title and one example.
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
-"""What a reconciliation's reads cost, counted once for every integration: each session's HTTP calls
-(logins and logouts included) are added to the report's count for its system, so the report can say what
-the day's comparison cost (``<system>_api_calls`` in its metadata).
-
-Why here: JDE <-> BILL wrote ``CountedJde``, Procore -> JDE ``counted``, and both Procurify integrations
-reused them across packages; the kit holds them so no integration imports another's reconciliation.
+"""What a reconciliation's reads cost: each session's HTTP calls (logins included) added to the report's
+count for its system (``<system>_api_calls``). In the kit so no integration imports another's.
 """
 
 from collections.abc import Iterator

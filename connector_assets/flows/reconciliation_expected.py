@@ -1,14 +1,7 @@
 """Why a record the target lacks is not a difference: the retry queue's word on it, found under whatever key
-the flow keyed it.
-
-A reconciliation names a record as its source system knows it (a voucher ``00001/4471/PV``, a supplier
-``4472``); a flow may have queued it under another key (``voucher:00001/4471/PV``, a bill id, one key per
-pay item). ``Expectations`` reads the integration's open and abandoned queue items once and answers for
-any of the keys a reconciliation can name: held on an accounting period or a close, held on another record,
-queued (refused by the target or by rule: a credit voucher, a mapping not found) or abandoned by an
-operator. ``account_for`` counts such a record on the report (``Report.expect``), never as a difference.
-
-Lookups are in memory: one query per status for the whole integration, whatever the number of records.
+the flow keyed it (a voucher ``00001/4471/PV`` may be queued as ``voucher:00001/4471/PV`` or per pay item).
+``Expectations`` reads the integration's open and abandoned items once (one query per status) and
+``account_for`` counts such a record on the report (``Report.expect``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Counts and totals of both sides per key (a vendor and period, ...), as a reconciliation's table.
-
-Both Procurify reconciliations keep, per vendor and period, how many bills and how much each side holds,
-and show it as a markdown table in the asset's metadata with the difference per row; the key columns and
-the words are theirs, the arithmetic and the table are written here once.
+"""Counts and totals of both sides per key (a vendor and period, ...), with the difference per row, as a
+reconciliation's markdown table: the key columns and words are the caller's, the arithmetic is here once.
 """
 
 from __future__ import annotations

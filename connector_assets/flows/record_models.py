@@ -1,11 +1,6 @@
-"""A flow's record model declared as data: its columns in one call, the pandera class built on first use.
-
-Every flow checks its mapped records with a strict, coercing pandera ``DataFrameModel`` (the blocking check
-before the write). Written out, each model is the same dozen lines (the lazy builder, pandera's imports,
-the class, its ``Config``) around the lines that differ, the columns; ``record_model`` takes only those
-(``string``, ``matching``, ``one_of``, ``whole``, ``number``) and builds the class lazily (``lazy_model``),
-so loading the definitions still imports no pandera. ``base`` extends another model (a system side's
-contract plus the integration's own columns), as subclassing ``base.model`` would.
+"""A flow's record model declared as data: its columns in one call, the strict, coercing pandera class built
+on first use (``lazy_model``) instead of the same dozen lines around each model's columns. ``base``
+extends another model, as subclassing ``base.model`` would.
 """
 
 import sys

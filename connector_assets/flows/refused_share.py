@@ -1,29 +1,12 @@
 """The share of a day's records refused, and when it looks systemic.
 
-A refusal is a fact about one record (an account code nobody mapped, a vendor carrying another system's
-key): it is queued with its reason and the other records of the day are written all the same. When more
-than ``FlowSpec.systemic_share`` of the records a day judged (at least ``FlowSpec.systemic_min``) are
-refused, the cause is most likely one broken mapping or schema rather than the records, so the day is
-marked loudly, without holding back what passed:
+A refusal is a fact about one record; when more than ``FlowSpec.systemic_share`` of a day's judged records
+(at least ``systemic_min``) are refused, the cause is most likely one broken mapping or schema, so the day
+is marked loudly without holding back what passed: the mapped check fails as WARN (ERROR would stop the
+good records), the written check as ERROR, and ``<flow>_verdict`` fails the run naming the causes.
 
-* the mapped step's ``writable`` check fails with WARN severity (a blocking check only stops the write on
-  ERROR, and the records that passed every check must still be written), the causes grouped with counts;
-* the write step writes what passed and materializes the day, so every step after it in the run goes on
-  (the payments on those vouchers, the export and paid marks, later flows); its ``no_failed_records``
-  check fails (ERROR) with the same grouping;
-* the flow's last step, ``<flow>_verdict`` (``day_verdict``), takes the day's verdict again from the retry
-  queue and fails naming the causes: the run ends red, the verdict's partition shows FAILED, a backfill
-  ends COMPLETED_FAILED and the run-failure alert fires with the reasons. "Rerun from failure" runs the
-  verdict alone and passes once the refused records are written (``ml-connector replay`` after the fix);
-  a rerun of the whole day sends nothing twice (the ledger skips what it wrote, a record the target refused
-  unchanged is left to a replay).
-
-What counts as refused: a failed item whose kind needs a person (``is_refusal``: its refusal's
-``attention``, data kept with the item, never read from its words). A record held on another record (its
-supplier, an R04110ZA batch, a closed period, master data not set up yet) is waiting, not refused; a held
-record just released (its dependency synced, due for replay) and a record the target did not answer for
-(an outage, a limit) wait on the flows too: none counts, on either side of the share. Refusals are counted
-by kind (``Refusal.group``), shown by its title with a record's sentence.
+Refused means a failed item whose kind needs a person (its refusal's ``attention``, data, never its
+words); records held on another record, just released, or not answered (an outage) wait and never count.
 """
 
 from collections.abc import Iterable, Sequence

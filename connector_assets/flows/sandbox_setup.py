@@ -1,11 +1,6 @@
-"""What ``make dev`` asks of each integration package for the embedded sandboxes: a one-time set-up at
-start and, optionally, the people who act on the connector's documents every activity round.
-
-Why here: the simulators are seeded apart (a Procurify vendor names no JDE supplier), so each integration
-needs a few set-up steps before a newcomer sees records flow, and only the package knows which. A package
-that needs any defines ``SANDBOX`` (an ``IntegrationSandbox``) in its ``sandbox`` module; ``ml-connector dev``
-finds it there (``integration_sandboxes``) and knows no integration by name. Nothing here ever acts on a
-configured (real) system: ``embedded`` answers None as soon as one of the systems is configured.
+"""What ``make dev`` asks of each integration package for the embedded sandboxes: a one-time set-up and,
+optionally, the people who act on documents each round. The simulators are seeded apart, so only the
+package knows its set-up (its ``sandbox.SANDBOX``); nothing here acts on a configured (real) system.
 """
 
 from __future__ import annotations
@@ -14,7 +9,6 @@ import importlib
 import importlib.util
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, Protocol
 
 SANDBOX_MODULE = "sandbox"
@@ -37,11 +31,12 @@ class IntegrationSandbox:
     play: Callable[[Any], Any] | None = None
 
 
-def integration_sandboxes(integrations: Iterable[ModuleType]) -> list[IntegrationSandbox]:
-    """The ``SANDBOX`` of each integration package that has a ``sandbox`` module, in the given order."""
+def integration_sandboxes(packages: Iterable[str]) -> list[IntegrationSandbox]:
+    """The ``SANDBOX`` of each integration package (by module name) that has a ``sandbox`` module, in the
+    given order."""
     found = []
-    for package in integrations:
-        name = f"{package.__name__}.{SANDBOX_MODULE}"
+    for package in packages:
+        name = f"{package}.{SANDBOX_MODULE}"
         if importlib.util.find_spec(name) is None:
             continue
         found.append(importlib.import_module(name).SANDBOX)

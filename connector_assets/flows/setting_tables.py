@@ -1,10 +1,5 @@
-"""A mapping table declared from its setting in one call, and a table whose keys have a shape too.
-
-Every integration declares its CSV tables the same way: the asset is the setting's name, the sandbox file
-its default, guarded by the two sandboxes the sandbox tables fit (``MappingTable.from_setting``).
-``setting_table`` says that once; a table with ``check_key`` is a ``KeyCheckedTable``, whose every key is
-checked when the file is read (naming the file and the line) before the values are. Used by JDE -> BILL
-(three tables) and Procore -> JDE (projects, cost codes).
+"""A mapping table declared from its setting in one call (``setting_table``), and a ``KeyCheckedTable`` whose
+every key is checked when the file is read, naming the file and the line.
 """
 
 import csv

@@ -15,13 +15,9 @@ def target_asset_name(spec: FlowSpec) -> AssetKey:
 
 
 def target_asset(spec: FlowSpec, partitions_def: PartitionsDefinition | None, group: str) -> AssetSpec:
-    """The flow's records as they stand in the target (Coupa suppliers, JDE vouchers, ...).
-
-    Not materialized by this project: the target owns them. Each write step observes it for its day
-    (how many of the day's records the target holds, by action), so lineage reads source -> mapped ->
-    written -> target -> reconciliation, and the target's own page shows what reached it per day. It
-    cannot be the target system's source asset itself (e.g. ``coupa/invoices``): flows run both ways, and
-    that would close a cycle."""
+    """The flow's records as they stand in the target, observed by each write step for its day (the
+    target owns them). Not the target system's source asset itself (``coupa/invoices``): flows run both
+    ways, and that would close a cycle."""
     return AssetSpec(
         target_asset_name(spec),
         deps=[spec.key("written")],

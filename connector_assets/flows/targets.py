@@ -1,12 +1,8 @@
 """Where a flow writes: its route (integration, source and target system) and its target.
 
-A SaaS target is the client's raw find / create / update on one session. Adoption and deduplication are
-``write_one``'s (claim, search by natural key, adopt, create); a target only says how its system finds a
-record by natural key and how it creates and updates one. What is the same for every target, whatever
-its system (holding the session, opening it for a run or for a replay, what it writes for ``ping``), is
-here once, and ``FlowRoute.flow`` declares a flow from the few things that are its own. A target that
-decides with the ledger (every JDE target, Fusion's invoices) is a ``LedgerTarget``: it also holds the
-run's ledger, run id and partition and its flow (``Held``), given the one way for a run and a replay.
+A target only says how its system finds a record by natural key and creates and updates one; adoption
+and deduplication are ``write_one``'s. What every target shares (its session, opened for a run or a
+replay) is here once, and ``FlowRoute.flow`` declares a flow from the few things that are its own.
 """
 
 import threading
@@ -23,12 +19,8 @@ from connector_resources.ledger import Ledger
 
 class SessionTarget:
     """A target over one session of the resource named ``resource`` (``coupa``, ``bill``, ...), opened
-    with ``session_options`` (e.g. the Coupa flow whose OAuth scopes it needs).
-
-    ``write_concurrency`` and ``pool`` become the flow's ``FlowSpec.write_concurrency`` / ``write_pool``
-    (``FlowRoute.flow``): how many records its write step writes at once on the one session (its
-    workers share the session, its login and its client's in-flight cap), and the step's pool. Left
-    None, the resource's defaults apply (``resource_write_options``: BILL 3 in ``bill_<org>``)."""
+    with ``session_options`` (e.g. the OAuth scopes a Coupa flow needs). ``write_concurrency`` and
+    ``pool`` become the flow's (None: ``resource_write_options``)."""
 
     resource: ClassVar[str]
     session_options: ClassVar[Mapping[str, Any]] = {}
@@ -38,9 +30,8 @@ class SessionTarget:
 
     def __init__(self, session: Any) -> None:
         self.session = session
-        # A write step with ``write_concurrency`` > 1 calls find / create / update from that many threads on
-        # this one object: a target keeping state across records (an index of the target's records, built
-        # once and added to) guards it with this lock. The session itself is safe to share.
+        # Guards a target's state across records (an index built once) when several workers write through
+        # this one object; the session itself is safe to share.
         self.lock = threading.RLock()
 
     @property
@@ -52,22 +43,21 @@ class SessionTarget:
     @classmethod
     @contextmanager
     def opened(cls, resource: Any, *held: Any, **named: Any) -> Iterator[Self]:
-        """The target on a session of ``resource`` (the API resource itself), closed after the block;
-        ``held`` / ``named`` are what a subclass holds beside the session (its constructor's arguments)."""
+        """The target on a session of ``resource``, closed after the block; ``held`` / ``named``: the
+        subclass's constructor arguments beside the session."""
         with resource.session(**cls.session_options) as session:
             yield cls(session, *held, **named)
 
     @classmethod
     def for_run(cls, context: Any, spec: FlowSpec | None = None) -> AbstractContextManager[Self]:
-        """``FlowSpec.open_target`` (``FlowRoute.flow`` gives the flow): on the run's resource."""
+        """``FlowSpec.open_target``: on the run's resource."""
         return cls.opened(getattr(context.resources, cls.resource))
 
     @classmethod
     def for_replay(
         cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
     ) -> AbstractContextManager[Self]:
-        """A replay's opener (``register_settings_replay``; ``ledger_target_replay`` gives the replay's
-        ledger and the flow too): on the replay's resource."""
+        """A replay's opener: on the replay's resource."""
         return cls.opened(resources[cls.resource])
 
 
@@ -81,10 +71,8 @@ class Held(NamedTuple):
 
 
 class LedgerTarget(SessionTarget):
-    """A target that decides with the ledger (a JDE voucher is never rewritten, a Fusion invoice another
-    bill holds is refused): it holds the run's ledger, run id and partition and its flow (``Held``; in a
-    replay, the replay's ledger and no run), given by ``for_run`` / ``for_replay`` through ``open_on``,
-    which a target needing a second system's session overrides."""
+    """A target that decides with the ledger (a JDE voucher is never rewritten): it holds ``Held`` (in a
+    replay, the replay's ledger and no run), given through ``open_on`` for a run and a replay alike."""
 
     def __init__(
         self,
@@ -114,20 +102,17 @@ class LedgerTarget(SessionTarget):
 
     @classmethod
     def open_on(cls, resource: Callable[[str], Any], held: Held) -> AbstractContextManager[Self]:
-        """The target on one session of ``resource(cls.resource)`` (the run's or the replay's resource of
-        that name), holding ``held``. A target that needs another system's session too (a supplier written
-        back to its vendor) says so here, and is opened the same way for a run and for a replay."""
+        """The target on one session of ``resource(cls.resource)``, holding ``held``; a target that needs
+        another system's session too overrides this."""
         return cls.opened(resource(cls.resource), *held)
 
     @classmethod
     def replay(cls, spec: FlowSpec, resources: Callable[[], dict[str, Any]]) -> Callable[..., Any]:
         """``spec``'s replay handler through this target: remapped with ``resources()`` (built once per
-        replay), written with the replay's ledger (``replay_resources.ledger_target_replay``)."""
-        from connector_assets.flows.replay_resources import ledger_target_replay
+        replay), written with the replay's ledger (``replays.ledger_target``)."""
+        from connector_assets.flows.replays import ledger_target
 
-        return ledger_target_replay(
-            spec, lambda built, ledger: cls.for_replay(built, ledger, spec), resources
-        )
+        return ledger_target(lambda built, ledger: cls.for_replay(built, ledger, spec))(spec, resources)
 
 
 # Records a write step to BILL writes at once, per request BILL allows in flight: while the cap's requests
@@ -140,12 +125,8 @@ RECORDS_PER_REQUEST_SLOT = 2
 
 def resource_write_options(resource: str) -> tuple[int, str | None]:
     """How a write step to ``resource`` writes: records at once, and its pool (None: ``write_<system>``).
-
-    Where the API caps the requests in flight (BILL: 3 per organization, ``api_pools.session_write_limits``),
-    twice the cap of records at once (``RECORDS_PER_REQUEST_SLOT``: 6 for BILL) with the client holding the
-    requests to the cap, in the pool every step calling that API shares (BILL's ``bill_<org>``, limit 1,
-    with its source reads), so those steps never have more than the cap in flight together. Every other
-    system: one record at a time."""
+    Where the API caps the requests in flight (BILL: 3 per organization), twice the cap of records, in
+    the pool every step calling that API shares; every other system one record at a time."""
     in_flight, pool = session_write_limits(resource)
     if in_flight is None:
         return 1, pool
@@ -199,9 +180,8 @@ class FlowRoute:
 
 
 class TargetOpener:
-    """A flow's ``FlowSpec.open_target`` when it is declared with its target class (``FlowRoute.flow``):
-    the class opened for the run, for the flow. The spec is set once built (it holds this opener), so the
-    class is the flow's one declaration of its target, and ``target`` says which it is."""
+    """A flow's ``FlowSpec.open_target`` when declared with its target class: the class opened for the
+    run; ``spec`` is set once built (the spec holds this opener)."""
 
     def __init__(self, target: type[SessionTarget]) -> None:
         self.target = target

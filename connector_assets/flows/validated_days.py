@@ -1,11 +1,6 @@
-"""A write step's staged days, read and validated a few days ahead (``records.validate_days``).
-
-Why: the write step validates each day's staged records again before sending them (a re-execution from
-failure skips the mapped step's check), and a pandera pass costs about 10 ms however few records it holds;
-a backfill's one run writes hundreds of days of a few records each. So the step asks for its days in turn,
-and the first request reads that day and the ones after it, up to ``RECORDS_PER_PASS`` records, and
-validates them in one pass. A day whose staged rows cannot be read keeps its error, raised when that day
-is asked for: it fails alone, as it did when each day was read on its own.
+"""A write step's staged days, read and validated a few days ahead (``records.validate_days``): a pandera pass
+costs about 10 ms however few records it holds, and a backfill writes hundreds of small days. A day whose
+rows cannot be read keeps its error until asked for, so it fails alone.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """JSON values as the SaaS APIs render them, read one way: text trimmed (None and blanks are ""), money and
-quantities as ``Decimal`` (never float), counts and codes that may come as digit strings.
-
-Why in the kit: every system's readers and mappers meet the same shapes (a number sent as ``"12.50"`` or
-``12.5``, a line number as ``"3"``), and two copies read them slightly differently before.
+quantities as ``Decimal`` (never float), counts and codes that may come as digit strings (``"12.50"`` or
+``12.5``, a line ``"3"``); two copies read them slightly differently before.
 """
 
 from __future__ import annotations

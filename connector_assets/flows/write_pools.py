@@ -11,15 +11,9 @@ from connector_resources.api_pools import api_pool_limit
 
 def write_pool(spec: FlowSpec) -> str:
     """The Dagster concurrency pool of a flow's write step: ``FlowSpec.write_pool`` when the flow names one
-    (a BILL target: ``bill_<organization>``, shared with BILL's source reads, see
-    ``connector_resources.bill.resource``), else ``write_<target system>`` (``write_coupa``,
-    ``write_jde``), limit 1 (``ml-connector dev`` applies it).
-
-    So two runs of one flow write one after the other, whatever their partitions (the ledger's lease,
-    ``Lease``, guards the record itself; the pool keeps the runs from meeting at all), and, with a backfill
-    running one day per run, no two write steps call the same API at once: one client paces itself to the
-    API's ceiling (Coupa 24 of its 25 req/s), so several would exceed it together. It is per target system
-    rather than per flow for that reason; a step has one pool."""
+    (BILL's ``bill_<organization>``, shared with its source reads), else ``write_<target system>``, limit 1.
+    Per target system, not per flow: one client paces itself to the API's ceiling (Coupa 24 of its 25
+    req/s), so two write steps calling the same API at once would exceed it together."""
     return spec.write_pool or f"write_{spec.target_system.lower()}"
 
 
@@ -36,14 +30,9 @@ def pool_limit(pool: str) -> int | None:
 
 
 def apply_write_pool_limits(instance: DagsterInstance, assets: Iterable[Any]) -> dict[str, int]:
-    """Set every pool of ``assets`` that ``pool_limit`` knows on ``instance``: the write pools
-    (``write_pool``) and BILL's organization pools to one step at a time.
-
-    Named pool limits live in the instance database, not in ``dagster.yaml`` (whose ``default_limit``
-    of 3 would otherwise apply), so they are set whenever the project starts an instance
-    (``ml-connector dev``); elsewhere ``dagster instance concurrency set write_<system> 1`` (and
-    ``bill_<org> 1``) does the same.
-    """
+    """Set the write pools and BILL's organization pools of ``assets`` to one step at a time on
+    ``instance``. Named pool limits live in the instance database, not ``dagster.yaml`` (whose
+    ``default_limit`` of 3 would apply); elsewhere ``dagster instance concurrency set write_<system> 1``."""
     pools = sorted(
         {asset.op.pool for asset in assets if isinstance(asset, AssetsDefinition) and asset.op.pool}
     )

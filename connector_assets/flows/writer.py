@@ -1,28 +1,14 @@
 """The write step's loop over one day's records: one at a time, or ``FlowSpec.write_concurrency`` at once.
 
-Why parallel: a target whose API allows several requests in flight (BILL: 3 per organization) is slow
-one record at a time (each write is a search and a create, each a round trip). Writing N records at
-once on the step's one target session fills the API's cap and no more: the client's own in-flight
-limit (shared by every thread of the process) holds the requests to it, and the session's login is
-shared, so workers cost no extra logins. N may exceed the cap (BILL: 6 records for 3 requests,
-``targets.resource_write_options``): a record spends part of its write in the ledger, between its
-requests, and meanwhile another record's request takes the slot.
+Why parallel: a target allowing several requests in flight (BILL: 3 per organization) is slow one record
+at a time. N records at once on one session fill the API's cap: the client's in-flight limit holds the
+requests to it, and N may exceed it (BILL: 6), as a record spends part of its write in the ledger. Each
+worker runs ``write_record``; each ledger call checks out its own connection, so workers never share a
+transaction (``tests/kit/test_write_concurrency.py``). Records of one source key go to one worker, in order.
 
-Each worker runs the sequential ``write_record`` for its record, so leases, counts and queueing are as
-one at a time. The ledger is safe across threads: each call checks a connection of its own out of the
-pool (SQLite in WAL with ``BEGIN IMMEDIATE`` writers; PostgreSQL row locks), so workers never share a
-transaction (``tests/kit/test_write_concurrency.py`` proves it on both databases).
-
-Ordering: records of one source key are written by one worker in order (a repeat of a key would
-otherwise race its own lease, which the run owns, and be created twice). Records that depend on each
-other are never both in the write list: the mapped step holds a record whose dependency has not synced
-(``depends_on``), and writing the dependency releases it for a replay; so no other ordering is kept.
-
-Stopping: when the target is unreachable (``UNREACHABLE_AFTER`` transient failures in a row with none
-of the day written) or refuses every call until a known time (``retry_at``: BILL's hourly cap), no
-worker takes another record; those in flight finish, the records not sent are queued with the reason
-(and, for a limit, when the target accepts calls again, in UTC and local time) and the step fails
-without a step retry: nothing is lost, and "rerun failed" (or ``replay``) picks it up.
+Stopping: when the target is unreachable (``UNREACHABLE_AFTER`` transient failures with none of the day
+written) or refuses every call until a known time (BILL's hourly cap), no worker takes another record; the
+records not sent are queued with the reason and the step fails without a retry.
 """
 
 from __future__ import annotations

@@ -1,17 +1,10 @@
 """What a ``<flow>_written`` materialization says about its day, and the check that turns red on it.
 
-A write step succeeds when it has tried every record: one record's failure goes to the retry queue and
-never stops the batch. So "Materialized" alone said nothing about whether the day reached the target
-(``create=0 skip=2 fail=13`` showed green). The day's truth is the retry queue: the records the flow met
-in that partition (the audit trail keeps the partition of every fail and hold) that are still failed, held
-on something a person must do (a master record the target lacks), or waits that outlived what they wait
-for (``refusals.wait_outlived``: the record it waits for synced and it was not released, or it waited
-longer than ``ML_HELD_ALERT_HOURS``). The check fails on those, with the reasons counted by kind
-(``Refusal.group``, stored with each item) and each kind shown by its title and one record's sentence; it
-counts the day's open records in the two views (``needs_person``, ``clears_by_itself``). The
-materialization carries the day's own figures, so the check's partitions (asset -> Checks) show which days
-need attention, red, and why (``day_checks``: the evaluation must target the day's materialization); a
-replay that writes a day's last failed record evaluates the day again, green.
+A write step succeeds once it tried every record, so "Materialized" alone said nothing
+(``create=0 skip=2 fail=13`` showed green). The day's truth is the retry queue: the records of the
+partition still failed, held on something a person must do, or waiting past what they wait for
+(``refusals.wait_outlived``). The check fails on those, counted by kind; a replay that writes a day's
+last failed record evaluates the day again, green.
 """
 
 from collections.abc import Iterable
