@@ -32,11 +32,8 @@ from connector_assets.flows.records import Created, FlowSpec, Mapped, Unchanged
 from connector_assets.flows.target_boundary import (
     PLACEHOLDER,
     TargetBoundary,
-    as_written,
-    created_unsent,
     holding,
     is_placeholder,
-    wrapped,
 )
 from connector_resources.http.write_hold import WouldWrite
 from connector_resources.redaction import redact
@@ -185,16 +182,6 @@ def capturing(path: Path) -> Iterator[Capture]:
             yield capture
     finally:
         capture.close()
-
-
-# What the sides asked of a preview, now asked of the kit's target boundary.
-as_previewed = as_written
-created_in_preview = created_unsent
-
-
-def previewed(spec: FlowSpec, target: Any) -> Any:
-    """``target`` as a write step uses it: itself, or wrapped when a preview is capturing."""
-    return wrapped(spec, target)
 
 
 def flat(value: Any) -> dict[str, Any]:
