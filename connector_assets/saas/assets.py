@@ -2,14 +2,16 @@
 whole per entity without a documented change stamp (``Session.SNAPSHOT_ENTITIES``). An entity without a
 declared key (``Session.KEYS``) stops the code from loading rather than being staged under a guessed
 ``id``. Adding a system is a line in ``CLIENTS``; each gets a job and a poll schedule
-(``ML_<SYSTEM>_POLL_CRON``, default every 15 minutes).
+(``ML_<SYSTEM>_POLL_CRON``, default every 15 minutes). A source asset's description names the endpoint(s)
+it reads (``Procurify GET /api/v3/vendors/``), read from each client's entity table the way it builds URLs.
 """
+
+from collections.abc import Callable
 
 from dagster import AssetSelection, define_asset_job
 
 from connector_assets.procore.sources import read_procore_companies
 from connector_assets.runtime.polling import build_poll_schedule
-from connector_assets.saas.endpoints import endpoint
 from connector_assets.saas.entities import SaasEntity, SourceReader, build_entity_asset, saas_daily_partitions
 from connector_resources import settings
 from connector_resources.base import ApiConnectionResource, SaasSession
@@ -19,13 +21,46 @@ from connector_resources.fusion import FusionResource, FusionSession
 from connector_resources.procore import ProcoreResource, ProcoreSession
 from connector_resources.procurify import ProcurifyResource, ProcurifySession
 
-# system key -> (resource class, session class, title)
-CLIENTS: dict[str, tuple[type[ApiConnectionResource], type[SaasSession], str]] = {
-    "coupa": (CoupaResource, CoupaSession, "Coupa"),
-    "bill": (BillResource, BillSession, "BILL"),
-    "procurify": (ProcurifyResource, ProcurifySession, "Procurify"),
-    "procore": (ProcoreResource, ProcoreSession, "Procore"),
-    "fusion": (FusionResource, FusionSession, "Oracle Fusion"),
+
+def _coupa(entity: str) -> tuple[str, ...]:
+    from connector_resources.coupa.entities import ENTITIES
+
+    return (f"/{ENTITIES[entity].path}",)
+
+
+def _bill(entity: str) -> tuple[str, ...]:
+    from connector_resources.bill.listing import ENTITY_SPECS
+
+    return (f"/{ENTITY_SPECS[entity].path}",)
+
+
+def _procurify(entity: str) -> tuple[str, ...]:
+    from connector_resources.procurify.entities import SPECS
+
+    return (SPECS[entity].path,)
+
+
+def _procore(entity: str) -> tuple[str, ...]:
+    from connector_resources.procore.entities import ENTITY_SPECS
+
+    return tuple(source.path for source in ENTITY_SPECS[entity].sources)
+
+
+def _fusion(entity: str) -> tuple[str, ...]:
+    from connector_resources.fusion.entities import ENTITIES
+    from connector_resources.fusion.resource import REST_CONTEXT
+
+    return (f"{REST_CONTEXT}/<version>/{ENTITIES[entity].resource}",)
+
+
+Paths = Callable[[str], tuple[str, ...]]
+# system key -> (resource class, session class, title, the API path(s) an entity is read from)
+CLIENTS: dict[str, tuple[type[ApiConnectionResource], type[SaasSession], str, Paths]] = {
+    "coupa": (CoupaResource, CoupaSession, "Coupa", _coupa),
+    "bill": (BillResource, BillSession, "BILL", _bill),
+    "procurify": (ProcurifyResource, ProcurifySession, "Procurify", _procurify),
+    "procore": (ProcoreResource, ProcoreSession, "Procore", _procore),
+    "fusion": (FusionResource, FusionSession, "Oracle Fusion", _fusion),
 }
 # BILL answers a 4th concurrent call per org with BDC_1322: every step calling BILL (these reads, the
 # BILL write steps: ``flows.targets.resource_write_options``) is in one pool per org, limit 1 step
@@ -55,6 +90,11 @@ def declared_key(system: str, session: type[SaasSession], entity: str) -> tuple[
     return fields
 
 
+def endpoint(system: str, entity: str) -> str:
+    """``GET <path>`` (paths joined by " + " when an entity is read from several lists)."""
+    return "GET " + " + ".join(CLIENTS[system][3](entity))
+
+
 SAAS_ENTITIES = [
     SaasEntity(
         system,
@@ -64,7 +104,7 @@ SAAS_ENTITIES = [
         key_fields=declared_key(system, session, entity),
         pool=POOLS.get(system),
     )
-    for system, (_resource, session, title) in CLIENTS.items()
+    for system, (_resource, session, title, _paths) in CLIENTS.items()
     for entity, field in session.ENTITIES.items()
 ] + [
     SaasEntity(
@@ -76,7 +116,7 @@ SAAS_ENTITIES = [
         whole=True,
         pool=POOLS.get(system),
     )
-    for system, (_resource, session, title) in CLIENTS.items()
+    for system, (_resource, session, title, _paths) in CLIENTS.items()
     for entity in session.SNAPSHOT_ENTITIES
 ]
 
@@ -90,7 +130,7 @@ saas_jobs = [
         selection=AssetSelection.assets(*[s.asset for s in SAAS_ENTITIES if s.system == system]),
         description=f"Read {title} records changed on a day (the current day incrementally).",
     )
-    for system, (_r, _s, title) in CLIENTS.items()
+    for system, (_r, _s, title, _p) in CLIENTS.items()
 ]
 
 saas_schedules = [
@@ -106,4 +146,4 @@ saas_schedules = [
 
 
 def saas_resources() -> dict:
-    return {system: resource.from_settings() for system, (resource, _s, _t) in CLIENTS.items()}
+    return {system: resource.from_settings() for system, (resource, *_rest) in CLIENTS.items()}
