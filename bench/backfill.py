@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import importlib
-import inspect
 import json
 import os
 import re
@@ -332,24 +332,21 @@ class SandboxMeter:
 
 
 def replay_due(
-    meter: SandboxMeter, ledger: Any, resources: dict[str, Any], registers: Iterable[Callable[..., Any]]
+    meter: SandboxMeter, ledger: Any, resources: dict[str, Any], flows: Iterable[Any]
 ) -> tuple[list[Any], Any, float, dict[str, Any]]:
     """The replay of what the ledger holds due (held records released, failures due again), each read from
     its source again and written once through the flows' own replay handlers on the bench's simulators
-    (``registers``: the flows' replay registrations, given the bench's resources where they take them):
-    the items due, the replay's summary, its seconds, and the simulators' counters over it."""
+    (``flows``: the flows whose ``Replay`` the handlers are built from, on the bench's resources): the
+    items due, the replay's summary, its seconds, and the simulators' counters over it."""
     from connector_assets.flows import replay_resources
+    from connector_assets.flows.replays import build_replays
     from connector_resources.replay import replay_items
 
     own = {key: value for key, value in resources.items() if key != "ledger"}
     replay_resources.settings_resources = lambda: dict(own)
-    for register in registers:
-        if "resources" in inspect.signature(register).parameters:
-            register(resources=lambda: dict(own))
-        else:
-            register()
+    replays = build_replays(flows, lambda: dict(own))
     due = ledger.due(limit=100_000)
-    summary, seconds, _cpu, counters = meter.measure(lambda: replay_items(ledger, due))
+    summary, seconds, _cpu, counters = meter.measure(lambda: replay_items(ledger, due, replays))
     return due, summary, seconds, counters
 
 
@@ -525,12 +522,19 @@ class Found:
         return [a for k, a in self.graph.items() if k in wanted]
 
 
+@functools.cache
+def flow_specs() -> dict[str, Any]:
+    """Every integration's flows by ``FlowSpec.flow``, from the loaded components (``Deployment.specs`` of
+    them all): a profile benches one integration whatever ``ML_INTEGRATIONS`` says."""
+    from connector_assets.deployment import Deployment, integration_components
+
+    return Deployment(integration_components()).specs
+
+
 def written_flow(key: Any) -> Any | None:
     """The ``FlowSpec`` whose write step ``key`` is (``FlowSpec.key("written")``), None for another asset:
     how a report names the flow of a written materialization without reading the key's text."""
-    from connector_assets.flows.core import FLOW_SPECS
-
-    return next((spec for spec in FLOW_SPECS.values() if spec.key("written") == key), None)
+    return next((spec for spec in flow_specs().values() if spec.key("written") == key), None)
 
 
 def written_totals(result: Any) -> dict[Any, dict[str, int]]:
@@ -550,17 +554,13 @@ def written_totals(result: Any) -> dict[Any, dict[str, int]]:
 
 def flow_key(flow: str, step: str) -> Any:
     """Flow ``flow``'s asset ``step`` (``FlowSpec.key``), by the flow's name (``jde_coupa_suppliers``)."""
-    from connector_assets.flows.core import FLOW_SPECS
-
-    return FLOW_SPECS[flow].key(step)
+    return flow_specs()[flow].key(step)
 
 
 def flow_steps(flow: str) -> tuple[str, str]:
     """The step keys of flow ``flow``'s mapped and written assets in a run's event log
     (``jde_coupa__suppliers_mapped``: Dagster's op name of a two-part key)."""
-    from connector_assets.flows.core import FLOW_SPECS
-
-    spec = FLOW_SPECS[flow]
+    spec = flow_specs()[flow]
     return (spec.key("mapped").to_python_identifier(), spec.key("written").to_python_identifier())
 
 

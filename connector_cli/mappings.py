@@ -27,11 +27,11 @@ WHEN = "%Y-%m-%d %H:%M UTC"
 
 
 def enabled() -> dict[str, Any]:
-    """The tables of the enabled integrations, by name (``jde_bill/payment_terms_map``)."""
-    from connector_assets.definitions import defs
-    from connector_assets.flows.mapping_tables import enabled_tables
+    """The tables of the enabled integrations, by name (``jde_bill/payment_terms_map``): the deployment's
+    (``Deployment.tables``, its components' tables)."""
+    from connector_assets.definitions import DEPLOYMENT
 
-    return enabled_tables(defs)
+    return dict(sorted(DEPLOYMENT.tables.items()))
 
 
 def table_named(name: str) -> Any:

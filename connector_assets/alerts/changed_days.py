@@ -46,8 +46,8 @@ from dagster import (
 
 from connector_assets.alerts.check_failures import latest_day_evaluation
 from connector_assets.alerts.status import alert_sensor_status
+from connector_assets.asset_keys import flow_asset_key
 from connector_assets.flows.day_checks import current_target
-from connector_assets.flows.records import FLOW_SPECS
 from connector_assets.flows.written_check import CHECK, check_result, day_queue
 from connector_assets.operations.replay import replay_retry_queue, replayed_days_checked
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
@@ -185,17 +185,15 @@ def days_to_evaluate(
     context: SensorEvaluationContext, ledger: Ledger, changed: dict[Day, datetime]
 ) -> tuple[dict[Day, float], dict[Day, datetime]]:
     """The days whose check must be evaluated again now (with when it was last evaluated: 0 never), and
-    those a run under way will evaluate (kept for the next tick)."""
+    those a run under way will evaluate (kept for the next tick). A day's write step is named by its flow's
+    names (``flow_asset_key``); one this code location does not hold is not its to judge."""
     instance: DagsterInstance = context.instance
     under_way: RunsUnderWay | None = None
     now_due: dict[Day, float] = {}
     later: dict[Day, datetime] = {}
     for day, at in sorted(changed.items(), key=_order):
         integration, flow, partition = day
-        spec = FLOW_SPECS.get(f"{integration}_{flow}")
-        if spec is None:
-            continue
-        asset_key = spec.key("written")
+        asset_key = flow_asset_key(integration, flow, "written")
         partitioned = _partitioned(context, asset_key)
         if partitioned is None or (partitioned and partition is None):
             continue  # not this code location's flow, or a record without a day of a partitioned flow

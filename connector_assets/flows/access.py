@@ -9,7 +9,8 @@ ping said JDE was fine and the flow then failed every partition). Two sources, n
 * what the flow reaches directly, declared once on its ``FlowSpec`` (``reads`` / ``writes``) with the same
   names its code uses (e.g. ``DISTRIBUTION_TABLE``, ``CREATE_VOUCHERS``).
 
-A flow is enabled when its mapped asset is in the ``Definitions``.
+A flow is enabled when its mapped asset is in the ``Definitions``. The flows are the deployment's, handed
+in by whoever asks (``ml-connector ping`` builds the deployment): the kit never loads the definitions.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 from dagster import AssetKey, Definitions
 
-from connector_assets.flows.core import FLOW_SPECS
+from connector_assets.flows.records import FlowSpec
 from connector_resources.flow_pings import ping_name, register_flow_needs
 
 
@@ -39,18 +40,17 @@ class FlowAccess:
         return self.reads.get(system, {}), self.writes.get(system, {})
 
 
-def flow_access(defs: Definitions | None = None) -> FlowAccess:
-    """What every flow enabled in ``defs`` (the project's ``Definitions`` by default) reads and writes."""
+def flow_access(defs: Definitions, specs: Mapping[str, FlowSpec]) -> FlowAccess:
+    """What every flow of ``specs`` (a deployment's, by ``FlowSpec.flow``) enabled in ``defs`` (its
+    ``Definitions``) reads and writes."""
     from connector_assets.jde.tables import JDE_TABLES
     from connector_assets.saas.assets import SAAS_ENTITIES
 
-    if defs is None:
-        from connector_assets.definitions import defs
     staged: dict[AssetKey, tuple[str, str]] = {t.asset: ("JDE", t.table) for t in JDE_TABLES}
     staged.update({s.asset: (s.system, s.entity) for s in SAAS_ENTITIES})
     graph = defs.resolve_asset_graph()
     access = FlowAccess()
-    for flow, spec in sorted(FLOW_SPECS.items()):
+    for flow, spec in sorted(specs.items()):
         mapped = spec.key("mapped")
         if not graph.has(mapped):
             continue
@@ -81,10 +81,10 @@ def ping_checks(systems: Iterable[str]) -> list[str]:
     return sorted({*CORE_PINGS, *(ping_name(system) for system in systems)})
 
 
-def register_flow_pings(access: FlowAccess | None = None) -> FlowAccess:
-    """Give each system's ``ml-connector ping`` check what the enabled flows need of it (call after
-    ``register_core_pings``); how each system proves it is its own (``connector_resources.flow_pings``)."""
-    access = access or flow_access()
+def register_flow_pings(access: FlowAccess) -> FlowAccess:
+    """Give each system's ``ml-connector ping`` check what the enabled flows need of it (``flow_access``;
+    call after ``register_core_pings``); how each system proves it is its own
+    (``connector_resources.flow_pings``)."""
     for name, (reads, writes) in ping_needs(access).items():
         register_flow_needs(name, reads, writes)
     return access

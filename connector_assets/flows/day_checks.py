@@ -21,8 +21,8 @@ from collections.abc import Iterable, Sequence
 
 from dagster import AssetCheckEvaluation, AssetCheckResult, AssetKey, AssetRecordsFilter, DagsterInstance
 
+from connector_assets.asset_keys import flow_asset_key
 from connector_assets.flows.range_days import day_evaluation
-from connector_assets.flows.records import FLOW_SPECS
 from connector_assets.flows.written_check import check_result, day_queue
 
 # The type of ``AssetCheckEvaluation.target_materialization_data``: Dagster builds it itself for a check
@@ -75,14 +75,12 @@ def replayed_day_evaluations(
 ) -> list[AssetCheckEvaluation]:
     """Each of ``days`` (integration, flow, partition: ``ReplaySummary.days``; None for an unpartitioned
     flow) evaluated again from the retry queue after ``replay`` ("replay run <id>", "replay by CLI"). A
-    day never materialized is left alone (its write step has not run: its truth is the step's), as is a
-    flow without a spec here, and a record without a day of a partitioned flow (no day to judge)."""
+    day never materialized is left alone (its write step has not run: its truth is the step's, and a flow
+    this instance never ran has none), as is a record without a day of a partitioned flow (no day to
+    judge). The day's write step is named by the flow's names (``flow_asset_key``), not looked up."""
     evaluations = []
     for integration, flow, partition in sorted(days, key=lambda day: (day[0], day[1], day[2] or "")):
-        spec = FLOW_SPECS.get(f"{integration}_{flow}")
-        if spec is None:
-            continue
-        asset_key = spec.key("written")
+        asset_key = flow_asset_key(integration, flow, "written")
         target = current_target(instance, asset_key, partition)
         if target is None:
             continue

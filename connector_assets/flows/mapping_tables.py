@@ -419,18 +419,6 @@ def snapshot_metadata(used: Mapping[str, set[str]]) -> dict[str, str]:
 
 SNAPSHOT_METADATA = ("rows", "version", "imported_from", "fingerprint")  # on every table's materialization
 
-# Every table whose asset was built, by name: the exceptions desk and ``ml-connector mappings`` list them.
-# Filled while the integrations declare their assets, as ``FLOW_SPECS`` is; ``enabled_tables`` keeps those
-# of the assets a ``Definitions`` holds.
-_BUILT: dict[str, MappingTable] = {}
-
-
-def enabled_tables(defs: Any) -> dict[str, MappingTable]:
-    """The tables whose assets ``defs`` holds (the enabled integrations'), by name. The caller passes the
-    project's ``Definitions``: the kit never imports them (the integrations stand on the kit)."""
-    graph = defs.resolve_asset_graph()
-    return {name: table for name, table in sorted(_BUILT.items()) if graph.has(table.asset)}
-
 
 def build_mapping_table_asset(table: MappingTable, *, group: str) -> AssetsDefinition:
     """The asset that stages ``table``'s snapshot: rows, version, where it was imported from and the
@@ -439,7 +427,6 @@ def build_mapping_table_asset(table: MappingTable, *, group: str) -> AssetsDefin
     A refused file (on first use) fails the materialization naming the file and line, and the previous
     snapshot stays staged, so flows keep mapping with the last good table rather than half of a bad one.
     """
-    _BUILT[table.name] = table
 
     @asset(
         key=table.asset,

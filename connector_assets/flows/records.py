@@ -176,14 +176,6 @@ class BatchFinder(Protocol):
         out, and its write calls ``find`` for it alone."""
 
 
-# Every flow declared so far, by ``FlowSpec.flow``: filled as a side effect of importing the flow modules
-# (each ``FlowSpec`` adds itself), on purpose: what reads it (``ml-connector ping``'s reach, the day
-# checks, previews, the conformance suite) must also see a spec a module defines but no declaration lists,
-# which the conformance suite then refuses. What runs is each package's ``declaration.FLOWS``, listed by
-# name; this registry is complete once the chosen packages' declarations were imported (``defs``).
-FLOW_SPECS: dict[str, FlowSpec] = {}
-
-
 @dataclass(frozen=True)
 class FlowSpec:
     integration: str  # "jde_coupa"
@@ -224,7 +216,6 @@ class FlowSpec:
             raise ValueError(
                 f"{self.flow}: write_concurrency must be at least 1, got {self.write_concurrency}"
             )
-        FLOW_SPECS[self.flow] = self  # ping asks which of these the Definitions enable
 
     @property
     def flow(self) -> str:

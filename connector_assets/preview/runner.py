@@ -27,11 +27,12 @@ import sqlalchemy as sa
 from dagster import AssetsDefinition, AssetSelection, DagsterInstance, Definitions, materialize
 
 from connector_assets.flows.mapping_tables import tables_from
-from connector_assets.flows.records import FLOW_SPECS, FlowSpec
+from connector_assets.flows.records import FlowSpec
+from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.flows.written_step import NOT_SENT_AGAIN
 from connector_assets.preview.scratch import ScratchLedger, ScratchStaging, copy_ledger
 from connector_assets.preview.tally import KINDED
-from connector_assets.preview.target import Capture, capturing, is_placeholder
+from connector_assets.preview.target import Capture, capturing
 from connector_assets.preview.verdicts import FitRow
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.http.write_hold import writes_held
@@ -58,28 +59,32 @@ class FlowPreview:
 
 
 def integration_flows(
-    integration: str, names: Sequence[str] = (), *, defs: Definitions | None = None
+    integration: str,
+    names: Sequence[str] = (),
+    *,
+    specs: Mapping[str, FlowSpec],
+    defs: Definitions | None = None,
 ) -> list[FlowSpec]:
-    """The integration's flows in declaration order (``names`` to choose some); an unknown name is refused
-    naming the known ones. The declared order is that of the flows' jobs in ``defs`` (a package builds
-    them in its flow order: suppliers before the orders naming their vendors); without ``defs``, the order
-    the flows' modules happened to be imported in."""
-    specs = [s for s in FLOW_SPECS.values() if s.integration == integration]
-    if not specs:
-        known = sorted({s.integration for s in FLOW_SPECS.values()})
+    """The integration's flows among ``specs`` (the deployment's, by ``FlowSpec.flow``) in declaration
+    order (``names`` to choose some); an unknown name is refused naming the known ones. The declared order
+    is that of the flows' jobs in ``defs`` (a package builds them in its flow order: suppliers before the
+    orders naming their vendors); without ``defs``, the order of ``specs``."""
+    mine = [s for s in specs.values() if s.integration == integration]
+    if not mine:
+        known = sorted({s.integration for s in specs.values()})
         raise ValueError(f"no integration {integration!r} is loaded; loaded: {', '.join(known)}")
     if defs is not None:
         jobs = [getattr(job, "name", None) for job in defs.jobs or ()]
-        specs.sort(key=lambda s: jobs.index(s.flow) if s.flow in jobs else len(jobs))
+        mine.sort(key=lambda s: jobs.index(s.flow) if s.flow in jobs else len(jobs))
     if not names:
-        return specs
-    known = {s.name for s in specs}
+        return mine
+    known = {s.name for s in mine}
     unknown = [n for n in names if n not in known]
     if unknown:
         raise ValueError(
             f"{integration} has no flow {', '.join(unknown)}; its flows: {', '.join(sorted(known))}"
         )
-    return [s for s in specs if s.name in names]
+    return [s for s in mine if s.name in names]
 
 
 def _assets(defs: Definitions) -> list[Any]:
@@ -94,7 +99,9 @@ def _mapped(defs: Definitions, spec: FlowSpec) -> AssetsDefinition:
     raise ValueError(f"{spec.flow}: its mapped step is not among the loaded assets")
 
 
-def _selection(defs: Definitions, spec: FlowSpec, *, until_written: bool) -> Any:
+def _selection(
+    defs: Definitions, spec: FlowSpec, specs: Mapping[str, FlowSpec], *, until_written: bool
+) -> Any:
     """The assets the flow's own job runs (its sources, mapping tables, mapped and written steps and what
     follows them), and the master data they read that no flow's job runs (``_refreshed_apart``);
     ``until_written``: up to the write step, as a preview runs it: the steps after it follow up writes
@@ -104,7 +111,7 @@ def _selection(defs: Definitions, spec: FlowSpec, *, until_written: bool) -> Any
     }
     if spec.flow not in selections:
         raise ValueError(f"{spec.flow}: no job of its own among the loaded definitions")
-    flow_jobs = [selections[s.flow] for s in FLOW_SPECS.values() if s.flow in selections]
+    flow_jobs = [selections[s.flow] for s in specs.values() if s.flow in selections]
     selection = selections[spec.flow] | _refreshed_apart(defs, selections[spec.flow], flow_jobs)
     if until_written:
         return selection & AssetSelection.assets(spec.key("written")).upstream()
@@ -139,6 +146,7 @@ def run_preview(
     last: date,
     out: Path,
     *,
+    specs: Mapping[str, FlowSpec],
     flows: Sequence[str] = (),
     ledger: Ledger,
     resources: Mapping[str, Any] | None = None,
@@ -146,8 +154,9 @@ def run_preview(
     """Preview ``integration``'s flows (``flows``: some of them) over ``first``..``last``: yields each
     record's ``FitRow`` as its flow's run ends, then the flow's ``FlowPreview``. Writes nothing anywhere
     but ``out`` (the scratch ledger, staging and capture). ``resources`` replace the definitions' own
-    (a test's sandboxes); the ledger and staging are always the preview's."""
-    specs = integration_flows(integration, flows, defs=defs)
+    (a test's sandboxes); the ledger and staging are always the preview's. ``specs`` are the deployment's
+    flows (``Deployment.specs``), handed in: the preview never loads the deployment."""
+    chosen = integration_flows(integration, flows, specs=specs, defs=defs)
     out.mkdir(parents=True, exist_ok=True)
     scratch = copy_ledger(ledger, integration, out / "preview-ledger.sqlite")
     resources = {**defs.resources, **(resources or {})}
@@ -157,7 +166,7 @@ def run_preview(
     reading = ScratchStaging(base_dir=staging.base_dir, reads_from=str(deployed.root()))
     resources = {**resources, "ledger": LedgerResource(db_url=scratch.url), "staging": reading}
     with DagsterInstance.ephemeral() as instance, capturing(out / "held-writes.sqlite") as capture:
-        for spec in specs:
+        for spec in chosen:
             days = flow_days(defs, spec, first, last)
             flow = FlowPreview(spec, days)
             if not days:
@@ -165,7 +174,7 @@ def run_preview(
                 yield flow
                 continue
             with writes_held(), tables_from(scratch.ledger):
-                result = run_flow(defs, spec, days, resources, instance, until_written=True)
+                result = run_flow(defs, spec, days, resources, instance, specs=specs, until_written=True)
             flow.success = result.success
             if not result.success:
                 flow.error = _failure(result)
@@ -182,6 +191,7 @@ def run_flow(
     resources: Mapping[str, Any],
     instance: DagsterInstance,
     *,
+    specs: Mapping[str, FlowSpec],
     until_written: bool = False,
 ) -> Any:
     """The flow's own job's assets over ``days`` in one run (a range as a backfill's single run), up to its
@@ -189,7 +199,7 @@ def run_flow(
     days the same way."""
     return materialize(
         _assets(defs),
-        selection=_selection(defs, spec, until_written=until_written),
+        selection=_selection(defs, spec, specs, until_written=until_written),
         resources=dict(resources),
         instance=instance,
         raise_on_error=False,

@@ -14,10 +14,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from connector_assets.definitions import defs
-from connector_assets.flows import mapping_tables as tables_module
 from connector_assets.flows.mapping_changes import plan_change, save_change
 from connector_assets.flows.mapping_master import MasterData
+from connector_cli import mappings as mappings_module
 from connector_cli.main import cli
 from connector_resources.ledger import shared_ledger
 from connector_resources.ledger.operator_actions import Operator
@@ -36,9 +35,15 @@ def terms_file(tmp_path, monkeypatch) -> Path:
     shutil.copy(SANDBOX_FILE, configured)
     monkeypatch.setenv("ML_JDE_BILL_PAYMENT_TERMS_MAP", str(configured))
     # The CLI's part is tested here, not a master-data check: the table is checked by its format only.
-    table = tables_module.enabled_tables(defs)[TABLE]
-    monkeypatch.setitem(tables_module._BUILT, TABLE, dataclasses.replace(table, master=None))
+    _table_as(monkeypatch, TABLE, master=None)
     return configured
+
+
+def _table_as(monkeypatch, name: str, **changed) -> None:
+    """The deployment's table ``name`` with ``changed`` fields, for the CLI and the desk alike."""
+    tables = mappings_module.enabled()
+    tables[name] = dataclasses.replace(tables[name], **changed)
+    monkeypatch.setattr(mappings_module, "enabled", lambda: dict(tables))
 
 
 def _run(*args: str, input: str | None = None):
@@ -155,9 +160,8 @@ def test_a_wrong_row_is_refused_naming_its_key_and_nothing_is_saved(terms_file, 
             key: f"{days} net days: BILL allows at most 120" for key, days in rows.items() if int(days) > 120
         }
 
-    table = tables_module.enabled_tables(defs)[TABLE]
     check = MasterData(systems=(), check=at_most_120_days, what="BILL allows the net days")
-    monkeypatch.setitem(tables_module._BUILT, TABLE, dataclasses.replace(table, master=check))
+    _table_as(monkeypatch, TABLE, master=check)
     long = _file(tmp_path, "long.csv", "N30,30\nN90,90\nN150,150\n")
     refused = _run("mappings", "import", str(long), *args)
     assert refused.exit_code == 1
@@ -172,7 +176,7 @@ def test_a_wrong_row_is_refused_naming_its_key_and_nothing_is_saved(terms_file, 
 
 
 def test_a_table_saved_while_the_import_waits_is_not_overwritten(terms_file, tmp_path, monkeypatch):
-    table = tables_module.enabled_tables(defs)[TABLE]
+    table = mappings_module.enabled()[TABLE]
 
     def someone_saves_first(question, **_):  # the desk saves while the operator reads the diff
         planned = plan_change(table, {"N30": "35"})
@@ -206,8 +210,7 @@ def test_the_sandbox_table_is_refused_once_a_system_is_real(terms_file, tmp_path
 def test_an_optional_table_left_unset_starts_with_an_import(terms_file, tmp_path, monkeypatch):
     optional = "coupa_jde/account_map"
     monkeypatch.delenv("ML_COUPA_JDE_ACCOUNT_MAP", raising=False)
-    table = tables_module.enabled_tables(defs)[optional]
-    monkeypatch.setitem(tables_module._BUILT, optional, dataclasses.replace(table, master=None))
+    _table_as(monkeypatch, optional, master=None)
     assert f"{optional}: not in the ledger yet; empty until a row is saved" in _run("mappings", "list").output
     assert _run("mappings", "export", optional).stdout == "coupa_account,jde_account\n"
     first = tmp_path / "coupa.csv"

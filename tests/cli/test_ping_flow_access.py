@@ -19,9 +19,8 @@ from coupa_support import (  # noqa: F401  (fixtures are used by name)
 )
 from sandbox_logins import jde_settings_env
 
-from connector_assets.definitions import defs
+from connector_assets.definitions import DEPLOYMENT, defs
 from connector_assets.flows.access import flow_access, ping_needs
-from connector_assets.flows.core import FLOW_SPECS
 from connector_assets.jde.tables import JDE_TABLES
 from connector_cli.main import cli
 from connector_resources.coupa import CoupaError
@@ -68,7 +67,7 @@ def _failed_ping(jde_url: str, **fault: list[str]) -> str:
 
 def _enabled_flows() -> list[str]:
     graph = defs.resolve_asset_graph()
-    return [flow for flow, spec in FLOW_SPECS.items() if graph.has(spec.key("mapped"))]
+    return [flow for flow, spec in DEPLOYMENT.specs.items() if graph.has(spec.key("mapped"))]
 
 
 def test_ping_fails_naming_the_refused_table_and_the_flow_that_reads_it(env):
@@ -83,7 +82,9 @@ def test_ping_checks_f0414_for_every_flow_recording_jde_payments(env):
     """F0414 (A/P payment detail) is where a payment JDE already holds is recognised (``payment_repeats``):
     every flow that records payments through ML_RecordPayment reads it, so ping checks it for them."""
     recording = sorted(
-        flow for flow in _enabled_flows() if "ML_RecordPayment" in FLOW_SPECS[flow].writes.get("JDE", ())
+        flow
+        for flow in _enabled_flows()
+        if "ML_RecordPayment" in DEPLOYMENT.specs[flow].writes.get("JDE", ())
     )
     assert {"coupa_jde_payments", "jde_bill_payments", "jde_procurify_payments"} <= set(recording)
     output = _failed_ping(env, refuse_tables=["F0414"])
@@ -110,7 +111,7 @@ def test_ping_passes_when_every_table_is_readable_and_reads_exactly_what_the_flo
     by_asset = {t.asset: t.table for t in JDE_TABLES}
     wanted: set[str] = set()
     for flow in _enabled_flows():
-        spec = FLOW_SPECS[flow]
+        spec = DEPLOYMENT.specs[flow]
         parents = defs.resolve_asset_graph().get(spec.key("mapped")).parent_keys
         wanted |= {by_asset[k] for k in parents if k in by_asset}
         wanted |= set(spec.reads.get("JDE", ()))
@@ -124,7 +125,7 @@ def test_ping_passes_when_every_table_is_readable_and_reads_exactly_what_the_flo
 
 
 def test_every_enabled_flow_is_accounted_for():
-    access = flow_access()
+    access = flow_access(defs, DEPLOYMENT.specs)
     flows = set(_enabled_flows())
     assert {"jde_coupa_invoices", "coupa_jde_invoices", "coupa_jde_payments"} <= flows
     assert {
@@ -135,7 +136,7 @@ def test_every_enabled_flow_is_accounted_for():
     assert used == flows  # every enabled flow reads or writes something ping checks
     # every flow's target writes are declared, so ping reports them (checked or said to be unchecked)
     for flow in flows:
-        spec = FLOW_SPECS[flow]
+        spec = DEPLOYMENT.specs[flow]
         assert access.writes.get(spec.target_system), flow
 
 
@@ -143,7 +144,7 @@ def test_every_enabled_flow_is_accounted_for():
 
 
 def _coupa_needs() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    return ping_needs(flow_access())["coupa"]
+    return ping_needs(flow_access(defs, DEPLOYMENT.specs))["coupa"]
 
 
 def test_coupa_ping_names_an_entity_a_flow_reads_that_the_client_cannot_read(box):  # noqa: F811
@@ -214,15 +215,16 @@ def _integration_modules() -> list:
     import importlib
     import pkgutil
 
-    import connector_assets.integrations as integrations
     import connector_assets.jde.batch_targets as batch_targets
     import connector_assets.jde.documents as documents
     import connector_assets.jde.payment_repeats as payment_repeats
     import connector_assets.jde.payment_targets as payment_targets
     import connector_assets.jde.targets as targets
+    from connector_assets.deployment import integration_components
 
     modules = [documents, payment_repeats, targets, batch_targets, payment_targets]
-    for package in integrations.INTEGRATIONS:
+    for component in integration_components():
+        package = importlib.import_module(component.package)
         for info in pkgutil.iter_modules(package.__path__):
             modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))
     return modules
@@ -248,7 +250,7 @@ def _target_names(module) -> set[str]:
 
 
 def test_every_jde_table_and_orchestration_the_flow_modules_use_is_checked_by_ping():
-    access = flow_access()
+    access = flow_access(defs, DEPLOYMENT.specs)
     checked = set(access.reads["JDE"]) | set(access.writes["JDE"])
     used: set[str] = set()
     for module in _integration_modules():

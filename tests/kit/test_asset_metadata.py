@@ -26,7 +26,6 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.flows.model_columns import built_columns, model_columns
-from connector_assets.flows.records import FLOW_SPECS
 from connector_assets.jde.tables import JDE_TABLES
 from connector_assets.runtime.asset_metadata import COLUMN_SCHEMA, ROW_COUNT, asset_owners
 from connector_assets.runtime.staging import StagingResource
@@ -80,7 +79,7 @@ def test_mapping_tables_show_their_two_columns():
 
 def test_mapped_assets_show_their_pandera_model_as_built():
     """The columns read without pandera equal those of the built model: name, dtype, nullable, order."""
-    specs = {spec.key("mapped").to_user_string(): spec for spec in FLOW_SPECS.values()}
+    specs = {spec.key("mapped").to_user_string(): spec for spec in definitions.DEPLOYMENT.specs.values()}
     assert MAPPED and set(MAPPED) <= set(specs)
     for name in MAPPED:
         shown = [(c.name, c.type, c.constraints.nullable) for c in _schema(name).columns]

@@ -82,8 +82,7 @@ def test_every_lazy_pandera_model_builds():
     """The models are built on first validate, so a mistake in one (e.g. ``from __future__ import
     annotations`` in its module: pandera then cannot resolve ``Series`` defined inside the builder)
     would only show in that flow's step; build every model of every flow here."""
-    import connector_assets.definitions  # noqa: F401  (declares every flow)
-    from connector_assets.flows.core import FLOW_SPECS
+    from connector_assets.definitions import DEPLOYMENT
     from connector_assets.flows.lazy_model import LazyModel
 
     # Every model the project's modules declare (not gc.get_objects(): objects frozen by gc.freeze(), as the
@@ -95,9 +94,11 @@ def test_every_lazy_pandera_model_builds():
         for value in vars(module).values()
         if isinstance(value, LazyModel)
     }
-    # The project's flows (tests in the same process may register flows of their own with plain models).
+    # The project's flows, as the deployment's components declare them.
     ours = [
-        s for s in FLOW_SPECS.values() if getattr(s.schema, "__module__", "").startswith("connector_assets.")
+        s
+        for s in DEPLOYMENT.specs.values()
+        if getattr(s.schema, "__module__", "").startswith("connector_assets.")
     ]
     assert len(ours) >= 20, [s.flow for s in ours]
     assert all(isinstance(spec.schema, LazyModel) for spec in ours), [

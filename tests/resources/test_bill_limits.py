@@ -212,14 +212,13 @@ def test_every_step_calling_bill_is_in_the_organizations_pool_limited_to_one_ste
     from dagster import AssetsDefinition
     from instances import instance_for_test
 
-    from connector_assets.definitions import defs
+    from connector_assets.definitions import DEPLOYMENT, defs
     from connector_assets.flows.assets import apply_write_pool_limits
-    from connector_assets.flows.core import FLOW_SPECS
 
     pool = BillResource.from_settings().concurrency_pool
     steps = {a.key.to_user_string(): a.op.pool for a in defs.assets or [] if isinstance(a, AssetsDefinition)}
     reads = {k: p for k, p in steps.items() if k.startswith("bill/")}
-    flows = {spec.key("written").to_user_string(): spec for spec in FLOW_SPECS.values()}
+    flows = {spec.key("written").to_user_string(): spec for spec in DEPLOYMENT.specs.values()}
     writes = {k: p for k, p in steps.items() if k in flows and flows[k].target_system == "bill"}
     # A mapped step that reads BILL itself (the payments flow's polling fallback).
     mapped_reads = {"jde_bill/payments_mapped": steps["jde_bill/payments_mapped"]}
