@@ -41,7 +41,7 @@ from connector_sandbox.procurify import ProcurifySandboxSettings
 
 INTEGRATION = "jde_procurify"
 FALLBACK_EMAIL = "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"
-# In the order the package declares them (``declaration.FLOWS``): master data before what names it.
+# In the order the package declares them (its component's ``FLOWS``): master data before what names it.
 FLOWS = (
     "account_codes",
     "suppliers",

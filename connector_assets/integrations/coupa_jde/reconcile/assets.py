@@ -28,5 +28,5 @@ RECONCILE = build_day_reconciliation(
     INTEGRATION, ("coupa", "jde"), (INVOICES_FLOW, PAYMENTS_FLOW), reconcile_day, "UTC", WORDS
 )
 RECONCILIATION = RECONCILE.name
-WIRING = RECONCILE.wiring()  # what the declaration lists (``Declaration.assembled``)
+WIRING = RECONCILE.wiring()  # what the component lists (``IntegrationComponent.assembled``)
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING
