@@ -48,11 +48,9 @@ ORDER_LINE_ACCOUNT_COLUMNS = ["DOCO", "LNID", "ANI", "LNTY"]
 
 @dataclass(frozen=True)
 class JdeSupplier:
-    """One supplier: its supplier master row (F0401) and its address book row (F0101, None if missing).
-
-    Read on request (``suppliers_by_number``'s ``addresses`` / ``remit_to``): ``mailing``, its F0116 address
-    in effect (None when it has none, or when addresses were not read), and ``send_to``, the F0101 row of the
-    address number F0401 SNTO names when that is another one (a lockbox, a factoring company)."""
+    """One supplier: its F0401 row and its F0101 row (None if missing); on request, ``mailing``, its F0116
+    address in effect, and ``send_to``, the F0101 row of another address number F0401 SNTO names (a
+    lockbox, a factoring company)."""
 
     number: int  # AN8
     supplier: dict[str, Any]
@@ -190,14 +188,16 @@ class JdePurchaseOrder:
     @property
     def currency(self) -> str:
         """The order's currency (F4301 CRCD, else its first line's), upper case; blank when JDE names none."""
-        row = self.header or (self.lines[0] if self.lines else None)
-        return str((row or {}).get("CRCD") or "").strip().upper()
+        return str((self._first or {}).get("CRCD") or "").strip().upper()
 
     @property
     def supplier(self) -> str:
         """The order's supplier number as text: F4301 AN8, else its first line's ("" with neither)."""
-        row = self.header or (self.lines[0] if self.lines else None)
-        return str(int(row.get("AN8") or 0)) if row is not None else ""
+        return str(int(self._first.get("AN8") or 0)) if self._first is not None else ""
+
+    @property
+    def _first(self) -> dict[str, Any] | None:
+        return self.header or (self.lines[0] if self.lines else None)
 
 
 def order_key(row: dict) -> tuple[str, int, str, str]:
@@ -217,13 +217,9 @@ DOMESTIC_SUFFIX = "_DOMESTIC"  # where a priced line keeps JDE's domestic conver
 
 
 def priced_in_own_currency(header: dict[str, Any] | None, line: dict[str, Any]) -> dict[str, Any]:
-    """An F4311 line with its unit cost and extended amount in the order's currency.
-
-    Why here, once: every flow out of JDE reads a line's price from PRRC / AEXP, which for an order entered
-    in a foreign currency (F4301 CRRM F) are JDE's conversion into the company's currency; the supplier's
-    prices are FRRC / FEA. So a foreign order's line carries those in PRRC / AEXP (JDE's domestic figures
-    kept as PRRC_DOMESTIC / AEXP_DOMESTIC), and Coupa, BILL and Procurify get the order in its currency
-    without each mapper knowing the columns. A domestic order's line is returned as it is."""
+    """An F4311 line with its unit cost and extended amount in the order's currency: for a foreign order
+    (F4301 CRRM F) PRRC / AEXP are JDE's conversion, so they take FRRC / FEA (JDE's kept as PRRC_DOMESTIC /
+    AEXP_DOMESTIC), once for every mapper out of JDE. A domestic order's line is returned as it is."""
     if header is None or not entered_foreign(header):
         return line
     priced = dict(line)
@@ -418,10 +414,9 @@ def complete_vouchers(jde: Any, pay_items: Iterable[dict]) -> list[JdeVoucher]:
 
 
 def changed_vouchers(staging: StagingResource, jde: Any, partition: str | None) -> list[JdeVoucher]:
-    """The vouchers with a pay item changed on ``partition`` (staged F0411 rows), each with every pay item
-    JDE holds for it, completed. F0411 is one row per pay item, each with its own UPMJ: a pay status
-    changed in P0411 restamps that pay item only, so the day's rows may be part of a voucher, and part of
-    its pay items against its whole F0911 distribution reads as a voucher that does not balance."""
+    """The vouchers with a pay item changed on ``partition``, each with every pay item JDE holds for it,
+    completed: P0411 restamps one pay item's UPMJ only, and part of a voucher's pay items against its whole
+    F0911 distribution reads as a voucher that does not balance."""
     return vouchers_by_key(jde, {voucher_key(row) for row in staging.read_rows(AP_LEDGER.asset, partition)})
 
 
@@ -430,12 +425,8 @@ def vouchers_by_key(jde: Any, keys: Iterable[tuple[str, int, str]]) -> list[JdeV
     wanted = set(keys)
     if not wanted:
         return []
+    docs = sorted({w[1] for w in wanted})
     with jde.session() as session:
-        rows = [
-            row
-            for row in browse_in(
-                session, AP_LEDGER.table, "DOC", sorted({w[1] for w in wanted}), AP_LEDGER.aliases
-            )
-            if voucher_key(row) in wanted
-        ]
-    return complete_vouchers(jde, rows)
+        rows = browse_in(session, AP_LEDGER.table, "DOC", docs, AP_LEDGER.aliases)
+        found = [row for row in rows if voucher_key(row) in wanted]
+    return complete_vouchers(jde, found)

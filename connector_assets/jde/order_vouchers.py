@@ -74,8 +74,7 @@ def voucher_source_key(key: tuple[str, int, str]) -> str:
 
 
 def parse_source_key(key: str) -> tuple[str, str, int, str] | None:
-    """``("PO" | "PV", company, number, type)`` of an order's or a voucher's source key, None when it is
-    neither."""
+    """``("PO" | "PV", company, number, type)`` of an order's or a voucher's source key, else None."""
     parts = key.split(":")
     if len(parts) != 4 or parts[0] not in ("PO", "PV") or not parts[2].isdigit():
         return None

@@ -18,8 +18,7 @@ from connector_assets.jde.targets import (
 
 
 class BatchPostings(PostingTarget):
-    """A voucher batch (ML_CreateVoucherBatch) or a journal batch (ML_CreateJournalBatch), by the record's
-    posting, on one JDE session."""
+    """A voucher batch or a journal batch, by the record's ``posting``, on one JDE session."""
 
     ways = {"vouchers": VoucherBatches, "journals": JournalBatches}
 

@@ -59,13 +59,10 @@ def _text(value: Any) -> str:
 
 
 class PurchaseOrders(JdeTarget):
-    """Source purchase orders (or subcontracts) as JDE purchase orders (an F4301 header and its F4311
-    lines), through ``ML_CreatePurchaseOrder``. A record's body is that orchestration's inputs, dates as
-    ISO strings; ``Reference`` is the source's order reference (F4301.VR01), the natural key.
-
-    Once written, only the header follows the source (``Reference``, ``Remark``, ``Requested_Date``,
-    through ``ML_UpdatePurchaseOrder``): the order's lines are never rewritten, since receipts and vouchers
-    in JDE may already stand on them; changes to an order arrive as added lines (``PurchaseOrderLines``).
+    """Source purchase orders (or subcontracts) as JDE purchase orders through ``ML_CreatePurchaseOrder``
+    (the body is its inputs, dates as ISO strings; ``Reference``, F4301.VR01, the natural key). Once
+    written, only the header follows the source (``ML_UpdatePurchaseOrder``): receipts and vouchers may
+    stand on the lines, so changes arrive as added lines (``PurchaseOrderLines``).
     """
 
     writes = (CREATE_PURCHASE_ORDER, UPDATE_PURCHASE_ORDER)
@@ -149,13 +146,10 @@ class PurchaseOrders(JdeTarget):
 
 
 class PurchaseOrderLines(JdeTarget):
-    """Lines added to an existing JDE purchase order (e.g. a source change order's line items), through
-    ``ML_UpdatePurchaseOrder``. A record's body is ``{"Order_Company", "Order_Number", "Order_Type",
-    "Lines": [...]}``; every line carries the same ``Reference`` (F4311.VR01, e.g. ``PCCO-<id>``), by which
-    they are found again: the target id is ``KCOO:DOCO:DCTO:<reference>``.
-
-    Added lines are never changed by the integration: a source record that changes after its lines were
-    added is refused (``VoucherChanged``), and a person decides what to do in JDE.
+    """Lines added to an existing JDE purchase order (a source change order's) through
+    ``ML_UpdatePurchaseOrder``: body ``{"Order_Company", "Order_Number", "Order_Type", "Lines": [...]}``,
+    every line carrying the same ``Reference`` (F4311.VR01, ``PCCO-<id>``) they are found again by. Added
+    lines are never changed: a source record changed since is refused (``VoucherChanged``) for a person.
     """
 
     writes = (UPDATE_PURCHASE_ORDER,)

@@ -41,8 +41,7 @@ class JdeClerk:
         return answer.json()["rows"]
 
     def voucher(self, key: str) -> tuple[str, int, str] | None:
-        """(KCO, DOC, DCT) of the document's JDE voucher once it exists, else None (a journal posting has
-        no voucher to pay)."""
+        """(KCO, DOC, DCT) of the document's JDE voucher once it exists (a journal has none), else None."""
         posted = PostedDocument.parse(self.posted_as(key))
         if posted is None:
             return None

@@ -167,12 +167,9 @@ def _first(rows: list[dict[str, Any]], order: Any) -> dict[str, Any] | None:
 def supplier_details(
     session: Any, an8s: list[int], *, bank: bool = True, today: date | None = None
 ) -> dict[int, SupplierDetails]:
-    """The details of each of ``an8s`` that is in JDE's address book (F0101), by address number.
-
-    ``bank``: read F0030 too (False: the bank fields stay "" and F0030 is never asked for, so a JDE that
-    does not let the integration read bank accounts still serves the rest). ``today``: the day whose
-    address is in effect (the JDE server's date by default). The phone is the business phone (F0115 who's
-    who line 0, phone type blank, first line); the e-mail the primary one (F01151 line 0, type E, messaging
+    """The details of each of ``an8s`` in JDE's address book (F0101), by address number. ``bank``: read F0030
+    too (else never asked, for a JDE that refuses it). The phone is the business phone (F0115 who's who
+    line 0, phone type blank, first line); the e-mail the primary one (F01151 line 0, type E, messaging
     indicator 1 first); the bank account the supplier's (F0030 record type V, first UKID).
     """
     wanted = sorted(set(an8s))
