@@ -208,12 +208,10 @@ def dependency_synced(ledger: Ledger, depends_on: str, *, before: datetime | Non
 
 def must_wait(ledger: Ledger, record: Mapped, *, mapped_at: datetime | None = None) -> bool:
     """Whether ``record`` is held rather than written: its dependency has not synced, or it was mapped
-    before it had: its body is a placeholder (``Mapped.waiting``), or, given ``mapped_at`` (when its
-    mapper started), the dependency's cross-reference changed since. Why: a vendors run pairing the vendor
-    while the invoices run mapped its bill left a body built without the pair staged as ready (a bare
-    KeyError 'InvoiceNumber' on a Fusion invoice; an order with no supplier could go out the same way).
-    Held, it is released and mapped again by the next replay. Holding one whose dependency merely changed
-    while it was mapped costs that wait, nothing more."""
+    before it had (a placeholder body, ``Mapped.waiting``, or the dependency's xref changed since
+    ``mapped_at``). Why: a vendors run pairing the vendor while the invoices run mapped its bill left a body
+    built without the pair (a bare KeyError 'InvoiceNumber' on a Fusion invoice); held, the next replay
+    maps it again. A dependency that merely changed meanwhile costs that wait, nothing more."""
     if not record.depends_on:
         return False
     return record.waiting or not dependency_synced(ledger, record.depends_on, before=mapped_at)

@@ -61,13 +61,10 @@ def build_flow_assets(
     kinds: set[str] | None = None,
     inbox: DocumentSource | None = None,
 ) -> list[AssetsDefinition | AssetSpec]:
-    """Every flow's assets, built this one way: ``<flow>_mapped`` after ``upstream``, ``<flow>_written``,
-    the target's records and ``<flow>_verdict``, in ``spec.integration``'s group, of the kinds of its two
-    systems and needing both systems' resources. The options are the only ways flows differ:
-    ``resource_keys`` when a step reaches fewer systems than it names (or a test runs without them),
-    ``kinds`` for a test's own, and ``inbox``, a webhook-fed flow's source: its staged poll goes upstream
-    and ``<flow>_inbox_done`` acknowledges the deliveries the run consumed, once the write is done
-    (``flows.documents``)."""
+    """Every flow's assets, built this one way, in ``spec.integration``'s group: ``<flow>_mapped`` after
+    ``upstream``, ``<flow>_written``, the target's records and ``<flow>_verdict``. The options are the only
+    ways flows differ: ``resource_keys`` when a step reaches fewer systems than it names, ``kinds``, and
+    ``inbox``, a webhook-fed flow's source (``<flow>_inbox_done`` acknowledges what the run consumed)."""
     systems = {spec.source_system.lower(), spec.target_system.lower()}
     resource_keys = systems if resource_keys is None else resource_keys
     kinds = systems if kinds is None else kinds

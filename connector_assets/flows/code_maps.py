@@ -39,11 +39,10 @@ class KeyCheckedTable(MappingTable):
 
 @dataclass(frozen=True)
 class OneToOneTable(MappingTable):
-    """A ``MappingTable`` read as a one-to-one map, checked both ways with the file's line numbers: each key
-    checked (``key_problem``) and normalised (``key_clean``), no key mapped twice and no value mapped from
-    two keys (JD Edwards <-> Procurify: a JDE account and its Procurify account code, so a bill item on a
-    code posts to one account without a guess). ``twice`` / ``shared`` say so in the integration's words
-    (``{key}``, ``{value}``, ``{other}``: the first key of that value)."""
+    """A ``MappingTable`` read as a one-to-one map, checked both ways with the file's line numbers: keys
+    checked (``key_problem``) and normalised (``key_clean``), no key mapped twice, no value from two keys
+    (so a Procurify code posts to one JDE account without a guess). ``twice`` / ``shared`` word the
+    refusals (``{key}``, ``{value}``, ``{other}``: the first key of that value)."""
 
     key_problem: Callable[[str], str | None] | None = None
     key_clean: Callable[[str], str] = str.strip

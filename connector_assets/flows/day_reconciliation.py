@@ -81,8 +81,7 @@ class DayReconciliation:
         schedule_description: str,
         polled: bool = False,
     ) -> "DayReconciliation":
-        """``assets`` (reconciliations of one calendar, ``partitions_def``) and ``job``, the job running
-        them alone, scheduled at ``cron_setting`` in ``timezone``."""
+        """``assets`` (of one calendar) and ``job`` running them alone at ``cron_setting`` in ``timezone``."""
         keys = [key for a in assets for key in a.keys]
         job_def = define_asset_job(job, selection=AssetSelection.assets(*keys), description=job_description)
         return cls(

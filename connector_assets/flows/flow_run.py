@@ -11,11 +11,8 @@ from connector_assets.runtime.run_workers import worker_gone
 
 
 def tag_run(context: AssetExecutionContext, spec: FlowSpec) -> None:
-    """Tag the run with its integration and flow (``ml/integration``, ``ml/flow``).
-
-    A backfill launched from the asset graph runs under ``__ASSET_JOB``, not the flow's job, so the job
-    page shows none of it; these tags find every run of a flow, whoever launched it (Runs, filter by tag).
-    """
+    """Tag the run with its integration and flow (``ml/integration``, ``ml/flow``): a backfill launched from
+    the asset graph runs under ``__ASSET_JOB``, so only these tags find every run of a flow."""
     wanted = {"ml/integration": spec.integration, "ml/flow": spec.name}
     if any(context.run.tags.get(k) != v for k, v in wanted.items()):
         context.instance.add_run_tags(context.run.run_id, wanted)

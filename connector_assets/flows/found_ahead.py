@@ -77,8 +77,7 @@ class SearchAhead:
     def search(
         self, spec: FlowSpec, target: Any, ledger: Ledger, lease: Lease, room: int, seen: set[str]
     ) -> None:
-        """Claim and search the next days' first records (``window``), when nothing searched earlier
-        still waits for its write."""
+        """Claim and search the next days' first records once nothing searched earlier waits for its write."""
         if self.held or not callable(getattr(target, "find_many", None)):
             return
         window = self.window(room, seen)

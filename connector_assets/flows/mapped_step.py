@@ -43,8 +43,7 @@ CHECK = "writable"
 
 
 def _names(keys: Sequence[AssetKey]) -> list[str]:
-    """``keys`` as the catalog writes them (``jde/po_headers``); a flat name is refused, since no asset has
-    one (``connector_assets.asset_keys``)."""
+    """``keys`` as the catalog writes them (``jde/po_headers``); a flat name is refused: no asset has one."""
     wrong = [k for k in keys if not isinstance(k, AssetKey)]
     if wrong:
         raise TypeError(f"upstream assets are named by key (connector_assets.asset_keys), got {wrong}")

@@ -33,8 +33,7 @@ def settle_never_written(
     run_id: str | None = None,
     partition: str | None = None,
 ) -> list[QueueItem]:
-    """Audit ``record``'s skip with its mark and refuse the records held on it, in one transaction; returns
-    the refused records."""
+    """Audit ``record``'s skip with its mark and refuse the records held on it, in one transaction."""
     with ledger.transaction() as conn:
         audit_record(
             ledger,

@@ -135,8 +135,7 @@ class Report:
         return taken
 
     def expect(self, kind: str, record: str, reason: str) -> None:
-        """A record not written (or written differently) on purpose: counted as ``expected_<kind>``, never
-        a difference, shown with its reason."""
+        """A record not written (or written differently) on purpose: ``expected_<kind>``, not a difference."""
         self.expected.append(Expected(kind, record, reason))
         self.counts[f"expected_{slug(kind)}"] += 1
 

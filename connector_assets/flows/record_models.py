@@ -82,8 +82,7 @@ def record_model(name: str, doc: str, /, *, base: LazyModel | None = None, **col
 
 
 def declared_columns(base: LazyModel | None, columns: dict[str, Column]) -> tuple[ModelColumn, ...]:
-    """The model's columns as ``model_columns`` reports them (the base's first), without pandera: what
-    the mapped asset's column schema shows."""
+    """The model's columns as ``model_columns`` reports them (the base's first), without pandera."""
     inherited = {c.name: c for c in model_columns(base)} if base is not None else {}
     for name, spec in columns.items():
         checks = ", ".join(f"{k}={v!r}" for k, v in spec.checks.items())

@@ -32,8 +32,7 @@ class IntegrationSandbox:
 
 
 def integration_sandboxes(packages: Iterable[str]) -> list[IntegrationSandbox]:
-    """The ``SANDBOX`` of each integration package (by module name) that has a ``sandbox`` module, in the
-    given order."""
+    """The ``SANDBOX`` of each integration package (by module name) with a ``sandbox`` module, in order."""
     found = []
     for package in packages:
         name = f"{package}.{SANDBOX_MODULE}"
@@ -44,8 +43,7 @@ def integration_sandboxes(packages: Iterable[str]) -> list[IntegrationSandbox]:
 
 
 def embedded(sandboxes: list, *systems: str) -> dict[str, Any] | None:
-    """The running simulators by key, when every one of ``systems`` is embedded and none is configured to
-    a real system; else None."""
+    """The running simulators by key when every one of ``systems`` is embedded and none is real; else None."""
     from connector_resources.settings import SYSTEMS
 
     running = {r.spec.key: r for r in sandboxes}
@@ -57,8 +55,7 @@ def embedded(sandboxes: list, *systems: str) -> dict[str, Any] | None:
 
 
 def export_unless_set(defaults: Mapping[str, str]) -> dict[str, str]:
-    """``defaults`` exported for Dagster, each unless the operator set it (their value wins); answers what
-    was set."""
+    """``defaults`` exported for Dagster unless the operator set them (theirs win); returns what was set."""
     from connector_resources import settings
 
     chosen = {env: text for env, text in defaults.items() if not settings.given(env)}

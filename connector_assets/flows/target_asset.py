@@ -9,8 +9,7 @@ from connector_assets.flows.core import FlowSpec
 
 
 def target_asset_name(spec: FlowSpec) -> AssetKey:
-    """``[<integration>, <flow>_in_<target>]``: the target system's records of the flow, downstream of
-    ``<flow>_written``."""
+    """``[<integration>, <flow>_in_<target>]``: the flow's records in the target, after ``<flow>_written``."""
     return spec.key(f"in_{spec.target_system.lower()}")
 
 

@@ -41,8 +41,7 @@ class ValidatedDays:
             yield found[1].valid
 
     def _read_from(self, partition: str | None) -> None:
-        """Read ``partition`` and the days after it, up to ``RECORDS_PER_PASS`` records, and validate
-        them together."""
+        """Read and validate ``partition`` and the days after it, up to ``RECORDS_PER_PASS`` records."""
         read: list[tuple[str | None, list[Mapped]]] = []
         count = 0
         for day in self._partitions[self._partitions.index(partition) :]:
