@@ -75,8 +75,7 @@ def _marked_in_process(init_context: InitExecutorContext) -> Executor:
 
 
 def _marked_in_process_executor() -> ExecutorDefinition:
-    """``in_process_executor`` (same name, config and executor), naming its worker process first; Dagster's
-    own as it ships if its config schema cannot be had (one warning)."""
+    """``in_process_executor`` naming its worker process first; Dagster's own if its config schema is gone."""
     if not dagster_compat.internals(
         lambda name: hasattr(in_process_executor, name),
         dagster_compat.EXECUTOR_DEFINITION_INTERNALS,
