@@ -115,6 +115,17 @@ def test_the_component_names_the_mapping_tables_its_assets_stage(package):
     assert staged == {table.asset for table in package.mapping_tables}
 
 
+def test_the_component_carries_its_settings_and_pairings(package):
+    """What the deployment reads of each integration comes from its component: its own settings (every one
+    under ``ML_<NAME>_``, as its ``settings`` module declares them) and its pairings made by hand."""
+    declared = importlib.import_module(f"{package.package}.settings").SETTINGS
+    assert package.settings and tuple(package.settings) == tuple(declared)
+    assert all(setting.env.startswith(f"ML_{package.name.upper()}_") for setting in package.settings)
+    pairs = importlib.import_module(f"{package.package}.manual_pairs").PAIRINGS
+    assert tuple(package.pairings) == tuple(pairs)
+    assert all(pairing.integration == package.name for pairing in package.pairings)
+
+
 def test_a_webhook_fed_flow_names_its_document_source(package):
     """A flow acknowledging inbox deliveries (``<flow>_inbox_done``) names the document source it applies
     them with (``Flow.inbox``): what a deployment running it applies (``Deployment.sources``)."""
