@@ -52,51 +52,17 @@ def kind_of(key: str | None) -> tuple[Kind, str] | None:
     return ((parts[0], parts[1], parts[2]), parts[3]) if len(parts) == 4 and parts[3] else None
 
 
-def outside_said(key: str, checks: Mapping[Kind, OutsideCheck] | None = None) -> str:
+def outside_said(key: str, checks: Mapping[Kind, OutsideCheck]) -> str:
     """What a record held on ``key`` waits for, in words, when the check of its kind in ``checks`` says
     it (``Said``; "" otherwise)."""
-    checks = registered_outside() if checks is None else checks
     found = kind_of(key)
     return str(getattr(checks.get(found[0]), "said", "") or "") if found is not None else ""
 
 
-def ready_outside(keys: Iterable[str], checks: Mapping[Kind, OutsideCheck] | None = None) -> dict[str, str]:
+def ready_outside(keys: Iterable[str], checks: Mapping[Kind, OutsideCheck]) -> dict[str, str]:
     """The keys among ``keys`` (dependency keys of held records) whose outside state is ready now, with why:
     each kind's check in ``checks`` asked once about its ids; keys of no kind there are left out."""
-    return ask_checks(registered_outside() if checks is None else checks, keys)
-
-
-# Until every flow states its ``Replay``: checks and words registered as a flow's module or replay
-# registration runs, read where no checks are handed. Removed once no flow registers.
-_CHECKS: dict[Kind, OutsideCheck] = {}
-_SAID: dict[Kind, str] = {}
-
-
-def register_outside_check(kind: Kind, check: OutsideCheck, said: str = "") -> None:
-    """Let ``check`` say which held ids of ``kind`` are ready (the last registration wins)."""
-    _CHECKS[kind] = check
-    if said:
-        _SAID[kind] = said
-
-
-def register_outside_words(kind: Kind, said: str) -> None:
-    """Say what records held on ``kind`` wait for, before (or without) a check."""
-    _SAID[kind] = said
-
-
-def registered_outside() -> dict[Kind, OutsideCheck]:
-    """The registered checks with their words (``Said``); a kind with words alone answers nothing."""
-    kinds = {*_CHECKS, *_SAID}
-    return {
-        kind: Said(
-            _CHECKS.get(kind, _nothing_ready), _SAID.get(kind) or getattr(_CHECKS.get(kind), "said", "")
-        )
-        for kind in kinds
-    }
-
-
-def _nothing_ready(ids: list[str]) -> Mapping[str, str]:
-    return {}
+    return ask_checks(checks, keys)
 
 
 def ask_checks(checks: Mapping[Kind, OutsideCheck], keys: Iterable[str]) -> dict[str, str]:

@@ -128,19 +128,6 @@ Kind = tuple[str, str, str]  # integration, entity, source system: the first thr
 # A flow's word on records of its kind the ledger cannot judge: (ledger, source keys) -> {source key: why it
 # will never be written, in words saying what a person can do}. Keys it cannot tell about are left out.
 ParentCheck = Callable[[Ledger, list[str]], Mapping[str, str]]
-# Until every flow states its ``Replay``: checks registered by a flow's replay registration, read where
-# no checks are handed. Removed once no flow registers.
-_CHECKS: dict[Kind, ParentCheck] = {}
-
-
-def register_parent_check(integration: str, entity: str, system: str, check: ParentCheck) -> None:
-    """Let ``check`` say which records of a kind its flow will never send (the last registration wins)."""
-    _CHECKS[(integration, entity, system)] = check
-
-
-def registered_parents() -> dict[Kind, ParentCheck]:
-    """The parent checks registered so far (until every flow states its ``Replay``)."""
-    return dict(_CHECKS)
 
 
 def gone_parents(
@@ -148,11 +135,12 @@ def gone_parents(
     keys: Iterable[str],
     *,
     conn: sa.Connection | None = None,
-    checks: Mapping[Kind, ParentCheck] | None = None,
+    checks: Mapping[Kind, ParentCheck],
 ) -> dict[str, GoneParent]:
     """The dependency keys among ``keys`` whose record will not be written, and why (module docstring).
     A few grouped queries per kind of record, whatever the number of keys; then, outside the transaction,
-    each kind's check (``checks``, else the registered ones) about the keys still undecided."""
+    each kind's check (``checks``: the flows' own word, a deployment's ``Replays.parents``) about the keys
+    still undecided."""
     wanted: dict[Kind, dict[str, str]] = {}
     for key in set(keys):
         parts = key.split(":", 3)
@@ -174,7 +162,6 @@ def gone_parents(
                         gone[found.key] = found
                     elif not any(i.status in schema.QUEUE_OPEN_STATUSES for i in items.get(source, [])):
                         undecided.setdefault((integration, entity, system), []).append(source)
-    checks = _CHECKS if checks is None else checks
     for kind, sources in undecided.items():
         check = checks.get(kind)
         for source, why in (check(ledger, sources) if check is not None else {}).items():
@@ -259,7 +246,7 @@ def held_on_gone(
     *,
     integration: str | None = None,
     flow: str | None = None,
-    checks: Mapping[Kind, ParentCheck] | None = None,
+    checks: Mapping[Kind, ParentCheck],
 ) -> list[tuple[GoneParent, int]]:
     """The parents that cannot come with how many held records wait for each, most waited-for first:
     what ``replay --dry-run`` lists, and what the next replay refuses (``checks``: the flows' own word,
@@ -305,7 +292,7 @@ def refuse_held_on_gone_parents(
     integration: str | None = None,
     flow: str | None = None,
     run_id: str | None = None,
-    checks: Mapping[Kind, ParentCheck] | None = None,
+    checks: Mapping[Kind, ParentCheck],
 ) -> list[QueueItem]:
     """Refuse every held record whose parent cannot come (``release_synced`` runs this before each replay
     and after it; a run of the held records' flow may too, with ``checks`` on its own resources), one
@@ -340,7 +327,7 @@ def refuse_if_parent_gone(
     *,
     retry_in: timedelta,
     run_id: str | None = None,
-    checks: Mapping[Kind, ParentCheck] | None = None,
+    checks: Mapping[Kind, ParentCheck],
 ) -> QueueItem | None:
     """A replay's record that waits for ``depends_on``: if that parent cannot come, fail it again (an
     attempt counted, next attempt ``retry_in`` from now, a ``fail`` event) instead of holding it, and

@@ -35,8 +35,6 @@ from connector_resources.held_outside import (
     ask_checks,
     kind_of,
     outside_key,
-    register_outside_check,
-    register_outside_words,
 )
 from connector_resources.refusals import master_missing
 from connector_resources.replay import WaitsFor
@@ -75,41 +73,34 @@ class MissingKind:
         )
 
 
-# Until every side hands its kinds over: the kinds declared so far, read where none are handed.
-_KINDS: dict[Kind, MissingKind] = {}
-
-
 def missing_kind(system: str, what: str, where: str, *, label: str, master: str, todo: str) -> MissingKind:
-    """A kind of missing record, as its side declares it (a constant of the side)."""
-    kind = MissingKind(system, what, where, label, master, todo)
-    _KINDS[kind.parts] = kind
-    register_outside_words(kind.parts, kind.said)
-    return kind
+    """A kind of missing record, as its side declares it (a constant of the side, handed to the sweeps
+    and readers it builds; nothing is registered)."""
+    return MissingKind(system, what, where, label, master, todo)
 
 
 Kinds = Mapping[Kind, object] | Iterable[MissingKind]
 
 
-def missing_of(depends_on: str | None, kinds: Kinds | None = None) -> tuple[MissingKind, str] | None:
+def missing_of(depends_on: str | None, kinds: Kinds) -> tuple[MissingKind, str] | None:
     """The kind and id of the missing record a held record names (``depends_on``), or None when it is
     held on something else (another record of a flow, a period, a voucher batch). ``kinds``: the missing
     kinds known, as the sides declare them, or the checks carrying them (``MissingCheck``, by kind)."""
     found = kind_of(depends_on)
     if found is None:
         return None
-    given = _KINDS if kinds is None else kinds
-    by_parts = given if isinstance(given, Mapping) else {kind.parts: kind for kind in given}
+    by_parts = kinds if isinstance(kinds, Mapping) else {kind.parts: kind for kind in kinds}
     value = by_parts.get(found[0])
     kind = value if isinstance(value, MissingKind) else getattr(value, "kind", None)
     return (kind, found[1]) if isinstance(kind, MissingKind) else None
 
 
-def is_missing_hold(depends_on: str | None, kinds: Kinds | None = None) -> bool:
+def is_missing_hold(depends_on: str | None, kinds: Kinds) -> bool:
     """Whether a held record waits for a record its target lacks (``kinds``: as ``missing_of``)."""
     return missing_of(depends_on, kinds) is not None
 
 
-def kind_words(depends_on: str | None, kinds: Kinds | None = None) -> str:
+def kind_words(depends_on: str | None, kinds: Kinds) -> str:
     """A held record's kind in words, for grouping ("missing in JDE: supplier (F0401)"); "" when it is not
     held on a missing record (``kinds``: as ``missing_of``)."""
     found = missing_of(depends_on, kinds)
@@ -163,12 +154,6 @@ class MissingCheck:
 def missing_checks(reads: Mapping[MissingKind, AppearedCheck]) -> dict[Kind, MissingCheck]:
     """Each kind's check (``MissingCheck``) by the kind's parts: what a flow's ``Replay.outside`` gives."""
     return {kind.parts: MissingCheck(kind, read) for kind, read in reads.items()}
-
-
-def register_missing_check(kind: MissingKind, check: AppearedCheck) -> None:
-    """Until every flow states its ``Replay``: let every replay sweep release the records held on ``kind``
-    whose missing record ``check`` finds now."""
-    register_outside_check(kind.parts, MissingCheck(kind, check), said=kind.said)
 
 
 def appeared_in(checks: Mapping[Kind, AppearedCheck], keys: list[str]) -> dict[str, str]:

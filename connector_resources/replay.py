@@ -22,12 +22,12 @@ import uuid
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
 from connector_resources.held_outside import Kind as OutsideKind
-from connector_resources.held_outside import OutsideCheck, ready_outside, registered_outside
+from connector_resources.held_outside import OutsideCheck, ready_outside
 from connector_resources.held_parents import Kind as ParentKind
 from connector_resources.held_parents import (
     ParentCheck,
@@ -35,12 +35,11 @@ from connector_resources.held_parents import (
     parents_first,
     refuse_held_on_gone_parents,
     refuse_if_parent_gone,
-    registered_parents,
 )
 from connector_resources.ledger import Ledger, LedgerInputError, QueueItem
 from connector_resources.redaction import get_logger, redact
 from connector_resources.refusals import Refusal, refusal_of, waits_for_record
-from connector_resources.replay_report import when_text
+from connector_resources.replay_report import ReplaySummary, when_text
 
 log = get_logger(__name__)
 # How long a replay holds a queue item it took (``Ledger.take_queue_item``): far more than one record's
@@ -143,110 +142,6 @@ class ReplaySet(Protocol):
     def handler_for(self, integration: str, flow: str) -> ReplayHandler | None: ...
 
 
-# Until every flow states its ``Replay``: handlers registered by the flows' replay registrations, read
-# where no ``ReplaySet`` is handed. Removed once no flow registers.
-_handlers: dict[tuple[str, str], ReplayHandler] = {}
-
-
-def register_replay_handler(integration: str, flow: str, handler: ReplayHandler) -> None:
-    _handlers[(integration, flow)] = handler
-
-
-def handler_for(integration: str, flow: str) -> ReplayHandler | None:
-    return _handlers.get((integration, flow))
-
-
-def registered_flows() -> dict[str, list[str]]:
-    """Integration -> the flows with a registered replay handler."""
-    return _Registered().flows()
-
-
-class _Registered:
-    """The registered handlers and checks as a ``ReplaySet`` (until every flow states its ``Replay``)."""
-
-    @property
-    def handlers(self) -> dict[tuple[str, str], ReplayHandler]:
-        return dict(_handlers)
-
-    @property
-    def outside(self) -> Mapping[OutsideKind, OutsideCheck]:
-        return registered_outside()
-
-    @property
-    def parents(self) -> Mapping[ParentKind, ParentCheck]:
-        return registered_parents()
-
-    def handler_for(self, integration: str, flow: str) -> ReplayHandler | None:
-        return _handlers.get((integration, flow))
-
-    def flows(self) -> dict[str, list[str]]:
-        flows: dict[str, list[str]] = {}
-        for integration, flow in sorted(_handlers):
-            flows.setdefault(integration, []).append(flow)
-        return flows
-
-
-def _given(replays: ReplaySet | None) -> ReplaySet:
-    return _Registered() if replays is None else replays
-
-
-@dataclass
-class ReplaySummary:
-    replayed: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-    no_handler: list[int] = field(default_factory=list)
-    held: list[int] = field(default_factory=list)
-    # The items as they are after this replay failed them again (attempts counted, next attempt time).
-    failed_items: list[QueueItem] = field(default_factory=list)
-    # Held records released because what they waited for synced (in this replay or before): due now.
-    released: int = 0
-    # Items another replay or a run took or failed again since this replay read them: left to it.
-    elsewhere: list[int] = field(default_factory=list)
-    # Items whose record was already written (by a run or another replay): resolved, nothing sent.
-    already: list[int] = field(default_factory=list)
-    # Items whose parent another process took (a bill exported elsewhere): closed with a skip, nothing sent.
-    skipped: list[int] = field(default_factory=list)
-    # The days whose open items this replay changed (integration, flow, partition): their
-    # ``no_failed_records`` check is evaluated again (``connector_assets.flows.day_checks``), so a day
-    # whose last failed record was written turns green.
-    days: set[tuple[str, str, str | None]] = field(default_factory=set)
-
-    def add(self, other: ReplaySummary) -> None:
-        """Count ``other`` (a later chunk of the same replay: the desk's background task) in this one."""
-        for name in (f.name for f in fields(self)):
-            mine, theirs = getattr(self, name), getattr(other, name)
-            if isinstance(mine, list):
-                mine.extend(theirs)
-            elif isinstance(mine, set):
-                mine.update(theirs)
-            else:
-                setattr(self, name, mine + theirs)
-
-    def line(self) -> str:
-        line = (
-            f"{len(self.replayed)} replayed, {len(self.failed)} failed again, "
-            f"{len(self.no_handler)} left queued (no handler for their flow yet)"
-        )
-        line += f", {len(self.held)} held until what they wait for syncs" if self.held else ""
-        if self.released:
-            line += f", {self.released} held record(s) released (what they waited for has synced)"
-        if self.already:
-            line += f", {len(self.already)} already written (resolved, nothing sent)"
-        if self.skipped:
-            line += f", {len(self.skipped)} skipped (what they belong to was taken by another process)"
-        if self.elsewhere:
-            line += f", {len(self.elsewhere)} left to another replay or run that has them"
-        return line
-
-    def failure_lines(self) -> list[str]:
-        """One line per record that failed again, with its attempt count and next attempt time."""
-        return [
-            f"#{item.id} {item.integration}/{item.flow} {item.source_key} failed again: "
-            f"attempts={item.attempts}, next attempt {when_text(item.next_attempt_at)}: {item.reason}"
-            for item in self.failed_items
-        ]
-
-
 def release_waiting(
     ledger: Ledger,
     depends_on: str,
@@ -275,7 +170,7 @@ def release_waiting(
 
 def release_synced(
     ledger: Ledger,
-    replays: ReplaySet | None = None,
+    replays: ReplaySet,
     *,
     integration: str | None = None,
     flow: str | None = None,
@@ -290,7 +185,6 @@ def release_synced(
     be written (``held_parents``, the flows' own word ``replays.parents``: failed with why, logged, not in
     the returned list) and makes due again those refused
     so whose dependency has synced after all (in the list: released because their dependency synced)."""
-    replays = _given(replays)
     freed = ledger.release_dead_takes()  # taken by a replay that was killed: due again at once
     if freed:
         log.info("%d queue item(s) taken by a replay that has ended are due again", len(freed))
@@ -393,7 +287,7 @@ def audit_run(run_id: str | None, detail: dict[str, Any] | None) -> str:
 def replay_items(
     ledger: Ledger,
     items: Iterable[QueueItem],
-    replays: ReplaySet | None = None,
+    replays: ReplaySet,
     *,
     run_id: str | None = None,
     ended: Callable[[str], bool] | None = None,
@@ -406,7 +300,6 @@ def replay_items(
     released by the writes (``write_record``) are in ``ReplaySummary.released``; the replay ends with
     ``release_synced``, so a record written without releasing (a skip: written before, by a path that did
     not release) leaves nothing held on it either. Released records are due for the next replay."""
-    replays = _given(replays)
     writer = ReplayWriter(run_id or f"replay-{uuid.uuid4()}", ended)
     with ExitStack() as stack:
         token, writing = _scope.set(ReplayScope(stack)), _writer.set(writer)

@@ -1,22 +1,81 @@
-"""The retry queue in words, as ``ml-connector replay`` and ``replay --dry-run`` print it.
+"""The retry queue in words, as ``ml-connector replay`` and ``replay --dry-run`` print it, and what one
+replay did (``ReplaySummary``: the items by outcome and its line).
 
 Kept apart from the replay itself (``connector_resources.replay``): the report reads a queue overview and
-formats it; it writes nothing and drives no handler.
+a replay's summary and formats them; it writes nothing and drives no handler.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from connector_resources.held_outside import Kind, OutsideCheck, outside_said
 from connector_resources.held_parents import GoneParent
-from connector_resources.ledger import QueueOverview
+from connector_resources.ledger import QueueItem, QueueOverview
 
 
 def when_text(moment: datetime | None) -> str:
     """A next attempt's time as the queue's lines say it."""
     return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+@dataclass
+class ReplaySummary:
+    replayed: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    no_handler: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
+    # The items as they are after this replay failed them again (attempts counted, next attempt time).
+    failed_items: list[QueueItem] = field(default_factory=list)
+    # Held records released because what they waited for synced (in this replay or before): due now.
+    released: int = 0
+    # Items another replay or a run took or failed again since this replay read them: left to it.
+    elsewhere: list[int] = field(default_factory=list)
+    # Items whose record was already written (by a run or another replay): resolved, nothing sent.
+    already: list[int] = field(default_factory=list)
+    # Items whose parent another process took (a bill exported elsewhere): closed with a skip, nothing sent.
+    skipped: list[int] = field(default_factory=list)
+    # The days whose open items this replay changed (integration, flow, partition): their
+    # ``no_failed_records`` check is evaluated again (``connector_assets.flows.day_checks``), so a day
+    # whose last failed record was written turns green.
+    days: set[tuple[str, str, str | None]] = field(default_factory=set)
+
+    def add(self, other: ReplaySummary) -> None:
+        """Count ``other`` (a later chunk of the same replay: the desk's background task) in this one."""
+        for name in (f.name for f in fields(self)):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if isinstance(mine, list):
+                mine.extend(theirs)
+            elif isinstance(mine, set):
+                mine.update(theirs)
+            else:
+                setattr(self, name, mine + theirs)
+
+    def line(self) -> str:
+        line = (
+            f"{len(self.replayed)} replayed, {len(self.failed)} failed again, "
+            f"{len(self.no_handler)} left queued (no handler for their flow yet)"
+        )
+        line += f", {len(self.held)} held until what they wait for syncs" if self.held else ""
+        if self.released:
+            line += f", {self.released} held record(s) released (what they waited for has synced)"
+        if self.already:
+            line += f", {len(self.already)} already written (resolved, nothing sent)"
+        if self.skipped:
+            line += f", {len(self.skipped)} skipped (what they belong to was taken by another process)"
+        if self.elsewhere:
+            line += f", {len(self.elsewhere)} left to another replay or run that has them"
+        return line
+
+    def failure_lines(self) -> list[str]:
+        """One line per record that failed again, with its attempt count and next attempt time."""
+        return [
+            f"#{item.id} {item.integration}/{item.flow} {item.source_key} failed again: "
+            f"attempts={item.attempts}, next attempt {when_text(item.next_attempt_at)}: {item.reason}"
+            for item in self.failed_items
+        ]
 
 
 def queue_report(
@@ -49,7 +108,7 @@ def queue_report(
     lines.append(f"held records wait for {len(overview.held_by)} record(s): {by_kind}")
     said: dict[str, int] = {}
     for key, count in overview.held_by:
-        if words := outside_said(key, outside):
+        if words := outside_said(key, outside or {}):
             said[words] = said.get(words, 0) + count
     lines += [f"{count} held record(s) {words}" for words, count in sorted(said.items())]
     if overview.synced:

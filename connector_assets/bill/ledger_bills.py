@@ -42,7 +42,7 @@ class LedgerBills(BillBills):
     def for_replay(
         cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
     ) -> AbstractContextManager[Self]:
-        """On the replay's BILL session, with the replay's ledger (``ledger_target_replay``)."""
+        """On the replay's BILL session, with the replay's ledger (``replays.ledger_target``)."""
         return cls.opened(resources["bill"], ledger)
 
     def names_record(self, description: str, record: Mapped) -> bool:

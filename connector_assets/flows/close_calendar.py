@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connector_assets.flows.integration_settings import integration_variable
 from connector_resources import settings
-from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key, register_outside_check
+from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key
 from connector_resources.refusals import close_window, code_of
 from connector_resources.replay import WaitsFor
 from connector_resources.settings import SettingError
@@ -174,7 +174,3 @@ def close_checks(resources: Callable[[], Mapping[str, Any]] | None = None) -> di
     """The replay sweep's check releasing what a declared close held once it has ended, with its words, for
     a money flow's ``Replay.outside`` (it reads the clock and the settings, never ``resources``)."""
     return {KIND: Said(ended, CLOSE_SAID)}
-
-
-# Until every money flow lists ``close_checks`` in its ``Replay``: registered for the sweeps.
-register_outside_check(KIND, ended, said=CLOSE_SAID)

@@ -28,7 +28,7 @@ from typing import Protocol
 from connector_assets.flows.close_calendar import held_idents
 from connector_assets.flows.integration_settings import integration_variable
 from connector_resources import settings
-from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key, register_outside_check
+from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key
 from connector_resources.refusals import code_of, period_closed
 from connector_resources.replay import WaitsFor
 
@@ -171,12 +171,6 @@ def period_checks(kind: Kind, calendar_of: Callable[[str], Calendar | None]) -> 
         return ready
 
     return {kind: Said(check, PERIOD_SAID)}
-
-
-def register_period_check(kind: Kind, calendar_of: Callable[[str], Calendar | None]) -> None:
-    """Until every ERP flow lists ``period_checks`` in its ``Replay``: register them for the sweeps."""
-    for each, check in period_checks(kind, calendar_of).items():
-        register_outside_check(each, check, said=PERIOD_SAID)
 
 
 def ready_to_post(calendar: Calendar, held: list[str]) -> dict[str, str]:

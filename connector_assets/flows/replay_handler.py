@@ -79,7 +79,7 @@ def replay_handler(
 
 @dataclass(frozen=True)
 class FlowReplay:
-    """A flow's registered replay handler (``replay.register_replay_handler``): ``replay_handler`` with the
+    """A flow's replay handler (built from its ``replays.Replay``): ``replay_handler`` with the
     target ``opener(ledger)`` opens for the replay and today's ``resources``, and ``ahead``, which claims
     and searches a chunk of the flow's queued records at once before their writes
     (``flows.replay_ahead``)."""

@@ -7,13 +7,10 @@ from the settings registry (environment variables, sandbox defaults otherwise) w
 initialised so secrets given as ``EnvVar`` are resolved here, where no run config carries them.
 """
 
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Iterable
 from typing import Any
 
 from connector_resources.base import initialized
-from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.replay import ReplayOutcome, register_replay_handler
 
 
 def settings_resources() -> dict[str, Any]:
@@ -41,42 +38,3 @@ def resources_from_settings(keys: Iterable[str] = ("jde", "coupa", "staging")) -
 def jde_from_settings() -> Any:
     """Today's JDE resource alone (a replay that writes a queued payload as it was mapped)."""
     return resources_from_settings(("jde",))["jde"]
-
-
-def register_settings_replay(
-    spec: Any,
-    open_target: Callable[[dict[str, Any]], AbstractContextManager[Any]],
-    resources: Callable[[], dict[str, Any]] | None = None,
-) -> None:
-    """Register ``spec``'s replay handler (``replays.settings_target``) for ``ml-connector replay`` and the
-    replay job, on ``resources()`` (today's settings by default), until every flow states its ``Replay``."""
-    from connector_assets.flows.replays import settings_target
-
-    handler = settings_target(open_target)(spec, resources or resources_from_settings)
-    register_replay_handler(spec.integration, spec.name, handler)
-
-
-def settings_replay(
-    spec: Any,
-    open_target: Callable[[dict[str, Any]], AbstractContextManager[Any]],
-    default: Callable[[], dict[str, Any]] | None = None,
-) -> Callable[..., None]:
-    """``register_settings_replay`` of ``spec`` as a flow's replay registration (``Flow.replays``): with
-    the resources it is given, else ``default`` (today's settings)."""
-
-    def register(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-        register_settings_replay(spec, open_target, resources or default)
-
-    return register
-
-
-def ledger_target_replay(
-    spec: Any,
-    open_target: Callable[[dict[str, Any], Ledger], AbstractContextManager[Any]],
-    resources: Callable[[], dict[str, Any]],
-) -> Callable[[QueueItem, Ledger], ReplayOutcome]:
-    """``spec``'s replay handler for a target that must hold the replay's ledger
-    (``replays.ledger_target``), on ``resources()``."""
-    from connector_assets.flows.replays import ledger_target
-
-    return ledger_target(open_target)(spec, resources)

@@ -226,6 +226,7 @@ def test_missing_holds_leave_other_holds_and_other_flows_alone(ledger) -> None:
         depends_on="JDE:period:ledger:00001.AP/2026-10-03@coupa_jde",
     )  # fmt: skip
     asked: list[list[str]] = []
-    holds = MissingHolds(ledger, INVOICES_FLOW, lambda keys: asked.append(keys) or {}, run_id="r")
+    appeared = lambda keys: asked.append(keys) or {}  # noqa: E731
+    holds = MissingHolds(ledger, INVOICES_FLOW, appeared, kinds=missing_master.KINDS, run_id="r")
     assert holds.still_held(Mapped("8", _record().body, {})) is None and asked == []
     assert holds.released == 0 and datetime.now(UTC)

@@ -104,16 +104,17 @@ def _replay_suppliers(world, staging, ledger: Ledger, an8s: Iterable[int]) -> No
     with the fixed table, written through the ledger; those the matching rule refuses stay queued."""
     from connector_assets.coupa.targets import CoupaSuppliers
     from connector_assets.flows.core import replay_handler
-    from connector_resources.replay import register_replay_handler, replay_items
+    from connector_assets.flows.replays import Replays
+    from connector_resources.replay import replay_items
 
     resources = {"jde": world.resources["jde"], "coupa": world.resources["coupa"], "staging": staging}
     opener = lambda: CoupaSuppliers.opened(world.resources["coupa"])  # noqa: E731
-    register_replay_handler(
-        "jde_coupa", "suppliers", replay_handler(SUPPLIERS_FLOW, opener, lambda: resources)
-    )
+    handler = replay_handler(SUPPLIERS_FLOW, opener, lambda: resources)
     keys = {str(an8) for an8 in an8s}
     items = ledger.open_items(integration="jde_coupa", flow="suppliers", limit=10_000)
-    replay_items(ledger, [i for i in items if i.source_key in keys])
+    replay_items(
+        ledger, [i for i in items if i.source_key in keys], Replays({("jde_coupa", "suppliers"): handler})
+    )
 
 
 def _queued(ledger: Ledger, an8s: Iterable[int]) -> dict[str, str]:

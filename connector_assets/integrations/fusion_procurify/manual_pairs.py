@@ -44,7 +44,7 @@ class VendorSupplierRules(VendorRules):
             i.depends_on
             for i in held
             if i.depends_on
-            and (found := missing_of(i.depends_on)) is not None
+            and (found := missing_of(i.depends_on, missing_sites.KINDS)) is not None
             and found[0] in missing_sites.KINDS
             and str((i.payload or {}).get("vendor_id") or "") == vendor_id
         }

@@ -23,6 +23,7 @@ from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.purchase_orders import commitment_record
 from connector_assets.integrations.procore_jde.voucher_mappers import VoucherInputs, map_requisition
 from connector_assets.integrations.procore_jde.vouchers import VoucherReader
+from connector_assets.jde import missing_master
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.procore.companies import tagged
 from connector_resources.missing_records import is_missing_hold
@@ -84,7 +85,7 @@ def inputs(*lines: dict[str, Any], order_id: str | None = "00200:4711:OP") -> Vo
 def test_a_requisition_on_an_account_not_set_up_yet_is_held_on_it_and_sent_once_jde_has_it():
     record = map_requisition(inputs(line("03", "100.00"), line("05", "50.00")), costs())
     assert isinstance(record, Rejected) and record.held_on == WAIT, record
-    assert is_missing_hold(record.held_on)
+    assert is_missing_hold(record.held_on, missing_master.KINDS)
     assert record.reason.startswith("requisition 1280646 (invoice INV-2025-03, Granite Supply Co): ")
     assert f"cost code 05 on project {PROJECT} ({LABEL}) maps to account M30.1350, not found in F0901" in (
         record.reason
