@@ -88,6 +88,17 @@ def test_a_setting_outside_its_integrations_prefix_or_declared_twice_is_refused(
         checked_settings("toy", (Setting("x", "ML_TOY_X", "", "help"), Setting("y", "ML_TOY_X", "", "help")))
 
 
+def test_importing_an_integrations_settings_registers_nothing():
+    """An integration's ``settings.py`` is data: importing it leaves the table as it was, and its variables
+    are found by their prefix all the same."""
+    from connector_resources import settings
+
+    before = dict(settings._BY_ENV)
+    module = importlib.import_module("connector_assets.integrations.jde_bill.settings")
+    assert before == settings._BY_ENV
+    assert all(settings.registered(s.env) is s for s in module.SETTINGS)
+
+
 def test_an_integration_setting_asked_first_in_a_new_process_is_found():
     import subprocess
     import sys
