@@ -23,8 +23,9 @@ from dagster import (
 
 from connector_assets.flows.backfill_policy import flow_backfill_policy
 from connector_assets.flows.flow_run import run_partitions
+from connector_assets.flows.reason_text import ReasonCounts
 from connector_assets.flows.records import FlowSpec
-from connector_assets.flows.refused_share import RefusedShare, cause_counts, judge_items
+from connector_assets.flows.refused_share import RefusedShare, judge_items
 
 STEP = "verdict"  # the step's name in the flow's keys: ``["jde_procurify", "bills_verdict"]``
 DAYS_TOLD = 10  # systemic days a range's failure quotes whole; the others are counted
@@ -41,7 +42,7 @@ def day_share(spec: FlowSpec, ledger: Any, staging: Any, partition: str | None) 
 def verdict_metadata(shares: list[RefusedShare]) -> dict[str, Any]:
     """What the verdict records: the refused records of ``shares`` (one day, or a range's systemic days),
     the records judged, and the causes counted."""
-    causes = cause_counts()
+    causes = ReasonCounts()
     for share in shares:
         causes.extend(share.causes)
     return {

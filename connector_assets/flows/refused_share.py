@@ -25,11 +25,6 @@ SAMPLE = 3  # refusals quoted whole (the record and the field named), the rest o
 CAUSES_TOLD = 5  # kinds a message names; the check's metadata lists them all
 
 
-def cause_counts() -> ReasonCounts:
-    """An empty count of refusals by kind (``Refusal.group``), each shown by its title and a sentence."""
-    return ReasonCounts()
-
-
 @dataclass(frozen=True)
 class RefusedShare:
     """How many of a day's records were refused before writing, why, and whether that looks systemic."""
@@ -39,18 +34,15 @@ class RefusedShare:
     records: int
     refused: int
     systemic: bool
-    causes: ReasonCounts = field(default_factory=cause_counts)  # records by cause
+    causes: ReasonCounts = field(default_factory=ReasonCounts)  # records by cause
     sample: tuple[str, ...] = ()  # a few full reasons, redacted
-
-    def causes_markdown(self) -> str:
-        return self.causes.markdown()
 
     def metadata(self) -> dict[str, Any]:
         return {
             "refused": self.refused,
             "of_records": self.records,
             "systemic": self.systemic,
-            "refused_causes": MetadataValue.md(self.causes_markdown()),
+            "refused_causes": MetadataValue.md(self.causes.markdown()),
         }
 
     def message(self) -> str:
@@ -80,7 +72,7 @@ def judge(spec: FlowSpec, partition: str | None, records: int, refused: Iterable
         records=records,
         refused=count,
         systemic=records >= spec.systemic_min and count > spec.systemic_share * records,
-        causes=cause_counts().update(refused),
+        causes=ReasonCounts().update(refused),
         sample=tuple(redact(group_and_sentence(r)[1]) for r in refused[:SAMPLE]),
     )
 
@@ -125,7 +117,7 @@ def systemic_written_check(result: AssetCheckResult, shares: list[RefusedShare])
     systemic = [s for s in shares if s.systemic]
     if not systemic:
         return result
-    causes = cause_counts()
+    causes = ReasonCounts()
     for share in systemic:
         causes.extend(share.causes)
     return AssetCheckResult(

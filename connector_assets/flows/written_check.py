@@ -41,11 +41,6 @@ def held_alert_hours() -> float:
     return float(settings.read(HELD_ALERT_ENV))
 
 
-def reason_counts() -> ReasonCounts:
-    """An empty count of queue items by kind (``Refusal.group``), each shown by its title and a sentence."""
-    return ReasonCounts()
-
-
 @dataclass
 class PartitionQueue:
     """The open retry-queue items of one flow's partition, in counts."""
@@ -60,7 +55,7 @@ class PartitionQueue:
     retrying: int = 0
     needs_person: int = 0  # open items of the day a person must act on (refusals and outlived waits)
     clears_by_itself: int = 0  # open items waiting on the flows, within bounds
-    reasons: ReasonCounts = field(default_factory=reason_counts)
+    reasons: ReasonCounts = field(default_factory=ReasonCounts)
 
 
 def queue_of(

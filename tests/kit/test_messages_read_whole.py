@@ -92,10 +92,10 @@ def test_reasons_are_counted_by_kind_and_shown_with_their_digits() -> None:
 
 
 def test_a_single_reason_names_its_record() -> None:
-    from connector_assets.flows.written_check import reason_counts
+    from connector_assets.flows.reason_text import ReasonCounts
 
     sentence = "bill 8c0e2b5f-b1bf-4e7a: BILL refused it [BDC_1322]"
-    counts = reason_counts().update([target_refused(sentence, system="BILL", code="BDC_1322")])
+    counts = ReasonCounts().update([target_refused(sentence, system="BILL", code="BDC_1322")])
     assert counts.markdown() == f"- 1 x The target refused the record: BILL, BDC_1322: {sentence}"
 
 
