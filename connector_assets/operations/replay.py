@@ -1,9 +1,9 @@
 """Replaying the retry queue from Dagster: a job with a choice of records, and a schedule for due ones.
 
-The same handlers as ``ml-connector replay`` (registered by each flow), so a record is written through
-its flow's cross-reference check and never twice. The job's config chooses records by integration, flow,
-source key or a phrase of the reason; with ``due_only`` (what the schedule sets) only records whose next
-attempt time has come are taken. Held records whose dependency has already synced are released first
+The same handlers as ``ml-connector replay`` (the deployment's flows' ``Replays``), so a record is written
+through its flow's cross-reference check and never twice. The job's config chooses records by integration,
+flow, source key or a phrase of the reason; with ``due_only`` (what the schedule sets) only records whose
+next attempt time has come are taken. Held records whose dependency has already synced are released first
 (``release_synced``), and the run reports the queue it leaves: due, not yet due, held by what they wait for.
 Each day whose queue the replay changed has its ``no_failed_records`` check evaluated again in the run
 (``flows.day_checks``): the day whose last failed record was written turns green, naming the run. Changes
@@ -30,8 +30,16 @@ from connector_assets.flows.day_checks import replayed_day_evaluations
 from connector_assets.runtime.automation import schedule_status
 from connector_resources import settings
 from connector_resources.ledger import LedgerResource
-from connector_resources.replay import BY_CLI, release_synced, replay_items
+from connector_resources.replay import BY_CLI, ReplaySet, release_synced, replay_items
 from connector_resources.replay_report import queue_report
+
+
+def deployment_replays() -> ReplaySet:
+    """The handlers and sweep checks of the deployment's flows (``Deployment.replays``), read when the op
+    runs: the deployment module builds this job, so it is not imported at this module's import."""
+    from connector_assets.definitions import DEPLOYMENT
+
+    return DEPLOYMENT.replays()
 
 
 class ReplayChoice(Config):
@@ -46,8 +54,9 @@ class ReplayChoice(Config):
 @op(description="Re-attempt the chosen retry-queue records with today's mappings and credentials.")
 def replay_queued_records(context: OpExecutionContext, config: ReplayChoice, ledger: LedgerResource) -> None:
     book = ledger.get()
+    replays = deployment_replays()
     filters = {"integration": config.integration or None, "flow": config.flow or None}
-    released = release_synced(book, run_id=context.run.run_id, **filters)
+    released = release_synced(book, replays, run_id=context.run.run_id, **filters)
     if released:
         context.log.info(f"released {len(released)} held record(s) whose dependency had already synced")
     if config.due_only:
@@ -60,7 +69,9 @@ def replay_queued_records(context: OpExecutionContext, config: ReplayChoice, led
         if (not config.source_key or item.source_key == config.source_key)
         and (not config.reason_contains or config.reason_contains.lower() in item.reason.lower())
     ]
-    summary = replay_items(book, items, run_id=context.run.run_id, ended=runs_ended_in(context.instance))
+    summary = replay_items(
+        book, items, replays, run_id=context.run.run_id, ended=runs_ended_in(context.instance)
+    )
     context.log.info(f"{len(items)} chosen: {summary.line()}")
     for evaluation in replayed_day_evaluations(
         context.instance, book, summary.days, f"replay run {context.run.run_id}"
@@ -72,7 +83,7 @@ def replay_queued_records(context: OpExecutionContext, config: ReplayChoice, led
     for line in summary.failure_lines():
         context.log.info(line)
     after = book.queue_overview(**filters)
-    context.log.info("\n".join(queue_report(after)))
+    context.log.info("\n".join(queue_report(after, outside=replays.outside)))
     context.add_output_metadata(
         {
             "chosen": len(items),
