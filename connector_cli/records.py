@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +16,10 @@ from connector_resources import settings
 from connector_resources.ledger import Ledger, QueueItem, QueueOverview, ledger_url
 from connector_resources.refusals import group_title
 from connector_resources.replay import audit_run
+
+if TYPE_CHECKING:
+    from connector_assets.deployment import Deployment
+    from connector_assets.flows.replays import Replays
 
 
 def _ledger() -> Ledger:
@@ -132,20 +137,20 @@ def replay(
     (with when). A record that already succeeded is never written again: each flow's handler checks the
     cross-reference first.
     """
-    import connector_assets.definitions  # noqa: F401  (flows register their replay handlers on import)
     from connector_resources.held_parents import held_on_gone
-    from connector_resources.replay import handler_for, registered_flows, release_synced, replay_items
+    from connector_resources.replay import release_synced, replay_items
     from connector_resources.replay_report import queue_report
 
-    checked_scope(integration, flow, registered_flows())
+    replays = deployment_replays()
+    checked_scope(integration, flow, replays.flows())
     ledger = _ledger()
     before = ledger.queue_overview(integration=integration, flow=flow)
-    if dry_run:
-        gone = held_on_gone(ledger, integration=integration, flow=flow)  # holds whose parent cannot come
-        for line in queue_report(before, top=top, gone=gone):
+    if dry_run:  # with the holds whose parent cannot come
+        gone = held_on_gone(ledger, integration=integration, flow=flow, checks=replays.parents)
+        for line in queue_report(before, top=top, gone=gone, outside=replays.outside):
             click.echo(line)
     else:
-        released = release_synced(ledger, integration=integration, flow=flow)
+        released = release_synced(ledger, replays, integration=integration, flow=flow)
         if released:
             click.echo(f"released {len(released)} held record(s) whose dependency had already synced")
     if due:
@@ -156,7 +161,7 @@ def replay(
         items = [item for item in items if item.id in set(ids)]
 
     def handled(item: QueueItem) -> bool:
-        return handler_for(item.integration, item.flow) is not None
+        return replays.handler_for(item.integration, item.flow) is not None
 
     # A dry run lists every open record (held ones too) in its view; a replay the records it attempts.
     listed = ledger.open_items(integration=integration, flow=flow, limit=10_000) if dry_run else items
@@ -184,17 +189,26 @@ def replay(
         click.echo(_nothing_chosen(before))
         failed = False
     else:
-        summary = replay_items(ledger, items, ended=_dagster_runs_ended())
+        summary = replay_items(ledger, items, replays, ended=_dagster_runs_ended())
         click.echo(summary.line())
         for line in summary.failure_lines():
             click.echo(line)
         for line in day_check_lines(summary.days):
             click.echo(line)
         failed = bool(summary.failed)
-    for line in queue_report(ledger.queue_overview(integration=integration, flow=flow), top=top):
+    after = ledger.queue_overview(integration=integration, flow=flow)
+    for line in queue_report(after, top=top, outside=replays.outside):
         click.echo(line)
     if failed:
         raise SystemExit(1)
+
+
+def deployment_replays() -> Replays:
+    """What this process replays with: the handlers and sweep checks of the deployment's flows
+    (``Deployment.replays``), built on today's settings; nothing is registered by importing a module."""
+    from connector_assets.definitions import DEPLOYMENT
+
+    return DEPLOYMENT.replays()
 
 
 def _outlived(ledger: Ledger, items: Iterable[QueueItem]) -> Outlived:
@@ -240,7 +254,7 @@ def ping(systems: tuple[str, ...], integrations: tuple[str, ...]) -> None:
     from connector_resources.ping import run_pings
     from connector_resources.redaction import redact
 
-    packages = _chosen_integrations(integrations)
+    deployment = _chosen_integrations(integrations)
     if not integrations and _every_integration_against_real_systems():
         click.echo(
             "ML_INTEGRATIONS is not set, so every integration's systems are checked; set it to the "
@@ -249,10 +263,8 @@ def ping(systems: tuple[str, ...], integrations: tuple[str, ...]) -> None:
         )
     register_core_pings()
     try:  # each system's check also covers what the chosen flows read and write
-        from connector_assets.deployment import deployment_definitions, systems_reached
-
-        register_flow_pings(flow_access(deployment_definitions(packages)))
-        reached = systems_reached(packages)
+        register_flow_pings(flow_access(deployment.definitions, deployment.specs))
+        reached = deployment.systems
     except Exception as exc:  # without the flows, a check would pass on less than they need
         why = f"{type(exc).__name__}: {exc}"
         raise click.ClickException(
@@ -271,22 +283,22 @@ def ping(systems: tuple[str, ...], integrations: tuple[str, ...]) -> None:
 def _every_integration_against_real_systems() -> bool:
     """Whether ``ML_INTEGRATIONS`` is unset (every integration runs) while a connection is configured: the
     sandbox default suits ``make dev``, a deployment against real systems should name what it runs."""
-    from connector_assets.integrations import INTEGRATIONS_SETTING
+    from connector_assets.deployment import INTEGRATIONS_SETTING
 
     configured = any(system.is_configured() for system in settings.SYSTEMS.values())
     return configured and not settings.given(INTEGRATIONS_SETTING)
 
 
-def _chosen_integrations(names: tuple[str, ...]) -> tuple:
-    """The integration packages ``--integration`` names (an unknown one is a bad option value, naming the
-    known ones), else those ``ML_INTEGRATIONS`` names (a bad setting is said in one line by the root group,
-    ``connector_cli.refusals``)."""
-    from connector_assets.integrations import UnknownIntegration, chosen
+def _chosen_integrations(names: tuple[str, ...]) -> Deployment:
+    """The deployment of the integrations ``--integration`` names (an unknown one is a bad option value,
+    naming the known ones), else those ``ML_INTEGRATIONS`` names (a bad setting is said in one line by the
+    root group, ``connector_cli.refusals``)."""
+    from connector_assets.deployment import Deployment, UnknownIntegration
 
     if not names:
-        return chosen()
+        return Deployment.of()
     try:
-        return chosen(names)
+        return Deployment.of(names)
     except UnknownIntegration as exc:
         raise click.BadParameter(str(exc), param_hint="'--integration'") from None
 
