@@ -80,28 +80,29 @@ def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict[str, Any]:
     return _run(args, sandboxes.url("fusion"), sandboxes.url("procurify"))
 
 
-# -- the integration's flows, as its declaration lists them --------------------------------------------------
+# -- the integration's flows, as its component lists them ----------------------------------------------------
 
 
 def discover() -> JdeProcurifyFound:
-    """Every flow of the package and what it needs, from ``declaration`` (the flows, mapping tables, Fusion's
+    """Every flow of the package and what it needs, from its component (the flows, mapping tables, Fusion's
     account combinations, the manual matches); the reconciliation is run by its own phase (``_reconcile``),
-    so the package's ``defs`` is not needed. ``JdeProcurifyFound`` tells the flows read whole (account
+    so its ``definitions()`` are not needed. ``JdeProcurifyFound`` tells the flows read whole (account
     codes) from those run by day, the same way for this package."""
     from dagster import AssetsDefinition
 
-    from connector_assets.integrations.fusion_procurify import declaration
+    from connector_assets.deployment import integration_component
 
-    flows = declaration.FLOWS
+    declared = integration_component("fusion_procurify")
+    flows = declared.flows
     listed = [a for flow in flows for a in flow.assets if isinstance(a, AssetsDefinition)]
-    own = [*declaration.DECLARATION.tables, *listed]
+    own = [*declared.tables, *listed]
     unique = list({a.key: a for a in own}.values())
     found = kit.discover_in(SimpleNamespace(assets=unique), JdeProcurifyFound, feeds_of=None)
-    # In the order records depend on each other (``declaration.FLOWS``: master data first), not by name.
+    # In the order records depend on each other (the component's flows: master data first), not by name.
     order = {flow.spec.flow: n for n, flow in enumerate(flows)}
     found.flows = sorted(found.flows, key=lambda spec: order[spec.flow])
     found.all_flows  # noqa: B018 - fixes the full list before ``flows`` is narrowed for the CPU phase
-    found.replays = [register for flow in flows for register in flow.replays]
+    found.replays = list(flows)  # what the catch-up's handlers are built from (each flow's ``Replay``)
     return found
 
 

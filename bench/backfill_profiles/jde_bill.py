@@ -10,7 +10,7 @@ and 200 logins per hour per developer key: ``connector_sandbox/bill/limits.py``)
 after ``--latency-ms`` (spent inside the caller's in-flight slot), so the most any client can send is
 3 / latency requests per second: the ceiling the achieved rate is compared with.
 
-The flows are found, not listed: every flow asset of ``connector_assets.integrations.jde_bill.defs``, with
+The flows are found, not listed: every flow asset of the ``jde_bill`` component's definitions, with
 the source assets they read; flows whose target is BILL are "outbound", those whose target is JDE "inbound".
 
 1. **Lookups**: the unpartitioned assets (mapping tables, master-data snapshots) the flows map with.
@@ -78,8 +78,10 @@ def run(args: argparse.Namespace, sandboxes: kit.Sandboxes) -> dict[str, Any]:
 
 
 def discover() -> kit.Found:
-    """Every flow of ``connector_assets.integrations.jde_bill.defs`` and what it needs."""
-    from connector_assets.integrations.jde_bill import defs
+    """Every flow of the ``jde_bill`` component's definitions and what it needs."""
+    from connector_assets.deployment import integration_component
+
+    defs = integration_component("jde_bill").definitions()
 
     return kit.discover_in(defs, kit.Found, feeds_of="bill")
 
@@ -245,15 +247,15 @@ def _catch_up(
     read from its source again and written once, through the integration's own replay handlers."""
     from dagster import materialize
 
+    from connector_assets.deployment import Deployment
     from connector_assets.flows import replay_resources
-    from connector_assets.integrations import jde_bill
     from connector_resources.replay import replay_items
 
-    # The production registrations, building their resources from the bench's instead of the settings'
+    # The production replays, building their resources from the bench's instead of the settings'
     # (which name the default sandbox ports, not these simulators).
     own = {key: value for key, value in resources.items() if key != "ledger"}
     replay_resources.settings_resources = lambda: dict(own)
-    jde_bill.register_replay_handlers()
+    replays = Deployment.of(["jde_bill"]).replays()
     before, cpu, started = meter.read(), kit._cpu_seconds(), time.monotonic()
     run = materialize(
         found.run_assets(found.outbound),
@@ -271,7 +273,7 @@ def _catch_up(
     }
     due = ledger.due(limit=100_000)
     replayed_at = time.monotonic()
-    summary = replay_items(ledger, due)
+    summary = replay_items(ledger, due, replays)
     replay_seconds = time.monotonic() - replayed_at
     seconds, cpu = time.monotonic() - started, kit._cpu_seconds() - cpu
     calls = meter.delta(before, meter.read())

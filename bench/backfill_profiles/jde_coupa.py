@@ -60,7 +60,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     from dagster import AssetsDefinition, instance_for_test, materialize
 
     from connector_assets.asset_keys import asset_key
-    from connector_assets.integrations.coupa_jde.declaration import coupa_jde_assets
+    from connector_assets.integrations.coupa_jde.component import coupa_jde_assets
     from connector_assets.integrations.jde_coupa.invoices import jde_coupa_invoice_assets
     from connector_assets.integrations.jde_coupa.purchase_orders import jde_coupa_po_assets
     from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
@@ -301,14 +301,13 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
     from dagster import materialize
 
     from connector_assets.asset_keys import asset_key
-    from connector_assets.integrations import coupa_jde, jde_coupa
+    from connector_assets.deployment import Deployment
     from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
     from connector_resources.replay import replay_items
 
-    # The production registrations, with the bench's resources instead of the settings'.
+    # The production replays, with the bench's resources instead of the settings'.
     own = {k: resources[k] for k in ("jde", "coupa", "staging")}
-    jde_coupa.register_replay_handlers(lambda: own)
-    coupa_jde.register_replay_handlers(resources=lambda: own)
+    replays = Deployment.of(["jde_coupa", "coupa_jde"]).replays(lambda: own)
     before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
     started = time.monotonic()
     sync = [
@@ -328,7 +327,7 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
         for action in ("create", "update", "adopt")
     )
     released = ledger.due(limit=100_000)
-    summary = replay_items(ledger, released)
+    summary = replay_items(ledger, released, replays)
     seconds = time.monotonic() - started
     after = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
     calls = _total(after) - _total(before)

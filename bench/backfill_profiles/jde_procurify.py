@@ -21,7 +21,7 @@ flows are compared with is measured, not read from a document:
 2. **Lookups**: the unpartitioned assets the flows map with (mapping tables, F0901).
 3. **Whole flows**: the flows read whole rather than by day (account codes: F0901 -> Procurify).
 4. **Backfill**: one single-run backfill of the N days before today through every partitioned flow and its
-   sources (found in ``connector_assets.integrations.jde_procurify.defs``, not listed).
+   sources (found in the ``jde_procurify`` component's definitions, not listed).
 5. **Catch-up**: the replay of the records the backfill released (held on a supplier or bill written later
    in the same run), through the integration's own replay handlers (``replay_due_records``' work).
 6. **Reconcile**: the day reconciliation (``jde_procurify/reconciliation``) of each backfilled day, after
@@ -176,9 +176,11 @@ class JdeProcurifyFound(kit.Found):
 
 
 def discover() -> JdeProcurifyFound:
-    """Every flow of ``connector_assets.integrations.jde_procurify.defs``, what it needs, and the
+    """Every flow of the ``jde_procurify`` component's definitions, what it needs, and the
     reconciliation (which reads each target itself: no SaaS change feed to stage for it)."""
-    from connector_assets.integrations.jde_procurify import defs
+    from connector_assets.deployment import integration_component
+
+    defs = integration_component("jde_procurify").definitions()
 
     found = kit.discover_in(defs, JdeProcurifyFound, feeds_of=None)
     found.all_flows  # noqa: B018 - fixes the full list before ``flows`` is narrowed for the CPU phase
@@ -474,10 +476,9 @@ def _catch_up(
     """The replay of the records due after the backfill (held ones released when what they waited on was
     written later in the same run; failures due again), each read from its source again and written once
     through the flows' own replay handlers, on the bench's simulators."""
-    from connector_assets.integrations.jde_procurify.declaration import FLOWS
+    from connector_assets.integrations.jde_procurify.component import FLOWS
 
-    registers = [register for flow in FLOWS for register in flow.replays]
-    due, summary, seconds, calls = kit.replay_due(meter, ledger, resources, registers)
+    due, summary, seconds, calls = kit.replay_due(meter, ledger, resources, FLOWS)
     replayed = set(summary.replayed)
     by_flow = Counter(item.flow for item in due if item.id in replayed)
     return {
