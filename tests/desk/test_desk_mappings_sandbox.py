@@ -19,19 +19,19 @@ from ipaddress import ip_network
 
 import pytest
 from dagster import materialize
+from given_replays import given_to_commands, with_deployment
 from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world
 from starlette.testclient import TestClient
 
+from connector_assets.deployment import Deployment
 from connector_assets.flows import replay_resources
-from connector_assets.integrations import jde_coupa
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_cli.desk.app import build_app
 from connector_cli.desk.guard import CSRF_COOKIE
 from connector_cli.desk.identity import Access
 from connector_resources.ledger import Ledger
-from connector_resources.replay import handler_for, register_replay_handler
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's mass-update day: busy
 CHAIN = (
@@ -68,24 +68,16 @@ def world(tmp_path_factory):
                 return {key: world.resources[key] for key in keys}
 
             patch.setattr(replay_resources, "resources_from_settings", from_settings)
-            # The flows' own handlers, on the world's clients: another test of this process may have left
-            # one of its own registered (``jde_coupa_world``'s), which writes a queued body as it was.
-            before = {
-                flow: handler_for("jde_coupa", flow) for flow in ("suppliers", "purchase_orders", "invoices")
-            }
-            jde_coupa.register_replay_handlers(from_settings)
+            # The flows' own handlers, on the world's clients (not ``jde_coupa_world``'s, which writes a
+            # queued body as it was), for the desk's replays.
+            given_to_commands(patch, with_deployment(Deployment.of(["jde_coupa"]).replays(from_settings)))
             with instance_for_test() as instance:
                 every = [*jde_assets, *jde_coupa_assets]
                 chosen = [a for a in every if a.key.to_user_string() in CHAIN]
                 run = {"instance": instance, "partition_key": DAY, "raise_on_error": False}
                 result = materialize(chosen, resources=world.resources, **run)
             assert result.success  # the other suppliers proceed
-            try:
-                yield world
-            finally:
-                for flow, handler in before.items():
-                    if handler is not None:
-                        register_replay_handler("jde_coupa", flow, handler)
+            yield world
 
 
 def _queued(world) -> list:

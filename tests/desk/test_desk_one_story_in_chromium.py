@@ -20,6 +20,7 @@ import pytest
 from asset_runs import run_named
 from browser import chromium, installed
 from dagster import DagsterInstance, SensorResult
+from given_replays import given_to_commands, with_deployment
 from instances import instance_for_test
 from jde_coupa_world import coupa_supplier_numbers, jde_coupa_world, suppliers_of_day
 from one_story import arrived, day_check, run_requested, sign_in, tick_changed_days
@@ -27,9 +28,9 @@ from sandbox_world import PairWorld
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from connector_assets.deployment import Deployment
 from connector_assets.flows import replay_resources
 from connector_assets.flows.mapping_changes import plan_change, save_change
-from connector_assets.integrations import jde_coupa
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_cli.desk.app import build_app
@@ -37,7 +38,6 @@ from connector_cli.desk.identity import Access
 from connector_resources.ledger import QueueItem
 from connector_resources.ledger.operator_actions import Operator
 from connector_resources.refusals import group_of
-from connector_resources.replay import handler_for, register_replay_handler
 from connector_sandbox.serve import serve_in_thread
 
 TABLE = PAYMENT_TERMS.name  # jde_coupa/payment_terms_map
@@ -85,8 +85,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
                 return {key: world.resources[key] for key in keys}
 
             patch.setattr(replay_resources, "resources_from_settings", from_settings)
-            before = {flow: handler_for("jde_coupa", flow) for flow in ("suppliers", "purchase_orders")}
-            jde_coupa.register_replay_handlers(from_settings)
+            given_to_commands(patch, with_deployment(Deployment.of(["jde_coupa"]).replays(from_settings)))
             world.ledger.add_desk_user(CLERK, PASSWORD, "operator")
             app = build_app(world.ledger, Access(), dagster_url=DAGSTER)
             app.state.desk.mapping_tables = {TABLE: PAYMENT_TERMS}
@@ -98,9 +97,6 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
                     yield Story(world, instance, url, browser, day)
             finally:
                 stop()
-                for flow, handler in before.items():
-                    if handler is not None:
-                        register_replay_handler("jde_coupa", flow, handler)
 
 
 def _least_used_code(story: Story) -> tuple[str, str, set[str]]:

@@ -22,7 +22,7 @@ from connector_assets.jde.assets import jde_assets
 from connector_resources.bill import BillResource
 from connector_resources.ledger import schema
 from connector_resources.procore import ProcoreResource
-from connector_resources.replay import _handlers, release_synced, replay_items
+from connector_resources.replay import release_synced, replay_items
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy mass-update day
 CHAIN = ("jde/suppliers", "jde/address_book", "jde_coupa/suppliers_mapped")
@@ -34,7 +34,6 @@ def world(tmp_path, monkeypatch):
     monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.3")
     with jde_coupa_world(tmp_path) as world:
         yield world.resources, world.ledger
-    _handlers.pop(("jde_coupa", "suppliers"), None)
 
 
 def _run(resources, *names):
@@ -72,8 +71,8 @@ def test_a_record_another_run_is_writing_is_held_not_sent_and_written_once_after
     assert ledger.get_xref(*key).lease_owner == OTHER_RUN  # the other run's lease is untouched
 
     # While the other run's lease is live, a replay leaves the record held.
-    replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources)
-    assert release_synced(ledger) == []
+    replays = replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources)
+    assert release_synced(ledger, replays) == []
 
     # That run was killed before it created the supplier: its lease runs out (moved into the past here).
     with ledger.transaction() as conn:
@@ -82,9 +81,9 @@ def test_a_record_another_run_is_writing_is_held_not_sent_and_written_once_after
             .where(schema.xref.c.source_key == busy["source_key"])
             .values(lease_expires_at=schema.xref.c.updated_at)
         )
-    [released] = release_synced(ledger)
+    [released] = release_synced(ledger, replays)
     assert released.status == "failed" and "lease lapsed" in released.reason
-    summary = replay_items(ledger, ledger.due(integration="jde_coupa", flow="suppliers"))
+    summary = replay_items(ledger, ledger.due(integration="jde_coupa", flow="suppliers"), replays)
     assert summary.replayed == [item.id] and not summary.failed, summary
     assert len(_in_coupa(resources, busy["natural_key"])) == 1
     xref = ledger.get_xref(*key)
@@ -97,10 +96,9 @@ def test_each_flow_writes_in_its_target_systems_pool_limited_to_one_step():
     day in a backfill would otherwise put several paced clients on Coupa's 25 req/s together)."""
     from dagster import AssetsDefinition
 
-    from connector_assets.definitions import defs
-    from connector_assets.flows.core import FLOW_SPECS
+    from connector_assets.definitions import DEPLOYMENT, defs
 
-    specs = {spec.key("written"): spec for spec in FLOW_SPECS.values()}
+    specs = {spec.key("written"): spec for spec in DEPLOYMENT.specs.values()}
     written = {
         asset.key.to_user_string(): asset.op.pool
         for asset in defs.assets or []
