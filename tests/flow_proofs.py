@@ -52,16 +52,18 @@ def created_once(outcomes: dict[str, dict], records: int, *, adopt: bool = False
     assert all(o["fail"] == 0 and (adopt or o["adopt"] == 0) for o in outcomes.values()), outcomes
 
 
-def held_replayed_without_a_post(ledger: Any, integration: str, flow: str, posts: Callable[[], int]) -> int:
+def held_replayed_without_a_post(
+    ledger: Any, integration: str, flow: str, posts: Callable[[], int], replays: Any = None
+) -> int:
     """What a losing run held (the other run was writing it) leaves the queue once that write is recorded:
-    released and replayed, found written, and the target not asked (``posts()``: its create calls so far)
-    once more. How many items were replayed."""
+    released and replayed (with ``replays``, the flows' ``build_replays``), found written, and the target
+    not asked (``posts()``: its create calls so far) once more. How many items were replayed."""
     from connector_resources.replay import release_synced, replay_items
 
-    release_synced(ledger, integration=integration, flow=flow)
+    release_synced(ledger, replays, integration=integration, flow=flow)
     due = ledger.open_items(integration=integration, flow=flow)
     before = posts()
-    summary = replay_items(ledger, due)
+    summary = replay_items(ledger, due, replays)
     # A skip (found written) counts as already written, not as replayed.
     assert len(summary.replayed) + len(summary.already) == len(due) and not summary.failed, summary.line()
     assert posts() == before  # not one POST
@@ -79,6 +81,7 @@ def two_runs_write_once(
     adopt: bool = False,
     refused: Callable[[], int] = lambda: 0,
     replay_held: bool = True,
+    replays: Any = None,
     **fields: dict[str, Any],
 ) -> dict[str, dict]:
     """Two runs of a world's write step ``asset`` at once (``racing.race_written``, ``fields`` tuning their
@@ -97,7 +100,7 @@ def two_runs_write_once(
     created_once(outcomes, len(keys), adopt=adopt)
     audited_once(world.ledger, integration, flow, keys, outcomes)
     if replay_held:
-        held = held_replayed_without_a_post(world.ledger, integration, flow, posts)
+        held = held_replayed_without_a_post(world.ledger, integration, flow, posts, replays)
         print(f"{flow}: {held} held records replayed as skips")
     return outcomes
 

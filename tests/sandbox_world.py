@@ -206,17 +206,25 @@ class PairWorld(DayRuns):
         """Audit events of a flow, counted by action (``create``, ``adopt``, ``skip``, ``hold`` ...)."""
         return audit_counts(self.ledger, self.spec.name, flow)
 
-    def replay_queued(self, flow: str, register: Callable[..., Any]) -> None:
-        """``ml-connector replay`` of a flow's open items on the world's resources (``register``: the
-        flow's ``register_*_replays``), after releasing the holds whose dependency has synced; held items
+    def replay_queued(self, flow: str, declared: Any) -> None:
+        """``ml-connector replay`` of a flow's open items on the world's resources (``declared``: the
+        flow's ``Flow``, whose ``Replay`` is built on them; a ``register_*_replays`` function until every
+        flow states its ``Replay``), after releasing the holds whose dependency has synced; held items
         stay held."""
         from connector_resources.replay import release_synced, replay_items
 
         keys = (*self.urls, "staging")
-        register(lambda: {k: self.resources[k] for k in keys})
-        release_synced(self.ledger, integration=self.spec.name, flow=flow)
+        resources = lambda: {k: self.resources[k] for k in keys}  # noqa: E731
+        replays = None
+        if hasattr(declared, "spec"):
+            from connector_assets.flows.replays import build_replays
+
+            replays = build_replays([declared], resources)
+        else:
+            declared(resources)
+        release_synced(self.ledger, replays, integration=self.spec.name, flow=flow)
         items = self.ledger.open_items(integration=self.spec.name, flow=flow)
-        replay_items(self.ledger, [i for i in items if i.status != "held"])
+        replay_items(self.ledger, [i for i in items if i.status != "held"], replays)
 
 
 def _resources(
@@ -291,9 +299,9 @@ def sandbox_world(tmp_path: Path, *, scale: float = 0.02) -> Iterator[SandboxWor
     ``tmp_path``; the process environment is restored afterwards (the set-ups export their defaults)."""
     from cryptography.fernet import Fernet
 
+    from connector_assets.deployment import integration_components
     from connector_assets.flows.replay_resources import settings_resources
     from connector_assets.flows.sandbox_setup import integration_sandboxes
-    from connector_assets.integrations import INTEGRATIONS
     from connector_sandbox.registry import free_port_base, start
 
     url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
@@ -308,7 +316,7 @@ def sandbox_world(tmp_path: Path, *, scale: float = 0.02) -> Iterator[SandboxWor
     with environment(values):
         running = start(scale=scale)
         try:
-            for integration in integration_sandboxes(INTEGRATIONS):
+            for integration in integration_sandboxes(c.package for c in integration_components()):
                 integration.set_up(running, url)
             resources = {"ledger": LedgerResource(), **settings_resources()}
             # The simulators have no rate limit: the Procurify client's courtesy pace (5 req/s) is left out,

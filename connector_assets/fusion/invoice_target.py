@@ -26,7 +26,7 @@ holds, lines not matching the amount) is **not** queued: the invoice is in Fusio
 source says, and what stops validation (a hold, a tolerance, a closed period) is resolved in Fusion's
 invoice workbench, where AP sees it; replaying would only repeat the same answer. A validation call that
 fails (pod unavailable) is audited the same way and leaves the invoice written: Fusion validates it in its
-own scheduled validation run too. In a preview (every write held, ``connector_assets.preview``) the
+own scheduled validation run too. In a preview (every write held at the target boundary) the
 validation of an adopted invoice is held likewise and the adoption stands as the verdict.
 
 Accounting periods. Before an invoice is created (after the natural-key search: adopting one Fusion holds
@@ -47,22 +47,24 @@ from. An integration gives its flow (``spec``: whose ``invoice`` cross-reference
 whose audit events an update's validation joins) and ``source_label`` (its system, as AP calls it), by
 subclassing; ``invoice_of`` turns the mapped body (``Invoice.payload()``) back into the typed ``Invoice``.
 It is a ``LedgerTarget`` on ``fusion``: the flow declares it by its class (``FlowRoute.flow``), which opens
-it on the run's Fusion session with the run's ledger, and replays through ``invoices_replay``.
+it on the run's Fusion session with the run's ledger, and states its replay with ``invoices_replay``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
+from connector_assets.flows.close_calendar import close_checks
 from connector_assets.flows.core import Created, FlowSpec, Mapped, audit_record
 from connector_assets.flows.periods import Posting, redated
+from connector_assets.flows.replays import Replay, Resources
 from connector_assets.flows.targets import LedgerTarget
-from connector_assets.fusion.missing_sites import refused_for_missing, register_missing_checks
+from connector_assets.fusion.missing_sites import fusion_missing_checks, refused_for_missing
 from connector_assets.fusion.payments import invoice_payments, paid_state
-from connector_assets.fusion.periods import FusionPeriods, register_fusion_period_check
+from connector_assets.fusion.periods import FusionPeriods, fusion_period_checks
 from connector_resources.fusion.errors import FusionError, FusionOutcomeUnknownError, FusionValidationError
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
 from connector_resources.http.write_hold import WouldWrite
@@ -359,16 +361,17 @@ class FusionInvoices(LedgerTarget):
         return f"Fusion validation: {result}; resolve it in Fusion's invoice workbench (holds, tolerances)"
 
 
-def invoices_replay(
-    spec: FlowSpec, target_class: type[FusionInvoices], resources: Callable[[], dict[str, Any]]
-) -> Callable[..., Any]:
-    """``spec``'s replay handler: remapped with ``resources()`` (fusion and what the flow reads, built once
-    per replay), written through ``target_class`` with the replay's ledger."""
-    # Invoices held on a closed Fusion period are released by replay sweeps once they may post, read here;
-    # so are those held on a supplier or pay site Fusion lacked, once it has it.
-    register_fusion_period_check(lambda: resources()["fusion"])
-    register_missing_checks(lambda: resources()["fusion"])
-    return target_class.replay(spec, resources)
+def invoices_replay(target_class: type[FusionInvoices], resources: Resources | None = None) -> Replay:
+    """An invoices flow's replay (``Flow.replay``): each record remapped with ``resources()`` (fusion and
+    what the flow reads, built once per replay; today's settings unless given), written through
+    ``target_class`` with the replay's ledger. Its sweeps release the invoices held by a declared close
+    once it has ended, those held on a closed Fusion period once they may post, and those held on a
+    supplier or pay site Fusion lacked once it has it."""
+    return Replay(
+        write=target_class.replay,
+        resources=resources,
+        outside=(close_checks, fusion_period_checks, fusion_missing_checks),
+    )
 
 
 def invoice_of(body: Mapping[str, Any]) -> Invoice:

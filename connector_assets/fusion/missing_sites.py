@@ -14,7 +14,7 @@ its active pay site in the business      ``Fusion:supplier_site:pay:<SupplierId>
 unit
 =======================================  ========================================================
 
-Released once Fusion has it (``register_missing_checks``: a replay sweep reads the supplier and its sites,
+Released once Fusion has it (``fusion_missing_checks``: a replay sweep reads the supplier and its sites,
 one read per supplier) or a match by hand gives the vendor another supplier (the integration's pairing
 releases its vendor's holds). An inactive supplier is not missing: it stays a refusal (activate it or match
 another). The mapper asks ``site_or_hold`` before anything is sent; the invoice target turns the pod's own
@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from connector_assets.flows.replays import Resources
 from connector_assets.fusion.supplier_sites import (
     Purpose,
     SupplierSite,
@@ -35,10 +36,11 @@ from connector_assets.fusion.supplier_sites import (
 from connector_resources.fusion.errors import FusionValidationError
 from connector_resources.missing_records import (
     HELD_UNTIL,
+    MissingCheck,
     MissingKind,
     MissingRecord,
+    missing_checks,
     missing_kind,
-    register_missing_check,
 )
 
 SUPPLIER = missing_kind(
@@ -127,13 +129,16 @@ _READERS: dict[MissingKind, Callable[[SupplierSites, list[str]], dict[str, str]]
 }
 
 
-def register_missing_checks(fusion: Callable[[], Any]) -> None:
-    """Let every replay sweep release the invoices held on a Fusion supplier or pay site that exists now,
-    read on ``fusion()`` (the Fusion resource of the replays, built when a sweep needs it)."""
-    for kind, read in _READERS.items():
+def fusion_missing_checks(resources: Resources) -> dict[tuple[str, str, str], MissingCheck]:
+    """The sweeps releasing the invoices held on a Fusion supplier or pay site that exists now (a Fusion
+    flow's ``Replay.outside``), each read on ``resources()["fusion"]`` (the Fusion of the replays, built
+    when a sweep asks)."""
 
-        def check(ids: list[str], read: Callable[[SupplierSites, list[str]], dict[str, str]] = read) -> Any:
-            with fusion().session() as session:
+    def on_fusion(read: Callable[[SupplierSites, list[str]], dict[str, str]]) -> Callable[[list[str]], Any]:
+        def check(ids: list[str]) -> Any:
+            with resources()["fusion"].session() as session:
                 return read(SupplierSites(session), ids)
 
-        register_missing_check(kind, check)
+        return check
+
+    return missing_checks({kind: on_fusion(read) for kind, read in _READERS.items()})

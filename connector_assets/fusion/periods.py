@@ -17,20 +17,22 @@ setting beside the one business unit setting says it without a guess. The rows a
 regular ones, are left out.
 
 ``FusionPeriods`` reads the calendar once per Fusion session (a run's, or a replay's);
-``register_fusion_period_check`` lets replay sweeps release what waits.
+``fusion_period_checks`` builds the replay sweeps releasing what waits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from connector_assets.flows import close_calendar
-from connector_assets.flows.periods import Calendar, Period, Posting, post_on, register_period_check
+from connector_assets.flows.periods import Calendar, Period, Posting, period_checks, post_on
+from connector_assets.flows.replays import Resources
 from connector_assets.fusion.values import attribute_text, day, flag
 from connector_resources import settings
+from connector_resources.held_outside import Kind, OutsideCheck
 
 KIND = ("FUSION", "period", "ledger")  # what invoices waiting on a Fusion period are held on
 RESOURCE_ENV = "ML_FUSION_PERIODS_RESOURCE"
@@ -145,13 +147,14 @@ class FusionPeriods:
         return post_on(KIND, calendar, integration=integration, document=document, field=field, day=day)
 
 
-def register_fusion_period_check(fusion: Callable[[], Any]) -> None:
-    """Let replays release the invoices held on closed Fusion periods once their period is open (or their
-    policy re-dates them), reading the period statuses on ``fusion()`` (built when a sweep needs it)."""
+def fusion_period_checks(resources: Resources) -> dict[Kind, OutsideCheck]:
+    """The sweep releasing the invoices held on closed Fusion periods once their period is open (or their
+    policy re-dates them) (a Fusion flow's ``Replay.outside``), reading the period statuses on
+    ``resources()["fusion"]`` (built when a sweep asks)."""
 
     def calendar_of(ledger_id: str) -> Calendar | None:
         ledger, _, application = ledger_id.partition(".")
-        with fusion().session() as session:
+        with resources()["fusion"].session() as session:
             return read_calendar(session, ledger, int(application))
 
-    register_period_check(KIND, calendar_of)
+    return period_checks(KIND, calendar_of)

@@ -6,18 +6,19 @@ a flow says only how a refusal names the bill (``bill_named``); the mark itself 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from functools import partial
 from typing import Any, ClassVar
 
 from connector_assets.flows.core import Created, FlowSpec, Mapped, replay_handler
+from connector_assets.flows.replays import HandlerBuilder, Resources
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.procurify.bill_fields import status_code
 from connector_assets.procurify.bill_marks import mark_bill_paid, marked_paid
 from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.replay import ReplayOutcome, register_replay_handler, shared_context, shared_value
+from connector_resources.replay import ReplayHandler, ReplayOutcome, shared_context, shared_value
 
 
 def status_name(bill: Mapping[str, Any]) -> str:
@@ -58,19 +59,17 @@ class ProcurifyBillPaidMarks(SessionTarget):
         payment date: nothing to send."""
 
 
-def register_paid_mark_replays(
-    integration: str,
-    flow: FlowSpec,
-    target: type[ProcurifyBillPaidMarks],
-    build: Callable[[], dict[str, Any]],
-) -> None:
-    """``ml-connector replay`` for ``flow``'s queued marks: the resources ``build`` gives, built once per
+def paid_marks_replay(target: type[ProcurifyBillPaidMarks]) -> HandlerBuilder:
+    """A marks flow's replay handler builder (``Replay.write``): the resources it is given, built once per
     replay, and one ``target`` on their Procurify resource shared by the replay's items."""
 
-    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        built = shared_value(("resources", id(build)), build)
-        key = ("target", integration, flow.name, id(built["procurify"]))
-        opener = partial(target.opened, built["procurify"])
-        return replay_handler(flow, lambda: shared_context(key, opener), lambda: built)(item, ledger)
+    def write(flow: FlowSpec, build: Resources) -> ReplayHandler:
+        def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+            built = shared_value(("resources", id(build)), build)
+            key = ("target", flow.integration, flow.name, id(built["procurify"]))
+            opener = partial(target.opened, built["procurify"])
+            return replay_handler(flow, lambda: shared_context(key, opener), lambda: built)(item, ledger)
 
-    register_replay_handler(integration, flow.name, handle)
+        return handle
+
+    return write

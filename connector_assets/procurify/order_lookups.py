@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from connector_assets.preview.target import as_previewed
+from connector_assets.flows.target_boundary import as_written
 from connector_assets.procurify.account_departments import DepartmentDirectory
 from connector_assets.procurify.order_fields import words
 from connector_assets.procurify.vendor_pairing import SUPPLIER_ENTITY
@@ -46,7 +46,7 @@ class ProcurifyLookups(Generic[D]):
 
     def _name(self, vendor_id: str, supplier: str) -> tuple[str | None, Refusal | None]:
         # As the suppliers flow leaves it: in a preview, one it would create or change is read as it would be.
-        vendor = as_previewed(SUPPLIER_ENTITY, vendor_id, lambda: self.session.get("vendors", vendor_id))
+        vendor = as_written(SUPPLIER_ENTITY, vendor_id, lambda: self.session.get("vendors", vendor_id))
         name = words(vendor.get("name"))
         who = f"{supplier} is Procurify vendor {vendor_id} ({name!r})"
         if vendor.get("active") is False:

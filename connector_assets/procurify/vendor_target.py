@@ -21,8 +21,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from connector_assets.flows.after_write import release_held, released_at
-from connector_assets.flows.core import FlowSpec, Mapped, Rejected, Unchanged
-from connector_assets.flows.replay_resources import ledger_target_replay
+from connector_assets.flows.core import Mapped, Rejected, Unchanged
+from connector_assets.flows.replays import HandlerBuilder, ledger_target
 from connector_assets.procurify import vendor_writes
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
 from connector_assets.procurify.vendor_pairing import PROCURIFY, SUPPLIER_ENTITY, VendorPairing
@@ -30,7 +30,6 @@ from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import SYSTEM
 from connector_resources.redaction import get_logger
 from connector_resources.refusals import Refusal
-from connector_resources.replay import register_replay_handler
 
 log = get_logger(__name__)
 
@@ -290,13 +289,8 @@ def open_vendors(
         yield target(session, ledger, run_id)
 
 
-def register_vendor_target_replays(
-    flow: FlowSpec, target: type[ProcurifyVendorTarget], resources: Callable[[], dict[str, Any]]
-) -> None:
-    """``ml-connector replay`` for a ``suppliers`` flow: the queued supplier read again and mapped with
-    today's settings (``resources()``), written through ``target`` on today's ``procurify`` holding the
+def vendor_target_replay(target: type[ProcurifyVendorTarget]) -> HandlerBuilder:
+    """A ``suppliers`` flow's replay handler builder (``Replay.write``): the queued supplier read again and
+    mapped with the replay's resources, written through ``target`` on their ``procurify`` holding the
     replay's ledger (it reads the pairs there)."""
-    handle = ledger_target_replay(
-        flow, lambda built, ledger: open_vendors(target, built["procurify"], ledger), resources
-    )
-    register_replay_handler(flow.integration, flow.name, handle)
+    return ledger_target(lambda built, ledger: open_vendors(target, built["procurify"], ledger))

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from connector_assets.fusion import missing_sites
 from connector_assets.fusion.supplier_sites import SupplierSites
 from connector_resources.fusion.errors import FieldMessage, FusionNotFoundError, FusionValidationError
-from connector_resources.held_outside import _CHECKS, ready_outside
+from connector_resources.held_outside import ready_outside
 from connector_resources.missing_records import is_missing_hold, kind_words
 
 UNIT = "US1 Business Unit"
@@ -89,23 +87,15 @@ def test_the_pods_refusal_of_the_supplier_or_site_is_the_same_hold_others_stay_r
     assert missing_sites.refused_for_missing(refusal("SupplierSite"), None, UNIT, "invoice I-1") is None
 
 
-@pytest.fixture
-def checks():
-    saved = dict(_CHECKS)
-    yield
-    _CHECKS.clear()
-    _CHECKS.update(saved)
-
-
-def test_a_sweep_releases_what_fusion_has_now_and_leaves_the_rest_held(checks):
+def test_a_sweep_releases_what_fusion_has_now_and_leaves_the_rest_held():
     session = Session({"1": supplier("1"), "2": supplier("2")}, {"1": [PAY]})
-    missing_sites.register_missing_checks(lambda: session)
+    checks = missing_sites.fusion_missing_checks(lambda: {"fusion": session})
     keys = [
         f"Fusion:supplier_site:pay:1/{UNIT}",  # set up since
         f"Fusion:supplier_site:pay:2/{UNIT}",  # still none
         "Fusion:supplier:suppliers:2",  # Fusion has it again
         "Fusion:supplier:suppliers:7",  # still gone
     ]
-    ready = ready_outside(keys)
+    ready = ready_outside(keys, checks)
     assert set(ready) == {keys[0], keys[2]}, ready
     assert "has an active pay site in US1 Business Unit in Fusion now" in ready[keys[0]]

@@ -33,6 +33,7 @@ is read on the Fusion side (``fusion.value_sets``).
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from dagster import AssetExecutionContext
@@ -42,7 +43,8 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string
-from connector_assets.flows.replay_resources import register_settings_replay
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.fusion.account_combinations import LOV
 from connector_assets.fusion.value_sets import UNREADABLE, value_descriptions
 from connector_assets.integrations.fusion_procurify.account_map import ACCOUNT_MAP_ENV, normal_code
@@ -194,11 +196,12 @@ ACCOUNT_CODES_FLOW = BACK_ROUTE.flow(
 )
 
 
-def register_account_codes_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` of a queued code: mapped again with today's tables (restaged) and the
-    staged combinations, written once. ``resources``: today's (``fusion``, ``procurify``, ``staging``,
-    ``ledger``), from settings by default."""
-    register_settings_replay(ACCOUNT_CODES_FLOW, ProcurifyAccountCodes.for_replay, resources)
+# ``ml-connector replay`` of a queued code: mapped again with today's tables (restaged) and the staged
+# combinations, written once, on today's ``fusion``, ``procurify`` and ``staging`` (from settings).
+REPLAY = Replay(
+    write=settings_target(ProcurifyAccountCodes.for_replay),
+    resources=partial(resources_from_settings, ("fusion", "procurify", "staging")),
+)
 
 
 # -- codes with no Fusion account ------------------------------------------------------------------------
@@ -253,5 +256,5 @@ account_code_assets = [
     fusion_procurify_account_code_orphans,
 ]
 
-# What the package's declaration lists for this flow.
-FLOW = Flow(ACCOUNT_CODES_FLOW, account_code_assets, (register_account_codes_replays,))
+# What the package's component lists for this flow.
+FLOW = Flow(ACCOUNT_CODES_FLOW, account_code_assets, replay=REPLAY)

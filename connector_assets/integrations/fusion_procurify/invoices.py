@@ -30,8 +30,8 @@ invoice is AP's call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -69,7 +69,6 @@ from connector_resources import settings
 from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 from connector_resources.refusals import Refusal, master_missing, source_invalid
-from connector_resources.replay import register_replay_handler
 from connector_resources.said import Said, reworded
 
 ENTITY = "invoice"
@@ -270,14 +269,14 @@ invoice_assets = build_flow_assets(
 )
 
 
-def register_invoice_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for queued invoices: each bill read again from Procurify and mapped with
-    today's tables and settings (``resources_from_settings`` of fusion, procurify and staging unless
-    given), written through a target holding the replay's ledger."""
-    build = resources or (lambda: resources_from_settings(("fusion", "procurify", "staging")))
-    register_replay_handler(
-        INTEGRATION, INVOICES_FLOW.name, invoices_replay(INVOICES_FLOW, InvoiceTarget, build)
-    )
+def _settings_resources() -> dict[str, Any]:
+    return resources_from_settings(("fusion", "procurify", "staging"))
+
+
+# ``ml-connector replay`` for queued invoices: each bill read again from Procurify and mapped with today's
+# tables and settings (fusion, procurify and staging), written through a target holding the replay's ledger;
+# the manual matches file loaded first, as its job does (the file is upstream of its mapped step).
+REPLAY = replace(invoices_replay(InvoiceTarget, _settings_resources), first=(matches_first,))
 
 
 __all__ = [
@@ -289,12 +288,10 @@ __all__ = [
     "INVOICES_FLOW",
     "InvoiceTarget",
     "invoice_assets",
-    "register_invoice_replays",
 ]
 
-# What the package's declaration lists for this flow.
-# Its replays load the manual matches file first, as its job does (the file is upstream of its mapped step).
-FLOW = Flow(INVOICES_FLOW, invoice_assets, (register_invoice_replays, matches_first(INVOICES_FLOW.name)))
+# What the package's component lists for this flow.
+FLOW = Flow(INVOICES_FLOW, invoice_assets, replay=REPLAY)
 
 
 def _said(problem: str | None, sentence: str) -> Refusal:

@@ -15,7 +15,6 @@ suppliers.
 from collections.abc import Callable
 from typing import Any
 
-from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.manual_pairs import PAIRING as MANUAL_PAIRING
 from connector_assets.integrations.fusion_procurify.manual_pairs import find_fusion_supplier
@@ -29,13 +28,7 @@ from connector_assets.procurify.vendor_match_file import (
 from connector_assets.procurify.vendor_matches import VendorMatches
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.redaction import get_logger
-from connector_resources.replay import (
-    ReplayHandler,
-    ReplayOutcome,
-    handler_for,
-    register_replay_handler,
-    shared_value,
-)
+from connector_resources.replay import ReplayHandler, ReplayOutcome, shared_value
 
 log = get_logger(__name__)
 
@@ -68,17 +61,13 @@ manual_match_assets = [fusion_procurify_manual_matches]
 
 # -- replay: the file loaded first ---------------------------------------------------------------------------
 
-# The flows whose replay asks who a vendor is paired with: a replay of any of them loads the file first, as
-# their jobs do (the asset is upstream of their mapped steps, ``vendor_pairs.MATCHES_ASSET``).
-PAIR_READING_FLOWS = ("suppliers", "vendors", "purchase_orders", "invoices")
+# The flows whose replay asks who a vendor is paired with (``suppliers``, ``vendors``, ``purchase_orders``,
+# ``invoices``) list ``matches_first`` in their ``Replay.first``: a replay of any of them loads the file
+# first, as their jobs do (the asset is upstream of their mapped steps, ``vendor_pairs.MATCHES_ASSET``).
 Resources = Callable[[], dict[str, Any]]
 
 
-def _settings_resources() -> dict[str, Any]:
-    return resources_from_settings(("fusion", "procurify"))
-
-
-def load_for_replay(ledger: Ledger, resources: Resources = _settings_resources) -> FileLoad | None:
+def load_for_replay(ledger: Ledger, resources: Resources) -> FileLoad | None:
     """The matches file loaded into the replay's ``ledger`` with today's Fusion and Procurify
     (``resources``). A file that cannot be read is logged and the replay goes on with the matches already
     stored, as a flow's job does (``match_file_asset``)."""
@@ -91,12 +80,11 @@ def load_for_replay(ledger: Ledger, resources: Resources = _settings_resources) 
             return None
 
 
-def loading_matches_first(
-    handler: ReplayHandler, resources: Resources = _settings_resources
-) -> ReplayHandler:
-    """``handler`` with the matches file loaded once per replay before its first record: a row entered
-    since the last run pairs its vendor before the record is mapped. A queue item the load resolved (a
-    vendor the file matches) is not replayed: the match answered it."""
+def matches_first(handler: ReplayHandler, resources: Resources) -> ReplayHandler:
+    """``handler`` with the matches file loaded once per replay before its first record, on the flow's
+    replay ``resources`` (a ``Replay.first`` wrap): a row entered since the last run pairs its vendor
+    before the record is mapped. A queue item the load resolved (a vendor the file matches) is not
+    replayed: the match answered it."""
 
     def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
         shared_value((ASSET, "loaded"), lambda: load_for_replay(ledger, resources))
@@ -104,25 +92,4 @@ def loading_matches_first(
             return ReplayOutcome(None, action="skip", detail="resolved by a manual match in " + FILE_SETTING)
         return handler(item, ledger)
 
-    handle.loads_matches_first = True  # type: ignore[attr-defined]
     return handle
-
-
-def matches_first(flow: str) -> Callable[..., None]:
-    """A flow of ``PAIR_READING_FLOWS``'s last replay registration (``Flow.replays``, after its handler's):
-    its registered handler made to load the matches file first, with ``resources``, as its job does."""
-    if flow not in PAIR_READING_FLOWS:
-        raise ValueError(f"{flow} reads no vendor pairs: nothing to load before its replays")
-
-    def register(resources: Resources = _settings_resources) -> None:
-        handler = handler_for(INTEGRATION, flow)
-        if handler is not None and not getattr(handler, "loads_matches_first", False):
-            register_replay_handler(INTEGRATION, flow, loading_matches_first(handler, resources))
-
-    return register
-
-
-def load_matches_before_replays(resources: Resources = _settings_resources) -> None:
-    """Make the registered replays of every flow of ``PAIR_READING_FLOWS`` load the matches file first."""
-    for flow in PAIR_READING_FLOWS:
-        matches_first(flow)(resources)

@@ -28,7 +28,7 @@ voided or reversed (no un-pay, no payment-status update); a change of the paymen
 documented payment resource (``/api/public/v1/payments/``) is read-only.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -37,6 +37,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay
 from connector_assets.fusion.paid_invoices import PaidCandidate, candidates, explicitly_unpaid, staged_records
 from connector_assets.fusion.payments import invoice_payments, paid_state
 from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
@@ -45,7 +46,7 @@ from connector_assets.integrations.fusion_procurify.payment_mappers import (
     Skipped,
     map_paid_mark,
 )
-from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks, register_paid_mark_replays
+from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks, paid_marks_replay
 from connector_assets.saas.assets import saas_partitions
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger
@@ -162,12 +163,13 @@ payment_status_assets = build_flow_assets(
 )
 
 
-def register_payment_status_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for queued payment-status items: the invoice and its payments are read from
-    Fusion again and the bill from Procurify (today's status), then marked once through the same target."""
-    build = resources or partial(resources_from_settings, ("fusion", "procurify", "staging"))
-    register_paid_mark_replays(INTEGRATION, PAYMENT_STATUS_FLOW, BillPaidMarks, build)
+# ``ml-connector replay`` for queued payment-status items: the invoice and its payments are read from Fusion
+# again and the bill from Procurify (today's status), then marked once through the same target.
+REPLAY = Replay(
+    write=paid_marks_replay(BillPaidMarks),
+    resources=partial(resources_from_settings, ("fusion", "procurify", "staging")),
+)
 
 
-# What the package's declaration lists for this flow.
-FLOW = Flow(PAYMENT_STATUS_FLOW, payment_status_assets, (register_payment_status_replays,))
+# What the package's component lists for this flow.
+FLOW = Flow(PAYMENT_STATUS_FLOW, payment_status_assets, replay=REPLAY)

@@ -11,7 +11,7 @@ where Fusion allows; a change Fusion cannot make is queued, never sent as a seco
 ``FusionPurchaseOrders``, in Procurify's words (``ProcurifyOrdersInFusion``).
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Any
 
@@ -20,7 +20,8 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
-from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.fusion.order_target import FusionPurchaseOrders
 from connector_assets.integrations.fusion_procurify import charge_accounts
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
@@ -146,11 +147,15 @@ def _settings_resources() -> dict[str, Any]:
     return resources_from_settings(("fusion", "procurify", "staging"))
 
 
-def register_purchase_order_replays(resources: Callable[[], dict[str, Any]] = _settings_resources) -> None:
-    """``ml-connector replay`` for ``purchase_orders``: a queued order is read again from Procurify, mapped
-    with today's tables, pairs and sites, and written (created once, adopted, submitted or updated).
-    ``resources``: today's ``fusion``, ``procurify`` and ``staging`` (from settings unless given)."""
-    register_settings_replay(PURCHASE_ORDERS_FLOW, ProcurifyOrdersInFusion.for_replay, resources)
+# ``ml-connector replay`` for ``purchase_orders``: a queued order is read again from Procurify, mapped with
+# today's tables, pairs and sites, and written (created once, adopted, submitted or updated), with today's
+# ``fusion``, ``procurify`` and ``staging``; the manual matches file loaded first, as its job does (the file
+# is upstream of its mapped step).
+REPLAY = Replay(
+    write=settings_target(ProcurifyOrdersInFusion.for_replay),
+    resources=_settings_resources,
+    first=(matches_first,),
+)
 
 
 purchase_orders_assets = build_flow_assets(
@@ -160,10 +165,5 @@ purchase_orders_assets = build_flow_assets(
     upstream=[PURCHASE_ORDERS_ASSET, REQUISITIONS_ASSET, *charge_accounts.UPSTREAM, MATCHES_ASSET],
 )
 
-# What the package's declaration lists for this flow.
-# Its replays load the manual matches file first, as its job does (the file is upstream of its mapped step).
-FLOW = Flow(
-    PURCHASE_ORDERS_FLOW,
-    purchase_orders_assets,
-    (register_purchase_order_replays, matches_first(PURCHASE_ORDERS_FLOW.name)),
-)
+# What the package's component lists for this flow.
+FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_orders_assets, replay=REPLAY)

@@ -21,7 +21,7 @@ now has a Fusion supplier (``vendor_pairs.paired_supplier`` reads this flow's ``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -29,6 +29,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay
 from connector_assets.fusion.supplier_sites import supplier_inactive_reason
 from connector_assets.fusion.suppliers import SUPPLIERS_ASSET, read_suppliers, staged_suppliers
 from connector_assets.integrations.fusion_procurify import vendor_pairs
@@ -43,7 +44,7 @@ from connector_assets.procurify import vendor_target, vendor_writes
 from connector_assets.procurify.vendor_target import (
     NamedVendors,
     open_vendors,
-    register_vendor_target_replays,
+    vendor_target_replay,
 )
 from connector_assets.procurify.vendor_target import VendorRefused as VendorRefused
 from connector_assets.saas.entities import saas_daily_partitions
@@ -134,12 +135,13 @@ SETTINGS_RESOURCES = partial(
 )  # built once a replay
 
 
-def register_supplier_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
-    """``ml-connector replay`` for ``suppliers``: read again from Fusion and written with today's settings and
-    ``resources`` (``procurify.vendor_target.register_vendor_target_replays``)."""
-    register_vendor_target_replays(SUPPLIERS_FLOW, ProcurifyVendors, resources)
+# ``ml-connector replay`` for ``suppliers``: read again from Fusion and written with today's settings
+# (``procurify.vendor_target.vendor_target_replay``); the manual matches file loaded first, as its job does
+# (the file is upstream of its mapped step).
+REPLAY = Replay(
+    write=vendor_target_replay(ProcurifyVendors), resources=SETTINGS_RESOURCES, first=(matches_first,)
+)
 
 
-# What the package's declaration lists for this flow.
-# Its replays load the manual matches file first, as its job does (the file is upstream of its mapped step).
-FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, (register_supplier_replays, matches_first(SUPPLIERS_FLOW.name)))
+# What the package's component lists for this flow.
+FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, replay=REPLAY)

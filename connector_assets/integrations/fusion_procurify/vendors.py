@@ -32,7 +32,8 @@ from typing import Any
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import run_partitions
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay, ledger_target
 from connector_assets.fusion.supplier_names import SupplierNames, match_supplier
 from connector_assets.integrations.fusion_procurify import vendor_pairs
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
@@ -49,7 +50,6 @@ from connector_assets.procurify.vendor_changes import VendorPoll, left_alone, ve
 from connector_assets.procurify.vendor_pair_target import open_pairs
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
-from connector_resources.replay import register_replay_handler
 
 log = get_logger(__name__)
 
@@ -159,16 +159,17 @@ vendor_assets = vendor_poll_assets(VENDORS_FLOW, upstream=[vendor_pairs.MATCHES_
 SETTINGS_RESOURCES = partial(resources_from_settings, ("fusion", "procurify", "staging"))
 
 
-def register_vendor_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
-    """``ml-connector replay`` for ``vendors``: the queued vendor is read again from Procurify, matched
-    against Fusion today and paired on the replay's ledger (``resources``: today's ``fusion`` and
-    ``procurify``, from settings unless given)."""
-    handle = ledger_target_replay(VENDORS_FLOW, lambda _built, ledger: _open_pairs(ledger), resources)
-    register_replay_handler(INTEGRATION, VENDORS_FLOW.name, handle)
+# ``ml-connector replay`` for ``vendors``: the queued vendor is read again from Procurify, matched against
+# Fusion today and paired on the replay's ledger (today's ``fusion`` and ``procurify``); the manual matches
+# file loaded first, as its job does (the file is upstream of its mapped step).
+REPLAY = Replay(
+    write=ledger_target(lambda _built, ledger: _open_pairs(ledger)),
+    resources=SETTINGS_RESOURCES,
+    first=(matches_first,),
+)
 
 
-__all__ = ["FLOW", "VENDORS_FLOW", "register_vendor_replays", "vendor_assets"]
+__all__ = ["FLOW", "VENDORS_FLOW", "vendor_assets"]
 
-# What the package's declaration lists for this flow.
-# Its replays load the manual matches file first, as its job does (the file is upstream of its mapped step).
-FLOW = Flow(VENDORS_FLOW, vendor_assets, (register_vendor_replays, matches_first(VENDORS_FLOW.name)))
+# What the package's component lists for this flow.
+FLOW = Flow(VENDORS_FLOW, vendor_assets, replay=REPLAY)

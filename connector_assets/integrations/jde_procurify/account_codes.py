@@ -30,6 +30,7 @@ and the asset ``jde_procurify/account_code_orphans`` after each write step. F090
 """
 
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from dagster import AssetExecutionContext
@@ -39,7 +40,8 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string
-from connector_assets.flows.replay_resources import register_settings_replay
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNT_CODE_ENTITY,
     ACCOUNT_MAP_ENV,
@@ -204,11 +206,12 @@ ACCOUNT_CODES_FLOW = ROUTE.flow(
 )
 
 
-def register_account_codes_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` of a queued account: mapped again with today's account table (restaged) and
-    the cached F0901, written once. ``resources``: today's (``procurify``, ``staging``), from settings by
-    default."""
-    register_settings_replay(ACCOUNT_CODES_FLOW, ProcurifyAccountCodes.for_replay, resources)
+# ``ml-connector replay`` of a queued account: mapped again with today's account table (restaged) and the
+# cached F0901, written once, with today's ``procurify`` and ``staging``.
+REPLAY = Replay(
+    write=settings_target(ProcurifyAccountCodes.for_replay),
+    resources=partial(resources_from_settings, ("procurify", "staging")),
+)
 
 
 # -- codes with no JDE account ---------------------------------------------------------------------------
@@ -265,5 +268,5 @@ account_code_assets = [
     jde_procurify_account_code_orphans,
 ]
 
-# What the package's declaration lists for this flow.
-FLOW = Flow(ACCOUNT_CODES_FLOW, account_code_assets, (register_account_codes_replays,))
+# What the package's component lists for this flow.
+FLOW = Flow(ACCOUNT_CODES_FLOW, account_code_assets, replay=REPLAY)

@@ -16,7 +16,7 @@ and target id: the bill uuid. A bill already marked (the ledger's xref) is skipp
 Procurify.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -27,6 +27,7 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import record_model, string
 from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
 from connector_assets.jde import targets
 from connector_assets.jde.assets import jde_partitions
@@ -44,7 +45,7 @@ from connector_assets.procurify.bill_mark_records import ProcurifyPaidMark
 from connector_assets.procurify.bill_marks import markable
 from connector_assets.procurify.bill_paid_marks import (
     ProcurifyBillPaidMarks,
-    register_paid_mark_replays,
+    paid_marks_replay,
     status_name,
 )
 from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
@@ -177,12 +178,13 @@ paid_marks_assets = build_flow_assets(
 )
 
 
-def register_paid_marks_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for queued marks: the bill's voucher is read from JDE again and the bill
-    from Procurify (today's status), then marked once through the same target."""
-    build = resources or partial(resources_from_settings, ("jde", "procurify", "staging"))
-    register_paid_mark_replays(INTEGRATION, PAID_MARKS_FLOW, ProcurifyBillPaidMarks, build)
+# ``ml-connector replay`` for queued marks: the bill's voucher is read from JDE again and the bill from
+# Procurify (today's status), then marked once through the same target.
+REPLAY = Replay(
+    write=paid_marks_replay(ProcurifyBillPaidMarks),
+    resources=partial(resources_from_settings, ("jde", "procurify", "staging")),
+)
 
 
-# What the package's declaration lists for this flow.
-FLOW = Flow(PAID_MARKS_FLOW, paid_marks_assets, (register_paid_marks_replays,))
+# What the package's component lists for this flow.
+FLOW = Flow(PAID_MARKS_FLOW, paid_marks_assets, replay=REPLAY)

@@ -34,6 +34,7 @@ What happens to each PO of the day:
 import json
 from collections.abc import Iterable, Iterator
 from datetime import date
+from functools import partial
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
@@ -41,7 +42,8 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string, whole
-from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.procurify.po_link_records import PoLinkRecords
 from connector_assets.procurify.po_num_target import ProcurifyPoNumbers
 from connector_assets.procurify.po_origins import STAGED_REQUISITIONS, order_of
@@ -141,15 +143,13 @@ po_links_assets = build_flow_assets(
 )
 
 
-def register_po_links_replays(resources: Any = None) -> None:
-    """``ml-connector replay`` for queued links: the PO is read again and its PO_Num set through the same
-    target, with Procurify and staging from today's settings (or ``resources()``)."""
-    register_settings_replay(
-        PO_LINKS_FLOW,
-        JdePoNumbers.for_replay,
-        resources or (lambda: resources_from_settings(("procurify", "staging"))),
-    )
+# ``ml-connector replay`` for queued links: the PO is read again and its PO_Num set through the same target,
+# with Procurify and staging from today's settings.
+REPLAY = Replay(
+    write=settings_target(JdePoNumbers.for_replay),
+    resources=partial(resources_from_settings, ("procurify", "staging")),
+)
 
 
-# What the package's declaration lists for this flow.
-FLOW = Flow(PO_LINKS_FLOW, po_links_assets, (register_po_links_replays,))
+# What the package's component lists for this flow.
+FLOW = Flow(PO_LINKS_FLOW, po_links_assets, replay=REPLAY)

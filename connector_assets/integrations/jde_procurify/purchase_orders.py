@@ -16,7 +16,7 @@ This module declares the flow: today's order policy, its record model, its map a
 ``FlowSpec``, assets and replay.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
@@ -24,7 +24,8 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
-from connector_assets.flows.replay_resources import register_settings_replay, resources_from_settings
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.integrations.jde_procurify import account_map
 from connector_assets.integrations.jde_procurify.departments import (
     DEPARTMENT_MAP_ASSET,
@@ -143,11 +144,10 @@ def _settings_resources() -> dict[str, Any]:
     return resources_from_settings(("jde", "procurify", "staging"))
 
 
-def register_purchase_orders_replays(resources: Callable[[], dict[str, Any]] = _settings_resources) -> None:
-    """``ml-connector replay`` for ``purchase_orders``: a queued order is read again from JDE, mapped with
-    today's tables, pairs and links, and written (a requisition created once, or its PO revised).
-    ``resources``: today's ``jde``, ``procurify`` and ``staging`` (from settings unless given)."""
-    register_settings_replay(PURCHASE_ORDERS_FLOW, JdeOrdersInProcurify.for_replay, resources)
+# ``ml-connector replay`` for ``purchase_orders``: a queued order is read again from JDE, mapped with today's
+# tables, pairs and links, and written (a requisition created once, or its PO revised), with today's ``jde``,
+# ``procurify`` and ``staging``.
+REPLAY = Replay(write=settings_target(JdeOrdersInProcurify.for_replay), resources=_settings_resources)
 
 
 purchase_orders_assets = [
@@ -168,5 +168,5 @@ purchase_orders_assets = [
     ),
 ]
 
-# What the package's declaration lists for this flow.
-FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_orders_assets, (register_purchase_orders_replays,))
+# What the package's component lists for this flow.
+FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_orders_assets, replay=REPLAY)

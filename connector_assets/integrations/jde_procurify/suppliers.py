@@ -30,7 +30,7 @@ changed JDE supplier. Two rules keep that from coming back as a second vendor or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -40,6 +40,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.jde_procurify import vendor_pairs
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_procurify.supplier_mappers import ProcurifyVendorRecord, map_supplier
@@ -58,7 +59,7 @@ from connector_assets.procurify import vendor_target, vendor_writes
 from connector_assets.procurify.vendor_target import (
     KeyedVendors,
     open_vendors,
-    register_vendor_target_replays,
+    vendor_target_replay,
 )
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
@@ -180,11 +181,10 @@ supplier_assets = build_flow_assets(
 SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procurify", "staging"))  # built once a replay
 
 
-def register_supplier_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
-    """``ml-connector replay`` for ``suppliers``: read again from JDE and written with today's settings and
-    ``resources`` (``procurify.vendor_target.register_vendor_target_replays``)."""
-    register_vendor_target_replays(SUPPLIERS_FLOW, ProcurifyVendors, resources)
+# ``ml-connector replay`` for ``suppliers``: read again from JDE and written with today's settings
+# (``procurify.vendor_target.vendor_target_replay``).
+REPLAY = Replay(write=vendor_target_replay(ProcurifyVendors), resources=SETTINGS_RESOURCES)
 
 
-# What the package's declaration lists for this flow.
-FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, (register_supplier_replays,))
+# What the package's component lists for this flow.
+FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, replay=REPLAY)

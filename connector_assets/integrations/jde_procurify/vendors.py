@@ -25,11 +25,13 @@ later edits made in Procurify are not sent back to JDE by this flow.
 import math
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, Self
 
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.jde_procurify import vendor_pairs
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.integrations.jde_procurify.vendor_mappers import (
@@ -49,7 +51,6 @@ from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.procurify import ProcurifyError
 from connector_resources.redaction import get_logger
-from connector_resources.replay import register_replay_handler
 
 log = get_logger(__name__)
 
@@ -163,14 +164,14 @@ def calls_per_poll(vendors: int, page_size: int) -> int:
 # -- replay --------------------------------------------------------------------------------------------------
 
 
-def register_vendor_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for ``vendors``: the queued vendor is read again from Procurify, mapped with
-    today's settings and written through the target on the replay's ledger (``resources``: today's
-    ``jde`` and ``procurify``, from settings unless given)."""
-    build = resources or (lambda: resources_from_settings(("jde", "procurify", "staging")))
-    handle = ProcurifyVendorSuppliers.replay(VENDORS_FLOW, build)
-    register_replay_handler(INTEGRATION, VENDORS_FLOW.name, handle)
+# ``ml-connector replay`` for ``vendors``: the queued vendor is read again from Procurify, mapped with today's
+# settings and written through the target on the replay's ledger (today's ``jde``, ``procurify`` and
+# ``staging``).
+REPLAY = Replay(
+    write=ProcurifyVendorSuppliers.replay,
+    resources=partial(resources_from_settings, ("jde", "procurify", "staging")),
+)
 
 
-# What the package's declaration lists for this flow.
-FLOW = Flow(VENDORS_FLOW, vendor_assets, (register_vendor_replays,))
+# What the package's component lists for this flow.
+FLOW = Flow(VENDORS_FLOW, vendor_assets, replay=REPLAY)

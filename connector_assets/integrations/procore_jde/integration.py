@@ -4,8 +4,8 @@ Procore (supplier changes back to the linked vendors), the sync times of the ven
 the JDE record each Procore record was written as (``written_target``)."""
 
 from connector_assets.flows.pair_sync import PairSync
+from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.flows.targets import FlowRoute
-from connector_assets.preview.target import is_placeholder
 from connector_resources.ledger import Ledger
 
 INTEGRATION = "procore_jde"

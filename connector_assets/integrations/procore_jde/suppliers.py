@@ -19,7 +19,7 @@ A supplier whose JDE stamp is not later than the pair's last sync changed only b
 the newer edit wins (``flows.pair_sync.decide``) and the audit says which.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -28,7 +28,8 @@ from connector_assets.flows import pair_sync
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import Mapped, Rejected, audit_skip
-from connector_assets.flows.replay_resources import ledger_target_replay, resources_from_settings
+from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay, ledger_target
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, SUPPLIERS_ROUTE, VENDOR_PAIRS
 from connector_assets.integrations.procore_jde.vendor_mappers import (
     ProcoreVendorRecord,
@@ -45,7 +46,6 @@ from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 from connector_resources.procore import ProcoreResource
 from connector_resources.redaction import get_logger
-from connector_resources.replay import register_replay_handler
 
 log = get_logger(__name__)
 
@@ -159,19 +159,17 @@ supplier_assets = supplier_changes_assets(SUPPLIERS_FLOW)
 supplier_tables = [supplier_addresses_asset]
 
 
-def register_supplier_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for suppliers: the queued supplier is read again from JDE and its linked
-    vendor patched in Procore with today's settings (``resources``: today's ``jde``, ``procore``,
-    ``staging`` unless given), through a target holding the replay's ledger."""
-
-    def patches(built: dict[str, Any], ledger: Ledger):
-        return open_vendor_patches(built["procore"], ledger, None)
-
-    build = resources or partial(resources_from_settings, ("jde", "procore", "staging"))
-    register_replay_handler(
-        INTEGRATION, SUPPLIERS_FLOW.name, ledger_target_replay(SUPPLIERS_FLOW, patches, build)
-    )
+def _patches(built: dict[str, Any], ledger: Ledger) -> Any:
+    return open_vendor_patches(built["procore"], ledger, None)
 
 
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
-FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, (register_supplier_replays,))
+# ``ml-connector replay`` for suppliers: the queued supplier is read again from JDE and its linked vendor
+# patched in Procore with today's settings (``jde``, ``procore``, ``staging``), through a target holding the
+# replay's ledger.
+REPLAY = Replay(
+    write=ledger_target(_patches), resources=partial(resources_from_settings, ("jde", "procore", "staging"))
+)
+
+
+# What the package's component lists for this flow: its spec, its assets and its replay.
+FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, replay=REPLAY)

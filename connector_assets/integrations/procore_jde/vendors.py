@@ -38,6 +38,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
 from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.procore_jde.integration import (
     INTEGRATION,
     ROUTE,
@@ -77,7 +78,6 @@ from connector_resources import settings
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
-from connector_resources.replay import register_replay_handler
 
 log = get_logger(__name__)
 
@@ -275,14 +275,11 @@ vendor_assets = [
 SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procore", "staging"))
 
 
-def register_vendor_replays(resources: Callable[[], dict[str, Any]] = SETTINGS_RESOURCES) -> None:
-    """``ml-connector replay`` for vendors: the queued vendor is read again from Procore and written with
-    today's settings (``resources``: today's ``jde``, ``procore``, ``staging``), through a target holding
-    the replay's ledger (it records the pair's sync time and its verdicts there)."""
-
-    handle = ProcoreSuppliers.replay(VENDORS_FLOW, resources)
-    register_replay_handler(INTEGRATION, VENDORS_FLOW.name, handle)
+# ``ml-connector replay`` for vendors: the queued vendor is read again from Procore and written with today's
+# settings (``jde``, ``procore``, ``staging``), through a target holding the replay's ledger (it records the
+# pair's sync time and its verdicts there).
+REPLAY = Replay(write=ProcoreSuppliers.replay, resources=SETTINGS_RESOURCES)
 
 
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
-FLOW = Flow(VENDORS_FLOW, vendor_assets, (register_vendor_replays,))
+# What the package's component lists for this flow: its spec, its assets and its replay.
+FLOW = Flow(VENDORS_FLOW, vendor_assets, replay=REPLAY)

@@ -10,11 +10,8 @@ from fusion_procurify_world import fusion_procurify_world
 from mapping_rows import own_ledger, save_rows
 
 from connector_assets.fusion.account_combinations import Combination, combination_row
-from connector_assets.integrations.fusion_procurify.account_codes import (
-    ORPHANS_ASSET,
-    orphan_codes,
-    register_account_codes_replays,
-)
+from connector_assets.integrations.fusion_procurify.account_codes import FLOW as account_codes_flow
+from connector_assets.integrations.fusion_procurify.account_codes import ORPHANS_ASSET, orphan_codes
 from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.fusion_procurify.charge_accounts import (
     COMBINATIONS_ASSET,
@@ -298,8 +295,8 @@ def test_account_codes_create_once_adopt_refuse_and_replay(
 
         # the row fixed, a replay writes the refused code once
         save_rows(ACCOUNTS, {"FUS-99999": "60200"}, note="the account Fusion has", resources=world.resources)
-        world.replay_queued(FLOW, register_account_codes_replays)
-        world.replay_queued(FLOW, register_account_codes_replays)
+        world.replay_queued(FLOW, account_codes_flow)
+        world.replay_queued(FLOW, account_codes_flow)
         assert world.queue(FLOW) == {}
         final = [r for r in world.in_procurify("account_codes").values() if r["code"] == "FUS-99999"]
         assert len(final) == 1 and final[0]["description"] == "Software Licences"

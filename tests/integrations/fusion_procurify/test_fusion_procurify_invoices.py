@@ -31,11 +31,11 @@ from connector_assets.fusion.invoice_target import invoice_of
 from connector_assets.fusion.supplier_sites import SupplierSite
 from connector_assets.integrations.fusion_procurify import account_map
 from connector_assets.integrations.fusion_procurify.bill_mappers import BillInputs, FusionOrder, map_bill
+from connector_assets.integrations.fusion_procurify.invoices import FLOW as invoices_flow
 from connector_assets.integrations.fusion_procurify.invoices import (
     INVOICES_FLOW,
     InvoiceTarget,
     order_dependency,
-    register_invoice_replays,
 )
 from connector_assets.integrations.fusion_procurify.vendor_pairs import vendor_dependency
 from connector_assets.procurify.bill_fields import item_account
@@ -337,7 +337,7 @@ def test_a_bill_of_an_unpaired_vendor_is_held_then_sent_once_paired(world: Fusio
     [item] = [i for i in world.ledger.open_items(integration=INTEGRATION, flow="invoices")]
     assert (item.status, item.depends_on) == ("held", vendor_dependency(bill["vendor"]["id"]))
     world.pair_with_next_supplier(bill["vendor"]["id"])
-    world.replay_queued("invoices", register_invoice_replays)
+    world.replay_queued("invoices", invoices_flow)
     assert world.queue("invoices") == {}
     assert world.xrefs("invoice")[bill["uuid"]] is not None
     assert len(invoices_in_fusion(world, bill["invoice_number"])) == 1
@@ -364,10 +364,10 @@ def test_a_bill_on_an_unmapped_account_code_is_queued_then_replayed_once_the_map
     assert "has no row in the account map (ML_FUSION_PROCURIFY_ACCOUNT_MAP)" in reason
     assert invoices_in_fusion(world, bill["invoice_number"]) == []
     import_file(account_map.ACCOUNTS, sandbox, note="the full map", resources=world.resources)  # fixed
-    world.replay_queued("invoices", register_invoice_replays)
+    world.replay_queued("invoices", invoices_flow)
     assert world.queue("invoices") == {}
     assert len(invoices_in_fusion(world, bill["invoice_number"])) == 1
-    world.replay_queued("invoices", register_invoice_replays)  # nothing left: never sent twice
+    world.replay_queued("invoices", invoices_flow)  # nothing left: never sent twice
     assert len(invoices_in_fusion(world, bill["invoice_number"])) == 1
 
 
@@ -409,7 +409,7 @@ def test_a_bill_of_a_procurify_po_waits_for_the_po_then_matches_its_fusion_lines
     key = (INTEGRATION, "purchase_order", "procurify", f"PO{number}", "fusion")  # the PO flow's write
     world.ledger.claim_xref(*key, owner="test-po-flow")
     world.ledger.record_target(*key, target_id=str(fusion_po["POHeaderId"]), content_hash="po")
-    world.replay_queued("invoices", register_invoice_replays)
+    world.replay_queued("invoices", invoices_flow)
     assert world.queue("invoices") == {}
     stored = world.fusion_record("invoices", world.xrefs("invoice")[bill["uuid"]])
     matched = [line for line in stored["invoiceLines"] if line.get("PurchaseOrderNumber")]

@@ -17,13 +17,9 @@ from fusion_procurify_world import FusionProcurifyWorld, fusion_procurify_world
 from connector_assets.definitions import defs
 from connector_assets.fusion.supplier_names import fold
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.integrations.fusion_procurify.manual_matches import (
-    ASSET,
-    FILE_SETTING,
-    load_matches_before_replays,
-)
+from connector_assets.integrations.fusion_procurify.manual_matches import ASSET, FILE_SETTING
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
-from connector_assets.integrations.fusion_procurify.vendors import register_vendor_replays
+from connector_assets.integrations.fusion_procurify.vendors import FLOW as vendors_flow
 
 VENDORS = ("fusion_procurify/vendors_mapped", "fusion_procurify/vendors_written")
 PAIR_READERS = ("suppliers", "vendors", "purchase_orders", "invoices")
@@ -92,11 +88,7 @@ def test_a_replay_loads_the_file_first_and_the_match_answers_the_queued_vendor(
     vendor = refused_vendor(world, "Nobody Of That Name 5121")
     match_file(tmp_path, monkeypatch, vendor, suppliers[1])
 
-    def register(resources: Any) -> None:  # as the package registers them (``declaration``)
-        register_vendor_replays(resources)
-        load_matches_before_replays(resources)
-
-    world.replay_queued("vendors", register)
+    world.replay_queued("vendors", vendors_flow)  # its replay loads the file first (``Replay.first``)
 
     assert paired_supplier(world.ledger, vendor) == str(suppliers[1]["SupplierId"])
     assert vendor_items(world, vendor) == ["resolved"]  # answered, not abandoned

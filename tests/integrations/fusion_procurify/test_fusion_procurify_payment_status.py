@@ -17,10 +17,8 @@ from fusion_procurify_world import INTEGRATION, FusionProcurifyWorld, fusion_pro
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.fusion.payments import invoice_refs, merge_payments, paid_state
 from connector_assets.integrations.fusion_procurify.payment_mappers import Skipped, map_paid_mark
-from connector_assets.integrations.fusion_procurify.payment_status import (
-    INVOICE_ENTITY,
-    register_payment_status_replays,
-)
+from connector_assets.integrations.fusion_procurify.payment_status import FLOW as payment_status_flow
+from connector_assets.integrations.fusion_procurify.payment_status import INVOICE_ENTITY
 
 UUID = "0b5e0d6c7a8f4d1e9f7a2c3b4d5e6f70"
 FLOW = "payment_status"
@@ -258,7 +256,7 @@ def test_a_bill_not_approved_is_queued_then_marked_once_approved(world: FusionPr
     assert marks_sent(world) == 0
 
     world.bill_status(uuid, 2)
-    world.replay_queued(FLOW, register_payment_status_replays)
+    world.replay_queued(FLOW, payment_status_flow)
     assert world.queue(FLOW) == {}
     assert bill(world, uuid)["status"] == 4 and marks_sent(world) == 1
 

@@ -18,7 +18,7 @@ from fusion_procurify_world import INTEGRATION, FusionProcurifyWorld, fusion_pro
 from request_log import RequestLog, logged_simulators
 from sandbox_logins import answered
 
-from connector_assets.integrations.fusion_procurify.invoices import register_invoice_replays
+from connector_assets.integrations.fusion_procurify.invoices import FLOW as invoices_flow
 from connector_resources import settings
 
 FLOW_ASSETS = ("procurify/bills", "fusion_procurify/invoices_mapped", "fusion_procurify/invoices_written")
@@ -82,16 +82,16 @@ def test_a_bill_in_a_closed_period_is_held_sending_nothing_until_the_period_open
         assert words in item.reason, (words, item.reason)
 
     world.run(*FLOW_ASSETS)  # a rerun, and a replay while nothing changed: nothing sent
-    world.replay_queued("invoices", register_invoice_replays)
+    world.replay_queued("invoices", invoices_flow)
     assert posted(log) == []
     assert world.ledger.open_items(integration=INTEGRATION, flow="invoices")[0].status == "held"
 
     reopen(world, closed["PeriodName"])  # the accountants reopen it: the replay sweep releases and sends it
-    world.replay_queued("invoices", register_invoice_replays)
+    world.replay_queued("invoices", invoices_flow)
     assert world.queue("invoices") == {}
     [sent] = posted(log)
     assert sent["InvoiceNumber"] == bill["invoice_number"] and sent.get("AccountingDate", day) == day
-    world.replay_queued("invoices", register_invoice_replays)
+    world.replay_queued("invoices", invoices_flow)
     world.run(*FLOW_ASSETS)
     assert len(posted(log)) == 1
     assert len(world.fusion_records("invoices", InvoiceNumber=bill["invoice_number"])) == 1

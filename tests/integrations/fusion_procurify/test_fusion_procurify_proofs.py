@@ -87,13 +87,12 @@ from connector_assets.flows.reconciliation import Report
 from connector_assets.fusion.suppliers import FusionSupplier
 from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.fusion_procurify.charge_accounts import INTERCOMPANY_ENV
-from connector_assets.integrations.fusion_procurify.invoices import register_invoice_replays
+from connector_assets.integrations.fusion_procurify.invoices import FLOW as invoices_flow
 from connector_assets.integrations.fusion_procurify.manual_matches import set_vendor_match
 from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor, vendor_dependency
 from connector_assets.procurify.bill_fields import item_account
 from connector_resources.fusion.session import FusionSession
-from connector_resources.replay import _handlers
 
 pytestmark = [pytest.mark.timeout(180), *SILENCED]
 ACCOUNT_TABLE = ROOT / "mappings" / "sandbox" / "fusion_procurify_accounts.csv"
@@ -179,7 +178,7 @@ def test_a_bill_whose_supplier_has_no_pay_site_is_held_on_it(story, monkeypatch)
     }
     assert set(held) == _uuids(bills), held
     assert all(i.depends_on.endswith(f"/{NO_SITES}") and "Held until" in i.reason for i in held.values())
-    world.replay_queued("invoices", register_invoice_replays)  # the sweep reads Fusion: still no site
+    world.replay_queued("invoices", invoices_flow)  # the sweep reads Fusion: still no site
     still = world.ledger.open_items(integration=INTEGRATION, flow="invoices", status="held")
     assert {i.source_key for i in still} >= set(held)
     assert fusion_posts(world, "invoices") == posts  # not one invoice POST reached Fusion
@@ -486,10 +485,7 @@ def _operator_matches(world: FusionProcurifyWorld, vendor_id: str) -> str:
 
 def test_a_bad_record_is_queued_and_a_held_one_released_then_each_is_written_once(tmp_path, monkeypatch):
     with fusion_procurify_world(tmp_path, order_numbers=True) as world:
-        try:
-            _bad_and_held(world, tmp_path, monkeypatch)
-        finally:
-            _handlers.pop((INTEGRATION, "invoices"), None)
+        _bad_and_held(world, tmp_path, monkeypatch)
 
 
 def _account_codes(world: FusionProcurifyWorld, bill: dict[str, Any]) -> set[str]:
@@ -532,11 +528,11 @@ def _bad_and_held(world: FusionProcurifyWorld, tmp_path: Path, monkeypatch: pyte
     import_file(ACCOUNTS, ACCOUNT_TABLE, note="the full map", resources=world.resources)
     _operator_matches(world, str(held["vendor"]["id"]))
     assert world.ledger.open_items(integration=INTEGRATION, flow="invoices")[0].status != "held"
-    world.replay_queued("invoices", register_invoice_replays)
+    world.replay_queued("invoices", invoices_flow)
     assert world.queue("invoices") == {}
     assert invoices_by_bill(world, [bad, held]) == {bad["uuid"]: 1, held["uuid"]: 1}
     assert fusion_posts(world, "invoices") == len(fine) + 2
-    world.replay_queued("invoices", register_invoice_replays)  # nothing left: never sent twice
+    world.replay_queued("invoices", invoices_flow)  # nothing left: never sent twice
     again = world.run(*BILLS, INVOICES_WRITTEN)[INVOICES_WRITTEN]
     assert again["skip"] == len(fine) + 2 and again["create"] == 0, again
     assert fusion_posts(world, "invoices") == len(fine) + 2

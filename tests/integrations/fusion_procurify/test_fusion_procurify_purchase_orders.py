@@ -18,10 +18,8 @@ from connector_assets.fusion import draft_orders
 from connector_assets.integrations.fusion_procurify import order_mappers as om
 from connector_assets.integrations.fusion_procurify import po_numbers
 from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
-from connector_assets.integrations.fusion_procurify.purchase_orders import (
-    PURCHASE_ORDERS_FLOW,
-    register_purchase_order_replays,
-)
+from connector_assets.integrations.fusion_procurify.purchase_orders import FLOW as purchase_orders_flow
+from connector_assets.integrations.fusion_procurify.purchase_orders import PURCHASE_ORDERS_FLOW
 from connector_assets.procurify.order_fields import live_items
 from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
 
@@ -231,7 +229,7 @@ def test_an_order_of_an_unpaired_vendor_is_held_then_released_by_the_pair(
     assert items[key].depends_on == f"fusion_procurify:vendor:procurify:{po['pref_vendor']['id']}"
     assert _new_orders(world) == []
     world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
-    world.replay_queued(FLOW, register_purchase_order_replays)
+    world.replay_queued(FLOW, purchase_orders_flow)
     assert key not in world.queue(FLOW)
     [order] = _new_orders(world)
     assert order["StatusCode"] == "OPEN"
@@ -287,7 +285,7 @@ def test_a_po_whose_read_keeps_timing_out_is_queued_naming_it_and_the_rest_is_wr
     assert "ML_PROCURIFY_MAX_ATTEMPTS" in reason and "504" in reason, reason
     assert f"PO{other['procurify_PO']}" not in world.queue(FLOW)
     assert len(_new_orders(world)) == 1  # the other PO's order
-    world.replay_queued(FLOW, register_purchase_order_replays)
+    world.replay_queued(FLOW, purchase_orders_flow)
     assert key not in world.queue(FLOW)
     assert len(_new_orders(world)) == 2
 
@@ -312,10 +310,10 @@ def test_a_line_without_an_account_row_is_queued_then_replayed_once_the_map_is_f
     assert f"account code {code} has no row in the account map" in reason
     assert _new_orders(world) == []
     import_file(ACCOUNTS, sandbox_path(ACCOUNTS), note="the full map", resources=world.resources)  # fixed
-    world.replay_queued(FLOW, register_purchase_order_replays)
+    world.replay_queued(FLOW, purchase_orders_flow)
     assert key not in world.queue(FLOW)
     assert len(_new_orders(world)) == 1
-    world.replay_queued(FLOW, register_purchase_order_replays)
+    world.replay_queued(FLOW, purchase_orders_flow)
     assert len(_new_orders(world)) == 1
 
 
@@ -421,7 +419,7 @@ def test_a_create_refused_for_good_is_sent_once_across_reruns_then_by_a_replay(t
         assert any("not sent again" in reason and "ml-connector replay" in reason for reason in waits), waits
 
         world.fusion_behaviour(order_number_writable=True)  # the cause fixed on the pod
-        world.replay_queued(FLOW, register_purchase_order_replays)
+        world.replay_queued(FLOW, purchase_orders_flow)
         assert key not in world.queue(FLOW)
         [order] = _new_orders(world)
         assert order["OrderNumber"] == f"PFY{po['procurify_PO']}"

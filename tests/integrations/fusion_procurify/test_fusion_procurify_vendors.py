@@ -25,7 +25,7 @@ from connector_assets.fusion.supplier_names import EXACT, FOLDED, fold
 from connector_assets.fusion.supplier_sites import choose_site
 from connector_assets.integrations.fusion_procurify import vendor_pairs
 from connector_assets.integrations.fusion_procurify.supplier_mappers import map_supplier
-from connector_assets.integrations.fusion_procurify.suppliers import register_supplier_replays
+from connector_assets.integrations.fusion_procurify.suppliers import FLOW as suppliers_flow
 from connector_assets.integrations.fusion_procurify.vendor_mappers import map_vendor, not_paired_why
 from connector_assets.procurify.order_fields import PO_CANCELLED, id_of
 from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
@@ -158,7 +158,7 @@ def test_suppliers_flow_creates_adopts_refuses_and_respects_manual_matches(tmp_p
         assert (again.get("create"), again.get("adopt"), again.get("update")) == (1, 2, None)
 
         world.pair_vendor(twins[1], twice["SupplierId"])  # the operator decides between the twins
-        world.replay_queued("suppliers", register_supplier_replays)
+        world.replay_queued("suppliers", suppliers_flow)
         assert world.xrefs("supplier")[str(twice["SupplierId"])] == twins[1]
         assert world.queue("suppliers") == {}
 

@@ -19,13 +19,14 @@ from jde_procurify_world import jde_procurify_world
 from mapping_rows import import_file, own_ledger
 
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.replays import build_replays
+from connector_assets.integrations.jde_procurify import account_codes
 from connector_assets.integrations.jde_procurify.account_codes import (
     ORPHANS_ASSET,
     ChartAccount,
     CodeDepartments,
     map_chart,
     orphan_codes,
-    register_account_codes_replays,
     staged_chart,
 )
 from connector_assets.integrations.jde_procurify.account_map import (
@@ -345,9 +346,11 @@ def test_mapped_account_missing_from_f0901_is_refused_naming_it(
 
         # Restoring the row and replaying resolves it: the code is as written, nothing is sent twice.
         import_file(ACCOUNTS, _csv(tmp_path, "1.6110,6100"), note="6100 back", resources=world.resources)
-        register_account_codes_replays(lambda: {k: world.resources[k] for k in ("procurify", "staging")})
+        resources = lambda: {k: world.resources[k] for k in ("procurify", "staging")}  # noqa: E731
         items = world.ledger.open_items(integration="jde_procurify", flow="account_codes")
         [item] = [i for i in items if i.source_key == "1.6110"]
-        assert replay_items(world.ledger, [item]).already == [item.id]  # as written: resolved, nothing sent
+        assert replay_items(world.ledger, [item], build_replays([account_codes.FLOW], resources)).already == [
+            item.id
+        ]  # as written: resolved, nothing sent
         assert set(world.queue("account_codes")) == {"1.6499"}  # still not in F0901
         assert world.xrefs("account_code")["1.6110"] == reason.split("(id ")[1].split(")")[0]

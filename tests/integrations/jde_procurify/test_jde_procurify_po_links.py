@@ -18,15 +18,16 @@ import requests
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped, validate
+from connector_assets.flows.replays import Replays, build_replays
+from connector_assets.integrations.jde_procurify import po_links
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.po_links import (
     PO_LINKS_FLOW,
     link_record,
     linked_po,
     po_num_text,
-    register_po_links_replays,
 )
-from connector_resources.replay import _handlers, replay_items
+from connector_resources.replay import replay_items
 
 PO_PUT = "PUT /api/v3/purchase-orders/{id:int}/"
 FLOW_STEPS = (
@@ -242,19 +243,11 @@ def test_a_closed_po_is_queued_with_its_state_and_a_po_already_numbered_is_adopt
 
 
 @pytest.fixture
-def replays(world) -> Iterator[None]:
-    """``ml-connector replay``'s handler of the flow on the world's Procurify and staging (the one
-    registered before is put back after)."""
-    key = (INTEGRATION, PO_LINKS_FLOW.name)
-    before = _handlers.get(key)
-    register_po_links_replays(lambda: {name: world.resources[name] for name in ("procurify", "staging")})
-    try:
-        yield
-    finally:
-        if before is None:
-            _handlers.pop(key, None)
-        else:
-            _handlers[key] = before
+def replays(world) -> Replays:
+    """``ml-connector replay``'s handler of the flow on the world's Procurify and staging."""
+    return build_replays(
+        [po_links.FLOW], lambda: {name: world.resources[name] for name in ("procurify", "staging")}
+    )
 
 
 def test_a_closed_po_reopened_in_procurify_is_linked_by_a_replay_once(world, replays):
@@ -265,13 +258,15 @@ def test_a_closed_po_reopened_in_procurify_is_linked_by_a_replay_once(world, rep
 
     assert _api(world, "POST", f"/api/v3/purchase-orders/{number}/reopen/").status_code == 200
     items = world.ledger.open_items(integration=INTEGRATION, flow=PO_LINKS_FLOW.name)
-    summary = replay_items(world.ledger, items)
+    summary = replay_items(world.ledger, items, replays)
     assert len(summary.replayed) == 1 and not summary.failed, summary
     assert _po(world, number)["PO_Num"] == "4016 OP 00001"
     assert world.xrefs("po_link") == {"00001:4016:OP": str(number)}
     assert world.queue("po_links") == {}
     puts = _puts(world)
-    assert replay_items(world.ledger, world.ledger.open_items(integration=INTEGRATION)).replayed == []
+    assert (
+        replay_items(world.ledger, world.ledger.open_items(integration=INTEGRATION), replays).replayed == []
+    )
     world.materialize(*FLOW_STEPS)  # the day again: skipped, nothing sent
     assert _puts(world) == puts
 

@@ -67,7 +67,6 @@ from jde_procurify_proofs import (
     voucher_posts,
 )
 from jde_procurify_world import (
-    INTEGRATION,
     MASTER,
     JdeProcurifyWorld,
     jde_procurify_world,
@@ -78,10 +77,10 @@ from mapping_rows import import_file, save_unchecked
 from procore_jde_proofs import SILENCED
 from roots import ROOT
 
+from connector_assets.flows.replays import build_replays
+from connector_assets.integrations.jde_procurify import purchase_orders
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
-from connector_assets.integrations.jde_procurify.purchase_orders import register_purchase_orders_replays
 from connector_resources.procurify import forget_shared_tokens
-from connector_resources.replay import _handlers
 
 pytestmark = [pytest.mark.timeout(180), *SILENCED]
 SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "jde_procurify_accounts.csv"
@@ -316,20 +315,17 @@ def test_two_runs_writing_one_day_to_procurify_on_one_postgresql_ledger_post_eac
     # A run meeting the other's claim waits for that write (up to 2 s) and skips the record.
     monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "2")
     with jde_procurify_world(tmp_path, db=pg_schema_url) as world:
-        register_purchase_orders_replays(
-            lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")}
+        replays = build_replays(
+            [purchase_orders.FLOW], lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")}
         )
-        try:
-            world.run_whole(*MASTER)
-            world.run_whole(*CODES)
-            enter_orders(world, 8)
-            orders = day_of_orders(world)
-            assert len(orders) >= 3, orders
-            world.procurify_faults(latency_ms=80)  # the two runs' searches and creates overlap
-            # What a run held (the other was writing it) leaves the queue once that write is recorded:
-            # released and replayed, sending nothing to Procurify.
-            posts = lambda: requisition_posts(world)  # noqa: E731
-            two_runs_write_once(world, ORDERS_WRITTEN, "purchase_orders", set(orders), posts)
-            assert requisitions_by_order(world, orders) == dict.fromkeys(orders, 1)
-        finally:
-            _handlers.pop((INTEGRATION, "purchase_orders"), None)
+        world.run_whole(*MASTER)
+        world.run_whole(*CODES)
+        enter_orders(world, 8)
+        orders = day_of_orders(world)
+        assert len(orders) >= 3, orders
+        world.procurify_faults(latency_ms=80)  # the two runs' searches and creates overlap
+        # What a run held (the other was writing it) leaves the queue once that write is recorded:
+        # released and replayed, sending nothing to Procurify.
+        posts = lambda: requisition_posts(world)  # noqa: E731
+        two_runs_write_once(world, ORDERS_WRITTEN, "purchase_orders", set(orders), posts, replays=replays)
+        assert requisitions_by_order(world, orders) == dict.fromkeys(orders, 1)

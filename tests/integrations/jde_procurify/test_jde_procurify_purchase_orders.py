@@ -21,7 +21,8 @@ from jde_procurify_world import ORDER_SOURCES, SUPPLIER_SOURCES, JdeProcurifyWor
 from mapping_rows import own_ledger
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_procurify import account_map, po_links, vendor_pairs
+from connector_assets.flows.replays import build_replays
+from connector_assets.integrations.jde_procurify import account_map, po_links, purchase_orders, vendor_pairs
 from connector_assets.integrations.jde_procurify.departments import (
     DEPARTMENTS,
     Placement,
@@ -39,7 +40,6 @@ from connector_assets.integrations.jde_procurify.order_mappers import (
 from connector_assets.integrations.jde_procurify.order_records import lines_refusal
 from connector_assets.integrations.jde_procurify.purchase_orders import (
     order_policy,
-    register_purchase_orders_replays,
     remap_purchase_orders,
 )
 from connector_assets.jde.order_status import (
@@ -253,13 +253,15 @@ def _remapped(world: JdeProcurifyWorld, key: str) -> Mapped:
 def _replay(world: JdeProcurifyWorld, keys: set[str]) -> None:
     """``ml-connector replay`` of the story's queued orders (other orders the day's activity changed are
     left alone: some are refused for reasons of their own, e.g. a vendor name two vendors share)."""
-    register_purchase_orders_replays(lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")})
+    replays = build_replays(
+        [purchase_orders.FLOW], lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")}
+    )
     items = [
         i
         for i in world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders")
         if i.source_key in keys
     ]
-    summary = replay_items(world.ledger, items)
+    summary = replay_items(world.ledger, items, replays)
     assert summary.replayed and not summary.failed, summary.line()
 
 

@@ -22,12 +22,12 @@ from instances import instance_for_test
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped, Rejected, validate
-from connector_assets.integrations.jde_procurify import vendor_pairs
+from connector_assets.flows.replays import build_replays
+from connector_assets.integrations.jde_procurify import suppliers, vendor_pairs
 from connector_assets.integrations.jde_procurify.supplier_mappers import SupplierDocument, map_supplier
 from connector_assets.integrations.jde_procurify.suppliers import (
     SUPPLIERS_FLOW,
     fallback_email,
-    register_supplier_replays,
     supplier_assets,
     supplier_tables,
 )
@@ -273,8 +273,8 @@ class World(JdeProcurifyWorld):
 
     def replay(self, item: QueueItem) -> Any:
         """``ml-connector replay`` of ``item`` with this world's resources."""
-        register_supplier_replays(lambda: {k: self.resources[k] for k in ("jde", "procurify", "staging")})
-        return replay_items(self.ledger, [item])
+        resources = lambda: {k: self.resources[k] for k in ("jde", "procurify", "staging")}  # noqa: E731
+        return replay_items(self.ledger, [item], build_replays([suppliers.FLOW], resources))
 
 
 @pytest.fixture

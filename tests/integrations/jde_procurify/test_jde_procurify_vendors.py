@@ -28,7 +28,8 @@ from kill9 import kill_mid_write
 from ledger_entries import held_on
 
 from connector_assets.flows.core import Mapped, Rejected, validate
-from connector_assets.integrations.jde_procurify import vendor_pairs
+from connector_assets.flows.replays import build_replays
+from connector_assets.integrations.jde_procurify import vendor_pairs, vendors
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.vendor_mappers import (
     fingerprint,
@@ -39,7 +40,6 @@ from connector_assets.integrations.jde_procurify.vendors import (
     EXTERNAL_ID_PENDING,
     VENDORS_FLOW,
     calls_per_poll,
-    register_vendor_replays,
     vendor_assets,
 )
 from connector_assets.jde.targets import ADD_UPDATE_SUPPLIER
@@ -321,11 +321,11 @@ def test_a_failed_external_id_write_back_keeps_the_pair_and_a_replay_writes_it_o
     world.procurify_faults(fail_next=0)
     _, poll = _run(world)
     assert poll["to_send"] == 0 and poll["unchanged_in_queue"] == 1
-    register_vendor_replays(lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")})
+    resources = lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")}  # noqa: E731
     [item] = [
         i for i in world.ledger.open_items(integration=INTEGRATION, flow="vendors") if i.source_key == key
     ]
-    assert replay_items(world.ledger, [item]).replayed == [item.id]
+    assert replay_items(world.ledger, [item], build_replays([vendors.FLOW], resources)).replayed == [item.id]
     assert _vendor_now(world, vendor["id"])["external_id"] == an8
     assert _suppliers_from_procurify(world)[f"PFY{key}"] == [int(an8)]
     assert key not in world.queue("vendors")

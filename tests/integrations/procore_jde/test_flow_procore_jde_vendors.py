@@ -20,8 +20,10 @@ from instances import instance_for_test
 from procore_jde_world import ProcoreJdeWorld, jde_settings, procore_jde_world
 
 from connector_assets.flows import pair_sync
+from connector_assets.flows.replays import build_replays
+from connector_assets.integrations.procore_jde import vendors
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, VENDOR_PAIRS
-from connector_assets.integrations.procore_jde.vendors import register_vendor_replays, vendor_an8
+from connector_assets.integrations.procore_jde.vendors import vendor_an8
 from connector_resources.replay import replay_items
 from connector_sandbox.jde_ais.dates import to_hhmmss, to_julian
 
@@ -203,17 +205,19 @@ def test_a_vendor_whose_origin_id_names_a_jde_supplier_is_adopted_not_duplicated
 
     # Procore's user clears the wrong origin_id; the replay reads the vendor again and adds it, once.
     world.edit_vendor(missing["id"], origin_id=None)
-    register_vendor_replays(lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")})
+    replays = build_replays(
+        [vendors.FLOW], lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")}
+    )
     [item] = [
         i
         for i in world.ledger.open_items(integration=INTEGRATION, flow="vendors")
         if i.source_key == str(missing["id"])
     ]
-    assert replay_items(world.ledger, [item]).replayed == [item.id]
+    assert replay_items(world.ledger, [item], replays).replayed == [item.id]
     # A second replay of the same listing, a second later: the item is resolved, so the replay leaves it
     # (a replay writes only what it takes) and JDE still holds one supplier for it.
     time.sleep(1.05)
-    again = replay_items(world.ledger, [item])
+    again = replay_items(world.ledger, [item], replays)
     assert again.already == [item.id] and not again.replayed
     added = world.xrefs("vendor")[str(missing["id"])]
     assert [r["AN8"] for r in world.jde_rows("F0101", ALKY=f"PC{missing['id']}")] == [int(added)]

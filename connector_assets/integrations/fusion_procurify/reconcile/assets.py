@@ -47,5 +47,5 @@ RECONCILE = build_day_reconciliation(
     INTEGRATION, ("procurify", "fusion"), FLOWS, reconcile_day, TIMEZONE, WORDS
 )
 RECONCILIATION = RECONCILE.name
-WIRING = RECONCILE.wiring()  # what the declaration lists (``Declaration.assembled``)
+WIRING = RECONCILE.wiring()  # what the component lists (``IntegrationComponent.assembled``)
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING

@@ -75,5 +75,5 @@ RECONCILE = build_day_reconciliation(
     INTEGRATION, ("jde", "procurify"), FLOWS, reconcile_day, jde_timezone, WORDS, STAGED
 )
 RECONCILIATION = RECONCILE.name
-WIRING = RECONCILE.wiring()  # what the declaration lists (``Declaration.assembled``)
+WIRING = RECONCILE.wiring()  # what the component lists (``IntegrationComponent.assembled``)
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING

@@ -11,18 +11,32 @@ a period counts once in that period's rows, however many of its requisitions the
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from connector_assets.flows.reconciliation import markdown_table, money
+from connector_assets.jde.account_amounts import Amounts
 
-if TYPE_CHECKING:  # the comparisons import this module; only their shapes are used here
-    from connector_assets.integrations.procore_jde.reconcile.documents import (
-        Amounts,
-        ApprovedRequisition,
-        Commitment,
-    )
+if TYPE_CHECKING:
     from connector_assets.jde.reconcile_documents import VoucherBatch
     from connector_assets.jde.reconcile_orders import ReferencedOrder
+
+
+class Billed(Protocol):
+    """What a row needs of an approved requisition (``documents.ApprovedRequisition``): the comparisons
+    import this module, so it names the shape, not their class."""
+
+    commitment_id: str
+    project: str
+    period: str
+    approved: Amounts
+
+
+class Committed(Protocol):
+    """What a row needs of a commitment (``orders.Commitment``): its key."""
+
+    @property
+    def key(self) -> str: ...
+
 
 ROWS = 100  # rows of the table in metadata; more are summed up in a last line
 COLUMNS = ("procore_approved", "jde_voucher", "procore_committed", "jde_po_lines")
@@ -60,13 +74,13 @@ class Balances:
                 if code not in row.codes:
                     row.codes.append(code)
 
-    def add_requisition(self, req: "ApprovedRequisition", voucher: "VoucherBatch | None") -> None:
+    def add_requisition(self, req: Billed, voucher: "VoucherBatch | None") -> None:
         self.billed_in[req.commitment_id].add((req.project, req.period))
         self._add(req.project, req.period, "procore_approved", req.approved.by_account, req.approved.codes)
         if voucher is not None:
             self._add(req.project, req.period, "jde_voucher", voucher.by_account, None)
 
-    def add_order(self, side: "Commitment", expected: "Amounts", order: "ReferencedOrder | None") -> None:
+    def add_order(self, side: Committed, expected: Amounts, order: "ReferencedOrder | None") -> None:
         """A billed commitment's amounts (``order`` None: JDE has no purchase order for it)."""
         for project, period in sorted(self.billed_in.get(side.key, ())):
             self._add(project, period, "procore_committed", expected.by_account, expected.codes)
