@@ -19,9 +19,9 @@ import requests
 from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 
 from connector_assets.flows.core import FlowSpec, replay_handler
+from connector_assets.flows.replays import Replays
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
-from connector_resources.replay import register_replay_handler
 from connector_sandbox.coupa import CoupaSandboxSettings
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
@@ -97,8 +97,10 @@ def coupa_supplier_numbers(coupa_url: str) -> Counter:
     return Counter(str(r.get("number")) for r in answer.json()["records"])
 
 
-def replay_into_coupa(flow: FlowSpec, target: Any, resources: dict[str, Any], *, remap: bool = False) -> None:
-    """Register ``flow``'s replay handler, writing through ``target`` (``CoupaSuppliers``...) opened on the
+def replay_into_coupa(
+    flow: FlowSpec, target: Any, resources: dict[str, Any], *, remap: bool = False
+) -> Replays:
+    """``flow``'s replay handler alone, writing through ``target`` (``CoupaSuppliers``...) opened on the
     world's Coupa. With ``remap`` a replay reads each record from JDE again and maps it with today's
     tables (the jde, coupa and staging resources); without, it writes the payload queued then."""
 
@@ -108,6 +110,5 @@ def replay_into_coupa(flow: FlowSpec, target: Any, resources: dict[str, Any], *,
     def reread() -> dict[str, Any]:
         return {k: resources[k] for k in ("jde", "coupa", "staging")}
 
-    register_replay_handler(
-        flow.integration, flow.name, replay_handler(flow, opened, reread if remap else None)
-    )
+    handler = replay_handler(flow, opened, reread if remap else None)
+    return Replays({(flow.integration, flow.name): handler})

@@ -19,8 +19,9 @@ code   missing                                        held on (``JDE:<what>:<tab
 
 A refusal whose missing record cannot be told (a 59A2 naming no account, on a voucher of several) stays a
 refusal, queued failed as before. ``appeared_checks`` read JDE for held ids (one browse per kind, or per
-account / order: a few records, in a sweep); ``register_missing_checks`` lets every replay sweep release
-them; a JDE target asks the same on its own session before its first write (``flows.missing_holds``).
+account / order: a few records, in a sweep); ``jde_missing_checks`` builds them for the replay sweeps (every
+JDE flow's ``Replay.outside``); a JDE target asks the same on its own session before its first write
+(``flows.missing_holds``).
 ``would_miss`` is what a preview reads in place of the refusal it never gets (a held write is never
 refused): the supplier, accounts and order a voucher names, so ``ml-connector fit`` says "hold" where
 the run will hold.
@@ -41,10 +42,12 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from connector_assets.flows.replays import Resources
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.periods import company_currencies
 from connector_assets.jde.supplier_reads import suppliers_among
+from connector_resources.held_outside import Said
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.missing_records import (
     AppearedCheck,
@@ -52,7 +55,6 @@ from connector_resources.missing_records import (
     MissingRecord,
     held_reason,
     missing_kind,
-    register_missing_check,
 )
 
 SUPPLIER = missing_kind(
@@ -295,16 +297,19 @@ def appeared_checks(session: Any) -> dict[tuple[str, str, str], AppearedCheck]:
     return {kind.parts: (lambda ids, read=read: read(session, ids)) for kind, read in _READERS.items()}
 
 
-def register_missing_checks(jde: Callable[[], Any]) -> None:
-    """Let replay sweeps release what waits for a JDE record that now exists, reading on ``jde()`` (the
-    JDE resource of the integration's replays, built when a sweep needs it)."""
-    for kind, read in _READERS.items():
+def jde_missing_checks(resources: Resources) -> dict[tuple[str, str, str], AppearedCheck]:
+    """The sweeps releasing what waits for a JDE record that now exists (a JDE flow's ``Replay.outside``),
+    each kind's read on ``resources()["jde"]`` (the JDE its replays write with, built when a sweep asks),
+    with the kind's words."""
 
-        def check(ids: list[str], read: Callable[[Any, list[str]], dict[str, str]] = read) -> dict[str, str]:
-            with jde().session() as session:
+    def on_jde(read: Callable[[Any, list[str]], dict[str, str]]) -> AppearedCheck:
+        def check(ids: list[str]) -> dict[str, str]:
+            with resources()["jde"].session() as session:
                 return read(session, ids)
 
-        register_missing_check(kind, check)
+        return check
+
+    return {kind.parts: Said(on_jde(read), kind.said) for kind, read in _READERS.items()}
 
 
 # -- a preview's look ahead ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ vouchers and payments are judged by them or by the G/L ones (``PNC`` / ``DFYJ``)
 
 ``JdePeriods`` reads a company's calendar once per JDE session (a run's, or a replay's) and decides each
 record's G/L date by the integration's policy (``flows.periods.post_on``), after the integration's close
-window (``flows.close_calendar``). ``register_jde_period_check`` lets replay sweeps release what waits.
+window (``flows.close_calendar``). ``jde_period_checks`` builds the replay sweeps releasing what waits.
 
 The same F0010 row gives the company's currency (``CRCD``), which decides whether a document is domestic or
 foreign money for JDE (``batch_bodies.place_currency``). A company with no F0010 row, or a blank ``CRCD``,
@@ -20,7 +20,6 @@ in a currency mode that may be wrong, and are released once F0010 names the curr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,13 +32,14 @@ from connector_assets.flows.periods import (
     Period,
     PeriodClosed,
     Posting,
+    period_checks,
     policy_setting,
     post_on,
-    register_period_check,
 )
+from connector_assets.flows.replays import Resources
 from connector_resources import settings
 from connector_resources.error_kinds import error_chain
-from connector_resources.held_outside import outside_key, register_outside_check
+from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key
 from connector_resources.jde import Condition
 from connector_resources.refusals import master_missing
 from connector_resources.replay import WaitsFor
@@ -239,7 +239,7 @@ class CompanyCurrencyUnknown(WaitsFor):  # noqa: N818 - a state: the record wait
     """A money record for a JDE company whose currency F0010 does not give (no row, or a blank ``CRCD``):
     whether its amounts are domestic (``AG``/``AA``) or foreign (``ACR``) cannot be told, and a guess would
     post a foreign amount as domestic money. Held on the company, not sent, and released once F0010 names
-    its currency (``register_jde_period_check``)."""
+    its currency (``jde_period_checks``)."""
 
     def __init__(self, company: str, document: str, *, missing: bool) -> None:
         where = (
@@ -302,24 +302,22 @@ def refused_period(
     return PeriodClosed(KIND, f"{company}.{ledger}", integration, day, reason)
 
 
-def register_jde_period_check(jde: Callable[[], Any]) -> None:
-    """Let replays release the money records held on closed JDE periods once their period is open (or
-    their policy re-dates them), and those held on a company F0010 gave no currency once it does, reading
-    F0010 / F0008 on ``jde()`` (built when a sweep needs it)."""
+def jde_period_checks(resources: Resources) -> dict[Kind, OutsideCheck]:
+    """The sweeps releasing the money records held on closed JDE periods once their period is open (or
+    their policy re-dates them), and those held on a company F0010 gave no currency once it does (a JDE
+    flow's ``Replay.outside``), reading F0010 / F0008 on ``resources()["jde"]`` (built when a sweep asks)."""
 
     def calendar_of(ledger_id: str) -> Calendar | None:
         company, _, ledger = ledger_id.partition(".")
-        with jde().session() as session:
+        with resources()["jde"].session() as session:
             return read_calendar(session, company, ledger)
 
     def currencies_named(companies: list[str]) -> dict[str, str]:
-        with jde().session() as session:
+        with resources()["jde"].session() as session:
             found = company_currencies(session, companies)
         return {
             company: f"JDE's F0010 names company {company}'s currency now ({c})"
             for company, c in found.items()
         }
 
-    register_period_check(KIND, calendar_of)
-    # Money held on a company whose currency F0010 did not give is released once it does.
-    register_outside_check(CURRENCY_KIND, currencies_named, said=CURRENCY_SAID)
+    return {**period_checks(KIND, calendar_of), CURRENCY_KIND: Said(currencies_named, CURRENCY_SAID)}

@@ -1,7 +1,7 @@
 """What every JD Edwards write target stands on: the orchestrations and tables they name (one place, so the
 flows' ``reads`` / ``writes`` for ``ml-connector ping`` use the same names), JDE's refusal codes in words,
 the batch keys a mapper puts on a record (``BatchKey``), ``JdeTarget``, the ``LedgerTarget`` on one AIS
-session that every JDE target stands on, and how a JDE flow registers its replays (``jde_replays``).
+session that every JDE target stands on, and a JDE flow's replay as data (``jde_replay``).
 Split from ``targets`` (the concrete targets) to keep each module readable on its own.
 """
 
@@ -15,17 +15,20 @@ from itertools import combinations
 from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
-from connector_assets.flows.core import Created, FlowSpec, Mapped, Unchanged
+from connector_assets.flows.close_calendar import close_checks
+from connector_assets.flows.core import Created, Mapped, Unchanged
 from connector_assets.flows.missing_holds import MissingHolds, appeared_by
 from connector_assets.flows.periods import PeriodClosed, Posting, redated
+from connector_assets.flows.replays import OutsideChecks, Replay, Resources
 from connector_assets.flows.targets import LedgerTarget
 from connector_assets.jde.missing_master import (
+    KINDS,
     appeared_checks,
+    jde_missing_checks,
     refused_for_missing,
-    register_missing_checks,
     would_miss,
 )
-from connector_assets.jde.periods import AP, JdePeriods, refused_period, register_jde_period_check
+from connector_assets.jde.periods import AP, JdePeriods, jde_period_checks, refused_period
 from connector_resources.http.write_hold import holding
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.redaction import redact
@@ -241,7 +244,7 @@ class JdeTarget(LedgerTarget):
                 by_flow = self.__dict__.setdefault("_missing_holds", {})
             if key not in by_flow:
                 checks = appeared_by(appeared_checks(self.session))
-                by_flow[key] = MissingHolds(self.ledger, self.spec, checks, run_id=self.run_id)
+                by_flow[key] = MissingHolds(self.ledger, self.spec, checks, kinds=KINDS, run_id=self.run_id)
             return by_flow[key]
 
     def document_words(self, record: Mapped) -> str:
@@ -402,34 +405,17 @@ def _held_on_missing(method: Callable[..., Any], *, refusals: bool) -> Callable[
     return held
 
 
-def jde_target_replay(
-    spec: FlowSpec, target_class: type[JdeTarget], resources: Callable[[], dict[str, Any]]
-) -> Callable[..., Any]:
-    """``spec``'s replay handler: remapped with ``resources()`` (jde and what the flow reads, built once
-    per replay), written through ``target_class`` on one JDE session per replay, with the replay's ledger
-    (``LedgerTarget.replay``)."""
-    # Money held on a closed period is released by replay sweeps once it may post, read on this JDE; so
-    # is what waits for a record JDE lacks, once JDE has it.
-    register_jde_period_check(lambda: resources()["jde"])
-    register_missing_checks(lambda: resources()["jde"])
-    return target_class.replay(spec, resources)
+# The sweeps every JDE flow's replay lists: money held during a declared close once it has ended, on a
+# closed period (or on a company F0010 gives no currency) once it may post, and what waits for a record JDE
+# lacks once JDE has it, read on its JDE.
+JDE_CHECKS: tuple[OutsideChecks, ...] = (close_checks, jde_period_checks, jde_missing_checks)
 
 
-def jde_replays(
-    spec: FlowSpec,
-    target_class: type[JdeTarget],
-    default: Callable[[], dict[str, Any]],
-    *checks: Callable[[Callable[[], Any]], None],
-) -> Callable[..., None]:
-    """A JDE flow's replay registration (``Flow.replays``): its ``jde_target_replay`` through
-    ``target_class`` with the resources it is given, else ``default`` (today's settings), and ``checks``,
-    the sweeps releasing what it holds (a batch R04110ZA has not processed) on the JDE it writes with."""
-    from connector_resources.replay import register_replay_handler
-
-    def register(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-        build = resources or default
-        register_replay_handler(spec.integration, spec.name, jde_target_replay(spec, target_class, build))
-        for check in checks:
-            check(lambda: build()["jde"])
-
-    return register
+def jde_replay(
+    target_class: type[JdeTarget], resources: Resources | None = None, *outside: OutsideChecks
+) -> Replay:
+    """A JDE flow's replay (``Flow.replay``): each record remapped with ``resources()`` (today's settings
+    unless given: jde and what the flow reads, built once per replay) and written through ``target_class``
+    on one JDE session per replay, with the replay's ledger (``LedgerTarget.replay``); its sweeps are
+    ``JDE_CHECKS`` and ``outside`` (a batch R04110ZA has not processed), on the JDE it writes with."""
+    return Replay(write=target_class.replay, resources=resources, outside=(*JDE_CHECKS, *outside))

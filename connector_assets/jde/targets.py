@@ -22,7 +22,7 @@ A payment on a voucher the source already knows by its document key (KCO / DOC /
 became a BILL bill) goes through ``DocumentPayments``: the same orchestration and rule, and a voucher JDE
 does not find (59A8) is not ready either, not refused. A flow that posts each record one of several ways
 (a voucher or a journal, a voucher payment or a journal entry) writes through a ``PostingTarget`` naming
-them; its replay handler is ``jde_target_replay``.
+them; its replay is ``target_base.jde_replay``.
 
 Money goes in the document's currency. A mapped body names its currency and keeps its amounts where the
 mapper put them; right before each call the target reads the company's currency (F0010 ``CRCD``, in the
@@ -71,8 +71,6 @@ from connector_assets.jde.target_base import (  # noqa: F401  (the targets' API,
     VoucherNotReady,
     jde_number,
     jde_reason,
-    jde_replays,
-    jde_target_replay,
     posted,
 )
 from connector_resources.jde import Condition, JdeOrchestrationError

@@ -9,17 +9,17 @@ syncs: ``connector_resources.held_outside``), never counting it failed. Every re
 ``processed_batches`` about the batches held on, and releases the payments of those R04110ZA has processed
 (or that are gone from F0411Z1: the replay then says why it cannot find the voucher); a later run of the
 payment's day writes it too, once the voucher exists. One place for every integration recording payments on
-JDE voucher batches (Coupa, Procurify, BILL): the check is registered with each one's replays, on its JDE
-(``register_unprocessed_check``).
+JDE voucher batches (Coupa, Procurify, BILL): each one's payments flow lists the check in its replay, built
+on the JDE it writes with (``unprocessed_checks``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from connector_assets.flows.replays import Resources
 from connector_assets.jde.target_base import BATCH_TABLE, BatchKey, VoucherNotReady
-from connector_resources.held_outside import outside_key, register_outside_check
+from connector_resources.held_outside import Kind, OutsideCheck, outside_key
 from connector_resources.refusals import target_processing
 from connector_resources.replay import WaitsFor
 
@@ -72,12 +72,13 @@ def processed_batches(session: Any, batches: list[str]) -> dict[str, str]:
     return ready
 
 
-def register_unprocessed_check(jde: Callable[[], Any]) -> None:
-    """Let replays release the payments held on unprocessed batches once R04110ZA has run, reading F0411Z1
-    on ``jde()`` (the JDE resource of the integration's replays, built when a sweep needs it)."""
+def unprocessed_checks(resources: Resources) -> dict[Kind, OutsideCheck]:
+    """The sweep releasing the payments held on unprocessed batches once R04110ZA has run (a flow's
+    ``Replay.outside``), reading F0411Z1 on ``resources()["jde"]`` (the JDE its replays write with, built
+    when a sweep asks)."""
 
     def check(batches: list[str]) -> dict[str, str]:
-        with jde().session() as session:
+        with resources()["jde"].session() as session:
             return processed_batches(session, batches)
 
-    register_outside_check(UNPROCESSED, check)
+    return {UNPROCESSED: check}

@@ -32,7 +32,7 @@ to an ERP by another process: it is skipped with an audit event marked as never 
 (``flows.never_written``), so a payment held on it is refused naming it, not left waiting for ever.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -51,20 +51,21 @@ from connector_assets.flows.export_marks import ExportMark
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay, Resources
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ASSET, ACCOUNTS, AccountMap
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.coupa_jde.marks import coupa_export_marks
-from connector_assets.integrations.coupa_jde.replay import flow_replays
+from connector_assets.integrations.coupa_jde.replay_writes import coupa_written
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.batch_bodies import LedgerLine, OrderReference, voucher_batch_body, voucher_fields
 from connector_assets.jde.missing_master import chart_account_missing
-from connector_assets.jde.periods import register_jde_period_check
 from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.jde.target_base import JDE_CHECKS
 from connector_assets.runtime.staging import StagingResource
 from connector_assets.saas.assets import saas_partitions
 from connector_resources.coupa.errors import CoupaNotFoundError
-from connector_resources.held_outside import register_outside_check
+from connector_resources.held_outside import Kind, OutsideCheck, Said
 from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.missing_records import HELD_UNTIL
 from connector_resources.refusals import (
@@ -474,24 +475,27 @@ def supplier_appeared(coupa: Any, supplier_ids: list[str]) -> dict[str, str]:
     return ready
 
 
-def register_supplier_check(resources: Callable[[], dict[str, Any]] | None = None, jde: Any = None) -> None:
-    """Let every replay sweep release the invoices held for their supplier's JDE number once Coupa shows
-    it (``supplier_appeared``, on ``resources()["coupa"]``, today's settings by default); a match by hand
-    releases them itself (``manual_pairs``)."""
-    build = resources or (lambda: resources_from_settings(("coupa",)))
-    register_outside_check(
-        (INTEGRATION, SUPPLIER_ENTITY, "coupa"),
-        lambda ids: supplier_appeared(build()["coupa"], ids),
-        said="wait for their Coupa supplier's JDE supplier: sync it from JDE (suppliers flow), set its Coupa "
-        "number to the JDE address number, or match it by hand; a replay or run after that sends them once",
+def supplier_checks(resources: Resources) -> dict[Kind, OutsideCheck]:
+    """The sweep releasing the invoices held for their supplier's JDE number once Coupa shows it
+    (``supplier_appeared``, on the replay's Coupa: ``resources()["coupa"]``, today's settings' when the
+    replay has none); a match by hand releases them itself (``manual_pairs``)."""
+
+    def check(ids: list[str]) -> dict[str, str]:
+        coupa = resources().get("coupa") or resources_from_settings(("coupa",))["coupa"]
+        return supplier_appeared(coupa, ids)
+
+    said = (
+        "wait for their Coupa supplier's JDE supplier: sync it from JDE (suppliers flow), set its Coupa "
+        "number to the JDE address number, or match it by hand; a replay or run after that sends them once"
     )
+    return {(INTEGRATION, SUPPLIER_ENTITY, "coupa"): Said(check, said)}
 
 
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
-# Vouchers held on a closed JDE period are released once it may post; invoices held for their supplier's
-# JDE number once Coupa shows it.
+# What the package's component lists for this flow: its spec, its assets and its replay; its sweeps are
+# every JDE flow's (``JDE_CHECKS``) and the release of invoices held for their supplier's JDE number.
 FLOW = Flow(
     INVOICES_FLOW,
     invoice_assets,
-    (flow_replays(INVOICES_FLOW, VoucherBatches, register_jde_period_check), register_supplier_check),
+    replay=Replay(coupa_written(VoucherBatches), outside=(*JDE_CHECKS, supplier_checks)),
+    inbox=INVOICES,
 )

@@ -32,15 +32,16 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.flows.export_marks import ExportMark
 from connector_assets.flows.record_models import matching, record_model
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
 from connector_assets.integrations.coupa_jde.marks import coupa_export_marks
-from connector_assets.integrations.coupa_jde.replay import flow_replays
+from connector_assets.integrations.coupa_jde.replay_writes import coupa_written
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.batch_bodies import payment_inputs
-from connector_assets.jde.periods import register_jde_period_check
 from connector_assets.jde.tables import AP_LEDGER
-from connector_assets.jde.unprocessed_batches import register_unprocessed_check
+from connector_assets.jde.target_base import JDE_CHECKS
+from connector_assets.jde.unprocessed_batches import unprocessed_checks
 from connector_assets.saas.assets import saas_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import refused, source_invalid
@@ -220,11 +221,12 @@ payment_assets = [
     ),
 ]
 
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
-# Payments held until R04110ZA has made their invoice's batch a voucher, or on a closed JDE period, are
-# released on the JDE the replays write with.
+# What the package's component lists for this flow: its spec, its assets and its replay. Payments held
+# until R04110ZA has made their invoice's batch a voucher, on a closed JDE period or for a record JDE lacks
+# are released on the JDE the replays write with.
 FLOW = Flow(
     PAYMENTS_FLOW,
     payment_assets,
-    (flow_replays(PAYMENTS_FLOW, VoucherPayments, register_unprocessed_check, register_jde_period_check),),
+    replay=Replay(coupa_written(VoucherPayments), outside=(*JDE_CHECKS, unprocessed_checks)),
+    inbox=PAYMENTS,
 )

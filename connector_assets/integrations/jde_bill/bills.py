@@ -30,10 +30,10 @@ endpoint rolls a whole batch back for one bad bill, so it is not used).
 The pieces: ``bill_keys`` (cross-references; the source keys and which documents are approved or payable
 are the JDE side's: ``jde.order_vouchers``, ``jde.document_statuses``), ``bill_mappers`` (pure),
 ``bill_plan``, ``bill_target`` (its rules on BILL's bills target); this module holds the record's schema,
-the flow spec, its assets and its replay handler.
+the flow spec, its assets and its replay.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from connector_assets.bill.bodies import BillColumns
@@ -42,7 +42,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
-from connector_assets.flows.replay_resources import ledger_target_replay
+from connector_assets.flows.replays import Replay, ledger_target
 from connector_assets.integrations.jde_bill.bill_keys import ENTITY
 from connector_assets.integrations.jde_bill.bill_mappers import Books
 from connector_assets.integrations.jde_bill.bill_mappings import (
@@ -56,7 +56,7 @@ from connector_assets.integrations.jde_bill.bill_mappings import (
 )
 from connector_assets.integrations.jde_bill.bill_plan import plan_bills
 from connector_assets.integrations.jde_bill.bill_target import BillsFromJde
-from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
+from connector_assets.integrations.jde_bill.integration import ROUTE, SETTINGS_RESOURCES
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
@@ -74,7 +74,6 @@ from connector_assets.jde.order_vouchers import (
 )
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_resources.refusals import refused
-from connector_resources.replay import ReplayHandler, register_replay_handler
 
 BillRecord = record_model(
     "BillRecord",
@@ -169,17 +168,9 @@ bill_assets = [
 ]
 
 
-def bill_replay(resources: Callable[[], dict[str, Any]]) -> ReplayHandler:
-    """The bills flow's replay handler: remapped with today's tables (``resources()``: jde, bill,
-    staging, built once per replay), written through a target that holds the replay's ledger."""
-    return ledger_target_replay(BILLS_FLOW, BillsFromJde.for_replay, resources)
-
-
-def register_bill_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for queued bills: re-read from JDE, mapped with today's tables, written once
-    (``bill_replay``; ``resources``: today's settings unless given)."""
-    register_replay_handler(INTEGRATION, BILLS_FLOW.name, bill_replay(resources or SETTINGS_RESOURCES))
-
-
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
-FLOW = Flow(BILLS_FLOW, bill_assets, (register_bill_replays,))
+# What the package's component lists for this flow: its spec, its assets and its replay. A queued bill is
+# re-read from JDE, mapped with today's tables (jde, bill, staging, built once per replay) and written once
+# through a target holding the replay's ledger.
+FLOW = Flow(
+    BILLS_FLOW, bill_assets, replay=Replay(ledger_target(BillsFromJde.for_replay), SETTINGS_RESOURCES)
+)

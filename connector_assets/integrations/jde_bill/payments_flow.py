@@ -1,4 +1,4 @@
-"""BILL payments -> JDE in Dagster: the flow's assets and the ``ml-connector replay`` handler (its job, poll
+"""BILL payments -> JDE in Dagster: the flow's assets and its replay (its job, poll
 schedule and the inbox sensor that turns BILL's webhooks into runs: ``jobs``).
 
 The flow is the shared factory's steps (``jde_bill/payments_mapped`` with its check, ``_written``) and
@@ -15,8 +15,8 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.integrations.jde_bill.integration import SETTINGS_RESOURCES
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW, BillPayments
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.jde.targets import jde_replays
-from connector_assets.jde.unprocessed_batches import register_unprocessed_check
+from connector_assets.jde.target_base import jde_replay
+from connector_assets.jde.unprocessed_batches import unprocessed_checks
 from connector_assets.saas.assets import saas_partitions
 
 payment_assets = build_flow_assets(
@@ -28,14 +28,14 @@ payment_assets = build_flow_assets(
 )
 
 
-# ``ml-connector replay`` for queued payments: each is read from BILL again (its current version) and mapped
-# with today's settings, ledger and F0901 cache, then written through the same target; a payment JDE already
-# holds is skipped. Its resources (JDE, BILL, staging) default to today's settings. A payment on a voucher
-# batch waits for R04110ZA (``jde.unprocessed_batches``): released on the JDE it writes with.
-register_payments_replay = jde_replays(
-    PAYMENTS_FLOW, BillPayments, SETTINGS_RESOURCES, register_unprocessed_check
+# What the package's component lists for this flow: its spec, its assets and its replay. A queued payment
+# is read from BILL again (its current version) and mapped with today's settings, ledger and F0901 cache,
+# then written through the same target; a payment JDE already holds is skipped. Its resources (JDE, BILL,
+# staging) default to today's settings. A payment on a voucher batch waits for R04110ZA
+# (``jde.unprocessed_batches``): released on the JDE it writes with.
+FLOW = Flow(
+    PAYMENTS_FLOW,
+    payment_assets,
+    replay=jde_replay(BillPayments, SETTINGS_RESOURCES, unprocessed_checks),
+    inbox=PAYMENTS,
 )
-
-
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
-FLOW = Flow(PAYMENTS_FLOW, payment_assets, (register_payments_replay,))

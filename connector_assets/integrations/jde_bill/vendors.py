@@ -39,7 +39,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
-from connector_assets.flows.replay_resources import settings_replay
+from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
 from connector_assets.jde.addressed_suppliers import (
     addressed_suppliers_by_number,
@@ -170,8 +170,8 @@ vendor_assets = [
     ),
 ]
 
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
+# What the package's component lists for this flow: its spec, its assets and its replay.
 # A queued supplier is read from JDE again and written to BILL with today's settings.
 FLOW = Flow(
-    VENDORS_FLOW, vendor_assets, (settings_replay(VENDORS_FLOW, BillVendors.for_replay, SETTINGS_RESOURCES),)
+    VENDORS_FLOW, vendor_assets, replay=Replay(settings_target(BillVendors.for_replay), SETTINGS_RESOURCES)
 )

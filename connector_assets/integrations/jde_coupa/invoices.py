@@ -32,7 +32,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
-from connector_assets.flows.replay_resources import settings_replay
+from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.integrations.jde_coupa.integration import ROUTE
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
@@ -242,8 +242,6 @@ jde_coupa_invoice_assets = build_flow_assets(
     upstream=[AP_LEDGER.asset, ACCOUNT_MAP_ASSET, SUPPLIERS_FLOW.key("written")],
 )
 
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
+# What the package's component lists for this flow: its spec, its assets and its replay.
 # A queued record is read from JDE again and mapped with today's tables and settings.
-FLOW = Flow(
-    INVOICES_FLOW, jde_coupa_invoice_assets, (settings_replay(INVOICES_FLOW, CoupaInvoices.for_replay),)
-)
+FLOW = Flow(INVOICES_FLOW, jde_coupa_invoice_assets, replay=Replay(settings_target(CoupaInvoices.for_replay)))

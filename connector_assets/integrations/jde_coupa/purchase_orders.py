@@ -27,7 +27,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
-from connector_assets.flows.replay_resources import settings_replay
+from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
@@ -233,10 +233,8 @@ jde_coupa_po_assets = [
     ),
 ]
 
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
+# What the package's component lists for this flow: its spec, its assets and its replay.
 # A queued record is read from JDE again and mapped with today's tables and settings.
 FLOW = Flow(
-    PURCHASE_ORDERS_FLOW,
-    jde_coupa_po_assets,
-    (settings_replay(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders.for_replay),),
+    PURCHASE_ORDERS_FLOW, jde_coupa_po_assets, replay=Replay(settings_target(CoupaPurchaseOrders.for_replay))
 )

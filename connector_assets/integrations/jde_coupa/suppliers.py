@@ -25,7 +25,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.record_models import matching, record_model, string
-from connector_assets.flows.replay_resources import settings_replay
+from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
@@ -114,6 +114,6 @@ jde_coupa_assets = [
     ),
 ]
 
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
+# What the package's component lists for this flow: its spec, its assets and its replay.
 # A queued record is read from JDE again and mapped with today's tables and settings.
-FLOW = Flow(SUPPLIERS_FLOW, jde_coupa_assets, (settings_replay(SUPPLIERS_FLOW, CoupaSuppliers.for_replay),))
+FLOW = Flow(SUPPLIERS_FLOW, jde_coupa_assets, replay=Replay(settings_target(CoupaSuppliers.for_replay)))

@@ -26,12 +26,10 @@ from request_log import Logged, RequestLog
 
 from connector_assets.flows.amounts import minor_units
 from connector_assets.flows.core import Mapped, validate
+from connector_assets.flows.replays import build_replays
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ENV
-from connector_assets.integrations.coupa_jde.declaration import coupa_jde_assets, coupa_jde_inbox_sensor
+from connector_assets.integrations.coupa_jde.component import FLOWS, coupa_jde_assets, coupa_jde_inbox_sensor
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
-from connector_assets.integrations.coupa_jde.replay import (
-    register_replay_handlers as register_coupa_jde_replay_handlers,
-)
 from connector_assets.jde.assets import jde_assets
 from connector_assets.runtime.staging import StagingResource
 from connector_assets.saas.assets import saas_assets
@@ -472,15 +470,15 @@ def test_a_payment_waits_for_its_invoice_then_is_recorded_once_in_the_invoices_c
     assert key not in _queue(world.ledger, "payments", "failed")
 
     # A replay while the batch is still unprocessed leaves it held: nothing sent, nothing failed.
-    register_coupa_jde_replay_handlers(world.resources["jde"])
-    assert key not in {i.source_key for i in release_synced(world.ledger)}
+    replays = build_replays(FLOWS, lambda: {"jde": world.resources["jde"]})
+    assert key not in {i.source_key for i in release_synced(world.ledger, replays)}
     assert _queue(world.ledger, "payments", "held")[key].attempts == waiting.attempts
     requests.post(f"{world.jde_root}/sandbox/process-vouchers", timeout=10).raise_for_status()
 
     # R04110ZA has run: the next replay's sweep releases it (saying why) and the replay records it.
-    [released] = [i for i in release_synced(world.ledger) if i.source_key == key]
+    [released] = [i for i in release_synced(world.ledger, replays) if i.source_key == key]
     assert released.status == "failed" and "made voucher batch" in released.reason
-    summary = replay_items(world.ledger, [released])
+    summary = replay_items(world.ledger, [released], replays)
     assert summary.replayed and not summary.failed
     assert [e.action for e in world.ledger.history(key)].count("fail") == 0
     reference = f"COUPAPAY-{payment['id']}"
@@ -672,13 +670,11 @@ def test_an_invoice_refused_for_an_account_is_replayed_from_coupa_with_the_fixed
     mapping.write_text("coupa_account,jde_account\n20-8199,20.8150\n", encoding="utf-8")
     monkeypatch.setenv(ACCOUNT_MAP_ENV, str(mapping))
     assert _run(world.resources, "coupa_jde/account_map")[0].success
-    register_coupa_jde_replay_handlers(
-        resources=lambda: {k: world.resources[k] for k in ("jde", "coupa", "staging")}
-    )
-    summary = replay_items(world.ledger, [item])
+    replays = build_replays(FLOWS, lambda: {k: world.resources[k] for k in ("jde", "coupa", "staging")})
+    summary = replay_items(world.ledger, [item], replays)
     assert summary.replayed == [item.id] and not summary.failed
     assert [r["ANI"] for r in world.voucher_rows(invoice["id"])[1]] == ["20.8150"]
-    assert replay_items(world.ledger, [item]).already == [item.id]  # already in JDE: nothing sent
+    assert replay_items(world.ledger, [item], replays).already == [item.id]  # already in JDE: nothing sent
     assert [len(rows) for rows in world.voucher_rows(invoice["id"])] == [1, 1]
     assert [e.action for e in world.ledger.history(str(invoice["id"])) if e.action == "create"] == ["create"]
 
@@ -748,11 +744,9 @@ def test_an_invoice_whose_supplier_jde_lacks_is_sent_once_held_then_written_once
         ]
         == 1
     )
-    register_coupa_jde_replay_handlers(
-        resources=lambda: {k: world.resources[k] for k in ("jde", "coupa", "staging")}
-    )
-    assert key not in {i.source_key for i in release_synced(world.ledger)}
-    summary = replay_items(world.ledger, world.ledger.due())
+    replays = build_replays(FLOWS, lambda: {k: world.resources[k] for k in ("jde", "coupa", "staging")})
+    assert key not in {i.source_key for i in release_synced(world.ledger, replays)}
+    summary = replay_items(world.ledger, world.ledger.due(), replays)
     assert not summary.replayed and not summary.failed
     assert len(world.jde_calls("ML_CreateVoucherBatch")) == 1
     assert _queue(world.ledger, "invoices", "held")[key].attempts == 0
@@ -762,9 +756,9 @@ def test_an_invoice_whose_supplier_jde_lacks_is_sent_once_held_then_written_once
     # why, and the replay writes it once; later runs skip it.
     with world.resources["jde"].session() as session:
         session.orchestrate("ML_AddUpdateSupplier", {"Address_Number": an8, "Company": "00001"})
-    [released] = [i for i in release_synced(world.ledger) if i.source_key == key]
+    [released] = [i for i in release_synced(world.ledger, replays) if i.source_key == key]
     assert f"supplier {an8} is in JDE's supplier master (F0401) now" in released.reason
-    assert replay_items(world.ledger, [released]).replayed == [released.id]
+    assert replay_items(world.ledger, [released], replays).replayed == [released.id]
     assert len(world.jde_calls("ML_CreateVoucherBatch")) == 2
     assert [r["AN8"] for r in world.voucher_rows(invoice["id"])[0]] == [an8]
     again, metadata = _run(world.resources, "coupa/invoices", *INVOICES, partition=day)
@@ -790,20 +784,19 @@ def test_an_invoice_whose_coupa_supplier_has_no_jde_number_is_held_never_sent_th
     assert held.depends_on == f"coupa_jde:supplier:coupa:{supplier}" and held.attempts == 0
     assert "has no JDE supplier number" in held.reason and "Held until" in held.reason
 
-    register_coupa_jde_replay_handlers(
-        resources=lambda: {k: world.resources[k] for k in ("jde", "coupa", "staging")}
-    )
+    replays = build_replays(FLOWS, lambda: {k: world.resources[k] for k in ("jde", "coupa", "staging")})
     _run(world.resources, "coupa/invoices", *INVOICES, partition=day)
-    assert key not in {i.source_key for i in release_synced(world.ledger)}  # Coupa shows no number yet
-    assert not replay_items(world.ledger, world.ledger.due()).replayed
+    # Coupa shows no number yet.
+    assert key not in {i.source_key for i in release_synced(world.ledger, replays)}
+    assert not replay_items(world.ledger, world.ledger.due(), replays).replayed
     assert len(world.jde_calls("ML_CreateVoucherBatch")) == calls  # not one call for it
     assert _queue(world.ledger, "invoices", "held")[key].attempts == 0
 
     an8 = next(iter({r["AN8"] for r in world.jde_rows("F0401")}))
     world.coupa.call("PUT", f"suppliers/{supplier}", {"number": str(an8)})  # what JDE -> Coupa writes
-    [released] = [i for i in release_synced(world.ledger) if i.source_key == key]
+    [released] = [i for i in release_synced(world.ledger, replays) if i.source_key == key]
     assert f"Coupa supplier {supplier} carries JDE address number {an8} now" in released.reason
-    assert replay_items(world.ledger, [released]).replayed == [released.id]
+    assert replay_items(world.ledger, [released], replays).replayed == [released.id]
     assert len(world.jde_calls("ML_CreateVoucherBatch")) == calls + 1
     assert [r["AN8"] for r in world.voucher_rows(invoice["id"])[0]] == [an8]
     _run(world.resources, "coupa/invoices", *INVOICES, partition=day)

@@ -24,8 +24,9 @@ from mapping_rows import own_ledger, save_rows
 from request_log import Logged, RequestLog, logged_simulators
 from roots import ROOT
 
+from connector_assets.flows.replays import build_replays
 from connector_assets.integrations.jde_bill.bill_mappings import ACCOUNTS, DEPARTMENTS, BillPolicy
-from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_replay
+from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, FLOW
 from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import (
     JdePurchaseOrder,
@@ -34,7 +35,7 @@ from connector_assets.jde.documents import (
     purchase_orders_by_number,
 )
 from connector_assets.jde.order_vouchers import first_voucher, vouchers_on_orders
-from connector_resources.replay import register_replay_handler, replay_items
+from connector_resources.replay import replay_items
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
 ARCHIVED_CHART_ID = "0ca02bbWHAXckE0RjYXV"  # BILL sandbox 6190 Advertising, archived by its seed
@@ -68,12 +69,8 @@ class World(JdeBillWorld):
         ]
 
     def replay(self, items):
-        register_replay_handler(
-            "jde_bill",
-            "bills",
-            bill_replay(lambda: {k: self.resources[k] for k in ("jde", "bill", "staging")}),
-        )
-        return replay_items(self.ledger, items)
+        replays = build_replays([FLOW], lambda: {k: self.resources[k] for k in ("jde", "bill", "staging")})
+        return replay_items(self.ledger, items, replays)
 
 
 @pytest.fixture

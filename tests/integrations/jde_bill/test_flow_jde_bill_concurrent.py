@@ -30,11 +30,11 @@ from jde_bill_world import (
     vendor_identity,
 )
 
-from connector_assets.bill.targets import BillVendors
-from connector_assets.flows.replay_resources import register_settings_replay
-from connector_assets.integrations.jde_bill.bills import BILLS_FLOW, bill_replay
+from connector_assets.flows.replays import Replays, build_replays
+from connector_assets.integrations.jde_bill.bills import BILLS_FLOW
+from connector_assets.integrations.jde_bill.bills import FLOW as BILLS
+from connector_assets.integrations.jde_bill.vendors import FLOW as VENDORS
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
-from connector_resources.replay import _handlers, register_replay_handler
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
 pytestmark = pytest.mark.timeout(120)
@@ -46,7 +46,7 @@ POSTS = {"vendors": "POST /connect/v3/vendors", "bills": "POST /connect/v3/bills
 PATIENT_BILL = {"backoff_base": 0.05, "backoff_cap": 0.5, "max_attempts": 40}
 
 
-def _race(world: JdeBillWorld, asset: str, flow: str, keys: set[str], table: str) -> None:
+def _race(world: JdeBillWorld, asset: str, flow: str, keys: set[str], table: str, replays: Replays) -> None:
     """Two runs of ``asset`` create each record once; a run may adopt what the other created and had not
     recorded yet. Every POST BILL answered created one record; a POST BILL refused as the 4th in flight
     (BDC_1322) was retried."""
@@ -59,6 +59,7 @@ def _race(world: JdeBillWorld, asset: str, flow: str, keys: set[str], table: str
         adopt=True,
         refused=lambda: world.bill_state()["error_codes"].get("BDC_1322", 0),
         bill=PATIENT_BILL,
+        replays=replays,
     )
 
 
@@ -66,39 +67,34 @@ def test_two_runs_writing_one_day_to_bill_on_one_postgresql_ledger_create_each_r
     tmp_path, pg_schema_url, monkeypatch
 ):
     with jde_bill_world(tmp_path, jde=JdeSandboxSettings(scale=0.1), db=pg_schema_url) as world:
-        try:
-            # A held record's replay (``two_runs_write_once``) writes through the flows' own handlers.
-            resources = lambda: {k: world.resources[k] for k in ("jde", "bill", "staging")}  # noqa: E731
-            register_settings_replay(VENDORS_FLOW, BillVendors.for_replay, resources)
-            register_replay_handler("jde_bill", BILLS_FLOW.name, bill_replay(resources))
-            mapped = world.run(*MASTER, *SOURCES, BILLS_MAPPED)[BILLS_MAPPED]  # every bill held on its vendor
-            assert mapped["held"] == mapped["records"] >= 40, mapped
-            world.run(VENDORS_MAPPED)
-            vendor_keys = world.mapped_keys(VENDORS_MAPPED)
-            seeded_vendors, seeded_bills = set(world.in_bill("vendors")), set(world.in_bill("bills"))
-            world.bill_faults(latency_ms=80)
+        # A held record's replay (``two_runs_write_once``) writes through the flows' own handlers.
+        resources = lambda: {k: world.resources[k] for k in ("jde", "bill", "staging")}  # noqa: E731
+        replays = build_replays([VENDORS, BILLS], resources)
+        mapped = world.run(*MASTER, *SOURCES, BILLS_MAPPED)[BILLS_MAPPED]  # every bill held on its vendor
+        assert mapped["held"] == mapped["records"] >= 40, mapped
+        world.run(VENDORS_MAPPED)
+        vendor_keys = world.mapped_keys(VENDORS_MAPPED)
+        seeded_vendors, seeded_bills = set(world.in_bill("vendors")), set(world.in_bill("bills"))
+        world.bill_faults(latency_ms=80)
 
-            # ---- vendors: both runs write the day's suppliers; a run meeting the other's claim waits for
-            # that write (up to 2 s) and skips the record
-            monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "2")
-            _race(world, VENDORS_WRITTEN, VENDORS_FLOW.name, vendor_keys, "vendors")
-            written = nothing_lost(world, "vendor", VENDORS_FLOW.name, vendor_keys)
-            vendors = {i: v for i, v in world.in_bill("vendors").items() if i not in seeded_vendors}
-            assert set(written.values()) == set(vendors) and len(vendors) == len(vendor_keys)
-            assert Counter(map(vendor_identity, vendors.values())).most_common(1)[0][1] == 1
+        # ---- vendors: both runs write the day's suppliers; a run meeting the other's claim waits for
+        # that write (up to 2 s) and skips the record
+        monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "2")
+        _race(world, VENDORS_WRITTEN, VENDORS_FLOW.name, vendor_keys, "vendors", replays)
+        written = nothing_lost(world, "vendor", VENDORS_FLOW.name, vendor_keys)
+        vendors = {i: v for i, v in world.in_bill("vendors").items() if i not in seeded_vendors}
+        assert set(written.values()) == set(vendors) and len(vendors) == len(vendor_keys)
+        assert Counter(map(vendor_identity, vendors.values())).most_common(1)[0][1] == 1
 
-            # ---- bills: released by their vendors; both runs write the day's bills, and a run meeting the
-            # other's claim holds the record at once (no wait): both runs create, the holds are replayed
-            monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.001")
-            mapped = world.run(BILLS_MAPPED)[BILLS_MAPPED]
-            bill_keys = world.mapped_keys(BILLS_MAPPED)
-            assert mapped["held"] == 0 and len(bill_keys) == mapped["valid"] >= 40, mapped
-            _race(world, BILLS_WRITTEN, BILLS_FLOW.name, bill_keys, "bills")
-            written = nothing_lost(world, "bill", BILLS_FLOW.name, bill_keys)
-            bills = {i: b for i, b in world.in_bill("bills").items() if i not in seeded_bills}
-            assert set(written.values()) == set(bills) and len(bills) == len(bill_keys)
-            keys = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in bills.values())
-            assert keys.most_common(1)[0][1] == 1, keys.most_common(3)
-        finally:
-            _handlers.pop(("jde_bill", VENDORS_FLOW.name), None)
-            _handlers.pop(("jde_bill", BILLS_FLOW.name), None)
+        # ---- bills: released by their vendors; both runs write the day's bills, and a run meeting the
+        # other's claim holds the record at once (no wait): both runs create, the holds are replayed
+        monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.001")
+        mapped = world.run(BILLS_MAPPED)[BILLS_MAPPED]
+        bill_keys = world.mapped_keys(BILLS_MAPPED)
+        assert mapped["held"] == 0 and len(bill_keys) == mapped["valid"] >= 40, mapped
+        _race(world, BILLS_WRITTEN, BILLS_FLOW.name, bill_keys, "bills", replays)
+        written = nothing_lost(world, "bill", BILLS_FLOW.name, bill_keys)
+        bills = {i: b for i, b in world.in_bill("bills").items() if i not in seeded_bills}
+        assert set(written.values()) == set(bills) and len(bills) == len(bill_keys)
+        keys = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in bills.values())
+        assert keys.most_common(1)[0][1] == 1, keys.most_common(3)

@@ -23,7 +23,8 @@ from jde_money import stored
 
 from connector_assets.bill.documents import read_current
 from connector_assets.flows.core import Mapped, Rejected, validate
-from connector_assets.integrations.jde_bill.declaration import payments_inbox_sensor
+from connector_assets.flows.replays import build_replays
+from connector_assets.integrations.jde_bill.component import payments_inbox_sensor
 from connector_assets.integrations.jde_bill.payments import (
     CREDIT_ENV,
     PAYMENTS_FLOW,
@@ -34,7 +35,7 @@ from connector_assets.integrations.jde_bill.payments import (
     bill_origin,
     map_payment,
 )
-from connector_assets.integrations.jde_bill.payments_flow import register_payments_replay
+from connector_assets.integrations.jde_bill.payments_flow import FLOW as PAYMENTS
 from connector_assets.jde.payment_postings import JournalAccounts, Voucher
 from connector_assets.jde.targets import VoucherNotReady
 from connector_resources.ledger import Ledger, LedgerResource
@@ -314,8 +315,8 @@ def test_an_order_bill_without_voucher_posts_one_journal_entry_and_a_jde_refusal
 
     # Finance names the right bank account; the replay reads the payment from BILL again: written once.
     monkeypatch.setenv(CREDIT_ENV, "1.1110")
-    register_payments_replay(lambda: {k: world.resources[k] for k in ("jde", "bill", "staging")})
-    summary = replay_items(world.ledger, [item])
+    replays = build_replays([PAYMENTS], lambda: {k: world.resources[k] for k in ("jde", "bill", "staging")})
+    summary = replay_items(world.ledger, [item], replays)
     assert summary.replayed == [item.id] and not summary.failed
     rows = world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment)
     assert sorted((r["ANI"], r["AA"], r["KCO"]) for r in rows) == [
@@ -323,7 +324,7 @@ def test_an_order_bill_without_voucher_posts_one_journal_entry_and_a_jde_refusal
         ("1.4310", 30000, order["KCOO"]),
     ]
     assert {r["EDBT"] for r in rows} == {paid[-15:]}
-    assert replay_items(world.ledger, [item]).already == [item.id]  # in JDE already: nothing sent
+    assert replay_items(world.ledger, [item], replays).already == [item.id]  # in JDE already: nothing sent
     rerun = world.run(*FLOW, partition=day)["jde_bill/payments_written"]
     assert rerun["create"] == 0 and rerun["skip"] == 1
     assert len(world.jde_rows("F0911Z1", EDUS="MLBILL", EDTN=payment)) == 2

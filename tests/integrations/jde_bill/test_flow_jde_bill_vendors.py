@@ -16,11 +16,12 @@ import pytest
 from instances import instance_for_test
 from jde_bill_world import JdeBillWorld, forget_target, jde_bill_world
 
-from connector_assets.bill.targets import BillVendors, VendorIndex
+from connector_assets.bill.targets import VendorIndex
+from connector_assets.deployment import known_names
 from connector_assets.flows.access import flow_access
 from connector_assets.flows.core import Mapped, validate
-from connector_assets.flows.replay_resources import register_settings_replay
-from connector_assets.integrations import INTEGRATIONS, jde_bill
+from connector_assets.flows.replays import build_replays
+from connector_assets.integrations.jde_bill.vendors import FLOW as VENDORS
 from connector_assets.integrations.jde_bill.vendors import (
     VENDORS_FLOW,
     addresses_enabled,
@@ -223,15 +224,11 @@ def test_a_supplier_with_a_bad_country_is_queued_naming_it_then_replayed_once_fi
     assert f"vendor {an8}: field address_country" in item.reason and "'USA'" in item.reason
 
     world.sql('UPDATE "F0116" SET "CTR" = ? WHERE "AN8" = ?', country, an8)
-    register_settings_replay(
-        VENDORS_FLOW,
-        BillVendors.for_replay,
-        lambda: {k: world.resources[k] for k in ("jde", "bill", "staging")},
-    )
+    replays = build_replays([VENDORS], lambda: {k: world.resources[k] for k in ("jde", "bill", "staging")})
     count = len(world.all_vendors())
-    assert replay_items(world.ledger, [item]).replayed == [item.id]
+    assert replay_items(world.ledger, [item], replays).replayed == [item.id]
     assert world.vendor(an8)["address"] == _address_in_effect(world, an8)
-    assert replay_items(world.ledger, [item]).already == [item.id]  # already in BILL: nothing sent
+    assert replay_items(world.ledger, [item], replays).already == [item.id]  # already in BILL: nothing sent
     assert len(world.all_vendors()) == count + 1
     assert [e.action for e in world.ledger.history(str(an8))].count("create") == 1
 
@@ -329,10 +326,10 @@ def test_the_address_settings_say_on_or_off_and_a_two_letter_country(monkeypatch
 
 
 def test_the_integration_is_one_package_merged_into_the_definitions_staging_and_pinging_f0116():
-    from connector_assets.definitions import defs
+    from connector_assets.definitions import DEPLOYMENT, defs
 
-    assert jde_bill in INTEGRATIONS
+    assert "jde_bill" in known_names()
     job = defs.resolve_job_def("jde_bill_vendors")
     assert "jde/supplier_addresses" in {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
     assert "jde_bill_vendors_schedule" in {s.name for s in defs.schedules}
-    assert "jde_bill_vendors" in flow_access(defs).reads["JDE"]["F0116"]
+    assert "jde_bill_vendors" in flow_access(defs, DEPLOYMENT.specs).reads["JDE"]["F0116"]

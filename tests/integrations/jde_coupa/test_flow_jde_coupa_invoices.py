@@ -223,18 +223,18 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
     )
 
     save_rows(ACCOUNTS, {missing: full[missing]}, note="the missing account", resources=resources)  # fixed
-    replay_into_coupa(INVOICES_FLOW, CoupaInvoices, resources, remap=True)
+    replays = replay_into_coupa(INVOICES_FLOW, CoupaInvoices, resources, remap=True)
     dates = {
         f"{r['KCO']}/{r['DOC']}/{r['DCT']}": r["DIVJ"].isoformat()
         for r in resources["staging"].read_rows(AssetKey(["jde", "ap_ledger"]), DAY)
     }
-    summary = replay_items(ledger, refused)
+    summary = replay_items(ledger, refused, replays)
     assert not summary.failed
     if summary.held:  # its supplier changed on another day: held on it; the suppliers flow pulls it in
         _run(resources, ("jde/suppliers", "jde/address_book", *CHAIN[3:5]))
         ours = {i.id for i in refused}
         due = ledger.due(integration="jde_coupa", flow="invoices", limit=1000)
-        summary = replay_items(ledger, [i for i in due if i.id in ours])
+        summary = replay_items(ledger, [i for i in due if i.id in ours], replays)
     assert len(summary.replayed) == len(refused) and not summary.failed
     with resources["coupa"].session(flow="invoices") as session:
         for item in refused:
@@ -244,7 +244,9 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
             assert full[missing] in {line["account"]["code"] for line in invoice["invoice-lines"]}
             # Read from JDE by the replay, not from staging: the invoice date still comes through as a date.
             assert invoice["invoice-date"][:10] == dates[item.source_key]
-    assert len(replay_items(ledger, refused).already) == len(refused)  # already written: nothing sent
+    assert len(replay_items(ledger, refused, replays).already) == len(
+        refused
+    )  # already written: nothing sent
     for item in refused:
         assert [e.action for e in ledger.history(item.source_key) if e.action in ("create", "adopt")] == [
             "create"

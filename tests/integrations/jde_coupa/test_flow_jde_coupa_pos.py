@@ -59,8 +59,8 @@ def test_orders_wait_for_their_supplier_then_sync_once_with_their_lines(world):
     released = ledger.due(integration="jde_coupa", flow="purchase_orders", limit=10_000)
     assert {item.id for item in released} == synced
 
-    replay_into_coupa(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders, resources)
-    summary = replay_items(ledger, released)
+    replays = replay_into_coupa(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders, resources)
+    summary = replay_items(ledger, released, replays)
     assert summary.replayed and not summary.failed
     with resources["coupa"].session(flow="purchase_orders") as session:
         for item in released[:3]:
@@ -93,8 +93,8 @@ def test_an_unmapped_account_is_rejected_with_the_account_named(world, tmp_path,
     # The table is fixed (the full sandbox table imported); a replay reads each order from JDE again and maps
     # it with today's table: written once. Orders whose supplier has not synced are held on it instead.
     import_file(ACCOUNTS, sandbox_path(ACCOUNTS), note="the full table", resources=resources)
-    replay_into_coupa(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders, resources, remap=True)
-    summary = replay_items(ledger, failed)
+    replays = replay_into_coupa(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders, resources, remap=True)
+    summary = replay_items(ledger, failed, replays)
     assert summary.replayed and not summary.failed
     waiting = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
     assert {i.id for i in waiting} == set(summary.held)  # held on their supplier, released when it syncs
@@ -103,7 +103,9 @@ def test_an_unmapped_account_is_rejected_with_the_account_named(world, tmp_path,
     with resources["coupa"].session(flow="purchase_orders") as session:
         for item in replayed:
             assert session.find_purchase_order(item.source_key) is not None
-    assert len(replay_items(ledger, replayed).already) == len(replayed)  # already written: nothing sent
+    assert len(replay_items(ledger, replayed, replays).already) == len(
+        replayed
+    )  # already written: nothing sent
     for item in replayed:
         creates = [e for e in ledger.history(item.source_key) if e.action in ("create", "adopt")]
         assert len(creates) == 1

@@ -139,13 +139,13 @@ def test_a_failed_write_is_queued_and_replayed_exactly_once(world):
 
     from connector_assets.coupa.targets import CoupaSuppliers
 
-    replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources)
-    summary = replay_items(ledger, queued)
+    replays = replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources)
+    summary = replay_items(ledger, queued, replays)
     assert len(summary.replayed) == len(queued) and not summary.failed
     assert ledger.open_items(integration="jde_coupa", status="failed") == []
     for item in queued[:5]:
         assert len(_coupa_suppliers_numbered(resources, item.source_key)) == 1
-    again = replay_items(ledger, queued)  # a record that already succeeded is skipped, not rewritten
+    again = replay_items(ledger, queued, replays)  # a record that already succeeded is skipped, not rewritten
     assert len(again.already) == len(queued) and not again.replayed
     for item in queued:
         writes = [
@@ -315,7 +315,8 @@ def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_t
     # Finance adds the missing row; the replay job (chosen by reason) reads each supplier from JDE again and
     # maps it with today's table: written once, with its terms.
     save_rows(PAYMENT_TERMS, {"N30": "Net 30"}, note="N30 was missing", resources=resources)
-    replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources, remap=True)
+    replays = replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources, remap=True)
+    monkeypatch.setattr("connector_assets.operations.replay.deployment_replays", lambda: replays)
     choice = {"ops": {"replay_queued_records": {"config": {"reason_contains": "payment terms"}}}}
     for _ in range(2):  # the second run finds nothing left to replay
         with instance_for_test() as instance:
