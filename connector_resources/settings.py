@@ -915,6 +915,14 @@ def _declared_by(integration: str) -> dict[str, Setting]:
     return {s.env: s for s in checked_settings(integration, tuple(module.SETTINGS))}
 
 
+def _integration_setting(env: str) -> Setting | None:
+    """The integration setting read from ``env``, in the settings of the integration its prefix names."""
+    for name in _integration_names():
+        if env.startswith(f"ML_{name.upper()}_") and env in _declared_by(name):
+            return _declared_by(name)[env]
+    return None
+
+
 def integration_settings() -> dict[str, tuple[Setting, ...]]:
     """Every integration's settings, by integration name (sorted)."""
     return {name: tuple(_declared_by(name).values()) for name in _integration_names()}
@@ -939,12 +947,16 @@ def registered(env: str) -> Setting:
     setting = _BY_ENV.get(env)
     if setting is not None:
         return setting
-    for name in _integration_names():
-        if env.startswith(f"ML_{name.upper()}_") and env in _declared_by(name):
-            return _declared_by(name)[env]
+    found = _integration_setting(env)
+    if found is not None:
+        return found
     match = re.fullmatch(r"ML_([A-Z]+)_POLL_CRON", env)
     if match and match.group(1).lower() in SYSTEMS:
         return next(s for s in PROJECT_SETTINGS if s.env == "ML_<SYSTEM>_POLL_CRON")
+    _integration_names.cache_clear()  # a package added since the folder was read (a test's own)
+    found = _integration_setting(env)
+    if found is not None:
+        return found
     raise KeyError(
         f"{env} is not a declared setting; declare it in connector_resources/settings.py or in its "
         "integration's settings.py"
