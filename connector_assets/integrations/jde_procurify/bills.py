@@ -41,7 +41,7 @@ withdrawn, draft) is queued too: reversing a JDE voucher is the AP team's decisi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -52,6 +52,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNTS,
     AccountMap,
@@ -73,7 +74,7 @@ from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_assets.jde.postings import BatchPostings
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.preview.target import is_placeholder
+from connector_assets.jde.target_base import jde_replay
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
@@ -86,12 +87,12 @@ from connector_assets.procurify.vendor_fields import is_active, not_purchasable_
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.error_kinds import ConnectorError
-from connector_resources.held_parents import ParentCheck, refuse_held_on_gone_parents, register_parent_check
+from connector_resources.held_parents import Kind, ParentCheck, refuse_held_on_gone_parents
 from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.procurify import ProcurifyNotFoundError
 from connector_resources.redaction import get_logger
 from connector_resources.refusals import Refusal, master_missing
-from connector_resources.replay import backoff_for, register_replay_handler
+from connector_resources.replay import backoff_for
 
 log = get_logger(__name__)
 
@@ -187,8 +188,8 @@ def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str |
 
 
 def unsent_vendors(procurify: Callable[[], Any]) -> ParentCheck:
-    """The vendors' check (``held_parents.register_parent_check``) on the Procurify resource ``procurify()``
-    gives: of the vendors bills are held on, those no flow will pair as Procurify has them now
+    """The vendors' parent check (``held_parents``, listed by ``vendor_checks``) on the Procurify resource
+    ``procurify()`` gives: of the vendors bills are held on, those no flow will pair as Procurify has them now
     (``vendor_dependency`` None), each with ``never_paired_why``. A vendor Procurify does not answer for is
     left out, and so is every vendor while Procurify cannot be reached: their bills stay held until the next
     look (a sweep never fails on it)."""
@@ -384,16 +385,20 @@ bill_assets = build_flow_assets(
 )
 
 
-def register_bill_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """``ml-connector replay`` for queued bills: each read again from Procurify and mapped with today's
-    table and settings (``resources_from_settings`` of jde, procurify and staging unless given), written
-    through a target holding the replay's ledger."""
-    build = resources or (lambda: resources_from_settings(("jde", "procurify", "staging")))
-    handle = targets.jde_target_replay(BILLS_FLOW, BillPostings, build)
-    register_replay_handler(INTEGRATION, BILLS_FLOW.name, handle)
-    # Every replay's sweep asks Procurify whether a vendor bills are held on will ever be sent.
-    register_parent_check(*VENDOR_KIND, unsent_vendors(lambda: build()["procurify"]))
+def vendor_checks(resources: Callable[[], dict[str, Any]]) -> dict[Kind, ParentCheck]:
+    """Every replay's sweep asks Procurify (the replay's ``procurify``) whether a vendor bills are held on
+    will ever be sent (``unsent_vendors``)."""
+    return {VENDOR_KIND: unsent_vendors(lambda: resources()["procurify"])}
 
 
-# What the package's declaration lists for this flow.
-FLOW = Flow(BILLS_FLOW, bill_assets, (register_bill_replays,))
+# ``ml-connector replay`` for queued bills: each read again from Procurify and mapped with today's table and
+# settings (jde, procurify and staging), written through a target holding the replay's ledger; its sweeps
+# ask Procurify about the vendors bills are held on (``vendor_checks``).
+REPLAY = replace(
+    jde_replay(BillPostings, partial(resources_from_settings, ("jde", "procurify", "staging"))),
+    parents=(vendor_checks,),
+)
+
+
+# What the package's component lists for this flow.
+FLOW = Flow(BILLS_FLOW, bill_assets, replay=REPLAY)

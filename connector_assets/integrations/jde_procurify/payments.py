@@ -52,8 +52,9 @@ from connector_assets.jde.payment_postings import posted_to_reverse
 from connector_assets.jde.posted_documents import PostedDocument
 from connector_assets.jde.postings import PaymentPostings
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS
+from connector_assets.jde.target_base import jde_replay
 from connector_assets.jde.undone_payments import posted_shares, reversal_asked
-from connector_assets.jde.unprocessed_batches import register_unprocessed_check
+from connector_assets.jde.unprocessed_batches import unprocessed_checks
 from connector_assets.procurify.payments import (
     STAGED_PAYMENTS,
     PaymentBills,
@@ -248,13 +249,10 @@ payments_assets = build_flow_assets(
 # target on one JDE session per replay; one JDE already holds is skipped. Its resources (JDE, Procurify,
 # staging) default to today's settings. Payments held until R04110ZA has made their bill's batch a voucher
 # are released on the same JDE.
-register_payments_replays = targets.jde_replays(
-    PAYMENTS_FLOW,
-    ProcurifyPayments,
-    partial(resources_from_settings, ("jde", "procurify", "staging")),
-    register_unprocessed_check,
+REPLAY = jde_replay(
+    ProcurifyPayments, partial(resources_from_settings, ("jde", "procurify", "staging")), unprocessed_checks
 )
 
 
-# What the package's declaration lists for this flow.
-FLOW = Flow(PAYMENTS_FLOW, payments_assets, (register_payments_replays,))
+# What the package's component lists for this flow.
+FLOW = Flow(PAYMENTS_FLOW, payments_assets, replay=REPLAY)

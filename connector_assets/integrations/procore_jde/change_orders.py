@@ -40,7 +40,7 @@ at that kind's path with no 404 probe of the other.
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -62,12 +62,11 @@ from connector_assets.integrations.procore_jde.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     commitment_order,
     order_flow_assets,
-    register_purchase_order_replays,
 )
 from connector_assets.integrations.procore_jde.vendors import SETTINGS_RESOURCES
-from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_LINE_TABLE, parse_order_id
 from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
+from connector_assets.jde.target_base import jde_replay
 from connector_assets.procore.companies import first_company, tagged
 from connector_assets.procore.document_fields import line_cost_code
 from connector_assets.procore.document_reads import ProjectLabels, change_order_lines
@@ -323,16 +322,8 @@ change_order_assets = order_flow_assets(CHANGE_ORDERS_FLOW, (CHANGE_ORDERS_ASSET
 
 # ``ml-connector replay`` for queued change orders, as for purchase orders: read again, mapped with today's
 # tables, written once.
-register_change_order_replays = targets.jde_replays(
-    CHANGE_ORDERS_FLOW, PurchaseOrderLines, SETTINGS_RESOURCES
-)
+REPLAY = jde_replay(PurchaseOrderLines, SETTINGS_RESOURCES)
 
 
-def register_order_replays(resources: Callable[[], dict[str, Any]] | None = None) -> None:
-    """Both order flows' handlers at once: what a test replaying the orders of a day registers."""
-    register_purchase_order_replays(resources)
-    register_change_order_replays(resources)
-
-
-# What the package's declaration lists for this flow: its spec, its assets and its replays.
-FLOW = Flow(CHANGE_ORDERS_FLOW, change_order_assets, (register_change_order_replays,))
+# What the package's component lists for this flow: its spec, its assets and its replay.
+FLOW = Flow(CHANGE_ORDERS_FLOW, change_order_assets, replay=REPLAY)

@@ -42,13 +42,13 @@ from connector_assets.integrations.procore_jde.vendors import (
     remember_vendor_hold,
     supplier_numbers,
 )
-from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import (
     PO_HEADER_TABLE,
 )
 from connector_assets.jde.purchase_orders import PurchaseOrders as JdePurchaseOrders
 from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_assets.jde.target_base import jde_replay
 from connector_assets.procore.companies import first_company, tagged
 from connector_assets.procore.document_fields import (
     document_label,
@@ -194,9 +194,7 @@ purchase_order_assets = order_flow_assets(
 # (restaged from today's files, so a fixed cost code row takes effect) and written once through the JDE target
 # on one JDE session per replay, with the replay's ledger; one already written is skipped by its
 # cross-reference. Its resources: jde, procore, staging (today's settings unless given).
-register_purchase_order_replays = targets.jde_replays(
-    PURCHASE_ORDERS_FLOW, PurchaseOrders, SETTINGS_RESOURCES
-)
+REPLAY = jde_replay(PurchaseOrders, SETTINGS_RESOURCES)
 
 
-FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_order_assets, (register_purchase_order_replays,))
+FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_order_assets, replay=REPLAY)

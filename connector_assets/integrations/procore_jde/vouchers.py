@@ -64,6 +64,7 @@ from connector_assets.integrations.procore_jde.voucher_mappers import (
 from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE
 from connector_assets.jde.supplier_numbers import SupplierNumbers
+from connector_assets.jde.target_base import jde_replay
 from connector_assets.procore.companies import first_company, tagged
 from connector_assets.procore.document_fields import project_label, vendor_id_of
 from connector_assets.procore.document_reads import RequisitionReads
@@ -260,7 +261,7 @@ voucher_assets = order_flow_assets(VOUCHERS_FLOW, (REQUISITIONS_ASSET,), PURCHAS
 # ``ml-connector replay`` for queued vouchers: each re-read from Procore and mapped with today's tables and
 # settings (jde, procore and staging from settings unless given), written through the target on the replay's
 # ledger.
-register_voucher_replays = targets.jde_replays(VOUCHERS_FLOW, VoucherBatches, SETTINGS_RESOURCES)
+REPLAY = jde_replay(VoucherBatches, SETTINGS_RESOURCES)
 
 
-FLOW = Flow(VOUCHERS_FLOW, voucher_assets, (register_voucher_replays,))
+FLOW = Flow(VOUCHERS_FLOW, voucher_assets, replay=REPLAY)

@@ -20,11 +20,12 @@ from ledger_entries import held_on
 from procurify_bills import a_bill
 
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.replays import build_replays
 from connector_assets.integrations.jde_procurify.bills import (
+    FLOW,
     BillReader,
     PostingRules,
     map_bills,
-    register_bill_replays,
     vendor_dependency,
 )
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
@@ -150,12 +151,15 @@ def test_a_run_of_the_bills_flow_refuses_a_bill_held_on_a_vendor_never_sent(
 
 
 def test_a_replay_refuses_a_bill_held_on_a_vendor_never_sent(ledger: Ledger, held: dict[str, Any]):
-    register_bill_replays(lambda: {"procurify": Procurify()})
+    replays = build_replays([FLOW], lambda: {"procurify": Procurify()})
     listed = {
-        parent.key: count for parent, count in held_parents.held_on_gone(ledger, integration=INTEGRATION)
+        parent.key: count
+        for parent, count in held_parents.held_on_gone(
+            ledger, integration=INTEGRATION, checks=replays.parents
+        )
     }
     assert listed == {f"{INTEGRATION}:vendor:procurify:1": 1}  # what replay --dry-run lists
-    replay.release_synced(ledger, integration=INTEGRATION)  # what replay and the replay job do first
+    replay.release_synced(ledger, replays, integration=INTEGRATION)  # what replay and the replay job do first
     _refused_for_its_vendor(ledger)
 
 
@@ -168,8 +172,8 @@ def test_while_procurify_cannot_be_reached_the_sweep_leaves_the_bills_held(
             raise ProcurifyUnavailableError("Procurify answered 503 after every retry")
             yield
 
-    register_bill_replays(lambda: {"procurify": Down()})
-    replay.release_synced(ledger, integration=INTEGRATION)  # no failure: the next look decides
+    replays = build_replays([FLOW], lambda: {"procurify": Down()})
+    replay.release_synced(ledger, replays, integration=INTEGRATION)  # no failure: the next look decides
     assert {key: status for key, (status, _reason) in _statuses(ledger).items()} == {
         "bill-of-1": "held",
         "bill-of-2": "held",

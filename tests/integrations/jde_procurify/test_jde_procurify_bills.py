@@ -23,7 +23,7 @@ from mapping_rows import own_ledger, save_rows
 from procurify_bills import UUID, a_bill
 
 from connector_assets.flows.core import Mapped, Rejected, validate
-from connector_assets.integrations.jde_procurify import account_map
+from connector_assets.integrations.jde_procurify import account_map, bills
 from connector_assets.integrations.jde_procurify.bill_mappers import (
     BillInputs,
     batch_key,
@@ -32,7 +32,6 @@ from connector_assets.integrations.jde_procurify.bill_mappers import (
 )
 from connector_assets.integrations.jde_procurify.bills import (
     BILLS_FLOW,
-    register_bill_replays,
     vendor_dependency,
 )
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
@@ -395,7 +394,7 @@ class Scenario:
         return self.world.batch_rows(table, bill_uuid)
 
     def replay(self) -> None:
-        self.world.replay_queued("bills", register_bill_replays)
+        self.world.replay_queued("bills", bills.FLOW)
 
 
 world = mastered_world("jde_procurify_bills")

@@ -22,12 +22,12 @@ from jde_money import paid as paid_in_jde
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, mastered_world
 
 from connector_assets.flows.core import Mapped, Rejected, validate
+from connector_assets.integrations.jde_procurify import paid_marks, payments
 from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
 from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
 from connector_assets.integrations.jde_procurify.paid_marks import (
     PAID_MARKS_FLOW,
     map_mark,
-    register_paid_marks_replays,
 )
 from connector_assets.integrations.jde_procurify.payment_mappers import (
     SPLIT_WORDING,
@@ -40,7 +40,6 @@ from connector_assets.integrations.jde_procurify.payment_mappers import (
 from connector_assets.integrations.jde_procurify.payments import (
     PAYMENTS_FLOW,
     bill_dependency,
-    register_payments_replays,
 )
 from connector_assets.jde.paid_vouchers import PaidVoucher
 from connector_assets.jde.posted_documents import PostedDocument
@@ -247,8 +246,8 @@ class Desk:
         """The F0411 voucher R04110ZA made of the bill's batch (its first pay item, as stored)."""
         return self.world.bill_voucher(bill["uuid"])
 
-    def replay(self, flow: str, register: Any) -> None:
-        self.world.replay_queued(flow, register)
+    def replay(self, flow: str, declared: Any) -> None:
+        self.world.replay_queued(flow, declared)
 
     def jde_pays(self, *bills: dict[str, Any]) -> None:
         """JDE's own payment run pays the bills' vouchers in full (``JdeProcurifyWorld.jde_pays``)."""
@@ -289,7 +288,7 @@ def test_a_payment_is_held_until_its_bill_posts_then_recorded_once(world, desk):
     # R04110ZA makes the voucher, the replay records the payment on it once.
     world.process_vouchers()
     voucher = desk.voucher(bill)
-    desk.replay("payments", register_payments_replays)
+    desk.replay("payments", payments.FLOW)
     [recorded] = world.jde_payments(reference)
     total = Decimal(str(bill["total_cost_with_tax"])).quantize(Decimal("0.01"))
     assert (recorded["kco"].strip(), int(recorded["doc"])) == (voucher["KCO"].strip(), int(voucher["DOC"]))
@@ -431,7 +430,7 @@ def test_a_bill_whose_read_keeps_timing_out_is_queued_naming_it_and_the_others_a
         assert world.procurify_record("bills", stuck["uuid"])["api"]["status"] == 2
     finally:
         world.procurify_faults(fail_next=0, fail_next_path_prefix=None)
-    desk.replay("paid_marks", register_paid_marks_replays)
+    desk.replay("paid_marks", paid_marks.FLOW)
     assert world.queue("paid_marks").get(stuck["uuid"]) is None, world.queue("paid_marks")
     assert world.procurify_record("bills", stuck["uuid"])["api"]["status"] == 4
 

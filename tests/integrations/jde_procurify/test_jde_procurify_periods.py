@@ -32,10 +32,10 @@ from jde_procurify_world import BATCH_USER, INTEGRATION, JdeProcurifyWorld, jde_
 from request_log import RequestLog, logged_simulators
 from sandbox_logins import answered
 
+from connector_assets.flows.replays import build_replays
 from connector_assets.flows.written_check import CHECK
+from connector_assets.integrations.jde_procurify import bills, payments
 from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
-from connector_assets.integrations.jde_procurify.bills import register_bill_replays
-from connector_assets.integrations.jde_procurify.payments import register_payments_replays
 from connector_assets.jde.targets import CREATE_JOURNALS, CREATE_VOUCHERS, RECORD_PAYMENT
 from connector_resources.jde.dates import DatePattern, julian_to_date
 from connector_resources.replay import release_synced
@@ -45,7 +45,7 @@ PAYMENTS = ("procurify/payments", "jde_procurify/payments_mapped", "jde_procurif
 POLICY = "ML_JDE_PROCURIFY_GL_DATE_POLICY"
 CLOSE = "ML_JDE_PROCURIFY_CLOSE_CALENDAR"
 SENT_DATES = DatePattern("MM/dd/yyyy")  # the date format of the JDE user the world logs in as (INTEGR8)
-REPLAYS = {"bills": register_bill_replays, "payments": register_payments_replays}
+REPLAYS = {"bills": bills.FLOW, "payments": payments.FLOW}
 
 
 @pytest.fixture
@@ -219,7 +219,10 @@ def test_a_journal_entry_of_the_closed_month_is_held_then_posted_once_the_policy
     # The policy changed: the replay sweep (run first by the CLI and the replay job) releases it, and the
     # next run posts it on the first open day of the G/L periods.
     monkeypatch.setenv(POLICY, "first_open_day")
-    release_synced(world.ledger, integration=INTEGRATION, flow="bills")
+    resources = lambda: {k: world.resources[k] for k in ("jde", "procurify", "staging")}  # noqa: E731
+    release_synced(
+        world.ledger, build_replays([bills.FLOW], resources), integration=INTEGRATION, flow="bills"
+    )
     released = item(world, "bills", bill["uuid"])
     assert released.status != "held" and f"{POLICY} is now first_open_day" in released.reason
     first = companies(world)["00001"]["gl"]["open_from"]

@@ -21,12 +21,13 @@ from __future__ import annotations
 import procore_jde_proofs as proofs
 import pytest
 from flow_proofs import two_runs_write_once
-from procore_jde_world import INTEGRATION, procore_jde_world
+from procore_jde_world import procore_jde_world
 
-from connector_assets.integrations.procore_jde.change_orders import register_order_replays
+from connector_assets.flows.replays import build_replays
+from connector_assets.integrations.procore_jde import change_orders, purchase_orders
+from connector_assets.integrations.procore_jde import vouchers as voucher_flow
 from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW, register_voucher_replays
-from connector_resources.replay import _handlers
+from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW
 
 pytestmark = [pytest.mark.timeout(120), *proofs.SILENCED]
 
@@ -36,32 +37,30 @@ def test_two_runs_writing_one_day_to_jde_on_one_postgresql_ledger_post_each_reco
 ):
     with procore_jde_world(tmp_path, db=pg_schema_url) as world:
         resources = lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")}  # noqa: E731
-        try:
-            register_order_replays(resources)
-            register_voucher_replays(resources)
-            approved = proofs.approve_a_day(world)
-            commitments, requisitions = approved.commitments, set(approved.requisitions)
-            mapped = world.run("procore/requisitions", proofs.ORDERS_MAPPED)[proofs.ORDERS_MAPPED]
-            assert mapped["valid"] == len(commitments), mapped
-            world.jde_faults(latency_ms=80)
+        replays = build_replays([purchase_orders.FLOW, voucher_flow.FLOW, change_orders.FLOW], resources)
+        approved = proofs.approve_a_day(world)
+        commitments, requisitions = approved.commitments, set(approved.requisitions)
+        mapped = world.run("procore/requisitions", proofs.ORDERS_MAPPED)[proofs.ORDERS_MAPPED]
+        assert mapped["valid"] == len(commitments), mapped
+        world.jde_faults(latency_ms=80)
 
-            # ---- purchase orders: a run meeting the other's claim waits for that write (up to 2 s) and
-            # skips the record
-            monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "2")
-            orders = lambda: proofs.posts(world, proofs.CREATE_PURCHASE_ORDER)  # noqa: E731
-            two_runs_write_once(world, proofs.ORDERS_WRITTEN, PURCHASE_ORDERS_FLOW.name, commitments, orders)
-            assert proofs.orders_by_commitment(world, commitments) == dict.fromkeys(commitments, 1)
+        # ---- purchase orders: a run meeting the other's claim waits for that write (up to 2 s) and
+        # skips the record
+        monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "2")
+        orders = lambda: proofs.posts(world, proofs.CREATE_PURCHASE_ORDER)  # noqa: E731
+        two_runs_write_once(
+            world, proofs.ORDERS_WRITTEN, PURCHASE_ORDERS_FLOW.name, commitments, orders, replays=replays
+        )
+        assert proofs.orders_by_commitment(world, commitments) == dict.fromkeys(commitments, 1)
 
-            # ---- vouchers: a run meeting the other's claim holds the record at once (no wait); the holds
-            # are replayed once the other run's write is recorded, sending nothing
-            monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.001")
-            mapped = world.run(proofs.VOUCHERS_MAPPED)[proofs.VOUCHERS_MAPPED]
-            assert mapped["valid"] == len(requisitions) and mapped["held"] == 0, mapped
-            # Zero double POSTs: no 59A4 refusal was even needed.
-            vouchers = lambda: proofs.posts(world, proofs.CREATE_VOUCHERS)  # noqa: E731
-            two_runs_write_once(world, proofs.VOUCHERS_WRITTEN, VOUCHERS_FLOW.name, requisitions, vouchers)
-            assert proofs.batches_by_requisition(world, requisitions) == dict.fromkeys(requisitions, 1)
-        finally:
-            for flow in (PURCHASE_ORDERS_FLOW, VOUCHERS_FLOW):
-                _handlers.pop((INTEGRATION, flow.name), None)
-            _handlers.pop((INTEGRATION, "change_orders"), None)
+        # ---- vouchers: a run meeting the other's claim holds the record at once (no wait); the holds
+        # are replayed once the other run's write is recorded, sending nothing
+        monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "0.001")
+        mapped = world.run(proofs.VOUCHERS_MAPPED)[proofs.VOUCHERS_MAPPED]
+        assert mapped["valid"] == len(requisitions) and mapped["held"] == 0, mapped
+        # Zero double POSTs: no 59A4 refusal was even needed.
+        vouchers = lambda: proofs.posts(world, proofs.CREATE_VOUCHERS)  # noqa: E731
+        two_runs_write_once(
+            world, proofs.VOUCHERS_WRITTEN, VOUCHERS_FLOW.name, requisitions, vouchers, replays=replays
+        )
+        assert proofs.batches_by_requisition(world, requisitions) == dict.fromkeys(requisitions, 1)

@@ -12,8 +12,8 @@ import pytest
 from procore_jde_proofs import CREATE_PURCHASE_ORDER, posts
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
 
-from connector_assets.integrations.procore_jde.change_orders import register_order_replays
-from connector_assets.integrations.procore_jde.vendors import register_vendor_replays
+from connector_assets.flows.replays import build_replays
+from connector_assets.integrations.procore_jde import change_orders, purchase_orders, vendors
 from connector_resources.replay import replay_items
 
 pytestmark = pytest.mark.filterwarnings(
@@ -66,23 +66,22 @@ def test_an_order_whose_vendor_names_a_missing_jde_supplier_is_held_then_written
     # Procore's user clears the wrong link; the vendor's replay adds the supplier and releases the order.
     with world.resources["procore"].session() as session:
         session.update_vendor(vendor_id, {"origin_id": None})
-    register_vendor_replays(lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")})
+    resources = lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")}  # noqa: E731
     vendor_items = [
         i
         for i in world.ledger.open_items(integration=INTEGRATION, flow="vendors")
         if i.source_key == vendor_id
     ]
-    replay_items(world.ledger, vendor_items)
+    replay_items(world.ledger, vendor_items, build_replays([vendors.FLOW], resources))
     an8 = world.xrefs("vendor")[vendor_id]
     assert an8 and int(an8) != missing
-    register_order_replays(lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")})
     released = [
         i
         for i in world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders")
         if i.source_key == commitment_id
     ]
     assert released and released[0].status != "held", released
-    replay_items(world.ledger, released)
+    replay_items(world.ledger, released, build_replays([purchase_orders.FLOW, change_orders.FLOW], resources))
     assert world.queue("purchase_orders").get(commitment_id) is None, world.queue("purchase_orders")
     [order] = orders_of(world, commitment_id)
     assert int(order["AN8"]) == int(an8)

@@ -26,7 +26,8 @@ from mapping_rows import import_file
 from procore_jde_proofs import APPROVED, MASTER, change_order_added
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
-from connector_assets.integrations.procore_jde.change_orders import register_order_replays
+from connector_assets.flows.replays import build_replays
+from connector_assets.integrations.procore_jde import change_orders, purchase_orders
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, CostCodeMap
 from connector_resources.replay import replay_items
 
@@ -189,9 +190,12 @@ def test_the_queued_commitment_is_written_once_the_table_is_fixed_and_the_other_
         note="the rows of the missing cost code",
         resources=world.resources,
     )
-    register_order_replays(lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")})
+    replays = build_replays(
+        [purchase_orders.FLOW, change_orders.FLOW],
+        lambda: {k: world.resources[k] for k in ("jde", "procore", "staging")},
+    )
     summary = replay_items(
-        world.ledger, world.ledger.open_items(integration="procore_jde", flow="purchase_orders")
+        world.ledger, world.ledger.open_items(integration="procore_jde", flow="purchase_orders"), replays
     )
     assert summary.replayed and not summary.failed, summary.line()
     assert len(_orders(world, story.bad)) == 1 and len(_orders(world, story.good)) == 1

@@ -25,8 +25,10 @@ from jde_money import stored
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.flows.amounts import minor_units
+from connector_assets.flows.replays import build_replays
+from connector_assets.integrations.procore_jde import vouchers
 from connector_assets.integrations.procore_jde.voucher_mappers import Skipped
-from connector_assets.integrations.procore_jde.vouchers import _records, register_voucher_replays
+from connector_assets.integrations.procore_jde.vouchers import _records
 from connector_assets.procore.document_reads import RequisitionReads
 from connector_assets.procore.requisition_amounts import RELEASED_THIS_PERIOD, RETAINED_THIS_PERIOD
 from connector_resources.replay import replay_items
@@ -121,9 +123,11 @@ class Scenario:
 
     def replay(self) -> None:
         resources = self.world.resources
-        register_voucher_replays(lambda: {k: resources[k] for k in ("jde", "procore", "staging")})
+        replays = build_replays(
+            [vouchers.FLOW], lambda: {k: resources[k] for k in ("jde", "procore", "staging")}
+        )
         items = self.world.ledger.open_items(integration=INTEGRATION, flow="vouchers")
-        replay_items(self.world.ledger, [i for i in items if i.status != "held"])
+        replay_items(self.world.ledger, [i for i in items if i.status != "held"], replays)
 
 
 @pytest.fixture(scope="module")
