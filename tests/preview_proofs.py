@@ -20,6 +20,7 @@ from dagster import DagsterInstance, Definitions
 from request_log import RequestLog
 
 from connector_assets.deployment import Deployment
+from connector_assets.flows.records import FlowSpec
 from connector_assets.preview.runner import (
     DECISIVE_ACTIONS,
     FlowPreview,
@@ -53,16 +54,20 @@ class PreviewWorld(Protocol):
     resources: Mapping[str, Any]
     logs: Mapping[str, Sequence[RequestLog]]
     defs: Definitions
+    specs: Mapping[str, FlowSpec]
 
 
 World = TypeVar("World")
 
 
 def equip_for_previews(world: World, logs: Mapping[str, Sequence[RequestLog]], package: ModuleType) -> World:
-    """``world`` with what ``PreviewWorld`` adds: ``logs`` (to see what a preview sent) and ``defs``, the
-    definitions a deployment of ``package`` has (to preview and run its flows as they are deployed)."""
+    """``world`` with what ``PreviewWorld`` adds: ``logs`` (to see what a preview sent), ``defs`` and
+    ``specs``, the definitions and flows a deployment of ``package`` has (to preview and run its flows as
+    they are deployed)."""
+    deployment = Deployment.of([package.__name__.rpartition(".")[2]])
     world.logs = logs  # type: ignore[attr-defined]
-    world.defs = Deployment.of([package.__name__.rpartition(".")[2]]).definitions  # type: ignore[attr-defined]
+    world.defs = deployment.definitions  # type: ignore[attr-defined]
+    world.specs = deployment.specs  # type: ignore[attr-defined]
     return world
 
 
@@ -120,7 +125,15 @@ def previewed_writing_nothing(
             log.clear()
     rows, runs = [], []
     for item in run_preview(
-        world.defs, integration, first, last, out, flows=flows, ledger=world.ledger, resources=world.resources
+        world.defs,
+        integration,
+        first,
+        last,
+        out,
+        specs=world.specs,
+        flows=flows,
+        ledger=world.ledger,
+        resources=world.resources,
     ):
         (runs if isinstance(item, FlowPreview) else rows).append(item)
     seen = Previewed(rows, runs)
@@ -143,11 +156,11 @@ def run_as_previewed(
     what the preview said, record by record: (flow, source key) -> (action, target id) of what it decided."""
     after = last_audit_id(world.ledger)
     with DagsterInstance.ephemeral() as instance:
-        for spec in integration_flows(integration, flows, defs=world.defs):
+        for spec in integration_flows(integration, flows, specs=world.specs, defs=world.defs):
             days = flow_days(world.defs, spec, first, last)
             if days:
-                run_flow(world.defs, spec, days, world.resources, instance)
-    real = real_actions(world.ledger, integration, after)
+                run_flow(world.defs, spec, days, world.resources, instance, specs=world.specs)
+    real = real_actions(world.ledger, integration, after, world.specs)
     wrong = mismatches(seen.rows, real)
     assert wrong == [], wrong
     return real
@@ -171,11 +184,13 @@ def forget_xref(
     return source_key, target_id
 
 
-def real_actions(ledger: Ledger, integration: str, after: int) -> dict[tuple[str, str], tuple[str, str]]:
+def real_actions(
+    ledger: Ledger, integration: str, after: int, specs: Mapping[str, FlowSpec]
+) -> dict[tuple[str, str], tuple[str, str]]:
     """The last decisive audit event (action, target id) per (flow, source record) after event ``after``,
     on the flow's own target system: not an event elsewhere (a Coupa record marked exported after its
     write is an ``update`` in Coupa), which follows the write and judges nothing a preview judged."""
-    targets = {spec.name: spec.target_system for spec in integration_flows(integration)}
+    targets = {spec.name: spec.target_system for spec in integration_flows(integration, specs=specs)}
     a = schema.audit_event
     query = (
         sa.select(a.c.flow, a.c.source_id, a.c.action, a.c.target_id, a.c.target_system)

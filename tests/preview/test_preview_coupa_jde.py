@@ -76,7 +76,9 @@ def _written_then_lost(world, day: str, invoice_id: str) -> None:
     """An earlier run wrote the day's invoices to JDE and died before marking them exported in Coupa; the
     ledger then lost the cross-reference of ``invoice_id`` (restored from an older backup)."""
     with DagsterInstance.ephemeral() as instance:
-        result = run_flow(world.defs, INVOICES_FLOW, [day], world.resources, instance, until_written=True)
+        result = run_flow(
+            world.defs, INVOICES_FLOW, [day], world.resources, instance, specs=world.specs, until_written=True
+        )
     assert result.success
     forget_xref(world.ledger, INTEGRATION, "invoice", invoice_id)
 
