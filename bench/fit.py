@@ -356,8 +356,9 @@ def _preview(defs: Any, args: argparse.Namespace, first: date, folder: Path) -> 
     from connector_resources.ledger import Ledger
 
     ledger = Ledger(os.environ["ML_CONNECTOR_DB_URL"])
+    specs = _deployment(args.integration).specs
     for item in run_preview(
-        defs, args.integration, first, args.end, folder / "fit", flows=args.flow, ledger=ledger
+        defs, args.integration, first, args.end, folder / "fit", specs=specs, flows=args.flow, ledger=ledger
     ):
         if not isinstance(item, FlowPreview):
             yield item
@@ -380,14 +381,15 @@ def _real(defs: Any, args: argparse.Namespace, first: date, folder: Path) -> Ite
     url = os.environ["ML_CONNECTOR_DB_URL"]
     ledger = Ledger(url)
     resources = dict(defs.resources)
+    specs = _deployment(args.integration).specs
     with DagsterInstance.ephemeral() as instance:
-        for spec in integration_flows(args.integration, args.flow):
+        for spec in integration_flows(args.integration, args.flow, specs=specs):
             days = flow_days(defs, spec, first, args.end)
             if not days:
                 continue
             with ledger.engine.connect() as conn:
                 after = conn.execute(sa.select(sa.func.max(schema.audit_event.c.id))).scalar() or 0
-            result = run_flow(defs, spec, days, resources, instance)
+            result = run_flow(defs, spec, days, resources, instance, specs=specs)
             if not result.success:
                 raise SystemExit(f"the real run of {spec.flow} failed")
             recorded = ScratchLedger(url, ledger, after, datetime.now(UTC))
