@@ -493,9 +493,5 @@ def supplier_checks(resources: Resources) -> dict[Kind, OutsideCheck]:
 
 # What the package's component lists for this flow: its spec, its assets and its replay; its sweeps are
 # every JDE flow's (``JDE_CHECKS``) and the release of invoices held for their supplier's JDE number.
-FLOW = Flow(
-    INVOICES_FLOW,
-    invoice_assets,
-    replay=Replay(coupa_written(VoucherBatches), outside=(*JDE_CHECKS, supplier_checks)),
-    inbox=INVOICES,
-)
+REPLAY = Replay(coupa_written(VoucherBatches), outside=(*JDE_CHECKS, supplier_checks))
+FLOW = Flow(INVOICES_FLOW, invoice_assets, replay=REPLAY, inbox=INVOICES)
