@@ -61,10 +61,12 @@ def test_the_site_when_there_is_one_else_a_hold_on_what_fusion_lacks_and_a_refus
 
     _, held, refused = missing_sites.site_or_hold(sites, "2", UNIT, "bill B2")
     assert held is not None and refused is None
-    assert held.depends_on == f"Fusion:supplier_site:pay:2/{UNIT}" and is_missing_hold(held.depends_on)
+    assert held.depends_on == f"Fusion:supplier_site:pay:2/{UNIT}" and is_missing_hold(
+        held.depends_on, missing_sites.KINDS
+    )
     assert held.reason.startswith("bill B2: Fusion supplier Supplier 2 (N2) has no active pay site in US1")
     assert f"Held until supplier 2 has an active pay site in {UNIT}" in held.reason
-    assert kind_words(held.depends_on) == "missing in Fusion: pay site (pay)"
+    assert kind_words(held.depends_on, missing_sites.KINDS) == "missing in Fusion: pay site (pay)"
 
     _, held, _ = missing_sites.site_or_hold(sites, "9", UNIT, "bill B9")
     assert held is not None and held.depends_on == "Fusion:supplier:suppliers:9"
