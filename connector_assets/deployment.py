@@ -175,7 +175,7 @@ class Deployment:
                     ),
                     side_definitions(self.systems, read, brought),
                     *own,
-                    alert_definitions(self.specs),
+                    alert_definitions(),
                 )
             )
         )

@@ -12,7 +12,7 @@ window, 3,600 per hour; ``connector_sandbox/procore/settings.py``, ``RateLimitSe
 call after ``--procore-latency-ms``; JDE answers after ``--jde-latency-ms``. The client paces by Procore's
 ``X-Rate-Limit-*`` headers (``respect_rate_limit_headers``, on by default).
 
-The flows are found, not listed: every flow of ``connector_assets.integrations.procore_jde.defs`` (vendors,
+The flows are found, not listed: every flow of the ``procore_jde`` component's definitions (vendors,
 suppliers, purchase orders, vouchers, change orders), with the staged sources and mapping tables they read
 (``bench/backfill.py``'s ``Found``).
 
@@ -133,8 +133,10 @@ class ProcoreJdeFound(kit.Found):
 
 
 def discover() -> ProcoreJdeFound:
-    """Every flow of ``connector_assets.integrations.procore_jde.defs`` and what it needs (no BILL feeds)."""
-    from connector_assets.integrations.procore_jde import defs
+    """Every flow of the ``procore_jde`` component's definitions and what it needs (no BILL feeds)."""
+    from connector_assets.deployment import integration_component
+
+    defs = integration_component("procore_jde").definitions()
 
     return kit.discover_in(defs, ProcoreJdeFound, feeds_of=None)
 

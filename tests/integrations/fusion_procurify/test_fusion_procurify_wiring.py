@@ -7,7 +7,6 @@ package's modules import. Also: the test world serves both sandboxes.
 
 from __future__ import annotations
 
-import types
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,16 +22,16 @@ from fusion_procurify_world import fusion_procurify_world
 from instances import instance_for_test
 from schedule_ticks import mark_closed, tick
 
+from connector_assets.deployment import Deployment, integration_component
 from connector_assets.flows.access import flow_access
-from connector_assets.flows.assembly import Flow, register_flow_replays
+from connector_assets.flows.assembly import Flow, IntegrationComponent
 from connector_assets.flows.jobs import mapped_asset
 from connector_assets.flows.replay_resources import settings_resources
-from connector_assets.integrations.fusion_procurify import declaration
+from connector_assets.integrations.fusion_procurify import component as declaration
 from connector_assets.integrations.fusion_procurify.jobs import COMBINATIONS_CRON
 from connector_assets.saas.assets import saas_assets
 from connector_resources import settings
 from connector_resources.ledger import LedgerResource
-from connector_resources.replay import handler_for
 
 INTEGRATION = "fusion_procurify"
 # The flows the integration is designed to have (docs/integrations/fusion_procurify.md, "The flows") and the
@@ -49,23 +48,22 @@ COMBINATIONS = "fusion_procurify/account_combinations"
 
 
 @pytest.fixture(scope="module")
-def package() -> types.ModuleType:
-    """The package with its ``Definitions`` built."""
-    import connector_assets.integrations.fusion_procurify as package
-
-    package.defs  # noqa: B018 - builds the Definitions: a listed module without its flow fails here
+def package() -> IntegrationComponent:
+    """The package's component with its ``Definitions`` built."""
+    package = integration_component(INTEGRATION)
+    package.definitions()  # builds the Definitions: a listed module without its flow fails here
     return package
 
 
 @pytest.fixture(scope="module")
-def merged(package: types.ModuleType) -> Definitions:
+def merged(package: IntegrationComponent) -> Definitions:
     """The package's ``Definitions`` over the shared SaaS entities, as the top-level ``Definitions``
-    merges them (the package is not in ``INTEGRATIONS`` until every flow has landed)."""
+    merges them (as a deployment running it alone would)."""
     shared = Definitions(assets=saas_assets, resources={"ledger": LedgerResource(), **settings_resources()})
-    return Definitions.merge(shared, package.defs)
+    return Definitions.merge(shared, package.definitions())
 
 
-def _flows(package: types.ModuleType) -> dict[str, Flow]:
+def _flows(package: IntegrationComponent) -> dict[str, Flow]:
     return {flow.name: flow for flow in declaration.FLOWS}
 
 
@@ -160,17 +158,19 @@ def test_the_account_combinations_are_refreshed_on_their_own_schedule(package, m
 
 
 def test_every_flow_can_be_replayed(package):
-    package.register_replay_handlers()
+    replays = Deployment((package,)).replays()
     for name, flow in _flows(package).items():
-        assert flow.replays, f"{name}: its module registers no replay handler"
-        assert handler_for(INTEGRATION, name) is not None, name
-    assert register_flow_replays(declaration.FLOWS) == []
+        assert flow.replay is not None, f"{name}: its module states no replay"
+        assert replays.handler_for(INTEGRATION, name) is not None, name
+    assert sorted(replays.flows()[INTEGRATION]) == sorted(flow.name for flow in declaration.FLOWS)
 
 
 def test_ping_would_check_what_each_flow_reads_and_writes(package, merged):
     """``ml-connector ping`` derives its checks from the flows (``flows.access``): each flow reads or
     writes something in the system it writes to, and the staged entities it maps from are read."""
-    access = flow_access(merged)
+    from connector_assets.definitions import DEPLOYMENT
+
+    access = flow_access(merged, DEPLOYMENT.specs)
     flows = {f"{INTEGRATION}_{name}" for name in DESIGN}
 
     def users(kind: str, system: str) -> set[str]:

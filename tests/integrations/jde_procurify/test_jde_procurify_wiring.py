@@ -17,16 +17,15 @@ from sandbox_logins import jde_settings_env
 from schedule_ticks import mark_closed, tick
 
 from connector_assets.definitions import defs
+from connector_assets.deployment import Deployment, known_names
 from connector_assets.flows.access import flow_access
-from connector_assets.flows.assembly import Flow, register_flow_replays
+from connector_assets.flows.assembly import Flow
 from connector_assets.flows.jobs import mapped_asset
-from connector_assets.integrations import INTEGRATIONS, jde_procurify
-from connector_assets.integrations.jde_procurify import declaration
+from connector_assets.integrations.jde_procurify import component as declaration
 from connector_assets.integrations.jde_procurify.jobs import JOBS
 from connector_cli.main import cli
 from connector_resources import settings
 from connector_resources.procurify import forget_shared_tokens
-from connector_resources.replay import handler_for
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais import run_in_thread as run_jde
 from connector_sandbox.procurify import ProcurifySandboxSettings, SandboxApplication
@@ -55,7 +54,7 @@ def _job_keys(job_name: str) -> set[str]:
 
 
 def test_every_flow_of_the_design_is_in_the_definitions():
-    assert jde_procurify in INTEGRATIONS
+    assert "jde_procurify" in known_names()
     assert {flow.name: flow.cron_setting for flow in declaration.FLOWS} == DESIGN
     assert [flow.name for flow in declaration.FLOWS] == list(DESIGN)  # in the order records move
     graph = defs.resolve_asset_graph()
@@ -138,18 +137,20 @@ def test_a_flow_read_whole_runs_its_job_at_each_tick():
 
 
 def test_every_flow_can_be_replayed():
-    # connector_assets.definitions registered every integration's handlers when it was imported.
+    replays = Deployment.of(["jde_procurify"]).replays()
     for name in DESIGN:
-        assert _flows()[name].replays, f"{name}: its module registers no replay handler"
-        assert handler_for("jde_procurify", name) is not None, name
-    assert register_flow_replays(declaration.FLOWS) == []
+        assert _flows()[name].replay is not None, f"{name}: its module states no replay"
+        assert replays.handler_for("jde_procurify", name) is not None, name
+    assert sorted(replays.flows()["jde_procurify"]) == sorted(flow.name for flow in declaration.FLOWS)
 
 
 # -- ml-connector ping --------------------------------------------------------------------------------
 
 
 def test_ping_knows_what_the_flows_read_and_write_in_each_system():
-    access = flow_access()
+    from connector_assets.definitions import DEPLOYMENT
+
+    access = flow_access(DEPLOYMENT.definitions, DEPLOYMENT.specs)
     flows = {f"jde_procurify_{name}" for name in DESIGN}
 
     def users(kind: str, system: str) -> set[str]:
@@ -202,7 +203,9 @@ def test_ping_reads_every_procurify_entity_the_flows_read_and_names_their_writes
     assert code == 0, output
     line = next(x for x in output.splitlines() if " procurify " in x)
     assert line.startswith("ok   procurify"), output
-    for entity in flow_access().reads["procurify"]:
+    from connector_assets.definitions import DEPLOYMENT
+
+    for entity in flow_access(DEPLOYMENT.definitions, DEPLOYMENT.specs).reads["procurify"]:
         assert f"{entity} " in line.split("entities (", 1)[1], (entity, line)
     unchecked = line.split("write access not checked", 1)[1]
     assert "vendors (" in unchecked and "jde_procurify_suppliers" in unchecked
