@@ -32,6 +32,7 @@ from connector_assets.flows.replay_resources import settings_resources
 from connector_assets.flows.replays import Replays, Resources, build_replays
 from connector_assets.operations.health import ledger_health
 from connector_assets.operations.replay import replay_due_records, replay_retry_queue
+from connector_assets.preview.fit import fit_job
 from connector_assets.runtime.asset_metadata import with_owners
 from connector_assets.runtime.automation import automation_sensor
 from connector_assets.runtime.executors import run_executor
@@ -155,8 +156,6 @@ class Deployment:
     @cached_property
     def definitions(self) -> Definitions:
         """One ``Definitions`` for the chosen components and what they share."""
-        from connector_assets.preview.fit import fit_job
-
         own = [component.definitions() for component in self.components]
         assets = [asset for defs in own for asset in defs.assets or () if isinstance(asset, AssetsDefinition)]
         read = {key for asset in assets for key in asset.dependency_keys}
