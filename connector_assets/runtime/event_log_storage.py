@@ -58,8 +58,7 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
           module: connector_assets.runtime.event_log_storage
           class: KeptConnectionSqliteEventLogStorage
 
-    ``base_dir`` is optional: ``$DAGSTER_HOME/history/runs`` by default, where Dagster keeps it.
-    """
+    ``base_dir`` is optional: ``$DAGSTER_HOME/history/runs`` by default, where Dagster keeps it."""
 
     def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
         # Set before Dagster's __init__, which may already connect (a new instance indexes its events).

@@ -180,8 +180,7 @@ def read_range(
     """Consecutive past days with one read of their window, each staged whole in its own partition, as
     ``read_day`` for each day would (the cursor untouched). A record is staged in the UTC day of its
     change time; one dated outside the window stays in the edge day that returned it; one without a change
-    time goes to the retry queue. Nothing is replaced unless the whole window was read (``DaySpool``).
-    """
+    time goes to the retry queue. Nothing is replaced unless the whole window was read (``DaySpool``)."""
     if not days:
         return []
     first, last = days[0], days[-1]
@@ -256,8 +255,7 @@ def _replace(
 def read_groups(days: list[date], today: date | None) -> list[list[date]]:
     """``days`` (ascending) in the reads that cover them: each run of consecutive days other than
     ``today`` is one group (a range read when longer than a day), and ``today`` is a group of its own
-    (its incremental read from the cursor; None when no day is read apart). A one-day run is read on
-    its own as it always was."""
+    (its incremental read from the cursor; None when no day is read apart)."""
     groups: list[list[date]] = []
     for day in days:
         previous = groups[-1][-1] if groups else None

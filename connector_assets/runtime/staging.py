@@ -39,8 +39,7 @@ def _arrow_types() -> dict[str, pa.DataType]:
     every ``dagster`` command does) does not import pyarrow.
 
     Amounts: JDE's widest amount columns are 15 digits with up to 4 decimals in practice; 38/8 leaves
-    room for foreign amounts and exchange rates (CRR) without ever falling back to binary floats.
-    """
+    room for foreign amounts and exchange rates (CRR) without ever falling back to binary floats."""
     import pyarrow as pa
 
     return {
@@ -131,8 +130,7 @@ class PartitionWriter:
     ``commit()`` completes, when S3 swaps in the new object whole; a killed step leaves an unfinished
     upload, invisible to readers (``abort``, or the bucket's AbortIncompleteMultipartUpload lifecycle rule,
     removes it). Chosen over a temporary key copied into place, which costs a second copy of every
-    partition and leaves visible temporary objects behind a killed step.
-    """
+    partition and leaves visible temporary objects behind a killed step."""
 
     def __init__(self, final_path: Path | UPath, schema: pa.Schema, batch_rows: int = BATCH_ROWS) -> None:
         import pyarrow.parquet as pq
@@ -238,8 +236,7 @@ def typed_batch(
     """``rows`` rows given by column (``{name: [value per row]}``, a missing column all None) as one Arrow
     batch in the staged types. ``trimmed``: the strings carry no trailing blanks already (the JDE client's).
     ``StagingError`` when a column holds a value not already of its kind: the caller then stages those
-    rows one by one with ``coerce_row``, which names and refuses the bad ones.
-    """
+    rows one by one with ``coerce_row``, which names and refuses the bad ones."""
     import pyarrow as pa
 
     arrow_types = _arrow_types()
@@ -268,8 +265,7 @@ class StagingResource(ConfigurableResource):
     """Where staged partitions live: ``base_dir``, a folder or an object store URL (``s3://bucket/prefix``);
     blank: ``ML_STAGING_URL``, else ``$DAGSTER_HOME/staging``. Several machines share a bucket (or volume).
     An S3 store's credentials come from the standard AWS variables, read by botocore itself, so nothing
-    secret is in Dagster's run config.
-    """
+    secret is in Dagster's run config."""
 
     base_dir: str = ""
 
