@@ -139,8 +139,7 @@ def unique_rows(
     """``staged_row`` of each record, refusing a key seen twice in this read: each client already drops
     the repeats of paging over a changing list, so a repeat here means the declared key does not identify
     records. Repeats across reads (the overlapped re-read) are resolved by the merge, latest wins. ``seen``
-    shares the check between feeds staged as one read (Procore's companies).
-    """
+    shares the check between feeds staged as one read (Procore's companies)."""
     seen = set() if seen is None else seen
     for record in records:
         row = staged_row(spec, record)
