@@ -95,8 +95,7 @@ def compare_accounts(
     """The source system's amounts against JDE's, account by account (``source``: the system's name, verb,
     amounts; ``jde``: the document's name, verb, amounts by account); returns how many differences were
     named. A cost code with no account in today's table is named once, with the table's reason, against
-    what JDE holds on accounts nothing else explains, not as two unrelated account differences.
-    """
+    what JDE holds on accounts nothing else explains, not as two unrelated account differences."""
     system, verb, ours = source
     name, jde_verb, theirs = jde
     unmapped = [a for a in ours.by_account if a in ours.unmapped]

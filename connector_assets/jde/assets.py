@@ -12,6 +12,5 @@ def supplier_addresses_staged() -> bool:
     """Whether F0116 (``jde/supplier_addresses``, outside ``JDE_TABLES``) is staged by the flows that send
     suppliers' addresses: while ``ML_JDE_SUPPLIER_ADDRESSES`` is on (``optional_tables``), as JDE -> BILL's
     vendors flow stages it then. A flow that reads the staged F0116 whatever the setting (Procore -> JDE
-    suppliers) brings its own copy only when this is False: the merged Definitions hold one asset per key.
-    """
+    suppliers) brings its own copy only when this is False: the merged Definitions hold one asset per key."""
     return optional_tables.enabled(SUPPLIER_ADDRESSES.table)

@@ -79,8 +79,7 @@ def stage_range(
 
     A server ignoring ``orderBy`` or the range is detected (``_Disorder``: a row before a committed day,
     outside the range or undated) and the range is read again one day at a time, with a warning naming the
-    table and the days; records rejected before the switch are queued again (their attempt count goes up).
-    """
+    table and the days; records rejected before the switch are queued again (their attempt count goes up)."""
     first, last = days[0], days[-1]
     if days != [first + timedelta(days=i) for i in range(len(days))]:
         raise ValueError(f"{spec.table}: a range read needs consecutive days, got {days}")

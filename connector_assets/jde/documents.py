@@ -84,11 +84,9 @@ def changed_suppliers(
     remit_to: bool = False,
 ) -> list[JdeSupplier]:
     """The suppliers whose F0401 or F0101 row (search type V) changed on ``partition``, and ``also`` these
-    address numbers, completed from JDE.
-
-    With ``addresses`` also those whose F0116 address changed that day (staged ``SUPPLIER_ADDRESSES``, which
-    must then be materialized for the day), read with their address in effect; with ``remit_to`` also those
-    whose send-to party's F0101 row changed that day (its name is their payee name), read with it."""
+    address numbers, completed from JDE; with ``addresses`` also those whose F0116 address changed that day
+    (staged ``SUPPLIER_ADDRESSES`` must then be materialized), with ``remit_to`` those whose send-to
+    party's F0101 row changed (its name is their payee name)."""
     suppliers = {int(r["AN8"]): r for r in staging.read_rows(SUPPLIERS.asset, partition)}
     book = {int(r["AN8"]): r for r in staging.read_rows(ADDRESS_BOOK.asset, partition)}
     wanted = (
@@ -114,13 +112,10 @@ def suppliers_by_number(
     remit_to: bool = False,
     paying_to: Iterable[int] = (),
 ) -> list[JdeSupplier]:
-    """The suppliers ``wanted`` (address numbers), in number order; the F0101 / F0401 half not in hand is
-    read by number. An address-book entry without a supplier master is not a supplier (yet): left out.
-
-    ``addresses``: each one's F0116 address in effect is read too (``JdeSupplier.mailing``); ``remit_to``:
-    F0401 SNTO and the F0101 row it names (``JdeSupplier.send_to``). A staged F0401 row lacks SNTO (the stage
-    does not keep it), so with ``remit_to`` every supplier's F0401 row is read again. ``paying_to``: address
-    numbers whose suppliers (those whose SNTO names one of them) are wanted too, all in one session."""
+    """The suppliers ``wanted`` (address numbers), in number order, the F0101 / F0401 half not in hand read
+    by number; an address-book entry without a supplier master is left out. ``addresses``: with
+    ``JdeSupplier.mailing``; ``remit_to``: with ``send_to`` (a staged F0401 row lacks SNTO, so every F0401
+    row is read again); ``paying_to``: the suppliers whose SNTO names one of these too, in one session."""
     suppliers, book = dict(suppliers or {}), dict(book or {})
     columns = SUPPLIER_COLUMNS + (["SNTO"] if remit_to else [])
     mailing: dict[int, dict] = {}
@@ -346,11 +341,9 @@ class JdeVoucher:
         return sum((own_amount(item) for item in self.pay_items), Decimal(0))
 
     def tax(self) -> Decimal:
-        """The pay items' tax in the voucher's currency (F0411 STAM).
-
-        A foreign voucher keeps its tax in that currency in CTAM (the reference's foreign tax column), which
-        the readers do not read: one with a tax (STAM not zero) raises ``ForeignAmountMissing`` rather than
-        send JDE's domestic tax as if it were in the voucher's currency."""
+        """The pay items' tax (F0411 STAM). A foreign voucher keeps its own-currency tax in CTAM, which the
+        readers do not read: one with a tax raises ``ForeignAmountMissing`` rather than send JDE's domestic
+        tax as if it were in the voucher's currency."""
         tax = sum((Decimal(str(item.get("STAM") or 0)) for item in self.pay_items), Decimal(0))
         if tax and self.foreign:
             raise ForeignAmountMissing(

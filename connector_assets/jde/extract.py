@@ -105,8 +105,7 @@ def read_table(
     """What the asset does inside its JDE session: stage ``days`` of ``spec`` (the whole table when
     ``days`` is None); apart from the asset so ``bench/jde_extract_vs_raw.py`` times exactly this. Days
     read whole go column-wise, each run of consecutive days in one browse (``columnar.stage_range``);
-    today's incremental poll is ``incremental.read_day``'s row path.
-    """
+    today's incremental poll is ``incremental.read_day``'s row path."""
     if days is None:
         return [stage_whole(spec, session, staging, book, day=None, run_id=run_id)]
     stream = stream_of(spec)

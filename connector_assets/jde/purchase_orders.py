@@ -62,8 +62,7 @@ class PurchaseOrders(JdeTarget):
     """Source purchase orders (or subcontracts) as JDE purchase orders through ``ML_CreatePurchaseOrder``
     (the body is its inputs, dates as ISO strings; ``Reference``, F4301.VR01, the natural key). Once
     written, only the header follows the source (``ML_UpdatePurchaseOrder``): receipts and vouchers may
-    stand on the lines, so changes arrive as added lines (``PurchaseOrderLines``).
-    """
+    stand on the lines, so changes arrive as added lines (``PurchaseOrderLines``)."""
 
     writes = (CREATE_PURCHASE_ORDER, UPDATE_PURCHASE_ORDER)
 
@@ -149,8 +148,7 @@ class PurchaseOrderLines(JdeTarget):
     """Lines added to an existing JDE purchase order (a source change order's) through
     ``ML_UpdatePurchaseOrder``: body ``{"Order_Company", "Order_Number", "Order_Type", "Lines": [...]}``,
     every line carrying the same ``Reference`` (F4311.VR01, ``PCCO-<id>``) they are found again by. Added
-    lines are never changed: a source record changed since is refused (``VoucherChanged``) for a person.
-    """
+    lines are never changed: a source record changed since is refused (``VoucherChanged``) for a person."""
 
     writes = (UPDATE_PURCHASE_ORDER,)
 

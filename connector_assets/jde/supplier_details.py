@@ -170,8 +170,7 @@ def supplier_details(
     """The details of each of ``an8s`` in JDE's address book (F0101), by address number. ``bank``: read F0030
     too (else never asked, for a JDE that refuses it). The phone is the business phone (F0115 who's who
     line 0, phone type blank, first line); the e-mail the primary one (F01151 line 0, type E, messaging
-    indicator 1 first); the bank account the supplier's (F0030 record type V, first UKID).
-    """
+    indicator 1 first); the bank account the supplier's (F0030 record type V, first UKID)."""
     wanted = sorted(set(an8s))
     if not wanted:
         return {}
