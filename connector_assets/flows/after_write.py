@@ -46,8 +46,7 @@ def release_dependents(
     """Held records waiting for ``source_key`` (e.g. POs of this supplier) become due now.
 
     Each released record gets a ``release`` audit event and a reason that says it was released (the
-    "waits for ..." it had is no longer true); the dependency gets one event saying how many it released.
-    """
+    "waits for ..." it had is no longer true); the dependency gets one event saying how many it released."""
     depends_on = spec.dependency_key(source_key)
     if len(depends_on) > DEPENDS_ON_LEN:  # nothing can be held on a key the queue would refuse
         return 0

@@ -88,8 +88,7 @@ def build_day_close_schedule(
     """At each tick: yesterday (in the partitions' time zone), read whole, once (run key ``close-<day>``,
     "already closed" asked of the instance); a later tick of the day polls today instead.
     ``staged_first``: assets the job reads but does not run; until each was materialized once, a tick
-    skips naming them rather than start a run that could only fail (a new instance's first minutes).
-    """
+    skips naming them rather than start a run that could only fail (a new instance's first minutes)."""
     zone = ZoneInfo(partitions_def.timezone or "UTC")
 
     @connector_schedule(name, job, cron=cron, timezone=timezone, description=description)

@@ -88,11 +88,9 @@ def is_refusal(item: QueueItem) -> bool:
 def judge_items(
     spec: FlowSpec, partition: str | None, items: Sequence[QueueItem], staged: Iterable[str]
 ) -> RefusedShare:
-    """The verdict on a day taken from its open queue ``items`` (``Ledger.partition_queue``) and the source
-    keys it staged to write: refused are the items the mapping or the target refused (``is_refusal``);
-    the records judged are those staged and those refused, less the held ones (on a dependency, a closed
-    period, the target's own work: waiting, not judged). So a replay that wrote the refused records, or a
-    rerun with the fixed mapping, clears it, and records released or held never make a day look systemic."""
+    """The verdict on a day taken from its open queue ``items`` and the source keys it staged: refused are
+    the items ``is_refusal`` says; judged are those staged and those refused, less the held ones (waiting,
+    not judged). So a replay of the refused records, or a rerun with the fixed mapping, clears it."""
     held = {i.source_key for i in items if i.status == "held"}
     refusals = {i.source_key: i for i in items if is_refusal(i)}
     judged = (set(staged) - held) | set(refusals)

@@ -130,8 +130,7 @@ def write_one(
     commit). ``deferred`` (a write step's): a create's or update's records are written in the step's next
     claim instead; an adoption is recorded at once (its match may be another record's). ``preloaded``
     stands in for the first look-up or claim (``_claim``). Only the holder of ``lease`` searches and
-    creates; another run's live lease is waited for, then ``BeingWritten`` (never a POST).
-    """
+    creates; another run's live lease is waited for, then ``BeingWritten`` (never a POST)."""
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     digest = record.content_hash()
     lease = lease or Lease.for_writer(run_id)
@@ -198,8 +197,7 @@ def _claim(
 
     ``preloaded`` answers a key's first look-up, once. It is only a hint: a stale page costs at most a
     claim (which reads the row in its own transaction), never a second create. A ``Claimed`` entry is no
-    hint: this writer's lease, committed (``_lease_fresh`` renews it before the create if half spent).
-    """
+    hint: this writer's lease, committed (``_lease_fresh`` renews it before the create if half spent)."""
     key = (spec.integration, spec.entity, spec.source_system, record.source_key, spec.target_system)
     waited: list[str | None] = []
     searched: list[Any] = []

@@ -38,8 +38,8 @@ from connector_assets.flows.deferred import DeferredWrites
 from connector_assets.flows.found_ahead import SearchAhead, found_ahead
 from connector_assets.runtime.step_retry import is_transient, refused_for_good
 from connector_resources.errors import when_again
-from connector_resources.held_parents import REFUSED_FOR_GOOD
 from connector_resources.ledger import Ledger, lease_wait
+from connector_resources.parent_verdicts import REFUSED_FOR_GOOD
 from connector_resources.redaction import get_logger, redact
 from connector_resources.refusals import Refusal, refusal_of
 from connector_resources.replay import WaitsFor
