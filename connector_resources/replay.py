@@ -28,15 +28,15 @@ from typing import Any, Protocol, TypeVar
 
 from connector_resources.held_outside import Kind as OutsideKind
 from connector_resources.held_outside import OutsideCheck, ready_outside
-from connector_resources.held_parents import Kind as ParentKind
 from connector_resources.held_parents import (
-    ParentCheck,
     due_again_on_synced_parents,
     parents_first,
     refuse_held_on_gone_parents,
     refuse_if_parent_gone,
 )
 from connector_resources.ledger import Ledger, LedgerInputError, QueueItem
+from connector_resources.parent_verdicts import Kind as ParentKind
+from connector_resources.parent_verdicts import ParentCheck
 from connector_resources.redaction import get_logger, redact
 from connector_resources.refusals import Refusal, refusal_of, waits_for_record
 from connector_resources.replay_report import ReplaySummary, when_text

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from connector_resources.held_outside import Kind, OutsideCheck, outside_said
-from connector_resources.held_parents import GoneParent
 from connector_resources.ledger import QueueItem, QueueOverview
+from connector_resources.parent_verdicts import GoneParent
 
 
 def when_text(moment: datetime | None) -> str:

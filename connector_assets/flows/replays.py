@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from connector_resources.held_outside import Kind as OutsideKind
 from connector_resources.held_outside import OutsideCheck
-from connector_resources.held_parents import Kind as ParentKind
-from connector_resources.held_parents import ParentCheck
 from connector_resources.ledger import Ledger
+from connector_resources.parent_verdicts import Kind as ParentKind
+from connector_resources.parent_verdicts import ParentCheck
 from connector_resources.replay import ReplayHandler, shared_context, shared_value
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def build_replays(flows: Iterable[Flow], resources: Resources | None = None) -> 
     outside: dict[OutsideKind, OutsideCheck] = {}
     parents: dict[ParentKind, ParentCheck] = {}
     for flow in flows:
-        replay = getattr(flow, "replay", None)
+        replay = flow.replay
         if replay is None:
             continue
         build = replay.resources_for(resources)

@@ -51,8 +51,9 @@ from connector_assets.integrations.jde_procurify.payments import (
     bills_taken_elsewhere,
 )
 from connector_cli.main import cli
-from connector_resources.held_parents import PARENT_GONE, REFUSED_FOR_GOOD, held_on_gone, parents_first
+from connector_resources.held_parents import held_on_gone, parents_first
 from connector_resources.ledger import Ledger, QueueItem
+from connector_resources.parent_verdicts import PARENT_GONE, REFUSED_FOR_GOOD
 from connector_resources.replay import release_synced
 from connector_resources.replay import replay_items as replay
 from connector_resources.replay_report import queue_report
