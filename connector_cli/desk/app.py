@@ -1,9 +1,10 @@
 """The desk's pages and actions (a Starlette app; ``build_app`` makes one for a ledger and its access rules).
 
 Pages need a person (any role); actions need an operator, a same-site request and the form's CSRF token
-(``guard.check_action``) and go through the ledger's ``OperatorStore`` (abandon, reopen) or the replay every
-flow registers (``connector_resources.replay.replay_items``, the same the CLI and the replay job run: it takes
-each record the way they do, so an action never writes a record a running step holds). After an action the
+(``guard.check_action``) and go through the ledger's ``OperatorStore`` (abandon, reopen) or the replay of
+the deployment's flows (``connector_resources.replay.replay_items`` with ``Deployment.replays``, the same the
+CLI and the replay job run: it takes each record the way they do, so an action never writes a record a
+running step holds). After an action the
 browser is sent back to the page it came from with a notice (post/redirect/get); a replay runs in the
 background (``tasks``) and the browser is sent to its progress and result page.
 
