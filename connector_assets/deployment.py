@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from dagster import AssetsDefinition, Definitions
@@ -40,6 +40,12 @@ from connector_assets.system_sides import side_definitions
 from connector_resources import settings
 from connector_resources.ledger import LedgerResource
 from connector_resources.settings import SettingError
+
+if TYPE_CHECKING:
+    from connector_assets.flows.documents import DocumentSource
+    from connector_assets.flows.manual_pairs import ManualPairing
+    from connector_assets.flows.mapping_tables import MappingTable
+    from connector_resources.settings import Setting
 
 PROJECT = Path(__file__).resolve().parents[1]  # the folder of pyproject.toml's ``[tool.dg.project]``
 INTEGRATIONS_SETTING = "ML_INTEGRATIONS"
@@ -126,16 +132,16 @@ class Deployment:
         return {spec.flow: spec for component in self.components for spec in component.specs}
 
     @property
-    def tables(self) -> dict[str, Any]:
+    def tables(self) -> dict[str, MappingTable]:
         """Every mapping table an operator edits (``flows.mapping_tables.MappingTable``), by name."""
         found = {table.name: table for c in self.components for table in c.mapping_tables}
         return dict(sorted(found.items()))
 
     @property
-    def sources(self) -> dict[str, tuple[Any, ...]]:
+    def sources(self) -> dict[str, tuple[DocumentSource, ...]]:
         """The document sources (``flows.documents.DocumentSource``) the chosen flows apply deliveries
         with, by inbox source (``Flow.inbox``)."""
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, dict[str, DocumentSource]] = {}
         for component in self.components:
             for flow in component.flows:
                 if flow.inbox is not None:
@@ -143,12 +149,12 @@ class Deployment:
         return {inbox: tuple(by_name.values()) for inbox, by_name in found.items()}
 
     @property
-    def settings(self) -> dict[str, tuple[Any, ...]]:
+    def settings(self) -> dict[str, tuple[Setting, ...]]:
         """Each chosen integration's own settings (``ML_<NAME>_*``), by integration."""
         return {component.name: tuple(component.settings) for component in self.components}
 
     @property
-    def pairings(self) -> tuple[Any, ...]:
+    def pairings(self) -> tuple[ManualPairing, ...]:
         """Every pairing the chosen integrations make by natural key, as each declares it for matching by
         hand (``flows.manual_pairs.ManualPairing``): what ``ml-connector xref`` and the desk offer."""
         return tuple(pairing for component in self.components for pairing in component.pairings)

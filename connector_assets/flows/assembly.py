@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from dagster import AssetKey, AssetsDefinition, Definitions
@@ -30,6 +30,12 @@ from dagster import AssetKey, AssetsDefinition, Definitions
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.integration_settings import integration_variable
 from connector_assets.flows.replays import Replay
+
+if TYPE_CHECKING:
+    from connector_assets.flows.documents import DocumentSource
+    from connector_assets.flows.manual_pairs import ManualPairing
+    from connector_assets.flows.mapping_tables import MappingTable
+    from connector_resources.settings import Setting
 
 
 def cron_setting(spec: FlowSpec) -> str:
@@ -49,7 +55,7 @@ class Flow:
     spec: FlowSpec
     assets: Sequence[Any]
     replay: Replay | None = None
-    inbox: Any = None
+    inbox: DocumentSource | None = None
 
     @property
     def name(self) -> str:
@@ -83,9 +89,9 @@ class IntegrationComponent(dg.Component):
     assets: Sequence[Any] = ()
     sensors: Sequence[Any] = ()
     shared: frozenset[AssetKey] = field(default_factory=frozenset)
-    settings: Sequence[Any] = ()
-    pairings: Sequence[Any] = ()
-    mapping_tables: Sequence[Any] = ()
+    settings: Sequence[Setting] = ()
+    pairings: Sequence[ManualPairing] = ()
+    mapping_tables: Sequence[MappingTable] = ()
     package: str = ""
 
     def build_defs(self, context: dg.ComponentLoadContext) -> Definitions:
