@@ -78,8 +78,7 @@ class IntegrationComponent(dg.Component):
     ``schedules`` and ``sensors`` the rest (reconciliation, combined jobs, inbox sensors). ``shared`` names
     asset keys the deployment's sides already define (JDE tables, SaaS entities): a flow module may list
     them, the package never declares them twice. ``settings`` are its ``ML_<NAME>_*`` settings,
-    ``pairings`` what it matches by natural key by hand (``flows.manual_pairs.ManualPairing``).
-    """
+    ``pairings`` what it matches by natural key by hand (``flows.manual_pairs.ManualPairing``)."""
 
     name: str
     flows: Sequence[Flow]
