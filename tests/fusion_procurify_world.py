@@ -26,7 +26,7 @@ What it provides:
   ``world.procurify_faults(...)`` / ``procurify_variants(...)`` / ``procurify_state()``.
 * Pairs: ``world.pair_vendor(vendor_id, supplier_id)`` (an operator's manual ``vendor`` match in the
   ledger, as ``ml-connector xref set`` records it).
-* Ledger: ``world.replay_queued(flow, register)``, ``world.xrefs(entity)`` (the target system is the
+* Ledger: ``world.replay_queued(flow, FLOW)``, ``world.xrefs(entity)`` (the target system is the
   entity's, per the design's flow table), ``world.queue(flow)`` (open items: source key -> reason),
   ``world.audit_counts(flow)``.
 """

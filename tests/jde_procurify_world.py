@@ -28,7 +28,7 @@ What it provides:
   ``procurify_state()``.
 * A bill in JDE: ``world.batch_rows(table, bill_uuid)`` (its Z-file rows), ``world.bill_voucher(bill_uuid)``
   (the F0411 pay item R04110ZA made of it).
-* Ledger: ``world.replay_queued(flow, register)`` (a flow's open items replayed), ``world.xrefs(entity)``
+* Ledger: ``world.replay_queued(flow, FLOW)`` (a flow's open items replayed), ``world.xrefs(entity)``
   (the target system is the entity's, per the design's flow table), ``world.queue(flow)`` (open
   retry-queue items: source key -> reason), ``world.audit_counts(flow)``.
 """

@@ -208,20 +208,13 @@ class PairWorld(DayRuns):
 
     def replay_queued(self, flow: str, declared: Any) -> None:
         """``ml-connector replay`` of a flow's open items on the world's resources (``declared``: the
-        flow's ``Flow``, whose ``Replay`` is built on them; a ``register_*_replays`` function until every
-        flow states its ``Replay``), after releasing the holds whose dependency has synced; held items
-        stay held."""
+        flow's ``Flow``, whose ``Replay`` is built on them), after releasing the holds whose dependency
+        has synced; held items stay held."""
+        from connector_assets.flows.replays import build_replays
         from connector_resources.replay import release_synced, replay_items
 
         keys = (*self.urls, "staging")
-        resources = lambda: {k: self.resources[k] for k in keys}  # noqa: E731
-        replays = None
-        if hasattr(declared, "spec"):
-            from connector_assets.flows.replays import build_replays
-
-            replays = build_replays([declared], resources)
-        else:
-            declared(resources)
+        replays = build_replays([declared], lambda: {k: self.resources[k] for k in keys})
         release_synced(self.ledger, replays, integration=self.spec.name, flow=flow)
         items = self.ledger.open_items(integration=self.spec.name, flow=flow)
         replay_items(self.ledger, [i for i in items if i.status != "held"], replays)
