@@ -53,7 +53,7 @@ def created_once(outcomes: dict[str, dict], records: int, *, adopt: bool = False
 
 
 def held_replayed_without_a_post(
-    ledger: Any, integration: str, flow: str, posts: Callable[[], int], replays: Any = None
+    ledger: Any, integration: str, flow: str, posts: Callable[[], int], replays: Any
 ) -> int:
     """What a losing run held (the other run was writing it) leaves the queue once that write is recorded:
     released and replayed (with ``replays``, the flows' ``build_replays``), found written, and the target
@@ -88,7 +88,8 @@ def two_runs_write_once(
     clients) write each of the day's ``keys`` once: the target asked to create each once (``posts()``: its
     create calls so far; up to ``refused()`` more when it refused some calls that were retried), one run
     created it and the other skipped or held it (``created_once``), the audit says so (``audited_once``),
-    and, ``replay_held``, what a run held is replayed without a POST. The two runs' write counts."""
+    and, ``replay_held``, what a run held is replayed without a POST (with ``replays``, the flow's
+    ``build_replays``). The two runs' write counts."""
     from racing import race_written
 
     integration = world.spec.name
