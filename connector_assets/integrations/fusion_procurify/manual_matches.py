@@ -12,9 +12,7 @@ neither side: ``suppliers`` never sends the matched vendor the supplier's name, 
 suppliers.
 """
 
-from collections.abc import Callable
-from typing import Any
-
+from connector_assets.flows.replays import Resources
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.manual_pairs import PAIRING as MANUAL_PAIRING
 from connector_assets.integrations.fusion_procurify.manual_pairs import find_fusion_supplier
@@ -64,7 +62,6 @@ manual_match_assets = [fusion_procurify_manual_matches]
 # The flows whose replay asks who a vendor is paired with (``suppliers``, ``vendors``, ``purchase_orders``,
 # ``invoices``) list ``matches_first`` in their ``Replay.first``: a replay of any of them loads the file
 # first, as their jobs do (the asset is upstream of their mapped steps, ``vendor_pairs.MATCHES_ASSET``).
-Resources = Callable[[], dict[str, Any]]
 
 
 def load_for_replay(ledger: Ledger, resources: Resources) -> FileLoad | None:
