@@ -23,13 +23,6 @@ from connector_assets.runtime.polling import build_poll_schedule
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
 
-__all__ = [
-    "DayReconciliation",
-    "ReconciliationWords",
-    "build_day_reconciliation",
-    "wiring",
-]
-
 
 @dataclass(frozen=True)
 class ReconciliationWords:

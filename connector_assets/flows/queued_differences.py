@@ -11,8 +11,6 @@ from typing import Protocol
 
 from connector_assets.flows.reconciliation import Report
 
-__all__ = ["Queue", "queued_differences"]
-
 
 class Queue(Protocol):
     """A flow's retry queue as a reconciliation asks it (``Expectations``)."""

@@ -33,26 +33,6 @@ from dagster import (
 
 from connector_assets.flows.amounts import quantum
 
-__all__ = [
-    "CHECK",
-    "CURRENCY_MISMATCH",
-    "PER_KIND",
-    "SAMPLE",
-    "Difference",
-    "Expected",
-    "Report",
-    "amount",
-    "build_reconciliation_asset",
-    "cell",
-    "currencies_differ",
-    "day_window",
-    "differences_path",
-    "markdown_table",
-    "iso_day",
-    "money",
-    "period_of",
-]
-
 CHECK = "in_balance"
 SAMPLE = 25  # rows of a summary table (per supplier ...) in metadata; the count says how many in all
 PER_KIND = 10  # rows of each kind of difference (and of expected gap) shown in metadata; the CSV has all

@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-__all__ = ["CallCounts", "CountedJde", "counted"]
-
 
 class CallCounts(Protocol):
     """A report that counts API calls per system (``flows.reconciliation.Report``, JDE <-> BILL's own)."""

@@ -15,8 +15,6 @@ from connector_assets.flows.reconciliation import Report
 from connector_resources.ledger import Ledger
 from connector_resources.ledger.records import QueueItem
 
-__all__ = ["Expectations", "FlowQueues", "QUEUE_LIMIT", "key_variants"]
-
 QUEUE_LIMIT = 1_000_000  # items read per status: all of them, in practice
 
 HELD_PERIOD = "held for a closed accounting period"

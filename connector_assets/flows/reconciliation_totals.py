@@ -9,8 +9,6 @@ from decimal import Decimal
 
 from connector_assets.flows.reconciliation import Report, markdown_table, money
 
-__all__ = ["ROWS", "SideTotals"]
-
 ROWS = 100  # rows of the table in metadata
 
 
