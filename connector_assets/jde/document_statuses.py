@@ -4,9 +4,9 @@ them from its settings; its flow and reconciliation judge by the same rule.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
+from connector_assets.jde.order_status import status
 
 
 @dataclass(frozen=True)
@@ -18,21 +18,16 @@ class DocumentStatuses:
     voucher_statuses: frozenset[str]  # F0411.PST of vouchers sent
 
 
-def _status(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
-
-
 def open_lines(order: JdePurchaseOrder, statuses: DocumentStatuses) -> list[dict]:
     """The order's lines not closed or cancelled (last status below the closed status)."""
-    return [line for line in order.lines if (_status(line.get("LTTR")) or 0) < statuses.closed_status]
+    return [line for line in order.lines if (status(line.get("LTTR")) or 0) < statuses.closed_status]
 
 
 def order_approved(order: JdePurchaseOrder, statuses: DocumentStatuses) -> bool:
     """Every open line has reached the approved status (and there is one): an order partly in approval
     waits, so it is never sent with some lines missing."""
     lines = open_lines(order, statuses)
-    return bool(lines) and all((_status(line.get("LTTR")) or 0) >= statuses.approved_status for line in lines)
+    return bool(lines) and all((status(line.get("LTTR")) or 0) >= statuses.approved_status for line in lines)
 
 
 def voucher_payable(voucher: JdeVoucher, statuses: DocumentStatuses) -> bool:

@@ -323,8 +323,7 @@ class JdeVoucher:
     @property
     def order(self) -> int | None:
         """The purchase order (PO) the voucher matches, from its first pay item."""
-        text = str(self.pay_items[0].get("PO") or "").strip()
-        return int(text) if text.isdigit() else None
+        return _number(self.pay_items[0].get("PO"))
 
     @property
     def foreign(self) -> bool:

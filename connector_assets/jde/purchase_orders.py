@@ -221,15 +221,3 @@ def orchestrate(session: Any, name: str, inputs: dict[str, Any], what: str) -> d
         if exc.is_business_error:
             raise JdeRefused(f"{what}: {jde_reason(exc)}") from None
         raise
-
-
-__all__ = [
-    "CREATE_PURCHASE_ORDER",
-    "PO_HEADER_TABLE",
-    "PO_LINE_TABLE",
-    "UPDATE_PURCHASE_ORDER",
-    "PurchaseOrderLines",
-    "PurchaseOrders",
-    "order_id",
-    "parse_order_id",
-]
