@@ -12,12 +12,20 @@ LOOKUP_BATCH = 100
 
 
 def browse_in(
-    session: Any, table: str, column: str, values: Sequence[Any], columns: Sequence[str]
+    session: Any,
+    table: str,
+    column: str,
+    values: Sequence[Any],
+    columns: Sequence[str],
+    *,
+    key_columns: Sequence[str] | None = None,
 ) -> Iterator[dict]:
-    """Rows of ``table`` whose ``column`` is one of ``values`` (aliases in ``columns``)."""
+    """Rows of ``table`` whose ``column`` is one of ``values`` (aliases in ``columns``); ``key_columns``
+    only for a table the JDE client has no key of (``query.TABLE_KEYS``)."""
     qualified = [f"{table}.{alias}" for alias in columns]
+    keys = {"key_columns": key_columns} if key_columns else {}
     distinct = list(dict.fromkeys(values))
     for start in range(0, len(distinct), LOOKUP_BATCH):
         batch = distinct[start : start + LOOKUP_BATCH]
         conditions = [Condition(f"{table}.{column}", "EQUAL", value) for value in batch]
-        yield from session.browse(table, columns=qualified, conditions=conditions, match="MATCH_ANY")
+        yield from session.browse(table, columns=qualified, conditions=conditions, match="MATCH_ANY", **keys)

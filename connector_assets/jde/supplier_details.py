@@ -18,9 +18,9 @@ from typing import Any
 
 from connector_assets.jde.documents import addresses_in_effect
 from connector_assets.jde.extract import jde_timezone
-from connector_assets.jde.lookup import LOOKUP_BATCH
+from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
-from connector_resources.jde import Condition, JdeAllowlistError, JdeAuthError, jde_datetime, optional_tables
+from connector_resources.jde import JdeAllowlistError, JdeAuthError, jde_datetime, optional_tables
 from connector_resources.redaction import register_secret
 
 # Not in the reference: general JDE knowledge (see the module docstring). Names for ``FlowSpec.reads``.
@@ -128,17 +128,9 @@ def contact_reads() -> tuple[str, ...]:
 
 
 def _rows(session: Any, table: str, an8s: Sequence[int], columns: list[str]) -> Iterator[dict[str, Any]]:
-    """``table``'s rows of ``an8s``, 100 address numbers a call; a refusal names the table."""
-    qualified = [f"{table}.{alias}" for alias in columns]
-    keys = _KEYS.get(table)
+    """``table``'s rows of ``an8s`` (``browse_in``); a refusal names the table."""
     with _Refused(table):
-        for start in range(0, len(an8s), LOOKUP_BATCH):
-            conditions = [
-                Condition(f"{table}.AN8", "EQUAL", an8) for an8 in an8s[start : start + LOOKUP_BATCH]
-            ]
-            yield from session.browse(
-                table, columns=qualified, conditions=conditions, match="MATCH_ANY", key_columns=keys
-            )
+        yield from browse_in(session, table, "AN8", an8s, columns, key_columns=_KEYS.get(table))
 
 
 def _number(value: Any) -> int | None:
