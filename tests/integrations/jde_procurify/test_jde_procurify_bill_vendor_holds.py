@@ -102,11 +102,10 @@ class Procurify:
 
 
 @pytest.fixture
-def held(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def held(ledger: Ledger) -> dict[str, Any]:
     """Two bills held on their vendor's key before the rule: one of the "Other" vendor (type 1, never
-    sent), one of a regular vendor (the vendors flow sends it). Replay registrations are the test's own."""
-    monkeypatch.setattr(held_parents, "_CHECKS", {})
-    monkeypatch.setattr(replay, "_handlers", {})
+    sent), one of a regular vendor (the vendors flow sends it). Replays are the test's own (built from the
+    flow on its resources)."""
     return {
         vendor: held_on(
             ledger, BILLS, f"bill-of-{vendor}", f"{INTEGRATION}:vendor:procurify:{vendor}", "held"
