@@ -156,15 +156,6 @@ def invoice_of(fusion: Any, invoice_id: str, invoice: Mapping[str, Any] | None) 
     )
 
 
-def fusion_invoice(fusion: Any, invoice_id: str, known: Mapping[str, Any] | None = None) -> FusionInvoice:
-    """Invoice ``invoice_id`` as Fusion holds it (``known``: a copy already read this run), one read."""
-    try:
-        invoice = dict(known) if known is not None else fusion.get("invoices", invoice_id)
-    except FusionNotFoundError:
-        return FusionInvoice(invoice_id, False)
-    return invoice_of(fusion, invoice_id, invoice)
-
-
 def fusion_invoices(fusion: Any, invoice_ids: Iterable[str]) -> dict[str, FusionInvoice]:
     """InvoiceId -> the invoice as Fusion holds it now, with its lines, read in lists of keys
     (``iter_in``); an id Fusion does not answer for is not found."""

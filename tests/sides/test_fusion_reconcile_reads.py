@@ -9,11 +9,11 @@ from connector_assets.fusion.reconcile_reads import (
     FusionInvoiceLine,
     FusionPoLine,
     created_on,
-    fusion_invoice,
     fusion_invoices,
     fusion_order,
     fusion_orders,
     fusion_po_of,
+    invoice_of,
 )
 from connector_resources.fusion.errors import FusionNotFoundError
 
@@ -45,7 +45,7 @@ def test_an_invoice_reads_its_amount_cancellation_and_paid_status():
             }
         }
     )
-    invoice = fusion_invoice(pod, "9")
+    invoice = invoice_of(pod, "9", pod.get("invoices", "9"))
     # Read exactly, in the invoice's currency: a dinar invoice's fils are not rounded to cents before the
     # reconciliation compares them with the bill's.
     assert (invoice.found, invoice.amount, invoice.currency, invoice.canceled, invoice.paid) == (
@@ -56,7 +56,7 @@ def test_an_invoice_reads_its_amount_cancellation_and_paid_status():
         "paid",
     )
     assert invoice.label == "Fusion invoice N9 (InvoiceId 9)"
-    assert fusion_invoice(pod, "8").found is False
+    assert invoice_of(pod, "8", None).found is False
 
 
 def test_an_order_is_read_by_header_id_else_found_by_our_number():

@@ -11,13 +11,9 @@ from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.procurify.reconcile_reads import (
     RegisterBill,
     all_vendors,
-    bills_now,
     po_details,
-    po_total,
-    procurify_po,
     register_bill,
     requisition_and_items,
-    requisition_total,
 )
 from connector_assets.procurify.register_comparison import RegisterComparison, RegisterWords
 from connector_resources.procurify.errors import ProcurifyNotFoundError
@@ -66,36 +62,6 @@ def test_a_register_bill_reads_amount_status_payment_and_who_sent_it():
     assert not register_bill(
         {**bill, "last_export_date": "x"}, "2026-11", frozenset({2}), True
     ).exported_elsewhere
-
-
-def test_pos_are_summed_without_the_cancelled_and_a_missing_one_is_named():
-    session = Session(
-        {
-            ("purchase_orders", "1"): {"state": 2, "subtotal": "10", "total": "11"},
-            ("purchase_orders", "2"): {"state": 1},
-        }
-    )
-    both = po_total(session, [1, 2])
-    assert (both.what, both.found, both.subtotal, both.total) == (
-        "POs 1, 2 (cancelled: 2)",
-        True,
-        Decimal(10),
-        Decimal(11),
-    )
-    assert po_total(session, [3]).problem == "PO 3 not found"
-    assert procurify_po(session, "3").found is False
-
-
-def test_a_requisition_is_found_by_its_description_and_a_bill_by_its_uuid():
-    session = Session(
-        {("bills", "u1"): {"status": 2, "invoice_date": "2026-10-03"}},
-        [{"uuid": "r1", "num": 41, "status": 3, "totalPrice": "5"}],
-    )
-    found = requisition_total(session, "r1", "JDE order 1 OP (company 00001)", date(2026, 11, 1))
-    assert found.what == "requisition 41 (purchased, PO not linked yet)" and found.subtotal == Decimal(5)
-    assert requisition_total(session, "r2", "-", date(2026, 11, 1)).problem == "not found by its description"
-    period = lambda bill: bill["invoice_date"][:7]  # noqa: E731
-    assert bills_now(session, ["u1", "u2"], period) == {"u1": "Approved, dated 2026-10", "u2": "not found"}
 
 
 @dataclass(frozen=True)
