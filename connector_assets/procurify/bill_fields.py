@@ -34,6 +34,21 @@ def bill_vendor_id(bill: Mapping[str, Any]) -> str:
     return text if text.isdigit() else ""
 
 
+# Bill ``status`` codes by name (reference 2.6): a refusal or a reconciliation row names the status as a
+# Procurify user sees it ("Payment Confirmed", not ``6``).
+BILL_STATUS_NAMES = {
+    0: "Draft",
+    1: "Confirmed",
+    2: "Approved",
+    3: "Denied",
+    4: "Paid",
+    5: "Withdrawn",
+    6: "Payment Confirmed",
+    7: "Payment Approved",
+    8: "Payment Limbo",
+}
+
+
 def status_code(bill: Mapping[str, Any]) -> int | None:
     """The bill's ``status`` code (an integer in the reference; a digit string is read too)."""
     raw = bill.get("status")

@@ -14,9 +14,8 @@ from typing import Any, ClassVar
 from connector_assets.flows.core import Created, FlowSpec, Mapped, replay_handler
 from connector_assets.flows.replays import HandlerBuilder, Resources
 from connector_assets.flows.targets import SessionTarget
-from connector_assets.procurify.bill_fields import status_code
+from connector_assets.procurify.bill_fields import BILL_STATUS_NAMES, status_code
 from connector_assets.procurify.bill_marks import mark_bill_paid, marked_paid
-from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import ReplayHandler, ReplayOutcome, shared_context, shared_value
 

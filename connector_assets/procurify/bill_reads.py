@@ -14,8 +14,7 @@ from typing import Any
 
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
-from connector_assets.procurify.bill_fields import bill_vendor_id, describe, status_code
-from connector_assets.procurify.bill_status import BILL_STATUS_NAMES
+from connector_assets.procurify.bill_fields import BILL_STATUS_NAMES, bill_vendor_id, describe, status_code
 from connector_assets.procurify.record_reads import (
     NOT_FOUND,
     RecordReadFailed,

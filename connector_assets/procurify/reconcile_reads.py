@@ -12,9 +12,9 @@ integration sent a bill (its ledger's cross-reference).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,9 +22,8 @@ from connector_assets.asset_keys import asset_key
 from connector_assets.flows.amounts import amount
 from connector_assets.flows.reconciliation import day_window
 from connector_assets.flows.values import text
-from connector_assets.procurify.bill_fields import currency_code, in_currency, status_code
+from connector_assets.procurify.bill_fields import BILL_STATUS_NAMES, currency_code, in_currency, status_code
 from connector_assets.procurify.bill_marks import has_payment
-from connector_assets.procurify.bill_register import status_name
 from connector_assets.procurify.staged_bills import staged_bills
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 
@@ -51,6 +50,41 @@ def changed(session: Any, entity: str, day: str) -> Iterator[dict[str, Any]]:
 
 
 # -- bills ----------------------------------------------------------------------------------------------
+
+
+def month(period: str) -> tuple[date, date]:
+    """First and last day of ``2026-11``."""
+    first = date.fromisoformat(f"{period}-01")
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def bills_in_period(
+    session: Any,
+    vendor_id: str,
+    period: str,
+    date_fields: Iterable[str],
+    period_of_bill: Callable[[Mapping[str, Any]], str | None],
+) -> dict[str, dict[str, Any]]:
+    """Bill uuid -> the vendor's Procurify bill (list row) dated in ``period``: one list read per field of
+    ``date_fields`` over the month (``vendor``, ``<field>_0`` / ``<field>_1``, reference 2.6), kept when
+    ``period_of_bill`` (the integration's rule) says it is the period's; a later read wins for a bill two
+    reads return; bills without a uuid are left out."""
+    first, last = month(period)
+    found: dict[str, dict[str, Any]] = {}
+    for field in date_fields:
+        filters = {"vendor": vendor_id, f"{field}_0": first, f"{field}_1": last}
+        for bill in session.iter_all("bills", filters=filters):
+            uuid = str(bill.get("uuid") or "").strip()
+            if uuid and period_of_bill(bill) == period:
+                found[uuid] = bill
+    return found
+
+
+def status_name(bill: Mapping[str, Any], code: int | None) -> str:
+    """The bill's status as a Procurify user reads it (``Approved``), for its status ``code``; the raw
+    status when the code has no name, ``?`` without a code."""
+    return BILL_STATUS_NAMES.get(code, str(bill.get("status") or "").strip()) if code is not None else "?"
 
 
 @dataclass(frozen=True)

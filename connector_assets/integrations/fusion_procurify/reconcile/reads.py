@@ -20,8 +20,7 @@ from connector_assets.flows.values import text
 from connector_assets.integrations.fusion_procurify import invoices as invoice_flow
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify import reconcile_reads as procurify_reads
-from connector_assets.procurify.bill_register import bills_in_period
-from connector_assets.procurify.reconcile_reads import RegisterBill
+from connector_assets.procurify.reconcile_reads import RegisterBill, bills_in_period
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 
@@ -94,7 +93,7 @@ def register(
     session: Any, ledger: Ledger, vendor_id: str, period: str, statuses: frozenset[int]
 ) -> list[RegisterRow]:
     """The vendor's Procurify bills dated (``invoice_date``) in the period, any status, each once (one list
-    read, ``bill_register.bills_in_period``)."""
+    read, ``procurify.reconcile_reads.bills_in_period``)."""
     found = bills_in_period(session, vendor_id, period, ("invoice_date",), invoice_period)
     return [
         RegisterRow(

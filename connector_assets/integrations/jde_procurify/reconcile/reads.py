@@ -235,10 +235,8 @@ def posted_batch(ledger: Ledger, bill_uuid: str) -> str | None:
 
 def register(session: Any, vendor_id: str, period: str) -> dict[str, dict[str, Any]]:
     """Bill uuid -> every bill of the vendor dated in the period, any status (one list read per date
-    field: ``bill_register.bills_in_period``)."""
-    from connector_assets.procurify.bill_register import bills_in_period
-
-    return bills_in_period(session, vendor_id, period, BILL_DATE_FIELDS, bill_period)
+    field: ``procurify.reconcile_reads.bills_in_period``)."""
+    return procurify_reads.bills_in_period(session, vendor_id, period, BILL_DATE_FIELDS, bill_period)
 
 
 def batches(jde: Any, uuids: Iterable[str], posting: str, user: str) -> dict[str, jde_reads.JdeBatch]:
