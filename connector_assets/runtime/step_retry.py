@@ -1,12 +1,9 @@
 """The one step-retry policy of the connector, and which errors it may retry.
 
-Why this exists: Dagster's ``RetryPolicy`` retries a step on *any* exception. A record whose
-``updated_at`` is not a timestamp, a 400 refusal, a wrong password or a host missing from the JDE
-allow-list is exactly as wrong on the third attempt as on the first, so retrying them only delays the
-failure (minutes of backoff per step) and buries the cause under retry noise. The HTTP core already
-retries transient failures inside each call (``connector_resources.http``); a step-level retry is for
-a whole step meeting an outage that outlasted those: the server down (5xx, no answer), throttling that
-outlasted the call's own retries, the ledger database dropping its connection.
+Why: Dagster's ``RetryPolicy`` retries a step on *any* exception, yet a 400 refusal, a wrong password or a
+host missing from the JDE allow-list is as wrong on the third attempt as on the first: retrying only
+delays the failure and buries the cause. The HTTP core retries transient failures inside each call; a
+step retry is for an outage that outlasted those (server down, throttling, the ledger's connection lost).
 
 So every retried asset is declared with ``retried_asset`` (or wraps its body with ``fail_fast``): a
 transient error propagates and Dagster retries it under ``step_retry_policy``; anything else, or a
