@@ -256,5 +256,4 @@ account_code_assets = [
     fusion_procurify_account_code_orphans,
 ]
 
-# What the package's component lists for this flow.
 FLOW = Flow(ACCOUNT_CODES_FLOW, account_code_assets, replay=REPLAY)

@@ -74,4 +74,3 @@ ACCOUNTS: KeyCheckedTable = KeyCheckedTable.from_setting(
 )
 ACCOUNT_MAP_ASSET = ACCOUNTS.asset  # "fusion_procurify_account_map"
 fusion_procurify_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)
-account_map_tables = [fusion_procurify_account_map]

@@ -71,7 +71,6 @@ fusion_procurify_account_combinations = combinations_asset(
         "(exists, enabled, detail posting allowed, active on the day)."
     ),
 )
-combination_assets = [fusion_procurify_account_combinations]
 
 
 def intercompany() -> str:

@@ -65,7 +65,6 @@ DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(
 )
 DEPARTMENT_MAP_ASSET = DEPARTMENTS.asset  # "fusion_procurify_department_map"
 fusion_procurify_department_map = build_mapping_table_asset(DEPARTMENTS, group=INTEGRATION)
-department_map_tables = [fusion_procurify_department_map]
 
 
 def company_cost_center(

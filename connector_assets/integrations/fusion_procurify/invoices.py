@@ -290,7 +290,6 @@ __all__ = [
     "invoice_assets",
 ]
 
-# What the package's component lists for this flow.
 FLOW = Flow(INVOICES_FLOW, invoice_assets, replay=REPLAY)
 
 

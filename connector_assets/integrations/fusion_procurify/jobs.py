@@ -1,25 +1,12 @@
-"""Oracle Fusion <-> Procurify jobs and schedules: one job per flow and a schedule at the flow's
-``ML_FUSION_PROCURIFY_*_CRON``, plus the refresh of Fusion's account combinations.
+"""Oracle Fusion <-> Procurify jobs: one per flow (``fusion_procurify_<name>``) and its day-closing
+schedule (``flows.jobs.DAY_CLOSE``) at the flow's ``ML_FUSION_PROCURIFY_*_CRON``, plus the refresh of
+Fusion's account combinations. Every day is a UTC day (Fusion's ``LastUpdateDate`` and Procurify's stamps
+are UTC) and every cron fires in UTC.
 
 Neither side pushes events (Procurify has no webhooks, Fusion REST documents none), so every flow polls,
-every 10 minutes by default. The jobs and schedules are the shared kit's
-(``flows.jobs.FlowJobs``):
-
-* each flow's job holds the flow's own assets plus the staged sources, mapping tables and manual vendor
-  matches its mapped step reads (the matches file is upstream of every flow reading vendor pairs, so their
-  jobs load it first: ``vendor_pairs.MATCHES_ASSET``), never another flow's assets (a purchase order whose
-  vendor has no Fusion supplier yet is held and released when the pair is made) and never Fusion's account
-  combinations, which keep their own refresh schedule (below): the list of values is read whole (it has no
-  change stamp), and a real pod holds tens of thousands of combinations, too many to re-read at every
-  10-minute poll of three flows;
-* a day-closing schedule per flow. The first tick after a partition day ended reads that day whole and
-  syncs it (once, asked of the instance); later ticks of the day poll today from the cursor;
-* a flow whose mapped step is not partitioned (a whole read) gets a plain cron schedule of its job.
-
-Days and crons: every staged entity of both systems is partitioned by UTC day (Fusion's ``LastUpdateDate``
-and Procurify's stamps are read in UTC), so "yesterday" is the UTC day and every cron fires in UTC.
-
-Schedules start running or stopped by ``ML_AUTOMATION_DEFAULT`` (``polling.connector_schedule``).
+every 10 minutes by default. The account combinations keep their own schedule: the list of values has no
+change stamp, so it is read whole, and a real pod holds tens of thousands of combinations, too many to
+re-read at every poll of three flows.
 """
 
 from __future__ import annotations
@@ -34,13 +21,6 @@ from connector_assets.fusion.charge_combinations import combinations_refresh
 from connector_assets.integrations.fusion_procurify.charge_accounts import COMBINATIONS_ASSET
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 
-__all__ = [
-    "COMBINATIONS_CRON",
-    "TIMEZONE",
-    "build_combinations_job_and_schedule",
-    "JOBS",
-]
-
 TIMEZONE = "UTC"
 COMBINATIONS_CRON = "ML_FUSION_PROCURIFY_ACCOUNT_COMBINATIONS_CRON"
 
@@ -52,8 +32,6 @@ def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:
     )
 
 
-# One job per flow (named after the flow, ``fusion_procurify_<name>``) and its schedule
-# (``fusion_procurify_<name>_schedule``) at the flow's cron setting, in UTC.
 # The purchase order and invoice flows read Fusion's account combinations, staged by their own refresh
 # (below) and, on a new instance, by the automation sensor: their ticks wait until it was staged once.
 JOBS = FlowJobs(

@@ -171,5 +171,4 @@ REPLAY = Replay(
 )
 
 
-# What the package's component lists for this flow.
 FLOW = Flow(PAYMENT_STATUS_FLOW, payment_status_assets, replay=REPLAY)

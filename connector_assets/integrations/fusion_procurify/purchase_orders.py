@@ -165,5 +165,4 @@ purchase_orders_assets = build_flow_assets(
     upstream=[PURCHASE_ORDERS_ASSET, REQUISITIONS_ASSET, *charge_accounts.UPSTREAM, MATCHES_ASSET],
 )
 
-# What the package's component lists for this flow.
 FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_orders_assets, replay=REPLAY)

@@ -46,7 +46,6 @@ from connector_assets.procurify.vendor_target import (
     open_vendors,
     vendor_target_replay,
 )
-from connector_assets.procurify.vendor_target import VendorRefused as VendorRefused
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
 
@@ -143,5 +142,4 @@ REPLAY = Replay(
 )
 
 
-# What the package's component lists for this flow.
 FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, replay=REPLAY)

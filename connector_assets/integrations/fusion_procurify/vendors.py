@@ -171,5 +171,4 @@ REPLAY = Replay(
 
 __all__ = ["FLOW", "VENDORS_FLOW", "vendor_assets"]
 
-# What the package's component lists for this flow.
 FLOW = Flow(VENDORS_FLOW, vendor_assets, replay=REPLAY)

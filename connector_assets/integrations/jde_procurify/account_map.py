@@ -62,7 +62,6 @@ ACCOUNTS: OneToOneTable = OneToOneTable.from_setting(
 )
 ACCOUNT_MAP_ASSET = ACCOUNTS.asset  # "jde_procurify_account_map"
 jde_procurify_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)
-account_map_tables = [jde_procurify_account_map]
 
 
 class AccountScope(account_codes.AccountScope):

@@ -400,5 +400,4 @@ REPLAY = replace(
 )
 
 
-# What the package's component lists for this flow.
 FLOW = Flow(BILLS_FLOW, bill_assets, replay=REPLAY)

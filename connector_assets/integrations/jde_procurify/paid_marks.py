@@ -186,5 +186,4 @@ REPLAY = Replay(
 )
 
 
-# What the package's component lists for this flow.
 FLOW = Flow(PAID_MARKS_FLOW, paid_marks_assets, replay=REPLAY)

@@ -254,5 +254,4 @@ REPLAY = jde_replay(
 )
 
 
-# What the package's component lists for this flow.
 FLOW = Flow(PAYMENTS_FLOW, payments_assets, replay=REPLAY)

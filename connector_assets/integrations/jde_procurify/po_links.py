@@ -151,5 +151,4 @@ REPLAY = Replay(
 )
 
 
-# What the package's component lists for this flow.
 FLOW = Flow(PO_LINKS_FLOW, po_links_assets, replay=REPLAY)

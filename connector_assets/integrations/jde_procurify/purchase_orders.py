@@ -168,5 +168,4 @@ purchase_orders_assets = [
     ),
 ]
 
-# What the package's component lists for this flow.
 FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_orders_assets, replay=REPLAY)

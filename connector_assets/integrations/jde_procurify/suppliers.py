@@ -45,7 +45,6 @@ from connector_assets.integrations.jde_procurify import vendor_pairs
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_procurify.supplier_mappers import ProcurifyVendorRecord, map_supplier
 from connector_assets.jde import assets as jde_staging
-from connector_assets.jde.extract import build_table_asset
 from connector_assets.jde.supplier_change_flows import supplier_changes_flow
 from connector_assets.jde.supplier_details import CONTACT_TABLES, SUPPLIER_SOURCES
 from connector_assets.jde.supplier_documents import (
@@ -54,7 +53,6 @@ from connector_assets.jde.supplier_documents import (
     inactive_reason,
     read_suppliers,
 )
-from connector_assets.jde.tables import SUPPLIER_ADDRESSES
 from connector_assets.procurify import vendor_target, vendor_writes
 from connector_assets.procurify.vendor_target import (
     KeyedVendors,
@@ -166,11 +164,6 @@ SUPPLIERS_FLOW = supplier_changes_flow(
     ROUTE, ProcurifyVendorRecord, map_suppliers, remap_suppliers, _vendors_for_run
 )
 
-# ``jde/supplier_addresses`` (F0116) is built by JDE -> BILL and Procore -> JDE too (same asset key): the
-# package's ``__init__`` includes this copy only when no other package in the Definitions brings one.
-supplier_addresses_asset = build_table_asset(SUPPLIER_ADDRESSES, jde_staging.jde_partitions)
-supplier_tables = [supplier_addresses_asset]
-
 supplier_assets = build_flow_assets(
     SUPPLIERS_FLOW,
     partitions_def=jde_staging.jde_partitions,
@@ -186,5 +179,4 @@ SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procurify", "stag
 REPLAY = Replay(write=vendor_target_replay(ProcurifyVendors), resources=SETTINGS_RESOURCES)
 
 
-# What the package's component lists for this flow.
 FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, replay=REPLAY)

@@ -30,11 +30,6 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.jde_procurify.vendor_pairs import long_address_number
 from connector_assets.jde.supplier_inputs import ALKY_MAX, COMPANY_MAX, SupplierContactColumns, contact_fields
 from connector_assets.jde.supplier_lengths import CONTACT_INPUTS, length_problems
-
-# PURCHASABLE_TYPES and vendor_type are re-exported: ``reconcile.vendors`` still imports them from here.
-from connector_assets.procurify.vendor_fields import (
-    PURCHASABLE_TYPES as PURCHASABLE_TYPES,
-)
 from connector_assets.procurify.vendor_fields import (
     content_fingerprint,
     first_email,
@@ -42,7 +37,6 @@ from connector_assets.procurify.vendor_fields import (
     not_purchasable_why,
 )
 from connector_assets.procurify.vendor_fields import vendor_label as label
-from connector_assets.procurify.vendor_fields import vendor_type as vendor_type
 from connector_resources import settings
 from connector_resources.refusals import source_invalid
 

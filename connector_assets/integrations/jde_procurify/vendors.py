@@ -22,7 +22,6 @@ Once paired, a vendor carries the address number and is JDE's (``suppliers`` kee
 later edits made in Procurify are not sent back to JDE by this flow.
 """
 
-import math
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -156,11 +155,6 @@ VENDORS_FLOW = BACK_ROUTE.flow(
 vendor_assets = vendor_poll_assets(VENDORS_FLOW)
 
 
-def calls_per_poll(vendors: int, page_size: int) -> int:
-    """List calls of a whole vendor read: what a poll with nothing to send costs (the token is cached)."""
-    return max(1, math.ceil(vendors / page_size))
-
-
 # -- replay --------------------------------------------------------------------------------------------------
 
 
@@ -173,5 +167,4 @@ REPLAY = Replay(
 )
 
 
-# What the package's component lists for this flow.
 FLOW = Flow(VENDORS_FLOW, vendor_assets, replay=REPLAY)

@@ -29,9 +29,9 @@ from connector_assets.integrations.jde_procurify.suppliers import (
     SUPPLIERS_FLOW,
     fallback_email,
     supplier_assets,
-    supplier_tables,
 )
 from connector_assets.jde.assets import jde_assets
+from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.supplier_details import SupplierDetails
 from connector_assets.procurify.vendor_writes import FALLBACK_KEY
 from connector_resources.ledger import Ledger, QueueItem
@@ -44,6 +44,7 @@ FALLBACK = "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"
 SOURCES = ("jde/suppliers", "jde/address_book", "jde/supplier_addresses")
 FLOW = ("jde_procurify/suppliers_mapped", "jde_procurify/suppliers_written")
 WRITTEN = "jde_procurify/suppliers_written"
+supplier_tables = [supplier_addresses_asset]  # F0116, staged by the deployment (``system_sides``)
 
 
 # -- the pure mapper ---------------------------------------------------------------------------------------

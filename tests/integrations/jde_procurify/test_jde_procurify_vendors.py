@@ -14,6 +14,7 @@ them has ended) and leaves one supplier per vendor, each vendor carrying its AN8
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,7 +40,6 @@ from connector_assets.integrations.jde_procurify.vendor_mappers import (
 from connector_assets.integrations.jde_procurify.vendors import (
     EXTERNAL_ID_PENDING,
     VENDORS_FLOW,
-    calls_per_poll,
     vendor_assets,
 )
 from connector_assets.jde.targets import ADD_UPDATE_SUPPLIER
@@ -137,6 +137,11 @@ def test_the_fingerprint_follows_what_is_sent_and_decided_not_date_modified():
     assert fingerprint(_vendor(external_id="4343")) != base
     assert fingerprint(_vendor(active=False)) != base
     assert fingerprint(_vendor(email=["billing@granite.example"])) != base
+
+
+def calls_per_poll(vendors: int, page_size: int) -> int:
+    """List calls of a whole vendor read: what a poll with nothing to send costs (the token is cached)."""
+    return max(1, math.ceil(vendors / page_size))
 
 
 def test_calls_per_poll_is_one_list_call_per_page():

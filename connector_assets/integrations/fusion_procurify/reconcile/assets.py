@@ -1,10 +1,6 @@
-"""The reconciliation asset, its job and its schedule (``flows.day_reconciliation``), declared.
-
-``fusion_procurify/reconciliation`` (UTC day, like the flows' partitions) reads after the target assets of
-the flows whose records it compares; the metadata holds the counts per kind, the first rows of each kind,
-the expected gaps, the full list as a CSV beside the staging (``differences_csv``), the API calls per
-record compared and one table per comparison (``per_vendor_period``, ``per_order``). The schedule closes the
-previous day at ``ML_FUSION_PROCURIFY_RECONCILE_CRON`` (UTC), as jde_procurify's does.
+"""``fusion_procurify/reconciliation`` (UTC day, like the flows' partitions), its job and its schedule
+closing the previous day at ``ML_FUSION_PROCURIFY_RECONCILE_CRON`` (UTC) (``flows.day_reconciliation``);
+it reads after the target assets of the flows whose records it compares.
 """
 
 from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
@@ -47,5 +43,5 @@ RECONCILE = build_day_reconciliation(
     INTEGRATION, ("procurify", "fusion"), FLOWS, reconcile_day, TIMEZONE, WORDS
 )
 RECONCILIATION = RECONCILE.name
-WIRING = RECONCILE.wiring()  # what the component lists (``IntegrationComponent.assembled``)
+WIRING = RECONCILE.wiring()
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING

@@ -1,12 +1,7 @@
-"""The reconciliation asset, its job and its schedule (``flows.day_reconciliation``), declared.
-
-``jde_procurify/reconciliation`` (UTC day, like the Procurify-sourced flows) reads after every flow's target
-asset and after the staged sources and master data it reads (so a run staging them reads after they are
-staged); the metadata holds the counts per kind, each kind's first rows, the full list as a CSV beside the
-staging (``differences_csv``), the expected gaps with the queue's reasons, the records compared and the API
-calls per record, and one summary table per comparison (``per_order``, ``per_vendor_period``). The schedule
-closes the previous day at ``ML_JDE_PROCURIFY_RECONCILE_CRON`` in the JDE time zone (after the flows' own
-ticks).
+"""``jde_procurify/reconciliation`` (UTC day, like the Procurify-sourced flows), its job and its schedule
+closing the previous day at ``ML_JDE_PROCURIFY_RECONCILE_CRON`` in the JDE time zone, after the flows' own
+ticks (``flows.day_reconciliation``). It reads after every flow's target asset and the staged sources and
+master data it compares, so a run staging them reads after they are staged.
 """
 
 from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
@@ -75,5 +70,5 @@ RECONCILE = build_day_reconciliation(
     INTEGRATION, ("jde", "procurify"), FLOWS, reconcile_day, jde_timezone, WORDS, STAGED
 )
 RECONCILIATION = RECONCILE.name
-WIRING = RECONCILE.wiring()  # what the component lists (``IntegrationComponent.assembled``)
+WIRING = RECONCILE.wiring()
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING
