@@ -1,10 +1,8 @@
 """Running a preview: each chosen flow's own job over the days asked, writing nothing, then its verdicts.
 
-One flow after the other in the integration's order (its suppliers before its orders), each its job's
-assets up to its write step, with the sources they read (``_selection``), in one run over the whole range
-(a backfill's single run: the reads stream day by day, the write step judges each day), on an ephemeral
-Dagster instance with the scratch ledger, a scratch staging folder and every write held
-(``connector_assets.preview``). A flow's verdicts then come from what the run left:
+One flow after the other in the integration's order (its suppliers before its orders), each in one run
+over the whole range (a backfill's single run: the reads stream day by day, the write step judges each
+day). A flow's verdicts then come from what the run left:
 
 * the audit events it recorded in the scratch ledger: create, update, adopt, skip, fail (refuse), hold;
   a refused, held or ambiguous record's kind and parameters from the item it left in the scratch queue

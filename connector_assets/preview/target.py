@@ -9,13 +9,10 @@ depend on it are judged as they would be after it; an update done. What was held
 values beside ours. ``write_once`` then records the outcome in the (scratch) ledger exactly as after a
 real write.
 
-The preview stands there as a ``PreviewBoundary``, the kit's ``flows.target_boundary.TargetBoundary``
-that ``capturing`` opens: each write step's target goes through it (``wrapped``), and a later flow
-reading such a record back from the target by its id (a purchase order naming the vendor the suppliers
-flow would create, or rename) reads it through ``as_written``: the record as the held writes would have
-left it, since the target has no such record yet, or still the old fields; one asking whether the target
-holds it (a payment on the bill's voucher batch) asks ``created_unsent``. Nothing below the preview
-imports this module.
+``capturing`` opens a ``PreviewBoundary`` (the kit's ``flows.target_boundary``): each write step's target
+goes through it, and a later flow reading such a record back by its id (a purchase order naming the vendor
+the suppliers flow would create, or rename) reads it as the held writes would have left it, since the
+target has no such record yet, or still the old fields.
 """
 
 from __future__ import annotations
@@ -236,7 +233,21 @@ class PreviewTarget:
                     self._capture.note(self._spec, record.source_key, verdict="ambiguous")
                 raise
             raise waits from error
-        if found is None:  # a record of the same whole key this preview would create: a run finds that
+        return self._noted(record, found)
+
+    def _find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """``find_many`` where the real target has one (``records.BatchFinder``): its batch search, with
+        what ``find`` adds (``_noted``)."""
+        answer = dict(self._target.find_many(records))
+        for record in records:
+            if record.source_key in answer:
+                answer[record.source_key] = self._noted(record, answer[record.source_key])
+        return answer
+
+    def _noted(self, record: Mapped, found: str | None) -> str | None:
+        """What the target found, else a record of the same whole key this preview would create (a run
+        finds that one); a match is remembered so that its update is noted as an adoption."""
+        if found is None:
             twin = self._capture.created_with(self._spec.name, record.natural_key)
             if twin is not None and twin != record.source_key:
                 found = f"{PLACEHOLDER} {twin}"
@@ -244,24 +255,6 @@ class PreviewTarget:
             with self._lock:
                 self._found[record.source_key] = str(found)
         return found
-
-    def _find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
-        """``find_many`` where the real target has one (``records.BatchFinder``): its batch search, with
-        what ``find`` adds: a record the target holds nothing for finds one of the same whole key this
-        preview would create, and a match is noted as an adoption."""
-        answer = dict(self._target.find_many(records))
-        for record in records:
-            if record.source_key not in answer:
-                continue
-            found = answer[record.source_key]
-            if found is None:
-                twin = self._capture.created_with(self._spec.name, record.natural_key)
-                if twin is not None and twin != record.source_key:
-                    found = answer[record.source_key] = f"{PLACEHOLDER} {twin}"
-            if found is not None:
-                with self._lock:
-                    self._found[record.source_key] = str(found)
-        return answer
 
     def create(self, record: Mapped) -> str | Created:
         try:
