@@ -1,53 +1,21 @@
 """The Fusion payables invoice write target, ``FusionInvoices``, for any flow that sends bills to Fusion as
-invoices (today Procurify -> Oracle Fusion invoices).
+invoices; an integration subclasses it with its ``spec`` and ``source_label`` (its system, in AP's words).
 
-Never twice. The natural key is (``InvoiceNumber``, ``Supplier``), which Payables keeps unique (reference
-§2.6): it is searched (``FusionSession.find_invoice``) before every create, so an invoice Fusion already
-holds (entered by hand, or created by an attempt whose answer was lost) is adopted. It is adopted only when
-its supplier, currency, amount and date agree with the bill; otherwise the bill is refused naming the
-difference (a person decides which is right). The pod's own duplicate-number refusal on create (a race with
-a person keying the same invoice) becomes the same search and the same adoption. An adopted invoice is
-never changed by the adoption itself.
+Never twice: the natural key (``InvoiceNumber``, ``Supplier``) is unique in Payables (reference §2.6), so it
+is searched before every create and after a duplicate refusal or a lost answer; a found invoice is adopted
+(never changed by that) only when its supplier, currency, amount and date agree with the bill, else the
+bill is refused naming the difference.
 
-A bill that changes after it was sent (its content differs from what was written): the invoice is read
-with its ETag; while it is not paid (``PaidStatus`` / ``AmountPaid``; on a pod without them, any non-void
-payment of it) nor canceled, a change of the header's date or description is sent with ``PATCH`` and
-``If-Match`` (a 412 re-reads and retries once, then ``FusionConflictError``, which queues it). A change of
-the currency or of the lines (amounts, accounts, PO matching: an amount change is always one, since the
-lines add up to it) is queued for a person with the reason: Fusion invoice lines are AP's to adjust (a line
-rewrite on a possibly accounted invoice is not a connector's decision). A paid or canceled invoice is never
-changed: queued for a person likewise.
+A bill changed after it was sent: while the invoice is neither paid nor canceled, a new header date or
+description is sent with ``PATCH`` and ``If-Match`` (a 412 re-reads and retries once). A new currency or
+new lines (an amount change is always one) are queued for a person: Fusion invoice lines are AP's to adjust,
+and a paid or canceled invoice is never changed.
 
-Validation. After a create or an adoption (and after a PATCH), ``FusionSession.validate_invoice`` runs
-Payables validation. The result is audited whatever it is, in the reason of the write's own event
-(``create`` / ``adopt``; after a PATCH, an ``update`` event of its own when it is not ``Validated``: the
-ledger's audit actions have no ``validate``); a result other than ``Validated`` (``Needs revalidation``:
-holds, lines not matching the amount) is **not** queued: the invoice is in Fusion and correct as far as the
-source says, and what stops validation (a hold, a tolerance, a closed period) is resolved in Fusion's
-invoice workbench, where AP sees it; replaying would only repeat the same answer. A validation call that
-fails (pod unavailable) is audited the same way and leaves the invoice written: Fusion validates it in its
-own scheduled validation run too. In a preview (every write held at the target boundary) the
-validation of an adopted invoice is held likewise and the adoption stands as the verdict.
-
-Accounting periods. Before an invoice is created (after the natural-key search: adopting one Fusion holds
-posts nothing), its accounting date (``AccountingDate``, else the ``InvoiceDate`` Payables accounts it on)
-is judged by the ledger's Payables periods, read once per session (``fusion.periods``), and the
-integration's policy (``flows.periods``): sent as dated in an Open period; held, nothing sent, naming the
-invoice, its date, the period and what to do under ``refuse``; under ``first_open_day`` created with
-``AccountingDate`` the first open day and the source's ``InvoiceDate``, said in the audit reason and marked
-``redated``. The integration's close window holds it first. Should Fusion refuse a date anyway, its
-refusal is the pod's 400 naming the invoice, queued as any refusal.
-
-A supplier or site Fusion lacks. The pod refusing the invoice's supplier or supplier site (a site removed
-between the mapping and the write) holds it on that record (``fusion.missing_sites``), not refused: it is
-released once Fusion has it, and the next run's mapping asks again before anything is sent.
-
-Why on the Fusion side: these are Fusion's API and AP's rules, the same whatever system the bills come
-from. An integration gives its flow (``spec``: whose ``invoice`` cross-reference holds a found invoice, and
-whose audit events an update's validation joins) and ``source_label`` (its system, as AP calls it), by
-subclassing; ``invoice_of`` turns the mapped body (``Invoice.payload()``) back into the typed ``Invoice``.
-It is a ``LedgerTarget`` on ``fusion``: the flow declares it by its class (``FlowRoute.flow``), which opens
-it on the run's Fusion session with the run's ledger, and states its replay with ``invoices_replay``.
+Validation runs after a create, an adoption or a PATCH and is audited whatever it answers, never queued:
+what stops it (a hold, a tolerance, a closed period) is resolved in Fusion's invoice workbench, and Fusion's
+own scheduled run validates an invoice whose call failed. Before a create the accounting date is judged by
+the Payables periods (``fusion.periods``, ``flows.periods``), and a supplier or site the pod refuses holds
+the bill until Fusion has it (``fusion.missing_sites``).
 """
 
 from __future__ import annotations

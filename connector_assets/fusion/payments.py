@@ -1,8 +1,7 @@
-"""Fusion payables payments and the invoices they pay, read and judged one way for every integration that
-needs to know whether Fusion has paid an invoice (and on which day). ``invoice_payments`` reads an invoice's
-payments from Fusion; the rest is pure.
+"""Whether Fusion has paid an invoice, and on which day, judged one way for every integration.
+``invoice_payments`` reads an invoice's payments from Fusion; the rest is pure.
 
-What the reference confirms, and what is tolerated. A payment (``payablesPayments``, reference §2.8) is keyed
+A payment (``payablesPayments``, reference §2.8) is keyed
 by ``CheckId`` and carries ``PaymentNumber``, ``PaymentAmount``, ``PaymentDate`` and ``VoidDate``; its
 ``relatedInvoices`` child is keyed by ``InvoicePaymentId`` and "carries the invoice reference and amount
 paid", names unconfirmed: ``InvoiceId``, ``InvoiceNumber`` and ``AmountPaid`` are read when present and
@@ -18,13 +17,9 @@ Whether an invoice is fully paid (``paid_state``), in this order (Fusion's own w
    every one is known;
 4. else it cannot be told.
 
-Currency. Every amount compared here is the invoice's, in its ``InvoiceCurrency``. A payment's
-``PaymentAmount`` is in the payment's ``PaymentCurrency``; when that is given and is not the invoice's
-currency (a payment in another currency, converted by Fusion), the amount is not taken as the invoice's:
-that payment's amount on the invoice is then unknown, never compared across currencies.
-
-The day it was paid is the latest ``PaymentDate`` of the invoice's non-void payments: the day Fusion finished
-paying it. A payment with a ``VoidDate`` counts for nothing.
+Every amount compared is in the invoice's ``InvoiceCurrency``: a payment whose ``PaymentCurrency`` is
+another has an unknown amount on the invoice, never compared across currencies. The day it was paid is the
+latest ``PaymentDate`` of its non-void payments; a payment with a ``VoidDate`` counts for nothing.
 """
 
 from collections.abc import Iterable, Mapping
@@ -239,12 +234,7 @@ def invoice_payments(
         named = [
             r for r in rows if attribute_text(r.get("InvoiceId")) or attribute_text(r.get("InvoiceNumber"))
         ]
-        if named and not any(
-            attribute_text(r.get("InvoiceId")) == invoice_id
-            if attribute_text(r.get("InvoiceId"))
-            else attribute_text(r.get("InvoiceNumber")) == number
-            for r in named
-        ):
+        if named and not any(_same_invoice(r, invoice_id, number) for r in named):
             continue
         kept.append(payment)
     return kept

@@ -16,18 +16,12 @@ A Fusion order or invoice names its supplier, site and business unit by display 
   ``SitePurposePayFlag`` for ``pay``. Both names are unconfirmed, so a site that does not carry the flag
   at all counts as serving any purpose; a flag present and false (``false``, ``N``, ``0``) excludes it.
 
-Several eligible sites: the choice is **deterministic, not refused**. A site whose purpose flag is set
-explicitly is preferred over one that merely lacks the flag; among equals, the lowest ``SupplierSiteId``
-(the oldest site) wins. Why not refuse: the other system has nothing that could tell the sites apart, so
-a refusal would hold every order and bill of a multi-site supplier for good, with no setting a finance
-user could change to free them; the site chosen is named on the Fusion document itself (and in the flow's
-mapped record), where an AP or purchasing user sees it and can change it before the order is sent or the
-invoice paid. Every choice among several is logged with the sites it chose from.
-
-No eligible site: ``(None, reason)`` in a finance user's words, naming the supplier, the purpose and the
-business unit (``Fusion supplier Acme (1234) has no active pay site in US1 Business Unit``), which the
-flows turn into a ``Rejected``. One ``SupplierSites`` per run or replay: the cache is never stale for
-longer than that.
+Several eligible sites: the choice is **deterministic, not refused** (a site whose purpose flag is set
+explicitly first, then the lowest ``SupplierSiteId``) and logged. The other system has nothing that could
+tell the sites apart, so a refusal would hold a multi-site supplier's orders and bills for good; the site
+chosen is named on the Fusion document, where AP or purchasing can change it. No eligible site:
+``(None, reason)`` naming the supplier, the purpose and the business unit. One ``SupplierSites`` per run or
+replay: its cache is never stale for longer than that.
 """
 
 from __future__ import annotations
