@@ -44,8 +44,8 @@ from dagster import (
     sensor,
 )
 
+from connector_assets.alerts.channels import alert_sensor_status
 from connector_assets.alerts.check_failures import latest_day_evaluation
-from connector_assets.alerts.status import alert_sensor_status
 from connector_assets.asset_keys import flow_asset_key
 from connector_assets.flows.day_checks import current_target
 from connector_assets.flows.written_check import CHECK, check_result, day_queue

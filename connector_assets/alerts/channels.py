@@ -8,18 +8,22 @@ redaction, so an HTTP error naming the URL never shows its token.
 
 from __future__ import annotations
 
+import logging
 import smtplib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Protocol
 
+from dagster import DefaultSensorStatus, SensorDefinition, SensorEvaluationContext, SkipReason, sensor
+
 from connector_assets.alerts.alert import Alert
 from connector_assets.flows.reason_text import clipped
+from connector_assets.runtime.automation import sensor_status
 from connector_resources import settings
 from connector_resources.http import HttpClient
 from connector_resources.http.policy import HttpPolicy
-from connector_resources.redaction import register_secret
+from connector_resources.redaction import redact, register_secret
 from connector_resources.vault import resolve_secret
 
 NO_CHANNEL = (
@@ -186,3 +190,64 @@ def any_channel() -> bool:
         settings.given(env)
         for env in ("ML_ALERT_SLACK_WEBHOOK_URL", "ML_ALERT_TEAMS_WEBHOOK_URL", "ML_ALERT_EMAIL_TO")
     )
+
+
+# -- delivery: one channel's outage does not silence the others -------------------------------------------
+
+
+class AlertNotDelivered(RuntimeError):
+    """No configured channel took the alert; the sensor tick fails, so the UI shows it and the next tick
+    tries again (its cursor did not move)."""
+
+
+def deliver(
+    alert: Alert, log: logging.Logger | logging.LoggerAdapter, channels: list[Channel] | None = None
+) -> list[str]:
+    """Send ``alert`` to ``channels`` (the configured ones by default); the names of those that took it.
+
+    A channel that fails is logged and skipped; when every one fails, ``AlertNotDelivered``."""
+    channels = configured_channels() if channels is None else channels
+    sent: list[str] = []
+    errors: list[str] = []
+    for channel in channels:
+        try:
+            channel.send(alert)
+        except Exception as exc:  # any channel error: the others must still be tried
+            errors.append(f"{channel.name}: {redact(exc)}")
+            log.error(redact(f"alert {alert.kind} not sent to {channel.name}: {exc}"))
+        else:
+            sent.append(channel.name)
+    if channels and not sent:
+        raise AlertNotDelivered(f"alert {alert.kind} reached no channel: " + "; ".join(errors))
+    if sent:
+        log.info(f"alert {alert.kind} sent to {', '.join(sent)}: {alert.safe_title()}")
+    return sent
+
+
+# -- the alert sensors: running when a channel is configured (they only read Dagster's event log and the
+# ledger and post messages, so turning them on needs no operator step); without one they follow the
+# project's running / stopped default (``automation.sensor_status``) and skip, saying why, when running.
+
+
+def alert_sensor_status() -> DefaultSensorStatus:
+    return DefaultSensorStatus.RUNNING if any_channel() else sensor_status()
+
+
+def alert_sensor(
+    name: str, description: str, minimum_interval_seconds: int = 60
+) -> Callable[[Callable[[SensorEvaluationContext], Any]], SensorDefinition]:
+    """``@alert_sensor(name, description)`` over ``evaluate(context)``: a sensor that skips with
+    ``NO_CHANNEL`` while no channel is configured, and else evaluates."""
+
+    def declare(evaluate: Callable[[SensorEvaluationContext], Any]) -> SensorDefinition:
+        def tick(context: SensorEvaluationContext) -> Any:
+            return evaluate(context) if any_channel() else SkipReason(NO_CHANNEL)
+
+        return sensor(
+            name=name,
+            default_status=alert_sensor_status(),
+            minimum_interval_seconds=minimum_interval_seconds,
+            description=description,
+        )(tick)
+
+    return declare

@@ -26,9 +26,8 @@ from dagster import (
 )
 
 from connector_assets.alerts.alert import Alert
-from connector_assets.alerts.delivery import AlertNotDelivered, deliver
+from connector_assets.alerts.channels import AlertNotDelivered, alert_sensor, deliver
 from connector_assets.alerts.sent_alerts import AlertedDays, day_key
-from connector_assets.alerts.status import alert_sensor
 from connector_assets.flows.day_checks import REPLAYED
 from connector_assets.flows.range_days import RANGE_DAYS
 from connector_assets.flows.written_check import CHECK as WRITTEN_CHECK

@@ -15,7 +15,7 @@ from dagster import (
 )
 
 from connector_assets.alerts.alert import Alert
-from connector_assets.alerts.delivery import AlertNotDelivered, deliver
+from connector_assets.alerts.channels import AlertNotDelivered, deliver
 from connector_assets.alerts.sent_alerts import SentMark
 
 PAGE = 200

@@ -22,8 +22,8 @@ from dagster import (
 )
 
 from connector_assets.alerts.alert import Alert
+from connector_assets.alerts.channels import alert_sensor
 from connector_assets.alerts.event_log import newest_storage_id, records_after, send_in_order
-from connector_assets.alerts.status import alert_sensor
 from connector_assets.runtime.dagster_compat import FreshnessState, FreshnessStateChange
 from connector_resources import settings
 

@@ -34,10 +34,8 @@ from dagster import (
 )
 
 from connector_assets.alerts.alert import Alert
-from connector_assets.alerts.channels import NO_CHANNEL, any_channel
-from connector_assets.alerts.delivery import deliver
+from connector_assets.alerts.channels import NO_CHANNEL, alert_sensor_status, any_channel, deliver
 from connector_assets.alerts.sent_alerts import SentMark
-from connector_assets.alerts.status import alert_sensor_status
 from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours
 from connector_assets.operations.health import LEDGER_HEALTH
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem

@@ -10,8 +10,13 @@ from alert_channels import SLACK_PATH, Received
 from http_server import CannedResponse, closed_port
 
 from connector_assets.alerts.alert import Alert
-from connector_assets.alerts.channels import configured_channels, slack_body, teams_body
-from connector_assets.alerts.delivery import AlertNotDelivered, deliver
+from connector_assets.alerts.channels import (
+    AlertNotDelivered,
+    configured_channels,
+    deliver,
+    slack_body,
+    teams_body,
+)
 from connector_resources.settings import SettingError
 
 ALERT = Alert(
