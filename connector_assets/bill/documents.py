@@ -1,11 +1,9 @@
 """BILL payments, wherever they came from: a signed webhook in the ledger inbox or the day's poll.
 
-Any integration that applies BILL payments reads them through this source (JD Edwards today). BILL
-delivers every event type to one endpoint, stored under the single inbox source ``bill``
-(``connector_resources.webhooks``, ``bill_source``); the poll of ``bill_payments`` (a UTC day partition on
-``updatedTime``) is the fallback for events that never arrived (BILL says webhooks must not be the only
-source of truth, reference 2.1). The shared collector (``connector_assets.flows.documents``) reads both;
-what is BILL's own is here:
+BILL delivers every event type to one endpoint, stored under the single inbox source ``bill``; the poll of
+``bill_payments`` (a UTC day partition on ``updatedTime``) is the fallback for events that never arrived (BILL
+says webhooks must not be the only source of truth, reference 2.1). The shared collector
+(``connector_assets.flows.documents``) reads both; what is BILL's own is here:
 
 * which deliveries a payments flow applies (``PAYMENT_EVENT_TYPES``); every other type (``vendor.*``,
   ``bill.archived`` ...) is acknowledged by the inbox sensor, never failed;

@@ -1,6 +1,6 @@
 """BILL bills whose vendor and links live in the ledger: ``BillBills`` with the ledger's cross-references.
 
-Used by JDE -> BILL bills (``integrations/jde_bill/bill_target.py``: ``BillsFromJde``). A record mapped
+A record mapped
 before its supplier synced takes the vendor's BILL id from the vendors flow's cross-reference; a bill one
 document made and another took over later (a voucher taking its order's bill over) is recorded in a link
 cross-reference, so a payments flow finds the document that now pays it. The record says which: its

@@ -2,12 +2,11 @@
 mapping tables, checked on BILL's side before anything is sent: each id in BILL and not archived (the
 staged ``bill/chart_of_accounts`` / ``bill/departments``, ``classifications``).
 
-Used by JDE -> BILL bills (``integrations/jde_bill/bill_mappings.py``, ``LineCoder``): the integration
-checks its own side first (the account and business unit exist in its system, ``unit_problem``) and names
-its tables in the refusals; ``bill_id_check`` checks the tables' BILL ids. Pure once built: the mapper
-calls it, no I/O. A line it cannot classify is a refusal as data (``classified``): a row missing from a
-table is ``mapping_missing`` naming the table and the value, a BILL id not in BILL (or archived) is
-``master_missing`` in BILL, a business unit the source lacks is ``source_invalid``.
+The integration checks its own side first (the account and business unit exist in its system,
+``unit_problem``) and names its tables in the refusals; ``bill_id_check`` checks the tables' BILL ids. Pure
+once built: the mapper calls it, no I/O. A line it cannot classify is a refusal as data (``classified``): a
+row missing from a table is ``mapping_missing`` naming the table and the value, a BILL id not in BILL (or
+archived) is ``master_missing`` in BILL, a business unit the source lacks is ``source_invalid``.
 """
 
 from collections.abc import Callable, Mapping

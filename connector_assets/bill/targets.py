@@ -1,10 +1,7 @@
 """BILL write targets: vendors and bills, each found in BILL before any create (the cross-reference first,
 in the kit), so a crashed attempt's record is adopted, never doubled (BILL has no idempotency keys, quirk 8).
-
-Why on the BILL side: a target knows BILL's API, not the system a record comes from; any integration
-writing to BILL maps its records to these bodies and natural keys and uses the same target. What is the
-other system's (which supplier a bill's vendor is, which bill stands for which document, what the ledger
-records after a write) comes in through ``BillBills``' hooks, overridden by the integration.
+What is the other system's (which supplier a bill's vendor is, which bill stands for which document, what
+the ledger records after a write) comes in through ``BillBills``' hooks, overridden by the integration.
 """
 
 from collections.abc import Iterable

@@ -1,9 +1,6 @@
 """Fusion's account combinations (``accountCombinationsLOV``) as staged and checked: each record read
 from the pod becomes one staged row (``combination_row``, ``stage_combinations``), and a staged row says
-whether a line can be charged to it on a day (``Combination.problem``). Why on the Fusion side: which
-combinations exist and take postings is Fusion's to say, whatever system the lines come from; how an
-integration builds a charge account from its own codes and departments, and which asset and setting it
-stages them under, stay with the integration.
+whether a line can be charged to it on a day (``Combination.problem``).
 
 Only ``_CODE_COMBINATION_ID`` is confirmed by the reference (§2.9); ``EnabledFlag``,
 ``DetailPostingAllowed``, ``StartDateActive``, ``EndDateActive`` and ``_SEGMENT1`` ... are the documented

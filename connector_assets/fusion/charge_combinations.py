@@ -2,9 +2,7 @@
 ``accountCombinationsLOV`` whole for an integration (``combinations_asset``), and ``Combinations``, the
 staged snapshot asked whether a combination, or a natural account anywhere, takes postings on a day, and
 what a segment value a table names may look like (``segment_problem``); the job and schedule re-reading
-them on their own cron (``combinations_refresh``). How
-one combination is staged and judged is ``account_combinations``'; which segments an integration builds a
-charge account from is the integration's (Oracle Fusion <-> Procurify: ``charge_accounts``).
+them on their own cron (``combinations_refresh``).
 """
 
 from __future__ import annotations

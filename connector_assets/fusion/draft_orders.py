@@ -1,10 +1,6 @@
 """Fusion's draft purchase order as the flows keep it, and what Fusion lets an integration change on an
 order it made. Pure: no I/O.
 
-The draft (``draft_order``) is checked when its payload is built (``checked_payload``: the field named);
-``body_of`` / ``draft_of`` turn it into the JSON the ledger keeps (and hashes) and back, amounts as decimal
-strings.
-
 What a changed order may do in Fusion (``order_differences``): the header attributes the draft resource lets
 an integration change (``Description``; Oracle documents PATCH of Description, Buyer and PaymentTerms on
 drafts and, from 25A, on open orders through a change order) are sent; a different supplier, currency,
@@ -13,9 +9,6 @@ open one, and a second order would duplicate the spend. Those come back as probl
 buyer, in the words of the system the order came from (``source``). The line attributes compared
 (``Quantity``, ``Price``, ``Description``) are unconfirmed names (docs/reference/oracle-fusion.md 2.4): one
 absent on every Fusion line is a problem too, naming it, since a change to it cannot be seen.
-
-Why on the Fusion side: these are Fusion's payload and Fusion's rules, the same for any system whose orders
-become Fusion orders; what an order is made of stays with the integration that maps it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Fusion purchase order write target: ``FusionPurchaseOrders`` finds, creates and submits a draft
-order, or brings an order up to date where Fusion allows. On the Fusion side because it knows Fusion's API,
-not the system an order comes from: an integration subclasses it with ``source_label`` (that system as a
-buyer calls it) and ``order_prefix_setting`` (the setting that numbers its orders), which its messages name.
+order, or brings an order up to date where Fusion allows. An integration subclasses it with
+``source_label`` (its system as a buyer calls it) and ``order_prefix_setting`` (the setting that numbers its
+orders), which its messages name.
 
 Writing. Natural key: the order number in the business unit (``find_purchase_order``, drafts included;
 a write step's chunk of claimed records at once, ``find_many``, when the numbers are ours).

@@ -2,9 +2,7 @@
 keep the suppliers moving, and the AP team who approves and pays the invoices the connector wrote, through
 the pod's operator routes (``/sandbox/...``); and which suppliers can take an order and an invoice.
 
-Why on the Fusion side: only the simulator is involved; the integration says which invoices are its own
-(the ledger) and which suppliers its sandbox set-up pairs. Never aimed at a configured (real) Fusion: the
-integrations ask ``flows.sandbox_setup.embedded`` first.
+Never aimed at a configured (real) Fusion: the integrations ask ``flows.sandbox_setup.embedded`` first.
 """
 
 from __future__ import annotations

@@ -19,9 +19,7 @@ Where a record's company comes from, and why each survives a replay:
   write back to Procore from a record that came from the other system (and names no Procore company) find
   it there, on any later day, after a replay or after staged files are purged. A vendor never recorded
   (linked before this change) is the first company's.
-
-Why here: these are facts about Procore's companies; an integration passes its name (``integration``),
-which keys its ledger rows, and keeps its own rules (which flow's holds name a vendor) to itself.
+An integration passes its name (``integration``), which keys its ledger rows.
 """
 
 from __future__ import annotations

@@ -4,8 +4,7 @@ once per step), a project's name for messages.
 
 A read that Procore answers with 404 becomes a refusal naming what could not be read (the item is queued
 and a replay tries again once the service account can read it); an outage is not caught here, so it fails
-the step instead (rerun). The refusals say what was not sent (``erp``: "JDE"). Used by Procore -> JD Edwards
-(purchase orders, vouchers, change orders).
+the step instead (rerun). The refusals say what was not sent (``erp``: "JDE").
 """
 
 from collections.abc import Mapping

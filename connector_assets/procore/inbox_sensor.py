@@ -3,8 +3,7 @@
 Reading the inbox's Procore events is ``inbox_events``'; the integration says which flows an entity concerns
 (``entity_flows``) and which flows have a job. The flows' staged assets re-read the day from Procore
 anyway, so an event only says *which flow should look now* rather than at the next daily close. The daily
-schedule stays the source of truth; a missed, late or discarded delivery costs only latency. Used by
-Procore -> JD Edwards (``procore_jde_inbox_sensor``).
+schedule stays the source of truth; a missed, late or discarded delivery costs only latency.
 
 For each batch of new inbox rows (cursor = the last row id seen) the sensor requests one run per
 (affected flow, UTC day of the event's ``timestamp``), with a run key naming the flow, the day and the

@@ -2,10 +2,8 @@
 that compares or completes what it staged: a requisition's lines, a commitment and its schedule of values,
 a project's commitment change orders and their lines (where this Procore serves them), vendors by id.
 
-Why on the Procore side: these reads know Procore's API (its companies, its unpaged change-order list, the
-``filters[id][]`` vendor list), not the system the records are compared with; a reconciliation of Procore
-with any ERP reads them the same way. A read that fails is returned as the reason (a string), so one
-unreadable record becomes one difference in a report, not a failed step.
+A read that fails is returned as the reason (a string), so one unreadable record becomes one difference in a
+report, not a failed step.
 """
 
 from collections import defaultdict

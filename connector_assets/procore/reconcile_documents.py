@@ -1,13 +1,7 @@
 """Procore documents as a reconciliation with another system reads and names them: the latest staged version
-of each record; a requisition with its commitment and lines, a commitment with its schedule of values and
-approved change orders and their lines (where Procore serves them), each read whole (``read_requisition``,
-``read_commitment``), each in its company (``company_reads``); the vendors an integration linked (from the
-ledger, as ``companies.vendor_companies``); a line's amount; and the words a finance user knows a project,
-commitment or requisition by.
-
-Why on the Procore side: these are facts of Procore's records (their fields, their staged versions), not of
-the system they are compared with; Procore -> JD Edwards reconciles with them, and a reconciliation of
-Procore with any other ERP would read and name them the same way. Live reads go through ``ProcoreReads``
+of each record, a requisition or a commitment read whole in its company, the vendors an integration linked,
+a line's amount, and the words a finance user knows a project, commitment or requisition by. Facts of
+Procore's records, the same whatever ERP they are compared with. Live reads go through ``ProcoreReads``
 (``procore.reads``): a read that fails is returned as the reason (a string).
 """
 

@@ -13,8 +13,7 @@ On a G703 that carries stored materials over from an earlier invoice, that would
 voucher's check against Procore's ``current_payment_due`` then refuses the invoice instead, with both
 figures.
 
-Used by Procore -> JD Edwards (``voucher_mappers``, and the reconciliation's expected amounts). Pure: no
-I/O, a ``str`` answer is what is wrong with the line, in a finance user's words.
+Pure: a ``str`` answer is what is wrong with the line, in a finance user's words.
 """
 
 from decimal import Decimal

@@ -5,8 +5,7 @@ A day's records come from the staged assets (``procore/requisitions`` ...), one 
 statuses count as approved is the integration's setting (``statuses``); which commitments a day's
 requisitions and commitments name, and in which company, are Procore facts. A mapped or refused record
 keeps its project id (``with_project``) so a replay reads it from its project in one call
-(``queued_projects``). Used by Procore -> JD Edwards (purchase orders, vouchers, change orders, and the
-reconciliation); an integration passes its name and settings.
+(``queued_projects``).
 """
 
 import json

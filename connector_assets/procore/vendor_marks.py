@@ -9,10 +9,7 @@ The mark is recorded as an ``update`` audit event of the vendors flow on Procore
 carries both values is not written (the event says so). Procore lets one integration own a vendor's
 ``origin_id``; a 409 ("owned by another integration") leaves the vendor as it is and the link lives in
 the ledger only, which the event says too: it is not retried, since it would be refused every time.
-
-Why on the Procore side: writing a vendor's ERP link and Procore's ownership rule are Procore's; the
-integration says what the values are (``OriginMark.values``), what its ERP's record is called and what
-else a written mark moves (``OriginMark.marked``), and declares the asset.
+The integration says what the values are and what else a written mark moves (``OriginMark``).
 """
 
 from __future__ import annotations

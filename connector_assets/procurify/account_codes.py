@@ -2,10 +2,8 @@
 search by ``code`` that refuses to pick among duplicates, and a create that forgets the listing when its
 answer is lost (the code may exist now). One copy for every flow that writes account codes to Procurify
 (JD Edwards and Oracle Fusion): each flow says how a code is keyed (``code_key``) and what an update
-leaves out, keeps or refuses (``not_updated``, ``kept``, ``renamed``), which differ. The code as sent
-(``account_code_record``, ``ProcurifyAccountCodeColumns``), whether a flow wrote a code (``written_codes``)
-and the orphan codes reported (``OrphanCode``, ``orphans_of``, ``orphan_codes_asset``) are written here
-once too; which ERP account a code stands for, and why a code is an orphan, stay each integration's.
+leaves out, keeps or refuses (``not_updated``, ``kept``, ``renamed``); which ERP account a code stands for,
+and why a code is an orphan, stay each integration's.
 
 No ``from __future__ import annotations`` here: pandera resolves the model's ``Series[int]`` through this
 module's globals (``flows.lazy_model``).

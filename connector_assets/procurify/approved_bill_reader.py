@@ -1,20 +1,15 @@
-"""One reader of approved Procurify bills for every flow that posts them to an ERP (Procurify -> JD Edwards
-bills as AP batches, Procurify -> Oracle Fusion invoices), on one Procurify session of a mapped step or a
-replay. What it does is the same for both flows:
+"""One reader of approved Procurify bills for every flow that posts them to an ERP, on one Procurify session
+of a mapped step or a replay.
 
-What is read. The day's staged bills (``procurify/bills``, polled on ``last_modified_datetime``), latest
-version each (``staged_bills``), whose ``status`` is one of the flow's approved statuses (a setting per
-flow; default 2 Approved and the payment states after it, 4/6/7/8). The list gives a slim bill, so each is
-read in full by its UUID (``GET /api/v2/ap/bills/{uuid}/``, docs/reference/procurify.md §2.6) for its items,
-account codes, departments, PO lines and note (``bill_reads.approved_full_bill``). Then the ERP's own reads
-and the mapping (``mapped``: the flow's subclass, e.g. the vendor's supplier and each account), and a refusal
-of a bill already sent names what it was sent as (``bill_reads.refused_after_sent``).
+What is read. The day's staged bills, latest version each, whose ``status`` is one of the flow's approved
+statuses (a setting per flow; default 2 Approved and the payment states after it, 4/6/7/8). The list gives a
+slim bill, so each is read in full by its UUID (``GET /api/v2/ap/bills/{uuid}/``, docs/reference/procurify.md
+§2.6) for its items, account codes, departments, PO lines and note (``bill_reads.approved_full_bill``). Then
+the ERP's own reads and the mapping (``mapped``: the flow's subclass, e.g. the vendor's supplier and each
+account), and a refusal of a bill already sent names what it was sent as (``bill_reads.refused_after_sent``).
 
-Procurify not answering. Every call is retried on 504s, timeouts and other 5xx with backoff, up to
-``ML_PROCURIFY_MAX_ATTEMPTS``. A read one bill needs (its full record, its vendor, its POs) that still fails
-queues that bill with a reason naming it and the read (``record_reads``) and the rest of the day is sent;
-the retry job or a replay reads it again. The day's bill list is read by ``procurify/bills``: when that
-still fails there is nothing to send, and that partition fails.
+Procurify not answering after the client's retries: a read one bill needs queues that bill alone
+(``record_reads``) and the rest of the day is sent.
 
 Exported elsewhere. A bill Procurify shows as exported (``last_export_date`` set) that the flow never sent
 was taken to an ERP by another process: it is skipped with an audit event, never sent a second time (the

@@ -3,13 +3,10 @@
 are refused naming why. On the Procurify side because these are Procurify's states, statuses and shapes,
 whatever system the orders go to: an integration subclasses ``ProcurifyOrders`` with how its ledger keys an
 order (``po_key``, ``requisition_key``), whether and as what it was sent (``sent``, ``sent_as``), the
-target's name (``target_label``) and what one order becomes there (``record``). Used by Procurify -> Oracle
-Fusion ``purchase_orders`` (``fusion_procurify.order_reader.OrderReader``).
+target's name (``target_label``) and what one order becomes there (``record``).
 
-A PO (``purchase_order``: a staged list row read in full with its ``order_items``, ``order_reads``): its
-live items (``order_fields.live_items``), its vendor (``pref_vendor``, else its items' vendor), its
-currency (``purchased_currency``) and the notes of the requisitions its lines were ordered on (``orderNum``,
-found among the vendor's requisitions; one not found is logged and its notes left out). A PO cancelled in
+A PO: its live items, its vendor (``pref_vendor``, else its items' vendor), its currency and the notes of
+the requisitions its lines were ordered on (one not found is logged and its notes left out). A PO cancelled in
 Procurify (state 1) before it was sent is skipped; after, it is refused for a person: cancelling or
 closing the order it became is a buyer's decision there, which the connector does not take. A PO with no
 vendor or no live line is refused; an unknown state is sent as a purchased PO (logged).

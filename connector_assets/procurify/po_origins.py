@@ -1,8 +1,7 @@
 """Which source order a Procurify purchase order came from, when an integration sends orders to Procurify as
 requisitions and a Procurify buyer purchases them: the PO's lines -> their requisitions -> the order whose
 requisition it was (the integration's cross-reference, order -> requisition uuid, asked through
-``order_of_requisition``). Used by JD Edwards -> Procurify ``po_links`` (made by ``PoLinks.origin_finder``,
-``procurify.po_links``, on the integration's ledger).
+``order_of_requisition``).
 
 What the reference gives to follow that chain (§2.4, §2.5): a PO read by number
 (``GET /api/v2/purchase_orders/{n}/``; the list has no lines) carries ``order_items`` whose ``orderNum`` is
@@ -20,10 +19,6 @@ requisition by number, so a number is turned into a uuid by, in order:
 
 A number that neither finds is not a requisition of ours: the PO did not come from the source system and
 is left alone.
-
-The link of a PO to its order is keyed by the order (its first PO) or ``<order>/<procurify_PO>`` (another
-PO of the same order: a requisition purchased as one PO per vendor, or in parts): ``link_key``,
-``order_of``.
 """
 
 from __future__ import annotations
@@ -48,7 +43,8 @@ def order_of(link_key: str) -> str:
 
 
 def link_key(order_key: str, procurify_po: int, first: bool) -> str:
-    """A PO link's source key: the order for its first PO, ``<order>/<procurify_PO>`` for another."""
+    """A PO link's source key: the order for its first PO, ``<order>/<procurify_PO>`` for another (a
+    requisition purchased as one PO per vendor, or in parts)."""
     return order_key if first else f"{order_key}{SIBLING}{procurify_po}"
 
 

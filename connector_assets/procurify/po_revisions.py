@@ -2,11 +2,10 @@
 (``revision``), or how the requisition differs while it is not purchased yet (``requisition_differences``).
 Pure: no I/O; the PO, the order items and the requisition body (as sent, ``line_items``) are handed in.
 
-Used by ``procurify.requisitions`` (the requisition target of JD Edwards -> Procurify ``purchase_orders``).
-On the Procurify side because these are Procurify's PO shape and what its v3 PO PUT can do: quantity, unit
-price and name of a line; never add or remove a line, change a line's vendor or account, or revise a
-cancelled, closed or paid PO. The system the order comes from is named in every problem (``source``, e.g.
-``JDE``), and each requisition line carries its source line in ``sku`` (``JDE 4011 line 1``).
+What Procurify's v3 PO PUT can do: quantity, unit price and name of a line; never add or remove a line, change
+a line's vendor or account, or revise a cancelled, closed or paid PO. The system the order comes from is named
+in every problem (``source``, e.g. ``JDE``), and each requisition line carries its source line in ``sku``
+(``JDE 4011 line 1``).
 """
 
 from __future__ import annotations

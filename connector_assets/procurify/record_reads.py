@@ -7,11 +7,6 @@ retry queue with a reason naming it and the read, the rest of the day is written
 ``ml-connector replay``) reads it again once Procurify answers. A day's *list* read is not made here: when
 it fails there is nothing to write, so it fails the partition (the step) with the client's message.
 
-Used by the approved-bill reader both bill flows share (``approved_bill_reader``: a bill's full record, its
-vendor, its POs' lines), by the JDE <-> Procurify ``purchase_orders`` (the paired vendor of an order) and
-``paid_marks`` (the bill a JDE payment marks paid), and by the Fusion <-> Procurify ``purchase_orders`` (a
-PO's full record and what its mapping reads).
-
 Only "no usable answer" is caught (``ProcurifyUnavailableError``: 5xx or no answer after every attempt);
 a 404, a refusal, a bad credential or a throttle that outlasted its retries keep their own handling.
 """

@@ -1,13 +1,10 @@
 """The Procurify requisition write target: ``ProcurifyRequisitions`` finds a requisition by its description,
-creates one, or revises the PO it became. On the Procurify side because it knows Procurify's API, not the
-system the orders come from: an integration subclasses it with ``source_label`` (that system, as the
-requisition's lines and the messages name it: ``JDE``), ``description_check_setting`` and its logger. Used
-by JD Edwards -> Procurify ``purchase_orders`` (``JdeOrdersInProcurify``).
+creates one, or revises the PO it became; an integration subclasses it with ``source_label`` (its system,
+as the requisition's lines and the messages name it: ``JDE``), ``description_check_setting`` and its logger.
 
-Writing (``write_one``): a known order unchanged is skipped; a new one is looked up by its description
-among requisitions created since the order date (``find_requisitions``: adopts what a crashed attempt
-created), then created. The run's first create is read back: a Procurify that does not keep the
-description stops the creates and fails the step (the description check setting).
+A new order is looked up by its description among requisitions created since the order date (adopting what a
+crashed attempt created), then created. The run's first create is read back: a Procurify that does not keep
+the description stops the creates and fails the step (the description check setting).
 
 A record's ``natural_key``: ``description`` and ``created_since`` (how to find the requisition),
 ``linked_po`` (the PO its requisition became, once linked) and ``vendor_id`` (the paired vendor).

@@ -2,11 +2,9 @@
 receiver and AP clerk acting through the simulator's operator routes (``/sandbox/...``), and the set-up steps
 that point its seeded vendors at another sandbox's suppliers.
 
-Why on the Procurify side: the API cannot create a purchase order (reference: requisition -> approved and
-purchased in Procurify -> PO), so every Procurify integration's ``make dev`` plays the same people on the
-connector's documents; each integration keeps only which documents they act on and in which order
-(its ``sandbox`` module). Nothing here is ever aimed at a configured (real) Procurify: the integrations
-ask ``flows.sandbox_setup.embedded`` first.
+The API cannot create a purchase order (requisition -> approved and purchased in Procurify -> PO), so
+someone must play these people. Never aimed at a configured (real) Procurify: the integrations ask
+``flows.sandbox_setup.embedded`` first.
 """
 
 from __future__ import annotations

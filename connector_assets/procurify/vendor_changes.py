@@ -1,9 +1,7 @@
 """Which Procurify vendors changed since the last poll, found by content: Procurify's vendor list has no
 "modified since" filter the flows can key on, so every poll reads the purchasable vendors whole and
 compares each one's fingerprint with the one the last poll kept in the ledger (a cursor per vendor,
-``<stream><vendor id>`` = ``<when seen>|<fingerprint>``). One copy for every flow that sends Procurify's
-vendors to another system (the ``vendors`` flows of JD Edwards and Oracle Fusion): ``VendorPoll`` is one
-poll (read, changes, what it sent, its figures reported).
+``<stream><vendor id>`` = ``<when seen>|<fingerprint>``).
 """
 
 from __future__ import annotations

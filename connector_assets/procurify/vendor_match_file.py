@@ -4,8 +4,7 @@ nothing; then each row stored through ``VendorMatches.set_match`` (the kit's ``f
 replacing a flow's pair, never a person's match; see ``vendor_matches``). Rows are told from a person's
 matches by their ``entered_by``.
 
-Removing a row from the file does not remove its match: ``ml-connector xref delete`` does. One copy for
-every integration pairing Procurify vendors by hand (today Fusion's ``fusion_procurify/manual_matches``).
+Removing a row from the file does not remove its match: ``ml-connector xref delete`` does.
 """
 
 from __future__ import annotations

@@ -3,12 +3,8 @@
 The two systems are set up by different people, so a vendor's name in Procurify is often not its
 supplier's name there, and a flow that pairs by name or by ERP key cannot pair them. An operator pairs them
 one at a time (``ml-connector xref set``, the desk) or with a matches file (``vendor_match_file``). Every
-path is the kit's (``flows.manual_pairs``: read both records, refuse a pair in the way unless told to
-replace it, store the manual cross-reference no flow overwrites, audit, release the held records); this
-module is what Procurify adds to it, one copy for every integration pairing Procurify vendors with another
-system's suppliers (Oracle Fusion's, JD Edwards'):
+path is the kit's (``flows.manual_pairs``); this module is what Procurify adds to it:
 
-* ``vendor_side``: a Procurify vendor read by id, as either side of a pairing;
 * ``VendorRules``: a vendor the ``suppliers`` flow made (or adopted) for the supplier is never left as a
   second active vendor beside the match: the match is refused, naming both vendors, until that vendor is
   inactive in Procurify; then the pair is replaced and the result says so. And the vendor's own open items

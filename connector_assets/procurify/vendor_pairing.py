@@ -8,12 +8,9 @@ Both Procurify integrations keep a pair as one of two ledger cross-references:
 * the ``supplier`` xref (source ``<system>:<supplier key>``, target the Procurify vendor id): the flow that
   starts from the other system's suppliers wrote or adopted the vendor.
 
-Every flow that needs "the supplier of this vendor" or "the vendor of this supplier" asks one
-``VendorPairing``, so both directions name the same single pair and no flow reads the xrefs its own way. A
-claimed cross-reference with no target id yet (a write under way, or killed before the target answered) is
-not a pair. One copy here, declared once per integration (its ``vendor_pairs`` module): a fix to how a pair
-is read lands for JD Edwards and Oracle Fusion alike. What a manual match of two of them conflicts with is
-the kit's (``flows.manual_matches.other_pairs``: the two cross-references are each other's mirror).
+Every flow asks one ``VendorPairing`` (declared once per integration, its ``vendor_pairs`` module), so both
+directions name the same single pair. A claimed cross-reference with no target id yet (a write under way,
+or killed before the target answered) is not a pair.
 """
 
 from __future__ import annotations

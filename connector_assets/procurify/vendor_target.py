@@ -1,17 +1,10 @@
-"""The Procurify side of a flow that sends another system's suppliers to Procurify as vendors (``suppliers``
-of JD Edwards and of Oracle Fusion): how the supplier's vendor is found before a create, the create, and
-the PATCH of only what differs (``vendor_writes.vendor_changes``). One copy for both Procurify
-integrations, in two policies: ``KeyedVendors`` (JDE: found by pair or ``external_id`` only) and
-``NamedVendors`` (Fusion: also by a unique exact name, a manual match's name kept, each pair recorded and
-announced at once). An integration's subclass names its pairing, its fallback e-mail setting and how a
-refusal names its supplier.
+"""The Procurify side of a flow that sends another system's suppliers to Procurify as vendors: how the
+supplier's vendor is found before a create, the create, and the PATCH of only what differs. Two policies:
+``KeyedVendors`` (JDE: found by pair or ``external_id`` only) and ``NamedVendors`` (Fusion: also by a unique
+exact name); an integration's subclass names its pairing, its fallback e-mail setting and its words.
 
-Finding, in this order: the ledger's pair (``vendor_pairing``: whichever flow, or an operator, made it);
-then the vendor whose ``external_id`` is the supplier's ERP key (inactive ones too: what a crashed attempt
-created, or a vendor keyed by hand), unless the ledger pairs that vendor with another supplier (refused,
-never adopted: two suppliers sharing one vendor would mix their orders and bills); then whatever else
-the integration allows (``find_more``), else None (the flow kit creates). Never by name alone unless an
-integration says so: Procurify names are not unique.
+Never by name alone unless an integration says so (Procurify names are not unique), and never a vendor the
+ledger pairs with another supplier: two suppliers sharing one vendor would mix their orders and bills.
 """
 
 from __future__ import annotations
