@@ -44,6 +44,9 @@ from sandbox_hands import ProcurifyHands
 from sandbox_logins import BUSINESS_UNIT, answered, fusion_resource, procurify_resource
 from sandbox_world import Integration, PairWorld, pair_world
 
+from connector_assets.integrations.fusion_procurify.charge_accounts import (
+    fusion_procurify_account_combinations,
+)
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas.assets import saas_assets
 from connector_sandbox.fusion import FusionSandboxSettings
@@ -53,7 +56,7 @@ from connector_sandbox.procurify import ProcurifySandboxSettings
 __all__ = ["BUSINESS_UNIT", "fusion_resource", "procurify_resource"]
 INTEGRATION = "fusion_procurify"
 PACKAGE = "connector_assets.integrations.fusion_procurify"
-_RUNS = PackageRuns(PACKAGE, lambda: [*jde_assets, *saas_assets])
+_RUNS = PackageRuns(PACKAGE, lambda: [*jde_assets, *saas_assets, fusion_procurify_account_combinations])
 integration_assets, all_assets, run_assets = _RUNS.integration_assets, _RUNS.all_assets, _RUNS.run_assets
 # Where each entity's records are written (the xref's target system), per the design's flow table.
 TARGET_OF = {

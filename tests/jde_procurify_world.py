@@ -49,6 +49,7 @@ from sandbox_logins import LOGINS, procurify_resource
 from sandbox_world import Integration, PairWorld, pair_world
 
 from connector_assets.jde.assets import jde_assets
+from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.saas.assets import saas_assets
 from connector_resources.procurify import ProcurifyResource
 from connector_sandbox.jde_ais import JdeSandboxSettings
@@ -57,7 +58,8 @@ from connector_sandbox.procurify import ProcurifySandboxSettings
 __all__ = ["procurify_resource"]  # the Procurify client as the world builds it, for a test's own
 INTEGRATION = "jde_procurify"
 PACKAGE = "connector_assets.integrations.jde_procurify"
-_RUNS = PackageRuns(PACKAGE, lambda: [*jde_assets, *saas_assets])
+# F0116 as the deployment stages it (``system_sides``): no flow module builds it.
+_RUNS = PackageRuns(PACKAGE, lambda: [*jde_assets, *saas_assets, supplier_addresses_asset])
 integration_assets, all_assets, run_assets = _RUNS.integration_assets, _RUNS.all_assets, _RUNS.run_assets
 # The Procurify simulator's own sandbox application (its settings' default), never a real secret.
 PROCURIFY_LOGIN = LOGINS[ProcurifyResource]

@@ -15,15 +15,10 @@
 And the master data they map with: the account map and department map (mapping tables), Fusion's account
 combinations (``charge_accounts``, re-read whole at ``ML_FUSION_PROCURIFY_ACCOUNT_COMBINATIONS_CRON``) and
 the manual vendor matches (``manual_matches``, ``ML_FUSION_PROCURIFY_VENDOR_XREF``), and the day's
-reconciliation of the bill register and the orders (``reconcile``, ``ML_FUSION_PROCURIFY_RECONCILE_CRON``).
-
-Neither side pushes events, so each flow has a job and a schedule polling at its
-``ML_FUSION_PROCURIFY_*_CRON`` (``jobs``); ``ml-connector replay`` re-reads each flow's queued
-records and writes them with today's settings (each flow's own replay).
+reconciliation of the bill register and the orders (``reconcile``). Each flow polls on a schedule
+(``jobs``); ``component`` is what the package puts into Dagster.
 
 What is about Fusion itself (supplier reads and sites, the draft order and its target, the invoice target,
 payments and paid state, account combinations) is the Fusion side's (``connector_assets.fusion``), shared
 with any other integration touching Fusion; this package gives it Procurify's name where it speaks.
-
-``component`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``).
 """

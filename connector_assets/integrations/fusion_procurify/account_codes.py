@@ -83,9 +83,6 @@ def describe(natural: str, titles: Mapping[str, str]) -> str:
     return (titles.get(natural) or f"Fusion account {natural}")[: procurify_codes.DESCRIPTION_MAX]
 
 
-# -- mapping ---------------------------------------------------------------------------------------------
-
-
 AccountCodeRecord = record_model(
     "AccountCodeRecord",
     "A Procurify account code as sent: the Fusion natural account it stands for, the code (at most 50 "
@@ -168,9 +165,6 @@ def map_account_codes(context: Any, partition: str | None) -> Iterator[Mapped | 
 def remap_account_codes(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named codes mapped again with today's tables and the staged combinations (replay)."""
     yield from _map(context, True, {normal_code(k) for k in keys})
-
-
-# -- Procurify -------------------------------------------------------------------------------------------
 
 
 class ProcurifyAccountCodes(procurify_codes.ProcurifyAccountCodeTarget):

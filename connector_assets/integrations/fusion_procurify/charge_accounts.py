@@ -77,9 +77,6 @@ def intercompany() -> str:
     return settings.value(INTERCOMPANY_ENV).strip()
 
 
-# -- the charge accounts of Procurify lines ----------------------------------------------------------
-
-
 class ChargeAccounts:
     """Procurify account code + department -> Fusion charge account, checked against both sides.
 

@@ -28,7 +28,6 @@ from connector_assets.fusion.charge_combinations import clean_segments, leading_
 from connector_assets.fusion.master_data import company_cost_centers
 from connector_assets.integrations.fusion_procurify.account_map import segment_names
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.procurify.account_departments import department_key as department_key  # sandbox
 from connector_assets.procurify.code_checks import place_key as normal_key  # keys with ``|`` trimmed
 from connector_assets.procurify.code_checks import place_key_problem as key_problem
 from connector_assets.procurify.code_checks import place_lookup_keys as lookup_keys

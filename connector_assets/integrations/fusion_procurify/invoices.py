@@ -86,9 +86,6 @@ WORDING = BillWording(  # not_sent / nothing_again: "not sent" / "nothing sent"
 )
 
 
-# -- settings -------------------------------------------------------------------------------------------
-
-
 def approved_statuses() -> frozenset[int]:
     """``ML_FUSION_PROCURIFY_BILL_STATUSES``: the bill status codes (§2.6) that count as approved."""
     return bill_fields.approved_statuses(STATUSES_ENV)
@@ -117,9 +114,6 @@ class InvoiceRules:
             currency,
             settings.value(RATE_TYPE_ENV).strip() or "Corporate",
         )
-
-
-# -- what the flow reads --------------------------------------------------------------------------------
 
 
 def order_dependency(procurify_po: int) -> str:
@@ -234,9 +228,6 @@ def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
         yield from reader.replayed(keys, lambda key: procurify.get("bills", key), STATUSES_ENV)
 
 
-# -- where it is written --------------------------------------------------------------------------------
-
-
 class InvoiceTarget(FusionInvoices):
     """Fusion's invoice target (``fusion.invoice_target``) for this flow: Procurify named in what it refuses
     or queues."""
@@ -273,9 +264,6 @@ def _settings_resources() -> dict[str, Any]:
     return resources_from_settings(("fusion", "procurify", "staging"))
 
 
-# ``ml-connector replay`` for queued invoices: each bill read again from Procurify and mapped with today's
-# tables and settings (fusion, procurify and staging), written through a target holding the replay's ledger;
-# the manual matches file loaded first, as its job does (the file is upstream of its mapped step).
 REPLAY = replace(invoices_replay(InvoiceTarget, _settings_resources), first=(matches_first,))
 
 

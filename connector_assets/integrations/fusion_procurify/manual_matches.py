@@ -3,13 +3,9 @@ Fusion supplier whose name differs (the ``vendors`` flow pairs by name only). An
 a time (``ml-connector xref set``, the desk) or with the file ``ML_FUSION_PROCURIFY_VENDOR_XREF``
 (CSV ``procurify_vendor_id,fusion_supplier_number``, loaded by the asset ``fusion_procurify/manual_matches``).
 
-What a match is, what it conflicts with and what wins (a person's match over the file's row, no second
-active vendor of one supplier), and the trace it leaves, are the kit's and the Procurify side's, one copy
-(``flows.manual_pairs``, ``procurify.vendor_matches``, ``procurify.vendor_match_file``). The pairing is
-declared in ``manual_pairs``; this module declares the file: its columns, how a supplier is found
-(``fusion.suppliers.find_supplier``, by number or id), and the asset loading it. A manual match renames
-neither side: ``suppliers`` never sends the matched vendor the supplier's name, and nothing writes Fusion
-suppliers.
+What a match is and what wins are the kit's and the Procurify side's (``flows.manual_pairs``,
+``procurify.vendor_matches``, ``procurify.vendor_match_file``); the pairing is declared in ``manual_pairs``.
+A manual match renames neither side: ``suppliers`` never sends the matched vendor the supplier's name.
 """
 
 from connector_assets.flows.replays import Resources
@@ -57,12 +53,6 @@ fusion_procurify_manual_matches = match_file_asset(
 )
 manual_match_assets = [fusion_procurify_manual_matches]
 
-# -- replay: the file loaded first ---------------------------------------------------------------------------
-
-# The flows whose replay asks who a vendor is paired with (``suppliers``, ``vendors``, ``purchase_orders``,
-# ``invoices``) list ``matches_first`` in their ``Replay.first``: a replay of any of them loads the file
-# first, as their jobs do (the asset is upstream of their mapped steps, ``vendor_pairs.MATCHES_ASSET``).
-
 
 def load_for_replay(ledger: Ledger, resources: Resources) -> FileLoad | None:
     """The matches file loaded into the replay's ``ledger`` with today's Fusion and Procurify
@@ -79,9 +69,9 @@ def load_for_replay(ledger: Ledger, resources: Resources) -> FileLoad | None:
 
 def matches_first(handler: ReplayHandler, resources: Resources) -> ReplayHandler:
     """``handler`` with the matches file loaded once per replay before its first record, on the flow's
-    replay ``resources`` (a ``Replay.first`` wrap): a row entered since the last run pairs its vendor
-    before the record is mapped. A queue item the load resolved (a vendor the file matches) is not
-    replayed: the match answered it."""
+    replay ``resources``: the ``Replay.first`` of every flow asking who a vendor is paired with, so a row
+    entered since the last run pairs its vendor before the record is mapped, as in their jobs. A queue
+    item the load resolved (a vendor the file matches) is not replayed: the match answered it."""
 
     def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
         shared_value((ASSET, "loaded"), lambda: load_for_replay(ledger, resources))

@@ -163,8 +163,6 @@ payment_status_assets = build_flow_assets(
 )
 
 
-# ``ml-connector replay`` for queued payment-status items: the invoice and its payments are read from Fusion
-# again and the bill from Procurify (today's status), then marked once through the same target.
 REPLAY = Replay(
     write=paid_marks_replay(BillPaidMarks),
     resources=partial(resources_from_settings, ("fusion", "procurify", "staging")),

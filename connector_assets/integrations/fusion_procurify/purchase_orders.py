@@ -3,10 +3,8 @@
 order, created as a draft (``draftPurchaseOrders``: ``purchaseOrders`` is read-only, reference 2.4) and
 submitted.
 
-This module declares the flow: its record model, its map and remap steps, its ``FlowSpec``, assets and
-replay. What is read (Procurify's ``procurify.order_reads``) and how an order maps (held on its vendor's
-pairing, refused naming what to fix, or mapped): ``order_reader``, on the pure ``order_mappers`` and
-``po_numbers``. How it is written (found by number, created as a draft and submitted, or brought up to date
+What is read and how an order maps: ``order_reader``, on the pure ``order_mappers`` and ``po_numbers``.
+How it is written (found by number, created as a draft and submitted, or brought up to date
 where Fusion allows; a change Fusion cannot make is queued, never sent as a second order): the Fusion side's
 ``FusionPurchaseOrders``, in Procurify's words (``ProcurifyOrdersInFusion``).
 """
@@ -147,10 +145,6 @@ def _settings_resources() -> dict[str, Any]:
     return resources_from_settings(("fusion", "procurify", "staging"))
 
 
-# ``ml-connector replay`` for ``purchase_orders``: a queued order is read again from Procurify, mapped with
-# today's tables, pairs and sites, and written (created once, adopted, submitted or updated), with today's
-# ``fusion``, ``procurify`` and ``staging``; the manual matches file loaded first, as its job does (the file
-# is upstream of its mapped step).
 REPLAY = Replay(
     write=settings_target(ProcurifyOrdersInFusion.for_replay),
     resources=_settings_resources,

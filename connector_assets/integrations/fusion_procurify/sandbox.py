@@ -4,30 +4,15 @@ records flow without touching anything (never done against a configured, real sy
 * A vendor fallback e-mail (``ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL``, unless set): the Fusion
   supplier resource carries no e-mail and Procurify requires one on a vendor, so without it the suppliers
   flow would refuse every supplier it has no vendor for.
-* Seeded vendors paired with Fusion suppliers (``pair_seeded_vendors``): the simulators are seeded apart,
-  so no Procurify vendor carries a Fusion supplier's name and the vendors flow (name matching only) pairs
-  none; every purchase order and bill would wait on its vendor. At the first start (not on kept data,
-  where those pairs are in the ledger already), the first active Procurify vendors are matched by hand,
-  in the ledger, to the Fusion suppliers that have an active purchasing and pay site in the business
-  unit, as an operator's ``ml-connector xref set`` would (manual matches, entered by ``make dev``; no flow
-  overwrites them). Every other active vendor gets its Fusion supplier, entered by
-  Fusion's supplier administrators under the vendor's name (``supply_unmatched_vendors``, at start and for
-  the vendors the Procurify activity adds each round), so the vendors flow pairs it by name and a fresh
-  sandbox queues no mismatch nobody made. The Procurify sandbox's own activity then purchases
-  requisitions and approves bills on random vendors: those of a paired vendor flow to Fusion, where Fusion's
-  AP team (below) pays them and the payment status flow carries that back.
-
-* ``FusionProcurifyPeople``: the people of the Procurify sandbox the flows wait for, one step per
-  activity round (``ML_SANDBOX_ACTIVITY_MINUTES``), acting through each side's operator routes
-  (``procurify.sandbox_operators``, ``fusion.sandbox_operators``). The requesters raise a few requisitions;
-  the buyer purchases those whose every line names a paired vendor and an account code and department the
-  sandbox mapping tables map (the only way a Procurify PO comes to exist), the others waiting as a buyer
-  leaves them; the purchase orders flow sends the POs to Fusion. A round later the receiver receives each
-  PO and the AP clerk enters its bill approved, which the invoices flow sends to Fusion as a PO-matched
-  invoice. In Fusion, supplier administrators add a supplier and revise two each round (the suppliers flow
-  carries them to Procurify), and the AP team pays the invoices the invoices flow wrote, once validated:
-  most in full (the payment status flow marks the Procurify bill paid), every fourth half (the flow audits
-  it as partially paid and leaves the bill: Procurify's API cannot record a partial payment).
+* Seeded vendors paired with Fusion suppliers: the simulators are seeded apart, so no Procurify vendor
+  carries a Fusion supplier's name and the vendors flow (name matching only) would pair none. The first
+  start matches the first active vendors by hand to the suppliers with sites (``pair_seeded_vendors``);
+  every other active vendor gets a Fusion supplier of its name (``supply_unmatched_vendors``).
+* ``FusionProcurifyPeople``: the people both sides' flows wait for, one step per activity round
+  (``ML_SANDBOX_ACTIVITY_MINUTES``), through each side's operator routes. Requisitions the flows can carry
+  are purchased (the only way a Procurify PO comes to exist), received and billed; in Fusion, suppliers
+  are revised and the invoices the flow wrote paid, every fourth half (Procurify's API cannot record a
+  partial payment, so the payment status flow audits it and leaves the bill).
 """
 
 from __future__ import annotations
@@ -151,7 +136,8 @@ def mapped_line_problem(
     budget account's, ``Location|Department``) a row, its location's ``*`` row or the ``*`` row in the
     department table, as the purchase orders flow maps them."""
     from connector_assets.integrations.fusion_procurify.account_map import normal_code
-    from connector_assets.integrations.fusion_procurify.departments import company_cost_center, department_key
+    from connector_assets.integrations.fusion_procurify.departments import company_cost_center
+    from connector_assets.procurify.account_departments import department_key
 
     code = item.get("accountCode")
     if not code or normal_code(code) not in accounts:

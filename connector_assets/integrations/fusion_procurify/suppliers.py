@@ -92,9 +92,6 @@ def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected
     yield from supplier_records(resources.ledger.get(), read_suppliers(resources.fusion, keys))
 
 
-# -- writing -------------------------------------------------------------------------------------------------
-
-
 class ProcurifyVendors(NamedVendors):
     """The Procurify side of ``suppliers`` (``procurify.vendor_target.NamedVendors``): finds the vendor
     (pair, external_id, then a unique name), creates one, PATCHes what differs, and records and announces
@@ -134,9 +131,6 @@ SETTINGS_RESOURCES = partial(
 )  # built once a replay
 
 
-# ``ml-connector replay`` for ``suppliers``: read again from Fusion and written with today's settings
-# (``procurify.vendor_target.vendor_target_replay``); the manual matches file loaded first, as its job does
-# (the file is upstream of its mapped step).
 REPLAY = Replay(
     write=vendor_target_replay(ProcurifyVendors), resources=SETTINGS_RESOURCES, first=(matches_first,)
 )

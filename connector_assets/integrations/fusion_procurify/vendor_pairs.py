@@ -26,11 +26,9 @@ from connector_assets.fusion.suppliers import supplier_id_key
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.vendor_pairing import PROCURIFY as PROCURIFY
 from connector_assets.procurify.vendor_pairing import (
-    SUPPLIER_ENTITY as SUPPLIER_ENTITY,
-)  # Fusion -> Procurify
-from connector_assets.procurify.vendor_pairing import (
-    VENDOR_ENTITY as VENDOR_ENTITY,
-)  # the vendors flow's, by hand
+    SUPPLIER_ENTITY as SUPPLIER_ENTITY,  # Fusion -> Procurify
+)
+from connector_assets.procurify.vendor_pairing import VENDOR_ENTITY as VENDOR_ENTITY  # vendors flow, by hand
 from connector_assets.procurify.vendor_pairing import VendorPairing, numeric_key, vendor_id_key
 
 FUSION = "fusion"

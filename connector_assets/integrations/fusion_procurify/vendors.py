@@ -152,16 +152,10 @@ if VENDORS_FLOW.dependency_key("1") != vendor_pairs.vendor_dependency(1):  # a w
 
 vendor_assets = vendor_poll_assets(VENDORS_FLOW, upstream=[vendor_pairs.MATCHES_ASSET])
 
-
-# -- replay --------------------------------------------------------------------------------------------------
-
 # Today's resources, from settings; one function object, so a replay builds them once.
 SETTINGS_RESOURCES = partial(resources_from_settings, ("fusion", "procurify", "staging"))
 
 
-# ``ml-connector replay`` for ``vendors``: the queued vendor is read again from Procurify, matched against
-# Fusion today and paired on the replay's ledger (today's ``fusion`` and ``procurify``); the manual matches
-# file loaded first, as its job does (the file is upstream of its mapped step).
 REPLAY = Replay(
     write=ledger_target(lambda _built, ledger: _open_pairs(ledger)),
     resources=SETTINGS_RESOURCES,

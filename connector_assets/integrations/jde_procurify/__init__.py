@@ -15,12 +15,6 @@
 * ``payments`` (Procurify -> JDE): paid Procurify payments -> JDE payments against the bills' vouchers.
 * ``paid_marks`` (JDE -> Procurify): bills JDE paid with no Procurify payment -> marked paid in Procurify.
 
-And the day's reconciliation of both sides (``reconcile``, ``ML_JDE_PROCURIFY_RECONCILE_CRON``).
-
-Procurify has no webhooks, so each flow has a job and a schedule polling at its
-``ML_JDE_PROCURIFY_*_CRON`` (``jobs``); ``ml-connector replay`` re-reads each flow's queued
-records and writes them with today's settings (each flow's own replay).
-
-``component`` is what the package puts into Dagster, assembled as every package is (``flows.assembly``):
-its ``FLOWS`` lists each flow, in the order records move, with what it imports from the flow's module.
+And the day's reconciliation of both sides (``reconcile``). Each flow polls on a schedule (``jobs``);
+``component`` is what the package puts into Dagster.
 """

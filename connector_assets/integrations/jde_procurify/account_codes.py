@@ -97,9 +97,6 @@ def code_departments(resources: Any, chart: Mapping[str, ChartAccount]) -> CodeD
         return CodeDepartments.load(rule, chart.values(), place, session)
 
 
-# -- mapping ---------------------------------------------------------------------------------------------
-
-
 AccountCodeRecord = record_model(
     "AccountCodeRecord",
     "A Procurify account code as sent: the JDE account it stands for, the code (at most 50 characters), a "
@@ -179,9 +176,6 @@ def remap_account_codes(context: Any, keys: list[str]) -> Iterator[Mapped | Reje
     yield from _map(context, accounts, {normal_account(k) for k in keys})
 
 
-# -- Procurify -------------------------------------------------------------------------------------------
-
-
 class ProcurifyAccountCodes(ProcurifyAccountCodeTarget):
     """The Procurify side (``ProcurifyAccountCodeTarget``: find by ``code``, create, PUT the whole code),
     refusing to rename a written code."""
@@ -206,8 +200,6 @@ ACCOUNT_CODES_FLOW = ROUTE.flow(
 )
 
 
-# ``ml-connector replay`` of a queued account: mapped again with today's account table (restaged) and the
-# cached F0901, written once, with today's ``procurify`` and ``staging``.
 REPLAY = Replay(
     write=settings_target(ProcurifyAccountCodes.for_replay),
     resources=partial(resources_from_settings, ("procurify", "staging")),

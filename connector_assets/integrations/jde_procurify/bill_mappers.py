@@ -70,9 +70,6 @@ from connector_assets.jde.purchase_orders import parse_order_id
 from connector_assets.jde.uuid_batch_keys import UuidBatchKeys, uuid_hex
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.bill_costs import additional_costs, cost_label
-from connector_assets.procurify.bill_fields import (
-    bill_vendor_id as bill_vendor_id,  # reconcile/ reads it here
-)
 from connector_assets.procurify.bill_fields import describe, in_currency, priced_items
 from connector_resources.missing_records import MissingRecord
 from connector_resources.refusals import Refusal, mapping_missing, master_missing, refused, source_invalid
@@ -81,9 +78,7 @@ from connector_resources.said import refusal_for, said
 POSTINGS = ("voucher", "journal")
 BATCH_PREFIX = "PFY"
 BATCH_KEYS = UuidBatchKeys(BATCH_PREFIX, "bill")
-batch_key = (
-    BATCH_KEYS.for_uuid
-)  # (EDUS, bill uuid) -> EDUS / EDBT / EDTN of the bill, the same on every attempt
+batch_key = BATCH_KEYS.for_uuid  # (EDUS, bill uuid) -> EDUS / EDBT / EDTN, the same on every attempt
 INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
 FREIGHT_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT"
 FREIGHT_EXPLANATION = "Freight and additional costs"

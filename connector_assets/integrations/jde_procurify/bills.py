@@ -2,20 +2,13 @@
 through the orchestrations: a batch voucher (``ML_CreateVoucherBatch``: F0411Z1 pay item + F0911Z1
 distribution, for R04110ZA to turn into an F0411 voucher) or, with ``ML_JDE_PROCURIFY_BILL_POSTING=journal``,
 a journal entry (``ML_CreateJournalBatch``: F0911Z1, the AP credit on ``ML_JDE_PROCURIFY_AP_ACCOUNT``).
-The amounts, accounts, header and batch keys are ``bill_mappers``' (its docstring holds the rules).
+The amounts, accounts, header and batch keys are ``bill_mappers``' (its docstring holds the rules); what
+is read, and why the export is recorded in the ledger (bill UUID -> JDE batch ``EDUS/EDBT/EDTN``), not in
+Procurify, is the Procurify side's ``procurify.approved_bill_reader``.
 
-What is read, Procurify not answering, bills exported elsewhere, and why the export is recorded in the
-ledger (the ``bill`` cross-reference: bill UUID -> JDE batch ``EDUS/EDBT/EDTN``), not in Procurify: the
-Procurify side's ``procurify.approved_bill_reader`` (approved: ``ML_JDE_PROCURIFY_BILL_STATUSES``).
-
-Accounts. Each code becomes a JDE account through ``account_map.jde_account`` (the mapping table, else the
-code read as ``BU.OBJ[.SUB]``) checked against the staged F0901 (``jde/gl_accounts``): "account code
-4000-0-0-0 not found in F0901" queues the bill with that reason, and ``ml-connector replay`` (or the replay
-job) reads it again and posts it once the account exists in the staged F0901 or the map is fixed (a replay
-stages today's map first). The journal's AP account and the tax and freight accounts are checked once per
-run: a bad one is a systemic failure (the partition fails naming the setting; nothing is sent). Additional
-costs (freight) post on ``ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT``; while it is unset a bill with costs is
-refused naming the setting, the bill and the amount.
+Accounts. A code's JDE account is checked against the staged F0901; a replay stages today's map first, so
+a fixed map or a new F0901 account posts the queued bill. The journal's AP account and the tax and freight
+accounts are checked once per run: a bad one fails the partition naming the setting (nothing is sent).
 
 Supplier. The bill's vendor's JDE supplier is the pair ``vendor_pairs.paired_supplier`` knows. An unpaired
 vendor holds the bill (``depends_on``) until the pair exists: on ``vendor_pairs.supplier_dependency`` of
@@ -29,9 +22,8 @@ rule (or before the vendor changed) is refused the same way the next time its ho
 when its day is mapped again: by each run of this flow and by every replay's sweep
 (``unsent_vendors``, the vendors' check in ``connector_resources.held_parents``).
 
-Never twice. The batch keys come from the bill UUID alone (``bill_mappers.batch_key``): a rerun sends the
-same keys, JDE refuses a second copy (59A4) and the batch already there is adopted once checked to hold
-this supplier and invoice (voucher) or company (journal) (``jde.postings.BatchPostings``). A bill that maps
+Never twice. The batch keys come from the bill UUID alone (``bill_mappers.batch_key``); the batch already
+there is adopted once checked to be this bill (``jde.postings.BatchPostings``). A bill that maps
 differently after it was posted (amounts, accounts, dates, the posting or batch-user settings) is never
 rewritten or sent again: it is queued for a person with the reason. A posted bill moved back (denied,
 withdrawn, draft) is queued too: reversing a JDE voucher is the AP team's decision. A status change alone
@@ -61,6 +53,7 @@ from connector_assets.integrations.jde_procurify.account_map import (
     jde_account,
 )
 from connector_assets.integrations.jde_procurify.bill_mappers import (
+    AP_ACCOUNT_ENV,
     FREIGHT_ACCOUNT_ENV,
     BillInputs,
     BillPostingRecord,
@@ -78,7 +71,6 @@ from connector_assets.jde.target_base import jde_replay
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
-from connector_assets.procurify.bill_fields import status_code as status_code
 from connector_assets.procurify.bill_order_lines import BillOrderLines
 from connector_assets.procurify.bill_reads import BillWording
 from connector_assets.procurify.record_reads import read_for_record
@@ -96,16 +88,13 @@ from connector_resources.replay import backoff_for
 
 log = get_logger(__name__)
 
-# ``status_code`` is re-exported (``as``): reconcile/ reads it through here, with the settings below.
 ENTITY = "bill"
 POSTING_ENV = "ML_JDE_PROCURIFY_BILL_POSTING"
 STATUSES_ENV = "ML_JDE_PROCURIFY_BILL_STATUSES"
 # What an unpaired bill waits on: the vendors flow's records (integration, entity, source system).
 VENDOR_KIND = (INTEGRATION, "vendor", "procurify")
 BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
-AP_ACCOUNT_ENV = "ML_JDE_PROCURIFY_AP_ACCOUNT"
 TAX_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT"
-EDUS_MAX = 10  # F0411Z1 / F0911Z1 EDUS
 WORDING = BillWording(
     sent_as="posted to JDE as {posted}",
     never="reverses a JDE posting; void or reverse it in JDE",
@@ -113,9 +102,6 @@ WORDING = BillWording(
     not_sent="not posted",
     nothing_again="nothing was sent again",
 )
-
-
-# -- settings -------------------------------------------------------------------------------------------
 
 
 def posting() -> str:
@@ -129,8 +115,8 @@ def approved_statuses() -> frozenset[int]:
 
 
 def batch_user() -> str:
-    """``ML_JDE_PROCURIFY_BATCH_USER``: the EDI user (EDUS) of every batch this flow writes."""
-    return settings.read(BATCH_USER_ENV)  # 1 to EDUS_MAX characters, as the setting declares
+    """``ML_JDE_PROCURIFY_BATCH_USER``: the EDI user (EDUS, 1 to 10 characters) of every batch."""
+    return settings.read(BATCH_USER_ENV)
 
 
 @dataclass(frozen=True)
@@ -165,9 +151,6 @@ class PostingRules:
         if problems:
             raise Failure("Procurify bills cannot be posted to JDE: " + "; ".join(problems))
         return cls(mode, batch_user(), approved_statuses(), tax, ap, freight)
-
-
-# -- what the flow reads --------------------------------------------------------------------------------
 
 
 def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str | None:
@@ -350,9 +333,6 @@ def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
         )
 
 
-# -- where it is written --------------------------------------------------------------------------------
-
-
 class BillPostings(BatchPostings):
     """JDE's voucher-or-journal postings (``jde.postings``) of Procurify bills."""
 
@@ -391,9 +371,7 @@ def vendor_checks(resources: Callable[[], dict[str, Any]]) -> dict[Kind, ParentC
     return {VENDOR_KIND: unsent_vendors(lambda: resources()["procurify"])}
 
 
-# ``ml-connector replay`` for queued bills: each read again from Procurify and mapped with today's table and
-# settings (jde, procurify and staging), written through a target holding the replay's ledger; its sweeps
-# ask Procurify about the vendors bills are held on (``vendor_checks``).
+# A replay's sweeps ask Procurify about the vendors bills are held on (``vendor_checks``).
 REPLAY = replace(
     jde_replay(BillPostings, partial(resources_from_settings, ("jde", "procurify", "staging"))),
     parents=(vendor_checks,),

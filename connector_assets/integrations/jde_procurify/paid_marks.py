@@ -28,6 +28,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import record_model, string
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
+from connector_assets.integrations.jde_procurify.bills import BATCH_USER_ENV
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
 from connector_assets.jde import targets
 from connector_assets.jde.assets import jde_partitions
@@ -55,16 +56,12 @@ from connector_resources.refusals import Refusal
 
 ENTITY = "bill_paid"
 BILL_ENTITY = "bill"
-BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
 
 
 def bills_of_vouchers(ledger: Ledger, jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, str]:
     """Voucher -> the Procurify bill uuid the bills flow posted as it (``jde.posted_sources``)."""
     user = settings.value(BATCH_USER_ENV).strip()
     return sources_of_vouchers(ledger, INTEGRATION, BILL_ENTITY, jde_session, vouchers, user)
-
-
-# -- the mapper ------------------------------------------------------------------------------------------
 
 
 ProcurifyPaidMarkRecord = record_model(
@@ -178,8 +175,6 @@ paid_marks_assets = build_flow_assets(
 )
 
 
-# ``ml-connector replay`` for queued marks: the bill's voucher is read from JDE again and the bill from
-# Procurify (today's status), then marked once through the same target.
 REPLAY = Replay(
     write=paid_marks_replay(ProcurifyBillPaidMarks),
     resources=partial(resources_from_settings, ("jde", "procurify", "staging")),

@@ -1,22 +1,11 @@
-"""Procurify payments -> JD Edwards, the pure part: which bills a payment pays and how much each, where each
-bill is in JDE (the bills flow's cross-reference), and the ``ML_RecordPayment`` or ``ML_CreateJournalBatch``
-body of each (payment, bill). No I/O here: ``payments`` reads Procurify, the ledger and F0901 and calls
-these.
+"""Procurify payments -> JD Edwards, the pure part: the ``ML_RecordPayment`` or ``ML_CreateJournalBatch``
+body of each (payment, bill). No I/O here: ``payments`` reads Procurify, the ledger and F0901. How a
+payment splits over its bills is the Procurify side's (``procurify.payments``); one that does not split
+exactly posts nothing: every (payment, bill) is refused with both figures.
 
-Which bills, and how much each: the Procurify side's (``procurify.payments``: the bills of its bill groups
-naming it or no payment, each paid its ``total_cost_with_tax``, to the cent, adding up to the payment's
-amount exactly). A payment that does not split exactly posts nothing: every (payment, bill) is refused with
-both figures, for a person to record it in JDE by hand.
-
-Where the bill is in JDE. The bills flow (helper F's ``bills``) records an xref of entity ``bill``
-(source key: the bill uuid as the API gives it) whose target id is the voucher's document key
-``KCO:DOC:DCT``. A target id in batch-key form ``EDUS/EDBT/EDTN`` (a voucher batch whose voucher number
-R04110ZA has not assigned yet, as the shared ``VoucherBatches`` target names it) is understood too
-(``jde.posted_documents.PostedDocument``): the voucher is then found through F0411Z1 when the payment is
-written (``VoucherPayments``). A bill not (yet)
-in JDE holds its payments on the bill's dependency key until the bills flow posts it; one another process
-exported (the bills flow skipped it for good, ``elsewhere``) went there with its payment: the payment is
-skipped for good too, with why, like its bill.
+Where the bill is in JDE: the bills flow's ``bill`` xref (bill uuid -> the voucher's ``KCO:DOC:DCT``, or
+``EDUS/EDBT/EDTN`` while R04110ZA has not numbered the voucher yet: it is then found through F0411Z1 when
+the payment is written, ``jde.posted_documents.PostedDocument``).
 
 How it posts (``ML_JDE_PROCURIFY_BILL_POSTING``, the bills flow's setting, so a bill and its payment post
 the same way): ``voucher`` -> ``ML_RecordPayment`` on the bill's voucher; ``journal`` -> a journal entry
@@ -26,11 +15,8 @@ company (its batch rows' KCO), on the payment's date; both accounts checked agai
 
 Keys that make a rerun safe. ``Payment_Reference`` = ``PFY<payment id>`` (Procurify's integer payment id:
 a uuid's 32 characters do not fit the contract's 25), recorded once per voucher by JDE (a repeat is
-found in F0414 and adopted, ``jde.payment_repeats``).
-A journal entry's batch key: EDUS ``ML_JDE_PROCURIFY_BATCH_USER``, EDBT ``PMT`` + the
-payment uuid's first 12 hex digits, EDTN ``BILL`` + the bill uuid's first 18 (upper case): from the two
-uuids alone, and never a bill batch's key (those are ``PFY`` + hex and 22 hex digits: ``M``, ``T``, ``L``
-are not hex digits).
+found in F0414 and adopted, ``jde.payment_repeats``). A journal entry's batch key (``journal_key``) is
+never a bill batch's (``PFY`` + hex and 22 hex digits): ``M``, ``T``, ``L`` are not hex digits.
 """
 
 from collections.abc import Callable, Iterator, Mapping
@@ -42,6 +28,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected, Skipped
 from connector_assets.flows.documents import version_text
 from connector_assets.flows.record_models import matching, one_of, record_model, string
+from connector_assets.integrations.jde_procurify.bill_mappers import NO_CURRENCY
 from connector_assets.jde import contracts
 from connector_assets.jde.payment_postings import JournalAccounts, payment_journal
 from connector_assets.jde.posted_documents import PostedDocument
@@ -60,7 +47,6 @@ from connector_resources.refusals import Refusal, refused, source_invalid
 
 POSTINGS = ("voucher", "journal")
 REFERENCE_PREFIX = "PFY"  # Payment_Reference = PFY<payment id>
-NO_CURRENCY = "a bill with no currency"  # how a message names it (JDE takes the supplier's: 2 decimals)
 
 
 def payment_key(payment: str, bill: str) -> str:
@@ -85,19 +71,12 @@ def payment_currency(payment: Mapping[str, Any]) -> str:
 
 def bill_currencies(bills: list[dict[str, Any]]) -> dict[str, str]:
     """Bill uuid -> its currency code (the slim bill's ``currency.name``; "" when it names none)."""
-    found = {}
-    for bill in bills:
-        code = currency_code(bill)
-        found[str(bill.get("uuid"))] = code if len(code) == 3 and code.isalpha() else ""
-    return found
+    return {str(bill.get("uuid")): payment_currency(bill) for bill in bills}
 
 
 def payment_reference(payment: Mapping[str, Any]) -> str:
     """``PFY<payment id>``: ML_RecordPayment's reference (max 25), recorded once per voucher by JDE."""
     return f"{REFERENCE_PREFIX}{str(payment.get('id') or '').strip()}"
-
-
-# -- settings-derived rules, given to the mapper ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -112,9 +91,6 @@ def journal_key(batch_user: str, payment: str, bill: str) -> BatchKey:
     """EDUS the batch user, EDBT ``PMT`` + the payment uuid's first 12 hex digits, EDTN ``BILL`` + the
     bill uuid's first 18, upper case: from the two uuids alone (contract maxima 15 and 22)."""
     return BatchKey(batch_user, f"PMT{hex_uuid(payment)[:12].upper()}", f"BILL{hex_uuid(bill)[:18].upper()}")
-
-
-# -- the mapper ------------------------------------------------------------------------------------------
 
 
 ProcurifyPaymentRecord = record_model(
@@ -206,7 +182,7 @@ def map_payment(
                 "where the bill went",
             )
         elif target is None:  # not posted yet: held on the bill; the replay after its release maps it again
-            unknown = _none("company", "voucher_number", "batch_number", "transaction_number")
+            unknown = dict.fromkeys(("company", "voucher_number", "batch_number", "transaction_number"))
             yield Mapped(
                 key,
                 {"waits_for_bill": share.bill, **common},
@@ -224,10 +200,6 @@ def map_payment(
             yield _journal_entry(key, share, payment, day, company, rules, common, what)
         else:
             yield _voucher_payment(key, share, day, reference, in_jde, common)
-
-
-def _none(*names: str) -> dict[str, None]:
-    return dict.fromkeys(names)
 
 
 def _voucher_payment(

@@ -38,7 +38,8 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW, posting  # posting: one setting
+from connector_assets.integrations.jde_procurify.bill_mappers import AP_ACCOUNT_ENV
+from connector_assets.integrations.jde_procurify.bills import BATCH_USER_ENV, BILLS_FLOW, posting
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.integrations.jde_procurify.payment_mappers import (
     JournalAccounts,
@@ -46,6 +47,7 @@ from connector_assets.integrations.jde_procurify.payment_mappers import (
     ProcurifyPaymentRecord,
     map_payment,
 )
+from connector_assets.integrations.jde_procurify.vendor_mappers import COMPANY_SETTING
 from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.payment_postings import posted_to_reverse
@@ -70,17 +72,9 @@ from connector_resources.ledger import Ledger
 
 ENTITY = "payment"
 BILL_ENTITY = "bill"  # the bills flow's entity: its xref names each bill's JDE document
-BILLS_WRITTEN = asset_key(
-    INTEGRATION, "bills_written"
-)  # in one run, a bill posts before its payment is mapped
+BILLS_WRITTEN = asset_key(INTEGRATION, "bills_written")  # in one run, a bill posts before its payment
 PAID_STATUSES_ENV = "ML_JDE_PROCURIFY_PAID_STATUSES"
-AP_ACCOUNT_ENV = "ML_JDE_PROCURIFY_AP_ACCOUNT"  # the bills flow's journal credit: the payment's debit
 BANK_ACCOUNT_ENV = "ML_JDE_PROCURIFY_PAYMENT_BANK_ACCOUNT"
-BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
-COMPANY_ENV = "ML_JDE_PROCURIFY_VENDOR_COMPANY"  # the A/P company, when a bill's batch names none
-
-
-# -- settings -------------------------------------------------------------------------------------------
 
 
 def paid_statuses() -> frozenset[str]:
@@ -89,7 +83,9 @@ def paid_statuses() -> frozenset[str]:
 
 
 def posting_rules(staging: Any) -> PostingRules:
-    """The posting mode and, for journals, the accounts as F0901 has them (the cache must exist then)."""
+    """The posting mode and, for journals, the accounts as F0901 has them (the cache must exist then):
+    the bills flow's journal credit (its AP account) is the payment's debit; the vendors' A/P company
+    stands in when a bill's batch names none."""
     mode = posting()
     journal = (
         JournalAccounts.checked(GlAccounts.load(staging), AP_ACCOUNT_ENV, BANK_ACCOUNT_ENV)
@@ -97,11 +93,8 @@ def posting_rules(staging: Any) -> PostingRules:
         else JournalAccounts(None, None)
     )
     return PostingRules(
-        mode, settings.value(BATCH_USER_ENV).strip(), settings.value(COMPANY_ENV).strip(), journal
+        mode, settings.value(BATCH_USER_ENV).strip(), settings.value(COMPANY_SETTING).strip(), journal
     )
-
-
-# -- the ledger: where bills are in JDE, what was posted --------------------------------------------------
 
 
 # What a payment of a bill waits for: the bills flow's key of it (``jde_procurify:bill:procurify:<uuid>``).
@@ -120,9 +113,6 @@ def posted_bill(ledger: Ledger, bill: str) -> str | None:
     """The JDE document the bills flow recorded for ``bill`` (its xref's target id), None until posted."""
     xref = ledger.get_xref(INTEGRATION, BILL_ENTITY, BACK_ROUTE.source_system, bill, BACK_ROUTE.target_system)
     return xref.target_id if xref is not None and xref.target_id else None
-
-
-# -- the mapper over a partition ------------------------------------------------------------------------
 
 
 def payment_records(
@@ -204,9 +194,6 @@ def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
             yield record
 
 
-# -- the JDE side ---------------------------------------------------------------------------------------
-
-
 class ProcurifyPayments(PaymentPostings):
     """JDE's payment postings (``jde.postings``) of Procurify payments."""
 
@@ -244,11 +231,8 @@ payments_assets = build_flow_assets(
 )
 
 
-# ``ml-connector replay`` for queued (payment, bill) records: each is read from Procurify again and mapped
-# with today's settings and ledger (a released hold now finds its voucher), then written through the same
-# target on one JDE session per replay; one JDE already holds is skipped. Its resources (JDE, Procurify,
-# staging) default to today's settings. Payments held until R04110ZA has made their bill's batch a voucher
-# are released on the same JDE.
+# A replay maps each record again with today's ledger (a released hold now finds its voucher); payments
+# held until R04110ZA has made their bill's batch a voucher are released on the same JDE.
 REPLAY = jde_replay(
     ProcurifyPayments, partial(resources_from_settings, ("jde", "procurify", "staging")), unprocessed_checks
 )

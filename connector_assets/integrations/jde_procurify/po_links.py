@@ -143,8 +143,6 @@ po_links_assets = build_flow_assets(
 )
 
 
-# ``ml-connector replay`` for queued links: the PO is read again and its PO_Num set through the same target,
-# with Procurify and staging from today's settings.
 REPLAY = Replay(
     write=settings_target(JdePoNumbers.for_replay),
     resources=partial(resources_from_settings, ("procurify", "staging")),

@@ -11,9 +11,6 @@ whole order is read from JDE and mapped (``order_records``: location and departm
 and account code, or why the order waits or is refused). Writing, and what becomes of a changed order
 already sent (its PO revised once linked, else queued): the Procurify side's ``ProcurifyRequisitions``
 (``connector_assets.procurify.requisitions``), in JDE's words (``JdeOrdersInProcurify``).
-
-This module declares the flow: today's order policy, its record model, its map and remap steps, its
-``FlowSpec``, assets and replay.
 """
 
 from collections.abc import Iterator, Mapping
@@ -52,7 +49,6 @@ from connector_resources.redaction import get_logger
 
 def order_policy() -> OrderPolicy:
     """Today's settings: order types, approved and closed statuses, stock account."""
-
     return OrderPolicy(
         order_types=frozenset(settings.read("ML_JDE_PROCURIFY_ORDER_TYPES")),
         approved_status=settings.read("ML_JDE_PROCURIFY_APPROVED_STATUS"),
@@ -144,9 +140,7 @@ def _settings_resources() -> dict[str, Any]:
     return resources_from_settings(("jde", "procurify", "staging"))
 
 
-# ``ml-connector replay`` for ``purchase_orders``: a queued order is read again from JDE, mapped with today's
-# tables, pairs and links, and written (a requisition created once, or its PO revised), with today's ``jde``,
-# ``procurify`` and ``staging``.
+# A replay reads the order from JDE again and maps it with today's tables, pairs and links.
 REPLAY = Replay(write=settings_target(JdeOrdersInProcurify.for_replay), resources=_settings_resources)
 
 

@@ -2,25 +2,14 @@
 records flow both ways without touching anything (never done against a configured, real system).
 
 * ``link_procurify_vendors_to_jde``: the Procurify sandbox seeds its vendors with ERP keys of its own
-  (``JDE-V-<n>``), naming no supplier of the JDE sandbox (seeded apart). They are re-pointed, once at
-  start, to the JDE sandbox's supplier numbers (``external_id`` = the address number, as the suppliers flow
-  writes it), so their bills and the JDE orders of those suppliers wait on real suppliers, and flow once
-  the suppliers flow pairs them (``vendor_pairs``).
-* ``ProcurifyPeople``: the people the connector's Procurify documents wait for. The API cannot create a
-  purchase order (reference: requisition -> approved and purchased in Procurify -> PO), so each activity
-  round plays them on the connector's own documents: the buyer approves and purchases the requisitions the
-  purchase orders flow made (the po_links flow then links each PO to its JDE order and sets ``PO_Num``);
-  a round later the receiver receives those POs and the AP clerk enters an approved bill for them (the
-  bills flow posts it to JDE); a round later the clerk pays it (the payments flow records the payment on
-  the JDE voucher). The sandbox's own activity (``connector_sandbox.registry``) adds vendors, approves
-  bills and pays random ones beside this. And each round JDE's batch voucher processor (R04110ZA, a
-  scheduled job on a real JDE) turns the voucher batches written so far into vouchers, which the payments
-  flow pays against.
-* Every other bill the clerk enters is paid in JDE instead (``jde.sandbox_payment_run.JdeClerk``): once
-  the bills flow posted it and R04110ZA made its voucher, JDE's payment run pays the voucher in full while
-  Procurify holds no payment, which is what the paid_marks flow carries back (the bill marked paid in
-  Procurify). Without it nothing in the sandboxes pays a voucher in JDE, and paid_marks would never move a
-  record.
+  (``JDE-V-<n>``), naming no supplier of the JDE sandbox (seeded apart); they are re-pointed once, at
+  start, to the JDE sandbox's supplier numbers, so the suppliers flow pairs them.
+* ``ProcurifyPeople``: the API cannot create a purchase order (requisition -> approved and purchased in
+  Procurify -> PO), so each activity round a buyer purchases the requisitions the purchase orders flow
+  made, and a round later a receiver and an AP clerk bill them; each round JDE's batch voucher processor
+  (R04110ZA, a scheduled job on a real JDE) makes vouchers of the batches written. Every other bill is
+  paid in JDE instead (``jde.sandbox_payment_run.JdeClerk``): without it nothing pays a voucher in JDE,
+  and the paid_marks flow would never move a record.
 """
 
 from __future__ import annotations

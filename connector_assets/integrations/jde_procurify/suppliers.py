@@ -174,8 +174,6 @@ supplier_assets = build_flow_assets(
 SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procurify", "staging"))  # built once a replay
 
 
-# ``ml-connector replay`` for ``suppliers``: read again from JDE and written with today's settings
-# (``procurify.vendor_target.vendor_target_replay``).
 REPLAY = Replay(write=vendor_target_replay(ProcurifyVendors), resources=SETTINGS_RESOURCES)
 
 

@@ -56,9 +56,6 @@ log = get_logger(__name__)
 PAGE_SIZE_SETTING = "ML_JDE_PROCURIFY_VENDOR_PAGE_SIZE"
 
 
-# -- reading every vendor, and what changed ------------------------------------------------------------------
-
-
 def to_send(ledger: Ledger, vendor: dict[str, Any]) -> tuple[bool, str]:
     """Whether the vendor is one to make (or finish) a JDE supplier for, and if not, why. The cheap checks
     (type, external_id) come first, so the ledger is asked only about vendors without an ERP key."""
@@ -119,9 +116,6 @@ def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     yield from vendor_records(ledger, vendors)
 
 
-# -- writing -------------------------------------------------------------------------------------------------
-
-
 class ProcurifyVendorSuppliers(PairedSuppliers):
     """JDE suppliers for vendors made in Procurify (``jde.paired_suppliers``): found by ``PFY<id>``, the
     AN8 written back as the vendor's ``external_id``."""
@@ -155,12 +149,6 @@ VENDORS_FLOW = BACK_ROUTE.flow(
 vendor_assets = vendor_poll_assets(VENDORS_FLOW)
 
 
-# -- replay --------------------------------------------------------------------------------------------------
-
-
-# ``ml-connector replay`` for ``vendors``: the queued vendor is read again from Procurify, mapped with today's
-# settings and written through the target on the replay's ledger (today's ``jde``, ``procurify`` and
-# ``staging``).
 REPLAY = Replay(
     write=ProcurifyVendorSuppliers.replay,
     resources=partial(resources_from_settings, ("jde", "procurify", "staging")),

@@ -32,7 +32,8 @@ from jde_money import paid as paid_in_jde
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 
 from connector_assets.flows.core import Mapped
-from connector_assets.integrations.jde_procurify.bill_mappers import batch_key, bill_vendor_id
+from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
+from connector_assets.procurify.bill_fields import bill_vendor_id
 from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks
 from connector_assets.procurify.order_fields import requisition_numbers
 from connector_assets.procurify.payments import group_id, payment_bills, payment_groups

@@ -31,7 +31,6 @@ from connector_assets.integrations.jde_procurify.account_codes import (
     orphan_codes,
 )
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, AccountMap
-from connector_assets.integrations.jde_procurify.bill_mappers import bill_vendor_id
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
 from connector_assets.integrations.jde_procurify.reconcile import reads
@@ -62,6 +61,7 @@ from connector_assets.jde.supplier_documents import changed_suppliers, read_supp
 from connector_assets.procurify import reconcile_reads as procurify_reads
 from connector_assets.procurify.account_codes import written_codes
 from connector_assets.procurify.account_departments import CodeDepartments
+from connector_assets.procurify.bill_fields import bill_vendor_id, status_code
 from connector_resources.ledger import Ledger
 from connector_resources.procurify import UPDATED_AT
 
@@ -141,11 +141,7 @@ def _bills(
     scope: dict[str, set[str]] = defaultdict(set)  # vendor id -> periods
     for uuid, bill in changed.items():
         vendor_id, period = bill_vendor_id(bill), reads.bill_period(bill)
-        if (
-            vendor_id
-            and period
-            and (bill_flow.status_code(bill) in statuses or reads.posted_batch(ledger, uuid))
-        ):
+        if vendor_id and period and (status_code(bill) in statuses or reads.posted_batch(ledger, uuid)):
             scope[vendor_id].add(period)
     ours: set[str] = set()
     # Vouchers keyed in JDE for a paired supplier are looked for under either posting: under journal
