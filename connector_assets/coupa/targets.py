@@ -4,10 +4,6 @@ create (the cross-reference first, in the kit), so a crashed attempt's record is
 Records a write step has just claimed are searched a chunk at a time (``find_many``, Coupa's ``[in]``
 operator, ``connector_resources.coupa.key_batches``): one call per key for up to 49 records, where ``find``
 costs one to three per record; ``find`` still searches what the batch cannot settle.
-
-Why on the Coupa side: a target knows Coupa's API, not the system a record comes from; any integration
-writing to Coupa (JD Edwards -> Coupa today, Oracle Fusion -> Coupa next) maps its records to these bodies
-and natural keys and uses the same target.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Which Fusion payables invoices a day's payments and invoice changes touch, for a flow that tells another
-system an invoice it sent to Fusion was paid (today Oracle Fusion -> Procurify payment status).
+system an invoice it sent to Fusion was paid.
 
 What is read. The day's staged Fusion payments (with ``relatedInvoices`` inline) and the day's staged
 invoices (paying an invoice changes it, so an invoice paid by a payment whose related rows do not name it,

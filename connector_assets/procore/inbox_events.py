@@ -6,9 +6,6 @@ The receiver already authenticates Procore's deliveries and stores each event on
 day (the event's ``timestamp``). Which flows an entity concerns is the integration's rule, passed in
 (``entity_flows``); an event naming a project outside ``ML_PROCORE_PROJECT_IDS`` (when set) requests
 nothing. Rows are marked ``processed`` once read, ``failed`` when the body is not a Procore event.
-
-Why on the Procore side: the inbox source, the event format, the project tag and the project setting are
-Procore's, the same for any integration that starts early runs from Procore's webhooks.
 """
 
 from __future__ import annotations

@@ -4,10 +4,8 @@ The vendor is found by the link the ledger holds (the mapped record's ``vendor_i
 what differs from what it holds (``vendor_differences``: an unchanged vendor is not written, so nothing
 echoes back to the ERP), never created, and read and written in its own company (the record's
 ``procore_company_id``, else the company the ledger keeps for the vendor, else the first).
-
-Why on the Procore side: finding, comparing and patching a vendor is Procore's API; the integration says
-what its ERP's record is called (``erp`` / ``erp_record``, for the refusal) and what a write also records
-(``written``, e.g. the pair's sync time).
+The integration says what its ERP's record is called (``erp`` / ``erp_record``) and what a write also
+records (``written``, e.g. the pair's sync time).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Which Procurify purchase-order line each item of a bill bills, read from Procurify for a flow that
-matches an ERP invoice to the order it came from (Procurify -> Oracle Fusion invoices): the bill's POs
+matches an ERP invoice to the order it came from: the bill's POs
 (``added_purchase_orders``) by number, and each item's PO line by its ``PO_line_num``.
 
 docs/reference/procurify.md §2.6 lists ``added_purchase_orders`` without its shape, so an entry is read as a

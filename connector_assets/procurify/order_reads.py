@@ -1,9 +1,7 @@
 """Reading Procurify's purchase orders and requisitions for a flow: the latest staged version of each
 (``latest_staged``, from ``procurify/purchase_orders`` / ``procurify/requisitions`` as
 ``connector_assets.saas.assets`` stages them), a PO read in full, a requisition's order items, the
-requisitions that have a line for a vendor. One copy for both Procurify integrations: JD Edwards ->
-Procurify (``procurify.requisitions`` reading back the requisitions it made) and Procurify -> Oracle Fusion
-``purchase_orders`` (a PO's lines and its requisitions' notes, a requisition's lines).
+requisitions that have a line for a vendor.
 
 What the reference gives (docs/reference/procurify.md 2.4, 2.5): the PO list has no lines, so a PO is read by
 number (``GET /api/v2/purchase_orders/{n}/``); order items filter by ``orderNum`` (re-checked here: a filter a

@@ -1,6 +1,5 @@
-"""Procurify payments as every flow that takes them to another system reads them (today Procurify -> JD
-Edwards payments): which bills a payment pays, the amounts as the API renders them, the day's staged
-payments, how a payment splits over its bills, and a payment found again for a replay.
+"""Procurify payments as every flow that takes them to another system reads them: which bills a payment
+pays, in which currency, and a payment found again for a replay.
 
 Which bills. A public payment names the bill *groups* it pays (``bill_groups``, reference 2.7), not bills,
 and carries one ``amount``. A bill carries its ``group`` and the ``payment_uuid`` of the payment it is in

@@ -1,7 +1,5 @@
 """Which of a day's Procurify POs a link flow links to the source order they were purchased for, and which it
-leaves alone: the Procurify side of a ``po_links`` flow (a PO found through its lines' requisitions,
-``po_origins``; the ledger's links, ``po_links.PoLinks``). The integration says what one link writes
-(``LinkRecord``: its ``PO_Num`` text is the source system's order number) and names its source system.
+leaves alone. The integration says what one link writes (``LinkRecord``) and names its source system.
 
 What happens to each PO of the day:
 

@@ -1,10 +1,8 @@
 """The Procurify write target that gives a purchase order the number of the order it came from: its
 external PO number (``PO_Num``), set through ``PUT /api/v3/purchase-orders/{procurify_PO}/`` (§2.5; the
 client sends the PO whole as read with the new ``PO_Num``, since the reference does not say whether that PUT
-is partial or full: ``connector_resources.procurify.po_revisions``). On the Procurify side because it knows
-Procurify's API, not the system the orders come from: an integration subclasses ``ProcurifyPoNumbers``
-with ``source_label`` (that system, as its messages name it: ``JDE``). Used by JD Edwards -> Procurify
-``po_links`` (``JdePoNumbers``).
+is partial or full: ``connector_resources.procurify.po_revisions``). An integration subclasses
+``ProcurifyPoNumbers`` with ``source_label`` (its system, as its messages name it: ``JDE``).
 
 A record: ``body`` = ``procurify_PO`` and ``PO_Num``; source key = the PO link's (``po_origins.link_key``);
 ``natural_key`` = the requisitions the PO's lines came from, the day the order's requisition was sent

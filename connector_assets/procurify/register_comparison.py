@@ -1,8 +1,7 @@
 """Procurify's bill register for one vendor and period against the documents an integration wrote for its
-bills in another system (JDE vouchers, Fusion payables invoices), compared one way for every such
-integration.
+bills in another system (JDE vouchers, Fusion payables invoices).
 
-The walk is the same for both Procurify integrations: a bill another process exported and that was never
+A bill another process exported and that was never
 sent is counted and left out; a bill whose status does not count as approved is not the integration's to
 send; an approved bill is counted on Procurify's side and must have a document of the same amount in the
 same currency (the bill's: amounts are never converted; a document in another currency is the subclass's

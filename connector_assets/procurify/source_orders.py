@@ -1,8 +1,7 @@
 """The mark a requisition carries when an integration made it in Procurify for another system's order: its
 ``description`` reads ``<system> order <number> (company <company>)`` (``JDE order 4011 OP (company
-00001)``). Written by JD Edwards -> Procurify ``purchase_orders`` (``source_order_description``: the natural
-key it finds its requisitions by, read back after its first create), read by Procurify -> Oracle Fusion
-``purchase_orders`` (``source_order_of``, through ``order_sources``).
+00001)``), written by ``source_order_description`` (the natural key its requisitions are found by) and read
+by ``source_order_of``.
 
 Why: with two ERPs on one Procurify (``make dev`` runs both Procurify integrations on one simulator), a PO a
 buyer purchased from a requisition JD Edwards' integration made is JD Edwards' order, already there: sent to
