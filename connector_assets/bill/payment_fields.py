@@ -1,11 +1,15 @@
 """What a BILL payment says, as any integration applying BILL payments reads it: the bills it pays and how
 much of each, its status, and whether BILL made it at all (or only recorded a payment made elsewhere); and
-what a bill says has been paid on it.
+what a bill says has been paid on it; and a day's payments sorted by what they mean for the system a flow
+posts them to (``PaymentOutcomes``).
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.flows.documents import Version
 from connector_assets.flows.reconciliation import amount
 
 
@@ -36,3 +40,32 @@ def paid_on_bill(bill: dict[str, Any] | None) -> Decimal | None:
     if bill is None or bill.get("dueAmount") in (None, ""):
         return None
     return amount(bill.get("amount")) - amount(bill.get("dueAmount"))
+
+
+# A payment made by BILL and paid: post it. Made by BILL but no longer paid (voided, canceled, its funding
+# failed): a posting to undo by hand. Recorded into BILL from outside (``onlinePayment`` false, reference
+# 2.8: "no money moves"): sending it back would pay it twice.
+@dataclass(frozen=True)
+class PaymentOutcomes:
+    """``paid``: made by BILL, in one of the paid statuses; ``undone``: made by BILL, in none of them;
+    ``recorded``: how many were recorded into BILL from outside (never sent)."""
+
+    paid: list[Version]
+    undone: list[Version]
+    recorded: int
+
+    @classmethod
+    def of(cls, versions: Iterable[Version], statuses: frozenset[str]) -> "PaymentOutcomes":
+        versions = list(versions)
+        made = [v for v in versions if made_by_bill(v.record)]
+        return cls(
+            [v for v in made if payment_status(v.record) in statuses],
+            [v for v in made if payment_status(v.record) not in statuses],
+            len(versions) - len(made),
+        )
+
+    def say_recorded(self, log: Any) -> None:
+        """Tell the run log how many payments were not sent because BILL did not make them."""
+        if log is not None and self.recorded:
+            outside = "recorded into BILL from outside (onlinePayment false): not sent"
+            log.info(f"{self.recorded} BILL payment(s) {outside}")

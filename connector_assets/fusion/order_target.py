@@ -25,6 +25,7 @@ from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.flows.values import text
 from connector_assets.fusion.draft_orders import draft_of, order_differences
+from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.fusion.key_batches import find_purchase_orders
 from connector_resources.fusion.session import DRAFT_STATUSES
 from connector_resources.refusals import Refusal, Refused, refusal_of
@@ -227,3 +228,17 @@ def _conflict(sentence: str) -> Refusal:
 def _ambiguous(sentence: str) -> Refusal:
     """Several Fusion orders match: a person links the right one."""
     return Refusal("ambiguous", sentence, {"system": "Fusion", "candidates": ""})
+
+
+# A purchase order read by the ``POHeaderId`` a flow recorded, for a flow that matches an invoice to it. An
+# order not yet submitted is a draft (``purchase_orders`` answers 404 for it). The number read is the one
+# Fusion has: an invoice matched to a number Fusion lacks would be refused.
+def order_number_of(session: Any, header_id: str) -> tuple[str, str]:
+    """(``OrderNumber``, ``Description``) of order ``header_id``, trimmed; the number "" when Fusion has none
+    (yet), or no order or draft of that id."""
+    try:
+        record = session.get("purchase_orders", header_id)
+    except FusionNotFoundError:  # a draft not yet submitted: read as a draft, by its id
+        drafts = session.search("draft_purchase_orders", {"POHeaderId": int(header_id)})
+        record = drafts[0] if drafts else {}
+    return str(record.get("OrderNumber") or "").strip(), str(record.get("Description") or "").strip()

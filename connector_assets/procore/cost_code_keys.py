@@ -4,11 +4,17 @@ A Procore id is a 64-bit integer, keyed as its decimal string; ``*`` is the row 
 one of its own. A cost code is keyed by its ``full_code`` as Procore shows it (``03``, ``03-100``,
 ``03-100-10``), optionally for one project only (``<project id>/<full_code>``); a missing code falls back to
 its parent code (``03-100-10`` -> ``03-100`` -> ``03``), so a table can map a whole division with one row.
-Used by Procore -> JD Edwards (project and cost-code tables); any ERP's table keyed by Procore's codes
-reads them the same way.
+
+Whether the projects a table names exist is asked of Procore before an operator's change is saved
+(``projects``): one ``GET /projects/{id}`` per project named (Procore has no list filter by id), never the
+company's whole project list per row.
 """
 
 import re
+from collections.abc import Iterable
+from typing import Any
+
+from connector_resources.procore.errors import ProcoreNotFoundError
 
 DEFAULT_PROJECT = "*"  # the project-table key every project without a row of its own takes
 PROJECT_SEPARATOR = "/"  # "<project id>/<full_code>": a cost-code row for one project only
@@ -47,3 +53,20 @@ def cost_code_keys(project_id: str, code: str) -> list[str]:
     """The keys a cost code's row is looked for under, in override order: the project's own row, then the
     code, then its parents."""
     return [f"{project_id}{PROJECT_SEPARATOR}{code}", *parent_codes(code)]
+
+
+def projects(procore: Any, ids: Iterable[str]) -> dict[str, str]:
+    """``{project id: problem}`` for each Procore project id the service account cannot read."""
+    named = [i for i in dict.fromkeys(ids) if i]
+    if not named:
+        return {}
+    problems = {}
+    with procore.session() as session:
+        for project in named:
+            try:
+                session.get("projects", project)
+            except ProcoreNotFoundError:
+                problems[project] = (
+                    f"Procore project {project} is not in Procore (or the service account may not read it)"
+                )
+    return problems

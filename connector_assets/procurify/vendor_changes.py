@@ -1,6 +1,8 @@
 """Which Procurify vendors changed since the last poll, found by content: Procurify's vendor list has no
-"modified since" filter the flows can key on, so every poll reads the purchasable vendors whole and
-compares each one's fingerprint with the one the last poll kept in the ledger (a cursor per vendor,
+"modified since" filter, and ``dateModified`` cannot be relied on (whether a server sorts by it is
+unconfirmed, and an independent server may not move it on an edit: the sandbox plays that with the
+``vendor_date_modified=frozen`` variant). So every poll reads the purchasable vendors whole and compares
+each one's fingerprint with the one the last poll kept in the ledger (a cursor per vendor,
 ``<stream><vendor id>`` = ``<when seen>|<fingerprint>``).
 """
 
@@ -15,13 +17,45 @@ import sqlalchemy as sa
 from dagster import AssetKey, AssetObservation
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
+from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.ledger import schema as ledger_schema
 from connector_resources.redaction import get_logger
 
 log = get_logger(__name__)
+
+# Types 3 and 4, the OTHER bucket left out.
+PURCHASABLE_FILTERS = {"type__in": sorted(PURCHASABLE_TYPES), "exclude_other": True}
+
+
+@dataclass
+class VendorRead:
+    """What one whole read of the purchasable vendors found and cost (filled in as it streams).
+    ``page_size``: rows a page asked for (None: the client's default)."""
+
+    page_size: int | None = None
+    vendors: int = 0
+    pages: int = 0
+    calls: int = 0
+
+
+def read_vendors(procurify: Any, read: VendorRead) -> Iterator[dict[str, Any]]:
+    """Every purchasable vendor, streamed page by page (one page in memory), on one session of
+    ``procurify`` (the resource). A large ``read.page_size`` keeps a whole read to the fewest calls; a
+    server with a lower cap answers smaller pages and more of them. ``read`` counts vendors, pages and
+    calls as they come."""
+    with procurify.session() as session:
+        if read.page_size is not None:
+            session.page_size = read.page_size
+        before, pages = session.metrics.snapshot(), session.pages
+        try:
+            for vendor in session.iter_all("vendors", filters=PURCHASABLE_FILTERS):
+                read.vendors += 1
+                yield vendor
+        finally:
+            read.calls, read.pages = session.metrics.since(before).calls, session.pages - pages
+
 
 CONTENT_STREAM = "vendor_content:"  # + vendor id: ``<when seen>|<fingerprint>`` (a ledger cursor)
 

@@ -18,7 +18,7 @@ matched to another supplier); an inactive supplier refuses it with the reason.
 
 Purchase orders. The Procurify POs the bill's items bill (``procurify.bill_order_lines``) are looked up in
 the purchase orders flow's cross-reference (``purchase_order``: ``PO<n>`` -> ``POHeaderId``); the Fusion
-order is read for its ``OrderNumber`` and ``Description`` (``fusion.order_reads``). A PO not yet written to
+order is read for its ``OrderNumber`` and ``Description`` (``fusion.order_target``). A PO not yet written to
 Fusion holds the bill on that flow's key of it (``fusion_procurify:purchase_order:procurify:PO<n>``), so it
 is mapped again, matched, once the order exists.
 
@@ -41,7 +41,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.fusion.invoice_target import FusionInvoices, invoices_replay
 from connector_assets.fusion.missing_sites import site_or_hold
-from connector_assets.fusion.order_reads import order_number_of
+from connector_assets.fusion.order_target import order_number_of
 from connector_assets.fusion.supplier_sites import SupplierSite, SupplierSites
 from connector_assets.integrations.fusion_procurify.bill_mappers import (
     BillInputs,
@@ -125,7 +125,7 @@ def order_dependency(procurify_po: int) -> str:
 class BillReader(ApprovedBillReader):
     """The flow's bills, on one Procurify and one Fusion session: the Procurify side's approved-bill reader
     (``procurify.approved_bill_reader``) with what only a Fusion invoice needs: the supplier's pay site, the
-    PO lines each item bills (``procurify.bill_order_lines``) and the Fusion orders (``fusion.order_reads``),
+    PO lines each item bills (``procurify.bill_order_lines``) and the Fusion orders (``fusion.order_target``),
     before ``bill_mappers.map_bill``."""
 
     def __init__(

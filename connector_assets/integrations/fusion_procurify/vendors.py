@@ -16,7 +16,7 @@ exact name, then the name ignoring case and spacing, among active Fusion supplie
 exact name first (one ``q`` search per vendor); only a vendor with no active exact match makes the run read
 the whole supplier list, once.
 
-Writing (``procurify.vendor_pair_target.LedgerPairs``): the pair is the ``vendor`` cross-reference, recorded
+Writing (``procurify.vendor_pairing.LedgerPairs``): the pair is the ``vendor`` cross-reference, recorded
 by the flow kit's ``write_record``: a supplier already paired with another vendor is refused, never shared;
 a manual match is never overwritten. The flow's dependency key is ``vendor_pairs.vendor_dependency(vendor
 id)``, so a write releases the orders and invoices held on that vendor. Fusion itself is not written: it
@@ -47,7 +47,7 @@ from connector_assets.integrations.fusion_procurify.vendor_mappers import (
     skipped_why,
 )
 from connector_assets.procurify.vendor_changes import VendorPoll, left_alone, vendor_poll_assets
-from connector_assets.procurify.vendor_pair_target import open_pairs
+from connector_assets.procurify.vendor_pairing import open_pairs
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
 

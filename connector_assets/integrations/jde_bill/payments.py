@@ -46,8 +46,7 @@ from typing import Any
 from dagster import AssetExecutionContext
 
 from connector_assets.bill.documents import PAYMENTS, current_versions
-from connector_assets.bill.payment_fields import paid_bills, payment_status
-from connector_assets.bill.payment_outcomes import PaymentOutcomes
+from connector_assets.bill.payment_fields import PaymentOutcomes, paid_bills, payment_status
 from connector_assets.bill.payments_read import read_payments_day
 from connector_assets.bill.reads import bill_by_id
 from connector_assets.flows import amounts

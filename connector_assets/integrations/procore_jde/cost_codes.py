@@ -38,8 +38,8 @@ from connector_assets.procore.cost_code_keys import (
     cost_code_key_problem,
     cost_code_keys,
     project_key_problem,
+    projects,
 )
-from connector_assets.procore.master_data import projects
 
 GUARDED_BY = ("jde_ais", "procore")  # the sandbox tables only fit these two sandboxes
 

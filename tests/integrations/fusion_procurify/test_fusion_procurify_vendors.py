@@ -28,7 +28,7 @@ from connector_assets.integrations.fusion_procurify.supplier_mappers import map_
 from connector_assets.integrations.fusion_procurify.suppliers import FLOW as suppliers_flow
 from connector_assets.integrations.fusion_procurify.vendor_mappers import map_vendor, not_paired_why
 from connector_assets.procurify.order_fields import PO_CANCELLED, id_of
-from connector_assets.procurify.vendor_reads import VendorRead, read_vendors
+from connector_assets.procurify.vendor_changes import VendorRead, read_vendors
 
 FALLBACK = "ap@example.com"
 SUPPLIERS = ("fusion/suppliers", "fusion_procurify/suppliers_mapped", "fusion_procurify/suppliers_written")
