@@ -1,19 +1,13 @@
 """A BILL payments flow's own read of its day's payments: its polling fallback needs no other job.
 
-Webhooks can be lost and the BILL source poll (``bill_sources``) is optional, so a flow applying BILL
-payments (JD Edwards' today) calls this from its mapped step: the day's ``bill/payments`` partition is
-read before the day's documents are collected, through the very reader the poll uses
-(``saas.entities.read_with_session``: BILL's change feed on ``updatedTime``, paginated), into the
-same staged partition, with the same ledger cursor. So when both run, neither reads twice what the
-other read:
+Webhooks can be lost and the BILL source poll is optional, so a payments flow reads the day's
+``bill/payments`` partition from its mapped step, through the very reader the poll uses, into the same
+staged partition with the same ledger cursor. So when both run, neither reads twice what the other read:
 
 * today: an incremental read from the shared cursor (less the overlap); with nothing new it costs one
   call, and the first read of the day reads it whole;
 * a past day: read whole once, unless its staged partition was written after the day ended (plus the
   overlap), by the poll closing it or by an earlier run of this flow: then it is complete and not read.
-
-Each payment then posts once whatever read it (the day's documents are collected by id, latest version
-wins, and the ledger skips what the target system already holds).
 """
 
 from datetime import UTC, date, datetime, time, timedelta

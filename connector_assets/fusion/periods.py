@@ -14,10 +14,7 @@ in E-Business Suite). The ledger is ``ML_FUSION_LEDGER_ID``: the client knows th
 only, and no resource the reference confirms says which ledger a business unit posts to; one ledger
 setting beside the one business unit setting says it without a guess. The rows are queried on
 ``ApplicationId`` and ``LedgerId`` (``PeriodName`` is not queryable); adjustment periods, which overlap the
-regular ones, are left out.
-
-``FusionPeriods`` reads the calendar once per Fusion session (a run's, or a replay's);
-``fusion_period_checks`` builds the replay sweeps releasing what waits.
+regular ones, are left out. ``FusionPeriods`` reads the calendar once per Fusion session.
 """
 
 from __future__ import annotations

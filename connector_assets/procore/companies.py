@@ -8,17 +8,16 @@ through the session of the record's own company, all of one step's sessions held
 
 Where a record's company comes from, and why each survives a replay:
 
-* A staged Procore record carries ``_procore_company_id`` (``procore.sources``); one staged before several
-  companies were configured carries none and is the first company's (it was the only one).
+* A staged Procore record carries ``_procore_company_id`` (``procore.sources``).
 * A mapped or refused record keeps its company in the retry queue: ``procore_company_id`` in the mapped
-  record's ``natural_key`` (not hashed: the body alone is) or in the refusal's payload, next to the
-  ``project_id`` a replay already reads there (``queued_companies``). A queued item from before this
-  change names none: the first company.
-* A vendor's company is also kept in the ledger, under the integration's name, beside the pair's sync time
-  (``vendor_company:<vendor id>``, the cursor table): the origin mark, the bank read at write time and a
-  write back to Procore from a record that came from the other system (and names no Procore company) find
-  it there, on any later day, after a replay or after staged files are purged. A vendor never recorded
-  (linked before this change) is the first company's.
+  record's ``natural_key`` (not hashed: the body alone is) or in the refusal's payload
+  (``queued_companies``).
+* A vendor's company is also kept in the ledger (``vendor_company:<vendor id>``, the cursor table): a write
+  back to Procore from a record that came from the other system names no Procore company, and finds it
+  there on any later day, after a replay or after staged files are purged.
+
+A record, queue item or vendor that names no company (kept before several companies were configured) is the
+first company's.
 An integration passes its name (``integration``), which keys its ledger rows.
 """
 

@@ -11,14 +11,9 @@ batch's last row id: a re-evaluated tick never launches the same run twice, a la
 gets a fresh run. The run is tagged ``ml-connector/procore_project`` with the project ids the batch's
 events name (comma-separated; no tag for company vendors, which belong to no project).
 
-An early run reads every configured project, not only the one the event names: the job's source assets
-are the same staged entities the daily run uses, and today's partition is read incrementally from its
-cursor (one or two calls per project), so narrowing it would add a second way of reading a day for little
-saving. The project tag says why the run started. An event naming a project outside
-``ML_PROCORE_PROJECT_IDS`` (when set) requests nothing.
-
-Inbox rows are marked ``processed`` when the sensor has requested their run (the run re-reads the day; a
-failed run is covered by the daily close), ``failed`` when the body is not a Procore event.
+An early run reads every configured project, not only the one the event names: today's partition is read
+incrementally from its cursor (one or two calls per project), so narrowing it would add a second way of
+reading a day for little saving.
 """
 
 from __future__ import annotations

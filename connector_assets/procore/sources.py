@@ -9,18 +9,13 @@ app's in-flight cap and rate pacer (``connector_resources.procore.ratelimit.shar
 * Every staged record carries ``_procore_company_id`` (int): the company it was read from. Record keys
   stay the Procore id (ids are unique across companies); the same id from two companies in one read
   fails the step rather than merging two records (``saas.unique_rows`` with one ``seen`` set).
-* All or nothing per partition: the companies' rows of a day go through one staged write (replace or
-  merge), so a company that fails (403: the app was uninstalled there; 5xx after the client's retries)
-  fails the step naming the company and the day's file is left as it was. Cursors move only after the
-  write, as in ``connector_assets.runtime.incremental``.
-* One cursor per company for the current day (``cursor_stream``). The cursor is the last change stamp
-  *seen*, so it is a per-company fact: a company added to the list today, or one quiet since the
-  morning, must not start from another company's cursor (it would skip the records it has not been
-  read for). A company with no cursor for today is read whole for the day and merged into the file.
-  With one company the cursor key is the entity name, as it always was.
-* Several past days in one run (a backfill) are read with one change-feed query per company over
-  their whole window and staged per day (``incremental.read_range``): the companies' rows of the
-  window go through one spool, so a company that fails leaves every day's file as it was.
+* All or nothing per partition (or per backfill window): the companies' rows go through one staged write,
+  so a company that fails (403: the app was uninstalled there; 5xx after the client's retries) fails the
+  step naming the company and leaves the staged files as they were. Cursors move only after the write.
+* One cursor per company for the current day (``cursor_stream``): the cursor is the last change stamp
+  *seen*, so a company added today, or one quiet since the morning, must not start from another's (it
+  would skip records). A company with no cursor for today is read whole for the day and merged. With one
+  company the cursor key is the entity name, as it always was.
 """
 
 from __future__ import annotations

@@ -6,8 +6,7 @@ The endpoint takes no idempotency key and its answer's shape is not documented (
 reading the bill. A bill Paid without a Procurify payment is marked (by us or by a person); one with a
 payment is Procurify paying it itself, never a mark.
 
-Which bills a flow marks (``markable``), for another system's payment of one (JD Edwards -> Procurify paid
-marks, Oracle Fusion -> Procurify payment status):
+Which bills a flow marks (``markable``), for another system's payment of one:
 
 * The bill (``GET /api/v2/ap/bills/{uuid}/``) has a payment (``payment_uuid`` / ``bill_payment``):
   Procurify is paying it itself; not marked.
