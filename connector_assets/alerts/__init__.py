@@ -10,7 +10,7 @@ mechanisms so the UI shows the same facts (docs/alerts.md):
   outside a run (at the desk) has its days evaluated again within a minute (``changed_days``, which runs
   ``replayed_days_checked``).
 
-``channels`` says where they go (nowhere by default) and ``alert`` what every one of them carries.
+``channels`` says where they go (nowhere by default) and what every one of them carries (``Alert``).
 """
 
 from dagster import Definitions

@@ -25,8 +25,7 @@ from dagster import (
     SensorResult,
 )
 
-from connector_assets.alerts.alert import Alert
-from connector_assets.alerts.channels import AlertNotDelivered, alert_sensor, deliver
+from connector_assets.alerts.channels import Alert, AlertNotDelivered, alert_sensor, deliver
 from connector_assets.alerts.sent_alerts import AlertedDays, day_key
 from connector_assets.flows.day_checks import REPLAYED
 from connector_assets.flows.range_days import RANGE_DAYS

@@ -33,8 +33,7 @@ from dagster import (
     sensor,
 )
 
-from connector_assets.alerts.alert import Alert
-from connector_assets.alerts.channels import NO_CHANNEL, alert_sensor_status, any_channel, deliver
+from connector_assets.alerts.channels import NO_CHANNEL, Alert, alert_sensor_status, any_channel, deliver
 from connector_assets.alerts.sent_alerts import SentMark
 from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours
 from connector_assets.operations.health import LEDGER_HEALTH

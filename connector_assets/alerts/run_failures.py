@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dagster import RunFailureSensorContext, SensorDefinition, SkipReason, run_failure_sensor
 
-from connector_assets.alerts.alert import Alert
-from connector_assets.alerts.channels import NO_CHANNEL, alert_sensor_status, any_channel, deliver
+from connector_assets.alerts.channels import NO_CHANNEL, Alert, alert_sensor_status, any_channel, deliver
 from connector_assets.flows.reason_text import clipped
 from connector_assets.runtime.dagster_compat import SerializableErrorInfo
 

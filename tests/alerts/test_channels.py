@@ -9,8 +9,8 @@ import pytest
 from alert_channels import SLACK_PATH, Received
 from http_server import CannedResponse, closed_port
 
-from connector_assets.alerts.alert import Alert
 from connector_assets.alerts.channels import (
+    Alert,
     AlertNotDelivered,
     configured_channels,
     deliver,
