@@ -23,8 +23,8 @@ from connector_assets.preview.tally import FlowTally
 from connector_assets.preview.verdicts import FIT_COLUMNS, FitRow
 
 REPORT_FILES = ("fit.csv", "fit.md", "fit.html")
-# A row's values in column order: ``FitRow.values`` deep-copies each field (``astuple``), which took a
-# quarter of a 200,000-record report's time.
+# A row's values in column order: ``dataclasses.astuple`` deep-copies each field, which took a quarter of a
+# 200,000-record report's time.
 _columns = attrgetter(*FIT_COLUMNS)
 
 

@@ -120,13 +120,6 @@ class FlowTally:
             self.gaps.add(gap, lambda: named)
         self.reasons.add((row.verdict, group), example)
 
-    def top_reasons(self, n: int | None = None) -> list[tuple[str, str, int, Example]]:
-        """(verdict, group as a person reads it, count, example) of the ``n`` most common groups."""
-        return [
-            (verdict, shown_group(group), count, ex)
-            for (verdict, group), count, ex in self.reasons.most_common(n)
-        ]
-
     @property
     def total(self) -> int:
         return sum(self.verdicts.values())

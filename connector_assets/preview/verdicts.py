@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 # create: the body; adopt: the target record its natural key matched; update: field by field, the target's
@@ -35,9 +35,6 @@ class FitRow:
             return {}
         value = json.loads(self.params)
         return value if isinstance(value, dict) else {}
-
-    def values(self) -> tuple[str, ...]:
-        return astuple(self)
 
 
 FIT_COLUMNS = tuple(f.name for f in fields(FitRow))
