@@ -84,13 +84,6 @@ def payment_bills(payment: Mapping[str, Any], bills: Iterable[Mapping[str, Any]]
     return [chosen[k] for k in sorted(chosen)]
 
 
-def cents(value: Any) -> Decimal | None:
-    """An amount as the API renders it (decimal text, or a JSON number for bill totals) to the cent; None
-    when it is not a number or carries more than float noise beyond the cent."""
-    read = in_units(value, None)
-    return read if isinstance(read, Decimal) else None
-
-
 def in_units(value: Any, currency: str | None) -> Decimal | str:
     """An amount as the API renders it, in ``currency``'s smallest unit (the yen, the fils), float noise
     dropped; a figure finer than the currency stays as written, for the flow to refuse naming the bill it

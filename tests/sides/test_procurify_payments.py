@@ -7,7 +7,6 @@ from typing import Any
 
 from connector_assets.procurify.payments import (
     SplitWording,
-    cents,
     in_units,
     payment_bills,
     payment_currency,
@@ -40,7 +39,9 @@ def test_a_payments_bills_are_those_of_its_groups_naming_it_or_no_payment():
 
 
 def test_amounts_are_read_to_the_cent_float_noise_aside():
-    assert cents(175.3) == Decimal("175.30") and cents("0.1") == Decimal("0.10") and cents(1.005) is None
+    # Without a currency: decimal text, or a JSON number for bill totals, to the cent; finer is unreadable.
+    assert in_units(175.3, None) == Decimal("175.30") and in_units("0.1", None) == Decimal("0.10")
+    assert not isinstance(in_units(1.005, None), Decimal)
 
 
 def test_a_payment_is_split_in_its_currency_decimals_fils_and_whole_yen():
