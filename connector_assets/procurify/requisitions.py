@@ -3,20 +3,15 @@ creates one, or revises the PO it became; an integration subclasses it with ``so
 as the requisition's lines and the messages name it: ``JDE``), ``description_check_setting`` and its logger.
 
 A new order is looked up by its description among requisitions created since the order date (adopting what a
-crashed attempt created), then created. The run's first create is read back: a Procurify that does not keep
-the description stops the creates and fails the step (the description check setting).
-
-A record's ``natural_key``: ``description`` and ``created_since`` (how to find the requisition),
-``linked_po`` (the PO its requisition became, once linked) and ``vendor_id`` (the paired vendor).
+crashed attempt created), then created. A record's ``natural_key``: ``description`` and ``created_since`` (how
+to find the requisition), ``linked_po`` (the PO its requisition became, once linked) and ``vendor_id`` (the
+paired vendor).
 
 A changed order already sent: the API cannot change a requisition, so
 
-* once its requisition was purchased and the PO linked, the PO is revised through the v3 PUT
-  (``revise_purchase_order``, which sends the PO whole with the change: the reference does not say whether
-  that PUT is partial or full): quantity, unit price and name of every line matched by its source line
-  (``sku``; by name and line order where Procurify dropped the sku, ``po_revisions``). What the PUT cannot
-  do (a line added or cancelled at the source, another vendor or account, a closed / cancelled / paid PO)
-  is queued with the reason after the rest is revised;
+* once its requisition was purchased and the PO linked, the PO is revised through the v3 PUT (the PO sent
+  whole with the change: the reference does not say whether that PUT is partial or full), line by line
+  (``po_revisions``); what the PUT cannot do is queued with the reason after the rest is revised;
 * before that, the change is queued saying so; a replay applies it to the PO once it is linked.
 """
 
