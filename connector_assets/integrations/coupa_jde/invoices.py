@@ -41,7 +41,7 @@ from typing import Any
 from dagster import AssetExecutionContext
 
 from connector_assets.coupa.documents import INVOICES, coupa_day, current_versions
-from connector_assets.coupa.po_numbers import jde_order
+from connector_assets.coupa.targets import jde_order
 from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets

@@ -18,8 +18,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from connector_assets.coupa import master_data as coupa_master
-from connector_assets.coupa.po_numbers import po_number
-from connector_assets.coupa.targets import CoupaPurchaseOrders
+from connector_assets.coupa.targets import CoupaPurchaseOrders, po_number
 from connector_assets.flows.amounts import CENT, money, quantum, rounded
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
