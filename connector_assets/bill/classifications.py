@@ -4,16 +4,21 @@ against before anything is sent.
 The snapshots ``bill/chart_of_accounts`` / ``bill/departments`` are BILL source assets
 (``connector_assets/saas/assets.py``); any integration writing bills to BILL reads them here, whichever
 system its mapping tables key the ids by.
+
+Before an operator's change to a mapping table is saved, the ids it names are asked of BILL directly
+(``classification_ids``): read by id, 100 to a call (``reads.bill_by_id``: BILL's ``id:in``), never the
+whole list.
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from dagster import AssetKey, Failure
 
 from connector_assets.asset_keys import asset_key
+from connector_assets.bill.reads import bill_by_id
 
 CHART_OF_ACCOUNTS_ASSET = asset_key("bill", "chart_of_accounts")
 DEPARTMENTS_ASSET = asset_key("bill", "departments")
@@ -53,3 +58,25 @@ def classification_problem(
     if found.archived:
         return f"BILL {what} id {bill_id} ({found.name!r}, {origin}) is archived in BILL; {where}"
     return None
+
+
+WHAT = {"chart_of_accounts": "chart-of-accounts id", "departments": "department"}  # as a finance user says it
+
+
+def classification_ids(bill: Any, entity: str, ids: Iterable[str]) -> dict[str, str]:
+    """``{id: problem}`` for each BILL ``entity`` (``chart_of_accounts`` / ``departments``) id that is not
+    in BILL or archived there."""
+    named = [i for i in dict.fromkeys(ids) if i]
+    if not named:
+        return {}
+    with bill.session() as session:
+        found = bill_by_id(session, entity, named)
+    what = WHAT[entity]
+    problems = {}
+    for bill_id in named:
+        record = found.get(bill_id)
+        if record is None:
+            problems[bill_id] = f"BILL {what} {bill_id} is not in BILL"
+        elif record.get("archived") is True:
+            problems[bill_id] = f"BILL {what} {bill_id} ({record.get('name') or 'no name'}) is archived"
+    return problems

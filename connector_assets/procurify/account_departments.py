@@ -171,3 +171,24 @@ class CodeDepartments:
             else:
                 found.add(department)
         return sorted(found)
+
+
+# Procurify asked about the ``Location name|Department name`` places a mapping table names, before an
+# operator's change to the table is saved. ``/api/v3/departments/`` takes no name filter, so the listing is
+# read once per check (a page or two of small master data), never once per row.
+def places(procurify: Any, named: Iterable[str]) -> dict[str, str]:
+    """``{place: problem}`` for each ``Location|Department`` Procurify has no active department for."""
+    wanted = [p for p in dict.fromkeys(named) if p and not placement_problem(p)]
+    if not wanted:
+        return {}
+    with procurify.session() as session:
+        directory = DepartmentDirectory.read(session)
+    problems = {}
+    for place in wanted:
+        location, department = (part.strip() for part in place.split(SEPARATOR))
+        problem = directory.placement_problem(
+            Placement(location, department), f"Procurify department {place}"
+        )
+        if problem:
+            problems[place] = problem
+    return problems

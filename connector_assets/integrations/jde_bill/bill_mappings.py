@@ -26,9 +26,9 @@ from connector_assets.bill.classifications import (
     DEPARTMENTS_ASSET,
     BillClassification,
     bill_classifications,
+    classification_ids,
 )
 from connector_assets.bill.line_classifications import BillLineCoding, bill_id_check
-from connector_assets.bill.master_data import classification_ids
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.master_checks import key_problems, merged, value_problems

@@ -29,8 +29,8 @@ from connector_assets.procurify.account_departments import (
     Placement,
     clean_placement,
     placement_problem,
+    places,
 )
-from connector_assets.procurify.master_data import places
 
 DEPARTMENT_MAP_ENV = "ML_JDE_PROCURIFY_DEPARTMENT_MAP"
 GUARDED_BY = ("jde_ais", "procurify")  # the sandbox table only fits these two sandboxes
