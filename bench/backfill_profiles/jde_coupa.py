@@ -251,8 +251,8 @@ def _reconcile(resources: dict, instance, start: date, end: date) -> dict:
     docstring)."""
     from dagster import materialize
 
-    from connector_assets.integrations.coupa_jde.reconcile import RECONCILE
-    from connector_assets.integrations.jde_coupa.reconcile import jde_coupa_reconciliation
+    from connector_assets.integrations.coupa_jde.reconcile.assets import RECONCILE
+    from connector_assets.integrations.jde_coupa.reconcile.assets import jde_coupa_reconciliation
 
     days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
     out = {}

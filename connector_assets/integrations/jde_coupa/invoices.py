@@ -242,6 +242,4 @@ jde_coupa_invoice_assets = build_flow_assets(
     upstream=[AP_LEDGER.asset, ACCOUNT_MAP_ASSET, SUPPLIERS_FLOW.key("written")],
 )
 
-# What the package's component lists for this flow: its spec, its assets and its replay.
-# A queued record is read from JDE again and mapped with today's tables and settings.
 FLOW = Flow(INVOICES_FLOW, jde_coupa_invoice_assets, replay=Replay(settings_target(CoupaInvoices.for_replay)))

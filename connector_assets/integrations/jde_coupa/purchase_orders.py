@@ -232,8 +232,6 @@ jde_coupa_po_assets = [
     ),
 ]
 
-# What the package's component lists for this flow: its spec, its assets and its replay.
-# A queued record is read from JDE again and mapped with today's tables and settings.
 FLOW = Flow(
     PURCHASE_ORDERS_FLOW, jde_coupa_po_assets, replay=Replay(settings_target(CoupaPurchaseOrders.for_replay))
 )

@@ -114,6 +114,4 @@ jde_coupa_assets = [
     ),
 ]
 
-# What the package's component lists for this flow: its spec, its assets and its replay.
-# A queued record is read from JDE again and mapped with today's tables and settings.
 FLOW = Flow(SUPPLIERS_FLOW, jde_coupa_assets, replay=Replay(settings_target(CoupaSuppliers.for_replay)))

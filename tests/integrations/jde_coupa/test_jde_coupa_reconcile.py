@@ -28,7 +28,7 @@ from sandbox_hands import set_coupa_clock
 from connector_assets.flows.reconciliation import money
 from connector_assets.integrations.jde_coupa.invoices import jde_coupa_invoice_assets
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS, jde_coupa_po_assets, po_number
-from connector_assets.integrations.jde_coupa.reconcile import jde_coupa_reconciliation
+from connector_assets.integrations.jde_coupa.reconcile.assets import jde_coupa_reconciliation
 from connector_assets.integrations.jde_coupa.reconcile.orders import jde_state
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets

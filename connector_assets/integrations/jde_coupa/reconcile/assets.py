@@ -5,16 +5,48 @@ step observed it (``<flow>_in_coupa``), so lineage reads source -> mapped -> wri
 reconciliation; its ``in_balance`` check warns (never blocks) naming the differences, and the whole list is
 a CSV beside the staging (``flows.reconciliation``). ``jde_coupa_reconcile`` runs it; its schedule closes the
 previous JDE day at ``ML_JDE_COUPA_RECONCILE_CRON`` in the JDE time zone, after the flows' hourly ticks.
+Every call is counted (``jde_api_calls``, ``coupa_api_calls`` and ``api_calls_per_record`` in the metadata).
 """
 
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
 from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
+from connector_assets.flows.reconciliation import Report
+from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION
 from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
 from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.jde_coupa.reconcile.day import reconcile_day
+from connector_assets.integrations.jde_coupa.reconcile.invoices import compare_invoices
+from connector_assets.integrations.jde_coupa.reconcile.only_in_coupa import list_only_in_coupa
+from connector_assets.integrations.jde_coupa.reconcile.orders import compare_orders
+from connector_assets.integrations.jde_coupa.reconcile.sides import SYSTEMS, Day
+from connector_assets.integrations.jde_coupa.reconcile.suppliers import compare_suppliers
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.extract import jde_timezone
+from connector_resources.ledger import Ledger
+
+
+def jde_day_window(day: str) -> tuple[datetime, datetime]:
+    """``[day 00:00, next day 00:00)`` in the JDE time zone: the partition's day as a Coupa window."""
+    start = datetime.combine(date.fromisoformat(day), time(), tzinfo=jde_timezone())
+    return start, datetime.combine(start.date() + timedelta(days=1), time(), tzinfo=jde_timezone())
+
+
+def reconcile_day(staging: Any, jde: Any, coupa: Any, ledger: Ledger, day: str) -> Report:
+    """The JDE day's suppliers, purchase orders and vouchers against Coupa, then the Coupa records created
+    or changed that day that no JDE record explains."""
+    report = Report(SYSTEMS, scope_label="Supplier")
+    start, end = jde_day_window(day)
+    with counted(coupa, report, "coupa") as session:
+        compared = Day(day, start, end, staging, CountedJde(jde, report), session, ledger, report)
+        names = compare_suppliers(compared)
+        compare_orders(compared, names)
+        compare_invoices(compared, names)
+        list_only_in_coupa(compared)
+    return report
+
 
 FLOWS = (SUPPLIERS_FLOW, PURCHASE_ORDERS_FLOW, INVOICES_FLOW)
 WORDS = ReconciliationWords.of(
@@ -31,7 +63,6 @@ WORDS = ReconciliationWords.of(
 RECONCILE = build_day_reconciliation(
     INTEGRATION, ("jde", "coupa"), FLOWS, reconcile_day, jde_timezone, WORDS, partitions_def=jde_partitions
 )
-RECONCILIATION = RECONCILE.name
 WIRING = RECONCILE.wiring()  # what the component lists (``IntegrationComponent.assembled``)
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING
 # The asset by name, as the flow tests and the benchmark materialize it.

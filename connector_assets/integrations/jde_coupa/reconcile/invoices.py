@@ -15,34 +15,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.coupa.reconcile_day import shown, shown_money, shown_quantity
 from connector_assets.coupa.reconcile_reads import amount_of, by_key, code_of, day_of, number_of, text
 from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, currencies_differ
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, _voucher_record
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
-from connector_assets.integrations.jde_coupa.reconcile.sides import (
-    Day,
-    Kind,
-    Said,
-    in_coupa,
-    planned,
-    shown,
-    shown_money,
-    shown_quantity,
-)
+from connector_assets.integrations.jde_coupa.reconcile.sides import Day, Kind, Said, in_coupa, planned
 from connector_assets.integrations.jde_coupa.reconcile.suppliers import label as supplier_label
 from connector_assets.jde.documents import JdeVoucher, changed_vouchers
 
 DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that no longer stands
 INVOICE = "Invoice"
 INVOICES = Kind(INVOICES_FLOW, "invoices", "invoice", "total-with-taxes")
-
-
-def _gross(voucher: JdeVoucher) -> Decimal:
-    """The voucher's gross as JDE states it in the voucher's currency, read as the invoices flow reads it
-    (``JdeVoucher.gross``): its pay items' AG, or ACR for a foreign voucher (CRRM F), whose AG is JDE's
-    conversion into the company's currency; F0411 ACR is among the columns every voucher is read with."""
-    return voucher.gross()
 
 
 def _pay_status(voucher: JdeVoucher) -> str:
@@ -75,7 +60,7 @@ def compare_invoices(day: Day, names: dict[str, str]) -> None:
         supplier = str(int(voucher.pay_items[0]["AN8"]))
         record = f"voucher {key}" + (f" (invoice {numbers[key]})" if numbers[key] else "")
         what = f"{record} of {supplier_label(supplier, names.get(supplier, ''))}"
-        return Said(supplier, record, what, _gross(voucher))
+        return Said(supplier, record, what, voucher.gross())
 
     matched = {}
     for key in keys:  # an invoice number is unique per supplier: kept only under its own
@@ -109,7 +94,8 @@ def _compare(
     if status in DEAD:
         differ("status", "status", _pay_status(voucher), status)
     amounts_differ = body is not None and _compare_body(differ, body, coupa)
-    gross, their_gross = _gross(voucher), amount_of(coupa.get("total-with-taxes"))
+    # In the voucher's currency, as the invoices flow reads it (ACR for a foreign voucher, AG otherwise).
+    gross, their_gross = voucher.gross(), amount_of(coupa.get("total-with-taxes"))
     if not amounts_differ and gross != their_gross:  # a line or the tax named already says why
         differ("gross", "total-with-taxes", shown_money(gross), shown_money(their_gross))
 

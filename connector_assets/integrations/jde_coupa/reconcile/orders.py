@@ -18,6 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.coupa.reconcile_day import shown, shown_money, shown_quantity
 from connector_assets.coupa.reconcile_reads import amount_of, by_key, code_of, number_of, text
 from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, currencies_differ
 from connector_assets.flows.reconciliation_totals import SideTotals
@@ -27,16 +28,7 @@ from connector_assets.integrations.jde_coupa.purchase_orders import (
     _order_record,
     line_total,
 )
-from connector_assets.integrations.jde_coupa.reconcile.sides import (
-    Day,
-    Kind,
-    Said,
-    in_coupa,
-    planned,
-    shown,
-    shown_money,
-    shown_quantity,
-)
+from connector_assets.integrations.jde_coupa.reconcile.sides import Day, Kind, Said, in_coupa, planned
 from connector_assets.integrations.jde_coupa.reconcile.suppliers import label as supplier_label
 from connector_assets.jde.documents import JdePurchaseOrder, changed_purchase_orders
 from connector_assets.jde.order_status import OrderPolicy, status

@@ -17,12 +17,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from connector_assets.coupa.reconcile_day import ReconcileDay, shown, shown_money, shown_quantity
+from connector_assets.coupa.reconcile_day import ReconcileDay
 from connector_assets.coupa.reconcile_reads import amount_of
 from connector_assets.flows.core import FlowSpec, Rejected
 from connector_assets.flows.reconciliation_totals import SideTotals
-
-__all__ = ["SYSTEMS", "Day", "Kind", "Said", "in_coupa", "planned", "shown", "shown_money", "shown_quantity"]
 
 SYSTEMS = ("JDE", "Coupa")
 

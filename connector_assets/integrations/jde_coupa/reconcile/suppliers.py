@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector_assets.coupa.reconcile_day import shown
 from connector_assets.coupa.reconcile_reads import by_key, code_of, text
 from connector_assets.flows.core import Rejected
-from connector_assets.integrations.jde_coupa.reconcile.sides import Day, Kind, Said, in_coupa, shown
+from connector_assets.integrations.jde_coupa.reconcile.sides import Day, Kind, Said, in_coupa
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW, _mapped_supplier
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers
 
