@@ -1,17 +1,20 @@
 """Reading an approved Procurify bill for a flow that posts it to an ERP (JD Edwards batch, Oracle Fusion
-invoice): which bills are the flow's business, the full bill read by its UUID, the bills a replay reads
-again, and the day's records settled (exported-elsewhere skips audited). One copy for both Procurify
-integrations (``approved_bill_reader.ApprovedBillReader`` puts them together); each says in its own words
-what it did with a bill (``BillWording``) and maps the full bill to its own ERP document.
+invoice): the day's staged bills (latest version each, with its change time), which bills are the flow's
+business, the full bill read by its UUID, the bills a replay reads again, and the day's records settled
+(exported-elsewhere skips audited). One copy for both Procurify integrations
+(``approved_bill_reader.ApprovedBillReader`` puts them together); each says in its own words what it did with
+a bill (``BillWording``) and maps the full bill to its own ERP document.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from connector_assets.asset_keys import asset_key
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
 from connector_assets.procurify.bill_fields import BILL_STATUS_NAMES, bill_vendor_id, describe, status_code
@@ -21,12 +24,35 @@ from connector_assets.procurify.record_reads import (
     queued_for_read,
     read_for_record,
 )
-from connector_assets.procurify.staged_bills import bill_stamp
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 from connector_resources.refusals import Refusal, refused
 
 BillOutcome = Mapped | Rejected | Skipped | None
+BILLS_ASSET = asset_key("procurify", "bills")  # the staged Procurify bills (connector_assets.saas.assets)
+
+
+def bill_stamp(bill: Mapping[str, Any]) -> datetime:
+    """The bill's change time (``last_modified_datetime``, UTC when it names no zone); now when it has none
+    that parses, so the bill is taken as the latest version seen."""
+    text = str(bill.get("last_modified_datetime") or "").strip()
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def staged_bills(staging: Any, partition: str | None) -> list[tuple[dict[str, Any], datetime]]:
+    """The partition's staged bills, latest version each (by UUID), with their change time."""
+    latest: dict[str, tuple[dict[str, Any], datetime]] = {}
+    for row in staging.read_rows(BILLS_ASSET, partition):
+        record = json.loads(row["record"])
+        key, stamp = str(row["id"]), row["updated_at"] or bill_stamp(record)
+        stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+        if key not in latest or stamp >= latest[key][1]:
+            latest[key] = (record, stamp)
+    return list(latest.values())
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from connector_assets.flows.reconciliation import day_window
 from connector_assets.flows.values import text
 from connector_assets.procurify.bill_fields import BILL_STATUS_NAMES, currency_code, in_currency, status_code
 from connector_assets.procurify.bill_marks import has_payment
-from connector_assets.procurify.staged_bills import staged_bills
+from connector_assets.procurify.bill_reads import staged_bills
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 
 # The Procurify source assets (``connector_assets.saas.assets``) a reconciliation reads a day's keys from.

@@ -62,8 +62,7 @@ from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe, status_code
 from connector_assets.procurify.bill_order_lines import BillOrderLines
-from connector_assets.procurify.bill_reads import BillWording
-from connector_assets.procurify.staged_bills import BILLS_ASSET, staged_bills
+from connector_assets.procurify.bill_reads import BILLS_ASSET, BillWording, staged_bills
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, dependency_key

@@ -25,8 +25,8 @@ from connector_assets.jde.tables import (
     SUPPLIER_ADDRESSES,
     SUPPLIERS,
 )
+from connector_assets.procurify.bill_reads import BILLS_ASSET
 from connector_assets.procurify.reconcile_reads import STAGED_REQUISITIONS
-from connector_assets.procurify.staged_bills import BILLS_ASSET
 
 # What it reads staged for its day (the sources the flows' jobs stage: JDE's changed orders and suppliers, the
 # day's bills, the requisitions a new PO's origin is found in) and the master data it compares. Procurify's
