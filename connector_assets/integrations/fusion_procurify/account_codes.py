@@ -25,11 +25,9 @@ requisition line use a code opened for its department. An update (PUT: the API w
 keeps the code's ``account_type`` and ``parent`` as Procurify holds them and does not send
 ``departments`` (budget lines an admin closed stay closed).
 
-How it is written is the Procurify side's (``procurify.account_codes``: the ledger's pair, else the code
-found by ``code`` in one listing per write step, else created). Procurify codes with no Fusion account
-behind them (not in the table, or on an account in no combination) are *reported* by the asset
-``fusion_procurify/account_code_orphans`` after each write step, never created in Fusion. The value set
-is read on the Fusion side (``fusion.value_sets``).
+How it is written is the Procurify side's (``procurify.account_codes``). Procurify codes with no Fusion
+account behind them (not in the table, or on an account in no combination) are reported by the asset
+``fusion_procurify/account_code_orphans`` after each write step, never created in Fusion.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping

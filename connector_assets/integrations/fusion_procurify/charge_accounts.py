@@ -18,8 +18,7 @@ is not active on the day. The pod would refuse such a line anyway (400 on the in
 refusing first names the table row to fix instead of a pod message.
 
 How a combination is staged and judged is the Fusion side's (``fusion.charge_combinations``), Procurify's
-checks the Procurify side's (``procurify.code_checks``); this module declares the combinations' asset
-(segment names: ``ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS``) and builds the charge account from the tables.
+checks the Procurify side's (``procurify.code_checks``).
 """
 
 from collections.abc import Iterable, Mapping

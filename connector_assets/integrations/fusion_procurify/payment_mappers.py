@@ -20,9 +20,6 @@ from connector_assets.procurify.bill_marks import markable
 from connector_assets.procurify.bill_paid_marks import status_name
 from connector_resources.refusals import Refusal, refused, source_invalid
 
-# -- what it means for the Procurify bill -----------------------------------------------------------------
-
-
 ProcurifyPaidMarkRecord = record_model(
     "ProcurifyPaidMarkRecord",
     "A mark-as-paid Procurify accepts: one bill uuid, a day, and the Fusion invoice it stands for.",

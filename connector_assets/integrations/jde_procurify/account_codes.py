@@ -21,12 +21,9 @@ JDE order may charge any unit of its company), of its own unit only (``unit``), 
 Procurify admin opens them). ``account_type`` is not sent: its meanings are unconfirmed (the server's
 default, or what an admin set, stays).
 
-How it is written is the Procurify side's (``procurify.account_codes``: the ledger's pair, else the code
-found by ``code`` in one listing per write step, else created); an update never renames a code: if the
-table now gives the account another code, the record is refused naming both. Procurify codes with no JDE
-account behind them are *reported*, never created in JDE: ``orphan_codes`` (used by the reconciliation)
-and the asset ``jde_procurify/account_code_orphans`` after each write step. F0901 is read on the JDE side
-(``jde.account_codes``).
+How it is written is the Procurify side's (``procurify.account_codes``); an update never renames a code
+(``ProcurifyAccountCodes.renamed``). Procurify codes with no JDE account are reported (``orphan_codes``),
+never created in JDE.
 """
 
 from collections.abc import Callable, Iterator, Mapping
@@ -69,9 +66,7 @@ from connector_resources.refusals import master_missing, refused
 
 DEPARTMENTS_ENV = "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS"
 ORPHANS_ASSET = asset_key(INTEGRATION, "account_code_orphans")
-DEPARTMENT_MAP_ASSET = asset_key(
-    INTEGRATION, "department_map"
-)  # departments.DEPARTMENTS (imported when used)
+DEPARTMENT_MAP_ASSET = asset_key(INTEGRATION, "department_map")  # departments.DEPARTMENTS, imported when used
 
 
 def department_rule() -> str:

@@ -130,7 +130,7 @@ class BillInputs:
     ap_account: str | None = None  # ML_JDE_PROCURIFY_AP_ACCOUNT (journal), already checked against F0901
     freight_account: str | None = None  # ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT; None: costs are refused
     # The JDE orders (``KCOO:DOCO:DCTO``) of the bill's Procurify POs the po_links flow linked, one per PO;
-    # None per PO not linked to one (``po_origins.jde_orders``). Empty: the bill names no PO.
+    # None per PO not linked to one (``po_links.jde_orders``). Empty: the bill names no PO.
     orders: tuple[str | None, ...] = ()
 
 

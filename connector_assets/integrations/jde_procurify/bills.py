@@ -60,7 +60,7 @@ from connector_assets.integrations.jde_procurify.bill_mappers import (
     map_bill,
 )
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
-from connector_assets.integrations.jde_procurify.po_origins import jde_orders
+from connector_assets.integrations.jde_procurify.po_links import jde_orders
 from connector_assets.integrations.jde_procurify.vendor_mappers import not_sent
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
 from connector_assets.jde import targets
@@ -270,7 +270,7 @@ class BillReader(ApprovedBillReader):
 
     def orders_of(self, bill: Mapping[str, Any]) -> tuple[str | None, ...]:
         """The JDE order of each Procurify PO the bill names (``added_purchase_orders``), None for a PO no
-        JDE order was linked to (``po_origins.jde_orders``); nothing is looked up for a journal posting."""
+        JDE order was linked to (``po_links.jde_orders``); nothing is looked up for a journal posting."""
         if not self.voucher:
             return ()
         pos = [self._po_number(entry) for entry in bill.get("added_purchase_orders") or []]

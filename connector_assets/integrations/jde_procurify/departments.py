@@ -22,6 +22,7 @@ from typing import Any
 
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
+from connector_assets.integrations.jde_procurify.account_map import GUARDED_BY
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_departments import (
     SEPARATOR,
@@ -33,7 +34,6 @@ from connector_assets.procurify.account_departments import (
 )
 
 DEPARTMENT_MAP_ENV = "ML_JDE_PROCURIFY_DEPARTMENT_MAP"
-GUARDED_BY = ("jde_ais", "procurify")  # the sandbox table only fits these two sandboxes
 DEFAULT_UNIT = "*"
 
 

@@ -41,9 +41,6 @@ from connector_assets.jde.order_status import (
     live_lines,
     text,
 )
-from connector_assets.jde.order_status import all_done as all_done  # tests/jde_procurify_proofs.py
-from connector_assets.jde.order_status import not_approved as not_approved  # reads them here
-from connector_assets.jde.order_status import order_source_key as order_source_key
 from connector_assets.procurify.source_orders import source_order_description
 
 CENT = Decimal("0.01")

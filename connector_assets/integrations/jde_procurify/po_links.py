@@ -4,11 +4,12 @@ external PO number (``PO_Num``) set to the JDE order number, so both systems nam
 Procurify's API cannot create purchase orders: the purchase order flow sends each approved JDE order as a
 requisition, and a Procurify buyer approves and purchases it, which makes the PO. This flow then reads the
 day's POs (``procurify/purchase_orders``, staged by ``last_modified``: a new PO is modified the day it is
-made), finds the JDE order each came from (``po_origins``: lines -> requisition -> the ``purchase_order``
-xref, on Procurify's ``OriginFinder``) and sets ``PO_Num`` through the Procurify side's PO_Num target
+made), finds the JDE order each came from (lines -> requisition -> the ``purchase_order`` xref, asked
+through ``LINKS``, Procurify's ``PoLinks``) and sets ``PO_Num`` through the Procurify side's PO_Num target
 (``connector_assets.procurify.po_num_target``, in JDE's words: ``JdePoNumbers``). The link is the
 ``po_link`` xref: source key the JDE order ``KCOO:DOCO:DCTO`` -> target id the ``procurify_PO`` number;
-``linked_po`` answers "which PO is this JDE order" for the purchase order flow's revisions.
+``linked_po`` answers "which PO is this JDE order" for the purchase order flow's revisions, ``jde_orders``
+the reverse for the bills flow.
 
 ``PO_Num`` text: ``<DOCO> <DCTO> <KCOO>`` (``4011 OP 00001``; an order suffix other than 000 as the
 requisition's description writes it, ``4011 OP-001 00001``), at most 21 characters (DOCO 8 digits, DCTO 2,
@@ -45,16 +46,33 @@ from connector_assets.flows.record_models import matching, record_model, string,
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.procurify.po_link_records import PoLinkRecords
+from connector_assets.procurify.po_links import PoLinks
 from connector_assets.procurify.po_num_target import ProcurifyPoNumbers
 from connector_assets.procurify.po_origins import STAGED_REQUISITIONS, order_of
 from connector_assets.saas.assets import saas_partitions
+from connector_resources.ledger import Ledger
 
-from .integration import PO_ROUTE
-from .po_origins import LINK_ENTITY, LINKS
+from .integration import INTEGRATION, PO_ROUTE, ROUTE
 
-ENTITY = LINK_ENTITY
-STAGED_POS = asset_key("procurify", "purchase_orders")
+ORDER_ENTITY = "purchase_order"  # the purchase order flow's xref: JDE order -> requisition uuid
+LINK_ENTITY = ENTITY = "po_link"  # this flow's xref: JDE order -> Procurify PO number
+LINKS = PoLinks(INTEGRATION, ORDER_ENTITY, LINK_ENTITY, order_route=ROUTE, link_route=PO_ROUTE)
 linked_po = LINKS.linked_po  # which Procurify PO a JDE order is (the purchase order flow's revisions)
+linked_pos = LINKS.linked_pos  # every PO linked to a JDE order (reconciliation)
+requisition_sent = LINKS.requisition_sent  # the day a JDE order's requisition was recorded
+STAGED_POS = asset_key("procurify", "purchase_orders")
+
+
+def jde_orders(ledger: Ledger, procurify_pos: Iterable[int]) -> dict[int, str | None]:
+    """Procurify PO number -> the JDE order ``KCOO:DOCO:DCTO`` (a suffix kept when the link has one) it was
+    linked to, None for a PO not linked (not from JDE, or not linked yet): which JDE order a bill of those
+    POs was raised against (the bills flow's order reference)."""
+    found: dict[int, str | None] = {}
+    for number in procurify_pos:
+        if number not in found:
+            key = LINKS.link_of(ledger, number)
+            found[number] = order_of(key) if key else None
+    return found
 
 
 def po_num_text(order_key: str) -> str:

@@ -4,20 +4,17 @@ Which suppliers a JDE day holds: those whose F0401 row, F0101 row (search type V
 that day (staged ``jde/suppliers`` / ``jde/address_book`` / ``jde/supplier_addresses``), those whose F0101
 row changed away from search type V after this flow wrote their vendor (it is deactivated), and those a
 held record waits for. F0115 phones and F01151 e-mails are not staged by anyone: a change to only those is
-sent with the supplier's next other change (or a replay). Each supplier is read whole from JDE by number
-(``jde.supplier_documents.read_suppliers``), then mapped by ``supplier_mappers.map_supplier`` (what goes
-where is written there).
+sent with the supplier's next other change (or a replay). Each supplier is read whole from JDE by number,
+then mapped by ``supplier_mappers.map_supplier``.
 
-Matching and writing (``ProcurifyVendors``, the Procurify side's ``vendor_target.KeyedVendors``): the
-ledger's pair (``vendor_pairs.paired_vendor``: this flow's own, or a vendor the ``vendors`` flow made and
-gave this supplier), then the vendor whose ``external_id`` is the AN8 (inactive ones too; refused when the
-ledger pairs it with another supplier), then a create. Never by name: Procurify names are not unique. An
-update PATCHes only what differs. An inactive supplier (on hold, or no longer search type V) with no
-vendor yet is left out, not queued: Procurify gains nothing from a vendor nobody may buy from.
+Matching (``ProcurifyVendors``): the ledger's pair, then the vendor whose ``external_id`` is the AN8
+(inactive ones too; refused when the ledger pairs it with another supplier), then a create; never by name
+(Procurify names are not unique). An inactive supplier with no vendor yet is left out, not queued:
+Procurify gains nothing from a vendor nobody may buy from.
 
 Suppliers made from Procurify. The ``vendors`` flow adds a vendor made in Procurify to JDE with the long
-address number ``PFY<vendor id>`` (``vendor_pairs.long_address_number``), and its write shows up here as a
-changed JDE supplier. Two rules keep that from coming back as a second vendor or an echo:
+address number ``PFY<vendor id>``, and its write shows up here as a changed JDE supplier. Two rules keep
+that from coming back as a second vendor or an echo:
 
 * a supplier with such an ALKY whose pair the ledger does not hold yet (the ``vendors`` write is under
   way, or died between JDE's answer and the ledger) is held on that vendor

@@ -11,12 +11,10 @@ Which vendors are sent: ``vendor_mappers.not_sent`` (no ``external_id``, type 3/
 vendor unchanged since the poll that queued it waits for a change or ``ml-connector replay``; every other
 vendor to send is sent, unchanged or not, so one a killed run mapped but never wrote is not lost.
 
-Writing (``ProcurifyVendorSuppliers``, a ``jde.paired_suppliers.PairedSuppliers``): the ledger's pair,
-then F0101 by the long address number ``PFY<vendor id>`` (what a crashed attempt left: adopted, never added
-twice; another vendor's supplier is refused), then ``ML_AddUpdateSupplier``. Once JDE answers, the pair is
-recorded at once (so ``suppliers``, reading the new supplier, makes no second vendor), the AN8 is written
-as the vendor's ``external_id`` and the records held on ``vendor_pairs.supplier_dependency(an8)`` are
-released; a failed PATCH is queued and the next write adopts the supplier and writes it again.
+Writing (``ProcurifyVendorSuppliers``, a ``jde.paired_suppliers.PairedSuppliers``): found by the ledger's
+pair, then by F0101 ALKY ``PFY<vendor id>`` (a crashed attempt's supplier is adopted), else added. The pair
+is recorded as soon as JDE answers (so ``suppliers``, reading the new supplier, makes no second vendor),
+then the AN8 written back as the vendor's ``external_id``; a failed PATCH is queued and written again.
 
 Once paired, a vendor carries the address number and is JDE's (``suppliers`` keeps it up to date from JDE):
 later edits made in Procurify are not sent back to JDE by this flow.

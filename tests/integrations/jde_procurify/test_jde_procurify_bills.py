@@ -202,7 +202,7 @@ def test_a_bill_on_one_jde_order_names_it_on_the_voucher_and_nowhere_else():
 
 
 def test_the_jde_order_of_a_linked_po_is_read_from_the_po_links_ledger(tmp_path):
-    from connector_assets.integrations.jde_procurify.po_origins import LINK_ENTITY, jde_orders
+    from connector_assets.integrations.jde_procurify.po_links import LINK_ENTITY, jde_orders
 
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     for source, po in (("00001:4011:OP", "1200"), ("00001:4011:OP/1201", "1201"), ("00050:77:OP", "1300")):

@@ -1,24 +1,15 @@
-"""One UTC day reconciled between Oracle Fusion and Procurify: what is read, in which order, what is
-compared.
+"""One UTC day reconciled between Oracle Fusion and Procurify: what is read, and in which order.
 
 Each side's changes of the day are read once from the system itself, in change windows: Procurify's bills,
 purchase orders and vendors, Fusion's invoices, purchase orders (drafts among them) and suppliers. Then, by
 key in lists (Fusion: ``InvoiceId in (...)``, ``POHeaderId in (...)``, ``SupplierId in (...)``; Procurify:
 a vendor's bill register for a month, a PO, a bill or a vendor by id, or the vendor list when that is
 cheaper):
-
-* bills (``bills``): the vendor-periods of the day (each Procurify bill changed that day that is approved
-  or was sent; each Fusion invoice of ours changed that day, its bill read by uuid) compared whole, the
-  day's bills line by line; Fusion invoices created that day that no bill explains;
-* purchase orders (``orders``, the default source, Procurify POs): each PO changed that day and each
-  Fusion order of ours changed that day against its counterpart; Fusion orders created that day that no
-  PO explains. With ``ML_FUSION_PROCURIFY_ORDER_SOURCE=requisitions`` the Fusion orders carry requisitions:
-  counted, not compared (a requisition split per vendor has no one Procurify record to read back);
-* vendors (``vendors``): the pairs of the Fusion suppliers changed that day, of the Procurify vendors
-  changed that day and of the vendors of the day's bills and POs;
-* account codes (``account_codes``): the account table whole, and Procurify's codes with no Fusion account.
-
-Why a record is missing on purpose (queued, held, skipped by rule) is the flows' word (``reads.Gaps``).
+bills (the vendor-periods of the day: each bill changed that day that is approved or was sent, each Fusion
+invoice of ours changed that day), purchase orders, vendors (the pairs of the suppliers and vendors changed
+that day and of the vendors of the day's bills and POs) and account codes, each compared by its module.
+With ``ML_FUSION_PROCURIFY_ORDER_SOURCE=requisitions`` the Fusion orders carry requisitions: counted, not
+compared (a requisition split per vendor has no one Procurify record to read back).
 """
 
 from __future__ import annotations

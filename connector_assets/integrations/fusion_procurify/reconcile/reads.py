@@ -1,11 +1,8 @@
 """How an Oracle Fusion <-> Procurify reconciliation reads both sides and the ledger: the day's changes on
 either side (``procurify.reconcile_reads.changed``, ``fusion.reconcile_reads.changed``: per-day change
 windows), then each record by key through the sides' reads, with this integration's ledger keys and rules;
-and why a record the other side lacks is not a difference (``Gaps``).
-
-The ledger only says which record on one side is the counterpart of which on the other (the flows'
-cross-references, ``vendor_pairs``) and why a missing one is missing (the retry queue, the audit of a
-record skipped by rule); each side is read from the system itself.
+and why a record the other side lacks is not a difference (``Gaps``: the retry queue, the audit of a
+record skipped by rule).
 """
 
 from __future__ import annotations

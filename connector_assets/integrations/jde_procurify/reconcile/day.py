@@ -1,14 +1,9 @@
 """One day reconciled between JD Edwards and Procurify: what is read, in which order, what is compared.
 
 The day is a UTC day, like the Procurify-sourced flows' partitions; the JDE tables staged for the same date,
-and JDE's vouchers changed on it, are its JDE side. Orders: the JDE orders changed that day (staged F4301 /
-F4311) and those whose PO or requisition changed in Procurify that day (read from Procurify), line by line
-(``orders``), and the POs made in Procurify that day that no JDE order explains. Bills: every bill of each
-vendor and period the day touches (a bill changed in Procurify that day, a voucher of ours changed in JDE
-that day), field by field against its batch (``bills``; under journal posting the paid status against the
-payments flow's journals for each bill), and the vouchers entered in JDE that day for a paired supplier from
-no bill (under either posting). Suppliers and vendors: every pair field by field, and the records on one side
-only changed that day (``vendors``). Account codes: the whole chart, field by field (``account_codes``).
+and JDE's vouchers changed on it, are its JDE side. Orders changed on either side that day, the bills of each
+vendor and period the day touches, every supplier / vendor pair and the whole chart are compared, in that
+order, by ``orders``, ``bills``, ``vendors`` and ``account_codes`` (each says what it names).
 
 Calls: the lists are read once each (vendors and account codes whole, the day's POs, requisitions, bills
 and vouchers by their change filters), a vendor's bill register per vendor and period, each linked PO by

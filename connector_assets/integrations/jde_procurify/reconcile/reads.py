@@ -2,11 +2,9 @@
 on each side (JDE's staged sources, and each target read itself within the day: Procurify's POs,
 requisitions and bills changed that day, JDE's vouchers changed that day), the pairs and links the flows
 recorded, and each record read by key from its system through the sides' reads (``jde.reconcile_reads``,
-``procurify.reconcile_reads``), every API call counted by the caller (``flows.reconciliation_calls``).
-
-The ledger only says which record on one side is the counterpart of which on the other (the flows'
-cross-references, ``vendor_pairs``, the PO links) and why a missing one is missing (the retry queue, read by
-``flows.reconciliation_expected``); each side is read from the system itself.
+``procurify.reconcile_reads``), every API call counted by the caller (``flows.reconciliation_calls``). The
+ledger only says which record is the counterpart of which (the flows' cross-references, ``vendor_pairs``,
+the PO links).
 """
 
 from __future__ import annotations
@@ -25,11 +23,11 @@ from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_KEYS,
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.order_mappers import order_description, requisition_lines
 from connector_assets.integrations.jde_procurify.payment_mappers import journal_key
-from connector_assets.integrations.jde_procurify.po_links import po_num_text
-from connector_assets.integrations.jde_procurify.po_origins import (
+from connector_assets.integrations.jde_procurify.po_links import (
     LINKS,
     ORDER_ENTITY,
     linked_pos,
+    po_num_text,
     requisition_sent,
 )
 from connector_assets.integrations.jde_procurify.reconcile.bills import bill_uuid_of
