@@ -33,6 +33,7 @@ from connector_assets.flows.targets import LedgerTarget
 from connector_assets.fusion.missing_sites import fusion_missing_checks, refused_for_missing
 from connector_assets.fusion.payments import invoice_payments, paid_state
 from connector_assets.fusion.periods import FusionPeriods, fusion_period_checks
+from connector_assets.fusion.values import canceled
 from connector_resources.fusion.errors import FusionError, FusionOutcomeUnknownError, FusionValidationError
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
 from connector_resources.http.write_hold import WouldWrite
@@ -104,12 +105,6 @@ def _is_paid(invoice: Mapping[str, Any], session: Any) -> bool:
         amounts.amount(invoice.get("AmountPaid")) if invoice.get("AmountPaid") not in (None, "") else None
     )
     return paid in ("paid", "partially paid", "y") or bool(amount)
-
-
-def _is_canceled(invoice: Mapping[str, Any]) -> bool:
-    flag = invoice.get("CanceledFlag")
-    canceled = flag is True or str(flag or "").strip().lower() in ("true", "y", "1")
-    return canceled or str(invoice.get("ValidationStatus") or "").strip().lower() in ("canceled", "cancelled")
 
 
 def line_summary(lines: Iterable[Mapping[str, Any]]) -> list[tuple[int, str, str, str, str]]:
@@ -259,8 +254,8 @@ class FusionInvoices(LedgerTarget):
         body = record.body
         current, etag = self.session.get_with_etag("invoices", {"InvoiceId": int(target_id)})
         label = f"invoice {body['InvoiceNumber']} of supplier {body['Supplier']} (InvoiceId {target_id})"
-        if _is_canceled(current) or _is_paid(current, self.session):
-            state = "canceled" if _is_canceled(current) else "paid"
+        if canceled(current) or _is_paid(current, self.session):
+            state = "canceled" if canceled(current) else "paid"
             sentence = (
                 f"{label} changed in {self.source_label} after it was sent, but the Fusion invoice is "
                 f"{state}: the integration does not change it; adjust it in Fusion (or a credit memo), then "

@@ -21,6 +21,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.reconciliation import day_window
 from connector_assets.flows.values import text
 from connector_assets.fusion.payments import State, invoice_payments, paid_state
+from connector_assets.fusion.values import canceled
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.fusion.query import parse_timestamp
 
@@ -101,15 +102,6 @@ class FusionInvoice:
         return f"Fusion invoice {self.number or '?'} (InvoiceId {self.invoice_id})"
 
 
-def _canceled(invoice: Mapping[str, Any]) -> bool:
-    flag = invoice.get("CanceledFlag")
-    return (
-        flag is True
-        or text(flag).lower() in ("true", "y", "1")
-        or text(invoice.get("ValidationStatus")).lower() in ("canceled", "cancelled")
-    )
-
-
 def _invoice_lines(invoice: Mapping[str, Any]) -> tuple[FusionInvoiceLine, ...] | None:
     rows = invoice.get("invoiceLines")
     if not isinstance(rows, list):
@@ -120,7 +112,7 @@ def _invoice_lines(invoice: Mapping[str, Any]) -> tuple[FusionInvoiceLine, ...] 
             line_type=text(row.get("LineType")) or "Item",
             amount=_money(row.get("LineAmount")),
             order_number=text(row.get("PurchaseOrderNumber")),
-            canceled=_canceled(row),
+            canceled=canceled(row),
         )
         for row in rows
         if isinstance(row, Mapping)
@@ -143,7 +135,7 @@ def invoice_of(fusion: Any, invoice_id: str, invoice: Mapping[str, Any] | None) 
         number=text(invoice.get("InvoiceNumber")),
         supplier=text(invoice.get("Supplier")),
         amount=_money(invoice.get("InvoiceAmount")),
-        canceled=_canceled(invoice),
+        canceled=canceled(invoice),
         paid=state.state,
         paid_how=state.how,
         amount_paid=state.amount_paid,

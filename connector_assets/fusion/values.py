@@ -45,3 +45,14 @@ def attribute_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+def canceled(record: Any) -> bool:
+    """Whether an invoice (or an invoice line) is canceled: its ``CanceledFlag``, or a ``ValidationStatus``
+    of canceled."""
+    flag = record.get("CanceledFlag")
+    return (
+        flag is True
+        or text(flag).lower() in ("true", "y", "1")
+        or text(record.get("ValidationStatus")).lower() in ("canceled", "cancelled")
+    )
