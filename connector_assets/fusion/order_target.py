@@ -3,19 +3,16 @@ order, or brings an order up to date where Fusion allows. An integration subclas
 ``source_label`` (its system as a buyer calls it) and ``order_prefix_setting`` (the setting that numbers its
 orders), which its messages name.
 
-Writing. Natural key: the order number in the business unit (``find_purchase_order``, drafts included;
-a write step's chunk of claimed records at once, ``find_many``, when the numbers are ours).
-Not found: ``create_draft_purchase_order``, then ``submit_draft_purchase_order``. Found: adopted (a create
-whose answer was lost); a draft found still ``INCOMPLETE`` (a crash between create and submit) is submitted,
-never created again. An order with our number but another supplier is refused, not adopted (someone else's
-order).
+Natural key: the order number in the business unit, drafts included. Not found: a draft is created, then
+submitted. Found: adopted (a create whose answer was lost); a draft still ``INCOMPLETE`` (a crash between
+create and submit) is submitted, never created again; an order with our number but another supplier is
+refused (someone else's order).
 
 A changed source order already in Fusion: the header attributes Fusion lets an integration change
-(``Description``, the buyer) are PATCHed with ``If-Match`` (``update_with_etag``: a 412 re-reads and retries
-once, then ``FusionConflictError`` queues the order) on the draft; on a submitted order only where the pod
-lists it among ``draftPurchaseOrders`` (Oracle documents such change orders on open orders from 25A; the
-reference does not), then the change is submitted. A change of supplier, currency, lines, quantities or
-prices is queued with the reason, never sent as a second order.
+(``Description``, the buyer) are PATCHed with ``If-Match`` (a 412 re-reads and retries once) on the draft; on
+a submitted order only where the pod lists it among ``draftPurchaseOrders`` (Oracle documents such change
+orders on open orders from 25A; the reference does not), then the change is submitted. A change of supplier,
+currency, lines, quantities or prices is queued with the reason, never sent as a second order.
 """
 
 from collections.abc import Mapping, Sequence

@@ -3,23 +3,21 @@ of a mapped step or a replay.
 
 What is read. The day's staged bills, latest version each, whose ``status`` is one of the flow's approved
 statuses (a setting per flow; default 2 Approved and the payment states after it, 4/6/7/8). The list gives a
-slim bill, so each is read in full by its UUID (``GET /api/v2/ap/bills/{uuid}/``, docs/reference/procurify.md
-§2.6) for its items, account codes, departments, PO lines and note (``bill_reads.approved_full_bill``). Then
-the ERP's own reads and the mapping (``mapped``: the flow's subclass, e.g. the vendor's supplier and each
-account), and a refusal of a bill already sent names what it was sent as (``bill_reads.refused_after_sent``).
+slim bill, so each is read in full by its UUID (§2.6) for its items, account codes, departments, PO lines
+and note; then the flow's subclass maps it (``mapped``).
 
 Procurify not answering after the client's retries: a read one bill needs queues that bill alone
 (``record_reads``) and the rest of the day is sent.
 
-Exported elsewhere. A bill Procurify shows as exported (``last_export_date`` set) that the flow never sent
-was taken to an ERP by another process: it is skipped with an audit event, never sent a second time (the
-sandbox seeds such history). The skip is marked as never written (``flows.never_written``): a record held
-on the bill (a payment) is refused naming it, not left waiting for ever (``settled``).
+Exported elsewhere. A bill Procurify shows as exported (``last_export_date`` set) that the flow never sent was
+taken to an ERP by another process: it is skipped with an audit event, never sent a second time. The skip is
+marked as never written (``flows.never_written``): a record held on the bill (a payment) is refused naming it,
+not left waiting for ever (``settled``).
 
 Marking exported. Procurify's API documents no write that marks a bill exported (``is_exported`` and
 ``last_export_date`` are read-only filters and fields, §2.6); its only AP write is mark-as-paid
-(``bill_paid_marks``). So the export is recorded in the ledger (the flow's cross-reference: bill UUID -> the
-ERP document, with its audit event), not in Procurify.
+(``bill_paid_marks``). So the export is recorded in the ledger (the flow's cross-reference), not in
+Procurify.
 """
 
 from __future__ import annotations
