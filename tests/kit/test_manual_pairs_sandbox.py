@@ -169,10 +169,11 @@ def _waiting(world: PairWorld, pairing: Any, source: str, target: str) -> Any:
     """A record held for want of the pair (an invoice refused for want of the supplier's JDE number, for
     Coupa -> JDE): its queue item."""
     if pairing.integration == "coupa_jde":
-        from connector_assets.integrations.coupa_jde.invoices import COUPA_SUPPLIER, lacks_number
+        from connector_assets.integrations.coupa_jde.invoices import COUPA_SUPPLIER, NO_NUMBER
         from connector_resources.refusals import Refusal, mapping_missing
 
-        reason = f"invoice 9{source} (INV-9): supplier Acme {lacks_number(source)}: sync it from JDE"
+        supplier = f"supplier Acme (Coupa supplier {source}) {NO_NUMBER}"
+        reason = f"invoice 9{source} (INV-9): {supplier}: sync it from JDE"
         # Refused for something else, and naming the supplier it lacks a JDE number for as data.
         refusal = mapping_missing(reason, table="coupa_jde/account_map", what="Coupa account", value="OPS-X")
         item = world.ledger.enqueue(

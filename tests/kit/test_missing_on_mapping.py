@@ -104,7 +104,8 @@ def test_a_supplier_with_no_jde_number_yet_is_held_on_its_pair():
     record = mapped(invoice("1-8150"), an8=None)
     assert isinstance(record, Rejected) and record.held_on == "coupa_jde:supplier:coupa:61", record
     # The desk's words for it (``manual_pairs``) are kept: a match by hand names the supplier.
-    assert coupa.lacks_number("61") in record.reason and "Held until Coupa supplier 61 has" in record.reason
+    assert f"(Coupa supplier 61) {coupa.NO_NUMBER}" in record.reason
+    assert "Held until Coupa supplier 61 has" in record.reason
     # No supplier at all is nothing to wait for.
     refused = mapped(invoice("1-8150", supplier={}), an8=None)
     assert isinstance(refused, Rejected) and refused.held_on is None

@@ -3,7 +3,5 @@ payments are recorded against those vouchers (F0411), both through the ml-connec
 
 The records come from Coupa call-outs (the webhook inbox) and from the poll of the day, read together
 (``connector_assets.coupa.documents``); invoices and payments are mapped by pure functions (``invoices``,
-``payments``) and written by the shared JDE targets (``connector_assets.jde.targets``). ``component``
-holds what the package puts into Dagster (assets, jobs, schedules, the inbox sensor, replays),
-assembled as every package is (``flows.assembly``).
+``payments``) and written by the shared JDE targets (``connector_assets.jde.targets``).
 """

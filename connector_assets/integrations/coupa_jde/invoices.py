@@ -160,12 +160,6 @@ def _describe_supplier(supplier: Any) -> str:
     return f"{supplier.get('name') or '?'} (Coupa supplier {supplier.get('id')})"
 
 
-def lacks_number(supplier_id: str) -> str:
-    """The words of a refusal for want of Coupa supplier ``supplier_id``'s JDE number: what a match by
-    hand looks for among the refused invoices (``manual_pairs``)."""
-    return f"(Coupa supplier {supplier_id}) {NO_NUMBER}"
-
-
 @dataclass(frozen=True)
 class Distribution:
     """An invoice's voucher distribution as the flow plans it (``distribution``): one line per invoice line
@@ -491,7 +485,6 @@ def supplier_checks(resources: Resources) -> dict[Kind, OutsideCheck]:
     return {(INTEGRATION, SUPPLIER_ENTITY, "coupa"): Said(check, said)}
 
 
-# What the package's component lists for this flow: its spec, its assets and its replay; its sweeps are
-# every JDE flow's (``JDE_CHECKS``) and the release of invoices held for their supplier's JDE number.
+# Sweeps: every JDE flow's (``JDE_CHECKS``) and the release of invoices held for their supplier's JDE number.
 REPLAY = Replay(coupa_written(VoucherBatches), outside=(*JDE_CHECKS, supplier_checks))
 FLOW = Flow(INVOICES_FLOW, invoice_assets, replay=REPLAY, inbox=INVOICES)

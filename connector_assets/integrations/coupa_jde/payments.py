@@ -221,9 +221,8 @@ payment_assets = [
     ),
 ]
 
-# What the package's component lists for this flow: its spec, its assets and its replay. Payments held
-# until R04110ZA has made their invoice's batch a voucher, on a closed JDE period or for a record JDE lacks
-# are released on the JDE the replays write with.
+# Payments held until R04110ZA has made their invoice's batch a voucher, on a closed JDE period or for a
+# record JDE lacks are released on the JDE the replays write with.
 FLOW = Flow(
     PAYMENTS_FLOW,
     payment_assets,

@@ -4,14 +4,37 @@
 its write step observed it (``<flow>_in_jde``), so lineage reads source -> mapped -> written -> JDE ->
 reconciliation; its ``in_balance`` check warns (never blocks) naming the differences, and the whole list is a
 CSV beside the staging. ``coupa_jde_reconcile`` runs it; its schedule closes the previous day at
-``ML_COUPA_JDE_RECONCILE_CRON`` (UTC, after the flows' polls).
+``ML_COUPA_JDE_RECONCILE_CRON`` (UTC, after the flows' polls). Every call is counted (``coupa_api_calls``,
+``jde_api_calls`` and ``api_calls_per_record`` in the metadata).
 """
 
+from typing import Any
+
 from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
+from connector_assets.flows.reconciliation import Report, day_window
+from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW
 from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW
-from connector_assets.integrations.coupa_jde.reconcile.day import reconcile_day
+from connector_assets.integrations.coupa_jde.reconcile.invoices import compare_invoices
+from connector_assets.integrations.coupa_jde.reconcile.only_in_jde import list_only_in_jde
+from connector_assets.integrations.coupa_jde.reconcile.payments import compare_payments
+from connector_assets.integrations.coupa_jde.reconcile.sides import SYSTEMS, Day
+from connector_resources.ledger import Ledger
+
+
+def reconcile_day(staging: Any, coupa: Any, jde: Any, ledger: Ledger, day: str) -> Report:
+    """The day's Coupa invoices and payments (read from Coupa by ``updated-at``) against JDE, then the
+    batches JDE holds under the flow's marking that no Coupa invoice explains."""
+    report = Report(SYSTEMS, scope_label="Supplier")
+    start, end = day_window(day)
+    with counted(coupa, report, "coupa") as session:
+        compared = Day(day, start, end, staging, CountedJde(jde, report), session, ledger, report)
+        compare_invoices(compared)
+        compare_payments(compared)
+        list_only_in_jde(compared)
+    return report
+
 
 WORDS = ReconciliationWords.of(
     """
@@ -27,6 +50,5 @@ WORDS = ReconciliationWords.of(
 RECONCILE = build_day_reconciliation(
     INTEGRATION, ("coupa", "jde"), (INVOICES_FLOW, PAYMENTS_FLOW), reconcile_day, "UTC", WORDS
 )
-RECONCILIATION = RECONCILE.name
 WIRING = RECONCILE.wiring()  # what the component lists (``IntegrationComponent.assembled``)
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING

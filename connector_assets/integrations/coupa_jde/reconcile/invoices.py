@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector_assets.coupa.reconcile_day import shown, shown_money
 from connector_assets.coupa.reconcile_reads import code_of, day_of, number_of, text, touched
 from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, currencies_differ
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, AccountMap
@@ -31,7 +32,7 @@ from connector_assets.integrations.coupa_jde.invoices import (
     distribution,
     supplier_number,
 )
-from connector_assets.integrations.coupa_jde.reconcile.sides import Day, shown, shown_money, where_in_jde
+from connector_assets.integrations.coupa_jde.reconcile.sides import Day, where_in_jde
 from connector_assets.jde.reconcile_documents import (
     PAY_ITEM_MONEY_COLUMNS,
     VOIDED,

@@ -23,10 +23,11 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
+from connector_assets.coupa.reconcile_day import shown_money
 from connector_assets.coupa.reconcile_reads import text
 from connector_assets.integrations.coupa_jde.invoices import EDI_USER, BatchKey
 from connector_assets.integrations.coupa_jde.reconcile.invoices import DEAD
-from connector_assets.integrations.coupa_jde.reconcile.sides import Day, shown_money, where_in_jde
+from connector_assets.integrations.coupa_jde.reconcile.sides import Day, where_in_jde
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.reconcile_documents import BatchLines, batches_entered, currency_of, gross
 

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from connector_assets.coupa.reconcile_day import ReconcileDay, shown, shown_money
+from connector_assets.coupa.reconcile_day import ReconcileDay
 from connector_assets.jde.reconcile_documents import BatchLines
-
-__all__ = ["SYSTEMS", "Day", "shown", "shown_money", "where_in_jde"]
 
 SYSTEMS = ("Coupa", "JDE")
 
