@@ -168,9 +168,6 @@ bill_assets = [
 ]
 
 
-# What the package's component lists for this flow: its spec, its assets and its replay. A queued bill is
-# re-read from JDE, mapped with today's tables (jde, bill, staging, built once per replay) and written once
-# through a target holding the replay's ledger.
 FLOW = Flow(
     BILLS_FLOW, bill_assets, replay=Replay(ledger_target(BillsFromJde.for_replay), SETTINGS_RESOURCES)
 )

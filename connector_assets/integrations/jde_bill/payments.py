@@ -80,7 +80,6 @@ PAID_STATUSES_ENV = "ML_JDE_BILL_PAID_STATUSES"
 POSTING_ENV = "ML_JDE_BILL_PAYMENT_POSTING"
 DEBIT_ENV = "ML_JDE_BILL_PAYMENT_DEBIT_ACCOUNT"
 CREDIT_ENV = "ML_JDE_BILL_PAYMENT_CREDIT_ACCOUNT"
-BillOrigin = JdeOrigin  # the JDE document a BILL bill came from (the bills flow's cross-reference)
 
 
 def paid_statuses() -> frozenset[str]:
@@ -93,7 +92,7 @@ def posting() -> str:
     return settings.read(POSTING_ENV)
 
 
-def bill_origin(ledger: Ledger, bill_id: str) -> BillOrigin | None:
+def bill_origin(ledger: Ledger, bill_id: str) -> JdeOrigin | None:
     """Where bill ``bill_id`` came from in JDE, None when it did not come from JDE (no ``bill`` xref)."""
     return jde_origin(ledger, INTEGRATION, ENTITY, VOUCHER_LINK, "bill", bill_id)
 
@@ -142,7 +141,7 @@ def vendor_currencies(bill: Any, payments: Iterable[Mapping[str, Any]]) -> dict[
 def map_payment(
     payment: dict[str, Any],
     updated_at: datetime,
-    origins: Mapping[str, BillOrigin | None],
+    origins: Mapping[str, JdeOrigin | None],
     rules: PostingRules,
     currency: str | None = "",
 ) -> Iterator[Mapped | Rejected]:

@@ -28,11 +28,8 @@ payment_assets = build_flow_assets(
 )
 
 
-# What the package's component lists for this flow: its spec, its assets and its replay. A queued payment
-# is read from BILL again (its current version) and mapped with today's settings, ledger and F0901 cache,
-# then written through the same target; a payment JDE already holds is skipped. Its resources (JDE, BILL,
-# staging) default to today's settings. A payment on a voucher batch waits for R04110ZA
-# (``jde.unprocessed_batches``): released on the JDE it writes with.
+# A payment on a voucher batch waits for R04110ZA (``jde.unprocessed_batches``): released on the JDE the
+# replay writes with.
 FLOW = Flow(
     PAYMENTS_FLOW,
     payment_assets,

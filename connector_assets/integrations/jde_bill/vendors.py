@@ -46,8 +46,7 @@ from connector_assets.jde.addressed_suppliers import (
     changed_addressed_suppliers,
     supplier_sources,
 )
-from connector_assets.jde.assets import jde_partitions
-from connector_assets.jde.assets import supplier_addresses_staged as addresses_enabled
+from connector_assets.jde.assets import jde_partitions, supplier_addresses_staged
 from connector_assets.jde.documents import JdeSupplier
 from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.tables import SUPPLIER_ADDRESSES
@@ -148,7 +147,7 @@ def _vendors(suppliers: Iterable[JdeSupplier]) -> Iterator[Mapped | Rejected]:
 
 # Decided when the definitions load (lineage, the job's selection, what ``ml-connector ping`` checks); the
 # readers ask the setting again when they run.
-_ADDRESSES = addresses_enabled()
+_ADDRESSES = supplier_addresses_staged()
 
 VENDORS_FLOW = ROUTE.flow(
     "vendors",
@@ -170,8 +169,6 @@ vendor_assets = [
     ),
 ]
 
-# What the package's component lists for this flow: its spec, its assets and its replay.
-# A queued supplier is read from JDE again and written to BILL with today's settings.
 FLOW = Flow(
     VENDORS_FLOW, vendor_assets, replay=Replay(settings_target(BillVendors.for_replay), SETTINGS_RESOURCES)
 )

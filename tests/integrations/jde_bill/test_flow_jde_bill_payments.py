@@ -29,14 +29,13 @@ from connector_assets.integrations.jde_bill.payments import (
     CREDIT_ENV,
     PAYMENTS_FLOW,
     POSTING_ENV,
-    BillOrigin,
     BillPayments,
     PostingRules,
     bill_origin,
     map_payment,
 )
 from connector_assets.integrations.jde_bill.payments_flow import FLOW as PAYMENTS
-from connector_assets.jde.payment_postings import JournalAccounts, Voucher
+from connector_assets.jde.payment_postings import JdeOrigin, JournalAccounts, Voucher
 from connector_assets.jde.targets import VoucherNotReady
 from connector_resources.ledger import Ledger, LedgerResource
 from connector_resources.replay import replay_items
@@ -414,10 +413,10 @@ def _payment(*lines: tuple[str, str]) -> dict[str, Any]:
 def test_each_bill_of_a_payment_posts_by_its_origin_and_bad_amounts_are_refused_in_finance_words():
     voucher_bill, order_bill, foreign, credit = (f"00n02BILL{n:011d}" for n in range(4))
     origins = {
-        voucher_bill: BillOrigin("PV:00001:10008:PV", Voucher("00001", 10008, "PV")),
-        order_bill: BillOrigin("PO:00001:4041:OP", None),
+        voucher_bill: JdeOrigin("PV:00001:10008:PV", Voucher("00001", 10008, "PV")),
+        order_bill: JdeOrigin("PO:00001:4041:OP", None),
         foreign: None,
-        credit: BillOrigin("PV:00001:10012:PV", Voucher("00001", 10012, "PV")),
+        credit: JdeOrigin("PV:00001:10012:PV", Voucher("00001", 10012, "PV")),
     }
     payment = _payment((voucher_bill, "125.10"), (order_bill, "80"), (foreign, "5.00"), (credit, "-20.00"))
     voucher, journal, not_jde, negative = map_payment(payment, PAID_ON, origins, RULES)
@@ -468,8 +467,8 @@ def test_a_payment_posts_in_its_vendors_bill_currency_with_that_currencys_decima
 
     voucher_bill, order_bill = "00n02BILL00000000001", "00n02BILL00000000002"
     origins = {
-        voucher_bill: BillOrigin("PV:00050:20008:PV", Voucher("00050", 20008, "PV")),
-        order_bill: BillOrigin("PO:00050:5041:OP", None),
+        voucher_bill: JdeOrigin("PV:00050:20008:PV", Voucher("00050", 20008, "PV")),
+        order_bill: JdeOrigin("PO:00050:5041:OP", None),
     }
     payment = _payment((voucher_bill, "1000.00"), (order_bill, "80"))
     voucher, journal = map_payment(payment, PAID_ON, origins, RULES, "EUR")
@@ -512,7 +511,7 @@ def test_a_payment_posts_in_its_vendors_bill_currency_with_that_currencys_decima
 def test_a_purchase_order_bill_pays_the_voucher_later_applied_to_it(tmp_path, monkeypatch):
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     ledger.record_target("jde_bill", "bill", "JDE", "PO:00001:4041:OP", "bill", "00n02ORDERBILL000001", "h")
-    assert bill_origin(ledger, "00n02ORDERBILL000001") == BillOrigin("PO:00001:4041:OP", None)
+    assert bill_origin(ledger, "00n02ORDERBILL000001") == JdeOrigin("PO:00001:4041:OP", None)
     ledger.record_target(
         "jde_bill", "bill_voucher", "JDE", "PV:00001:10008:PV", "bill", "00n02ORDERBILL000001", "h"
     )

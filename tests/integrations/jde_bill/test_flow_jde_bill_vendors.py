@@ -24,10 +24,10 @@ from connector_assets.flows.replays import build_replays
 from connector_assets.integrations.jde_bill.vendors import FLOW as VENDORS
 from connector_assets.integrations.jde_bill.vendors import (
     VENDORS_FLOW,
-    addresses_enabled,
     default_country,
     map_vendor,
 )
+from connector_assets.jde.assets import supplier_addresses_staged as addresses_enabled
 from connector_assets.jde.documents import JdeSupplier
 from connector_resources.replay import replay_items
 from connector_resources.settings import SettingError

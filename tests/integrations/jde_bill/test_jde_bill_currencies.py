@@ -277,7 +277,7 @@ def test_the_bills_reconciliation_names_a_currency_mismatch_and_leaves_line_amou
     from connector_assets.flows.reconciliation_totals import SideTotals
     from connector_assets.integrations.jde_bill.reconcile.bills import _planned
     from connector_assets.integrations.jde_bill.reconcile.planned_bills import Planned
-    from connector_assets.integrations.jde_bill.reconcile.report import new_report, supplier_totals
+    from connector_assets.integrations.jde_bill.reconcile.reads import new_report, supplier_totals
 
     invoice = {"invoiceNumber": "INV-FX", "invoiceDate": "2026-03-02"}
     lines = [{"amount": "600.00"}, {"amount": "400.00"}]

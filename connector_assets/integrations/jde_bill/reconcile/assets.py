@@ -24,7 +24,6 @@ from connector_assets.saas.assets import saas_partitions
 VENDORS = asset_key(INTEGRATION, "vendors_reconciliation")
 BILLS = asset_key(INTEGRATION, "bills_reconciliation")
 PAYMENTS = asset_key(INTEGRATION, "payments_reconciliation")
-RECONCILIATIONS = (VENDORS, BILLS, PAYMENTS)
 
 
 def _asset(name: AssetKey, partitions_def: Any, target: AssetKey, description: str, compare: Any):

@@ -32,8 +32,14 @@ from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LIN
 from connector_assets.integrations.jde_bill.payments import bill_currency
 from connector_assets.integrations.jde_bill.reconcile.compare import Drift, archived, bill_drift, lines_total
 from connector_assets.integrations.jde_bill.reconcile.planned_bills import Planned, PlannedBills, label_of
-from connector_assets.integrations.jde_bill.reconcile.reads import expectations, jde_day_window, source_of
-from connector_assets.integrations.jde_bill.reconcile.report import close_totals, new_report, supplier_totals
+from connector_assets.integrations.jde_bill.reconcile.reads import (
+    close_totals,
+    expectations,
+    jde_day_window,
+    new_report,
+    source_of,
+    supplier_totals,
+)
 from connector_assets.jde.reconcile_documents import InSession
 from connector_resources.ledger import Ledger
 

@@ -40,16 +40,20 @@ from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.payments import (
-    BillOrigin,
     bill_currency,
     bill_origin,
     journal_key,
     paid_statuses,
     posting,
 )
-from connector_assets.integrations.jde_bill.reconcile.reads import expectations, source_of
-from connector_assets.integrations.jde_bill.reconcile.report import close_totals, new_report, supplier_totals
-from connector_assets.jde.payment_postings import posted_to_reverse
+from connector_assets.integrations.jde_bill.reconcile.reads import (
+    close_totals,
+    expectations,
+    new_report,
+    source_of,
+    supplier_totals,
+)
+from connector_assets.jde.payment_postings import JdeOrigin, posted_to_reverse
 from connector_assets.jde.reconcile_documents import InCurrency, journal_debits, paid_on_vouchers
 from connector_resources.ledger import Ledger
 
@@ -64,7 +68,7 @@ class PaidPart:
     payment: dict[str, Any]
     bill_id: str
     amount: Decimal
-    origin: BillOrigin | None
+    origin: JdeOrigin | None
     voucher: tuple[str, int, str] | None
     currency: str = ""  # its vendor's billCurrency; blank when BILL does not show the vendor
 

@@ -1,18 +1,20 @@
-"""Reading for a reconciliation what is the pair's: the reconciled window, which JDE record a BILL record
-came from, and the retry queue's word on a record (BILL's records by id or by window:
-``connector_assets.bill.reads``; JDE's by key: ``connector_assets.jde.documents``,
-``jde.reconcile_documents``).
+"""What the three comparisons share: the report, and reading what is the pair's (the reconciled window,
+which JDE record a BILL record came from, the retry queue's word on a record; BILL's records by id or by
+window: ``connector_assets.bill.reads``; JDE's by key: ``connector_assets.jde.documents``,
+``jde.reconcile_documents``), never a whole table per day (each session counted:
+``flows.reconciliation_calls``).
 
-Each side is read from the system itself, never from our ledger alone (which could share a bug with the
-writer), nor from a poll staged apart: BILL's records of the window are listed from BILL (``in_window``), the
-JDE records by key, 100 to a call (JDE ``MATCH_ANY``, BILL ``id:in``), never a whole table per day (each
-session counted: ``flows.reconciliation_calls``). The ledger says which record is the counterpart of which,
-and the queue (``flows.reconciliation_expected``) why one is missing on purpose.
+The report is the kit's two-system report with the supplier as each difference's scope, and the
+per-supplier totals of both sides (``flows.reconciliation_totals``) as a summary beside the record rows:
+the ``per_supplier`` table and the counts ``suppliers`` / ``suppliers_out_of_balance``, never a difference
+of their own (each record that makes a total differ is named, record by record).
 """
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_expected import Expectations
+from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.extract import jde_timezone
 from connector_resources.ledger import Ledger
@@ -38,3 +40,21 @@ def source_of(ledger: Ledger, bill_id: str, *entities: str) -> str | None:
 def expectations(ledger: Ledger, flow: str) -> Expectations:
     """The flow's retry queue (failed, held, abandoned), read once, by every form of every key."""
     return Expectations(ledger, INTEGRATION, [flow])
+
+
+COLUMNS = ("Supplier", "JDE records", "JDE amount", "BILL records", "BILL amount")
+
+
+def new_report() -> Report:
+    """An empty report of JDE against BILL, each difference placed by its supplier."""
+    return Report(("JDE", "BILL"), scope_label="Supplier")
+
+
+def supplier_totals() -> SideTotals:
+    """Per supplier: ``[JDE records, JDE amount, BILL records, BILL amount]`` (``add(supplier, ...)``)."""
+    return SideTotals(COLUMNS, "jde", "No records.")
+
+
+def close_totals(report: Report, totals: SideTotals) -> None:
+    """The totals into the report: the ``per_supplier`` table and its counts (a summary, not differences)."""
+    totals.report_to(report, "suppliers", "per_supplier")

@@ -19,8 +19,12 @@ from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.integrations.jde_bill.bill_keys import target_id_of
 from connector_assets.integrations.jde_bill.reconcile.compare import vendor_drift
-from connector_assets.integrations.jde_bill.reconcile.reads import expectations, jde_day_window, source_of
-from connector_assets.integrations.jde_bill.reconcile.report import new_report
+from connector_assets.integrations.jde_bill.reconcile.reads import (
+    expectations,
+    jde_day_window,
+    new_report,
+    source_of,
+)
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, default_country, map_vendor
 from connector_assets.jde.assets import supplier_addresses_staged
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers
