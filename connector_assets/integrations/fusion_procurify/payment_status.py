@@ -3,21 +3,16 @@ payables invoice this integration wrote (or adopted) for a Procurify bill, once 
 marks that bill paid in Procurify, once (``POST /api/v3/ap/bills/mark-as-paid/``, Procurify reference 2.6:
 the one "paid" write the API has; it sets approved, payment-less bills to Paid on a ``payment_date``).
 
-What is read. The day's staged Fusion payments (``fusion/payments``) and invoices (``fusion/invoices``),
-taken to the invoices they touch on the Fusion side (``fusion.paid_invoices``). Which of those invoices are
-Procurify bills: the invoices flow's ``invoice`` xref (source the bill uuid, target the Fusion
-``InvoiceId``). For each of our invoices: the invoice as Fusion has it now (paid status), and its payments
-(``PaidInvoicesFinder;InvoiceNumber=``, reference §2.8) with each one's ``relatedInvoices`` (read through
-the child when today's staging does not hold the payment), so a payment of another supplier's invoice of
-the same number is told apart and every payment's void date is today's (``fusion.payments``, which judges
-the paid state). ``payment_mappers`` decides.
+What is read. The invoices the day's staged Fusion payments and invoices touch (``fusion.paid_invoices``)
+that the invoices flow wrote (its ``invoice`` xref: bill uuid -> ``InvoiceId``), each as Fusion has it now
+with its payments (``fusion.payments`` judges the paid state: a payment of another supplier's invoice of
+the same number told apart, void dates as of today). ``payment_mappers`` decides.
 
 What is sent, and when not.
 
 * Fully paid (non-void payments): the bill is marked paid on the latest payment date, once, by the
-  Procurify side's rule (``procurify.bill_marks``: approved marked, Paid already adopted, another status
-  queued naming it); a bill with a payment in Procurify is paid there: audited as a skip. Source key: the
-  Fusion ``InvoiceId``; target id: the bill uuid.
+  Procurify side's rule (``procurify.bill_marks``; a bill with a payment in Procurify is paid there:
+  audited as a skip). Source key: the Fusion ``InvoiceId``; target id: the bill uuid.
 * Partially paid: audited as a skip; Procurify's API cannot record a partial payment.
 * Marked before, and now a payment voided (or the invoice otherwise not fully paid): queued for a person;
   Procurify's API has no un-pay.

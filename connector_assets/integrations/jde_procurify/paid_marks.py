@@ -3,17 +3,13 @@ flow posted to JDE, whose JDE voucher JDE has paid while Procurify holds no paym
 paid in Procurify once (``POST /api/v3/ap/bills/mark-as-paid/``, reference 2.6: the one "mark paid" write
 the API has; it sets approved, payment-less bills to Paid on a ``payment_date``).
 
-What is read. The day's staged F0411 rows (``jde/ap_ledger``, by UPMJ): the vouchers JDE paid, and the day
-it recorded each payment, are the JDE side's (``jde.paid_vouchers``: every pay item of the voucher paid,
-``PST`` ``P`` with nothing open). Which of them are Procurify bills: the bills flow's ``bill`` xref names
-the voucher, by document key ``KCO:DOC:DCT``, or by the batch key ``EDUS/EDBT/EDTN`` of the F0411Z1 rows
-R04110ZA made it from (``EDUS`` = ``ML_JDE_PROCURIFY_BATCH_USER``).
+What is read. The vouchers the day's staged F0411 rows (``jde/ap_ledger``, by UPMJ) say JDE paid
+(``jde.paid_vouchers``) that the bills flow's ``bill`` xref names, by document key ``KCO:DOC:DCT`` or by
+the batch key of the F0411Z1 rows R04110ZA made the voucher from.
 
-What is sent, and when not: the Procurify side's rule (``procurify.bill_marks``: a bill with a payment is
-Procurify paying it itself, and the payments flow takes that payment to JDE: not marked, counted; an
-approved bill is marked once, one Paid already adopted, any other queued naming its status). Source key
-and target id: the bill uuid. A bill already marked (the ledger's xref) is skipped without reading
-Procurify.
+What is sent, and when not: the Procurify side's rule (``procurify.bill_marks``; a bill with a payment in
+Procurify is the payments flow's, not marked). Source key and target id: the bill uuid. A bill already
+marked (the ledger's xref) is skipped without reading Procurify.
 """
 
 from collections.abc import Iterable, Iterator, Mapping

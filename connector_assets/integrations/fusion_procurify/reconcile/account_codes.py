@@ -1,19 +1,11 @@
 """Account codes, both ways: each row of the account table against the Procurify code the account codes
 flow keeps for it, and each active Procurify code with no Fusion account behind it. Pure: ``day`` reads.
 
-What the flow writes (``account_codes``): for each table row (Procurify code -> Fusion natural account) a
-Procurify code, active while its Fusion account takes postings (at least one staged combination enabled,
-postable and open today), switched off otherwise; never created just to be off; a row whose account is in
-no combination is refused (queued). So a row compares as:
-
-* the code in Procurify, active as Fusion says it should be: in agreement;
-* active in one system's eyes and not the other's (a code deactivated in Procurify while its Fusion account
-  posts, or left active on a closed account): kind ``account code status``;
-* missing in Procurify while its account posts: kind ``account code missing in Procurify``, unless the
-  flow's queue says why (an expected gap);
-
-and Procurify's own codes with no Fusion account (no table row, or an account no combination has: the
-flow's ``orphan_codes``) are named, never created in Fusion: kind ``account code only in Procurify``.
+A row agrees when its code is in Procurify, active exactly while its Fusion account takes postings (what
+the ``account_codes`` flow keeps). Named: a code active in one system's eyes and not the other's (``account
+code status``); a code missing in Procurify while its account posts (``account code missing in
+Procurify``, unless the flow's queue says why); a Procurify code with no Fusion account (no table row, or
+an account no combination has), never created in Fusion (``account code only in Procurify``).
 
 Both sides are small master data compared whole every day: Procurify's codes have no change filter
 (reference §2.8, one list read), Fusion's combinations are the staged copy the flow itself maps with.

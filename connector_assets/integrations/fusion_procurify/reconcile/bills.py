@@ -8,20 +8,15 @@ same month and a period's totals can be compared; a change stamp would move a bi
 time a clerk touched it. (``gl_post_date`` goes to ``AccountingDate``, which Fusion may move on its own.)
 
 Procurify's side of a vendor and period: its bills dated in the period whose status counts as approved
-(``ML_FUSION_PROCURIFY_BILL_STATUSES``, the invoices flow's own setting), each at ``total_cost_with_tax``
-rounded to its currency's smallest unit (what the flow sends as ``InvoiceAmount``).
+(the invoices flow's ``ML_FUSION_PROCURIFY_BILL_STATUSES``), each at ``total_cost_with_tax`` rounded to its
+currency's smallest unit (what the flow sends as ``InvoiceAmount``); a bill another process exported is
+counted and left out. Fusion's side: the invoices of those bills, read now in lists of ids.
 
-Money is compared in the document's currency, never converted: the bill's and its invoice's amounts are
-both in the bill's currency (``InvoiceCurrency``), with that currency's decimals (1,000 JPY, 12.345 KWD).
-The table has one row per vendor, period and currency, so no total adds yen to euros. A pair whose
-currencies differ is a ``currency mismatch`` (field ``InvoiceCurrency``), and its amounts and lines are not
-compared: 1,000.00 EUR against 1,000.00 USD is neither an agreement nor an amount difference.
+Money is compared in the bill's currency, never converted, one table row per vendor, period and currency
+(no total adds yen to euros); a pair whose currencies differ is a ``currency mismatch`` and its amounts and
+lines are not compared (1,000.00 EUR against 1,000.00 USD is neither an agreement nor a difference).
 
-A bill another process exported before this integration sent it (``last_export_date``, no ``invoice``
-cross-reference) is not this integration's to send (the flow skips it): counted, left out of both sides.
-
-Fusion's side: the invoices of those bills (the ``invoice`` cross-reference, bill uuid -> ``InvoiceId``),
-read from Fusion now in lists of ids. A pair compares what the flow writes:
+A pair compares what the flow writes:
 
 * ``InvoiceCurrency`` first (``currency mismatch``), then ``InvoiceAmount`` (kind ``invoice amount``),
   ``InvoiceNumber``, ``InvoiceDate`` (``invoice number``, ``invoice date``) and the supplier (its

@@ -2,16 +2,11 @@
 made of it, field by field and line by line, and the Fusion orders no Procurify PO explains. Pure: ``day``
 reads.
 
-What the flow writes (``order_reader``, ``order_mappers``): supplier (the vendor's paired Fusion supplier),
-currency, and one line per live order item: line number (``PO_line_num``), quantity, price, description
-(the item name) and charge account (account table x department table). So a pair compares:
-
-* status: a PO cancelled in Procurify whose order is open in Fusion, or an order cancelled (or finally
-  closed) in Fusion whose PO is not cancelled in Procurify (kind ``order status``);
-* supplier and currency (kinds ``order supplier``, ``order currency``);
-* per line: on one side only (``order line``), another quantity or price, so another amount (``order line
-  amount``, both amounts as money, both quantity x price in words), another description or charge account
-  (``order line description``, ``order line account``).
+A pair compares what the flow writes (``order_mappers``): the status (a PO cancelled on one side only,
+or an order finally closed in Fusion: ``order status``), supplier and currency (``order supplier``,
+``order currency``) and, per line by ``PO_line_num``, a line on one side only (``order line``), its amount
+(``order line amount``: both as money, and quantity x price in words), description and charge account
+(``order line description``, ``order line account``).
 
 A PO with no Fusion order is named (``PO missing in Fusion``) unless the flow says why: queued or held
 (``Gaps``: its retry queue), or skipped by rule (cancelled before it was sent; bought from requisitions

@@ -1,19 +1,11 @@
 """Vendors and suppliers: each pair the day concerns compared field by field, and each unpaired record on
 one side named. Pure: ``day`` reads.
 
-What the flows write on a pair: the suppliers flow (Fusion -> Procurify) keeps the vendor's ``name`` (the
-supplier's ``Supplier``, unless the pair was matched by hand: a manual match renames neither side), its
-``external_id`` (the ``SupplierNumber``) and its ``active`` flag (inactive when the supplier is); the vendors
-flow writes nothing, it pairs. So a pair is compared on:
-
-* status, always: a vendor inactive in Procurify while its supplier is active in Fusion, or the other way
-  round, cannot be ordered from on one side only (kind ``vendor status``);
-* name and supplier number, where the suppliers flow wrote the vendor for the supplier (its ``supplier``
-  cross-reference): a vendor renamed in Procurify, or given another ``external_id``, differs from what
-  the flow keeps (kinds ``vendor name``, ``supplier number``); a pair made by the vendors flow's name
-  match or by hand that the suppliers flow never wrote is compared on status only;
-* either record gone from its system (kinds ``vendor missing in Procurify``, ``supplier missing in
-  Fusion``).
+A pair is compared on what the suppliers flow keeps on the vendor (the vendors flow writes nothing, it
+pairs): its status always (``vendor status``); its name and ``external_id`` (``vendor name``, ``supplier
+number``) only where the suppliers flow wrote the vendor (its ``supplier`` cross-reference; a manual match
+renames neither side); either record gone from its system (``vendor missing in Procurify``, ``supplier
+missing in Fusion``).
 
 Unpaired: an active Fusion supplier changed that day with no vendor (the suppliers flow creates one; kind
 ``vendor missing in Procurify``), an active purchasable Procurify vendor the day concerns with no supplier

@@ -1,15 +1,11 @@
 """Account codes: every JDE account the ``account_codes`` flow writes, field by field, and Procurify codes
 with no JDE account behind them.
 
-JDE's side is what the flow sends now (``account_codes.map_chart`` over the cached F0901 and the account
-table and scope): a postable account as an active code with F0901 DL01 as its description, an inactive one
-(PEC ``I``) the flow wrote as an inactive code; an account the flow refuses (mapped but missing from F0901,
-or a summary account) has no code to compare and is named with the refusal unless the retry queue holds it.
-Procurify's side is every account code, read whole (small master data without a change filter, reference
-2.8). Named: a code missing in Procurify, a description or an active flag that differs (status drift: a
-code deactivated in Procurify while JDE can post to the account, or the reverse), and an active code that
-leads to no F0901 account (``orphan_codes``, the flow's own test), never created in JDE, whose chart is the
-master.
+JDE's side is what the flow sends now (``account_codes.map_chart``); an account the flow refuses has no
+code to compare and is named with the refusal unless the retry queue holds it. Procurify's side is every
+account code, read whole (small master data without a change filter, reference 2.8). Named: a code
+missing in Procurify, a description or an active flag that differs, and an active code that leads to no
+F0901 account (``orphan_codes``), never created in JDE, whose chart is the master.
 """
 
 from __future__ import annotations

@@ -6,8 +6,7 @@ from Procurify itself, or a voucher of ours changed in JDE that day), the period
 bill's GL date as the flow posts it (``gl_post_date``, else ``invoice_date``); a bill of the register changed
 after the day is left to a later day's reconciliation (the flows may not have seen that change yet),
 counted. Each bill is found in JDE by the batch keys the flow derives from its UUID
-(``bill_mappers.batch_key``: EDTN and EDBT hold its 32 hex digits), so a batch matches its bill whatever the
-ledger says, 100 bills to a JDE call.
+(``bill_mappers.batch_key``), so a batch matches its bill whatever the ledger says, 100 bills to a JDE call.
 
 Compared, JDE's value beside Procurify's: the amount in the bill's currency (the F0411 voucher's gross once
 R04110ZA processed the batch, else the batch's; a journal's AP credit; ACR for a foreign one, never JDE's
@@ -19,12 +18,9 @@ has no payment, which ``paid_marks`` should have marked, or a bill Procurify pai
 in JDE, which ``payments`` should have posted). Under journal posting a bill has no voucher, so no pay
 status: what JDE holds that says it is paid is the payments flow's payment journals for it (F0911Z1 under
 the batch user, batch ``PMT...``, transaction ``BILL`` + the bill's UUID digits), compared the same way: paid
-in JDE when they debit the bill's whole amount. An approved bill with no batch is named with why: the
-batch the ledger says was posted and JDE no longer holds, the vendor without a supplier, or not posted yet.
-A bill the bills flow's retry queue holds (a hold on a closed period, a refusal, a bill changed after
-posting), or whose payment the payments or paid-marks flow holds, is an expected gap with the queue's
-reason, not a difference. A bill another process exported before this integration posted it is counted and
-left out. The table holds, per vendor and period, the counts and totals of both sides.
+in JDE when they debit the bill's whole amount. An approved bill with no batch is named with why (the
+batch JDE no longer holds, the vendor without a supplier, or not posted yet), unless a flow's retry queue
+holds it or its payment (an expected gap). A bill another process exported is counted and left out.
 
 Only in JDE: a voucher entered in JDE that day (F0411 batch date on the day) for a supplier paired with a
 Procurify vendor that no batch of ours made: AP entered it outside Procurify. Looked for under either

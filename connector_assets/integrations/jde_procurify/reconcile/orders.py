@@ -1,12 +1,11 @@
 """Orders: each JDE order sent to Procurify, line by line against what it became there, and Procurify POs no
 JDE order explains.
 
-JDE's side is what the ``purchase_orders`` flow sends for the order now (``order_mappers.requisition_lines``:
-one line per F4311 line not cancelled, its ``sku`` naming the JDE line, quantity and unit price as sent,
-the Procurify account code of the line's account), the vendor paired with its supplier and, once a PO is
-linked, the ``PO_Num`` the ``po_links`` flow writes (``4011 OP 00001``). Procurify's side is every PO linked
-to the order, read by number (a cancelled one is compared on its status only), or the requisition while no
-PO is: its lines are matched to JDE's by ``sku`` (else by name and line order, ``po_revisions``).
+JDE's side is what the ``purchase_orders`` flow sends for the order now (``order_mappers.requisition_lines``),
+the vendor paired with its supplier and, once a PO is linked, the ``PO_Num`` the ``po_links`` flow writes.
+Procurify's side is every PO linked to the order, read by number (a cancelled one is compared on its status
+only), or the requisition while no PO is: lines are matched by ``sku`` (else by name and line order,
+``po_revisions``).
 
 Named, each with JDE's value and Procurify's: a line's quantity, unit price, account code or name; a line on
 one side only (added in JDE after the PO was made, or cancelled in JDE; added or left on the PO in

@@ -1,15 +1,10 @@
 """Suppliers and vendors: every pair field by field, suppliers without a vendor, vendors without a supplier.
 
-A pair is what ``vendor_pairs`` says (whichever flow made it: ``suppliers`` wrote the vendor from the JDE
-supplier, or ``vendors`` wrote the supplier from a vendor made in Procurify; once paired the vendor is JDE's
-either way, kept up to date by ``suppliers``). Every pair is compared every day, whatever changed: the
-vendor list has no change filter and ``dateModified`` need not move on an edit, so it is read whole
-anyway. What the vendor should hold is what the ``suppliers`` flow sends for the supplier now
-(``supplier_mappers.map_supplier``), and what differs is what that flow would PATCH
-(``vendor_writes.vendor_changes``): the name, the address number as ``external_id``, active or not (on hold
-or no longer search type V in JDE is inactive), the primary e-mail (a fallback address never replaces the
-vendor's own), the address in effect (country and state are codes, compared in any case) and the
-business phone. Each field that differs is one difference, JDE's value beside Procurify's.
+A pair is what ``vendor_pairs`` says, whichever flow made it; once paired the vendor is JDE's, kept up to
+date by ``suppliers``. Every pair is compared every day (the vendor list has no change filter and
+``dateModified`` need not move on an edit, so it is read whole anyway): each field the ``suppliers`` flow
+would PATCH now (``vendor_writes.vendor_changes`` of ``supplier_mappers.map_supplier``) is one difference,
+JDE's value beside Procurify's.
 
 One side only: a JDE supplier changed that day (F0401, F0101 of search type V, F0116) that is active and
 has no vendor; a vendor changed in Procurify that day (``dateModified`` in the day, read from the list
