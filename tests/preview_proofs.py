@@ -29,7 +29,7 @@ from connector_assets.preview.runner import (
     run_flow,
     run_preview,
 )
-from connector_assets.preview.verdicts import FitRow
+from connector_assets.preview.tally import FitRow
 from connector_resources.ledger import Ledger, schema
 
 LOGIN_PATHS = ("token", "login", "logout", "/oauth")

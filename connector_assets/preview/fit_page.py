@@ -24,8 +24,7 @@ from connector_assets.preview.fit_markdown import (
     span,
 )
 from connector_assets.preview.run_facts import RunFacts
-from connector_assets.preview.tally import Example, FlowTally, shown_group
-from connector_assets.preview.verdicts import VERDICTS
+from connector_assets.preview.tally import VERDICTS, Example, FlowTally, shown_group
 from connector_resources.refusals import FLOWS, kind_of_group
 
 SHOWN_REASONS = 20  # groups of refusals and holds per flow on the page

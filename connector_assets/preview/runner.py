@@ -29,9 +29,8 @@ from connector_assets.flows.records import FlowSpec
 from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.flows.written_step import NOT_SENT_AGAIN
 from connector_assets.preview.scratch import ScratchLedger, ScratchStaging, copy_ledger
-from connector_assets.preview.tally import KINDED
+from connector_assets.preview.tally import KINDED, FitRow
 from connector_assets.preview.target import Capture, capturing
-from connector_assets.preview.verdicts import FitRow
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.http.write_hold import writes_held
 from connector_resources.ledger import Ledger, schema

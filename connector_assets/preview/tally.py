@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from dataclasses import dataclass, field, fields
+from typing import Any, Generic, TypeVar
 
 from connector_assets.flows.reason_text import clipped
-from connector_assets.preview.verdicts import VERDICTS, FitRow
 from connector_resources.redaction import redact
 from connector_resources.refusals import KINDS, MappingGap, code_of, group_title, mapping_gaps
 
@@ -34,6 +33,42 @@ UNKINDED = ""  # the group of a row that carries no refusal kind (a report of ro
 PERIOD_CLOSED = "period_closed"  # the kind of a hold on a closed accounting period (``refusals.KINDS``)
 
 K = TypeVar("K")
+
+
+# -- one previewed record's verdict: a row of fit.csv (``FIT_COLUMNS``)
+
+# create: the body; adopt: the target record its natural key matched; update: field by field, the target's
+# current value -> ours; unchanged; refuse: the reason a real run would queue; hold: on what it waits;
+# ambiguous: a natural-key search that matched more than one target record (the candidates in the reason).
+# A refusal or hold keeps its kind and parameters beside the sentence (``kind``, ``params``).
+VERDICTS = ("create", "adopt", "update", "unchanged", "refuse", "hold", "ambiguous")
+
+
+@dataclass(frozen=True, slots=True)
+class FitRow:
+    integration: str
+    flow: str
+    day: str  # the partition day, "" for a flow read whole
+    source_key: str
+    verdict: str  # one of ``VERDICTS``
+    target_id: str = ""
+    matched_by: str = ""  # adopt: the natural key that matched, as JSON
+    reason: str = ""  # the sentence a person reads
+    changes: str = ""  # create: the body; update / adopt: {field: [theirs, ours]}; as JSON
+    # refuse / hold / ambiguous: the refusal as data (``connector_resources.refusals``): its group (kind
+    # code and grouping values, ``Refusal.group``) and its parameters as JSON; what the report groups by
+    kind: str = ""
+    params: str = ""
+
+    def refusal_params(self) -> dict[str, Any]:
+        """``params`` read back ({} when none)."""
+        if not self.params:
+            return {}
+        value = json.loads(self.params)
+        return value if isinstance(value, dict) else {}
+
+
+FIT_COLUMNS = tuple(f.name for f in fields(FitRow))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from dagster import AssetKey, DagsterInstance
 
 from connector_assets.deployment import Deployment
-from connector_assets.preview.verdicts import FIT_COLUMNS
+from connector_assets.preview.tally import FIT_COLUMNS
 from connector_cli.main import cli
 
 

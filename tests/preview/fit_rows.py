@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, _mapped_supplier
 from connector_assets.jde.documents import JdeSupplier
-from connector_assets.preview.verdicts import FitRow
+from connector_assets.preview.tally import FitRow
 from connector_resources.refusals import Refusal, mapping_missing, waits_for_record
 
 JDE_COUPA = "jde_coupa"

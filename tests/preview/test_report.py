@@ -14,8 +14,15 @@ from fit_rows import JDE_COUPA, TERMS_TABLE, sample_rows, with_refusal
 
 from connector_assets.preview.report import FitReport
 from connector_assets.preview.run_facts import FlowRead
-from connector_assets.preview.tally import AMBIGUOUS_LISTED, GAP_VALUES, KEY_SETS, REASON_KINDS
-from connector_assets.preview.verdicts import FIT_COLUMNS, VERDICTS, FitRow
+from connector_assets.preview.tally import (
+    AMBIGUOUS_LISTED,
+    FIT_COLUMNS,
+    GAP_VALUES,
+    KEY_SETS,
+    REASON_KINDS,
+    VERDICTS,
+    FitRow,
+)
 from connector_resources.refusals import KINDS, Refusal, mapping_missing, source_invalid
 
 
