@@ -24,8 +24,6 @@ from connector_assets.flows.reconciliation_calls import CountedJde
 from connector_assets.flows.reconciliation_expected import Expectations, FlowQueues
 from connector_resources.ledger import Ledger
 
-__all__ = ["ReconcileDay", "shown", "shown_money", "shown_quantity"]
-
 
 @dataclass
 class ReconcileDay:

@@ -17,8 +17,6 @@ from typing import Any
 
 from connector_assets.coupa.documents import coupa_day, coupa_time
 
-__all__ = ["amount_of", "by_key", "code_of", "created_on", "day_of", "number_of", "text", "touched"]
-
 
 def text(value: Any) -> str:
     """A Coupa text as people compare it: trimmed, inner spaces single."""
