@@ -16,10 +16,6 @@ Nothing is cut to fit. A value longer than the JDE column holds (a 57-character 
 refuses the vendor with the Procurify field, its length and the JDE column named (``jde.supplier_lengths``): a
 truncated name is a different supplier name on checks and remittances, so the finance user shortens it in
 Procurify, the one place it is entered, and the next poll sends it.
-
-Change detection (``fingerprint``). Vendors have no modified-since filter, and an independent server need not
-move ``dateModified`` at all, so the flow reads every vendor and compares a hash of what it maps and decides
-by (``FINGERPRINT_FIELDS``) with the hash it kept from the previous poll; ``dateModified`` takes no part.
 """
 
 from collections.abc import Mapping

@@ -3,9 +3,9 @@
 Reading (``procurify.vendor_changes.VendorPoll``): Procurify's vendor list has no modified-since filter and
 ``dateModified`` cannot be relied on (the sandbox freezes it with ``vendor_date_modified=frozen``), so each
 poll reads every purchasable vendor in one paged read at ``ML_JDE_PROCURIFY_VENDOR_PAGE_SIZE`` rows a page
-and notices changes by content (``vendor_mappers.fingerprint``, kept per vendor in the ledger): a poll with
-nothing new costs ``ceil(vendors / page size)`` list calls, no JDE call and no write. Its figures are
-observed on ``jde_procurify/vendors_mapped`` (vendors, pages, calls, changed, to send, unchanged in queue).
+and notices changes by content (``vendor_mappers.fingerprint`` of what it maps and decides by, kept per
+vendor in the ledger; ``dateModified`` takes no part): a poll with nothing new costs ``ceil(vendors / page
+size)`` list calls, no JDE call and no write (its figures observed on ``jde_procurify/vendors_mapped``).
 
 Which vendors are sent: ``vendor_mappers.not_sent`` (no ``external_id``, type 3/4, active, not paired). A
 vendor unchanged since the poll that queued it waits for a change or ``ml-connector replay``; every other
