@@ -37,17 +37,6 @@ from connector_resources.ledger import Ledger
 from connector_resources.ledger.operator_actions import OPERATOR_ROLE, Operator
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 
-__all__ = [
-    "MatchRefused",
-    "MatchResult",
-    "VendorMatches",
-    "VendorRules",
-    "check_procurify_vendor",
-    "resolve_answered",
-    "vendor_found",
-    "vendor_side",
-]
-
 
 def check_procurify_vendor(session: Any, vendor_id: str) -> str:
     """The name of Procurify vendor ``vendor_id``; ``MatchRefused`` when Procurify has no such vendor."""
