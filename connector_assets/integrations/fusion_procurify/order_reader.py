@@ -9,17 +9,12 @@ the requisitions source (for customers who buy in Fusion, not in Procurify) the 
 (``procurify/requisitions``) in status 1 Approved; a requisition with lines for several vendors becomes one
 order per vendor (``REQ60-2041``).
 
-How it maps: ``order_mappers`` (lines, charge accounts, Description) and ``po_numbers`` (the order number
-``PFY1187`` that keeps the Procurify number on the Fusion side). The supplier is the Fusion supplier paired
-with the Procurify vendor (``vendor_pairs.paired_supplier``: a name match, a manual match, or a vendor made
-for a supplier) at its active purchasing site in ``ML_FUSION_BUSINESS_UNIT``
-(``fusion.supplier_sites.SupplierSites``). A vendor with no Fusion supplier yet holds the order on
-``vendor_pairs.vendor_dependency`` (released by whatever makes the pair); a supplier without a purchasing
-site in the unit, or a line whose charge account cannot be made ("Procurify PO 1187 line 2 (Rebar): Procurify
-account code 6100 has no row in the account map"), refuses the order with that reason (queued; ``ml-connector
-replay`` maps it again with today's tables and pairs). A Procurify PO cancelled after it was sent is queued
-for a person: cancelling or closing a Fusion order is a buyer's decision (Fusion's ``close`` / ``cancel``
-actions act at once on money already committed), so the connector does not do it.
+How it maps: ``order_mappers`` and ``po_numbers``; the supplier is the vendor's paired Fusion supplier at
+its active purchasing site in ``ML_FUSION_BUSINESS_UNIT``. A vendor with no Fusion supplier yet holds the
+order on ``vendor_pairs.vendor_dependency``; a supplier without a purchasing site in the unit, or a line
+whose charge account cannot be made, refuses it with that reason. A Procurify PO cancelled after it was
+sent is queued for a person: cancelling or closing a Fusion order is a buyer's decision (Fusion's
+``close`` / ``cancel`` actions act at once on money already committed), so the connector does not do it.
 """
 
 from typing import Any

@@ -11,8 +11,7 @@ A pair is kept as ledger cross-references, made in one of three ways:
 
 Every flow that needs "the Fusion supplier of this Procurify vendor" (purchase orders, invoices) or "the
 Procurify vendor of this Fusion supplier" (suppliers, payment status, reconciliation) asks here, so all of
-them name the same single pair. A claimed cross-reference with no target id yet (a write under way, or
-killed before the target answered) is not a pair. Fusion has no documented supplier create (reference
+them name the same single pair. Fusion has no documented supplier create (reference
 §2.7 lists reads only), so a Procurify vendor with no Fusion supplier is never invented in Fusion: it is
 paired by name or by hand.
 

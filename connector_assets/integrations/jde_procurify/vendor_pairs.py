@@ -9,11 +9,8 @@ A pair is made in one of two ways, and both are kept as ledger cross-references:
 
 How a pair is read is the Procurify side's (``procurify.vendor_pairing``); this module declares what is
 JD Edwards' own: the AN8 as a key, and the ``PFY<vendor id>`` long address number.
-
 Every flow that needs "the Procurify vendor of this JDE supplier" (purchase orders) or "the JDE supplier of
-this Procurify vendor" (bills, payments) asks here, so both directions name the same single pair and no
-flow reads the xrefs its own way. A claimed cross-reference with no target id yet (a write under way or
-killed before the target answered) is not a pair.
+this Procurify vendor" (bills, payments) asks here, so no flow reads the xrefs its own way.
 """
 
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
