@@ -185,13 +185,3 @@ class SupplierSites:
             ),
             None,
         )
-
-
-__all__ = [
-    "PURPOSE_FLAGS",
-    "Purpose",
-    "SupplierSite",
-    "SupplierSites",
-    "choose_site",
-    "supplier_inactive_reason",
-]
