@@ -5,9 +5,8 @@ F0411) or as a journal entry (``ML_CreateJournalBatch``, F0911Z1) when bills pos
 What is sent. The day's staged payments (``procurify/payments``, by ``updated_at``), latest version each,
 whose status is one of ``ML_JDE_PROCURIFY_PAID_STATUSES`` (default ``paid``: reference 2.7's public
 statuses; ``approved`` / ``scheduled`` / ``processing`` can still fail, ``failed`` / ``denied`` paid
-nothing). The bills of each payment are read from Procurify and the payment split over them exactly (the
-Procurify side's ``procurify.payments``: each bill its total with tax; a payment its bills do not add up to
-is refused with both figures). Source key ``<payment uuid>:<bill uuid>``.
+nothing), split over its bills read from Procurify (``payment_mappers``). Source key
+``<payment uuid>:<bill uuid>``.
 
 Holds. A bill the bills flow has not posted yet (no ``bill`` xref with a target id) holds its payment on
 the bill's dependency key (``jde_procurify:bill:procurify:<bill uuid>``): the bills flow's write releases
@@ -22,9 +21,8 @@ Never reversed, never twice. A payment JDE holds that Procurify later counts as 
 ``denied``, back to ``processing``: any status outside the paid ones) is not reversed by the integration:
 it is queued once for a person (void the payment, or reverse the journal, in JDE; then abandon the item).
 One that maps differently after it was posted (amount, date, posting settings) is queued too
-(``VoucherChanged``). ``ML_RecordPayment`` records a reference once per voucher; a repeat is recognised
-by reading F0414 (``jde.payment_repeats``), whatever code JDE refuses it with; a journal's batch is read
-back from F0911Z1 after a refusal (adopted).
+(``VoucherChanged``). A repeat is recognised by reading JDE back, whatever code JDE refuses it with:
+F0414 for a voucher payment (``jde.payment_repeats``), F0911Z1 for a journal's batch (adopted).
 """
 
 from collections.abc import Iterable, Iterator, Mapping
