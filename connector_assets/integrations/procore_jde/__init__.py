@@ -6,7 +6,5 @@ orders (``purchase_orders``); approved requisitions -> JDE batch vouchers agains
 
 Each flow has its own job and a schedule that closes each whole day (``jobs``: the daily
 ``ML_PROCORE_JDE_*_CRON`` ticks sync the previous day, read whole), and Procore's webhooks start an early run
-of the flow an event concerns (``sensor``). ``ml-connector replay`` re-reads each flow's queued records and
-writes them with today's settings. ``component`` is what the package puts into Dagster, assembled as every
-package is (``flows.assembly``).
+of the flow an event concerns (``sensor``).
 """

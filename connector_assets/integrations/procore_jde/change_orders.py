@@ -30,12 +30,8 @@ Matching before the write: the ledger, then F4311 lines of the order with the ch
 (adopt what a crashed attempt added, whichever way it was added), only then the update. A change order
 mapped the other way since it was added (the setting changed, or the endpoint came or went) is recognised
 by its reference when the lines under it add up to the same total: nothing is added. One that changes
-after its lines were added is refused, never added again: a person corrects the order in JDE.
-
-Procore calls: a change order already on its order is not read again by a rerun of the day
-(``still_on_order``: the ledger holds what was written, the change order is as Procore listed it then);
-the commitment's kind comes from its order's type in the ledger (``commitment_kind``), so its lines are read
-at that kind's path with no 404 probe of the other.
+after its lines were added is refused, never added again: a person corrects the order in JDE. A rerun
+of the day reads no change order already on its order again (``still_on_order``).
 """
 
 import hashlib
@@ -52,7 +48,7 @@ from connector_assets.flows.core import Mapped, Rejected, Unchanged
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.procore_jde.change_order_totals import AUTO, total_account, total_line
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
 from connector_assets.integrations.procore_jde.order_mappers import (
     OrderTypes,
     change_order_label,
@@ -63,7 +59,6 @@ from connector_assets.integrations.procore_jde.purchase_orders import (
     commitment_order,
     order_flow_assets,
 )
-from connector_assets.integrations.procore_jde.vendors import SETTINGS_RESOURCES
 from connector_assets.jde.purchase_orders import PO_LINE_TABLE, parse_order_id
 from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
 from connector_assets.jde.target_base import jde_replay
@@ -108,11 +103,8 @@ def ChangeOrderRecord() -> type:
 
 
 class PurchaseOrderLines(JdePurchaseOrderLines):
-    """Change order lines on a JDE order. A change order already on the order under its ``PCCO-<id>``
-    reference and mapped the other way since (line for line, then as its total, or the reverse: the setting
-    changed, or Procore's line items endpoint came or went) is the same change order: when the lines under
-    its reference add up to the record's total, nothing is added and nothing is refused. Any other change
-    after its lines were added is refused, as for every added line."""
+    """Change order lines on a JDE order; one already under its ``PCCO-<id>`` reference and mapped the other
+    way since is recognised by its total (see the module docstring)."""
 
     source_label = "Procore"
 
@@ -120,7 +112,7 @@ class PurchaseOrderLines(JdePurchaseOrderLines):
         xref = self._xref(record)
         total = Decimal(record.fields["total"])
         if xref is not None and xref.target_id and self.added_total(record) == total:
-            # On the order already, added the other way: a skip (the ledger keeps the new digest).
+            # a skip: the ledger keeps the new digest
             return Unchanged(
                 f"already on JDE order {target_id.rsplit(':', 1)[0]} under line reference "
                 f"{record.fields['reference']} for {record.fields['total']}, added the other way (line for "
@@ -154,11 +146,8 @@ def change_order_record(
 ) -> Mapped | Rejected:
     """One change order mapped onto its commitment's order: line for line when its line items are read
     from Procore, else (``mode`` total, or auto where Procore has no line items endpoint) as one line of
-    its ``grand_total`` on the account of the commitment's largest line (``change_order_totals``).
-
-    The commitment's kind is read from its order's type in the ledger (``commitment_kind``), so its lines
-    are read at its kind's path with no probe of the other; the record carries the digest of the change
-    order as Procore listed it (``procore_version``), so a rerun of the day knows it unchanged."""
+    its ``grand_total`` on the account of the commitment's largest line (``change_order_totals``). Its
+    lines are read at its commitment kind's path (``commitment_kind``), with no 404 probe of the other."""
     order = commitment_order(ledger, str(change_order.get("contract_id") or ""))
     kind = commitment_kind(order)
     read = change_order_lines(session, change_order, "JDE", mode, commitment_type=kind)
@@ -221,9 +210,7 @@ def still_on_order(
     """The record the day's last run mapped for ``change_order``, when it is on its JDE order already and
     nothing it was mapped from has changed: the ledger's cross-reference holds what was written (content
     hash), the change order is as Procore listed it then (``procore_version``) and its commitment's order
-    is the same. Passed to the write step again (a skip there, counted as one), it costs no Procore read:
-    a rerun of the day reads a change order already applied neither for its lines nor for its commitment.
-    None otherwise: the change order is read and mapped again."""
+    is the same: passed to the write step again (a skip there), it costs no Procore read. None otherwise."""
     key = str(change_order.get("id") or "")
     record = previous.get(key)
     if record is None or record.fields.get(VERSION_FIELD) != procore_version(change_order):
@@ -320,10 +307,6 @@ CHANGE_ORDERS_FLOW = ROUTE.flow(
 change_order_assets = order_flow_assets(CHANGE_ORDERS_FLOW, (CHANGE_ORDERS_ASSET,), PURCHASE_ORDERS_FLOW)
 
 
-# ``ml-connector replay`` for queued change orders, as for purchase orders: read again, mapped with today's
-# tables, written once.
-REPLAY = jde_replay(PurchaseOrderLines, SETTINGS_RESOURCES)
-
-
-# What the package's component lists for this flow: its spec, its assets and its replay.
-FLOW = Flow(CHANGE_ORDERS_FLOW, change_order_assets, replay=REPLAY)
+FLOW = Flow(
+    CHANGE_ORDERS_FLOW, change_order_assets, replay=jde_replay(PurchaseOrderLines, SETTINGS_RESOURCES)
+)

@@ -1,22 +1,17 @@
 """Which Procore changes move which Procore -> JDE flow: the entities whose webhook events the inbox sensor
 turns into early runs (``ENTITY_FLOWS``), and so the resources the app's hook triggers on. Registering the
 hook is the Procore side's (``connector_assets.procore.hooks``), the sensor too
-(``connector_assets.procore.inbox_sensor``); used by the declaration, ``ml-connector procore-webhooks`` and
-``make dev``.
-
-Which flows an event concerns (``connector_resources.procore.entities.RESOURCE_ENTITIES``):
-Company / Project Vendors -> ``vendors``; Purchase Order / Work Order Contracts and their line items ->
-``purchase_orders``; Requisitions -> ``purchase_orders`` (an approved requisition brings its commitment
-over) and ``vouchers``; Commitment Change Orders -> ``change_orders``. Other resources (projects, cost
-codes, budget lines) move nothing by themselves: their rows are marked processed. The suppliers flow reads
-JDE, which sends no webhooks.
+(``connector_assets.procore.inbox_sensor``); used by ``jobs``, ``ml-connector procore-webhooks`` and
+``make dev``. An approved requisition moves ``purchase_orders`` too: it brings its commitment over.
+Other resources (projects, cost codes, budget lines) move nothing by themselves: their rows are marked
+processed.
 """
 
 from __future__ import annotations
 
 from connector_assets.procore.hooks import hook_resources
 
-# Procore entity (RESOURCE_ENTITIES values) -> the flows (FlowSpec.name) a change of it concerns.
+# Procore entity (``connector_resources.procore.entities.RESOURCE_ENTITIES`` values) -> the flows it moves.
 ENTITY_FLOWS: dict[str, tuple[str, ...]] = {
     "vendors": ("vendors",),
     "commitments": ("purchase_orders",),

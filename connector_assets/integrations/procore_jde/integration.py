@@ -1,9 +1,12 @@
 """The name that keys this integration everywhere (ledger rows, Dagster group, jobs, replay handlers) and
 the routes its flows take: Procore -> JDE (vendors, purchase orders, vouchers, change orders) and JDE ->
-Procore (supplier changes back to the linked vendors), the sync times of the vendor pairs both write, and
-the JDE record each Procore record was written as (``written_target``)."""
+Procore (supplier changes back to the linked vendors), the sync times of the vendor pairs both write, what
+a replay works with, and the JDE record each Procore record was written as (``written_target``)."""
+
+from functools import partial
 
 from connector_assets.flows.pair_sync import PairSync
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.flows.targets import FlowRoute
 from connector_resources.ledger import Ledger
@@ -14,6 +17,8 @@ ROUTE = FlowRoute(INTEGRATION, source_system="procore", target_system="JDE")
 SUPPLIERS_ROUTE = FlowRoute(INTEGRATION, source_system="JDE", target_system="procore")
 # When a Procore vendor and its JDE supplier were last brought together (both flows write the pair).
 VENDOR_PAIRS = PairSync(INTEGRATION)
+# What a replay of a Procore <-> JDE flow reads and writes with: today's settings, built once per replay.
+SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procore", "staging"))
 
 
 def written_target(ledger: Ledger, entity: str, source_key: str) -> str | None:

@@ -19,11 +19,6 @@ Days: the Procore flows are partitioned by UTC day (``updated_at`` in UTC, as th
 the JDE -> Procore ``suppliers`` flow by JDE day (``ML_JDE_TIMEZONE``). A schedule's cron fires in the
 JDE time zone (like JDE -> BILL); "yesterday" is taken in the flow's partition time zone at the tick.
 So with JDE in America/Chicago, the 02:00 tick (08:00 UTC) syncs the UTC day that ended 8 hours before.
-
-Projects: the staged Procore entities read only ``ML_PROCORE_PROJECT_IDS`` when it is set (blank: every
-project the app may read): ``ProcoreSession.project_ids`` is the one place every project-scoped list
-(commitments, requisitions, change orders, cost codes) takes its projects from. Vendors are
-company-wide.
 """
 
 from __future__ import annotations
@@ -51,8 +46,6 @@ def _describe_schedule(spec: FlowSpec, _cron_setting: str) -> str:
     )
 
 
-# One job per flow (``procore_jde_<flow>``) and its day-closing schedule (``procore_jde_<flow>_schedule``) at
-# the flow's cron setting, in the JDE time zone; F0901 is left to its own refresh schedule.
 JOBS = jde_day_closing_jobs(_describe_schedule, _describe_job)
 
 

@@ -1,11 +1,5 @@
-"""Pure mappers of Procore commitments and commitment change orders to JD Edwards purchase orders.
-
-A Procore commitment (purchase order contract or work order contract / subcontract) becomes one JDE
-purchase order through ``ML_CreatePurchaseOrder``: header on the project's job (business unit and company
-from the project map), supplier = the vendor's JDE address number, one G/L line (type J) per schedule of
-values line on the account its cost code maps to. An approved commitment change order adds its lines to
-that order through ``ML_UpdatePurchaseOrder``, each carrying the line reference ``PCCO-<id>`` (F4311.VR01)
-so a rerun finds them instead of adding them twice.
+"""Pure mappers of Procore commitments and commitment change orders to JD Edwards purchase orders (what
+the order and its added lines are: ``purchase_orders``, ``change_orders``); G/L lines are of type J.
 
 Quantities and unit costs follow JDE's rules for an order line (``jde.order_lines``: whole quantities,
 four-decimal unit costs, else 1 at the amount with a note). A commitment's amount-accounted lines, and
@@ -15,10 +9,9 @@ reduces the order's total as the change order reduces the commitment.
 Nothing here reads anything: the caller looks the accounts up (``CostCodeMap``), the vendor's address
 number and the order a change order belongs to, and passes them in.
 
-Held, not refused: a line whose account is of JDE's chart but not set up yet for its job (the caller looked
-it up through ``CostCodeMap.awaiting`` and passes its ``AccountWaits``) holds the whole order or change
-order on that account (``JDE:account:F0901:<account>``), as a voucher is held: nothing is sent until JDE
-has it, and a partial order is never written meanwhile.
+Held, not refused: a line whose account is of JDE's chart but not set up yet for its job (the caller's
+``CostCodeMap.awaiting`` passes its ``AccountWaits``) holds the whole order or change order on that account
+(``JDE:account:F0901:<account>``): a partial order is never written meanwhile.
 """
 
 from __future__ import annotations

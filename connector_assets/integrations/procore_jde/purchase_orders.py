@@ -34,10 +34,14 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, written_target
+from connector_assets.integrations.procore_jde.integration import (
+    INTEGRATION,
+    ROUTE,
+    SETTINGS_RESOURCES,
+    written_target,
+)
 from connector_assets.integrations.procore_jde.order_mappers import OrderTypes, map_commitment
 from connector_assets.integrations.procore_jde.vendors import (
-    SETTINGS_RESOURCES,
     VENDORS_FLOW,
     remember_vendor_hold,
     supplier_numbers,
@@ -190,11 +194,7 @@ purchase_order_assets = order_flow_assets(
 )
 
 
-# ``ml-connector replay`` for queued purchase orders: read from Procore again, mapped with today's tables
-# (restaged from today's files, so a fixed cost code row takes effect) and written once through the JDE target
-# on one JDE session per replay, with the replay's ledger; one already written is skipped by its
-# cross-reference. Its resources: jde, procore, staging (today's settings unless given).
-REPLAY = jde_replay(PurchaseOrders, SETTINGS_RESOURCES)
-
-
-FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_order_assets, replay=REPLAY)
+# A replay maps with today's cost code table, restaged from today's file so a fixed row takes effect.
+FLOW = Flow(
+    PURCHASE_ORDERS_FLOW, purchase_order_assets, replay=jde_replay(PurchaseOrders, SETTINGS_RESOURCES)
+)

@@ -21,16 +21,19 @@ the newer edit wins (``flows.pair_sync.decide``) and the audit says which.
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from connector_assets.flows import pair_sync
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import Mapped, Rejected, audit_skip
-from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay, ledger_target
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, SUPPLIERS_ROUTE, VENDOR_PAIRS
+from connector_assets.integrations.procore_jde.integration import (
+    INTEGRATION,
+    SETTINGS_RESOURCES,
+    SUPPLIERS_ROUTE,
+    VENDOR_PAIRS,
+)
 from connector_assets.integrations.procore_jde.vendor_mappers import (
     ProcoreVendorRecord,
     map_supplier,
@@ -154,8 +157,7 @@ SUPPLIERS_FLOW = supplier_changes_flow(
     write_pool=ProcoreResource.from_settings().concurrency_pool,
 )
 supplier_assets = supplier_changes_assets(SUPPLIERS_FLOW)
-
-# The staged F0116 this flow reads (a list named ``*_tables``, as the package's other staged tables are).
+# The staged F0116 this flow reads, named ``*_tables`` so the tests' worlds (``asset_runs``) find it.
 supplier_tables = [supplier_addresses_asset]
 
 
@@ -163,13 +165,4 @@ def _patches(built: dict[str, Any], ledger: Ledger) -> Any:
     return open_vendor_patches(built["procore"], ledger, None)
 
 
-# ``ml-connector replay`` for suppliers: the queued supplier is read again from JDE and its linked vendor
-# patched in Procore with today's settings (``jde``, ``procore``, ``staging``), through a target holding the
-# replay's ledger.
-REPLAY = Replay(
-    write=ledger_target(_patches), resources=partial(resources_from_settings, ("jde", "procore", "staging"))
-)
-
-
-# What the package's component lists for this flow: its spec, its assets and its replay.
-FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, replay=REPLAY)
+FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, replay=Replay(ledger_target(_patches), SETTINGS_RESOURCES))

@@ -29,7 +29,6 @@ hash, which skips it when nothing it sends changed.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from typing import Any, Self
 
 from connector_assets.asset_keys import asset_key
@@ -37,11 +36,11 @@ from connector_assets.flows import pair_sync
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
-from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
 from connector_assets.integrations.procore_jde.integration import (
     INTEGRATION,
     ROUTE,
+    SETTINGS_RESOURCES,
     VENDOR_PAIRS,
     written_target,
 )
@@ -67,7 +66,7 @@ from connector_assets.jde.tables import SUPPLIERS
 from connector_assets.procore.companies import first_company, queued_companies, record_company, tagged
 from connector_assets.procore.vendor_mark_step import build_vendor_marks
 from connector_assets.procore.vendor_marks import OriginMark
-from connector_assets.procore.vendor_reads import (
+from connector_assets.procore.vendor_target import (
     day_vendors,
     record_vendor,
     remember_held_vendor,
@@ -269,17 +268,7 @@ vendor_assets = [
 ]
 
 
-# -- replay --------------------------------------------------------------------------------------------------
-
-# What a replay of a Procore -> JDE flow reads and writes with: today's settings, built once per replay.
-SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procore", "staging"))
-
-
-# ``ml-connector replay`` for vendors: the queued vendor is read again from Procore and written with today's
-# settings (``jde``, ``procore``, ``staging``), through a target holding the replay's ledger (it records the
-# pair's sync time and its verdicts there).
-REPLAY = Replay(write=ProcoreSuppliers.replay, resources=SETTINGS_RESOURCES)
-
-
-# What the package's component lists for this flow: its spec, its assets and its replay.
-FLOW = Flow(VENDORS_FLOW, vendor_assets, replay=REPLAY)
+# The replay's target holds the replay's ledger: it records the pair's sync time and its verdicts there.
+FLOW = Flow(
+    VENDORS_FLOW, vendor_assets, replay=Replay(write=ProcoreSuppliers.replay, resources=SETTINGS_RESOURCES)
+)

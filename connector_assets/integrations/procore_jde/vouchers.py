@@ -8,24 +8,17 @@ metadata says vouchers are off (the purchase orders still flow).
 What is sent, and when. The day's staged requisitions (``procore/requisitions``) whose status is one of
 ``ML_PROCORE_JDE_APPROVED_STATUSES``, latest version each. Their lines are read live from Procore
 (``ProcoreSession.requisition_lines``, cost codes resolved by the client), their commitment too (vendor,
-currency, project name), once per commitment per run. The amounts, accounts, header and batch keys are
-``voucher_mappers``' (its docstring holds the rules: this period's work + stored materials less this
-period's retainage per cost code account; retainage held is not vouchered until a later invoice releases
-it; checked against Procore's ``current_payment_due``; nothing payable = skipped with an audit event).
-A requisition whose ``origin_id`` is set without a voucher of ours in the ledger was already taken to an
-ERP by another process ("synced with ERP", §2.5): it is skipped with an audit event, never vouchered a
-second time (the sandbox seeds such history).
+currency, project name), once per commitment per run. The amounts, accounts, header, batch keys and
+holds (no order or AN8 in JDE yet) are ``voucher_mappers``' (its docstring holds the rules). A
+requisition whose ``origin_id`` is set without a voucher of ours in the ledger was already taken to an ERP
+by another process ("synced with ERP", §2.5): it is skipped with an audit event, never vouchered a second
+time (the sandbox seeds such history).
 
-Holds. A requisition whose purchase order is not in JDE yet (no ``purchase_order`` xref with a target id)
-is mapped with ``depends_on`` = ``PURCHASE_ORDERS_FLOW.dependency_key(commitment id)``: the kit holds it
-and releases it when the order is written; the replay then maps it again, now with the order's key. A
-vendor without a JDE address number holds it on the vendor the same way.
-
-Never twice, never rewritten. Batch keys come from the requisition id alone (``voucher_mappers.BatchKey``): a
-rerun sends the same keys, JDE refuses a second copy (59A4) and the batch already there is adopted once
-checked to be this supplier and invoice. A requisition changed in Procore after its voucher was written is
-never rewritten: ``VoucherBatches.update`` refuses and the record is queued for a person (correct the voucher
-in JDE, then abandon the item). The integration does not set the requisition's ``origin_id`` in Procore: that
+Never twice, never rewritten. Batch keys come from the requisition id alone: a rerun sends the same keys,
+JDE refuses a second copy (59A4) and the batch already there is adopted once checked to be this supplier
+and invoice. A requisition changed in Procore after its voucher was written is never rewritten:
+``VoucherBatches.update`` refuses and the record is queued for a person (correct the voucher in JDE, then
+abandon the item). The integration does not set the requisition's ``origin_id`` in Procore: that
 would make the invoice immutable there ("synced with ERP", reference §2.5) and claim it for this integration
 alone (quirk 7); the ledger's cross-reference is the link.
 """
@@ -40,7 +33,12 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.never_written import never_written_settled
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, written_target
+from connector_assets.integrations.procore_jde.integration import (
+    INTEGRATION,
+    ROUTE,
+    SETTINGS_RESOURCES,
+    written_target,
+)
 from connector_assets.integrations.procore_jde.purchase_orders import (
     APPROVED_SETTING,
     PURCHASE_ORDERS_FLOW,
@@ -49,7 +47,6 @@ from connector_assets.integrations.procore_jde.purchase_orders import (
     order_flow_assets,
 )
 from connector_assets.integrations.procore_jde.vendors import (
-    SETTINGS_RESOURCES,
     VENDORS_FLOW,
     remember_vendor_hold,
     supplier_numbers,
@@ -258,10 +255,4 @@ VOUCHERS_FLOW = ROUTE.flow(
 voucher_assets = order_flow_assets(VOUCHERS_FLOW, (REQUISITIONS_ASSET,), PURCHASE_ORDERS_FLOW)
 
 
-# ``ml-connector replay`` for queued vouchers: each re-read from Procore and mapped with today's tables and
-# settings (jde, procore and staging from settings unless given), written through the target on the replay's
-# ledger.
-REPLAY = jde_replay(VoucherBatches, SETTINGS_RESOURCES)
-
-
-FLOW = Flow(VOUCHERS_FLOW, voucher_assets, replay=REPLAY)
+FLOW = Flow(VOUCHERS_FLOW, voucher_assets, replay=jde_replay(VoucherBatches, SETTINGS_RESOURCES))

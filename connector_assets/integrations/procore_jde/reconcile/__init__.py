@@ -16,11 +16,6 @@ Each side is read from the system itself, never from our ledger alone (which cou
 writer): the ledger only says which record on one side is the counterpart of which on the other, and why
 a missing one is missing. JDE is read by the keys the flows write (voucher batch keys, voucher numbers,
 ``PC-<commitment id>`` / ``PCCO-<change order id>`` references, address numbers), 100 keys to a call, and
-by day for the orders of the flow's order types on its job business units.
-
-The modules (the documents are read on each system's side: JDE's in ``jde.reconcile_documents``, Procore's
-live in ``procore.reads`` and ``procore.reconcile_documents``): ``documents`` (the day's context;
-requisitions against vouchers), ``orders`` (commitments against orders), ``vendors`` (vendors against
-suppliers), ``jde_only`` (the day's JDE orders no Procore record explains), ``balances`` (the per project
-and period table), ``day`` (one day, in order), ``assets`` (the asset, job and schedule).
+by day for the orders of the flow's order types on its job business units (JDE's documents are read in
+``jde.reconcile_documents``, Procore's in ``procore.reads`` and ``procore.reconcile_documents``).
 """

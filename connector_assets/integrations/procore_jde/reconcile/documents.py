@@ -14,13 +14,10 @@ the requisition's voucher batch (F0411Z1 pay items, F0911Z1 distribution by acco
 processed it, the F0411 voucher it became (its gross, whether it is voided, whether it is still there),
 read by key (``jde.reconcile_documents``).
 
-Each requisition is named as Procore knows it (``requisition 1280646 (INV-7)``) and its voucher as JDE
-does (``voucher 00001 10234 PV``, or its batch keys while unprocessed); each difference names the field
-and both values: the amount on an account, the gross, the supplier, the invoice number, a date, the
-order, the voucher's status (voided), or the voucher missing (written and since gone, or never written).
-A requisition the flow did not write on purpose (queued, held on its order or vendor or a closed period,
-abandoned) is an expected gap with the queue's reason (``flows.reconciliation_expected``), not a
-difference. Every amount also lands in the per project and period balances (``balances``).
+A voucher is named by its batch keys while unprocessed. The fields compared: the amount on an account,
+the gross, the supplier, the invoice number, a date, the order, the voucher's status (voided), or the
+voucher missing (written and since gone, or never written). Every amount also lands in the per project and
+period balances (``balances``).
 
 The commitments against their orders are ``orders``; what both share (the day's ``Context``, how a missing
 record is told apart from an expected one) is here.
