@@ -10,8 +10,7 @@ Currency: BILL bills a vendor in its ``billCurrency`` and a bill carries no curr
 currency: a voucher entered in a foreign currency (F0411 CRRM F) with its ACR and its ledger CA distribution,
 an order entered in one with its lines' own prices (``documents.priced_in_own_currency``), with that
 currency's decimals. The record's natural key names the currency (``currency``), which the bills target
-checks against the BILL vendor's before anything is sent (``bill_target``). A domestic document's bill is
-sent exactly as before.
+checks against the BILL vendor's before anything is sent (``bill_target``).
 
 Every refusal is data (``connector_resources.refusals``): a field the JDE document lacks is
 ``source_invalid`` naming it, a row missing from a mapping table ``mapping_missing`` naming the table and

@@ -18,8 +18,7 @@ naming it. A voucher whose supplier has not synced is held until it does.
 The invoice is in the voucher's currency (F0411 CRCD) with the voucher's own amounts: for a voucher entered
 in a foreign currency (CRRM F) the pay items' ACR and the distribution's ledger CA lines, never AG / AA
 (JDE's conversion into the company's currency), with that currency's decimals (JPY none, KWD three); a
-foreign voucher with a tax is refused (its tax in its currency, CTAM, is not read). A domestic voucher's
-invoice is sent exactly as before.
+foreign voucher with a tax is refused (its tax in its currency, CTAM, is not read).
 """
 
 from collections.abc import Iterator

@@ -10,7 +10,7 @@ released when the supplier syncs.
 The order goes in its currency (F4301 CRCD) at its own prices: an order entered in a foreign currency
 (F4301 CRRM F) is read with its lines' FRRC / FEA as their unit cost and extended cost
 (``documents.priced_in_own_currency``), and its amounts keep that currency's decimals (a JPY amount line is
-whole yen). A domestic order is sent exactly as before.
+whole yen).
 """
 
 from collections.abc import Iterator
