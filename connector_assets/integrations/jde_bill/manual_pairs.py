@@ -1,9 +1,7 @@
 """What JD Edwards <-> BILL pairs by hand (``flows.manual_pairs``): a JDE supplier and the BILL vendor it
-already is. The ``vendors`` flow finds a supplier's BILL vendor by its cross-reference, then its tax id,
-then its name (never one whose tax id differs: ``bill.targets.VendorIndex``); a vendor BILL holds under
-another name without the tax id would be created a second time. A person matches the two: the ``vendor``
-cross-reference (JDE AN8 -> BILL vendor id), marked manual; the flow then updates that vendor from JDE, and
-the bills held on the supplier (``jde_bill:vendor:JDE:<AN8>``) are released.
+already is under another name without the tax id (the ``vendors`` flow would create it a second time). A
+person matches the two: the ``vendor`` cross-reference (JDE AN8 -> BILL vendor id), marked manual; the flow
+then updates that vendor from JDE, and the bills held on the supplier are released.
 """
 
 from connector_assets.bill.manual_pair_sides import vendor_side as bill_vendor

@@ -1,10 +1,8 @@
 """What JD Edwards -> Coupa pairs by hand (``flows.manual_pairs``): a JDE supplier and the Coupa supplier it
-already is. The ``suppliers`` flow finds a supplier's Coupa counterpart by its cross-reference, then its
-supplier number (the AN8), tax id and name (``CoupaSession.find_supplier``); a supplier Coupa holds under
-another number, no tax id and another name would be created a second time, and one whose natural key is
-another JDE supplier's Coupa supplier is refused. A person matches the two: the ``supplier`` cross-reference
-(JDE AN8 -> Coupa id), marked manual; the flow then updates that Coupa supplier from JDE, and the purchase
-orders and invoices held on the supplier (``jde_coupa:supplier:JDE:<AN8>``) are released.
+already is under another number, no tax id and another name (the ``suppliers`` flow would create it a second
+time), or one whose natural key is another JDE supplier's Coupa supplier (refused). A person matches the two:
+the ``supplier`` cross-reference (JDE AN8 -> Coupa id), marked manual; the flow then updates that Coupa
+supplier from JDE, and the purchase orders and invoices held on the supplier are released.
 """
 
 from connector_assets.coupa.manual_pair_sides import supplier_side as coupa_supplier
