@@ -11,12 +11,20 @@ records (``written``, e.g. the pair's sync time).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from connector_assets.flows.core import Mapped
-from connector_assets.procore.companies import QUEUED_FIELD, first_company, vendor_company
+from dagster import AssetKey
+
+from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.procore.companies import (
+    QUEUED_FIELD,
+    first_company,
+    remember_vendor_company,
+    vendor_company,
+)
+from connector_assets.procore.sources import COMPANY_FIELD
 from connector_resources.ledger import Ledger
 
 
@@ -80,3 +88,69 @@ def open_vendor_patches(procore: Any, ledger: Ledger, run_id: str | None, **word
     its ``integration``, ``erp``, ``erp_record`` and ``written``."""
     with procore.company_sessions() as sessions:
         yield ProcoreVendorPatches(sessions, ledger, run_id, first_company(procore), **words)
+
+
+# -- Procore vendors read by id, each in its own company, for a flow that syncs vendors with an ERP: the
+# vendors a held record waits for or a replay names (and the company of a vendor an order is held on), and
+# the vendor a write reads at write time (its bank fields).
+
+
+def vendors_by_id(
+    procore: Any, ledger: Ledger, integration: str, keys: Iterable[str], queued: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """The vendors read by id, each in its company (the queued item's, else the one the ledger keeps,
+    else the first), on one session per company; each read record says its company as a staged one does."""
+    default = first_company(procore)
+    found: list[dict[str, Any]] = []
+    with procore.company_sessions() as sessions:
+        for key in keys:
+            company = (queued or {}).get(key) or vendor_company(ledger, integration, key, default)
+            found.append({**sessions.session(company).get("vendors", key), COMPANY_FIELD: company})
+    return found
+
+
+def remember_companies(ledger: Ledger, integration: str, vendors: Iterable[dict[str, Any]]) -> None:
+    """Keep each staged vendor's company in the ledger (the mark, the bank read, a write back to the vendor
+    and later days find it there); a vendor staged without one is the first company's, nothing kept."""
+    for vendor in vendors:
+        if vendor.get(COMPANY_FIELD) is not None and vendor.get("id") is not None:
+            remember_vendor_company(ledger, integration, str(vendor["id"]), int(vendor[COMPANY_FIELD]))
+
+
+def record_vendor(
+    procore: Any, sessions: Any, ledger: Ledger, integration: str, record: Mapped
+) -> dict[str, Any]:
+    """The vendor a mapped record was made from, read by id in its company (the record's, else the one the
+    ledger keeps, else the first); on ``sessions`` (the step's ``CompanySessions``) when given."""
+    company = record.natural_key.get(QUEUED_FIELD) or vendor_company(
+        ledger, integration, record.source_key, first_company(procore)
+    )
+    if sessions is not None:
+        return sessions.session(int(company)).get("vendors", record.source_key)
+    with procore.session(int(company)) as session:
+        return session.get("vendors", record.source_key)
+
+
+def remember_held_vendor(
+    ledger: Ledger, integration: str, vendor_hold: str, record: Mapped | Rejected, company: int
+) -> None:
+    """A record held on its vendor (``depends_on`` starting with ``vendor_hold``, the vendors flow's
+    dependency key of no vendor): the vendor is in the record's company (a commitment's vendor is its
+    company's), kept so the vendors flow reads the awaited vendor there even when the vendor was not staged
+    (unchanged) that day."""
+    depends = getattr(record, "depends_on", None) or ""
+    if depends.startswith(vendor_hold):
+        remember_vendor_company(ledger, integration, depends[len(vendor_hold) :], company)
+
+
+def day_vendors(
+    staging: Any, asset: AssetKey, partition: str | None, ledger: Ledger, integration: str, procore: Any,
+    awaited: Iterable[str],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The vendors staged for the day (``asset``), each one's company kept in the ledger, then those
+    ``awaited`` (held records wait for them) that the day did not stage, read by id in their company."""
+    vendors = [json.loads(row["record"]) for row in staging.read_rows(asset, partition)]
+    remember_companies(ledger, integration, vendors)
+    seen = {str(v["id"]) for v in vendors}
+    wanted = [key for key in awaited if key.isdigit() and key not in seen]
+    return vendors + (vendors_by_id(procore, ledger, integration, wanted) if wanted else [])
