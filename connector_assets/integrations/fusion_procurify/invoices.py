@@ -60,7 +60,7 @@ from connector_assets.integrations.fusion_procurify.vendor_pairs import (
 )
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
-from connector_assets.procurify.bill_fields import bill_vendor_id, describe, status_code
+from connector_assets.procurify.bill_fields import bill_vendor_id, describe
 from connector_assets.procurify.bill_order_lines import BillOrderLines
 from connector_assets.procurify.bill_reads import BILLS_ASSET, BillWording, staged_bills
 from connector_assets.saas.entities import saas_daily_partitions
@@ -264,18 +264,6 @@ def _settings_resources() -> dict[str, Any]:
 
 
 REPLAY = replace(invoices_replay(InvoiceTarget, _settings_resources), first=(matches_first,))
-
-
-__all__ = [
-    # What the reconciliation reads through this module: the approved statuses and how they read.
-    "ENTITY",
-    "approved_statuses",
-    "status_code",
-    "FLOW",
-    "INVOICES_FLOW",
-    "InvoiceTarget",
-    "invoice_assets",
-]
 
 FLOW = Flow(INVOICES_FLOW, invoice_assets, replay=REPLAY)
 

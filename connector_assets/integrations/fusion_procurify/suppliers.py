@@ -6,17 +6,12 @@ plus any a held record waits for. Each is mapped from the staged record as Fusio
 has no Procurify vendor yet is left out, not queued: Procurify gains nothing from a vendor nobody may buy
 from.
 
-Matching and writing (``ProcurifyVendors``, the Procurify side's ``vendor_target.NamedVendors``, which
-lists the order): the ledger's pair (a manual match, the ``vendors`` flow's name match, or this flow's own
-write), the vendor keyed by ``external_id`` = ``SupplierNumber``, the one active purchasable vendor of the
-supplier's exact name, else a new vendor with the fallback e-mail; a vendor another supplier holds is
-refused, never adopted. An update PATCHes only what differs. A vendor matched by hand keeps its own name
-(the match says two differently named records are one); it still gets the ``external_id`` and the active
-flag. An inactive Fusion supplier makes its vendor inactive; a vendor is never deleted.
-
-When this flow pairs or creates a vendor, the pair is recorded in the ledger at once and the purchase
-orders and invoices held on that vendor (``vendor_pairs.vendor_dependency``) are released: their vendor
-now has a Fusion supplier (``vendor_pairs.paired_supplier`` reads this flow's ``supplier`` xref too).
+Matching and writing (``ProcurifyVendors``, the Procurify side's ``vendor_target.NamedVendors``): the
+ledger's pair, the vendor keyed by ``external_id`` = ``SupplierNumber``, the one active purchasable vendor
+of the supplier's exact name, else a new vendor; a vendor another supplier holds is refused, never
+adopted. A vendor matched by hand keeps its own name (the match says two differently named records are
+one); it still gets the ``external_id`` and the active flag. A vendor is never deleted, only made inactive.
+The pair is recorded at once, releasing the purchase orders and invoices held on the vendor.
 """
 
 from __future__ import annotations

@@ -16,11 +16,10 @@ exact name, then the name ignoring case and spacing, among active Fusion supplie
 exact name first (one ``q`` search per vendor); only a vendor with no active exact match makes the run read
 the whole supplier list, once.
 
-Writing (``procurify.vendor_pairing.LedgerPairs``): the pair is the ``vendor`` cross-reference, recorded
-by the flow kit's ``write_record``: a supplier already paired with another vendor is refused, never shared;
-a manual match is never overwritten. The flow's dependency key is ``vendor_pairs.vendor_dependency(vendor
-id)``, so a write releases the orders and invoices held on that vendor. Fusion itself is not written: it
-has no supplier create in our reference.
+Writing (``procurify.vendor_pairing.LedgerPairs``): the pair is the ``vendor`` cross-reference, nothing
+else (Fusion has no supplier create in our reference); a supplier already paired with another vendor is
+refused, never shared; a manual match is never overwritten. A write releases the orders and invoices held
+on the vendor.
 """
 
 from __future__ import annotations
@@ -161,8 +160,5 @@ REPLAY = Replay(
     resources=SETTINGS_RESOURCES,
     first=(matches_first,),
 )
-
-
-__all__ = ["FLOW", "VENDORS_FLOW", "vendor_assets"]
 
 FLOW = Flow(VENDORS_FLOW, vendor_assets, replay=REPLAY)

@@ -61,7 +61,7 @@ from connector_assets.integrations.fusion_procurify.vendor_pairs import (
     paired_vendor,
 )
 from connector_assets.procurify import reconcile_reads as procurify_reads
-from connector_assets.procurify.bill_fields import bill_vendor_id
+from connector_assets.procurify.bill_fields import bill_vendor_id, status_code
 from connector_assets.procurify.order_fields import id_of
 from connector_resources.ledger import Ledger
 
@@ -125,7 +125,7 @@ def _bills(
         sent = reads.sent_invoice(ledger, uuid) is not None
         if sent:
             lines_of.add(uuid)
-        if invoice_flow.status_code(bill) in statuses or sent:
+        if status_code(bill) in statuses or sent:
             concern(bill)
     theirs: list[dict[str, Any]] = []
     for invoice in fusion_reads.changed(pod, "invoices", day):
