@@ -7,11 +7,9 @@ Procurify codes may post to one Fusion account (Procurify's codes are finer than
 natural accounts), so the table is many-to-one; the company and cost center come from the department table
 (``departments.DEPARTMENTS``), the intercompany segment from ``ML_FUSION_PROCURIFY_INTERCOMPANY``.
 
-Rows are checked for their shape when the table is staged (a code of at most 50 characters, Procurify's limit;
-a segment value of letters and digits without the ``-`` delimiter, at most 25 characters, the segment width of
-``accountCombinationsLOV``: ``fusion.charge_combinations.segment_problem``); whether the account exists and is
-usable in Fusion, and whether the code exists in Procurify, is checked when a charge account is built
-(``charge_accounts.ChargeAccounts``), against the staged snapshots of both sides.
+Rows are checked for their shape when the table is staged (``procurify.account_codes.code_problem``,
+``fusion.charge_combinations.segment_problem``); whether the account is usable in Fusion and the code
+exists in Procurify, when a charge account is built (``charge_accounts.ChargeAccounts``).
 """
 
 from collections.abc import Iterable

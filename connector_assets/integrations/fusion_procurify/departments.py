@@ -10,11 +10,10 @@ serve many departments with one row, looked up in this order: ``Location name|De
 ``Location name|*`` (every department of that location: the company usually follows the location), ``*``
 (every department without a row of its own).
 
-Each row's shape is checked when the table is staged (the key: ``*``, or two names around ``|``, each at
-most 150 characters, Procurify's limit; the value: two segment values around ``-``). That the department
-exists in Procurify and the combination exists and is usable in Fusion is checked when a charge account
-is built (``charge_accounts.ChargeAccounts``). How a Procurify department is written as a key, and the
-keys tried for one, are the Procurify side's (``procurify.code_checks``).
+Each row's shape is checked when the table is staged; that the department exists in Procurify and the
+combination is usable in Fusion, when a charge account is built (``charge_accounts.ChargeAccounts``). How
+a department is written as a key, and the keys tried for one, are the Procurify side's
+(``procurify.code_checks``).
 """
 
 from collections.abc import Iterable, Mapping
