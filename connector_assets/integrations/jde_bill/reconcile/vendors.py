@@ -18,13 +18,8 @@ from connector_assets.flows.core import Rejected
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.integrations.jde_bill.bill_keys import target_id_of
+from connector_assets.integrations.jde_bill.reconcile import reads
 from connector_assets.integrations.jde_bill.reconcile.compare import vendor_drift
-from connector_assets.integrations.jde_bill.reconcile.reads import (
-    expectations,
-    jde_day_window,
-    new_report,
-    source_of,
-)
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, default_country, map_vendor
 from connector_assets.jde.assets import supplier_addresses_staged
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers
@@ -37,12 +32,12 @@ REFUSED = "refused by the vendors flow, not queued yet"
 
 def reconcile_vendors(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: str) -> Report:
     """The day's suppliers and BILL vendors compared (see the module's docstring)."""
-    report = new_report()
-    start, end = jde_day_window(day)
-    queue = expectations(ledger, VENDORS_FLOW.name)
+    report = reads.new_report()
+    start, end = reads.jde_day_window(day)
+    queue = reads.expectations(ledger, VENDORS_FLOW.name)
     with counted(bill, report, "bill") as session:
         of_day = in_window(session, "vendors", start, end)
-        linked = {vid: source_of(ledger, vid, VENDORS_FLOW.entity) for vid in of_day}
+        linked = {vid: reads.source_of(ledger, vid, VENDORS_FLOW.entity) for vid in of_day}
         also = {int(key) for key in linked.values() if key and key.isdigit()}
         with counted(jde, report, "jde") as jde_session:  # one JDE session for all the day's reads
             suppliers = {s.number: s for s in _suppliers(staging, InSession(jde_session), day, also)}
