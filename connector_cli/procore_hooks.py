@@ -7,7 +7,7 @@ company these commands do it, in every company of ``ML_PROCORE_COMPANY_ID``:
 
 * ``create --url`` makes the app's hook (namespace ``ml-connector``, one per app) with a trigger per
   resource the Procore -> JDE inbox sensor acts on; a hook that exists is adopted (updated when its URL or
-  token differ), never doubled (``procore.hooks.ensure_procore_hook``). The token is the vault entry
+  token differ), never doubled (``procore.inbox_events.ensure_procore_hook``). The token is the vault entry
   the setting references (``vault:NAME``); when the vault holds none a random one is made and stored
   there first, so a create whose answer is lost is completed by running it again.
 * ``rotate`` stores a new token in the vault, then sets it on each company's hook; the running receiver
@@ -28,7 +28,7 @@ from typing import Any
 import click
 
 from connector_assets.integrations.procore_jde.hooks import procore_hook_resources
-from connector_assets.procore.hooks import PROCORE_HOOK_NAMESPACE, ensure_procore_hook
+from connector_assets.procore.inbox_events import PROCORE_HOOK_NAMESPACE, ensure_procore_hook
 from connector_cli.subscriptions import vault_entry
 from connector_resources.ledger import Ledger, ledger_url
 from connector_resources.redaction import register_secret

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from connector_assets.flows.sandbox_setup import embedded
-from connector_assets.procore.hooks import register_procore_hook
+from connector_assets.procore.inbox_events import register_procore_hook
 
 
 def register_sandbox_hook(sandboxes: list, resources: Sequence[str], erp: str) -> None:

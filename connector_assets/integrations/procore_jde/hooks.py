@@ -1,6 +1,6 @@
 """Which Procore changes move which Procore -> JDE flow: the entities whose webhook events the inbox sensor
 turns into early runs (``ENTITY_FLOWS``), and so the resources the app's hook triggers on. Registering the
-hook is the Procore side's (``connector_assets.procore.hooks``), the sensor too
+hook is the Procore side's (``connector_assets.procore.inbox_events``), the sensor too
 (``connector_assets.procore.inbox_sensor``); used by ``jobs``, ``ml-connector procore-webhooks`` and
 ``make dev``. An approved requisition moves ``purchase_orders`` too: it brings its commitment over.
 Other resources (projects, cost codes, budget lines) move nothing by themselves: their rows are marked
@@ -9,7 +9,7 @@ processed.
 
 from __future__ import annotations
 
-from connector_assets.procore.hooks import hook_resources
+from connector_assets.procore.inbox_events import hook_resources
 
 # Procore entity (``connector_resources.procore.entities.RESOURCE_ENTITIES`` values) -> the flows it moves.
 ENTITY_FLOWS: dict[str, tuple[str, ...]] = {

@@ -251,7 +251,7 @@ def test_ping_reads_each_kind_of_line_and_names_the_flow_when_procore_serves_no_
 
 def test_dev_registers_one_hook_on_the_procore_sandbox_with_triggers_for_what_the_sensor_acts_on(world):
     from connector_assets.integrations.procore_jde.hooks import ENTITY_FLOWS, procore_hook_resources
-    from connector_assets.procore.hooks import PROCORE_HOOK_NAMESPACE, register_procore_hook
+    from connector_assets.procore.inbox_events import PROCORE_HOOK_NAMESPACE, register_procore_hook
     from connector_resources.procore.entities import RESOURCE_ENTITIES
 
     resources = procore_hook_resources()
