@@ -68,8 +68,8 @@ from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.fusion.supplier_sites import SupplierSite
 from connector_assets.procurify import bill_fields
-from connector_assets.procurify.bill_costs import additional_costs
 from connector_assets.procurify.bill_fields import (
+    additional_costs,
     bill_day,
     bill_tax,
     bill_total,

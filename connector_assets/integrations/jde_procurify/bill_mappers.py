@@ -69,8 +69,13 @@ from connector_assets.jde.missing_master import chart_account_missing
 from connector_assets.jde.purchase_orders import parse_order_id
 from connector_assets.jde.uuid_batch_keys import UuidBatchKeys, uuid_hex
 from connector_assets.procurify import bill_fields
-from connector_assets.procurify.bill_costs import additional_costs, cost_label
-from connector_assets.procurify.bill_fields import describe, in_currency, priced_items
+from connector_assets.procurify.bill_fields import (
+    additional_costs,
+    cost_label,
+    describe,
+    in_currency,
+    priced_items,
+)
 from connector_resources.missing_records import MissingRecord
 from connector_resources.refusals import Refusal, mapping_missing, master_missing, refused, source_invalid
 from connector_resources.said import refusal_for, said

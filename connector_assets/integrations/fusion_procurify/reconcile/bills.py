@@ -48,8 +48,13 @@ from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.flows.values import text
 from connector_assets.fusion.reconcile_reads import FusionInvoice
 from connector_assets.integrations.fusion_procurify.bill_mappers import bill_currency
-from connector_assets.procurify.bill_costs import additional_costs
-from connector_assets.procurify.bill_fields import bill_tax, currency_code, in_currency, priced_items
+from connector_assets.procurify.bill_fields import (
+    additional_costs,
+    bill_tax,
+    currency_code,
+    in_currency,
+    priced_items,
+)
 from connector_assets.procurify.reconcile_reads import RegisterBill
 from connector_assets.procurify.register_comparison import RegisterComparison, RegisterWords
 
