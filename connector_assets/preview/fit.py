@@ -23,8 +23,8 @@ from dagster import (
 
 from connector_assets.flows.records import FlowSpec
 from connector_assets.preview.report import FitReport
-from connector_assets.preview.run_facts import FlowRead
 from connector_assets.preview.runner import FlowPreview, run_preview
+from connector_assets.preview.tally import FlowRead
 from connector_resources import settings
 from connector_resources.ledger import Ledger
 

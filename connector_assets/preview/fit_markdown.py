@@ -9,8 +9,7 @@ Last, each kind met in words: what it means, whether it clears by itself, what t
 
 from __future__ import annotations
 
-from connector_assets.preview.run_facts import RunFacts
-from connector_assets.preview.tally import VERDICTS, Example, FlowTally, shown_group
+from connector_assets.preview.tally import VERDICTS, Example, FlowTally, RunFacts, shown_group
 from connector_resources.refusals import FLOWS, KINDS, Kind, MappingGap, kind_of_group
 
 SHOWN_REASONS = 10  # kinds of reason per flow in fit.md (fit.html shows more)

@@ -23,8 +23,7 @@ from connector_assets.preview.fit_markdown import (
     share,
     span,
 )
-from connector_assets.preview.run_facts import RunFacts
-from connector_assets.preview.tally import VERDICTS, Example, FlowTally, shown_group
+from connector_assets.preview.tally import VERDICTS, Example, FlowTally, RunFacts, shown_group
 from connector_resources.refusals import FLOWS, kind_of_group
 
 SHOWN_REASONS = 20  # groups of refusals and holds per flow on the page

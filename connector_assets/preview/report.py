@@ -18,8 +18,7 @@ from typing import IO, Any
 
 from connector_assets.preview.fit_markdown import fit_markdown
 from connector_assets.preview.fit_page import fit_page
-from connector_assets.preview.run_facts import FlowRead, RunFacts
-from connector_assets.preview.tally import FIT_COLUMNS, FitRow, FlowTally
+from connector_assets.preview.tally import FIT_COLUMNS, FitRow, FlowRead, FlowTally, RunFacts
 
 REPORT_FILES = ("fit.csv", "fit.md", "fit.html")
 # A row's values in column order: ``dataclasses.astuple`` deep-copies each field, which took a quarter of a

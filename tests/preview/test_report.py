@@ -13,7 +13,6 @@ import pytest
 from fit_rows import JDE_COUPA, TERMS_TABLE, sample_rows, with_refusal
 
 from connector_assets.preview.report import FitReport
-from connector_assets.preview.run_facts import FlowRead
 from connector_assets.preview.tally import (
     AMBIGUOUS_LISTED,
     FIT_COLUMNS,
@@ -22,6 +21,7 @@ from connector_assets.preview.tally import (
     REASON_KINDS,
     VERDICTS,
     FitRow,
+    FlowRead,
 )
 from connector_resources.refusals import KINDS, Refusal, mapping_missing, source_invalid
 
