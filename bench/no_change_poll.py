@@ -207,7 +207,8 @@ def _bare_bodies(base: str, home: Path, day: str) -> tuple[list[dict[str, Any]],
     own code from the ledger's cursors; untimed setup."""
     from datetime import date
 
-    from connector_assets.jde.extract import CURSOR_INTEGRATION, _fetcher, overlap
+    from connector_assets.jde.columnar import CURSOR_INTEGRATION
+    from connector_assets.jde.extract import _fetcher, overlap
     from connector_assets.jde.tables import JDE_TABLES
     from connector_assets.runtime.incremental import since_cursor
     from connector_resources.jde import JdeAisResource

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from connector_resources.held_outside import Kind as OutsideKind
 from connector_resources.held_outside import OutsideCheck
@@ -27,8 +27,15 @@ from connector_resources.parent_verdicts import ParentCheck
 from connector_resources.replay import ReplayHandler, shared_context, shared_value
 
 if TYPE_CHECKING:
-    from connector_assets.flows.assembly import Flow
     from connector_assets.flows.records import FlowSpec
+
+
+class Replaying(Protocol):
+    """What ``build_replays`` reads of a flow (``flows.assembly.Flow``, which imports this module)."""
+
+    spec: FlowSpec
+    replay: Replay | None
+
 
 Resources = Callable[[], dict[str, Any]]  # builds today's resources (once per replay: ``shared_value``)
 HandlerBuilder = Callable[["FlowSpec", Resources], ReplayHandler]
@@ -97,7 +104,7 @@ class Replays:
         return flows
 
 
-def build_replays(flows: Iterable[Flow], resources: Resources | None = None) -> Replays:
+def build_replays(flows: Iterable[Replaying], resources: Resources | None = None) -> Replays:
     """The handlers and sweep checks of ``flows`` (each flow's ``Flow.replay``), built on ``resources``
     when given (each flow's own, else today's settings, otherwise). A flow without a replay has no handler:
     its queued records are left queued by a replay, saying so. A later flow's check of the same kind wins,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import closing, suppress
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from connector_assets.jde.tables import JdeTable
@@ -33,6 +33,29 @@ if TYPE_CHECKING:  # pyarrow loads when a day is staged, not with the definition
 
 log = get_logger(__name__)
 
+CURSOR_INTEGRATION = "jde"  # the ledger cursor's integration for every JDE table read by day
+
+
+def updated_at(spec: JdeTable, row: dict[str, Any]) -> datetime | None:
+    """When the row last changed: its UPMJ date with its UPMT / TDAY time (naive, server time)."""
+    day = row.get(spec.date_column)
+    if not isinstance(day, date):
+        return None
+    value = int(row.get(spec.time_column) or 0)
+    return datetime.combine(day, time(value // 10000 % 24, value // 100 % 100, value % 100))
+
+
+def stream_of(spec: JdeTable) -> Stream:
+    return Stream(
+        integration=CURSOR_INTEGRATION,
+        name=spec.table,
+        asset=spec.asset,
+        columns=spec.columns,
+        key=spec.key,
+        record_id=spec.record_id,
+        updated_at=lambda row: updated_at(spec, row),
+    )
+
 
 def stage_whole(
     spec: JdeTable,
@@ -44,7 +67,7 @@ def stage_whole(
     run_id: str,
 ) -> DayRead:
     """Read ``day`` of ``spec`` (the whole table when None) and replace its staged file."""
-    stream = _stream(spec)
+    stream = stream_of(spec)
     read = DayRead(day, "whole day" if day is not None else "whole table")
     conditions = [Condition(spec.qualified(spec.date_column), "EQUAL", day)] if day is not None else []
     writer = staging.writer(spec.asset, day.isoformat() if day is not None else None, spec.columns)
@@ -87,7 +110,7 @@ def stage_range(
     reads = {day: DayRead(day, "whole day", window=window) for day in days}
     column = spec.qualified(spec.date_column)
     conditions = [Condition(column, "GREATER_EQUAL", first), Condition(column, "LESS_EQUAL", last)]
-    stream = _stream(spec)
+    stream = stream_of(spec)
     files = _DayFiles(spec, staging, first, last)
     try:
         with closing(_pages(spec, session, conditions, order_by=[(column, "ASC")])) as pages:
@@ -194,12 +217,6 @@ def _rows_by_day(
         group.append(row)
     if group:
         yield current, group
-
-
-def _stream(spec: JdeTable) -> Stream:
-    from connector_assets.jde.extract import stream_of  # extract imports this module
-
-    return stream_of(spec)
 
 
 def _pages(
@@ -313,8 +330,6 @@ def _saw_batch(spec: JdeTable, read: DayRead, batch: pa.RecordBatch) -> None:
     row path records them, found by Arrow over the typed batch instead of a tuple per row."""
     import pyarrow as pa
     import pyarrow.compute as pc
-
-    from connector_assets.jde.extract import updated_at
 
     names = batch.schema.names
     if spec.date_column not in names:

@@ -17,7 +17,7 @@ from dagster import (
     MaterializeResult,
 )
 
-from connector_assets.jde.columnar import stage_range, stage_whole
+from connector_assets.jde.columnar import stage_range, stage_whole, stream_of
 from connector_assets.jde.tables import GROUP, JdeTable
 from connector_assets.runtime.asset_metadata import row_count, staged_schema
 from connector_assets.runtime.automation import NEVER_READ
@@ -36,8 +36,6 @@ from connector_resources import settings
 from connector_resources.jde import Condition, JdeAisResource, JdeSession, optional_tables
 from connector_resources.ledger import Ledger, LedgerResource
 
-CURSOR_INTEGRATION = "jde"
-
 
 def jde_timezone() -> ZoneInfo:
     return ZoneInfo(settings.value("ML_JDE_TIMEZONE"))
@@ -55,27 +53,6 @@ def jde_daily_partitions() -> DailyPartitionsDefinition:
 
 def hhmmss(moment: datetime | time) -> int:
     return moment.hour * 10000 + moment.minute * 100 + moment.second
-
-
-def updated_at(spec: JdeTable, row: dict[str, Any]) -> datetime | None:
-    """When the row last changed: its UPMJ date with its UPMT / TDAY time (naive, server time)."""
-    day = row.get(spec.date_column)
-    if not isinstance(day, date):
-        return None
-    value = int(row.get(spec.time_column) or 0)
-    return datetime.combine(day, time(value // 10000 % 24, value // 100 % 100, value % 100))
-
-
-def stream_of(spec: JdeTable) -> Stream:
-    return Stream(
-        integration=CURSOR_INTEGRATION,
-        name=spec.table,
-        asset=spec.asset,
-        columns=spec.columns,
-        key=spec.key,
-        record_id=spec.record_id,
-        updated_at=lambda row: updated_at(spec, row),
-    )
 
 
 def _fetcher(spec: JdeTable, session: Any):

@@ -32,8 +32,7 @@ import requests
 from http_server import CannedResponse, ScriptedServer
 from test_jde_client import PREFIX, browse_answer, scripted_jde, scripted_login, supplier_row
 
-from connector_assets.jde.columnar import PY_WHITESPACE, _saw_batch, _typed_page
-from connector_assets.jde.extract import updated_at
+from connector_assets.jde.columnar import PY_WHITESPACE, _saw_batch, _typed_page, updated_at
 from connector_assets.jde.tables import PO_LINES
 from connector_assets.runtime.incremental import DayRead
 from connector_assets.runtime.staging import StagingError, arrow_schema, typed_batch

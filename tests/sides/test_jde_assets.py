@@ -22,8 +22,8 @@ from instances import instance_for_test
 from roots import ROOT
 
 from connector_assets.jde.assets import jde_assets
-from connector_assets.jde.columnar import stage_range, stage_whole
-from connector_assets.jde.extract import CURSOR_INTEGRATION, _fetcher, read_table, stream_of
+from connector_assets.jde.columnar import CURSOR_INTEGRATION, stage_range, stage_whole, stream_of
+from connector_assets.jde.extract import _fetcher, read_table
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_assets.runtime.incremental import read_day
 from connector_assets.runtime.staging import StagingResource
