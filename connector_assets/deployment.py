@@ -175,7 +175,13 @@ class Deployment:
                         jobs=[replay_retry_queue, *(fit_job(name, _one_integration) for name in self.names)],
                         schedules=[replay_due_records],
                         sensors=[automation_sensor()],
-                        resources={"ledger": LedgerResource(), **settings_resources()},
+                        resources={
+                            "ledger": LedgerResource(),
+                            # What the replay job replays with: this deployment's flows' (built when a run
+                            # of it starts, from today's settings).
+                            "replays": dg.ResourceDefinition(resource_fn=lambda _: self.replays()),
+                            **settings_resources(),
+                        },
                         executor=run_executor(),
                     ),
                     side_definitions(self.systems, read, brought),

@@ -52,10 +52,9 @@ def with_deployment(given: Replays | Mapping[tuple[str, str], ReplayHandler]) ->
 
 
 def given_to_commands(monkeypatch: Any, replays: Replays) -> Replays:
-    """Make ``ml-connector replay``, the desk's replays and the replay job replay with ``replays``."""
-    import connector_assets.operations.replay as job
+    """Make ``ml-connector replay`` and the desk's replays replay with ``replays`` (the replay job is given
+    its own as its ``replays`` resource)."""
     import connector_cli.records as records
 
     monkeypatch.setattr(records, "deployment_replays", lambda: replays)
-    monkeypatch.setattr(job, "deployment_replays", lambda: replays)
     return replays

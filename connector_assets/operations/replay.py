@@ -1,14 +1,15 @@
 """Replaying the retry queue from Dagster: a job with a choice of records, and a schedule for due ones.
 
-The same handlers as ``ml-connector replay`` (the deployment's flows' ``Replays``), so a record is written
-through its flow's cross-reference check and never twice. The job's config chooses records by integration,
-flow, source key or a phrase of the reason; with ``due_only`` (what the schedule sets) only records whose
-next attempt time has come are taken. Held records whose dependency has already synced are released first
-(``release_synced``), and the run reports the queue it leaves: due, not yet due, held by what they wait for.
-Each day whose queue the replay changed has its ``no_failed_records`` check evaluated again in the run
-(``flows.day_checks``): the day whose last failed record was written turns green, naming the run. Changes
-made outside any run get the same through ``replayed_days_checked``: a CLI replay runs it itself, and the
-``evaluate_changed_days`` sensor (``alerts.changed_days``) requests it for a fix at the desk.
+The same handlers as ``ml-connector replay``: the deployment's flows' ``Replays``, given to the op as its
+``replays`` resource by the deployment that builds the job (``Deployment.definitions``), so a record is
+written through its flow's cross-reference check and never twice. The job's config chooses records by
+integration, flow, source key or a phrase of the reason; with ``due_only`` (what the schedule sets) only
+records whose next attempt time has come are taken. Held records whose dependency has already synced are
+released first (``release_synced``), and the run reports the queue it leaves: due, not yet due, held by what
+they wait for. Each day whose queue the replay changed has its ``no_failed_records`` check evaluated again in
+the run (``flows.day_checks``): the day whose last failed record was written turns green, naming the run.
+Changes made outside any run get the same through ``replayed_days_checked``: a CLI replay runs it itself, and
+the ``evaluate_changed_days`` sensor (``alerts.changed_days``) requests it for a fix at the desk.
 """
 
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from dagster import (
     Config,
     DagsterInstance,
     OpExecutionContext,
+    ResourceParam,
     RunRequest,
     ScheduleEvaluationContext,
     job,
@@ -34,14 +36,6 @@ from connector_resources.replay import BY_CLI, ReplaySet, release_synced, replay
 from connector_resources.replay_report import queue_report
 
 
-def deployment_replays() -> ReplaySet:
-    """The handlers and sweep checks of the deployment's flows (``Deployment.replays``), read when the op
-    runs: the deployment module builds this job, so it is not imported at this module's import."""
-    from connector_assets.definitions import DEPLOYMENT
-
-    return DEPLOYMENT.replays()
-
-
 class ReplayChoice(Config):
     integration: str = ""
     flow: str = ""
@@ -52,9 +46,13 @@ class ReplayChoice(Config):
 
 
 @op(description="Re-attempt the chosen retry-queue records with today's mappings and credentials.")
-def replay_queued_records(context: OpExecutionContext, config: ReplayChoice, ledger: LedgerResource) -> None:
+def replay_queued_records(
+    context: OpExecutionContext,
+    config: ReplayChoice,
+    ledger: LedgerResource,
+    replays: ResourceParam[ReplaySet],
+) -> None:
     book = ledger.get()
-    replays = deployment_replays()
     filters = {"integration": config.integration or None, "flow": config.flow or None}
     released = release_synced(book, replays, run_id=context.run.run_id, **filters)
     if released:

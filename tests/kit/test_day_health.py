@@ -94,13 +94,18 @@ def world(tmp_path, monkeypatch):
     flow.FIXED["fixed"] = False
     flow.TARGET.rows.clear()
     flow.TARGET.creates.clear()
+    given_to_commands(monkeypatch, _replays())  # what the CLI replays with
+    with instance_at(home) as instance, define_out_of_process_workspace(FLOW_FILE, "defs", instance) as ui:
+        yield instance, str(tmp_path), ui
+
+
+def _replays():
+    """The deployment's replays with this flow's own handlers (its target is the test's)."""
     handlers = {
         (spec.integration, spec.name): replay_handler(spec, lambda: nullcontext(flow.TARGET), lambda: {})
         for spec in (flow.SPEC, flow.WHOLE_SPEC)
     }
-    given_to_commands(monkeypatch, with_deployment(handlers))  # the CLI's and the replay job's replays
-    with instance_at(home) as instance, define_out_of_process_workspace(FLOW_FILE, "defs", instance) as ui:
-        yield instance, str(tmp_path), ui
+    return with_deployment(handlers)
 
 
 def _run_days(instance, folder: str, *, as_range: bool) -> None:
@@ -141,7 +146,7 @@ def test_the_replay_job_writing_the_days_last_failed_record_turns_the_day_green(
 
     db_url = f"sqlite:///{folder}/ledger.sqlite"
     result = replay_retry_queue.execute_in_process(
-        instance=instance, resources={"ledger": LedgerResource(db_url=db_url)}
+        instance=instance, resources={"ledger": LedgerResource(db_url=db_url), "replays": _replays()}
     )
     assert result.success
     assert flow.TARGET.creates[flow.REFUSED] == 1 and max(flow.TARGET.creates.values()) == 1
@@ -214,7 +219,9 @@ def test_an_unpartitioned_flows_check_turns_green_after_the_replay_job_too(world
     db_url = f"sqlite:///{folder}/ledger.sqlite"
     config = {"ops": {"replay_queued_records": {"config": {"integration": "day_health_whole"}}}}
     replay = replay_retry_queue.execute_in_process(
-        instance=instance, resources={"ledger": LedgerResource(db_url=db_url)}, run_config=config
+        instance=instance,
+        resources={"ledger": LedgerResource(db_url=db_url), "replays": _replays()},
+        run_config=config,
     )
     assert replay.success
     [after] = execute_dagster_graphql(ui.create_request_context(), WHOLE_CHECK).data["assetCheckExecutions"]

@@ -2,7 +2,7 @@
 
 import logging
 
-from given_replays import given_to_commands, replays_of
+from given_replays import replays_of
 from instances import instance_for_test
 
 from connector_assets.operations.replay import replay_retry_queue
@@ -10,7 +10,7 @@ from connector_resources.ledger import Ledger, LedgerResource
 from connector_resources.replay import ReplayOutcome
 
 
-def test_the_job_replays_only_the_chosen_records(tmp_path, monkeypatch):
+def test_the_job_replays_only_the_chosen_records(tmp_path):
     db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     ledger = Ledger(db)
     for key, reason in (
@@ -27,11 +27,11 @@ def test_the_job_replays_only_the_chosen_records(tmp_path, monkeypatch):
         written.append(item.source_key)
         return ReplayOutcome(target_id=f"T-{item.source_key}", detail="created")
 
-    given_to_commands(monkeypatch, replays_of({("itest", "vendors"): handler}))
+    replays = replays_of({("itest", "vendors"): handler})
     with instance_for_test() as instance:
         result = replay_retry_queue.execute_in_process(
             instance=instance,
-            resources={"ledger": LedgerResource(db_url=db)},
+            resources={"ledger": LedgerResource(db_url=db), "replays": replays},
             run_config={"ops": {"replay_queued_records": {"config": {"reason_contains": "503"}}}},
         )
     assert result.success
@@ -40,7 +40,7 @@ def test_the_job_replays_only_the_chosen_records(tmp_path, monkeypatch):
     assert ledger.history("T-V1")[0].action == "replay"
 
 
-def test_a_record_failing_again_is_listed_in_the_run_at_info_not_as_a_console_warning(tmp_path, monkeypatch):
+def test_a_record_failing_again_is_listed_in_the_run_at_info_not_as_a_console_warning(tmp_path):
     """make dev's console shows Dagster warnings: a queue of records refused again on every 15-minute
     replay (already queued and alerted on) would fill it. The run's page still lists each one."""
     db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
@@ -51,10 +51,10 @@ def test_a_record_failing_again_is_listed_in_the_run_at_info_not_as_a_console_wa
     def handler(item, _ledger):
         raise ValueError("the value 'CAD' of attribute CurrencyCode isn't a valid currency")
 
-    given_to_commands(monkeypatch, replays_of({("itest", "orders"): handler}))
+    replays = replays_of({("itest", "orders"): handler})
     with instance_for_test() as instance:
         result = replay_retry_queue.execute_in_process(
-            instance=instance, resources={"ledger": LedgerResource(db_url=db)}
+            instance=instance, resources={"ledger": LedgerResource(db_url=db), "replays": replays}
         )
         entries = [e for e in instance.all_logs(result.run_id) if e.dagster_event is None]
     assert result.success

@@ -316,12 +316,13 @@ def test_a_supplier_whose_terms_are_unmapped_is_queued_then_replayed_once_with_t
     # maps it with today's table: written once, with its terms.
     save_rows(PAYMENT_TERMS, {"N30": "Net 30"}, note="N30 was missing", resources=resources)
     replays = replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources, remap=True)
-    monkeypatch.setattr("connector_assets.operations.replay.deployment_replays", lambda: replays)
     choice = {"ops": {"replay_queued_records": {"config": {"reason_contains": "payment terms"}}}}
     for _ in range(2):  # the second run finds nothing left to replay
         with instance_for_test() as instance:
             replayed = replay_retry_queue.execute_in_process(
-                instance=instance, resources={"ledger": resources["ledger"]}, run_config=choice
+                instance=instance,
+                resources={"ledger": resources["ledger"], "replays": replays},
+                run_config=choice,
             )
         assert replayed.success
     assert ledger.open_items(integration="jde_coupa", flow="suppliers") == []
