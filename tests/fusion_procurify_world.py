@@ -24,6 +24,9 @@ What it provides:
   ``enter_bill``, ``bill_status``; ``purchased_order()``: a requisition made and purchased now;
   ``approved_bill()``: an expense bill approved now, its vendor paired with a Fusion supplier),
   ``world.procurify_faults(...)`` / ``procurify_variants(...)`` / ``procurify_state()``.
+* Fixtures a module imports beside its own module-scoped ``world`` (``module_suppliers``, ``module_vendors``,
+  used by their names ``suppliers``: 40 Fusion suppliers, each for one test; ``vendors``: Procurify's vendor
+  ids in order).
 * Pairs: ``world.pair_vendor(vendor_id, supplier_id)`` (an operator's manual ``vendor`` match in the
   ledger, as ``ml-connector xref set`` records it).
 * Ledger: ``world.replay_queued(flow, FLOW)``, ``world.xrefs(entity)`` (the target system is the
@@ -38,6 +41,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from asset_runs import PackageRuns
 from sandbox_hands import ProcurifyHands
@@ -277,3 +281,14 @@ def fusion_procurify_world(
         INTEGRATION_WORLD, tmp_path, FusionProcurifyWorld, settings=settings, fields=fields, db=db
     ) as w:
         yield w
+
+
+@pytest.fixture(scope="module", name="suppliers")
+def module_suppliers(world: FusionProcurifyWorld) -> list[dict[str, Any]]:
+    """Fusion suppliers, each used by one test only (the world's ledger is shared by the module)."""
+    return world.fusion_records("suppliers", limit=40)
+
+
+@pytest.fixture(scope="module", name="vendors")
+def module_vendors(world: FusionProcurifyWorld) -> list[str]:
+    return sorted(world.in_procurify("vendors"), key=int)

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from fusion_procurify_world import INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
+from fusion_procurify_world import (  # noqa: F401  (fixtures are used by name)
+    INTEGRATION,
+    FusionProcurifyWorld,
+    fusion_procurify_world,
+    module_suppliers,
+    module_vendors,
+)
 
 from connector_assets.integrations.fusion_procurify.vendor_pairs import (
     paired_supplier,
@@ -24,17 +29,6 @@ from connector_cli.main import cli
 def world(tmp_path_factory) -> Iterator[FusionProcurifyWorld]:
     with fusion_procurify_world(tmp_path_factory.mktemp("xref")) as w:
         yield w
-
-
-@pytest.fixture(scope="module")
-def suppliers(world: FusionProcurifyWorld) -> list[dict[str, Any]]:
-    """Fusion suppliers, each used by one test only (the world's ledger is shared by the module)."""
-    return world.fusion_records("suppliers", limit=40)
-
-
-@pytest.fixture(scope="module")
-def vendors(world: FusionProcurifyWorld) -> list[str]:
-    return sorted(world.in_procurify("vendors"), key=int)
 
 
 @pytest.fixture

@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 from dagster import DagsterInstance
-from fusion_procurify_world import INTEGRATION, FusionProcurifyWorld, fusion_procurify_world, run_assets
+from fusion_procurify_world import (  # noqa: F401  (fixtures are used by name)
+    INTEGRATION,
+    FusionProcurifyWorld,
+    fusion_procurify_world,
+    module_suppliers,
+    module_vendors,
+    run_assets,
+)
 from ledger_entries import held_on
 
 from connector_assets.fusion.suppliers import FusionSupplier
@@ -31,17 +38,6 @@ def world(tmp_path_factory) -> Iterator[FusionProcurifyWorld]:
     with fusion_procurify_world(tmp_path_factory.mktemp("manual_matches")) as w:
         w.instance = DagsterInstance.ephemeral()  # one instance for the module's runs: seconds each saved
         yield w
-
-
-@pytest.fixture(scope="module")
-def suppliers(world: FusionProcurifyWorld) -> list[dict[str, Any]]:
-    """Fusion suppliers, each used by one test only (the world's ledger is shared by the module)."""
-    return world.fusion_records("suppliers", limit=40)
-
-
-@pytest.fixture(scope="module")
-def vendors(world: FusionProcurifyWorld) -> list[str]:
-    return sorted(world.in_procurify("vendors"), key=int)
 
 
 def write(tmp_path: Path, monkeypatch, *lines: str) -> Path:
