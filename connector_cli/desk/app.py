@@ -18,6 +18,7 @@ import dataclasses
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,20 @@ class Desk:
         paired = match(item) if match is not None else ""
         return (gaps[0][2] if gaps else ""), paired
 
+    async def shown_record(
+        self, request: Request, param: str, read: Callable[[int], Any], what: str
+    ) -> tuple[Identity, Any] | Response:
+        """Who asks and the record the path's ``param`` names (``read`` by id), as every record page
+        starts: or the sign-in redirect for nobody, or the 404 page naming ``what`` is missing."""
+        who = self.who(request)
+        if who is None:
+            return _sign_in_first(request)
+        record_id = request.path_params[param]
+        record = await run_in_threadpool(read, record_id)
+        if record is None:
+            return self.page(request, "refused.html", 404, who=who, why=f"{what} {record_id} does not exist")
+        return who, record
+
     async def form_and_identity(self, request: Request, *, act: bool = True) -> tuple[Any, Identity]:
         form = await request.form()
         who = self.who(request)
@@ -291,15 +306,10 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
         )
 
     async def item_page(request: Request) -> Response:
-        who = desk.who(request)
-        if who is None:
-            return _sign_in_first(request)
-        item_id = request.path_params["item_id"]
-        item = await run_in_threadpool(ledger.queue_item_by_id, item_id)
-        if item is None:
-            return desk.page(
-                request, "refused.html", 404, who=who, why=f"queue item {item_id} does not exist"
-            )
+        shown = await desk.shown_record(request, "item_id", ledger.queue_item_by_id, "queue item")
+        if isinstance(shown, Response):
+            return shown
+        who, item = shown
         trail, xrefs, decisions, shown = await run_in_threadpool(_item_reads, desk, item)
         from connector_resources.replay import audit_run
 
@@ -370,13 +380,10 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
         return RedirectResponse(f"/tasks/{task}", status_code=303)
 
     async def task_page(request: Request) -> Response:
-        who = desk.who(request)
-        if who is None:
-            return _sign_in_first(request)
-        task_id = request.path_params["task_id"]
-        task = await run_in_threadpool(ledger.desk_task, task_id)
-        if task is None:
-            return desk.page(request, "refused.html", 404, who=who, why=f"desk task {task_id} does not exist")
+        shown = await desk.shown_record(request, "task_id", ledger.desk_task, "desk task")
+        if isinstance(shown, Response):
+            return shown
+        who, task = shown
         return desk.page(request, "task.html", who=who, task=task)
 
     routes = [

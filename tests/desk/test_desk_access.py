@@ -172,3 +172,16 @@ def test_pages_need_a_person_and_search_finds_any_id(ledger):
     wrong = _client(ledger, client=ELSEWHERE)
     token = _csrf(wrong)
     assert wrong.post("/login", data={"name": "vera", "password": "nope", "csrf": token}).status_code == 401
+
+
+def test_a_record_page_asks_nobody_to_sign_in_and_names_a_record_that_does_not_exist(ledger):
+    nobody = _client(ledger, client=ELSEWHERE)
+    for path in ("/items/999", "/tasks/999"):
+        answer = nobody.get(path)
+        assert answer.status_code == 303 and answer.headers["location"] == f"/login?next=%2F{path[1:6]}%2F999"
+    vera = _client(ledger, client=ELSEWHERE)
+    _sign_in(vera, "vera", "viewer-password-1")
+    assert "queue item 999 does not exist" in (answer := vera.get("/items/999")).text
+    assert answer.status_code == 404
+    assert "desk task 999 does not exist" in (answer := vera.get("/tasks/999")).text
+    assert answer.status_code == 404
