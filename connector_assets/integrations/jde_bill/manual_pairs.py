@@ -1,8 +1,6 @@
-"""What JD Edwards <-> BILL pairs by hand (``flows.manual_pairs``): a JDE supplier and the BILL vendor it
-already is under another name without the tax id (the ``vendors`` flow would create it a second time). A
-person matches the two: the ``vendor`` cross-reference (JDE AN8 -> BILL vendor id), marked manual; the flow
-then updates that vendor from JDE, and the bills held on the supplier are released.
-"""
+"""JD Edwards <-> BILL pairs a vendor by hand (``flows.manual_pairs``); ``about`` says when: the
+``vendor`` cross-reference (JDE AN8 -> BILL vendor id) marked manual, the flow updates that BILL vendor and
+releases the bills held on it."""
 
 from connector_assets.bill.manual_pair_sides import vendor_side as bill_vendor
 from connector_assets.flows.manual_pairs import ManualPairing

@@ -1,9 +1,6 @@
-"""What JD Edwards -> Coupa pairs by hand (``flows.manual_pairs``): a JDE supplier and the Coupa supplier it
-already is under another number, no tax id and another name (the ``suppliers`` flow would create it a second
-time), or one whose natural key is another JDE supplier's Coupa supplier (refused). A person matches the two:
-the ``supplier`` cross-reference (JDE AN8 -> Coupa id), marked manual; the flow then updates that Coupa
-supplier from JDE, and the purchase orders and invoices held on the supplier are released.
-"""
+"""JD Edwards -> Coupa pairs a supplier by hand (``flows.manual_pairs``); ``about`` says when: the
+``supplier`` cross-reference (JDE AN8 -> Coupa id) marked manual, the flow updates that Coupa supplier
+and releases what waited on it."""
 
 from connector_assets.coupa.manual_pair_sides import supplier_side as coupa_supplier
 from connector_assets.flows.manual_pairs import ManualPairing
