@@ -4,8 +4,8 @@ A preview (``ml-connector fit``) runs a flow's real write step with every write 
 core; at the target boundary it turns a held create or update into the record's verdict. The kit and the
 sides know only this face of it (``TargetBoundary``), so nothing below the preview imports the preview:
 
-* ``wrapped``: the write step's target as the step uses it, through the boundary its run gives (a
-  deployment's wraps nothing);
+* ``wrapped``: the write step's target as the step uses it, through the boundary open in the process
+  (``UNWRAPPED`` outside a preview: the target itself);
 * ``as_written`` / ``created_unsent``: what a later flow reading a record back asks of the writes held
   before it (a purchase order naming the vendor the suppliers flow would create, a payment on the voucher
   batch the voucher flow would make): the target has no such record yet, or still the old fields;
@@ -66,11 +66,6 @@ def holding(boundary: TargetBoundary) -> Iterator[TargetBoundary]:
             _open = before
 
 
-def open_boundary() -> TargetBoundary:
-    """The boundary open in this process (``UNWRAPPED`` unless a preview holds the writes)."""
-    return _open
-
-
 def is_placeholder(target_id: Any) -> bool:
     """Whether ``target_id`` is the id an unsent create recorded in a real id's place."""
     return str(target_id or "").startswith(PLACEHOLDER)
@@ -94,7 +89,6 @@ def created_unsent(target_id: Any) -> bool:
     return _open.created(str(target_id))
 
 
-def wrapped(spec: FlowSpec, target: Any, boundary: TargetBoundary | None = None) -> Any:
-    """``target`` as the write step of ``spec`` uses it: through ``boundary`` (the one its run gives), else
-    through the one open in the process."""
-    return (boundary or _open).wrap(spec, target)
+def wrapped(spec: FlowSpec, target: Any) -> Any:
+    """``target`` as the write step of ``spec`` uses it: through the boundary open in the process."""
+    return _open.wrap(spec, target)
