@@ -92,43 +92,15 @@ class AuditStore(LedgerBase):
             conn=conn,
         )
 
-    def audit(
-        self,
-        *,
-        integration: str,
-        flow: str,
-        action: str,
-        reason: str = "",
-        entity: str | None = None,
-        source_system: str | None = None,
-        source_id: str | None = None,
-        target_system: str | None = None,
-        target_id: str | None = None,
-        run_id: str | None = None,
-        partition_key: str | None = None,
-        detail: Mapping[str, Any] | None = None,
-        conn: sa.Connection | None = None,
-    ) -> int:
-        """Append one event to the audit trail and return its id.
+    def audit(self, *, conn: sa.Connection | None = None, **event: Any) -> int:
+        """Append one event to the audit trail and return its id; ``event``: the fields ``_audit_values``
+        names (and checks: one it does not take is a ``TypeError``).
 
         ``reason`` is what a finance user reads ("supplier 4343 has no tax ID in JDE"). ``reason``
         and ``detail`` often carry server error text, so secrets are masked before they are stored:
         the trail is append-only and could never be cleaned afterwards.
         """
-        values = self._audit_values(
-            integration=integration,
-            flow=flow,
-            action=action,
-            reason=reason,
-            entity=entity,
-            source_system=source_system,
-            source_id=source_id,
-            target_system=target_system,
-            target_id=target_id,
-            run_id=run_id,
-            partition_key=partition_key,
-            detail=detail,
-        )
+        values = self._audit_values(**event)
         with self._write(conn) as c:
             result = c.execute(statements.AUDIT_INSERT, values)
             return int(result.inserted_primary_key[0])
