@@ -20,21 +20,13 @@ app's in-flight cap and rate pacer (``connector_resources.procore.ratelimit.shar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
 from typing import Any
 
-from connector_assets.runtime.incremental import (
-    DayRead,
-    Stream,
-    _coerced,
-    _merge,
-    _replace,
-    read_window,
-    since_cursor,
-)
+from connector_assets.runtime.incremental import DayRead
 from connector_assets.runtime.staging import StagingResource
-from connector_assets.saas.entities import SaasEntity, day_window, midnight, overlap, stream_of, unique_rows
+from connector_assets.saas.entities import SaasEntity, read_sessions
 from connector_resources.ledger import Ledger
 from connector_resources.procore import ProcoreError, ProcoreResource, ProcoreSession
 from connector_resources.procore.companies import CompanySessions, company_error
@@ -51,94 +43,34 @@ def cursor_stream(entity: str, company_id: int, companies: tuple[int, ...]) -> s
     return entity if len(companies) == 1 else f"{entity}@{company_id}"
 
 
-def _company_records(
-    sessions: CompanySessions, company_id: int, read: Any, spec: SaasEntity, seen: set[str]
-) -> Iterator[dict[str, Any]]:
-    """The staged rows of one company: its records tagged with the company, checked for unique keys
-    across every company of the read; a Procore failure names the company."""
+class _CompanySession:
+    """One company's session as the SaaS reader reads it: its records tagged with the company, a
+    Procore failure naming the company."""
 
-    def tagged() -> Iterator[dict[str, Any]]:
+    def __init__(self, sessions: CompanySessions, company_id: int) -> None:
+        self.sessions, self.company_id = sessions, company_id
+
+    def iter_all(self, entity: str) -> Iterator[dict[str, Any]]:
+        return self._tagged(lambda session: session.iter_all(entity))
+
+    def iter_changed(self, entity: str, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+        return self._tagged(lambda session: session.iter_changed(entity, start, end))
+
+    def _tagged(self, read: Callable[[ProcoreSession], Iterable[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
         try:
-            session = sessions.session(company_id)
-            for record in read(session):
-                record[COMPANY_FIELD] = company_id
+            for record in read(self.sessions.session(self.company_id)):
+                record[COMPANY_FIELD] = self.company_id
                 yield record
         except ProcoreError as exc:
-            named = company_error(company_id, exc)
+            named = company_error(self.company_id, exc)
             if named is exc:
                 raise
             raise named from exc
 
-    return unique_rows(spec, tagged(), seen)
 
-
-def _day_reader(entity: str, day: date, since: datetime | None):
-    start, end = day_window(day, since)
-
-    def read(session: ProcoreSession) -> Iterator[dict[str, Any]]:
-        return session.iter_changed(entity, start, end)
-
-    return read
-
-
-def _range_reader(entity: str, first: date, end: date):
-    start, stop = midnight(first), midnight(end)
-
-    def read(session: ProcoreSession) -> Iterator[dict[str, Any]]:
-        return session.iter_changed(entity, start, stop)
-
-    return read
-
-
-def read_companies_day(
-    spec: SaasEntity,
-    stream: Stream,
-    sessions: CompanySessions,
-    staging: StagingResource,
-    ledger: Ledger,
-    *,
-    day: date,
-    today: date,
-    overlap: timedelta,
-    run_id: str,
-) -> DayRead:
-    """One day partition over every company (``connector_assets.runtime.incremental.read_day``'s rules, with
-    the current-day cursor kept per company). Past days, and today before any company has a cursor,
-    are read whole for every company and replace the file; otherwise each company is read from its
-    own cursor less the overlap (whole day if it has none) and merged into the file."""
-    companies = sessions.companies
-    partition = day.isoformat()
-    names = {c: cursor_stream(stream.name, c, companies) for c in companies}
-    since: dict[int, datetime | None] = dict.fromkeys(companies)
-    if day == today and staging.exists(stream.asset, partition):
-        for company in companies:
-            cursor = ledger.get_cursor(stream.integration, names[company])
-            since[company] = since_cursor(cursor, day, overlap)
-    incremental = any(value is not None for value in since.values())
-    per_company = {c: DayRead(day, "incremental" if since[c] else "whole day") for c in companies}
-    seen: set[str] = set()
-
-    def rows() -> Iterator[dict[str, Any]]:
-        for company in companies:
-            records = _company_records(
-                sessions, company, _day_reader(spec.entity, day, since[company]), spec, seen
-            )
-            yield from _coerced(stream, records, per_company[company], ledger, run_id)
-
-    if incremental:
-        _merge(stream, partition, rows(), staging)
-    else:
-        _replace(stream, partition, rows(), staging)
-    if day == today:
-        for company, read in per_company.items():
-            if read.last is not None:
-                ledger.advance_cursor(stream.integration, names[company], read.last.isoformat())
-    return _combined(day, per_company, incremental)
-
-
-def _combined(day: date, per_company: dict[int, DayRead], incremental: bool) -> DayRead:
+def _combined(day: date, per_company: dict[int, DayRead]) -> DayRead:
     mode = "whole day"
-    if incremental:
+    if any(read.mode == "incremental" for read in per_company.values()):
         whole = [str(c) for c, read in per_company.items() if read.mode == "whole day"]
         mode = "incremental" + (f" (whole day for company {', '.join(whole)})" if whole else "")
     total = DayRead(day, mode)
@@ -161,33 +93,18 @@ def read_procore_companies(
     run_id: str,
 ) -> tuple[list[DayRead], int, dict[str, Any]]:
     """The Procore ``saas.SourceReader``: every configured company, each through its own session."""
-    stream = stream_of(spec)
     with client.company_sessions() as sessions:
+        companies = sessions.companies
         updated_field = "none (read whole)" if days is None else ProcoreSession.updated_field(spec.entity)
+        feeds = {cursor_stream(spec.entity, c, companies): _CompanySession(sessions, c) for c in companies}
 
-        def fetch(_day: date | None, _since: datetime | None) -> Iterator[dict[str, Any]]:
-            seen: set[str] = set()
-            for company in sessions.companies:
-                yield from _company_records(sessions, company, lambda s: s.iter_all(spec.entity), spec, seen)
+        def combined(day: date, reads: dict[str, DayRead]) -> DayRead:
+            return _combined(day, {feeds[name].company_id: read for name, read in reads.items()})
 
-        def fetch_range(first: date, end: date) -> Iterator[dict[str, Any]]:
-            seen: set[str] = set()
-            for company in sessions.companies:
-                read = _range_reader(spec.entity, first, end)
-                yield from _company_records(sessions, company, read, spec, seen)
-
-        def one_day(day: date) -> DayRead:
-            return read_companies_day(
-                spec, stream, sessions, staging, book, day=day, today=today, overlap=overlap(), run_id=run_id
-            )
-
-        reads = read_window(
-            stream, staging, book, days, today=today, run_id=run_id, fetch=fetch, fetch_range=fetch_range,
-            read_one_day=one_day,
-        )  # fmt: skip
+        reads = read_sessions(spec, feeds, staging, book, days, today, run_id, combine=combined)
         extra = {
             "updated_field": updated_field,
-            "procore_companies": ", ".join(str(c) for c in sessions.companies),
+            "procore_companies": ", ".join(str(c) for c in companies),
             **sessions.metrics.as_metadata(),
         }
         return reads, sessions.pages, extra

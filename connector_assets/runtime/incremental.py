@@ -153,19 +153,49 @@ def read_day(
     run_id: str,
 ) -> DayRead:
     """One day partition: whole for past days (or a first read today), incremental for today."""
+    feeds = {stream.name: fetch}
+    reads = read_feeds_day(
+        stream, feeds, staging, ledger, day=day, today=today, overlap=overlap, run_id=run_id
+    )
+    return reads[stream.name]
+
+
+def read_feeds_day(
+    stream: Stream,
+    feeds: dict[str, Fetch],
+    staging: StagingResource,
+    ledger: Ledger,
+    *,
+    day: date,
+    today: date,
+    overlap: timedelta,
+    run_id: str,
+) -> dict[str, DayRead]:
+    """One day partition staged from several feeds as one write (Procore's companies), each feed
+    under its own cursor (``feeds``: cursor stream -> fetch): a cursor is the last change *seen* in
+    its feed, so a feed started from another's would skip records. Past days, and today before any
+    feed has a cursor, are read whole and replace the file; otherwise each feed is read from its
+    cursor less the overlap (the whole day when it has none) and merged into the file."""
     partition = day.isoformat()
-    since: datetime | None = None
+    since: dict[str, datetime | None] = dict.fromkeys(feeds)
     if day == today and staging.exists(stream.asset, partition):
-        since = since_cursor(ledger.get_cursor(stream.integration, stream.name), day, overlap)
-    if since is not None:
-        read = DayRead(day, "incremental")
-        _merge(stream, partition, _coerced(stream, fetch(day, since), read, ledger, run_id), staging)
+        for name in feeds:
+            since[name] = since_cursor(ledger.get_cursor(stream.integration, name), day, overlap)
+    reads = {name: DayRead(day, "whole day" if since[name] is None else "incremental") for name in feeds}
+    rows = (
+        row
+        for name, fetch in feeds.items()
+        for row in _coerced(stream, fetch(day, since[name]), reads[name], ledger, run_id)
+    )
+    if any(moment is not None for moment in since.values()):
+        _merge(stream, partition, rows, staging)
     else:
-        read = DayRead(day, "whole day")
-        _replace(stream, partition, _coerced(stream, fetch(day, None), read, ledger, run_id), staging)
-    if day == today and read.last is not None:
-        ledger.advance_cursor(stream.integration, stream.name, read.last.isoformat())
-    return read
+        _replace(stream, partition, rows, staging)
+    if day == today:
+        for name, read in reads.items():
+            if read.last is not None:
+                ledger.advance_cursor(stream.integration, name, read.last.isoformat())
+    return reads
 
 
 def read_range(

@@ -31,7 +31,7 @@ from connector_assets.runtime.incremental import (
     Stream,
     day_metadata,
     days_in_window,
-    read_day,
+    read_feeds_day,
     read_metadata,
     read_window,
     run_metadata,
@@ -153,22 +153,22 @@ def unique_rows(
         yield row
 
 
-def _fetcher(spec: SaasEntity, session: SaasSession):
+def _fetcher(spec: SaasEntity, session: SaasSession, seen: set[str] | None = None):
     def fetch(day: date | None, since: datetime | None) -> Iterator[dict[str, Any]]:
         if spec.whole:
-            return unique_rows(spec, session.iter_all(spec.entity))
+            return unique_rows(spec, session.iter_all(spec.entity), seen)
         assert day is not None, "SaaS change feeds are always read by day"
-        return unique_rows(spec, session.iter_changed(spec.entity, *day_window(day, since)))
+        return unique_rows(spec, session.iter_changed(spec.entity, *day_window(day, since)), seen)
 
     return fetch
 
 
-def _range_fetcher(spec: SaasEntity, session: SaasSession):
+def _range_fetcher(spec: SaasEntity, session: SaasSession, seen: set[str] | None = None):
     """``incremental.FetchRange`` over one session: one change-feed query for the whole window, its
     keys checked for repeats across the whole window (one read)."""
 
     def fetch(first: date, end: date) -> Iterator[dict[str, Any]]:
-        return unique_rows(spec, session.iter_changed(spec.entity, midnight(first), midnight(end)))
+        return unique_rows(spec, session.iter_changed(spec.entity, midnight(first), midnight(end)), seen)
 
     return fetch
 
@@ -196,6 +196,50 @@ SourceReader = Callable[
 ]
 
 
+def read_sessions(
+    spec: SaasEntity,
+    sessions: dict[str, Any],
+    staging: StagingResource,
+    book: Ledger,
+    days: list[date] | None,
+    today: date,
+    run_id: str,
+    combine: Callable[[date, dict[str, DayRead]], DayRead] | None = None,
+) -> list[DayRead]:
+    """The window's past days in one range read (``read_groups``), today on its own (incremental from
+    its cursor), or the whole entity, over ``sessions`` (cursor stream -> a session, or what reads like
+    one: ``iter_all``, ``iter_changed``; Procore's companies) as one read: their keys checked together,
+    today's cursor kept per session (``incremental.read_feeds_day``), whose reads ``combine`` makes the
+    day's one (the only one by default)."""
+    stream = stream_of(spec)
+
+    def fetch(day: date | None, since: datetime | None) -> Iterator[dict[str, Any]]:
+        seen: set[str] = set()
+        for session in sessions.values():
+            yield from _fetcher(spec, session, seen)(day, since)
+
+    def fetch_range(first: date, end: date) -> Iterator[dict[str, Any]]:
+        seen: set[str] = set()
+        for session in sessions.values():
+            yield from _range_fetcher(spec, session, seen)(first, end)
+
+    def one_day(day: date) -> DayRead:
+        seen: set[str] = set()
+        feeds = {name: _fetcher(spec, session, seen) for name, session in sessions.items()}
+        reads = read_feeds_day(
+            stream, feeds, staging, book, day=day, today=today, overlap=overlap(), run_id=run_id
+        )
+        if combine is None:
+            (read,) = reads.values()
+            return read
+        return combine(day, reads)
+
+    return read_window(
+        stream, staging, book, days, today=today, run_id=run_id, fetch=fetch, fetch_range=fetch_range,
+        read_one_day=one_day,
+    )  # fmt: skip
+
+
 def read_with_session(
     spec: SaasEntity,
     client: SaasClient,
@@ -205,22 +249,10 @@ def read_with_session(
     today: date,
     run_id: str,
 ) -> tuple[list[DayRead], int, dict[str, Any]]:
-    """One session for the step: the window's past days in one range read (``read_groups``), today
-    on its own (incremental from its cursor), or the whole entity."""
-    stream = stream_of(spec)
+    """One session for the step (``read_sessions``)."""
     with client.session() as session:
-        fetch = _fetcher(spec, session)
         updated_field = "none (read whole)" if days is None else session.updated_field(spec.entity)
-
-        def one_day(day: date) -> DayRead:
-            return read_day(
-                stream, fetch, staging, book, day=day, today=today, overlap=overlap(), run_id=run_id
-            )
-
-        reads = read_window(
-            stream, staging, book, days, today=today, run_id=run_id, fetch=fetch,
-            fetch_range=_range_fetcher(spec, session), read_one_day=one_day,
-        )  # fmt: skip
+        reads = read_sessions(spec, {spec.entity: session}, staging, book, days, today, run_id)
         extra = {"updated_field": updated_field, **session.metrics.as_metadata()}
         return reads, session.pages, extra
 
