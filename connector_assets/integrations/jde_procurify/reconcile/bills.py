@@ -31,7 +31,7 @@ posting: under journal posting the flow makes no voucher, so every such voucher 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -41,14 +41,11 @@ from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_KEYS
 from connector_assets.jde.reconcile_reads import JdeBatch, JdeVoucherState
 from connector_assets.procurify.bill_fields import bill_day, bill_vendor_id, currency_code
+from connector_assets.procurify.order_fields import words
 from connector_assets.procurify.reconcile_reads import register_bill
 
 # The bill UUID a batch's keys hold (``bill_mappers.batch_key`` reversed), None for a batch of another kind.
 bill_uuid_of = BATCH_KEYS.uuid_of
-
-
-def _words(value: Any) -> str:
-    return " ".join(str(value or "").split())
 
 
 def _day(value: Any) -> str | None:
@@ -88,20 +85,14 @@ def procurify_bill(bill: Mapping[str, Any], statuses: frozenset[int], sent: bool
     base = register_bill(bill, "", statuses, sent)
     vendor = bill.get("vendor") if isinstance(bill.get("vendor"), Mapping) else {}
     vendor_id = bill_vendor_id(bill)
-    name = _words(vendor.get("name"))
+    name = words(vendor.get("name"))
     invoice_date = _day(bill.get("invoice_date"))
     code = currency_code(bill)
+    read = {name: value for name, value in asdict(base).items() if name not in ("period", "currency")}
     return ProcurifyBill(
-        uuid=base.uuid,
-        invoice=base.invoice,
+        **read,
         vendor_id=vendor_id,
         vendor=f"Procurify vendor {vendor_id}" + (f" ({name})" if name else ""),
-        amount=base.amount,
-        status=base.status,
-        approved=base.approved,
-        exported_elsewhere=base.exported_elsewhere,
-        paid=base.paid,
-        payment_under_way=base.payment_under_way,
         invoice_date=invoice_date,
         gl_date=_day(bill.get("gl_post_date")) or invoice_date,
         currency=code if len(code) == 3 and code.isalpha() else "",
@@ -231,7 +222,7 @@ def _fields(bill: ProcurifyBill, batch: JdeBatch, differ: Any) -> None:
             f"in JDE {where} (difference {money(batch.amount - bill.amount)})",
             "AG / total_cost_with_tax",
         )
-    if _words(batch.invoice) != _words(bill.invoice):
+    if words(batch.invoice) != words(bill.invoice):
         differ(
             "bill invoice number",
             batch.invoice or "-",
@@ -264,58 +255,47 @@ def _paid(report: Report, bill: ProcurifyBill, batch: JdeBatch, scope: str, cont
     """The paid status of a bill whose voucher is otherwise in balance: JDE paid it and Procurify not
     (``paid_marks`` marks it), or Procurify paid it and JDE not (``payments`` posts it). Under journal
     posting, JDE's word is the payment journals for the bill (``_journal_paid``)."""
-    if context.journal:
-        return _journal_paid(report, bill, batch, scope, context)
-    if not batch.document:
-        return  # no voucher yet: nothing is paid in JDE before R04110ZA
-    if batch.paid and not bill.paid and not bill.payment_under_way:
-        ours, theirs = "paid", bill.status
-        said = f"JDE {batch.where} is paid but {bill.label} is {bill.status} in Procurify, with no payment"
-    elif bill.paid and not batch.paid:
-        ours, theirs = f"open ({money(batch.open_amount)} open)", bill.status
-        said = (
-            f"{bill.label} is Paid in Procurify but JDE {batch.where} is open for {money(batch.open_amount)}"
-        )
-    else:
+    found = _journal_paid(bill, batch, context) if context.journal else _voucher_paid(bill, batch)
+    if found is None or context.payments.account_for(report, bill.label, bill.uuid):
         return
-    if context.payments.account_for(report, bill.label, bill.uuid):
-        return
+    ours, theirs, said, named = found
     report.differ(
-        "bill paid status",
-        batch.where,
-        scope,
-        ours,
-        theirs,
-        said,
-        counterpart=bill.label,
-        field="PST, AAP / status",
+        "bill paid status", batch.where, scope, ours, theirs, said, counterpart=bill.label, field=named
     )
 
 
+def _voucher_paid(bill: ProcurifyBill, batch: JdeBatch) -> tuple[str, str, str, str] | None:
+    """JDE's and Procurify's paid status, why they differ and the field, when they do."""
+    if not batch.document:
+        return None  # no voucher yet: nothing is paid in JDE before R04110ZA
+    if batch.paid and not bill.paid and not bill.payment_under_way:
+        said = f"JDE {batch.where} is paid but {bill.label} is {bill.status} in Procurify, with no payment"
+        return "paid", bill.status, said, "PST, AAP / status"
+    if bill.paid and not batch.paid:
+        said = (
+            f"{bill.label} is Paid in Procurify but JDE {batch.where} is open for {money(batch.open_amount)}"
+        )
+        return f"open ({money(batch.open_amount)} open)", bill.status, said, "PST, AAP / status"
+    return None
+
+
 def _journal_paid(
-    report: Report, bill: ProcurifyBill, batch: JdeBatch, scope: str, context: BillContext
-) -> None:
+    bill: ProcurifyBill, batch: JdeBatch, context: BillContext
+) -> tuple[str, str, str, str] | None:
     """A journal-posted bill's paid status: paid in JDE when the payments flow's journals for it debit its
     whole amount (in its currency), against Procurify's."""
     debited, currency = context.journal_paid or (Decimal(0), batch.currency)
     paid_in_jde = debited >= batch.amount > 0 and not currencies_differ(currency, batch.currency)
     where = f"payment journal for batch {batch.batch}" if context.journal_paid else "no payment journal"
     if paid_in_jde and not bill.paid and not bill.payment_under_way:
-        ours, theirs = f"paid ({money(debited, currency)})", bill.status
         said = f"JDE holds {where} paying {money(debited, currency)} but {bill.label} is {bill.status} in "
         said += "Procurify, with no payment"
-    elif bill.paid and not paid_in_jde:
-        ours, theirs = f"{money(debited, currency)} paid", bill.status
+        return f"paid ({money(debited, currency)})", bill.status, said, "payment journal / status"
+    if bill.paid and not paid_in_jde:
         said = f"{bill.label} is Paid in Procurify but JDE holds {where} ({money(debited, currency)} of "
         said += f"{money(batch.amount, batch.currency)} paid)"
-    else:
-        return
-    if context.payments.account_for(report, bill.label, bill.uuid):
-        return
-    report.differ(
-        "bill paid status", batch.where, scope, ours, theirs, said, counterpart=bill.label,
-        field="payment journal / status",
-    )  # fmt: skip
+        return f"{money(debited, currency)} paid", bill.status, said, "payment journal / status"
+    return None
 
 
 def compare_voucher_only_in_jde(report: Report, voucher: JdeVoucherState, vendor_id: str, day: str) -> None:
