@@ -370,7 +370,6 @@ def vendor_checks(resources: Callable[[], dict[str, Any]]) -> dict[Kind, ParentC
     return {VENDOR_KIND: unsent_vendors(lambda: resources()["procurify"])}
 
 
-# A replay's sweeps ask Procurify about the vendors bills are held on (``vendor_checks``).
 REPLAY = replace(
     jde_replay(BillPostings, partial(resources_from_settings, ("jde", "procurify", "staging"))),
     parents=(vendor_checks,),

@@ -26,6 +26,7 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.integrations.jde_procurify.vendor_pairs import long_address_number
 from connector_assets.jde.supplier_inputs import ALKY_MAX, COMPANY_MAX, SupplierContactColumns, contact_fields
 from connector_assets.jde.supplier_lengths import CONTACT_INPUTS, length_problems
+from connector_assets.procurify.order_fields import words
 from connector_assets.procurify.vendor_fields import (
     content_fingerprint,
     first_email,
@@ -53,16 +54,12 @@ SENT_FIELDS = {
 FINGERPRINT_FIELDS = ("id", "active", "type", "external_id", *SENT_FIELDS)
 
 
-def _text(value: Any) -> str:
-    return " ".join(str(value or "").split())
-
-
 def sent_value(vendor: Mapping[str, Any], field: str) -> str:
     """The value of one sent Procurify field as JDE gets it: words joined by single spaces; country and
     state in capitals (UDC codes); the first e-mail."""
     if field == "email":
         return first_email(vendor)
-    value = _text(vendor.get(field))
+    value = words(vendor.get(field))
     return value.upper() if field in ("country", "state_province") else value
 
 
@@ -148,7 +145,7 @@ def map_vendor(vendor: Mapping[str, Any], *, company: str) -> Mapped | Rejected:
         return Rejected.of(vendor_id or "?", source_invalid(said, field="id", value=vendor_id))
     values = {jde_input: sent_value(vendor, field) for field, jde_input in SENT_FIELDS.items()}
     problems = length_problems(values, {jde_input: field for field, jde_input in SENT_FIELDS.items()})
-    if not _text(vendor.get("name")):
+    if not words(vendor.get("name")):
         problems.insert(0, "name is empty, and JDE needs a supplier name (F0101 ALPH)")
     if problems:
         said = (
@@ -161,7 +158,7 @@ def map_vendor(vendor: Mapping[str, Any], *, company: str) -> Mapped | Rejected:
             for field, jde_input in SENT_FIELDS.items()
             if len(values[jde_input] or "") > CONTACT_INPUTS[jde_input].limit
         ]
-        field = "name" if not _text(vendor.get("name")) else next(iter(too_long), "vendor")
+        field = "name" if not words(vendor.get("name")) else next(iter(too_long), "vendor")
         return Rejected.of(vendor_id, source_invalid(said, field=field))
     alky = long_address_number(vendor_id)
     body: dict[str, Any] = {"Long_Address_Number": alky, "Company": company}

@@ -17,12 +17,9 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.procurify.account_codes import OrphanCode
+from connector_assets.procurify.order_fields import words
 
 SCOPE = "account codes"
-
-
-def _words(value: Any) -> str:
-    return " ".join(str(value or "").split())
 
 
 def _status(active: Any) -> str:
@@ -38,7 +35,7 @@ def compare_account_codes(
 ) -> None:
     """``expected``: the flow's records now (``map_chart``), keyed by JDE account; ``codes``: every
     Procurify account code (API rows); ``orphans``: the active codes with no JDE account."""
-    held = {_words(row.get("code")): row for row in codes}
+    held = {words(row.get("code")): row for row in codes}
     for record in expected:
         report.compared += 1
         account = record.source_key
@@ -56,7 +53,7 @@ def compare_account_codes(
                 )
             continue
         code, active = record.body["code"], bool(record.body["active"])
-        row = held.get(_words(code))
+        row = held.get(words(code))
         if row is None:
             if not active:
                 continue  # closed in JDE, never in Procurify: nothing to switch off
@@ -86,9 +83,9 @@ def compare_account_codes(
                     "PEC / active",
                 )
             )
-        description = _words(record.body.get("description"))
-        if description != _words(row.get("description")):
-            theirs = _words(row.get("description"))
+        description = words(record.body.get("description"))
+        if description != words(row.get("description")):
+            theirs = words(row.get("description"))
             found.append(
                 (
                     "code description",

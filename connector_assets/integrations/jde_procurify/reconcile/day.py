@@ -57,16 +57,13 @@ from connector_assets.procurify import reconcile_reads as procurify_reads
 from connector_assets.procurify.account_codes import written_codes
 from connector_assets.procurify.account_departments import CodeDepartments
 from connector_assets.procurify.bill_fields import bill_vendor_id, status_code
+from connector_assets.procurify.order_fields import words
 from connector_resources.ledger import Ledger
 from connector_resources.procurify import UPDATED_AT
 
 SYSTEMS = ("JDE", "Procurify")
 FLOWS = ("account_codes", "suppliers", "vendors", "bills")  # each flow's queue apart; the others paired below
 ORDERS_TABLE, BILLS_TABLE = "per_order", "per_vendor_period"
-
-
-def _words(value: Any) -> str:
-    return " ".join(str(value or "").split())
 
 
 def expectations(ledger: Ledger) -> dict[str, Expectations]:
@@ -192,7 +189,7 @@ def _vendors(
         for vendor_id, vendor in vendors.items()
         if vendor_id not in pairs and vendor.get(UPDATED_AT) is not None and start <= vendor[UPDATED_AT] < end
     }
-    named = {_words(v.get("external_id")) for v in unpaired.values()}
+    named = {words(v.get("external_id")) for v in unpaired.values()}
     numbers = {int(a) for a in {*pairs.values(), *of_day, *named} if a.isdigit() and len(a) <= 8}
     documents = {str(d.number): d for d in read_suppliers(jde, numbers)}
     fallback = fallback_email()
@@ -206,7 +203,7 @@ def _vendors(
         compare_unpaired_supplier(report, an8, documents.get(an8), queues["suppliers"])
     for vendor_id, vendor in sorted(unpaired.items(), key=lambda v: (len(v[0]), v[0])):
         named_supplier = (
-            documents.get(str(int(x))) if (x := _words(vendor.get("external_id"))).isdigit() else None
+            documents.get(str(int(x))) if (x := words(vendor.get("external_id"))).isdigit() else None
         )
         compare_unpaired_vendor(report, vendor_id, vendor, queues["vendors"], named_supplier)
 

@@ -164,10 +164,6 @@ class OrderComparison:
             for args, named in self.found:
                 self.report.differ(*args, **named)
 
-    @property
-    def differs(self) -> bool:
-        return bool(self.found)
-
     def _compare(self, procurify: ProcurifyOrder) -> None:
         order = self.order
         if not order.found:

@@ -26,6 +26,7 @@ from connector_assets.integrations.jde_procurify.supplier_mappers import map_sup
 from connector_assets.integrations.jde_procurify.vendor_mappers import never_sent
 from connector_assets.jde.supplier_documents import SupplierDocument, inactive_reason, supplier_label
 from connector_assets.procurify import vendor_writes
+from connector_assets.procurify.order_fields import words
 from connector_assets.procurify.vendor_fields import first_email, is_active
 
 SCOPE = "suppliers and vendors"
@@ -46,12 +47,8 @@ FIELDS = {
 CODES = ("country", "state_province")  # UDC codes: the same in any case (JDE gets them in capitals)
 
 
-def _words(value: Any) -> str:
-    return " ".join(str(value or "").split())
-
-
 def vendor_label(vendor: Mapping[str, Any] | None, vendor_id: str) -> str:
-    name = _words((vendor or {}).get("name"))
+    name = words((vendor or {}).get("name"))
     return f"Procurify vendor {vendor_id}" + (f" ({name})" if name else "")
 
 
@@ -65,7 +62,7 @@ def _shown(field: str, value: Any, document: SupplierDocument | None = None) -> 
         return f"inactive ({why})" if why else "inactive"
     if field == "email":
         return first_email({"email": value}) or "-"
-    return _words(value) or "-"
+    return words(value) or "-"
 
 
 def compare_pair(
@@ -118,7 +115,7 @@ def compare_pair(
     differing = [
         field
         for field in changes
-        if field not in CODES or _words(vendor.get(field)).upper() != _words(mapped.body.get(field)).upper()
+        if field not in CODES or words(vendor.get(field)).upper() != words(mapped.body.get(field)).upper()
     ]
     if not differing:
         report.counts["vendors_in_balance"] += 1
@@ -181,7 +178,7 @@ def compare_unpaired_vendor(
     ``external_id`` names, when JDE holds one (the suppliers flow adopts the vendor by that address number
     when the supplier next changes in JDE: not one-sided, counted)."""
     label = vendor_label(vendor, vendor_id)
-    external = _words(vendor.get("external_id"))
+    external = words(vendor.get("external_id"))
     itself = never_sent(vendor)
     if external.isdigit():
         if named_supplier is not None:
