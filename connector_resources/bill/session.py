@@ -75,7 +75,6 @@ class BillSession(WritesMixin, SubscriptionsMixin, ClosingOnce, SaasSession):
     ENTITIES = {name: spec.updated_field for name, spec in ENTITY_SPECS.items() if spec.change_feed}
     # No documented updated field (GL classifications, reference §2.9): read whole with ``iter_all``.
     SNAPSHOT_ENTITIES = tuple(name for name, spec in ENTITY_SPECS.items() if not spec.change_feed)
-    # entity -> the field that identifies a record.
     KEYS = {name: (spec.key_field,) for name, spec in ENTITY_SPECS.items()}
 
     def __init__(

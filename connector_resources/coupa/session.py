@@ -196,11 +196,9 @@ class CoupaSession(SaasSession):
     Thread-safe: flows may fan writes out over threads; parallel reads use their own.
     """
 
-    # entity -> the JSON field iter_changed windows on, for the entities polled as change feeds.
     ENTITIES = {name: e.updated_field for name, e in ENTITIES.items() if e.change_feed}
     # Read whole with ``iter_all``: no documented change marker (lookup values, reference §2.7).
     SNAPSHOT_ENTITIES = SNAPSHOT_ENTITIES
-    # entity -> the field that identifies a record (``entities.KEYS``).
     KEYS = dict(KEYS)
 
     def __init__(
@@ -556,13 +554,13 @@ class CoupaSession(SaasSession):
         returned; ``_updated_at`` added when the record has its updated field)."""
         ent = entity(entity_name)
         self._require(ent.read_scope, f"read {ent.name}")
-        params = self._shape(filters, fields, ent)
+        return self._all_rows(ent, self._shape(filters, fields, ent))
+
+    def _all_rows(self, ent: Entity, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+        """Every row ``params`` select, paged by id, its change time parsed when it has one."""
         pager = SlicePager(
             self._fetch_page(ent), params, Slice(None, None), limit=self.page_size, entity=ent.name
         )
-        return self._all_rows(ent, pager)
-
-    def _all_rows(self, ent: Entity, pager: SlicePager) -> Iterator[dict[str, Any]]:
         for row in read_slices(pager, 1):
             if row.get(ent.updated_field):
                 self._updated_at(ent, row)
@@ -596,10 +594,7 @@ class CoupaSession(SaasSession):
         base = self._shape(filters, fields, ent)
         for start in range(0, len(wanted), chunk):
             params = {**base, f"{attribute}[in]": ",".join(wanted[start : start + chunk])}
-            pager = SlicePager(
-                self._fetch_page(ent), params, Slice(None, None), limit=self.page_size, entity=ent.name
-            )
-            yield from self._all_rows(ent, pager)
+            yield from self._all_rows(ent, params)
 
     def iter_created(
         self,

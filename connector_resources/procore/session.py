@@ -111,11 +111,9 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
     skipped in this session.
     """
 
-    # entity -> its documented change stamp, for the entities polled by day (``iter_changed``).
     ENTITIES = dict(CHANGE_ENTITIES)
     # No documented change stamp (budget line items, reference §2.8): read whole with ``iter_all``.
     SNAPSHOT_ENTITIES = SNAPSHOT_ENTITIES
-    # entity -> the fields that identify a record, first present wins (``entities.KEYS``).
     KEYS = dict(KEYS)
 
     def __init__(

@@ -120,10 +120,7 @@ class ProcurifySession(WriteMethods, SaasSession):
     # when the server honours it, else a full read); the others use the server's own date filter.
     # See ``entities`` for the filter each one uses.
     ENTITIES = dict(CHANGE_ENTITIES)
-    # No updated field and no date filter at all (account codes, departments, budget accounts,
-    # locations): small master data, read whole with ``iter_all``.
     SNAPSHOT_ENTITIES = SNAPSHOT_ENTITIES
-    # entity -> the fields that identify a row, first present wins (``entities.KEYS``).
     KEYS = dict(KEYS)
 
     def __init__(
