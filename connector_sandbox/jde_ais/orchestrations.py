@@ -181,20 +181,32 @@ def _insert_batch(store: Store, conn: sqlite3.Connection, table: str, rows: list
         raise BusinessError("59A4", f"{table}: duplicate EDUS/EDBT/EDTN/EDLN ({exc})") from exc
 
 
+def _write_batch(call: Call, edi: dict[str, str], tables: dict[str, list[dict[str, Any]]]) -> None:
+    """The batch's rows of each table, in one transaction: every line key checked before any row goes in."""
+    with call.store.transaction() as conn:
+        for table, rows in tables.items():
+            _refuse_existing_keys(conn, table, edi, [row["EDLN"] for row in rows])
+        for table, rows in tables.items():
+            _insert_batch(call.store, conn, table, rows)
+
+
+def _edi_key(inputs: dict[str, Any]) -> dict[str, str]:
+    """EDUS + EDBT + EDTN: the batch transaction a request writes (each of its rows adds its EDLN)."""
+    return {
+        "EDUS": inputs["EDI_User_ID"],
+        "EDBT": inputs["EDI_Batch_Number"],
+        "EDTN": inputs["EDI_Transaction_Number"],
+    }
+
+
+def _unprocessed(call: Call, edi: dict[str, str], transaction_type: str) -> dict[str, Any]:
+    """What every row of a new batch transaction starts with: its key, an add (EDTC A) of
+    ``transaction_type`` (V voucher, J journal entry) received today, not processed yet (EDSP 0)."""
+    return {**edi, "EDSP": "0", "EDTC": "A", "EDTR": transaction_type, "EDDT": to_julian(call.today)}
+
+
 def _period(gl_date: dt.date) -> dict[str, int]:
     return {"FY": gl_date.year % 100, "CTRY": gl_date.year // 100, "PN": gl_date.month}
-
-
-def _distribution_line(account: Account, gl_date: dt.date, position: int) -> dict[str, Any]:
-    """What every F0911Z1 line posting to ``account`` carries: G/L date and period, line number
-    (10, 20, ...), the account, the actual-amounts ledger AA."""
-    return {
-        "DGJ": to_julian(gl_date),
-        "JELN": position * 10,
-        **account.ledger_columns(),
-        "LT": "AA",
-        **_period(gl_date),
-    }
 
 
 def _denomination(
@@ -239,13 +251,41 @@ def _money_columns(
     return {domestic: _scaled(amount, 2), foreign: 0}
 
 
-def _currency_columns(denomination: Denomination) -> dict[str, Any]:
-    """CRRM / CRCD / CRR of every row a document writes: the rate as stated (blank: F0015 at processing)."""
-    rate = denomination.stated_rate
+def _currency_columns(denomination: Denomination, rate: Decimal | None) -> dict[str, Any]:
+    """CRRM / CRCD / CRR of every row a document writes: a batch's rate as stated (blank: F0015 at
+    processing), the rate a payment's F0413 and F0414 rows were paid at."""
     return {
         "CRRM": "F" if denomination.foreign else "D",
         "CRCD": denomination.currency,
         "CRR": to_stored(rate, RATE_DECIMALS) if rate is not None else 0,
+    }
+
+
+def _distribution_line(
+    call: Call,
+    control: dict[str, Any],
+    money: Denomination,
+    line: dict[str, Any],
+    account: Account,
+    amount: Decimal,
+    gl_date: dt.date,
+    position: int,
+) -> dict[str, Any]:
+    """What every F0911Z1 line posting ``amount`` to ``account`` carries, of a voucher or a journal entry:
+    the batch's control columns, G/L date and period, line number (10, 20, ...), the account, the
+    actual-amounts ledger AA, the document's currency and the amount where ``money`` puts it."""
+    return {
+        **control,
+        "EDLN": line["EDI_Line_Number"],
+        "DGJ": to_julian(gl_date),
+        "JELN": position * 10,
+        **account.ledger_columns(),
+        "LT": "AA",
+        **_period(gl_date),
+        **_currency_columns(money, money.stated_rate),
+        **_money_columns(money, amount, domestic="AA", foreign="ACR"),
+        "TORG": call.username[:10],
+        **call.audit("EP0911Z1"),
     }
 
 
@@ -304,14 +344,10 @@ def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
     if money.foreign:
         _rate(call, money, gl_date)  # refused now (59AD) rather than left for R04110ZA to reject
     due = inputs["Due_Date"] or invoice_date + dt.timedelta(days=PAYMENT_TERMS.get(supplier["TRAP"], 30))
-    edi = {
-        "EDUS": inputs["EDI_User_ID"],
-        "EDBT": inputs["EDI_Batch_Number"],
-        "EDTN": inputs["EDI_Transaction_Number"],
-    }
-    control = {**edi, "EDSP": "0", "EDTC": "A", "EDTR": "V", "EDDT": to_julian(call.today)}
+    edi = _edi_key(inputs)
+    control = _unprocessed(call, edi, "V")
     has_order = inputs["Order_Number"] is not None
-    currency_columns = _currency_columns(money)
+    currency_columns = _currency_columns(money, money.stated_rate)
     voucher_rows = []
     for position, (item, unit, amount) in enumerate(
         zip(pay_items, units, gross_amounts, strict=True), start=1
@@ -351,29 +387,19 @@ def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
         )
     distribution_rows = [
         {
-            **control,
-            "EDLN": line["EDI_Line_Number"],
+            **_distribution_line(call, control, money, line, account, amount, gl_date, position),
             "KCO": company,
             "DCT": "PV",
-            **_distribution_line(account, gl_date, position),
-            **currency_columns,
-            **_money_columns(money, amount, domestic="AA", foreign="ACR"),
             "EXA": line["Explanation"] or "",
             "AN8": supplier["AN8"],
             "VINV": inputs["Invoice_Number"],
             "ICUT": "V",
-            "TORG": call.username[:10],
-            **call.audit("EP0911Z1"),
         }
         for position, (line, account, amount) in enumerate(
             zip(distribution, accounts, line_amounts, strict=True), start=1
         )
     ]
-    with call.store.transaction() as conn:
-        _refuse_existing_keys(conn, "F0411Z1", edi, [row["EDLN"] for row in voucher_rows])
-        _refuse_existing_keys(conn, "F0911Z1", edi, [row["EDLN"] for row in distribution_rows])
-        _insert_batch(call.store, conn, "F0411Z1", voucher_rows)
-        _insert_batch(call.store, conn, "F0911Z1", distribution_rows)
+    _write_batch(call, edi, {"F0411Z1": voucher_rows, "F0911Z1": distribution_rows})
     return {
         **edi,
         "Pay_Item_Rows": len(voucher_rows),
@@ -410,39 +436,23 @@ def create_journal_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
     call.check_gl_date(company, gl_date, "gl", "GL_Date")
     if money.foreign:
         _rate(call, money, gl_date)
-    edi = {
-        "EDUS": inputs["EDI_User_ID"],
-        "EDBT": inputs["EDI_Batch_Number"],
-        "EDTN": inputs["EDI_Transaction_Number"],
-    }
-    currency_columns = _currency_columns(money)
+    edi = _edi_key(inputs)
+    control = _unprocessed(call, edi, "J")  # journal entry transaction type [DD]
     rows = [
         {
-            **edi,
-            "EDLN": line["EDI_Line_Number"],
-            "EDSP": "0",
-            "EDTC": "A",
-            "EDTR": "J",  # journal entry transaction type [DD]
-            "EDDT": to_julian(call.today),
+            **_distribution_line(call, control, money, line, account, amount, gl_date, position),
             "KCO": company,
             "DCT": inputs["Document_Type"],
-            **_distribution_line(account, gl_date, position),
             "SBL": line["Subledger"] or "",
             "SBLT": line["Subledger_Type"] or "",
-            **currency_columns,
-            **_money_columns(money, amount, domestic="AA", foreign="ACR"),
             "EXA": line["Explanation"] or inputs["Explanation"] or "",
             "ICUT": "G",
-            "TORG": call.username[:10],
-            **call.audit("EP0911Z1"),
         }
         for position, (line, account, amount) in enumerate(
             zip(lines, accounts, amounts, strict=True), start=1
         )
     ]
-    with call.store.transaction() as conn:
-        _refuse_existing_keys(conn, "F0911Z1", edi, [row["EDLN"] for row in rows])
-        _insert_batch(call.store, conn, "F0911Z1", rows)
+    _write_batch(call, edi, {"F0911Z1": rows})
     return {**edi, "Journal_Rows": len(rows)}
 
 
@@ -869,10 +879,10 @@ def record_payment(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
                 line = {"PYID": payment_number, "RC5": len(details) + 1, "DCTM": "PK", "PAAP": line_domestic}
                 foreign = {"PFAP": applied, "HCRR": item["CRR"]} if rate is not None else {}
                 paid_item = {"AN8": item["AN8"], "CO": item["CO"], "RMK": inputs["Payment_Reference"]}
-                currency = _payment_currency(money, rate)
+                currency = _currency_columns(money, rate)
                 details.append({**line, **foreign, **currency, **voucher, **paid_item, **stamp})
         header = {"PYID": payment_number, "DCTM": "PK", "PYE": open_items[0]["AN8"], "PAAP": paid_domestic}
-        header |= {"PFAP": amount if rate is not None else 0, **_payment_currency(money, rate)}
+        header |= {"PFAP": amount if rate is not None else 0, **_currency_columns(money, rate)}
         header |= {"DMTJ": to_julian(inputs["Payment_Date"]), **stamp}
         call.store.insert("F0413", [header], connection=conn)
         call.store.insert("F0414", details, connection=conn)
@@ -912,15 +922,6 @@ def _share(domestic_open: int, applied: int, foreign_open: int) -> int:
     """The domestic open amount (cents) relieved by paying ``applied`` of ``foreign_open``, half up."""
     share = Decimal(domestic_open) * applied / foreign_open
     return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def _payment_currency(money: Denomination, rate: Decimal | None) -> dict[str, Any]:
-    """CRRM / CRCD / CRR on the payment's F0413 and F0414 rows."""
-    return {
-        "CRRM": "F" if money.foreign else "D",
-        "CRCD": money.currency,
-        "CRR": to_stored(rate, RATE_DECIMALS) if rate is not None else 0,
-    }
 
 
 HANDLERS: dict[str, Callable[[Call, dict[str, Any]], dict[str, Any]]] = {
