@@ -51,7 +51,6 @@ PAYMENT_TERMS = MappingTable.from_setting(
     "(ML_JDE_COUPA_PAYMENT_TERMS_MAP). Suppliers are sent with their terms translated through this snapshot.",
     master=MasterData.asking("coupa", coupa_master.payment_terms, "the Coupa payment term is in Coupa"),
 )
-TERMS_MAP_ASSET = PAYMENT_TERMS.asset
 jde_coupa_payment_terms_map = build_mapping_table_asset(PAYMENT_TERMS, group=INTEGRATION)
 
 
@@ -110,7 +109,7 @@ jde_coupa_assets = [
     *build_flow_assets(
         SUPPLIERS_FLOW,
         partitions_def=jde_partitions,
-        upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset, TERMS_MAP_ASSET],
+        upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset, PAYMENT_TERMS.asset],
     ),
 ]
 

@@ -67,8 +67,7 @@ def compare_invoices(day: Day, names: dict[str, str]) -> None:
         candidates = found.get((said(key).supplier, numbers[key])) or []
         if candidates:
             matched[key] = candidates[0]
-    reasons = {key: reason for key, (_voucher, reason) in refused.items()}
-    for key, named, coupa in in_coupa(day, INVOICES, keys, matched, reasons, said, totals):
+    for key, named, coupa in in_coupa(day, INVOICES, keys, matched, refused, said, totals):
         voucher, body = vouchers[key] if key in vouchers else (refused[key][0], None)
         _compare(day, named.record, named.what, named.supplier, voucher, body, coupa)
     totals.report_to(day.report, "invoice_suppliers", "invoices_per_supplier")

@@ -70,8 +70,7 @@ def compare_orders(day: Day, names: dict[str, str]) -> None:
         return Said(order.supplier, record, what, amount)
 
     matched = {key: rows[0] for key, rows in found.items() if rows}
-    reasons = {key: reason for key, (_order, reason) in refused.items()}
-    for key, named, coupa in in_coupa(day, ORDERS, keys, matched, reasons, said, totals):
+    for key, named, coupa in in_coupa(day, ORDERS, keys, matched, refused, said, totals):
         if key in orders:
             order, body = orders[key]
             _compare(day, named.record, named.what, named.supplier, order, body, coupa)

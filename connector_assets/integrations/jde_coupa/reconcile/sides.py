@@ -89,7 +89,7 @@ def in_coupa(
     kind: Kind,
     keys: Iterable[str],
     matched: Mapping[str, dict[str, Any]],
-    refused: Mapping[str, str],
+    refused: Mapping[str, tuple[Any, str]],
     said: Callable[[str], Said],
     totals: SideTotals | None = None,
 ) -> Iterator[tuple[str, Said, dict[str, Any]]]:
@@ -97,8 +97,9 @@ def in_coupa(
     ``matched`` by its natural key, else the one the flow's cross-reference names (read by id: a key
     changed in Coupa is then a field difference, not a missing record). One Coupa does not hold is an
     expected gap when the flow's queue holds it, else "missing in Coupa" (with the flow's refusal, in
-    ``refused``, when it refuses it). The caller compares each pair yielded while the record is under
-    ``held_differently``: its field differences count as one expected gap when its update is queued.
+    ``refused`` as ``planned`` answers it, when it refuses it). The caller compares each pair yielded while
+    the record is under ``held_differently``: its field differences count as one expected gap when its
+    update is queued.
     ``totals`` (per supplier) counts both sides' records and amounts."""
     keys = list(keys)
     written = _written(day, kind.spec, keys)
@@ -113,7 +114,7 @@ def in_coupa(
             row[1] += named.amount
         if coupa is None:
             if key in refused:
-                day.refused(kind.spec, named.what, named.record, named.supplier, refused[key], key)
+                day.refused(kind.spec, named.what, named.record, named.supplier, refused[key][1], key)
             else:
                 written_as = f"{kind.noun} {written[key]}" if key in written else None
                 day.missing(kind.spec, named.what, named.record, named.supplier, written_as, key)

@@ -13,8 +13,7 @@ from typing import Any
 
 from connector_assets.coupa.reconcile_day import shown
 from connector_assets.coupa.reconcile_reads import by_key, code_of, text
-from connector_assets.flows.core import Rejected
-from connector_assets.integrations.jde_coupa.reconcile.sides import Day, Kind, Said, in_coupa
+from connector_assets.integrations.jde_coupa.reconcile.sides import Day, Kind, Said, in_coupa, planned
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW, _mapped_supplier
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers
 
@@ -33,15 +32,7 @@ def compare_suppliers(day: Day) -> dict[str, str]:
     suppliers = changed_suppliers(day.staging, day.jde, day.day)
     terms = PAYMENT_TERMS.snapshot(day.staging)
     names = {str(s.number): _name(s) for s in suppliers}
-    bodies: dict[str, dict[str, Any]] = {}
-    refused: dict[str, str] = {}
-    for supplier in suppliers:
-        record = _mapped_supplier(supplier, terms)
-        key = str(supplier.number)
-        if isinstance(record, Rejected):
-            refused[key] = record.reason
-        else:
-            bodies[key] = record.body
+    bodies, refused = planned(suppliers, lambda supplier: _mapped_supplier(supplier, terms))
     keys = [*bodies, *refused]
     found = by_key(day.coupa, "suppliers", "number", keys, lambda r: text(r.get("number")))
     matched = {key: rows[0] for key, rows in found.items() if rows}
@@ -51,7 +42,7 @@ def compare_suppliers(day: Day) -> dict[str, str]:
 
     for key, named, coupa in in_coupa(day, SUPPLIERS, keys, matched, refused, said):
         if key in bodies:
-            _compare(day, named.record, key, bodies[key], coupa)
+            _compare(day, named.record, key, bodies[key][1], coupa)
     return names
 
 
