@@ -7,6 +7,9 @@ showing its progress and then its result, and a mapping row's delete that asks f
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +18,7 @@ from given_replays import given_to_commands, with_deployment
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as shows
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from starlette.applications import Starlette
 
 from connector_cli.desk.app import build_app
 from connector_cli.desk.identity import Access
@@ -24,16 +28,29 @@ from connector_resources.replay import ReplayOutcome
 from connector_sandbox.serve import serve_in_thread
 
 
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    ledger = Ledger(f"sqlite:///{tmp_path_factory.mktemp('desk') / 'ledger.db'}")
+def _operator_ledger(path: Path) -> Ledger:
+    """A ledger at ``path`` whose desk has one operator account, otto's, that the journeys sign in with."""
+    ledger = Ledger(f"sqlite:///{path}")
     ledger.add_desk_user("otto", "operator-password-1", "operator")
-    url, stop = serve_in_thread(build_app(ledger, Access()), port=0)
+    return ledger
+
+
+@contextmanager
+def _served(app: Starlette, ledger: Ledger) -> Iterator[tuple[str, Ledger]]:
+    """The desk ``app`` on a free port while the block runs (its URL and ledger); the ledger closed after."""
+    url, stop = serve_in_thread(app, port=0)
     try:
         yield url, ledger
     finally:
         stop()
         ledger.dispose()
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    ledger = _operator_ledger(tmp_path_factory.mktemp("desk") / "ledger.db")
+    with _served(build_app(ledger, Access()), ledger) as served:
+        yield served
 
 
 def _arrived(browser, text: str) -> None:
@@ -111,18 +128,13 @@ def fresh_desk(tmp_path):
     """A desk of its own (its queue is what the test puts there), with the real payment-terms table."""
     from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
 
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
-    ledger.add_desk_user("otto", "operator-password-1", "operator")
+    ledger = _operator_ledger(tmp_path / "ledger.db")
     ledger.seed_mapping(TERMS, {"N30": "Net 30", "N60": "Net 60"}, origin="test", content_hash="")
     app = build_app(ledger, Access())
     app.state.desk.mapping_tables = {TERMS: PAYMENT_TERMS}
     app.state.desk.mapping_resources = lambda systems: {}
-    url, stop = serve_in_thread(app, port=0)
-    try:
-        yield url, ledger
-    finally:
-        stop()
-        ledger.dispose()
+    with _served(app, ledger) as served:
+        yield served
 
 
 def _sign_in(browser, url: str) -> None:
