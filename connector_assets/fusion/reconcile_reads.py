@@ -12,7 +12,7 @@ ledger's cross-references) stays the integration's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -102,22 +102,22 @@ class FusionInvoice:
         return f"Fusion invoice {self.number or '?'} (InvoiceId {self.invoice_id})"
 
 
-def _invoice_lines(invoice: Mapping[str, Any]) -> tuple[FusionInvoiceLine, ...] | None:
-    rows = invoice.get("invoiceLines")
+def _lines(record: Mapping[str, Any], children: str, line: Callable[[Mapping[str, Any]], Any]) -> Any:
+    """A record's ``children`` rows read by ``line``, in line-number order; None when they were not read."""
+    rows = record.get(children)
     if not isinstance(rows, list):
         return None
-    lines = [
-        FusionInvoiceLine(
-            number=int(_number(row.get("LineNumber")) or 0),
-            line_type=text(row.get("LineType")) or "Item",
-            amount=_money(row.get("LineAmount")),
-            order_number=text(row.get("PurchaseOrderNumber")),
-            canceled=canceled(row),
-        )
-        for row in rows
-        if isinstance(row, Mapping)
-    ]
-    return tuple(sorted(lines, key=lambda line: line.number))
+    return tuple(sorted((line(row) for row in rows if isinstance(row, Mapping)), key=lambda it: it.number))
+
+
+def _invoice_line(row: Mapping[str, Any]) -> FusionInvoiceLine:
+    return FusionInvoiceLine(
+        number=int(_number(row.get("LineNumber")) or 0),
+        line_type=text(row.get("LineType")) or "Item",
+        amount=_money(row.get("LineAmount")),
+        order_number=text(row.get("PurchaseOrderNumber")),
+        canceled=canceled(row),
+    )
 
 
 def invoice_of(fusion: Any, invoice_id: str, invoice: Mapping[str, Any] | None) -> FusionInvoice:
@@ -144,7 +144,7 @@ def invoice_of(fusion: Any, invoice_id: str, invoice: Mapping[str, Any] | None) 
         currency=text(invoice.get("InvoiceCurrency")).upper(),
         business_unit=text(invoice.get("BusinessUnit")),
         status=text(invoice.get("ValidationStatus")),
-        lines=_invoice_lines(invoice),
+        lines=_lines(invoice, "invoiceLines", _invoice_line),
     )
 
 
@@ -207,31 +207,23 @@ def _account(line: Mapping[str, Any]) -> str:
     return ""
 
 
-def _order_lines(order: Mapping[str, Any]) -> tuple[FusionPoLine, ...] | None:
-    rows = order.get("lines")
-    if not isinstance(rows, list):
-        return None
-    lines = [
-        FusionPoLine(
-            number=int(_number(row.get("LineNumber")) or 0),
-            quantity=_number(row.get("Quantity")),
-            price=_number(row.get("Price")),
-            amount=_money(row.get("Amount")),
-            description=text(row.get("Description")) or text(row.get("Item")),
-            uom=text(row.get("UOM")),
-            account=_account(row),
-        )
-        for row in rows
-        if isinstance(row, Mapping)
-    ]
-    return tuple(sorted(lines, key=lambda line: line.number))
+def _order_line(row: Mapping[str, Any]) -> FusionPoLine:
+    return FusionPoLine(
+        number=int(_number(row.get("LineNumber")) or 0),
+        quantity=_number(row.get("Quantity")),
+        price=_number(row.get("Price")),
+        amount=_money(row.get("Amount")),
+        description=text(row.get("Description")) or text(row.get("Item")),
+        uom=text(row.get("UOM")),
+        account=_account(row),
+    )
 
 
 def fusion_po_of(order: Mapping[str, Any] | None, number: str) -> FusionPo:
     """An order record (a change-window row or a read) as the comparison sees it; None: Fusion has none."""
     if order is None:
         return FusionPo(number, False)
-    lines = _order_lines(order)
+    lines = _lines(order, "lines", _order_line)
     ordered = amounts.amount(order.get("Ordered"))
     if ordered is None and lines is not None:
         ordered = sum((line.amount for line in lines), Decimal(0))
