@@ -31,7 +31,6 @@ account behind them (not in the table, or on an account in no combination) are r
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import partial
 from typing import Any
 
 from dagster import AssetExecutionContext
@@ -41,13 +40,16 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string
-from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.fusion.account_combinations import LOV
 from connector_assets.fusion.value_sets import UNREADABLE, value_descriptions
 from connector_assets.integrations.fusion_procurify.account_map import ACCOUNT_MAP_ENV, normal_code
 from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
-from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION
+from connector_assets.integrations.fusion_procurify.integration import (
+    BACK_ROUTE,
+    INTEGRATION,
+    SETTINGS_RESOURCES,
+)
 from connector_assets.procurify import account_codes as procurify_codes
 from connector_assets.procurify.account_departments import active_places
 from connector_assets.procurify.code_checks import (
@@ -192,7 +194,7 @@ ACCOUNT_CODES_FLOW = BACK_ROUTE.flow(
 # combinations, written once, on today's ``fusion``, ``procurify`` and ``staging`` (from settings).
 REPLAY = Replay(
     write=settings_target(ProcurifyAccountCodes.for_replay),
-    resources=partial(resources_from_settings, ("fusion", "procurify", "staging")),
+    resources=SETTINGS_RESOURCES,
 )
 
 

@@ -3,8 +3,13 @@ the routes its flows take: Procurify -> Fusion (vendors paired with suppliers, p
 payables invoices) and Fusion -> Procurify (suppliers as vendors, natural accounts as account codes,
 payment status as bills marked paid)."""
 
+from functools import partial
+
+from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.targets import FlowRoute
 
 INTEGRATION = "fusion_procurify"
 ROUTE = FlowRoute(INTEGRATION, source_system="procurify", target_system="fusion")
 BACK_ROUTE = FlowRoute(INTEGRATION, source_system="fusion", target_system="procurify")
+# What a replay outside a run opens: both systems and the staging, from the settings.
+SETTINGS_RESOURCES = partial(resources_from_settings, ("fusion", "procurify", "staging"))

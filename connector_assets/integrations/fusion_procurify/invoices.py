@@ -1,31 +1,15 @@
 """Procurify -> Oracle Fusion invoices (flow 2): an approved Procurify bill becomes one Fusion
 payables invoice (header, lines, distributions), matched to the Fusion purchase order the bill came from,
 then validated with Fusion's own action. The mapping is ``bill_mappers``' (its docstring holds the rules).
+What is read, bills exported elsewhere, and why the export is recorded in the ledger (the ``invoice``
+cross-reference: bill UUID -> Fusion ``InvoiceId``), not in Procurify: the Procurify side's
+``procurify.approved_bill_reader``. Never twice, a bill changed after it was sent, and validation: the
+Fusion side's ``fusion.invoice_target``.
 
-What is read, Procurify not answering, bills exported elsewhere, and why the export is recorded in the
-ledger (the ``invoice`` cross-reference: bill UUID -> Fusion ``InvoiceId``), not in Procurify: the Procurify
-side's ``procurify.approved_bill_reader`` (approved: ``ML_FUSION_PROCURIFY_BILL_STATUSES``).
-
-Settings (``InvoiceRules``): the approved statuses, ``ML_FUSION_BUSINESS_UNIT``, the tax / freight accounts,
-the ledger currency and conversion rate type, read once per step.
-
-Supplier and site. The vendor's Fusion supplier is the pair ``vendor_pairs.paired_supplier`` knows; its pay
-site in ``ML_FUSION_BUSINESS_UNIT`` is ``fusion.supplier_sites.SupplierSites.site_for(..., "pay")``. An
-unpaired vendor holds the bill on ``vendor_pairs.vendor_dependency`` (released by whatever pairs it). A
-supplier Fusion no longer has, or one without an active pay site in the unit, holds it on that missing
-record (``fusion.missing_sites``: not refused, nothing sent, released once Fusion has it or the vendor is
-matched to another supplier); an inactive supplier refuses it with the reason.
-
-Purchase orders. The Procurify POs the bill's items bill (``procurify.bill_order_lines``) are looked up in
-the purchase orders flow's cross-reference (``purchase_order``: ``PO<n>`` -> ``POHeaderId``); the Fusion
-order is read for its ``OrderNumber`` and ``Description`` (``fusion.order_target``). A PO not yet written to
-Fusion holds the bill on that flow's key of it (``fusion_procurify:purchase_order:procurify:PO<n>``), so it
-is mapped again, matched, once the order exists.
-
-Never twice, a bill changed after it was sent, and validation: the Fusion side's invoice target
-(``fusion.invoice_target.FusionInvoices``; this module's ``InvoiceTarget`` names Procurify in what it
-refuses or queues). A bill moved back (denied, withdrawn) after it was sent is queued: cancelling a Fusion
-invoice is AP's call.
+A supplier Fusion no longer has, or one without an active pay site in ``ML_FUSION_BUSINESS_UNIT``, holds
+the bill on that missing record (``fusion.missing_sites``: nothing sent, released once Fusion has it or the
+vendor is matched to another supplier); an inactive supplier refuses it. A bill moved back (denied,
+withdrawn) after it was sent is queued: cancelling a Fusion invoice is AP's call.
 """
 
 from __future__ import annotations
@@ -38,7 +22,6 @@ from typing import Any
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.fusion.invoice_target import FusionInvoices, invoices_replay
 from connector_assets.fusion.missing_sites import site_or_hold
 from connector_assets.fusion.order_target import order_number_of
@@ -50,7 +33,7 @@ from connector_assets.integrations.fusion_procurify.bill_mappers import (
     map_bill,
 )
 from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
 from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
 from connector_assets.integrations.fusion_procurify.po_numbers import po_source_key
 from connector_assets.integrations.fusion_procurify.vendor_pairs import (
@@ -259,11 +242,7 @@ invoice_assets = build_flow_assets(
 )
 
 
-def _settings_resources() -> dict[str, Any]:
-    return resources_from_settings(("fusion", "procurify", "staging"))
-
-
-REPLAY = replace(invoices_replay(InvoiceTarget, _settings_resources), first=(matches_first,))
+REPLAY = replace(invoices_replay(InvoiceTarget, SETTINGS_RESOURCES), first=(matches_first,))
 
 FLOW = Flow(INVOICES_FLOW, invoice_assets, replay=REPLAY)
 

@@ -3,19 +3,11 @@ payables invoice this integration wrote (or adopted) for a Procurify bill, once 
 marks that bill paid in Procurify, once (``POST /api/v3/ap/bills/mark-as-paid/``, Procurify reference 2.6:
 the one "paid" write the API has; it sets approved, payment-less bills to Paid on a ``payment_date``).
 
-What is read. The invoices the day's staged Fusion payments and invoices touch (``fusion.paid_invoices``)
+What is read: the invoices the day's staged Fusion payments and invoices touch (``fusion.paid_invoices``)
 that the invoices flow wrote (its ``invoice`` xref: bill uuid -> ``InvoiceId``), each as Fusion has it now
-with its payments (``fusion.payments`` judges the paid state: a payment of another supplier's invoice of
-the same number told apart, void dates as of today). ``payment_mappers`` decides.
-
-What is sent, and when not.
-
-* Fully paid (non-void payments): the bill is marked paid on the latest payment date, once, by the
-  Procurify side's rule (``procurify.bill_marks``; a bill with a payment in Procurify is paid there:
-  audited as a skip). Source key: the Fusion ``InvoiceId``; target id: the bill uuid.
-* Partially paid: audited as a skip; Procurify's API cannot record a partial payment.
-* Marked before, and now a payment voided (or the invoice otherwise not fully paid): queued for a person;
-  Procurify's API has no un-pay.
+with its payments (``fusion.payments`` judges the paid state). ``payment_mappers`` decides: a fully paid
+invoice marks its bill paid on the latest payment date, once (source key the ``InvoiceId``, target id the
+bill uuid); a partial payment is a skip; a payment voided after marking is queued for a person.
 
 What Procurify's API cannot be told (so this flow does not): a partial payment or an amount paid; the
 payment's number, reference or check number; the payment method; the bank or payment account; a payment
@@ -23,7 +15,7 @@ voided or reversed (no un-pay, no payment-status update); a change of the paymen
 documented payment resource (``/api/public/v1/payments/``) is read-only.
 """
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -31,11 +23,15 @@ from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
-from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
 from connector_assets.fusion.paid_invoices import PaidCandidate, candidates, explicitly_unpaid, staged_records
 from connector_assets.fusion.payments import invoice_payments, paid_state
-from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
+from connector_assets.integrations.fusion_procurify.integration import (
+    BACK_ROUTE,
+    INTEGRATION,
+    ROUTE,
+    SETTINGS_RESOURCES,
+)
 from connector_assets.integrations.fusion_procurify.payment_mappers import (
     ProcurifyPaidMarkRecord,
     Skipped,
@@ -97,12 +93,6 @@ def mark_records(
         log.info(f"{len(found)} of our Fusion invoice(s) touched on the day")
 
 
-def _audited(
-    ledger: Ledger, records: Iterable[Any], run_id: str | None, partition: str | None
-) -> Iterator[Any]:
-    return skips_audited(PAYMENT_STATUS_FLOW, ledger, records, run_id=run_id, partition=partition)
-
-
 def map_payment_status(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The day's payments and changed invoices that are ours, each decided against its Procurify bill."""
     r = context.resources
@@ -115,7 +105,10 @@ def map_payment_status(context: Any, partition: str | None) -> Iterator[Mapped |
         ours = partial(our_bill, ledger)
         found = candidates(fusion_session, payments, invoices, ours, context.log)
         records = mark_records(ledger, fusion_session, r.procurify, found, context.log)
-        yield from _audited(ledger, records, context.run.run_id, partition)  # a skip audited, not passed on
+        # A skip is audited here and not passed on.
+        yield from skips_audited(
+            PAYMENT_STATUS_FLOW, ledger, records, run_id=context.run.run_id, partition=partition
+        )
 
 
 def remap_payment_status(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -130,7 +123,8 @@ def remap_payment_status(context: Any, keys: list[str]) -> Iterator[Mapped | Rej
     run = getattr(context, "run", None)
     with r.fusion.session() as fusion_session:
         records = mark_records(ledger, fusion_session, r.procurify, found)
-        yield from _audited(ledger, records, getattr(run, "run_id", None), None)
+        run_id = getattr(run, "run_id", None)
+        yield from skips_audited(PAYMENT_STATUS_FLOW, ledger, records, run_id=run_id, partition=None)
 
 
 class BillPaidMarks(ProcurifyBillPaidMarks):
@@ -160,7 +154,7 @@ payment_status_assets = build_flow_assets(
 
 REPLAY = Replay(
     write=paid_marks_replay(BillPaidMarks),
-    resources=partial(resources_from_settings, ("fusion", "procurify", "staging")),
+    resources=SETTINGS_RESOURCES,
 )
 
 

@@ -18,12 +18,11 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
-from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.fusion.order_target import FusionPurchaseOrders
 from connector_assets.integrations.fusion_procurify import charge_accounts
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
-from connector_assets.integrations.fusion_procurify.integration import ROUTE
+from connector_assets.integrations.fusion_procurify.integration import ROUTE, SETTINGS_RESOURCES
 from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
 from connector_assets.integrations.fusion_procurify.order_reader import ENTITY, OrderReader
 from connector_assets.integrations.fusion_procurify.po_numbers import PREFIX_ENV, order_prefix
@@ -141,13 +140,9 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
 )
 
 
-def _settings_resources() -> dict[str, Any]:
-    return resources_from_settings(("fusion", "procurify", "staging"))
-
-
 REPLAY = Replay(
     write=settings_target(ProcurifyOrdersInFusion.for_replay),
-    resources=_settings_resources,
+    resources=SETTINGS_RESOURCES,
     first=(matches_first,),
 )
 

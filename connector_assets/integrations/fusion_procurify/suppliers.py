@@ -17,18 +17,16 @@ The pair is recorded at once, releasing the purchase orders and invoices held on
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from functools import partial
 from typing import Any
 
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
 from connector_assets.fusion.supplier_sites import supplier_inactive_reason
 from connector_assets.fusion.suppliers import SUPPLIERS_ASSET, read_suppliers, staged_suppliers
 from connector_assets.integrations.fusion_procurify import vendor_pairs
-from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE
+from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, SETTINGS_RESOURCES
 from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
 from connector_assets.integrations.fusion_procurify.supplier_mappers import (
     FALLBACK_SETTING,
@@ -119,11 +117,6 @@ supplier_assets = build_flow_assets(
     partitions_def=saas_daily_partitions(),
     upstream=[SUPPLIERS_ASSET, vendor_pairs.MATCHES_ASSET],
 )
-
-
-SETTINGS_RESOURCES = partial(
-    resources_from_settings, ("fusion", "procurify", "staging")
-)  # built once a replay
 
 
 REPLAY = Replay(

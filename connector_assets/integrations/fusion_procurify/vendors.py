@@ -25,17 +25,15 @@ on the vendor.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import partial
 from typing import Any
 
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import run_partitions
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay, ledger_target
 from connector_assets.fusion.supplier_names import SupplierNames, match_supplier
 from connector_assets.integrations.fusion_procurify import vendor_pairs
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
+from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
 from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
 from connector_assets.integrations.fusion_procurify.vendor_mappers import (
     FusionSupplierPairRecord,
@@ -152,7 +150,6 @@ if VENDORS_FLOW.dependency_key("1") != vendor_pairs.vendor_dependency(1):  # a w
 vendor_assets = vendor_poll_assets(VENDORS_FLOW, upstream=[vendor_pairs.MATCHES_ASSET])
 
 # Today's resources, from settings; one function object, so a replay builds them once.
-SETTINGS_RESOURCES = partial(resources_from_settings, ("fusion", "procurify", "staging"))
 
 
 REPLAY = Replay(
