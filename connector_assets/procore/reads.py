@@ -11,8 +11,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from dagster import AssetKey
-
 from connector_assets.flows.reconciliation_calls import CallCounts
 from connector_assets.procore.companies import record_company
 from connector_resources.procore.entities import API
@@ -31,11 +29,6 @@ def counted_companies(procore: Any, report: CallCounts) -> Iterator[Any]:
             yield sessions
         finally:
             report.calls["procore"] += sessions.metrics.calls
-
-
-def staged_ids(staging: Any, asset: AssetKey, day: str) -> list[str]:
-    """The ids a staged Procore asset holds for the day."""
-    return sorted({str(row["id"]) for row in staging.read_rows(asset, day)})
 
 
 class ProcoreReads:

@@ -12,10 +12,9 @@ app's in-flight cap and rate pacer (``connector_resources.procore.ratelimit.shar
 * All or nothing per partition (or per backfill window): the companies' rows go through one staged write,
   so a company that fails (403: the app was uninstalled there; 5xx after the client's retries) fails the
   step naming the company and leaves the staged files as they were. Cursors move only after the write.
-* One cursor per company for the current day (``cursor_stream``): the cursor is the last change stamp
-  *seen*, so a company added today, or one quiet since the morning, must not start from another's (it
-  would skip records). A company with no cursor for today is read whole for the day and merged. With one
-  company the cursor key is the entity name, as it always was.
+* One cursor per company for the current day (``cursor_stream``, ``incremental.read_feeds_day``): a
+  company added today, or one quiet since the morning, must not start from another's (it would skip
+  records); one with no cursor for today is read whole for the day and merged.
 """
 
 from __future__ import annotations

@@ -67,7 +67,6 @@ def _table(
 
 
 def _accounts_master(resources: Mapping[str, Any], rows: Mapping[str, str]) -> dict[str, str]:
-    """The JDE account in F0901 and postable (not the stock-line key), the BILL id in BILL, not archived."""
     return merged(
         key_problems(
             rows, lambda keys: postable_accounts(resources["jde"], keys), keep=lambda k: k != STOCK_KEY
@@ -77,7 +76,6 @@ def _accounts_master(resources: Mapping[str, Any], rows: Mapping[str, str]) -> d
 
 
 def _departments_master(resources: Mapping[str, Any], rows: Mapping[str, str]) -> dict[str, str]:
-    """The JDE business unit has accounts in F0901, the BILL department is in BILL, not archived."""
     return merged(
         key_problems(rows, lambda keys: business_units(resources["jde"], keys)),
         value_problems(rows, lambda ids: classification_ids(resources["bill"], "departments", ids)),

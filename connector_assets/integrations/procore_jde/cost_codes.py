@@ -45,7 +45,6 @@ GUARDED_BY = ("jde_ais", "procore")  # the sandbox tables only fit these two san
 
 
 def _projects_master(resources: Mapping[str, Any], rows: Mapping[str, str]) -> dict[str, str]:
-    """The Procore project exists (not for the ``*`` row) and the JDE business unit has accounts in F0901."""
     return merged(
         key_problems(
             rows, lambda ids: projects(resources["procore"], ids), keep=lambda k: k != DEFAULT_PROJECT

@@ -26,6 +26,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.jde.job_accounts import AccountWaits, JobAccount
 from connector_assets.jde.order_lines import TEXT_MAX, amount_line, unit_line
 from connector_assets.procore.document_fields import cut, document_label, order_date_of
+from connector_assets.procore.reconcile_documents import line_amount as procore_line_amount
 from connector_resources import settings
 from connector_resources.refusals import refused, source_invalid
 from connector_resources.said import refusal_for, reworded, said
@@ -110,11 +111,7 @@ def commitment_line(line: Mapping[str, Any], position: int, accounting_method: s
 def change_order_line(line: Mapping[str, Any], position: int, title: Any) -> Made:
     """One change order line at its amount (else quantity x unit cost), described by itself or by the
     change order's ``title``, or why it has no amount."""
-    line_amount = amounts.amount(line.get("amount"))
-    if line_amount is None:
-        quantity, unit_cost = amounts.amount(line.get("quantity")), amounts.amount(line.get("unit_cost"))
-        if quantity is not None and unit_cost is not None:
-            line_amount = (quantity * unit_cost).quantize(amounts.CENT)
+    line_amount = procore_line_amount(line)
     if line_amount is None:
         sentence = f"{line_label(line, position)}: amount {line.get('amount')!r} is not an amount"
         return said(source_invalid(sentence, field="amount", value=line.get("amount")))

@@ -1,10 +1,5 @@
-"""The three reconciliation assets, their jobs and schedules (``flows.day_reconciliation``).
-
-Each asset is downstream of its flow's target asset, so lineage reads source -> mapped -> written ->
-target -> reconciliation; each carries an ``in_balance`` check that warns (never blocks) naming the
-differences. Vendors and bills compare JDE days (the JDE time zone), payments BILL's UTC days: one job per
-calendar.
-"""
+"""The three reconciliation assets, their jobs and schedules (``flows.day_reconciliation``); each carries
+an ``in_balance`` check that warns (never blocks) naming the differences."""
 
 from typing import Any
 

@@ -1,13 +1,10 @@
 """The reconciliation asset, its job and its schedule (``flows.day_reconciliation``), and one day compared.
+The schedule closes the previous day at ``ML_PROCORE_JDE_RECONCILE_CRON`` in the JDE time zone (after the
+flows' own ticks).
 
-``procore_jde/reconciliation`` (Procore UTC day, like the flows) reads after every flow's target asset; its
-``in_balance`` check warns (never blocks) naming the differences. The schedule closes the previous day at
-``ML_PROCORE_JDE_RECONCILE_CRON`` in the JDE time zone (after the flows' own ticks).
-
-The day is a Procore UTC day, like the flows' partitions. Its keys: the approved requisitions staged that
-day (``procore/requisitions``), the approved change orders staged that day
-(``procore/commitment_change_orders``) and the vendors staged that day (``procore/vendors``). From those,
-Procore (one session per company, each record read in its own) gives the requisitions' lines, their
+The day's keys: the approved requisitions, the approved change orders and the vendors staged that day
+(``procore/requisitions``, ``procore/commitment_change_orders``, ``procore/vendors``). From those, Procore
+(one session per company, each record read in its own) gives the requisitions' lines, their
 commitments (record, schedule of values, the project's change orders and the approved ones' lines) and the
 vendors (the day's, the commitments' and every linked one). One JDE session reads by key the voucher
 batches and the vouchers they became, the purchase orders with their lines, the suppliers; and by day the
@@ -60,7 +57,7 @@ from connector_assets.jde.reconcile_documents import InSession, voucher_batches
 from connector_assets.jde.reconcile_orders import orders_by_reference, orders_changed
 from connector_assets.procore.companies import vendor_companies
 from connector_assets.procore.document_fields import vendor_id_of
-from connector_assets.procore.reads import counted_companies, staged_ids
+from connector_assets.procore.reads import counted_companies
 from connector_assets.procore.reconcile_documents import company_reads, latest_staged, linked_vendors
 from connector_assets.procore.staged_documents import approved, staged_records, statuses
 from connector_resources import settings
@@ -102,7 +99,7 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
             commitments.setdefault(str(change_order.get("contract_id") or ""), project)
         commitments.pop("", None)
         orders_side = {cid: commitment_side(context, cid, pid) for cid, pid in commitments.items()}
-        scope = set(staged_ids(staging, STAGED_VENDORS, day))
+        scope = {str(row["id"]) for row in staging.read_rows(STAGED_VENDORS, day)}
         scope |= {vendor for side in orders_side.values() if (vendor := vendor_id_of(side.record or {}))}
         linked = linked_vendors(ledger, INTEGRATION, "JDE")
         vendors = reads.vendors(scope | set(linked))
