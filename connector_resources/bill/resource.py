@@ -41,7 +41,6 @@ from connector_resources.bill.errors import BillError, BillUnavailableError
 from connector_resources.bill.listing import ENTITY_SPECS, MAX_PAGE_SIZE
 from connector_resources.bill.session import BillSession
 from connector_resources.bill.session_store import LOGINS_PER_HOUR, store_for
-from connector_resources.bill.webhooks import verify_bill_signature
 from connector_resources.http import HttpClient, HttpPolicy
 from connector_resources.redaction import get_logger
 
@@ -192,11 +191,6 @@ class BillResource(ApiConnectionResource):
                 ok = False
         auth.invalidate()
         return ok
-
-    def verify_webhook(self, body: bytes, header: str) -> bool:
-        """Check a delivery's ``x-bill-sha-signature`` with the configured ``webhook_key``."""
-        key = self.secret(self.webhook_key) if self.webhook_key else ""
-        return verify_bill_signature(body, header, key)
 
     # -- ping -------------------------------------------------------------------------------------
 

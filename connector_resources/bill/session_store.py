@@ -225,13 +225,6 @@ class LedgerSessionStore:
             self.ledger.advance_cursor(CURSOR_INTEGRATION, self._logins_stream, value, conn=conn)
         return count + 1
 
-    def logins_this_hour(self) -> int:
-        current = self.ledger.get_cursor(CURSOR_INTEGRATION, self._logins_stream)
-        if not current:
-            return 0
-        seen_hour, _, seen = current.partition("|")
-        return int(seen) if seen_hour == hour_of(datetime.now(UTC)) else 0
-
     def _lock_id(self, salt: int) -> int:
         return advisory_key(f"{self.key}:{salt}")
 

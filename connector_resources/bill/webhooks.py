@@ -139,10 +139,6 @@ class SubscriptionsMixin:
         """Subscriptions delivering to ``notification_url`` (to adopt one made by an earlier run)."""
         return [s for s in self.list_subscriptions() if s.get("notificationUrl") == notification_url]
 
-    def set_subscription_enabled(self: BillSession, subscription_id: str, enabled: bool) -> dict[str, Any]:
-        """Enable or disable a subscription (BILL disables one whose deliveries keep failing)."""
-        return self.update_subscription(subscription_id, enabled=enabled)
-
     def update_subscription(
         self: BillSession,
         subscription_id: str,
