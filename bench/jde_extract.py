@@ -160,6 +160,7 @@ def _run(base: str, args: argparse.Namespace, seed_seconds: float, day=None) -> 
     from backfill import jde_sandbox_resource  # the sibling bench's JDE login
     from dagster import instance_for_test, materialize
 
+    from connector_assets.flows.target_boundary import UNWRAPPED
     from connector_assets.jde.assets import jde_assets
     from connector_assets.jde.tables import PO_LINES
     from connector_assets.runtime.staging import StagingResource
@@ -174,6 +175,7 @@ def _run(base: str, args: argparse.Namespace, seed_seconds: float, day=None) -> 
             "jde": jde,
             "staging": StagingResource(base_dir=folder),
             "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
+            "target_boundary": UNWRAPPED,
         }
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         cpu_before = time.process_time()

@@ -30,6 +30,7 @@ from connector_assets.flows.assembly import IntegrationComponent
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.replay_resources import settings_resources
 from connector_assets.flows.replays import Replays, Resources, build_replays
+from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.operations.health import ledger_health
 from connector_assets.operations.replay import replay_due_records, replay_retry_queue
 from connector_assets.preview.fit import fit_job
@@ -180,6 +181,8 @@ class Deployment:
                             # What the replay job replays with: this deployment's flows' (built when a run
                             # of it starts, from today's settings).
                             "replays": dg.ResourceDefinition(resource_fn=lambda _: self.replays()),
+                            # Each flow step's target as it is (a preview gives its own boundary).
+                            "target_boundary": UNWRAPPED,
                             **settings_resources(),
                         },
                         executor=run_executor(),

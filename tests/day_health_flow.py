@@ -20,6 +20,7 @@ from pandera.typing import Series
 
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.ledger import LedgerResource
 
@@ -116,6 +117,7 @@ def resources(folder: str) -> dict[str, Any]:
     return {
         "staging": StagingResource(base_dir=f"{folder}/staging"),
         "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
+        "target_boundary": UNWRAPPED,
     }
 
 

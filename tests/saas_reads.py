@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.ledger import LedgerResource
 
@@ -19,7 +20,8 @@ from connector_resources.ledger import LedgerResource
 def saas_resources(tmp_path: Path, **systems: Any) -> dict[str, Any]:
     """``systems`` (``coupa=resource``...) with staging and a SQLite ledger under ``tmp_path``."""
     ledger = LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    return {**systems, "staging": StagingResource(base_dir=str(tmp_path)), "ledger": ledger}
+    staging = StagingResource(base_dir=str(tmp_path))
+    return {**systems, "staging": staging, "ledger": ledger, "target_boundary": UNWRAPPED}
 
 
 def overlap_of_one_second(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -37,6 +37,7 @@ from dagster import AssetKey, AssetsDefinition
 from flow_proofs import audit_counts, ledger_xrefs, open_queue
 from sandbox_logins import LOGINS, fusion_resource, on_simulator, procurify_resource
 
+from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.bill import BillResource
 from connector_resources.coupa import CoupaResource
@@ -224,7 +225,12 @@ def _resources(
     urls: Mapping[str, str], fields: Mapping[str, Mapping[str, Any]], db: str, staging: str
 ) -> dict:
     clients = {key: SYSTEMS[key].client(url, **fields.get(key, {})) for key, url in urls.items()}
-    return {**clients, "staging": StagingResource(base_dir=staging), "ledger": LedgerResource(db_url=db)}
+    run = {
+        "staging": StagingResource(base_dir=staging),
+        "ledger": LedgerResource(db_url=db),
+        "target_boundary": UNWRAPPED,
+    }
+    return {**clients, **run}
 
 
 def rebuilt(remote: Mapping[str, Any]) -> tuple[dict[str, Any], list[AssetsDefinition]]:

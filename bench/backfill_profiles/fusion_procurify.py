@@ -265,6 +265,7 @@ class Phase:
 def _resources(fusion_url: str, procurify_url: str, folder: str, rate: float) -> dict[str, Any]:
     """The resources of a production run on the two simulators: both clients at their defaults (Fusion:
     no pace, pages of 500; Procurify: its pace ``rate``, 4 in flight, pages of 50)."""
+    from connector_assets.flows.target_boundary import UNWRAPPED
     from connector_assets.runtime.staging import StagingResource
     from connector_resources.fusion import FusionResource
     from connector_resources.ledger import LedgerResource
@@ -281,6 +282,7 @@ def _resources(fusion_url: str, procurify_url: str, folder: str, rate: float) ->
         "procurify": ProcurifyResource(base_url=procurify_url, **PROCURIFY_LOGIN, rate_per_second=rate),
         "staging": StagingResource(base_dir=f"{folder}/staging"),
         "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
+        "target_boundary": UNWRAPPED,
     }
 
 

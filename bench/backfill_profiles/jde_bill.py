@@ -90,6 +90,7 @@ def discover() -> kit.Found:
 
 
 def _resources(jde_url: str, bill_url: str, folder: str) -> dict[str, Any]:
+    from connector_assets.flows.target_boundary import UNWRAPPED
     from connector_assets.runtime.staging import StagingResource
     from connector_resources.bill import BillResource
     from connector_resources.ledger import LedgerResource
@@ -99,6 +100,7 @@ def _resources(jde_url: str, bill_url: str, folder: str) -> dict[str, Any]:
         "bill": BillResource(base_url=f"{bill_url}/connect", **BILL_LOGIN),
         "staging": StagingResource(base_dir=f"{folder}/staging"),
         "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
+        "target_boundary": UNWRAPPED,
     }
 
 

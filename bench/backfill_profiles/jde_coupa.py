@@ -60,6 +60,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
     from dagster import AssetsDefinition, instance_for_test, materialize
 
     from connector_assets.asset_keys import asset_key
+    from connector_assets.flows.target_boundary import UNWRAPPED
     from connector_assets.integrations.coupa_jde.component import coupa_jde_assets
     from connector_assets.integrations.jde_coupa.invoices import jde_coupa_invoice_assets
     from connector_assets.integrations.jde_coupa.purchase_orders import jde_coupa_po_assets
@@ -105,6 +106,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
             "coupa": CoupaResource(**coupa_login, **({"rate_per_second": 0} if args.sync_unlimited else {})),
             "staging": StagingResource(base_dir=folder),
             "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
+            "target_boundary": UNWRAPPED,
         }
         # The F0901 cache and the mapping tables, staged first: flows map only with staged snapshots (the
         # Coupa -> JDE account table is the sandbox one unless the variable says otherwise).

@@ -311,6 +311,7 @@ def calibrate(procurify_url: str, seconds: float, threads: int) -> dict[str, Any
 def _resources(jde_url: str, procurify_url: str, folder: str, rate: float) -> dict[str, Any]:
     """The resources of a production run on the two simulators: the Procurify client with its defaults
     (page size, in-flight cap) except the pace ``rate``; JDE as every bench logs in."""
+    from connector_assets.flows.target_boundary import UNWRAPPED
     from connector_assets.runtime.staging import StagingResource
     from connector_resources.ledger import LedgerResource
     from connector_resources.procurify import ProcurifyResource
@@ -320,6 +321,7 @@ def _resources(jde_url: str, procurify_url: str, folder: str, rate: float) -> di
         "procurify": ProcurifyResource(base_url=procurify_url, **PROCURIFY_LOGIN, rate_per_second=rate),
         "staging": StagingResource(base_dir=f"{folder}/staging"),
         "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
+        "target_boundary": UNWRAPPED,
     }
 
 

@@ -208,6 +208,7 @@ def procore_ceiling(limits: dict[str, Any], calls: int, seconds: float) -> dict[
 
 
 def _resources(jde_url: str, procore_url: str, folder: str) -> dict[str, Any]:
+    from connector_assets.flows.target_boundary import UNWRAPPED
     from connector_assets.runtime.staging import StagingResource
     from connector_resources.ledger import LedgerResource
     from connector_resources.procore import ProcoreResource
@@ -217,6 +218,7 @@ def _resources(jde_url: str, procore_url: str, folder: str) -> dict[str, Any]:
         "procore": ProcoreResource(base_url=procore_url, auth_url=procore_url, **PROCORE_LOGIN),
         "staging": StagingResource(base_dir=f"{folder}/staging"),
         "ledger": LedgerResource(db_url=f"sqlite:///{folder}/ledger.sqlite"),
+        "target_boundary": UNWRAPPED,
     }
 
 

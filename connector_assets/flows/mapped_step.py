@@ -78,7 +78,7 @@ def mapped_asset(
         kinds=kinds | {"pandera"},
         partitions_def=partitions_def,
         deps=list(upstream),
-        required_resource_keys=resource_keys | {"staging", "ledger"},
+        required_resource_keys=resource_keys | {"staging", "ledger", "target_boundary"},
         check_specs=[
             AssetCheckSpec(
                 CHECK,

@@ -1,26 +1,22 @@
-"""What stands between a write step and its target: the boundary a preview wraps, seen from the kit.
+"""What stands between a flow's steps and its target: the boundary a preview wraps, given to every run as
+its ``target_boundary`` resource.
 
-A preview (``ml-connector fit``) runs a flow's real write step with every write request held at the HTTP
-core; at the target boundary it turns a held create or update into the record's verdict. The kit and the
-sides know only this face of it (``TargetBoundary``), so nothing below the preview imports the preview:
+A preview (``ml-connector fit``) runs a flow's real steps with every write request held at the HTTP core;
+its boundary turns a held create or update into the record's verdict. The kit and the sides know only this
+face of it (``TargetBoundary``), so nothing below the preview imports the preview. A deployment's runs are
+given ``UNWRAPPED`` (the target as it is, nothing held); a preview gives its own.
 
-* ``wrapped``: the write step's target as the step uses it, through the boundary open in the process
-  (``UNWRAPPED`` outside a preview: the target itself);
-* ``as_written`` / ``created_unsent``: what a later flow reading a record back asks of the writes held
-  before it (a purchase order naming the vendor the suppliers flow would create, a payment on the voucher
-  batch the voucher flow would make): the target has no such record yet, or still the old fields;
+* ``wrap``: the write step's target as the step uses it;
+* ``as_written`` / ``created``: what a later flow reading a record back asks of the writes held before it
+  (a purchase order naming the vendor the suppliers flow would create, a payment on the voucher batch the
+  voucher flow would make): the target has no such record yet, or still the old fields. A target asking
+  while it writes holds the run's boundary (``flows.targets.Held``);
 * ``is_placeholder``: the id an unsent create records in a real id's place (``PLACEHOLDER``).
-
-The boundary those reads see is the one open in the process (``holding``): a write step's workers are
-threads of their own, a later flow's mapping step reads what an earlier flow's write step held, and a
-preview is the only thing its process runs, as with the HTTP core's held writes (``write_hold``).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from connector_assets.flows.records import FlowSpec
@@ -41,54 +37,28 @@ class TargetBoundary:
         None when none was held for it."""
         return None
 
-    def created(self, target_id: str) -> bool:
-        """Whether a held create recorded ``target_id``."""
+    def created(self, target_id: Any) -> bool:
+        """Whether an unsent create recorded ``target_id``: a record the target does not hold yet, though
+        the flows after it are judged as if it did."""
         return False
+
+    def as_written(
+        self, entity: str, target_id: Any, read: Callable[[], Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        """Target record ``target_id``, written by the flows of ``entity``, as a later flow reads it:
+        ``read()`` (one read of the target), or, when this boundary held writes, as they would have left it:
+        an unsent create's body under its placeholder (never read: the target has no such record), the
+        record read with a held update's fields over it."""
+        held = self.written(entity, str(target_id))
+        if held is None:
+            return dict(read())
+        created, fields = held
+        return fields if created else {**read(), **fields}
 
 
 UNWRAPPED = TargetBoundary()
-
-_lock = threading.Lock()
-_open: TargetBoundary = UNWRAPPED
-
-
-@contextmanager
-def holding(boundary: TargetBoundary) -> Iterator[TargetBoundary]:
-    """While open, the process's reads of written records (``as_written``, ``created_unsent``) see what
-    ``boundary`` held; on leaving, the boundary open before it again."""
-    global _open
-    with _lock:
-        before, _open = _open, boundary
-    try:
-        yield boundary
-    finally:
-        with _lock:
-            _open = before
 
 
 def is_placeholder(target_id: Any) -> bool:
     """Whether ``target_id`` is the id an unsent create recorded in a real id's place."""
     return str(target_id or "").startswith(PLACEHOLDER)
-
-
-def as_written(entity: str, target_id: Any, read: Callable[[], Mapping[str, Any]]) -> dict[str, Any]:
-    """Target record ``target_id``, written by the flows of ``entity``, as a later flow reads it: ``read()``
-    (one read of the target), or, when the open boundary held writes, as they would have left it: an unsent
-    create's body under its placeholder (never read: the target has no such record), the record read with
-    a held update's fields over it."""
-    held = _open.written(entity, str(target_id))
-    if held is None:
-        return dict(read())
-    created, fields = held
-    return fields if created else {**read(), **fields}
-
-
-def created_unsent(target_id: Any) -> bool:
-    """Whether an unsent create recorded ``target_id``: a record the target does not hold yet, though the
-    flows after it are judged as if it did (False when no boundary holds writes)."""
-    return _open.created(str(target_id))
-
-
-def wrapped(spec: FlowSpec, target: Any) -> Any:
-    """``target`` as the write step of ``spec`` uses it: through the boundary open in the process."""
-    return _open.wrap(spec, target)

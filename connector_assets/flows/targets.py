@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any, ClassVar, NamedTuple, Self
 
 from connector_assets.flows.core import FlowSpec
+from connector_assets.flows.target_boundary import UNWRAPPED, TargetBoundary
 from connector_resources.api_pools import session_write_limits
 from connector_resources.ledger import Ledger
 
@@ -62,12 +63,14 @@ class SessionTarget:
 
 
 class Held(NamedTuple):
-    """What a ``LedgerTarget`` holds beside its session, in its constructor's order."""
+    """What a ``LedgerTarget`` holds beside its session, in its constructor's order: ``boundary`` is the
+    run's ``target_boundary`` (a preview's, answering for the writes it held; a replay's is ``UNWRAPPED``)."""
 
     ledger: Ledger | None
     run_id: str | None
     partition: str | None
     spec: FlowSpec | None
+    boundary: TargetBoundary = UNWRAPPED
 
 
 class LedgerTarget(SessionTarget):
@@ -81,16 +84,18 @@ class LedgerTarget(SessionTarget):
         run_id: str | None,
         partition: str | None,
         spec: FlowSpec | None = None,
+        boundary: TargetBoundary = UNWRAPPED,
     ) -> None:
         super().__init__(session)
         self.ledger, self.run_id, self.partition, self.spec = ledger, run_id, partition, spec
+        self.boundary = boundary
 
     @classmethod
     def for_run(cls, context: Any, spec: FlowSpec | None = None) -> AbstractContextManager[Self]:
         """On the run's resources, with its ledger, run id and partition, for the flow ``spec``."""
         partition = context.partition_key if context.has_partition_key else None
         resources = context.resources
-        held = Held(resources.ledger.get(), context.run.run_id, partition, spec)
+        held = Held(resources.ledger.get(), context.run.run_id, partition, spec, resources.target_boundary)
         return cls.open_on(partial(getattr, resources), held)
 
     @classmethod

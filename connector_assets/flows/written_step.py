@@ -39,7 +39,6 @@ from connector_assets.flows.range_days import (
 )
 from connector_assets.flows.refused_share import RefusedShare, judge_items, systemic_written_check
 from connector_assets.flows.target_asset import target_asset_name
-from connector_assets.flows.target_boundary import wrapped
 from connector_assets.flows.validated_days import ValidatedDays
 from connector_assets.flows.write_pools import write_pool
 from connector_assets.flows.writer import (
@@ -105,7 +104,7 @@ def written_asset(
         kinds=kinds,
         partitions_def=partitions_def,
         deps=[mapped_key],
-        required_resource_keys=resource_keys | {"staging", "ledger"},
+        required_resource_keys=resource_keys | {"staging", "ledger", "target_boundary"},
         description=f"{spec.entity.capitalize()} records written to {spec.target_system} through the ledger "
         "(skip unchanged, update known, adopt found, create new; audit every write).",
         backfill_policy=flow_backfill_policy(partitions_def),
@@ -156,7 +155,7 @@ def written_asset(
         # A range's next days searched with the end of each day (``found_ahead``), for targets that can.
         ahead = SearchAhead(staged.read_ahead, lambda record: _awaits(queued, record))
         with spec.open_target(context) as opened, _releasing(context, ahead):
-            target = wrapped(spec, opened)  # itself, unless a preview holds the writes (``target_boundary``)
+            target = context.resources.target_boundary.wrap(spec, opened)  # itself, unless in a preview
             for partition in partitions:
                 day = DayWrite(partition, dict.fromkeys(WRITE_COUNTS, 0))
                 days.append(day)

@@ -12,7 +12,6 @@ from typing import Any
 
 from connector_assets.flows.core import Created, Mapped
 from connector_assets.flows.periods import Posting
-from connector_assets.flows.target_boundary import created_unsent
 from connector_assets.jde.batch_targets import placed
 from connector_assets.jde.payment_repeats import (
     duplicate_refusal,
@@ -54,7 +53,7 @@ class VoucherPayments(JdeTarget):
                 conditions=key.conditions(),
             )
         )
-        if not rows and created_unsent(key.target_id):  # a batch a preview's write would make now
+        if not rows and self.boundary.created(key.target_id):  # a batch a preview's write would make now
             raise VoucherUnprocessed(key, invoice)
         if not rows:
             raise VoucherNotReady(

@@ -162,7 +162,8 @@ def run_preview(
     staging = StagingResource(base_dir=str(out / "staging"))
     reading = ScratchStaging(base_dir=staging.base_dir, reads_from=str(deployed.root()))
     resources = {**resources, "ledger": LedgerResource(db_url=scratch.url), "staging": reading}
-    with DagsterInstance.ephemeral() as instance, capturing(out / "held-writes.sqlite") as capture:
+    with DagsterInstance.ephemeral() as instance, capturing(out / "held-writes.sqlite") as boundary:
+        resources["target_boundary"], capture = boundary, boundary.capture
         for spec in chosen:
             days = flow_days(defs, spec, first, last)
             flow = FlowPreview(spec, days)

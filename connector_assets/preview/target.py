@@ -9,10 +9,10 @@ depend on it are judged as they would be after it; an update done. What was held
 values beside ours. ``write_once`` then records the outcome in the (scratch) ledger exactly as after a
 real write.
 
-``capturing`` opens a ``PreviewBoundary`` (the kit's ``flows.target_boundary``): each write step's target
-goes through it, and a later flow reading such a record back by its id (a purchase order naming the vendor
-the suppliers flow would create, or rename) reads it as the held writes would have left it, since the
-target has no such record yet, or still the old fields.
+``capturing`` opens a ``PreviewBoundary`` (the kit's ``flows.target_boundary``), the preview's runs'
+``target_boundary`` resource: each write step's target goes through it, and a later flow reading such a
+record back by its id (a purchase order naming the vendor the suppliers flow would create, or rename) reads
+it as the held writes would have left it, since the target has no such record yet, or still the old fields.
 """
 
 from __future__ import annotations
@@ -26,12 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from connector_assets.flows.records import Created, FlowSpec, Mapped, Unchanged
-from connector_assets.flows.target_boundary import (
-    PLACEHOLDER,
-    TargetBoundary,
-    holding,
-    is_placeholder,
-)
+from connector_assets.flows.target_boundary import PLACEHOLDER, TargetBoundary, is_placeholder
 from connector_resources.http.write_hold import WouldWrite
 from connector_resources.redaction import redact
 from connector_resources.replay import WaitsFor
@@ -166,17 +161,16 @@ class PreviewBoundary(TargetBoundary):
     def written(self, entity: str, target_id: str) -> tuple[bool, dict[str, Any]] | None:
         return self.capture.written(entity, target_id)
 
-    def created(self, target_id: str) -> bool:
-        return self.capture.created(target_id)
+    def created(self, target_id: Any) -> bool:
+        return self.capture.created(str(target_id))
 
 
 @contextmanager
-def capturing(path: Path) -> Iterator[Capture]:
-    """While open, every write step of the process writes through a ``PreviewTarget`` noting in ``path``."""
+def capturing(path: Path) -> Iterator[PreviewBoundary]:
+    """A preview's boundary noting in ``path`` (its runs' ``target_boundary``), closed on leaving."""
     capture = Capture(path)
     try:
-        with holding(PreviewBoundary(capture)):
-            yield capture
+        yield PreviewBoundary(capture)
     finally:
         capture.close()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from connector_assets.flows.target_boundary import as_written
+from connector_assets.flows.target_boundary import TargetBoundary
 from connector_assets.procurify.account_departments import DepartmentDirectory
 from connector_assets.procurify.order_fields import words
 from connector_assets.procurify.vendor_pairing import SUPPLIER_ENTITY
@@ -23,10 +23,11 @@ D = TypeVar("D", bound=DepartmentDirectory)
 
 class ProcurifyLookups(Generic[D]):
     """Procurify's departments (read whole by ``read_departments``: the integration's directory on the
-    session) and vendor names by id, each read once per run."""
+    session) and vendor names by id, each read once per run; a vendor as the run's ``boundary`` says the
+    suppliers flow left it (in a preview, one it would create or change is read as it would be)."""
 
-    def __init__(self, session: Any, read_departments: Callable[[Any], D]) -> None:
-        self.session, self.read_departments = session, read_departments
+    def __init__(self, session: Any, read_departments: Callable[[Any], D], boundary: TargetBoundary) -> None:
+        self.session, self.read_departments, self.boundary = session, read_departments, boundary
         self._departments: D | None = None
         self._vendors: dict[str, tuple[str | None, str | None]] = {}
 
@@ -45,8 +46,9 @@ class ProcurifyLookups(Generic[D]):
         return self._vendors[vendor_id]
 
     def _name(self, vendor_id: str, supplier: str) -> tuple[str | None, Refusal | None]:
-        # As the suppliers flow leaves it: in a preview, one it would create or change is read as it would be.
-        vendor = as_written(SUPPLIER_ENTITY, vendor_id, lambda: self.session.get("vendors", vendor_id))
+        vendor = self.boundary.as_written(
+            SUPPLIER_ENTITY, vendor_id, lambda: self.session.get("vendors", vendor_id)
+        )
         name = words(vendor.get("name"))
         who = f"{supplier} is Procurify vendor {vendor_id} ({name!r})"
         if vendor.get("active") is False:

@@ -26,6 +26,7 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.mapping_tables import MappingTable
 from connector_assets.flows.model_columns import built_columns, model_columns
+from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.jde.tables import JDE_TABLES
 from connector_assets.runtime.asset_metadata import COLUMN_SCHEMA, ROW_COUNT, asset_owners
 from connector_assets.runtime.staging import StagingResource
@@ -168,6 +169,7 @@ def test_row_counts_land_in_the_materializations(sqlite_url, tmp_path, monkeypat
     resources = {
         "staging": StagingResource(base_dir=str(tmp_path / "staging")),
         "ledger": LedgerResource(db_url=sqlite_url),
+        "target_boundary": UNWRAPPED,
     }
     with instance_for_test() as instance:
         result = materialize(

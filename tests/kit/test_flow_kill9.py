@@ -22,6 +22,7 @@ from dagster import AssetKey, materialize
 from instances import instance_for_test
 from sandbox_logins import on_simulator
 
+from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.runtime.staging import StagingResource
@@ -39,6 +40,7 @@ CHILD = textwrap.dedent(
     """
     import os, sys
     from dagster import instance_for_test, materialize
+    from connector_assets.flows.target_boundary import UNWRAPPED
     from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
     from connector_assets.runtime.staging import StagingResource
     from connector_resources.coupa import CoupaResource
@@ -53,6 +55,7 @@ CHILD = textwrap.dedent(
                                client_secret="sandbox-coupa-secret", token_warmup_seconds=0),
         "staging": StagingResource(base_dir=env["T_STAGING"]),
         "ledger": LedgerResource(db_url=env["T_DB"]),
+        "target_boundary": UNWRAPPED,
     }
     written = [a for a in jde_coupa_assets if a.key.to_user_string() == "jde_coupa/suppliers_written"]
     print("started", flush=True)
@@ -79,6 +82,7 @@ def test_kill_9_mid_write_then_rerun_leaves_one_copy_of_each(tmp_path):
             "coupa": on_simulator(CoupaResource, coupa_url, token_warmup_seconds=0),
             "staging": StagingResource(base_dir=str(tmp_path / "staging")),
             "ledger": LedgerResource(db_url=db),
+            "target_boundary": UNWRAPPED,
         }
         upstream = [
             a

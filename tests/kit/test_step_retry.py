@@ -17,6 +17,7 @@ from dagster import AssetKey, DagsterEventType, Failure, MaterializeResult, mate
 from instances import instance_for_test
 from sandbox_logins import on_simulator, unthrottled_procore
 
+from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.runtime.staging import StagingError, StagingResource
 from connector_assets.runtime.step_retry import (
     DELAY_ENV,
@@ -347,6 +348,7 @@ def procore(tmp_path):
         "procore": resource,
         "staging": StagingResource(base_dir=str(tmp_path / "staging")),
         "ledger": LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}"),
+        "target_boundary": UNWRAPPED,
     }
     try:
         yield base, resources
@@ -412,6 +414,7 @@ def jde(tmp_path):
         "jde": on_simulator(JdeAisResource, base, max_attempts=1),
         "staging": StagingResource(base_dir=str(tmp_path / "staging")),
         "ledger": LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}"),
+        "target_boundary": UNWRAPPED,
     }
     try:
         yield base.removesuffix("/jderest"), resources

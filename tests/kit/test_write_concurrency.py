@@ -24,6 +24,7 @@ from sandbox_logins import on_simulator
 
 from connector_assets.flows.assets import UNREACHABLE_AFTER, build_flow_assets
 from connector_assets.flows.core import Lease, Mapped
+from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.flows.targets import FlowRoute, SessionTarget
 from connector_assets.flows.writer import PartitionWriter
 from connector_assets.runtime.staging import StagingResource
@@ -110,6 +111,7 @@ def world(tmp_path, db_url):
         "bill": on_simulator(BillResource, base, backoff_base=0.01, backoff_cap=0.2, max_attempts=2),
         "staging": StagingResource(base_dir=str(tmp_path / "staging")),
         "ledger": LedgerResource(db_url=db_url),
+        "target_boundary": UNWRAPPED,
     }
     try:
         yield sandbox, resources, Ledger(db_url)

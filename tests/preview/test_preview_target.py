@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from connector_assets.flows.records import Created, Mapped
-from connector_assets.flows.target_boundary import as_written, created_unsent, is_placeholder, wrapped
+from connector_assets.flows.target_boundary import UNWRAPPED, is_placeholder
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.preview.target import PLACEHOLDER, Capture, PreviewTarget, capturing
 from connector_resources.coupa.errors import CoupaAmbiguousMatchError
@@ -111,22 +111,22 @@ class Putting(Target):
         )
 
 
-def test_the_kit_sees_what_the_open_preview_held_and_the_target_as_it_is_otherwise(tmp_path):
+def test_the_kit_sees_what_the_preview_held_and_the_target_as_it_is_otherwise(tmp_path):
     target, read = Putting(), lambda: {"id": "42", "name": "Bolt", "active": True}
-    assert wrapped(_spec(), target) is target  # no preview: the write step's target is itself
-    with capturing(tmp_path / "held.sqlite"), writes_held():
-        through = wrapped(_spec(), target)
+    assert UNWRAPPED.wrap(_spec(), target) is target  # no preview: the write step's target is itself
+    with capturing(tmp_path / "held.sqlite") as boundary, writes_held():
+        through = boundary.wrap(_spec(), target)
         assert isinstance(through, PreviewTarget)
         made = through.create(_record("1017", name="Acme"))
         through.update("42", _record("1020", name="Bolt Ltd"))
-        assert is_placeholder(made.target_id) and created_unsent(made.target_id)
+        assert is_placeholder(made.target_id) and boundary.created(made.target_id)
         # A later flow reading them back: the create's body (never read), the update's fields over the read.
         assert (
-            as_written("supplier", made.target_id, lambda: pytest.fail("read"))
+            boundary.as_written("supplier", made.target_id, lambda: pytest.fail("read"))
             == _record("1017", name="Acme").body
         )
         renamed = {"id": "42", "name": "Bolt Ltd", "active": True, "number": "1020"}
-        assert as_written("supplier", "42", read) == renamed
-    assert not created_unsent(made.target_id)  # the preview closed: nothing held any more
-    assert as_written("supplier", "42", read) == read()
+        assert boundary.as_written("supplier", "42", read) == renamed
+    assert not UNWRAPPED.created(made.target_id)  # a run outside the preview: nothing held
+    assert UNWRAPPED.as_written("supplier", "42", read) == read()
     assert not is_placeholder("42") and not is_placeholder(None)

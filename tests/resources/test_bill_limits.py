@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from roots import ROOT
 from sandbox_logins import LOGINS, on_simulator
 
+from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_resources.bill import BillResource
 from connector_resources.bill import auth as bill_auth
 from connector_resources.bill.auth import BillSessionAuth, forget_sessions
@@ -261,6 +262,7 @@ def test_a_bill_read_at_the_hourly_cap_fails_at_once_naming_when_without_a_step_
         "bill": resource,
         "staging": StagingResource(base_dir=str(tmp_path / "staging")),
         "ledger": LedgerResource(db_url=f"sqlite:///{tmp_path / 'ledger.sqlite'}"),
+        "target_boundary": UNWRAPPED,
     }
     with instance_for_test() as instance:
         result = materialize(

@@ -21,6 +21,7 @@ from http_server import CannedResponse, RecordedRequest, ScriptedServer
 from instances import instance_for_test
 from roots import ROOT
 
+from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.columnar import CURSOR_INTEGRATION, stage_range, stage_whole, stream_of
 from connector_assets.jde.extract import _fetcher, read_table
@@ -49,6 +50,7 @@ def _resources(base: str, folder: Path, user: str = "INTEGR8") -> dict:
         ),
         "staging": StagingResource(base_dir=str(folder / "staging")),
         "ledger": LedgerResource(db_url=f"sqlite:///{folder / 'ledger.sqlite'}"),
+        "target_boundary": UNWRAPPED,
     }
 
 

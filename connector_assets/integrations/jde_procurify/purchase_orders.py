@@ -23,6 +23,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay, settings_target
+from connector_assets.flows.target_boundary import UNWRAPPED, TargetBoundary
 from connector_assets.integrations.jde_procurify import account_map
 from connector_assets.integrations.jde_procurify.departments import (
     DEPARTMENT_MAP_ASSET,
@@ -75,9 +76,8 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
     """The partition's changed orders (header or any line), whole, as Procurify requisitions."""
     staging = context.resources.staging
     orders = changed_purchase_orders(staging, context.resources.jde, partition)
-    yield from _map_orders(
-        context, orders, DEPARTMENTS.snapshot(staging), account_map.ACCOUNTS.snapshot(staging)
-    )
+    tables = DEPARTMENTS.snapshot(staging), account_map.ACCOUNTS.snapshot(staging)
+    yield from _map_orders(context, orders, *tables, context.resources.target_boundary)
 
 
 def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -92,17 +92,21 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
         for o in purchase_orders_by_number(context.resources.jde, docos)
         if o.header is not None and order_source_key(o.header) in wanted
     ]
-    yield from _map_orders(context, orders, departments, accounts)
+    yield from _map_orders(context, orders, departments, accounts, UNWRAPPED)  # a replay never previews
 
 
 def _map_orders(
-    context: Any, orders: list[JdePurchaseOrder], departments: Mapping[str, str], accounts: Mapping[str, str]
+    context: Any,
+    orders: list[JdePurchaseOrder],
+    departments: Mapping[str, str],
+    accounts: Mapping[str, str],
+    boundary: TargetBoundary,
 ) -> Iterator[Mapped | Rejected]:
     policy = order_policy()
     ledger: Ledger = context.resources.ledger.get()
     codes = account_map.AccountMap.of(accounts)
     with context.resources.procurify.session() as session:
-        procurify = ProcurifyLookups(session, ProcurifyDepartments.read)
+        procurify = ProcurifyLookups(session, ProcurifyDepartments.read, boundary)
         for order in orders:
             if order.key[2].upper() not in policy.order_types:
                 continue

@@ -201,7 +201,7 @@ class ProcoreSuppliers(LinkedSuppliers):
     @contextmanager
     def open_on(cls, resource: Callable[[str], Any], held: targets.Held) -> Iterator[Self]:
         """On one JDE session and Procore's company sessions (the vendor's bank numbers are read there)."""
-        procore, (ledger, run_id, partition, spec) = resource("procore"), held
+        procore, (ledger, run_id, partition, spec) = resource("procore"), held[:4]
 
         def bank(record: Mapped) -> tuple[str, str]:
             return bank_numbers(record_vendor(procore, sessions, ledger, INTEGRATION, record), bank_fields())

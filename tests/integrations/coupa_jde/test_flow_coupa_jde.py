@@ -27,6 +27,7 @@ from request_log import Logged, RequestLog
 from connector_assets.flows.amounts import minor_units
 from connector_assets.flows.core import Mapped, validate
 from connector_assets.flows.replays import build_replays
+from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ENV
 from connector_assets.integrations.coupa_jde.component import FLOWS, coupa_jde_assets, coupa_jde_inbox_sensor
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
@@ -139,6 +140,7 @@ def world(tmp_path, ledger_url):
         ),
         "staging": StagingResource(base_dir=str(tmp_path / "staging")),
         "ledger": LedgerResource(db_url=db),
+        "target_boundary": UNWRAPPED,
     }
     coupa = CoupaApi(coupa_url)
     # A payment term too: the sandbox's activity generator needs one on every supplier.

@@ -18,6 +18,7 @@ from mapping_rows import own_ledger, save_rows
 from s3_server import moto_server
 
 from connector_assets.flows.core import Mapped, validate
+from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.runtime.staging import StagingResource
@@ -204,7 +205,11 @@ def test_a_systemic_share_of_refusals_writes_the_rest_queues_the_refused_and_fai
     )
     assets = build_flow_assets(spec, partitions_def=None, upstream=[], resource_keys=set(), kinds={"test"})
     db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    resources = {"staging": StagingResource(base_dir=str(tmp_path)), "ledger": LedgerResource(db_url=db)}
+    resources = {
+        "staging": StagingResource(base_dir=str(tmp_path)),
+        "ledger": LedgerResource(db_url=db),
+        "target_boundary": UNWRAPPED,
+    }
     with instance_for_test() as instance:
         result = materialize(assets, instance=instance, raise_on_error=False, resources=resources)
     assert not result.success  # 12 of 13 refused: systemic, the day marked failed by its verdict ...
