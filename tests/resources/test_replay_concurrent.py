@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 from given_replays import replays_of
 
+from connector_assets.flows.replays import Replays
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import (
     REPLAY_HOLD,
@@ -41,6 +42,16 @@ def _queue(ledger: Ledger, count: int) -> list[QueueItem]:
             reason="target refused: try again",
         )
     return ledger.open_items(integration=INTEGRATION, flow=FLOW)
+
+
+def _noting(calls: list[int]) -> Replays:
+    """Replays whose handler writes each item it is given (as target ``T``), its id noted in ``calls``."""
+
+    def write(item: QueueItem, _ledger: Ledger) -> ReplayOutcome:
+        calls.append(item.id)
+        return ReplayOutcome(target_id="T", action="create")
+
+    return replays_of({(INTEGRATION, FLOW): write})
 
 
 def test_two_replays_at_once_write_each_item_once_and_report_only_their_own(ledger) -> None:
@@ -104,13 +115,7 @@ def test_an_item_a_run_resolves_meanwhile_does_not_stop_the_replay(ledger) -> No
 def test_an_item_changed_since_it_was_listed_is_left_alone(ledger) -> None:
     [item] = _queue(ledger, 1)
     calls: list[int] = []
-    replays = replays_of(
-        {
-            (INTEGRATION, FLOW): lambda i, _l: (
-                calls.append(i.id) or ReplayOutcome(target_id="T", action="create")
-            )
-        }
-    )
+    replays = _noting(calls)
     assert replay_items(ledger, [item], replays).replayed == [item.id]
     again = replay_items(ledger, [item], replays)  # the same listing replayed again: already resolved
     assert calls == [item.id] and again.already == [item.id] and not again.replayed
@@ -120,13 +125,7 @@ def test_an_item_another_replay_holds_is_left_to_it(ledger) -> None:
     """Taken by another replay and not finished: neither written again nor counted."""
     [item] = _queue(ledger, 1)
     calls: list[int] = []
-    replays = replays_of(
-        {
-            (INTEGRATION, FLOW): lambda i, _l: (
-                calls.append(i.id) or ReplayOutcome(target_id="T", action="create")
-            )
-        }
-    )
+    replays = _noting(calls)
     assert ledger.take_queue_item(item, hold_for=REPLAY_HOLD)  # the other replay has it
     summary = replay_items(ledger, [item], replays)
     assert calls == [] and summary.elsewhere == [item.id] and not summary.already and not summary.replayed
