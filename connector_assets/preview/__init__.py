@@ -8,8 +8,8 @@ that nothing changes anywhere:
 * the ledger is a scratch copy of the integration's rows (``scratch``): claims, target ids, audit events
   and queue items the run records land there and become the records' verdicts;
 * every write request of the process is held at the HTTP core (``connector_resources.http.write_hold``);
-  the preview opens its boundary at the write step's target (``target.PreviewBoundary``, the face the
-  kit knows: ``flows.target_boundary``), so a held create or update becomes the verdict, with the body
+  the preview gives its runs its own ``target_boundary`` resource (``target.PreviewBoundary``, the face
+  the kit knows: ``flows.target_boundary``), so a held create or update becomes the verdict, with the body
   it would have sent and, for an update, the target's current values beside ours.
 
 So the verdict of each record comes from the code a real write runs, stopped before the write: the
