@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
+from connector_assets.flows.values import whole_number
 from connector_assets.procurify.account_departments import department_key
 from connector_resources import settings
 from connector_resources.refusals import source_invalid
@@ -51,11 +52,7 @@ BILL_STATUS_NAMES = {
 
 def status_code(bill: Mapping[str, Any]) -> int | None:
     """The bill's ``status`` code (an integer in the reference; a digit string is read too)."""
-    raw = bill.get("status")
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    text = str(raw if raw is not None else "").strip()
-    return int(text) if text.isdigit() else None
+    return whole_number(bill.get("status"))
 
 
 def bill_day(value: Any) -> date | None:

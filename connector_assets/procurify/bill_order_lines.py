@@ -16,18 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connector_assets.procurify.bill_fields import order_item
-
-
-def po_line_number(line: Mapping[str, Any]) -> int | None:
-    """A Procurify PO line's ``PO_line_num`` (a positive whole number), None when it has none."""
-    value = line.get("PO_line_num")
-    text = "" if value is None or isinstance(value, bool) else str(value).strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
-
-
-def _po_number(value: Any) -> int | None:
-    text = "" if value is None or isinstance(value, bool) else str(value).strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
+from connector_assets.procurify.order_fields import po_line, positive_number
 
 
 class BillOrderLines:
@@ -44,7 +33,7 @@ class BillOrderLines:
             detail = self.session.get("purchase_orders", procurify_po)
             lines: dict[str, int] = {}
             for line in detail.get("order_items") or []:
-                number = po_line_number(line) if isinstance(line, Mapping) else None
+                number = po_line(line) if isinstance(line, Mapping) else None
                 if number is not None and line.get("id") is not None:
                     lines[str(line["id"])] = number
             self._po_lines[procurify_po] = lines
@@ -53,13 +42,13 @@ class BillOrderLines:
     def added_po(self, entry: Any) -> int | None:
         """The Procurify PO number an ``added_purchase_orders`` entry names (module docstring)."""
         if isinstance(entry, Mapping):
-            return _po_number(entry.get("procurify_PO"))
+            return positive_number(entry.get("procurify_PO"))
         ident = "" if entry is None or isinstance(entry, bool) else str(entry).strip()
         if not ident or ident.isdigit():
-            return _po_number(ident)
+            return positive_number(ident)
         if ident not in self._po_by_uuid:
             detail = self.session.get("purchase_orders", ident)
-            self._po_by_uuid[ident] = _po_number(detail.get("procurify_PO"))
+            self._po_by_uuid[ident] = positive_number(detail.get("procurify_PO"))
         return self._po_by_uuid[ident]
 
     def item_lines(self, bill: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
@@ -76,7 +65,7 @@ class BillOrderLines:
             if line is None or line.get("id") is None or not pos:
                 continue
             if len(pos) == 1:
-                number = po_line_number(line)
+                number = po_line(line)
                 if number is not None:
                     found[str(line["id"])] = (pos[0], number)
                 continue

@@ -8,7 +8,6 @@ a bill (``BillWording``) and maps the full bill to its own ERP document.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from connector_assets.asset_keys import asset_key
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
 from connector_assets.procurify.bill_fields import BILL_STATUS_NAMES, bill_vendor_id, describe, status_code
+from connector_assets.procurify.order_reads import staged_versions
 from connector_assets.procurify.record_reads import (
     NOT_FOUND,
     RecordReadFailed,
@@ -45,14 +45,7 @@ def bill_stamp(bill: Mapping[str, Any]) -> datetime:
 
 def staged_bills(staging: Any, partition: str | None) -> list[tuple[dict[str, Any], datetime]]:
     """The partition's staged bills, latest version each (by UUID), with their change time."""
-    latest: dict[str, tuple[dict[str, Any], datetime]] = {}
-    for row in staging.read_rows(BILLS_ASSET, partition):
-        record = json.loads(row["record"])
-        key, stamp = str(row["id"]), row["updated_at"] or bill_stamp(record)
-        stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-        if key not in latest or stamp >= latest[key][1]:
-            latest[key] = (record, stamp)
-    return list(latest.values())
+    return staged_versions(staging, BILLS_ASSET, partition, stamp_of=bill_stamp)
 
 
 @dataclass(frozen=True)

@@ -86,10 +86,15 @@ def item_department(item: Mapping[str, Any]) -> str | None:
     return department_key(item.get("department"))
 
 
+def positive_number(value: Any) -> int | None:
+    """A PO or PO line number: a whole number above 0; None when it is not one."""
+    number = whole_number(value)
+    return number if number and number > 0 else None
+
+
 def po_line(item: Mapping[str, Any]) -> int | None:
     """The item's PO line number (``PO_line_num``), None when it has none."""
-    number = whole_number(item.get("PO_line_num"))
-    return number if number and number > 0 else None
+    return positive_number(item.get("PO_line_num"))
 
 
 def live_items(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -102,14 +107,8 @@ def requisition_numbers(po_detail: Mapping[str, Any]) -> list[int]:
     """The requisition numbers (``order_items[].orderNum``) of a PO read by number, sorted, each once.
     ``orderNum`` is the requisition number (reference 2.5); the ``orderNum__status`` filter suggests a
     relation, so a nested object carrying ``num`` is read too."""
-    numbers = set()
-    for item in po_detail.get("order_items") or []:
-        value = item.get("orderNum") if isinstance(item, Mapping) else None
-        if isinstance(value, Mapping):  # a summary of the requisition (``{"num": ...}``), read the same way
-            value = value.get("num")
-        if value is not None and not isinstance(value, bool) and str(value).strip().isdigit():
-            numbers.add(int(str(value).strip()))
-    return sorted(numbers)
+    items = [item for item in po_detail.get("order_items") or [] if isinstance(item, Mapping)]
+    return sorted({int(num) for item in items if (num := order_num(item)).isdigit()})
 
 
 def po_day(po: Mapping[str, Any]) -> date | None:

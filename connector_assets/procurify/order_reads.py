@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,19 +23,33 @@ from connector_assets.flows.values import text
 from connector_assets.procurify.order_fields import item_vendor, order_num
 
 Requisitions = dict[str, dict[str, Mapping[str, Any]]]  # vendor id -> requisition number -> requisition
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def staged_versions(
+    staging: Any,
+    asset: AssetKey,
+    partition: str | None,
+    key: str = "",
+    stamp_of: Callable[[dict[str, Any]], datetime] = lambda _record: EARLIEST,
+) -> list[tuple[dict[str, Any], datetime]]:
+    """The partition's staged records of ``asset``, the latest version of each (by its ``key`` field, else
+    the row id), with its change time (UTC; the record's ``stamp_of`` when the row has none): how every
+    Procurify flow reads its staged orders, bills and payments."""
+    latest: dict[str, tuple[dict[str, Any], datetime]] = {}
+    for row in staging.read_rows(asset, partition):
+        record = json.loads(row["record"])
+        ident = (text(record.get(key)) if key else "") or text(row["id"])
+        stamp = row["updated_at"] or stamp_of(record)
+        stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+        if ident not in latest or stamp >= latest[ident][1]:
+            latest[ident] = (record, stamp)
+    return list(latest.values())
 
 
 def latest_staged(staging: Any, asset: AssetKey, partition: str | None, key: str) -> list[dict[str, Any]]:
     """The partition's staged records of ``asset``, the latest version of each (by ``key``)."""
-    latest: dict[str, tuple[dict[str, Any], datetime]] = {}
-    for row in staging.read_rows(asset, partition):
-        record = json.loads(row["record"])
-        ident = text(record.get(key)) or text(row["id"])
-        stamp = row["updated_at"] or datetime.min.replace(tzinfo=UTC)
-        stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-        if ident not in latest or stamp >= latest[ident][1]:
-            latest[ident] = (record, stamp)
-    return [record for record, _ in latest.values()]
+    return [record for record, _ in staged_versions(staging, asset, partition, key)]
 
 
 def requisition_items(session: Any, num: str) -> list[dict[str, Any]]:

@@ -18,7 +18,6 @@ uuid is found through one of its bills: the bill's group, then the payments of t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from typing import Any
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows import amounts
 from connector_assets.procurify.bill_fields import currency_code
+from connector_assets.procurify.order_reads import staged_versions
 
 STAGED_PAYMENTS = asset_key("procurify", "payments")
 # A JSON number rendered from an amount with its currency's decimals differs from it by float noise only
@@ -193,13 +193,7 @@ class PaymentVersion:
 
 def staged_payments(staging: Any, partition: str | None) -> list[PaymentVersion]:
     """The partition's staged payments (``procurify/payments``), latest version each (by ``updated_at``)."""
-    latest: dict[str, PaymentVersion] = {}
-    for row in staging.read_rows(STAGED_PAYMENTS, partition):
-        record, stamp = json.loads(row["record"]), row["updated_at"]
-        key = str(record.get("uuid") or row["id"])
-        if key not in latest or stamp >= latest[key].updated_at:
-            latest[key] = PaymentVersion(record, stamp)
-    return list(latest.values())
+    return [PaymentVersion(*v) for v in staged_versions(staging, STAGED_PAYMENTS, partition, "uuid")]
 
 
 class PaymentBills:
