@@ -152,6 +152,13 @@ class PostingRules:
         return cls(mode, batch_user(), approved_statuses(), tax, ap, freight)
 
 
+def posted_as(ledger: Ledger, bill_uuid: str) -> str | None:
+    """The JDE document this flow recorded for the bill (its xref's target id: ``KCO:DOC:DCT`` or
+    ``EDUS/EDBT/EDTN``), None until posted."""
+    xref = ledger.get_xref(INTEGRATION, ENTITY, "procurify", bill_uuid, "JDE")
+    return xref.target_id if xref is not None and xref.target_id else None
+
+
 def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str | None:
     """What a bill of an unpaired vendor waits on (``FlowSpec.dependency_key`` text): the ``suppliers``
     flow's key of the vendor's ``external_id`` when it holds an address number (that flow pairs such a

@@ -37,7 +37,7 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.integrations.jde_procurify.bill_mappers import AP_ACCOUNT_ENV
-from connector_assets.integrations.jde_procurify.bills import BATCH_USER_ENV, BILLS_FLOW, posting
+from connector_assets.integrations.jde_procurify.bills import BATCH_USER_ENV, BILLS_FLOW, posted_as, posting
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
 from connector_assets.integrations.jde_procurify.payment_mappers import (
     JournalAccounts,
@@ -69,7 +69,6 @@ from connector_resources.held_parents import gone_parents
 from connector_resources.ledger import Ledger
 
 ENTITY = "payment"
-BILL_ENTITY = "bill"  # the bills flow's entity: its xref names each bill's JDE document
 BILLS_WRITTEN = asset_key(INTEGRATION, "bills_written")  # in one run, a bill posts before its payment
 PAID_STATUSES_ENV = "ML_JDE_PROCURIFY_PAID_STATUSES"
 BANK_ACCOUNT_ENV = "ML_JDE_PROCURIFY_PAYMENT_BANK_ACCOUNT"
@@ -107,12 +106,6 @@ def bills_taken_elsewhere(ledger: Ledger, bills: Iterable[str]) -> dict[str, str
     return {keys[key]: parent.why for key, parent in gone.items() if parent.taken_elsewhere}
 
 
-def posted_bill(ledger: Ledger, bill: str) -> str | None:
-    """The JDE document the bills flow recorded for ``bill`` (its xref's target id), None until posted."""
-    xref = ledger.get_xref(INTEGRATION, BILL_ENTITY, BACK_ROUTE.source_system, bill, BACK_ROUTE.target_system)
-    return xref.target_id if xref is not None and xref.target_id else None
-
-
 def payment_records(
     ledger: Ledger,
     staging: Any,
@@ -139,7 +132,7 @@ def payment_records(
     with procurify.session() as session:
         reader = PaymentBills(session)
         paid = [(v, reader.of_payment(v.record)) for v in chosen]
-    posted = {str(b["uuid"]): posted_bill(ledger, str(b["uuid"])) for _v, bills in paid for b in bills}
+    posted = {str(b["uuid"]): posted_as(ledger, str(b["uuid"])) for _v, bills in paid for b in bills}
     unposted = [bill for bill, target in posted.items() if target is None]
     elsewhere = bills_taken_elsewhere(ledger, unposted) if skip_elsewhere and unposted else {}
     companies: dict[str, str] = {}

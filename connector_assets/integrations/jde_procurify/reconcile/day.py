@@ -133,7 +133,7 @@ def _bills(
     scope: dict[str, set[str]] = defaultdict(set)  # vendor id -> periods
     for uuid, bill in changed.items():
         vendor_id, period = bill_vendor_id(bill), reads.bill_period(bill)
-        if vendor_id and period and (status_code(bill) in statuses or reads.posted_batch(ledger, uuid)):
+        if vendor_id and period and (status_code(bill) in statuses or bill_flow.posted_as(ledger, uuid)):
             scope[vendor_id].add(period)
     ours: set[str] = set()
     # Vouchers keyed in JDE for a paired supplier are looked for under either posting: under journal
@@ -170,7 +170,7 @@ def _bills(
         if changed_at is not None and changed_at >= end:
             report.counts["bills_changed_after_the_day"] += 1  # the flows may not have seen it yet
             continue
-        posted = reads.posted_batch(ledger, uuid)
+        posted = bill_flow.posted_as(ledger, uuid)
         bill = procurify_bill(row, statuses, posted is not None)
         context = BillContext(pairs.get(bill.vendor_id), posted, queues["bills"], queues["settled"])
         context.journal, context.journal_paid = posting == "journal", journals.get(uuid)

@@ -17,7 +17,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from connector_assets.flows.reconciliation import iso_day, period_of
-from connector_assets.integrations.jde_procurify import bills as bill_flow
 from connector_assets.integrations.jde_procurify.account_map import AccountMap
 from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_KEYS, BATCH_PREFIX
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
@@ -60,12 +59,6 @@ from connector_resources.ledger import Ledger, schema
 PAYMENT_BATCH_PREFIX = "PMT"  # EDBT of the payments flow's journal entries (``payment_mappers.journal_key``)
 REQUISITION_SLACK = timedelta(days=1)  # the requisition's creation day against the ledger's clock
 BILL_DATE_FIELDS = ("gl_post_date", "invoice_date")  # a bill without a GL date is dated by its invoice
-
-
-def _sent(ledger: Ledger, entity: str, source: str, key: str, target: str) -> str | None:
-    """The id in ``target`` the flow of ``entity`` wrote (or adopted) for ``key`` of ``source``, or None."""
-    xref = ledger.get_xref(INTEGRATION, entity, source, key, target)
-    return xref.target_id if xref is not None and xref.target_id else None
 
 
 # -- pairs ----------------------------------------------------------------------------------------------
@@ -112,7 +105,8 @@ def staged_orders(staging: Any, day: str, policy: OrderPolicy) -> set[str]:
 
 def sent_requisition(ledger: Ledger, key: str) -> str | None:
     """The requisition uuid the purchase orders flow wrote for JDE order ``key``, None when never sent."""
-    return _sent(ledger, ORDER_ENTITY, "JDE", key, "procurify")
+    xref = ledger.get_xref(INTEGRATION, ORDER_ENTITY, "JDE", key, "procurify")
+    return xref.target_id if xref is not None and xref.target_id else None
 
 
 def jde_orders(jde: Any, keys: Iterable[str]) -> dict[str, JdePurchaseOrder]:
@@ -224,11 +218,6 @@ def origins(session: Any, staging: Any, ledger: Ledger, day: str, pos: Iterable[
 def bill_period(bill: Mapping[str, Any]) -> str | None:
     """The month the bills flow posts a bill in: its ``gl_post_date``, else its ``invoice_date``."""
     return period_of(iso_day(bill.get("gl_post_date")) or iso_day(bill.get("invoice_date")))
-
-
-def posted_batch(ledger: Ledger, bill_uuid: str) -> str | None:
-    """The batch the bills flow posted the bill as (its ``bill`` cross-reference), None when none."""
-    return _sent(ledger, bill_flow.ENTITY, "procurify", bill_uuid, "JDE")
 
 
 def register(session: Any, vendor_id: str, period: str) -> dict[str, dict[str, Any]]:
