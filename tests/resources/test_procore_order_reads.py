@@ -11,9 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import requests
 from http_server import CannedResponse, OAuthTokenEndpoint, ScriptedServer
 from sandbox.serving import served
+from sandbox_admin import SandboxAdmin
 from sandbox_logins import on_simulator
 
 from connector_resources.procore import (
@@ -34,29 +34,18 @@ V2_LINES = (
 COST_CODES = "GET /rest/v1.0/cost_codes"
 
 
-class Sandbox:
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.http = requests.Session()
-        self.http.trust_env = False
-
-    def admin(self, method: str, path: str, body: dict | None = None) -> Any:
-        response = self.http.request(method, f"{self.base}/sandbox{path}", json=body, timeout=30)
-        assert response.status_code < 300, response.text
-        return response.json()
-
+class Sandbox(SandboxAdmin):
     def rows(self, table: str, **where: Any) -> list[dict[str, Any]]:
-        query = "&".join(f"{k}={v}" for k, v in where.items())
-        return self.admin("GET", f"/records/{table}?{query}")["rows"]
+        return self.admin("GET", f"records/{table}", params=where).json()["rows"]
 
     def row(self, table: str, row_id: int) -> dict[str, Any]:
-        return self.admin("GET", f"/records/{table}/{row_id}")
+        return self.admin("GET", f"records/{table}/{row_id}").json()
 
     def variants(self, **values: Any) -> None:
-        self.admin("POST", "/settings", {"variants": values})
+        self.admin("POST", "settings", json={"variants": values})
 
     def calls(self) -> dict[str, int]:
-        return self.admin("GET", "/state")["calls"]
+        return self.state()["calls"]
 
     def full_code(self, cost_code_id: int | None) -> str | None:
         return None if cost_code_id is None else self.row("cost_codes", cost_code_id)["full_code"]
@@ -70,8 +59,8 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def procore(sandbox: Sandbox) -> Iterator[ProcoreResource]:
-    yield on_simulator(ProcoreResource, sandbox.base, auth_url=sandbox.base)  # the sandbox's COMPANY
-    sandbox.admin("POST", "/settings/reset")  # back to the startup variants
+    yield on_simulator(ProcoreResource, sandbox.url, auth_url=sandbox.url)  # the sandbox's COMPANY
+    sandbox.admin("POST", "settings/reset")  # back to the startup variants
 
 
 def cents(text: str) -> int:
@@ -125,7 +114,7 @@ def test_change_order_lines_sum_to_the_grand_total_across_v2_pages(
 ) -> None:
     orders = change_orders_with_lines(sandbox, at_least=2)[:3]
     sandbox.variants(v2_max_per_page=1)  # one line per page: every change order takes several pages
-    sandbox.admin("POST", "/calls/reset")
+    sandbox.admin("POST", "calls/reset")
     with procore.session() as session:
         for order in orders:
             lines = session.change_order_lines(order["project_id"], str(order["id"]))
@@ -197,7 +186,7 @@ def test_cost_codes_are_read_once_per_project_per_session(sandbox: Sandbox, proc
     orders = change_orders_with_lines(sandbox)
     project_id = orders[0]["project_id"]
     same_project = [order for order in orders if order["project_id"] == project_id][:3]
-    sandbox.admin("POST", "/calls/reset")
+    sandbox.admin("POST", "calls/reset")
     with procore.session() as session:
         codes = session.project_cost_codes(project_id)
         for order in same_project:
@@ -223,7 +212,8 @@ def test_invoice_lines_carry_the_billed_lines_cost_code(sandbox: Sandbox, procor
 
 
 def test_new_change_orders_from_activity_have_lines(sandbox: Sandbox, procore: ProcoreResource) -> None:
-    made = sandbox.admin("POST", "/activity", {"new_change_orders": 2})["records"]["new_change_orders"]
+    activity = sandbox.admin("POST", "activity", json={"new_change_orders": 2}).json()
+    made = activity["records"]["new_change_orders"]
     assert len(made) == 2
     with procore.session() as session:
         for order_id in made:
