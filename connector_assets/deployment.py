@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from connector_assets.flows.documents import DocumentSource
     from connector_assets.flows.manual_pairs import ManualPairing
     from connector_assets.flows.mapping_tables import MappingTable
-    from connector_resources.settings import Setting
 
 PROJECT = Path(__file__).resolve().parents[1]  # the folder of pyproject.toml's ``[tool.dg.project]``
 INTEGRATIONS_SETTING = "ML_INTEGRATIONS"
@@ -148,11 +147,6 @@ class Deployment:
                 if flow.inbox is not None:
                     found.setdefault(flow.inbox.inbox_source, {})[flow.inbox.name] = flow.inbox
         return {inbox: tuple(by_name.values()) for inbox, by_name in found.items()}
-
-    @property
-    def settings(self) -> dict[str, tuple[Setting, ...]]:
-        """Each chosen integration's own settings (``ML_<NAME>_*``), by integration."""
-        return {component.name: tuple(component.settings) for component in self.components}
 
     @property
     def pairings(self) -> tuple[ManualPairing, ...]:

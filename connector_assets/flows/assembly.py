@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from connector_assets.flows.documents import DocumentSource
     from connector_assets.flows.manual_pairs import ManualPairing
     from connector_assets.flows.mapping_tables import MappingTable
-    from connector_resources.settings import Setting
 
 
 def cron_setting(spec: FlowSpec) -> str:
@@ -77,8 +76,9 @@ class IntegrationComponent(dg.Component):
     ``mapping_tables`` the ``MappingTable`` of each table an operator edits; ``assets``, ``jobs``,
     ``schedules`` and ``sensors`` the rest (reconciliation, combined jobs, inbox sensors). ``shared`` names
     asset keys the deployment's sides already define (JDE tables, SaaS entities): a flow module may list
-    them, the package never declares them twice. ``settings`` are its ``ML_<NAME>_*`` settings,
-    ``pairings`` what it matches by natural key by hand (``flows.manual_pairs.ManualPairing``)."""
+    them, the package never declares them twice. ``pairings`` are what it matches by natural key by hand
+    (``flows.manual_pairs.ManualPairing``). Its ``ML_<NAME>_*`` settings are its ``settings`` module's
+    (``SETTINGS``), read there by the one settings table (``connector_resources.settings``)."""
 
     name: str
     flows: Sequence[Flow]
@@ -88,7 +88,6 @@ class IntegrationComponent(dg.Component):
     assets: Sequence[Any] = ()
     sensors: Sequence[Any] = ()
     shared: frozenset[AssetKey] = field(default_factory=frozenset)
-    settings: Sequence[Setting] = ()
     pairings: Sequence[ManualPairing] = ()
     mapping_tables: Sequence[MappingTable] = ()
     package: str = ""

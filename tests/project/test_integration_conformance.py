@@ -115,12 +115,12 @@ def test_the_component_names_the_mapping_tables_its_assets_stage(package):
     assert staged == {table.asset for table in package.mapping_tables}
 
 
-def test_the_component_carries_its_settings_and_pairings(package):
-    """What the deployment reads of each integration comes from its component: its own settings (every one
-    under ``ML_<NAME>_``, as its ``settings`` module declares them) and its pairings made by hand."""
+def test_the_settings_table_reads_its_settings_and_the_component_carries_its_pairings(package):
+    """An integration's settings are its ``settings`` module's, each under ``ML_<NAME>_``, read by the one
+    settings table; the component carries its pairings made by hand."""
     declared = importlib.import_module(f"{package.package}.settings").SETTINGS
-    assert package.settings and tuple(package.settings) == tuple(declared)
-    assert all(setting.env.startswith(f"ML_{package.name.upper()}_") for setting in package.settings)
+    assert declared and settings.integration_settings()[package.name] == tuple(declared)
+    assert all(setting.env.startswith(f"ML_{package.name.upper()}_") for setting in declared)
     pairs = importlib.import_module(f"{package.package}.manual_pairs").PAIRINGS
     assert tuple(package.pairings) == tuple(pairs)
     assert all(pairing.integration == package.name for pairing in package.pairings)

@@ -18,7 +18,6 @@ from connector_assets.integrations.coupa_jde import invoices, manual_pairs, paym
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, coupa_jde_account_map
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.integrations.coupa_jde.jobs import JOBS, inbox_sensor
-from connector_assets.integrations.coupa_jde.settings import SETTINGS
 
 FLOWS = (invoices.FLOW, payments.FLOW)
 TABLES = [coupa_jde_account_map]
@@ -37,7 +36,6 @@ def coupa_jde(context: dg.ComponentLoadContext) -> IntegrationComponent:
         tables=TABLES,
         sensors=[coupa_jde_inbox_sensor],
         mapping_tables=[ACCOUNTS],
-        settings=SETTINGS,
         pairings=manual_pairs.PAIRINGS,
         package=__package__,
     )

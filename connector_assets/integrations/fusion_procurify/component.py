@@ -32,7 +32,6 @@ from connector_assets.integrations.fusion_procurify.integration import INTEGRATI
 from connector_assets.integrations.fusion_procurify.jobs import JOBS, build_combinations_job_and_schedule
 from connector_assets.integrations.fusion_procurify.manual_matches import manual_match_assets
 from connector_assets.integrations.fusion_procurify.reconcile import assets as reconcile
-from connector_assets.integrations.fusion_procurify.settings import SETTINGS
 from connector_assets.saas.assets import saas_assets
 
 # The flows, master data first, then the documents, then payment status (how records move): each
@@ -65,7 +64,6 @@ def fusion_procurify(context: dg.ComponentLoadContext) -> IntegrationComponent:
         tables=TABLE_ASSETS,
         shared=asset_keys(saas_assets),
         mapping_tables=TABLES,
-        settings=SETTINGS,
         pairings=manual_pairs.PAIRINGS,
         package=__package__,
     )

@@ -12,7 +12,6 @@ from connector_assets.integrations.jde_bill import bill_mappings, bills, manual_
 from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.jobs import JOBS, PAYMENT_JOBS, inbox_sensor
 from connector_assets.integrations.jde_bill.reconcile import assets as reconcile
-from connector_assets.integrations.jde_bill.settings import SETTINGS
 
 FROM_JDE = (vendors.FLOW, bills.FLOW)
 FROM_BILL = (payments_flow.FLOW,)
@@ -31,7 +30,6 @@ def jde_bill(context: dg.ComponentLoadContext) -> IntegrationComponent:
         reconcile.WIRING,
         sensors=[payments_inbox_sensor],
         mapping_tables=bill_mappings.TABLES,
-        settings=SETTINGS,
         pairings=manual_pairs.PAIRINGS,
         package=__package__,
     )

@@ -13,7 +13,6 @@ from connector_assets.integrations.jde_coupa import invoices, manual_pairs, purc
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION
 from connector_assets.integrations.jde_coupa.jobs import JOBS
 from connector_assets.integrations.jde_coupa.reconcile import assets as reconcile
-from connector_assets.integrations.jde_coupa.settings import SETTINGS
 
 FLOWS = (suppliers.FLOW, purchase_orders.FLOW, invoices.FLOW)
 TABLES = [suppliers.jde_coupa_payment_terms_map, purchase_orders.jde_coupa_account_map]
@@ -29,7 +28,6 @@ def jde_coupa(context: dg.ComponentLoadContext) -> IntegrationComponent:
         reconcile.WIRING,
         tables=TABLES,
         mapping_tables=[suppliers.PAYMENT_TERMS, purchase_orders.ACCOUNTS],
-        settings=SETTINGS,
         pairings=manual_pairs.PAIRINGS,
         package=__package__,
     )

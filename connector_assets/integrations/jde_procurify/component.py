@@ -25,7 +25,6 @@ from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS,
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.jobs import JOBS
 from connector_assets.integrations.jde_procurify.reconcile import assets as reconcile
-from connector_assets.integrations.jde_procurify.settings import SETTINGS
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas.assets import saas_assets
 
@@ -52,7 +51,6 @@ def jde_procurify(context: dg.ComponentLoadContext) -> IntegrationComponent:
         tables=jde_procurify_mapping_tables,
         shared=asset_keys([*jde_assets, *saas_assets]),
         mapping_tables=TABLES,
-        settings=SETTINGS,
         pairings=manual_pairs.PAIRINGS,
         package=__package__,
     )

@@ -21,7 +21,6 @@ from connector_assets.integrations.procore_jde.cost_codes import procore_jde_map
 from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.jobs import JOBS, inbox_sensor
 from connector_assets.integrations.procore_jde.reconcile import assets as reconcile
-from connector_assets.integrations.procore_jde.settings import SETTINGS
 from connector_assets.jde.supplier_addresses import supplier_addresses_unless_staged
 
 FLOWS = (vendors.FLOW, suppliers.FLOW, purchase_orders.FLOW, vouchers.FLOW, change_orders.FLOW)
@@ -45,7 +44,6 @@ def procore_jde(context: dg.ComponentLoadContext) -> IntegrationComponent:
         tables=[*procore_jde_mapping_tables, *staged_tables],
         sensors=[procore_inbox_sensor],
         mapping_tables=cost_codes.TABLES,
-        settings=SETTINGS,
         pairings=manual_pairs.PAIRINGS,
         package=__package__,
     )
