@@ -76,7 +76,6 @@ def _combined(day: date, per_company: dict[int, DayRead]) -> DayRead:
     for read in per_company.values():
         total.rows += read.rows
         total.rejected += read.rejected
-        total.rejected_ids.extend(read.rejected_ids)
         total.saw(read.first)
         total.saw(read.last)
     return total

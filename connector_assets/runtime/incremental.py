@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -57,7 +57,6 @@ class DayRead:
     rejected: int = 0
     first: datetime | None = None
     last: datetime | None = None
-    rejected_ids: list[str] = field(default_factory=list)
     # The days read by the same query as this one ("2024-01-01..2024-04-30"), None for a day's own read.
     window: str | None = None
 

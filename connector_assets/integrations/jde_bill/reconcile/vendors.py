@@ -54,22 +54,15 @@ def reconcile_vendors(staging: Any, jde: Any, bill: Any, ledger: Ledger, day: st
     for vid, vendor in sorted(of_day.items()):
         source = linked[vid]
         if source is None:
-            _only_in_bill(
-                report,
-                vid,
-                vendor,
-                "",
-                "comes from no JDE supplier (no cross-reference): added in "
-                "BILL directly, or matched by hand and not recorded",
+            why = (
+                "comes from no JDE supplier (no cross-reference): added in BILL directly, or matched by hand "
+                "and not recorded"
             )
         elif not source.isdigit() or int(source) not in suppliers:
-            _only_in_bill(
-                report,
-                vid,
-                vendor,
-                source,
-                f"comes from JDE supplier {source}, which JDE no longer has as a supplier (F0401)",
-            )
+            why = f"comes from JDE supplier {source}, which JDE no longer has as a supplier (F0401)"
+        else:
+            continue
+        _only_in_bill(report, vid, vendor, source or "", why)
     return report
 
 
