@@ -69,15 +69,10 @@ ORPHANS_ASSET = asset_key(INTEGRATION, "account_code_orphans")
 DEPARTMENT_MAP_ASSET = asset_key(INTEGRATION, "department_map")  # departments.DEPARTMENTS, imported when used
 
 
-def department_rule() -> str:
-    """``ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS``: company, unit or none (``CodeDepartments``)."""
-    return settings.read(DEPARTMENTS_ENV)
-
-
 def code_departments(resources: Any, chart: Mapping[str, ChartAccount]) -> CodeDepartments:
     """Which departments each account's code is opened for: through the department table (business unit
     -> ``Location|Department``) and Procurify's active departments (one listing, read only when needed)."""
-    rule = department_rule()
+    rule = settings.read(DEPARTMENTS_ENV)  # company, unit or none (``CodeDepartments``)
     if rule == "none":
         return CodeDepartments.none()
     from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, placement

@@ -56,9 +56,10 @@ from connector_resources.refusals import Refusal, mapping_missing, master_missin
 ENTITY = "purchase_order"  # the flow's xref: JDE order KCOO:DOCO:DCTO -> Procurify requisition uuid
 
 
-def _sent(ledger: Ledger, key: str) -> bool:
+def sent_requisition(ledger: Ledger, key: str) -> str | None:
+    """The requisition uuid the flow wrote for JDE order ``key``, None when never sent."""
     xref = ledger.get_xref(INTEGRATION, ENTITY, ROUTE.source_system, key, ROUTE.target_system)
-    return xref is not None and bool(xref.target_id)
+    return xref.target_id if xref is not None and xref.target_id else None
 
 
 def lines_refused(sentence: str, mapped: OrderLinesMapped) -> Refusal:
@@ -102,7 +103,7 @@ def order_record(
     header, lines = order.header, order.lines
     key = order_source_key(header)
     label = f"purchase order {key}"
-    sent = _sent(ledger, key)
+    sent = sent_requisition(ledger, key) is not None
     why_not = not_approved(header, lines, policy)
     if why_not is not None:
         if sent and not live_lines(lines, policy):

@@ -21,6 +21,7 @@ from connector_assets.integrations.jde_procurify.account_map import AccountMap
 from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_KEYS, BATCH_PREFIX
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.order_mappers import order_description, requisition_lines
+from connector_assets.integrations.jde_procurify.order_records import sent_requisition
 from connector_assets.integrations.jde_procurify.payment_mappers import journal_key
 from connector_assets.integrations.jde_procurify.po_links import (
     LINKS,
@@ -101,12 +102,6 @@ def staged_orders(staging: Any, day: str, policy: OrderPolicy) -> set[str]:
             if str(row.get("DCTO") or "").strip().upper() in policy.order_types:
                 keys.add(order_source_key(row))
     return keys
-
-
-def sent_requisition(ledger: Ledger, key: str) -> str | None:
-    """The requisition uuid the purchase orders flow wrote for JDE order ``key``, None when never sent."""
-    xref = ledger.get_xref(INTEGRATION, ORDER_ENTITY, "JDE", key, "procurify")
-    return xref.target_id if xref is not None and xref.target_id else None
 
 
 def jde_orders(jde: Any, keys: Iterable[str]) -> dict[str, JdePurchaseOrder]:
