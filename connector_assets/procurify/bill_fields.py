@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from connector_assets.flows import amounts
-from connector_assets.flows.values import whole_number
+from connector_assets.flows.values import text, whole_number
 from connector_assets.procurify.account_departments import department_key
 from connector_resources import settings
 from connector_resources.refusals import source_invalid
@@ -53,6 +53,12 @@ BILL_STATUS_NAMES = {
 def status_code(bill: Mapping[str, Any]) -> int | None:
     """The bill's ``status`` code (an integer in the reference; a digit string is read too)."""
     return whole_number(bill.get("status"))
+
+
+def status_name(bill: Mapping[str, Any]) -> str:
+    """The bill's status as a Procurify user reads it (``Approved``): its code's name, else the status as
+    given, ``?`` when it is blank."""
+    return BILL_STATUS_NAMES.get(status_code(bill), "") or text(bill.get("status")) or "?"
 
 
 def bill_day(value: Any) -> date | None:

@@ -19,11 +19,12 @@ Which bills a flow marks (``markable``), for another system's payment of one:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from connector_assets.flows.core import Created
+from connector_assets.procurify.bill_fields import status_name
 from connector_resources.procurify.errors import (
     SYSTEM,
     ProcurifyOutcomeUnknownError,
@@ -57,18 +58,10 @@ def marked_paid(session: Any, bill: Mapping[str, Any]) -> bool:
     return session.bill_is_paid(bill) and not has_payment(bill)
 
 
-def mark_bill_paid(
-    session: Any,
-    uuid: str,
-    payment_date: date,
-    *,
-    named: str,
-    status_name: Callable[[Mapping[str, Any]], str],
-) -> str | Created:
+def mark_bill_paid(session: Any, uuid: str, payment_date: date, *, named: str) -> str | Created:
     """Mark bill ``uuid`` paid on ``payment_date``: its uuid once Procurify shows it marked (``Created``
     adopting it when the answer was lost but the bill is Paid), else a ``ValueError`` in a finance user's
-    words. ``named`` is how a refusal names the bill (``"bill <uuid>"``, ``"the bill"``); ``status_name``
-    names the status a bill is still in when the mark did not take."""
+    words. ``named`` is how a refusal names the bill (``"bill <uuid>"``, ``"the bill"``)."""
     try:
         answer = session.mark_bills_paid([uuid], payment_date)
     except ProcurifyOutcomeUnknownError:

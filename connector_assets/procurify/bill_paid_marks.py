@@ -6,27 +6,17 @@ a flow says only how a refusal names the bill (``bill_named``); the mark itself 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from functools import partial
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from connector_assets.flows.core import Created, FlowSpec, Mapped, replay_handler
 from connector_assets.flows.replays import HandlerBuilder, Resources
 from connector_assets.flows.targets import SessionTarget
-from connector_assets.procurify.bill_fields import BILL_STATUS_NAMES, status_code
+from connector_assets.procurify.bill_fields import status_name  # noqa: F401 (the integrations name it here)
 from connector_assets.procurify.bill_marks import mark_bill_paid, marked_paid
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.replay import ReplayHandler, ReplayOutcome, shared_context, shared_value
-
-
-def status_name(bill: Mapping[str, Any]) -> str:
-    """The status a bill is in, as a Procurify user reads it (``Approved``); the raw status when it is no
-    status code."""
-    code = status_code(bill)
-    return (
-        BILL_STATUS_NAMES.get(code, str(bill.get("status"))) if code is not None else str(bill.get("status"))
-    )
 
 
 class ProcurifyBillPaidMarks(SessionTarget):
@@ -51,7 +41,7 @@ class ProcurifyBillPaidMarks(SessionTarget):
         uuid = self.bill_of(record)
         payment_date = date.fromisoformat(record.body["payment_date"])
         named = self.bill_named.format(uuid=uuid)
-        return mark_bill_paid(self.session, uuid, payment_date, named=named, status_name=status_name)
+        return mark_bill_paid(self.session, uuid, payment_date, named=named)
 
     def update(self, target_id: str, record: Mapped) -> None:
         """Marked already; only the other system's payment date moved. Procurify has no write for a bill's

@@ -16,7 +16,7 @@ from typing import Any
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
-from connector_assets.procurify.bill_fields import BILL_STATUS_NAMES, bill_vendor_id, describe, status_code
+from connector_assets.procurify.bill_fields import bill_vendor_id, describe, status_code, status_name
 from connector_assets.procurify.order_reads import staged_versions
 from connector_assets.procurify.record_reads import (
     NOT_FOUND,
@@ -89,13 +89,11 @@ def approved_full_bill(
     refusal (moved back after it was posted, or gone from Procurify), or a never-written skip (exported by
     another process). A read that fails after every retry raises ``RecordReadFailed`` for the caller."""
     bill_uuid = str(bill.get("uuid") or "")
-    status = status_code(bill)
-    if status not in statuses:
+    if status_code(bill) not in statuses:
         if posted is None:
             return None
-        name = BILL_STATUS_NAMES.get(status, str(bill.get("status"))) if status is not None else "?"
         said = (
-            f"{describe(bill)} is {name} in Procurify now, after it was "
+            f"{describe(bill)} is {status_name(bill)} in Procurify now, after it was "
             f"{wording.sent_as.format(posted=posted)}: the integration never {wording.never} if that is "
             "right, then abandon this item"
         )
@@ -141,10 +139,9 @@ def remapped_bills(
         except RecordReadFailed as failed:  # still no answer: stays queued, the rest replay
             yield queued_for_read(key, f"bill {key}", failed)
             continue
-        status = status_code(bill)
-        if status not in statuses and not posted(key):
+        if status_code(bill) not in statuses and not posted(key):
             said = (
-                f"{describe(bill)} is {BILL_STATUS_NAMES.get(status, status)} in Procurify now, not "
+                f"{describe(bill)} is {status_name(bill)} in Procurify now, not "
                 f"approved ({statuses_env}): {wording.not_sent}; abandon this item if that is right"
             )
             yield Rejected.of(key, refused(said, rule="not approved now"))

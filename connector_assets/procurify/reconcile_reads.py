@@ -22,7 +22,7 @@ from connector_assets.asset_keys import asset_key
 from connector_assets.flows.amounts import amount
 from connector_assets.flows.reconciliation import day_window
 from connector_assets.flows.values import text
-from connector_assets.procurify.bill_fields import BILL_STATUS_NAMES, currency_code, in_currency, status_code
+from connector_assets.procurify.bill_fields import currency_code, in_currency, status_code, status_name
 from connector_assets.procurify.bill_marks import has_payment
 from connector_assets.procurify.bill_reads import staged_bills
 from connector_resources.procurify.errors import ProcurifyNotFoundError
@@ -81,12 +81,6 @@ def bills_in_period(
     return found
 
 
-def status_name(bill: Mapping[str, Any], code: int | None) -> str:
-    """The bill's status as a Procurify user reads it (``Approved``), for its status ``code``; the raw
-    status when the code has no name, ``?`` without a code."""
-    return BILL_STATUS_NAMES.get(code, str(bill.get("status") or "").strip()) if code is not None else "?"
-
-
 @dataclass(frozen=True)
 class RegisterBill:
     """A Procurify bill as its register shows it."""
@@ -117,7 +111,7 @@ def register_bill(bill: Mapping[str, Any], period: str, statuses: frozenset[int]
         period=period,
         # Read in the bill's currency, as the flows send it: whole yen, a dinar's fils.
         amount=in_currency(money_of(bill.get("total_cost_with_tax")), currency or None),
-        status=status_name(bill, status),
+        status=status_name(bill),
         approved=status in statuses,
         exported_elsewhere=bool(bill.get("last_export_date")) and not sent,
         paid=status == PAID,
