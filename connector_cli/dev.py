@@ -340,9 +340,26 @@ def _start_receiver(ledger):
     from connector_resources.webhooks.configured import configured_sources
     from connector_sandbox.serve import serve_in_thread
 
+    held = _sole_receiver(ledger.url)
     url, stop = serve_in_thread(create_receiver(configured_sources(), ledger), port=sandbox_port("webhooks"))
     click.echo(f"webhook receiver: {url}/webhooks/<source>")
-    return stop
+
+    def stopped() -> None:
+        stop()
+        if held is not None:
+            held.close()
+
+    return stopped
+
+
+def _sole_receiver(url: str):
+    """The SQLite ledger's one-receiver lock for this process (``receiver_guard``), or a refusal in words."""
+    from connector_cli.receiver_guard import SecondReceiver, sole_receiver
+
+    try:
+        return sole_receiver(url)
+    except SecondReceiver as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _start_desk(ledger, dagster_ui: str):
@@ -438,10 +455,13 @@ def webhooks_command(host: str, port: int) -> None:
     from connector_resources.webhooks.configured import configured_sources
 
     sources = configured_sources()
+    url = ledger_url()
+    held = _sole_receiver(url)  # kept while the process serves
     click.echo(
         f"webhook receiver on http://{host}:{port}/webhooks/<source>; sources: {', '.join(sorted(sources))}"
+        + ("; ledger on SQLite: this is its one receiver process" if held else "")
     )
     # No access log: a line per delivery costs the event loop CPU under a burst and says nothing the inbox
     # does not; each refusal is still logged, with its reason, by the receiver itself.
-    app = create_receiver(sources, Ledger(ledger_url()))
+    app = create_receiver(sources, Ledger(url))
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
