@@ -9,7 +9,7 @@ BILL: voucher numbers, order numbers, journal batch keys); here is how JDE holds
   once R04110ZA processed a batch, its F0411 voucher (gross, void flag, pay status) by voucher number
   (``voucher_batches``); a journal batch's debit total in F0911Z1 (``journal_debits``);
 * F0411 pay items by voucher (``pay_items``) and the vouchers matched to orders (``vouchers_on_orders``);
-  a voucher's gross and words (``gross``, ``voucher_label``), order lines' extended cost (``extended_cost``);
+  a voucher's gross and words (``gross``, ``voucher_label``);
 * a voucher batch line by line (``batch_lines``: pay items, distribution by EDLN, the voucher made of it), the
   batches a flow entered on some days (``batches_entered``: EDUS, EDBT prefix, EDDT) and the payments JDE
   recorded by reference (``payments_by_reference``: F0414 RMK); what JDE shows paid on vouchers and what a
@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from connector_assets.flows.reconciliation import amount
-from connector_assets.jde.documents import entered_foreign, suppliers_by_number, voucher_key
+from connector_assets.jde.documents import entered_foreign, voucher_key
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.purchase_orders import order_id
 from connector_assets.jde.tables import AP_LEDGER
@@ -270,14 +270,6 @@ def paid_on_vouchers(session: Any, keys: Iterable[VoucherKey]) -> dict[VoucherKe
     }
 
 
-def supplier_names(session: Any, an8s: Iterable[Any]) -> dict[str, str]:
-    """Address number (as text) -> name (F0101 ALPH) of each of ``an8s`` JDE holds as a supplier (F0401),
-    read on the open ``session``."""
-    wanted = {int(a) for a in an8s if str(a).isdigit()}
-    found = suppliers_by_number(InSession(session), wanted) if wanted else []
-    return {str(s.number): str((s.address or {}).get("ALPH") or "").strip() for s in found}
-
-
 def vouchers_on_orders(
     session: Any, refs: Iterable[tuple[str, int, str]], columns: Sequence[str]
 ) -> dict[tuple, set[VoucherKey]]:
@@ -307,11 +299,6 @@ def voucher_label(key: VoucherKey, items: Sequence[Mapping[str, Any]]) -> str:
     """``voucher 00001/4711/PV (invoice INV-7)``: the key and the invoice of its first pay item (VINV)."""
     invoice = str(items[0].get("VINV") or "").strip() if items else ""
     return f"voucher {key[0]}/{key[1]}/{key[2]}" + (f" (invoice {invoice})" if invoice else "")
-
-
-def extended_cost(lines: Iterable[Mapping[str, Any]]) -> Decimal:
-    """Order lines at their extended cost (F4311 AEXP) as JDE states it, not a product recomputed here."""
-    return sum((amount(line.get("AEXP")) for line in lines), Decimal(0))
 
 
 # -- voucher batches line by line, and the batches a flow wrote in a window ------------------------------

@@ -1,13 +1,14 @@
-"""JD Edwards read back for a reconciliation: an order's total (F4301 / F4311), the voucher or journal batches
-a flow wrote under its EDI user and batch prefix (F0411Z1 / F0911Z1, and the F0411 voucher once R04110ZA
-processed a batch: its gross, open amount, pay and void status), the payment journals a flow wrote for a
-document posted as a journal (F0911Z1 debits by transaction) and the vouchers of a day (F0411 by UPMJ), each
-as a comparison sees it, money in the document's currency; suppliers are ``jde.reconcile_suppliers``.
+"""JD Edwards read back for a reconciliation: the batches a flow wrote under its EDI user and batch prefix,
+by transaction number (F0411Z1 with the F0411 voucher once R04110ZA processed a batch: its gross, open
+amount, pay and void status; or the F0911Z1 AP credit line of a journal), the payment journals a flow wrote
+for a document posted as a journal (F0911Z1 debits by transaction) and the vouchers of a day (F0411 by
+UPMJ), each as a comparison sees it, money in the document's currency; suppliers are
+``jde.reconcile_suppliers``.
 
 Used by the JD Edwards <-> Procurify reconciliation (``jde_procurify.reconcile``); any integration that
 compares what it sent to or from JDE reads JDE this way: by key, 100 keys to a call (``lookup.browse_in``),
-never from the ledger alone. What is the integration's is passed in: how its ledger keys an order, which
-lines it counts, which source record a batch's keys name, when a supplier is not one to buy from.
+never from the ledger alone. What is the integration's is passed in: which source record a batch's keys
+name. An order's key (``KCOO:DOCO:DCTO[:SFXO]``) reads as its F4301 keys and JDE's label.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows.reconciliation import iso_day, period_of
-from connector_assets.jde.documents import purchase_orders_by_number
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.reconcile_documents import currency_of, document_amount, open_amount
 from connector_assets.jde.tables import AP_LEDGER
@@ -49,29 +49,7 @@ def _text(value: Any) -> str:
     return " ".join(str(value or "").split())
 
 
-def _decimal(value: Any) -> Decimal | None:
-    raw = str(value if value is not None else "").strip()
-    return Decimal(raw) if raw else None
-
-
-def _amount(value: Any) -> Decimal:
-    found = _decimal(value)
-    return found if found is not None else Decimal(0)
-
-
 # -- orders ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JdeOrderTotal:
-    """A JDE order as JDE holds it now (``found`` False: JDE has no such order any more)."""
-
-    key: str  # KCOO:DOCO:DCTO
-    label: str  # "4011 OP 00001", how JDE users name it
-    found: bool
-    total: Decimal = Decimal(0)
-    lines: int = 0  # lines counted (not cancelled)
-    cancelled_lines: int = 0
 
 
 def order_header(key: str) -> dict[str, Any]:
@@ -90,33 +68,6 @@ def order_label(key: str) -> str:
     header = order_header(key)
     suffix = f"-{header['SFXO']}" if header["SFXO"] not in ("", "000") else ""
     return f"{header['DOCO']} {header['DCTO']}{suffix} {header['KCOO']}"
-
-
-def order_totals(
-    jde: Any,
-    keys: Iterable[str],
-    key_of: Callable[[Mapping[str, Any]], str],
-    counted: Callable[[Sequence[Mapping[str, Any]]], Sequence[Mapping[str, Any]]],
-) -> dict[str, JdeOrderTotal]:
-    """Key -> the order as JDE holds it now: the F4311 AEXP total of its ``counted`` lines (those not
-    cancelled); ``key_of`` keys an F4301 header as ``keys`` do (``KCOO:DOCO:DCTO[:SFXO]``)."""
-    wanted = set(keys)
-    found: dict[str, JdeOrderTotal] = {}
-    docos = {int(k.split(":")[1]) for k in wanted}
-    for order in purchase_orders_by_number(jde, docos) if docos else []:
-        if order.header is None:
-            continue
-        key = key_of(order.header)
-        if key not in wanted:
-            continue
-        live = counted(order.lines)
-        total = sum((_amount(line.get("AEXP")) for line in live), Decimal(0))
-        found[key] = JdeOrderTotal(
-            key, order_label(key), True, total, len(live), len(order.lines) - len(live)
-        )
-    for key in wanted - set(found):
-        found[key] = JdeOrderTotal(key, order_label(key), False)
-    return found
 
 
 # -- voucher and journal batches ------------------------------------------------------------------------
@@ -146,53 +97,6 @@ class JdeBatch:
         return f"voucher {self.document}" if self.document else f"batch {self.batch} (not processed yet)"
 
 
-def written_batches(
-    jde: Any, an8: str, posting: str, user: str, prefix: str, source_of: SourceOf
-) -> list[JdeBatch]:
-    """Every batch written under EDI user ``user`` with batch numbers starting ``prefix`` for supplier
-    ``an8`` (any period), read from JDE: voucher batches (F0411Z1 pay items, at the F0411 voucher's gross
-    once processed) or, for ``posting`` ``journal``, journal batches (the F0911Z1 AP credit line with the
-    supplier as subledger, negated). ``source_of`` names each batch's source record (None: not one)."""
-    with jde.session() as session:
-        if posting == "journal":
-            return _journal_batches(session, an8, user, prefix, source_of)
-        return _voucher_batches(session, an8, user, prefix, source_of)
-
-
-def _batch_rows(
-    session: Any, table: str, columns: list[str], user: str, prefix: str, *equal: tuple[str, Any]
-) -> list[dict[str, Any]]:
-    """The Z-file rows of ``table`` under EDI user ``user`` whose batch number starts ``prefix``, with the
-    ``equal`` (column, value) conditions."""
-    conditions = [
-        Condition(f"{table}.EDUS", "EQUAL", user),
-        Condition(f"{table}.EDBT", "STR_START_WITH", prefix),
-        *(Condition(f"{table}.{column}", "EQUAL", value) for column, value in equal),
-    ]
-    return session.browse(table, columns=columns, conditions=conditions)
-
-
-def _voucher_batches(session: Any, an8: str, user: str, prefix: str, source_of: SourceOf) -> list[JdeBatch]:
-    rows = _batch_rows(session, BATCH_TABLE, BATCH_COLUMNS, user, prefix, ("AN8", int(an8)))
-    vouchers = _vouchers(session, rows)
-    found = []
-    for source, batch, transaction, group, document in _sourced_batches(rows, source_of):
-        first = group[0]
-        amount = vouchers.get(document) if document else None
-        found.append(
-            JdeBatch(
-                source_key=source,
-                batch=f"{user}/{batch}/{transaction}",
-                invoice=_text(first.get("VINV")),
-                period=period_of(iso_day(first.get("DGJ"))),
-                amount=amount if amount is not None else sum((_gross(r) for r in group), Decimal(0)),
-                document=" ".join(document) if document and amount is not None else "",
-                currency=currency_of(first),
-            )
-        )
-    return found
-
-
 def _sourced_batches(
     rows: Iterable[dict[str, Any]], source_of: SourceOf
 ) -> Iterator[tuple[str, str, str, list[dict[str, Any]], tuple[str, str, str] | None]]:
@@ -218,44 +122,6 @@ def _document(row: Mapping[str, Any]) -> tuple[str, str, str] | None:
 def _gross(row: Mapping[str, Any]) -> Decimal:
     """A pay item's gross in the voucher's own currency (ACR when entered in foreign mode)."""
     return document_amount(row)
-
-
-def _vouchers(session: Any, rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], Decimal]:
-    """(KCO, DOC, DCT) -> the F0411 voucher's gross (its pay items summed), for the processed batches."""
-    wanted = {d for d in (_document(r) for r in rows) if d}
-    if not wanted:
-        return {}
-    totals: dict[tuple[str, str, str], Decimal] = {}
-    numbers = sorted({int(doc) for _kco, doc, _dct in wanted})
-    for row in browse_in(session, AP_LEDGER.table, "DOC", numbers, VOUCHER_COLUMNS):
-        key = (_text(row.get("KCO")), str(int(row["DOC"])), _text(row.get("DCT")))
-        if key in wanted:
-            totals[key] = totals.get(key, Decimal(0)) + _gross(row)
-    return totals
-
-
-def _journal_batches(session: Any, an8: str, user: str, prefix: str, source_of: SourceOf) -> list[JdeBatch]:
-    rows = _batch_rows(
-        session, JOURNAL_TABLE, JOURNAL_COLUMNS, user, prefix, ("SBL", str(int(an8))), ("SBLT", "A")
-    )
-    found = []
-    for row in rows:
-        batch, transaction = _text(row.get("EDBT")), _text(row.get("EDTN"))
-        source = source_of(batch, transaction)
-        if source is None:
-            continue
-        found.append(
-            JdeBatch(
-                source_key=source,
-                batch=f"{user}/{batch}/{transaction}",
-                invoice=_text(row.get("EXA")).removeprefix("Inv ").strip(),
-                period=period_of(iso_day(row.get("DGJ"))),
-                amount=-document_amount(row, "AA"),
-                document="",
-                currency=currency_of(row),
-            )
-        )
-    return found
 
 
 # -- batches by their transaction numbers, and the vouchers of a day --------------------------------------
@@ -308,20 +174,6 @@ def _states(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], Jde
     for row in rows:
         grouped[(_text(row.get("KCO")), str(int(row["DOC"])), _text(row.get("DCT")))].append(row)
     return {document: _voucher_state(document, items) for document, items in grouped.items()}
-
-
-def voucher_states(
-    jde: Any, documents: Iterable[tuple[str, str, str]]
-) -> dict[tuple[str, str, str], JdeVoucherState]:
-    """(KCO, DOC, DCT) -> the voucher as JDE holds it now, read by DOC, 100 to a call; a document JDE no
-    longer holds is absent."""
-    wanted = set(documents)
-    if not wanted:
-        return {}
-    numbers = sorted({int(doc) for _kco, doc, _dct in wanted})
-    with jde.session() as session:
-        rows = list(browse_in(session, AP_LEDGER.table, "DOC", numbers, VOUCHER_STATE_COLUMNS))
-    return {key: state for key, state in _states(rows).items() if key in wanted}
 
 
 def vouchers_changed_on(jde: Any, day: Any) -> list[JdeVoucherState]:

@@ -1,7 +1,7 @@
-"""JD Edwards read back for a reconciliation (``jde.reconcile_reads``) on a stand-in session: a flow's
-voucher batches at the voucher's gross once processed, journal batches negated, suppliers with why one is
-not to buy from; batches found by their transaction numbers with their voucher field by field (void, paid,
-open amount, dates, currency), the vouchers changed on a day and which of them a flow's batches made."""
+"""JD Edwards read back for a reconciliation (``jde.reconcile_reads``) on a stand-in session: suppliers
+with why one is not to buy from; batches found by their transaction numbers with their voucher field by
+field (void, paid, open amount, dates, currency), the vouchers changed on a day and which of them a flow's
+batches made."""
 
 from contextlib import contextmanager
 from datetime import date
@@ -13,7 +13,6 @@ from connector_assets.jde.reconcile_reads import (
     batches_by_transaction,
     order_label,
     vouchers_changed_on,
-    written_batches,
 )
 from connector_assets.jde.reconcile_suppliers import suppliers_by_number
 from connector_assets.jde.tables import ADDRESS_BOOK, AP_LEDGER, SUPPLIERS
@@ -37,51 +36,6 @@ class Jde:
 
 def source_of(batch: str, transaction: str) -> str | None:
     return f"{batch}/{transaction}" if batch.startswith("PFY") else None
-
-
-def test_voucher_batches_are_read_at_the_vouchers_gross_once_processed():
-    processed = {
-        "EDSP": "1",
-        "KCO": "00001",
-        "DOC": "10234",
-        "DCT": "PV",
-        "VINV": "INV  1",
-        "DGJ": "2026-11-03",
-    }
-    foreign = {"EDSP": "0", "DOC": "0", "DGJ": "2026-11-04", "AG": "3", "ACR": "4", "CRRM": "F"}
-    pay_items = [
-        {"EDBT": "PFY1", "EDTN": "T1", "AG": "5", **processed},
-        {"EDBT": "PFY2", "EDTN": "T2", **foreign},
-        {"EDBT": "HIST", "EDTN": "T3", "DGJ": "2026-11-04", "AG": "1"},
-    ]
-    voucher = [
-        {"KCO": "00001", "DOC": 10234, "DCT": "PV", "AG": "6"},
-        {"KCO": "00001", "DOC": 10234, "DCT": "PV", "AG": "1"},
-    ]
-    jde = Jde({BATCH_TABLE: pay_items, AP_LEDGER.table: voucher})
-    first, second = written_batches(jde, "4343", "voucher", "EDIUSER", "PFY", source_of)
-    assert (first.source_key, first.amount, first.document, first.invoice, first.period) == (
-        "PFY1/T1",
-        Decimal(7),
-        "00001 10234 PV",
-        "INV 1",
-        "2026-11",
-    )
-    assert (second.amount, second.where) == (Decimal(4), "batch EDIUSER/PFY2/T2 (not processed yet)")
-    assert (f"{BATCH_TABLE}.AN8", 4343) in jde.browsed[0][1]
-
-
-def test_journal_batches_are_the_ap_credit_negated():
-    line = {"EDBT": "PFY1", "EDTN": "T1", "EXA": "Inv INV-1", "DGJ": "2026-10-31", "AA": "-12.50"}
-    jde = Jde({JOURNAL_TABLE: [line]})
-    (batch,) = written_batches(jde, "0004343", "journal", "EDIUSER", "PFY", source_of)
-    assert (batch.amount, batch.invoice, batch.period, batch.document) == (
-        Decimal("12.50"),
-        "INV-1",
-        "2026-10",
-        "",
-    )
-    assert (f"{JOURNAL_TABLE}.SBL", "4343") in jde.browsed[0][1]
 
 
 def test_suppliers_are_read_with_their_name_and_why_one_is_not_to_buy_from():
