@@ -16,8 +16,8 @@ from connector_assets.jde import contracts, postings
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_assets.jde.batch_bodies import payment_inputs, transfer_journal_body
 from connector_assets.jde.targets import JOURNAL_TABLE, BatchKey
+from connector_assets.jde.undone_payments import reversal_asked
 from connector_resources.ledger import Ledger
-from connector_resources.refusals import Refusal
 
 JdePostingRecord = record_model(
     "JdePostingRecord",
@@ -218,14 +218,7 @@ def undone_after_posting(
     integration never reverses a JDE posting, so it asks a person to, until they say it is done; None when
     JDE holds nothing to reverse (``posted_to_reverse`` of entity ``payment``)."""
     posted = posted_to_reverse(ledger, integration, "payment", source, key)
-    if not posted:
-        return None
-    sentence = (
-        f"{payment} is now {now}, but JDE holds it as {posted} (posted when it was paid). The integration "
-        "never reverses a JDE posting: void the payment (or reverse the journal entry) in JDE, then abandon "
-        "this item"
-    )
-    return Rejected.of(key, Refusal("conflict", sentence, {"system": "JDE"}))
+    return reversal_asked(key, f"{payment} is now {now}", posted) if posted else None
 
 
 class PaymentPostings(postings.PaymentPostings):
