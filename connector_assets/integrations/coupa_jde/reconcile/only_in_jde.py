@@ -32,6 +32,11 @@ from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.reconcile_documents import BatchLines, batches_entered, currency_of, gross
 
 PREFIX = "CP"  # EDBT of every batch the flow writes: CP<invoice id>
+# Why a batch under the flow's EDI user whose keys the flow never derives from a Coupa invoice is named.
+BY_HAND = (
+    f"under the flow's batch user {EDI_USER} with keys the flow never writes: keyed by hand for no Coupa "
+    "invoice"
+)
 
 
 def list_only_in_jde(day: Day) -> None:
@@ -51,7 +56,7 @@ def list_only_in_jde(day: Day) -> None:
         batches.setdefault(invoice, BatchLines(BatchKey.for_invoice(invoice))).pay_items.append(row)
     day.report.counts["jde_batches_in_window"] = len(batches) + len(by_hand)
     for _keys, batch in sorted(by_hand.items()):
-        _keyed_by_hand(day, batch)
+        _only_in_jde(day, batch, BY_HAND)
     unmatched = sorted(set(batches) - day.compared, key=int)
     found: dict[str, dict[str, Any]] = defaultdict(dict)
     if unmatched:
@@ -72,31 +77,16 @@ def list_only_in_jde(day: Day) -> None:
                 "status", record, supplier, status, where, words, counterpart=where, field="status"
             )
             continue
-        number = text(first_item.get("VINV")) or "?"
-        held = _held(batch)
-        words = (
-            f"JDE holds {where} (supplier {supplier}, invoice {number}, {held}) under the flow's marking "
-            f"for Coupa {record}, which Coupa does not have"
-        )
-        day.report.differ(
-            "only in JDE", "-", supplier, "missing", where, words, counterpart=where, field="record"
-        )
+        _only_in_jde(day, batch, f"under the flow's marking for Coupa {record}, which Coupa does not have")
 
 
-def _held(batch: BatchLines) -> str:
-    """A batch's gross in its currency, as a sentence names it: ``55.00`` or ``1,000.00 EUR``."""
-    currency = currency_of(batch.pay_items[0]) if batch.pay_items else ""
-    return shown_money(gross(batch.pay_items)) + (f" {currency}" if currency else "")
-
-
-def _keyed_by_hand(day: Day, batch: BatchLines) -> None:
-    """A batch under the flow's EDI user whose keys the flow never derives from a Coupa invoice."""
+def _only_in_jde(day: Day, batch: BatchLines, why: str) -> None:
+    """A batch no Coupa invoice explains, named with its supplier, invoice number and gross in its currency
+    (``55.00`` or ``1,000.00 EUR``), then ``why``."""
     where, first = where_in_jde(batch), batch.pay_items[0]
-    supplier, number = text(first.get("AN8")), text(first.get("VINV")) or "?"
-    words = (
-        f"JDE holds {where} (supplier {supplier}, invoice {number}, {_held(batch)}) under the flow's batch "
-        f"user {EDI_USER} with keys the flow never writes: keyed by hand for no Coupa invoice"
-    )
+    supplier, number, currency = text(first.get("AN8")), text(first.get("VINV")) or "?", currency_of(first)
+    held = shown_money(gross(batch.pay_items)) + (f" {currency}" if currency else "")
+    words = f"JDE holds {where} (supplier {supplier}, invoice {number}, {held}) {why}"
     day.report.differ(
         "only in JDE", "-", supplier, "missing", where, words, counterpart=where, field="record"
     )
