@@ -120,10 +120,8 @@ class ApprovedRequisition:
 
     @property
     def currency(self) -> str:
-        """The commitment's currency (``currency_configuration.currency_iso_code``), blank when it states
-        none (the voucher then takes the supplier's in JDE)."""
-        configuration = (self.commitment or {}).get("currency_configuration") or {}
-        return str(configuration.get("currency_iso_code") or "").strip().upper()
+        """``commitment_currency``; blank: the voucher takes the supplier's in JDE."""
+        return commitment_currency(self.commitment)
 
     @property
     def name(self) -> str:
@@ -148,7 +146,7 @@ def approved_requisition(context: Context, record: dict[str, Any]) -> ApprovedRe
             charge(approved, context.costs, read.project_id, name, invoice_cost_code(line), payable)
     due = amounts.amount(payment_due(record))
     if problem is None and due is not None:
-        settle(approved, due, payable_lines, read.commitment)
+        settle(approved, due, payable_lines, currency)
     return ApprovedRequisition(
         record,
         str(record.get("id")),
@@ -163,13 +161,11 @@ def approved_requisition(context: Context, record: dict[str, Any]) -> ApprovedRe
     )
 
 
-def settle(approved: Amounts, due: Decimal, lines: int, commitment: dict[str, Any] | None) -> None:
+def settle(approved: Amounts, due: Decimal, lines: int, currency: str | None) -> None:
     """Procore's lines made to come to its ``current_payment_due`` as the vouchers flow makes them
-    (``settlement``: the rounding on the largest account), in the commitment currency's smallest unit; a
-    difference larger than rounding is left as the lines say (the flow refused that voucher)."""
-    configuration = (commitment or {}).get("currency_configuration") or {}
-    unit = amounts.quantum(configuration.get("currency_iso_code") or None)
-    found = settlement(approved.by_account, due, lines, unit)
+    (``settlement``: the rounding on the largest account), in the commitment ``currency``'s smallest unit;
+    a difference larger than rounding is left as the lines say (the flow refused that voucher)."""
+    found = settlement(approved.by_account, due, lines, amounts.quantum(currency))
     if found.account is not None:
         approved.by_account[found.account] += found.difference
 
@@ -201,14 +197,14 @@ def compare_voucher(context: Context, req: ApprovedRequisition, voucher: Voucher
     if voucher.voided:
         whole = voucher.voided >= voucher.pay_items
         status = "voided" if whole else f"{voucher.voided} of {voucher.pay_items} pay items voided"
-        return _differ(
+        return differ(
             context, "status", record, "status", str(req.record.get("status") or "approved"), status,
             f"{req.label}: approved in Procore, but JDE {voucher.name} is {status}",
         )  # fmt: skip
     report.counts["requisitions_vouchered"] += 1
     _header(context, req, voucher, record)
     if currencies_differ(req.currency, voucher.currency):
-        return _differ(
+        return differ(
             context, CURRENCY_MISMATCH, record, "currency", req.currency, voucher.currency,
             f"{req.label}: Procore approves {money(req.approved.total, req.currency)} {req.currency} but JDE "
             f"{voucher.name} is in {voucher.currency} ({money(voucher.gross, voucher.currency)}); amounts in "
@@ -221,7 +217,7 @@ def compare_voucher(context: Context, req: ApprovedRequisition, voucher: Voucher
         (f"the JDE voucher {key.batch}", "distributes", voucher.by_account),
     )
     if not named and voucher.gross != req.approved.total:
-        _differ(
+        differ(
             context, "voucher amount", record, "gross", money(req.approved.total), money(voucher.gross),
             f"{req.label}: Procore approves {money(req.approved.total)} but JDE {voucher.name} is for "
             f"{money(voucher.gross)}",
@@ -253,12 +249,13 @@ def _header(context: Context, req: ApprovedRequisition, voucher: VoucherBatch, r
         if expected and expected != found:
             kind = "date" if field.endswith("date") else field
             words = f"{req.label}: the {field} is {expected} in Procore but {found or 'blank'} on JDE"
-            _differ(context, kind, record, field, expected, found or "-", f"{words} {voucher.name}")
+            differ(context, kind, record, field, expected, found or "-", f"{words} {voucher.name}")
 
 
-def _differ(
+def differ(
     context: Context, kind: str, record: Record, field: str, procore: Any, jde: Any, words: str
 ) -> None:
+    """A field of ``record`` that differs, Procore's value first."""
     context.report.differ(
         kind, record.name, record.scope, procore, jde, words, counterpart=record.counterpart, field=field
     )

@@ -42,7 +42,7 @@ from connector_assets.integrations.procore_jde.order_mappers import (
     change_order_reference,
 )
 from connector_assets.integrations.procore_jde.purchase_orders import statuses
-from connector_assets.integrations.procore_jde.reconcile.documents import Context, missing
+from connector_assets.integrations.procore_jde.reconcile.documents import Context, differ, missing
 from connector_assets.jde.account_amounts import Amounts, Record, charge, compare_accounts, not_compared
 from connector_assets.jde.reconcile_documents import account_key
 from connector_assets.jde.reconcile_orders import OrderLine, ReferencedOrder
@@ -191,7 +191,7 @@ def compare_order(context: Context, side: Commitment, order: ReferencedOrder | N
     if order.cancelled:
         status = str((side.record or {}).get("status") or "approved")
         context.balances.add_order(side, expected, order)
-        return _differ(
+        return differ(
             context, "status", record, "status", status, "cancelled (every line)",
             f"{record.label} is {status} in Procore, but every line of JDE {order.name} is cancelled",
         )  # fmt: skip
@@ -205,7 +205,7 @@ def compare_order(context: Context, side: Commitment, order: ReferencedOrder | N
     for reference, total in sorted(order.by_reference.items()):
         if reference not in approved:
             change_order = reference.removeprefix(CHANGE_ORDER_PREFIX)
-            _differ(
+            differ(
                 context, "only in JDE", record._replace(counterpart=f"{order.name} lines {reference}"),
                 "change order lines", "-", money(total),
                 f"JDE {order.name} of {side.label} holds {money(total)} of lines {reference}, but change "
@@ -232,7 +232,7 @@ def _header(context: Context, side: Commitment, order: ReferencedOrder, record: 
         if expected and str(expected).strip() != str(found).strip():
             words = f"{record.label}: the {name} is {expected} in Procore but {found or 'blank'} on JDE"
             kind_of = "date" if name.endswith("date") else name
-            _differ(context, kind_of, record, name, expected, found or "-", f"{words} {order.name}")
+            differ(context, kind_of, record, name, expected, found or "-", f"{words} {order.name}")
 
 
 def _schedule_of_values(context: Context, side: Commitment, order: ReferencedOrder, record: Record) -> None:
@@ -255,7 +255,7 @@ def _schedule_of_values(context: Context, side: Commitment, order: ReferencedOrd
             f"in the table in force ({reasons}); JDE {order.name} has {there}"
         )
         field_name = f"account of cost code {codes}"
-        _differ(context, "cost code without account", record, field_name, money(mine), money(theirs), words)
+        differ(context, "cost code without account", record, field_name, money(mine), money(theirs), words)
 
 
 def _line(
@@ -272,7 +272,7 @@ def _line(
         assert planned is not None
         at, value = f"line {planned.position}", money(planned.amount)
         words = f"{record.label}: {at} ({value}) is not on JDE {order.name}"
-        _differ(context, "missing in JDE", record, at, value, "-", words)
+        differ(context, "missing in JDE", record, at, value, "-", words)
         return False
     on_line, value = record._replace(counterpart=f"{order.name} {line.label}"), money(line.extended)
     if planned is None:
@@ -280,7 +280,7 @@ def _line(
             context.report.counts["order_lines_cancelled_only_in_jde"] += 1
             return False
         words = f"JDE {order.name} {line.label} holds {value} on account {line.account}, which no line of"
-        _differ(context, "only in JDE", on_line, "line", "-", value, f"{words} {side.label} explains")
+        differ(context, "only in JDE", on_line, "line", "-", value, f"{words} {side.label} explains")
         return False
     context.report.counts["order_lines_compared"] += 1
     at, jde = f"line {planned.position}", f"JDE {order.name} {line.label}"
@@ -289,18 +289,18 @@ def _line(
             f"{record.label}: {at} ({money(planned.amount)}) is committed in Procore but {jde} is cancelled"
         )
         status = f"{words} (status {line.last_status})"
-        _differ(context, "status", on_line, f"status of {at}", "committed", "cancelled", status)
+        differ(context, "status", on_line, f"status of {at}", "committed", "cancelled", status)
         return False
     if planned.amount != line.extended:
         commits = (
             f"{record.label}: Procore commits {money(planned.amount)} on {at} (cost code {planned.code})"
         )
         words = f"{commits} but {jde} is for {value}"
-        _differ(context, "line amount", on_line, f"amount of {at}", money(planned.amount), value, words)
+        differ(context, "line amount", on_line, f"amount of {at}", money(planned.amount), value, words)
     if planned.account is not None and planned.account != line.account:
         maps = f"{record.label}: cost code {planned.code} of {at} maps to account {planned.account}"
         words = f"{maps} but {jde} is on account {line.account}"
-        _differ(context, "account", on_line, f"account of {at}", planned.account, line.account, words)
+        differ(context, "account", on_line, f"account of {at}", planned.account, line.account, words)
     return True
 
 
@@ -331,7 +331,7 @@ def _change_order(
         )  # fmt: skip
         return None
     if reference not in order.reference_accounts:  # every line under it cancelled
-        _differ(
+        differ(
             context, "status", record, "status of change order lines", "approved", "cancelled",
             f"{label} is approved in Procore, but every line {reference} of JDE {order.name} is cancelled",
         )  # fmt: skip
@@ -411,14 +411,6 @@ def on_order(
         field="grand_total",
     )
     return None
-
-
-def _differ(
-    context: Context, kind: str, record: Record, field_name: str, procore: Any, jde: Any, words: str
-) -> None:
-    context.report.differ(
-        kind, record.name, record.scope, procore, jde, words, counterpart=record.counterpart, field=field_name
-    )
 
 
 def _nonzero(found: Amounts) -> dict[str, Decimal]:
