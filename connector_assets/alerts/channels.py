@@ -260,6 +260,27 @@ def deliver(
     return sent
 
 
+class TickAlerts:
+    """A sensor tick's alerts, sent in order until one reaches no channel: then the tick fails (the UI shows
+    why, the cursor stays) when nothing went out yet; else ``send`` answers False, logged, the caller stops
+    there and keeps what went out, and the next tick resends the rest."""
+
+    def __init__(self, log: logging.Logger | logging.LoggerAdapter) -> None:
+        self.log, self.sent_any = log, False
+
+    def send(self, alert: Alert, what: str) -> bool:
+        """Whether ``alert`` (``what``, as the log names it) went out."""
+        try:
+            deliver(alert, self.log)
+        except AlertNotDelivered:
+            if not self.sent_any:
+                raise
+            self.log.error(f"{what} not sent; the next tick resends it")
+            return False
+        self.sent_any = True
+        return True
+
+
 # -- the alert sensors: running when a channel is configured (they only read Dagster's event log and the
 # ledger and post messages, so turning them on needs no operator step); without one they follow the
 # project's running / stopped default (``automation.sensor_status``) and skip, saying why, when running.

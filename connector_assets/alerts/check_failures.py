@@ -25,7 +25,7 @@ from dagster import (
     SensorResult,
 )
 
-from connector_assets.alerts.channels import Alert, AlertNotDelivered, alert_sensor, deliver
+from connector_assets.alerts.channels import Alert, TickAlerts, alert_sensor
 from connector_assets.alerts.sent_alerts import AlertedDays, day_key
 from connector_assets.flows.day_checks import REPLAYED
 from connector_assets.flows.range_days import RANGE_DAYS
@@ -231,7 +231,7 @@ def alert_new_failures(
     alerted = AlertedDays.read(context.instance, keys, now, FORGET_DAYS * 86400)
     for key, counts in state.get("red", {}).items():  # a cursor written before the store kept them
         alerted.days.setdefault(day_key(*key.split("|", 1)), counts)
-    sent_any = False
+    alerts = TickAlerts(context.log)
     for record, evaluation in found:
         day = day_of(record, evaluation)
         key = day_key(evaluation.asset_key.to_user_string(), day or "-")
@@ -241,31 +241,17 @@ def alert_new_failures(
             counts = alerted.get(key)
             if counts is not None and not _superseded(context, record, day):
                 # The day was alerted and is clear now: its all-clear, once (forgotten as it goes out).
-                try:
-                    deliver(all_clear_alert(evaluation, day or "-", record.run_id, counts), context.log)
-                except AlertNotDelivered:
-                    if not sent_any:
-                        raise
-                    context.log.error(
-                        f"all-clear for check execution {record.id} not sent; the next tick resends it"
-                    )
+                cleared = all_clear_alert(evaluation, day or "-", record.run_id, counts)
+                if not alerts.send(cleared, f"all-clear for check execution {record.id}"):
                     break
-                sent_any = True
                 alerted.passed(key)
             elif counts is None:
                 alerted.passed(key)  # a day never alerted (or long forgotten): nothing to clear
         elif not _superseded(context, record, day):
             if _is_news(evaluation, alerted.get(key)):
-                try:
-                    deliver(failed_records_alert(evaluation, day or "-", record.run_id), context.log)
-                except AlertNotDelivered:
-                    if not sent_any:  # nothing went out this tick: fail it, so the UI shows why
-                        raise
-                    context.log.error(
-                        f"alert for check execution {record.id} not sent; the next tick resends it"
-                    )
+                failed_alert = failed_records_alert(evaluation, day or "-", record.run_id)
+                if not alerts.send(failed_alert, f"alert for check execution {record.id}"):
                     break
-                sent_any = True
             failed, overdue = _attention(evaluation)
             if failed or overdue:
                 alerted.red(key, failed, overdue, evaluated_at(record))

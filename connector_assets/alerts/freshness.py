@@ -24,7 +24,7 @@ from dagster import (
     SensorResult,
 )
 
-from connector_assets.alerts.channels import Alert, AlertNotDelivered, alert_sensor, deliver
+from connector_assets.alerts.channels import Alert, TickAlerts, alert_sensor
 from connector_assets.alerts.sent_alerts import SentMark
 from connector_assets.runtime.dagster_compat import FreshnessState, FreshnessStateChange
 from connector_resources import settings
@@ -65,27 +65,19 @@ def send_in_order(
     alert_for: Callable[[EventLogRecord], Alert | None],
     sensor: str,
 ) -> SensorResult:
-    """Alert on each record that calls for one, oldest first, and move the cursor past what was sent.
-
-    When a record's alert reaches no channel the cursor stops before it, so the next tick tries it again:
-    the tick fails (the UI shows why) when nothing went out yet, otherwise it keeps what it sent. What went
-    out is also marked in the instance at once (``SentMark``): a tick cut short before its cursor was saved
-    (a restart) does not send it again."""
-    cursor, sent_any = str(context.cursor), False
+    """Alert on each record that calls for one, oldest first, and move the cursor past what was sent
+    (``TickAlerts``: it stops before an alert that reached no channel). What went out is also marked in the
+    instance at once (``SentMark``): a tick cut short before its cursor was saved (a restart) does not send
+    it again."""
+    cursor, alerts = str(context.cursor), TickAlerts(context.log)
     mark = SentMark(context.instance, sensor)
     sent_up_to = mark.value()
     for record in records:
         alert = alert_for(record) if record.storage_id > sent_up_to else None
         if alert is not None:
-            try:
-                deliver(alert, context.log)
-            except AlertNotDelivered:
-                if not sent_any:
-                    raise
-                context.log.error(f"stopped before event {record.storage_id}; the next tick resends it")
+            if not alerts.send(alert, f"the alert of event {record.storage_id}"):
                 break
             mark.sent(record.storage_id)
-            sent_any = True
         cursor = str(record.storage_id)
     return SensorResult(cursor=cursor)
 
