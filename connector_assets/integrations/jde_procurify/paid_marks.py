@@ -25,12 +25,12 @@ from connector_assets.flows.record_models import record_model, string
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
 from connector_assets.integrations.jde_procurify.bills import BATCH_USER_ENV
+from connector_assets.integrations.jde_procurify.bills import ENTITY as BILL_ENTITY
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
 from connector_assets.jde import targets
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.paid_vouchers import (
     PaidVoucher,
-    VoucherKey,
     paid_today,
     paid_voucher,
     pay_items,
@@ -51,13 +51,6 @@ from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refusal
 
 ENTITY = "bill_paid"
-BILL_ENTITY = "bill"
-
-
-def bills_of_vouchers(ledger: Ledger, jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, str]:
-    """Voucher -> the Procurify bill uuid the bills flow posted as it (``jde.posted_sources``)."""
-    user = settings.value(BATCH_USER_ENV).strip()
-    return sources_of_vouchers(ledger, INTEGRATION, BILL_ENTITY, jde_session, vouchers, user)
 
 
 ProcurifyPaidMarkRecord = record_model(
@@ -99,8 +92,9 @@ def mark_records(
     candidates = paid_today(rows)
     if not candidates:
         return
-    with jde.session() as jde_session:
-        bills = bills_of_vouchers(ledger, jde_session, candidates)
+    user = settings.value(BATCH_USER_ENV).strip()
+    with jde.session() as jde_session:  # voucher -> the bill uuid the bills flow posted as it
+        bills = sources_of_vouchers(ledger, INTEGRATION, BILL_ENTITY, jde_session, candidates, user)
         items = pay_items(jde_session, sorted(bills)) if bills else {}
     paid = {k: v for k in sorted(bills) if (v := paid_voucher(k, items.get(k, [])))}
     if log is not None:

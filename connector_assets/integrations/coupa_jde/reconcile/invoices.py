@@ -183,11 +183,8 @@ def _status(
     """An invoice voided in Coupa while JDE holds its voucher, or a voucher voided in JDE (F0411 VOD, by
     the A/P clerk) while its invoice stands in Coupa: A/P would no longer pay what Coupa says is owed."""
     status = text(invoice.get("status"))
-    standing = _standing(items)
-    if status in DEAD and not _voided(items):
-        day.field("status", what, record, supplier, counterpart, "status", status, standing)
-    elif _voided(items) and status not in DEAD:
-        day.field("status", what, record, supplier, counterpart, "status", status or "?", standing)
+    if (status in DEAD) != _voided(items):
+        day.field("status", what, record, supplier, counterpart, "status", status or "?", _standing(items))
 
 
 def _voided(items: list[dict[str, Any]]) -> bool:
