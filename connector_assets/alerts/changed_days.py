@@ -46,6 +46,7 @@ from dagster import (
 
 from connector_assets.alerts.channels import alert_sensor_status
 from connector_assets.alerts.check_failures import latest_day_evaluation
+from connector_assets.alerts.run_failures import PARTITION_TAG, RANGE_TAGS
 from connector_assets.asset_keys import flow_asset_key
 from connector_assets.flows.day_checks import current_target
 from connector_assets.flows.written_check import CHECK, check_result, day_queue
@@ -67,8 +68,6 @@ IN_PROGRESS = [
     DagsterRunStatus.STARTED,
     DagsterRunStatus.CANCELING,
 ]
-PARTITION_TAG = "dagster/partition"
-RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 # The jobs that evaluate every day they change, whatever it is: while one runs, the days wait for it.
 EVALUATING_JOBS = frozenset({replay_retry_queue.name, replayed_days_checked.name})
 DESCRIPTION = (

@@ -13,6 +13,7 @@ from typing import Any
 
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.procurify.order_fields import words
 
 NAME_MAX = 150  # reference §2.3
 EXTERNAL_ID_MAX = 100  # reference §2.3
@@ -20,10 +21,6 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # Reference §2.3 vendor type codes one orders from. 1 OTHER is Procurify's "non-vendor" bucket, 2 HIDDEN a
 # system vendor (punch-out), 5 EMPLOYEE, 6 CC_PROVIDER and 7 checkout are not suppliers.
 PURCHASABLE_TYPES = {3: "PREFERRED", 4: "REGULAR"}
-
-
-def _words(value: Any) -> str:
-    return " ".join(str(value or "").split())
 
 
 def address_fields(
@@ -52,16 +49,16 @@ def address_fields(
 
 def vendor_label(vendor: Mapping[str, Any]) -> str:
     """How a finance user recognises the vendor: ``Procurify vendor 812 (Granite Supply Co)``."""
-    return f"Procurify vendor {vendor.get('id')} ({_words(vendor.get('name'))})"
+    return f"Procurify vendor {vendor.get('id')} ({words(vendor.get('name'))})"
 
 
 def first_email(vendor: Mapping[str, Any]) -> str:
     """The vendor's first e-mail (``email`` is an array; a bare string is taken as one address)."""
     emails = vendor.get("email")
     if isinstance(emails, str):
-        return _words(emails)
+        return words(emails)
     if isinstance(emails, list | tuple):
-        return next((_words(e) for e in emails if _words(e)), "")
+        return next((words(e) for e in emails if words(e)), "")
     return ""
 
 
