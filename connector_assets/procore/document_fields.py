@@ -22,6 +22,7 @@ def cut(text: Any, limit: int) -> str:
 
 
 def project_label(record: Mapping[str, Any]) -> str:
+    """The name of the project a record (commitment) carries, blank when it carries none."""
     project = record.get("project")
     return str(project.get("name") or "") if isinstance(project, Mapping) else ""
 

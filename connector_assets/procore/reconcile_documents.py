@@ -16,6 +16,7 @@ from dagster import AssetKey
 
 from connector_assets.flows import amounts
 from connector_assets.procore.companies import first_company, record_company
+from connector_assets.procore.document_fields import project_label
 from connector_assets.procore.reads import ProcoreReads
 from connector_resources.ledger import Ledger, schema
 
@@ -161,15 +162,9 @@ def company_reads(
 # -- how a finance user knows them ---------------------------------------------------------------------------
 
 
-def project_name(record: Mapping[str, Any]) -> str:
-    """The name of the project a record (commitment) carries, blank when it carries none."""
-    project = record.get("project")
-    return str(project.get("name") or "") if isinstance(project, Mapping) else ""
-
-
 def project_of(commitment: Mapping[str, Any] | None, project_id: str) -> str:
     """``project 55 1234 - Sandbox Test Project``: the id and the name a finance user knows it by."""
-    name = project_name(commitment or {})
+    name = project_label(commitment or {})
     return f"project {project_id}" + (f" {name}" if name else "")
 
 

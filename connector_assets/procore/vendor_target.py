@@ -25,17 +25,14 @@ from connector_assets.procore.companies import (
     vendor_company,
 )
 from connector_assets.procore.sources import COMPANY_FIELD
+from connector_assets.procore.vendor_fields import text
 from connector_resources.ledger import Ledger
-
-
-def _text(value: Any) -> str:
-    return " ".join(str(value or "").split())
 
 
 def vendor_differences(vendor: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     """The part of ``changes`` the vendor does not hold already (names and text compared on their words),
     so a PATCH sends only real changes and an unchanged vendor is not touched (no echo back)."""
-    return {k: v for k, v in changes.items() if _text(vendor.get(k)) != _text(v)}
+    return {k: v for k, v in changes.items() if text(vendor.get(k)) != text(v)}
 
 
 class ProcoreVendorPatches:

@@ -53,11 +53,11 @@ from connector_assets.jde.account_amounts import (
 from connector_assets.jde.job_cost_distribution import settlement
 from connector_assets.jde.reconcile_documents import VoucherBatch
 from connector_assets.jde.reconcile_reads import order_label
+from connector_assets.procore.document_fields import project_label
 from connector_assets.procore.document_reads import payment_due
 from connector_assets.procore.reads import ProcoreReads
 from connector_assets.procore.reconcile_documents import (
     period_of,
-    project_name,
     project_of,
     read_requisition,
     requisition_name,
@@ -134,7 +134,7 @@ def approved_requisition(context: Context, record: dict[str, Any]) -> ApprovedRe
     """One staged approved requisition with its lines read live, by account."""
     read = read_requisition(context.procore, record)
     project, period = project_of(read.commitment, read.project_id), period_of(record)
-    approved, problem, name = Amounts(), read.problem, project_name(read.commitment or {})
+    approved, problem, name = Amounts(), read.problem, project_label(read.commitment or {})
     payable_lines = 0
     currency = commitment_currency(read.commitment) or None
     for position, line in enumerate(read.lines, start=1):

@@ -46,11 +46,15 @@ from connector_assets.integrations.procore_jde.reconcile.documents import Contex
 from connector_assets.jde.account_amounts import Amounts, Record, charge, compare_accounts, not_compared
 from connector_assets.jde.reconcile_documents import account_key
 from connector_assets.jde.reconcile_orders import OrderLine, ReferencedOrder
-from connector_assets.procore.document_fields import line_cost_code, order_date_of, vendor_id_of
+from connector_assets.procore.document_fields import (
+    line_cost_code,
+    order_date_of,
+    project_label,
+    vendor_id_of,
+)
 from connector_assets.procore.reconcile_documents import (
     commitment_name,
     line_amount,
-    project_name,
     project_of,
     read_commitment,
 )
@@ -107,7 +111,7 @@ def commitment_side(context: Context, commitment_id: str, project_id: str) -> Co
     approved = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
     lines = change_order_mode() != TOTAL
     read = read_commitment(context.procore, commitment_id, project_id, approved, lines)
-    record, project_id, name = read.record, read.project_id, project_name(read.record or {})
+    record, project_id, name = read.record, read.project_id, project_label(read.record or {})
     project, label = project_of(record, project_id), commitment_name(record, commitment_id)
     side = Commitment(commitment_id, record, project_id, project, label, Amounts(), {})
     for position, line in enumerate(read.lines, start=1):
@@ -219,7 +223,7 @@ def _header(context: Context, side: Commitment, order: ReferencedOrder, record: 
     job business unit and company, the order type of the commitment's kind, the order date."""
     commitment = side.record or {}
     vendor = vendor_id_of(commitment)
-    job = context.costs.job(side.project_id, project_name(commitment))
+    job = context.costs.job(side.project_id, project_label(commitment))
     kind = commitment.get("_commitment_type") or commitment.get("type")
     held = {
         "supplier": (context.an8s.get(vendor) if vendor else None, order.supplier),
