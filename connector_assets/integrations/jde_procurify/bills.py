@@ -1,9 +1,7 @@
-"""Procurify -> JD Edwards bills (flow 4): an approved Procurify bill becomes one JDE AP batch
-through the orchestrations: a batch voucher (``ML_CreateVoucherBatch``: F0411Z1 pay item + F0911Z1
-distribution, for R04110ZA to turn into an F0411 voucher) or, with ``ML_JDE_PROCURIFY_BILL_POSTING=journal``,
-a journal entry (``ML_CreateJournalBatch``: F0911Z1, the AP credit on ``ML_JDE_PROCURIFY_AP_ACCOUNT``).
-The amounts, accounts, header and batch keys are ``bill_mappers``' (its docstring holds the rules); what
-is read, and why the export is recorded in the ledger (bill UUID -> JDE batch ``EDUS/EDBT/EDTN``), not in
+"""Procurify -> JD Edwards bills (flow 4): an approved Procurify bill becomes one JDE AP batch, a batch
+voucher (R04110ZA makes the F0411 voucher of it) or a journal entry (``ML_JDE_PROCURIFY_BILL_POSTING``). The
+amounts, accounts, header and batch keys are ``bill_mappers``' (its docstring holds the rules); what is
+read, and why the export is recorded in the ledger (bill UUID -> JDE batch ``EDUS/EDBT/EDTN``), not in
 Procurify, is the Procurify side's ``procurify.approved_bill_reader``.
 
 Accounts. A code's JDE account is checked against the staged F0901; a replay stages today's map first, so
@@ -22,12 +20,11 @@ rule (or before the vendor changed) is refused the same way the next time its ho
 when its day is mapped again: by each run of this flow and by every replay's sweep
 (``unsent_vendors``, the vendors' check in ``connector_resources.held_parents``).
 
-Never twice. The batch keys come from the bill UUID alone (``bill_mappers.batch_key``); the batch already
-there is adopted once checked to be this bill (``jde.postings.BatchPostings``). A bill that maps
-differently after it was posted (amounts, accounts, dates, the posting or batch-user settings) is never
-rewritten or sent again: it is queued for a person with the reason. A posted bill moved back (denied,
-withdrawn, draft) is queued too: reversing a JDE voucher is the AP team's decision. A status change alone
-(approved -> paid) does not change what was posted and is skipped.
+Never twice (the batch keys: ``bill_mappers``). A bill that maps differently after it was posted (amounts,
+accounts, dates, the posting or batch-user settings) is never rewritten or sent again: it is queued for a
+person with the reason. A posted bill moved back (denied, withdrawn, draft) is queued too: reversing a JDE
+voucher is the AP team's decision. A status change alone (approved -> paid) does not change what was
+posted and is skipped.
 """
 
 from __future__ import annotations

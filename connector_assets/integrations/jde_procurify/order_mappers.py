@@ -111,11 +111,6 @@ def line_name(line: Mapping[str, Any]) -> str:
     return name[:NAME_MAX]
 
 
-def line_unit(line: Mapping[str, Any]) -> str:
-    _quantity, _price, as_ordered = line_amounts(line)
-    return (text(line.get("UOM")) or "each") if as_ordered else "lot"
-
-
 def order_total(body: Mapping[str, Any]) -> Decimal:
     """The requisition's lines' total, each line rounded to its currency's smallest unit."""
     return sum(
@@ -179,7 +174,7 @@ def requisition_lines(
             if account not in result.unmapped:
                 result.unmapped.append(account)
             continue
-        quantity, price, _as_ordered = line_amounts(line)
+        quantity, price, as_ordered = line_amounts(line)
         item: dict[str, Any] = {
             "item_name": line_name(line),
             "sku": line_sku(header["DOCO"], line),
@@ -187,7 +182,7 @@ def requisition_lines(
             "account_code": code,
             "unit_price": str(price),
             "quantity": str(quantity),
-            "unit": line_unit(line),
+            "unit": (text(line.get("UOM")) or "each") if as_ordered else "lot",
             "custom_fields": [],
         }
         if currency:
