@@ -70,13 +70,8 @@ def voucher_order_charge(voucher: JdeVoucher, order: JdePurchaseOrder | None) ->
     line = order.lines[0] if order is not None and order.lines else voucher.order_line
     if line is None:
         return f"purchase order {voucher.order} has no lines in F4311 to take the GL account from"
-    typed = str(line.get("ANI") or "").strip()
-    if typed:
-        return typed, typed.split(".")[0]
-    if str(line.get("LNTY") or "").strip() == "S":
-        unit = str(line.get("MCU") or voucher.pay_items[0].get("MCU") or "").strip()
-        return None, unit
-    return f"the first line of purchase order {voucher.order} has no account (F4311 ANI)"
+    charge = order_line_charge({**line, "MCU": line.get("MCU") or voucher.pay_items[0].get("MCU")})
+    return charge or f"the first line of purchase order {voucher.order} has no account (F4311 ANI)"
 
 
 def voucher_totals(voucher: JdeVoucher) -> tuple[Decimal, Decimal, Decimal]:

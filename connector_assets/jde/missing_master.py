@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -47,13 +47,14 @@ from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.periods import company_currencies
 from connector_assets.jde.supplier_reads import suppliers_among
-from connector_resources.held_outside import Said
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.missing_records import (
     AppearedCheck,
+    MissingCheck,
     MissingKind,
     MissingRecord,
     held_reason,
+    missing_checks,
     missing_kind,
 )
 
@@ -197,29 +198,24 @@ def refused_for_missing(exc: BaseException, body: Mapping[str, Any], document: s
 # -- does the record exist now -----------------------------------------------------------------------------
 
 
+def _now_in(kind: MissingKind, ids: Iterable[str]) -> dict[str, str]:
+    """Each of ``ids`` (found now) with why it is ready: it is in the kind's master now."""
+    return {i: f"{kind.label} {i} is in {kind.master} now" for i in ids}
+
+
 def _suppliers(session: Any, ids: list[str]) -> dict[str, str]:
-    numbers = {int(i) for i in ids if i.isdigit()}
-    found = suppliers_among(session, numbers)
-    return {
-        i: f"supplier {i} is in JDE's supplier master (F0401) now"
-        for i in ids
-        if i.isdigit() and int(i) in found
-    }
+    found = suppliers_among(session, {int(i) for i in ids if i.isdigit()})
+    return _now_in(SUPPLIER, [i for i in ids if i.isdigit() and int(i) in found])
 
 
 def _addresses(session: Any, ids: list[str]) -> dict[str, str]:
-    numbers = sorted({int(i) for i in ids if i.isdigit()})
-    rows = browse_in(session, "F0101", "AN8", numbers, ["AN8"]) if numbers else []
-    found = {int(r["AN8"]) for r in rows}
-    return {
-        i: f"address number {i} is in JDE's address book (F0101) now"
-        for i in ids
-        if i.isdigit() and int(i) in found
-    }
+    numbers = sorted({int(i) for i in ids if i.isdigit()})  # none: browse_in asks nothing
+    found = {int(r["AN8"]) for r in browse_in(session, "F0101", "AN8", numbers, ["AN8"])}
+    return _now_in(ADDRESS, [i for i in ids if i.isdigit() and int(i) in found])
 
 
 def _accounts_exist(session: Any, ids: list[str]) -> dict[str, str]:
-    ready: dict[str, str] = {}
+    ready: list[str] = []
     for ident in ids:
         parts = [p.strip() for p in ident.split(".")]
         if len(parts) not in (2, 3):
@@ -228,8 +224,8 @@ def _accounts_exist(session: Any, ids: list[str]) -> dict[str, str]:
         conditions = [Condition("F0901.OBJ", "EQUAL", obj)]
         rows = session.browse("F0901", columns=["MCU", "OBJ", "SUB"], conditions=conditions)
         if any(_text(r.get("MCU")) == unit and _text(r.get("SUB")) == sub for r in rows):
-            ready[ident] = f"account {ident} is in JDE's account master (F0901) now"
-    return ready
+            ready.append(ident)
+    return _now_in(ACCOUNT, ready)
 
 
 def _orders(session: Any, ids: list[str]) -> dict[str, str]:
@@ -258,7 +254,7 @@ def _business_units(session: Any, ids: list[str]) -> dict[str, str]:
 def _currencies(session: Any, ids: list[str]) -> dict[str, str]:
     codes = sorted(set(ids))
     found = {_text(r.get("CRCD")).upper() for r in browse_in(session, "F0013", "CRCD", codes, ["CRCD"])}
-    return {c: f"currency {c} is in JDE's currency codes (F0013) now" for c in ids if c in found}
+    return _now_in(CURRENCY, [c for c in ids if c in found])
 
 
 def _rates(session: Any, ids: list[str]) -> dict[str, str]:
@@ -297,10 +293,10 @@ def appeared_checks(session: Any) -> dict[tuple[str, str, str], AppearedCheck]:
     return {kind.parts: (lambda ids, read=read: read(session, ids)) for kind, read in _READERS.items()}
 
 
-def jde_missing_checks(resources: Resources) -> dict[tuple[str, str, str], AppearedCheck]:
+def jde_missing_checks(resources: Resources) -> dict[tuple[str, str, str], MissingCheck]:
     """The sweeps releasing what waits for a JDE record that now exists (a JDE flow's ``Replay.outside``),
     each kind's read on ``resources()["jde"]`` (the JDE its replays write with, built when a sweep asks),
-    with the kind's words."""
+    as Fusion's side builds its own (``fusion.missing_sites``)."""
 
     def on_jde(read: Callable[[Any, list[str]], dict[str, str]]) -> AppearedCheck:
         def check(ids: list[str]) -> dict[str, str]:
@@ -309,7 +305,7 @@ def jde_missing_checks(resources: Resources) -> dict[tuple[str, str, str], Appea
 
         return check
 
-    return {kind.parts: Said(on_jde(read), kind.said) for kind, read in _READERS.items()}
+    return missing_checks({kind: on_jde(read) for kind, read in _READERS.items()})
 
 
 # -- a preview's look ahead ----------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """JD Edwards suppliers read back for a reconciliation (F0401 + F0101), each as a comparison sees it: found or
-not, its name, and why it is not one to buy from (the integration's rule, passed in); and the suppliers a
-day's staged changes name.
+not, its name, and why it is not one to buy from (the integration's rule, passed in).
 
 Read by key, 100 keys to a call (``lookup.browse_in``), as the documents are (``jde.reconcile_reads``).
 """
@@ -17,18 +16,6 @@ from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
 
 def _text(value: Any) -> str:
     return " ".join(str(value or "").split())
-
-
-def suppliers_of_day(staging: Any, day: str) -> set[str]:
-    """JDE suppliers (AN8, no padding) whose F0401 row, or F0101 row as a supplier (search type V), was
-    staged as changed that day."""
-    numbers = {str(int(r["AN8"])) for r in staging.read_rows(SUPPLIERS.asset, day)}
-    numbers |= {
-        str(int(r["AN8"]))
-        for r in staging.read_rows(ADDRESS_BOOK.asset, day)
-        if str(r.get("AT1") or "").strip() == "V"
-    }
-    return numbers
 
 
 @dataclass(frozen=True)
