@@ -71,7 +71,7 @@ from connector_assets.jde.payment_postings import journal_key as posting_key
 from connector_resources import settings
 from connector_resources.bill import BillResource
 from connector_resources.ledger import Ledger
-from connector_resources.refusals import Refusal, master_missing, refused, source_invalid
+from connector_resources.refusals import Refusal, master_missing, refusal_of, refused, source_invalid
 
 EDI_USER = "MLBILL"  # F0911Z1.EDUS of every journal entry this flow writes
 HOME_CURRENCY = "USD"  # a BILL vendor with no billCurrency is billed and paid in USD (BILL funds in USD)
@@ -180,7 +180,7 @@ def map_payment(
             continue
         if not amounts.fits(amount, currency or None):  # never rounded: refused, naming it
             too_fine = amounts.CurrencyDecimalsError(amount, currency or BLANK)
-            yield Rejected.of(key, _worded(too_fine.refusal, f"{label}: its amount: {too_fine}"))
+            yield Rejected.of(key, refusal_of(too_fine, f"{label}: its amount: {too_fine}"))
             continue
         origin = origins.get(bill_id)
         if origin is None:
@@ -214,11 +214,6 @@ def map_payment(
             )
         fields = {**posted.fields, "bill_id": bill_id, "bill_updated_at": version_text(updated_at)}
         yield Mapped(key, posted.body, fields, natural_key=posted.natural_key)
-
-
-def _worded(refusal: Refusal, sentence: str) -> Refusal:
-    """``refusal`` said as ``sentence`` (the record's words around what the error said)."""
-    return Refusal(refusal.kind, sentence, refusal.params)
 
 
 def _not_a_payment(label: str, amount: Decimal) -> str:
