@@ -131,11 +131,6 @@ def map_table(
         )
 
 
-def _exists(ledger: Any, known: set[str] | None) -> Callable[[str], bool]:
-    written = procurify_codes.written_codes(ledger, ACCOUNT_CODES_FLOW)
-    return lambda code: (known is not None and code in known) or written(code)
-
-
 def _map(context: Any, restage: bool, only: set[str] | None) -> Iterator[Mapped | Rejected]:
     resources = context.resources
     charges = ChargeAccounts.load(resources.staging, restage=restage)
@@ -152,8 +147,11 @@ def _map(context: Any, restage: bool, only: set[str] | None) -> Iterator[Mapped 
             f"({PROCURIFY_DEPARTMENTS_ASSET.to_user_string()}); new codes are not opened for any department "
             "(a Procurify admin opens them)"
         )
-    exists = _exists(resources.ledger.get(), charges.known_codes)
-    yield from map_table(charges.accounts, charges, titles, departments, exists, only)
+    written = procurify_codes.written_codes(resources.ledger.get(), ACCOUNT_CODES_FLOW)
+    known = charges.known_codes or set()  # staged from Procurify
+    yield from map_table(
+        charges.accounts, charges, titles, departments, lambda code: code in known or written(code), only
+    )
 
 
 def map_account_codes(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -190,12 +188,7 @@ ACCOUNT_CODES_FLOW = BACK_ROUTE.flow(
 )
 
 
-# ``ml-connector replay`` of a queued code: mapped again with today's tables (restaged) and the staged
-# combinations, written once, on today's ``fusion``, ``procurify`` and ``staging`` (from settings).
-REPLAY = Replay(
-    write=settings_target(ProcurifyAccountCodes.for_replay),
-    resources=SETTINGS_RESOURCES,
-)
+REPLAY = Replay(write=settings_target(ProcurifyAccountCodes.for_replay), resources=SETTINGS_RESOURCES)
 
 
 # -- codes with no Fusion account ------------------------------------------------------------------------

@@ -12,9 +12,6 @@ Rows are checked for their shape when the table is staged (``procurify.account_c
 exists in Procurify, when a charge account is built (``charge_accounts.ChargeAccounts``).
 """
 
-from collections.abc import Iterable
-from typing import Any
-
 from connector_assets.flows.code_maps import KeyCheckedTable
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import build_mapping_table_asset
@@ -43,12 +40,6 @@ def segment_names() -> tuple[str, ...]:
     return settings.read(SEGMENTS_ENV)
 
 
-def _master(fusion: Any, naturals: Iterable[str]) -> dict[str, str]:
-    """The Fusion natural account is in an enabled, postable, active combination (the Procurify code is
-    created or adopted by the account_codes flow)."""
-    return natural_accounts(fusion, naturals, segment_names())
-
-
 ACCOUNTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     ACCOUNT_MAP_ENV,
     group=INTEGRATION,
@@ -66,9 +57,11 @@ ACCOUNTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     key_check=code_problem,
     key_clean=normal_code,
     key_shown=lambda code: f"{code[:60]}...",
+    # Only Fusion is asked: the Procurify code is created or adopted by the account_codes flow.
     master=MasterData.asking(
-        "fusion", _master, "the Fusion natural account is in an enabled, postable, active combination"
+        "fusion",
+        lambda fusion, naturals: natural_accounts(fusion, naturals, segment_names()),
+        "the Fusion natural account is in an enabled, postable, active combination",
     ),
 )
-ACCOUNT_MAP_ASSET = ACCOUNTS.asset  # "fusion_procurify_account_map"
 fusion_procurify_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)

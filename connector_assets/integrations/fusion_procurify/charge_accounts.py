@@ -30,7 +30,6 @@ from connector_assets.flows.mapping_tables import Snapshot, fingerprint
 from connector_assets.fusion.account_combinations import DELIMITER, Combination
 from connector_assets.fusion.charge_combinations import Combinations, combinations_asset
 from connector_assets.integrations.fusion_procurify.account_map import (
-    ACCOUNT_MAP_ASSET,
     ACCOUNT_MAP_ENV,
     ACCOUNTS,
     SEGMENTS_ENV,
@@ -38,7 +37,6 @@ from connector_assets.integrations.fusion_procurify.account_map import (
     segment_names,
 )
 from connector_assets.integrations.fusion_procurify.departments import (
-    DEPARTMENT_MAP_ASSET,
     DEPARTMENT_MAP_ENV,
     DEPARTMENTS,
     company_cost_center,
@@ -57,7 +55,7 @@ from connector_resources.refusals import mapping_missing, master_missing, source
 from connector_resources.said import Said, reworded, said
 
 COMBINATIONS_ASSET = asset_key(INTEGRATION, "account_combinations")
-UPSTREAM: list[str] = [ACCOUNT_MAP_ASSET, DEPARTMENT_MAP_ASSET, COMBINATIONS_ASSET]
+UPSTREAM: list[str] = [ACCOUNTS.asset, DEPARTMENTS.asset, COMBINATIONS_ASSET]
 INTERCOMPANY_ENV = "ML_FUSION_PROCURIFY_INTERCOMPANY"
 fusion_procurify_account_combinations = combinations_asset(
     key=COMBINATIONS_ASSET,

@@ -16,8 +16,7 @@ a department is written as a key, and the keys tried for one, are the Procurify 
 (``procurify.code_checks``).
 """
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from connector_assets.flows.code_maps import KeyCheckedTable
 from connector_assets.flows.mapping_master import MasterData
@@ -32,11 +31,6 @@ from connector_assets.procurify.code_checks import place_key_problem as key_prob
 from connector_assets.procurify.code_checks import place_lookup_keys as lookup_keys
 
 DEPARTMENT_MAP_ENV = "ML_FUSION_PROCURIFY_DEPARTMENT_MAP"
-
-
-def _master(fusion: Any, pairs: Iterable[str]) -> dict[str, str]:
-    """The Fusion company and cost center are in an enabled, postable, active combination."""
-    return company_cost_centers(fusion, pairs, segment_names())
 
 
 DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(
@@ -56,11 +50,10 @@ DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     key_clean=normal_key,
     master=MasterData.asking(
         "fusion",
-        _master,
+        lambda fusion, pairs: company_cost_centers(fusion, pairs, segment_names()),
         "the Fusion company and cost center are in an enabled, postable, active combination",
     ),
 )
-DEPARTMENT_MAP_ASSET = DEPARTMENTS.asset  # "fusion_procurify_department_map"
 fusion_procurify_department_map = build_mapping_table_asset(DEPARTMENTS, group=INTEGRATION)
 
 

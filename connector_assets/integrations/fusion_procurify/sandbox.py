@@ -9,10 +9,7 @@ records flow without touching anything (never done against a configured, real sy
   start matches the first active vendors by hand to the suppliers with sites (``pair_seeded_vendors``);
   every other active vendor gets a Fusion supplier of its name (``supply_unmatched_vendors``).
 * ``FusionProcurifyPeople``: the people both sides' flows wait for, one step per activity round
-  (``ML_SANDBOX_ACTIVITY_MINUTES``), through each side's operator routes. Requisitions the flows can carry
-  are purchased (the only way a Procurify PO comes to exist), received and billed; in Fusion, suppliers
-  are revised and the invoices the flow wrote paid, every fourth half (Procurify's API cannot record a
-  partial payment, so the payment status flow audits it and leaves the bill).
+  (``ML_SANDBOX_ACTIVITY_MINUTES``), through each side's operator routes.
 """
 
 from __future__ import annotations
@@ -43,11 +40,6 @@ SANDBOX_DEFAULTS = {
     "ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL": SANDBOX_FALLBACK_EMAIL,
     "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET": "SBX_ACCOUNT",  # the Fusion sandbox's natural account value set
 }
-
-
-def _embedded(sandboxes: list) -> dict[str, Any] | None:
-    """The running Procurify and Fusion simulators by key, both embedded and neither configured."""
-    return embedded(sandboxes, "procurify", "fusion")
 
 
 def pair_seeded_vendors(
@@ -85,7 +77,7 @@ def fusion_procurify_sandbox_setup(sandboxes: list, ledger_url: str) -> dict[str
     from connector_resources.ledger import Ledger
     from connector_resources.procurify import ProcurifyResource
 
-    running = _embedded(sandboxes)
+    running = embedded(sandboxes, "procurify", "fusion")
     if running is None:
         return {}
     chosen = export_unless_set(SANDBOX_DEFAULTS)
@@ -228,7 +220,8 @@ class FusionProcurifyPeople:
 
     def pay_invoices(self) -> dict[str, int]:
         """Fusion's AP team (``fusion.sandbox_operators.FusionApTeam``) pays the invoices the invoices flow
-        wrote since this start, once validated: most in full, every ``PARTIAL_EVERY``-th half."""
+        wrote since this start, once validated: most in full, every ``PARTIAL_EVERY``-th half (Procurify's
+        API cannot record a partial payment, so the payment status flow audits it and leaves the bill)."""
         if self.ap_team is None:
             return {"paid_in_full": 0, "paid_partly": 0}
         return self.ap_team.pay(set(written_invoices(self.ledger)) - self.earlier)
@@ -261,7 +254,7 @@ class FusionProcurifyPeople:
 def fusion_procurify_people(sandboxes: list, ledger_url: str) -> FusionProcurifyPeople | None:
     """The people of the embedded Procurify sandbox acting for Fusion <-> Procurify (None unless both
     simulators are embedded and neither system is configured)."""
-    running = _embedded(sandboxes)
+    running = embedded(sandboxes, "procurify", "fusion")
     if running is None:
         return None
     from connector_resources.procurify import ProcurifyResource

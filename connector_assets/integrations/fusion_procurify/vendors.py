@@ -11,15 +11,12 @@ One read per run: the vendor list has no day, so a run over a range of days (a b
 ``flows.flow_run.run_partitions``) reads it on the run's last day only; its other days map nothing (reading
 it every day cost a whole read and a Fusion search per unpaired vendor per day, and found nothing new).
 
-Matching (``vendor_mappers``, ``fusion.supplier_names``): purchasable, active, not yet paired vendors;
-exact name, then the name ignoring case and spacing, among active Fusion suppliers. Fusion is asked the
-exact name first (one ``q`` search per vendor); only a vendor with no active exact match makes the run read
-the whole supplier list, once.
+Matching is ``vendor_mappers``'; Fusion is asked the exact name first (one ``q`` search per vendor), and
+only a vendor with no active exact match makes the run read the whole supplier list, once.
 
 Writing (``procurify.vendor_pairing.LedgerPairs``): the pair is the ``vendor`` cross-reference, nothing
-else (Fusion has no supplier create in our reference); a supplier already paired with another vendor is
-refused, never shared; a manual match is never overwritten. A write releases the orders and invoices held
-on the vendor.
+else; a supplier already paired with another vendor is refused, never shared; a manual match is never
+overwritten. A write releases the orders and invoices held on the vendor.
 """
 
 from __future__ import annotations
