@@ -35,6 +35,7 @@ from connector_assets.jde.documents import (
     changed_purchase_orders,
     purchase_orders_by_number,
 )
+from connector_assets.jde.order_status import decimal
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 from connector_resources.refusals import mapping_missing, source_invalid
 
@@ -106,10 +107,6 @@ def _line_number_clash(lines: list[dict]) -> str | None:
     return None
 
 
-def _decimal(value: Any) -> Decimal | None:
-    return None if value is None or str(value).strip() == "" else Decimal(str(value))
-
-
 def line_amount_fields(
     quantity: Decimal, price: Decimal, extended: Decimal | None, currency: str | None = None
 ) -> dict[str, Any]:
@@ -164,7 +161,7 @@ def _mapped_order(
             continue
         quantity, price = Decimal(str(line.get("UORG") or 0)), Decimal(str(line.get("PRRC") or 0))
         try:
-            amounts = line_amount_fields(quantity, price, _decimal(line.get("AEXP")), foreign)
+            amounts = line_amount_fields(quantity, price, decimal(line.get("AEXP")), foreign)
         except ValueError as exc:  # an extended price finer than the order's currency has
             where = f"purchase order {number} line {Decimal(str(line['LNID'])).normalize()}"
             return Rejected.of(
