@@ -20,7 +20,7 @@ from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.runtime.staging import Column, StagingResource
 from connector_resources.procurify.errors import ProcurifyDuplicateError, ProcurifyOutcomeUnknownError
-from connector_resources.refusals import refused
+from connector_resources.refusals import Refused, refused
 
 CODE_MAX = 50  # Procurify account code ``code`` (reference 2.8)
 DESCRIPTION_MAX = 200  # Procurify account code ``description`` (reference 2.8)
@@ -109,13 +109,11 @@ class CodeIndex:
         self.by_code.setdefault(self.key(row.get("code")), []).append(row)
 
 
-class CodeChanged(ValueError):
-    """The table now gives a written account another code; the API would rename the code in place. Its
-    ``refusal``: the flow's rule (kept by the writer as data)."""
+class CodeChanged(Refused):
+    """The table now gives a written account another code; the API would rename the code in place."""
 
     def __init__(self, sentence: str) -> None:
-        super().__init__(sentence)
-        self.refusal = refused(sentence, rule="account code renamed")
+        super().__init__(refused(sentence, rule="account code renamed"))
 
 
 class ProcurifyAccountCodeTarget(SessionTarget):

@@ -24,19 +24,18 @@ from connector_assets.flows.targets import SessionTarget
 from connector_assets.procurify.order_fields import PO_STATE_NAMES, requisition_numbers
 from connector_assets.procurify.po_origins import order_of
 from connector_resources.procurify.errors import SYSTEM, ProcurifyValidationError
-from connector_resources.refusals import Refusal, refusal_of
+from connector_resources.refusals import Refusal, Refused, refusal_of
 
 HOLDER_LOOKBACK = timedelta(days=31)  # duplicate search without a ledger date: POs modified this recently
 
 
-class PoLinkRefused(ValueError):
+class PoLinkRefused(Refused):
     """Procurify will not take this PO_Num on this PO (a duplicate of another order's, or a PO it does not
-    let anyone revise); the reason says which and what to do. Its ``refusal`` (kept by the writer): a
-    ``conflict`` in Procurify, or Procurify's own refusal naming its field."""
+    let anyone revise); the reason says which and what to do: a ``conflict`` in Procurify, or Procurify's
+    own refusal naming its field."""
 
     def __init__(self, sentence: str, refusal: Refusal | None = None) -> None:
-        super().__init__(sentence)
-        self.refusal = refusal or Refusal("conflict", sentence, {"system": SYSTEM})
+        super().__init__(refusal or Refusal("conflict", sentence, {"system": SYSTEM}))
 
 
 def _says(po: dict[str, Any], text: str) -> bool:

@@ -22,7 +22,7 @@ from connector_assets.procurify.vendor_pairing import PROCURIFY, SUPPLIER_ENTITY
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import SYSTEM
 from connector_resources.redaction import get_logger
-from connector_resources.refusals import Refusal
+from connector_resources.refusals import Refusal, Refused
 
 log = get_logger(__name__)
 
@@ -145,13 +145,12 @@ class KeyedVendors(ProcurifyVendorTarget):
         return None
 
 
-class VendorRefused(ValueError):
-    """The Procurify vendor found for a supplier is not one this flow may adopt (the reason says). Its
-    ``refusal`` (kept by the writer): a ``conflict`` in Procurify unless said otherwise."""
+class VendorRefused(Refused):
+    """The Procurify vendor found for a supplier is not one this flow may adopt (the reason says): a
+    ``conflict`` in Procurify unless said otherwise."""
 
     def __init__(self, sentence: str, refusal: Refusal | None = None) -> None:
-        super().__init__(sentence)
-        self.refusal = refusal or Refusal("conflict", sentence, {"system": SYSTEM})
+        super().__init__(refusal or Refusal("conflict", sentence, {"system": SYSTEM}))
 
     @classmethod
     def setting(cls, sentence: str, setting: str) -> VendorRefused:
