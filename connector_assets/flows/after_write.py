@@ -13,7 +13,7 @@ from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Skipped
 from connector_resources.held_parents import settled_before_hold
 from connector_resources.ledger import Ledger
 from connector_resources.ledger.schema import DEPENDS_ON_LEN
-from connector_resources.refusals import Refusal, waits_for_record
+from connector_resources.refusals import waits_for_record
 from connector_resources.replay import backoff_for, release_waiting
 
 
@@ -76,11 +76,6 @@ def waits_to_sync(spec: FlowSpec, record: Mapped) -> str:
     return f"{spec.entity} {record.source_key} waits for {record.depends_on} to sync"
 
 
-def waits_until_synced(spec: FlowSpec, record: Mapped) -> Refusal:
-    """``waits_to_sync`` as data: a ``waits_for_record`` refusal on the record's dependency."""
-    return waits_for_record(waits_to_sync(spec, record), record.depends_on or "")
-
-
 def hold_until_synced(
     spec: FlowSpec, ledger: Ledger, record: Mapped, *, run_id: str | None, partition: str | None
 ) -> None:
@@ -93,10 +88,11 @@ def hold_until_synced(
     )  # fmt: skip
     if settled:
         return
+    waits = waits_for_record(waits_to_sync(spec, record), record.depends_on or "")
     queue_failure(
         spec,
         ledger,
-        Rejected.of(record.source_key, waits_until_synced(spec, record), record.to_payload()),
+        Rejected.of(record.source_key, waits, record.to_payload()),
         status="held",
         depends_on=record.depends_on,
         run_id=run_id,

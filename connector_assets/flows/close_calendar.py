@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from connector_assets.flows.integration_settings import integration_variable
 from connector_resources import settings
 from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key
-from connector_resources.refusals import close_window, code_of
+from connector_resources.refusals import close_window
 from connector_resources.replay import WaitsFor
 from connector_resources.settings import SettingError
 
@@ -126,14 +126,6 @@ class CloseInProgress(WaitsFor):  # noqa: N818 - a state: the record waits for t
         )
         end = until.astimezone(UTC).isoformat()
         super().__init__(outside_key(KIND, f"{end}@{integration}"), reason, close_window(reason, until=end))
-
-
-def is_close_hold(depends_on: str | None, kind: str | None = None) -> bool:
-    """Whether a held record waits for a declared close to end: its refusal's kind (``close_window``), or
-    its dependency key (an item queued before kinds were kept)."""
-    if kind and code_of(kind) == "close_window":
-        return True
-    return (depends_on or "").startswith(":".join(KIND) + ":")
 
 
 def hold_during_close(integration: str, erp: str, now: datetime | None = None) -> None:

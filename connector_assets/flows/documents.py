@@ -132,11 +132,6 @@ def applied(event: InboxEvent, payload: Any, sources: Iterable[DocumentSource]) 
     return payload is None or not mine or any(source.selects(payload) for source in mine)
 
 
-def acknowledge_unapplied(ledger: Ledger, event: InboxEvent) -> None:
-    """Mark a delivery no flow applies ``processed``: not a failure, and not pending for ever either."""
-    ledger.inbox_mark(event.id, status="processed")
-
-
 def inbox_payload(event: InboxEvent) -> Any:
     """A delivery's JSON body, None when it is not JSON."""
     try:
@@ -243,7 +238,7 @@ def collect_documents(
         payload = inbox_payload(event)
         if payload is not None and not source.selects(payload):
             if not applied(event, payload, (source,)):  # without the sensor running, it does not stay pending
-                acknowledge_unapplied(ledger, event)
+                ledger.inbox_mark(event.id, status="processed")
             continue  # another source's event type
         record = source.inbox_record(event)
         if record is None:
@@ -414,7 +409,7 @@ def pending_days(
             # An event type no flow applies (a BILL vendor.updated): nothing will ever read it, and it is
             # not a failure, so it is acknowledged now instead of staying pending for ever.
             if not applied(event, payload, served):
-                acknowledge_unapplied(ledger, event)
+                ledger.inbox_mark(event.id, status="processed")
             continue
         source = selecting[0]
         day = source.inbox_day(event)

@@ -172,26 +172,14 @@ def set_match(
                 )
                 _audited(ledger, x, forgotten, run_id=run_id, conn=conn)
         try:
-            ledger.set_manual_override(
+            match = ledger.set_manual_override(
                 i, pairing.entity, s, source.key, t, target.key, entered_by=by.actor, note=note, conn=conn
             )
         except XrefConflict as exc:  # another writer paired the target meanwhile
             raise MatchRefused(f"{source.label} = {target.label} not stored: {exc}") from None
         detail = _detail(pairing, source, target, by, note, replaced)
-        ledger.audit(
-            integration=i,
-            flow=FLOW,
-            action="update",
-            entity=pairing.entity,
-            source_system=s,
-            source_id=source.key,
-            target_system=t,
-            target_id=target.key,
-            run_id=run_id,
-            reason=f"{because} ({note})" + (f"; replaces: {'; '.join(replaced)}" if replaced else ""),
-            detail=detail,
-            conn=conn,
-        )
+        reason = f"{because} ({note})" + (f"; replaces: {'; '.join(replaced)}" if replaced else "")
+        _audited(ledger, match, reason, run_id=run_id, detail=detail, conn=conn)
         ledger.note_match(
             "match",
             by=by,
@@ -294,7 +282,15 @@ def _xref_key(xref: Xref) -> tuple[str, str, str, str, str]:
     return xref.integration, xref.entity, xref.source_system, xref.source_key, xref.target_system
 
 
-def _audited(ledger: Ledger, xref: Xref, reason: str, *, run_id: str | None = None, conn: Any) -> None:
+def _audited(
+    ledger: Ledger,
+    xref: Xref,
+    reason: str,
+    *,
+    run_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+    conn: Any,
+) -> None:
     """An ``update`` audit event of flow ``manual_matches`` about cross-reference ``xref``."""
     ledger.audit(
         integration=xref.integration,
@@ -307,5 +303,6 @@ def _audited(ledger: Ledger, xref: Xref, reason: str, *, run_id: str | None = No
         target_id=xref.target_id,
         run_id=run_id,
         reason=reason,
+        detail=detail,
         conn=conn,
     )

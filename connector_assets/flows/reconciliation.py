@@ -157,10 +157,6 @@ class Report:
         )
         yield MaterializeResult(metadata=metadata)
 
-    def by_kind(self) -> dict[str, list[Difference]]:
-        """The differences grouped by kind, kinds in the order first met."""
-        return _by_kind(self.differences)
-
     def table(self) -> str:
         """Per kind, its count and its first ``PER_KIND`` rows (what, the record in each system, the
         field, where, both values, in words), then how many more of that kind the CSV holds."""
@@ -169,7 +165,7 @@ class Report:
         first, second = self.systems
         columns = ("What", first, second + " record", "Field", self.scope_label, first, second, "In words")
         parts = []
-        for kind, group in self.by_kind().items():
+        for kind, group in _by_kind(self.differences).items():
             rows = (
                 (d.kind, d.record, d.counterpart or "-", d.field, d.scope, *d.values, d.words) for d in group
             )
@@ -206,6 +202,7 @@ class Report:
 
 
 def _by_kind(items: list[Any]) -> dict[str, list[Any]]:
+    """``items`` grouped by kind, kinds in the order first met."""
     groups: dict[str, list[Any]] = {}
     for item in items:
         groups.setdefault(item.kind, []).append(item)
@@ -280,16 +277,11 @@ def period_of(day: object) -> str | None:
     return text[:7] if len(text) >= 10 and text[4] == "-" and text[:4].isdigit() else None
 
 
-def differences_path(staging: Any, name: AssetKey, partition: str | None) -> Any:
-    """Where a reconciliation's full list is written: beside the staging, one file per partition
-    (``<staging root>/<asset key>/<partition>.differences.csv``), on disk or in the bucket."""
-    parquet = staging.path(name, partition)
-    return parquet.with_name(parquet.name.removesuffix(".parquet") + ".differences.csv")
-
-
 def write_differences(staging: Any, name: AssetKey, partition: str | None, report: Report) -> str:
-    """The report's full list written to ``differences_path``; returns the path as text."""
-    path = differences_path(staging, name, partition)
+    """The report's full list written beside the staging, one file per partition (``<staging root>/<asset
+    key>/<partition>.differences.csv``), on disk or in the bucket; returns the path as text."""
+    parquet = staging.path(name, partition)
+    path = parquet.with_name(parquet.name.removesuffix(".parquet") + ".differences.csv")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(report.csv_text())
