@@ -213,15 +213,10 @@ def read_sessions(
     day's one (the only one by default)."""
     stream = stream_of(spec)
 
-    def fetch(day: date | None, since: datetime | None) -> Iterator[dict[str, Any]]:
+    def every_session(fetcher: Callable[..., Any], *window: Any) -> Iterator[dict[str, Any]]:
         seen: set[str] = set()
         for session in sessions.values():
-            yield from _fetcher(spec, session, seen)(day, since)
-
-    def fetch_range(first: date, end: date) -> Iterator[dict[str, Any]]:
-        seen: set[str] = set()
-        for session in sessions.values():
-            yield from _range_fetcher(spec, session, seen)(first, end)
+            yield from fetcher(spec, session, seen)(*window)
 
     def one_day(day: date) -> DayRead:
         seen: set[str] = set()
@@ -235,8 +230,9 @@ def read_sessions(
         return combine(day, reads)
 
     return read_window(
-        stream, staging, book, days, today=today, run_id=run_id, fetch=fetch, fetch_range=fetch_range,
-        read_one_day=one_day,
+        stream, staging, book, days, today=today, run_id=run_id, read_one_day=one_day,
+        fetch=lambda day, since: every_session(_fetcher, day, since),
+        fetch_range=lambda first, end: every_session(_range_fetcher, first, end),
     )  # fmt: skip
 
 
