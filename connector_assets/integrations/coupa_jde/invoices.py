@@ -440,7 +440,6 @@ INVOICES_FLOW = ROUTE.flow(
     writes={"coupa": ("invoices",)},  # the export mark, beside the target's voucher batches
 )
 
-# The flow's steps after the staged invoices, GL accounts and account map, then the export marks.
 invoice_assets = [
     *build_flow_assets(
         INVOICES_FLOW,

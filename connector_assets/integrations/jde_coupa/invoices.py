@@ -33,7 +33,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.integrations.jde_coupa.integration import ROUTE
-from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNT_MAP_ASSET, ACCOUNTS
+from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.charges import typed_account
@@ -238,7 +238,7 @@ INVOICES_FLOW = ROUTE.flow(
 jde_coupa_invoice_assets = build_flow_assets(
     INVOICES_FLOW,
     partitions_def=jde_partitions,
-    upstream=[AP_LEDGER.asset, ACCOUNT_MAP_ASSET, SUPPLIERS_FLOW.key("written")],
+    upstream=[AP_LEDGER.asset, ACCOUNTS.asset, SUPPLIERS_FLOW.key("written")],
 )
 
 FLOW = Flow(INVOICES_FLOW, jde_coupa_invoice_assets, replay=Replay(settings_target(CoupaInvoices.for_replay)))

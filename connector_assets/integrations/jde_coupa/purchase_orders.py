@@ -50,7 +50,6 @@ ACCOUNTS = MappingTable.from_setting(
     "(ML_JDE_COUPA_ACCOUNT_MAP). Purchase-order and voucher lines are translated through this snapshot.",
     master=MasterData.asking("coupa", coupa_master.accounts, "the Coupa account code is in Coupa and active"),
 )
-ACCOUNT_MAP_ASSET = ACCOUNTS.asset
 jde_coupa_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)
 
 
@@ -225,7 +224,7 @@ jde_coupa_po_assets = [
         PURCHASE_ORDERS_FLOW,
         partitions_def=jde_partitions,
         # After the suppliers' write: in one run, an order's supplier is synced before the order is mapped.
-        upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNT_MAP_ASSET, SUPPLIERS_FLOW.key("written")],
+        upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNTS.asset, SUPPLIERS_FLOW.key("written")],
     ),
 ]
 
