@@ -552,11 +552,6 @@ def written_totals(result: Any) -> dict[Any, dict[str, int]]:
     return totals
 
 
-def flow_key(flow: str, step: str) -> Any:
-    """Flow ``flow``'s asset ``step`` (``FlowSpec.key``), by the flow's name (``jde_coupa_suppliers``)."""
-    return flow_specs()[flow].key(step)
-
-
 def flow_steps(flow: str) -> tuple[str, str]:
     """The step keys of flow ``flow``'s mapped and written assets in a run's event log
     (``jde_coupa__suppliers_mapped``: Dagster's op name of a two-part key)."""

@@ -29,12 +29,6 @@ from .validation import (
 )
 
 
-def _mfa_required(what: str) -> BillError:
-    return errors.error(
-        403, errors.MFA_REQUIRED, f"{what} requires an MFA-trusted session (POST /v3/mfa/challenge)"
-    )
-
-
 def _validate(
     call: Call, body: dict[str, Any], check: Checker, *, taken: set[str], exclude: str | None = None
 ) -> tuple[dict[str, Any], dict[str, str] | None]:

@@ -171,14 +171,6 @@ class Store(SqliteFile):
         rows = self.conn.execute("SELECT doc FROM funding_accounts WHERE org = ? ORDER BY id", (org,))
         return [json.loads(row[0]) for row in rows]
 
-    def payments_of_bill(self, bill_id: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            "SELECT p.doc FROM payments p JOIN payment_bills pb ON pb.payment_id = p.id "
-            "WHERE pb.bill_id = ? ORDER BY p.created_ms, p.id",
-            (bill_id,),
-        )
-        return [json.loads(row[0]) for row in rows]
-
     def row_counts(self) -> dict[str, int]:
         counts = {name: self.conn.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0] for name in TABLES}
         for kind, count in self.conn.execute(

@@ -275,9 +275,6 @@ class CoupaSandboxSettings(SimulatorSettings):
         )
         return self
 
-    def tz(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.time_zone)
-
     def public_dump(self) -> dict[str, object]:
         """The settings as JSON, secrets masked (state pages are read by people and logged by tools)."""
         data = self.model_dump(mode="json")

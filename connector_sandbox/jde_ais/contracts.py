@@ -8,7 +8,6 @@ are accepted for numeric inputs.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -228,8 +227,3 @@ def validate_inputs(contract: Contract, payload: dict[str, Any], pattern: DatePa
     if misfits:
         raise InputError("Input " + "; ".join(misfits))
     return _validate_fields(contract.inputs, payload, pattern, "")
-
-
-def iso(day: dt.date | None) -> str:
-    """Orchestration outputs carry dates as yyyy-MM-dd (as observed in the reference)."""
-    return day.isoformat() if day else ""

@@ -56,11 +56,6 @@ class Table:
         if missing:
             raise ValueError(f"{self.name}: columns {missing} are not defined")
 
-    @property
-    def update_time_column(self) -> str:
-        """F4301/F4311 stamp the time in TDAY; every other table uses UPMT (reference, section 3)."""
-        return "TDAY" if "TDAY" in self.by_alias else "UPMT"
-
 
 # The groups of columns several tables share, in the order the tables carry them. Every table ends with
 # the audit columns; F4301 and F4311 stamp the time in TDAY, the others in UPMT.
