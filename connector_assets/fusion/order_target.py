@@ -22,15 +22,11 @@ from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.flows.values import text
 from connector_assets.fusion.draft_orders import draft_of, order_differences
+from connector_assets.fusion.values import order_status
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.fusion.key_batches import find_purchase_orders
 from connector_resources.fusion.session import DRAFT_STATUSES
 from connector_resources.refusals import Refusal, Refused, refusal_of
-
-
-def _status(order: Mapping[str, Any]) -> str:
-    """An order's status code (``StatusCode``, else its ``Status`` upper-cased; both unconfirmed names)."""
-    return (text(order.get("StatusCode")) or text(order.get("Status"))).upper()
 
 
 class FusionPurchaseOrders(SessionTarget):
@@ -178,8 +174,9 @@ class FusionPurchaseOrders(SessionTarget):
                 differences.problems.insert(
                     0,
                     f"{', '.join(differences.header)} changed in {self.source_label}, but Fusion does not "
-                    f"list {self.named(order, record)} (status {_status(order) or 'unknown'}) among draft "
-                    "purchase orders, so the API cannot change it: change it in Fusion (a change order)",
+                    f"list {self.named(order, record)} (status {order_status(order) or 'unknown'}) among "
+                    "draft purchase orders, so the API cannot change it: change it in Fusion (a change "
+                    "order)",
                 )
             else:
                 body, source = record.body, self.source_label
@@ -213,7 +210,7 @@ class FusionPurchaseOrders(SessionTarget):
     def _draft(self, header_id: str) -> dict[str, Any] | None:
         """The order as a draft (INCOMPLETE, or a change order the pod lists there), None when it is not."""
         found = self.session.search("draft_purchase_orders", {"POHeaderId": int(header_id)})
-        drafts = [d for d in found if _status(d) in ("", *DRAFT_STATUSES)]
+        drafts = [d for d in found if order_status(d) in ("", *DRAFT_STATUSES)]
         return drafts[0] if drafts else None
 
 

@@ -21,7 +21,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.reconciliation import day_window
 from connector_assets.flows.values import text
 from connector_assets.fusion.payments import State, invoice_payments, paid_state
-from connector_assets.fusion.values import canceled
+from connector_assets.fusion.values import canceled, order_status
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.fusion.query import parse_timestamp
 
@@ -231,7 +231,7 @@ def fusion_po_of(order: Mapping[str, Any] | None, number: str) -> FusionPo:
         order_number=text(order.get("OrderNumber")) or number,
         found=True,
         header_id=text(order.get("POHeaderId")),
-        status=(text(order.get("StatusCode")) or text(order.get("Status"))).upper(),
+        status=order_status(order),
         supplier=text(order.get("Supplier")),
         supplier_id=text(order.get("SupplierId")),
         currency=text(order.get("CurrencyCode")).upper(),

@@ -56,3 +56,8 @@ def canceled(record: Any) -> bool:
         or text(flag).lower() in ("true", "y", "1")
         or text(record.get("ValidationStatus")).lower() in ("canceled", "cancelled")
     )
+
+
+def order_status(order: Any) -> str:
+    """An order's status code (``StatusCode``, else its ``Status`` upper-cased; both unconfirmed names)."""
+    return (text(order.get("StatusCode")) or text(order.get("Status"))).upper()

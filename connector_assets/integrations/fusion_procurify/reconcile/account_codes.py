@@ -18,13 +18,10 @@ from typing import Any, Protocol
 
 from connector_assets.flows.reconciliation import Report
 from connector_assets.integrations.fusion_procurify.account_map import normal_code
+from connector_assets.integrations.fusion_procurify.reconcile.reads import GapsLike
 from connector_assets.procurify.account_codes import OrphanCode
 
 SCOPE = "account codes"
-
-
-class GapsLike(Protocol):
-    def account_for(self, report: Report, flow: str, record: str, *keys: str) -> bool: ...
 
 
 class ChargesLike(Protocol):

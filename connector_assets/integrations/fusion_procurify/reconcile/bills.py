@@ -41,13 +41,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, Report, currencies_differ, money
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.flows.values import text
 from connector_assets.fusion.reconcile_reads import FusionInvoice
 from connector_assets.integrations.fusion_procurify.bill_mappers import bill_currency
+from connector_assets.integrations.fusion_procurify.reconcile.reads import GapsLike
 from connector_assets.procurify.bill_fields import (
     additional_costs,
     bill_tax,
@@ -57,10 +58,6 @@ from connector_assets.procurify.bill_fields import (
 )
 from connector_assets.procurify.reconcile_reads import RegisterBill
 from connector_assets.procurify.register_comparison import RegisterComparison, RegisterWords
-
-
-class GapsLike(Protocol):
-    def account_for(self, report: Report, flow: str, record: str, *keys: str) -> bool: ...
 
 
 class BillRows(SideTotals):
@@ -125,14 +122,9 @@ def expected_lines(bill: Mapping[str, Any]) -> tuple[tuple[str, Decimal], ...] |
     return tuple(lines)
 
 
-def _shown(value: Decimal | None, invoice: FusionInvoice) -> str:
-    """An amount of ``invoice`` with its currency: ``1,000 JPY``."""
-    return f"{money(value, invoice.currency or None)} {invoice.currency}".rstrip()
-
-
-def _of_bill(bill: RegisterBill) -> str:
-    """The bill's amount with its currency: ``1,000.00 EUR``."""
-    return f"{money(bill.amount, bill.currency or None)} {bill.currency}".rstrip()
+def _shown(value: Decimal | None, of: FusionInvoice | RegisterBill) -> str:
+    """An amount of an invoice or a bill with its currency, in its decimals: ``1,000 JPY``."""
+    return f"{money(value, of.currency or None)} {of.currency}".rstrip()
 
 
 def _paid_words(invoice: FusionInvoice) -> str:
@@ -212,7 +204,7 @@ class InvoicesOfBills(RegisterComparison):
             bill.currency,
             document.currency,
             f"Procurify {bill.label} of {self.vendor} is in {bill.currency} "
-            f"({_of_bill(bill)}) but {document.label} is in "
+            f"({_shown(bill.amount, bill)}) but {document.label} is in "
             f"{document.currency} ({_shown(document.amount, document)}) in Fusion: not the same money, so "
             "the amounts are not compared; correct the currency on the wrong side",
         )
@@ -247,8 +239,8 @@ class InvoicesOfBills(RegisterComparison):
                 "ValidationStatus",
                 bill.status,
                 invoice.status or "Canceled",
-                f"Procurify {bill.label} of {self.vendor} is {bill.status} for {_of_bill(bill)} but "
-                f"{invoice.label}, sent for it, is canceled in Fusion",
+                f"Procurify {bill.label} of {self.vendor} is {bill.status} for "
+                f"{_shown(bill.amount, bill)} but {invoice.label}, sent for it, is canceled in Fusion",
             )
         else:
             self._differ(
@@ -258,8 +250,8 @@ class InvoicesOfBills(RegisterComparison):
                 "invoice",
                 money(bill.amount, bill.currency or None),
                 "-",
-                f"Procurify {bill.label} of {self.vendor}, {bill.status} for {_of_bill(bill)}, was sent "
-                f"to Fusion as {invoice.label}, which Fusion no longer has",
+                f"Procurify {bill.label} of {self.vendor}, {bill.status} for {_shown(bill.amount, bill)}, "
+                f"was sent to Fusion as {invoice.label}, which Fusion no longer has",
             )
         return True
 

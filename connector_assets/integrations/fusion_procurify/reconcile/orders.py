@@ -22,12 +22,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from connector_assets.flows.reconciliation import Report, money
 from connector_assets.flows.values import decimal, text
 from connector_assets.fusion.reconcile_reads import FusionPo, FusionPoLine
 from connector_assets.integrations.fusion_procurify.order_mappers import order_lines
+from connector_assets.integrations.fusion_procurify.reconcile.reads import GapsLike
 from connector_assets.procurify.order_fields import (
     PO_CANCELLED,
     PO_STATE_NAMES,
@@ -41,10 +42,6 @@ from connector_resources.fusion.payloads import PurchaseOrderLine
 SCOPE = "purchase orders"
 CLOSED_IN_FUSION = frozenset({"CANCELED", "CANCELLED", "FINALLY CLOSED", "FINALLY_CLOSED"})
 Combination = Callable[[str, str | None], tuple[str | None, str | None]]
-
-
-class GapsLike(Protocol):
-    def account_for(self, report: Report, flow: str, record: str, *keys: str) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from connector_assets.flows.reconciliation import Report, period_of
 from connector_assets.flows.reconciliation_expected import Expectations
@@ -109,6 +109,12 @@ def procurify_po_now(session: Any, number: str) -> dict[str, Any] | None:
         return session.get("purchase_orders", number)
     except ProcurifyNotFoundError:
         return None
+
+
+class GapsLike(Protocol):
+    """What the comparisons ask of ``Gaps`` (a test gives them its own)."""
+
+    def account_for(self, report: Report, flow: str, record: str, *keys: str) -> bool: ...
 
 
 class Gaps:

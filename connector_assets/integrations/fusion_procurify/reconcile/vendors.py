@@ -17,20 +17,17 @@ supplier without a vendor is one the suppliers flow leaves out on purpose: count
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from connector_assets.flows.queued_differences import Queue, queued_differences
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.values import text
 from connector_assets.fusion.supplier_sites import supplier_inactive_reason
+from connector_assets.integrations.fusion_procurify.reconcile.reads import GapsLike
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
 
 SCOPE = "vendors"
 NOT_SENT = "not written yet, and not in the {flow} flow's retry queue either"
-
-
-class GapsLike(Protocol):
-    def account_for(self, report: Report, flow: str, record: str, *keys: str) -> bool: ...
 
 
 def folded(value: Any) -> str:
