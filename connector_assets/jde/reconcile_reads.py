@@ -22,7 +22,8 @@ from typing import Any
 
 from connector_assets.flows.reconciliation import iso_day, period_of
 from connector_assets.jde.lookup import browse_in
-from connector_assets.jde.reconcile_documents import currency_of, document_amount, open_amount
+from connector_assets.jde.order_status import text
+from connector_assets.jde.reconcile_documents import currency_of, document_amount, gross, open_amount
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.targets import BATCH_TABLE, JOURNAL_TABLE
 from connector_resources.jde import Condition
@@ -43,10 +44,6 @@ VOUCHER_STATE_COLUMNS = [
 BATCH_STATE_COLUMNS = [*BATCH_COLUMNS, "DIVJ"]  # F0411Z1, with what a batch says before R04110ZA
 
 SourceOf = Callable[[str, str], "str | None"]  # (EDBT, EDTN) -> the source record the batch was written for
-
-
-def _text(value: Any) -> str:
-    return " ".join(str(value or "").split())
 
 
 # -- orders ---------------------------------------------------------------------------------------------
@@ -104,7 +101,7 @@ def _sourced_batches(
     (source key, batch, transaction, its rows, the voucher R04110ZA made of it or None)."""
     by_batch: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        by_batch[(_text(row.get("EDBT")), _text(row.get("EDTN")))].append(row)
+        by_batch[(text(row.get("EDBT")), text(row.get("EDTN")))].append(row)
     for (batch, transaction), group in sorted(by_batch.items()):
         source = source_of(batch, transaction)
         if source is not None:
@@ -114,14 +111,9 @@ def _sourced_batches(
 def _document(row: Mapping[str, Any]) -> tuple[str, str, str] | None:
     """(KCO, DOC, DCT) of the voucher R04110ZA made from a processed batch row, None before."""
     doc = str(row.get("DOC") or "").strip()
-    if _text(row.get("EDSP")) != "1" or not doc.isdigit() or not int(doc):
+    if text(row.get("EDSP")) != "1" or not doc.isdigit() or not int(doc):
         return None
-    return _text(row.get("KCO")), str(int(doc)), _text(row.get("DCT")) or "PV"
-
-
-def _gross(row: Mapping[str, Any]) -> Decimal:
-    """A pay item's gross in the voucher's own currency (ACR when entered in foreign mode)."""
-    return document_amount(row)
+    return text(row.get("KCO")), str(int(doc)), text(row.get("DCT")) or "PV"
 
 
 # -- batches by their transaction numbers, and the vouchers of a day --------------------------------------
@@ -150,21 +142,21 @@ class JdeVoucherState:
 
 def _voucher_state(document: tuple[str, str, str], items: Sequence[Mapping[str, Any]]) -> JdeVoucherState:
     first = items[0]
-    voided = any(_text(i.get("VOD")).upper() == "V" for i in items)
+    voided = any(text(i.get("VOD")).upper() == "V" for i in items)
     return JdeVoucherState(
         document=document,
         an8=str(int(first["AN8"]))
         if str(first.get("AN8") or "").strip().isdigit()
-        else _text(first.get("AN8")),
-        gross=sum((_gross(i) for i in items), Decimal(0)),
+        else text(first.get("AN8")),
+        gross=gross(items),
         open_amount=open_amount(items),
-        invoice=_text(first.get("VINV")),
+        invoice=text(first.get("VINV")),
         invoice_date=iso_day(first.get("DIVJ")),
         gl_date=iso_day(first.get("DGJ")),
         entered=iso_day(first.get("DICJ")),
         currency=currency_of(first),
         voided=voided,
-        paid=not voided and all(_text(i.get("PST")).upper() == "P" for i in items),
+        paid=not voided and all(text(i.get("PST")).upper() == "P" for i in items),
     )
 
 
@@ -172,7 +164,7 @@ def _states(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], Jde
     """(KCO, DOC, DCT) -> the voucher its F0411 pay items make."""
     grouped: dict[tuple[str, str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for row in rows:
-        grouped[(_text(row.get("KCO")), str(int(row["DOC"])), _text(row.get("DCT")))].append(row)
+        grouped[(text(row.get("KCO")), str(int(row["DOC"])), text(row.get("DCT")))].append(row)
     return {document: _voucher_state(document, items) for document, items in grouped.items()}
 
 
@@ -189,7 +181,7 @@ def vouchers_changed_on(jde: Any, day: Any) -> list[JdeVoucherState]:
             )
         )
         numbers = sorted({int(r["DOC"]) for r in changed})
-        documents = {(_text(r.get("KCO")), str(int(r["DOC"])), _text(r.get("DCT"))) for r in changed}
+        documents = {(text(r.get("KCO")), str(int(r["DOC"])), text(r.get("DCT"))) for r in changed}
         rows = (
             list(browse_in(session, AP_LEDGER.table, "DOC", numbers, VOUCHER_STATE_COLUMNS))
             if numbers
@@ -213,8 +205,8 @@ def batch_sources(
     with jde.session() as session:
         for row in browse_in(session, BATCH_TABLE, "DOC", numbers, BATCH_KEY_COLUMNS):
             document = _document(row)
-            batch, transaction = _text(row.get("EDBT")), _text(row.get("EDTN"))
-            if document is None or document not in wanted or _text(row.get("EDUS")) != user:
+            batch, transaction = text(row.get("EDBT")), text(row.get("EDTN"))
+            if document is None or document not in wanted or text(row.get("EDUS")) != user:
                 continue
             if not batch.startswith(prefix):
                 continue
@@ -242,7 +234,7 @@ def batches_by_transaction(
         rows = [
             r
             for r in browse_in(session, BATCH_TABLE, "EDTN", wanted, BATCH_STATE_COLUMNS)
-            if _text(r.get("EDUS")) == user and _text(r.get("EDBT")).startswith(prefix)
+            if text(r.get("EDUS")) == user and text(r.get("EDBT")).startswith(prefix)
         ]
         documents = {d for d in (_document(r) for r in rows) if d}
         numbers = sorted({int(doc) for _kco, doc, _dct in documents})
@@ -251,14 +243,14 @@ def batches_by_transaction(
     for source, batch, transaction, group, document in _sourced_batches(rows, source_of):
         first = group[0]
         state = states.get(document) if document else None
-        an8 = _text(first.get("AN8"))
+        an8 = text(first.get("AN8"))
         found.append(
             JdeBatch(
                 source_key=source,
                 batch=f"{user}/{batch}/{transaction}",
-                invoice=state.invoice if state else _text(first.get("VINV")),
+                invoice=state.invoice if state else text(first.get("VINV")),
                 period=period_of(state.gl_date if state else iso_day(first.get("DGJ"))),
-                amount=state.gross if state else sum((_gross(r) for r in group), Decimal(0)),
+                amount=state.gross if state else gross(group),
                 document=" ".join(document) if document and state else "",
                 an8=str(int(an8)) if an8.isdigit() else an8,
                 invoice_date=state.invoice_date if state else iso_day(first.get("DIVJ")),
@@ -278,21 +270,21 @@ def _journal_rows(
     """The AP credit lines (subledger type A: the supplier) of journal batches under ``user`` / ``prefix``."""
     found = []
     for row in rows:
-        batch, transaction = _text(row.get("EDBT")), _text(row.get("EDTN"))
-        if _text(row.get("EDUS")) != user or not batch.startswith(prefix):
+        batch, transaction = text(row.get("EDBT")), text(row.get("EDTN"))
+        if text(row.get("EDUS")) != user or not batch.startswith(prefix):
             continue
-        if _text(row.get("SBLT")).upper() != "A":
+        if text(row.get("SBLT")).upper() != "A":
             continue
         source = source_of(batch, transaction)
         if source is None:
             continue
         gl_date = iso_day(row.get("DGJ"))
-        sbl = _text(row.get("SBL"))
+        sbl = text(row.get("SBL"))
         found.append(
             JdeBatch(
                 source_key=source,
                 batch=f"{user}/{batch}/{transaction}",
-                invoice=_text(row.get("EXA")).removeprefix("Inv ").strip(),
+                invoice=text(row.get("EXA")).removeprefix("Inv ").strip(),
                 period=period_of(gl_date),
                 amount=-document_amount(row, "AA"),
                 currency=currency_of(row),
@@ -317,9 +309,9 @@ def journal_payments(
         rows = list(browse_in(session, JOURNAL_TABLE, "EDTN", wanted, JOURNAL_COLUMNS))
     found: dict[str, tuple[Decimal, str]] = {}
     for row in rows:
-        if _text(row.get("EDUS")) != user or not _text(row.get("EDBT")).startswith(prefix):
+        if text(row.get("EDUS")) != user or not text(row.get("EDBT")).startswith(prefix):
             continue
-        transaction, value = _text(row.get("EDTN")), document_amount(row, "AA")
+        transaction, value = text(row.get("EDTN")), document_amount(row, "AA")
         paid, currency = found.get(transaction, (Decimal(0), ""))
         found[transaction] = (paid + max(value, Decimal(0)), currency or currency_of(row))
     return found

@@ -11,11 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.order_status import text
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
-
-
-def _text(value: Any) -> str:
-    return " ".join(str(value or "").split())
 
 
 @dataclass(frozen=True)
@@ -57,6 +54,6 @@ def suppliers_by_number(jde: Any, an8s: Iterable[str], inactive: InactiveReason)
         if number not in suppliers:
             found[key] = JdeSupplier(key, False)
             continue
-        name = _text((book.get(number) or {}).get("ALPH"))
+        name = text((book.get(number) or {}).get("ALPH"))
         found[key] = JdeSupplier(key, True, name, inactive(number, suppliers[number], book.get(number)))
     return found

@@ -38,18 +38,13 @@ from connector_assets.flows.core import Mapped
 from connector_assets.flows.records import Unchanged
 from connector_assets.flows.targets import Held  # noqa: F401  (what a target's ``open_on`` holds)
 from connector_assets.jde.batch_targets import (  # noqa: F401  (the targets' API, one import point)
-    BatchTarget,
     JournalBatches,
     VoucherBatches,
-    placed,
 )
 from connector_assets.jde.payment_repeats import PAYMENT_TABLE  # noqa: F401  (what a payment flow reads)
 from connector_assets.jde.payment_targets import (  # noqa: F401  (the targets' API, one import point)
     DocumentPayments,
     VoucherPayments,
-    find_payment,
-    payment_body,
-    record_payment,
 )
 from connector_assets.jde.periods import (  # noqa: F401  (PERIOD_TABLES: what a money flow reads)
     PERIOD_TABLES,
@@ -71,7 +66,6 @@ from connector_assets.jde.target_base import (  # noqa: F401  (the targets' API,
     VoucherNotReady,
     jde_number,
     jde_reason,
-    posted,
 )
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.redaction import register_secret
