@@ -55,16 +55,6 @@ def _text(value: Any) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
-def address_parts(details: Any) -> dict[str, str | None] | None:
-    """The F0116 address in effect as Procurify's address fields (``procurify.vendor_fields``), or None when
-    JDE holds no address for the supplier."""
-    if details is None:
-        return None
-    return address_fields(
-        details.address_lines, details.city, details.state, details.postal_code, details.country
-    )
-
-
 def map_supplier(
     document: SupplierDocument, *, fallback_email: str = "", paired: bool = False, only_ours: bool = False
 ) -> Mapped | Rejected:
@@ -96,7 +86,10 @@ def map_supplier(
             "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL, then replay"
         )
         return Rejected.of(key, source_invalid(said, field="F01151 EMAL"))
-    more: dict[str, Any] = dict(address_parts(details) or {})
+    more: dict[str, Any] = {}
+    if details is not None:  # the F0116 address in effect, as Procurify's address fields
+        where = (details.address_lines, details.city, details.state, details.postal_code, details.country)
+        more.update(address_fields(*where) or {})
     phone = _text(getattr(details, "phone", ""))
     if phone:
         more["phoneOne"] = phone

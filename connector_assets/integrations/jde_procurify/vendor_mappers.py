@@ -63,18 +63,14 @@ def sent_value(vendor: Mapping[str, Any], field: str) -> str:
     return value.upper() if field in ("country", "state_province") else value
 
 
-def external_id_of(vendor: Mapping[str, Any]) -> str:
-    return str(vendor.get("external_id") or "").strip()
-
-
 def never_sent(vendor: Mapping[str, Any]) -> str | None:
     """Why the vendor itself says it is not for JDE (not purchasable, or it carries an ERP key), None when it
     may be: what is decided without the ledger, so the ledger is asked only about the rest."""
     purchasable = not_purchasable_why(vendor)
     if purchasable is not None:
         return purchasable
-    if external_id_of(vendor):
-        return f"it carries an ERP key (external_id {external_id_of(vendor)!r})"
+    if external_id := str(vendor.get("external_id") or "").strip():
+        return f"it carries an ERP key (external_id {external_id!r})"
     first = first_vendor_id()
     if first is not None and _vendor_id(vendor) < first:
         return f"its id is below ML_JDE_PROCURIFY_VENDOR_FIRST_ID ({first}): it existed before go-live"
