@@ -120,12 +120,17 @@ def register_bill(bill: Mapping[str, Any], period: str, statuses: frozenset[int]
     )
 
 
-def bill_now(session: Any, uuid: str) -> dict[str, Any] | None:
-    """The bill as Procurify has it now (full read), None when Procurify has no such bill."""
+def record_now(session: Any, entity: str, ident: Any) -> dict[str, Any] | None:
+    """Procurify's ``entity`` record ``ident`` as it is now (read by id), None when Procurify has none."""
     try:
-        return session.get("bills", uuid)
+        return session.get(entity, ident)
     except ProcurifyNotFoundError:
         return None
+
+
+def bill_now(session: Any, uuid: str) -> dict[str, Any] | None:
+    """The bill as Procurify has it now (full read), None when Procurify has no such bill."""
+    return record_now(session, "bills", uuid)
 
 
 # -- purchase orders and requisitions -------------------------------------------------------------------
@@ -134,13 +139,8 @@ def bill_now(session: Any, uuid: str) -> dict[str, Any] | None:
 def po_details(session: Any, numbers: Iterable[Any]) -> dict[str, dict[str, Any] | None]:
     """PO number -> the PO read by number (with its ``order_items``), None when Procurify has no such PO:
     one call per PO (the list carries no lines, reference 2.5)."""
-    found: dict[str, dict[str, Any] | None] = {}
-    for number in sorted({str(n) for n in numbers}, key=lambda n: (len(n), n)):
-        try:
-            found[number] = session.get("purchase_orders", number)
-        except ProcurifyNotFoundError:
-            found[number] = None
-    return found
+    ordered = sorted({str(n) for n in numbers}, key=lambda n: (len(n), n))
+    return {number: record_now(session, "purchase_orders", number) for number in ordered}
 
 
 def requisition_and_items(
@@ -172,13 +172,8 @@ def all_vendors(session: Any) -> dict[str, dict[str, Any]]:
 
 def procurify_vendors(session: Any, vendor_ids: Iterable[str]) -> dict[str, dict[str, Any] | None]:
     """Vendor id -> Procurify's record, None when Procurify has no such vendor (404)."""
-    found: dict[str, dict[str, Any] | None] = {}
-    for vendor_id in sorted({v for v in vendor_ids if str(v).isdigit()}, key=int):
-        try:
-            found[vendor_id] = session.get("vendors", vendor_id)
-        except ProcurifyNotFoundError:
-            found[vendor_id] = None
-    return found
+    ordered = sorted({v for v in vendor_ids if str(v).isdigit()}, key=int)
+    return {vendor_id: record_now(session, "vendors", vendor_id) for vendor_id in ordered}
 
 
 class RowsRead:
