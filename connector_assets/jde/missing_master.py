@@ -18,13 +18,9 @@ code   missing                                        held on (``JDE:<what>:<tab
 =====  =============================================  ==============================================
 
 A refusal whose missing record cannot be told (a 59A2 naming no account, on a voucher of several) stays a
-refusal, queued failed as before. ``appeared_checks`` read JDE for held ids (one browse per kind, or per
-account / order: a few records, in a sweep); ``jde_missing_checks`` builds them for the replay sweeps (every
-JDE flow's ``Replay.outside``); a JDE target asks the same on its own session before its first write
-(``flows.missing_holds``).
-``would_miss`` is what a preview reads in place of the refusal it never gets (a held write is never
-refused): the supplier, accounts and order a voucher names, so ``ml-connector fit`` says "hold" where
-the run will hold.
+refusal, queued failed as before. Whether a held record exists now is read one browse per kind, or per
+account / order (a few records, in a sweep). A preview reads ahead what JDE would refuse (``would_miss``),
+so ``ml-connector fit`` says "hold" where the run will hold.
 
 A mapper checks accounts against the cached F0901 before anything is sent (``jde.accounts``); one the
 cache lacks is held on it (``chart_account_missing``) only when it is of JDE's chart: its business unit

@@ -5,22 +5,16 @@ session the caller opened (so its calls are counted once, ``flows.reconciliation
 are is the integration's (Procore -> JDE: batch keys ``PROCORE-REQ-<id>``, references ``PC-<id>``; JDE <->
 BILL: voucher numbers, order numbers, journal batch keys); here is how JDE holds what they name:
 
-* voucher batches: F0411Z1 pay items and F0911Z1 distribution by EDTN, kept when EDUS / EDBT match, and
-  once R04110ZA processed a batch, its F0411 voucher (gross, void flag, pay status) by voucher number
-  (``voucher_batches``); a journal batch's debit total in F0911Z1 (``journal_debits``);
-* F0411 pay items by voucher (``pay_items``) and the vouchers matched to orders (``vouchers_on_orders``);
-  a voucher's gross and words (``gross``, ``voucher_label``);
-* a voucher batch line by line (``batch_lines``: pay items, distribution by EDLN, the voucher made of it), the
-  batches a flow entered on some days (``batches_entered``: EDUS, EDBT prefix, EDDT) and the payments JDE
-  recorded by reference (``payments_by_reference``: F0414 RMK); what JDE shows paid on vouchers and what a
-  journal batch debits, each with its currency (``paid_on_vouchers``, ``journal_debits``: ``InCurrency``).
+* voucher batches by EDTN, kept when EDUS / EDBT match (F0411Z1 pay items, F0911Z1 distribution, and the
+  F0411 voucher once R04110ZA processed one), whole or line by line, and those a flow entered on some days
+  (EDUS, EDBT prefix, EDDT);
+* F0411 pay items by voucher, the vouchers matched to orders and what JDE shows paid on vouchers; a journal
+  batch's debit total (F0911Z1); the payments JDE recorded by reference (F0414 RMK).
 
-Money is read in the document's currency (``document_amount``): a foreign entry (currency mode ``CRRM`` F)
-holds it in the currency amount ``ACR`` (F0411Z1 / F0411 pay items, F0911Z1 distribution lines), the
-domestic ``AG`` / ``AA`` being JDE's conversion at its rate; a domestic entry holds it in ``AG`` / ``AA``.
-A reconciliation compares the source's money with the former, and the currency code ``CRCD`` apart: two
-amounts in different currencies are not an amount difference but a currency mismatch. Purchase orders read
-back by their reference are ``jde.reconcile_orders``.
+Money is read in the document's currency (``document_amount``: ``ACR`` of a foreign entry, F0411Z1 / F0411
+pay items and F0911Z1 lines alike), the currency code ``CRCD`` apart: two amounts in different currencies
+are not an amount difference but a currency mismatch. Purchase orders read back by their reference are
+``jde.reconcile_orders``.
 """
 
 from collections import defaultdict

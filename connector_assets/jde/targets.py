@@ -1,35 +1,15 @@
-"""Write targets in JD Edwards for any "X -> JDE" flow: voucher and journal batches, payments on vouchers.
+"""Write targets in JD Edwards for any "X -> JDE" flow, every one named here: voucher and journal batches
+(``batch_targets``), payments on vouchers (``payment_targets``), suppliers, and a record posted one of
+several ways (``PostingTarget``; its replay is ``target_base.jde_replay``).
 
 Every write into JDE goes through an ml-connector orchestration (``docs/jde_orchestrations/``); the
 targets here drive them and know what each answer means, whatever system the records came from. What is
 an integration's own is given to them: the flow (``FlowSpec``, for the ledger's cross-reference), the
 name of the source system in a finance user's words, and the batch keys its mapper put on each record
 (``BatchKey``: EDUS / EDBT / EDTN, derived from the source document alone, so that any rerun sends the
-same keys and JDE refuses a second copy).
-
-Why the writes cannot duplicate. A voucher goes through ``ML_CreateVoucherBatch``; when the ledger shows
-an earlier attempt that never recorded its result, the batch is looked up in F0411Z1 first and adopted;
-a refusal on create (59A4: the ledger lost the intent entirely, or two runs raced; whatever its code) is
-looked up the same way and adopted after checking that the batch really holds this document: a repeat is
-recognised by what JDE holds, not by its code. A payment goes through ``ML_RecordPayment`` with the source
-payment's reference as ``Payment_Reference``, which JDE records once per voucher, in F0414 under its payment
-number: it is read there before writing (when an earlier attempt may have recorded it) and after any
-refusal, and adopted with JDE's payment number; a duplicate refusal F0414 cannot confirm is adopted
-whatever its code (``payment_repeats``). A payment can only be recorded once the Batch Voucher Processor
-(R04110ZA) has turned the batch into an F0411 voucher; until then it is held on the batch, not failed, and
-released once R04110ZA has run (``unprocessed_batches``).
-A payment on a voucher the source already knows by its document key (KCO / DOC / DCT: a JDE voucher that
-became a BILL bill) goes through ``DocumentPayments``: the same orchestration and rule, and a voucher JDE
-does not find (59A8) is not ready either, not refused. A flow that posts each record one of several ways
-(a voucher or a journal, a voucher payment or a journal entry) writes through a ``PostingTarget`` naming
-them; its replay is ``target_base.jde_replay``.
-
-Money goes in the document's currency. A mapped body names its currency and keeps its amounts where the
-mapper put them; right before each call the target reads the company's currency (F0010 ``CRCD``, in the
-once-per-session read of its periods, ``JdePeriods``) and places the amounts (``batch_bodies.
-place_currency``): the company's own currency goes in ``Currency_Mode`` D, any other in ``Currency_Mode`` F
-with the amounts in ``Currency_Amount``. A company F0010 gives no currency for holds the record on it
-(``periods.CompanyCurrencyUnknown``), never sent in a mode that may be wrong.
+same keys and JDE refuses a second copy). Why a write cannot duplicate is said with each kind of target;
+money goes in the document's currency, its mode set by the company's right before each call
+(``batch_targets.placed``).
 """
 
 from typing import Any, ClassVar
