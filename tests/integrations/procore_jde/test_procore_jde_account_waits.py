@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from procore_jde_accounts import LABEL
+from procore_requisitions import PROJECT, line, voucher_inputs
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.procore_jde.change_orders import change_order_record
@@ -28,7 +29,6 @@ from connector_assets.jde.accounts import GlAccounts
 from connector_assets.procore.companies import tagged
 from connector_resources.missing_records import is_missing_hold
 
-PROJECT = "562949953432100"
 # Job M30 (company 00200) has 1310; object 1350 and 1360 are the chart's (unit 9 uses them), not M30's yet.
 F0901 = [
     {"MCU": "M30", "OBJ": "1310", "SUB": "", "CO": "00200", "PEC": ""},
@@ -43,40 +43,8 @@ def costs(f0901: list[dict[str, str]] = F0901, job: str = "M30") -> CostCodeMap:
     return CostCodeMap({"*": job}, CODES, GlAccounts(f0901))
 
 
-def line(code: str, work: str) -> dict[str, Any]:
-    return {
-        "description": f"work on {code}",
-        "_cost_code": code,
-        "work_completed_this_period": work,
-        "materials_presently_stored": "0.00",
-        "work_completed_from_previous_application": "0.00",
-        "retainage_percent": "0.0",
-        "total_retainage": "0.00",
-    }
-
-
 def inputs(*lines: dict[str, Any], order_id: str | None = "00200:4711:OP") -> VoucherInputs:
-    return VoucherInputs(
-        requisition={
-            "id": 1280646,
-            "number": 19,
-            "invoice_number": "INV-2025-03",
-            "commitment_id": 881234,
-            "vendor_name": "Granite Supply Co",
-            "billing_date": "2025-04-02",
-            "requisition_end": "2025-03-31",
-            "status": "approved",
-        },
-        lines=list(lines),
-        commitment={"id": 881234, "currency_configuration": {"currency_iso_code": "USD"}},
-        project_id=PROJECT,
-        project_label=LABEL,
-        an8="4343",
-        order_id=order_id,
-        order_dependency="procore_jde:purchase_order:procore:881234",
-        vendor_dependency="procore_jde:vendor:procore:5512098",
-        updated_at=datetime(2025, 4, 2, 10, 15, tzinfo=UTC),
-    )
+    return voucher_inputs(list(lines), currency="USD", order_id=order_id)
 
 
 # -- vouchers ------------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ Procore client returns them (reference §2.5, the simulator's rendering)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -13,6 +12,8 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 from procore_jde_accounts import LABEL
+from procore_requisitions import PO_KEY, PROJECT, VENDOR_KEY, line, requisition
+from procore_requisitions import voucher_inputs as inputs
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
@@ -29,9 +30,6 @@ from connector_assets.integrations.procore_jde.vouchers import map_vouchers, vou
 from connector_assets.jde.accounts import GlAccounts
 from connector_resources import settings
 
-PROJECT = "562949953432100"
-PO_KEY = "procore_jde:purchase_order:procore:881234"
-VENDOR_KEY = "procore_jde:vendor:procore:5512098"
 F0901 = [
     {"MCU": "M30", "OBJ": "1310", "SUB": "", "CO": "00200", "PEC": ""},
     {"MCU": "M30", "OBJ": "1340", "SUB": "", "CO": "00200", "PEC": ""},
@@ -45,56 +43,6 @@ def costs() -> CostCodeMap:
         {PROJECT: "M30"},
         {"03-100": "{job}.1310", "03-200": "{job}.1310", "05-100": "{job}.1340", "09": "{job}.1300"},
         GlAccounts(F0901),
-    )
-
-
-def line(code: str | None, work: str, stored: str = "0.00", **more: Any) -> dict[str, Any]:
-    return {
-        "id": hash((code, work, stored)) % 10_000,
-        "description": f"work on {code}",
-        "_cost_code": code,
-        "work_completed_this_period": work,
-        "materials_presently_stored": stored,
-        "work_completed_from_previous_application": "0.00",
-        "retainage_percent": "0.0",
-        "total_retainage": "0.00",
-        **more,
-    }
-
-
-def requisition(**more: Any) -> dict[str, Any]:
-    return {
-        "id": 1280646,
-        "number": 19,
-        "invoice_number": "INV-2025-03",
-        "commitment_id": 881234,
-        "vendor_name": "Granite Supply Co",
-        "billing_date": "2025-04-02",
-        "requisition_start": "2025-03-01",
-        "requisition_end": "2025-03-31",
-        "status": "approved",
-        **more,
-    }
-
-
-def inputs(
-    lines: list[dict[str, Any]],
-    *,
-    order_id: str | None = "00200:4711:OP",
-    an8: str | None = "4343",
-    **fields: Any,
-) -> VoucherInputs:
-    return VoucherInputs(
-        requisition=requisition(**fields),
-        lines=lines,
-        commitment={"id": 881234, "currency_configuration": {"currency_iso_code": "eur"}},
-        project_id=PROJECT,
-        project_label=LABEL,
-        an8=an8,
-        order_id=order_id,
-        order_dependency=PO_KEY,
-        vendor_dependency=VENDOR_KEY,
-        updated_at=datetime(2025, 4, 2, 10, 15, tzinfo=UTC),
     )
 
 
