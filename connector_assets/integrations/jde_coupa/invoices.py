@@ -81,19 +81,13 @@ def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
         yield _voucher_record(voucher, accounts)
 
 
-def _order_account(line: dict | None) -> str | None:
-    """What the order's first line is charged to: its account as typed, else its line type (``LNTY:S``)."""
-    if line is None:
-        return None
-    typed = str(line.get("ANI") or "").strip()
-    return typed or f"LNTY:{str(line.get('LNTY') or '').strip()}"
-
-
 def _voucher_record(voucher: JdeVoucher, accounts: dict[str, str]) -> Mapped | Rejected:
-    order_accounts = {}
-    account = _order_account(voucher.order_line)
-    if voucher.order is not None and account is not None:
-        order_accounts[voucher.order] = account
+    """The voucher mapped, its order's account what the order's first line is charged to: its account as
+    typed, else its line type (``LNTY:S``)."""
+    order_accounts, line = {}, voucher.order_line
+    if voucher.order is not None and line is not None:
+        typed = str(line.get("ANI") or "").strip()
+        order_accounts[voucher.order] = typed or f"LNTY:{str(line.get('LNTY') or '').strip()}"
     return _mapped_invoice(voucher.key, voucher.pay_items, order_accounts, voucher.distribution, accounts)
 
 

@@ -69,11 +69,6 @@ def payment_currency(payment: Mapping[str, Any]) -> str:
     return code if len(code) == 3 and code.isalpha() else ""
 
 
-def bill_currencies(bills: list[dict[str, Any]]) -> dict[str, str]:
-    """Bill uuid -> its currency code (the slim bill's ``currency.name``; "" when it names none)."""
-    return {str(bill.get("uuid")): payment_currency(bill) for bill in bills}
-
-
 def payment_reference(payment: Mapping[str, Any]) -> str:
     """``PFY<payment id>``: ML_RecordPayment's reference (max 25), recorded once per voucher by JDE."""
     return f"{REFERENCE_PREFIX}{str(payment.get('id') or '').strip()}"
@@ -142,7 +137,8 @@ def map_payment(
             )
         return
     day, reference = paid_on(payment), payment_reference(payment)
-    currencies, paid_in = bill_currencies(bills), payment_currency(payment)
+    paid_in = payment_currency(payment)
+    currencies = {str(bill.get("uuid")): payment_currency(bill) for bill in bills}  # the slim bill's code
     for share in shares:
         key = payment_key(uuid, share.bill)
         what = f"{label} of bill {share.invoice_number or share.bill}"
