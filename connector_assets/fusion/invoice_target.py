@@ -127,10 +127,8 @@ def line_summary(lines: Iterable[Mapping[str, Any]]) -> list[tuple[int, str, str
 
 
 class FusionInvoices(LedgerTarget):
-    """Search by (InvoiceNumber, Supplier) and adopt, else create (a duplicate refusal or a lost answer
-    turned into the same search and adoption), update a changed bill's header with If-Match, validate; on
-    one Fusion session, with the ledger (a found invoice another bill of ``spec`` holds is refused, and a
-    validation after an update is audited as ``spec``'s).
+    """The module docstring's target, on one Fusion session with the ledger (a found invoice another bill of
+    ``spec`` holds is refused, and a validation after an update is audited as ``spec``'s).
 
     The natural-key search runs inside ``create``, under the record's lease, right before the POST
     (``find`` answers None): so an adoption carries its own audit reason with the validation result, and

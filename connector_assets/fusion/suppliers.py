@@ -24,9 +24,8 @@ from connector_resources.refusals import Refusal, master_missing
 
 log = get_logger(__name__)
 
-SUPPLIERS_ASSET = asset_key(
-    "fusion", "suppliers"
-)  # staged by connector_assets.saas.assets, a day partition each
+# Staged by connector_assets.saas.assets, a day partition each.
+SUPPLIERS_ASSET = asset_key("fusion", "suppliers")
 
 
 class SupplierNotFound(LookupError):

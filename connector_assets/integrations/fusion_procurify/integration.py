@@ -1,7 +1,5 @@
 """The name that keys this integration everywhere (ledger rows, Dagster group, jobs, replay handlers) and
-the routes its flows take: Procurify -> Fusion (vendors paired with suppliers, purchase orders, bills as
-payables invoices) and Fusion -> Procurify (suppliers as vendors, natural accounts as account codes,
-payment status as bills marked paid)."""
+the two routes its flows take (the package docstring names the flows)."""
 
 from functools import partial
 

@@ -5,7 +5,6 @@ a time (``ml-connector xref set``, the desk) or with the file ``ML_FUSION_PROCUR
 
 What a match is and what wins are the kit's and the Procurify side's (``flows.manual_pairs``,
 ``procurify.vendor_matches``, ``procurify.vendor_match_file``); the pairing is declared in ``manual_pairs``.
-A manual match renames neither side: ``suppliers`` never sends the matched vendor the supplier's name.
 """
 
 from connector_assets.flows.replays import Resources

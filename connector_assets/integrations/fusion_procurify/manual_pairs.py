@@ -1,13 +1,8 @@
 """What Oracle Fusion <-> Procurify pairs by hand (``flows.manual_pairs``): a Procurify vendor and the Fusion
-supplier it is, when their names differ. The ``vendors`` flow pairs a vendor with the Fusion supplier of the
-same name only (Fusion has no supplier create), so a vendor named otherwise waits, and its purchase orders
-and bills are held on it, until a person matches the two (``ml-connector xref set``, the desk, or the
-matches file ``ML_FUSION_PROCURIFY_VENDOR_XREF``: ``manual_matches``). The match is the ``vendor``
-cross-reference (Procurify vendor -> ``SupplierId``), marked manual; the ``suppliers`` flow's ``supplier``
-cross-reference is its mirror. Procurify's rules (no second active vendor of one supplier, the vendor's
-``vendors`` items answered) are the Procurify side's (``procurify.vendor_matches``). A match also releases
-the vendor's bills held on a supplier or pay site Fusion lacked (``VendorSupplierRules``): they are mapped
-again with the supplier matched.
+supplier it is, when their names differ (the ``vendors`` flow pairs by name only, ``vendor_pairs``; entered
+with ``ml-connector xref set``, the desk, or the file of ``manual_matches``). Procurify's rules are the
+Procurify side's (``procurify.vendor_matches``); a match also releases the vendor's bills held on a supplier
+or pay site Fusion lacked (``VendorSupplierRules``).
 """
 
 from typing import Any

@@ -9,11 +9,8 @@ A pair is kept as ledger cross-references, made in one of three ways:
 * ``suppliers`` (Fusion -> Procurify) adopted or created a Procurify vendor for a Fusion supplier: the
   ``supplier`` xref, source ``fusion:<SupplierId>``, target the Procurify vendor id.
 
-Every flow that needs "the Fusion supplier of this Procurify vendor" (purchase orders, invoices) or "the
-Procurify vendor of this Fusion supplier" (suppliers, payment status, reconciliation) asks here, so all of
-them name the same single pair. Fusion has no documented supplier create (reference
-§2.7 lists reads only), so a Procurify vendor with no Fusion supplier is never invented in Fusion: it is
-paired by name or by hand.
+Every flow that needs "the Fusion supplier of this Procurify vendor" or "the Procurify vendor of this
+Fusion supplier" asks here, so all of them name the same single pair.
 
 How a pair is read is the Procurify side's (``procurify.vendor_pairing``); this module declares Fusion's
 keys. A record waiting for a vendor's supplier is held on ``vendor_dependency(vendor id)``; whatever makes
@@ -31,9 +28,7 @@ from connector_assets.procurify.vendor_pairing import VENDOR_ENTITY as VENDOR_EN
 from connector_assets.procurify.vendor_pairing import VendorPairing, numeric_key, vendor_id_key
 
 FUSION = "fusion"
-# The manual matches file's asset (``manual_matches``): upstream of every flow's mapped step that reads
-# pairs (suppliers, vendors, purchase orders, invoices), so each of their jobs loads the file first and a
-# row entered since the last run pairs the vendor before the flow asks who it is paired with.
+# The manual matches file's asset: upstream of every mapped step reading pairs (``matches_first``: why).
 MATCHES_ASSET = asset_key(INTEGRATION, "manual_matches")
 id_key = numeric_key  # a numeric id as the ledger keys it (``ml-connector xref``)
 
