@@ -126,42 +126,36 @@ def build_replays(flows: Iterable[Replaying], resources: Resources | None = None
 
 
 def settings_target(open_target: Callable[[dict[str, Any]], AbstractContextManager[Any]]) -> HandlerBuilder:
-    """A handler builder writing through ``open_target(resources)``: the resources built once per replay,
-    each record re-read and mapped with them (``FlowSpec.remap``), the target opened once per replay."""
-
-    def write(spec: FlowSpec, resources: Resources) -> ReplayHandler:
-        from connector_assets.flows.replay_handler import FlowReplay
-
-        def built() -> dict[str, Any]:
-            return shared_value(("resources", id(resources)), resources)
-
-        def opener(ledger: Ledger) -> Callable[[], AbstractContextManager[Any]]:
-            target_key = ("target", spec.integration, spec.name, id(resources))
-            return lambda: shared_context(target_key, lambda: open_target(built()))
-
-        return FlowReplay(spec, opener, built)
-
-    return write
+    """A handler builder writing through ``open_target(resources)``: the resources built once per replay
+    (shared by every flow built on the same ``resources``), each record re-read and mapped with them
+    (``FlowSpec.remap``), the target opened once per replay."""
+    return _opened_per_replay(lambda resources, _ledger: open_target(resources), shared=True)
 
 
 def ledger_target(
     open_target: Callable[[dict[str, Any], Ledger], AbstractContextManager[Any]],
 ) -> HandlerBuilder:
     """A handler builder for a target that must hold the replay's ledger (a JDE target checks its
-    cross-reference before refusing a rewrite): the resources built once per replay, each record re-read
-    and mapped with them, written through ``open_target(resources, ledger)``, opened once per replay and
+    cross-reference before refusing a rewrite): ``settings_target``'s, with the resources built once per
+    replay and flow, written through ``open_target(resources, ledger)``, opened once per replay and
     ledger."""
+    return _opened_per_replay(open_target, shared=False)
 
+
+def _opened_per_replay(
+    open_target: Callable[[dict[str, Any], Ledger], AbstractContextManager[Any]], *, shared: bool
+) -> HandlerBuilder:
     def write(spec: FlowSpec, resources: Resources) -> ReplayHandler:
         from connector_assets.flows.replay_handler import FlowReplay
 
+        scope = () if shared else (spec.integration, spec.name)
+
         def built() -> dict[str, Any]:
-            return shared_value(("resources", spec.integration, spec.name, id(resources)), resources)
+            return shared_value(("resources", *scope, id(resources)), resources)
 
         def opener(ledger: Ledger) -> Callable[[], AbstractContextManager[Any]]:
-            resources_built = built()
-            key = ("target", spec.integration, spec.name, id(resources_built), id(ledger))
-            return lambda: shared_context(key, lambda: open_target(resources_built, ledger))
+            key = ("target", spec.integration, spec.name, id(resources), id(ledger))
+            return lambda: shared_context(key, lambda: open_target(built(), ledger))
 
         return FlowReplay(spec, opener, built)
 
