@@ -14,6 +14,8 @@ from typing import Any
 from connector_assets.flows import amounts
 from connector_assets.flows.values import text, whole_number
 from connector_assets.procurify.account_departments import department_key
+from connector_assets.procurify.order_fields import account_code_of
+from connector_assets.procurify.order_fields import item_account_code as line_account_code
 from connector_resources import settings
 from connector_resources.refusals import source_invalid
 from connector_resources.said import Said, reworded, said
@@ -82,25 +84,10 @@ def order_item(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return line if isinstance(line, Mapping) else None
 
 
-def account_code_of(account: Any) -> str | None:
-    """The code of a bill item's (or PO line's) ``account`` (``account_code.code``, or a bare code)."""
-    if not isinstance(account, Mapping):
-        return None
-    code = account.get("account_code")
-    text = code.get("code") if isinstance(code, Mapping) else code
-    return (str(text).strip() or None) if text is not None else None
-
-
 def item_account_code(item: Mapping[str, Any]) -> str | None:
     """The Procurify account code a bill item is charged to: its own account's, else its PO line's."""
-    found = account_code_of(item.get("account"))
-    if found:
-        return found
     line = order_item(item)
-    if line is not None:
-        found = account_code_of(line.get("account")) or str(line.get("accountCode") or "").strip()
-        return found or None
-    return None
+    return account_code_of(item.get("account")) or (line_account_code(line) if line else "") or None
 
 
 def _department_of(account: Any) -> str | None:

@@ -64,15 +64,17 @@ def item_vendor(item: Mapping[str, Any]) -> str:
     return ""
 
 
+def account_code_of(account: Any) -> str:
+    """The code of an order or bill item's ``account`` (``account_code.code``, or a bare code); "" if none."""
+    if not isinstance(account, Mapping):
+        return ""
+    code = account.get("account_code")
+    return text(code.get("code")) if isinstance(code, Mapping) else text(code)
+
+
 def item_account_code(item: Mapping[str, Any]) -> str:
     """The order item's account code (``account.account_code.code``, else ``accountCode``)."""
-    account = item.get("account")
-    if isinstance(account, Mapping):
-        code = account.get("account_code")
-        found = text(code.get("code")) if isinstance(code, Mapping) else text(code)
-        if found:
-            return found
-    return text(item.get("accountCode"))
+    return account_code_of(item.get("account")) or text(item.get("accountCode"))
 
 
 def item_department(item: Mapping[str, Any]) -> str | None:
