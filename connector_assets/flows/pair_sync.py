@@ -13,13 +13,10 @@ from typing import Any
 
 from connector_assets.flows.after_write import audit_record
 from connector_assets.flows.core import FlowSpec, Mapped
+from connector_assets.flows.documents import utc
 from connector_resources.ledger import Ledger
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width: the cursor compares as text
-
-
-def utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def shown(moment: datetime | None) -> str:
