@@ -30,11 +30,6 @@ INVOICE = "Invoice"
 INVOICES = Kind(INVOICES_FLOW, "invoices", "invoice", "total-with-taxes")
 
 
-def _pay_status(voucher: JdeVoucher) -> str:
-    statuses = sorted({text(item.get("PST")) for item in voucher.pay_items} - {""})
-    return f"pay status {'/'.join(statuses)}" if statuses else "open"
-
-
 def compare_invoices(day: Day, names: dict[str, str]) -> None:
     accounts = ACCOUNTS.snapshot(day.staging)
     vouchers, refused = planned(
@@ -91,7 +86,8 @@ def _compare(
 
     status = text(coupa.get("status"))
     if status in DEAD:
-        differ("status", "status", _pay_status(voucher), status)
+        paid = sorted({text(item.get("PST")) for item in voucher.pay_items} - {""})
+        differ("status", "status", f"pay status {'/'.join(paid)}" if paid else "open", status)
     amounts_differ = body is not None and _compare_body(differ, body, coupa)
     # In the voucher's currency, as the invoices flow reads it (ACR for a foreign voucher, AG otherwise).
     gross, their_gross = voucher.gross(), amount_of(coupa.get("total-with-taxes"))

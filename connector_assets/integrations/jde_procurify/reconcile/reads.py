@@ -128,6 +128,10 @@ def jde_order(
     accounts = {a for a in (line_account(line, policy) for line in live) if a}
     mapped = requisition_lines(header, lines, policy, {a: codes.code_for(a) for a in accounts}, None)
     total = sum((decimal(line.get("AEXP")) or Decimal(0) for line in live), Decimal(0))
+    try:
+        vendor_id = paired_vendor(ledger, an8_key(header.get("AN8")))
+    except ValueError:  # no address number
+        vendor_id = None
     return JdeOrder(
         key=key,
         label=label,
@@ -135,16 +139,9 @@ def jde_order(
         open=bool(live),
         lines=mapped.lines,
         total=total,
-        vendor_id=_paired_vendor(ledger, header.get("AN8")),
+        vendor_id=vendor_id,
         po_num=po_num_text(key),
     )
-
-
-def _paired_vendor(ledger: Ledger, an8: Any) -> str | None:
-    try:
-        return paired_vendor(ledger, an8_key(an8))
-    except ValueError:
-        return None
 
 
 def to_send(order: JdePurchaseOrder, policy: OrderPolicy) -> bool:
