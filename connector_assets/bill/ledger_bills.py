@@ -1,29 +1,37 @@
-"""BILL bills whose vendor and links live in the ledger: ``BillBills`` with the ledger's cross-references.
+"""BILL bills whose vendor and links live in the ledger: found by vendor + invoice number, created one at a
+time (the bulk endpoint rolls a whole batch back for one bad bill), updated by merge patch (lines replaced
+whole) unless BILL has paid them (``targets.BillAlreadyPaid``).
 
-A record mapped
-before its supplier synced takes the vendor's BILL id from the vendors flow's cross-reference; a bill one
-document made and another took over later (a voucher taking its order's bill over) is recorded in a link
-cross-reference, so a payments flow finds the document that now pays it. The record says which: its
-natural key's ``taken_over_by`` (invoice number -> the source key of the document that may take the bill
-over, looked up too by ``find``) and ``link_key`` (the source key that took the bill over in this
-mapping).
-Whether a bill found by such an invoice number is this record's is the integration's rule (``names_record``).
+A record mapped before its supplier synced takes the vendor's BILL id from the vendors flow's
+cross-reference; a bill one document made and another took over later (a voucher taking its order's bill
+over) is recorded in a link cross-reference, so a payments flow finds the document that now pays it. The
+record says which: its natural key's ``taken_over_by`` (invoice number -> the source key of the document
+that may take the bill over, looked up too by ``find``) and ``link_key`` (the source key that took the bill
+over in this mapping). Whether a bill found by such an invoice number is this record's is the
+integration's rule (``names_record``).
 """
 
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Self
 
-from connector_assets.bill.targets import BillBills
-from connector_assets.flows.core import FlowSpec, Mapped
+from connector_assets.bill.targets import BillAlreadyPaid
+from connector_assets.flows.core import FlowSpec, Mapped, Unchanged
+from connector_assets.flows.targets import SessionTarget
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refused, waits_for_record
 
+UNPAID = {"", "UNPAID"}
 
-class LedgerBills(BillBills):
-    """``BillBills`` holding the ledger: the subclass names its integration, the source system of its
-    records (``source``, as the ledger spells it), its vendors flow's entity and the link entity."""
 
+class LedgerBills(SessionTarget):
+    """Bills in BILL, holding the ledger: the subclass names its integration, the source system of its
+    records (``source``, as the ledger spells it and the paid-bill refusal names it), its vendors flow's
+    entity and the link entity."""
+
+    resource = "bill"
+    writes = ("bills",)
+    source: ClassVar[str]
     integration: ClassVar[str]
     vendor_entity: ClassVar[str]
     link_entity: ClassVar[str]
@@ -97,3 +105,40 @@ class LedgerBills(BillBills):
             target_id=bill_id,
             content_hash=record.content_hash(),
         )
+
+    def _body(self, record: Mapped) -> dict[str, Any]:
+        """The body with the vendor's BILL id (looked up now if the record was mapped before it synced)."""
+        if record.body.get("vendorId"):
+            return record.body
+        return {**record.body, "vendorId": self.vendor_of(record)}
+
+    def find(self, record: Mapped) -> str | None:
+        """The bill by each invoice number the record's flows could have given it (``invoice_numbers``),
+        first match wins, among the bills ``stands_for`` accepts."""
+        vendor = self._body(record)["vendorId"]
+        for number in record.natural_key["invoice_numbers"]:
+            found = self.session.find_bills(vendor_id=vendor, invoice_number=number)
+            found = [bill for bill in found if self.stands_for(bill, number, record)]
+            if found:
+                return str(found[0]["id"])
+        return None
+
+    def create(self, record: Mapped) -> str:
+        bill_id = str(self.session.create_bill(self._body(record))["id"])
+        self.written(record, bill_id)
+        return bill_id
+
+    def update(self, target_id: str, record: Mapped) -> Unchanged | None:
+        current = self.session.get("bills", target_id)
+        if self.taken_over(target_id, record, current):
+            return Unchanged(f"BILL bill {target_id} stands for another document now; left alone")
+        status = str(current.get("paymentStatus") or "").strip().upper()
+        if status not in UNPAID:
+            number = (current.get("invoice") or {}).get("invoiceNumber")
+            raise BillAlreadyPaid(
+                f"BILL bill {target_id} (invoice {number}) is {status} in BILL; it is not rewritten from "
+                f"{self.source} ({record.fields['invoice_number']} changed). Check the bill and the "
+                f"{self.source} document by hand, then abandon this item"
+            )
+        self.session.update_bill(target_id, self._body(record))
+        self.written(record, target_id)

@@ -42,13 +42,11 @@ def paid_on_bill(bill: dict[str, Any] | None) -> Decimal | None:
     return amount(bill.get("amount")) - amount(bill.get("dueAmount"))
 
 
-# A payment made by BILL and paid: post it. Made by BILL but no longer paid (voided, canceled, its funding
-# failed): a posting to undo by hand. Recorded into BILL from outside (``onlinePayment`` false, reference
-# 2.8: "no money moves"): sending it back would pay it twice.
 @dataclass(frozen=True)
 class PaymentOutcomes:
-    """``paid``: made by BILL, in one of the paid statuses; ``undone``: made by BILL, in none of them;
-    ``recorded``: how many were recorded into BILL from outside (never sent)."""
+    """``paid``: made by BILL, in one of the paid statuses (post it); ``undone``: made by BILL, in none of
+    them (voided, canceled, its funding failed: a posting to undo by hand); ``recorded``: how many were
+    recorded into BILL from outside (reference 2.8: "no money moves"), never sent: it would pay twice."""
 
     paid: list[Version]
     undone: list[Version]

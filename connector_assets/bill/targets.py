@@ -1,16 +1,15 @@
-"""BILL write targets: vendors and bills, each found in BILL before any create (the cross-reference first,
-in the kit), so a crashed attempt's record is adopted, never doubled (BILL has no idempotency keys, quirk 8).
-What is the other system's (which supplier a bill's vendor is, which bill stands for which document, what
-the ledger records after a write) comes in through ``BillBills``' hooks, overridden by the integration.
+"""BILL write targets: vendors here, bills in ``ledger_bills``; each found in BILL before any create (the
+cross-reference first, in the kit), so a crashed attempt's record is adopted, never doubled (BILL has no
+idempotency keys, quirk 8).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector_assets.flows.core import Mapped, Unchanged
+from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
-from connector_resources.refusals import Refusal, Refused, refused
+from connector_resources.refusals import Refusal
 
 # The parts of BILL's vendor ``address``: an update names them all, so BILL drops those not sent.
 ADDRESS_KEYS = ("line1", "line2", "city", "stateOrProvince", "zipOrPostalCode", "country")
@@ -135,70 +134,3 @@ class BillAlreadyPaid(RuntimeError):
     def __init__(self, sentence: str) -> None:
         super().__init__(sentence)
         self.refusal = Refusal("conflict", sentence, {"system": "bill"})
-
-
-UNPAID = {"", "UNPAID"}
-
-
-class BillBills(SessionTarget):
-    """Bills in BILL: found by vendor + invoice number, created one at a time (the bulk endpoint rolls a
-    whole batch back for one bad bill), updated by merge patch (lines replaced whole) unless BILL has paid
-    them. An integration overrides the hooks (``vendor_of``, ``stands_for``, ``taken_over``, ``written``)
-    with its own rules and names its system (``source``) in the paid-bill refusal."""
-
-    resource = "bill"
-    writes = ("bills",)
-    source = "the source system"
-
-    def vendor_of(self, record: Mapped) -> str:
-        """The BILL vendor id of a record mapped without one (its vendor had not synced yet)."""
-        said = f"record {record.source_key} names no BILL vendor (vendorId)"
-        raise Refused(refused(said, rule="no BILL vendor"))
-
-    def stands_for(self, bill: dict[str, Any], number: str, record: Mapped) -> bool:
-        """Whether a bill found by invoice number ``number`` is the record's (default: always)."""
-        return True
-
-    def taken_over(self, target_id: str, record: Mapped, current: dict[str, Any]) -> bool:
-        """Whether the bill stands for another document now, so the record leaves it alone (default: no)."""
-        return False
-
-    def written(self, record: Mapped, bill_id: str) -> None:
-        """Called after a create or an update wrote the record to ``bill_id`` (default: nothing)."""
-
-    def _body(self, record: Mapped) -> dict[str, Any]:
-        """The body with the vendor's BILL id (looked up now if the record was mapped before it synced)."""
-        if record.body.get("vendorId"):
-            return record.body
-        return {**record.body, "vendorId": self.vendor_of(record)}
-
-    def find(self, record: Mapped) -> str | None:
-        """The bill by each invoice number the record's flows could have given it (``invoice_numbers``),
-        first match wins, among the bills ``stands_for`` accepts."""
-        vendor = self._body(record)["vendorId"]
-        for number in record.natural_key["invoice_numbers"]:
-            found = self.session.find_bills(vendor_id=vendor, invoice_number=number)
-            found = [bill for bill in found if self.stands_for(bill, number, record)]
-            if found:
-                return str(found[0]["id"])
-        return None
-
-    def create(self, record: Mapped) -> str:
-        bill_id = str(self.session.create_bill(self._body(record))["id"])
-        self.written(record, bill_id)
-        return bill_id
-
-    def update(self, target_id: str, record: Mapped) -> Unchanged | None:
-        current = self.session.get("bills", target_id)
-        if self.taken_over(target_id, record, current):
-            return Unchanged(f"BILL bill {target_id} stands for another document now; left alone")
-        status = str(current.get("paymentStatus") or "").strip().upper()
-        if status not in UNPAID:
-            number = (current.get("invoice") or {}).get("invoiceNumber")
-            raise BillAlreadyPaid(
-                f"BILL bill {target_id} (invoice {number}) is {status} in BILL; it is not rewritten from "
-                f"{self.source} ({record.fields['invoice_number']} changed). Check the bill and the "
-                f"{self.source} document by hand, then abandon this item"
-            )
-        self.session.update_bill(target_id, self._body(record))
-        self.written(record, target_id)
