@@ -13,8 +13,7 @@ from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.values import text, whole_number
-from connector_assets.procurify.account_departments import department_key
-from connector_assets.procurify.order_fields import account_code_of
+from connector_assets.procurify.order_fields import account_code_of, account_department
 from connector_assets.procurify.order_fields import item_account_code as line_account_code
 from connector_resources import settings
 from connector_resources.refusals import source_invalid
@@ -90,21 +89,14 @@ def item_account_code(item: Mapping[str, Any]) -> str | None:
     return account_code_of(item.get("account")) or (line_account_code(line) if line else "") or None
 
 
-def _department_of(account: Any) -> str | None:
-    """The department of an account as the department table keys it (``Location|Department``)."""
-    if not isinstance(account, Mapping):
-        return None
-    return department_key(account.get("department"))
-
-
 def item_account(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """The Procurify account code and department (``Location|Department``, the department table's key) a
     bill item is charged to: the item's own account's, else its PO line's (``orderitem.account``,
     ``orderitem.accountCode``)."""
-    code, department = item_account_code(item), _department_of(item.get("account"))
+    code, department = item_account_code(item), account_department(item.get("account"))
     line = order_item(item)
     if line is not None:
-        department = department or _department_of(line.get("account"))
+        department = department or account_department(line.get("account"))
     return code, department
 
 

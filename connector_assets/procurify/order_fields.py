@@ -77,15 +77,15 @@ def item_account_code(item: Mapping[str, Any]) -> str:
     return account_code_of(item.get("account")) or text(item.get("accountCode"))
 
 
+def account_department(account: Any) -> str | None:
+    """The department of an order or bill item's ``account`` as department tables key it
+    (``Location|Department``), None when it names none."""
+    return department_key(account.get("department")) if isinstance(account, Mapping) else None
+
+
 def item_department(item: Mapping[str, Any]) -> str | None:
-    """The order item's department as department tables key it (``Location|Department``, from
-    ``account.department``, else the item's own ``department``), None when it names none."""
-    account = item.get("account")
-    if isinstance(account, Mapping):
-        found = department_key(account.get("department"))
-        if found:
-            return found
-    return department_key(item.get("department"))
+    """The order item's department (``account.department``, else the item's own ``department``)."""
+    return account_department(item.get("account")) or department_key(item.get("department"))
 
 
 def positive_number(value: Any) -> int | None:
