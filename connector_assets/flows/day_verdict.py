@@ -16,16 +16,14 @@ from dagster import (
     AssetsDefinition,
     Failure,
     MaterializeResult,
-    MetadataValue,
     PartitionsDefinition,
     asset,
 )
 
 from connector_assets.flows.backfill_policy import flow_backfill_policy
 from connector_assets.flows.flow_run import run_partitions
-from connector_assets.flows.reason_text import ReasonCounts
 from connector_assets.flows.records import FlowSpec
-from connector_assets.flows.refused_share import RefusedShare, judge_items
+from connector_assets.flows.refused_share import RefusedShare, judge_items, shares_metadata
 
 STEP = "verdict"  # the step's name in the flow's keys: ``["jde_procurify", "bills_verdict"]``
 DAYS_TOLD = 10  # systemic days a range's failure quotes whole; the others are counted
@@ -37,20 +35,6 @@ def day_share(spec: FlowSpec, ledger: Any, staging: Any, partition: str | None) 
     items = ledger.partition_queue(integration=spec.integration, flow=spec.name, partition_key=partition)
     staged = set(staging.column_values(spec.key("mapped"), partition, "source_key"))
     return judge_items(spec, partition, items, staged)
-
-
-def verdict_metadata(shares: list[RefusedShare]) -> dict[str, Any]:
-    """What the verdict records: the refused records of ``shares`` (one day, or a range's systemic days),
-    the records judged, and the causes counted."""
-    causes = ReasonCounts()
-    for share in shares:
-        causes.extend(share.causes)
-    return {
-        "refused": sum(s.refused for s in shares),
-        "of_records": sum(s.records for s in shares),
-        "systemic": any(s.systemic for s in shares),
-        "refused_causes": MetadataValue.md(causes.markdown()),
-    }
 
 
 def verdict_message(flow: str, shares: list[RefusedShare], days: int) -> str:
@@ -95,10 +79,10 @@ def verdict_asset(
         systemic = [share for share in shares if share.systemic]
         if not systemic:
             if len(days) == 1:
-                yield MaterializeResult(metadata=verdict_metadata(shares))
+                yield MaterializeResult(metadata=shares_metadata(shares))
                 return
             for share in shares:
-                context.add_asset_metadata(verdict_metadata([share]), partition_key=share.partition)
+                context.add_asset_metadata(shares_metadata([share]), partition_key=share.partition)
             yield MaterializeResult()
             return
         if len(days) > 1:  # the days that passed keep their materialization; the systemic ones fail
@@ -106,11 +90,11 @@ def verdict_asset(
                 if not share.systemic:
                     context.log_event(
                         AssetMaterialization(
-                            verdict_key, partition=share.partition, metadata=verdict_metadata([share])
+                            verdict_key, partition=share.partition, metadata=shares_metadata([share])
                         )
                     )
         message = verdict_message(spec.flow, systemic, len(days))
         context.log.error(message)
-        raise Failure(message, metadata=verdict_metadata(systemic), allow_retries=False)
+        raise Failure(message, metadata=shares_metadata(systemic), allow_retries=False)
 
     return _verdict

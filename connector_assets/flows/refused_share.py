@@ -37,14 +37,6 @@ class RefusedShare:
     causes: ReasonCounts = field(default_factory=ReasonCounts)  # records by cause
     sample: tuple[str, ...] = ()  # a few full reasons, redacted
 
-    def metadata(self) -> dict[str, Any]:
-        return {
-            "refused": self.refused,
-            "of_records": self.records,
-            "systemic": self.systemic,
-            "refused_causes": MetadataValue.md(self.causes.markdown()),
-        }
-
     def message(self) -> str:
         """What the run's log and the step failure say: the share, the causes counted, a sample in full."""
         told = self.causes.most_common(CAUSES_TOLD)
@@ -58,6 +50,20 @@ class RefusedShare:
             "retry queue with their reasons. Fix the cause, then ml-connector replay and rerun the day from "
             "failure (or rerun the whole day)."
         )
+
+
+def shares_metadata(shares: Sequence[RefusedShare]) -> dict[str, Any]:
+    """What a verdict records of ``shares`` (one day, or a range's systemic days): the refused records,
+    the records judged, and the causes counted."""
+    causes = ReasonCounts()
+    for share in shares:
+        causes.extend(share.causes)
+    return {
+        "refused": sum(s.refused for s in shares),
+        "of_records": sum(s.records for s in shares),
+        "systemic": any(s.systemic for s in shares),
+        "refused_causes": MetadataValue.md(causes.markdown()),
+    }
 
 
 def judge(spec: FlowSpec, partition: str | None, records: int, refused: Iterable[Any]) -> RefusedShare:
@@ -104,7 +110,7 @@ def mapped_check(check_name: str, share: RefusedShare, totals: dict[str, int]) -
         check_name=check_name,
         passed=not share.systemic,
         severity=AssetCheckSeverity.WARN,
-        metadata={**totals, **share.metadata()} if share.refused else totals,
+        metadata={**totals, **shares_metadata([share])} if share.refused else totals,
         description=share.message() if share.systemic else None,
     )
 
@@ -115,20 +121,11 @@ def systemic_written_check(result: AssetCheckResult, shares: list[RefusedShare])
     systemic = [s for s in shares if s.systemic]
     if not systemic:
         return result
-    causes = ReasonCounts()
-    for share in systemic:
-        causes.extend(share.causes)
     return AssetCheckResult(
         asset_key=result.asset_key,
         check_name=result.check_name,
         passed=False,
         severity=AssetCheckSeverity.ERROR,
-        metadata={
-            **result.metadata,
-            "systemic": True,
-            "refused": sum(s.refused for s in systemic),
-            "of_records": sum(s.records for s in systemic),
-            "refused_causes": MetadataValue.md(causes.markdown()),
-        },
+        metadata={**result.metadata, **shares_metadata(systemic)},
         description=" ".join(s.message() for s in systemic),
     )
