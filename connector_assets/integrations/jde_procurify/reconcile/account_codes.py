@@ -40,37 +40,31 @@ def compare_account_codes(
         report.compared += 1
         account = record.source_key
         label = f"JDE account {account}"
-        if isinstance(record, Rejected):
-            if not expectations.account_for(report, label, account):
-                report.differ(
-                    "code missing in Procurify",
-                    label,
-                    SCOPE,
-                    account,
-                    "-",
-                    f"{label} has no Procurify account code: {record.reason}",
-                    field="code",
-                )
-            continue
-        code, active = record.body["code"], bool(record.body["active"])
-        row = held.get(words(code))
-        if row is None:
-            if not active:
+        if isinstance(record, Rejected):  # the flow refuses it: no code to look for
+            ours, row, counterpart = account, None, ""
+            why = f"{label} has no Procurify account code: {record.reason}"
+        else:
+            code, active = record.body["code"], bool(record.body["active"])
+            ours, row, counterpart = code, held.get(words(code)), f"account code {code}"
+            if row is None and not active:
                 continue  # closed in JDE, never in Procurify: nothing to switch off
+            why = (
+                f"{label} is postable and should be Procurify account code {code}, which Procurify does not "
+                "have (not written yet, and not in the retry queue either)"
+            )
+        if row is None:
             if not expectations.account_for(report, label, account):
                 report.differ(
                     "code missing in Procurify",
                     label,
                     SCOPE,
-                    code,
+                    ours,
                     "-",
-                    f"{label} is postable and should be Procurify account code {code}, which Procurify does "
-                    "not have (not written yet, and not in the retry queue either)",
-                    counterpart=f"account code {code}",
+                    why,
+                    counterpart=counterpart,
                     field="code",
                 )
             continue
-        counterpart = f"account code {code}"
         found = []
         if (row.get("active") is not False) != active:
             found.append(
