@@ -44,12 +44,7 @@ def read_queued(
         try:
             record = session.get(entity, key, project_id=places.projects.get(key))
         except ProcoreNotFoundError as exc:
-            yield (
-                company,
-                session,
-                tagged(Rejected.of(key, _gone(what, key, exc)), company),
-            )
-            continue
+            record = tagged(Rejected.of(key, _gone(what, key, exc)), company)
         yield key, company, session, record
 
 
