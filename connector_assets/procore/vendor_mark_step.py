@@ -1,9 +1,7 @@
-"""The origin mark as a step of a vendors flow: ``<flow>_marked`` runs after the write step and marks every
-vendor that reached the ERP (``vendor_marks.mark_written_vendors``: asked of the ledger, not of the run,
-as ``flows/export_marks.py`` marks Coupa's documents; whatever reached the ERP and has no mark recorded is
-marked now). The mark is a separate step after the write, never before it: a vendor marked but not in the
-ERP would send documents to a record that does not exist. Used by Procore -> JD Edwards (``vendors``);
-the integration says what its marks are (``OriginMark``, built per run) and what its ERP is called.
+"""The origin mark (``vendor_marks``: why after the write, and asked of the ledger, as
+``flows/export_marks.py`` marks Coupa's documents) as a step of a vendors flow. Used by Procore -> JD
+Edwards (``vendors``); the integration says what its marks are (``OriginMark``, built per run) and what
+its ERP is called.
 """
 
 from collections.abc import Callable
