@@ -317,7 +317,7 @@ def sandbox_world(tmp_path: Path, *, scale: float = 0.02) -> Iterator[SandboxWor
         try:
             for integration in integration_sandboxes(c.package for c in integration_components()):
                 integration.set_up(running, url)
-            resources = {"ledger": LedgerResource(), **settings_resources()}
+            resources = {"ledger": LedgerResource(), "target_boundary": UNWRAPPED, **settings_resources()}
             # The simulators have no rate limit: the Procurify client's courtesy pace (5 req/s) is left out,
             # as in the integrations' own worlds (``procurify_resource``); at that pace the first write of
             # F0901's account codes alone took 68 s of the conformance suite.

@@ -27,6 +27,7 @@ from connector_assets.flows.access import flow_access
 from connector_assets.flows.assembly import Flow, IntegrationComponent
 from connector_assets.flows.jobs import mapped_asset
 from connector_assets.flows.replay_resources import settings_resources
+from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.integrations.fusion_procurify import component as declaration
 from connector_assets.integrations.fusion_procurify.jobs import COMBINATIONS_CRON
 from connector_assets.saas.assets import saas_assets
@@ -59,7 +60,10 @@ def package() -> IntegrationComponent:
 def merged(package: IntegrationComponent) -> Definitions:
     """The package's ``Definitions`` over the shared SaaS entities, as the top-level ``Definitions``
     merges them (as a deployment running it alone would)."""
-    shared = Definitions(assets=saas_assets, resources={"ledger": LedgerResource(), **settings_resources()})
+    shared = Definitions(
+        assets=saas_assets,
+        resources={"ledger": LedgerResource(), "target_boundary": UNWRAPPED, **settings_resources()},
+    )
     return Definitions.merge(shared, package.definitions())
 
 
