@@ -115,11 +115,12 @@ def claim_and_search(
 
 
 def release_claims(spec: FlowSpec, ledger: Ledger, lease: Lease, keys: list[str]) -> None:
-    """End ``lease``'s claims on ``keys`` that no write used (``claim_and_search``)."""
+    """End ``lease``'s claims on ``keys`` that no write used (taken by ``claim_and_search``, or by a write
+    step's claims ahead of a day that stopped), so the next writer claims them at once."""
     if not keys:
         return
     try:
         flow = (spec.integration, spec.entity, spec.source_system)
         ledger.release_xrefs(*flow, keys, spec.target_system, owner=lease.owner)
     except Exception as exc:  # they lapse with the lease, or end with this run (``Lease.gone``)
-        log.warning("%s: could not end %d claim(s) taken ahead: %s", spec.flow, len(keys), exc)
+        log.warning("%s: could not end %d claim(s) no write used: %s", spec.flow, len(keys), exc)

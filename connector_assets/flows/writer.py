@@ -35,7 +35,7 @@ from connector_assets.flows.core import (
     write_record,
 )
 from connector_assets.flows.deferred import DeferredWrites
-from connector_assets.flows.found_ahead import SearchAhead, found_ahead
+from connector_assets.flows.found_ahead import SearchAhead, found_ahead, release_claims
 from connector_assets.runtime.step_retry import is_transient, refused_for_good
 from connector_resources.errors import when_again
 from connector_resources.ledger import Ledger, lease_wait
@@ -302,20 +302,7 @@ class PartitionWriter:
         the next writer (a rerun, a replay) claims them at once."""
         unsent = [key for key, n in self._claimed.items() if n >= self._next]
         self._claimed.clear()
-        if not unsent:
-            return
-        spec = self.spec
-        try:
-            self.ledger.release_xrefs(
-                spec.integration,
-                spec.entity,
-                spec.source_system,
-                unsent,
-                spec.target_system,
-                owner=self.lease.owner,
-            )
-        except Exception as exc:  # they lapse with the lease, or end with this run (``Lease.gone``)
-            log.warning("%s: could not end %d claim(s) never sent: %s", spec.flow, len(unsent), exc)
+        release_claims(self.spec, self.ledger, self.lease, unsent)
 
     def _work(self) -> None:
         try:
