@@ -164,7 +164,8 @@ def order_reference(orders: tuple[str | None, ...]) -> OrderReference | None:
         return None
 
 
-def _day(value: Any) -> str | None:
+def bill_iso_day(value: Any) -> str | None:
+    """A bill's date (``bill_fields.bill_day``) as the ISO day the flow sends, None when it is no date."""
     day = bill_fields.bill_day(value)
     return day.isoformat() if day is not None else None
 
@@ -315,11 +316,11 @@ def map_bill(
         too_long=f"JDE's {INVOICE_NUMBER_MAX} (F0411 VINV); it is not cut short: enter the voucher in JDE by "
         "hand with the number the supplier will quote, then abandon this item",
     )
-    invoice_date = _day(bill.get("invoice_date"))
+    invoice_date = bill_iso_day(bill.get("invoice_date"))
     if invoice_date is None:
         text = f"the invoice date {bill.get('invoice_date')!r} is not a date"
         problems.append(said(source_invalid(text, field="invoice_date", value=bill.get("invoice_date"))))
-    gl_date = _day(bill.get("gl_post_date")) or invoice_date
+    gl_date = bill_iso_day(bill.get("gl_post_date")) or invoice_date
     vendor_id = bill_fields.bill_vendor_id(bill)
     if not vendor_id:
         problems.append(said(source_invalid("it names no vendor", field="vendor")))
@@ -404,7 +405,7 @@ def _mapped(
             invoice_number=invoice_number,
             invoice_date=invoice_date,
             gl_date=gl_date,
-            due_date=_day(bill.get("due_date")),
+            due_date=bill_iso_day(bill.get("due_date")),
             currency=currency,
             remark=f"Procurify bill {bill.get('id') or ''}".strip()[:REMARK_MAX],
             gross=gross,

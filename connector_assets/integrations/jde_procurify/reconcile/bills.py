@@ -38,19 +38,14 @@ from typing import Any
 from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, Report, currencies_differ, money
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.reconciliation_totals import SideTotals
-from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_KEYS
+from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_KEYS, bill_iso_day
 from connector_assets.jde.reconcile_reads import JdeBatch, JdeVoucherState
-from connector_assets.procurify.bill_fields import bill_day, bill_vendor_id, currency_code
+from connector_assets.procurify.bill_fields import bill_vendor_id, currency_code
 from connector_assets.procurify.order_fields import words
 from connector_assets.procurify.reconcile_reads import register_bill
 
 # The bill UUID a batch's keys hold (``bill_mappers.batch_key`` reversed), None for a batch of another kind.
 bill_uuid_of = BATCH_KEYS.uuid_of
-
-
-def _day(value: Any) -> str | None:
-    day = bill_day(value)
-    return day.isoformat() if day is not None else None
 
 
 @dataclass(frozen=True)
@@ -86,7 +81,7 @@ def procurify_bill(bill: Mapping[str, Any], statuses: frozenset[int], sent: bool
     vendor = bill.get("vendor") if isinstance(bill.get("vendor"), Mapping) else {}
     vendor_id = bill_vendor_id(bill)
     name = words(vendor.get("name"))
-    invoice_date = _day(bill.get("invoice_date"))
+    invoice_date = bill_iso_day(bill.get("invoice_date"))
     code = currency_code(bill)
     read = {name: value for name, value in asdict(base).items() if name not in ("period", "currency")}
     return ProcurifyBill(
@@ -94,7 +89,7 @@ def procurify_bill(bill: Mapping[str, Any], statuses: frozenset[int], sent: bool
         vendor_id=vendor_id,
         vendor=f"Procurify vendor {vendor_id}" + (f" ({name})" if name else ""),
         invoice_date=invoice_date,
-        gl_date=_day(bill.get("gl_post_date")) or invoice_date,
+        gl_date=bill_iso_day(bill.get("gl_post_date")) or invoice_date,
         currency=code if len(code) == 3 and code.isalpha() else "",
     )
 
