@@ -13,7 +13,7 @@ from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.values import text, whole_number
-from connector_assets.procurify.order_fields import account_code_of, account_department
+from connector_assets.procurify.order_fields import account_code_of, account_department, id_of, name_of
 from connector_assets.procurify.order_fields import item_account_code as line_account_code
 from connector_resources import settings
 from connector_resources.refusals import source_invalid
@@ -30,10 +30,8 @@ def describe(bill: Mapping[str, Any]) -> str:
 def bill_vendor_id(bill: Mapping[str, Any]) -> str:
     """The id of the bill's vendor: ``vendor`` is ``{id, name}`` on the slim bill (reference 2.6); a full
     bill giving the bare id (its shape there is not listed) is read too. "" when it names none."""
-    vendor = bill.get("vendor")
-    value = vendor.get("id") if isinstance(vendor, Mapping) else vendor
-    text = "" if value is None or isinstance(value, bool) else str(value).strip()
-    return text if text.isdigit() else ""
+    found = id_of(bill.get("vendor"))
+    return found if found.isdigit() else ""
 
 
 # Bill ``status`` codes by name (reference 2.6): a refusal or a reconciliation row names the status as a
@@ -102,9 +100,7 @@ def item_account(item: Mapping[str, Any]) -> tuple[str | None, str | None]:
 
 def currency_code(bill: Mapping[str, Any]) -> str:
     """The bill's currency as a code (``currency`` is ``{id, name, rate}``; a bare code is read too)."""
-    raw = bill.get("currency")
-    name = raw.get("name") if isinstance(raw, Mapping) else raw
-    return str(name or "").strip().upper()
+    return name_of(bill.get("currency")).upper()
 
 
 def item_label(item: Mapping[str, Any], position: int, limit: int) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows import amounts
 from connector_assets.procurify.bill_fields import currency_code
+from connector_assets.procurify.order_fields import id_of
 from connector_assets.procurify.order_reads import staged_versions
 
 STAGED_PAYMENTS = asset_key("procurify", "payments")
@@ -52,10 +53,8 @@ def group_id(value: Any) -> int | None:
     """A bill group's id as a bill's ``group`` or a payment's ``bill_groups`` entry gives it: the id
     (reference 2.7: ``bill_groups`` are ids) or a nested object carrying it (``{"id": 512, ...}``: the
     reference lists a bill's ``group`` without its shape); None when it names no group."""
-    if isinstance(value, Mapping):
-        value = value.get("id")
-    text = "" if value is None or isinstance(value, bool) else str(value).strip()
-    return int(text) if text.isdigit() else None
+    found = id_of(value)
+    return int(found) if found.isdigit() else None
 
 
 def payment_groups(payment: Mapping[str, Any]) -> list[int]:
