@@ -37,10 +37,10 @@ from connector_assets.flows.periods import (
     post_on,
 )
 from connector_assets.flows.replays import Resources
+from connector_assets.jde.lookup import browse_in
 from connector_resources import settings
 from connector_resources.error_kinds import error_chain
 from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key
-from connector_resources.jde import Condition
 from connector_resources.refusals import master_missing
 from connector_resources.replay import WaitsFor
 
@@ -155,25 +155,12 @@ def read_calendars(session: Any, company: str) -> dict[str, JdeCalendar] | None:
     """``company``'s A/P and G/L calendars as F0010 and F0008 say now, from one read of each (both ledgers
     share the company's row and pattern); None when F0010 has no row for it (the money write then goes as
     the source dated it: JDE's own edit still applies)."""
-    constants = list(
-        session.browse(
-            COMPANY_CONSTANTS,
-            columns=CONSTANT_COLUMNS,
-            conditions=[Condition(f"{COMPANY_CONSTANTS}.CO", "EQUAL", company)],
-        )
-    )
+    constants = list(browse_in(session, COMPANY_CONSTANTS, "CO", [company], CONSTANT_COLUMNS))
     if not constants:
         return None
     row = constants[0]
     pattern = str(row.get("DTPN") or "").strip() or "R"  # blank means the calendar pattern R
-    rows = list(
-        session.browse(
-            FISCAL_PATTERNS,
-            columns=PATTERN_COLUMNS,
-            conditions=[Condition(f"{FISCAL_PATTERNS}.DTPN", "EQUAL", pattern)],
-        )
-    )
-    periods = fiscal_periods(rows)
+    periods = fiscal_periods(list(browse_in(session, FISCAL_PATTERNS, "DTPN", [pattern], PATTERN_COLUMNS)))
     calendars, pbco = {}, settings.read(PBCO_ENV)
     currency = str(row.get("CRCD") or "").strip().upper()
     for ledger in (AP, GL):
@@ -258,11 +245,7 @@ def company_currencies(session: Any, companies: list[str]) -> dict[str, str]:
     """The currency F0010 gives each of ``companies`` (those with a row and a ``CRCD``), one read each."""
     found: dict[str, str] = {}
     for company in companies:
-        rows = session.browse(
-            COMPANY_CONSTANTS,
-            columns=["CO", "CRCD"],
-            conditions=[Condition(f"{COMPANY_CONSTANTS}.CO", "EQUAL", company)],
-        )
+        rows = browse_in(session, COMPANY_CONSTANTS, "CO", [company], ["CO", "CRCD"])
         currency = next((str(r.get("CRCD") or "").strip().upper() for r in rows), "")
         if currency:
             found[company] = currency
