@@ -9,6 +9,7 @@ year. The Markdown is kept (``FitReport.markdown``) for a Dagster run to show as
 from __future__ import annotations
 
 import csv
+from collections import defaultdict
 from datetime import UTC, datetime
 from operator import attrgetter
 from pathlib import Path
@@ -35,7 +36,7 @@ class FitReport:
 
     def __init__(self, out: Path, *, integration: str, first: str, last: str) -> None:
         self.out, self.integration, self.first, self.last = Path(out), integration, first, last
-        self.flows: dict[str, FlowTally] = {}
+        self.flows: defaultdict[str, FlowTally] = defaultdict(FlowTally)
         self.markdown = ""
         self.facts = RunFacts(datetime.now(UTC))
         self._clock = 0.0  # ``monotonic()`` on entry: the run's length is measured from there
@@ -67,20 +68,14 @@ class FitReport:
             raise RuntimeError("FitReport.add outside its `with` block")
         if row.integration != self.integration:
             raise ValueError(f"a {row.integration} row in the fit report of {self.integration}")
-        tally = self.flows.get(row.flow)
-        if tally is None:
-            tally = self.flows[row.flow] = FlowTally()
-        tally.add(row)
+        self.flows[row.flow].add(row)
         self._csv.writerow(_columns(row))
 
     def flow_ended(self, flow: str, error: str = "", read: FlowRead | None = None) -> None:
         """Note that ``flow``'s preview run ended, with why it failed when it did, and what it read (its
         systems and days): the report says so at the flow, which shows even when its run ended before
         any verdict."""
-        tally = self.flows.get(flow)
-        if tally is None:
-            tally = self.flows[flow] = FlowTally()
-        tally.error = error
+        self.flows[flow].error = error
         self.facts.flows[flow] = read or FlowRead()
 
     def close(self) -> str:
