@@ -17,7 +17,9 @@ every process can find them, encrypted:
 ``TokenStore`` is the simplest such store, for a ``Token`` with a known expiry (OAuth client
 credentials): ``VaultTokenStore`` keeps it in the vault, ``ProcessTokenStore`` is the fallback when no
 vault key is configured (nowhere to keep a secret encrypted, so each process keeps its own, as
-before). ``token_store_for`` picks one and says once per system why a process falls back, and
+before); ``InProcessTokenStore`` is the fallback of a login that holds something on the server (a JDE AIS
+session holds a licence): every scheme of the process shares one token, given back once at exit.
+``token_store_for`` picks one and says once per system why a process falls back, and
 ``KeptTokenAuth`` makes any ``TokenAuth`` renew through such a store (Coupa, JDE AIS), and
 ``KeptOAuthClientCredentials`` is the plain client-credentials grant so kept (Procore, Procurify,
 Oracle Fusion; ``oauth_token_store`` names the token).
@@ -27,16 +29,18 @@ its idle clock and hourly login budget.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import sqlalchemy as sa
 
@@ -184,6 +188,78 @@ class ProcessTokenStore:
         return contextlib.nullcontext()  # the scheme's own lock already serialises this process
 
 
+class InProcessTokenStore:
+    """One token per login (``<system>/token/<key>``, the vault's name for it) for every scheme of this
+    process, in memory: without a vault key, the batches and steps of a run (the in-process executor runs
+    them in one process) still share one session instead of logging in and out each.
+
+    Safe under threads: the login lock is one per name, so two schemes (write workers) waiting on each
+    other's login adopt it. ``release`` gives the token back to the server (a JDE logout) once, when the
+    process exits (``release_process_tokens``, run by ``atexit``), so nothing is left held; a 444'd token
+    needs no release and a replaced one is forgotten. A forked child forgets its parent's tokens: they are
+    the parent's to release.
+    """
+
+    shared = True
+    _tokens: ClassVar[dict[str, tuple[Token, Callable[[Token], None] | None]]] = {}
+    _locks: ClassVar[dict[str, threading.Lock]] = {}
+    _guard: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, system: str, key: str, release: Callable[[Token], None] | None = None) -> None:
+        self.name = f"{system}/token/{key}"
+        self.release = release
+
+    def load(self) -> Token | None:
+        with self._guard:
+            kept = self._tokens.get(self.name)
+        return kept[0] if kept is not None else None
+
+    def save(self, token: Token) -> None:
+        with self._guard:
+            self._tokens[self.name] = (token, self.release)
+
+    def drop(self, value: str) -> None:
+        with self._guard:
+            kept = self._tokens.get(self.name)
+            if kept is not None and kept[0].value == value:
+                del self._tokens[self.name]
+
+    def login_lock(self) -> AbstractContextManager[object]:
+        with self._guard:
+            return self._locks.setdefault(self.name, threading.Lock())
+
+    @classmethod
+    def release_all(cls) -> int:
+        """Give every token of this process back (each ``release`` once; a failure is logged) and forget
+        them; how many were released."""
+        with cls._guard:
+            kept, cls._tokens = list(cls._tokens.items()), {}
+        released = 0
+        for name, (token, release) in kept:
+            if release is None:
+                continue
+            try:
+                release(token)
+                released += 1
+            except Exception as exc:
+                log.warning("could not release the token %s at exit (%s: %s)", name, type(exc).__name__, exc)
+        return released
+
+    @classmethod
+    def _forget_in_child(cls) -> None:
+        cls._tokens, cls._locks, cls._guard = {}, {}, threading.Lock()
+
+
+def release_process_tokens() -> int:
+    """Release this process's in-memory tokens now (``InProcessTokenStore.release_all``): what the
+    process does at exit, for a caller that must see it happen before the servers go (a bench)."""
+    return InProcessTokenStore.release_all()
+
+
+atexit.register(release_process_tokens)
+os.register_at_fork(after_in_child=InProcessTokenStore._forget_in_child)
+
+
 class VaultTokenStore:
     """The token, its expiry, when it was minted and its ``extra`` (what the login said, JSON values
     only), encrypted in the vault as ``<system>/token/<key>``.
@@ -327,14 +403,25 @@ class KeptTokenAuth:
             )
 
 
-def token_store_for(system: str, key: str, *, keep: bool, what: str, cost: str) -> TokenStore:
+def token_store_for(
+    system: str,
+    key: str,
+    *,
+    keep: bool,
+    what: str,
+    cost: str,
+    release: Callable[[Token], None] | None = None,
+) -> TokenStore:
     """``VaultTokenStore`` when ``keep`` and a vault key is configured, else ``ProcessTokenStore``
-    (``what`` and ``cost`` word the one warning, see ``ledger_and_vault``)."""
+    (``what`` and ``cost`` word the one warning, see ``ledger_and_vault``), or ``InProcessTokenStore``
+    when ``keep`` and a ``release`` is given (a login the process gives back at exit)."""
     if keep:
         found = ledger_and_vault(system, what, cost)
         if found is not None:
             ledger, vault = found
             return VaultTokenStore(ledger, vault, system, key)
+        if release is not None:
+            return InProcessTokenStore(system, key, release)
     return ProcessTokenStore()
 
 

@@ -24,8 +24,12 @@ and every later session in any process adopts it (``KeptTokenAuth``) until AIS a
 one process logs in again, serialised across processes by the store's login lock, and the others
 adopt the new token. The token is bound to the device name (reference §1), which every process
 sends the same, so processes on other machines may share it too. A kept token is not logged out at
-the end of a batch (that would end it for everyone); without a store each batch logs in and out as
-before.
+the end of a batch (that would end it for everyone).
+
+**Without a vault key** the token is kept in the process's memory instead (``InProcessTokenStore``,
+same name): every session of the process (the steps of a run, the in-process executor's) adopts it,
+logs in again only on 444, and the process logs it out once at exit (``session_store``), so no licence
+is left held. A session asked not to keep (``ping``) logs in and out on its own.
 """
 
 from __future__ import annotations
@@ -33,12 +37,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 
 from connector_resources.http.auth import Token, TokenAuth, merge_json_body
+from connector_resources.http.client import HttpClient
 from connector_resources.http.errors import ApiError
+from connector_resources.http.policy import HttpPolicy
 from connector_resources.jde.dates import DatePattern, pattern_from_jde_format
 from connector_resources.jde.errors import (
     JdeAuthError,
@@ -48,10 +54,13 @@ from connector_resources.jde.errors import (
     server_message,
 )
 from connector_resources.redaction import get_logger, register_secret
-from connector_resources.token_store import KeptTokenAuth, ProcessTokenStore, TokenStore, key_digest
-
-if TYPE_CHECKING:
-    from connector_resources.http.client import HttpClient
+from connector_resources.token_store import (
+    KeptTokenAuth,
+    ProcessTokenStore,
+    TokenStore,
+    key_digest,
+    token_store_for,
+)
 
 log = get_logger("ml_connector.jde.auth")
 
@@ -294,20 +303,7 @@ class JdeAisAuth(KeptTokenAuth, TokenAuth):
         token = self.token
         if token is None:
             return False
-        try:
-            http.post(
-                LOGOUT_PATH,
-                json={"token": token.value, "deviceName": self.device_name},
-                headers=self.header(token),
-                authenticate=False,
-                idempotent=True,
-                expected=range(200, 300),
-                timeout=(5, 15),
-            )
-            ok = True
-        except ApiError as exc:
-            log.warning("JD Edwards AIS logout of %s failed (ignored): %s", self.username, exc)
-            ok = False
+        ok = end_session(http, token.value, self.device_name, self.username)
         if self.kept:
             self._use_store("drop", self.store.drop, token.value)
         self.invalidate()
@@ -317,10 +313,59 @@ class JdeAisAuth(KeptTokenAuth, TokenAuth):
         return f"JdeAisAuth(username={self.username!r}, device={self.device_name!r})"
 
 
+def end_session(http: HttpClient, token: str, device_name: str, username: str) -> bool:
+    """Log ``token`` out (reference §4.5); a failure is logged, never raised: the work is done."""
+    try:
+        http.post(
+            LOGOUT_PATH,
+            json={"token": token, "deviceName": device_name},
+            headers={TOKEN_HEADER: token, DEVICE_HEADER: device_name},
+            authenticate=False,
+            idempotent=True,
+            expected=range(200, 300),
+            timeout=(5, 15),
+        )
+        return True
+    except ApiError as exc:
+        log.warning("JD Edwards AIS logout of %s failed (ignored): %s", username, exc)
+        return False
+
+
 def session_key(base_url: str, username: str, environment: str, role: str, device_name: str) -> str:
     """The non-secret name of one AIS session in the store: the token is bound to the user, environment,
     role and device on that server, so any of them changing means another session."""
     return key_digest(base_url.rstrip("/"), username, environment, role, device_name)
+
+
+def session_store(
+    base_url: str,
+    username: str,
+    environment: str,
+    role: str,
+    device_name: str,
+    *,
+    keep: bool,
+    policy: HttpPolicy,
+) -> TokenStore:
+    """Where a session's token is kept (module docstring): the vault with a vault key, else this process's
+    memory, logged out once at exit; nowhere (a login and logout per batch) unless ``keep``."""
+
+    def logout_at_exit(token: Token) -> None:
+        # One attempt: at exit a server that is gone must not hold the process up with retries.
+        http = HttpClient.for_json("jde_ais", base_url, policy=policy.model_copy(update={"max_attempts": 1}))
+        try:
+            end_session(http, token.value, device_name, username)
+        finally:
+            http.close()
+
+    return token_store_for(
+        "jde_ais",
+        session_key(base_url, username, environment, role, device_name),
+        keep=keep,
+        what="JD Edwards AIS sessions",
+        cost="each process logs in once and out at its exit",
+        release=logout_at_exit,
+    )
 
 
 def _is_orchestration(url: str) -> bool:

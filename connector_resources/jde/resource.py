@@ -2,9 +2,10 @@
 
 One batch = one ``session()``: it logs in (reading the user's date format), reuses the token for
 every call, logs in again when AIS answers 444 (``JdeAisAuth`` + ``HttpClient`` replay the call once),
-and logs out at the end. With ``keep_sessions`` and a vault key the token is instead kept encrypted in
-the vault and adopted by every later batch, step and run until AIS answers 444, and not logged out
-(``auth``): one login per AIS session lifetime instead of one per table per step. Reads stream;
+and logs out at the end. With ``keep_sessions`` (the default) the token is instead kept, encrypted in
+the vault with a vault key, else in the process's memory, and adopted by every later batch (and, in the
+vault, step and run) until AIS answers 444, and not logged out at the batch's end (``auth``): one login
+per AIS session lifetime instead of one per table per step. Reads stream;
 writes go through orchestrations.
 
 Reading (``JdeSession.browse``) is a generator over v2 next-page links (reference §2.5). The next page
@@ -64,7 +65,7 @@ from pydantic import Field
 from connector_resources.base import ApiConnectionResource
 from connector_resources.closing import ClosingOnce, released_on_error
 from connector_resources.http import ApiError, CallMetrics, HttpClient, HttpPolicy
-from connector_resources.jde.auth import JdeAisAuth, LoginInfo, session_key
+from connector_resources.jde.auth import JdeAisAuth, LoginInfo, session_store
 from connector_resources.jde.dates import (
     DatePattern,
     jde_datetime,
@@ -108,7 +109,6 @@ from connector_resources.jde.query import (
     row_key,
 )
 from connector_resources.redaction import get_logger, redact
-from connector_resources.token_store import token_store_for
 
 if TYPE_CHECKING:
     import requests
@@ -1138,18 +1138,21 @@ class JdeAisResource(ApiConnectionResource):
     keep_sessions: bool = Field(
         default=True,
         description="keep the AIS token between batches, steps and runs (encrypted in the vault; needs "
-        "ML_CONNECTOR_VAULT_KEY, else one login and logout per batch)",
+        "ML_CONNECTOR_VAULT_KEY, else kept by the process and logged out at its exit)",
     )
 
     def _client(self, *, keep: bool | None = None) -> tuple[HttpClient, JdeAisAuth]:
         """The HTTP client and its AIS auth; ``keep`` (default ``keep_sessions``): share the token
-        through the vault (``auth`` module docstring)."""
-        store = token_store_for(
-            "jde_ais",
-            session_key(self.base_url, self.username, self.environment, self.role, self.device_name),
+        through the vault, else within the process (``auth`` module docstring)."""
+        policy = HttpPolicy.from_settings(self)
+        store = session_store(
+            self.base_url,
+            self.username,
+            self.environment,
+            self.role,
+            self.device_name,
             keep=self.keep_sessions if keep is None else keep,
-            what="JD Edwards AIS sessions",
-            cost="every batch of every Dagster step logs in and out once",
+            policy=policy,
         )
         auth = JdeAisAuth(
             username=self.username,
@@ -1159,13 +1162,12 @@ class JdeAisResource(ApiConnectionResource):
             role=self.role,
             store=store,
         )
-        policy = HttpPolicy.from_settings(self)
         http = HttpClient.for_json("jde_ais", self.base_url, auth=auth, policy=policy)
         return http, auth
 
     def open_session(self) -> JdeSession:
         """A logged-in session the caller must ``close()`` (``session()`` does that for you); closing
-        it logs out unless the token is kept (``keep_sessions`` with a vault key)."""
+        it logs out unless the token is kept (``keep_sessions``)."""
         if self.query_date_format.strip():
             DatePattern(self.query_date_format)  # a bad setting fails before any login
         http, auth = self._client()

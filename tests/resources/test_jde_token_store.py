@@ -1,4 +1,5 @@
-"""JD Edwards AIS tokens kept across batches, steps and runs: one login for all.
+"""JD Edwards AIS tokens kept across batches, steps and runs: one login for all (without a vault key,
+one per process, logged out at its exit).
 
 Real processes (``jde_session_step.py`` run with ``subprocess``, configured from the environment as
 a Dagster step is; one ``session()`` per table, as each JDE asset opens its own) against the AIS
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -20,7 +22,7 @@ from step_processes import assert_kept_secretly, finish_step, start_step, step_e
 from connector_resources.jde import JdeAisResource
 from connector_resources.jde.auth import session_key
 from connector_resources.ledger.ledger import shared_ledger
-from connector_resources.token_store import VaultTokenStore
+from connector_resources.token_store import VaultTokenStore, release_process_tokens
 from connector_resources.vault import Vault
 from connector_sandbox.jde_ais import JdeSandboxSettings, create_app
 from connector_sandbox.serve import serve_in_thread
@@ -52,6 +54,7 @@ def ais():
     try:
         yield Ais(base_url)
     finally:
+        release_process_tokens()  # this process's sessions end with their simulator
         stop()
 
 
@@ -121,11 +124,45 @@ def test_after_a_444_several_steps_log_in_again_once(ais, sqlite_url):
     assert _stored_token(ais, sqlite_url) not in (None, old)
 
 
-def test_without_a_vault_key_every_batch_logs_in_and_out_as_before(ais, sqlite_url):
+def test_without_a_vault_key_a_process_logs_in_once_and_out_at_its_exit(ais, sqlite_url):
     env = _env(sqlite_url, vault_key=False)
-    _, output = _finish(_start(ais, env))
-    assert ais.calls(LOGIN) == ais.calls(LOGOUT) == len(TABLES)
+    _, output = _finish(_start(ais, env))  # two sessions, then the process exits
+    assert (ais.calls(LOGIN), ais.calls(LOGOUT)) == (1, 1)
+    assert ais.admin("GET", "state")["active_sessions"] == 0  # no licence left held
     assert output.count("JD Edwards AIS sessions are kept per process only") == 1
+
+
+def test_without_a_vault_key_the_sessions_of_a_process_share_one_login_until_a_444(
+    ais, sqlite_url, monkeypatch
+):
+    monkeypatch.setenv("ML_CONNECTOR_DB_URL", sqlite_url)
+    monkeypatch.delenv("ML_CONNECTOR_VAULT_KEY", raising=False)
+    resource = _resource(ais)
+    with resource.session() as first, resource.session() as second:
+        assert first.sample("F0101") is not None and second.sample("F4311") is not None
+        assert second.reauths == 0
+
+    def batch(table: str) -> int:  # write workers: sessions opened at once on threads
+        with resource.session() as session:
+            session.sample(table)
+            return session.reauths
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(batch, TABLES * 2)) == [0] * 4
+    assert (ais.calls(LOGIN), ais.calls(LOGOUT)) == (1, 0)
+
+    ais.admin("POST", "restart")  # the process's token dies: AIS answers 444
+    with resource.session() as third:
+        third.sample("F0101")
+        assert third.reauths == 1
+    with resource.session() as fourth:  # adopts the new token
+        fourth.sample("F0101")
+        assert fourth.reauths == 0
+    assert (ais.calls(LOGIN), ais.calls(LOGOUT)) == (2, 0)
+
+    assert release_process_tokens() == 1  # what the process does at exit: the live token, once
+    assert (ais.calls(LOGIN), ais.calls(LOGOUT)) == (2, 1)
+    assert ais.admin("GET", "state")["active_sessions"] == 0
 
 
 def test_an_adopted_session_keeps_the_users_date_format_and_ping_still_logs_in(
