@@ -26,7 +26,6 @@ from connector_assets.jde.order_status import text
 from connector_assets.jde.reconcile_documents import currency_of, document_amount, gross, open_amount
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.targets import BATCH_TABLE, JOURNAL_TABLE
-from connector_resources.jde import Condition
 
 # A Z-file row's batch key (EDUS / EDBT / EDTN / EDLN), whether R04110ZA processed it, and its document.
 BATCH_KEY_COLUMNS = ["EDUS", "EDBT", "EDTN", "EDLN", "EDSP", "KCO", "DOC", "DCT"]
@@ -173,20 +172,10 @@ def vouchers_changed_on(jde: Any, day: Any) -> list[JdeVoucherState]:
     changed, paid, voided), read whole (every pay item of each)."""
     day = date.fromisoformat(day) if isinstance(day, str) else day
     with jde.session() as session:
-        changed = list(
-            session.browse(
-                AP_LEDGER.table,
-                columns=["KCO", "DOC", "DCT"],
-                conditions=[Condition(f"{AP_LEDGER.table}.UPMJ", "EQUAL", day)],
-            )
-        )
+        changed = list(browse_in(session, AP_LEDGER.table, "UPMJ", [day], ["KCO", "DOC", "DCT"]))
         numbers = sorted({int(r["DOC"]) for r in changed})
         documents = {(text(r.get("KCO")), str(int(r["DOC"])), text(r.get("DCT"))) for r in changed}
-        rows = (
-            list(browse_in(session, AP_LEDGER.table, "DOC", numbers, VOUCHER_STATE_COLUMNS))
-            if numbers
-            else []
-        )
+        rows = list(browse_in(session, AP_LEDGER.table, "DOC", numbers, VOUCHER_STATE_COLUMNS))
     states = _states(rows)
     return [states[d] for d in sorted(documents) if d in states]
 
