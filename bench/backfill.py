@@ -14,7 +14,9 @@ Run by hand (not by pytest), one profile per integration (``bench/backfill_profi
 shares is here: the simulators started in their own processes on free ports (JDE from a copy of the day's
 seeded database, kept in ``bench/.data``), the run's JSON report and the profile's markdown table printed
 last, and the measuring helpers (flows found in an integration's Definitions, step windows, CPU per record
-through ``bench/flow_cpu.py``). A profile says which simulators it needs, its command-line options and
+through ``bench/flow_cpu.py``), and a vault key as deployed (``keep_sessions_as_deployed``: one JDE AIS
+session per token lifetime; JDE logins and logouts are counted apart from the JDE calls in every figure,
+``jde_counts``). A profile says which simulators it needs, its command-line options and
 defaults, and runs its phases (``run``); it replaced the per-integration ``bench/<profile>_backfill.py``
 scripts, whose options and figures it keeps.
 """
@@ -157,11 +159,23 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)  # without a profile: its help, or the error that names the profiles
     assert profile is not None
     with started(profile.simulators, args.scale) as sandboxes:
+        keep_sessions_as_deployed(sandboxes.workdir)
         report = profile.run(args, sandboxes)
         print(json.dumps(report, indent=2, default=str))
         if profile.markdown is not None:
             print()
             print(profile.markdown(report))
+
+
+def keep_sessions_as_deployed(workdir: Path) -> None:
+    """A vault key, as a deployment sets one (``deploy/k8s/secrets.example.yaml``), with the vault in a ledger
+    of this run's own (``workdir``): the JDE AIS session, BILL's session and the OAuth tokens are kept there
+    for the whole run, one login per token lifetime, as a customer's runs keep them. The key is new each run
+    and never leaves this process."""
+    from cryptography.fernet import Fernet
+
+    os.environ["ML_CONNECTOR_VAULT_KEY"] = Fernet.generate_key().decode()
+    os.environ["ML_CONNECTOR_DB_URL"] = f"sqlite:///{workdir / 'vault-ledger.sqlite'}"
 
 
 def command() -> str:
@@ -360,15 +374,21 @@ def busiest(counts: dict[str, int], most: int) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: -kv[1])[:most])
 
 
-def logins(jde_calls: dict[str, int]) -> int:
-    """JDE AIS logins among a simulator's grown call counters (``.../tokenrequest``)."""
-    return sum(v for k, v in jde_calls.items() if k.endswith("tokenrequest"))
+def jde_counts(jde_calls: dict[str, int]) -> dict[str, int]:
+    """A JDE simulator's grown call counters as every figure reports them: AIS logins (``.../tokenrequest``)
+    and logouts apart from the calls that do the work (``jde_calls``), so calls per record do not count
+    sessions."""
+    logins = sum(v for k, v in jde_calls.items() if k.endswith("/tokenrequest"))
+    logouts = sum(v for k, v in jde_calls.items() if k.endswith("/tokenrequest/logout"))
+    work = sum(jde_calls.values()) - logins - logouts
+    return {"jde_calls": work, "jde_logins": logins, "jde_logouts": logouts}
 
 
 @dataclass
 class CallLog:
-    """Every HTTP call our process makes: (system, start time), so calls can be put on the run's steps
-    (``calls_on_steps``). A profile that also wants its client's pacing waits extends ``install``."""
+    """Every HTTP call our process makes but AIS logins and logouts (counted apart, ``jde_counts``): (system,
+    start time), so calls can be put on the run's steps (``calls_on_steps``). A profile that also wants its
+    client's pacing waits extends ``install``."""
 
     calls: list[tuple[str, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -380,10 +400,11 @@ class CallLog:
         request = HttpClient.request
         log = self
 
-        def counted_request(client: Any, *args: Any, **kwargs: Any) -> Any:
-            with log.lock:
-                log.calls.append((client.system, time.time()))
-            return request(client, *args, **kwargs)
+        def counted_request(client: Any, method: str, path_or_url: str, *args: Any, **kwargs: Any) -> Any:
+            if "/tokenrequest" not in f"/{path_or_url}":
+                with log.lock:
+                    log.calls.append((client.system, time.time()))
+            return request(client, method, path_or_url, *args, **kwargs)
 
         HttpClient.request = counted_request  # type: ignore[method-assign]
 

@@ -8,8 +8,9 @@ A backfill runs one process per partition and entity. This starts the Coupa and 
 threads, then runs ``--steps`` processes one after another, two ways:
 
 * **per process** (before: no ``ML_CONNECTOR_VAULT_KEY``): each Coupa step mints a token and waits
-  ``--warmup`` seconds (Coupa documents >= 5 s) before using it; each JDE step opens one AIS session per
-  table (``--tables``, one per asset), logging in and out each time;
+  ``--warmup`` seconds (Coupa documents >= 5 s) before using it; each JDE step opens one session per table
+  (``--tables``, one per asset), all on the AIS session the process keeps: one login, one logout at its exit
+  (until 2026-11-27 a login and a logout per table);
 * **shared** (after: a vault key and one SQLite ledger file): the token / AIS session is kept encrypted
   in the vault and adopted by every later session and process; only the first Coupa step waits.
 
@@ -215,7 +216,7 @@ def main() -> None:
     print()
     print(f"{args.steps} JDE step processes in sequence, {args.tables} AIS session(s) (tables) each")
     print(f"{'way':<26}{'logins':>10}{'logouts':>10}{'wall s':>10}")
-    for name, row in (("per session (before)", jde_before), ("shared in vault (after)", jde_after)):
+    for name, row in (("per process (before)", jde_before), ("shared in vault (after)", jde_after)):
         print(f"{name:<26}{row['logins']:>10}{row['logouts']:>10}{row['seconds']:>10.1f}")
     print(
         f"ratio before/after: logins {jde_before['logins'] / max(jde_after['logins'], 1):.1f}x, "

@@ -532,10 +532,9 @@ class _Meter(kit.SandboxMeter):
         codes = kit.SandboxMeter.grown(before, after, "bill", "error_codes")
         return {
             "bill_calls": sum(bill_calls.values()),
-            "jde_calls": sum(jde_calls.values()),
+            **kit.jde_counts(jde_calls),
             **{name: codes.get(code, 0) for code, name in LIMIT_CODES.items()},
             "bill_logins": after["bill"].get("logins", 0) - before["bill"].get("logins", 0),
-            "jde_logins": kit.logins(jde_calls),
             "bill_max_in_flight": after["bill"].get("limits", {}).get("max_in_flight"),
             "bill_calls_by_endpoint": kit.busiest(bill_calls, 8),
             "jde_calls_by_endpoint": kit.busiest(jde_calls, 8),
@@ -594,7 +593,10 @@ def markdown(report: dict[str, Any]) -> str:
             lambda p: f"**{p['in_flight_refusals']} / {p['hourly_cap_refusals']}**",
         ),
         row("BILL rate in the write steps to BILL", rate),
-        row("BILL / JDE logins", lambda p: f"{p['bill_logins']} / {p['jde_logins']}"),
+        row(
+            "BILL logins / JDE logins / JDE logouts",
+            lambda p: f"{p['bill_logins']} / {p['jde_logins']} / {p['jde_logouts']}",
+        ),
         row("BILL in flight at most", lambda p: max((p.get("bill_max_in_flight") or {"-": 0}).values())),
         row("our CPU, whole process", lambda p: f"{p['cpu_ms_per_record_whole_process']} ms / record"),
         f"| peak RSS (whole run) | {report['peak_rss_mb']} MB |" + " |" * (len(phases) - 1),

@@ -204,11 +204,10 @@ class Meter(kit.SandboxMeter):
         ).get("minted", 0)
         return {
             "procurify_calls": sum(api.values()),
-            "jde_calls": sum(jde.values()),
+            **kit.jde_counts(jde),
             "procurify_429s": sum(v for k, v in answers.items() if k.endswith(" 429")),
             "procurify_errors": {k: v for k, v in answers.items() if not k.endswith((" 200", " 201"))},
             "procurify_token_fetches": tokens,
-            "jde_logins": kit.logins(jde),
             "procurify_calls_by_endpoint": kit.busiest(api, 12),
             "jde_calls_by_endpoint": kit.busiest(jde, 10),
         }
@@ -592,6 +591,7 @@ def _no_change_poll(
                 "procurify_calls": calls["procurify_calls"],
                 "jde_calls": calls["jde_calls"],
                 "jde_logins": calls["jde_logins"],
+                "jde_logouts": calls["jde_logouts"],
             }
             if attempt == "second":
                 figures[attempt]["procurify_by_endpoint"] = calls["procurify_calls_by_endpoint"]
@@ -663,8 +663,8 @@ def markdown(report: dict[str, Any]) -> str:
         ),
     )
     row(
-        "JDE logins / Procurify token fetches",
-        lambda b: f"{b['jde_logins']} / {b['procurify_token_fetches']}",
+        "JDE logins / logouts / Procurify token fetches",
+        lambda b: f"{b['jde_logins']} / {b['jde_logouts']} / {b['procurify_token_fetches']}",
     )
     row("our CPU, whole process", lambda b: f"{b['cpu_ms_per_record_whole_process']} ms / record")
     lines.append(f"| peak RSS | {report.get('peak_rss_mb')} MB |" + " |" * (len(phases) - 1))
@@ -701,15 +701,15 @@ def markdown(report: dict[str, Any]) -> str:
     if poll and "error" not in poll:
         lines += [
             "",
-            "| no-change poll (today, second run) | Procurify calls | JDE calls (logins) | written | "
-            "first run: Procurify / JDE calls, written |",
+            "| no-change poll (today, second run) | Procurify calls | JDE calls (logins / logouts) | "
+            "written | first run: Procurify / JDE calls, written |",
             "|---|---|---|---|---|",
         ]
         for flow, p in poll.items():
             s, f = p["second"], p["first"]
             lines.append(
-                f"| {flow} | {s['procurify_calls']} | {s['jde_calls']} ({s['jde_logins']}) | "
-                f"{s['written']} | "
+                f"| {flow} | {s['procurify_calls']} | "
+                f"{s['jde_calls']} ({s['jde_logins']} / {s['jde_logouts']}) | {s['written']} | "
                 f"{f['procurify_calls']} / {f['jde_calls']}, {f['written']} |"
             )
     lines += kit.cpu_table(report.get("cpu_us_per_record", {}), prefix="jde_procurify_")

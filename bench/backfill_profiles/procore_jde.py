@@ -35,8 +35,8 @@ Reported: records written per flow and per second of its steps, Procore and JDE 
 the 429s Procore sent (goal 0), the Procore request rate achieved in the steps where the pacer had to wait
 (the API is the bottleneck there) against the binding window (spike 25/10 s = 2.5 req/s while a run needs
 fewer calls than the hour holds, else hourly 3,600/h = 1 req/s), which window the pacer waited for, JDE
-logins and Procore token fetches, peak RSS, our process's CPU per record, and what is left in the retry queue
-by reason. A markdown table for the README comes last.
+logins and logouts (apart from the JDE calls) and Procore token fetches, peak RSS, our process's CPU per
+record, and what is left in the retry queue by reason. A markdown table for the README comes last.
 """
 
 from __future__ import annotations
@@ -183,10 +183,9 @@ class ProcoreMeter(kit.SandboxMeter):
         api = {k: v for k, v in procore.items() if " /oauth/" not in k}
         return {
             "procore_calls": sum(api.values()),
-            "jde_calls": sum(jde.values()),
+            **kit.jde_counts(jde),
             "procore_429s": statuses.get("429", 0),
             "procore_token_fetches": procore.get(TOKEN_CALL, 0),
-            "jde_logins": kit.logins(jde),
             "procore_calls_by_endpoint": kit.busiest(api, 10),
             "jde_calls_by_endpoint": kit.busiest(jde, 8),
         }
@@ -294,7 +293,8 @@ def _reconcile(
     meter: kit.SandboxMeter, found: kit.Found, instance: Any, resources: dict[str, Any], days: list[str]
 ) -> dict[str, Any]:
     """The reconciliation of each of ``days`` (one run per day, as the schedule closes each day), measured:
-    records compared, the calls both simulators answered (logins and tokens included) per record compared,
+    records compared, the calls both simulators answered (Procore's tokens included, JDE's logins and logouts
+    apart) per record compared,
     seconds, the peak resident memory sampled during the phase, differences and expected gaps by kind."""
     from dagster import materialize
 
@@ -345,6 +345,7 @@ def _reconcile(
         "procore_token_fetches": sandbox["procore_token_fetches"],
         "jde_calls": sandbox["jde_calls"],
         "jde_logins": sandbox["jde_logins"],
+        "jde_logouts": sandbox["jde_logouts"],
         "api_calls_per_record": round(calls / compared, 3),
         "procore_calls_per_record": round(sandbox["procore_calls"] / compared, 3),
         "jde_calls_per_record": round(sandbox["jde_calls"] / compared, 3),
@@ -555,7 +556,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"| pacer waits by window | {b['pacer_waits_by_window']} ({b['pacer_seconds_by_window']} s) |",
         f"| Procore's hourly budget spent (steps after it failed for a rerun after the reset) | "
         f"{'**yes**: ' + '; '.join(b['failed_steps']) if b.get('procore_hourly_budget_spent') else 'no'} |",
-        f"| JDE logins / Procore token fetches | {b['jde_logins']} / {b['procore_token_fetches']} |",
+        f"| JDE logins / logouts / Procore token fetches | {b['jde_logins']} / {b['jde_logouts']} / "
+        f"{b['procore_token_fetches']} |",
         f"| our CPU, whole process | {b['cpu_ms_per_record_whole_process']} ms / record |",
         f"| peak RSS | {report['peak_rss_mb']} MB |",
         "",
@@ -587,7 +589,8 @@ def _reconcile_table(r: dict[str, Any]) -> list[str]:
         f"| seconds / records per second | {r['seconds']} / {r['records_compared_per_second']} |",
         f"| API calls per record compared | {r['api_calls_per_record']} (Procore "
         f"{r['procore_calls_per_record']}, JDE {r['jde_calls_per_record']}; {r['procore_calls']} + "
-        f"{r['procore_token_fetches']} tokens / {r['jde_calls']} calls) |",
+        f"{r['procore_token_fetches']} tokens / {r['jde_calls']} calls, {r['jde_logins']} logins and "
+        f"{r['jde_logouts']} logouts apart) |",
         f"| peak resident memory during the phase | {r['peak_rss_mb_during_phase']} MB |",
         f"| differences / expected gaps | {r['differences']} / {r['expected_gaps']} |",
     ]
