@@ -78,16 +78,11 @@ def jde_orders(ledger: Ledger, procurify_pos: Iterable[int]) -> dict[int, str | 
 def po_num_text(order_key: str) -> str:
     """``PO_Num`` for JDE order ``KCOO:DOCO:DCTO[:SFXO]``: ``"<DOCO> <DCTO> <KCOO>"`` (``4011 OP 00001``;
     a suffix other than 000 as the requisition's description writes it: ``4011 OP-001 00001``)."""
-    kcoo, doco, dcto, suffix = _order_parts(order_key)
-    return f"{int(doco)} {dcto}{'-' + suffix if suffix else ''} {kcoo}"
-
-
-def _order_parts(order_key: str) -> tuple[str, str, str, str]:
     parts = [part.strip() for part in order_of(order_key).split(":")]
     if len(parts) not in (3, 4) or not parts[1].isdigit() or not all(parts):
         raise ValueError(f"JDE order key {order_key!r} is not KCOO:DOCO:DCTO[:SFXO] (e.g. 00001:4011:OP)")
-    suffix = parts[3] if len(parts) == 4 and parts[3] != "000" else ""
-    return parts[0], parts[1], parts[2], suffix
+    suffix = f"-{parts[3]}" if len(parts) == 4 and parts[3] != "000" else ""
+    return f"{int(parts[1])} {parts[2]}{suffix} {parts[0]}"
 
 
 PoLinkRecord = record_model(
