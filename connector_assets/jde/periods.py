@@ -8,14 +8,10 @@ warning (PACO / WACO), so it is sent and the warning kept. A/P keeps its own cur
 columns hold it (``APPN`` / ``APFJ``, by their names) is unconfirmed, so ``ML_JDE_AP_PERIODS`` says whether
 vouchers and payments are judged by them or by the G/L ones (``PNC`` / ``DFYJ``).
 
-``JdePeriods`` reads a company's calendar once per JDE session (a run's, or a replay's) and decides each
-record's G/L date by the integration's policy (``flows.periods.post_on``), after the integration's close
-window (``flows.close_calendar``). ``jde_period_checks`` builds the replay sweeps releasing what waits.
-
-The same F0010 row gives the company's currency (``CRCD``), which decides whether a document is domestic or
-foreign money for JDE (``batch_bodies.place_currency``). A company with no F0010 row, or a blank ``CRCD``,
-cannot be judged: its money records wait (``CompanyCurrencyUnknown``, held on the company) rather than go
-in a currency mode that may be wrong, and are released once F0010 names the currency.
+Each record's G/L date is decided by the integration's policy (``flows.periods.post_on``), after its close
+window (``flows.close_calendar``). The same F0010 row gives the company's currency (``CRCD``), which
+decides whether a document is domestic or foreign money for JDE (``batch_bodies.place_currency``); a
+company without one holds its money records (``CompanyCurrencyUnknown``).
 """
 
 from __future__ import annotations

@@ -2,15 +2,11 @@
 
 A payment on a voucher an "X -> JDE" flow wrote as a batch (F0411Z1) can only be recorded once R04110ZA
 has turned the batch into an F0411 voucher: JDE runs it on its own schedule (nightly, or when the AP team
-reviews the batch), so the payment is not failing, it is waiting. ``VoucherPayments`` raises
-``VoucherUnprocessed`` (a ``WaitsFor``): the write step and a replay hold the payment on the batch's key
-(``batch_wait_key``, ``JDE:voucher_batch:F0411Z1:<EDUS/EDBT/EDTN>``, an outside state no cross-reference
-syncs: ``connector_resources.held_outside``), never counting it failed. Every replay sweep asks
-``processed_batches`` about the batches held on, and releases the payments of those R04110ZA has processed
-(or that are gone from F0411Z1: the replay then says why it cannot find the voucher); a later run of the
-payment's day writes it too, once the voucher exists. One place for every integration recording payments on
-JDE voucher batches (Coupa, Procurify, BILL): each one's payments flow lists the check in its replay, built
-on the JDE it writes with (``unprocessed_checks``).
+reviews the batch), so the payment is not failing, it is waiting: held on the batch's key (an outside
+state no cross-reference syncs, ``connector_resources.held_outside``), never counted failed; a later run of
+the payment's day writes it too, once the voucher exists. One place for every integration recording
+payments on JDE voucher batches (Coupa, Procurify, BILL): each one's payments flow lists the sweep in its
+replay (``unprocessed_checks``).
 """
 
 from __future__ import annotations
