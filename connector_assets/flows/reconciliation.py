@@ -157,6 +157,10 @@ class Report:
         )
         yield MaterializeResult(metadata=metadata)
 
+    def by_kind(self) -> dict[str, list[Difference]]:
+        """The differences grouped by kind, kinds in the order first met."""
+        return _by_kind(self.differences)
+
     def table(self) -> str:
         """Per kind, its count and its first ``PER_KIND`` rows (what, the record in each system, the
         field, where, both values, in words), then how many more of that kind the CSV holds."""
@@ -165,7 +169,7 @@ class Report:
         first, second = self.systems
         columns = ("What", first, second + " record", "Field", self.scope_label, first, second, "In words")
         parts = []
-        for kind, group in _by_kind(self.differences).items():
+        for kind, group in self.by_kind().items():
             rows = (
                 (d.kind, d.record, d.counterpart or "-", d.field, d.scope, *d.values, d.words) for d in group
             )
@@ -202,7 +206,6 @@ class Report:
 
 
 def _by_kind(items: list[Any]) -> dict[str, list[Any]]:
-    """``items`` grouped by kind, kinds in the order first met."""
     groups: dict[str, list[Any]] = {}
     for item in items:
         groups.setdefault(item.kind, []).append(item)
