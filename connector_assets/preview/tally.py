@@ -185,16 +185,14 @@ def shown_group(group: str) -> str:
 
 
 def _example(row: FitRow) -> Callable[[], Example]:
-    return lambda: Example(row.source_key, shown_reason(row.reason), row.day)
+    """The row as an example, made when asked: its reason on one line, secrets masked, cut at a word past
+    ``EXAMPLE_CHARS``."""
 
+    def make() -> Example:
+        reason = " ".join((row.reason or "").split())
+        return Example(row.source_key, clipped(redact(reason), EXAMPLE_CHARS), row.day)
 
-def shown_reason(reason: str) -> str:
-    """A reason as the report shows it: one line, secrets masked, cut at a word past ``EXAMPLE_CHARS``."""
-    return clipped(redact(_one_line(reason)), EXAMPLE_CHARS)
-
-
-def _one_line(text: str) -> str:
-    return " ".join((text or "").split())
+    return make
 
 
 # -- what a fit report says of its own run: when it ran (UTC), how long it took, and what it read. A report
