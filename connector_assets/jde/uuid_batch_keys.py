@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from connector_assets.jde.target_base import BatchKey
 
 TRANSACTION_DIGITS = 22  # F0411Z1/F0911Z1.EDTN
 BATCH_MAX = 15  # EDBT
 HEX_UUID = re.compile(r"^[0-9a-f]{32}$")
-UUID_GROUPS = (8, 4, 4, 4, 12)
 
 
 def uuid_hex(value: Any) -> str | None:
@@ -49,10 +49,4 @@ class UuidBatchKeys:
         if not batch.startswith(self.prefix) or len(transaction) != TRANSACTION_DIGITS:
             return None
         digits = (transaction + batch[len(self.prefix) :]).lower()
-        if len(digits) != 32 or any(c not in "0123456789abcdef" for c in digits):
-            return None
-        parts, start = [], 0
-        for size in UUID_GROUPS:
-            parts.append(digits[start : start + size])
-            start += size
-        return "-".join(parts)
+        return str(UUID(digits)) if HEX_UUID.match(digits) else None
