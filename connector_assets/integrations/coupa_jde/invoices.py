@@ -154,12 +154,6 @@ def invoice_order(ledger: Ledger, invoice: dict[str, Any]) -> OrderReference | N
     return orders.pop() if len(orders) == 1 else None
 
 
-def _describe_supplier(supplier: Any) -> str:
-    if not isinstance(supplier, dict):
-        return "(none)"
-    return f"{supplier.get('name') or '?'} (Coupa supplier {supplier.get('id')})"
-
-
 @dataclass(frozen=True)
 class Distribution:
     """An invoice's voucher distribution as the flow plans it (``distribution``): one line per invoice line
@@ -284,8 +278,11 @@ def map_invoice(
     waits: list[Waits] = []  # records JDE lacks yet: held on them, not refused
     supplier = invoice.get("supplier")
     if an8 is None:
+        named = "(none)"
+        if isinstance(supplier, dict):
+            named = f"{supplier.get('name') or '?'} (Coupa supplier {supplier.get('id')})"
         lacks = (
-            f"supplier {_describe_supplier(supplier)} {NO_NUMBER}: sync it from JDE "
+            f"supplier {named} {NO_NUMBER}: sync it from JDE "
             "(suppliers flow), set its Coupa number to the JDE address number, or match it by hand"
         )
         if isinstance(supplier, dict) and str(supplier.get("id") or "").isdigit():
