@@ -39,6 +39,7 @@ from datetime import date
 from typing import Any
 
 from connector_assets.flows.replays import Resources
+from connector_assets.flows.values import text
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.periods import company_currencies
@@ -102,28 +103,24 @@ _NUMBER = re.compile(r"\b(\d{1,8})\b")
 _ORDER = re.compile(r"\b(\d{5})\s+(\d{1,8})\s+([A-Z0-9]{2})\b")
 
 
-def _text(value: Any) -> str:
-    return str(value).strip() if value is not None else ""
-
-
 def _number(value: Any) -> str:
     """An address number as the key holds it (``1011``, not ``1011.0``); "" when it is none."""
-    text = _text(value)
+    given = text(value)
     try:
-        return str(int(float(text))) if text else ""
+        return str(int(float(given))) if given else ""
     except ValueError:
         return ""
 
 
 def _accounts(body: Mapping[str, Any]) -> list[str]:
     lines = body.get("Distribution") or body.get("Lines") or []
-    return list(dict.fromkeys(_text(line.get("Account")) for line in lines if _text(line.get("Account"))))
+    return list(dict.fromkeys(text(line.get("Account")) for line in lines if text(line.get("Account"))))
 
 
 def _day(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()[:10]
-    return _text(value)[:10]
+    return text(value)[:10]
 
 
 def missing_ident(code: str, body: Mapping[str, Any], words: str) -> str:
@@ -145,19 +142,19 @@ def missing_ident(code: str, body: Mapping[str, Any], words: str) -> str:
     if code == "59A6":
         number = _number(body.get("Order_Number"))
         if number:
-            company = _text(body.get("Order_Company") or body.get("Company"))
-            return f"{company}/{number}/{_text(body.get('Order_Type'))}"
+            company = text(body.get("Order_Company") or body.get("Company"))
+            return f"{company}/{number}/{text(body.get('Order_Type'))}"
         found = _ORDER.search(words)
         return "/".join(found.groups()) if found else ""
     if code == "0052":
         named = _QUOTED.findall(words)
-        return _text(named[0]) if named else _text(body.get("Business_Unit"))
+        return text(named[0]) if named else text(body.get("Business_Unit"))
     if code == "59AD":
-        currency, company = _text(body.get("Currency_Code")).upper(), _text(body.get("Company"))
+        currency, company = text(body.get("Currency_Code")).upper(), text(body.get("Company"))
         day = _day(body.get("GL_Date") or body.get("Payment_Date"))
         return f"{currency}/{company}/{day}" if currency and company and day else ""
     if code == "59AE":
-        return _text(body.get("Currency_Code")).upper()
+        return text(body.get("Currency_Code")).upper()
     return ""
 
 
@@ -183,7 +180,7 @@ def refused_for_missing(exc: BaseException, body: Mapping[str, Any], document: s
     if not errors or errors[0].code not in _BY_CODE:
         return None
     first = errors[0]
-    words = " ".join(_text(w) for w in (first.mobile, first.description, first.title) if w)
+    words = " ".join(text(w) for w in (first.mobile, first.description, first.title) if w)
     ident = missing_ident(first.code, body, words)
     if not ident:
         return None
@@ -219,7 +216,7 @@ def _accounts_exist(session: Any, ids: list[str]) -> dict[str, str]:
         unit, obj, sub = parts[0], parts[1], parts[2] if len(parts) == 3 else ""
         conditions = [Condition("F0901.OBJ", "EQUAL", obj)]
         rows = session.browse("F0901", columns=["MCU", "OBJ", "SUB"], conditions=conditions)
-        if any(_text(r.get("MCU")) == unit and _text(r.get("SUB")) == sub for r in rows):
+        if any(text(r.get("MCU")) == unit and text(r.get("SUB")) == sub for r in rows):
             ready.append(ident)
     return _now_in(ACCOUNT, ready)
 
@@ -241,15 +238,15 @@ def _orders(session: Any, ids: list[str]) -> dict[str, str]:
 
 def _business_units(session: Any, ids: list[str]) -> dict[str, str]:
     try:
-        units = {_text(r.get("MCU")) for r in session.browse("F0006", columns=["MCU"])}
+        units = {text(r.get("MCU")) for r in session.browse("F0006", columns=["MCU"])}
     except Exception:  # a JDE whose AIS serves no F0006: its business units are those of its accounts
-        units = {_text(r.get("MCU")) for r in session.browse("F0901", columns=["MCU"])}
+        units = {text(r.get("MCU")) for r in session.browse("F0901", columns=["MCU"])}
     return {i: f"business unit {i} is in JDE now" for i in ids if i in units}
 
 
 def _currencies(session: Any, ids: list[str]) -> dict[str, str]:
     codes = sorted(set(ids))
-    found = {_text(r.get("CRCD")).upper() for r in browse_in(session, "F0013", "CRCD", codes, ["CRCD"])}
+    found = {text(r.get("CRCD")).upper() for r in browse_in(session, "F0013", "CRCD", codes, ["CRCD"])}
     return _now_in(CURRENCY, [c for c in ids if c in found])
 
 
