@@ -267,14 +267,9 @@ def evaluate_changed_days(
         run_config={"ops": {"check_replayed_days": {"config": config}}},
         tags={"ml/evaluated_after": "retry-queue changes"},
     )
-    named = ", ".join(_named(day) for day in list(due)[:10])
+    named = ", ".join(f"{integration}/{flow} {day or '-'}" for integration, flow, day in list(due)[:10])
     context.log.info(f"{len(due)} day(s) to evaluate again: {named}")
     return SensorResult(run_requests=[request], cursor=after.text())
-
-
-def _named(day: Day) -> str:
-    integration, flow, partition = day
-    return f"{integration}/{flow} {partition or '-'}"
 
 
 def _quiet(changes: int, later: dict[Day, datetime]) -> str:

@@ -62,7 +62,8 @@ class HeldKind:
         named = [f"{what} ({n})" for what, n in self.waiting_for.most_common(WAITED_NAMED)]
         rest = len(self.waiting_for) - len(named)
         waits = f": waits for {', '.join(named)}{f' and {rest} more' if rest > 0 else ''}" if named else ""
-        return redact(f"{self.count} x {title}{waits}; {self._next(now, after)}; e.g. {self._example()}")
+        example = f"{self.first.source_key}: {self.first.reason}"
+        return redact(f"{self.count} x {title}{waits}; {self._next(now, after)}; e.g. {example}")
 
     def _next(self, now: datetime, after: timedelta) -> str:
         item, info = self.first, kind_of_group(self.first.kind or "")
@@ -70,9 +71,6 @@ class HeldKind:
             why = item_outlived(item, now=now, after=after)
             return f"did not clear by itself: {why}" if why else "waits on the flows"
         return f"to do: {info.action}" if info is not None else "to do: read the record's sentence"
-
-    def _example(self) -> str:
-        return f"{self.first.source_key}: {self.first.reason}"
 
 
 def waits_for(item: QueueItem) -> str:
