@@ -69,12 +69,6 @@ def failed_assets(context: RunFailureSensorContext) -> list[str]:
     return sorted(names.get(step, step.replace("__", "/")) for step in steps)
 
 
-def _backfill_title(context: RunFailureSensorContext) -> str:
-    backfill_id = context.dagster_run.tags.get(BACKFILL_TAG)
-    backfill = context.instance.get_backfill(backfill_id) if backfill_id else None
-    return (backfill.title or "").strip() if backfill is not None else ""
-
-
 def run_subject(context: RunFailureSensorContext) -> str:
     """What the run ran: its job; for an implicit asset job, the backfill's title (when it has one) and
     the failed assets (else the assets it selected)."""
@@ -85,7 +79,9 @@ def run_subject(context: RunFailureSensorContext) -> str:
     named = ", ".join(assets[:ASSETS_NAMED])
     if len(assets) > ASSETS_NAMED:
         named += f" and {len(assets) - ASSETS_NAMED} more"
-    title = _backfill_title(context)
+    backfill_id = run.tags.get(BACKFILL_TAG)
+    backfill = context.instance.get_backfill(backfill_id) if backfill_id else None
+    title = (backfill.title or "").strip() if backfill is not None else ""
     if title:
         return f"backfill {title!r}" + (f" ({named})" if named else "")
     return named or "a run of the asset graph"
