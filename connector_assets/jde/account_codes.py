@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from dagster import Failure
 
-from connector_assets.jde.accounts import GlAccounts, account_text_ok
+from connector_assets.jde.accounts import WHY_NOT_POSTABLE, GlAccounts, account_text_ok
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_resources import settings
 from connector_resources.settings import system
@@ -217,8 +217,7 @@ class AccountMap:
         if account is None or found is None:
             via = f" (mapped to JDE account {account} in {self.table_setting})" if mapped else ""
             return None, f"account code {text} not found in F0901{via}"
-        if found.posting_edit in ("N", "I"):
-            why = "a non-posting summary account" if found.posting_edit == "N" else "inactive"
+        if why := WHY_NOT_POSTABLE.get(found.posting_edit):
             of = f" for account code {text}" if text != account else ""
             return (
                 None,

@@ -16,11 +16,19 @@ from connector_resources import settings
 from connector_resources.refusals import master_missing, refused
 from connector_resources.said import said
 
+WHY_NOT_POSTABLE = {"N": "a non-posting summary account", "I": "inactive"}  # by F0901.PEC
+
 
 @dataclass(frozen=True)
 class GlAccount:
     company: str
     posting_edit: str  # F0901.PEC: blank = postable, N non-posting, I inactive
+
+    @property
+    def posting_problem(self) -> str | None:
+        """``posting edit code N: a non-posting summary account`` (or ``I: inactive``); None when postable."""
+        why = WHY_NOT_POSTABLE.get(self.posting_edit)
+        return f"posting edit code {self.posting_edit}: {why}" if why else None
 
 
 def account_text_ok(text: str) -> bool:
@@ -67,11 +75,8 @@ class GlAccounts:
         if found is None:
             sentence = f"account {account} not found in F0901 ({source})"
             return said(master_missing(sentence, system="JDE", what="account", value=account))
-        if found.posting_edit in ("N", "I"):
-            why = "a non-posting summary account" if found.posting_edit == "N" else "inactive"
-            sentence = (
-                f"account {account} is not postable (posting edit code {found.posting_edit}: {why}; {source})"
-            )
+        if found.posting_problem:
+            sentence = f"account {account} is not postable ({found.posting_problem}; {source})"
             return said(refused(sentence, rule="account not postable"))
         return found
 

@@ -11,7 +11,7 @@ JDE does not have, or was typed against another chart.
 from dataclasses import dataclass, field
 
 from connector_assets.flows.records import Rejected
-from connector_assets.jde.accounts import GlAccount, GlAccounts
+from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.missing_master import ACCOUNT, chart_account_missing
 from connector_resources.missing_records import HELD_UNTIL, MissingRecord
 from connector_resources.refusals import Refusal, master_missing, refused
@@ -156,12 +156,7 @@ class JobAccounts:
             if waits is not None and waits.note(self.accounts, account, refusal):
                 return JobAccount(account, unit, self.unit_companies[unit])
             return said(master_missing(refusal, system="JDE", what="account", value=account))
-        if found.posting_edit in ("N", "I"):
-            sentence = f"{where} maps to account {account}, which is not postable ({_posting_edit(found)})"
+        if found.posting_problem:
+            sentence = f"{where} maps to account {account}, which is not postable ({found.posting_problem})"
             return said(refused(sentence, rule="account not postable"))
         return JobAccount(account, unit, found.company)
-
-
-def _posting_edit(found: GlAccount) -> str:
-    why = "a non-posting summary account" if found.posting_edit == "N" else "inactive"
-    return f"posting edit code {found.posting_edit}: {why}"

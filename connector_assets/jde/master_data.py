@@ -17,7 +17,6 @@ from connector_assets.jde.tables import GL_ACCOUNTS
 
 COLUMNS = ["MCU", "OBJ", "SUB", "CO", "PEC"]
 NO_UNIT = "not in JDE (F0901 has no account on it)"
-WHY_NOT_POSTABLE = {"N": "a non-posting summary account", "I": "inactive"}
 
 
 def _parts(account: str) -> tuple[str, str, str]:
@@ -48,11 +47,8 @@ def not_postable(account: str, found: GlAccount | None) -> str | None:
     """Why a G/L line cannot be posted to ``account`` (``found``: its F0901 row), None when it can."""
     if found is None:
         return f"account {account} is not in F0901"
-    if found.posting_edit in WHY_NOT_POSTABLE:
-        code = found.posting_edit
-        return (
-            f"account {account} is not postable in F0901 (posting edit code {code}: {WHY_NOT_POSTABLE[code]})"
-        )
+    if found.posting_problem:
+        return f"account {account} is not postable in F0901 ({found.posting_problem})"
     return None
 
 
