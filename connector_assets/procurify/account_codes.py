@@ -26,16 +26,13 @@ CODE_MAX = 50  # Procurify account code ``code`` (reference 2.8)
 DESCRIPTION_MAX = 200  # Procurify account code ``description`` (reference 2.8)
 
 
-def code_length_problem(given: int) -> str:
-    """Why a code of ``given`` characters cannot be a Procurify account code (over ``CODE_MAX``)."""
-    return f"a Procurify account code has at most {CODE_MAX} characters ({given} given)"
-
-
 def code_problem(code: str) -> str | None:
     """Why ``code`` (trimmed, as a mapping table's cell is read) cannot be a Procurify account code: longer
     than Procurify keeps; None when it can be one. Whichever column of a table holds the codes."""
     length = len(str(code).strip())
-    return code_length_problem(length) if length > CODE_MAX else None
+    if length <= CODE_MAX:
+        return None
+    return f"a Procurify account code has at most {CODE_MAX} characters ({length} given)"
 
 
 @lazy_model

@@ -32,12 +32,6 @@ STAGED_REQUISITIONS = asset_key("procurify", "requisitions")
 PAID = 4  # bill status 4 Paid (reference 2.6)
 
 
-def money_of(value: Any) -> Decimal:
-    """An amount as Procurify answers it (text or number) as a ``Decimal``; blank or not a number is 0."""
-    found = amount(value)
-    return found if found is not None else Decimal(0)
-
-
 def bills_of_day(staging: Any, day: str) -> list[dict[str, Any]]:
     """The bills staged for the day, latest version each (as the bills flows read them)."""
     return [bill for bill, _stamp in staged_bills(staging, day)]
@@ -109,8 +103,8 @@ def register_bill(bill: Mapping[str, Any], period: str, statuses: frozenset[int]
         uuid=text(bill.get("uuid")),
         invoice=text(bill.get("invoice_number")),
         period=period,
-        # Read in the bill's currency, as the flows send it: whole yen, a dinar's fils.
-        amount=in_currency(money_of(bill.get("total_cost_with_tax")), currency or None),
+        # Read in the bill's currency, as the flows send it (whole yen, a dinar's fils); not a number: 0.
+        amount=in_currency(amount(bill.get("total_cost_with_tax")) or Decimal(0), currency or None),
         status=status_name(bill),
         approved=status in statuses,
         exported_elsewhere=bool(bill.get("last_export_date")) and not sent,
