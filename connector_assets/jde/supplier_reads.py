@@ -8,17 +8,13 @@ from typing import Any
 
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.supplier_details import supplier_details
-from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
+from connector_assets.jde.supplier_documents import changed_suppliers
+from connector_assets.jde.tables import SUPPLIERS
 
 
 def suppliers_among(session: Any, an8s: Iterable[int]) -> set[int]:
     """Which of these address numbers JDE holds as suppliers (an F0401 row)."""
-    wanted = sorted(set(an8s))
-    return (
-        {int(r["AN8"]) for r in browse_in(session, SUPPLIERS.table, "AN8", wanted, ["AN8"])}
-        if wanted
-        else set()
-    )
+    return {int(r["AN8"]) for r in browse_in(session, SUPPLIERS.table, "AN8", sorted(set(an8s)), ["AN8"])}
 
 
 def changed_at(session: Any, an8s: Iterable[int]) -> dict[int, datetime]:
@@ -30,11 +26,4 @@ def changed_at(session: Any, an8s: Iterable[int]) -> dict[int, datetime]:
 
 def staged_supplier_numbers(staging: Any, partition: str | None) -> set[int]:
     """Address numbers of the suppliers whose F0401, F0101 (search type V) or F0116 row changed that day."""
-    numbers = {int(r["AN8"]) for r in staging.read_rows(SUPPLIERS.asset, partition)}
-    numbers |= {
-        int(r["AN8"])
-        for r in staging.read_rows(ADDRESS_BOOK.asset, partition)
-        if (r.get("AT1") or "").strip() == "V"
-    }
-    numbers |= {int(r["AN8"]) for r in staging.read_rows(SUPPLIER_ADDRESSES.asset, partition)}
-    return numbers
+    return changed_suppliers(staging, partition, synced=lambda _other_types: set())
