@@ -26,6 +26,7 @@ from connector_assets.procurify.record_reads import (
 )
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.procurify.values import parse_timestamp
 from connector_resources.refusals import Refusal, refused
 
 BillOutcome = Mapped | Rejected | Skipped | None
@@ -35,12 +36,10 @@ BILLS_ASSET = asset_key("procurify", "bills")  # the staged Procurify bills (con
 def bill_stamp(bill: Mapping[str, Any]) -> datetime:
     """The bill's change time (``last_modified_datetime``, UTC when it names no zone); now when it has none
     that parses, so the bill is taken as the latest version seen."""
-    text = str(bill.get("last_modified_datetime") or "").strip()
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_timestamp(bill.get("last_modified_datetime")) or datetime.now(UTC)
     except ValueError:
         return datetime.now(UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def staged_bills(staging: Any, partition: str | None) -> list[tuple[dict[str, Any], datetime]]:
