@@ -70,7 +70,8 @@ def _number(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _by_an8(session: Any, table: str, columns: list[str], an8s: list[int]) -> dict[int, dict]:
+def by_an8(session: Any, table: str, columns: list[str], an8s: list[int]) -> dict[int, dict]:
+    """``table``'s rows of these address numbers, by address number (``browse_in``)."""
     return {int(row["AN8"]): row for row in browse_in(session, table, "AN8", an8s, columns)}
 
 
@@ -123,13 +124,13 @@ def suppliers_by_number(
         senders = browse_in(session, SUPPLIERS.table, "SNTO", sorted(set(paying_to)), ["AN8"])
         ordered = sorted(set(wanted) | {int(row["AN8"]) for row in senders})
         unnamed = [n for n in ordered if n not in book]
-        book.update(_by_an8(session, ADDRESS_BOOK.table, ADDRESS_COLUMNS, unnamed))
+        book.update(by_an8(session, ADDRESS_BOOK.table, ADDRESS_COLUMNS, unnamed))
         missing = [n for n in ordered if n not in suppliers or any(c not in suppliers[n] for c in columns)]
-        suppliers.update(_by_an8(session, SUPPLIERS.table, columns, missing))
+        suppliers.update(by_an8(session, SUPPLIERS.table, columns, missing))
         found = [n for n in ordered if n in suppliers]
         if remit_to:
             payees = {_number(suppliers[n].get("SNTO")) for n in found} - {None, 0} - set(book)
-            book.update(_by_an8(session, ADDRESS_BOOK.table, ADDRESS_COLUMNS, sorted(payees)))  # type: ignore[arg-type]
+            book.update(by_an8(session, ADDRESS_BOOK.table, ADDRESS_COLUMNS, sorted(payees)))  # type: ignore[arg-type]
         if addresses:
             mailing = addresses_in_effect(session, found)
     out = []

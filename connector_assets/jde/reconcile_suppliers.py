@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.documents import by_an8
 from connector_assets.jde.order_status import text
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
 
@@ -40,14 +40,8 @@ def suppliers_by_number(jde: Any, an8s: Iterable[str], inactive: InactiveReason)
     if not wanted:
         return {}
     with jde.session() as session:
-        suppliers = {
-            int(r["AN8"]): r
-            for r in browse_in(session, SUPPLIERS.table, "AN8", wanted, ["AN8", "HDPY", "HOLD"])
-        }
-        book = {
-            int(r["AN8"]): r
-            for r in browse_in(session, ADDRESS_BOOK.table, "AN8", sorted(suppliers), ["AN8", "ALPH", "AT1"])
-        }
+        suppliers = by_an8(session, SUPPLIERS.table, ["AN8", "HDPY", "HOLD"], wanted)
+        book = by_an8(session, ADDRESS_BOOK.table, ["AN8", "ALPH", "AT1"], sorted(suppliers))
     found = {}
     for number in wanted:
         key = str(number)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.documents import by_an8
 from connector_assets.jde.supplier_details import supplier_details
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
 
@@ -60,12 +60,9 @@ def read_suppliers(jde: Any, an8s: Iterable[int]) -> list[SupplierDocument]:
     if not wanted:
         return []
     with jde.session() as session:
-        rows = browse_in(session, SUPPLIERS.table, "AN8", wanted, SUPPLIER_READ_COLUMNS)
-        suppliers = {int(r["AN8"]): r for r in rows}
+        suppliers = by_an8(session, SUPPLIERS.table, SUPPLIER_READ_COLUMNS, wanted)
         found = sorted(suppliers)
-        book = {
-            int(r["AN8"]): r for r in browse_in(session, ADDRESS_BOOK.table, "AN8", found, BOOK_READ_COLUMNS)
-        }
+        book = by_an8(session, ADDRESS_BOOK.table, BOOK_READ_COLUMNS, found)
         details = supplier_details(session, [n for n in found if n in book], bank=False)
     return [SupplierDocument(n, suppliers[n], book.get(n), details.get(n)) for n in found]
 
