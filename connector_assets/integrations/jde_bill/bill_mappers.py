@@ -1,20 +1,10 @@
-"""The bills flow's mappers (pure: a JDE document and the checked tables in, a BILL bill body out).
+"""The bills flow's mappers (pure: a JDE document and the checked tables in, a BILL bill body out); which
+documents are mapped, and whether a voucher takes its order's bill over, is ``bill_plan``'s rule.
 
-An approved purchase order: one line per open order line at its extended cost, due after the net days of
-its terms. A voucher: one line per pay item on the account of its order's first line, or its F0911
-distribution line by line (which must add up to the gross less tax). Which documents are mapped, and
-whether a voucher takes its order's bill over, is ``bill_plan``'s rule; these only map.
-
-Currency: BILL bills a vendor in its ``billCurrency`` and a bill carries no currency of its own (reference
-§2.7: ``amount`` is in the vendor's currency), so a bill's amounts are the JDE document's in the document's
-currency: a voucher entered in a foreign currency (F0411 CRRM F) with its ACR and its ledger CA distribution,
-an order entered in one with its lines' own prices (``documents.priced_in_own_currency``), with that
-currency's decimals. The record's natural key names the currency (``currency``), which the bills target
-checks against the BILL vendor's before anything is sent (``bill_target``).
-
-Every refusal is data (``connector_resources.refusals``): a field the JDE document lacks is
-``source_invalid`` naming it, a row missing from a mapping table ``mapping_missing`` naming the table and
-every value the record lacks (``said.refusal_for``), a bill BILL would not take ``refused`` with its rule.
+A bill carries no currency of its own (BILL reads it in the vendor's ``billCurrency``, reference §2.7), so
+its amounts are the document's, in the document's currency; the record's natural key names that currency
+for ``bill_target`` to check against the vendor's. Every refusal is data (``connector_resources.refusals``).
+Line by line: docs/integrations/jde_bill.md, "The flows" ("bills").
 """
 
 from collections.abc import Mapping

@@ -1,20 +1,10 @@
-"""The mapping tables of JDE -> BILL bills, and the check of every bill line against both systems.
+"""The mapping tables of JDE -> BILL bills (accounts, departments, payment terms: one ``MappingTable`` each,
+staged as snapshots like every table), and the check of every bill line against both systems.
 
-Three CSV tables (``mappings/``, one ``MappingTable`` each, staged as snapshots like every table):
-
-* accounts: the JDE account as typed (``BU.OBJ[.SUB]``, F4311.ANI / F0911.ANI) -> BILL chart-of-accounts id;
-  the key ``LNTY:S`` charges stock lines, which carry no account in JDE (theirs comes from AAIs);
-* departments: the JDE business unit (the account's first segment; a stock line's branch/plant) -> BILL
-  department id;
-* payment terms: the JDE terms code (F4301 PTC, else the supplier's F0401 TRAP) -> net days, for the due
-  date of a bill made from a purchase order (a voucher carries its own due date, F0411 DDJ).
-
-A bill line is sent only when both ends of each mapping exist: the JDE account in F0901 and postable
-(``GlAccounts``, the staged ``jde/gl_accounts``), the business unit in F0901, and the BILL ids in BILL and
-not archived (the staged snapshots ``bill/chart_of_accounts`` / ``bill/departments``, read on the BILL
-side: ``connector_assets.bill.classifications``). Otherwise the record is refused naming the line, the
-account or unit, and which side is wrong, with the refusal's kind as data: a row missing from a table is
-``mapping_missing`` naming the table (its asset path) and the value.
+A line is sent only when both ends of each mapping exist: the JDE account and business unit in F0901
+(``GlAccounts``), the BILL ids in BILL and not archived (``connector_assets.bill.classifications``);
+otherwise the record is refused naming the line and which side is wrong, its kind as data. The tables:
+docs/integrations/jde_bill.md, "Mapping tables".
 """
 
 from collections.abc import Callable, Iterable, Mapping

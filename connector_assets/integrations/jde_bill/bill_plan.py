@@ -1,12 +1,6 @@
-"""The voucher-on-order rule: which of a partition's orders and vouchers become which BILL bill.
-
-BILL has no purchase orders, so an approved order is a bill; when it is vouchered, its *first voucher*
-(the one already recorded on the order's bill, else the lowest voucher number among its payable
-vouchers) takes that bill over instead of making a second one: the bill (still keyed ``PO:...``) gets the
-voucher's invoice, dates, lines and amounts, and the ledger records the ``bill_voucher`` link. Later
-vouchers on the order are bills of their own. An order whose first voucher already has a bill of its own
-is not sent (that bill stands for it); an order whose bill exists and that was cancelled since is not
-changed. Reads what the rule needs (JDE through ``connector_assets.jde.order_vouchers``, the ledger); maps
+"""The voucher-on-order rule: which of a partition's orders and vouchers become which BILL bill (the rule and
+its cases: docs/integrations/jde_bill.md, "The flows", "A voucher on an order that already became a
+bill"). Reads what the rule needs (JDE through ``connector_assets.jde.order_vouchers``, the ledger); maps
 with ``bill_mappers``.
 """
 

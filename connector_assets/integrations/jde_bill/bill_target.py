@@ -1,16 +1,10 @@
 """The bills flow's rules on BILL's bills target (``connector_assets.bill.ledger_bills.LedgerBills``): which
 vendor a JDE supplier is (the vendors flow's cross-reference), which bill stands for a JDE order, the
-``bill_voucher`` link it records for the payments flow, and that a bill goes only to a vendor BILL bills in
-the JDE document's currency.
+``bill_voucher`` link it records for the payments flow, and that a bill goes only to a vendor BILL bills
+in the document's currency (why: docs/integrations/jde_bill.md, "The flows", "Currency").
 
 A bill found by a voucher's invoice number is the order's only when its description names the order
 (``names_order``), never a later voucher's bill of its own.
-
-Why the currency check: a BILL bill has no currency of its own; BILL reads its amounts in the vendor's
-``billCurrency`` (reference §2.7), and the payments flow posts BILL's payment back in that currency. A
-1,000.00 EUR voucher sent to a vendor billed in USD would become a 1,000.00 USD bill and a 1,000.00 USD
-payment. So before a create or an update the vendor's ``billCurrency`` is read (once per vendor and run) and
-a document in another currency is refused naming both; nothing is sent.
 """
 
 from typing import Any

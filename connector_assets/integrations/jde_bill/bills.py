@@ -1,36 +1,9 @@
-"""JD Edwards approved purchase orders (F4301 + F4311) and vouchers (F0411) -> BILL bills.
+"""JD Edwards approved purchase orders (F4301 + F4311) and vouchers (F0411) -> BILL bills (BILL has no
+purchase orders, so both become bills): the record's schema, the flow spec, its assets and its replay.
 
-BILL has no purchase orders, so both JDE documents become bills. What is sent, and when:
-
-* **An approved purchase order** becomes a bill (source key ``PO:<KCOO>:<DOCO>:<DCTO>``) once every open
-  line (last status F4311.LTTR below ``ML_JDE_BILL_PO_CLOSED_STATUS``, default 980) has reached
-  ``ML_JDE_BILL_PO_APPROVED_STATUS`` (default 220); closed and cancelled lines are left off. One bill line
-  per open order line at its extended cost (AEXP). Invoice number ``PO-<KCOO>-<DOCO>-<DCTO>`` (an order
-  has no supplier invoice yet; deterministic, so a rerun finds it), invoice date = the order date
-  (TRDJ), due date = order date + the net days of its payment terms (F4301 PTC, else the supplier's F0401
-  TRAP) from the terms table; no terms at all take ``ML_JDE_BILL_DEFAULT_NET_DAYS`` (30), terms missing
-  from the table are refused. ``purchaseOrderNumber`` = the JDE order number (DOCO).
-* **A voucher** (pay status in ``ML_JDE_BILL_VOUCHER_PAY_STATUSES``, default A) becomes a bill (source
-  key ``PV:<KCO>:<DOC>:<DCT>``): invoice number = the supplier's (VINV), invoice date DIVJ, due date
-  the earliest DDJ of its pay items. A voucher on an order: one line per pay item (gross AG) on the
-  account of the order's first line; otherwise its F0911 distribution (ledger AA) line by line, which
-  must add up to the gross less tax (the tax, if any, is one more line on the first line's account).
-* **A voucher on an order that became a bill updates that bill** instead of making a second one: the
-  order's *first voucher* takes its bill over (the rule and its cases: ``bill_plan``). A bill BILL has
-  already paid, partly paid or scheduled is never rewritten: the record is queued for a person.
-
-Every line carries a BILL GL account and department from the mapping tables, checked on both sides
-(``bill_mappings``). A bill is held until its supplier has synced to BILL as a vendor (the vendors flow)
-and released when it does; ``vendorId`` is the vendor's cross-reference. Matching before a create: the
-ledger first, then BILL's bills by vendor + every invoice number our flows could have given the bill
-(``BillsFromJde.find``: an order's also by its vouchers' numbers, a takeover's and a first voucher's
-also by the order's ``PO-...`` number; quirk 8: no idempotency keys), only then a single create (the bulk
-endpoint rolls a whole batch back for one bad bill, so it is not used).
-
-The pieces: ``bill_keys`` (cross-references; the source keys and which documents are approved or payable
-are the JDE side's: ``jde.order_vouchers``, ``jde.document_statuses``), ``bill_mappers`` (pure),
-``bill_plan``, ``bill_target`` (its rules on BILL's bills target); this module holds the record's schema,
-the flow spec, its assets and its replay.
+The pieces: ``bill_keys`` (cross-references), ``bill_plan`` (the voucher-on-order rule), ``bill_mappers``
+(pure), ``bill_mappings`` (the tables and the line check), ``bill_target`` (the rules on BILL's bills
+target). What is sent, when, matching and currency: docs/integrations/jde_bill.md, "The flows" ("bills").
 """
 
 from collections.abc import Iterable, Iterator

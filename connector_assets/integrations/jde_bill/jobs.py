@@ -1,13 +1,9 @@
 """When the JD Edwards <-> BILL flows run, and what starts a payments run early.
 
-* vendors and bills (JDE -> BILL): each flow's job (its JDE tables, BILL's chart of accounts and
-  departments where it checks lines against them, its mapping tables, its mapped and written steps) on a
-  poll schedule of its own in the JDE time zone, hourly by default (``ML_JDE_BILL_<FLOW>_CRON``), as every
-  JDE -> X flow polls (``jde.flow_jobs.jde_poll_jobs``);
-* payments (BILL -> JDE): a webhook flow (``payments_flow``). BILL's webhooks stored in the inbox start a
-  run for the days the records changed on (``inbox_sensor``); its poll schedule is a fallback in UTC days
-  (``jde_bill_payments_poll``) that never runs the staged ``bill/payments`` poll (``bill_sources_poll``
-  stages it) nor F0901 (its own refresh schedule), the kit's ``flows.inbox_flows.inbox_flow_jobs``.
+Vendors and bills poll JDE on schedules of their own in the JDE time zone, as every JDE -> X flow does
+(``jde.flow_jobs.jde_poll_jobs``). Payments is a webhook flow (``payments_flow``): BILL's webhooks in the
+inbox start runs for the days they concern (``inbox_sensor``); its UTC poll schedule is the fallback and
+runs neither the staged ``bill/payments`` poll nor F0901 (each has its own schedule).
 """
 
 from typing import Any

@@ -1,40 +1,10 @@
-"""BILL payments -> JD Edwards: a payment BILL made posts to JDE once, against the voucher its bill came
-from (``ML_RecordPayment``, F0411) or as a journal entry (``ML_CreateJournalBatch``, F0911Z1).
+"""BILL payments -> JD Edwards: a payment BILL made posts to JDE once per bill it pays, against the voucher
+the bill came from (``ML_RecordPayment``) or as a journal entry (``ML_CreateJournalBatch``).
 
-What is sent. One JDE write per bill a payment pays (source key ``<payment id>:<bill id>``, the amount of
-its ``billPayments`` line), once the payment's status is one of ``ML_JDE_BILL_PAID_STATUSES`` (default
-``CLEARED``: reference 2.8 confirms ``singleStatus`` values, and ``CLEARED`` is the only one that says the
-money reached the vendor; ``SCHEDULED`` can still be canceled, the ``*_FAILED_*``, ``VOIDED``,
-``CANCELED`` and ``FUNDS_ESCHEATED`` ones paid nothing the vendor kept). Not sent:
-
-* payments BILL did not make: ``onlinePayment`` false is a payment *recorded* into BILL (record-payment,
-  reference 2.8: "no money moves") by an ERP (JDE itself, through whatever records JDE payments in BILL)
-  or by hand; sending it back would pay the voucher twice in JDE;
-* zero or negative amounts (BILL allows neither, reference 2.8; refused with a reason should one appear).
-
-A payment JDE already holds that BILL later voids (or cancels, or whose funding fails) is not reversed by
-the integration: it is queued once for a person to reverse it in JDE. One that maps differently after
-it was posted (amount, date, or the posting settings changed) is queued too, never posted twice.
-
-Which JDE document. The bills flow (JDE -> BILL) records the bill's origin in the ledger: an xref of
-entity ``bill`` whose target id is the BILL bill id, keyed ``PV:<KCO>:<DOC>:<DCT>`` (from a voucher) or
-``PO:<KCOO>:<DOCO>:<DCTO>`` (from a purchase order), and for a PO bill a voucher was later applied to, a
-``bill_voucher`` xref naming the voucher. A bill with no such xref did not come from JDE: queued with
-exactly that reason. How each payment posts is ``ML_JDE_BILL_PAYMENT_POSTING``:
-
-* ``voucher_else_journal`` (default): ``ML_RecordPayment`` on the bill's voucher; a bill with no voucher
-  (a PO not vouchered in JDE) as a journal entry debiting ``ML_JDE_BILL_PAYMENT_DEBIT_ACCOUNT`` (the
-  liability the payment settles, e.g. received not vouchered) and crediting
-  ``ML_JDE_BILL_PAYMENT_CREDIT_ACCOUNT`` (the bank BILL paid from), in the order's company, on the
-  payment's process date. Both accounts are checked against the staged F0901 (exists, postable) before
-  anything is sent;
-* ``voucher``: a bill without a voucher is queued as not ready and retried until one is applied to it;
-* ``journal``: always a journal entry.
-
-Keys that make a rerun safe (``connector_assets.jde.payment_postings``, which also holds the bodies and
-the JDE target, ``PaymentPostings``): a voucher payment's ``Payment_Reference`` is the BILL payment id (20
-characters, contract max 25); a journal entry's batch key is EDUS ``MLBILL``, EDBT the last 15 characters
-of the bill id (a BILL id's first five are its type and shard prefix), EDTN the payment id.
+Which JDE document a bill stands for is the bills flow's ledger (``bill_keys``); the bodies, the keys that
+make a rerun safe and the JDE target are ``connector_assets.jde.payment_postings``. What is sent and what
+is not, the posting modes, the keys and the currency: docs/integrations/jde_bill.md, "The flows"
+("payments, BILL -> JDE").
 """
 
 from collections.abc import Iterable, Iterator, Mapping

@@ -1,12 +1,9 @@
-"""BILL payments -> JDE in Dagster: the flow's assets and its replay (its job, poll
-schedule and the inbox sensor that turns BILL's webhooks into runs: ``jobs``).
+"""BILL payments -> JDE in Dagster: the flow's assets and its replay (its job, poll schedule and inbox sensor:
+``jobs``).
 
-The flow is the shared factory's steps (``jde_bill/payments_mapped`` with its check, ``_written``) and
-``jde_bill/payments_inbox_done`` (acknowledges the webhook deliveries the run consumed, after the write).
-It reads the day's staged ``bill_payments`` poll and the ``bill`` inbox together
-(``connector_assets.flows.documents``), so a webhook and the poll of the same payment write it once; the
-day's payments are read from BILL by the mapped step itself when the ``bill_sources`` poll did not
-(``bill.payments_read``), so its poll schedule is a fallback on its own.
+The shared factory's steps plus ``jde_bill/payments_inbox_done`` (acknowledges the webhook deliveries the
+run consumed, after the write); the staged poll and the ``bill`` inbox are read together
+(``connector_assets.flows.documents``), so a webhook and the poll of one payment write it once.
 """
 
 from connector_assets.bill.documents import PAYMENTS

@@ -1,12 +1,7 @@
 """What ``make dev`` sets up for JD Edwards <-> BILL on the embedded sandboxes: the BILL sandbox's AP team
-pays only the bills a client created through the API (``activity_pays = "api_bills"``).
-
-Why: BILL is seeded with bills and scheduled payments of its own, which no JDE flow wrote. Its activity
-used to clear those scheduled payments, and every one reached the payments flow as a payment of a bill
-that did not come from JDE ("no JDE purchase order or voucher became this bill"), a queue that grew each
-round though nobody made a mismatch. In a company whose bills come from JDE, the AP team pays the bills
-JDE sent: here, the bills the bills flow created, whose payments then post back to JDE. Never done
-against a configured, real BILL or JDE.
+pays only the bills a client created through the API (``activity_pays = "api_bills"``), so BILL's own
+seeded bills do not reach the payments flow as payments of bills not from JDE. Never done against a
+configured BILL or JDE. Why: docs/integrations/jde_bill.md, "In `make dev`".
 """
 
 from __future__ import annotations

@@ -1,33 +1,9 @@
 """JD Edwards suppliers (F0401 + F0101, addresses from F0116) -> BILL vendors: the first flow of JDE <-> BILL.
 
-Which suppliers a day holds: those whose F0401 row, F0101 row (search type V) or F0116 address changed that
-day, and those whose send-to party's F0101 row changed (its name is their payee name); the JDE side
-(``connector_assets.jde.addressed_suppliers``) completes each from JDE by address number.
-
-What is sent (BILL reference §2.6): ``name`` (F0101 ALPH); ``accountType`` PERSON for an individual (F0101
-TAXC P), else BUSINESS; ``additionalInfo.taxId`` (F0101 TAX); ``address`` from the supplier's F0116 row in
-effect (latest effective date EFTB not after today): ``line1`` the first address line, ``line2`` the others
-joined, ``city`` CTY1, ``stateOrProvince`` ADDS, ``zipOrPostalCode`` ADDZ, ``country`` CTR (ISO-2);
-``paymentInformation.payeeName`` the name of the party F0401 SNTO (send-to) names, else the supplier's own.
-BILL documents no place for a separate remit-to address, so only the payee name says where payments go.
-``billCurrency`` (a create field in the reference §2.6) is the supplier's A/P currency (F0401 CRRP) when JDE
-names one: BILL bills and pays the vendor in it, so a voucher in that currency becomes a bill in it and the
-payment that comes back is posted in it (the bills flow refuses a document in another currency).
-Not sent: payment terms (BILL has no terms field on vendors: the bills flow applies F0401 TRAP to due
-dates) and bank details (BILL takes them only on an MFA-trusted session, reference §1).
-
-``ML_JDE_SUPPLIER_ADDRESSES`` (default on; ``ML_JDE_BILL_VENDOR_ADDRESSES`` is its deprecated name)
-decides whether F0116 is staged and read at all; off, vendors are sent without an address (BILL keeps what
-it has).
-``ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY`` (default blank) is the country of an address whose CTR is blank;
-with none, such a supplier is refused naming the field (BILL mails checks by the country).
-
-Matching in BILL, before a create: the ledger's cross-reference (``write_one``), then the supplier's tax ID
-(a vendor renamed on either side is still found), then its name, never a vendor whose tax ID differs. BILL
-filters vendors by name only (§2.5), so each write step lists BILL's vendors once, when its first search
-comes, and indexes them by tax ID and name, adding what it creates as it goes (``BillVendors`` on the BILL
-side, ``connector_assets.bill.targets``). BILL documents no duplicate detection: the ledger's claim and
-this search are all that stands between a rerun and a second vendor.
+A day's suppliers are completed from JDE by the JDE side (``connector_assets.jde.addressed_suppliers``);
+matching before a create (cross-reference, tax ID, name, over one listing of BILL's vendors per write step,
+since BILL filters vendors by name only) is ``BillVendors`` (``connector_assets.bill.targets``). Field by
+field, what is not sent and why: docs/integrations/jde_bill.md, "The flows" ("vendors").
 """
 
 from collections.abc import Iterable, Iterator

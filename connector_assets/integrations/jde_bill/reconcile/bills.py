@@ -1,19 +1,9 @@
-"""Bills reconciliation (JDE day): the bills the day's JDE documents make against the bills BILL holds, and
-BILL's bills of the day against JDE.
+"""Bills reconciliation (JDE day): the bills the day's JDE documents make (``planned_bills``: the flow's own
+rule and mappers) against the bills BILL holds, and BILL's bills of the day against JDE.
 
-BILL is read for the day itself (``bill.reads.in_window``: the bills changed or created in the JDE day),
-never only what a poll staged; the bills the ledger names for the day's documents and not in that list are
-read by id, 100 to a call. The JDE side is ``planned_bills`` (the flow's own rule and mappers on the day's
-documents and those behind the day's BILL bills). Each planned bill is compared field by field on what the
-flow writes (``compare.bill_drift``: status, vendor, invoice number and date, due date, each line's amount,
-GL account and department); one the flow refuses, holds or queued, or whose differences wait in the queue,
-is an expected gap with the queue's reason, found under the flow's own keys. A BILL bill of the day no JDE
-document explains is "only in BILL". Totals per supplier ride along as a summary.
-
-Money in the document's currency: a planned bill is in its JDE document's (the amounts the flow writes),
-a BILL bill in its vendor's ``billCurrency`` (a bill names none of its own; the vendors are read by id).
-A bill whose two sides are in different currencies is a ``currency mismatch`` (field ``currency``), its
-line amounts not compared; its other fields are.
+Compared field by field on what the flow writes (``compare.bill_drift``), in each document's currency; a
+bill refused, held or queued is an expected gap. What is compared, currency mismatches and expected gaps:
+docs/integrations/jde_bill.md, "Reconciliation".
 """
 
 from typing import Any

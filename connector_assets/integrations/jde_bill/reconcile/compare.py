@@ -1,14 +1,9 @@
 """Field by field: what a flow writes to BILL (a vendor's body, a bill's body, as its own mapper makes it
 from JDE now) against the record BILL holds, each disagreement a ``Drift`` (kind, field, both values).
 
-Compared are the fields the flows write: a vendor's name, tax ID, account type, payee name, address
-parts and the currency it is billed in (``billCurrency``, a ``currency mismatch``: BILL bills and pays the
-vendor in it); a bill's vendor, invoice number and date, due date, and each line's amount, GL account and
-department (lines in the order written; a different number of lines is one drift with both totals). Status
-drift is a drift too: a vendor or a bill archived in BILL. Names and tax IDs compare as the vendors flow
-matches them (spacing and case, punctuation of a tax ID aside); money as money (line amounts only when
-both sides are in one currency), ids with the names BILL's staged chart of accounts and departments give
-them.
+Names and tax IDs compare as the vendors flow matches them, money as money, line amounts only when both
+sides are in one currency. Which fields: docs/integrations/jde_bill.md, "Reconciliation" ("What is
+compared").
 """
 
 from collections.abc import Mapping

@@ -1,23 +1,9 @@
 """Payments reconciliation (UTC day, as BILL's payments are polled): the day's BILL payments against what
 JDE shows.
 
-BILL is read for the day itself (``bill.reads.in_window``: the payments changed or created that UTC day),
-never only what a poll staged. The payments that count as paid (``ML_JDE_BILL_PAID_STATUSES``, made by BILL)
-are split into one part per bill each pays (what the payments flow writes to JDE once, keyed
-``<payment id>:<bill id>``) and compared with JDE itself: the paid amount on the voucher (F0411 gross minus
-open amount), or, for a bill with no voucher (or ``ML_JDE_BILL_PAYMENT_POSTING=journal``), the journal batch
-in F0911Z1 by its batch key. A part JDE does not show is "missing in JDE", one it shows for another amount
-"amount", each named by the JDE document and the BILL payment. A payment the flow posted that BILL voided,
-canceled or failed since, and that JDE still shows, is status drift. Parts the flow refuses by rule (a bill
-not from JDE, no positive amount), holds or queued are expected gaps with the queue's reason; a voucher JDE
-shows as paid beyond what BILL paid is named as a possible double payment.
-
-Money is compared in the document's currency. A BILL payment names no currency: it is in its vendor's
-``billCurrency`` (read by id, as the payments flow reads it); JDE's side is the voucher's paid amount in
-its own currency (ACR - FAP when foreign) and the journal's debits in the entry's
-(``jde.reconcile_documents``), each with its CRCD. Two sides in different currencies are a ``currency
-mismatch`` (field ``currency``, both codes), their amounts not compared: 1,000.00 EUR against 1,083.40 USD
-is no amount difference.
+Each paid part (``<payment id>:<bill id>``, what the payments flow posts once) against the voucher's paid
+amount in F0411 or the journal batch in F0911Z1 by its batch key (``jde.reconcile_documents``), in the
+document's currency. Kinds, expected gaps and currency: docs/integrations/jde_bill.md, "Reconciliation".
 """
 
 from collections import defaultdict

@@ -1,16 +1,10 @@
 """What the bills flow holds in BILL for a JDE day's documents: the JDE side of the bills reconciliation.
 
-The day's purchase orders (staged F4301 / F4311 keys) and vouchers (staged F0411 keys), plus the documents
-behind the BILL bills of the day, read from JDE and put through the flow's own rule and mappers
-(``bill_plan.plan_bills`` with the staged mapping tables): each bill the flow writes, under the key the flow
-writes it (a voucher that took its order's bill over is that order's ``PO:...`` record), with the body it
-sends, or the reason it refuses it. So a reconciliation compares what the flow writes, field by field, and
-asks the retry queue under the flow's own keys.
-
-A document whose bill exists but that the flow no longer sends (paid or held in JDE, its order no longer
-approved) is "settled": mapped as it was written (a voucher as its bill, a taken-over order as its voucher),
-compared on its status only when its order is not approved now, and an order with every line closed or
-cancelled since is named as such (BILL still holds the bill, which the flow leaves alone on purpose).
+The day's orders and vouchers (staged keys) and the documents behind the day's BILL bills, read from JDE
+and put through the flow's own rule and mappers (``bill_plan.plan_bills``), each under the key the flow
+writes it, with the body it sends or its refusal: so the comparison and the retry queue use the flow's own
+keys. A document whose bill exists but that the flow no longer sends is "settled": mapped as it was
+written (a taken-over order as its voucher), its status compared only when its order is not approved now.
 """
 
 from collections.abc import Iterable

@@ -1,13 +1,10 @@
 """What the three comparisons share: the report, and reading what is the pair's (the reconciled window,
-which JDE record a BILL record came from, the retry queue's word on a record; BILL's records by id or by
-window: ``connector_assets.bill.reads``; JDE's by key: ``connector_assets.jde.documents``,
-``jde.reconcile_documents``), never a whole table per day (each session counted:
-``flows.reconciliation_calls``).
+which JDE record a BILL record came from, the retry queue's word on a record), never a whole table per
+day (each session counted: ``flows.reconciliation_calls``).
 
-The report is the kit's two-system report with the supplier as each difference's scope, and the
-per-supplier totals of both sides (``flows.reconciliation_totals``) as a summary beside the record rows:
-the ``per_supplier`` table and the counts ``suppliers`` / ``suppliers_out_of_balance``, never a difference
-of their own (each record that makes a total differ is named, record by record).
+The report is the kit's two-system report with the supplier as each difference's scope; the per-supplier
+totals (``flows.reconciliation_totals``) are a summary beside the record rows, never a difference of
+their own.
 """
 
 from datetime import UTC, date, datetime, time, timedelta

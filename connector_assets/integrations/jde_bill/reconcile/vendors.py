@@ -1,14 +1,9 @@
-"""Vendors reconciliation (JDE day): the day's JDE suppliers against their BILL vendors, and BILL's vendors of
-the day against JDE.
+"""Vendors reconciliation (JDE day): the day's JDE suppliers against their BILL vendors, and BILL's vendors
+of the day against JDE.
 
-BILL is read for the day itself (``bill.reads.in_window``: the vendors changed or created in the JDE day),
-never only what a poll staged. The suppliers compared are the day's changed ones (staged F0401 / F0101 /
-F0116 keys) and those of the day's BILL vendors, completed from JDE as the vendors flow reads them and mapped
-by its own mapper (``map_vendor``), so each is compared field by field on what the flow writes
-(``compare.vendor_drift``) with the BILL vendor the cross-reference names (read by id, 100 to a call, when
-not in the day's list). A supplier the flow refuses, holds or queued, or whose differences wait in the
-queue, is an expected gap with the queue's reason; a BILL vendor of the day no JDE supplier explains is
-"only in BILL".
+The suppliers compared (the day's changed ones and those of the day's BILL vendors) are completed from JDE
+as the vendors flow reads them and mapped by its own ``map_vendor``, so each is compared on what the flow
+writes (``compare.vendor_drift``). Depth: docs/integrations/jde_bill.md, "Reconciliation".
 """
 
 from typing import Any
