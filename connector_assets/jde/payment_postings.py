@@ -15,6 +15,7 @@ from connector_assets.flows.record_models import ISO_DAY, matching, one_of, reco
 from connector_assets.jde import contracts, postings
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_assets.jde.batch_bodies import payment_inputs, transfer_journal_body
+from connector_assets.jde.order_vouchers import parse_source_key
 from connector_assets.jde.targets import JOURNAL_TABLE, BatchKey
 from connector_assets.jde.undone_payments import reversal_asked
 from connector_resources.ledger import Ledger
@@ -46,10 +47,8 @@ class Voucher:
     @classmethod
     def of_key(cls, key: str) -> "Voucher | None":
         """``PV:<KCO>:<DOC>:<DCT>`` (a JDE -> X flow's source key of a voucher), None when it is not one."""
-        parts = key.split(":")
-        if len(parts) != 4 or parts[0] != "PV" or not parts[2].isdigit():
-            return None
-        return cls(parts[1], int(parts[2]), parts[3] or "PV")
+        found = parse_source_key(key)
+        return cls(found[1], found[2], found[3] or "PV") if found and found[0] == "PV" else None
 
     def text(self) -> str:
         return f"{self.company} {self.number} {self.doc_type}"
