@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.flows.reconciliation import amount as jde_amount  # an amount or quantity column
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
 
 Charge = tuple[str | None, str]  # (account as typed, None for a stock line; business unit)
@@ -22,11 +23,6 @@ def jde_day(value: Any) -> date | None:
         return value
     text = str(value or "").strip()
     return date.fromisoformat(text[:10]) if len(text) >= 10 else None
-
-
-def jde_amount(value: Any) -> Decimal:
-    """An amount or quantity column (blank is zero)."""
-    return Decimal(str(value if value not in (None, "") else 0))
 
 
 def line_number(line: dict) -> str:
