@@ -1,9 +1,6 @@
 """What a vendor and a bill are in BILL's API: the request bodies, the record columns checked before they
-are sent, and the limits BILL takes, whatever system the record came from.
-
-Used by JD Edwards -> BILL (``integrations/jde_bill``: ``vendors``, ``bill_mappers``): an integration's
-mapper says what the source document holds (name, payee, address; invoice, dates, lines) and extends the
-columns with its own (the source's key), so any next X -> BILL flow writes the same bodies. Field limits:
+are sent, and the limits BILL takes, whatever system the record came from (an integration's mapper extends
+the columns with its source's key, so any next X -> BILL flow writes the same bodies). Field limits:
 BILL's reference documents none; these are the BILL sandbox's (what it refuses beyond).
 """
 

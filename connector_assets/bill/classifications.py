@@ -1,13 +1,9 @@
-"""BILL's chart of accounts and departments as staged: what a bill line's classification ids are checked
-against before anything is sent.
-
-The snapshots ``bill/chart_of_accounts`` / ``bill/departments`` are BILL source assets
-(``connector_assets/saas/assets.py``); any integration writing bills to BILL reads them here, whichever
-system its mapping tables key the ids by.
+"""BILL's chart of accounts and departments as staged (BILL source assets ``bill/chart_of_accounts`` /
+``bill/departments``): what a bill line's classification ids are checked against before anything is sent,
+whichever system an integration's mapping tables key the ids by.
 
 Before an operator's change to a mapping table is saved, the ids it names are asked of BILL directly
-(``classification_ids``): read by id, 100 to a call (``reads.bill_by_id``: BILL's ``id:in``), never the
-whole list.
+(``classification_ids``: by id, 100 to a call, BILL's ``id:in``), never the whole list.
 """
 
 import json

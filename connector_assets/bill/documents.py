@@ -1,17 +1,10 @@
-"""BILL payments, wherever they came from: a signed webhook in the ledger inbox or the day's poll.
+"""BILL payments, wherever they came from: a signed webhook in the ledger inbox (BILL delivers every event
+type to one endpoint: the single source ``bill``) or the day's poll of ``bill_payments``, its fallback.
 
-BILL delivers every event type to one endpoint, stored under the single inbox source ``bill``; the poll of
-``bill_payments`` (a UTC day partition on ``updatedTime``) is the fallback for events that never arrived (BILL
-says webhooks must not be the only source of truth, reference 2.1). The shared collector
-(``connector_assets.flows.documents``) reads both; what is BILL's own is here:
-
-* which deliveries a payments flow applies (``PAYMENT_EVENT_TYPES``); every other type (``vendor.*``,
-  ``bill.archived`` ...) is acknowledged by the inbox sensor, never failed;
-* that a delivery only *names* payments: ``payment.updated`` carries ``id``, ``billIds``, ``status``,
-  ``processDate`` ... but no amount per bill (reference 2.10), and a bill event names no payment at all. So
-  the payments a delivery concerns are read from BILL as they are now (``read_current``): the payment by
-  id, or the payments of a bill whose ``paymentStatus`` says money went out (``PAID`` / ``PARTIAL``);
-* how BILL times read (``updatedTime``, v3 or v2 style, reference quirk 11).
+The shared collector (``connector_assets.flows.documents``) reads both; what is BILL's own is here: which
+deliveries a payments flow applies (``PAYMENT_EVENT_TYPES``), the payments a delivery only names read
+from BILL as they are now (``read_current``), and how BILL times read (v3 or v2 style, reference quirk
+11). Why: docs/integrations/jde_bill.md, "The flows" ("webhooks").
 """
 
 import json

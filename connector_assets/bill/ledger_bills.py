@@ -2,13 +2,10 @@
 time (the bulk endpoint rolls a whole batch back for one bad bill), updated by merge patch (lines replaced
 whole) unless BILL has paid them (``targets.BillAlreadyPaid``).
 
-A record mapped before its supplier synced takes the vendor's BILL id from the vendors flow's
-cross-reference; a bill one document made and another took over later (a voucher taking its order's bill
-over) is recorded in a link cross-reference, so a payments flow finds the document that now pays it. The
-record says which: its natural key's ``taken_over_by`` (invoice number -> the source key of the document
-that may take the bill over, looked up too by ``find``) and ``link_key`` (the source key that took the bill
-over in this mapping). Whether a bill found by such an invoice number is this record's is the
-integration's rule (``names_record``).
+A bill one document made and another took over later (a voucher taking its order's bill) is recorded in a
+link cross-reference, so a payments flow finds the document that now pays it. The record's natural key says
+which (``taken_over_by``: invoice number -> a document that may take the bill over, searched too;
+``link_key``: the one that did); whether a bill found so is the record's is the integration's rule.
 """
 
 from collections.abc import Mapping

@@ -1,12 +1,9 @@
 """A bill line's BILL classifications (chart-of-accounts id, department id) from an integration's two
-mapping tables, checked on BILL's side before anything is sent: each id in BILL and not archived (the
-staged ``bill/chart_of_accounts`` / ``bill/departments``, ``classifications``).
+mapping tables, each id checked in BILL's staged snapshots (``classifications``) before anything is sent.
 
-The integration checks its own side first (the account and business unit exist in its system,
-``unit_problem``) and names its tables in the refusals; ``bill_id_check`` checks the tables' BILL ids. Pure
-once built: the mapper calls it, no I/O. A line it cannot classify is a refusal as data (``classified``): a
-row missing from a table is ``mapping_missing`` naming the table and the value, a BILL id not in BILL (or
-archived) is ``master_missing`` in BILL, a business unit the source lacks is ``source_invalid``.
+The integration checks its own side first (``unit_problem``) and names its tables in the refusals. Pure
+once built (the mapper calls it, no I/O); a line it cannot classify is a refusal as data (``classified``)
+whose kind says which side is wrong.
 """
 
 from collections.abc import Callable, Mapping

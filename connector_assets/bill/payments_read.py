@@ -1,13 +1,9 @@
 """A BILL payments flow's own read of its day's payments: its polling fallback needs no other job.
 
-Webhooks can be lost and the BILL source poll is optional, so a payments flow reads the day's
-``bill/payments`` partition from its mapped step, through the very reader the poll uses, into the same
-staged partition with the same ledger cursor. So when both run, neither reads twice what the other read:
-
-* today: an incremental read from the shared cursor (less the overlap); with nothing new it costs one
-  call, and the first read of the day reads it whole;
-* a past day: read whole once, unless its staged partition was written after the day ended (plus the
-  overlap), by the poll closing it or by an earlier run of this flow: then it is complete and not read.
+Webhooks can be lost and the BILL source poll is optional, so the mapped step reads the day's
+``bill/payments`` partition through the very reader the poll uses, into the same staged partition with
+the same ledger cursor: when both run, neither reads twice what the other read. Today: incrementally from
+the shared cursor; a past day: whole, once, unless staged after it ended (``day_is_closed``).
 """
 
 from datetime import UTC, date, datetime, time, timedelta
