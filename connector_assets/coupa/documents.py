@@ -1,10 +1,7 @@
-"""Coupa documents, wherever they came from: a call-out in the webhook inbox or the day's poll.
-
-Coupa call-outs land in the ledger's webhook inbox (sources ``coupa_invoices`` / ``coupa_payments``) the
-moment a document changes; the poll of ``coupa/invoices`` / ``coupa/payments`` (a UTC day partition on
-``updated-at``) is the fallback for call-outs that never arrived. The shared collector
-(``connector_assets.flows.documents``) reads both; what is Coupa's own is here: where the record sits in
-a call-out, how its ``updated-at`` reads, how a replay reads the current version back.
+"""Coupa documents, wherever they came from: a call-out in the webhook inbox (sources ``coupa_invoices`` /
+``coupa_payments``) or the day's poll, the fallback for call-outs that never arrived. The shared collector
+(``connector_assets.flows.documents``) reads both; what is Coupa's own is here: where the record sits in a
+call-out, how its ``updated-at`` reads, how a replay reads the current version back.
 """
 
 from collections.abc import Iterable

@@ -1,10 +1,7 @@
-"""Coupa's accounts and payment terms asked directly about the codes a mapping table names, before an
-operator's change to the table is saved.
-
-Only the codes named are read, with Coupa's documented ``in`` operator (``code[in]=a,b``, 49 codes to a
-call: ``CoupaSession.iter_in``), in the session the mapping validation asks for (``FLOW_SCOPES
-["mapping"]``). An account code is unique only per chart of accounts, so a code is fine when any chart has
-it active; Coupa refuses a line on an inactive account ("account is inactive"), so inactive is a refusal.
+"""Coupa's accounts and payment terms asked directly about the codes a mapping table names (``code[in]``, 49
+to a call), before an operator's change to the table is saved. An account code is unique only per chart of
+accounts, so a code is fine when any chart has it active; Coupa refuses a line on an inactive account
+("account is inactive"), so inactive is a refusal.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
-"""What a day's reconciliation between Coupa and JD Edwards shares, whichever way the flows run (JD Edwards
--> Coupa, Coupa -> JD Edwards): the day's window, both counted sessions, the ledger, the report, each flow's
-retry queue, and how a value and a field that differs are said.
-
-A record the target lacks, or holds differently, while its flow's queue holds it is an expected gap with
-the queue's reason (``expected``; ``held_differently`` around a record's field comparison,
-``flows.queued_differences``), never a difference. A field that differs reads ``<what>: <field> <source's>
-in <source> but <target's> in <target> <the target's record>``, values quoted (``shown``), money as money
-(``shown_money``). Each integration's ``reconcile.sides`` adds what its own comparisons carry.
+"""What a day's reconciliation between Coupa and JD Edwards shares, whichever way the flows run: the day's
+window, both counted sessions, the ledger, the report, each flow's retry queue, and how a value and a
+field that differs are said (``<what>: <field> <source's> in <source> but <target's> in <target> ...``).
+A record the target lacks or holds differently while its flow's queue holds it is an expected gap with
+the queue's reason (``expected``, ``held_differently``), never a difference.
 """
 
 from __future__ import annotations

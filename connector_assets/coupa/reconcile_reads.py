@@ -1,11 +1,8 @@
-"""Coupa read back for a reconciliation: records by their keys, and what was created or changed in a window.
-
-A reconciliation reads Coupa itself, not the ledger (which could share a bug with the writer) nor a staged
-poll (which may not have run for the day). By key it reads with Coupa's documented ``in`` operator, 49 keys
-to a call (``CoupaSession.iter_in``), never one GET per record; the window is read as the records changed in
-it (``updated_at``) and those created in it (``created_at``), each once, so a record created that day and
-changed since is still listed. Used by JD Edwards -> Coupa (Coupa is its target) and Coupa -> JD Edwards
-(its source); any integration reconciling with Coupa reads it this way.
+"""Coupa read back for a reconciliation: records by their keys (``[in]``, 49 to a call, never one GET per
+record), and a window's records as those changed in it (``updated_at``) and those created in it
+(``created_at``), each once, so a record created that day and changed since is still listed. Coupa
+itself, never the ledger (which could share a bug with the writer) nor a staged poll (which may not have
+run for the day); used by both JD Edwards -> Coupa and Coupa -> JD Edwards.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """Coupa write targets: suppliers, purchase orders and invoices, found by their natural key before any
 create (the cross-reference first, in the kit), so a crashed attempt's record is adopted, never doubled.
-
-Records a write step has just claimed are searched a chunk at a time (``find_many``, Coupa's ``[in]``
-operator, ``connector_resources.coupa.key_batches``): one call per key for up to 49 records, where ``find``
-costs one to three per record; ``find`` still searches what the batch cannot settle.
+Records a write step has just claimed are searched 49 to a call (``find_many``, Coupa's ``[in]``), where
+``find`` costs one to three calls per record; ``find`` still searches what the batch cannot settle.
 """
 
 from __future__ import annotations

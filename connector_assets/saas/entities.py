@@ -2,11 +2,9 @@
 
 Every session's change feed ``iter_changed(entity, start, end)`` yields the records whose "updated" field
 (``ENTITIES[entity]``) lies in ``[start, end)``, so one factory serves every system. Records are staged as
-their JSON document (``record``) beside their ID and change time: payloads are nested and vary by API
-version; the mapping step parses what it needs. Days are UTC. A record with no key (``Session.KEYS``) or a
+their JSON document (``record``): payloads are nested and vary by API version. A record with no key or a
 key seen twice in one read fails the step naming it: merging by key would silently keep one of them.
-Entities without a change stamp are read whole, unpartitioned, like JDE's F0901. Several past days are
-read with one query (``incremental.read_range``): 121 days of 900 Coupa invoices cost their pages.
+Past days are read with one query (docs/sources.md, "Range reads for backfills").
 """
 
 import json
