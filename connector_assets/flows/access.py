@@ -1,16 +1,10 @@
 """What the enabled flows read and write in each system, derived from the flows themselves.
 
-``ml-connector ping`` checks exactly this, so a table a flow reads is never missing from the check (a
-hand-kept list once left out F0911, which the JD Edwards -> Coupa invoices flow reads by voucher number:
-ping said JDE was fine and the flow then failed every partition). Two sources, no third list:
-
-* the staged assets the flow's ``<flow>_mapped`` asset depends on in the ``Definitions``: a JDE source
-  asset stands for its table (``JdeTable``), a SaaS source asset for its entity (``SaasEntity``);
-* what the flow reaches directly, declared once on its ``FlowSpec`` (``reads`` / ``writes``) with the same
-  names its code uses (e.g. ``DISTRIBUTION_TABLE``, ``CREATE_VOUCHERS``).
-
-A flow is enabled when its mapped asset is in the ``Definitions``. The flows are the deployment's, handed
-in by whoever asks (``ml-connector ping`` builds the deployment): the kit never loads the definitions.
+``ml-connector ping`` checks exactly this: a hand-kept list once left out F0911, which the JD Edwards ->
+Coupa invoices flow reads by voucher number, so ping said JDE was fine and the flow failed every partition.
+Two sources, no third list: the source assets a flow's ``<flow>_mapped`` depends on in the ``Definitions``
+(a ``JdeTable`` or ``SaasEntity`` each), and its ``FlowSpec``'s ``reads`` / ``writes``. The flows are handed
+in by whoever asks: the kit never loads the definitions (docs/flows.md, "A flow: mapped, checked, written").
 """
 
 from __future__ import annotations

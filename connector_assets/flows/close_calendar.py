@@ -1,17 +1,10 @@
 """The month-end close an operator declares per integration: money into the ERP waits while it runs.
 
-While the accountants close a period they do not want new vouchers, journal entries or payments arriving in
-it. ``ML_<INTEGRATION>_CLOSE_CALENDAR`` declares the close in the ERP's time zone
-(``ML_<INTEGRATION>_CLOSE_TIMEZONE``), as ``;``-separated entries:
-
-* ``business days 1-3``: the first three business days (Monday to Friday) of every month;
-* ``2026-11-30`` or ``2026-11-30..2026-12-02``: those whole days.
-
-During a window every money write of the integration is held (``CloseInProgress``, a ``WaitsFor``: nothing
-is sent, nothing counts failed) with "period close in progress, until <when>", and released by the replay
-sweep once the window has ended (``close_checks``, listed in the money flows' replays: it needs nothing
-but the clock). Master data flows keep running: only the ERP sides' money writes ask
-(``hold_during_close``).
+During a window (``ML_<INTEGRATION>_CLOSE_CALENDAR``) every money write of the integration is held
+(``CloseInProgress``, a ``WaitsFor``: nothing sent, nothing failed) and released by the replay sweep once it
+has ended (``close_checks``: it needs nothing but the clock); master data keeps running, since only the ERP
+sides' money writes ask (``hold_during_close``). Syntax and what an operator sees: docs/operations.md,
+"Month end: accounting periods and the close".
 """
 
 from __future__ import annotations

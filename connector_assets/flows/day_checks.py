@@ -1,18 +1,9 @@
 """A day's ``no_failed_records`` evaluation, tied to that day's materialization so Dagster shows it per day.
 
-Dagster 1.13 colours a partition of the check (asset -> Checks -> ``no_failed_records``: one cell per day,
-red for a failed evaluation, green for a passed one) only when the evaluation targets the day's latest
-materialization; an evaluation recorded before it, or without a target, leaves the day blank. (The asset's
-own Partitions tab colours a day by materialization alone: a write step that wrote what passed shows
-"Materialized" there, whatever its check says.) So:
-
-* the write step yields a day's materialization first, then its check (``AssetCheckResult`` finds the
-  target itself); a range logs each day's evaluation after the day's materialization (``day_evaluation``
-  with ``current_target``);
-* a replay that changed a day's queue (a record written, resolved, or held) evaluates that day again
-  from the retry queue (``replayed_day_evaluations``), naming the replay in the metadata: the day whose
-  last failed record it wrote turns green. It is logged in a run (the replay job's, or for a CLI replay a
-  run of ``replayed_days_checked``): Dagster stores one run-less evaluation per day only.
+Dagster 1.13 colours a day of the check only when its evaluation targets the day's latest materialization,
+so a day's check is yielded (or logged, ``day_evaluation``) after it; a replay that changed a day's queue
+evaluates the day again (``replayed_day_evaluations``) in a run, since Dagster keeps one run-less
+evaluation per day. Why and what it looks like: docs/flows.md, "What Dagster shows, per day".
 """
 
 from __future__ import annotations

@@ -1,11 +1,9 @@
 """A flow's ``<flow>_verdict`` step: the day's verdict on its refused share, taken last, from the retry queue.
 
-Why a step of its own: a day mostly refused must end red, yet a failed step skips every step downstream
-in its run, so failing the write step held the good records hostage (payments, marks, later flows). So
-the write step materializes the day whatever its share, and this step, upstream of nothing, fails the run.
-The verdict is taken again each time it runs (``refused_share.judge_items``): "rerun from failure" runs it
-alone and passes once the refused records were written. A range fails once, after the last day, naming
-every systemic day.
+Why a step of its own: a day mostly refused must end red, yet a failed step skips every step downstream in
+its run, so failing the write step held the good records hostage (payments, marks, later flows). The verdict
+is taken again each time it runs (``refused_share.judge_items``), so "rerun from failure" runs it alone
+(docs/flows.md, "A flow: mapped, checked, written").
 """
 
 from typing import Any

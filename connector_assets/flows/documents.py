@@ -1,28 +1,9 @@
 """Documents that arrive twice: by webhook into the ledger's inbox, and by the poll that stages a day.
 
-Any webhook source (Coupa call-outs now; BILL and Procore next) is read the same way: the mapped step of
-a day takes the staged poll partition and the pending inbox events whose record changed that day. One
-document can therefore show up several times (inbox and poll, redeliveries, two versions); the latest
-change stamp wins, ties go to the polled copy (read from the API after the webhook went out). A version
-older than the newest one already seen for that document (a per-document cursor in the ledger, which
-never moves backwards) is never applied: a late, out-of-order webhook must not overwrite what the target
-already holds.
-
-Inbox rows are acknowledged (``processed``) by ``<flow>_inbox_done``, which runs after the write step
-succeeded for the partition: by then every record of the run was written, skipped, or queued with its
-reason. Until then they stay pending, so a failed run loses nothing: the next run of the day reads them
-again. The manifest of the rows a run consumed is staged per run (keyed by the root run id, so a
-re-execution from failure finds it).
-
-What differs between sources (where the record sits in a delivery, its id, its change stamp) is a
-``DocumentSource``; everything else is here once. A source may also name an inbox of another name than its
-staged asset and select the event types its flows apply (BILL delivers every event type to one endpoint,
-``bill``), and may read the current version of the documents a delivery names instead of applying the
-delivery itself (``DocumentSource.current``: a BILL ``payment.updated`` carries no amounts per bill, and a
-bill event names no payment at all). Deliveries of a type no source of their inbox selects (the sources
-the sensor is built with, or the one the reading flow applies: ``applied``) are acknowledged
-(``processed``) by the sensor, or by the next run that reads the inbox: no flow would ever apply them, and
-they are not failures.
+Every webhook source is read one way: the latest change stamp wins, a version older than the newest seen is
+never applied (a late webhook must not overwrite the target), and inbox rows are acknowledged only by
+``<flow>_inbox_done`` after the day's write, so a failed run loses nothing. What differs between sources is
+a ``DocumentSource``. The rules: docs/flows.md, "Documents from webhooks and the poll".
 """
 
 import json
@@ -73,16 +54,10 @@ def version_text(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class DocumentSource:
-    """One webhook source that a poll also stages: the staged asset is ``asset`` (a key, ``asset_keys``),
-    the inbox source ``inbox`` (``name`` unless given; the name the ledger's inbox and the receiver use).
-
-    ``record_of`` finds the record in a delivery's JSON (the record itself, or an envelope's field) and
-    ``changed_at`` reads its change stamp as aware UTC (None when absent or unreadable). With
-    ``event_types``, only deliveries whose type (``event_type_of``) is one of them are this source's; the
-    others are left to the sensor (see the module docstring). With ``current``, a delivery's record only
-    names what changed: ``current(context, records)`` reads, for each record of the day, the documents it
-    concerns as the system holds them now (none, one or several ``Version``s), and those are applied.
-    """
+    """One webhook source that a poll also stages. ``changed_at`` is None when the stamp is absent or
+    unreadable; with ``event_types`` only deliveries of those types are this source's; with ``current``,
+    ``current(context, records)`` reads the documents each record names as the system holds them now
+    (none, one or several ``Version``s), and those are applied."""
 
     name: str
     asset: AssetKey  # the source asset the poll stages (``["coupa", "invoices"]``)
@@ -435,15 +410,8 @@ def build_inbox_sensor(
     run_key_prefix: str,
     description: str,
 ):
-    """A sensor that requests a run of ``job`` for each day the records newly in the inbox changed on.
-
-    The webhook receiver only stores a delivery and answers; the flows are partitioned by the record's
-    change day and each run reads the inbox events of its own day. The cursor is the last inbox row id
-    seen, so every row is looked at once; a row is only *marked* by the flow run that applied it
-    (``<flow>_inbox_done``). The run key names the day and the last row id, so a re-evaluated tick never
-    launches the same run twice while a new delivery for an already-run day does get a fresh run. A body
-    that is not a record can never be applied: it is marked failed here, with the reason.
-    """
+    """A sensor that requests a run of ``job`` for each day the records newly in the inbox changed on; its
+    cursor and run keys: docs/flows.md, "Documents from webhooks and the poll"."""
 
     @sensor(
         name=name,

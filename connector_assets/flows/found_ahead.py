@@ -1,12 +1,11 @@
 """The natural-key search of a chunk of records a write step has just claimed, in one go, for a target
 whose API searches many keys in one call (``records.BatchFinder``: Coupa's ``[in]`` operator).
 
-Why: every create is preceded by a natural-key search after the record's claim, most of a backfill's
-calls one record at a time. Searching a chunk right after its claims commit keeps the order the
-exactly-once proofs rest on (claim durable, then search, then create) at one call for up to 49 records.
-A record the batch does not settle, a chunk not wholly claimed, or a failed batch search falls back to
-``find`` per record. With several workers two records sharing a natural key across chunks could miss
-each other; the targets with ``find_many`` today (Coupa's, Fusion's purchase orders) write one at a time.
+Why: most of a backfill's calls were the search before each create, one record at a time. Searching a chunk
+right after its claims commit keeps the order the exactly-once proofs rest on (claim durable, then search,
+then create); what the batch does not settle falls back to ``find`` (docs/flows.md, "The write step's
+ledger work"). With several workers two records sharing a natural key across chunks could miss each other;
+the targets with ``find_many`` today (Coupa's, Fusion's purchase orders) write one at a time.
 """
 
 from __future__ import annotations

@@ -1,14 +1,9 @@
 """An integration's settings declared as data: ``settings.toml`` beside its flows, one table per setting.
 
-Every setting of an integration is ``Setting("<integration>_<name>", "ML_<INTEGRATION>_<NAME>", ...)``: the
-field and the variable spell the same name twice, and ``checked_settings`` refuses a variable outside the
-prefix. So a package's ``settings.toml`` holds each setting under its short name, with its default, help
-and kind (``connector_resources.setting_kinds``: a constant's name such as ``"EMAIL"``, or an inline table
-naming the kind and its fields, ``{ Number = { whole = true, minimum = 1 } }``); its ``settings.py`` is one
-call, ``SETTINGS = declared_settings(__name__)``, which builds the ``Setting``s as data: nothing is
-registered, the one table (the generated settings docs, ``ml-connector ping``) reads ``SETTINGS`` by the
-variable's prefix, and the integration's component carries them. Data rather than code: six
-integrations' declarations are alike by nature, and a table reads as what it is.
+``declared_settings`` builds the ``Setting``s (``<integration>_<name>`` from ``ML_<INTEGRATION>_<NAME>``;
+``checked_settings`` refuses a variable outside the prefix) from the table, registering nothing: the one
+table reads ``SETTINGS`` by the variable's prefix. Data rather than code: six integrations' declarations
+are alike by nature, and a table reads as what it is. How: docs/development.md, "Adding an integration".
 """
 
 from __future__ import annotations

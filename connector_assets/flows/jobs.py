@@ -1,13 +1,10 @@
 """Each flow's own job and schedule, built one way for every integration (``FlowJobs``).
 
-A flow's job runs its own assets plus the staged sources and mapping tables its mapped step reads, never
-another flow's assets (a record needing another flow's write is held until it lands) and never an asset
-refreshed on a schedule of its own (``scheduled_apart``). Its cadence is ``ML_<FLOW>_CRON``.
-
-Two kinds of schedule, because a flow's cadence decides which one sees every day: ``POLL``
-(``polling.build_poll_schedule``) for flows polled every 15 minutes to hourly; ``DAY_CLOSE`` for a cadence
-that may be daily: a poll schedule at 02:00 would read each day only up to 02:00 and never again, so its
-first tick after a day ended reads that day whole, once. An unpartitioned mapped step gets a plain cron.
+A flow's job runs its own assets plus the sources and tables its mapped step reads, never another flow's
+(a record needing another flow's write is held until it lands) nor one scheduled apart. ``POLL`` schedules
+flows polled every 15 minutes to hourly; ``DAY_CLOSE`` one whose cadence may be daily, because a poll at
+02:00 would read each day only up to 02:00 and never again: its first tick after a day ends reads it whole.
+An unpartitioned mapped step gets a plain cron (``ML_<FLOW>_CRON``, as every cadence).
 """
 
 from __future__ import annotations

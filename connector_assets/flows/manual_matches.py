@@ -1,18 +1,9 @@
 """The one path every surface stores and deletes a match by hand through (``ml-connector xref``, the desk's
 match page, a matches file), for any pairing an integration declares (``flows.manual_pairs``), so each
-match is checked, stored, audited and followed up the same way:
-
-* both records are read in their systems first: one that does not exist is refused, naming it, and nothing
-  is stored, so a typo never becomes a pair;
-* a different pair of either record (made by a flow or by hand, in the pairing's cross-reference or in the
-  one of the flow going the other way, ``ManualPairing.mirror``) is refused, naming it, unless the person
-  says to replace it; replacing forgets that pair (``Ledger.unmatch_xref``), audited;
-* the match is the pairing's cross-reference marked manual (``Ledger.set_manual_override``), which no flow
-  overwrites: the flow updates the record it names instead of creating another;
-* one transaction writes it, its ``update`` audit event (flow ``manual_matches``), the operator action
-  (``match``, who, role, why), and releases the records held for want of the pair (``Waiting``), so none
-  is kept without the others;
-* deleting one is the same, the other way (``unmatch``): the flows pair the record again on their next run.
+match is checked (both records read first; another pair of either, ``ManualPairing.mirror``'s included,
+refused unless replaced), stored as a manual cross-reference no flow overwrites, audited and followed up
+(held records released) the same way, in one transaction. The rules an operator sees: docs/operations.md,
+"Matching records by hand".
 """
 
 from __future__ import annotations
@@ -114,14 +105,10 @@ def set_match(
     run_id: str | None = None,
     systems: Systems | None = None,
 ) -> MatchResult:
-    """Store ``source`` = ``target`` (both read in their systems: ``find_both``) as a manual match entered
-    by ``by`` with ``note`` (why), in one transaction with its audit event, the operator action and the
-    release of the records held for want of it.
-
-    The same match already there (same person and note, or any with ``keep_people``) changes nothing.
-    A different pair of either record is refused naming it unless ``replace``; ``keep_people`` (a matches
-    file) never replaces a person's match (one entered by someone other than ``by``), whatever ``replace``
-    says: a person's match is the more deliberate word. ``MatchRefused`` says why nothing was stored."""
+    """Store ``source`` = ``target`` (both read: ``find_both``) as a manual match by ``by`` with ``note``.
+    The same match already there (same person and note, or any with ``keep_people``) changes nothing;
+    ``keep_people`` (a matches file) never replaces a person's match, whatever ``replace`` says: a person's
+    match is the more deliberate word. ``MatchRefused`` says why nothing was stored."""
     if not note or not note.strip():
         raise MatchRefused(f"{source.label} = {target.label} not stored: say why the two are one (a note)")
     note = note.strip()

@@ -1,16 +1,10 @@
 """Matching two records by hand, declared: for every pairing a flow makes by natural key (a JDE supplier and
 the Coupa supplier it already is under another name, a Procore vendor and the JDE address book entry it is).
 
-A flow pairs records by what they share (a number, a tax id, a name); when the two systems were set up by
-different people nothing is shared, and the flow would create a duplicate or hold the records that need
-the pair. A person then says "these two are one". Each integration declares its pairings as data
-(``ManualPairing``: the cross-reference that holds the pair, both systems, how a record is read in each by
-the id a person types, the words that name it) in its own ``manual_pairs`` module; this module holds what
-such a declaration is made of, and ``flows.manual_matches`` the one path every surface stores and deletes a
-match through.
-
-What differs between pairings beyond data (Procurify's rule that a flow's vendor never stays a second
-active vendor, answering the queue items a match resolves) is a ``PairingRules`` the pairing names.
+Each integration declares its pairings as data (``ManualPairing``) in its own ``manual_pairs`` module; what
+differs beyond data (Procurify's rule that a flow's vendor never stays a second active vendor) is a
+``PairingRules`` the pairing names. ``flows.manual_matches`` is the one path a match is stored through; why
+a person matches: docs/operations.md, "Matching records by hand".
 """
 
 from __future__ import annotations

@@ -1,21 +1,9 @@
 """Two-column mapping tables: one spec per table, kept in the ledger, one asset that stages it for the flows.
 
-Every table is a ``MappingTable``: its two columns, what a valid row looks like in a finance user's words,
-how its rows are checked against the systems' master data (``master``), and the CSV it is first imported
-from (a setting, else a sandbox file, or nothing for an optional table), with the systems which, once
-pointed at a real instance, refuse the sandbox file. The ledger owns the table from its first use on
-(``current``: a configured file is imported once); operators change it at the exceptions desk or with
-``ml-connector mappings import``, each change checked (``check_rows``) and versioned with who and why.
-``build_mapping_table_asset`` turns a spec into the asset that stages the ledger's rows as a snapshot
-(the staging area's unpartitioned file for the asset), with the version and a fingerprint of the content.
-
-Flows map with the staged snapshot (``MappingTable.snapshot``), read once per step: a table edited while
-a step maps cannot change half of it. The mapping a person saved is the one the next step uses, whatever
-started it (a schedule, a backfill of the mapped asset alone): reading the snapshot compares it with the
-ledger's table and stages the ledger's again when someone saved it since it was staged. The mapped asset's
-materialization names the fingerprint and version of every snapshot it used (``recording_snapshots``),
-and each run that read a version is noted in the ledger (``Ledger.note_mapping_use``; the desk shows
-them). A replay maps with today's table (``MappingTable.restage``).
+The ledger owns a table from its first use (a configured file is imported once); flows map only with the
+staged snapshot, read once per step, so a table edited while a step maps cannot change half of it, and a
+snapshot older than the ledger's table is staged again, so a saved row counts from the next step. How a
+table is imported, checked, versioned and used: mappings/README.md.
 """
 
 import csv
@@ -327,15 +315,10 @@ class MappingTable:
         return snapshot
 
     def snapshot(self, staging: Any) -> Snapshot:
-        """The staged pairs a flow maps with; the file is never read here.
-
-        The staged snapshot is compared with the ledger's table (by fingerprint): when someone saved the
-        table since it was staged, the ledger's is staged now and used, so the next step after a save maps
-        with it, not only the next run of the table's asset. No snapshot is a Failure naming the asset to
-        materialize, except for an optional table whose setting is unset (empty, as its asset would
-        stage). Reading records the fingerprint and version for the mapped asset's metadata
-        (``recording_snapshots``) and, inside a run, notes the run's use of the version in the ledger.
-        """
+        """The staged pairs a flow maps with (the file is never read here), staged again from the ledger when
+        its fingerprint differs. No snapshot is a Failure naming the asset, except an optional table whose
+        setting is unset (empty). Records its fingerprint and version (``recording_snapshots``) and, in a
+        run, the run's use of the version in the ledger."""
         read = _read_once.get()
         if read is not None and (self.asset, id(staging)) in read:
             return self._used(read[(self.asset, id(staging))])

@@ -1,21 +1,11 @@
 """Money dated into an ERP's accounting periods: which G/L date a write carries, or why it waits.
 
-An ERP posts money only into open periods: JD Edwards keeps a company's current period (F0010, F0008) and
-opens it and the next one; Oracle Fusion keeps a status per period and ledger. A voucher, journal entry,
-payment or payables invoice dated in a closed period is refused there, and sent again it is refused again,
-every run, until someone acts. So every money write into an ERP asks its target's ``Calendar`` first (read
-once per run by the ERP's side: ``connector_assets.jde.periods``, ``connector_assets.fusion.periods``) and
-``post_on`` decides by the integration's policy (``gl_date_policy``):
-
-* ``refuse`` (the default): the source date is sent when its period is open; otherwise the record is held
-  on the calendar (``PeriodClosed``, a ``WaitsFor``: nothing is written, it never counts as failed) with a
-  reason naming the document, its date, the period and what to do. A replay sweep releases it once the
-  period is open again, or once the policy says to re-date (``period_checks``, listed in the ERP flows'
-  replays): nothing is sent again while nothing changed.
-* ``first_open_day``: the record is posted on the first day of the earliest open period; the source date
-  stays on the document where the target has a place for it, and in the audit trail (``Posting.note``).
-
-Money is never re-dated silently: a moved date is always said where the write is recorded.
+A voucher, journal entry or payment dated in a closed period is refused by the ERP, and refused again on
+every resend until someone acts, so every money write asks its target's ``Calendar`` first (read once per
+run by ``connector_assets.jde.periods`` / ``connector_assets.fusion.periods``) and ``post_on`` decides by
+``gl_date_policy``: ``refuse`` holds the record on the calendar (``PeriodClosed``, a ``WaitsFor``, released
+by ``period_checks``); ``first_open_day`` re-dates it and says so (``Posting.note``), never silently.
+Policies and what an operator sees: docs/operations.md, "Month end: accounting periods and the close".
 """
 
 from __future__ import annotations

@@ -1,12 +1,10 @@
 """The share of a day's records refused, and when it looks systemic.
 
-A refusal is a fact about one record; when more than ``FlowSpec.systemic_share`` of a day's judged records
-(at least ``systemic_min``) are refused, the cause is most likely one broken mapping or schema, so the day
-is marked loudly without holding back what passed: the mapped check fails as WARN (ERROR would stop the
-good records), the written check as ERROR, and ``<flow>_verdict`` fails the run naming the causes.
-
-Refused means a failed item whose kind needs a person (its refusal's ``attention``, data, never its
-words); records held on another record, just released, or not answered (an outage) wait and never count.
+When more than ``FlowSpec.systemic_share`` of a day's judged records (at least ``systemic_min``) are
+refused, the cause is most likely one broken mapping or schema, so the day is marked loudly without holding
+back what passed. Refused means a failed item whose kind needs a person (its refusal's ``attention``, data,
+never its words). Which checks turn red, and what never counts: docs/flows.md, "A flow: mapped, checked,
+written".
 """
 
 from collections.abc import Iterable, Sequence

@@ -1,16 +1,9 @@
 """A replay's queued records of one flow, claimed and searched in the target a chunk at a time, as a write
-step's records are (``flows.found_ahead``), where the target searches many natural keys in one call
-(``records.BatchFinder``).
+step's records are (``flows.found_ahead``), where the target searches many keys in one call (``BatchFinder``).
 
-Why: a replay writes its records one handler call at a time, so each new record cost its own search (one
-to three calls) before its create. The replay takes a chunk of one flow's items first
-(``replay.replay_items``), then this claims their records in one commit and searches them at once; each
-record's write then uses its claim and that answer (``Claimed``) in place of its own claim and ``find``.
-
-What is searched is the record as queued (its payload's natural key); the handler still maps it again
-with today's tables before writing. A record whose natural key came out differently is searched alone,
-and so is every record of the chunk after it: it may create what the batch answered was not there.
-Claims no write used (a record held again, refused, or failing before its write) end with the chunk.
+Why: a replay writes one handler call at a time, so each new record cost its own search (one to three calls)
+before its create. What is searched is the record as queued; one mapped again under another natural key is
+searched alone, and so is the rest of its chunk: docs/flows.md, "The write step's ledger work".
 """
 
 from __future__ import annotations

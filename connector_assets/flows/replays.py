@@ -1,15 +1,9 @@
 """A flow's replay as data, and what one deployment replays with, built from its flows (never registered).
 
-``ml-connector replay``, the desk's background replays and the replay job write a queued record again
-through its flow's handler. A flow states how on itself (``Flow.replay``, a ``Replay``): the builder of
-its handler (its target opened for the replay), the resources it re-reads and maps with (today's
-settings unless the flow needs others), what wraps the handler first (a matches file loaded before the
-write), and the sweeps releasing the records it holds (``held_outside`` checks, ``held_parents`` checks).
-``build_replays`` turns the loaded flows into a ``Replays``, handed to whoever replays: nothing is filled
-by an import, so what a process replays is what its deployment loaded, whatever else it imported.
-
-Why builders and not handlers on the flow: a handler holds the resources it writes with, and a benchmark
-or a test replays with its own (``build_replays(flows, resources)``), so the flow states how to build it.
+A flow states how its queued records are written again (``Flow.replay``, a ``Replay``); ``build_replays``
+turns the loaded flows into a ``Replays``, so what a process replays is what its deployment loaded,
+whatever else it imported. Builders, not handlers: a handler holds the resources it writes with, and a
+benchmark or a test replays with its own (``build_replays(flows, resources)``).
 """
 
 from __future__ import annotations

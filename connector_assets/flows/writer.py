@@ -1,14 +1,9 @@
 """The write step's loop over one day's records: one at a time, or ``FlowSpec.write_concurrency`` at once.
 
-Why parallel: a target allowing several requests in flight (BILL: 3 per organization) is slow one record
-at a time. N records at once on one session fill the API's cap: the client's in-flight limit holds the
-requests to it, and N may exceed it (BILL: 6), as a record spends part of its write in the ledger. Each
-worker runs ``write_record``; each ledger call checks out its own connection, so workers never share a
-transaction (``tests/kit/test_write_concurrency.py``). Records of one source key go to one worker, in order.
-
-Stopping: when the target is unreachable (``UNREACHABLE_AFTER`` transient failures with none of the day
-written) or refuses every call until a known time (BILL's hourly cap), no worker takes another record; the
-records not sent are queued with the reason and the step fails without a retry.
+Why parallel: a target allowing several requests in flight (BILL: 3 per organization) is slow one record at
+a time; N workers on one session fill the API's cap. Workers never share a ledger transaction, records of one
+source key go to one worker in order, and an unreachable target stops every worker: docs/flows.md, "The
+write step's ledger work".
 """
 
 from __future__ import annotations
