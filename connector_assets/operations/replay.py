@@ -1,15 +1,10 @@
 """Replaying the retry queue from Dagster: a job with a choice of records, and a schedule for due ones.
 
-The same handlers as ``ml-connector replay``: the deployment's flows' ``Replays``, given to the op as its
-``replays`` resource by the deployment that builds the job (``Deployment.definitions``), so a record is
-written through its flow's cross-reference check and never twice. The job's config chooses records by
-integration, flow, source key or a phrase of the reason; with ``due_only`` (what the schedule sets) only
-records whose next attempt time has come are taken. Held records whose dependency has already synced are
-released first (``release_synced``), and the run reports the queue it leaves: due, not yet due, held by what
-they wait for. Each day whose queue the replay changed has its ``no_failed_records`` check evaluated again in
-the run (``flows.day_checks``): the day whose last failed record was written turns green, naming the run.
-Changes made outside any run get the same through ``replayed_days_checked``: a CLI replay runs it itself, and
-the ``evaluate_changed_days`` sensor (``alerts.changed_days``) requests it for a fix at the desk.
+The same handlers as ``ml-connector replay`` (the deployment's ``Replays``, the op's ``replays`` resource),
+so a record is written through its flow's cross-reference check and never twice. ``due_only`` (what the
+schedule sets) takes only records whose next attempt has come; the run reports the queue it leaves and
+evaluates again each day whose queue it changed. What an operator does: docs/operations.md, "Why did a
+record fail? Replay it".
 """
 
 from collections.abc import Iterable

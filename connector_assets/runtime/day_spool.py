@@ -1,11 +1,9 @@
 """Per-day staged files written from one read that spans several days (a range read).
 
-A range read gets one change feed for a whole window in the API's order (Coupa: by id, not by day), yet
-each day must end up as its own partition, replaced whole. Neither the window in memory nor one open
-Parquet writer per day fits (121 days x 5,000 rows), so rows wait in per-day lists under one budget, and
-when it is reached the day holding most rows is written out as a row group to its own temporary file.
-Nothing is visible before ``commit`` (days with no row get an empty file); ``abort`` leaves every day's
-previous file as it was.
+A range read's change feed comes in the API's order (Coupa: by id, not by day), yet each day is its own
+partition, replaced whole. Neither the window in memory nor one open Parquet writer per day fits (121 days x
+5,000 rows), so rows wait in per-day lists under one budget, and when it is reached the day holding most
+rows is written out as a row group to its own temporary file. Nothing is visible before ``commit``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,11 @@
 """Dagster's SQLite event log, keeping its database connections open between events.
 
-Why: the embedded ``SqliteEventLogStorage`` builds a new engine and SQLite connection for every read and
-write, about 8 ms each on a 2-core machine against 2 ms kept (docs/performance.md, "Backfills"); a 365-day
-backfill of two flows stored about 8,000 events and spent over a minute doing so. Only where connections
-come from changes: one engine per database file, the least recently used closed beyond ``KEPT_ENGINES``;
-the schema, locks, WAL mode and busy timeout stay Dagster's. PostgreSQL pools already and is not affected.
-Without the private names it reaches (``dagster_compat``) it falls back to a connection per event, with
-one warning: slower, never broken.
+Why: the embedded ``SqliteEventLogStorage`` opens a new engine and connection for every event, about 8 ms
+each on 2 cores against 2 ms kept (docs/performance.md, "Backfills: one run with per-day results"). Only
+where connections come from changes (one engine per file, the least recently used closed beyond
+``KEPT_ENGINES``). Without the private names it reaches (``dagster_compat``) it falls back to a connection
+per event, with one warning: slower, never broken. More: docs/deployment.md, "The embedded event log:
+connections kept open".
 """
 
 from __future__ import annotations
@@ -50,15 +49,8 @@ def default_base_dir() -> str:
 
 
 class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
-    """``SqliteEventLogStorage`` with one kept engine and connection per database file (module docstring).
-
-    In ``dagster.yaml``::
-
-        event_log_storage:
-          module: connector_assets.runtime.event_log_storage
-          class: KeptConnectionSqliteEventLogStorage
-
-    ``base_dir`` is optional: ``$DAGSTER_HOME/history/runs`` by default, where Dagster keeps it."""
+    """``SqliteEventLogStorage`` with one kept engine and connection per database file, named as the
+    ``event_log_storage`` in ``dagster.yaml``; ``base_dir`` defaults to ``$DAGSTER_HOME/history/runs``."""
 
     def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
         # Set before Dagster's __init__, which may already connect (a new instance indexes its events).

@@ -1,12 +1,9 @@
 """Reading a source by "updated" day, shared by every source asset (JDE F-tables and SaaS entities).
 
-* A past day is read whole and its staged file replaced, streamed page by page: reruns are idempotent.
-* The current day is read from the cursor minus an overlap (records committed late with an earlier
-  stamp) and merged into the day's file by key, so a step that failed on one poll sees those records on
-  the next. The cursor moves only after the file is committed.
-* A record that cannot be staged goes to the retry queue, record and field named; the rest proceeds.
-* Several past days (a backfill) are read with one change-feed query (``read_range``), each record staged
-  in the day of its change: a sparse window costs its pages, not its days. Today is never in a range.
+A past day is read whole and replaced (reruns are idempotent); the current day from the cursor minus an
+overlap, merged by key, the cursor moving only after the file is committed; a range of past days with one
+change-feed query (``read_range``): a sparse window costs its pages, not its days. The details:
+docs/sources.md.
 """
 
 from __future__ import annotations

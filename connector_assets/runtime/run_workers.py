@@ -1,12 +1,8 @@
 """Dagster knows when a run's worker died: it marks the run failed, and ``run_retries`` retries it.
 
-A worker killed with kill -9 writes no "run failed" event; unless its code server lives to notice, the run
-stayed *Started* for ever. Run monitoring can detect a dead worker only through a launcher that checks
-worker health, which ``DefaultRunLauncher`` cannot. So each run's worker names itself in a run tag
-(``WORKER_TAG``, with the run's id, since a retry copies its parent's tags), and ``WatchedRunLauncher``
-reads it: a worker on this machine that has ended is FAILED, anything else RUNNING (never UNKNOWN, which
-fails a live run). ``worker_ended`` is the same check for the ledger's leases. Kubernetes needs none of
-this (``K8sRunLauncher`` checks its pods).
+A worker killed with kill -9 writes no "run failed" event, and ``DefaultRunLauncher`` cannot check a
+worker's health, so each run's worker names itself in a run tag (``WORKER_TAG``) that ``WatchedRunLauncher``
+reads. Why each answer: docs/after_a_crash.md, "For the curious: how it is built".
 """
 
 from __future__ import annotations

@@ -123,14 +123,9 @@ def is_local(path: Path | UPath) -> bool:
 
 class PartitionWriter:
     """Streams rows (``write``) or typed batches (``write_batch``) into one partition file, in order, in row
-    groups of about ``batch_rows``; ``commit`` publishes it whole, ``abort`` throws it away.
-
-    Local disk: a hidden temporary file ``os.replace``d over the partition (atomic on one file system).
-    Object stores: fsspec's deferred commit (``autocommit=False``), a multipart upload that only
-    ``commit()`` completes, when S3 swaps in the new object whole; a killed step leaves an unfinished
-    upload, invisible to readers (``abort``, or the bucket's AbortIncompleteMultipartUpload lifecycle rule,
-    removes it). Chosen over a temporary key copied into place, which costs a second copy of every
-    partition and leaves visible temporary objects behind a killed step."""
+    groups of about ``batch_rows``; ``commit`` publishes it whole (a temporary file ``os.replace``d, or an S3
+    multipart upload only ``commit()`` completes), ``abort`` throws it away. Why so: docs/deployment.md,
+    "Staging on object storage"."""
 
     def __init__(self, final_path: Path | UPath, schema: pa.Schema, batch_rows: int = BATCH_ROWS) -> None:
         import pyarrow.parquet as pq

@@ -1,24 +1,10 @@
 """The one step-retry policy of the connector, and which errors it may retry.
 
-Why: Dagster's ``RetryPolicy`` retries a step on *any* exception, yet a 400 refusal, a wrong password or a
-host missing from the JDE allow-list is as wrong on the third attempt as on the first: retrying only
-delays the failure and buries the cause. The HTTP core retries transient failures inside each call; a
-step retry is for an outage that outlasted those (server down, throttling, the ledger's connection lost).
-
-So every retried asset is declared with ``retried_asset`` (or wraps its body with ``fail_fast``): a
-transient error propagates and Dagster retries it under ``step_retry_policy``; anything else, or a
-transient error with no retry left, fails at once as ``Failure(allow_retries=False)`` naming the step,
-the kind of error and the error. An error we understand (``UNDERSTOOD_TYPES``) shows as its own message
-with no chain of stack traces under it; an unknown one keeps its cause chained for a developer.
-
-``classify``, first match wins: documented exceptions (``_special_case``: a read the source changed
-under, HTTP 501/505, a client's own ``retry_hint``, a rate limit resetting beyond the retry window); a
-429/5xx status whatever the class (a login host answering 503 is down, even if the client calls it an
-auth error); the kinds below; any other status (a refusal a retry gets again); a transient error in
-the ``__cause__``/``__context__`` chain (a JDE read that lost its connection); else permanent: an
-unknown error retried for minutes hides a bug, one that is in fact transient costs one manual re-run.
-Outcome-unknown errors are transient because a re-run searches by natural key before any create
-(design: "Writing without duplicates"), so a repeated step adopts rather than doubles.
+Dagster's ``RetryPolicy`` retries on any exception, yet a refusal or a wrong password is as wrong on the
+third attempt: retrying only delays the failure and buries the cause. So a retried asset is declared with
+``retried_asset`` (or ``fail_fast``): a transient error goes to ``step_retry_policy``, anything else fails
+at once as ``Failure(allow_retries=False)`` in words. Which error is transient, in order, and why:
+docs/flows.md, "When a step is retried".
 """
 
 from __future__ import annotations
@@ -215,7 +201,8 @@ def _transient_status(status: int) -> bool:
 
 
 def classify(exc: BaseException, window: float | None = None) -> Verdict:
-    """Whether ``exc`` may go away on a later attempt of the step (rules in the module docstring)."""
+    """Whether ``exc`` may go away on a later attempt of the step (the rules: docs/flows.md, "When a step is
+    retried")."""
     window = retry_window() if window is None else window
     special = _special_case(exc, window)
     if special is not None:
