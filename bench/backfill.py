@@ -165,6 +165,9 @@ def main(argv: list[str] | None = None) -> None:
         if profile.markdown is not None:
             print()
             print(profile.markdown(report))
+        from connector_resources.token_store import release_process_tokens
+
+        release_process_tokens()  # the process's exit logouts, while the simulators still answer
 
 
 def keep_sessions_as_deployed(workdir: Path) -> None:
