@@ -1,29 +1,10 @@
 """JDE GL accounts (F0901) -> Procurify account codes, so spend is allocated on JDE's chart of accounts.
 
-Which accounts: every account of the staged F0901 (``jde/gl_accounts``, read whole once a day and cached)
-that the account table maps (``account_map.ACCOUNTS``: the code is the table's) or that is in the account
-scope (``ML_JDE_PROCURIFY_ACCOUNT_SCOPE``: the code is the JDE account text ``BU.OBJ[.SUB]``). One
-record per account, keyed by that text. An account is sent:
-
-* postable (F0901 PEC blank): as an active code;
-* inactive (PEC ``I``): as an inactive code, but only once this flow wrote it (an account JDE retired
-  before Procurify ever had it is not created just to be switched off);
-* a non-posting summary account (PEC ``N``): never; a mapped one is refused naming the account, since a
-  purchase line or bill item on it could never post in JDE;
-* a mapped account F0901 does not have: refused naming the account and the table (fix the table or add
-  the account in JDE, then replay).
-
-What is sent (reference 2.8): ``code``, ``description`` (F0901 DL01), ``active``, and ``departments``:
-Procurify only lets a requisition line use a code opened for the requisition's department (a budget
-account), so a code is opened for the departments the department table (``departments.DEPARTMENTS``)
-gives the business units of the account's company (``ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS=company``, a
-JDE order may charge any unit of its company), of its own unit only (``unit``), or none (``none``: a
-Procurify admin opens them). ``account_type`` is not sent: its meanings are unconfirmed (the server's
-default, or what an admin set, stays).
-
-How it is written is the Procurify side's (``procurify.account_codes``); an update never renames a code
-(``ProcurifyAccountCodes.renamed``). Procurify codes with no JDE account are reported (``orphan_codes``),
-never created in JDE.
+One record per account the account table maps or ``ML_JDE_PROCURIFY_ACCOUNT_SCOPE`` holds, keyed by its
+``BU.OBJ[.SUB]`` text. A code is opened for departments because Procurify lets a requisition line use only
+a code open for its department. The write is the Procurify side's (``procurify.account_codes``: never a
+rename); codes with no JDE account are reported, never created in JDE. Which accounts go and how:
+docs/integrations/jde_procurify.md, "The flows" (account codes).
 """
 
 from collections.abc import Callable, Iterator, Mapping

@@ -1,22 +1,9 @@
 """Which Procurify account code a JDE account is, and which JDE account a Procurify account code is.
 
 Both directions go through here, so a purchase order line sent to Procurify and a bill item posted back
-to JDE name the same account:
-
-* ``ACCOUNTS`` is the mapping table (``ML_JDE_PROCURIFY_ACCOUNT_MAP``; columns ``jde_account`` ->
-  ``procurify_account_code``), one-to-one both ways: a JDE account mapped twice or a Procurify code mapped
-  from two JDE accounts is a table error naming both lines (a bill item on that code could not be posted
-  to one account without guessing).
-* An account not in the table is its own code when it is in the account scope
-  (``ML_JDE_PROCURIFY_ACCOUNT_SCOPE``: object-account ranges such as ``6000-8999``, ``M30.7000-7999``):
-  the ``account_codes`` flow creates such accounts in Procurify with the JDE text as the code
-  (``M30.7110.01000``), so the reverse reading of an unmapped code is the code read as a JDE account.
-* ``jde_account`` checks the result against the staged F0901 (``GlAccounts``): a code that leads to no
-  F0901 account is refused with ``account code 4000-0-0-0 not found in F0901``, one that leads to a
-  summary or inactive account with ``account 1.6000 is not postable in F0901 (posting edit N)``.
-
-How a scope is parsed and a table read both ways is JDE's (``jde.account_codes``); this module binds this
-integration's settings and checks its table.
+to JDE name the same account. Parsing a scope and reading a table both ways is JDE's
+(``jde.account_codes``); this module binds this integration's settings and checks its table. The table
+and the scope: docs/integrations/jde_procurify.md, "Mapping tables".
 """
 
 from collections.abc import Mapping

@@ -1,47 +1,10 @@
-"""One approved Procurify bill -> the inputs of one JDE AP batch, or the reason it cannot be one. Pure: what
-the mapper needs (the full bill, its vendor's JDE supplier, the account of each Procurify code, the staged
-F0901) is read by ``bills``.
+"""One approved Procurify bill -> the inputs of one JDE AP batch (voucher or journal), or the reason it
+cannot be one. Pure: what the mapper needs (the full bill, its vendor's JDE supplier, the account of each
+Procurify code, the staged F0901) is read by ``bills``, so a replay maps with today's tables.
 
-The bill is the full one (``GET /api/v2/ap/bills/{uuid}/``, docs/reference/procurify.md §2.6): its ``items``
-carry the amounts and the Procurify account code of each line (the item's own ``account.account_code.code``,
-else that of the PO line it bills, ``orderitem.account.account_code.code`` / ``orderitem.accountCode``).
-
-Two postings (``ML_JDE_PROCURIFY_BILL_POSTING``):
-
-* ``voucher``: ``ML_CreateVoucherBatch``: one pay item (F0411Z1) for the bill's total with tax, one G/L
-  distribution line (F0911Z1) per bill item on the item's JDE account, the tax on a line of its own (on
-  ``ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT``, else on the account of the bill's largest item, so the voucher
-  balances), and one line per additional cost (``costs``: freight and the like) on
-  ``ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT``, so the voucher total is the bill's total. Supplier = the
-  vendor's paired AN8; Invoice_Number = ``invoice_number``; Invoice_Date = ``invoice_date``; GL_Date =
-  ``gl_post_date`` (the date Procurify posts the bill to the ledger), else the invoice date; Due_Date =
-  ``due_date``; Currency_Code = the bill's currency name; Pay_Status A.
-* ``journal``: ``ML_CreateJournalBatch``: the same debit lines, and one credit line of the total on the
-  AP liability account (``ML_JDE_PROCURIFY_AP_ACCOUNT``) carrying the supplier as subledger (type A,
-  address number), so the entry sums to zero and AP by supplier can still be read in JDE.
-
-Refused, with the bill and the field named (queued; ``ml-connector replay`` posts it once fixed): a
-Procurify account code that leads to no postable F0901 account (``account_map.jde_account``'s words:
-"account code 4000-0-0-0 not found in F0901"), accounts of more than one company, an amount that is not
-one, additional ``costs`` while ``ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT`` is unset (the reason names the
-setting and the amount: set it and replay), items, tax and costs that do not add up to Procurify's
-``total_cost_with_tax``, an invoice number longer than JDE's 25 characters (F0411 VINV; never
-cut short: a shortened number would no longer match the supplier's invoice, and two bills could meet on
-the same shortened one), a bill with nothing to post (0.00). Amounts are ``Decimal``: Procurify sends
-decimal strings for the items and a float for ``total_cost_with_tax`` (quirk 7); the float is read through
-its text and rounded to the cent before it is compared.
-
-Batch keys (``batch_key``), from the bill UUID alone (``jde.uuid_batch_keys``: EDTN + EDBT hold the
-UUID's 32 hex digits, one-to-one): EDUS = ``ML_JDE_PROCURIFY_BATCH_USER``, EDBT = ``PFY`` + the last 10
-digits, EDTN = the first 22. A rerun sends the same keys and JDE refuses a second copy (59A4); the batch
-already there is adopted once checked to be this bill (``targets.VoucherBatches`` / ``JournalBatches``).
-
-Held, not refused: a bill whose vendor has no JDE supplier yet is mapped with ``depends_on`` the pair's
-dependency key (``BillInputs.vendor_dependency``) and released when the vendor is paired. A bill whose
-item's JDE account is of JDE's chart but not set up yet for its business unit (its unit and object account
-are in F0901, the combination is not) is held on that account (``JDE:account:F0901:<account>``,
-``jde.missing_master``), released once JDE has it; an account of no unit or object JDE's chart has (a
-code nobody mapped, a table typed against another chart) stays a refusal.
+Batch keys come from the bill UUID alone (``jde.uuid_batch_keys``), so a rerun meets JDE's 59A4 and adopts.
+A JDE account not set up yet for its unit holds the bill (``jde.missing_master``) instead of refusing it.
+Field by field, refusals and holds: docs/integrations/jde_procurify.md, "The flows" (bills).
 """
 
 from collections.abc import Callable, Mapping

@@ -1,30 +1,11 @@
-"""Procurify -> JD Edwards bills (flow 4): an approved Procurify bill becomes one JDE AP batch, a batch
-voucher (R04110ZA makes the F0411 voucher of it) or a journal entry (``ML_JDE_PROCURIFY_BILL_POSTING``). The
-amounts, accounts, header and batch keys are ``bill_mappers``' (its docstring holds the rules); what is
-read, and why the export is recorded in the ledger (bill UUID -> JDE batch ``EDUS/EDBT/EDTN``), not in
-Procurify, is the Procurify side's ``procurify.approved_bill_reader``.
+"""Procurify -> JD Edwards bills: an approved Procurify bill becomes one JDE AP batch, a batch voucher or a
+journal entry (``ML_JDE_PROCURIFY_BILL_POSTING``); the mapping is ``bill_mappers``'. The export is recorded
+in the ledger (``procurify.approved_bill_reader`` says why), not in Procurify.
 
-Accounts. A code's JDE account is checked against the staged F0901; a replay stages today's map first, so
-a fixed map or a new F0901 account posts the queued bill. The journal's AP account and the tax and freight
-accounts are checked once per run: a bad one fails the partition naming the setting (nothing is sent).
-
-Supplier. The bill's vendor's JDE supplier is the pair ``vendor_pairs.paired_supplier`` knows. An unpaired
-vendor holds the bill (``depends_on``) until the pair exists: on ``vendor_pairs.supplier_dependency`` of
-the vendor's ``external_id`` when it holds an address number (the ``suppliers`` flow pairs such vendors),
-on the ``vendors`` flow's key of the vendor (``jde_procurify:vendor:procurify:<id>``) when it has none
-(that flow adds vendors made in Procurify to JDE). Either write releases the bill, which is then mapped
-again. A vendor whose ``external_id`` is some other key (``JDE-V-10442``, another ERP's) is paired by
-neither flow, so its bill is refused (queued) with what to do instead of held for ever; so is one the
-vendors flow never sends (not purchasable, inactive, before go-live). A bill held on a vendor before that
-rule (or before the vendor changed) is refused the same way the next time its hold is looked at, not only
-when its day is mapped again: by each run of this flow and by every replay's sweep
-(``unsent_vendors``, the vendors' check in ``connector_resources.held_parents``).
-
-Never twice (the batch keys: ``bill_mappers``). A bill that maps differently after it was posted (amounts,
-accounts, dates, the posting or batch-user settings) is never rewritten or sent again: it is queued for a
-person with the reason. A posted bill moved back (denied, withdrawn, draft) is queued too: reversing a JDE
-voucher is the AP team's decision. A status change alone (approved -> paid) does not change what was
-posted and is skipped.
+A bill waits only for a pair a flow will make: an unpaired vendor holds it on the suppliers or the vendors
+flow's key, and a vendor neither flow pairs refuses it, also when an old hold is looked at again
+(``unsent_vendors``, swept by ``connector_resources.held_parents``). Never posted twice. Depth:
+docs/integrations/jde_procurify.md, "The flows" (bills).
 """
 
 from __future__ import annotations

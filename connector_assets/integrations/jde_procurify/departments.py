@@ -1,18 +1,8 @@
-"""Where a JDE purchase order is requested in Procurify: its business unit's location and department.
-
-A Procurify requisition is created *by names* (reference §2.4): ``location_name`` (a location, which the
-API also calls a branch) and ``department_name`` (a department of that location). JDE has neither; an
-order belongs to a business unit (F4301.MCU, right-justified in the database, compared trimmed). The
-department table (``ML_JDE_PROCURIFY_DEPARTMENT_MAP``, asset ``jde_procurify/department_map``) names, per
-business unit, ``Location name|Department name``; the key ``*`` is the default for every unit without a
-row of its own.
-
-Names are checked twice: the row's shape when the table is staged (``|`` between two non-empty names of
-at most 150 characters, Procurify's limit for both), and, when an order is mapped, against Procurify's
-own departments (``ProcurifyDepartments``: an active department of that name in a location of that name),
-so an order is refused naming the business unit and the names before anything is sent, instead of
-Procurify answering 400 on the requisition. How a place is written and checked is the Procurify side's
-(``procurify.account_departments``).
+"""Where a JDE purchase order is requested in Procurify: its business unit's location and department, by
+name, as Procurify creates a requisition. Names are checked against Procurify's own departments when an
+order is mapped, so it is refused naming the unit before Procurify answers 400. How a place is written and
+checked is the Procurify side's (``procurify.account_departments``).
+The table: docs/integrations/jde_procurify.md, "Mapping tables".
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """JDE <-> Procurify jobs: one per flow (``jde_procurify_<name>``), and its day-closing schedule
-(``flows.jobs.DAY_CLOSE``) at the flow's ``ML_JDE_PROCURIFY_*_CRON``, in the JDE time zone.
-
-Procurify has no webhooks, so every flow polls, every 1 to 4 hours by default, the account codes once a day
-(05:30, after F0901's own refresh at ``ML_JDE_GL_REFRESH_CRON``, 05:00). A job never runs another flow's
-assets: a purchase order needing a supplier not in Procurify yet is held and released when the suppliers
-flow writes it. The JDE-sourced flows' days are JDE days, the Procurify-sourced ones' UTC days (the staged
-Procurify stamps are UTC): each schedule closes "yesterday" in its own flow's partition time zone.
+(``flows.jobs.DAY_CLOSE``) at the flow's ``ML_JDE_PROCURIFY_*_CRON``, in the JDE time zone: Procurify has no
+webhooks, so every flow polls. Each schedule closes "yesterday" in its own flow's partition time zone.
+Defaults and why: docs/integrations/jde_procurify.md, "How it runs".
 """
 
 from __future__ import annotations

@@ -1,13 +1,8 @@
 """What JD Edwards <-> Procurify pairs by hand (``flows.manual_pairs``): a JDE supplier and the Procurify
-vendor it already is. The ``suppliers`` flow finds a supplier's vendor by the ledger's pair, then by
-``external_id`` = AN8, never by name (Procurify names are not unique): a vendor both sides held before
-go-live, without the AN8 in ``external_id``, would get a second vendor from JDE, and its bills wait for a
-JDE supplier. A person matches the two: the ``supplier`` cross-reference (JDE AN8 -> Procurify vendor id),
-marked manual, so the ``suppliers`` flow updates that vendor from JDE (its ``external_id`` becomes the AN8)
-and the ``vendors`` flow finds the vendor paired (it makes no JDE supplier for it). Released: the purchase
-orders held on the supplier (``jde_procurify:supplier:JDE:<AN8>``) and the bills held on the vendor
-(``jde_procurify:vendor:procurify:<id>``). Procurify's rules (no second active vendor of one supplier, the
-vendor's ``vendors`` items answered) are the Procurify side's (``procurify.vendor_matches``).
+vendor it already is, as a manual ``supplier`` cross-reference (AN8 -> vendor id). Needed because the
+suppliers flow never matches by name: a vendor both sides held before go-live without the AN8 would get a
+second vendor. Procurify's rules are the Procurify side's (``procurify.vendor_matches``); what a match
+releases: docs/integrations/jde_procurify.md, "The flows" (suppliers).
 """
 
 from connector_assets.flows.manual_pairs import SOURCE, TARGET, ManualPairing, Waiting

@@ -1,27 +1,10 @@
 """JDE purchase order (F4301 header + F4311 lines) -> Procurify requisition body. Pure: no I/O; every name and
-code is handed in. A changed order is compared with its requisition or its PO on the Procurify side
-(``connector_assets.procurify.po_revisions``, by the ``sku`` each line carries).
+code is handed in. Which orders go is JDE's lifecycle (``jde.order_status.OrderPolicy``).
 
-Which orders go: JDE's order lifecycle (``jde.order_status.OrderPolicy``, from the settings
-``ML_JDE_PROCURIFY_ORDER_TYPES``, ``_APPROVED_STATUS``, ``_CLOSED_STATUS`` and ``_STOCK_ACCOUNT``): an
-approved order not on hold, every line not cancelled approved; a new requisition is not made for an order
-whose every line is done.
-
-The requisition (reference §2.4, everything by name): ``description`` = ``order_description`` (the JDE
-order's number, type and company: the natural key ``find_requisitions`` adopts by after a crash; it never
-changes with the order's content), one line per F4311 line not cancelled, in line order, each with ``sku`` =
-``line_sku`` (``JDE 4011 line 1``: how a changed order finds its line on the PO later, whatever a buyer
-renamed; a Procurify that drops the sku is matched by name and line order, ``po_revisions``), the paired
-vendor's name, the Procurify account code of the line's account, quantity, unit price, unit and currency.
-Amounts: Procurify's decimal places are not documented and the sandbox takes two; a line whose quantity or
-unit cost has more, or whose quantity x unit cost (half up, to the cent) is not JDE's extended cost
-(F4311.AEXP), is sent as one unit at AEXP, with what was ordered in its name, so the Procurify total is
-JDE's to the cent.
-
-Currency: every line carries the order's (``currency_code``, F4301 CRCD) and its amounts in it. An order
-entered in a foreign currency (F4301 CRRM F) is read with its lines' own prices (FRRC / FEA in PRRC / AEXP:
-``documents.priced_in_own_currency``); a line's money is counted in its currency's smallest unit (F4311 CRCD:
-whole yen, fils), which for every two-decimal currency is the cent, as before.
+The description names only the order's keys, so it never changes and ``find_requisitions`` adopts by it
+after a crash; each line's SKU (``line_sku``) is how a changed order finds its PO line whatever a buyer
+renamed. A line that would not multiply out to JDE's cent goes as one unit at AEXP. Field by field and
+currencies: docs/integrations/jde_procurify.md, "The flows" (purchase orders).
 """
 
 from __future__ import annotations

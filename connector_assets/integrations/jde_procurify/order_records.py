@@ -1,21 +1,8 @@
-"""A JD Edwards order as the Procurify requisition the purchase orders flow sends (``purchase_orders``
-declares the flow), or why it is not sent: held on what it waits for, refused naming what to fix, or left
-out (not approved yet; complete in JDE before it was ever sent). The body itself comes from the pure
-``order_mappers``; this module gathers what they are handed:
-
-* location and department: the order's business unit through the department table (``departments``),
-  checked against Procurify's departments before anything is sent;
-* each line's vendor: the Procurify vendor paired with the order's supplier (``vendor_pairs``), by its
-  name, as the API takes it (read with the departments: ``procurify.order_lookups``). A supplier not
-  synced yet holds the order on ``supplier_dependency(an8)``, released when the supplier syncs (by the
-  ``suppliers`` flow, or by the ``vendors`` flow pairing a vendor made in Procurify). An inactive vendor,
-  or a name two active Procurify vendors share, is refused with that reason (the API would refuse it, or
-  pick one);
-* each line's account code: the line's JDE account (F4311.ANI; a stock line the stock account setting)
-  through ``account_map.procurify_code``; an account without a code refuses the order naming it (the
-  account map or scope fixes that); a line with no account at all refuses it naming the line and saying the
-  account is missing on the JDE line (no table can fix that). A code the ``account_codes`` flow has not
-  written yet holds the order on that account code.
+"""A JD Edwards order as the Procurify requisition the purchase orders flow sends, or why it is not sent:
+held on what it waits for (its supplier's vendor, an account's code), refused naming what to fix, or left
+out. The body comes from the pure ``order_mappers``; this module gathers what they are handed (department,
+the paired vendor's name, each line's account code). Depth: docs/integrations/jde_procurify.md,
+"The flows" (purchase orders).
 """
 
 from collections.abc import Mapping

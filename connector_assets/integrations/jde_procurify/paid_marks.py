@@ -1,15 +1,7 @@
-"""JD Edwards -> Procurify paid marks (flow ``paid_marks``, entity ``bill_paid``): a Procurify bill the bills
-flow posted to JDE, whose JDE voucher JDE has paid while Procurify holds no payment for the bill, is marked
-paid in Procurify once (``POST /api/v3/ap/bills/mark-as-paid/``, reference 2.6: the one "mark paid" write
-the API has; it sets approved, payment-less bills to Paid on a ``payment_date``).
-
-What is read. The vouchers the day's staged F0411 rows (``jde/ap_ledger``, by UPMJ) say JDE paid
-(``jde.paid_vouchers``) that the bills flow's ``bill`` xref names, by document key ``KCO:DOC:DCT`` or by
-the batch key of the F0411Z1 rows R04110ZA made the voucher from.
-
-What is sent, and when not: the Procurify side's rule (``procurify.bill_marks``; a bill with a payment in
-Procurify is the payments flow's, not marked). Source key and target id: the bill uuid. A bill already
-marked (the ledger's xref) is skipped without reading Procurify.
+"""JD Edwards -> Procurify paid marks: a Procurify bill the bills flow posted, whose voucher JDE has paid
+while Procurify holds no payment for it, is marked paid in Procurify once (``mark-as-paid``, the one
+"mark paid" write the API has). When not is the Procurify side's rule (``procurify.bill_marks``). Depth:
+docs/integrations/jde_procurify.md, "The flows" (paid marks).
 """
 
 from collections.abc import Iterable, Iterator, Mapping

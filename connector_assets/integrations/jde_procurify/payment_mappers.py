@@ -1,22 +1,7 @@
 """Procurify payments -> JD Edwards, the pure part: the ``ML_RecordPayment`` or ``ML_CreateJournalBatch``
-body of each (payment, bill). No I/O here: ``payments`` reads Procurify, the ledger and F0901. How a
-payment splits over its bills is the Procurify side's (``procurify.payments``); one that does not split
-exactly posts nothing: every (payment, bill) is refused with both figures.
-
-Where the bill is in JDE: the bills flow's ``bill`` xref (bill uuid -> the voucher's ``KCO:DOC:DCT``, or
-``EDUS/EDBT/EDTN`` while R04110ZA has not numbered the voucher yet: it is then found through F0411Z1 when
-the payment is written, ``jde.posted_documents.PostedDocument``).
-
-How it posts (``ML_JDE_PROCURIFY_BILL_POSTING``, the bills flow's setting, so a bill and its payment post
-the same way): ``voucher`` -> ``ML_RecordPayment`` on the bill's voucher; ``journal`` -> a journal entry
-(``ML_CreateJournalBatch``) debiting ``ML_JDE_PROCURIFY_AP_ACCOUNT`` (the A/P liability the bill's
-journal credited) and crediting ``ML_JDE_PROCURIFY_PAYMENT_BANK_ACCOUNT`` (the bank), in the bill's JDE
-company (its batch rows' KCO), on the payment's date; both accounts checked against F0901 first.
-
-Keys that make a rerun safe. ``Payment_Reference`` = ``PFY<payment id>`` (Procurify's integer payment id:
-a uuid's 32 characters do not fit the contract's 25), recorded once per voucher by JDE (a repeat is
-found in F0414 and adopted, ``jde.payment_repeats``). A journal entry's batch key (``journal_key``) is
-never a bill batch's (``PFY`` + hex and 22 hex digits): ``M``, ``T``, ``L`` are not hex digits.
+body of each (payment, bill). No I/O here: ``payments`` reads Procurify, the ledger and F0901. The split
+over bills is the Procurify side's (``procurify.payments``); one that does not split exactly posts nothing.
+Keys that make a rerun safe, and the journal: docs/integrations/jde_procurify.md, "The flows" (payments).
 """
 
 from collections.abc import Callable, Iterator, Mapping

@@ -1,28 +1,10 @@
-"""Procurify payments -> JD Edwards (flow ``payments``, entity ``payment``): a payment Procurify made posts to
-JDE once per bill it pays, against the JDE voucher the bills flow made of that bill (``ML_RecordPayment``,
-F0411) or as a journal entry (``ML_CreateJournalBatch``, F0911Z1) when bills post as journals.
+"""Procurify payments -> JD Edwards: a payment posts to JDE once per bill it pays, against the voucher the
+bills flow made of that bill (``ML_RecordPayment``) or as a journal entry when bills post as journals.
 
-What is sent. The day's staged payments (``procurify/payments``, by ``updated_at``), latest version each,
-whose status is one of ``ML_JDE_PROCURIFY_PAID_STATUSES`` (default ``paid``: reference 2.7's public
-statuses; ``approved`` / ``scheduled`` / ``processing`` can still fail, ``failed`` / ``denied`` paid
-nothing), split over its bills read from Procurify (``payment_mappers``). Source key
-``<payment uuid>:<bill uuid>``.
-
-Holds. A bill the bills flow has not posted yet (no ``bill`` xref with a target id) holds its payment on
-the bill's dependency key (``jde_procurify:bill:procurify:<bill uuid>``): the bills flow's write releases
-it and the replay maps it again, now with the voucher. A bill the bills flow skipped for good as exported
-by another process (``last_export_date`` set; the Procurify sandbox seeds such history, and its activity
-pays those bills too) is not waited for: its payment is skipped for good too, audited with why
-(``bills_taken_elsewhere``); one held before the skip is closed the same way by it (``held_parents``),
-never queued for a person. A voucher batch R04110ZA has not made a voucher of yet is retried
-(``VoucherNotReady``), not refused.
-
-Never reversed, never twice. A payment JDE holds that Procurify later counts as not paid (``failed``,
-``denied``, back to ``processing``: any status outside the paid ones) is not reversed by the integration:
-it is queued once for a person (void the payment, or reverse the journal, in JDE; then abandon the item).
-One that maps differently after it was posted (amount, date, posting settings) is queued too
-(``VoucherChanged``). A repeat is recognised by reading JDE back, whatever code JDE refuses it with:
-F0414 for a voucher payment (``jde.payment_repeats``), F0911Z1 for a journal's batch (adopted).
+A bill not posted yet holds its payment on the bill (released by the bills flow's write); a bill skipped
+for good as exported elsewhere skips its payment too (``bills_taken_elsewhere``), never queued for a person.
+A repeat is recognised by reading JDE back (F0414, F0911Z1), whatever code JDE refuses it with; a payment
+is never reversed. Depth: docs/integrations/jde_procurify.md, "The flows" (payments).
 """
 
 from collections.abc import Iterable, Iterator, Mapping

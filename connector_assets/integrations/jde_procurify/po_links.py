@@ -1,35 +1,10 @@
 """Procurify -> Procurify: a PO purchased from a JDE order's requisition is linked to that order, and its
-external PO number (``PO_Num``) set to the JDE order number, so both systems name the order the same way.
+external PO number (``PO_Num``) set to ``<DOCO> <DCTO> <KCOO>``, so both systems name the order the same way.
 
-Procurify's API cannot create purchase orders: the purchase order flow sends each approved JDE order as a
-requisition, and a Procurify buyer approves and purchases it, which makes the PO. This flow then reads the
-day's POs (``procurify/purchase_orders``, staged by ``last_modified``: a new PO is modified the day it is
-made), finds the JDE order each came from (lines -> requisition -> the ``purchase_order`` xref, asked
-through ``LINKS``, Procurify's ``PoLinks``) and sets ``PO_Num`` through the Procurify side's PO_Num target
-(``connector_assets.procurify.po_num_target``, in JDE's words: ``JdePoNumbers``). The link is the
-``po_link`` xref: source key the JDE order ``KCOO:DOCO:DCTO`` -> target id the ``procurify_PO`` number;
-``linked_po`` answers "which PO is this JDE order" for the purchase order flow's revisions, ``jde_orders``
-the reverse for the bills flow.
-
-``PO_Num`` text: ``<DOCO> <DCTO> <KCOO>`` (``4011 OP 00001``; an order suffix other than 000 as the
-requisition's description writes it, ``4011 OP-001 00001``), at most 21 characters (DOCO 8 digits, DCTO 2,
-suffix 4, KCOO 5) against Procurify's 30. Why not the bare DOCO: JDE numbers orders per document type
-(and, with next numbers by company, per company), so ``4011`` alone can be two orders, and Procurify refuses a
-``PO_Num`` another PO carries. The three key fields in JDE's own order (order number, type, company, as
-JDE's order screens show them) are unique and read as the JDE order a JDE user looks up.
-
-What happens to each PO of the day:
-
-* already linked (its number is a ``po_link`` target): re-mapped from the ledger, no call; unchanged, so
-  the write skips it. A ``PO_Num`` a Procurify user changed after the link is left as they set it.
-* lines from no requisition of ours: not from JDE, ignored (counted in the mapped step's observation).
-* lines from one JDE order's requisition: linked. ``PO_Num`` already says so: adopted, nothing sent;
-  otherwise PUT. A second PO of the same order (a requisition purchased as one PO per vendor, or in
-  parts) is linked too, keyed ``KCOO:DOCO:DCTO/<procurify_PO>``; ``linked_po`` names the first.
-* lines from several requisitions where they are not all one JDE order's: queued ("its PO_Num can name
-  one JDE order only"), nothing sent.
-* ``PO_Num`` already used by another PO, or a PO Procurify refuses to revise: see ``po_num_target``
-  (a duplicate confirmed only when every PO carrying it came from the same JDE order; else queued).
+Procurify's API cannot create POs, so a buyer purchases the requisition the purchase order flow sent; this
+flow finds each of the day's POs' JDE order (lines -> requisition -> ``purchase_order`` xref, through
+``LINKS``) and writes through ``procurify.po_num_target``. Not the bare DOCO: it can name two JDE orders, and
+Procurify refuses a ``PO_Num`` another PO carries. Depth: docs/integrations/jde_procurify.md, "The flows".
 """
 
 import json

@@ -1,15 +1,7 @@
 """``make dev`` for JD Edwards <-> Procurify: what the two embedded simulators need so a newcomer sees
-records flow both ways without touching anything (never done against a configured, real system).
-
-* ``link_procurify_vendors_to_jde``: the Procurify sandbox seeds its vendors with ERP keys of its own
-  (``JDE-V-<n>``), naming no supplier of the JDE sandbox (seeded apart); they are re-pointed once, at
-  start, to the JDE sandbox's supplier numbers, so the suppliers flow pairs them.
-* ``ProcurifyPeople``: the API cannot create a purchase order (requisition -> approved and purchased in
-  Procurify -> PO), so each activity round a buyer purchases the requisitions the purchase orders flow
-  made, and a round later a receiver and an AP clerk bill them; each round JDE's batch voucher processor
-  (R04110ZA, a scheduled job on a real JDE) makes vouchers of the batches written. Every other bill is
-  paid in JDE instead (``jde.sandbox_payment_run.JdeClerk``): without it nothing pays a voucher in JDE,
-  and the paid_marks flow would never move a record.
+records flow both ways without touching anything (never done against a configured, real system): the
+Procurify vendors re-pointed at JDE suppliers, and people who purchase, bill and pay. Why each:
+docs/integrations/jde_procurify.md, "In `make dev`".
 """
 
 from __future__ import annotations

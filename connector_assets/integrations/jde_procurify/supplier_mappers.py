@@ -1,29 +1,7 @@
-"""Pure mapping of a JD Edwards supplier to a Procurify vendor (no I/O here; the PATCH of what differs is the
-Procurify side's ``vendor_target.KeyedVendors``, JDE's primary e-mail first).
-
-What a supplier is made of (``jde.supplier_documents.SupplierDocument``): its F0401 Supplier Master row
-(hold codes), its F0101 Address Book row (name, search type, long address number) and its contact details
-as every JDE flow reads them (``jde.supplier_details``: the F0116 address in effect, the F0115 business
-phone, the F01151 primary e-mail). What Procurify receives, in its own mixed camelCase / snake_case
-names (reference §2.3):
-
-=================  =====================================================================================
-``name``           F0101 ALPH (JDE holds 40 characters; Procurify takes 150)
-``external_id``    the address number AN8, digits only: the ERP key Procurify documents for matching
-``active``         False when F0101 AT1 is no longer ``V`` (not a supplier any more), F0401 HDPY holds
-                   payment (``Y``) or F0401 HOLD holds its orders; True otherwise
-``email``          ``[F01151 EMAL]``: an array, required by Procurify. A supplier with none is refused
-                   naming F01151, unless ``ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL`` gives an address for
-                   new vendors; a vendor Procurify already has keeps its own addresses then
-``addressLineOne`` the first non-blank F0116 line (ADD1-ADD4); ``addressLineTwo`` the others, joined
-``city`` ...       CTY1, ``state_province`` ADDS, ``postalCode`` ADDZ, ``country`` CTR
-``phoneOne``       F0115 AR1 + PH1 (the business phone: who's who line 0, phone type blank)
-=================  =====================================================================================
-
-Address parts go together: when JDE has an address, a part it leaves blank is sent as null (a second line
-JDE dropped does not linger in Procurify); when JDE has no address at all, nor a phone, Procurify's own
-values are left alone (a buyer may have typed them). ``type`` is never sent: Procurify makes a new vendor
-PREFERRED by default, and a buyer's choice later is not JDE's to undo.
+"""Pure mapping of a JD Edwards supplier (``jde.supplier_documents.SupplierDocument``: F0401, F0101 and the
+contact details every JDE flow reads) to a Procurify vendor; the PATCH of what differs is the Procurify
+side's ``vendor_target.KeyedVendors``. Field by field: docs/integrations/jde_procurify.md, "The flows"
+(suppliers).
 """
 
 from typing import Any

@@ -1,28 +1,10 @@
 """JD Edwards suppliers (F0401 + F0101, contact details from F0116 / F0115 / F01151) -> Procurify vendors.
 
-Which suppliers a JDE day holds: those whose F0401 row, F0101 row (search type V) or F0116 address changed
-that day (staged ``jde/suppliers`` / ``jde/address_book`` / ``jde/supplier_addresses``), those whose F0101
-row changed away from search type V after this flow wrote their vendor (it is deactivated), and those a
-held record waits for. F0115 phones and F01151 e-mails are not staged by anyone: a change to only those is
-sent with the supplier's next other change (or a replay). Each supplier is read whole from JDE by number,
-then mapped by ``supplier_mappers.map_supplier``.
-
-Matching (``ProcurifyVendors``): the ledger's pair, then the vendor whose ``external_id`` is the AN8
-(inactive ones too; refused when the ledger pairs it with another supplier), then a create; never by name
-(Procurify names are not unique). An inactive supplier with no vendor yet is left out, not queued:
-Procurify gains nothing from a vendor nobody may buy from.
-
-Suppliers made from Procurify. The ``vendors`` flow adds a vendor made in Procurify to JDE with the long
-address number ``PFY<vendor id>``, and its write shows up here as a changed JDE supplier. Two rules keep
-that from coming back as a second vendor or an echo:
-
-* a supplier with such an ALKY whose pair the ledger does not hold yet (the ``vendors`` write is under
-  way, or died between JDE's answer and the ledger) is held on that vendor
-  (``vendor_pairs.vendor_dependency``) and released when the ``vendors`` flow records the pair;
-* a paired supplier whose JDE stamp (``supplier_details.changed_at``) is not later than the ``vendors``
-  flow's last write of the pair (its cross-reference's ``updated_at``, to the second) changed only by that
-  write: its record is kept in the ledger as this flow's pair too (so purchase orders waiting on the
-  supplier see it synced), but nothing is sent back to Procurify.
+Each supplier of the day is read whole from JDE by number and mapped by ``supplier_mappers``. Matching
+(``ProcurifyVendors``) is by the ledger's pair, then ``external_id`` = AN8, never by name (Procurify names
+are not unique). A supplier the ``vendors`` flow made from a Procurify vendor is held or recorded, never
+sent back, so it does not return as a second vendor or an echo. Which suppliers a day holds and the echo
+rules: docs/integrations/jde_procurify.md, "The flows" (suppliers).
 """
 
 from __future__ import annotations

@@ -1,21 +1,7 @@
-"""Pure mapping of a vendor made in Procurify to a JD Edwards supplier, and the content fingerprint the
-``vendors`` flow notices vendor changes by (no I/O here).
-
-Which vendors become JDE suppliers (``not_sent``): a vendor with no ``external_id`` (no ERP key: it was not
-made from a JDE supplier, nor linked to one by hand), of a purchasable type (3 PREFERRED, 4 REGULAR: not the
-OTHER bucket, a system vendor, an employee or a card provider), active, and not already the vendor of a JDE
-supplier in the ledger (``vendor_pairs``). Names are never matched: they are not unique in Procurify.
-
-What JDE receives (``ML_AddUpdateSupplier`` 1.1): the name (F0101 ALPH), the long address number
-``PFY<vendor id>`` (F0101 ALKY: the natural key a crashed attempt is found again by, always the same for a
-vendor), the A/P company ``ML_JDE_PROCURIFY_VENDOR_COMPANY`` (F0401 KCOP), the mailing address (F0116), the
-first phone (F0115) and the first e-mail (F01151). Procurify's ``tax`` is a tax setting, not a tax ID, and
-its ``currency`` an id: neither is sent (a new supplier takes its company's currency).
-
-Nothing is cut to fit. A value longer than the JDE column holds (a 57-character vendor name against ALPH's 40)
-refuses the vendor with the Procurify field, its length and the JDE column named (``jde.supplier_lengths``): a
-truncated name is a different supplier name on checks and remittances, so the finance user shortens it in
-Procurify, the one place it is entered, and the next poll sends it.
+"""Pure mapping of a vendor made in Procurify to a JD Edwards supplier (``ML_AddUpdateSupplier``), and the
+content fingerprint the ``vendors`` flow notices vendor changes by. Never matched by name (not unique in
+Procurify), never cut to fit JDE (``jde.supplier_lengths`` refuses naming field, length and column).
+Which vendors and what JDE receives: docs/integrations/jde_procurify.md, "The flows" (vendors).
 """
 
 from collections.abc import Mapping

@@ -1,16 +1,7 @@
-"""Which Procurify vendor and which JDE supplier are one pair, whichever flow made the pair.
-
-A pair is made in one of two ways, and both are kept as ledger cross-references:
-
-* ``suppliers`` (JDE -> Procurify) wrote a vendor for a JDE supplier: the ``supplier`` xref,
-  source ``JDE:<AN8>``, target the Procurify vendor id;
-* ``vendors`` (Procurify -> JDE) wrote a JDE supplier for a vendor made in Procurify: the ``vendor``
-  xref, source ``procurify:<vendor id>``, target the AN8.
-
-How a pair is read is the Procurify side's (``procurify.vendor_pairing``); this module declares what is
+"""Which Procurify vendor and which JDE supplier are one pair, whichever flow made the pair (``suppliers``'
+``supplier`` xref or ``vendors``' ``vendor`` xref). Every flow asks here, so none reads the xrefs its own
+way. Reading a pair is the Procurify side's (``procurify.vendor_pairing``); this module declares what is
 JD Edwards' own: the AN8 as a key, and the ``PFY<vendor id>`` long address number.
-Every flow that needs "the Procurify vendor of this JDE supplier" (purchase orders) or "the JDE supplier of
-this Procurify vendor" (bills, payments) asks here, so no flow reads the xrefs its own way.
 """
 
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION

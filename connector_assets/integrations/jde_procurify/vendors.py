@@ -1,23 +1,10 @@
 """Vendors made in Procurify -> JD Edwards suppliers (``vendors``), and their address number written back.
 
-Reading (``procurify.vendor_changes.VendorPoll``): Procurify's vendor list has no modified-since filter and
-``dateModified`` cannot be relied on (the sandbox freezes it with ``vendor_date_modified=frozen``), so each
-poll reads every purchasable vendor in one paged read at ``ML_JDE_PROCURIFY_VENDOR_PAGE_SIZE`` rows a page
-and notices changes by content (``vendor_mappers.fingerprint`` of what it maps and decides by, kept per
-vendor in the ledger; ``dateModified`` takes no part): a poll with nothing new costs ``ceil(vendors / page
-size)`` list calls, no JDE call and no write (its figures observed on ``jde_procurify/vendors_mapped``).
-
-Which vendors are sent: ``vendor_mappers.not_sent`` (no ``external_id``, type 3/4, active, not paired). A
-vendor unchanged since the poll that queued it waits for a change or ``ml-connector replay``; every other
-vendor to send is sent, unchanged or not, so one a killed run mapped but never wrote is not lost.
-
-Writing (``ProcurifyVendorSuppliers``, a ``jde.paired_suppliers.PairedSuppliers``): found by the ledger's
-pair, then by F0101 ALKY ``PFY<vendor id>`` (a crashed attempt's supplier is adopted), else added. The pair
-is recorded as soon as JDE answers (so ``suppliers``, reading the new supplier, makes no second vendor),
-then the AN8 written back as the vendor's ``external_id``; a failed PATCH is queued and written again.
-
-Once paired, a vendor carries the address number and is JDE's (``suppliers`` keeps it up to date from JDE):
-later edits made in Procurify are not sent back to JDE by this flow.
+Procurify's vendor list has no modified-since filter and ``dateModified`` cannot be relied on, so each poll
+(``procurify.vendor_changes.VendorPoll``) reads every purchasable vendor and notices changes by content
+(``vendor_mappers.fingerprint``, kept in the ledger). The pair is recorded as soon as JDE answers, so
+``suppliers`` makes no second vendor of the new supplier. Depth: docs/integrations/jde_procurify.md,
+"The flows" (vendors).
 """
 
 from collections.abc import Callable, Iterable, Iterator

@@ -1,11 +1,7 @@
 """Account codes: every JDE account the ``account_codes`` flow writes, field by field, and Procurify codes
-with no JDE account behind them.
-
-JDE's side is what the flow sends now (``account_codes.map_chart``); an account the flow refuses has no
-code to compare and is named with the refusal unless the retry queue holds it. Procurify's side is every
-account code, read whole (small master data without a change filter, reference 2.8). Named: a code
-missing in Procurify, a description or an active flag that differs, and an active code that leads to no
-F0901 account (``orphan_codes``), never created in JDE, whose chart is the master.
+with no JDE account behind them. JDE's side is what the flow sends now (``account_codes.map_chart``);
+Procurify's is every code, read whole (small master data with no change filter). What is named:
+docs/integrations/jde_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations

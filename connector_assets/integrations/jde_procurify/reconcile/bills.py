@@ -1,31 +1,9 @@
 """Bills: each Procurify bill against the JDE batch (and voucher) the bills flow wrote for it, field by field,
 and vouchers entered in JDE for a Procurify vendor's supplier that no bill explains.
 
-Which bills: every bill of each vendor and period a day touches (a bill changed in Procurify that day, read
-from Procurify itself, or a voucher of ours changed in JDE that day), the period being the month of the
-bill's GL date as the flow posts it (``gl_post_date``, else ``invoice_date``); a bill of the register changed
-after the day is left to a later day's reconciliation (the flows may not have seen that change yet),
-counted. Each bill is found in JDE by the batch keys the flow derives from its UUID
-(``bill_mappers.batch_key``), so a batch matches its bill whatever the ledger says, 100 bills to a JDE call.
-
-Compared, JDE's value beside Procurify's: the amount in the bill's currency (the F0411 voucher's gross once
-R04110ZA processed the batch, else the batch's; a journal's AP credit; ACR for a foreign one, never JDE's
-domestic conversion) against ``total_cost_with_tax``; the invoice number; the invoice date and the G/L date;
-the currency (a bill in one currency and its voucher in another is a currency mismatch, field ``currency``,
-and the amounts are then not compared); the status (a voucher voided in JDE while the bill stands, a posted
-bill moved back in Procurify: denied, withdrawn, draft); the paid status (a voucher JDE paid while Procurify
-has no payment, which ``paid_marks`` should have marked, or a bill Procurify paid while the voucher is open
-in JDE, which ``payments`` should have posted). Under journal posting a bill has no voucher, so no pay
-status: what JDE holds that says it is paid is the payments flow's payment journals for it (F0911Z1 under
-the batch user, batch ``PMT...``, transaction ``BILL`` + the bill's UUID digits), compared the same way: paid
-in JDE when they debit the bill's whole amount. An approved bill with no batch is named with why (the
-batch JDE no longer holds, the vendor without a supplier, or not posted yet), unless a flow's retry queue
-holds it or its payment (an expected gap). A bill another process exported is counted and left out.
-
-Only in JDE: a voucher entered in JDE that day (F0411 batch date on the day) for a supplier paired with a
-Procurify vendor that no batch of ours made: AP entered it outside Procurify. Looked for under either
-posting: under journal posting the flow makes no voucher, so every such voucher was keyed outside Procurify
-(and a bill also posted as a journal would then be in A/P twice).
+Each bill is found in JDE by the batch keys the flow derives from its UUID (``bill_mappers.batch_key``), so
+a batch matches its bill whatever the ledger says. Which bills, what is compared and the journal posting's
+paid status: docs/integrations/jde_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
 """One day reconciled between JD Edwards and Procurify: what is read, in which order, what is compared.
 
-The day is a UTC day, like the Procurify-sourced flows' partitions; the JDE tables staged for the same date,
-and JDE's vouchers changed on it, are its JDE side. Orders changed on either side that day, the bills of each
-vendor and period the day touches, every supplier / vendor pair and the whole chart are compared, in that
-order, by ``orders``, ``bills``, ``vendors`` and ``account_codes`` (each says what it names).
-
-Calls: the lists are read once each (vendors and account codes whole, the day's POs, requisitions, bills
-and vouchers by their change filters), a vendor's bill register per vendor and period, each linked PO by
-number, a requisition and its lines per order not purchased yet; JDE by key, 100 to a call. The metadata
-says the calls per record compared.
+A UTC day, like the Procurify-sourced flows'; the JDE tables staged for that date are its JDE side. Orders,
+bills, pairs and the chart are compared, in that order, by ``orders``, ``bills``, ``vendors`` and
+``account_codes``. What it costs: docs/integrations/jde_procurify.md, "Reconciliation" (Cost).
 """
 
 from __future__ import annotations

@@ -2,21 +2,8 @@
 JDE order explains.
 
 JDE's side is what the ``purchase_orders`` flow sends for the order now (``order_mappers.requisition_lines``),
-the vendor paired with its supplier and, once a PO is linked, the ``PO_Num`` the ``po_links`` flow writes.
-Procurify's side is every PO linked to the order, read by number (a cancelled one is compared on its status
-only), or the requisition while no PO is: lines are matched by ``sku`` (else by name and line order,
-``po_revisions``).
-
-Named, each with JDE's value and Procurify's: a line's quantity, unit price, account code or name; a line on
-one side only (added in JDE after the PO was made, or cancelled in JDE; added or left on the PO in
-Procurify); the PO's vendor; the ``PO_Num``; the status (a PO cancelled or a requisition denied in Procurify
-while the JDE order is open, or the JDE order cancelled while its PO is not); an order sent that Procurify
-no longer holds, or an approved order of the day never sent (unless the retry queue holds it, then an
-expected gap with its reason). A PO made in Procurify that day from no requisition of ours is named as only
-in Procurify; one made from ours but not linked yet too, unless ``po_links`` queued it.
-
-The per-order table sums both sides: JDE's extended cost (F4311 AEXP) of the lines not cancelled against
-the PO ``subtotal`` (tax, freight and discounts exist only in Procurify: shown, never a difference).
+so "what the flow writes" has one definition; Procurify's is every PO linked to the order, or its
+requisition while none is. What is named: docs/integrations/jde_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """What a JD Edwards <-> Procurify reconciliation reads, and how this integration keys it: the day's records
-on each side (JDE's staged sources, and each target read itself within the day: Procurify's POs,
-requisitions and bills changed that day, JDE's vouchers changed that day), the pairs and links the flows
-recorded, and each record read by key from its system through the sides' reads (``jde.reconcile_reads``,
-``procurify.reconcile_reads``), every API call counted by the caller (``flows.reconciliation_calls``). The
-ledger only says which record is the counterpart of which (the flows' cross-references, ``vendor_pairs``,
-the PO links).
+on each side, the pairs and links the flows recorded, and each record read by key from its system through
+the sides' reads (``jde.reconcile_reads``, ``procurify.reconcile_reads``), every call counted
+(``flows.reconciliation_calls``). The ledger only says which record is the counterpart of which.
 """
 
 from __future__ import annotations

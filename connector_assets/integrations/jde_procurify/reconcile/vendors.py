@@ -1,17 +1,8 @@
 """Suppliers and vendors: every pair field by field, suppliers without a vendor, vendors without a supplier.
 
-A pair is what ``vendor_pairs`` says, whichever flow made it; once paired the vendor is JDE's, kept up to
-date by ``suppliers``. Every pair is compared every day (the vendor list has no change filter and
-``dateModified`` need not move on an edit, so it is read whole anyway): each field the ``suppliers`` flow
-would PATCH now (``vendor_writes.vendor_changes`` of ``supplier_mappers.map_supplier``) is one difference,
-JDE's value beside Procurify's.
-
-One side only: a JDE supplier changed that day (F0401, F0101 of search type V, F0116) that is active and
-has no vendor; a vendor changed in Procurify that day (``dateModified`` in the day, read from the list
-itself) that has no supplier and that the ``vendors`` flow would send (purchasable, active, no ERP key of
-another system, not before go-live), or whose ``external_id`` names a JDE supplier JDE does not hold (one
-JDE holds is adopted by the ``suppliers`` flow when it next changes: counted). Either is an expected gap
-when the flow that writes it queued or holds it (``Expectations``), with its reason.
+Every pair is compared every day (the vendor list has no change filter and ``dateModified`` need not move),
+each field the ``suppliers`` flow would PATCH now being one difference. Who counts as one-sided and when it
+is an expected gap: docs/integrations/jde_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations
