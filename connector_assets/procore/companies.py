@@ -1,23 +1,10 @@
 """Which Procore company a record is read from and written to, for any integration that touches Procore.
 
-One app may serve several Procore companies (``ML_PROCORE_COMPANY_ID=4264807,4264808``), and every call
-names its company (``Procore-Company-Id``): a commitment, requisition, change order or vendor of the second
-company read through the first company's session answers 403/404. So every read or write by id goes
-through the session of the record's own company, all of one step's sessions held by one
-``CompanySessions`` (each opened on first use, all closed together).
-
-Where a record's company comes from, and why each survives a replay:
-
-* A staged Procore record carries ``_procore_company_id`` (``procore.sources``).
-* A mapped or refused record keeps its company in the retry queue: ``procore_company_id`` in the mapped
-  record's ``natural_key`` (not hashed: the body alone is) or in the refusal's payload
-  (``queued_companies``).
-* A vendor's company is also kept in the ledger (``vendor_company:<vendor id>``, the cursor table): a write
-  back to Procore from a record that came from the other system names no Procore company, and finds it
-  there on any later day, after a replay or after staged files are purged.
-
-A record, queue item or vendor that names no company (kept before several companies were configured) is the
-first company's.
+Every call names its company (``Procore-Company-Id``), and a record read through another company's session
+answers 403/404, so every read or write by id goes through its own company's session, all of one step's held
+by one ``CompanySessions`` (each opened on first use, all closed together). A record's company survives a
+replay: in the staged record, the queue item, and for a vendor the ledger (a write back to Procore from the
+other system names none). Where each is kept: docs/integrations/procore_jde.md, "Several companies".
 An integration passes its name (``integration``), which keys its ledger rows.
 """
 

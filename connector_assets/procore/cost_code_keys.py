@@ -1,13 +1,7 @@
 """Procore projects and cost codes as the keys of a mapping table: their shapes, and a cost code's parents.
-
-A Procore id is a 64-bit integer, keyed as its decimal string; ``*`` is the row for every project without
-one of its own. A cost code is keyed by its ``full_code`` as Procore shows it (``03``, ``03-100``,
-``03-100-10``), optionally for one project only (``<project id>/<full_code>``); a missing code falls back to
-its parent code (``03-100-10`` -> ``03-100`` -> ``03``), so a table can map a whole division with one row.
-
-Whether the projects a table names exist is asked of Procore before an operator's change is saved
-(``projects``): one ``GET /projects/{id}`` per project named (Procore has no list filter by id), never the
-company's whole project list per row.
+A Procore id (64-bit) is keyed as its decimal string, a cost code by its ``full_code`` as Procore shows it.
+Whether the projects a table names exist is asked of Procore one ``GET /projects/{id}`` each (``projects``):
+Procore has no list filter by id. Keys and fallbacks: docs/integrations/procore_jde.md, "Mapping tables".
 """
 
 import re

@@ -88,14 +88,9 @@ def change_order_lines(
     commitment_type: str | None = None,
 ) -> tuple[str, str, list[dict[str, Any]] | None] | Rejected:
     """A commitment change order's project id, commitment id and line items, or the refusal naming what is
-    missing or cannot be read (it was to be added to an ``erp`` order).
-
-    ``mode`` (``ML_PROCORE_JDE_CHANGE_ORDER_LINES``): ``lines`` reads the line items (REST v2.0, not in the
-    reference) and refuses the change order when they cannot be read; ``total`` reads none (lines None: the
-    caller adds the change order as one line of its ``grand_total``, reference §2.6); ``auto`` reads them
-    and answers None when Procore has no line items endpoint for it (``ProcoreLinesUnavailableError``).
-    ``commitment_type``: the commitment's kind when the caller knows it (a line without its own cost code
-    then reads the commitment's lines at that kind's path, with no probe of the other)."""
+    missing or cannot be read (it was to be added to an ``erp`` order). ``mode`` is
+    ``ML_PROCORE_JDE_CHANGE_ORDER_LINES``: lines None means add it as its ``grand_total``. A known
+    ``commitment_type`` reads the commitment's lines at that kind's path, with no probe of the other."""
     change_order_id = str(change_order.get("id") or "")
     project = str(change_order.get("_project_id") or change_order.get("project_id") or "")
     commitment_id = str(change_order.get("contract_id") or "")

@@ -1,19 +1,9 @@
 """Procore webhooks -> an early run of the flow an event concerns, for the day the change happened.
 
-Reading the inbox's Procore events is ``inbox_events``'; the integration says which flows an entity concerns
-(``entity_flows``) and which flows have a job. The flows' staged assets re-read the day from Procore
-anyway, so an event only says *which flow should look now* rather than at the next daily close. The daily
-schedule stays the source of truth; a missed, late or discarded delivery costs only latency.
-
-For each batch of new inbox rows (cursor = the last row id seen) the sensor requests one run per
-(affected flow, UTC day of the event's ``timestamp``), with a run key naming the flow, the day and the
-batch's last row id: a re-evaluated tick never launches the same run twice, a later batch for the same day
-gets a fresh run. The run is tagged ``ml-connector/procore_project`` with the project ids the batch's
-events name (comma-separated; no tag for company vendors, which belong to no project).
-
-An early run reads every configured project, not only the one the event names: today's partition is read
-incrementally from its cursor (one or two calls per project), so narrowing it would add a second way of
-reading a day for little saving.
+The flows' staged assets re-read the day from Procore anyway, so an event only says *which flow should look
+now* rather than at the next daily close; the daily schedule stays the source of truth. Reading the inbox is
+``inbox_events``'; the integration says which flows an entity concerns (``entity_flows``). Run keys, tags and
+why an early run reads every project: docs/integrations/procore_jde.md, "How it runs".
 """
 
 from __future__ import annotations

@@ -1,19 +1,9 @@
 """What a Procore requisition (subcontractor invoice) line pays this period, as any ERP's voucher of it
-takes it (Procore reference §2.5; the G702 arithmetic the simulator renders), and the cost code it is on.
-
-A requisition line pays **this period's work + materials presently stored, less this period's
-retainage**: ``work_completed_this_period + materials_presently_stored - retainage_this_period``.
-Procore's line carries the retainage held *to date* (``total_retainage``) and its ``retainage_percent``;
-this period's retainage is that total less the retainage on the work billed before
-(``work_completed_from_previous_application`` x percent, rounded half-up per line to the smallest unit
-of the commitment's currency, the cent or the yen, as Procore's G702 rounds). A line whose retainage to
-date falls (a release) pays the release.
-``materials_presently_stored`` is read as stored materials billed this period, as the simulator models it.
-On a G703 that carries stored materials over from an earlier invoice, that would pay them twice: the
-voucher's check against Procore's ``current_payment_due`` then refuses the invoice instead, with both
-figures.
-
-Pure: a ``str`` answer is what is wrong with the line, in a finance user's words.
+takes it (Procore reference §2.5; the G702 arithmetic the simulator renders), and the cost code it is on:
+``work_completed_this_period + materials_presently_stored - retainage_this_period``, retainage rounded per
+line to the currency's smallest unit as Procore's G702 rounds. Pure: a ``str`` answer is what is wrong with
+the line, in a finance user's words. The rules: docs/integrations/procore_jde.md, "The flows"
+(AP batch vouchers).
 """
 
 from decimal import Decimal
@@ -55,14 +45,10 @@ def stated_retainage_this_period(line: dict[str, Any]) -> Decimal | str | None:
 
 
 def retainage_this_period(line: dict[str, Any], currency: str | None = None) -> Decimal | str:
-    """Retainage the line holds back this period, or why it cannot be told.
-
-    The reference (§2.5) says invoice lines carry "retainage fields" without naming them, so this reads, in
-    order: what the line states for this period (``stated_retainage_this_period``); else its retainage to
-    date (``total_retainage``) less the retainage on the work billed before (at the line's percent, per line
-    to the ``currency``'s smallest unit), as the sandbox renders lines; else none. Whichever is read, the
-    voucher is checked against the documented ``summary.current_payment_due`` (``map_requisition``;
-    ``vouchers`` refuses a requisition that states none), so a misread is refused, not paid."""
+    """Retainage the line holds back this period, or why it cannot be told: what the line states for this
+    period, else its retainage to date less that on the work billed before, else none. The reference (§2.5)
+    does not name the retainage fields, so a misread is caught by the voucher's check against
+    ``summary.current_payment_due``: refused, not paid."""
     stated = stated_retainage_this_period(line)
     if stated is not None:
         return stated

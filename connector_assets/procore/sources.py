@@ -2,19 +2,9 @@
 
 Why one step for all companies rather than one asset per company: the staged asset is what the flows
 read (``procore/commitments`` etc.), and Procore's limits are per app, not per company (reference §3),
-so parallel per-company steps would only compete for the same budget. Each company is read through its
-own session (its ``Procore-Company-Id``, its token, its permitted projects); the sessions share the
-app's in-flight cap and rate pacer (``connector_resources.procore.ratelimit.shared_pacer``).
-
-* Every staged record carries ``_procore_company_id`` (int): the company it was read from. Record keys
-  stay the Procore id (ids are unique across companies); the same id from two companies in one read
-  fails the step rather than merging two records (``saas.unique_rows`` with one ``seen`` set).
-* All or nothing per partition (or per backfill window): the companies' rows go through one staged write,
-  so a company that fails (403: the app was uninstalled there; 5xx after the client's retries) fails the
-  step naming the company and leaves the staged files as they were. Cursors move only after the write.
-* One cursor per company for the current day (``cursor_stream``, ``incremental.read_feeds_day``): a
-  company added today, or one quiet since the morning, must not start from another's (it would skip
-  records); one with no cursor for today is read whole for the day and merged.
+so parallel per-company steps would only compete for the same budget; the companies' sessions share the
+app's pacer (``connector_resources.procore.ratelimit.shared_pacer``). All or nothing per partition, one
+cursor per company: docs/integrations/procore_jde.md, "Several companies".
 """
 
 from __future__ import annotations

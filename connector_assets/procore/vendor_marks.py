@@ -1,15 +1,11 @@
 """The origin mark: a Procore vendor that reached the ERP gets ``origin_id`` and ``origin_code`` written back.
 
-Which vendors to mark is asked of the ledger (``Ledger.written_unmarked``), not of the run: whatever
-reached the ERP (a run, a replay, a run that died between the ERP write and the mark) and has no mark
-recorded is marked now, each vendor in its own company. The mark is a separate step after the write,
-never before it: a vendor marked but not in the ERP would send documents to a record that does not exist.
-
-The mark is recorded as an ``update`` audit event of the vendors flow on Procore. A vendor that already
-carries both values is not written (the event says so). Procore lets one integration own a vendor's
-``origin_id``; a 409 ("owned by another integration") leaves the vendor as it is and the link lives in
-the ledger only, which the event says too: it is not retried, since it would be refused every time.
-The integration says what the values are and what else a written mark moves (``OriginMark``).
+Which vendors to mark is asked of the ledger (``Ledger.written_unmarked``), not of the run, so a replay or a
+run that died between the ERP write and the mark is marked too. The mark follows the write, never precedes
+it: a vendor marked but not in the ERP would send documents to a record that does not exist. A 409 (another
+integration owns ``origin_id``) is not retried: it would be refused every time. The integration says what the
+values are and what else a written mark moves (``OriginMark``). Docs: docs/integrations/procore_jde.md,
+"The flows" (vendors, Procore -> JDE).
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
-"""A change order added to its JDE order as one line of its ``grand_total`` (setting
-``ML_PROCORE_JDE_CHANGE_ORDER_LINES``: ``total``, or ``auto`` where Procore has no line items endpoint):
-only what reference §2.6 confirms (``grand_total``, ``contract_id``) and the commitment's schedule of
-values (§2.4) are read.
-
-The account rule: the line goes on the account of the commitment's **largest** schedule of values line
-(by amount; a tie goes to the first by position, then id), mapped through the cost-code table exactly as
-the purchase orders flow mapped that line onto the order. Why that line: a change order without its own
-lines most likely adjusts the scope that carries most of the commitment's value, and the account is one
-the order already carries, so the order's split by account moves where most of its money already is. It
-depends only on the commitment's lines, so every run (and a replay) picks the same account.
+"""A change order added to its JDE order as one line of its ``grand_total``
+(``ML_PROCORE_JDE_CHANGE_ORDER_LINES`` ``total``, or ``auto`` where Procore has no line items endpoint), on
+the account of the commitment's largest schedule of values line: it reads only what reference §2.6 and §2.4
+confirm, so every run and replay picks the same account. The rule and why: docs/integrations/procore_jde.md,
+"The flows" (change orders, ``total``).
 """
 
 from collections.abc import Mapping, Sequence

@@ -1,37 +1,12 @@
 """Procore -> JD Edwards change orders (flow 5): an approved commitment change order is added to
-the commitment's JDE purchase order, once.
+the commitment's JDE purchase order, once: line for line, or as one line of its ``grand_total``
+(``change_order_totals``), as ``ML_PROCORE_JDE_CHANGE_ORDER_LINES`` says. Every line carries
+``PCCO-<change order id>`` (F4311.VR01), by which a rerun, a crashed attempt or a change of mapping is
+found on the order; a change order changed after its lines were added is refused, never added again.
+A whole change order or none: a partial one would leave the order wrong without anyone noticing.
 
-What is sent, and when. The day's staged commitment change orders (``procore/commitment_change_orders``)
-whose status is one of ``ML_PROCORE_JDE_CHANGE_ORDER_STATUSES`` are mapped in the change order's own
-company (one session per Procore company for the mapped step, ``procore.companies``), in one of two ways
-(``ML_PROCORE_JDE_CHANGE_ORDER_LINES``):
-
-* line for line (``lines``): its line items are read (``ProcoreSession.change_order_lines``, REST v2.0, an
-  endpoint the reference does not confirm) and each becomes one G/L line on the order (quantity 1 at the
-  line's amount, on the account its cost code maps to);
-* as its total (``total``): one G/L line of its ``grand_total`` (reference §2.6; negative for a credit) on
-  the account of the commitment's largest schedule of values line (``change_order_totals``: the rule and
-  why);
-* ``auto`` (default): line for line, and as its total where Procore answers 404 for the line items of a
-  change order it has (``ProcoreLinesUnavailableError``: a Procore without that endpoint).
-
-Every line carries the line reference ``PCCO-<change order id>`` (F4311.VR01), through
-``ML_UpdatePurchaseOrder`` (``PurchaseOrderLines``). A deductive change order (negative amount) adds a line
-with a negative unit cost, which the contract allows (only quantities must be above zero): the order's total
-drops as the commitment's does.
-
-The order is the commitment's cross-reference in the ledger (the purchase orders flow wrote it): a change
-order whose commitment has no JDE order yet is held on it and written once the order is. A line whose cost
-code, project or account does not resolve refuses the whole change order with each problem named (adding
-part of a change order would leave the order wrong without anyone noticing); so does a change order with
-no line items (line for line) or a zero grand_total (as its total). A line on an account of JDE's chart not
-set up yet for the job holds the whole change order on that account until JDE has it (``order_mappers``).
-Matching before the write: the ledger, then F4311 lines of the order with the change order's reference
-(adopt what a crashed attempt added, whichever way it was added), only then the update. A change order
-mapped the other way since it was added (the setting changed, or the endpoint came or went) is recognised
-by its reference when the lines under it add up to the same total: nothing is added. One that changes
-after its lines were added is refused, never added again: a person corrects the order in JDE. A rerun
-of the day reads no change order already on its order again (``still_on_order``).
+The rules and what a run costs in Procore calls: docs/integrations/procore_jde.md, "The flows"
+(change orders).
 """
 
 import hashlib

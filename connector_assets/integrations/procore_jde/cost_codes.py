@@ -1,23 +1,10 @@
-"""Where a Procore cost on a project lands in JD Edwards: the two mapping tables, and the resolver every
-Procore -> JDE flow maps lines with.
+"""Where a Procore cost on a project lands in JD Edwards: the two mapping tables (``procore_jde/project_map``,
+``procore_jde/cost_code_map``) and the resolver every Procore -> JDE flow maps lines with. Row shapes are
+checked when staged (keys: ``procore.cost_code_keys``; accounts: ``jde.job_accounts``), what only JDE knows
+against the staged F0901 (``JobAccounts``). Every refusal names the cost code, the project and the account in
+a finance user's words: the person who fixes it edits the table or the chart of accounts.
 
-Two CSV tables (``mappings/``, one ``MappingTable`` each, staged as snapshots like every table):
-
-* projects (``procore_jde/project_map``): the Procore project id -> the JDE job business unit its purchase
-  orders are written to (header MCU and, through F0901, the order company). The key ``*`` is the default
-  for every project without a row of its own.
-* cost codes (``procore_jde/cost_code_map``): a Procore cost code's ``full_code`` -> the JDE account
-  ``BU.OBJ[.SUB]`` its costs are charged to, where ``BU`` may be ``{job}``: the project's job business
-  unit, so one row serves every project. A key ``<project id>/<full_code>`` overrides the row for one
-  project; a missing code falls back to its parent code (``03-100-10`` -> ``03-100`` -> ``03``), so a table
-  can map a whole division with one row.
-
-The tables check their rows' shape when staged (the keys' shapes are Procore's,
-``connector_assets.procore.cost_code_keys``; the accounts' are JDE's, ``connector_assets.jde.job_accounts``);
-what only JD Edwards knows (the account exists in F0901 and is postable, its business unit and the
-project's job business unit exist) is checked against the staged F0901 by the JDE side's ``JobAccounts``.
-Every refusal names the cost code, the project and the account in a finance user's words, since the person
-who fixes it edits the table or the chart of accounts.
+Columns, fallbacks, holds and refusals: docs/integrations/procore_jde.md, "Mapping tables".
 """
 
 from collections.abc import Iterable, Mapping

@@ -1,10 +1,7 @@
-"""Which Procore changes move which Procore -> JDE flow: the entities whose webhook events the inbox sensor
-turns into early runs (``ENTITY_FLOWS``), and so the resources the app's hook triggers on. Registering the
-hook is the Procore side's (``connector_assets.procore.inbox_events``), the sensor too
-(``connector_assets.procore.inbox_sensor``); used by ``jobs``, ``ml-connector procore-webhooks`` and
-``make dev``. An approved requisition moves ``purchase_orders`` too: it brings its commitment over.
-Other resources (projects, cost codes, budget lines) move nothing by themselves: their rows are marked
-processed.
+"""Which Procore changes move which Procore -> JDE flow (``ENTITY_FLOWS``): what the inbox sensor
+(``procore.inbox_sensor``) turns into early runs and the app's hook triggers on (``procore.inbox_events``).
+An approved requisition moves ``purchase_orders`` too: it brings its commitment over. Other resources
+(projects, cost codes, budget lines) move nothing: their rows are marked processed.
 """
 
 from __future__ import annotations

@@ -1,24 +1,10 @@
 """Procore -> JDE jobs and schedules: one job per flow, and a daily schedule that closes each whole day.
 
-Each flow's job runs the flow's own assets and the partitioned sources its mapped step reads (the staged
-Procore entities of the day, or JDE's supplier tables for the JDE -> Procore ``suppliers`` flow) and the
-mapping tables it maps with; never another flow's assets (the purchase-order step waits for the vendors'
-write only in the asset graph: a vendor the order needs that is not in JDE yet holds the order, and the
-hold is released when the vendors flow writes it). ``jde/gl_accounts`` (F0901, read whole) keeps its own
-refresh schedule (``ML_JDE_GL_REFRESH_CRON``), as for JDE -> BILL.
-
-Why day-closing schedules (``flows.jobs.FlowJobs``, through ``jde.flow_jobs``) and not poll
-schedules: the Procore -> JDE cadences are daily at 02:00 (``ML_PROCORE_JDE_*_CRON``), and a poll schedule
-would read each day only up to 02:00 and never again (a requisition approved at 15:00 would never move). A
-day-closing schedule's first tick after a partition day has ended reads that day whole and syncs it: with the
-daily default, one run per flow per day, for yesterday. With a cron that fires more often, the later ticks of
-a day poll today's partition (read from the cursor), so an operator who wants same-day sync without webhooks
-sets e.g. ``0 * * * *``.
-
-Days: the Procore flows are partitioned by UTC day (``updated_at`` in UTC, as the staged entities are);
-the JDE -> Procore ``suppliers`` flow by JDE day (``ML_JDE_TIMEZONE``). A schedule's cron fires in the
-JDE time zone (like JDE -> BILL); "yesterday" is taken in the flow's partition time zone at the tick.
-So with JDE in America/Chicago, the 02:00 tick (08:00 UTC) syncs the UTC day that ended 8 hours before.
+Why day-closing schedules (``flows.jobs.FlowJobs``, through ``jde.flow_jobs``) and not poll schedules: the
+cadences are daily at 02:00, and a poll schedule would read each day only up to 02:00 and never again (a
+requisition approved at 15:00 would never move). A job never runs another flow's assets: what one flow waits
+for from another is a hold, released when that flow writes. Days, time zones and crons:
+docs/integrations/procore_jde.md, "How it runs".
 """
 
 from __future__ import annotations

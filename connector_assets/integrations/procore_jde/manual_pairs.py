@@ -1,12 +1,7 @@
 """What Procore <-> JD Edwards pairs by hand (``flows.manual_pairs``): a Procore vendor and the JDE address
-book entry it already is. The ``vendors`` flow finds a vendor's JDE supplier by its cross-reference, then a
-parsable ``origin_id``, then the tax id (F0101 TAX), then the long address number ``PC<vendor id>``; a
-vendor with no origin id that JDE holds under another tax id would be added to JDE a second time, and its
-commitments and invoices wait for it. A person matches the two: the ``vendor`` cross-reference (Procore
-vendor id -> AN8), marked manual; the flow then updates that JDE supplier from Procore (newer wins), the
-origin mark writes the AN8 onto the vendor, and the records held on the vendor
-(``procore_jde:vendor:procore:<id>``) are released. The ``suppliers`` flow (JDE changes back to the linked
-vendors) is the mirror: its pairs count too.
+book entry it already is, which no automatic match finds (no ``origin_id``, another tax id in JDE): the
+``vendor`` cross-reference, marked manual. The ``suppliers`` flow is the mirror: its pairs count too. What
+follows a match: docs/integrations/procore_jde.md, "The flows" (vendors, Procore -> JDE).
 """
 
 from connector_assets.flows.manual_pairs import ManualPairing

@@ -1,17 +1,8 @@
 """Pure mappers of Procore commitments and commitment change orders to JD Edwards purchase orders (what
 the order and its added lines are: ``purchase_orders``, ``change_orders``); G/L lines are of type J.
-
-Quantities and unit costs follow JDE's rules for an order line (``jde.order_lines``: whole quantities,
-four-decimal unit costs, else 1 at the amount with a note). A commitment's amount-accounted lines, and
-every change order line, are quantity 1 at their amount; a deductive change order line (negative amount)
-reduces the order's total as the change order reduces the commitment.
-
-Nothing here reads anything: the caller looks the accounts up (``CostCodeMap``), the vendor's address
-number and the order a change order belongs to, and passes them in.
-
-Held, not refused: a line whose account is of JDE's chart but not set up yet for its job (the caller's
-``CostCodeMap.awaiting`` passes its ``AccountWaits``) holds the whole order or change order on that account
-(``JDE:account:F0901:<account>``): a partial order is never written meanwhile.
+Quantities and unit costs follow JDE's rules for an order line (``jde.order_lines``). The caller looks up
+the accounts (``CostCodeMap``), the vendor's address number and the order, and passes them in. A line on an
+account not set up yet for its job holds the whole order or change order: a partial order is never written.
 """
 
 from __future__ import annotations
@@ -176,13 +167,8 @@ def map_commitment(
     waits: AccountWaits | None = None,
 ) -> Mapped | Rejected:
     """A Procore commitment and its schedule of values -> the ``ML_CreatePurchaseOrder`` inputs, or every
-    reason it cannot be written.
-
-    ``job``: the project's job (``CostCodeMap.job``) or why it has none; ``line_accounts``: per line, its
-    account (``CostCodeMap.account``) or why it has none; ``an8``: the vendor's JDE address number, None
-    when the vendor has not synced yet, in which case the order waits for ``vendor_hold`` (the vendors
-    flow's dependency key) and is written once the vendor is; ``waits``: the accounts ``line_accounts``
-    answered as not set up yet in JDE's chart, on which the order is held (module docstring)."""
+    reason it cannot be written. With no ``an8`` (the vendor has not synced) the order waits for
+    ``vendor_hold``; on an account in ``waits`` it is held on that account."""
     commitment_id = str(commitment.get("id") or "")
     label = document_label("commitment", commitment)
     problems: list[str] = []
@@ -278,12 +264,8 @@ def map_change_order(
     waits: AccountWaits | None = None,
 ) -> Mapped | Rejected:
     """An approved commitment change order and its lines -> the ``ML_UpdatePurchaseOrder`` inputs that
-    add its lines to the commitment's JDE order (``order``: KCOO, DOCO, DCTO), or why it cannot.
-
-    Every line is quantity 1 at its amount and carries the reference ``PCCO-<id>``. With no order yet
-    (the commitment has not been written), the record waits for ``order_hold`` (the purchase orders
-    flow's dependency key of the commitment); on an account JDE's chart has not set up yet (``waits``) it
-    is held on that account."""
+    add its lines to the commitment's JDE ``order`` (KCOO, DOCO, DCTO), or why it cannot. With no order
+    yet it waits for ``order_hold``; on an account in ``waits`` it is held on that account."""
     change_order_id = str(change_order.get("id") or "")
     commitment = change_order.get("contract_id")
     label = f"{change_order_label(change_order)} of commitment {commitment} on project {project}"

@@ -1,28 +1,12 @@
 """Procore -> JD Edwards purchase orders (flow 1): a commitment with an approved requisition
 (subcontractor invoice) becomes one JDE purchase order, created once.
 
-What is sent, and when. The day's staged requisitions (``procore/requisitions``) whose status is one of
-``ML_PROCORE_JDE_APPROVED_STATUSES`` name their commitments; each commitment is read from Procore live
-(the record and its schedule of values, in the record's own company: one session per Procore company for
-the mapped step, ``procore.companies``) and mapped once however many approved requisitions it has
-(``order_mappers.map_commitment``). A commitment changed on the day
-(``procore/commitments``) that already has a JDE order is mapped again too, so its header follows.
-
-The order: header on the project's job business unit and company (``procore_jde/project_map``),
-Order_Type by kind of commitment (purchase order contract -> ``ML_PROCORE_JDE_PO_ORDER_TYPE``, work order
-contract -> ``ML_PROCORE_JDE_WO_ORDER_TYPE``), supplier = the vendor's JDE address number, Reference
-(F4301.VR01) ``PC-<commitment id>``, one G/L line per schedule of values line on the account its cost code
-maps to (``procore_jde/cost_code_map``, checked against the staged F0901). A line whose cost code, project
-or account does not resolve refuses the whole order with every problem named: a partial order would
-understate the commitment. The order is held (not refused) while its vendor has no JDE supplier number
-yet, and written once the vendors flow syncs the vendor; likewise while a line's account is of JDE's chart
-but not set up yet for the job (held on ``JDE:account:F0901:<account>``, released once JDE has it).
-
-Matching before a create: the ledger's cross-reference (commitment -> ``KCOO:DOCO:DCTO``), then F4301 by
-VR01 + company + order type + supplier (adopt what a crashed attempt created: P4310 does not refuse a
-second order with one reference), only then ``ML_CreatePurchaseOrder``. A written order whose commitment
-is unchanged is skipped; a changed one has its header (reference, remark) updated and never its lines,
-which receipts and vouchers in JDE may stand on (changes arrive as change orders: ``change_orders``).
+Each commitment is read live (record and schedule of values, in its own company) and mapped once however
+many approved requisitions name it (``order_mappers.map_commitment``); a commitment changed on the day that
+already has an order is mapped again, for its header only: its lines are never rewritten, since receipts
+and vouchers in JDE may stand on them (changes arrive as change orders: ``change_orders``). Found again by
+``PC-<commitment id>`` before a create, P4310 not refusing a duplicate reference. Field by field:
+docs/integrations/procore_jde.md, "The flows" (purchase orders).
 """
 
 from collections.abc import Iterator

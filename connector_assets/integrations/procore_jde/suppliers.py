@@ -1,22 +1,9 @@
 """JD Edwards supplier changes -> the linked Procore vendors (``suppliers``): name, address, phone, e-mail.
 
-Which suppliers a JDE day holds: those whose F0401, F0101 or F0116 row changed that day (staged
-``jde/suppliers`` / ``jde/address_book`` / ``jde/supplier_addresses``), and those a held record waits for.
-Only a supplier linked to a Procore vendor (the ``vendors`` flow's cross-reference holds its address
-number) is sent: the issue asks that a Procore vendor be added to JDE, not the other way, so a supplier
-JDE keeps alone is never created in Procore (it is left out, not queued).
-
-What is sent (``vendor_mappers.map_supplier``): F0101 ALPH as ``name``, the F0116 address in effect as
-``address`` (its lines joined by line breaks), ``city``, ``state_code``, ``zip``, ``country_code``, the
-F0115 business phone as ``business_phone`` and the F01151 e-mail as ``email_address``
-(``jde.supplier_details``; bank accounts are never read for Procore, which documents no place for them);
-only the parts JDE holds, and only those that differ from what the vendor holds: the Procore side's
-vendor target (``connector_assets.procore.vendor_target``) patches the linked vendor, so an unchanged
-vendor is not written and nothing echoes back to JDE.
-
-A supplier whose JDE stamp is not later than the pair's last sync changed only by our own write (the
-``vendors`` flow's) and is not sent back. When the vendor was edited in Procore too since the last sync,
-the newer edit wins (``flows.pair_sync.decide``) and the audit says which.
+Only a supplier linked to a Procore vendor is sent: the issue asks that a Procore vendor be added to JDE,
+not the other way, so a supplier JDE keeps alone is left out, not queued. Only what differs is patched
+(``procore.vendor_target``), so nothing echoes back to JDE; newer wins (``flows.pair_sync.decide``).
+Field by field: docs/integrations/procore_jde.md, "The flows" (supplier changes, JDE -> Procore).
 """
 
 from collections.abc import Iterable, Iterator

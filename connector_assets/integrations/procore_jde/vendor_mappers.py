@@ -1,28 +1,10 @@
 """Pure mapping between a Procore company vendor and a JD Edwards supplier, both ways (no I/O here).
 
-Procore -> JDE (``map_vendor``): the vendor becomes the inputs of ``ML_AddUpdateSupplier`` (F0101 name, tax
-ID and long address number, F0401 company and payment hold, F0116 address, F0115 phone, F01151 e-mail,
-F0030 bank). JDE -> Procore (``map_supplier``): the supplier's name, address in effect, phone and e-mail
-become a PATCH of the linked vendor.
-
-Which JDE supplier a vendor is: ``origin_id`` as ``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT`` spells it
-(``JDE-V-10442``), or a bare number (``10442``), names the address number (``parse_origin``). The tax ID is
-the vendor's ``business_register`` when it is an EIN (an ABN is Australian and JDE's TAX holds the
-supplier's own country's number: sent too, the register says which). The long address number (F0101
-ALKY) is ``PC`` + the Procore vendor id, so a supplier a crashed attempt added is found again by it.
-
-Inactive vendors. Procore deactivates a vendor the company no longer works with. Such a vendor already
-linked to a JDE supplier is sent with ``Hold_Payment`` Y (F0401 HDPY): JDE stops paying it, as Procore
-stops using it. An active vendor is sent without ``Hold_Payment``, so a hold JDE's payables team set for
-its own reasons is never lifted by the integration; reactivating a vendor in Procore leaves the hold for
-them to lift. An inactive vendor never becomes a new JDE supplier (``inactive_unlinked``: not mapped).
-
-Bank details are secrets. Procore documents no bank fields; only when ``ML_PROCORE_JDE_VENDOR_BANK_FIELDS``
-names two vendor fields (``routing,account``) are they moved. The mapped record holds only a fingerprint
-(``bank_fingerprint``: the digits' count and last four), because ``Mapped.to_payload()`` is stored in the
-retry queue and its body is hashed into the ledger; the target reads the numbers again from Procore at write
-time and hands them to JDE only (the JDE side's ``linked_suppliers.LinkedSuppliers``). A changed number whose
-count and last four digits stay the same is therefore not noticed: the price of never storing it.
+Procore -> JDE (``map_vendor``): the inputs of ``ML_AddUpdateSupplier``; JDE -> Procore (``map_supplier``):
+a PATCH of the linked vendor. Bank numbers never enter the mapped record, only their fingerprint
+(``bank_fingerprint``), because ``Mapped.to_payload()`` is stored in the retry queue and hashed into the
+ledger; the target reads the numbers again at write time. Field by field, ``origin_id``, inactive vendors:
+docs/integrations/procore_jde.md, "The flows" (vendors, Procore -> JDE).
 """
 
 import re

@@ -1,30 +1,10 @@
 """Procore vendors -> JD Edwards suppliers (``vendors``), and the origin mark written back onto the vendor.
 
-Which vendors a day holds: those the staged ``procore/vendors`` partition holds (changed that day, by
-``updated_at``), and those a held record waits for. Each is mapped by ``vendor_mappers.map_vendor`` into the
-inputs of ``ML_AddUpdateSupplier`` and written through the JDE side's ``linked_suppliers.LinkedSuppliers``
-(the origin id's address number first; an inactive vendor never added; bank numbers read from Procore at
-write time, only their fingerprint in the mapped record; the pair's sync time advanced after each write).
-
-Matching before a create, in this order: the ledger's cross-reference; a parsable ``origin_id`` (the
-vendor says which JDE supplier it is: adopted when JDE holds that address number, queued naming it when
-JDE does not); the tax ID (F0101 TAX); the long address number ``PC<vendor id>`` (F0101 ALKY, what a
-crashed attempt of ours left); only then a new supplier. A natural-key match that is already another
-Procore vendor's supplier is refused by the kit (``XrefConflict``), never adopted.
-
-After the write, ``procore_jde/vendors_marked`` (the Procore side's ``vendor_mark_step``) writes ``origin_id``
-(``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``) and ``origin_code`` (the bare address number) onto every vendor
-the ledger shows written and not yet marked, whatever wrote it (a run, a replay, a run that died between
-the JDE write and the mark): the way ``flows/export_marks.py`` marks Coupa's documents, asked of the
-ledger rather than of the run. A vendor that already carries both is not written. Procore lets only one
-integration own a vendor's ``origin_id``; a 409 ("owned by another integration") leaves the vendor as it
-is, and the link lives in the ledger only: the audit event says so.
-
-Newer wins (``flows.pair_sync``): when the vendor's JDE supplier was also edited since the pair was last
-synced, the later edit is written and the other is not, and the audit says which edit was newer. A vendor
-whose ``updated_at`` is before the second of the pair's last sync changed only by our own writes (the
-origin mark, a JDE change sent to it) and is not sent back; one in that same second goes on to the content
-hash, which skips it when nothing it sends changed.
+Each vendor of the day (and each one a held record waits for) is mapped by ``vendor_mappers.map_vendor`` and
+written through the JDE side's ``linked_suppliers.LinkedSuppliers``; ``procore_jde/vendors_marked`` (the
+Procore side's ``vendor_mark_step``) then marks what the ledger shows written and unmarked. Newer wins
+against JDE edits (``flows.pair_sync``). Matching order, the mark and the 409:
+docs/integrations/procore_jde.md, "The flows" (vendors, Procore -> JDE).
 """
 
 from collections.abc import Callable, Iterator
@@ -121,13 +101,10 @@ def vendor_records(
     named_by_replay: bool = False,
 ) -> Iterator[Mapped | Rejected]:
     """``vendors`` (Procore records) as supplier records: matched, checked against JDE, conflicts decided;
-    each kept with its Procore company (``_procore_company_id``, else ``default_company``) when one is
-    given, for the bank read at write time and a replay.
-
-    A day's run leaves out a linked vendor changed only by our own writes since the pair's last sync (its
-    echo). A replay (``named_by_replay``) asked for each vendor by name, so each is mapped: the content hash
-    then skips one whose supplier is already up to date, instead of the replay finding nothing to write
-    (which happened whenever the replay fell in a later second than the vendor's last edit)."""
+    each kept with its Procore company for the bank read at write time and a replay. A day's run leaves out
+    a vendor's echo of our own writes; a replay (``named_by_replay``) maps each vendor asked for, so the
+    content hash, not the echo rule, skips one already up to date (else a replay in a later second than the
+    vendor's last edit found nothing to write)."""
     if not vendors:
         return  # no JDE session opened for an empty day
     fmt, company, bank = origin_format(), settings.value(COMPANY_SETTING).strip(), bank_fields()

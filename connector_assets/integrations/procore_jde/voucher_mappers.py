@@ -1,50 +1,11 @@
 """One approved Procore requisition (subcontractor invoice) -> the ``ML_CreateVoucherBatch`` inputs of one
 JDE batch voucher against its commitment's purchase order, or the reason it cannot be one. Pure: what
 the mapper needs (lines with their cost codes, commitment, AN8, the PO's JDE key) is read by ``vouchers``.
+The gross is Procore's ``current_payment_due`` to the cent; the rounding between it and the lines goes on
+the largest line (``settle_rounding``) and a larger difference is refused with both figures: a finance user
+must see it rather than get a wrong voucher.
 
-What a voucher is worth (Procore reference §2.5; the G702 arithmetic the simulator renders):
-
-* A requisition line pays this period's work + materials presently stored, less this period's retainage
-  (``line_payable``, Procore's G702 arithmetic: ``connector_assets.procore.requisition_amounts``, whose
-  docstring holds the rules). Retainage held is **not vouchered**: it stays owed to the subcontractor and is
-  vouchered when a later invoice releases it (that invoice's lines then pay more than their work).
-* Each line goes to the JDE account its cost code maps to (``CostCodeMap.account``); lines on one account
-  are merged into one distribution line; lines (and merged lines) of 0.00 are dropped (the JDE side's
-  ``jde.job_cost_distribution``).
-* The voucher's gross = the sum of its distribution, so it balances by construction, and it is what Procore
-  says is payable (``summary.current_payment_due``) to the cent. Procore rounds retainage on its totals,
-  the lines round it per line, so the lines may differ from the payable by up to a cent per payable line:
-  that difference is put on the largest distribution line (ties: the first account in line order), never
-  spread or dropped, so JDE and Procore agree to the cent (``settle_rounding``). A larger difference is
-  refused with both figures named: a finance user must see it rather than get a wrong voucher.
-* A requisition with nothing payable (gross 0.00) is skipped (``Skipped``, audited by the flow), not
-  queued; one whose lines come to less than zero is refused (a credit is entered in JDE by a person).
-
-Header: Company and the pay item's business unit = the project's job (``CostCodeMap.job``); Supplier = the
-commitment vendor's AN8; Invoice_Number = the requisition's ``invoice_number``, else ``REQ-<number>``;
-Invoice_Date = ``billing_date``; GL_Date = ``requisition_end`` (the end of the period whose work is billed:
-the cost belongs to the month the work was done, which job cost reports by period expect; Procore sets
-``billing_date`` to the same day by default) falling back to ``billing_date``; Order_Company /
-Order_Number / Order_Type from the purchase order xref (``KCOO:DOCO:DCTO``); Pay_Status A; Remark
-``Procore invoice <number>``. Batch keys from the requisition id alone (``BatchKey.for_requisition``): EDUS
-``MLPROCORE``, EDLN 1..n, and for an id of at most 10 digits EDBT ``PR<id>``, EDTN ``PROCORE-REQ-<id>``; a
-longer id (Procore ids are 64-bit; companies outside the first region have 15 digits and more) goes as its
-base-36: EDBT ``PQ<base36>``, EDTN ``PROCOREQ-<base36>`` (``connector_assets.jde.id_batch_keys``).
-
-Money in the commitment's currency: Procore keeps it on the commitment (``currency_configuration.
-currency_iso_code``, the project's currency); every amount goes in it with its decimals (an amount finer than
-the currency has is refused naming the account), and the JDE target makes the voucher foreign
-(``Currency_Mode`` F, ``ACR``, JDE's rate for the G/L date) when the job's company keeps another currency.
-Procore states no exchange rate, so none is sent. A commitment naming no currency is taken to be in the
-company's currency.
-
-Not yet writable: with no purchase order in JDE yet (or no AN8 for the vendor) the record is mapped with
-``depends_on`` the purchase order (or vendor) and held by the kit until that syncs. A cost code whose
-account is of JDE's chart but not set up yet for its unit (``jde.job_accounts.AccountWaits``: the job and
-the object account are in F0901, the combination is not) holds the requisition on that account
-(``Rejected.held_for``, ``JDE:account:F0901:<account>``): nothing is sent, it is not counted as refused, and
-it is mapped again once a replay sweep finds the account in JDE. An account of no unit or object JDE's chart
-has, or a job business unit JDE has no account on, stays a refusal (the table is wrong).
+Field by field: docs/integrations/procore_jde.md, "The flows" (AP batch vouchers) and "Mapping tables".
 """
 
 from collections.abc import Iterator

@@ -1,26 +1,11 @@
 """Procore -> JD Edwards vouchers (flow 2): an approved Procore requisition (subcontractor invoice)
-becomes one JDE batch voucher (F0411Z1 pay item + F0911Z1 distribution, ``ML_CreateVoucherBatch``)
-against its commitment's JDE purchase order, for the AP team to verify and post (R04110ZA).
-
-On by default; ``ML_PROCORE_JDE_VOUCHERS=off`` turns it off: the mapped step then maps nothing and its
-metadata says vouchers are off (the purchase orders still flow).
-
-What is sent, and when. The day's staged requisitions (``procore/requisitions``) whose status is one of
-``ML_PROCORE_JDE_APPROVED_STATUSES``, latest version each. Their lines are read live from Procore
-(``ProcoreSession.requisition_lines``, cost codes resolved by the client), their commitment too (vendor,
-currency, project name), once per commitment per run. The amounts, accounts, header, batch keys and
-holds (no order or AN8 in JDE yet) are ``voucher_mappers``' (its docstring holds the rules). A
-requisition whose ``origin_id`` is set without a voucher of ours in the ledger was already taken to an ERP
-by another process ("synced with ERP", §2.5): it is skipped with an audit event, never vouchered a second
-time (the sandbox seeds such history).
-
-Never twice, never rewritten. Batch keys come from the requisition id alone: a rerun sends the same keys,
-JDE refuses a second copy (59A4) and the batch already there is adopted once checked to be this supplier
-and invoice. A requisition changed in Procore after its voucher was written is never rewritten:
-``VoucherBatches.update`` refuses and the record is queued for a person (correct the voucher in JDE, then
-abandon the item). The integration does not set the requisition's ``origin_id`` in Procore: that
-would make the invoice immutable there ("synced with ERP", reference §2.5) and claim it for this integration
-alone (quirk 7); the ledger's cross-reference is the link.
+becomes one JDE batch voucher (``ML_CreateVoucherBatch``) against its commitment's JDE purchase order,
+for the AP team to verify and post (R04110ZA). Lines and commitment are read live (the commitment once per
+run); what the voucher is is ``voucher_mappers``'. Never twice, never rewritten: batch keys come from the
+requisition id alone, so a rerun meets 59A4 and adopts; a requisition changed after its voucher was written
+is queued for a person. The requisition's ``origin_id`` is not set: it would make the invoice immutable in
+Procore ("synced with ERP", reference §2.5). Docs: docs/integrations/procore_jde.md, "The flows"
+(AP batch vouchers).
 """
 
 from collections.abc import Iterable, Iterator

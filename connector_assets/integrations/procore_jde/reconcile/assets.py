@@ -1,15 +1,7 @@
-"""The reconciliation asset, its job and its schedule (``flows.day_reconciliation``), and one day compared.
-The schedule closes the previous day at ``ML_PROCORE_JDE_RECONCILE_CRON`` in the JDE time zone (after the
-flows' own ticks).
-
-The day's keys: the approved requisitions, the approved change orders and the vendors staged that day
-(``procore/requisitions``, ``procore/commitment_change_orders``, ``procore/vendors``). From those, Procore
-(one session per company, each record read in its own) gives the requisitions' lines, their
-commitments (record, schedule of values, the project's change orders and the approved ones' lines) and the
-vendors (the day's, the commitments' and every linked one). One JDE session reads by key the voucher
-batches and the vouchers they became, the purchase orders with their lines, the suppliers; and by day the
-orders of the flow's order types on the project map's job business units changed in the window (their
-lines only for those no cross-reference explains).
+"""The reconciliation asset, its job and its schedule (``flows.day_reconciliation``), and one day compared:
+the day's keys are its staged approved requisitions, approved change orders and vendors; Procore is read
+from those (one session per company), JDE by key and, for the orders no cross-reference explains, by day.
+What is read: docs/integrations/procore_jde.md, "Reconciliation".
 """
 
 from typing import Any

@@ -1,11 +1,6 @@
 """The per project and period balances of a reconciliation: Procore's approved requisition amounts against
-the JDE vouchers and purchase order lines, by cost code and account.
-
-A row is one project, billing period (month) and JDE account, with the cost codes charged to it: what
-Procore approves on the period's requisitions, what the JDE vouchers of those requisitions distribute
-there, what Procore commits there on the commitments those requisitions bill (schedule of values and the
-approved change orders on the order) and what the JDE purchase orders hold there. A commitment billed in
-a period counts once in that period's rows, however many of its requisitions the period has.
+the JDE vouchers and purchase order lines, by account with the cost codes charged to it. A commitment billed
+in a period counts once in that period's rows, however many of its requisitions the period has.
 """
 
 from collections import defaultdict

@@ -1,26 +1,11 @@
 """Requisitions against vouchers: what a Procore day approves for payment, against what JDE will pay.
 
-Procore's side, per approved requisition of the day: what it approves for payment on each cost code (this
-period's work and stored materials less this period's retainage, ``voucher_mappers.line_payable``: the
-issue's rule for what a voucher pays), on the JDE account the cost code maps to today (``CostCodeMap``),
-the rounding between the lines and Procore's ``current_payment_due`` on the largest account by the flow's
-own rule (``job_cost_distribution.settlement``: the voucher is what the flow sent, its lines summing to
-its gross), in the commitment's currency (a voucher in another currency is a currency mismatch, its
-amounts not compared),
-and the header the vouchers flow writes (the vendor's supplier, the invoice number, the invoice and G/L
-dates, the commitment's order; a G/L date JDE holds later than Procore's while ``ML_GL_DATE_POLICY`` is
-``first_open_day`` is the flow's re-dating into an open period, counted, not a difference). JDE's side:
-the requisition's voucher batch (F0411Z1 pay items, F0911Z1 distribution by account) and, once R04110ZA
-processed it, the F0411 voucher it became (its gross, whether it is voided, whether it is still there),
-read by key (``jde.reconcile_documents``).
-
-A voucher is named by its batch keys while unprocessed. The fields compared: the amount on an account,
-the gross, the supplier, the invoice number, a date, the order, the voucher's status (voided), or the
-voucher missing (written and since gone, or never written). Every amount also lands in the per project and
-period balances (``balances``).
-
-The commitments against their orders are ``orders``; what both share (the day's ``Context``, how a missing
-record is told apart from an expected one) is here.
+Procore's side is computed as the vouchers flow sends it (``voucher_mappers.line_payable``, today's
+``CostCodeMap``, the rounding settled by the flow's own ``job_cost_distribution.settlement``), so it expects
+on each account what the flow wrote; JDE's side is the voucher batch, and once processed the F0411 voucher,
+read by key (``jde.reconcile_documents``). What both reconcile modules share (the day's ``Context``, how a
+missing record is told from an expected one) is here. Fields compared: docs/integrations/procore_jde.md,
+"Reconciliation".
 """
 
 from dataclasses import dataclass

@@ -1,14 +1,7 @@
-"""Orders JDE holds that no Procore record explains, read from JDE itself for the day.
-
-The purchase orders flow writes orders of two order types (``ML_PROCORE_JDE_PO_ORDER_TYPE`` /
-``_WO_ORDER_TYPE``) on the job business units of the project map (``procore_jde/project_map``). JDE's
-orders of those types on those units changed in the reconciled window (F4301 UPMJ + TDAY in the Procore UTC
-day, ``jde.reconcile_orders.orders_changed``) are each explained by the ledger: the purchase orders
-flow wrote it for a commitment (its cross-reference names the order). One the ledger does not name was
-made in JDE directly (or by another process), or is a second order carrying a commitment's reference
-``PC-<id>``: it is named, with its total (its lines read by order number, only for these), unless the
-purchase orders flow has that commitment in its queue (an attempt whose outcome JDE never answered: an
-expected gap with the queue's reason).
+"""Orders JDE holds that no Procore record explains, read from JDE itself for the day: the orders of the
+flow's order types on the project map's job business units changed in the window
+(``jde.reconcile_orders.orders_changed``) that no purchase orders cross-reference names, unless that flow
+queued their commitment (an expected gap). Docs: docs/integrations/procore_jde.md, "Reconciliation".
 """
 
 from collections.abc import Iterable

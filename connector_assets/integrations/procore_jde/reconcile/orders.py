@@ -1,29 +1,8 @@
 """Commitments against purchase orders: what Procore commits, against the JDE order the flows wrote, line by
-line.
-
-Procore's side, per commitment the day's requisitions bill or its change orders change: its record (vendor,
-kind, dates, status), its schedule of values line by line (amount, cost code and the JDE account the code
-maps to today, ``CostCodeMap``) and its approved change orders (their lines where they are read, else their
-``grand_total``). JDE's side: the order found by its reference ``PC-<commitment id>`` (F4301), its lines
-one by one (F4311: line number, reference, account, extended cost, status), read by key
-(``jde.reconcile_documents``).
-
-Compared as the flows write them: the header (supplier, the project's job business unit and company, the
-order type of the commitment's kind, the order date); the schedule of values line for line with the
-order's lines not under a change order reference, in line order (the purchase orders flow writes one line
-per schedule of values line, in order, and never rewrites them), on amount, account and status (a line
-cancelled in JDE is status drift, an order cancelled whole is named once); each approved change order with
-the lines under its ``PCCO-<id>`` reference, by account (``on_order``: whichever way the flow added it);
-lines JDE holds that no Procore line or approved change order explains. A cost code with no account in the
-table in force is named once per document, against the accounts JDE holds it on.
-
-A change order is found on its order by its reference, whichever way the flow added it
-(``ML_PROCORE_JDE_CHANGE_ORDER_LINES``, ``change_orders``), so one added one way and reconciled after the
-setting changed (or Procore's line items endpoint came or went) still reconciles: the lines under its
-reference are its lines where Procore's line items are read and match them account by account, or its
-``grand_total`` on the account of the commitment's largest line (how it is added as its total). Where its
-line items are not read (the setting says ``total``, or Procore does not serve them: reference §2.6 has no
-line item read), the lines under its reference are compared with its ``grand_total``, sign included.
+line. The schedule of values is compared with the order's lines not under a change order reference, in line
+order, because the purchase orders flow writes one line per schedule of values line, in order, and never
+rewrites them; each approved change order with the lines under its ``PCCO-<id>`` reference, whichever way the
+flow added it (``on_order``). Fields compared: docs/integrations/procore_jde.md, "Reconciliation".
 """
 
 from collections.abc import Mapping

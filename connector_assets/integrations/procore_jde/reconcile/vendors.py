@@ -1,22 +1,8 @@
 """Vendors against suppliers: each pair field by field, and vendors or suppliers on one side only.
 
-Procore's side: the vendors the day concerns (changed that day, the staged ``procore/vendors``, and the
-vendors of the commitments the day's requisitions and change orders bill), and every vendor the vendors
-flow linked to a supplier, each read from Procore (100 to a call). JDE's side: each one's supplier by
-address number (F0401 + F0101, 100 to a call): the vendors flow's cross-reference, else the one its
-``origin_id`` spells (``vendors.vendor_an8``).
-
-What the vendors flow writes is compared: the name (F0101 ALPH, spaces folded as the flow sends it), the
-tax ID (F0101 TAX, where Procore has one: the flow sends none otherwise) and the status (an inactive
-vendor's supplier is put on payment hold, F0401 HDPY ``Y``; an active vendor's hold is JDE's own, never
-lifted by the flow, so it is only counted). An active vendor with no supplier, or one whose supplier JDE
-does not hold, is missing in JDE unless the vendors flow queued or held it (an expected gap with the
-queue's reason); an inactive vendor never synced is not one the flow adds, so it is only counted.
-
-JDE's side alone: a supplier the vendors flow linked whose vendor Procore no longer has (a read by id
-answers 404) while JDE still holds the supplier: someone deleted the vendor in Procore, and JDE keeps
-paying a supplier Procore no longer knows. These are read every day, since a deletion changes nothing a
-day's keys would show.
+Compared is what the vendors flow writes (name, tax ID, payment hold). Every linked vendor is read every
+day, not only the day's: a vendor deleted in Procore, whose supplier JDE keeps paying, changes nothing a
+day's keys would show. Fields and kinds: docs/integrations/procore_jde.md, "Reconciliation".
 """
 
 from collections.abc import Mapping
