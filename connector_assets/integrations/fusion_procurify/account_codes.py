@@ -1,33 +1,9 @@
 """Fusion natural accounts -> Procurify account codes, so requesters only pick codes Fusion can post.
 
-Which codes: every row of the account table (``account_map.ACCOUNTS``: Procurify account code -> Fusion
-natural account). The table is many-to-one (several Procurify codes may post to one Fusion account), so a
-record is **one row, keyed by its Procurify code** (xref entity ``account_code``, source ``fusion``, key
-the code as the table writes it, target the Procurify account code id); the Fusion account it stands for
-is in the record. A code is sent:
-
-* ``active`` when its Fusion natural account takes postings: at least one staged combination
-  (``charge_accounts.COMBINATIONS_ASSET``, accountCombinationsLOV) with it is enabled, postable and
-  active today; inactive otherwise, but only when the code exists already (written by this flow, or in
-  the staged ``procurify/account_codes``): a Fusion account closed before Procurify had its code is not
-  created just to be switched off;
-* refused when no combination has its natural account at all (a table row naming an account Fusion does
-  not have): the record is queued naming the code, the account and the table; fix the row or the chart,
-  then replay. A code is never invented on the Fusion side: Fusion's chart is the master.
-
-What is sent (reference 2.8): ``code`` (the table's, never changed: the record is keyed by it, so an
-update cannot rename a code), ``description`` (the natural account's description in the value set named
-by ``ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET`` when the pod answers ``valueSets``, whose path is
-unconfirmed: a 404, 403 or refused query falls back to ``Fusion account <value>``), ``active``, and on a
-create ``departments``: the active Procurify departments (staged ``procurify/departments``) whose charge
-account for this code is usable in Fusion (``ChargeAccounts.charge_account``), since Procurify only lets a
-requisition line use a code opened for its department. An update (PUT: the API wants the code again)
-keeps the code's ``account_type`` and ``parent`` as Procurify holds them and does not send
-``departments`` (budget lines an admin closed stay closed).
-
-How it is written is the Procurify side's (``procurify.account_codes``). Procurify codes with no Fusion
-account behind them (not in the table, or on an account in no combination) are reported by the asset
-``fusion_procurify/account_code_orphans`` after each write step, never created in Fusion.
+A record is one row of the account table, keyed by its Procurify code (the table is many-to-one), so a code
+is never renamed; active while its natural account has a usable staged combination, never created just to be
+off, and never invented in Fusion (Fusion's chart is the master). How it is written is the Procurify side's
+(``procurify.account_codes``). Fields: docs/integrations/fusion_procurify.md, "Account codes".
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping

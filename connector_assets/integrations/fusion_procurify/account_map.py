@@ -1,15 +1,7 @@
-"""Which Fusion natural account a Procurify account code posts to: the account table.
-
-``ACCOUNTS`` (``ML_FUSION_PROCURIFY_ACCOUNT_MAP``, asset ``fusion_procurify/account_map``; columns
-``procurify_account_code`` -> ``fusion_account``) names, per Procurify account code, the Fusion natural
-account segment value (segment 3 of ``company-costcenter-account-intercompany``, e.g. ``60000``). Several
-Procurify codes may post to one Fusion account (Procurify's codes are finer than a chart of a few dozen
-natural accounts), so the table is many-to-one; the company and cost center come from the department table
-(``departments.DEPARTMENTS``), the intercompany segment from ``ML_FUSION_PROCURIFY_INTERCOMPANY``.
-
-Rows are checked for their shape when the table is staged (``procurify.account_codes.code_problem``,
-``fusion.charge_combinations.segment_problem``); whether the account is usable in Fusion and the code
-exists in Procurify, when a charge account is built (``charge_accounts.ChargeAccounts``).
+"""Which Fusion natural account a Procurify account code posts to: the account table (``ACCOUNTS``,
+segment 3 of ``company-costcenter-account-intercompany``), many-to-one since Procurify's codes are finer than
+a chart of a few dozen natural accounts. Rows are shape-checked when staged; usability when a charge account
+is built (``charge_accounts.ChargeAccounts``). docs/integrations/fusion_procurify.md, "Mapping tables".
 """
 
 from connector_assets.flows.code_maps import KeyCheckedTable

@@ -1,58 +1,8 @@
 """One approved Procurify bill -> one Oracle Fusion payables invoice (header, lines, distributions), or the
-reason it cannot be one. Pure: what it needs (the full bill, the vendor's Fusion supplier and pay site, the
-Fusion orders of the bill's Procurify POs, a charge account per account code and department) is read by
-``invoices``.
-
-The bill is the full one (``GET /api/v2/ap/bills/{uuid}/``, docs/reference/procurify.md §2.6): ``items`` carry
-the amounts, the account code (the item's own ``account``, else its PO line's ``orderitem.account``) and the
-PO line billed (``orderitem``); ``tax_amount``, ``costs``, ``note`` and ``added_purchase_orders`` too.
-
-Header (docs/reference/oracle-fusion.md §2.6, Oracle's own example): ``InvoiceNumber`` = the bill's
-``invoice_number`` (never cut: a shortened number would no longer match the supplier's invoice, nor find it
-again); ``Supplier`` / ``SupplierSite`` = the vendor's paired Fusion supplier and its pay site in the business
-unit (``fusion.supplier_sites``); ``BusinessUnit`` = ``ML_FUSION_BUSINESS_UNIT``; ``InvoiceCurrency`` = the
-bill's currency; ``InvoiceAmount`` = Procurify's ``total_cost_with_tax`` (a float in the API, quirk 7: read
-through its text and rounded to the currency's smallest unit); ``InvoiceDate`` = ``invoice_date``;
-``AccountingDate`` = ``gl_post_date`` when set; ``Description`` = the bill's ``note``, else the description
-of the Fusion purchase order the bill came from (the requisition's notes, which the purchase orders flow put
-there), cut to Fusion's 240 characters (a description is a label, not a key).
-
-Currency. Every amount is in the bill's currency with that currency's own decimals (``amounts.minor_units``:
-``1000`` JPY, ``52.75`` EUR, ``12.345`` KWD); an item finer than its currency (``1000.5`` JPY) is refused
-naming the item and the currency, never rounded. A currency other than the business unit's ledger currency
-(``ML_FUSION_PROCURIFY_LEDGER_CURRENCY``) carries ``ConversionRateType`` =
-``ML_FUSION_PROCURIFY_CONVERSION_RATE_TYPE`` (default ``Corporate``, the type Oracle's payment example shows;
-the sandbox pod, as a ledger would, refuses a foreign invoice without one) and ``ConversionDate`` = the
-accounting date (``gl_post_date``, else the invoice date: the day Fusion accounts the invoice on), so Fusion
-converts at its own daily rate of that type and day. No ``ConversionRate`` is sent: Procurify's bill states
-none of its own (its ``currency.rate`` is the rate of the currency in Procurify's currency table, an
-administrator's setting against Procurify's base currency, not a rate agreed for this document), and a
-user rate on an invoice would override the ledger's rates without anyone having stated it.
-
-Lines, one per bill item, in the bill's order:
-
-* **PO-matched** when the item bills a line of a Procurify PO that the purchase orders flow sent to Fusion:
-  ``PurchaseOrderNumber`` = that Fusion order's ``OrderNumber``, ``PurchaseOrderLineNumber`` = the
-  Procurify line's ``PO_line_num`` (the purchase orders flow numbers the Fusion lines the same way),
-  ``PurchaseOrderScheduleLineNumber`` 1 (that flow writes one schedule per line), quantity and unit price
-  of the item. The account is the PO distribution's (Fusion takes it from the order), so none is sent.
-* **Held**, not refused, while such a PO is not yet in Fusion: the invoice waits on the purchase orders
-  flow's dependency key of that PO (``fusion_procurify:purchase_order:procurify:PO<n>``) and is mapped
-  again when the PO is written. Likewise while the vendor has no Fusion supplier
-  (``vendor_pairs.vendor_dependency``).
-* **Distribution** otherwise (an expense bill, an item without a PO line): one ``invoiceDistributions``
-  entry on the charge account ``ChargeAccounts.combination(account code, department)`` gives.
-* **Tax**: ``tax_amount`` as one ``Tax`` line; **freight / additional costs**: each entry of ``costs``
-  with an amount as a ``Freight`` line. Each is charged to ``ML_FUSION_PROCURIFY_BILL_TAX_ACCOUNT`` /
-  ``ML_FUSION_PROCURIFY_BILL_FREIGHT_ACCOUNT`` when set (a full combination, e.g. ``101-10-22500-000``),
-  else to the account of the bill's largest item (so the invoice always balances and is charged where
-  the goods are, as Procurify's total shows it). Why not Fusion's own tax calculation: Procurify has
-  already computed and the supplier has invoiced that tax; recomputing it could disagree with the bill.
-
-Refused (queued with the bill and the field named; ``ml-connector replay`` sends it once fixed): an item
-whose account code or department has no charge account (``charge_accounts``' words), lines plus tax plus
-costs that do not add up to Procurify's total, no invoice number, a date that is not a date, an amount that
-is not one, a bill of 0.00, a currency that is not a 3-letter code, an item finer than its currency.
+reason it cannot be one. Pure: ``invoices`` reads what it needs (the full bill, supplier and pay site, the
+Fusion orders of its POs, the charge accounts). Amounts stay in the bill's currency and decimals, never
+converted or rounded; tax and freight are the bill's own lines, never Fusion's recomputation, so the invoice
+says what the supplier billed. Field by field: docs/integrations/fusion_procurify.md, "Bills -> invoices".
 """
 
 import re
@@ -256,8 +206,8 @@ def _largest_item_combination(inputs: BillInputs, combination_of: CombinationOf)
 def _extra_lines(
     inputs: BillInputs, combination_of: CombinationOf, out: _Lines, tax: Decimal, costs: list[Decimal]
 ) -> None:
-    """The tax line and one freight line per additional cost, on their account (module docstring), each
-    rounded to the bill's currency as Procurify's total is (a float there too)."""
+    """The tax line and one freight line per additional cost, on their account (docs, "Bills -> invoices"),
+    each rounded to the bill's currency as Procurify's total is (a float there too)."""
     currency = bill_currency(inputs.bill)
     wanted = [("Tax", "Tax", tax, inputs.tax_account, "ML_FUSION_PROCURIFY_BILL_TAX_ACCOUNT")] if tax else []
     wanted += [
@@ -300,8 +250,8 @@ def _extra_lines(
 
 
 def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Rejected:
-    """One approved bill -> its Fusion invoice (module docstring), held while its vendor or a PO it bills is
-    not in Fusion yet, or the reason it cannot be one."""
+    """One approved bill -> its Fusion invoice (docs, "Bills -> invoices"), held while its vendor or a PO it
+    bills is not in Fusion yet, or the reason it cannot be one."""
     bill = inputs.bill
     bill_uuid = str(bill.get("uuid") or "")
     label = describe(bill)
@@ -400,7 +350,7 @@ def map_bill(inputs: BillInputs, combination_of: CombinationOf) -> Mapped | Reje
         accounting_date=accounting_date,
         conversion_rate_type=inputs.conversion_rate_type if foreign else None,
         lines=tuple(out.lines),
-        # The day Fusion converts at: the day it accounts the invoice on (module docstring, Currency).
+        # The day Fusion converts at: the day it accounts the invoice on (docs, "Bills -> invoices").
         extra={"ConversionDate": accounting_date or invoice_date} if foreign else {},
     )
     return Mapped(

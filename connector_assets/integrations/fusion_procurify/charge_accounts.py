@@ -1,24 +1,10 @@
-"""The Fusion charge account of a Procurify line, checked against both systems before anything is sent.
+"""The Fusion charge account of a Procurify line (``company-costcenter-account-intercompany``,
+``101-10-60000-000``), checked against both systems before anything is sent.
 
-A Procurify order item or bill item carries an account code (``account.account_code.code``) and a
-department (``account.department``: name and location). Its Fusion charge account is
-``<company>-<cost center>-<natural account>-<intercompany>`` (the Fusion sandbox's and the reference's
-example ``101-10-60000-000``):
-
-* company and cost center from the department table (``departments.DEPARTMENTS``),
-* the natural account from the account table (``account_map.ACCOUNTS``),
-* the intercompany segment from ``ML_FUSION_PROCURIFY_INTERCOMPANY``.
-
-``ChargeAccounts.combination`` refuses, in a finance user's words, a line whose charge account would
-not post: the code is not an active Procurify account code or the department is not a Procurify
-department (where those snapshots are staged: ``procurify/account_codes``, ``procurify/departments``),
-either table has no row, or the combination is not in Fusion's ``accountCombinationsLOV`` (staged whole
-by the asset ``fusion_procurify/account_combinations``), is disabled, does not allow detail posting or
-is not active on the day. The pod would refuse such a line anyway (400 on the invoice or draft order);
-refusing first names the table row to fix instead of a pod message.
-
-How a combination is staged and judged is the Fusion side's (``fusion.charge_combinations``), Procurify's
-checks the Procurify side's (``procurify.code_checks``).
+The pod would refuse an unusable account too (a 400 on the invoice or draft order); refusing first names the
+table row to fix instead of a pod message. How a combination is staged and judged is the Fusion side's
+(``fusion.charge_combinations``), Procurify's checks the Procurify side's (``procurify.code_checks``).
+The tables and checks: docs/integrations/fusion_procurify.md, "Mapping tables".
 """
 
 from collections.abc import Iterable, Mapping
@@ -75,11 +61,8 @@ def intercompany() -> str:
 
 
 class ChargeAccounts:
-    """Procurify account code + department -> Fusion charge account, checked against both sides.
-
-    Build one per mapping step with ``load`` (it reads the staged snapshots once), then ask
-    ``combination`` per line. ``fingerprint`` names what it read, for a mapped asset's metadata.
-    """
+    """Build one per mapping step with ``load`` (it reads the staged snapshots once), then ask
+    ``combination`` per line; ``fingerprint`` names what it read, for a mapped asset's metadata."""
 
     def __init__(
         self,
@@ -126,11 +109,8 @@ class ChargeAccounts:
         self, account_code: str, department: str | None, *, on: date | None = None
     ) -> tuple[str | None, str | None]:
         """(combination ``101-10-60000-000``, None), or (None, why not in a finance user's words).
-
-        ``department``: ``Location name|Department name`` (``departments.department_key`` of the
-        item's department), or the Procurify department id; None charges the ``*`` row. ``on``: the
-        day the line is charged (default today, UTC).
-        """
+        ``department``: ``Location|Department`` (``departments.department_key``) or the Procurify
+        department id, None for the ``*`` row; ``on``: the day the line is charged (default today, UTC)."""
         code = normal_code(account_code or "")
         if not code:
             return None, said(source_invalid("the line has no Procurify account code", field="account code"))

@@ -1,19 +1,9 @@
-"""Which Fusion company and cost center a Procurify department's spend is charged to: the department table.
+"""Which Fusion company and cost center a Procurify department's spend is charged to: the department table
+(``DEPARTMENTS``, ``<company>-<cost center>`` per ``Location|Department``, ``Location|*`` or ``*``).
 
-``DEPARTMENTS`` (``ML_FUSION_PROCURIFY_DEPARTMENT_MAP``, asset ``fusion_procurify/department_map``;
-columns ``procurify_department`` -> ``fusion_company_cost_center``) gives, per Procurify department, the
-first two segments of the Fusion charge account as ``<company>-<cost center>`` (``101-10``).
-
-Procurify department names repeat across locations ("Operations" in every office), so a department is
-named with its location, as Procurify shows both: ``Location name|Department name``. Two shorter keys
-serve many departments with one row, looked up in this order: ``Location name|Department name``,
-``Location name|*`` (every department of that location: the company usually follows the location), ``*``
-(every department without a row of its own).
-
-Each row's shape is checked when the table is staged; that the department exists in Procurify and the
-combination is usable in Fusion, when a charge account is built (``charge_accounts.ChargeAccounts``). How
-a department is written as a key, and the keys tried for one, are the Procurify side's
-(``procurify.code_checks``).
+Department names repeat across locations, hence the location in the key. How a department is written as a
+key, and the keys tried for one, are the Procurify side's (``procurify.code_checks``); the table:
+docs/integrations/fusion_procurify.md, "Mapping tables".
 """
 
 from collections.abc import Mapping

@@ -1,15 +1,9 @@
-"""Procurify -> Oracle Fusion invoices (flow 2): an approved Procurify bill becomes one Fusion
-payables invoice (header, lines, distributions), matched to the Fusion purchase order the bill came from,
-then validated with Fusion's own action. The mapping is ``bill_mappers``' (its docstring holds the rules).
-What is read, bills exported elsewhere, and why the export is recorded in the ledger (the ``invoice``
-cross-reference: bill UUID -> Fusion ``InvoiceId``), not in Procurify: the Procurify side's
-``procurify.approved_bill_reader``. Never twice, a bill changed after it was sent, and validation: the
-Fusion side's ``fusion.invoice_target``.
+"""Procurify -> Oracle Fusion invoices: an approved Procurify bill becomes one Fusion payables invoice,
+matched to the Fusion purchase order the bill came from, then validated with Fusion's own action.
 
-A supplier Fusion no longer has, or one without an active pay site in ``ML_FUSION_BUSINESS_UNIT``, holds
-the bill on that missing record (``fusion.missing_sites``: nothing sent, released once Fusion has it or the
-vendor is matched to another supplier); an inactive supplier refuses it. A bill moved back (denied,
-withdrawn) after it was sent is queued: cancelling a Fusion invoice is AP's call.
+The mapping is ``bill_mappers``'; what is read, and why the export is recorded in the ledger (the ``invoice``
+cross-reference) not in Procurify, ``procurify.approved_bill_reader``'s; never twice, changes and validation,
+``fusion.invoice_target``'s; a missing supplier or pay site holds the bill (``fusion.missing_sites``).
 """
 
 from __future__ import annotations

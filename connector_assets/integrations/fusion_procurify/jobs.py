@@ -1,12 +1,7 @@
 """Oracle Fusion <-> Procurify jobs: one per flow (``fusion_procurify_<name>``) and its day-closing
-schedule (``flows.jobs.DAY_CLOSE``) at the flow's ``ML_FUSION_PROCURIFY_*_CRON``, plus the refresh of
-Fusion's account combinations. Every day is a UTC day (Fusion's ``LastUpdateDate`` and Procurify's stamps
-are UTC) and every cron fires in UTC.
-
-Neither side pushes events (Procurify has no webhooks, Fusion REST documents none), so every flow polls,
-every 10 minutes by default. The account combinations keep their own schedule: the list of values has no
-change stamp, so it is read whole, and a real pod holds tens of thousands of combinations, too many to
-re-read at every poll of three flows.
+schedule (``flows.jobs.DAY_CLOSE``) at the flow's ``ML_FUSION_PROCURIFY_*_CRON``, UTC days, plus the refresh
+of Fusion's account combinations, on a schedule of its own because the list has no change stamp and a real
+pod holds tens of thousands. Why every flow polls: docs/integrations/fusion_procurify.md, "How it runs".
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
-"""Manual vendor matches of Oracle Fusion <-> Procurify: a Procurify vendor paired by hand with an existing
-Fusion supplier whose name differs (the ``vendors`` flow pairs by name only). An operator enters them one at
-a time (``ml-connector xref set``, the desk) or with the file ``ML_FUSION_PROCURIFY_VENDOR_XREF``
-(CSV ``procurify_vendor_id,fusion_supplier_number``, loaded by the asset ``fusion_procurify/manual_matches``).
-
-What a match is and what wins are the kit's and the Procurify side's (``flows.manual_pairs``,
-``procurify.vendor_matches``, ``procurify.vendor_match_file``); the pairing is declared in ``manual_pairs``.
+"""Manual vendor matches of Oracle Fusion <-> Procurify: a Procurify vendor paired by hand with a Fusion
+supplier whose name differs, one at a time (``ml-connector xref set``, the desk) or from the file
+``ML_FUSION_PROCURIFY_VENDOR_XREF`` (asset ``fusion_procurify/manual_matches``). What a match is and what wins
+are the kit's and the Procurify side's; the pairing is declared in ``manual_pairs``.
+docs/integrations/fusion_procurify.md, "Manual vendor matches".
 """
 
 from connector_assets.flows.replays import Resources

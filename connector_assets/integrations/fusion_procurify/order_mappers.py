@@ -1,23 +1,10 @@
 """Procurify purchase orders and requisitions as Fusion draft purchase orders. Pure: no I/O; every input is
 handed in.
 
-The order (``fusion.draft_orders.draft_order``, from what is mapped here):
-
-* header: ``OrderNumber`` (``po_numbers.fusion_order_number``), the business unit, the supplier and its
-  purchasing site (looked up by the caller), the currency (the PO's ``purchased_currency``, the
-  requisition's ``currency``), the optional buyer setting, and ``Description`` = the notes of the Procurify
-  requisition(s) the order came from (their ``description``), cut to Fusion's 240 characters: what Fusion
-  later carries to the supplier invoice;
-* one line per live order item (``procurify.order_fields.live_items``: not rejected for purchase, not
-  denied, not a draft line):
-  ``LineNumber`` = the PO line number (``PO_line_num``; the item order for a requisition), ``Quantity``,
-  ``Price`` (decimal strings, never floats), ``Description`` = the item name, ``UOM`` = its unit, and the
-  charge account = ``ChargeAccounts.combination(item account code, item department)`` (one schedule, one
-  distribution). A line whose account cannot be made refuses the order naming the record, the line and the
-  account ("Procurify PO 1187 line 2 (Rebar): ...").
-
-How the draft is kept (``body_of`` / ``draft_of``) and what a changed order may do in Fusion
-(``order_differences``) are Fusion's rules, on the Fusion side (``connector_assets.fusion.draft_orders``).
+One line per live item with its charge account (one schedule, one distribution); quantities and prices go as
+decimal strings, never floats. How the draft is kept and what a changed order may do in Fusion are the Fusion
+side's (``connector_assets.fusion.draft_orders``). Field by field: docs/integrations/fusion_procurify.md,
+"Purchase orders".
 """
 
 from __future__ import annotations

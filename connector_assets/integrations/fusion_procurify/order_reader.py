@@ -1,20 +1,10 @@
 """What the Procurify -> Oracle Fusion purchase orders flow reads, and what each order becomes
 (``purchase_orders`` declares the flow): ``OrderReader`` is Procurify's ``ProcurifyOrders``
-(``connector_assets.procurify.order_sources``: which POs or requisitions are sent, skipped or refused, each
-read as the side reads it, ``procurify.order_reads``) keyed and worded for Fusion, and maps each order sent.
+(``procurify.order_sources``) keyed and worded for Fusion, and maps each order sent.
 
-What is read. By default the day's staged Procurify POs (``procurify/purchase_orders``, polled on their last
-modified day), each read in full, its Description from the requisition(s) its lines were ordered on. With
-the requisitions source (for customers who buy in Fusion, not in Procurify) the day's staged requisitions
-(``procurify/requisitions``) in status 1 Approved; a requisition with lines for several vendors becomes one
-order per vendor (``REQ60-2041``).
-
-How it maps: ``order_mappers`` and ``po_numbers``; the supplier is the vendor's paired Fusion supplier at
-its active purchasing site in ``ML_FUSION_BUSINESS_UNIT``. A vendor with no Fusion supplier yet holds the
-order on ``vendor_pairs.vendor_dependency``; a supplier without a purchasing site in the unit, or a line
-whose charge account cannot be made, refuses it with that reason. A Procurify PO cancelled after it was
-sent is queued for a person: cancelling or closing a Fusion order is a buyer's decision (Fusion's
-``close`` / ``cancel`` actions act at once on money already committed), so the connector does not do it.
+A vendor with no Fusion supplier yet holds the order (``vendor_pairs.vendor_dependency``); a PO cancelled
+after it was sent is queued, not cancelled: Fusion's ``close`` / ``cancel`` act at once on committed money,
+a buyer's decision. docs/integrations/fusion_procurify.md, "Purchase orders".
 """
 
 from typing import Any

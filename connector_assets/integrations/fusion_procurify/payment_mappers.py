@@ -1,11 +1,7 @@
 """Fusion payables payments -> Procurify paid marks, the pure part: what a Fusion invoice's paid state means
-for its Procurify bill. No I/O here: ``payment_status`` reads the staging, the ledger, Fusion and Procurify
-and calls these. Which invoices a payment pays and whether an invoice is fully paid (and on which day) are
-Fusion's, on the Fusion side (``connector_assets.fusion.payments``: its docstring holds the order of the
-rules); a paid state that cannot be told is handed to a person here.
-
-The payment date sent to Procurify is the paid state's ``paid_on``: the latest ``PaymentDate`` of the
-invoice's non-void payments, the day Fusion finished paying it.
+for its Procurify bill (``payment_status`` does the I/O). Whether an invoice is fully paid, and on which day
+(``paid_on``, sent as the payment date), is the Fusion side's (``fusion.payments``); a paid state that
+cannot be told is handed to a person here.
 """
 
 from collections.abc import Iterable, Mapping
@@ -54,12 +50,9 @@ def map_paid_mark(
     marked: bool,
     bill: Mapping[str, Any] | None,
 ) -> Mapped | Rejected | Skipped | None:
-    """One of our Fusion invoices (its Procurify bill ``bill_uuid``) -> what to do about the bill (pure).
-
-    ``marked``: the ledger says this flow marked the bill paid already. ``bill``: the bill as Procurify has
-    it now (None when not read: marked already, or nothing to send). None: nothing to do and nothing worth
-    an audit line (an unpaid invoice never marked).
-    """
+    """One of our Fusion invoices (its bill ``bill_uuid``) -> what to do about the bill. ``marked``: this
+    flow marked the bill paid already; ``bill``: as Procurify has it now (None when not read: marked
+    already, or nothing to send). None: nothing to do, nothing worth an audit line (unpaid, never marked)."""
     invoice_id = attribute_text(invoice.get("InvoiceId"))
     label = invoice_label(invoice)
     if state.state == "paid":

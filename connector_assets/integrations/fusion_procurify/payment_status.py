@@ -1,18 +1,10 @@
 """Oracle Fusion -> Procurify payment status (flow ``payment_status``, entity ``paid_mark``): a Fusion
 payables invoice this integration wrote (or adopted) for a Procurify bill, once Fusion has paid it in full,
-marks that bill paid in Procurify, once (``POST /api/v3/ap/bills/mark-as-paid/``, Procurify reference 2.6:
-the one "paid" write the API has; it sets approved, payment-less bills to Paid on a ``payment_date``).
+marks that bill paid in Procurify, once (``mark-as-paid``, the one "paid" write Procurify's API has).
 
-What is read: the invoices the day's staged Fusion payments and invoices touch (``fusion.paid_invoices``)
-that the invoices flow wrote (its ``invoice`` xref: bill uuid -> ``InvoiceId``), each as Fusion has it now
-with its payments (``fusion.payments`` judges the paid state). ``payment_mappers`` decides: a fully paid
-invoice marks its bill paid on the latest payment date, once (source key the ``InvoiceId``, target id the
-bill uuid); a partial payment is a skip; a payment voided after marking is queued for a person.
-
-What Procurify's API cannot be told (so this flow does not): a partial payment or an amount paid; the
-payment's number, reference or check number; the payment method; the bank or payment account; a payment
-voided or reversed (no un-pay, no payment-status update); a change of the payment date after marking. The
-documented payment resource (``/api/public/v1/payments/``) is read-only.
+Which invoices: ``fusion.paid_invoices``; paid or not: ``fusion.payments``; what that means for the bill:
+``payment_mappers``. What Procurify cannot be told, and so is not: docs/integrations/fusion_procurify.md,
+"What the APIs make possible, and what a person does".
 """
 
 from collections.abc import Iterator, Mapping

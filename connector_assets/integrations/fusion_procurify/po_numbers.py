@@ -1,23 +1,10 @@
 """The keys of a purchase order on both sides: the ledger's source key of a Procurify PO or requisition, and
-the Fusion ``OrderNumber`` made of it.
+the Fusion ``OrderNumber`` made of it (``PO1187`` -> ``PFY1187``, ``REQ60-2041`` -> ``PFYR60-2041``).
 
-Why the Procurify number is in the Fusion order number: it is the one value that lets either side find the
-other without the connector's ledger. A Fusion buyer reading ``PFY1187`` knows it is Procurify PO 1187; the
-connector finds the Fusion order of PO 1187 by ``OrderNumber`` (``FusionSession.find_purchase_order``),
-which is also how it adopts an order whose create answer was lost, or a draft left ``INCOMPLETE`` by a
-crash between create and submit. Fusion keeps ``OrderNumber`` unique within a sold-to business unit only
-(reference 2.4), so the number is searched within ``ML_FUSION_BUSINESS_UNIT``.
-
-Shapes (``ML_FUSION_PROCURIFY_ORDER_PREFIX``, default ``PFY``):
-
-* Procurify PO 1187 -> source key ``PO1187`` -> ``PFY1187``;
-* Procurify requisition 60 (setting ``ML_FUSION_PROCURIFY_ORDER_SOURCE=requisitions``) -> ``REQ60`` ->
-  ``PFYR60``; a requisition with lines for several vendors becomes one order per vendor (a Fusion order has
-  one supplier): ``REQ60-2041`` -> ``PFYR60-2041``.
-
-The ``R`` keeps requisition 60 and PO 60 apart if a customer ever switches the source. The reference gives
-no length for ``OrderNumber``; ``ORDER_NUMBER_MAX`` (20) is the width of Oracle's purchase order number
-column (``PO_HEADERS_ALL.SEGMENT1``), the narrowest we know of, so a number that fits here fits any pod.
+Where the pod lets us send it, the Procurify number is in the Fusion one so either side finds the other
+without the ledger; the ``R`` keeps requisition 60 and PO 60 apart. ``ORDER_NUMBER_MAX`` (20) is Oracle's
+``PO_HEADERS_ALL.SEGMENT1`` width, the narrowest we know of. docs/integrations/fusion_procurify.md,
+"Purchase orders".
 """
 
 from __future__ import annotations
@@ -56,9 +43,8 @@ def order_prefix() -> str:
 
 
 def fusion_order_number(source_key: str, prefix: str | None = None) -> str:
-    """The Fusion ``OrderNumber`` of a source key: ``PFY1187`` for ``PO1187``, ``PFYR60`` for ``REQ60``.
-
-    ``prefix`` defaults to today's setting. Raises ``ValueError`` on a key of another shape or a number
+    """The Fusion ``OrderNumber`` of a source key (``PO1187`` -> ``PFY1187``); ``prefix`` defaults to today's
+    setting. Raises ``ValueError`` on a key of another shape or a number
     longer than ``ORDER_NUMBER_MAX``."""
     match = _SOURCE_KEY.match(source_key or "")
     if match is None:

@@ -1,12 +1,8 @@
-"""Procurify -> Oracle Fusion purchase orders: each approved Procurify purchase order (or, with
-``ML_FUSION_PROCURIFY_ORDER_SOURCE=requisitions``, each approved requisition) becomes one Fusion purchase
-order, created as a draft (``draftPurchaseOrders``: ``purchaseOrders`` is read-only, reference 2.4) and
-submitted.
+"""Procurify -> Oracle Fusion purchase orders: each approved Procurify PO (or requisition) becomes one Fusion
+draft purchase order (``purchaseOrders`` is read-only, reference 2.4), submitted.
 
-What is read and how an order maps: ``order_reader``, on the pure ``order_mappers`` and ``po_numbers``.
-How it is written (found by number, created as a draft and submitted, or brought up to date
-where Fusion allows; a change Fusion cannot make is queued, never sent as a second order): the Fusion side's
-``FusionPurchaseOrders``, in Procurify's words (``ProcurifyOrdersInFusion``).
+What is read and how an order maps: ``order_reader`` (on ``order_mappers``, ``po_numbers``); how it is
+written: the Fusion side's ``FusionPurchaseOrders``, in Procurify's words (``ProcurifyOrdersInFusion``).
 """
 
 from collections.abc import Iterable, Iterator

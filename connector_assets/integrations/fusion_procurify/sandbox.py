@@ -1,15 +1,8 @@
 """``make dev`` for Oracle Fusion <-> Procurify: what the two embedded simulators need so a newcomer sees
-records flow without touching anything (never done against a configured, real system).
-
-* A vendor fallback e-mail (``ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL``, unless set): the Fusion
-  supplier resource carries no e-mail and Procurify requires one on a vendor, so without it the suppliers
-  flow would refuse every supplier it has no vendor for.
-* Seeded vendors paired with Fusion suppliers: the simulators are seeded apart, so no Procurify vendor
-  carries a Fusion supplier's name and the vendors flow (name matching only) would pair none. The first
-  start matches the first active vendors by hand to the suppliers with sites (``pair_seeded_vendors``);
-  every other active vendor gets a Fusion supplier of its name (``supply_unmatched_vendors``).
-* ``FusionProcurifyPeople``: the people both sides' flows wait for, one step per activity round
-  (``ML_SANDBOX_ACTIVITY_MINUTES``), through each side's operator routes.
+records flow without touching anything (never done against a configured, real system): a vendor fallback
+e-mail, the seeded vendors paired with Fusion suppliers (the simulators are seeded apart, so name matching
+alone would pair none), and ``FusionProcurifyPeople``, the people both sides' flows wait for.
+docs/integrations/fusion_procurify.md, "In `make dev`".
 """
 
 from __future__ import annotations

@@ -1,24 +1,7 @@
-"""Pure mapping of an Oracle Fusion supplier to a Procurify vendor (no I/O here; the PATCH of what differs
-is the Procurify side's ``vendor_target.NamedVendors``).
-
-What Procurify receives, in its own names (reference §2.3), from the Fusion supplier (§2.7):
-
-=================  =====================================================================================
-``name``           ``Supplier`` (Fusion holds up to 360 characters, Procurify 150: a longer name is refused
-                   naming both lengths, never cut: a cut name is another name on every order)
-``external_id``    ``SupplierNumber``: the ERP key Procurify documents for matching, the one a finance user
-                   sees on both sides (the ``SupplierId`` is in the ledger's ``supplier`` cross-reference)
-``active``         False when Fusion says the supplier is inactive (``Status`` INACTIVE or an ``InactiveDate``
-                   reached; both unconfirmed names, absent = active): the vendor is deactivated, never deleted
-``email``          ``[ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL]``: Procurify requires an e-mail on every
-                   vendor and Fusion's supplier resource carries none (contacts are a child the reference
-                   does not describe). Sent on create; on an update it never replaces the vendor's own
-                   addresses. Blank setting: a supplier with no vendor yet is refused naming the setting.
-=================  =====================================================================================
-
-``type`` is never sent: Procurify makes a new vendor PREFERRED, and a buyer's later choice is not Fusion's
-to undo. Addresses are not sent: the supplier's addresses belong to its sites (one per business unit),
-and Procurify's vendor has one address; which one would be a guess.
+"""Pure mapping of an Oracle Fusion supplier to a Procurify vendor (no I/O; the PATCH of what differs is the
+Procurify side's ``vendor_target.NamedVendors``). A name longer than Procurify's 150 characters is refused,
+never cut (a cut name is another name on every order); ``type`` and addresses are never sent. Field by
+field, with the reasons: docs/integrations/fusion_procurify.md, "Suppliers -> vendors".
 """
 
 from collections.abc import Mapping
@@ -59,10 +42,8 @@ ProcurifyVendorRecord = record_model(
 def map_supplier(
     supplier: Mapping[str, Any], *, fallback_email: str = "", paired: bool = False
 ) -> Mapped | Rejected:
-    """One Fusion supplier -> a Procurify vendor body, or why it cannot be one.
-
-    ``fallback_email``: ``ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL``. ``paired``: the ledger knows its vendor
-    already (then no e-mail is needed: the vendor keeps its own)."""
+    """One Fusion supplier -> a Procurify vendor body, or why it cannot be one. ``fallback_email``: the
+    setting's; ``paired``: the ledger knows its vendor (then no e-mail is needed: it has its own)."""
     key = _text(supplier.get("SupplierId"))
     record = dict(supplier)
     who = supplier_label(record)

@@ -1,17 +1,10 @@
-"""Oracle Fusion suppliers -> Procurify vendors (``suppliers``).
+"""Oracle Fusion suppliers -> Procurify vendors (``suppliers``): the day's staged ``fusion/suppliers``, plus
+any a held record waits for, matched and written by ``ProcurifyVendors`` (the Procurify side's
+``vendor_target.NamedVendors``).
 
-Which suppliers a day holds: those staged in ``fusion/suppliers`` for the day (read by ``LastUpdateDate``),
-plus any a held record waits for. Each is mapped from the staged record as Fusion answered it
-(``supplier_mappers.map_supplier``); a replay reads it again by ``SupplierId``. An inactive supplier that
-has no Procurify vendor yet is left out, not queued: Procurify gains nothing from a vendor nobody may buy
-from.
-
-Matching and writing (``ProcurifyVendors``, the Procurify side's ``vendor_target.NamedVendors``): the
-ledger's pair, the vendor keyed by ``external_id`` = ``SupplierNumber``, the one active purchasable vendor
-of the supplier's exact name, else a new vendor; a vendor another supplier holds is refused, never
-adopted. A vendor matched by hand keeps its own name (the match says two differently named records are
-one); it still gets the ``external_id`` and the active flag. A vendor is never deleted, only made inactive.
-The pair is recorded at once, releasing the purchase orders and invoices held on the vendor.
+An inactive supplier with no vendor yet is left out, not queued (nobody may buy from it); a vendor is never
+deleted, only made inactive; the pair is recorded at once, releasing what was held on the vendor.
+docs/integrations/fusion_procurify.md, "Suppliers -> vendors".
 """
 
 from __future__ import annotations

@@ -1,26 +1,10 @@
 """Pure pairing of a Procurify vendor with the Fusion supplier of the same name (no I/O here), and the
 content fingerprint the ``vendors`` flow notices vendor changes by.
 
-Fusion has no supplier create in our reference (§2.7 lists reads only), so a Procurify vendor is never
-made into a Fusion supplier: it is *paired* with one that exists, by name, and the pair is the ``vendor``
-cross-reference (Procurify vendor id -> Fusion ``SupplierId``) every purchase order and invoice flow
-reads (``vendor_pairs``).
-
-Which vendors are paired (``not_paired_why``): purchasable ones, type 3 PREFERRED and 4 REGULAR (reference
-§2.3). Type 1 OTHER is Procurify's "non-vendor" bucket, 2 HIDDEN a system vendor (punch-out), 5 EMPLOYEE,
-6 CC_PROVIDER and 7 checkout are not suppliers one orders from: all are skipped, not refused. An inactive
-vendor is skipped too, and so is a vendor the ledger already pairs (a name match made earlier, a manual
-match, or a vendor the ``suppliers`` flow made or adopted for a Fusion supplier): a pair, once made, is
-changed only by an operator (``ml-connector xref set --replace``).
-
-How the supplier is chosen (``fusion.supplier_names.match_supplier``), among **active** Fusion suppliers
-only (``Status`` not INACTIVE and no ``InactiveDate`` reached, ``supplier_sites.supplier_inactive_reason``):
-
-1. the one supplier whose ``Supplier`` equals the vendor's name exactly;
-2. else the one supplier whose name equals it ignoring case and spacing (``fusion.supplier_names.fold``);
-3. none, or several at the same step: ``Rejected``, naming the vendor, the candidates (several) and what a
-   finance user does: make the supplier in Fusion, or enter the match by hand with
-   ``ml-connector xref set <vendor id> <supplier number>``.
+Fusion has no supplier create in our reference (§2.7 lists reads only), so a vendor is *paired* with an
+existing supplier (the ``vendor`` cross-reference), chosen by ``fusion.supplier_names.match_supplier``;
+none or several is ``Rejected`` with what a finance user does. Which vendors, and how names compare:
+docs/integrations/fusion_procurify.md, "Vendors paired by name".
 """
 
 from collections.abc import Mapping

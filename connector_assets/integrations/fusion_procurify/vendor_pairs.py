@@ -1,20 +1,8 @@
-"""Which Procurify vendor and which Fusion supplier are one pair, whichever way the pair was made.
-
-A pair is kept as ledger cross-references, made in one of three ways:
-
-* ``vendors`` (Procurify -> Fusion) matched a Procurify vendor to the Fusion supplier of the same name:
-  the ``vendor`` xref, source ``procurify:<vendor id>``, target the Fusion ``SupplierId``;
-* an operator matched them by hand (``ml-connector xref set``, or the manual matches file
-  ``ML_FUSION_PROCURIFY_VENDOR_XREF``): the same ``vendor`` xref, marked manual, which no flow overwrites;
-* ``suppliers`` (Fusion -> Procurify) adopted or created a Procurify vendor for a Fusion supplier: the
-  ``supplier`` xref, source ``fusion:<SupplierId>``, target the Procurify vendor id.
-
-Every flow that needs "the Fusion supplier of this Procurify vendor" or "the Procurify vendor of this
-Fusion supplier" asks here, so all of them name the same single pair.
-
-How a pair is read is the Procurify side's (``procurify.vendor_pairing``); this module declares Fusion's
-keys. A record waiting for a vendor's supplier is held on ``vendor_dependency(vendor id)``; whatever makes
-the pair (the ``vendors`` flow's write, the ``suppliers`` flow's, ``ml-connector xref set``) releases it.
+"""Which Procurify vendor and which Fusion supplier are one pair, however it was made (by name, by hand, or
+by the ``suppliers`` flow): every flow asks here, so all name the same single pair. How a pair is read is
+the Procurify side's (``procurify.vendor_pairing``); this module declares Fusion's keys, and
+``vendor_dependency`` the hold a pair releases. docs/integrations/fusion_procurify.md,
+"Vendors paired by name".
 """
 
 from connector_assets.asset_keys import asset_key

@@ -1,22 +1,9 @@
 """Procurify vendors -> the Fusion supplier of the same name (``vendors``): a pair in the ledger, nothing
-written to either system.
-
-Reading: like ``jde_procurify.vendors``, each poll reads every purchasable vendor and notices changes by
-content (``procurify.vendor_changes.VendorPoll``, ``vendor_mappers.fingerprint``). A vendor whose latest
-queue item is open or abandoned and that has not changed since is left alone (no new attempt, no new audit
-event) until it changes, ``ml-connector replay``, or a Fusion supplier of its name appears (which
-``suppliers`` then adopts it for). Each poll's figures are observed on ``fusion_procurify/vendors_mapped``.
-
-One read per run: the vendor list has no day, so a run over a range of days (a backfill mapped day by day:
-``flows.flow_run.run_partitions``) reads it on the run's last day only; its other days map nothing (reading
-it every day cost a whole read and a Fusion search per unpaired vendor per day, and found nothing new).
-
-Matching is ``vendor_mappers``'; Fusion is asked the exact name first (one ``q`` search per vendor), and
-only a vendor with no active exact match makes the run read the whole supplier list, once.
-
-Writing (``procurify.vendor_pairing.LedgerPairs``): the pair is the ``vendor`` cross-reference, nothing
-else; a supplier already paired with another vendor is refused, never shared; a manual match is never
-overwritten. A write releases the orders and invoices held on the vendor.
+written to either system. Each poll reads every purchasable vendor and notices changes by content
+(``vendor_mappers.fingerprint``); the list has no day, so a run over several days reads it on its last day
+only. The pair is written by ``procurify.vendor_pairing.LedgerPairs``, which never overwrites a manual
+match and releases what was held on the vendor. docs/integrations/fusion_procurify.md,
+"Vendors paired by name".
 """
 
 from __future__ import annotations

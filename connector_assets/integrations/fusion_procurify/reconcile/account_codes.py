@@ -1,14 +1,9 @@
 """Account codes, both ways: each row of the account table against the Procurify code the account codes
 flow keeps for it, and each active Procurify code with no Fusion account behind it. Pure: ``day`` reads.
 
-A row agrees when its code is in Procurify, active exactly while its Fusion account takes postings (what
-the ``account_codes`` flow keeps). Named: a code active in one system's eyes and not the other's (``account
-code status``); a code missing in Procurify while its account posts (``account code missing in
-Procurify``, unless the flow's queue says why); a Procurify code with no Fusion account (no table row, or
-an account no combination has), never created in Fusion (``account code only in Procurify``).
-
-Both sides are small master data compared whole every day: Procurify's codes have no change filter
-(reference §2.8, one list read), Fusion's combinations are the staged copy the flow itself maps with.
+Both sides are small master data compared whole every day (Procurify's codes have no change filter; Fusion's
+combinations are the staged copy the flow maps with). Kinds: docs/integrations/fusion_procurify.md,
+"Reconciliation".
 """
 
 from __future__ import annotations

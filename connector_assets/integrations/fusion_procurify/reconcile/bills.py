@@ -2,38 +2,9 @@
 payables invoices the invoices flow wrote for it, each pair field by field and line by line, and the Fusion
 invoices no bill explains. Pure: ``day`` reads.
 
-The period is the month of the bill's ``invoice_date``. Why the invoice date and not the last change: the
-invoices flow sends ``InvoiceDate`` = ``invoice_date`` (``bill_mappers``), so both sides date a bill in the
-same month and a period's totals can be compared; a change stamp would move a bill between periods every
-time a clerk touched it. (``gl_post_date`` goes to ``AccountingDate``, which Fusion may move on its own.)
-
-Procurify's side of a vendor and period: its bills dated in the period whose status counts as approved
-(the invoices flow's ``ML_FUSION_PROCURIFY_BILL_STATUSES``), each at ``total_cost_with_tax`` rounded to its
-currency's smallest unit (what the flow sends as ``InvoiceAmount``); a bill another process exported is
-counted and left out. Fusion's side: the invoices of those bills, read now in lists of ids.
-
-Money is compared in the bill's currency, never converted, one table row per vendor, period and currency
-(no total adds yen to euros); a pair whose currencies differ is a ``currency mismatch`` and its amounts and
-lines are not compared (1,000.00 EUR against 1,000.00 USD is neither an agreement nor a difference).
-
-A pair compares what the flow writes:
-
-* ``InvoiceCurrency`` first (``currency mismatch``), then ``InvoiceAmount`` (kind ``invoice amount``),
-  ``InvoiceNumber``, ``InvoiceDate`` (``invoice number``, ``invoice date``) and the supplier (its
-  ``SupplierNumber`` against the vendor's paired supplier's: ``invoice supplier``);
-* for the bills the day changed (or whose invoice it changed), read in full: the lines, one per bill item
-  then a Tax line and a Freight line per additional cost, as ``bill_mappers`` writes them (``invoice
-  lines`` when their number differs, else ``invoice line amount`` per line);
-* status: an invoice canceled in Fusion (``invoice status``) or gone (``invoice missing in Fusion``), a
-  bill no longer approved in Procurify (``bill status``) or gone (``bill missing in Procurify``), and the
-  paid status (``paid status``: which side is behind).
-
-An approved bill with no invoice is ``bill missing in Fusion``. Expected gaps are never differences: a bill
-the invoices flow queued or holds (on its vendor's pair, a PO not yet written, a closed Payables period)
-counts as such with the queue's reason, and so does every difference of a pair the flow queued for a person
-(a bill changed after its invoice was sent); a paid status the payment status flow queued likewise.
-A Fusion invoice created that day in the business unit for a supplier paired with a Procurify vendor that
-no bill explains is ``invoice only in Fusion``.
+The period is the month of the bill's ``invoice_date`` (the ``InvoiceDate`` the flow sends, so both sides
+date a bill alike); money is compared per currency, never converted. Kinds, gaps and why:
+docs/integrations/fusion_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations

@@ -1,15 +1,9 @@
 """One UTC day reconciled between Oracle Fusion and Procurify: what is read, and in which order.
 
-Each side's changes of the day are read once from the system itself, in change windows: Procurify's bills,
-purchase orders and vendors, Fusion's invoices, purchase orders (drafts among them) and suppliers. Then, by
-key in lists (Fusion: ``InvoiceId in (...)``, ``POHeaderId in (...)``, ``SupplierId in (...)``; Procurify:
-a vendor's bill register for a month, a PO, a bill or a vendor by id, or the vendor list when that is
-cheaper):
-bills (the vendor-periods of the day: each bill changed that day that is approved or was sent, each Fusion
-invoice of ours changed that day), purchase orders, vendors (the pairs of the suppliers and vendors changed
-that day and of the vendors of the day's bills and POs) and account codes, each compared by its module.
-With ``ML_FUSION_PROCURIFY_ORDER_SOURCE=requisitions`` the Fusion orders carry requisitions: counted, not
-compared (a requisition split per vendor has no one Procurify record to read back).
+Each side's changes of the day are read once from the system itself, in change windows, then the records they
+concern by key in lists, and bills, purchase orders, vendors and account codes are compared each by its
+module. With the requisitions source the Fusion orders are counted, not compared.
+docs/integrations/fusion_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations

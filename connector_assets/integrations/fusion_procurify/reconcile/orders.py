@@ -1,20 +1,9 @@
 """Purchase orders: each Procurify PO the day concerns against the Fusion order the purchase orders flow
-made of it, field by field and line by line, and the Fusion orders no Procurify PO explains. Pure: ``day``
-reads.
+made of it, field by field and line by line (by ``PO_line_num``), and the Fusion orders no Procurify PO
+explains. Pure: ``day`` reads.
 
-A pair compares what the flow writes (``order_mappers``): the status (a PO cancelled on one side only,
-or an order finally closed in Fusion: ``order status``), supplier and currency (``order supplier``,
-``order currency``) and, per line by ``PO_line_num``, a line on one side only (``order line``), its amount
-(``order line amount``: both as money, and quantity x price in words), description and charge account
-(``order line description``, ``order line account``).
-
-A PO with no Fusion order is named (``PO missing in Fusion``) unless the flow says why: queued or held
-(``Gaps``: its retry queue), or skipped by rule (cancelled before it was sent; bought from requisitions
-another system's integration made, that system's order already). The flow queues a change it may not make
-in Fusion (lines, prices, supplier after submit; a PO cancelled after it was sent) for a buyer: such a
-pair's differences are that queue item, an expected gap with its reason. A Fusion order of ours whose PO
-Procurify no longer has is ``PO missing in Procurify``; a Fusion order created that day in the business
-unit for a supplier paired with a Procurify vendor, that no PO explains, is ``order only in Fusion``.
+A PO the flow queued, held or skipped by rule, and a change it queued for a buyer, are expected gaps with the
+queue's reason (``Gaps``). Kinds: docs/integrations/fusion_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
 """Vendors and suppliers: each pair the day concerns compared field by field, and each unpaired record on
 one side named. Pure: ``day`` reads.
 
-A pair is compared on what the suppliers flow keeps on the vendor (the vendors flow writes nothing, it
-pairs): its status always (``vendor status``); its name and ``external_id`` (``vendor name``, ``supplier
-number``) only where the suppliers flow wrote the vendor (its ``supplier`` cross-reference; a manual match
-renames neither side); either record gone from its system (``vendor missing in Procurify``, ``supplier
-missing in Fusion``).
-
-Unpaired: an active Fusion supplier changed that day with no vendor (the suppliers flow creates one; kind
-``vendor missing in Procurify``), an active purchasable Procurify vendor the day concerns with no supplier
-(the vendors flow pairs it or queues why; kind ``supplier missing in Fusion``). Each is first looked up in
-the flow's queue (``Gaps``): queued or held, it is an expected gap with the queue's reason. An inactive
-supplier without a vendor is one the suppliers flow leaves out on purpose: counted.
+Name and ``external_id`` are compared only where the suppliers flow wrote the vendor (the vendors flow only
+pairs, and a manual match renames neither side); a record the flows queued, held or left out on purpose is
+an expected gap or counted. Kinds: docs/integrations/fusion_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations
