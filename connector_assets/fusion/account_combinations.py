@@ -2,14 +2,9 @@
 from the pod becomes one staged row (``combination_row``, ``stage_combinations``), and a staged row says
 whether a line can be charged to it on a day (``Combination.problem``).
 
-Only ``_CODE_COMBINATION_ID`` is confirmed by the reference (§2.9); ``EnabledFlag``,
-``DetailPostingAllowed``, ``StartDateActive``, ``EndDateActive`` and ``_SEGMENT1`` ... are the documented
-meanings under their most likely spellings. A flag the pod does not send is treated as allowing (a missing
-attribute must not refuse every line); a combination whose segments cannot be read is not staged as one
-(counted by the caller), so a pod spelling them otherwise shows as combinations missing, never as a wrong
-account. When combinations were read but none had readable segments, staging fails naming the setting of
-the segment names and keeps the previous snapshot: an empty table would refuse every line with a false
-reason.
+Only ``_CODE_COMBINATION_ID`` is confirmed (reference §2.9): a flag the pod does not send allows (a missing
+attribute must not refuse every line), and unreadable segments are not staged.
+docs/integrations/fusion_procurify.md, "Mapping tables".
 """
 
 from collections.abc import Iterable, Mapping
@@ -41,10 +36,9 @@ COMBINATION_COLUMNS = (
 
 
 def _flag(value: Any) -> str:
-    """A Fusion flag as staged: ``true`` / ``false``, or empty when the pod did not send it.
-
-    Flags come as JSON booleans on the REST API (reference §2.3); ``Y`` / ``N`` (the table's own values)
-    are read too, since an LOV may pass the column through."""
+    """A Fusion flag as staged: ``true`` / ``false``, or empty when the pod did not send it. Flags come as
+    JSON booleans on the REST API (reference §2.3); ``Y`` / ``N`` (the table's own values) are read too,
+    since an LOV may pass the column through."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -93,11 +87,8 @@ def stage_combinations(
     segments_setting: str,
 ) -> tuple[int, int]:
     """Replace the combinations staged as ``asset`` with ``records``; (staged, skipped for unreadable
-    segments).
-
-    Records read but none readable is a Failure naming ``segments_setting`` (the integration's setting of
-    the segment names), and the previous snapshot is kept: staged empty, every order and invoice line would
-    be refused as 'not in accountCombinationsLOV'."""
+    segments). None readable is a Failure naming ``segments_setting``, keeping the previous snapshot: staged
+    empty, every order and invoice line would be refused as 'not in accountCombinationsLOV'."""
     staged = skipped = 0
     attributes: list[str] = []
     writer = staging.writer(asset, None, COMBINATION_COLUMNS)

@@ -1,14 +1,9 @@
 """Fusion's draft purchase order as the flows keep it, and what Fusion lets an integration change on an
 order it made. Pure: no I/O.
 
-What a changed order may do in Fusion (``order_differences``): the header attributes the draft resource lets
-an integration change (``Description``; Oracle documents PATCH of Description, Buyer and PaymentTerms on
-drafts and, from 25A, on open orders through a change order) are sent; a different supplier, currency,
-line count, quantity, price or item is not: ``draftPurchaseOrders`` makes orders, it does not re-price an
-open one, and a second order would duplicate the spend. Those come back as problems the flow queues for a
-buyer, in the words of the system the order came from (``source``). The line attributes compared
-(``Quantity``, ``Price``, ``Description``) are unconfirmed names (docs/reference/oracle-fusion.md 2.4): one
-absent on every Fusion line is a problem too, naming it, since a change to it cannot be seen.
+Only header attributes the draft resource lets an integration change are sent; a different supplier, currency,
+line, quantity, price or item comes back as a problem the flow queues for a buyer (``source`` words), since a
+second order would duplicate the spend. docs/integrations/fusion_procurify.md, "Purchase orders".
 """
 
 from __future__ import annotations

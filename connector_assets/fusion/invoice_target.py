@@ -1,21 +1,10 @@
 """The Fusion payables invoice write target, ``FusionInvoices``, for any flow that sends bills to Fusion as
 invoices; an integration subclasses it with its ``spec`` and ``source_label`` (its system, in AP's words).
 
-Never twice: the natural key (``InvoiceNumber``, ``Supplier``) is unique in Payables (reference §2.6), so it
-is searched before every create and after a duplicate refusal or a lost answer; a found invoice is adopted
-(never changed by that) only when its supplier, currency, amount and date agree with the bill, else the
-bill is refused naming the difference.
-
-A bill changed after it was sent: while the invoice is neither paid nor canceled, a new header date or
-description is sent with ``PATCH`` and ``If-Match`` (a 412 re-reads and retries once). A new currency or
-new lines (an amount change is always one) are queued for a person: Fusion invoice lines are AP's to adjust,
-and a paid or canceled invoice is never changed.
-
-Validation runs after a create, an adoption or a PATCH and is audited whatever it answers, never queued:
-what stops it (a hold, a tolerance, a closed period) is resolved in Fusion's invoice workbench, and Fusion's
-own scheduled run validates an invoice whose call failed. Before a create the accounting date is judged by
-the Payables periods (``fusion.periods``, ``flows.periods``), and a supplier or site the pod refuses holds
-the bill until Fusion has it (``fusion.missing_sites``).
+Never twice: (``InvoiceNumber``, ``Supplier``) is unique in Payables (reference §2.6), so it is searched
+before every create and after a duplicate refusal or lost answer. A changed amount, line or currency, or a
+paid or canceled invoice, is queued for AP, never changed; validation is audited, never queued (holds are
+worked in Fusion). docs/integrations/fusion_procurify.md, "The flows" (invoices) and "Bills -> invoices".
 """
 
 from __future__ import annotations
@@ -127,12 +116,11 @@ def line_summary(lines: Iterable[Mapping[str, Any]]) -> list[tuple[int, str, str
 
 
 class FusionInvoices(LedgerTarget):
-    """The module docstring's target, on one Fusion session with the ledger (a found invoice another bill of
-    ``spec`` holds is refused, and a validation after an update is audited as ``spec``'s).
-
-    The natural-key search runs inside ``create``, under the record's lease, right before the POST
-    (``find`` answers None): so an adoption carries its own audit reason with the validation result, and
-    ``write_one`` never "updates" an invoice merely found (an adopted invoice is never changed)."""
+    """The module docstring's target, on one Fusion session with the ledger: a found invoice another bill of
+    ``spec`` holds is refused, a validation is audited as ``spec``'s. The natural-key search runs inside
+    ``create``, under the record's lease, right before the POST (``find`` answers None), so an adoption
+    carries its own audit reason with the validation result, and ``write_one`` never "updates" an invoice
+    merely found (an adopted invoice is never changed)."""
 
     resource = "fusion"
     writes = ("invoices",)  # natural-key search, create, update, validate

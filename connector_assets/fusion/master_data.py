@@ -1,12 +1,8 @@
-"""Fusion's account combinations (``accountCombinationsLOV``) asked about the segment values a mapping table
-names, before an operator's change to the table is saved: a natural account, or a company and cost center,
-must be in at least one combination that is enabled, postable and active today, as a charge account built
-from them must be (``account_combinations.Combination.problem``, checked against the staged combinations
-while mapping; the words are ``charge_combinations.Combinations``').
-
-Only the combinations with the named segments are read (``q`` on the segment attributes, one query per
-value), and a value's read stops at its first usable combination: usually one call per value, never the
-whole chart.
+"""Fusion's account combinations asked about the segment values a mapping table names, before an operator's
+change to the table is saved: each must be in at least one usable combination, as a charge account built
+from it must be (``account_combinations.Combination.problem``; the words are
+``charge_combinations.Combinations``'). One ``q`` query per value, stopping at its first usable combination,
+never the whole chart.
 """
 
 from __future__ import annotations

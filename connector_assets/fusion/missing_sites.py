@@ -1,24 +1,10 @@
 """A Fusion invoice whose supplier, or its pay site in the business unit, is missing in Fusion: held on it.
 
-A bill is sent to the supplier its vendor is paired with, at that supplier's pay site in the business unit
-(``supplier_sites``). When Fusion has no such supplier any more, or the supplier has no active pay site in
-the unit, sending it is refused, every run and every replay, until a person sets the site up in Fusion (or
-matches the vendor to the supplier that has one). So it is held (``missing_records``), like a JDE record
-waiting for its supplier:
-
-=======================================  ========================================================
-missing                                  held on
-=======================================  ========================================================
-the supplier (its ``SupplierId``)        ``Fusion:supplier:suppliers:<SupplierId>``
-its active pay site in the business      ``Fusion:supplier_site:pay:<SupplierId>/<business unit>``
-unit
-=======================================  ========================================================
-
-Released once Fusion has it (``fusion_missing_checks``: a replay sweep reads the supplier and its sites,
-one read per supplier) or a match by hand gives the vendor another supplier (the integration's pairing
-releases its vendor's holds). An inactive supplier is not missing: it stays a refusal (activate it or match
-another). The mapper asks ``site_or_hold`` before anything is sent; the invoice target turns the pod's own
-refusal of the supplier or site (a site removed between the two) into the same hold (``refused_for_missing``).
+Sending would be refused every run and replay until a person sets the site up in Fusion (or matches the
+vendor to another supplier), so it is held (``missing_records``), like a JDE record waiting for its
+supplier, on ``Fusion:supplier:suppliers:<SupplierId>`` or ``Fusion:supplier_site:pay:<SupplierId>/<unit>``,
+and released by a replay sweep that finds it (``fusion_missing_checks``). An inactive supplier is not missing:
+it stays a refusal. docs/integrations/fusion_procurify.md, "Supplier sites".
 """
 
 from __future__ import annotations

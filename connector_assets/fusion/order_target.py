@@ -1,18 +1,8 @@
 """The Fusion purchase order write target: ``FusionPurchaseOrders`` finds, creates and submits a draft
-order, or brings an order up to date where Fusion allows. An integration subclasses it with
-``source_label`` (its system as a buyer calls it) and ``order_prefix_setting`` (the setting that numbers its
-orders), which its messages name.
-
-Natural key: the order number in the business unit, drafts included. Not found: a draft is created, then
-submitted. Found: adopted (a create whose answer was lost); a draft still ``INCOMPLETE`` (a crash between
-create and submit) is submitted, never created again; an order with our number but another supplier is
-refused (someone else's order).
-
-A changed source order already in Fusion: the header attributes Fusion lets an integration change
-(``Description``, the buyer) are PATCHed with ``If-Match`` (a 412 re-reads and retries once) on the draft; on
-a submitted order only where the pod lists it among ``draftPurchaseOrders`` (Oracle documents such change
-orders on open orders from 25A; the reference does not), then the change is submitted. A change of supplier,
-currency, lines, quantities or prices is queued with the reason, never sent as a second order.
+order, or brings an order up to date where Fusion allows; a draft left ``INCOMPLETE`` is submitted, never
+created again, and a change Fusion cannot make is queued, never sent as a second order. An integration
+subclasses it with ``source_label`` (its system as a buyer calls it) and ``order_prefix_setting``, which its
+messages name. docs/integrations/fusion_procurify.md, "Purchase orders".
 """
 
 from collections.abc import Mapping, Sequence

@@ -1,13 +1,9 @@
 """Which Fusion payables invoices a day's payments and invoice changes touch, for a flow that tells another
 system an invoice it sent to Fusion was paid.
 
-What is read. The day's staged Fusion payments (with ``relatedInvoices`` inline) and the day's staged
-invoices (paying an invoice changes it, so an invoice paid by a payment whose related rows do not name it,
-or paid outside the staged window, is still seen). Which of those invoices are the flow's is the flow's
-question (``ours``: InvoiceId -> its source key, e.g. the cross-reference of the flow that wrote it); any
-other invoice is none of its business. A related row naming only an ``InvoiceNumber`` (``InvoiceId`` is an
-unconfirmed name there) is resolved by searching invoices by number, once per number. Whether an invoice
-is paid, and on which day, is ``payments``'.
+The day's invoices are read beside its payments because paying an invoice changes it, so one whose payment
+does not name it is still seen. Which invoices are the flow's is its question (``ours``); paid or not,
+``payments``'. docs/integrations/fusion_procurify.md, "Payments -> paid marks".
 """
 
 from __future__ import annotations

@@ -1,25 +1,10 @@
 """Whether Fusion has paid an invoice, and on which day, judged one way for every integration.
-``invoice_payments`` reads an invoice's payments from Fusion; the rest is pure.
+``invoice_payments`` reads an invoice's payments (``payablesPayments``, reference §2.8); the rest is pure.
 
-A payment (``payablesPayments``, reference §2.8) is keyed
-by ``CheckId`` and carries ``PaymentNumber``, ``PaymentAmount``, ``PaymentDate`` and ``VoidDate``; its
-``relatedInvoices`` child is keyed by ``InvoicePaymentId`` and "carries the invoice reference and amount
-paid", names unconfirmed: ``InvoiceId``, ``InvoiceNumber`` and ``AmountPaid`` are read when present and
-never required. An invoice's ``InvoiceAmount`` is confirmed; its paid status (``PaidStatus``: Paid /
-Partially paid / Unpaid) and ``AmountPaid`` are likely names, unconfirmed: read when present.
-
-Whether an invoice is fully paid (``paid_state``), in this order (Fusion's own word first):
-
-1. ``PaidStatus`` when the invoice carries it (``Paid``; ``Partially paid``; ``Unpaid``);
-2. else ``AmountPaid`` against ``InvoiceAmount``;
-3. else the non-void payments' amounts on this invoice (the ``relatedInvoices`` row's ``AmountPaid``, or
-   the payment's ``PaymentAmount`` when it pays this one invoice alone, in the invoice's currency), when
-   every one is known;
-4. else it cannot be told.
-
-Every amount compared is in the invoice's ``InvoiceCurrency``: a payment whose ``PaymentCurrency`` is
-another has an unknown amount on the invoice, never compared across currencies. The day it was paid is the
-latest ``PaymentDate`` of its non-void payments; a payment with a ``VoidDate`` counts for nothing.
+In this order: ``PaidStatus`` (Paid / Partially paid / Unpaid), else ``AmountPaid`` against
+``InvoiceAmount`` (both unconfirmed names, read when present), else the non-void payments' amounts on the
+invoice when every one is known, else untold. Every amount is in the invoice's ``InvoiceCurrency``, never
+compared across currencies. docs/integrations/fusion_procurify.md, "Payments -> paid marks".
 """
 
 from collections.abc import Iterable, Mapping

@@ -1,20 +1,9 @@
 """A Fusion ledger's Payables accounting periods, read from the period status list, for every payables
 invoice written to Fusion.
 
-Fusion keeps a status per period, ledger and application (docs/reference/oracle-fusion.md §4):
-``ClosingStatus`` ``O`` Open, ``F`` Future Enterable, ``C`` Closed, ``P`` Permanently Closed, ``N`` Never
-Opened. Payables processes nothing outside an Open period, so only ``O`` is open here. What a pod answers to
-an invoice dated in a closed period is unconfirmed (a refusal, a moved date, a hold), so the connector
-decides before it writes: by the integration's policy (``flows.periods.post_on``), after its close window
-(``flows.close_calendar``).
-
-What the reference leaves unconfirmed is a setting: the resource's path (``ML_FUSION_PERIODS_RESOURCE``,
-``accountingPeriodStatusLOV``), Payables' ``ApplicationId`` (``ML_FUSION_PAYABLES_APPLICATION_ID``, 200 as
-in E-Business Suite). The ledger is ``ML_FUSION_LEDGER_ID``: the client knows the business unit by name
-only, and no resource the reference confirms says which ledger a business unit posts to; one ledger
-setting beside the one business unit setting says it without a guess. The rows are queried on
-``ApplicationId`` and ``LedgerId`` (``PeriodName`` is not queryable); adjustment periods, which overlap the
-regular ones, are left out. ``FusionPeriods`` reads the calendar once per Fusion session.
+What a pod answers to an invoice in a closed period is unconfirmed, so the connector decides before it writes
+(``flows.periods.post_on``, ``flows.close_calendar``); only ``ClosingStatus`` ``O`` is open (reference §4).
+What the reference leaves unconfirmed is a setting. docs/integrations/fusion_procurify.md, "Month end".
 """
 
 from __future__ import annotations

@@ -1,13 +1,9 @@
 """Oracle Fusion read back for a reconciliation: payables invoices with their lines and paid state, purchase
-orders with their lines and charge accounts, suppliers, and the records changed (or created) in a day, each
-as a comparison sees it.
+orders with their lines and charge accounts, suppliers, and the records changed (or created) in a day.
 
-Used by the Oracle Fusion <-> Procurify reconciliation (``fusion_procurify.reconcile``); any integration that
-compares what it wrote to Fusion reads Fusion this way: by change window without children
-(``FusionSession.iter_changed``), then by key in lists (``FusionSession.iter_in``: ``InvoiceId in (...)``,
-fifty keys a query under framework version 2 and later, reference §2.2), or by order number
-(``find_purchase_order``); nothing reads a whole history. Which records are the integration's own (its
-ledger's cross-references) stays the integration's.
+By change window without children, then by key in lists (fifty keys a query under framework version 2 and
+later, reference §2.2), or by order number; nothing reads a whole history. Which records are an
+integration's own (its ledger's cross-references) stays the integration's.
 """
 
 from __future__ import annotations

@@ -84,11 +84,9 @@ def keep_suppliers(fusion_root: str) -> int:
 
 class FusionApTeam:
     """Fusion's AP team: approves and pays the connector's invoices once validated (``POST /sandbox/
-    invoices/{InvoiceId}/pay`` on the pod). An invoice sent through REST waits with ``ApprovalStatus``
-    Required, which in Fusion people work in the approval workflow, not an API; the sandbox's own
-    ``new_payments`` pays only random invoices already Approved, never the connector's. Every
-    ``PARTIAL_EVERY``-th payment is half the invoice, left partially paid, the others in full. What they
-    settled is kept in memory, so each invoice is paid once."""
+    invoices/{InvoiceId}/pay``): REST leaves them ``ApprovalStatus`` Required, people's work in Fusion, and
+    the sandbox's own ``new_payments`` pays only invoices already Approved. Every ``PARTIAL_EVERY``-th is
+    paid half, the others in full; what they settled is kept in memory, so each invoice is paid once."""
 
     def __init__(self, fusion_root: str) -> None:
         self.root = fusion_root

@@ -1,12 +1,8 @@
-"""Fusion suppliers found by name, for a flow that pairs another system's records with them by name (the
-Procurify ``vendors`` flow of Oracle Fusion <-> Procurify): only **active** suppliers count
-(``supplier_sites.supplier_inactive_reason``), compared exactly, then by ``fold`` (Unicode case folding,
-NFKC, runs of blanks as one space, ends trimmed).
+"""Fusion suppliers found by name, for a flow that pairs another system's records with them by name: only
+**active** suppliers, exactly, then by ``fold``; several at one step choose none (a guess).
 
-``match_supplier`` chooses among candidates: the one active exact match, else the one active folded match;
-several at the same step choose none (a guess). ``SupplierNames`` asks Fusion the exact name first (one ``q``
-search); only a name with no active exact match makes it read the whole supplier list, once per session, kept
-by folded name.
+``SupplierNames`` asks Fusion the exact name first (one ``q`` search); only a name with no active exact
+match reads the whole supplier list, once per session.
 """
 
 from __future__ import annotations

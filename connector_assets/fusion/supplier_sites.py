@@ -2,26 +2,9 @@
 to: the systems Fusion is paired with know a supplier, not its sites, so the site is chosen here, the same
 way every time and for every integration that writes Fusion orders or invoices.
 
-A Fusion order or invoice names its supplier, site and business unit by display name, matched exactly
-(reference quirk 9); a site belongs to one procurement business unit (``ProcurementBU``, a confirmed name).
-``SupplierSites.site_for`` reads the supplier by id (``FusionSession.get``: found with ``q`` on
-``SupplierId``, never an item URL built by hand) and its ``sites`` child through the supplier's links
-(``supplier_sites``), once per supplier per run, and picks the site:
-
-* the supplier itself must be usable: ``Status`` not ``INACTIVE`` and no ``InactiveDate`` reached (both
-  unconfirmed names: a pod that leaves them out is taken as active);
-* the site must be in the business unit (``ProcurementBU`` equal to the name asked for, exactly), with no
-  ``InactiveDate`` on or before today (unconfirmed name: absent means active);
-* the site must serve the purpose: ``SitePurposePurchasingFlag`` for ``purchasing``,
-  ``SitePurposePayFlag`` for ``pay``. Both names are unconfirmed, so a site that does not carry the flag
-  at all counts as serving any purpose; a flag present and false (``false``, ``N``, ``0``) excludes it.
-
-Several eligible sites: the choice is **deterministic, not refused** (a site whose purpose flag is set
-explicitly first, then the lowest ``SupplierSiteId``) and logged. The other system has nothing that could
-tell the sites apart, so a refusal would hold a multi-site supplier's orders and bills for good; the site
-chosen is named on the Fusion document, where AP or purchasing can change it. No eligible site:
-``(None, reason)`` naming the supplier, the purpose and the business unit. One ``SupplierSites`` per run or
-replay: its cache is never stale for longer than that.
+Several eligible sites are chosen deterministically, not refused: nothing on the other side tells them apart,
+and the chosen site is on the Fusion document for AP to change. One ``SupplierSites`` per run or replay, so
+its cache is never staler than that. The rules: docs/integrations/fusion_procurify.md, "Supplier sites".
 """
 
 from __future__ import annotations
@@ -94,7 +77,7 @@ def _site_id_order(site: dict[str, Any]) -> tuple[int, int | str]:
 def choose_site(
     sites: list[dict[str, Any]], business_unit: str, purpose: Purpose, today: date | None = None
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The site to use among ``sites`` (pure: see the module docstring for the rule) and every eligible
+    """The site to use among ``sites`` (pure; the rule: docs, "Supplier sites") and every eligible
     site it was chosen from."""
     if purpose not in PURPOSE_FLAGS:
         raise ValueError(f"site purpose {purpose!r}: one of {', '.join(PURPOSE_FLAGS)}")

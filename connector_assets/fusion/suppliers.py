@@ -1,12 +1,8 @@
-"""Fusion suppliers as the flows read them: the day's staged suppliers (``staged_suppliers``, the source
-asset ``fusion/suppliers``), suppliers read again by id (``read_suppliers``, a replay or a record held on
-one), and a supplier named by an operator (``ml-connector xref set``, a matches file), read from Fusion and
-checked to exist: by ``SupplierNumber`` or ``SupplierId``, ``number:`` / ``id:`` in front when a value
-could be both (``find_supplier``).
+"""Fusion suppliers as the flows read them: the day's staged ones, again by id, and one an operator names
+(``find_supplier``: ``SupplierNumber`` or ``SupplierId``, ``number:`` / ``id:`` when a value could be both).
 
-Why on the Fusion side: which supplier a number or id names, and when it names two, is Fusion's to say;
-what a match is and when one is refused is the integration's (it turns ``SupplierNotFound`` into its own
-refusal).
+On the Fusion side because which supplier a value names is Fusion's to say; what a match is, and when one
+is refused, is the integration's (it turns ``SupplierNotFound`` into its own refusal).
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """A Fusion value set's values and their descriptions (``valueSets`` -> child ``values``): what a flow
-describes a segment value by (Oracle Fusion <-> Procurify names an account code after its natural
-account's description).
+describes a segment value by.
 
-The reference leaves the ``valueSets`` path and attributes unconfirmed (§2.9): a pod that answers 404 or
-403, or refuses the query, raises ``FusionNotFoundError`` / ``FusionPermissionError`` /
-``FusionQueryError`` (``UNREADABLE``), which the flow turns into its own fallback. No ``FusionSession``
-method reads value sets, so the collection is paged here with the session's own page reader and the
-client's paging and ``q`` helpers.
+The path and attributes are unconfirmed (reference §2.9): a 404, 403 or refused query raises (``UNREADABLE``)
+for the flow's own fallback. No ``FusionSession`` method reads value sets, so they are paged here.
 """
 
 from __future__ import annotations
