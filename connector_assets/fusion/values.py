@@ -1,10 +1,8 @@
 """Values as Fusion's REST resources give them, read one way by every reader and target of the Fusion side:
 ``Y``/``N``-style flags, dates that may come as timestamps, attributes a pod may send as whole floats (text,
-amounts and counts are the kit's, ``flows.values``).
-
-Why one place: several attribute names and shapes are unconfirmed (docs/reference/oracle-fusion.md), so a pod
-spelling a flag ``N`` or a date with a time must be read the same way wherever Fusion data is compared or
-checked.
+amounts and counts are the kit's, ``flows.values``). One place because several attribute names and shapes
+are unconfirmed (docs/reference/oracle-fusion.md): a pod spelling a flag ``N`` or a date with a time must
+be read the same way wherever Fusion data is compared or checked.
 """
 
 from __future__ import annotations

@@ -47,10 +47,8 @@ def pair_seeded_vendors(
 
 def supply_unmatched_vendors(fusion_root: str, procurify: Any, ledger: Any) -> int:
     """Fusion's supplier administrators enter the supplier of every active, purchasable Procurify vendor
-    that is neither paired nor named by an active Fusion supplier (one supplier master, as a customer
-    running both keeps it), so the vendors flow pairs it by name instead of refusing it; how many were
-    entered. The simulators are seeded apart and the Procurify sandbox's activity adds vendors every
-    round: without this, a fresh ``make dev`` queued a refusal for each of them that nobody made."""
+    neither paired nor named by an active Fusion supplier (one supplier master, as a customer running both
+    keeps it), so the vendors flow pairs it by name; how many were entered. Why: docs, "In `make dev`"."""
     from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 
     named = active_supplier_names(fusion_root)
