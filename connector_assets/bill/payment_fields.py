@@ -23,9 +23,8 @@ def paid_bills(payment: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def made_by_bill(payment: dict[str, Any]) -> bool:
-    """False for a payment recorded into BILL from outside (``onlinePayment`` false: record-payment, no
-    money moved through BILL), which the system that recorded it already holds. A payment that does not say is
-    taken as BILL's own: the field is in every documented payment object (reference 2.8)."""
+    """False for a payment recorded into BILL from outside (``onlinePayment`` false); one that does not say is
+    BILL's own: the field is in every documented payment object (reference 2.8)."""
     return payment.get("onlinePayment") is not False
 
 

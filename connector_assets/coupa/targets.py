@@ -67,11 +67,9 @@ def _ids(found: Mapping[str, Mapping[str, Any] | None]) -> dict[str, str | None]
 
 
 def with_line_ids(body: dict, existing: dict, lines_key: str) -> dict:
-    """``body`` with each line carrying the ``id`` of the target's line of the same ``line-num``.
-
-    Coupa updates a line sent with its id and adds one sent without; matching by line number makes a
-    re-sent document update its lines instead of appending copies.
-    """
+    """``body`` with each line carrying the ``id`` of the target's line of the same ``line-num``: Coupa
+    updates a line sent with its id and adds one sent without, so a re-sent document updates its lines,
+    never appends copies."""
     ids = {int(line["line-num"]): line["id"] for line in existing.get(lines_key, []) if "line-num" in line}
     lines = [
         {**line, "id": ids[line["line-num"]]} if line["line-num"] in ids else line for line in body[lines_key]

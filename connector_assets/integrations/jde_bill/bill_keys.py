@@ -1,9 +1,7 @@
-"""The bills flow's keys: which JDE document a BILL bill stands for, and the ledger entries naming it.
-
-Shared by the mappers, the voucher-on-order rule, the BILL target and the reconciliation, so that each
-reads the cross-references (``bill``, ``bill_voucher``, the vendors flow's ``vendor``) the same way; the
-source keys (``PO:<KCOO>:<DOCO>:<DCTO>``, ``PV:<KCO>:<DOC>:<DCT>``) are the JDE side's
-(``jde.order_vouchers``).
+"""The bills flow's keys: which JDE document a BILL bill stands for, and the ledger entries naming it, shared
+by the mappers, the voucher-on-order rule, the BILL target and the reconciliation so that each reads the
+cross-references (``bill``, ``bill_voucher``, the vendors flow's ``vendor``) the same way. The source keys
+(``PO:...``, ``PV:...``) are the JDE side's (``jde.order_vouchers``).
 """
 
 from collections.abc import Iterable
@@ -23,11 +21,9 @@ def order_invoice_number(ref: OrderRef) -> str:
 
 
 def takeover_description(voucher_label: str, ref: OrderRef) -> str:
-    """The description of an order's bill its first voucher took over: names the voucher and the order.
-
-    A voucher's own bill never names an order, so a bill found by a voucher's invoice number stands for
-    the order only when its description says so (``names_order``): the fresh-ledger search of an order's
-    bill adopts a taken-over bill, never a later voucher's bill of its own."""
+    """The description of an order's bill its first voucher took over, naming the voucher and the order: a
+    voucher's own bill never names an order, so a bill found by a voucher's invoice number stands for the
+    order only when its description says so (``names_order``)."""
     return f"JDE voucher {voucher_label} on purchase order {ref[0]}/{ref[1]}/{ref[2]}"
 
 

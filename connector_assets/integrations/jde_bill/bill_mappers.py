@@ -155,10 +155,8 @@ def map_order_bill(
 
 
 def _distribution_lines(voucher: JdeVoucher, books: Books, label: str) -> list[dict] | Refusal:
-    """A voucher without an order: its F0911 distribution, which must equal the pay items' gross less
-    tax; the tax (if any) is one more line on the first distribution line's account. In the voucher's
-    currency (ledger CA and ACR for a foreign one); raises ``ValueError`` for an amount in it that is
-    missing or finer than it has."""
+    """A voucher without an order: its F0911 distribution lines, the tax one more (in the voucher's currency;
+    ``ValueError`` for an amount in it missing or finer than it has)."""
     foreign = voucher.currency if voucher.foreign else None
     ledger = "CA" if foreign else "AA"
     if not voucher.distribution:

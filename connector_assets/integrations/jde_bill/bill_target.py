@@ -32,9 +32,7 @@ class BillCurrencyMismatch(ValueError):
 
 
 class BillsFromJde(LedgerBills):
-    """BILL bills made from JDE orders and vouchers: an order's bill is also looked for by the invoice
-    numbers of the vouchers on the order (``taken_over_by``), since the first of them took the bill over,
-    and recorded as that voucher's (``voucher``, ``bill_voucher``). A record's natural key names its
+    """BILL bills made from JDE orders and vouchers (the module's rules); a record's natural key names its
     document's currency (``currency``; blank: not known, not checked)."""
 
     source = "JDE"

@@ -91,9 +91,8 @@ JdeBillPaymentRecord = record_model(
 
 
 def bill_currency(vendor: Mapping[str, Any]) -> str:
-    """The currency a BILL vendor's bills and payments are in: its ``billCurrency``, blank: USD (BILL's
-    own). BILL's bills and payments name no currency of their own (reference 2.7), so the vendor's is
-    theirs: the payments flow posts in it and the reconciliation compares in it."""
+    """The currency a BILL vendor's bills and payments are in (they name none of their own, reference 2.7):
+    its ``billCurrency``, blank: USD (BILL's own)."""
     return str(vendor.get("billCurrency") or "").strip().upper() or HOME_CURRENCY
 
 
@@ -187,11 +186,8 @@ def map_payment(
 
 
 def _not_a_payment(label: str, amount: Decimal) -> str:
-    """Why an amount of zero or less is not posted to JDE, in a finance user's words.
-
-    BILL allows no negative payment (credits are vendor credits, reference 2.8) and JDE records amounts
-    paid, greater than zero (ML_RecordPayment); a journal of a negative payment would be a refund.
-    """
+    """Why an amount of zero or less is not posted, in a finance user's words: BILL allows no negative payment
+    (reference 2.8) and JDE records amounts paid, above zero; a journal of one would be a refund."""
     if amount == 0:
         return f"{label} moves no money (0.00): nothing to post in JDE."
     return (
@@ -244,9 +240,8 @@ def _undone_after_posting(ledger: Ledger, payment: dict[str, Any]) -> Iterator[R
 
 
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's BILL payments (poll + webhook inbox, latest version each) that BILL paid. The day's
-    payments are read from BILL here when no complete read of the day is staged (``bill.payments_read``): the
-    flow's polling fallback does not depend on the optional ``bill_sources`` poll."""
+    """The partition's BILL payments (poll + webhook inbox, latest version each) that BILL paid, the day read
+    from BILL first unless a complete read of it is staged (``bill.payments_read``)."""
     read_payments_day(context, partition)
     documents = collect_documents(context, partition, PAYMENTS, PAYMENTS_FLOW)
     resources = context.resources

@@ -223,7 +223,7 @@ def _paid(
 
 
 def _refused(part: PaidPart) -> bool:
-    """A part the payments flow refuses by rule: its bill did not come from JDE, or it pays nothing."""
+    """A part the payments flow refuses by rule."""
     return part.origin is None or part.amount <= 0
 
 
@@ -271,8 +271,7 @@ def _unpaid(kind: str, in_jde: str, part: PaidPart, where: str) -> Unshown:
 
 
 def _mismatch(part: PaidPart, currency: str, where: str) -> Unshown:
-    """JDE holds the part's document in another currency than BILL paid it in: named, amounts not compared
-    (a vendor whose billCurrency was changed in BILL, or a voucher re-entered in JDE in another one)."""
+    """JDE holds the part's document in another currency than BILL paid it in: named, amounts not compared."""
     says = (
         f"is in {part.currency} in BILL (its vendor's billCurrency) but JDE holds {where} in {currency}: "
         "amounts in two currencies are not compared"
@@ -317,10 +316,9 @@ def _paid_twice(
     jde_paid: dict[tuple, Decimal],
     held_in: dict[tuple, str],
 ) -> None:
-    """A voucher JDE shows as paid beyond what BILL paid on its bill(s): money went out of JDE too (a
-    check run on a voucher BILL was also paying), the double payment a finance user must look at. Needs
-    BILL's due amount (unconfirmed in v3): without it nothing is claimed. ``parts`` are in their voucher's
-    currency (the caller leaves out a voucher held in another)."""
+    """A voucher JDE shows as paid beyond what BILL paid on its bill(s) (a check run on a voucher BILL was
+    also paying?): named as a possible double payment only when BILL gives its due amount (unconfirmed in
+    v3). ``parts`` are in their voucher's currency (the caller leaves out a voucher held in another)."""
     by_voucher: dict[tuple, set[str]] = defaultdict(set)
     for part in parts:
         if part.voucher is not None:
@@ -357,10 +355,8 @@ def _paid_before(found: dict | None, parts: list[PaidPart], bill_id: str) -> Dec
 
 
 def _jde_side(jde: Any, parts: list[PaidPart]) -> tuple[dict[tuple, InCurrency], dict[str, InCurrency]]:
-    """JDE's paid amount per voucher (F0411 gross less open amount over its pay items in the voucher's
-    currency, read by voucher number, 100 to a call) and, for parts posted as journal entries, the debit
-    total of the journal batch the payments flow's key names in F0911Z1 (one read per batch: found by key,
-    not by voucher), each with its currency."""
+    """JDE's paid amount per voucher (F0411, 100 vouchers to a call) and the debit total of each journal batch
+    the payments flow's key names (F0911Z1, one read per batch: found by key, not by voucher), in currency."""
     vouchers = {p.voucher for p in parts if p.voucher is not None}
     keyed = {p.journal for p in parts if p.origin is not None and p.voucher is None}
     if not vouchers and not keyed:
