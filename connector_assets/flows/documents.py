@@ -365,9 +365,7 @@ def pending_days(
     """The partition days of ``sources``' inbox rows after ``after_id``: (days, last row id seen, unreadable).
 
     ``last row id seen`` covers every source's rows (other sources have their own sensors), None when
-    there were no rows at all. A row of one of ``sources``' inboxes whose event type none of them selects
-    is marked processed here (see the module docstring).
-    """
+    there were no rows at all. A row of a type none of ``sources`` selects is marked processed here."""
     by_inbox: dict[str, list[DocumentSource]] = {}
     for source in sources:
         by_inbox.setdefault(source.inbox_source, []).append(source)

@@ -1,10 +1,8 @@
 """Pandera models built on first use, so loading the definitions does not import pandas and pandera (about
 0.75 s of every ``dagster`` command, yet only mapped and write steps validate). ``@lazy_model`` wraps a
 function returning the ``DataFrameModel`` class: the name is known at once, the class built on first use.
-
-A module declaring models must not use ``from __future__ import annotations``: pandera resolves a
-field's ``Series[str]`` through the module's globals, and ``Series`` is imported inside the builder
-(``tests/project/test_definitions_imports.py`` builds every model, so such a mistake fails there).
+Why a model's module must not use ``from __future__ import annotations``: docs/deployment.md, "Fixed cost
+per run" (``tests/project/test_definitions_imports.py`` builds every model).
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """Per-day results of a flow step that runs a range of days in one run (a backfill: one process, one login).
 
-Each day keeps its own truth: its check evaluation and figures. When every day passed, the step's output
-materializes each day with its own figures; when one failed, each passed day gets its own
-``AssetMaterialization`` and no output is yielded (it would materialize the failed days too,
-docs/backfill_mechanisms.md, section 2), then the step raises once naming every failed day, so "rerun from
-failure" takes exactly those days.
+When a day failed, each passed day gets its own ``AssetMaterialization`` and no output is yielded (it would
+materialize the failed days too, docs/backfill_mechanisms.md, section 2), then the step raises once naming
+every failed day, so "rerun from failure" takes exactly those days (docs/flows.md, "What Dagster shows, per
+day").
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """A reconciliation between two systems, written once for every integration: the report (what differs,
-in a finance user's words, named by parameter) and the asset that yields it with its ``in_balance`` check.
-
-The ``in_balance`` check is a warning, never blocking: a difference is news for a person, not a reason to
-stop the flows. Every difference is shown or findable: the metadata shows the first ``PER_KIND`` of each
-kind (so one kind cannot fill the table); the whole list is a CSV beside the staging (``differences_csv``).
-Records not written on purpose (held, queued, refused by rule) are expected gaps, not differences.
+in a finance user's words, named by parameter) and the asset that yields it with its ``in_balance`` check
+(a warning, never blocking). What it shows and counts: docs/operations.md, "Reconciliation: every
+difference, record by record".
 """
 
 import csv

@@ -193,17 +193,13 @@ class FlowSpec:
     remap: Callable[[Any, list[str]], Iterator[Mapped | Rejected]] | None = None
     systemic_share: float = 0.5  # more than this share rejected (of at least ``systemic_min``) = systemic
     systemic_min: int = 10
-    # What the flow reaches in each system beyond its upstream assets, declared once here: system (as in
-    # ``source_system`` / ``target_system``) -> tables, entities or orchestrations. ``ml-connector ping``
-    # derives what to check from these plus the staged assets the flow's mapped asset reads
-    # (``connector_assets.flows.access``), so a table read straight from JDE is never left unchecked.
+    # What the flow reaches in each system beyond its upstream assets: system (as in ``source_system`` /
+    # ``target_system``) -> tables, entities or orchestrations, for ``ml-connector ping`` (``flows.access``).
     reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     writes: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     # Records the write step writes at once, on its one target session (``flows.writer``): 1 = one after
-    # the other (JDE, Coupa); a BILL target 6 while its client holds requests to BILL's 3 in flight
-    # (``targets.resource_write_options``). Never more than twice the cap the target's client states
-    # (``max_in_flight``). ``write_one`` is safe across threads: each record has its own lease, and each
-    # ledger call its own connection.
+    # the other (JDE, Coupa); BILL 6 (``targets.resource_write_options``), never more than twice the cap its
+    # client states (``max_in_flight``). ``write_one`` is safe across threads: own lease, own connection.
     write_concurrency: int = 1
     # The write step's Dagster concurrency pool; None = ``write_<target system>`` (``assets.write_pool``).
     write_pool: str | None = None

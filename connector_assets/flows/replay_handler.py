@@ -31,12 +31,9 @@ def replay_handler(
     open_target_for_replay: Callable[[], AbstractContextManager[Target]],
     resources_for_replay: Callable[[], dict[str, Any]] | None = None,
 ):
-    """The ``ml-connector replay`` handler of a flow: map the record again, validate it, then write it.
-
-    With ``spec.remap`` and ``resources_for_replay`` the record is read again from the source and mapped
-    with today's mapping tables (a fixed mapping takes effect, a corrected source record too); otherwise
-    the payload queued with it is written as it was mapped then.
-    """
+    """The ``ml-connector replay`` handler of a flow: map the record again (with ``spec.remap`` and
+    ``resources_for_replay``: from its source, with today's tables), validate it, then write it; otherwise
+    the payload queued with it is written as it was mapped then."""
 
     def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
         mapped_at = None  # a queued body: when it was mapped is not known here; the dependency alone decides

@@ -1,10 +1,7 @@
 """The resources as today's settings configure them: the ``Definitions``' defaults, and what a replay
-outside a Dagster run maps and writes with (today's settings, not a run's config).
-
-``ml-connector replay`` and the replay job re-read a queued record from its source and map it with
-today's mapping tables (``FlowSpec.remap``), so they need the same resources a run has. They are built
-from the settings registry (environment variables, sandbox defaults otherwise) when a replay asks, and
-initialised so secrets given as ``EnvVar`` are resolved here, where no run config carries them.
+outside a Dagster run re-reads, maps and writes with (today's settings, not a run's config), built from the
+settings registry when a replay asks and initialised so secrets given as ``EnvVar`` are resolved here, where
+no run config carries them.
 """
 
 from collections.abc import Iterable

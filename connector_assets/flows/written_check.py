@@ -1,10 +1,8 @@
 """What a ``<flow>_written`` materialization says about its day, and the check that turns red on it.
 
-A write step succeeds once it tried every record, so "Materialized" alone said nothing
-(``create=0 skip=2 fail=13`` showed green). The day's truth is the retry queue: the records of the
-partition still failed, held on something a person must do, or waiting past what they wait for
-(``refusals.wait_outlived``). The check fails on those, counted by kind; a replay that writes a day's
-last failed record evaluates the day again, green.
+A write step succeeds once it tried every record, so "Materialized" alone said nothing (``create=0 skip=2
+fail=13`` showed green): the check reads the day's truth from the retry queue (docs/flows.md, "What Dagster
+shows, per day").
 """
 
 from collections.abc import Iterable

@@ -56,7 +56,8 @@ BATCH_ROWS = 5_000
 
 # Object stores: bytes buffered per uploaded part and per ranged read: S3's minimum part, so the least memory
 # (10,000 parts at most: about 50 GiB a partition). A full-suite run measured 328 MB for a million-row
-# partition with 8 MiB parts and threaded reads; 257 MB with these (README "Staging on object storage").
+# partition with 8 MiB parts and threaded reads; 257 MB with these (docs/deployment.md, "Staging on object
+# storage").
 OBJECT_BLOCK_BYTES = 5 * 2**20
 
 
