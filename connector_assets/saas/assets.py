@@ -61,10 +61,8 @@ CLIENTS: dict[str, tuple[type[ApiConnectionResource], type[SaasSession], str, Pa
     "procore": (ProcoreResource, ProcoreSession, "Procore", _procore),
     "fusion": (FusionResource, FusionSession, "Oracle Fusion", _fusion),
 }
-# BILL answers a 4th concurrent call per org with BDC_1322: every step calling BILL (these reads, the
-# BILL write steps: ``flows.targets.resource_write_options``) is in one pool per org, limit 1 step
-# (``ml-connector dev`` applies it), each step using up to the client's 3 in flight
-# (``connector_resources.bill.resource``).
+# BILL answers a 4th concurrent call per org with BDC_1322: every step calling BILL is in one pool per org,
+# limit 1 step, each using up to the client's 3 in flight (docs/integrations/jde_bill.md, "BILL's limits").
 # Procore limits calls per app (hourly and 10-second windows, reference §3), whatever the company: its
 # reads (every configured company in one step) are in one pool per app, ``procore_<client id>``.
 POOLS = {

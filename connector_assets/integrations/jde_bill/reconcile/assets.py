@@ -66,9 +66,8 @@ jde_bill_payments_reconciliation = _asset(
 # -- when they run -----------------------------------------------------------------------------------------
 
 CRON_SETTING = "ML_JDE_BILL_RECONCILE_CRON"
-# Vendors and bills are JDE days (the JDE time zone), payments BILL's UTC days: one job per calendar, each
-# run today at ``ML_JDE_BILL_RECONCILE_CRON`` (after the flows' own ticks) and yesterday once after midnight:
-# the day's final verdict, once every record of it had its chances to sync.
+# One job per calendar (vendors and bills: JDE days; payments: UTC days), today at the cron and yesterday
+# once after midnight: docs/integrations/jde_bill.md, "Reconciliation".
 ENTITIES = DayReconciliation.running(
     "jde_bill_reconcile",
     [jde_bill_vendors_reconciliation, jde_bill_bills_reconciliation],
