@@ -1,10 +1,7 @@
 """Procore documents read live by id while a flow maps them for an ERP, in the session of the record's own
-company: a commitment with its schedule of values, a requisition's lines, its commitment and vendor (each
-once per step), a project's name for messages.
-
-A read that Procore answers with 404 becomes a refusal naming what could not be read (the item is queued
-and a replay tries again once the service account can read it); an outage is not caught here, so it fails
-the step instead (rerun). The refusals say what was not sent (``erp``: "JDE").
+company. A 404 becomes a refusal naming what could not be read (the item is queued, and a replay tries again
+once the service account can read it); an outage is not caught, so it fails the step (rerun). The refusals
+say what was not sent (``erp``: "JDE").
 """
 
 from collections.abc import Mapping
@@ -65,12 +62,9 @@ def commitment_with_lines(
 def schedule_of_values(
     session: Any, commitment_id: str, project_id: int, kind: str | None, erp: str
 ) -> list[dict[str, Any]] | Rejected:
-    """A commitment's schedule of values, or the refusal naming what cannot be read.
-
-    With its kind known (``PurchaseOrderContract`` / ``WorkOrderContract``: what the caller remembers of
-    it), one read at that kind's path. Without it the commitment is read first, which tries the purchase
-    order path and then the work order one: a 404 for every work order contract. A kind that turns out
-    wrong (404 at its path) falls back to that read."""
+    """A commitment's schedule of values, or the refusal naming what cannot be read. With its kind known,
+    one read at that kind's path; without it (or a 404 there) the commitment is read first, which tries the
+    purchase order path and then the work order one: a 404 for every work order contract."""
     if kind:
         try:
             return list(session.commitment_lines(project_id, commitment_id, kind))
@@ -175,12 +169,9 @@ class RequisitionReads:
         return self.vendors[vendor_id]
 
     def with_payment_due(self, requisition: dict[str, Any], project_id: int) -> dict[str, Any] | Said:
-        """The requisition with its ``summary.current_payment_due`` (reference §2.5), or why it has none.
-
-        The amount payable comes from the lines, whose retainage fields the reference does not name; the
-        documented ``current_payment_due`` is what confirms it. A list may leave ``summary`` out (as compact
-        views leave money out), so a staged record without it is read again by id; a requisition that still
-        states none is refused rather than sent at an amount nothing in Procore confirms."""
+        """The requisition with its ``summary.current_payment_due`` (reference §2.5), the only documented
+        confirmation of the amount payable, or why it has none. A list may leave ``summary`` out, so a staged
+        record without it is read again by id; one that still states none is refused."""
         if payment_due(requisition) is not None:
             return requisition
         requisition_id = str(requisition.get("id"))

@@ -1,11 +1,10 @@
 """Procore's webhook events in the ledger's inbox, read as the (flow, day) runs they ask for.
 
-The receiver already authenticates Procore's deliveries and stores each event once in the inbox (source
-``procore``; a duplicate delivery has the same ``ulid`` and stores nothing). Procore events carry ids only
-(reference 2.10), so an event is not applied itself: it says which flow should look now, and for which UTC
-day (the event's ``timestamp``). Which flows an entity concerns is the integration's rule, passed in
-(``entity_flows``); an event naming a project outside ``ML_PROCORE_PROJECT_IDS`` (when set) requests
-nothing. Rows are marked ``processed`` once read, ``failed`` when the body is not a Procore event.
+Procore events carry ids only (reference 2.10), so an event is not applied itself: it says which flow
+should look now (the integration's ``entity_flows``), and for which UTC day (its ``timestamp``). The
+receiver already authenticated and deduplicated it (one row per ``ulid``). An event naming a project outside
+``ML_PROCORE_PROJECT_IDS`` requests nothing; rows are marked ``processed`` once read, ``failed`` when the
+body is not a Procore event.
 """
 
 from __future__ import annotations

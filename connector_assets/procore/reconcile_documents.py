@@ -1,8 +1,7 @@
 """Procore documents as a reconciliation with another system reads and names them: the latest staged version
 of each record, a requisition or a commitment read whole in its company, the vendors an integration linked,
 a line's amount, and the words a finance user knows a project, commitment or requisition by. Facts of
-Procore's records, the same whatever ERP they are compared with. Live reads go through ``ProcoreReads``
-(``procore.reads``): a read that fails is returned as the reason (a string).
+Procore's records, the same whatever ERP they are compared with; live reads are ``procore.reads``'.
 """
 
 import json

@@ -1,7 +1,6 @@
 """``make dev`` on the Procore sandbox for an integration that reads Procore: the app's hook registered with
 triggers for what its inbox sensor acts on, and the seeded vendors' ERP links pointed at records the other
-sandbox really has. Never done against a configured, real Procore. Used by Procore -> JD Edwards
-(``procore_jde.sandbox``); the integration passes the resources, its words and the ERP numbers.
+sandbox really has. Never done against a configured, real Procore.
 """
 
 from __future__ import annotations
@@ -16,11 +15,9 @@ from connector_assets.procore.inbox_events import register_procore_hook
 
 
 def register_sandbox_hook(sandboxes: list, resources: Sequence[str], erp: str) -> None:
-    """On the Procore sandbox, the app's hook to the receiver with triggers for ``resources``. Without it,
-    the Procore -> ``erp`` flows run only at their daily close: the requisitions the sandbox activity
-    approves would wait until tomorrow, so a newcomer would see no Procore run at all. With it, each
-    approval starts an early run of today's partition. A real Procore's hook is the operator's to register
-    (README); nothing is done there."""
+    """On the Procore sandbox, the app's hook to the receiver with triggers for ``resources``, so each
+    approval the sandbox activity makes starts an early run (else a newcomer would see no Procore run until
+    tomorrow's close). A real Procore's hook is the operator's to register (README)."""
     from connector_resources.procore import ProcoreError, ProcoreResource
     from connector_resources.settings import SYSTEMS, sandbox_port
 
@@ -53,11 +50,9 @@ def link_sandbox_vendors(procore_root: str, numbers: list[int], origin_format: s
 def link_sandbox_vendors_on_dev(
     sandboxes: list, erp_sandbox: str, erp: str, link: Callable[[str, str], dict[str, Any]]
 ) -> None:
-    """On the embedded Procore and ERP sandboxes only (never a configured real system), the seeded Procore
-    vendors' ERP links re-pointed to suppliers the ERP sandbox has (``link(procore_root, erp_root)``), so
-    ``make dev`` shows Procore -> ``erp`` records flowing. Both keep their data across a restart and the
-    Procore sandbox re-points only the vendors its first linking left unmatched, so a later start changes
-    no link the first one (or a flow since) wrote."""
+    """On the embedded Procore and ERP sandboxes only, the seeded Procore vendors' ERP links re-pointed to
+    suppliers the ERP sandbox has (``link(procore_root, erp_root)``). Both keep their data across a restart
+    and only the vendors the first linking left unmatched are re-pointed, so a later start changes no link."""
     import requests
 
     running = embedded(sandboxes, "procore", erp_sandbox)

@@ -1,11 +1,7 @@
 """Procore's staged documents (commitments, requisitions, commitment change orders) as a flow that sends
-them to an ERP picks them out of a day, and what a replay needs to read one again.
-
-A day's records come from the staged assets (``procore/requisitions`` ...), one JSON record a row. Which
-statuses count as approved is the integration's setting (``statuses``); which commitments a day's
-requisitions and commitments name, and in which company, are Procore facts. A mapped or refused record
-keeps its project id (``with_project``) so a replay reads it from its project in one call
-(``queued_projects``).
+them to an ERP picks them out of a day, and what a replay needs to read one again. Which statuses count as
+approved is the integration's setting (``statuses``). A mapped or refused record keeps its project id
+(``with_project``) so a replay reads it from its project in one call (``queued_projects``).
 """
 
 import json

@@ -1,7 +1,5 @@
-"""The origin mark (``vendor_marks``: why after the write, and asked of the ledger, as
-``flows/export_marks.py`` marks Coupa's documents) as a step of a vendors flow. Used by Procore -> JD
-Edwards (``vendors``); the integration says what its marks are (``OriginMark``, built per run) and what
-its ERP is called.
+"""The origin mark (``vendor_marks``: why after the write, and asked of the ledger) as a step of a vendors
+flow; the integration says what its marks are (``OriginMark``, built per run) and what its ERP is called.
 """
 
 from collections.abc import Callable

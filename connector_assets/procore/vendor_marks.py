@@ -24,10 +24,9 @@ MARK_BATCH = 1000  # vendors marked per run at most; the rest wait for the next 
 
 @dataclass(frozen=True)
 class OriginMark:
-    """What one integration's marks are: its name and vendors flow (the ledger's keys), its ERP as the
-    cross-reference names it (``target_system``) and as the audit words name one record (``target_label``,
-    "JDE supplier"), the values for an ERP id (``values``: origin_id, origin_code) and what a written mark
-    also records (``marked(ledger, vendor_id)``)."""
+    """What one integration's marks are: the ledger's keys, its ERP as the cross-reference (``target_system``)
+    and the audit (``target_label``, "JDE supplier") name it, the values for an ERP id and what a written mark
+    also records."""
 
     integration: str
     flow: str

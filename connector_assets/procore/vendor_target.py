@@ -1,11 +1,8 @@
-"""The Procore vendor as a write target: an ERP record's changes patched onto the vendor it is linked to.
-
-The vendor is found by the link the ledger holds (the mapped record's ``vendor_id``), patched with only
-what differs from what it holds (``vendor_differences``: an unchanged vendor is not written, so nothing
-echoes back to the ERP), never created, and read and written in its own company (the record's
-``procore_company_id``, else the company the ledger keeps for the vendor, else the first).
-The integration says what its ERP's record is called (``erp`` / ``erp_record``) and what a write also
-records (``written``, e.g. the pair's sync time).
+"""The Procore vendor as a write target: an ERP record's changes patched onto the vendor it is linked to
+(the ledger's link), never created. Only what differs is patched (``vendor_differences``), so an unchanged
+vendor is not written and nothing echoes back to the ERP; it is read and written in its own company (the
+record's, else the one the ledger keeps for the vendor, else the first). The integration says what its ERP's
+record is called (``erp`` / ``erp_record``) and what a write also records (``written``).
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ def ChangeOrderRecord() -> type:
 
 class PurchaseOrderLines(JdePurchaseOrderLines):
     """Change order lines on a JDE order; one already under its ``PCCO-<id>`` reference and mapped the other
-    way since is recognised by its total (see the module docstring)."""
+    way since is recognised by its total (docs: "The flows", change orders)."""
 
     source_label = "Procore"
 
@@ -119,10 +119,8 @@ def change_order_record(
     change_order: Mapping[str, Any],
     mode: str = AUTO,
 ) -> Mapped | Rejected:
-    """One change order mapped onto its commitment's order: line for line when its line items are read
-    from Procore, else (``mode`` total, or auto where Procore has no line items endpoint) as one line of
-    its ``grand_total`` on the account of the commitment's largest line (``change_order_totals``). Its
-    lines are read at its commitment kind's path (``commitment_kind``), with no 404 probe of the other."""
+    """One change order mapped onto its commitment's order, line for line or as its ``grand_total``
+    (``change_order_totals``); its lines read at its commitment kind's path (``commitment_kind``)."""
     order = commitment_order(ledger, str(change_order.get("contract_id") or ""))
     kind = commitment_kind(order)
     read = change_order_lines(session, change_order, "JDE", mode, commitment_type=kind)
@@ -182,10 +180,9 @@ def procore_version(change_order: Mapping[str, Any]) -> str:
 def still_on_order(
     ledger: Ledger, previous: Mapping[str, Mapped], change_order: Mapping[str, Any]
 ) -> Mapped | None:
-    """The record the day's last run mapped for ``change_order``, when it is on its JDE order already and
-    nothing it was mapped from has changed: the ledger's cross-reference holds what was written (content
-    hash), the change order is as Procore listed it then (``procore_version``) and its commitment's order
-    is the same: passed to the write step again (a skip there), it costs no Procore read. None otherwise."""
+    """The record the day's last run mapped for ``change_order`` when it is on its JDE order already and
+    nothing it was mapped from has changed (content hash, ``procore_version``, the order), passed to the
+    write step again (a skip) at no Procore read; None otherwise. Docs: "The flows" (change orders)."""
     key = str(change_order.get("id") or "")
     record = previous.get(key)
     if record is None or record.fields.get(VERSION_FIELD) != procore_version(change_order):

@@ -19,12 +19,9 @@ from connector_assets.procore.sandbox_setup import (
 
 def link_procore_vendors_to_jde(procore_root: str, jde_root: str) -> dict[str, Any]:
     """Point the Procore sandbox's seeded vendor links (``origin_id`` in the connector's
-    ``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``) at the JDE sandbox's real suppliers, in vendor id order.
-
-    The two simulators are seeded apart, so without this every seeded link names a supplier JDE lacks:
-    the vendors flow queues them, purchase orders are refused, vouchers and change orders stay held.
-    Idempotent: links that already name a JDE supplier are kept, so a second call changes nothing.
-    Answers the Procore route's counts plus ``suppliers`` (how many JDE numbers were offered)."""
+    ``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``) at the JDE sandbox's real suppliers, in vendor id order (why:
+    docs/integrations/procore_jde.md, "In `make dev`"). Idempotent: links that already name a JDE supplier
+    are kept. Answers the Procore route's counts plus ``suppliers`` (how many JDE numbers were offered)."""
     from connector_assets.integrations.procore_jde.vendor_mappers import origin_format
 
     numbers = jde_supplier_numbers(jde_root)

@@ -129,10 +129,8 @@ def settle_rounding(
     accounts: dict[str, AccountShare], due: Decimal, lines: int, currency: str | None = None
 ) -> str | None:
     """Make the distribution come to ``due`` (Procore's payable) by putting the rounding difference on the
-    largest line (the first of equals, in line order, so a rerun puts it on the same line); None when
-    settled, else why not. Rounding is at most one smallest unit of the commitment's ``currency`` (a cent, a
-    yen) per payable line (``lines``): retainage is rounded per line here and on the totals by Procore.
-    Anything larger is a real difference, for a person. The reconciliation settles with the same unit."""
+    largest line (the first of equals, so a rerun picks the same line); None when settled, else why not.
+    More than one smallest unit of ``currency`` per payable line (``lines``) is a real difference."""
     unit = amounts.quantum(currency or None)
     found = settlement({account: entry.amount for account, entry in accounts.items()}, due, lines, unit)
     if found.too_large:

@@ -42,8 +42,8 @@ from connector_assets.procore.reconcile_documents import (
 @dataclass
 class ChangeOrder:
     """The Procore side of one approved change order: its words, its ``grand_total``, its lines by account
-    (None when they are not read: module docstring) and ``as_total``, its grand_total on the account of the
-    commitment's largest line, where the flow adds it as one line (``change_order_totals``)."""
+    (None when they are not read: ``total``, or no endpoint) and ``as_total``, its grand_total on the
+    account of the commitment's largest line, where the flow adds it as one line (``change_order_totals``)."""
 
     label: str
     grand_total: Decimal
@@ -356,12 +356,9 @@ def on_order(
     order: ReferencedOrder,
     apart: SetApart,
 ) -> Amounts | None:
-    """A change order JDE holds lines of (by its reference): what Procore commits by account for it, to be
-    compared with the lines under its reference (module docstring). Lines read and matching: its lines;
-    one line of its grand_total on the largest line's account: that (added as its total); lines not read:
-    the lines JDE holds when they add up to its grand_total, else the difference is named here (None) and
-    they are set apart (``apart``). Lines read and matching neither: its lines, whose differences the
-    comparison by account names."""
+    """What Procore commits by account for a change order JDE holds lines of (by its reference), whichever
+    way the flow added it (its lines, or its grand_total as one line); where its lines were not read and
+    JDE's do not add up to its grand_total, the difference is named here (None) and they are set apart."""
     reference = change_order_reference(change_order_id)
     held = {a: v for a, v in order.reference_accounts[reference].items() if v}
     if change_order.lines is not None and held == _nonzero(change_order.lines):
