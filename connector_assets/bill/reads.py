@@ -38,9 +38,7 @@ def bill_by_id(session: Any, entity: str, ids: Iterable[str]) -> dict[str, dict[
 
 def in_window(session: Any, entity: str, start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
     """BILL ``entity`` records of the window ``[start, end)`` (aware), by id, as BILL holds them now: those
-    whose ``updatedTime`` is in it (read exactly, ``iter_changed``: about one call per 99 records) and those
-    created in it and changed since (one more list call on ``createdTime``, made only once the window is
-    over: a record created in it and edited the next day is still the window's)."""
+    changed in it and, once it is over, those created in it and changed since (``createdTime``)."""
     found = {str(row["id"]): row for row in session.iter_changed(entity, start, end)}
     if end <= datetime.now(UTC):
         later = [clause("createdTime", "gte", start), clause("createdTime", "lt", end)]

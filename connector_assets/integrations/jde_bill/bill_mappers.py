@@ -1,10 +1,7 @@
-"""The bills flow's mappers (pure: a JDE document and the checked tables in, a BILL bill body out); which
-documents are mapped, and whether a voucher takes its order's bill over, is ``bill_plan``'s rule.
-
-A bill carries no currency of its own (BILL reads it in the vendor's ``billCurrency``, reference §2.7), so
-its amounts are the document's, in the document's currency; the record's natural key names that currency
-for ``bill_target`` to check against the vendor's. Every refusal is data (``connector_resources.refusals``).
-Line by line: docs/integrations/jde_bill.md, "The flows" ("bills").
+"""The bills flow's mappers (pure: a JDE document and the checked tables in, a BILL bill body out, or a
+refusal as data); which documents are mapped, and whether a voucher takes its order's bill over, is
+``bill_plan``'s rule. Amounts stay in the document's currency, which the record's natural key names for
+``bill_target`` to check. Line by line: docs/integrations/jde_bill.md, "The flows" ("bills").
 """
 
 from collections.abc import Mapping

@@ -1,10 +1,7 @@
-"""The mapping tables of JDE -> BILL bills (accounts, departments, payment terms: one ``MappingTable`` each,
-staged as snapshots like every table), and the check of every bill line against both systems.
-
-A line is sent only when both ends of each mapping exist: the JDE account and business unit in F0901
-(``GlAccounts``), the BILL ids in BILL and not archived (``connector_assets.bill.classifications``);
-otherwise the record is refused naming the line and which side is wrong, its kind as data. The tables:
-docs/integrations/jde_bill.md, "Mapping tables".
+"""The mapping tables of JDE -> BILL bills (one ``MappingTable`` each, staged as snapshots like every
+table), and the check of every bill line against both systems (``LineCoder``): the JDE side in F0901,
+BILL's ids in ``connector_assets.bill.classifications``. The tables and what is checked:
+docs/integrations/jde_bill.md, "Mapping tables" and "The flows" ("bills").
 """
 
 from collections.abc import Callable, Iterable, Mapping

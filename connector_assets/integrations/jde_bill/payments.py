@@ -229,9 +229,8 @@ def payment_records(
 
 
 def _undone_after_posting(ledger: Ledger, payment: dict[str, Any]) -> Iterator[Rejected]:
-    """A payment JDE holds that BILL no longer counts as paid (voided, canceled, its funding failed): the
-    integration never reverses a JDE posting, so it asks a person to, until they say it is done (an item
-    of the record abandoned since the posting is not raised again by the day's later runs)."""
+    """A payment JDE holds that BILL no longer counts as paid: the integration never reverses a JDE posting,
+    so it asks a person to (an item abandoned since the posting is not raised again by later runs)."""
     payment_id, status = str(payment["id"]), payment_status(payment) or "no longer paid"
     for bill_id, _ in paid_bills(payment):
         key, words = f"{payment_id}:{bill_id}", f"BILL payment {payment_id} of bill {bill_id}"

@@ -1,10 +1,9 @@
 """What the bills flow holds in BILL for a JDE day's documents: the JDE side of the bills reconciliation.
 
-The day's orders and vouchers (staged keys) and the documents behind the day's BILL bills, read from JDE
-and put through the flow's own rule and mappers (``bill_plan.plan_bills``), each under the key the flow
-writes it, with the body it sends or its refusal: so the comparison and the retry queue use the flow's own
-keys. A document whose bill exists but that the flow no longer sends is "settled": mapped as it was
-written (a taken-over order as its voucher), its status compared only when its order is not approved now.
+The day's documents and those behind the day's BILL bills, put through the flow's own rule and mappers
+(``bill_plan.plan_bills``), each under the key the flow writes it: so the comparison and the retry queue
+use the flow's own keys. A bill the flow no longer sends is "settled" (docs/integrations/jde_bill.md,
+"Reconciliation").
 """
 
 from collections.abc import Iterable

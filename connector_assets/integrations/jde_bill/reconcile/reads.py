@@ -1,10 +1,7 @@
-"""What the three comparisons share: the report, and reading what is the pair's (the reconciled window,
-which JDE record a BILL record came from, the retry queue's word on a record), never a whole table per
-day (each session counted: ``flows.reconciliation_calls``).
-
-The report is the kit's two-system report with the supplier as each difference's scope; the per-supplier
-totals (``flows.reconciliation_totals``) are a summary beside the record rows, never a difference of
-their own.
+"""What the three comparisons share: the report (the kit's two-system report, the supplier as each
+difference's scope, per-supplier totals as a summary beside it), and reading what is the pair's (the
+reconciled window, which JDE record a BILL record came from, the retry queue's word on a record), never a
+whole table per day (each session counted: ``flows.reconciliation_calls``).
 """
 
 from datetime import UTC, date, datetime, time, timedelta
