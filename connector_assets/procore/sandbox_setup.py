@@ -50,9 +50,8 @@ def link_sandbox_vendors(procore_root: str, numbers: list[int], origin_format: s
 def link_sandbox_vendors_on_dev(
     sandboxes: list, erp_sandbox: str, erp: str, link: Callable[[str, str], dict[str, Any]]
 ) -> None:
-    """On the embedded Procore and ERP sandboxes only, the seeded Procore vendors' ERP links re-pointed to
-    suppliers the ERP sandbox has (``link(procore_root, erp_root)``). Both keep their data across a restart
-    and only the vendors the first linking left unmatched are re-pointed, so a later start changes no link."""
+    """``link(procore_root, erp_root)`` on the embedded Procore and ERP sandboxes only, so ``make dev`` shows
+    Procore -> ``erp`` records flowing; a later start changes no link (docs/integrations/procore_jde.md)."""
     import requests
 
     running = embedded(sandboxes, "procore", erp_sandbox)

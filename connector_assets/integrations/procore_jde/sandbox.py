@@ -30,9 +30,7 @@ def link_procore_vendors_to_jde(procore_root: str, jde_root: str) -> dict[str, A
 
 
 def _procore_sandbox_links(sandboxes: list) -> None:
-    """On the embedded Procore and JDE sandboxes only, the seeded Procore vendors' JDE links re-pointed to
-    suppliers the JDE sandbox has (``link_procore_vendors_to_jde``), so ``make dev`` shows Procore -> JDE
-    records flowing."""
+    """``link_procore_vendors_to_jde`` on the embedded Procore and JDE sandboxes only, for ``make dev``."""
     link_sandbox_vendors_on_dev(sandboxes, "jde_ais", "JDE", link_procore_vendors_to_jde)
 
 

@@ -92,10 +92,9 @@ class VoucherInputs:
 
 
 def synced_elsewhere(requisition: dict[str, Any], ours: bool) -> Skipped | None:
-    """A requisition whose ``origin_id`` is set is "synced with ERP" in Procore (§2.5): some process already
-    took it to an ERP. Unless that was this integration's voucher (``ours``: the ledger holds one), it is
-    not vouchered again, which would make the subcontractor's invoice payable twice. A ``NeverWritten``
-    skip: whatever is held on its voucher is refused, not left waiting for ever."""
+    """A requisition whose ``origin_id`` is set is "synced with ERP" in Procore (§2.5): unless the ledger
+    holds our voucher of it (``ours``), it is not vouchered again, which would pay the invoice twice. A
+    ``NeverWritten`` skip: whatever is held on its voucher is refused, not left waiting for ever."""
     origin = str(requisition.get("origin_id") or "").strip()
     if not origin or ours:
         return None

@@ -85,9 +85,8 @@ class VoucherReader(RequisitionReads):
         self.suppliers = suppliers or supplier_numbers(ledger, None)  # None: the ledger's links only
 
     def an8(self, vendor_id: str) -> str | None:
-        """The vendor's JDE address number (``SupplierNumbers.an8``: the vendors flow's xref, else a supplier
-        JDE holds that the Procore origin id names; one read of the vendor, once per run, only when the
-        ledger does not know it); None holds the voucher on its vendor."""
+        """The vendor's JDE address number (``SupplierNumbers.an8``, the vendor read once per run and only
+        when the ledger does not know it); None holds the voucher on its vendor."""
         return self.suppliers.an8(vendor_id, lambda: self.vendor(vendor_id))
 
     def record(self, requisition: dict[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped:

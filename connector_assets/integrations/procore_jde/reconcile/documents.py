@@ -148,8 +148,7 @@ def approved_requisition(context: Context, record: dict[str, Any]) -> ApprovedRe
 
 def settle(approved: Amounts, due: Decimal, lines: int, currency: str | None) -> None:
     """Procore's lines made to come to its ``current_payment_due`` as the vouchers flow makes them
-    (``settlement``: the rounding on the largest account), in the commitment ``currency``'s smallest unit;
-    a difference larger than rounding is left as the lines say (the flow refused that voucher)."""
+    (``settlement``, in ``currency``'s smallest unit); a larger difference is left as the lines say."""
     found = settlement(approved.by_account, due, lines, amounts.quantum(currency))
     if found.account is not None:
         approved.by_account[found.account] += found.difference
