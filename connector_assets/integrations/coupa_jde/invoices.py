@@ -1,35 +1,10 @@
 """Coupa -> JD Edwards invoices: approved Coupa invoices become JDE batch vouchers (F0411Z1/F0911Z1)
 through ``ML_CreateVoucherBatch`` (``connector_assets.jde.targets.VoucherBatches``).
 
-What is sent. Invoices Coupa considers ready for the ERP (approved, not yet exported by anyone) become
-one voucher: one pay item for the total, one G/L line per invoice line, header charges (tax, shipping)
-on their own lines. Coupa account codes become JDE accounts through the mapping table
-(``coupa_jde/account_map``) or, unmapped, through the account's segments (``20-8150`` -> ``20.8150``),
-and are checked against the staged F0901 (``jde/gl_accounts``) before anything is sent: an unknown or
-non-postable account is refused with the account named, the other invoices proceed. A changed invoice
-whose voucher JDE already holds is never rewritten or sent again: it is queued for a person.
-
-Money in the invoice's currency. Every amount goes in the invoice's currency (``currency.code``) with that
-currency's decimals (JPY none, KWD three): an amount finer than its currency is refused naming the line. The
-JDE target decides, by the company's F0010 currency, whether that is the domestic side (``AG`` / ``AA``) or a
-foreign voucher (``ACR``, ``Currency_Mode`` F, JDE's exchange rate table for the G/L date): a Coupa invoice
-states no rate of its own, so none is sent.
-
-The order it was raised against. Coupa invoice lines name the purchase order they bill (``po-number``). When
-that order is one the JDE -> Coupa flow created from a JDE order (its purchase order cross-reference,
-``KCOO-DOCO-DCTO``), the voucher names it (``Order_Company`` / ``Order_Number`` / ``Order_Type``: F0411
-``PKCO`` / ``PO`` / ``PDCT``), so A/P finds the invoice from its order. An invoice whose lines bill several
-JDE orders names none (one voucher header holds one order; naming one of them would send the others'
-three-way match to the wrong order), nor does one billing only orders raised in Coupa (JDE does not hold
-them, 59A6). JDE's Voucher Match Automation (matching receipts line by line) is not used: the voucher is a
-batch voucher naming its order, for A/P to match in JDE.
-
-Batch keys come from the Coupa invoice alone (EDUS ``MLCOUPA``, EDBT ``CP<id>``, EDTN ``COUPA-INV-<id>``,
-EDLN 1..n): any rerun sends the same keys and JDE refuses a second copy with 59A4.
-
-Exported elsewhere. An approved invoice Coupa shows exported that this integration never wrote was taken
-to an ERP by another process: it is skipped with an audit event marked as never written
-(``flows.never_written``), so a payment held on it is refused naming it, not left waiting for ever.
+Batch keys come from the Coupa invoice alone, so any rerun meets JDE's 59A4 and adopts. Accounts are
+checked against the staged F0901 before anything is sent; a changed invoice whose voucher JDE holds is
+queued for a person, never rewritten. Field by field, currency and the order reference:
+docs/integrations/coupa_jde.md, "The flows".
 """
 
 from collections.abc import Iterator, Mapping

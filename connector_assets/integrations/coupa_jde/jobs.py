@@ -1,14 +1,7 @@
-"""When the Coupa -> JD Edwards flows run: both flows in one run when Coupa calls out, and each flow on a
-poll of its own as the fallback for missed call-outs.
-
-Coupa's call-outs stored in the webhook inbox start runs of ``coupa_jde_flows`` (both flows, the invoices
-before the payments of the same run: a payment and its invoice arriving together are both written) for
-the days the records changed on (``inbox_sensor``); backfills use it too. Each flow also has a job and a
-poll schedule in UTC days (``<flow>_poll``, a few minutes after each Coupa poll, ``coupa_sources_poll``,
-*/15), the kit's ``flows.inbox_flows.inbox_flow_jobs``. A job stages the mapping table its invoices are
-mapped with first, in the same run, so a run never finds the table missing and the snapshot it used is the
-one its materialization shows; it never runs the staged Coupa poll (its own schedule stages it) nor F0901
-(its own refresh schedule).
+"""When the Coupa -> JD Edwards flows run: both flows in one run when Coupa calls out (``inbox_sensor``,
+invoices before payments), and each flow on a poll of its own as the fallback for missed call-outs (the
+kit's ``flows.inbox_flows.inbox_flow_jobs``). Why this order and what a job stages:
+docs/integrations/coupa_jde.md, "The flows".
 """
 
 from typing import Any

@@ -1,14 +1,8 @@
 """What Coupa -> JD Edwards pairs by hand (``flows.manual_pairs``): a Coupa supplier and the JDE supplier it
-is. An invoice's supplier is found in JDE by the JDE -> Coupa cross-reference, else by the Coupa supplier's
-``number`` when that is an address number (``invoices.supplier_number``); a supplier made in Coupa under
-another number has none, and its invoices are held on its pair (``invoices.supplier_dependency``:
-``coupa_jde:supplier:coupa:<id>``). A person matches the two: this integration's own ``supplier``
-cross-reference (Coupa supplier id -> AN8), marked manual, which ``supplier_number`` asks first; the match
-releases the held invoices (the pairing's dependency key), due for replay at once, as it makes due those
-an earlier version refused for want of that number (``InvoiceSupplierRules.answered``).
-
-Refused, besides what the kit refuses: a Coupa supplier JDE -> Coupa already pairs with another JDE
-supplier (its cross-reference is that integration's, fixed there, never replaced from here).
+is, as this integration's own manual ``supplier`` cross-reference (Coupa id -> AN8), which
+``invoices.supplier_number`` asks first. Needed for a supplier made in Coupa under another number, whose
+invoices are held on its pair. What a match releases and refuses: docs/integrations/coupa_jde.md,
+"The flows" (invoices).
 """
 
 from typing import Any

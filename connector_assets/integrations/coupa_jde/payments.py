@@ -1,20 +1,10 @@
 """Coupa -> JD Edwards payments: Coupa Pay payments recorded against the vouchers the invoices flow wrote
 (F0411), through ``ML_RecordPayment`` (``connector_assets.jde.targets.VoucherPayments``).
 
-Payments wait for their voucher: a payment is *held* in the retry queue until its invoice's voucher
-batch is written (``Mapped.depends_on``), released when it is, and it can only be recorded once the
-Batch Voucher Processor (R04110ZA) has turned the batch into an F0411 voucher; until then it is
-queued with that reason and retried. Only Coupa Pay payments are sent: an invoice's own ``payments``
-entries are ERP payments recorded *into* Coupa (by JDE -> Coupa or another payables system), and
-sending them back to JDE would pay the voucher twice. The Coupa Pay payment id is the
-``Payment_Reference``, which JDE records once per voucher.
-
-A payment is in the currency of the invoice it settles (the payment detail's ``currency``, else the
-payment's ``pay-to-currency``), with that currency's decimals; the JDE target pays a foreign voucher in it
-(``Currency_Mode`` F, ``Currency_Amount``), never in domestic money. Coupa Pay's ``exchange-rate`` is not
-sent: it converts the paying account's currency to the supplier's, which need not be the JDE company's, and
-the reference does not say which way it runs; JDE takes its own rate (F0015) for the payment's G/L date and
-posts the realized gain or loss against the voucher's rate.
+A payment is held until its invoice's voucher batch is written, then until R04110ZA has made it a voucher.
+Only Coupa Pay payments go (an invoice's own ``payments`` are ERP payments recorded into Coupa: sending
+them back would pay twice), in the invoice's currency, with no rate. Depth: docs/integrations/coupa_jde.md,
+"The flows" (payments).
 """
 
 from collections.abc import Iterator
@@ -134,13 +124,8 @@ def payment_currency(payment: dict[str, Any], detail: dict[str, Any]) -> str:
 
 
 def _not_a_payment(payment_id: str, invoice_id: str, detail: dict[str, Any], amount: Decimal) -> str:
-    """Why a Coupa Pay amount of zero or less is not recorded in JDE, in a finance user's words.
-
-    ML_RecordPayment (docs/jde_orchestrations) records an amount paid, greater than zero, against a voucher;
-    JDE has no negative payment. A negative amount is money coming back (a refund) or a credit note applied
-    in the payment run: the credit itself reaches JDE as a debit memo voucher through the invoices flow, and
-    applying it to the supplier's open vouchers is an AP clerk's step in JDE, not a payment to record.
-    """
+    """Why a Coupa Pay amount of zero or less is not recorded in JDE, in a finance user's words: JDE has no
+    negative payment (why: docs/integrations/coupa_jde.md, "The flows", payments)."""
     invoice = f"invoice {invoice_id} ({detail.get('source-transaction-reference') or 'no reference'})"
     if amount == 0:
         return f"Coupa payment {payment_id} for {invoice} moves no money (0.00): nothing to record in JDE."

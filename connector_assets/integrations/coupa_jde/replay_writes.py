@@ -1,12 +1,9 @@
 """How a Coupa -> JDE record is written again (``Replay.write`` of both flows): queued vouchers and payments.
 
-With Coupa among the replay's resources (today's settings: JDE, Coupa, staging) each queued record is read
-from Coupa again and its current version mapped with today's tables (a version JDE already holds is then
-skipped as unchanged). Given a JDE alone, the queued payload is written as it was mapped, unless a newer
-version from Coupa has been seen since (the version rule of the runs).
-
-Why the flows' own builder and not ``JdeTarget.replay``: that second way (a JDE alone, the queued payload
-under the version rule) is Coupa's, read from the record's ``coupa_updated_at``.
+With Coupa among the replay's resources each queued record is read from Coupa again and its current version
+mapped with today's tables; given a JDE alone, the queued payload is written as mapped unless a newer
+version has been seen since. The flows' own builder, not ``JdeTarget.replay``, because that version rule
+is Coupa's (the record's ``coupa_updated_at``).
 """
 
 from typing import Any

@@ -1,15 +1,7 @@
 """What ``make dev`` sets up for Coupa -> JD Edwards on the embedded sandboxes: the sandbox account map, and
-the Coupa suppliers' JDE numbers pointed at suppliers the JDE sandbox has.
-
-Why: the Coupa sandbox's accounts are company-location-object codes (``00001-8000-6800``) that read as no
-JDE account when taken as ``BU.OBJ.SUB``, so without the map every invoice the sandbox's activity approves
-was refused ("account 00001.8000.6800 not found in F0901") and Coupa -> JDE never wrote one on a fresh
-``make dev``. The map is optional for a real instance (``ACCOUNTS``: unset, the segments are read), so it is
-set here, on the embedded sandboxes only, and the operator's own value wins.
-
-Why the numbers: the two simulators are seeded apart (Coupa numbers its suppliers from 10000, JDE from
-about 1001), so every invoice the Coupa activity approved named a supplier JDE lacks and JDE refused its
-voucher ("Supplier Not Found ... F0401"). A real Coupa's supplier numbers were taken from the ERP.
+the Coupa suppliers' JDE numbers pointed at suppliers the JDE sandbox has; without either, JDE refused
+every invoice the sandbox's activity approved. Never for a real instance, whose numbers are the ERP's and
+whose map is optional. Why each: docs/integrations/coupa_jde.md, "The flows" and "Mapping tables".
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """The reconciliation asset, its job and the schedule closing each day (``flows.day_reconciliation``).
-
-``coupa_jde/reconciliation`` (a UTC day of Coupa changes, like the flows) reads after each flow's JDE side as
-its write step observed it (``<flow>_in_jde``), so lineage reads source -> mapped -> written -> JDE ->
-reconciliation; its ``in_balance`` check warns (never blocks) naming the differences, and the whole list is a
-CSV beside the staging. ``coupa_jde_reconcile`` runs it; its schedule closes the previous day at
-``ML_COUPA_JDE_RECONCILE_CRON`` (UTC, after the flows' polls). Every call is counted (``coupa_api_calls``,
-``jde_api_calls`` and ``api_calls_per_record`` in the metadata).
+``coupa_jde/reconciliation`` reads after each flow's JDE side (``<flow>_in_jde``), so lineage reads source
+-> mapped -> written -> JDE -> reconciliation. Its check, job, schedule and metadata:
+docs/integrations/coupa_jde.md, "Reconciliation".
 """
 
 from typing import Any

@@ -1,19 +1,7 @@
-"""The day's Coupa invoices against the JDE voucher batches the invoices flow wrote for them, field by field:
-supplier (its JDE address number), invoice number, invoice date, currency, every G/L line by EDLN (amount,
-account: the flow's own plan, ``invoices.distribution``), the gross, and status: an invoice voided in Coupa
-while JDE holds its voucher, a voucher voided in JDE (F0411 VOD) while the invoice stands in Coupa, or paid
-in Coupa while its voucher is open in JDE.
-
-Money is compared in the invoice's currency: a foreign voucher's lines and gross are read from ACR (JDE's
-domestic AG / AA is its own conversion), its open amount from FAP. A voucher in another currency than the
-invoice's is a currency mismatch (field ``currency``), and its amounts are not compared: they are in two
-currencies.
-
-Which invoices: every invoice Coupa created or changed that day (read from Coupa itself) that the flow sends
-(approved and not exported by another process) or has sent (its cross-reference). JDE is read by the batch
-keys the flow derives from the invoice alone (F0411Z1 / F0911Z1 by EDTN, 100 to a call), and the F0411
-voucher R04110ZA made of each (by DOC). An invoice the flow has not written is an expected gap when the
-retry queue holds it (refused, held), else a difference.
+"""The day's Coupa invoices against the JDE voucher batches the invoices flow wrote for them, field by
+field, G/L lines by the flow's own plan (``invoices.distribution``), money in the invoice's currency (ACR,
+never JDE's domestic conversion). Which invoices and what is compared: docs/integrations/coupa_jde.md,
+"Reconciliation".
 """
 
 from __future__ import annotations

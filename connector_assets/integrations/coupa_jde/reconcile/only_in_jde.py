@@ -1,20 +1,8 @@
-"""What JDE holds under the invoices flow's marking that no Coupa invoice explains.
-
-The flow writes every voucher as a batch keyed from the Coupa invoice alone: EDI user ``MLCOUPA``, batch
-``CP<invoice id>``, transaction ``COUPA-INV-<invoice id>`` (and the remark ``Coupa invoice <id>``, which
-R04110ZA copies to the F0411 voucher). So every batch entered on the reconciled day under that user (F0411Z1
-by EDUS and EDDT, the day the batch was transmitted) is read: one keyed as the flow keys an invoice names
-that invoice, and one whose invoice the day's comparison did not match is looked for in Coupa by id
-(``id[in]``, 49 a call): Coupa no longer having it, or having it voided, is a difference; present and
-standing, it belongs to another day's changes and is explained. A batch under the flow's user whose keys
-the flow never derives (another batch number or transaction number: keyed by hand in P0411Z1 or by another
-program under the integration's user) explains itself by no Coupa invoice: it is named as only in JDE, with
-its supplier, invoice number and gross, since R04110ZA would make a voucher nobody in Coupa approved.
-
-Limits: a batch keyed by hand with exactly the flow's keys for an invoice Coupa has is read as the flow's
-(it is, by its marking, and compared field by field as that invoice's); batches purged from F0411Z1 after
-processing (R0411Z1P) cannot be read this way, and then only the cross-reference's invoices are checked
-(those Coupa changed that day).
+"""What JDE holds under the invoices flow's marking that no Coupa invoice explains: every batch entered on
+the day under ``MLCOUPA`` is read, since the flow keys its batches from the Coupa invoice alone. A batch
+whose invoice Coupa lacks or voided, or whose keys the flow never derives, is named; its limits (hand-keyed
+batches with the flow's keys, purged batches): docs/integrations/coupa_jde.md, "Reconciliation" (Only in
+JDE).
 """
 
 from __future__ import annotations

@@ -1,14 +1,7 @@
 """The day's Coupa Pay payments against what JDE recorded: each payment of an invoice (one per
-``payment-details`` entry, as the payments flow records them) found in F0414 under its reference
-(``COUPAPAY-<id>``, read by reference, 100 to a call) on the voucher of its invoice, at its amount in the
-invoice's currency (F0414 PFAP for a foreign voucher, paid in its own currency; PAAP for a domestic one).
-
-Which payments: every Coupa Pay payment Coupa created or changed that day, in a status the flow records
-(money committed: ``READY_PAYMENT_STATUSES``), for an amount above zero (a refund or a credit is refused by
-rule and queued), and neither the payment nor its invoice exported by another process (the flow leaves
-those to it: counted, not compared). One JDE has not
-recorded is an expected gap when the retry queue holds it (held until its invoice's voucher exists,
-refused), else a difference.
+``payment-details`` entry, as the payments flow records them) found in F0414 under its reference on the
+voucher of its invoice, at its amount in the invoice's currency. Which payments and what is compared:
+docs/integrations/coupa_jde.md, "Reconciliation".
 """
 
 from __future__ import annotations
