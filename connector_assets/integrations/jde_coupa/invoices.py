@@ -1,24 +1,9 @@
-"""JD Edwards -> Coupa: the AP ledger (F0411 vouchers, open and posted) -> Coupa invoices.
+"""JD Edwards -> Coupa: the AP ledger (F0411 vouchers, open and posted) -> Coupa invoices, one voucher
+(KCO/DOC/DCT) to one invoice numbered with the supplier's invoice number (VINV).
 
-One voucher (KCO/DOC/DCT, one F0411 row per pay item) becomes one Coupa invoice numbered with the
-supplier's invoice number (VINV). Where the GL account of a line comes from:
-
-* a voucher matched to a purchase order: one line per pay item (gross less tax), on the account of the
-  order's lines (the same mapping table as the purchase-order flow), because Coupa matches the invoice
-  to that order;
-* any other voucher: one line per G/L distribution line of the voucher in F0911 (ledger type AA,
-  automatic entries excluded), on that line's account. The distribution must add up to the pay items'
-  gross less tax; a voucher whose does not, or that has no distribution, is refused into the retry queue
-  saying so, with the amounts.
-
-The voucher's tax (STAM) is the invoice's ``tax-amount``, so Coupa's ``total-with-taxes`` is the
-voucher's gross. Every JDE account goes through the mapping table; one with no Coupa account is refused
-naming it. A voucher whose supplier has not synced is held until it does.
-
-The invoice is in the voucher's currency (F0411 CRCD) with the voucher's own amounts: for a voucher entered
-in a foreign currency (CRRM F) the pay items' ACR and the distribution's ledger CA lines, never AG / AA
-(JDE's conversion into the company's currency), with that currency's decimals (JPY none, KWD three); a
-foreign voucher with a tax is refused (its tax in its currency, CTAM, is not read).
+A voucher matched to an order is billed on that order's accounts, so Coupa matches it to the order; any
+other on its F0911 distribution, which must add up. Amounts are the voucher's own, in its currency (never
+JDE's domestic conversion). Depth: docs/integrations/jde_coupa.md, "The flows" (AP ledger -> invoices).
 """
 
 from collections.abc import Iterator

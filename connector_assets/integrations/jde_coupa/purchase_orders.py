@@ -1,16 +1,8 @@
 """JD Edwards -> Coupa: purchase orders (F4301 + F4311 -> external purchase orders with lines).
 
-A purchase order is in a day's partition when its header or any of its lines changed that day; the whole
-order (header and every line) is then read from JDE and sent, since Coupa holds the order as one
-document. Each line's GL account (F4311.ANI, ``BU.OBJ[.SUB]``) is translated through the account mapping
-table (``mappings/``, the asset ``jde_coupa/account_map``); a line without a mapping makes the order a
-rejected record naming the account. An order whose supplier has not synced to Coupa yet is held and
-released when the supplier syncs.
-
-The order goes in its currency (F4301 CRCD) at its own prices: an order entered in a foreign currency
-(F4301 CRRM F) is read with its lines' FRRC / FEA as their unit cost and extended cost
-(``documents.priced_in_own_currency``), and its amounts keep that currency's decimals (a JPY amount line is
-whole yen).
+An order changed in its header or any line is read and sent whole (Coupa holds it as one document), each
+line's account through the account table, in the order's own currency and prices; held until its supplier
+syncs. Depth: docs/integrations/jde_coupa.md, "The flows" (purchase orders).
 """
 
 from collections.abc import Iterator
@@ -109,17 +101,10 @@ def _line_number_clash(lines: list[dict]) -> str | None:
 def line_amount_fields(
     quantity: Decimal, price: Decimal, extended: Decimal | None, currency: str | None = None
 ) -> dict[str, Any]:
-    """The Coupa order-line fields whose line ``total`` is JDE's extended cost (F4311.AEXP).
-
-    Coupa computes a quantity line's total itself, quantity x price rounded to cents. JDE's AEXP is its own
-    figure: a 4-decimal unit cost (250 x 63.2671 = 15816.775) may be stored as 15816.77 while Coupa makes it
-    15816.78, and an amount-only JDE line has no quantity at all. Coupa's rounding mode is not documented,
-    so a quantity line is sent only when every usual rounding of the product (half up, half even) gives
-    AEXP; otherwise the line goes as an amount line (``OrderAmountLine``, documented beside
-    ``OrderQuantityLine``) whose price is AEXP, so both sides hold the same amount to the cent.
-
-    ``currency``: a foreign order's (None: cents, as a domestic order always went), whose smallest unit the
-    product is rounded to and whose decimals the amount line's price keeps (``money``: whole yen).
+    """The Coupa order-line fields whose line ``total`` is JDE's extended cost (F4311.AEXP): a quantity line
+    only when both usual roundings of quantity x price give AEXP (Coupa's is not documented), else an
+    ``OrderAmountLine`` priced at AEXP. ``currency``: a foreign order's, whose smallest unit the product is
+    rounded to (None: cents). Why: docs/integrations/jde_coupa.md, "The flows" (purchase orders).
     """
     unit = quantum(currency)
     product = quantity * price

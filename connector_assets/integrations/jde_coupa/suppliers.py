@@ -1,17 +1,9 @@
 """JD Edwards -> Coupa: suppliers (F0101 + F0401 -> /api/suppliers).
 
-A supplier is in a day's partition when its F0401 row or its F0101 (address book) row changed that day;
-the other half is read from JDE by address number (one LIST query per 100 suppliers), since it usually
-changed on another day. Payment terms (F0401 TRAP) go through the mapping table
-``mappings/sandbox/jde_coupa_payment_terms.csv`` (``ML_JDE_COUPA_PAYMENT_TERMS_MAP``); terms it does not
-list refuse the supplier into the retry queue, and a replay after the table is fixed writes it (``remap``).
-Matching in Coupa: the cross-reference first, then supplier number (= AN8), tax
-ID and name (``CoupaSession.find_supplier``), so a supplier is never created twice.
-
-Suppliers something waits for. A purchase order or voucher whose supplier has not synced is held until
-it does; a supplier that last changed before any window this flow reads would never sync by itself (a
-first sync of 30 days holds most orders that way). So the run's last day also reads, by address number,
-every supplier a held record waits for, and the write step releases the held records as usual.
+A supplier is in a day when either row changed; the other half is read from JDE by address number. Matched
+in Coupa by the cross-reference, then number (= AN8), tax ID and name (``CoupaSession.find_supplier``), so
+it is never created twice. The run's last day also reads the suppliers held records wait for, or one that
+last changed before any window would never sync. Depth: docs/integrations/jde_coupa.md, "The flows".
 """
 
 from collections.abc import Iterator

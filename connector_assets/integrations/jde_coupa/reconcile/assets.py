@@ -1,11 +1,7 @@
 """The reconciliation asset, its job and the schedule closing each JDE day (``flows.day_reconciliation``).
-
-``jde_coupa/reconciliation`` (a JDE day, like the flows) reads after each flow's Coupa side as its write
-step observed it (``<flow>_in_coupa``), so lineage reads source -> mapped -> written -> Coupa ->
-reconciliation; its ``in_balance`` check warns (never blocks) naming the differences, and the whole list is
-a CSV beside the staging (``flows.reconciliation``). ``jde_coupa_reconcile`` runs it; its schedule closes the
-previous JDE day at ``ML_JDE_COUPA_RECONCILE_CRON`` in the JDE time zone, after the flows' hourly ticks.
-Every call is counted (``jde_api_calls``, ``coupa_api_calls`` and ``api_calls_per_record`` in the metadata).
+``jde_coupa/reconciliation`` reads after each flow's Coupa side (``<flow>_in_coupa``), so lineage reads
+source -> mapped -> written -> Coupa -> reconciliation. Its check, job, schedule and metadata:
+docs/integrations/jde_coupa.md, "Reconciliation".
 """
 
 from datetime import date, datetime, time, timedelta

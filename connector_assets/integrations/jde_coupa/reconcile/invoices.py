@@ -1,13 +1,8 @@
-"""The day's JDE vouchers against their Coupa invoices: invoice number, supplier, invoice date, currency,
-document type (a debit memo is a credit note), tax, gross (JDE's pay items against Coupa's total with
-taxes) and status (voided or abandoned in Coupa while JDE holds the voucher), and every line by line number
-on what the invoices flow writes (amount, quantity, account, description).
+"""The day's JDE vouchers against their Coupa invoices, header and every line by line number.
 
-The JDE side is read and mapped as the flow does (``changed_vouchers``: every pay item of a voucher changed
-that day, its order's first line or its F0911 distribution; then ``_voucher_record`` with the staged account
-snapshot). Coupa is read by invoice number (``invoice_number[in]``, 49 a call), each answer kept only under
-its own supplier (numbers are unique per supplier); an invoice the cross-reference names but Coupa no longer
-holds under its number and supplier is read by id.
+The JDE side is read and mapped as the flow does (``changed_vouchers``, then ``_voucher_record`` with the
+staged account snapshot); Coupa is read by invoice number, 49 a call, each answer kept under its own
+supplier. What is compared: docs/integrations/jde_coupa.md, "Reconciliation".
 """
 
 from __future__ import annotations

@@ -1,13 +1,7 @@
 """What Coupa holds that no JDE record explains: suppliers, purchase orders and invoices created or changed
-in the reconciled day (read from Coupa itself: ``updated_at`` and ``created_at`` windows), each looked for in
-JDE by the key the flows write it under.
-
-A Coupa record the day's comparison matched is explained. Any other is explained when JDE holds its key
-(read by key, 100 to a call): a supplier whose number is an F0401 address number, a purchase order whose PO
-number names an F4301 order (``KCOO-DOCO-DCTO[-SFXO]``), an invoice whose supplier number and invoice number
-are an F0411 voucher's (AN8, VINV: the vouchers Coupa -> JD Edwards writes from Coupa invoices are found so
-too); or when the flow's cross-reference says it wrote it. The rest were created in Coupa directly or by
-another process: each is a difference "only in Coupa", with what Coupa says of it.
+in the reconciled day (read from Coupa itself), each looked for in JDE by the key the flows write it under,
+or in the flow's cross-reference; the rest are "only in Coupa". The keys: docs/integrations/jde_coupa.md,
+"Reconciliation" (Only in Coupa).
 """
 
 from __future__ import annotations

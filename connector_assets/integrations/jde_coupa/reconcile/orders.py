@@ -1,16 +1,8 @@
-"""The day's JDE purchase orders against their Coupa purchase orders: supplier, currency and status, and
-every line by line number on what the purchase-orders flow writes (price, quantity, the line's amount,
-account, description), each side's money formatted.
+"""The day's JDE purchase orders against their Coupa purchase orders, header and every line by line number.
 
-The JDE side is read and mapped as the flow does (``changed_purchase_orders``: header and every line, then
-``_order_record`` with the staged account snapshot), so a line the flow sends as an amount line (JDE's
-extended cost not Coupa's rounded product, ``line_amount_fields``) is compared as one. Coupa is read by
-PO number (``po_number[in]``, 49 a call); an order the cross-reference names but Coupa no longer holds under
-its number is read by id.
-
-Status. The flow writes a live order and never a state; Coupa cancelling or closing it while JDE still has
-it open (a line neither cancelled, last status 980, nor closed, next status 999) is a difference. An order
-cancelled or closed in JDE and still live in Coupa is not one the flow carries, and is not reported.
+The JDE side is read and mapped as the flow does (``changed_purchase_orders``, then ``_order_record`` with
+the staged account snapshot), so a line the flow sends as an amount line (``line_amount_fields``) is
+compared as one. What is compared: docs/integrations/jde_coupa.md, "Reconciliation".
 """
 
 from __future__ import annotations

@@ -1,12 +1,9 @@
 """What every comparison of a JDE day with Coupa shares: the day, the report, the retry queue's word and how
-a field that differs is said (``connector_assets.coupa.reconcile_day``, shared with Coupa -> JD Edwards),
-the Coupa records explained, and how a record Coupa lacks is said.
+a field that differs is said (``connector_assets.coupa.reconcile_day``, shared with Coupa -> JD Edwards).
 
-Each entity (suppliers, purchase orders, invoices) re-reads the day's JDE records with the flow's own
-readers, maps them with the flow's own mapper and snapshot (``planned``: so "what the flow writes" is one
-definition, not two), and compares what Coupa holds field by field; ``Day`` carries what they need and
-collects the Coupa records they explained, so the listing of what only Coupa holds (``only_in_coupa``) skips
-them.
+Each entity re-reads the day's JDE records with the flow's own readers and mapper (``planned``: "what the
+flow writes" is one definition, not two); ``Day`` collects the Coupa records they explained, so
+``only_in_coupa`` skips them.
 """
 
 from __future__ import annotations
@@ -93,14 +90,10 @@ def in_coupa(
     said: Callable[[str], Said],
     totals: SideTotals | None = None,
 ) -> Iterator[tuple[str, Said, dict[str, Any]]]:
-    """Each of the day's JDE records (``keys``, the flow's) with the Coupa record it became: the one
-    ``matched`` by its natural key, else the one the flow's cross-reference names (read by id: a key
-    changed in Coupa is then a field difference, not a missing record). One Coupa does not hold is an
-    expected gap when the flow's queue holds it, else "missing in Coupa" (with the flow's refusal, in
-    ``refused`` as ``planned`` answers it, when it refuses it). The caller compares each pair yielded while
-    the record is under ``held_differently``: its field differences count as one expected gap when its
-    update is queued.
-    ``totals`` (per supplier) counts both sides' records and amounts."""
+    """Each of the day's JDE records (``keys``) with the Coupa record it became: the one ``matched`` by its
+    natural key, else the one the flow's cross-reference names (read by id). One Coupa lacks is an expected
+    gap when the flow's queue holds it, else "missing in Coupa" (with the flow's refusal from ``refused``).
+    The caller compares each pair yielded while under ``held_differently``; ``totals`` counts per supplier."""
     keys = list(keys)
     written = _written(day, kind.spec, keys)
     lost = [written[k] for k in keys if k not in matched and k in written]

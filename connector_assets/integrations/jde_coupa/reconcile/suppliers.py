@@ -1,10 +1,7 @@
-"""The day's JDE suppliers against their Coupa suppliers, field by field on what the suppliers flow writes:
-name, supplier number, tax ID, status (the flow makes every supplier active) and payment term.
-
-The JDE side is read and mapped as the flow reads and maps it (``changed_suppliers``, ``_mapped_supplier``
-with the staged payment-terms snapshot). Coupa is read by supplier number (``number[in]``, 49 a call); a
-supplier Coupa no longer holds under its number, but the flow's cross-reference names, is read by id
-(``id[in]``, ``sides.in_coupa``), so a number changed in Coupa is named as that, not as a missing supplier.
+"""The day's JDE suppliers against their Coupa suppliers, field by field on what the suppliers flow writes.
+The JDE side is read and mapped as the flow does (``changed_suppliers``, ``_mapped_supplier``); a supplier
+Coupa no longer holds under its number is read by the cross-reference's id (``sides.in_coupa``), so a
+number changed in Coupa is named as that, not as a missing supplier.
 """
 
 from __future__ import annotations
