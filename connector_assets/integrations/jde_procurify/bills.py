@@ -138,12 +138,10 @@ def posted_as(ledger: Ledger, bill_uuid: str) -> str | None:
 
 
 def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str | None:
-    """What a bill of an unpaired vendor waits on (``FlowSpec.dependency_key`` text): the ``suppliers``
-    flow's key of the vendor's ``external_id`` when it holds an address number (that flow pairs such a
-    vendor), the ``vendors`` flow's key of the vendor when it has none and that flow will send it to JDE
-    (``vendor_mappers.not_sent``: purchasable, active, made after go-live). None when no flow will pair the
-    vendor (another ERP's key in ``external_id``, ``JDE-V-10442``; a type 1 "Other" vendor; an inactive
-    one): a hold would never end, so the bill is refused instead, saying why (``never_paired_why``)."""
+    """What a bill of an unpaired vendor waits on (``FlowSpec.dependency_key`` text): the ``suppliers`` flow's
+    key of its AN8 ``external_id``, else the ``vendors`` flow's key of the vendor when that flow will send it
+    (``vendor_mappers.not_sent``). None when no flow will pair it: a hold would never end, so the bill is
+    refused instead, saying why (``never_paired_why``)."""
     external = str((vendor or {}).get("external_id") or "").strip()
     if not external:
         if vendor is not None and not_sent(vendor, None) is not None:
