@@ -113,8 +113,8 @@ def supplier_number(ledger: Ledger, supplier: Any) -> str | None:
 def invoice_order(ledger: Ledger, invoice: dict[str, Any]) -> OrderReference | None:
     """The JDE purchase order a Coupa invoice was raised against: the one order its lines bill
     (``po-number``) that the JDE -> Coupa flow created from JDE (its cross-reference holds it, written to
-    Coupa). None when its lines bill no such order, or several (see the module docstring). Read before the
-    invoice is mapped, so the mapper itself reads nothing."""
+    Coupa). None when its lines bill no such order, or several (one voucher header holds one order). Read
+    before the invoice is mapped, so the mapper itself reads nothing."""
     numbers = {
         str(line.get("po-number") or "").strip()
         for line in invoice.get("invoice-lines") or []

@@ -215,7 +215,7 @@ def map_bill(
     gl: GlAccounts,
     named: Callable[[str], str | None] | None = None,
 ) -> Mapped | Rejected:
-    """One approved bill -> its voucher or journal batch (module docstring), or why it cannot be one.
+    """One approved bill -> its voucher or journal batch, or why it cannot be one.
     ``named``: the JDE account a code stands for before any F0901 check; given, an item on an account of
     JDE's chart not set up yet holds the bill on it (``Rejected.held_on``) instead of refusing it."""
     bill = inputs.bill
