@@ -1,9 +1,7 @@
 """Dagster assets for a ``FlowSpec``: ``<flow>_mapped``, ``<flow>_written`` and ``<flow>_verdict``, each with
 its check, built for every flow by ``build_flow_assets``; the steps live in their own modules and are
-re-exported here, where flows, the CLI and tests import them.
-
-A backfill runs them once over its range (one process, one login per system), yet each day keeps its own
-truth (``range_days``), so a rerun from failure takes exactly the failed days.
+re-exported here, where flows, the CLI and tests import them. A backfill runs them once over its range,
+each day keeping its own truth (``range_days``).
 """
 
 from collections.abc import Iterable
