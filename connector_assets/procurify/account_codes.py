@@ -1,9 +1,7 @@
-"""Procurify's account codes as a write target: one listing per session indexed by code and by id, a
-search by ``code`` that refuses to pick among duplicates, and a create that forgets the listing when its
-answer is lost (the code may exist now). One copy for every flow that writes account codes to Procurify
-(JD Edwards and Oracle Fusion): each flow says how a code is keyed (``code_key``) and what an update
-leaves out, keeps or refuses (``not_updated``, ``kept``, ``renamed``); which ERP account a code stands for,
-and why a code is an orphan, stay each integration's.
+"""Procurify's account codes as a write target, one copy for every flow that writes them (JD Edwards, Oracle
+Fusion): one listing per session indexed by code and id, a search by ``code`` that refuses to pick among
+duplicates, and a create that forgets the listing when its answer is lost (the code may exist now). Each
+flow says how a code is keyed and what an update leaves out, keeps or refuses.
 
 No ``from __future__ import annotations`` here: pandera resolves the model's ``Series[int]`` through this
 module's globals (``flows.lazy_model``).

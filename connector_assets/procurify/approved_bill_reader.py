@@ -1,23 +1,11 @@
-"""One reader of approved Procurify bills for every flow that posts them to an ERP, on one Procurify session
-of a mapped step or a replay.
+"""One reader of approved Procurify bills for every flow that posts them to an ERP: the day's staged bills in
+the flow's approved statuses, each read in full by UUID (the list gives a slim bill), then mapped by the
+subclass (``mapped``). A read one bill needs that still fails queues that bill alone (``record_reads``).
 
-What is read. The day's staged bills, latest version each, whose ``status`` is one of the flow's approved
-statuses (a setting per flow; default 2 Approved and the payment states after it, 4/6/7/8). The list gives a
-slim bill, so each is read in full by its UUID (§2.6) for its items, account codes, departments, PO lines
-and note; then the flow's subclass maps it (``mapped``).
-
-Procurify not answering after the client's retries: a read one bill needs queues that bill alone
-(``record_reads``) and the rest of the day is sent.
-
-Exported elsewhere. A bill Procurify shows as exported (``last_export_date`` set) that the flow never sent was
-taken to an ERP by another process: it is skipped with an audit event, never sent a second time. The skip is
-marked as never written (``flows.never_written``): a record held on the bill (a payment) is refused naming it,
-not left waiting for ever (``settled``).
-
-Marking exported. Procurify's API documents no write that marks a bill exported (``is_exported`` and
-``last_export_date`` are read-only filters and fields, §2.6); its only AP write is mark-as-paid
-(``bill_paid_marks``). So the export is recorded in the ledger (the flow's cross-reference), not in
-Procurify.
+A bill another process exported (``last_export_date`` set) is skipped, never sent twice, and marked never
+written (``flows.never_written``) so a record held on it is refused, not left waiting. The API cannot mark a
+bill exported (§2.6), so our export lives in the ledger. Depth: docs/integrations/jde_procurify.md,
+"The flows".
 """
 
 from __future__ import annotations

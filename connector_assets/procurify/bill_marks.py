@@ -1,20 +1,8 @@
-"""Marking one Procurify bill paid (``POST /api/v3/ap/bills/mark-as-paid/``, reference 2.6) and reading
-the answer, for every flow that takes another system's payment to a Procurify bill.
-
-The endpoint takes no idempotency key and its answer's shape is not documented (a 204, an empty object,
-``paid`` / ``skipped`` lists): a lost answer, or one that does not say the bill was paid, is settled by
-reading the bill. A bill Paid without a Procurify payment is marked (by us or by a person); one with a
-payment is Procurify paying it itself, never a mark.
-
-Which bills a flow marks (``markable``), for another system's payment of one:
-
-* The bill (``GET /api/v2/ap/bills/{uuid}/``) has a payment (``payment_uuid`` / ``bill_payment``):
-  Procurify is paying it itself; not marked.
-* No payment and status 2 Approved: marked paid, once.
-* No payment and status 4 Paid already (marked by a person, or by an earlier attempt whose answer was
-  lost): adopted (the target's ``find``), not marked again.
-* No payment and any other status (draft, confirmed, denied, withdrawn, ...): Procurify's mark-as-paid
-  takes approved bills only; queued with the bill's status named, replayed once someone approves it.
+"""Marking one Procurify bill paid (``mark-as-paid``, reference 2.6) for every flow that takes another
+system's payment to a bill, and which bills may be marked (``markable``): approved with no Procurify payment,
+once; Paid with none is adopted; one with a payment is Procurify paying it; any other status is queued naming
+it. The mark has no idempotency key and no documented answer, so a lost or unclear answer is settled by
+reading the bill. Depth: docs/integrations/fusion_procurify.md, "Payments -> paid marks".
 """
 
 from __future__ import annotations

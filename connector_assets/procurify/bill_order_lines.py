@@ -1,13 +1,8 @@
-"""Which Procurify purchase-order line each item of a bill bills, read from Procurify for a flow that
-matches an ERP invoice to the order it came from: the bill's POs
-(``added_purchase_orders``) by number, and each item's PO line by its ``PO_line_num``.
-
-docs/reference/procurify.md §2.6 lists ``added_purchase_orders`` without its shape, so an entry is read as a
-summary (``procurify_PO``), a bare number, or a PO UUID read once (``GET /api/v2/purchase_orders/{uuid}/``,
-which §2.5 accepts) for its number; otherwise a bill of a PO would be sent unmatched. With one PO on the bill
-every item billing an order line is of it (no call); with several, each PO is read by number once per
-reader for which of its ``order_items`` each item bills. A PO that is gone raises
-``ProcurifyNotFoundError`` for the caller (a bill is never sent unmatched).
+"""Which Procurify PO line each item of a bill bills (the bill's ``added_purchase_orders``, each item's
+``PO_line_num``), for a flow that matches an ERP invoice to its order. §2.6 gives no shape for
+``added_purchase_orders``: a summary, a bare number or a PO UUID (read once for its number) are all taken,
+else a PO's bill would go unmatched. One PO on the bill costs no call; several are read by number once per
+reader. A PO that is gone raises ``ProcurifyNotFoundError``: a bill is never sent unmatched.
 """
 
 from __future__ import annotations

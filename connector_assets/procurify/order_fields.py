@@ -1,10 +1,6 @@
 """What a Procurify purchase order, requisition and order item say (docs/reference/procurify.md 2.4, 2.5),
-read one way by every flow that reads them: the PO states and requisition statuses by code, the items that put
-something on an order, an item's requisition number, vendor, account code and department, the requisitions of
-a PO, the day a PO was made, a name or sku as a person reads it (``words``). One copy for both Procurify
-integrations: JD Edwards <-> Procurify (``purchase_orders`` revising a PO, ``po_links`` finding a PO's
-requisitions) and Oracle Fusion <-> Procurify (``purchase_orders`` turning POs and requisitions into Fusion
-orders).
+read one way by both Procurify integrations: PO states and requisition statuses by code, the live items, an
+item's requisition, vendor, account code and department, the day a PO was made, a name as a person reads it.
 """
 
 from __future__ import annotations

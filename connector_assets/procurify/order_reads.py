@@ -1,12 +1,8 @@
-"""Reading Procurify's purchase orders and requisitions for a flow: the latest staged version of each
-(``latest_staged``, from ``procurify/purchase_orders`` / ``procurify/requisitions`` as
-``connector_assets.saas.assets`` stages them), a PO read in full, a requisition's order items, the
-requisitions that have a line for a vendor.
-
-What the reference gives (docs/reference/procurify.md 2.4, 2.5): the PO list has no lines, so a PO is read by
-number (``GET /api/v2/purchase_orders/{n}/``); order items filter by ``orderNum`` (re-checked here: a filter a
-server ignores must not mix two requisitions); the requisitions list has no number filter, only
-``pref_vendor``, so a requisition is found among its vendor's.
+"""Reading Procurify's purchase orders and requisitions for a flow: the latest staged version of each, a PO
+read in full, a requisition's order items, the requisitions that have a line for a vendor. Per the reference
+(2.4, 2.5) the PO list has no lines, so a PO is read by number; order items filter by ``orderNum``
+(re-checked here: a filter a server ignores must not mix two requisitions); requisitions have no number
+filter, only ``pref_vendor``, so a requisition is found among its vendor's.
 """
 
 from __future__ import annotations
@@ -95,13 +91,11 @@ _RUN_REQUISITIONS_LOCK = threading.Lock()
 
 
 def requisitions_for_run(run_id: str) -> Requisitions:
-    """The requisitions-by-vendor cache ``ProcurifyOrderReads.requisitions_of`` fills, shared by every day
-    of one run. A run over a range of days (a backfill run as one) maps day by day with a reader each; a
-    cache per reader read a vendor's whole requisition list (``pref_vendor``, every page: the orders list
-    has no number filter and order items do not carry the requisition's notes, docs/reference/procurify.md
-    2.4) again on each day that has a PO of that vendor. The requisitions a day's POs were ordered on exist
-    before the run's source read staged the POs, so a list read earlier in the run holds them. One run is kept
-    (the latest), so a long-lived process holds no old run's lists."""
+    """The requisitions-by-vendor cache ``ProcurifyOrderReads.requisitions_of`` fills, shared by every day of
+    one run: a cache per day's reader read a vendor's whole requisition list (no number filter, reference 2.4)
+    again on each day with a PO of that vendor, and a list read earlier in the run already holds the
+    requisitions a later day's POs were ordered on. Only the latest run is kept, so a long-lived process holds
+    no old lists."""
     with _RUN_REQUISITIONS_LOCK:
         if run_id not in _RUN_REQUISITIONS:
             _RUN_REQUISITIONS.clear()

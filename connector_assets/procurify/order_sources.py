@@ -1,21 +1,10 @@
 """Procurify's purchase orders and requisitions as the orders another system is to make: which are sent
-(``SourceOrder``: its vendor, currency, requisition notes and live items), which are left alone, and which
-are refused naming why. An integration subclasses ``ProcurifyOrders`` with how its ledger keys an order,
-whether and as what it was sent, the target's name and what one order becomes there.
-
-A PO: its live items, its vendor (``pref_vendor``, else its items' vendor), its currency and the notes of
-the requisitions its lines were ordered on (one not found is logged and its notes left out). A PO cancelled in
-Procurify (state 1) before it was sent is skipped; after, it is refused for a person: cancelling or
-closing the order it became is a buyer's decision there, which the connector does not take. A PO with no
-vendor or no live line is refused; an unknown state is sent as a purchased PO (logged).
-
-An order made in Procurify for another system's order (its requisitions marked as ``procurify.source_orders``
-says) is that system's, already there: a PO bought from such requisitions only, or such a requisition, is
-skipped saying so (unless it was sent before); a PO mixing their lines with others is refused for a person.
-
-A requisition (``requisition_records``): only status 1 Approved is sent, one order per vendor of its live
-items (an order has one supplier); a requisition Denied or Cancelled after it was sent is refused for a
-person, as above; any other status (pending, draft, purchased in Procurify) is not the flow's to send.
+(``SourceOrder``: vendor, currency, requisition notes, live items), which are left alone, which are refused
+naming why. An integration subclasses ``ProcurifyOrders`` with how its ledger keys an order, what it sent
+and what one order becomes in the target. A PO or requisition cancelled after it was sent is refused for a
+person (cancelling the order it became is a buyer's decision there; before: skipped); one made for another
+system's order (``procurify.source_orders``) is skipped unless it was sent before. Depth:
+docs/integrations/fusion_procurify.md, "Purchase orders".
 """
 
 from __future__ import annotations

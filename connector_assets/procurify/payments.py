@@ -1,19 +1,8 @@
-"""Procurify payments as every flow that takes them to another system reads them: which bills a payment
-pays, in which currency, and a payment found again for a replay.
-
-Which bills. A public payment names the bill *groups* it pays (``bill_groups``, reference 2.7), not bills,
-and carries one ``amount``. A bill carries its ``group`` and the ``payment_uuid`` of the payment it is in
-(reference 2.6). A payment's bills are the bills of its groups that name this payment, or no payment yet
-(a group is paid as one; a bill of the group naming *another* payment is that payment's), read one list
-per group (``/api/v3/ap/bills/?group=<g>``, reference 2.6's ``group`` filter) once per reader.
-
-In which currency. A payment's amount and its bills' totals are read with the decimals of the payment's
-currency (``{id, name}`` or a code, reference 2.7; only an id: its bills' one currency): whole yen, fils
-to the thousandth, cents otherwise; a figure finer than that is never rounded (the flow refuses it).
-
-Found again. The public API reads payments by integer id only (``ids``), so a payment a replay names by
-uuid is found through one of its bills: the bill's group, then the payments of that group
-(``bill_groups``).
+"""Procurify payments as every flow that takes them to another system reads them: which bills a payment pays
+(the bills of its ``bill_groups`` naming it or no payment, one list per group), in which currency (its
+decimals: a figure finer is never rounded, the flow refuses it), and a payment a replay names by uuid
+found again through one of its bills (the API reads payments by integer id only). Depth:
+docs/integrations/jde_procurify.md, "The flows" (payments).
 """
 
 from __future__ import annotations
@@ -212,9 +201,8 @@ class PaymentBills:
 
 
 def payments_found_again(session: Any, keys: Iterable[str]) -> dict[str, PaymentVersion]:
-    """Payment uuid -> the payment read again, for each ``<payment uuid>:<bill uuid>`` key: through the
-    bill's group (module docstring); a key whose bill names no group, or whose payment is not among the
-    group's, finds nothing."""
+    """Payment uuid -> the payment read again through its bill's group, for each ``<payment uuid>:<bill
+    uuid>`` key; a bill naming no group, or a payment not among the group's, finds nothing."""
     versions: dict[str, PaymentVersion] = {}
     for key in keys:
         uuid, _, bill = key.partition(":")

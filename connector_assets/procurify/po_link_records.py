@@ -1,15 +1,7 @@
 """Which of a day's Procurify POs a link flow links to the source order they were purchased for, and which it
-leaves alone. The integration says what one link writes (``LinkRecord``) and names its source system.
-
-What happens to each PO of the day:
-
-* already linked (its number is a link target): re-mapped from the ledger, no call; unchanged, so the
-  write skips it;
-* lines from no requisition of ours: not from the source system, ignored (counted);
-* lines from one source order's requisition: linked; a second PO of the same order is keyed
-  ``<order>/<procurify_PO>`` (the lowest PO number of the day's unlinked ones is the first, when the order
-  has none linked yet);
-* lines from several requisitions that are not all one order's: refused naming them.
+leaves alone (not from our requisitions: counted), re-maps from the ledger (already linked) or refuses (from
+several orders). The integration says what one link writes (``LinkRecord``) and names its source system.
+Depth: docs/integrations/jde_procurify.md, "The flows" (PO links).
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
-"""Which Procurify PO is which source order, as an integration's ledger holds it, when the integration sends
-orders to Procurify as requisitions and links the POs a buyer purchases from them (``po_origins``). Two
-cross-references say it: the requisition flow's (``order_entity`` on ``order_route``: order -> requisition
-uuid) and the link flow's (``link_entity`` on ``link_route``: the order, or ``<order>/<procurify_PO>`` for
-another PO of it, -> the PO number). ``PoLinks`` asks them, declared once per integration: JD Edwards ->
-Procurify (``jde_procurify.po_origins``: ``purchase_order`` and ``po_link``), read by its ``po_links`` and
-``purchase_orders`` flows and its reconciliation. A claimed cross-reference with no target id yet (a write
-under way) is not a link.
+"""Which Procurify PO is which source order, as an integration's ledger holds it in two cross-references: the
+requisition flow's (order -> requisition uuid) and the link flow's (the order, or ``<order>/<procurify_PO>``
+for another PO of it, -> the PO number). Declared once per integration (``jde_procurify.po_origins``). A
+claimed cross-reference with no target id yet (a write under way) is not a link.
 """
 
 from __future__ import annotations
@@ -51,13 +47,10 @@ class PoLinks:
         return xref.target_id if xref and xref.target_id else None
 
     def linked_po(self, ledger: Ledger, order_source_key: str) -> str | None:
-        """The Procurify PO number (``procurify_PO``) linked to an order, or None.
-
-        None until the order's requisition has been purchased in Procurify and the link flow has linked
-        the PO (a PO whose link write is still under way has no target id yet, and counts as not linked).
-        An order purchased as several POs names its first here (the others are linked under
-        ``<key>/<procurify_PO>``); when only those others could be linked (the first PO refused, e.g.
-        closed), the lowest of them."""
+        """The Procurify PO number linked to an order, or None until its requisition is purchased and the link
+        written (a link write under way has no target id yet). An order purchased as several POs names its
+        first here; when only the others could be linked (the first refused, e.g. closed), the lowest of them.
+        """
         first = self.first_link(ledger, order_source_key)
         if first is not None:
             return first

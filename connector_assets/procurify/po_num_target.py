@@ -1,19 +1,9 @@
-"""The Procurify write target that gives a purchase order the number of the order it came from: its
-external PO number (``PO_Num``), set through ``PUT /api/v3/purchase-orders/{procurify_PO}/`` (§2.5; the
-client sends the PO whole as read with the new ``PO_Num``, since the reference does not say whether that PUT
-is partial or full: ``connector_resources.procurify.po_revisions``). An integration subclasses
-``ProcurifyPoNumbers`` with ``source_label`` (its system, as its messages name it: ``JDE``).
-
-A record: ``body`` = ``procurify_PO`` and ``PO_Num``; source key = the PO link's (``po_origins.link_key``);
-``natural_key`` = the requisitions the PO's lines came from, the day the order's requisition was sent
-(``since``) and the POs already linked to the same order (``siblings``).
-
-* "Found" = the PO already says that ``PO_Num``: adopted, nothing sent. A ``PO_Num`` a Procurify user
-  changed after the link is left as they set it (an unchanged record is not written again).
-* ``PO_Num`` already used by another PO: sent again with ``confirm_duplicate_external_po_number`` only when
-  every PO carrying it came from the same order (linked to it, or its lines are that order's
-  requisitions); otherwise refused naming the other PO. A cancelled, closed or paid PO that Procurify
-  refuses to revise is refused with the PO's state and what to do (``PoLinkRefused``: queued).
+"""The Procurify write target that gives a PO the number of the order it came from (``PO_Num``, by the v3 PUT
+with the whole PO: ``connector_resources.procurify.po_revisions``). An integration subclasses
+``ProcurifyPoNumbers`` with ``source_label`` (``JDE``). A PO already carrying the number is adopted; one a
+user changed after the link is left as set; a number another PO holds is confirmed only when every holder
+came from the same order; a cancelled, closed or paid PO is refused saying what to do (``PoLinkRefused``).
+Depth: docs/integrations/jde_procurify.md, "The flows" (PO links).
 """
 
 from datetime import date, timedelta

@@ -1,24 +1,9 @@
-"""Which source order a Procurify purchase order came from, when an integration sends orders to Procurify as
-requisitions and a Procurify buyer purchases them: the PO's lines -> their requisitions -> the order whose
-requisition it was (the integration's cross-reference, order -> requisition uuid, asked through
-``order_of_requisition``).
-
-What the reference gives to follow that chain (§2.4, §2.5): a PO read by number
-(``GET /api/v2/purchase_orders/{n}/``; the list has no lines) carries ``order_items`` whose ``orderNum`` is
-the requisition *number*; requisition headers carry ``num`` and ``uuid``; the integration recorded each
-requisition by *uuid* (what ``POST /api/v3/requisitions/`` answers). The API has no read of one
-requisition by number, so a number is turned into a uuid by, in order:
-
-1. the requisition headers staged for the day and for the PO's own day (``procurify/requisitions``):
-   purchasing a requisition sets its status to 3 Purchased, which stamps it modified the day the PO is
-   made, so this is the usual answer and costs no call;
-2. otherwise the requisitions still waiting for their PO (``waiting``: those the integration created and no
-   PO is linked to yet), read back by the days they were created (``date_0`` / ``date_1``, one day of
-   slack either side) and matched on ``uuid``. This covers a server that does not stamp a purchased
-   requisition as modified, and its cost is bounded by the orders waiting, never by Procurify's volume.
-
-A number that neither finds is not a requisition of ours: the PO did not come from the source system and
-is left alone.
+"""Which source order a Procurify PO came from: its lines' ``orderNum`` (a requisition *number*) -> the
+requisition's uuid -> the order the integration recorded it for (``order_of_requisition``). The API reads no
+requisition by number, so the staged requisition headers answer first (no call), then the requisitions still
+waiting for their PO, read back by their creation days: a cost bounded by the orders waiting, never by
+Procurify's volume. A number neither finds is not ours: the PO is left alone. Depth:
+docs/integrations/jde_procurify.md, "The flows" (PO links, "How a PO finds its JDE order").
 """
 
 from __future__ import annotations

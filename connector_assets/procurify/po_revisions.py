@@ -1,11 +1,7 @@
 """A changed source order against what Procurify holds for it: the revision of the PO its requisition became
-(``revision``), or how the requisition differs while it is not purchased yet (``requisition_differences``).
-Pure: no I/O; the PO, the order items and the requisition body (as sent, ``line_items``) are handed in.
-
-What Procurify's v3 PO PUT can do: quantity, unit price and name of a line; never add or remove a line, change
-a line's vendor or account, or revise a cancelled, closed or paid PO. The system the order comes from is named
-in every problem (``source``, e.g. ``JDE``), and each requisition line carries its source line in ``sku``
-(``JDE 4011 line 1``).
+(``revision``), or how the requisition differs while not purchased (``requisition_differences``). Pure: the
+PO, order items and requisition body are handed in. The v3 PO PUT changes a line's quantity, price and name
+only; what it cannot do is named with the source system (``source``, e.g. ``JDE``).
 """
 
 from __future__ import annotations
@@ -58,17 +54,10 @@ def _line_order(item: Mapping[str, Any]) -> tuple[int, int]:
 
 
 def match_po_lines(po: Mapping[str, Any], body: Mapping[str, Any], *, source: str) -> LineMatch:
-    """Match Procurify's lines (``order_items``) to the requisition lines of ``body`` (the order now).
-
-    By the source line each carries in ``sku`` (``JDE 4011 line 1``: ``source`` and a space first), when
-    Procurify kept it. The reference shows no ``sku`` in its requisition create example (§2.4), so a
-    Procurify may drop it; then by the documented fields that remain: first the line ``name`` (what we
-    sent) when it is exactly one line's on both sides; then, between two such name matches (or before the
-    first, after the last), the lines left over on both sides by position (``PO_line_num`` against the
-    source's line order, the order the requisition was sent in), only when as many are left there on each
-    side. A source line cancelled in one place and another added elsewhere are so never paired with each
-    other: they are reported, not guessed. Name matches whose order crosses (names swapped) pair nothing
-    by position."""
+    """Match Procurify's lines (``order_items``) to the requisition lines of ``body`` (the order now): by the
+    source line in ``sku`` (``JDE 4011 line 1``) when Procurify kept it, else by unique ``name`` and then by
+    position between name matches; what cannot be paired is reported, never guessed (the rule:
+    docs/integrations/jde_procurify.md, "The flows", purchase orders)."""
     items = sorted(po.get("order_items") or [], key=_line_order)
     by_sku = {words(i.get("sku")): i for i in items if words(i.get("sku")).startswith(f"{source} ")}
     wanted = list(body.get("line_items", []))

@@ -1,13 +1,8 @@
-"""Procurify read back for a reconciliation: a bill of a vendor's register, a bill, POs, a requisition and
-its lines, vendors (by id or the whole list) and the records changed in a day, each as the comparison sees
-it.
-
-Both reconciliations that compare Procurify with another system (JD Edwards <-> Procurify, Oracle Fusion <->
-Procurify) read Procurify the same way, so they read it here, once: by id, or by the list filters the
-reference documents (bills by ``vendor`` and date range, §2.6; requisitions by description, §2.4), or by
-change window (``iter_changed``); nothing reads a whole history. What is the integration's stays its own and
-is passed in: which date fields put a bill in a period, which statuses count as approved, whether the
-integration sent a bill (its ledger's cross-reference).
+"""Procurify read back for a reconciliation (JD Edwards and Oracle Fusion alike): a vendor's bill register, a
+bill, POs, a requisition and its lines, vendors and the records changed in a day, each as the comparison
+sees it, by id or by the reference's list filters (bills by ``vendor`` and date range, §2.6; requisitions
+by description, §2.4; ``iter_changed``), never a whole history. What is the integration's (the date fields
+of a period, the approved statuses, whether it sent a bill) is passed in.
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
-"""A Procurify read made for one record, and what happens when it still fails after the client's retries.
-
-Why: the client retries 504s, timeouts and other 5xx with backoff, up to ``ML_PROCURIFY_MAX_ATTEMPTS``
-(``connector_resources.procurify.resource``). A read that still fails after that must not cost the whole
-day when only one record needed it (a bill's full record, a bill's vendor): that record is refused into the
-retry queue with a reason naming it and the read, the rest of the day is written, and the retry job (or
-``ml-connector replay``) reads it again once Procurify answers. A day's *list* read is not made here: when
-it fails there is nothing to write, so it fails the partition (the step) with the client's message.
-
-Only "no usable answer" is caught (``ProcurifyUnavailableError``: 5xx or no answer after every attempt);
-a 404, a refusal, a bad credential or a throttle that outlasted its retries keep their own handling.
+"""A Procurify read made for one record, and what happens when it still fails after the client's retries: that
+record alone is queued with a reason naming it and the read, and the rest of the day is written (a day's
+list read is not made here: its failure fails the partition). Only "no usable answer" is caught
+(``ProcurifyUnavailableError``); a 404, a refusal, a bad credential or a throttle keep their own handling.
+Depth: docs/integrations/jde_procurify.md, "The flows" (bills, "When Procurify times out").
 """
 
 from __future__ import annotations

@@ -1,14 +1,9 @@
 """Procurify's bill register for one vendor and period against the documents an integration wrote for its
-bills in another system (JDE vouchers, Fusion payables invoices).
-
-A bill another process exported and that was never
-sent is counted and left out; a bill whose status does not count as approved is not the integration's to
-send; an approved bill is counted on Procurify's side and must have a document of the same amount in the
-same currency (the bill's: amounts are never converted; a document in another currency is the subclass's
-to name, ``currency_mismatch``), which is counted on the other side. The integration says the rest as data
-(``RegisterWords``, declared as text: the target's name in the table, the kinds and the sentences as
-``str.format`` templates) and, where it compares more (a canceled invoice, a paid status), in a subclass's
-hooks.
+bills in another system (JDE vouchers, Fusion invoices): an approved bill must have a document of the same
+amount in its own currency (never converted; another currency is the subclass's ``currency_mismatch``); a
+bill exported by another process is counted and left out. The integration says the rest as data
+(``RegisterWords``: names, kinds, ``str.format`` sentences) and in a subclass's hooks where it compares
+more (a canceled invoice, a paid status).
 """
 
 from __future__ import annotations

@@ -1,18 +1,8 @@
 """The Procurify requisition write target: ``ProcurifyRequisitions`` finds a requisition by its description,
-creates one, or revises the PO it became; an integration subclasses it with ``source_label`` (its system,
-as the requisition's lines and the messages name it: ``JDE``), ``description_check_setting`` and its logger.
-
-A new order is looked up by its description among requisitions created since the order date (adopting what a
-crashed attempt created), then created. A record's ``natural_key``: ``description`` and ``created_since`` (how
-to find the requisition), ``linked_po`` (the PO its requisition became, once linked) and ``vendor_id`` (the
-paired vendor).
-
-A changed order already sent: the API cannot change a requisition, so
-
-* once its requisition was purchased and the PO linked, the PO is revised through the v3 PUT (the PO sent
-  whole with the change: the reference does not say whether that PUT is partial or full), line by line
-  (``po_revisions``); what the PUT cannot do is queued with the reason after the rest is revised;
-* before that, the change is queued saying so; a replay applies it to the PO once it is linked.
+creates one, or revises the PO it became (the API cannot change a requisition: a change before the PO is
+linked is queued, and a replay applies it; what the PUT cannot do is queued after the rest is revised). An
+integration subclasses it with ``source_label`` (``JDE``), ``description_check_setting`` and its logger.
+Depth: docs/integrations/jde_procurify.md, "The flows" (purchase orders).
 """
 
 from collections.abc import Iterator
@@ -39,19 +29,11 @@ class DescriptionDropped(Failure):
 
 
 class ProcurifyRequisitions(SessionTarget):
-    """The Procurify side: find a requisition by its description, create one, or revise the linked PO.
-
-    The requisition's ``description`` carries the source order number, the only key by which a create whose
-    answer was lost can be found again (``find``). The reference documents ``description`` on the read
-    side but its create example has none (§2.4), so a Procurify may take the requisition and drop it.
-    Then every interrupted create would be made again on the retry, silently. So the first requisition a
-    target creates is read back (``find_requisition`` by uuid) before anything else is sent: a blank or
-    different description is recorded as ``dropped``; that requisition is kept and recorded (it is its
-    order's own, nothing duplicated), every further create of the run is refused before it is sent
-    (queued with the reason) and the step fails (``opened``) saying what to do. Line ``sku`` is read back
-    too: its absence is only logged, as revisions then match PO lines by name and line order
-    (``po_revisions.match_po_lines``). ``description_check_setting`` ``off`` skips the check.
-    """
+    """The description carries the source order number, the only key a lost create is found again by, and the
+    reference's create example has none (§2.4). So the first requisition a target creates is read back: a
+    dropped description (that requisition is kept: its order's own) refuses every further create of the run
+    and fails the step (``opened``); a dropped ``sku`` is only logged (revisions then match by name and line
+    order). ``off`` skips the check."""
 
     resource = "procurify"
     writes = ("requisitions", "purchase_orders")

@@ -1,10 +1,7 @@
-"""The Procurify sandbox's people, as ``make dev`` plays them for an integration: the requesters, buyer,
-receiver and AP clerk acting through the simulator's operator routes (``/sandbox/...``), and the set-up steps
-that point its seeded vendors at another sandbox's suppliers.
-
-The API cannot create a purchase order (requisition -> approved and purchased in Procurify -> PO), so
-someone must play these people. Never aimed at a configured (real) Procurify: the integrations ask
-``flows.sandbox_setup.embedded`` first.
+"""The Procurify sandbox's people as ``make dev`` plays them (requesters, buyer, receiver, AP clerk, through
+the simulator's ``/sandbox/...`` routes) and the set-up pointing its seeded vendors at another sandbox's
+suppliers: the API cannot make a PO, so someone must purchase. Never aimed at a real Procurify: the
+integrations ask ``flows.sandbox_setup.embedded`` first.
 """
 
 from __future__ import annotations

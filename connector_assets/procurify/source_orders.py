@@ -1,15 +1,9 @@
-"""The mark a requisition carries when an integration made it in Procurify for another system's order: its
-``description`` reads ``<system> order <number> (company <company>)`` (``JDE order 4011 OP (company
-00001)``), written by ``source_order_description`` (the natural key its requisitions are found by) and read
-by ``source_order_of``.
-
-Why: with two ERPs on one Procurify (``make dev`` runs both Procurify integrations on one simulator), a PO a
-buyer purchased from a requisition JD Edwards' integration made is JD Edwards' order, already there: sent to
-Fusion too it would be the same spend ordered in two ERPs (and its lines, on account codes made from JDE's
-chart, were refused for codes the Fusion account map does not know). The description is the mark, not the
-line ``sku``: the connector checks Procurify kept the description (a Procurify may drop the sku). The shape
-is narrow (a system name, a number, a company in brackets) so a requisition a person described is not taken
-for one.
+"""The mark of a requisition an integration made for another system's order: its ``description`` reads
+``<system> order <number> (company <company>)`` (``source_order_description`` writes it, ``source_order_of``
+reads it). With two ERPs on one Procurify (``make dev`` runs both integrations on one simulator), a PO
+bought from JD Edwards' requisitions is JD Edwards' order: sent to Fusion too it would be the same spend
+twice. The description is the mark, not the ``sku``, because the connector checks Procurify kept the
+description; the shape is narrow so a person's text is not taken for one.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """A manual vendor matches file (CSV ``procurify_vendor_id,<supplier number column>``) and the asset that
-loads it: every row read and checked against both systems before any is stored, so a wrong file changes
-nothing; then each row stored through ``VendorMatches.set_match`` (the kit's ``flows.manual_pairs`` path:
-replacing a flow's pair, never a person's match; see ``vendor_matches``). Rows are told from a person's
-matches by their ``entered_by``.
-
-Removing a row from the file does not remove its match: ``ml-connector xref delete`` does.
+loads it: every row checked against both systems before any is stored (a wrong file changes nothing), then
+stored through ``VendorMatches.set_match``; its rows are told from a person's matches by their ``entered_by``.
+Removing a row does not remove its match: ``ml-connector xref delete`` does. Depth:
+docs/integrations/fusion_procurify.md, "Manual vendor matches".
 """
 
 from __future__ import annotations
@@ -133,12 +131,10 @@ def load_match_file(
     run_id: str | None = None,
     log: Any = None,
 ) -> FileLoad | None:
-    """Load the file ``file.setting`` names into the ledger as ``matches`` (``session``: the other
-    system's, finding the suppliers; ``procurify``: a Procurify session). None when the setting is unset;
-    ``OSError`` / ``ValueError`` naming the file and line when it cannot be read or a row names nothing
-    (then nothing is stored). A row already stored is left alone, so loading an unchanged file again (each
-    flow's job does, before reading pairs) writes nothing; a new match releases the records held on its
-    vendor and resolves the queue items it answers (``VendorMatches.set_match``)."""
+    """Load the file ``file.setting`` names into the ledger as ``matches`` (``session``: the other system's;
+    ``procurify``: a Procurify session); None when the setting is unset. ``OSError`` / ``ValueError`` naming
+    the file and line store nothing; a row already stored is left alone, so reloading an unchanged file (each
+    flow's job does) writes nothing."""
     configured = settings.given(file.setting)
     if not configured:
         return None
@@ -178,13 +174,9 @@ def load_match_file(
 def match_file_asset(
     *, key: AssetKey, group: str, description: str, file: MatchFile, matches: VendorMatches, system: str
 ) -> AssetsDefinition:
-    """The asset ``key`` loading ``file`` into the ledger as ``matches``: ``system`` is the resource key
-    of the other system (its session finds the suppliers).
-
-    Materialized on its own (by hand), a file that cannot be read fails the run naming the line. In a
-    flow's job (``<group>_<flow>``, where it runs before the flow reads pairs) the same error is logged and
-    kept in the metadata, and the flow goes on with the matches already stored: one mistyped row of a
-    hand-kept file must not stop every flow reading vendor pairs."""
+    """The asset ``key`` loading ``file`` into the ledger as ``matches`` (``system``: the other system's
+    resource key). In a flow's job a wrong file is logged and kept in the metadata, not raised: one mistyped
+    row of a hand-kept file must not stop every flow reading vendor pairs."""
 
     @asset(
         key=key,

@@ -1,16 +1,8 @@
-"""Manual vendor matches: a Procurify vendor paired by hand with an existing supplier of the other system.
-
-The two systems are set up by different people, so a vendor's name in Procurify is often not its
-supplier's name there, and a flow that pairs by name or by ERP key cannot pair them. An operator pairs them
-one at a time (``ml-connector xref set``, the desk) or with a matches file (``vendor_match_file``). Every
-path is the kit's (``flows.manual_pairs``); this module is what Procurify adds to it:
-
-* ``VendorRules``: a vendor the ``suppliers`` flow made (or adopted) for the supplier is never left as a
-  second active vendor beside the match: the match is refused, naming both vendors, until that vendor is
-  inactive in Procurify; then the pair is replaced and the result says so. And the vendor's own open items
-  of the ``vendors`` flow (refused because no supplier has its name, or made twice) are resolved: the
-  match answers them, and a replay would only find the vendor paired and abandon them;
-* ``VendorMatches``: Fusion's matches file and its callers' signature (vendor id, supplier) on that path.
+"""Manual vendor matches: a Procurify vendor paired by hand with an existing supplier whose name differs, one
+at a time or from a file. The path is the kit's (``flows.manual_pairs``); Procurify adds ``VendorRules``
+(a vendor the suppliers flow made is never left as a second active vendor; the vendor's open items of the
+vendors flow are resolved, since a replay would only abandon them) and ``VendorMatches``. Depth:
+docs/integrations/fusion_procurify.md, "Manual vendor matches".
 """
 
 from __future__ import annotations

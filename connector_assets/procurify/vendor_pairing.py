@@ -1,16 +1,8 @@
-"""Which Procurify vendor and which supplier of the other system are one pair, whichever flow made the pair.
-
-Both Procurify integrations keep a pair as one of two ledger cross-references:
-
-* the ``vendor`` xref (source ``procurify:<vendor id>``, target the other system's supplier key): the flow
-  that starts from Procurify's vendors made it (JDE: wrote the supplier; Fusion: matched it by name), or an
-  operator matched the two by hand (a manual xref, which no flow overwrites);
-* the ``supplier`` xref (source ``<system>:<supplier key>``, target the Procurify vendor id): the flow that
-  starts from the other system's suppliers wrote or adopted the vendor.
-
-Every flow asks one ``VendorPairing`` (declared once per integration, its ``vendor_pairs`` module), so both
-directions name the same single pair. A claimed cross-reference with no target id yet (a write under way,
-or killed before the target answered) is not a pair.
+"""Which Procurify vendor and which supplier of the other system are one pair, whichever flow made it: the
+``vendor`` xref (from Procurify's side, or a manual match) or the ``supplier`` xref (from the other system's
+suppliers). Every flow asks one ``VendorPairing`` (its integration's ``vendor_pairs``), so both directions
+name the same pair. A claimed cross-reference with no target id yet (a write under way, or killed) is not a
+pair. Depth: docs/integrations/fusion_procurify.md, "Vendors paired by name".
 """
 
 from __future__ import annotations
@@ -46,12 +38,10 @@ def vendor_id_key(vendor_id: str | int) -> str:
 
 @dataclass(frozen=True)
 class VendorPairing:
-    """The pairs of Procurify vendors with ``system``'s suppliers in ``integration``'s ledger.
-
-    ``supplier_key`` / ``vendor_key``: a supplier key / vendor id as the ledger keys it (raising, in the
-    integration's words, on one that cannot be a key). ``vendor_xref_first``: whether a ``vendor`` xref
-    naming a supplier outranks the ``supplier`` xref when the supplier's vendor is asked for (Fusion: a
-    ``vendor`` xref may be an operator's manual match, the more deliberate word)."""
+    """The pairs of Procurify vendors with ``system``'s suppliers in ``integration``'s ledger;
+    ``supplier_key`` / ``vendor_key`` key them, raising on one that cannot be a key. ``vendor_xref_first``: a
+    ``vendor`` xref outranks the ``supplier`` xref (Fusion: it may be an operator's manual match, the more
+    deliberate word)."""
 
     integration: str
     system: str

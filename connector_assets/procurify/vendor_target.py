@@ -1,10 +1,7 @@
-"""The Procurify side of a flow that sends another system's suppliers to Procurify as vendors: how the
-supplier's vendor is found before a create, the create, and the PATCH of only what differs. Two policies:
-``KeyedVendors`` (JDE: found by pair or ``external_id`` only) and ``NamedVendors`` (Fusion: also by a unique
-exact name); an integration's subclass names its pairing, its fallback e-mail setting and its words.
-
-Never by name alone unless an integration says so (Procurify names are not unique), and never a vendor the
-ledger pairs with another supplier: two suppliers sharing one vendor would mix their orders and bills.
+"""The Procurify side of a flow sending another system's suppliers as vendors: find before a create, create,
+PATCH what differs. ``KeyedVendors`` (JDE: by pair or ``external_id``) and ``NamedVendors`` (Fusion: also by
+a unique exact name). Never a vendor the ledger pairs with another supplier: two suppliers sharing one
+vendor would mix their orders and bills.
 """
 
 from __future__ import annotations
@@ -159,22 +156,11 @@ class VendorRefused(Refused):
 
 
 class NamedVendors(ProcurifyVendorTarget):
-    """Found, in this order:
-
-    1. by the ledger's pair: a manual match (``ml-connector xref set``, a matches file), the ``vendors``
-       flow's name match, or the ``suppliers`` flow's own earlier write;
-    2. by ``external_id`` = the supplier number (inactive ones too: what a crashed attempt created, or a
-       vendor keyed by hand), unless the ledger pairs it with another supplier (refused);
-    3. as the one active purchasable vendor whose name is exactly the supplier's, if the ledger pairs it
-       with no other supplier and it carries no other ``external_id``; several of that name, or one paired
-       or keyed elsewhere, are refused naming them (two suppliers sharing a vendor would mix their orders
-       and bills);
-    4. else created (``create``: with the fallback e-mail).
-
-    An update PATCHes what differs (the fallback e-mail only when the vendor has none), keeps the name of a
-    vendor matched by hand, and refuses a vendor the ledger now pairs otherwise. Each pair is recorded at
-    once and the records held on the vendor released. A record's ``natural_key`` carries the supplier's
-    ``name`` and number (``external_id``)."""
+    """Found by the ledger's pair, then ``external_id`` = the supplier number (inactive ones too: what a
+    crashed attempt made, or a vendor keyed by hand), then the one active purchasable vendor of exactly the
+    name paired and keyed nowhere else; else created. An update keeps a hand-matched vendor's name. A record's
+    ``natural_key`` carries the supplier's ``name`` and ``external_id``. Order and refusals:
+    docs/integrations/fusion_procurify.md, "The flows" (suppliers)."""
 
     system: str  # "Fusion"
     supplier_words: str  # "Fusion supplier"

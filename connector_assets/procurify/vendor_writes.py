@@ -1,11 +1,7 @@
-"""Writing a supplier of another system to Procurify as a vendor: the fallback e-mail setting and the PATCH
-of only what differs. One copy for both Procurify integrations (JD Edwards and Oracle Fusion suppliers),
-with the two rules for the vendor's e-mail addresses they use (``primary_email_first``: JDE's address
-first, a buyer's extra ones kept; ``email_when_none``: Fusion's fallback only where the vendor has none),
-chosen by the integration's target (``vendor_target``).
-
-Why a PATCH of only what differs: an unchanged vendor is not written at all, so no ``dateModified`` moves
-for nothing and a buyer's own values in fields the other system does not send stay as they are.
+"""Writing another system's supplier to Procurify as a vendor, one copy for both Procurify integrations: the
+fallback e-mail setting, the two e-mail rules (``primary_email_first`` for JDE, ``email_when_none`` for
+Fusion) and a PATCH of only what differs, so an unchanged vendor is not written (no ``dateModified`` moves
+for nothing) and a buyer's values in fields the other system does not send stay.
 """
 
 from __future__ import annotations
