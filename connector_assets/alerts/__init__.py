@@ -1,16 +1,7 @@
-"""Alerts through Slack, Teams and e-mail on what an operator must act on, built on Dagster's own
-mechanisms so the UI shows the same facts (docs/alerts.md):
-
-- a failed run, with its day and reason: ``run_failures`` (a ``run_failure_sensor``);
-- a day whose write step left failed records, or records held too long: ``check_failures`` (the
-  ``no_failed_records`` check of each ``<flow>_written`` asset, ERROR / WARN);
-- records held longer than ``ML_HELD_ALERT_HOURS``: ``held_records`` (ledger_health's ``no_overdue_holds``);
-- a flow that has not written within ``ML_FRESHNESS_HOURS``: ``freshness`` (a ``FreshnessPolicy``);
-- a red day evaluated green again: its all-clear (``check_failures``), however it was fixed, since a fix made
-  outside a run (at the desk) has its days evaluated again within a minute (``changed_days``, which runs
-  ``replayed_days_checked``).
-
-``channels`` says where they go (nowhere by default) and what every one of them carries (``Alert``).
+"""Alerts through Slack, Teams and e-mail on what an operator must act on, each built on a Dagster mechanism
+so the UI shows the same fact: ``run_failures``, ``check_failures`` (a red day and its all-clear),
+``held_records``, ``freshness``; ``changed_days`` re-evaluates days fixed outside a run; ``channels`` says
+where they go (nowhere by default). The table of alerts: docs/alerts.md, "The alerts".
 """
 
 from dagster import Definitions

@@ -1,23 +1,9 @@
-"""One story: whatever fixes a record, its day's ``no_failed_records`` check is evaluated again in a minute.
-
-A flow's write step and the replay job evaluate the days they change themselves, and a CLI replay runs
-``replayed_days_checked`` for its days; a fix made anywhere else (a replay, abandon, reopen or match by hand
-at the desk, a mapping row and its replay) changed the retry queue and nothing else, so Dagster kept the
-day red, and its alert stood, after the clerk had fixed it. This sensor reads the queue's changes forward
-from its cursor (``Ledger.queue_changes``), maps them to their days (the audit trail's), and requests one
-run of ``replayed_days_checked`` for the days whose check, as last recorded, no longer says what the queue
-says now. A day is left alone when
-
-* its check was evaluated after the change (the run that made it evaluated it: a write step, the replay
-  job, a CLI replay), or says what the queue says now (a change that moves no count);
-* it was never materialized (its write step has not run: its truth is the step's);
-* a run that will evaluate it is under way (a run of that day's write step, or a replay job): judged again
-  at the next tick, so a flow's run never costs a second run while it works;
-* its only changes leave records open waiting on the flows (a hold released when its dependency synced,
-  due for replay): the replay that writes them evaluates their days.
-
-The check's evaluation then carries the changes in its ``evaluated_after`` metadata, and the failed-records
-alert sends the day's all-clear (``check_failures``).
+"""Whatever fixes a record, its day's ``no_failed_records`` check is evaluated again within a minute: a fix
+made outside a run (at the desk) changes only the retry queue, so Dagster kept the day red, and its alert
+stood, after the clerk had fixed it. This sensor reads the queue's changes from its cursor
+(``Ledger.queue_changes``), maps them to their days (the audit trail's) and requests one run of
+``replayed_days_checked`` for the days whose last check no longer says what the queue says. Which days it
+leaves alone: docs/alerts.md, "One story: a fix anywhere turns the day green within a minute".
 """
 
 from __future__ import annotations
@@ -213,10 +199,8 @@ def days_to_evaluate(
 
 
 def _tells(item: QueueItem) -> bool:
-    """Whether a change may have moved its day's verdict in a way no run will evaluate: any but an item
-    left open waiting on the flows (a hold released by its dependency's sync, due for replay; a wait
-    taken by a replay): the replay that writes it evaluates its days, so its day is not evaluated red
-    meanwhile for a record that clears by itself."""
+    """Whether a change may have moved its day's verdict in a way no run will evaluate: any but an item left
+    open waiting on the flows (a released hold, a replay's wait), whose replay evaluates its days."""
     return not (item.status in QUEUE_OPEN and item.attention == FLOWS)
 
 

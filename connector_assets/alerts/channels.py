@@ -1,9 +1,6 @@
-"""Where alerts go: a Slack incoming webhook, a Microsoft Teams incoming webhook, e-mail through SMTP.
-
-Each channel is configured by settings (``ML_ALERT_*``, docs/alerts.md); none is configured by default,
-and then nothing is sent (the sensors say so in their tick: ``NO_CHANNEL``). Webhook URLs and the SMTP
-password are secrets: read as references (``vault:NAME``, ``env:VAR`` or the value) and registered for
-redaction, so an HTTP error naming the URL never shows its token.
+"""Where alerts go: a Slack or Teams incoming webhook, e-mail through SMTP, configured by ``ML_ALERT_*``
+(docs/alerts.md); none by default, and then nothing is sent (the sensors say ``NO_CHANNEL``). Webhook URLs
+and the SMTP password are secrets, registered for redaction so an HTTP error never shows a token.
 """
 
 from __future__ import annotations

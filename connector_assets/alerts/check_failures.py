@@ -1,12 +1,7 @@
-"""Alert on a day whose write step left failed records (or records held too long): the ``no_failed_records``
-check of a ``<flow>_written`` asset evaluated red; and, once such a day is evaluated green again (a run, a
-replay, or a fix at the desk: ``changed_days``), its all-clear, once.
-
-The check (``connector_assets.flows.written_check``) says it with Dagster's own severities: ERROR when
-records of the day failed to reach the target, WARN when only holds are older than ``ML_HELD_ALERT_HOURS``.
-This sensor reads those evaluations from Dagster's asset-check history (the table the asset's Checks tab
-shows; unlike a cross-run event-log query it works on the SQLite storage of ``make dev`` too), so the alert
-and the UI show the same day, counts and reasons.
+"""Alert on a day whose ``no_failed_records`` check (``flows.written_check``: ERROR for failed records, WARN
+for holds older than ``ML_HELD_ALERT_HOURS``) evaluated red, and its all-clear once it is green again. It
+reads Dagster's asset-check history (the asset's Checks tab), which unlike a cross-run event-log query also
+works on ``make dev``'s SQLite storage, so the alert and the UI show the same day, counts and reasons.
 """
 
 from __future__ import annotations
@@ -165,10 +160,8 @@ def _attention(evaluation: AssetCheckEvaluation) -> tuple[int, int]:
 
 
 def _is_news(evaluation: AssetCheckEvaluation, alerted: list[float] | None) -> bool:
-    """A day with failed or overdue records is news the first time, and again with more failed or overdue
-    records than last alerted; the same day failing again at every poll run is not. A day red with nothing
-    failed or held (it stopped on an error before writing: "not sent", the target unreachable before any
-    record) is not this alert's: its run failed, and the run-failure alert says why."""
+    """A day with failed or overdue records is news the first time, and again with more than last alerted; a
+    day red with nothing failed or held is the run-failure alert's (docs/alerts.md, "The alerts")."""
     failed, overdue = _attention(evaluation)
     if not failed and not overdue:
         return False
@@ -214,12 +207,10 @@ def _superseded(context: SensorEvaluationContext, record: AssetCheckExecutionRec
 def alert_new_failures(
     context: SensorEvaluationContext, checks: list[AssetCheckKey], now: float
 ) -> SensorResult:
-    """One alert per day that turned red (or redder) and is still so, and one all-clear per alerted day
-    that passed again (its latest evaluation), oldest first.
-
-    The cursor keeps the newest evaluation time read and the ids read within the overlap before it
-    (``OVERLAP_SECONDS``); what was alerted per red day is kept in the instance (``AlertedDays``), written
-    as each alert goes out, until the day passes again or has not been evaluated for ``FORGET_DAYS``."""
+    """One alert per day that turned red (or redder) and is still so, and one all-clear per alerted day that
+    passed again, oldest first. The cursor keeps the newest evaluation time read and the ids read within
+    ``OVERLAP_SECONDS`` before it; what was alerted per day is in ``AlertedDays`` until the day passes or goes
+    ``FORGET_DAYS`` unevaluated."""
     state = json.loads(context.cursor) if context.cursor else {"after": now, "seen": {}}
     after, seen = float(state["after"]), {int(i): float(t) for i, t in state["seen"].items()}
     found = evaluations_after(context, checks, after, set(seen))

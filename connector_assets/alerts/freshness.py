@@ -1,9 +1,6 @@
-"""Alert on a flow that has not written for longer than its freshness window.
-
-Each ``<flow>_written`` asset gets Dagster's ``FreshnessPolicy.time_window(ML_FRESHNESS_HOURS)``: Dagster's
-freshness daemon marks it FAIL when its last materialization (of any day) is older, and the UI shows it
-stale on the asset and in the catalog. The sensor alerts on each change to FAIL it finds in the event
-log, so the alert and the UI agree on when the flow went stale.
+"""Alert on a flow that has not written for longer than its freshness window: each ``<flow>_written`` asset
+gets ``FreshnessPolicy.time_window(ML_FRESHNESS_HOURS)``, Dagster's daemon marks it FAIL (the UI shows it
+stale), and the sensor alerts on each change to FAIL in the event log, so alert and UI agree.
 """
 
 from __future__ import annotations

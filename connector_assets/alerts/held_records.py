@@ -1,15 +1,8 @@
-"""Alert on records held longer than ``ML_HELD_ALERT_HOURS``: a purchase order waiting a day for its
-supplier means the supplier never synced, and someone must look.
-
-A hold grows old between runs, when no ``_written`` check runs to notice; so a sensor reads the ledger's
-retry queue every 15 minutes. It records what it found as the ``no_overdue_holds`` check of
-``operations/ledger_health`` (WARN, the counts per flow and per kind), so the asset's Checks tab shows the
-same fact, and alerts once per newly overdue record (its cursor is the highest queue id alerted).
-
-The holds are grouped by their kind (``refusals.Refusal.group``, kept with each queue item; never read
-from the sentence), each group naming what its records wait for (``waits_for``, else the key they are
-held on), most waited-for first, and why they did not clear by themselves (``refusals.wait_outlived``)
-or, for a kind that needs a person, what to do.
+"""Alert on records held longer than ``ML_HELD_ALERT_HOURS`` (a PO waiting a day for its supplier means the
+supplier never synced). A hold grows old between runs, when no check runs, so a sensor reads the retry
+queue every 15 minutes, records ``operations/ledger_health``'s ``no_overdue_holds`` check and alerts once
+per newly overdue record. Holds are grouped by kind (``Refusal.group``, never the sentence), most
+waited-for first, each naming what it waits for and why it did not clear (``refusals.wait_outlived``).
 """
 
 from __future__ import annotations

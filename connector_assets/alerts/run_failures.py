@@ -1,9 +1,6 @@
-"""Alert on a failed run: what it ran (its job, or for Dagster's implicit asset job, as a backfill or a
-materialization from the asset graph runs, the backfill's title and the failed assets), which day (the run's
-``dagster/partition`` tag) and why (the failed steps' errors, else the run's failure message), with a link
-to the run.
-
-Built on Dagster's ``run_failure_sensor``: the UI's run page shows the same run, day and error.
+"""Alert on a failed run (a ``run_failure_sensor``, so the UI's run page shows the same): what it ran (its
+job, or for the implicit asset job the backfill's title and failed assets), which day (``dagster/partition``)
+and why (the failed steps' errors, else the run's message), with a link.
 """
 
 from __future__ import annotations

@@ -1,13 +1,7 @@
-"""What the alert sensors have sent, kept in the Dagster instance's key-value store and written the moment
-each alert goes out: per red day, what the failed-records alert last said (``AlertedDays``); for the
-sensors that read forward by id, the highest id alerted (``SentMark``).
-
-Why not in the sensors' cursors alone: Dagster saves a cursor only when the tick that returns it completes.
-A tick cut short after sending (the daemon stopped mid-tick by a restart, the tick's time limit, an error
-after the first alerts) left the cursor where it was, and the next tick, after the restart, sent those
-alerts again. The instance's key-value store (Dagster's own, in its run storage: SQLite under
-DAGSTER_HOME or PostgreSQL) is written at once, survives a restart, and is shared by every daemon process
-evaluating the sensor.
+"""What the alert sensors have sent, in the Dagster instance's key-value store, written the moment each alert
+goes out: per red day what was last alerted (``AlertedDays``), and for the sensors reading forward by id the
+highest id alerted (``SentMark``). Not in the cursors alone: Dagster saves a cursor only when its tick
+completes, so a tick cut short after sending (a restart, the time limit, an error) sent them again.
 """
 
 from __future__ import annotations
