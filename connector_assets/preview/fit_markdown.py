@@ -1,10 +1,5 @@
-"""fit.md: the fit report as Markdown (what a Dagster run shows), and the wording fit.html shares with it.
-
-First when the preview ran, how long it took and what it read. Per flow: its verdicts in counts and the
-share that would flow, then the go-live answers: which records match one the target already holds and by
-which natural-key fields, which mapping-table values are missing and how many records each would unblock,
-the refusals and holds by kind in two views (needs a person / clears by itself), and the ambiguous records.
-Last, each kind met in words: what it means, whether it clears by itself, what to do, with an example.
+"""fit.md: the fit report as Markdown (what a Dagster run shows), and the wording fit.html shares with it. Its
+sections, in order: docs/operations.md, "2. Fit: what a run would do, writing nothing".
 """
 
 from __future__ import annotations
@@ -19,9 +14,7 @@ SHOWN_GAPS = 25  # missing mapping values per flow in fit.md
 def fit_markdown(
     integration: str, first: str, last: str, flows: dict[str, FlowTally], facts: RunFacts | None = None
 ) -> str:
-    """The report as Markdown: when it ran and what it read (``facts``), the whole preview's share that
-    would flow, then per flow its verdicts, the records matched by natural key, the missing mapping values,
-    the refusals and holds by kind and the ambiguous records; last, what each kind met means."""
+    """The report as Markdown, in the module docstring's order."""
     total = sum(tally.total for tally in flows.values())
     flowing = sum(tally.flowing for tally in flows.values())
     lines = [

@@ -1,9 +1,7 @@
-"""fit.html: the fit report as one page a finance lead reads without a spreadsheet.
-
-One self-contained file (inline CSS, inline SVG, no script, nothing fetched) so it can be mailed or opened
-from a share as it is. The go-live answers first, one line per flow; then per flow a bar of its verdicts
-with a legend, and tables whose counts carry a small bar each, since a long tail of reasons reads better
-drawn than as numbers alone. Every text from a record or a reason is escaped.
+"""fit.html: the fit report as one self-contained page a finance lead reads without a spreadsheet (inline CSS
+and SVG, no script: it can be mailed). The go-live answers first, one line per flow, then per flow a bar of
+its verdicts and tables whose counts carry a small bar each, since a long tail of reasons reads better
+drawn; every text from a record or a reason is escaped.
 """
 
 from __future__ import annotations

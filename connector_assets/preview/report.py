@@ -1,9 +1,6 @@
 """The fit report of a preview: ``fit.csv`` (one row per record, written as each verdict comes), and on close
-``fit.md`` and ``fit.html`` answering the go-live questions from bounded counts (``tally``).
-
-Why streaming: a preview of a real tenant's year is tens of thousands of records; the rows go to disk as
-they come and only counts and a few examples stay in memory, so the report costs the same for a day or a
-year. The Markdown is kept (``FitReport.markdown``) for a Dagster run to show as metadata.
+``fit.md`` and ``fit.html`` from bounded counts (``tally``), so a year of a real tenant's records costs the
+memory of a day. The Markdown is kept (``FitReport.markdown``) for a Dagster run to show as metadata.
 """
 
 from __future__ import annotations
@@ -28,11 +25,9 @@ _columns = attrgetter(*FIT_COLUMNS)
 
 
 class FitReport:
-    """Writes one preview's fit report into ``out``: use as a context manager, ``add`` each verdict.
-
-    On a clean exit (or ``close``) fit.md and fit.html are written and the Markdown kept in ``markdown``;
-    when the preview fails midway only the rows so far stay in fit.csv, and no fit.md or fit.html (an
-    earlier run's are removed on entry) says anything about a preview that did not finish."""
+    """Writes one preview's fit report into ``out``: a context manager, ``add`` each verdict. On a clean exit
+    (or ``close``) fit.md and fit.html are written and the Markdown kept; a preview failing midway leaves only
+    fit.csv's rows so far (an earlier run's fit.md and fit.html are removed on entry)."""
 
     def __init__(self, out: Path, *, integration: str, first: str, last: str) -> None:
         self.out, self.integration, self.first, self.last = Path(out), integration, first, last

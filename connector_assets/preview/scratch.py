@@ -1,15 +1,10 @@
-"""The preview's ledger: a SQLite copy of what the deployment's ledger knows, in the fit folder.
-
-Why a copy and not the ledger itself: a preview runs the write step's own code, which claims, records,
-audits and queues; against a copy those rows are the preview's own (its verdicts), and the deployment's
-ledger is only read. Copied: every cross-reference (a flow may look up another integration's), the
-integration's audit trail and open queue items, the cursors and the webhook inbox. Not copied: secrets
-(the vault and kept tokens stay in the deployment's ledger, where the API resources read them), lease
-holders and replay takes (nobody else writes the copy).
-
-The preview's staging (``ScratchStaging``) is a folder of its own the same way, which reads through to
-the deployment's staging for what the preview did not stage: the caches and tables other jobs keep
-(JD Edwards' account master, a poll's closed day) are read as a real run reads them, never written.
+"""The preview's ledger: a SQLite copy of what the deployment's ledger knows, in the fit folder, so the write
+step's own code (which claims, records, audits and queues) writes the preview's verdicts there and the
+deployment's ledger is only read. Every cross-reference is copied (a flow may look up another
+integration's); not secrets (the API resources read them from the deployment's ledger), lease holders and
+replay takes (nobody else writes the copy). ``ScratchStaging`` reads through to the deployment's staging for
+the caches other jobs keep, never writing them. Depth: docs/flows.md, "A preview: the same flow, every
+write held".
 """
 
 from __future__ import annotations

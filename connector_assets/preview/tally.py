@@ -1,11 +1,7 @@
 """What the fit report keeps of a flow's verdicts while fit.csv takes the rows: counts and a few examples,
-bounded whatever the number of records, so a preview of a tenant's year streams.
-
-Refusals and holds are counted by their kind as the code that refused them said it (``FitRow.kind``,
-``refusals.Refusal.group``), never by their sentence. Every structure holding distinct things (groups of
-refusals, missing mapping values, natural-key field sets, ambiguous records) keeps at most a fixed number
-of them, the first met; later records of groups not kept are still counted ("other"), so every total stays
-exact and only the breakdown is cut.
+bounded whatever the number of records (docs/operations.md, "2. Fit"). Refusals and holds are counted by
+their kind as the code said it (``FitRow.kind``, ``Refusal.group``), never by their sentence; each
+breakdown keeps the first groups met, later ones counted as "other", so totals stay exact.
 """
 
 from __future__ import annotations
@@ -113,11 +109,9 @@ class Capped(Generic[K]):
 
 @dataclass
 class FlowTally:
-    """One flow's verdicts in counts: by verdict, refusals and holds by their group (``Refusal.group``: the
-    kind and its grouping values, as the code that refused or held the record said them), the kinds met
-    with an example sentence each, missing mapping values (``refusals.mapping_gaps`` of the refusal's
-    parameters), adopts by the natural-key fields that matched, and the ambiguous records (the first
-    ``AMBIGUOUS_LISTED`` by name)."""
+    """One flow's verdicts in counts: by verdict, refusals and holds by ``Refusal.group``, the kinds met with
+    an example each, missing mapping values (``refusals.mapping_gaps``), adopts by the natural-key fields that
+    matched, and the first ``AMBIGUOUS_LISTED`` ambiguous records."""
 
     verdicts: Counter[str] = field(default_factory=Counter)
     reasons: Capped[tuple[str, str]] = field(default_factory=lambda: Capped(REASON_KINDS))
