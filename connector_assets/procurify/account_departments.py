@@ -1,9 +1,7 @@
-"""Procurify's departments as every flow that charges or opens account codes reads them (JD Edwards and
-Oracle Fusion <-> Procurify): a department is named by its location and its own name (``Location
-name|Department name``: names repeat across locations), each at most 150 characters (reference 2.8), and
-``DepartmentDirectory`` holds Procurify's listing whole, so a department table row is checked against
-Procurify the same way whichever ERP the other side is. ``CodeDepartments`` is which departments an
-account code an ERP account becomes is opened for (JD Edwards: through its business units' places).
+"""Procurify's departments as every flow that charges or opens account codes reads them: named by location and
+name (``Location name|Department name``: names repeat across locations), each at most 150 characters
+(reference 2.8). ``DepartmentDirectory`` holds Procurify's listing whole, so a table row is checked the same
+way whatever the ERP; ``CodeDepartments`` is which departments an ERP account's code is opened for.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
-"""The write-back of another system's payment to a Procurify bill, as a flow target and its replay: one
-copy for every flow that marks Procurify bills paid (JD Edwards paid vouchers, Oracle Fusion paid
-invoices). Every mark's body names its bill (``bill_uuids``: the one bill) and its day (``payment_date``);
-a flow says only how a refusal names the bill (``bill_named``); the mark itself is ``bill_marks``'.
+"""The write-back of another system's payment to a Procurify bill as a flow target and its replay, one copy
+for every flow marking bills paid (JD Edwards vouchers, Oracle Fusion invoices): a mark's body names its
+bill (``bill_uuids``) and day (``payment_date``); a flow says only how a refusal names the bill.
 """
 
 from __future__ import annotations

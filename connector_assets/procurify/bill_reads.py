@@ -1,9 +1,7 @@
-"""Reading an approved Procurify bill for a flow that posts it to an ERP (JD Edwards batch, Oracle Fusion
-invoice): the day's staged bills (latest version each, with its change time), which bills are the flow's
-business, the full bill read by its UUID, the bills a replay reads again, and the day's records settled
-(exported-elsewhere skips audited). One copy for both Procurify integrations
-(``approved_bill_reader.ApprovedBillReader`` puts them together); each says in its own words what it did with
-a bill (``BillWording``) and maps the full bill to its own ERP document.
+"""Reading an approved Procurify bill for a flow that posts it to an ERP, one copy for both Procurify
+integrations: the day's staged bills (latest version each), which are the flow's business, the full bill
+by UUID, the bills a replay reads again, and the day's records settled (exported-elsewhere skips audited).
+``approved_bill_reader.ApprovedBillReader`` puts them together; each flow words them (``BillWording``).
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
-"""Procurify's side of a charge built for a Procurify line (an order item or bill item: an account code
-and a department): whether the code is an active Procurify account code and the department a Procurify
-department, against the whole-read snapshots ``procurify/account_codes`` and ``procurify/departments``
-(staged by ``saas_assets``). A snapshot never staged is not checked (None), so a new instance is not
-refused line by line for want of a listing. One copy for every flow that charges Procurify lines to an
-ERP's accounts (today Oracle Fusion <-> Procurify's ``charge_accounts``); the ERP's side is its own.
+"""Procurify's side of a charge built for a Procurify line: whether its account code is an active Procurify
+code and its department a Procurify department, against the whole-read snapshots ``procurify/account_codes``
+and ``procurify/departments``. A snapshot never staged is not checked (None), so a new instance is not
+refused line by line for want of a listing. Used today by Oracle Fusion <-> Procurify's ``charge_accounts``.
 """
 
 from __future__ import annotations

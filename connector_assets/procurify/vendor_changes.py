@@ -1,9 +1,7 @@
-"""Which Procurify vendors changed since the last poll, found by content: Procurify's vendor list has no
-"modified since" filter, and ``dateModified`` cannot be relied on (whether a server sorts by it is
-unconfirmed, and an independent server may not move it on an edit: the sandbox plays that with the
-``vendor_date_modified=frozen`` variant). So every poll reads the purchasable vendors whole and compares
-each one's fingerprint with the one the last poll kept in the ledger (a cursor per vendor,
-``<stream><vendor id>`` = ``<when seen>|<fingerprint>``).
+"""Which Procurify vendors changed since the last poll, found by content: the vendor list has no "modified
+since" filter and ``dateModified`` cannot be relied on (docs/integrations/jde_procurify.md, "The flows"),
+so every poll reads the purchasable vendors whole and compares each one's fingerprint with the one kept in
+the ledger (a cursor per vendor, ``<stream><vendor id>`` = ``<when seen>|<fingerprint>``).
 """
 
 from __future__ import annotations
