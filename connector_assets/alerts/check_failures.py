@@ -197,9 +197,8 @@ def latest_day_evaluation(
 
 
 def _superseded(context: SensorEvaluationContext, record: AssetCheckExecutionRecord, day: str | None) -> bool:
-    """Whether the same check has been evaluated again for the same day since ``record`` (a rerun, the next
-    poll run): the day's latest evaluation says what it is now, so an older red one is not alerted (a day
-    rerun green before the sensor read it, as after a restart or a stopped sensor, stays quiet)."""
+    """Whether the same check was evaluated again for the same day since ``record``: only a day's latest
+    evaluation is alerted (docs/alerts.md, "The alerts")."""
     latest = latest_day_record(context.instance, record.key, day)
     return latest is not None and latest.id > record.id
 

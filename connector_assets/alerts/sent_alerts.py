@@ -23,9 +23,8 @@ def day_key(asset: str, day: str) -> str:
 
 @dataclass
 class AlertedDays:
-    """Per red day: ``[failed, held_overdue, evaluated_at]`` as last alerted or re-evaluated red; a day
-    that passed (or was never red) has none. Days not evaluated for ``forget_seconds`` are forgotten, so
-    a rerun long after alerts as new."""
+    """Per red day: ``[failed, held_overdue, evaluated_at]`` as last alerted or re-evaluated red, none once it
+    passed; a day not evaluated for ``forget_seconds`` is forgotten (a rerun long after alerts as new)."""
 
     instance: DagsterInstance
     now: float

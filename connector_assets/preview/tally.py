@@ -34,10 +34,7 @@ K = TypeVar("K")
 
 # -- one previewed record's verdict: a row of fit.csv (``FIT_COLUMNS``)
 
-# create: the body; adopt: the target record its natural key matched; update: field by field, the target's
-# current value -> ours; unchanged; refuse: the reason a real run would queue; hold: on what it waits;
-# ambiguous: a natural-key search that matched more than one target record (the candidates in the reason).
-# A refusal or hold keeps its kind and parameters beside the sentence (``kind``, ``params``).
+# What each verdict means and what ``changes`` holds for it: docs/operations.md, "2. Fit".
 VERDICTS = ("create", "adopt", "update", "unchanged", "refuse", "hold", "ambiguous")
 
 
