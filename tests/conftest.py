@@ -126,6 +126,17 @@ _LEDGER_ENVS = ("ML_CONNECTOR_DB_URL", "ML_CONNECTOR_HOME", "DAGSTER_HOME")
 
 
 @pytest.fixture(autouse=True)
+def _process_sessions_end_with_the_test() -> Iterator[None]:
+    """Each test starts without this process's kept JDE AIS sessions (``InProcessTokenStore``): what a
+    step process gives back at its exit, given back after each test, so none adopts another's (a
+    simulator restarted between tests has forgotten them)."""
+    yield
+    from connector_resources.token_store import release_process_tokens
+
+    release_process_tokens()
+
+
+@pytest.fixture(autouse=True)
 def _ledger_home_of_its_own(request: pytest.FixtureRequest) -> Iterator[None]:
     """A test that says nothing about where the ledger is gets a ``DAGSTER_HOME`` of its own, not the
     checkout's ``./.dagster_home``: what one test imports there (a mapping table, which the ledger keeps

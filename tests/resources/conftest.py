@@ -23,13 +23,3 @@ def pod() -> Iterator[Any]:
 def fresh(request: pytest.FixtureRequest) -> None:
     if "pod" in request.fixturenames:
         request.getfixturevalue("pod").reset()
-
-
-@pytest.fixture(autouse=True)
-def _process_sessions_end_with_the_test() -> Iterator[None]:
-    """Each test starts without this process's kept JDE AIS sessions (``InProcessTokenStore``): what a
-    step process gives back at its exit, given back after each test, so none adopts another's."""
-    yield
-    from connector_resources.token_store import release_process_tokens
-
-    release_process_tokens()
