@@ -9,7 +9,8 @@ and vouchers in JDE may stand on them (changes arrive as change orders: ``change
 docs/integrations/procore_jde.md, "The flows" (purchase orders).
 """
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
@@ -86,10 +87,20 @@ def commitment_order(ledger: Ledger, commitment_id: str) -> str | None:
 
 
 def commitment_record(
-    session: Any, suppliers: SupplierNumbers, books: CostCodeMap, commitment_id: str, project_id: int | None
+    session: Any,
+    suppliers: SupplierNumbers,
+    books: CostCodeMap,
+    commitment_id: str,
+    project_id: int | None,
+    reads: RequisitionReads | None = None,
 ) -> Mapped | Rejected:
-    """One commitment read from Procore (record and schedule of values) and mapped."""
-    read = commitment_with_lines(session, commitment_id, project_id, "JDE")
+    """One commitment from Procore (its record as ``reads`` listed it ahead, else read by id; its schedule
+    of values) and mapped; its vendor read once per ``reads``."""
+    reads = reads or RequisitionReads(session)
+    known = reads.commitments.get(commitment_id)
+    read = commitment_with_lines(
+        session, commitment_id, project_id, "JDE", known if isinstance(known, dict) else None
+    )
     if isinstance(read, Rejected):
         return read
     commitment, project, lines = read
@@ -98,7 +109,7 @@ def commitment_record(
     view, waits = books.awaiting(document_label("commitment", commitment))  # accounts not set up yet: held
     accounts = [view.account(project, label, line_cost_code(line, {}) or "") for line in lines]
     vendor_id = vendor_id_of(commitment)
-    an8 = suppliers.an8(vendor_id, lambda: RequisitionReads(session).vendor(vendor_id)) if vendor_id else None
+    an8 = suppliers.an8(vendor_id, lambda: reads.vendor(vendor_id)) if vendor_id else None
     mapped = map_commitment(
         commitment,
         lines,
@@ -112,13 +123,33 @@ def commitment_record(
     return with_project(mapped, project)
 
 
+def read_ahead(
+    reads: RequisitionReads, suppliers: SupplierNumbers, by_project: Mapping[int, Iterable[str]]
+) -> None:
+    """A company's commitments (project -> ids) by list, then the vendors of those whose supplier number
+    the ledger does not know (what ``SupplierNumbers.an8`` would read one by one)."""
+    reads.commitments_ahead(by_project)
+    if suppliers.jde is None:
+        return
+    vendor_ids = (vendor_id_of(c) for c in reads.commitments.values() if isinstance(c, dict))
+    reads.vendors_ahead(v for v in vendor_ids if v and suppliers.linked(v) is None)
+
+
 def _orders(context: Any, books: CostCodeMap, wanted: dict[str, tuple[int | None, int]]) -> Iterator[Any]:
     """Each commitment (id -> project, company) read from Procore in its company and mapped."""
     ledger = context.resources.ledger.get()
     suppliers = supplier_numbers(ledger, context.resources.jde)
+    by_company: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for commitment_id, (project_id, company) in wanted.items():
+        if project_id is not None:
+            by_company[company][int(project_id)].append(commitment_id)
     with context.resources.procore.company_sessions() as sessions:
+        reads = {company: RequisitionReads(sessions.session(company)) for _, company in wanted.values()}
+        for company, by_project in by_company.items():
+            read_ahead(reads[company], suppliers, by_project)
         for commitment_id, (project_id, company) in wanted.items():
-            record = commitment_record(sessions.session(company), suppliers, books, commitment_id, project_id)
+            read = reads[company]
+            record = commitment_record(read.session, suppliers, books, commitment_id, project_id, read)
             remember_vendor_hold(ledger, record, company)
             yield tagged(record, company)
 

@@ -8,6 +8,7 @@ Procore ("synced with ERP", reference §2.5). Docs: docs/integrations/procore_jd
 (AP batch vouchers).
 """
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -30,6 +31,7 @@ from connector_assets.integrations.procore_jde.purchase_orders import (
     REQUISITIONS_ASSET,
     commitment_order,
     order_flow_assets,
+    read_ahead,
 )
 from connector_assets.integrations.procore_jde.vendors import (
     VENDORS_FLOW,
@@ -47,7 +49,7 @@ from connector_assets.jde import targets
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE
 from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.target_base import jde_replay
-from connector_assets.procore.companies import first_company, tagged
+from connector_assets.procore.companies import first_company, record_company, tagged
 from connector_assets.procore.document_fields import project_label, vendor_id_of
 from connector_assets.procore.document_reads import RequisitionReads
 from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
@@ -136,6 +138,19 @@ class VoucherReaders(PerCompany):
         )
         self.ledger = ledger
 
+    def read_ahead(self, requisitions: Iterable[tuple[dict[str, Any], datetime]]) -> None:
+        """The commitments the requisitions name, and their vendors, read by list in each company
+        (``purchase_orders.read_ahead``) before the requisitions are mapped one by one."""
+        by_company: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for requisition, _ in requisitions:
+            project = str(requisition.get("_project_id") or requisition.get("project_id") or "")
+            commitment_id = str(requisition.get("commitment_id") or "")
+            if project.isdigit() and commitment_id:
+                by_company[record_company(requisition, self.default)][int(project)].append(commitment_id)
+        for company, by_project in by_company.items():
+            reader = self.of(company)
+            read_ahead(reader, reader.suppliers, by_project)
+
 
 def _records(
     readers: VoucherReaders | VoucherReader,
@@ -148,6 +163,9 @@ def _records(
     single reader: untagged); one synced with an ERP elsewhere is settled (marked, its dependents refused),
     a skip (nothing payable) audited here, neither passed on."""
     ledger = readers.ledger
+    if isinstance(readers, VoucherReaders):
+        requisitions = list(requisitions)
+        readers.read_ahead(requisitions)
 
     def mapped() -> Iterator[Mapped | Rejected | Skipped]:
         for requisition, updated_at in requisitions:

@@ -116,12 +116,14 @@ def test_each_companys_invoice_becomes_its_own_order_and_voucher_read_in_its_com
         assert len(batch) == 1 and str(batch[0]["PO"]).strip() == doco, batch
         assert vouchers[invoice["requisition"]]
     assert orders[invoices[A]["commitment"]] != orders[invoices[B]["commitment"]]
-    # Every read by id went out with the record's own company in Procore-Company-Id.
+    # Every read went out with the record's own company in Procore-Company-Id: its lines by id, its
+    # commitment by list (filters[id][], reference §2.4), never by id.
     # (the sandbox counts calls by the Procore-Company-Id header and "METHOD /path/{id}" template)
     for company in invoices:
-        by_id = [label for label in _calls(world, company) if label.startswith("GET") and "}" in label]
-        assert "GET /rest/v1.0/requisitions/{requisition_id}/contract_items" in by_id, by_id  # its lines
-        assert any("_contracts/{id}" in label for label in by_id), by_id  # its commitment
+        gets = [label for label in _calls(world, company) if label.startswith("GET")]
+        assert "GET /rest/v1.0/requisitions/{requisition_id}/contract_items" in gets, gets  # its lines
+        assert any(label.endswith("_order_contracts") for label in gets), gets  # its commitment
+        assert not any("_contracts/{id}" in label for label in gets), gets
 
 
 def test_vendors_of_both_companies_become_suppliers_marked_in_their_own_company(world, invoices):

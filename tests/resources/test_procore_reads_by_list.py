@@ -1,0 +1,100 @@
+"""Records read by list with ``filters[id][]`` (``ProcoreSession.get_many``) instead of one read by id each:
+the same records as ``get``, 100 ids a call, each commitment kind's list asked only for the ids not found
+yet. Against the Procore sandbox (ephemeral port, scale 0.05), calls counted by the sandbox.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sandbox.serving import served
+from sandbox_admin import SandboxAdmin
+from sandbox_logins import on_simulator
+
+from connector_resources.procore import ProcoreResource
+from connector_resources.procore import session as session_module
+from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, run_in_thread
+
+pytestmark = pytest.mark.timeout(120)
+
+COMPARED = ("id", "number", "title", "status", "vendor", "contract_date", "accounting_method", "grand_total")
+
+
+class Sandbox(SandboxAdmin):
+    def rows(self, table: str, **where: Any) -> list[dict[str, Any]]:
+        return self.admin("GET", f"records/{table}", params=where).json()["rows"]
+
+    def calls(self) -> Counter[str]:
+        return Counter(self.state()["calls"])
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    settings = ProcoreSandboxSettings(scale=0.05, rate_limits=RateLimitSettings(enabled=False))
+    yield from served(run_in_thread(settings), Sandbox)
+
+
+@pytest.fixture
+def procore(sandbox: Sandbox) -> ProcoreResource:
+    return on_simulator(ProcoreResource, sandbox.url, auth_url=sandbox.url)
+
+
+def _api(calls: Counter[str]) -> Counter[str]:
+    return Counter({k: n for k, n in calls.items() if "/oauth/" not in k})
+
+
+def test_a_projects_commitments_of_both_kinds_come_in_two_list_calls_as_get_reads_them(
+    sandbox: Sandbox, procore: ProcoreResource
+) -> None:
+    permitted = {p["id"] for p in sandbox.rows("projects", permitted=1)}
+    live = [c for c in sandbox.rows("commitments") if c["project_id"] in permitted and not c["deleted_at"]]
+    project = next(
+        p for p in permitted if {c["kind"] for c in live if c["project_id"] == p} == {
+            "PurchaseOrderContract", "WorkOrderContract"
+        }
+    )  # fmt: skip
+    ids = [str(c["id"]) for c in live if c["project_id"] == project]
+    with procore.session() as session:
+        before = sandbox.calls()
+        listed = session.get_many("commitments", [*ids, "999999999"], project_id=project)
+        calls = _api(sandbox.calls() - before)
+        assert calls == Counter(
+            {"GET /rest/v1.0/purchase_order_contracts": 1, "GET /rest/v1.0/work_order_contracts": 1}
+        ), calls
+        assert sorted(listed) == sorted(ids)  # the unknown id is left out, for a read by id to say why
+        for commitment_id in ids:
+            read = session.get("commitments", commitment_id, project_id=project)
+            got = listed[commitment_id]
+            assert {k: got.get(k) for k in COMPARED} == {k: read.get(k) for k in COMPARED}
+            assert (got["_commitment_type"], got["_project_id"]) == (read["_commitment_type"], project)
+
+
+def test_vendors_come_a_batch_of_ids_a_call_and_an_inactive_one_is_left_to_get(
+    sandbox: Sandbox, procore: ProcoreResource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(session_module, "ID_BATCH", 10)  # 100 in use: the seed has fewer vendors
+    vendors = sandbox.rows("vendors")
+    active = [str(v["id"]) for v in vendors if v["is_active"]]
+    inactive = [str(v["id"]) for v in vendors if not v["is_active"]][:1]
+    assert len(active) > 10 and inactive, "the seed has more than a batch of active ids, and an inactive one"
+    with procore.session() as session:
+        before = sandbox.calls()
+        listed = session.get_many("vendors", [*active, *inactive])
+        calls = _api(sandbox.calls() - before)
+    assert sorted(listed, key=int) == sorted(active, key=int)
+    assert calls == Counter({"GET /rest/v1.0/vendors": -(-(len(active) + 1) // 10)}), calls
+
+
+def test_an_entity_without_a_documented_id_filter_is_refused_before_any_call(
+    sandbox: Sandbox, procore: ProcoreResource
+) -> None:
+    with procore.session() as session:
+        before = sandbox.calls()
+        with pytest.raises(ValueError, match="no read of cost_codes by several ids"):
+            session.get_many("cost_codes", ["1"], project_id=1)
+        with pytest.raises(ValueError, match="no read of commitments by several ids"):
+            session.get_many("commitments", ["1"])  # a project entity needs its project
+        assert _api(sandbox.calls() - before) == Counter()
