@@ -9,6 +9,8 @@ its cache is never staler than that. The rules: docs/integrations/fusion_procuri
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -98,13 +100,47 @@ def choose_site(
     return eligible[0], eligible
 
 
+Read = dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]]]]  # SupplierId -> (supplier, its sites)
+
+_RUN_SUPPLIERS: dict[str, Read] = {}
+_RUN_SUPPLIERS_LOCK = threading.Lock()
+
+
+def suppliers_for_run(run_id: str) -> Read:
+    """The suppliers and sites read in run ``run_id``, shared by every day and flow of the run that maps
+    orders or invoices: a cache per day's step read a supplier again on each day naming it. Only the latest
+    run is kept, so a long-lived process holds no old suppliers."""
+    with _RUN_SUPPLIERS_LOCK:
+        if run_id not in _RUN_SUPPLIERS:
+            _RUN_SUPPLIERS.clear()
+            _RUN_SUPPLIERS[run_id] = {}
+        return _RUN_SUPPLIERS[run_id]
+
+
 class SupplierSites:
     """The site of a Fusion supplier for a purpose in a business unit, on one Fusion session, with each
-    supplier and its sites read once (one instance per run or replay)."""
+    supplier and its sites read once (``read``: one per run, ``suppliers_for_run``, else per instance)."""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, read: Read | None = None) -> None:
         self.session = session
-        self._read: dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]]]] = {}
+        self._read: Read = {} if read is None else read
+
+    def read_many(self, supplier_ids: Iterable[str]) -> None:
+        """Read the suppliers of ``supplier_ids`` not read yet, with their sites, by list: ``SupplierId in
+        (...)`` 50 ids a query with ``expand=sites`` (reference §2.2, §2.7), instead of a supplier read and
+        a sites read each. An id the list does not answer is a supplier Fusion lacks, as ``get`` would say."""
+        wanted = [key for key in dict.fromkeys(map(text, supplier_ids)) if key.isdigit()]
+        wanted = [key for key in wanted if key not in self._read]
+        if not wanted:
+            return
+        found: Read = {}
+        for row in self.session.iter_in("suppliers", "SupplierId", wanted, expand=("sites",)):
+            sites = row.pop("sites", None)
+            found[text(row.get("SupplierId"))] = (
+                row,
+                list(sites) if isinstance(sites, list) else self.session.supplier_sites(row),
+            )
+        self._read.update({key: found.get(key, (None, [])) for key in wanted})
 
     def supplier(self, supplier_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """The supplier record (None when Fusion has no supplier with this id) and its sites, cached."""

@@ -19,7 +19,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.fusion.invoice_target import FusionInvoices, invoices_replay
 from connector_assets.fusion.missing_sites import site_or_hold
 from connector_assets.fusion.order_target import order_number_of
-from connector_assets.fusion.supplier_sites import SupplierSite, SupplierSites
+from connector_assets.fusion.supplier_sites import Read, SupplierSite, SupplierSites, suppliers_for_run
 from connector_assets.integrations.fusion_procurify.bill_mappers import (
     BillInputs,
     FusionOrder,
@@ -33,6 +33,7 @@ from connector_assets.integrations.fusion_procurify.po_numbers import po_source_
 from connector_assets.integrations.fusion_procurify.vendor_pairs import (
     MATCHES_ASSET,
     paired_supplier,
+    read_paired_suppliers,
     vendor_dependency,
 )
 from connector_assets.procurify import bill_fields
@@ -111,10 +112,11 @@ class BillReader(ApprovedBillReader):
         ledger: Ledger,
         accounts: ChargeAccounts,
         rules: InvoiceRules,
+        suppliers: Read | None = None,
     ) -> None:
         super().__init__(procurify, ledger, INVOICES_FLOW, rules.statuses, WORDING)
         self.procurify, self.fusion, self.accounts, self.rules = procurify, fusion, accounts, rules
-        self.sites = SupplierSites(fusion)
+        self.sites = SupplierSites(fusion, suppliers)
         self.order_lines = BillOrderLines(procurify)
         self._orders: dict[int, FusionOrder] = {}
 
@@ -188,7 +190,9 @@ def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
     accounts = ChargeAccounts.load(resources.staging)
     ledger = resources.ledger.get()
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
-        reader = BillReader(procurify, fusion, ledger, accounts, rules)
+        # Fusion's suppliers read once per run (``suppliers_for_run``), those of the day's bills in one list.
+        reader = BillReader(procurify, fusion, ledger, accounts, rules, suppliers_for_run(context.run.run_id))
+        read_paired_suppliers(reader.sites, ledger, (bill_vendor_id(bill) for bill, _ in bills))
         yield from reader.settled(bills, run_id=context.run.run_id, partition=partition)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected, Skipped
 from connector_assets.fusion.draft_orders import body_of, checked_payload, draft_order, order_total
-from connector_assets.fusion.supplier_sites import SupplierSites
+from connector_assets.fusion.supplier_sites import Read, SupplierSites
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.fusion_procurify.order_mappers import notes, order_lines
@@ -35,7 +35,8 @@ BUYER_ENV = "ML_FUSION_PROCURIFY_BUYER"
 class OrderReader(ProcurifyOrders):
     """What one mapping step (or replay) reads and decides, on one Procurify and one Fusion session: full
     POs and requisitions by vendor (for their notes; ``requisitions`` the cache the reads share,
-    ``requisitions_for_run``), pairs, sites and charge accounts."""
+    ``requisitions_for_run``), pairs, sites (``suppliers`` the run's, ``suppliers_for_run``) and charge
+    accounts."""
 
     target_label = "Fusion"
     log = get_logger("ml_connector.fusion_procurify")
@@ -49,10 +50,11 @@ class OrderReader(ProcurifyOrders):
         *,
         prefix: str,
         requisitions: Requisitions | None = None,
+        suppliers: Read | None = None,
     ) -> None:
         super().__init__(ProcurifyOrderReads(procurify, requisitions))
         self.ledger, self.charges, self.prefix = ledger, charges, prefix
-        self.sites = SupplierSites(fusion)
+        self.sites = SupplierSites(fusion, suppliers)
         self.business_unit: str = fusion.business_unit
         self.buyer = settings.value(BUYER_ENV).strip() or None
 

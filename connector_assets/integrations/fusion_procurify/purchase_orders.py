@@ -16,14 +16,16 @@ from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
 from connector_assets.flows.replays import Replay, settings_target
 from connector_assets.fusion.order_target import FusionPurchaseOrders
+from connector_assets.fusion.supplier_sites import suppliers_for_run
 from connector_assets.integrations.fusion_procurify import charge_accounts
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
 from connector_assets.integrations.fusion_procurify.integration import ROUTE, SETTINGS_RESOURCES
 from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
 from connector_assets.integrations.fusion_procurify.order_reader import ENTITY, OrderReader
 from connector_assets.integrations.fusion_procurify.po_numbers import PREFIX_ENV, order_prefix
-from connector_assets.integrations.fusion_procurify.vendor_pairs import MATCHES_ASSET
-from connector_assets.procurify.order_reads import Requisitions, latest_staged, requisitions_for_run
+from connector_assets.integrations.fusion_procurify.vendor_pairs import MATCHES_ASSET, read_paired_suppliers
+from connector_assets.procurify.order_fields import id_of
+from connector_assets.procurify.order_reads import latest_staged, requisitions_for_run
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
 
@@ -51,11 +53,23 @@ FusionOrderRecord = record_model(
 
 
 def _reader(
-    resources: Any, procurify: Any, fusion: Any, *, restage: bool, requisitions: Requisitions | None = None
+    resources: Any, procurify: Any, fusion: Any, *, restage: bool, run_id: str | None = None
 ) -> OrderReader:
+    """One step's reader; a run's steps share the vendors' requisitions and Fusion's suppliers it read."""
     charges = ChargeAccounts.load(resources.staging, restage=restage)
     ledger = resources.ledger.get()
-    return OrderReader(procurify, fusion, ledger, charges, prefix=order_prefix(), requisitions=requisitions)
+    requisitions, suppliers = (
+        (requisitions_for_run(run_id), suppliers_for_run(run_id)) if run_id else (None, None)
+    )
+    return OrderReader(
+        procurify,
+        fusion,
+        ledger,
+        charges,
+        prefix=order_prefix(),
+        requisitions=requisitions,
+        suppliers=suppliers,
+    )
 
 
 def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -76,10 +90,10 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
         return
     run_id = context.run.run_id
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
-        # One read of a vendor's requisitions per run, not per day.
-        reader = _reader(
-            resources, procurify, fusion, restage=False, requisitions=requisitions_for_run(run_id)
-        )
+        # One read of a vendor's requisitions and of a Fusion supplier per run, not per day.
+        reader = _reader(resources, procurify, fusion, restage=False, run_id=run_id)
+        vendors = (id_of(row.get("pref_vendor")) for row in staged)
+        read_paired_suppliers(reader.sites, reader.ledger, vendors)
         if source == "purchase_orders":
             records: Iterable[Any] = (reader.purchase_order(po) for po in staged)
         else:

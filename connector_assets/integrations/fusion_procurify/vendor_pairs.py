@@ -5,7 +5,10 @@ the Procurify side's (``procurify.vendor_pairing``); this module declares Fusion
 "Vendors paired by name".
 """
 
+from collections.abc import Iterable
+
 from connector_assets.asset_keys import asset_key
+from connector_assets.fusion.supplier_sites import SupplierSites
 from connector_assets.fusion.suppliers import supplier_id_key
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.vendor_pairing import PROCURIFY as PROCURIFY
@@ -14,6 +17,7 @@ from connector_assets.procurify.vendor_pairing import (
 )
 from connector_assets.procurify.vendor_pairing import VENDOR_ENTITY as VENDOR_ENTITY  # vendors flow, by hand
 from connector_assets.procurify.vendor_pairing import VendorPairing, numeric_key, vendor_id_key
+from connector_resources.ledger import Ledger
 
 FUSION = "fusion"
 # The manual matches file's asset: upstream of every mapped step reading pairs (``matches_first``: why).
@@ -36,3 +40,10 @@ manual_vendor = PAIRING.manual_vendor
 # vendor_dependency(vendor id): ``fusion_procurify:vendor:procurify:<id>``, what a purchase order or invoice
 # waiting for that vendor's Fusion supplier is held on.
 vendor_dependency = PAIRING.vendor_dependency
+
+
+def read_paired_suppliers(sites: SupplierSites, ledger: Ledger, vendor_ids: Iterable[str]) -> None:
+    """Read the Fusion suppliers (with their sites) paired with ``vendor_ids`` in one list
+    (``SupplierSites.read_many``) before a step maps the orders or bills naming them one by one."""
+    paired = (paired_supplier(ledger, vendor) for vendor in dict.fromkeys(vendor_ids) if vendor)
+    sites.read_many(supplier for supplier in paired if supplier)
