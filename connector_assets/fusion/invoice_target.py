@@ -24,6 +24,7 @@ from connector_assets.fusion.payments import invoice_payments, paid_state
 from connector_assets.fusion.periods import FusionPeriods, fusion_period_checks
 from connector_assets.fusion.values import canceled
 from connector_resources.fusion.errors import FusionError, FusionOutcomeUnknownError, FusionValidationError
+from connector_resources.fusion.key_batches import find_invoices
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
 from connector_resources.http.write_hold import WouldWrite
 from connector_resources.ledger import Ledger
@@ -131,12 +132,35 @@ class FusionInvoices(LedgerTarget):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # the session, then what it holds (``Held``)
         self.periods = FusionPeriods(self.session)  # read once, at the first invoice this session creates
+        self._ahead: dict[str, dict[str, Any] | None] = {}  # by source key: ``find_many``'s answers
 
-    def _search(self, record: Mapped) -> dict[str, Any] | None:
+    def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """Search the chunk's invoices in one list right after their claims (``find_invoices``), keeping
+        what it settles for each record's ``create`` (the rest search alone there). Answers nothing: what
+        is found is judged, and adopted with its reason, in ``create`` (class docstring)."""
+        keys = {
+            r.source_key: (
+                str(r.body.get("InvoiceNumber") or ""),
+                str(r.body.get("Supplier") or ""),
+                r.body.get("BusinessUnit"),
+            )
+            for r in records
+        }
+        for key in keys:  # an answer of an earlier chunk is never used for a later claim
+            self._ahead.pop(key, None)
+        self._ahead.update(find_invoices(self.session, keys))
+        return {}
+
+    def _search(self, record: Mapped, *, ahead: bool = False) -> dict[str, Any] | None:
+        """The invoice of ``record``'s number and supplier Fusion holds, if it is this bill's (else
+        ``InvoiceMismatch``): ``ahead``, what ``find_many`` found for it when it settled it."""
         body = record.body
-        found = self.session.find_invoice(
-            str(body["InvoiceNumber"]), str(body["Supplier"]), business_unit=body.get("BusinessUnit")
-        )
+        if ahead and record.source_key in self._ahead:
+            found = self._ahead.pop(record.source_key)
+        else:
+            found = self.session.find_invoice(
+                str(body["InvoiceNumber"]), str(body["Supplier"]), business_unit=body.get("BusinessUnit")
+            )
         if found is None:
             return None
         label = f"invoice {body['InvoiceNumber']} of supplier {body['Supplier']}"
@@ -164,7 +188,7 @@ class FusionInvoices(LedgerTarget):
         return None  # searched in ``create``, under the lease (class docstring)
 
     def create(self, record: Mapped) -> str | Created:
-        found = self._search(record)
+        found = self._search(record, ahead=True)
         if found is not None:
             target_id = str(found["InvoiceId"])
             return Created(

@@ -5,6 +5,7 @@ subclasses it with ``source_label`` (its system as a buyer calls it) and ``order
 messages name. docs/integrations/fusion_procurify.md, "Purchase orders".
 """
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -14,8 +15,8 @@ from connector_assets.flows.values import text
 from connector_assets.fusion.draft_orders import draft_of, order_differences
 from connector_assets.fusion.values import order_status
 from connector_resources.fusion.errors import FusionNotFoundError
-from connector_resources.fusion.key_batches import find_purchase_orders
-from connector_resources.fusion.session import DRAFT_STATUSES
+from connector_resources.fusion.key_batches import find_purchase_orders, purchase_orders_of_suppliers
+from connector_resources.fusion.session import DRAFT_STATUSES, in_unit
 from connector_resources.refusals import Refusal, Refused, refusal_of
 
 
@@ -44,9 +45,9 @@ class FusionPurchaseOrders(SessionTarget):
     def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
         """``find`` for a chunk of records at once where it searches by ``OrderNumber`` (``OrderNumber in
         (...)``, ``connector_resources.fusion.key_batches``); an order found for another supplier is left
-        to ``find``, which refuses it naming both. Fingerprinted records are searched alone."""
+        to ``find``, which refuses it naming both. Fingerprinted records: ``_fingerprinted_many``."""
         if not self.numbers_ours:
-            return {}
+            return self._fingerprinted_many(records)
         keys = {
             r.source_key: (r.natural_key["order_number"], r.natural_key["business_unit"]) for r in records
         }
@@ -71,22 +72,71 @@ class FusionPurchaseOrders(SessionTarget):
         """Whether we send (so Fusion keeps) our ``OrderNumber``: only when the operator says so."""
         return "OrderNumber" in getattr(self.session, "send_unconfirmed", frozenset())
 
+    def _fingerprinted_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """``_fingerprinted`` for a chunk: the orders and drafts of its suppliers read in one list
+        (``purchase_orders_of_suppliers``) instead of two searches a record. Left to ``_fingerprinted``
+        alone: a record whose supplier site and unit another of the chunk shares (the order one creates
+        could be the other's match), a name with spaces around it (searched as given), several matches
+        (refused there, naming them)."""
+        sites = {r.source_key: self._site_of(r) for r in records}
+        shared = Counter(sites.values())
+        batched = [
+            r
+            for r in records
+            if shared[sites[r.source_key]] == 1
+            and all(name and name == name.strip() for name in sites[r.source_key][:2])
+        ]
+        if not batched:
+            return {}
+        rows = purchase_orders_of_suppliers(self.session, [sites[r.source_key][0] for r in batched])
+        answer: dict[str, str | None] = {}
+        for record in batched:
+            supplier, site, unit = sites[record.source_key]
+            candidates = [
+                row
+                for row in rows
+                if str(row.get("Supplier")) == supplier
+                and str(row.get("SupplierSite")) == site
+                and in_unit(row, unit)
+            ]
+            matches = self._matching(record, candidates)
+            if len(matches) <= 1:
+                answer[record.source_key] = str(matches[0]["POHeaderId"]) if matches else None
+        return answer
+
+    def _site_of(self, record: Mapped) -> tuple[str, str, str]:
+        """(Supplier, SupplierSite, procurement business unit) as ``purchase_orders_of`` searches them."""
+        unit = record.natural_key.get("business_unit") or self.session.business_unit
+        return str(record.body.get("Supplier") or ""), str(record.body.get("SupplierSite") or ""), unit
+
+    def _matching(self, record: Mapped, orders: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The ``orders`` whose currency and lines (numbers, quantities, prices) are the record's; their
+        lines as read inline, else through each order's link."""
+        body, matches = record.body, []
+        for order in orders:
+            want, have = text(body.get("CurrencyCode")), text(order.get("CurrencyCode"))
+            if want and have and want != have:
+                continue
+            inline = order.get("lines")
+            lines = (
+                inline
+                if isinstance(inline, list)
+                else list(self.session.iter_children("purchase_orders", order, "lines"))
+            )
+            if not order_differences(order, lines, body, source=self.source_label).problems:
+                matches.append(order)
+        return matches
+
     def _fingerprinted(self, record: Mapped) -> str | None:
         """The one order of the record's supplier, site and business unit (confirmed attributes) whose
         currency and lines (numbers, quantities, prices) are the record's; None when there is none. Two
         or more are refused naming them, never guessed: adopting the wrong one loses an order, creating
         one more may double the spend, so an operator decides (``xref set``, then replay)."""
         body, key = record.body, record.natural_key
-        matches = []
-        for order in self.session.purchase_orders_of(
+        orders = self.session.purchase_orders_of(
             body["Supplier"], body["SupplierSite"], procurement_bu=key["business_unit"]
-        ):
-            want, have = text(body.get("CurrencyCode")), text(order.get("CurrencyCode"))
-            if want and have and want != have:
-                continue
-            lines = list(self.session.iter_children("purchase_orders", order, "lines"))
-            if not order_differences(order, lines, body, source=self.source_label).problems:
-                matches.append(order)
+        )
+        matches = self._matching(record, orders)
         if not matches:
             return None
         if len(matches) > 1:

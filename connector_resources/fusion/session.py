@@ -220,6 +220,8 @@ class FusionSession(SaasSession):
         self.send_unconfirmed = send_unconfirmed
         # Which q timestamp literal the pod accepts, learnt on the first change read (query module).
         self.timestamp_style: TimestampStyle | None = None
+        # Drafts created and not yet submitted, as the create answered them (``submit_draft_purchase_order``).
+        self._created_drafts: dict[str, dict[str, Any]] = {}
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -828,7 +830,9 @@ class FusionSession(SaasSession):
         ``OrderNumber`` is sent only when ``send_unconfirmed`` names it (the reference does not confirm a
         create may set it); otherwise Fusion numbers the order and the caller reads that number back.
         """
-        return self._create("draft_purchase_orders", draft)
+        created = self._create("draft_purchase_orders", draft)
+        self._created_drafts[str(created.get("POHeaderId"))] = created
+        return created
 
     def update_draft_purchase_order(
         self, record: Mapping[str, Any], changes: Mapping[str, Any], *, if_match: str | None = None
@@ -899,11 +903,16 @@ class FusionSession(SaasSession):
         draft (status past ``INCOMPLETE``), the order is answered without sending anything. A submit
         that fails without a clear answer, or that the pod refuses, is checked the same way before the
         error is raised: if the order moved on, an earlier attempt (or a buyer) submitted it.
+        A draft this session created is submitted through the self link its create answered, without
+        that look-up (``_created_drafts``): a submit the pod does not expect is refused and checked the
+        same way.
         """
         spec = entity("draft_purchase_orders")
         header_id = _key_value(draft.get("POHeaderId") or "")
         label = _record_label(spec, draft)
-        drafts = self._drafts(header_id)
+        fresh = self._created_drafts.pop(str(header_id), None)
+        usable = fresh is not None and self_link(fresh) and _status_code(fresh) in (None, *DRAFT_STATUSES)
+        drafts = [fresh] if usable and fresh is not None else self._drafts(header_id)
         if not drafts:
             done = self._submitted_order(header_id)
             if done is None:
