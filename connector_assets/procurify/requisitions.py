@@ -5,7 +5,7 @@ integration subclasses it with ``source_label`` (``JDE``), ``description_check_s
 Depth: docs/integrations/jde_procurify.md, "The flows" (purchase orders).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from logging import Logger
@@ -58,10 +58,7 @@ class ProcurifyRequisitions(SessionTarget):
 
     def find(self, record: Mapped) -> str | None:
         description = record.natural_key["description"]
-        since = record.natural_key.get("created_since") or date.today().isoformat()
-        found = self.session.find_requisitions(
-            description=description, created_since=date.fromisoformat(since)
-        )
+        found = self.session.find_requisitions(description=description, created_since=_since(record))
         if len(found) > 1:
             nums = ", ".join(str(r.get("num")) for r in found)
             said = (
@@ -71,6 +68,27 @@ class ProcurifyRequisitions(SessionTarget):
             candidates = [str(r.get("num")) for r in found]
             raise Refused(Refusal("ambiguous", said, {"system": SYSTEM, "candidates": candidates}))
         return str(found[0]["uuid"]) if found else None
+
+    def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """``find`` for a chunk of records in one read of the requisitions created since the earliest of
+        their days. Settled here: no requisition carries the description (the read holds every one ``find``
+        would), or exactly one, created on or after the record's own day; the rest is left to ``find``
+        (several: refused there; one created in the slack before that day: ``find``'s range decides)."""
+        if not records:
+            return {}
+        found = self.session.requisitions_described(
+            [r.natural_key["description"] for r in records], created_since=min(map(_since, records))
+        )
+        answer: dict[str, str | None] = {}
+        for record in records:
+            rows = found.get(record.natural_key["description"], [])
+            if not rows:
+                answer[record.source_key] = None
+            elif (
+                len(rows) == 1 and _created_on(rows[0]) is not None and _created_on(rows[0]) >= _since(record)
+            ):
+                answer[record.source_key] = str(rows[0]["uuid"])
+        return answer
 
     def create(self, record: Mapped) -> str:
         with self.lock:
@@ -167,3 +185,16 @@ class ProcurifyRequisitions(SessionTarget):
             revised = f"revised PO {po_number} where the API allows; " if plan.order_items else ""
             said = revised + "; ".join(plan.problems)
             raise Refused(refused(said, rule="PO change the API cannot make"))
+
+
+def _since(record: Mapped) -> date:
+    """The day the record's requisition cannot have been created before (the order's date; else today)."""
+    return date.fromisoformat(record.natural_key.get("created_since") or date.today().isoformat())
+
+
+def _created_on(requisition: Mapping[str, Any]) -> date | None:
+    """The day of a requisition header's ``date`` (its creation, §2.4), None when it is not a date."""
+    try:
+        return date.fromisoformat(str(requisition.get("date") or "")[:10])
+    except ValueError:
+        return None
