@@ -4,11 +4,19 @@ its departments, and the name of each paired vendor. A requisition is created by
 whose name another active vendor shares, cannot be named on it: Procurify would refuse the line or pick
 either vendor. Used by JD Edwards -> Procurify ``purchase_orders`` (``order_records``), which names the
 supplier paired with each vendor in its own words.
+
+Read once per run, not once a day (``reads_for_run``): a backfill's days share what was read. A vendor is two
+calls by id (its record, then the active vendors of its name), the whole list (reference §2.3) its pages:
+when the vendors a day has yet to read would cost more by id than the list's pages (counted once per run),
+the list is read once instead and both questions are answered from it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from connector_assets.flows.target_boundary import TargetBoundary
@@ -21,40 +29,95 @@ from connector_resources.refusals import Refusal, master_missing
 D = TypeVar("D", bound=DepartmentDirectory)
 
 
+VendorName = tuple[str | None, Refusal | None]
+
+
+@dataclass
+class LookupsRead(Generic[D]):
+    """What ``ProcurifyLookups`` read in one run: the departments, each vendor's answer, and, once read by
+    list, every vendor by id (``pages``: what the list costs; ``math.inf`` when the server gives no count)."""
+
+    departments: D | None = None
+    names: dict[str, VendorName] = field(default_factory=dict)
+    listed: dict[str, dict[str, Any]] | None = None
+    pages: float | None = None
+
+
+_RUN_READS: dict[str, LookupsRead] = {}
+_RUN_READS_LOCK = threading.Lock()
+
+
+def reads_for_run(run_id: str | None) -> LookupsRead:
+    """The reads shared by every day of run ``run_id`` (a fresh one without a run: a replay). Only the
+    latest run is kept, so a long-lived process holds no old vendors."""
+    if run_id is None:
+        return LookupsRead()
+    with _RUN_READS_LOCK:
+        if run_id not in _RUN_READS:
+            _RUN_READS.clear()
+            _RUN_READS[run_id] = LookupsRead()
+        return _RUN_READS[run_id]
+
+
 class ProcurifyLookups(Generic[D]):
     """Procurify's departments (read whole by ``read_departments``: the integration's directory on the
-    session) and vendor names by id, each read once per run; a vendor as the run's ``boundary`` says the
-    suppliers flow left it (in a preview, one it would create or change is read as it would be)."""
+    session) and vendor names by id, each read once per run (``read``); a vendor as the run's ``boundary``
+    says the suppliers flow left it (in a preview, one it would create or change is read as it would be)."""
 
-    def __init__(self, session: Any, read_departments: Callable[[Any], D], boundary: TargetBoundary) -> None:
+    def __init__(
+        self,
+        session: Any,
+        read_departments: Callable[[Any], D],
+        boundary: TargetBoundary,
+        read: LookupsRead[D] | None = None,
+    ) -> None:
         self.session, self.read_departments, self.boundary = session, read_departments, boundary
-        self._departments: D | None = None
-        self._vendors: dict[str, tuple[str | None, str | None]] = {}
+        self.read: LookupsRead[D] = LookupsRead() if read is None else read
 
     @property
     def departments(self) -> D:
-        if self._departments is None:
-            self._departments = self.read_departments(self.session)
-        return self._departments
+        if self.read.departments is None:
+            self.read.departments = self.read_departments(self.session)
+        return self.read.departments
 
-    def vendor_name(self, vendor_id: str, supplier: str) -> tuple[str | None, Refusal | None]:
+    def read_ahead(self, vendor_ids: Iterable[str]) -> None:
+        """Read every vendor by list now when ``vendor_ids`` (the vendors a day's orders name) not read yet
+        would cost more calls by id (module docstring)."""
+        unread = {v for v in vendor_ids if v not in self.read.names}
+        if self.read.listed is not None or len(unread) < 2:
+            return
+        if self.read.pages is None:
+            count = self.session.count("vendors")
+            self.read.pages = math.inf if count is None else math.ceil(count / self.session.page_size)
+        if self.read.pages < 2 * len(unread):
+            self.read.listed = {str(v.get("id")): v for v in self.session.iter_all("vendors")}
+
+    def vendor_name(self, vendor_id: str, supplier: str) -> VendorName:
         """(name, problem) of Procurify vendor ``vendor_id``, paired with ``supplier`` (``JDE supplier
         4343``): the name a requisition line takes, refused when the vendor is inactive or another active
         vendor has the same name."""
-        if vendor_id not in self._vendors:
-            self._vendors[vendor_id] = self._name(vendor_id, supplier)
-        return self._vendors[vendor_id]
+        if vendor_id not in self.read.names:
+            self.read.names[vendor_id] = self._name(vendor_id, supplier)
+        return self.read.names[vendor_id]
 
-    def _name(self, vendor_id: str, supplier: str) -> tuple[str | None, Refusal | None]:
-        vendor = self.boundary.as_written(
-            SUPPLIER_ENTITY, vendor_id, lambda: self.session.get("vendors", vendor_id)
-        )
+    def _name(self, vendor_id: str, supplier: str) -> VendorName:
+        listed = self.read.listed if self.read.listed and vendor_id in self.read.listed else None
+        if listed is not None:
+            vendor = self.boundary.as_written(SUPPLIER_ENTITY, vendor_id, lambda: listed[vendor_id])
+        else:
+            vendor = self.boundary.as_written(
+                SUPPLIER_ENTITY, vendor_id, lambda: self.session.get("vendors", vendor_id)
+            )
         name = words(vendor.get("name"))
         who = f"{supplier} is Procurify vendor {vendor_id} ({name!r})"
         if vendor.get("active") is False:
             said = f"{who}, which is inactive in Procurify; reactivate it (or re-pair the supplier)"
             return None, master_missing(said, system=SYSTEM, what="active vendor", value=vendor_id)
-        same = [v for v in self.session.find_vendors(name=name) if v.get("active") is not False]
+        if listed is not None:  # as ``find_vendors(name=...)`` answers: the exact name, inactive included
+            named = [v for v in listed.values() if str(v.get("name") or "") == name]
+        else:
+            named = self.session.find_vendors(name=name)
+        same = [v for v in named if v.get("active") is not False]
         others = sorted(str(v.get("id")) for v in same if str(v.get("id")) != vendor_id)
         if others:
             said = (

@@ -5,7 +5,7 @@ the paired vendor's name, each line's account code). Depth: docs/integrations/jd
 "The flows" (purchase orders).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected, dependency_synced
@@ -71,6 +71,15 @@ def lines_refusal(mapped: OrderLinesMapped) -> str:
             f"${account_map.ACCOUNT_SCOPE_ENV}, then replay)"
         )
     return text
+
+
+def paired_vendors(ledger: Ledger, orders: Iterable[JdePurchaseOrder]) -> set[str]:
+    """The Procurify vendors paired with the suppliers of ``orders`` (those with a header): the vendors
+    ``order_record`` may read."""
+    pairs = (
+        vendor_pairs.paired_vendor(ledger, vendor_pairs.an8_key(o.header["AN8"])) for o in orders if o.header
+    )
+    return {vendor for vendor in pairs if vendor}
 
 
 def order_record(

@@ -32,7 +32,7 @@ from connector_assets.integrations.jde_procurify.departments import (
     jde_procurify_department_map,
 )
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.jde_procurify.order_records import ENTITY, order_record
+from connector_assets.integrations.jde_procurify.order_records import ENTITY, order_record, paired_vendors
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
     JdePurchaseOrder,
@@ -41,7 +41,7 @@ from connector_assets.jde.documents import (
 )
 from connector_assets.jde.order_status import OrderPolicy, order_source_key
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
-from connector_assets.procurify.order_lookups import ProcurifyLookups
+from connector_assets.procurify.order_lookups import ProcurifyLookups, reads_for_run
 from connector_assets.procurify.requisitions import ProcurifyRequisitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger
@@ -77,7 +77,8 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
     staging = context.resources.staging
     orders = changed_purchase_orders(staging, context.resources.jde, partition)
     tables = DEPARTMENTS.snapshot(staging), account_map.ACCOUNTS.snapshot(staging)
-    yield from _map_orders(context, orders, *tables, context.resources.target_boundary)
+    run_id = context.run.run_id
+    yield from _map_orders(context, orders, *tables, context.resources.target_boundary, run_id)
 
 
 def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -92,7 +93,7 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
         for o in purchase_orders_by_number(context.resources.jde, docos)
         if o.header is not None and order_source_key(o.header) in wanted
     ]
-    yield from _map_orders(context, orders, departments, accounts, UNWRAPPED)  # a replay never previews
+    yield from _map_orders(context, orders, departments, accounts, UNWRAPPED, None)  # a replay never previews
 
 
 def _map_orders(
@@ -101,15 +102,17 @@ def _map_orders(
     departments: Mapping[str, str],
     accounts: Mapping[str, str],
     boundary: TargetBoundary,
+    run_id: str | None,
 ) -> Iterator[Mapped | Rejected]:
+    """``orders`` mapped; the Procurify reads shared by the days of run ``run_id`` (None: read afresh)."""
     policy = order_policy()
     ledger: Ledger = context.resources.ledger.get()
     codes = account_map.AccountMap.of(accounts)
+    orders = [order for order in orders if order.key[2].upper() in policy.order_types]
     with context.resources.procurify.session() as session:
-        procurify = ProcurifyLookups(session, ProcurifyDepartments.read, boundary)
+        procurify = ProcurifyLookups(session, ProcurifyDepartments.read, boundary, reads_for_run(run_id))
+        procurify.read_ahead(paired_vendors(ledger, orders))
         for order in orders:
-            if order.key[2].upper() not in policy.order_types:
-                continue
             record = order_record(order, policy, ledger, procurify, departments, codes)
             if record is not None:
                 yield record
