@@ -61,8 +61,10 @@ class PoLinkRecords:
                 counts["linked_before"] += 1
                 yield self.record(known, number, (), None, ())
                 continue
-            origin = finder.origin(finder.session.get("purchase_orders", number))
-            if not origin.orders:
+            origin = None
+            if finder.may_be_ours(po):  # else no line can name a requisition of ours: the PO is not read
+                origin = finder.origin(finder.session.get("purchase_orders", number))
+            if origin is None or not origin.orders:
                 counts["not_from_jde"] += 1
                 continue
             fresh.append(origin)

@@ -67,8 +67,34 @@ class OriginFinder:
     waiting: Callable[[], Mapping[str, date]]
     _uuids: dict[int, str] = field(default_factory=dict)  # requisition num -> uuid
     _staged_days: set[str] = field(default_factory=set)
+    _waiting: dict[str, date] | None = None  # ``waiting()``, asked once
     _waiting_read: bool = False
+    _checked: set[str] = field(default_factory=set)  # uuids asked ``order_of_requisition``
+    _holds_ours: bool = False  # whether any of them is ours
     requisition_reads: int = 0  # API list reads of requisitions (metadata)
+
+    def may_be_ours(self, po: Mapping[str, Any]) -> bool:
+        """Whether a listed PO header (its ``date``) can have come from a requisition of ours, before it is
+        read by number: not when none of ours waits for its PO and none is among the headers staged for the
+        partition, the PO's day or any day staged before in the run, the only places ``origin`` finds a
+        line's requisition (it would find each not ours). A header without a date is read."""
+        day = po_day(po)
+        if day is None:
+            return True
+        self._stage_days([self.partition, day.isoformat()])
+        if self._holds_ours or self._waiting_now():
+            return True
+        for uuid in set(self._uuids.values()) - self._checked:
+            self._checked.add(uuid)
+            if self.order_of_requisition(uuid) is not None:
+                self._holds_ours = True
+                break
+        return self._holds_ours
+
+    def _waiting_now(self) -> Mapping[str, date]:
+        if self._waiting is None:
+            self._waiting = dict(self.waiting())
+        return self._waiting
 
     def origin(self, po_detail: Mapping[str, Any]) -> PoOrigin:
         number = int(str(po_detail["procurify_PO"]))
@@ -101,7 +127,7 @@ class OriginFinder:
         if self._waiting_read:
             return
         self._waiting_read = True
-        waiting = dict(self.waiting())
+        waiting = self._waiting_now()
         known = set(self._uuids.values())
         days = sorted({created for uuid, created in waiting.items() if uuid not in known})
         for start, end in day_ranges(days):

@@ -30,6 +30,7 @@ from connector_assets.integrations.jde_procurify.po_links import (
 from connector_resources.replay import replay_items
 
 PO_PUT = "PUT /api/v3/purchase-orders/{id:int}/"
+PO_READ = "GET /api/v2/purchase_orders/{id}/"
 FLOW_STEPS = (
     "procurify/purchase_orders",
     "procurify/requisitions",
@@ -139,6 +140,10 @@ def _po(world: JdeProcurifyWorld, number: int) -> dict[str, Any]:
 
 def _puts(world: JdeProcurifyWorld) -> int:
     return int(world.procurify_state()["calls"].get(PO_PUT, 0))
+
+
+def _po_reads(world: JdeProcurifyWorld) -> int:
+    return int(world.procurify_state()["calls"].get(PO_READ, 0))
 
 
 def _observed(result: Any) -> dict[str, int]:
@@ -294,3 +299,22 @@ def test_a_po_num_the_buyer_typed_otherwise_is_replaced_and_the_audit_says_what_
     reasons = [e.reason or "" for e in world.ledger.history("00001:4018:OP") if e.action == "create"]
     wanted = f"PO {number} linked to JDE order 00001:4018:OP; PO_Num set to '4018 OP 00001' (was '4018')"
     assert reasons == [wanted]
+
+
+def test_the_day_s_pos_are_not_read_by_number_while_no_requisition_of_ours_can_be_behind_them(world):
+    """None of ours waits for its PO and none is among the day's requisition headers: every PO of the day
+    is someone else's without reading its lines (a 10-day backfill read 215). Once one of ours waits, the
+    day's POs are read by number again, and ours is linked."""
+    world.activity(new_purchase_orders=3)  # purchases of requisitions not from JDE
+    reads = _po_reads(world)
+
+    seen = _observed(world.materialize(*FLOW_STEPS))
+
+    assert seen["not_from_jde"] == seen["purchase_orders"] >= 3 and seen["to_link"] == 0, seen
+    assert _po_reads(world) == reads
+    assert world.queue("po_links") == {}
+
+    (number,) = _purchased(world, _send_order(world, "00001:4019:OP"))
+    seen = _observed(world.materialize(*FLOW_STEPS))
+    assert seen["to_link"] == 1 and _po_reads(world) >= reads + seen["purchase_orders"], seen
+    assert _po(world, number)["PO_Num"] == "4019 OP 00001"
