@@ -98,3 +98,16 @@ def vendor_companies(ledger: Ledger, integration: str) -> dict[str, int]:
     with ledger.read_transaction() as conn:
         rows = conn.execute(query).all()
     return {stream[len(prefix) :]: company for stream, value in rows if (company := _company(value))}
+
+
+def listed_vendors(sessions: Any, companies: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+    """Vendors (id -> company) read by list in each company's session (``get_many``: ``filters[id][]``,
+    reference §2.3, a call per 100 ids instead of one each); one the list does not show (inactive) is
+    left out, for a read by id."""
+    by_company: dict[int, list[str]] = {}
+    for vendor_id, company in companies.items():
+        by_company.setdefault(company, []).append(vendor_id)
+    found: dict[str, dict[str, Any]] = {}
+    for company, vendor_ids in by_company.items():
+        found.update(sessions.session(company).get_many("vendors", vendor_ids))
+    return found

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connector_assets.procore.companies import vendor_company
+from connector_assets.procore.companies import listed_vendors, vendor_company
 from connector_resources.ledger import Ledger
-from connector_resources.procore import ProcoreConflictError
+from connector_resources.procore import ProcoreConflictError, ProcoreError
 from connector_resources.redaction import redact
 
 MARK_BATCH = 1000  # vendors marked per run at most; the rest wait for the next run
@@ -53,12 +53,20 @@ def _audit_mark(mark: OriginMark, ledger: Ledger, xref: Any, run_id: str | None,
     )
 
 
-def mark_origin(mark: OriginMark, session: Any, ledger: Ledger, xref: Any, run_id: str | None) -> str:
-    """Write origin_id / origin_code of one written vendor (when not already so); returns what happened."""
+def mark_origin(
+    mark: OriginMark,
+    session: Any,
+    ledger: Ledger,
+    xref: Any,
+    run_id: str | None,
+    read: dict[str, Any] | None = None,
+) -> str:
+    """Write origin_id / origin_code of one written vendor (when not already so); returns what happened.
+    ``read``: the vendor as the step listed it, else it is read by id."""
     target, vendor_id = xref.target_id, xref.source_key
     record = f"{mark.target_label} {target}"
     wanted = mark.values(target)
-    vendor = session.get("vendors", vendor_id)
+    vendor = read if read is not None else session.get("vendors", vendor_id)
     if all(str(vendor.get(k) or "") == v for k, v in wanted.items()):
         _audit_mark(mark, ledger, xref, run_id, f"already carries origin_id {wanted['origin_id']} ({record})")
         return "unchanged"
@@ -103,10 +111,18 @@ def mark_written_vendors(
     )
     counts = {"marked": 0, "unchanged": 0, "owned": 0}
     failures: dict[str, str] = {}
+    companies = {
+        x.source_key: vendor_company(ledger, mark.integration, x.source_key, default_company) for x in pending
+    }
+    try:
+        listed = listed_vendors(sessions, companies)
+    except ProcoreError:  # each is read by id, where a failure is that vendor's
+        listed = {}
     for xref in pending:
         try:
-            company = vendor_company(ledger, mark.integration, xref.source_key, default_company)
-            counts[mark_origin(mark, sessions.session(company), ledger, xref, run_id)] += 1
+            session = sessions.session(companies[xref.source_key])
+            read = listed.get(xref.source_key)
+            counts[mark_origin(mark, session, ledger, xref, run_id, read)] += 1
         except Exception as exc:  # noqa: BLE001 - one vendor's failure must not stop the others
             failures[xref.source_key] = redact(str(exc))
     return {**counts, "failures": failures, "more": len(pending) >= MARK_BATCH}

@@ -18,6 +18,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.procore.companies import (
     QUEUED_FIELD,
     first_company,
+    listed_vendors,
     remember_vendor_company,
     vendor_company,
 )
@@ -92,15 +93,19 @@ def open_vendor_patches(procore: Any, ledger: Ledger, run_id: str | None, **word
 def vendors_by_id(
     procore: Any, ledger: Ledger, integration: str, keys: Iterable[str], queued: dict[str, int] | None = None
 ) -> list[dict[str, Any]]:
-    """The vendors read by id, each in its company (the queued item's, else the one the ledger keeps,
-    else the first), on one session per company; each read record says its company as a staged one does."""
+    """The vendors, each in its company (the queued item's, else the one the ledger keeps, else the first),
+    on one session per company: by list (``listed_vendors``), one the list does not show by id; each read
+    record says its company as a staged one does."""
     default = first_company(procore)
-    found: list[dict[str, Any]] = []
+    companies = {
+        key: (queued or {}).get(key) or vendor_company(ledger, integration, key, default) for key in keys
+    }
     with procore.company_sessions() as sessions:
-        for key in keys:
-            company = (queued or {}).get(key) or vendor_company(ledger, integration, key, default)
-            found.append({**sessions.session(company).get("vendors", key), COMPANY_FIELD: company})
-    return found
+        listed = listed_vendors(sessions, companies)
+        return [
+            {**(listed.get(key) or sessions.session(company).get("vendors", key)), COMPANY_FIELD: company}
+            for key, company in companies.items()
+        ]
 
 
 def remember_companies(ledger: Ledger, integration: str, vendors: Iterable[dict[str, Any]]) -> None:

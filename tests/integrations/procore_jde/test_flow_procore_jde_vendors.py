@@ -349,3 +349,18 @@ def test_with_f0116_refused_the_addresses_setting_off_lets_both_supplier_flows_r
         assert (now["address"], now["city"]) == (vendor["address"], vendor["city"])  # Procore's kept
     finally:
         world.jde_faults(refuse_tables=[])
+
+
+def test_the_vendors_to_mark_are_read_by_list_not_one_by_one(world, granite):
+    """Three new vendors in one run: the marks read all three in one list call (``filters[id][]``,
+    reference §2.3; the other list call is the staging of the day) and patch each; none is read by id."""
+    made = [world.new_vendor() for _ in range(3)]
+    before = world.procore_state()["calls"]
+    world.run(*VENDOR_RUN)
+    after = world.procore_state()["calls"]
+    grown = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+    assert all(world.xrefs("vendor").get(str(v["id"])) for v in made), world.queue("vendors")
+    assert all(world.vendor(v["id"])["origin_id"].startswith("JDE-V-") for v in made)
+    assert grown.get("GET /rest/v1.0/vendors") == 2, grown
+    assert "GET /rest/v1.0/vendors/{id}" not in grown, grown
+    assert grown.get("PATCH /rest/v1.0/vendors/{id}") == len(made), grown  # the marks
