@@ -6,7 +6,8 @@
   (``FusionPurchaseOrders.find_many``) in one query each, answering what ``_fingerprinted`` answers;
 - a chunk's invoices (``find_invoices``) in one query, answering what ``find_invoice`` answers, and the
   invoice target's ``create`` using it instead of its own search;
-- a draft the session just created, submitted without reading it back first.
+- a draft the session just created, submitted without reading it back first;
+- supplier names looked up in the supplier list once a name without an exact match had it read.
 
 What a batch cannot settle (shared keys, several matches) is left to the one-record search, as before.
 """
@@ -22,6 +23,7 @@ from test_fusion_writes import a_draft
 from connector_assets.flows.core import Mapped
 from connector_assets.fusion.invoice_target import FusionInvoices
 from connector_assets.fusion.order_target import FusionPurchaseOrders
+from connector_assets.fusion.supplier_names import SupplierNames
 from connector_assets.fusion.supplier_sites import SupplierSites, suppliers_for_run
 from connector_resources.fusion.key_batches import find_invoices
 
@@ -157,3 +159,17 @@ def test_a_draft_the_session_created_is_submitted_without_reading_it_back_first(
     assert order["StatusCode"] == again["StatusCode"] == "OPEN"
     submits = [k for k in pod.state()["calls"] if k.startswith("POST") and k.endswith("/action/submit")]
     assert sum(pod.state()["calls"][k] for k in submits) == 1
+
+
+def test_once_the_supplier_list_is_read_names_are_looked_up_in_it_not_searched(pod: Pod) -> None:
+    names = [s["Supplier"] for s in pod.records("suppliers")[:5]]
+    asked = [f"{names[0]}  ".upper(), *names, "No Such Supplier Ltd"]
+    with pod.resource(page_size=500).session() as session:
+        expected = [[s["SupplierId"] for s in SupplierNames(session).candidates(n)] for n in asked]
+        before = pod.rest_gets("suppliers")
+        names_of_run = SupplierNames(session)
+        answers = [[s["SupplierId"] for s in names_of_run.candidates(n)] for n in asked]
+        after = pod.rest_gets("suppliers")
+    assert answers == expected
+    assert (names_of_run.exact_searches, names_of_run.whole_reads) == (1, 1)
+    assert after - before == 2  # the first name's search and the whole list, one page
