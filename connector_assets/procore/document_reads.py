@@ -150,15 +150,20 @@ class RequisitionReads:
         self.commitments: dict[str, dict[str, Any] | Said] = {}
         self.vendors: dict[str, dict[str, Any] | None] = {}
 
-    def commitments_ahead(self, by_project: Mapping[int, Iterable[str]]) -> None:
+    def commitments_ahead(
+        self, by_project: Mapping[int, Iterable[str]], kinds: Mapping[str, Any] | None = None
+    ) -> None:
         """The commitments not read yet, read by list, project by project (``filters[id][]``, reference
-        §2.4). A project whose list is refused (404 / 403) is left to the reads by id, which word why."""
+        §2.4; ``kinds``: the type of those whose type is known, only its list asked). A project whose list
+        is refused (404 / 403) is left to the reads by id, which word why."""
         for project_id, ids in by_project.items():
             wanted = [i for i in dict.fromkeys(ids) if i and i not in self.commitments]
             if not wanted:
                 continue
             try:
-                self.commitments.update(self.session.get_many("commitments", wanted, project_id=project_id))
+                self.commitments.update(
+                    self.session.get_many("commitments", wanted, project_id=project_id, kinds=kinds)
+                )
             except (ProcoreNotFoundError, ProcorePermissionError):
                 continue
 

@@ -86,6 +86,17 @@ def written_commitments(
     return found
 
 
+def commitment_kinds(staging: Any, assets: tuple[str, str], partition: str | None) -> dict[str, Any]:
+    """Commitment id -> its type as the day's staged requisitions (``commitment_type``, reference §2.5)
+    and commitments (``_commitment_type``, the list it came from) name it: which list to read it from."""
+    requisitions, commitments = (staged_records(staging, asset, partition) for asset in assets)
+    found = {
+        str(r["commitment_id"]): r.get("commitment_type") for r in requisitions if r.get("commitment_id")
+    }
+    found.update({str(c["id"]): c.get("_commitment_type") for c in commitments if c.get("id") is not None})
+    return found
+
+
 def commitment_companies(
     requisitions: Iterable[Mapping[str, Any]], commitments: Iterable[Mapping[str, Any]], default: int
 ) -> dict[str, int]:

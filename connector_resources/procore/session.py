@@ -67,7 +67,7 @@ from connector_resources.procore.errors import (
     procore_error_from,
     response_json,
 )
-from connector_resources.procore.order_lines import OrderLineReads
+from connector_resources.procore.order_lines import OrderLineReads, commitment_path, known_kind
 from connector_resources.procore.paging import (
     header_int,
     next_page,
@@ -574,24 +574,33 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
         )
 
     def get_many(
-        self, entity: str, ids: Iterable[int | str], *, project_id: int | None = None
+        self,
+        entity: str,
+        ids: Iterable[int | str],
+        *,
+        project_id: int | None = None,
+        kinds: Mapping[str, Any] | None = None,
     ) -> dict[str, dict[str, Any]]:
         """Records of ``entity`` by id (id -> record, decorated like ``get``), read with the list's
         ``filters[id][]``, ``ID_BATCH`` ids a call, each kind's list asked only for the ids not found yet:
         vendors (reference §2.3), commitments (§2.4), requisitions (§2.5). A project entity needs its
-        project. An id no list shows is left out (an inactive vendor: the inactive list documents no id
-        filter; a record the account cannot read): the caller reads it with ``get``, which says why."""
+        project. ``kinds``: a commitment's type where the caller knows it (a requisition's
+        ``commitment_type``, a staged commitment's ``_commitment_type``): only that kind's list is asked
+        for it. An id no list shows is left out (an inactive vendor: the inactive list documents no id
+        filter; a record the account cannot read; a kind named wrongly): the caller reads it with ``get``,
+        which tries every path and says why."""
         spec = self.spec(entity)
         if entity not in ID_FILTERED or (spec.scope == "project" and project_id is None):
             raise ValueError(f"Procore documents no read of {entity} by several ids here")
         context = {"company_id": self.company_id, "project_id": project_id}
+        wanted = sorted({str(i) for i in ids if str(i).isdigit()}, key=int)
         found: dict[str, dict[str, Any]] = {}
         for source in (s for s in spec.sources if not s.optional):
             # As ``get``: deleted records are not read (the staged lists ask for them, a read by id does not).
             params = {
                 k: v.format(**context) for k, v in source.params.items() if k != "filters[include_deleted]"
             }
-            missing = sorted({str(i) for i in ids if str(i).isdigit()} - found.keys(), key=int)
+            missing = [i for i in wanted if i not in found and _may_list(source, (kinds or {}).get(i))]
             for start in range(0, len(missing), ID_BATCH):
                 batch = missing[start : start + ID_BATCH]
                 what = f"list {len(batch)} {entity} by id" + (
@@ -768,3 +777,12 @@ def _lenient_stamp(spec: EntitySpec, row: Mapping[str, Any]) -> datetime | None:
         return parse_timestamp(row.get(spec.updated_field))
     except ValueError:
         return None
+
+
+def _may_list(source: ListSource, kind: Any) -> bool:
+    """Whether ``source`` may hold a record of commitment type ``kind`` (any source when the kind is not
+    known, or spelt in a way not listed: ``order_lines.COMMITMENT_PATHS``)."""
+    tag = source.tags.get("_commitment_type")
+    if tag is None or not known_kind(kind):
+        return True
+    return commitment_path(str(kind)) == commitment_path(tag)

@@ -98,3 +98,28 @@ def test_an_entity_without_a_documented_id_filter_is_refused_before_any_call(
         with pytest.raises(ValueError, match="no read of commitments by several ids"):
             session.get_many("commitments", ["1"])  # a project entity needs its project
         assert _api(sandbox.calls() - before) == Counter()
+
+
+def test_a_commitment_of_known_kind_is_asked_of_its_kinds_list_only(
+    sandbox: Sandbox, procore: ProcoreResource
+) -> None:
+    permitted = {p["id"] for p in sandbox.rows("projects", permitted=1)}
+    work_order = next(
+        c
+        for c in sandbox.rows("commitments", kind="WorkOrderContract")
+        if c["project_id"] in permitted and not c["deleted_at"]
+    )
+    wanted, project = str(work_order["id"]), work_order["project_id"]
+    with procore.session() as session:
+        before = sandbox.calls()
+        listed = session.get_many(
+            "commitments", [wanted], project_id=project, kinds={wanted: "WorkOrderContract"}
+        )
+        calls = _api(sandbox.calls() - before)
+        assert list(listed) == [wanted] and listed[wanted]["_commitment_type"] == "WorkOrderContract"
+        assert calls == Counter({"GET /rest/v1.0/work_order_contracts": 1}), calls
+        # Named the wrong kind: asked of that kind's list alone, left out for ``get`` to find.
+        wrong = session.get_many(
+            "commitments", [wanted], project_id=project, kinds={wanted: "Purchase Order Contract"}
+        )
+        assert wrong == {}

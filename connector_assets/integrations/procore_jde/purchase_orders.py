@@ -47,7 +47,12 @@ from connector_assets.procore.document_fields import (
 )
 from connector_assets.procore.document_reads import RequisitionReads, commitment_with_lines
 from connector_assets.procore.queued_reads import queued
-from connector_assets.procore.staged_documents import day_commitments, statuses, with_project
+from connector_assets.procore.staged_documents import (
+    commitment_kinds,
+    day_commitments,
+    statuses,
+    with_project,
+)
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
 
@@ -124,19 +129,29 @@ def commitment_record(
 
 
 def read_ahead(
-    reads: RequisitionReads, suppliers: SupplierNumbers, by_project: Mapping[int, Iterable[str]]
+    reads: RequisitionReads,
+    suppliers: SupplierNumbers,
+    by_project: Mapping[int, Iterable[str]],
+    kinds: Mapping[str, Any],
 ) -> None:
-    """A company's commitments (project -> ids) by list, then the vendors of those whose supplier number
-    the ledger does not know (what ``SupplierNumbers.an8`` would read one by one)."""
-    reads.commitments_ahead(by_project)
+    """A company's commitments (project -> ids; ``kinds``: their types where known) by list, then the
+    vendors of those whose supplier number the ledger does not know (what ``SupplierNumbers.an8`` would
+    read one by one)."""
+    reads.commitments_ahead(by_project, kinds)
     if suppliers.jde is None:
         return
     vendor_ids = (vendor_id_of(c) for c in reads.commitments.values() if isinstance(c, dict))
     reads.vendors_ahead(v for v in vendor_ids if v and suppliers.linked(v) is None)
 
 
-def _orders(context: Any, books: CostCodeMap, wanted: dict[str, tuple[int | None, int]]) -> Iterator[Any]:
-    """Each commitment (id -> project, company) read from Procore in its company and mapped."""
+def _orders(
+    context: Any,
+    books: CostCodeMap,
+    wanted: dict[str, tuple[int | None, int]],
+    kinds: Mapping[str, Any] | None = None,
+) -> Iterator[Any]:
+    """Each commitment (id -> project, company; ``kinds``: its type where the staged records say it)
+    read from Procore in its company and mapped."""
     ledger = context.resources.ledger.get()
     suppliers = supplier_numbers(ledger, context.resources.jde)
     by_company: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -146,7 +161,7 @@ def _orders(context: Any, books: CostCodeMap, wanted: dict[str, tuple[int | None
     with context.resources.procore.company_sessions() as sessions:
         reads = {company: RequisitionReads(sessions.session(company)) for _, company in wanted.values()}
         for company, by_project in by_company.items():
-            read_ahead(reads[company], suppliers, by_project)
+            read_ahead(reads[company], suppliers, by_project, kinds or {})
         for commitment_id, (project_id, company) in wanted.items():
             read = reads[company]
             record = commitment_record(read.session, suppliers, books, commitment_id, project_id, read)
@@ -168,7 +183,8 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
         first_company(resources.procore),
     )
     if wanted:
-        yield from _orders(context, CostCodeMap.load(resources.staging), wanted)
+        kinds = commitment_kinds(resources.staging, (REQUISITIONS_ASSET, COMMITMENTS_ASSET), partition)
+        yield from _orders(context, CostCodeMap.load(resources.staging), wanted, kinds)
 
 
 def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:

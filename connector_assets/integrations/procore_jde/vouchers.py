@@ -142,14 +142,16 @@ class VoucherReaders(PerCompany):
         """The commitments the requisitions name, and their vendors, read by list in each company
         (``purchase_orders.read_ahead``) before the requisitions are mapped one by one."""
         by_company: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+        kinds: dict[str, Any] = {}
         for requisition, _ in requisitions:
             project = str(requisition.get("_project_id") or requisition.get("project_id") or "")
             commitment_id = str(requisition.get("commitment_id") or "")
             if project.isdigit() and commitment_id:
                 by_company[record_company(requisition, self.default)][int(project)].append(commitment_id)
+                kinds[commitment_id] = requisition.get("commitment_type")  # reference §2.5
         for company, by_project in by_company.items():
             reader = self.of(company)
-            read_ahead(reader, reader.suppliers, by_project)
+            read_ahead(reader, reader.suppliers, by_project, kinds)
 
 
 def _records(
