@@ -16,14 +16,25 @@ from connector_resources.said import Said, said
 
 
 class ProjectLabels:
-    """Project names for messages, read once per project per session (a change order names only its
-    project id)."""
+    """Project names for messages (a change order names only its project id): every project the session
+    reads, listed once (``ProcoreSession.projects``: pages of 1,000, kept by the session) on the first ask;
+    one the list does not name (configured project ids list no names) read by id, once."""
 
     def __init__(self, session: Any) -> None:
         self.session = session
         self.names: dict[str, str] = {}
+        self.listed = False
 
     def __call__(self, project_id: str) -> str:
+        if not self.listed:
+            self.listed = True
+            try:
+                projects = self.session.projects()
+            except (ProcoreNotFoundError, ProcorePermissionError):
+                projects = []
+            self.names.update(
+                {str(p["id"]): project_label({"project": p}) for p in projects if p.get("name")}
+            )
         if project_id not in self.names:
             try:
                 self.names[project_id] = project_label({"project": self.session.get("projects", project_id)})

@@ -14,6 +14,7 @@ from sandbox.serving import served
 from sandbox_admin import SandboxAdmin
 from sandbox_logins import on_simulator
 
+from connector_assets.procore.document_reads import ProjectLabels
 from connector_resources.procore import ProcoreResource
 from connector_resources.procore import session as session_module
 from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, run_in_thread
@@ -123,3 +124,20 @@ def test_a_commitment_of_known_kind_is_asked_of_its_kinds_list_only(
             "commitments", [wanted], project_id=project, kinds={wanted: "Purchase Order Contract"}
         )
         assert wrong == {}
+
+
+def test_project_names_for_messages_come_from_one_list_of_projects(
+    sandbox: Sandbox, procore: ProcoreResource
+) -> None:
+    permitted = sandbox.rows("projects", permitted=1)
+    assert len(permitted) >= 2
+    with procore.session() as session:
+        labels = ProjectLabels(session)
+        before = sandbox.calls()
+        names = [labels(str(p["id"])) for p in permitted for _ in range(2)]
+        calls = _api(sandbox.calls() - before)
+        assert calls == Counter({"GET /rest/v1.0/projects": 1}), calls
+        read_by_id = [
+            session.get("projects", p["id"])["name"] for p in permitted
+        ]  # as labels read them before
+    assert names == [name for name in read_by_id for _ in range(2)]
