@@ -8,8 +8,10 @@ poll of 482 unpaired vendors searched Fusion 482 times although the list was rea
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.fusion.supplier_sites import supplier_inactive_reason
@@ -60,20 +62,42 @@ def match_supplier(
     return None, FOLDED, folded
 
 
+@dataclass
+class SupplierList:
+    """The whole supplier list by folded name once read (None before), for the sessions that share it."""
+
+    folded: dict[str, list[dict[str, Any]]] | None = None
+
+
+_REPLAY_LIST: list[tuple[Any, SupplierList]] = []  # (the Fusion resource of a replay run, its list)
+_REPLAY_LIST_LOCK = threading.Lock()
+
+
+def list_of_replays(fusion: Any) -> SupplierList:
+    """The supplier list the replays on resource ``fusion`` share: a replay run builds its resources once
+    and remaps one record at a time, so each replayed vendor read the whole list again. Only the latest
+    resource's list is kept."""
+    with _REPLAY_LIST_LOCK:
+        if not _REPLAY_LIST or _REPLAY_LIST[0][0] is not fusion:
+            _REPLAY_LIST[:] = [(fusion, SupplierList())]
+        return _REPLAY_LIST[0][1]
+
+
 class SupplierNames:
     """Fusion suppliers looked up by name on one session: the exact name with ``q`` (one call), and, only
-    when that finds no active supplier, the whole list read once and kept by folded name."""
+    when that finds no active supplier, the whole list read once and kept by folded name (in ``listed``,
+    when sessions share it)."""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, listed: SupplierList | None = None) -> None:
         self.session = session
-        self._folded: dict[str, list[dict[str, Any]]] | None = None
+        self.listed = SupplierList() if listed is None else listed
         self.exact_searches = 0
         self.whole_reads = 0
 
     def candidates(self, name: str) -> list[dict[str, Any]]:
         """The suppliers to choose among for ``name``: its active exact matches, else those of its fold."""
-        if self._folded is not None:  # the whole list is read: an exact name is among its fold's
-            same_fold = self._folded.get(fold(name), [])
+        if self.listed.folded is not None:  # the whole list is read: an exact name is among its fold's
+            same_fold = self.listed.folded.get(fold(name), [])
             exact = [s for s in same_fold if s.get("Supplier") == name]
             return exact if active_suppliers(exact) else same_fold
         try:
@@ -89,10 +113,10 @@ class SupplierNames:
         return self.folded().get(fold(name), [])
 
     def folded(self) -> dict[str, list[dict[str, Any]]]:
-        if self._folded is None:
+        if self.listed.folded is None:
             self.whole_reads += 1
             index: dict[str, list[dict[str, Any]]] = {}
             for supplier in self.session.iter_all("suppliers"):
                 index.setdefault(fold(supplier.get("Supplier")), []).append(supplier)
-            self._folded = index
-        return self._folded
+            self.listed.folded = index
+        return self.listed.folded

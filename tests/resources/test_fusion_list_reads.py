@@ -7,7 +7,8 @@
 - a chunk's invoices (``find_invoices``) in one query, answering what ``find_invoice`` answers, and the
   invoice target's ``create`` using it instead of its own search;
 - a draft the session just created, submitted without reading it back first;
-- supplier names looked up in the supplier list once a name without an exact match had it read.
+- supplier names looked up in the supplier list once a name without an exact match had it read, the
+  list shared by the replays of one replay run (``list_of_replays``).
 
 What a batch cannot settle (shared keys, several matches) is left to the one-record search, as before.
 """
@@ -23,7 +24,7 @@ from test_fusion_writes import a_draft
 from connector_assets.flows.core import Mapped
 from connector_assets.fusion.invoice_target import FusionInvoices
 from connector_assets.fusion.order_target import FusionPurchaseOrders
-from connector_assets.fusion.supplier_names import SupplierNames
+from connector_assets.fusion.supplier_names import SupplierNames, list_of_replays
 from connector_assets.fusion.supplier_sites import SupplierSites, suppliers_for_run
 from connector_resources.fusion.key_batches import find_invoices
 
@@ -173,3 +174,17 @@ def test_once_the_supplier_list_is_read_names_are_looked_up_in_it_not_searched(p
     assert answers == expected
     assert (names_of_run.exact_searches, names_of_run.whole_reads) == (1, 1)
     assert after - before == 2  # the first name's search and the whole list, one page
+
+
+def test_the_replays_of_one_run_share_the_supplier_list(pod: Pod) -> None:
+    name = f"{pod.records('suppliers')[0]['Supplier']}  ".upper()  # no exact match: the list is read
+    resource = pod.resource(page_size=500)
+    before = pod.rest_gets("suppliers")
+    for _replay in range(3):  # each replay remaps one vendor on a session of its own
+        with resource.session() as session:
+            found = SupplierNames(session, list_of_replays(resource)).candidates(name)
+        assert len(found) == 1
+    assert pod.rest_gets("suppliers") - before == 2  # the first replay's search and the list
+    with pod.resource(page_size=500).session() as session:  # another run's resources: read again
+        SupplierNames(session, list_of_replays(object())).candidates(name)
+    assert pod.rest_gets("suppliers") - before == 4

@@ -15,7 +15,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import run_partitions
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replays import Replay, ledger_target
-from connector_assets.fusion.supplier_names import SupplierNames, match_supplier
+from connector_assets.fusion.supplier_names import SupplierNames, list_of_replays, match_supplier
 from connector_assets.integrations.fusion_procurify import vendor_pairs
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
 from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
@@ -100,7 +100,8 @@ def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     with resources.procurify.session() as session:
         vendors = [session.get("vendors", key) for key in keys if key.isdigit()]
     with resources.fusion.session() as fusion:
-        yield from vendor_records(ledger, SupplierNames(fusion), vendors)
+        names = SupplierNames(fusion, list_of_replays(resources.fusion))
+        yield from vendor_records(ledger, names, vendors)
 
 
 # -- writing: the pair is a ledger record only --------------------------------------------------------------
