@@ -15,8 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sandbox.serving import served
-from sandbox_admin import SandboxAdmin
+from procurify_counted import Counted, counted_procurify
 
 from connector_assets.flows.core import Lease, Mapped
 from connector_assets.flows.writer import PartitionWriter
@@ -25,34 +24,16 @@ from connector_assets.integrations.jde_procurify.purchase_orders import (
     JdeOrdersInProcurify,
 )
 from connector_resources.ledger import Ledger
-from connector_resources.procurify import ProcurifyResource, forget_shared_tokens
+from connector_resources.procurify import ProcurifyResource
 from connector_resources.refusals import Refused
-from connector_sandbox.procurify import ProcurifySandboxSettings, create_app
-from connector_sandbox.serve import serve_in_thread
 
 LIST = "GET /api/v2/global/orders/"
 CREATE = "POST /api/v3/requisitions/"
 
 
-class Sandbox(SandboxAdmin):
-    def calls(self) -> Counter[str]:
-        return Counter({k: v for k, v in self.state()["calls"].items() if "/oauth/" not in k})
-
-
 @pytest.fixture(scope="module")
-def procurify() -> Iterator[tuple[ProcurifyResource, Sandbox]]:
-    settings = ProcurifySandboxSettings(scale=0.05, anchor_date=date(2025, 3, 1))
-    url, stop = serve_in_thread(create_app(settings))
-    forget_shared_tokens()
-    resource = ProcurifyResource(
-        base_url=url,
-        client_id="ml-connector-sandbox",
-        client_secret="sandbox-procurify-secret",
-        page_size=10,
-        rate_per_second=0,
-    )
-    yield from served((resource, stop), lambda resource: (resource, Sandbox(url)))
-    forget_shared_tokens()
+def procurify() -> Iterator[tuple[ProcurifyResource, Counted]]:
+    yield from counted_procurify()
 
 
 @pytest.fixture

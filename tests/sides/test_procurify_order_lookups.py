@@ -10,41 +10,19 @@ import math
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
-from sandbox.serving import served
-from sandbox_admin import SandboxAdmin
+from procurify_counted import PAGE, Counted, counted_procurify
 
 from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.integrations.jde_procurify.departments import ProcurifyDepartments
 from connector_assets.procurify.order_lookups import ProcurifyLookups, reads_for_run
-from connector_resources.procurify import ProcurifyResource, forget_shared_tokens
-from connector_sandbox.procurify import ProcurifySandboxSettings, create_app
-from connector_sandbox.serve import serve_in_thread
-
-PAGE = 10
-
-
-class Sandbox(SandboxAdmin):
-    def calls(self) -> Counter[str]:
-        return Counter({k: v for k, v in self.state()["calls"].items() if "/oauth/" not in k})
+from connector_resources.procurify import ProcurifyResource
 
 
 @pytest.fixture(scope="module")
-def procurify() -> Iterator[tuple[ProcurifyResource, Sandbox]]:
-    settings = ProcurifySandboxSettings(scale=0.05, anchor_date=date(2025, 3, 1))
-    url, stop = serve_in_thread(create_app(settings))
-    forget_shared_tokens()
-    resource = ProcurifyResource(
-        base_url=url,
-        client_id="ml-connector-sandbox",
-        client_secret="sandbox-procurify-secret",
-        page_size=PAGE,
-        rate_per_second=0,
-    )
-    yield from served((resource, stop), lambda resource: (resource, Sandbox(url)))
-    forget_shared_tokens()
+def procurify() -> Iterator[tuple[ProcurifyResource, Counted]]:
+    yield from counted_procurify()
 
 
 def _lookups(session, run_id: str | None) -> ProcurifyLookups:
