@@ -1,6 +1,7 @@
-"""Procore records read live by id, each once per run and each in its own company, for any integration
-that compares or completes what it staged: a requisition's lines, a commitment and its schedule of values,
-a project's commitment change orders and their lines (where this Procore serves them), vendors by id.
+"""Procore records read live, each once per run and each in its own company, for any integration that
+compares or completes what it staged: a requisition's lines, a commitment and its schedule of values, a
+project's commitment change orders and their lines (where this Procore serves them), vendors. Commitments
+and vendors come by list (``filters[id][]``, reference §2.3-§2.4), the rest by id.
 
 A read that fails is returned as the reason (a string), so one unreadable record becomes one difference in a
 report, not a failed step.
@@ -12,12 +13,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from connector_assets.flows.reconciliation_calls import CallCounts
-from connector_assets.procore.companies import record_company
+from connector_assets.procore.companies import listed_vendors, record_company
 from connector_resources.procore.entities import API
 from connector_resources.procore.errors import ProcoreError, ProcoreNotFoundError
 from connector_resources.procore.order_lines import ProcoreLinesUnavailableError
-
-ID_BATCH = 100  # vendor ids per Procore list call (filters[id][])
 
 
 @contextmanager
@@ -66,17 +65,44 @@ class ProcoreReads:
     def commitment(self, commitment_id: str, project_id: str | None) -> dict[str, Any] | str:
         if commitment_id not in self.commitments:
             try:
-                self.commitments[commitment_id] = self.session(project_id).get(
+                found: dict[str, Any] | str = self.session(project_id).get(
                     "commitments", commitment_id, project_id=int(project_id) if project_id else None
                 )
             except ProcoreError as exc:
-                self.commitments[commitment_id] = f"it cannot be read from Procore ({exc})"
-            found = self.commitments[commitment_id]
-            vendor = found.get("vendor") if isinstance(found, dict) else None
-            if isinstance(vendor, Mapping) and vendor.get("id") is not None:  # a commitment's vendor is
-                company = self.project_companies.get(str(project_id), self.default_company)  # its company's
-                self.vendor_companies.setdefault(str(vendor["id"]), company)
+                found = f"it cannot be read from Procore ({exc})"
+            self._keep(commitment_id, project_id, found)
         return self.commitments[commitment_id]
+
+    def commitments_ahead(self, records: Iterable[Mapping[str, Any]]) -> None:
+        """The commitments staged records name (a requisition's ``commitment_id``, of the type its
+        ``commitment_type`` says; a change order's ``contract_id``), read by list, project by project in
+        its company (``get_many``, reference §2.4), before they are asked for one by one. One a list does
+        not show, or of a project whose list fails, is read by id when asked, which says why."""
+        wanted: dict[int, list[str]] = defaultdict(list)
+        kinds: dict[str, Any] = {}
+        for record in records:
+            commitment_id = str(record.get("commitment_id") or record.get("contract_id") or "")
+            project = str(record.get("_project_id") or record.get("project_id") or "")
+            if commitment_id.isdigit() and project.isdigit() and commitment_id not in self.commitments:
+                wanted[int(project)].append(commitment_id)
+                kinds.setdefault(commitment_id, record.get("commitment_type"))
+        for project_id, ids in wanted.items():
+            try:
+                found = self.session(project_id).get_many(
+                    "commitments", ids, project_id=project_id, kinds=kinds
+                )
+            except ProcoreError:
+                continue
+            for commitment_id, commitment in found.items():
+                self._keep(commitment_id, str(project_id), commitment)
+
+    def _keep(self, commitment_id: str, project_id: str | None, found: dict[str, Any] | str) -> None:
+        """A commitment read (or why not); its vendor is its company's."""
+        self.commitments[commitment_id] = found
+        vendor = found.get("vendor") if isinstance(found, dict) else None
+        if isinstance(vendor, Mapping) and vendor.get("id") is not None:
+            company = self.project_companies.get(str(project_id), self.default_company)
+            self.vendor_companies.setdefault(str(vendor["id"]), company)
 
     def commitment_lines(self, commitment: Mapping[str, Any], project_id: str) -> list[dict[str, Any]] | str:
         cid = str(commitment.get("id"))
@@ -127,25 +153,13 @@ class ProcoreReads:
         """Vendor id -> its record, None when Procore has no such vendor (404 on a read by id), each read
         in its company. Active vendors come 100 to a list call; one the list does not show (inactive) is
         read by id."""
-        by_company: dict[int, list[str]] = defaultdict(list)
-        for vendor_id in sorted({v for v in vendor_ids if str(v).isdigit()}, key=int):
-            by_company[self.vendor_companies.get(vendor_id, self.default_company)].append(vendor_id)
-        found: dict[str, dict[str, Any] | None] = {}
-        for company, wanted in by_company.items():
-            session = self.sessions.session(company)
-            for start in range(0, len(wanted), ID_BATCH):
-                batch = wanted[start : start + ID_BATCH]
-                rows = session.rows_of(
-                    f"{API}/vendors",
-                    {"company_id": session.company_id, "filters[id][]": [int(v) for v in batch]},
-                    what=f"list {len(batch)} vendors by id",
-                )
-                found.update({str(r["id"]): r for r in rows if str(r.get("id")) in batch})
-            for vendor_id in wanted:
-                if vendor_id in found:
-                    continue
+        wanted = sorted({v for v in vendor_ids if str(v).isdigit()}, key=int)
+        companies = {v: self.vendor_companies.get(v, self.default_company) for v in wanted}
+        found: dict[str, dict[str, Any] | None] = dict(listed_vendors(self.sessions, companies))
+        for vendor_id, company in companies.items():
+            if vendor_id not in found:
                 try:
-                    found[vendor_id] = session.get("vendors", vendor_id)
+                    found[vendor_id] = self.sessions.session(company).get("vendors", vendor_id)
                 except ProcoreNotFoundError:
                     found[vendor_id] = None
         return found

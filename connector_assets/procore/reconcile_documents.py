@@ -147,14 +147,17 @@ def company_reads(
 ) -> ProcoreReads:
     """``ProcoreReads`` over the step's ``CompanySessions`` that reads each record in its own company: the
     projects' from the staged ``records`` naming them, the vendors' from the ledger (``vendor_companies``)
-    and, over those, from the staged ``vendors`` (their commitments' as they are read)."""
+    and, over those, from the staged ``vendors`` (their commitments' as they are read). The commitments
+    the ``records`` name are read ahead, by list (``ProcoreReads.commitments_ahead``)."""
     reads = ProcoreReads(sessions, first_company(procore))
+    records = list(records)
     for record in records:
         reads.learn(record)
     reads.vendor_companies.update(vendor_companies)
     for vendor in vendors:
         if vendor.get("id") is not None:
             reads.vendor_companies[str(vendor["id"])] = record_company(vendor, reads.default_company)
+    reads.commitments_ahead(records)
     return reads
 
 

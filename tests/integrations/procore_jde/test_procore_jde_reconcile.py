@@ -179,6 +179,21 @@ def test_a_clean_sync_is_in_balance_record_by_record(story: Story):
     assert meta["jde_api_calls"] <= 16 and meta["api_calls_per_record"] <= 8
 
 
+def test_the_reconciliation_reads_the_commitments_by_list_not_one_by_one(story: Story):
+    """The three requisitions' commitments come from their projects' lists (``filters[id][]``, reference
+    §2.4), of the kind each requisition names; none is read by id."""
+    world = story.world
+    before = world.procore_state()["calls"]
+    check, _meta = _reconcile(world)
+    after = world.procore_state()["calls"]
+    grown = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+    assert check.passed, check.description
+    listed = sum(n for k, n in grown.items() if k.endswith("_order_contracts"))
+    projects = {str(c["project_id"]) for c in story.commitments.values()}
+    assert 1 <= listed <= len(projects), grown
+    assert not [k for k in grown if "_contracts/{id}" in k], grown
+
+
 def test_with_vouchers_off_requisitions_are_not_held_against_vouchers(story: Story, monkeypatch):
     monkeypatch.setenv("ML_PROCORE_JDE_VOUCHERS", "off")
     check, meta = _reconcile(story.world)
