@@ -8,7 +8,8 @@ which (``taken_over_by``: invoice number -> a document that may take the bill ov
 ``link_key``: the one that did); whether a bill found so is the record's is the integration's rule.
 """
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Self
 
@@ -37,6 +38,8 @@ class LedgerBills(SessionTarget):
     def __init__(self, session: Any, ledger: Ledger) -> None:
         super().__init__(session)
         self.ledger = ledger
+        # (vendor id, invoice number) of every record ``find_many`` was asked about (see there).
+        self._searched_ahead: set[tuple[str, str]] = set()
 
     @classmethod
     def for_run(cls, context: Any, spec: FlowSpec | None = None) -> AbstractContextManager[Self]:
@@ -113,12 +116,48 @@ class LedgerBills(SessionTarget):
         """The bill by each invoice number the record's flows could have given it (``invoice_numbers``),
         first match wins, among the bills ``stands_for`` accepts."""
         vendor = self._body(record)["vendorId"]
+        return self._first_standing(
+            record, lambda number: self.session.find_bills(vendor_id=vendor, invoice_number=number)
+        )
+
+    def _first_standing(self, record: Mapped, bills_of: Callable[[str], list[dict[str, Any]]]) -> str | None:
         for number in record.natural_key["invoice_numbers"]:
-            found = self.session.find_bills(vendor_id=vendor, invoice_number=number)
-            found = [bill for bill in found if self.stands_for(bill, number, record)]
+            found = [bill for bill in bills_of(number) if self.stands_for(bill, number, record)]
             if found:
                 return str(found[0]["id"])
         return None
+
+    def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """``find`` for a chunk of records a write step has just claimed (``records.BatchFinder``): the
+        bills of all their vendors in one listing per 50 vendors (``find_bills_of``), where ``find`` lists
+        them once per record and invoice number. Left out, for ``find`` alone: a record whose vendor has
+        not synced (``find`` says so) or that names no invoice number, and one sharing a vendor and
+        invoice number with another record of the chunk or of an earlier chunk of this target (a worker
+        may be creating that one's bill meanwhile: searched alone, the later one finds it as before)."""
+        pairs: dict[str, list[tuple[str, str]]] = {}
+        for record in records:
+            try:
+                vendor = str(self._body(record)["vendorId"])
+            except Refused:
+                continue
+            numbers = [str(n).strip() for n in record.natural_key["invoice_numbers"]]
+            if vendor and all(numbers) and numbers:
+                pairs[record.source_key] = [(vendor, number) for number in numbers]
+        counts = Counter(pair for wanted in pairs.values() for pair in set(wanted))
+        with self.lock:
+            alone = {pair for pair, n in counts.items() if n > 1} | self._searched_ahead
+            self._searched_ahead.update(counts)
+        settled = {key: wanted for key, wanted in pairs.items() if alone.isdisjoint(wanted)}
+        if not settled:
+            return {}
+        found = self.session.find_bills_of(pair for wanted in settled.values() for pair in wanted)
+        answer: dict[str, str | None] = {}
+        for record in records:
+            wanted = settled.get(record.source_key)
+            if wanted and all(pair in found for pair in wanted):
+                bills = {number: found[(vendor, number)] for vendor, number in wanted}
+                answer[record.source_key] = self._first_standing(record, bills.__getitem__)
+        return answer
 
     def create(self, record: Mapped) -> str:
         bill_id = str(self.session.create_bill(self._body(record))["id"])

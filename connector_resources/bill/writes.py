@@ -12,7 +12,7 @@ made is the flows' business (``write_one``), not the client's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +37,8 @@ from connector_resources.redaction import get_logger
 
 log = get_logger("ml_connector.bill.writes")
 
+# Vendors whose bills one ``find_bills_of`` listing asks for: a write step's chunk of claims (50) at most.
+IN_VALUES = 50
 VENDOR_BULK_MAX = 20  # reference §2.6: /v3/vendors/bulk takes at most 20, all-or-nothing
 # Payment states in which a recorded payment no longer stands (a search must not match it).
 _DEAD_PAYMENT_WORDS = ("CANCEL", "VOID")
@@ -165,14 +167,41 @@ class WritesMixin:
             attempts.insert(0, ("bill invoice number", [*by_vendor, invoice_filter]))
 
         def keep(row: dict[str, Any]) -> bool:
-            invoice = row.get("invoice") if isinstance(row.get("invoice"), Mapping) else {}
-            if str(invoice.get("invoiceNumber") or "").strip() != number:
+            if _invoice_number(row) != number:
                 return False
             if row.get("vendorId") not in (None, vendor_id.strip()):
                 return False
             return include_archived or row.get("archived") is not True
 
         return _oldest_first(self._search("bills", attempts, keep))
+
+    def find_bills_of(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """``find_bills`` for many (vendor id, invoice number) pairs at once: by pair, the bills it would
+        answer (archived ones left out), from one listing of the bills of up to ``IN_VALUES`` vendors
+        (``vendorId:in``, reference §2.5), narrowed by their invoice numbers (``in``) where BILL takes that
+        filter (``find_bills``' fallback). A pair whose number a bill without a ``vendorId`` carries is
+        left out: which vendor's it is cannot be told, so the pair is searched alone."""
+        pairs = {(vendor.strip(), number.strip()) for vendor, number in wanted}
+        if any(not vendor or not number for vendor, number in pairs):
+            raise BillInputError("find bills: give the vendor id and the invoice number of each bill")
+        found: dict[tuple[str, str], list[dict[str, Any]]] = {pair: [] for pair in pairs}
+        unsettled: set[str] = set()
+        vendors = sorted({vendor for vendor, _ in pairs})
+        for start in range(0, len(vendors), IN_VALUES):
+            batch = vendors[start : start + IN_VALUES]
+            by_vendor = [clause("vendorId", "in", ",".join(batch))]
+            attempts = [("bill vendors", by_vendor)]
+            numbers = sorted({number for vendor, number in pairs if vendor in batch})
+            if not any(ch in number for number in numbers for ch in ',"'):  # ``in`` has no escape
+                by_number = clause("invoice.invoiceNumber", "in", ",".join(numbers))
+                attempts.insert(0, ("bill invoice number", [*by_vendor, by_number]))
+            for row in self._search("bills", attempts, lambda row: row.get("archived") is not True):
+                vendor, number = row.get("vendorId"), _invoice_number(row)
+                if vendor is None:
+                    unsettled.add(number)
+                elif (vendor, number) in found:
+                    found[(vendor, number)].append(row)
+        return {pair: _oldest_first(rows) for pair, rows in found.items() if pair[1] not in unsettled}
 
     # -- payments -------------------------------------------------------------------------------------
 
@@ -245,6 +274,11 @@ def _norm_name(value: Any) -> str:
 
 def _norm_tax(value: Any) -> str:
     return "".join(ch for ch in str(value or "") if ch.isalnum()).upper()
+
+
+def _invoice_number(bill: Mapping[str, Any]) -> str:
+    invoice = bill.get("invoice") if isinstance(bill.get("invoice"), Mapping) else {}
+    return str(invoice.get("invoiceNumber") or "").strip()
 
 
 def _oldest_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -7,9 +7,11 @@ A bill found by a voucher's invoice number is the order's only when its descript
 (``names_order``), never a later voucher's bill of its own.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from connector_assets.bill.ledger_bills import LedgerBills
+from connector_assets.bill.reads import bill_by_id
 from connector_assets.flows.core import Mapped, Unchanged
 from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.integrations.jde_bill.bill_keys import VOUCHER_LINK, names_order
@@ -17,7 +19,7 @@ from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.integrations.jde_bill.payments import bill_currency
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_resources.ledger import Ledger
-from connector_resources.refusals import refused
+from connector_resources.refusals import Refused, refused
 
 CURRENCY_RULE = "currency differs from vendor's"  # the rule a bill in another currency is refused by
 
@@ -60,6 +62,25 @@ class BillsFromJde(LedgerBills):
             with self.lock:
                 self._bill_currencies[vendor_id] = known
         return known
+
+    def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """``LedgerBills.find_many``, with the currencies of the chunk's vendors read beforehand, 100 to a
+        call (``bill_by_id``), where ``bill_currency`` reads each vendor by id."""
+        wanted = set()
+        for record in records:
+            try:
+                vendor_id = str(self._body(record)["vendorId"])
+            except Refused:
+                continue
+            if record.natural_key.get("currency") and not is_placeholder(vendor_id):
+                wanted.add(vendor_id)
+        with self.lock:
+            wanted -= self._bill_currencies.keys()
+        if wanted:
+            vendors = bill_by_id(self.session, "vendors", wanted)
+            with self.lock:
+                self._bill_currencies.update((i, bill_currency(vendor)) for i, vendor in vendors.items())
+        return super().find_many(records)
 
     def check_currency(self, record: Mapped) -> None:
         """Refuse (``BillCurrencyMismatch``) a record whose document is in another currency than the one
