@@ -42,6 +42,7 @@ from connector_resources import settings
 from connector_resources.bill import BillResource
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refusal, master_missing, refusal_of, refused, source_invalid
+from connector_resources.replay import shared_value
 
 EDI_USER = "MLBILL"  # F0911Z1.EDUS of every journal entry this flow writes
 HOME_CURRENCY = "USD"  # a BILL vendor with no billCurrency is billed and paid in USD (BILL funds in USD)
@@ -96,15 +97,18 @@ def bill_currency(vendor: Mapping[str, Any]) -> str:
     return str(vendor.get("billCurrency") or "").strip().upper() or HOME_CURRENCY
 
 
-def vendor_currencies(bill: Any, payments: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """BILL vendor id -> ``bill_currency``, for the vendors of ``payments``, read by id (100 to a call). A
-    vendor BILL does not answer for is absent."""
+def vendor_currencies(
+    bill: Any, payments: Iterable[Mapping[str, Any]], known: dict[str, str] | None = None
+) -> dict[str, str]:
+    """BILL vendor id -> ``bill_currency``, for the vendors of ``payments``, read by id (100 to a call)
+    unless ``known`` holds them (it keeps what is read). A vendor BILL does not answer for is absent."""
+    known = {} if known is None else known
     ids = {str(p.get("vendorId") or "").strip() for p in payments} - {""}
-    if not ids:
-        return {}
-    with bill.session() as session:
-        found = bill_by_id(session, "vendors", ids)
-    return {i: bill_currency(v) for i, v in found.items()}
+    if ids - known.keys():
+        with bill.session() as session:
+            found = bill_by_id(session, "vendors", ids - known.keys())
+        known.update((i, bill_currency(v)) for i, v in found.items())
+    return {i: known[i] for i in ids if i in known}
 
 
 def map_payment(
@@ -206,11 +210,13 @@ def payment_records(
     versions: Iterable[Version],
     log: Any = None,
     bill: Any = None,
+    known_currencies: dict[str, str] | None = None,
 ) -> Iterator[Mapped | Rejected]:
     """``versions`` that BILL paid, mapped; the journal accounts are checked against the staged F0901 only
     when a payment needs a journal entry (``GlAccounts.load`` fails the step when the cache is missing).
     ``bill``: the BILL resource the paid payments' vendors are read on for their currency
-    (``vendor_currencies``); without one every payment is taken to be in its company's currency."""
+    (``vendor_currencies``, keeping them in ``known_currencies``); without one every payment is taken to be
+    in its company's currency."""
     mode, outcomes = posting(), PaymentOutcomes.of(versions, paid_statuses())
     for version in outcomes.undone:
         yield from _undone_after_posting(ledger, version.record)
@@ -221,7 +227,9 @@ def payment_records(
     gl = GlAccounts.load(staging) if journal_needed and mode != "voucher" else None
     accounts = JournalAccounts.checked(gl, DEBIT_ENV, CREDIT_ENV) if gl is not None else None
     rules = PostingRules(mode, accounts or JournalAccounts(None, None))
-    currencies = vendor_currencies(bill, (v.record for v in chosen)) if bill is not None and chosen else None
+    currencies = None
+    if bill is not None and chosen:
+        currencies = vendor_currencies(bill, (v.record for v in chosen), known_currencies)
     for version in chosen:
         vendor = str(version.record.get("vendorId") or "").strip()
         currency = "" if currencies is None else currencies.get(vendor)
@@ -250,10 +258,14 @@ def map_payments(context: AssetExecutionContext, partition: str | None) -> Itera
 
 
 def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named payments (``payment:bill``) read from BILL again, mapped with today's settings (replay)."""
+    """The named payments (``payment:bill``) read from BILL again, mapped with today's settings (replay),
+    their vendors' currencies read once per replay, however many of its payments a vendor made."""
     resources = context.resources
     versions = current_versions(resources.bill, [key.split(":", 1)[0] for key in keys])
-    yield from payment_records(resources.ledger.get(), resources.staging, versions, bill=resources.bill)
+    known = shared_value((INTEGRATION, "vendor currencies", id(resources.bill)), dict)
+    yield from payment_records(
+        resources.ledger.get(), resources.staging, versions, bill=resources.bill, known_currencies=known
+    )
 
 
 class BillPayments(PaymentPostings):

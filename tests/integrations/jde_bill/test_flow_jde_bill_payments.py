@@ -629,3 +629,22 @@ def test_a_payment_voided_after_it_reached_jde_is_raised_once_for_a_person(tmp_p
     )
     ledger.abandon(item.id, reason="reversed in JDE by AP")
     assert list(payment_records(ledger, None, versions)) == []  # the day's later runs do not raise it again
+
+
+def test_a_replay_reads_each_vendors_currency_once_however_many_of_its_payments_it_replays(world):
+    bills = [world.bill.paid_bill(number, "20.00") for number in ("OWN-1", "OWN-2")]  # not from JDE
+    world.bill.clear_payments()
+    day = datetime.now(UTC).date().isoformat()
+    world.run("bill/payments", partition=day)
+    world.run(*FLOW, partition=day)
+    queued = _queue(world.ledger)
+    items = [queued[f"{payment}:{paid}"] for paid, payment in bills]
+    assert all("the bill did not come from JDE" in item.reason for item in items)
+
+    calls = world.bill_state()["calls"]
+    replays = build_replays([PAYMENTS], lambda: {k: world.resources[k] for k in ("jde", "bill", "staging")})
+    summary = replay_items(world.ledger, items, replays)
+    assert sorted(summary.failed) == sorted(item.id for item in items)
+    spent = {k: n - calls.get(k, 0) for k, n in world.bill_state()["calls"].items() if n != calls.get(k, 0)}
+    # Each payment is read again by id; their one vendor's currency once (``id:in``), not once a payment.
+    assert spent == {"GET /connect/v3/payments/{id}": 2, "GET /connect/v3/vendors": 1}
