@@ -25,8 +25,14 @@ from connector_assets.procurify.bill_reads import (
     settled_bill_records,
 )
 from connector_assets.procurify.record_reads import mapped_or_queued, read_for_record
+from connector_assets.procurify.run_reads import RunReads
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
+
+Vendors = dict[str, dict[str, Any] | None]  # vendor id -> the vendor read, None: Procurify has none
+# The bills' vendors a run's days share: a mapping step maps its range day by day, and the vendors a held
+# bill waits on were read again each day (they change in other steps, never while bills are mapped).
+bill_vendors_for_run: RunReads[Vendors] = RunReads(dict)
 
 
 class ApprovedBillReader:
@@ -40,10 +46,11 @@ class ApprovedBillReader:
         flow: FlowSpec,
         statuses: frozenset[int],
         wording: BillWording,
+        vendors: Vendors | None = None,
     ) -> None:
         self.session, self.ledger, self.flow = session, ledger, flow
         self.statuses, self.wording = statuses, wording
-        self.vendors: dict[str, dict[str, Any] | None] = {}
+        self.vendors: Vendors = {} if vendors is None else vendors
 
     def posted(self, bill_uuid: str) -> str | None:
         """What the flow sent the bill as (its cross-reference's target id), None when never sent."""
@@ -52,8 +59,8 @@ class ApprovedBillReader:
         return xref.target_id if xref is not None and xref.target_id else None
 
     def vendor(self, vendor_id: str) -> dict[str, Any] | None:
-        """The bill's vendor, read once per step (None when Procurify has none of that id);
-        ``RecordReadFailed`` (not cached) when Procurify gave no answer."""
+        """The bill's vendor, read once per step, or per run with the run's ``vendors`` (None when Procurify
+        has none of that id); ``RecordReadFailed`` (not cached) when Procurify gave no answer."""
         if vendor_id not in self.vendors:
             try:
                 self.vendors[vendor_id] = read_for_record(

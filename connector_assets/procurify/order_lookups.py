@@ -14,7 +14,6 @@ the list is read once instead and both questions are answered from it.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -22,6 +21,7 @@ from typing import Any, Generic, TypeVar
 from connector_assets.flows.target_boundary import TargetBoundary
 from connector_assets.procurify.account_departments import DepartmentDirectory
 from connector_assets.procurify.order_fields import words
+from connector_assets.procurify.run_reads import RunReads
 from connector_assets.procurify.vendor_pairing import SUPPLIER_ENTITY
 from connector_resources.procurify.errors import SYSTEM
 from connector_resources.refusals import Refusal, master_missing
@@ -43,20 +43,12 @@ class LookupsRead(Generic[D]):
     pages: float | None = None
 
 
-_RUN_READS: dict[str, LookupsRead] = {}
-_RUN_READS_LOCK = threading.Lock()
+_RUN_READS: RunReads[LookupsRead] = RunReads(LookupsRead)
 
 
 def reads_for_run(run_id: str | None) -> LookupsRead:
-    """The reads shared by every day of run ``run_id`` (a fresh one without a run: a replay). Only the
-    latest run is kept, so a long-lived process holds no old vendors."""
-    if run_id is None:
-        return LookupsRead()
-    with _RUN_READS_LOCK:
-        if run_id not in _RUN_READS:
-            _RUN_READS.clear()
-            _RUN_READS[run_id] = LookupsRead()
-        return _RUN_READS[run_id]
+    """The reads the days of run ``run_id`` share (``run_reads``); a fresh one without a run (a replay)."""
+    return LookupsRead() if run_id is None else _RUN_READS(run_id)
 
 
 class ProcurifyLookups(Generic[D]):

@@ -8,7 +8,6 @@ filter, only ``pref_vendor``, so a requisition is found among its vendor's.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from dagster import AssetKey
 
 from connector_assets.flows.values import text
 from connector_assets.procurify.order_fields import item_vendor, order_num
+from connector_assets.procurify.run_reads import RunReads
 
 Requisitions = dict[str, dict[str, Mapping[str, Any]]]  # vendor id -> requisition number -> requisition
 EARLIEST = datetime.min.replace(tzinfo=UTC)
@@ -86,18 +86,8 @@ class ProcurifyOrderReads:
         return next((self.requisitions_of(v)[num] for v in vendors if num in self.requisitions_of(v)), None)
 
 
-_RUN_REQUISITIONS: dict[str, Requisitions] = {}
-_RUN_REQUISITIONS_LOCK = threading.Lock()
-
-
-def requisitions_for_run(run_id: str) -> Requisitions:
-    """The requisitions-by-vendor cache ``ProcurifyOrderReads.requisitions_of`` fills, shared by every day of
-    one run: a cache per day's reader read a vendor's whole requisition list (no number filter, reference 2.4)
-    again on each day with a PO of that vendor, and a list read earlier in the run already holds the
-    requisitions a later day's POs were ordered on. Only the latest run is kept, so a long-lived process holds
-    no old lists."""
-    with _RUN_REQUISITIONS_LOCK:
-        if run_id not in _RUN_REQUISITIONS:
-            _RUN_REQUISITIONS.clear()
-            _RUN_REQUISITIONS[run_id] = {}
-        return _RUN_REQUISITIONS[run_id]
+# The requisitions-by-vendor cache ``ProcurifyOrderReads.requisitions_of`` fills, shared by every day of one
+# run: a cache per day's reader read a vendor's whole requisition list (no number filter, reference 2.4) again
+# on each day with a PO of that vendor, and a list read earlier in the run already holds the requisitions a
+# later day's POs were ordered on.
+requisitions_for_run: RunReads[Requisitions] = RunReads(dict)

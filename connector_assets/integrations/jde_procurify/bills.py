@@ -47,7 +47,7 @@ from connector_assets.jde.postings import BatchPostings
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.jde.target_base import jde_replay
 from connector_assets.procurify import bill_fields
-from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
+from connector_assets.procurify.approved_bill_reader import ApprovedBillReader, Vendors, bill_vendors_for_run
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
 from connector_assets.procurify.bill_order_lines import BillOrderLines
 from connector_assets.procurify.bill_reads import BILLS_ASSET, BillWording, staged_bills
@@ -152,21 +152,27 @@ def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str |
     return None
 
 
-def unsent_vendors(procurify: Callable[[], Any]) -> ParentCheck:
+def unsent_vendors(procurify: Callable[[], Any], vendors: Vendors | None = None) -> ParentCheck:
     """The vendors' parent check (``held_parents``, listed by ``vendor_checks``) on the Procurify resource
     ``procurify()`` gives: of the vendors bills are held on, those no flow will pair as Procurify has them now
     (``vendor_dependency`` None), each with ``never_paired_why``. A vendor Procurify does not answer for is
     left out, and so is every vendor while Procurify cannot be reached: their bills stay held until the next
-    look (a sweep never fails on it)."""
+    look (a sweep never fails on it). ``vendors``: those a run read (``bill_vendors_for_run``), else each
+    look reads afresh."""
 
     def check(_ledger: Ledger, vendor_ids: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
+        known: Vendors = {} if vendors is None else vendors
         try:
             with procurify().session() as session:
                 for vendor_id in vendor_ids:
-                    try:
-                        vendor = session.get("vendors", vendor_id)
-                    except ProcurifyNotFoundError:
+                    if vendor_id not in known:
+                        try:
+                            known[vendor_id] = session.get("vendors", vendor_id)
+                        except ProcurifyNotFoundError:
+                            known[vendor_id] = None
+                    vendor = known[vendor_id]
+                    if vendor is None:
                         continue
                     if vendor_dependency(vendor_id, vendor) is None:
                         found[vendor_id] = never_paired_why(vendor_id, vendor)
@@ -213,9 +219,15 @@ class BillReader(ApprovedBillReader):
     JDE supplier (its vendor read once when unpaired) and each code's JDE account, checked in F0901."""
 
     def __init__(
-        self, session: Any, ledger: Ledger, gl: GlAccounts, table: Mapping[str, str], rules: PostingRules
+        self,
+        session: Any,
+        ledger: Ledger,
+        gl: GlAccounts,
+        table: Mapping[str, str],
+        rules: PostingRules,
+        vendors: Vendors | None = None,
     ) -> None:
-        super().__init__(session, ledger, BILLS_FLOW, rules.statuses, WORDING)
+        super().__init__(session, ledger, BILLS_FLOW, rules.statuses, WORDING, vendors)
         self.gl = gl
         self.voucher = rules.posting == "voucher"  # only a voucher names the order it was raised against
         self.order_lines = BillOrderLines(session)  # a PO named by uuid read once for its number
@@ -274,8 +286,8 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     whose dependency will never be written are refused with why (``refuse_held_on_gone_parents``, the
     vendors asked on this run's Procurify resource)."""
     ledger = context.resources.ledger.get()
-    checks = {VENDOR_KIND: unsent_vendors(lambda: context.resources.procurify)}
     run_id = context.run.run_id
+    checks = {VENDOR_KIND: unsent_vendors(lambda: context.resources.procurify, bill_vendors_for_run(run_id))}
     refused = refuse_held_on_gone_parents(
         ledger,
         retry_in=backoff_for,
@@ -294,7 +306,7 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     rules = PostingRules.checked(gl)
     table = ACCOUNTS.snapshot(staging)
     with context.resources.procurify.session() as session:
-        reader = BillReader(session, ledger, gl, table, rules)
+        reader = BillReader(session, ledger, gl, table, rules, bill_vendors_for_run(run_id))
         yield from reader.settled(bills, run_id=run_id, partition=partition)
 
 

@@ -1,0 +1,28 @@
+"""``RunReads``: what the days of one run share, so a backfill reads a Procurify record once, not once a day
+(a mapping step maps its range day by day, each day on a new session). Kept for the latest run only, so a
+long-lived process holds no old reads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class RunReads(Generic[T]):
+    """Run id -> the reads its days share, made by ``new`` for a run not seen yet."""
+
+    def __init__(self, new: Callable[[], T]) -> None:
+        self._new = new
+        self._lock = threading.Lock()
+        self._runs: dict[str, T] = {}
+
+    def __call__(self, run_id: str) -> T:
+        with self._lock:
+            if run_id not in self._runs:
+                self._runs.clear()
+                self._runs[run_id] = self._new()
+            return self._runs[run_id]
