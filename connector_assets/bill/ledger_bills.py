@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Self
 
 from connector_assets.bill.targets import BillAlreadyPaid
 from connector_assets.flows.core import FlowSpec, Mapped, Unchanged
+from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.flows.targets import SessionTarget
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refused, waits_for_record
@@ -131,9 +132,10 @@ class LedgerBills(SessionTarget):
         """``find`` for a chunk of records a write step has just claimed (``records.BatchFinder``): the
         bills of all their vendors in one listing per 50 vendors (``find_bills_of``), where ``find`` lists
         them once per record and invoice number. Left out, for ``find`` alone: a record whose vendor has
-        not synced (``find`` says so) or that names no invoice number, and one sharing a vendor and
-        invoice number with another record of the chunk or of an earlier chunk of this target (a worker
-        may be creating that one's bill meanwhile: searched alone, the later one finds it as before)."""
+        not synced (``find`` says so) or is a preview's placeholder, or that names no invoice number, and
+        one sharing a vendor and invoice number with another record of the chunk or of an earlier chunk of
+        this target (a worker may be creating that one's bill meanwhile: searched alone, the later one
+        finds it as before)."""
         pairs: dict[str, list[tuple[str, str]]] = {}
         for record in records:
             try:
@@ -141,7 +143,7 @@ class LedgerBills(SessionTarget):
             except Refused:
                 continue
             numbers = [str(n).strip() for n in record.natural_key["invoice_numbers"]]
-            if vendor and all(numbers) and numbers:
+            if vendor and not is_placeholder(vendor) and all(numbers) and numbers:
                 pairs[record.source_key] = [(vendor, number) for number in numbers]
         counts = Counter(pair for wanted in pairs.values() for pair in set(wanted))
         with self.lock:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import requests
 
 from connector_assets.flows.core import Mapped
 from connector_assets.integrations.jde_bill.bill_target import BillCurrencyMismatch, BillsFromJde
@@ -140,3 +141,19 @@ def test_the_chunk_is_searched_by_vendor_alone_where_bill_refuses_the_invoice_nu
     before = _calls(sandbox)
     assert target.find_many([_record("PV:3", b, [f"C-{tag}"])]) == {"PV:3": None}
     assert _spent(sandbox, before)["GET /connect/v3/bills"] == 1  # the refused filter is not tried again
+
+
+def test_an_archived_bill_is_not_found_and_a_previews_placeholder_vendor_is_left_to_find(sandbox, session):
+    (a, _, _), account, department = _lookups(session)
+    tag = uuid.uuid4().hex[:8]
+    archived = _bill(session, a, f"A-{tag}", account, department)
+    headers = sandbox.headers(sandbox.login())
+    answer = requests.post(f"{sandbox.base}/v3/bills/{archived}/archive", headers=headers, timeout=15)
+    assert answer.status_code < 300, answer.text
+    target = BillsFromJde(session, ledger=None)  # type: ignore[arg-type]
+    records = [_record("PV:1", a, [f"A-{tag}"]), _record("PV:2", "(new) AN8:4343", [f"N-{tag}"])]
+
+    before = _calls(sandbox)
+    assert target.find_many(records) == {"PV:1": None}
+    assert _spent(sandbox, before) == {"GET /connect/v3/bills": 1, "GET /connect/v3/vendors": 1}
+    assert target.find(records[0]) is None  # as the one-record search answers
