@@ -4,7 +4,9 @@ once the service account can read it); an outage is not caught, so it fails the 
 say what was not sent (``erp``: "JDE").
 """
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from connector_assets.flows.core import Rejected
@@ -145,6 +147,37 @@ def payment_due(requisition: Mapping[str, Any]) -> Any:
     return None if due is None or str(due).strip() == "" else due
 
 
+@dataclass
+class Kept:
+    """What one company's reads keep for a step: the records read live (commitments, each commitment read
+    with its schedule of values, vendors, requisition lines), so a step mapping many days (a backfill's)
+    reads each once, not once a day that names it."""
+
+    commitments: dict[str, Any] = field(default_factory=dict)
+    schedules: dict[str, Any] = field(default_factory=dict)
+    vendors: dict[str, Any] = field(default_factory=dict)
+    requisition_lines: dict[str, Any] = field(default_factory=dict)
+
+
+KEPT_STEPS = 4  # the steps whose reads are kept at once: a process runs one step at a time
+_kept: OrderedDict[tuple[str, str, int], Kept] = OrderedDict()
+
+
+def step_kept(context: Any, company: int) -> Kept:
+    """The reads kept for this step (``context``: its run and op handle) in ``company``; a context naming
+    neither (a test's) keeps nothing beyond its own reads."""
+    run, handle = getattr(getattr(context, "run", None), "run_id", None), getattr(context, "op_handle", None)
+    if run is None or handle is None:
+        return Kept()
+    key = (str(run), str(handle), int(company))
+    if key not in _kept:
+        _kept[key] = Kept()
+        while len(_kept) > KEPT_STEPS:
+            _kept.popitem(last=False)
+    _kept.move_to_end(key)
+    return _kept[key]
+
+
 class RequisitionReads:
     """What a step reads for its requisitions on one Procore session: each commitment and each vendor once,
     a requisition's payment due and its lines. Why one cannot be read is a ``Said``: its words, and its kind
@@ -156,10 +189,10 @@ class RequisitionReads:
 
     erp = "JDE"  # what the refusals say was not sent
 
-    def __init__(self, session: Any) -> None:
-        self.session = session
-        self.commitments: dict[str, dict[str, Any] | Said] = {}
-        self.vendors: dict[str, dict[str, Any] | None] = {}
+    def __init__(self, session: Any, kept: Kept | None = None) -> None:
+        self.session, self.kept = session, kept or Kept()
+        self.commitments: dict[str, dict[str, Any] | Said] = self.kept.commitments
+        self.vendors: dict[str, dict[str, Any] | None] = self.kept.vendors
 
     def commitments_ahead(
         self, by_project: Mapping[int, Iterable[str]], kinds: Mapping[str, Any] | None = None
@@ -236,14 +269,17 @@ class RequisitionReads:
 
     def lines(self, requisition_id: str, project_id: int) -> list[dict[str, Any]] | Said:
         """The requisition's lines (cost codes resolved by the client), or why they cannot be read."""
-        try:
-            return list(self.session.requisition_lines(project_id, requisition_id))
-        except ProcoreNotFoundError as exc:  # an outage fails the step instead (rerun)
-            sentence = (
-                f"requisition {requisition_id}: its lines cannot be read from Procore ({exc}); nothing was "
-                f"sent to {self.erp}"
-            )
-            return said(source_invalid(sentence, field="requisition lines"))
+        kept = self.kept.requisition_lines
+        if requisition_id not in kept:
+            try:
+                kept[requisition_id] = list(self.session.requisition_lines(project_id, requisition_id))
+            except ProcoreNotFoundError as exc:  # an outage fails the step instead (rerun)
+                sentence = (
+                    f"requisition {requisition_id}: its lines cannot be read from Procore ({exc}); nothing "
+                    f"was sent to {self.erp}"
+                )
+                kept[requisition_id] = said(source_invalid(sentence, field="requisition lines"))
+        return kept[requisition_id]
 
     def read(
         self, requisition: dict[str, Any]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from sandbox.serving import served
 from sandbox_admin import SandboxAdmin
 from sandbox_logins import on_simulator
 
-from connector_assets.procore.document_reads import ProjectLabels
+from connector_assets.procore.document_reads import ProjectLabels, RequisitionReads, step_kept
 from connector_resources.procore import ProcoreResource
 from connector_resources.procore import session as session_module
 from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, run_in_thread
@@ -141,3 +142,23 @@ def test_project_names_for_messages_come_from_one_list_of_projects(
             session.get("projects", p["id"])["name"] for p in permitted
         ]  # as labels read them before
     assert names == [name for name in read_by_id for _ in range(2)]
+
+
+def test_a_steps_reads_are_kept_across_the_days_it_maps(sandbox: Sandbox, procore: ProcoreResource) -> None:
+    """A backfill's step maps day after day, each on a new session: a requisition's lines and commitment
+    read on one day are not read again on another day of the same step; another step (run) reads anew."""
+    permitted = {p["id"] for p in sandbox.rows("projects", permitted=1)}
+    requisition = next(r for r in sandbox.rows("requisitions") if r["project_id"] in permitted)
+    rid, pid, cid = str(requisition["id"]), requisition["project_id"], str(requisition["commitment_id"])
+    step = SimpleNamespace(run=SimpleNamespace(run_id="run-1"), op_handle="procore_jde__vouchers_mapped")
+
+    def day(context: Any) -> Counter[str]:
+        with procore.session() as session:
+            before = sandbox.calls()
+            reads = RequisitionReads(session, step_kept(context, int(session.company_id)))
+            assert isinstance(reads.lines(rid, pid), list) and isinstance(reads.commitment(cid, pid), dict)
+            return _api(sandbox.calls() - before)
+
+    assert day(step)["GET /rest/v1.0/requisitions/{requisition_id}/contract_items"] == 1
+    assert day(step) == Counter()  # the next day of the same step
+    assert day(SimpleNamespace(run=SimpleNamespace(run_id="run-2"), op_handle=step.op_handle))

@@ -45,7 +45,7 @@ from connector_assets.procore.document_fields import (
     project_label,
     vendor_id_of,
 )
-from connector_assets.procore.document_reads import RequisitionReads, commitment_with_lines
+from connector_assets.procore.document_reads import RequisitionReads, commitment_with_lines, step_kept
 from connector_assets.procore.queued_reads import queued
 from connector_assets.procore.staged_documents import (
     commitment_kinds,
@@ -102,10 +102,13 @@ def commitment_record(
     """One commitment from Procore (its record as ``reads`` listed it ahead, else read by id; its schedule
     of values) and mapped; its vendor read once per ``reads``."""
     reads = reads or RequisitionReads(session)
-    known = reads.commitments.get(commitment_id)
-    read = commitment_with_lines(
-        session, commitment_id, project_id, "JDE", known if isinstance(known, dict) else None
-    )
+    schedules = reads.kept.schedules  # a commitment named on several days of a step: read once
+    if commitment_id not in schedules:
+        known = reads.commitments.get(commitment_id)
+        schedules[commitment_id] = commitment_with_lines(
+            session, commitment_id, project_id, "JDE", known if isinstance(known, dict) else None
+        )
+    read = schedules[commitment_id]
     if isinstance(read, Rejected):
         return read
     commitment, project, lines = read
@@ -159,7 +162,10 @@ def _orders(
         if project_id is not None:
             by_company[company][int(project_id)].append(commitment_id)
     with context.resources.procore.company_sessions() as sessions:
-        reads = {company: RequisitionReads(sessions.session(company)) for _, company in wanted.values()}
+        reads = {
+            company: RequisitionReads(sessions.session(company), step_kept(context, company))
+            for _, company in wanted.values()
+        }
         for company, by_project in by_company.items():
             read_ahead(reads[company], suppliers, by_project, kinds or {})
         for commitment_id, (project_id, company) in wanted.items():

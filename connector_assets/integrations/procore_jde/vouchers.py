@@ -51,7 +51,7 @@ from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.target_base import jde_replay
 from connector_assets.procore.companies import first_company, record_company, tagged
 from connector_assets.procore.document_fields import project_label, vendor_id_of
-from connector_assets.procore.document_reads import RequisitionReads
+from connector_assets.procore.document_reads import Kept, RequisitionReads, step_kept
 from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
 from connector_assets.procore.sources import COMPANY_FIELD
 from connector_assets.procore.staged_documents import latest_approved, statuses
@@ -80,9 +80,14 @@ class VoucherReader(RequisitionReads):
     and each vendor's AN8 and each order's JDE key (``purchase_orders.commitment_order``) from the ledger."""
 
     def __init__(
-        self, session: Any, ledger: Ledger, costs: CostCodeMap, suppliers: SupplierNumbers | None = None
+        self,
+        session: Any,
+        ledger: Ledger,
+        costs: CostCodeMap,
+        suppliers: SupplierNumbers | None = None,
+        kept: Kept | None = None,
     ) -> None:
-        super().__init__(session)
+        super().__init__(session, kept)
         self.ledger, self.costs = ledger, costs
         self.suppliers = suppliers or supplier_numbers(ledger, None)  # None: the ledger's links only
 
@@ -131,11 +136,15 @@ class VoucherReaders(PerCompany):
     """One ``VoucherReader`` per Procore company: a requisition, its commitment and its vendor are read in
     the requisition's company (``_procore_company_id``; none: the first company)."""
 
-    def __init__(self, sessions: Any, ledger: Ledger, costs: CostCodeMap, procore: Any, jde: Any) -> None:
+    def __init__(
+        self, sessions: Any, ledger: Ledger, costs: CostCodeMap, procore: Any, jde: Any, context: Any = None
+    ) -> None:
         suppliers = supplier_numbers(ledger, jde)
-        super().__init__(
-            sessions, first_company(procore), lambda s: VoucherReader(s, ledger, costs, suppliers)
-        )
+
+        def reader(session: Any) -> VoucherReader:  # what it reads kept for the step (``step_kept``)
+            return VoucherReader(session, ledger, costs, suppliers, step_kept(context, session.company_id))
+
+        super().__init__(sessions, first_company(procore), reader)
         self.ledger = ledger
 
     def read_ahead(self, requisitions: Iterable[tuple[dict[str, Any], datetime]]) -> None:
@@ -196,7 +205,7 @@ def map_vouchers(context: Any, partition: str | None) -> Iterator[Mapped | Rejec
     costs = CostCodeMap.load(resources.staging)
     ledger = resources.ledger.get()
     with resources.procore.company_sessions() as sessions:
-        readers = VoucherReaders(sessions, ledger, costs, resources.procore, resources.jde)
+        readers = VoucherReaders(sessions, ledger, costs, resources.procore, resources.jde, context)
         yield from _records(readers, requisitions, run_id=context.run.run_id, partition=partition)
 
 
