@@ -4,8 +4,9 @@ whose API searches many keys in one call (``records.BatchFinder``: Coupa's ``[in
 Why: most of a backfill's calls were the search before each create, one record at a time. Searching a chunk
 right after its claims commit keeps the order the exactly-once proofs rest on (claim durable, then search,
 then create); what the batch does not settle falls back to ``find`` (docs/flows.md, "The write step's
-ledger work"). With several workers two records sharing a natural key across chunks could miss each other;
-the targets with ``find_many`` today (Coupa's, Fusion's purchase orders) write one at a time.
+ledger work"). With several workers two records sharing a natural key across chunks could miss each other:
+a target writing with several workers leaves such a record to ``find`` (BILL's bills); the others write one
+at a time.
 """
 
 from __future__ import annotations
