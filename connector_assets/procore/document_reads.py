@@ -166,7 +166,8 @@ _kept: OrderedDict[tuple[str, str, int], Kept] = OrderedDict()
 def step_kept(context: Any, company: int) -> Kept:
     """The reads kept for this step (``context``: its run and op handle) in ``company``; a context naming
     neither (a test's) keeps nothing beyond its own reads."""
-    run, handle = getattr(getattr(context, "run", None), "run_id", None), getattr(context, "op_handle", None)
+    run = getattr(getattr(context, "run", None), "run_id", None)
+    handle = getattr(getattr(context, "op_execution_context", context), "op_handle", None)
     if run is None or handle is None:
         return Kept()
     key = (str(run), str(handle), int(company))
