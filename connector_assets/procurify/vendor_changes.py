@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from dagster import AssetKey, AssetObservation
 
 from connector_assets.flows.assets import build_flow_assets
+from connector_assets.procurify.run_reads import RunReads
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
@@ -53,6 +54,22 @@ def read_vendors(procurify: Any, read: VendorRead) -> Iterator[dict[str, Any]]:
                 yield vendor
         finally:
             read.calls, read.pages = session.metrics.since(before).calls, session.pages - pages
+
+
+# The polls done in a run's step (``<run id>:<retry number>`` -> flows): a poll reads every purchasable
+# vendor whatever its day, so in a range (a backfill) the first day's poll finds every change, and each later
+# day read the whole list again only to map every vendor once more for the write step to skip (10 reads in 10
+# days). A retried step polls again: what its failed attempt mapped may not have been staged.
+_POLLED: RunReads[set[str]] = RunReads(set)
+
+
+def polled_in_step(context: Any, flow: str) -> bool:
+    """Whether ``flow``'s poll ran in this step already (an earlier day of its range); if not, now it has."""
+    polled = _POLLED(f"{context.run.run_id}:{context.retry_number}")
+    if flow in polled:
+        return True
+    polled.add(flow)
+    return False
 
 
 CONTENT_STREAM = "vendor_content:"  # + vendor id: ``<when seen>|<fingerprint>`` (a ledger cursor)

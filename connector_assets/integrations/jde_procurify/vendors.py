@@ -30,7 +30,7 @@ from connector_assets.integrations.jde_procurify.vendor_mappers import (
 from connector_assets.jde import targets
 from connector_assets.jde.paired_suppliers import EXTERNAL_ID_PENDING as EXTERNAL_ID_PENDING
 from connector_assets.jde.paired_suppliers import PairedSuppliers
-from connector_assets.procurify.vendor_changes import VendorPoll, vendor_poll_assets
+from connector_assets.procurify.vendor_changes import VendorPoll, polled_in_step, vendor_poll_assets
 from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.procurify import ProcurifyError
@@ -71,7 +71,10 @@ def vendor_records(
 
 
 def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """One poll: every purchasable vendor read, changes found by content, the vendors to send mapped."""
+    """One poll: every purchasable vendor read, changes found by content, the vendors to send mapped; once
+    per step, its range's first day (``polled_in_step``)."""
+    if polled_in_step(context, VENDORS_FLOW.name):
+        return
     resources = context.resources
     ledger = resources.ledger.get()
     queued = {

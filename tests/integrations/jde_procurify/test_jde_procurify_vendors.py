@@ -17,13 +17,14 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from asset_runs import metadata_values, run_named
-from dagster import DagsterEventType, ExecuteInProcessResult
+from asset_runs import metadata_values, named, run_named
+from dagster import DagsterEventType, ExecuteInProcessResult, instance_for_test, materialize
 from jde_procurify_world import JdeProcurifyWorld, jde_procurify_world
 from kill9 import kill_mid_write
 from ledger_entries import held_on
@@ -46,6 +47,7 @@ from connector_assets.jde.targets import ADD_UPDATE_SUPPLIER
 from connector_resources.replay import replay_items
 
 FLOW_ASSETS = ("jde_procurify/vendors_mapped", "jde_procurify/vendors_written")
+VENDOR_LIST = "GET /api/v3/vendors/"
 LONG_NAME = "Northwest Industrial Fastener & Rigging Supply Cooperative"  # 58 characters
 
 
@@ -163,14 +165,19 @@ def world(tmp_path: Path) -> Iterator[JdeProcurifyWorld]:
 def _run(world: JdeProcurifyWorld) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """One poll of the flow (its own assets only): the run's metadata by asset, and the poll's figures."""
     result: ExecuteInProcessResult = run_named(world.resources, FLOW_ASSETS, vendor_assets, world.day)
-    [poll] = [
+    [poll] = _polls(result)
+    return metadata_values(result), poll
+
+
+def _polls(result: ExecuteInProcessResult) -> list[dict[str, Any]]:
+    """The figures of each poll the run's mapped step observed."""
+    return [
         {k: getattr(v, "value", v) for k, v in e.event_specific_data.asset_observation.metadata.items()}
         for e in result.all_events
         if e.event_type == DagsterEventType.ASSET_OBSERVATION
         and e.asset_key is not None
         and e.asset_key.to_user_string() == "jde_procurify/vendors_mapped"
     ]
-    return metadata_values(result), poll
 
 
 def _new_vendor(world: JdeProcurifyWorld, name: str, **fields: Any) -> dict[str, Any]:
@@ -391,3 +398,25 @@ def test_kill_9_mid_write_then_a_rerun_leaves_one_supplier_per_vendor_each_with_
     for key in to_send:
         assert _vendor_now(world, int(key))["external_id"] == xrefs[key]
     assert not world.queue("vendors")
+
+
+def test_a_backfill_range_polls_once_on_its_first_day_and_sends_each_vendor_once(world):
+    """A poll reads every purchasable vendor whatever its day: in a range, each later day read them all again
+    and mapped every vendor once more for the write step to skip."""
+    vendor = _new_vendor(world, "Range Pallet Works", state_province="OR", country="US")
+    first = (date.fromisoformat(world.day) - timedelta(days=2)).isoformat()
+    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": world.day}
+    before = _calls(world).get(VENDOR_LIST, 0)
+    with instance_for_test() as instance:
+        result = materialize(
+            named(FLOW_ASSETS, vendor_assets),
+            resources=world.resources,
+            instance=instance,
+            tags=tags,
+            raise_on_error=False,
+        )
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    [poll] = _polls(result)
+    assert _calls(world)[VENDOR_LIST] - before == poll["api_calls"] >= 1
+    assert world.audit_counts("vendors") == {"create": poll["to_send"]}  # each vendor sent once
+    assert world.xrefs("vendor")[str(vendor["id"])]
