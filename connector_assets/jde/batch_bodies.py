@@ -1,13 +1,9 @@
 """The inputs of JD Edwards' AP batch orchestrations, laid out one way for every flow posting to JDE: a
-voucher batch (``ML_CreateVoucherBatch``: an F0411Z1 pay item and F0911Z1 lines, for R04110ZA) and a
-journal batch (``ML_CreateJournalBatch``: F0911Z1 lines summing to zero), under the flow's ``BatchKey``
-(contracts in ``docs/jde_orchestrations/``). A flow gives the values in its own words; this numbers the
-lines (EDLN from 1) and names the inputs.
-
-Money is in the document's currency; only the JDE target knows whether that is the company's (F0010
-``CRCD``), so right before the call ``place_currency`` leaves a domestic document as it is (``Currency_Mode``
-D) and moves a foreign one's amounts to ``Currency_Amount`` (F), as Oracle's multi-currency rules require:
-a foreign amount in ``AG`` / ``AA`` would be converted the wrong way.
+voucher batch (``ML_CreateVoucherBatch``) and a journal batch (``ML_CreateJournalBatch``) under the flow's
+``BatchKey``. A flow gives the values in its own words; this numbers the lines (EDLN from 1) and names the
+inputs. Money is in the document's currency; only the JDE target knows the company's, so ``place_currency``
+sets the mode right before the call (a foreign amount left in ``AG`` / ``AA`` would be converted the wrong
+way). Contracts and the currency rules: docs/jde_orchestrations/README.md.
 """
 
 from __future__ import annotations
@@ -244,10 +240,8 @@ def payment_inputs(
 
 def place_currency(body: Mapping[str, Any], company_currency: str) -> dict[str, Any]:
     """``body`` (a voucher, journal or payment body as mapped) as sent to a company whose currency is
-    ``company_currency`` (F0010 ``CRCD``; module docstring). Domestic: ``Currency_Mode`` D, a stated rate
-    dropped (it is 1). Foreign: ``Currency_Mode`` F, every amount moved to ``Currency_Amount`` with the
-    currency's decimals, a blank ``Exchange_Rate`` left out (JDE's F0015 for the G/L date). A copy: the
-    ledger keeps what was mapped."""
+    ``company_currency`` (F0010 ``CRCD``): docs/jde_orchestrations/README.md, "How the integration fills
+    the currency". A copy: the ledger keeps what was mapped."""
     domestic = company_currency.strip().upper()
     if not domestic:
         raise ValueError("the company's currency is blank: a document cannot be placed without it")

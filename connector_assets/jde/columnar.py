@@ -94,15 +94,12 @@ def stage_range(
     days: list[date],
     run_id: str,
 ) -> list[DayRead]:
-    """Consecutive ``days`` of ``spec`` with ONE paged browse (``UPMJ >= first AND UPMJ <= last``,
-    ordered by UPMJ then the key), each day's file replaced exactly as ``stage_whole(day=...)`` would
-    (an empty file for a day without rows, a ``DayRead`` per day). Rows come ordered by day, so one
-    day's file is open at a time (``_DayFiles``), committed when a later day's first row arrives; a
-    resumed query (after a 444) keeps the order (``query.continuation``).
-
-    A server ignoring ``orderBy`` or the range is detected (``_Disorder``: a row before a committed day,
-    outside the range or undated) and the range is read again one day at a time, with a warning naming the
-    table and the days; records rejected before the switch are queued again (their attempt count goes up)."""
+    """Consecutive ``days`` of ``spec`` with ONE paged browse (docs/sources.md), each day's file replaced
+    as ``stage_whole(day=...)`` would. Rows come ordered by day, so one day's file is open at a time
+    (``_DayFiles``); a resumed query (after a 444) keeps the order. A server ignoring ``orderBy`` or the
+    range (``_Disorder``: a row before a committed day, outside the range or undated) has the range read
+    again a day at a time, with a warning naming the table and days; records rejected before the switch
+    are queued again (their attempt count goes up)."""
     first, last = days[0], days[-1]
     if days != [first + timedelta(days=i) for i in range(len(days))]:
         raise ValueError(f"{spec.table}: a range read needs consecutive days, got {days}")

@@ -1,11 +1,7 @@
 """JD Edwards job-cost accounts as a mapping table names them (``BU.OBJ[.SUB]``, ``BU`` may be ``{job}``),
 checked against the staged F0901: the account exists and is postable, its business unit and the job's
-exist (the JDE sandbox has no F0006, so a unit exists when F0901 has an account on it).
-
-Waiting, not refused: an account F0901 lacks that is of JDE's chart (its unit holds accounts, its object
-is used elsewhere) is answered as the account it will be, and the document is held on it
-(``JDE:account:F0901:<account>``). A unit with no account at all stays a refusal: the table names a job
-JDE does not have, or was typed against another chart.
+exist (the JDE sandbox has no F0006, so a unit exists when F0901 has an account on it). An account not set
+up yet but of JDE's chart is held on, not refused (``jde.missing_master``).
 """
 
 from dataclasses import dataclass, field
@@ -68,9 +64,9 @@ class JobAccount:
 
 @dataclass
 class AccountWaits:
-    """The accounts one ``document`` charges that JDE's chart has not set up yet (module docstring): what
-    JDE's cached F0901 said of each (``refusals``: phrases keeping the ``master_missing`` kind) and the hold
-    on each (``missing``, by account). Empty: the document waits for none."""
+    """The accounts one ``document`` charges that JDE's chart has not set up yet (``jde.missing_master``):
+    what JDE's cached F0901 said of each (``refusals``: phrases keeping the ``master_missing`` kind) and
+    the hold on each (``missing``, by account). Empty: the document waits for none."""
 
     document: str
     missing: dict[str, MissingRecord] = field(default_factory=dict)

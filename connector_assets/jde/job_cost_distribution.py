@@ -1,10 +1,8 @@
 """A voucher's distribution onto JD Edwards accounts through a job cost map (Procore -> JDE vouchers): lines
 on one account merge into one F0911Z1 line whose explanation (EXA, 30 characters) names its cost codes;
-a line the map cannot place is a problem in a finance user's words, never dropped.
-
-A rounding difference from the source's payable goes on the largest line (``settlement``), one rule for
-the flow and its reconciliation: the lines sum exactly to the gross (JDE requires it), and the
-reconciliation expects on each account what the flow sent.
+a line the map cannot place is a problem in a finance user's words, never dropped. A rounding difference
+goes on the largest line (``settlement``), one rule for the flow and its reconciliation:
+docs/integrations/procore_jde.md, "Reconciliation".
 """
 
 from collections.abc import Iterable, Mapping

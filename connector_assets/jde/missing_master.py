@@ -1,33 +1,15 @@
 """JD Edwards refusals for a record JDE lacks, as holds on that record (``missing_records``).
 
-Which of JDE's refusals say "a record this one names does not exist", and which record (read from the body
-sent, else from JDE's own words):
+Which codes name a missing record, and what it is held on: docs/operations.md, "Refused for a record JDE
+lacks: held until it exists" (the record read from the body sent, else from JDE's words; ``0002`` is JDE's
+own "address number invalid", seen where a supplier number is sent). Whether a held record exists now is
+read one browse per kind, or per account / order (a few records, in a sweep).
 
-=====  =============================================  ==============================================
-code   missing                                        held on (``JDE:<what>:<table>:<id>``)
-=====  =============================================  ==============================================
-59A1   supplier not in the supplier master            ``JDE:supplier:F0401:<AN8>``
-0002   address number invalid (JDE's own, seen where  ``JDE:supplier:F0401:<AN8>``
-       a supplier number is sent)
-59A2   account not in the account master              ``JDE:account:F0901:<BU.OBJ.SUB>``
-59A6   purchase order not found                       ``JDE:order:F4301:<KCOO>/<DOCO>/<DCTO>``
-59AA   address number not in the address book         ``JDE:address:F0101:<AN8>``
-0052   business unit invalid                          ``JDE:business_unit:F0006:<MCU>``
-59AD   no exchange rate for the pair and G/L date     ``JDE:exchange_rate:F0015:<CRCD>/<CO>/<date>``
-59AE   currency code not in the currency codes        ``JDE:currency:F0013:<CRCD>``
-=====  =============================================  ==============================================
-
-A refusal whose missing record cannot be told (a 59A2 naming no account, on a voucher of several) stays a
-refusal, queued failed as before. Whether a held record exists now is read one browse per kind, or per
-account / order (a few records, in a sweep). A preview reads ahead what JDE would refuse (``would_miss``),
-so ``ml-connector fit`` says "hold" where the run will hold.
-
-A mapper checks accounts against the cached F0901 before anything is sent (``jde.accounts``); one the
-cache lacks is held on it (``chart_account_missing``) only when it is of JDE's chart: its business unit
-holds accounts and its object account is used in some business unit, so it is an account not set up yet
-for that unit (P0901, "copy from model"). An account whose business unit or object JDE's chart has nowhere
-is one the mapping made up (a code nobody mapped, a table typed against another chart): a refusal, for the
-operator to fix the mapping, and what makes a day look systemic.
+A mapper holds an account the cached F0901 lacks (``chart_account_missing``) only when it is of JDE's
+chart: its business unit holds accounts and its object account is used in some business unit, so it is an
+account not set up yet for that unit (P0901, "copy from model"). One whose business unit or object JDE's
+chart has nowhere is one the mapping made up (a code nobody mapped, a table typed against another chart):
+a refusal, for the operator to fix the mapping, and what makes a day look systemic.
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
-"""A payment JDE already holds, recognised by reading, not by an error code.
-
-``ML_RecordPayment`` (contract 1.1) records each reference in F0414 (``RMK``) under JDE's payment number
-(``PYID``), read before writing and after any refusal. A refusal JDE calls a duplicate is adopted even
-when F0414 cannot show it (contract 1.0): by code (``ML_JDE_DUPLICATE_PAYMENT_CODES``, 59AB by default) or
-"duplicate" in its title or text (a JDE numbering it 4014). Such an adoption has no payment number (none
-is documented by reference elsewhere), so the ledger keeps ``<KCO>/<DOC>/<DCT>/<reference>`` and says why.
+"""A payment JDE already holds, recognised by reading F0414 (``RMK``, ``PYID``), not by an error code; a
+refusal JDE calls a duplicate that F0414 cannot show is adopted by code or words, keyed without a payment
+number: docs/jde_orchestrations/README.md, "Keys that make writes safe to repeat" (Payments).
 """
 
 from __future__ import annotations

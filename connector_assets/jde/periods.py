@@ -1,17 +1,11 @@
 """A JD Edwards company's accounting periods, read from F0010 and F0008, for every money write into JDE.
 
-JDE keeps each company's fiscal date pattern and current period in F0010 (Company Constants) and the
-pattern's period end dates in F0008 (Date Fiscal Patterns). The current period and the next one are open
-(the next across the year end too); a G/L date before them is refused (PBCO, or PYEB in an earlier fiscal
-year) unless the company allows PBCO postings (``ML_JDE_PBCO_ALLOWED``); a date after them only draws a
-warning (PACO / WACO), so it is sent and the warning kept. A/P keeps its own current period: which F0010
-columns hold it (``APPN`` / ``APFJ``, by their names) is unconfirmed, so ``ML_JDE_AP_PERIODS`` says whether
-vouchers and payments are judged by them or by the G/L ones (``PNC`` / ``DFYJ``).
-
-Each record's G/L date is decided by the integration's policy (``flows.periods.post_on``), after its close
-window (``flows.close_calendar``). The same F0010 row gives the company's currency (``CRCD``), which
-decides whether a document is domestic or foreign money for JDE (``batch_bodies.place_currency``); a
-company without one holds its money records (``CompanyCurrencyUnknown``).
+Which periods are open, what PBCO / PYEB / PACO / WACO mean and which F0010 columns hold the A/P period:
+docs/reference/jde-ais.md, "5. Accounting periods and GL dates"; the settings (``ML_JDE_AP_PERIODS``,
+``ML_JDE_PBCO_ALLOWED``): docs/operations.md, "Month end: accounting periods and the close". A record's
+G/L date is the integration's policy (``flows.periods.post_on``). The same F0010 row gives the company's
+currency (``CRCD``, ``batch_bodies.place_currency``); a company without one holds its money records
+(``CompanyCurrencyUnknown``).
 """
 
 from __future__ import annotations

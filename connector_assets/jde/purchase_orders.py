@@ -2,10 +2,9 @@
 lines added later (``ML_UpdatePurchaseOrder``; each line's source reference in F4311.VR01, target id
 ``KCOO:DOCO:DCTO:<reference>``).
 
-P4310 refuses neither a second order with the same F4301.VR01 nor a second line with the same F4311.VR01,
-so these targets search JDE by exactly those references before every create: what an earlier attempt wrote
-is adopted. A refusal with a code (59A6, 59A7, 59A2/59A3 ...) is ``JdeRefused`` in a finance user's words;
-anything else propagates, so the kit retries, searching first.
+P4310 refuses no second order or line with the same VR01, so these targets search JDE by those references
+before every create (what an earlier attempt wrote is adopted). A refusal with a code is ``JdeRefused`` in a
+finance user's words; anything else propagates, so the kit retries, searching first.
 """
 
 from datetime import date

@@ -1,20 +1,10 @@
 """JD Edwards documents read back by the keys a flow wrote, for a reconciliation with another system.
 
 Read from JDE itself by key, 100 keys to a call (``browse_in``: ``MATCH_ANY``), never a whole table, in the
-session the caller opened (so its calls are counted once, ``flows.reconciliation_calls``). What the keys
-are is the integration's (Procore -> JDE: batch keys ``PROCORE-REQ-<id>``, references ``PC-<id>``; JDE <->
-BILL: voucher numbers, order numbers, journal batch keys); here is how JDE holds what they name:
-
-* voucher batches by EDTN, kept when EDUS / EDBT match (F0411Z1 pay items, F0911Z1 distribution, and the
-  F0411 voucher once R04110ZA processed one), whole or line by line, and those a flow entered on some days
-  (EDUS, EDBT prefix, EDDT);
-* F0411 pay items by voucher, the vouchers matched to orders and what JDE shows paid on vouchers; a journal
-  batch's debit total (F0911Z1); the payments JDE recorded by reference (F0414 RMK).
-
-Money is read in the document's currency (``document_amount``: ``ACR`` of a foreign entry, F0411Z1 / F0411
-pay items and F0911Z1 lines alike), the currency code ``CRCD`` apart: two amounts in different currencies
-are not an amount difference but a currency mismatch. Purchase orders read back by their reference are
-``jde.reconcile_orders``.
+session the caller opened (so its calls are counted once, ``flows.reconciliation_calls``). The keys are the
+integration's; what each compares: the "Reconciliation" section of its docs/integrations/ page. Money is
+read in the document's currency (``document_amount``), the currency code ``CRCD`` apart: amounts in two
+currencies are a currency mismatch, not an amount difference. Purchase orders: ``jde.reconcile_orders``.
 """
 
 from collections import defaultdict

@@ -1,11 +1,7 @@
-"""JD Edwards purchase orders read back by the reference a flow wrote, for a reconciliation with another
-system: F4301 by its VR01 reference, with the F4311 lines one by one and by account, a cancelled line (last
-status at or above the caller's) apart (``orders_by_reference``); the orders of some order types changed in
-a window (F4301 UPMJ + TDAY), their lines read after (``orders_changed``, ``read_lines``), so a
-reconciliation lists what JDE holds that its source does not explain.
-
-Read from JDE itself by key, 100 keys to a call (``browse_in``), in the session the caller opened, as the
-other documents are (``jde.reconcile_documents``).
+"""JD Edwards purchase orders read back by the reference a flow wrote (F4301 VR01, with its F4311 lines), or
+changed in a window for some order types, so a reconciliation lists what JDE holds that its source does not
+explain. Read by key, 100 keys to a call (``browse_in``), in the caller's session, as
+``jde.reconcile_documents`` reads the other documents.
 """
 
 from collections import defaultdict

@@ -1,14 +1,9 @@
-"""JD Edwards read back for a reconciliation: the batches a flow wrote under its EDI user and batch prefix,
-by transaction number (F0411Z1 with the F0411 voucher once R04110ZA processed a batch: its gross, open
-amount, pay and void status; or the F0911Z1 AP credit line of a journal), the payment journals a flow wrote
-for a document posted as a journal (F0911Z1 debits by transaction) and the vouchers of a day (F0411 by
-UPMJ), each as a comparison sees it, money in the document's currency; suppliers are
-``jde.reconcile_suppliers``.
-
-Used by the JD Edwards <-> Procurify reconciliation (``jde_procurify.reconcile``); any integration that
-compares what it sent to or from JDE reads JDE this way: by key, 100 keys to a call (``lookup.browse_in``),
-never from the ledger alone. What is the integration's is passed in: which source record a batch's keys
-name. An order's key (``KCOO:DOCO:DCTO[:SFXO]``) reads as its F4301 keys and JDE's label.
+"""JD Edwards read back for a reconciliation: the batches a flow wrote (by transaction number, with the
+F0411 voucher once R04110ZA processed one), the payment journals of a document posted as a journal and the
+vouchers of a day, each as a comparison sees it, money in the document's currency; suppliers are
+``jde.reconcile_suppliers``. Read by key, 100 keys to a call (``lookup.browse_in``), never from the ledger
+alone; which source record a batch's keys name is the integration's, passed in. Used by JD Edwards <->
+Procurify (``jde_procurify.reconcile``).
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
-"""A supplier's contact and bank details as JDE holds them, read back as ``ML_AddUpdateSupplier`` v1.1 writes
-them: address in effect (F0116, ``documents.addresses_in_effect``), phone (F0115), e-mail (F01151) and bank
-account (F0030). F0115 / F01151 / F0030 are not in the AIS reference (``docs/jde_orchestrations/README.md``).
-
-``changed_at`` decides newer-wins in a two-way sync: the latest UPMJ + UPMT over F0101, F0401, F0116, F0115
-and F01151, in UTC (AIS sends server-local stamps; ``ML_JDE_TIMEZONE``). F0030 is left out on purpose: bank
-details are not sent, so a bank change must not make JDE "win". Optional tables are read only while their
-setting is on. Bank fields are secrets: never in ``repr``, and every value read is registered for redaction.
-Reads: one call per table per 100 address numbers.
+"""A supplier's contact and bank details as ``ML_AddUpdateSupplier`` v1.1 writes them (F0116 address in
+effect, F0115, F01151, F0030; the last three are not in the AIS reference), read one call per table per 100
+address numbers, optional tables only while their setting is on. ``changed_at`` (newer wins: docs/
+integrations/procore_jde.md) leaves F0030 out on purpose: bank details are not sent, so a bank change must
+not make JDE "win". Bank fields are secrets: never in ``repr``, every value read registered for redaction.
 """
 
 from __future__ import annotations

@@ -2,14 +2,11 @@
 (``batch_targets``), payments on vouchers (``payment_targets``), suppliers, and a record posted one of
 several ways (``PostingTarget``; its replay is ``target_base.jde_replay``).
 
-Every write into JDE goes through an ml-connector orchestration (``docs/jde_orchestrations/``); the
-targets here drive them and know what each answer means, whatever system the records came from. What is
-an integration's own is given to them: the flow (``FlowSpec``, for the ledger's cross-reference), the
-name of the source system in a finance user's words, and the batch keys its mapper put on each record
-(``BatchKey``: EDUS / EDBT / EDTN, derived from the source document alone, so that any rerun sends the
-same keys and JDE refuses a second copy). Why a write cannot duplicate is said with each kind of target;
-money goes in the document's currency, its mode set by the company's right before each call
-(``batch_targets.placed``).
+They drive the ml-connector orchestrations whatever system the records came from; what is an
+integration's own (its ``FlowSpec``, the source's name, the ``BatchKey`` its mapper put on each record) is
+given to them. Why a write cannot duplicate, and the currency mode set right before each call:
+docs/jde_orchestrations/README.md, "Keys that make writes safe to repeat", "How the integration fills the
+currency".
 """
 
 from typing import Any, ClassVar
@@ -105,13 +102,10 @@ class PostingTarget(JdeTarget):
 
 
 class Suppliers(JdeTarget):
-    """Source vendors as JDE suppliers (an F0101 address book row with search type V and its F0401
-    supplier master row), through ``ML_AddUpdateSupplier``; the target ID is the address number (AN8).
-
-    JDE does not refuse a second supplier of the same name or tax ID, so ``find`` searches F0101 by tax
-    ID (``Tax_ID``), then by the long address number the integration sets to the source's vendor ID
-    (``Long_Address_Number``): a supplier a crashed attempt added is adopted, not added twice.
-    """
+    """Source vendors as JDE suppliers (F0101 search type V and F0401) through ``ML_AddUpdateSupplier``,
+    by address number (AN8). JDE takes a second supplier of the same name or tax ID, so ``find`` searches
+    F0101 by tax ID, then by the long address number (ALKY, the source's vendor ID): a supplier a crashed
+    attempt added is adopted, not added twice."""
 
     orchestration: ClassVar[str] = ADD_UPDATE_SUPPLIER
     writes = (ADD_UPDATE_SUPPLIER,)

@@ -1,12 +1,9 @@
 """Payments held until JDE's Batch Voucher Processor (R04110ZA) has made their voucher batch a voucher.
 
-A payment on a voucher an "X -> JDE" flow wrote as a batch (F0411Z1) can only be recorded once R04110ZA
-has turned the batch into an F0411 voucher: JDE runs it on its own schedule (nightly, or when the AP team
-reviews the batch), so the payment is not failing, it is waiting: held on the batch's key (an outside
-state no cross-reference syncs, ``connector_resources.held_outside``), never counted failed; a later run of
-the payment's day writes it too, once the voucher exists. One place for every integration recording
-payments on JDE voucher batches (Coupa, Procurify, BILL): each one's payments flow lists the sweep in its
-replay (``unprocessed_checks``).
+R04110ZA runs on JDE's own schedule (nightly, or when the AP team reviews the batch), so such a payment is
+waiting, not failing: held on the batch's key, never counted failed (docs/flows.md, "waiting for another
+system's own work"). One place for every integration recording payments on JDE voucher batches (Coupa,
+Procurify, BILL): each one's payments flow lists the sweep in its replay (``unprocessed_checks``).
 """
 
 from __future__ import annotations
