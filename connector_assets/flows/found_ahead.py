@@ -1,12 +1,7 @@
 """The natural-key search of a chunk of records a write step has just claimed, in one go, for a target
-whose API searches many keys in one call (``records.BatchFinder``: Coupa's ``[in]`` operator).
-
-Why: most of a backfill's calls were the search before each create, one record at a time. Searching a chunk
-right after its claims commit keeps the order the exactly-once proofs rest on (claim durable, then search,
-then create); what the batch does not settle falls back to ``find`` (docs/flows.md, "The write step's
-ledger work"). With several workers two records sharing a natural key across chunks could miss each other:
-a target writing with several workers leaves such a record to ``find`` (BILL's bills); the others write one
-at a time.
+whose API searches many keys in one call (``records.BatchFinder``: Coupa's ``[in]`` operator). Why (most of
+a backfill's calls were the search before each create), and how claim -> search -> create keeps the
+exactly-once order with several workers: docs/flows.md, "The write step's ledger work".
 """
 
 from __future__ import annotations
@@ -41,13 +36,10 @@ def found_ahead(flow: str, target: Any, records: Sequence[Mapped]) -> dict[str, 
 
 
 class SearchAhead:
-    """A ranged write step's search of its next days: when a day's writes are done, the first records of
-    the days after it, up to a chunk, are claimed and searched in one go (``take`` hands them over).
-
-    Why: a backfill's day of 3 new suppliers cost 3 searches; with the next days in the chunk a search
-    serves up to 50 records. It keeps a day's own order: it searches only when nothing of an earlier
-    look-ahead waits, in the days' write order, stopping at a repeated key or a record left to a replay.
-    Claims never used are ended by ``release``."""
+    """A ranged write step's search of its next days (docs/flows.md, ``SearchAhead``): when a day's writes
+    are done, the first records of the days after it, up to a chunk, are claimed and searched in one go
+    (``take`` hands them over), only when nothing of an earlier look-ahead waits; claims never used are
+    ended by ``release``."""
 
     def __init__(
         self,

@@ -1,10 +1,8 @@
 """The Fusion payables invoice write target, ``FusionInvoices``, for any flow that sends bills to Fusion as
 invoices; an integration subclasses it with its ``spec`` and ``source_label`` (its system, in AP's words).
-
 Never twice: (``InvoiceNumber``, ``Supplier``) is unique in Payables (reference §2.6), so it is searched
-before every create and after a duplicate refusal or lost answer. A changed amount, line or currency, or a
-paid or canceled invoice, is queued for AP, never changed; validation is audited, never queued (holds are
-worked in Fusion). docs/integrations/fusion_procurify.md, "The flows" (invoices) and "Bills -> invoices".
+before every create and after a duplicate refusal or lost answer. What changes and what is queued for AP:
+docs/integrations/fusion_procurify.md, "The flows" (invoices) and "Bills -> invoices".
 """
 
 from __future__ import annotations
@@ -117,11 +115,10 @@ def line_summary(lines: Iterable[Mapping[str, Any]]) -> list[tuple[int, str, str
 
 
 class FusionInvoices(LedgerTarget):
-    """The module docstring's target, on one Fusion session with the ledger: a found invoice another bill of
-    ``spec`` holds is refused, a validation is audited as ``spec``'s. The natural-key search runs inside
-    ``create``, under the record's lease, right before the POST (``find`` answers None), so an adoption
-    carries its own audit reason with the validation result, and ``write_one`` never "updates" an invoice
-    merely found (an adopted invoice is never changed)."""
+    """On one Fusion session with the ledger: a found invoice another bill of ``spec`` holds is refused.
+    The natural-key search runs inside ``create``, under the record's lease, right before the POST (``find``
+    answers None), so an adoption carries its own audit reason with the validation result, and
+    ``write_one`` never "updates" an invoice merely found (an adopted invoice is never changed)."""
 
     resource = "fusion"
     writes = ("invoices",)  # natural-key search, create, update, validate

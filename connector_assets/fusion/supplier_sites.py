@@ -1,10 +1,8 @@
 """The Fusion supplier site a purchase order (purpose ``purchasing``) or an invoice (purpose ``pay``) goes
 to: the systems Fusion is paired with know a supplier, not its sites, so the site is chosen here, the same
-way every time and for every integration that writes Fusion orders or invoices.
-
-Several eligible sites are chosen deterministically, not refused: nothing on the other side tells them apart,
-and the chosen site is on the Fusion document for AP to change. One ``SupplierSites`` per run or replay, so
-its cache is never staler than that. The rules: docs/integrations/fusion_procurify.md, "Supplier sites".
+way every time and for every integration that writes Fusion orders or invoices (several eligible: chosen,
+not refused). One ``SupplierSites`` per run or replay, so its cache is never staler than that. The rules
+and why: docs/integrations/fusion_procurify.md, "Supplier sites".
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """JD Edwards batch targets: a record written as rows of a JDE batch file (F0411Z1 voucher batches, F0911Z1
-journal batches) by one orchestration, and its amounts placed in the company's currency (``placed``).
-
-Why a repeat cannot duplicate: the batch keys come with the record's body (``BatchKey``, derived from the
-source document alone), so JDE refuses a second copy (59A4) and the rows already there are adopted once they
-are checked to hold this record. Split from ``targets`` (which still names every JDE target in one place).
+journal batches) by one orchestration, and its amounts placed in the company's currency (``placed``). Why a
+repeat cannot duplicate (the ``BatchKey`` the body carries; 59A4, the rows adopted once checked to hold this
+record): docs/jde_orchestrations/README.md, "Keys that make writes safe to repeat". Split from ``targets``
+(which still names every JDE target in one place).
 """
 
 from typing import Any, ClassVar

@@ -1,11 +1,9 @@
 """Which Procore company a record is read from and written to, for any integration that touches Procore.
 
-Every call names its company (``Procore-Company-Id``), and a record read through another company's session
-answers 403/404, so every read or write by id goes through its own company's session, all of one step's held
-by one ``CompanySessions`` (each opened on first use, all closed together). A record's company survives a
-replay: in the staged record, the queue item, and for a vendor the ledger (a write back to Procore from the
-other system names none). Where each is kept: docs/integrations/procore_jde.md, "Several companies".
-An integration passes its name (``integration``), which keys its ledger rows.
+A record read through another company's session answers 403/404, so every read or write by id goes
+through its own company's session, all of one step's held by one ``CompanySessions`` (each opened on first
+use, all closed together). Where a record's company is kept for a replay: docs/integrations/procore_jde.md,
+"Several companies". An integration passes its name (``integration``), which keys its ledger rows.
 """
 
 from __future__ import annotations

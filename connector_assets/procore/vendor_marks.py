@@ -1,11 +1,9 @@
 """The origin mark: a Procore vendor that reached the ERP gets ``origin_id`` and ``origin_code`` written back.
 
-Which vendors to mark is asked of the ledger (``Ledger.written_unmarked``), not of the run, so a replay or a
-run that died between the ERP write and the mark is marked too. The mark follows the write, never precedes
-it: a vendor marked but not in the ERP would send documents to a record that does not exist. A 409 (another
-integration owns ``origin_id``) is not retried: it would be refused every time. The integration says what the
-values are and what else a written mark moves (``OriginMark``). Docs: docs/integrations/procore_jde.md,
-"The flows" (vendors, Procore -> JDE).
+Asked of the ledger (``Ledger.written_unmarked``), not of the run, so a replay or a killed run is marked
+too. The mark follows the write, never precedes it: a vendor marked but not in the ERP would send documents
+to a record that does not exist. The integration says what the values are (``OriginMark``). Docs:
+docs/integrations/procore_jde.md, "The flows" (vendors, Procore -> JDE; the 409 not retried).
 """
 
 from __future__ import annotations

@@ -1,11 +1,9 @@
 """One reader of approved Procurify bills for every flow that posts them to an ERP: the day's staged bills in
 the flow's approved statuses, each read in full by UUID (the list gives a slim bill), then mapped by the
 subclass (``mapped``). A read one bill needs that still fails queues that bill alone (``record_reads``).
-
-A bill another process exported (``last_export_date`` set) is skipped, never sent twice, and marked never
-written (``flows.never_written``) so a record held on it is refused, not left waiting. The API cannot mark a
-bill exported (§2.6), so our export lives in the ledger. Depth: docs/integrations/jde_procurify.md,
-"The flows".
+A bill another process exported is skipped and marked never written (``flows.never_written``), so a
+record held on it is refused, not left waiting; the API cannot mark a bill exported (§2.6), so our export
+lives in the ledger. Depth: docs/integrations/jde_procurify.md, "The flows".
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """Procurify -> JD Edwards bills: an approved Procurify bill becomes one JDE AP batch, a batch voucher or a
 journal entry (``ML_JDE_PROCURIFY_BILL_POSTING``); the mapping is ``bill_mappers``'. The export is recorded
-in the ledger (``procurify.approved_bill_reader`` says why), not in Procurify.
-
-A bill waits only for a pair a flow will make: an unpaired vendor holds it on the suppliers or the vendors
-flow's key, and a vendor neither flow pairs refuses it, also when an old hold is looked at again
-(``unsent_vendors``, swept by ``connector_resources.held_parents``). Never posted twice. Depth:
+in the ledger (``procurify.approved_bill_reader`` says why), not in Procurify. A bill waits only for a pair
+a flow will make (``unsent_vendors``, swept by ``connector_resources.held_parents``). Depth:
 docs/integrations/jde_procurify.md, "The flows" (bills).
 """
 

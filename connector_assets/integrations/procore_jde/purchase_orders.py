@@ -1,11 +1,9 @@
 """Procore -> JD Edwards purchase orders (flow 1): a commitment with an approved requisition
 (subcontractor invoice) becomes one JDE purchase order, created once.
 
-Each commitment is read live (record and schedule of values, in its own company) and mapped once however
-many approved requisitions name it (``order_mappers.map_commitment``); a commitment changed on the day that
-already has an order is mapped again, for its header only: its lines are never rewritten, since receipts
-and vouchers in JDE may stand on them (changes arrive as change orders: ``change_orders``). Found again by
-``PC-<commitment id>`` before a create, P4310 not refusing a duplicate reference. Field by field:
+Each commitment is read live once however many approved requisitions name it; a changed one is mapped
+again for its header only (receipts and vouchers in JDE may stand on its lines; changes arrive as change
+orders). Found again by ``PC-<commitment id>`` before a create. Field by field and why:
 docs/integrations/procore_jde.md, "The flows" (purchase orders).
 """
 

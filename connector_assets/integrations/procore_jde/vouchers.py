@@ -1,11 +1,9 @@
 """Procore -> JD Edwards vouchers (flow 2): an approved Procore requisition (subcontractor invoice)
 becomes one JDE batch voucher (``ML_CreateVoucherBatch``) against its commitment's JDE purchase order,
-for the AP team to verify and post (R04110ZA). Lines and commitment are read live (the commitment once per
-run); what the voucher is is ``voucher_mappers``'. Never twice, never rewritten: batch keys come from the
-requisition id alone, so a rerun meets 59A4 and adopts; a requisition changed after its voucher was written
-is queued for a person. The requisition's ``origin_id`` is not set: it would make the invoice immutable in
-Procore ("synced with ERP", reference §2.5). Docs: docs/integrations/procore_jde.md, "The flows"
-(AP batch vouchers).
+for the AP team to post (R04110ZA); what it is is ``voucher_mappers``'. Batch keys from the requisition id
+alone (a rerun meets 59A4 and adopts); one changed after its voucher was written is queued for a person,
+never rewritten; its ``origin_id`` is not set (it would make the invoice immutable, reference §2.5).
+Docs: docs/integrations/procore_jde.md, "The flows" (AP batch vouchers).
 """
 
 from collections import defaultdict
