@@ -40,12 +40,9 @@ def placed(target: JdeTarget, company: str, body: dict[str, Any], document: str)
 
 
 class BatchTarget(JdeTarget):
-    """A record written as rows of a JDE batch file (EDUS / EDBT / EDTN / EDLN) by one orchestration.
-
-    The batch key comes with the record's body, so a repeated write is refused by JDE (59A4) and the rows
-    already there are adopted, once they are checked to hold this record (``_foreign``). A subclass names
-    the orchestration, the batch table, the columns that check needs and the date inputs to convert.
-    """
+    """A record written as rows of a JDE batch file (EDUS / EDBT / EDTN / EDLN) by one orchestration; rows
+    already there are adopted once checked to hold this record (``_foreign``). A subclass names the
+    orchestration, the batch table, the columns that check needs and the date inputs to convert."""
 
     orchestration: ClassVar[str]
     batch_table: ClassVar[str]

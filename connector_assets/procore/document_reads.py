@@ -182,11 +182,8 @@ def step_kept(context: Any, company: int) -> Kept:
 class RequisitionReads:
     """What a step reads for its requisitions on one Procore session: each commitment and each vendor once,
     a requisition's payment due and its lines. Why one cannot be read is a ``Said``: its words, and its kind
-    as data (the service account's access, a field Procore leaves blank, a read Procore answers 404).
-
-    A step that knows ahead which commitments and vendors it maps reads them by list first
-    (``commitments_ahead``, ``vendors_ahead``: a call per 100 ids instead of one or two per record); one a
-    list does not show is read by id when asked, which says why it cannot be read."""
+    as data (the service account's access, a field Procore leaves blank, a read Procore answers 404). What
+    a step knows it maps is read by list first (``commitments_ahead``, ``vendors_ahead``)."""
 
     erp = "JDE"  # what the refusals say was not sent
 

@@ -1,10 +1,8 @@
 """The bills flow's rules on BILL's bills target (``connector_assets.bill.ledger_bills.LedgerBills``): which
-vendor a JDE supplier is (the vendors flow's cross-reference), which bill stands for a JDE order, the
-``bill_voucher`` link it records for the payments flow, and that a bill goes only to a vendor BILL bills
-in the document's currency (why: docs/integrations/jde_bill.md, "The flows", "Currency").
-
-A bill found by a voucher's invoice number is the order's only when its description names the order
-(``names_order``), never a later voucher's bill of its own.
+vendor a JDE supplier is (the vendors flow's cross-reference), which bill stands for a JDE order (one whose
+description names it, ``names_order``), the ``bill_voucher`` link it records for the payments flow, and that
+a bill goes only to a vendor BILL bills in the document's currency (why: docs/integrations/jde_bill.md,
+"The flows", "Currency").
 """
 
 from collections.abc import Sequence

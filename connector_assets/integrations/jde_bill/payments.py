@@ -1,10 +1,8 @@
 """BILL payments -> JD Edwards: a payment BILL made posts to JDE once per bill it pays, against the voucher
-the bill came from (``ML_RecordPayment``) or as a journal entry (``ML_CreateJournalBatch``).
-
-Which JDE document a bill stands for is the bills flow's ledger (``bill_keys``); the bodies, the keys that
-make a rerun safe and the JDE target are ``connector_assets.jde.payment_postings``. What is sent and what
-is not, the posting modes, the keys and the currency: docs/integrations/jde_bill.md, "The flows"
-("payments, BILL -> JDE").
+the bill came from (``ML_RecordPayment``) or as a journal entry (``ML_CreateJournalBatch``). Which JDE
+document a bill stands for is the bills flow's ledger (``bill_keys``); the bodies, keys and target are
+``connector_assets.jde.payment_postings``. What is sent, the modes, keys and currency:
+docs/integrations/jde_bill.md, "The flows" ("payments, BILL -> JDE").
 """
 
 from collections.abc import Iterable, Iterator, Mapping
