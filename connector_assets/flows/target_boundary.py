@@ -2,16 +2,10 @@
 its ``target_boundary`` resource.
 
 A preview (``ml-connector fit``) runs a flow's real steps with every write request held at the HTTP core;
-its boundary turns a held create or update into the record's verdict. The kit and the sides know only this
-face of it (``TargetBoundary``), so nothing below the preview imports the preview. A deployment's runs are
-given ``UNWRAPPED`` (the target as it is, nothing held); a preview gives its own.
-
-* ``wrap``: the write step's target as the step uses it;
-* ``as_written`` / ``created``: what a later flow reading a record back asks of the writes held before it
-  (a purchase order naming the vendor the suppliers flow would create, a payment on the voucher batch the
-  voucher flow would make): the target has no such record yet, or still the old fields. A target asking
-  while it writes holds the run's boundary (``flows.targets.Held``);
-* ``is_placeholder``: the id an unsent create records in a real id's place (``PLACEHOLDER``).
+its boundary turns a held create or update into the record's verdict, and answers a later flow reading such a
+record back (``as_written``, ``created``: the target has no such record yet, or still the old fields). The kit
+and the sides know only this face of it, so nothing below the preview imports the preview. A deployment's runs
+are given ``UNWRAPPED``; a target asking while it writes holds the run's boundary (``flows.targets.Held``).
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
-"""What mapping an order to a Procurify requisition reads from Procurify, once per run (``ProcurifyLookups``):
-its departments, and the name of each paired vendor. A requisition is created by names (reference §2.4:
-``location_name`` / ``department_name``, each line's ``vendor_name``), so a vendor that is inactive, or
-whose name another active vendor shares, cannot be named on it: Procurify would refuse the line or pick
-either vendor. Used by JD Edwards -> Procurify ``purchase_orders`` (``order_records``), which names the
-supplier paired with each vendor in its own words.
-
-Read once per run, not once a day (``reads_for_run``): a backfill's days share what was read. A vendor is two
-calls by id (its record, then the active vendors of its name), the whole list (reference §2.3) its pages:
-when the vendors a day has yet to read would cost more by id than the list's pages (counted once per run),
-the list is read once instead and both questions are answered from it.
+"""What mapping an order to a Procurify requisition reads from Procurify (``ProcurifyLookups``): its
+departments and each paired vendor's name, once per run, a backfill's days sharing them (``reads_for_run``).
+A requisition names its vendor (reference §2.4), so an inactive vendor or a name two active vendors share is
+refused; the vendors are read by id or by list, whichever costs fewer calls
+(docs/integrations/jde_procurify.md, "The flows").
 """
 
 from __future__ import annotations
@@ -73,8 +67,7 @@ class ProcurifyLookups(Generic[D]):
         return self.read.departments
 
     def read_ahead(self, vendor_ids: Iterable[str]) -> None:
-        """Read every vendor by list now when ``vendor_ids`` (the vendors a day's orders name) not read yet
-        would cost more calls by id (module docstring)."""
+        """Read every vendor by list now when ``vendor_ids`` not read yet would cost more calls by id."""
         unread = {v for v in vendor_ids if v not in self.read.names}
         if self.read.listed is not None or len(unread) < 2:
             return
