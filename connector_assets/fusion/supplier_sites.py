@@ -7,7 +7,6 @@ and why: docs/integrations/fusion_procurify.md, "Supplier sites".
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,6 +14,7 @@ from typing import Any, Literal
 
 from connector_assets.flows.values import text
 from connector_assets.fusion import values
+from connector_assets.runtime.run_reads import RunReads
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.redaction import get_logger
 from connector_resources.refusals import master_missing
@@ -100,19 +100,13 @@ def choose_site(
 
 Read = dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]]]]  # SupplierId -> (supplier, its sites)
 
-_RUN_SUPPLIERS: dict[str, Read] = {}
-_RUN_SUPPLIERS_LOCK = threading.Lock()
+_RUN_SUPPLIERS: RunReads[Read] = RunReads(dict)
 
 
 def suppliers_for_run(run_id: str) -> Read:
     """The suppliers and sites read in run ``run_id``, shared by every day and flow of the run that maps
-    orders or invoices: a cache per day's step read a supplier again on each day naming it. Only the latest
-    run is kept, so a long-lived process holds no old suppliers."""
-    with _RUN_SUPPLIERS_LOCK:
-        if run_id not in _RUN_SUPPLIERS:
-            _RUN_SUPPLIERS.clear()
-            _RUN_SUPPLIERS[run_id] = {}
-        return _RUN_SUPPLIERS[run_id]
+    orders or invoices: a cache per day's step read a supplier again on each day naming it."""
+    return _RUN_SUPPLIERS(run_id)
 
 
 class SupplierSites:

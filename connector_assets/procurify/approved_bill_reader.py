@@ -23,7 +23,7 @@ from connector_assets.procurify.bill_reads import (
     settled_bill_records,
 )
 from connector_assets.procurify.record_reads import mapped_or_queued, read_for_record
-from connector_assets.procurify.run_reads import RunReads
+from connector_assets.runtime.run_reads import RunReads
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 

@@ -15,8 +15,8 @@ from typing import Any, Generic, TypeVar
 from connector_assets.flows.target_boundary import TargetBoundary
 from connector_assets.procurify.account_departments import DepartmentDirectory
 from connector_assets.procurify.order_fields import words
-from connector_assets.procurify.run_reads import RunReads
 from connector_assets.procurify.vendor_pairing import SUPPLIER_ENTITY
+from connector_assets.runtime.run_reads import RunReads
 from connector_resources.procurify.errors import SYSTEM
 from connector_resources.refusals import Refusal, master_missing
 

@@ -16,7 +16,7 @@ from dagster import AssetKey
 
 from connector_assets.flows.values import text
 from connector_assets.procurify.order_fields import item_vendor, order_num
-from connector_assets.procurify.run_reads import RunReads
+from connector_assets.runtime.run_reads import RunReads
 
 Requisitions = dict[str, dict[str, Mapping[str, Any]]]  # vendor id -> requisition number -> requisition
 EARLIEST = datetime.min.replace(tzinfo=UTC)

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from dagster import AssetKey, AssetObservation
 
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.procurify.run_reads import RunReads
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES
+from connector_assets.runtime.run_reads import RunReads
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.ledger import schema as ledger_schema

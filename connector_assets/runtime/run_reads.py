@@ -1,5 +1,5 @@
-"""``RunReads``: what the days of one run share, so a backfill reads a Procurify record once, not once a day
-(a mapping step maps its range day by day, each day on a new session). Kept for the latest run only, so a
+"""``RunReads``: what the days of one run share, so a backfill reads a record once, not once a day (a mapping
+step maps its range day by day, each day on a new session). Kept for the latest run only, so a
 long-lived process holds no old reads.
 """
 
