@@ -18,6 +18,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -352,7 +353,7 @@ def _start_receiver(ledger):
     return stopped
 
 
-def _sole_receiver(url: str):
+def _sole_receiver(url: str) -> IO[str] | None:
     """The SQLite ledger's one-receiver lock for this process (``receiver_guard``), or a refusal in words."""
     from connector_cli.receiver_guard import SecondReceiver, sole_receiver
 
