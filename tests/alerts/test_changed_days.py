@@ -21,6 +21,7 @@ from dagster import (
     build_sensor_context,
 )
 from instances import instance_for_test
+from ledger_entries import held_on, queued
 
 from connector_assets.alerts.changed_days import changed_days_sensor
 from connector_assets.alerts.check_failures import alert_new_failures, latest_day_evaluation
@@ -36,21 +37,14 @@ DAY = "2026-11-18"
 WRITTEN = SUPPLIERS_FLOW.key("written")
 CLERK = Operator("ann", "operator")
 TABLE = "jde_coupa/payment_terms_map"
+SUPPLIERS = ("jde_coupa", "suppliers", "supplier")  # where the suppliers flow queues a record
 
 
 def _refused(ledger: Ledger, key: str) -> QueueItem:
     """A supplier of ``DAY`` refused by the mapping, as the mapped step queues and audits it."""
     reason = f"supplier {key}: payment terms N99 (F0401 TRAP) have no Coupa payment term in {TABLE}"
-    item = ledger.enqueue(
-        integration="jde_coupa",
-        flow="suppliers",
-        entity="supplier",
-        source_key=key,
-        payload={},
-        reason=reason,
-        refusal=mapping_missing(reason, table=TABLE, what="payment terms", value="N99"),
-        run_id="the-days-run",
-    )
+    refusal = mapping_missing(reason, table=TABLE, what="payment terms", value="N99")
+    item = queued(ledger, SUPPLIERS, key, reason, refusal=refusal, run_id="the-days-run")
     ledger.audit_item(item, "fail", reason, run_id="the-days-run", partition_key=DAY)
     return item
 
@@ -147,17 +141,7 @@ def test_a_hold_released_for_replay_waits_for_the_replay_not_a_red_evaluation(tm
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     supplier = "jde_coupa:supplier:JDE:4411"
     reason = f"supplier 4412 waits for {supplier} to sync"
-    held = ledger.enqueue(
-        integration="jde_coupa",
-        flow="suppliers",
-        entity="supplier",
-        source_key="4412",
-        payload={},
-        reason=reason,
-        status="held",
-        depends_on=supplier,
-        refusal=waits_for_record(reason, supplier),
-    )
+    held = held_on(ledger, SUPPLIERS, "4412", supplier, reason, refusal=waits_for_record(reason, supplier))
     ledger.audit_item(held, "hold", reason, run_id="the-days-run", partition_key=DAY)
     with instance_for_test() as instance:
         instance.report_runless_asset_event(AssetMaterialization(asset_key=WRITTEN, partition=DAY))

@@ -156,14 +156,7 @@ def test_a_record_held_differently_while_its_update_is_queued_is_one_expected_ga
     from connector_assets.flows.queued_differences import queued_differences
     from connector_assets.flows.reconciliation_expected import Expectations
 
-    ledger.enqueue(
-        integration="jde_coupa",
-        flow="suppliers",
-        entity="supplier",
-        source_key="4472",
-        payload={},
-        reason="Coupa refused the update: name is locked",
-    )
+    queued(ledger, ("jde_coupa", "suppliers", "supplier"), "4472", "Coupa refused the update: name is locked")
     queue = Expectations(ledger, "jde_coupa", ["suppliers"])
     report = Report(("JDE", "Coupa"))
     report.differ("only in Coupa", "-", "", "-", "supplier 9", "supplier 9 is only in Coupa")

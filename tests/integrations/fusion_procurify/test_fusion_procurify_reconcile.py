@@ -29,6 +29,7 @@ import pytest
 import requests
 from fusion_procurify_proofs import approve_bills, stage_master, usd_po
 from fusion_procurify_world import FusionProcurifyWorld, fusion_procurify_world
+from ledger_entries import queued
 from sandbox_logins import answered
 
 from connector_assets.deployment import integration_component
@@ -338,14 +339,8 @@ def test_a_pair_whose_vendor_update_is_queued_is_one_expected_gap_with_the_queue
     vendor = {"id": 7, "name": "Acme Renamed", "external_id": "10021", "active": True, "type": 3}
     supplier = {"SupplierId": 300100, "Supplier": "Acme Ltd", "SupplierNumber": "10021", "Status": "ACTIVE"}
     other = {**supplier, "SupplierId": 300101}
-    ledger.enqueue(
-        integration="fusion_procurify",
-        flow="suppliers",
-        entity="supplier",
-        source_key="300100",
-        payload={},
-        reason="Procurify refused the vendor update: name already used",
-    )
+    refused = "Procurify refused the vendor update: name already used"
+    queued(ledger, ("fusion_procurify", "suppliers", "supplier"), "300100", refused)
     queue = Expectations(ledger, "fusion_procurify", ["suppliers"])
     report = Report(("Procurify", "Fusion"))
     compare_pair(report, Pair("7", "300100", vendor, supplier, synced=True), queue)

@@ -20,6 +20,7 @@ from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context
 from instances import instance_for_test
 from jde_bill_world import BillClerk, JdeBillWorld, forget_target, jde_bill_world
 from jde_money import stored
+from ledger_entries import queued
 
 from connector_assets.bill.documents import read_current
 from connector_assets.flows.core import Mapped, Rejected, validate
@@ -619,14 +620,7 @@ def test_a_payment_voided_after_it_reached_jde_is_raised_once_for_a_person(tmp_p
         and "is now VOIDED in BILL" in raised.reason
         and "void the payment" in raised.reason
     )
-    item = ledger.enqueue(
-        integration="jde_bill",
-        flow="payments",
-        entity="payment",
-        source_key=key,
-        payload={},
-        reason=raised.reason,
-    )
+    item = queued(ledger, ("jde_bill", "payments", "payment"), key, raised.reason)
     ledger.abandon(item.id, reason="reversed in JDE by AP")
     assert list(payment_records(ledger, None, versions)) == []  # the day's later runs do not raise it again
 
