@@ -4,7 +4,7 @@ trail of writes and skips.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
@@ -145,27 +145,22 @@ def audit_record(
     source_key: str,
     reason: str,
     *,
-    target_id: str | None = None,
     target_system: str | None = _SPEC_TARGET,
-    run_id: str | None = None,
     partition: str | None = None,
-    detail: Mapping[str, Any] | None = None,
-    conn: Any = None,
+    **event: Any,
 ) -> None:
     """One audit event of a flow's record (``action``: release, hold, fail, skip ...) with why, keyed as
-    the flow keys its records (integration, flow, entity, source and target systems)."""
+    the flow keys its records (integration, flow, entity, source and target systems). ``event``:
+    ``Ledger.audit``'s ``target_id``, ``run_id``, ``detail`` and ``conn``."""
     ledger.audit(
         **spec.ledger_keys,
         action=action,
         source_system=spec.source_system,
         source_id=source_key,
         target_system=spec.target_system if target_system is _SPEC_TARGET else target_system,
-        target_id=target_id,
         reason=reason,
-        run_id=run_id,
         partition_key=partition,
-        detail=detail,
-        conn=conn,
+        **event,
     )
 
 

@@ -63,33 +63,19 @@ def _audit_own(
 class AuditStore(LedgerBase):
     """Appending to and reading the audit trail (a mixin of ``Ledger``)."""
 
-    def audit_item(
-        self,
-        item: QueueItem,
-        action: str,
-        reason: str,
-        *,
-        run_id: str | None = None,
-        partition_key: str | None = None,
-        target_id: str | None = None,
-        detail: Mapping[str, Any] | None = None,
-        conn: sa.Connection | None = None,
-    ) -> int:
+    def audit_item(self, item: QueueItem, action: str, reason: str, **event: Any) -> int:
         """The audit event of what became of a queue item (held, failed, replayed, released, skipped),
-        under its own flow and key, so the record's history says why it moved (``partition_key``: the day
-        the flow met the record, so a replay's line ties to that day)."""
+        under its own flow and key, so the record's history says why it moved. ``event``: ``audit``'s
+        ``run_id``, ``target_id``, ``detail``, ``conn`` and ``partition_key`` (the day the flow met the
+        record, so a replay's line ties to that day)."""
         return self.audit(
             integration=item.integration,
             flow=item.flow,
             entity=item.entity,
             action=action,
             source_id=item.source_key,
-            target_id=target_id,
             reason=reason,
-            run_id=run_id,
-            partition_key=partition_key,
-            detail=detail,
-            conn=conn,
+            **event,
         )
 
     def audit(self, *, conn: sa.Connection | None = None, **event: Any) -> int:

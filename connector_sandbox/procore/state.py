@@ -128,13 +128,12 @@ class SandboxState:
         event_type: str,
         resource_id: int,
         *,
-        project_id: int | None,
-        origin: Origin,
-        related: list[dict[str, Any]] | None = None,
         company_id: int | None = None,
+        **event: Any,
     ) -> int:
         """Record a change for webhooks, under the live resource names and deprecations (in the first
-        company unless ``company_id`` says otherwise)."""
+        company unless ``company_id`` says otherwise); ``event``: ``EventLog.record``'s ``project_id``,
+        ``origin`` and ``related``."""
         name = self.variants.resource_names[resource_key]
         if (
             name in PROJECT_DIRECTORY
@@ -144,12 +143,10 @@ class SandboxState:
             return 0  # Procore stops these update events after the announced date
         queued = self.events.record(
             company_id=self.settings.company_id if company_id is None else company_id,
-            project_id=project_id,
             resource_name=name,
             event_type=event_type,
             resource_id=resource_id,
-            origin=origin,
-            related=related,
+            **event,
         )
         if queued:
             self.sender.poke()
