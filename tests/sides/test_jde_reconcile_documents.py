@@ -6,30 +6,16 @@ The keys are Procore -> JDE's (batch keys ``MLPROCORE`` / ``PR<id>`` / ``PROCORE
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 
 from connector_assets.jde.reconcile_documents import voucher_batches
 from connector_assets.jde.reconcile_orders import orders_by_reference
+from connector_assets.jde.target_base import BatchKey
 
 
-@dataclass(frozen=True)
-class Key:
-    """A voucher batch key as Procore -> JDE derives it for a requisition id."""
-
-    rid: str
-
-    @property
-    def user(self) -> str:
-        return "MLPROCORE"
-
-    @property
-    def batch(self) -> str:
-        return f"PR{self.rid}"
-
-    @property
-    def transaction(self) -> str:
-        return f"PROCORE-REQ-{self.rid}"
+def keys(*rids: str) -> dict[str, BatchKey]:
+    """Requisition id -> its voucher batch key as Procore -> JDE derives it."""
+    return {rid: BatchKey("MLPROCORE", f"PR{rid}", f"PROCORE-REQ-{rid}") for rid in rids}
 
 
 class FakeJde:
@@ -88,7 +74,7 @@ def test_voucher_batches_are_read_by_key_and_summed_by_account():
             ],
         }
     )
-    found = voucher_batches(jde, {rid: Key(rid) for rid in ("11", "12")})
+    found = voucher_batches(jde, keys("11", "12"))
     assert set(found) == {"11"}
     voucher = found["11"]
     assert voucher.gross == 300 and voucher.order == "00001:4711:OS" and voucher.supplier == "7"
@@ -178,7 +164,7 @@ def test_a_processed_batch_is_read_as_its_voucher_gone_or_voided():
             ],
         }
     )
-    found = voucher_batches(jde, {rid: Key(rid) for rid in ("11", "12", "13")})
+    found = voucher_batches(jde, keys("11", "12", "13"))
     voided, gone, waiting = found["11"], found["12"], found["13"]
     assert voided.document == ("00001", 10151, "PV") and voided.name == "voucher 00001 10151 PV"
     assert voided.gross == 310 and voided.voided == 1 and not voided.gone and voided.invoice == "INV-1"
@@ -306,7 +292,7 @@ def test_a_foreign_voucher_is_read_in_its_own_currency_from_acr_never_from_the_d
             ],  # fmt: skip
         }
     )
-    found = voucher_batches(jde, {rid: Key(rid) for rid in ("21", "22")})
+    found = voucher_batches(jde, keys("21", "22"))
     assert (found["21"].gross, found["21"].currency) == (Decimal("1000.00"), "EUR")
     assert dict(found["21"].by_account) == {"M30.7110": Decimal("600.00"), "M30.7120": Decimal("400.00")}
     assert (found["22"].gross, found["22"].currency, dict(found["22"].by_account)) == (

@@ -36,6 +36,7 @@ from connector_assets.integrations.jde_procurify.bills import (
 )
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
 from connector_assets.jde.accounts import GlAccounts
+from connector_assets.jde.target_base import BatchKey
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.session import ProcurifySession
 from connector_resources.refusals import MappingGap, mapping_gaps
@@ -94,11 +95,7 @@ def test_an_approved_bill_becomes_one_voucher_with_a_line_per_item_and_the_tax()
     record = map_bill(inputs(a_bill()), account_of, GL)
     assert isinstance(record, Mapped), record
     body = record.body
-    assert (body["EDI_User_ID"], body["EDI_Batch_Number"], body["EDI_Transaction_Number"]) == (
-        "MLPRCFY",
-        "PFY0A5B6C9D11",
-        "7F1C2B0E4D7A4A779C1E2F",
-    )
+    assert BatchKey.of_body(body) == BatchKey("MLPRCFY", "PFY0A5B6C9D11", "7F1C2B0E4D7A4A779C1E2F")
     assert (body["Company"], body["Supplier"], body["Invoice_Number"]) == ("00001", 1014, "INV-000107")
     assert (body["Invoice_Date"], body["GL_Date"], body["Due_Date"]) == (
         "2026-11-20",

@@ -60,11 +60,7 @@ def test_lines_by_cost_code_become_one_voucher_against_the_purchase_order():
     record = map_requisition(inputs(lines), costs())
     assert isinstance(record, Mapped), record
     body = record.body
-    assert (body["EDI_User_ID"], body["EDI_Batch_Number"], body["EDI_Transaction_Number"]) == (
-        "MLPROCORE",
-        "PR1280646",
-        "PROCORE-REQ-1280646",
-    )
+    assert BatchKey.of_body(body) == BatchKey("MLPROCORE", "PR1280646", "PROCORE-REQ-1280646")
     assert body["Distribution"] == [
         {
             "EDI_Line_Number": 1,
@@ -231,11 +227,10 @@ def test_a_15_digit_id_gets_a_compact_batch_key_that_fits_and_is_the_same_every_
     for _ in range(2):
         record = map_requisition(inputs([line("03-100", "10.00")], id=562949954702010), costs())
         assert isinstance(record, Mapped), record
-        body = record.body
-        keys.add((body["EDI_User_ID"], body["EDI_Batch_Number"], body["EDI_Transaction_Number"]))
+        keys.add(BatchKey.of_body(record.body))
         assert record.natural_key["target_id"] == "MLPROCORE/PQ5JJRN03BUI/PROCOREQ-5JJRN03BUI"
         valid(record)
-    assert keys == {("MLPROCORE", "PQ5JJRN03BUI", "PROCOREQ-5JJRN03BUI")}
+    assert keys == {BatchKey("MLPROCORE", "PQ5JJRN03BUI", "PROCOREQ-5JJRN03BUI")}
     # every 64-bit id fits EDBT A(15) / EDTN A(22); ids that fitted before keep the keys they had
     widest = BatchKey.for_requisition(str(2**64 - 1))
     assert (widest.batch, widest.transaction) == ("PQ3W5E11264SGSF", "PROCOREQ-3W5E11264SGSF")
