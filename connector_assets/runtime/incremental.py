@@ -137,23 +137,10 @@ def read_whole(
     return read
 
 
-def read_day(
-    stream: Stream,
-    fetch: Fetch,
-    staging: StagingResource,
-    ledger: Ledger,
-    *,
-    day: date,
-    today: date,
-    overlap: timedelta,
-    run_id: str,
-) -> DayRead:
-    """One day partition: whole for past days (or a first read today), incremental for today."""
-    feeds = {stream.name: fetch}
-    reads = read_feeds_day(
-        stream, feeds, staging, ledger, day=day, today=today, overlap=overlap, run_id=run_id
-    )
-    return reads[stream.name]
+def read_day(stream: Stream, fetch: Fetch, staging: StagingResource, ledger: Ledger, **when: Any) -> DayRead:
+    """One day partition: whole for past days (or a first read today), incremental for today:
+    ``read_feeds_day`` of one feed (``when``: its ``day``, ``today``, ``overlap`` and ``run_id``)."""
+    return read_feeds_day(stream, {stream.name: fetch}, staging, ledger, **when)[stream.name]
 
 
 def read_feeds_day(
