@@ -20,13 +20,13 @@ from dagster import materialize
 from instances import instance_for_test
 from ledger_entries import queued
 from pandera.typing import Series
+from partition_writes import write_once
 from sandbox_logins import on_simulator
 
 from connector_assets.flows.assets import UNREACHABLE_AFTER, build_flow_assets
-from connector_assets.flows.core import Lease, Mapped
+from connector_assets.flows.core import Mapped
 from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.flows.targets import FlowRoute, SessionTarget
-from connector_assets.flows.writer import PartitionWriter
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.bill import BillResource
 from connector_resources.bill.auth import forget_sessions
@@ -168,21 +168,11 @@ def test_two_runs_of_six_threads_on_the_same_records_create_each_once(world):
     errors: list[BaseException] = []
 
     def run(owner: str) -> None:
-        counts = dict.fromkeys(("create", "update", "adopt", "skip", "fail", "leased", "released"), 0)
         try:
             with resources["bill"].session() as session:
-                writer = PartitionWriter(
-                    PARALLEL,
-                    Vendors(session),
-                    ledger,
-                    run_id=owner,
-                    partition=None,
-                    lease=Lease(owner),
-                    queued={},
-                    counts=counts,
+                outcomes.append(
+                    write_once(PARALLEL, Vendors(session), ledger, records, workers=6, run_id=owner)
                 )
-                writer.run(records, 6)
-            outcomes.append(counts)
         except BaseException as exc:
             errors.append(exc)
 

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 import pytest
 import requests
 from coupa_support import CoupaBox, coupa
+from partition_writes import CreatedMeanwhile, write_once
 from request_log import RequestLog
 
 from connector_assets.coupa.targets import CoupaInvoices, CoupaPurchaseOrders, CoupaSuppliers
-from connector_assets.flows.core import FlowSpec, Lease, Mapped
-from connector_assets.flows.writer import PartitionWriter
+from connector_assets.flows.core import Mapped
 from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
 from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
@@ -63,16 +63,6 @@ def _new_suppliers(count: int) -> list[Mapped]:
     return [_supplier(f"{tag}{n}", f"Batch Supply {tag} {n}", f"TX-{tag}-{n}") for n in range(count)]
 
 
-def _write(spec: FlowSpec, target, ledger: Ledger, records: list[Mapped]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    run_id = f"run-{uuid.uuid4().hex[:8]}"
-    writer = PartitionWriter(
-        spec, target, ledger, run_id=run_id, partition=None, lease=Lease(run_id), queued={}, counts=counts
-    )
-    writer.run(records, 1)
-    return counts
-
-
 def _calls(log: RequestLog, path: str) -> Counter[str]:
     return Counter(e.method for e in log.entries_all() if e.path == path)
 
@@ -82,7 +72,7 @@ def test_a_chunk_of_new_suppliers_costs_a_search_per_key_and_a_create_each(coupa
     records = _new_suppliers(60)
     with resource.session(flow="suppliers") as session:
         log.clear()
-        counts = _write(SUPPLIERS_FLOW, CoupaSuppliers(session), ledger, records)
+        counts = write_once(SUPPLIERS_FLOW, CoupaSuppliers(session), ledger, records)
     assert counts["create"] == 60 and counts["fail"] == 0
     calls = _calls(log, "/api/suppliers")
     # Chunks of 50 and 10, each searched by number, tax id and name: 6 searches, where one search per
@@ -92,20 +82,14 @@ def test_a_chunk_of_new_suppliers_costs_a_search_per_key_and_a_create_each(coupa
     assert posted == Counter({r.source_key: 1 for r in records})
 
 
-class _CreatedMeanwhile(CoupaSuppliers):
+class _CreatedMeanwhile(CreatedMeanwhile, CoupaSuppliers):
     """Someone creates one of the claimed suppliers in Coupa after the write step's claims and before its
     batch search (a user, or an earlier attempt whose answer was lost)."""
 
-    def __init__(self, session, ledger: Ledger, record: Mapped) -> None:
-        super().__init__(session)
-        self.ledger, self.record = ledger, record
-        self.claimed_first: list[bool] = []
+    XREF = ("jde_coupa", "supplier", "JDE", "coupa")
 
-    def find_many(self, records):
-        key = ("jde_coupa", "supplier", "JDE", self.record.source_key, "coupa")
-        self.claimed_first.append(self.ledger.get_xref(*key).lease_owner is not None)
-        self.session.create_supplier(self.record.body)
-        return super().find_many(records)
+    def make_elsewhere(self, body):
+        self.session.create_supplier(body)
 
 
 def test_a_supplier_created_between_the_claim_and_the_batch_search_is_adopted(coupa_log, ledger):
@@ -114,7 +98,7 @@ def test_a_supplier_created_between_the_claim_and_the_batch_search_is_adopted(co
     with resource.session(flow="suppliers") as session:
         log.clear()
         target = _CreatedMeanwhile(session, ledger, records[2])
-        counts = _write(SUPPLIERS_FLOW, target, ledger, records)
+        counts = write_once(SUPPLIERS_FLOW, target, ledger, records)
     assert target.claimed_first == [True]
     assert counts["create"] == 4 and counts["adopt"] == 1
     posted = Counter(e.body["number"] for e in log.entries("POST", "/api/suppliers") if e.ok)
@@ -147,7 +131,7 @@ def test_a_chunk_of_new_orders_costs_one_search_and_a_create_each(coupa_log, led
         records.append(Mapped(number, body, {"po_number": number}, {"po_number": number}))
     with resource.session(flow="purchase_orders") as session:
         log.clear()
-        counts = _write(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders(session), ledger, records)
+        counts = write_once(PURCHASE_ORDERS_FLOW, CoupaPurchaseOrders(session), ledger, records)
     assert counts["create"] == 20, counts
     assert _calls(log, "/api/purchase_orders") == Counter({"GET": 1, "POST": 20})
 
@@ -234,7 +218,7 @@ def test_invoices_the_batch_leaves_open_are_searched_alone_when_written(coupa_lo
 
     with resource.session(flow="invoices") as session:
         log.clear()
-        counts = _write(INVOICES_FLOW, Created(session), ledger, records)
+        counts = write_once(INVOICES_FLOW, Created(session), ledger, records)
     assert counts["create"] == 5, counts
     assert Created.created == [r.source_key for r in records]
     # The four in one [in] query; the number with a comma alone, by find: 2 searches where one a record

@@ -15,10 +15,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from partition_writes import CreatedMeanwhile, write_once
 from procurify_counted import Counted, counted_procurify
 
-from connector_assets.flows.core import Lease, Mapped
-from connector_assets.flows.writer import PartitionWriter
+from connector_assets.flows.core import Mapped
 from connector_assets.integrations.jde_procurify.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     JdeOrdersInProcurify,
@@ -91,23 +91,6 @@ def _orders(places: dict[str, Any], count: int, since: date | None = None) -> li
     return records
 
 
-def _write(target: JdeOrdersInProcurify, ledger: Ledger, records: list[Mapped]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    run_id = f"run-{uuid.uuid4().hex[:8]}"
-    writer = PartitionWriter(
-        PURCHASE_ORDERS_FLOW,
-        target,
-        ledger,
-        run_id=run_id,
-        partition=None,
-        lease=Lease(run_id),
-        queued={},
-        counts=counts,
-    )
-    writer.run(records, 1)
-    return counts
-
-
 def test_a_chunk_of_new_orders_costs_one_list_read_and_a_create_each(procurify, ledger):
     resource, box = procurify
     records = _orders(_places(resource), 12)
@@ -117,7 +100,7 @@ def test_a_chunk_of_new_orders_costs_one_list_read_and_a_create_each(procurify, 
         session.find_requisitions(description="none", created_since=earliest)
         pages = (box.calls() - before)[LIST]  # what one search of the chunk's days costs
         before = box.calls()
-        counts = _write(JdeOrdersInProcurify(session), ledger, records)
+        counts = write_once(PURCHASE_ORDERS_FLOW, JdeOrdersInProcurify(session), ledger, records)
         calls = box.calls() - before
     assert counts["create"] == 12 and counts["fail"] == 0, counts
     # The days since the earliest order's, read once for the chunk: a search per record read them 12 times.
@@ -130,20 +113,14 @@ def test_a_chunk_of_new_orders_costs_one_list_read_and_a_create_each(procurify, 
         assert len(found) == 1, record.source_key
 
 
-class _CreatedMeanwhile(JdeOrdersInProcurify):
+class _CreatedMeanwhile(CreatedMeanwhile, JdeOrdersInProcurify):
     """Someone makes one of the claimed orders' requisitions after the claims and before the batch search
     (an earlier attempt whose answer was lost)."""
 
-    def __init__(self, session: Any, ledger: Ledger, record: Mapped) -> None:
-        super().__init__(session)
-        self.ledger, self.record = ledger, record
-        self.claimed_first: list[bool] = []
+    XREF = ("jde_procurify", "purchase_order", "JDE", "procurify")
 
-    def find_many(self, records):
-        key = ("jde_procurify", "purchase_order", "JDE", self.record.source_key, "procurify")
-        self.claimed_first.append(self.ledger.get_xref(*key).lease_owner is not None)
-        self.session.create_requisition(self.record.body)
-        return super().find_many(records)
+    def make_elsewhere(self, body):
+        self.session.create_requisition(body)
 
 
 def test_a_requisition_made_between_the_claim_and_the_batch_search_is_adopted(procurify, ledger):
@@ -152,7 +129,7 @@ def test_a_requisition_made_between_the_claim_and_the_batch_search_is_adopted(pr
     with resource.session() as session:
         before = box.calls()
         target = _CreatedMeanwhile(session, ledger, records[1])
-        counts = _write(target, ledger, records)
+        counts = write_once(PURCHASE_ORDERS_FLOW, target, ledger, records)
         calls = box.calls() - before
     assert target.claimed_first == [True]
     assert counts["create"] == 3 and counts["adopt"] == 1, counts
