@@ -319,10 +319,7 @@ class FusionSandboxSettings(SimulatorSettings):
                 raise ValueError(f"clients[{client.client_id}].acts_as: no user named {client.acts_as!r}")
         return self
 
-    @staticmethod
-    def user_key(username: str) -> str:
-        """Fusion user names are case-insensitive."""
-        return username.lower()
+    user_key = staticmethod(str.lower)  # Fusion user names are case-insensitive.
 
     # How ``python -m connector_sandbox.fusion`` introduces itself (``connector_sandbox.cli``).
     standalone = Standalone(

@@ -169,10 +169,7 @@ class JdeSandboxSettings(SimulatorSettings):
         )
         return self
 
-    @staticmethod
-    def user_key(username: str) -> str:
-        """E1 user ids are upper case, so a match ignores case."""
-        return username.upper()
+    user_key = staticmethod(str.upper)  # E1 user ids are upper case, so a match ignores case.
 
     # How ``python -m connector_sandbox.jde_ais`` introduces itself (``connector_sandbox.cli``).
     standalone = Standalone(
