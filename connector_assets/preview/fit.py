@@ -5,7 +5,7 @@ One function behind both ways to ask for it, ``ml-connector fit`` and the ``<int
 annotations`` here: Dagster reads the op's ``FitConfig`` annotation as a class, not as a string.)
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,7 +26,6 @@ from connector_assets.preview.report import FitReport
 from connector_assets.preview.runner import FlowPreview, run_preview
 from connector_assets.preview.tally import FlowRead
 from connector_resources import settings
-from connector_resources.ledger import Ledger
 
 
 @dataclass
@@ -49,20 +48,14 @@ def fit(
     last: date,
     out: Path,
     *,
-    ledger: Ledger,
-    specs: Mapping[str, FlowSpec],
-    flows: Sequence[str] = (),
-    resources: Mapping[str, Any] | None = None,
     say: Callable[[str], None] = lambda line: None,
+    **preview: Any,
 ) -> Fit:
-    """Preview ``integration`` (``flows``: some of its flows) over ``first``..``last`` into ``out``;
-    ``specs``: the deployment's flows (``runner.run_preview``); ``say`` hears a line per flow as its run
-    ends."""
+    """Preview ``integration`` over ``first``..``last`` into ``out`` (``preview``: ``runner.run_preview``'s
+    ``ledger``, ``specs``, ``flows`` and ``resources``); ``say`` hears a line per flow as its run ends."""
     done = Fit(out)
     with FitReport(out, integration=integration, first=first.isoformat(), last=last.isoformat()) as report:
-        for item in run_preview(
-            defs, integration, first, last, out, specs=specs, flows=flows, ledger=ledger, resources=resources
-        ):
+        for item in run_preview(defs, integration, first, last, out, **preview):
             if isinstance(item, FlowPreview):
                 done.flows.append(item)
                 error = item.error if (item.error or not item.success) else ""
