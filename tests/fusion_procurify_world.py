@@ -24,9 +24,10 @@ What it provides:
   ``enter_bill``, ``bill_status``; ``purchased_order()``: a requisition made and purchased now;
   ``approved_bill()``: an expense bill approved now, its vendor paired with a Fusion supplier),
   ``world.procurify_faults(...)`` / ``procurify_variants(...)`` / ``procurify_state()``.
-* Fixtures a module imports beside its own module-scoped ``world`` (``module_suppliers``, ``module_vendors``,
-  used by their names ``suppliers``: 40 Fusion suppliers, each for one test; ``vendors``: Procurify's vendor
-  ids in order).
+* Fixtures a module imports, used by their names: ``module_world`` (``world``: one default world for the
+  module's tests, where a module needs no world of its own), and beside it ``module_suppliers``
+  (``suppliers``: 40 Fusion suppliers, each for one test) and ``module_vendors`` (``vendors``: Procurify's
+  vendor ids in order).
 * Pairs: ``world.pair_vendor(vendor_id, supplier_id)`` (an operator's manual ``vendor`` match in the
   ledger, as ``ml-connector xref set`` records it).
 * Ledger: ``world.replay_queued(flow, FLOW)``, ``world.xrefs(entity)`` (the target system is the
@@ -281,6 +282,13 @@ def fusion_procurify_world(
         INTEGRATION_WORLD, tmp_path, FusionProcurifyWorld, settings=settings, fields=fields, db=db
     ) as w:
         yield w
+
+
+@pytest.fixture(scope="module", name="world")
+def module_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FusionProcurifyWorld]:
+    """The default world, shared by the module's tests (they share its ledger and simulators)."""
+    with fusion_procurify_world(tmp_path_factory.mktemp("fusion_procurify")) as made:
+        yield made
 
 
 @pytest.fixture(scope="module", name="suppliers")

@@ -23,7 +23,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
-from fusion_procurify_world import FusionProcurifyWorld, fusion_procurify_world
+from fusion_procurify_world import FusionProcurifyWorld, module_world  # noqa: F401  (a fixture, used by name)
 from procore_jde_world import GENEROUS  # pacing is tested elsewhere; here it only costs time
 
 from connector_cli.main import cli
@@ -78,12 +78,6 @@ class Bill:
     def subscription_ids(self) -> list[str]:
         root = self.base.removesuffix("/connect")
         return [s["id"] for s in requests.get(f"{root}/sandbox/webhooks", timeout=10).json()["subscriptions"]]
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Iterator[FusionProcurifyWorld]:
-    with fusion_procurify_world(tmp_path_factory.mktemp("cli_secrets")) as w:
-        yield w
 
 
 @pytest.fixture(scope="module")

@@ -5,16 +5,15 @@ the CLI is pointed at them by the same environment variables an operator sets (`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
 from fusion_procurify_world import (  # noqa: F401  (fixtures are used by name)
     INTEGRATION,
     FusionProcurifyWorld,
-    fusion_procurify_world,
     module_suppliers,
     module_vendors,
+    module_world,
 )
 
 from connector_assets.integrations.fusion_procurify.vendor_pairs import (
@@ -23,12 +22,6 @@ from connector_assets.integrations.fusion_procurify.vendor_pairs import (
     vendor_dependency,
 )
 from connector_cli.main import cli
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Iterator[FusionProcurifyWorld]:
-    with fusion_procurify_world(tmp_path_factory.mktemp("xref")) as w:
-        yield w
 
 
 @pytest.fixture

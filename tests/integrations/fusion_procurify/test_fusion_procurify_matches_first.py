@@ -6,13 +6,12 @@ before its first record, so a row entered since the last run answers the queued 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from dagster import AssetKey
-from fusion_procurify_world import FusionProcurifyWorld, fusion_procurify_world
+from fusion_procurify_world import FusionProcurifyWorld, module_world  # noqa: F401  (a fixture, used by name)
 
 from connector_assets.definitions import defs
 from connector_assets.fusion.supplier_names import fold
@@ -33,12 +32,6 @@ def test_every_flow_reading_vendor_pairs_runs_the_matches_file_first_in_its_job(
         assert ASSET.to_python_identifier() in {str(n) for n in job.graph.node_names()}, flow
         mapped = graph.get(AssetKey([INTEGRATION, f"{flow}_mapped"]))
         assert ASSET in mapped.parent_keys, flow  # loaded before the flow reads pairs
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FusionProcurifyWorld]:
-    with fusion_procurify_world(tmp_path_factory.mktemp("matches_first")) as made:
-        yield made
 
 
 @pytest.fixture(scope="module")
