@@ -140,9 +140,12 @@ def _json_value(value: Any, record: str, path: str) -> Any:
     return value
 
 
-def _put(payload: dict[str, Any], name: str, value: Any) -> None:
-    if value is not None:
-        payload[name] = value
+def _optional_texts(record: str, **attributes: Any) -> dict[str, str]:
+    """The optional text attributes given (Fusion name -> value), trimmed; one that is not text is
+    refused by its Fusion name. Each name is written once, so the payload key and the name an error
+    gives cannot drift apart."""
+    texts = {name: _text(value, record, name, required=False) for name, value in attributes.items()}
+    return {name: text for name, text in texts.items() if text is not None}
 
 
 def _line_payloads(lines: Sequence[Any], where: str, record: str, number_field: str) -> list[dict[str, Any]]:
@@ -178,7 +181,7 @@ class InvoiceDistribution:
             "DistributionAmount": decimal_text(self.amount, where, "DistributionAmount"),
             "DistributionCombination": _text(self.combination, where, "DistributionCombination"),
         }
-        _put(out, "Description", _text(self.description, where, "Description", required=False))
+        out.update(_optional_texts(where, Description=self.description))
         out.update(clean_extra(self.extra, where))
         return out
 
@@ -208,16 +211,12 @@ class InvoiceLine:
             "LineType": _text(self.line_type, where, "LineType"),
             "LineAmount": decimal_text(self.amount, where, "LineAmount"),
         }
-        _put(out, "Description", _text(self.description, where, "Description", required=False))
+        out.update(_optional_texts(where, Description=self.description))
         if self.quantity is not None:
             out["Quantity"] = decimal_text(self.quantity, where, "Quantity")
         if self.unit_price is not None:
             out["UnitPrice"] = decimal_text(self.unit_price, where, "UnitPrice")
-        _put(
-            out,
-            "DistributionCombination",
-            _text(self.distribution_combination, where, "DistributionCombination", required=False),
-        )
+        out.update(_optional_texts(where, DistributionCombination=self.distribution_combination))
         po = _text(self.purchase_order_number, where, "PurchaseOrderNumber", required=False)
         if po is not None:
             out["PurchaseOrderNumber"] = po
@@ -286,14 +285,15 @@ class Invoice:
             "Supplier": _text(self.supplier, record, "Supplier"),
             "SupplierSite": _text(self.supplier_site, record, "SupplierSite"),
         }
-        _put(out, "Description", _text(self.description, record, "Description", required=False))
-        _put(out, "InvoiceType", _text(self.invoice_type, record, "InvoiceType", required=False))
-        _put(out, "InvoiceGroup", _text(self.invoice_group, record, "InvoiceGroup", required=False))
-        _put(out, "PaymentTerms", _text(self.payment_terms, record, "PaymentTerms", required=False))
-        _put(
-            out,
-            "ConversionRateType",
-            _text(self.conversion_rate_type, record, "ConversionRateType", required=False),
+        out.update(
+            _optional_texts(
+                record,
+                Description=self.description,
+                InvoiceType=self.invoice_type,
+                InvoiceGroup=self.invoice_group,
+                PaymentTerms=self.payment_terms,
+                ConversionRateType=self.conversion_rate_type,
+            )
         )
         if self.accounting_date is not None:
             out["AccountingDate"] = _day(self.accounting_date, record, "AccountingDate")
@@ -329,16 +329,13 @@ class PurchaseOrderLine:
             "Quantity": quantity,
             "Price": decimal_text(self.price, where, "Price"),
         }
-        description = _text(self.description, where, "Description", required=False)
-        item = _text(self.item, where, "Item", required=False)
-        if description is None and item is None:
+        named = _optional_texts(where, Description=self.description, Item=self.item)
+        if not named:
             raise FusionInputError(
                 f"{where}: Description or Item is required", field="Description", record=record
             )
-        _put(out, "Description", description)
-        _put(out, "Item", item)
-        _put(out, "CategoryName", _text(self.category_name, where, "CategoryName", required=False))
-        _put(out, "UOM", _text(self.uom, where, "UOM", required=False))
+        out.update(named)
+        out.update(_optional_texts(where, CategoryName=self.category_name, UOM=self.uom))
         account = _text(self.charge_account, where, "POChargeAccount", required=False)
         if account is not None:
             out["schedules"] = [
@@ -393,13 +390,16 @@ class DraftPurchaseOrder:
             "Supplier": _text(self.supplier, record, "Supplier"),
             "SupplierSite": _text(self.supplier_site, record, "SupplierSite"),
         }
-        _put(out, "OrderNumber", _text(self.order_number, record, "OrderNumber", required=False))
-        _put(out, "CurrencyCode", _text(self.currency_code, record, "CurrencyCode", required=False))
-        _put(out, "Buyer", _text(self.buyer, record, "Buyer", required=False))
-        _put(out, "Description", _text(self.description, record, "Description", required=False))
-        _put(out, "PaymentTerms", _text(self.payment_terms, record, "PaymentTerms", required=False))
-        _put(
-            out, "RequisitioningBU", _text(self.requisitioning_bu, record, "RequisitioningBU", required=False)
+        out.update(
+            _optional_texts(
+                record,
+                OrderNumber=self.order_number,
+                CurrencyCode=self.currency_code,
+                Buyer=self.buyer,
+                Description=self.description,
+                PaymentTerms=self.payment_terms,
+                RequisitioningBU=self.requisitioning_bu,
+            )
         )
         if self.lines:
             out["lines"] = _line_payloads(self.lines, record, record, "LineNumber")
