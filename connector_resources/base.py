@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from dagster import ConfigurableResource, EnvVar
+from pydantic import Field
 
 from connector_resources import settings
 from connector_resources.closing import Closing
@@ -55,6 +56,11 @@ class ApiConnectionResource(ConfigurableResource):
     """Common behaviour of the six API resources; subclasses set ``system_key`` and declare fields."""
 
     system_key: ClassVar[str] = ""
+
+    # Knobs of every resource's ``HttpPolicy`` (read by name), declared once; a resource whose own default
+    # or meaning differs declares the field again.
+    connect_timeout: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1, description="attempts per call for retryable failures")
 
     @classmethod
     def system(cls) -> System:

@@ -70,9 +70,7 @@ class BillResource(ApiConnectionResource):
         default="", description="webhook-management base; blank = base_url with /connect -> /connect-events"
     )
     page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="rows per list page")
-    connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=60.0, gt=0, description="seconds to wait for one BILL answer")
-    max_attempts: int = Field(default=6, ge=1, description="attempts per call for retryable failures")
     backoff_base: float = Field(default=0.5, gt=0, description="first retry waits up to this (s)")
     backoff_cap: float = Field(default=30.0, gt=0, description="no retry waits longer than this (s)")
     deadline: float = Field(default=300.0, gt=0, description="a call gives up after this long (s)")

@@ -87,7 +87,6 @@ class CoupaResource(ApiConnectionResource):
         description="most requests in flight when reading a large change window (fewer when the rate "
         "limit is reached with fewer)",
     )
-    connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(
         default=120.0, gt=0, description="seconds to wait for one answer (large GETs are slow)"
     )

@@ -96,9 +96,7 @@ class FusionResource(ApiConnectionResource):
         "2+ = expressions; 3+ = expanded children as collection objects, which show when a pod cut them)",
     )
     page_size: int = Field(default=500, ge=2, description="rows asked per page (the pod caps it, ~500)")
-    connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=120.0, gt=0, description="seconds to wait for one answer")
-    max_attempts: int = Field(default=6, ge=1, description="attempts per call for retryable failures")
     backoff_base: float = Field(default=0.5, gt=0, description="first retry waits up to this many seconds")
     backoff_cap: float = Field(default=30.0, gt=0, description="no backoff wait is longer than this")
     retry_after_cap: float = Field(default=60.0, ge=0, description="longest Retry-After honoured (seconds)")
