@@ -3,8 +3,8 @@
 Each simulator keeps its own operator routes (what its state, reset, activity and records mean is its
 own); what is the same everywhere lives here: the ``{"error": ...}`` refusal, an ``Operator`` that turns
 "read this from the state" or "do this to the state" into a route answering JSON, the read / change /
-reset routes of a group of live switches such as the faults, the activity route, the seed summary
-and the ``column=value`` filters of the stored-records routes.
+reset routes of a group of live switches such as the faults, the activity route, a person's action
+on one record, the seed summary and the ``column=value`` filters of the stored-records routes.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from connector_sandbox.serve import json_object_body
 Respond = Callable[..., Response]
 # What a route hands back: a JSON-able body (answered 200) or a finished Response (another status).
 Answer = Any
+# A person's action in the simulated system (``Operator.act``): ``action(path_params, body, state)``.
+Action = Callable[[dict[str, Any], dict[str, Any], Any], Answer]
 
 
 class Refused(Exception):
@@ -107,6 +109,24 @@ class Operator:
 
         async def handler(_request: Request, state: Any) -> Answer:
             return act(state)
+
+        return self.route(path, handler, ["POST"])
+
+    def act(self, path: str, action: Action, refusal: type[Exception]) -> Route:
+        """``POST path``: a person (a clerk, a buyer) plays ``action`` from the path and the JSON body.
+
+        What the vendor's system would not let that person do is a ``refusal`` carrying its ``status``,
+        answered with it; a body that is no JSON object, lacks a field or gives one of the wrong type or
+        value is a 400 "bad request body".
+        """
+
+        async def handler(request: Request, state: Any) -> Answer:
+            try:
+                return action(request.path_params, await json_object_body(request), state)
+            except refusal as refused:
+                raise Refused(str(refused), refused.status) from None
+            except (KeyError, TypeError, ValueError) as exc:
+                raise Refused(f"bad request body: {exc}") from None
 
         return self.route(path, handler, ["POST"])
 

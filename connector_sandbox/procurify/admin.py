@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -131,43 +132,23 @@ async def clock(request: Request, state: SandboxState) -> dict[str, Any]:
     return _clock(state)
 
 
-def _play(action: Callable[[Request, SandboxState, dict[str, Any]], Any]) -> Callable[..., Any]:
-    """An operator route playing a person's action on a record named in the path, from the JSON body."""
-
-    async def handler(request: Request, state: SandboxState) -> Any:
-        try:
-            body = await json_object_body(request)
-            return action(request, state, body)
-        except ActivityError as exc:
-            raise Refused(str(exc), exc.status) from None
-        except (ValueError, TypeError, KeyError) as exc:
-            raise Refused(f"bad request body: {exc}") from None
-
-    return handler
+def purchase(path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> Any:
+    return purchase_requisition(state, path["uuid"], body.get("PO_Num"))
 
 
-@_play
-def purchase(request: Request, state: SandboxState, body: dict[str, Any]) -> Any:
-    return purchase_requisition(state, request.path_params["uuid"], body.get("PO_Num"))
+def receive(path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> Any:
+    return receive_purchase_order(state, path["number"], float(body.get("fraction", 1.0)))
 
 
-@_play
-def receive(request: Request, state: SandboxState, body: dict[str, Any]) -> Any:
-    return receive_purchase_order(state, request.path_params["number"], float(body.get("fraction", 1.0)))
+def cancel(path: dict[str, Any], _body: dict[str, Any], state: SandboxState) -> Any:
+    return cancel_purchase_order(state, path["number"])
 
 
-@_play
-def cancel(request: Request, state: SandboxState, _body: dict[str, Any]) -> Any:
-    return cancel_purchase_order(state, request.path_params["number"])
+def enter_bill(path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> Any:
+    return bill_purchase_order(state, path["number"], int(body.get("status", 1)))
 
 
-@_play
-def enter_bill(request: Request, state: SandboxState, body: dict[str, Any]) -> Any:
-    return bill_purchase_order(state, request.path_params["number"], int(body.get("status", 1)))
-
-
-@_play
-def expense_bill(request: Request, state: SandboxState, body: dict[str, Any]) -> Any:
+def expense_bill(_path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> Any:
     vendor = body.get("vendor")
     if vendor is None and not body.get("currency"):
         raise ValueError("name a vendor (id) or a currency (code)")
@@ -175,19 +156,16 @@ def expense_bill(request: Request, state: SandboxState, body: dict[str, Any]) ->
     return enter_expense_bill(state, vendor_id, body.get("currency"), int(body.get("status", 1)))
 
 
-@_play
-def bill_status(request: Request, state: SandboxState, body: dict[str, Any]) -> Any:
-    return set_bill_status(state, request.path_params["uuid"], int(body["status"]))
+def bill_status(path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> Any:
+    return set_bill_status(state, path["uuid"], int(body["status"]))
 
 
-@_play
-def pay(request: Request, state: SandboxState, body: dict[str, Any]) -> Any:
+def pay(_path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> Any:
     return pay_bills(state, list(body["bill_uuids"]), body.get("status", "paid"), body.get("amount"))
 
 
-@_play
-def payment_status(request: Request, state: SandboxState, body: dict[str, Any]) -> Any:
-    return set_payment_status(state, request.path_params["uuid"], body["status"])
+def payment_status(path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> Any:
+    return set_payment_status(state, path["uuid"], body["status"])
 
 
 # Kinds whose record is one row by key, rendered from the row alone (with the lookups).
@@ -281,6 +259,7 @@ _NO_WEBHOOKS = {"supported": False, "reason": "Procurify offers no webhooks; cli
 
 def admin_routes() -> list[Route]:
     op = _OPERATOR
+    play = partial(op.act, refusal=ActivityError)  # a person's action on a record named in the path
     return [
         *op.common(state_summary, reset, _reset_calls, ActivityRequest, make_activity),
         *op.live(
@@ -298,14 +277,14 @@ def admin_routes() -> list[Route]:
         op.route("/sandbox/clock", clock, ["GET", "POST"]),
         *op.tokens(clocked=True),
         op.post("/sandbox/suspensions/clear", lambda state: {"cleared": state.gate.clear_suspensions()}),
-        op.route("/sandbox/requisitions/{uuid}/purchase", purchase, ["POST"]),
-        op.route("/sandbox/purchase-orders/{number:int}/receive", receive, ["POST"]),
-        op.route("/sandbox/purchase-orders/{number:int}/cancel", cancel, ["POST"]),
-        op.route("/sandbox/purchase-orders/{number:int}/bill", enter_bill, ["POST"]),
-        op.route("/sandbox/bills", expense_bill, ["POST"]),
-        op.route("/sandbox/bills/{uuid}/status", bill_status, ["POST"]),
-        op.route("/sandbox/payments", pay, ["POST"]),
-        op.route("/sandbox/payments/{uuid}/status", payment_status, ["POST"]),
+        play("/sandbox/requisitions/{uuid}/purchase", purchase),
+        play("/sandbox/purchase-orders/{number:int}/receive", receive),
+        play("/sandbox/purchase-orders/{number:int}/cancel", cancel),
+        play("/sandbox/purchase-orders/{number:int}/bill", enter_bill),
+        play("/sandbox/bills", expense_bill),
+        play("/sandbox/bills/{uuid}/status", bill_status),
+        play("/sandbox/payments", pay),
+        play("/sandbox/payments/{uuid}/status", payment_status),
         op.route("/sandbox/records/{kind}/{key}", record),
         op.route("/sandbox/vendors/erp-links", vendor_erp_links, ["POST"]),
         op.get("/sandbox/webhooks", lambda _state: _NO_WEBHOOKS),
