@@ -140,12 +140,12 @@ def _json_value(value: Any, record: str, path: str) -> Any:
     return value
 
 
-def _optional_texts(record: str, **attributes: Any) -> dict[str, str]:
-    """The optional text attributes given (Fusion name -> value), trimmed; one that is not text is
-    refused by its Fusion name. Each name is written once, so the payload key and the name an error
-    gives cannot drift apart."""
-    texts = {name: _text(value, record, name, required=False) for name, value in attributes.items()}
-    return {name: text for name, text in texts.items() if text is not None}
+def _put_text(payload: dict[str, Any], record: str, name: str, value: Any) -> None:
+    """An optional text attribute: ``value`` trimmed under ``name`` when given, refused by ``name`` when it
+    is not text (the payload key and the name an error gives are one argument, so they cannot drift)."""
+    text = _text(value, record, name, required=False)
+    if text is not None:
+        payload[name] = text
 
 
 def _line_payloads(lines: Sequence[Any], where: str, record: str, number_field: str) -> list[dict[str, Any]]:
@@ -181,7 +181,7 @@ class InvoiceDistribution:
             "DistributionAmount": decimal_text(self.amount, where, "DistributionAmount"),
             "DistributionCombination": _text(self.combination, where, "DistributionCombination"),
         }
-        out.update(_optional_texts(where, Description=self.description))
+        _put_text(out, where, "Description", self.description)
         out.update(clean_extra(self.extra, where))
         return out
 
@@ -211,12 +211,12 @@ class InvoiceLine:
             "LineType": _text(self.line_type, where, "LineType"),
             "LineAmount": decimal_text(self.amount, where, "LineAmount"),
         }
-        out.update(_optional_texts(where, Description=self.description))
+        _put_text(out, where, "Description", self.description)
         if self.quantity is not None:
             out["Quantity"] = decimal_text(self.quantity, where, "Quantity")
         if self.unit_price is not None:
             out["UnitPrice"] = decimal_text(self.unit_price, where, "UnitPrice")
-        out.update(_optional_texts(where, DistributionCombination=self.distribution_combination))
+        _put_text(out, where, "DistributionCombination", self.distribution_combination)
         po = _text(self.purchase_order_number, where, "PurchaseOrderNumber", required=False)
         if po is not None:
             out["PurchaseOrderNumber"] = po
@@ -285,16 +285,11 @@ class Invoice:
             "Supplier": _text(self.supplier, record, "Supplier"),
             "SupplierSite": _text(self.supplier_site, record, "SupplierSite"),
         }
-        out.update(
-            _optional_texts(
-                record,
-                Description=self.description,
-                InvoiceType=self.invoice_type,
-                InvoiceGroup=self.invoice_group,
-                PaymentTerms=self.payment_terms,
-                ConversionRateType=self.conversion_rate_type,
-            )
-        )
+        _put_text(out, record, "Description", self.description)
+        _put_text(out, record, "InvoiceType", self.invoice_type)
+        _put_text(out, record, "InvoiceGroup", self.invoice_group)
+        _put_text(out, record, "PaymentTerms", self.payment_terms)
+        _put_text(out, record, "ConversionRateType", self.conversion_rate_type)
         if self.accounting_date is not None:
             out["AccountingDate"] = _day(self.accounting_date, record, "AccountingDate")
         if self.lines:
@@ -329,13 +324,14 @@ class PurchaseOrderLine:
             "Quantity": quantity,
             "Price": decimal_text(self.price, where, "Price"),
         }
-        named = _optional_texts(where, Description=self.description, Item=self.item)
-        if not named:
+        _put_text(out, where, "Description", self.description)
+        _put_text(out, where, "Item", self.item)
+        if "Description" not in out and "Item" not in out:
             raise FusionInputError(
                 f"{where}: Description or Item is required", field="Description", record=record
             )
-        out.update(named)
-        out.update(_optional_texts(where, CategoryName=self.category_name, UOM=self.uom))
+        _put_text(out, where, "CategoryName", self.category_name)
+        _put_text(out, where, "UOM", self.uom)
         account = _text(self.charge_account, where, "POChargeAccount", required=False)
         if account is not None:
             out["schedules"] = [
@@ -390,17 +386,12 @@ class DraftPurchaseOrder:
             "Supplier": _text(self.supplier, record, "Supplier"),
             "SupplierSite": _text(self.supplier_site, record, "SupplierSite"),
         }
-        out.update(
-            _optional_texts(
-                record,
-                OrderNumber=self.order_number,
-                CurrencyCode=self.currency_code,
-                Buyer=self.buyer,
-                Description=self.description,
-                PaymentTerms=self.payment_terms,
-                RequisitioningBU=self.requisitioning_bu,
-            )
-        )
+        _put_text(out, record, "OrderNumber", self.order_number)
+        _put_text(out, record, "CurrencyCode", self.currency_code)
+        _put_text(out, record, "Buyer", self.buyer)
+        _put_text(out, record, "Description", self.description)
+        _put_text(out, record, "PaymentTerms", self.payment_terms)
+        _put_text(out, record, "RequisitioningBU", self.requisitioning_bu)
         if self.lines:
             out["lines"] = _line_payloads(self.lines, record, record, "LineNumber")
         out.update(clean_extra(self.extra, record))
