@@ -112,12 +112,12 @@ class Operator:
 
         return self.route(path, handler, ["POST"])
 
-    def act(self, path: str, action: Action, refusal: type[Exception]) -> Route:
+    def act(self, path: str, action: Action, refusal: type[Exception] = Refused) -> Route:
         """``POST path``: a person (a clerk, a buyer) plays ``action`` from the path and the JSON body.
 
-        What the vendor's system would not let that person do is a ``refusal`` carrying its ``status``,
-        answered with it; a body that is no JSON object, lacks a field or gives one of the wrong type or
-        value is a 400 "bad request body".
+        What the vendor's system would not let that person do is a ``refusal`` carrying its ``status``
+        (a ``Refused`` unless the simulator names its own), answered with it; a body that is no JSON
+        object, lacks a field or gives one of the wrong type or value is a 400 "bad request body".
         """
 
         async def handler(request: Request, state: Any) -> Answer:

@@ -131,33 +131,27 @@ def _reset_rate_limits(state: SandboxState) -> dict[str, Any]:
     return {"reset": True}
 
 
-async def _set_flag(
-    request: Request, state: SandboxState, *, table: str, noun: str, param: str, flag: str
-) -> int:
-    """Set the boolean ``flag`` (``{"<flag>": true|false}``) on the row of ``table`` named in the path."""
-    with refusing(ValueError):
-        body = await json_object_body(request)
-        row_id = int(request.path_params[param])
+def _set_flag(
+    state: SandboxState, body: dict[str, Any], *, table: str, noun: str, row_id: int, flag: str
+) -> None:
+    """Set the boolean ``flag`` (``{"<flag>": true|false}``) on the row ``row_id`` of ``table``."""
     if not isinstance(body.get(flag), bool):
         raise Refused(f"{flag}: true or false")
     if not state.store.execute(f"UPDATE {table} SET {flag} = ? WHERE id = ?", (int(body[flag]), row_id)):
         raise Refused(f"{noun} {row_id} does not exist", 404)
-    return row_id
 
 
-async def company_connection(request: Request, state: SandboxState) -> dict[str, Any]:
+def company_connection(path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> dict[str, Any]:
     """``{"connected": false}`` plays a company admin uninstalling the app (then 403 everywhere)."""
-    company_id = await _set_flag(
-        request, state, table="companies", noun="company", param="company_id", flag="connected"
-    )
+    company_id = int(path["company_id"])
+    _set_flag(state, body, table="companies", noun="company", row_id=company_id, flag="connected")
     return state.store.get("companies", company_id)
 
 
-async def project_permission(request: Request, state: SandboxState) -> dict[str, Any]:
+def project_permission(path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> dict[str, Any]:
     """``{"permitted": false}`` removes a project from the DMSA's permitted projects (then 403)."""
-    project_id = await _set_flag(
-        request, state, table="projects", noun="project", param="project_id", flag="permitted"
-    )
+    project_id = int(path["project_id"])
+    _set_flag(state, body, table="projects", noun="project", row_id=project_id, flag="permitted")
     row = state.store.get("projects", project_id)
     return {"id": row["id"], "name": row["name"], "permitted": bool(row["permitted"])}
 
@@ -290,8 +284,8 @@ def admin_routes() -> list[Route]:
         op.route("/sandbox/records/{table}/{id}", record),
         *op.tokens(),
         op.post("/sandbox/rate-limits/reset", _reset_rate_limits),
-        op.route("/sandbox/companies/{company_id}/connection", company_connection, ["POST"]),
-        op.route("/sandbox/projects/{project_id}/permission", project_permission, ["POST"]),
+        op.act("/sandbox/companies/{company_id}/connection", company_connection),
+        op.act("/sandbox/projects/{project_id}/permission", project_permission),
         op.route("/sandbox/webhooks/register", register_webhook, ["POST"]),
         op.route("/sandbox/webhooks/deliver", deliver, ["POST"]),
         op.get("/sandbox/webhooks/log", webhook_log),
