@@ -186,7 +186,7 @@ class ProcoreMeter(kit.SandboxMeter):
             **kit.jde_counts(jde),
             "procore_429s": statuses.get("429", 0),
             "procore_token_fetches": procore.get(TOKEN_CALL, 0),
-            "procore_calls_by_endpoint": kit.busiest(api, 10),
+            "procore_calls_by_endpoint": kit.busiest(api, 20),
             "jde_calls_by_endpoint": kit.busiest(jde, 8),
         }
 

@@ -4,13 +4,13 @@ once the service account can read it); an outage is not caught, so it fails the 
 say what was not sent (``erp``: "JDE").
 """
 
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from connector_assets.flows.core import Rejected
 from connector_assets.procore.document_fields import document_label, project_label
+from connector_assets.runtime.run_reads import RunReads
 from connector_resources.procore.errors import ProcoreDataError, ProcoreNotFoundError, ProcorePermissionError
 from connector_resources.procore.order_lines import ProcoreLinesUnavailableError
 from connector_resources.refusals import Refusal, source_invalid
@@ -149,34 +149,37 @@ def payment_due(requisition: Mapping[str, Any]) -> Any:
 
 @dataclass
 class Kept:
-    """What one company's reads keep for a step: the records read live (commitments, each commitment read
-    with its schedule of values, vendors, requisition lines), so a step mapping many days (a backfill's)
-    reads each once, not once a day that names it."""
+    """What one company's reads keep for a run: the records read live (commitments, each commitment read
+    with its schedule of values, vendors, requisition lines, and the session's cost codes and commitment
+    lines, ``OrderLineReads``), so a backfill reads each once, not once a day or a step that names it."""
 
     commitments: dict[str, Any] = field(default_factory=dict)
     schedules: dict[str, Any] = field(default_factory=dict)
     vendors: dict[str, Any] = field(default_factory=dict)
     requisition_lines: dict[str, Any] = field(default_factory=dict)
+    cost_codes: dict[int, Any] = field(default_factory=dict)
+    commitment_lines: dict[tuple[int, int], Any] = field(default_factory=dict)
 
 
-KEPT_STEPS = 4  # the steps whose reads are kept at once: a process runs one step at a time
-_kept: OrderedDict[tuple[str, str, int], Kept] = OrderedDict()
+_kept: RunReads[dict[int, Kept]] = RunReads(dict)
 
 
 def step_kept(context: Any, company: int) -> Kept:
-    """The reads kept for this step (``context``: its run and op handle) in ``company``; a context naming
-    neither (a test's) keeps nothing beyond its own reads."""
+    """The reads kept for this run (``context``: a step's) in ``company``, shared by the run's steps and
+    days; a context naming no run (a test's) keeps nothing beyond its own reads."""
     run = getattr(getattr(context, "run", None), "run_id", None)
-    handle = getattr(getattr(context, "op_execution_context", context), "op_handle", None)
-    if run is None or handle is None:
+    if run is None:
         return Kept()
-    key = (str(run), str(handle), int(company))
-    if key not in _kept:
-        _kept[key] = Kept()
-        while len(_kept) > KEPT_STEPS:
-            _kept.popitem(last=False)
-    _kept.move_to_end(key)
-    return _kept[key]
+    return _kept(str(run)).setdefault(int(company), Kept())
+
+
+def kept_session(session: Any, kept: Kept) -> Any:
+    """``session`` keeping its cost codes and commitment lines in ``kept`` (``OrderLineReads.keep_in``),
+    so a day's new session does not read them again."""
+    keep_in = getattr(session, "keep_in", None)
+    if keep_in is not None:
+        keep_in(kept.cost_codes, kept.commitment_lines)
+    return session
 
 
 class RequisitionReads:
@@ -188,7 +191,8 @@ class RequisitionReads:
     erp = "JDE"  # what the refusals say was not sent
 
     def __init__(self, session: Any, kept: Kept | None = None) -> None:
-        self.session, self.kept = session, kept or Kept()
+        self.kept = kept or Kept()
+        self.session = kept_session(session, self.kept)
         self.commitments: dict[str, dict[str, Any] | Said] = self.kept.commitments
         self.vendors: dict[str, dict[str, Any] | None] = self.kept.vendors
 

@@ -149,6 +149,13 @@ class OrderLineReads:
     # invoice line points at, read once per session.
     _commitment_line_cache: dict[tuple[int, int], dict[int, dict[str, Any]]]
 
+    def keep_in(
+        self, cost_codes: dict[int, dict[int, dict[str, Any]]], commitment_lines: dict[Any, Any]
+    ) -> None:
+        """Keep the cost codes and commitment lines this session reads in the caller's dicts (a run's),
+        so the sessions of a run's days and steps read each once."""
+        self._cost_code_cache, self._commitment_line_cache = cost_codes, commitment_lines
+
     # -- cost codes ---------------------------------------------------------------------------------
 
     def project_cost_codes(self, project_id: int) -> dict[int, dict[str, Any]]:

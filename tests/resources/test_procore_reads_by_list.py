@@ -162,3 +162,35 @@ def test_a_steps_reads_are_kept_across_the_days_it_maps(sandbox: Sandbox, procor
     assert day(step)["GET /rest/v1.0/requisitions/{requisition_id}/contract_items"] == 1
     assert day(step) == Counter()  # the next day of the same step
     assert day(SimpleNamespace(run=SimpleNamespace(run_id="run-2"), op_handle=step.op_handle))
+
+
+def test_the_steps_of_one_run_share_its_reads_cost_codes_and_commitment_lines_included(
+    sandbox: Sandbox, procore: ProcoreResource
+) -> None:
+    """The purchase orders step reads a commitment with its schedule of values; the vouchers step of the same
+    run, on a session of its own, reads neither again, nor the project's cost codes a line's cost code id
+    needs: the run keeps them (``step_kept``, ``kept_session``)."""
+    permitted = {p["id"] for p in sandbox.rows("projects", permitted=1)}
+    requisition = next(r for r in sandbox.rows("requisitions") if r["project_id"] in permitted)
+    pid, cid = requisition["project_id"], str(requisition["commitment_id"])
+    run = SimpleNamespace(run_id="run-shared")
+    orders = SimpleNamespace(run=run, op_handle="procore_jde__purchase_orders_mapped")
+    vouchers = SimpleNamespace(run=run, op_handle="procore_jde__vouchers_mapped")
+
+    def step(context: Any) -> Counter[str]:
+        with procore.session() as session:
+            before = sandbox.calls()
+            reads = RequisitionReads(session, step_kept(context, int(session.company_id)))
+            commitment = reads.commitment(cid, pid)
+            assert isinstance(commitment, dict)
+            kind = commitment["_commitment_type"]
+            lines = reads.session._commitment_lines_cache().get((pid, int(cid)))
+            if lines is None:
+                reads.session.commitment_lines(pid, cid, kind)
+            reads.session.project_cost_codes(pid)
+            return _api(sandbox.calls() - before)
+
+    first = step(orders)
+    assert first["GET /rest/v1.0/cost_codes"] >= 1 and sum(first.values()) >= 3, first
+    assert step(vouchers) == Counter()  # another step of the same run
+    assert step(SimpleNamespace(run=SimpleNamespace(run_id="run-next"), op_handle=vouchers.op_handle))

@@ -39,7 +39,12 @@ from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurcha
 from connector_assets.jde.target_base import jde_replay
 from connector_assets.procore.companies import first_company, tagged
 from connector_assets.procore.document_fields import line_cost_code
-from connector_assets.procore.document_reads import ProjectLabels, change_order_lines
+from connector_assets.procore.document_reads import (
+    ProjectLabels,
+    change_order_lines,
+    kept_session,
+    step_kept,
+)
 from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
 from connector_assets.procore.staged_documents import approved, staged_records, statuses, with_project
 from connector_resources import settings
@@ -226,7 +231,12 @@ def map_change_orders(context: Any, partition: str | None) -> Iterator[Mapped | 
     books = CostCodeMap.load(staging)
     procore, mode = context.resources.procore, change_order_mode()
     with procore.company_sessions() as sessions:
-        labels = PerCompany(sessions, first_company(procore), ProjectLabels)
+        # the run's cost codes and commitment lines (``kept_session``): read once by every step of the run
+        labels = PerCompany(
+            sessions,
+            first_company(procore),
+            lambda session: ProjectLabels(kept_session(session, step_kept(context, session.company_id))),
+        )
         for change_order in unread:
             company, label = labels(change_order)
             record = change_order_record(label.session, ledger, books, label, change_order, mode)

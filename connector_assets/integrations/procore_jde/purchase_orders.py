@@ -8,13 +8,14 @@ docs/integrations/procore_jde.md, "The flows" (purchase orders).
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.flow_run import run_partitions
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import (
@@ -51,6 +52,7 @@ from connector_assets.procore.staged_documents import (
     statuses,
     with_project,
 )
+from connector_assets.runtime.run_reads import RunReads
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
 
@@ -150,19 +152,30 @@ def _orders(
     books: CostCodeMap,
     wanted: dict[str, tuple[int | None, int]],
     kinds: Mapping[str, Any] | None = None,
+    ahead: Callable[[], tuple[dict[str, tuple[int | None, int]], dict[str, Any]]] | None = None,
 ) -> Iterator[Any]:
     """Each commitment (id -> project, company; ``kinds``: its type where the staged records say it)
-    read from Procore in its company and mapped."""
+    read from Procore in its company and mapped. ``ahead``: what every day of the run wants, read by list
+    once, on the run's first day of this step (``_AHEAD``)."""
     ledger = context.resources.ledger.get()
     suppliers = supplier_numbers(ledger, context.resources.jde)
+    run = getattr(getattr(context, "run", None), "run_id", None)
+    if ahead is not None and run is not None and "purchase_orders" not in _AHEAD(str(run)):
+        _AHEAD(str(run)).add("purchase_orders")
+        wanted_ahead, kinds_ahead = ahead()
+        wanted_ahead.update(wanted)
+        kinds = {**kinds_ahead, **(kinds or {})}
+    else:
+        wanted_ahead = wanted
     by_company: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for commitment_id, (project_id, company) in wanted.items():
+    for commitment_id, (project_id, company) in wanted_ahead.items():
         if project_id is not None:
             by_company[company][int(project_id)].append(commitment_id)
     with context.resources.procore.company_sessions() as sessions:
+        companies = {company for _, company in wanted_ahead.values()}
         reads = {
             company: RequisitionReads(sessions.session(company), step_kept(context, company))
-            for _, company in wanted.values()
+            for company in companies
         }
         for company, by_project in by_company.items():
             read_ahead(reads[company], suppliers, by_project, kinds or {})
@@ -173,22 +186,40 @@ def _orders(
             yield tagged(record, company)
 
 
+_AHEAD: RunReads[set[str]] = RunReads(set)  # the run's steps that have read every day's records ahead
+
+
 def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The commitments of the partition's approved requisitions, and the written commitments changed in
-    the partition, each read from Procore and mapped once."""
+    the partition, each read from Procore and mapped once (on a backfill's first day, the commitments of
+    every day of the run read by list, project by project)."""
     resources = context.resources
     ledger = resources.ledger.get()
-    wanted = day_commitments(
-        resources.staging,
-        (REQUISITIONS_ASSET, COMMITMENTS_ASSET),
-        partition,
-        statuses(APPROVED_SETTING),
-        lambda commitment_id: commitment_order(ledger, commitment_id) is not None,
-        first_company(resources.procore),
-    )
+    assets = (REQUISITIONS_ASSET, COMMITMENTS_ASSET)
+
+    def wanted_on(day: str | None) -> dict[str, tuple[int | None, int]]:
+        return day_commitments(
+            resources.staging,
+            assets,
+            day,
+            statuses(APPROVED_SETTING),
+            lambda commitment_id: commitment_order(ledger, commitment_id) is not None,
+            first_company(resources.procore),
+        )
+
+    def ahead() -> tuple[dict[str, tuple[int | None, int]], dict[str, Any]]:
+        days = run_partitions(context) if partition is not None else []
+        found: dict[str, tuple[int | None, int]] = {}
+        kinds: dict[str, Any] = {}
+        for day in days:
+            found.update(wanted_on(day))
+            kinds.update(commitment_kinds(resources.staging, assets, day))
+        return found, kinds
+
+    wanted = wanted_on(partition)
     if wanted:
-        kinds = commitment_kinds(resources.staging, (REQUISITIONS_ASSET, COMMITMENTS_ASSET), partition)
-        yield from _orders(context, CostCodeMap.load(resources.staging), wanted, kinds)
+        kinds = commitment_kinds(resources.staging, assets, partition)
+        yield from _orders(context, CostCodeMap.load(resources.staging), wanted, kinds, ahead)
 
 
 def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
