@@ -2,16 +2,17 @@
 
 Each package under ``connector_assets/integrations/`` has the same files: ``integration.py`` (its name and
 routes), ``component.py`` (one ``@dg.component_instance`` returning an ``IntegrationComponent``: what it puts
-into Dagster and ``ml-connector replay``), optionally ``settings.py``, ``manual_pairs.py`` and ``sandbox.py``,
-and flow modules of specs and pure mappers. Its ``__init__`` is its docstring.
+into Dagster and ``ml-connector replay``), ``settings.py``, ``manual_pairs.py``, ``reconcile/``, optionally
+``sandbox.py``, and flow modules of specs and pure mappers. Its ``__init__`` is its docstring.
 
 Dagster's own defs-folder loader finds the components (``[tool.dg.project] defs_module``), so adding an
 integration is adding its folder; ``connector_assets.deployment`` reads them and builds what a deployment
-runs from the ones it chooses. The component names everything by import: ``FLOWS``, each flow's ``Flow``
-(its spec, its assets, its replays) as its module names it (``FLOW``), in the order records move; the
-tables; the jobs and schedules its ``jobs.JOBS`` (``flows.jobs.FlowJobs``) builds over them; sensors. A
-reader (and an editor's "go to definition") follows every part from ``component.py``, and a module that is
-missing or lacks a name fails the load naming it.
+runs from the ones it chooses. The component names by import what differs between packages: each flow's
+``Flow`` (its spec, its assets, its replays) as its module names it (``FLOW``), in the order records move,
+and the tables, both given to its ``jobs.JOBS`` (``flows.jobs.FlowJobs``), whose built jobs carry them to
+the component; sensors; mapping tables. What every package has in the same place is found there, as its
+``settings`` and ``sandbox`` are: its name (the package's), its reconciliation and its pairings. A module
+that is missing or lacks a name fails the load naming it.
 
 Why a component made in Python, not from YAML: a flow is made of Python objects (pandera models, mapper
 functions, target classes, asset factories) that YAML could only name by import path;
@@ -20,7 +21,8 @@ functions, target classes, asset factories) that YAML could only name by import 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import importlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,7 @@ from connector_assets.flows.replays import Replay
 
 if TYPE_CHECKING:
     from connector_assets.flows.documents import DocumentSource
+    from connector_assets.flows.jobs import BuiltJobs
     from connector_assets.flows.manual_pairs import ManualPairing
     from connector_assets.flows.mapping_tables import MappingTable
 
@@ -108,26 +111,28 @@ class IntegrationComponent(dg.Component):
     @classmethod
     def assembled(
         cls,
-        name: str,
-        flows: Sequence[Flow],
-        built: Sequence[Any],
-        reconciliation: tuple[Sequence[Any], Sequence[Any], Callable[[], Sequence[Any]]],
+        package: str,
+        built: Sequence[BuiltJobs],
         *,
         jobs: Sequence[Any] = (),
         schedules: Sequence[Any] = (),
         **rest: Any,
     ) -> IntegrationComponent:
-        """A package's component as every package makes it: its ``name``, its ``flows``; the jobs and
-        schedules ``built`` (each a ``flows.jobs.BuiltJobs``) made for them, then the package's own
-        ``jobs`` / ``schedules``, then its ``reconciliation``'s (``DayReconciliation.wiring``: assets, jobs,
-        schedules); ``rest`` the other fields (``tables``, ``sensors``, ``shared``, ``package`` ...)."""
-        assets, reconciliation_jobs, reconciliation_schedules = reconciliation
+        """A package's component as every package makes it: named after its ``package``; its flows and
+        tables those its jobs were ``built`` over (each a ``flows.jobs.BuiltJobs``), its jobs and schedules
+        theirs, then the package's own ``jobs`` / ``schedules``, then its reconciliation's
+        (``reconcile.assets.WIRING``: assets, jobs, schedules); its pairings its ``manual_pairs.PAIRINGS``;
+        ``rest`` the other fields (``sensors``, ``shared``, ``mapping_tables`` ...)."""
+        assets, reconciliation_jobs, reconciliation_schedules = _of(package, "reconcile.assets").WIRING
         return cls(
-            name=name,
-            flows=flows,
+            name=package.rpartition(".")[2],
+            flows=[flow for b in built for flow in b.flows],
+            tables=[table for b in built for table in b.tables],
             assets=assets,
             jobs=[*(job for b in built for job in b.every_job), *jobs, *reconciliation_jobs],
             schedules=[*(s for b in built for s in b.schedules), *schedules, *reconciliation_schedules()],
+            pairings=_of(package, "manual_pairs").PAIRINGS,
+            package=package,
             **rest,
         )
 
@@ -160,6 +165,11 @@ class IntegrationComponent(dg.Component):
             schedules=list(self.schedules),
             sensors=list(self.sensors),
         )
+
+
+def _of(package: str, module: str) -> Any:
+    """The package's ``module``, where every package has it (a missing one fails the load naming it)."""
+    return importlib.import_module(f"{package}.{module}")
 
 
 def asset_keys(assets: Iterable[Any]) -> frozenset[AssetKey]:

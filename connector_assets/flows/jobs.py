@@ -156,13 +156,16 @@ class OneRun:
 
 @dataclass(frozen=True)
 class BuiltJobs:
-    """The flows' jobs (by spec), their schedules, what each job runs (``table``) and the job running them
-    together (``together``, when the package asks for one)."""
+    """The flows' jobs (by spec), their schedules, what each job runs (``table``), the job running them
+    together (``together``, when the package asks for one), and the ``flows`` and ``tables`` they were
+    built over (what the package's component lists, ``IntegrationComponent.assembled``)."""
 
     table: dict[FlowSpec, FlowJob]
     jobs: dict[FlowSpec, Any]
     schedules: list[ScheduleDefinition]
     together: Any = None
+    flows: Sequence[Flow] = ()
+    tables: Sequence[Any] = ()
 
     @property
     def every_job(self) -> list[Any]:
@@ -187,6 +190,7 @@ class FlowJobs:
     def build(self, flows: Sequence[Flow], tables: Iterable[Any] = ()) -> BuiltJobs:
         """Each flow's job, over the sources its mapped step reads (``flow_sources``, ``tables`` being the
         package's own mapping tables and master data), and its schedule."""
+        tables = tuple(tables)
         allowed = flow_sources(flows, also=asset_keys(tables)) - {_key(s) for s in self.scheduled_apart}
         table = {
             flow.spec: flow_job(flow.spec, flow.assets, flow.cron_setting, sources=allowed) for flow in flows
@@ -206,7 +210,7 @@ class FlowJobs:
                 selection=AssetSelection.assets(*keys),
                 description=self.together.description,
             )
-        return BuiltJobs(table, jobs, schedules, together)
+        return BuiltJobs(table, jobs, schedules, together, tuple(flows), tables)
 
     def _schedule(self, flow: Flow, job: Any) -> ScheduleDefinition:
         spec, setting = flow.spec, flow.cron_setting

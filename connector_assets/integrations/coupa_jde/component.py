@@ -14,9 +14,8 @@ No ``from __future__ import annotations``: Dagster reads the loader's return ann
 import dagster as dg
 
 from connector_assets.flows.assembly import IntegrationComponent
-from connector_assets.integrations.coupa_jde import invoices, manual_pairs, payments, reconcile
+from connector_assets.integrations.coupa_jde import invoices, payments
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, coupa_jde_account_map
-from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.integrations.coupa_jde.jobs import JOBS, inbox_sensor
 
 FLOWS = (invoices.FLOW, payments.FLOW)
@@ -29,13 +28,5 @@ coupa_jde_inbox_sensor = inbox_sensor(FLOW_JOBS)
 @dg.component_instance
 def coupa_jde(context: dg.ComponentLoadContext) -> IntegrationComponent:
     return IntegrationComponent.assembled(
-        INTEGRATION,
-        FLOWS,
-        [FLOW_JOBS],
-        reconcile.WIRING,
-        tables=TABLES,
-        sensors=[coupa_jde_inbox_sensor],
-        mapping_tables=[ACCOUNTS],
-        pairings=manual_pairs.PAIRINGS,
-        package=__package__,
+        __package__, [FLOW_JOBS], sensors=[coupa_jde_inbox_sensor], mapping_tables=[ACCOUNTS]
     )

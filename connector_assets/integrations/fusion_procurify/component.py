@@ -14,7 +14,6 @@ from connector_assets.flows.assembly import IntegrationComponent, asset_keys
 from connector_assets.integrations.fusion_procurify import (
     account_codes,
     invoices,
-    manual_pairs,
     payment_status,
     purchase_orders,
     suppliers,
@@ -28,10 +27,8 @@ from connector_assets.integrations.fusion_procurify.departments import (
     DEPARTMENTS,
     fusion_procurify_department_map,
 )
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.jobs import JOBS, build_combinations_job_and_schedule
 from connector_assets.integrations.fusion_procurify.manual_matches import manual_match_assets
-from connector_assets.integrations.fusion_procurify.reconcile import assets as reconcile
 from connector_assets.saas.assets import saas_assets
 
 # The flows, master data first, then the documents, then payment status (how records move): each
@@ -55,15 +52,10 @@ combinations_job, combinations_schedule = build_combinations_job_and_schedule(
 @dg.component_instance
 def fusion_procurify(context: dg.ComponentLoadContext) -> IntegrationComponent:
     return IntegrationComponent.assembled(
-        INTEGRATION,
-        FLOWS,
+        __package__,
         [FLOW_JOBS],
-        reconcile.WIRING,
         jobs=[combinations_job],
         schedules=[combinations_schedule],
-        tables=TABLE_ASSETS,
         shared=asset_keys(saas_assets),
         mapping_tables=TABLES,
-        pairings=manual_pairs.PAIRINGS,
-        package=__package__,
     )

@@ -8,14 +8,11 @@ No ``from __future__ import annotations``: Dagster reads the loader's return ann
 import dagster as dg
 
 from connector_assets.flows.assembly import IntegrationComponent
-from connector_assets.integrations.jde_bill import bill_mappings, bills, manual_pairs, payments_flow, vendors
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
+from connector_assets.integrations.jde_bill import bill_mappings, bills, payments_flow, vendors
 from connector_assets.integrations.jde_bill.jobs import JOBS, PAYMENT_JOBS, inbox_sensor
-from connector_assets.integrations.jde_bill.reconcile import assets as reconcile
 
 FROM_JDE = (vendors.FLOW, bills.FLOW)
 FROM_BILL = (payments_flow.FLOW,)
-FLOWS = (*FROM_JDE, *FROM_BILL)
 FLOW_JOBS = JOBS.build(FROM_JDE)
 PAYMENT_FLOW_JOBS = PAYMENT_JOBS.build(FROM_BILL)
 payments_inbox_sensor = inbox_sensor(PAYMENT_FLOW_JOBS)
@@ -24,12 +21,8 @@ payments_inbox_sensor = inbox_sensor(PAYMENT_FLOW_JOBS)
 @dg.component_instance
 def jde_bill(context: dg.ComponentLoadContext) -> IntegrationComponent:
     return IntegrationComponent.assembled(
-        INTEGRATION,
-        FLOWS,
+        __package__,
         [FLOW_JOBS, PAYMENT_FLOW_JOBS],
-        reconcile.WIRING,
         sensors=[payments_inbox_sensor],
         mapping_tables=bill_mappings.TABLES,
-        pairings=manual_pairs.PAIRINGS,
-        package=__package__,
     )

@@ -9,10 +9,8 @@ the component's type without loading it.
 import dagster as dg
 
 from connector_assets.flows.assembly import IntegrationComponent
-from connector_assets.integrations.jde_coupa import invoices, manual_pairs, purchase_orders, suppliers
-from connector_assets.integrations.jde_coupa.integration import INTEGRATION
+from connector_assets.integrations.jde_coupa import invoices, purchase_orders, suppliers
 from connector_assets.integrations.jde_coupa.jobs import JOBS
-from connector_assets.integrations.jde_coupa.reconcile import assets as reconcile
 
 FLOWS = (suppliers.FLOW, purchase_orders.FLOW, invoices.FLOW)
 TABLES = [suppliers.jde_coupa_payment_terms_map, purchase_orders.jde_coupa_account_map]
@@ -22,12 +20,5 @@ FLOW_JOBS = JOBS.build(FLOWS, TABLES)
 @dg.component_instance
 def jde_coupa(context: dg.ComponentLoadContext) -> IntegrationComponent:
     return IntegrationComponent.assembled(
-        INTEGRATION,
-        FLOWS,
-        [FLOW_JOBS],
-        reconcile.WIRING,
-        tables=TABLES,
-        mapping_tables=[suppliers.PAYMENT_TERMS, purchase_orders.ACCOUNTS],
-        pairings=manual_pairs.PAIRINGS,
-        package=__package__,
+        __package__, [FLOW_JOBS], mapping_tables=[suppliers.PAYMENT_TERMS, purchase_orders.ACCOUNTS]
     )

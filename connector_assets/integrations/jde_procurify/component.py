@@ -12,7 +12,6 @@ from connector_assets.flows.assembly import IntegrationComponent, asset_keys
 from connector_assets.integrations.jde_procurify import (
     account_codes,
     bills,
-    manual_pairs,
     paid_marks,
     payments,
     po_links,
@@ -22,9 +21,7 @@ from connector_assets.integrations.jde_procurify import (
 )
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, jde_procurify_account_map
 from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, jde_procurify_department_map
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.integrations.jde_procurify.jobs import JOBS
-from connector_assets.integrations.jde_procurify.reconcile import assets as reconcile
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas.assets import saas_assets
 
@@ -44,13 +41,5 @@ FLOW_JOBS = JOBS.build(FLOWS, jde_procurify_mapping_tables)
 @dg.component_instance
 def jde_procurify(context: dg.ComponentLoadContext) -> IntegrationComponent:
     return IntegrationComponent.assembled(
-        INTEGRATION,
-        FLOWS,
-        [FLOW_JOBS],
-        reconcile.WIRING,
-        tables=jde_procurify_mapping_tables,
-        shared=asset_keys([*jde_assets, *saas_assets]),
-        mapping_tables=TABLES,
-        pairings=manual_pairs.PAIRINGS,
-        package=__package__,
+        __package__, [FLOW_JOBS], shared=asset_keys([*jde_assets, *saas_assets]), mapping_tables=TABLES
     )

@@ -11,16 +11,13 @@ from connector_assets.flows.assembly import IntegrationComponent
 from connector_assets.integrations.procore_jde import (
     change_orders,
     cost_codes,
-    manual_pairs,
     purchase_orders,
     suppliers,
     vendors,
     vouchers,
 )
 from connector_assets.integrations.procore_jde.cost_codes import procore_jde_mapping_tables
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.jobs import JOBS, inbox_sensor
-from connector_assets.integrations.procore_jde.reconcile import assets as reconcile
 from connector_assets.jde.supplier_addresses import supplier_addresses_unless_staged
 
 FLOWS = (vendors.FLOW, suppliers.FLOW, purchase_orders.FLOW, vouchers.FLOW, change_orders.FLOW)
@@ -37,13 +34,5 @@ procore_inbox_sensor = inbox_sensor(FLOW_JOBS)
 @dg.component_instance
 def procore_jde(context: dg.ComponentLoadContext) -> IntegrationComponent:
     return IntegrationComponent.assembled(
-        INTEGRATION,
-        FLOWS,
-        [FLOW_JOBS],
-        reconcile.WIRING,
-        tables=[*procore_jde_mapping_tables, *staged_tables],
-        sensors=[procore_inbox_sensor],
-        mapping_tables=cost_codes.TABLES,
-        pairings=manual_pairs.PAIRINGS,
-        package=__package__,
+        __package__, [FLOW_JOBS], sensors=[procore_inbox_sensor], mapping_tables=cost_codes.TABLES
     )

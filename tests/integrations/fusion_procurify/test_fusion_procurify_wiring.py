@@ -30,6 +30,7 @@ from connector_assets.flows.replay_resources import settings_resources
 from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.integrations.fusion_procurify import component as declaration
 from connector_assets.integrations.fusion_procurify.jobs import COMBINATIONS_CRON
+from connector_assets.integrations.fusion_procurify.reconcile import assets as reconcile
 from connector_assets.saas.assets import saas_assets
 from connector_resources import settings
 from connector_resources.ledger import LedgerResource
@@ -198,7 +199,6 @@ def test_ping_would_check_what_each_flow_reads_and_writes(package, merged):
 
 
 def test_the_reconciliation_has_its_asset_job_and_schedule():
-    reconcile = declaration.reconcile
     assets, jobs, schedules = (
         reconcile.reconciliation_assets,
         reconcile.reconciliation_jobs,
