@@ -198,7 +198,6 @@ class CoupaResource(ApiConnectionResource):
             auth,
             page_size=self.page_size,
             read_workers=self.read_workers,
-            rate_per_second=self.rate_per_second,
             pacer=pacer,
             scopes=scopes,
         )

@@ -208,7 +208,6 @@ class CoupaSession(SaasSession):
         *,
         page_size: int = MAX_PAGE_SIZE,
         read_workers: int = 1,
-        rate_per_second: float | None = None,
         pacer: AdaptivePacer | None = None,
         scopes: Sequence[str] | None = None,
     ) -> None:
@@ -226,7 +225,7 @@ class CoupaSession(SaasSession):
         self.scopes: tuple[str, ...] = tuple(auth.scopes if scopes is None else scopes)
         self.page_size = page_size
         self.read_workers = read_workers
-        self.rate_per_second = rate_per_second or None
+        # Coupa's client-side pace (None: unpaced); its adaptive rate and its burst size a read's threads.
         self._pacer = pacer
         self._lock = threading.Lock()
 
@@ -505,14 +504,13 @@ class CoupaSession(SaasSession):
         read of up to a burst of pages takes two round trips). All of them without a rate limit."""
 
         def needed() -> tuple[int, int]:
-            if not self.rate_per_second:
+            pacer = self._pacer
+            if pacer is None:
                 return MAX_READ_WORKERS, MAX_READ_WORKERS
             spent = self.metrics.since(since)
             per_call = spent.seconds / spent.calls if spent.calls else 0.0
-            rate = self._pacer.rate if self._pacer is not None else self.rate_per_second
-            burst = self._pacer.burst if self._pacer is not None else 1
-            sustained = max(1, math.ceil(rate * per_call * 1.25))
-            return max(burst, sustained), sustained
+            sustained = max(1, math.ceil(pacer.rate * per_call * 1.25))
+            return max(pacer.burst, sustained), sustained
 
         return needed
 
