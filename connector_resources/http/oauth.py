@@ -48,10 +48,11 @@ def _routed_session_class() -> type:
     class _RoutedOAuth2Session(OAuth2Session):
         """An authlib session whose HTTP goes through an ``HttpClient`` instead of its own pool."""
 
-        def __init__(self, http: HttpClient, *, json_body: bool, **kwargs: Any) -> None:
+        def __init__(self, http: HttpClient, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self._http = http
-            self._json_body = json_body
+            # The client_secret_json method posts the form fields authlib built as a JSON body instead.
+            self._json_body = kwargs.get("token_endpoint_auth_method") == _JSON_METHOD
 
         def request(self, method, url, withhold_token=False, auth=None, **kwargs):
             """Send authlib's token request through the ``HttpClient`` (signature is authlib's)."""
@@ -122,7 +123,6 @@ class OAuthClientCredentials(TokenAuth):
         json_body = self.token_endpoint_auth_method == _JSON_METHOD
         session = _routed_session_class()(
             http,
-            json_body=json_body,
             client_id=self.client_id,
             client_secret=self._client_secret,
             token_endpoint_auth_method=self.token_endpoint_auth_method,
