@@ -915,12 +915,18 @@ def _declared_by(integration: str) -> dict[str, Setting]:
     return {s.env: s for s in checked_settings(integration, tuple(module.SETTINGS))}
 
 
-def _integration_setting(env: str) -> Setting | None:
-    """The integration setting read from ``env``, in the settings of the integration its prefix names."""
+def integration_of(env: str) -> str | None:
+    """The integration whose ``settings`` module declares ``env`` (None: no integration's)."""
     for name in _integration_names():
         if env.startswith(f"ML_{name.upper()}_") and env in _declared_by(name):
-            return _declared_by(name)[env]
+            return name
     return None
+
+
+def _integration_setting(env: str) -> Setting | None:
+    """The integration setting read from ``env``, in the settings of the integration its prefix names."""
+    name = integration_of(env)
+    return None if name is None else _declared_by(name)[env]
 
 
 def integration_settings() -> dict[str, tuple[Setting, ...]]:

@@ -200,7 +200,7 @@ class MappingTable:
         cls,
         variable: str,
         *,
-        group: str,
+        group: str | None = None,
         key: str,
         value: str,
         description: str,
@@ -211,9 +211,11 @@ class MappingTable:
         **extra: Any,
     ) -> Any:
         """The table as its setting declares it in ``settings.py``: the asset is the setting's short name in
-        ``group`` (``ML_JDE_COUPA_ACCOUNT_MAP`` -> ``jde_coupa/account_map``), the sandbox file its default
-        (so the two can never disagree); ``extra``: a subclass's own fields."""
+        ``group``, by default the integration declaring it (``ML_JDE_COUPA_ACCOUNT_MAP`` ->
+        ``jde_coupa/account_map``), the sandbox file its default (so the two can never disagree); ``extra``:
+        a subclass's own fields."""
         setting = settings.registered(variable)
+        group = group or settings.integration_of(variable) or ""
         if not setting.field.startswith(f"{group}_"):  # an integration's settings are <integration>_<name>
             raise ValueError(f"{variable}: not a setting of {group} ({setting.field})")
         return cls(

@@ -34,7 +34,6 @@ def segment_names() -> tuple[str, ...]:
 
 ACCOUNTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     ACCOUNT_MAP_ENV,
-    group=INTEGRATION,
     key="procurify_account_code",
     value="fusion_account",
     description=(

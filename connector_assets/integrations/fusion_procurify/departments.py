@@ -25,7 +25,6 @@ DEPARTMENT_MAP_ENV = "ML_FUSION_PROCURIFY_DEPARTMENT_MAP"
 
 DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(
     DEPARTMENT_MAP_ENV,
-    group=INTEGRATION,
     key="procurify_department",
     value="fusion_company_cost_center",
     description=(

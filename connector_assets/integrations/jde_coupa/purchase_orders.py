@@ -34,7 +34,6 @@ from connector_resources.refusals import mapping_missing, source_invalid
 STOCK_KEY = "LNTY:S"
 ACCOUNTS = MappingTable.from_setting(
     "ML_JDE_COUPA_ACCOUNT_MAP",
-    group=INTEGRATION,
     key="jde_account",
     value="coupa_account_code",
     guarded_by=("jde_ais", "coupa"),

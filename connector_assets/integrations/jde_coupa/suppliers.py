@@ -35,7 +35,6 @@ CoupaSupplierRecord = record_model(
 
 PAYMENT_TERMS = MappingTable.from_setting(
     "ML_JDE_COUPA_PAYMENT_TERMS_MAP",
-    group=INTEGRATION,
     key="jde_payment_terms",
     value="coupa_payment_term",
     guarded_by=("jde_ais", "coupa"),

@@ -28,7 +28,6 @@ ACCOUNT_CODE_ENTITY = "account_code"  # the ``account_codes`` flow's entity (JDE
 # Checked both ways (``flows.code_maps.OneToOneTable``): each JDE account reads ``BU.OBJ[.SUB]``.
 ACCOUNTS: OneToOneTable = OneToOneTable.from_setting(
     ACCOUNT_MAP_ENV,
-    group=INTEGRATION,
     key="jde_account",
     value="procurify_account_code",
     description=(

@@ -34,7 +34,6 @@ def business_unit(value: Any) -> str:
 
 DEPARTMENTS: MappingTable = MappingTable.from_setting(
     DEPARTMENT_MAP_ENV,
-    group=INTEGRATION,
     key="jde_business_unit",
     value="procurify_department",
     description=(
