@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from connector_resources.coupa.errors import CoupaInputError, CoupaResponseError
+from connector_resources.http.moments import utc_from_iso
 
 
 def aware_utc(value: datetime, what: str) -> datetime:
@@ -120,17 +122,8 @@ def parse_time(value: Any, *, entity: str, record_id: Any, field: str) -> dateti
     """A Coupa timestamp as tz-aware UTC; ``CoupaResponseError`` naming the record and field if it is
     missing or unreadable (the change window cannot place such a record)."""
     if isinstance(value, str) and value.strip():
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=UTC)
-            return parsed.astimezone(UTC)
+        with suppress(ValueError):
+            return utc_from_iso(value.strip())
     what = "has no" if value in (None, "") else f"has an unreadable {value!r} as"
     raise CoupaResponseError(
         f"Coupa {entity} record id {record_id} {what} {field}; cannot place it in a change window",

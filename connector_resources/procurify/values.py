@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from connector_resources.http.moments import aware_utc
+from connector_resources.http.moments import aware_utc, utc_from_iso
 from connector_resources.procurify.errors import ProcurifyProtocolError, invalid
 
 
@@ -49,14 +49,7 @@ def parse_timestamp(value: Any) -> datetime | None:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a timestamp string")
     text = value.strip()
-    if not text:
-        return None
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return utc_from_iso(text) if text else None
 
 
 def iso_z(moment: datetime) -> str:
