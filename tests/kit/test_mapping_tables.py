@@ -23,6 +23,7 @@ from connector_assets.integrations.jde_procurify import component as jde_procuri
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
 from connector_assets.runtime.staging import StagingResource
+from connector_resources import settings
 from connector_resources.error_kinds import TransientError
 from connector_resources.ledger import Ledger, shared_ledger
 from connector_resources.ledger.operator_actions import Operator
@@ -72,6 +73,17 @@ def test_every_mapping_table_is_a_spec_built_by_the_one_builder(tmp_path, monkey
         snapshot = spec.snapshot(staging)
         assert meta["rows"].value == len(snapshot) and meta["fingerprint"].value == snapshot.fingerprint
         assert snapshot.fingerprint == fingerprint(spec.read())  # the staged pairs are the file's
+
+
+def test_a_table_declared_from_its_setting_is_in_the_group_of_the_integration_declaring_it():
+    """The variable says whose table it is (``settings.integration_of``); naming the group is optional."""
+    assert settings.integration_of("ML_JDE_COUPA_ACCOUNT_MAP") == "jde_coupa"
+    assert settings.integration_of("ML_CONNECTOR_DB_URL") is None
+    fields = {"key": "k", "value": "v", "description": "", "guarded_by": ()}
+    table = MappingTable.from_setting("ML_JDE_COUPA_ACCOUNT_MAP", **fields)
+    assert table.asset == AssetKey(["jde_coupa", "account_map"]) == jde_coupa_pos.ACCOUNTS.asset
+    with pytest.raises(ValueError, match="not a setting of jde_bill"):
+        MappingTable.from_setting("ML_JDE_COUPA_ACCOUNT_MAP", group="jde_bill", **fields)
 
 
 def test_the_jobs_stage_the_tables_their_flows_map_with():
