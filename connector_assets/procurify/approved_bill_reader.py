@@ -23,9 +23,14 @@ from connector_assets.procurify.bill_reads import (
     settled_bill_records,
 )
 from connector_assets.procurify.record_reads import mapped_or_queued, read_for_record
+from connector_assets.procurify.vendor_list import listed_vendors
 from connector_assets.runtime.run_reads import RunReads
+from connector_resources.error_kinds import ConnectorError
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
+from connector_resources.redaction import get_logger
+
+log = get_logger(__name__)
 
 Vendors = dict[str, dict[str, Any] | None]  # vendor id -> the vendor read, None: Procurify has none
 # The bills' vendors a run's days share: a mapping step maps its range day by day, and the vendors a held
@@ -68,6 +73,19 @@ class ApprovedBillReader:
             except ProcurifyNotFoundError:
                 self.vendors[vendor_id] = None
         return self.vendors[vendor_id]
+
+    def read_vendors_ahead(self, vendor_ids: Iterable[str]) -> None:
+        """Every vendor by list now, when ``vendor_ids`` not read yet and those the run read already by id
+        would cost more calls one by one (``vendor_list``): a run reading by id as much as the list costs
+        reads the list for its later days. If the list fails, each is read by id as it is needed."""
+        unread = {vendor_id for vendor_id in vendor_ids if vendor_id and vendor_id not in self.vendors}
+        try:
+            listed = listed_vendors(self.session, len(unread) + len(self.vendors)) if unread else None
+        except ConnectorError as exc:
+            log.warning("Procurify vendors not read by list (read one by one instead): %s", exc)
+            return
+        for vendor_id, vendor in (listed or {}).items():
+            self.vendors.setdefault(vendor_id, vendor)
 
     def mapped(self, bill_uuid: str, full: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected:
         """The full approved bill as the flow's ERP document (held, or refused saying why)."""

@@ -6,7 +6,8 @@ vendor would mix their orders and bills.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -15,6 +16,7 @@ from connector_assets.flows.core import Mapped, Rejected, Unchanged
 from connector_assets.flows.replays import HandlerBuilder, ledger_target
 from connector_assets.procurify import vendor_writes
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
+from connector_assets.procurify.vendor_list import listed_vendors
 from connector_assets.procurify.vendor_pairing import PROCURIFY, SUPPLIER_ENTITY, VendorPairing
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import SYSTEM
@@ -55,6 +57,7 @@ class ProcurifyVendorTarget:
 
     def __init__(self, session: Any, ledger: Ledger, run_id: str | None = None) -> None:
         self.session, self.ledger, self.run_id = session, ledger, run_id
+        self.listed: dict[str, dict[str, Any]] = {}  # the last chunk's list read, by vendor id
 
     def find(self, record: Mapped) -> str | None:
         paired = self.pairing.paired_vendor(self.ledger, record.source_key)
@@ -65,6 +68,39 @@ class ProcurifyVendorTarget:
             return self.find_more(record)
         self.refuse_if_paired_elsewhere(record, vendor, "carries its supplier number as external_id")
         return str(vendor["id"])
+
+    def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """``find`` for a chunk at once: the ledger's pairs, then each ``external_id`` looked up in the whole
+        vendor list when that costs fewer calls than a search each (``vendor_list``). Left to ``find``: a
+        key on several vendors, a vendor paired elsewhere, one not found where ``find_more`` looks on."""
+        found: dict[str, str | None] = {}
+        search = []
+        for record in records:
+            paired = self.pairing.paired_vendor(self.ledger, record.source_key)
+            if paired is None:
+                search.append(record)
+            else:
+                found[record.source_key] = paired
+        self.listed = listed_vendors(self.session, len(search)) or {}
+        keyed: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for vendor in self.listed.values():
+            keyed[str(vendor.get("external_id") or "")].append(vendor)
+        looks_on = type(self).find_more is not ProcurifyVendorTarget.find_more
+        for record in search if self.listed else ():
+            rows = keyed.get(str(record.natural_key["external_id"]), [])
+            chosen = [v for v in rows if v.get("active") is not False] or rows
+            if not chosen and not looks_on:
+                found[record.source_key] = None
+            elif len(chosen) == 1:
+                other = self.pairing.paired_supplier(self.ledger, str(chosen[0].get("id")))
+                if other is None or other == record.source_key:
+                    found[record.source_key] = str(chosen[0]["id"])
+        return found
+
+    def vendor_now(self, vendor_id: str) -> dict[str, Any]:
+        """The vendor an update compares with: as the chunk's list read found it (once), else read by id."""
+        listed = self.listed.pop(vendor_id, None)
+        return listed if listed is not None else self.session.get("vendors", vendor_id)
 
     def find_more(self, record: Mapped) -> str | None:
         """Another way to find the vendor once pair and ``external_id`` found none (None: create one)."""
@@ -129,7 +165,7 @@ class KeyedVendors(ProcurifyVendorTarget):
         if record.natural_key.get(vendor_writes.ONLY_OURS_KEY):
             # the other system holds what the vendors flow just wrote from this very vendor
             return Unchanged("the vendors flow wrote this supplier from this very Procurify vendor")
-        vendor = self.session.get("vendors", target_id)
+        vendor = self.vendor_now(target_id)
         fallback = bool(record.natural_key.get(vendor_writes.FALLBACK_KEY))
         changes = vendor_writes.vendor_changes(
             vendor,
@@ -225,7 +261,7 @@ class NamedVendors(ProcurifyVendorTarget):
                 f"it with vendor {paired} (a match entered by hand); not written to either. Delete this "
                 "flow's old cross-reference or the manual match, then replay"
             )
-        vendor = self.session.get("vendors", target_id)
+        vendor = self.vendor_now(target_id)
         changes = vendor_writes.vendor_changes(vendor, record.body, vendor_writes.email_when_none)
         if "name" in changes and self.pairing.manual_vendor(self.ledger, record.source_key) == target_id:
             # matched by hand: the names differ on purpose, and neither side is renamed after the other

@@ -304,6 +304,13 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     table = ACCOUNTS.snapshot(staging)
     with context.resources.procurify.session() as session:
         reader = BillReader(session, ledger, gl, table, rules, bill_vendors_for_run(run_id))
+        reader.read_vendors_ahead(
+            vendor_id
+            for bill, _at in bills
+            if bill_fields.status_code(bill) in rules.statuses
+            and (vendor_id := bill_vendor_id(bill))
+            and (is_placeholder(an8 := paired_supplier(ledger, vendor_id)) or an8 is None)
+        )
         yield from reader.settled(bills, run_id=run_id, partition=partition)
 
 
