@@ -2,7 +2,3 @@
 and payments the flows wrote, and the batches under the flow's marking no Coupa invoice explains. Coupa is
 read by window and id (``coupa.reconcile_reads``); JDE by the flows' keys (``jde.reconcile_documents``).
 """
-
-from connector_assets.integrations.coupa_jde.reconcile.assets import WIRING
-
-__all__ = ["WIRING"]  # what the package's component lists
