@@ -44,6 +44,7 @@ from connector_assets.procurify.payments import (
     payment_uuid,
     payments_found_again,
     staged_payments,
+    vendors_for_run,
 )
 from connector_assets.saas.assets import saas_partitions
 from connector_resources import settings
@@ -96,11 +97,13 @@ def payment_records(
     versions: Iterable[PaymentVersion],
     log: Any = None,
     skip_elsewhere: bool = False,
+    run_id: str | None = None,
 ) -> Iterator[Mapped | Rejected | Skipped]:
     """``versions`` that Procurify paid, mapped; those JDE holds that are no longer paid, queued for a
     person. Procurify is read (bill groups) and JDE too (a journal's company) only when there is something
     to map. ``skip_elsewhere``: a share of a bill another process exported is skipped (a run's mapped
-    step); a replay maps it held, and the replay skips it (``held_parents.refuse_if_parent_gone``)."""
+    step); a replay maps it held, and the replay skips it (``held_parents.refuse_if_parent_gone``).
+    ``run_id``: the run whose days share the vendor list the payments' bills are found by."""
     statuses, versions = paid_statuses(), list(versions)
     chosen = [v for v in versions if str(v.record.get("status") or "").lower() in statuses]
     for version in versions:
@@ -112,7 +115,8 @@ def payment_records(
         return
     rules = posting_rules(staging)
     with procurify.session() as session:
-        reader = PaymentBills(session)
+        reader = PaymentBills(session, None if run_id is None else vendors_for_run(run_id))
+        reader.read_ahead([v.record for v in chosen])
         paid = [(v, reader.of_payment(v.record)) for v in chosen]
     posted = {str(b["uuid"]): posted_as(ledger, str(b["uuid"])) for _v, bills in paid for b in bills}
     unposted = [bill for bill, target in posted.items() if target is None]
@@ -149,7 +153,7 @@ def map_payments(context: AssetExecutionContext, partition: str | None) -> Itera
     r, ledger = context.resources, context.resources.ledger.get()
     versions = staged_payments(r.staging, partition)
     records = payment_records(
-        ledger, r.staging, r.procurify, r.jde, versions, context.log, skip_elsewhere=True
+        ledger, r.staging, r.procurify, r.jde, versions, context.log, True, context.run.run_id
     )
     yield from skips_audited(PAYMENTS_FLOW, ledger, records, run_id=context.run.run_id, partition=partition)
 
