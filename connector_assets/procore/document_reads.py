@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector_assets.flows import amounts
 from connector_assets.flows.core import Rejected
 from connector_assets.procore.document_fields import document_label, project_label
 from connector_assets.runtime.run_reads import RunReads
@@ -22,10 +23,10 @@ class ProjectLabels:
     reads, listed once (``ProcoreSession.projects``: pages of 1,000, kept by the session) on the first ask;
     one the list does not name (configured project ids list no names) read by id, once."""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, names: dict[str, str] | None = None) -> None:
         self.session = session
-        self.names: dict[str, str] = {}
-        self.listed = False
+        self.names: dict[str, str] = {} if names is None else names  # a run's (``Kept.project_names``)
+        self.listed = bool(self.names)
 
     def __call__(self, project_id: str) -> str:
         if not self.listed:
@@ -159,6 +160,7 @@ class Kept:
     requisition_lines: dict[str, Any] = field(default_factory=dict)
     cost_codes: dict[int, Any] = field(default_factory=dict)
     commitment_lines: dict[tuple[int, int], Any] = field(default_factory=dict)
+    project_names: dict[str, str] = field(default_factory=dict)
 
 
 _kept: RunReads[dict[int, Kept]] = RunReads(dict)
@@ -269,12 +271,17 @@ class RequisitionReads:
         )
         return said(source_invalid(sentence, field="summary.current_payment_due"))
 
-    def lines(self, requisition_id: str, project_id: int) -> list[dict[str, Any]] | Said:
-        """The requisition's lines (cost codes resolved by the client), or why they cannot be read."""
+    def lines(
+        self, requisition_id: str, project_id: int, change_orders: bool = True
+    ) -> list[dict[str, Any]] | Said:
+        """The requisition's lines (cost codes resolved by the client), or why they cannot be read; its
+        change order items only when its commitment may have some (``change_orders``)."""
         kept = self.kept.requisition_lines
         if requisition_id not in kept:
             try:
-                kept[requisition_id] = list(self.session.requisition_lines(project_id, requisition_id))
+                less = {} if change_orders else {"change_orders": False}
+                read = self.session.requisition_lines(project_id, requisition_id, **less)
+                kept[requisition_id] = list(read)
             except ProcoreNotFoundError as exc:  # an outage fails the step instead (rerun)
                 sentence = (
                     f"requisition {requisition_id}: its lines cannot be read from Procore ({exc}); nothing "
@@ -305,5 +312,13 @@ class RequisitionReads:
         requisition = self.with_payment_due(requisition, project_id)
         if isinstance(requisition, Said):
             return requisition
-        lines = self.lines(requisition_id, project_id)
+        lines = self.lines(requisition_id, project_id, has_change_orders(commitment))
         return lines if isinstance(lines, Said) else (requisition, commitment, project_id, lines)
+
+
+def has_change_orders(commitment: Mapping[str, Any]) -> bool:
+    """Whether an invoice of ``commitment`` may bill change order items: its ``approved_change_orders``
+    (reference §2.4) is not zero, or it does not say. Only approved change orders are billed; one missed
+    is refused all the same, as the lines then fall short of ``current_payment_due``."""
+    approved = amounts.amount(commitment.get("approved_change_orders"))
+    return approved is None or approved != 0

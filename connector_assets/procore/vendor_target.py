@@ -137,7 +137,7 @@ def remember_held_vendor(
     dependency key of no vendor): the vendor is in the record's company (a commitment's vendor is its
     company's), kept so the vendors flow reads the awaited vendor there even when the vendor was not staged
     (unchanged) that day."""
-    depends = getattr(record, "depends_on", None) or ""
+    depends = getattr(record, "depends_on", None) or getattr(record, "held_on", None) or ""
     if depends.startswith(vendor_hold):
         remember_vendor_company(ledger, integration, depends[len(vendor_hold) :], company)
 

@@ -394,7 +394,7 @@ class OrderLineReads:
     # -- invoices -----------------------------------------------------------------------------------
 
     def with_invoice_cost_codes(
-        self, project_id: int, requisition_id: int, rows: Iterable[dict[str, Any]]
+        self, project_id: int, requisition_id: int, rows: Iterable[dict[str, Any]], change_orders: bool = True
     ) -> Iterator[dict[str, Any]]:
         """The invoice's lines: ``rows`` (its ``/requisitions/{id}/contract_items``), then its change order
         items (``requisition_change_order_items``), each with ``_cost_code`` / ``_cost_code_id``.
@@ -413,7 +413,8 @@ class OrderLineReads:
             row["_cost_code_id"] = as_int(own_cost_code_id(row))
             self._fill_cost_code(project_id, row, as_int(row.get("line_item_id")), contract)
             yield row
-        yield from self.requisition_change_order_items(project_id, requisition_id)
+        if change_orders:
+            yield from self.requisition_change_order_items(project_id, requisition_id)
 
     def requisition_change_order_items(
         self, project_id: int, requisition_id: int | str

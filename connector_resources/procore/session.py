@@ -617,17 +617,20 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
                         )
         return found
 
-    def requisition_lines(self, project_id: int, requisition_id: int | str) -> Iterator[dict[str, Any]]:
+    def requisition_lines(
+        self, project_id: int, requisition_id: int | str, change_orders: bool = True
+    ) -> Iterator[dict[str, Any]]:
         """The lines of one subcontractor invoice (``/requisitions/{id}/contract_items``): amounts
         this period, stored materials, retainage, and the line's cost code: ``_cost_code`` (full code
         string or None) and ``_cost_code_id``, resolved as ``order_lines.with_invoice_cost_codes`` says
-        (the line's own cost code, else the commitment line it bills)."""
+        (the line's own cost code, else the commitment line it bills). ``change_orders`` False: its
+        commitment has no change orders to bill, so its change order items are not asked."""
         rows = self.rows_of(
             f"{API}/requisitions/{requisition_id}/contract_items",
             {"project_id": project_id},
             what=f"list lines of requisition {requisition_id} of project {project_id}",
         )
-        for row in self.with_invoice_cost_codes(int(project_id), int(requisition_id), rows):
+        for row in self.with_invoice_cost_codes(int(project_id), int(requisition_id), rows, change_orders):
             row["_requisition_id"] = int(requisition_id)
             row["_project_id"] = int(project_id)
             yield row

@@ -194,3 +194,28 @@ def test_the_steps_of_one_run_share_its_reads_cost_codes_and_commitment_lines_in
     assert first["GET /rest/v1.0/cost_codes"] >= 1 and sum(first.values()) >= 3, first
     assert step(vouchers) == Counter()  # another step of the same run
     assert step(SimpleNamespace(run=SimpleNamespace(run_id="run-next"), op_handle=vouchers.op_handle))
+
+
+def test_an_invoices_change_order_items_are_asked_only_when_its_commitment_has_approved_ones(
+    sandbox: Sandbox, procore: ProcoreResource
+) -> None:
+    """A commitment whose ``approved_change_orders`` is 0.00 (reference §2.4) has no change orders its
+    invoices can bill: its invoice's ``change_order_items`` are not asked; with approved ones they are."""
+    permitted = {p["id"] for p in sandbox.rows("projects", permitted=1)}
+    requisitions = [r for r in sandbox.rows("requisitions") if r["project_id"] in permitted]
+    asked: dict[bool, Counter[str]] = {}
+    with procore.session() as session:
+        reads = RequisitionReads(session)
+        for row in requisitions:
+            commitment = reads.commitment(str(row["commitment_id"]), row["project_id"])
+            approved = isinstance(commitment, dict) and commitment["approved_change_orders"] != "0.00"
+            if approved in asked:
+                continue
+            requisition = session.get("requisitions", row["id"], project_id=row["project_id"])
+            before = sandbox.calls()
+            assert not isinstance(reads.read(requisition), str)
+            asked[approved] = _api(sandbox.calls() - before)
+    items = "GET /rest/v1.0/requisitions/{requisition_id}/change_order_items"
+    assert set(asked) == {False, True}, "the seed has invoices of commitments with and without change orders"
+    assert asked[False][items] == 0 and asked[True][items] == 1, asked
+    assert asked[False]["GET /rest/v1.0/requisitions/{requisition_id}/contract_items"] == 1

@@ -40,6 +40,7 @@ from connector_assets.jde.target_base import jde_replay
 from connector_assets.procore.companies import first_company, tagged
 from connector_assets.procore.document_fields import line_cost_code
 from connector_assets.procore.document_reads import (
+    Kept,
     ProjectLabels,
     change_order_lines,
     kept_session,
@@ -47,6 +48,7 @@ from connector_assets.procore.document_reads import (
 )
 from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
 from connector_assets.procore.staged_documents import approved, staged_records, statuses, with_project
+from connector_assets.procore.unread_holds import held_unread
 from connector_resources import settings
 from connector_resources.jde import Condition
 from connector_resources.ledger import Ledger
@@ -126,7 +128,14 @@ def change_order_record(
 ) -> Mapped | Rejected:
     """One change order mapped onto its commitment's order, line for line or as its ``grand_total``
     (``change_order_totals``); its lines read at its commitment kind's path (``commitment_kind``)."""
-    order = commitment_order(ledger, str(change_order.get("contract_id") or ""))
+    contract = str(change_order.get("contract_id") or "")
+    order = commitment_order(ledger, contract)
+    project = str(change_order.get("_project_id") or change_order.get("project_id") or "")
+    if order is None and contract.isdigit() and project.isdigit():  # held: its lines read when released
+        hold = PURCHASE_ORDERS_FLOW.dependency_key(contract)
+        held = held_unread(ledger, ENTITY, str(change_order.get("id") or ""), hold)
+        if held is not None:
+            return with_project(held, project)
     kind = commitment_kind(order)
     read = change_order_lines(session, change_order, "JDE", mode, commitment_type=kind)
     if isinstance(read, Rejected):
@@ -235,12 +244,17 @@ def map_change_orders(context: Any, partition: str | None) -> Iterator[Mapped | 
         labels = PerCompany(
             sessions,
             first_company(procore),
-            lambda session: ProjectLabels(kept_session(session, step_kept(context, session.company_id))),
+            lambda session: labelled(session, step_kept(context, session.company_id)),
         )
         for change_order in unread:
             company, label = labels(change_order)
             record = change_order_record(label.session, ledger, books, label, change_order, mode)
             yield tagged(record, company)
+
+
+def labelled(session: Any, kept: Kept) -> ProjectLabels:
+    """Project names on ``session``, which keeps its cost codes and commitment lines in the run's ``kept``."""
+    return ProjectLabels(kept_session(session, kept), kept.project_names)
 
 
 def remap_change_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:

@@ -52,6 +52,7 @@ from connector_assets.procore.staged_documents import (
     statuses,
     with_project,
 )
+from connector_assets.procore.unread_holds import held_unread
 from connector_assets.runtime.run_reads import RunReads
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
@@ -98,13 +99,22 @@ def commitment_record(
     commitment_id: str,
     project_id: int | None,
     reads: RequisitionReads | None = None,
+    ledger: Ledger | None = None,
 ) -> Mapped | Rejected:
     """One commitment from Procore (its record as ``reads`` listed it ahead, else read by id; its schedule
-    of values) and mapped; its vendor read once per ``reads``."""
+    of values) and mapped; its vendor read once per ``reads``. With the ``ledger``, one listed ahead whose
+    vendor has no JDE number is held on it unread."""
     reads = reads or RequisitionReads(session)
-    schedules = reads.kept.schedules  # a commitment named on several days of a step: read once
+    schedules = reads.kept.schedules  # a commitment named on several days of a run: read once
+    known = reads.commitments.get(commitment_id)
+    if commitment_id not in schedules and isinstance(known, dict) and ledger is not None:
+        vendor_id = vendor_id_of(known)  # a vendor with no JDE number yet holds it unread (``held_unread``)
+        if vendor_id and suppliers.an8(vendor_id, lambda: reads.vendor(vendor_id)) is None:
+            hold = VENDORS_FLOW.dependency_key(vendor_id)
+            held = held_unread(ledger, ENTITY, commitment_id, hold)
+            if held is not None:
+                return with_project(held, str(known.get("_project_id") or project_id or ""))
     if commitment_id not in schedules:
-        known = reads.commitments.get(commitment_id)
         schedules[commitment_id] = commitment_with_lines(
             session, commitment_id, project_id, "JDE", known if isinstance(known, dict) else None
         )
@@ -144,7 +154,9 @@ def read_ahead(
     if suppliers.jde is None:
         return
     vendor_ids = (vendor_id_of(c) for c in reads.commitments.values() if isinstance(c, dict))
-    reads.vendors_ahead(v for v in vendor_ids if v and suppliers.linked(v) is None)
+    unlinked = [v for v in vendor_ids if v and suppliers.linked(v) is None]
+    reads.vendors_ahead(unlinked)
+    suppliers.read_ahead(reads.vendors.get(v) for v in unlinked)  # the JDE numbers they name, at once
 
 
 def _orders(
@@ -158,7 +170,7 @@ def _orders(
     read from Procore in its company and mapped. ``ahead``: what every day of the run wants, read by list
     once, on the run's first day of this step (``_AHEAD``)."""
     ledger = context.resources.ledger.get()
-    suppliers = supplier_numbers(ledger, context.resources.jde)
+    suppliers = supplier_numbers(ledger, context.resources.jde, context)
     run = getattr(getattr(context, "run", None), "run_id", None)
     if ahead is not None and run is not None and "purchase_orders" not in _AHEAD(str(run)):
         _AHEAD(str(run)).add("purchase_orders")
@@ -181,7 +193,9 @@ def _orders(
             read_ahead(reads[company], suppliers, by_project, kinds or {})
         for commitment_id, (project_id, company) in wanted.items():
             read = reads[company]
-            record = commitment_record(read.session, suppliers, books, commitment_id, project_id, read)
+            record = commitment_record(
+                read.session, suppliers, books, commitment_id, project_id, read, ledger
+            )
             remember_vendor_hold(ledger, record, company)
             yield tagged(record, company)
 

@@ -53,6 +53,7 @@ from connector_assets.procore.document_reads import Kept, RequisitionReads, step
 from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
 from connector_assets.procore.sources import COMPANY_FIELD
 from connector_assets.procore.staged_documents import latest_approved, statuses
+from connector_assets.procore.unread_holds import held_unread
 from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refusal, refused
@@ -94,6 +95,21 @@ class VoucherReader(RequisitionReads):
         when the ledger does not know it); None holds the voucher on its vendor."""
         return self.suppliers.an8(vendor_id, lambda: self.vendor(vendor_id))
 
+    def unread_hold(self, requisition_id: str, commitment_id: str, project_id: int | None) -> Rejected | None:
+        """The hold of a voucher whose order is not written yet (or, written, whose vendor has no JDE
+        number), decided before its lines are read (``held_unread``); None: read it in full."""
+        commitment = self.commitment(commitment_id, project_id) if commitment_id else None
+        if not isinstance(commitment, dict):
+            return None
+        if commitment_order(self.ledger, commitment_id) is None:
+            hold = PURCHASE_ORDERS_FLOW.dependency_key(commitment_id)
+        else:
+            vendor_id = vendor_id_of(commitment)
+            if not vendor_id or self.an8(vendor_id) is not None:
+                return None
+            hold = VENDORS_FLOW.dependency_key(vendor_id)
+        return held_unread(self.ledger, ENTITY, requisition_id, hold)
+
     def record(self, requisition: dict[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped:
         requisition_id = str(requisition.get("id"))
         elsewhere = synced_elsewhere(
@@ -104,6 +120,9 @@ class VoucherReader(RequisitionReads):
         project = requisition.get("_project_id") or requisition.get("project_id")
         own = int(project) if project is not None and str(project).isdigit() else None
         payload = {"project_id": str(own or "")}
+        held = self.unread_hold(requisition_id, str(requisition.get("commitment_id") or ""), own)
+        if held is not None:  # its lines are read when it is released
+            return replace(held, payload=payload)
         read = self.read(requisition)  # the Procore side's reads: commitment, payment due, lines
         if isinstance(read, str):
             return Rejected.of(
@@ -137,7 +156,7 @@ class VoucherReaders(PerCompany):
     def __init__(
         self, sessions: Any, ledger: Ledger, costs: CostCodeMap, procore: Any, jde: Any, context: Any = None
     ) -> None:
-        suppliers = supplier_numbers(ledger, jde)
+        suppliers = supplier_numbers(ledger, jde, context)
 
         def reader(session: Any) -> VoucherReader:  # what it reads kept for the step (``step_kept``)
             return VoucherReader(session, ledger, costs, suppliers, step_kept(context, session.company_id))

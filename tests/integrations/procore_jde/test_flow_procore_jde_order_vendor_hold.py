@@ -14,6 +14,7 @@ from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.flows.replays import build_replays
 from connector_assets.integrations.procore_jde import change_orders, purchase_orders, vendors
+from connector_assets.procore.document_reads import Kept, RequisitionReads
 from connector_resources.replay import replay_items
 
 pytestmark = pytest.mark.filterwarnings(
@@ -56,6 +57,7 @@ def test_an_order_whose_vendor_names_a_missing_jde_supplier_is_held_then_written
     assert item.status == "held", (item.status, item.reason)
     assert item.depends_on == f"procore_jde:vendor:procore:{vendor_id}"
     assert posts(world, CREATE_PURCHASE_ORDER) == calls and orders_of(world, commitment_id) == []
+    assert_held_unread(world, commitment_id, vendor_id)
 
     # The vendors flow refuses the vendor while its origin_id names no JDE supplier: the order stays held.
     world.run(*VENDORS)
@@ -90,3 +92,35 @@ def test_an_order_whose_vendor_names_a_missing_jde_supplier_is_held_then_written
     written = world.run(*ORDERS)["procore_jde/purchase_orders_written"]
     assert written.get("create", 0) == 0, written
     assert len(orders_of(world, commitment_id)) == 1 and posts(world, CREATE_PURCHASE_ORDER) == calls + 1
+
+
+class NoLineReads:
+    """A session the held order must not read: its schedule of values is read once it is released."""
+
+    company_id = 1
+
+    def commitment_lines(self, *args: object) -> list:
+        raise AssertionError("an order held on its vendor read its lines")
+
+
+def assert_held_unread(world: ProcoreJdeWorld, commitment_id: str, vendor_id: str) -> None:
+    """Mapped again while its vendor has no JDE number, the order listed ahead is held on the vendor
+    before its lines are read (``unread_holds``), in the words the mapped step holds it with."""
+    with world.resources["procore"].session() as session:
+        listed = session.get("commitments", commitment_id)
+    kept = Kept(commitments={commitment_id: listed})
+    reads = RequisitionReads(NoLineReads(), kept)
+    suppliers = vendors.supplier_numbers(world.ledger, None)
+    held = purchase_orders.commitment_record(
+        reads.session,
+        suppliers,
+        None,
+        commitment_id,
+        None,
+        reads,
+        world.ledger,  # type: ignore[arg-type]
+    )
+    depends = f"procore_jde:vendor:procore:{vendor_id}"
+    assert held.held_on == depends, held
+    assert held.reason == f"purchase_order {commitment_id} waits for {depends} to sync"
+    assert held.payload["project_id"] == str(listed["_project_id"])
