@@ -45,6 +45,9 @@ class ProcurifyRequisitions(SessionTarget):
         super().__init__(session)
         self.checked = settings.read(self.description_check_setting) != "on"  # off: nothing to check
         self.dropped: str | None = None  # why creating stopped, once the read-back showed it
+        # The list a chunk read (since its day, by description) and this target's creates since, for the
+        # step's later chunks; dropped when a create fails (it may have made a requisition unseen).
+        self.listed: tuple[date, dict[str, list[dict[str, Any]]]] | None = None
 
     @classmethod
     @contextmanager
@@ -71,14 +74,16 @@ class ProcurifyRequisitions(SessionTarget):
 
     def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
         """``find`` for a chunk of records in one read of the requisitions created since the earliest of
-        their days. Settled here: no requisition carries the description (the read holds every one ``find``
-        would), or exactly one, created on or after the record's own day; the rest is left to ``find``
-        (several: refused there; one created in the slack before that day: ``find``'s range decides)."""
+        their days, kept for the step's later chunks (``listed``). Settled here: no requisition carries
+        the description (the read holds every one ``find`` would), or exactly one, created on or after the
+        record's own day; the rest is left to ``find`` (several: refused there; one created in the slack
+        before that day: ``find``'s range decides)."""
         if not records:
             return {}
-        found = self.session.requisitions_described(
-            [r.natural_key["description"] for r in records], created_since=min(map(_since, records))
-        )
+        since = min(map(_since, records))
+        if self.listed is None or self.listed[0] > since:
+            self.listed = (since, self.session.requisitions_described(None, created_since=since))
+        found = self.listed[1]
         answer: dict[str, str | None] = {}
         for record in records:
             rows = found.get(record.natural_key["description"], [])
@@ -94,7 +99,14 @@ class ProcurifyRequisitions(SessionTarget):
         with self.lock:
             if self.dropped:
                 raise Refused(refused(f"not sent: {self.dropped}", rule="description dropped"))
+            listed, self.listed = self.listed, None
             uuid = str(self.session.create_requisition(record.body)["uuid"])
+            if listed is not None:
+                made = {"uuid": uuid, "description": record.natural_key["description"]}
+                listed[1].setdefault(made["description"], []).append(
+                    {**made, "date": date.today().isoformat()}
+                )
+                self.listed = listed
             if not self.checked:
                 self.checked = True
                 try:

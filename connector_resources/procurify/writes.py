@@ -182,18 +182,22 @@ class WriteMethods:
         return found.get(description, [])
 
     def requisitions_described(
-        self, descriptions: Iterable[str], *, created_since: date | datetime
+        self, descriptions: Iterable[str] | None, *, created_since: date | datetime
     ) -> dict[str, list[dict[str, Any]]]:
-        """``find_requisitions`` for many descriptions in one read of the list (it has no description
-        filter, §2.4: each search reads the days since ``created_since`` whole), by description; a
-        description nothing carries is left out."""
-        wanted = set(descriptions)
-        if not wanted or any(not isinstance(d, str) or not d.strip() for d in wanted):
+        """``find_requisitions`` for many descriptions (None: every one) in one read of the list (it has no
+        description filter, §2.4: each search reads the days since ``created_since`` whole), by
+        description; a description nothing carries is left out."""
+        wanted = None if descriptions is None else set(descriptions)
+        if wanted is not None and (
+            not wanted or any(not isinstance(d, str) or not d.strip() for d in wanted)
+        ):
             raise ValueError("find_requisitions needs a non-empty description")
         since = _day(created_since) - timedelta(days=self.date_filter_slack_days)
         found: dict[str, list[dict[str, Any]]] = {}
         for row in self._matching(
-            "requisitions", {"date_0": since}, lambda row: str(row.get("description") or "") in wanted
+            "requisitions",
+            {"date_0": since},
+            lambda row: wanted is None or str(row.get("description") or "") in wanted,
         ):
             found.setdefault(str(row.get("description")), []).append(row)
         return found
