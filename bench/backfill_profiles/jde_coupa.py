@@ -7,16 +7,18 @@ Run by hand (not by pytest):
 Both simulators run in their own processes; Coupa keeps its documented 25 req/s limit (burst 20) and
 answers every call after a fixed latency. The flows run through Dagster's ``materialize`` as one
 single-run backfill of the range. Reported: records written per second, Coupa calls per record, 429s the
-simulator sent, the achieved Coupa request rate during the write steps against the 25 req/s ceiling, and
-our process's peak RSS.
+simulator sent, JDE calls per record as the JDE simulator counts them (AIS logins and logouts apart,
+``kit.jde_counts``; the catch-up too), the achieved Coupa request rate during the write steps against the
+25 req/s ceiling, and our process's peak RSS.
 
 Reconcile phase (after the catch-up, Coupa at its limit): both reconciliations day by day over the range,
 ``jde_coupa/reconciliation`` on JDE days and ``coupa_jde/reconciliation`` on UTC days: records compared, API
-calls per record (Coupa's and JDE's, from their metadata), differences and expected gaps by kind, seconds and
-the phase's peak RSS (the high-water mark reset before it, ``/proc/self/clear_refs``). ``--sync-unlimited``
-lifts Coupa's limit, its latency and the client's pacing for the backfill and catch-up only (their figures
-then say nothing about pacing), so a scale giving about 10,000 records to compare is synced in minutes; the
-reconcile phase always runs at the documented limit, the given latency and the client's own pacing.
+calls per record (Coupa's from the assets' metadata, JDE's from its simulator, logins apart), differences and
+expected gaps by kind, seconds and the phase's peak RSS (the high-water mark reset before it,
+``/proc/self/clear_refs``). ``--sync-unlimited`` lifts Coupa's limit, its latency and the client's pacing for
+the backfill and catch-up only (their figures then say nothing about pacing), so a scale giving about 10,000
+records to compare is synced in minutes; the reconcile phase always runs at the documented limit, the given
+latency and the client's own pacing.
 ``--map-every-account`` maps every JDE account to a Coupa account (the sandbox table is made for scale 1).
 """
 
@@ -121,6 +123,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         if args.sync_unlimited:
             _coupa_limit(coupa_url, False, 0)
         before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
+        jde_before = _jde_state(jde_url)
         started = time.monotonic()
         result = materialize(
             assets,
@@ -144,20 +147,21 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         from connector_resources.ledger import Ledger
 
         after = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
+        jde_after = _jde_state(jde_url)
         ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
         held_after_backfill = len(ledger.open_items(status="held", limit=100_000))
         # JDE's Batch Voucher Processor (R04110ZA) runs on its own schedule; the payments of the Coupa
         # invoices written above can only be recorded once it has made their batches vouchers.
         processed = requests.post(f"{jde_url.removesuffix('/jderest')}/sandbox/process-vouchers", timeout=120)
         processed.raise_for_status()
-        catch_up = _catch_up(resources, instance, ledger, assets, end, coupa_url)
+        catch_up = _catch_up(resources, instance, ledger, assets, end, coupa_url, jde_url)
         queue = ledger.open_items(limit=100_000)  # what is still queued after the catch-up
         refusals = Counter(f"{i.integration}/{i.flow}: " + kit._reason_kind(i.reason) for i in queue)
         written = {spec.flow: counts for spec, counts in kit.written_totals(result).items()}
         _coupa_limit(coupa_url, True, args.latency_ms)
         reconcile: dict = {}
         paced = {**resources, "coupa": CoupaResource(**coupa_login)}  # Coupa's client as it ships
-        kit._guarded(reconcile, "phase", lambda: _reconcile(paced, instance, start, end))
+        kit._guarded(reconcile, "phase", lambda: _reconcile(paced, instance, start, end, jde_url))
     records = sum(m.get(k, 0) for m in written.values() for k in ("create", "update", "adopt"))
     calls = _total(after) - _total(before)
     write_seconds = sum(v for k, v in steps.items() if k in {kit.flow_steps(f)[1] for f in written})
@@ -181,6 +185,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
         "coupa_calls_per_record": round(calls / max(records, 1), 2),
         "coupa_429s": _rate_limited(after) - _rate_limited(before),
         "coupa_calls_by_kind": _calls_by_kind(before, after),
+        **_jde_figures(jde_before, jde_after, records),
         "write_step_calls": _write_step_calls(written),
         "write_step_seconds": round(write_seconds, 1),
         "achieved_coupa_rate_per_s": round(calls / max(write_seconds, 1e-9), 1),
@@ -248,9 +253,9 @@ def _rss_peak_mb() -> int | None:
     return round(int(line.split()[1]) / 1024)
 
 
-def _reconcile(resources: dict, instance, start: date, end: date) -> dict:
+def _reconcile(resources: dict, instance, start: date, end: date, jde_url: str) -> dict:
     """Both reconciliations day by day over ``start``..``end``, each summed over its days (see the module
-    docstring)."""
+    docstring); JDE's calls as its simulator counts them, logins apart (``kit.jde_counts``)."""
     from dagster import materialize
 
     from connector_assets.integrations.coupa_jde.reconcile.assets import RECONCILE
@@ -264,6 +269,7 @@ def _reconcile(resources: dict, instance, start: date, end: date) -> dict:
         totals: Counter = Counter()
         kinds: Counter = Counter()
         checks: Counter = Counter()
+        jde_before = _jde_state(jde_url)
         for day in days:
             result = materialize([asset], resources=resources, instance=instance, partition_key=day)
             for event in result.get_asset_materialization_events():
@@ -277,14 +283,14 @@ def _reconcile(resources: dict, instance, start: date, end: date) -> dict:
                 checks["passed" if evaluation.passed else "failed"] += 1
         seconds = time.monotonic() - started
         compared = max(totals["records_compared"], 1)
+        jde = _jde_figures(jde_before, _jde_state(jde_url), compared)
         out[asset.key.to_user_string()] = {
             "days": len(days),
             "records_compared": totals["records_compared"],
             "coupa_calls": totals["coupa_api_calls"],
-            "jde_calls": totals["jde_api_calls"],
-            "api_calls_per_record": round(
-                (totals["coupa_api_calls"] + totals["jde_api_calls"]) / compared, 3
-            ),
+            **jde,
+            "jde_calls_in_asset_metadata": totals["jde_api_calls"],
+            "api_calls_per_record": round((totals["coupa_api_calls"] + jde["jde_calls"]) / compared, 3),
             "coupa_calls_per_record": round(totals["coupa_api_calls"] / compared, 3),
             "seconds": round(seconds, 1),
             "records_per_second": round(totals["records_compared"] / max(seconds, 1e-9), 1),
@@ -296,7 +302,9 @@ def _reconcile(resources: dict, instance, start: date, end: date) -> dict:
     return out
 
 
-def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_url: str) -> dict:
+def _catch_up(
+    resources: dict, instance, ledger, assets: list, day: date, coupa_url: str, jde_url: str
+) -> dict:
     """What the next hour does after a first backfill: the sync of the latest day (its suppliers step reads
     the suppliers held records wait for and releases them), then the replay of due records (the
     ``replay_due_records`` schedule), each record read from its source again and written once."""
@@ -311,6 +319,7 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
     own = {k: resources[k] for k in ("jde", "coupa", "staging")}
     replays = Deployment.of(["jde_coupa", "coupa_jde"]).replays(lambda: own)
     before = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
+    jde_before = _jde_state(jde_url)
     started = time.monotonic()
     sync = [
         a
@@ -332,6 +341,7 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
     summary = replay_items(ledger, released, replays)
     seconds = time.monotonic() - started
     after = requests.get(f"{coupa_url}/sandbox/state", timeout=30).json()
+    jde_after = _jde_state(jde_url)
     calls = _total(after) - _total(before)
     written = suppliers_written + len(summary.replayed)
     return {
@@ -348,6 +358,7 @@ def _catch_up(resources: dict, instance, ledger, assets: list, day: date, coupa_
         "coupa_429s": _rate_limited(after) - _rate_limited(before),
         "coupa_rate_per_s": round(calls / max(seconds, 1e-9), 1),
         "coupa_calls_by_kind": _calls_by_kind(before, after),
+        **_jde_figures(jde_before, jde_after, written),
     }
 
 
@@ -405,6 +416,23 @@ def _align_supplier_numbers(resources: dict, coupa_url: str) -> int:
     finally:
         requests.post(faults, json={"rate_limit_enabled": True}, timeout=10).raise_for_status()
     return min(len(numbered), len(an8s))
+
+
+def _jde_state(jde_url: str) -> dict:
+    """The JDE simulator's own counters (``/sandbox/state``)."""
+    return requests.get(f"{jde_url.removesuffix('/jderest')}/sandbox/state", timeout=60).json()
+
+
+def _jde_figures(before: dict, after: dict, records: int) -> dict:
+    """JDE's calls between two readings as every profile reports them: AIS logins and logouts apart
+    (``kit.jde_counts``), per record written (or compared), the busiest endpoints."""
+    grown = kit.counter_delta(before.get("calls") or {}, after.get("calls") or {})
+    counts = kit.jde_counts(grown)
+    return {
+        **counts,
+        "jde_calls_per_record": round(counts["jde_calls"] / max(records, 1), 2),
+        "jde_calls_by_endpoint": kit.busiest(grown, 8),
+    }
 
 
 def _total(state: dict) -> int:

@@ -3,11 +3,18 @@
 suppliers come without an address and the run log says so once.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from connector_assets.flows.flow_run import run_partitions
 from connector_assets.jde.assets import supplier_addresses_staged
-from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
+from connector_assets.jde.documents import (
+    JdeSupplier,
+    changed_suppliers,
+    read_suppliers_ahead,
+    suppliers_by_number,
+)
+from connector_assets.jde.kept_rows import keeping, read_ahead_once, run_rows
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
 from connector_resources.jde import optional_tables
 
@@ -18,20 +25,29 @@ def supplier_sources(addresses: bool) -> list[str]:
 
 
 def changed_addressed_suppliers(
-    context: Any, partition: str | None, also: Iterable[int], flow: str
+    context: Any,
+    partition: str | None,
+    also: Iterable[int],
+    flow: str,
+    also_ahead: Callable[[], Iterable[int]] = tuple,
 ) -> list[JdeSupplier]:
     """The partition's changed suppliers and ``also`` (by number), with address and send-to party; the run
-    log says once when ``flow`` reads no F0116."""
+    log says once when ``flow`` reads no F0116. A range's first day reads for every day of it, and
+    ``also_ahead()`` (what its days add), at once; each day then finds its rows kept for the run."""
     resources = context.resources
     optional_tables.announce(context.log, flow, [SUPPLIER_ADDRESSES.table])
-    with optional_tables.refusal_explained():
+    addresses = supplier_addresses_staged()
+    days = run_partitions(context)
+    kept = run_rows(context, flow) if len(days) > 1 else None
+    with optional_tables.refusal_explained(), keeping(kept):
+        read_ahead_once(
+            kept,
+            lambda: read_suppliers_ahead(
+                resources.staging, resources.jde, days, also_ahead(), addresses=addresses, remit_to=True
+            ),
+        )
         return changed_suppliers(
-            resources.staging,
-            resources.jde,
-            partition,
-            set(also),
-            addresses=supplier_addresses_staged(),
-            remit_to=True,
+            resources.staging, resources.jde, partition, set(also), addresses=addresses, remit_to=True
         )
 
 

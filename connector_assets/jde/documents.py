@@ -88,19 +88,43 @@ def changed_suppliers(
     address numbers, completed from JDE; with ``addresses`` also those whose F0116 address changed that day
     (staged ``SUPPLIER_ADDRESSES`` must then be materialized), with ``remit_to`` those whose send-to
     party's F0101 row changed (its name is their payee name)."""
-    suppliers = {int(r["AN8"]): r for r in staging.read_rows(SUPPLIERS.asset, partition)}
-    book = {int(r["AN8"]): r for r in staging.read_rows(ADDRESS_BOOK.asset, partition)}
-    wanted = (
-        set(suppliers)
-        | {an8 for an8, row in book.items() if (row.get("AT1") or "").strip() == "V"}
-        | set(also)
-    )
-    if addresses:
-        wanted |= {int(r["AN8"]) for r in staging.read_rows(SUPPLIER_ADDRESSES.asset, partition)}
+    suppliers, book, wanted = _staged_suppliers(staging, partition, addresses)
     senders = set(book) if remit_to else set()
     return suppliers_by_number(
-        jde, wanted, suppliers, book, addresses=addresses, remit_to=remit_to, paying_to=senders
+        jde, wanted | set(also), suppliers, book, addresses=addresses, remit_to=remit_to, paying_to=senders
     )
+
+
+def _staged_suppliers(
+    staging: StagingResource, partition: str | None, addresses: bool
+) -> tuple[dict[int, dict], dict[int, dict], set[int]]:
+    """A day's staged F0401 and F0101 rows by number, and the suppliers they (and F0116) say changed."""
+    suppliers = {int(r["AN8"]): r for r in staging.read_rows(SUPPLIERS.asset, partition)}
+    book = {int(r["AN8"]): r for r in staging.read_rows(ADDRESS_BOOK.asset, partition)}
+    wanted = set(suppliers) | {an8 for an8, row in book.items() if (row.get("AT1") or "").strip() == "V"}
+    if addresses:
+        wanted |= {int(r["AN8"]) for r in staging.read_rows(SUPPLIER_ADDRESSES.asset, partition)}
+    return suppliers, book, wanted
+
+
+def read_suppliers_ahead(
+    staging: StagingResource,
+    jde: Any,
+    partitions: Iterable[str | None],
+    also: Iterable[int] = (),
+    *,
+    addresses: bool = False,
+    remit_to: bool = False,
+) -> None:
+    """What ``changed_suppliers`` reads for each of ``partitions``, read at once (inside
+    ``kept_rows.keeping``, for the days to find): every supplier wanted on any day read whole, as a day
+    reads those it has not staged."""
+    wanted, senders = set(also), set()
+    for partition in partitions:
+        _, book, day = _staged_suppliers(staging, partition, addresses)
+        wanted |= day
+        senders |= set(book) if remit_to else set()
+    suppliers_by_number(jde, wanted, addresses=addresses, remit_to=remit_to, paying_to=senders)
 
 
 def suppliers_by_number(
@@ -121,7 +145,7 @@ def suppliers_by_number(
     columns = SUPPLIER_COLUMNS + (["SNTO"] if remit_to else [])
     mailing: dict[int, dict] = {}
     with jde.session() as session:
-        senders = browse_in(session, SUPPLIERS.table, "SNTO", sorted(set(paying_to)), ["AN8"])
+        senders = browse_in(session, SUPPLIERS.table, "SNTO", sorted(set(paying_to)), ["AN8", "SNTO"])
         ordered = sorted(set(wanted) | {int(row["AN8"]) for row in senders})
         unnamed = [n for n in ordered if n not in book]
         book.update(by_an8(session, ADDRESS_BOOK.table, ADDRESS_COLUMNS, unnamed))
@@ -244,16 +268,29 @@ def changed_purchase_orders(
     staging: StagingResource, jde: Any, partition: str | None
 ) -> list[JdePurchaseOrder]:
     """The orders whose header or any line changed on ``partition``, with their header and all lines."""
-    staged = {order_key(r): r for r in staging.read_rows(PO_HEADERS.asset, partition)}
-    changed = set(staged) | {order_key(r) for r in staging.read_rows(PO_LINES.asset, partition)}
-    headers = {key: row for key, row in staged.items() if _staged_whole(row)}
-    docos = sorted({key[1] for key in changed})
-    staged_docos = {key[1] for key in headers}
+    return changed_purchase_orders_of_days(staging, jde, [partition])
+
+
+def changed_purchase_orders_of_days(
+    staging: StagingResource, jde: Any, partitions: Iterable[str | None]
+) -> list[JdePurchaseOrder]:
+    """``changed_purchase_orders`` of several days read at once (a step reading ahead for its days): the
+    headers a day has not staged whole, and every changed order's lines, in one read each."""
+    changed: set[tuple] = set()
+    headers: dict[tuple, dict] = {}
+    unstaged: set[int] = set()
+    for partition in partitions:
+        staged = {order_key(r): r for r in staging.read_rows(PO_HEADERS.asset, partition)}
+        day = set(staged) | {order_key(r) for r in staging.read_rows(PO_LINES.asset, partition)}
+        whole = {key: row for key, row in staged.items() if _staged_whole(row)}
+        unstaged |= {key[1] for key in day} - {key[1] for key in whole}
+        changed |= day
+        headers.update(whole)
     lines: dict[tuple, list[dict]] = {}
     with jde.session() as session:
-        unstaged = [d for d in docos if d not in staged_docos]
-        for row in browse_in(session, PO_HEADERS.table, "DOCO", unstaged, PO_HEADERS.aliases):
+        for row in browse_in(session, PO_HEADERS.table, "DOCO", sorted(unstaged), PO_HEADERS.aliases):
             headers.setdefault(order_key(row), row)
+        docos = sorted({key[1] for key in changed})
         for row in browse_in(session, PO_LINES.table, "DOCO", docos, PO_LINES.aliases):
             lines.setdefault(order_key(row), []).append(row)
     return _orders(headers, lines, changed)

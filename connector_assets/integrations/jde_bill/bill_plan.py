@@ -100,6 +100,17 @@ def plan_bills(
         )
 
 
+def read_plan_ahead(
+    jde: Any, policy: Any, orders: Iterable[JdePurchaseOrder], vouchers: Iterable[JdeVoucher]
+) -> None:
+    """What ``plan_bills`` reads from JDE for any part of ``orders`` and ``vouchers`` (several days' at
+    once, for the days to find kept): every order a voucher is on, read whatever else is in hand."""
+    payable = [v for v in vouchers if voucher_payable(v, policy)]
+    in_play = {**with_voucher_orders(jde, {}, payable), **{order_ref(o): o for o in orders}}
+    vouchers_by_order(jde, in_play, payable)
+    supplier_terms(jde, in_play.values())
+
+
 def _invoice_numbers(vouchers: dict[tuple, JdeVoucher]) -> dict[str, str]:
     """Supplier invoice number (VINV) -> ``PV:...`` key of each voucher on an order, first voucher first:
     the numbers the order's bill carries once one of them took it over (its search looks for them too)."""

@@ -12,7 +12,7 @@ from typing import Any
 from connector_assets.bill.bodies import BillColumns
 from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.assets import build_flow_assets, run_partitions
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replays import Replay, ledger_target
@@ -27,7 +27,7 @@ from connector_assets.integrations.jde_bill.bill_mappings import (
     LineCoder,
     jde_bill_mapping_tables,
 )
-from connector_assets.integrations.jde_bill.bill_plan import plan_bills
+from connector_assets.integrations.jde_bill.bill_plan import plan_bills, read_plan_ahead
 from connector_assets.integrations.jde_bill.bill_target import BillsFromJde
 from connector_assets.integrations.jde_bill.integration import ROUTE, SETTINGS_RESOURCES
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
@@ -35,9 +35,12 @@ from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
     DISTRIBUTION_TABLE,
     changed_purchase_orders,
+    changed_purchase_orders_of_days,
     changed_vouchers,
+    voucher_key,
     vouchers_by_key,
 )
+from connector_assets.jde.kept_rows import keeping, read_ahead_once, remap_ahead, run_rows
 from connector_assets.jde.order_vouchers import (
     order_source_key,
     parse_source_key,
@@ -69,13 +72,27 @@ def staged_books(staging: Any, today: bool) -> Books:
 
 
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's changed orders (header or any line) and vouchers (any pay item) as BILL bills."""
+    """The partition's changed orders (header or any line) and vouchers (any pay item) as BILL bills; a
+    range's first day reads what every day of it needs from JDE at once (``read_bills_ahead``)."""
     staging = context.resources.staging
     books = staged_books(staging, today=False)
     jde, ledger = context.resources.jde, context.resources.ledger.get()
-    orders = changed_purchase_orders(staging, jde, partition)
-    vouchers = changed_vouchers(staging, jde, partition)
-    yield from _once_each(plan_bills(jde, ledger, books, orders, vouchers))
+    days = run_partitions(context)
+    kept = run_rows(context, BILLS_FLOW.name) if len(days) > 1 else None
+    with keeping(kept):
+        read_ahead_once(kept, lambda: read_bills_ahead(staging, jde, days, books.policy))
+        orders = changed_purchase_orders(staging, jde, partition)
+        vouchers = changed_vouchers(staging, jde, partition)
+        made = list(_once_each(plan_bills(jde, ledger, books, orders, vouchers)))
+    yield from made
+
+
+def read_bills_ahead(staging: Any, jde: Any, days: list[str | None], policy: BillPolicy) -> None:
+    """What ``map_bills`` reads from JDE for each of ``days``, read at once: their orders and vouchers, and
+    what the voucher-on-order rule reads for them (``bill_plan.read_plan_ahead``)."""
+    orders = changed_purchase_orders_of_days(staging, jde, days)
+    keys = {voucher_key(row) for day in days for row in staging.read_rows(AP_LEDGER.asset, day)}
+    read_plan_ahead(jde, policy, orders, vouchers_by_key(jde, keys))
 
 
 def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -142,5 +159,7 @@ bill_assets = [
 
 
 FLOW = Flow(
-    BILLS_FLOW, bill_assets, replay=Replay(ledger_target(BillsFromJde.for_replay), SETTINGS_RESOURCES)
+    BILLS_FLOW,
+    bill_assets,
+    replay=Replay(ledger_target(BillsFromJde.for_replay), SETTINGS_RESOURCES, first=(remap_ahead,)),
 )

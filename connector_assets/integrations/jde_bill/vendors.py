@@ -12,7 +12,7 @@ from typing import Any
 from connector_assets.bill.bodies import BillVendorColumns, vendor_parts
 from connector_assets.bill.targets import BillVendors
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.assets import awaited_keys, build_flow_assets
+from connector_assets.flows.assets import awaited_keys, build_flow_assets, run_partitions
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replays import Replay, settings_target
@@ -24,6 +24,7 @@ from connector_assets.jde.addressed_suppliers import (
 )
 from connector_assets.jde.assets import jde_partitions, supplier_addresses_staged
 from connector_assets.jde.documents import JdeSupplier
+from connector_assets.jde.kept_rows import remap_ahead
 from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.tables import SUPPLIER_ADDRESSES
 from connector_resources import settings
@@ -103,9 +104,20 @@ def map_vendor(jde_supplier: JdeSupplier, country: str = "") -> Mapped | Rejecte
 
 def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed suppliers, and those held records wait for, as BILL vendors."""
-    also = {int(key) for key in awaited_keys(context, partition, VENDORS_FLOW) if key.isdigit()}
-    found = changed_addressed_suppliers(context, partition, also, f"{INTEGRATION} {VENDORS_FLOW.name}")
+    also = _awaited(context, partition)
+    found = changed_addressed_suppliers(
+        context,
+        partition,
+        also,
+        f"{INTEGRATION} {VENDORS_FLOW.name}",
+        lambda: _awaited(context, run_partitions(context)[-1]),
+    )
     yield from _vendors(found)
+
+
+def _awaited(context: Any, partition: str | None) -> set[int]:
+    """The suppliers held records wait for (asked on the run's last day: ``awaited_keys``)."""
+    return {int(key) for key in awaited_keys(context, partition, VENDORS_FLOW) if key.isdigit()}
 
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -146,5 +158,7 @@ vendor_assets = [
 ]
 
 FLOW = Flow(
-    VENDORS_FLOW, vendor_assets, replay=Replay(settings_target(BillVendors.for_replay), SETTINGS_RESOURCES)
+    VENDORS_FLOW,
+    vendor_assets,
+    replay=Replay(settings_target(BillVendors.for_replay), SETTINGS_RESOURCES, first=(remap_ahead,)),
 )

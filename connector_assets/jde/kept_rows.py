@@ -1,0 +1,148 @@
+"""JDE rows read by key (``lookup.browse_in``) kept for a run or a replay's chunk: a step reads once for all
+its days, a replay once for a chunk of queued records, instead of a few keys a call per day or per record.
+Only reads inside ``keeping`` use them; outside, every read goes to JDE.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+from connector_assets.runtime.run_reads import RunReads
+from connector_resources.redaction import get_logger
+from connector_resources.replay import shared_value
+
+log = get_logger(__name__)
+
+Where = tuple[str, str, tuple[str, ...]]  # table, the column looked up by, the columns read
+
+
+def key_text(value: Any) -> str:
+    """A looked-up value as a key: a whole number as its digits, anything else as its trimmed text."""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool) and value == int(value):
+        return str(int(value))
+    return str(value).strip()
+
+
+@dataclass
+class KeptRows:
+    """Each value's rows, by the read they came from (``Where``); ``warmed`` once a run's step read ahead."""
+
+    rows: dict[Where, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    warmed: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def known(self, where: Where, values: Sequence[Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+        """The kept rows (copies) of the values read before, and the values not read yet."""
+        with self.lock:
+            kept = self.rows.get(where, {})
+            found = [dict(row) for value in values for row in kept.get(key_text(value), ())]
+            return found, [value for value in values if key_text(value) not in kept]
+
+    def keep(self, where: Where, values: Sequence[Any], rows: list[dict[str, Any]]) -> None:
+        """Keep what one read of ``values`` answered; not at all if a row lacks the column or names no
+        value asked (not understood)."""
+        by_value: dict[str, list[dict[str, Any]]] = {key_text(value): [] for value in values}
+        for row in rows:
+            if where[1] not in row or key_text(row[where[1]]) not in by_value:
+                return
+            by_value[key_text(row[where[1]])].append(dict(row))
+        with self.lock:
+            self.rows.setdefault(where, {}).update(by_value)
+
+
+_kept: ContextVar[KeptRows | None] = ContextVar("jde_kept_rows", default=None)
+kept_rows = _kept.get  # the rows reads go through here (``keeping``), None outside
+
+
+@contextmanager
+def keeping(kept: KeptRows | None) -> Iterator[None]:
+    """Reads by key in the block answered from ``kept`` and kept there (None: no change). A generator must
+    leave the block before it yields (a context variable set in it leaks out)."""
+    token = _kept.set(kept) if kept is not None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _kept.reset(token)
+
+
+_RUNS: RunReads[dict[str, KeptRows]] = RunReads(dict)
+_LOCK = threading.Lock()
+
+
+def run_rows(context: Any, name: str) -> KeptRows | None:
+    """The rows kept for ``name`` (a flow) in the run of ``context``; None for a context naming no run."""
+    run = getattr(getattr(context, "run", None), "run_id", None)
+    if run is None:
+        return None
+    with _LOCK:
+        return _RUNS(str(run)).setdefault(name, KeptRows())
+
+
+def read_ahead_once(kept: KeptRows | None, read: Callable[[], Any]) -> None:
+    """``read`` (a step's reads for all its days) run inside ``keeping(kept)``, once per run."""
+    if kept is None or kept.warmed:
+        return
+    with keeping(kept):
+        read()
+    kept.warmed = True
+
+
+# -- replays: the queued records of a chunk read again at once ---------------------------------------------
+
+
+@dataclass
+class _ChunkRows:
+    kept: KeptRows | None = None
+
+
+class RemapAhead:
+    """A replay handler whose chunk (``ahead``) is remapped together first, keeping the JDE rows it read for
+    each record's own remap."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.spec = inner.spec
+        self.resources = inner.resources
+
+    def _chunk(self) -> _ChunkRows:
+        return shared_value(("jde remap ahead", id(self)), _ChunkRows)
+
+    def __call__(self, item: Any, ledger: Any) -> Any:
+        with keeping(self._chunk().kept):
+            return self.inner(item, ledger)
+
+    def ahead(self, items: Sequence[Any], ledger: Any) -> Callable[[], None]:
+        chunk = self._chunk()
+        chunk.kept = KeptRows()
+        resources = SimpleNamespace(**self.resources(), ledger=SimpleNamespace(get=lambda: ledger))
+        try:
+            with keeping(chunk.kept):
+                for _ in self.spec.remap(SimpleNamespace(resources=resources), [i.source_key for i in items]):
+                    pass
+        except Exception as exc:  # each record's remap meets it again, and says so
+            log.warning("%s: could not read %d queued records at once: %s", self.spec.flow, len(items), exc)
+        inner_ahead = getattr(self.inner, "ahead", None)
+        release = inner_ahead(items, ledger) if callable(inner_ahead) else None
+
+        def done() -> None:
+            chunk.kept = None
+            if release is not None:
+                release()
+
+        return done
+
+
+def remap_ahead(handler: Any, _resources: Any) -> Any:
+    """``Replay.first`` wrap: ``RemapAhead`` for a handler remapping from the source, else the handler."""
+    spec = getattr(handler, "spec", None)
+    if spec is None or spec.remap is None or getattr(handler, "resources", None) is None:
+        return handler
+    return RemapAhead(handler)
