@@ -74,18 +74,20 @@ class ApprovedBillReader:
                 self.vendors[vendor_id] = None
         return self.vendors[vendor_id]
 
-    def read_vendors_ahead(self, vendor_ids: Iterable[str]) -> None:
+    def read_vendors_ahead(self, vendor_ids: Iterable[str]) -> dict[str, dict[str, Any]] | None:
         """Every vendor by list now, when ``vendor_ids`` not read yet and those the run read already by id
         would cost more calls one by one (``vendor_list``): a run reading by id as much as the list costs
-        reads the list for its later days. If the list fails, each is read by id as it is needed."""
+        reads the list for its later days. If the list fails, each is read by id as it is needed. Returns
+        the list when it was read."""
         unread = {vendor_id for vendor_id in vendor_ids if vendor_id and vendor_id not in self.vendors}
         try:
             listed = listed_vendors(self.session, len(unread) + len(self.vendors)) if unread else None
         except ConnectorError as exc:
             log.warning("Procurify vendors not read by list (read one by one instead): %s", exc)
-            return
+            return None
         for vendor_id, vendor in (listed or {}).items():
             self.vendors.setdefault(vendor_id, vendor)
+        return listed
 
     def mapped(self, bill_uuid: str, full: Mapping[str, Any], updated_at: datetime) -> Mapped | Rejected:
         """The full approved bill as the flow's ERP document (held, or refused saying why)."""

@@ -18,6 +18,7 @@ from connector_assets.flows.targets import SessionTarget
 from connector_assets.procurify.order_fields import words
 from connector_assets.procurify.order_reads import requisition_items
 from connector_assets.procurify.po_revisions import requisition_differences, revision
+from connector_assets.procurify.vendor_list import list_pages
 from connector_resources import settings
 from connector_resources.procurify.errors import SYSTEM
 from connector_resources.redaction import get_logger
@@ -82,7 +83,8 @@ class ProcurifyRequisitions(SessionTarget):
             return {}
         since = min(map(_since, records))
         if self.listed is None or self.listed[0] > since:
-            self.listed = (since, self.session.requisitions_described(None, created_since=since))
+            with list_pages(self.session):  # the days since read whole: in the largest pages
+                self.listed = (since, self.session.requisitions_described(None, created_since=since))
         found = self.listed[1]
         answer: dict[str, str | None] = {}
         for record in records:
@@ -121,7 +123,8 @@ class ProcurifyRequisitions(SessionTarget):
     def _read_back(self, uuid: str, record: Mapped) -> None:
         """Whether Procurify kept the description (and the line skus) of the requisition just made."""
         sent = str(record.body.get("description") or "")
-        made = self.session.find_requisition(uuid, created_since=date.today())
+        with list_pages(self.session):
+            made = self.session.find_requisition(uuid, created_since=date.today())
         source = self.source_label
         if made is None:
             self.log.warning(

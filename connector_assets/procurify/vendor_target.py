@@ -71,17 +71,12 @@ class ProcurifyVendorTarget:
 
     def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
         """``find`` for a chunk at once: the ledger's pairs, then each ``external_id`` looked up in the whole
-        vendor list when that costs fewer calls than a search each (``vendor_list``). Left to ``find``: a
+        vendor list when that costs fewer calls than a search or an update's read each. Left to ``find``: a
         key on several vendors, a vendor paired elsewhere, one not found where ``find_more`` looks on."""
-        found: dict[str, str | None] = {}
-        search = []
-        for record in records:
-            paired = self.pairing.paired_vendor(self.ledger, record.source_key)
-            if paired is None:
-                search.append(record)
-            else:
-                found[record.source_key] = paired
-        self.listed = listed_vendors(self.session, len(search)) or {}
+        pairs = {r.source_key: self.pairing.paired_vendor(self.ledger, r.source_key) for r in records}
+        found: dict[str, str | None] = {key: vendor for key, vendor in pairs.items() if vendor is not None}
+        search = [record for record in records if record.source_key not in found]
+        self.listed = listed_vendors(self.session, len(records)) or {}  # a search or an update's read each
         keyed: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for vendor in self.listed.values():
             keyed[str(vendor.get("external_id") or "")].append(vendor)

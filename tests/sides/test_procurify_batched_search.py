@@ -23,6 +23,7 @@ from connector_assets.integrations.jde_procurify.purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     JdeOrdersInProcurify,
 )
+from connector_assets.procurify.vendor_list import list_pages
 from connector_resources.ledger import Ledger
 from connector_resources.procurify import ProcurifyResource
 from connector_resources.refusals import Refused
@@ -97,7 +98,8 @@ def test_a_chunk_of_new_orders_costs_one_list_read_and_a_create_each(procurify, 
     earliest = min(date.fromisoformat(r.natural_key["created_since"]) for r in records)
     with resource.session() as session:
         before = box.calls()
-        session.find_requisitions(description="none", created_since=earliest)
+        with list_pages(session):  # the batch reads in the largest pages
+            session.find_requisitions(description="none", created_since=earliest)
         pages = (box.calls() - before)[LIST]  # what one search of the chunk's days costs
         before = box.calls()
         counts = write_once(PURCHASE_ORDERS_FLOW, JdeOrdersInProcurify(session), ledger, records)

@@ -147,3 +147,21 @@ def test_a_chunk_too_small_for_the_list_is_left_to_find(procurify, ledger):
     with resource.session() as session:
         assert ProcurifyVendors(session, ledger).find_many([_record("4343", "4343")]) == {}
     assert box.calls() == before
+
+
+def test_a_chunk_of_paired_suppliers_reads_the_list_once_for_its_updates(procurify, ledger):
+    resource, box = procurify
+    vendors = {f"8{i:04d}": str(v["id"]) for i, v in enumerate(_all(resource)[3:15])}
+    for key, vendor_id in vendors.items():
+        ledger.claim_xref("jde_procurify", "supplier", "JDE", key, "procurify", owner="test")
+        ledger.record_target(
+            "jde_procurify", "supplier", "JDE", key, "procurify", target_id=vendor_id, content_hash="h"
+        )
+    records = [_record(key, key) for key in vendors]
+    before = box.calls()
+    with resource.session() as session:
+        target = ProcurifyVendors(session, ledger)
+        assert target.find_many(records) == vendors
+        for vendor_id in vendors.values():
+            target.vendor_now(vendor_id)  # what each update compares with
+    assert box.calls() - before == _whole_read(len(_all(resource))), "no read by id"

@@ -48,6 +48,7 @@ from connector_assets.procurify.approved_bill_reader import ApprovedBillReader, 
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
 from connector_assets.procurify.bill_order_lines import BillOrderLines
 from connector_assets.procurify.bill_reads import BILLS_ASSET, BillWording, staged_bills
+from connector_assets.procurify.payments import vendors_for_run
 from connector_assets.procurify.record_reads import read_for_record
 from connector_assets.procurify.vendor_fields import is_active, not_purchasable_why
 from connector_assets.saas.entities import saas_daily_partitions
@@ -304,13 +305,15 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     table = ACCOUNTS.snapshot(staging)
     with context.resources.procurify.session() as session:
         reader = BillReader(session, ledger, gl, table, rules, bill_vendors_for_run(run_id))
-        reader.read_vendors_ahead(
+        listed = reader.read_vendors_ahead(
             vendor_id
             for bill, _at in bills
             if bill_fields.status_code(bill) in rules.statuses
             and (vendor_id := bill_vendor_id(bill))
             and (is_placeholder(an8 := paired_supplier(ledger, vendor_id)) or an8 is None)
         )
+        if listed and vendors_for_run(run_id).get("vendors") is None:  # the run's payments find theirs there
+            vendors_for_run(run_id)["vendors"] = listed
         yield from reader.settled(bills, run_id=run_id, partition=partition)
 
 
