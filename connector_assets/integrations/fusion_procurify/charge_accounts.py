@@ -1,10 +1,6 @@
-"""The Fusion charge account of a Procurify line (``company-costcenter-account-intercompany``,
-``101-10-60000-000``), checked against both systems before anything is sent.
-
-The pod would refuse an unusable account too (a 400 on the invoice or draft order); refusing first names the
-table row to fix instead of a pod message. How a combination is staged and judged is the Fusion side's
-(``fusion.charge_combinations``), Procurify's checks the Procurify side's (``procurify.code_checks``).
-The tables and checks: docs/integrations/fusion_procurify.md, "Mapping tables".
+"""The Fusion charge account of a Procurify line (``101-10-60000-000``), checked against both systems before
+anything is sent, so a refusal names the table row to fix, not a pod's 400 (``fusion.charge_combinations``,
+``procurify.code_checks``). docs/integrations/fusion_procurify.md, "Mapping tables".
 """
 
 from collections.abc import Iterable, Mapping

@@ -1,10 +1,6 @@
-"""Procurify purchase orders and requisitions as Fusion draft purchase orders. Pure: no I/O; every input is
-handed in.
-
-One line per live item with its charge account (one schedule, one distribution); quantities and prices go as
-decimal strings, never floats. How the draft is kept and what a changed order may do in Fusion are the Fusion
-side's (``connector_assets.fusion.draft_orders``). Field by field: docs/integrations/fusion_procurify.md,
-"Purchase orders".
+"""Procurify purchase orders and requisitions as Fusion draft purchase orders (pure: every input handed in):
+one line per live item with its charge account, decimal strings, never floats; the draft's keeping is
+``fusion.draft_orders``'. Field by field: docs/integrations/fusion_procurify.md, "Purchase orders".
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""Oracle Fusion -> Procurify payment status (flow ``payment_status``, entity ``paid_mark``): a Fusion
-payables invoice this integration wrote (or adopted) for a Procurify bill, once Fusion has paid it in full,
-marks that bill paid in Procurify, once (``mark-as-paid``, the one "paid" write Procurify's API has).
-
-Which invoices: ``fusion.paid_invoices``; paid or not: ``fusion.payments``; what that means for the bill:
-``payment_mappers``. What Procurify cannot be told, and so is not: docs/integrations/fusion_procurify.md,
-"What the APIs make possible, and what a person does".
+"""Fusion -> Procurify payment status (flow ``payment_status``, entity ``paid_mark``): a bill whose Fusion
+invoice (this integration's) Fusion has paid in full is marked paid in Procurify once (``mark-as-paid``).
+Which invoices: ``fusion.paid_invoices``; paid or not: ``fusion.payments``; the rest:
+docs/integrations/fusion_procurify.md, "What the APIs make possible, and what a person does".
 """
 
 from collections.abc import Iterator, Mapping

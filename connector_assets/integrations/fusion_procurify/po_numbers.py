@@ -1,10 +1,7 @@
 """The keys of a purchase order on both sides: the ledger's source key of a Procurify PO or requisition, and
-the Fusion ``OrderNumber`` made of it (``PO1187`` -> ``PFY1187``, ``REQ60-2041`` -> ``PFYR60-2041``).
-
-Where the pod lets us send it, the Procurify number is in the Fusion one so either side finds the other
-without the ledger; the ``R`` keeps requisition 60 and PO 60 apart. ``ORDER_NUMBER_MAX`` (20) is Oracle's
-``PO_HEADERS_ALL.SEGMENT1`` width, the narrowest we know of. docs/integrations/fusion_procurify.md,
-"Purchase orders".
+the Fusion ``OrderNumber`` made of it (``PO1187`` -> ``PFY1187``, ``REQ60-2041`` -> ``PFYR60-2041``), so
+either side finds the other without the ledger; ``ORDER_NUMBER_MAX`` (20) is ``PO_HEADERS_ALL.SEGMENT1``'s
+width. docs/integrations/fusion_procurify.md, "Purchase orders".
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""JDE GL accounts (F0901) -> Procurify account codes, so spend is allocated on JDE's chart of accounts.
-
-One record per account the account table maps or ``ML_JDE_PROCURIFY_ACCOUNT_SCOPE`` holds, keyed by its
-``BU.OBJ[.SUB]`` text. A code is opened for departments because Procurify lets a requisition line use only
-a code open for its department. The write is the Procurify side's (``procurify.account_codes``: never a
-rename); codes with no JDE account are reported, never created in JDE. Which accounts go and how:
-docs/integrations/jde_procurify.md, "The flows" (account codes).
+"""JDE GL accounts (F0901) -> Procurify account codes keyed by ``BU.OBJ[.SUB]``: those the account table
+maps or ``ML_JDE_PROCURIFY_ACCOUNT_SCOPE`` holds, opened for departments (a requisition line may use only a
+code open for its department); written by ``procurify.account_codes``, never renamed. Which accounts go and
+how: docs/integrations/jde_procurify.md, "The flows" (account codes).
 """
 
 from collections.abc import Callable, Iterator, Mapping

@@ -1,10 +1,7 @@
-"""Procurify payments -> JD Edwards: a payment posts to JDE once per bill it pays, against the voucher the
-bills flow made of that bill (``ML_RecordPayment``) or as a journal entry when bills post as journals.
-
-A bill not posted yet holds its payment on the bill (released by the bills flow's write); a bill skipped
-for good as exported elsewhere skips its payment too (``bills_taken_elsewhere``), never queued for a person.
-A repeat is recognised by reading JDE back (F0414, F0911Z1), whatever code JDE refuses it with; a payment
-is never reversed. Depth: docs/integrations/jde_procurify.md, "The flows" (payments).
+"""Procurify payments -> JD Edwards, once per bill paid, on the bill's voucher (``ML_RecordPayment``) or as a
+journal entry. A bill not posted yet holds its payment; one exported elsewhere skips it
+(``bills_taken_elsewhere``); a repeat is recognised by reading JDE back (F0414, F0911Z1); never reversed.
+Depth: docs/integrations/jde_procurify.md, "The flows" (payments).
 """
 
 from collections.abc import Iterable, Iterator, Mapping

@@ -1,16 +1,8 @@
-"""JD Edwards -> Procurify: approved purchase orders (F4301 + F4311) -> one Procurify requisition each.
-
-The Procurify API creates requisitions, not purchase orders (reference §2.4/§2.5): an approved JDE order
-becomes a requisition carrying the JDE order in its description (``order_mappers``); a Procurify admin
-approves and purchases it inside Procurify, which makes the PO; the ``po_links`` flow then links that PO
-to the JDE order and sets its ``PO_Num``. Which orders are "approved", how lines and amounts map: see
-``order_mappers``.
-
-A day's partition holds the orders whose header or any line changed that day (F4301/F4311 UPMJ); the
-whole order is read from JDE and mapped (``order_records``: location and department, each line's vendor
-and account code, or why the order waits or is refused). Writing, and what becomes of a changed order
-already sent (its PO revised once linked, else queued): the Procurify side's ``ProcurifyRequisitions``
-(``connector_assets.procurify.requisitions``), in JDE's words (``JdeOrdersInProcurify``).
+"""JD Edwards -> Procurify: approved purchase orders (F4301 + F4311) -> one Procurify requisition each (the
+API creates requisitions, not POs; ``po_links`` links the PO a buyer purchases from it). A day holds the
+orders changed that day, each read whole and mapped (``order_records``, ``order_mappers``); writing is the
+Procurify side's ``ProcurifyRequisitions`` in JDE's words (``JdeOrdersInProcurify``). Depth:
+docs/integrations/jde_procurify.md, "The flows" (purchase orders).
 """
 
 from collections.abc import Iterator, Mapping

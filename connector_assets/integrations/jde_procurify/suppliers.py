@@ -1,10 +1,7 @@
-"""JD Edwards suppliers (F0401 + F0101, contact details from F0116 / F0115 / F01151) -> Procurify vendors.
-
-Each supplier of the day is read whole from JDE by number and mapped by ``supplier_mappers``. Matching
-(``ProcurifyVendors``) is by the ledger's pair, then ``external_id`` = AN8, never by name (Procurify names
-are not unique). A supplier the ``vendors`` flow made from a Procurify vendor is held or recorded, never
-sent back, so it does not return as a second vendor or an echo. Which suppliers a day holds and the echo
-rules: docs/integrations/jde_procurify.md, "The flows" (suppliers).
+"""JD Edwards suppliers (F0401 + F0101, contact details from F0116 / F0115 / F01151) -> Procurify vendors,
+each read whole from JDE and mapped by ``supplier_mappers``; matched by the ledger's pair, then
+``external_id`` = AN8, never by name. One the ``vendors`` flow made is never sent back (no second vendor, no
+echo). Which suppliers and the echo rules: docs/integrations/jde_procurify.md, "The flows" (suppliers).
 """
 
 from __future__ import annotations
