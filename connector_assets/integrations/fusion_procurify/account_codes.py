@@ -1,9 +1,6 @@
-"""Fusion natural accounts -> Procurify account codes, so requesters only pick codes Fusion can post.
-
-A record is one row of the account table, keyed by its Procurify code (the table is many-to-one), so a code
-is never renamed; active while its natural account has a usable staged combination, never created just to be
-off, and never invented in Fusion (Fusion's chart is the master). How it is written is the Procurify side's
-(``procurify.account_codes``). Fields: docs/integrations/fusion_procurify.md, "Account codes".
+"""Fusion natural accounts -> Procurify account codes, so requesters only pick codes Fusion can post: one
+record per account table row keyed by its Procurify code (never renamed, never invented in Fusion), written by
+``procurify.account_codes``. Fields: docs/integrations/fusion_procurify.md, "Account codes".
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping

@@ -1,9 +1,6 @@
-"""Procurify -> Oracle Fusion invoices: an approved Procurify bill becomes one Fusion payables invoice,
-matched to the Fusion purchase order the bill came from, then validated with Fusion's own action.
-
-The mapping is ``bill_mappers``'; what is read, and why the export is recorded in the ledger (the ``invoice``
-cross-reference) not in Procurify, ``procurify.approved_bill_reader``'s; never twice, changes and validation,
-``fusion.invoice_target``'s; a missing supplier or pay site holds the bill (``fusion.missing_sites``).
+"""Procurify -> Oracle Fusion invoices: an approved bill becomes one Fusion payables invoice matched to its
+purchase order, then validated. Mapping: ``bill_mappers``; reads and the ledger's export record:
+``procurify.approved_bill_reader``; writes: ``fusion.invoice_target``; holds: ``fusion.missing_sites``.
 """
 
 from __future__ import annotations

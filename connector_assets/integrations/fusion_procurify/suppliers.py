@@ -1,10 +1,6 @@
-"""Oracle Fusion suppliers -> Procurify vendors (``suppliers``): the day's staged ``fusion/suppliers``, plus
-any a held record waits for, matched and written by ``ProcurifyVendors`` (the Procurify side's
-``vendor_target.NamedVendors``).
-
-An inactive supplier with no vendor yet is left out, not queued (nobody may buy from it); a vendor is never
-deleted, only made inactive; the pair is recorded at once, releasing what was held on the vendor.
-docs/integrations/fusion_procurify.md, "Suppliers -> vendors".
+"""Oracle Fusion suppliers -> Procurify vendors (``suppliers``): the day's staged suppliers and those a held
+record waits for, written by ``ProcurifyVendors`` (``vendor_target.NamedVendors``); an inactive one without a
+vendor is left out. docs/integrations/fusion_procurify.md, "Suppliers -> vendors".
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
-"""Pure pairing of a Procurify vendor with the Fusion supplier of the same name (no I/O here), and the
-content fingerprint the ``vendors`` flow notices vendor changes by.
-
-Fusion has no supplier create in our reference (§2.7 lists reads only), so a vendor is *paired* with an
-existing supplier (the ``vendor`` cross-reference), chosen by ``fusion.supplier_names.match_supplier``;
-none or several is ``Rejected`` with what a finance user does. Which vendors, and how names compare:
-docs/integrations/fusion_procurify.md, "Vendors paired by name".
+"""Pure pairing of a Procurify vendor with the Fusion supplier of the same name (Fusion has no supplier
+create in our reference, §2.7), chosen by ``fusion.supplier_names.match_supplier``, and the fingerprint the
+``vendors`` flow notices changes by. docs/integrations/fusion_procurify.md, "Vendors paired by name".
 """
 
 from collections.abc import Mapping

@@ -1,9 +1,7 @@
-"""Procurify vendors -> the Fusion supplier of the same name (``vendors``): a pair in the ledger, nothing
-written to either system. Each poll reads every purchasable vendor and notices changes by content
-(``vendor_mappers.fingerprint``); the list has no day, so a run over several days reads it on its last day
-only. The pair is written by ``procurify.vendor_pairing.LedgerPairs``, which never overwrites a manual
-match and releases what was held on the vendor. docs/integrations/fusion_procurify.md,
-"Vendors paired by name".
+"""Procurify vendors -> the Fusion supplier of the same name (``vendors``): a pair in the ledger
+(``procurify.vendor_pairing.LedgerPairs``), nothing written to either system; each poll reads every
+purchasable vendor (a run over several days on its last day only) and notices changes by content.
+docs/integrations/fusion_procurify.md, "Vendors paired by name".
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""Vendors made in Procurify -> JD Edwards suppliers (``vendors``), and their address number written back.
-
-Procurify's vendor list has no modified-since filter, so each poll (``procurify.vendor_changes.VendorPoll``)
-reads every purchasable vendor and notices changes by content (``vendor_mappers.fingerprint``). The pair is
-recorded as soon as JDE answers, so ``suppliers`` makes no second vendor of the new supplier. Depth:
-docs/integrations/jde_procurify.md, "The flows" (vendors).
+"""Vendors made in Procurify -> JD Edwards suppliers (``vendors``), the address number written back: each poll
+reads every purchasable vendor (``procurify.vendor_changes.VendorPoll``), the pair recorded as JDE answers.
+Depth: docs/integrations/jde_procurify.md, "The flows" (vendors).
 """
 
 from collections.abc import Callable, Iterable, Iterator

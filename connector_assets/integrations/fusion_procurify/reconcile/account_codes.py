@@ -1,9 +1,6 @@
-"""Account codes, both ways: each row of the account table against the Procurify code the account codes
-flow keeps for it, and each active Procurify code with no Fusion account behind it. Pure: ``day`` reads.
-
-Both sides are small master data compared whole every day (Procurify's codes have no change filter; Fusion's
-combinations are the staged copy the flow maps with). Kinds: docs/integrations/fusion_procurify.md,
-"Reconciliation".
+"""Account codes, both ways: each account table row against the Procurify code the flow keeps for it, and each
+active Procurify code with no Fusion account; small master data compared whole every day. Pure: ``day``
+reads. Kinds: docs/integrations/fusion_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations

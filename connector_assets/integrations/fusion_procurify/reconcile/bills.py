@@ -1,10 +1,7 @@
-"""Bills: per vendor (its Fusion supplier) and period, Procurify's approved bill register against the Fusion
-payables invoices the invoices flow wrote for it, each pair field by field and line by line, and the Fusion
-invoices no bill explains. Pure: ``day`` reads.
-
-The period is the month of the bill's ``invoice_date`` (the ``InvoiceDate`` the flow sends, so both sides
-date a bill alike); money is compared per currency, never converted. Kinds, gaps and why:
-docs/integrations/fusion_procurify.md, "Reconciliation".
+"""Bills: per vendor and period (the month of ``invoice_date``), Procurify's approved bill register against
+the Fusion invoices the flow wrote, field by field and line by line, and the Fusion invoices no bill
+explains; money per currency, never converted. Pure: ``day`` reads. docs/integrations/fusion_procurify.md,
+"Reconciliation".
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""One UTC day reconciled between Oracle Fusion and Procurify: what is read, and in which order.
-
-Each side's changes of the day are read once from the system itself, in change windows, then the records they
-concern by key in lists, and bills, purchase orders, vendors and account codes are compared each by its
-module. With the requisitions source the Fusion orders are counted, not compared.
+"""One UTC day reconciled between Oracle Fusion and Procurify: each side's changes read once from the system
+itself, then the records they concern by key in lists, each kind compared by its module.
 docs/integrations/fusion_procurify.md, "Reconciliation".
 """
 

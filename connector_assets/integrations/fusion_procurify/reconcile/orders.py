@@ -1,9 +1,6 @@
-"""Purchase orders: each Procurify PO the day concerns against the Fusion order the purchase orders flow
-made of it, field by field and line by line (by ``PO_line_num``), and the Fusion orders no Procurify PO
-explains. Pure: ``day`` reads.
-
-A PO the flow queued, held or skipped by rule, and a change it queued for a buyer, are expected gaps with the
-queue's reason (``Gaps``). Kinds: docs/integrations/fusion_procurify.md, "Reconciliation".
+"""Purchase orders: each Procurify PO the day concerns against the Fusion order made of it, field by field and
+line by line (``PO_line_num``), and the Fusion orders no PO explains; what the flow queued, held or skipped is
+an expected gap (``Gaps``). Pure: ``day`` reads. docs/integrations/fusion_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""Vendors and suppliers: each pair the day concerns compared field by field, and each unpaired record on
-one side named. Pure: ``day`` reads.
-
-Name and ``external_id`` are compared only where the suppliers flow wrote the vendor (the vendors flow only
-pairs, and a manual match renames neither side); a record the flows queued, held or left out on purpose is
-an expected gap or counted. Kinds: docs/integrations/fusion_procurify.md, "Reconciliation".
+"""Vendors and suppliers: each pair the day concerns compared field by field (name and ``external_id`` only
+where the suppliers flow wrote the vendor), each unpaired record named, what the flows left out an expected
+gap. Pure: ``day`` reads. Kinds: docs/integrations/fusion_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""Bills: each Procurify bill against the JDE batch (and voucher) the bills flow wrote for it, field by field,
-and vouchers entered in JDE for a Procurify vendor's supplier that no bill explains.
-
-Each bill is found in JDE by the batch keys the flow derives from its UUID (``bill_mappers.batch_key``), so
-a batch matches its bill whatever the ledger says. Which bills, what is compared and the journal posting's
-paid status: docs/integrations/jde_procurify.md, "Reconciliation".
+"""Bills: each Procurify bill against the JDE batch (and voucher) the bills flow wrote, found by the batch
+keys derived from its UUID (``bill_mappers.batch_key``), and vouchers no bill explains. What is compared:
+docs/integrations/jde_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations

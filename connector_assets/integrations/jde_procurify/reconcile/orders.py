@@ -1,9 +1,6 @@
-"""Orders: each JDE order sent to Procurify, line by line against what it became there, and Procurify POs no
-JDE order explains.
-
-JDE's side is what the ``purchase_orders`` flow sends for the order now (``order_mappers.requisition_lines``),
-so "what the flow writes" has one definition; Procurify's is every PO linked to the order, or its
-requisition while none is. What is named: docs/integrations/jde_procurify.md, "Reconciliation".
+"""Orders: each JDE order sent to Procurify, line by line (``order_mappers.requisition_lines``) against every
+PO linked to it, or its requisition while none is, and Procurify POs no JDE order explains. What is named:
+docs/integrations/jde_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations
