@@ -1,9 +1,7 @@
-"""One reader of approved Procurify bills for every flow that posts them to an ERP: the day's staged bills in
-the flow's approved statuses, each read in full by UUID (the list gives a slim bill), then mapped by the
-subclass (``mapped``). A read one bill needs that still fails queues that bill alone (``record_reads``).
-A bill another process exported is skipped and marked never written (``flows.never_written``), so a
-record held on it is refused, not left waiting; the API cannot mark a bill exported (§2.6), so our export
-lives in the ledger. Depth: docs/integrations/jde_procurify.md, "The flows".
+"""One reader of approved Procurify bills for every flow posting them to an ERP: the day's staged bills in the
+flow's approved statuses, each read in full by UUID, mapped by the subclass (``mapped``); one whose read fails
+is queued alone, one another process exported is skipped as never written (our export lives in the ledger:
+the API cannot mark a bill exported, §2.6). Depth: docs/integrations/jde_procurify.md, "The flows".
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""Procurify's purchase orders and requisitions as the orders another system is to make: which are sent
-(``SourceOrder``: vendor, currency, requisition notes, live items), which are left alone, which are refused
-naming why. An integration subclasses ``ProcurifyOrders`` with how its ledger keys an order, what it sent
-and what one order becomes in the target. A PO or requisition cancelled after it was sent is refused for a
-person (cancelling the order it became is a buyer's decision there; before: skipped); one made for another
-system's order (``procurify.source_orders``) is skipped unless it was sent before. Depth:
-docs/integrations/fusion_procurify.md, "Purchase orders".
+"""Procurify's purchase orders and requisitions as the orders another system is to make (``SourceOrder``):
+which are sent, left alone or refused naming why; an integration subclasses ``ProcurifyOrders`` with its keys
+and target. One cancelled after it was sent is refused for a person; one made for another system's order is
+skipped unless sent before. Depth: docs/integrations/fusion_procurify.md, "Purchase orders".
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""The Procurify write target that gives a PO the number of the order it came from (``PO_Num``, by the v3 PUT
-with the whole PO: ``connector_resources.procurify.po_revisions``). An integration subclasses
-``ProcurifyPoNumbers`` with ``source_label`` (``JDE``). A PO already carrying the number is adopted; one a
-user changed after the link is left as set; a number another PO holds is confirmed only when every holder
-came from the same order; a cancelled, closed or paid PO is refused saying what to do (``PoLinkRefused``).
-Depth: docs/integrations/jde_procurify.md, "The flows" (PO links).
+"""The Procurify write target giving a PO its source order's number (``PO_Num``, by the v3 PUT of the whole
+PO), subclassed with ``source_label``; adopted, left as a user set it, confirmed or refused
+(``PoLinkRefused``) as docs/integrations/jde_procurify.md, "The flows" (PO links) says.
 """
 
 from datetime import date, timedelta

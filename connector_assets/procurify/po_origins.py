@@ -1,9 +1,7 @@
-"""Which source order a Procurify PO came from: its lines' ``orderNum`` (a requisition *number*) -> the
-requisition's uuid -> the order the integration recorded it for (``order_of_requisition``). The API reads no
-requisition by number, so the staged requisition headers answer first (no call), then the requisitions still
-waiting for their PO, read back by their creation days: a cost bounded by the orders waiting, never by
-Procurify's volume. A number neither finds is not ours: the PO is left alone. Depth:
-docs/integrations/jde_procurify.md, "The flows" (PO links, "How a PO finds its JDE order").
+"""Which source order a Procurify PO came from: its lines' ``orderNum`` -> the requisition's uuid -> the order
+recorded for it (``order_of_requisition``), from the staged requisition headers first, then the requisitions
+still waiting for a PO (a cost bounded by those, never by Procurify's volume); a number neither finds is not
+ours. Depth: docs/integrations/jde_procurify.md, "The flows" (PO links).
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """Procurify's bill register for one vendor and period against the documents an integration wrote for its
-bills in another system (JDE vouchers, Fusion invoices): an approved bill must have a document of the same
-amount in its own currency (never converted; another currency is the subclass's ``currency_mismatch``); a
-bill exported by another process is counted and left out. The integration says the rest as data
-(``RegisterWords``: names, kinds, ``str.format`` sentences) and in a subclass's hooks where it compares
-more (a canceled invoice, a paid status).
+bills elsewhere (JDE vouchers, Fusion invoices): each approved bill needs a document of the same amount in
+its own currency, never converted; the integration's words are data (``RegisterWords``), its extra checks a
+subclass's hooks.
 """
 
 from __future__ import annotations

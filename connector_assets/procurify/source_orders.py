@@ -1,9 +1,7 @@
-"""The mark of a requisition an integration made for another system's order: its ``description`` reads
-``<system> order <number> (company <company>)`` (``source_order_description`` writes it, ``source_order_of``
-reads it). With two ERPs on one Procurify (``make dev`` runs both integrations on one simulator), a PO
-bought from JD Edwards' requisitions is JD Edwards' order: sent to Fusion too it would be the same spend
-twice. The description is the mark, not the ``sku``, because the connector checks Procurify kept the
-description; the shape is narrow so a person's text is not taken for one.
+"""The mark of a requisition an integration made for another system's order: a ``description`` reading
+``<system> order <number> (company <company>)`` (``source_order_description``, ``source_order_of``), so with
+two ERPs on one Procurify a PO bought from one's requisition is never sent to the other as the same spend
+twice; narrow, so a person's text is not taken for one.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""One approved Procurify bill -> the inputs of one JDE AP batch (voucher or journal), or the reason it
-cannot be one. Pure: what the mapper needs (the full bill, its vendor's JDE supplier, the account of each
-Procurify code, the staged F0901) is read by ``bills``, so a replay maps with today's tables.
-
-Batch keys come from the bill UUID alone (``jde.uuid_batch_keys``), so a rerun meets JDE's 59A4 and adopts.
-A JDE account not set up yet for its unit holds the bill (``jde.missing_master``) instead of refusing it.
-Field by field, refusals and holds: docs/integrations/jde_procurify.md, "The flows" (bills).
+"""One approved Procurify bill -> the inputs of one JDE AP batch (voucher or journal), or why it cannot be
+one. Pure: ``bills`` reads what it needs. Batch keys come from the bill UUID (``jde.uuid_batch_keys``), so a
+rerun meets JDE's 59A4 and adopts; an account not set up yet holds the bill (``jde.missing_master``).
+Field by field: docs/integrations/jde_procurify.md, "The flows" (bills).
 """
 
 from collections.abc import Callable, Mapping

@@ -1,10 +1,7 @@
-"""JDE purchase order (F4301 header + F4311 lines) -> Procurify requisition body. Pure: no I/O; every name and
-code is handed in. Which orders go is JDE's lifecycle (``jde.order_status.OrderPolicy``).
-
-The description names only the order's keys, so it never changes and ``find_requisitions`` adopts by it
-after a crash; each line's SKU (``line_sku``) is how a changed order finds its PO line whatever a buyer
-renamed. A line that would not multiply out to JDE's cent goes as one unit at AEXP. Field by field and
-currencies: docs/integrations/jde_procurify.md, "The flows" (purchase orders).
+"""JDE purchase order (F4301 + F4311) -> Procurify requisition body. Pure: every name and code handed in. The
+description names only the order's keys (``find_requisitions`` adopts by it after a crash); each line's SKU
+(``line_sku``) finds its PO line whatever a buyer renamed. Field by field and currencies:
+docs/integrations/jde_procurify.md, "The flows" (purchase orders).
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
-"""Procurify -> Procurify: a PO purchased from a JDE order's requisition is linked to that order, and its
-external PO number (``PO_Num``) set to ``<DOCO> <DCTO> <KCOO>``, so both systems name the order the same way.
-
-Procurify's API cannot create POs, so a buyer purchases the requisition the purchase order flow sent; this
-flow finds each of the day's POs' JDE order (lines -> requisition -> ``purchase_order`` xref, through
-``LINKS``) and writes through ``procurify.po_num_target``. Not the bare DOCO: it can name two JDE orders, and
-Procurify refuses a ``PO_Num`` another PO carries. Depth: docs/integrations/jde_procurify.md, "The flows".
+"""Procurify -> Procurify: a PO purchased from a JDE order's requisition is linked to that order, its
+``PO_Num`` set to ``<DOCO> <DCTO> <KCOO>`` (the bare DOCO can name two orders) through
+``procurify.po_num_target``. Depth: docs/integrations/jde_procurify.md, "The flows".
 """
 
 import json
