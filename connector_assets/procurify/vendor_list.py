@@ -1,29 +1,20 @@
-"""Every Procurify vendor read by list, when its pages cost fewer calls than reading the vendors a step needs
-one at a time: the vendor list filters ``external_id`` and ``name`` one value a call and has no id filter
-(reference §2.3), so a chunk's searches or a day's vendor reads are either a call each or the list's pages.
+"""Every Procurify vendor read by list when its pages cost fewer calls than the vendors a step needs one at a
+time: the list filters ``external_id`` and ``name`` one value a call and has no id filter (reference §2.3).
 """
-
-from __future__ import annotations
 
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-# Rows a page of the whole read: the largest page the reference suggests (its cap is unconfirmed).
-LIST_PAGE_SIZE = 100
-
-
+LIST_PAGE_SIZE = 100  # the largest page the reference suggests (its cap is unconfirmed)
 Vendors = dict[str, dict[str, Any]]
 
 
 def listed_vendors(session: Any, needed: int, page_size: int = LIST_PAGE_SIZE) -> Vendors | None:
-    """Vendor id -> vendor (inactive and system ones too), the whole list read on ``session`` when its pages
-    and the count asked first cost fewer calls than ``needed`` reads one at a time; None when they would
-    not, or the server gives no count."""
-    if needed < 3:
-        return None
-    count = session.count("vendors")
+    """Vendor id -> vendor (inactive and system ones too) when the count asked first and the list's pages
+    cost fewer calls than ``needed`` reads one at a time; None when not, or the server gives no count."""
+    count = session.count("vendors") if needed >= 3 else None
     if count is None or math.ceil(count / page_size) >= needed - 1:
         return None
     with list_pages(session, page_size):
