@@ -1,8 +1,7 @@
 """Procurify payments as every flow that takes them to another system reads them: which bills a payment pays
-(the bills of its ``bill_groups`` naming it or no payment, one list per group), in which currency (its
-decimals: a figure finer is never rounded, the flow refuses it), and a payment a replay names by uuid
-found again through one of its bills (the API reads payments by integer id only). Depth:
-docs/integrations/jde_procurify.md, "The flows" (payments).
+(its ``bill_groups``' bills naming it or no payment, read ahead by vendor or one list per group), in which
+currency (a figure finer than its decimals is refused, never rounded), and a payment a replay names found
+again through one of its bills. Depth: docs/integrations/jde_procurify.md, "The flows" (payments).
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
-"""The Procurify side of a flow sending another system's suppliers as vendors: find before a create, create,
-PATCH what differs. ``KeyedVendors`` (JDE: by pair or ``external_id``) and ``NamedVendors`` (Fusion: also by
-a unique exact name). Never a vendor the ledger pairs with another supplier: two suppliers sharing one
-vendor would mix their orders and bills.
+"""The Procurify side of a flow sending another system's suppliers as vendors: find before a create (a chunk
+at once in the vendor list, ``find_many``), create, PATCH what differs. ``KeyedVendors`` (JDE: by pair or
+``external_id``), ``NamedVendors`` (Fusion: also by a unique exact name); never a vendor paired elsewhere.
 """
 
 from __future__ import annotations

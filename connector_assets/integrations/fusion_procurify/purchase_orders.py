@@ -1,8 +1,6 @@
 """Procurify -> Oracle Fusion purchase orders: each approved Procurify PO (or requisition) becomes one Fusion
-draft purchase order (``purchaseOrders`` is read-only, reference 2.4), submitted.
-
-What is read and how an order maps: ``order_reader`` (on ``order_mappers``, ``po_numbers``); how it is
-written: the Fusion side's ``FusionPurchaseOrders``, in Procurify's words (``ProcurifyOrdersInFusion``).
+draft purchase order, submitted (``purchaseOrders`` is read-only, reference 2.4); read and mapped by
+``order_reader``, written by the Fusion side's ``FusionPurchaseOrders`` (``ProcurifyOrdersInFusion``).
 """
 
 from collections.abc import Iterable, Iterator

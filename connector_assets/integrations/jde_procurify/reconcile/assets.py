@@ -1,7 +1,6 @@
-"""``jde_procurify/reconciliation`` (UTC day, like the Procurify-sourced flows), its job and its schedule
-closing the previous day at ``ML_JDE_PROCURIFY_RECONCILE_CRON`` in the JDE time zone, after the flows' own
-ticks (``flows.day_reconciliation``). It reads after every flow's target asset and the staged sources and
-master data it compares, so a run staging them reads after they are staged.
+"""``jde_procurify/reconciliation`` (UTC day), its job and its schedule closing the previous day at
+``ML_JDE_PROCURIFY_RECONCILE_CRON`` in the JDE time zone (``flows.day_reconciliation``), after every flow's
+target asset and the staged sources and master data it compares.
 """
 
 from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation

@@ -1,8 +1,6 @@
-"""One day reconciled between JD Edwards and Procurify: what is read, in which order, what is compared.
-
-A UTC day, like the Procurify-sourced flows'; the JDE tables staged for that date are its JDE side. Orders,
-bills, pairs and the chart are compared, in that order, by ``orders``, ``bills``, ``vendors`` and
-``account_codes``. What it costs: docs/integrations/jde_procurify.md, "Reconciliation" (Cost).
+"""One UTC day reconciled between JD Edwards and Procurify (the JDE tables staged for that date are its JDE
+side): orders, bills, pairs and the chart compared in that order by ``orders``, ``bills``, ``vendors`` and
+``account_codes``. Cost: docs/integrations/jde_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""Suppliers and vendors: every pair field by field, suppliers without a vendor, vendors without a supplier.
-
-Every pair is compared every day (the vendor list has no change filter and ``dateModified`` need not move),
-each field the ``suppliers`` flow would PATCH now being one difference. Who counts as one-sided and when it
-is an expected gap: docs/integrations/jde_procurify.md, "Reconciliation".
+"""Suppliers and vendors: every pair compared field by field every day (the vendor list has no change
+filter), each field the ``suppliers`` flow would PATCH now one difference, and the one-sided records named.
+docs/integrations/jde_procurify.md, "Reconciliation".
 """
 
 from __future__ import annotations
