@@ -12,10 +12,11 @@ import json
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from connector_assets.flows.found_ahead import claim_and_search, release_claims
-from connector_assets.flows.records import FlowSpec, Mapped
+from connector_assets.flows.records import FlowSpec, Mapped, Rejected
 from connector_assets.flows.write_once import UNSEARCHED, Claimed, Lease
 from connector_resources.redaction import get_logger
 from connector_resources.replay import shared_value
@@ -38,6 +39,8 @@ class HeldAhead:
 
     claims: dict[str, tuple[str, Claimed]] = field(default_factory=dict)
     stale: bool = False
+    # The chunk's records read from the source again in one ``remap`` call: by source key, when, and what.
+    remapped: dict[str, tuple[datetime, list[Mapped | Rejected]]] = field(default_factory=dict)
 
     def take(self, record: Mapped) -> dict[str, Claimed] | None:
         """``write_record``'s ``preloaded`` for ``record``: its claim, with the batch's answer unless the

@@ -21,9 +21,11 @@ from connector_resources.ledger import (
     QueueItem,
     XrefConflict,
 )
-from connector_resources.redaction import redact
+from connector_resources.redaction import get_logger, redact
 from connector_resources.refusals import Refusal, Refused, refused, with_refusal
 from connector_resources.replay import ReplayOutcome, WaitsFor, replay_at
+
+log = get_logger(__name__)
 
 
 def replay_handler(
@@ -38,8 +40,7 @@ def replay_handler(
     def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
         mapped_at = None  # a queued body: when it was mapped is not known here; the dependency alone decides
         if spec.remap is not None and resources_for_replay is not None:
-            mapped_at = datetime.now(UTC)
-            record = _remapped(spec, item, ledger, resources_for_replay())
+            mapped_at, record = _remapped(spec, item, ledger, resources_for_replay)
         elif not item.payload.get("body"):
             sentence = (
                 f"{spec.entity} {item.source_key}: the queued record was never mapped; "
@@ -89,6 +90,8 @@ class FlowReplay:
         return replay_handler(self.spec, self.opener(ledger), self.resources)(item, ledger)
 
     def ahead(self, items: Sequence[QueueItem], ledger: Ledger) -> Callable[[], None]:
+        if self.spec.remap is not None and self.resources is not None:
+            _remap_ahead(self.spec, items, ledger, self.resources())
         return replay_ahead(self.spec, self.opener(ledger), items, ledger)
 
 
@@ -101,13 +104,44 @@ def _audited_as() -> dict[str, Any]:
     return {"run_id": at.run_id, "partition": at.partition, "audit_detail": at.detail}
 
 
-def _remapped(spec: FlowSpec, item: QueueItem, ledger: Ledger, resources: dict[str, Any]) -> Mapped:
-    """The queued record as today's source data and mapping tables make it, or why it cannot be written."""
+def _remap_context(ledger: Ledger, resources: dict[str, Any]) -> SimpleNamespace:
+    """What ``FlowSpec.remap`` reads its resources from, as an asset's context gives them."""
+    return SimpleNamespace(resources=SimpleNamespace(**resources, ledger=SimpleNamespace(get=lambda: ledger)))
+
+
+def _remap_ahead(
+    spec: FlowSpec, items: Sequence[QueueItem], ledger: Ledger, resources: dict[str, Any]
+) -> None:
+    """Read a chunk's records from the source again in one ``remap`` call, for each handler call to take:
+    a source read by list (or one session) per chunk instead of per record. A chunk that fails to remap is
+    remapped a record at a time by its handler calls, each meeting its own error."""
     assert spec.remap is not None
-    context = SimpleNamespace(
-        resources=SimpleNamespace(**resources, ledger=SimpleNamespace(get=lambda: ledger))
-    )
-    found = [r for r in spec.remap(context, [item.source_key]) if r.source_key == item.source_key]
+    keys = [item.source_key for item in items]
+    mapped_at = datetime.now(UTC)
+    try:
+        found: dict[str, list[Mapped | Rejected]] = {key: [] for key in keys}
+        for record in spec.remap(_remap_context(ledger, resources), keys):
+            if record.source_key in found:
+                found[record.source_key].append(record)
+    except Exception as exc:
+        log.warning("%s: could not read %d queued records again at once: %s", spec.flow, len(keys), exc)
+        return
+    held_ahead(spec, ledger).remapped.update({key: (mapped_at, records) for key, records in found.items()})
+
+
+def _remapped(
+    spec: FlowSpec, item: QueueItem, ledger: Ledger, resources: Callable[[], dict[str, Any]]
+) -> tuple[datetime, Mapped]:
+    """The queued record as today's source data and mapping tables make it (read with its chunk, or
+    alone), with when it was read, or why it cannot be written."""
+    assert spec.remap is not None
+    ahead = held_ahead(spec, ledger).remapped.pop(item.source_key, None)
+    if ahead is None:
+        mapped_at = datetime.now(UTC)
+        found = list(spec.remap(_remap_context(ledger, resources()), [item.source_key]))
+    else:
+        mapped_at, found = ahead
+    found = [r for r in found if r.source_key == item.source_key]
     if not found:
         sentence = (
             f"{spec.entity} {item.source_key} is no longer in {spec.source_system} as something to write; "
@@ -118,7 +152,7 @@ def _remapped(spec: FlowSpec, item: QueueItem, ledger: Ledger, resources: dict[s
         raise WaitsFor(found[0].held_on, found[0].reason, found[0].refusal)
     if isinstance(found[0], Rejected):
         raise _refused(found[0])
-    return found[0]
+    return mapped_at, found[0]
 
 
 def _refused(rejected: Rejected) -> Exception:

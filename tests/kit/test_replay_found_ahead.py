@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import contextmanager
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -87,3 +88,61 @@ def test_a_record_mapped_to_another_key_leaves_it_and_the_rest_of_its_chunk_to_t
 
 def _searched_by(record: Mapped) -> str:
     return payload_key(Mapped.from_payload(record.to_payload()).natural_key)
+
+
+def _remapping(holder: list[BatchTarget], remap) -> tuple[object, object]:
+    """``SPEC`` with a ``remap`` reading its records from the source again, and its replays."""
+
+    @contextmanager
+    def open_target(resources):
+        yield holder[0]
+
+    spec = replace(SPEC, remap=remap)
+    flow = SimpleNamespace(spec=spec, replay=Replay(settings_target(open_target), lambda: {}))
+    return spec, build_replays([flow])
+
+
+def test_a_replay_reads_a_chunk_again_from_the_source_in_one_remap_call(ledger):
+    records = _records(REPLAY_CHUNK + 3)
+    by_key = {r.source_key: r for r in records}
+    calls: list[list[str]] = []
+
+    def remap(context, keys):
+        calls.append(list(keys))
+        assert context.resources.ledger.get() is ledger
+        for key in keys:
+            if key == "K1":  # a record it names has not synced yet: held again
+                yield Rejected(key, "waits for its supplier", held_on="supplier:7")
+            elif key != "K2":  # K2 is gone from the source
+                yield by_key[key]
+
+    holder: list[BatchTarget] = [BatchTarget(ledger, RUN)]
+    spec, replays = _remapping(holder, remap)
+    _queue(ledger, records)
+    summary = replay_items(
+        ledger, ledger.due(integration=spec.integration, flow=spec.name), replays, run_id=RUN
+    )
+    assert sorted(map(len, calls)) == [3, REPLAY_CHUNK]  # one source read per chunk, none per record
+    assert len(summary.replayed) == len(records) - 2 and len(summary.held) == 1 and len(summary.failed) == 1
+    assert "no longer in" in ledger.open_items(status="failed")[0].reason
+
+
+def test_a_chunk_the_source_cannot_read_at_once_is_read_a_record_at_a_time(ledger):
+    records = _records(3)
+    by_key = {r.source_key: r for r in records}
+    calls: list[list[str]] = []
+
+    def remap(context, keys):
+        calls.append(list(keys))
+        if len(keys) > 1:
+            raise RuntimeError("the source refused the list read")
+        yield by_key[keys[0]]
+
+    holder: list[BatchTarget] = [BatchTarget(ledger, RUN)]
+    spec, replays = _remapping(holder, remap)
+    _queue(ledger, records)
+    summary = replay_items(
+        ledger, ledger.due(integration=spec.integration, flow=spec.name), replays, run_id=RUN
+    )
+    assert calls == [["K0", "K1", "K2"], ["K0"], ["K1"], ["K2"]]
+    assert len(summary.replayed) == 3 and not summary.failed
