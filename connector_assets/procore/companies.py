@@ -1,10 +1,6 @@
-"""Which Procore company a record is read from and written to, for any integration that touches Procore.
-
-A record read through another company's session answers 403/404, so every read or write by id goes
-through its own company's session, all of one step's held by one ``CompanySessions`` (each opened on first
-use, all closed together). Where a record's company is kept for a replay: docs/integrations/procore_jde.md,
-"Several companies". An integration passes its name (``integration``), which keys its ledger rows.
-"""
+"""Which Procore company a record is read from and written to: every read or write by id goes through its
+own company's session (another's answers 403/404), a step's all held by one ``CompanySessions``. Docs:
+docs/integrations/procore_jde.md, "Several companies"."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""Procore projects and cost codes as the keys of a mapping table: their shapes, and a cost code's parents.
-A Procore id (64-bit) is keyed as its decimal string, a cost code by its ``full_code`` as Procore shows it.
-Whether the projects a table names exist is asked of Procore one ``GET /projects/{id}`` each (``projects``):
-Procore has no list filter by id. Keys and fallbacks: docs/integrations/procore_jde.md, "Mapping tables".
-"""
+"""Procore projects and cost codes as mapping table keys (a project id as its decimal string, a cost code by
+its ``full_code``; one ``GET /projects/{id}`` each checks a project). Docs: docs/integrations/procore_jde.md,
+"Mapping tables"."""
 
 import re
 from collections.abc import Iterable

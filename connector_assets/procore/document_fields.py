@@ -1,7 +1,6 @@
 """How a Procore document reads, for any integration that maps it: its label in messages (kind, id, number
 and title as the finance user sees them), its project's name, its vendor's id, a commitment's order date,
-a line's cost code. Pure, no I/O.
-"""
+a line's cost code. Pure, no I/O."""
 
 from collections.abc import Mapping
 from datetime import date

@@ -1,8 +1,5 @@
-"""Procore documents read live by id while a flow maps them for an ERP, in the session of the record's own
-company. A 404 becomes a refusal naming what could not be read (the item is queued, and a replay tries again
-once the service account can read it); an outage is not caught, so it fails the step (rerun). The refusals
-say what was not sent (``erp``: "JDE").
-"""
+"""Procore documents read live while a flow maps them for an ERP, in their company's session: a 404 is a
+refusal naming what could not be read (a replay tries again), an outage fails the step (rerun)."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -98,10 +95,8 @@ def change_order_lines(
     mode: str = "lines",
     commitment_type: str | None = None,
 ) -> tuple[str, str, list[dict[str, Any]] | None] | Rejected:
-    """A commitment change order's project id, commitment id and line items, or the refusal naming what is
-    missing or cannot be read (it was to be added to an ``erp`` order). ``mode`` is
-    ``ML_PROCORE_JDE_CHANGE_ORDER_LINES``: lines None means add it as its ``grand_total``. A known
-    ``commitment_type`` reads the commitment's lines at that kind's path, with no probe of the other."""
+    """A change order's project id, commitment id and line items (None: add it as its ``grand_total``,
+    ``mode``: ``ML_PROCORE_JDE_CHANGE_ORDER_LINES``), or the refusal naming what cannot be read."""
     change_order_id = str(change_order.get("id") or "")
     project = str(change_order.get("_project_id") or change_order.get("project_id") or "")
     commitment_id = str(change_order.get("contract_id") or "")
@@ -150,9 +145,8 @@ def payment_due(requisition: Mapping[str, Any]) -> Any:
 
 @dataclass
 class Kept:
-    """What one company's reads keep for a run: the records read live (commitments, each commitment read
-    with its schedule of values, vendors, requisition lines, and the session's cost codes and commitment
-    lines, ``OrderLineReads``), so a backfill reads each once, not once a day or a step that names it."""
+    """What one company's reads keep for a run (records, schedules, lines, cost codes, project names), so a
+    backfill reads each once, not once a day or a step that names it."""
 
     commitments: dict[str, Any] = field(default_factory=dict)
     schedules: dict[str, Any] = field(default_factory=dict)
@@ -167,8 +161,7 @@ _kept: RunReads[dict[int, Kept]] = RunReads(dict)
 
 
 def step_kept(context: Any, company: int) -> Kept:
-    """The reads kept for this run (``context``: a step's) in ``company``, shared by the run's steps and
-    days; a context naming no run (a test's) keeps nothing beyond its own reads."""
+    """The reads the run of ``context`` keeps in ``company`` (no run, a test's: kept nowhere)."""
     run = getattr(getattr(context, "run", None), "run_id", None)
     if run is None:
         return Kept()
@@ -176,8 +169,7 @@ def step_kept(context: Any, company: int) -> Kept:
 
 
 def kept_session(session: Any, kept: Kept) -> Any:
-    """``session`` keeping its cost codes and commitment lines in ``kept`` (``OrderLineReads.keep_in``),
-    so a day's new session does not read them again."""
+    """``session`` keeping its cost codes and commitment lines in ``kept`` (``OrderLineReads.keep_in``)."""
     keep_in = getattr(session, "keep_in", None)
     if keep_in is not None:
         keep_in(kept.cost_codes, kept.commitment_lines)
@@ -185,10 +177,9 @@ def kept_session(session: Any, kept: Kept) -> Any:
 
 
 class RequisitionReads:
-    """What a step reads for its requisitions on one Procore session: each commitment and each vendor once,
-    a requisition's payment due and its lines. Why one cannot be read is a ``Said``: its words, and its kind
-    as data (the service account's access, a field Procore leaves blank, a read Procore answers 404). What
-    a step knows it maps is read by list first (``commitments_ahead``, ``vendors_ahead``)."""
+    """What a step reads for its requisitions on one Procore session: each commitment and vendor once (by
+    list first, ``commitments_ahead``, ``vendors_ahead``), a requisition's payment due and lines; why one
+    cannot be read is a ``Said``."""
 
     erp = "JDE"  # what the refusals say was not sent
 
@@ -274,8 +265,7 @@ class RequisitionReads:
     def lines(
         self, requisition_id: str, project_id: int, change_orders: bool = True
     ) -> list[dict[str, Any]] | Said:
-        """The requisition's lines (cost codes resolved by the client), or why they cannot be read; its
-        change order items only when its commitment may have some (``change_orders``)."""
+        """The requisition's lines (with its change order items: ``change_orders``), or why not."""
         kept = self.kept.requisition_lines
         if requisition_id not in kept:
             try:
@@ -317,8 +307,7 @@ class RequisitionReads:
 
 
 def has_change_orders(commitment: Mapping[str, Any]) -> bool:
-    """Whether an invoice of ``commitment`` may bill change order items: its ``approved_change_orders``
-    (reference §2.4) is not zero, or it does not say. Only approved change orders are billed; one missed
-    is refused all the same, as the lines then fall short of ``current_payment_due``."""
+    """Whether its ``approved_change_orders`` (reference §2.4) is not zero or unsaid: an invoice bills only
+    approved ones (one missed is refused, the lines falling short of ``current_payment_due``)."""
     approved = amounts.amount(commitment.get("approved_change_orders"))
     return approved is None or approved != 0

@@ -1,11 +1,6 @@
-"""Procore's webhook events in the ledger's inbox, read as the (flow, day) runs they ask for.
-
-Procore events carry ids only (reference 2.10), so an event is not applied itself: it says which flow
-should look now (the integration's ``entity_flows``), and for which UTC day (its ``timestamp``). The
-receiver already authenticated and deduplicated it (one row per ``ulid``). An event naming a project outside
-``ML_PROCORE_PROJECT_IDS`` requests nothing; rows are marked ``processed`` once read, ``failed`` when the
-body is not a Procore event.
-"""
+"""Procore's webhook events in the ledger's inbox, read as the (flow, day) runs they ask for: an event
+carries ids only (reference 2.10), so it says which flow should look, for which UTC day; one outside
+``ML_PROCORE_PROJECT_IDS`` asks nothing; rows marked ``processed``, or ``failed`` when not a Procore event."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""Procore webhooks -> an early run of the flow an event concerns, for the day the change happened.
-
-The flows' staged assets re-read the day from Procore anyway, so an event only says *which flow should look
-now* rather than at the next daily close; the daily schedule stays the source of truth. Reading the inbox is
-``inbox_events``'; the integration says which flows an entity concerns (``entity_flows``). Run keys, tags and
-why an early run reads every project: docs/integrations/procore_jde.md, "How it runs".
-"""
+"""Procore webhooks -> an early run of the flow an event concerns, for the day it happened (the daily
+schedule stays the source of truth). Run keys, tags: docs/integrations/procore_jde.md, "How it runs"."""
 
 from __future__ import annotations
 

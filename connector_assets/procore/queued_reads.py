@@ -1,7 +1,6 @@
 """Procore records a replay reads again: each queued record by id, in the company and project its retry-queue
 item names (``companies.queued_companies``, ``staged_documents.queued_projects``), and one reader per
-company for a step that reads in several; an integration passes its name and flow.
-"""
+company for a step that reads in several; an integration passes its name and flow."""
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass

@@ -1,11 +1,6 @@
-"""Procore records read live, each once per run and each in its own company, for any integration that
-compares or completes what it staged: a requisition's lines, a commitment and its schedule of values, a
-project's commitment change orders and their lines (where this Procore serves them), vendors. Commitments
-and vendors come by list (``filters[id][]``, reference §2.3-§2.4), the rest by id.
-
-A read that fails is returned as the reason (a string), so one unreadable record becomes one difference in a
-report, not a failed step.
-"""
+"""Procore records a reconciliation reads live, each once per run in its own company (commitments and
+vendors by list, reference §2.3-§2.4, the rest by id); a read that fails is returned as its reason, so one
+unreadable record becomes one difference in a report, not a failed step."""
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -31,11 +26,9 @@ def counted_companies(procore: Any, report: CallCounts) -> Iterator[Any]:
 
 
 class ProcoreReads:
-    """Procore records read live, each once per run (commitments, their lines, each project's change
-    orders and the approved ones' lines, vendors), each in its own company: ``sessions`` is the step's
-    ``CompanySessions``; a project's company is learnt from the staged records naming it (``learn``), a
-    vendor's from the staged vendor, its commitment or the ledger (``vendor_companies``); none known: the
-    first company (``default_company``), as for records staged before several companies."""
+    """Procore records read live, each once per run, each in its own company (``sessions``: the step's
+    ``CompanySessions``): a project's learnt from the staged records (``learn``), a vendor's from its
+    commitment or the ledger (``vendor_companies``), else the first (``default_company``)."""
 
     def __init__(self, sessions: Any, default_company: int) -> None:
         self.sessions, self.default_company = sessions, default_company
@@ -74,10 +67,8 @@ class ProcoreReads:
         return self.commitments[commitment_id]
 
     def commitments_ahead(self, records: Iterable[Mapping[str, Any]]) -> None:
-        """The commitments staged records name (a requisition's ``commitment_id``, of the type its
-        ``commitment_type`` says; a change order's ``contract_id``), read by list, project by project in
-        its company (``get_many``, reference §2.4), before they are asked for one by one. One a list does
-        not show, or of a project whose list fails, is read by id when asked, which says why."""
+        """The commitments staged records name (``commitment_id``, ``contract_id``) read by list per project
+        (reference §2.4); one not listed is read by id when asked."""
         wanted: dict[int, list[str]] = defaultdict(list)
         kinds: dict[str, Any] = {}
         for record in records:

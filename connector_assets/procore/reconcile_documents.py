@@ -1,8 +1,5 @@
-"""Procore documents as a reconciliation with another system reads and names them: the latest staged version
-of each record, a requisition or a commitment read whole in its company, the vendors an integration linked,
-a line's amount, and the words a finance user knows a project, commitment or requisition by. Facts of
-Procore's records, the same whatever ERP they are compared with; live reads are ``procore.reads``'.
-"""
+"""Procore documents as a reconciliation reads and names them: the latest staged version, a requisition or
+commitment read whole in its company, the linked vendors, a line's amount, a finance user's words for them."""
 
 import json
 from collections.abc import Collection, Iterable, Mapping
@@ -145,10 +142,8 @@ def company_reads(
     vendors: Iterable[Mapping[str, Any]],
     vendor_companies: Mapping[str, int],
 ) -> ProcoreReads:
-    """``ProcoreReads`` over the step's ``CompanySessions`` that reads each record in its own company: the
-    projects' from the staged ``records`` naming them, the vendors' from the ledger (``vendor_companies``)
-    and, over those, from the staged ``vendors`` (their commitments' as they are read). The commitments
-    the ``records`` name are read ahead, by list (``ProcoreReads.commitments_ahead``)."""
+    """``ProcoreReads`` reading each record in its own company (projects' from the staged ``records``,
+    vendors' from the ledger and the staged ``vendors``), the commitments ``records`` name read by list."""
     reads = ProcoreReads(sessions, first_company(procore))
     records = list(records)
     for record in records:

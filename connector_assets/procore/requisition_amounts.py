@@ -1,10 +1,6 @@
-"""What a Procore requisition (subcontractor invoice) line pays this period, as any ERP's voucher of it
-takes it (Procore reference §2.5; the G702 arithmetic the simulator renders), and the cost code it is on:
-``work_completed_this_period + materials_presently_stored - retainage_this_period``, retainage rounded per
-line to the currency's smallest unit as Procore's G702 rounds. Pure: a ``str`` answer is what is wrong with
-the line, in a finance user's words. The rules: docs/integrations/procore_jde.md, "The flows"
-(AP batch vouchers).
-"""
+"""What a Procore requisition line pays this period (reference §2.5, G702): work completed plus materials
+stored less retainage, rounded per line as Procore rounds, and its cost code; a ``str`` is what is wrong.
+The rules: docs/integrations/procore_jde.md, "The flows" (AP batch vouchers)."""
 
 from decimal import Decimal
 from typing import Any

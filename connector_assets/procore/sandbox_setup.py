@@ -1,7 +1,6 @@
 """``make dev`` on the Procore sandbox for an integration that reads Procore: the app's hook registered with
 triggers for what its inbox sensor acts on, and the seeded vendors' ERP links pointed at records the other
-sandbox really has. Never done against a configured, real Procore.
-"""
+sandbox really has. Never done against a configured, real Procore."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""Procore's source steps: every configured company read in one step, staged as one partition.
-
-Why one step for all companies rather than one asset per company: the staged asset is what the flows
-read (``procore/commitments`` etc.), and Procore's limits are per app, not per company (reference §3),
-so parallel per-company steps would only compete for the same budget; the companies' sessions share the
-app's pacer (``connector_resources.procore.ratelimit.shared_pacer``). All or nothing per partition, one
-cursor per company: docs/integrations/procore_jde.md, "Several companies".
-"""
+"""Procore's source steps: every configured company read in one step, staged as one partition (Procore's
+limits are per app, reference §3: per-company steps would compete for one budget). All or nothing per
+partition, one cursor per company: docs/integrations/procore_jde.md, "Several companies"."""
 
 from __future__ import annotations
 
@@ -24,11 +19,8 @@ COMPANY_FIELD = "_procore_company_id"
 
 
 def cursor_stream(entity: str, company_id: int, companies: tuple[int, ...]) -> str:
-    """The ledger cursor of ``entity`` for ``company_id``: the entity name alone when one company is
-    configured (the key single-company deployments always had), ``<entity>@<company id>`` for each
-    company when several are. Every company is suffixed then, not "all but the first", so reordering
-    the list never hands one company another's cursor (the cursor is the last change *seen* in that
-    company: inheriting a busier company's would skip records)."""
+    """The ledger cursor of ``entity``: its name alone for one company, ``<entity>@<company id>`` for every
+    company when several are (reordering the list never hands one company another's cursor)."""
     return entity if len(companies) == 1 else f"{entity}@{company_id}"
 
 

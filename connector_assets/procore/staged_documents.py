@@ -1,7 +1,5 @@
-"""Procore's staged documents (commitments, requisitions, commitment change orders) as a flow that sends
-them to an ERP picks them out of a day, and what a replay needs to read one again. Which statuses count as
-approved is the integration's setting (``statuses``). A mapped or refused record keeps its project id
-(``with_project``) so a replay reads it from its project in one call (``queued_projects``).
+"""Procore's staged documents as a flow sending them to an ERP picks them out of a day (approved: the
+integration's ``statuses``), each keeping its project id for a replay (``with_project``, ``queued_projects``).
 """
 
 import json
@@ -71,10 +69,8 @@ def approved_commitments(
 def written_commitments(
     commitments: Iterable[Mapping[str, Any]], written: Callable[[str], bool]
 ) -> dict[str, int | None]:
-    """Commitment id -> project id of the commitments changed on the day that ``written`` says the ERP
-    already holds: mapped again, so a changed header reaches the order (unchanged ones are skipped by the
-    ledger). A soft-deleted one is left alone: Procore locks approved commitments, and what becomes of an
-    order whose commitment was deleted is a person's call in the ERP."""
+    """Commitment id -> project id of the day's changed commitments the ERP holds (``written``): mapped again
+    for their header; a soft-deleted one is left to a person in the ERP."""
     found: dict[str, int | None] = {}
     for commitment in commitments:
         commitment_id = str(commitment.get("id") or "")

@@ -1,7 +1,6 @@
 """A Procore vendor's fields as any ERP's supplier takes them: its tax number, its one ``address`` field as
 lines, whether it is active, how a finance user recognises it, and its bank numbers (read from the fields
-an integration's setting names, since Procore documents none) with what may be shown of them. Pure, no I/O.
-"""
+an integration's setting names, since Procore documents none) with what may be shown of them. Pure, no I/O."""
 
 import re
 from collections.abc import Mapping

@@ -1,6 +1,5 @@
 """The origin mark (``vendor_marks``: why after the write, and asked of the ledger) as a step of a vendors
-flow; the integration says what its marks are (``OriginMark``, built per run) and what its ERP is called.
-"""
+flow; the integration says what its marks are (``OriginMark``, built per run) and what its ERP is called."""
 
 from collections.abc import Callable
 

@@ -1,10 +1,6 @@
-"""The origin mark: a Procore vendor that reached the ERP gets ``origin_id`` and ``origin_code`` written back.
-
-Asked of the ledger (``Ledger.written_unmarked``), not of the run, so a replay or a killed run is marked
-too. The mark follows the write, never precedes it: a vendor marked but not in the ERP would send documents
-to a record that does not exist. The integration says what the values are (``OriginMark``). Docs:
-docs/integrations/procore_jde.md, "The flows" (vendors, Procore -> JDE; the 409 not retried).
-"""
+"""The origin mark: a Procore vendor that reached the ERP gets ``origin_id`` and ``origin_code`` written
+back, asked of the ledger (``Ledger.written_unmarked``), after the write, never before. Docs:
+docs/integrations/procore_jde.md, "The flows" (vendors, Procore -> JDE; the 409 not retried)."""
 
 from __future__ import annotations
 

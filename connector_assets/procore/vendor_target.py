@@ -1,9 +1,6 @@
-"""The Procore vendor as a write target: an ERP record's changes patched onto the vendor it is linked to
-(the ledger's link), never created. Only what differs is patched (``vendor_differences``), so an unchanged
-vendor is not written and nothing echoes back to the ERP; it is read and written in its own company (the
-record's, else the one the ledger keeps for the vendor, else the first). The integration says what its ERP's
-record is called (``erp`` / ``erp_record``) and what a write also records (``written``).
-"""
+"""The Procore vendor as a write target: an ERP record's changes patched onto its linked vendor, never
+created, only what differs (nothing echoes back), in the vendor's company. The integration names its
+record (``erp`` / ``erp_record``) and what a write records (``written``)."""
 
 from __future__ import annotations
 
@@ -133,10 +130,8 @@ def record_vendor(
 def remember_held_vendor(
     ledger: Ledger, integration: str, vendor_hold: str, record: Mapped | Rejected, company: int
 ) -> None:
-    """A record held on its vendor (``depends_on`` starting with ``vendor_hold``, the vendors flow's
-    dependency key of no vendor): the vendor is in the record's company (a commitment's vendor is its
-    company's), kept so the vendors flow reads the awaited vendor there even when the vendor was not staged
-    (unchanged) that day."""
+    """A record held on its vendor (``vendor_hold``: the vendors flow's dependency key of no vendor): the
+    vendor's company is the record's, kept for the vendors flow to read the awaited vendor there."""
     depends = getattr(record, "depends_on", None) or getattr(record, "held_on", None) or ""
     if depends.startswith(vendor_hold):
         remember_vendor_company(ledger, integration, depends[len(vendor_hold) :], company)

@@ -1,9 +1,6 @@
-"""A change order added to its JDE order as one line of its ``grand_total``
-(``ML_PROCORE_JDE_CHANGE_ORDER_LINES`` ``total``, or ``auto`` where Procore has no line items endpoint), on
-the account of the commitment's largest schedule of values line: it reads only what reference §2.6 and §2.4
-confirm, so every run and replay picks the same account. The rule and why: docs/integrations/procore_jde.md,
-"The flows" (change orders, ``total``).
-"""
+"""A change order added to its JDE order as one line of its ``grand_total`` (``total``, or ``auto`` without
+line items), on the account of the commitment's largest schedule of values line (reference §2.4, §2.6).
+Docs: docs/integrations/procore_jde.md, "The flows" (change orders, ``total``)."""
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal

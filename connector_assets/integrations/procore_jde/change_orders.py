@@ -1,13 +1,6 @@
-"""Procore -> JD Edwards change orders (flow 5): an approved commitment change order is added to
-the commitment's JDE purchase order, once: line for line, or as one line of its ``grand_total``
-(``change_order_totals``), as ``ML_PROCORE_JDE_CHANGE_ORDER_LINES`` says. Every line carries
-``PCCO-<change order id>`` (F4311.VR01), by which a rerun, a crashed attempt or a change of mapping is
-found on the order; a change order changed after its lines were added is refused, never added again.
-A whole change order or none: a partial one would leave the order wrong without anyone noticing.
-
-The rules and what a run costs in Procore calls: docs/integrations/procore_jde.md, "The flows"
-(change orders).
-"""
+"""Procore -> JD Edwards change orders (flow 5): an approved commitment change order added to its
+commitment's JDE order once, whole (line for line or as its ``grand_total``), its lines under
+``PCCO-<change order id>``. Rules and calls: docs/integrations/procore_jde.md, "The flows" (change orders)."""
 
 import hashlib
 import json

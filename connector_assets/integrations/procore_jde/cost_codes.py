@@ -1,11 +1,6 @@
-"""Where a Procore cost on a project lands in JD Edwards: the two mapping tables (``procore_jde/project_map``,
-``procore_jde/cost_code_map``) and the resolver every Procore -> JDE flow maps lines with. Row shapes are
-checked when staged (keys: ``procore.cost_code_keys``; accounts: ``jde.job_accounts``), what only JDE knows
-against the staged F0901 (``JobAccounts``). Every refusal names the cost code, the project and the account in
-a finance user's words: the person who fixes it edits the table or the chart of accounts.
-
-Columns, fallbacks, holds and refusals: docs/integrations/procore_jde.md, "Mapping tables".
-"""
+"""Where a Procore cost on a project lands in JD Edwards: the project and cost code mapping tables and the
+resolver every Procore -> JDE flow maps lines with, checked against the staged F0901; refusals in a finance
+user's words. Columns, fallbacks, holds: docs/integrations/procore_jde.md, "Mapping tables"."""
 
 from collections.abc import Iterable, Mapping
 from typing import Any

@@ -1,8 +1,5 @@
-"""Which Procore changes move which Procore -> JDE flow (``ENTITY_FLOWS``): what the inbox sensor
-(``procore.inbox_sensor``) turns into early runs and the app's hook triggers on (``procore.inbox_events``).
-An approved requisition moves ``purchase_orders`` too: it brings its commitment over. Other resources
-(projects, cost codes, budget lines) move nothing: their rows are marked processed.
-"""
+"""Which Procore changes move which Procore -> JDE flow (``ENTITY_FLOWS``), for the inbox sensor and the
+hook's triggers; an approved requisition moves ``purchase_orders`` too; other resources move nothing."""
 
 from __future__ import annotations
 

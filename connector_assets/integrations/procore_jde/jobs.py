@@ -1,11 +1,6 @@
-"""Procore -> JDE jobs and schedules: one job per flow, and a daily schedule that closes each whole day.
-
-Why day-closing schedules (``flows.jobs.FlowJobs``, through ``jde.flow_jobs``) and not poll schedules: the
-cadences are daily at 02:00, and a poll schedule would read each day only up to 02:00 and never again (a
-requisition approved at 15:00 would never move). A job never runs another flow's assets: what one flow waits
-for from another is a hold, released when that flow writes. Days, time zones and crons:
-docs/integrations/procore_jde.md, "How it runs".
-"""
+"""Procore -> JDE jobs and schedules: one job per flow, a daily schedule closing each whole day (a poll at
+02:00 would never read a day's afternoon again). Days, time zones and crons: docs/integrations/procore_jde.md,
+"How it runs"."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""What Procore <-> JD Edwards pairs by hand (``flows.manual_pairs``): a Procore vendor and the JDE address
-book entry it already is, which no automatic match finds (no ``origin_id``, another tax id in JDE): the
-``vendor`` cross-reference, marked manual. The ``suppliers`` flow is the mirror: its pairs count too. What
-follows a match: docs/integrations/procore_jde.md, "The flows" (vendors, Procore -> JDE).
-"""
+"""What Procore <-> JD Edwards pairs by hand: a Procore vendor and the JDE address book entry it already is
+(the ``vendor`` cross-reference, marked manual; the ``suppliers`` flow's pairs count too). Docs:
+docs/integrations/procore_jde.md, "The flows" (vendors, Procore -> JDE)."""
 
 from connector_assets.flows.manual_pairs import ManualPairing
 from connector_assets.integrations.procore_jde.integration import INTEGRATION

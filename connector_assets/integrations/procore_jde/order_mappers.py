@@ -1,9 +1,6 @@
-"""Pure mappers of Procore commitments and commitment change orders to JD Edwards purchase orders (what
-the order and its added lines are: ``purchase_orders``, ``change_orders``); G/L lines are of type J.
-Quantities and unit costs follow JDE's rules for an order line (``jde.order_lines``). The caller looks up
-the accounts (``CostCodeMap``), the vendor's address number and the order, and passes them in. A line on an
-account not set up yet for its job holds the whole order or change order: a partial order is never written.
-"""
+"""Pure mappers of Procore commitments and change orders to JD Edwards purchase orders and added lines (type
+J, ``jde.order_lines``' rules); the caller passes the accounts, the vendor's number and the order. A line on
+an account not set up yet holds the whole document."""
 
 from __future__ import annotations
 

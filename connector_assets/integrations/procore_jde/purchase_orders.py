@@ -1,14 +1,9 @@
-"""Procore -> JD Edwards purchase orders (flow 1): a commitment with an approved requisition
-(subcontractor invoice) becomes one JDE purchase order, created once.
-
-Each commitment is read live once however many approved requisitions name it; a changed one is mapped
-again for its header only (receipts and vouchers in JDE may stand on its lines; changes arrive as change
-orders). Found again by ``PC-<commitment id>`` before a create. Field by field and why:
-docs/integrations/procore_jde.md, "The flows" (purchase orders).
-"""
+"""Procore -> JD Edwards purchase orders (flow 1): a commitment with an approved requisition becomes one
+JDE purchase order, created once, found again by ``PC-<commitment id>``; a changed one is mapped again for
+its header only. Field by field and why: docs/integrations/procore_jde.md, "The flows" (purchase orders)."""
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
@@ -164,30 +159,21 @@ def _orders(
     books: CostCodeMap,
     wanted: dict[str, tuple[int | None, int]],
     kinds: Mapping[str, Any] | None = None,
-    ahead: Callable[[], tuple[dict[str, tuple[int | None, int]], dict[str, Any]]] | None = None,
+    ahead: Mapping[str, tuple[int | None, int]] | None = None,
 ) -> Iterator[Any]:
     """Each commitment (id -> project, company; ``kinds``: its type where the staged records say it)
-    read from Procore in its company and mapped. ``ahead``: what every day of the run wants, read by list
-    once, on the run's first day of this step (``_AHEAD``)."""
+    read from Procore in its company and mapped, after those and ``ahead`` (other days') by list."""
     ledger = context.resources.ledger.get()
     suppliers = supplier_numbers(ledger, context.resources.jde, context)
-    run = getattr(getattr(context, "run", None), "run_id", None)
-    if ahead is not None and run is not None and "purchase_orders" not in _AHEAD(str(run)):
-        _AHEAD(str(run)).add("purchase_orders")
-        wanted_ahead, kinds_ahead = ahead()
-        wanted_ahead.update(wanted)
-        kinds = {**kinds_ahead, **(kinds or {})}
-    else:
-        wanted_ahead = wanted
+    listed = {**(ahead or {}), **wanted}
     by_company: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for commitment_id, (project_id, company) in wanted_ahead.items():
+    for commitment_id, (project_id, company) in listed.items():
         if project_id is not None:
             by_company[company][int(project_id)].append(commitment_id)
     with context.resources.procore.company_sessions() as sessions:
-        companies = {company for _, company in wanted_ahead.values()}
         reads = {
             company: RequisitionReads(sessions.session(company), step_kept(context, company))
-            for company in companies
+            for _, company in listed.values()
         }
         for company, by_project in by_company.items():
             read_ahead(reads[company], suppliers, by_project, kinds or {})
@@ -205,35 +191,29 @@ _AHEAD: RunReads[set[str]] = RunReads(set)  # the run's steps that have read eve
 
 def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The commitments of the partition's approved requisitions, and the written commitments changed in
-    the partition, each read from Procore and mapped once (on a backfill's first day, the commitments of
-    every day of the run read by list, project by project)."""
+    the partition, each read from Procore and mapped once; on a run's first day, every day's by list."""
     resources = context.resources
-    ledger = resources.ledger.get()
-    assets = (REQUISITIONS_ASSET, COMMITMENTS_ASSET)
+    ledger, assets = resources.ledger.get(), (REQUISITIONS_ASSET, COMMITMENTS_ASSET)
 
     def wanted_on(day: str | None) -> dict[str, tuple[int | None, int]]:
+        written = lambda commitment_id: commitment_order(ledger, commitment_id) is not None  # noqa: E731
+        approved = statuses(APPROVED_SETTING)
         return day_commitments(
-            resources.staging,
-            assets,
-            day,
-            statuses(APPROVED_SETTING),
-            lambda commitment_id: commitment_order(ledger, commitment_id) is not None,
-            first_company(resources.procore),
+            resources.staging, assets, day, approved, written, first_company(resources.procore)
         )
 
-    def ahead() -> tuple[dict[str, tuple[int | None, int]], dict[str, Any]]:
-        days = run_partitions(context) if partition is not None else []
-        found: dict[str, tuple[int | None, int]] = {}
-        kinds: dict[str, Any] = {}
-        for day in days:
-            found.update(wanted_on(day))
-            kinds.update(commitment_kinds(resources.staging, assets, day))
-        return found, kinds
-
     wanted = wanted_on(partition)
-    if wanted:
-        kinds = commitment_kinds(resources.staging, assets, partition)
-        yield from _orders(context, CostCodeMap.load(resources.staging), wanted, kinds, ahead)
+    if not wanted:
+        return
+    days, run = [partition], getattr(getattr(context, "run", None), "run_id", None)
+    if partition is not None and run is not None and ENTITY not in _AHEAD(str(run)):
+        _AHEAD(str(run)).add(ENTITY)
+        days = run_partitions(context)
+    ahead = {key: place for day in days for key, place in wanted_on(day).items()}
+    kinds = {
+        key: kind for day in days for key, kind in commitment_kinds(resources.staging, assets, day).items()
+    }
+    yield from _orders(context, CostCodeMap.load(resources.staging), wanted, kinds, ahead)
 
 
 def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:

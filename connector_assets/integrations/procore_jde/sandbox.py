@@ -1,7 +1,6 @@
 """``make dev`` for Procore -> JD Edwards: the seeded Procore vendors linked to real JDE sandbox suppliers,
 and the app's hook registered on the Procore sandbox, so a newcomer sees Procore -> JDE records flow
-(never done against a configured, real system).
-"""
+(never done against a configured, real system)."""
 
 from __future__ import annotations
 

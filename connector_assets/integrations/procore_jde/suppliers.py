@@ -1,10 +1,6 @@
-"""JD Edwards supplier changes -> the linked Procore vendors (``suppliers``): name, address, phone, e-mail.
-
-Only a supplier linked to a Procore vendor is sent: the issue asks that a Procore vendor be added to JDE,
-not the other way, so a supplier JDE keeps alone is left out, not queued. Only what differs is patched
-(``procore.vendor_target``), so nothing echoes back to JDE; newer wins (``flows.pair_sync.decide``).
-Field by field: docs/integrations/procore_jde.md, "The flows" (supplier changes, JDE -> Procore).
-"""
+"""JD Edwards supplier changes -> the linked Procore vendors (name, address, phone, e-mail); a supplier
+linked to no vendor is left out; only what differs is patched, newer wins. Field by field:
+docs/integrations/procore_jde.md, "The flows" (supplier changes, JDE -> Procore)."""
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime

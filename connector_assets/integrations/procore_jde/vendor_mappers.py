@@ -1,11 +1,6 @@
-"""Pure mapping between a Procore company vendor and a JD Edwards supplier, both ways (no I/O here).
-
-Procore -> JDE (``map_vendor``): the inputs of ``ML_AddUpdateSupplier``; JDE -> Procore (``map_supplier``):
-a PATCH of the linked vendor. Bank numbers never enter the mapped record, only their fingerprint
-(``bank_fingerprint``), because ``Mapped.to_payload()`` is stored in the retry queue and hashed into the
-ledger; the target reads the numbers again at write time. Field by field, ``origin_id``, inactive vendors:
-docs/integrations/procore_jde.md, "The flows" (vendors, Procore -> JDE).
-"""
+"""Pure mapping between a Procore company vendor and a JD Edwards supplier, both ways: ``map_vendor``
+(``ML_AddUpdateSupplier``), ``map_supplier`` (a PATCH); bank numbers only as their fingerprint (the payload
+is queued and hashed). Field by field: docs/integrations/procore_jde.md, "The flows" (vendors)."""
 
 import re
 from collections.abc import Mapping

@@ -1,11 +1,6 @@
-"""Procore vendors -> JD Edwards suppliers (``vendors``), and the origin mark written back onto the vendor.
-
-Each vendor of the day (and each one a held record waits for) is mapped by ``vendor_mappers.map_vendor`` and
-written through the JDE side's ``linked_suppliers.LinkedSuppliers``; ``procore_jde/vendors_marked`` (the
-Procore side's ``vendor_mark_step``) then marks what the ledger shows written and unmarked. Newer wins
-against JDE edits (``flows.pair_sync``). Matching order, the mark and the 409:
-docs/integrations/procore_jde.md, "The flows" (vendors, Procore -> JDE).
-"""
+"""Procore vendors -> JD Edwards suppliers (``vendor_mappers``, ``linked_suppliers``), and the origin mark
+written back (``vendor_mark_step``). Matching order, the mark and the 409: docs/integrations/procore_jde.md,
+"The flows" (vendors, Procore -> JDE)."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,7 +35,7 @@ from connector_assets.integrations.procore_jde.vendor_mappers import (
 from connector_assets.jde import targets
 from connector_assets.jde.linked_suppliers import LinkedSuppliers
 from connector_assets.jde.supplier_details import CONTACT_TABLES, contact_reads
-from connector_assets.jde.supplier_numbers import SupplierNumbers
+from connector_assets.jde.supplier_numbers import SupplierNumbers, run_held
 from connector_assets.jde.supplier_reads import changed_at, suppliers_among
 from connector_assets.jde.tables import SUPPLIERS
 from connector_assets.procore.companies import first_company, queued_companies, record_company, tagged
@@ -73,16 +68,15 @@ def vendor_an8(ledger: Ledger, vendor_id: str, vendor: dict | None) -> str | Non
     return str(an8) if an8 else None
 
 
-def supplier_numbers(ledger: Ledger, jde: Any | None) -> SupplierNumbers:
-    """A Procore vendor's JDE supplier as the order and voucher flows may send it (the JDE side's
-    ``SupplierNumbers``): the vendors flow's cross-reference, else the AN8 the vendor's ``origin_id`` names
-    only when JDE holds that supplier; None holds the order or voucher on its vendor. Without ``jde`` (a
-    test's reader) only the cross-reference counts."""
+def supplier_numbers(ledger: Ledger, jde: Any | None, context: Any = None) -> SupplierNumbers:
+    """A Procore vendor's JDE supplier (``SupplierNumbers``): the cross-reference, else the AN8 its
+    ``origin_id`` names when JDE holds it (without ``jde``: the cross-reference only); None holds."""
     return SupplierNumbers(
         jde,
         lambda vendor_id: vendor_an8(ledger, vendor_id, None),
         lambda vendor: parse_origin((vendor or {}).get("origin_id"), origin_format()),
         "Procore",
+        run_held(context),  # what JDE was asked, kept for the run's days
     )
 
 
@@ -100,11 +94,9 @@ def vendor_records(
     *,
     named_by_replay: bool = False,
 ) -> Iterator[Mapped | Rejected]:
-    """``vendors`` (Procore records) as supplier records: matched, checked against JDE, conflicts decided;
-    each kept with its Procore company for the bank read at write time and a replay. A day's run leaves out
-    a vendor's echo of our own writes; a replay (``named_by_replay``) maps each vendor asked for, so the
-    content hash, not the echo rule, skips one already up to date (else a replay in a later second than the
-    vendor's last edit found nothing to write)."""
+    """``vendors`` as supplier records (matched, checked against JDE, conflicts decided), each with its
+    company. A day's run leaves out our own writes' echoes; a replay (``named_by_replay``) maps each vendor
+    asked for, the content hash skipping one up to date."""
     if not vendors:
         return  # no JDE session opened for an empty day
     fmt, company, bank = origin_format(), settings.value(COMPANY_SETTING).strip(), bank_fields()

@@ -1,12 +1,6 @@
-"""One approved Procore requisition (subcontractor invoice) -> the ``ML_CreateVoucherBatch`` inputs of one
-JDE batch voucher against its commitment's purchase order, or the reason it cannot be one. Pure: what
-the mapper needs (lines with their cost codes, commitment, AN8, the PO's JDE key) is read by ``vouchers``.
-The gross is Procore's ``current_payment_due`` to the cent; the rounding between it and the lines goes on
-the largest line (``settle_rounding``) and a larger difference is refused with both figures: a finance user
-must see it rather than get a wrong voucher.
-
-Field by field: docs/integrations/procore_jde.md, "The flows" (AP batch vouchers) and "Mapping tables".
-"""
+"""One approved Procore requisition -> the ``ML_CreateVoucherBatch`` inputs of one JDE batch voucher, or why
+not (pure: ``vouchers`` reads). The gross is ``current_payment_due`` to the cent, rounding on the largest
+line, a larger difference refused. Docs: docs/integrations/procore_jde.md, "The flows" (AP batch vouchers)."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass

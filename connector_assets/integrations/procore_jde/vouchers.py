@@ -1,10 +1,6 @@
-"""Procore -> JD Edwards vouchers (flow 2): an approved Procore requisition (subcontractor invoice)
-becomes one JDE batch voucher (``ML_CreateVoucherBatch``) against its commitment's JDE purchase order,
-for the AP team to post (R04110ZA); what it is is ``voucher_mappers``'. Batch keys from the requisition id
-alone (a rerun meets 59A4 and adopts); one changed after its voucher was written is queued for a person,
-never rewritten; its ``origin_id`` is not set (it would make the invoice immutable, reference §2.5).
-Docs: docs/integrations/procore_jde.md, "The flows" (AP batch vouchers).
-"""
+"""Procore -> JD Edwards vouchers (flow 2): an approved requisition becomes one JDE batch voucher against
+its commitment's order (``voucher_mappers``), never rewritten, its ``origin_id`` never set (reference §2.5).
+Docs: docs/integrations/procore_jde.md, "The flows" (AP batch vouchers)."""
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -96,8 +92,7 @@ class VoucherReader(RequisitionReads):
         return self.suppliers.an8(vendor_id, lambda: self.vendor(vendor_id))
 
     def unread_hold(self, requisition_id: str, commitment_id: str, project_id: int | None) -> Rejected | None:
-        """The hold of a voucher whose order is not written yet (or, written, whose vendor has no JDE
-        number), decided before its lines are read (``held_unread``); None: read it in full."""
+        """The hold on its order not written yet, else on its vendor with no JDE number (``held_unread``)."""
         commitment = self.commitment(commitment_id, project_id) if commitment_id else None
         if not isinstance(commitment, dict):
             return None
@@ -158,7 +153,7 @@ class VoucherReaders(PerCompany):
     ) -> None:
         suppliers = supplier_numbers(ledger, jde, context)
 
-        def reader(session: Any) -> VoucherReader:  # what it reads kept for the step (``step_kept``)
+        def reader(session: Any) -> VoucherReader:  # what it reads kept for the run (``step_kept``)
             return VoucherReader(session, ledger, costs, suppliers, step_kept(context, session.company_id))
 
         super().__init__(sessions, first_company(procore), reader)

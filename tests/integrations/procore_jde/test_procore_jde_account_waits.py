@@ -13,11 +13,10 @@ no account on, stays a refusal: the table is wrong. Pure units over a small F090
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 from procore_jde_accounts import LABEL
-from procore_requisitions import PROJECT, line, voucher_inputs
+from procore_requisitions import PROJECT, WrittenLedger, line, voucher_inputs
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.procore_jde.change_orders import change_order_record
@@ -138,19 +137,6 @@ class _Session:
         return self.lines
 
 
-class _Ledger:
-    def get_xref(self, *args: Any) -> None:
-        return None
-
-
-class _Written:
-    """A ledger holding the commitment's JDE order (of an order type naming no kind) and its vendor's
-    supplier: nothing to hold a voucher or change order on, so it is read and mapped in full."""
-
-    def get_xref(self, integration: str, entity: str, *args: Any) -> Any:
-        return SimpleNamespace(target_id={"purchase_order": "00001:123:XX", "vendor": "4343"}.get(entity))
-
-
 class _Suppliers:
     def an8(self, vendor_id: str, read: Any) -> str:
         return "4343"
@@ -166,7 +152,7 @@ def test_the_voucher_reader_and_the_company_tag_keep_the_hold():
         "billing_date": "2025-04-02",
         "summary": {"current_payment_due": "50.00"},
     }
-    reader = VoucherReader(_Session([line("05", "50.00")]), _Written(), costs(), _Suppliers())
+    reader = VoucherReader(_Session([line("05", "50.00")]), WrittenLedger(), costs(), _Suppliers())
     record = reader.record(requisition, datetime(2025, 4, 2, tzinfo=UTC))
     assert isinstance(record, Rejected) and record.held_on == WAIT, record
     assert record.payload == {"project_id": PROJECT}  # a replay reads it from its project
@@ -198,7 +184,7 @@ def test_a_change_order_line_on_an_account_not_set_up_yet_holds_the_change_order
     change_order = {"id": 901, "number": "CO-1", "contract_id": 881234, "_project_id": int(PROJECT)}
     lines = [{"description": "Extra formwork", "_cost_code": "05", "amount": "40.00"}]
     record = change_order_record(
-        _Session(lines), _Written(), costs(), lambda project: LABEL, change_order, mode="lines"
+        _Session(lines), WrittenLedger(), costs(), lambda project: LABEL, change_order, mode="lines"
     )
     assert isinstance(record, Rejected) and record.held_on == WAIT, record
     assert record.reason.startswith("change order 901 (CO-1) of commitment 881234: cost code 05")

@@ -35,6 +35,7 @@ import pytest
 from instances import instance_for_test
 from procore_jde_proofs import change_order_added
 from procore_jde_world import CLERK, GENEROUS, ProcoreJdeWorld, procore_jde_world
+from procore_requisitions import WrittenLedger
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.integrations.procore_jde.change_orders import change_order_record
@@ -226,14 +227,6 @@ class _Ledger:
         return None
 
 
-class _Written:
-    """A ledger holding the commitment's JDE order (of an order type naming no kind) and its vendor's
-    supplier: nothing to hold a voucher or change order on, so it is read and mapped in full."""
-
-    def get_xref(self, integration: str, entity: str, *args: Any) -> Any:
-        return SimpleNamespace(target_id={"purchase_order": "00001:123:XX", "vendor": "4343"}.get(entity))
-
-
 REQUISITION = {"id": 1280646, "number": 19, "commitment_id": 881234, "status": "approved", "_project_id": 55}
 COMMITMENT = {
     "id": 881234,
@@ -257,7 +250,7 @@ def test_a_requisition_stating_no_current_payment_due_is_refused_not_vouchered_u
     assert isinstance(reason, str) and "summary.current_payment_due" in reason
     assert reason.refusal.group == "source_invalid · summary.current_payment_due"  # the words keep the kind
     record = VoucherReader(
-        _Session({"commitments": COMMITMENT, "requisitions": None}), _Written(), None
+        _Session({"commitments": COMMITMENT, "requisitions": None}), WrittenLedger(), None
     ).record(dict(REQUISITION), datetime.now(UTC))
     assert isinstance(record, Rejected) and "cannot be read from Procore" in record.reason
     assert record.refusal is not None and record.refusal.group == "source_invalid · requisition"
@@ -266,7 +259,7 @@ def test_a_requisition_stating_no_current_payment_due_is_refused_not_vouchered_u
 def test_invoice_lines_procore_will_not_serve_are_a_refusal_not_a_failed_step():
     session = _Session({"commitments": COMMITMENT}, lines=None)
     requisition = {**REQUISITION, "summary": {"current_payment_due": "4736.25"}}
-    record = VoucherReader(session, _Written(), None).record(requisition, datetime.now(UTC))
+    record = VoucherReader(session, WrittenLedger(), None).record(requisition, datetime.now(UTC))
     assert isinstance(record, Rejected) and "its lines cannot be read from Procore" in record.reason
     assert record.refusal is not None and record.refusal.group == "source_invalid · requisition lines"
     assert record.payload == {"project_id": "55"}
@@ -392,7 +385,7 @@ def test_a_change_order_s_lines_are_read_with_its_contract_id():
             return [{"id": 1, "amount": "-250.00", "_cost_code": "03-100", "description": "Credit"}]
 
     change_order = {"id": 4300000001, "contract_id": "881234", "status": "approved", "_project_id": 55}
-    record = change_order_record(Session(), _Written(), _Books(), lambda project: "P", change_order)
+    record = change_order_record(Session(), WrittenLedger(), _Books(), lambda project: "P", change_order)
     # The commitment's kind is unknown here (its order's type names none): not guessed.
     assert asked == {"commitment_id": "881234", "commitment_type": None, "project_id": 55}
     assert isinstance(record, Mapped) and record.depends_on is None

@@ -1,8 +1,6 @@
-"""The reconciliation asset, its job and its schedule (``flows.day_reconciliation``), and one day compared:
-the day's keys are its staged approved requisitions, approved change orders and vendors; Procore is read
-from those (one session per company), JDE by key and, for the orders no cross-reference explains, by day.
-What is read: docs/integrations/procore_jde.md, "Reconciliation".
-"""
+"""The reconciliation asset, job and schedule, and one day compared: its staged approved requisitions,
+change orders and vendors read in Procore, JDE by key and by day. Docs: docs/integrations/procore_jde.md,
+"Reconciliation"."""
 
 from typing import Any
 

@@ -1,7 +1,6 @@
 """The per project and period balances of a reconciliation: Procore's approved requisition amounts against
 the JDE vouchers and purchase order lines, by account with the cost codes charged to it. A commitment billed
-in a period counts once in that period's rows, however many of its requisitions the period has.
-"""
+in a period counts once in that period's rows, however many of its requisitions the period has."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field

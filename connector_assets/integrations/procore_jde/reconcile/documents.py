@@ -1,12 +1,6 @@
-"""Requisitions against vouchers: what a Procore day approves for payment, against what JDE will pay.
-
-Procore's side is computed as the vouchers flow sends it (``voucher_mappers.line_payable``, today's
-``CostCodeMap``, the rounding settled by the flow's own ``job_cost_distribution.settlement``), so it expects
-on each account what the flow wrote; JDE's side is the voucher batch, and once processed the F0411 voucher,
-read by key (``jde.reconcile_documents``). What both reconcile modules share (the day's ``Context``, how a
-missing record is told from an expected one) is here. Fields compared: docs/integrations/procore_jde.md,
-"Reconciliation".
-"""
+"""Requisitions against vouchers: what a Procore day approves for payment (computed as the vouchers flow
+sends it), against the JDE batch or F0411 voucher. Fields compared: docs/integrations/procore_jde.md,
+"Reconciliation"."""
 
 from dataclasses import dataclass
 from decimal import Decimal

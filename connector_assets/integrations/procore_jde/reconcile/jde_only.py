@@ -1,8 +1,6 @@
-"""Orders JDE holds that no Procore record explains, read from JDE itself for the day: the orders of the
-flow's order types on the project map's job business units changed in the window
-(``jde.reconcile_orders.orders_changed``) that no purchase orders cross-reference names, unless that flow
-queued their commitment (an expected gap). Docs: docs/integrations/procore_jde.md, "Reconciliation".
-"""
+"""Orders JDE holds that no Procore record explains: the day's changed orders of the flow's types on the
+mapped jobs no cross-reference names, unless their commitment is queued (an expected gap). Docs:
+docs/integrations/procore_jde.md, "Reconciliation"."""
 
 from collections.abc import Iterable
 

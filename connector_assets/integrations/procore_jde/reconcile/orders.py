@@ -1,9 +1,6 @@
-"""Commitments against purchase orders: what Procore commits, against the JDE order the flows wrote, line by
-line. The schedule of values is compared with the order's lines not under a change order reference, in line
-order, because the purchase orders flow writes one line per schedule of values line, in order, and never
-rewrites them; each approved change order with the lines under its ``PCCO-<id>`` reference, whichever way the
-flow added it (``on_order``). Fields compared: docs/integrations/procore_jde.md, "Reconciliation".
-"""
+"""Commitments against purchase orders, line by line in order (the flow writes one line per schedule of
+values line, never rewritten), each approved change order against the lines under its ``PCCO-<id>``.
+Docs: docs/integrations/procore_jde.md, "Reconciliation"."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field

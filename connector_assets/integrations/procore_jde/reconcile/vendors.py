@@ -1,9 +1,5 @@
-"""Vendors against suppliers: each pair field by field, and vendors or suppliers on one side only.
-
-Compared is what the vendors flow writes (name, tax ID, payment hold). Every linked vendor is read every
-day, not only the day's: a vendor deleted in Procore, whose supplier JDE keeps paying, changes nothing a
-day's keys would show. Fields and kinds: docs/integrations/procore_jde.md, "Reconciliation".
-"""
+"""Vendors against suppliers, field by field (name, tax ID, payment hold), and either on one side only;
+every linked vendor read every day. Docs: docs/integrations/procore_jde.md, "Reconciliation"."""
 
 from collections.abc import Mapping
 from typing import Any, Protocol
