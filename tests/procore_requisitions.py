@@ -5,6 +5,7 @@ tests and the account waits' tests."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from procore_jde_accounts import LABEL
@@ -14,6 +15,14 @@ from connector_assets.integrations.procore_jde.voucher_mappers import VoucherInp
 PROJECT = "562949953432100"
 PO_KEY = "procore_jde:purchase_order:procore:881234"
 VENDOR_KEY = "procore_jde:vendor:procore:5512098"
+
+
+class WrittenLedger:
+    """A ledger holding the commitment's JDE order (of an order type naming no kind) and its vendor's
+    supplier: nothing to hold a voucher or change order on, so it is read and mapped in full."""
+
+    def get_xref(self, integration: str, entity: str, *args: Any) -> Any:
+        return SimpleNamespace(target_id={"purchase_order": "00001:123:XX", "vendor": "4343"}.get(entity))
 
 
 def line(code: str | None, work: str, stored: str = "0.00", **more: Any) -> dict[str, Any]:
