@@ -1,8 +1,7 @@
-"""Marking one Procurify bill paid (``mark-as-paid``, reference 2.6) for every flow that takes another
-system's payment to a bill, and which bills may be marked (``markable``): approved with no Procurify payment,
-once; Paid with none is adopted; one with a payment is Procurify paying it; any other status is queued naming
-it. The mark has no idempotency key and no documented answer, so a lost or unclear answer is settled by
-reading the bill. Depth: docs/integrations/fusion_procurify.md, "Payments -> paid marks".
+"""Marking one Procurify bill paid (``mark-as-paid``, §2.6) and which bills may be (``markable``): approved
+with no payment, once; Paid with none adopted; any other status queued naming it. The mark has no idempotency
+key, so an unclear answer is settled by reading the bill. Depth: docs/integrations/fusion_procurify.md,
+"Payments -> paid marks".
 """
 
 from __future__ import annotations

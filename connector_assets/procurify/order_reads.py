@@ -1,8 +1,6 @@
-"""Reading Procurify's purchase orders and requisitions for a flow: the latest staged version of each, a PO
-read in full, a requisition's order items, the requisitions that have a line for a vendor. Per the reference
-(2.4, 2.5) the PO list has no lines, so a PO is read by number; order items filter by ``orderNum``
-(re-checked here: a filter a server ignores must not mix two requisitions); requisitions have no number
-filter, only ``pref_vendor``, so a requisition is found among its vendor's.
+"""Reading Procurify's purchase orders and requisitions for a flow: the latest staged version of each, a PO in
+full by number (the list has no lines, §2.5), a requisition's order items (``orderNum``, re-checked here), and
+the requisitions with a line for a vendor (no number filter, only ``pref_vendor``, §2.4).
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""A Procurify read made for one record, and what happens when it still fails after the client's retries: that
-record alone is queued with a reason naming it and the read, and the rest of the day is written (a day's
-list read is not made here: its failure fails the partition). Only "no usable answer" is caught
-(``ProcurifyUnavailableError``); a 404, a refusal, a bad credential or a throttle keep their own handling.
-Depth: docs/integrations/jde_procurify.md, "The flows" (bills, "When Procurify times out").
+"""A Procurify read made for one record: when it still fails after the client's retries (no usable answer,
+``ProcurifyUnavailableError``), that record alone is queued naming the read and the rest of the day is
+written. Depth: docs/integrations/jde_procurify.md, "The flows" (bills, "When Procurify times out").
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""Manual vendor matches: a Procurify vendor paired by hand with an existing supplier whose name differs, one
-at a time or from a file. The path is the kit's (``flows.manual_pairs``); Procurify adds ``VendorRules``
-(a vendor the suppliers flow made is never left as a second active vendor; the vendor's open items of the
-vendors flow are resolved, since a replay would only abandon them) and ``VendorMatches``. Depth:
-docs/integrations/fusion_procurify.md, "Manual vendor matches".
+"""Manual vendor matches: a Procurify vendor paired by hand with a supplier whose name differs, one at a time
+or from a file, on the kit's path (``flows.manual_pairs``) with Procurify's ``VendorRules`` and
+``VendorMatches``. Depth: docs/integrations/fusion_procurify.md, "Manual vendor matches".
 """
 
 from __future__ import annotations

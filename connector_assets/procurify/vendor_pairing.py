@@ -1,8 +1,7 @@
-"""Which Procurify vendor and which supplier of the other system are one pair, whichever flow made it: the
-``vendor`` xref (from Procurify's side, or a manual match) or the ``supplier`` xref (from the other system's
-suppliers). Every flow asks one ``VendorPairing`` (its integration's ``vendor_pairs``), so both directions
-name the same pair. A claimed cross-reference with no target id yet (a write under way, or killed) is not a
-pair. Depth: docs/integrations/fusion_procurify.md, "Vendors paired by name".
+"""Which Procurify vendor and which supplier of the other system are one pair, whichever flow made it (the
+``vendor`` or the ``supplier`` xref): every flow asks one ``VendorPairing``, so both directions name the same
+pair; a claimed xref with no target id yet is not one. docs/integrations/fusion_procurify.md, "Vendors paired
+by name".
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""Manual vendor matches of Oracle Fusion <-> Procurify: a Procurify vendor paired by hand with a Fusion
-supplier whose name differs, one at a time (``ml-connector xref set``, the desk) or from the file
-``ML_FUSION_PROCURIFY_VENDOR_XREF`` (asset ``fusion_procurify/manual_matches``). What a match is and what wins
-are the kit's and the Procurify side's; the pairing is declared in ``manual_pairs``.
-docs/integrations/fusion_procurify.md, "Manual vendor matches".
+"""Manual vendor matches of Oracle Fusion <-> Procurify: a vendor paired by hand with a Fusion supplier whose
+name differs (``ml-connector xref set``, the desk, or the file ``ML_FUSION_PROCURIFY_VENDOR_XREF``, asset
+``fusion_procurify/manual_matches``). docs/integrations/fusion_procurify.md, "Manual vendor matches".
 """
 
 from connector_assets.flows.replays import Resources

@@ -1,8 +1,6 @@
 """What Oracle Fusion <-> Procurify pairs by hand (``flows.manual_pairs``): a Procurify vendor and the Fusion
-supplier it is, when their names differ (the ``vendors`` flow pairs by name only, ``vendor_pairs``; entered
-with ``ml-connector xref set``, the desk, or the file of ``manual_matches``). Procurify's rules are the
-Procurify side's (``procurify.vendor_matches``); a match also releases the vendor's bills held on a supplier
-or pay site Fusion lacked (``VendorSupplierRules``).
+supplier it is when their names differ; Procurify's rules are ``procurify.vendor_matches``', and a match
+releases the vendor's bills held on a supplier or pay site (``VendorSupplierRules``).
 """
 
 from typing import Any

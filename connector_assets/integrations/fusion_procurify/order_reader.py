@@ -1,8 +1,6 @@
-"""What the Procurify -> Oracle Fusion purchase orders flow reads, and what each order becomes
-(``purchase_orders`` declares the flow): ``OrderReader`` is Procurify's ``ProcurifyOrders``
-(``procurify.order_sources``) keyed and worded for Fusion, and maps each order sent. A vendor with no Fusion
-supplier yet holds the order (``vendor_pairs.vendor_dependency``); a PO cancelled after it was sent is
-queued, not cancelled: docs/integrations/fusion_procurify.md, "Purchase orders".
+"""What the Procurify -> Fusion purchase orders flow reads and what each order becomes: ``OrderReader``,
+``procurify.order_sources.ProcurifyOrders`` keyed and worded for Fusion. An unpaired vendor holds the order;
+a PO cancelled after it was sent is queued: docs/integrations/fusion_procurify.md, "Purchase orders".
 """
 
 from typing import Any

@@ -1,8 +1,6 @@
-"""Which Procurify vendor and which Fusion supplier are one pair, however it was made (by name, by hand, or
-by the ``suppliers`` flow): every flow asks here, so all name the same single pair. How a pair is read is
-the Procurify side's (``procurify.vendor_pairing``); this module declares Fusion's keys, and
-``vendor_dependency`` the hold a pair releases. docs/integrations/fusion_procurify.md,
-"Vendors paired by name".
+"""Which Procurify vendor and which Fusion supplier are one pair, however made (by name, by hand, by
+``suppliers``): every flow asks here (``procurify.vendor_pairing``), with Fusion's keys and the hold a pair
+releases (``vendor_dependency``). docs/integrations/fusion_procurify.md, "Vendors paired by name".
 """
 
 from collections.abc import Iterable

@@ -1,8 +1,6 @@
-"""What JD Edwards <-> Procurify pairs by hand (``flows.manual_pairs``): a JDE supplier and the Procurify
-vendor it already is, as a manual ``supplier`` cross-reference (AN8 -> vendor id). Needed because the
-suppliers flow never matches by name: a vendor both sides held before go-live without the AN8 would get a
-second vendor. Procurify's rules are the Procurify side's (``procurify.vendor_matches``); what a match
-releases: docs/integrations/jde_procurify.md, "The flows" (suppliers).
+"""What JDE <-> Procurify pairs by hand (``flows.manual_pairs``): a JDE supplier and the Procurify vendor
+it already is (AN8 -> vendor id), since the suppliers flow never matches by name. What a match releases:
+docs/integrations/jde_procurify.md, "The flows" (suppliers).
 """
 
 from connector_assets.flows.manual_pairs import SOURCE, TARGET, ManualPairing, Waiting

@@ -1,8 +1,6 @@
-"""A JD Edwards order as the Procurify requisition the purchase orders flow sends, or why it is not sent:
-held on what it waits for (its supplier's vendor, an account's code), refused naming what to fix, or left
-out. The body comes from the pure ``order_mappers``; this module gathers what they are handed (department,
-the paired vendor's name, each line's account code). Depth: docs/integrations/jde_procurify.md,
-"The flows" (purchase orders).
+"""A JD Edwards order as the requisition the purchase orders flow sends (body from ``order_mappers``, with the
+department, vendor name and account codes gathered here), or held, refused or left out saying why. Depth:
+docs/integrations/jde_procurify.md, "The flows" (purchase orders).
 """
 
 from collections.abc import Iterable, Mapping

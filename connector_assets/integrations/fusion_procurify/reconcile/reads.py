@@ -1,8 +1,6 @@
-"""How an Oracle Fusion <-> Procurify reconciliation reads both sides and the ledger: the day's changes on
-either side (``procurify.reconcile_reads.changed``, ``fusion.reconcile_reads.changed``: per-day change
-windows), then each record by key through the sides' reads, with this integration's ledger keys and rules;
-and why a record the other side lacks is not a difference (``Gaps``: the retry queue, the audit of a
-record skipped by rule).
+"""How an Oracle Fusion <-> Procurify reconciliation reads both sides and the ledger: the day's changes in
+per-day windows, then each record by key through the sides' reads, and why a record the other side lacks is
+no difference (``Gaps``: the retry queue, a skip's audit).
 """
 
 from __future__ import annotations
