@@ -9,6 +9,9 @@ docs/jde_orchestrations/README.md, "Keys that make writes safe to repeat", "How 
 currency".
 """
 
+import threading
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from connector_assets.flows.core import Mapped
@@ -18,6 +21,7 @@ from connector_assets.jde.batch_targets import (  # noqa: F401  (the targets' AP
     JournalBatches,
     VoucherBatches,
 )
+from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.payment_repeats import PAYMENT_TABLE  # noqa: F401  (what a payment flow reads)
 from connector_assets.jde.payment_targets import (  # noqa: F401  (the targets' API, one import point)
     DocumentPayments,
@@ -111,21 +115,63 @@ class Suppliers(JdeTarget):
     writes = (ADD_UPDATE_SUPPLIER,)
     search_table: ClassVar[str] = ADDRESS_BOOK_TABLE
 
-    def find(self, record: Mapped) -> str | None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ahead_lock = threading.Lock()
+        self._searched_ahead: set[tuple[str, str]] = set()  # keys a chunk searched (``find_many``)
+        self._ahead = threading.local()  # the chunk's F0101 numbers by key, while ``find_many`` runs
+
+    @staticmethod
+    def _keys(record: Mapped) -> list[tuple[str, str]]:
+        """What ``find`` searches by, in order: the tax ID, then the long address number (blank ones left)."""
         keys = (("TAX", record.body.get("Tax_ID")), ("ALKY", record.body.get("Long_Address_Number")))
-        for column, value in keys:
-            value = str(value or "").strip()
-            if not value:
-                continue
-            rows = self.session.browse(
-                self.search_table,
-                columns=["AN8", "AT1"],
-                conditions=[Condition(f"{self.search_table}.{column}", "EQUAL", value)],
-            )
-            numbers = sorted(n for r in rows if (n := jde_number(r.get("AN8"))))
+        return [(column, text) for column, value in keys if (text := str(value or "").strip())]
+
+    def find(self, record: Mapped) -> str | None:
+        known: dict[tuple[str, str], list[int]] | None = getattr(self._ahead, "numbers", None)
+        for column, value in self._keys(record):
+            if known is not None:
+                numbers = sorted(known.get((column, value), []))
+            else:
+                rows = self.session.browse(
+                    self.search_table,
+                    columns=["AN8", "AT1"],
+                    conditions=[Condition(f"{self.search_table}.{column}", "EQUAL", value)],
+                )
+                numbers = sorted(n for r in rows if (n := jde_number(r.get("AN8"))))
             if numbers:
                 return str(numbers[0])  # the oldest, should JDE already hold several
         return None
+
+    def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
+        """``find`` (the subclass's own) for a chunk of claimed records (``records.BatchFinder``), its
+        F0101 searches answered by reads of the whole chunk by tax ID, then by long address number
+        (``browse_in``, 100 values a call) instead of one or two reads a record. Left out, for ``find``
+        alone: a record sharing a key with another of the chunk or of an earlier chunk of this target (a
+        worker may be adding that supplier meanwhile), and one ``find`` refuses."""
+        wanted = {record.source_key: self._keys(record) for record in records}
+        counts = Counter(key for keys in wanted.values() for key in set(keys))
+        with self._ahead_lock:
+            alone = {key for key, n in counts.items() if n > 1} | self._searched_ahead
+            self._searched_ahead.update(counts)
+        settled = [record for record in records if alone.isdisjoint(wanted[record.source_key])]
+        numbers: dict[tuple[str, str], list[int]] = {}
+        for column in ("TAX", "ALKY"):
+            values = sorted({value for r in settled for col, value in wanted[r.source_key] if col == column})
+            for row in browse_in(self.session, self.search_table, column, values, ["AN8", "AT1", column]):
+                if (number := jde_number(row.get("AN8"))) is not None:
+                    numbers.setdefault((column, str(row.get(column) or "").strip()), []).append(number)
+        answer: dict[str, str | None] = {}
+        self._ahead.numbers = numbers
+        try:
+            for record in settled:
+                try:
+                    answer[record.source_key] = self.find(record)
+                except Exception:  # noqa: BLE001  (its write calls ``find`` alone, which says why)
+                    continue
+        finally:
+            self._ahead.numbers = None
+        return answer
 
     def _orchestrate(self, inputs: dict[str, Any]) -> str:
         for name in SUPPLIER_SECRET_INPUTS:  # masked in any error text or log line that might echo them
