@@ -1,8 +1,6 @@
-"""Which Procurify PO line each item of a bill bills (the bill's ``added_purchase_orders``, each item's
-``PO_line_num``), for a flow that matches an ERP invoice to its order. §2.6 gives no shape for
-``added_purchase_orders``: a summary, a bare number or a PO UUID (read once for its number) are all taken,
-else a PO's bill would go unmatched. One PO on the bill costs no call; several are read by number once per
-reader. A PO that is gone raises ``ProcurifyNotFoundError``: a bill is never sent unmatched.
+"""Which Procurify PO line each item of a bill bills (``added_purchase_orders``, each item's ``PO_line_num``)
+for a flow matching an ERP invoice to its order; §2.6 gives that field no shape, so a summary, a number or a
+PO UUID (read once per reader) are all taken. A PO that is gone raises ``ProcurifyNotFoundError``.
 """
 
 from __future__ import annotations

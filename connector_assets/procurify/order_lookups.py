@@ -1,8 +1,6 @@
-"""What mapping an order to a Procurify requisition reads from Procurify (``ProcurifyLookups``): its
-departments and each paired vendor's name, once per run, a backfill's days sharing them (``reads_for_run``).
-A requisition names its vendor (reference §2.4), so an inactive vendor or a name two active vendors share is
-refused; the vendors are read by id or by list, whichever costs fewer calls
-(docs/integrations/jde_procurify.md, "The flows").
+"""What mapping an order to a Procurify requisition reads from Procurify (``ProcurifyLookups``): departments
+and each paired vendor's name, once per run (``reads_for_run``), by id or by list whichever costs fewer
+calls; an inactive vendor or a name two active vendors share is refused (§2.4).
 """
 
 from __future__ import annotations

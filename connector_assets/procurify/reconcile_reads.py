@@ -1,8 +1,6 @@
-"""Procurify read back for a reconciliation (JD Edwards and Oracle Fusion alike): a vendor's bill register, a
-bill, POs, a requisition and its lines, vendors and the records changed in a day, each as the comparison
-sees it, by id or by the reference's list filters (bills by ``vendor`` and date range, §2.6; requisitions
-by description, §2.4; ``iter_changed``), never a whole history. What is the integration's (the date fields
-of a period, the approved statuses, whether it sent a bill) is passed in.
+"""Procurify read back for a reconciliation (JD Edwards and Oracle Fusion alike): bill registers, bills, POs,
+requisitions, vendors and a day's changes, by id or the reference's list filters, never a whole history;
+what is the integration's (period dates, approved statuses, what it sent) is passed in.
 """
 
 from __future__ import annotations

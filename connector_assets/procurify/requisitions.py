@@ -1,7 +1,6 @@
 """The Procurify requisition write target: ``ProcurifyRequisitions`` finds a requisition by its description,
-creates one, or revises the PO it became (the API cannot change a requisition: a change before the PO is
-linked is queued, and a replay applies it; what the PUT cannot do is queued after the rest is revised). An
-integration subclasses it with ``source_label`` (``JDE``), ``description_check_setting`` and its logger.
+creates one, or revises the PO it became (a requisition cannot be changed: a change before the PO is linked
+is queued for a replay). Subclassed with ``source_label``, ``description_check_setting`` and a logger.
 Depth: docs/integrations/jde_procurify.md, "The flows" (purchase orders).
 """
 

@@ -1,8 +1,7 @@
-"""A manual vendor matches file (CSV ``procurify_vendor_id,<supplier number column>``) and the asset that
-loads it: every row checked against both systems before any is stored (a wrong file changes nothing), then
-stored through ``VendorMatches.set_match``; its rows are told from a person's matches by their ``entered_by``.
-Removing a row does not remove its match: ``ml-connector xref delete`` does. Depth:
-docs/integrations/fusion_procurify.md, "Manual vendor matches".
+"""A manual vendor matches file (CSV ``procurify_vendor_id,<supplier number column>``) and the asset loading
+it: every row checked against both systems before any is stored (``VendorMatches.set_match``); removing a row
+removes no match (``ml-connector xref delete`` does). docs/integrations/fusion_procurify.md, "Manual vendor
+matches".
 """
 
 from __future__ import annotations

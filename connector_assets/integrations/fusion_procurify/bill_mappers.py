@@ -1,8 +1,6 @@
-"""One approved Procurify bill -> one Oracle Fusion payables invoice (header, lines, distributions), or the
-reason it cannot be one. Pure: ``invoices`` reads what it needs (the full bill, supplier and pay site, the
-Fusion orders of its POs, the charge accounts). Amounts stay in the bill's currency and decimals, never
-converted or rounded; tax and freight are the bill's own lines, never Fusion's recomputation, so the invoice
-says what the supplier billed. Field by field: docs/integrations/fusion_procurify.md, "Bills -> invoices".
+"""One approved Procurify bill -> one Oracle Fusion payables invoice (header, lines, distributions), or why
+not. Pure: ``invoices`` reads what it needs. Amounts in the bill's currency and decimals, never converted or
+rounded; tax and freight are the bill's own lines. docs/integrations/fusion_procurify.md, "Bills -> invoices".
 """
 
 import re

@@ -1,8 +1,6 @@
-"""``make dev`` for Oracle Fusion <-> Procurify: what the two embedded simulators need so a newcomer sees
-records flow without touching anything (never done against a configured, real system): a vendor fallback
-e-mail, the seeded vendors paired with Fusion suppliers (the simulators are seeded apart, so name matching
-alone would pair none), and ``FusionProcurifyPeople``, the people both sides' flows wait for.
-docs/integrations/fusion_procurify.md, "In `make dev`".
+"""``make dev`` for Oracle Fusion <-> Procurify, on the embedded simulators only: a vendor fallback e-mail,
+the seeded vendors paired with Fusion suppliers (seeded apart, names alone would pair none), and
+``FusionProcurifyPeople``. docs/integrations/fusion_procurify.md, "In `make dev`".
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
-"""Procurify -> JD Edwards bills: an approved Procurify bill becomes one JDE AP batch, a batch voucher or a
-journal entry (``ML_JDE_PROCURIFY_BILL_POSTING``); the mapping is ``bill_mappers``'. The export is recorded
-in the ledger (``procurify.approved_bill_reader`` says why), not in Procurify. A bill waits only for a pair
-a flow will make (``unsent_vendors``, swept by ``connector_resources.held_parents``). Depth:
-docs/integrations/jde_procurify.md, "The flows" (bills).
+"""Procurify -> JD Edwards bills: an approved bill becomes one JDE AP batch, voucher or journal entry
+(``ML_JDE_PROCURIFY_BILL_POSTING``, mapped by ``bill_mappers``), the export recorded in the ledger; a bill
+waits only for a pair a flow will make (``unsent_vendors``). Depth: docs/integrations/jde_procurify.md,
+"The flows" (bills).
 """
 
 from __future__ import annotations
