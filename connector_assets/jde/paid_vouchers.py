@@ -1,9 +1,6 @@
-"""Which JD Edwards vouchers JDE has paid, for any flow telling another system so (JD Edwards -> Procurify).
-
-A voucher with a pay item changed today in pay status ``P`` is a candidate; it is paid when every pay item
-has open amount ``AAP`` 0 and ``PST`` ``P`` (a voided voucher has nothing open but is not ``P``). Its
-payment date is its pay items' latest UPMJ (F0411 carries none; F0413/F0414 are not staged). Reads by
-voucher number drop the rows of other companies with the same number.
+"""Which JD Edwards vouchers JDE has paid, for a flow telling another system so: a voucher is paid when every
+pay item has open amount ``AAP`` 0 and ``PST`` ``P``, on its pay items' latest UPMJ (F0411 carries no
+payment date).
 """
 
 from __future__ import annotations

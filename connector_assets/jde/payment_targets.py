@@ -1,11 +1,6 @@
-"""JD Edwards payment targets: payments recorded through ``ML_RecordPayment`` on a voucher, found by the batch
-an "X -> JDE" voucher flow wrote (``VoucherPayments``) or by its document key (``DocumentPayments``).
-
-Why a payment is never recorded twice: the source payment's reference is ``Payment_Reference``, which JDE
-records once per voucher in F0414 under its payment number; it is read there before writing (when an
-earlier attempt may have recorded it) and after any refusal, and adopted with JDE's payment number
-(``payment_repeats``). A payment on a batch R04110ZA has not made a voucher yet is held on the batch
-(``unprocessed_batches``). Split from ``targets`` (which still names every JDE target in one place).
+"""JD Edwards payment targets: payments recorded through ``ML_RecordPayment`` on a voucher found by its batch
+(``VoucherPayments``) or its document key (``DocumentPayments``); never twice, since JDE keeps the source's
+``Payment_Reference`` once per voucher in F0414 (``payment_repeats``), read before a write that may repeat.
 """
 
 from typing import Any

@@ -1,11 +1,6 @@
-"""A JD Edwards company's accounting periods, read from F0010 and F0008, for every money write into JDE.
-
-Which periods are open, what PBCO / PYEB / PACO / WACO mean and which F0010 columns hold the A/P period:
-docs/reference/jde-ais.md, "5. Accounting periods and GL dates"; the settings (``ML_JDE_AP_PERIODS``,
-``ML_JDE_PBCO_ALLOWED``): docs/operations.md, "Month end: accounting periods and the close". A record's
-G/L date is the integration's policy (``flows.periods.post_on``). The same F0010 row gives the company's
-currency (``CRCD``, ``batch_bodies.place_currency``); a company without one holds its money records
-(``CompanyCurrencyUnknown``).
+"""A JD Edwards company's accounting periods (F0010, F0008) for every money write into JDE, and its currency
+(F0010 ``CRCD``). Open periods, PBCO / PYEB / PACO / WACO and the settings: docs/operations.md, "Month end:
+accounting periods and the close".
 """
 
 from __future__ import annotations

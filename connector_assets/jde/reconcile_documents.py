@@ -1,10 +1,5 @@
-"""JD Edwards documents read back by the keys a flow wrote, for a reconciliation with another system.
-
-Read from JDE itself by key, 100 keys to a call (``browse_in``: ``MATCH_ANY``), never a whole table, in the
-session the caller opened (so its calls are counted once, ``flows.reconciliation_calls``). The keys are the
-integration's; what each compares: the "Reconciliation" section of its docs/integrations/ page. Money is
-read in the document's currency (``document_amount``), the currency code ``CRCD`` apart: amounts in two
-currencies are a currency mismatch, not an amount difference. Purchase orders: ``jde.reconcile_orders``.
+"""JD Edwards documents read back by the keys a flow wrote, for a reconciliation with another system: by key,
+100 to a call (``browse_in``), money in the document's currency (``document_amount``), ``CRCD`` apart.
 """
 
 from collections import defaultdict

@@ -1,9 +1,6 @@
-"""JD Edwards read back for a reconciliation: the batches a flow wrote (by transaction number, with the
-F0411 voucher once R04110ZA processed one), the payment journals of a document posted as a journal and the
-vouchers of a day, each as a comparison sees it, money in the document's currency; suppliers are
-``jde.reconcile_suppliers``. Read by key, 100 keys to a call (``lookup.browse_in``), never from the ledger
-alone; which source record a batch's keys name is the integration's, passed in. Used by JD Edwards <->
-Procurify (``jde_procurify.reconcile``).
+"""JD Edwards read back for a reconciliation: the batches a flow wrote (with the F0411 voucher once R04110ZA
+made one), the payment journals of a document and the vouchers of a day, money in the document's currency;
+read by key, 100 to a call (``lookup.browse_in``).
 """
 
 from __future__ import annotations

@@ -1,12 +1,6 @@
-"""Write targets in JD Edwards for any "X -> JDE" flow, every one named here: voucher and journal batches
-(``batch_targets``), payments on vouchers (``payment_targets``), suppliers, and a record posted one of
-several ways (``PostingTarget``; its replay is ``target_base.jde_replay``).
-
-They drive the ml-connector orchestrations whatever system the records came from; what is an
-integration's own (its ``FlowSpec``, the source's name, the ``BatchKey`` its mapper put on each record) is
-given to them. Why a write cannot duplicate, and the currency mode set right before each call:
-docs/jde_orchestrations/README.md, "Keys that make writes safe to repeat", "How the integration fills the
-currency".
+"""Write targets in JD Edwards for any "X -> JDE" flow, every one named here: voucher and journal batches,
+payments on vouchers, suppliers, and a record posted one of several ways (``PostingTarget``). Why a write
+cannot duplicate, and the currency mode: docs/jde_orchestrations/README.md.
 """
 
 import threading

@@ -1,9 +1,5 @@
-"""Payments held until JDE's Batch Voucher Processor (R04110ZA) has made their voucher batch a voucher.
-
-R04110ZA runs on JDE's own schedule (nightly, or when the AP team reviews the batch), so such a payment is
-waiting, not failing: held on the batch's key, never counted failed (docs/flows.md, "waiting for another
-system's own work"). One place for every integration recording payments on JDE voucher batches (Coupa,
-Procurify, BILL): each one's payments flow lists the sweep in its replay (``unprocessed_checks``).
+"""Payments held until JDE's Batch Voucher Processor (R04110ZA, on JDE's own schedule) has made their voucher
+batch a voucher: waiting, never counted failed; each payments flow lists the sweep in its replay.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""JD Edwards batch keys (EDUS / EDBT / EDTN) spelt from a source document's UUID alone, and read back.
-
-The UUID's 32 hex digits, upper case, are split: EDTN (22) = the first 22, EDBT (15) = ``<prefix>`` + the
-last 10. Together they hold the whole UUID, so two documents never share a key (no hash, no truncation);
-EDTN alone holds 88 bits (a clash about 1.6e-15 over a million documents) and begins as people recognise
-the UUID. A rerun sends the same keys and JDE refuses a second copy (59A4).
+"""JD Edwards batch keys (EDUS / EDBT / EDTN) spelt from a source document's UUID alone, and read back: EDTN
+the first 22 hex digits, EDBT ``<prefix>`` + the last 10, so two documents never share a key and a rerun
+sends the same one (JDE refuses a second copy, 59A4).
 """
 
 from __future__ import annotations
