@@ -1,7 +1,6 @@
-"""Oracle Fusion <-> Procurify jobs: one per flow (``fusion_procurify_<name>``) and its day-closing
-schedule (``flows.jobs.DAY_CLOSE``) at the flow's ``ML_FUSION_PROCURIFY_*_CRON``, UTC days, plus the refresh
-of Fusion's account combinations, on a schedule of its own because the list has no change stamp and a real
-pod holds tens of thousands. Why every flow polls: docs/integrations/fusion_procurify.md, "How it runs".
+"""Fusion <-> Procurify jobs: one per flow and its day-closing schedule at ``ML_FUSION_PROCURIFY_*_CRON``
+(UTC days), and the refresh of Fusion's account combinations on its own schedule (no change stamp, tens of
+thousands). docs/integrations/fusion_procurify.md, "How it runs".
 """
 
 from __future__ import annotations

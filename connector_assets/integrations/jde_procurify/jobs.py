@@ -1,7 +1,6 @@
-"""JDE <-> Procurify jobs: one per flow (``jde_procurify_<name>``), and its day-closing schedule
-(``flows.jobs.DAY_CLOSE``) at the flow's ``ML_JDE_PROCURIFY_*_CRON``, in the JDE time zone: Procurify has no
-webhooks, so every flow polls. Each schedule closes "yesterday" in its own flow's partition time zone.
-Defaults and why: docs/integrations/jde_procurify.md, "How it runs".
+"""JDE <-> Procurify jobs: one per flow (``jde_procurify_<name>``) and its day-closing schedule at the flow's
+``ML_JDE_PROCURIFY_*_CRON`` in the JDE time zone (Procurify has no webhooks: every flow polls). Defaults and
+why: docs/integrations/jde_procurify.md, "How it runs".
 """
 
 from __future__ import annotations

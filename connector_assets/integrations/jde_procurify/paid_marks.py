@@ -1,6 +1,5 @@
-"""JD Edwards -> Procurify paid marks: a Procurify bill the bills flow posted, whose voucher JDE has paid
-while Procurify holds no payment for it, is marked paid in Procurify once (``mark-as-paid``, the one
-"mark paid" write the API has). When not is the Procurify side's rule (``procurify.bill_marks``). Depth:
+"""JDE -> Procurify paid marks: a bill the bills flow posted whose voucher JDE has paid, while Procurify
+holds no payment for it, is marked paid once (``mark-as-paid``; when not: ``procurify.bill_marks``). Depth:
 docs/integrations/jde_procurify.md, "The flows" (paid marks).
 """
 

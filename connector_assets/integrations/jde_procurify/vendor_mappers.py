@@ -1,7 +1,6 @@
-"""Pure mapping of a vendor made in Procurify to a JD Edwards supplier (``ML_AddUpdateSupplier``), and the
-content fingerprint the ``vendors`` flow notices vendor changes by. Never matched by name (not unique in
-Procurify), never cut to fit JDE (``jde.supplier_lengths`` refuses naming field, length and column).
-Which vendors and what JDE receives: docs/integrations/jde_procurify.md, "The flows" (vendors).
+"""Pure mapping of a vendor made in Procurify to a JD Edwards supplier (``ML_AddUpdateSupplier``) and the
+fingerprint the ``vendors`` flow notices changes by; never matched by name, never cut to fit
+(``jde.supplier_lengths`` refuses). docs/integrations/jde_procurify.md, "The flows" (vendors).
 """
 
 from collections.abc import Mapping

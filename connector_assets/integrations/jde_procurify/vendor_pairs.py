@@ -1,7 +1,6 @@
-"""Which Procurify vendor and which JDE supplier are one pair, whichever flow made the pair (``suppliers``'
-``supplier`` xref or ``vendors``' ``vendor`` xref). Every flow asks here, so none reads the xrefs its own
-way. Reading a pair is the Procurify side's (``procurify.vendor_pairing``); this module declares what is
-JD Edwards' own: the AN8 as a key, and the ``PFY<vendor id>`` long address number.
+"""Which Procurify vendor and which JDE supplier are one pair, whichever flow made it (``suppliers``'
+``supplier`` or ``vendors``' ``vendor`` xref), read through ``procurify.vendor_pairing``; JD Edwards' own:
+the AN8 as a key and the ``PFY<vendor id>`` long address number.
 """
 
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION

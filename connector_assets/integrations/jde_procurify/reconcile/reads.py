@@ -1,7 +1,6 @@
-"""What a JD Edwards <-> Procurify reconciliation reads, and how this integration keys it: the day's records
-on each side, the pairs and links the flows recorded, and each record read by key from its system through
-the sides' reads (``jde.reconcile_reads``, ``procurify.reconcile_reads``), every call counted
-(``flows.reconciliation_calls``). The ledger only says which record is the counterpart of which.
+"""What a JD Edwards <-> Procurify reconciliation reads and how it keys it: each day's records on both sides,
+the pairs and links the flows recorded, each record by key through the sides' reads, every call counted
+(``flows.reconciliation_calls``).
 """
 
 from __future__ import annotations
