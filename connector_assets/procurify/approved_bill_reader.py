@@ -73,10 +73,8 @@ class ApprovedBillReader:
         return self.vendors[vendor_id]
 
     def read_vendors_ahead(self, vendor_ids: Iterable[str]) -> dict[str, dict[str, Any]] | None:
-        """Every vendor by list now, when ``vendor_ids`` not read yet and those the run read already by id
-        would cost more calls one by one (``vendor_list``): a run reading by id as much as the list costs
-        reads the list for its later days. If the list fails, each is read by id as it is needed. Returns
-        the list when it was read."""
+        """The whole vendor list (returned) when ``vendor_ids`` not read yet and those the run read by id cost
+        more one by one (``vendor_list``); if it fails, each is read by id as needed."""
         unread = {vendor_id for vendor_id in vendor_ids if vendor_id and vendor_id not in self.vendors}
         try:
             listed = listed_vendors(self.session, len(unread) + len(self.vendors)) if unread else None

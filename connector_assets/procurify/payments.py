@@ -192,9 +192,8 @@ vendors_for_run: RunReads[dict[str, Vendors | None]] = RunReads(dict)
 
 
 class PaymentBills:
-    """The bills of payments: read ahead by their vendors (``read_ahead``), else one read per bill group
-    (``/api/v3/ap/bills/?group=``, one value a call), each group read once per reader. ``run``: the
-    run's vendor list (``vendors_for_run``)."""
+    """The bills of payments: read ahead by vendor, else one read per bill group (``group`` takes one value),
+    each once per reader; ``run``: the run's vendor list (``vendors_for_run``)."""
 
     def __init__(self, session: Any, run: dict[str, Vendors | None] | None = None) -> None:
         self.session, self.run = session, {} if run is None else run
@@ -202,10 +201,9 @@ class PaymentBills:
         self.ahead: set[int] = set()  # groups filled by ``read_ahead``, checked by the payment's amount
 
     def read_ahead(self, payments: Sequence[Mapping[str, Any]]) -> None:
-        """The bills of ``payments``' groups not read yet, by their vendors (``vendor[]``, the bills list's
-        multi-value filter, §2.6) when that costs fewer calls than a read per group: a payment pays one
-        vendor (``vendor_name``, found in the whole vendor list), so its groups' bills are that vendor's.
-        A group the read finds no bill of is read alone, as is one whose bills miss the payment's amount."""
+        """The bills of ``payments``' groups not read yet, by vendor (``vendor[]``, §2.6) when that costs
+        fewer calls than a read per group: a payment pays one vendor (``vendor_name``, in the vendor list), so
+        its groups' bills are its vendor's; a group found empty, or short of its payment, is read alone."""
         wanted = {g for p in payments for g in payment_groups(p)} - self.groups.keys()
         names = {words(p.get("vendor_name")) for p in payments if wanted & set(payment_groups(p))} - {""}
         if names and self.run.get("vendors") is None and len(wanted) > 1:
