@@ -45,8 +45,7 @@ class ProcurifyRequisitions(SessionTarget):
         super().__init__(session)
         self.checked = settings.read(self.description_check_setting) != "on"  # off: nothing to check
         self.dropped: str | None = None  # why creating stopped, once the read-back showed it
-        # The list a chunk read (since its day, by description) and this target's creates since, for the
-        # step's later chunks; dropped when a create fails (it may have made a requisition unseen).
+        # A chunk's list read (since, by description) with our creates since; dropped when a create fails.
         self.listed: tuple[date, dict[str, list[dict[str, Any]]]] | None = None
 
     @classmethod
