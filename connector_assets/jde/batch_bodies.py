@@ -1,9 +1,6 @@
-"""The inputs of JD Edwards' AP batch orchestrations, laid out one way for every flow posting to JDE: a
-voucher batch (``ML_CreateVoucherBatch``) and a journal batch (``ML_CreateJournalBatch``) under the flow's
-``BatchKey``. A flow gives the values in its own words; this numbers the lines (EDLN from 1) and names the
-inputs. Money is in the document's currency; only the JDE target knows the company's, so ``place_currency``
-sets the mode right before the call (a foreign amount left in ``AG`` / ``AA`` would be converted the wrong
-way). Contracts and the currency rules: docs/jde_orchestrations/README.md.
+"""The inputs of JD Edwards' AP batch orchestrations (``ML_CreateVoucherBatch``, ``ML_CreateJournalBatch``)
+under the flow's ``BatchKey``, lines numbered from 1; money in the document's currency, the mode set by
+the JDE target right before the call (``place_currency``). Contracts: docs/jde_orchestrations/README.md.
 """
 
 from __future__ import annotations

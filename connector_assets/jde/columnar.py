@@ -1,10 +1,6 @@
-"""Staging a whole JDE day, a range of whole days (one query, split by day) or a whole table, a page and a
-column at a time: each ``browse_columns`` page becomes one typed Arrow batch, with no dict per row (that
-per-row work cost several times a read's HTTP + JSON time, ``bench/jde_extract_vs_raw.py``).
-
-The outcome is the row path's, file for file: a page holding a value not yet of its kind is staged row by
-row through ``incremental``'s coercion, which queues what it cannot type. Today's incremental read stays
-on the row path.
+"""Staging a whole JDE day, a range of days (one query, split by day) or a whole table a page and a column
+at a time, each page one typed Arrow batch with no dict per row (``bench/jde_extract_vs_raw.py``); a page
+with a value not yet of its kind goes row by row through ``incremental``'s coercion (the row path's outcome).
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""Purchase orders written into JD Edwards (``ML_CreatePurchaseOrder``; target id ``KCOO:DOCO:DCTO``) and
-lines added later (``ML_UpdatePurchaseOrder``; each line's source reference in F4311.VR01, target id
-``KCOO:DOCO:DCTO:<reference>``).
-
-P4310 refuses no second order or line with the same VR01, so these targets search JDE by those references
-before every create (what an earlier attempt wrote is adopted). A refusal with a code is ``JdeRefused`` in a
-finance user's words; anything else propagates, so the kit retries, searching first.
+"""Purchase orders written into JD Edwards (``ML_CreatePurchaseOrder``, target id ``KCOO:DOCO:DCTO``) and
+lines added later (``ML_UpdatePurchaseOrder``, ``KCOO:DOCO:DCTO:<reference>``). P4310 refuses no second
+order or line with the same VR01, so these targets search by it before every create (an earlier attempt's
+write is adopted).
 """
 
 import threading

@@ -1,9 +1,6 @@
 """JD Edwards approved purchase orders (F4301 + F4311) and vouchers (F0411) -> BILL bills (BILL has no
-purchase orders, so both become bills): the record's schema, the flow spec, its assets and its replay.
-
-The pieces: ``bill_keys`` (cross-references), ``bill_plan`` (the voucher-on-order rule), ``bill_mappers``
-(pure), ``bill_mappings`` (the tables and the line check), ``bill_target`` (the rules on BILL's bills
-target). What is sent, when, matching and currency: docs/integrations/jde_bill.md, "The flows" ("bills").
+purchase orders): the record's schema, the flow spec, its assets and its replay. What is sent, when,
+matching and currency: docs/integrations/jde_bill.md, "The flows" ("bills").
 """
 
 from collections.abc import Iterable, Iterator

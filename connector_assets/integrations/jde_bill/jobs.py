@@ -1,9 +1,6 @@
-"""When the JD Edwards <-> BILL flows run, and what starts a payments run early.
-
-Vendors and bills poll JDE on schedules of their own in the JDE time zone, as every JDE -> X flow does
-(``jde.flow_jobs.jde_poll_jobs``). Payments is a webhook flow (``payments_flow``): BILL's webhooks in the
-inbox start runs for the days they concern (``inbox_sensor``); its UTC poll schedule is the fallback and
-runs neither the staged ``bill/payments`` poll nor F0901 (each has its own schedule).
+"""When the JD Edwards <-> BILL flows run: vendors and bills poll JDE in the JDE time zone
+(``jde_poll_jobs``); payments is a webhook flow started by BILL's webhooks (``inbox_sensor``), its UTC poll
+schedule the fallback.
 """
 
 from typing import Any

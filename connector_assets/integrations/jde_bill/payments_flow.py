@@ -1,9 +1,6 @@
-"""BILL payments -> JDE in Dagster: the flow's assets and its replay (its job, poll schedule and inbox sensor:
-``jobs``).
-
-The shared factory's steps plus ``jde_bill/payments_inbox_done`` (acknowledges the webhook deliveries the
-run consumed, after the write); the staged poll and the ``bill`` inbox are read together
-(``connector_assets.flows.documents``), so a webhook and the poll of one payment write it once.
+"""BILL payments -> JDE in Dagster: the flow's assets (the shared steps plus ``payments_inbox_done``, which
+acknowledges the webhook deliveries a run consumed) and its replay; a webhook and the poll of one payment
+write it once (``flows.documents``).
 """
 
 from connector_assets.bill.documents import PAYMENTS

@@ -1,9 +1,6 @@
-"""JD Edwards suppliers (F0401 + F0101, addresses from F0116) -> BILL vendors: the first flow of JDE <-> BILL.
-
-A day's suppliers are completed from JDE by the JDE side (``connector_assets.jde.addressed_suppliers``);
-matching before a create (cross-reference, tax ID, name, over one listing of BILL's vendors per write step,
-since BILL filters vendors by name only) is ``BillVendors`` (``connector_assets.bill.targets``). Field by
-field, what is not sent and why: docs/integrations/jde_bill.md, "The flows" ("vendors").
+"""JD Edwards suppliers (F0401 + F0101, addresses from F0116) -> BILL vendors, completed from JDE by the JDE
+side (``jde.addressed_suppliers``), matched before a create by ``BillVendors``. What is sent and why:
+docs/integrations/jde_bill.md, "The flows" ("vendors").
 """
 
 from collections.abc import Iterable, Iterator

@@ -1,9 +1,6 @@
-"""JD Edwards -> Coupa: the AP ledger (F0411 vouchers, open and posted) -> Coupa invoices, one voucher
-(KCO/DOC/DCT) to one invoice numbered with the supplier's invoice number (VINV).
-
-A voucher matched to an order is billed on that order's accounts, so Coupa matches it to the order; any
-other on its F0911 distribution, which must add up. Amounts are the voucher's own, in its currency (never
-JDE's domestic conversion). Depth: docs/integrations/jde_coupa.md, "The flows" (AP ledger -> invoices).
+"""JD Edwards -> Coupa: F0411 vouchers -> Coupa invoices, one voucher (KCO/DOC/DCT) to one invoice numbered
+with VINV, billed on its order's accounts or its F0911 distribution, in its own currency. Depth:
+docs/integrations/jde_coupa.md, "The flows" (AP ledger -> invoices).
 """
 
 from collections.abc import Iterator
