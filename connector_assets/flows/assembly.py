@@ -1,22 +1,8 @@
 """How every integration package is put together: one Dagster component, assembled one way.
 
-Each package under ``connector_assets/integrations/`` has the same files: ``integration.py`` (its name and
-routes), ``component.py`` (one ``@dg.component_instance`` returning an ``IntegrationComponent``: what it puts
-into Dagster and ``ml-connector replay``), ``settings.py``, ``manual_pairs.py``, ``reconcile/``, optionally
-``sandbox.py``, and flow modules of specs and pure mappers. Its ``__init__`` is its docstring.
-
-Dagster's own defs-folder loader finds the components (``[tool.dg.project] defs_module``), so adding an
-integration is adding its folder; ``connector_assets.deployment`` reads them and builds what a deployment
-runs from the ones it chooses. The component names by import what differs between packages: each flow's
-``Flow`` (its spec, its assets, its replays) as its module names it (``FLOW``), in the order records move,
-and the tables, both given to its ``jobs.JOBS`` (``flows.jobs.FlowJobs``), whose built jobs carry them to
-the component; sensors; mapping tables. What every package has in the same place is found there, as its
-``settings`` and ``sandbox`` are: its name (the package's), its reconciliation and its pairings. A module
-that is missing or lacks a name fails the load naming it.
-
-Why a component made in Python, not from YAML: a flow is made of Python objects (pandera models, mapper
-functions, target classes, asset factories) that YAML could only name by import path;
-``@dg.component_instance`` builds the instance in Python and Dagster still finds and lists it as any other.
+The package layout, and how Dagster's defs-folder loader finds each component, are in docs/development.md.
+A component made in Python, not YAML, because a flow is made of Python objects (pandera models, mappers,
+target classes, asset factories) that YAML could only name by import path.
 """
 
 from __future__ import annotations
@@ -70,18 +56,10 @@ class Flow:
 
 @dataclass(frozen=True, eq=False)
 class IntegrationComponent(dg.Component):
-    """Everything one integration puts into Dagster and into ``ml-connector replay``: a Dagster component,
-    made in the package's ``component.py`` and found by Dagster's defs-folder loader.
-
-    ``name`` keys its ledger rows, asset group, jobs and settings prefix (``jde_coupa``); ``package`` is
-    the package holding it (its ``sandbox`` and ``settings`` modules). ``flows`` lists each flow (``Flow``)
-    in the order records move; ``tables`` the mapping tables' and master data's assets the flows map with,
-    ``mapping_tables`` the ``MappingTable`` of each table an operator edits; ``assets``, ``jobs``,
-    ``schedules`` and ``sensors`` the rest (reconciliation, combined jobs, inbox sensors). ``shared`` names
-    asset keys the deployment's sides already define (JDE tables, SaaS entities): a flow module may list
-    them, the package never declares them twice. ``pairings`` are what it matches by natural key by hand
-    (``flows.manual_pairs.ManualPairing``). Its ``ML_<NAME>_*`` settings are its ``settings`` module's
-    (``SETTINGS``), read there by the one settings table (``connector_resources.settings``)."""
+    """Everything one integration puts into Dagster and into ``ml-connector replay``, made in the package's
+    ``component.py``. ``name`` keys its ledger rows, asset group, jobs and settings prefix; ``shared`` names
+    asset keys the deployment's sides already define, so a flow module may list them without a second
+    declaration."""
 
     name: str
     flows: Sequence[Flow]

@@ -1,10 +1,6 @@
-"""The month-end close an operator declares per integration: money into the ERP waits while it runs.
-
-During a window (``ML_<INTEGRATION>_CLOSE_CALENDAR``) every money write of the integration is held
-(``CloseInProgress``, a ``WaitsFor``: nothing sent, nothing failed) and released by the replay sweep once it
-has ended (``close_checks``: it needs nothing but the clock); master data keeps running, since only the ERP
-sides' money writes ask (``hold_during_close``). Syntax and what an operator sees: docs/operations.md,
-"Month end: accounting periods and the close".
+"""The month-end close an operator declares per integration: money into the ERP waits while it runs
+(``CloseInProgress``, released by ``close_checks``; master data keeps running). Syntax and what an operator
+sees: docs/operations.md, "Month end: accounting periods and the close".
 """
 
 from __future__ import annotations

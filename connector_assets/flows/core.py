@@ -1,9 +1,6 @@
 """The flow factory's import point: a flow declared as data becomes a mapped asset (with its check) and a
-write asset; the parts live in ``records``, ``write_once``, ``after_write`` and ``replay_handler``.
-
-    staged source asset(s) -> <flow>_mapped  --pandera check (blocking)-->  <flow>_written -> target system
-
-What a flow does with each record: docs/flows.md, "A flow: mapped, checked, written".
+write asset; the parts live in ``records``, ``write_once``, ``after_write`` and ``replay_handler``. What a
+flow does with each record: docs/flows.md, "A flow: mapped, checked, written".
 """
 
 from connector_assets.flows.after_write import (  # noqa: F401

@@ -1,9 +1,6 @@
-"""A day's ``no_failed_records`` evaluation, tied to that day's materialization so Dagster shows it per day.
-
-Dagster 1.13 colours a day of the check only when its evaluation targets the day's latest materialization,
-so a day's check is yielded (or logged, ``day_evaluation``) after it; a replay that changed a day's queue
-evaluates the day again (``replayed_day_evaluations``) in a run, since Dagster keeps one run-less
-evaluation per day. Why and what it looks like: docs/flows.md, "What Dagster shows, per day".
+"""A day's ``no_failed_records`` evaluation, tied to that day's materialization so Dagster shows it per day
+(yielded or logged after it, ``day_evaluation``; again after a replay, ``replayed_day_evaluations``). Why
+and what it looks like: docs/flows.md, "What Dagster shows, per day".
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """A flow's ``<flow>_verdict`` step: the day's verdict on its refused share, taken last, from the retry queue.
 
-Why a step of its own: a day mostly refused must end red, yet a failed step skips every step downstream in
-its run, so failing the write step held the good records hostage (payments, marks, later flows). The verdict
-is taken again each time it runs (``refused_share.judge_items``), so "rerun from failure" runs it alone
-(docs/flows.md, "A flow: mapped, checked, written").
+A step of its own so that failing a day does not skip the steps downstream for the records that passed;
+taken again each time it runs (docs/flows.md, "A flow: mapped, checked, written").
 """
 
 from typing import Any

@@ -1,11 +1,10 @@
 """What a write step records after each write (target id, audit event, release of held records), written
 in the transaction of one of the step's later durable claims instead of a commit of its own, for a batch.
 
-Why: on SQLite every commit is a WAL fsync, and a record used to cost four. The claim must be on disk before
-the create; the target id need not be: the rerun adopts a record whose id was lost (the kill -9 tests). A
-batch costs a few statements, not three per record (on PostgreSQL about 150 us of CPU each). A record the
-ledger refuses (``LedgerError``) is queued as failed in the same transaction; any other error puts
-everything back for the next flush. When a batch is written: docs/flows.md, "The write step's ledger work".
+Why: the claim must be on disk before the create; the target id need not be (the rerun adopts a record whose
+id was lost), and on SQLite every commit is a WAL fsync. A record the ledger refuses (``LedgerError``) is
+queued as failed in the same transaction; any other error puts everything back for the next flush. When a
+batch is written: docs/flows.md, "The write step's ledger work".
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """Documents that arrive twice: by webhook into the ledger's inbox, and by the poll that stages a day.
 
-Every webhook source is read one way: the latest change stamp wins, a version older than the newest seen is
-never applied (a late webhook must not overwrite the target), and inbox rows are acknowledged only by
-``<flow>_inbox_done`` after the day's write, so a failed run loses nothing. What differs between sources is
-a ``DocumentSource``. The rules: docs/flows.md, "Documents from webhooks and the poll".
+Every webhook source is read one way; what differs between sources is a ``DocumentSource``. The rules:
+docs/flows.md, "Documents from webhooks and the poll".
 """
 
 import json

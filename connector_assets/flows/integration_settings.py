@@ -1,9 +1,7 @@
 """An integration's settings declared as data: ``settings.toml`` beside its flows, one table per setting.
 
-``declared_settings`` builds the ``Setting``s (``<integration>_<name>`` from ``ML_<INTEGRATION>_<NAME>``;
-``checked_settings`` refuses a variable outside the prefix) from the table, registering nothing: the one
-table reads ``SETTINGS`` by the variable's prefix. Data rather than code: six integrations' declarations
-are alike by nature, and a table reads as what it is. How: docs/development.md, "Adding an integration".
+``declared_settings`` builds the ``Setting``s from the table, registering nothing. Data rather than code:
+the integrations' declarations are alike by nature. How: docs/development.md, "Adding an integration".
 """
 
 from __future__ import annotations

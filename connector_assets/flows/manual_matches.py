@@ -1,9 +1,6 @@
 """The one path every surface stores and deletes a match by hand through (``ml-connector xref``, the desk's
-match page, a matches file), for any pairing an integration declares (``flows.manual_pairs``), so each
-match is checked (both records read first; another pair of either, ``ManualPairing.mirror``'s included,
-refused unless replaced), stored as a manual cross-reference no flow overwrites, audited and followed up
-(held records released) the same way, in one transaction. The rules an operator sees: docs/operations.md,
-"Matching records by hand".
+match page, a matches file), so each match is checked, stored, audited and followed up the same way, in one
+transaction. The rules an operator sees: docs/operations.md, "Matching records by hand".
 """
 
 from __future__ import annotations

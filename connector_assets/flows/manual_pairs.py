@@ -1,10 +1,8 @@
-"""Matching two records by hand, declared: for every pairing a flow makes by natural key (a JDE supplier and
-the Coupa supplier it already is under another name, a Procore vendor and the JDE address book entry it is).
+"""Matching two records by hand, declared: for every pairing a flow makes by natural key.
 
-Each integration declares its pairings as data (``ManualPairing``) in its own ``manual_pairs`` module; what
-differs beyond data (Procurify's rule that a flow's vendor never stays a second active vendor) is a
-``PairingRules`` the pairing names. ``flows.manual_matches`` is the one path a match is stored through; why
-a person matches: docs/operations.md, "Matching records by hand".
+Each integration declares its pairings as data (``ManualPairing``) in its own ``manual_pairs`` module, with
+a ``PairingRules`` for what differs beyond data. Why a person matches: docs/operations.md, "Matching records
+by hand".
 """
 
 from __future__ import annotations

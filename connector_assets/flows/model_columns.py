@@ -1,9 +1,7 @@
-"""A lazy pandera model's columns read without building it, for the mapped asset's column schema.
-
-``dagster/column_schema`` is fixed when the definitions load, which must not import pandera
-(``lazy_model``): a ``record_model`` keeps its columns as data; a hand-written ``@lazy_model`` builder is
-read from its source (``Series[...]`` annotations and ``pa.Field(...)`` arguments, base columns first).
-``tests/kit/test_asset_metadata.py`` builds every flow's model and compares (``built_columns``).
+"""A lazy pandera model's columns read without building it, for the mapped asset's column schema, which is
+fixed when the definitions load without pandera (``lazy_model``): a ``record_model`` keeps its columns as
+data; a hand-written ``@lazy_model`` builder is read from its source. ``tests/kit/test_asset_metadata.py``
+compares them with every flow's built model.
 """
 
 import ast

@@ -1,11 +1,8 @@
 """Money dated into an ERP's accounting periods: which G/L date a write carries, or why it waits.
 
-A voucher, journal entry or payment dated in a closed period is refused by the ERP, and refused again on
-every resend until someone acts, so every money write asks its target's ``Calendar`` first (read once per
-run by ``connector_assets.jde.periods`` / ``connector_assets.fusion.periods``) and ``post_on`` decides by
-``gl_date_policy``: ``refuse`` holds the record on the calendar (``PeriodClosed``, a ``WaitsFor``, released
-by ``period_checks``); ``first_open_day`` re-dates it and says so (``Posting.note``), never silently.
-Policies and what an operator sees: docs/operations.md, "Month end: accounting periods and the close".
+Every money write asks its target's ``Calendar`` first and ``post_on`` decides by ``gl_date_policy``
+(``refuse`` holds the record, ``PeriodClosed``; ``first_open_day`` re-dates it and says so). Policies and
+what an operator sees: docs/operations.md, "Month end: accounting periods and the close".
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""Per-day results of a flow step that runs a range of days in one run (a backfill: one process, one login).
-
-When a day failed, each passed day gets its own ``AssetMaterialization`` and no output is yielded (it would
-materialize the failed days too, docs/backfill_mechanisms.md, section 2), then the step raises once naming
-every failed day, so "rerun from failure" takes exactly those days (docs/flows.md, "What Dagster shows, per
-day").
+"""Per-day results of a flow step that runs a range of days in one run (a backfill: one process, one login),
+so "rerun from failure" takes exactly the failed days: docs/flows.md, "What Dagster shows, per day", and
+docs/backfill_mechanisms.md, section 2.
 """
 
 from __future__ import annotations

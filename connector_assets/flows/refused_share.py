@@ -1,10 +1,6 @@
-"""The share of a day's records refused, and when it looks systemic.
-
-When more than ``FlowSpec.systemic_share`` of a day's judged records (at least ``systemic_min``) are
-refused, the cause is most likely one broken mapping or schema, so the day is marked loudly without holding
-back what passed. Refused means a failed item whose kind needs a person (its refusal's ``attention``, data,
-never its words). Which checks turn red, and what never counts: docs/flows.md, "A flow: mapped, checked,
-written".
+"""The share of a day's records refused, and when it looks systemic (``FlowSpec.systemic_share``): most
+likely one broken mapping or schema, so the day is marked loudly without holding back what passed. Which
+checks turn red, and what never counts: docs/flows.md, "A flow: mapped, checked, written".
 """
 
 from collections.abc import Iterable, Sequence

@@ -1,9 +1,6 @@
 """A replay's queued records of one flow, claimed and searched in the target a chunk at a time, as a write
-step's records are (``flows.found_ahead``), where the target searches many keys in one call (``BatchFinder``).
-
-Why: a replay writes one handler call at a time, so each new record cost its own search (one to three calls)
-before its create. What is searched is the record as queued; one mapped again under another natural key is
-searched alone, and so is the rest of its chunk: docs/flows.md, "The write step's ledger work".
+step's records are (``flows.found_ahead``), where the target searches many keys in one call
+(``BatchFinder``): docs/flows.md, "The write step's ledger work".
 """
 
 from __future__ import annotations

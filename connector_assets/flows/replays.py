@@ -1,9 +1,8 @@
 """A flow's replay as data, and what one deployment replays with, built from its flows (never registered).
 
-A flow states how its queued records are written again (``Flow.replay``, a ``Replay``); ``build_replays``
-turns the loaded flows into a ``Replays``, so what a process replays is what its deployment loaded,
-whatever else it imported. Builders, not handlers: a handler holds the resources it writes with, and a
-benchmark or a test replays with its own (``build_replays(flows, resources)``).
+``build_replays`` turns the loaded flows into a ``Replays``, so what a process replays is what its
+deployment loaded. Builders, not handlers: a benchmark or a test replays with its own resources
+(``build_replays(flows, resources)``).
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """What stands between a flow's steps and its target: the boundary a preview wraps, given to every run as
-its ``target_boundary`` resource.
-
-A preview (``ml-connector fit``) runs a flow's real steps with every write request held at the HTTP core;
-its boundary turns a held create or update into the record's verdict, and answers a later flow reading such a
-record back (``as_written``, ``created``: the target has no such record yet, or still the old fields). The kit
-and the sides know only this face of it, so nothing below the preview imports the preview. A deployment's runs
-are given ``UNWRAPPED``; a target asking while it writes holds the run's boundary (``flows.targets.Held``).
+its ``target_boundary`` resource, so nothing below the preview imports the preview (what a preview does:
+``connector_assets.preview``). A deployment's runs are given ``UNWRAPPED``; a target asking while it
+writes holds the run's boundary (``flows.targets.Held``).
 """
 
 from __future__ import annotations

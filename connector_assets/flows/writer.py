@@ -1,9 +1,6 @@
-"""The write step's loop over one day's records: one at a time, or ``FlowSpec.write_concurrency`` at once.
-
-Why parallel: a target allowing several requests in flight (BILL: 3 per organization) is slow one record at
-a time; N workers on one session fill the API's cap. Workers never share a ledger transaction, records of one
-source key go to one worker in order, and an unreachable target stops every worker: docs/flows.md, "The
-write step's ledger work".
+"""The write step's loop over one day's records: one at a time, or ``FlowSpec.write_concurrency`` at once,
+to fill a target's cap on requests in flight (BILL: 3 per organization). The rules of its workers:
+docs/flows.md, "The write step's ledger work".
 """
 
 from __future__ import annotations

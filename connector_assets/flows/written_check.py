@@ -1,8 +1,5 @@
-"""What a ``<flow>_written`` materialization says about its day, and the check that turns red on it.
-
-A write step succeeds once it tried every record, so "Materialized" alone said nothing (``create=0 skip=2
-fail=13`` showed green): the check reads the day's truth from the retry queue (docs/flows.md, "What Dagster
-shows, per day").
+"""What a ``<flow>_written`` materialization says about its day, and the check that turns red on it, read
+from the retry queue (docs/flows.md, "What Dagster shows, per day").
 """
 
 from collections.abc import Iterable

@@ -1,10 +1,7 @@
 """A flow's ``<flow>_written`` step: write each day's staged records through the ledger, observe the
-target, and judge the day (its check on failed and long-held records, its refused share); a range keeps
-each day's own result (``range_days``).
-
-A day whose refused share looks systemic is written and materialized all the same, its check red (ERROR)
-with the causes: the steps after it (payments, marks, later flows) must run for the records that passed.
-The run is made red by the flow's last step, ``<flow>_verdict`` (``day_verdict``), not here."""
+target, and judge the day; a range keeps each day's own result (``range_days``). A day whose refused share
+looks systemic is still materialized, its check red: the run is made red by ``<flow>_verdict``
+(``day_verdict``), not here."""
 
 import json
 from collections.abc import Iterator
