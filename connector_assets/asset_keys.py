@@ -1,9 +1,7 @@
 """Every asset key of ml-connector has two parts, ``[group, name]``: the asset's group (the integration,
-``jde_coupa``, or the system, ``jde``; ``operations`` for the ledger's own) and its name within it.
-
-Why: the asset graph shows a node by the last part of its key only, cut to 18 characters in the middle
-(dagster-webserver's ``withMiddleTruncation``), so flat keys beginning with their group's name read alike.
-Keys are built here only; code reads a key's group or name from ``key.path``, never from its text.
+``jde_coupa``, or the system, ``jde``; ``operations`` for the ledger's own) and its name within it, since
+the asset graph shows a node by its key's last part only (docs/operations.md). Keys are built here only;
+code reads a key's group or name from ``key.path``, never from its text.
 """
 
 from dagster import AssetKey

@@ -1,13 +1,5 @@
-"""What a deployment runs, derived from the integration components it chooses, assembled one way.
-
-Each integration package defines one ``IntegrationComponent`` (its ``component.py``); Dagster's own
-defs-folder loader finds them (``[tool.dg.project] defs_module``, ``integration_components``), so adding an
-integration is adding its folder: there is no list to edit. ``chosen`` keeps those ``ML_INTEGRATIONS``
-names (every one by default); ``Deployment`` is what they make together: one ``Definitions`` (each chosen
-component's own, the system sides they reach, ``system_sides``, and what every deployment has: ledger
-health, the retry-queue replay, the automation and alert sensors, the resources; nothing of a system no
-chosen integration reaches) and what the commands, the desk and the replays read of them (flow specs,
-mapping tables, document sources, settings, pairings by hand, the systems reached).
+"""What a deployment runs, derived from the integration components it chooses, assembled one way
+(docs/development.md "Adding an integration"; ``chosen`` keeps the ``ML_INTEGRATIONS`` names).
 
 Why the components are read through ``dg.ComponentTree`` without ``tree.build_defs()``: building the tree
 would also collect every module-level asset of every flow module of the folder; a deployment merges only

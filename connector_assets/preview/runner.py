@@ -1,15 +1,9 @@
 """Running a preview: each chosen flow's own job over the days asked, writing nothing, then its verdicts.
 
-One flow after the other in the integration's order (its suppliers before its orders), each in one run
-over the whole range (a backfill's single run: the reads stream day by day, the write step judges each
-day). A flow's verdicts then come from what the run left:
-
-* the audit events it recorded in the scratch ledger: create, update, adopt, skip, fail (refuse), hold;
-  a refused, held or ambiguous record's kind and parameters from the item it left in the scratch queue
-  (``connector_resources.refusals``: the report groups by them, never by the sentence);
-* the records its mapped step staged that have none: the writer skips a record unchanged since its last
-  write without an audit event, so those are ``unchanged``;
-* the capture of what each held write would have sent (``target.Capture``).
+One flow after the other in the integration's order, each in one run over the whole range. A flow's
+verdicts come from the audit events and queue items in the scratch ledger (a refusal's kind and
+parameters, never its sentence), from the staged records with no event (``unchanged``: the writer skips
+them silently), and from the capture of each held write (``target.Capture``).
 """
 
 from __future__ import annotations

@@ -1,18 +1,10 @@
 """The write step's target in a preview: the real target, whose first write request is held and noted.
 
-``PreviewTarget`` lets the real ``find`` / ``create`` / ``update`` run (their reads, their hold and refusal
-rules) until they send a write; the HTTP core raises ``WouldWrite`` there (``write_hold``) and this wrapper
-answers in the write's place: a create "created" under a placeholder id, or under the id the target would
-give it when the target decides it itself (a JD Edwards batch's keys, ``planned_id``), so the records that
-depend on it are judged as they would be after it; an update done. What was held is noted in the
-``Capture`` the preview opened: the body of a create, the fields of an update with the target's current
-values beside ours. ``write_once`` then records the outcome in the (scratch) ledger exactly as after a
-real write.
-
-``capturing`` opens a ``PreviewBoundary`` (the kit's ``flows.target_boundary``), the preview's runs'
-``target_boundary`` resource: each write step's target goes through it, and a later flow reading such a
-record back by its id (a purchase order naming the vendor the suppliers flow would create, or rename) reads
-it as the held writes would have left it, since the target has no such record yet, or still the old fields.
+``PreviewTarget`` lets the real ``find`` / ``create`` / ``update`` run until they send a write; the HTTP
+core raises ``WouldWrite`` there and this wrapper answers in the write's place (a create under a
+placeholder id, or the id the target would give it, ``planned_id``), noting what was held in the
+``Capture``. ``capturing`` opens a ``PreviewBoundary``, so a later flow reading such a record back by its
+id reads it as the held writes would have left it.
 """
 
 from __future__ import annotations
