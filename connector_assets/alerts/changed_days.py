@@ -1,9 +1,7 @@
-"""Whatever fixes a record, its day's ``no_failed_records`` check is evaluated again within a minute: a fix
-made outside a run (at the desk) changes only the retry queue, so Dagster kept the day red, and its alert
-stood, after the clerk had fixed it. This sensor reads the queue's changes from its cursor
-(``Ledger.queue_changes``), maps them to their days (the audit trail's) and requests one run of
-``replayed_days_checked`` for the days whose last check no longer says what the queue says. Which days it
-leaves alone: docs/alerts.md, "One story: a fix anywhere turns the day green within a minute".
+"""Whatever fixes a record, its day's ``no_failed_records`` check is evaluated again within a minute: this
+sensor reads the queue's changes from its cursor (``Ledger.queue_changes``) and requests one run of
+``replayed_days_checked`` for the days whose last check no longer says what the queue says. Why, and which
+days it leaves alone: docs/alerts.md, "One story: a fix anywhere turns the day green within a minute".
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
-"""Replaying the retry queue from Dagster: a job with a choice of records, and a schedule for due ones.
-
-The same handlers as ``ml-connector replay`` (the deployment's ``Replays``, the op's ``replays`` resource),
-so a record is written through its flow's cross-reference check and never twice. ``due_only`` (what the
-schedule sets) takes only records whose next attempt has come; the run reports the queue it leaves and
-evaluates again each day whose queue it changed. What an operator does: docs/operations.md, "Why did a
-record fail? Replay it".
+"""Replaying the retry queue from Dagster: a job with a choice of records, and a schedule for due ones
+(``due_only``), through the same handlers as ``ml-connector replay`` (the op's ``replays`` resource). What
+an operator does: docs/operations.md, "Why did a record fail? Replay it".
 """
 
 from collections.abc import Iterable

@@ -1,7 +1,6 @@
 """Whether schedules and sensors start running or stopped on a new Dagster instance (Dagster applies
 ``default_status`` only until someone turns one on or off in the UI). Stopped by default: against real
-systems the operator turns them on after checking mappings and credentials; ``ml-connector dev`` sets
-``ML_AUTOMATION_DEFAULT=running`` so a newcomer sees records flow without clicking.
+systems the operator turns them on after checking mappings and credentials (``ML_AUTOMATION_DEFAULT``).
 """
 
 from dagster import (

@@ -1,11 +1,7 @@
-"""Dagster's SQLite event log, keeping its database connections open between events.
-
-Why: the embedded ``SqliteEventLogStorage`` opens a new engine and connection for every event, about 8 ms
-each on 2 cores against 2 ms kept (docs/performance.md, "Backfills: one run with per-day results"). Only
-where connections come from changes (one engine per file, the least recently used closed beyond
-``KEPT_ENGINES``). Without the private names it reaches (``dagster_compat``) it falls back to a connection
-per event, with one warning: slower, never broken. More: docs/deployment.md, "The embedded event log:
-connections kept open".
+"""Dagster's SQLite event log, keeping its database connections open between events (one engine per file,
+the least recently used closed beyond ``KEPT_ENGINES``); without the private names it reaches
+(``dagster_compat``) a connection per event, with one warning. Why and the numbers: docs/deployment.md,
+"The embedded event log: connections kept open".
 """
 
 from __future__ import annotations

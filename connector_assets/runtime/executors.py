@@ -1,10 +1,7 @@
-"""Where a run's steps execute: in the run's own process, or on Celery workers (``ML_RUN_EXECUTOR``).
-
-In process (``make dev``): no broker, no second import of the definitions per step. ``celery``: Dagster's
-Celery executor, whose workers still take step slots from the instance's pools (docs/deployment.md,
-"Steps on Celery workers (production profile)"). The broker and backend are ``{"env": ...}`` references,
-so a password in a broker URL never becomes part of a run's stored config, and the definitions load where
-no broker is set.
+"""Where a run's steps execute: in the run's own process, or on Celery workers (``ML_RUN_EXECUTOR``;
+docs/deployment.md, "Steps on Celery workers (production profile)"). The broker and backend are
+``{"env": ...}`` references, so a password in a broker URL never becomes part of a run's stored config, and
+the definitions load where no broker is set.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""Reading a source by "updated" day, shared by every source asset (JDE F-tables and SaaS entities).
-
-A past day is read whole and replaced (reruns are idempotent); the current day from the cursor minus an
-overlap, merged by key, the cursor moving only after the file is committed; a range of past days with one
-change-feed query (``read_range``): a sparse window costs its pages, not its days. The details:
-docs/sources.md.
+"""Reading a source by "updated" day, shared by every source asset (JDE F-tables and SaaS entities): a past
+day read whole and replaced, the current day from the cursor minus an overlap, a range of past days with
+one change-feed query (``read_range``). The details: docs/sources.md.
 """
 
 from __future__ import annotations

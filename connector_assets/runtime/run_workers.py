@@ -1,8 +1,6 @@
-"""Dagster knows when a run's worker died: it marks the run failed, and ``run_retries`` retries it.
-
-A worker killed with kill -9 writes no "run failed" event, and ``DefaultRunLauncher`` cannot check a
-worker's health, so each run's worker names itself in a run tag (``WORKER_TAG``) that ``WatchedRunLauncher``
-reads. Why each answer: docs/after_a_crash.md, "For the curious: how it is built".
+"""Dagster knows when a run's worker died: each run's worker names itself in a run tag (``WORKER_TAG``)
+that ``WatchedRunLauncher`` reads, so a kill -9 marks the run failed and ``run_retries`` retries it. Why
+each answer: docs/after_a_crash.md, "For the curious: how it is built".
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """Staged partitions: what a source asset read, kept as typed Parquet files between the flow's steps.
 
-Why not Dagster's default IO manager: it pickles a whole DataFrame, so a million-row partition would fit
-in memory twice; here rows stream into Parquet row groups and are read back batch by batch. They live in
-a local folder (``$DAGSTER_HOME/staging``) or an object store (``ML_STAGING_URL=s3://bucket/prefix``, via
-universal-pathlib; s3fs loads only then). A new version becomes visible whole or not at all.
+Not Dagster's default IO manager, which pickles a whole DataFrame: rows stream into Parquet row groups and
+are read back batch by batch, in a local folder or an object store (docs/deployment.md, "Staging on object
+storage"). A new version becomes visible whole or not at all.
 """
 
 from __future__ import annotations

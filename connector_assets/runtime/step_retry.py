@@ -1,10 +1,7 @@
-"""The one step-retry policy of the connector, and which errors it may retry.
-
-Dagster's ``RetryPolicy`` retries on any exception, yet a refusal or a wrong password is as wrong on the
-third attempt: retrying only delays the failure and buries the cause. So a retried asset is declared with
-``retried_asset`` (or ``fail_fast``): a transient error goes to ``step_retry_policy``, anything else fails
-at once as ``Failure(allow_retries=False)`` in words. Which error is transient, in order, and why:
-docs/flows.md, "When a step is retried".
+"""The one step-retry policy of the connector, and which errors it may retry: a retried asset is declared
+with ``retried_asset`` (or ``fail_fast``), so a refusal or a wrong password fails at once in words instead
+of on the third attempt. Which error is transient, in order, and why: docs/flows.md, "When a step is
+retried".
 """
 
 from __future__ import annotations
