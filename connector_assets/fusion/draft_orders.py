@@ -1,9 +1,6 @@
 """Fusion's draft purchase order as the flows keep it, and what Fusion lets an integration change on an
-order it made. Pure: no I/O.
-
-Only header attributes the draft resource lets an integration change are sent; a different supplier, currency,
-line, quantity, price or item comes back as a problem the flow queues for a buyer (``source`` words), since a
-second order would duplicate the spend. docs/integrations/fusion_procurify.md, "Purchase orders".
+order it made. Pure: no I/O. What is sent and what is queued for a buyer:
+docs/integrations/fusion_procurify.md, "Purchase orders".
 """
 
 from __future__ import annotations

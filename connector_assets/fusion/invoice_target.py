@@ -1,7 +1,6 @@
-"""The Fusion payables invoice write target, ``FusionInvoices``, for any flow that sends bills to Fusion as
-invoices; an integration subclasses it with its ``spec`` and ``source_label`` (its system, in AP's words).
-Never twice: (``InvoiceNumber``, ``Supplier``) is unique in Payables (reference §2.6), so it is searched
-before every create and after a duplicate refusal or lost answer. What changes and what is queued for AP:
+"""The Fusion payables invoice write target, ``FusionInvoices``; an integration subclasses it with its
+``spec`` and ``source_label``. Never twice: (``InvoiceNumber``, ``Supplier``) is unique in Payables, so it
+is searched before every create and after a duplicate refusal or lost answer.
 docs/integrations/fusion_procurify.md, "The flows" (invoices) and "Bills -> invoices".
 """
 

@@ -1,10 +1,6 @@
-"""A Fusion invoice whose supplier, or its pay site in the business unit, is missing in Fusion: held on it.
-
-Sending would be refused every run and replay until a person sets the site up in Fusion (or matches the
-vendor to another supplier), so it is held (``missing_records``), like a JDE record waiting for its
-supplier, on ``Fusion:supplier:suppliers:<SupplierId>`` or ``Fusion:supplier_site:pay:<SupplierId>/<unit>``,
-and released by a replay sweep that finds it (``fusion_missing_checks``). An inactive supplier is not missing:
-it stays a refusal. docs/integrations/fusion_procurify.md, "Supplier sites".
+"""A Fusion invoice whose supplier, or its pay site in the business unit, is missing in Fusion: held on it
+(``missing_records``) and released by a replay sweep that finds it (``fusion_missing_checks``); an inactive
+supplier stays a refusal. docs/integrations/fusion_procurify.md, "Supplier sites".
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """The Fusion purchase order write target: ``FusionPurchaseOrders`` finds, creates and submits a draft
-order, or brings an order up to date where Fusion allows; a draft left ``INCOMPLETE`` is submitted, never
-created again, and a change Fusion cannot make is queued, never sent as a second order. An integration
-subclasses it with ``source_label`` (its system as a buyer calls it) and ``order_prefix_setting``, which its
-messages name. docs/integrations/fusion_procurify.md, "Purchase orders".
+order, or brings an order up to date where Fusion allows; an integration subclasses it with
+``source_label`` and ``order_prefix_setting``. docs/integrations/fusion_procurify.md, "Purchase orders".
 """
 
 from collections import Counter

@@ -1,9 +1,6 @@
 """Which Fusion payables invoices a day's payments and invoice changes touch, for a flow that tells another
-system an invoice it sent to Fusion was paid.
-
-The day's invoices are read beside its payments because paying an invoice changes it, so one whose payment
-does not name it is still seen. Which invoices are the flow's is its question (``ours``); paid or not,
-``payments``'. docs/integrations/fusion_procurify.md, "Payments -> paid marks".
+system an invoice it sent to Fusion was paid; the day's invoices are read too, since paying an invoice
+changes it. docs/integrations/fusion_procurify.md, "Payments -> paid marks".
 """
 
 from __future__ import annotations

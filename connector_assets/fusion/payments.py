@@ -1,10 +1,7 @@
 """Whether Fusion has paid an invoice, and on which day, judged one way for every integration.
 ``invoice_payments`` reads an invoice's payments (``payablesPayments``, reference §2.8); the rest is pure.
-
-In this order: ``PaidStatus`` (Paid / Partially paid / Unpaid), else ``AmountPaid`` against
-``InvoiceAmount`` (both unconfirmed names, read when present), else the non-void payments' amounts on the
-invoice when every one is known, else untold. Every amount is in the invoice's ``InvoiceCurrency``, never
-compared across currencies. docs/integrations/fusion_procurify.md, "Payments -> paid marks".
+The order of the evidence and the currency rule: docs/integrations/fusion_procurify.md, "Payments -> paid
+marks".
 """
 
 from collections.abc import Iterable, Mapping

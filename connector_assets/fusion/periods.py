@@ -1,9 +1,6 @@
 """A Fusion ledger's Payables accounting periods, read from the period status list, for every payables
-invoice written to Fusion.
-
-What a pod answers to an invoice in a closed period is unconfirmed, so the connector decides before it writes
-(``flows.periods.post_on``, ``flows.close_calendar``); only ``ClosingStatus`` ``O`` is open (reference §4).
-What the reference leaves unconfirmed is a setting. docs/integrations/fusion_procurify.md, "Month end".
+invoice written to Fusion; the connector decides before it writes (``flows.periods.post_on``). Only
+``ClosingStatus`` ``O`` is open: docs/integrations/fusion_procurify.md, "Month end".
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """The Fusion supplier site a purchase order (purpose ``purchasing``) or an invoice (purpose ``pay``) goes
-to: the systems Fusion is paired with know a supplier, not its sites, so the site is chosen here, the same
-way every time and for every integration that writes Fusion orders or invoices (several eligible: chosen,
-not refused). One ``SupplierSites`` per run or replay, so its cache is never staler than that. The rules
-and why: docs/integrations/fusion_procurify.md, "Supplier sites".
+to, chosen here the same way for every integration. One ``SupplierSites`` per run or replay, so its cache
+is never staler than that. The rules and why: docs/integrations/fusion_procurify.md, "Supplier sites".
 """
 
 from __future__ import annotations

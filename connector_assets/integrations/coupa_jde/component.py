@@ -1,12 +1,6 @@
-"""What Coupa -> JD Edwards puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the flows'
-assets, jobs, poll schedules and the inbox sensor (``jobs``), the reconciliation (``reconcile``: its
-asset, job and daily schedule); each flow's replays are its own (``Flow.replay``).
-
-Each flow is the shared flow factory's steps (mapped, check, written) followed by ``<flow>_inbox_done``
-(acknowledges the call-outs the run consumed) and ``<flow>_marked_exported`` (marks what reached JDE
-``exported`` in Coupa, as Coupa's ERP integration pattern asks). Payments come after the invoices of the
-same run, so a payment and its invoice arriving together are both written in one run instead of the
-payment waiting in the queue for the next.
+"""What Coupa -> JD Edwards puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the flows
+with their jobs, schedules and inbox sensor (``jobs``) and the reconciliation. Each flow's steps and why
+payments follow invoices in one run: docs/integrations/coupa_jde.md, "The flows".
 
 No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class.
 """

@@ -1,10 +1,7 @@
 """Coupa -> JD Edwards invoices: approved Coupa invoices become JDE batch vouchers (F0411Z1/F0911Z1)
-through ``ML_CreateVoucherBatch`` (``connector_assets.jde.targets.VoucherBatches``).
-
-Batch keys come from the Coupa invoice alone, so any rerun meets JDE's 59A4 and adopts. Accounts are
-checked against the staged F0901 before anything is sent; a changed invoice whose voucher JDE holds is
-queued for a person, never rewritten. Field by field, currency and the order reference:
-docs/integrations/coupa_jde.md, "The flows".
+through ``ML_CreateVoucherBatch`` (``connector_assets.jde.targets.VoucherBatches``); batch keys come from
+the Coupa invoice alone, so any rerun meets JDE's 59A4 and adopts. Field by field, currency and the order
+reference: docs/integrations/coupa_jde.md, "The flows".
 """
 
 from collections.abc import Iterator, Mapping

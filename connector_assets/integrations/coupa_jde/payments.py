@@ -1,10 +1,7 @@
 """Coupa -> JD Edwards payments: Coupa Pay payments recorded against the vouchers the invoices flow wrote
-(F0411), through ``ML_RecordPayment`` (``connector_assets.jde.targets.VoucherPayments``).
-
-A payment is held until its invoice's voucher batch is written, then until R04110ZA has made it a voucher.
-Only Coupa Pay payments go (an invoice's own ``payments`` are ERP payments recorded into Coupa: sending
-them back would pay twice), in the invoice's currency, with no rate. Depth: docs/integrations/coupa_jde.md,
-"The flows" (payments).
+(F0411), through ``ML_RecordPayment`` (``connector_assets.jde.targets.VoucherPayments``). Held until its
+invoice is a voucher; only Coupa Pay payments go. Depth: docs/integrations/coupa_jde.md, "The flows"
+(payments).
 """
 
 from collections.abc import Iterator

@@ -1,8 +1,6 @@
 """What JDE holds under the invoices flow's marking that no Coupa invoice explains: every batch entered on
-the day under ``MLCOUPA`` is read, since the flow keys its batches from the Coupa invoice alone. A batch
-whose invoice Coupa lacks or voided, or whose keys the flow never derives, is named; its limits (hand-keyed
-batches with the flow's keys, purged batches): docs/integrations/coupa_jde.md, "Reconciliation" (Only in
-JDE).
+the day under ``MLCOUPA`` is read. What is named and its limits: docs/integrations/coupa_jde.md,
+"Reconciliation" (Only in JDE).
 """
 
 from __future__ import annotations
