@@ -1,15 +1,9 @@
-"""JD Edwards refusals for a record JDE lacks, as holds on that record (``missing_records``).
+"""JD Edwards refusals for a record JDE lacks, as holds on that record (``missing_records``): which codes name
+one and what it is held on, docs/operations.md, "Refused for a record JDE lacks: held until it exists".
 
-Which codes name a missing record, and what it is held on: docs/operations.md, "Refused for a record JDE
-lacks: held until it exists" (the record read from the body sent, else from JDE's words; ``0002`` is JDE's
-own "address number invalid", seen where a supplier number is sent). Whether a held record exists now is
-read one browse per kind, or per account / order (a few records, in a sweep).
-
-A mapper holds an account the cached F0901 lacks (``chart_account_missing``) only when it is of JDE's
-chart: its business unit holds accounts and its object account is used in some business unit, so it is an
-account not set up yet for that unit (P0901, "copy from model"). One whose business unit or object JDE's
-chart has nowhere is one the mapping made up (a code nobody mapped, a table typed against another chart):
-a refusal, for the operator to fix the mapping, and what makes a day look systemic.
+A mapper holds an account the cached F0901 lacks (``chart_account_missing``) only when it is of JDE's chart
+(its business unit holds accounts, its object account is used somewhere: not set up yet for that unit);
+one whose business unit or object the chart has nowhere is the mapping's invention, a refusal.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""The bills flow's rules on BILL's bills target (``connector_assets.bill.ledger_bills.LedgerBills``): which
-vendor a JDE supplier is (the vendors flow's cross-reference), which bill stands for a JDE order (one whose
-description names it, ``names_order``), the ``bill_voucher`` link it records for the payments flow, and that
-a bill goes only to a vendor BILL bills in the document's currency (why: docs/integrations/jde_bill.md,
-"The flows", "Currency").
+"""The bills flow's rules on BILL's bills target (``bill.ledger_bills.LedgerBills``): the vendor of a JDE
+supplier, the bill standing for a JDE order, the ``bill_voucher`` link it records, and a bill only to a
+vendor billed in the document's currency (docs/integrations/jde_bill.md, "The flows", "Currency").
 """
 
 from collections.abc import Sequence

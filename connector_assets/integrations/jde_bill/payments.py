@@ -1,8 +1,6 @@
-"""BILL payments -> JD Edwards: a payment BILL made posts to JDE once per bill it pays, against the voucher
-the bill came from (``ML_RecordPayment``) or as a journal entry (``ML_CreateJournalBatch``). Which JDE
-document a bill stands for is the bills flow's ledger (``bill_keys``); the bodies, keys and target are
-``connector_assets.jde.payment_postings``. What is sent, the modes, keys and currency:
-docs/integrations/jde_bill.md, "The flows" ("payments, BILL -> JDE").
+"""BILL payments -> JD Edwards: a payment BILL made posts to JDE once per bill it pays, on the voucher the
+bill came from (``ML_RecordPayment``) or as a journal entry; the bodies, keys and target are
+``jde.payment_postings``. Depth: docs/integrations/jde_bill.md, "The flows" ("payments, BILL -> JDE").
 """
 
 from collections.abc import Iterable, Iterator, Mapping
