@@ -34,11 +34,9 @@ def cron_setting(spec: FlowSpec) -> str:
 
 @dataclass(frozen=True)
 class Flow:
-    """One flow as its package declares it: its spec, its own assets (mapped, written and whatever its
-    module adds), its replay as data (``flows.replays.Replay``: how a queued record is written again, with
-    which resources, what runs first; ``Deployment.replays`` builds the handlers from it) and, for a
-    webhook-fed flow, ``inbox``: the document source its assets were built with
-    (``flows.documents.DocumentSource``), which deliveries a deployment running it applies."""
+    """One flow as its package declares it: its spec, its own assets, its replay as data
+    (``flows.replays.Replay``) and, for a webhook-fed flow, ``inbox``: the document source its assets were
+    built with (``flows.documents.DocumentSource``), which deliveries a deployment running it applies."""
 
     spec: FlowSpec
     assets: Sequence[Any]
@@ -96,11 +94,10 @@ class IntegrationComponent(dg.Component):
         schedules: Sequence[Any] = (),
         **rest: Any,
     ) -> IntegrationComponent:
-        """A package's component as every package makes it: named after its ``package``; its flows and
-        tables those its jobs were ``built`` over (each a ``flows.jobs.BuiltJobs``), its jobs and schedules
-        theirs, then the package's own ``jobs`` / ``schedules``, then its reconciliation's
-        (``reconcile.assets.WIRING``: assets, jobs, schedules); its pairings its ``manual_pairs.PAIRINGS``;
-        ``rest`` the other fields (``sensors``, ``shared``, ``mapping_tables`` ...)."""
+        """A package's component as every package makes it: its flows, tables, jobs and schedules those its
+        jobs were ``built`` over, then the package's own ``jobs`` / ``schedules``, then its reconciliation's
+        (``reconcile.assets.WIRING``); its pairings its ``manual_pairs.PAIRINGS``; ``rest`` the other
+        fields."""
         assets, reconciliation_jobs, reconciliation_schedules = _of(package, "reconcile.assets").WIRING
         return cls(
             name=package.rpartition(".")[2],

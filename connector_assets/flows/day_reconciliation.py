@@ -139,11 +139,9 @@ def build_day_reconciliation(
     staged: Iterable[AssetKey] = (),
     partitions_def: PartitionsDefinition | None = None,
 ) -> DayReconciliation:
-    """The reconciliation of ``integration`` (see the module docstring): ``systems`` are resource keys
-    (source first, as ``compare(staging, <first>, <second>, ledger, day)`` takes them), ``flows`` the flows
-    whose target assets it reads after, ``staged`` the staged assets it reads (listed before them),
-    ``timezone`` the schedule's zone (a name, or a callable giving a zone or its name at load time),
-    ``partitions_def`` the flows' days (UTC days unless told: JDE -> Coupa's are JDE days)."""
+    """The reconciliation of ``integration`` (see the module docstring): ``systems`` are resource keys,
+    source first, as ``compare`` takes them; ``staged`` is listed before the ``flows`` whose target assets it
+    reads after; ``partitions_def`` the flows' days (UTC days unless told: JDE -> Coupa's are JDE days)."""
     name = asset_key(integration, "reconciliation")
     partitions = saas_daily_partitions() if partitions_def is None else partitions_def
     asset = build_reconciliation_asset(

@@ -35,10 +35,8 @@ class _Held:
 
 class MissingHolds:
     """One target session's view of its flow's records held on missing records (module docstring).
-
-    ``appeared``: (held dependency keys) -> {key: why its record exists now}, read on the session's own
-    connection to the target (``missing_records.appeared_in`` over the side's checks); ``kinds``: the
-    missing kinds the side declares (which held records are its to judge)."""
+    ``appeared``: (held dependency keys) -> {key: why its record exists now}; ``kinds``: the missing kinds
+    the side declares."""
 
     def __init__(
         self,

@@ -111,11 +111,7 @@ def written_asset(
     )
     @fail_fast(written_key.to_user_string())  # a refused login or a target unreachable: a Failure in words
     def _written(context: AssetExecutionContext):
-        """Write the staged records of each day of the run. When a day's refused share looks systemic
-        (``refused_share``) the day is still materialized, its check red (ERROR) with the causes counted,
-        so the steps after it run for the records that passed; ``<flow>_verdict`` then fails the run
-        naming the causes (``day_verdict``). A range (a backfill's one run) keeps each day's truth the
-        same way (``range_days``)."""
+        """Write the staged records of each day of the run; a systemic day is judged as the module says."""
         tag_run(context, spec)
         ledger = context.resources.ledger.get()
         # Records queued by an earlier run (failed, or held: released or not) that this run writes are
@@ -177,11 +173,9 @@ def written_asset(
 
     def _range_results(context: AssetExecutionContext, days: list[DayWrite]):
         """A range's results, day by day (``range_days``): each day's figures, then each day's check
-        evaluation, then the range's check. When every day was written (a day with a systemic share of
-        refusals too: its check is red, its verdict step fails it), the step's output materializes each
-        day with its own figures (and the steps downstream, a purchase order flow after the suppliers, run);
-        when a day failed (an error, the target unreachable), each other day is materialized by its own
-        event and the step fails after the last."""
+        evaluation, then the range's check. When every day was written the step's output materializes each
+        day with its own figures; when a day failed, each other day is materialized by its own event and the
+        step fails after the last."""
         ledger = context.resources.ledger.get()
         queues, results = [], []
         for day in days:

@@ -97,9 +97,8 @@ class Previewed(Protocol):
 
 def fit_job(integration: str, deployment_of: Callable[[str], Previewed]) -> Any:
     """``<integration>_fit``: the fit report of the integration as a run, its Markdown in the run's output
-    and the files under ``$DAGSTER_HOME/fit/<run id>``. Writes nothing to any system. ``deployment_of``:
-    the deployment of that one integration, built with today's settings when the run asks (handed over by
-    the assembly: the preview never imports the deployment)."""
+    and the files under ``$DAGSTER_HOME/fit/<run id>``. ``deployment_of`` is handed over by the assembly:
+    the preview never imports the deployment."""
 
     @op(name=f"{integration}_fit_report", required_resource_keys={"ledger"})
     def report(context: OpExecutionContext, config: FitConfig):

@@ -144,9 +144,8 @@ def run_preview(
 ) -> Iterator[FitRow | FlowPreview]:
     """Preview ``integration``'s flows (``flows``: some of them) over ``first``..``last``: yields each
     record's ``FitRow`` as its flow's run ends, then the flow's ``FlowPreview``. Writes nothing anywhere
-    but ``out`` (the scratch ledger, staging and capture). ``resources`` replace the definitions' own
-    (a test's sandboxes); the ledger and staging are always the preview's. ``specs`` are the deployment's
-    flows (``Deployment.specs``), handed in: the preview never loads the deployment."""
+    but ``out``. ``resources`` replace the definitions' own (a test's sandboxes); ``specs`` are handed in:
+    the preview never loads the deployment."""
     chosen = integration_flows(integration, flows, specs=specs, defs=defs)
     out.mkdir(parents=True, exist_ok=True)
     scratch = copy_ledger(ledger, integration, out / "preview-ledger.sqlite")
