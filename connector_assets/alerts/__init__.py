@@ -1,7 +1,6 @@
 """Alerts through Slack, Teams and e-mail on what an operator must act on, each built on a Dagster mechanism
-so the UI shows the same fact: ``run_failures``, ``check_failures`` (a red day and its all-clear),
-``held_records``, ``freshness``; ``changed_days`` re-evaluates days fixed outside a run; ``channels`` says
-where they go (nowhere by default). The table of alerts: docs/alerts.md, "The alerts".
+so the UI shows the same fact; ``channels`` says where they go (nowhere by default). The table of alerts:
+docs/alerts.md, "The alerts".
 """
 
 from dagster import Definitions

@@ -1,7 +1,6 @@
-"""Alert on a day whose ``no_failed_records`` check (``flows.written_check``: ERROR for failed records, WARN
-for holds older than ``ML_HELD_ALERT_HOURS``) evaluated red, and its all-clear once it is green again. It
-reads Dagster's asset-check history (the asset's Checks tab), which unlike a cross-run event-log query also
-works on ``make dev``'s SQLite storage, so the alert and the UI show the same day, counts and reasons.
+"""Alert on a day whose ``no_failed_records`` check (``flows.written_check``) evaluated red, and its
+all-clear once it is green again, read from Dagster's asset-check history, which unlike a cross-run
+event-log query also works on ``make dev``'s SQLite storage (docs/alerts.md).
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """Fusion's account combinations asked about the segment values a mapping table names, before an operator's
-change to the table is saved: each must be in at least one usable combination, as a charge account built
-from it must be (``account_combinations.Combination.problem``; the words are
-``charge_combinations.Combinations``'). One ``q`` query per value, stopping at its first usable combination,
-never the whole chart.
+change to the table is saved (``account_combinations.Combination.problem``); one ``q`` query per value,
+never the whole chart (docs/integrations/fusion_procurify.md).
 """
 
 from __future__ import annotations

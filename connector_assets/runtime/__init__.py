@@ -1,5 +1,3 @@
-"""The Dagster runtime the flows run on: where steps execute (``executors``, ``run_workers``), the event log
-(``event_log_storage``), which errors a step retries (``step_retry``), what a step hands the next
-(``staging``, ``day_spool``), how sources are read by day and polled (``incremental``, ``polling``), whether
-schedules start running (``automation``), what assets say of themselves (``asset_metadata``) and the private
-Dagster names used off the production path (``dagster_compat``). Nothing here knows an integration."""
+"""The Dagster runtime the flows run on: executors, the event log, step retries, staging, reading sources
+by day, automation defaults, asset metadata and the private Dagster names used off the production path
+(``dagster_compat``). Nothing here knows an integration."""

@@ -1,7 +1,6 @@
-"""When the Coupa -> JD Edwards flows run: both flows in one run when Coupa calls out (``inbox_sensor``,
-invoices before payments), and each flow on a poll of its own as the fallback for missed call-outs (the
-kit's ``flows.inbox_flows.inbox_flow_jobs``). Why this order and what a job stages:
-docs/integrations/coupa_jde.md, "The flows".
+"""When the Coupa -> JD Edwards flows run: both flows in one run when Coupa calls out (``inbox_sensor``),
+and each on a poll of its own as the fallback (``flows.inbox_flows.inbox_flow_jobs``). Why this order and
+what a job stages: docs/integrations/coupa_jde.md, "The flows".
 """
 
 from typing import Any

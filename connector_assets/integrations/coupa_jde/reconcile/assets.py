@@ -1,6 +1,5 @@
-"""The reconciliation asset, its job and the schedule closing each day (``flows.day_reconciliation``).
-``coupa_jde/reconciliation`` reads after each flow's JDE side (``<flow>_in_jde``), so lineage reads source
--> mapped -> written -> JDE -> reconciliation. Its check, job, schedule and metadata:
+"""The reconciliation asset, its job and the schedule closing each day (``flows.day_reconciliation``),
+read after each flow's JDE side (``<flow>_in_jde``). Its check, job, schedule and metadata:
 docs/integrations/coupa_jde.md, "Reconciliation".
 """
 

@@ -1,7 +1,6 @@
-"""The day's Coupa invoices against the JDE voucher batches the invoices flow wrote for them, field by
-field, G/L lines by the flow's own plan (``invoices.distribution``), money in the invoice's currency (ACR,
-never JDE's domestic conversion). Which invoices and what is compared: docs/integrations/coupa_jde.md,
-"Reconciliation".
+"""The day's Coupa invoices against the JDE voucher batches the invoices flow wrote for them, G/L lines by
+the flow's own plan (``invoices.distribution``). Which invoices and what is compared:
+docs/integrations/coupa_jde.md, "Reconciliation".
 """
 
 from __future__ import annotations

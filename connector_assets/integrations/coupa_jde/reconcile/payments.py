@@ -1,7 +1,5 @@
-"""The day's Coupa Pay payments against what JDE recorded: each payment of an invoice (one per
-``payment-details`` entry, as the payments flow records them) found in F0414 under its reference on the
-voucher of its invoice, at its amount in the invoice's currency. Which payments and what is compared:
-docs/integrations/coupa_jde.md, "Reconciliation".
+"""The day's Coupa Pay payments against what JDE recorded in F0414, one per ``payment-details`` entry.
+Which payments and what is compared: docs/integrations/coupa_jde.md, "Reconciliation".
 """
 
 from __future__ import annotations
