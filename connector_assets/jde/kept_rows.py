@@ -1,6 +1,5 @@
-"""JDE rows read by key (``lookup.browse_in``) kept for a run or a replay's chunk: a step reads once for all
-its days, a replay once for a chunk of queued records, instead of a few keys a call per day or per record.
-Only reads inside ``keeping`` use them; outside, every read goes to JDE.
+"""JDE rows read by key (``lookup.browse_in``) kept for a run: a step reads once for all its days instead of a
+few keys a call per day. Only reads inside ``keeping`` use them; outside, every read goes to JDE.
 """
 
 from __future__ import annotations
@@ -11,14 +10,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 from connector_assets.runtime.run_reads import RunReads
-from connector_resources.redaction import get_logger
-from connector_resources.replay import shared_value
-
-log = get_logger(__name__)
 
 Where = tuple[str, str, tuple[str, ...]]  # table, the column looked up by, the columns read
 
@@ -93,56 +87,3 @@ def read_ahead_once(kept: KeptRows | None, read: Callable[[], Any]) -> None:
     with keeping(kept):
         read()
     kept.warmed = True
-
-
-# -- replays: the queued records of a chunk read again at once ---------------------------------------------
-
-
-@dataclass
-class _ChunkRows:
-    kept: KeptRows | None = None
-
-
-class RemapAhead:
-    """A replay handler whose chunk (``ahead``) is remapped together first, keeping the JDE rows it read for
-    each record's own remap."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.spec = inner.spec
-        self.resources = inner.resources
-
-    def _chunk(self) -> _ChunkRows:
-        return shared_value(("jde remap ahead", id(self)), _ChunkRows)
-
-    def __call__(self, item: Any, ledger: Any) -> Any:
-        with keeping(self._chunk().kept):
-            return self.inner(item, ledger)
-
-    def ahead(self, items: Sequence[Any], ledger: Any) -> Callable[[], None]:
-        chunk = self._chunk()
-        chunk.kept = KeptRows()
-        resources = SimpleNamespace(**self.resources(), ledger=SimpleNamespace(get=lambda: ledger))
-        try:
-            with keeping(chunk.kept):
-                for _ in self.spec.remap(SimpleNamespace(resources=resources), [i.source_key for i in items]):
-                    pass
-        except Exception as exc:  # each record's remap meets it again, and says so
-            log.warning("%s: could not read %d queued records at once: %s", self.spec.flow, len(items), exc)
-        inner_ahead = getattr(self.inner, "ahead", None)
-        release = inner_ahead(items, ledger) if callable(inner_ahead) else None
-
-        def done() -> None:
-            chunk.kept = None
-            if release is not None:
-                release()
-
-        return done
-
-
-def remap_ahead(handler: Any, _resources: Any) -> Any:
-    """``Replay.first`` wrap: ``RemapAhead`` for a handler remapping from the source, else the handler."""
-    spec = getattr(handler, "spec", None)
-    if spec is None or spec.remap is None or getattr(handler, "resources", None) is None:
-        return handler
-    return RemapAhead(handler)

@@ -1,13 +1,12 @@
-"""JDE rows read by key kept for a run or a replay's chunk (``jde.kept_rows``): a value read once is not asked
-again, a range's days find what their first day read ahead for all of them, a replay's chunk is read once
-for its records, and the answers are those of reading each day or record alone."""
+"""JDE rows read by key kept for a run (``jde.kept_rows``): a value read once is not asked again, a range's
+days find what their first day read ahead for all of them, with the answers of reading each day alone."""
 
 from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
 from connector_assets.jde.documents import changed_purchase_orders, changed_purchase_orders_of_days
-from connector_assets.jde.kept_rows import KeptRows, keeping, read_ahead_once, remap_ahead, run_rows
+from connector_assets.jde.kept_rows import KeptRows, keeping, read_ahead_once, run_rows
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 
@@ -90,50 +89,6 @@ def test_rows_are_kept_per_run_and_flow_and_not_for_a_context_naming_no_run() ->
     assert run_rows(step, "vendors") is not run_rows(step, "bills")
     assert run_rows(SimpleNamespace(run=SimpleNamespace(run_id="run-2")), "bills") is not None
     assert run_rows(SimpleNamespace(), "bills") is None
-
-
-def test_a_replays_chunk_is_read_once_for_its_records() -> None:
-    """``remap_ahead``: the chunk remapped together keeps what it read; each record's own remap finds it."""
-    jde = Jde()
-
-    def remap(context: Any, keys: list[str]) -> Any:
-        rows = browse_in(jde, "F0101", "AN8", [int(k) for k in keys], ["AN8", "ALPH"])
-        yield from (str(row["AN8"]) for row in list(rows))
-
-    class Handler:
-        spec = SimpleNamespace(remap=remap, flow="jde_bill_vendors")
-
-        def resources(self) -> dict[str, Any]:
-            return {"jde": jde}
-
-        def __call__(self, item: Any, ledger: Any) -> list[str]:
-            return list(remap(None, [item.source_key]))
-
-    handler = remap_ahead(Handler(), None)
-    items = [SimpleNamespace(source_key=k) for k in ("1", "2", "3")]
-    with _scope():
-        done = handler.ahead(items, ledger=None)
-        answers = [handler(item, None) for item in items]
-        done()
-    assert answers == [["1"], ["2"], ["3"]]
-    assert jde.reads == [("F0101", [1, 2, 3])]
-    assert handler(SimpleNamespace(source_key="1"), None) == ["1"]  # outside a replay: read alone
-    assert len(jde.reads) == 2
-
-
-@contextmanager
-def _scope() -> Any:
-    """A replay's scope, as ``replay_items`` opens one."""
-    from contextlib import ExitStack
-
-    from connector_resources import replay
-
-    with ExitStack() as stack:
-        token = replay._scope.set(replay.ReplayScope(stack))
-        try:
-            yield
-        finally:
-            replay._scope.reset(token)
 
 
 def test_supplier_numbers_named_by_vendors_in_hand_are_asked_at_once_and_kept_for_the_run() -> None:

@@ -37,7 +37,7 @@ from connector_assets.jde.documents import (
     voucher_key,
     vouchers_by_key,
 )
-from connector_assets.jde.kept_rows import keeping, read_ahead_once, remap_ahead, run_rows
+from connector_assets.jde.kept_rows import keeping, read_ahead_once, run_rows
 from connector_assets.jde.order_vouchers import (
     order_source_key,
     parse_source_key,
@@ -158,5 +158,5 @@ bill_assets = [
 FLOW = Flow(
     BILLS_FLOW,
     bill_assets,
-    replay=Replay(ledger_target(BillsFromJde.for_replay), SETTINGS_RESOURCES, first=(remap_ahead,)),
+    replay=Replay(ledger_target(BillsFromJde.for_replay), SETTINGS_RESOURCES),
 )

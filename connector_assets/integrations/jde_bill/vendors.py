@@ -21,7 +21,6 @@ from connector_assets.jde.addressed_suppliers import (
 )
 from connector_assets.jde.assets import jde_partitions, supplier_addresses_staged
 from connector_assets.jde.documents import JdeSupplier
-from connector_assets.jde.kept_rows import remap_ahead
 from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.tables import SUPPLIER_ADDRESSES
 from connector_resources import settings
@@ -157,5 +156,5 @@ vendor_assets = [
 FLOW = Flow(
     VENDORS_FLOW,
     vendor_assets,
-    replay=Replay(settings_target(BillVendors.for_replay), SETTINGS_RESOURCES, first=(remap_ahead,)),
+    replay=Replay(settings_target(BillVendors.for_replay), SETTINGS_RESOURCES),
 )
