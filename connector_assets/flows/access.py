@@ -1,10 +1,7 @@
-"""What the enabled flows read and write in each system, derived from the flows themselves.
-
-``ml-connector ping`` checks exactly this: a hand-kept list once left out F0911, which the JD Edwards ->
-Coupa invoices flow reads by voucher number, so ping said JDE was fine and the flow failed every partition.
-Two sources, no third list: the source assets a flow's ``<flow>_mapped`` depends on in the ``Definitions``
-(a ``JdeTable`` or ``SaasEntity`` each), and its ``FlowSpec``'s ``reads`` / ``writes``. The flows are handed
-in by whoever asks: the kit never loads the definitions (docs/flows.md, "A flow: mapped, checked, written").
+"""What the enabled flows read and write in each system, derived from the flows themselves, for
+``ml-connector ping`` (a hand-kept list once left out F0911: ping said JDE was fine, the flow failed).
+Two sources, no third list: the source assets a flow's ``<flow>_mapped`` depends on, and its ``FlowSpec``'s
+``reads`` / ``writes``. The flows are handed in: the kit never loads the definitions.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """One integration's day reconciliation, declared once: the asset, its job and the schedule closing each day.
 
-An integration declares only what is its own, as data (the two systems, what it reads after, the day's
-comparison, the time zone, ``ReconciliationWords``); this builds ``<integration>_reconciliation`` (UTC
-days, downstream of each flow's target asset), the job ``<integration>_reconcile`` and its schedule at
-``ML_<INTEGRATION>_RECONCILE_CRON``, closing the previous day. JDE <-> BILL reconciles per entity on two
-calendars, so it builds its own assets and uses ``DayReconciliation.running`` for each job and schedule.
+An integration declares only what is its own, as data; this builds ``<integration>_reconciliation``, the
+job ``<integration>_reconcile`` and its schedule at ``ML_<INTEGRATION>_RECONCILE_CRON``. JDE <-> BILL
+reconciles per entity on two calendars, so it builds its own assets and uses ``DayReconciliation.running``.
 """
 
 from collections.abc import Callable, Iterable, Sequence

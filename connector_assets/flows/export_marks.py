@@ -1,9 +1,7 @@
-"""Telling the source a record reached the ERP: ``<flow>_marked_exported`` after ``<flow>_written``.
-
-Coupa's documented ERP integration (``docs/reference/coupa.md`` section 2.8) marks a record ``exported=true``
-after writing it to the ERP, never before: one marked but not written would be lost to every exporter. What
-to mark is asked of the ledger (``Ledger.written_unmarked``), not of the run, so a replay's write or a crash
-between write and mark is marked too. A document standing for several records is marked once all are written.
+"""Telling the source a record reached the ERP: ``<flow>_marked_exported`` after ``<flow>_written``, never
+before (Coupa's documented ERP integration, ``docs/reference/coupa.md`` section 2.8). What to mark is asked
+of the ledger (``Ledger.written_unmarked``), not of the run, so a replay's write or a crash between write
+and mark is marked too. A document standing for several records is marked once all are written.
 """
 
 from collections import defaultdict

@@ -1,9 +1,7 @@
-"""Oracle Fusion read back for a reconciliation: payables invoices with their lines and paid state, purchase
-orders with their lines and charge accounts, suppliers, and the records changed (or created) in a day.
-
-By change window without children, then by key in lists (fifty keys a query under framework version 2 and
-later, reference §2.2), or by order number; nothing reads a whole history. Which records are an
-integration's own (its ledger's cross-references) stays the integration's.
+"""Oracle Fusion read back for a reconciliation: payables invoices, purchase orders, suppliers, and the
+records changed (or created) in a day. By change window without children, then by key in lists (fifty keys
+a query under framework version 2 and later, reference §2.2), or by order number; nothing reads a whole
+history. Which records are an integration's own stays the integration's.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""The Fusion sandbox's people, as ``make dev`` plays them for an integration: supplier administrators who
-keep the suppliers moving, and the AP team who approves and pays the invoices the connector wrote, through
-the pod's operator routes (``/sandbox/...``); and which suppliers can take an order and an invoice.
-
-Never aimed at a configured (real) Fusion: the integrations ask ``flows.sandbox_setup.embedded`` first.
+"""The Fusion sandbox's people, as ``make dev`` plays them for an integration (supplier administrators, the
+AP team) through the pod's operator routes (``/sandbox/...``), and which suppliers can take an order and an
+invoice. Never aimed at a configured (real) Fusion: the integrations ask ``flows.sandbox_setup.embedded``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """Fusion suppliers as the flows read them: the day's staged ones, again by id, and one an operator names
 (``find_supplier``: ``SupplierNumber`` or ``SupplierId``, ``number:`` / ``id:`` when a value could be both).
-
-On the Fusion side because which supplier a value names is Fusion's to say; what a match is, and when one
-is refused, is the integration's (it turns ``SupplierNotFound`` into its own refusal).
+Which supplier a value names is Fusion's to say; what a match is, the integration's.
 """
 
 from __future__ import annotations

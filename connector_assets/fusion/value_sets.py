@@ -1,8 +1,6 @@
-"""A Fusion value set's values and their descriptions (``valueSets`` -> child ``values``): what a flow
-describes a segment value by.
-
-The path and attributes are unconfirmed (reference §2.9): a 404, 403 or refused query raises (``UNREADABLE``)
-for the flow's own fallback. No ``FusionSession`` method reads value sets, so they are paged here.
+"""A Fusion value set's values and their descriptions (``valueSets`` -> child ``values``), paged here. The
+path and attributes are unconfirmed (reference §2.9): a 404, 403 or refused query raises (``UNREADABLE``)
+for the flow's own fallback.
 """
 
 from __future__ import annotations

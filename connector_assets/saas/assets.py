@@ -1,8 +1,7 @@
 """The SaaS source assets: one per entity in each client's change feed (``Session.ENTITIES``), and one read
-whole per entity without a documented change stamp (``Session.SNAPSHOT_ENTITIES``). An entity without a
-declared key (``Session.KEYS``) stops the code from loading rather than being staged under a guessed
-``id``. Adding a system is a line in ``CLIENTS`` (a job and a poll schedule come with it); a source asset's
-description names the endpoint(s) it reads, from each client's entity table the way it builds URLs.
+whole per entity without a documented change stamp (``Session.SNAPSHOT_ENTITIES``); an entity without a
+declared key (``Session.KEYS``) stops the code from loading. Adding a system is a line in ``CLIENTS`` (a
+job and a poll schedule come with it).
 """
 
 from collections.abc import Callable

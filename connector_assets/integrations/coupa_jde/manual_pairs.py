@@ -1,8 +1,6 @@
 """What Coupa -> JD Edwards pairs by hand (``flows.manual_pairs``): a Coupa supplier and the JDE supplier it
-is, as this integration's own manual ``supplier`` cross-reference (Coupa id -> AN8), which
-``invoices.supplier_number`` asks first. Needed for a supplier made in Coupa under another number, whose
-invoices are held on its pair. What a match releases and refuses: docs/integrations/coupa_jde.md,
-"The flows" (invoices).
+is (Coupa id -> AN8), which ``invoices.supplier_number`` asks first. What a match releases and refuses:
+docs/integrations/coupa_jde.md, "The flows" (invoices).
 """
 
 from typing import Any
