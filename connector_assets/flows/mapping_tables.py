@@ -1,9 +1,7 @@
 """Two-column mapping tables: one spec per table, kept in the ledger, one asset that stages it for the flows.
 
-The ledger owns a table from its first use (a configured file is imported once); flows map only with the
-staged snapshot, read once per step, so a table edited while a step maps cannot change half of it, and a
-snapshot older than the ledger's table is staged again, so a saved row counts from the next step. How a
-table is imported, checked, versioned and used: mappings/README.md.
+The ledger owns a table from its first use; flows map only with the staged snapshot, read once per step.
+How a table is imported, checked, versioned and used: mappings/README.md.
 """
 
 import csv
