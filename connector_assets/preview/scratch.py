@@ -1,10 +1,7 @@
 """The preview's ledger: a SQLite copy of what the deployment's ledger knows, in the fit folder, so the write
-step's own code (which claims, records, audits and queues) writes the preview's verdicts there and the
-deployment's ledger is only read. Every cross-reference is copied (a flow may look up another
-integration's); not secrets (the API resources read them from the deployment's ledger), lease holders and
-replay takes (nobody else writes the copy). ``ScratchStaging`` reads through to the deployment's staging for
-the caches other jobs keep, never writing them. Depth: docs/flows.md, "A preview: the same flow, every
-write held".
+step's own code writes the preview's verdicts there and the deployment's ledger is only read;
+``ScratchStaging`` reads through to the deployment's staging, never writing it. What is copied:
+docs/flows.md, "A preview: the same flow, every write held".
 """
 
 from __future__ import annotations

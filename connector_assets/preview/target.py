@@ -1,10 +1,6 @@
-"""The write step's target in a preview: the real target, whose first write request is held and noted.
-
-``PreviewTarget`` lets the real ``find`` / ``create`` / ``update`` run until they send a write; the HTTP
-core raises ``WouldWrite`` there and this wrapper answers in the write's place (a create under a
-placeholder id, or the id the target would give it, ``planned_id``), noting what was held in the
-``Capture``. ``capturing`` opens a ``PreviewBoundary``, so a later flow reading such a record back by its
-id reads it as the held writes would have left it.
+"""The write step's target in a preview: the real target, whose first write request is held and noted
+(``PreviewTarget``, ``Capture``), behind the runs' ``PreviewBoundary`` (``capturing``). What a held write
+returns: docs/flows.md, "A preview: the same flow, every write held".
 """
 
 from __future__ import annotations
