@@ -1,9 +1,6 @@
-"""Running a preview: each chosen flow's own job over the days asked, writing nothing, then its verdicts.
-
-One flow after the other in the integration's order, each in one run over the whole range. A flow's
-verdicts come from the audit events and queue items in the scratch ledger (a refusal's kind and
-parameters, never its sentence), from the staged records with no event (``unchanged``: the writer skips
-them silently), and from the capture of each held write (``target.Capture``).
+"""Running a preview: each chosen flow's own job over the days asked, writing nothing, then its verdicts,
+read back from the scratch ledger, the staged records and the capture of each held write (docs/flows.md,
+"A preview: the same flow, every write held").
 """
 
 from __future__ import annotations
