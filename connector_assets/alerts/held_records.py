@@ -1,8 +1,7 @@
-"""Alert on records held longer than ``ML_HELD_ALERT_HOURS`` (a PO waiting a day for its supplier means the
-supplier never synced). A hold grows old between runs, when no check runs, so a sensor reads the retry
-queue every 15 minutes, records ``operations/ledger_health``'s ``no_overdue_holds`` check and alerts once
-per newly overdue record. Holds are grouped by kind (``Refusal.group``, never the sentence), most
-waited-for first, each naming what it waits for and why it did not clear (``refusals.wait_outlived``).
+"""Alert on records held longer than ``ML_HELD_ALERT_HOURS``: a hold grows old between runs, when no check
+runs, so a sensor reads the retry queue (docs/alerts.md, "The alerts"). Holds are grouped by
+kind (``Refusal.group``, never the sentence), each naming what it waits for and why it did not clear
+(``refusals.wait_outlived``).
 """
 
 from __future__ import annotations

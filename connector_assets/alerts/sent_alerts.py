@@ -1,7 +1,6 @@
 """What the alert sensors have sent, in the Dagster instance's key-value store, written the moment each alert
 goes out: per red day what was last alerted (``AlertedDays``), and for the sensors reading forward by id the
-highest id alerted (``SentMark``). Not in the cursors alone: Dagster saves a cursor only when its tick
-completes, so a tick cut short after sending (a restart, the time limit, an error) sent them again.
+highest id alerted (``SentMark``). Why not in the cursors alone: docs/alerts.md.
 """
 
 from __future__ import annotations
