@@ -1,8 +1,6 @@
-"""Fusion's account combinations as a flow charges lines to them: the asset that stages
-``accountCombinationsLOV`` whole for an integration (``combinations_asset``), and ``Combinations``, the
-staged snapshot asked whether a combination, or a natural account anywhere, takes postings on a day, and
-what a segment value a table names may look like (``segment_problem``); the job and schedule re-reading
-them on their own cron (``combinations_refresh``).
+"""Fusion's account combinations as a flow charges lines to them: the asset staging
+``accountCombinationsLOV`` whole for an integration, ``Combinations`` (the staged snapshot asked whether a
+combination takes postings on a day), and the job and schedule re-reading them on their own cron.
 """
 
 from __future__ import annotations
