@@ -99,9 +99,7 @@ class ProcoreResource(ApiConnectionResource):
         default="", description="comma-separated project ids to read; blank = every permitted project"
     )
     page_size: int = Field(default=1000, ge=1, le=2000, description="per_page (Procore advises at most 2000)")
-    connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=60.0, gt=0, description="seconds to wait for one answer")
-    max_attempts: int = Field(default=6, ge=1, description="attempts per call for retryable failures")
     max_in_flight: int = Field(default=4, ge=1, description="concurrent calls per app in this process")
     rate_per_second: float | None = Field(
         default=None, gt=0, description="client-side pace (calls/s) on top of the header-driven pacing"

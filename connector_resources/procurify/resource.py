@@ -51,7 +51,6 @@ class ProcurifyResource(ApiConnectionResource):
     client_secret: str = Field(description="OAuth2 client secret: EnvVar, vault:NAME or env:VAR reference")
     audience: str = Field(default=DEFAULT_AUDIENCE, description="OAuth audience (fixed by Procurify)")
     page_size: int = Field(default=50, ge=1, le=1000, description="rows per list page (keep it small)")
-    connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=60.0, gt=0, description="seconds to wait for one answer")
     max_attempts: int = Field(
         default=6,
