@@ -8,13 +8,13 @@ which (``taken_over_by``: invoice number -> a document that may take the bill ov
 ``link_key``: the one that did); whether a bill found so is the record's is the integration's rule.
 """
 
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Self
 
 from connector_assets.bill.targets import BillAlreadyPaid
 from connector_assets.flows.core import FlowSpec, Mapped, Unchanged
+from connector_assets.flows.found_ahead import SearchedKeys
 from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.flows.targets import SessionTarget
 from connector_resources.ledger import Ledger
@@ -40,7 +40,7 @@ class LedgerBills(SessionTarget):
         super().__init__(session)
         self.ledger = ledger
         # (vendor id, invoice number) of every record ``find_many`` was asked about (see there).
-        self._searched_ahead: set[tuple[str, str]] = set()
+        self._searched = SearchedKeys()
 
     @classmethod
     def for_run(cls, context: Any, spec: FlowSpec | None = None) -> AbstractContextManager[Self]:
@@ -145,10 +145,7 @@ class LedgerBills(SessionTarget):
             numbers = [str(n).strip() for n in record.natural_key["invoice_numbers"]]
             if vendor and not is_placeholder(vendor) and all(numbers) and numbers:
                 pairs[record.source_key] = [(vendor, number) for number in numbers]
-        counts = Counter(pair for wanted in pairs.values() for pair in set(wanted))
-        with self.lock:
-            alone = {pair for pair, n in counts.items() if n > 1} | self._searched_ahead
-            self._searched_ahead.update(counts)
+        alone = self._searched.alone(pairs.values())
         settled = {key: wanted for key, wanted in pairs.items() if alone.isdisjoint(wanted)}
         if not settled:
             return {}

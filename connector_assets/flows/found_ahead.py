@@ -6,7 +6,10 @@ exactly-once order with several workers: docs/flows.md, "The write step's ledger
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from connector_assets.flows.records import FlowSpec, Mapped
@@ -33,6 +36,34 @@ def found_ahead(flow: str, target: Any, records: Sequence[Mapped]) -> dict[str, 
         return {}
     keys = {record.source_key for record in records}
     return {key: None if found is None else str(found) for key, found in answer.items() if key in keys}
+
+
+class SearchedKeys:
+    """The search keys a target's chunks were searched by (``find_many``), shared by its workers' threads:
+    a key met twice, in one chunk or in an earlier one, is left to ``find`` alone, since a worker may be
+    writing that record meanwhile."""
+
+    def __init__(self) -> None:
+        self._seen: set[Hashable] = set()
+        self._lock = threading.Lock()
+
+    def alone(self, keys_by_record: Iterable[Iterable[Hashable]]) -> set[Hashable]:
+        """Of these records' keys, those to search alone; every one counts as searched from now on."""
+        counts = Counter(key for keys in keys_by_record for key in set(keys))
+        with self._lock:
+            alone = {key for key, n in counts.items() if n > 1} | self._seen
+            self._seen.update(counts)
+        return alone
+
+
+def found_each(find: Callable[[Mapped], str | None], records: Iterable[Mapped]) -> dict[str, str | None]:
+    """``find``'s answer for each record, from what a ``find_many`` read ahead for it; a record ``find``
+    refuses is left out, for its write to call ``find`` alone, which says why."""
+    answer: dict[str, str | None] = {}
+    for record in records:
+        with suppress(Exception):
+            answer[record.source_key] = find(record)
+    return answer
 
 
 class SearchAhead:

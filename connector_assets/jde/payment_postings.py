@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.found_ahead import found_each
 from connector_assets.flows.record_models import ISO_DAY, matching, one_of, record_model, string
 from connector_assets.jde import contracts, postings
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
@@ -259,16 +260,10 @@ class PaymentPostings(postings.PaymentPostings):
         transactions = sorted({key.transaction for key in keys})
         rows = browse_in(self.session, JOURNAL_TABLE, "EDTN", transactions, ["EDUS", "EDBT", "EDTN"])
         _ahead.journals = {"/".join(str(r[c]).strip() for c in ("EDUS", "EDBT", "EDTN")) for r in rows}
-        answer: dict[str, str | None] = {}
         try:
-            for record in records:
-                try:
-                    answer[record.source_key] = self.find(record)
-                except Exception:  # noqa: BLE001  (its write calls ``find`` alone, which says why)
-                    continue
+            return found_each(self.find, records)
         finally:
             _ahead.journals = None
-        return answer
 
 
 _ahead = threading.local()  # the journal entries a ``find_many`` read, while it runs (its thread only)

@@ -4,13 +4,12 @@ order or line with the same VR01, so these targets search by it before every cre
 write is adopted).
 """
 
-import threading
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
 from connector_assets.flows.core import Mapped
+from connector_assets.flows.found_ahead import SearchedKeys
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.targets import JdeRefused, JdeTarget, VoucherChanged, jde_number, jde_reason
 from connector_resources.jde import Condition, JdeOrchestrationError
@@ -96,8 +95,7 @@ class PurchaseOrders(JdeTarget):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._ahead_lock = threading.Lock()
-        self._searched_ahead: set[str] = set()  # references a chunk searched (``find_many``)
+        self._searched = SearchedKeys()  # references a chunk searched (``find_many``)
 
     def _describe(self, body: dict[str, Any]) -> str:
         reference = _text(body.get("Reference")) or "without a reference"
@@ -137,10 +135,7 @@ class PurchaseOrders(JdeTarget):
         another of the chunk or of an earlier chunk of this target, and one whose reference names another
         supplier's order (``find`` refuses it)."""
         wanted = {record.source_key: _order_keys(record) for record in records}
-        counts = Counter(keys[0] for keys in wanted.values() if keys[0])
-        with self._ahead_lock:
-            alone = {reference for reference, n in counts.items() if n > 1} | self._searched_ahead
-            self._searched_ahead.update(counts)
+        alone = self._searched.alone([keys[0]] for keys in wanted.values() if keys[0])
         settled = [r for r in records if wanted[r.source_key][0] and wanted[r.source_key][0] not in alone]
         references = sorted({wanted[r.source_key][0] for r in settled})
         rows: dict[str, list[dict[str, Any]]] = {}

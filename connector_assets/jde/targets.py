@@ -4,11 +4,11 @@ cannot duplicate, and the currency mode: docs/jde_orchestrations/README.md.
 """
 
 import threading
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from connector_assets.flows.core import Mapped
+from connector_assets.flows.found_ahead import SearchedKeys, found_each
 from connector_assets.flows.records import Unchanged
 from connector_assets.flows.targets import Held  # noqa: F401  (what a target's ``open_on`` holds)
 from connector_assets.jde.batch_targets import (  # noqa: F401  (the targets' API, one import point)
@@ -111,8 +111,7 @@ class Suppliers(JdeTarget):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._ahead_lock = threading.Lock()
-        self._searched_ahead: set[tuple[str, str]] = set()  # keys a chunk searched (``find_many``)
+        self._searched = SearchedKeys()  # keys a chunk searched (``find_many``)
         self._ahead = threading.local()  # the chunk's F0101 numbers by key, while ``find_many`` runs
 
     @staticmethod
@@ -144,10 +143,7 @@ class Suppliers(JdeTarget):
         alone: a record sharing a key with another of the chunk or of an earlier chunk of this target (a
         worker may be adding that supplier meanwhile), and one ``find`` refuses."""
         wanted = {record.source_key: self._keys(record) for record in records}
-        counts = Counter(key for keys in wanted.values() for key in set(keys))
-        with self._ahead_lock:
-            alone = {key for key, n in counts.items() if n > 1} | self._searched_ahead
-            self._searched_ahead.update(counts)
+        alone = self._searched.alone(wanted.values())
         settled = [record for record in records if alone.isdisjoint(wanted[record.source_key])]
         numbers: dict[tuple[str, str], list[int]] = {}
         for column in ("TAX", "ALKY"):
@@ -155,17 +151,11 @@ class Suppliers(JdeTarget):
             for row in browse_in(self.session, self.search_table, column, values, ["AN8", "AT1", column]):
                 if (number := jde_number(row.get("AN8"))) is not None:
                     numbers.setdefault((column, str(row.get(column) or "").strip()), []).append(number)
-        answer: dict[str, str | None] = {}
         self._ahead.numbers = numbers
         try:
-            for record in settled:
-                try:
-                    answer[record.source_key] = self.find(record)
-                except Exception:  # noqa: BLE001  (its write calls ``find`` alone, which says why)
-                    continue
+            return found_each(self.find, settled)
         finally:
             self._ahead.numbers = None
-        return answer
 
     def _orchestrate(self, inputs: dict[str, Any]) -> str:
         for name in SUPPLIER_SECRET_INPUTS:  # masked in any error text or log line that might echo them
