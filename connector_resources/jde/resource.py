@@ -1119,9 +1119,7 @@ class JdeAisResource(ApiConnectionResource):
     page_size: int = Field(
         default=500, ge=1, description="rows per data-service page (ML_JDE_PAGE_SIZE); at most two in memory"
     )
-    connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=120.0, gt=0, description="seconds to wait for one AIS answer")
-    max_attempts: int = Field(default=6, ge=1, description="attempts per call for retryable failures")
     max_restarts: int = Field(
         default=5, ge=0, description="query restarts in a row without progress before a read gives up"
     )
