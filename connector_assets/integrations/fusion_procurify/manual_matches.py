@@ -3,6 +3,8 @@ name differs (``ml-connector xref set``, the desk, or the file ``ML_FUSION_PROCU
 ``fusion_procurify/manual_matches``). docs/integrations/fusion_procurify.md, "Manual vendor matches".
 """
 
+from collections.abc import Callable, Sequence
+
 from connector_assets.flows.replays import Resources
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.integrations.fusion_procurify.manual_pairs import PAIRING as MANUAL_PAIRING
@@ -67,11 +69,26 @@ def matches_first(handler: ReplayHandler, resources: Resources) -> ReplayHandler
     replay ``resources``: the ``Replay.first`` of every flow asking who a vendor is paired with, so a row
     entered since the last run pairs its vendor before the record is mapped, as in their jobs. A queue
     item the load resolved (a vendor the file matches) is not replayed: the match answered it."""
+    return _MatchesFirst(handler, resources)
 
-    def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-        shared_value((ASSET, "loaded"), lambda: load_for_replay(ledger, resources))
+
+class _MatchesFirst:
+    """``matches_first``'s handler; its ``ahead`` (the chunk read and searched at once) loads the file
+    first too, so a chunk is mapped with the matches entered since the last run."""
+
+    def __init__(self, handler: ReplayHandler, resources: Resources) -> None:
+        self.handler, self.resources = handler, resources
+
+    def _load(self, ledger: Ledger) -> None:
+        shared_value((ASSET, "loaded"), lambda: load_for_replay(ledger, self.resources))
+
+    def __call__(self, item: QueueItem, ledger: Ledger) -> ReplayOutcome:
+        self._load(ledger)
         if ledger.queue_status(item.id) == "resolved":
             return ReplayOutcome(None, action="skip", detail="resolved by a manual match in " + FILE_SETTING)
-        return handler(item, ledger)
+        return self.handler(item, ledger)
 
-    return handle
+    def ahead(self, items: Sequence[QueueItem], ledger: Ledger) -> Callable[[], None]:
+        self._load(ledger)
+        ahead = getattr(self.handler, "ahead", None)
+        return ahead(items, ledger) if callable(ahead) else lambda: None

@@ -26,6 +26,7 @@ from connector_assets.integrations.fusion_procurify.vendor_mappers import (
     skipped_why,
 )
 from connector_assets.procurify.vendor_changes import VendorPoll, left_alone, vendor_poll_assets
+from connector_assets.procurify.vendor_list import listed_vendors
 from connector_assets.procurify.vendor_pairing import open_pairs
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
@@ -92,11 +93,17 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
 
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named vendors read again from Procurify and matched against Fusion today (replay)."""
+    """The named vendors read again from Procurify (by list when that costs fewer calls: a replay's chunk)
+    and matched against Fusion today (replay)."""
     resources = context.resources
     ledger = resources.ledger.get()
+    wanted = [key for key in keys if key.isdigit()]
     with resources.procurify.session() as session:
-        vendors = [session.get("vendors", key) for key in keys if key.isdigit()]
+        listed = listed_vendors(session, len(wanted))
+        if listed is None:
+            vendors = [session.get("vendors", key) for key in wanted]
+        else:
+            vendors = [listed[key] for key in wanted if key in listed]
     with resources.fusion.session() as fusion:
         names = SupplierNames(fusion, list_of_replays(resources.fusion))
         yield from vendor_records(ledger, names, vendors)

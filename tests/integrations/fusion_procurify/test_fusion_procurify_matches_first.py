@@ -6,10 +6,12 @@ before its first record, so a row entered since the last run answers the queued 
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from dagster import AssetKey
 from fusion_procurify_world import FusionProcurifyWorld, module_world  # noqa: F401  (a fixture, used by name)
 
@@ -85,3 +87,26 @@ def test_a_replay_loads_the_file_first_and_the_match_answers_the_queued_vendor(
 
     assert paired_supplier(world.ledger, vendor) == str(suppliers[1]["SupplierId"])
     assert vendor_items(world, vendor) == ["resolved"]  # answered, not abandoned
+
+
+def _vendor_reads(world: FusionProcurifyWorld) -> Counter[str]:
+    """Procurify's vendor reads so far, by endpoint (the simulator's own counter)."""
+    calls = requests.get(f"{world.procurify_url}/sandbox/state", timeout=10).json()["calls"]
+    return Counter({k: v for k, v in calls.items() if k.startswith("GET /api/v3/vendors")})
+
+
+def test_a_replay_reads_a_chunk_of_queued_vendors_by_list_when_that_costs_fewer_calls(world):
+    names = [f"Nobody Of That Name 53{i:02d}" for i in range(12)]
+    with world.resources["procurify"].session() as session:
+        vendors = [str(session.create_vendor({"name": n, "email": ["ap@example.com"]})["id"]) for n in names]
+    world.run(*VENDORS)
+    queued = world.queue("vendors")
+    assert set(vendors) <= set(queued), queued
+
+    before = _vendor_reads(world)
+    world.replay_queued("vendors", vendors_flow)
+    reads = _vendor_reads(world) - before
+
+    assert reads["GET /api/v3/vendors/{id:int}/"] == 0, reads  # none one at a time
+    assert 0 < reads["GET /api/v3/vendors/"] < len(queued), reads  # its pages (and the count asked first)
+    assert all(vendor_items(world, v) == ["failed"] for v in vendors)  # still no supplier of that name
