@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from partition_writes import CreatedMeanwhile, write_once
-from procurify_counted import Counted, counted_procurify
+from procurify_counted import Counted, procurify_fixture, sqlite_ledger  # noqa: F401  (fixtures, used by name)
 
 from connector_assets.flows.core import Mapped
 from connector_assets.integrations.jde_procurify.purchase_orders import (
@@ -24,24 +23,11 @@ from connector_assets.integrations.jde_procurify.purchase_orders import (
     JdeOrdersInProcurify,
 )
 from connector_assets.procurify.vendor_list import list_pages
-from connector_resources.ledger import Ledger
 from connector_resources.procurify import ProcurifyResource
 from connector_resources.refusals import Refused
 
 LIST = "GET /api/v2/global/orders/"
 CREATE = "POST /api/v3/requisitions/"
-
-
-@pytest.fixture(scope="module")
-def procurify() -> Iterator[tuple[ProcurifyResource, Counted]]:
-    yield from counted_procurify()
-
-
-@pytest.fixture
-def ledger(tmp_path) -> Iterator[Ledger]:
-    led = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    yield led
-    led.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -8,21 +8,13 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 
-import pytest
-from procurify_counted import Counted, counted_procurify
+from procurify_counted import Counted, procurify_fixture  # noqa: F401  (fixtures, used by name)
 
 from connector_assets.integrations.jde_procurify.bills import unsent_vendors
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader, bill_vendors_for_run
-from connector_resources.procurify import ProcurifyResource
 
 BY_ID = "GET /api/v3/vendors/{id:int}/"
-
-
-@pytest.fixture(scope="module")
-def procurify() -> Iterator[tuple[ProcurifyResource, Counted]]:
-    yield from counted_procurify()
 
 
 def _reader(session, vendors) -> ApprovedBillReader:

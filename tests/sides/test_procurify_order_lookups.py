@@ -9,20 +9,13 @@ from __future__ import annotations
 import math
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 
-import pytest
-from procurify_counted import PAGE, Counted, counted_procurify
+from procurify_counted import PAGE, Counted, procurify_fixture  # noqa: F401  (fixtures, used by name)
 
 from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.integrations.jde_procurify.departments import ProcurifyDepartments
 from connector_assets.procurify.order_lookups import ProcurifyLookups, reads_for_run
 from connector_resources.procurify import ProcurifyResource
-
-
-@pytest.fixture(scope="module")
-def procurify() -> Iterator[tuple[ProcurifyResource, Counted]]:
-    yield from counted_procurify()
 
 
 def _lookups(session, run_id: str | None) -> ProcurifyLookups:

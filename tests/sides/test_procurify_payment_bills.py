@@ -7,20 +7,13 @@ Counted on the Procurify simulator's own call counter over loopback HTTP.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
-import pytest
-from procurify_counted import Counted, counted_procurify
+from procurify_counted import Counted, procurify_fixture  # noqa: F401  (fixtures, used by name)
 
 from connector_assets.procurify.payments import PaymentBills, payment_groups
 from connector_resources.procurify import ProcurifyResource
 
 BILLS = "GET /api/v3/ap/bills/"
-
-
-@pytest.fixture(scope="module")
-def procurify() -> Iterator[tuple[ProcurifyResource, Counted]]:
-    yield from counted_procurify()
 
 
 def _payments(resource: ProcurifyResource) -> list[dict]:

@@ -11,32 +11,16 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 
-import pytest
-from procurify_counted import Counted, counted_procurify
+from procurify_counted import Counted, procurify_fixture, sqlite_ledger  # noqa: F401  (fixtures, used by name)
 
 from connector_assets.flows.core import Mapped, Unchanged
 from connector_assets.integrations.jde_procurify.suppliers import ProcurifyVendors
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.vendor_list import LIST_PAGE_SIZE, listed_vendors
-from connector_resources.ledger import Ledger
 from connector_resources.procurify import ProcurifyResource
 
 LIST = "GET /api/v3/vendors/"
 BY_ID = "GET /api/v3/vendors/{id:int}/"
-
-
-@pytest.fixture(scope="module")
-def procurify() -> Iterator[tuple[ProcurifyResource, Counted]]:
-    yield from counted_procurify()
-
-
-@pytest.fixture
-def ledger(tmp_path) -> Iterator[Ledger]:
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    try:
-        yield ledger
-    finally:
-        ledger.dispose()
 
 
 def _all(resource: ProcurifyResource) -> list[dict]:
