@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.assets import awaited_keys, build_flow_assets
+from connector_assets.flows.assets import awaited_keys, build_flow_assets, run_partitions
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
@@ -21,6 +21,7 @@ from connector_assets.integrations.jde_procurify import vendor_pairs
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_procurify.supplier_mappers import ProcurifyVendorRecord, map_supplier
 from connector_assets.jde import assets as jde_staging
+from connector_assets.jde.kept_rows import keeping, read_ahead_once, run_rows
 from connector_assets.jde.supplier_change_flows import supplier_changes_flow
 from connector_assets.jde.supplier_details import CONTACT_TABLES, SUPPLIER_SOURCES
 from connector_assets.jde.supplier_documents import (
@@ -62,9 +63,9 @@ def only_ours(ledger: Ledger, document: SupplierDocument) -> bool:
 
 
 def supplier_records(
-    ledger: Ledger, jde: Any, an8s: Iterable[int], *, fallback: str | None = None
+    ledger: Ledger, documents: Iterable[SupplierDocument], *, fallback: str | None = None
 ) -> Iterator[Mapped | Rejected]:
-    """The suppliers among ``an8s`` as Procurify vendor records (see the module docstring for the rules)."""
+    """The suppliers read (``read_suppliers``) as Procurify vendor records (the module docstring's rules)."""
     fallback = fallback_email() if fallback is None else fallback
 
     def origin(document: SupplierDocument) -> str | None:  # the Procurify vendor a PFY<id> ALKY names
@@ -84,7 +85,7 @@ def supplier_records(
         return map_supplier(document, fallback_email=fallback, paired=paired, only_ours=ours)
 
     yield from vendor_target.supplier_records(
-        read_suppliers(jde, an8s),
+        documents,
         lambda document: vendor_pairs.paired_vendor(ledger, str(document.number)),
         lambda document: origin(document) is None and bool(inactive_reason(document)),
         one,
@@ -110,8 +111,18 @@ def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Reje
     numbers = _staged_numbers(resources.staging, ledger, partition)
     numbers |= {int(k) for k in awaited_keys(context, partition, SUPPLIERS_FLOW) if k.isdigit()}
     optional_tables.announce(context.log, f"{INTEGRATION} {SUPPLIERS_FLOW.name}", CONTACT_TABLES)
+    days = run_partitions(context)
+    kept = run_rows(context, SUPPLIERS_FLOW.name) if len(days) > 1 else None  # a range: its days read once
+
+    def every_day() -> None:
+        wanted = (_staged_numbers(resources.staging, ledger, day) for day in days)
+        read_suppliers(resources.jde, set().union(*wanted))
+
     with optional_tables.refusal_explained():
-        yield from supplier_records(ledger, resources.jde, numbers)
+        with keeping(kept):
+            read_ahead_once(kept, every_day)
+            documents = read_suppliers(resources.jde, numbers)
+        yield from supplier_records(ledger, documents)
 
 
 def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -119,7 +130,7 @@ def remap_suppliers(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected
     resources = context.resources
     numbers = {int(k) for k in keys if k.isdigit()}
     with optional_tables.refusal_explained():
-        yield from supplier_records(resources.ledger.get(), resources.jde, numbers)
+        yield from supplier_records(resources.ledger.get(), read_suppliers(resources.jde, numbers))
 
 
 class ProcurifyVendors(KeyedVendors):
