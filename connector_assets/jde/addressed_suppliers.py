@@ -6,7 +6,6 @@ suppliers come without an address and the run log says so once.
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from connector_assets.flows.flow_run import run_partitions
 from connector_assets.jde.assets import supplier_addresses_staged
 from connector_assets.jde.documents import (
     JdeSupplier,
@@ -14,7 +13,7 @@ from connector_assets.jde.documents import (
     read_suppliers_ahead,
     suppliers_by_number,
 )
-from connector_assets.jde.kept_rows import keeping, read_ahead_once, run_rows
+from connector_assets.jde.kept_rows import read_for_run
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIER_ADDRESSES, SUPPLIERS
 from connector_resources.jde import optional_tables
 
@@ -37,15 +36,13 @@ def changed_addressed_suppliers(
     resources = context.resources
     optional_tables.announce(context.log, flow, [SUPPLIER_ADDRESSES.table])
     addresses = supplier_addresses_staged()
-    days = run_partitions(context)
-    kept = run_rows(context, flow) if len(days) > 1 else None
-    with optional_tables.refusal_explained(), keeping(kept):
-        read_ahead_once(
-            kept,
-            lambda: read_suppliers_ahead(
-                resources.staging, resources.jde, days, also_ahead(), addresses=addresses, remit_to=True
-            ),
+
+    def read_all(days: list[str | None]) -> None:
+        read_suppliers_ahead(
+            resources.staging, resources.jde, days, also_ahead(), addresses=addresses, remit_to=True
         )
+
+    with optional_tables.refusal_explained(), read_for_run(context, flow, read_all):
         return changed_suppliers(
             resources.staging, resources.jde, partition, set(also), addresses=addresses, remit_to=True
         )

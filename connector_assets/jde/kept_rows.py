@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from connector_assets.flows.flow_run import run_partitions
 from connector_assets.runtime.run_reads import RunReads
 
 Where = tuple[str, str, tuple[str, ...]]  # table, the column looked up by, the columns read
@@ -87,3 +88,14 @@ def read_ahead_once(kept: KeptRows | None, read: Callable[[], Any]) -> None:
     with keeping(kept):
         read()
     kept.warmed = True
+
+
+@contextmanager
+def read_for_run(context: Any, name: str, read_all: Callable[[list[str | None]], Any]) -> Iterator[None]:
+    """``keeping`` the rows kept for flow ``name`` in ``context``'s run, which a range's first day reads for
+    all its days at once (``read_all(days)``); a one-day run reads as it goes."""
+    days = run_partitions(context)
+    kept = run_rows(context, name) if len(days) > 1 else None
+    with keeping(kept):
+        read_ahead_once(kept, lambda: read_all(days))
+        yield

@@ -9,7 +9,7 @@ from typing import Any
 from connector_assets.bill.bodies import BillColumns
 from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.assets import build_flow_assets, run_partitions
+from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replays import Replay, ledger_target
@@ -37,7 +37,7 @@ from connector_assets.jde.documents import (
     voucher_key,
     vouchers_by_key,
 )
-from connector_assets.jde.kept_rows import keeping, read_ahead_once, run_rows
+from connector_assets.jde.kept_rows import read_for_run
 from connector_assets.jde.order_vouchers import (
     order_source_key,
     parse_source_key,
@@ -74,10 +74,9 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     staging = context.resources.staging
     books = staged_books(staging, today=False)
     jde, ledger = context.resources.jde, context.resources.ledger.get()
-    days = run_partitions(context)
-    kept = run_rows(context, BILLS_FLOW.name) if len(days) > 1 else None
-    with keeping(kept):
-        read_ahead_once(kept, lambda: read_bills_ahead(staging, jde, days, books.policy))
+    with read_for_run(
+        context, BILLS_FLOW.name, lambda days: read_bills_ahead(staging, jde, days, books.policy)
+    ):
         orders = changed_purchase_orders(staging, jde, partition)
         vouchers = changed_vouchers(staging, jde, partition)
         made = list(_once_each(plan_bills(jde, ledger, books, orders, vouchers)))

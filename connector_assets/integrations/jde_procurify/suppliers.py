@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.assets import awaited_keys, build_flow_assets, run_partitions
+from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
@@ -21,7 +21,7 @@ from connector_assets.integrations.jde_procurify import vendor_pairs
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_procurify.supplier_mappers import ProcurifyVendorRecord, map_supplier
 from connector_assets.jde import assets as jde_staging
-from connector_assets.jde.kept_rows import keeping, read_ahead_once, run_rows
+from connector_assets.jde.kept_rows import read_for_run
 from connector_assets.jde.supplier_change_flows import supplier_changes_flow
 from connector_assets.jde.supplier_details import CONTACT_TABLES, SUPPLIER_SOURCES
 from connector_assets.jde.supplier_documents import (
@@ -111,16 +111,13 @@ def map_suppliers(context: Any, partition: str | None) -> Iterator[Mapped | Reje
     numbers = _staged_numbers(resources.staging, ledger, partition)
     numbers |= {int(k) for k in awaited_keys(context, partition, SUPPLIERS_FLOW) if k.isdigit()}
     optional_tables.announce(context.log, f"{INTEGRATION} {SUPPLIERS_FLOW.name}", CONTACT_TABLES)
-    days = run_partitions(context)
-    kept = run_rows(context, SUPPLIERS_FLOW.name) if len(days) > 1 else None  # a range: its days read once
 
-    def every_day() -> None:
+    def every_day(days: list[str | None]) -> None:
         wanted = (_staged_numbers(resources.staging, ledger, day) for day in days)
         read_suppliers(resources.jde, set().union(*wanted))
 
     with optional_tables.refusal_explained():
-        with keeping(kept):
-            read_ahead_once(kept, every_day)
+        with read_for_run(context, SUPPLIERS_FLOW.name, every_day):
             documents = read_suppliers(resources.jde, numbers)
         yield from supplier_records(ledger, documents)
 
