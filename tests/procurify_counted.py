@@ -1,7 +1,6 @@
 """``counted_procurify``: a small Procurify simulator on a free port, with a client on it and the
 simulator's own call counter (``Counted.calls``), for the tests that count what a flow's reads and searches
-cost; ``procurify_fixture`` (their module fixture ``procurify``) and ``sqlite_ledger`` (their ``ledger``)
-serve it, imported by name.
+cost; ``procurify_fixture`` (their module fixture ``procurify``) serves it, imported by name.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import pytest
 from sandbox.serving import served
 from sandbox_admin import SandboxAdmin
 
-from connector_resources.ledger import Ledger
 from connector_resources.procurify import ProcurifyResource, forget_shared_tokens
 from connector_sandbox.procurify import ProcurifySandboxSettings, create_app
 from connector_sandbox.serve import serve_in_thread
@@ -50,11 +48,3 @@ def counted_procurify() -> Iterator[tuple[ProcurifyResource, Counted]]:
 def procurify_fixture() -> Iterator[tuple[ProcurifyResource, Counted]]:
     """The module's counted simulator and its client."""
     yield from counted_procurify()
-
-
-@pytest.fixture(name="ledger")
-def sqlite_ledger(tmp_path) -> Iterator[Ledger]:
-    """A ledger on SQLite alone: these tests count API calls, not the database's behaviour."""
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    yield ledger
-    ledger.dispose()

@@ -7,6 +7,7 @@ it calls the value; no sentence is read."""
 from __future__ import annotations
 
 import pytest
+from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS as COUPA_JDE_ACCOUNTS
 from connector_assets.integrations.jde_bill.bill_mappings import ACCOUNTS as BILL_ACCOUNTS
@@ -17,11 +18,6 @@ from connector_resources.ledger import Ledger
 from connector_resources.refusals import Param, mapping_missing, target_refused
 
 TABLES = (BILL_ACCOUNTS, BILL_DEPARTMENTS, COUPA_JDE_ACCOUNTS, JDE_COUPA_ACCOUNTS)
-
-
-@pytest.fixture
-def ledger(tmp_path) -> Ledger:
-    return Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
 
 
 def _queue(ledger: Ledger, integration: str, key: str, table: str, what: str, value: Param):

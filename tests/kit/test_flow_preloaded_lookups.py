@@ -7,20 +7,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
 import sqlalchemy as sa
+from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 from test_flow_deferred_writes import SPEC, Target, _key, _records, _writer
 
 from connector_assets.flows import writer as writer_module
 from connector_assets.flows.core import Lease, write_record
 from connector_resources.ledger import Ledger
-
-
-@pytest.fixture
-def ledger(tmp_path):
-    led = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    yield led
-    led.dispose()
 
 
 def _count_selects(ledger: Ledger) -> Counter[str]:

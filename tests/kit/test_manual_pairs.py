@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from memory_pairing import PAIRING
+from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
 from connector_assets.flows.manual_matches import delete_match, find_both, manual_matches, set_match
 from connector_assets.flows.manual_pairs import SOURCE, TARGET, MatchRefused, Systems
@@ -18,11 +19,6 @@ from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.ledger.operator_actions import NotAllowed, Operator
 
 ANA = Operator("ana", "operator")
-
-
-@pytest.fixture
-def ledger(tmp_path) -> Ledger:
-    return Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
 
 
 def _match(ledger: Ledger, source: str, target: str, *, by: Operator = ANA, note: str = "same tax id", **kw):

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from given_replays import replays_of
+from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.missing_holds import MissingHolds
@@ -41,11 +41,6 @@ BODY = {
     "GL_Date": "2026-11-03",
     "Distribution": [{"EDI_Line_Number": 1, "Account": "20.8150", "Amount": "10.00"}],
 }
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Ledger:
-    return Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
 
 
 def refusal(code: str, text: str) -> JdeRefused:

@@ -3,8 +3,8 @@ the end; outside a replay every use builds and closes its own."""
 
 from contextlib import contextmanager
 
-import pytest
 from given_replays import replays_of
+from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
 from connector_resources.ledger import Ledger
 from connector_resources.replay import (
@@ -30,11 +30,6 @@ class Counts:
             yield f"session-{self.opened}"
         finally:
             self.closed += 1
-
-
-@pytest.fixture
-def ledger(tmp_path) -> Ledger:
-    return Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
 
 
 def _queue(ledger: Ledger, flow: str, keys: list[str]) -> list:

@@ -17,6 +17,7 @@ import requests
 from coupa_support import CoupaBox, coupa
 from partition_writes import CreatedMeanwhile, write_once
 from request_log import RequestLog
+from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
 from connector_assets.coupa.targets import CoupaInvoices, CoupaPurchaseOrders, CoupaSuppliers
 from connector_assets.flows.core import Mapped
@@ -24,7 +25,6 @@ from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
 from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_resources.coupa import CoupaResource, forget_tokens
-from connector_resources.ledger import Ledger
 from connector_sandbox.coupa import CoupaSandboxSettings, create_app
 from connector_sandbox.serve import serve_in_thread
 
@@ -43,13 +43,6 @@ def coupa_log() -> Iterator[tuple[CoupaResource, RequestLog, str]]:
     finally:
         stop()
         forget_tokens()
-
-
-@pytest.fixture
-def ledger(tmp_path) -> Iterator[Ledger]:
-    led = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    yield led
-    led.dispose()
 
 
 def _supplier(number: str, name: str, tax_id: str | None) -> Mapped:

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from partition_writes import CreatedMeanwhile, write_once
-from procurify_counted import Counted, procurify_fixture, sqlite_ledger  # noqa: F401  (fixtures, used by name)
+from procurify_counted import Counted, procurify_fixture  # noqa: F401  (fixtures, used by name)
+from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
 from connector_assets.flows.core import Mapped
 from connector_assets.integrations.jde_procurify.purchase_orders import (

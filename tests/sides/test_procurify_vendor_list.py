@@ -11,7 +11,8 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 
-from procurify_counted import Counted, procurify_fixture, sqlite_ledger  # noqa: F401  (fixtures, used by name)
+from procurify_counted import Counted, procurify_fixture  # noqa: F401  (fixtures, used by name)
+from sqlite_ledgers import sqlite_ledger  # noqa: F401  (the module's ledger, used by name)
 
 from connector_assets.flows.core import Mapped, Unchanged
 from connector_assets.integrations.jde_procurify.suppliers import ProcurifyVendors
