@@ -26,8 +26,10 @@ Why in the resources layer: the replay report, the desk and the fit report group
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 
 from connector_resources.held_outside import (
     Kind,
@@ -151,9 +153,21 @@ class MissingCheck:
         return self.read(ids)
 
 
-def missing_checks(reads: Mapping[MissingKind, AppearedCheck]) -> dict[Kind, MissingCheck]:
-    """Each kind's check (``MissingCheck``) by the kind's parts: what a flow's ``Replay.outside`` gives."""
-    return {kind.parts: MissingCheck(kind, read) for kind, read in reads.items()}
+def missing_checks(
+    reads: Mapping[MissingKind, Callable[[Any, list[str]], Mapping[str, str]]],
+    session: Callable[[], AbstractContextManager[Any]],
+) -> dict[Kind, MissingCheck]:
+    """Each kind's check (``MissingCheck``) by the kind's parts, what a flow's ``Replay.outside`` gives:
+    ``read(target, ids)`` on a target session ``session()`` opens when a sweep asks, not before."""
+
+    def on_session(read: Callable[[Any, list[str]], Mapping[str, str]]) -> AppearedCheck:
+        def check(ids: list[str]) -> Mapping[str, str]:
+            with session() as target:
+                return read(target, ids)
+
+        return check
+
+    return {kind.parts: MissingCheck(kind, on_session(read)) for kind, read in reads.items()}
 
 
 def appeared_in(checks: Mapping[Kind, AppearedCheck], keys: list[str]) -> dict[str, str]:

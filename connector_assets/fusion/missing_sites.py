@@ -90,13 +90,15 @@ def refused_for_missing(
 # -- does it exist now --------------------------------------------------------------------------------------
 
 
-def suppliers_back(sites: SupplierSites, ids: Iterable[str]) -> dict[str, str]:
-    """Of supplier ids, those Fusion has now, with why."""
+def suppliers_back(session: Any, ids: Iterable[str]) -> dict[str, str]:
+    """Of supplier ids, those Fusion (``session``) has now, with why."""
+    sites = SupplierSites(session)
     return {i: f"Fusion has supplier {i} now" for i in ids if sites.supplier(i)[0] is not None}
 
 
-def sites_set_up(sites: SupplierSites, ids: Iterable[str]) -> dict[str, str]:
+def sites_set_up(session: Any, ids: Iterable[str]) -> dict[str, str]:
     """Of ``<SupplierId>/<business unit>`` ids, those whose supplier has an active pay site there now."""
+    sites = SupplierSites(session)
     ready: dict[str, str] = {}
     for ident in ids:
         supplier_id, _, unit = ident.partition("/")
@@ -105,7 +107,7 @@ def sites_set_up(sites: SupplierSites, ids: Iterable[str]) -> dict[str, str]:
     return ready
 
 
-_READERS: dict[MissingKind, Callable[[SupplierSites, list[str]], dict[str, str]]] = {
+_READERS: dict[MissingKind, Callable[[Any, list[str]], dict[str, str]]] = {
     SUPPLIER: suppliers_back,
     PAY_SITE: sites_set_up,
 }
@@ -115,12 +117,4 @@ def fusion_missing_checks(resources: Resources) -> dict[tuple[str, str, str], Mi
     """The sweeps releasing the invoices held on a Fusion supplier or pay site that exists now (a Fusion
     flow's ``Replay.outside``), each read on ``resources()["fusion"]`` (the Fusion of the replays, built
     when a sweep asks)."""
-
-    def on_fusion(read: Callable[[SupplierSites, list[str]], dict[str, str]]) -> Callable[[list[str]], Any]:
-        def check(ids: list[str]) -> Any:
-            with resources()["fusion"].session() as session:
-                return read(SupplierSites(session), ids)
-
-        return check
-
-    return missing_checks({kind: on_fusion(read) for kind, read in _READERS.items()})
+    return missing_checks(_READERS, lambda: resources()["fusion"].session())

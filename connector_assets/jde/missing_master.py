@@ -266,15 +266,7 @@ def jde_missing_checks(resources: Resources) -> dict[tuple[str, str, str], Missi
     """The sweeps releasing what waits for a JDE record that now exists (a JDE flow's ``Replay.outside``),
     each kind's read on ``resources()["jde"]`` (the JDE its replays write with, built when a sweep asks),
     as Fusion's side builds its own (``fusion.missing_sites``)."""
-
-    def on_jde(read: Callable[[Any, list[str]], dict[str, str]]) -> AppearedCheck:
-        def check(ids: list[str]) -> dict[str, str]:
-            with resources()["jde"].session() as session:
-                return read(session, ids)
-
-        return check
-
-    return missing_checks({kind: on_jde(read) for kind, read in _READERS.items()})
+    return missing_checks(_READERS, lambda: resources()["jde"].session())
 
 
 # -- a preview's look ahead ----------------------------------------------------------------------------------
