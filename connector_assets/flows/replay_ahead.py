@@ -55,8 +55,12 @@ class HeldAhead:
 
 def _queued(item: QueueItem) -> Mapped | None:
     """The record as queued with ``item``, or None when it was never mapped (its replay says why)."""
-    payload = item.payload if isinstance(item.payload, dict) else {}
-    if not payload.get("body") or payload.get("source_key") != item.source_key:
+    payload = item.payload
+    if (
+        not isinstance(payload, dict)
+        or not payload.get("body")
+        or payload.get("source_key") != item.source_key
+    ):
         return None
     try:
         return Mapped.from_payload(payload)

@@ -1,7 +1,7 @@
 """The replay handler of a flow: a queued record read from its source again and mapped with today's tables
-(``FlowSpec.remap``; not read while its refusal's cause is judged unchanged, ``replay_causes``), or its
-queued payload, validated, held again if what it waits for has still not synced, then written through the
-same ``write_record`` as a run's write, so it is never written twice."""
+(``FlowSpec.remap``), or its queued payload, validated, held again if what it waits for has still not
+synced, then written through the same ``write_record`` as a run's write, so it is never written twice.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from connector_resources.ledger import (
 from connector_resources.redaction import get_logger, redact
 from connector_resources.refusals import Refusal, Refused, refused, with_refusal
 from connector_resources.replay import ReplayOutcome, WaitsFor, replay_at
-from connector_resources.replay_causes import unchanged_refusal
 
 log = get_logger(__name__)
 
@@ -41,8 +40,6 @@ def replay_handler(
     def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
         mapped_at = None  # a queued body: when it was mapped is not known here; the dependency alone decides
         if spec.remap is not None and resources_for_replay is not None:
-            if (unchanged := unchanged_refusal(item)) is not None:
-                raise Refused(unchanged)  # queued as it was: no call to the source or the target
             mapped_at, record = _remapped(spec, item, ledger, resources_for_replay)
         elif not item.payload.get("body"):
             sentence = (
@@ -80,9 +77,10 @@ def replay_handler(
 
 @dataclass(frozen=True)
 class FlowReplay:
-    """A flow's replay handler (from its ``replays.Replay``): ``replay_handler`` with the target
-    ``opener(ledger)`` opens and today's ``resources``, and ``ahead``, which claims and searches a chunk of
-    the flow's queued records at once before their writes (``flows.replay_ahead``)."""
+    """A flow's replay handler (built from its ``replays.Replay``): ``replay_handler`` with the
+    target ``opener(ledger)`` opens for the replay and today's ``resources``, and ``ahead``, which claims
+    and searches a chunk of the flow's queued records at once before their writes
+    (``flows.replay_ahead``)."""
 
     spec: FlowSpec
     opener: Callable[[Ledger], Callable[[], AbstractContextManager[Target]]]
@@ -93,9 +91,7 @@ class FlowReplay:
 
     def ahead(self, items: Sequence[QueueItem], ledger: Ledger) -> Callable[[], None]:
         if self.spec.remap is not None and self.resources is not None:
-            items = [item for item in items if unchanged_refusal(item) is None]  # not read, searched
-            if items:
-                _remap_ahead(self.spec, items, ledger, self.resources())
+            _remap_ahead(self.spec, items, ledger, self.resources())
         return replay_ahead(self.spec, self.opener(ledger), items, ledger)
 
 
