@@ -1,8 +1,7 @@
 """One reader of approved Procurify bills for every flow posting them to an ERP: the day's staged bills in the
 flow's approved statuses, each read in full by UUID, mapped by the subclass (``mapped``); one whose read fails
 is queued alone, one another process exported is skipped as never written (our export lives in the ledger:
-the API cannot mark a bill exported, §2.6). Depth: docs/integrations/jde_procurify.md, "The flows".
-"""
+the API cannot mark a bill exported, §2.6). Depth: docs/integrations/jde_procurify.md, "The flows"."""
 
 from __future__ import annotations
 
@@ -52,6 +51,7 @@ class ApprovedBillReader:
         self.session, self.ledger, self.flow = session, ledger, flow
         self.statuses, self.wording = statuses, wording
         self.vendors: Vendors = {} if vendors is None else vendors
+        self.full: dict[str, Mapping[str, Any]] = {}  # bills a replay read in full, by UUID: not read again
 
     def posted(self, bill_uuid: str) -> str | None:
         """What the flow sent the bill as (its cross-reference's target id), None when never sent."""
@@ -73,8 +73,8 @@ class ApprovedBillReader:
         return self.vendors[vendor_id]
 
     def read_vendors_ahead(self, vendor_ids: Iterable[str]) -> dict[str, dict[str, Any]] | None:
-        """The whole vendor list (returned) when ``vendor_ids`` not read yet and those the run read by id cost
-        more one by one (``vendor_list``); if it fails, each is read by id as needed."""
+        """The whole vendor list (returned) when ``vendor_ids`` not read and those read cost more one by one
+        (``vendor_list``); if it fails, each is read by id."""
         unread = {vendor_id for vendor_id in vendor_ids if vendor_id and vendor_id not in self.vendors}
         try:
             listed = listed_vendors(self.session, len(unread) + len(self.vendors)) if unread else None
@@ -90,17 +90,16 @@ class ApprovedBillReader:
         raise NotImplementedError
 
     def record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome:
-        """The bill (slim or full) as the flow's record, a refusal, a skip, or None when it is none of the
-        flow's business (not approved, never sent)."""
+        """The bill (slim or full) as the flow's record, refusal or skip; None: unapproved, never sent."""
         return mapped_or_queued(
             str(bill.get("uuid") or ""), describe(bill), lambda: self._record(bill, updated_at)
         )
 
     def _record(self, bill: Mapping[str, Any], updated_at: datetime) -> BillOutcome:
         bill_uuid = str(bill.get("uuid") or "")
-        posted = self.posted(bill_uuid)
+        posted, known = self.posted(bill_uuid), self.full.pop(bill_uuid, None)
         full = approved_full_bill(
-            self.session, bill, statuses=self.statuses, posted=posted, wording=self.wording
+            self.session, bill, statuses=self.statuses, posted=posted, wording=self.wording, full=known
         )
         if not isinstance(full, Mapping):
             return full
@@ -125,11 +124,11 @@ class ApprovedBillReader:
         statuses_env: str,
         posted: Callable[[str], Any] | None = None,
     ) -> Iterator[Mapped | Rejected]:
-        """The bills a replay names, read again by ``read`` and mapped (``bill_reads.remapped_bills``:
-        ``statuses_env`` is the setting a refusal names, ``posted`` whether the flow sent a bill)."""
+        """The bills a replay names, read again in full by ``read`` (kept: not read again to map them) and
+        mapped (``remapped_bills``: ``statuses_env`` the setting a refusal names, ``posted`` if sent)."""
         return remapped_bills(
             keys,
-            read,
+            lambda key: self.full.setdefault(key, read(key)),
             statuses=self.statuses,
             posted=posted or self.posted,
             statuses_env=statuses_env,

@@ -1,8 +1,7 @@
 """Reading an approved Procurify bill for a flow that posts it to an ERP, one copy for both Procurify
 integrations: the day's staged bills (latest version each), which are the flow's business, the full bill
 by UUID, the bills a replay reads again, and the day's records settled (exported-elsewhere skips audited).
-``approved_bill_reader.ApprovedBillReader`` puts them together; each flow words them (``BillWording``).
-"""
+``approved_bill_reader.ApprovedBillReader`` puts them together; each flow words them (``BillWording``)."""
 
 from __future__ import annotations
 
@@ -47,10 +46,9 @@ def staged_bills(staging: Any, partition: str | None) -> list[tuple[dict[str, An
 
 @dataclass(frozen=True)
 class BillWording:
-    """How one ERP's flow says what it did, and never does, with a bill: ``sent_as`` (``"posted to JDE as
-    {posted}"``), ``never`` (what a person does instead of the flow undoing a posting), ``not_again`` (an
-    exported-elsewhere skip), ``not_sent`` (a replayed bill no longer approved), ``nothing_again`` (what a
-    refusal of a bill already sent adds)."""
+    """How an ERP's flow says what it does, and never does, with a bill: ``sent_as`` (``"posted to JDE as
+    {posted}"``), ``never`` (what a person does instead of undoing a posting), ``not_again`` (an exported-
+    elsewhere skip), ``not_sent`` (a replayed bill unapproved), ``nothing_again`` (a sent one's refusal)."""
 
     sent_as: str
     never: str
@@ -80,11 +78,12 @@ def approved_full_bill(
     statuses: frozenset[int],
     posted: str | None,
     wording: BillWording,
+    full: Mapping[str, Any] | None = None,
 ) -> Mapping[str, Any] | BillOutcome:
-    """The full bill (``GET /api/v2/ap/bills/{uuid}/``, the slim bill's vendor kept when the full one lacks
-    it) when the flow is to map it; otherwise what becomes of it: None (not approved, never ``posted``), a
-    refusal (moved back after it was posted, or gone from Procurify), or a never-written skip (exported by
-    another process). A read that fails after every retry raises ``RecordReadFailed`` for the caller."""
+    """The full bill (``GET /api/v2/ap/bills/{uuid}/`` unless a replay read it: ``full``; the slim one's
+    vendor kept if it lacks one) when the flow maps it; else None (not approved, never ``posted``), a refusal
+    (moved back after it was posted, or gone from Procurify) or a never-written skip (exported by another
+    process). A read that fails after every retry raises ``RecordReadFailed``."""
     bill_uuid = str(bill.get("uuid") or "")
     if status_code(bill) not in statuses:
         if posted is None:
@@ -102,7 +101,7 @@ def approved_full_bill(
             f"process (not this integration); {wording.not_again}",
         )
     try:
-        full = read_for_record("its full bill", lambda: session.get("bills", bill_uuid))
+        full = full or read_for_record("its full bill", lambda: session.get("bills", bill_uuid))
     except ProcurifyNotFoundError as exc:
         said = f"{describe(bill)} cannot be read from Procurify ({exc}); nothing sent"
         return Rejected.of(bill_uuid, refused(said, rule=NOT_FOUND))
@@ -121,9 +120,8 @@ def remapped_bills(
     wording: BillWording,
     mapped: Callable[[list[tuple[Mapping[str, Any], datetime]]], Iterable[Mapped | Rejected]],
 ) -> Iterator[Mapped | Rejected]:
-    """The bills a replay names, read again from Procurify (``read``): a refusal as each is read (gone from
-    Procurify, no longer approved and never ``posted``, or a read that still fails, which stays queued),
-    then the others, as (the bill with its UUID, its change time), mapped by ``mapped``."""
+    """The bills a replay names, read again (``read``): refused as read (gone, or unapproved and never
+    ``posted``; a read still failing stays queued), the rest mapped by ``mapped`` (bill, change time)."""
     found: list[tuple[Mapping[str, Any], datetime]] = []
     for key in keys:
         try:

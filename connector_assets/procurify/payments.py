@@ -1,8 +1,7 @@
 """Procurify payments as every flow that takes them to another system reads them: which bills a payment pays
 (its ``bill_groups``' bills naming it or no payment, read ahead by vendor or one list per group), in which
 currency (a figure finer than its decimals is refused, never rounded), and a payment a replay names found
-again through one of its bills. Depth: docs/integrations/jde_procurify.md, "The flows" (payments).
-"""
+again through one of its bills. Depth: docs/integrations/jde_procurify.md, "The flows" (payments)."""
 
 from __future__ import annotations
 
@@ -19,6 +18,7 @@ from connector_assets.procurify.order_fields import id_of, words
 from connector_assets.procurify.order_reads import staged_versions
 from connector_assets.procurify.vendor_list import Vendors, list_pages, listed_vendors
 from connector_assets.runtime.run_reads import RunReads
+from connector_resources.procurify.writes import VENDOR_WRITES
 
 STAGED_PAYMENTS = asset_key("procurify", "payments")
 # A JSON number rendered from an amount with its currency's decimals differs from it by float noise only
@@ -76,9 +76,8 @@ def payment_bills(payment: Mapping[str, Any], bills: Iterable[Mapping[str, Any]]
 
 def in_units(value: Any, currency: str | None) -> Decimal | str:
     """An amount as the API renders it, in ``currency``'s smallest unit (the yen, the fils), float noise
-    dropped; a figure finer than the currency stays as written, for the flow to refuse naming the bill it
-    pays (``amounts.fits``). Without a currency: to the cent, a finer one unreadable, as before currencies
-    were read. Why it cannot be read otherwise: not a number."""
+    dropped; a figure finer than the currency stays as written, for the flow to refuse (``amounts.fits``).
+    Without a currency: to the cent, a finer one unreadable. Why it cannot be read otherwise: not a number."""
     parsed = amounts.amount(value) if value is not None and not isinstance(value, bool) else None
     if parsed is None:
         return f"{value!r} cannot be read as money"
@@ -127,10 +126,9 @@ class SplitWording:
 def split(
     payment: Mapping[str, Any], bills: list[dict[str, Any]], wording: SplitWording
 ) -> list[Share] | str:
-    """The payment's amount per bill (each bill's ``total_cost_with_tax``), or why it cannot be split
-    exactly, in a finance user's words with both figures: the bills' totals must add up to the payment's
-    amount exactly (a partial payment, a credit applied outside the bills, a bill added to the group
-    afterwards do not), since a split guessed by the integration would leave the wrong bills open."""
+    """The payment's amount per bill (each bill's ``total_cost_with_tax``), or why it cannot be split exactly,
+    with both figures: the bills' totals must add up to its amount (a partial payment, a credit applied
+    elsewhere, a bill added to the group later do not); a guessed split would leave the wrong bills open."""
     label, currency = payment_label(payment), payment_currency(payment, bills)
     total = in_units(payment.get("amount"), currency)
     if isinstance(total, str):
@@ -186,9 +184,15 @@ def staged_payments(staging: Any, partition: str | None) -> list[PaymentVersion]
     return [PaymentVersion(*v) for v in staged_versions(staging, STAGED_PAYMENTS, partition, "uuid")]
 
 
-# Run id -> the whole vendor list a run's days find payments' vendors in (None: not read): a vendor it
-# lacks (renamed, or new since) finds no bill, and its groups are read one by one.
-vendors_for_run: RunReads[dict[str, Vendors | None]] = RunReads(dict)
+# Run id -> the whole vendor list a run's days find payments' vendors in (None: not read; ``written``: the
+# vendor writes sent when read): a vendor it lacks finds no bill, and its groups are read one by one.
+vendors_for_run: RunReads[dict[str, Any]] = RunReads(dict)
+
+
+def kept_vendors(run: dict[str, Any] | None) -> Vendors | None:
+    """A copy of the run's vendor list (``vendors_for_run``) while no vendor was written since it was read."""
+    fresh = run and run.get("vendors") and run.get("written") == VENDOR_WRITES[0]
+    return dict(run["vendors"]) if run and fresh else None
 
 
 class PaymentBills:

@@ -1,7 +1,6 @@
 """The Procurify side of a flow sending another system's suppliers as vendors: find before a create (a chunk
 at once in the vendor list, ``find_many``), create, PATCH what differs. ``KeyedVendors`` (JDE: by pair or
-``external_id``), ``NamedVendors`` (Fusion: also by a unique exact name); never a vendor paired elsewhere.
-"""
+``external_id``), ``NamedVendors`` (Fusion: also by a unique exact name); never one paired elsewhere."""
 
 from __future__ import annotations
 
@@ -14,6 +13,7 @@ from connector_assets.flows.after_write import release_held, released_at
 from connector_assets.flows.core import Mapped, Rejected, Unchanged
 from connector_assets.flows.replays import HandlerBuilder, ledger_target
 from connector_assets.procurify import vendor_writes
+from connector_assets.procurify.payments import kept_vendors
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
 from connector_assets.procurify.vendor_list import listed_vendors
 from connector_assets.procurify.vendor_pairing import PROCURIFY, SUPPLIER_ENTITY, VendorPairing
@@ -32,10 +32,9 @@ def supplier_records(
     map_one: Callable[[Any, str | None], Mapped | Rejected],
     words: str,
 ) -> Iterator[Mapped | Rejected]:
-    """Each of the other system's ``suppliers`` as a Procurify vendor record (``map_one(supplier, the
-    vendor the ledger pairs it with)``), but a supplier ``left_out`` while it has no vendor (inactive:
-    Procurify gains nothing from a vendor nobody may buy from): not queued, counted in one log line that
-    names the suppliers in ``words`` (``JDE supplier``)."""
+    """Each of the other system's ``suppliers`` as a Procurify vendor record (``map_one(supplier, its paired
+    vendor)``), but one ``left_out`` while it has no vendor (inactive: nobody may buy from it): not queued,
+    counted in one log line naming the suppliers in ``words`` (``JDE supplier``)."""
     skipped = 0
     for supplier in suppliers:
         vendor_id = paired_vendor(supplier)
@@ -54,9 +53,10 @@ class ProcurifyVendorTarget:
 
     pairing: VendorPairing  # the integration's, set by the subclass
 
-    def __init__(self, session: Any, ledger: Ledger, run_id: str | None = None) -> None:
+    def __init__(self, session: Any, ledger: Ledger, run_id: str | None = None, run: Any = None) -> None:
         self.session, self.ledger, self.run_id = session, ledger, run_id
         self.listed: dict[str, dict[str, Any]] = {}  # the last chunk's list read, by vendor id
+        self.run = run  # the run's vendor list (``payments.vendors_for_run``) while no vendor is written
 
     def find(self, record: Mapped) -> str | None:
         paired = self.pairing.paired_vendor(self.ledger, record.source_key)
@@ -75,7 +75,7 @@ class ProcurifyVendorTarget:
         pairs = {r.source_key: self.pairing.paired_vendor(self.ledger, r.source_key) for r in records}
         found: dict[str, str | None] = {key: vendor for key, vendor in pairs.items() if vendor is not None}
         search = [record for record in records if record.source_key not in found]
-        self.listed = listed_vendors(self.session, len(records)) or {}  # a search or an update's read each
+        self.listed = kept_vendors(self.run) or listed_vendors(self.session, len(records)) or {}
         keyed: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for vendor in self.listed.values():
             keyed[str(vendor.get("external_id") or "")].append(vendor)
@@ -130,9 +130,8 @@ class ProcurifyVendorTarget:
 
 class KeyedVendors(ProcurifyVendorTarget):
     """Found by the ledger's pair, then by ``external_id`` = the supplier's key (never by name); an update
-    PATCHes what differs, the other system's primary e-mail first (``vendor_writes.primary_email_first``),
-    and sends nothing when that system changed only by the ``vendors`` flow's own write
-    (``vendor_writes.ONLY_OURS_KEY``). Refusals name the supplier as ``<supplier_words> <key>``."""
+    PATCHes what differs, the other system's primary e-mail first (``primary_email_first``), nothing when that
+    system changed only by the ``vendors`` flow's write (``ONLY_OURS_KEY``). Refusals: ``<words> <key>``."""
 
     supplier_words: str  # "JDE supplier"
     fallback_setting: str  # the fallback e-mail setting a refusal names
@@ -188,9 +187,8 @@ class VendorRefused(Refused):
 class NamedVendors(ProcurifyVendorTarget):
     """Found by the ledger's pair, then ``external_id`` = the supplier number (inactive ones too: what a
     crashed attempt made, or a vendor keyed by hand), then the one active purchasable vendor of exactly the
-    name paired and keyed nowhere else; else created. An update keeps a hand-matched vendor's name. A record's
-    ``natural_key`` carries the supplier's ``name`` and ``external_id``. Order and refusals:
-    docs/integrations/fusion_procurify.md, "The flows" (suppliers)."""
+    name paired and keyed nowhere else; else created. An update keeps a hand-matched vendor's name (the
+    record's ``natural_key``: ``name``, ``external_id``). docs/integrations/fusion_procurify.md, suppliers."""
 
     system: str  # "Fusion"
     supplier_words: str  # "Fusion supplier"
@@ -290,11 +288,15 @@ class NamedVendors(ProcurifyVendorTarget):
 
 @contextmanager
 def open_vendors(
-    target: type[ProcurifyVendorTarget], procurify: Any, ledger: Ledger, run_id: str | None = None
+    target: type[ProcurifyVendorTarget],
+    procurify: Any,
+    ledger: Ledger,
+    run_id: str | None = None,
+    run: Any = None,
 ) -> Iterator[ProcurifyVendorTarget]:
-    """``target`` on one session of ``procurify`` (the resource), with the ledger for the pairs."""
+    """``target`` on a session of ``procurify``, with the ledger for the pairs and ``run``'s vendor list."""
     with procurify.session() as session:
-        yield target(session, ledger, run_id)
+        yield target(session, ledger, run_id, run)
 
 
 def vendor_target_replay(target: type[ProcurifyVendorTarget]) -> HandlerBuilder:

@@ -31,6 +31,7 @@ from connector_resources.redaction import get_logger
 log = get_logger("ml_connector.procurify")
 
 _PAID_BILL_STATUS = 4  # bill status codes (§2.6): 2 Approved, 4 Paid
+VENDOR_WRITES = [0]  # vendor creates and updates this process sent: a vendor list read before one is stale
 
 
 class WriteMethods:
@@ -122,6 +123,7 @@ class WriteMethods:
         call ``find_vendor(external_id)`` before trying again.
         """
         record, body = vendor_body(vendor)
+        VENDOR_WRITES[0] += 1
         created = self._write("POST", "/api/v3/vendors/", "create", record, body)
         log.info("procurify created %s as vendor id %s", record, created.get("id"))
         return created
@@ -135,6 +137,7 @@ class WriteMethods:
         path = f"/api/v3/vendors/{_whole_id(vendor_id, record)}/"
         # Setting fields to given values twice leaves the same vendor, so a lost answer may be
         # replayed (the core would not replay a PATCH by default).
+        VENDOR_WRITES[0] += 1
         return self._write("PATCH" if partial else "PUT", path, "update", record, body, idempotent=True)
 
     # -- account codes ----------------------------------------------------------------------------

@@ -1,8 +1,6 @@
 """Procurify -> JD Edwards bills: an approved bill becomes one JDE AP batch, voucher or journal entry
-(``ML_JDE_PROCURIFY_BILL_POSTING``, mapped by ``bill_mappers``), the export recorded in the ledger; a bill
-waits only for a pair a flow will make (``unsent_vendors``). Depth: docs/integrations/jde_procurify.md,
-"The flows" (bills).
-"""
+(``ML_JDE_PROCURIFY_BILL_POSTING``, ``bill_mappers``), recorded in the ledger; a bill waits only for a pair a
+flow will make (``unsent_vendors``). Depth: docs/integrations/jde_procurify.md, "The flows" (bills)."""
 
 from __future__ import annotations
 
@@ -17,6 +15,7 @@ from dagster import Failure
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.flow_run import run_partitions
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.integrations.jde_procurify.account_map import (
@@ -50,12 +49,14 @@ from connector_assets.procurify.bill_reads import BILLS_ASSET, BillWording, stag
 from connector_assets.procurify.payments import vendors_for_run
 from connector_assets.procurify.record_reads import read_for_record
 from connector_assets.procurify.vendor_fields import is_active, not_purchasable_why
+from connector_assets.runtime.run_reads import RunReads
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.error_kinds import ConnectorError
 from connector_resources.held_parents import Kind, ParentCheck, refuse_held_on_gone_parents
 from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.procurify import ProcurifyNotFoundError
+from connector_resources.procurify.writes import VENDOR_WRITES
 from connector_resources.redaction import get_logger
 from connector_resources.refusals import Refusal, master_missing
 from connector_resources.replay import backoff_for
@@ -68,6 +69,7 @@ STATUSES_ENV = "ML_JDE_PROCURIFY_BILL_STATUSES"
 # What an unpaired bill waits on: the vendors flow's records (integration, entity, source system).
 VENDOR_KIND = (INTEGRATION, "vendor", "procurify")
 BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
+_AHEAD: RunReads[set[str]] = RunReads(set)  # runs whose bills step read the vendors of all their days
 TAX_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT"
 WORDING = BillWording(
     sent_as="posted to JDE as {posted}",
@@ -95,9 +97,8 @@ def batch_user() -> str:
 
 @dataclass(frozen=True)
 class PostingRules:
-    """How bills post today: the posting, the EDI user, the approved statuses and the setting accounts
-    (each checked against the staged F0901). An unset freight account is no failure: only a bill with
-    additional costs needs it, and that bill is refused naming the setting."""
+    """How bills post today: posting, EDI user, approved statuses and setting accounts (checked in F0901). An
+    unset freight account fails nothing: only a bill with additional costs needs it, refused naming it."""
 
     posting: str
     batch_user: str
@@ -128,17 +129,15 @@ class PostingRules:
 
 
 def posted_as(ledger: Ledger, bill_uuid: str) -> str | None:
-    """The JDE document this flow recorded for the bill (its xref's target id: ``KCO:DOC:DCT`` or
-    ``EDUS/EDBT/EDTN``), None until posted."""
+    """The JDE document the flow recorded for the bill (xref target: ``KCO:DOC:DCT``, ``EDUS/EDBT/EDTN``)."""
     xref = ledger.get_xref(INTEGRATION, ENTITY, "procurify", bill_uuid, "JDE")
     return xref.target_id if xref is not None and xref.target_id else None
 
 
 def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str | None:
-    """What a bill of an unpaired vendor waits on (``FlowSpec.dependency_key`` text): the ``suppliers`` flow's
-    key of its AN8 ``external_id``, else the ``vendors`` flow's key of the vendor when that flow will send it
-    (``vendor_mappers.not_sent``). None when no flow will pair it: a hold would never end, so the bill is
-    refused instead, saying why (``never_paired_why``)."""
+    """What a bill of an unpaired vendor waits on (``FlowSpec.dependency_key``): the suppliers flow's key for
+    its AN8 ``external_id``, else the ``vendors`` flow's key when that flow will send it (``not_sent``); None
+    when no flow will pair it (a hold would never end: the bill is refused, ``never_paired_why``)."""
     external = str((vendor or {}).get("external_id") or "").strip()
     if not external:
         if vendor is not None and not_sent(vendor, None) is not None:
@@ -150,12 +149,10 @@ def vendor_dependency(vendor_id: str, vendor: Mapping[str, Any] | None) -> str |
 
 
 def unsent_vendors(procurify: Callable[[], Any], vendors: Vendors | None = None) -> ParentCheck:
-    """The vendors' parent check (``held_parents``, listed by ``vendor_checks``) on the Procurify resource
-    ``procurify()`` gives: of the vendors bills are held on, those no flow will pair as Procurify has them now
-    (``vendor_dependency`` None), each with ``never_paired_why``. A vendor Procurify does not answer for is
-    left out, and so is every vendor while Procurify cannot be reached: their bills stay held until the next
-    look (a sweep never fails on it). ``vendors``: those a run read (``bill_vendors_for_run``), else each
-    look reads afresh."""
+    """The vendors' parent check (``held_parents``, via ``vendor_checks``) on the resource ``procurify()``:
+    of the vendors bills are held on, those no flow will pair as Procurify has them now (``vendor_dependency``
+    None), each with ``never_paired_why``; one Procurify does not answer for, or all while it cannot be
+    reached, stay held till the next look. ``vendors``: those a run read (``bill_vendors_for_run``)."""
 
     def check(_ledger: Ledger, vendor_ids: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -181,8 +178,8 @@ def unsent_vendors(procurify: Callable[[], Any], vendors: Vendors | None = None)
 
 
 def never_paired_why(vendor_id: str, vendor: Mapping[str, Any] | None) -> str:
-    """Why no flow will pair the bill's vendor (``vendor_dependency`` is None) and what a person can do:
-    the refusal's words, naming the vendor and what keeps each flow from pairing it."""
+    """The refusal's words when no flow will pair the bill's vendor (``vendor_dependency`` None): what keeps
+    each flow from pairing it, and what a person can do."""
     external = str((vendor or {}).get("external_id") or "").strip()
     name = " ".join(str((vendor or {}).get("name") or "").split())
     who = f"Procurify vendor {vendor_id}" + (f" ({name})" if name else "")
@@ -270,8 +267,7 @@ class BillReader(ApprovedBillReader):
         return tuple(linked[po] if po is not None else None for po in pos)
 
     def _po_number(self, entry: Any) -> int | None:
-        """The PO number of an ``added_purchase_orders`` entry; None for one Procurify no longer has (the
-        voucher then names no order rather than the wrong one)."""
+        """The PO number of an ``added_purchase_orders`` entry; None if Procurify no longer has that PO."""
         try:
             return self.order_lines.added_po(entry)
         except ProcurifyNotFoundError:
@@ -279,11 +275,9 @@ class BillReader(ApprovedBillReader):
 
 
 def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
-    """The partition's approved bills as JDE voucher or journal batches; first, the flow's held bills
-    whose dependency will never be written are refused with why (``refuse_held_on_gone_parents``, the
-    vendors asked on this run's Procurify resource)."""
-    ledger = context.resources.ledger.get()
-    run_id = context.run.run_id
+    """The partition's approved bills as JDE voucher or journal batches; first, held bills whose dependency
+    will never be written refused with why (``refuse_held_on_gone_parents``, asking this run's Procurify)."""
+    ledger, run_id = context.resources.ledger.get(), context.run.run_id
     checks = {VENDOR_KIND: unsent_vendors(lambda: context.resources.procurify, bill_vendors_for_run(run_id))}
     refused = refuse_held_on_gone_parents(
         ledger,
@@ -304,21 +298,24 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     table = ACCOUNTS.snapshot(staging)
     with context.resources.procurify.session() as session:
         reader = BillReader(session, ledger, gl, table, rules, bill_vendors_for_run(run_id))
+        written, days = VENDOR_WRITES[0], [partition] if _AHEAD(run_id) else run_partitions(context)
+        _AHEAD(run_id).add(ENTITY)  # a range's first day reads its unpaired vendors for every day
         listed = reader.read_vendors_ahead(
             vendor_id
-            for bill, _at in bills
+            for day in days
+            for bill, _at in (bills if day == partition else staged_bills(staging, day))
             if bill_fields.status_code(bill) in rules.statuses
             and (vendor_id := bill_vendor_id(bill))
             and (is_placeholder(an8 := paired_supplier(ledger, vendor_id)) or an8 is None)
         )
         if listed and vendors_for_run(run_id).get("vendors") is None:  # the run's payments find theirs there
-            vendors_for_run(run_id)["vendors"] = listed
+            vendors_for_run(run_id).update(vendors=listed, written=written)  # and the suppliers step's finds
         yield from reader.settled(bills, run_id=run_id, partition=partition)
 
 
 def remap_bills(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named bills read from Procurify again and mapped with today's settings and account table (a
-    replay stages the table afresh first, so a fixed map takes effect) and the staged F0901."""
+    """The named bills read again and mapped with today's settings, account table (staged afresh: a fixed map
+    takes effect) and F0901."""
     resources = context.resources
     gl = GlAccounts.load(resources.staging)
     rules = PostingRules.checked(gl)
@@ -366,8 +363,7 @@ bill_assets = build_flow_assets(
 
 
 def vendor_checks(resources: Callable[[], dict[str, Any]]) -> dict[Kind, ParentCheck]:
-    """Every replay's sweep asks Procurify (the replay's ``procurify``) whether a vendor bills are held on
-    will ever be sent (``unsent_vendors``)."""
+    """A replay's sweep asks its ``procurify`` if a vendor held bills wait on will be sent at all."""
     return {VENDOR_KIND: unsent_vendors(lambda: resources()["procurify"])}
 
 

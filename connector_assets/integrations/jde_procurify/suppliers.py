@@ -1,8 +1,7 @@
 """JD Edwards suppliers (F0401 + F0101, contact details from F0116 / F0115 / F01151) -> Procurify vendors,
 each read whole from JDE and mapped by ``supplier_mappers``; matched by the ledger's pair, then
 ``external_id`` = AN8, never by name. One the ``vendors`` flow made is never sent back (no second vendor, no
-echo). Which suppliers and the echo rules: docs/integrations/jde_procurify.md, "The flows" (suppliers).
-"""
+echo). Which suppliers and the echo rules: docs/integrations/jde_procurify.md, "The flows" (suppliers)."""
 
 from __future__ import annotations
 
@@ -31,6 +30,7 @@ from connector_assets.jde.supplier_documents import (
     read_suppliers,
 )
 from connector_assets.procurify import vendor_target, vendor_writes
+from connector_assets.procurify.payments import vendors_for_run
 from connector_assets.procurify.vendor_target import (
     KeyedVendors,
     open_vendors,
@@ -141,7 +141,8 @@ class ProcurifyVendors(KeyedVendors):
 
 
 def _vendors_for_run(context: Any):
-    return open_vendors(ProcurifyVendors, context.resources.procurify, context.resources.ledger.get())
+    resources, run = context.resources, vendors_for_run(context.run.run_id)  # the list the bills step read
+    return open_vendors(ProcurifyVendors, resources.procurify, resources.ledger.get(), run=run)
 
 
 SUPPLIERS_FLOW = supplier_changes_flow(
