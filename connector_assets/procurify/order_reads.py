@@ -1,12 +1,12 @@
 """Reading Procurify's purchase orders and requisitions for a flow: the latest staged version of each, a PO in
 full by number (the list has no lines, §2.5), a requisition's order items (``orderNum``, re-checked here), and
-the requisitions with a line for a vendor (no number filter, only ``pref_vendor``, §2.4).
+requisition headers: the list has no number filter (§2.4), so a vendor's (``pref_vendor``) or all of them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,9 +14,11 @@ from dagster import AssetKey
 
 from connector_assets.flows.values import text
 from connector_assets.procurify.order_fields import item_vendor, order_num
+from connector_assets.procurify.vendor_list import listed_vendors
 from connector_assets.runtime.run_reads import RunReads
 
 Requisitions = dict[str, dict[str, Mapping[str, Any]]]  # vendor id -> requisition number -> requisition
+EVERY = "*"  # the ``Requisitions`` key of the whole list read (``read_whole_when_cheaper``); {}: not read
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
@@ -54,24 +56,32 @@ def requisition_items(session: Any, num: str) -> list[dict[str, Any]]:
 
 
 class ProcurifyOrderReads:
-    """The PO and requisition reads of one mapping step (or replay) on one Procurify session; each
-    vendor's requisitions are read once (``requisitions``: a cache that may outlive the step, see
-    ``requisitions_for_run``)."""
+    """The PO and requisition reads of one mapping step (or replay) on one Procurify session; requisitions
+    are read once (``requisitions``: a cache that may outlive the step, ``requisitions_for_run``)."""
 
     def __init__(self, session: Any, requisitions: Requisitions | None = None) -> None:
         self.session = session
         self.requisitions: Requisitions = {} if requisitions is None else requisitions
 
     def purchase_order(self, number: str | int) -> dict[str, Any]:
-        """The PO read in full, with its ``order_items``."""
-        return self.session.get("purchase_orders", number)
+        return self.session.get("purchase_orders", number)  # in full, with its ``order_items``
 
     def order_items(self, num: str) -> list[dict[str, Any]]:
-        """A requisition's order items (``requisition_items``)."""
         return requisition_items(self.session, num)
 
+    def read_whole_when_cheaper(self, vendor_ids: Iterable[str]) -> None:
+        """Decided once: every requisition read by number (``requisitions_of`` answers from it) when the
+        whole list costs fewer calls than one list for each of ``vendor_ids`` not read (``vendor_list``)."""
+        if EVERY not in self.requisitions:
+            unread = {vendor for vendor in vendor_ids if vendor not in self.requisitions}
+            listed = listed_vendors(self.session, len(unread), "requisitions", "num") if unread else None
+            self.requisitions[EVERY] = listed or {}
+
     def requisitions_of(self, vendor_id: str) -> dict[str, Mapping[str, Any]]:
-        """The requisitions with a line for ``vendor_id`` (``pref_vendor``), by number, read once."""
+        """The requisitions with a line for ``vendor_id`` (``pref_vendor``), by number, read once; all of
+        them when the whole list was read (a number names one requisition, whichever vendor)."""
+        if self.requisitions.get(EVERY):
+            return self.requisitions[EVERY]
         if vendor_id not in self.requisitions:
             rows = self.session.iter_all("requisitions", filters={"pref_vendor": vendor_id})
             self.requisitions[vendor_id] = {text(r.get("num")): r for r in rows}
@@ -84,8 +94,5 @@ class ProcurifyOrderReads:
         return next((self.requisitions_of(v)[num] for v in vendors if num in self.requisitions_of(v)), None)
 
 
-# The requisitions-by-vendor cache ``ProcurifyOrderReads.requisitions_of`` fills, shared by every day of one
-# run: a cache per day's reader read a vendor's whole requisition list (no number filter, reference 2.4) again
-# on each day with a PO of that vendor, and a list read earlier in the run already holds the requisitions a
-# later day's POs were ordered on.
+# The requisitions ``ProcurifyOrderReads`` reads, shared by every day of one run (one read a run, not a day).
 requisitions_for_run: RunReads[Requisitions] = RunReads(dict)

@@ -80,12 +80,21 @@ class ProcurifyOrders:
         """The target's order of ``source``: mapped, held or refused."""
         raise NotImplementedError
 
+    def held_unread(self, key: str, vendor_id: str) -> Rejected | None:
+        """PO ``key`` held on its list row's vendor before its full read, or None to read it."""
+        return None
+
     # -- purchase orders --------------------------------------------------------------------------------
 
     def purchase_order(self, listed: Mapping[str, Any]) -> Outcome:
         """A staged (list) PO read in full and mapped."""
         number = text(listed.get("procurify_PO"))
         key = self.po_key(number)
+        vendor_id = id_of(listed.get("pref_vendor"))
+        if vendor_id and whole_number(listed.get("state")) != PO_CANCELLED:
+            held = self.held_unread(key, vendor_id)
+            if held is not None:
+                return held
 
         def mapped() -> Outcome:
             try:
@@ -114,16 +123,11 @@ class ProcurifyOrders:
             )
             return Rejected.of(key, refused(said, rule=CANCELLED))
         items = live_items(po.get("order_items") or [])
-        vendor_id = id_of(po.get("pref_vendor")) or next(
-            (item_vendor(i) for i in items if item_vendor(i)), ""
-        )
+        vendor_id = id_of(po.get("pref_vendor")) or next((v for i in items if (v := item_vendor(i))), "")
         if not vendor_id:
-            return Rejected.of(
-                key, source_invalid(f"{label} names no vendor; nothing sent", field="pref_vendor")
-            )
-        nums = sorted(
-            {order_num(i) for i in items if order_num(i)}, key=lambda n: int(n) if n.isdigit() else 0
-        )
+            said = f"{label} names no vendor; nothing sent"
+            return Rejected.of(key, source_invalid(said, field="pref_vendor"))
+        nums = sorted({n for i in items if (n := order_num(i))}, key=lambda n: int(n) if n.isdigit() else 0)
         found = self.reads.requisitions_of(vendor_id)
         missing = [n for n in nums if n not in found]
         if missing:
@@ -184,22 +188,18 @@ class ProcurifyOrders:
         if status != REQUISITION_APPROVED:
             name = REQUISITION_STATUS_NAMES.get(status, str(requisition.get("status")))
             target = self.target_label
-            out: list[Mapped | Rejected | Skipped] = []
-            for key in keys:
-                sent = self.sent(key)
-                if sent is not None and status in (2, 4):
-                    out.append(
-                        Rejected.of(
-                            key,
-                            refused(
-                                f"{label} is {name} in Procurify now, after it was sent to "
-                                f"{self.sent_as(key, sent)}; cancelling a {target} order is a buyer's "
-                                f"decision: cancel it in {target} if that is right, then abandon this item",
-                                rule=CANCELLED,
-                            ),
-                        )
-                    )
-            return out  # not approved (pending, draft) or bought in Procurify: not this flow's to send
+
+            def cancelled(key: str, sent: str) -> Rejected:
+                said = (
+                    f"{label} is {name} in Procurify now, after it was sent to {self.sent_as(key, sent)}; "
+                    f"cancelling a {target} order is a buyer's decision: cancel it in {target} if that is "
+                    "right, then abandon this item"
+                )
+                return Rejected.of(key, refused(said, rule=CANCELLED))
+
+            # Not approved (pending, draft) or bought in Procurify: not this flow's to send.
+            sent = {key: self.sent(key) for key in keys}
+            return [cancelled(key, to) for key, to in sent.items() if to is not None and status in (2, 4)]
         if not vendors:
             said = f"{label} has no lines with a vendor; nothing sent"
             return [Rejected.of(keys[0], source_invalid(said, field="line_items.vendor"))]

@@ -1,5 +1,6 @@
-"""Every Procurify vendor read by list when its pages cost fewer calls than the vendors a step needs one at a
-time: the list filters ``external_id`` and ``name`` one value a call and has no id filter (reference §2.3).
+"""A whole Procurify list (every vendor, every requisition) read when its pages cost fewer calls than the
+reads a step would make one at a time: the vendors list filters ``external_id`` and ``name`` one value a
+call and has no id filter (reference §2.3); the requisitions list has no number filter (§2.4).
 """
 
 import math
@@ -11,14 +12,17 @@ LIST_PAGE_SIZE = 100  # the largest page the reference suggests (its cap is unco
 Vendors = dict[str, dict[str, Any]]
 
 
-def listed_vendors(session: Any, needed: int, page_size: int = LIST_PAGE_SIZE) -> Vendors | None:
-    """Vendor id -> vendor (inactive and system ones too) when the count asked first and the list's pages
-    cost fewer calls than ``needed`` reads one at a time; None when not, or the server gives no count."""
-    count = session.count("vendors") if needed >= 3 else None
+def listed_vendors(
+    session: Any, needed: int, entity: str = "vendors", key: str = "id", page_size: int = LIST_PAGE_SIZE
+) -> Vendors | None:
+    """Each row of ``entity`` by its ``key`` (vendor id -> vendor, inactive and system ones too) when the
+    count asked first and the list's pages cost fewer calls than ``needed`` reads one at a time; None when
+    not, or the server gives no count."""
+    count = session.count(entity) if needed >= 3 else None
     if count is None or math.ceil(count / page_size) >= needed - 1:
         return None
     with list_pages(session, page_size):
-        return {str(vendor.get("id")): vendor for vendor in session.iter_all("vendors")}
+        return {str(row.get(key)): row for row in session.iter_all(entity)}
 
 
 @contextmanager

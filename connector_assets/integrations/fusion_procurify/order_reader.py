@@ -3,9 +3,11 @@
 a PO cancelled after it was sent is queued: docs/integrations/fusion_procurify.md, "Purchase orders".
 """
 
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected, Skipped
+from connector_assets.flows.unread_holds import held_unread
 from connector_assets.fusion.draft_orders import body_of, checked_payload, draft_order, order_total
 from connector_assets.fusion.supplier_sites import Read, SupplierSites
 from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
@@ -17,6 +19,7 @@ from connector_assets.integrations.fusion_procurify.po_numbers import (
     requisition_source_key,
 )
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
+from connector_assets.procurify.order_fields import id_of
 from connector_assets.procurify.order_reads import ProcurifyOrderReads, Requisitions
 from connector_assets.procurify.order_sources import ProcurifyOrders, SourceOrder
 from connector_resources import settings
@@ -29,10 +32,8 @@ BUYER_ENV = "ML_FUSION_PROCURIFY_BUYER"
 
 
 class OrderReader(ProcurifyOrders):
-    """What one mapping step (or replay) reads and decides, on one Procurify and one Fusion session: full
-    POs and requisitions by vendor (for their notes; ``requisitions`` the cache the reads share,
-    ``requisitions_for_run``), pairs, sites (``suppliers`` the run's, ``suppliers_for_run``) and charge
-    accounts."""
+    """What one mapping step (or replay) reads and decides, on one Procurify and one Fusion session: POs and
+    requisitions (``requisitions``/``suppliers``: the run's reads), pairs, sites and charge accounts."""
 
     target_label = "Fusion"
     log = get_logger("ml_connector.fusion_procurify")
@@ -67,6 +68,16 @@ class OrderReader(ProcurifyOrders):
 
     def sent_as(self, key: str, target_id: str) -> str:
         return f"Fusion as order {fusion_order_number(key, self.prefix)} (POHeaderId {target_id})"
+
+    def held_unread(self, key: str, vendor_id: str) -> Rejected | None:
+        """``record``'s hold on an unpaired vendor, before the PO's read (other refusals show on release)."""
+        paired = paired_supplier(self.ledger, vendor_id) is not None
+        return None if paired else held_unread(self.ledger, ENTITY, key, vendor_dependency(vendor_id))
+
+    def paired_vendors(self, pos: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+        """The paired vendors of ``pos``: whose requisitions the POs' reads need (the others' are held)."""
+        vendors = (id_of(po.get("pref_vendor")) for po in pos)
+        return (v for v in vendors if v and paired_supplier(self.ledger, v) is not None)
 
     def requisition_by_key(self, key: str) -> list[Mapped | Rejected | Skipped]:
         """The requisition of source key ``REQ<n>[-<vendor>]`` read again (replay)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assembly import Flow
-from connector_assets.flows.assets import awaited_keys, build_flow_assets
+from connector_assets.flows.assets import awaited_keys, build_flow_assets, run_partitions
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
 from connector_assets.flows.replays import Replay, settings_target
@@ -53,20 +53,12 @@ FusionOrderRecord = record_model(
 def _reader(
     resources: Any, procurify: Any, fusion: Any, *, restage: bool, run_id: str | None = None
 ) -> OrderReader:
-    """One step's reader; a run's steps share the vendors' requisitions and Fusion's suppliers it read."""
+    """One step's reader; a run's steps share the requisitions and Fusion's suppliers it read."""
     charges = ChargeAccounts.load(resources.staging, restage=restage)
+    reqs, sups = (requisitions_for_run(run_id), suppliers_for_run(run_id)) if run_id else (None, None)
     ledger = resources.ledger.get()
-    requisitions, suppliers = (
-        (requisitions_for_run(run_id), suppliers_for_run(run_id)) if run_id else (None, None)
-    )
     return OrderReader(
-        procurify,
-        fusion,
-        ledger,
-        charges,
-        prefix=order_prefix(),
-        requisitions=requisitions,
-        suppliers=suppliers,
+        procurify, fusion, ledger, charges, prefix=order_prefix(), requisitions=reqs, suppliers=sups
     )
 
 
@@ -88,11 +80,14 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
         return
     run_id = context.run.run_id
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
-        # One read of a vendor's requisitions and of a Fusion supplier per run, not per day.
+        # Requisitions and Fusion's suppliers read once per run, not per day.
         reader = _reader(resources, procurify, fusion, restage=False, run_id=run_id)
         vendors = (id_of(row.get("pref_vendor")) for row in staged)
         read_paired_suppliers(reader.sites, reader.ledger, vendors)
         if source == "purchase_orders":
+            # The requisitions read whole once a run when that costs less than a list per paired vendor.
+            run = (latest_staged(resources.staging, asset, d, key) for d in run_partitions(context))
+            reader.reads.read_whole_when_cheaper(reader.paired_vendors(po for day in run for po in day))
             records: Iterable[Any] = (reader.purchase_order(po) for po in staged)
         else:
             records = (r for req in staged for r in reader.requisition_records(req))
@@ -116,11 +111,9 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
     resources = context.resources
     with resources.procurify.session() as procurify, resources.fusion.session() as fusion:
         reader = _reader(resources, procurify, fusion, restage=True)
-        for key in keys:
-            # A skip is audited here and not passed on.
-            yield from skips_audited(
-                PURCHASE_ORDERS_FLOW, reader.ledger, _order_by_key(reader, key), run_id=None, partition=None
-            )
+        records = (record for key in keys for record in _order_by_key(reader, key))
+        # A skip is audited here and not passed on.
+        yield from skips_audited(PURCHASE_ORDERS_FLOW, reader.ledger, records, run_id=None, partition=None)
 
 
 class ProcurifyOrdersInFusion(FusionPurchaseOrders):
@@ -138,9 +131,8 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
     map_purchase_orders,
     remap_purchase_orders,
     ProcurifyOrdersInFusion,
-    # Beyond the staged POs / requisitions and the charge account tables (upstream): each full PO, the
-    # requisitions (notes) and order items in Procurify; each supplier and its sites, orders and drafts in
-    # Fusion.
+    # Beyond the staged POs / requisitions and the charge tables (upstream): each full PO, the requisitions
+    # (notes) and order items in Procurify; each supplier and its sites, orders and drafts in Fusion.
     reads={
         "procurify": ("purchase_orders", "requisitions", "order_items"),
         "fusion": ("suppliers", "purchase_orders", "draft_purchase_orders"),

@@ -14,6 +14,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected, Unchanged
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.unread_holds import held_unread
 from connector_assets.integrations.procore_jde.change_order_totals import AUTO, total_account, total_line
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
@@ -41,7 +42,6 @@ from connector_assets.procore.document_reads import (
 )
 from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
 from connector_assets.procore.staged_documents import approved, staged_records, statuses, with_project
-from connector_assets.procore.unread_holds import held_unread
 from connector_resources import settings
 from connector_resources.jde import Condition
 from connector_resources.ledger import Ledger

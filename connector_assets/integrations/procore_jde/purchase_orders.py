@@ -12,6 +12,7 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.flow_run import run_partitions
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
+from connector_assets.flows.unread_holds import held_unread
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import (
     INTEGRATION,
@@ -47,7 +48,6 @@ from connector_assets.procore.staged_documents import (
     statuses,
     with_project,
 )
-from connector_assets.procore.unread_holds import held_unread
 from connector_assets.runtime.run_reads import RunReads
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger

@@ -227,6 +227,8 @@ def test_an_order_of_an_unpaired_vendor_is_held_then_released_by_the_pair(
     items = {i.source_key: i for i in world.ledger.open_items(integration="fusion_procurify", flow=FLOW)}
     assert items[key].status == "held"
     assert items[key].depends_on == f"fusion_procurify:vendor:procurify:{po['pref_vendor']['id']}"
+    assert items[key].reason == f"purchase_order {key} waits for {items[key].depends_on} to sync"
+    assert items[key].refusal_kind == "waits_for_record"  # held before its full read, in the same words
     assert _new_orders(world) == []
     world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
     world.replay_queued(FLOW, purchase_orders_flow)

@@ -5,11 +5,10 @@ refused, a manual match written to and never overwritten, a vendor paired by nam
 case), an unmatched vendor refused naming what to do, and records held on a vendor released when its pair
 is made; what a vendors poll costs: one vendor list read per run, however many days the run covers, and a
 poll with nothing changed no Fusion call, no new attempt, no audit event (abandoned items stay so); and the
-purchase orders' requisition lists (read per vendor for the notes) read once per vendor per run."""
+purchase orders' requisitions (their notes) read once per run, and no PO of an unpaired vendor read."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
@@ -28,6 +27,7 @@ from connector_assets.integrations.fusion_procurify.supplier_mappers import map_
 from connector_assets.integrations.fusion_procurify.suppliers import FLOW as suppliers_flow
 from connector_assets.integrations.fusion_procurify.vendor_mappers import map_vendor, not_paired_why
 from connector_assets.procurify.order_fields import PO_CANCELLED, id_of
+from connector_assets.procurify.order_reads import latest_staged
 from connector_assets.procurify.vendor_changes import VendorRead, read_vendors
 
 FALLBACK = "ap@example.com"
@@ -308,30 +308,38 @@ def test_a_poll_with_nothing_changed_costs_one_list_read_and_writes_nothing(tmp_
         assert world.audit_counts("vendors")["fail"] == audited["fail"] + 1
 
 
-def test_a_range_run_reads_each_vendors_requisitions_once(tmp_path) -> None:
-    """The purchase orders' Description comes from their requisitions, listed per vendor (``pref_vendor``):
-    over a range of days, a vendor with POs on several days is listed once, not once a day."""
-    requisitions = "GET /api/v2/global/orders/"
+def test_a_range_run_reads_requisitions_once_and_no_po_of_an_unpaired_vendor(tmp_path) -> None:
+    """The purchase orders' Description comes from their requisitions: over a range of days, listed once
+    per paired vendor (``pref_vendor``), or the whole list once when its pages (100 rows) and a count cost
+    fewer calls; a PO of an unpaired vendor is held on the vendor before its full read."""
+    requisitions, po_reads = "GET /api/v2/global/orders/", "GET /api/v2/purchase_orders/{id}/"
     with fusion_procurify_world(tmp_path) as world, instance_for_test() as instance:
         world.instance = instance
         world.run_whole(*MASTER)
         days = last_days(world, 30)
         run_range(world, ("procurify/purchase_orders",), days, instance)
-        vendors_by_day = [
-            {
-                id_of(po.get("pref_vendor"))
-                for row in world.resources["staging"].read_rows(
-                    AssetKey(["procurify", "purchase_orders"]), day
-                )
-                if whole_number((po := json.loads(row["record"])).get("state")) != PO_CANCELLED
-            }
-            for day in days
+        asset = AssetKey(["procurify", "purchase_orders"])
+        staged = [
+            po for day in days for po in latest_staged(world.resources["staging"], asset, day, "procurify_PO")
         ]
-        distinct = set().union(*vendors_by_day)
-        assert sum(map(len, vendors_by_day)) > len(distinct), "no vendor with POs on two days"
-        before = world.procurify_state()["calls"].get(requisitions, 0)
+        vendors = sorted({id_of(po.get("pref_vendor")) for po in staged})
+        paired = vendors[::2]
+        for vendor in paired:
+            world.pair_with_next_supplier(vendor)
+        # Read in full: a paired vendor's PO, and a cancelled one (skipped or refused as before).
+        read = [
+            po
+            for po in staged
+            if id_of(po.get("pref_vendor")) in paired or whole_number(po.get("state")) == PO_CANCELLED
+        ]
+        assert 1 < len(read) < len(staged), "every PO's vendor paired, or none"
+        with world.resources["procurify"].session() as session:
+            whole = 1 + -(-session.count("requisitions") // 100)  # a count and pages of 100
+        before = world.procurify_state()["calls"]
 
         run_range(world, ("fusion_procurify/purchase_orders_mapped",), days, instance)
 
-        # Each vendor's list fits one page of the world's client (100 rows).
-        assert world.procurify_state()["calls"].get(requisitions, 0) - before == len(distinct)
+        calls = world.procurify_state()["calls"]
+        listed = whole if whole < len(paired) else len(paired)  # each vendor's list fits a page (100 rows)
+        assert calls.get(requisitions, 0) - before.get(requisitions, 0) == listed
+        assert calls.get(po_reads, 0) - before.get(po_reads, 0) == len(read)

@@ -1,5 +1,5 @@
-"""A Procore document held on what it waits for before its lines are read (held all the same, read again
-when released); one whose parent will never come (``gone_parents``) is mapped in full, as before."""
+"""A source document held on what it waits for before its lines (or its full record) are read: held all the
+same, read again when released; one whose parent will never come (``gone_parents``) is mapped in full."""
 
 from connector_assets.flows.after_write import dependency_synced
 from connector_assets.flows.core import Rejected
