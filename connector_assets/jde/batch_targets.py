@@ -5,11 +5,12 @@ record): docs/jde_orchestrations/README.md, "Keys that make writes safe to repea
 (which still names every JDE target in one place).
 """
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from connector_assets.flows.core import Created, Mapped
 from connector_assets.jde.batch_bodies import place_currency
-from connector_assets.jde.periods import AP, GL
+from connector_assets.jde.periods import AP, GL, JdePeriods
 from connector_assets.jde.target_base import (
     BATCH_TABLE,
     CREATE_JOURNALS,
@@ -25,6 +26,9 @@ from connector_assets.jde.target_base import (
 )
 from connector_resources.jde import JdeOrchestrationError
 from connector_resources.refusals import source_invalid
+from connector_resources.replay import WaitsFor
+
+GL_DATE = "G/L date"  # the field a batch's posting date is judged as, in a hold's words
 
 
 def placed(target: JdeTarget, company: str, body: dict[str, Any], document: str) -> dict[str, Any]:
@@ -90,7 +94,7 @@ class BatchTarget(JdeTarget):
             body[name] = _iso_date(body.get(name))
         company, document = str(body.get("Company") or ""), self.document(record)
         posting = self.posting(
-            company=company, ledger=self.periods, document=document, field="G/L date", day=body.get("GL_Date")
+            company=company, ledger=self.periods, document=document, field=GL_DATE, day=body.get("GL_Date")
         )
         if posting is not None:
             body["GL_Date"] = posting.day  # the source's, or the first open day (said in the audit trail)
@@ -131,10 +135,28 @@ class VoucherBatches(BatchTarget):
     date_inputs = ("Invoice_Date", "GL_Date", "Due_Date")
     periods = AP
 
+    @classmethod
+    def invoice(cls, body: Mapping[str, Any]) -> str:
+        """The voucher in a finance user's words (``document``), from its invoice number and batch key."""
+        key = BatchKey.of_body(body).target_id
+        return f"{cls.source_label} invoice {body['Invoice_Number']} (voucher batch {key})"
+
+    @classmethod
+    def period_wait(cls, periods: JdePeriods, integration: str, head: Mapping[str, Any]) -> WaitsFor | None:
+        """What ``create`` holds a voucher on for its G/L date (``posting``: a closed A/P period, the close in
+        progress), judged from its ``head`` alone (``Company``, ``GL_Date``, ``Invoice_Number``, batch key)
+        so a source step can hold it before reading the rest; None when it may post."""
+        try:
+            periods.posting(
+                integration=integration, company=str(head["Company"]), ledger=cls.periods,
+                document=cls.invoice(head), field=GL_DATE, day=_iso_date(head["GL_Date"]),
+            )  # fmt: skip
+        except WaitsFor as waits:
+            return waits
+        return None
+
     def document(self, record: Mapped) -> str:
-        return f"{self.source_label} invoice {record.body['Invoice_Number']} (voucher batch " + (
-            f"{BatchKey.of_body(record.body).target_id})"
-        )
+        return self.invoice(record.body)
 
     def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
         holds = {(str(r.get("AN8")), str(r.get("VINV") or "").strip()) for r in rows}

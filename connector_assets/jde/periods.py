@@ -5,6 +5,8 @@ accounting periods and the close".
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,6 +25,7 @@ from connector_assets.flows.periods import (
 )
 from connector_assets.flows.replays import Resources
 from connector_assets.jde.lookup import browse_in
+from connector_assets.runtime.run_reads import RunReads
 from connector_resources import settings
 from connector_resources.error_kinds import error_chain
 from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key
@@ -173,17 +176,32 @@ def _current(row: dict[str, Any], ledger: str) -> tuple[int, date | None]:
     return _number(row.get("PNC")) or 1, _day(row.get("DFYJ"))
 
 
-class JdePeriods:
-    """The calendars a JDE target's writes are judged by, each read once on its session (one run)."""
+Calendars = dict[str, dict[str, JdeCalendar] | None]  # company -> its A/P and G/L calendars (None: no row)
+_RUNS: RunReads[Calendars] = RunReads(dict)
 
-    def __init__(self, session: Any) -> None:
-        self.session = session
-        self._calendars: dict[str, dict[str, JdeCalendar] | None] = {}
+
+class JdePeriods:
+    """The calendars a JDE step's writes (and a source step's holds before its reads) are judged by, each
+    company's read once for the run ``run_id`` (None: once for this object), on ``session`` or on one
+    ``opens()`` opens when a read is due (a step that may need none)."""
+
+    def __init__(
+        self,
+        session: Any,
+        run_id: str | None = None,
+        opens: Callable[[], AbstractContextManager[Any]] | None = None,
+    ) -> None:
+        self.session, self.opens = session, opens
+        self._calendars: Calendars = _RUNS(run_id) if run_id else {}
 
     def calendar(self, company: str, ledger: str) -> JdeCalendar | None:
         key = company.strip()
         if key not in self._calendars:
-            self._calendars[key] = read_calendars(self.session, key)
+            if self.opens is None:
+                self._calendars[key] = read_calendars(self.session, key)
+            else:
+                with self.opens() as session:
+                    self._calendars[key] = read_calendars(session, key)
         calendars = self._calendars[key]
         return calendars[ledger] if calendars is not None else None
 

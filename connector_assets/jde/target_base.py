@@ -259,10 +259,10 @@ class JdeTarget(LedgerTarget):
         return f"{head} ({label})" if label else head
 
     def company_calendars(self) -> JdePeriods:
-        """The companies' F0010 / F0008 calendars and currencies, read once per session for every money write
-        of this target (its G/L dates, ``posting``; its currency mode, ``targets.placed``)."""
+        """The companies' F0010 / F0008 calendars and currencies, read once per run (a replay: per session)
+        for every money write of this target (its G/L dates, ``posting``; currency, ``targets.placed``)."""
         if self._periods is None:
-            self._periods = JdePeriods(self.session)
+            self._periods = JdePeriods(self.session, self.run_id)
         return self._periods
 
     def posting(self, *, company: str, ledger: str, document: str, field: str, day: Any) -> Posting | None:

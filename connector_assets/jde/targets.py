@@ -64,7 +64,7 @@ class PostingTarget(JdeTarget):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._periods = JdePeriods(self.session)  # one read of the company's periods serves every way
+        self._periods = JdePeriods(self.session, self.run_id)  # one read of the periods serves every way
         for name, way in self.ways.items():
             target = way(*args, **kwargs)
             target.source_label = self.source_label  # type: ignore[misc]

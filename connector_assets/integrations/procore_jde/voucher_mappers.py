@@ -107,6 +107,30 @@ def _describe(requisition: dict[str, Any]) -> str:
     return f"requisition {requisition.get('id')} ({named}, {vendor})"
 
 
+def invoice_number_of(requisition: dict[str, Any]) -> str:
+    """The voucher's invoice number (VINV): the requisition's, else ``REQ-<number>``."""
+    return str(requisition.get("invoice_number") or "").strip() or f"REQ-{requisition.get('number')}"
+
+
+def gl_day(requisition: dict[str, Any]) -> str | None:
+    """The voucher's G/L date: the requisition's period end, else its billing date (the invoice date)."""
+    return iso_day(requisition.get("requisition_end")) or iso_day(requisition.get("billing_date"))
+
+
+def voucher_head(requisition: dict[str, Any], company: str) -> dict[str, Any] | None:
+    """The batch key, invoice number and G/L date of the requisition's voucher in ``company`` as
+    ``map_requisition`` sends them, known before its lines are read (a hold on its period judged from
+    them); None when the mapper would refuse one of them (its refusal then shows)."""
+    requisition_id, number = str(requisition.get("id")), invoice_number_of(requisition)
+    day = gl_day(requisition)
+    if KEYS.key_problem(requisition_id) or len(number) > INVOICE_NUMBER_MAX or day is None:
+        return None
+    if iso_day(requisition.get("billing_date")) is None:  # the invoice date, refused when not one
+        return None
+    key = BatchKey.for_requisition(requisition_id).body()
+    return {**key, "Company": company, "Invoice_Number": number, "GL_Date": day}
+
+
 def cost_lines(lines: list[dict[str, Any]], currency: str | None = None) -> Iterator[CostLine]:
     """The requisition's lines as the JDE side distributes them: what each pays this period
     (``line_payable``, in the commitment's ``currency``), on its cost code."""
@@ -192,9 +216,7 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
         if unsettled:
             problems.append(said(refused(unsettled, rule="lines differ from payment due")))
         gross = sum((entry.amount for entry in accounts.values()), Decimal(0))
-    invoice_number = (
-        str(requisition.get("invoice_number") or "").strip() or f"REQ-{requisition.get('number')}"
-    )
+    invoice_number = invoice_number_of(requisition)
     if len(invoice_number) > INVOICE_NUMBER_MAX:
         sentence = (
             f"the invoice number {invoice_number!r} is longer than JDE's {INVOICE_NUMBER_MAX} "
@@ -207,7 +229,7 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
         problems.append(
             said(source_invalid(f"the billing date {raw!r} is not a date", field="billing_date", value=raw))
         )
-    gl_date = iso_day(requisition.get("requisition_end")) or invoice_date
+    gl_date = gl_day(requisition)
     order = None
     if inputs.order_id:
         try:

@@ -12,7 +12,6 @@ from connector_assets.flows.after_write import skips_audited
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.never_written import never_written_settled
-from connector_assets.flows.unread_holds import held_unread
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import (
     INTEGRATION,
@@ -39,8 +38,10 @@ from connector_assets.integrations.procore_jde.voucher_mappers import (
     VoucherInputs,
     map_requisition,
     synced_elsewhere,
+    voucher_head,
 )
 from connector_assets.jde import targets
+from connector_assets.jde.periods import JdePeriods
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE
 from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.target_base import jde_replay
@@ -50,6 +51,7 @@ from connector_assets.procore.document_reads import Kept, RequisitionReads, step
 from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
 from connector_assets.procore.sources import COMPANY_FIELD
 from connector_assets.procore.staged_documents import latest_approved, statuses
+from connector_assets.procore.unread_holds import held_unread
 from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refusal, refused
@@ -81,9 +83,10 @@ class VoucherReader(RequisitionReads):
         costs: CostCodeMap,
         suppliers: SupplierNumbers | None = None,
         kept: Kept | None = None,
+        periods: JdePeriods | None = None,
     ) -> None:
         super().__init__(session, kept)
-        self.ledger, self.costs = ledger, costs
+        self.ledger, self.costs, self.periods = ledger, costs, periods  # periods None: judged when written
         self.suppliers = suppliers or supplier_numbers(ledger, None)  # None: the ledger's links only
 
     def an8(self, vendor_id: str) -> str | None:
@@ -105,6 +108,18 @@ class VoucherReader(RequisitionReads):
             hold = VENDORS_FLOW.dependency_key(vendor_id)
         return held_unread(self.ledger, ENTITY, requisition_id, hold)
 
+    def period_hold(self, requisition: dict[str, Any], project_id: int | None) -> Rejected | None:
+        """Held on its closed JDE A/P period (or the close in progress) as the write step would hold it
+        (``VoucherBatches.period_wait``), before its lines are read: the replay once it opens reads them,
+        and any refusal of its mapping shows then. None when it may post, or its head does not map."""
+        commitment = self.commitments.get(str(requisition.get("commitment_id") or ""))
+        if self.periods is None or project_id is None or not isinstance(commitment, dict):
+            return None
+        job = self.costs.job(str(project_id), project_label(commitment))
+        head = None if isinstance(job, str) else voucher_head(requisition, str(job.company))
+        waits = VoucherBatches.period_wait(self.periods, INTEGRATION, head) if head else None
+        return None if waits is None else Rejected.waiting(str(requisition.get("id")), waits)
+
     def record(self, requisition: dict[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped:
         requisition_id = str(requisition.get("id"))
         elsewhere = synced_elsewhere(
@@ -116,6 +131,7 @@ class VoucherReader(RequisitionReads):
         own = int(project) if project is not None and str(project).isdigit() else None
         payload = {"project_id": str(own or "")}
         held = self.unread_hold(requisition_id, str(requisition.get("commitment_id") or ""), own)
+        held = held or self.period_hold(requisition, own)
         if held is not None:  # its lines are read when it is released
             return replace(held, payload=payload)
         read = self.read(requisition)  # the Procore side's reads: commitment, payment due, lines
@@ -152,9 +168,12 @@ class VoucherReaders(PerCompany):
         self, sessions: Any, ledger: Ledger, costs: CostCodeMap, procore: Any, jde: Any, context: Any = None
     ) -> None:
         suppliers = supplier_numbers(ledger, jde, context)
+        run = getattr(getattr(context, "run", None), "run_id", None)
+        periods = JdePeriods(None, run, opens=jde.session) if jde is not None else None  # read once per run
 
         def reader(session: Any) -> VoucherReader:  # what it reads kept for the run (``step_kept``)
-            return VoucherReader(session, ledger, costs, suppliers, step_kept(context, session.company_id))
+            kept = step_kept(context, session.company_id)
+            return VoucherReader(session, ledger, costs, suppliers, kept, periods)
 
         super().__init__(sessions, first_company(procore), reader)
         self.ledger = ledger
