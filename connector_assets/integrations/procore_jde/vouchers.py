@@ -12,6 +12,7 @@ from connector_assets.flows.after_write import skips_audited
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.never_written import never_written_settled
+from connector_assets.flows.unread_holds import held_unread
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import (
     INTEGRATION,
@@ -51,7 +52,6 @@ from connector_assets.procore.document_reads import Kept, RequisitionReads, step
 from connector_assets.procore.queued_reads import PerCompany, queued, read_queued
 from connector_assets.procore.sources import COMPANY_FIELD
 from connector_assets.procore.staged_documents import latest_approved, statuses
-from connector_assets.procore.unread_holds import held_unread
 from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refusal, refused
