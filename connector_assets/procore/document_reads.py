@@ -151,6 +151,7 @@ class Kept:
     commitments: dict[str, Any] = field(default_factory=dict)
     schedules: dict[str, Any] = field(default_factory=dict)
     vendors: dict[str, Any] = field(default_factory=dict)
+    vendors_listed: set[str] = field(default_factory=set)  # asked of the list (one it hides: read by id)
     requisition_lines: dict[str, Any] = field(default_factory=dict)
     cost_codes: dict[int, Any] = field(default_factory=dict)
     commitment_lines: dict[tuple[int, int], Any] = field(default_factory=dict)
@@ -207,10 +208,12 @@ class RequisitionReads:
                 continue
 
     def vendors_ahead(self, vendor_ids: Iterable[str]) -> None:
-        """The vendors not read yet, read by list (``filters[id][]``, reference §2.3); an inactive vendor
-        the list does not show is read by id when asked."""
-        wanted = [v for v in dict.fromkeys(vendor_ids) if v and v not in self.vendors]
+        """The vendors not read yet, read by list (``filters[id][]``, reference §2.3), each asked once a run;
+        an inactive vendor the list does not show is read by id when asked."""
+        listed = self.kept.vendors_listed
+        wanted = [v for v in dict.fromkeys(vendor_ids) if v and v not in self.vendors and v not in listed]
         if wanted:
+            listed.update(wanted)
             self.vendors.update(self.session.get_many("vendors", wanted))
 
     def commitment(self, commitment_id: str, project_id: int | None) -> dict[str, Any] | Said:

@@ -90,6 +90,29 @@ def test_vendors_come_a_batch_of_ids_a_call_and_an_inactive_one_is_left_to_get(
     assert calls == Counter({"GET /rest/v1.0/vendors": -(-(len(active) + 1) // 10)}), calls
 
 
+def test_a_vendor_the_list_hides_is_asked_of_it_once_a_run(
+    sandbox: Sandbox, procore: ProcoreResource
+) -> None:
+    """An inactive vendor (the list does not show it) named on every day of a backfill: the run's first day
+    asks the list, the days after do not; a read by id, when one needs it, finds it."""
+    inactive = next(str(v["id"]) for v in sandbox.rows("vendors") if not v["is_active"])
+    step = SimpleNamespace(run=SimpleNamespace(run_id="run-hidden"), op_handle="procore_jde__vouchers_mapped")
+
+    def day(by_id: bool = False) -> Counter[str]:
+        with procore.session() as session:
+            before = sandbox.calls()
+            reads = RequisitionReads(session, step_kept(step, int(session.company_id)))
+            reads.vendors_ahead([inactive])
+            assert inactive not in reads.vendors or by_id
+            if by_id:
+                assert reads.vendor(inactive) is not None
+            return _api(sandbox.calls() - before)
+
+    assert day() == Counter({"GET /rest/v1.0/vendors": 1})
+    assert day() == Counter()  # the next day of the run
+    assert day(by_id=True) == Counter({"GET /rest/v1.0/vendors/{id}": 1})
+
+
 def test_an_entity_without_a_documented_id_filter_is_refused_before_any_call(
     sandbox: Sandbox, procore: ProcoreResource
 ) -> None:
