@@ -1,9 +1,6 @@
-"""JD Edwards batch targets: a record written as rows of a JDE batch file (F0411Z1 voucher batches, F0911Z1
-journal batches) by one orchestration, and its amounts placed in the company's currency (``placed``). Why a
-repeat cannot duplicate (the ``BatchKey`` the body carries; 59A4, the rows adopted once checked to hold this
-record): docs/jde_orchestrations/README.md, "Keys that make writes safe to repeat". Split from ``targets``
-(which still names every JDE target in one place).
-"""
+"""JD Edwards batch targets: a record written as rows of a JDE batch file (F0411Z1, F0911Z1) by one
+orchestration, its amounts in the company's currency (``placed``). Why a repeat cannot duplicate:
+docs/jde_orchestrations/README.md, "Keys that make writes safe to repeat"."""
 
 from collections.abc import Mapping
 from typing import Any, ClassVar

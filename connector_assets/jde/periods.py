@@ -6,7 +6,7 @@ accounting periods and the close".
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -178,6 +178,7 @@ def _current(row: dict[str, Any], ledger: str) -> tuple[int, date | None]:
 
 Calendars = dict[str, dict[str, JdeCalendar] | None]  # company -> its A/P and G/L calendars (None: no row)
 _RUNS: RunReads[Calendars] = RunReads(dict)
+Opens = Callable[[], AbstractContextManager[Any]]
 
 
 class JdePeriods:
@@ -185,23 +186,15 @@ class JdePeriods:
     company's read once for the run ``run_id`` (None: once for this object), on ``session`` or on one
     ``opens()`` opens when a read is due (a step that may need none)."""
 
-    def __init__(
-        self,
-        session: Any,
-        run_id: str | None = None,
-        opens: Callable[[], AbstractContextManager[Any]] | None = None,
-    ) -> None:
+    def __init__(self, session: Any, run_id: str | None = None, opens: Opens | None = None) -> None:
         self.session, self.opens = session, opens
         self._calendars: Calendars = _RUNS(run_id) if run_id else {}
 
     def calendar(self, company: str, ledger: str) -> JdeCalendar | None:
         key = company.strip()
         if key not in self._calendars:
-            if self.opens is None:
-                self._calendars[key] = read_calendars(self.session, key)
-            else:
-                with self.opens() as session:
-                    self._calendars[key] = read_calendars(session, key)
+            with self.opens() if self.opens else nullcontext(self.session) as session:
+                self._calendars[key] = read_calendars(session, key)
         calendars = self._calendars[key]
         return calendars[ledger] if calendars is not None else None
 

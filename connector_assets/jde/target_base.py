@@ -1,9 +1,5 @@
-"""What every JD Edwards write target stands on: the orchestrations and tables they name (one place, so the
-flows' ``reads`` / ``writes`` for ``ml-connector ping`` use the same names), JDE's refusal codes in words,
-the batch keys a mapper puts on a record (``BatchKey``), ``JdeTarget``, the ``LedgerTarget`` on one AIS
-session that every JDE target stands on, and a JDE flow's replay as data (``jde_replay``).
-Split from ``targets`` (the concrete targets) to keep each module readable on its own.
-"""
+"""What every JD Edwards write target stands on: the orchestrations and tables they name (one place, for
+``ml-connector ping``), JDE's refusal codes in words, ``BatchKey``, ``JdeTarget`` and ``jde_replay``."""
 
 import functools
 import threading
@@ -203,17 +199,10 @@ class BatchKey:
 
 
 class JdeTarget(LedgerTarget):
-    """A target on one JDE AIS session: a ``LedgerTarget`` (so a ``SessionTarget``) on ``jde``, held, opened
-    for a run or a replay and declared on a flow like any other (``FlowRoute.flow(..., TheTarget, ...)``;
-    ``writes`` names its orchestrations for ``ping``), and the refusal of a rewrite.
-
-    Why it holds more than its session: what JDE is written through cannot be searched or rewritten the way
-    a SaaS API can, so a JDE target decides with the ledger. ``ledger`` and ``spec`` (the flow) give the
-    record's cross-reference (read the batch first only when an earlier attempt claimed it; refuse to
-    rewrite a voucher or payment); ``spec``'s integration also judges a money write's G/L date against the
-    company's open periods (``posting``, read once per session); ``run_id`` and ``partition`` are the
-    run's (None in a replay). ``source_label`` is the source system in a finance user's words.
-    """
+    """A ``LedgerTarget`` on one JDE AIS session (``writes``: its orchestrations, for ``ping``). JDE cannot be
+    searched or rewritten as a SaaS API can, so it decides with the ledger: the record's cross-reference
+    (the batch read first only after an earlier claim; no rewrite of a voucher or payment) and, for money,
+    the G/L date against the open periods (``posting``). ``source_label``: the source in a user's words."""
 
     resource = "jde"
     source_label: ClassVar[str] = "the source system"
