@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -872,8 +873,8 @@ _DECLARED = (*PROJECT_SETTINGS, *(s for system in SYSTEMS.values() for s in syst
 _BY_ENV: dict[str, Setting] = {s.env: s for s in reversed(_DECLARED)}
 
 # Each integration declares its own settings next to its flows (``connector_assets/integrations/<name>/
-# settings.py``: ``SETTINGS``, variables ``ML_<NAME>_...``). Nothing is registered: a variable of an
-# integration is looked up in that module by its prefix, read once per process, so a setting is found
+# settings.toml``, variables ``ML_<NAME>_...``). Nothing is registered: a variable of an
+# integration is looked up in that file by its prefix, read once per process, so a setting is found
 # whoever asks first (a resource, ``ping``) and importing a module changes no table.
 INTEGRATION_PACKAGES = "connector_assets.integrations"
 
@@ -893,30 +894,38 @@ def checked_settings(integration: str, declared: tuple[Setting, ...]) -> tuple[S
 
 
 @functools.cache
-def _integration_names() -> tuple[str, ...]:
-    """The integration packages that declare settings, read off the source tree once (importing the
-    packages would run their definitions, which ask for their settings)."""
+def _integrations_root() -> Path | None:
+    """The folder of the integration packages, found without importing them (importing would run their
+    definitions, which ask for their settings)."""
     import importlib.util
-    from pathlib import Path
 
     spec = importlib.util.find_spec(INTEGRATION_PACKAGES.split(".")[0])
     if spec is None or not spec.submodule_search_locations:
-        return ()
-    root = Path(next(iter(spec.submodule_search_locations))) / INTEGRATION_PACKAGES.split(".")[1]
-    return tuple(sorted(p.parent.name for p in root.glob("*/settings.py")))
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / INTEGRATION_PACKAGES.split(".")[1]
+
+
+@functools.cache
+def _integration_names() -> tuple[str, ...]:
+    """The integration packages that declare settings: those with a ``settings.toml``."""
+    from connector_resources.setting_declarations import DECLARATIONS
+
+    root = _integrations_root()
+    return () if root is None else tuple(sorted(p.parent.name for p in root.glob(f"*/{DECLARATIONS}")))
 
 
 @functools.cache
 def _declared_by(integration: str) -> dict[str, Setting]:
-    """``integration``'s settings by variable, as its ``settings`` module declares them (``SETTINGS``)."""
-    import importlib
+    """``integration``'s settings by variable, as its package's ``settings.toml`` declares them."""
+    from connector_resources.setting_declarations import DECLARATIONS, declared_settings
 
-    module = importlib.import_module(f"{INTEGRATION_PACKAGES}.{integration}.settings")
-    return {s.env: s for s in checked_settings(integration, tuple(module.SETTINGS))}
+    root = _integrations_root()
+    assert root is not None, "no integration packages to read settings from"
+    return {s.env: s for s in declared_settings(integration, root / integration / DECLARATIONS)}
 
 
 def integration_of(env: str) -> str | None:
-    """The integration whose ``settings`` module declares ``env`` (None: no integration's)."""
+    """The integration whose ``settings.toml`` declares ``env`` (None: no integration's)."""
     for name in _integration_names():
         if env.startswith(f"ML_{name.upper()}_") and env in _declared_by(name):
             return name
@@ -945,7 +954,7 @@ def all_settings() -> list[Setting]:
 
 def registered(env: str) -> Setting:
     """The setting read from environment variable ``env``; every variable the project reads is declared in
-    this module or in its integration's ``settings.py`` (so docs/configuration.md lists it), and reading an
+    this module or in its integration's ``settings.toml`` (so docs/configuration.md lists it), and reading an
     undeclared one is a programming error.
 
     ``ML_<SYSTEM>_POLL_CRON`` is one declaration for each SaaS system's poll cadence.

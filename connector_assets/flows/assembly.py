@@ -16,8 +16,8 @@ import dagster as dg
 from dagster import AssetKey, AssetsDefinition, Definitions
 
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.integration_settings import integration_variable
 from connector_assets.flows.replays import Replay
+from connector_resources.setting_declarations import integration_variable
 
 if TYPE_CHECKING:
     from connector_assets.flows.documents import DocumentSource

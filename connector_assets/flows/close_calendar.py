@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connector_assets.flows.integration_settings import integration_variable
 from connector_resources import settings
 from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key
 from connector_resources.refusals import close_window
 from connector_resources.replay import WaitsFor
+from connector_resources.setting_declarations import integration_variable
 from connector_resources.settings import SettingError
 
 T = TypeVar("T")

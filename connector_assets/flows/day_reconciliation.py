@@ -14,12 +14,12 @@ from dagster import AssetKey, AssetsDefinition, AssetSelection, PartitionsDefini
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assets import target_asset_name
 from connector_assets.flows.core import FlowSpec
-from connector_assets.flows.integration_settings import integration_variable
 from connector_assets.flows.jobs import build_day_close_schedule
 from connector_assets.flows.reconciliation import Report, build_reconciliation_asset
 from connector_assets.runtime.polling import build_poll_schedule
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
+from connector_resources.setting_declarations import integration_variable
 
 
 @dataclass(frozen=True)

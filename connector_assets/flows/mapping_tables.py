@@ -208,7 +208,7 @@ class MappingTable:
         master: MasterData | None = None,
         **extra: Any,
     ) -> Any:
-        """The table as its setting declares it in ``settings.py``: the asset is the setting's short name in
+        """The table as its setting declares it in ``settings.toml``: the asset is the setting's short name in
         ``group``, by default the integration declaring it (``ML_JDE_COUPA_ACCOUNT_MAP`` ->
         ``jde_coupa/account_map``), the sandbox file its default (so the two can never disagree); ``extra``:
         a subclass's own fields."""

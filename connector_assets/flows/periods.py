@@ -13,11 +13,11 @@ from datetime import date
 from typing import Protocol
 
 from connector_assets.flows.close_calendar import held_idents
-from connector_assets.flows.integration_settings import integration_variable
 from connector_resources import settings
 from connector_resources.held_outside import Kind, OutsideCheck, Said, outside_key
 from connector_resources.refusals import code_of, period_closed
 from connector_resources.replay import WaitsFor
+from connector_resources.setting_declarations import integration_variable
 
 POLICY_ENV = "ML_GL_DATE_POLICY"
 FIRST_OPEN_DAY = "first_open_day"

@@ -1,10 +1,10 @@
-"""An integration's ``settings.toml`` (``flows.integration_settings``): kinds by name, clear refusals."""
+"""An integration's ``settings.toml`` (``setting_declarations``): kinds by name, clear refusals."""
 
 from __future__ import annotations
 
 import pytest
 
-from connector_assets.flows.integration_settings import kind_of
+from connector_resources.setting_declarations import kind_of
 from connector_resources.setting_kinds import EMAIL, Items, Number
 
 

@@ -9,7 +9,7 @@ What the package holds is what docs/development.md ("Adding an integration") wal
 JDE side's ``JdeSupplier`` to the Coupa side's supplier body, the flow's spec, assets and replay) and
 ``component.py`` (its one ``@dg.component_instance``). Reading JDE, writing Coupa, the mapped / check /
 written steps, the ledger, adoption and the retry queue come from the kit and the system sides. A real
-package adds its jobs module (``flows.jobs.FlowJobs``: schedules at its ``settings.py`` cron settings);
+package adds its jobs module (``flows.jobs.FlowJobs``: schedules at its ``settings.toml`` cron settings);
 the toy's one job is run by hand, so it needs no setting.
 """
 

@@ -4,10 +4,14 @@ one error shape for every refused value, naming the variable, what it holds, wha
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from connector_resources import settings
+from connector_resources.setting_declarations import integration_variable
 from connector_resources.setting_kinds import Choice, Items, Number, OnOff, Refused, Text
 from connector_resources.settings import Setting, SettingError, all_settings
 
@@ -73,8 +77,10 @@ def test_each_integration_declares_its_settings_in_its_own_package():
     }  # fmt: skip
     for integration, found in declared.items():
         assert found and all(s.env.startswith(f"ML_{integration.upper()}_") for s in found)
-        module = importlib.import_module(f"connector_assets.integrations.{integration}.settings")
-        assert found == module.SETTINGS
+        path = Path(importlib.util.find_spec("connector_assets.integrations").origin).with_name(integration)
+        with (path / "settings.toml").open("rb") as handle:
+            tables = tomllib.load(handle)
+        assert [s.env for s in found] == [integration_variable(integration, name) for name in tables]
 
 
 def test_a_setting_outside_its_integrations_prefix_or_declared_twice_is_refused():
@@ -88,15 +94,15 @@ def test_a_setting_outside_its_integrations_prefix_or_declared_twice_is_refused(
         checked_settings("toy", (Setting("x", "ML_TOY_X", "", "help"), Setting("y", "ML_TOY_X", "", "help")))
 
 
-def test_importing_an_integrations_settings_registers_nothing():
-    """An integration's ``settings.py`` is data: importing it leaves the table as it was, and its variables
+def test_reading_an_integrations_settings_registers_nothing():
+    """An integration's ``settings.toml`` is data: reading it leaves the table as it was, and its variables
     are found by their prefix all the same."""
     from connector_resources import settings
 
     before = dict(settings._BY_ENV)
-    module = importlib.import_module("connector_assets.integrations.jde_bill.settings")
+    declared = settings.integration_settings()["jde_bill"]
     assert before == settings._BY_ENV
-    assert all(settings.registered(s.env) is s for s in module.SETTINGS)
+    assert all(settings.registered(s.env) is s for s in declared)
 
 
 def test_an_integration_setting_asked_first_in_a_new_process_is_found():

@@ -46,7 +46,7 @@ def _table(
     description: str,
     master: MasterData | None,
 ) -> MappingTable:
-    """A JDE -> BILL mapping table as its setting declares it in ``settings.py`` (the asset is the setting's
+    """A JDE -> BILL mapping table as its setting declares it in ``settings.toml`` (the asset is the setting's
     name, the sandbox file its default), guarded by both sandboxes, its values stripped."""
     return setting_table(
         INTEGRATION, variable, key, value, description, GUARDED_BY, check, str.strip, master=master

@@ -1,12 +1,13 @@
-"""An integration's settings declared as data: ``settings.toml`` beside its flows, one table per setting.
+"""An integration's settings declared as data: ``settings.toml`` in its package, one table per setting.
 
-``declared_settings`` builds the ``Setting``s from the table, registering nothing. Data rather than code:
-the integrations' declarations are alike by nature. How: docs/development.md, "Adding an integration".
+``declared_settings`` builds the ``Setting``s from the file, registering nothing; the settings table reads
+each integration's file by its package's layout (``settings.integration_settings``), so no module of the
+integration forwards them. Data rather than code: the integrations' declarations are alike by nature.
+How: docs/development.md, "Adding an integration".
 """
 
 from __future__ import annotations
 
-import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,12 +62,9 @@ def kind_of(declared: str | dict[str, dict[str, Any]] | None, where: str) -> Kin
     return cls(**{key: tuple(v) if isinstance(v, list) else v for key, v in fields.items()})
 
 
-def declared_settings(module: str) -> tuple[Setting, ...]:
-    """The settings declared in the ``settings.toml`` beside ``module`` (an integration's ``settings``
-    module), of the integration its package names, in the file's order; checked (``checked_settings``),
-    never registered."""
-    integration = module.rsplit(".", 2)[-2]
-    path = Path(sys.modules[module].__file__ or "").with_name(DECLARATIONS)
+def declared_settings(integration: str, path: Path) -> tuple[Setting, ...]:
+    """The settings ``integration`` declares in ``path`` (its package's ``settings.toml``), in the file's
+    order; checked (``checked_settings``), never registered."""
     with path.open("rb") as handle:
         tables = tomllib.load(handle)
     for name, table in tables.items():
