@@ -132,28 +132,30 @@ class VoucherBatches(BatchTarget):
     date_inputs = ("Invoice_Date", "GL_Date", "Due_Date")
     periods = AP
 
-    @classmethod
-    def invoice(cls, body: Mapping[str, Any]) -> str:
+    @staticmethod
+    def invoice(body: Mapping[str, Any], source: str) -> str:
         """The voucher in a finance user's words (``document``), from its invoice number and batch key."""
         key = BatchKey.of_body(body).target_id
-        return f"{cls.source_label} invoice {body['Invoice_Number']} (voucher batch {key})"
+        return f"{source} invoice {body['Invoice_Number']} (voucher batch {key})"
 
     @classmethod
-    def period_wait(cls, periods: JdePeriods, integration: str, head: Mapping[str, Any]) -> WaitsFor | None:
+    def period_wait(
+        cls, periods: JdePeriods, integration: str, head: Mapping[str, Any], source: str
+    ) -> WaitsFor | None:
         """What ``create`` holds a voucher on for its G/L date (``posting``: a closed A/P period, the close in
-        progress), judged from its ``head`` alone (``Company``, ``GL_Date``, ``Invoice_Number``, batch key)
-        so a source step can hold it before reading the rest; None when it may post."""
+        progress), judged from its ``head`` alone (``Company``, ``GL_Date``, ``Invoice_Number``, batch key) so
+        a source step can hold it before reading the rest, worded for ``source``; None when it may post."""
         try:
             periods.posting(
                 integration=integration, company=str(head["Company"]), ledger=cls.periods,
-                document=cls.invoice(head), field=GL_DATE, day=_iso_date(head["GL_Date"]),
+                document=cls.invoice(head, source), field=GL_DATE, day=_iso_date(head["GL_Date"]),
             )  # fmt: skip
         except WaitsFor as waits:
             return waits
         return None
 
     def document(self, record: Mapped) -> str:
-        return self.invoice(record.body)
+        return self.invoice(record.body, self.source_label)
 
     def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
         holds = {(str(r.get("AN8")), str(r.get("VINV") or "").strip()) for r in rows}

@@ -117,7 +117,8 @@ class VoucherReader(RequisitionReads):
             return None
         job = self.costs.job(str(project_id), project_label(commitment))
         head = None if isinstance(job, str) else voucher_head(requisition, str(job.company))
-        waits = VoucherBatches.period_wait(self.periods, INTEGRATION, head) if head else None
+        source = VoucherBatches.source_label
+        waits = VoucherBatches.period_wait(self.periods, INTEGRATION, head, source) if head else None
         return None if waits is None else Rejected.waiting(str(requisition.get("id")), waits)
 
     def record(self, requisition: dict[str, Any], updated_at: datetime) -> Mapped | Rejected | Skipped:
