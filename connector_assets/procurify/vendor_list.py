@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from connector_resources.replay import shared_value
+
 LIST_PAGE_SIZE = 100  # the largest page the reference suggests (its cap is unconfirmed)
 Vendors = dict[str, dict[str, Any]]
 
@@ -23,6 +25,18 @@ def listed_vendors(
         return None
     with list_pages(session, page_size):
         return {str(row.get(key)): row for row in session.iter_all(entity)}
+
+
+def replay_vendors(session: Any, needed: int) -> Vendors | None:
+    """``listed_vendors`` kept for the whole replay once read: each chunk of a replay (50 records) would
+    read the whole list again; outside a replay, read each time."""
+    kept: dict[str, Vendors] = shared_value(("procurify vendor list",), dict)
+    if "vendors" not in kept:
+        listed = listed_vendors(session, needed)
+        if listed is None:
+            return None
+        kept["vendors"] = listed
+    return kept["vendors"]
 
 
 @contextmanager

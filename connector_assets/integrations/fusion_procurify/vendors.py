@@ -26,7 +26,7 @@ from connector_assets.integrations.fusion_procurify.vendor_mappers import (
     skipped_why,
 )
 from connector_assets.procurify.vendor_changes import VendorPoll, left_alone, vendor_poll_assets
-from connector_assets.procurify.vendor_list import listed_vendors
+from connector_assets.procurify.vendor_list import replay_vendors
 from connector_assets.procurify.vendor_pairing import open_pairs
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
@@ -93,13 +93,13 @@ def map_vendors(context: Any, partition: str | None) -> Iterator[Mapped | Reject
 
 
 def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named vendors read again from Procurify (by list when that costs fewer calls: a replay's chunk)
-    and matched against Fusion today (replay)."""
+    """The named vendors read again from Procurify (by list, kept for the replay, when that costs fewer
+    calls than a chunk's reads by id) and matched against Fusion today (replay)."""
     resources = context.resources
     ledger = resources.ledger.get()
     wanted = [key for key in keys if key.isdigit()]
     with resources.procurify.session() as session:
-        listed = listed_vendors(session, len(wanted))
+        listed = replay_vendors(session, len(wanted))
         if listed is None:
             vendors = [session.get("vendors", key) for key in wanted]
         else:

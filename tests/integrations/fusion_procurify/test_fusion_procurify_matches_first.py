@@ -6,6 +6,7 @@ before its first record, so a row entered since the last run answers the queued 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from connector_assets.integrations.fusion_procurify.integration import INTEGRATI
 from connector_assets.integrations.fusion_procurify.manual_matches import ASSET, FILE_SETTING
 from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 from connector_assets.integrations.fusion_procurify.vendors import FLOW as vendors_flow
+from connector_assets.procurify.vendor_list import LIST_PAGE_SIZE
 
 VENDORS = ("fusion_procurify/vendors_mapped", "fusion_procurify/vendors_written")
 PAIR_READERS = ("suppliers", "vendors", "purchase_orders", "invoices")
@@ -110,3 +112,23 @@ def test_a_replay_reads_a_chunk_of_queued_vendors_by_list_when_that_costs_fewer_
     assert reads["GET /api/v3/vendors/{id:int}/"] == 0, reads  # none one at a time
     assert 0 < reads["GET /api/v3/vendors/"] < len(queued), reads  # its pages (and the count asked first)
     assert all(vendor_items(world, v) == ["failed"] for v in vendors)  # still no supplier of that name
+
+
+def test_a_replay_of_several_chunks_reads_the_vendor_list_once(world, monkeypatch):
+    """The list a replay's first chunk read serves its later chunks (``vendor_list.replay_vendors``): one
+    count and one set of pages for the whole replay, not one per chunk of queued vendors."""
+    names = [f"Still Nobody Of That Name 54{i:02d}" for i in range(12)]
+    with world.resources["procurify"].session() as session:
+        vendors = [str(session.create_vendor({"name": n, "email": ["ap@example.com"]})["id"]) for n in names]
+        listed = session.count("vendors")
+    world.run(*VENDORS)
+    assert set(vendors) <= set(world.queue("vendors"))
+    monkeypatch.setattr("connector_resources.replay.REPLAY_CHUNK", 5)  # three chunks at least
+
+    before = _vendor_reads(world)
+    world.replay_queued("vendors", vendors_flow)
+    reads = _vendor_reads(world) - before
+
+    assert reads["GET /api/v3/vendors/{id:int}/"] == 0, reads
+    assert reads["GET /api/v3/vendors/"] == 1 + math.ceil(listed / LIST_PAGE_SIZE), reads  # read once
+    assert all(vendor_items(world, v) == ["failed"] for v in vendors)
