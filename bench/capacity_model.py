@@ -73,8 +73,8 @@ INTEGRATIONS = {
         "bench/backfill.py --profile jde_coupa --scale 1 --days 30",
     ),
     # The four below re-measured 2026-11-28 at scale 0.5 over 10 days (docs/performance.md, "Reads kept for
-    # the run" and "Holds before reads"); before: BILL 1.58, Procore 7.44, Procurify 12.38 and 1.81 (at scale 1
-    # over 20-30 days).
+    # the run" and "Holds before reads"); before: BILL 1.58, Procore 7.44, Procurify 12.38 and 1.81 (at
+    # scale 1 over 20-30 days).
     "jde_bill": Integration(
         "jde_bill", "bill", 1.31, "bench/backfill.py --profile jde_bill --scale 0.5 --days 10"
     ),

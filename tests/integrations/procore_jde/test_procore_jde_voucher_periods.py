@@ -90,7 +90,8 @@ def _write_step_hold(periods: JdePeriods, body: dict[str, Any]) -> WaitsFor:
     try:
         periods.posting(
             integration="procore_jde", company=body["Company"], ledger=AP,
-            document=VoucherBatches.invoice(body, "Procore"), field="G/L date", day=date.fromisoformat(body["GL_Date"]),
+            document=VoucherBatches.invoice(body, "Procore"), field="G/L date",
+            day=date.fromisoformat(body["GL_Date"]),
         )  # fmt: skip
     except WaitsFor as waits:
         return waits
