@@ -4,12 +4,13 @@ order or line with the same VR01, so these targets search by it before every cre
 write is adopted).
 """
 
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
 from connector_assets.flows.core import Mapped
-from connector_assets.flows.found_ahead import SearchedKeys
+from connector_assets.flows.found_ahead import SearchedKeys, found_each
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.targets import JdeRefused, JdeTarget, VoucherChanged, jde_number, jde_reason
 from connector_resources.jde import Condition, JdeOrchestrationError
@@ -96,6 +97,24 @@ class PurchaseOrders(JdeTarget):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._searched = SearchedKeys()  # references a chunk searched (``find_many``)
+        self._ahead = threading.local()  # the chunk's F4301 rows by reference, while ``find_many`` runs
+
+    def _headers(self, reference: str, company: str, order_type: str) -> list[dict[str, Any]]:
+        """F4301 rows of ``reference`` in ``company`` and ``order_type``: from the chunk's read while
+        ``find_many`` runs, else one read."""
+        known: dict[str, list[dict[str, Any]]] | None = getattr(self._ahead, "rows", None)
+        if known is not None:
+            rows = known.get(reference, [])
+            return [r for r in rows if _text(r.get("KCOO")) == company and _text(r.get("DCTO")) == order_type]
+        return self.session.browse(
+            PO_HEADER_TABLE,
+            columns=list(HEADER_SEARCH_COLUMNS),
+            conditions=[
+                Condition(f"{PO_HEADER_TABLE}.VR01", "EQUAL", reference),
+                Condition(f"{PO_HEADER_TABLE}.KCOO", "EQUAL", company),
+                Condition(f"{PO_HEADER_TABLE}.DCTO", "EQUAL", order_type),
+            ],
+        )
 
     def _describe(self, body: dict[str, Any]) -> str:
         reference = _text(body.get("Reference")) or "without a reference"
@@ -105,16 +124,7 @@ class PurchaseOrders(JdeTarget):
         reference, company, order_type = _order_keys(record)
         if not reference:
             return None  # nothing to search by; the mapper always sends one
-        rows = self.session.browse(
-            PO_HEADER_TABLE,
-            columns=list(HEADER_SEARCH_COLUMNS),
-            conditions=[
-                Condition(f"{PO_HEADER_TABLE}.VR01", "EQUAL", reference),
-                Condition(f"{PO_HEADER_TABLE}.KCOO", "EQUAL", company),
-                Condition(f"{PO_HEADER_TABLE}.DCTO", "EQUAL", order_type),
-            ],
-        )
-        ours, others = _orders_under(record, rows)
+        ours, others = _orders_under(record, self._headers(reference, company, order_type))
         if ours:
             return order_id(company, min(ours), order_type)  # the oldest, should JDE hold several
         if others:
@@ -130,7 +140,7 @@ class PurchaseOrders(JdeTarget):
 
     def find_many(self, records: Sequence[Mapped]) -> dict[str, str | None]:
         """``find`` for a chunk of claimed records (``records.BatchFinder``): F4301 read by the chunk's
-        references at once (``browse_in``, 100 a call; company and type checked here) instead of one read a
+        references at once (``browse_in``, 100 a call; ``find`` checks company and type) instead of one read a
         record. Left out, for ``find`` alone: a record without a reference, one sharing its reference with
         another of the chunk or of an earlier chunk of this target, and one whose reference names another
         supplier's order (``find`` refuses it)."""
@@ -138,23 +148,14 @@ class PurchaseOrders(JdeTarget):
         alone = self._searched.alone([keys[0]] for keys in wanted.values() if keys[0])
         settled = [r for r in records if wanted[r.source_key][0] and wanted[r.source_key][0] not in alone]
         references = sorted({wanted[r.source_key][0] for r in settled})
-        rows: dict[str, list[dict[str, Any]]] = {}
+        rows: dict[str, list[dict[str, Any]]] = {}  # answered by ``find`` (company and type checked there)
         for row in browse_in(self.session, PO_HEADER_TABLE, "VR01", references, HEADER_SEARCH_COLUMNS):
             rows.setdefault(_text(row.get("VR01")), []).append(row)
-        answer: dict[str, str | None] = {}
-        for record in settled:
-            reference, company, order_type = wanted[record.source_key]
-            same = [
-                row
-                for row in rows.get(reference, [])
-                if _text(row.get("KCOO")) == company and _text(row.get("DCTO")) == order_type
-            ]
-            ours, others = _orders_under(record, same)
-            if ours:
-                answer[record.source_key] = order_id(company, min(ours), order_type)
-            elif not others:
-                answer[record.source_key] = None
-        return answer
+        self._ahead.rows = rows
+        try:
+            return found_each(self.find, settled)
+        finally:
+            self._ahead.rows = None
 
     def create(self, record: Mapped) -> str:
         body = dict(record.body)
