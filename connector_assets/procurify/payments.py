@@ -17,8 +17,6 @@ from connector_assets.procurify.bill_fields import currency_code
 from connector_assets.procurify.order_fields import id_of, words
 from connector_assets.procurify.order_reads import staged_versions
 from connector_assets.procurify.vendor_list import Vendors, list_pages, listed_vendors
-from connector_assets.runtime.run_reads import RunReads
-from connector_resources.procurify.writes import VENDOR_WRITES
 
 STAGED_PAYMENTS = asset_key("procurify", "payments")
 # A JSON number rendered from an amount with its currency's decimals differs from it by float noise only
@@ -184,20 +182,9 @@ def staged_payments(staging: Any, partition: str | None) -> list[PaymentVersion]
     return [PaymentVersion(*v) for v in staged_versions(staging, STAGED_PAYMENTS, partition, "uuid")]
 
 
-# Run id -> the whole vendor list a run's days find payments' vendors in (None: not read; ``written``: the
-# vendor writes sent when read): a vendor it lacks finds no bill, and its groups are read one by one.
-vendors_for_run: RunReads[dict[str, Any]] = RunReads(dict)
-
-
-def kept_vendors(run: dict[str, Any] | None) -> Vendors | None:
-    """A copy of the run's vendor list (``vendors_for_run``) while no vendor was written since it was read."""
-    fresh = run and run.get("vendors") and run.get("written") == VENDOR_WRITES[0]
-    return dict(run["vendors"]) if run and fresh else None
-
-
 class PaymentBills:
     """The bills of payments: read ahead by vendor, else one read per bill group (``group`` takes one value),
-    each once per reader; ``run``: the run's vendor list (``vendors_for_run``)."""
+    each once per reader; ``run``: the run's vendor list (``vendor_list.vendors_for_run``)."""
 
     def __init__(self, session: Any, run: dict[str, Vendors | None] | None = None) -> None:
         self.session, self.run = session, {} if run is None else run

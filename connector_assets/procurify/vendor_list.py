@@ -8,10 +8,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from connector_assets.runtime.run_reads import RunReads
+from connector_resources.procurify.writes import VENDOR_WRITES
 from connector_resources.replay import shared_value
 
 LIST_PAGE_SIZE = 100  # the largest page the reference suggests (its cap is unconfirmed)
 Vendors = dict[str, dict[str, Any]]
+
+# Run id -> the whole vendor list a run's steps share (None: not read; ``written``: the vendor writes sent
+# when read): payments find their vendors in it (one it lacks: its groups read one by one), and the
+# suppliers step searches in it while it is fresh (``kept_vendors``).
+vendors_for_run: RunReads[dict[str, Any]] = RunReads(dict)
+
+
+def kept_vendors(run: dict[str, Any] | None) -> Vendors | None:
+    """A copy of the run's vendor list (``vendors_for_run``) while no vendor was written since it was read."""
+    fresh = run and run.get("vendors") and run.get("written") == VENDOR_WRITES[0]
+    return dict(run["vendors"]) if run and fresh else None
 
 
 def listed_vendors(

@@ -13,9 +13,8 @@ from connector_assets.flows.after_write import release_held, released_at
 from connector_assets.flows.core import Mapped, Rejected, Unchanged
 from connector_assets.flows.replays import HandlerBuilder, ledger_target
 from connector_assets.procurify import vendor_writes
-from connector_assets.procurify.payments import kept_vendors
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
-from connector_assets.procurify.vendor_list import listed_vendors
+from connector_assets.procurify.vendor_list import kept_vendors, listed_vendors
 from connector_assets.procurify.vendor_pairing import PROCURIFY, SUPPLIER_ENTITY, VendorPairing
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import SYSTEM
@@ -56,7 +55,7 @@ class ProcurifyVendorTarget:
     def __init__(self, session: Any, ledger: Ledger, run_id: str | None = None, run: Any = None) -> None:
         self.session, self.ledger, self.run_id = session, ledger, run_id
         self.listed: dict[str, dict[str, Any]] = {}  # the last chunk's list read, by vendor id
-        self.run = run  # the run's vendor list (``payments.vendors_for_run``) while no vendor is written
+        self.run = run  # the run's vendor list (``vendor_list.vendors_for_run``) while no vendor is written
 
     def find(self, record: Mapped) -> str | None:
         paired = self.pairing.paired_vendor(self.ledger, record.source_key)

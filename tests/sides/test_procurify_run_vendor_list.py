@@ -1,5 +1,5 @@
 """What a run read from Procurify, not read again: a suppliers write step searches its chunk in the vendor
-list the run's bills step read (``payments.kept_vendors``) while no vendor was written since, and reads the
+list the run's bills step read (``vendor_list.kept_vendors``) while no vendor was written since, and reads the
 list afresh once one was; a bill a replay read in full is mapped without a second read
 (``ApprovedBillReader.replayed``). Counted on the Procurify simulator's own call counter.
 """
@@ -17,8 +17,7 @@ from connector_assets.flows.core import Mapped
 from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW, WORDING
 from connector_assets.integrations.jde_procurify.suppliers import ProcurifyVendors
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
-from connector_assets.procurify.payments import kept_vendors
-from connector_assets.procurify.vendor_list import listed_vendors
+from connector_assets.procurify.vendor_list import kept_vendors, listed_vendors
 from connector_resources.procurify.writes import VENDOR_WRITES
 
 LIST = "GET /api/v3/vendors/"

@@ -46,9 +46,9 @@ from connector_assets.procurify.approved_bill_reader import ApprovedBillReader, 
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
 from connector_assets.procurify.bill_order_lines import BillOrderLines
 from connector_assets.procurify.bill_reads import BILLS_ASSET, BillWording, staged_bills
-from connector_assets.procurify.payments import vendors_for_run
 from connector_assets.procurify.record_reads import read_for_record
 from connector_assets.procurify.vendor_fields import is_active, not_purchasable_why
+from connector_assets.procurify.vendor_list import vendors_for_run
 from connector_assets.runtime.run_reads import RunReads
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings

@@ -41,8 +41,8 @@ from connector_assets.procurify.payments import (
     payment_uuid,
     payments_found_again,
     staged_payments,
-    vendors_for_run,
 )
+from connector_assets.procurify.vendor_list import vendors_for_run
 from connector_assets.saas.assets import saas_partitions
 from connector_resources import settings
 from connector_resources.held_parents import gone_parents

@@ -30,7 +30,7 @@ from connector_assets.jde.supplier_documents import (
     read_suppliers,
 )
 from connector_assets.procurify import vendor_target, vendor_writes
-from connector_assets.procurify.payments import vendors_for_run
+from connector_assets.procurify.vendor_list import vendors_for_run
 from connector_assets.procurify.vendor_target import (
     KeyedVendors,
     open_vendors,
