@@ -74,11 +74,11 @@ _LOCK = threading.Lock()
 
 def run_rows(context: Any, name: str) -> KeptRows | None:
     """The rows kept for ``name`` (a flow) in the run of ``context``; None for a context naming no run."""
-    run = getattr(getattr(context, "run", None), "run_id", None)
-    if run is None:
+    kept = _RUNS.of(context)
+    if kept is None:
         return None
     with _LOCK:
-        return _RUNS(str(run)).setdefault(name, KeptRows())
+        return kept.setdefault(name, KeptRows())
 
 
 def read_ahead_once(kept: KeptRows | None, read: Callable[[], Any]) -> None:

@@ -20,8 +20,7 @@ _HELD: RunReads[dict[int, bool]] = RunReads(dict)
 def run_held(context: Any) -> dict[int, bool] | None:
     """What JDE was asked in the run of ``context`` (a step's), for ``SupplierNumbers``' ``held``; None for a
     context naming no run."""
-    run = getattr(getattr(context, "run", None), "run_id", None)
-    return None if run is None else _HELD(str(run))
+    return _HELD.of(context)
 
 
 class SupplierNumbers:

@@ -163,10 +163,8 @@ _kept: RunReads[dict[int, Kept]] = RunReads(dict)
 
 def step_kept(context: Any, company: int) -> Kept:
     """The reads the run of ``context`` keeps in ``company`` (no run, a test's: kept nowhere)."""
-    run = getattr(getattr(context, "run", None), "run_id", None)
-    if run is None:
-        return Kept()
-    return _kept(str(run)).setdefault(int(company), Kept())
+    kept = _kept.of(context)
+    return Kept() if kept is None else kept.setdefault(int(company), Kept())
 
 
 def kept_session(session: Any, kept: Kept) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -26,3 +26,8 @@ class RunReads(Generic[T]):
                 self._runs.clear()
                 self._runs[run_id] = self._new()
             return self._runs[run_id]
+
+    def of(self, context: Any) -> T | None:
+        """The reads of the run ``context`` (a step's) belongs to; None for one naming no run (a test's)."""
+        run = getattr(getattr(context, "run", None), "run_id", None)
+        return None if run is None else self(str(run))

@@ -205,9 +205,9 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
     wanted = wanted_on(partition)
     if not wanted:
         return
-    days, run = [partition], getattr(getattr(context, "run", None), "run_id", None)
-    if partition is not None and run is not None and ENTITY not in _AHEAD(str(run)):
-        _AHEAD(str(run)).add(ENTITY)
+    days, ahead_of_run = [partition], _AHEAD.of(context)
+    if partition is not None and ahead_of_run is not None and ENTITY not in ahead_of_run:
+        ahead_of_run.add(ENTITY)
         days = run_partitions(context)
     ahead = {key: place for day in days for key, place in wanted_on(day).items()}
     kinds = {
