@@ -31,3 +31,16 @@ class RunReads(Generic[T]):
         """The reads of the run ``context`` (a step's) belongs to; None for one naming no run (a test's)."""
         run = getattr(getattr(context, "run", None), "run_id", None)
         return None if run is None else self(str(run))
+
+
+_FIRSTS: RunReads[set[str]] = RunReads(set)
+
+
+def first_in_run(context: Any, name: str) -> bool:
+    """Whether ``name`` (a step that reads its range's every day ahead, on its first day) is asked for the
+    first time in the run of ``context``; False for a context naming no run (it reads its own day)."""
+    asked = _FIRSTS.of(context)
+    if asked is None or name in asked:
+        return False
+    asked.add(name)
+    return True

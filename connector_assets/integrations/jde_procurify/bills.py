@@ -49,7 +49,7 @@ from connector_assets.procurify.bill_reads import BILLS_ASSET, BillWording, stag
 from connector_assets.procurify.record_reads import read_for_record
 from connector_assets.procurify.vendor_fields import is_active, not_purchasable_why
 from connector_assets.procurify.vendor_list import vendors_for_run
-from connector_assets.runtime.run_reads import RunReads
+from connector_assets.runtime.run_reads import first_in_run
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.error_kinds import ConnectorError
@@ -69,7 +69,6 @@ STATUSES_ENV = "ML_JDE_PROCURIFY_BILL_STATUSES"
 # What an unpaired bill waits on: the vendors flow's records (integration, entity, source system).
 VENDOR_KIND = (INTEGRATION, "vendor", "procurify")
 BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
-_AHEAD: RunReads[set[str]] = RunReads(set)  # runs whose bills step read the vendors of all their days
 TAX_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT"
 WORDING = BillWording(
     sent_as="posted to JDE as {posted}",
@@ -298,8 +297,9 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     table = ACCOUNTS.snapshot(staging)
     with context.resources.procurify.session() as session:
         reader = BillReader(session, ledger, gl, table, rules, bill_vendors_for_run(run_id))
-        written, days = VENDOR_WRITES[0], [partition] if _AHEAD(run_id) else run_partitions(context)
-        _AHEAD(run_id).add(ENTITY)  # a range's first day reads its unpaired vendors for every day
+        # A range's first day reads its unpaired vendors for every day.
+        first = first_in_run(context, f"{INTEGRATION}/{ENTITY}")
+        written, days = VENDOR_WRITES[0], run_partitions(context) if first else [partition]
         listed = reader.read_vendors_ahead(
             vendor_id
             for day in days

@@ -48,7 +48,7 @@ from connector_assets.procore.staged_documents import (
     statuses,
     with_project,
 )
-from connector_assets.runtime.run_reads import RunReads
+from connector_assets.runtime.run_reads import first_in_run
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
 
@@ -186,9 +186,6 @@ def _orders(
             yield tagged(record, company)
 
 
-_AHEAD: RunReads[set[str]] = RunReads(set)  # the run's steps that have read every day's records ahead
-
-
 def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The commitments of the partition's approved requisitions, and the written commitments changed in
     the partition, each read from Procore and mapped once; on a run's first day, every day's by list."""
@@ -205,9 +202,8 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
     wanted = wanted_on(partition)
     if not wanted:
         return
-    days, ahead_of_run = [partition], _AHEAD.of(context)
-    if partition is not None and ahead_of_run is not None and ENTITY not in ahead_of_run:
-        ahead_of_run.add(ENTITY)
+    days = [partition]
+    if partition is not None and first_in_run(context, f"{INTEGRATION}/{ENTITY}"):
         days = run_partitions(context)
     ahead = {key: place for day in days for key, place in wanted_on(day).items()}
     kinds = {
