@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connector_resources.bill.errors import BillInputError
+from connector_resources.http.wire_values import WireRules, wire_body
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Keys whose values are amounts or quantities; strings there must be decimals.
@@ -58,29 +59,26 @@ def _encode(value: Any) -> str:
 # -- values ------------------------------------------------------------------------------------------
 
 
-def wire_value(value: Any, path: str, record: str) -> Any:
-    """One value as BILL takes it; ``BillInputError`` naming ``record`` and ``path`` if it cannot be."""
-    if value is None or isinstance(value, bool | str | int | Decimal):
-        if isinstance(value, Decimal) and not value.is_finite():
-            raise BillInputError(f"{record}: {path} is {value}, not an amount", record=record)
-        if isinstance(value, str) and path.rsplit(".", 1)[-1] in _NUMERIC_KEYS:
-            return to_decimal(value, path, record)
-        return value
-    if isinstance(value, float):
-        return to_decimal(value, path, record)  # refuses it, naming the record and path
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise BillInputError(f"{record}: {path} is a naive datetime; give it a time zone", record=record)
-        return format_timestamp(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): wire_value(v, f"{path}.{k}" if path else str(k), record) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [wire_value(v, f"{path}[{i}]", record) for i, v in enumerate(value)]
-    raise BillInputError(
-        f"{record}: {path} is a {type(value).__name__}, which BILL cannot take", record=record
-    )
+def _refused(record: str, path: str, problem: str) -> BillInputError:
+    return BillInputError(f"{record}: {path or 'the record'}: {problem}", record=record)
+
+
+def _moment(value: datetime, record: str, path: str) -> str:
+    if value.tzinfo is None:
+        raise BillInputError(f"{record}: {path} is a naive datetime; give it a time zone", record=record)
+    return format_timestamp(value)
+
+
+def _text_value(value: str, record: str, path: str) -> Any:
+    """A string under an amount or quantity key must be a decimal (sent as the exact number)."""
+    return to_decimal(value, path, record) if path.rsplit(".", 1)[-1] in _NUMERIC_KEYS else value
+
+
+def _exact(value: Decimal, record: str, path: str) -> Decimal:
+    return value  # ``encode_json`` writes it as the exact JSON number
+
+
+WIRE = WireRules(refuse=_refused, moment=_moment, amount=_exact, text=_text_value)
 
 
 def to_decimal(value: Any, path: str, record: str) -> Decimal:
@@ -163,7 +161,7 @@ def vendor_body(vendor: Any, label: str | None = None) -> dict[str, Any]:
     vendor = _require_mapping(vendor, label or "vendor")
     record = label or vendor_label(vendor)
     _require_text(vendor, "name", "name", record)
-    return wire_value(dict(vendor), "", record)
+    return wire_body(dict(vendor), record, WIRE)
 
 
 def bill_label(bill: Mapping[str, Any]) -> str:
@@ -206,7 +204,7 @@ def bill_body(bill: Any) -> dict[str, Any]:
             raise BillInputError(
                 f"{record}: {path} needs an amount, or a quantity and a price", record=record
             )
-    body = wire_value(dict(bill), "", record)
+    body = wire_body(dict(bill), record, WIRE)
     body["dueDate"] = to_date(bill["dueDate"], "dueDate", record)
     body["invoice"]["invoiceDate"] = to_date(invoice["invoiceDate"], "invoice.invoiceDate", record)
     return body
@@ -240,7 +238,8 @@ def record_payment_body(
                 "(negative amounts are vendor credits)",
                 record=record,
             )
-        extra = wire_value({k: v for k, v in payment.items() if k not in ("billId", "amount")}, path, record)
+        kept = {k: v for k, v in payment.items() if k not in ("billId", "amount")}
+        extra = wire_body(kept, record, WIRE, path)
         lines.append({"billId": bill_id, "amount": amount, **extra})
     return {
         "vendorId": vendor_id.strip(),

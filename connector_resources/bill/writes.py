@@ -24,6 +24,7 @@ from connector_resources.bill.errors import (
 )
 from connector_resources.bill.listing import clause, safe_text_filter
 from connector_resources.bill.payloads import (
+    WIRE,
     bill_body,
     bill_label,
     record_payment_body,
@@ -31,8 +32,8 @@ from connector_resources.bill.payloads import (
     to_decimal,
     vendor_body,
     vendor_label,
-    wire_value,
 )
+from connector_resources.http.wire_values import wire_body
 from connector_resources.redaction import get_logger
 
 log = get_logger("ml_connector.bill.writes")
@@ -95,7 +96,7 @@ class WritesMixin:
         """``PATCH v3/<collection>/<id>`` with ``changes``: a merge patch sets values, so it is sent as
         idempotent (replayed after a lost answer like a read)."""
         label = f"{kind} {id}"
-        body = wire_value(dict(changes), "", label)
+        body = wire_body(dict(changes), label, WIRE)
         path = f"v3/{collection}/{quote(id)}"
         payload = self._call("PATCH", path, what=f"update {label}", record=label, body=body, idempotent=True)
         return self._object(payload)

@@ -58,7 +58,6 @@ from connector_resources.coupa.pacing import AdaptivePacer
 from connector_resources.coupa.paging import Slice, SlicePager, read_slices, row_id
 from connector_resources.coupa.values import (
     aware_utc,
-    body_value,
     ceil_second,
     floor_second,
     parse_time,
@@ -955,7 +954,7 @@ class CoupaSession(SaasSession):
         fields: dict[str, Any] = {"payments": [entry]}
         if paid is not None:
             fields.update({"paid": paid, "payment-date": payment_date, "payment-notes": notes})
-        body = body_value(fields, "", record)
+        body = request_body(fields, record)
         if _amount(body["payments"][0]["amount-paid"]) is None:
             raise CoupaInputError(f"{record}: amount {amount!r} is not a number", field="amount-paid")
         action = f"record {record}"

@@ -15,15 +15,14 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from contextlib import suppress
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connector_resources.coupa.errors import CoupaInputError, CoupaResponseError
 from connector_resources.http.moments import utc_from_iso
+from connector_resources.http.wire_values import WireRules, query_text, wire_body
 
 
 def aware_utc(value: datetime, what: str) -> datetime:
@@ -52,19 +51,9 @@ def ceil_second(value: datetime) -> datetime:
 
 def query_value(name: str, value: Any) -> str:
     """One query argument value in Coupa's syntax (see module docstring)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return iso_utc(aware_utc(value, f"filter {name}"))
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        raise CoupaInputError(f"filter {name}: {value!r} is a float; pass a Decimal or string", field=name)
     if isinstance(value, list | tuple | set | frozenset):
         return ",".join(query_value(name, item) for item in value)
-    if isinstance(value, int | Decimal | str):
-        return str(value)
-    raise CoupaInputError(f"filter {name}: cannot send a {type(value).__name__}", field=name)
+    return query_text(value, name, WIRE)
 
 
 def query_params(filters: Mapping[str, Any] | None) -> dict[str, str]:
@@ -78,44 +67,23 @@ def query_params(filters: Mapping[str, Any] | None) -> dict[str, str]:
     return out
 
 
-def body_value(value: Any, path: str, record: str) -> Any:
-    """One request-body value as Coupa's JSON wants it (see module docstring)."""
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise CoupaInputError(f"{record}: field {path} is {value}, not a finite amount", field=path)
-        return format(value, "f")
-    if isinstance(value, float):
-        shown = "nan/inf" if not math.isfinite(value) else repr(value)
-        raise CoupaInputError(
-            f"{record}: field {path} is a float ({shown}); pass amounts as Decimal or str", field=path
-        )
-    if isinstance(value, datetime):
-        return iso_utc(aware_utc(value, f"{record}: field {path}"))
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str) or not key:
-                raise CoupaInputError(f"{record}: field names under {path or 'the record'} must be strings")
-            out[key] = body_value(item, f"{path}.{key}" if path else key, record)
-        return out
-    if isinstance(value, list | tuple):
-        return [body_value(item, f"{path}[{index + 1}]", record) for index, item in enumerate(value)]
-    raise CoupaInputError(
-        f"{record}: field {path} cannot be sent as JSON ({type(value).__name__})", field=path
-    )
+def _refused(record: str, path: str, problem: str) -> CoupaInputError:
+    return CoupaInputError(f"{record}: field {path or 'the record'}: {problem}", field=path)
+
+
+def _moment(value: datetime, record: str, path: str) -> str:
+    return iso_utc(aware_utc(value, f"{record}: field {path}"))
+
+
+# Coupa's JSON shows decimals as strings; lines are numbered from 1 in its errors, so in ours.
+WIRE = WireRules(refuse=_refused, moment=_moment, first_index=1)
 
 
 def request_body(fields: Mapping[str, Any], record: str) -> dict[str, Any]:
-    """A whole create/update body, checked and converted (see ``body_value``)."""
+    """A whole create/update body, checked and converted (see ``wire_body``)."""
     if not isinstance(fields, Mapping):
         raise CoupaInputError(f"{record}: the record must be a mapping of Coupa fields")
-    return body_value(fields, "", record)
+    return wire_body(fields, record, WIRE)
 
 
 def parse_time(value: Any, *, entity: str, record_id: Any, field: str) -> datetime:

@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connector_resources.fusion.errors import FusionInputError
+from connector_resources.http.wire_values import WireRules, wire_body
 from connector_resources.redaction import get_logger
 
 log = get_logger("ml_connector.fusion.payloads")
@@ -106,38 +107,26 @@ def _line_number(value: Any, record: str, field_name: str) -> int:
     return value
 
 
+def _body_refused(record: str, path: str, problem: str) -> FusionInputError:
+    return FusionInputError(f"{record}: {path or 'extra'}: {problem}", field=path, record=record)
+
+
+def _moment(value: datetime, record: str, path: str) -> str:
+    if value.tzinfo is None:
+        raise _refused(record, path, "has no time zone")
+    return value.isoformat()
+
+
+# Read-only attributes are dropped at every depth (a nested line can carry its own ids).
+WIRE = WireRules(refuse=_body_refused, moment=_moment, dropped=READ_ONLY)
+
+
 def clean_extra(extra: Mapping[str, Any], record: str) -> dict[str, Any]:
     """``extra`` without read-only attributes, floats refused (nested lists and objects included)."""
-    out: dict[str, Any] = {}
-    dropped = []
-    for name, value in extra.items():
-        if name in READ_ONLY:
-            dropped.append(name)
-            continue
-        out[name] = _json_value(value, record, name)
+    dropped = sorted(name for name in extra if name in READ_ONLY)
     if dropped:
-        log.warning(
-            "%s: read-only attribute(s) %s removed before sending", record, ", ".join(sorted(dropped))
-        )
-    return out
-
-
-def _json_value(value: Any, record: str, path: str) -> Any:
-    if isinstance(value, float):
-        decimal_text(value, record, path)  # raises with the field named
-    if isinstance(value, Decimal):
-        return decimal_text(value, record, path)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise _refused(record, path, "has no time zone")
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {k: _json_value(v, record, f"{path}.{k}") for k, v in value.items() if k not in READ_ONLY}
-    if isinstance(value, list | tuple):
-        return [_json_value(v, record, f"{path}[{i}]") for i, v in enumerate(value)]
-    return value
+        log.warning("%s: read-only attribute(s) %s removed before sending", record, ", ".join(dropped))
+    return wire_body(dict(extra), record, WIRE)
 
 
 def _put_text(payload: dict[str, Any], record: str, name: str, value: Any) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
+from connector_resources.http.wire_values import WireRules, wire_body
 from connector_resources.procore.errors import ProcoreValidationError
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -38,37 +38,18 @@ def record_label(kind: str, body: Mapping[str, Any], record_id: Any = None) -> s
     return " ".join(parts)
 
 
-def json_value(value: Any, path: str, record: str) -> Any:
-    """One value as JSON: Decimal as a string (exact), dates ISO, floats refused (naming the field)."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ProcoreValidationError(
-                f"{record}: field {path!r} is {value}, not a finite amount",
-                record=record,
-                fields={path: ["is not a number"]},
-            )
-        return format(value, "f")
-    if isinstance(value, float):
-        raise ProcoreValidationError(
-            f"{record}: field {path!r} is the float {value!r}; pass amounts as Decimal or string",
-            record=record,
-            fields={path: ["is a float; pass a Decimal or string"]},
-        )
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): json_value(v, f"{path}.{k}", record) for k, v in value.items()}
-    if isinstance(value, Sequence):
-        return [json_value(v, f"{path}[{i}]", record) for i, v in enumerate(value)]
-    raise ProcoreValidationError(
-        f"{record}: field {path!r} cannot be sent ({type(value).__name__})",
-        record=record,
-        fields={path: [f"cannot send a {type(value).__name__}"]},
+def _refused(record: str, path: str, problem: str) -> ProcoreValidationError:
+    field = path or "body"
+    return ProcoreValidationError(
+        f"{record}: field {field!r}: {problem}", record=record, fields={field: [problem]}
     )
+
+
+def _moment(value: datetime, record: str, path: str) -> str:
+    return value.isoformat()
+
+
+WIRE = WireRules(refuse=_refused, moment=_moment)
 
 
 def vendor_body(vendor: Mapping[str, Any], *, require_name: bool = True, record: str = "") -> dict[str, Any]:
@@ -89,7 +70,7 @@ def vendor_body(vendor: Mapping[str, Any], *, require_name: bool = True, record:
         raise ProcoreValidationError(
             f"{record} cannot be sent to Procore: {listed}", record=record, fields=problems
         )
-    body = {str(k): json_value(v, str(k), record) for k, v in vendor.items()}
+    body = wire_body(dict(vendor), record, WIRE)
     if isinstance(body.get("country_code"), str):
         body["country_code"] = body["country_code"].strip()
     if isinstance(body.get("origin_id"), int):

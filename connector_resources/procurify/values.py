@@ -10,7 +10,6 @@ refusing floats on the way out keeps amounts exact whatever the field.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import requests
 
 from connector_resources.http.moments import aware_utc, utc_from_iso
+from connector_resources.http.wire_values import WireRules, query_text, wire_body
 from connector_resources.procurify.errors import ProcurifyProtocolError, invalid
 
 
@@ -77,53 +77,24 @@ def day_start(day: date) -> datetime:
 # -- values we send -----------------------------------------------------------------------------------
 
 
+def _moment(value: datetime, record: str, path: str) -> str:
+    return iso_z(aware_utc(value, f"{record} {path}"))
+
+
+def _refused(record: str, path: str, problem: str) -> Exception:
+    return invalid(record, path or "body", problem)
+
+
+WIRE = WireRules(refuse=_refused, moment=_moment)
+
+
+def json_body(value: Any, record: str) -> Any:
+    """``value`` as JSON-ready data: Decimal as a decimal string, dates ISO, floats refused naming
+    ``record`` and the field (``wire_body``)."""
+    return wire_body(value, record, WIRE)
+
+
 def query_value(value: Any, name: str) -> str:
     """One query-string value: dates as ``YYYY-MM-DD``, datetimes as UTC ``Z``, booleans as
-    ``true``/``false`` (django-filter's form), numbers exactly."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return iso_z(aware_utc(value, f"filter {name}"))
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        raise TypeError(f"filter {name}: {value!r} is a float; pass Decimal, int or str")
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, int | str):
-        return str(value)
-    raise TypeError(f"filter {name}: cannot send a {type(value).__name__}")
-
-
-def json_body(value: Any, record: str, path: str = "") -> Any:
-    """``value`` as JSON-ready data: Decimal as a decimal string, dates ISO, floats refused.
-
-    ``record`` and ``path`` name the record and field in the error a bad value raises.
-    """
-    field = path or "body"
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        raise invalid(
-            record, field, f"{value!r} is a binary float; pass amounts as Decimal or a decimal string"
-        )
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise invalid(record, field, f"{value} is not a finite number")
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return iso_z(aware_utc(value, f"{record} {field}"))
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str) or not key:
-                raise invalid(record, f"{field}.{key!r}", "field names must be non-empty strings")
-            out[key] = json_body(item, record, f"{path}.{key}" if path else key)
-        return out
-    if isinstance(value, Sequence):
-        return [json_body(item, record, f"{field}[{index}]") for index, item in enumerate(value)]
-    raise invalid(record, field, f"cannot send a {type(value).__name__}")
+    ``true``/``false`` (django-filter's form), numbers exactly, floats refused."""
+    return query_text(value, name, WIRE)

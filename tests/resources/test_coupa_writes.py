@@ -107,7 +107,7 @@ def test_floats_and_date_times_are_refused_before_sending_naming_record_and_fiel
     fields = invoice_fields(supplier, account, "JDE-V-FLOAT")
     fields["invoice-lines"][1]["price"] = 0.1
     with pytest.raises(
-        CoupaInputError, match=r"invoice JDE-V-FLOAT .*invoice-lines\[2\]\.price is a float"
+        CoupaInputError, match=r"invoice JDE-V-FLOAT .*invoice-lines\[2\]\.price: 0\.1 is a binary float"
     ) as e:
         writer.create_invoice(fields)
     assert e.value.field == "invoice-lines[2].price"
