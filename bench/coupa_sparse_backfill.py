@@ -67,7 +67,7 @@ def run(base: str, days: list[date], workdir: Path) -> dict[str, Any]:
     from connector_assets.runtime.incremental import read_day
     from connector_assets.runtime.staging import StagingResource
     from connector_assets.saas.assets import SAAS_ENTITIES
-    from connector_assets.saas.entities import _fetcher, overlap, read_with_session, stream_of
+    from connector_assets.saas.entities import SourceRead, _fetcher, overlap, read_with_session, stream_of
     from connector_resources.coupa import CoupaResource
     from connector_resources.ledger import LedgerResource
 
@@ -92,13 +92,17 @@ def run(base: str, days: list[date], workdir: Path) -> dict[str, Any]:
         return sum(r.rows for r in reads)
 
     def ranged(staging: StagingResource, book) -> int:
-        reads, _pages, _extra = read_with_session(spec, client, staging, book, days, today, "range")
+        reads, _pages, _extra = read_with_session(
+            SourceRead(spec, staging, book, days, today, "range"), client
+        )
         return sum(r.rows for r in reads)
 
     sequential = client.model_copy(update={"read_workers": 1})
 
     def ranged_one_thread(staging: StagingResource, book) -> int:
-        reads, _pages, _extra = read_with_session(spec, sequential, staging, book, days, today, "range-1")
+        reads, _pages, _extra = read_with_session(
+            SourceRead(spec, staging, book, days, today, "range-1"), sequential
+        )
         return sum(r.rows for r in reads)
 
     figures, staged = {}, {}

@@ -40,7 +40,7 @@ def day_is_closed(staging: Any, day: date, overlap: timedelta) -> bool:
 def read_payments_day(context: Any, partition: str | None) -> DayRead | None:
     """Stage the partition's BILL payments unless a complete read of the day is staged already (see the
     module docstring); returns what was read, None when nothing needed reading."""
-    from connector_assets.saas.entities import overlap, read_with_session
+    from connector_assets.saas.entities import SourceRead, overlap, read_with_session
 
     if partition is None:
         return None
@@ -48,15 +48,10 @@ def read_payments_day(context: Any, partition: str | None) -> DayRead | None:
     resources = context.resources
     if day > today or (day < today and day_is_closed(resources.staging, day, overlap())):
         return None
-    reads, pages, _ = read_with_session(
-        _payments_entity(),
-        resources.bill,
-        resources.staging,
-        resources.ledger.get(),
-        [day],
-        today,
-        context.run.run_id,
+    read = SourceRead(
+        _payments_entity(), resources.staging, resources.ledger.get(), [day], today, context.run.run_id
     )
+    reads, pages, _ = read_with_session(read, resources.bill)
     [read] = reads
     context.log.info(
         f"{PAYMENTS.asset.to_user_string()} {partition}: read by the payments flow itself ({read.mode}): "

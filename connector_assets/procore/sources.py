@@ -9,9 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from connector_assets.runtime.incremental import DayRead
-from connector_assets.runtime.staging import StagingResource
-from connector_assets.saas.entities import SaasEntity, read_sessions
-from connector_resources.ledger import Ledger
+from connector_assets.saas.entities import SourceRead, read_sessions
 from connector_resources.procore import ProcoreError, ProcoreResource, ProcoreSession
 from connector_resources.procore.companies import CompanySessions, company_error
 
@@ -64,26 +62,21 @@ def _combined(day: date, per_company: dict[int, DayRead]) -> DayRead:
 
 
 def read_procore_companies(
-    spec: SaasEntity,
-    client: ProcoreResource,
-    staging: StagingResource,
-    book: Ledger,
-    days: list[date] | None,
-    today: date,
-    run_id: str,
+    read: SourceRead, client: ProcoreResource
 ) -> tuple[list[DayRead], int, dict[str, Any]]:
     """The Procore ``saas.SourceReader``: every configured company, each through its own session."""
     with client.company_sessions() as sessions:
         companies = sessions.companies
-        updated_field = "none (read whole)" if days is None else ProcoreSession.updated_field(spec.entity)
-        feeds = {cursor_stream(spec.entity, c, companies): _CompanySession(sessions, c) for c in companies}
+        feeds = {
+            cursor_stream(read.spec.entity, c, companies): _CompanySession(sessions, c) for c in companies
+        }
 
         def combined(day: date, reads: dict[str, DayRead]) -> DayRead:
-            return _combined(day, {feeds[name].company_id: read for name, read in reads.items()})
+            return _combined(day, {feeds[name].company_id: one for name, one in reads.items()})
 
-        reads = read_sessions(spec, feeds, staging, book, days, today, run_id, combine=combined)
+        reads = read_sessions(read, feeds, combine=combined)
         extra = {
-            "updated_field": updated_field,
+            "updated_field": read.updated_field(ProcoreSession),
             "procore_companies": ", ".join(str(c) for c in companies),
             **sessions.metrics.as_metadata(),
         }

@@ -184,24 +184,32 @@ def day_window(day: date, since: datetime | None) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
 
 
-# How a source step reads its entity: (spec, client resource, staging, ledger, the days of the partition
-# window or None for a whole read, today, run id) -> (one DayRead per day or the whole read, list pages
-# read, extra metadata). ``read_with_session`` serves every system; Procore reads each of its companies
-# (``connector_assets.procore.sources``).
-SourceReader = Callable[
-    [SaasEntity, Any, StagingResource, Ledger, list[date] | None, date, str],
-    tuple[list[DayRead], int, dict[str, Any]],
-]
+@dataclass(frozen=True)
+class SourceRead:
+    """One source step's read: its entity, where rows go (staging, the ledger's cursors), the partition
+    window's days (None: the entity is read whole), today and the run."""
+
+    spec: SaasEntity
+    staging: StagingResource
+    book: Ledger
+    days: list[date] | None
+    today: date
+    run_id: str
+
+    def updated_field(self, session: Any) -> str:
+        """The field the read filters on, for the step's metadata (a session or its class answers)."""
+        return "none (read whole)" if self.days is None else session.updated_field(self.spec.entity)
+
+
+# How a source step reads with its system's client resource -> (one DayRead per day or the whole read,
+# list pages read, extra metadata). ``read_with_session`` serves every system; Procore reads each of its
+# companies (``connector_assets.procore.sources``).
+SourceReader = Callable[[SourceRead, Any], tuple[list[DayRead], int, dict[str, Any]]]
 
 
 def read_sessions(
-    spec: SaasEntity,
+    read: SourceRead,
     sessions: dict[str, Any],
-    staging: StagingResource,
-    book: Ledger,
-    days: list[date] | None,
-    today: date,
-    run_id: str,
     combine: Callable[[date, dict[str, DayRead]], DayRead] | None = None,
 ) -> list[DayRead]:
     """The window's past days in one range read (``read_groups``), today on its own (incremental from
@@ -209,6 +217,7 @@ def read_sessions(
     one: ``iter_all``, ``iter_changed``; Procore's companies) as one read: their keys checked together,
     today's cursor kept per session (``incremental.read_feeds_day``), whose reads ``combine`` makes the
     day's one (the only one by default)."""
+    spec, staging, book, today, run_id = read.spec, read.staging, read.book, read.today, read.run_id
     stream = stream_of(spec)
 
     def every_session(fetcher: Callable[..., Any], *window: Any) -> Iterator[dict[str, Any]]:
@@ -223,31 +232,22 @@ def read_sessions(
             stream, feeds, staging, book, day=day, today=today, overlap=overlap(), run_id=run_id
         )
         if combine is None:
-            (read,) = reads.values()
-            return read
+            (day_read,) = reads.values()
+            return day_read
         return combine(day, reads)
 
     return read_window(
-        stream, staging, book, days, today=today, run_id=run_id, read_one_day=one_day,
+        stream, staging, book, read.days, today=today, run_id=run_id, read_one_day=one_day,
         fetch=lambda day, since: every_session(_fetcher, day, since),
         fetch_range=lambda first, end: every_session(_range_fetcher, first, end),
     )  # fmt: skip
 
 
-def read_with_session(
-    spec: SaasEntity,
-    client: SaasClient,
-    staging: StagingResource,
-    book: Ledger,
-    days: list[date] | None,
-    today: date,
-    run_id: str,
-) -> tuple[list[DayRead], int, dict[str, Any]]:
+def read_with_session(read: SourceRead, client: SaasClient) -> tuple[list[DayRead], int, dict[str, Any]]:
     """One session for the step (``read_sessions``)."""
     with client.session() as session:
-        updated_field = "none (read whole)" if days is None else session.updated_field(spec.entity)
-        reads = read_sessions(spec, {spec.entity: session}, staging, book, days, today, run_id)
-        extra = {"updated_field": updated_field, **session.metrics.as_metadata()}
+        reads = read_sessions(read, {read.spec.entity: session})
+        extra = {"updated_field": read.updated_field(session), **session.metrics.as_metadata()}
         return reads, session.pages, extra
 
 
@@ -257,7 +257,7 @@ def build_entity_asset(
     """One source asset per entity, partitioned by the UTC day of its updated field (unpartitioned
     and read whole when the entity has none, ``spec.whole``); ``reader`` replaces
     ``read_with_session`` for a system that reads otherwise (Procore: every configured company)."""
-    read = reader or read_with_session
+    read_with = reader or read_with_session
 
     @retried_asset(
         key=spec.asset,
@@ -282,7 +282,8 @@ def build_entity_asset(
         if not spec.whole:
             window = context.partition_time_window
             days = days_in_window(window.start, window.end)
-        reads, pages, extra = read(spec, client, staging, book, days, today, context.run.run_id)
+        read = SourceRead(spec, staging, book, days, today, context.run.run_id)
+        reads, pages, extra = read_with(read, client)
         if days is None:
             metadata = read_metadata(reads, pages=pages, extra=extra)
             context.log.info(f"{spec.asset.to_user_string()}: {metadata['rows']} records, read whole")

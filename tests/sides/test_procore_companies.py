@@ -23,6 +23,7 @@ from sandbox_logins import LOGINS, unthrottled_procore
 from connector_assets.flows.assets import pool_limit
 from connector_assets.procore.sources import COMPANY_FIELD, cursor_stream, read_procore_companies
 from connector_assets.saas.assets import SAAS_ENTITIES, saas_assets
+from connector_assets.saas.entities import SourceRead
 from connector_resources.procore import ProcorePermissionError, ProcoreResource
 from connector_resources.procore.companies import parse_company_ids
 from connector_sandbox.procore import run_in_thread
@@ -163,7 +164,9 @@ def test_each_company_keeps_its_own_current_day_cursor(sandbox, world):
     today = datetime.now(UTC).date()
 
     def poll(run: str):
-        return read_procore_companies(spec, procore, world["staging"], ledger, [today], today, run)[0][0]
+        return read_procore_companies(
+            SourceRead(spec, world["staging"], ledger, [today], today, run), procore
+        )[0][0]
 
     def vendor_pages() -> dict[int, int]:
         calls = requests.get(f"{sandbox}/sandbox/state", timeout=30).json()["calls_by_company"]
@@ -211,7 +214,7 @@ def test_an_uninstalled_company_fails_the_step_by_name_and_stages_nothing(sandbo
     procore = _procore(sandbox)
     spec, ledger = _spec("vendors"), world["ledger"].get()
     _activity(sandbox, B, new_vendors=1)
-    read_procore_companies(spec, procore, world["staging"], ledger, [today], today, "run-1")
+    read_procore_companies(SourceRead(spec, world["staging"], ledger, [today], today, "run-1"), procore)
     before = _staged(world, "vendors", today)
     cursors = {c: ledger.get_cursor("procore", f"vendors@{c}") for c in (A, B)}
 
@@ -231,7 +234,9 @@ def test_an_uninstalled_company_fails_the_step_by_name_and_stages_nothing(sandbo
         message = _step_failure(result)
         assert "Procore company 4264808" in message and "not connected" in message
         with pytest.raises(ProcorePermissionError, match="Procore company 4264808: .*not connected"):
-            read_procore_companies(spec, procore, world["staging"], ledger, [past], today, "run-3")
+            read_procore_companies(
+                SourceRead(spec, world["staging"], ledger, [past], today, "run-3"), procore
+            )
     finally:
         _connect(sandbox, B, True)
     # Company A was read fine before B failed, yet none of it was staged; the cursors did not move.
