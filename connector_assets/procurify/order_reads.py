@@ -14,7 +14,7 @@ from dagster import AssetKey
 
 from connector_assets.flows.values import text
 from connector_assets.procurify.order_fields import item_vendor, order_num
-from connector_assets.procurify.vendor_list import listed_vendors
+from connector_assets.procurify.vendor_list import whole_list
 from connector_assets.runtime.run_reads import RunReads
 
 Requisitions = dict[str, dict[str, Mapping[str, Any]]]  # vendor id -> requisition number -> requisition
@@ -71,10 +71,10 @@ class ProcurifyOrderReads:
 
     def read_whole_when_cheaper(self, vendor_ids: Iterable[str]) -> None:
         """Decided once: every requisition read by number (``requisitions_of`` answers from it) when the
-        whole list costs fewer calls than one list for each of ``vendor_ids`` not read (``vendor_list``)."""
+        whole list costs fewer calls than one list for each of ``vendor_ids`` not read (``whole_list``)."""
         if EVERY not in self.requisitions:
             unread = {vendor for vendor in vendor_ids if vendor not in self.requisitions}
-            listed = listed_vendors(self.session, len(unread), "requisitions", "num") if unread else None
+            listed = whole_list(self.session, len(unread), "requisitions", "num") if unread else None
             self.requisitions[EVERY] = listed or {}
 
     def requisitions_of(self, vendor_id: str) -> dict[str, Mapping[str, Any]]:

@@ -23,21 +23,25 @@ vendors_for_run: RunReads[dict[str, Any]] = RunReads(dict)
 
 def kept_vendors(run: dict[str, Any] | None) -> Vendors | None:
     """A copy of the run's vendor list (``vendors_for_run``) while no vendor was written since it was read."""
-    fresh = run and run.get("vendors") and run.get("written") == VENDOR_WRITES[0]
-    return dict(run["vendors"]) if run and fresh else None
+    fresh = run is not None and run.get("vendors") and run.get("written") == VENDOR_WRITES[0]
+    return dict(run["vendors"]) if fresh else None
 
 
-def listed_vendors(
-    session: Any, needed: int, entity: str = "vendors", key: str = "id", page_size: int = LIST_PAGE_SIZE
-) -> Vendors | None:
-    """Each row of ``entity`` by its ``key`` (vendor id -> vendor, inactive and system ones too) when the
-    count asked first and the list's pages cost fewer calls than ``needed`` reads one at a time; None when
-    not, or the server gives no count."""
+def whole_list(
+    session: Any, needed: int, entity: str, key: str, page_size: int = LIST_PAGE_SIZE
+) -> dict[str, dict[str, Any]] | None:
+    """Each row of ``entity`` by its ``key`` when the count asked first and the list's pages cost fewer
+    calls than ``needed`` reads one at a time; None when not, or the server gives no count."""
     count = session.count(entity) if needed >= 3 else None
     if count is None or math.ceil(count / page_size) >= needed - 1:
         return None
     with list_pages(session, page_size):
         return {str(row.get(key)): row for row in session.iter_all(entity)}
+
+
+def listed_vendors(session: Any, needed: int, page_size: int = LIST_PAGE_SIZE) -> Vendors | None:
+    """Vendor id -> vendor (inactive and system ones too), by ``whole_list``."""
+    return whole_list(session, needed, "vendors", "id", page_size)
 
 
 def replay_vendors(session: Any, needed: int) -> Vendors | None:
