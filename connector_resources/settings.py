@@ -630,6 +630,15 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         kind=Number(unit="seconds", minimum=0),
     ),
     Setting(
+        "parent_pull_limit",
+        "ML_PARENT_PULL_LIMIT",
+        "200",
+        "a write step reads and writes at most this many parents the ledger never synced (a supplier "
+        "unchanged since before the first day) that its records wait for, through the parents' own flow, in "
+        "the same run; the rest wait for the next run, and the step says how many it left (0: never pull)",
+        kind=Number(unit="parents", whole=True, minimum=0),
+    ),
+    Setting(
         "gl_date_policy",
         "ML_GL_DATE_POLICY",
         "refuse",

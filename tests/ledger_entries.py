@@ -45,3 +45,20 @@ def audited(
     """Append a ``action`` event (``fail``, ``create``...) for ``source_id`` to the audit trail; its id."""
     names = {"integration": integration, "flow": flow, "action": action, "source_id": source_id}
     return ledger.audit(**names, reason=reason, **fields)
+
+
+def audit_ids(ledger: Ledger, integration: str, flow: str, action: str) -> list[str]:
+    """The source ids of ``flow``'s audit events of ``action``, in the order they were written (a test
+    counts how many times a record was created, which the trail says once per write)."""
+    import sqlalchemy as sa
+
+    from connector_resources.ledger import schema
+
+    a = schema.audit_event
+    query = (
+        sa.select(a.c.source_id)
+        .where(a.c.integration == integration, a.c.flow == flow, a.c.action == action)
+        .order_by(a.c.id)
+    )
+    with ledger.engine.connect() as conn:
+        return [str(row.source_id) for row in conn.execute(query)]

@@ -14,6 +14,7 @@ from connector_assets.flows.day_verdict import verdict_asset
 from connector_assets.flows.documents import DocumentSource, build_inbox_done
 from connector_assets.flows.flow_run import awaited_keys, run_lease, run_partitions, runs_ended_in, tag_run
 from connector_assets.flows.mapped_step import CHECK, MAPPED_COLUMNS, MappedDay, mapped_asset
+from connector_assets.flows.parent_pull import parent_systems
 from connector_assets.flows.target_asset import executable_keys, target_asset, target_asset_name
 from connector_assets.flows.write_pools import (
     WRITE_POOL_LIMIT,
@@ -58,11 +59,14 @@ def build_flow_assets(
     resource_keys: set[str] | None = None,
     kinds: set[str] | None = None,
     inbox: DocumentSource | None = None,
+    parents: Iterable[FlowSpec] = (),
 ) -> list[AssetsDefinition | AssetSpec]:
     """Every flow's assets, built this one way, in ``spec.integration``'s group: ``<flow>_mapped`` after
     ``upstream``, ``<flow>_written``, the target's records and ``<flow>_verdict``. The options are the only
     ways flows differ: ``resource_keys`` when a step reaches fewer systems than it names, ``kinds``, and
-    ``inbox``, a webhook-fed flow's source (``<flow>_inbox_done`` acknowledges what the run consumed)."""
+    ``inbox``, a webhook-fed flow's source (``<flow>_inbox_done`` acknowledges what the run consumed), and
+    ``parents``: the flows whose records this one's wait for, pulled by its write step when never synced
+    (``parent_pull``)."""
     systems = {spec.source_system.lower(), spec.target_system.lower()}
     resource_keys = systems if resource_keys is None else resource_keys
     kinds = systems if kinds is None else kinds
@@ -76,8 +80,14 @@ def build_flow_assets(
         group=group,
         kinds=kinds,
     )
+    parents = tuple(parents)
     written = written_asset(
-        spec, partitions_def=partitions_def, resource_keys=resource_keys, group=group, kinds=kinds
+        spec,
+        partitions_def=partitions_def,
+        resource_keys=resource_keys | parent_systems(parents),
+        group=group,
+        kinds=kinds,
+        parents=parents,
     )
     steps: list[AssetsDefinition | AssetSpec] = [mapped, written, target_asset(spec, partitions_def, group)]
     if inbox is not None:

@@ -25,6 +25,7 @@ from connector_assets.flows.core import FlowSpec, Mapped, audit_record, queue_fa
 from connector_assets.flows.day_checks import current_targets
 from connector_assets.flows.flow_run import run_lease, run_partitions, tag_run
 from connector_assets.flows.found_ahead import SearchAhead
+from connector_assets.flows.parent_pull import PULL_COUNTS, ParentPull, check_parents, pull_limit
 from connector_assets.flows.range_days import (
     DayWrite,
     day_evaluation,
@@ -69,6 +70,7 @@ WRITE_COUNTS = (
     "rejected_again",
     "awaiting_replay",  # refused for good before and unchanged: left queued for a replay
     "api_calls",
+    *PULL_COUNTS,  # parents never synced, pulled for the day's held records (``parent_pull``)
 )
 
 
@@ -91,9 +93,12 @@ def written_asset(
     resource_keys: set[str],
     group: str,
     kinds: set[str],
+    parents: tuple[FlowSpec, ...] = (),
 ) -> AssetsDefinition:
-    """The flow's write step (``build_flow_assets``), its helpers closing over ``spec`` and its keys."""
+    """The flow's write step (``build_flow_assets``), its helpers closing over ``spec`` and its keys;
+    ``parents``: the flows whose never-synced records it pulls for its held ones (``parent_pull``)."""
     mapped_key, written_key = spec.key("mapped"), spec.key("written")
+    check_parents(spec, parents)
 
     @asset(
         key=written_key,
@@ -147,6 +152,7 @@ def written_asset(
         staged = ValidatedDays(spec, partitions, lambda partition: _staged_records(context, partition))
         # A range's next days searched with the end of each day (``found_ahead``), for targets that can.
         ahead = SearchAhead(staged.read_ahead, lambda record: _awaits(queued, record))
+        pull = ParentPull(spec, parents, pull_limit())
         with spec.open_target(context) as opened, _releasing(context, ahead):
             target = context.resources.target_boundary.wrap(spec, opened)  # itself, unless in a preview
             for partition in partitions:
@@ -158,7 +164,7 @@ def written_asset(
                 calls = _api_calls(target)
                 try:
                     day.staged = _write_partition(
-                        context, target, staged, partition, queued, day.counts, ahead
+                        context, target, staged, partition, queued, day.counts, ahead, pull
                     )
                 except Exception as error:
                     if len(partitions) == 1:
@@ -236,8 +242,10 @@ def written_asset(
         queued: dict[str, Any],
         counts: dict[str, int],
         ahead: SearchAhead | None = None,
+        pull: ParentPull | None = None,
     ) -> set[str]:
-        """Write one day's staged records; returns their source keys (the day's records that were mapped)."""
+        """Write one day's staged records, and those held on a parent ``pull`` brought in first; returns
+        their source keys (the day's records that were mapped)."""
         ledger, run_id, lease = context.resources.ledger.get(), context.run.run_id, run_lease(context)
         # Validated again: a re-execution from failure skips the check step, so its block does not hold here.
         records, checked = staged.day(partition)
@@ -246,6 +254,8 @@ def written_asset(
         for item in checked.rejected:
             queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
         sendable = _not_awaiting_replay(checked.valid, queued, counts, ledger, run_id, partition)
+        pulled_for = pull.day(context, partition, counts) if pull is not None else []
+        sendable += pulled_for
         # One record at a time, or ``spec.write_concurrency`` at once on this one target (``writer``).
         writer = PartitionWriter(
             spec,
@@ -265,7 +275,7 @@ def written_asset(
                 f"{sum(writer.leased_by.values())} record(s) held, being written by another live run: "
                 f"{behind}; each is released when that run records it"
             )
-        return {record.source_key for record in records}
+        return {record.source_key for record in [*records, *pulled_for]}
 
     @contextmanager
     def _releasing(context: AssetExecutionContext, ahead: SearchAhead) -> Iterator[None]:

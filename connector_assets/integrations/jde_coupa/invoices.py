@@ -215,6 +215,7 @@ jde_coupa_invoice_assets = build_flow_assets(
     INVOICES_FLOW,
     partitions_def=jde_partitions,
     upstream=[AP_LEDGER.asset, ACCOUNTS.asset, SUPPLIERS_FLOW.key("written")],
+    parents=[SUPPLIERS_FLOW],  # a supplier unchanged since before the first day is pulled by the write step
 )
 
 FLOW = Flow(INVOICES_FLOW, jde_coupa_invoice_assets, replay=Replay(settings_target(CoupaInvoices.for_replay)))

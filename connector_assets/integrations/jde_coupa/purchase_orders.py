@@ -209,6 +209,7 @@ jde_coupa_po_assets = [
         partitions_def=jde_partitions,
         # After the suppliers' write: in one run, an order's supplier is synced before the order is mapped.
         upstream=[PO_HEADERS.asset, PO_LINES.asset, ACCOUNTS.asset, SUPPLIERS_FLOW.key("written")],
+        parents=[SUPPLIERS_FLOW],  # a supplier unchanged since before the first day is pulled by the write
     ),
 ]
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from asset_runs import materialized, named
 from jde_coupa_world import jde_coupa_world, replay_into_coupa
+from ledger_entries import audit_ids
 from mapping_rows import import_file, own_ledger, sandbox_path
 
 from connector_assets.coupa.targets import CoupaPurchaseOrders
@@ -37,8 +38,48 @@ def _run(resources, names, partition=DAY):
     return materialized(named(names, every), resources, partition_key=partition, raise_on_error=False)
 
 
-def test_orders_wait_for_their_supplier_then_sync_once_with_their_lines(world):
+def test_an_order_whose_supplier_never_synced_pulls_it_and_is_written_in_the_same_run(world):
     resources, ledger = world
+    meta = _run(resources, (*SOURCES, *PO_FLOW))  # the suppliers flow is not in the run
+    mapped, written = meta["jde_coupa/purchase_orders_mapped"], meta["jde_coupa/purchase_orders_written"]
+    assert mapped["held"].value > 0 and mapped["valid"].value == 0  # no supplier had synced when mapped
+    pulled = written["parents_pulled"].value
+    assert pulled > 0 and written["parents_missing"].value == 0 and written["parents_left"].value == 0
+    assert written["create"].value == written["written_after_pull"].value > 0
+    # Each pulled supplier went through its own flow: created once in Coupa, with its cross-reference.
+    creates = audit_ids(ledger, "jde_coupa", "suppliers", "create")
+    assert len(creates) == len(set(creates)) == pulled
+    with resources["coupa"].session(flow="suppliers") as session:
+        for number in creates:
+            assert session.find_supplier(number=number) is not None
+    # Only an order whose supplier its own flow refused (a person must act) still waits, on that supplier.
+    still = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
+    refused = {i.source_key for i in ledger.open_items(integration="jde_coupa", flow="suppliers")}
+    assert {i.depends_on.rsplit(":", 1)[1] for i in still} <= refused
+    with resources["coupa"].session(flow="purchase_orders") as session:
+        for number in audit_ids(ledger, "jde_coupa", "purchase_orders", "create"):
+            assert session.find_purchase_order(number) is not None
+
+    again = _run(resources, PO_FLOW[1:])  # nothing pulled twice, nothing written twice
+    written = again["jde_coupa/purchase_orders_written"]
+    assert written["parents_pulled"].value == 0 and written["create"].value == 0
+
+
+def test_the_pull_limit_leaves_the_rest_for_the_next_run_and_says_so(world, monkeypatch):
+    resources, ledger = world
+    monkeypatch.setenv("ML_PARENT_PULL_LIMIT", "1")
+    meta = _run(resources, (*SOURCES, *PO_FLOW))
+    written = meta["jde_coupa/purchase_orders_written"]
+    assert written["parents_pulled"].value == 1 and written["parents_left"].value >= 1
+    still = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
+    assert still, "the orders of the suppliers left wait for the next run"
+    again = _run(resources, PO_FLOW[1:])["jde_coupa/purchase_orders_written"]  # the next run pulls one more
+    assert again["parents_pulled"].value == 1
+
+
+def test_with_pulling_off_orders_wait_for_their_supplier_then_sync_once_with_their_lines(world, monkeypatch):
+    resources, ledger = world
+    monkeypatch.setenv("ML_PARENT_PULL_LIMIT", "0")  # the suppliers flow reads what held orders wait for
     meta = _run(resources, (*SOURCES, *PO_FLOW))  # the table is staged first in the same run
     mapped = meta["jde_coupa/purchase_orders_mapped"]
     assert mapped["held"].value > 0 and mapped["valid"].value == 0  # no supplier has synced yet

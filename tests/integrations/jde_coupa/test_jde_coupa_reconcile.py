@@ -110,6 +110,7 @@ def synced(tmp_path_factory):
         table, missing = _refusing_one_account(world, folder)
         own_ledger(patch, folder)  # a deployment whose table is imported from that file
         patch.setenv("ML_JDE_COUPA_ACCOUNT_MAP", table)
+        patch.setenv("ML_PARENT_PULL_LIMIT", "0")  # held documents are the gaps judged here: none pulled
         _run(world.resources, (*TABLES, *SUPPLIERS, *DOCUMENTS))
         held = world.ledger.open_items(integration="jde_coupa", status="held", limit=10_000)
         first = _reconcile(world.resources)

@@ -1,0 +1,227 @@
+"""Parents pulled on demand: a record held on a parent the ledger has never synced gets it in the same run.
+
+Why: on a customer's first day most orders and bills name suppliers or vendors that last changed months
+before, so no window of the parents' flow ever reads them, and their records would wait for ever. A write
+step whose flow declares its parents (``build_flow_assets(parents=...)``) looks, day by day, at the records
+of the day held on a parent that has no cross-reference and no open queue item of its own (never seen); it
+reads those parents from their source by key (the parent flow's ``remap``: one read per chunk where the API
+allows), validates them with the parent's model and writes them through the parent's own target and
+``PartitionWriter`` (its claim, search by natural key and audit: exactly once), which releases the records
+held on them. Those records are read again (the flow's ``remap``, so a body built without the pair is
+rebuilt) and written with the day. At most ``ML_PARENT_PULL_LIMIT`` parents a step; the rest wait for the
+next run, said in the log and the day's figures. A parent missing from its source, refused, or held itself
+leaves its records held on it (``parents_missing``; a refused one is shown with the records it blocks).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from connector_assets.flows.core import (
+    FlowSpec,
+    Mapped,
+    Rejected,
+    hold_until_synced,
+    must_wait,
+    queue_failure,
+)
+from connector_assets.flows.flow_run import run_lease
+from connector_assets.flows.records import validate
+from connector_assets.flows.write_pools import write_pool
+from connector_assets.flows.writer import PartitionWriter, write_workers
+from connector_resources import settings
+from connector_resources.ledger import Ledger
+
+LIMIT_ENV = "ML_PARENT_PULL_LIMIT"
+OPEN_ITEMS = (
+    100_000  # a parent flow's open items read at most, once per step (as the write step reads its own)
+)
+
+# The day's figures a pull adds (``WRITE_COUNTS``): parents written for the day's records, parents not found
+# in their source, parents left for the next run by the limit, and held records written after their pull.
+PULL_COUNTS = ("parents_pulled", "parents_missing", "parents_left", "written_after_pull")
+
+
+def pull_limit(environ: dict[str, str] | None = None) -> int:
+    """``ML_PARENT_PULL_LIMIT``: parents one write step may pull (0: none)."""
+    return int(settings.read(LIMIT_ENV, environ))
+
+
+def parent_of(parents: Sequence[FlowSpec], depends_on: str) -> tuple[FlowSpec, str] | None:
+    """The parent flow a dependency key names and the parent's source key, if one of ``parents``."""
+    for parent in parents:
+        prefix = parent.dependency_key("")
+        if depends_on.startswith(prefix) and len(depends_on) > len(prefix):
+            return parent, depends_on[len(prefix) :]
+    return None
+
+
+def check_parents(spec: FlowSpec, parents: Sequence[FlowSpec]) -> None:
+    """Refuse a declaration the step could not honour: a parent without ``remap`` cannot be read by key,
+    one written in another Dagster pool would be written outside that pool's limit, and the flow's own
+    records are read again once their parent is in."""
+    if parents and spec.remap is None:
+        raise ValueError(f"{spec.flow}: a flow that pulls parents needs a remap to read its records again")
+    for parent in parents:
+        if parent.remap is None:
+            raise ValueError(f"{spec.flow}: parent flow {parent.flow} has no remap: it cannot be read by key")
+        if write_pool(parent) != write_pool(spec):
+            raise ValueError(
+                f"{spec.flow}: parent flow {parent.flow} writes in pool {write_pool(parent)}, not "
+                f"{write_pool(spec)}: a pull would write outside that pool's limit"
+            )
+
+
+@dataclass
+class ParentPull:
+    """One write step's pulls (module docstring): the budget left and the parents tried, across its days."""
+
+    spec: FlowSpec
+    parents: tuple[FlowSpec, ...]
+    limit: int
+    tried: set[str] = field(default_factory=set)  # dependency keys pulled (or tried) by this step
+    _parent_items: dict[str, dict[str, Any]] = field(default_factory=dict)  # parent flow -> key -> open item
+
+    def day(self, context: Any, partition: str | None, counts: dict[str, int]) -> list[Mapped]:
+        """Pull the parents the day's held records wait for; the held records now writable, mapped again."""
+        if not self.parents:
+            return []
+        ledger: Ledger = context.resources.ledger.get()
+        held = [
+            item
+            for item in ledger.partition_queue(
+                integration=self.spec.integration, flow=self.spec.name, partition_key=partition
+            )
+            # held on a parent, or released by a parent written since (a pull of another flow's step, a
+            # run of the parent's flow) and not yet replayed: the run writes both
+            if item.depends_on and parent_of(self.parents, item.depends_on)
+        ]
+        if not held:
+            return []
+        waited = {item.depends_on for item in held}
+        unsynced = waited - ledger.synced_dependencies(waited)
+        wanted = [key for key in sorted(unsynced) if self._never_seen(ledger, key)]
+        room = max(0, self.limit - len(self.tried))
+        if len(wanted) > room:
+            counts["parents_left"] += len(wanted) - room
+            context.log.warning(
+                f"{self.spec.flow}: {len(wanted) - room} parent(s) never synced left for the next run "
+                f"({LIMIT_ENV}={self.limit} reached)"
+            )
+            wanted = wanted[:room]
+        by_parent: dict[FlowSpec, list[str]] = {}
+        for key in wanted:
+            self.tried.add(key)
+            found = parent_of(self.parents, key)
+            assert found is not None
+            by_parent.setdefault(found[0], []).append(found[1])
+        for parent, keys in by_parent.items():
+            self._pull(context, ledger, parent, keys, partition, counts)
+        synced = ledger.synced_dependencies(waited)
+        ready = sorted({item.source_key for item in held if item.depends_on in synced})
+        return self._again(context, ledger, ready, partition, counts) if ready else []
+
+    def _never_seen(self, ledger: Ledger, depends_on: str) -> bool:
+        """Whether ``depends_on``'s parent is unknown to the ledger beyond this step: not tried, and no open
+        item of its own (a refused parent needs a person; a held one waits for something itself)."""
+        if depends_on in self.tried:
+            return False
+        found = parent_of(self.parents, depends_on)
+        assert found is not None
+        parent, key = found
+        if parent.name not in self._parent_items:
+            items = ledger.open_items(integration=parent.integration, flow=parent.name, limit=OPEN_ITEMS)
+            self._parent_items[parent.name] = {item.source_key: item for item in items}
+        return key not in self._parent_items[parent.name]
+
+    def _pull(
+        self,
+        context: Any,
+        ledger: Ledger,
+        parent: FlowSpec,
+        keys: list[str],
+        partition: str | None,
+        counts: dict[str, int],
+    ) -> None:
+        """Read ``keys`` of ``parent`` from its source and write them through the parent's own flow."""
+        assert parent.remap is not None
+        run_id = context.run.run_id
+        read = list(parent.remap(context, keys))
+        mapped = [r for r in read if isinstance(r, Mapped)]
+        refused = [r for r in read if isinstance(r, Rejected)]
+        seen = {r.source_key for r in read}
+        missing = [key for key in keys if key not in seen]
+        if missing:
+            counts["parents_missing"] += len(missing)
+            context.log.warning(
+                f"{self.spec.flow}: {len(missing)} {parent.entity}(s) its records wait for are not in "
+                f"{parent.source_system}: {', '.join(missing[:20])}; their records stay held"
+            )
+        checked = validate(parent, mapped)
+        for rejected in [*refused, *checked.rejected]:
+            status = "held" if rejected.held_on else "failed"
+            queue_failure(
+                parent, ledger, rejected, status=status, depends_on=rejected.held_on, run_id=run_id,
+                partition=partition,
+            )  # fmt: skip
+        ready = []
+        for record in checked.valid:
+            if must_wait(ledger, record):  # the parent waits for a parent of its own
+                hold_until_synced(parent, ledger, record, run_id=run_id, partition=partition)
+            else:
+                ready.append(record)
+        if not ready:
+            return
+        parent_counts: defaultdict[str, int] = defaultdict(int)  # what the pull did, not the parent's day
+        queued = self._parent_items.get(parent.name, {})
+        with parent.open_target(context) as opened:
+            target = context.resources.target_boundary.wrap(parent, opened)
+            writer = PartitionWriter(
+                parent,
+                target,
+                ledger,
+                run_id=run_id,
+                partition=partition,
+                lease=run_lease(context),
+                queued=dict(queued),
+                counts=parent_counts,
+            )
+            writer.run(ready, write_workers(parent, target))
+        written = sum(parent_counts.get(k, 0) for k in ("create", "update", "adopt", "skip"))
+        counts["parents_pulled"] += written
+        context.log.info(
+            f"{self.spec.flow}: pulled {written} of {len(keys)} {parent.entity}(s) never synced through "
+            f"{parent.flow} ({', '.join(f'{k}={v}' for k, v in sorted(parent_counts.items()) if v)})"
+        )
+
+    def _again(
+        self, context: Any, ledger: Ledger, keys: list[str], partition: str | None, counts: dict[str, int]
+    ) -> list[Mapped]:
+        """The released records read and mapped again (their bodies may lack the pair), those still
+        refused or held queued again; the rest to write with the day."""
+        spec, run_id = self.spec, context.run.run_id
+        assert spec.remap is not None
+        read = list(spec.remap(context, keys))
+        checked = validate(spec, [r for r in read if isinstance(r, Mapped)])
+        for rejected in [*(r for r in read if isinstance(r, Rejected)), *checked.rejected]:
+            status = "held" if rejected.held_on else "failed"
+            queue_failure(
+                spec, ledger, rejected, status=status, depends_on=rejected.held_on, run_id=run_id,
+                partition=partition,
+            )  # fmt: skip
+        ready = []
+        for record in checked.valid:
+            if must_wait(ledger, record):
+                hold_until_synced(spec, ledger, record, run_id=run_id, partition=partition)
+            else:
+                ready.append(record)
+        counts["written_after_pull"] += len(ready)
+        return ready
+
+
+def parent_systems(parents: Iterable[FlowSpec]) -> set[str]:
+    """The resource keys a step needs to read and write ``parents``: their source and target systems."""
+    return {s.lower() for parent in parents for s in (parent.source_system, parent.target_system)}
