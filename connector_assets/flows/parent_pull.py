@@ -85,10 +85,14 @@ class ParentPull:
     tried: set[str] = field(default_factory=set)  # dependency keys pulled (or tried) by this step
     _parent_items: dict[str, dict[str, Any]] = field(default_factory=dict)  # parent flow -> key -> open item
 
-    def day(self, context: Any, partition: str | None, counts: dict[str, int]) -> list[Mapped]:
-        """Pull the parents the day's held records wait for; the held records now writable, mapped again."""
+    def day(
+        self, context: Any, partition: str | None, counts: dict[str, int], staged: Iterable[str] = ()
+    ) -> list[Mapped]:
+        """Pull the parents the day's held records wait for; the held records now writable, mapped again
+        (not those of ``staged``, the day's records the step writes anyway)."""
         if not self.parents:
             return []
+        writing = set(staged)
         ledger: Ledger = context.resources.ledger.get()
         held = [
             item
@@ -97,7 +101,7 @@ class ParentPull:
             )
             # held on a parent, or released by a parent written since (a pull of another flow's step, a
             # run of the parent's flow) and not yet replayed: the run writes both
-            if item.depends_on and parent_of(self.parents, item.depends_on)
+            if item.depends_on and item.source_key not in writing and parent_of(self.parents, item.depends_on)
         ]
         if not held:
             return []

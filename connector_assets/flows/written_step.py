@@ -254,7 +254,8 @@ def written_asset(
         for item in checked.rejected:
             queue_failure(spec, ledger, item, run_id=run_id, partition=partition)
         sendable = _not_awaiting_replay(checked.valid, queued, counts, ledger, run_id, partition)
-        pulled_for = pull.day(context, partition, counts) if pull is not None else []
+        staged_keys = {record.source_key for record in records}
+        pulled_for = pull.day(context, partition, counts, staged_keys) if pull is not None else []
         sendable += pulled_for
         # One record at a time, or ``spec.write_concurrency`` at once on this one target (``writer``).
         writer = PartitionWriter(
@@ -275,7 +276,7 @@ def written_asset(
                 f"{sum(writer.leased_by.values())} record(s) held, being written by another live run: "
                 f"{behind}; each is released when that run records it"
             )
-        return {record.source_key for record in [*records, *pulled_for]}
+        return staged_keys | {record.source_key for record in pulled_for}
 
     @contextmanager
     def _releasing(context: AssetExecutionContext, ahead: SearchAhead) -> Iterator[None]:

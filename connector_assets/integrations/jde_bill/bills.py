@@ -150,6 +150,7 @@ bill_assets = [
             *(table.asset for table in TABLES),
             VENDORS_FLOW.key("written"),
         ],
+        parents=[VENDORS_FLOW],  # a vendor unchanged since before the first day is pulled by the write step
     ),
 ]
 

@@ -20,6 +20,7 @@ from jde_bill_world import (
 )
 from jde_foreign_vouchers import ForeignVoucher, enter_foreign_voucher, posting_accounts
 from jde_money import paid, stored
+from ledger_entries import audit_ids
 from mapping_rows import own_ledger, save_rows
 from request_log import Logged, RequestLog, logged_simulators
 from roots import ROOT
@@ -88,21 +89,19 @@ def _one_bill_each(world: World) -> None:
     assert {b["id"] for b in ours} == set(world.bill_xrefs().values())
 
 
-def test_bills_wait_for_their_vendor_then_are_written_once_skipped_and_adopted_after_a_crash(world):
-    mapped = world.run(*MASTER, *SOURCES, *BILLS)["jde_bill/bills_mapped"]
-    held = world.ledger.open_items(integration="jde_bill", flow="bills", status="held")
-    assert mapped["held"] == len(held) == mapped["records"] > 0 and not world.bill_xrefs()
-    assert all("waits for jde_bill:vendor:JDE:" in item.reason for item in held)
-
-    # The vendors flow reads the suppliers held bills wait for; their write releases the bills.
-    assert world.run(*VENDORS)["jde_bill/vendors_written"]["released"] >= len(held)
-    released = world.ledger.open_items(integration="jde_bill", flow="bills")
-    assert released and all(item.status != "held" for item in released)
-    summary = world.replay(released)
-    assert len(summary.replayed) == len(held) and not summary.failed
+def test_bills_pull_their_never_synced_vendor_then_are_written_once_skipped_and_adopted_after_a_crash(world):
+    meta = world.run(*MASTER, *SOURCES, *BILLS)  # the vendors flow is not in the run
+    mapped, written = meta["jde_bill/bills_mapped"], meta["jde_bill/bills_written"]
+    # No vendor had synced when the bills were mapped, so each was held on its vendor; the write step read
+    # those suppliers from JDE by number, wrote them through the vendors flow, then wrote the bills.
+    assert mapped["held"] == mapped["records"] > 0 and mapped["valid"] == 0
+    assert written["parents_missing"] == written["parents_left"] == 0
+    assert written["written_after_pull"] == written["create"] == mapped["held"]
+    vendors = audit_ids(world.ledger, "jde_bill", "vendors", "create")
+    assert vendors and len(vendors) == len(set(vendors)) and written["parents_pulled"] >= len(vendors)
     assert not world.ledger.open_items(integration="jde_bill", flow="bills")
     xrefs = world.bill_xrefs()
-    assert len(xrefs) == len(held) and {key[:3] for key in xrefs} == {"PO:", "PV:"}  # both documents
+    assert len(xrefs) == mapped["held"] and {key[:3] for key in xrefs} == {"PO:", "PV:"}  # both documents
     _one_bill_each(world)
     by_id = {b["id"]: b for b in world.bills_in_bill()}
     for key, bill_id in xrefs.items():
@@ -349,6 +348,7 @@ def test_a_bad_mapping_row_is_queued_naming_it_then_replayed_once_with_the_fixed
     bad.write_text("\n".join([header, *broken]) + "\n")
     own_ledger(monkeypatch, tmp_path)  # a deployment whose table is imported from that file
     monkeypatch.setenv("ML_JDE_BILL_ACCOUNT_MAP", str(bad))
+    monkeypatch.setenv("ML_PARENT_PULL_LIMIT", "0")  # the bills are mapped by the second run's mapped step
     meta = world.sync()
     failed = world.ledger.open_items(integration="jde_bill", flow="bills", status="failed")
     assert meta["jde_bill/bills_mapped"]["rejected"] == len(failed) > 0
@@ -400,7 +400,10 @@ def test_a_systemic_failure_queues_the_refused_and_fails_the_day(tmp_path, monke
         assert not world.bill_xrefs() and not world.bills_in_bill()  # none passed: nothing to write
 
 
-def test_an_outage_fails_the_partition_with_everything_queued_and_a_rerun_writes_each_once(world):
+def test_an_outage_fails_the_partition_with_everything_queued_and_a_rerun_writes_each_once(
+    world, monkeypatch
+):
+    monkeypatch.setenv("ML_PARENT_PULL_LIMIT", "0")  # the outage meets the day's own bills, not a pull
     world.run(*MASTER, *SOURCES, *BILLS)  # held: their vendors are read by the vendors' next run
     mapped = world.run(*VENDORS, "jde_bill/bills_mapped")["jde_bill/bills_mapped"]
     world.bill_faults(fail_next=100_000, fail_next_status=503)
