@@ -22,7 +22,13 @@ import pytest
 import requests
 from asset_runs import metadata_values
 from dagster import AssetKey
-from jde_procurify_world import ORDER_SOURCES, SUPPLIER_SOURCES, JdeProcurifyWorld, jde_procurify_world
+from jde_procurify_world import (
+    BATCH_USER,
+    ORDER_SOURCES,
+    SUPPLIER_SOURCES,
+    JdeProcurifyWorld,
+    jde_procurify_world,
+)
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.reconciliation import Report
@@ -52,6 +58,7 @@ from connector_assets.integrations.jde_procurify.reconcile.orders import (
     ProcurifyOrder,
     compare_new_po,
 )
+from connector_assets.integrations.jde_procurify.reconcile.reads import batches
 from connector_assets.integrations.jde_procurify.reconcile.vendors import (
     compare_pair,
     compare_unpaired_supplier,
@@ -908,3 +915,11 @@ def test_a_bill_posted_as_a_journal_entry_reconciles_with_its_journal_ap_credit(
         assert meta["bills_in_balance"] == 1, meta["difference_table"]
         assert not [r for r in differences(meta) if r["kind"].startswith("bill")]
         assert f"Procurify vendor {bill['vendor']['id']}" in meta["per_vendor_period"]
+
+        # The batch is named as JDE holds it: unprocessed, then the journal entry R09110Z posted to F0911
+        # (a journal never reaches F0411, where a voucher's batch is looked for).
+        jde, uuid = world.resources["jde"], bill["uuid"]
+        assert batches(jde, [uuid], "journal", BATCH_USER)[uuid].where.endswith("(not processed yet)")
+        (entry,) = sandbox(world, world.jde_root, "process-journals")["processed"]
+        said = batches(jde, [uuid], "journal", BATCH_USER)[uuid].where
+        assert said.startswith("journal entry ") and said.endswith(f" {entry['DOC']} {entry['DCT']}"), said
