@@ -23,11 +23,12 @@ from typing import IO
 import click
 
 from connector_cli.dev_console import start_pump
-from connector_cli.dev_instance import DevClaim, claim, refuse_if_running
+from connector_cli.dev_instance import DevClaim, claim, keep_port_base, last_port_base, refuse_if_running
 from connector_cli.dev_vault import KEY_FILE, DevVaultKeyError, keep_sessions
 from connector_cli.dev_world import start_world
 from connector_resources import settings
 from connector_resources.ledger.engine import DEFAULT_HOME, describe_url
+from connector_resources.settings import sandbox_port_base
 from connector_resources.vault import KEY_ENV
 
 # The simulators are a distribution of their own (sandbox/pyproject.toml) that the production image does not
@@ -92,22 +93,23 @@ def dagster_dev_command(root: Path, host: str, port: int) -> list[str]:
     ]
 
 
-def _choose_ports(sandbox_ports: str, sandbox: bool, host: str, port: int) -> None:
+def _choose_ports(sandbox_ports: str, sandbox: bool, host: str, port: int, home: Path) -> None:
     """Stop before starting anything when a port we need is taken, or move every sandbox address together.
 
     A UI pointed at someone else's servers (a second ``make dev``, a real service on 8712) would show
-    records that are not this sandbox's; so either all of ours start, or none does.
+    records that are not this sandbox's; so either all of ours start, or none does. A free block is the
+    one the last free start on ``home`` chose while it is still free, so the desk's address survives a
+    restart (``dev_instance.last_port_base``).
     """
     from connector_resources.settings import (
         DEFAULT_SANDBOX_PORT_BASE,
         SANDBOX_PORT_BASE_ENV,
         SERVER_PORT_KEYS,
-        sandbox_port_base,
     )
     from connector_sandbox.registry import SANDBOXES, busy_ports, can_bind, free_port_base
 
     if sandbox_ports == "free":
-        settings.export(SANDBOX_PORT_BASE_ENV, str(free_port_base()))
+        settings.export(SANDBOX_PORT_BASE_ENV, str(free_port_base(prefer=last_port_base(home))))
         click.echo(f"sandbox ports moved: {SANDBOX_PORT_BASE_ENV}={settings.given(SANDBOX_PORT_BASE_ENV)}")
     keys = [*SANDBOXES, *SERVER_PORT_KEYS] if sandbox else list(SERVER_PORT_KEYS)
     taken = [f"{key} on 127.0.0.1:{number}" for key, number in busy_ports(keys).items()]
@@ -176,8 +178,10 @@ def dev(
     root = project_root()
     home = dev_home(root, dagster_home)
     refuse_if_running(home)  # said before the ports the running one holds are found taken
-    _choose_ports(sandbox_ports, sandbox, host, port)
+    _choose_ports(sandbox_ports, sandbox, host, port, home)
     held = _hold(home, _ui_address(host, port))
+    if sandbox_ports == "free":  # kept once this start holds the folder: the next free start prefers it
+        keep_port_base(home, sandbox_port_base())
     prepare_dagster_home(root, home)
     settings.export("DAGSTER_HOME", str(home))
     key_file = None if settings.given(KEY_ENV) else home / KEY_FILE
@@ -260,7 +264,7 @@ def _hold(home: Path, ui: str) -> DevClaim:
 def _publish(held: DevClaim, sandbox: bool, key_file: Path | None, ledger: str) -> None:
     """Tell other shells where this instance listens (the ports are chosen by now) and which key file it
     uses (``connector_cli.dev_instance``)."""
-    from connector_resources.settings import sandbox_port, sandbox_port_base
+    from connector_resources.settings import sandbox_port
     from connector_sandbox.registry import SANDBOXES
 
     held.publish(

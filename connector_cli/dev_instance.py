@@ -8,6 +8,8 @@ OS releases it when the process ends, even on ``kill -9``: a record left behind 
 never as a running instance). While it holds the lock it keeps ``DAGSTER_HOME/dev-instance.json`` (mode
 0600: it names the vault key file; the key itself is never in it) with its pid, start time and addresses;
 the record is removed when it stops. Readers ask the lock, not the pid, whether the record is live.
+``DAGSTER_HOME/sandbox-port-base`` outlives it: the block ``--sandbox-ports free`` chose last, which the next
+start takes again while it is free, so the desk's and the simulators' addresses (bookmarks) stay put.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import click
 
 RECORD_FILE = "dev-instance.json"
 LOCK_FILE = "dev.lock"
+PORT_BASE_FILE = "sandbox-port-base"
 
 # A reader probing the lock holds it for microseconds; a start that meets such a probe tries again for
 # this long before concluding that another ``dev`` holds it.
@@ -168,3 +171,18 @@ def stale(home: Path) -> DevInstance | None:
     """A record left by a ``dev`` that is gone (killed without cleaning up), or None."""
     record = _read(home)
     return record if record is not None and not held(home) else None
+
+
+def last_port_base(home: Path) -> int | None:
+    """The sandbox port base the last ``--sandbox-ports free`` start on ``home`` chose, or None (none
+    kept, or not a number)."""
+    try:
+        return int((home / PORT_BASE_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def keep_port_base(home: Path, base: int) -> None:
+    """Keep the port base this start chose, for the next ``--sandbox-ports free`` start to prefer."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / PORT_BASE_FILE).write_text(f"{base}\n")

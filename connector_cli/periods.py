@@ -16,7 +16,8 @@ import click
 import requests
 
 from connector_assets.flows.periods import POLICY_ENV
-from connector_assets.jde.periods import COMPANY_CONSTANTS, read_calendars
+from connector_assets.fusion.periods import FusionCalendar, FusionPeriod
+from connector_assets.jde.periods import COMPANY_CONSTANTS, FiscalPeriod, JdeCalendar, read_calendars
 from connector_resources import settings
 
 SANDBOXES = {"jde": ("jde_ais", "JD Edwards"), "fusion": ("fusion", "Oracle Fusion")}
@@ -50,22 +51,25 @@ def show(companies: tuple[str, ...], systems: tuple[str, ...]) -> None:
 
 
 def _jde_lines(companies: tuple[str, ...]) -> Iterator[str]:
+    for company, calendars in _jde_calendars(companies):
+        if calendars is None:
+            yield f"JDE company {company}: no F0010 row (money goes as dated; JDE's own edit applies)"
+            continue
+        for calendar in calendars.values():
+            window, current = calendar.open_periods(), calendar.current
+            said = "no period open"
+            if window and current is not None:
+                first, last = window[0].start, window[-1].end
+                said = f"open from {first} to {last} (period {current.number} current)"
+            yield f"{calendar.where}: {said}"
+
+
+def _jde_calendars(companies: tuple[str, ...] = ()) -> list[tuple[str, dict[str, JdeCalendar] | None]]:
+    """Each company's A/P and G/L calendars (None: no F0010 row), read as the money flows read them."""
     from connector_assets.flows.replay_resources import jde_from_settings
 
     with jde_from_settings().session() as session:
-        wanted = companies or _companies(session)
-        for company in wanted:
-            calendars = read_calendars(session, company)
-            if calendars is None:
-                yield f"JDE company {company}: no F0010 row (money goes as dated; JDE's own edit applies)"
-                continue
-            for calendar in calendars.values():
-                window, current = calendar.open_periods(), calendar.current
-                said = "no period open"
-                if window and current is not None:
-                    first, last = window[0].start, window[-1].end
-                    said = f"open from {first} to {last} (period {current.number} current)"
-                yield f"{calendar.where}: {said}"
+        return [(company, read_calendars(session, company)) for company in companies or _companies(session)]
 
 
 def _companies(session: Any) -> list[str]:
@@ -74,15 +78,20 @@ def _companies(session: Any) -> list[str]:
 
 
 def _fusion_lines() -> Iterator[str]:
+    calendar = _fusion_calendar()
+    names = [p.name for p in calendar.periods if p.open]
+    first = calendar.first_open_day()
+    said = f"open {', '.join(names)} (from {first})" if names else "no period open"
+    yield f"{calendar.where}: {said}"
+
+
+def _fusion_calendar() -> FusionCalendar:
+    """The Fusion ledger's Payables periods, read as the money flows read them."""
     from connector_assets.flows.replay_resources import resources_from_settings
     from connector_assets.fusion.periods import FusionPeriods
 
     with resources_from_settings(("fusion",))["fusion"].session() as session:
-        calendar = FusionPeriods(session).calendar()
-        names = [p.name for p in calendar.periods if p.open]
-        first = calendar.first_open_day()
-        said = f"open {', '.join(names)} (from {first})" if names else "no period open"
-        yield f"{calendar.where}: {said}"
+        return FusionPeriods(session).calendar()
 
 
 @periods.command()
@@ -100,9 +109,54 @@ def roll(systems: tuple[str, ...]) -> None:
             )
         base = system.values()["base_url"]
         root = base.split("/jderest")[0] if key == "jde_ais" else base.split("/fscmRestApi")[0]
+        before = _read_periods(name)
         try:
             answer = requests.post(f"{root}/sandbox/periods/roll", json={}, timeout=10)
             answer.raise_for_status()
         except requests.RequestException as exc:
             raise click.ClickException(f"{title} sandbox at {root} did not roll its periods: {exc}") from None
         click.echo(f"{title} sandbox: the current period closed, the next one open ({root})")
+        for line in _rolled_lines(name, before, _read_periods(name)):
+            click.echo(f"  {line}")
+
+
+def _read_periods(name: str) -> Any:
+    """What ``roll`` compares before and after: JDE's calendars per company, or Fusion's one calendar."""
+    return _jde_calendars() if name == "jde" else _fusion_calendar()
+
+
+def _rolled_lines(name: str, before: Any, after: Any) -> Iterator[str]:
+    """Which period each calendar closed and which one is now open, read back as the flows will read it
+    (an operator rehearsing a month end wants to know which month their next runs judge dates by)."""
+    if name == "fusion":
+        closed = [p for p in before.periods if p.open and not _still_open(p, after)]
+        now_open = [p for p in after.periods if p.open]
+        yield (f"{after.where}: closed {_fusion_named(closed)}; now open {_fusion_named(now_open)}")
+        return
+    was = {company: calendars for company, calendars in before}
+    for company, calendars in after:
+        if calendars is None:
+            continue
+        for ledger, calendar in calendars.items():
+            earlier = (was.get(company) or {}).get(ledger)
+            closed = earlier.current if earlier is not None else None
+            yield (
+                f"{calendar.where}: closed {_jde_named(closed)}; now current {_jde_named(calendar.current)}"
+            )
+
+
+def _still_open(period: FusionPeriod, calendar: FusionCalendar) -> bool:
+    return any(p.open and p.start == period.start for p in calendar.periods)
+
+
+def _fusion_named(periods: list[FusionPeriod]) -> str:
+    return ", ".join(f"{p.name} ({p.start} to {p.end})" for p in periods) or "no period"
+
+
+def _jde_named(period: FiscalPeriod | None) -> str:
+    if period is None:
+        return "no period (F0010's current period is in no F0008 pattern)"
+    return (
+        f"period {period.number} of the fiscal year starting {period.year_start} "
+        f"({period.start} to {period.end})"
+    )

@@ -20,8 +20,9 @@ import click
 
 from connector_resources.ledger import QueueItem
 from connector_resources.refusals import FLOWS, group_title, item_outlived, kind_of_group
+from connector_resources.replay_report import NO_HANDLER_SAID
 
-NO_HANDLER = "  [no handler yet: stays queued]"
+NO_HANDLER = f"  [stays queued: {NO_HANDLER_SAID}]"
 PERSON_VIEW = "needs a person"
 FLOWS_VIEW = "clears by itself"
 

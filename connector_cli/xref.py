@@ -38,28 +38,40 @@ def _known() -> str:
     )
 
 
-def pairing_named(integration: str, entity: str | None) -> Any:
-    """The pairing ``--integration`` / ``--entity`` name (the entity may be left out when the integration
-    has one pairing); a ``ClickException`` listing every pairing otherwise."""
+def pairing_named(integration: str | None, entity: str | None) -> Any:
+    """The pairing ``--integration`` / ``--entity`` name. Either may be left out when only one pairing fits
+    the other (the entity when the integration has one pairing; the integration when one integration
+    pairs that entity, or the deployment runs one); a ``ClickException`` listing the pairings otherwise."""
     found = [p for p in _pairings(integration) if entity in (None, p.entity)]
-    if len(found) != 1:
-        what = f"{integration}/{entity}" if entity else integration
-        why = "names several pairings: say --entity" if found else "names no pairing matched by hand"
-        raise click.ClickException(f"{what} {why}. Pairings: {_known()}")
-    return found[0]
+    if len(found) == 1:
+        return found[0]
+    if integration is None:
+        raise click.ClickException(f"{_integration_needed(entity, found)}. Pairings: {_known()}")
+    what = f"{integration}/{entity}" if entity else integration
+    why = "names several pairings: say --entity" if found else "names no pairing matched by hand"
+    raise click.ClickException(f"{what} {why}. Pairings: {_known()}")
 
 
-def _which(required: bool):
+def _integration_needed(entity: str | None, found: list[Any]) -> str:
+    """Why a command without ``--integration`` cannot tell the pairing, naming the integrations to choose."""
+    if entity and not found:
+        return f"no integration pairs --entity {entity} by hand"
+    names = ", ".join(sorted({p.integration for p in found}))
+    pairs = f"--entity {entity} is paired by several integrations" if entity else "several pairings exist"
+    return f"--integration is needed: {pairs} ({names})"
+
+
+def _which():
     def decorate(function):
         function = click.option(
             "--entity", default=None, help="The cross-reference's entity (when the integration has several)."
         )(function)
         return click.option(
             "--integration",
-            required=required,
             default=None,
             help="The integration the match is for (jde_coupa, coupa_jde, jde_bill, procore_jde, "
-            "jde_procurify, fusion_procurify).",
+            "jde_procurify, fusion_procurify); may be left out when the deployment has one pairing "
+            "(of --entity).",
         )(function)
 
     return decorate
@@ -74,7 +86,7 @@ def xref() -> None:
 @xref.command("set")
 @click.argument("source_id")
 @click.argument("target")
-@_which(required=True)
+@_which()
 @click.option("--note", required=True, help="Why the two records are one (kept with the match).")
 @click.option("--by", "entered_by", default=login_name, help="Who enters the match (default: $USER).")
 @click.option(
@@ -83,7 +95,7 @@ def xref() -> None:
 def set_command(
     source_id: str,
     target: str,
-    integration: str,
+    integration: str | None,
     entity: str | None,
     note: str,
     entered_by: str,
@@ -138,7 +150,7 @@ def set_command(
 
 
 @xref.command("list")
-@_which(required=False)
+@_which()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
 def list_command(integration: str | None, entity: str | None, as_json: bool) -> None:
     """Every manual match (of one integration's pairing with --integration): who entered it, when, and
@@ -179,10 +191,12 @@ def list_command(integration: str | None, entity: str | None, as_json: bool) -> 
 
 @xref.command("delete")
 @click.argument("source_id")
-@_which(required=True)
+@_which()
 @click.option("--note", required=True, help="Why the match is deleted (kept in its audit trail).")
 @click.option("--by", "entered_by", default=login_name, help="Who deletes the match (default: $USER).")
-def delete_command(source_id: str, integration: str, entity: str | None, note: str, entered_by: str) -> None:
+def delete_command(
+    source_id: str, integration: str | None, entity: str | None, note: str, entered_by: str
+) -> None:
     """Delete the manual match of SOURCE_ID (the pairing's source record, as `xref list` shows it): the
     flows pair the record again (by natural key) on their next run. A pair a flow made is not a manual
     match and is left alone."""

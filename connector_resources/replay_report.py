@@ -15,6 +15,10 @@ from connector_resources.held_outside import Kind, OutsideCheck, outside_said
 from connector_resources.ledger import QueueItem, QueueOverview
 from connector_resources.parent_verdicts import GoneParent
 
+# Why a replay leaves a record queued without trying it: its flow is not among the deployment's (an
+# integration this deployment does not run) or declares no replay (``build_replays``).
+NO_HANDLER_SAID = "no replay handler for their flow in this deployment"
+
 
 def when_text(moment: datetime | None) -> str:
     """A next attempt's time as the queue's lines say it."""
@@ -54,10 +58,9 @@ class ReplaySummary:
                 setattr(self, name, mine + theirs)
 
     def line(self) -> str:
-        line = (
-            f"{len(self.replayed)} replayed, {len(self.failed)} failed again, "
-            f"{len(self.no_handler)} left queued (no handler for their flow yet)"
-        )
+        line = f"{len(self.replayed)} replayed, {len(self.failed)} failed again"
+        if self.no_handler:
+            line += f", {len(self.no_handler)} left queued ({NO_HANDLER_SAID})"
         line += f", {len(self.held)} held until what they wait for syncs" if self.held else ""
         if self.released:
             line += f", {self.released} held record(s) released (what they waited for has synced)"

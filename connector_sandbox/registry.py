@@ -156,19 +156,28 @@ def busy_ports(keys: Iterable[str] = SANDBOX_PORTS) -> dict[str, int]:
     return {key: sandbox_port(key) for key in keys if port_in_use(sandbox_port(key))}
 
 
-def free_port_base(tries: int = 200, low: int = 20000, high: int = 32768) -> int:
-    """A base for ``ML_SANDBOX_PORT_BASE`` under which every sandbox port (and the receiver's) is free.
+def free_port_base(
+    tries: int = 200, low: int = 20000, high: int = 32768, *, prefer: int | None = None
+) -> int:
+    """A base for ``ML_SANDBOX_PORT_BASE`` under which every sandbox port (and the receiver's) is free:
+    ``prefer`` when all of its ports are (``make dev`` keeps its addresses across restarts), else a random
+    one.
 
     Tests and a second ``make dev`` use this instead of the default ports, which another program (a
     running ``make dev``) may hold. Below Linux's ephemeral range (32768-60999 by default): a port chosen
     there could be given to any process's outgoing connection between this check and the bind, or while a
     sandbox restarts on the same ports (seen: a Fusion port taken in a restart test).
     """
+
+    def free(base: int) -> bool:
+        return all(can_bind(port - DEFAULT_SANDBOX_PORT_BASE + base) for port in SANDBOX_PORTS.values())
+
+    if prefer is not None and free(prefer):
+        return prefer
     rng = random.Random()
     for _ in range(tries):
         base = rng.randrange(low, high - SANDBOX_PORT_SPAN)
-        ports = [port - DEFAULT_SANDBOX_PORT_BASE + base for port in SANDBOX_PORTS.values()]
-        if all(can_bind(port) for port in ports):
+        if free(base):
             return base
     raise RuntimeError(f"no free block of {SANDBOX_PORT_SPAN} ports found in {low}-{high}")
 

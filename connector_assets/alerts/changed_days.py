@@ -202,14 +202,21 @@ def _tells(item: QueueItem) -> bool:
     return not (item.status in QUEUE_OPEN and item.attention == FLOWS)
 
 
-def what_changed(items: Iterable[QueueItem], item_days: dict[int, list[Day]], due: dict[Day, float]) -> str:
-    """The changes to the ``due`` days since their last evaluation, in words, for the evaluation's
-    ``evaluated_after``: ``retry-queue changes (2 abandoned, 1 resolved)``."""
-    counts = Counter(
-        item.status
-        for item in items
-        if any(item.updated_at.timestamp() > due[day] for day in item_days.get(item.id, ()) if day in due)
-    )
+def what_changed(
+    items: Iterable[QueueItem], item_days: dict[int, list[Day]], due: dict[Day, float]
+) -> dict[Day, str]:
+    """Each of the ``due`` days' changes since its last evaluation, in words, for the evaluation's
+    ``evaluated_after``: ``retry-queue changes (2 abandoned, 1 resolved)``. Counted per day: a day never
+    tells the changes of another day evaluated in the same run."""
+    counts: dict[Day, Counter[str]] = {day: Counter() for day in due}
+    for item in items:
+        for day in item_days.get(item.id, ()):
+            if day in due and item.updated_at.timestamp() > due[day]:
+                counts[day][item.status] += 1
+    return {day: _changes_said(counted) for day, counted in counts.items()}
+
+
+def _changes_said(counts: Counter[str]) -> str:
     said = ", ".join(
         f"{n} {status}" for status, n in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
     )
@@ -240,9 +247,12 @@ def evaluate_changed_days(
         if fresh or later or cursor.pending:
             return SensorResult(cursor=after.text(), skip_reason=_quiet(len(fresh), later))
         return SkipReason("no retry-queue change since the last tick")
+    told = what_changed([*late, *fresh], item_days, due)
     config = {
-        "days": [[integration, flow, day or ""] for integration, flow, day in due],
-        "replay": what_changed([*late, *fresh], item_days, due),
+        "days": [
+            [integration, flow, day or "", told[(integration, flow, day)]] for integration, flow, day in due
+        ],
+        "replay": "retry-queue changes",
     }
     request = RunRequest(
         run_key=f"{SENSOR}:{newest[0].isoformat()}:{newest[1]}:{len(due)}",

@@ -5,7 +5,7 @@ and what it looks like: docs/flows.md, "What Dagster shows, per day".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from dagster import AssetCheckEvaluation, AssetCheckResult, AssetKey, AssetRecordsFilter, DagsterInstance
 
@@ -21,6 +21,8 @@ from connector_resources.ledger import Ledger
 
 # The metadata key naming the replay after which a day was evaluated again.
 REPLAYED = "evaluated_after"
+# The metadata key of the records the day wrote (by its run or a replay), beside the check's ``failed``.
+WRITTEN_RECORDS = "written"
 
 
 def current_target(
@@ -59,13 +61,20 @@ def current_targets(
 
 
 def replayed_day_evaluations(
-    instance: DagsterInstance, ledger: Ledger, days: Iterable[tuple[str, str, str | None]], replay: str
+    instance: DagsterInstance,
+    ledger: Ledger,
+    days: Iterable[tuple[str, str, str | None]],
+    replay: str,
+    told: Mapping[tuple[str, str, str | None], str] | None = None,
 ) -> list[AssetCheckEvaluation]:
     """Each of ``days`` (integration, flow, partition: ``ReplaySummary.days``; None for an unpartitioned
-    flow) evaluated again from the retry queue after ``replay`` ("replay run <id>", "replay by CLI"). A
+    flow) evaluated again from the retry queue after ``replay`` ("replay run <id>", "replay by CLI"), or
+    after what ``told`` says changed that day (the changed-days sensor's words, counted per day). A
     day never materialized is left alone (its write step has not run: its truth is the step's, and a flow
     this instance never ran has none), as is a record without a day of a partitioned flow (no day to
-    judge). The day's write step is named by the flow's names (``flow_asset_key``), not looked up."""
+    judge). The day's write step is named by the flow's names (``flow_asset_key``), not looked up. The
+    description counts the day itself: the records it wrote (by its run or a replay) and those still
+    failed."""
     evaluations = []
     for integration, flow, partition in sorted(days, key=lambda day: (day[0], day[1], day[2] or "")):
         asset_key = flow_asset_key(integration, flow, "written")
@@ -75,10 +84,12 @@ def replayed_day_evaluations(
         items = ledger.partition_queue(integration=integration, flow=flow, partition_key=partition)
         queue = day_queue(items, ledger)
         result = check_result(asset_key, queue, desk_queue_url(integration, flow, partition))
+        after = (told or {}).get((integration, flow, partition)) or replay
+        written = ledger.partition_written(integration=integration, flow=flow, partition_key=partition)
         verdict = (
-            f"after {replay}: no record of the day is failed any more"
+            f"after {after}: {written} record(s) of the day written, none failed"
             if result.passed
-            else f"after {replay}: {queue.failed} record(s) of the day still failed, "
+            else f"after {after}: {written} record(s) of the day written, {queue.failed} still failed, "
             f"{queue.held_overdue} held too long, {queue.needs_person} need a person"
         )
         result = AssetCheckResult(
@@ -86,7 +97,7 @@ def replayed_day_evaluations(
             check_name=result.check_name,
             passed=result.passed,
             severity=result.severity,
-            metadata={**result.metadata, REPLAYED: replay},
+            metadata={**result.metadata, REPLAYED: after, WRITTEN_RECORDS: written},
             description=verdict,
         )
         evaluations.append(day_evaluation(result, asset_key, partition, target))

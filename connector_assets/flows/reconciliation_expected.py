@@ -7,7 +7,7 @@ the flow keyed it (a voucher ``00001/4471/PV`` may be queued as ``voucher:00001/
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from connector_assets.flows.periods import is_period_hold
@@ -19,6 +19,7 @@ QUEUE_LIMIT = 1_000_000  # items read per status: all of them, in practice
 
 HELD_PERIOD = "held for a closed accounting period"
 HELD = "held for another record"
+HELD_PROCESSING = "held for the target's own processing"  # a payment waiting for JDE's batch processor
 QUEUED = "in the retry queue"
 ABANDONED = "abandoned by an operator"
 
@@ -55,14 +56,24 @@ class Gap:
 class Expectations:
     """The integration's queue, indexed by every form of every item's key (``key_variants``)."""
 
-    def __init__(self, ledger: Ledger, integration: str, flows: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        integration: str,
+        flows: Iterable[str] | None = None,
+        *,
+        asked_as: Callable[[str], str | None] | None = None,
+    ) -> None:
+        """``asked_as``: the key a reconciliation asks with for an item its flow keyed another way (a
+        payment's ``<payment>:<bill>`` asked for by its bill, whose paid status it settles), or None."""
         wanted = set(flows) if flows is not None else None
         self._by_key: dict[str, Gap] = {}
         for status in ("abandoned", "failed", "held"):  # open items win over an older abandoned one
             for item in ledger.open_items(integration=integration, status=status, limit=QUEUE_LIMIT):
                 if wanted is None or item.flow in wanted:
                     gap = _gap(item)
-                    for form in key_variants(item.source_key):
+                    asked = asked_as(item.source_key) if asked_as is not None else None
+                    for form in key_variants(item.source_key) | (key_variants(asked) if asked else set()):
                         self._by_key[form] = gap
 
     def why(self, *keys: str) -> Gap | None:
@@ -89,6 +100,8 @@ def _gap(item: QueueItem) -> Gap:
         return Gap(ABANDONED, item.reason, item.flow)
     if item.status == "held":
         kind = HELD_PERIOD if is_period_hold(item.depends_on) else HELD
+        if item.refusal_kind == "target_processing":
+            kind = HELD_PROCESSING
         return Gap(kind, item.reason, item.flow)
     return Gap(QUEUED, item.reason, item.flow)
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows.reconciliation import iso_day, period_of
+from connector_assets.jde.documents import DISTRIBUTION_TABLE as GL_TABLE
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.order_status import text
 from connector_assets.jde.reconcile_documents import currency_of, document_amount, gross, open_amount
@@ -79,10 +80,13 @@ class JdeBatch:
     voided: bool = False  # a pay item of the voucher is voided (F0411 VOD V)
     paid: bool = False  # every pay item paid (F0411 PST P), the voucher not voided
     open_amount: Decimal | None = None  # the voucher's open amount (F0411 AAP), None before R04110ZA
+    journal: bool = False  # a journal entry batch (F0911Z1): R09110Z posts it to F0911, never to F0411
 
     @property
     def where(self) -> str:
-        return f"voucher {self.document}" if self.document else f"batch {self.batch} (not processed yet)"
+        if self.document:
+            return f"{'journal entry' if self.journal else 'voucher'} {self.document}"
+        return f"batch {self.batch} (not processed yet)"
 
 
 def _sourced_batches(
@@ -211,7 +215,7 @@ def batches_by_transaction(
     with jde.session() as session:
         if posting == "journal":
             rows = list(browse_in(session, JOURNAL_TABLE, "EDTN", wanted, JOURNAL_COLUMNS))
-            return _journal_rows(rows, user, prefix, source_of)
+            return _journal_rows(rows, user, prefix, source_of, _posted_journals(session, rows))
         rows = [
             r
             for r in browse_in(session, BATCH_TABLE, "EDTN", wanted, BATCH_STATE_COLUMNS)
@@ -245,10 +249,32 @@ def batches_by_transaction(
     return found
 
 
+def _posted_journals(session: Any, rows: Sequence[Mapping[str, Any]]) -> set[tuple[str, str, str]]:
+    """(KCO, DOC, DCT) of the journal entries R09110Z made of batch ``rows`` that F0911 holds: where a
+    journal goes once processed (EDSP 1 and its DOC on the batch rows), as F0411 is where a voucher goes."""
+    made = {d for d in (_journal_document(r) for r in rows) if d}
+    numbers = sorted({int(doc) for _kco, doc, _dct in made})
+    posted = browse_in(session, GL_TABLE, "DOC", numbers, ["KCO", "DOC", "DCT"]) if numbers else []
+    return made & {(text(r.get("KCO")), str(int(r["DOC"])), text(r.get("DCT"))) for r in posted}
+
+
+def _journal_document(row: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """(KCO, DOC, DCT) of the journal entry R09110Z made from a processed batch row, None before."""
+    doc = str(row.get("DOC") or "").strip()
+    if text(row.get("EDSP")) != "1" or not doc.isdigit() or not int(doc):
+        return None
+    return text(row.get("KCO")), str(int(doc)), text(row.get("DCT"))
+
+
 def _journal_rows(
-    rows: Iterable[Mapping[str, Any]], user: str, prefix: str, source_of: SourceOf
+    rows: Iterable[Mapping[str, Any]],
+    user: str,
+    prefix: str,
+    source_of: SourceOf,
+    posted: set[tuple[str, str, str]],
 ) -> list[JdeBatch]:
-    """The AP credit lines (subledger type A: the supplier) of journal batches under ``user`` / ``prefix``."""
+    """The AP credit lines (subledger type A: the supplier) of journal batches under ``user`` / ``prefix``;
+    a batch whose journal entry is in ``posted`` (F0911) is named by it, else "not processed yet"."""
     found = []
     for row in rows:
         batch, transaction = text(row.get("EDBT")), text(row.get("EDTN"))
@@ -261,8 +287,11 @@ def _journal_rows(
             continue
         gl_date = iso_day(row.get("DGJ"))
         sbl = text(row.get("SBL"))
+        document = _journal_document(row)
         found.append(
             JdeBatch(
+                document=" ".join(document) if document in posted else "",
+                journal=True,
                 source_key=source,
                 batch=f"{user}/{batch}/{transaction}",
                 invoice=text(row.get("EXA")).removeprefix("Inv ").strip(),

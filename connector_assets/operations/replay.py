@@ -97,7 +97,9 @@ def replay_retry_queue():
 
 
 class ReplayedDays(Config):
-    days: list[list[str]]  # [integration, flow, partition] (``ReplaySummary.days``; "": unpartitioned)
+    # [integration, flow, partition] (``ReplaySummary.days``; "": unpartitioned), and optionally what
+    # changed that day in words (the changed-days sensor's, counted per day), said in place of ``replay``
+    days: list[list[str]]
     replay: str  # which replay changed them, as the check's metadata names it
 
 
@@ -106,8 +108,9 @@ class ReplayedDays(Config):
     "a run (at the desk) changed."
 )
 def check_replayed_days(context: OpExecutionContext, config: ReplayedDays, ledger: LedgerResource) -> None:
-    days = [(integration, flow, partition or None) for integration, flow, partition in config.days]
-    for evaluation in replayed_day_evaluations(context.instance, ledger.get(), days, config.replay):
+    days = [(row[0], row[1], row[2] or None) for row in config.days]
+    told = {day: row[3] for day, row in zip(days, config.days, strict=True) if len(row) > 3}
+    for evaluation in replayed_day_evaluations(context.instance, ledger.get(), days, config.replay, told):
         context.log_event(evaluation)
 
 

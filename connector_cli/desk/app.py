@@ -113,7 +113,8 @@ def desk_filter(ledger: Ledger, fields: Any) -> QueueFilter:
 def queued_views(item: QueueItem) -> dict[str, str]:
     """What the queue kept of the record, as the clerk reads it (secrets masked): a record refused at its
     write kept the body we would send and what it is matched on; one refused before (its mapping) kept the
-    record as read, and has no body until its cause is fixed and it is mapped again."""
+    record as read, and has no body until its cause is fixed and it is mapped again; one refused as it was
+    read kept nothing (an empty payload): nothing to show, the page says why instead of ``{}``."""
 
     def shown(value: Any) -> str:
         return redact(json.dumps(value, indent=2, sort_keys=True, default=str))
@@ -125,7 +126,7 @@ def queued_views(item: QueueItem) -> dict[str, str]:
             "matched_on": shown(payload.get("natural_key") or {}),
             "payload": shown({k: v for k, v in payload.items() if k not in ("body", "natural_key")}),
         }
-    return {"body": "", "matched_on": "", "payload": shown(payload)}
+    return {"body": "", "matched_on": "", "payload": shown(payload) if payload else ""}
 
 
 class Desk:

@@ -39,7 +39,8 @@ class Shown:
     item: QueueItem
     view: str  # "person" or "flows"
     title: str
-    waits_for: str
+    waits_for: str  # "" for a refusal: it waits for nothing, a person acts (``refused_by`` says what)
+    refused_by: str  # what refused it, in words ("Refused by rule bill not approved"); "" for a wait
     expected: str
     outlived: str  # why a wait did not clear by itself, "" for any other item
     action: str
@@ -64,15 +65,40 @@ def why_not_cleared(
     return said
 
 
+def _waits(item: QueueItem, info: Kind | None) -> bool:
+    """Whether the item waits (held, or of a kind the flows end) rather than stands refused."""
+    if info is None:
+        return bool(item.depends_on)
+    return item.status == "held" or info.attention == FLOWS
+
+
 def _waits_for(item: QueueItem, info: Kind | None) -> str:
-    """What the item waits for, from its refusal's parameters (the kind's own, in its order)."""
+    """What the item waits for, from its refusal's parameters (the kind's own, in its order); "" for a
+    refusal, which waits for nothing (a rule's name is not something to wait for)."""
+    if not _waits(item, info):
+        return ""
     params: Mapping[str, Any] = item.params or {}
     if info is None:
         return item.depends_on or ""
     if "waits_for" in params:
         return str(params["waits_for"])
-    said = [f"{name} {_text(params[name])}" for name in info.params if params.get(name)]
-    return ", ".join(said) or (item.depends_on or "")
+    return _params_said(params, info) or (item.depends_on or "")
+
+
+def _refused_by(item: QueueItem, info: Kind | None) -> str:
+    """What refused a record that does not wait, in words: the flow's rule by name ("Refused by rule bill
+    not approved"), else the kind's own title with its parameters; "" for a wait."""
+    if info is None or _waits(item, info):
+        return ""
+    params: Mapping[str, Any] = item.params or {}
+    if params.get("rule"):
+        return f"Refused by rule {_text(params['rule'])}"
+    said = _params_said(params, info)
+    return f"{info.title} ({said})" if said else info.title
+
+
+def _params_said(params: Mapping[str, Any], info: Kind) -> str:
+    return ", ".join(f"{name} {_text(params[name])}" for name in info.params if params.get(name))
 
 
 def _text(value: Any) -> str:
@@ -136,6 +162,7 @@ def shown_items(
                 view="flows" if flows else "person",
                 title=group_title(item.kind or ""),
                 waits_for=_waits_for(item, info),
+                refused_by=_refused_by(item, info),
                 expected=_expected(item, info) if flows else "",
                 outlived=outlived,
                 action=action,

@@ -40,6 +40,8 @@ _AUDIT_SHARED = (
     "partition_key",
 )
 _AUDIT_FIELDS = frozenset(_AUDIT_OWN + _AUDIT_SHARED)
+# The actions that put a record in its target: a run's create, update or adoption, a replay that wrote it.
+WRITTEN_ACTIONS = ("create", "update", "adopt", "replay")
 
 
 def _audit_own(
@@ -138,6 +140,26 @@ class AuditStore(LedgerBase):
         with self._read(conn) as c:
             rows = c.execute(query).all()
         return [self._audit_event(row) for row in rows]
+
+    def partition_written(
+        self, *, integration: str, flow: str, partition_key: str | None, conn: sa.Connection | None = None
+    ) -> int:
+        """How many records a flow's day put in its target (by a run or a later replay), each once, as
+        the audit trail keeps them: what a day's check says it wrote beside what still fails (a count of
+        the queue's changes would tell changes, not the day). ``partition_key`` None: an unpartitioned
+        flow."""
+        a = schema.audit_event
+        in_partition = (
+            a.c.partition_key.is_(None) if partition_key is None else a.c.partition_key == partition_key
+        )
+        query = sa.select(sa.func.count(sa.distinct(a.c.source_id))).where(
+            a.c.integration == integration,
+            a.c.flow == flow,
+            in_partition,
+            a.c.action.in_(WRITTEN_ACTIONS),
+        )
+        with self._read(conn) as c:
+            return int(c.execute(query).scalar_one())
 
     @staticmethod
     def _audit_event(row: sa.Row[Any]) -> AuditEvent:

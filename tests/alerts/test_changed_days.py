@@ -21,11 +21,11 @@ from dagster import (
     build_sensor_context,
 )
 from instances import instance_for_test
-from ledger_entries import held_on, queued
+from ledger_entries import audited, held_on, queued
 
 from connector_assets.alerts.changed_days import changed_days_sensor
 from connector_assets.alerts.check_failures import alert_new_failures, latest_day_evaluation
-from connector_assets.flows.day_checks import REPLAYED
+from connector_assets.flows.day_checks import REPLAYED, WRITTEN_RECORDS
 from connector_assets.flows.written_check import CHECK
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.operations.replay import check_days_after_cli_replay, replayed_days_checked
@@ -40,12 +40,12 @@ TABLE = "jde_coupa/payment_terms_map"
 SUPPLIERS = ("jde_coupa", "suppliers", "supplier")  # where the suppliers flow queues a record
 
 
-def _refused(ledger: Ledger, key: str) -> QueueItem:
-    """A supplier of ``DAY`` refused by the mapping, as the mapped step queues and audits it."""
+def _refused(ledger: Ledger, key: str, day: str = DAY) -> QueueItem:
+    """A supplier of ``day`` refused by the mapping, as the mapped step queues and audits it."""
     reason = f"supplier {key}: payment terms N99 (F0401 TRAP) have no Coupa payment term in {TABLE}"
     refusal = mapping_missing(reason, table=TABLE, what="payment terms", value="N99")
     item = queued(ledger, SUPPLIERS, key, reason, refusal=refusal, run_id="the-days-run")
-    ledger.audit_item(item, "fail", reason, run_id="the-days-run", partition_key=DAY)
+    ledger.audit_item(item, "fail", reason, run_id="the-days-run", partition_key=day)
     return item
 
 
@@ -95,7 +95,7 @@ def test_an_abandon_at_the_desk_turns_the_day_green_and_its_alert_is_followed_by
         assert isinstance(tick, SensorResult)
         (request,) = tick.run_requests
         assert request.run_config["ops"]["check_replayed_days"]["config"]["days"] == [
-            ["jde_coupa", "suppliers", DAY]
+            ["jde_coupa", "suppliers", DAY, "retry-queue changes (1 abandoned)"]
         ]
         _run(instance, ledger, request)
         assert not _day(instance).passed and _day(instance).metadata["failed"].value == 1
@@ -153,5 +153,43 @@ def test_a_hold_released_for_replay_waits_for_the_replay_not_a_red_evaluation(tm
         assert not getattr(tick, "run_requests", None)
         ledger.abandon_item(held.id, by=CLERK, note="the order was cancelled")  # a person's change
         (request,) = _tick(instance, ledger, tick.cursor).run_requests  # the day's counts moved: told
-        assert "1 abandoned" in request.run_config["ops"]["check_replayed_days"]["config"]["replay"]
+        (day,) = request.run_config["ops"]["check_replayed_days"]["config"]["days"]
+        assert day[3] == "retry-queue changes (1 abandoned)"
+    ledger.dispose()
+
+
+def test_each_day_evaluated_in_one_run_tells_its_own_writes_failures_and_changes(tmp_path: Path) -> None:
+    """Two days changed at the desk between ticks are evaluated by one run: each day's description counts
+    that day (what it wrote, by its run or a replay, and what still failed) and its own changes, never
+    the other day's."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    other_day = "2026-11-19"
+    for key in ("4401", "4402", "4403"):  # the day's run wrote three suppliers
+        audited(ledger, "jde_coupa", "suppliers", "create", key, "created", partition_key=DAY)
+    late = [_refused(ledger, "4404"), _refused(ledger, "4405")]  # and refused two
+    _, dropped = _refused(ledger, "4501", other_day), _refused(ledger, "4502", other_day)
+    with instance_for_test() as instance:
+        for day in (DAY, other_day):
+            instance.report_runless_asset_event(AssetMaterialization(asset_key=WRITTEN, partition=day))
+        check_days_after_cli_replay(
+            instance, ledger.url, [("jde_coupa", "suppliers", DAY), ("jde_coupa", "suppliers", other_day)]
+        )
+        started = _tick(instance, ledger, None)
+        for item in late:  # written by a replay at the desk: resolved and audited under their day
+            ledger.resolve(item.id, reason="replayed from the retry queue")
+            ledger.audit_item(item, "replay", "replayed from the retry queue", partition_key=DAY)
+        ledger.abandon_item(dropped.id, by=CLERK, note="a duplicate of supplier 4500")
+        (request,) = _tick(instance, ledger, started.cursor).run_requests
+        _run(instance, ledger, request)
+        day = latest_day_evaluation(instance, AssetCheckKey(WRITTEN, CHECK), DAY)
+        other = latest_day_evaluation(instance, AssetCheckKey(WRITTEN, CHECK), other_day)
+        assert day is not None and other is not None
+        assert day[1].passed and day[1].metadata[WRITTEN_RECORDS].value == 5
+        assert day[1].description == (
+            "after retry-queue changes (2 resolved): 5 record(s) of the day written, none failed"
+        )
+        assert not other[1].passed and other[1].metadata["failed"].value == 1
+        assert other[1].description.startswith(
+            "after retry-queue changes (1 abandoned): 0 record(s) of the day written, 1 still failed"
+        )
     ledger.dispose()

@@ -15,6 +15,7 @@ from ledger_entries import audited, queued
 from connector_cli.main import cli
 from connector_resources.ledger import Ledger
 from connector_resources.replay import ReplayOutcome
+from connector_resources.replay_report import ReplaySummary
 
 COMMANDS = [
     [],
@@ -130,6 +131,14 @@ def test_audit_shows_a_records_whole_history(env):
     assert missing.exit_code != 0 and "nothing recorded" in missing.output
 
 
+def test_a_replay_line_names_records_left_queued_only_when_there_are_some():
+    """Every record had a handler: the line does not say "0 left queued (...)"."""
+    assert ReplaySummary(replayed=[1, 2], failed=[3]).line() == "2 replayed, 1 failed again"
+    assert ReplaySummary(no_handler=[4]).line() == (
+        "0 replayed, 0 failed again, 1 left queued (no replay handler for their flow in this deployment)"
+    )
+
+
 def test_replay_resolves_with_a_handler_and_keeps_the_rest(env, monkeypatch):
     ledger = Ledger(env)
     vendors = ("itest", "vendors", "vendor")
@@ -144,11 +153,15 @@ def test_replay_resolves_with_a_handler_and_keeps_the_rest(env, monkeypatch):
 
     given_to_commands(monkeypatch, with_deployment({("itest", "vendors"): handler}))
     dry = CliRunner().invoke(cli, ["replay", "--dry-run"])
-    assert dry.exit_code == 0 and "no handler yet" in dry.output
+    assert dry.exit_code == 0
+    assert "[stays queued: no replay handler for their flow in this deployment]" in dry.output
     assert len(ledger.open_items(status="failed")) == 3
     result = CliRunner().invoke(cli, ["replay"])
     assert result.exit_code == 1, result.output  # one record failed again
-    assert "1 replayed, 1 failed again, 1 left queued" in result.output
+    assert (
+        "1 replayed, 1 failed again, 1 left queued (no replay handler for their flow in this deployment)"
+        in result.output
+    )
     open_ids = {item.id for item in ledger.open_items(status="failed")}
     assert open_ids == {bad.id, orphan.id}
     [retried] = [i for i in ledger.open_items(status="failed") if i.id == bad.id]

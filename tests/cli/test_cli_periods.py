@@ -3,7 +3,7 @@ flows read them, and ``periods roll`` moving both on by one period (a month end 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from click.testing import CliRunner
 from served_sandboxes import served
@@ -33,9 +33,20 @@ def test_periods_shows_the_open_windows_and_roll_moves_them_on(tmp_path, monkeyp
         assert rolled.exit_code == 0, rolled.output
         assert "JD Edwards sandbox: the current period closed" in rolled.output
         assert "Oracle Fusion sandbox: the current period closed" in rolled.output
+        next_month = _month_after(this_month)
+        # Which period closed and which is now open, per company and ledger, as the flows read them.
+        ap_rolled = next(line for line in rolled.output.splitlines() if "JDE company 00001 (A/P" in line)
+        assert f"closed period {this_month.month} of the fiscal year starting" in ap_rolled
+        assert f"({this_month} to {next_month - timedelta(days=1)})" in ap_rolled
+        assert f"now current period {next_month.month} of the fiscal year starting" in ap_rolled
+        assert f"({next_month} to " in ap_rolled
+        assert (
+            f"(Payables periods, ApplicationId 200): closed {this_month:%b-%y} ({this_month} to "
+            in rolled.output
+        )
+        assert f"now open {next_month:%b-%y} ({next_month} to " in rolled.output
 
         after = CliRunner().invoke(cli, ["periods", "show", "--company", "00001"])
-        next_month = _month_after(this_month)
         assert f"JDE company 00001 (A/P periods): open from {next_month}" in after.output
         assert f"open {next_month:%b-%y} (from {next_month})" in after.output
 

@@ -174,3 +174,32 @@ def test_setting_a_match_releases_the_vendors_held_records(world, xref, supplier
     assert "matched by hand" in item.reason
     releases = [e for e in world.ledger.history("PO990001") if e.action == "release"]
     assert releases and releases[0].flow == "purchase_orders"
+
+
+def test_without_integration_set_names_the_integrations_or_takes_the_only_one(
+    world, xref, suppliers, vendors, monkeypatch
+) -> None:
+    """``xref set`` without ``--integration``: with several pairings it says --integration is needed and
+    lists the integrations that fit (never "None names several pairings"); when the deployment has one
+    pairing, that one is taken."""
+    vendor, number = vendors[8], str(suppliers[8]["SupplierNumber"])
+    unsaid = CliRunner().invoke(cli, ["xref", "set", vendor, number, "--note", "same tax id"])
+    assert unsaid.exit_code == 1 and "None" not in unsaid.output.split("Pairings:")[0]
+    assert "--integration is needed: several pairings exist (coupa_jde, fusion_procurify, jde_bill," in (
+        unsaid.output
+    )
+    by_entity = CliRunner().invoke(
+        cli, ["xref", "set", vendor, number, "--entity", "supplier", "--note", "x"]
+    )
+    assert (
+        "--integration is needed: --entity supplier is paired by several integrations "
+        "(coupa_jde, jde_coupa, jde_procurify)" in by_entity.output
+    )
+    nowhere = CliRunner().invoke(cli, ["xref", "set", vendor, number, "--entity", "invoice", "--note", "x"])
+    assert "no integration pairs --entity invoice by hand" in nowhere.output
+    assert paired_supplier(world.ledger, vendor) is None
+
+    monkeypatch.setenv("ML_INTEGRATIONS", INTEGRATION)  # a deployment of one integration: one pairing
+    inferred = CliRunner().invoke(cli, ["xref", "set", vendor, number, "--note", "same tax id"])
+    assert inferred.exit_code == 0, inferred.output
+    assert paired_supplier(world.ledger, vendor) == str(suppliers[8]["SupplierId"])

@@ -222,7 +222,7 @@ def test_a_replay_at_the_desk_turns_the_days_check_green(story: Story) -> None:
     assert isinstance(tick, SensorResult)
     (request,) = tick.run_requests
     days = request.run_config["ops"]["check_replayed_days"]["config"]["days"]
-    assert ["jde_coupa", "suppliers", story.day] in days
+    assert ["jde_coupa", "suppliers", story.day] in [row[:3] for row in days]
     run_requested(story.instance, world.ledger_url, request)
     green = day_check(story.instance, WRITTEN, story.day)
     assert green is not None and green.passed

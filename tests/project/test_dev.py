@@ -159,6 +159,8 @@ def test_dev_serves_the_ui_with_definitions_loaded(tmp_path):
         info = requests.get(f"http://127.0.0.1:{base}/jderest/defaultconfig", timeout=10)
         assert info.status_code == 200
         assert list((tmp_path / "home" / "sandbox").glob("jde_ais-*.sqlite"))
+        # Kept for the next free start, which takes the same block while it is free (bookmarks survive).
+        assert (tmp_path / "home" / "sandbox-port-base").read_text().strip() == str(base)
         # Another shell (its DAGSTER_HOME the same, nothing else exported) is told the moved addresses.
         where = {name: _where(name, tmp_path / "home") for name in ("ui", "jde_ais", "receiver", "desk")}
         assert where == {
@@ -255,6 +257,26 @@ def _backfill_from_the_ui(url: str, home: Path) -> None:
     assert status in ("COMPLETED", "COMPLETED_SUCCESS"), status
     for day in days:
         assert (home / "staging" / "jde/suppliers" / f"{day}.parquet").is_file()
+
+
+def test_free_ports_prefer_the_block_the_last_free_start_chose(tmp_path, monkeypatch):
+    """A restart under ``--sandbox-ports free`` keeps the desk's and the simulators' addresses while they
+    are free; one of them taken, the whole block moves."""
+    from connector_cli.dev import _choose_ports
+    from connector_cli.dev_instance import keep_port_base
+    from connector_sandbox.registry import free_port_base
+
+    monkeypatch.setenv(SANDBOX_PORT_BASE_ENV, "unset")  # recorded, so the exports below are undone after
+    home = tmp_path / "home"
+    kept = free_port_base()
+    keep_port_base(home, kept)
+    _choose_ports("free", True, "127.0.0.1", _free_port(), home)
+    assert os.environ[SANDBOX_PORT_BASE_ENV] == str(kept)
+    with socket.socket() as holder:  # someone took the desk's port since
+        holder.bind(("127.0.0.1", kept + 10))
+        holder.listen()
+        _choose_ports("free", True, "127.0.0.1", _free_port(), home)
+    assert os.environ[SANDBOX_PORT_BASE_ENV] != str(kept)
 
 
 def test_schedules_and_sensors_start_stopped_off_the_sandbox():

@@ -39,6 +39,13 @@ def payment_key(payment: str, bill: str) -> str:
     return f"{payment}:{bill}"
 
 
+def bill_of_payment_key(key: str) -> str | None:
+    """The bill uuid of a ``payment_key``, None for a key of another form (a reconciliation asks the
+    payments queue by the bill whose paid status a queued payment settles)."""
+    payment, colon, bill = key.partition(":")
+    return bill if colon and payment and bill else None
+
+
 # How a payment that cannot be split over its bills is refused (``procurify.payments.split``), in JDE's words.
 SPLIT_WORDING = SplitWording(
     no_bills="there is no JDE voucher to pay; record it in JDE by hand if it is real, then abandon this item",

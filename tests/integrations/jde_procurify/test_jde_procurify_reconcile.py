@@ -22,7 +22,13 @@ import pytest
 import requests
 from asset_runs import metadata_values
 from dagster import AssetKey
-from jde_procurify_world import ORDER_SOURCES, SUPPLIER_SOURCES, JdeProcurifyWorld, jde_procurify_world
+from jde_procurify_world import (
+    BATCH_USER,
+    ORDER_SOURCES,
+    SUPPLIER_SOURCES,
+    JdeProcurifyWorld,
+    jde_procurify_world,
+)
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.reconciliation import Report
@@ -30,6 +36,7 @@ from connector_assets.integrations.jde_procurify import po_links
 from connector_assets.integrations.jde_procurify.account_codes import orphan_codes, staged_chart
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, AccountMap
 from connector_assets.integrations.jde_procurify.bill_mappers import batch_key
+from connector_assets.integrations.jde_procurify.payment_mappers import payment_key
 from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
 from connector_assets.integrations.jde_procurify.reconcile.account_codes import compare_account_codes
 from connector_assets.integrations.jde_procurify.reconcile.assets import (
@@ -44,13 +51,14 @@ from connector_assets.integrations.jde_procurify.reconcile.bills import (
     compare_bill,
     compare_voucher_only_in_jde,
 )
-from connector_assets.integrations.jde_procurify.reconcile.day import SYSTEMS
+from connector_assets.integrations.jde_procurify.reconcile.day import SYSTEMS, expectations
 from connector_assets.integrations.jde_procurify.reconcile.orders import (
     JdeOrder,
     OrderComparison,
     ProcurifyOrder,
     compare_new_po,
 )
+from connector_assets.integrations.jde_procurify.reconcile.reads import batches
 from connector_assets.integrations.jde_procurify.reconcile.vendors import (
     compare_pair,
     compare_unpaired_supplier,
@@ -60,7 +68,9 @@ from connector_assets.jde.order_status import all_done, not_approved, order_sour
 from connector_assets.jde.reconcile_reads import JdeBatch, JdeVoucherState
 from connector_assets.jde.supplier_details import SupplierDetails
 from connector_assets.jde.supplier_documents import SupplierDocument
+from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
 from connector_assets.procurify.account_codes import OrphanCode
+from connector_resources.ledger import Ledger
 
 UUID = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
 
@@ -77,6 +87,9 @@ class Queue:
                 report.expect("in the retry queue", record, self.reasons[key])
                 return True
         return False
+
+
+PAYMENT = "5b0c0d0e-0000-4000-8000-00000000beef"
 
 
 def report() -> Report:
@@ -397,6 +410,28 @@ def test_under_journal_posting_the_paid_status_is_the_payment_journals_for_the_b
         "Paid in Procurify but JDE holds no payment journal (0.00 of 120.00 paid)" in r.differences[0].words
     )
     assert [e.reason for e in r.expected] == ["bill not posted yet"]
+
+
+def test_a_paid_bill_whose_payment_waits_for_jdes_batch_processor_is_an_expected_gap(sqlite_url):
+    """Procurify paid the bill; its payment (keyed ``<payment>:<bill>``) is held until R04110ZA makes the
+    voucher batch a voucher: the open voucher is expected, with the queue item's reason, not a difference."""
+    ledger = Ledger(sqlite_url)
+    waits = VoucherUnprocessed(batch_key("MLPRCFY", UUID), "INV-1")
+    ledger.enqueue(
+        integration="jde_procurify", flow="payments", entity="payment", source_key=payment_key(PAYMENT, UUID),
+        payload={}, reason=waits.reason, status="held", depends_on=waits.depends_on, refusal=waits.refusal,
+    )  # fmt: skip
+    queues = expectations(ledger)
+    r, rows = report(), BillRows()
+    paid = bill(status="Paid", paid=True)
+    compare_bill(r, rows, paid, batch(), context(payments=queues["settled"]))
+    other = bill("b" + UUID[1:], status="Paid", paid=True)  # no payment queued for it: a difference
+    compare_bill(r, rows, other, batch("b" + UUID[1:]), context(payments=queues["settled"]))
+    assert [(d.kind, d.counterpart) for d in r.differences] == [("bill paid status", other.label)]
+    assert [(e.kind, e.record, e.reason) for e in r.expected] == [
+        ("held for the target's own processing", paid.label, waits.reason)
+    ]
+    ledger.dispose()
 
 
 def test_a_bill_without_voucher_says_why_and_queued_ones_are_expected_gaps():
@@ -880,3 +915,11 @@ def test_a_bill_posted_as_a_journal_entry_reconciles_with_its_journal_ap_credit(
         assert meta["bills_in_balance"] == 1, meta["difference_table"]
         assert not [r for r in differences(meta) if r["kind"].startswith("bill")]
         assert f"Procurify vendor {bill['vendor']['id']}" in meta["per_vendor_period"]
+
+        # The batch is named as JDE holds it: unprocessed, then the journal entry R09110Z posted to F0911
+        # (a journal never reaches F0411, where a voucher's batch is looked for).
+        jde, uuid = world.resources["jde"], bill["uuid"]
+        assert batches(jde, [uuid], "journal", BATCH_USER)[uuid].where.endswith("(not processed yet)")
+        (entry,) = sandbox(world, world.jde_root, "process-journals")["processed"]
+        said = batches(jde, [uuid], "journal", BATCH_USER)[uuid].where
+        assert said.startswith("journal entry ") and said.endswith(f" {entry['DOC']} {entry['DCT']}"), said

@@ -19,6 +19,7 @@ from connector_assets.integrations.jde_procurify.account_codes import (
 )
 from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, AccountMap
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION
+from connector_assets.integrations.jde_procurify.payment_mappers import bill_of_payment_key
 from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
 from connector_assets.integrations.jde_procurify.reconcile import reads
 from connector_assets.integrations.jde_procurify.reconcile.account_codes import compare_account_codes
@@ -60,9 +61,12 @@ ORDERS_TABLE, BILLS_TABLE = "per_order", "per_vendor_period"
 
 def expectations(ledger: Ledger) -> dict[str, Expectations]:
     """Each flow's retry queue, read once, apart (a payment's key ``<payment>:<bill>`` must not explain a
-    bill the bills flow never posted); ``settled`` is the two flows that settle a paid bill."""
+    bill the bills flow never posted); ``settled`` is the two flows that settle a paid bill, a payment
+    asked for by its bill (one held for JDE's batch processor explains the bill's paid status)."""
     found = {flow: Expectations(ledger, INTEGRATION, [flow]) for flow in FLOWS}
-    found["settled"] = Expectations(ledger, INTEGRATION, ["payments", "paid_marks"])
+    found["settled"] = Expectations(
+        ledger, INTEGRATION, ["payments", "paid_marks"], asked_as=bill_of_payment_key
+    )
     found["orders"] = Expectations(ledger, INTEGRATION, ["purchase_orders", "po_links"])
     return found
 
