@@ -23,6 +23,8 @@ def fit_markdown(
         *_ran(facts, flows),
         f"Previewed {total:,} source record(s), writing nothing: {share(flowing, total)} would flow "
         f"({flowing:,} created, adopted, updated or already equal).",
+        "",
+        day_one_line(flows),
     ]
     if not flows:
         lines += ["", "No source record in these days."]
@@ -41,6 +43,28 @@ def fit_markdown(
         lines += _matches(flow, tally) + _gaps(flow, tally) + _reasons(tally) + _ambiguous(tally)
     lines += _kinds(flows)
     return "\n".join(lines) + "\n"
+
+
+def day_one_line(flows: dict[str, FlowTally]) -> str:
+    """Day one's truth in one line: what the first run writes at once, what it writes once it has pulled
+    the parents the ledger never synced (and how many), what needs a person, what waits for the flows."""
+    flowing = sum(t.flowing for t in flows.values())
+    after = sum(t.after_pull for t in flows.values())
+    pulled = sum(t.pulled for t in flows.values())
+    person = waiting = 0
+    for tally in flows.values():
+        for code, count, _example in tally.kinds.most_common():
+            kind = KINDS.get(code)
+            if kind is not None and kind.attention == FLOWS:
+                waiting += count
+            else:
+                person += count
+    now = flowing - after - pulled
+    return (
+        f"**Day one**: {now:,} record(s) written at once; {after:,} written once the first run has pulled "
+        f"the {pulled:,} parent(s) the ledger never synced (their rows are in their own flows); "
+        f"{person:,} need a person (by kind below); {waiting:,} wait for the flows."
+    )
 
 
 def ran_line(facts: RunFacts) -> str:

@@ -20,7 +20,7 @@ from connector_assets.flows.records import FlowSpec
 from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.flows.written_step import NOT_SENT_AGAIN
 from connector_assets.preview.scratch import ScratchLedger, ScratchStaging, copy_ledger
-from connector_assets.preview.tally import KINDED, FitRow
+from connector_assets.preview.tally import FLOWING, KINDED, FitRow
 from connector_assets.preview.target import Capture, capturing
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.http.write_hold import writes_held
@@ -161,6 +161,7 @@ def run_preview(
                 flow.error = f"no partition day of {spec.flow} lies in {first}..{last}"
                 yield flow
                 continue
+            since = _last_event(scratch)
             with writes_held(), tables_from(scratch.ledger):
                 result = run_flow(defs, spec, days, resources, instance, specs=specs, until_written=True)
             flow.success = result.success
@@ -169,6 +170,7 @@ def run_preview(
             for row in verdicts(spec, days, scratch, staging, capture):
                 flow.rows += 1
                 yield row
+            yield from pulled_parents(spec, chosen, days, scratch, capture, since)
             yield flow
 
 
@@ -228,8 +230,11 @@ def verdicts(
             for source_key, event in _day_events(spec, scratch, day).items()
         ]
         kinds = _queued_kinds(spec, scratch, (row.source_key for row in rows if row.verdict in KINDED))
+        held = _held_in_preview(spec, scratch, day)
         for row in rows:
             seen.add(row.source_key)
+            if row.source_key in held and row.verdict in FLOWING:  # written once its parent was pulled
+                row = replace(row, pull="child")
             kind = kinds.get(row.source_key)
             yield replace(row, kind=kind[0], params=kind[1]) if kind else row
         for staged in staging.read_rows(mapped_key, day):  # none when the day staged nothing
@@ -246,9 +251,41 @@ def verdicts(
                 )
 
 
-def _day_events(spec: FlowSpec, scratch: ScratchLedger, day: str | None) -> dict[str, Any]:
+def _last_event(scratch: ScratchLedger) -> int:
+    with scratch.ledger.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.max(schema.audit_event.c.id))).scalar() or scratch.audit_from
+
+
+def pulled_parents(
+    spec: FlowSpec,
+    chosen: Sequence[FlowSpec],
+    days: list[str | None],
+    scratch: ScratchLedger,
+    capture: Capture,
+    since: int,
+) -> Iterator[FitRow]:
+    """The rows of the parents ``spec``'s write step pulled (``flows.parent_pull``): decisive events of the
+    integration's other flows written while ``spec`` ran, each as its own row of its own flow."""
+    for parent in chosen:
+        if parent.name == spec.name:
+            continue
+        for day in days:
+            events = _day_events(parent, scratch, day, since=since)
+            rows = [
+                replace(_row(parent, day, key, event, capture.note_of(parent.name, key)), pull="parent")
+                for key, event in events.items()
+            ]
+            kinds = _queued_kinds(parent, scratch, (row.source_key for row in rows if row.verdict in KINDED))
+            for row in rows:
+                kind = kinds.get(row.source_key)
+                yield replace(row, kind=kind[0], params=kind[1]) if kind else row
+
+
+def _day_events(
+    spec: FlowSpec, scratch: ScratchLedger, day: str | None, *, since: int | None = None
+) -> dict[str, Any]:
     """The preview's last decisive audit event per source record of ``spec``'s flow on ``day`` (the
-    audit's index on integration, flow and partition serves it)."""
+    audit's index on integration, flow and partition serves it); ``since``: only events after that id."""
     a = schema.audit_event
     on_day = (
         a.c.partition_key == day
@@ -261,13 +298,28 @@ def _day_events(spec: FlowSpec, scratch: ScratchLedger, day: str | None) -> dict
             a.c.integration == spec.integration,
             a.c.flow == spec.name,
             on_day,
-            a.c.id > scratch.audit_from,
+            a.c.id > (scratch.audit_from if since is None else since),
             a.c.action.in_(DECISIVE_ACTIONS),
         )
         .order_by(a.c.id)
     )
     with scratch.ledger.engine.connect() as conn:
         return {str(row.source_id): row for row in conn.execute(query)}
+
+
+def _held_in_preview(spec: FlowSpec, scratch: ScratchLedger, day: str | None) -> set[str]:
+    """``spec``'s records the preview held on ``day`` before any decisive write: in one run, a record held
+    and then written was written once the parent it waited for was pulled (``flows.parent_pull``)."""
+    a = schema.audit_event
+    query = sa.select(a.c.source_id).where(
+        a.c.integration == spec.integration,
+        a.c.flow == spec.name,
+        a.c.partition_key == day if day is not None else a.c.partition_key.is_(None),
+        a.c.id > scratch.audit_from,
+        a.c.action == "hold",
+    )
+    with scratch.ledger.engine.connect() as conn:
+        return {str(row.source_id) for row in conn.execute(query)}
 
 
 QUEUE_LOOKUP = 500  # source keys per query of the scratch queue (well under SQLite's bound parameters)

@@ -53,6 +53,9 @@ class FitRow:
     # code and grouping values, ``Refusal.group``) and its parameters as JSON; what the report groups by
     kind: str = ""
     params: str = ""
+    # A parent the ledger never synced, pulled by another flow's write step for its held records
+    # ("parent", ``flows.parent_pull``), or a record written once its parent was pulled ("child"); "" else.
+    pull: str = ""
 
     def refusal_params(self) -> dict[str, Any]:
         """``params`` read back ({} when none)."""
@@ -120,11 +123,17 @@ class FlowTally:
     closed_period: int = 0
     # Why the flow's preview run did not finish ("" when it did): its verdicts cover what it reached.
     error: str = ""
+    # Parents of another flow's records the first run would pull (``FitRow.pull``), and this flow's records
+    # that flow only once their parent is pulled.
+    pulled: int = 0
+    after_pull: int = 0
 
     def add(self, row: FitRow) -> None:
         if row.verdict not in VERDICTS:
             raise ValueError(f"{row.flow} {row.source_key}: verdict {row.verdict!r} is none of {VERDICTS}")
         self.verdicts[row.verdict] += 1
+        self.pulled += row.pull == "parent"
+        self.after_pull += row.pull == "child" and row.verdict in FLOWING
         if row.verdict in KINDED:
             self._kind(row)
         elif row.verdict == "adopt":

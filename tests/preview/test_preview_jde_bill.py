@@ -58,9 +58,12 @@ def test_a_preview_every_flow_writes_nothing_and_the_run_does_what_it_said(world
     seen = _previewed_then_run(world, tmp_path, day, day)
     assert {flow.spec.name for flow in seen.flows} == {"vendors", "bills", "payments"}
     verdicts = {(row.flow, row.verdict) for row in seen.rows}
-    # New suppliers and bills; bills whose supplier is not in BILL yet wait for it; a BILL payment of a bill
-    # that did not come from JDE is refused.
-    assert {("vendors", "create"), ("bills", "create"), ("bills", "hold"), ("payments", "refuse")} <= verdicts
+    # New suppliers and bills; a bill whose supplier is not in BILL yet gets it pulled by the first run (the
+    # vendor its own row), none waits for one; a BILL payment of a bill that did not come from JDE is refused.
+    assert {("vendors", "create"), ("bills", "create"), ("payments", "refuse")} <= verdicts
+    assert {r.flow for r in seen.rows if r.pull == "parent"} == {"vendors"}
+    assert any(r.flow == "bills" and r.pull == "child" for r in seen.rows)
+    assert not [r for r in seen.rows if r.flow == "bills" and r.kind.startswith("waits_for_record")]
     vendor = next(r for r in seen.rows if r.flow == "vendors" and r.verdict == "create")
     [(name,)] = _sql(world, 'SELECT "ALPH" FROM "F0101" WHERE "AN8" = ?', int(vendor.source_key))
     assert json.loads(vendor.changes)["name"] == name.strip()  # the body it would POST
