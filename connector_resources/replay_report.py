@@ -15,10 +15,13 @@ from connector_resources.held_outside import Kind, OutsideCheck, outside_said
 from connector_resources.ledger import QueueItem, QueueOverview
 from connector_resources.parent_verdicts import GoneParent
 
+# A failed item's next attempt when no timer tries it again (``refusal_actions.timed``).
+NO_TIMER = "when the record changes, or a person replays it"
+
 
 def when_text(moment: datetime | None) -> str:
-    """A next attempt's time as the queue's lines say it."""
-    return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+    """A failed item's next attempt time as the queue's lines say it."""
+    return NO_TIMER if moment is None else f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 @dataclass
@@ -93,6 +96,7 @@ def queue_report(
     lines = [
         f"retry queue: {overview.due} due now, {overview.not_yet_due} failed and not yet due"
         + (f" (next attempt {when_text(overview.next_attempt_at)})" if overview.not_yet_due else "")
+        + (f", {overview.on_change} refused until {NO_TIMER}" if overview.on_change else "")
         + f", {overview.held} held"
     ]
     if not overview.held:
