@@ -150,10 +150,11 @@ KINDS: dict[str, Kind] = _kinds(
         "master_missing",
         PERSON,
         "A master record is missing in the target",
-        "The record names a master record (a supplier, an account, a pay site) the target does not have; "
-        "it is held, not sent.",
-        "Create it in the target system (or map the value to one that exists); the record is released "
-        "and written by itself once it appears.",
+        "The record names a master record (a supplier, an account, a pay site, an account code) that "
+        "the system it belongs to does not have, or has inactive; it is not sent.",
+        "Create it, or make it active, in the system the sentence names (or map the value to one that "
+        "exists); the record is written by itself at the next replay sweep once the connector reads it "
+        "there.",
         group_by=("system", "what"),
         params=("system", "what", "value"),
     ),
