@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from connector_resources.ledger import QueueItem
+from connector_resources.refusal_actions import action_for
 from connector_resources.refusals import FLOWS, group_title, item_outlived, kind_of_group
 from connector_resources.replay_report import NO_HANDLER_SAID
 
@@ -132,4 +133,4 @@ def _next_step(kind: str, group: _Group) -> str:
     if info.attention == FLOWS:
         at = f" (next attempt {group.next_attempt:%Y-%m-%d %H:%M} UTC)" if group.next_attempt else ""
         return f"clears by itself {info.clears or 'when what it waits for happens'}{at}"
-    return f"to do: {info.action}"
+    return f"to do: {action_for(kind)}"

@@ -39,7 +39,9 @@ class Kind:
 
     ``group_by``: the parameters that split the kind into the groups a person fixes at once (a missing
     mapping row per table, a target's refusal per error code); ``params`` the parameters every refusal of
-    the kind carries. ``clears``: said of a waiting kind, when it is expected to clear."""
+    the kind carries. ``clears``: said of a waiting kind, when it is expected to clear. ``timed``: whether
+    the replay sweep tries it again on its timer (backing off); a kind whose cause is the source record
+    itself is not: its record is mapped again when it changes, or when a person replays it."""
 
     code: str
     attention: str
@@ -49,6 +51,7 @@ class Kind:
     group_by: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
     clears: str = ""
+    timed: bool = True
 
 
 def _kinds(*kinds: Kind) -> dict[str, Kind]:
@@ -147,10 +150,11 @@ KINDS: dict[str, Kind] = _kinds(
         "master_missing",
         PERSON,
         "A master record is missing in the target",
-        "The record names a master record (a supplier, an account, a pay site) the target does not have; "
-        "it is held, not sent.",
-        "Create it in the target system (or map the value to one that exists); the record is released "
-        "and written by itself once it appears.",
+        "The record names a master record (a supplier, an account, a pay site, an account code) that "
+        "the system it belongs to does not have, or has inactive; it is not sent.",
+        "Create it, or make it active, in the system the sentence names (or map the value to one that "
+        "exists); the record is written by itself at the next replay sweep once the connector reads it "
+        "there.",
         group_by=("system", "what"),
         params=("system", "what", "value"),
     ),
@@ -159,10 +163,11 @@ KINDS: dict[str, Kind] = _kinds(
         PERSON,
         "The source record is incomplete or invalid",
         "A field the target needs is missing or holds a value that cannot be written as it is.",
-        "Correct the field in the source system; the record is read and written again at its next change "
-        "(or replay it).",
+        "Correct the field in the source system: the record is read and written again when it changes "
+        "there (no timer retries it); or replay it once corrected.",
         group_by=("field",),
         params=("field", "value"),
+        timed=False,
     ),
     Kind(
         "target_refused",
@@ -208,9 +213,14 @@ KINDS: dict[str, Kind] = _kinds(
         PERSON,
         "Refused by the flow's rules",
         "The flow's own rules refuse the record as it is (the sentence says which rule).",
-        "Read the sentence: correct the record in the source, or abandon it with a note.",
+        # Each rule says its own action (``refusal_rules.RULES``); this one is for a rule the catalog does
+        # not have: an error the code did not classify.
+        "Read the sentence: it says what the flow could not take. Correct that in the source system (the "
+        "record is mapped again when it changes there), replay it once the cause is gone, or abandon it "
+        "with a note.",
         group_by=("rule",),
         params=("rule",),
+        timed=False,
     ),
 )
 
@@ -486,24 +496,3 @@ def _moment(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class MappingGap:
-    """One value a mapping table lacks: ``what`` it is ("payment terms"), the ``value`` and the ``table``
-    (its asset or setting name): a ``mapping_missing`` refusal's parameters, one per value it names."""
-
-    what: str
-    value: str
-    table: str = ""
-
-
-def mapping_gaps(kind: str | None, params: Mapping[str, Any] | None) -> list[MappingGap]:
-    """Every value a ``mapping_missing`` refusal (its kind's code or group, and parameters) says its table
-    lacks, each once, in the order named; [] for any other kind."""
-    if not kind or code_of(kind) != "mapping_missing" or not params:
-        return []
-    value = params.get("value", "")
-    values = [value] if isinstance(value, str) else [str(v) for v in value or []]
-    what, table = str(params.get("what", "")), str(params.get("table", ""))
-    return [MappingGap(what, v, table) for v in dict.fromkeys(values) if v]

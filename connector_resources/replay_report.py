@@ -18,11 +18,13 @@ from connector_resources.parent_verdicts import GoneParent
 # Why a replay leaves a record queued without trying it: its flow is not among the deployment's (an
 # integration this deployment does not run) or declares no replay (``build_replays``).
 NO_HANDLER_SAID = "no replay handler for their flow in this deployment"
+# A failed item's next attempt when no timer tries it again (``refusal_actions.timed``).
+NO_TIMER = "when the record changes, or a person replays it"
 
 
 def when_text(moment: datetime | None) -> str:
-    """A next attempt's time as the queue's lines say it."""
-    return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+    """A failed item's next attempt time as the queue's lines say it."""
+    return NO_TIMER if moment is None else f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 @dataclass
@@ -96,6 +98,7 @@ def queue_report(
     lines = [
         f"retry queue: {overview.due} due now, {overview.not_yet_due} failed and not yet due"
         + (f" (next attempt {when_text(overview.next_attempt_at)})" if overview.not_yet_due else "")
+        + (f", {overview.on_change} refused until {NO_TIMER}" if overview.on_change else "")
         + f", {overview.held} held"
     ]
     if not overview.held:

@@ -31,7 +31,8 @@ from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hour
 from connector_assets.operations.health import LEDGER_HEALTH
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 from connector_resources.redaction import redact
-from connector_resources.refusals import FLOWS, group_title, item_outlived, kind_of_group
+from connector_resources.refusal_actions import action_for
+from connector_resources.refusals import FLOWS, group_title, item_outlived
 
 CHECK = "no_overdue_holds"
 SENSOR = "alert_on_held_records"
@@ -58,11 +59,12 @@ class HeldKind:
         return redact(f"{self.count} x {title}{waits}; {self._next(now, after)}; e.g. {example}")
 
     def _next(self, now: datetime, after: timedelta) -> str:
-        item, info = self.first, kind_of_group(self.first.kind or "")
+        item = self.first
         if item.attention == FLOWS:
             why = item_outlived(item, now=now, after=after)
             return f"did not clear by itself: {why}" if why else "waits on the flows"
-        return f"to do: {info.action}" if info is not None else "to do: read the record's sentence"
+        action = action_for(item.kind, item.params)
+        return f"to do: {action}" if action else "to do: read the record's sentence"
 
 
 def waits_for(item: QueueItem) -> str:

@@ -5,7 +5,9 @@ sections, in order: docs/operations.md, "2. Fit: what a run would do, writing no
 from __future__ import annotations
 
 from connector_assets.preview.tally import VERDICTS, Example, FlowTally, RunFacts, shown_group
-from connector_resources.refusals import FLOWS, KINDS, Kind, MappingGap, kind_of_group
+from connector_resources.mapping_gaps import MappingGap
+from connector_resources.refusal_actions import action_for
+from connector_resources.refusals import FLOWS, Kind, code_of, group_title, kind_of_group
 
 SHOWN_REASONS = 10  # kinds of reason per flow in fit.md (fit.html shows more)
 SHOWN_GAPS = 25  # missing mapping values per flow in fit.md
@@ -196,25 +198,34 @@ def _reason_item(verdict: str, group: str, count: int, example: Example) -> str:
 
 
 def kinds_met(flows: dict[str, FlowTally]) -> list[tuple[Kind | None, str, int, Example]]:
-    """Each kind met over every flow, with its code, count and first example: those needing a person
-    first, then the waits, each most common first."""
+    """Each kind met over every flow, with its code (a rule's group for a refusal by a rule of the catalog:
+    ``refusal_actions.explained``), count and first example: those needing a person first, then the
+    waits, each most common first."""
     counts: dict[str, int] = {}
     examples: dict[str, Example] = {}
     for tally in flows.values():
         for code, count, example in tally.kinds.most_common():
             counts[code] = counts.get(code, 0) + count
             examples.setdefault(code, example)
-    met = [(KINDS.get(code), code, count, examples[code]) for code, count in counts.items()]
+    met = [(kind_of_group(code), code, count, examples[code]) for code, count in counts.items()]
     return sorted(met, key=lambda m: (m[0] is not None and m[0].attention == FLOWS, -m[2], m[1]))
 
 
-def kind_facts(info: Kind | None) -> list[tuple[str, str]]:
-    """A kind in words, as (label, text) pairs: who acts, what it means, what to do."""
+def kind_facts(info: Kind | None, code: str = "") -> list[tuple[str, str]]:
+    """A kind (``code``: as ``kinds_met`` gives it, a rule's group for a rule) in words, as (label, text)
+    pairs: who acts, what it means, what to do."""
     if info is None:
         return [("Who acts", "a person: the code that refused these records gave no kind"),
                 ("What to do", "read each record's sentence in fit.csv")]  # fmt: skip
     who = clears_words(info) if info.attention == FLOWS else "needs a person"
-    return [("Who acts", who), ("What it means", info.meaning), ("What to do", info.action)]
+    return [("Who acts", who), ("What it means", info.meaning), ("What to do", action_for(code or info.code))]
+
+
+def kind_heading(info: Kind | None, code: str) -> str:
+    """A kind's heading: its title (with its rule, for a rule's group), or that the code gave none."""
+    if info is None:
+        return "Kind not recorded"
+    return group_title(code) if code_of(code) != code else info.title
 
 
 def _kinds(flows: dict[str, FlowTally]) -> list[str]:
@@ -223,9 +234,9 @@ def _kinds(flows: dict[str, FlowTally]) -> list[str]:
         return []
     lines = ["", "## What the refusals and holds mean"]
     for info, code, count, example in met:
-        title = info.title if info is not None else "Kind not recorded"
-        lines += ["", f"### {title} ({count:,} record(s); kind `{code or '-'}`)", ""]
-        lines += [f"- {label}: {text}" for label, text in kind_facts(info)]
+        title = kind_heading(info, code)
+        lines += ["", f"### {title} ({count:,} record(s); kind `{code_of(code) or '-'}`)", ""]
+        lines += [f"- {label}: {text}" for label, text in kind_facts(info, code)]
         lines.append(f"- For example: {example.source_key}: {example.reason}")
     return lines
 

@@ -13,6 +13,7 @@ from connector_assets.preview.fit_markdown import (
     closed_period_line,
     gap_words,
     kind_facts,
+    kind_heading,
     kinds_met,
     needs_person,
     ran_line,
@@ -22,7 +23,7 @@ from connector_assets.preview.fit_markdown import (
     span,
 )
 from connector_assets.preview.tally import VERDICTS, Example, FlowTally, RunFacts, shown_group
-from connector_resources.refusals import FLOWS, kind_of_group
+from connector_resources.refusals import FLOWS, code_of, kind_of_group
 
 SHOWN_REASONS = 20  # groups of refusals and holds per flow on the page
 
@@ -287,10 +288,11 @@ def _kinds(flows: dict[str, FlowTally]) -> str:
         return ""
     parts = []
     for info, code, count, example in met:
-        title = info.title if info is not None else "Kind not recorded"
-        facts = "".join(f"<dt>{_e(label)}</dt><dd>{_e(text)}</dd>" for label, text in kind_facts(info))
+        title = kind_heading(info, code)
+        facts = "".join(f"<dt>{_e(label)}</dt><dd>{_e(text)}</dd>" for label, text in kind_facts(info, code))
+        shown = _e(code_of(code) or "-")
         parts.append(
-            f'<h3>{_e(title)} <span class="muted">({count:,} record(s); kind <code>{_e(code or "-")}</code>)'
+            f'<h3>{_e(title)} <span class="muted">({count:,} record(s); kind <code>{shown}</code>)'
             f'</span></h3><dl class="meaning">{facts}</dl>{_eg(example, True)}'
         )
     return "<section><h2>What the refusals and holds mean</h2>" + "".join(parts) + "</section>"

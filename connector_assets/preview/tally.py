@@ -14,8 +14,11 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from connector_assets.flows.reason_text import clipped
+from connector_resources.mapping_gaps import MappingGap, mapping_gaps
 from connector_resources.redaction import redact
-from connector_resources.refusals import KINDS, MappingGap, code_of, group_title, mapping_gaps
+from connector_resources.refusal_actions import explained
+from connector_resources.refusal_rules import RULES
+from connector_resources.refusals import KINDS, code_of, group_title
 
 REASON_KINDS = 200  # per flow: groups of refusals (a kind and its grouping values: a table, an error code)
 GAP_VALUES = 200  # per flow: missing mapping values told apart
@@ -115,7 +118,7 @@ class FlowTally:
 
     verdicts: Counter[str] = field(default_factory=Counter)
     reasons: Capped[tuple[str, str]] = field(default_factory=lambda: Capped(REASON_KINDS))
-    kinds: Capped[str] = field(default_factory=lambda: Capped(len(KINDS) + 1))
+    kinds: Capped[str] = field(default_factory=lambda: Capped(len(KINDS) + len(RULES) + 1))
     gaps: Capped[MappingGap] = field(default_factory=lambda: Capped(GAP_VALUES))
     matched_by: Capped[str] = field(default_factory=lambda: Capped(KEY_SETS))
     ambiguous: list[Example] = field(default_factory=list)
@@ -140,11 +143,12 @@ class FlowTally:
             self.matched_by.add(key_fields(row.matched_by), lambda: Example(row.source_key, day=row.day))
 
     def _kind(self, row: FitRow) -> None:
-        """Count a refused, held or ambiguous row by its kind (never by its words)."""
+        """Count a refused, held or ambiguous row by its kind (never by its words); a refusal by a rule of
+        the catalog by its rule, which says its own action (``refusal_actions.explained``)."""
         group = row.kind or UNKINDED
         code = code_of(group)
         example = _example(row)
-        self.kinds.add(code, example)
+        self.kinds.add(explained(group), example)
         if code == PERIOD_CLOSED:
             self.closed_period += 1
         if row.verdict == "ambiguous":

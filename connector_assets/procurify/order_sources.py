@@ -31,7 +31,8 @@ from connector_resources.procurify.errors import ProcurifyNotFoundError
 from connector_resources.redaction import get_logger
 from connector_resources.refusals import refused, source_invalid
 
-CANCELLED = "cancelled after it was sent"  # the rule of an order cancelled once its target holds it
+# The rule of an order cancelled once its target holds it.
+CANCELLED = "cancelled in Procurify after it was sent"
 Outcome = Mapped | Rejected | Skipped | None
 
 

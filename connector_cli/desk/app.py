@@ -39,6 +39,7 @@ from connector_resources.ledger.operator_actions import Operator
 from connector_resources.ledger.queue_browse import DESK_STATES, QueueFilter
 from connector_resources.ledger.records import QueueItem
 from connector_resources.redaction import redact
+from connector_resources.refusal_actions import action_for
 from connector_resources.refusals import KINDS, group_title
 
 __all__ = ["REPLAY_LIMIT", "build_app"]
@@ -323,6 +324,7 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
             open=item.status in ("failed", "held"),
             kind=kind_of(item),
             info=KINDS.get(item.refusal_kind),
+            action=action_for(item.kind, item.params),
             shown=shown,
             **queued_views(item),
             trail=trail,

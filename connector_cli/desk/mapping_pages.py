@@ -36,7 +36,7 @@ from connector_cli.desk.guard import Refused
 from connector_resources.ledger import Ledger, LedgerError
 from connector_resources.ledger.operator_actions import Operator
 from connector_resources.ledger.records import QueueItem
-from connector_resources.refusals import mapping_gaps
+from connector_resources.mapping_gaps import mapping_gaps
 
 __all__ = [
     "GAP_SCAN",

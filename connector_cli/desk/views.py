@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connector_resources.ledger.records import QueueItem
+from connector_resources.refusal_actions import action_for
 from connector_resources.refusals import FLOWS, KINDS, Kind, group_title, item_outlived
 
 __all__ = ["Shown", "shown_items", "wait_hours", "why_not_cleared"]
@@ -125,7 +126,7 @@ def _action(
         if blocker is not None and blocker.id != item.id:
             return f"fix the {blocker.entity} it waits for ({blocker.source_key})", f"/items/{blocker.id}"
         return "replay it, or see why it did not clear", f"/items/{item.id}"
-    words = info.action if info is not None else "read the reason, then replay or abandon it"
+    words = action_for(item.kind, item.params) or "read the reason, then replay or abandon it"
     code = item.refusal_kind
     if code == "mapping_missing":
         return words, mapping_link(item) or f"/items/{item.id}"

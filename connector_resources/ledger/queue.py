@@ -30,6 +30,7 @@ from connector_resources.ledger.records import (
     _to_json,
 )
 from connector_resources.redaction import redact
+from connector_resources.refusal_actions import timed
 from connector_resources.refusals import Refusal, unclassified, waits_for_record
 
 
@@ -58,7 +59,9 @@ class QueueStore(LedgerBase):
         acts are kept beside the reason. Without one, a hold waits for the record it names and a failure is
         of the flow-rule kind ``refused`` (every caller in the kit passes its own).
 
-        ``failed`` items are due at ``next_attempt_at`` (default: now). ``held`` items wait for the
+        ``failed`` items are due at ``next_attempt_at`` (default: now; never, for a refusal the replay
+        sweep's timer does not try again, ``refusal_actions.timed``: a flow's rule or an invalid source
+        record is mapped again when the record changes, or replayed by a person). ``held`` items wait for the
         record named by ``depends_on`` (e.g. ``coupa:supplier:JDE:4343``) and only become due when
         ``release_held`` is called with that key. A ``failed`` record is a failed attempt to write it, so
         it counts one (the first failure of a run shows ``attempts=1``, a record failing on every run
@@ -76,9 +79,10 @@ class QueueStore(LedgerBase):
         if not isinstance(reason, str) or not reason.strip():
             raise LedgerInputError(f"{record}: field 'reason' must say why the record is queued")
         now = _now()
+        refusal = refusal or default_refusal(reason, status, depends_on)
         if next_attempt_at is not None:
             next_attempt_at = _aware(record, "next_attempt_at", next_attempt_at)
-        elif status == "failed":
+        elif status == "failed" and timed(refusal):
             next_attempt_at = now
         t = schema.retry_queue
         values = {
@@ -88,7 +92,7 @@ class QueueStore(LedgerBase):
             "source_key": _text(record, "source_key", source_key, schema.KEY_LEN),
             "payload": _to_json(record, "payload", payload),
             "reason": redact(reason),
-            **refusal_columns(refusal or default_refusal(reason, status, depends_on)),
+            **refusal_columns(refusal),
             "status": status,
             "attempts": 1 if status == "failed" else 0,
             "next_attempt_at": next_attempt_at,
@@ -171,8 +175,8 @@ class QueueStore(LedgerBase):
         refusal: Refusal | None = None,
         conn: sa.Connection | None = None,
     ) -> QueueItem:
-        """Count a failed retry of an open item and schedule the next one ``retry_in`` from now;
-        ``refusal``: why, as data (as ``enqueue``)."""
+        """Count a failed retry of an open item and schedule the next one ``retry_in`` from now (none for
+        a refusal the sweep's timer does not try again, as ``enqueue``); ``refusal``: why, as data."""
         record = f"queue item {item_id}"
         if not isinstance(retry_in, timedelta) or retry_in < timedelta(0):
             raise LedgerInputError(
@@ -183,15 +187,16 @@ class QueueStore(LedgerBase):
         _optional_text(record, "run_id", run_id, schema.RUN_ID_LEN)
         t = schema.retry_queue
         now = _now()
+        refusal = refusal or default_refusal(reason, "failed", None)
         with self._write(conn) as c:
             update = (
                 sa.update(t)
                 .where(t.c.id == item_id, t.c.status.in_(schema.QUEUE_OPEN_STATUSES))
                 .values(
                     attempts=t.c.attempts + 1,
-                    next_attempt_at=now + retry_in,
+                    next_attempt_at=now + retry_in if timed(refusal) else None,
                     reason=redact(reason),
-                    **refusal_columns(refusal or default_refusal(reason, "failed", None)),
+                    **refusal_columns(refusal),
                     last_run_id=sa.func.coalesce(run_id, t.c.last_run_id),
                     updated_at=now,
                 )
@@ -439,8 +444,9 @@ class QueueStore(LedgerBase):
         now: datetime | None = None,
         conn: sa.Connection | None = None,
     ) -> QueueOverview:
-        """Open items in counts: failed and due, failed and not yet due (and the next attempt time), held
-        (by what they wait for, and which of those have synced). A few grouped queries, no row data."""
+        """Open items in counts: failed and due, failed and not yet due (and the next attempt time), failed
+        with no timer (a flow's rule: the record's change or a person), held (by what they wait for, and
+        which of those have synced). A few grouped queries, no row data."""
         now = _now() if now is None else _aware("retry queue", "now", now)
         t = schema.retry_queue
         count = sa.func.count()
@@ -452,11 +458,13 @@ class QueueStore(LedgerBase):
             flow,
         )
         with self._read(conn) as c:
-            due = later = 0
+            due = later = on_change = 0
             next_at: datetime | None = None
             for is_due, n, first in c.execute(failed):
                 if is_due:
                     due += int(n)
+                elif is_due is None:  # no next attempt: no timer tries it again
+                    on_change += int(n)
                 else:
                     later += int(n)
                     next_at = first
@@ -470,6 +478,7 @@ class QueueStore(LedgerBase):
             held=sum(n for _, n in held_by),
             held_by=held_by,
             synced=synced,
+            on_change=on_change,
         )
 
     def partition_queue(

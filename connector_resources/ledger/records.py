@@ -160,6 +160,9 @@ class QueueOverview:
     held: int
     held_by: list[tuple[str, int]]
     synced: frozenset[str]
+    # Failed items no timer tries again (``refusal_actions.timed``): mapped again when their record
+    # changes, or replayed by a person.
+    on_change: int = 0
 
     @property
     def held_on_synced(self) -> int:

@@ -172,7 +172,7 @@ def distribution(invoice: dict[str, Any], accounts: AccountMap) -> Distribution:
         source = f"Coupa account {code}, {where}"
         lines.append((account, sign * amount, str(line.get("description") or "")[:30], source))
     if not lines and not problems:
-        problems.append(said(refused("the invoice has no lines", rule="no lines")))
+        problems.append(said(refused("the invoice has no lines", rule="invoice has no lines")))
     if lines:
         largest = max(lines, key=lambda item: abs(item[1]))[0]
         for key, charge in CHARGES.items():
@@ -288,7 +288,7 @@ def map_invoice(
     if len(companies) > 1:
         listed = ", ".join(sorted(companies))
         sentence = f"the lines charge accounts of companies {listed}; one JDE voucher belongs to one company"
-        problems.append(said(refused(sentence, rule="accounts of several companies")))
+        problems.append(said(refused(sentence, rule="invoice charges several companies")))
     distributed = sum((line[1] for line in lines), Decimal(0))
     if total is not None and lines and distributed != sign * total:
         sentence = (

@@ -112,11 +112,13 @@ class ChargeAccounts:
             return None, said(source_invalid("the line has no Procurify account code", field="account code"))
         place = self.procurify.department_of(department)
         refused = self.procurify.problem(code, place)
-        if refused:
-            field, value = (
-                ("account code", code) if self.procurify.problem(code, None) else ("department", place)
-            )
-            return None, Said(source_invalid(refused, field=field, value=value))
+        if refused:  # Procurify's own state, not the line's: clears once Procurify lists it active
+            if self.procurify.problem(code, None):
+                known = code in (self.procurify.known_codes or set())
+                what, value = ("active account code" if known else "account code"), code
+            else:
+                what, value = "department", place or ""
+            return None, Said(master_missing(refused, system="Procurify", what=what, value=value))
         natural = self.accounts.get(code)
         if natural is None:
             return None, said(

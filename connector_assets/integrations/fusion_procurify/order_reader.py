@@ -90,7 +90,7 @@ class OrderReader(ProcurifyOrders):
         order_number = fusion_order_number(key, self.prefix)
         mapped = order_lines(label, source.items, self.charges.combination)
         if mapped.problems:
-            sentence = "; ".join(mapped.problems) + "; fix the mapping table (or Procurify), then replay"
+            sentence = "; ".join(mapped.problems)
             return Rejected.of(key, refusal_for(sentence, mapped.problems, rule="order lines not mappable"))
         supplier_id = paired_supplier(self.ledger, source.vendor_id)
         depends_on: str | None = None

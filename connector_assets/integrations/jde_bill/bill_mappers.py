@@ -277,4 +277,4 @@ def _voucher_lines(
 
 def _refused(key: str, sentence: str, problems: list[str]) -> Rejected:
     """``key`` refused for all of ``problems`` at once, worded ``sentence`` (``said.refusal_for``)."""
-    return Rejected.of(key, refusal_for(sentence, problems, rule="bill lines"))
+    return Rejected.of(key, refusal_for(sentence, problems, rule="order lines not billable"))

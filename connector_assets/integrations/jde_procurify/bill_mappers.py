@@ -295,7 +295,7 @@ def map_bill(
     if len(companies) > 1:
         listed = ", ".join(sorted(companies))
         text = f"its accounts belong to companies {listed}; one JDE document belongs to one company"
-        problems.append(said(refused(text, rule="accounts of several companies")))
+        problems.append(said(refused(text, rule="bill charges several companies")))
     if not lines and not problems:
         problems.append(said(refused("it has no items", rule="no items")))
     if lines and not problems and gross == 0:

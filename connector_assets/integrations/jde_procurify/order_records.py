@@ -105,7 +105,7 @@ def order_record(
                 f"{label} was cancelled in JDE after it was sent to Procurify; the API cannot cancel a "
                 "requisition or a PO: cancel it in Procurify by hand, then abandon this item"
             )
-            return Rejected.of(key, refused(said, rule="cancelled after it was sent"))
+            return Rejected.of(key, refused(said, rule="cancelled in JDE after it was sent"))
         return None  # not approved (yet): nothing to send; a later change brings it back
     if not sent and all_done(lines, policy):
         return None  # received and closed in JDE before it was ever sent: nothing left to buy

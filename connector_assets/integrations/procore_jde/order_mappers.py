@@ -189,7 +189,8 @@ def map_commitment(
         label, lines, line_accounts, lambda line, at: commitment_line(line, at, method), problems
     )
     if not lines:
-        problems.append(said(refused("it has no schedule of values lines in Procore", rule="no lines")))
+        sentence = "it has no schedule of values lines in Procore"
+        problems.append(said(refused(sentence, rule="commitment has no lines")))
     vendor = commitment.get("vendor") if isinstance(commitment.get("vendor"), Mapping) else {}
     if an8 is None and not vendor_hold:
         sentence = f"its vendor {vendor.get('company') or '(none)'} has no JDE supplier number"
@@ -275,7 +276,7 @@ def map_change_order(
     )  # fmt: skip
     if not lines:
         sentence = "it has no line items in Procore, so there is nothing to add to the JDE order"
-        problems.append(said(refused(sentence, rule="no lines")))
+        problems.append(said(refused(sentence, rule="change order has no lines")))
     if not change_order_id.isdigit():
         sentence = f"the Procore id {change_order_id!r} is not a number"
         problems.append(said(source_invalid(sentence, field="id", value=change_order_id)))

@@ -193,7 +193,7 @@ def map_requisition(inputs: VoucherInputs, costs: JobCostMap) -> Mapped | Reject
             f"the cost codes map to accounts of company {listed}, but project {inputs.project_label} is a "
             f"job of company {job.company}; one JDE voucher belongs to one company"
         )
-        problems.append(said(refused(sentence, rule="accounts of several companies")))
+        problems.append(said(refused(sentence, rule="cost codes of another company than the job")))
     gross = sum((entry.amount for entry in accounts.values()), Decimal(0))
     for account, entry in accounts.items():
         if not amounts.fits(entry.amount, currency):

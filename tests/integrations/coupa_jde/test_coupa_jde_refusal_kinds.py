@@ -9,7 +9,7 @@ from connector_assets.flows.core import Rejected
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, AccountMap
 from connector_assets.integrations.coupa_jde.invoices import COUPA_SUPPLIER, distribution, map_invoice
 from connector_assets.jde.accounts import GlAccounts
-from connector_resources.refusals import mapping_gaps
+from connector_resources.mapping_gaps import mapping_gaps
 from connector_resources.said import refusal_for
 
 

@@ -20,6 +20,8 @@ from connector_assets.integrations.fusion_procurify.charge_accounts import (
 )
 from connector_assets.integrations.fusion_procurify.departments import DEPARTMENTS
 from connector_assets.procurify.account_departments import department_key
+from connector_resources.refusal_actions import action_for, timed
+from connector_resources.said import Said
 
 FLOW = "account_codes"
 FLOW_ASSETS = (
@@ -164,6 +166,13 @@ def test_both_sides_are_checked_where_procurify_is_staged() -> None:
         charges.combination("6500", None, on=TODAY)[1]
         == "Procurify account code 6500 is not found in Procurify"
     )
+    # Procurify's state, not the line's: a person reactivates the code in Procurify, and the sweep's next
+    # replay writes the order once Procurify lists it active (the kind's action says so).
+    inactive = charges.combination("6400", None, on=TODAY)[1]
+    assert isinstance(inactive, Said)
+    assert inactive.refusal.group == "master_missing · Procurify · active account code"
+    assert inactive.refusal.params["value"] == "6400" and timed(inactive.refusal)
+    assert "make it active" in action_for(inactive.refusal.group)
     assert charges.combination("6100", "Head Office|Nowhere", on=TODAY)[1] == (
         "Procurify department Head Office|Nowhere is not found in Procurify"
     )

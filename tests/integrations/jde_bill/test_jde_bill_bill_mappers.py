@@ -26,7 +26,8 @@ from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
 from connector_assets.jde.order_vouchers import first_voucher
-from connector_resources.refusals import MappingGap, mapping_gaps, refusal_of
+from connector_resources.mapping_gaps import MappingGap, mapping_gaps
+from connector_resources.refusals import refusal_of
 
 SUPPLIES, ARCHIVED = "0ca02SUPPLIES000001", "0ca02ADVERTISING001"
 OPERATIONS, CLOSED_DEPT = "0de02OPERATIONS0001", "0de02VENTES00000001"

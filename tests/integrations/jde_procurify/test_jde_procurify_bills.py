@@ -38,8 +38,8 @@ from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supp
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.target_base import BatchKey
 from connector_resources.ledger import Ledger
+from connector_resources.mapping_gaps import MappingGap, mapping_gaps
 from connector_resources.procurify.session import ProcurifySession
-from connector_resources.refusals import MappingGap, mapping_gaps
 
 GL = GlAccounts(
     [
@@ -302,7 +302,7 @@ def test_accounts_of_two_companies_and_a_zero_bill_are_refused():
     bill["items"][1]["orderitem"]["account"]["account_code"]["code"] = "9000"
     two = map_bill(inputs(bill), account_of, GL)
     assert isinstance(two, Rejected) and "companies 00001, 00020" in two.reason
-    assert two.refusal.group == "refused · accounts of several companies"
+    assert two.refusal.group == "refused · bill charges several companies"
     zero_items = [dict(i, total_cost="0.00") for i in a_bill()["items"]]
     zero = map_bill(inputs(a_bill(items=zero_items, tax_amount="0", total_cost_with_tax=0.0)), account_of, GL)
     assert isinstance(zero, Rejected) and "0.00 GBP: nothing to post" in zero.reason

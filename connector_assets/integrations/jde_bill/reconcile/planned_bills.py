@@ -172,7 +172,7 @@ class PlannedBills:
                 continue
             elif not order_approved(order, books.policy):
                 said = "not approved in JDE now; its bill is left as written"
-                record = Rejected.of(key, refused(said, rule="not approved now"))
+                record = Rejected.of(key, refused(said, rule="order not approved now"))
             else:
                 record = map_order_bill(order, books, terms.get(int(order.supplier or 0)))
             self._settle(key, record, bill_id)
