@@ -168,10 +168,8 @@ class OperatorStore(AuditStore, QueueStore):
         """Who turned ``integration`` on (``live_on``) or off (``live_off``), why, and what was switched
         (``detail``: the schedules and sensors, the fit it went on with or the override). Refused for
         anyone but an admin, or without a note."""
-        if action not in LIVE_ACTIONS:
-            raise LedgerInputError(f"operator action: {action!r} is not a switch {LIVE_ACTIONS}")
-        verb = "turn on" if action == "live_on" else "turn off"
-        note = _note(by, action, f"integration {integration}", note, roles=(ADMIN_ROLE,), verb=verb)
+        may_switch(by, integration, action)
+        note = _note(by, action, f"integration {integration}", note)
         integration = _text("operator action", "integration", integration, schema.NAME_LEN)
         with self._write(None) as conn:
             self._insert_action(
@@ -241,26 +239,27 @@ class OperatorStore(AuditStore, QueueStore):
         conn.execute(sa.insert(schema.operator_action).values(**values, item_id=item_id, detail=detail))
 
 
+def may_switch(by: Operator, integration: str, action: str) -> None:
+    """Refuse (``NotAllowed``) anyone but an admin turning ``integration`` on (``live_on``) or off, before
+    anything is switched."""
+    if action not in LIVE_ACTIONS:
+        raise LedgerInputError(f"operator action: {action!r} is not a switch {LIVE_ACTIONS}")
+    if by.role != ADMIN_ROLE:
+        verb = "turn on" if action == "live_on" else "turn off"
+        raise NotAllowed(f"{by.actor} is a {by.role}: only an admin may {verb} integration {integration}")
+
+
 def _action(row: Any) -> OperatorAction:
     return OperatorAction(**{**row._mapping, "detail": json.loads(row.detail) if row.detail else None})
 
 
-def _note(
-    by: Operator,
-    action: str,
-    what: int | str,
-    note: str,
-    *,
-    roles: tuple[str, ...] = ACTING_ROLES,
-    verb: str = "",
-) -> str:
-    """The note, checked: only someone in ``roles`` (an operator or an admin unless said) acts, and says why
-    (secrets masked: notes are kept for good). ``what``: the queue item's id, or what is acted on in words."""
+def _note(by: Operator, action: str, what: int | str, note: str) -> str:
+    """The note, checked: only an operator or an admin acts, and says why (secrets masked: notes are kept
+    for good). ``what``: the queue item's id, or what is acted on in words."""
     if action not in schema.OPERATOR_ACTIONS:
         raise LedgerInputError(f"operator action: {action!r} is not one of {schema.OPERATOR_ACTIONS}")
     what = f"queue item {what}" if isinstance(what, int) else what
-    if by.role not in roles:
-        who = " or ".join(f"an {role}" if role[0] in "aeiou" else f"a {role}" for role in roles)
-        raise NotAllowed(f"{by.actor} is a {by.role}: only {who} may {verb or action} {what}")
+    if by.role not in ACTING_ROLES:
+        raise NotAllowed(f"{by.actor} is a {by.role}: only an operator or an admin may {action} {what}")
     _text(what, "note", note, 10_000)
     return redact(note.strip())
