@@ -103,14 +103,8 @@ class DagsterUI:
             for kind, key in (("schedule", "scheduleState"), ("sensor", "sensorState")):
                 for item in repo[f"{kind}s"]:
                     state = item[key]
-                    out[item["name"]] = Instigator(
-                        item["name"],
-                        kind,
-                        state["status"] == "RUNNING",
-                        state["id"],
-                        state["selectorId"],
-                        *where,
-                    )
+                    running = state["status"] == "RUNNING"
+                    out[item["name"]] = Instigator(item["name"], kind, running, state["id"], *where)
         return out
 
     def start(self, instigator: Instigator) -> None:

@@ -11,6 +11,7 @@ when no other integration that is on needs it. Each switch is an operator action
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -109,6 +110,23 @@ def _pinged(integration: str, say: Say) -> None:
     say(f"ping ok: {', '.join(r.name for r in results)}")
 
 
+def _settled(ui: DagsterUI, names: list[str], running: bool, tries: int = 5, pause: float = 1.0) -> None:
+    """Switch ``names`` again until the webserver reports each ``running`` (or not): the scheduler and
+    sensor daemons write an instigator's state as they tick, and a tick that read it before the switch
+    can write the old status back over it."""
+    for _ in range(tries):
+        found = ui.instigators()
+        behind = [found[name] for name in names if found[name].running != running]
+        if not behind:
+            return
+        time.sleep(pause)
+        for instigator in behind:
+            (ui.start if running else ui.stop)(instigator)
+    raise LiveRefused(
+        f"Dagster keeps {', '.join(i.name for i in behind)} {'stopped' if running else 'running'}"
+    )
+
+
 def go_live(
     integration: str,
     *,
@@ -146,6 +164,7 @@ def go_live(
             ui.start(found[name])
             started.append(name)
             say(f"on   {name}")
+    _settled(ui, list(plan.order), running=True)
     detail = {
         "started": started,
         "already_on": [n for n in plan.order if n not in started],
@@ -181,6 +200,7 @@ def go_off(
             ui.stop(found[name])
             stopped.append(name)
             say(f"off  {name}")
+    _settled(ui, stopped, running=False)
     detail = {"stopped": stopped, "kept_for": kept}
     return ledger.note_live("live_off", by=by, integration=integration, note=why, detail=detail)
 
