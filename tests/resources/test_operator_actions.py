@@ -48,7 +48,7 @@ def test_a_viewer_or_a_missing_note_changes_nothing(ledger):
     with pytest.raises(LedgerInputError, match="field 'note'"):
         ledger.abandon_item(item.id, by=ANA, note="  ")
     with pytest.raises(LedgerInputError, match="field 'role'"):
-        Operator("dan", "admin")
+        Operator("dan", "superuser")
     assert [i.status for i in ledger.open_items(integration="jde_bill")] == ["failed"]
     assert ledger.operator_actions() == [] and ledger.history("INV-0042") == []
 
