@@ -23,6 +23,7 @@ from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.replay_resources import settings_resources
 from connector_assets.flows.replays import Replays, Resources, build_replays
 from connector_assets.flows.target_boundary import UNWRAPPED
+from connector_assets.flows.write_pool_sensor import write_pool_limits
 from connector_assets.operations.health import ledger_health
 from connector_assets.operations.replay import replay_due_records, replay_retry_queue
 from connector_assets.preview.fit import fit_job
@@ -161,7 +162,8 @@ class Deployment:
                         # One fit job per integration: its preview as a run (``preview.fit``).
                         jobs=[replay_retry_queue, *(fit_job(name, _one_integration) for name in self.names)],
                         schedules=[replay_due_records],
-                        sensors=[automation_sensor()],
+                        # The write pools' limits, kept by the deployment itself (``write_pool_sensor``).
+                        sensors=[automation_sensor(), write_pool_limits],
                         resources={
                             "ledger": LedgerResource(),
                             # What the replay job replays with: this deployment's flows' (built when a run

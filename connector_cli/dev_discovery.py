@@ -6,7 +6,8 @@ instance folder, the secrets stored with ``make dev``'s vault key, and the sandb
 (``connector_cli.dev_instance``); before any other command runs, this module takes from that record what
 the shell does not set itself:
 
-* ``DAGSTER_HOME`` and ``ML_SANDBOX_PORT_BASE`` from the running instance;
+* ``DAGSTER_HOME``, ``ML_SANDBOX_PORT_BASE`` and ``ML_DAGSTER_URL`` (its Dagster UI) from the running
+  instance;
 * ``ML_CONNECTOR_VAULT_KEY`` from the key file it names, or, when nothing runs, from the make-dev home's
   ``vault.key`` if there is one; in both cases only when this shell's ledger is that instance's ledger
   (the key belongs to the secrets of that ledger and no other).
@@ -33,6 +34,7 @@ from connector_resources.settings import SANDBOX_PORT_BASE_ENV
 from connector_resources.vault import KEY_ENV
 
 HOME_ENV = "DAGSTER_HOME"
+DAGSTER_URL_ENV = "ML_DAGSTER_URL"
 
 # Commands that start servers of their own: they take nothing from another running instance (``dev`` on
 # another home would otherwise inherit the first one's ports and key).
@@ -83,6 +85,8 @@ def adopt_running_dev() -> tuple[Adopted, Callable[[], None]]:
     if instance is not None:
         if not settings.given(HOME_ENV):
             take(HOME_ENV, instance.dagster_home)
+        if not settings.given(DAGSTER_URL_ENV) and instance.ui:
+            take(DAGSTER_URL_ENV, instance.ui)
         _take_port_base(instance, adopted, take)
     if not settings.given(KEY_ENV):
         _take_key(home, adopted, take)

@@ -1,4 +1,4 @@
-"""``ml-connector``: run the UI, manage credentials, inspect the audit trail, replay, ping, fit.
+"""``ml-connector``: run the UI, manage credentials, inspect the audit trail, replay, ping, fit, go live.
 
 Every command but the servers first takes the running ``make dev``'s instance folder, vault key and
 sandbox ports from what it published (``connector_cli.dev_discovery``), so a second shell needs nothing
@@ -15,6 +15,7 @@ from connector_cli.desk.command import desk
 from connector_cli.dev import dev, sandbox_command, webhooks_command
 from connector_cli.dev_discovery import use_running_dev
 from connector_cli.fit import fit
+from connector_cli.live.command import live
 from connector_cli.mappings import mappings
 from connector_cli.periods import periods
 from connector_cli.procore_hooks import procore_webhooks
@@ -50,6 +51,7 @@ cli.add_command(mappings)
 cli.add_command(where)
 cli.add_command(fit)
 cli.add_command(periods)
+cli.add_command(live)
 
 if __name__ == "__main__":
     cli()

@@ -20,6 +20,7 @@ from connector_resources.replay import audit_run
 if TYPE_CHECKING:
     from connector_assets.deployment import Deployment
     from connector_assets.flows.replays import Replays
+    from connector_resources.ping import PingResult
 
 
 def _ledger() -> Ledger:
@@ -249,11 +250,6 @@ def ping(systems: tuple[str, ...], integrations: tuple[str, ...]) -> None:
     """Check that the ledger, the vault and every system the chosen integrations reach answer, accept our
     credentials and serve every table, entity and orchestration their flows read or write (named with the
     flows needing it)."""
-    from connector_assets.flows.access import flow_access, ping_checks, register_flow_pings
-    from connector_resources.core_pings import register_core_pings
-    from connector_resources.ping import run_pings
-    from connector_resources.redaction import redact
-
     deployment = _chosen_integrations(integrations)
     if not integrations and _every_integration_against_real_systems():
         click.echo(
@@ -261,23 +257,39 @@ def ping(systems: tuple[str, ...], integrations: tuple[str, ...]) -> None:
             "integrations this deployment runs (e.g. jde_coupa,coupa_jde), or use --integration",
             err=True,
         )
+    try:
+        results = deployment_pings(deployment, systems)
+    except (PingUnavailable, KeyError) as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    for r in results:
+        click.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.name:<10} {r.seconds:>6.2f}s  {r.detail}")
+    if not all(r.ok for r in results):
+        raise SystemExit(1)
+
+
+class PingUnavailable(Exception):
+    """The flows could not be loaded to learn what ping must check (said in one sentence)."""
+
+
+def deployment_pings(deployment: Deployment, systems: Iterable[str] = ()) -> list[PingResult]:
+    """The checks of ``ml-connector ping`` for ``deployment``: the ledger, the vault and each system it
+    reaches with everything its flows read and write there (``systems``: only these checks; an unknown
+    one: ``KeyError``). What ``ping`` prints and ``live on`` requires to pass."""
+    from connector_assets.flows.access import flow_access, ping_checks, register_flow_pings
+    from connector_resources.core_pings import register_core_pings
+    from connector_resources.ping import run_pings
+    from connector_resources.redaction import redact
+
     register_core_pings()
     try:  # each system's check also covers what the chosen flows read and write
         register_flow_pings(flow_access(deployment.definitions, deployment.specs))
         reached = deployment.systems
     except Exception as exc:  # without the flows, a check would pass on less than they need
         why = f"{type(exc).__name__}: {exc}"
-        raise click.ClickException(
+        raise PingUnavailable(
             redact(f"could not load the enabled flows to learn what ping must check: {why}")
         ) from None
-    try:
-        results = run_pings(systems or ping_checks(reached))
-    except KeyError as exc:
-        raise click.ClickException(str(exc.args[0])) from None
-    for r in results:
-        click.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.name:<10} {r.seconds:>6.2f}s  {r.detail}")
-    if not all(r.ok for r in results):
-        raise SystemExit(1)
+    return run_pings(list(systems) or ping_checks(reached))
 
 
 def _every_integration_against_real_systems() -> bool:

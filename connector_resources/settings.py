@@ -854,6 +854,13 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "proxy signs in is a viewer, who may only look",
     ),
     Setting(
+        "desk_admins",
+        "ML_DESK_ADMINS",
+        "",
+        "users or groups (comma-separated) the proxy signs in as admins, who act as operators do and also "
+        "turn integrations on and off at the Live page",
+    ),
+    Setting(
         "desk_session_hours",
         "ML_DESK_SESSION_HOURS",
         "12",
@@ -866,6 +873,20 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "",
         "make dev only: every request from this machine is this operator, with no sign-in; refused unless "
         "the desk listens on 127.0.0.1 (blank: off)",
+    ),
+    Setting(
+        "dagster_url",
+        "ML_DAGSTER_URL",
+        "http://127.0.0.1:3000",
+        "the Dagster webserver's address, through whose GraphQL `ml-connector live` and the desk's Live page "
+        "turn schedules and sensors on and off (make dev: its own, found by itself)",
+    ),
+    Setting(
+        "live_fit_days",
+        "ML_LIVE_FIT_DAYS",
+        "7",
+        "how old the latest fit of the whole integration may be for `ml-connector live on` to turn it on",
+        kind=Number(unit="days", above=0),
     ),
     Setting(
         "home",

@@ -29,14 +29,40 @@ def pool_limit(pool: str) -> int | None:
     return api_pool_limit(pool)
 
 
+def wanted_pool_limits(assets: Iterable[Any]) -> dict[str, int]:
+    """The limit the project sets on each named pool the steps of ``assets`` take (``pool_limit``)."""
+    pools = sorted(
+        {
+            asset.op.pool
+            for asset in assets
+            if isinstance(asset, AssetsDefinition) and asset.is_executable and asset.op.pool
+        }
+    )
+    return {pool: limit for pool in pools if (limit := pool_limit(pool)) is not None}
+
+
 def apply_write_pool_limits(instance: DagsterInstance, assets: Iterable[Any]) -> dict[str, int]:
     """Set the write pools and BILL's organization pools of ``assets`` to one step at a time on
     ``instance``. Named pool limits live in the instance database, not ``dagster.yaml`` (whose
-    ``default_limit`` of 3 would apply); elsewhere ``dagster instance concurrency set write_<system> 1``."""
-    pools = sorted(
-        {asset.op.pool for asset in assets if isinstance(asset, AssetsDefinition) and asset.op.pool}
-    )
-    limits = {pool: limit for pool in pools if (limit := pool_limit(pool)) is not None}
+    ``default_limit`` of 3 would apply); a deployment's ``write_pool_limits`` sensor keeps them so."""
+    limits = wanted_pool_limits(assets)
     for pool, limit in limits.items():
         instance.event_log_storage.set_concurrency_slots(pool, limit)
     return limits
+
+
+def correct_pool_limits(
+    instance: DagsterInstance, assets: Iterable[Any]
+) -> dict[str, tuple[int | None, int]]:
+    """Set only the pools of ``assets`` whose limit on ``instance`` differs from the project's (a pool
+    never limited counts as differing): ``{pool: (limit found, limit set)}``, empty when all agree, so a
+    second call changes nothing."""
+    storage = instance.event_log_storage
+    known = storage.get_concurrency_keys()
+    changed: dict[str, tuple[int | None, int]] = {}
+    for pool, limit in wanted_pool_limits(assets).items():
+        found = storage.get_concurrency_info(pool).slot_count if pool in known else None
+        if found != limit:
+            storage.set_concurrency_slots(pool, limit)
+            changed[pool] = (found, limit)
+    return changed

@@ -52,7 +52,8 @@ def fit(
     **preview: Any,
 ) -> Fit:
     """Preview ``integration`` over ``first``..``last`` into ``out`` (``preview``: ``runner.run_preview``'s
-    ``ledger``, ``specs``, ``flows`` and ``resources``); ``say`` hears a line per flow as its run ends."""
+    ``ledger``, ``specs``, ``flows`` and ``resources``); ``say`` hears a line per flow as its run ends. The
+    fit is noted in ``ledger`` when one is given (its only write there: ``Ledger.note_fit``)."""
     done = Fit(out)
     with FitReport(out, integration=integration, first=first.isoformat(), last=last.isoformat()) as report:
         for item in run_preview(defs, integration, first, last, out, **preview):
@@ -67,6 +68,16 @@ def fit(
             else:
                 report.add(item)
     done.markdown = report.markdown
+    ledger = preview.get("ledger")
+    if ledger is not None:  # kept where going live asks whether a recent whole fit finished
+        ledger.note_fit(
+            integration,
+            first,
+            last,
+            flows=tuple(preview.get("flows") or ()),
+            failed=len(done.failed),
+            records=sum(flow.rows for flow in done.flows),
+        )
     return done
 
 

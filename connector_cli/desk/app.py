@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from connector_cli.desk import mapping_pages, match_pages, tasks, views
+from connector_cli.desk import live_pages, mapping_pages, match_pages, tasks, views
 from connector_cli.desk.guard import CSRF_COOKIE, CSRF_FIELD, Refused, check_action, csrf_token
 from connector_cli.desk.identity import SESSION_COOKIE, Access, Identity, identify
 from connector_resources.ledger import Ledger, LedgerError
@@ -403,6 +403,7 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
     ]
     routes += match_pages.routes(desk)
     routes += mapping_pages.routes(desk)
+    routes += live_pages.routes(desk)
     app = Starlette(routes=routes)
     app.state.desk = desk
     return app

@@ -58,11 +58,12 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["viewer", "operator"]), required=True)
+@click.option("--role", type=click.Choice(["viewer", "operator", "admin"]), required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--replace", is_flag=True, help="Set a new password and role for an existing account.")
 def add_user(name: str, role: str, password_stdin: bool, replace: bool) -> None:
-    """Create the account NAME with a role: a viewer looks, an operator acts."""
+    """Create the account NAME with a role: a viewer looks, an operator acts on records, an admin also
+    turns integrations on and off (the Live page)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:

@@ -63,17 +63,20 @@ def check_csrf(request: Request, form_token: str | None) -> str | None:
 
 
 def check_action(
-    request: Request, who: Identity | None, form_token: str | None, *, act: bool = True
+    request: Request, who: Identity | None, form_token: str | None, *, act: bool = True, switch: bool = False
 ) -> Identity:
-    """``who`` when the request may change something (``act``: needs the operator role), else ``Refused``,
-    logged. Sign-in itself passes ``act=False`` and no identity: only the site and token are checked."""
+    """``who`` when the request may change something (``act``: needs the operator or admin role;
+    ``switch``, turning an integration on or off: the admin role), else ``Refused``, logged. Sign-in itself
+    passes ``act=False`` and no identity: only the site and token are checked."""
     why = same_site(request) or check_csrf(request, form_token)
     status = 403
     if why is None and act:
         if who is None:
             why, status = "nobody is signed in", 401
+        elif switch and not who.may_switch:
+            why = f"{who.actor} is a {who.role}: only an admin may turn integrations on or off"
         elif not who.may_act:
-            why = f"{who.actor} is a {who.role}: only an operator may act"
+            why = f"{who.actor} is a {who.role}: only an operator or an admin may act"
     if why is not None:
         log.warning(
             "desk: refused %s %s from %s (%s): %s",

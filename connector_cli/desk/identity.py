@@ -3,8 +3,9 @@
 Three ways in, tried in this order:
 1. **A trusted reverse proxy** (``ML_DESK_PROXY_HEADER``, as oauth2-proxy and most Dagster deployments
    sign people in): the header is believed only from ``ML_DESK_TRUSTED_PROXIES``; from any other address
-   it is refused and logged, and the request gets no identity. Operators are the users or groups named in
-   ``ML_DESK_OPERATORS`` (groups from ``ML_DESK_GROUPS_HEADER``); everyone else is a viewer.
+   it is refused and logged, and the request gets no identity. Admins are the users or groups named in
+   ``ML_DESK_ADMINS``, operators those in ``ML_DESK_OPERATORS`` (groups from ``ML_DESK_GROUPS_HEADER``);
+   everyone else is a viewer.
 2. **A desk account** (``ml-connector desk users add``): the session cookie set at sign-in.
 3. **make dev's local operator** (``ML_DESK_LOCAL_OPERATOR``): a request from this machine, only when the
    desk listens on 127.0.0.1.
@@ -27,7 +28,7 @@ __all__ = ["SESSION_COOKIE", "Access", "Identity", "identify"]
 log = logging.getLogger("ml_connector.desk")
 
 SESSION_COOKIE = "mlc_desk_session"
-OPERATOR, VIEWER = "operator", "viewer"
+ADMIN, OPERATOR, VIEWER = "admin", "operator", "viewer"
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,13 @@ class Identity:
 
     @property
     def may_act(self) -> bool:
-        return self.role == OPERATOR
+        """Decide on records (abandon, reopen, replay, match, map): an operator or an admin."""
+        return self.role in (OPERATOR, ADMIN)
+
+    @property
+    def may_switch(self) -> bool:
+        """Turn integrations on and off (the Live page): an admin only."""
+        return self.role == ADMIN
 
 
 def _items(text: str) -> tuple[str, ...]:
@@ -55,6 +62,7 @@ class Access:
     trusted_proxies: tuple[Any, ...] = ()
     groups_header: str = ""
     operators: frozenset[str] = frozenset()
+    admins: frozenset[str] = frozenset()
     session_hours: float = 12.0
     local_operator: str = ""
 
@@ -86,6 +94,7 @@ class Access:
             trusted_proxies=tuple(networks),
             groups_header=settings.value("ML_DESK_GROUPS_HEADER") or "",
             operators=frozenset(_items(settings.value("ML_DESK_OPERATORS"))),
+            admins=frozenset(_items(settings.value("ML_DESK_ADMINS"))),
             session_hours=float(settings.value("ML_DESK_SESSION_HOURS")),
             local_operator=local,
         )
@@ -126,7 +135,8 @@ def identify(request: Request, access: Access, ledger: Ledger) -> Identity | Non
             groups = (
                 set(_items(request.headers.get(access.groups_header, ""))) if access.groups_header else set()
             )
-            role = OPERATOR if ({named} | groups) & access.operators else VIEWER
+            names = {named} | groups
+            role = ADMIN if names & access.admins else OPERATOR if names & access.operators else VIEWER
             return Identity(named, role, "proxy")
     token = request.cookies.get(SESSION_COOKIE)
     if token:

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from connector_resources.ledger import schema
 from connector_resources.ledger.base import LedgerBase
+from connector_resources.ledger.operator_actions import ROLES
 from connector_resources.ledger.records import LedgerInputError, LedgerRecordNotFound, _now, _text
 
 __all__ = ["DeskAccountStore", "DeskUser", "hash_password", "password_matches"]
@@ -32,7 +33,7 @@ __all__ = ["DeskAccountStore", "DeskUser", "hash_password", "password_matches"]
 # scrypt's cost: 2**15 x 8 x 1 takes ~32 MiB and ~0.1 s a check, OWASP's advice for scrypt.
 _N, _R, _P = 2**15, 8, 1
 _MIN_PASSWORD = 12
-_ROLES = ("viewer", "operator")
+_ROLES = ROLES  # viewer, operator, admin (``operator_actions``)
 
 
 def _kdf(salt: bytes, n: int, r: int, p: int) -> Any:

@@ -41,6 +41,7 @@ from connector_resources.ledger.desk_tasks import DeskTaskStore
 from connector_resources.ledger.driver_batch import DriverBatch
 from connector_resources.ledger.engine import describe_url, ledger_url, make_engine, read_engine
 from connector_resources.ledger.engine import migrate as migrate_schema
+from connector_resources.ledger.fits import FitStore
 from connector_resources.ledger.inbox import InboxStore
 from connector_resources.ledger.leases import LeaseStore
 from connector_resources.ledger.mapping_store import MappingStore
@@ -69,6 +70,7 @@ class Ledger(
     InboxStore,
     DeskAccountStore,
     DeskTaskStore,
+    FitStore,
     QueueBrowseStore,
     QueueChangeStore,
 ):

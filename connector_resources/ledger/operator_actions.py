@@ -23,10 +23,24 @@ from connector_resources.ledger.queue import QueueStore
 from connector_resources.ledger.records import LedgerInputError, QueueItem, _now, _text
 from connector_resources.redaction import redact
 
-__all__ = ["OPERATOR_ROLE", "ROLES", "Operator", "OperatorAction", "OperatorStore", "NotAllowed"]
+__all__ = [
+    "ADMIN_ROLE",
+    "LIVE_ACTIONS",
+    "OPERATOR_ROLE",
+    "ROLES",
+    "Operator",
+    "OperatorAction",
+    "OperatorStore",
+    "NotAllowed",
+]
 
 OPERATOR_ROLE = "operator"
-ROLES = ("viewer", OPERATOR_ROLE)  # a viewer reads; only an operator changes anything
+ADMIN_ROLE = "admin"
+# A viewer reads; an operator decides on records (abandon, reopen, replay, match, map); an admin may do all
+# that and also turn integrations on and off (``live_on`` / ``live_off``).
+ROLES = ("viewer", OPERATOR_ROLE, ADMIN_ROLE)
+ACTING_ROLES = (OPERATOR_ROLE, ADMIN_ROLE)
+LIVE_ACTIONS = ("live_on", "live_off")
 
 
 class NotAllowed(PermissionError):
@@ -148,6 +162,38 @@ class OperatorStore(AuditStore, QueueStore):
             conn, by, action, note, record, detail=json.dumps(dict(detail), sort_keys=True, default=str)
         )
 
+    def note_live(
+        self, action: str, *, by: Operator, integration: str, note: str, detail: Mapping[str, Any]
+    ) -> OperatorAction:
+        """Who turned ``integration`` on (``live_on``) or off (``live_off``), why, and what was switched
+        (``detail``: the schedules and sensors, the fit it went on with or the override). Refused for
+        anyone but an admin, or without a note."""
+        may_switch(by, integration, action)
+        note = _note(by, action, f"integration {integration}", note)
+        integration = _text("operator action", "integration", integration, schema.NAME_LEN)
+        with self._write(None) as conn:
+            self._insert_action(
+                conn,
+                by,
+                action,
+                note,
+                {"integration": integration},
+                detail=json.dumps(dict(detail), sort_keys=True, default=str),
+            )
+        [latest] = self.operator_actions(action=action, limit=1)
+        return latest
+
+    def live_switches(self) -> dict[str, OperatorAction]:
+        """Each integration's latest ``live_on`` or ``live_off``, by integration (none: never switched)."""
+        t = schema.operator_action
+        query = sa.select(t).where(t.c.action.in_(LIVE_ACTIONS)).order_by(t.c.id.desc())
+        latest: dict[str, OperatorAction] = {}
+        with self._read(None) as conn:
+            for row in conn.execute(query):
+                if row.integration not in latest:
+                    latest[row.integration] = _action(row)
+        return latest
+
     def operator_actions(
         self, *, item_id: int | None = None, action: str | None = None, limit: int = 100
     ) -> list[OperatorAction]:
@@ -160,10 +206,7 @@ class OperatorStore(AuditStore, QueueStore):
             query = query.where(t.c.action == action)
         with self._read(None) as conn:
             rows = conn.execute(query).all()
-        return [
-            OperatorAction(**{**row._mapping, "detail": json.loads(row.detail) if row.detail else None})
-            for row in rows
-        ]
+        return [_action(row) for row in rows]
 
     def _item(self, item_id: int, conn: sa.Connection) -> QueueItem:
         t = schema.retry_queue
@@ -196,13 +239,27 @@ class OperatorStore(AuditStore, QueueStore):
         conn.execute(sa.insert(schema.operator_action).values(**values, item_id=item_id, detail=detail))
 
 
+def may_switch(by: Operator, integration: str, action: str) -> None:
+    """Refuse (``NotAllowed``) anyone but an admin turning ``integration`` on (``live_on``) or off, before
+    anything is switched."""
+    if action not in LIVE_ACTIONS:
+        raise LedgerInputError(f"operator action: {action!r} is not a switch {LIVE_ACTIONS}")
+    if by.role != ADMIN_ROLE:
+        verb = "turn on" if action == "live_on" else "turn off"
+        raise NotAllowed(f"{by.actor} is a {by.role}: only an admin may {verb} integration {integration}")
+
+
+def _action(row: Any) -> OperatorAction:
+    return OperatorAction(**{**row._mapping, "detail": json.loads(row.detail) if row.detail else None})
+
+
 def _note(by: Operator, action: str, what: int | str, note: str) -> str:
-    """The note, checked: only an operator acts, and says why (secrets masked: notes are kept for good).
-    ``what``: the queue item's id, or the record acted on in words."""
+    """The note, checked: only an operator or an admin acts, and says why (secrets masked: notes are kept
+    for good). ``what``: the queue item's id, or what is acted on in words."""
     if action not in schema.OPERATOR_ACTIONS:
         raise LedgerInputError(f"operator action: {action!r} is not one of {schema.OPERATOR_ACTIONS}")
     what = f"queue item {what}" if isinstance(what, int) else what
-    if by.role != OPERATOR_ROLE:
-        raise NotAllowed(f"{by.actor} is a {by.role}: only an operator may {action} {what}")
+    if by.role not in ACTING_ROLES:
+        raise NotAllowed(f"{by.actor} is a {by.role}: only an operator or an admin may {action} {what}")
     _text(what, "note", note, 10_000)
     return redact(note.strip())

@@ -133,6 +133,8 @@ _COLUMN_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
         ),
         UTCDateTime(),
     ),
+    **dict.fromkeys(("first_day", "last_day"), sa.String(STATUS_LEN)),  # YYYY-MM-DD
+    "flows": sa.Text(),
     "content_hash": sa.String(HASH_LEN),
     "password_hash": sa.String(HASH_LEN),
     "token_hash": sa.String(HASH_LEN),
@@ -140,6 +142,8 @@ _COLUMN_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     "attempts": sa.Integer(),
     "total": sa.Integer(),
     "done": sa.Integer(),
+    "failed": sa.Integer(),
+    "records": sa.Integer(),
     "version": sa.Integer(),
     "mapping": sa.String(FLOW_LEN),
     "kind": sa.String(KEY_LEN),
@@ -270,7 +274,7 @@ queue_take = sa.Table("mlc_queue_take", metadata, *_key("item_id"), *_required("
 # What an operator decided, by whom, in what role, why (abandon, reopen, match by hand ...): every operator
 # surface writes it, and it is append-only like the audit trail (triggers). The verbs are checked where they
 # are written (``OperatorStore``), not by a CHECK constraint, so a new verb needs no migration.
-OPERATOR_ACTIONS = ("abandon", "reopen", "replay", "match", "unmatch", "map")
+OPERATOR_ACTIONS = ("abandon", "reopen", "replay", "match", "unmatch", "map", "live_on", "live_off")
 operator_action = sa.Table(
     "mlc_operator_action",
     metadata,
@@ -281,6 +285,17 @@ operator_action = sa.Table(
     *_optional("detail"),
     sa.Index("ix_mlc_operator_action_at", "at"),
     sa.Index("ix_mlc_operator_action_item", "item_id"),
+)
+
+# Each fit that ran (``ml-connector fit``, an ``<integration>_fit`` run): when, which days and flows (blank:
+# the whole integration), how many flows did not finish and how many records it judged. ``live on`` asks it
+# whether a recent fit of the whole integration exists; the report itself stays in the fit's folder.
+fit = sa.Table(
+    "mlc_fit",
+    metadata,
+    _serial_id(),
+    *_required("at", "integration", "first_day", "last_day", "flows", "failed", "records"),
+    sa.Index("ix_mlc_fit_integration", "integration", "at"),
 )
 
 # The desk's built-in accounts (a deployment behind a trusted proxy needs none) and their signed-in sessions,

@@ -128,7 +128,7 @@ def test_explicit_settings_win_over_the_running_instance(project, dev_running, m
     try:
         assert os.environ[KEY_ENV] == configured and os.environ[SANDBOX_PORT_BASE_ENV] == "30000"
         assert os.environ["DAGSTER_HOME"] == str(project / ".dagster_home")  # not given: taken
-        assert set(adopted.taken) == {"DAGSTER_HOME"}
+        assert set(adopted.taken) == {"DAGSTER_HOME", "ML_DAGSTER_URL"}
         assert any(f"{SANDBOX_PORT_BASE_ENV}=30000" in note and "unset it" in note for note in adopted.notes)
     finally:
         restore()
@@ -140,7 +140,11 @@ def test_the_running_instances_key_is_not_used_for_another_ledger(project, dev_r
     monkeypatch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{project / 'elsewhere.sqlite'}")
     adopted, restore = adopt_running_dev()
     restore()
-    assert KEY_ENV not in adopted.taken and set(adopted.taken) == {"DAGSTER_HOME", SANDBOX_PORT_BASE_ENV}
+    assert KEY_ENV not in adopted.taken and set(adopted.taken) == {
+        "DAGSTER_HOME",
+        "ML_DAGSTER_URL",
+        SANDBOX_PORT_BASE_ENV,
+    }
     assert any("is not used" in note and "elsewhere.sqlite" in note for note in adopted.notes)
 
 

@@ -281,14 +281,17 @@ def test_free_ports_prefer_the_block_the_last_free_start_chose(tmp_path, monkeyp
 
 def test_schedules_and_sensors_start_stopped_off_the_sandbox():
     """Outside ``ml-connector dev`` on the sandbox (ML_AUTOMATION_DEFAULT unset), the operator turns them
-    on."""
+    on (``ml-connector live on``); only the write-pool sensor, which launches no run, is always on."""
     from dagster import DefaultScheduleStatus, DefaultSensorStatus
 
     from connector_assets.definitions import defs
+    from connector_assets.flows.write_pool_sensor import WRITE_POOL_LIMITS_SENSOR
 
     assert os.environ.get("ML_AUTOMATION_DEFAULT") is None
     assert {s.default_status for s in defs.schedules or []} == {DefaultScheduleStatus.STOPPED}
-    assert {s.default_status for s in defs.sensors or []} == {DefaultSensorStatus.STOPPED}
+    statuses = {s.name: s.default_status for s in defs.sensors or []}
+    assert statuses.pop(WRITE_POOL_LIMITS_SENSOR) == DefaultSensorStatus.RUNNING
+    assert set(statuses.values()) == {DefaultSensorStatus.STOPPED}
 
 
 def test_dev_runs_automation_only_on_an_unconfigured_sandbox(monkeypatch, capsys):

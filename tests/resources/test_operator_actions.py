@@ -42,12 +42,13 @@ def test_abandon_then_reopen_keeps_who_and_why(ledger):
 
 def test_a_viewer_or_a_missing_note_changes_nothing(ledger):
     item = _queued(ledger)
-    with pytest.raises(NotAllowed, match="cleo is a viewer: only an operator may abandon queue item"):
+    refused = "cleo is a viewer: only an operator or an admin may abandon queue item"
+    with pytest.raises(NotAllowed, match=refused):
         ledger.abandon_item(item.id, by=Operator("cleo", "viewer"), note="not mine")
     with pytest.raises(LedgerInputError, match="field 'note'"):
         ledger.abandon_item(item.id, by=ANA, note="  ")
     with pytest.raises(LedgerInputError, match="field 'role'"):
-        Operator("dan", "admin")
+        Operator("dan", "superuser")
     assert [i.status for i in ledger.open_items(integration="jde_bill")] == ["failed"]
     assert ledger.operator_actions() == [] and ledger.history("INV-0042") == []
 
