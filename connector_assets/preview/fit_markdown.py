@@ -7,7 +7,7 @@ from __future__ import annotations
 from connector_assets.preview.tally import VERDICTS, Example, FlowTally, RunFacts, shown_group
 from connector_resources.mapping_gaps import MappingGap
 from connector_resources.refusal_actions import action_for
-from connector_resources.refusals import FLOWS, Kind, code_of, group_title, kind_of_group
+from connector_resources.refusals import FLOWS, KINDS, Kind, code_of, group_title, kind_of_group
 
 SHOWN_REASONS = 10  # kinds of reason per flow in fit.md (fit.html shows more)
 SHOWN_GAPS = 25  # missing mapping values per flow in fit.md
