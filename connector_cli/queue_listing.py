@@ -12,12 +12,14 @@ record.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import click
 
+from connector_resources.blocked_records import blocked_sentences, unblocks_line
 from connector_resources.ledger import QueueItem
 from connector_resources.refusal_actions import action_for
 from connector_resources.refusals import FLOWS, group_title, item_outlived, kind_of_group
@@ -49,15 +51,22 @@ class Outlived:
     synced: frozenset[str] = frozenset()
     after: timedelta = timedelta(hours=24)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Dependency key -> the open item of a record held records wait on that needs a person
+    # (``blocked_records.blocking_parents``): those records are listed under it, counted once with it.
+    parents: Mapping[str, QueueItem] = field(default_factory=dict)
 
     def why(self, item: QueueItem) -> str:
         """Why ``item``, waiting on the flows, needs a person now ("" when it does not)."""
-        return item_outlived(item, now=self.now, after=self.after, synced=self.synced)
+        blocked = blocked_sentences(self.parents)
+        return item_outlived(item, now=self.now, after=self.after, synced=self.synced, blocked=blocked)
 
     def how(self, item: QueueItem) -> str:
-        """How a wait that outlived itself did: "synced" (its dependency did, it was not released) or
-        "overdue" (it waited longer than ``after``); the listing counts the two apart."""
+        """How a wait that outlived itself did: "blocked" (the record it waits on needs a person),
+        "synced" (its dependency did, it was not released) or "overdue" (it waited longer than ``after``);
+        the listing counts them apart."""
         held = item.status == "held" and bool(item.depends_on)
+        if held and item.depends_on in self.parents and item.depends_on not in self.synced:
+            return "blocked"
         return "synced" if held and item.depends_on in self.synced else "overdue"
 
 
@@ -94,7 +103,11 @@ def summary_lines(
     that outlived itself) or when it is expected to clear (a wait)."""
     outlived = outlived or Outlived()
     views: dict[bool, dict[tuple[str, str, str], _Group]] = {True: {}, False: {}}
+    under: dict[str, Counter[str]] = {}  # records blocked by a parent's exception, by that parent's key
     for item in items:
+        if outlived.how(item) == "blocked":
+            under.setdefault(item.depends_on or "", Counter())[item.entity] += 1
+            continue
         why = outlived.why(item)
         person = item.attention != FLOWS or bool(why)
         key = (f"{item.integration}/{item.flow}", item.kind or "", outlived.how(item) if why else "")
@@ -105,9 +118,14 @@ def summary_lines(
     lines: list[str] = []
     for person, title in ((True, PERSON_VIEW), (False, FLOWS_VIEW)):
         groups = sorted(views[person].items(), key=lambda pair: (-pair[1].count, pair[0]))
-        if not groups:
+        blocked = under if person else {}
+        if not groups and not blocked:
             continue
-        lines.append(f"{title}: {sum(group.count for _, group in groups)} record(s)")
+        behind = sum(sum(c.values()) for c in blocked.values())
+        more = f", and {behind} waiting on them (each listed under the record it waits on)" if behind else ""
+        lines.append(f"{title}: {sum(group.count for _, group in groups)} record(s){more}")
+        for key, waiting in sorted(blocked.items(), key=lambda pair: -sum(pair[1].values())):
+            lines.append(f"{sum(waiting.values()):>6} {unblocks_line(outlived.parents[key], waiting)}")
         for (flow, kind, _), group in groups:
             first = group.first
             note = "" if handled(first) else NO_HANDLER

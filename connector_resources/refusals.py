@@ -417,10 +417,22 @@ def with_refusal(error: BaseException, *, system: str) -> Refusal:
 # -- a wait that outlived what it waits for ------------------------------------------------------------
 
 
-def item_outlived(item: Any, *, now: datetime, after: timedelta, synced: frozenset[str] = frozenset()) -> str:
+def item_outlived(
+    item: Any,
+    *,
+    now: datetime,
+    after: timedelta,
+    synced: frozenset[str] = frozenset(),
+    blocked: Mapping[str, str] | None = None,
+) -> str:
     """``wait_outlived`` of an open queue item (a ``QueueItem``: its attention, status, age, dependency, kind
-    and parameters), ``synced`` the dependency keys known to have synced (``Ledger.synced_dependencies``)."""
+    and parameters), ``synced`` the dependency keys known to have synced (``Ledger.synced_dependencies``);
+    ``blocked``: dependency key -> why its record needs a person (``blocked_records``): a record held on one
+    is a person's at once, under that record's exception, whatever its age."""
     depends_on = getattr(item, "depends_on", None)
+    held = item.status == "held" and bool(depends_on)
+    if blocked and held and depends_on in blocked and depends_on not in synced:
+        return blocked[depends_on]
     return wait_outlived(
         attention=item.attention,
         status=item.status,

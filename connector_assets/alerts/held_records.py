@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from connector_assets.alerts.channels import NO_CHANNEL, Alert, alert_sensor_sta
 from connector_assets.alerts.sent_alerts import SentMark
 from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours
 from connector_assets.operations.health import LEDGER_HEALTH
+from connector_resources.blocked_records import blocked_sentences, blocking_parents
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 from connector_resources.redaction import redact
 from connector_resources.refusal_actions import action_for
@@ -49,19 +51,19 @@ class HeldKind:
     count: int = 0
     waiting_for: Counter[str] = field(default_factory=Counter)
 
-    def line(self, now: datetime, after: timedelta) -> str:
+    def line(self, now: datetime, after: timedelta, blocked: Mapping[str, str] | None = None) -> str:
         """ "<count> x <kind>: waits for <what> (n), ... ; <why it did not clear | what to do>; e.g. ..."."""
         title = group_title(self.first.kind) if self.first.kind else "kind not recorded"
         named = [f"{what} ({n})" for what, n in self.waiting_for.most_common(WAITED_NAMED)]
         rest = len(self.waiting_for) - len(named)
         waits = f": waits for {', '.join(named)}{f' and {rest} more' if rest > 0 else ''}" if named else ""
         example = f"{self.first.source_key}: {self.first.reason}"
-        return redact(f"{self.count} x {title}{waits}; {self._next(now, after)}; e.g. {example}")
+        return redact(f"{self.count} x {title}{waits}; {self._next(now, after, blocked)}; e.g. {example}")
 
-    def _next(self, now: datetime, after: timedelta) -> str:
+    def _next(self, now: datetime, after: timedelta, blocked: Mapping[str, str] | None) -> str:
         item = self.first
         if item.attention == FLOWS:
-            why = item_outlived(item, now=now, after=after)
+            why = item_outlived(item, now=now, after=after, blocked=blocked)
             return f"did not clear by itself: {why}" if why else "waits on the flows"
         action = action_for(item.kind, item.params)
         return f"to do: {action}" if action else "to do: read the record's sentence"
@@ -79,6 +81,8 @@ class OverdueHolds:
     after: timedelta
     items: list[QueueItem] = field(default_factory=list)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Dependency key -> why the record it names needs a person (``blocked_records``): a hold on it says so.
+    blocked: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def by_flow(self) -> Counter[str]:
@@ -98,7 +102,7 @@ class OverdueHolds:
     def kind_lines(self, n: int = TOP) -> list[str]:
         """One line per kind (``HeldKind.line``), ``n`` at most, then how many other kinds."""
         kinds = self.by_kind
-        lines = [held.line(self.now, self.after) for held in kinds[:n]]
+        lines = [held.line(self.now, self.after, self.blocked) for held in kinds[:n]]
         return lines + ([f"and {len(kinds) - n} other kind(s)"] if len(kinds) > n else [])
 
     def check_metadata(self) -> dict[str, MetadataValue]:
@@ -118,8 +122,11 @@ def overdue_holds(ledger: Ledger, now: datetime | None = None) -> OverdueHolds:
     """The held records older than ``ML_HELD_ALERT_HOURS`` (held since their queue item was created)."""
     now = now or datetime.now(UTC)
     after = timedelta(hours=held_alert_hours())
-    held = ledger.open_items(status="held", limit=HELD_LIMIT)
-    return OverdueHolds(after, [item for item in held if now - item.created_at > after], now)
+    held = [
+        item for item in ledger.open_items(status="held", limit=HELD_LIMIT) if now - item.created_at > after
+    ]
+    parents = blocking_parents(ledger, {item.depends_on for item in held if item.depends_on})
+    return OverdueHolds(after, held, now, blocked_sentences(parents))
 
 
 def _verdict(holds: OverdueHolds) -> dict[str, Any]:
@@ -145,7 +152,7 @@ def no_overdue_holds(ledger: LedgerResource) -> AssetCheckResult:
 def held_records_alert(new: list[QueueItem], holds: OverdueHolds) -> Alert:
     hours = f"{holds.after.total_seconds() / 3600:g}"
     oldest = min(item.created_at for item in new)
-    new_holds = OverdueHolds(holds.after, new, holds.now)
+    new_holds = OverdueHolds(holds.after, new, holds.now, holds.blocked)
     return Alert(
         kind="held_records",
         title=f"{len(new)} record(s) held longer than {hours} hours",

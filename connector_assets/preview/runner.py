@@ -23,6 +23,7 @@ from connector_assets.preview.scratch import ScratchLedger, ScratchStaging, copy
 from connector_assets.preview.tally import FLOWING, KINDED, FitRow
 from connector_assets.preview.target import Capture, capturing
 from connector_assets.runtime.staging import StagingResource
+from connector_resources.blocked_records import blocked_sentence, blocking_parents
 from connector_resources.http.write_hold import writes_held
 from connector_resources.ledger import Ledger, schema
 from connector_resources.ledger.resource import LedgerResource
@@ -231,10 +232,15 @@ def verdicts(
         ]
         kinds = _queued_kinds(spec, scratch, (row.source_key for row in rows if row.verdict in KINDED))
         held = _held_in_preview(spec, scratch, day)
+        waits = {k: json.loads(p or "{}").get("waits_for") for k, (_g, p) in kinds.items() if p}
+        parents = blocking_parents(scratch.ledger, {w for w in waits.values() if isinstance(w, str)})
         for row in rows:
             seen.add(row.source_key)
             if row.source_key in held and row.verdict in FLOWING:  # written once its parent was pulled
                 row = replace(row, pull="child")
+            parent = parents.get(waits.get(row.source_key) or "") if row.verdict == "hold" else None
+            if parent is not None:  # held on a parent that needs a person: shown under that one's exception
+                row = replace(row, pull="blocked", reason=blocked_sentence(parent))
             kind = kinds.get(row.source_key)
             yield replace(row, kind=kind[0], params=kind[1]) if kind else row
         for staged in staging.read_rows(mapped_key, day):  # none when the day staged nothing

@@ -57,7 +57,8 @@ class FitRow:
     kind: str = ""
     params: str = ""
     # A parent the ledger never synced, pulled by another flow's write step for its held records
-    # ("parent", ``flows.parent_pull``), or a record written once its parent was pulled ("child"); "" else.
+    # ("parent", ``flows.parent_pull``), a record written once its parent was pulled ("child"), or one held
+    # on a parent that needs a person ("blocked", ``blocked_records``); "" else.
     pull: str = ""
 
     def refusal_params(self) -> dict[str, Any]:
@@ -130,6 +131,7 @@ class FlowTally:
     # that flow only once their parent is pulled.
     pulled: int = 0
     after_pull: int = 0
+    blocked: int = 0  # held on a parent that needs a person: that person's, not the flows'
 
     def add(self, row: FitRow) -> None:
         if row.verdict not in VERDICTS:
@@ -137,6 +139,7 @@ class FlowTally:
         self.verdicts[row.verdict] += 1
         self.pulled += row.pull == "parent"
         self.after_pull += row.pull == "child" and row.verdict in FLOWING
+        self.blocked += row.pull == "blocked"
         if row.verdict in KINDED:
             self._kind(row)
         elif row.verdict == "adopt":

@@ -34,6 +34,7 @@ from starlette.routing import Route
 from connector_cli.desk import live_pages, mapping_pages, match_pages, tasks, views
 from connector_cli.desk.guard import CSRF_COOKIE, CSRF_FIELD, Refused, check_action, csrf_token
 from connector_cli.desk.identity import SESSION_COOKIE, Access, Identity, identify
+from connector_resources.blocked_records import blocking_parents, unblocks_of
 from connector_resources.ledger import Ledger, LedgerError
 from connector_resources.ledger.operator_actions import Operator
 from connector_resources.ledger.queue_browse import DESK_STATES, QueueFilter
@@ -102,12 +103,14 @@ def desk_filter(ledger: Ledger, fields: Any) -> QueueFilter:
     if view == "all":
         return plain
     hours = views.wait_hours()
+    outlived = ledger.outlived_dependencies()
     return dataclasses.replace(
         plain,
         view=view,
         wait_hours=hours,
-        outlived=ledger.outlived_dependencies(),
+        outlived=outlived,
         ended=ledger.ended_close_windows(hours),
+        blocked=frozenset(blocking_parents(ledger, ledger.held_dependencies() - outlived)),
     )
 
 
@@ -442,6 +445,7 @@ def _shown(desk: Desk, items: list[QueueItem], where: QueueFilter | None = None)
         hours=hours,
         synced=frozenset(synced),
         blockers=ledger.open_dependencies(waited),
+        unblocks=unblocks_of(ledger, open_items),
         mapping_link=lambda item: desk.links(item)[0],
         match_link=lambda item: desk.links(item)[1],
     )

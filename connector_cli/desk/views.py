@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connector_resources.blocked_records import blocked_sentence
 from connector_resources.ledger.records import QueueItem
 from connector_resources.refusal_actions import action_for
 from connector_resources.refusals import FLOWS, KINDS, Kind, group_title, item_outlived
@@ -46,6 +47,7 @@ class Shown:
     outlived: str  # why a wait did not clear by itself, "" for any other item
     action: str
     link: str
+    unblocks: str = ""  # a person's item others wait on: "fixing supplier 4472 (...) unblocks 7 orders"
 
 
 def why_not_cleared(
@@ -54,13 +56,15 @@ def why_not_cleared(
     """Why a wait outlived what it waits for, in words (``refusals.wait_outlived``, the one rule of the desk,
     the day's check, the alerts and the fit report), or "" when it has not; when the record it waits for is
     itself queued (``blocker``), the sentence says so. ``hours`` 0: age alone never makes it a person's."""
+    person = blocker is not None and blocker.attention != FLOWS  # the record it waits on needs a person
     said = item_outlived(
         item,
         now=now or datetime.now(UTC),
         after=timedelta(hours=hours) if hours > 0 else timedelta.max,
         synced=frozenset({item.depends_on}) if synced and item.depends_on else frozenset(),
+        blocked={item.depends_on: blocked_sentence(blocker)} if person and item.depends_on else None,
     )
-    if said and blocker is not None and not synced:
+    if said and blocker is not None and not synced and not person:
         state = "held" if blocker.status == "held" else "refused"
         said += f" (that {blocker.entity}, {blocker.source_key}, is itself {state}: see it)"
     return said
@@ -146,6 +150,7 @@ def shown_items(
     blockers: Mapping[str, QueueItem],
     mapping_link: Callable[[QueueItem], str],
     match_link: Callable[[QueueItem], str],
+    unblocks: Mapping[int, str] | None = None,
 ) -> list[Shown]:
     """The page's items with their view's words and links (the view as the SQL decided it: ``synced`` the
     dependencies that synced, ``blockers`` the queued records others wait for, by dependency key)."""
@@ -168,6 +173,7 @@ def shown_items(
                 outlived=outlived,
                 action=action,
                 link=link,
+                unblocks="" if flows else (unblocks or {}).get(item.id, ""),
             )
         )
     return shown

@@ -53,6 +53,8 @@ class QueueFilter:
     wait_hours: float = 0.0  # a wait queued longer than this needs a person (0: age alone never does)
     outlived: frozenset[str] = field(default_factory=frozenset)  # synced keys held items still wait for
     ended: frozenset[int] = field(default_factory=frozenset)  # items held for a close window long ended
+    # keys whose record needs a person (``blocked_records``): the items held on them are a person's, under it
+    blocked: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if self.state and self.state not in DESK_STATES:
@@ -127,13 +129,17 @@ class QueueBrowseStore(LedgerBase):
                 counts[view] = int(conn.execute(query).scalar_one())
         return counts
 
-    def outlived_dependencies(self) -> frozenset[str]:
-        """The keys held items wait for whose record has synced (``synced_dependencies``): those items
-        outlived their wait (the release did not reach them), so they need a person (``QueueFilter``)."""
+    def held_dependencies(self) -> frozenset[str]:
+        """Every key held items wait for (what ``outlived_dependencies`` and ``blocked_records`` judge)."""
         t = schema.retry_queue
         query = sa.select(t.c.depends_on).where(t.c.status == "held", t.c.depends_on.is_not(None)).distinct()
         with self._read(None) as conn:
-            keys = {str(key) for key in conn.scalars(query)}
+            return frozenset(str(key) for key in conn.scalars(query))
+
+    def outlived_dependencies(self) -> frozenset[str]:
+        """The keys held items wait for whose record has synced (``synced_dependencies``): those items
+        outlived their wait (the release did not reach them), so they need a person (``QueueFilter``)."""
+        keys = self.held_dependencies()
         return self.synced_dependencies(keys) if keys else frozenset()  # type: ignore[attr-defined]
 
     def ended_close_windows(self, wait_hours: float) -> frozenset[int]:
@@ -240,6 +246,8 @@ class QueueBrowseStore(LedgerBase):
             outlived.append(sa.and_(t.c.status == "held", t.c.depends_on.in_(sorted(where.outlived))))
         if where.ended:
             outlived.append(t.c.id.in_(sorted(where.ended)))
+        if where.blocked:
+            outlived.append(sa.and_(t.c.status == "held", t.c.depends_on.in_(sorted(where.blocked))))
         flows = t.c.attention == "flows"
         conditions = [t.c.status.in_(schema.QUEUE_OPEN_STATUSES)]
         if where.view == "flows":

@@ -9,7 +9,7 @@ from jde_coupa_world import jde_coupa_world, replay_into_coupa
 from ledger_entries import audit_ids
 from mapping_rows import import_file, own_ledger, sandbox_path
 
-from connector_assets.coupa.targets import CoupaPurchaseOrders
+from connector_assets.coupa.targets import CoupaPurchaseOrders, CoupaSuppliers
 from connector_assets.flows.core import Mapped, Rejected, dependency_synced
 from connector_assets.integrations.jde_coupa.purchase_orders import (
     ACCOUNTS,
@@ -17,8 +17,10 @@ from connector_assets.integrations.jde_coupa.purchase_orders import (
     _mapped_order,
     jde_coupa_po_assets,
 )
-from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
+from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW, jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
+from connector_cli.queue_listing import Outlived, summary_lines
+from connector_resources.blocked_records import blocking_parents
 from connector_resources.replay import replay_items
 
 DAY = (date.today() - timedelta(days=21)).isoformat()
@@ -63,6 +65,42 @@ def test_an_order_whose_supplier_never_synced_pulls_it_and_is_written_in_the_sam
     again = _run(resources, PO_FLOW[1:])  # nothing pulled twice, nothing written twice
     written = again["jde_coupa/purchase_orders_written"]
     assert written["parents_pulled"].value == 0 and written["create"].value == 0
+
+
+def test_orders_of_a_pulled_supplier_refused_for_its_terms_wait_under_it_then_follow_its_fix(
+    world, tmp_path, monkeypatch
+):
+    resources, ledger = world
+    terms = tmp_path / "terms.csv"
+    terms.write_text(
+        "jde_payment_terms,coupa_payment_term\n"
+    )  # no terms mapped: suppliers with terms refused
+    own_ledger(monkeypatch, tmp_path)
+    monkeypatch.setenv("ML_JDE_COUPA_PAYMENT_TERMS_MAP", str(terms))
+    _run(resources, ("jde_coupa/payment_terms_map", *SOURCES, *PO_FLOW))
+    refused = ledger.open_items(integration="jde_coupa", flow="suppliers", status="failed")
+    assert refused and all(i.refusal_kind == "mapping_missing" for i in refused)
+    held = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
+    parents = blocking_parents(ledger, {i.depends_on for i in held})
+    assert held and set(parents) == {i.depends_on for i in held}, (
+        "every order left waits on a refused supplier"
+    )
+    # Listed under the supplier's exception, counted once with it, not as a wait that clears by itself.
+    text = "\n".join(summary_lines([*refused, *held], lambda _: True, Outlived(parents=parents)))
+    assert f"and {len(held)} waiting on them" in text and "clears by itself" not in text
+    some = next(iter(parents.values()))
+    assert f"fixing supplier {some.source_key} (payment terms " in text and " not mapped) unblocks " in text
+
+    # The row is added: the supplier's replay writes it, which releases its orders; the next run writes them.
+    import_file(PAYMENT_TERMS, sandbox_path(PAYMENT_TERMS), note="every term", resources=resources)
+    summary = replay_items(
+        ledger, refused, replay_into_coupa(SUPPLIERS_FLOW, CoupaSuppliers, resources, remap=True)
+    )
+    assert len(summary.replayed) == len(refused)
+    assert blocking_parents(ledger, ledger.held_dependencies()) == {}
+    written = _run(resources, PO_FLOW[1:])["jde_coupa/purchase_orders_written"]
+    assert written["create"].value == len(held) and written["parents_pulled"].value == 0
+    assert not ledger.open_items(integration="jde_coupa", flow="purchase_orders")
 
 
 def test_the_pull_limit_leaves_the_rest_for_the_next_run_and_says_so(world, monkeypatch):

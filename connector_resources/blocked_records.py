@@ -1,0 +1,116 @@
+"""Records blocked by another record's exception: held on a parent that itself needs a person.
+
+Why: an order held on its supplier "clears by itself" only while the supplier's flow will write that
+supplier. When the supplier is refused (a payment-terms row missing) the orders wait for the person who
+fixes it, so every surface (the desk, ``replay --dry-run``, the alerts) shows them under that exception,
+counted once with it: "fixing supplier 4472 (payment terms N45 not mapped) unblocks 7 orders and invoices".
+Released as before, when the parent is written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+import sqlalchemy as sa
+
+from connector_resources.ledger import Ledger, QueueItem, schema
+from connector_resources.refusals import FLOWS, code_of, group_title
+
+
+def blocking_parents(ledger: Ledger, keys: Iterable[str]) -> dict[str, QueueItem]:
+    """Dependency key -> the open item of the record it names, for those records that need a person (a
+    person's kind: refused, or held on a master record or mapping a person must add). A parent that waits
+    on the flows itself (held on its own parent, a closed period) is not a blocker: its records wait with it.
+    """
+    wanted = {key for key in keys if key}
+    if not wanted:
+        return {}
+    found = ledger.open_dependencies(wanted)
+    return {key: item for key, item in found.items() if item.attention != FLOWS}
+
+
+def waiting_on(ledger: Ledger, keys: Iterable[str]) -> dict[str, Counter[str]]:
+    """Dependency key -> how many held records of each entity wait on it (one grouped query)."""
+    wanted = sorted({key for key in keys if key})
+    if not wanted:
+        return {}
+    t = schema.retry_queue
+    query = (
+        sa.select(t.c.depends_on, t.c.entity, sa.func.count())
+        .where(t.c.status == "held", t.c.depends_on.in_(wanted))
+        .group_by(t.c.depends_on, t.c.entity)
+    )
+    counts: dict[str, Counter[str]] = {}
+    with ledger.engine.connect() as conn:
+        for key, entity, n in conn.execute(query):
+            counts.setdefault(str(key), Counter())[str(entity)] += int(n)
+    return counts
+
+
+def what_is_wrong(parent: QueueItem) -> str:
+    """The parent's exception in a few words, from its kind and parameters (never its sentence): "payment
+    terms N45 not mapped", "not in the target", else its kind's title."""
+    params = parent.params or {}
+    code = code_of(parent.kind or "")
+    value = params.get("value")
+    shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value or "")
+    if code == "mapping_missing":
+        return f"{params.get('what') or 'value'} {shown} not mapped".replace("  ", " ")
+    if code == "master_missing":
+        where = params.get("system") or "the target"
+        return f"{params.get('what') or 'master record'} {shown} missing in {where}"
+    if code == "refused" and params.get("rule"):
+        return f"refused: {params['rule']}"
+    return group_title(parent.kind) if parent.kind else "refused"
+
+
+def _plural(entity: str, n: int) -> str:
+    return entity if n == 1 else f"{entity}s"
+
+
+def unblocks_line(parent: QueueItem, waiting: Mapping[str, int]) -> str:
+    """ "fixing supplier 4472 (payment terms N45 not mapped) unblocks 7 orders and invoices"."""
+    total = sum(waiting.values())
+    entities = [_plural(entity, n if len(waiting) == 1 else 2) for entity, n in sorted(waiting.items())]
+    what = " and ".join(entities) if entities else "records"
+    return f"fixing {parent.entity} {parent.source_key} ({what_is_wrong(parent)}) unblocks {total} {what}"
+
+
+def blocked_sentences(parents: Mapping[str, QueueItem]) -> dict[str, str]:
+    """Dependency key -> ``blocked_sentence`` of its parent: what ``refusals.item_outlived`` is given."""
+    return {key: blocked_sentence(parent) for key, parent in parents.items()}
+
+
+def blocked_sentence(parent: QueueItem) -> str:
+    """Why a record held on ``parent`` needs a person: the parent does, and this one follows it."""
+    return (
+        f"it waits for {parent.entity} {parent.source_key}, which needs a person ({what_is_wrong(parent)}): "
+        "fix that one and this record is written after it"
+    )
+
+
+def unblocks_of(ledger: Ledger, items: Iterable[QueueItem]) -> dict[int, str]:
+    """Item id -> ``unblocks_line`` for each of ``items`` that held records wait on (a page of the desk):
+    the records held on a key naming the item's integration, entity and source key."""
+    mine = {(i.integration, i.entity, i.source_key): i for i in items if i.attention != FLOWS}
+    if not mine:
+        return {}
+    t = schema.retry_queue
+    query = (
+        sa.select(t.c.depends_on, t.c.entity, sa.func.count())
+        .where(t.c.status == "held", t.c.depends_on.is_not(None))
+        .group_by(t.c.depends_on, t.c.entity)
+    )
+    waiting: dict[int, Counter[str]] = {}
+    with ledger.engine.connect() as conn:
+        for key, entity, n in conn.execute(query):
+            parts = str(key).split(":", 3)
+            parent = mine.get((parts[0], parts[1], parts[3])) if len(parts) == 4 else None
+            if parent is not None:
+                waiting.setdefault(parent.id, Counter())[str(entity)] += int(n)
+    return {
+        item_id: unblocks_line(mine_item, waiting[item_id])
+        for mine_item in mine.values()
+        if (item_id := mine_item.id) in waiting
+    }
