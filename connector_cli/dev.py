@@ -24,6 +24,7 @@ import click
 
 from connector_cli.dev_console import start_pump
 from connector_cli.dev_instance import DevClaim, claim, keep_port_base, last_port_base, refuse_if_running
+from connector_cli.dev_shutdown import stop_daemon_first
 from connector_cli.dev_vault import KEY_FILE, DevVaultKeyError, keep_sessions
 from connector_cli.dev_world import start_world
 from connector_resources import settings
@@ -228,6 +229,8 @@ def dev(
     click.echo(f"Dagster's own log (daemon ticks, run steps): {dagster_log}")
 
     def forward(signum: int, _frame: object) -> None:
+        if child.poll() is None:
+            stop_daemon_first(child.pid)  # nothing launched while the rest stops (``dev_shutdown``)
         if child.poll() is None:
             child.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
 
