@@ -149,52 +149,119 @@ def _rows(browser) -> dict[str, Any]:
     return {r.get_attribute("data-item"): r for r in browser.find_elements(By.CSS_SELECTOR, "#items tr.item")}
 
 
-def test_a_held_order_clears_by_itself_and_a_missing_row_needs_a_person_with_its_link(fresh_desk):
-    url, ledger = fresh_desk
-    waits = "purchase order 7: waits for supplier 1870 to sync"
-    order = ledger.enqueue(
-        integration="jde_coupa", flow="purchase_orders", entity="purchase_order", source_key="7", payload={},
-        reason=waits, status="held", depends_on=SUPPLIER, refusal=waits_for_record(waits, SUPPLIER),
+def _held_on(ledger, flow: str, entity: str, key: str, supplier: str):
+    waits = f"{entity} {key}: waits for {supplier} to sync"
+    return ledger.enqueue(
+        integration="jde_coupa", flow=flow, entity=entity, source_key=key, payload={}, reason=waits,
+        status="held", depends_on=supplier, refusal=waits_for_record(waits, supplier),
     )  # fmt: skip
+
+
+def _view_count(browser, view: str) -> str:
+    return browser.find_element(By.ID, f"view-{view}").text
+
+
+@pytest.fixture
+def coupa_desk(tmp_path):
+    """``fresh_desk`` whose table saves are checked against a real Coupa (the simulator): what a row's
+    save asks of Coupa's payment terms."""
+    from jde_coupa_world import jde_coupa_world
+
+    from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
+
+    (tmp_path / "world").mkdir()
+    with jde_coupa_world(tmp_path / "world") as world:
+        ledger = _operator_ledger(tmp_path / "ledger.db")
+        ledger.seed_mapping(TERMS, {"N30": "Net 30", "N60": "Net 60"}, origin="test", content_hash="")
+        app = build_app(ledger, Access())
+        app.state.desk.mapping_tables = {TERMS: PAYMENT_TERMS}
+        app.state.desk.mapping_resources = lambda systems: {key: world.resources[key] for key in systems}
+        with _served(app, ledger) as served:
+            yield served
+
+
+def test_records_held_on_a_refused_supplier_are_under_it_and_clear_when_its_row_is_added(
+    coupa_desk, monkeypatch
+):
+    """Orders and an invoice held on supplier 1870, which its flow refused for unmapped payment terms N45,
+    need that person's fix, not the flows: they are in "Needs a person", each pointing at the supplier,
+    whose row says what fixing it unblocks. An order held on a supplier nobody refused clears by itself.
+    The row is added at the desk, the supplier's replay writes it, and its records leave "Needs a person"."""
+    url, ledger = coupa_desk
+    children = [
+        _held_on(ledger, "purchase_orders", "purchase order", "7", SUPPLIER),
+        _held_on(ledger, "purchase_orders", "purchase order", "8", SUPPLIER),
+        _held_on(ledger, "invoices", "invoice", "9", SUPPLIER),
+    ]
+    other = _held_on(ledger, "purchase_orders", "purchase order", "10", "jde_coupa:supplier:JDE:2000")
     terms = "supplier 1870: payment terms N45 have no Coupa payment term"
     supplier = ledger.enqueue(
         integration="jde_coupa", flow="suppliers", entity="supplier", source_key="1870", payload={},
         reason=terms, refusal=mapping_missing(terms, table=TERMS, what="payment terms", value="N45"),
     )  # fmt: skip
+
+    def write(item, book):  # the supplier's replay: written to Coupa, which releases what waits on it
+        from connector_resources.replay import release_waiting
+
+        released = release_waiting(ledger, SUPPLIER, reason="released: supplier 1870 written; due now")
+        return ReplayOutcome(target_id="C-1870", detail="created", released=len(released))
+
+    given_to_commands(monkeypatch, with_deployment({("jde_coupa", "suppliers"): write}))
     with chromium() as browser:
         _sign_in(browser, url)  # the queue opens on the records that need a person
         assert browser.find_element(By.ID, "view-person").get_attribute("aria-current") == "page"
-        assert "Needs a person (1)" in browser.find_element(By.ID, "view-person").text
-        assert "Clears by itself (1)" in browser.find_element(By.ID, "view-flows").text
+        assert "Needs a person (4)" in _view_count(browser, "person")
+        assert "Clears by itself (1)" in _view_count(browser, "flows")
         rows = _rows(browser)
-        assert list(rows) == [str(supplier.id)]
+        assert set(rows) == {str(i.id) for i in [supplier, *children]}
+        assert rows[str(supplier.id)].find_element(By.CLASS_NAME, "unblocks").text == (
+            "fixing supplier 1870 (payment terms N45 not mapped) unblocks 3 invoices and purchase orders"
+        )
         link = rows[str(supplier.id)].find_element(By.CSS_SELECTOR, "a.unblock")
         assert link.text.startswith("Add the row to the table")
+        for child in children:
+            unblock = rows[str(child.id)].find_element(By.CSS_SELECTOR, "a.unblock")
+            assert unblock.text == "fix the supplier it waits for (1870)"
+            assert unblock.get_attribute("href").endswith(f"/items/{supplier.id}")
         kinds = browser.find_element(By.ID, "kinds").text
         assert f"A mapping table has no row for a value: {TERMS} 1" in kinds
 
         browser.find_element(By.ID, "view-flows").click()
         _arrived(browser, "view=flows")
         rows = _rows(browser)
-        assert list(rows) == [str(order.id)]
-        assert rows[str(order.id)].find_element(By.CLASS_NAME, "waits-for").text == SUPPLIER
+        assert list(rows) == [str(other.id)]
         assert (
             "when the record it waits for syncs"
-            in rows[str(order.id)].find_element(By.CLASS_NAME, "expected").text
+            in rows[str(other.id)].find_element(By.CLASS_NAME, "expected").text
         )
-        assert not rows[str(order.id)].find_elements(By.CSS_SELECTOR, "a.unblock")
 
-        browser.find_element(By.ID, "view-person").click()
-        _arrived(browser, "view=person")
+        browser.get(f"{url}/items/{children[0].id}")  # the order's page says why it is a person's
+        assert (
+            "which needs a person (payment terms N45 not mapped)"
+            in browser.find_element(By.ID, "outlived").text
+        )
+
+        # The row, added where the supplier's link leads; then the replay of what the save unblocked.
+        browser.get(f"{url}/queue?view=person")
         browser.find_element(By.CSS_SELECTOR, f'#items tr[data-item="{supplier.id}"] a.unblock').click()
         _arrived(browser, f"/mappings/{TERMS}")
-        assert (
-            browser.find_element(By.CSS_SELECTOR, "#add-row input[name=key]").get_attribute("value") == "N45"
+        form = browser.find_element(By.ID, "add-row")
+        assert form.find_element(By.NAME, "key").get_attribute("value") == "N45"
+        form.find_element(By.NAME, "value").send_keys("Net 45")
+        form.find_element(By.NAME, "note").send_keys("N45 agreed with Coupa")
+        form.find_element(By.TAG_NAME, "button").click()
+        _arrived(browser, "notice=")
+        replay = browser.find_element(By.ID, "replay-unblocks")
+        replay.find_element(By.NAME, "note").send_keys("terms mapped")
+        replay.find_element(By.TAG_NAME, "button").click()
+        _arrived(browser, "/tasks/")
+        WebDriverWait(browser, 60).until(
+            lambda b: b.find_element(By.ID, "task").get_attribute("data-state") == "done"
         )
-
-        browser.get(f"{url}/items/{order.id}")  # a wait offers no match by hand, and says when it clears
-        assert not browser.find_elements(By.ID, "match-by-hand")
-        assert "when the record it waits for syncs" in browser.find_element(By.ID, "expected").text
+        browser.get(f"{url}/queue?view=person")
+        assert "Needs a person (0)" in _view_count(browser, "person")
+        assert "Clears by itself (4)" in _view_count(browser, "flows")  # released: the next run writes them
+    assert ledger.open_items(integration="jde_coupa", status="held") == [other]
 
 
 def test_a_replay_runs_in_the_background_with_its_progress_then_its_result(fresh_desk, monkeypatch):
