@@ -61,14 +61,15 @@ def day_one_line(flows: dict[str, FlowTally]) -> str:
                 waiting += count
             else:
                 person += count
-    blocked = sum(t.blocked for t in flows.values())  # counted as waits by kind; a person's, under a parent
+    blocked = sum(t.blocked for t in flows.values())  # counted under their parent's kind: a person's
     now = flowing - after - pulled
     under = f", {blocked:,} of them held on a record that needs a person" if blocked else ""
+    where = ", ".join(f"{t.pulled:,} in {flow}" for flow, t in flows.items() if t.pulled)
     return (
         f"**Day one**: {now:,} record(s) written at once; {after:,} written once the first run has pulled "
-        f"the {pulled:,} parent(s) the ledger never synced (their rows are in their own flows); "
-        f"{person + blocked:,} need a person (by kind below{under}); {waiting - blocked:,} wait for the "
-        "flows."
+        f"the {pulled:,} parent(s) the ledger never synced{f' ({where})' if where else ''}, each its own "
+        "row; "
+        f"{person:,} need a person (by kind below{under}); {waiting:,} wait for the flows."
     )
 
 

@@ -11,6 +11,7 @@ from html import escape
 from connector_assets.preview.fit_markdown import (
     clears_words,
     closed_period_line,
+    day_one_line,
     gap_words,
     kind_facts,
     kind_heading,
@@ -79,6 +80,7 @@ def fit_page(
         f"<h1>{_e(title)}</h1>",
         f'<p class="lead">A preview of {total:,} source record(s) over {_e(span(first, last))}; nothing was '
         f"written to any system. <strong>{share(flowing, total)}</strong> of them would flow.</p>",
+        f'<p id="day-one">{_e(day_one_line(flows)).replace("**Day one**", "<strong>Day one</strong>")}</p>',
         _ran(facts, flows),
         _answers(flows),
         *(_flow_section(flow, tally) for flow, tally in flows.items()),

@@ -239,8 +239,10 @@ def verdicts(
             if row.source_key in held and row.verdict in FLOWING:  # written once its parent was pulled
                 row = replace(row, pull="child")
             parent = parents.get(waits.get(row.source_key) or "") if row.verdict == "hold" else None
-            if parent is not None:  # held on a parent that needs a person: shown under that one's exception
-                row = replace(row, pull="blocked", reason=blocked_sentence(parent))
+            if parent is not None:  # held on a parent that needs a person: counted under that one's kind
+                params = json.dumps(parent.params or {}, default=str)
+                row = replace(row, pull="blocked", reason=blocked_sentence(parent), kind=parent.kind or "")
+                kinds[row.source_key] = (row.kind, params)
             kind = kinds.get(row.source_key)
             yield replace(row, kind=kind[0], params=kind[1]) if kind else row
         for staged in staging.read_rows(mapped_key, day):  # none when the day staged nothing

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import string
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -297,3 +298,37 @@ def test_the_report_says_when_it_ran_for_how_long_and_what_it_read(tmp_path: Pat
     page = " ".join((tmp_path / "fit.html").read_text(encoding="utf-8").split())
     assert f"Ran {started:%Y-%m-%d %H:%M:%S} UTC, took 1 min 16 s" in page
     assert "2025-03-01 to 2025-03-02 (2 days), 3 purchase orders read" in page
+
+
+def test_the_day_one_line_counts_what_is_written_at_once_after_a_pull_by_a_person_and_by_the_flows(
+    tmp_path: Path,
+):
+    """Day one's truth, from the rows' ``pull`` marks: two suppliers pulled for the orders (their own rows
+    of their own flow), three orders written after that pull, one written at once, one held on a refused
+    supplier (a person's, under it), one waiting on the flows, and the refused supplier."""
+    terms = mapping_missing("no terms", table=TERMS_TABLE, what="payment terms", value="N45")
+    waits = with_refusal(
+        FitRow(JDE_COUPA, "purchase_orders", "", "PO-5", "hold"),
+        Refusal("waits_for_record", "waits", {"waits_for": "jde_coupa:supplier:JDE:9"}),
+    )
+    rows = [
+        FitRow(JDE_COUPA, "suppliers", "", "1", "create", pull="parent"),
+        FitRow(JDE_COUPA, "suppliers", "", "2", "adopt", pull="parent"),
+        *(FitRow(JDE_COUPA, "purchase_orders", "", f"PO-{n}", "create", pull="child") for n in range(3)),
+        FitRow(JDE_COUPA, "purchase_orders", "", "PO-3", "create"),
+        waits,
+        with_refusal(FitRow(JDE_COUPA, "suppliers", "", "9", "refuse"), terms),
+        # held on supplier 9: the preview gives it that supplier's kind (counted under it)
+        replace(with_refusal(waits, terms), source_key="PO-4", pull="blocked"),
+    ]
+    with FitReport(tmp_path, integration=JDE_COUPA, first="2025-03-01", last="2025-03-01") as fit:
+        for row in rows:
+            fit.add(row)
+    said = (tmp_path / "fit.md").read_text(encoding="utf-8")
+    assert (
+        "**Day one**: 1 record(s) written at once; 3 written once the first run has pulled the 2 parent(s) "
+        "the ledger never synced (2 in suppliers), each its own row; 2 need a person (by kind below, 1 of "
+        "them held on a record that needs a person); 1 wait for the flows." in said
+    )
+    page = (tmp_path / "fit.html").read_text(encoding="utf-8")
+    assert '<p id="day-one"><strong>Day one</strong>: 1 record(s) written at once;' in page
