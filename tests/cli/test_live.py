@@ -164,4 +164,6 @@ def _submit(browser, form_id: str, why: str) -> None:
     form = browser.find_element(By.ID, form_id)
     form.find_element(By.NAME, "why").send_keys(why)
     form.find_element(By.TAG_NAME, "button").click()
+    # The page the click leads to, not the one before (whose URL may already say notice=, from the last).
+    WebDriverWait(browser, 300).until(shows.staleness_of(form))
     WebDriverWait(browser, 300).until(shows.url_contains("notice="))
