@@ -36,6 +36,7 @@ from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, 
 from connector_assets.integrations.jde_procurify.po_links import jde_orders
 from connector_assets.integrations.jde_procurify.vendor_mappers import not_sent
 from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
+from connector_assets.integrations.jde_procurify.vendors import VENDORS_FLOW
 from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_assets.jde.postings import BatchPostings
@@ -359,6 +360,10 @@ bill_assets = build_flow_assets(
     BILLS_FLOW,
     partitions_def=saas_daily_partitions(),
     upstream=[BILLS_ASSET, GL_ACCOUNTS.asset, ACCOUNTS.asset],
+    # A vendor made in Procurify that the vendors flow has not sent yet is pulled by the write step. A bill
+    # held on a JDE supplier (its vendor's external_id) is not: the suppliers flow writes Procurify, in
+    # another pool; its next run reads the suppliers held bills wait for (``awaited_keys``).
+    parents=[VENDORS_FLOW],
 )
 
 

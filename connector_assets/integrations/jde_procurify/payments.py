@@ -202,6 +202,7 @@ payments_assets = build_flow_assets(
     PAYMENTS_FLOW,
     partitions_def=saas_partitions,
     upstream=[STAGED_PAYMENTS, GL_ACCOUNTS.asset, BILLS_WRITTEN],
+    parents=[BILLS_FLOW],  # a bill approved before the first day, never posted, is pulled by the write step
 )
 
 

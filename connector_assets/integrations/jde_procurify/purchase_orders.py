@@ -25,6 +25,7 @@ from connector_assets.integrations.jde_procurify.departments import (
 )
 from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_procurify.order_records import ENTITY, order_record, paired_vendors
+from connector_assets.integrations.jde_procurify.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
     JdePurchaseOrder,
@@ -158,6 +159,9 @@ purchase_orders_assets = [
             asset_key(INTEGRATION, "suppliers_written"),
             asset_key(INTEGRATION, "account_codes_written"),
         ],
+        # A supplier unchanged since before the first day is pulled by the write step; account codes are
+        # not: their flow writes the whole chart every run, upstream of this one.
+        parents=[SUPPLIERS_FLOW],
     ),
 ]
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from dagster import AssetKey
 from jde_money import in_document_currency
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, mastered_world
+from ledger_entries import audit_ids
 from mapping_rows import own_ledger, save_rows
 from procurify_bills import UUID, a_bill
 
@@ -523,6 +524,29 @@ def test_a_bill_of_an_unpaired_vendor_is_refused_or_held_then_posted_once_paired
     assert len(pay_items) == 1 and int(pay_items[0]["AN8"]) == an8
     world.run(*BILLS)
     assert len(scenario.batch_rows("F0411Z1", bill["uuid"])) == 1
+
+
+def test_a_bill_of_a_vendor_made_in_procurify_pulls_the_vendor_into_jde_and_is_posted_in_the_same_run(
+    world, scenario
+):
+    """A vendor the AP clerk made in Procurify today, a bill of it approved: the bills run (the vendors flow
+    not in it) adds the vendor's JDE supplier through the vendors flow, once, then posts the bill on it."""
+    [vendor_id] = world.activity(new_vendors=1)["vendors"]["created"]
+    bill = world._operator("bills", {"vendor": vendor_id, "status": 2})["bill_uuid"]
+    meta = world.run(*BILLS)
+    mapped, written = meta["jde_procurify/bills_mapped"], meta["jde_procurify/bills_written"]
+    assert mapped["held"] >= 1 and written["parents_missing"] == written["parents_left"] == 0
+    assert written["parents_pulled"] >= 1 and written["written_after_pull"] >= 1
+    made = audit_ids(world.ledger, INTEGRATION, "vendors", "create")
+    assert made.count(str(vendor_id)) == 1 and len(made) == len(set(made))
+    an8 = paired_supplier(world.ledger, vendor_id)
+    assert an8 is not None, "the vendors flow recorded the pair"
+    pay_items = scenario.batch_rows("F0411Z1", bill)
+    assert len(pay_items) == 1 and int(pay_items[0]["AN8"]) == int(an8)
+    assert world.queue("bills").get(bill) is None
+    again = world.run(*BILLS)["jde_procurify/bills_written"]  # nothing pulled or posted twice
+    assert again["parents_pulled"] == 0 and len(scenario.batch_rows("F0411Z1", bill)) == 1
+    assert audit_ids(world.ledger, INTEGRATION, "vendors", "create") == made
 
 
 def test_journal_posting_writes_a_balanced_entry_and_voucher_bills_already_posted_are_queued_not_resent(

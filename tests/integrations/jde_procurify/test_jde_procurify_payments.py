@@ -2,10 +2,10 @@
 voucher and mark rules of ``paid_marks``), then both flows end to end through Dagster on the two simulators
 (``jde_procurify_world``), with the bills flow (``bills``) posting the bills the payments pay:
 
-* a payment of a bill not yet in JDE is held on the bill, released when the bills flow posts it, and
-  recorded once on the voucher (ML_RecordPayment) by the replay; a rerun skips it; a payment that does not
-  add up to its bills is refused with both figures; the payment failing afterwards is queued for a person,
-  JDE keeps it;
+* a payment of a bill not yet in JDE pulls the bill (posted once through the bills flow, in the same run),
+  waits for R04110ZA's voucher and is recorded once on it (ML_RecordPayment) by the replay; a rerun skips
+  it; a payment that does not add up to its bills is refused with both figures; the payment failing
+  afterwards is queued for a person, JDE keeps it;
 * a bill whose JDE voucher JDE paid while Procurify has no payment is marked paid once (mark-as-paid), a
   rerun skips it; a posted bill that is not approved in Procurify is queued with its status named.
 """
@@ -20,6 +20,7 @@ import pytest
 from jde_money import in_document_currency, payment_of_open_amount
 from jde_money import paid as paid_in_jde
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, mastered_world
+from ledger_entries import audit_ids
 
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.integrations.jde_procurify import paid_marks, payments
@@ -267,23 +268,34 @@ def _item(world: JdeProcurifyWorld, flow: str, key: str):
     return item
 
 
-def test_a_payment_is_held_until_its_bill_posts_then_recorded_once(world, desk):
+def test_a_payment_of_a_bill_never_posted_pulls_the_bill_then_is_recorded_once(world, desk):
     bill = desk.approved_bill()
     paid = desk.pay(bill)
     key = f"{paid['payment_uuid']}:{bill['uuid']}"
     reference = f"PFY{paid['payment_id']}"
+    batch = batch_key("MLPRCFY", bill["uuid"]).target_id
 
-    # Paid in Procurify before the bill reached JDE: held on the bill, nothing sent.
-    written = world.run(*PAYMENTS)["jde_procurify/payments_written"]
-    assert written.get("create", 0) == 0, written
+    # Paid in Procurify before the bill reached JDE: the payments run (the bills flow not in it) posts the
+    # bill through the bills flow, once, then maps the payment again; it waits for R04110ZA's voucher.
+    meta = world.run(*PAYMENTS)
+    mapped, written = meta["jde_procurify/payments_mapped"], meta["jde_procurify/payments_written"]
+    assert mapped["held"] >= 1 and written["parents_missing"] == written["parents_left"] == 0
+    assert written["parents_pulled"] >= 1 and written["written_after_pull"] >= 1
+    posted = audit_ids(world.ledger, INTEGRATION, "bills", "create")
+    assert bill["uuid"] in posted and len(posted) == len(set(posted)) == written["parents_pulled"]
+    assert world.xrefs("bill")[bill["uuid"]] == batch
     held = _item(world, "payments", key)
-    assert held.status == "held" and held.depends_on == bill_dependency(bill["uuid"])
-    assert world.jde_payments(reference) == []
+    assert (held.status, held.depends_on) == ("held", f"JDE:voucher_batch:F0411Z1:{batch}"), held.reason
+    assert written.get("create", 0) == 0 and world.jde_payments(reference) == []
+    assert not [
+        i
+        for i in world.ledger.open_items(integration=INTEGRATION, flow="payments")
+        if i.depends_on and i.depends_on.startswith(bill_dependency(""))
+    ], "no payment waits for a bill Procurify has"
 
-    # The bills flow posts the bill (a voucher batch): the payment is released.
-    world.run(*BILLS)
-    assert world.xrefs("bill")[bill["uuid"]] == batch_key("MLPRCFY", bill["uuid"]).target_id
-    assert _item(world, "payments", key).status != "held"
+    # The bills flow's own run finds the bill posted: nothing sent twice.
+    assert world.run(*BILLS)["jde_procurify/bills_written"].get("create", 0) == 0
+    assert audit_ids(world.ledger, INTEGRATION, "bills", "create") == posted
 
     # R04110ZA makes the voucher, the replay records the payment on it once.
     world.process_vouchers()

@@ -2,10 +2,10 @@
 
 Pure mapper tests first (which orders are approved, lines and amounts; the revision of a purchased order's
 PO is the Procurify side's, ``tests/sides/test_procurify_orders.py``), then runs through Dagster against
-the JDE and Procurify simulators on ephemeral ports: a new approved order is held until its supplier syncs,
-then created once and skipped after; a crash after the create is adopted by its description; an unmapped
-account is refused naming it; a changed order revises its linked PO, and what the API cannot do is queued
-with the reason.
+the JDE and Procurify simulators on ephemeral ports: a new approved order whose supplier never synced pulls
+it (the suppliers flow's write, in the same run) and is created once, skipped after; a crash after the
+create is adopted by its description; an unmapped account is refused naming it; a changed order revises its
+linked PO, and what the API cannot do is queued with the reason.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 from jde_procurify_world import ORDER_SOURCES, SUPPLIER_SOURCES, JdeProcurifyWorld, jde_procurify_world
+from ledger_entries import audit_ids
 from mapping_rows import own_ledger
 
 from connector_assets.flows.core import Mapped, Rejected
@@ -303,40 +304,50 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         patch.undo()
 
 
-def test_new_orders_wait_for_their_supplier_and_an_account_without_a_code_is_refused_naming_it(story: Story):
+def test_new_orders_pull_their_never_synced_supplier_and_an_account_without_a_code_is_refused_naming_it(
+    story: Story,
+):
     world = story.world
-    mapped = world.run(*ORDERS)["jde_procurify/purchase_orders_mapped"]
+    meta = world.run(*ORDERS)  # the suppliers flow is not in the run
+    mapped, written = (
+        meta["jde_procurify/purchase_orders_mapped"],
+        meta["jde_procurify/purchase_orders_written"],
+    )
     assert mapped["held"] + mapped["rejected"] >= len(story.orders) and mapped["valid"] == 0
+    # No supplier had synced when the orders were mapped; the write step read those suppliers from JDE by
+    # number, wrote them through the suppliers flow (each vendor created once), then wrote the orders.
+    sendable = set(story.orders) - story.stocked
+    assert written["parents_pulled"] >= 1 and written["parents_missing"] == written["parents_left"] == 0
+    assert written["create"] == written["written_after_pull"] >= len(sendable)
+    vendors = audit_ids(world.ledger, INTEGRATION, "suppliers", "create")
+    assert vendors and len(vendors) == len(set(vendors)) and written["parents_pulled"] >= len(vendors)
     queue = world.queue("purchase_orders")
     for key, header in story.orders.items():
         if key in story.stocked:
             unit = header["MCU"].strip()
             assert f"account {unit}.1410 has no Procurify account code" in queue[key], queue[key]
             assert "jde_procurify/account_map or $ML_JDE_PROCURIFY_ACCOUNT_SCOPE" in queue[key]
+            assert not _requisitions(world, key)
         else:
-            assert (
-                queue[key]
-                == f"purchase_order {key} waits for jde_procurify:supplier:JDE:{header['AN8']} to sync"
-            )
-        assert not _requisitions(world, key)
+            assert key not in queue and len(_requisitions(world, key)) == 1, key
+            assert vendor_pairs.paired_vendor(world.ledger, vendor_pairs.an8_key(header["AN8"]))
+    held = world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders", status="held")
+    assert not [i for i in held if i.depends_on and ":supplier:JDE:" in i.depends_on], "none waits on one"
 
 
-def test_the_supplier_syncing_releases_them_and_each_is_created_once_a_crashed_create_adopted(story: Story):
+def test_the_fixed_account_map_sends_the_refused_orders_once_a_crashed_create_adopted(story: Story):
     world = story.world
     story.patch.setenv("ML_JDE_PROCURIFY_ACCOUNT_SCOPE", WITH_INVENTORY)  # the operator's fix
     world.run_whole(*CODES)
-    for day in sorted(
-        {julian_day(world.jde_rows("F0401", AN8=h["AN8"])[0]["UPMJ"]) for h in story.orders.values()}
+    for day in sorted(  # the suppliers of the refused orders (a refused order pulls nothing)
+        {julian_day(world.jde_rows("F0401", AN8=story.orders[k]["AN8"])[0]["UPMJ"]) for k in story.stocked}
     ):
         world.run(*SUPPLIERS, partition=day)
-    items = world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders")
-    held = [i for i in items if i.source_key in set(story.orders) - story.stocked]
-    assert held and all(i.reason.startswith("released: supplier") for i in held), [i.reason for i in held]
     # A crashed earlier attempt: its requisition reached Procurify, its id never reached the ledger.
-    crashed = sorted(story.orders)[0]
+    crashed = sorted(story.stocked)[0]
     with world.resources["procurify"].session() as session:
         session.create_requisition(_remapped(world, crashed).body)
-    _replay(world, set(story.orders))
+    _replay(world, story.stocked)
     for key in story.orders:
         assert len(_requisitions(world, key)) == 1, key
     assert world.audit_counts("purchase_orders")["create"] == len(story.orders) - 1
@@ -348,8 +359,12 @@ def test_the_supplier_syncing_releases_them_and_each_is_created_once_a_crashed_c
 def test_a_rerun_skips_every_order_already_sent(story: Story):
     world = story.world
     written = world.run(*ORDERS)["jde_procurify/purchase_orders_written"]
-    assert written["create"] == written["adopt"] == written["update"] == 0
-    assert written["skip"] >= len(story.orders)
+    assert written["adopt"] == written["update"] == 0 and written["skip"] >= len(story.orders)
+    # Only an order of the day refused before the fix and held on its supplier since is created: after its
+    # supplier's pull. None of the story's is sent again.
+    assert written["create"] == written["written_after_pull"]
+    created = audit_ids(world.ledger, INTEGRATION, "purchase_orders", "create")
+    assert len(created) == len(set(created))  # each order created once, the story's before this run
     assert all(len(_requisitions(world, key)) == 1 for key in story.orders)
 
 
