@@ -8,9 +8,12 @@ reads those parents from their source by key (the parent flow's ``remap``: one r
 allows), validates them with the parent's model and writes them through the parent's own target and
 ``PartitionWriter`` (its claim, search by natural key and audit: exactly once), which releases the records
 held on them. Those records are read again (the flow's ``remap``, so a body built without the pair is
-rebuilt) and written with the day. At most ``ML_PARENT_PULL_LIMIT`` parents a step; the rest wait for the
-next run, said in the log and the day's figures. A parent missing from its source, refused, or held itself
-leaves its records held on it (``parents_missing``; a refused one is shown with the records it blocks).
+rebuilt) and written with the day. A parent read that waits itself for another declared parent never
+synced (an order for its vendor) gets that one pulled first and is read again. At most
+``ML_PARENT_PULL_LIMIT`` parents a step; the rest wait for the next run, said in the log and the day's
+figures. A parent its flow's ``remap`` does not give back (missing from its source, or not one its flow
+writes yet), refused, or held itself leaves its records held on it (``parents_missing``; a refused one is
+shown with the records it blocks).
 """
 
 from __future__ import annotations
@@ -106,6 +109,20 @@ class ParentPull:
         if not held:
             return []
         waited = {item.depends_on for item in held}
+        self._pull_keys(context, ledger, waited, partition, counts)
+        synced = ledger.synced_dependencies(waited)
+        ready = sorted({item.source_key for item in held if item.depends_on in synced})
+        return self._again(context, ledger, ready, partition, counts) if ready else []
+
+    def _pull_keys(
+        self,
+        context: Any,
+        ledger: Ledger,
+        waited: set[str],
+        partition: str | None,
+        counts: dict[str, int],
+    ) -> None:
+        """Pull the parents ``waited`` names that the ledger never synced nor saw, within the budget."""
         unsynced = waited - ledger.synced_dependencies(waited)
         wanted = [key for key in sorted(unsynced) if self._never_seen(ledger, key)]
         room = max(0, self.limit - len(self.tried))
@@ -124,9 +141,6 @@ class ParentPull:
             by_parent.setdefault(found[0], []).append(found[1])
         for parent, keys in by_parent.items():
             self._pull(context, ledger, parent, keys, partition, counts)
-        synced = ledger.synced_dependencies(waited)
-        ready = sorted({item.source_key for item in held if item.depends_on in synced})
-        return self._again(context, ledger, ready, partition, counts) if ready else []
 
     def _never_seen(self, ledger: Ledger, depends_on: str) -> bool:
         """Whether ``depends_on``'s parent is unknown to the ledger beyond this step: not tried, and no open
@@ -154,6 +168,12 @@ class ParentPull:
         assert parent.remap is not None
         run_id = context.run.run_id
         read = list(parent.remap(context, keys))
+        # A parent waiting for a parent of its own that the flow also declares (an order for its vendor,
+        # both never synced) gets that one pulled first, then is read again with it in.
+        grand = self._waits(ledger, read) - {parent.dependency_key(key) for key in keys}
+        if grand:
+            self._pull_keys(context, ledger, grand, partition, counts)
+            read = list(parent.remap(context, keys))
         mapped = [r for r in read if isinstance(r, Mapped)]
         refused = [r for r in read if isinstance(r, Rejected)]
         seen = {r.source_key for r in read}
@@ -161,8 +181,9 @@ class ParentPull:
         if missing:
             counts["parents_missing"] += len(missing)
             context.log.warning(
-                f"{self.spec.flow}: {len(missing)} {parent.entity}(s) its records wait for are not in "
-                f"{parent.source_system}: {', '.join(missing[:20])}; their records stay held"
+                f"{self.spec.flow}: {len(missing)} {parent.entity}(s) its records wait for were not read "
+                f"from {parent.source_system} (not there, or not one {parent.flow} writes yet): "
+                f"{', '.join(missing[:20])}; their records stay held"
             )
         checked = validate(parent, mapped)
         for rejected in [*refused, *checked.rejected]:
@@ -200,6 +221,13 @@ class ParentPull:
             f"{self.spec.flow}: pulled {written} of {len(keys)} {parent.entity}(s) never synced through "
             f"{parent.flow} ({', '.join(f'{k}={v}' for k, v in sorted(parent_counts.items()) if v)})"
         )
+
+    def _waits(self, ledger: Ledger, read: list[Mapped | Rejected]) -> set[str]:
+        """The keys of declared parents that records just read wait for and the ledger has not synced."""
+        waits = {r.held_on for r in read if isinstance(r, Rejected) and r.held_on}
+        waits |= {r.depends_on for r in read if isinstance(r, Mapped) and r.depends_on}
+        ours = {key for key in waits if parent_of(self.parents, key)}
+        return ours - ledger.synced_dependencies(ours)
 
     def _again(
         self, context: Any, ledger: Ledger, keys: list[str], partition: str | None, counts: dict[str, int]

@@ -2,11 +2,13 @@
 
 The world: the sandboxes' busy day (approved requisitions, vendors changed, some of them naming JDE
 suppliers JDE does not have), and the vendors of that day's commitments linked to JDE suppliers as an
-earlier sync leaves them, all but one: its commitment's order waits for it. So one day shows most kinds of
-verdict the integration gives: a vendor created and vendors refused, orders created and one held, vouchers
+earlier sync leaves them, all but one, which no window of the vendors flow reads: the orders' write step
+pulls it, and the vendors flow refuses it (its origin_id names a JDE supplier JDE does not have), so its
+order and that order's voucher wait for a person to fix it. So one day shows most kinds of verdict the
+integration gives: a vendor created and vendors refused (one pulled), orders created and one held, vouchers
 created against orders the same preview would create, a voucher held on its order, requisitions another
-ERP already took left alone. Then an order JDE already holds is adopted, and JDE renames reach the linked
-Procore vendor field by field.
+ERP already took left alone, and no record waiting for a parent no flow reads. Then an order JDE already
+holds is adopted, and JDE renames reach the linked Procore vendor field by field.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ def world(tmp_path_factory):
 
 def _link_day_vendors(world) -> str:
     """The vendors of the busy day's approved requisitions' commitments (those the connector may read)
-    linked to JDE suppliers (origin_id, as an earlier sync leaves it), all but the first, whose commitment's
-    order is held for it; its id."""
+    linked to JDE suppliers (origin_id, as an earlier sync leaves it), all but the first, which the orders'
+    write step pulls; its id."""
     day, readable = busy_day(), world.invoiced_commitments()
     commitments = {
         r["commitment_id"]
@@ -79,8 +81,19 @@ def test_a_preview_every_flow_writes_nothing_and_the_run_does_what_it_said(world
         "vouchers": ("create", "hold", "unchanged"),  # unchanged: requisitions another ERP took
     }
     assert {(flow, v) for flow, kinds in expected.items() for v in kinds} <= verdicts, seen.rows
+    # Day one: the vendor no window of the day reads is pulled by the orders' write step, its own row of
+    # the vendors flow, refused there for a person; what waits, waits for it or for the order held on it.
+    pulled = [r for r in seen.rows if r.pull == "parent"]
+    assert {(r.flow, r.source_key, r.verdict) for r in pulled} == {("vendors", world.unlinked, "refuse")}
+    assert "origin_id" in pulled[0].reason, pulled
     held = [r for r in seen.rows if r.flow == "purchase_orders" and r.verdict == "hold"]
-    assert all(f"vendor:procore:{world.unlinked}" in r.reason for r in held), held
+    assert held and all(f"vendor:procore:{world.unlinked}" in r.reason for r in held), held
+    waiting = [r for r in seen.rows if r.kind.startswith("waits_for_record")]
+    on_held = {f"purchase_order:procore:{r.source_key} " for r in held}
+    assert all(
+        f"vendor:procore:{world.unlinked} " in r.reason or any(key in r.reason for key in on_held)
+        for r in waiting
+    ), [(r.flow, r.reason) for r in waiting]
     order = next(r for r in seen.rows if r.flow == "purchase_orders" and r.verdict == "create")
     assert json.loads(order.changes)["Reference"] == f"PC-{order.source_key}"  # the body it would send
 

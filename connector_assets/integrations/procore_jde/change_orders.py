@@ -28,6 +28,7 @@ from connector_assets.integrations.procore_jde.purchase_orders import (
     commitment_order,
     order_flow_assets,
 )
+from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW
 from connector_assets.jde.purchase_orders import PO_LINE_TABLE, parse_order_id
 from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
 from connector_assets.jde.target_base import jde_replay
@@ -293,7 +294,11 @@ CHANGE_ORDERS_FLOW = ROUTE.flow(
     },
 )
 
-change_order_assets = order_flow_assets(CHANGE_ORDERS_FLOW, (CHANGE_ORDERS_ASSET,), PURCHASE_ORDERS_FLOW)
+# A change order waits for its commitment's order; the vendors flow is named for that order's own vendor,
+# pulled before it (``parent_pull``).
+change_order_assets = order_flow_assets(
+    CHANGE_ORDERS_FLOW, (CHANGE_ORDERS_ASSET,), PURCHASE_ORDERS_FLOW, (PURCHASE_ORDERS_FLOW, VENDORS_FLOW)
+)
 
 
 FLOW = Flow(

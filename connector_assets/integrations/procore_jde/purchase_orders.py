@@ -21,6 +21,8 @@ from connector_assets.integrations.procore_jde.integration import (
     written_target,
 )
 from connector_assets.integrations.procore_jde.order_mappers import OrderTypes, map_commitment
+from connector_assets.integrations.procore_jde.order_pulls import OPEN_ITEMS as OPEN
+from connector_assets.integrations.procore_jde.order_pulls import held_on, pullable
 from connector_assets.integrations.procore_jde.vendors import (
     VENDORS_FLOW,
     remember_vendor_hold,
@@ -213,12 +215,22 @@ def map_purchase_orders(context: Any, partition: str | None) -> Iterator[Mapped 
 
 
 def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named commitments read from Procore again and mapped with today's tables (replay)."""
+    """The named commitments read from Procore again and mapped with today's tables: a replay's, each
+    where its queue item says; and those pulled for the records held on them (no queue item of their own,
+    ``order_pulls``), where those records say, each only if the flow would write it."""
     resources = context.resources
-    places = queued(
-        resources.ledger.get(), INTEGRATION, "purchase_orders", keys, first_company(resources.procore)
-    )
+    ledger, default = resources.ledger.get(), first_company(resources.procore)
+    places = queued(ledger, INTEGRATION, "purchase_orders", keys, default)
     wanted = {key: (places.projects.get(key), places.companies[key]) for key in keys}
+    own = {
+        i.source_key for i in ledger.open_items(integration=INTEGRATION, flow="purchase_orders", limit=OPEN)
+    }
+    held = held_on(ledger, [key for key in keys if key not in own], PURCHASE_ORDERS_FLOW.dependency_key)
+    if held:
+        pulled = pullable(resources.procore, held, statuses(APPROVED_SETTING), default)
+        wanted = {
+            key: pulled.get(key, place) for key, place in wanted.items() if key not in held or key in pulled
+        }
     yield from _orders(context, CostCodeMap.today(resources.staging), wanted)
 
 
@@ -237,16 +249,19 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
 )
 
 
-def order_flow_assets(spec: FlowSpec, staged: tuple[str, ...], after: FlowSpec) -> list[Any]:
+def order_flow_assets(
+    spec: FlowSpec, staged: tuple[str, ...], after: FlowSpec, parents: tuple[FlowSpec, ...]
+) -> list[Any]:
     """A flow's assets after what its step reads (the staged Procore entities, F0901, the mapping tables)
     and after ``after``'s write: in one run, the vendor or order a record needs is in JDE before it is
-    mapped."""
+    mapped. ``parents``: what its records wait for, pulled by its write step when never synced (a vendor
+    or commitment unchanged since before the first day, which no window of their flow reads)."""
     upstream = [*staged, GL_ACCOUNTS.asset, *MAPPING_ASSETS, after.key("written")]
-    return build_flow_assets(spec, partitions_def=saas_daily_partitions(), upstream=upstream)
+    return build_flow_assets(spec, partitions_def=saas_daily_partitions(), upstream=upstream, parents=parents)
 
 
 purchase_order_assets = order_flow_assets(
-    PURCHASE_ORDERS_FLOW, (REQUISITIONS_ASSET, COMMITMENTS_ASSET), VENDORS_FLOW
+    PURCHASE_ORDERS_FLOW, (REQUISITIONS_ASSET, COMMITMENTS_ASSET), VENDORS_FLOW, (VENDORS_FLOW,)
 )
 
 

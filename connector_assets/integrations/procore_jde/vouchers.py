@@ -297,7 +297,11 @@ VOUCHERS_FLOW = ROUTE.flow(
     },
 )
 
-voucher_assets = order_flow_assets(VOUCHERS_FLOW, (REQUISITIONS_ASSET,), PURCHASE_ORDERS_FLOW)
+# A voucher waits for its commitment's order, or (order written) its vendor; an order pulled for it may wait
+# for its vendor in turn, pulled first (``parent_pull``).
+voucher_assets = order_flow_assets(
+    VOUCHERS_FLOW, (REQUISITIONS_ASSET,), PURCHASE_ORDERS_FLOW, (PURCHASE_ORDERS_FLOW, VENDORS_FLOW)
+)
 
 
 FLOW = Flow(VOUCHERS_FLOW, voucher_assets, replay=jde_replay(VoucherBatches, SETTINGS_RESOURCES))

@@ -1,6 +1,7 @@
 """Procore -> JDE vouchers end to end, through Dagster, on both simulators (``procore_jde_world``): an
 approved requisition becomes one voucher batch (F0411Z1 + F0911Z1) against its commitment's JDE purchase
-order; it waits for that order, is released when the order is written, is never written twice (a rerun
+order; the order, never synced, is pulled by the vouchers' write step and the voucher written in the same
+run against it, which is never written twice (a rerun
 skips it, a lost ledger record is adopted on JDE's 59A4), and nothing is vouchered with the setting off.
 Two more requisitions ride the same runs in their commitments' currencies, euros and yen: JDE's R04110ZA
 converts them at its F0015 rates, both currencies in F0411 and F0911, each naming its order.
@@ -22,16 +23,14 @@ import sqlalchemy as sa
 from asset_runs import busy_day
 from dagster import AssetKey
 from jde_money import stored
+from ledger_entries import audit_ids
 from procore_jde_world import INTEGRATION, ProcoreJdeWorld, procore_jde_world
 
 from connector_assets.flows.amounts import minor_units
-from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.procore_jde import vouchers
 from connector_assets.integrations.procore_jde.voucher_mappers import Skipped
 from connector_assets.integrations.procore_jde.vouchers import _records
 from connector_assets.procore.document_reads import RequisitionReads
 from connector_assets.procore.requisition_amounts import RELEASED_THIS_PERIOD, RETAINED_THIS_PERIOD
-from connector_resources.replay import replay_items
 
 MASTERS = ("jde/gl_accounts", "procore_jde/project_map", "procore_jde/cost_code_map")
 REQUISITIONS = "procore/requisitions"
@@ -121,14 +120,6 @@ class Scenario:
     def batch_rows(self, table: str) -> list[dict]:
         return self.world.jde_rows(table, EDUS="MLPROCORE", EDBT=self.batch)
 
-    def replay(self) -> None:
-        resources = self.world.resources
-        replays = build_replays(
-            [vouchers.FLOW], lambda: {k: resources[k] for k in ("jde", "procore", "staging")}
-        )
-        items = self.world.ledger.open_items(integration=INTEGRATION, flow="vouchers")
-        replay_items(self.world.ledger, [i for i in items if i.status != "held"], replays)
-
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProcoreJdeWorld]:
@@ -146,28 +137,32 @@ def scenario(world: ProcoreJdeWorld) -> Iterator[Scenario]:
         currencies.patch.undo()
 
 
-def test_an_approved_requisition_waits_for_its_purchase_order(world, scenario):
-    meta = world.run(*VOUCHERS)["procore_jde/vouchers_mapped"]
-    assert meta["held"] >= 1, (meta, world.queue("vouchers"))
-    held = world.ledger.open_items(integration=INTEGRATION, flow="vouchers", status="held")
-    mine = [i for i in held if i.source_key == scenario.requisition_id]
-    assert mine and mine[0].depends_on == f"procore_jde:purchase_order:procore:{scenario.commitment_id}"
-    assert scenario.batch_rows("F0411Z1") == []
+def test_an_approved_requisition_pulls_its_never_synced_purchase_order_and_is_written_in_the_same_run(
+    world, scenario
+):
+    meta = world.run(*VOUCHERS)  # the purchase orders flow is not in the run
+    mapped, written = meta["procore_jde/vouchers_mapped"], meta["procore_jde/vouchers_written"]
+    # No order had synced when the requisitions were mapped, so each was held on its commitment's order;
+    # the write step read those commitments from Procore (in the project the held voucher names), wrote
+    # them through the purchase orders flow, then wrote the vouchers against them.
+    ours = {scenario.requisition_id, *scenario.foreign.values()}
+    assert mapped["held"] == mapped["records"] >= len(ours) and mapped["valid"] == 0, mapped
+    assert written["parents_missing"] == written["parents_left"] == 0, written
+    assert written["written_after_pull"] == written["create"] == mapped["held"], written
+    orders = audit_ids(world.ledger, INTEGRATION, "purchase_orders", "create")
+    assert scenario.commitment_id in orders and len(orders) == len(set(orders)) == written["parents_pulled"]
+    assert not world.ledger.open_items(integration=INTEGRATION, flow="vouchers")
+    assert not world.ledger.open_items(integration=INTEGRATION, flow="purchase_orders")
+    assert ours <= set(world.xrefs("voucher"))
 
 
-def test_once_the_order_is_written_the_voucher_is_released_and_written_against_it(world, scenario):
-    world.run(*ORDERS)
+def test_the_voucher_names_the_order_pulled_for_it_which_the_orders_flow_then_leaves_alone(world, scenario):
     order = world.xrefs("purchase_order").get(scenario.commitment_id)
     assert order, world.queue("purchase_orders")
     company, number, order_type = order.split(":")
-    item = next(
-        i
-        for i in world.ledger.open_items(integration=INTEGRATION, flow="vouchers")
-        if i.source_key == scenario.requisition_id
-    )
-    assert item.status != "held" and "released" in item.reason
-    scenario.replay()
-    assert world.queue("vouchers").get(scenario.requisition_id) is None, world.queue("vouchers")
+    written = world.run(*ORDERS)["procore_jde/purchase_orders_written"]
+    assert written.get("create", 0) == 0, written  # the order pulled for the voucher is the flow's own
+    assert len(world.jde_rows("F4301", VR01=f"PC-{scenario.commitment_id}")) == 1
     pay_items, distribution = scenario.batch_rows("F0411Z1"), scenario.batch_rows("F0911Z1")
     assert len(pay_items) == 1 and distribution
     pay_item = pay_items[0]
@@ -269,7 +264,7 @@ def test_requisitions_already_synced_with_an_erp_are_skipped_not_vouchered_again
     approved = [r for r in staged if r["status"] in ("approved", "approved_as_noted")]
     synced = {str(r["id"]) for r in approved if r["origin_id"]}
     assert synced, "the seed's mass-update day has approved, ERP-synced requisitions"
-    assert meta["records"] == len(approved) - len(synced), meta  # the others: held on their orders
+    assert meta["records"] == len(approved) - len(synced), meta  # the others: mapped held on their orders
     assert world.audit_counts("vouchers").get("skip", 0) - before == len(synced)
     assert not set(world.queue("vouchers")) & synced
     assert not world.mapped_keys("procore_jde/vouchers_mapped", day) & synced
