@@ -13,7 +13,9 @@ synced (an order for its vendor) gets that one pulled first and is read again. A
 ``ML_PARENT_PULL_LIMIT`` parents a step; the rest wait for the next run, said in the log and the day's
 figures. A parent its flow's ``remap`` does not give back (missing from its source, or not one its flow
 writes yet), refused, or held itself leaves its records held on it (``parents_missing``; a refused one is
-shown with the records it blocks).
+shown with the records it blocks). One its remap settles as never written (another process exported it:
+``flows.never_written``) is not missing: its records are settled with it at once, as a replay sweep would
+(``parents_never_written``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ from connector_assets.flows.records import validate
 from connector_assets.flows.write_pools import write_pool
 from connector_assets.flows.writer import PartitionWriter, write_workers
 from connector_resources import settings
+from connector_resources.held_parents import refuse_held_on
 from connector_resources.ledger import Ledger
+from connector_resources.parent_verdicts import gone_parents
+from connector_resources.replay import backoff_for
 
 LIMIT_ENV = "ML_PARENT_PULL_LIMIT"
 OPEN_ITEMS = (
@@ -44,8 +49,15 @@ OPEN_ITEMS = (
 )
 
 # The day's figures a pull adds (``WRITE_COUNTS``): parents written for the day's records, parents not found
-# in their source, parents left for the next run by the limit, and held records written after their pull.
-PULL_COUNTS = ("parents_pulled", "parents_missing", "parents_left", "written_after_pull")
+# in their source, parents that will never be written (their records settled with them), parents left for
+# the next run by the limit, and held records written after their pull.
+PULL_COUNTS = (
+    "parents_pulled",
+    "parents_missing",
+    "parents_never_written",
+    "parents_left",
+    "written_after_pull",
+)
 
 
 def pull_limit(environ: dict[str, str] | None = None) -> int:
@@ -177,7 +189,9 @@ class ParentPull:
         mapped = [r for r in read if isinstance(r, Mapped)]
         refused = [r for r in read if isinstance(r, Rejected)]
         seen = {r.source_key for r in read}
-        missing = [key for key in keys if key not in seen]
+        unread = [key for key in keys if key not in seen]
+        gone = self._settle_gone(context, ledger, parent, unread, counts)
+        missing = [key for key in unread if key not in gone]
         if missing:
             counts["parents_missing"] += len(missing)
             context.log.warning(
@@ -228,6 +242,31 @@ class ParentPull:
         waits |= {r.depends_on for r in read if isinstance(r, Mapped) and r.depends_on}
         ours = {key for key in waits if parent_of(self.parents, key)}
         return ours - ledger.synced_dependencies(ours)
+
+    def _settle_gone(
+        self, context: Any, ledger: Ledger, parent: FlowSpec, keys: list[str], counts: dict[str, int]
+    ) -> set[str]:
+        """Of ``keys``, parents the remap returned nothing for, those the ledger knows will never be written
+        (the remap skipped one another process exported, or one was abandoned): not missing from the source.
+        This step's records held on them are settled now, as a replay sweep would (``held_parents``:
+        skipped with a parent taken elsewhere, else refused naming it), rather than reported as waiting."""
+        dependencies = {parent.dependency_key(key): key for key in keys}
+        gone = gone_parents(ledger, dependencies, checks={}) if dependencies else {}
+        for dependency in sorted(gone):
+            with ledger.transaction() as conn:
+                refuse_held_on(
+                    ledger, gone[dependency], retry_in=backoff_for, run_id=context.run.run_id,
+                    integration=self.spec.integration, flow=self.spec.name, conn=conn,
+                )  # fmt: skip
+        if gone:
+            counts["parents_never_written"] += len(gone)
+            causes = ", ".join(sorted({g.cause_text for g in gone.values()}))
+            context.log.info(
+                f"{self.spec.flow}: {len(gone)} {parent.entity}(s) its records wait for will never be "
+                f"written ({causes}): {', '.join(sorted(dependencies[d] for d in gone)[:20])}; their "
+                "records are settled with them"
+            )
+        return {dependencies[d] for d in gone}
 
     def _again(
         self, context: Any, ledger: Ledger, keys: list[str], partition: str | None, counts: dict[str, int]

@@ -226,17 +226,20 @@ def verdicts(
     mapped_key = spec.key("mapped")
     for day in days:
         seen: set[str] = set()
+        events = _day_events(spec, scratch, day)
         rows = [
             _row(spec, day, source_key, event, capture.note_of(spec.name, source_key))
-            for source_key, event in _day_events(spec, scratch, day).items()
+            for source_key, event in events.items()
         ]
         kinds = _queued_kinds(spec, scratch, (row.source_key for row in rows if row.verdict in KINDED))
-        held = _held_in_preview(spec, scratch, day)
+        # held, then written once its parent was pulled; not one settled with a parent that never comes
+        settled = {key for key, event in events.items() if (event.partition_key or None) != day}
+        held = _held_in_preview(spec, scratch, day) - settled
         waits = {k: json.loads(p or "{}").get("waits_for") for k, (_g, p) in kinds.items() if p}
         parents = blocking_parents(scratch.ledger, {w for w in waits.values() if isinstance(w, str)})
         for row in rows:
             seen.add(row.source_key)
-            if row.source_key in held and row.verdict in FLOWING:  # written once its parent was pulled
+            if row.source_key in held and row.verdict in FLOWING:
                 row = replace(row, pull="child")
             parent = parents.get(waits.get(row.source_key) or "") if row.verdict == "hold" else None
             if parent is not None:  # held on a parent that needs a person: counted under that one's kind
@@ -300,19 +303,48 @@ def _day_events(
         if day is not None
         else sa.or_(a.c.partition_key.is_(None), a.c.partition_key == "")
     )
+    after = scratch.audit_from if since is None else since
     query = (
-        sa.select(a.c.source_id, a.c.action, a.c.target_id, a.c.reason)
+        sa.select(a.c.id, a.c.source_id, a.c.action, a.c.target_id, a.c.reason, a.c.partition_key)
         .where(
             a.c.integration == spec.integration,
             a.c.flow == spec.name,
             on_day,
-            a.c.id > (scratch.audit_from if since is None else since),
+            a.c.id > after,
             a.c.action.in_(DECISIVE_ACTIONS),
         )
         .order_by(a.c.id)
     )
     with scratch.ledger.engine.connect() as conn:
-        return {str(row.source_id): row for row in conn.execute(query)}
+        events = {str(row.source_id): row for row in conn.execute(query)}
+        if day is not None:
+            for row in _settled_outside_days(conn, spec, list(events), after):
+                if row.id > events[str(row.source_id)].id:
+                    events[str(row.source_id)] = row
+        return events
+
+
+def _settled_outside_days(conn: sa.Connection, spec: FlowSpec, keys: list[str], after: int) -> list[Any]:
+    """Decisive events of ``spec``'s records ``keys`` under no day, in order: the run settled them outside
+    their day (a parent's remap skipping one another process exported settles what was held on it,
+    ``flows.never_written``), so the record ends as that event says, as the real run's does."""
+    a = schema.audit_event
+    found: list[Any] = []
+    for start in range(0, len(keys), QUEUE_LOOKUP):
+        query = (
+            sa.select(a.c.id, a.c.source_id, a.c.action, a.c.target_id, a.c.reason, a.c.partition_key)
+            .where(
+                a.c.integration == spec.integration,
+                a.c.flow == spec.name,
+                sa.or_(a.c.partition_key.is_(None), a.c.partition_key == ""),
+                a.c.id > after,
+                a.c.action.in_(DECISIVE_ACTIONS),
+                a.c.source_id.in_(keys[start : start + QUEUE_LOOKUP]),
+            )
+            .order_by(a.c.id)
+        )
+        found += conn.execute(query).all()
+    return found
 
 
 def _held_in_preview(spec: FlowSpec, scratch: ScratchLedger, day: str | None) -> set[str]:

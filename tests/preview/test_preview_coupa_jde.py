@@ -1,7 +1,8 @@
 """A preview of Coupa -> JD Edwards writes nothing, and the real run of the same days does what it said.
 
 The days: Coupa's seeded history from the busy day (its mass update) to today, where a Coupa user approved
-invoices whose call-outs wait in the webhook inbox, and Coupa Pay paid every approved invoice still open.
+invoices whose call-outs wait in the webhook inbox, and Coupa Pay paid every approved invoice still open;
+the payments of a Coupa Pay run a month before move on today, their invoices changed on no day previewed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import requests
 from asset_runs import busy_day
 from coupa_jde_world import changed_day, coupa_jde_world
 from dagster import DagsterInstance
+from ledger_entries import audit_ids
 from preview_proofs import equip_for_previews, forget_xref, previewed_writing_nothing, run_as_previewed
 from request_log import logged_simulators
 
@@ -38,8 +40,25 @@ def _inbox(world) -> int:
     return len(world.ledger.inbox_pending(source="coupa_invoices"))
 
 
+def _paid_before_the_first_day(world, supplier: int, account: int) -> dict:
+    """An invoice approved and paid by Coupa Pay a month ago (before any day the preview covers), whose
+    payment moves on today (payment_initiated -> in progress): the payment is read, its invoice is not."""
+    clock = f"{world.coupa_url}/sandbox/clock"
+    requests.post(clock, json={"advance_seconds": -30 * 86400}, timeout=10).raise_for_status()
+    try:
+        invoice = world.coupa.invoice(supplier, "PV-090", [(account, "90.00")])
+        paid = requests.post(f"{world.coupa_url}/sandbox/activity", json={"new_payments": 1000}, timeout=30)
+        paid.raise_for_status()
+    finally:
+        requests.post(clock, json={"reset": True}, timeout=10).raise_for_status()
+    moved = requests.post(f"{world.coupa_url}/sandbox/activity", json={"updated_payments": 1000}, timeout=30)
+    moved.raise_for_status()
+    return invoice
+
+
 def test_a_preview_writes_nothing_and_the_run_does_what_it_said(world, tmp_path):
     supplier, accounts = world.supplier(), world.accounts
+    old = _paid_before_the_first_day(world, supplier, accounts["8150"])
     fine = world.coupa.invoice(supplier, "PV-100", [(accounts["8150"], "120.00")], tax="5.00")
     unknown = world.coupa.invoice(supplier, "PV-101", [(accounts["8199"], "30.00")])
     world.deliver("invoices", [fine["id"], unknown["id"]])
@@ -67,8 +86,27 @@ def test_a_preview_writes_nothing_and_the_run_does_what_it_said(world, tmp_path)
     # to become a voucher: held on JDE's batch processor, in the words the run's hold has.
     [(key, held)] = [(k, r) for (flow, k), r in verdicts.items() if k.endswith(f":{fine['id']}")]
     assert held.verdict == "hold" and f"of invoice {fine['id']}" in held.reason and "R04110ZA" in held.reason
+    # Day one: the invoices whose payments move on today but which no day of the preview reads are pulled by
+    # the payments' run, each its own row of the invoices flow; the old one's voucher batch would be created,
+    # and its payment then waits only for R04110ZA, like the new one's.
+    pulled = {r.source_key: r for r in seen.rows if r.pull == "parent"}
+    assert {r.flow for r in pulled.values()} == {"invoices"}, pulled
+    batch = BatchKey.for_invoice(str(old["id"])).target_id
+    assert (pulled[str(old["id"])].verdict, pulled[str(old["id"])].target_id) == ("create", batch)
+    [child] = [r for (flow, k), r in verdicts.items() if flow == "payments" and k.endswith(f":{old['id']}")]
+    assert child.verdict == "hold" and "R04110ZA" in child.reason, child
+    # No payment waits for an invoice no flow reads: each wait is on one its own flow refused or held here.
+    invoices = {r.source_key: r.verdict for r in seen.rows if r.flow == "invoices"}
+    waits = {
+        json.loads(r.params)["waits_for"].rsplit(":", 1)[1]
+        for r in seen.rows
+        if r.kind.startswith("waits_for_record")
+    }
+    assert waits and all(invoices.get(w) in ("refuse", "hold") for w in waits), (waits, invoices)
 
-    run_as_previewed(world, INTEGRATION, first, last, seen)
+    real = run_as_previewed(world, INTEGRATION, first, last, seen)
+    assert real[("invoices", str(old["id"]))] == ("create", batch)
+    assert audit_ids(world.ledger, INTEGRATION, "invoices", "create").count(str(old["id"])) == 1
     assert _inbox(world) == 0  # the run acknowledged what it consumed; the preview had not
 
 

@@ -1,7 +1,7 @@
 """Coupa -> JD Edwards payments: Coupa Pay payments recorded against the vouchers the invoices flow wrote
 (F0411), through ``ML_RecordPayment`` (``connector_assets.jde.targets.VoucherPayments``). Held until its
-invoice is a voucher; only Coupa Pay payments go. Depth: docs/integrations/coupa_jde.md, "The flows"
-(payments).
+invoice is a voucher (an invoice never synced is pulled by the write step: ``flows.parent_pull``); only
+Coupa Pay payments go. Depth: docs/integrations/coupa_jde.md, "The flows" (payments).
 """
 
 from collections.abc import Iterator
@@ -192,6 +192,8 @@ payment_assets = [
         partitions_def=saas_partitions,
         upstream=[INVOICES_FLOW.key("written")],
         resource_keys={"jde"},
+        # an invoice approved before the first day's window (Coupa Pay pays it later) is pulled by this step
+        parents=[INVOICES_FLOW],
     ),
     coupa_export_marks(
         ExportMark(

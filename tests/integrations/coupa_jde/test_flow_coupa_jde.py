@@ -22,6 +22,7 @@ from coupa_jde_world import CALLOUT_SECRET, CoupaApi, deliver_callouts
 from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context, materialize
 from instances import instance_for_test
 from jde_money import in_document_currency, paid, stored
+from ledger_entries import audit_ids
 from request_log import Logged, RequestLog
 
 from connector_assets.flows.amounts import minor_units
@@ -401,11 +402,12 @@ def test_a_voucher_written_before_a_crash_is_adopted_not_written_twice(world):
     assert xref.target_id == BatchKey.for_invoice(key).target_id
 
 
-def test_a_payment_waits_for_its_invoice_then_is_recorded_once_in_the_invoices_currency(world):
-    """A euro invoice's Coupa Pay payment waits for its invoice, then for R04110ZA, and is recorded once, in
-    euros. The invoices' run carries a yen invoice and one billing a JDE order too: R04110ZA converts the
-    euro and yen vouchers at JDE's F0015 rates (both currencies to the cent / yen in F0411 and F0911), the
-    order is on the voucher, and JDE's request log shows nothing sent twice."""
+def test_a_payment_pulls_its_invoice_then_is_recorded_once_in_the_invoices_currency(world):
+    """A euro invoice's Coupa Pay payment arriving before its invoice pulls it (its voucher batch written
+    once, by the invoices flow's own writer), waits for R04110ZA, and is recorded once, in euros. The
+    invoices' run carries a yen invoice and one billing a JDE order too: R04110ZA converts the euro and yen
+    vouchers at JDE's F0015 rates (both currencies to the cent / yen in F0411 and F0911), the order is on
+    the voucher, and JDE's request log shows nothing sent twice."""
     invoice = world.coupa.invoice(
         world.supplier, "T-500", [(world.accounts["20.8150"], "250.00")], currency="EUR"
     )
@@ -433,16 +435,31 @@ def test_a_payment_waits_for_its_invoice_then_is_recorded_once_in_the_invoices_c
     day = _day(payment)
     key = f"{payment['id']}:{invoice['id']}"
 
-    assert _run(world.resources, *PAYMENTS, partition=day)[0].success
-    held = _queue(world.ledger, "payments", "held")[key]
-    assert held.depends_on == INVOICES_FLOW.dependency_key(str(invoice["id"]))
-    assert "waits for coupa_jde:invoice:coupa:" in held.reason
+    # Its invoice never synced (its call-out has not arrived): the payments' write step pulls it through the
+    # invoices flow, its voucher batch written once, and then sends the payment, which JDE cannot record
+    # until R04110ZA has made that batch a voucher: held on the batch, saying so, never counted failed.
+    result, metadata = _run(world.resources, *PAYMENTS, partition=day)
+    assert result.success and all(c.passed for c in result.get_asset_check_evaluations())
+    written = metadata["coupa_jde/payments_written"]
+    pulled = (written["parents_pulled"], written["parents_missing"], written["parents_left"])
+    assert pulled == (1, 0, 0) and written["written_after_pull"] == 1, written
+    assert (written["fail"], written["held"], written["queued_failed"]) == (0, 1, 0), written
+    assert audit_ids(world.ledger, "coupa_jde", "invoices", "create") == [str(invoice["id"])]
+    assert len(world.voucher_rows(invoice["id"])[0]) == 1
+    waiting = _queue(world.ledger, "payments", "held")[key]
+    batch = BatchKey.for_invoice(str(invoice["id"])).target_id
+    assert waiting.depends_on == f"JDE:voucher_batch:F0411Z1:{batch}"
+    assert f"Batch Voucher Processor (R04110ZA) turns voucher batch {batch}" in waiting.reason
+    assert key not in _queue(world.ledger, "payments", "failed")
 
-    # The invoices' call-outs arrive and they sync: the held payment is released (due now).
+    # The invoices' call-outs arrive and they sync: the pulled one is in JDE already (skipped), the others
+    # are written.
     world.deliver("invoices", [invoice["id"], yen["id"], ordered["id"]])
     invoice_day = _day(world.coupa.call("GET", f"invoices/{invoice['id']}"))
     assert _day(yen) == _day(ordered) == invoice_day
-    assert _run(world.resources, *INVOICES, partition=invoice_day)[0].success
+    result, metadata = _run(world.resources, *INVOICES, partition=invoice_day)
+    written = metadata["coupa_jde/invoices_written"]
+    assert result.success and (written["create"], written["skip"]) == (2, 1), written
     # Each in its own currency, in Currency_Mode F (company 00001 keeps USD), no rate stated; the ordered
     # one domestic, naming its order.
     [euro_item], euro_lines = world.voucher_rows(invoice["id"])
@@ -457,19 +474,27 @@ def test_a_payment_waits_for_its_invoice_then_is_recorded_once_in_the_invoices_c
     assert (order_item["CRCD"], order_item["CRRM"], order_item["AG"]) == ("USD", "D", 7500)
     order_key = (order["KCOO"], str(order["DOCO"]), order["DCTO"])  # PO is text in JDE (VLPO A 8)
     assert (order_item["PKCO"], order_item["PO"], order_item["PDCT"]) == order_key
-    assert _queue(world.ledger, "payments", "failed")[key].id == held.id
-    # Until R04110ZA has made the batch a voucher the payment cannot be recorded: it is held on the batch,
-    # saying so, never counted failed (the day's check passes). (The poll brings the day's other Coupa Pay
-    # payments too: their invoices never synced, so they are held.)
+    # A rerun of the day with the poll, which brings the day's other Coupa Pay payments: their invoices
+    # never synced, but Coupa shows them exported by another process, so the pull leaves them (never
+    # written here) and their payments are skipped with them, not left waiting. Ours stays held on its
+    # batch (the day's check passes).
     result, metadata = _run(world.resources, "coupa/payments", *PAYMENTS, partition=day)
     assert result.success and all(c.passed for c in result.get_asset_check_evaluations())
     written = metadata["coupa_jde/payments_written"]
-    assert (written["fail"], written["held"], written["queued_failed"]) == (0, 1, 0), written
-    waiting = _queue(world.ledger, "payments", "held")[key]
-    batch = BatchKey.for_invoice(str(invoice["id"])).target_id
-    assert waiting.depends_on == f"JDE:voucher_batch:F0411Z1:{batch}"
-    assert f"Batch Voucher Processor (R04110ZA) turns voucher batch {batch}" in waiting.reason
-    assert key not in _queue(world.ledger, "payments", "failed")
+    others = written["parents_never_written"]
+    assert others > 0 and (written["parents_pulled"], written["parents_missing"]) == (0, 0), written
+    day_queue = (written["fail"], written["held"], written["queued_failed"], written["queued_held"])
+    assert day_queue == (0, 1, 0, 1), written
+    assert set(_queue(world.ledger, "payments")) == {key}
+    assert _queue(world.ledger, "payments", "held")[key].depends_on == waiting.depends_on
+    skipped = set(audit_ids(world.ledger, "coupa_jde", "payments", "skip"))
+    assert len(skipped) >= others and key not in skipped, skipped
+    for other in skipped:
+        [event] = [e for e in world.ledger.history(other) if e.action == "skip"]
+        assert "which another process took (exported by another process" in event.reason, event.reason
+    assert audit_ids(world.ledger, "coupa_jde", "invoices", "create") == [
+        str(i["id"]) for i in (invoice, yen, ordered)
+    ]  # nothing pulled twice, nothing exported elsewhere written
 
     # A replay while the batch is still unprocessed leaves it held: nothing sent, nothing failed.
     replays = build_replays(FLOWS, lambda: {"jde": world.resources["jde"]})
