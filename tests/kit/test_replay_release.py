@@ -42,8 +42,9 @@ def _run(resources, *names):
     return materialized(named(names, every), resources, partition_key=DAY, raise_on_error=False)
 
 
-def test_a_supplier_synced_by_replay_releases_its_orders_and_the_next_replay_writes_them(world):
+def test_a_supplier_synced_by_replay_releases_its_orders_and_the_next_replay_writes_them(world, monkeypatch):
     resources, coupa, ledger = world
+    monkeypatch.setenv("ML_PARENT_PULL_LIMIT", "0")  # the replay's release is what this judges, not a pull
     # Orders first: no supplier has synced, so every order is held on its supplier.
     _run(resources, *PO_CHAIN, *PO_FLOW)
     held = ledger.open_items(integration="jde_coupa", flow="purchase_orders", status="held")
