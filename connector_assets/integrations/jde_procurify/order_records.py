@@ -8,7 +8,6 @@ from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected, dependency_synced
 from connector_assets.flows.reconciliation import iso_day
-from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.integrations.jde_procurify import account_map, po_links, vendor_pairs
 from connector_assets.integrations.jde_procurify.departments import (
     DEPARTMENT_MAP_ASSET,
@@ -122,8 +121,6 @@ def order_record(
         return Rejected.of(key, master_missing(said, system=SYSTEM, what="department", value=str(where)))
     an8 = vendor_pairs.an8_key(header["AN8"])
     vendor_id = vendor_pairs.paired_vendor(ledger, an8)
-    if is_placeholder(vendor_id):  # a preview's vendor the suppliers flow would add: no Procurify id to read
-        vendor_id = None  # mapped as before that write, passing as its dependency is recorded
     depends_on: str | None = None
     vendor_name: str | None = None
     if vendor_id is None:

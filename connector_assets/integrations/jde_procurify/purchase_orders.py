@@ -86,7 +86,11 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
         for o in purchase_orders_by_number(context.resources.jde, docos)
         if o.header is not None and order_source_key(o.header) in wanted
     ]
-    yield from _map_orders(context, orders, departments, accounts, UNWRAPPED, None)  # a replay never previews
+    # A replay has no boundary (it never previews); a write step's pull has the run's, so a vendor a held
+    # create would add reads as that create would leave it (its name checked like any vendor's).
+    boundary = getattr(context.resources, "target_boundary", None) or UNWRAPPED
+    run = getattr(context, "run", None)
+    yield from _map_orders(context, orders, departments, accounts, boundary, getattr(run, "run_id", None))
 
 
 def _map_orders(
