@@ -30,24 +30,6 @@ def blocking_parents(ledger: Ledger, keys: Iterable[str]) -> dict[str, QueueItem
     return {key: item for key, item in found.items() if item.attention != FLOWS}
 
 
-def waiting_on(ledger: Ledger, keys: Iterable[str]) -> dict[str, Counter[str]]:
-    """Dependency key -> how many held records of each entity wait on it (one grouped query)."""
-    wanted = sorted({key for key in keys if key})
-    if not wanted:
-        return {}
-    t = schema.retry_queue
-    query = (
-        sa.select(t.c.depends_on, t.c.entity, sa.func.count())
-        .where(t.c.status == "held", t.c.depends_on.in_(wanted))
-        .group_by(t.c.depends_on, t.c.entity)
-    )
-    counts: dict[str, Counter[str]] = {}
-    with ledger.engine.connect() as conn:
-        for key, entity, n in conn.execute(query):
-            counts.setdefault(str(key), Counter())[str(entity)] += int(n)
-    return counts
-
-
 def what_is_wrong(parent: QueueItem) -> str:
     """The parent's exception in a few words, from its kind and parameters (never its sentence): "payment
     terms N45 not mapped", "not in the target", else its kind's title."""

@@ -186,8 +186,6 @@ class ParentPull:
         if grand:
             self._pull_keys(context, ledger, grand, partition, counts)
             read = list(parent.remap(context, keys))
-        mapped = [r for r in read if isinstance(r, Mapped)]
-        refused = [r for r in read if isinstance(r, Rejected)]
         seen = {r.source_key for r in read}
         unread = [key for key in keys if key not in seen]
         gone = self._settle_gone(context, ledger, parent, unread, counts)
@@ -199,19 +197,7 @@ class ParentPull:
                 f"from {parent.source_system} (not there, or not one {parent.flow} writes yet): "
                 f"{', '.join(missing[:20])}; their records stay held"
             )
-        checked = validate(parent, mapped)
-        for rejected in [*refused, *checked.rejected]:
-            status = "held" if rejected.held_on else "failed"
-            queue_failure(
-                parent, ledger, rejected, status=status, depends_on=rejected.held_on, run_id=run_id,
-                partition=partition,
-            )  # fmt: skip
-        ready = []
-        for record in checked.valid:
-            if must_wait(ledger, record):  # the parent waits for a parent of its own
-                hold_until_synced(parent, ledger, record, run_id=run_id, partition=partition)
-            else:
-                ready.append(record)
+        ready = writable(parent, ledger, read, run_id=run_id, partition=partition)
         if not ready:
             return
         parent_counts: defaultdict[str, int] = defaultdict(int)  # what the pull did, not the parent's day
@@ -275,22 +261,30 @@ class ParentPull:
         refused or held queued again; the rest to write with the day."""
         spec, run_id = self.spec, context.run.run_id
         assert spec.remap is not None
-        read = list(spec.remap(context, keys))
-        checked = validate(spec, [r for r in read if isinstance(r, Mapped)])
-        for rejected in [*(r for r in read if isinstance(r, Rejected)), *checked.rejected]:
-            status = "held" if rejected.held_on else "failed"
-            queue_failure(
-                spec, ledger, rejected, status=status, depends_on=rejected.held_on, run_id=run_id,
-                partition=partition,
-            )  # fmt: skip
-        ready = []
-        for record in checked.valid:
-            if must_wait(ledger, record):
-                hold_until_synced(spec, ledger, record, run_id=run_id, partition=partition)
-            else:
-                ready.append(record)
+        ready = writable(spec, ledger, list(spec.remap(context, keys)), run_id=run_id, partition=partition)
         counts["written_after_pull"] += len(ready)
         return ready
+
+
+def writable(
+    spec: FlowSpec, ledger: Ledger, read: list[Mapped | Rejected], *, run_id: str, partition: str | None
+) -> list[Mapped]:
+    """What a mapped step would stage of ``read`` (records of ``spec`` read by key): validated, the refused
+    queued with why, those waiting for a record of their own held on it; the rest, to write now."""
+    checked = validate(spec, [r for r in read if isinstance(r, Mapped)])
+    for rejected in [*(r for r in read if isinstance(r, Rejected)), *checked.rejected]:
+        status = "held" if rejected.held_on else "failed"
+        queue_failure(
+            spec, ledger, rejected, status=status, depends_on=rejected.held_on, run_id=run_id,
+            partition=partition,
+        )  # fmt: skip
+    ready = []
+    for record in checked.valid:
+        if must_wait(ledger, record):
+            hold_until_synced(spec, ledger, record, run_id=run_id, partition=partition)
+        else:
+            ready.append(record)
+    return ready
 
 
 def parent_systems(parents: Iterable[FlowSpec]) -> set[str]:
