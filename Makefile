@@ -118,6 +118,13 @@ TEST_ENV := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(PYCACHE)
 test: lint browser
 	$(TEST_ENV) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
-# The loop while editing: lint, then every test but the end-to-end ones (marked e2e by tests/conftest.py).
-test-quick: lint
-	$(TEST_ENV) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not e2e"
+# The loop while editing: lint, then every test but the end-to-end ones (marked e2e by tests/conftest.py),
+# and how long the two took (docs/development.md says about how long to expect).
+test-quick: $(VENV)/.installed
+	@start=$$(date +%s); status=0; \
+	$(MAKE) --no-print-directory lint \
+		&& $(TEST_ENV) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not e2e" \
+		|| status=$$?; \
+	took=$$(( $$(date +%s) - start )); \
+	echo "make test-quick: $$((took / 60)) min $$((took % 60)) s (lint, then the tests not marked e2e)"; \
+	exit $$status

@@ -20,6 +20,7 @@ import alembic.util
 import alembic.util.pyfiles
 import pytest
 import sqlalchemy as sa
+import waiting
 from unavailable import unavailable
 
 from connector_resources.ledger import Ledger
@@ -117,6 +118,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             _E2E_FILES[path] = any(sign in text for sign in E2E_SIGNS)
         if _E2E_FILES[path]:
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A failed test stopped inside a named phase (``waiting.phase``, ``waiting.wait_until``: a run, a
+    child process, a wait) says which, under its traceback; pytest-timeout's "Timeout >N s" names none."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and waiting.left:
+        report.sections.append(("phase", f"stopped in: {waiting.left[0]}"))
+    waiting.left.clear()  # a phase a test left by an exception it expected says nothing
 
 
 PG_URL = os.environ.get("ML_CONNECTOR_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")

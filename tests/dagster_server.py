@@ -141,7 +141,7 @@ class DagsterServer:
         assert found["__typename"] == "PartitionBackfill", found
         return found
 
-    def wait_backfill(self, backfill_id: str, *, timeout: float = 180) -> dict:
+    def wait_backfill(self, backfill_id: str, *, timeout: float = 600) -> dict:
         """The backfill once it has finished and every one of its runs has ended."""
         deadline = time.monotonic() + timeout
         while True:
@@ -278,7 +278,7 @@ def instance_at(home: Path) -> Iterator[Any]:
 
 @contextmanager
 def dagster_server(
-    home: Path, env: Mapping[str, str], *, ready_timeout: float = 120, port: int | None = None
+    home: Path, env: Mapping[str, str], *, ready_timeout: float = 600, port: int | None = None
 ) -> Iterator[DagsterServer]:
     """``dagster dev`` on the project's workspace, with ``env`` added to the current environment."""
     from connector_assets.definitions import defs

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from waiting import load
+
 # The start of every child script (``code``): this folder on the path, and the crash window widened: the
 # ledger records what the target answered ``T_SLOW_RECORD`` seconds late (or the write step leaves it to
 # its batch, ``flows.deferred``, that late), so a kill -9 lands between the target's write and the ledger's
@@ -47,12 +49,13 @@ CRASH_WINDOW = textwrap.dedent(
 
 
 def kill_when_ready(
-    code: str, env: dict[str, str], ready: Callable[[], bool], *, never: str, seconds: float = 90
+    code: str, env: dict[str, str], ready: Callable[[], bool], *, never: str, seconds: float = 300
 ) -> float:
     """Run ``code`` (``python -c``; ``env`` added to this process's, ``T_TESTS`` naming this folder for
     its imports) and kill -9 it as soon as ``ready()``. Fails with the child's error when it ends first,
-    and with ``never`` when ``ready()`` does not come within ``seconds``. The deadline (``time.monotonic``),
-    for what the caller waits for after the kill."""
+    and with ``never`` (what did not happen, the phase) when ``ready()`` does not come within ``seconds``
+    (generous: a child starting Dagster on a machine at load 15 takes a minute before its first write).
+    The deadline (``time.monotonic``), for what the caller waits for after the kill."""
     child = subprocess.Popen(
         [sys.executable, "-c", code],
         env={**os.environ, "T_TESTS": str(Path(__file__).parent), **env},
@@ -65,7 +68,7 @@ def kill_when_ready(
             if child.poll() is not None:
                 error = child.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
                 raise AssertionError(f"the write step ended before it could be killed: {error}")
-            assert time.monotonic() < deadline, never
+            assert time.monotonic() < deadline, f"{never} (within {seconds:.0f} s, {load()})"
             time.sleep(0.02)
         os.kill(child.pid, signal.SIGKILL)
     finally:

@@ -7,23 +7,51 @@ integration's ``two runs at once`` test.
 from __future__ import annotations
 
 import multiprocessing
+import queue
+import time
 from collections.abc import Callable
 from typing import Any
 
+from waiting import load, phase
+
+# How long the two processes of a race may take to start (spawn, imports, resources) before the barrier;
+# each waits this long for the other. Generous: a spawned process importing Dagster at load 15 takes a
+# minute.
+START_SECONDS = 300
+
 
 def race(
-    target: Callable[..., None], args: Callable[[str, Any, Any], tuple], timeout: float
+    target: Callable[..., None],
+    args: Callable[[str, Any, Any], tuple],
+    timeout: float,
+    *,
+    what: str = "two processes at once",
 ) -> dict[str, Any]:
     """Run ``target(*args(name, barrier, results))`` in spawned processes "A" and "B": each waits at
     ``barrier`` (for two) and puts ``(name, outcome)`` on ``results``. Their outcomes by name; the
-    processes are joined afterwards, and killed when stuck."""
+    processes are joined afterwards, and killed when stuck. Fails naming ``what`` (the phase) and the
+    process(es) that did not report within ``timeout`` seconds."""
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(2), ctx.Queue()
     processes = [ctx.Process(target=target, args=args(name, barrier, results)) for name in ("A", "B")]
     for process in processes:
         process.start()
+    deadline = time.monotonic() + timeout
+    outcomes: dict[str, Any] = {}
     try:
-        return dict(results.get(timeout=timeout) for _ in processes)
+        with phase(what):
+            for _ in processes:
+                try:
+                    name, outcome = results.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    silent = sorted({"A", "B"} - set(outcomes))
+                    exits = {p.name: p.exitcode for p in processes}
+                    raise AssertionError(
+                        f"{what}: {' and '.join(silent)} reported nothing within {timeout:.0f} s ({load()}); "
+                        f"reported: {outcomes}; exit codes {exits}"
+                    ) from None
+                outcomes[name] = outcome
+        return outcomes
     finally:
         for process in processes:
             process.join(10)
@@ -44,6 +72,7 @@ def materialize_at_barrier(
     metadata values with ``run_id`` and its start and end times, or ``{"error": ...}`` (any failure is
     reported, so the parent fails with the cause instead of a timeout)."""
     try:
+        import threading
         import time
 
         from asset_runs import metadata_by_asset
@@ -52,7 +81,12 @@ def materialize_at_barrier(
 
         assets, resources = build()
         with instance_for_test() as instance:
-            barrier.wait(60)
+            try:
+                barrier.wait(START_SECONDS)
+            except threading.BrokenBarrierError:
+                other = "the other run was not ready to start"
+                results.put((name, {"error": f"run {name}: {other} within {START_SECONDS} s ({load()})"}))
+                return
             started = time.time()
             result = materialize(
                 assets, resources=resources, instance=instance, partition_key=day, raise_on_error=False
@@ -69,11 +103,15 @@ def materialize_at_barrier(
 
 
 def race_overlapping(
-    target: Callable[..., None], args: Callable[[str, Any, Any], tuple], timeout: float = 100
+    target: Callable[..., None],
+    args: Callable[[str, Any, Any], tuple],
+    timeout: float = 2 * START_SECONDS,
+    *,
+    what: str = "two runs at once",
 ) -> dict[str, dict]:
     """``race`` of two runs that report with ``materialize_at_barrier``: neither ended in an error, and
     they overlapped in time (else the test proves nothing about two runs at once). Their outcomes."""
-    outcomes = race(target, args, timeout)
+    outcomes = race(target, args, timeout, what=what)
     assert not [o for o in outcomes.values() if "error" in o], outcomes
     a, b = outcomes.values()
     assert max(a["started"], b["started"]) < min(a["ended"], b["ended"]), outcomes  # the runs overlapped
@@ -99,5 +137,7 @@ def race_written(world: Any, asset: str, **fields: dict[str, Any]) -> dict[str, 
     resource key tune the runs' clients: a BILL client that waits longer for a slot ...)."""
     remote = world.remote(**fields)
     return race_overlapping(
-        _run_written, lambda name, barrier, results: (asset, remote, world.day, name, barrier, results)
+        _run_written,
+        lambda name, barrier, results: (asset, remote, world.day, name, barrier, results),
+        what=f"two runs of {asset} at once",
     )

@@ -15,8 +15,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from unittest import mock
+from urllib.parse import urlsplit
 
 import sandbox_world
 
@@ -56,11 +58,14 @@ class RequestLog:
         self.app = app
         self._lock = threading.Lock()
         self._entries: list[Logged] = []
+        self._in_flight = 0
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":  # lifespan: the simulator's start-up and shutdown, not a request
             await self.app(scope, receive, send)
             return
+        with self._lock:  # before any await: counted from the moment the server hands the request over
+            self._in_flight += 1
         sent: list[bytes] = []
         answered: list[bytes] = []
         status: list[int] = []
@@ -85,6 +90,12 @@ class RequestLog:
             entry = Logged(scope["method"], scope["path"], b"".join(sent), answer, b"".join(answered))
             with self._lock:
                 self._entries.append(entry)
+                self._in_flight -= 1
+
+    def in_flight(self) -> int:
+        """Requests the server has handed over and not yet ended."""
+        with self._lock:
+            return self._in_flight
 
     def entries(self, method: str, path: str) -> list[Logged]:
         """The requests ``method path`` received so far, in the order they ended."""
@@ -100,6 +111,24 @@ class RequestLog:
         """Forget what was logged: a test's later phase is counted alone."""
         with self._lock:
             self._entries.clear()
+
+
+def _closing_connections(port: int) -> int:
+    """The server's sockets on 127.0.0.1:``port`` whose client has closed and which the server has not yet
+    read to the end (TCP state CLOSE_WAIT, in ``/proc/net/tcp``)."""
+    local = f"0100007F:{port:04X}"
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for line in lines if line.split()[1] == local and line.split()[3] == "08")
+
+
+def settled(log: RequestLog, url: str) -> bool:
+    """Whether the server at ``url`` (logged by ``log``) has ended every request a killed client sent it:
+    it has read each connection that client left to its end (none still waits to be closed), so every
+    request on them was handed over, and none of those is still in flight. A request the kill cut off
+    has then done at the target whatever it was going to do."""
+    port = urlsplit(url).port
+    assert port is not None, url
+    return _closing_connections(port) == 0 and log.in_flight() == 0
 
 
 @contextmanager

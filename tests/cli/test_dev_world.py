@@ -22,7 +22,7 @@ from cryptography.fernet import Fernet
 from connector_sandbox.registry import free_port_base
 from tests.sandbox_world import environment, forget_logins
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(900)  # `make dev`'s world started and stopped: load 15 too
 
 SCALE = 0.02
 NUMBERED_SINCE = "99999"  # a number no JDE sandbox supplier of the first 1000 has

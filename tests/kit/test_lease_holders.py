@@ -11,7 +11,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -135,18 +134,32 @@ class NeverCalled:
     create = update = find  # type: ignore[assignment]
 
 
+class CountedWaits(LeaseWaits):
+    """``LeaseWaits`` that keeps what it gave each record meeting a live lease: the seconds left to wait."""
+
+    def __init__(self, budget: timedelta) -> None:
+        super().__init__(budget)
+        self.given: list[float] = []
+
+    def remaining(self) -> float:
+        left = super().remaining()
+        self.given.append(left)
+        return left
+
+
 def test_a_write_step_waits_for_a_live_run_once_then_holds_the_rest_naming_it(ledger, monkeypatch):
     monkeypatch.setenv("ML_LEDGER_LEASE_WAIT_SECONDS", "1")
     keys = [str(n) for n in range(6)]
     ledger.claim_xrefs("bill", "vendor", "JDE", keys, "bill", owner="run-live")  # alive: this process
-    lease = Lease("run-rerun", waits=LeaseWaits(timedelta(seconds=1)))
-    started, held = time.monotonic(), []
+    waits = CountedWaits(timedelta(seconds=1))
+    lease, held = Lease("run-rerun", waits=waits), []
     for key in keys:
         record = Mapped(key, {"vendor_number": key}, {"vendor_number": key}, {"vendor_number": key})
         with pytest.raises(BeingWritten) as busy:
             write_record(SPEC, NeverCalled(), ledger, record, run_id="run-rerun", partition=None, lease=lease)
         held.append(busy.value)
-    # One wait of 1 s for the six, where each record used to wait its own (6 s in a row).
-    assert time.monotonic() - started < 3.5
+    # One wait of 1 s for the six (the first record's), where each record used to wait its own: the first
+    # waited out the step's whole budget, so every later one was held at once with nothing left to wait.
+    assert [left > 0 for left in waits.given] == [True] + [False] * 5, waits.given
     assert {busy.owner for busy in held} == {"run-live"}
     assert all("being written to bill by run-live" in busy.reason for busy in held)

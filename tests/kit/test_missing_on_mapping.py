@@ -31,7 +31,7 @@ from connector_resources.ledger import Ledger
 from connector_resources.missing_records import is_missing_hold
 from connector_resources.replay import replay_items
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(600)  # Dagster runs: load 15 too
 
 AT = datetime(2026, 3, 2, tzinfo=UTC)
 # Two business units of one company, each with the chart's 8150 and 6110; 8150 has a subsidiary in unit 1.

@@ -29,7 +29,7 @@ from connector_resources.missing_records import MissingRecord, is_missing_hold, 
 from connector_resources.replay import release_synced
 from connector_resources.replay_report import queue_report
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(600)  # Dagster runs: load 15 too
 
 BODY = {
     "EDI_User_ID": "MLCOUPA",

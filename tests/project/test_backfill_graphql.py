@@ -42,7 +42,7 @@ from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUP
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.ledger import Ledger
 
-pytestmark = pytest.mark.timeout(420)
+pytestmark = pytest.mark.timeout(1200)  # dagster dev, its daemon and backfill runs: load 15 too
 
 SANDBOX_TERMS = ROOT / "mappings" / "sandbox" / "jde_coupa_payment_terms.csv"
 SOURCES = ["jde/suppliers", "jde/address_book"]

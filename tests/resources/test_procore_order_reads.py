@@ -24,7 +24,7 @@ from connector_resources.procore import (
 )
 from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, run_in_thread
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(600)  # a simulator seeded per test: load 15 too
 
 COMPANY = "4264807"
 V2_LINES = (

@@ -20,7 +20,7 @@ from connector_resources.procore import ProcoreResource
 from connector_resources.procore import session as session_module
 from connector_sandbox.procore import ProcoreSandboxSettings, RateLimitSettings, run_in_thread
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(600)  # a simulator seeded per test: load 15 too
 
 COMPARED = ("id", "number", "title", "status", "vendor", "contract_date", "accounting_method", "grand_total")
 

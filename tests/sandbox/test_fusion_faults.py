@@ -4,6 +4,7 @@ reseeding, the seeded data itself, and the standalone ``python -m`` entry point.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
@@ -15,6 +16,8 @@ import pytest
 import requests
 
 from connector_sandbox.fusion import FusionSandboxSettings, run_in_thread
+from connector_sandbox.fusion import faults as fusion_faults
+from connector_sandbox.fusion.faults import FaultSettings as FusionFaultSettings
 
 from .faults import answers_no_sooner_than
 from .fusion_pod import ANCHOR, CLIENT, SCOPE, USER, Pod
@@ -137,14 +140,21 @@ def test_unstable_tie_order(pod: Pod) -> None:
     assert len({tuple(order) for order in orders}) > 1
 
 
-def test_deep_offsets_are_slow(pod: Pod) -> None:
+def test_deep_offsets_are_slow(pod: Pod, monkeypatch) -> None:
     pod.set("faults", deep_offset_threshold=20, deep_offset_ms_per_1000=10_000)
-    started = time.perf_counter()
-    pod.ok("invoices", limit=5, offset=0)
-    shallow = time.perf_counter() - started
-    started = time.perf_counter()
-    pod.ok("invoices", limit=5, offset=30)
-    assert time.perf_counter() - started >= 0.3 > shallow
+    answers_no_sooner_than(0.3, lambda: pod.get("invoices", limit=5, offset=30))
+    # A shallow offset is not slowed at all: the delay the simulator asks for at each offset (a call's own
+    # time says nothing of it on a busy machine).
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(fusion_faults.asyncio, "sleep", sleep)
+    faults = FusionFaultSettings(deep_offset_threshold=20, deep_offset_ms_per_1000=10_000)
+    for offset in (0, 19, 30):
+        asyncio.run(fusion_faults.deep_offset_delay(faults, offset))
+    assert slept == [pytest.approx(0.3)]
 
 
 @pytest.mark.parametrize(

@@ -741,5 +741,6 @@ def test_latency_jitter_varies_the_delay(sandbox: Sandbox) -> None:
         started = time.perf_counter()
         assert sandbox.get("/api/v3/account-codes/", {"page_size": 1}).status_code == 200
         durations.append(time.perf_counter() - started)
-    # Uniform 0-150 ms per call (seeded): five calls add up to well above nothing, and each stays bounded.
-    assert sum(durations) >= 0.1 and max(durations) < 1.0
+    # Uniform 0-150 ms per call (seeded): five calls add up to well above nothing, and not all alike. (No
+    # upper bound: a busy machine only lengthens a call.)
+    assert sum(durations) >= 0.1 and len({round(duration, 3) for duration in durations}) > 1

@@ -29,7 +29,7 @@ from connector_resources.missing_records import MissingRecord
 from connector_sandbox.jde_ais import JdeSandboxSettings, run_in_thread
 from tests.sandbox.serving import served
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(600)  # a simulator and Dagster runs: load 15 too
 
 SUPPLIER = 1011  # in the JDE sandbox's F0401 at every scale
 

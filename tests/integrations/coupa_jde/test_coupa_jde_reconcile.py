@@ -35,7 +35,7 @@ from connector_assets.integrations.coupa_jde.reconcile.assets import reconciliat
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas.assets import saas_assets
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(900)  # whole days run and reconciled: load 15 too
 
 INVOICES = ("coupa/invoices", "coupa_jde/invoices_mapped", "coupa_jde/invoices_written")
 PAYMENTS = ("coupa/payments", "coupa_jde/payments_mapped", "coupa_jde/payments_written")

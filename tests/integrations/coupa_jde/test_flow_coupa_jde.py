@@ -46,7 +46,7 @@ from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais import create_app as jde_app
 from connector_sandbox.serve import serve_in_thread
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(600)  # Dagster runs: load 15 too
 
 INVOICES = (
     "coupa_jde/invoices_mapped",

@@ -94,7 +94,7 @@ from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_v
 from connector_assets.procurify.bill_fields import item_account
 from connector_resources.fusion.session import FusionSession
 
-pytestmark = [pytest.mark.timeout(180), *SILENCED]
+pytestmark = [pytest.mark.timeout(900), *SILENCED]  # races, kill -9 and reruns: load 15 too
 ACCOUNT_TABLE = ROOT / "mappings" / "sandbox" / "fusion_procurify_accounts.csv"
 INVOICES_STEP = WriteStep(INVOICES_WRITTEN, "invoice", "invoices", slow="fusion")
 INVOICES_VERDICT = "fusion_procurify/invoices_verdict"  # the day's verdict, after the write

@@ -1,4 +1,4 @@
-"""After a kill -9, the rerun finishes in about the time of a clean run: no wait on the dead run's claims.
+"""After a kill -9, the rerun takes the dead run's claims over at once: no wait on any of them.
 
 A killed run left its claims to lapse (30 minutes), and the rerun waited 60 s on each of them in
 turn. Here the JDE -> BILL vendors write step runs in a child process with 60 claims taken ahead (one
@@ -20,9 +20,13 @@ What is shown, and where it is read:
   so a lease it did not take over would leave its item held;
 * the takeover itself: the ledger names the dead run on each lease it took over ("ended with its run or
   process"), and the audit trail has one create or adopt per record (the adopts are exactly the vendors
-  BILL created for the killed process);
-* the rerun takes no longer than twice a clean run of the same day, measured in the same test on a fresh
-  ledger of the same kind and a fresh BILL (+ 2 s for a loaded CI box's noise on a few-second run).
+  BILL created for the killed process).
+
+Nothing is timed: a wait on a lease would show as a claim that met it, or as an item left held, whatever
+the machine's load. Each phase that must be over before the next is awaited on what it does, never on a
+sleep: the BILL outage on every record of the day in the retry queue, the kill on BILL holding 3 more
+vendors, the requests the kill cut off on BILL having read and answered every one of them
+(``request_log.settled``); each wait fails naming its phase (``waiting.wait_until``).
 """
 
 from __future__ import annotations
@@ -33,13 +37,10 @@ import re
 import subprocess
 import sys
 import textwrap
-import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -47,19 +48,19 @@ import sqlalchemy as sa
 from jde_bill_world import SUPPLIER_SOURCES, JdeBillWorld, jde_bill_world, nothing_lost, vendor_identity
 from kill9 import CHILD as WRITE_STEP  # a write step run alone in a child process
 from kill9 import CRASH_WINDOW, child_env, kill_when_ready
-from request_log import RequestLog, logged_bill
+from request_log import RequestLog, logged_bill, settled
 from roots import TESTS
+from waiting import phase, wait_until
 
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_resources.ledger import Ledger, XrefLeased, lease_length, schema
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = pytest.mark.timeout(600)  # two days mapped, a child process killed, a rerun: at load 15 too
 MAPPED, WRITTEN = VENDORS_FLOW.key("mapped").to_user_string(), VENDORS_FLOW.key("written").to_user_string()
 JDE = JdeSandboxSettings(scale=0.2)  # 57 suppliers on the day: 60 claims ahead leave 50 and more at the kill
 # The replay's day: 15 suppliers. A replay takes one record at a time (nothing claimed ahead), so a longer
-# day proves nothing more; each replay (the killed one's rerun, and the clean one it is timed against) runs
-# about 0.3 s a record after 5 s of start-up, so this day saves 12 s a replay against the write test's.
+# day proves nothing more (a replay runs about 0.3 s a record after 5 s of start-up, quiet).
 REPLAY_JDE = JdeSandboxSettings(scale=0.05)
 REPLAY_DAY = 12  # suppliers at least: the kill after 3 creates leaves most of the day to the rerun
 AHEAD = "60"  # claims a write step takes ahead in one commit (default 50)
@@ -100,13 +101,19 @@ def _bill_creates(world: JdeBillWorld, at_least: int):
     return lambda: world.bill_state()["row_counts"]["vendors"] - before >= at_least
 
 
-def _killed_after_3_creates(world: JdeBillWorld, script: str) -> set[str]:
+def _killed_after_3_creates(world: JdeBillWorld, script: str, bill: RequestLog) -> set[str]:
     """Run ``script`` in a child process against a slow BILL and kill -9 it once BILL holds 3 vendors
-    more; the vendors BILL held before (the simulator's seed)."""
+    more, then wait for BILL to have ended every request the kill cut off (``bill``: its request log); the
+    vendors BILL held before (the simulator's seed)."""
     seeded = set(world.in_bill("vendors"))
     world.bill_faults(latency_ms=150)
-    kill_when_ready(script, _child_env(world), _bill_creates(world, 3), never="BILL received no create")
-    time.sleep(0.5)  # requests the kill cut off end in BILL
+    never = "the killed child's creates: BILL did not hold 3 more vendors"
+    kill_when_ready(script, _child_env(world), _bill_creates(world, 3), never=never)
+    wait_until(
+        lambda: settled(bill, world.bill_url),
+        phase="after the kill: BILL ending the requests the kill cut off",
+        detail=lambda: f"{bill.in_flight()} request(s) in flight",
+    )
     return seeded
 
 
@@ -182,55 +189,13 @@ def _writes_audited_once(world: JdeBillWorld, keys: set[str]) -> Counter[str]:
     return Counter(event.action for event in events)
 
 
-def _kind(db_url: str) -> str:
-    return sa.engine.make_url(db_url).get_backend_name()
-
-
-def _timed(run, *args, **kwargs):
-    started = time.monotonic()
-    result = run(*args, **kwargs)
-    return time.monotonic() - started, result
-
-
-def _clean_write(tmp_path: Path, db_url: str) -> float:
-    """Seconds a clean run of the day's vendors takes, on a fresh BILL and ledger of the same kind."""
-    with _another_ledger(db_url, tmp_path) as db, jde_bill_world(tmp_path, jde=JDE, db=db) as world:
-        world.bill_faults(latency_ms=40)
-        _mapped_day(world)
-        took, run = _timed(world.run, WRITTEN)
-        assert run[WRITTEN]["fail"] == 0, run[WRITTEN]
-        return took
-
-
-@contextmanager
-def _another_ledger(db_url: str, folder: Path) -> Iterator[str]:
-    """A second, empty ledger beside ``db_url``: a SQLite file, or a PostgreSQL schema of its own."""
-    if db_url.startswith("sqlite"):
-        folder.mkdir(parents=True, exist_ok=True)
-        yield f"sqlite:///{folder / 'clean.sqlite'}"
-        return
-    name = f"mlc_clean_{uuid.uuid4().hex[:12]}"
-    url = sa.engine.make_url(db_url)
-    admin = sa.create_engine(url.difference_update_query(["options"]))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'create schema "{name}"'))
-    try:
-        yield url.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'drop schema if exists "{name}" cascade'))
-        admin.dispose()
-
-
-def test_a_write_step_killed_with_50_claims_ahead_is_rerun_in_about_a_clean_runs_time(
+def test_a_write_step_killed_with_50_claims_ahead_is_rerun_taking_every_claim_over_at_once(
     tmp_path, db_url, caplog
 ):
     (tmp_path / "killed").mkdir()
     with logged_bill() as bills, jde_bill_world(tmp_path / "killed", jde=JDE, db=db_url) as world:
         keys = _mapped_day(world)
-        seeded = _killed_after_3_creates(world, WRITE_STEP)
+        seeded = _killed_after_3_creates(world, WRITE_STEP, bills[0])
         dead = _dead_leases(world)
         assert len(dead) == 1, dead  # the killed run's
         ((run_id, claims),) = dead.items()
@@ -241,9 +206,12 @@ def test_a_write_step_killed_with_50_claims_ahead_is_rerun_in_about_a_clean_runs
         assert crash_window >= 1, (made, recorded)
 
         world.bill_faults(latency_ms=40)
-        with _leases_met() as met, caplog.at_level(logging.WARNING, logger="ml_connector.ledger"):
-            took, run = _timed(world.run, WRITTEN)
-        rerun = run[WRITTEN]
+        with (
+            _leases_met() as met,
+            caplog.at_level(logging.WARNING, logger="ml_connector.ledger"),
+            phase("the write step's rerun after the kill"),
+        ):
+            rerun = world.run(WRITTEN)[WRITTEN]
         assert not met, f"{len(met)} claims met a live lease and waited, the first: {met[0]}"
         assert rerun["leased"] == 0 and rerun["fail"] == 0, rerun  # nothing held behind the dead run
         assert rerun["create"] + rerun["adopt"] + rerun["skip"] == len(keys), rerun
@@ -253,36 +221,60 @@ def test_a_write_step_killed_with_50_claims_ahead_is_rerun_in_about_a_clean_runs
         assert audited == Counter(create=len(keys) - crash_window, adopt=crash_window), audited
         _written_once(world, keys, seeded, bills[0])
         assert _dead_leases(world) == {}
-    clean = _clean_write(tmp_path / "clean", db_url)
-    print(f"{_kind(db_url)}: rerun after kill -9 {took:.1f} s; clean run of the same day {clean:.1f} s")
-    # No claim waited on a lease (``_leases_met``, asserted above, whatever the machine's load); the time:
-    assert took < 2 * clean + 2, (took, clean)  # + 2 s: a loaded CI box's noise on a few-second run
 
 
 def _queue_the_day(world: JdeBillWorld) -> set[str]:
-    """The day's vendors in the retry queue: BILL answered every write 503, so the step gave up."""
+    """The day's vendors in the retry queue: BILL answered every write 503, so the step gave up after the
+    first few and queued the rest unsent. The outage lasts until every record is queued (each run of the
+    write step queues what it tried and what it did not send; a run cut short is run again), and only then
+    does BILL answer again."""
     keys = _mapped_day(world, REPLAY_DAY)
     world.bill_faults(random_error_rate=1.0, random_error_status=503)
-    world.run(WRITTEN, ok=False)
+    runs: list[dict] = []
+
+    def queued() -> set[str]:
+        items = world.ledger.open_items(integration="jde_bill", status="failed")
+        return {item.source_key for item in items}
+
+    def every_record_queued() -> bool:
+        if queued() == keys:
+            return True
+        runs.append(world.run(WRITTEN, ok=False).get(WRITTEN, {}))
+        return queued() == keys
+
+    wait_until(
+        every_record_queued,
+        phase="the BILL outage: every record of the day in the retry queue",
+        seconds=300,
+        every=0,
+        detail=lambda: (
+            f"{len(queued())} of {len(keys)} queued after {len(runs)} run(s) of the write step: {runs}"
+        ),
+    )
     world.bill_faults(random_error_rate=0.0)
-    queued = {item.source_key for item in world.ledger.open_items(integration="jde_bill", status="failed")}
-    assert queued == keys, len(queued)
     return keys
 
 
-def _replay(world: JdeBillWorld) -> tuple[float, str]:
-    """Seconds ``ml-connector replay`` takes, run to its end in a child process, and what it said
-    (stdout, then stderr: the ledger's warnings)."""
+def _replay(world: JdeBillWorld, phase_name: str) -> str:
+    """What ``ml-connector replay`` said, run to its end in a child process (stdout, then stderr: the
+    ledger's warnings); ``phase_name`` names it if it does not end."""
     env = {**os.environ, **_child_env(world), "T_TESTS": str(TESTS), "T_SLOW_RECORD": "0"}
     env["ML_LEDGER_LEASE_WAIT_SECONDS"] = (
         "0"  # a record leased by a live writer is held at once, never waited on
     )
-    took, done = _timed(
-        subprocess.run, [sys.executable, "-c", REPLAY], env=env, capture_output=True, text=True, timeout=300
-    )
+    with phase(phase_name):
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", REPLAY], env=env, capture_output=True, text=True, timeout=480
+            )
+        except subprocess.TimeoutExpired as hung:
+            said = (hung.stdout or b"")[-2000:], (hung.stderr or b"")[-2000:]
+            raise AssertionError(
+                f"{phase_name}: not ended within {hung.timeout:.0f} s; it said {said}"
+            ) from None
     said = done.stdout + done.stderr
     assert done.returncode == 0, said[-4000:]
-    return took, said
+    return said
 
 
 def _taken_items(world: JdeBillWorld) -> dict[str, int]:
@@ -320,7 +312,7 @@ def test_a_replay_killed_half_way_is_replayed_again_at_once_writing_each_record_
     with logged_bill() as bills, jde_bill_world(tmp_path / "killed", jde=REPLAY_JDE, db=db_url) as world:
         keys = _queue_the_day(world)
         bills[0].clear()  # the refused (503) attempts created nothing: count the replays' requests alone
-        seeded = _killed_after_3_creates(world, REPLAY)
+        seeded = _killed_after_3_creates(world, REPLAY, bills[0])
         taken = _taken_items(world)
         assert len(taken) == 1, taken  # the killed replay's take of the item it was writing
         assert world.ledger.ended_owners(taken) == set(taken)
@@ -331,21 +323,12 @@ def test_a_replay_killed_half_way_is_replayed_again_at_once_writing_each_record_
         assert sum(leased.values()) == 1, leased  # its record: in BILL or on the way, not recorded
 
         world.bill_faults(latency_ms=40)
-        took, said = _replay(world)
+        said = _replay(world, "the replay after the kill")
         assert world.ledger.open_items(integration="jde_bill") == []  # every item written, none left taken
         ((dead_writer, _),) = leased.items()
         assert _taken_over(said, dead_writer) == 1, said[-4000:]
         assert _taken_items(world) == {} and _dead_leases(world) == {}
         _replayed_once(world, keys)
         _written_once(world, keys, seeded, bills[0])
-    with (
-        _another_ledger(db_url, tmp_path / "clean") as db,
-        jde_bill_world(tmp_path / "clean", jde=REPLAY_JDE, db=db) as clean,
-    ):
-        _queue_the_day(clean)
-        clean.bill_faults(latency_ms=40)
-        baseline, _ = _replay(clean)
-    print(f"{_kind(db_url)}: replay after kill -9 {took:.1f} s; a clean replay of the day {baseline:.1f} s")
-    # No wait on a lease: the replays run with no lease wait at all (``_replay``), so a lease not taken over
+    # No wait on a lease: the replay runs with no lease wait at all (``_replay``), so a lease not taken over
     # would have left its item held, and every item is resolved (asserted above), whatever the load.
-    assert took < 2 * baseline + 2, (took, baseline)

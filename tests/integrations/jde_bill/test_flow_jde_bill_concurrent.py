@@ -37,7 +37,7 @@ from connector_assets.integrations.jde_bill.vendors import FLOW as VENDORS
 from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_sandbox.jde_ais import JdeSandboxSettings
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(900)  # two races of two spawned runs, mapping and replays: load 15 too
 SOURCES = (*ORDER_SOURCES, *SUPPLIER_SOURCES)
 VENDORS_MAPPED, VENDORS_WRITTEN = "jde_bill/vendors_mapped", "jde_bill/vendors_written"
 BILLS_MAPPED, BILLS_WRITTEN = "jde_bill/bills_mapped", "jde_bill/bills_written"

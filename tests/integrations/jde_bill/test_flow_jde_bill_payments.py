@@ -44,7 +44,7 @@ from connector_resources.webhooks import bill_source, create_receiver
 from connector_sandbox.bill import BillSandboxSettings
 from connector_sandbox.serve import serve_in_thread
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = pytest.mark.timeout(600)  # Dagster runs: load 15 too
 
 KEY = "sandbox-bill-webhook"  # the BILL simulator's fixed securityKey
 FLOW = ("jde_bill/payments_mapped", "jde_bill/payments_written", "jde_bill/payments_inbox_done")

@@ -39,7 +39,7 @@ from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.tables import SUPPLIERS as SUPPLIERS_TABLE
 from connector_resources.coupa import ALL_SCOPES
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(900)  # whole days run and reconciled: load 15 too
 
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy day
 TABLES = ("jde_coupa/payment_terms_map", "jde_coupa/account_map")

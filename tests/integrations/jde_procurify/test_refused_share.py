@@ -36,7 +36,7 @@ from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
 from connector_assets.jde.targets import CREATE_VOUCHERS, RECORD_PAYMENT
 
-pytestmark = [pytest.mark.timeout(300), *SILENCED]
+pytestmark = [pytest.mark.timeout(900), *SILENCED]  # Dagster runs of whole days: load 15 too
 STATUSES_ENV = "ML_JDE_PROCURIFY_BILL_STATUSES"
 REFUSED, GOOD = 8, 6
 ENTERED, APPROVED = 1, 2  # Procurify bill statuses: entered by the AP clerk, approved

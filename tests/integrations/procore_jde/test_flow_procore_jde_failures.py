@@ -43,7 +43,7 @@ from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW
 from connector_resources.jde import JdeAisResource
 from connector_resources.jde.resource import JdeSession
 
-pytestmark = [pytest.mark.timeout(120), *proofs.SILENCED]
+pytestmark = [pytest.mark.timeout(600), *proofs.SILENCED]  # Dagster runs: load 15 too
 SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "procore_jde_cost_codes.csv"
 MISSING_OBJECT = "7999"  # an object account no business unit of the JDE sandbox has
 VOUCHERS_VERDICT = "procore_jde/vouchers_verdict"  # the day's verdict, after the write

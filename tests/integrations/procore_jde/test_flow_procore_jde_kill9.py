@@ -29,7 +29,7 @@ from instances import instance_for_test
 from kill9 import WriteStep, killed_then_rerun
 from procore_jde_world import ProcoreJdeWorld, procore_jde_world
 
-pytestmark = [pytest.mark.timeout(120), *proofs.SILENCED]
+pytestmark = [pytest.mark.timeout(600), *proofs.SILENCED]  # a child process killed, a rerun
 ORDERS = WriteStep(proofs.ORDERS_WRITTEN, "purchase_order", "purchase_orders", slow="jde")
 VOUCHERS = WriteStep(proofs.VOUCHERS_WRITTEN, "voucher", "vouchers", slow="jde")
 
