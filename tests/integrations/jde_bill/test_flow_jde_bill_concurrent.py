@@ -100,7 +100,7 @@ def test_two_runs_writing_one_day_to_bill_on_one_postgresql_ledger_create_each_r
         assert keys.most_common(1)[0][1] == 1, keys.most_common(3)
 
 
-@pytest.mark.timeout(300)  # two spawned runs, each pulling the same vendors through a slow BILL
+@pytest.mark.timeout(900)  # two spawned runs, each pulling the same vendors through a slow BILL: load 15 too
 def test_two_runs_pulling_the_same_never_synced_vendors_create_each_vendor_and_bill_once(
     tmp_path, pg_schema_url, monkeypatch
 ):
