@@ -238,7 +238,7 @@ def test_an_order_of_an_unpaired_vendor_is_held_then_released_by_the_pair(
 
 
 def test_an_order_invoices_wait_for_is_sent_by_a_run_of_a_day_it_did_not_change_on(
-    world: FusionProcurifyWorld,
+    world: FusionProcurifyWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An order last changed before any day the flow reads (make dev: a bill approved today on an order of
     last month) is read for the invoices held on it, by the next run of any day."""
@@ -247,6 +247,8 @@ def test_an_order_invoices_wait_for_is_sent_by_a_run_of_a_day_it_did_not_change_
     from connector_assets.flows.core import Rejected, queue_failure
     from connector_assets.integrations.fusion_procurify.invoices import INVOICES_FLOW
 
+    # Pulling off: the other day's orders held on vendors would be sent too; this judges the awaited read.
+    monkeypatch.setenv("ML_PARENT_PULL_LIMIT", "0")
     po = usd_po(world)["po"]
     world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
     key = f"PO{po['procurify_PO']}"
