@@ -145,6 +145,8 @@ def run_preview(
     but ``out``. ``resources`` replace the definitions' own (a test's sandboxes); ``specs`` are handed in:
     the preview never loads the deployment."""
     chosen = integration_flows(integration, flows, specs=specs, defs=defs)
+    # A parent a chosen flow's write step pulls is written whether or not its own flow was chosen.
+    every = integration_flows(integration, specs=specs, defs=defs)
     out.mkdir(parents=True, exist_ok=True)
     scratch = copy_ledger(ledger, integration, out / "preview-ledger.sqlite")
     resources = {**defs.resources, **(resources or {})}
@@ -171,7 +173,7 @@ def run_preview(
             for row in verdicts(spec, days, scratch, staging, capture):
                 flow.rows += 1
                 yield row
-            yield from pulled_parents(spec, chosen, days, scratch, capture, since)
+            yield from pulled_parents(spec, every, days, scratch, capture, since)
             yield flow
 
 
@@ -269,15 +271,16 @@ def _last_event(scratch: ScratchLedger) -> int:
 
 def pulled_parents(
     spec: FlowSpec,
-    chosen: Sequence[FlowSpec],
+    flows: Sequence[FlowSpec],
     days: list[str | None],
     scratch: ScratchLedger,
     capture: Capture,
     since: int,
 ) -> Iterator[FitRow]:
     """The rows of the parents ``spec``'s write step pulled (``flows.parent_pull``): decisive events of the
-    integration's other flows written while ``spec`` ran, each as its own row of its own flow."""
-    for parent in chosen:
+    integration's other flows (``flows``: all of them, chosen or not) written while ``spec`` ran, each as
+    its own row of its own flow."""
+    for parent in flows:
         if parent.name == spec.name:
             continue
         for day in days:

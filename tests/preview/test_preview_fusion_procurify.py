@@ -7,7 +7,9 @@ The Fusion pod is the one ``make dev`` starts (``planted_faults`` off: it knows 
 the ISO currencies). The tests' default pod refuses a CAD order on the POST itself, a refusal no read before
 the write can foresee, so a preview says ``create`` there and the run is refused (left out of these proofs).
 Procurify's seeded vendors are paired by hand with the Fusion suppliers that have sites, as ``make dev``
-pairs them, so the day's orders and bills of those vendors are sent and the others held.
+pairs them, so the day's orders and bills of those vendors are sent and the others held on their vendor,
+which the vendors flow refuses (no supplier of its name): a person pairs it. A vendor a pull pairs by name
+is the last test's.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from asset_runs import busy_day, today
+from fusion_procurify_proofs import usd_po
 from fusion_procurify_world import (
     BUSINESS_UNIT,
     FUSION_SCALE,
@@ -41,11 +44,13 @@ from roots import ROOT
 
 import connector_assets.integrations.fusion_procurify as package
 from connector_assets.fusion.sandbox_operators import FusionApTeam
+from connector_assets.fusion.suppliers import supplier_id_key as supplier_key
 from connector_assets.integrations.fusion_procurify.sandbox import (
     active_vendor_ids,
     pair_seeded_vendors,
     suppliers_with_sites,
 )
+from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
 from connector_sandbox.fusion import FusionSandboxSettings
 
 FALLBACK = "ap-no-email-in-fusion@example.com"
@@ -118,6 +123,10 @@ def test_every_flow_of_the_busy_day_previews_writing_nothing_and_the_run_does_wh
     # and bills of such a vendor, held on it.
     assert {("suppliers", "adopt"), ("vendors", "refuse")} <= verdicts, verdicts
     assert {("purchase_orders", "hold"), ("invoices", "hold")} <= verdicts, verdicts
+    # Held only on a vendor its flow refused (shown under it: a person pairs it), none on one a pull clears.
+    held = [r for r in seen.rows if r.flow in ("purchase_orders", "invoices") and r.verdict == "hold"]
+    assert all(r.pull == "blocked" for r in held), [r for r in held if r.pull != "blocked"]
+    assert not [r for r in seen.rows if r.kind.startswith("waits_for_record")], "a wait no flow clears"
     order = next(r for r in seen.rows if r.flow == "purchase_orders" and r.verdict == "create")
     assert json.loads(order.changes)["ProcurementBU"] == BUSINESS_UNIT  # the draft it would POST
     refused = next(r for r in seen.rows if r.flow == "vendors" and r.verdict == "refuse")
@@ -203,3 +212,32 @@ def test_a_bill_of_a_sent_order_previews_as_its_invoice_and_once_paid_as_the_mar
     assert mark.verdict == "create", mark
     _run_as_previewed(world, day, seen, ["payment_status"])
     assert world.procurify_record("bills", bill)["api"]["status"] == 4  # paid
+
+
+def test_an_order_of_a_vendor_no_poll_paired_previews_the_vendor_pulled_and_the_order_sent(world, tmp_path):
+    """Today a buyer purchases from a vendor whose pairs are gone (the match by hand and the suppliers
+    flow's) and which is now named as its Fusion supplier, before any vendors poll: the preview shows the
+    vendor paired by name by the orders' write step (its own row, a pulled parent) and the order sent after
+    it, no order waiting for a vendor the source has; the run does what it said."""
+    day = date.fromisoformat(today())
+    po = usd_po(world)["po"]
+    vendor, key = str(po["pref_vendor"]["id"]), f"PO{po['procurify_PO']}"
+    supplier_id = paired_supplier(world.ledger, vendor)
+    assert supplier_id, f"vendor {vendor} is paired (make dev's pairs)"
+    forget_xref(world.ledger, INTEGRATION, "vendor", vendor)  # the match entered by hand
+    forget_xref(world.ledger, INTEGRATION, "supplier", supplier_key(supplier_id))  # the suppliers flow's
+    assert paired_supplier(world.ledger, vendor) is None, vendor
+    supplier = world.fusion_record("suppliers", supplier_id)
+    assert supplier is not None
+    with world.resources["procurify"].session() as session:  # the vendor is named as Fusion names it
+        session.update_vendor(int(vendor), {"name": supplier["Supplier"]})
+    seen = _previewed(world, day, tmp_path / "pulled", ["purchase_orders"])
+    verdicts = seen.verdicts()
+    pulled = verdicts[("vendors", vendor)]
+    assert pulled.pull == "parent" and pulled.verdict in ("create", "adopt"), pulled
+    order = verdicts[("purchase_orders", key)]
+    assert (order.pull, order.verdict) == ("child", "create"), order
+    assert not [r for r in seen.rows if r.kind.startswith("waits_for_record")], "a wait no flow clears"
+    real = _run_as_previewed(world, day, seen, ["purchase_orders"])
+    assert real[("purchase_orders", key)][0] == "create"
+    assert paired_supplier(world.ledger, vendor) == str(supplier_id)

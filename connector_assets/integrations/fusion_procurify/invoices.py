@@ -27,12 +27,14 @@ from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTR
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
 from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
 from connector_assets.integrations.fusion_procurify.po_numbers import po_source_key
+from connector_assets.integrations.fusion_procurify.purchase_orders import PURCHASE_ORDERS_FLOW
 from connector_assets.integrations.fusion_procurify.vendor_pairs import (
     MATCHES_ASSET,
     paired_supplier,
     read_paired_suppliers,
     vendor_dependency,
 )
+from connector_assets.integrations.fusion_procurify.vendors import VENDORS_FLOW
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
@@ -234,6 +236,8 @@ invoice_assets = build_flow_assets(
     INVOICES_FLOW,
     partitions_def=saas_daily_partitions(),
     upstream=[BILLS_ASSET, *UPSTREAM, MATCHES_ASSET],
+    # A vendor not paired yet and a PO not written yet are pulled by the write step (``parent_pull``).
+    parents=[VENDORS_FLOW, PURCHASE_ORDERS_FLOW],
 )
 
 

@@ -22,6 +22,7 @@ from connector_assets.integrations.fusion_procurify.manual_matches import matche
 from connector_assets.integrations.fusion_procurify.order_reader import ENTITY, OrderReader
 from connector_assets.integrations.fusion_procurify.po_numbers import PREFIX_ENV, order_prefix
 from connector_assets.integrations.fusion_procurify.vendor_pairs import MATCHES_ASSET, read_paired_suppliers
+from connector_assets.integrations.fusion_procurify.vendors import VENDORS_FLOW
 from connector_assets.procurify.order_fields import id_of
 from connector_assets.procurify.order_reads import latest_staged, requisitions_for_run
 from connector_assets.saas.entities import saas_daily_partitions
@@ -152,6 +153,7 @@ purchase_orders_assets = build_flow_assets(
     partitions_def=saas_daily_partitions(),
     # Both sources are upstream (lineage); ML_FUSION_PROCURIFY_ORDER_SOURCE picks the one read.
     upstream=[PURCHASE_ORDERS_ASSET, REQUISITIONS_ASSET, *charge_accounts.UPSTREAM, MATCHES_ASSET],
+    parents=[VENDORS_FLOW],  # a vendor not paired yet is paired by name by the write step (``parent_pull``)
 )
 
 FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_orders_assets, replay=REPLAY)

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from dagster import AssetKey
 from fusion_procurify_proofs import ClerkBetweenSearchAndCreate, mapped_invoices, stage_master
 from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
+from ledger_entries import audit_ids
 from mapping_rows import import_file, own_ledger
 from procurify_bills import UUID
 from procurify_bills import a_bill as procurify_bill
@@ -371,7 +372,11 @@ def test_a_bill_on_an_unmapped_account_code_is_queued_then_replayed_once_the_map
     assert len(invoices_in_fusion(world, bill["invoice_number"])) == 1
 
 
-def test_a_bill_of_a_procurify_po_waits_for_the_po_then_matches_its_fusion_lines(world: FusionProcurifyWorld):
+def test_a_bill_of_a_procurify_po_not_in_fusion_pulls_the_po_then_matches_its_fusion_lines(
+    world: FusionProcurifyWorld,
+):
+    """A bill of a PO the purchase orders flow never wrote waits for it at mapping; the invoices' write step
+    pulls the PO through that flow (created once, in Fusion) and writes the invoice matched to its lines."""
     # A requisition in US dollars purchased now (the Fusion sandbox's business unit keeps a USD ledger
     # and knows no CAD, so a CAD bill would be refused for its currency, which is not this test's point).
     order = next(
@@ -393,30 +398,30 @@ def test_a_bill_of_a_procurify_po_waits_for_the_po_then_matches_its_fusion_lines
     lines = [
         i["orderitem"]["PO_line_num"] for i in full_bill(world, bill["uuid"])["items"] if i.get("orderitem")
     ]
-    # A Fusion order of a supplier with a pay site, with as many lines: what the purchase orders flow made.
+    # The vendor paired with a supplier that has both a pay site and a purchasing site in the business unit.
     suppliers = {str(s["SupplierId"]) for s in world.fusion_suppliers_with_site()}
-    fusion_po = next(
-        po
+    supplier = next(
+        row["SupplierId"]
         for row in world.fusion_records("purchaseOrders", StatusCode="OPEN", BillToBU=BUSINESS_UNIT)
         if str(row["SupplierId"]) in suppliers
-        and len((po := world.fusion_record("purchaseOrders", row["POHeaderId"]))["lines"]) >= max(lines)
     )
-    world.pair_vendor(bill["vendor"]["id"], fusion_po["SupplierId"])
+    world.pair_vendor(bill["vendor"]["id"], supplier)
     run = world.run(*FLOW_ASSETS)
     assert run["fusion_procurify/invoices_mapped"]["held"] == 1, world.queue("invoices")
-    [item] = world.ledger.open_items(integration=INTEGRATION, flow="invoices")
-    assert item.depends_on == order_dependency(number)
-    key = (INTEGRATION, "purchase_order", "procurify", f"PO{number}", "fusion")  # the PO flow's write
-    world.ledger.claim_xref(*key, owner="test-po-flow")
-    world.ledger.record_target(*key, target_id=str(fusion_po["POHeaderId"]), content_hash="po")
-    world.replay_queued("invoices", invoices_flow)
+    written = run["fusion_procurify/invoices_written"]
+    assert written["parents_pulled"] == 1 and written["written_after_pull"] == written["create"] == 1, written
     assert world.queue("invoices") == {}
+    assert audit_ids(world.ledger, INTEGRATION, "purchase_orders", "create") == [f"PO{number}"]  # once
+    fusion_po = world.fusion_record("purchaseOrders", world.xrefs("purchase_order")[f"PO{number}"])
+    assert fusion_po is not None and str(fusion_po["SupplierId"]) == str(supplier)
     stored = world.fusion_record("invoices", world.xrefs("invoice")[bill["uuid"]])
     matched = [line for line in stored["invoiceLines"] if line.get("PurchaseOrderNumber")]
     assert {line["PurchaseOrderNumber"] for line in matched} == {fusion_po["OrderNumber"]}
     assert sorted(line["PurchaseOrderLineNumber"] for line in matched) == sorted(lines)
     note = " ".join(str(full_bill(world, bill["uuid"]).get("note") or "").split())
     assert stored["Description"] == (note or fusion_po["Description"])[:240]
+    again = world.run(*FLOW_ASSETS)["fusion_procurify/invoices_written"]
+    assert again["parents_pulled"] == 0 and again["create"] == 0, again
 
 
 def test_a_duplicate_refusal_on_create_becomes_an_adoption(world: FusionProcurifyWorld):

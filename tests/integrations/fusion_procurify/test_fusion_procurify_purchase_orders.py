@@ -11,15 +11,18 @@ from typing import Any
 
 import pytest
 from fusion_procurify_proofs import draft_left_in_fusion, usd_po
-from fusion_procurify_world import BUSINESS_UNIT, FusionProcurifyWorld, fusion_procurify_world
+from fusion_procurify_world import BUSINESS_UNIT, INTEGRATION, FusionProcurifyWorld, fusion_procurify_world
+from ledger_entries import audit_ids
 from mapping_rows import import_file, own_ledger, sandbox_path
 
 from connector_assets.fusion import draft_orders
+from connector_assets.fusion.supplier_names import fold
 from connector_assets.integrations.fusion_procurify import order_mappers as om
 from connector_assets.integrations.fusion_procurify import po_numbers
 from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
 from connector_assets.integrations.fusion_procurify.purchase_orders import FLOW as purchase_orders_flow
 from connector_assets.integrations.fusion_procurify.purchase_orders import PURCHASE_ORDERS_FLOW
+from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_vendor
 from connector_assets.procurify.order_fields import live_items
 from connector_resources.fusion.payloads import DraftPurchaseOrder, PurchaseOrderLine
 
@@ -219,8 +222,9 @@ def test_a_draft_left_incomplete_by_a_crash_is_submitted_not_created_again(
 
 
 def test_an_order_of_an_unpaired_vendor_is_held_then_released_by_the_pair(
-    world: FusionProcurifyWorld,
+    world: FusionProcurifyWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("ML_PARENT_PULL_LIMIT", "0")  # the operator's pair releasing the hold is judged here
     po = usd_po(world)["po"]
     key = f"PO{po['procurify_PO']}"
     _sync(world)
@@ -237,8 +241,41 @@ def test_an_order_of_an_unpaired_vendor_is_held_then_released_by_the_pair(
     assert order["StatusCode"] == "OPEN"
 
 
-def test_an_order_invoices_wait_for_is_sent_by_a_run_of_a_day_it_did_not_change_on(
+def test_an_order_of_a_vendor_never_paired_gets_it_paired_by_name_and_is_sent_in_the_same_run(
     world: FusionProcurifyWorld,
+) -> None:
+    """Day one: the order's vendor has a Fusion supplier of its name but no poll paired them yet; the write
+    step pulls the vendor (paired by name through the vendors flow, once) and sends the order with the day."""
+    po = usd_po(world)["po"]
+    vendor, key = str(po["pref_vendor"]["id"]), f"PO{po['procurify_PO']}"
+    names = {fold(v["name"]) for v in world.in_procurify("vendors").values()}
+    supplier = next(
+        s
+        for s in world.fusion_suppliers_with_site(purpose="SitePurposePurchasingFlag")
+        if paired_vendor(world.ledger, s["SupplierId"]) is None and fold(s["Supplier"]) not in names
+    )
+    with world.resources["procurify"].session() as session:  # the vendor is named as Fusion names it
+        session.update_vendor(int(vendor), {"name": supplier["Supplier"]})
+    run = world.run(SOURCE, MAPPED, WRITTEN)
+    assert run[MAPPED]["held"] >= 1, run[MAPPED]
+    written = run[WRITTEN]
+    assert written["parents_pulled"] >= 1 and written["written_after_pull"] >= 1, written
+    assert world.xrefs("vendor")[vendor] == str(supplier["SupplierId"])
+    pairs = [
+        k for action in ("create", "adopt") for k in audit_ids(world.ledger, INTEGRATION, "vendors", action)
+    ]
+    assert pairs.count(vendor) == 1, pairs  # paired once
+    assert key not in world.queue(FLOW)
+    order = world.fusion_record("purchaseOrders", world.xrefs("purchase_order")[key])
+    assert order is not None and str(order["SupplierId"]) == str(supplier["SupplierId"])
+    assert audit_ids(world.ledger, INTEGRATION, FLOW, "create").count(key) == 1
+    # Nothing left held on a vendor the pull paired.
+    held = world.ledger.open_items(integration=INTEGRATION, flow=FLOW)
+    assert not [i for i in held if i.depends_on == f"{INTEGRATION}:vendor:procurify:{vendor}"], held
+
+
+def test_an_order_invoices_wait_for_is_sent_by_a_run_of_a_day_it_did_not_change_on(
+    world: FusionProcurifyWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An order last changed before any day the flow reads (make dev: a bill approved today on an order of
     last month) is read for the invoices held on it, by the next run of any day."""
@@ -247,6 +284,8 @@ def test_an_order_invoices_wait_for_is_sent_by_a_run_of_a_day_it_did_not_change_
     from connector_assets.flows.core import Rejected, queue_failure
     from connector_assets.integrations.fusion_procurify.invoices import INVOICES_FLOW
 
+    # Pulling off: the other day's orders held on vendors would be sent too; this judges the awaited read.
+    monkeypatch.setenv("ML_PARENT_PULL_LIMIT", "0")
     po = usd_po(world)["po"]
     world.pair_vendor(po["pref_vendor"]["id"], world.unpaired_purchasing_supplier())
     key = f"PO{po['procurify_PO']}"
