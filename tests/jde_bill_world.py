@@ -10,8 +10,10 @@ this module declares what is JDE <-> BILL's (``INTEGRATION_WORLD``) and the BILL
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -262,3 +264,41 @@ def nothing_lost(
     queued = {item.source_key for item in world.ledger.open_items(integration="jde_bill", flow=flow)}
     assert mapped - set(written) - queued == set(), "records neither written nor queued"
     return {key: written[key] for key in mapped if key in written}
+
+
+@dataclass(frozen=True)
+class HeldOnVendors:
+    """A day's bills mapped before any vendor synced, every one held on its vendor: their keys, the vendors
+    they wait for, and what BILL held before (the seeded vendors and bills, not ours)."""
+
+    bills: set[str]
+    vendors: set[str]
+    seeded_vendors: set[str]
+    seeded_bills: set[str]
+
+
+def bills_held_on_their_vendors(world: JdeBillWorld, *steps: str) -> HeldOnVendors:
+    """Run ``steps`` (the master data, the sources and the bills' mapped step): no vendor has synced, so
+    every bill is held on its vendor (at least 40 of them): where a pull of them starts."""
+    mapped = world.run(*steps)["jde_bill/bills_mapped"]
+    assert mapped["held"] == mapped["records"] >= 40, mapped
+    held = world.ledger.open_items(integration="jde_bill", flow="bills", status="held")
+    return HeldOnVendors(
+        {item.source_key for item in held},
+        {str(item.depends_on).rsplit(":", 1)[1] for item in held},
+        set(world.in_bill("vendors")),
+        set(world.in_bill("bills")),
+    )
+
+
+def one_copy_each(world: JdeBillWorld, held: HeldOnVendors) -> None:
+    """Every vendor and bill of ``held`` is in BILL once, recorded in the ledger, nothing lost."""
+    written = nothing_lost(world, "vendor", "vendors", held.vendors)
+    vendors = {i: v for i, v in world.in_bill("vendors").items() if i not in held.seeded_vendors}
+    assert set(written.values()) == set(vendors) and len(vendors) == len(held.vendors)
+    assert Counter(map(vendor_identity, vendors.values())).most_common(1)[0][1] == 1
+    written = nothing_lost(world, "bill", "bills", held.bills)
+    bills = {i: b for i, b in world.in_bill("bills").items() if i not in held.seeded_bills}
+    assert set(written.values()) == set(bills) and len(bills) == len(held.bills)
+    keys = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in bills.values())
+    assert keys.most_common(1)[0][1] == 1, keys.most_common(3)

@@ -34,8 +34,10 @@ from jde_bill_world import (
     SUPPLIER_SOURCES,
     BillClerk,
     JdeBillWorld,
+    bills_held_on_their_vendors,
     jde_bill_world,
     nothing_lost,
+    one_copy_each,
     vendor_identity,
 )
 from kill9 import kill_mid_write
@@ -157,34 +159,20 @@ def test_kill_9_while_the_bills_step_pulls_never_synced_vendors_then_rerun_leave
     -9 with several vendor creates in flight; the rerun pulls them again, adopts what BILL created and
     nobody recorded, creates the rest, then writes every bill: one copy of each vendor and each bill."""
     with jde_bill_world(tmp_path, World, jde=JdeSandboxSettings(scale=0.1)) as world:
-        mapped = world.run(*MASTER, *SOURCES, BILLS_MAPPED)[BILLS_MAPPED]  # no vendor synced: all held
-        assert mapped["held"] == mapped["records"] >= 40, mapped
-        held = world.ledger.open_items(integration="jde_bill", flow="bills", status="held")
-        bill_keys = {item.source_key for item in held}
-        vendor_keys = {item.depends_on.rsplit(":", 1)[1] for item in held}
-        seeded_vendors, seeded_bills = set(world.in_bill("vendors")), set(world.in_bill("bills"))
-
+        held = bills_held_on_their_vendors(world, *MASTER, *SOURCES, BILLS_MAPPED)
         world.bill_faults(latency_ms=150)
         ready, in_flight = world.bill_writes_under_way("vendors", 4)
         world.kill_mid_write(BILLS_WRITTEN, ready)
-        ours = set(world.in_bill("vendors")) - seeded_vendors
+        ours = set(world.in_bill("vendors")) - held.seeded_vendors
         half_written, orphans = _after_kill(world, "vendor", ours)
         print(f"pulled vendors: {len(ours)} in BILL at the kill, {half_written} claimed not recorded, "
               f"{orphans} created not recorded, {in_flight[0]} in flight")  # fmt: skip
-        assert 0 < len(ours) < len(vendor_keys) and half_written >= 1
+        assert 0 < len(ours) < len(held.vendors) and half_written >= 1
 
         world.bill_faults(latency_ms=0)
         rerun = world.run(BILLS_WRITTEN)[BILLS_WRITTEN]
         assert rerun["fail"] == rerun["leased"] == 0 and rerun["parents_missing"] == 0, rerun
-        written = nothing_lost(world, "vendor", VENDORS_FLOW.name, vendor_keys)
-        vendors = {i: v for i, v in world.in_bill("vendors").items() if i not in seeded_vendors}
-        assert set(written.values()) == set(vendors) and len(vendors) == len(vendor_keys)
-        assert Counter(vendor_identity(v) for v in vendors.values()).most_common(1)[0][1] == 1
-        written = nothing_lost(world, "bill", BILLS_FLOW.name, bill_keys)
-        bills = {i: b for i, b in world.in_bill("bills").items() if i not in seeded_bills}
-        assert set(written.values()) == set(bills) and len(bills) == len(bill_keys)
-        keys = Counter((b["vendorId"], b["invoice"]["invoiceNumber"]) for b in bills.values())
-        assert keys.most_common(1)[0][1] == 1, keys.most_common(3)
+        one_copy_each(world, held)
 
 
 def test_kill_9_mid_write_of_bill_payments_to_jde_then_rerun_records_each_payment_once(tmp_path):
