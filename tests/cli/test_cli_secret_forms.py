@@ -51,6 +51,11 @@ NOT_HERE = {
     "abandon": "changes only the ledger's queue, reads no connector secret; tests/cli/test_cli_decisions.py",
     "reopen": "changes only the ledger's queue, reads no connector secret; tests/cli/test_cli_decisions.py",
     **dict.fromkeys(
+        ("live on", "live off", "live status"),
+        "switches and reads schedules and sensors through a running Dagster webserver (its ping reads the "
+        "secrets as `ping` does, run here); tests/cli/test_live.py runs it against one",
+    ),
+    **dict.fromkeys(
         ("desk users add", "desk users list", "desk users remove"),
         "the desk's own accounts in the ledger, no connector secret; tests/cli/test_cli_desk_users.py",
     ),

@@ -86,8 +86,10 @@ def test_a_preview_every_flow_writes_nothing_and_the_run_does_what_it_said(world
     pulled = [r for r in seen.rows if r.pull == "parent"]
     assert {(r.flow, r.source_key, r.verdict) for r in pulled} == {("vendors", world.unlinked, "refuse")}
     assert "origin_id" in pulled[0].reason, pulled
+    # The orders held on that refused vendor are a person's, shown under it (``blocked_records``).
     held = [r for r in seen.rows if r.flow == "purchase_orders" and r.verdict == "hold"]
-    assert held and all(f"vendor:procore:{world.unlinked}" in r.reason for r in held), held
+    assert held and all(r.pull == "blocked" for r in held), held
+    assert all(f"vendor {world.unlinked}, which needs a person" in r.reason for r in held), held
     waiting = [r for r in seen.rows if r.kind.startswith("waits_for_record")]
     on_held = {f"purchase_order:procore:{r.source_key} " for r in held}
     assert all(

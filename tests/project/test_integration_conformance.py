@@ -183,8 +183,9 @@ STEP_BUILDERS = {
 ASSETS = ROOT / "connector_assets"
 # Flows whose steps need fewer systems' sessions than the two they join (``build_flow_assets``'s
 # ``resource_keys``; each says why beside the call): Coupa's side of Coupa -> JDE is its staged poll and
-# webhook inbox, JDE's side of JDE -> Procurify account codes its staged tables.
-FEWER_RESOURCES = {"coupa_jde_invoices", "coupa_jde_payments", "jde_procurify_account_codes"}
+# webhook inbox, JDE's side of JDE -> Procurify account codes its staged tables. (Coupa -> JDE payments need
+# Coupa too: their write step reads a never-synced invoice from Coupa to pull it, ``flows.parent_pull``.)
+FEWER_RESOURCES = {"coupa_jde_invoices", "jde_procurify_account_codes"}
 
 
 def _imports(path: Path) -> set[tuple[str, str]]:
