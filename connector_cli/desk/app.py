@@ -103,14 +103,15 @@ def desk_filter(ledger: Ledger, fields: Any) -> QueueFilter:
     if view == "all":
         return plain
     hours = views.wait_hours()
-    outlived = ledger.outlived_dependencies()
+    held = ledger.held_dependencies()  # read once: what outlived its wait, and what waits on a person's
+    outlived = ledger.synced_dependencies(held) if held else frozenset()
     return dataclasses.replace(
         plain,
         view=view,
         wait_hours=hours,
         outlived=outlived,
         ended=ledger.ended_close_windows(hours),
-        blocked=frozenset(blocking_parents(ledger, ledger.held_dependencies() - outlived)),
+        blocked=frozenset(blocking_parents(ledger, held - outlived)),
     )
 
 
