@@ -1,12 +1,14 @@
-"""The one ``Definitions`` object of ml-connector, loaded by workspace.yaml.
-
-``DEPLOYMENT`` runs the integrations ``ML_INTEGRATIONS`` names (``deployment.chosen``); an unknown name
-stops the load naming the known ones. Every API resource is built from ``connector_resources.settings``,
-so the sandbox is the default. Nothing is registered as it loads: replays come from
-``DEPLOYMENT.replays()``.
+"""The one ``Definitions`` object of ml-connector, loaded by workspace.yaml: the defs folder
+(``connector_assets/defs``: the ``Connector`` and one instance per integration, each a ``defs.yaml``) as
+Dagster's own loader builds it. ``ML_INTEGRATIONS`` narrows which instances run (docs/components.md).
+Every API resource is built from ``connector_resources.settings``, so the sandbox is the default.
 """
 
-from connector_assets.deployment import Deployment
+import dagster as dg
 
+from connector_assets.deployment import PROJECT, Deployment
+
+defs = dg.load_from_defs_folder(path_within_project=PROJECT)
+
+# The same instances as ``ml-connector`` sees them (replays, mapping tables, pairings), read from the folder.
 DEPLOYMENT = Deployment.of()
-defs = DEPLOYMENT.definitions

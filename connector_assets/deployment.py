@@ -1,9 +1,9 @@
-"""What a deployment runs, derived from the integration components it chooses, assembled one way
-(docs/development.md "Adding an integration"; ``chosen`` keeps the ``ML_INTEGRATIONS`` names).
+"""What a deployment runs: the integration instances of the project's defs folder (``defs.yaml`` files of
+the component types in ``connector_assets.components``), as Dagster's own loader finds them, and what is
+derived from them: the shared definitions the ``Connector`` instance builds, each instance's own
+definitions, the replays, the mapping tables, the pairings.
 
-Why the components are read through ``dg.ComponentTree`` without ``tree.build_defs()``: building the tree
-would also collect every module-level asset of every flow module of the folder; a deployment merges only
-what each chosen component declares.
+``ML_INTEGRATIONS`` is an override: unset (``all``) runs every instance; a list runs only those named.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import dagster as dg
 from dagster import AssetsDefinition, Definitions
 
 from connector_assets.alerts import alert_definitions, with_written_freshness
-from connector_assets.flows.assembly import IntegrationComponent
+from connector_assets.components.integration_type import IntegrationType
+from connector_assets.flows.assembly import IntegrationParts
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.replay_resources import settings_resources
 from connector_assets.flows.replays import Replays, Resources, build_replays
@@ -50,21 +51,43 @@ class UnknownIntegration(SettingError):
     ``ml-connector`` command says it in one line (``connector_cli.refusals``)."""
 
 
-def integration_components(project: Path = PROJECT) -> tuple[IntegrationComponent, ...]:
-    """Every ``IntegrationComponent`` of the project at ``project``, as Dagster's defs-folder loader finds
-    them (each package's ``@dg.component_instance``), sorted by name; read once per process."""
-    return _components(project.resolve())
+def integration_components(project: Path = PROJECT) -> tuple[IntegrationParts, ...]:
+    """The parts of every integration instance in the defs folder of the project at ``project`` (its
+    ``defs.yaml`` files, read by Dagster's ``ComponentTree``), sorted by name; read once per process."""
+    return tuple(instance.parts for instance in integration_instances(project))
+
+
+def integration_instances(project: Path = PROJECT) -> tuple[IntegrationType, ...]:
+    """Every integration instance of the project at ``project``, sorted by integration name."""
+    return _instances(project.resolve())
 
 
 @cache
-def _components(project: Path) -> tuple[IntegrationComponent, ...]:
-    tree = dg.ComponentTree.for_project(project)
-    found = tree.get_all_components(of_type=IntegrationComponent)
-    names = [component.name for component in found]
-    twice = sorted({name for name in names if names.count(name) > 1})
+def _instances(project: Path) -> tuple[IntegrationType, ...]:
+    found = dg.ComponentTree.for_project(project).get_all_components(of_type=IntegrationType)
+    by_name: dict[str, list[IntegrationType]] = {}
+    for instance in found:
+        by_name.setdefault(instance.integration, []).append(instance)
+    twice = {name: instances for name, instances in by_name.items() if len(instances) > 1}
     if twice:
-        raise ValueError(f"integration {', '.join(twice)} is defined by more than one component")
-    return tuple(sorted(found, key=lambda component: component.name))
+        said = "; ".join(
+            f"{name} in {', '.join(i.defined_in for i in instances)}"
+            for name, instances in sorted(twice.items())
+        )
+        raise ValueError(f"one instance per integration is supported; found more than one: {said}")
+    return tuple(sorted(found, key=lambda instance: instance.integration))
+
+
+def overridden_out(name: str) -> bool:
+    """Whether the ``ML_INTEGRATIONS`` override leaves integration ``name`` out of this deployment."""
+    wanted = _override()
+    return wanted is not None and name not in wanted
+
+
+def _override() -> tuple[str, ...] | None:
+    """The names ``ML_INTEGRATIONS`` lists (None: ``all``, every instance runs)."""
+    wanted = tuple(name.strip().lower() for name in settings.read(INTEGRATIONS_SETTING))
+    return None if EVERY in wanted else wanted
 
 
 def known_names(project: Path = PROJECT) -> tuple[str, ...]:
@@ -72,43 +95,48 @@ def known_names(project: Path = PROJECT) -> tuple[str, ...]:
     return tuple(component.name for component in integration_components(project))
 
 
-def integration_component(name: str) -> IntegrationComponent:
+def integration_component(name: str) -> IntegrationParts:
     """The one integration named ``name`` (a benchmark's or a test's own; unknown: ``UnknownIntegration``)."""
     [component] = chosen([name])
     return component
 
 
-def chosen(names: Iterable[str] | None = None, project: Path = PROJECT) -> tuple[IntegrationComponent, ...]:
+def chosen(names: Iterable[str] | None = None, project: Path = PROJECT) -> tuple[IntegrationParts, ...]:
     """The components ``names`` names (``ML_INTEGRATIONS`` when None; ``all``: every one), sorted by
     name, so a deployment loads, replays and pings only the integrations it runs. An unknown name is
     refused naming the known integrations, never skipped: a typo would otherwise leave an integration
     unloaded without a word."""
     given = settings.read(INTEGRATIONS_SETTING) if names is None else names
     wanted = tuple(name.strip().lower() for name in given)
-    every = integration_components(project)
-    if EVERY in wanted:
-        return every
-    known = [component.name for component in every]
-    unknown = [name for name in wanted if name not in known]
+    every = integration_instances(project)
+    known = [instance.integration for instance in every]
+    unknown = [name for name in wanted if name not in known and name != EVERY]
     if unknown:
         named_by = f" (named by {INTEGRATIONS_SETTING})" if names is None else ""
         raise UnknownIntegration(
             f"unknown integration {', '.join(repr(n) for n in unknown)}{named_by}; known: "
             f"{', '.join(known)} (or {EVERY})"
         )
-    return tuple(component for component in every if component.name in wanted)
+    return tuple(i.parts for i in every if EVERY in wanted or i.integration in wanted)
 
 
 @dataclass(frozen=True)
 class Deployment:
     """The integrations one deployment runs (``components``) and everything derived from them."""
 
-    components: tuple[IntegrationComponent, ...]
+    components: tuple[IntegrationParts, ...]
 
     @classmethod
     def of(cls, names: Iterable[str] | None = None) -> Deployment:
         """The deployment running the integrations ``names`` names (``ML_INTEGRATIONS`` when None)."""
         return cls(chosen(names))
+
+    @classmethod
+    def of_instances(cls, instances: Iterable[IntegrationType]) -> Deployment:
+        """The deployment of these loaded instances, less those the ``ML_INTEGRATIONS`` override leaves out
+        (the ``Connector`` component's siblings)."""
+        kept = [instance for instance in instances if not overridden_out(instance.integration)]
+        return cls(tuple(instance.parts for instance in sorted(kept, key=lambda i: i.integration)))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -149,37 +177,10 @@ class Deployment:
 
     @cached_property
     def definitions(self) -> Definitions:
-        """One ``Definitions`` for the chosen components and what they share."""
-        own = [component.definitions() for component in self.components]
-        assets = [asset for defs in own for asset in defs.assets or () if isinstance(asset, AssetsDefinition)]
-        read = {key for asset in assets for key in asset.dependency_keys}
-        brought = {key for asset in assets for key in asset.keys}
-        return with_owners(
-            with_written_freshness(
-                Definitions.merge(
-                    Definitions(
-                        assets=[ledger_health],
-                        # One fit job per integration: its preview as a run (``preview.fit``).
-                        jobs=[replay_retry_queue, *(fit_job(name, _one_integration) for name in self.names)],
-                        schedules=[replay_due_records],
-                        # The write pools' limits, kept by the deployment itself (``write_pool_sensor``).
-                        sensors=[automation_sensor(), write_pool_limits],
-                        resources={
-                            "ledger": LedgerResource(),
-                            # What the replay job replays with: this deployment's flows' (built when a run
-                            # of it starts, from today's settings).
-                            "replays": dg.ResourceDefinition(resource_fn=lambda _: self.replays()),
-                            # Each flow step's target as it is (a preview gives its own boundary).
-                            "target_boundary": UNWRAPPED,
-                            **settings_resources(),
-                        },
-                        executor=run_executor(),
-                    ),
-                    side_definitions(self.systems, read, brought),
-                    *own,
-                    alert_definitions(),
-                )
-            )
+        """The chosen integrations' definitions as the defs folder's loader builds them: the connector's
+        shared ones and each integration's own (a test's or a benchmark's deployment of a few)."""
+        return Definitions.merge(
+            connector_definitions(self), *(integration_definitions(c) for c in self.components)
         )
 
     def replays(self, resources: Resources | None = None) -> Replays:
@@ -194,3 +195,47 @@ def _one_integration(name: str) -> Deployment:
     """What a fit job previews: a deployment of its one integration alone, with today's settings (handed
     to ``preview.fit``, which never imports the deployment)."""
     return Deployment.of([name])
+
+
+def integration_definitions(parts: IntegrationParts) -> Definitions:
+    """One integration's own definitions (its component's ``build_defs``): its assets, jobs, schedules and
+    sensors, and its preview as a run (``preview.fit``)."""
+    own = Definitions.merge(parts.definitions(), Definitions(jobs=[fit_job(parts.name, _one_integration)]))
+    return with_owners(with_written_freshness(own))
+
+
+def connector_definitions(deployment: Deployment) -> Definitions:
+    """What the deployment's integrations share (the ``Connector`` component's ``build_defs``): the ledger's
+    health, the replay job and schedule, the automation and pool sensors, the resources and executor, the
+    system sides the integrations read, and the alerts."""
+    assets = [
+        asset
+        for component in deployment.components
+        for asset in component.definitions().assets or ()
+        if isinstance(asset, AssetsDefinition)
+    ]
+    read = {key for asset in assets for key in asset.dependency_keys}
+    brought = {key for asset in assets for key in asset.keys}
+    return with_owners(
+        Definitions.merge(
+            Definitions(
+                assets=[ledger_health],
+                jobs=[replay_retry_queue],
+                schedules=[replay_due_records],
+                # The write pools' limits, kept by the deployment itself (``write_pool_sensor``).
+                sensors=[automation_sensor(), write_pool_limits],
+                resources={
+                    "ledger": LedgerResource(),
+                    # What the replay job replays with: this deployment's flows' (built when a run of it
+                    # starts, from today's settings).
+                    "replays": dg.ResourceDefinition(resource_fn=lambda _: deployment.replays()),
+                    # Each flow step's target as it is (a preview gives its own boundary).
+                    "target_boundary": UNWRAPPED,
+                    **settings_resources(),
+                },
+                executor=run_executor(),
+            ),
+            side_definitions(deployment.systems, read, brought),
+            alert_definitions(),
+        )
+    )

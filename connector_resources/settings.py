@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from connector_resources.configured_settings import configured
 from connector_resources.first_day import RecentOnRealSystems
 from connector_resources.setting_kinds import EMAIL, Choice, Items, Kind, Number, OnOff, Refused, Text
 
@@ -50,8 +51,10 @@ class Setting:
     def read(self, environ: Mapping[str, str] | None = None) -> Any:
         """The effective value as its kind types it; a ``SettingError`` naming the variable, what it holds,
         what is expected and the default, when the kind refuses it."""
-        raw = (os.environ if environ is None else environ).get(self.env, "").strip() or self.default_value(
-            environ
+        raw = (
+            (os.environ if environ is None else environ).get(self.env, "").strip()
+            or (configured(self.env) if environ is None else "")
+            or self.default_value(environ)
         )
         try:
             return self.kind.parse(raw)
@@ -1009,10 +1012,12 @@ def registered(env: str) -> Setting:
 
 
 def given(env: str, environ: Mapping[str, str] | None = None) -> str:
-    """What the environment says for the declared setting ``env`` (stripped), or "" when unset: for
+    """What the environment (else a component instance's YAML) says for the declared setting ``env``
+    (stripped), or "" when unset: for
     settings whose default is computed where it is used (the ledger URL from DAGSTER_HOME, ...)."""
     registered(env)
-    return (os.environ if environ is None else environ).get(env, "").strip()
+    given = (os.environ if environ is None else environ).get(env, "").strip()
+    return given or (configured(env) if environ is None else "")
 
 
 def value(env: str, environ: Mapping[str, str] | None = None) -> str:

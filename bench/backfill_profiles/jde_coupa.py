@@ -63,7 +63,7 @@ def _run(args: argparse.Namespace, jde_url: str, coupa_url: str) -> dict:
 
     from connector_assets.asset_keys import asset_key
     from connector_assets.flows.target_boundary import UNWRAPPED
-    from connector_assets.integrations.coupa_jde.component import coupa_jde_assets
+    from connector_assets.integrations.coupa_jde.wiring import coupa_jde_assets
     from connector_assets.integrations.jde_coupa.invoices import jde_coupa_invoice_assets
     from connector_assets.integrations.jde_coupa.purchase_orders import jde_coupa_po_assets
     from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets

@@ -477,7 +477,7 @@ def _catch_up(
     """The replay of the records due after the backfill (held ones released when what they waited on was
     written later in the same run; failures due again), each read from its source again and written once
     through the flows' own replay handlers, on the bench's simulators."""
-    from connector_assets.integrations.jde_procurify.component import FLOWS
+    from connector_assets.integrations.jde_procurify.wiring import FLOWS
 
     due, summary, seconds, calls = kit.replay_due(meter, ledger, resources, FLOWS)
     replayed = set(summary.replayed)

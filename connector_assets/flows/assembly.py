@@ -1,8 +1,9 @@
-"""How every integration package is put together: one Dagster component, assembled one way.
+"""How every integration package is put together: its parts (flows, jobs, schedules, sensors, tables),
+assembled one way in its ``wiring`` module.
 
-The package layout, and how Dagster's defs-folder loader finds each component, are in docs/development.md.
-A component made in Python, not YAML, because a flow is made of Python objects (pandera models, mappers,
-target classes, asset factories) that YAML could only name by import path.
+The parts are Python objects (pandera models, mappers, target classes, asset factories); what a customer
+configures of them is the package's component type (``connector_assets.components``), an instance of which
+is a ``defs.yaml`` in the project's defs folder. The package layout: docs/development.md.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import dagster as dg
 from dagster import AssetKey, AssetsDefinition, Definitions
 
 from connector_assets.flows.core import FlowSpec
@@ -53,9 +53,9 @@ class Flow:
 
 
 @dataclass(frozen=True, eq=False)
-class IntegrationComponent(dg.Component):
+class IntegrationParts:
     """Everything one integration puts into Dagster and into ``ml-connector replay``, made in the package's
-    ``component.py``. ``name`` keys its ledger rows, asset group, jobs and settings prefix; ``shared`` names
+    ``wiring.py``. ``name`` keys its ledger rows, asset group, jobs and settings prefix; ``shared`` names
     asset keys the deployment's sides already define, so a flow module may list them without a second
     declaration."""
 
@@ -70,10 +70,6 @@ class IntegrationComponent(dg.Component):
     pairings: Sequence[ManualPairing] = ()
     mapping_tables: Sequence[MappingTable] = ()
     package: str = ""
-
-    def build_defs(self, context: dg.ComponentLoadContext) -> Definitions:
-        """Dagster's entry point: the package's own ``Definitions`` (``definitions``)."""
-        return self.definitions()
 
     @property
     def flow_assets(self) -> dict[FlowSpec, Sequence[Any]]:
@@ -93,7 +89,7 @@ class IntegrationComponent(dg.Component):
         jobs: Sequence[Any] = (),
         schedules: Sequence[Any] = (),
         **rest: Any,
-    ) -> IntegrationComponent:
+    ) -> IntegrationParts:
         """A package's component as every package makes it: its flows, tables, jobs and schedules those its
         jobs were ``built`` over, then the package's own ``jobs`` / ``schedules``, then its reconciliation's
         (``reconcile.assets.WIRING``); its pairings its ``manual_pairs.PAIRINGS``; ``rest`` the other
@@ -148,5 +144,5 @@ def _of(package: str, module: str) -> Any:
 
 
 def asset_keys(assets: Iterable[Any]) -> frozenset[AssetKey]:
-    """Every key of ``assets`` (for ``IntegrationComponent.shared``)."""
+    """Every key of ``assets`` (for ``IntegrationParts.shared``)."""
     return frozenset(key for a in assets for key in (a.keys if isinstance(a, AssetsDefinition) else [a.key]))

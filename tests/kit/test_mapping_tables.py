@@ -15,11 +15,11 @@ from connector_assets.flows.mapping_changes import MappingRefused, plan_change
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import SNAPSHOT_METADATA, MappingTable, fingerprint, tables_from
 from connector_assets.integrations.coupa_jde import accounts as coupa_jde
-from connector_assets.integrations.fusion_procurify import component as fusion_procurify
+from connector_assets.integrations.fusion_procurify import wiring as fusion_procurify
 from connector_assets.integrations.jde_bill import bill_mappings as jde_bill
 from connector_assets.integrations.jde_coupa import purchase_orders as jde_coupa_pos
 from connector_assets.integrations.jde_coupa import suppliers as jde_coupa
-from connector_assets.integrations.jde_procurify import component as jde_procurify
+from connector_assets.integrations.jde_procurify import wiring as jde_procurify
 from connector_assets.integrations.procore_jde import cost_codes as procore_jde
 from connector_assets.jde.assets import jde_assets
 from connector_assets.runtime.staging import StagingResource

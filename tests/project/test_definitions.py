@@ -44,7 +44,7 @@ _F0116_PROBE = """
 from dagster import AssetKey, AssetsDefinition
 from connector_assets.definitions import defs
 from connector_assets.deployment import integration_component
-from connector_assets.integrations.procore_jde import component as procore_jde
+from connector_assets.integrations.procore_jde import wiring as procore_jde
 graph = defs.resolve_asset_graph()
 key = AssetKey(["jde", "supplier_addresses"])
 jde_bill = integration_component("jde_bill").definitions()

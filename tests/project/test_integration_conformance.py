@@ -25,7 +25,7 @@ from roots import ROOT
 
 from connector_assets.definitions import DEPLOYMENT, defs
 from connector_assets.deployment import Deployment, integration_components
-from connector_assets.flows.assembly import Flow, IntegrationComponent
+from connector_assets.flows.assembly import Flow, IntegrationParts
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.jobs import FlowJobs
 from connector_assets.flows.replays import Replay, build_replays
@@ -46,12 +46,12 @@ def _jobs_of(key: AssetKey) -> list[str]:
     ]
 
 
-def _own_keys(component: IntegrationComponent) -> set[AssetKey]:
+def _own_keys(component: IntegrationParts) -> set[AssetKey]:
     own = component.definitions().assets or []
     return {key for a in own if isinstance(a, AssetsDefinition) for key in a.keys}
 
 
-def _flows(component: IntegrationComponent) -> list[FlowSpec]:
+def _flows(component: IntegrationParts) -> list[FlowSpec]:
     """Every flow spec the package's loaded modules define (a module's ``FlowSpec``, or a ``Flow``'s),
     declared by its component or not: nothing registers a spec, so a flow a module defines but the
     component leaves out is found here."""
@@ -68,12 +68,12 @@ def _flows(component: IntegrationComponent) -> list[FlowSpec]:
 
 
 @pytest.fixture(params=integration_components(), ids=lambda component: component.name)
-def package(request) -> IntegrationComponent:
+def package(request) -> IntegrationParts:
     return request.param
 
 
 def test_the_package_declares_its_name_definitions_and_replays(package):
-    assert isinstance(package, IntegrationComponent)
+    assert isinstance(package, IntegrationParts)
     assert isinstance(package.name, str) and package.package.endswith(f".integrations.{package.name}")
     assert isinstance(package.definitions(), Definitions)
     assert all(isinstance(flow.replay, Replay) for flow in package.flows)
@@ -90,7 +90,7 @@ def test_every_package_is_assembled_the_one_way(package):
     module = importlib.import_module(f"{package.package}.component")
     [(name, loader)] = inspect.getmembers(module, is_component_loader)
     assert name == package.name
-    assert inspect.signature(loader).return_annotation is IntegrationComponent
+    assert inspect.signature(loader).return_annotation is IntegrationParts
 
 
 def test_the_component_lists_each_flow_by_name_and_the_jobs_module_says_how_they_run(package):

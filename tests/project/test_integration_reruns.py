@@ -5,7 +5,7 @@ creates nothing -> no record is ever created twice, and every record a refusal s
 queue with its reason.
 
 The flows, their order and what each job runs come from the loaded components (each package's
-``IntegrationComponent``), never from a list here: a flow is covered as soon as it is declared. A pass may
+``IntegrationParts``), never from a list here: a flow is covered as soon as it is declared. A pass may
 create records a held one waits for (an order's supplier changed on another day), whose holds the next pass
 releases; so the day is settled when a pass creates nothing, and a flow that creates again on every rerun
 fails here. The behaviour behind each flow (adoption after a crash, outages, concurrent runs) stays proven

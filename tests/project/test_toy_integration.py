@@ -27,7 +27,7 @@ from instances import instance_for_test
 from jde_coupa_world import coupa_supplier_numbers, jde_coupa_world
 
 from connector_assets.deployment import Deployment, integration_components
-from connector_assets.flows.assembly import IntegrationComponent
+from connector_assets.flows.assembly import IntegrationParts
 from connector_assets.jde.tables import SUPPLIERS
 
 INTEGRATION = "toy"
@@ -123,7 +123,7 @@ own steps)."""
 # No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class.
 import dagster as dg
 
-from connector_assets.flows.assembly import IntegrationComponent
+from connector_assets.flows.assembly import IntegrationParts
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
 
 from {package} import suppliers
@@ -140,8 +140,8 @@ JOB = dg.define_asset_job(
 
 
 @dg.component_instance
-def toy(context: dg.ComponentLoadContext) -> IntegrationComponent:
-    return IntegrationComponent(name="toy", flows=FLOWS, jobs=[JOB], package=__package__)
+def toy(context: dg.ComponentLoadContext) -> IntegrationParts:
+    return IntegrationParts(name="toy", flows=FLOWS, jobs=[JOB], package=__package__)
 '''
 
 
@@ -178,7 +178,7 @@ def toy_project(tmp_path: Path) -> Iterator[Path]:
 
 def test_the_project_finds_the_toy_in_its_folder_and_nowhere_else(toy_project):
     [toy] = integration_components(toy_project)
-    assert isinstance(toy, IntegrationComponent) and toy.name == INTEGRATION
+    assert isinstance(toy, IntegrationParts) and toy.name == INTEGRATION
     assert [spec.flow for spec in toy.specs] == ["toy_suppliers"]
     assert INTEGRATION not in {component.name for component in integration_components()}
 

@@ -29,9 +29,9 @@ from reconcile_rows import difference_rows, sentences_name_both
 from sandbox_hands import set_coupa_clock
 
 from connector_assets.flows.reconciliation import money
-from connector_assets.integrations.coupa_jde.component import coupa_jde_assets
 from connector_assets.integrations.coupa_jde.invoices import BatchKey
 from connector_assets.integrations.coupa_jde.reconcile.assets import reconciliation_assets
+from connector_assets.integrations.coupa_jde.wiring import coupa_jde_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas.assets import saas_assets
 

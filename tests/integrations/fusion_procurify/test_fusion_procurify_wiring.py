@@ -24,11 +24,11 @@ from schedule_ticks import mark_closed, tick
 
 from connector_assets.deployment import Deployment, integration_component
 from connector_assets.flows.access import flow_access
-from connector_assets.flows.assembly import Flow, IntegrationComponent
+from connector_assets.flows.assembly import Flow, IntegrationParts
 from connector_assets.flows.jobs import mapped_asset
 from connector_assets.flows.replay_resources import settings_resources
 from connector_assets.flows.target_boundary import UNWRAPPED
-from connector_assets.integrations.fusion_procurify import component as declaration
+from connector_assets.integrations.fusion_procurify import wiring as declaration
 from connector_assets.integrations.fusion_procurify.jobs import COMBINATIONS_CRON
 from connector_assets.integrations.fusion_procurify.reconcile import assets as reconcile
 from connector_assets.saas.assets import saas_assets
@@ -50,7 +50,7 @@ COMBINATIONS = "fusion_procurify/account_combinations"
 
 
 @pytest.fixture(scope="module")
-def package() -> IntegrationComponent:
+def package() -> IntegrationParts:
     """The package's component with its ``Definitions`` built."""
     package = integration_component(INTEGRATION)
     package.definitions()  # builds the Definitions: a listed module without its flow fails here
@@ -58,7 +58,7 @@ def package() -> IntegrationComponent:
 
 
 @pytest.fixture(scope="module")
-def merged(package: IntegrationComponent) -> Definitions:
+def merged(package: IntegrationParts) -> Definitions:
     """The package's ``Definitions`` over the shared SaaS entities, as the top-level ``Definitions``
     merges them (as a deployment running it alone would)."""
     shared = Definitions(
@@ -68,7 +68,7 @@ def merged(package: IntegrationComponent) -> Definitions:
     return Definitions.merge(shared, package.definitions())
 
 
-def _flows(package: IntegrationComponent) -> dict[str, Flow]:
+def _flows(package: IntegrationParts) -> dict[str, Flow]:
     return {flow.name: flow for flow in declaration.FLOWS}
 
 

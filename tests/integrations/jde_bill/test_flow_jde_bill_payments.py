@@ -25,7 +25,6 @@ from ledger_entries import queued
 from connector_assets.bill.documents import read_current
 from connector_assets.flows.core import Mapped, Rejected, validate
 from connector_assets.flows.replays import build_replays
-from connector_assets.integrations.jde_bill.component import payments_inbox_sensor
 from connector_assets.integrations.jde_bill.payments import (
     CREDIT_ENV,
     PAYMENTS_FLOW,
@@ -36,6 +35,7 @@ from connector_assets.integrations.jde_bill.payments import (
     map_payment,
 )
 from connector_assets.integrations.jde_bill.payments_flow import FLOW as PAYMENTS
+from connector_assets.integrations.jde_bill.wiring import payments_inbox_sensor
 from connector_assets.jde.payment_postings import JdeOrigin, JournalAccounts, Voucher
 from connector_assets.jde.targets import VoucherNotReady
 from connector_resources.ledger import Ledger, LedgerResource

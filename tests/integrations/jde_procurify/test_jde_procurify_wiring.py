@@ -21,7 +21,7 @@ from connector_assets.deployment import Deployment, known_names
 from connector_assets.flows.access import flow_access
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.jobs import mapped_asset
-from connector_assets.integrations.jde_procurify import component as declaration
+from connector_assets.integrations.jde_procurify import wiring as declaration
 from connector_assets.integrations.jde_procurify.jobs import JOBS
 from connector_cli.main import cli
 from connector_resources import settings

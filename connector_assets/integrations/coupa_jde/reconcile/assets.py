@@ -45,5 +45,5 @@ WORDS = ReconciliationWords.of(
 RECONCILE = build_day_reconciliation(
     INTEGRATION, ("coupa", "jde"), (INVOICES_FLOW, PAYMENTS_FLOW), reconcile_day, "UTC", WORDS
 )
-WIRING = RECONCILE.wiring()  # what the component takes (``IntegrationComponent.assembled``)
+WIRING = RECONCILE.wiring()  # what the component takes (``IntegrationParts.assembled``)
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING

@@ -89,5 +89,5 @@ PAYMENTS_RECONCILE = DayReconciliation.running(
     schedule_description="Reconcile today's payments between JDE and BILL (yesterday once after midnight).",
     polled=True,
 )
-WIRING = wiring(ENTITIES, PAYMENTS_RECONCILE)  # what the component takes (``IntegrationComponent.assembled``)
+WIRING = wiring(ENTITIES, PAYMENTS_RECONCILE)  # what the component takes (``IntegrationParts.assembled``)
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING

@@ -59,7 +59,7 @@ WORDS = ReconciliationWords.of(
 RECONCILE = build_day_reconciliation(
     INTEGRATION, ("jde", "coupa"), FLOWS, reconcile_day, jde_timezone, WORDS, partitions_def=jde_partitions
 )
-WIRING = RECONCILE.wiring()  # what the component takes (``IntegrationComponent.assembled``)
+WIRING = RECONCILE.wiring()  # what the component takes (``IntegrationParts.assembled``)
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING
 # The asset by name, as the flow tests and the benchmark materialize it.
 [jde_coupa_reconciliation] = reconciliation_assets

@@ -152,5 +152,5 @@ RECONCILE = build_day_reconciliation(
     INTEGRATION, ("jde", "procore"), FLOWS, reconcile_day, jde_timezone, WORDS
 )
 RECONCILIATION = RECONCILE.name
-WIRING = RECONCILE.wiring()  # what the component takes (``IntegrationComponent.assembled``)
+WIRING = RECONCILE.wiring()  # what the component takes (``IntegrationParts.assembled``)
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING

@@ -2,13 +2,9 @@
 flows in the order records move (master data first), each with a job and a day-closing schedule at its
 ``ML_JDE_PROCURIFY_<FLOW>_CRON`` (``jobs``), the mapping tables, the reconciliation and every flow's replay
 handlers.
-
-No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class.
 """
 
-import dagster as dg
-
-from connector_assets.flows.assembly import IntegrationComponent, asset_keys
+from connector_assets.flows.assembly import IntegrationParts, asset_keys
 from connector_assets.integrations.jde_procurify import (
     account_codes,
     bills,
@@ -38,8 +34,8 @@ jde_procurify_mapping_tables = [jde_procurify_account_map, jde_procurify_departm
 FLOW_JOBS = JOBS.build(FLOWS, jde_procurify_mapping_tables)
 
 
-@dg.component_instance
-def jde_procurify(context: dg.ComponentLoadContext) -> IntegrationComponent:
-    return IntegrationComponent.assembled(
+def parts() -> IntegrationParts:
+    """What the package puts into Dagster and ``ml-connector replay`` (its component type builds on it)."""
+    return IntegrationParts.assembled(
         __package__, [FLOW_JOBS], shared=asset_keys([*jde_assets, *saas_assets]), mapping_tables=TABLES
     )

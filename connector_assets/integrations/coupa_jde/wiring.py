@@ -1,13 +1,9 @@
 """What Coupa -> JD Edwards puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the flows
 with their jobs, schedules and inbox sensor (``jobs``) and the reconciliation. Each flow's steps and why
 payments follow invoices in one run: docs/integrations/coupa_jde.md, "The flows".
-
-No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class.
 """
 
-import dagster as dg
-
-from connector_assets.flows.assembly import IntegrationComponent
+from connector_assets.flows.assembly import IntegrationParts
 from connector_assets.integrations.coupa_jde import invoices, payments
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, coupa_jde_account_map
 from connector_assets.integrations.coupa_jde.jobs import JOBS, inbox_sensor
@@ -19,8 +15,8 @@ FLOW_JOBS = JOBS.build(FLOWS, TABLES)
 coupa_jde_inbox_sensor = inbox_sensor(FLOW_JOBS)
 
 
-@dg.component_instance
-def coupa_jde(context: dg.ComponentLoadContext) -> IntegrationComponent:
-    return IntegrationComponent.assembled(
+def parts() -> IntegrationParts:
+    """What the package puts into Dagster and ``ml-connector replay`` (its component type builds on it)."""
+    return IntegrationParts.assembled(
         __package__, [FLOW_JOBS], sensors=[coupa_jde_inbox_sensor], mapping_tables=[ACCOUNTS]
     )

@@ -1,13 +1,9 @@
 """What Procore -> JD Edwards puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the five
 flows with a job and a day-closing schedule each, the mapping tables, the inbox sensor, the
 reconciliation; each flow's replays are its own (``Flow.replay``).
-
-No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class.
 """
 
-import dagster as dg
-
-from connector_assets.flows.assembly import IntegrationComponent
+from connector_assets.flows.assembly import IntegrationParts
 from connector_assets.integrations.procore_jde import (
     change_orders,
     cost_codes,
@@ -31,8 +27,8 @@ FLOW_JOBS = JOBS.build(FLOWS, [*procore_jde_mapping_tables, *staged_tables])
 procore_inbox_sensor = inbox_sensor(FLOW_JOBS)
 
 
-@dg.component_instance
-def procore_jde(context: dg.ComponentLoadContext) -> IntegrationComponent:
-    return IntegrationComponent.assembled(
+def parts() -> IntegrationParts:
+    """What the package puts into Dagster and ``ml-connector replay`` (its component type builds on it)."""
+    return IntegrationParts.assembled(
         __package__, [FLOW_JOBS], sensors=[procore_inbox_sensor], mapping_tables=cost_codes.TABLES
     )

@@ -4,13 +4,9 @@ job and a day-closing schedule at its ``ML_FUSION_PROCURIFY_<FLOW>_CRON`` (``job
 and master data they map with (Fusion's account combinations on a schedule of their own, the manual vendor
 matches, loaded first by the job and the replay of every flow reading vendor pairs), the reconciliation
 and every flow's replay handlers.
-
-No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class.
 """
 
-import dagster as dg
-
-from connector_assets.flows.assembly import IntegrationComponent, asset_keys
+from connector_assets.flows.assembly import IntegrationParts, asset_keys
 from connector_assets.integrations.fusion_procurify import (
     account_codes,
     invoices,
@@ -49,9 +45,9 @@ combinations_job, combinations_schedule = build_combinations_job_and_schedule(
 )
 
 
-@dg.component_instance
-def fusion_procurify(context: dg.ComponentLoadContext) -> IntegrationComponent:
-    return IntegrationComponent.assembled(
+def parts() -> IntegrationParts:
+    """What the package puts into Dagster and ``ml-connector replay`` (its component type builds on it)."""
+    return IntegrationParts.assembled(
         __package__,
         [FLOW_JOBS],
         jobs=[combinations_job],

@@ -1,13 +1,9 @@
 """What JD Edwards <-> BILL puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the
 vendors and bills flows with their jobs and schedules, the payments flow and its inbox sensor (``jobs``),
 and the reconciliation; each flow's replays are its own (``Flow.replay``).
-
-No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class.
 """
 
-import dagster as dg
-
-from connector_assets.flows.assembly import IntegrationComponent
+from connector_assets.flows.assembly import IntegrationParts
 from connector_assets.integrations.jde_bill import bill_mappings, bills, payments_flow, vendors
 from connector_assets.integrations.jde_bill.jobs import JOBS, PAYMENT_JOBS, inbox_sensor
 
@@ -18,9 +14,9 @@ PAYMENT_FLOW_JOBS = PAYMENT_JOBS.build(FROM_BILL)
 payments_inbox_sensor = inbox_sensor(PAYMENT_FLOW_JOBS)
 
 
-@dg.component_instance
-def jde_bill(context: dg.ComponentLoadContext) -> IntegrationComponent:
-    return IntegrationComponent.assembled(
+def parts() -> IntegrationParts:
+    """What the package puts into Dagster and ``ml-connector replay`` (its component type builds on it)."""
+    return IntegrationParts.assembled(
         __package__,
         [FLOW_JOBS, PAYMENT_FLOW_JOBS],
         sensors=[payments_inbox_sensor],

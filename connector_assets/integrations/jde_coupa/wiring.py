@@ -6,9 +6,7 @@ No ``from __future__ import annotations``: Dagster reads the loader's return ann
 the component's type without loading it.
 """
 
-import dagster as dg
-
-from connector_assets.flows.assembly import IntegrationComponent
+from connector_assets.flows.assembly import IntegrationParts
 from connector_assets.integrations.jde_coupa import invoices, purchase_orders, suppliers
 from connector_assets.integrations.jde_coupa.jobs import JOBS
 
@@ -17,8 +15,8 @@ TABLES = [suppliers.jde_coupa_payment_terms_map, purchase_orders.jde_coupa_accou
 FLOW_JOBS = JOBS.build(FLOWS, TABLES)
 
 
-@dg.component_instance
-def jde_coupa(context: dg.ComponentLoadContext) -> IntegrationComponent:
-    return IntegrationComponent.assembled(
+def parts() -> IntegrationParts:
+    """What the package puts into Dagster and ``ml-connector replay`` (its component type builds on it)."""
+    return IntegrationParts.assembled(
         __package__, [FLOW_JOBS], mapping_tables=[suppliers.PAYMENT_TERMS, purchase_orders.ACCOUNTS]
     )

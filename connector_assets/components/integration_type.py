@@ -1,0 +1,103 @@
+"""What every integration's Dagster component type shares: its YAML attributes, its build, its scaffold.
+
+An integration package declares its type in ``component.py`` with ``integration_type``; an instance is a
+``defs.yaml`` in a defs folder (``type: connector_assets.components.JdeBill``), found by Dagster's own
+loader. The flows, jobs and sensors are Python (the package's ``wiring``); what a customer decides of them
+(schedules, mapping tables, posting mode, statuses ...) are the instance's attributes, checked against the
+package's ``settings.toml`` (``setting_fields``) and handed to the settings the flows read
+(``connector_resources.configured_settings``) before the package's wiring is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar
+
+import dagster as dg
+import pydantic
+
+from connector_assets.components import setting_fields
+from connector_assets.components.scaffolding import IntegrationScaffolder
+from connector_resources import configured_settings
+from connector_resources.setting_declarations import DECLARATIONS, declared_settings
+from connector_resources.settings import Setting
+
+REGISTRY = "connector_assets.components"  # where the types are made and YAML names them
+
+
+class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
+    """One integration of ml-connector, configured in YAML (a subclass per integration:
+    ``integration_type``)."""
+
+    integration: ClassVar[str] = ""
+    package: ClassVar[str] = ""
+    declared: ClassVar[dict[str, Setting]] = {}
+
+    _defined_in: str = pydantic.PrivateAttr(default="")
+
+    @classmethod
+    def load(cls, attributes: Any, context: dg.ComponentLoadContext) -> IntegrationType:
+        """Dagster's load, remembering the instance's ``defs.yaml`` (named when two instances disagree)."""
+        component = super().load(attributes, context)
+        component._defined_in = str(context.path)
+        return component
+
+    @property
+    def defined_in(self) -> str:
+        return self._defined_in or f"a {type(self).__name__} made in Python"
+
+    def variables(self) -> dict[str, str]:
+        """The settings this instance's attributes set (variable -> text)."""
+        return setting_fields.variables(self, self.declared)
+
+    @cached_property
+    def parts(self) -> Any:
+        """The package's ``IntegrationParts``, its wiring imported after this instance's settings are in
+        force (the wiring reads some of them as it loads: which tables a flow stages, its schedules)."""
+        configured_settings.configure(self.variables(), self.defined_in)
+        return importlib.import_module(f"{self.package}.wiring").parts()
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        """The integration's own assets, jobs, schedules, sensors and preview job; nothing when the
+        ``ML_INTEGRATIONS`` override leaves it out."""
+        from connector_assets.deployment import integration_definitions, overridden_out
+
+        if overridden_out(self.integration):
+            return dg.Definitions()
+        return integration_definitions(self.parts)
+
+
+def integration_type(package: str) -> type[IntegrationType]:
+    """The component type of the integration package ``package``: named after it (``jde_bill`` ->
+    ``JdeBill``), described by its docstring (what ``dg list components`` shows), with an attribute per
+    setting its ``settings.toml`` declares. Made in ``connector_assets.components``, where YAML names it."""
+    integration = package.rpartition(".")[2]
+    module = importlib.import_module(package)
+    spec = importlib.util.find_spec(package)
+    assert spec is not None and spec.submodule_search_locations, package
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    declared = (
+        {
+            s.env.removeprefix(f"ML_{integration.upper()}_").lower(): s
+            for s in declared_settings(integration, folder / DECLARATIONS)
+        }
+        if (folder / DECLARATIONS).exists()
+        else {}
+    )
+    class_name = "".join(word.capitalize() for word in integration.split("_"))
+    fields, validators = setting_fields.fields(declared.items())
+    made = pydantic.create_model(
+        class_name,
+        __base__=IntegrationType,
+        __module__=REGISTRY,
+        __doc__=" ".join((module.__doc__ or integration).split()),
+        __validators__=validators,
+        **fields,
+    )
+    made.integration = integration
+    made.package = package
+    made.declared = declared
+    return dg.scaffold_with(IntegrationScaffolder)(made)

@@ -1,0 +1,49 @@
+"""What ``dg scaffold defs <type> <name>`` writes for an ml-connector component: a ``defs.yaml`` that loads
+as it is, and the ``Connector`` instance beside it when the defs folder has none yet.
+
+Why the connector too: the shared parts (the ledger, the replay job, the system sides an integration
+reads, alerts) are built once per code location by one ``Connector`` instance; a first integration
+scaffolded into a new project would otherwise fail to load until a second command was run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+CONNECTOR_TYPE = "connector_assets.components.Connector"
+
+
+def has_connector(defs_root: Path) -> bool:
+    """Whether a ``defs.yaml`` under ``defs_root`` declares the ``Connector`` type."""
+    return any(CONNECTOR_TYPE in path.read_text(encoding="utf-8") for path in defs_root.rglob("defs.yaml"))
+
+
+def write_instance(request: dg.ScaffoldRequest) -> None:
+    """The instance's ``defs.yaml``: its type, and no attributes (every setting at its default). YAML only: an
+    instance made in Python is a ``ComponentLoadContext`` function the project writes itself."""
+    if request.scaffold_format != "yaml":
+        raise ValueError(f"{request.type_name} is scaffolded as YAML (--format yaml)")
+    request.target_path.mkdir(parents=True, exist_ok=True)
+    (request.target_path / "defs.yaml").write_text(f"type: {request.type_name}\n", encoding="utf-8")
+
+
+class IntegrationScaffolder(dg.Scaffolder):
+    """An integration instance: its type with no attributes (every setting at its default: the sandbox), and
+    the connector instance if the defs folder has none."""
+
+    def scaffold(self, request: dg.ScaffoldRequest) -> None:
+        write_instance(request)
+        defs_root = request.target_path.parent
+        if not has_connector(defs_root):
+            connector = defs_root / "connector"
+            connector.mkdir(parents=True, exist_ok=True)
+            (connector / "defs.yaml").write_text(f"type: {CONNECTOR_TYPE}\n", encoding="utf-8")
+
+
+class ConnectorScaffolder(dg.Scaffolder):
+    """The connector instance: its type alone."""
+
+    def scaffold(self, request: dg.ScaffoldRequest) -> None:
+        write_instance(request)

@@ -1,0 +1,74 @@
+"""The YAML attributes of an integration's component type, made from its ``settings.toml``.
+
+Why generated: the package already declares each setting once (name, default, help, kind); a second
+hand-written list of the same names in a pydantic model would drift from it. Each setting becomes an
+optional, typed attribute under its ``settings.toml`` name (``vendors_cron``, ``account_map``,
+``payment_posting``: the variable ``ML_<INTEGRATION>_<NAME>`` without its prefix, one spelling), described
+by the setting's help and checked by its kind, so ``dg check defs`` names the file, line and attribute of
+a wrong value. Flat rather than grouped: Dagster's YAML checker names a nested attribute's group, not the
+attribute, when one inside it is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal
+
+import pydantic
+
+from connector_resources.setting_kinds import Choice, Items, Kind, Number, OnOff, Refused
+from connector_resources.settings import Setting
+
+
+def _python_type(kind: Kind) -> Any:
+    if isinstance(kind, Number):
+        return int if kind.whole else float
+    if isinstance(kind, OnOff):
+        return bool
+    if isinstance(kind, Choice):
+        return Literal[kind.choices]  # type: ignore[valid-type]
+    if isinstance(kind, Items):
+        return list[str] | str
+    return str
+
+
+def as_text(value: Any) -> str:
+    """A YAML value as the setting's text (what an environment variable would hold)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list | tuple):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+def _checked_by(kind: Kind) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if value is None:
+            return value
+        try:
+            kind.parse(as_text(value))
+        except Refused as refused:
+            raise ValueError(f"expected {refused}") from None
+        return value
+
+    return check
+
+
+def fields(settings: Iterable[tuple[str, Setting]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The pydantic fields and validators of ``settings`` (short name, setting): each optional (unset: the
+    environment or the default decides), typed by its kind, described by its help."""
+    made: dict[str, Any] = {}
+    validators: dict[str, Any] = {}
+    for short, setting in settings:
+        made[short] = (
+            _python_type(setting.kind) | None,
+            pydantic.Field(default=None, description=f"{setting.help} (default {setting.default!r})"),
+        )
+        validators[f"check_{short}"] = pydantic.field_validator(short)(_checked_by(setting.kind))
+    return made, validators
+
+
+def variables(instance: pydantic.BaseModel, by_short: Mapping[str, Setting]) -> dict[str, str]:
+    """The variables (``ML_JDE_BILL_VENDORS_CRON`` -> text) an instance's set attributes configure."""
+    given = instance.model_dump(exclude_none=True)
+    return {by_short[short].env: as_text(value) for short, value in given.items() if short in by_short}

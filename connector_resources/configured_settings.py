@@ -1,0 +1,57 @@
+"""Setting values a component instance configures in YAML: between the environment and the default.
+
+Why a layer of its own: a customer says what an integration does in its ``defs.yaml`` (schedules, mapping
+tables, posting mode ...), and every reader already asks ``settings.read``; the instance hands its values
+in when Dagster's loader builds it (in every process that loads the code location: webserver, daemon, each
+run), so the readers need not know where a value came from. The environment still wins: an operator's
+override for one process, and what the tests set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+class ConflictingConfiguration(ValueError):
+    """Two instances configuring one variable differently (they would overwrite each other silently)."""
+
+
+@dataclass(frozen=True)
+class Configured:
+    value: str
+    by: str  # what configured it: the instance's ``defs.yaml`` path, named in errors and in ``where``
+
+
+_CONFIGURED: dict[str, Configured] = {}
+
+
+def configure(values: Mapping[str, str], by: str) -> None:
+    """Take ``values`` (variable -> text) as configured by ``by``. The same value again is accepted (a
+    code location loaded twice in one process); a different one from another instance is refused."""
+    for env, value in values.items():
+        held = _CONFIGURED.get(env)
+        if held is not None and held.value != value and held.by != by:
+            raise ConflictingConfiguration(
+                f"{env} is configured as {held.value!r} by {held.by} and as {value!r} by {by}"
+            )
+    for env, value in values.items():
+        _CONFIGURED[env] = Configured(value, by)
+
+
+def configured(env: str) -> str:
+    """What an instance configured for ``env`` ("" when none did)."""
+    held = _CONFIGURED.get(env)
+    return "" if held is None else held.value
+
+
+def where(env: str) -> str | None:
+    """Which instance configured ``env`` (None: none), for messages that say where a value came from."""
+    held = _CONFIGURED.get(env)
+    return None if held is None else held.by
+
+
+def forget(by: str | None = None) -> None:
+    """Drop what ``by`` configured (every instance's when None): for a test loading a project of its own."""
+    for env in [env for env, held in _CONFIGURED.items() if by is None or held.by == by]:
+        del _CONFIGURED[env]
