@@ -70,12 +70,13 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
         return integration_definitions(self.parts)
 
 
-def integration_type(package: str) -> type[IntegrationType]:
+def integration_type(package: str, module: str = REGISTRY) -> type[IntegrationType]:
     """The component type of the integration package ``package``: named after it (``jde_bill`` ->
     ``JdeBill``), described by its docstring (what ``dg list components`` shows), with an attribute per
-    setting its ``settings.toml`` declares. Made in ``connector_assets.components``, where YAML names it."""
+    setting its ``settings.toml`` declares. Made in ``module`` (where YAML names it): this project's
+    ``connector_assets.components``, or another project's own module for a package of its own."""
     integration = package.rpartition(".")[2]
-    module = importlib.import_module(package)
+    init = importlib.import_module(package)
     spec = importlib.util.find_spec(package)
     assert spec is not None and spec.submodule_search_locations, package
     folder = Path(next(iter(spec.submodule_search_locations)))
@@ -92,8 +93,8 @@ def integration_type(package: str) -> type[IntegrationType]:
     made = pydantic.create_model(
         class_name,
         __base__=IntegrationType,
-        __module__=REGISTRY,
-        __doc__=" ".join((module.__doc__ or integration).split()),
+        __module__=module,
+        __doc__=" ".join((init.__doc__ or integration).split()),
         __validators__=validators,
         **fields,
     )

@@ -20,9 +20,9 @@ from types import ModuleType
 
 import pytest
 from dagster import AssetKey, AssetsDefinition, Definitions
-from dagster.components.component.component_loader import is_component_loader
 from roots import ROOT
 
+from connector_assets import components
 from connector_assets.definitions import DEPLOYMENT, defs
 from connector_assets.deployment import Deployment, integration_components
 from connector_assets.flows.assembly import Flow, IntegrationParts
@@ -80,17 +80,20 @@ def test_the_package_declares_its_name_definitions_and_replays(package):
 
 
 def test_every_package_is_assembled_the_one_way(package):
-    """``__init__`` is the package's docstring; ``component.py`` makes its one component, a
-    ``@dg.component_instance`` whose return annotation is the class itself (Dagster reads it to know the
-    component's type without loading it: a string there would leave the integration unfound)."""
+    """``__init__`` is the package's docstring (its component type's description); ``wiring.parts()`` puts
+    its flows together; the component type named after the package (``jde_bill`` -> ``JdeBill``) is made
+    from the package, with one attribute per setting of its ``settings.toml`` and no other."""
     assert set(package.specs) == set(_flows(package)), "a flow of the integration is not declared"
     init = importlib.import_module(package.package)
     defined = {name for name, value in vars(init).items() if not isinstance(value, ModuleType)}
     assert defined == {name for name in defined if name.startswith("__")}
-    module = importlib.import_module(f"{package.package}.component")
-    [(name, loader)] = inspect.getmembers(module, is_component_loader)
-    assert name == package.name
-    assert inspect.signature(loader).return_annotation is IntegrationParts
+    wiring = importlib.import_module(f"{package.package}.wiring")
+    assert inspect.signature(wiring.parts).return_annotation in (IntegrationParts, "IntegrationParts")
+    made = components.integration_types()["".join(w.capitalize() for w in package.name.split("_"))]
+    assert made.integration == package.name and made.__doc__ == " ".join(init.__doc__.split())
+    declared = settings.integration_settings()[package.name]
+    prefix = f"ML_{package.name.upper()}_"
+    assert set(made.model_fields) == {s.env.removeprefix(prefix).lower() for s in declared}
 
 
 def test_the_component_lists_each_flow_by_name_and_the_jobs_module_says_how_they_run(package):
@@ -237,17 +240,17 @@ def test_nothing_is_found_by_scanning_a_modules_names():
     assert found == []
 
 
-def test_a_module_of_a_package_imports_without_reading_its_component():
+def test_a_module_of_a_package_imports_without_reading_its_wiring():
     """A flow's mappers (or a test of one flow) import while another module of the package is missing or
-    broken: the package's ``__init__`` imports nothing, only loading the component reads ``component``."""
-    names = sorted(folder.name for folder in PACKAGES.iterdir() if (folder / "component.py").exists())
+    broken: the package's ``__init__`` imports nothing, only building the component reads ``wiring``."""
+    names = sorted(folder.name for folder in PACKAGES.iterdir() if (folder / "wiring.py").exists())
     assert len(names) == len(integration_components())
     code = (
         "import importlib, sys\n"
         f"for name in {names!r}:\n"
         "    importlib.import_module(f'connector_assets.integrations.{name}.integration')\n"
         "print(sorted(m for m in sys.modules\n"
-        "             if m.startswith('connector_assets.integrations.') and m.endswith('.component')))\n"
+        "             if m.startswith('connector_assets.integrations.') and m.endswith('.wiring')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -276,8 +279,8 @@ def test_every_flow_can_replay_its_refused_records(package):
 def test_every_flow_states_its_own_replay(package):
     """A flow's replay is its own ``Flow.replay`` (one form, data): no package-wide function building
     several flows' at once; each flow's replay alone builds its handler, anew each time it is built."""
-    component = importlib.import_module(f"{package.package}.component")
-    assert not hasattr(component, "register_replay_handlers")
+    wiring = importlib.import_module(f"{package.package}.wiring")
+    assert not hasattr(wiring, "register_replay_handlers")
     for flow in package.flows:
         assert isinstance(flow.replay, Replay), f"{flow.spec.flow}: states no replay of its own"
         before = build_replays([flow]).handler_for(flow.spec.integration, flow.name)

@@ -7,7 +7,8 @@ registry, no file of the project.
 What the package holds is what docs/development.md ("Adding an integration") walks through: its
 ``__init__`` (a docstring), a flow module (the pandera model of a writable record, a pure mapper from the
 JDE side's ``JdeSupplier`` to the Coupa side's supplier body, the flow's spec, assets and replay) and
-``component.py`` (its one ``@dg.component_instance``). Reading JDE, writing Coupa, the mapped / check /
+``wiring.py`` (its parts), beside the project's component type made from the package
+(``integration_type``) and the instance's ``defs.yaml``. Reading JDE, writing Coupa, the mapped / check /
 written steps, the ledger, adoption and the retry queue come from the kit and the system sides. A real
 package adds its jobs module (``flows.jobs.FlowJobs``: schedules at its ``settings.toml`` cron settings);
 the toy's one job is run by hand, so it needs no setting.
@@ -39,7 +40,7 @@ directory_type = "project"
 
 [tool.dg.project]
 root_module = "{root}"
-defs_module = "{root}.integrations"
+defs_module = "{root}.defs"
 """
 
 FLOW_MODULE = '''\
@@ -116,11 +117,10 @@ FLOW = Flow(
 )
 '''
 
-COMPONENT = '''\
+WIRING = '''\
 """What the toy puts into Dagster: its one flow and the job running it (the JDE tables it reads, then its
 own steps)."""
 
-# No ``from __future__ import annotations``: Dagster reads the loader's return annotation as a class.
 import dagster as dg
 
 from connector_assets.flows.assembly import IntegrationParts
@@ -139,9 +139,17 @@ JOB = dg.define_asset_job(
 )
 
 
-@dg.component_instance
-def toy(context: dg.ComponentLoadContext) -> IntegrationParts:
+def parts() -> IntegrationParts:
     return IntegrationParts(name="toy", flows=FLOWS, jobs=[JOB], package=__package__)
+'''
+
+# The project's component types: the toy's, made from its package as ml-connector makes its own.
+COMPONENTS = '''\
+"""The toy project's component types."""
+
+from connector_assets.components.integration_type import integration_type
+
+Toy = integration_type("{package}", __name__)
 '''
 
 
@@ -163,7 +171,10 @@ def toy_project(tmp_path: Path) -> Iterator[Path]:
     folder = project / root / "integrations" / INTEGRATION
     _write(folder / "__init__.py", '"""JD Edwards suppliers -> Coupa suppliers, as a toy."""\n')
     _write(folder / "suppliers.py", FLOW_MODULE)
-    _write(folder / "component.py", textwrap.dedent(COMPONENT).format(package=package))
+    _write(folder / "wiring.py", textwrap.dedent(WIRING).format(package=package))
+    _write(project / root / "components.py", COMPONENTS.format(package=package))
+    _write(project / root / "defs" / "__init__.py", '"""The toy project\'s instances."""\n')
+    _write(project / root / "defs" / INTEGRATION / "defs.yaml", f"type: {root}.components.Toy\n")
     sys.path.insert(0, str(project))
     try:
         yield project
