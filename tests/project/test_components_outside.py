@@ -1,0 +1,145 @@
+"""ml-connector in a Dagster project of someone else's: the package's component types as ``dg`` shows them,
+an instance scaffolded with ``dg scaffold defs``, checked with ``dg check defs`` (and a wrong attribute
+named by file, line and field), configured in YAML (the value reaches the schedule), and its flow run
+against the simulators from definitions Dagster's own ``load_from_defs_folder`` builds.
+
+The project is what Dagster's scaffolding makes (a ``[tool.dg]`` pyproject, a package with a ``defs``
+folder and a ``definitions.py`` calling ``load_from_defs_folder``), written to a temporary folder; the
+connector is the one installed in this environment, as ``pip install ml-connector`` would leave it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from asset_runs import metadata_by_asset
+from instances import instance_for_test
+from jde_coupa_world import jde_coupa_world
+
+pytestmark = pytest.mark.timeout(600)  # dg commands start Python processes: load 15 too
+
+BIN = Path(sys.executable).parent
+DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy day
+TYPE = "connector_assets.components.JdeCoupa"
+
+
+def _project(tmp_path: Path) -> tuple[Path, str]:
+    """A project as Dagster's scaffolding lays it out: pyproject, package, ``defs`` folder, definitions."""
+    root = f"outside_{uuid.uuid4().hex[:8]}"
+    project = tmp_path / "outside"
+    (project / root / "defs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        f'[project]\nname = "{root}"\nversion = "0.1.0"\n\n[tool.dg]\ndirectory_type = "project"\n\n'
+        f'[tool.dg.project]\nroot_module = "{root}"\n'
+    )
+    (project / root / "__init__.py").write_text("")
+    (project / root / "defs" / "__init__.py").write_text("")
+    (project / root / "definitions.py").write_text(
+        "from pathlib import Path\n\nimport dagster as dg\n\n\n@dg.definitions\ndef defs():\n"
+        "    return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)\n"
+    )
+    return project, root
+
+
+def _one_supplier(world) -> str:
+    """A supplier number the JDE sandbox staged for the day."""
+    from connector_assets.jde.tables import SUPPLIERS
+
+    return str(next(iter(world.resources["staging"].read_rows(SUPPLIERS.asset, DAY)))["AN8"])
+
+
+def _dg(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "VIRTUAL_ENV": str(BIN.parent),
+        "DAGSTER_HOME": str(project),
+        "DAGSTER_DISABLE_TELEMETRY": "1",
+        "PYTHONPATH": str(project),
+    }
+    env.pop("ML_INTEGRATIONS", None)
+    done = subprocess.run(
+        [str(BIN / "dg"), *args], cwd=project, env=env, capture_output=True, text=True, timeout=540
+    )
+    if check:
+        assert done.returncode == 0, f"dg {' '.join(args)}: {done.stdout}\n{done.stderr}"
+    return done
+
+
+def test_dg_lists_the_component_types_with_their_descriptions(tmp_path):
+    project, _ = _project(tmp_path)
+    listed = _dg(project, "list", "components").stdout
+    for name in (
+        "Connector",
+        "JdeCoupa",
+        "CoupaJde",
+        "JdeBill",
+        "JdeProcurify",
+        "FusionProcurify",
+        "ProcoreJde",
+    ):
+        assert f"connector_assets.components.{name}" in listed
+    assert "JD Edwards -> Coupa" in listed
+
+
+def test_an_instance_scaffolded_checked_configured_and_run_in_an_outside_project(tmp_path):
+    project, root = _project(tmp_path)
+    _dg(project, "scaffold", "defs", TYPE, "jde_coupa")
+    defs = project / root / "defs"
+    assert (defs / "jde_coupa" / "defs.yaml").read_text() == f"type: {TYPE}\n"
+    # The first integration brings the connector's shared parts with it.
+    assert "connector_assets.components.Connector" in (defs / "connector" / "defs.yaml").read_text()
+    _dg(project, "check", "defs")
+
+    wrong = f"type: {TYPE}\nattributes:\n  suppliers_cron: '7 * * * *'\n  acount_map: accounts.csv\n"
+    (defs / "jde_coupa" / "defs.yaml").write_text(wrong)
+    refused = _dg(project, "check", "defs", check=False)
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert "jde_coupa/defs.yaml:4" in said and "acount_map" in said
+
+    (defs / "jde_coupa" / "defs.yaml").write_text(
+        f"type: {TYPE}\nattributes:\n  suppliers_cron: '7 * * * *'\n"
+    )
+    _dg(project, "check", "defs")
+    # A fresh process, as Dagster's code server is: the YAML value is the schedule's cron.
+    cron = (
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from {root}.definitions import defs\n"
+                "print(defs().get_schedule_def('jde_coupa_suppliers_schedule').cron_schedule)",
+            ],
+            cwd=project,
+            env={**os.environ, "PYTHONPATH": str(project), "DAGSTER_HOME": str(project)},
+            capture_output=True,
+            text=True,
+            timeout=540,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    assert cron == "7 * * * *"
+
+    sys.path.insert(0, str(project))
+    try:
+        import dagster as dg
+
+        loaded = dg.load_from_defs_folder(path_within_project=project)
+        job = loaded.resolve_job_def("jde_coupa_suppliers")
+        with jde_coupa_world(tmp_path) as world, instance_for_test() as instance:
+            result = job.execute_in_process(partition_key=DAY, instance=instance, resources=world.resources)
+            assert result.success
+            written = metadata_by_asset(result)["jde_coupa/suppliers_written"]
+            assert written["create"].value + written["adopt"].value > 0 and written["fail"].value == 0
+            # The run's records are in the ledger, as the desk and ``ml-connector`` read them.
+            assert any(x.integration == "jde_coupa" for x in world.ledger.xrefs_for(_one_supplier(world)))
+    finally:
+        sys.path.remove(str(project))
