@@ -445,10 +445,10 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "integrations",
         "ML_INTEGRATIONS",
         "all",
-        "the integrations this deployment runs, comma-separated (e.g. `jde_coupa,coupa_jde`; an unknown name "
-        "is refused naming the known ones): Dagster loads only their assets, jobs, schedules and sensors and "
-        "the system sides they read, `replay` and `ping` only what they reach; `all` loads every "
-        "integration, also against real systems, so set it there",
+        "an override of which integration instances of the defs folder run (docs/components.md), "
+        "comma-separated (e.g. `jde_coupa,coupa_jde`; an unknown name is refused naming the instances there "
+        "are): Dagster builds only their assets, jobs, schedules and sensors and the system sides they read, "
+        "`replay` and `ping` reach only them; `all`: every instance",
         kind=Items(noun="integration names", case="lower"),
     ),
     Setting(
