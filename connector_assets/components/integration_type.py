@@ -32,9 +32,18 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
     """One integration of ml-connector, configured in YAML (a subclass per integration:
     ``integration_type``)."""
 
+    # Python's regular expressions: some settings' patterns look ahead, which pydantic's own engine refuses.
+    model_config = pydantic.ConfigDict(regex_engine="python-re")
+
     integration: ClassVar[str] = ""
     package: ClassVar[str] = ""
     declared: ClassVar[dict[str, Setting]] = {}
+    attributes: ClassVar[type[pydantic.BaseModel] | None] = None
+
+    @classmethod
+    def model(cls) -> type[pydantic.BaseModel]:
+        """What a ``defs.yaml``'s attributes are checked against: the settings' own types and bounds."""
+        return cls.attributes or super().model()
 
     _defined_in: str = pydantic.PrivateAttr(default="")
 
@@ -101,4 +110,5 @@ def integration_type(package: str, module: str = REGISTRY) -> type[IntegrationTy
     made.integration = integration
     made.package = package
     made.declared = declared
+    made.attributes = setting_fields.attributes_model(f"{class_name}Attributes", fields, validators)
     return dg.scaffold_with(IntegrationScaffolder)(made)

@@ -12,23 +12,28 @@ attribute, when one inside it is wrong.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 
-from connector_resources.setting_kinds import Choice, Items, Kind, Number, OnOff, Refused
+from connector_resources.setting_kinds import Choice, Items, Kind, Number, OnOff, Refused, Text
 from connector_resources.settings import Setting
 
 
 def _python_type(kind: Kind) -> Any:
+    """The attribute's type, with the kind's bounds, choices and pattern in it: they reach the JSON schema
+    Dagster checks a ``defs.yaml`` against, so ``dg check defs`` names the line of a wrong value."""
     if isinstance(kind, Number):
-        return int if kind.whole else float
+        bounds = pydantic.Field(ge=kind.minimum, gt=kind.above, le=kind.maximum)
+        return Annotated[int if kind.whole else float, bounds]
     if isinstance(kind, OnOff):
         return bool
     if isinstance(kind, Choice):
         return Literal[kind.choices]  # type: ignore[valid-type]
     if isinstance(kind, Items):
         return list[str] | str
+    if isinstance(kind, Text) and kind.pattern is not None:
+        return Annotated[str, pydantic.Field(pattern=f"^(?:{kind.pattern})?$", max_length=kind.longest)]
     return str
 
 
@@ -54,6 +59,17 @@ def _checked_by(kind: Kind) -> Callable[[Any], Any]:
     return check
 
 
+def attributes_model(name: str, made: dict[str, Any], validators: dict[str, Any]) -> type[pydantic.BaseModel]:
+    """The model Dagster checks an instance's ``attributes`` against (``Resolvable.model``): the fields as
+    typed here, unknown ones refused. Dagster's derived model would let any text through for a template."""
+    return pydantic.create_model(
+        name,
+        __config__=pydantic.ConfigDict(extra="forbid", regex_engine="python-re"),
+        __validators__=validators,
+        **made,
+    )
+
+
 def fields(settings: Iterable[tuple[str, Setting]]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The pydantic fields and validators of ``settings`` (short name, setting): each optional (unset: the
     environment or the default decides), typed by its kind, described by its help."""
@@ -61,7 +77,7 @@ def fields(settings: Iterable[tuple[str, Setting]]) -> tuple[dict[str, Any], dic
     validators: dict[str, Any] = {}
     for short, setting in settings:
         made[short] = (
-            _python_type(setting.kind) | None,
+            _python_type(setting.kind),  # unset is None, never validated: the default decides
             pydantic.Field(default=None, description=f"{setting.help} (default {setting.default!r})"),
         )
         validators[f"check_{short}"] = pydantic.field_validator(short)(_checked_by(setting.kind))

@@ -1,0 +1,70 @@
+"""An integration's component type, in process: its attributes are its settings (typed and bounded by their
+kinds, unknown ones refused), an instance's values are the settings its flows read (between the
+environment and the default), and two instances disagreeing on one setting are refused naming both."""
+
+from __future__ import annotations
+
+import pydantic
+import pytest
+
+from connector_assets import components
+from connector_resources import configured_settings, settings
+
+
+@pytest.fixture
+def forget_configured():
+    yield
+    configured_settings.forget("test")
+
+
+def test_every_integration_is_a_type_whose_attributes_are_its_settings():
+    types = components.integration_types()
+    assert set(types) == {"CoupaJde", "FusionProcurify", "JdeBill", "JdeCoupa", "JdeProcurify", "ProcoreJde"}
+    for made in types.values():
+        declared = settings.integration_settings()[made.integration]
+        prefix = f"ML_{made.integration.upper()}_"
+        assert set(made.model().model_fields) == {s.env.removeprefix(prefix).lower() for s in declared}
+        assert made.__module__ == "connector_assets.components" and made.__doc__
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "said"),
+    [
+        ("payment_posting", "sometimes", "payment_posting"),  # a choice
+        ("po_approved_status", -4, "po_approved_status"),  # a bounded whole number
+        ("vendor_default_country", "USA", "vendor_default_country"),  # a pattern
+        ("po_approved_statu", 220, "po_approved_statu"),  # no such setting
+    ],
+)
+def test_a_wrong_attribute_is_refused_naming_it(attribute, value, said):
+    with pytest.raises(pydantic.ValidationError) as refused:
+        components.JdeBill.model()(**{attribute: value})
+    assert said in str(refused.value)
+
+
+def test_an_instance_values_are_the_settings_its_flows_read(monkeypatch, forget_configured):
+    monkeypatch.delenv("ML_JDE_BILL_PAYMENT_POSTING", raising=False)
+    monkeypatch.delenv("ML_JDE_BILL_VOUCHER_PAY_STATUSES", raising=False)
+    instance = components.JdeBill(
+        payment_posting="journal", voucher_pay_statuses=["a", "h"], bills_cron="1 * * * *"
+    )
+    assert instance.variables() == {
+        "ML_JDE_BILL_PAYMENT_POSTING": "journal",
+        "ML_JDE_BILL_VOUCHER_PAY_STATUSES": "a,h",
+        "ML_JDE_BILL_BILLS_CRON": "1 * * * *",
+    }
+    configured_settings.configure(instance.variables(), "test")
+    assert settings.read("ML_JDE_BILL_PAYMENT_POSTING") == "journal"
+    assert settings.read("ML_JDE_BILL_VOUCHER_PAY_STATUSES") == ("A", "H")
+    assert settings.read("ML_JDE_BILL_PO_APPROVED_STATUS") == 220  # unset: the default
+    monkeypatch.setenv("ML_JDE_BILL_PAYMENT_POSTING", "voucher")  # the environment overrides
+    assert settings.read("ML_JDE_BILL_PAYMENT_POSTING") == "voucher"
+    # An explicit environment (a check of what a process would see) is not the process's configuration.
+    assert settings.read("ML_JDE_BILL_VOUCHER_PAY_STATUSES", environ={}) == ("A",)
+
+
+def test_two_instances_disagreeing_on_a_setting_are_refused_naming_both(forget_configured):
+    configured_settings.configure({"ML_JDE_BILL_PAYMENT_POSTING": "journal"}, "test")
+    with pytest.raises(configured_settings.ConflictingConfiguration, match="test.*other/defs.yaml"):
+        configured_settings.configure({"ML_JDE_BILL_PAYMENT_POSTING": "voucher"}, "other/defs.yaml")
+    assert settings.read("ML_JDE_BILL_PAYMENT_POSTING") == "journal"
