@@ -181,7 +181,7 @@ def test_every_secret_setting_is_in_the_secret_and_none_in_the_config_map():
     secret_settings = {s.env for s in _all_settings() if s.secret}
     assert "ML_CONNECTOR_VAULT_KEY" in secret_settings
     assert secret_settings <= secret_keys, f"missing from the Secret: {sorted(secret_settings - secret_keys)}"
-    # A PostgreSQL ledger URL carries its password (README "The ledger").
+    # A PostgreSQL ledger URL carries its password (docs/deployment.md "The ledger").
     assert "ML_CONNECTOR_DB_URL" in secret_keys
     assert not secret_settings & config_keys, (
         f"secrets in the ConfigMap: {sorted(secret_settings & config_keys)}"
