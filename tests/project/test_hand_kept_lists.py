@@ -1,0 +1,261 @@
+"""The lists kept by hand in the README, docs/, bench/ and the command line's help name what the code
+declares: every integration, pairing, command, simulator and benchmark profile, no more and no fewer.
+
+Why: the code is the truth (the integration packages Dagster's loader finds, the pairings they declare,
+the ``ml-connector`` group's commands, the simulators' registry); a list written beside it goes stale
+with no test failing, and the operator who reads it is misled. Where a list can be made from the code it
+is (bench/backfill.py's profiles, bench/desk_queue.py's flows, docs/configuration.md's settings table);
+where it carries words of its own (what an integration moves, what a command does), this checks its
+names and fails saying what to add or remove, and where. Each test reads files and the declarations
+only: nothing is started.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import click
+from roots import ROOT
+
+from connector_assets.deployment import integration_components
+from connector_cli.main import cli
+from connector_cli.xref import xref
+from connector_sandbox.registry import SANDBOXES
+
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+TICKED = re.compile(r"`([^`]+)`")
+
+
+def _integrations() -> list[str]:
+    return [component.name for component in integration_components()]
+
+
+def _section(path: Path, title: str) -> str:
+    """The text under the heading ``title`` (its start, backticks ignored) up to the next heading of the
+    same or a higher level."""
+    text = path.read_text(encoding="utf-8")
+    heading = re.compile(r"^(#+) (.+)$", re.M)
+    found = [m for m in heading.finditer(text) if m.group(2).replace("`", "").startswith(title)]
+    assert found, f"{path.relative_to(ROOT)} has no heading {title!r}"
+    start = found[0]
+    level = len(start.group(1))
+    after = [m for m in heading.finditer(text, start.end()) if len(m.group(1)) <= level]
+    return text[start.end() : after[0].start() if after else len(text)]
+
+
+def _table(text: str, header: str) -> list[list[str]]:
+    """The rows (cells stripped) of the markdown table in ``text`` whose header row starts with ``header``."""
+    lines = text.splitlines()
+    starts = [n for n, line in enumerate(lines) if line.startswith("|") and header in line.split("|")[1]]
+    assert starts, f"no table headed {header!r}"
+    rows = []
+    for line in lines[starts[0] + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def _bench(name: str) -> ModuleType:
+    """A bench/ script imported as a module (nothing runs: each keeps its work under ``__main__``)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _differs(what: str, listed: list[str], declared: list[str], fix: str) -> str:
+    missing = sorted(set(declared) - set(listed))
+    extra = sorted(set(listed) - set(declared))
+    twice = sorted({name for name in listed if listed.count(name) > 1})
+    return f"{what}: missing {missing}, not declared {extra}, listed twice {twice}; {fix}"
+
+
+# ------------------------------------------------------------------------------------- integrations
+
+
+def test_the_readme_has_one_row_per_integration_linking_its_page():
+    rows = _table(_section(README, "The integrations at a glance"), " integration (Dagster group) ")
+    listed = [TICKED.findall(row[0])[-1] for row in rows]
+    declared = _integrations()
+    assert sorted(listed) == sorted(declared), _differs(
+        "README.md 'The integrations at a glance'",
+        listed,
+        declared,
+        "add a row for each integration package under connector_assets/integrations/ (its group, what "
+        "moves, its page), remove the rows of packages that are gone",
+    )
+    for name, row in zip(listed, rows, strict=True):
+        assert f"(docs/integrations/{name}.md)" in row[-1], (
+            f"README.md: the row of {name} links no page of its own"
+        )
+
+
+def test_every_integration_has_its_page_and_every_page_an_integration():
+    pages = sorted(path.stem for path in (DOCS / "integrations").glob("*.md"))
+    assert pages == sorted(_integrations()), _differs(
+        "docs/integrations/",
+        pages,
+        _integrations(),
+        "each integration has docs/integrations/<name>.md (what moves, its flows, tables, refusals, tests, "
+        "figures); a page whose package is gone goes too",
+    )
+
+
+def test_the_readme_names_every_integrations_asset_group():
+    """The README's "Assets today" paragraph says which Dagster group each integration's assets are in."""
+    text = README.read_text(encoding="utf-8")
+    paragraph = text[text.index("Assets today:") :].split("\n\n")[0]
+    groups = re.findall(r"groups? `([a-z_]+)`(?:, `([a-z_]+)`)?", paragraph)
+    named = {name for pair in groups for name in pair if name}
+    unnamed = sorted(set(_integrations()) - named)
+    assert not unnamed, f"README.md 'Assets today' names no group for {unnamed}: add '(group `NAME`)'"
+
+
+def test_the_layout_names_every_package_of_connector_assets_and_every_integration():
+    """docs/development.md's Layout gives each package its own line (``  jde/  ...``); a new one gets its
+    line with what it holds."""
+    layout = _section(DOCS / "development.md", "Layout")
+    lined = set(re.findall(r"^ +([\w.]+)/ ", layout, re.M))
+    packages = [
+        path.relative_to(ROOT).as_posix()
+        for folder in (ROOT / "connector_assets", ROOT / "connector_assets" / "integrations")
+        for path in sorted(folder.iterdir())
+        if (path / "__init__.py").is_file()
+    ]
+    unlined = [package for package in packages if package.rpartition("/")[2] not in lined]
+    assert not unlined, (
+        f"docs/development.md 'Layout' has no line for {unlined}: add one under connector_assets/ saying "
+        "what the package holds"
+    )
+
+
+# ------------------------------------------------------------------------------------ the command line
+
+
+def _commands() -> list[str]:
+    return sorted(cli.commands)
+
+
+def test_the_readme_names_every_command():
+    text = README.read_text(encoding="utf-8")
+    [row] = re.findall(r"^\| CLI `ml-connector ([^`]+)`", text, re.M)
+    listed = [name.strip() for name in row.split(" / ")]
+    assert sorted(listed) == _commands(), _differs(
+        "README.md 'What is built so far', the CLI row",
+        listed,
+        _commands(),
+        "name each command of `ml-connector --help` there",
+    )
+
+
+def test_the_operations_page_has_a_row_for_every_command():
+    rows = _table(_section(DOCS / "operations.md", "The ml-connector command"), " command ")
+    named: list[str] = []
+    for row in rows:
+        [usage] = TICKED.findall(row[0])[:1]
+        head = usage.split()
+        assert head[0] == "ml-connector" and head[1] in cli.commands, (
+            f"docs/operations.md: the row `{usage}` names no command of ml-connector"
+        )
+        # `abandon ... / reopen ...`: a part after " / " may be another command (else a subcommand).
+        named += [
+            head[1],
+            *(part.split()[0] for part in usage.split(" / ")[1:] if part.split()[0] in cli.commands),
+        ]
+    assert sorted(set(named)) == _commands(), _differs(
+        "docs/operations.md 'The ml-connector command'",
+        sorted(set(named)),
+        _commands(),
+        "give each command of `ml-connector --help` a row (its usage, what it does)",
+    )
+
+
+def _pairing_integrations() -> list[str]:
+    return [pairing.integration for component in integration_components() for pairing in component.pairings]
+
+
+def test_the_xref_help_names_the_integrations_that_pair_by_hand():
+    [option] = [
+        p for p in xref.commands["set"].params if isinstance(p, click.Option) and p.name == "integration"
+    ]
+    help_text = option.help or ""
+    named = [name for name in re.findall(r"\b[a-z]+_[a-z_]+\b", help_text)]
+    declared = sorted(set(_pairing_integrations()))
+    assert sorted(named) == declared, _differs(
+        "ml-connector xref --integration's help (connector_cli/xref.py)",
+        named,
+        declared,
+        "name the integrations whose package declares PAIRINGS (manual_pairs.py)",
+    )
+
+
+def test_the_operations_page_has_a_row_for_every_pairing():
+    rows = _table(_section(DOCS / "operations.md", "Matching records by hand"), " `--integration` ")
+    listed = [TICKED.findall(row[0])[0] for row in rows]
+    declared = _pairing_integrations()
+    assert sorted(listed) == sorted(declared), _differs(
+        "docs/operations.md 'Matching records by hand'",
+        listed,
+        declared,
+        "one row per ManualPairing an integration declares (manual_pairs.py): what SOURCE and TARGET are, "
+        "and what the flow pairs them by otherwise",
+    )
+
+
+# ------------------------------------------------------------------------------------------ simulators
+
+
+def test_the_sandbox_table_names_every_simulator_with_its_port_address_and_readme(monkeypatch):
+    monkeypatch.delenv("ML_SANDBOX_PORT_BASE", raising=False)  # the default ports the table shows
+    rows = _table(_section(DOCS / "development.md", "Sandboxes"), " system ")
+    by_key = {}
+    for row in rows:
+        [readme] = re.findall(r"connector_sandbox/(\w+)/README\.md", row[3])[:1]
+        by_key[readme] = row
+    assert sorted(by_key) == sorted(spec.key for spec in SANDBOXES.values()), _differs(
+        "docs/development.md 'Sandboxes' table",
+        list(by_key),
+        [spec.key for spec in SANDBOXES.values()],
+        "one row per simulator of connector_sandbox/registry.py (SANDBOXES)",
+    )
+    for spec in SANDBOXES.values():
+        row = by_key[spec.key]
+        assert row[1] == str(spec.port), (
+            f"docs/development.md: {spec.key} listens on {spec.port}, not {row[1]}"
+        )
+        assert row[2] == f"`{spec.root()}{spec.path}`", (
+            f"docs/development.md: {spec.key}'s base URL is {spec.root()}{spec.path}, not {row[2]}"
+        )
+        assert (ROOT / "connector_sandbox" / spec.key / "README.md").is_file()
+
+
+# --------------------------------------------------------------------------------------------- bench/
+
+
+def test_each_backfill_profile_is_an_integration():
+    profiles = _bench("backfill").PROFILES
+    assert profiles, "bench/backfill_profiles/ holds no profile"
+    unknown = sorted(set(profiles) - set(_integrations()))
+    assert not unknown, f"bench/backfill_profiles/{unknown[0]}.py is named after no integration"
+
+
+def test_the_capacity_model_models_integrations_measured_by_a_profile():
+    model, profiles = _bench("capacity_model"), _bench("backfill").PROFILES
+    for name, integration in model.INTEGRATIONS.items():
+        assert name == integration.name and name in _integrations(), (
+            f"bench/capacity_model.py: {name} is no integration"
+        )
+        measured = re.match(r"bench/backfill\.py --profile (\w+)", integration.measured_by)
+        assert measured and measured.group(1) in profiles, (
+            f"bench/capacity_model.py: {name} is measured by {integration.measured_by!r}, no backfill profile"
+        )
+    for _, names, _ in model.SCENARIOS:
+        assert set(names) <= set(model.INTEGRATIONS), f"bench/capacity_model.py: a scenario models {names}"
