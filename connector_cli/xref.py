@@ -1,7 +1,8 @@
 """``xref``: manual matches between records the flows cannot pair by themselves (set, list, delete), for
-every pairing an integration makes by natural key (``connector_assets.deployment.Deployment.pairings``: JDE
-suppliers with Coupa suppliers, BILL vendors and Procurify vendors, Procore vendors with the JDE address
-book, Coupa suppliers with JDE suppliers, Procurify vendors with Fusion suppliers).
+every pairing an integration makes by natural key, as its package declares it (``manual_pairs.PAIRINGS``,
+gathered by ``connector_assets.deployment.Deployment.pairings``; docs/operations.md, "Matching records by
+hand", has a row for each). The ``--integration`` help names the integrations that declare one, held to
+them by tests/project/test_hand_kept_lists.py.
 
 A manual match is a ledger cross-reference marked manual: no flow overwrites it. ``set`` reads both records
 in their systems before storing anything, so a typo never becomes a match; ``list`` and ``delete`` read and

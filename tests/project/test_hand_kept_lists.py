@@ -137,6 +137,33 @@ def test_the_layout_names_every_package_of_connector_assets_and_every_integratio
     )
 
 
+def test_every_job_schedule_sensor_or_flow_the_docs_name_by_an_integration_exists():
+    """A name in backticks that starts with an integration's (`jde_coupa_sync`, `procore_jde_inbox_sensor`,
+    `coupa_jde_invoices`) is a job, schedule, sensor or flow of the Definitions; the old flat asset keys of
+    the section on upgrading to two-part keys are the one place such a name is history."""
+    from connector_assets.definitions import defs
+
+    repository = defs.get_repository_def()
+    declared = (
+        {job.name for job in repository.get_all_jobs()}
+        | {schedule.name for schedule in repository.schedule_defs}
+        | {sensor.name for sensor in repository.sensor_defs}
+        | {spec.flow for component in integration_components() for spec in component.specs}
+    )
+    integrations = "|".join(_integrations())
+    named = re.compile(rf"`((?:{integrations})_[a-z_]+)`")
+    history = _section(DOCS / "operations.md", "Upgrading to two-part asset keys")
+    unknown = sorted(
+        f"{page.relative_to(ROOT)}: {name}"
+        for page in [README, *sorted(DOCS.rglob("*.md"))]
+        for name in set(named.findall(page.read_text(encoding="utf-8").replace(history, "")))
+        if name not in declared
+    )
+    assert not unknown, "no job, schedule, sensor or flow of that name (renamed? gone?):\n" + "\n".join(
+        unknown
+    )
+
+
 # ------------------------------------------------------------------------------------ the command line
 
 
