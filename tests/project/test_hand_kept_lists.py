@@ -264,6 +264,27 @@ def test_the_sandbox_table_names_every_simulator_with_its_port_address_and_readm
         assert (ROOT / "connector_sandbox" / spec.key / "README.md").is_file()
 
 
+def test_the_sources_table_names_every_entity_each_saas_client_reads():
+    """docs/sources.md's table of SaaS clients: a row per client of ``saas.assets.CLIENTS``, naming each
+    entity its session reads by day (``ENTITIES``) or whole (``SNAPSHOT_ENTITIES``), in words or as named."""
+    from connector_assets.saas.assets import CLIENTS
+
+    rows = _table(_section(DOCS / "sources.md", "SaaS clients"), " system ")
+    titles = {key: title for key, (_, _, title, _) in CLIENTS.items()}
+    by_title = {title: [row for row in rows if row[0].startswith(title)] for title in titles.values()}
+    assert all(len(found) == 1 for found in by_title.values()) and len(rows) == len(titles), (
+        f"docs/sources.md 'SaaS clients': one row per client of connector_assets/saas/assets.py CLIENTS "
+        f"({', '.join(titles.values())}), found {[row[0] for row in rows]}"
+    )
+    for key, (_, session, title, _) in CLIENTS.items():
+        cell = by_title[title][0][2].replace("_", " ")
+        read = [*session.ENTITIES, *session.SNAPSHOT_ENTITIES]
+        unnamed = [name for name in read if name.replace("_", " ") not in cell]
+        assert not unnamed, (
+            f"docs/sources.md: the {title} row does not name {unnamed}, which {key}'s client reads"
+        )
+
+
 # --------------------------------------------------------------------------------------------- bench/
 
 
