@@ -237,6 +237,38 @@ def test_the_operations_page_has_a_row_for_every_pairing():
     )
 
 
+def test_the_mappings_readme_describes_every_mapping_table():
+    """mappings/README.md's three tables (what a row is checked against, where a table is first imported
+    from, each file's variable and columns) name every mapping table the integrations declare
+    (``Deployment.tables``) with its variable, sandbox file and columns."""
+    from connector_assets.deployment import Deployment
+
+    declared = Deployment(integration_components()).tables
+    text = (ROOT / "mappings" / "README.md").read_text(encoding="utf-8")
+    fix = "each table of Deployment.tables (a package's MappingTable) has its rows in mappings/README.md"
+    checked = [TICKED.findall(row[0])[0] for row in _table(text, " table ")]
+    assert sorted(checked) == sorted(declared), _differs(
+        "mappings/README.md, checked against", checked, list(declared), fix
+    )
+    imported = {TICKED.findall(row[0])[0]: row[1] for row in _table(text, " table (asset) ")}
+    assert sorted(imported) == sorted(declared), _differs(
+        "mappings/README.md, imported from", list(imported), list(declared), fix
+    )
+    files = _table(text, " file ")
+    for name, table in declared.items():
+        from_where = TICKED.findall(imported[name])
+        assert from_where[0] == table.variable, (
+            f"mappings/README.md: {name} is imported from {table.variable}"
+        )
+        if table.sandbox_file:
+            assert f"sandbox/{table.sandbox_file}" in from_where, f"mappings/README.md: {name}'s sandbox file"
+        rows = [row for row in files if row[1] == f"`{table.variable}`"]
+        assert rows, f"mappings/README.md's files table has no row for {table.variable} ({name})"
+        assert all(TICKED.findall(row[2]) == [table.key, table.value] for row in rows), (
+            f"mappings/README.md: {table.variable}'s columns are {table.key}, {table.value}"
+        )
+
+
 # ------------------------------------------------------------------------------------------ simulators
 
 
