@@ -31,6 +31,25 @@ def _pairings(integration: str | None = None) -> list[Any]:
     return [p for p in Deployment.of().pairings if integration in (None, p.integration)]
 
 
+def pairings_table() -> str:
+    """docs/operations.md's table of the pairings matched by hand ("Matching records by hand"), made from
+    every integration's declarations (``ManualPairing``: each side in words and what a person types, the
+    flows that pair the records otherwise), so it cannot drift; tests/project/test_hand_kept_lists.py keeps
+    the page in step."""
+    from connector_assets.deployment import integration_components
+
+    lines = [
+        "| `--integration` | `--entity` | `SOURCE` | `TARGET` | the flows that pair them otherwise |",
+        "|---|---|---|---|---|",
+    ]
+    for component in integration_components():
+        for p in component.pairings:
+            source, target = f"{p.source.words}: {p.source.typed}", f"{p.target.words}: {p.target.typed}"
+            flows = "; ".join(p.flow_words.values())
+            lines.append(f"| `{p.integration}` | `{p.entity}` | {source} | {target} | {flows} |")
+    return "\n".join(lines).replace("<", "\\<")  # `id:<n>` is no HTML tag
+
+
 def _known() -> str:
     return "; ".join(
         f"--integration {p.integration} --entity {p.entity} ({p.source.words} = {p.target.words}: SOURCE is "

@@ -23,7 +23,7 @@ from roots import ROOT
 
 from connector_assets.deployment import integration_components
 from connector_cli.main import cli
-from connector_cli.xref import xref
+from connector_cli.xref import pairings_table, xref
 from connector_sandbox.registry import SANDBOXES
 
 README = ROOT / "README.md"
@@ -224,16 +224,11 @@ def test_the_xref_help_names_the_integrations_that_pair_by_hand():
     )
 
 
-def test_the_operations_page_has_a_row_for_every_pairing():
-    rows = _table(_section(DOCS / "operations.md", "Matching records by hand"), " `--integration` ")
-    listed = [TICKED.findall(row[0])[0] for row in rows]
-    declared = _pairing_integrations()
-    assert sorted(listed) == sorted(declared), _differs(
-        "docs/operations.md 'Matching records by hand'",
-        listed,
-        declared,
-        "one row per ManualPairing an integration declares (manual_pairs.py): what SOURCE and TARGET are, "
-        "and what the flow pairs them by otherwise",
+def test_the_operations_pairings_table_is_the_generated_one():
+    page = (DOCS / "operations.md").read_text(encoding="utf-8")
+    assert pairings_table() in page, (
+        "docs/operations.md's table of pairings (Matching records by hand) is stale: paste "
+        "connector_cli.xref.pairings_table() over it (the page says how)"
     )
 
 
@@ -325,6 +320,8 @@ def test_each_backfill_profile_is_an_integration():
     assert profiles, "bench/backfill_profiles/ holds no profile"
     unknown = sorted(set(profiles) - set(_integrations()))
     assert not unknown, f"bench/backfill_profiles/{unknown[0]}.py is named after no integration"
+    shown = set(re.findall(r"--profile ([a-z_]+)", _bench("backfill").__doc__ or ""))
+    assert shown == set(profiles), f"bench/backfill.py's docstring: give a command for each of {profiles}"
 
 
 def test_the_capacity_model_models_integrations_measured_by_a_profile():
