@@ -1,13 +1,15 @@
-"""The lists kept by hand in the README, docs/, bench/ and the command line's help name what the code
-declares: every integration, pairing, command, simulator and benchmark profile, no more and no fewer.
+"""The lists kept beside the code in the README, docs/, mappings/README.md, bench/ and the command line's
+help name what the code declares: every integration, its page, asset group and package, every job,
+schedule or sensor a page names, every command, pairing, mapping table, simulator, SaaS entity and
+benchmark profile, no more and no fewer.
 
-Why: the code is the truth (the integration packages Dagster's loader finds, the pairings they declare,
-the ``ml-connector`` group's commands, the simulators' registry); a list written beside it goes stale
-with no test failing, and the operator who reads it is misled. Where a list can be made from the code it
-is (bench/backfill.py's profiles, bench/desk_queue.py's flows, docs/configuration.md's settings table);
-where it carries words of its own (what an integration moves, what a command does), this checks its
-names and fails saying what to add or remove, and where. Each test reads files and the declarations
-only: nothing is started.
+Why: the code is the truth (the integration packages Dagster's loader finds and what they declare, the
+``ml-connector`` group's commands, the simulators' registry, the SaaS clients); a list written beside it
+goes stale with no test failing, and the operator who reads it is misled. Where a list can be made from
+the code it is (docs/operations.md's pairings, as docs/configuration.md's settings; bench/backfill.py's
+profiles and bench/desk_queue.py's flows); where it carries words of its own (what an integration moves,
+what a command does), this checks its names and fails saying what to add or remove, and where. Each test
+reads files and declarations only: nothing is started.
 """
 
 from __future__ import annotations
@@ -214,7 +216,7 @@ def test_the_xref_help_names_the_integrations_that_pair_by_hand():
         p for p in xref.commands["set"].params if isinstance(p, click.Option) and p.name == "integration"
     ]
     help_text = option.help or ""
-    named = [name for name in re.findall(r"\b[a-z]+_[a-z_]+\b", help_text)]
+    named = re.findall(r"\b[a-z]+_[a-z_]+\b", help_text)
     declared = sorted(set(_pairing_integrations()))
     assert sorted(named) == declared, _differs(
         "ml-connector xref --integration's help (connector_cli/xref.py)",
@@ -230,6 +232,9 @@ def test_the_operations_pairings_table_is_the_generated_one():
         "docs/operations.md's table of pairings (Matching records by hand) is stale: paste "
         "connector_cli.xref.pairings_table() over it (the page says how)"
     )
+
+
+# ---------------------------------------------------------------------------------------- mapping tables
 
 
 def test_the_mappings_readme_describes_every_mapping_table():
