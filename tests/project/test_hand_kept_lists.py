@@ -1,7 +1,7 @@
 """The lists kept beside the code in the README, docs/, mappings/README.md, bench/ and the command line's
 help name what the code declares: every integration, its page, asset group and package, every job,
-schedule or sensor a page names, every command, pairing, mapping table, simulator, SaaS entity and
-benchmark profile, no more and no fewer.
+schedule or sensor a page names, every command, pairing, mapping table, alert setting, JDE orchestration,
+simulator, SaaS entity and benchmark profile, no more and no fewer.
 
 Why: the code is the truth (the integration packages Dagster's loader finds and what they declare, the
 ``ml-connector`` group's commands, the simulators' registry, the SaaS clients); a list written beside it
@@ -139,10 +139,11 @@ def test_the_layout_names_every_package_of_connector_assets_and_every_integratio
     )
 
 
-def test_every_job_schedule_sensor_or_flow_the_docs_name_by_an_integration_exists():
+def test_every_job_schedule_sensor_or_flow_the_docs_name_exists():
     """A name in backticks that starts with an integration's (`jde_coupa_sync`, `procore_jde_inbox_sensor`,
-    `coupa_jde_invoices`) is a job, schedule, sensor or flow of the Definitions; the old flat asset keys of
-    the section on upgrading to two-part keys are the one place such a name is history."""
+    `coupa_jde_invoices`) or that a page calls a job, schedule or sensor (sensor `alert_on_run_failure`)
+    is one of the Definitions (or a flow); the old flat asset keys of the section on upgrading to two-part
+    keys are the one place such a name is history."""
     from connector_assets.definitions import defs
 
     repository = defs.get_repository_def()
@@ -153,12 +154,17 @@ def test_every_job_schedule_sensor_or_flow_the_docs_name_by_an_integration_exist
         | {spec.flow for component in integration_components() for spec in component.specs}
     )
     integrations = "|".join(_integrations())
-    named = re.compile(rf"`((?:{integrations})_[a-z_]+)`")
+    named = re.compile(
+        rf"`((?:{integrations})_[a-z_]+)`"
+        r"|\b(?:[Ss]ensors?|[Jj]obs?|[Ss]chedules?) `([a-z_]+)`"
+        r"|`([a-z_]+)` (?:sensor|job|schedule)s?\b"
+    )
     history = _section(DOCS / "operations.md", "Upgrading to two-part asset keys")
     unknown = sorted(
         f"{page.relative_to(ROOT)}: {name}"
         for page in [README, *sorted(DOCS.rglob("*.md"))]
-        for name in set(named.findall(page.read_text(encoding="utf-8").replace(history, "")))
+        for found in named.findall(page.read_text(encoding="utf-8").replace(history, ""))
+        for name in {"".join(found)}
         if name not in declared
     )
     assert not unknown, "no job, schedule, sensor or flow of that name (renamed? gone?):\n" + "\n".join(
@@ -267,6 +273,41 @@ def test_the_mappings_readme_describes_every_mapping_table():
         assert all(TICKED.findall(row[2]) == [table.key, table.value] for row in rows), (
             f"mappings/README.md: {table.variable}'s columns are {table.key}, {table.value}"
         )
+
+
+def test_the_alerts_settings_table_lists_each_alert_setting_with_its_default():
+    """docs/alerts.md repeats, beside the alerts, the settings table's rows for them: each a declared
+    setting with the default docs/configuration.md gives, and every ``ML_ALERT_*`` setting there."""
+    from connector_resources import settings
+
+    rows = _table(_section(DOCS / "alerts.md", "Settings"), " variable ")
+    listed = [TICKED.findall(row[0])[0] for row in rows]
+    for name, row in zip(listed, rows, strict=True):
+        setting = settings.registered(name)
+        shown = f"`{setting.default}`" if setting.default else "(blank)"
+        assert row[1] == shown, f"docs/alerts.md: {name}'s default is {shown}, not {row[1]}"
+    alerting = [s.env for s in settings.all_settings() if s.env.startswith("ML_ALERT_")]
+    unlisted = sorted(set(alerting) - set(listed))
+    assert not unlisted, f"docs/alerts.md 'Settings' lacks {unlisted} (its default, its meaning)"
+
+
+def test_the_orchestrations_readme_lists_each_orchestration_the_flows_run_with_its_contract():
+    """docs/jde_orchestrations/README.md's table, the contracts beside it (one JSON file each) and the
+    orchestrations the flows declare they run in JDE (``FlowSpec.writes``) are the same set."""
+    folder = DOCS / "jde_orchestrations"
+    listed = [
+        TICKED.findall(row[0])[0]
+        for row in _table(folder.joinpath("README.md").read_text(), " Orchestration ")
+    ]
+    contracts = sorted(path.stem for path in folder.glob("ML_*.json"))
+    run = sorted(
+        {name for c in integration_components() for spec in c.specs for name in spec.writes.get("JDE", ())}
+    )
+    assert sorted(listed) == contracts == run, (
+        f"docs/jde_orchestrations: the README's table {sorted(listed)}, the contracts {contracts} and the "
+        f"orchestrations the flows run {run} differ: each orchestration a flow runs has its row and its "
+        "<name>.json for JDE's administrators"
+    )
 
 
 # ------------------------------------------------------------------------------------------ simulators
