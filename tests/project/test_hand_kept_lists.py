@@ -337,6 +337,14 @@ def test_the_sandbox_table_names_every_simulator_with_its_port_address_and_readm
         assert (ROOT / "connector_sandbox" / spec.key / "README.md").is_file()
 
 
+def test_the_readme_links_every_simulators_readme():
+    text = README.read_text(encoding="utf-8")
+    linked = re.findall(r"\]\(connector_sandbox/(\w+)/README\.md\)", text)
+    assert sorted(linked) == sorted(SANDBOXES), _differs(
+        "README.md, the simulators' own READMEs", linked, list(SANDBOXES), "link each one (Where to go next)"
+    )
+
+
 def test_the_sources_table_names_every_entity_each_saas_client_reads():
     """docs/sources.md's table of SaaS clients: a row per client of ``saas.assets.CLIENTS``, naming each
     entity its session reads by day (``ENTITIES``) or whole (``SNAPSHOT_ENTITIES``), in words or as named."""
