@@ -52,7 +52,8 @@ BENCH = Path(__file__).resolve().parent
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
-PROFILES = ("jde_coupa", "jde_bill", "procore_jde", "jde_procurify", "fusion_procurify")
+# One profile per module of backfill_profiles/, named as its integration: adding one is adding its file.
+PROFILES = tuple(sorted(path.stem for path in (BENCH / "backfill_profiles").glob("*.py")))
 
 
 # -- profiles and their simulators -------------------------------------------------------------------------

@@ -7,13 +7,13 @@ Run by hand (not by pytest)::
     .venv/bin/python bench/capacity_model.py --companies 4 --records 500 --integrations jde_coupa jde_bill
     .venv/bin/python bench/capacity_model.py --check --scale 0.3 --days 10   # one row against a sandbox run
 
-Why a model and not a measurement of every size: every integration is API-bound (our CPU per record is a
-few ms next to hundreds of ms of API wait, README "Our CPU per record"), and each target API is written by
-one step at a time (its Dagster pool, limit 1, across every run and worker). So a backfill's length is set by
-the busiest API's calls divided by what that API sustains, and adding workers only helps until every API
-pool has a step running. The inputs are the calls per record each integration's bench measured (README,
-each integration's "Measured with" table) and each API's documented ceiling over hours, which for BILL and
-Procore is the hourly cap, not the burst rate the short benches ran at:
+Why a model and not a measurement of every size: every integration is API-bound (our CPU per record is a few
+ms next to hundreds of ms of API wait, docs/performance.md "Our CPU per record"), and each target API is
+written by one step at a time (its Dagster pool, limit 1, across every run and worker). So a backfill's
+length is set by the busiest API's calls divided by what that API sustains, and adding workers only helps
+until every API pool has a step running. The inputs are the calls per record each integration's bench
+measured (its page in docs/integrations/, "Performance") and each API's documented ceiling over hours,
+which for BILL and Procore is the hourly cap, not the burst rate the short benches ran at:
 
 - Coupa: 25 req/s (reference: "25 requests per second and a burst query limit of 20 calls");
 - BILL: 20,000 requests per developer key per hour = 5.6 req/s sustained (3 in flight caps bursts at

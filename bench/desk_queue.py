@@ -5,8 +5,8 @@ Run by hand (not by pytest)::
     .venv/bin/python bench/desk_queue.py --pg postgresql+psycopg2://postgres@127.0.0.1/test
     .venv/bin/python bench/desk_queue.py --items 100000 --sqlite-too --pg postgresql+psycopg2://postgres@127.0.0.1/test
 
-It bulk-loads ``--items`` retry-queue items (six integrations, their flows, every state: failed due and
-not yet due, held, resolved, abandoned) with two audit events each (a fail with its day, one with a target
+It bulk-loads ``--items`` retry-queue items (each flow of every integration, every state: failed due and not
+yet due, held, resolved, abandoned) with two audit events each (a fail with its day, one with a target
 id), straight through SQLAlchemy Core in large batches, in a throwaway PostgreSQL schema; then serves the
 real desk (``connector_cli.desk.app.build_app``) with uvicorn on a free loopback port and times full HTTP
 GETs of the queue page as a signed-in viewer (requests, one connection kept): the first page, each state,
@@ -32,6 +32,7 @@ import requests
 import sqlalchemy as sa
 from ledger_lookups import _pg_schema_url  # bench/ is the script's folder, first on sys.path
 
+from connector_assets.deployment import integration_components
 from connector_cli.desk.app import build_app
 from connector_cli.desk.guard import CSRF_COOKIE
 from connector_cli.desk.identity import Access
@@ -39,14 +40,15 @@ from connector_resources.ledger import Ledger, describe_url, normalize_url, sche
 from connector_resources.ledger.queue import kind_of
 from connector_sandbox.serve import serve_in_thread
 
-FLOWS = {
-    "jde_coupa": ("suppliers", "purchase_orders", "invoices"),
-    "coupa_jde": ("invoices", "payments"),
-    "jde_bill": ("vendors", "bills", "payments"),
-    "procore_jde": ("vendors", "purchase_orders", "vouchers", "change_orders"),
-    "jde_procurify": ("vendors", "account_codes", "purchase_orders", "bills", "payments"),
-    "fusion_procurify": ("vendors", "purchase_orders", "invoices", "payment_status"),
-}
+
+def declared_flows() -> dict[str, tuple[str, ...]]:
+    """Every integration's flows, by integration, as their packages declare them: the queue is spread over
+    all of them, so a new flow is in the bench's queue without an edit here."""
+    return {
+        component.name: tuple(spec.name for spec in component.specs) for component in integration_components()
+    }
+
+
 REASONS = (
     "GL account {n} has no BILL chart of accounts entry",
     "supplier {n} (Acme Ltd): no tax ID in JDE",
@@ -60,7 +62,7 @@ def load(ledger: Ledger, items: int) -> float:
     """``items`` queue items and two audit events each; seconds taken."""
     started = time.perf_counter()
     rng = random.Random(7)
-    pairs = [(i, f) for i, flows in FLOWS.items() for f in flows]
+    pairs = [(i, f) for i, flows in declared_flows().items() for f in flows]
     now = datetime.now(UTC)
     with ledger.engine.begin() as conn:
         for first in range(0, items, BATCH):

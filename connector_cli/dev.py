@@ -134,7 +134,7 @@ def _choose_ports(sandbox_ports: str, sandbox: bool, host: str, port: int, home:
 
 def _automation_default(sandbox: bool) -> None:
     """On the sandbox, schedules and sensors start running, so a newcomer sees records flow; pointed at
-    a real system, they stay stopped until the operator turns them on (README, "Turning on")."""
+    a real system, they stay stopped until the operator turns them on (docs/operations.md, "Going live")."""
     from connector_assets.runtime.automation import AUTOMATION_DEFAULT_ENV
     from connector_resources.settings import SYSTEMS
 

@@ -1,7 +1,8 @@
 """``xref``: manual matches between records the flows cannot pair by themselves (set, list, delete), for
-every pairing an integration makes by natural key (``connector_assets.deployment.Deployment.pairings``: JDE
-suppliers with Coupa suppliers, BILL vendors and Procurify vendors, Procore vendors with the JDE address
-book, Coupa suppliers with JDE suppliers, Procurify vendors with Fusion suppliers).
+every pairing an integration makes by natural key, as its package declares it (``manual_pairs.PAIRINGS``,
+gathered by ``connector_assets.deployment.Deployment.pairings``; docs/operations.md, "Matching records by
+hand", has a row for each). The ``--integration`` help names the integrations that declare one, held to
+them by tests/project/test_hand_kept_lists.py.
 
 A manual match is a ledger cross-reference marked manual: no flow overwrites it. ``set`` reads both records
 in their systems before storing anything, so a typo never becomes a match; ``list`` and ``delete`` read and
@@ -28,6 +29,25 @@ def _pairings(integration: str | None = None) -> list[Any]:
     from connector_assets.deployment import Deployment
 
     return [p for p in Deployment.of().pairings if integration in (None, p.integration)]
+
+
+def pairings_table() -> str:
+    """docs/operations.md's table of the pairings matched by hand ("Matching records by hand"), made from
+    every integration's declarations (``ManualPairing``: each side in words and what a person types, the
+    flows that pair the records otherwise), so it cannot drift; tests/project/test_hand_kept_lists.py keeps
+    the page in step."""
+    from connector_assets.deployment import integration_components
+
+    lines = [
+        "| `--integration` | `--entity` | `SOURCE` | `TARGET` | the flows that pair them otherwise |",
+        "|---|---|---|---|---|",
+    ]
+    for component in integration_components():
+        for p in component.pairings:
+            source, target = f"{p.source.words}: {p.source.typed}", f"{p.target.words}: {p.target.typed}"
+            flows = "; ".join(p.flow_words.values())
+            lines.append(f"| `{p.integration}` | `{p.entity}` | {source} | {target} | {flows} |")
+    return "\n".join(lines).replace("<", "\\<")  # `id:<n>` is no HTML tag
 
 
 def _known() -> str:

@@ -2,7 +2,8 @@
 
 Filterable/sortable fields follow the reference (2.5) where it lists them; for payments and
 classifications, which it does not list, the sandbox offers the fields a careful client would expect
-(README: "Filters and sorting"). Anything else in ``filters=`` or ``sort=`` is a 400 naming the field.
+(README: "Lists, filters, sorting, paging"). Anything else in ``filters=`` or ``sort=`` is a 400 naming
+the field.
 """
 
 from __future__ import annotations

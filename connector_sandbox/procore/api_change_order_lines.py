@@ -1,4 +1,5 @@
-"""Commitment change order line items, served on REST **v2.0** (unconfirmed; see README, "Unconfirmed").
+"""Commitment change order line items, served on REST **v2.0** (unconfirmed; see README, "Choices where the
+reference is unconfirmed").
 
 The reference (§2.6) documents commitment change orders but no line item endpoint in v1.0. Procore's
 public material shows ``GET /rest/v2.0/companies/{company_id}/projects/{project_id}/

@@ -181,7 +181,7 @@ def test_every_secret_setting_is_in_the_secret_and_none_in_the_config_map():
     secret_settings = {s.env for s in _all_settings() if s.secret}
     assert "ML_CONNECTOR_VAULT_KEY" in secret_settings
     assert secret_settings <= secret_keys, f"missing from the Secret: {sorted(secret_settings - secret_keys)}"
-    # A PostgreSQL ledger URL carries its password (README "The ledger").
+    # A PostgreSQL ledger URL carries its password (docs/deployment.md "The ledger").
     assert "ML_CONNECTOR_DB_URL" in secret_keys
     assert not secret_settings & config_keys, (
         f"secrets in the ConfigMap: {sorted(secret_settings & config_keys)}"
@@ -210,6 +210,29 @@ def test_mapping_tables_are_read_from_the_mounted_config_map():
     for name, path in maps.items():
         assert str(Path(path).parent) == mount["mountPath"], (
             f"{name}={path} is not under {mount['mountPath']}"
+        )
+
+
+def test_the_config_map_names_every_mapping_table_an_integration_declares():
+    """Every mapping table of every integration (``Deployment.tables``) has its file in the ConfigMap, the
+    optional ones (no sandbox file) as a commented line, so a table added to a package shows up here for the
+    person filling the ConfigMap in; a set one names its table's file as the sandbox does."""
+    from connector_assets.deployment import Deployment, integration_components
+
+    text = (K8S / "config.yaml").read_text()
+    commented = set(re.findall(r"^\s*# (ML_\w+_MAP):", text, re.M))
+    data = _config_map()["data"]
+    tables = Deployment(integration_components()).tables.values()
+    assert tables
+    for table in tables:
+        if table.variable in data:
+            assert (
+                table.sandbox_file is None or Path(data[table.variable]).name == Path(table.sandbox_file).name
+            ), f"deploy/k8s/config.yaml: {table.variable} names another file than {table.sandbox_file}"
+            continue
+        assert table.sandbox_file is None and table.variable in commented, (
+            f"deploy/k8s/config.yaml names no {table.variable} ({table.name}): add it under 'Mapping tables' "
+            "(commented, under 'Optional', when the table has no sandbox file)"
         )
 
 

@@ -245,6 +245,57 @@ def test_every_documented_command_runs_at_least_as_help():
     assert problems == [], "\n".join(problems)
 
 
+# A section named by its page: `README "The two commands"`, `docs/deployment.md "Kubernetes"`,
+# `[sources](sources.md), "Optional tables"`; a bare README is the nearest one up the folder tree.
+SECTION_POINTER = re.compile(r"\b(README|[\w./-]+\.md)\)?[,:]? \"([^\"\n]+)\"")
+TEXT_SUFFIXES = {".py", ".md", ".yaml", ".yml", ".toml", ""}
+
+
+def _anchors(page: Path) -> list[str]:
+    """What a pointer may name on ``page``: its headings and the bold words a paragraph or item opens with
+    (``**Optional tables**``), backticks and a closing stop dropped."""
+    text = page.read_text(encoding="utf-8")
+    found = re.findall(r"^#+ (.+)$", text, re.M) + re.findall(
+        r"^(?:[-*] |\d+\. )?\*\*([^*]+)\*\*", text, re.M
+    )
+    return [anchor.replace("`", "").strip().rstrip(".:") for anchor in found]
+
+
+def _page(source: Path, name: str) -> Path | None:
+    if name == "README":
+        folder = source.parent
+        while not (folder / "README.md").is_file() and folder != ROOT:
+            folder = folder.parent
+        return folder / "README.md"
+    found = [p for p in (source.parent / name, ROOT / name, ROOT / "docs" / name) if p.is_file()]
+    return found[0] if found else None
+
+
+def test_every_section_a_file_points_at_exists():
+    """A comment, docstring or page that sends the reader to a section by its title (sections move: the
+    README's went to docs/) names one that exists: a pointer cannot outlive the section it names."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    problems = []
+    for name in tracked.stdout.split():
+        source = ROOT / name
+        if source.suffix not in TEXT_SUFFIXES or not source.is_file():
+            continue
+        try:
+            text = source.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        for page_name, section in SECTION_POINTER.findall(text):
+            page = _page(source, page_name)
+            wanted = section.replace("`", "")
+            if page is None:
+                problems.append(f"{name}: {page_name} (pointed at for {section!r}) does not exist")
+            elif not any(anchor.startswith(wanted) for anchor in _anchors(page)):
+                problems.append(f"{name}: {_rel(page)} has no section {section!r}")
+    assert problems == [], "point these at the section's page and title as they are now:\n" + "\n".join(
+        problems
+    )
+
+
 @pytest.mark.parametrize(
     ("block", "expected"),
     [
