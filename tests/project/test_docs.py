@@ -30,7 +30,8 @@ DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 FENCE = re.compile(r"^[ \t]*```(\w*)\n(.*?)^[ \t]*```", re.M | re.S)  # indented in a list too
 SHELL_FENCES = {"", "bash", "sh", "shell", "console"}
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
-CLICK_PROGRAMS = ("ml-connector", "dagster", "dg", "dagster-celery")
+# dg runs as a process: its `scaffold defs` group needs what only its own entry point passes it.
+CLICK_PROGRAMS = ("ml-connector", "dagster", "dagster-celery")
 # Repository paths a command names (a script, a config file, a test): they must exist.
 REPO_DIRS = ("bench/", "deploy/", "tests/", "docs/", "mappings/", "connector_")
 OPTION = re.compile(r"(?<![\w-])--[a-z][\w-]*")
