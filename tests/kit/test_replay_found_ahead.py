@@ -18,7 +18,7 @@ from test_flow_found_ahead import BatchTarget
 
 from connector_assets.flows.core import Mapped, Rejected, queue_failure
 from connector_assets.flows.replay_ahead import HeldAhead, payload_key
-from connector_assets.flows.replays import Replay, build_replays, settings_target
+from connector_assets.flows.replays import Replay, build_replays
 from connector_assets.flows.write_once import UNSEARCHED, Claimed
 from connector_resources.ledger import Ledger
 from connector_resources.replay import REPLAY_CHUNK, replay_items
@@ -28,15 +28,15 @@ RUN = "replay-run"
 
 @pytest.fixture
 def registered():
-    """``SPEC``'s replay (``settings_target``) writing to the target the test sets (``holder[0]``), and
+    """``SPEC``'s replay (``Replay``) writing to the target the test sets (``holder[0]``), and
     the ``Replays`` built of it."""
     holder: list[BatchTarget] = []
 
     @contextmanager
-    def open_target(resources):
+    def open_target(resources, ledger, spec):
         yield holder[0]
 
-    flow = SimpleNamespace(spec=SPEC, replay=Replay(settings_target(open_target), lambda: {}))
+    flow = SimpleNamespace(spec=SPEC, replay=Replay(open_target, lambda: {}))
     return holder, build_replays([flow])
 
 
@@ -94,11 +94,11 @@ def _remapping(holder: list[BatchTarget], remap) -> tuple[object, object]:
     """``SPEC`` with a ``remap`` reading its records from the source again, and its replays."""
 
     @contextmanager
-    def open_target(resources):
+    def open_target(resources, ledger, spec):
         yield holder[0]
 
     spec = replace(SPEC, remap=remap)
-    flow = SimpleNamespace(spec=spec, replay=Replay(settings_target(open_target), lambda: {}))
+    flow = SimpleNamespace(spec=spec, replay=Replay(open_target, lambda: {}))
     return spec, build_replays([flow])
 
 
