@@ -161,7 +161,7 @@ ACCOUNT_CODES_FLOW = BACK_ROUTE.flow(
 )
 
 
-REPLAY = Replay(ProcurifyAccountCodes.for_replay, resources=SETTINGS_RESOURCES)
+REPLAY = Replay(ProcurifyAccountCodes.for_replay, SETTINGS_RESOURCES)
 
 
 # -- codes with no Fusion account ------------------------------------------------------------------------

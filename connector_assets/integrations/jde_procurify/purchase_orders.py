@@ -145,7 +145,7 @@ def _settings_resources() -> dict[str, Any]:
 
 
 # A replay reads the order from JDE again and maps it with today's tables, pairs and links.
-REPLAY = Replay(JdeOrdersInProcurify.for_replay, resources=_settings_resources)
+REPLAY = Replay(JdeOrdersInProcurify.for_replay, _settings_resources)
 
 
 purchase_orders_assets = [
