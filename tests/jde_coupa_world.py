@@ -18,8 +18,8 @@ from typing import Any
 import requests
 from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 
-from connector_assets.flows.core import FlowSpec, replay_handler
-from connector_assets.flows.replays import Replays
+from connector_assets.flows.core import FlowSpec
+from connector_assets.flows.replays import Replays, replay_handler
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS
 from connector_sandbox.coupa import CoupaSandboxSettings

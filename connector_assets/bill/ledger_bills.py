@@ -51,7 +51,7 @@ class LedgerBills(SessionTarget):
     def for_replay(
         cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
     ) -> AbstractContextManager[Self]:
-        """On the replay's BILL session, with the replay's ledger (``replays.ledger_target``)."""
+        """A replay's opener (``Replay.target``): on the replay's BILL session, with the replay's ledger."""
         return cls.opened(resources["bill"], ledger)
 
     def names_record(self, description: str, record: Mapped) -> bool:

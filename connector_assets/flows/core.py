@@ -1,6 +1,6 @@
 """The flow factory's import point: a flow declared as data becomes a mapped asset (with its check) and a
-write asset; the parts live in ``records``, ``write_once``, ``after_write`` and ``replay_handler``. What a
-flow does with each record: docs/flows.md, "A flow: mapped, checked, written".
+write asset; the parts live in ``records``, ``write_once`` and ``after_write`` (its replay: ``replays``).
+What a flow does with each record: docs/flows.md, "A flow: mapped, checked, written".
 """
 
 from connector_assets.flows.after_write import (  # noqa: F401
@@ -26,7 +26,6 @@ from connector_assets.flows.records import (  # noqa: F401
     Validation,
     validate,
 )
-from connector_assets.flows.replay_handler import replay_handler  # noqa: F401
 from connector_assets.flows.write_once import (  # noqa: F401
     BeingWritten,
     Claimed,

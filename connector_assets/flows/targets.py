@@ -58,7 +58,7 @@ class SessionTarget:
     def for_replay(
         cls, resources: Mapping[str, Any], ledger: Ledger | None = None, spec: FlowSpec | None = None
     ) -> AbstractContextManager[Self]:
-        """A replay's opener: on the replay's resource."""
+        """A replay's opener (``Replay.target``): on the replay's resource."""
         return cls.opened(resources[cls.resource])
 
 
@@ -110,14 +110,6 @@ class LedgerTarget(SessionTarget):
         """The target on one session of ``resource(cls.resource)``, holding ``held``; a target that needs
         another system's session too overrides this."""
         return cls.opened(resource(cls.resource), *held)
-
-    @classmethod
-    def replay(cls, spec: FlowSpec, resources: Callable[[], dict[str, Any]]) -> Callable[..., Any]:
-        """``spec``'s replay handler through this target: remapped with ``resources()`` (built once per
-        replay), written with the replay's ledger (``replays.ledger_target``)."""
-        from connector_assets.flows.replays import ledger_target
-
-        return ledger_target(lambda built, ledger: cls.for_replay(built, ledger, spec))(spec, resources)
 
 
 # Records a write step to BILL writes at once, per request BILL allows in flight: while the cap's requests

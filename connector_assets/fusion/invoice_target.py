@@ -14,7 +14,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.close_calendar import close_checks
 from connector_assets.flows.core import Created, FlowSpec, Mapped, audit_record
 from connector_assets.flows.periods import Posting, redated
-from connector_assets.flows.replays import Replay, Resources
+from connector_assets.flows.replays import OutsideChecks
 from connector_assets.flows.targets import LedgerTarget
 from connector_assets.fusion.missing_sites import fusion_missing_checks, refused_for_missing
 from connector_assets.fusion.payments import invoice_payments, paid_state
@@ -330,17 +330,10 @@ class FusionInvoices(LedgerTarget):
         return f"Fusion validation: {result}; resolve it in Fusion's invoice workbench (holds, tolerances)"
 
 
-def invoices_replay(target_class: type[FusionInvoices], resources: Resources | None = None) -> Replay:
-    """An invoices flow's replay (``Flow.replay``): each record remapped with ``resources()`` (fusion and
-    what the flow reads, built once per replay; today's settings unless given), written through
-    ``target_class`` with the replay's ledger. Its sweeps release the invoices held by a declared close
-    once it has ended, those held on a closed Fusion period once they may post, and those held on a
-    supplier or pay site Fusion lacked once it has it."""
-    return Replay(
-        write=target_class.replay,
-        resources=resources,
-        outside=(close_checks, fusion_period_checks, fusion_missing_checks),
-    )
+# The sweeps a Fusion invoices flow's replay lists (``Replay.outside``): the invoices held by a declared
+# close once it has ended, those held on a closed Fusion period once they may post, and those held on a
+# supplier or pay site Fusion lacked once it has it.
+INVOICE_CHECKS: tuple[OutsideChecks, ...] = (close_checks, fusion_period_checks, fusion_missing_checks)
 
 
 def invoice_of(body: Mapping[str, Any]) -> Invoice:

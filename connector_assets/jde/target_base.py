@@ -1,5 +1,5 @@
 """What every JD Edwards write target stands on: the orchestrations and tables they name (one place, for
-``ml-connector ping``), JDE's refusal codes in words, ``BatchKey``, ``JdeTarget`` and ``jde_replay``."""
+``ml-connector ping``), JDE's refusal codes in words, ``BatchKey``, ``JdeTarget`` and ``JDE_CHECKS``."""
 
 import functools
 import threading
@@ -15,7 +15,7 @@ from connector_assets.flows.close_calendar import close_checks
 from connector_assets.flows.core import Created, Mapped, Unchanged
 from connector_assets.flows.missing_holds import MissingHolds, appeared_by
 from connector_assets.flows.periods import PeriodClosed, Posting, redated
-from connector_assets.flows.replays import OutsideChecks, Replay, Resources
+from connector_assets.flows.replays import OutsideChecks
 from connector_assets.flows.targets import LedgerTarget
 from connector_assets.jde.missing_master import (
     KINDS,
@@ -394,17 +394,7 @@ def _held_on_missing(method: Callable[..., Any], *, refusals: bool) -> Callable[
     return held
 
 
-# The sweeps every JDE flow's replay lists: money held during a declared close once it has ended, on a
-# closed period (or on a company F0010 gives no currency) once it may post, and what waits for a record JDE
-# lacks once JDE has it, read on its JDE.
+# The sweeps every JDE flow's replay lists (``Replay.outside``): money held during a declared close once it
+# has ended, on a closed period (or on a company F0010 gives no currency) once it may post, and what waits
+# for a record JDE lacks once JDE has it, read on its JDE.
 JDE_CHECKS: tuple[OutsideChecks, ...] = (close_checks, jde_period_checks, jde_missing_checks)
-
-
-def jde_replay(
-    target_class: type[JdeTarget], resources: Resources | None = None, *outside: OutsideChecks
-) -> Replay:
-    """A JDE flow's replay (``Flow.replay``): each record remapped with ``resources()`` (today's settings
-    unless given: jde and what the flow reads, built once per replay) and written through ``target_class``
-    on one JDE session per replay, with the replay's ledger (``LedgerTarget.replay``); its sweeps are
-    ``JDE_CHECKS`` and ``outside`` (a batch R04110ZA has not processed), on the JDE it writes with."""
-    return Replay(write=target_class.replay, resources=resources, outside=(*JDE_CHECKS, *outside))

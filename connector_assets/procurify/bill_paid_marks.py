@@ -1,21 +1,18 @@
-"""The write-back of another system's payment to a Procurify bill as a flow target and its replay, one copy
-for every flow marking bills paid (JD Edwards vouchers, Oracle Fusion invoices): a mark's body names its
-bill (``bill_uuids``) and day (``payment_date``); a flow says only how a refusal names the bill.
+"""The write-back of another system's payment to a Procurify bill as a flow target (a replay opens it with
+``for_replay``), one copy for every flow marking bills paid (JD Edwards vouchers, Oracle Fusion invoices): a
+mark's body names its bill (``bill_uuids``) and day (``payment_date``); a flow says only how a refusal names
+the bill.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from functools import partial
 from typing import ClassVar
 
-from connector_assets.flows.core import Created, FlowSpec, Mapped, replay_handler
-from connector_assets.flows.replays import HandlerBuilder, Resources
+from connector_assets.flows.core import Created, Mapped
 from connector_assets.flows.targets import SessionTarget
 from connector_assets.procurify.bill_fields import status_name  # noqa: F401 (the integrations name it here)
 from connector_assets.procurify.bill_marks import mark_bill_paid, marked_paid
-from connector_resources.ledger import Ledger, QueueItem
-from connector_resources.replay import ReplayHandler, ReplayOutcome, shared_context, shared_value
 
 
 class ProcurifyBillPaidMarks(SessionTarget):
@@ -45,19 +42,3 @@ class ProcurifyBillPaidMarks(SessionTarget):
     def update(self, target_id: str, record: Mapped) -> None:
         """Marked already; only the other system's payment date moved. Procurify has no write for a bill's
         payment date: nothing to send."""
-
-
-def paid_marks_replay(target: type[ProcurifyBillPaidMarks]) -> HandlerBuilder:
-    """A marks flow's replay handler builder (``Replay.write``): the resources it is given, built once per
-    replay, and one ``target`` on their Procurify resource shared by the replay's items."""
-
-    def write(flow: FlowSpec, build: Resources) -> ReplayHandler:
-        def handle(item: QueueItem, ledger: Ledger) -> ReplayOutcome:
-            built = shared_value(("resources", id(build)), build)
-            key = ("target", flow.integration, flow.name, id(built["procurify"]))
-            opener = partial(target.opened, built["procurify"])
-            return replay_handler(flow, lambda: shared_context(key, opener), lambda: built)(item, ledger)
-
-        return handle
-
-    return write

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from connector_assets.flows.after_write import release_held, released_at
-from connector_assets.flows.core import Mapped, Rejected, Unchanged
-from connector_assets.flows.replays import HandlerBuilder, ledger_target
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected, Unchanged
 from connector_assets.procurify import vendor_writes
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
 from connector_assets.procurify.vendor_list import kept_vendors, listed_vendors
@@ -56,6 +55,14 @@ class ProcurifyVendorTarget:
         self.session, self.ledger, self.run_id = session, ledger, run_id
         self.listed: dict[str, dict[str, Any]] = {}  # the last chunk's list read, by vendor id
         self.run = run  # the run's vendor list (``vendor_list.vendors_for_run``) while no vendor is written
+
+    @classmethod
+    def for_replay(
+        cls, resources: Mapping[str, Any], ledger: Ledger, spec: FlowSpec | None = None
+    ) -> AbstractContextManager[ProcurifyVendorTarget]:
+        """A replay's opener (``Replay.target``): on the replay's ``procurify``, holding the replay's ledger
+        (it reads the pairs there)."""
+        return open_vendors(cls, resources["procurify"], ledger)
 
     def find(self, record: Mapped) -> str | None:
         paired = self.pairing.paired_vendor(self.ledger, record.source_key)
@@ -296,10 +303,3 @@ def open_vendors(
     """``target`` on a session of ``procurify``, with the ledger for the pairs and ``run``'s vendor list."""
     with procurify.session() as session:
         yield target(session, ledger, run_id, run)
-
-
-def vendor_target_replay(target: type[ProcurifyVendorTarget]) -> HandlerBuilder:
-    """A ``suppliers`` flow's replay handler builder (``Replay.write``): the queued supplier read again and
-    mapped with the replay's resources, written through ``target`` on their ``procurify`` holding the
-    replay's ledger (it reads the pairs there)."""
-    return ledger_target(lambda built, ledger: open_vendors(target, built["procurify"], ledger))

@@ -26,7 +26,7 @@ from given_replays import given_to_commands, replays_of, with_deployment
 from ledger_entries import held_on, queued
 from roots import ROOT
 
-from connector_assets.flows.replay_handler import replay_handler
+from connector_assets.flows.replays import replay_handler
 from connector_assets.operations.replay import replay_retry_queue
 from connector_cli.dev import prepare_dagster_home
 from connector_cli.main import cli

@@ -32,10 +32,10 @@ from connector_assets.flows.core import (
     Skipped,
     hold_until_synced,
     queue_failure,
-    replay_handler,
 )
 from connector_assets.flows.documents import Version
 from connector_assets.flows.never_written import never_written_settled
+from connector_assets.flows.replays import replay_handler
 from connector_assets.flows.writer import REFUSED_FOR_GOOD as WRITER_MARK
 from connector_assets.integrations.coupa_jde import invoices as coupa_invoices
 from connector_assets.integrations.coupa_jde import payments as coupa_payments

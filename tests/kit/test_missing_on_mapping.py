@@ -22,7 +22,7 @@ from given_replays import replays_of
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.refused_share import judge_items
-from connector_assets.flows.replay_handler import replay_handler
+from connector_assets.flows.replays import replay_handler
 from connector_assets.integrations.coupa_jde import invoices as coupa
 from connector_assets.integrations.coupa_jde.accounts import AccountMap
 from connector_assets.jde import missing_master

@@ -16,7 +16,7 @@ from given_replays import replays_of
 from connector_assets.flows.close_calendar import CloseInProgress
 from connector_assets.flows.core import Mapped, Rejected, queue_failure
 from connector_assets.flows.periods import PeriodClosed
-from connector_assets.flows.replay_handler import replay_handler
+from connector_assets.flows.replays import replay_handler
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.target_base import JdeRefused
 from connector_resources.bill.errors import BillProblem, BillRateLimitError, BillValidationError
@@ -125,7 +125,7 @@ def test_a_replayed_record_held_again_keeps_the_kind_of_its_wait(tmp_path) -> No
 
     replays = replays_of({("jde_coupa", "suppliers"): replay_handler(SUPPLIERS_FLOW, Opened)})
     with pytest.MonkeyPatch.context() as patch:  # the toy bodies are not suppliers: all pass validation
-        patch.setattr("connector_assets.flows.replay_handler.validate", _all_valid)
+        patch.setattr("connector_assets.flows.replays.validate", _all_valid)
         replay_items(ledger, ledger.open_items(integration="jde_coupa", flow="suppliers"), replays)
     after = {i.source_key: i for i in ledger.open_items(integration="jde_coupa", flow="suppliers")}
     assert (after["1"].status, after["1"].kind, after["1"].attention) == (
@@ -179,7 +179,7 @@ _KIT = [
     *(f"connector_assets/flows/{name}.py" for name in (
         "after_write", "writer", "write_once", "records", "deferred", "periods", "written_check",
         "written_step", "refused_share", "reason_text", "day_verdict", "missing_holds",
-        "replay_handler", "mapped_step", "never_written", "core", "day_checks",
+        "replays", "mapped_step", "never_written", "core", "day_checks",
     )),
 ]  # fmt: skip
 

@@ -28,7 +28,7 @@ from instances import instance_for_test
 
 from connector_assets.flows.core import Mapped, Rejected, hold_until_synced, queue_failure
 from connector_assets.flows.refused_share import is_refusal, judge, judge_items
-from connector_assets.flows.replay_handler import replay_handler
+from connector_assets.flows.replays import replay_handler
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import mapping_missing, master_missing
 from connector_resources.refusals import refused as flow_rule

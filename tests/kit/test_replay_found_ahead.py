@@ -18,7 +18,7 @@ from test_flow_found_ahead import BatchTarget
 
 from connector_assets.flows.core import Mapped, Rejected, queue_failure
 from connector_assets.flows.replay_ahead import HeldAhead, payload_key
-from connector_assets.flows.replays import Replay, build_replays, settings_target
+from connector_assets.flows.replays import Replay, build_replays
 from connector_assets.flows.write_once import UNSEARCHED, Claimed
 from connector_resources.ledger import Ledger
 from connector_resources.replay import REPLAY_CHUNK, replay_items
@@ -28,15 +28,15 @@ RUN = "replay-run"
 
 @pytest.fixture
 def registered():
-    """``SPEC``'s replay (``settings_target``) writing to the target the test sets (``holder[0]``), and
+    """``SPEC``'s replay (``Replay``) writing to the target the test sets (``holder[0]``), and
     the ``Replays`` built of it."""
     holder: list[BatchTarget] = []
 
     @contextmanager
-    def open_target(resources):
+    def open_target(resources, ledger, spec):
         yield holder[0]
 
-    flow = SimpleNamespace(spec=SPEC, replay=Replay(settings_target(open_target), lambda: {}))
+    flow = SimpleNamespace(spec=SPEC, replay=Replay(open_target, lambda: {}))
     return holder, build_replays([flow])
 
 
@@ -94,11 +94,11 @@ def _remapping(holder: list[BatchTarget], remap) -> tuple[object, object]:
     """``SPEC`` with a ``remap`` reading its records from the source again, and its replays."""
 
     @contextmanager
-    def open_target(resources):
+    def open_target(resources, ledger, spec):
         yield holder[0]
 
     spec = replace(SPEC, remap=remap)
-    flow = SimpleNamespace(spec=spec, replay=Replay(settings_target(open_target), lambda: {}))
+    flow = SimpleNamespace(spec=spec, replay=Replay(open_target, lambda: {}))
     return spec, build_replays([flow])
 
 
@@ -146,3 +146,33 @@ def test_a_chunk_the_source_cannot_read_at_once_is_read_a_record_at_a_time(ledge
     )
     assert calls == [["K0", "K1", "K2"], ["K0"], ["K1"], ["K2"]]
     assert len(summary.replayed) == 3 and not summary.failed
+
+
+def test_a_replay_without_the_source_it_reads_writes_each_payload_as_queued_unless_superseded(ledger):
+    """``Replay.source``: given resources without it (Coupa -> JDE given JDE alone), a replay writes each
+    record's queued payload, never calling ``remap``, and leaves one ``superseded`` names unwritten."""
+    records = _records(3)
+    reads: list[list[str]] = []
+
+    def remap(context, keys):
+        reads.append(list(keys))
+        yield from ()
+
+    @contextmanager
+    def open_target(resources, ledger, spec):
+        yield target
+
+    def superseded(spec, item, ledger) -> str:
+        return "superseded by a newer version from the source" if item.source_key == "K1" else ""
+
+    target = BatchTarget(ledger, RUN)
+    spec = replace(SPEC, remap=remap)
+    replay = Replay(open_target, lambda: {"target": object()}, source="source", superseded=superseded)
+    replays = build_replays([SimpleNamespace(spec=spec, replay=replay)])
+    _queue(ledger, records)
+    summary = replay_items(
+        ledger, ledger.due(integration=spec.integration, flow=spec.name), replays, run_id=RUN
+    )
+    assert reads == []  # the source was not among the resources: nothing read again
+    assert len(summary.replayed) == 2 and len(summary.already) == 1 and not summary.failed
+    assert set(target.creates) == {"K0", "K2"}

@@ -103,8 +103,7 @@ def _replay_suppliers(world, staging, ledger: Ledger, an8s: Iterable[int]) -> No
     """``ml-connector replay`` of the suppliers' open items among ``an8s``: read from JDE again and mapped
     with the fixed table, written through the ledger; those the matching rule refuses stay queued."""
     from connector_assets.coupa.targets import CoupaSuppliers
-    from connector_assets.flows.core import replay_handler
-    from connector_assets.flows.replays import Replays
+    from connector_assets.flows.replays import Replays, replay_handler
     from connector_resources.replay import replay_items
 
     resources = {"jde": world.resources["jde"], "coupa": world.resources["coupa"], "staging": staging}

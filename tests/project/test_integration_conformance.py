@@ -336,6 +336,18 @@ def test_every_flow_declares_its_target_by_its_class_on_the_one_base(package):
         assert target.writes and spec.writes[spec.target_system] == target.writes, spec.flow
 
 
+def test_every_flow_replays_through_the_target_its_runs_write_through(package):
+    """A flow's ``Replay`` opens the class its runs open (its ``for_replay``), so a replay is never written
+    another way than a run; a flow with its own opener has its own for the replay too."""
+    for flow in package.flows:
+        opener, target = flow.spec.open_target, flow.replay.target
+        if flow.spec.flow in OWN_OPENERS:
+            assert callable(target), flow.spec.flow
+            continue
+        assert getattr(target, "__self__", None) is opener.target, f"{flow.spec.flow}: through {target}"
+        assert target.__name__ == "for_replay", flow.spec.flow
+
+
 def test_a_jde_target_is_opened_for_a_run_and_a_replay_as_any_target_is():
     """Every JDE target is a ``LedgerTarget`` (a ``SessionTarget``) on ``jde``: held on its session, opened
     by the base's ``opened`` (its own ``open_on`` says which sessions), with the flow and the ledger it

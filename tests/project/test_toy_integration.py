@@ -55,7 +55,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.flows.replays import Replay, settings_target
+from connector_assets.flows.replays import Replay
 from connector_assets.flows.targets import FlowRoute
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
@@ -113,7 +113,7 @@ FLOW = Flow(
     build_flow_assets(
         SUPPLIERS_FLOW, partitions_def=jde_partitions, upstream=[SUPPLIERS.asset, ADDRESS_BOOK.asset]
     ),
-    replay=Replay(settings_target(CoupaSuppliers.for_replay)),
+    replay=Replay(CoupaSuppliers.for_replay),
 )
 '''
 

@@ -17,8 +17,8 @@ from connector_assets.coupa.targets import jde_order
 from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
-from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.documents import Version, collect_documents, version_text
+from connector_assets.flows.core import FlowSpec, Mapped, Rejected
+from connector_assets.flows.documents import Version, collect_documents, newest_seen, version_text
 from connector_assets.flows.export_marks import ExportMark
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
 from connector_assets.flows.record_models import matching, record_model
@@ -27,7 +27,6 @@ from connector_assets.flows.replays import Replay, Resources
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ASSET, ACCOUNTS, AccountMap
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.coupa_jde.marks import coupa_export_marks
-from connector_assets.integrations.coupa_jde.replay_writes import coupa_written
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.batch_bodies import LedgerLine, OrderReference, voucher_batch_body, voucher_fields
@@ -38,7 +37,7 @@ from connector_assets.runtime.staging import StagingResource
 from connector_assets.saas.assets import saas_partitions
 from connector_resources.coupa.errors import CoupaNotFoundError
 from connector_resources.held_outside import Kind, OutsideCheck, Said
-from connector_resources.ledger import Ledger, dependency_key
+from connector_resources.ledger import Ledger, QueueItem, dependency_key
 from connector_resources.missing_records import HELD_UNTIL
 from connector_resources.refusals import (
     Refusal,
@@ -453,6 +452,23 @@ def supplier_checks(resources: Resources) -> dict[Kind, OutsideCheck]:
     return {(INTEGRATION, SUPPLIER_ENTITY, "coupa"): Said(check, said)}
 
 
-# Sweeps: every JDE flow's (``JDE_CHECKS``) and the release of invoices held for their supplier's JDE number.
-REPLAY = Replay(coupa_written(VoucherBatches), outside=(*JDE_CHECKS, supplier_checks))
+def newer_in_coupa(spec: FlowSpec, item: QueueItem, ledger: Ledger) -> str:
+    """Why a Coupa -> JDE record's queued payload is not written by a replay given JDE alone (``Replay.
+    superseded``): a newer version from Coupa has been seen since (its ``coupa_updated_at``); "" if it is."""
+    version = str((item.payload.get("fields") or {}).get("coupa_updated_at") or "")
+    newest = newest_seen(ledger, spec, item.source_key.split(":", 1)[0])
+    if version and newest and version < newest:
+        return f"superseded by a newer version from Coupa ({newest}); not applied"
+    return ""
+
+
+# Read from Coupa again and mapped with today's tables; given JDE alone, the queued payload is written unless
+# Coupa has a newer version. Sweeps: every JDE flow's (``JDE_CHECKS``) and the release of invoices held for
+# their supplier's JDE number.
+REPLAY = Replay(
+    VoucherBatches.for_replay,
+    outside=(*JDE_CHECKS, supplier_checks),
+    source="coupa",
+    superseded=newer_in_coupa,
+)
 FLOW = Flow(INVOICES_FLOW, invoice_assets, replay=REPLAY, inbox=INVOICES)

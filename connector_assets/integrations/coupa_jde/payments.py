@@ -21,9 +21,8 @@ from connector_assets.flows.export_marks import ExportMark
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replays import Replay
 from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
+from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey, newer_in_coupa
 from connector_assets.integrations.coupa_jde.marks import coupa_export_marks
-from connector_assets.integrations.coupa_jde.replay_writes import coupa_written
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.batch_bodies import payment_inputs
 from connector_assets.jde.tables import AP_LEDGER
@@ -205,11 +204,13 @@ payment_assets = [
     ),
 ]
 
-# Payments held until R04110ZA has made their invoice's batch a voucher, on a closed JDE period or for a
-# record JDE lacks are released on the JDE the replays write with.
-FLOW = Flow(
-    PAYMENTS_FLOW,
-    payment_assets,
-    replay=Replay(coupa_written(VoucherPayments), outside=(*JDE_CHECKS, unprocessed_checks)),
-    inbox=PAYMENTS,
+# Replayed as the invoices are (read from Coupa again, or the queued payload given JDE alone). Payments held
+# until R04110ZA has made their invoice's batch a voucher, on a closed JDE period or for a record JDE lacks
+# are released on the JDE the replays write with.
+REPLAY = Replay(
+    VoucherPayments.for_replay,
+    outside=(*JDE_CHECKS, unprocessed_checks),
+    source="coupa",
+    superseded=newer_in_coupa,
 )
+FLOW = Flow(PAYMENTS_FLOW, payment_assets, replay=REPLAY, inbox=PAYMENTS)

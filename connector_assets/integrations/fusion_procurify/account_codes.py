@@ -13,7 +13,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string
-from connector_assets.flows.replays import Replay, settings_target
+from connector_assets.flows.replays import Replay
 from connector_assets.fusion.account_combinations import LOV
 from connector_assets.fusion.value_sets import UNREADABLE, value_descriptions
 from connector_assets.integrations.fusion_procurify.account_map import ACCOUNT_MAP_ENV, normal_code
@@ -161,7 +161,7 @@ ACCOUNT_CODES_FLOW = BACK_ROUTE.flow(
 )
 
 
-REPLAY = Replay(write=settings_target(ProcurifyAccountCodes.for_replay), resources=SETTINGS_RESOURCES)
+REPLAY = Replay(ProcurifyAccountCodes.for_replay, SETTINGS_RESOURCES)
 
 
 # -- codes with no Fusion account ------------------------------------------------------------------------

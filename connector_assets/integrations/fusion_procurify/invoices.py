@@ -6,14 +6,15 @@ purchase order, then validated. Mapping: ``bill_mappers``; reads and the ledger'
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.fusion.invoice_target import FusionInvoices, invoices_replay
+from connector_assets.flows.replays import Replay
+from connector_assets.fusion.invoice_target import INVOICE_CHECKS, FusionInvoices
 from connector_assets.fusion.missing_sites import site_or_hold
 from connector_assets.fusion.order_target import order_number_of
 from connector_assets.fusion.supplier_sites import Read, SupplierSite, SupplierSites, suppliers_for_run
@@ -241,7 +242,7 @@ invoice_assets = build_flow_assets(
 )
 
 
-REPLAY = replace(invoices_replay(InvoiceTarget, SETTINGS_RESOURCES), first=(matches_first,))
+REPLAY = Replay(InvoiceTarget.for_replay, SETTINGS_RESOURCES, outside=INVOICE_CHECKS, first=(matches_first,))
 
 FLOW = Flow(INVOICES_FLOW, invoice_assets, replay=REPLAY)
 

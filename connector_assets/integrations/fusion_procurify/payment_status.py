@@ -26,7 +26,7 @@ from connector_assets.integrations.fusion_procurify.payment_mappers import (
     Skipped,
     map_paid_mark,
 )
-from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks, paid_marks_replay
+from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks
 from connector_assets.saas.assets import saas_partitions
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger
@@ -141,10 +141,7 @@ payment_status_assets = build_flow_assets(
 )
 
 
-REPLAY = Replay(
-    write=paid_marks_replay(BillPaidMarks),
-    resources=SETTINGS_RESOURCES,
-)
+REPLAY = Replay(BillPaidMarks.for_replay, SETTINGS_RESOURCES)
 
 
 FLOW = Flow(PAYMENT_STATUS_FLOW, payment_status_assets, replay=REPLAY)

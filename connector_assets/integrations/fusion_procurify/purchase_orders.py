@@ -12,7 +12,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets, run_partitions
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
-from connector_assets.flows.replays import Replay, settings_target
+from connector_assets.flows.replays import Replay
 from connector_assets.fusion.order_target import FusionPurchaseOrders
 from connector_assets.fusion.supplier_sites import suppliers_for_run
 from connector_assets.integrations.fusion_procurify import charge_accounts
@@ -142,8 +142,8 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
 
 
 REPLAY = Replay(
-    write=settings_target(ProcurifyOrdersInFusion.for_replay),
-    resources=SETTINGS_RESOURCES,
+    ProcurifyOrdersInFusion.for_replay,
+    SETTINGS_RESOURCES,
     first=(matches_first,),
 )
 

@@ -26,7 +26,6 @@ from connector_assets.procurify import vendor_target, vendor_writes
 from connector_assets.procurify.vendor_target import (
     NamedVendors,
     open_vendors,
-    vendor_target_replay,
 )
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
@@ -108,9 +107,7 @@ supplier_assets = build_flow_assets(
 )
 
 
-REPLAY = Replay(
-    write=vendor_target_replay(ProcurifyVendors), resources=SETTINGS_RESOURCES, first=(matches_first,)
-)
+REPLAY = Replay(ProcurifyVendors.for_replay, SETTINGS_RESOURCES, first=(matches_first,))
 
 
 FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, replay=REPLAY)

@@ -12,7 +12,7 @@ from typing import Any
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import run_partitions
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.flows.replays import Replay, ledger_target
+from connector_assets.flows.replays import Replay
 from connector_assets.fusion.supplier_names import SupplierNames, list_of_replays, match_supplier
 from connector_assets.integrations.fusion_procurify import vendor_pairs
 from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
@@ -120,6 +120,10 @@ def _pairs_for_run(context: Any):
     return _open_pairs(context.resources.ledger.get())
 
 
+def _pairs_for_replay(_built: dict[str, Any], ledger: Ledger, _spec: Any):
+    return _open_pairs(ledger)
+
+
 VENDORS_FLOW = ROUTE.flow(
     "vendors",
     vendor_pairs.VENDOR_ENTITY,
@@ -139,13 +143,6 @@ if VENDORS_FLOW.dependency_key("1") != vendor_pairs.vendor_dependency(1):  # a w
 
 vendor_assets = vendor_poll_assets(VENDORS_FLOW, upstream=[vendor_pairs.MATCHES_ASSET])
 
-# Today's resources, from settings; one function object, so a replay builds them once.
-
-
-REPLAY = Replay(
-    write=ledger_target(lambda _built, ledger: _open_pairs(ledger)),
-    resources=SETTINGS_RESOURCES,
-    first=(matches_first,),
-)
+REPLAY = Replay(_pairs_for_replay, SETTINGS_RESOURCES, first=(matches_first,))
 
 FLOW = Flow(VENDORS_FLOW, vendor_assets, replay=REPLAY)

@@ -12,7 +12,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
-from connector_assets.flows.replays import Replay, ledger_target
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.jde_bill.bill_keys import ENTITY
 from connector_assets.integrations.jde_bill.bill_mappers import Books
 from connector_assets.integrations.jde_bill.bill_mappings import (
@@ -158,5 +158,5 @@ bill_assets = [
 FLOW = Flow(
     BILLS_FLOW,
     bill_assets,
-    replay=Replay(ledger_target(BillsFromJde.for_replay), SETTINGS_RESOURCES),
+    replay=Replay(BillsFromJde.for_replay, SETTINGS_RESOURCES),
 )

@@ -6,10 +6,11 @@ write it once (``flows.documents``).
 from connector_assets.bill.documents import PAYMENTS
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.jde_bill.integration import SETTINGS_RESOURCES
 from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW, BillPayments
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.jde.target_base import jde_replay
+from connector_assets.jde.target_base import JDE_CHECKS
 from connector_assets.jde.unprocessed_batches import unprocessed_checks
 from connector_assets.saas.assets import saas_partitions
 
@@ -27,6 +28,6 @@ payment_assets = build_flow_assets(
 FLOW = Flow(
     PAYMENTS_FLOW,
     payment_assets,
-    replay=jde_replay(BillPayments, SETTINGS_RESOURCES, unprocessed_checks),
+    replay=Replay(BillPayments.for_replay, SETTINGS_RESOURCES, outside=(*JDE_CHECKS, unprocessed_checks)),
     inbox=PAYMENTS,
 )

@@ -12,7 +12,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets, run_partitions
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
-from connector_assets.flows.replays import Replay, settings_target
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
 from connector_assets.jde.addressed_suppliers import (
     addressed_suppliers_by_number,
@@ -156,5 +156,5 @@ vendor_assets = [
 FLOW = Flow(
     VENDORS_FLOW,
     vendor_assets,
-    replay=Replay(settings_target(BillVendors.for_replay), SETTINGS_RESOURCES),
+    replay=Replay(BillVendors.for_replay, SETTINGS_RESOURCES),
 )

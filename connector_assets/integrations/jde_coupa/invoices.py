@@ -13,7 +13,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
-from connector_assets.flows.replays import Replay, settings_target
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.jde_coupa.integration import ROUTE
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
@@ -218,4 +218,4 @@ jde_coupa_invoice_assets = build_flow_assets(
     parents=[SUPPLIERS_FLOW],  # a supplier unchanged since before the first day is pulled by the write step
 )
 
-FLOW = Flow(INVOICES_FLOW, jde_coupa_invoice_assets, replay=Replay(settings_target(CoupaInvoices.for_replay)))
+FLOW = Flow(INVOICES_FLOW, jde_coupa_invoice_assets, replay=Replay(CoupaInvoices.for_replay))

@@ -18,7 +18,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
-from connector_assets.flows.replays import Replay, settings_target
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
@@ -213,6 +213,4 @@ jde_coupa_po_assets = [
     ),
 ]
 
-FLOW = Flow(
-    PURCHASE_ORDERS_FLOW, jde_coupa_po_assets, replay=Replay(settings_target(CoupaPurchaseOrders.for_replay))
-)
+FLOW = Flow(PURCHASE_ORDERS_FLOW, jde_coupa_po_assets, replay=Replay(CoupaPurchaseOrders.for_replay))

@@ -17,7 +17,7 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.record_models import matching, record_model, string
-from connector_assets.flows.replays import Replay, settings_target
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
@@ -104,4 +104,4 @@ jde_coupa_assets = [
     ),
 ]
 
-FLOW = Flow(SUPPLIERS_FLOW, jde_coupa_assets, replay=Replay(settings_target(CoupaSuppliers.for_replay)))
+FLOW = Flow(SUPPLIERS_FLOW, jde_coupa_assets, replay=Replay(CoupaSuppliers.for_replay))

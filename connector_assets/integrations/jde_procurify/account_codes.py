@@ -16,7 +16,7 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.flows.replays import Replay, settings_target
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNT_CODE_ENTITY,
     ACCOUNT_MAP_ENV,
@@ -169,8 +169,8 @@ ACCOUNT_CODES_FLOW = ROUTE.flow(
 
 
 REPLAY = Replay(
-    write=settings_target(ProcurifyAccountCodes.for_replay),
-    resources=partial(resources_from_settings, ("procurify", "staging")),
+    ProcurifyAccountCodes.for_replay,
+    partial(resources_from_settings, ("procurify", "staging")),
 )
 
 

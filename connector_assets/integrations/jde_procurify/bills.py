@@ -5,7 +5,7 @@ flow will make (``unsent_vendors``). Depth: docs/integrations/jde_procurify.md, 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -17,6 +17,7 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.flow_run import run_partitions
 from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay
 from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.integrations.jde_procurify.account_map import (
     ACCOUNTS,
@@ -41,7 +42,7 @@ from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_assets.jde.postings import BatchPostings
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.jde.target_base import jde_replay
+from connector_assets.jde.target_base import JDE_CHECKS
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader, Vendors, bill_vendors_for_run
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
@@ -372,8 +373,10 @@ def vendor_checks(resources: Callable[[], dict[str, Any]]) -> dict[Kind, ParentC
     return {VENDOR_KIND: unsent_vendors(lambda: resources()["procurify"])}
 
 
-REPLAY = replace(
-    jde_replay(BillPostings, partial(resources_from_settings, ("jde", "procurify", "staging"))),
+REPLAY = Replay(
+    BillPostings.for_replay,
+    partial(resources_from_settings, ("jde", "procurify", "staging")),
+    outside=JDE_CHECKS,
     parents=(vendor_checks,),
 )
 

@@ -33,7 +33,6 @@ from connector_assets.procurify.bill_mark_records import ProcurifyPaidMark
 from connector_assets.procurify.bill_marks import markable
 from connector_assets.procurify.bill_paid_marks import (
     ProcurifyBillPaidMarks,
-    paid_marks_replay,
     status_name,
 )
 from connector_assets.procurify.record_reads import RecordReadFailed, queued_for_read, read_for_record
@@ -157,8 +156,8 @@ paid_marks_assets = build_flow_assets(
 
 
 REPLAY = Replay(
-    write=paid_marks_replay(ProcurifyBillPaidMarks),
-    resources=partial(resources_from_settings, ("jde", "procurify", "staging")),
+    ProcurifyBillPaidMarks.for_replay,
+    partial(resources_from_settings, ("jde", "procurify", "staging")),
 )
 
 

@@ -15,6 +15,7 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.jde_procurify.bill_mappers import AP_ACCOUNT_ENV
 from connector_assets.integrations.jde_procurify.bills import BATCH_USER_ENV, BILLS_FLOW, posted_as, posting
 from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
@@ -31,7 +32,7 @@ from connector_assets.jde.payment_postings import posted_to_reverse
 from connector_assets.jde.posted_documents import PostedDocument
 from connector_assets.jde.postings import PaymentPostings
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS
-from connector_assets.jde.target_base import jde_replay
+from connector_assets.jde.target_base import JDE_CHECKS
 from connector_assets.jde.undone_payments import posted_shares, reversal_asked
 from connector_assets.jde.unprocessed_batches import unprocessed_checks
 from connector_assets.procurify.payments import (
@@ -208,8 +209,10 @@ payments_assets = build_flow_assets(
 
 # A replay maps each record again with today's ledger (a released hold now finds its voucher); payments
 # held until R04110ZA has made their bill's batch a voucher are released on the same JDE.
-REPLAY = jde_replay(
-    ProcurifyPayments, partial(resources_from_settings, ("jde", "procurify", "staging")), unprocessed_checks
+REPLAY = Replay(
+    ProcurifyPayments.for_replay,
+    partial(resources_from_settings, ("jde", "procurify", "staging")),
+    outside=(*JDE_CHECKS, unprocessed_checks),
 )
 
 

@@ -15,7 +15,7 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string, whole
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.flows.replays import Replay, settings_target
+from connector_assets.flows.replays import Replay
 from connector_assets.procurify.po_link_records import PoLinkRecords
 from connector_assets.procurify.po_links import PoLinks
 from connector_assets.procurify.po_num_target import ProcurifyPoNumbers
@@ -128,8 +128,8 @@ po_links_assets = build_flow_assets(
 
 
 REPLAY = Replay(
-    write=settings_target(JdePoNumbers.for_replay),
-    resources=partial(resources_from_settings, ("procurify", "staging")),
+    JdePoNumbers.for_replay,
+    partial(resources_from_settings, ("procurify", "staging")),
 )
 
 

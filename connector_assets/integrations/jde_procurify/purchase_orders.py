@@ -14,7 +14,7 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
 from connector_assets.flows.replay_resources import resources_from_settings
-from connector_assets.flows.replays import Replay, settings_target
+from connector_assets.flows.replays import Replay
 from connector_assets.flows.target_boundary import UNWRAPPED, TargetBoundary
 from connector_assets.integrations.jde_procurify import account_map
 from connector_assets.integrations.jde_procurify.departments import (
@@ -145,7 +145,7 @@ def _settings_resources() -> dict[str, Any]:
 
 
 # A replay reads the order from JDE again and maps it with today's tables, pairs and links.
-REPLAY = Replay(write=settings_target(JdeOrdersInProcurify.for_replay), resources=_settings_resources)
+REPLAY = Replay(JdeOrdersInProcurify.for_replay, _settings_resources)
 
 
 purchase_orders_assets = [

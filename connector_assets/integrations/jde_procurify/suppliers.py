@@ -34,7 +34,6 @@ from connector_assets.procurify.vendor_list import vendors_for_run
 from connector_assets.procurify.vendor_target import (
     KeyedVendors,
     open_vendors,
-    vendor_target_replay,
 )
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
@@ -159,7 +158,7 @@ supplier_assets = build_flow_assets(
 SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procurify", "staging"))  # built once a replay
 
 
-REPLAY = Replay(write=vendor_target_replay(ProcurifyVendors), resources=SETTINGS_RESOURCES)
+REPLAY = Replay(ProcurifyVendors.for_replay, SETTINGS_RESOURCES)
 
 
 FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, replay=REPLAY)

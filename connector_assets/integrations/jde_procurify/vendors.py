@@ -134,8 +134,8 @@ vendor_assets = vendor_poll_assets(VENDORS_FLOW)
 
 
 REPLAY = Replay(
-    write=ProcurifyVendorSuppliers.replay,
-    resources=partial(resources_from_settings, ("jde", "procurify", "staging")),
+    ProcurifyVendorSuppliers.for_replay,
+    partial(resources_from_settings, ("jde", "procurify", "staging")),
 )
 
 

@@ -14,6 +14,7 @@ from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected, Unchanged
 from connector_assets.flows.lazy_model import lazy_model
+from connector_assets.flows.replays import Replay
 from connector_assets.flows.unread_holds import held_unread
 from connector_assets.integrations.procore_jde.change_order_totals import AUTO, total_account, total_line
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
@@ -31,7 +32,7 @@ from connector_assets.integrations.procore_jde.purchase_orders import (
 from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW
 from connector_assets.jde.purchase_orders import PO_LINE_TABLE, parse_order_id
 from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
-from connector_assets.jde.target_base import jde_replay
+from connector_assets.jde.target_base import JDE_CHECKS
 from connector_assets.procore.companies import first_company, tagged
 from connector_assets.procore.document_fields import line_cost_code
 from connector_assets.procore.document_reads import (
@@ -302,5 +303,7 @@ change_order_assets = order_flow_assets(
 
 
 FLOW = Flow(
-    CHANGE_ORDERS_FLOW, change_order_assets, replay=jde_replay(PurchaseOrderLines, SETTINGS_RESOURCES)
+    CHANGE_ORDERS_FLOW,
+    change_order_assets,
+    replay=Replay(PurchaseOrderLines.for_replay, SETTINGS_RESOURCES, outside=JDE_CHECKS),
 )

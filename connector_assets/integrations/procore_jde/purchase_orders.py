@@ -12,6 +12,7 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
 from connector_assets.flows.flow_run import run_partitions
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
+from connector_assets.flows.replays import Replay
 from connector_assets.flows.unread_holds import held_unread
 from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
 from connector_assets.integrations.procore_jde.integration import (
@@ -34,7 +35,7 @@ from connector_assets.jde.purchase_orders import (
 from connector_assets.jde.purchase_orders import PurchaseOrders as JdePurchaseOrders
 from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_assets.jde.target_base import jde_replay
+from connector_assets.jde.target_base import JDE_CHECKS
 from connector_assets.procore.companies import first_company, tagged
 from connector_assets.procore.document_fields import (
     document_label,
@@ -267,5 +268,7 @@ purchase_order_assets = order_flow_assets(
 
 # A replay maps with today's cost code table, restaged from today's file so a fixed row takes effect.
 FLOW = Flow(
-    PURCHASE_ORDERS_FLOW, purchase_order_assets, replay=jde_replay(PurchaseOrders, SETTINGS_RESOURCES)
+    PURCHASE_ORDERS_FLOW,
+    purchase_order_assets,
+    replay=Replay(PurchaseOrders.for_replay, SETTINGS_RESOURCES, outside=JDE_CHECKS),
 )

@@ -10,7 +10,7 @@ from connector_assets.flows import pair_sync
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import Mapped, Rejected, audit_skip
-from connector_assets.flows.replays import Replay, ledger_target
+from connector_assets.flows.replays import Replay
 from connector_assets.integrations.procore_jde.integration import (
     INTEGRATION,
     SETTINGS_RESOURCES,
@@ -144,8 +144,8 @@ supplier_assets = supplier_changes_assets(SUPPLIERS_FLOW)
 supplier_tables = [supplier_addresses_asset]
 
 
-def _patches(built: dict[str, Any], ledger: Ledger) -> Any:
+def _patches_for_replay(built: dict[str, Any], ledger: Ledger, _spec: Any) -> Any:
     return open_vendor_patches(built["procore"], ledger, None)
 
 
-FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, replay=Replay(ledger_target(_patches), SETTINGS_RESOURCES))
+FLOW = Flow(SUPPLIERS_FLOW, supplier_assets, replay=Replay(_patches_for_replay, SETTINGS_RESOURCES))

@@ -238,6 +238,4 @@ vendor_assets = [
 
 
 # The replay's target holds the replay's ledger: it records the pair's sync time and its verdicts there.
-FLOW = Flow(
-    VENDORS_FLOW, vendor_assets, replay=Replay(write=ProcoreSuppliers.replay, resources=SETTINGS_RESOURCES)
-)
+FLOW = Flow(VENDORS_FLOW, vendor_assets, replay=Replay(ProcoreSuppliers.for_replay, SETTINGS_RESOURCES))

@@ -12,6 +12,7 @@ from connector_assets.flows.after_write import skips_audited
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.never_written import never_written_settled
+from connector_assets.flows.replays import Replay
 from connector_assets.flows.unread_holds import held_unread
 from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
 from connector_assets.integrations.procore_jde.integration import (
@@ -45,7 +46,7 @@ from connector_assets.jde import targets
 from connector_assets.jde.periods import JdePeriods
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE
 from connector_assets.jde.supplier_numbers import SupplierNumbers
-from connector_assets.jde.target_base import jde_replay
+from connector_assets.jde.target_base import JDE_CHECKS
 from connector_assets.procore.companies import first_company, record_company, tagged
 from connector_assets.procore.document_fields import project_label, vendor_id_of
 from connector_assets.procore.document_reads import Kept, RequisitionReads, step_kept
@@ -304,4 +305,8 @@ voucher_assets = order_flow_assets(
 )
 
 
-FLOW = Flow(VOUCHERS_FLOW, voucher_assets, replay=jde_replay(VoucherBatches, SETTINGS_RESOURCES))
+FLOW = Flow(
+    VOUCHERS_FLOW,
+    voucher_assets,
+    replay=Replay(VoucherBatches.for_replay, SETTINGS_RESOURCES, outside=JDE_CHECKS),
+)
