@@ -60,11 +60,6 @@ def unblocks_line(parent: QueueItem, waiting: Mapping[str, int]) -> str:
     return f"fixing {parent.entity} {parent.source_key} ({what_is_wrong(parent)}) unblocks {total} {what}"
 
 
-def blocked_sentences(parents: Mapping[str, QueueItem]) -> dict[str, str]:
-    """Dependency key -> ``blocked_sentence`` of its parent."""
-    return {key: blocked_sentence(parent) for key, parent in parents.items()}
-
-
 def blocked_sentence(parent: QueueItem) -> str:
     """Why a record held on ``parent`` needs a person: the parent does, and this one follows it."""
     return (

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from connector_resources.refusals import FLOWS, GROUP_SEPARATOR, KINDS, PERSON, code_of, wait_outlived
+from connector_resources.refusals import FLOWS, GROUP_SEPARATOR, KINDS, code_of, wait_outlived
 
 if TYPE_CHECKING:
     from connector_resources.ledger import Ledger, QueueItem
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 __all__ = [
     "CLEARING_KINDS",
     "Outlived",
-    "attention_of",
     "clears_by_itself_sql",
     "needs_person",
     "needs_person_sql",
@@ -58,11 +57,6 @@ def person_kind(kind: str | None) -> bool:
     of the module docstring)."""
     info = KINDS.get(code_of(kind or ""))
     return info is None or info.attention != FLOWS
-
-
-def attention_of(kind: str | None) -> str:
-    """Who acts on a record of ``kind`` by its kind alone: ``person`` or ``flows`` (``person_kind``)."""
-    return PERSON if person_kind(kind) else FLOWS
 
 
 def _blocked_sentence(parent: Any) -> str:
