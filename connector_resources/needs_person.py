@@ -85,7 +85,7 @@ class Outlived:
         have synced (one grouped query), and which of the others need a person (``blocking_parents``)."""
         from connector_resources.blocked_records import blocking_parents
 
-        keys = held_keys(items)
+        keys = _held_keys(items)
         synced = frozenset(ledger.synced_dependencies(keys)) if keys else frozenset()
         parents = blocking_parents(ledger, keys - synced)
         return cls(synced, after, now or datetime.now(UTC), parents)
@@ -128,7 +128,7 @@ class Outlived:
         )
 
 
-def held_keys(items: Iterable[QueueItem]) -> frozenset[str]:
+def _held_keys(items: Iterable[QueueItem]) -> frozenset[str]:
     """The dependency keys ``items``' held records wait for."""
     return frozenset(i.depends_on for i in items if i.status == "held" and i.depends_on)
 
