@@ -282,8 +282,7 @@ def _queue_lines(ledger: Path) -> list[str]:
 
     book = Ledger(f"sqlite:///{ledger}", migrate=False)
     items = book.open_items(limit=1_000_000)
-    synced = book.synced_dependencies({i.depends_on for i in items if i.depends_on})
-    outlived = Outlived(frozenset(synced), timedelta(hours=held_alert_hours()))
+    outlived = Outlived.read(book, items, after=timedelta(hours=held_alert_hours()))
     return [f"  {line}" for line in summary_lines(items, lambda _: True, outlived)]
 
 

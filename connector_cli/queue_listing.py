@@ -5,24 +5,25 @@ Why: on a fresh sandbox a dry run printed 979 lines of one refusal with 979 vend
 ``--integration`` answered "the retry queue is empty". A person wants how many records wait, in which flow,
 for which kind (the kind and parameters the code that queued them gave, ``connector_resources.refusals``;
 never read back from the sentence), with one example sentence each, what to do about those that need
-someone, and when those that wait clear by themselves. A wait that outlived what it waits for
-(``refusals.wait_outlived``) is a person's, said with why it did not clear. ``--all`` still prints every
-record.
+someone, and when those that wait clear by themselves. Which view a record is in is the one rule of every
+surface (``connector_resources.needs_person``, whose ``Outlived`` judges the waits): a wait that outlived
+what it waits for is a person's, said with why it did not clear. ``--all`` still prints every record.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 import click
 
-from connector_resources.blocked_records import blocked_sentences, unblocks_line
+from connector_resources.blocked_records import unblocks_line
 from connector_resources.ledger import QueueItem
+from connector_resources.needs_person import Outlived, needs_person, person_kind
 from connector_resources.refusal_actions import action_for
-from connector_resources.refusals import FLOWS, group_title, item_outlived, kind_of_group
+from connector_resources.refusals import group_title, kind_of_group
 from connector_resources.replay_report import NO_HANDLER_SAID
 
 NO_HANDLER = f"  [stays queued: {NO_HANDLER_SAID}]"
@@ -41,38 +42,6 @@ def checked_scope(integration: str | None, flow: str | None, flows: dict[str, li
     if flow is not None and flow not in known:
         where = f" in {integration}" if integration else ""
         raise click.BadParameter(f"no flow {flow!r}{where}; known: {', '.join(known)}", param_hint="--flow")
-
-
-@dataclass(frozen=True)
-class Outlived:
-    """Which waits have outlived what they wait for: held records whose dependency already ``synced``, and
-    any wait older than ``after`` (``ML_HELD_ALERT_HOURS``) at ``now``."""
-
-    synced: frozenset[str] = frozenset()
-    after: timedelta = timedelta(hours=24)
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    # Dependency key -> the open item of a record held records wait on that needs a person
-    # (``blocked_records.blocking_parents``): those records are listed under it, counted once with it.
-    parents: Mapping[str, QueueItem] = field(default_factory=dict)
-
-    def why(self, item: QueueItem) -> str:
-        """Why ``item``, waiting on the flows, needs a person now ("" when it does not)."""
-        blocked = blocked_sentences(self.parents)
-        return item_outlived(item, now=self.now, after=self.after, synced=self.synced, blocked=blocked)
-
-    def how(self, item: QueueItem) -> str:
-        """How a wait that outlived itself did: "blocked" (the record it waits on needs a person),
-        "synced" (its dependency did, it was not released) or "overdue" (it waited longer than ``after``);
-        the listing counts them apart."""
-        held = item.status == "held" and bool(item.depends_on)
-        if held and item.depends_on in self.parents and item.depends_on not in self.synced:
-            return "blocked"
-        return "synced" if held and item.depends_on in self.synced else "overdue"
-
-
-def needs_person(item: QueueItem, outlived: Outlived) -> bool:
-    """Whether ``item`` is in the "needs a person" view: a person's kind, or a wait that outlived itself."""
-    return item.attention != FLOWS or bool(outlived.why(item))
 
 
 def item_line(item: QueueItem, handled: bool, outlived: Outlived | None = None) -> str:
@@ -105,13 +74,13 @@ def summary_lines(
     views: dict[bool, dict[tuple[str, str, str], _Group]] = {True: {}, False: {}}
     under: dict[str, Counter[str]] = {}  # records blocked by a parent's exception, by that parent's key
     for item in items:
-        if outlived.how(item) == "blocked":
+        how = outlived.how(item)
+        if how == "blocked":
             under.setdefault(item.depends_on or "", Counter())[item.entity] += 1
             continue
-        why = outlived.why(item)
-        person = item.attention != FLOWS or bool(why)
-        key = (f"{item.integration}/{item.flow}", item.kind or "", outlived.how(item) if why else "")
-        group = views[person].setdefault(key, _Group(item, outlived=why))
+        person = needs_person(item, outlived)
+        key = (f"{item.integration}/{item.flow}", item.kind or "", how)
+        group = views[person].setdefault(key, _Group(item, outlived=outlived.why(item)))
         group.count += 1
         if item.status == "failed" and item.next_attempt_at is not None:
             group.next_attempt = min(group.next_attempt or item.next_attempt_at, item.next_attempt_at)
@@ -148,7 +117,7 @@ def _next_step(kind: str, group: _Group) -> str:
     info = kind_of_group(kind)
     if info is None:
         return "to do: read the sentence (the code that queued these gave no kind)"
-    if info.attention == FLOWS:
+    if not person_kind(kind):
         at = f" (next attempt {group.next_attempt:%Y-%m-%d %H:%M} UTC)" if group.next_attempt else ""
         return f"clears by itself {info.clears or 'when what it waits for happens'}{at}"
     return f"to do: {action_for(kind)}"

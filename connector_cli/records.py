@@ -13,7 +13,6 @@ from connector_cli.audit_groups import checked_system, grouped, system_by_xref
 from connector_cli.queue_listing import Outlived, checked_scope, item_line, summary_lines
 from connector_cli.replayed_days import day_check_lines
 from connector_resources import settings
-from connector_resources.blocked_records import blocking_parents
 from connector_resources.ledger import Ledger, QueueItem, QueueOverview, ledger_url
 from connector_resources.refusals import group_title
 from connector_resources.replay import audit_run
@@ -218,10 +217,7 @@ def _outlived(ledger: Ledger, items: Iterable[QueueItem]) -> Outlived:
     that have synced, ``ML_HELD_ALERT_HOURS``, and the records they wait on that need a person."""
     from connector_assets.flows.written_check import held_alert_hours
 
-    keys = {item.depends_on for item in items if item.status == "held" and item.depends_on}
-    synced = ledger.synced_dependencies(keys) if keys else frozenset()
-    parents = blocking_parents(ledger, keys - synced)
-    return Outlived(synced, timedelta(hours=held_alert_hours()), parents=parents)
+    return Outlived.read(ledger, items, after=timedelta(hours=held_alert_hours()))
 
 
 def _nothing_chosen(overview: QueueOverview) -> str:

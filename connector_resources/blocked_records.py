@@ -15,19 +15,20 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 
 from connector_resources.ledger import Ledger, QueueItem, schema
-from connector_resources.refusals import FLOWS, code_of, group_title
+from connector_resources.needs_person import person_kind
+from connector_resources.refusals import code_of, group_title
 
 
 def blocking_parents(ledger: Ledger, keys: Iterable[str]) -> dict[str, QueueItem]:
-    """Dependency key -> the open item of the record it names, for those records that need a person (a
-    person's kind: refused, or held on a master record or mapping a person must add). A parent that waits
-    on the flows itself (held on its own parent, a closed period) is not a blocker: its records wait with it.
-    """
+    """Dependency key -> the open item of the record it names, for those records that need a person by their
+    kind (``needs_person.person_kind``: refused, or held on a master record or mapping a person must add). A
+    parent that waits on the flows itself (held on its own parent, a closed period) is not a blocker: its
+    records wait with it (``needs_person``, rule 2)."""
     wanted = {key for key in keys if key}
     if not wanted:
         return {}
     found = ledger.open_dependencies(wanted)
-    return {key: item for key, item in found.items() if item.attention != FLOWS}
+    return {key: item for key, item in found.items() if person_kind(item.kind)}
 
 
 def what_is_wrong(parent: QueueItem) -> str:
@@ -59,11 +60,6 @@ def unblocks_line(parent: QueueItem, waiting: Mapping[str, int]) -> str:
     return f"fixing {parent.entity} {parent.source_key} ({what_is_wrong(parent)}) unblocks {total} {what}"
 
 
-def blocked_sentences(parents: Mapping[str, QueueItem]) -> dict[str, str]:
-    """Dependency key -> ``blocked_sentence`` of its parent: what ``refusals.item_outlived`` is given."""
-    return {key: blocked_sentence(parent) for key, parent in parents.items()}
-
-
 def blocked_sentence(parent: QueueItem) -> str:
     """Why a record held on ``parent`` needs a person: the parent does, and this one follows it."""
     return (
@@ -75,7 +71,7 @@ def blocked_sentence(parent: QueueItem) -> str:
 def unblocks_of(ledger: Ledger, items: Iterable[QueueItem]) -> dict[int, str]:
     """Item id -> ``unblocks_line`` for each of ``items`` that held records wait on (a page of the desk):
     the records held on a key naming the item's integration, entity and source key."""
-    mine = {(i.integration, i.entity, i.source_key): i for i in items if i.attention != FLOWS}
+    mine = {(i.integration, i.entity, i.source_key): i for i in items if person_kind(i.kind)}
     if not mine:
         return {}
     t = schema.retry_queue

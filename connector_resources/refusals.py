@@ -14,8 +14,9 @@ Every kind says who acts on it (``attention``):
 - ``person``: it needs someone (a mapping row, a master record in the target, a fix in the source, a
   refusal of the target, a setting, a match by hand).
 
-A wait that outlives what it waits for becomes a person's (``wait_outlived``: the one rule of the desk, the
-day's check, the alerts and the listings).
+A wait that outlives what it waits for becomes a person's (``wait_outlived``). Whether an open record needs a
+person, with the fallbacks (no kind, a kind the catalog lacks, a record held on a person's record), is
+decided once, for every surface, in ``needs_person``.
 """
 
 from __future__ import annotations
@@ -224,7 +225,7 @@ KINDS: dict[str, Kind] = _kinds(
     ),
 )
 
-_SEPARATOR = " · "  # between a kind's code and its group values in ``Refusal.group``
+GROUP_SEPARATOR = " · "  # between a kind's code and its group values in ``Refusal.group``
 
 
 class UnknownKind(ValueError):
@@ -264,12 +265,12 @@ def group_of(kind: str, params: Mapping[str, Any] | None) -> str:
     info = KINDS.get(kind)
     values = [_shown((params or {}).get(name, "")) for name in (info.group_by if info else ())]
     values = [value for value in values if value]
-    return _SEPARATOR.join([kind, *values])
+    return GROUP_SEPARATOR.join([kind, *values])
 
 
 def code_of(group: str) -> str:
     """The kind's code of a stored group (``Refusal.group``)."""
-    return group.split(_SEPARATOR, 1)[0]
+    return group.split(GROUP_SEPARATOR, 1)[0]
 
 
 def kind_of_group(group: str) -> Kind | None:
@@ -283,7 +284,7 @@ def group_title(group: str) -> str:
     info = kind_of_group(group)
     if info is None:
         return group
-    values = group.split(_SEPARATOR)[1:]
+    values = group.split(GROUP_SEPARATOR)[1:]
     return f"{info.title}: {', '.join(values)}" if values else info.title
 
 
@@ -417,35 +418,6 @@ def with_refusal(error: BaseException, *, system: str) -> Refusal:
 # -- a wait that outlived what it waits for ------------------------------------------------------------
 
 
-def item_outlived(
-    item: Any,
-    *,
-    now: datetime,
-    after: timedelta,
-    synced: frozenset[str] = frozenset(),
-    blocked: Mapping[str, str] | None = None,
-) -> str:
-    """``wait_outlived`` of an open queue item (a ``QueueItem``: its attention, status, age, dependency, kind
-    and parameters), ``synced`` the dependency keys known to have synced (``Ledger.synced_dependencies``);
-    ``blocked``: dependency key -> why its record needs a person (``blocked_records``): a record held on one
-    is a person's at once, under that record's exception, whatever its age."""
-    depends_on = getattr(item, "depends_on", None)
-    held = item.status == "held" and bool(depends_on)
-    if blocked and held and depends_on in blocked and depends_on not in synced:
-        return blocked[depends_on]
-    return wait_outlived(
-        attention=item.attention,
-        status=item.status,
-        created_at=item.created_at,
-        depends_on=depends_on,
-        synced=bool(depends_on) and depends_on in synced,
-        now=now,
-        after=after,
-        kind=item.kind or "",
-        params=item.params,
-    )
-
-
 # Why a wait of each kind may not clear by itself, after "waited N h for <what>: ".
 _STUCK = {
     "waits_for_record": "it has not synced; if that record is itself refused or held, fix it first (find it "
@@ -474,8 +446,8 @@ def wait_outlived(
     params: Mapping[str, Any] | None = None,
 ) -> str:
     """Why an open record that waits on the flows needs a person now, or "" when it is where its
-    ``attention`` says (a person's item, or a wait still within bounds). The one rule of the desk, the
-    written check, the alerts and the fit report: a held record whose dependency already ``synced`` was not
+    ``attention`` says (a person's item, or a wait still within bounds); rule 3 of ``needs_person``, which
+    every surface asks: a held record whose dependency already ``synced`` was not
     released; one that waited longer than ``after`` (``ML_HELD_ALERT_HOURS``) may not clear by itself.
     ``kind`` (the item's code or group) and ``params`` say what it waits for; a close window is timed from
     its end, not from the hold."""

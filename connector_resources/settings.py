@@ -696,8 +696,8 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "held_alert_hours",
         "ML_HELD_ALERT_HOURS",
         "24",
-        "a wait older than this needs a person (`refusals.wait_outlived`): a day's `_written` check fails "
-        "when a record of that day has been held longer than this",
+        "a wait older than this needs a person (`connector_resources/needs_person.py`): a day's `_written` "
+        "check fails when a record of that day has been held longer than this",
         kind=Number(unit="hours", minimum=0),
     ),
     Setting(

@@ -37,7 +37,7 @@ from connector_assets.flows.written_check import CHECK, check_result, day_queue
 from connector_assets.operations.replay import replay_retry_queue, replayed_days_checked
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 from connector_resources.ledger.schema import QUEUE_OPEN_STATUSES as QUEUE_OPEN
-from connector_resources.refusals import FLOWS
+from connector_resources.needs_person import person_kind
 
 SENSOR = "evaluate_changed_days"
 PAGE = 2000  # queue changes read per tick; more wait for the next tick (the cursor keeps its place)
@@ -199,7 +199,7 @@ def days_to_evaluate(
 def _tells(item: QueueItem) -> bool:
     """Whether a change may have moved its day's verdict in a way no run will evaluate: any but an item left
     open waiting on the flows (a released hold, a replay's wait), whose replay evaluates its days."""
-    return not (item.status in QUEUE_OPEN and item.attention == FLOWS)
+    return not (item.status in QUEUE_OPEN and not person_kind(item.kind))
 
 
 def what_changed(

@@ -44,6 +44,9 @@ DESCRIPTION = (
 
 
 CLOSED_PERIOD = "held_closed_period"  # the check's count of money held on a closed period (written_check)
+# The check's count of holds that need a person (``needs_person``: a master record the target lacks, a parent
+# refused): they end when a person acts, not by themselves.
+HELD_PERSON = "held_needs_person"
 
 
 def _metadata_value(evaluation: AssetCheckEvaluation, key: str) -> str:
@@ -57,10 +60,14 @@ def failed_records_alert(evaluation: AssetCheckEvaluation, day: str, run_id: str
     (a target that answered none of its writes), that error too."""
     asset = evaluation.asset_key.to_user_string()
     failed = evaluation.severity == AssetCheckSeverity.ERROR
-    closed = not failed and not _count(evaluation, "held_overdue") and _count(evaluation, CLOSED_PERIOD)
+    overdue = _count(evaluation, "held_overdue")
+    closed = not failed and not overdue and _count(evaluation, CLOSED_PERIOD)
+    person = not failed and not overdue and not closed and _count(evaluation, HELD_PERSON)
     what = "failed records" if failed else "records held too long"
     if closed:
         what = "money dated in a closed accounting period"
+    elif person:
+        what = "records held until a person acts"
     error = _metadata_value(evaluation, "error")
     return Alert(
         kind="failed_records" if failed else "closed_period" if closed else "held_records",
@@ -72,6 +79,7 @@ def failed_records_alert(evaluation: AssetCheckEvaluation, day: str, run_id: str
             ("Held", _metadata_value(evaluation, "held")),
             ("Held overdue", _metadata_value(evaluation, "held_overdue")),
             ("Held for a closed period", _metadata_value(evaluation, CLOSED_PERIOD)),
+            ("Held until a person acts", _metadata_value(evaluation, HELD_PERSON)),
             ("Reasons", _metadata_value(evaluation, "reasons")),
             *((("Error", error),) if error != "-" else ()),
             ("Run", run_id),
@@ -87,7 +95,7 @@ def all_clear_alert(evaluation: AssetCheckEvaluation, day: str, run_id: str, ale
     asset = evaluation.asset_key.to_user_string()
     failed, held = int(alerted[0]), int(alerted[1])
     was = [f"{failed} failed record(s)"] if failed else []
-    was += [f"{held} record(s) held too long or on a closed period"] if held else []
+    was += [f"{held} record(s) held too long, on a closed period or until a person acted"] if held else []
     after = _metadata_value(evaluation, REPLAYED)
     return Alert(
         kind="all_clear",
@@ -153,8 +161,9 @@ def _count(evaluation: AssetCheckEvaluation, key: str) -> int:
 
 def _attention(evaluation: AssetCheckEvaluation) -> tuple[int, int]:
     """What a person must look at on the day: its failed records, and its holds that will not end by
-    themselves (held longer than the alert hours, or dated in a closed accounting period)."""
-    held = _count(evaluation, "held_overdue") + _count(evaluation, CLOSED_PERIOD)
+    themselves (held longer than the alert hours, dated in a closed accounting period, or held until a
+    person acts: the holds the day's check turns red on)."""
+    held = sum(_count(evaluation, key) for key in ("held_overdue", CLOSED_PERIOD, HELD_PERSON))
     return _count(evaluation, "failed"), held
 
 

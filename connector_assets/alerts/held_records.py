@@ -1,14 +1,13 @@
 """Alert on records held longer than ``ML_HELD_ALERT_HOURS``: a hold grows old between runs, when no check
 runs, so a sensor reads the retry queue (docs/alerts.md, "The alerts"). Holds are grouped by
 kind (``Refusal.group``, never the sentence), each naming what it waits for and why it did not clear
-(``refusals.wait_outlived``).
+(``needs_person``, the rule of every surface).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,11 +29,11 @@ from connector_assets.alerts.channels import NO_CHANNEL, Alert, alert_sensor_sta
 from connector_assets.alerts.sent_alerts import SentMark
 from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours
 from connector_assets.operations.health import LEDGER_HEALTH
-from connector_resources.blocked_records import blocked_sentences, blocking_parents
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
+from connector_resources.needs_person import Outlived, needs_person
 from connector_resources.redaction import redact
 from connector_resources.refusal_actions import action_for
-from connector_resources.refusals import FLOWS, group_title, item_outlived
+from connector_resources.refusals import group_title
 
 CHECK = "no_overdue_holds"
 SENSOR = "alert_on_held_records"
@@ -51,19 +50,19 @@ class HeldKind:
     count: int = 0
     waiting_for: Counter[str] = field(default_factory=Counter)
 
-    def line(self, now: datetime, after: timedelta, blocked: Mapping[str, str] | None = None) -> str:
+    def line(self, outlived: Outlived) -> str:
         """ "<count> x <kind>: waits for <what> (n), ... ; <why it did not clear | what to do>; e.g. ..."."""
         title = group_title(self.first.kind) if self.first.kind else "kind not recorded"
         named = [f"{what} ({n})" for what, n in self.waiting_for.most_common(WAITED_NAMED)]
         rest = len(self.waiting_for) - len(named)
         waits = f": waits for {', '.join(named)}{f' and {rest} more' if rest > 0 else ''}" if named else ""
         example = f"{self.first.source_key}: {self.first.reason}"
-        return redact(f"{self.count} x {title}{waits}; {self._next(now, after, blocked)}; e.g. {example}")
+        return redact(f"{self.count} x {title}{waits}; {self._next(outlived)}; e.g. {example}")
 
-    def _next(self, now: datetime, after: timedelta, blocked: Mapping[str, str] | None) -> str:
+    def _next(self, outlived: Outlived) -> str:
         item = self.first
-        if item.attention == FLOWS:
-            why = item_outlived(item, now=now, after=after, blocked=blocked)
+        if not needs_person(item):  # a wait by its kind: why it did not clear (``needs_person``)
+            why = outlived.why(item)
             return f"did not clear by itself: {why}" if why else "waits on the flows"
         action = action_for(item.kind, item.params)
         return f"to do: {action}" if action else "to do: read the record's sentence"
@@ -78,11 +77,18 @@ def waits_for(item: QueueItem) -> str:
 class OverdueHolds:
     """Held queue items older than the alert threshold, counted by flow and by kind."""
 
-    after: timedelta
     items: list[QueueItem] = field(default_factory=list)
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    # Dependency key -> why the record it names needs a person (``blocked_records``): a hold on it says so.
-    blocked: Mapping[str, str] = field(default_factory=dict)
+    # What judges the holds (``needs_person.Outlived``): the alert hours, now, the dependencies that synced
+    # and the records held ones wait on that need a person (a hold on one says so).
+    outlived: Outlived = field(default_factory=Outlived)
+
+    @property
+    def after(self) -> timedelta:
+        return self.outlived.after
+
+    @property
+    def now(self) -> datetime:
+        return self.outlived.now
 
     @property
     def by_flow(self) -> Counter[str]:
@@ -102,7 +108,7 @@ class OverdueHolds:
     def kind_lines(self, n: int = TOP) -> list[str]:
         """One line per kind (``HeldKind.line``), ``n`` at most, then how many other kinds."""
         kinds = self.by_kind
-        lines = [held.line(self.now, self.after, self.blocked) for held in kinds[:n]]
+        lines = [held.line(self.outlived) for held in kinds[:n]]
         return lines + ([f"and {len(kinds) - n} other kind(s)"] if len(kinds) > n else [])
 
     def check_metadata(self) -> dict[str, MetadataValue]:
@@ -125,8 +131,7 @@ def overdue_holds(ledger: Ledger, now: datetime | None = None) -> OverdueHolds:
     held = [
         item for item in ledger.open_items(status="held", limit=HELD_LIMIT) if now - item.created_at > after
     ]
-    parents = blocking_parents(ledger, {item.depends_on for item in held if item.depends_on})
-    return OverdueHolds(after, held, now, blocked_sentences(parents))
+    return OverdueHolds(held, Outlived.read(ledger, held, after=after, now=now))
 
 
 def _verdict(holds: OverdueHolds) -> dict[str, Any]:
@@ -152,7 +157,7 @@ def no_overdue_holds(ledger: LedgerResource) -> AssetCheckResult:
 def held_records_alert(new: list[QueueItem], holds: OverdueHolds) -> Alert:
     hours = f"{holds.after.total_seconds() / 3600:g}"
     oldest = min(item.created_at for item in new)
-    new_holds = OverdueHolds(holds.after, new, holds.now, holds.blocked)
+    new_holds = OverdueHolds(new, holds.outlived)
     return Alert(
         kind="held_records",
         title=f"{len(new)} record(s) held longer than {hours} hours",

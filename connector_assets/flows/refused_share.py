@@ -12,8 +12,8 @@ from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 from connector_assets.flows.reason_text import ReasonCounts, group_and_sentence
 from connector_assets.flows.records import FlowSpec
 from connector_resources.ledger import QueueItem
+from connector_resources.needs_person import needs_person
 from connector_resources.redaction import redact
-from connector_resources.refusals import PERSON
 
 SAMPLE = 3  # refusals quoted whole (the record and the field named), the rest only counted by kind
 CAUSES_TOLD = 5  # kinds a message names; the check's metadata lists them all
@@ -79,10 +79,10 @@ def judge(spec: FlowSpec, partition: str | None, records: int, refused: Iterable
 
 def is_refusal(item: QueueItem) -> bool:
     """Whether an open queue item is a refusal (by the mapping, the flow's rules or the target): failed,
-    and of a kind that needs a person. A held record released since (due for replay) still has the kind
-    it waited with, and an outage or a limit clears by itself: neither is a refusal. An item without a
-    kind (queued before kinds were kept) counts as one."""
-    return item.status == "failed" and (item.attention or PERSON) == PERSON
+    and needing a person by its kind (``needs_person``, which decides an item without a kind or of a kind
+    the catalog lacks: a person's). A held record released since (due for replay) still has the kind it
+    waited with, and an outage or a limit clears by itself: neither is a refusal."""
+    return item.status == "failed" and needs_person(item)
 
 
 def judge_items(

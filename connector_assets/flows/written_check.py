@@ -2,7 +2,7 @@
 from the retry queue (docs/flows.md, "What Dagster shows, per day").
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,13 +20,14 @@ from connector_assets.flows.periods import is_period_hold
 from connector_assets.flows.reason_text import ReasonCounts
 from connector_resources import settings
 from connector_resources.ledger import QueueItem
-from connector_resources.refusals import FLOWS, item_outlived
+from connector_resources.needs_person import Outlived, needs_person
 
 CHECK = "no_failed_records"
 PERIOD_LABEL = "held for a closed accounting period: "
 HELD_ALERT_ENV = "ML_HELD_ALERT_HOURS"
 TOP_REASONS = 10
 RETRYING_LABEL = "retried by itself: "  # a failed record the flows retry (``PartitionQueue.retrying``)
+BLOCKED_LABEL = "held on a record that needs a person: "  # counted under that record's kind
 
 
 def held_alert_hours() -> float:
@@ -44,7 +45,8 @@ class PartitionQueue:
     held: int = 0
     held_overdue: int = 0  # waits that outlived what they wait for (``refusals.wait_outlived``)
     held_period: int = 0  # money dated in a closed accounting period: someone must re-date it or reopen
-    held_person: int = 0  # held on what a person must do (a master record the target lacks)
+    # held on what a person must do (a master record the target lacks, a parent refused: ``needs_person``)
+    held_person: int = 0
     # Failed but the flows' to clear: a throttle or an outage retried at its next attempt, a hold released
     # for the next replay. Not a failure of the day: it is written by itself, or outlives its bound.
     retrying: int = 0
@@ -59,18 +61,22 @@ def queue_of(
     now: datetime | None = None,
     alert_after: timedelta | None = None,
     synced: frozenset[str] = frozenset(),
+    parents: Mapping[str, QueueItem] | None = None,
 ) -> PartitionQueue:
     """Count a partition's failed and held records among its open queue ``items`` (``Ledger.partition_queue``,
-    read once by the write step for its verdicts) by kind, and in the two views: a person's (a refusal, a
-    hold a person ends, a wait that outlived ``alert_after`` or whose dependency is among ``synced``:
-    ``Ledger.synced_dependencies`` of the held items') and the flows' (waits within bounds)."""
+    read once by the write step for its verdicts) by kind, and in the two views of every surface
+    (``connector_resources.needs_person``): a person's (a refusal, a hold a person ends, a record held on one
+    of ``parents``, records that need a person, a wait that outlived ``alert_after`` or whose dependency is
+    among ``synced``: ``Ledger.synced_dependencies`` of the held items') and the flows' (waits within
+    bounds). ``day_queue`` reads ``synced`` and ``parents`` from the ledger."""
     now = now or datetime.now(UTC)
     alert_after = timedelta(hours=held_alert_hours()) if alert_after is None else alert_after
+    outlived = Outlived(synced, alert_after, now, parents or {})
     queue = PartitionQueue()
     for item in items:
-        why = item_outlived(item, now=now, after=alert_after, synced=synced)
+        why = outlived.why(item)
         said = f"{why} ({item.reason})" if why else ""  # why it did not clear, then what it is
-        person = bool(why) or (item.attention or "person") != FLOWS
+        person = needs_person(item, outlived)
         if person:
             queue.needs_person += 1
         else:
@@ -85,6 +91,11 @@ def queue_of(
             queue.held += 1
             queue.held_period += 1
             queue.reasons.add_found(item, label=PERIOD_LABEL, sentence=said)
+        elif outlived.how(item) == "blocked":  # held on a record a person must fix: under that one's kind
+            queue.held += 1
+            queue.held_person += 1
+            parent = outlived.parents[item.depends_on or ""]
+            queue.reasons.add(parent.kind or "", f"{why} ({item.reason})", label=BLOCKED_LABEL)
         elif why:
             queue.held += 1
             queue.held_overdue += 1
@@ -100,11 +111,13 @@ def queue_of(
 
 
 def day_queue(items: list[QueueItem], ledger: Any, *, now: datetime | None = None) -> PartitionQueue:
-    """``queue_of`` a day's open ``items``, with the dependencies of its held ones that have synced read
-    from ``ledger`` (one grouped query): such a record was not released, so it needs a person."""
-    waited = {i.depends_on for i in items if i.status == "held" and i.depends_on}
-    synced = ledger.synced_dependencies(waited) if waited else frozenset()
-    return queue_of(items, now=now, synced=frozenset(synced))
+    """``queue_of`` a day's open ``items``, with what judges their waits read from ``ledger``
+    (``Outlived.read``): the dependencies of its held ones that have synced (such a record was not released,
+    so it needs a person) and those whose record needs a person (its held records are that person's)."""
+    now = now or datetime.now(UTC)
+    after = timedelta(hours=held_alert_hours())
+    outlived = Outlived.read(ledger, items, after=after, now=now)
+    return queue_of(items, now=now, alert_after=after, synced=outlived.synced, parents=outlived.parents)
 
 
 def check_spec(

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from connector_assets.preview.tally import VERDICTS, Example, FlowTally, RunFacts, shown_group
 from connector_resources.mapping_gaps import MappingGap
+from connector_resources.needs_person import person_kind
 from connector_resources.refusal_actions import action_for
-from connector_resources.refusals import FLOWS, KINDS, Kind, code_of, group_title, kind_of_group
+from connector_resources.refusals import Kind, code_of, group_title, kind_of_group
 
 SHOWN_REASONS = 10  # kinds of reason per flow in fit.md (fit.html shows more)
 SHOWN_GAPS = 25  # missing mapping values per flow in fit.md
@@ -56,11 +57,10 @@ def day_one_line(flows: dict[str, FlowTally]) -> str:
     person = waiting = 0
     for tally in flows.values():
         for code, count, _example in tally.kinds.most_common():
-            kind = KINDS.get(code)
-            if kind is not None and kind.attention == FLOWS:
-                waiting += count
-            else:
+            if person_kind(code):
                 person += count
+            else:
+                waiting += count
     blocked = sum(t.blocked for t in flows.values())  # counted under their parent's kind: a person's
     now = flowing - after - pulled
     under = f", {blocked:,} of them held on a record that needs a person" if blocked else ""
@@ -164,12 +164,6 @@ def _in_table(gap: MappingGap) -> str:
     return f" ({gap.table})" if gap.table else ""
 
 
-def needs_person(group: str) -> bool:
-    """Whether a group's kind needs a person (a group of no known kind does: nobody said it clears)."""
-    info = kind_of_group(group)
-    return info is None or info.attention != FLOWS
-
-
 def clears_words(info: Kind | None) -> str:
     """What a waiting kind's title is followed by: "clears by itself <when>"."""
     return f"clears by itself {info.clears}" if info is not None and info.clears else "clears by itself"
@@ -185,7 +179,7 @@ def _reasons(tally: FlowTally) -> list[str]:
         items = [
             _reason_item(verdict, group, count, example)
             for (verdict, group), count, example in shown
-            if needs_person(group) == person
+            if person_kind(group) == person
         ]
         lines += _listed(f"{title} (refused and held records, by kind):", items)
     if hidden:
@@ -195,7 +189,7 @@ def _reasons(tally: FlowTally) -> list[str]:
 
 def _reason_item(verdict: str, group: str, count: int, example: Example) -> str:
     info = kind_of_group(group)
-    when = f" — {clears_words(info)}" if info is not None and info.attention == FLOWS else ""
+    when = "" if person_kind(group) else f" — {clears_words(info)}"
     return (
         f"{count:,} x {verdict}: {shown_group(group)}{when}  \n  e.g. {example.source_key}: {example.reason}"
     )
@@ -212,7 +206,7 @@ def kinds_met(flows: dict[str, FlowTally]) -> list[tuple[Kind | None, str, int, 
             counts[code] = counts.get(code, 0) + count
             examples.setdefault(code, example)
     met = [(kind_of_group(code), code, count, examples[code]) for code, count in counts.items()]
-    return sorted(met, key=lambda m: (m[0] is not None and m[0].attention == FLOWS, -m[2], m[1]))
+    return sorted(met, key=lambda m: (not person_kind(m[1]), -m[2], m[1]))
 
 
 def kind_facts(info: Kind | None, code: str = "") -> list[tuple[str, str]]:
@@ -221,7 +215,7 @@ def kind_facts(info: Kind | None, code: str = "") -> list[tuple[str, str]]:
     if info is None:
         return [("Who acts", "a person: the code that refused these records gave no kind"),
                 ("What to do", "read each record's sentence in fit.csv")]  # fmt: skip
-    who = clears_words(info) if info.attention == FLOWS else "needs a person"
+    who = "needs a person" if person_kind(code or info.code) else clears_words(info)
     return [("Who acts", who), ("What it means", info.meaning), ("What to do", action_for(code or info.code))]
 
 

@@ -16,7 +16,6 @@ from connector_assets.preview.fit_markdown import (
     kind_facts,
     kind_heading,
     kinds_met,
-    needs_person,
     ran_line,
     read_lines,
     records_of,
@@ -24,7 +23,8 @@ from connector_assets.preview.fit_markdown import (
     span,
 )
 from connector_assets.preview.tally import VERDICTS, Example, FlowTally, RunFacts, shown_group
-from connector_resources.refusals import FLOWS, code_of, kind_of_group
+from connector_resources.needs_person import person_kind
+from connector_resources.refusals import code_of, kind_of_group
 
 SHOWN_REASONS = 20  # groups of refusals and holds per flow on the page
 
@@ -252,7 +252,7 @@ def _reasons(tally: FlowTally) -> str:
         rows = [
             (count, COLOURS[verdict], (_n(f"{count:,}"), verdict, _group_cell(group, example)))
             for (verdict, group), count, example in shown
-            if needs_person(group) == person
+            if person_kind(group) == person
         ]
         tables.append(
             _barred(
@@ -270,9 +270,7 @@ def _reasons(tally: FlowTally) -> str:
 
 def _group_cell(group: str, example: Example) -> str:
     info = kind_of_group(group)
-    when = (
-        f' <span class="muted">— {_e(clears_words(info))}</span>' if info and info.attention == FLOWS else ""
-    )
+    when = "" if person_kind(group) else f' <span class="muted">— {_e(clears_words(info))}</span>'
     return f"<strong>{_e(shown_group(group))}</strong>{when}{_eg(example, True)}"
 
 

@@ -96,8 +96,9 @@ def chosen_view(fields: Any) -> str:
 
 
 def desk_filter(ledger: Ledger, fields: Any) -> QueueFilter:
-    """The ``QueueFilter`` of a request's fields, with what its view needs: how long a wait is normal and
-    the synced records held items still wait for (``QueueFilter``); reads the ledger."""
+    """The ``QueueFilter`` of a request's fields, with what its view needs (``needs_person``'s inputs): how
+    long a wait is normal, the synced records held items still wait for, the close windows long ended and
+    the records held on one that needs a person; reads the ledger."""
     view = chosen_view(fields)
     plain = QueueFilter(*(str(fields.get(k, "") or "") for k in FILTER_FIELDS))
     if view == "all":

@@ -29,6 +29,7 @@ from starlette.routing import Route
 from connector_cli.desk.guard import Refused
 from connector_resources.ledger import Ledger, LedgerError
 from connector_resources.ledger.operator_actions import Operator
+from connector_resources.needs_person import person_kind
 
 __all__ = ["match_link", "routes"]
 
@@ -60,7 +61,7 @@ def match_link(pairings: Sequence[Any], item: Any) -> str:
     record filled in: the record it names (``ManualPairing.waited_for``: refused for want of the pair),
     else, for an ambiguous or conflicting record, its own record when a pairing pairs its entity; "" when
     no pairing would answer it, and always for a wait (no match by hand where a flow pairs the record)."""
-    if getattr(item, "attention", None) == "flows" or item.status not in ("failed", "held"):
+    if not person_kind(getattr(item, "kind", None)) or item.status not in ("failed", "held"):
         return ""  # a wait: the flows pair it once what it waits for syncs
     hand = item.refusal_kind in ("ambiguous", "conflict")
     for pairing in pairings:

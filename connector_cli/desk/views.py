@@ -1,8 +1,8 @@
 """The queue's two views as the desk shows them: what each open record waits for and when that is expected
 ("Clears by itself"), or the one action that unblocks it ("Needs a person").
 
-Why here: which view an item is in is decided in SQL (``queue_browse.QueueFilter.view``: its refusal's
-``attention``, its age against ``ML_HELD_ALERT_HOURS``, a dependency that synced); this module says, for
+Why here: which view an item is in is decided by the one rule (``connector_resources.needs_person``: in
+SQL for a page, ``queue_browse.QueueFilter.view``; in Python for each item shown); this module says, for
 the items of one page, the words and the link beside each, from the refusal's kind and parameters
 (``connector_resources.refusals``), never from its sentence. A wait that outlived what it waits for says
 why it did not clear, in one function (``why_not_cleared``).
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connector_resources.blocked_records import blocked_sentence
 from connector_resources.ledger.records import QueueItem
+from connector_resources.needs_person import Outlived, needs_person, person_kind
 from connector_resources.refusal_actions import action_for
-from connector_resources.refusals import FLOWS, KINDS, Kind, group_title, item_outlived
+from connector_resources.refusals import KINDS, Kind, group_title
 
 __all__ = ["Shown", "shown_items", "wait_hours", "why_not_cleared"]
 
@@ -53,28 +53,40 @@ class Shown:
 def why_not_cleared(
     item: QueueItem, *, synced: bool, hours: float, blocker: QueueItem | None, now: datetime | None = None
 ) -> str:
-    """Why a wait outlived what it waits for, in words (``refusals.wait_outlived``, the one rule of the desk,
-    the day's check, the alerts and the fit report), or "" when it has not; when the record it waits for is
-    itself queued (``blocker``), the sentence says so. ``hours`` 0: age alone never makes it a person's."""
-    person = blocker is not None and blocker.attention != FLOWS  # the record it waits on needs a person
-    said = item_outlived(
-        item,
-        now=now or datetime.now(UTC),
-        after=timedelta(hours=hours) if hours > 0 else timedelta.max,
-        synced=frozenset({item.depends_on}) if synced and item.depends_on else frozenset(),
-        blocked={item.depends_on: blocked_sentence(blocker)} if person and item.depends_on else None,
-    )
-    if said and blocker is not None and not synced and not person:
+    """Why a wait outlived what it waits for, in words (``needs_person.Outlived.why``, the one rule of every
+    surface), or "" when it has not; when the record it waits for is itself queued (``blocker``), the
+    sentence says so. ``hours`` 0: age alone never makes it a person's."""
+    said = _outlived(item, synced=synced, hours=hours, blocker=blocker, now=now).why(item)
+    return _naming_blocker(said, blocker, synced)
+
+
+def _naming_blocker(said: str, blocker: QueueItem | None, synced: bool) -> str:
+    """``said``, and that the record it waits for is itself queued when it is, waiting on the flows."""
+    if said and blocker is not None and not synced and not person_kind(blocker.kind):
         state = "held" if blocker.status == "held" else "refused"
         said += f" (that {blocker.entity}, {blocker.source_key}, is itself {state}: see it)"
     return said
+
+
+def _outlived(
+    item: QueueItem, *, synced: bool, hours: float, blocker: QueueItem | None, now: datetime | None
+) -> Outlived:
+    """What judges ``item``'s wait: its dependency synced or not, the hours a wait is normal, and the record
+    it waits on (a blocker when that one needs a person by its kind)."""
+    key = item.depends_on or ""
+    return Outlived(
+        synced=frozenset({key}) if synced and key else frozenset(),
+        after=timedelta(hours=hours) if hours > 0 else timedelta.max,
+        now=now or datetime.now(UTC),
+        parents={key: blocker} if blocker is not None and key and person_kind(blocker.kind) else {},
+    )
 
 
 def _waits(item: QueueItem, info: Kind | None) -> bool:
     """Whether the item waits (held, or of a kind the flows end) rather than stands refused."""
     if info is None:
         return bool(item.depends_on)
-    return item.status == "held" or info.attention == FLOWS
+    return item.status == "held" or not person_kind(item.kind)
 
 
 def _waits_for(item: QueueItem, info: Kind | None) -> str:
@@ -152,15 +164,17 @@ def shown_items(
     match_link: Callable[[QueueItem], str],
     unblocks: Mapping[int, str] | None = None,
 ) -> list[Shown]:
-    """The page's items with their view's words and links (the view as the SQL decided it: ``synced`` the
-    dependencies that synced, ``blockers`` the queued records others wait for, by dependency key)."""
+    """The page's items with their view's words and links, the view by ``needs_person`` (the rule the page's
+    SQL applied): ``synced`` the dependencies that synced, ``blockers`` the queued records others wait for,
+    by dependency key."""
     now, shown = datetime.now(UTC), []
     for item in items:
         info = KINDS.get(item.refusal_kind)
         is_synced = (item.depends_on or "") in synced
         blocker = None if is_synced else blockers.get(item.depends_on or "")
-        outlived = why_not_cleared(item, synced=is_synced, hours=hours, blocker=blocker, now=now)
-        flows = item.attention == FLOWS and not outlived
+        judged = _outlived(item, synced=is_synced, hours=hours, blocker=blocker, now=now)
+        outlived = _naming_blocker(judged.why(item), blocker, is_synced)
+        flows = not needs_person(item, judged)
         action, link = ("", "") if flows else _action(item, info, outlived, blocker, mapping_link, match_link)
         shown.append(
             Shown(

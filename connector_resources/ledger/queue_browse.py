@@ -10,12 +10,12 @@ queue, the cross-references and the audit trail), words of the reason only when 
 States as a clerk says them: ``failed`` (refused, not due yet), ``due`` (awaiting replay: failed and its
 next attempt has come), ``held`` (waiting for another record or a period), ``resolved``, ``abandoned``.
 
-Views (``QueueFilter.view``) split the open items in two, each in exactly one: ``person`` (needs a person:
-its refusal's attention is ``person``, or it is a wait that outlived what it waits for: queued longer than
-``wait_hours``, or held on a record that has synced since, one of ``outlived``) and ``flows`` (clears by
-itself: every other open item). Both are WHERE clauses on the queue's ``attention``, ``created_at`` and
-``depends_on`` columns; ``outlived_dependencies`` gives the synced keys the caller passes in, and
-``ended_close_windows`` the close-window holds whose window ended long ago (timed from its end).
+Views (``QueueFilter.view``) split the open items in two, each in exactly one: ``person`` (needs a person)
+and ``flows`` (clears by itself: every other open item), by the one rule of every surface
+(``connector_resources.needs_person``) in its SQL form, on the queue's ``kind``, ``created_at`` and
+``depends_on`` columns; ``outlived_dependencies`` gives the synced keys the caller passes in,
+``ended_close_windows`` the close-window holds whose window ended long ago (timed from its end), and
+``blocked_records.blocking_parents`` the keys whose held records are blocked by a person's record.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from connector_resources.ledger import schema
 from connector_resources.ledger.base import LedgerBase
 from connector_resources.ledger.records import LedgerInputError, QueueItem, _now
+from connector_resources.needs_person import CLOSE_WINDOW, Outlived, needs_person_sql
 from connector_resources.refusals import FLOWS, PERSON
 
 __all__ = ["DESK_STATES", "VIEWS", "QueueBrowseStore", "QueueFilter", "QueuePage"]
@@ -145,18 +146,14 @@ class QueueBrowseStore(LedgerBase):
     def ended_close_windows(self, wait_hours: float) -> frozenset[int]:
         """The open items held for a close window that ended more than ``wait_hours`` ago and were not
         released (``refusals.wait_outlived``, which times them from the window's end): a person's."""
-        from connector_resources.refusals import item_outlived
-
         if wait_hours <= 0:
             return frozenset()
-        t, now = schema.retry_queue, _now()
-        query = sa.select(t).where(
-            t.c.status.in_(schema.QUEUE_OPEN_STATUSES), t.c.kind == "close_window", t.c.attention == "flows"
-        )
+        t = schema.retry_queue
+        query = sa.select(t).where(t.c.status.in_(schema.QUEUE_OPEN_STATUSES), t.c.kind == CLOSE_WINDOW)
         with self._read(None) as conn:
             items = [self.queue_item(row) for row in conn.execute(query)]  # type: ignore[attr-defined]
-        after = timedelta(hours=wait_hours)
-        return frozenset(i.id for i in items if item_outlived(i, now=now, after=after))
+        outlived = Outlived(after=timedelta(hours=wait_hours), now=_now())
+        return frozenset(i.id for i in items if outlived.why(i))
 
     def open_dependencies(self, keys: set[str] | frozenset[str]) -> dict[str, QueueItem]:
         """The open item of each record named by ``keys`` (``dependency_key``: integration, entity, system,
@@ -235,24 +232,21 @@ class QueueBrowseStore(LedgerBase):
 
     @staticmethod
     def _view(where: QueueFilter, now: Any) -> list[Any]:
-        """The open items of ``where.view``: a person's are those whose attention is not ``flows`` (an item
-        without one too) and the waits that outlived what they wait for; the flows' are all the others."""
+        """The open items of ``where.view``: a person's are those ``needs_person_sql`` says (the one rule,
+        ``connector_resources.needs_person``), the flows' all the others."""
         t = schema.retry_queue
-        outlived: list[Any] = []
-        if where.wait_hours > 0:  # a close window's hold is timed from the window's end (``ended``)
-            old = t.c.created_at <= now - timedelta(hours=where.wait_hours)
-            outlived.append(sa.and_(old, sa.func.coalesce(t.c.kind, "") != "close_window"))
-        if where.outlived:
-            outlived.append(sa.and_(t.c.status == "held", t.c.depends_on.in_(sorted(where.outlived))))
-        if where.ended:
-            outlived.append(t.c.id.in_(sorted(where.ended)))
-        if where.blocked:
-            outlived.append(sa.and_(t.c.status == "held", t.c.depends_on.in_(sorted(where.blocked))))
-        flows = t.c.attention == "flows"
-        conditions = [t.c.status.in_(schema.QUEUE_OPEN_STATUSES)]
-        if where.view == "flows":
-            return [*conditions, flows, *(sa.not_(sa.func.coalesce(c, False)) for c in outlived)]
-        return [*conditions, sa.or_(t.c.attention.is_(None), sa.not_(flows), *outlived)]
+        person = needs_person_sql(
+            t,
+            now=now,
+            wait_hours=where.wait_hours,
+            synced=where.outlived,
+            ended=where.ended,
+            blocked=where.blocked,
+        )
+        return [
+            t.c.status.in_(schema.QUEUE_OPEN_STATUSES),
+            person if where.view == PERSON else sa.not_(person),
+        ]
 
     def _search(self, text: str) -> Any:
         """An id in any system finds its records: the item's own key, or the source key of a cross-reference

@@ -26,7 +26,13 @@ from connector_assets.flows.range_days import DayWrite, day_evaluation, failed_d
 from connector_assets.flows.written_check import PartitionQueue, check_result, check_spec, queue_of
 from connector_assets.runtime.step_retry import fail_fast
 from connector_resources.ledger import QueueItem
-from connector_resources.refusals import Refusal, period_closed, target_refused, waits_for_record
+from connector_resources.refusals import (
+    Refusal,
+    master_missing,
+    period_closed,
+    target_refused,
+    waits_for_record,
+)
 
 ASSET = "toy_flow_written"
 RANGE_ASSET = "toy_range_written"
@@ -44,15 +50,20 @@ class DayScript(Config):
     failed: int = 0
     held_overdue: int = 0
     closed_period: int = 0  # money held on a closed accounting period
+    held_person: int = 0  # held on a master record the target lacks: until a person acts
     reason: str = "supplier 4411: account 4000 not found in F0901"
 
 
 def day_queue(
-    failed: int, held_overdue: int = 0, reason: str = DayScript().reason, closed_period: int = 0
+    failed: int,
+    held_overdue: int = 0,
+    reason: str = DayScript().reason,
+    closed_period: int = 0,
+    held_person: int = 0,
 ) -> PartitionQueue:
     """The day's retry queue as the write step counts it (``queue_of``): ``failed`` failed records,
-    ``held_overdue`` records held for two days and ``closed_period`` held on a closed period, each with
-    ``reason``."""
+    ``held_overdue`` records held for two days, ``closed_period`` held on a closed period and
+    ``held_person`` on a master record the target lacks, each with ``reason``."""
     now = datetime.now(UTC)
 
     def item(
@@ -90,6 +101,8 @@ def day_queue(
         for n in range(held_overdue)
     ]
     items += [item(2000 + n, "held", timedelta(hours=1), closed, period) for n in range(closed_period)]
+    lacking = master_missing(reason, system="Toy", what="vendor", value="4411")
+    items += [item(3000 + n, "held", timedelta(hours=1), lacking) for n in range(held_person)]
     return queue_of(items, now=now, alert_after=timedelta(hours=24))
 
 
@@ -104,7 +117,9 @@ def day_queue(
 def toy_flow_written(context: AssetExecutionContext, config: DayScript):
     if config.fail_with:
         raise ConnectionError(config.fail_with)
-    queue = day_queue(config.failed, config.held_overdue, config.reason, config.closed_period)
+    queue = day_queue(
+        config.failed, config.held_overdue, config.reason, config.closed_period, config.held_person
+    )
     result = check_result(ASSET, queue)
     yield failed_day_check(result, config.stopped_with) if config.stopped_with else result
     yield MaterializeResult(metadata={"records": 10, "fail": config.failed})

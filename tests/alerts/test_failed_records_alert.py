@@ -106,6 +106,23 @@ def test_a_day_with_money_held_on_a_closed_period_is_alerted_as_such(received: R
     assert "e.g. Coupa invoice 7 is dated 2026-10-29" in body
 
 
+def test_a_day_red_only_on_holds_a_person_must_end_is_alerted_as_such(received: Received) -> None:
+    """The day's check turns red (WARN) on records held until a person acts (``needs_person``): so does the
+    alert, which once counted only failed, overdue and closed-period records."""
+    reason = "supplier 4411: vendor 4411 is missing in Toy"
+    with instance_for_test() as instance:
+        first = _tick(instance, None)
+        materialize(
+            [toy_flow_written], instance=instance, partition_key="2026-11-22",
+            run_config=run_config(held_person=3, reason=reason),
+        )  # fmt: skip
+        _tick(instance, first.cursor)
+    [alert] = received.texts()
+    body = alert[0]
+    assert f"{ASSET}: records held until a person acts on 2026-11-22" in body
+    assert "Held until a person acts: 3" in body and "Held overdue: 0" in body
+
+
 def test_a_red_day_that_passes_again_gets_one_all_clear(received: Received) -> None:
     """The day's next run writes what had failed: its all-clear goes out once; a day never red gets none."""
 

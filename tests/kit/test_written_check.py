@@ -439,3 +439,28 @@ def test_a_day_with_open_records_links_to_the_desk_filtered_on_it(tmp_path, monk
     result = check_result(AssetKey("x"), queue_of(_day_items(ledger)), link)
     assert result.metadata["desk"].value == link
     assert "desk" not in check_result(AssetKey("x"), queue_of([]), link).metadata  # nothing to look at
+
+
+def test_a_record_held_on_one_that_needs_a_person_is_that_persons_on_its_day(tmp_path):
+    """As on the desk and in ``replay --dry-run`` (``needs_person``): a hold on a refused record is a person's
+    at once, counted under that record's kind; the day's check turns red (WARN) on it."""
+    from connector_assets.flows.written_check import day_queue
+    from connector_resources.refusals import master_missing
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    _hold(ledger, "4411", DAY)
+    _hold(ledger, "4412", DAY)
+    missing = master_missing("address 4411 has no country", system="JDE", what="country", value="4411")
+    ledger.enqueue(
+        integration="jde_coupa", flow="address_book", entity="address", source_key="4411", payload={},
+        reason=missing.sentence, refusal=missing,
+    )  # fmt: skip
+    queue = day_queue(_day_items(ledger), ledger)
+    assert (queue.held, queue.held_person, queue.held_overdue) == (2, 1, 0)
+    assert (queue.needs_person, queue.clears_by_itself) == (1, 1)
+    [(shown, count)] = [(s, n) for s, n in queue.reasons.most_common() if "needs a person" in s]
+    assert count == 1 and shown.startswith("held on a record that needs a person: A master record is missing")
+    assert "it waits for address 4411, which needs a person (country 4411 missing in JDE)" in shown
+    result = check_result(AssetKey("x"), queue)
+    assert not result.passed and result.severity == AssetCheckSeverity.WARN
+    assert result.metadata["held_needs_person"].value == 1
