@@ -1,10 +1,9 @@
 """The SaaS source assets: one per entity in each client's change feed (``Session.ENTITIES``), and one read
 whole per entity without a documented change stamp (``Session.SNAPSHOT_ENTITIES``); an entity without a
-declared key (``Session.KEYS``) stops the code from loading. Adding a system is a line in ``CLIENTS`` (a
-job and a poll schedule come with it).
+declared key (``Session.KEYS``) stops the code from loading. A system with a change feed declares it
+(``System.client`` in ``connector_resources/<system>/system.py``); its assets, job and poll schedule come
+with it here.
 """
-
-from collections.abc import Callable
 
 from dagster import AssetSelection, define_asset_job
 
@@ -12,62 +11,16 @@ from connector_assets.procore.sources import read_procore_companies
 from connector_assets.runtime.polling import build_poll_schedule
 from connector_assets.saas.entities import SaasEntity, SourceReader, build_entity_asset, saas_daily_partitions
 from connector_resources import settings
-from connector_resources.base import ApiConnectionResource, SaasSession
-from connector_resources.bill import BillResource, BillSession
-from connector_resources.coupa import CoupaResource, CoupaSession
-from connector_resources.fusion import FusionResource, FusionSession
-from connector_resources.procore import ProcoreResource, ProcoreSession
-from connector_resources.procurify import ProcurifyResource, ProcurifySession
+from connector_resources.base import SaasSession
+from connector_resources.system_declaration import SaasClient
+from connector_resources.systems import declared_systems
 
-
-def _coupa(entity: str) -> tuple[str, ...]:
-    from connector_resources.coupa.entities import ENTITIES
-
-    return (f"/{ENTITIES[entity].path}",)
-
-
-def _bill(entity: str) -> tuple[str, ...]:
-    from connector_resources.bill.listing import ENTITY_SPECS
-
-    return (f"/{ENTITY_SPECS[entity].path}",)
-
-
-def _procurify(entity: str) -> tuple[str, ...]:
-    from connector_resources.procurify.entities import SPECS
-
-    return (SPECS[entity].path,)
-
-
-def _procore(entity: str) -> tuple[str, ...]:
-    from connector_resources.procore.entities import ENTITY_SPECS
-
-    return tuple(source.path for source in ENTITY_SPECS[entity].sources)
-
-
-def _fusion(entity: str) -> tuple[str, ...]:
-    from connector_resources.fusion.entities import ENTITIES
-    from connector_resources.fusion.resource import REST_CONTEXT
-
-    return (f"{REST_CONTEXT}/<version>/{ENTITIES[entity].resource}",)
-
-
-Paths = Callable[[str], tuple[str, ...]]
-# system key -> (resource class, session class, title, the API path(s) an entity is read from)
-CLIENTS: dict[str, tuple[type[ApiConnectionResource], type[SaasSession], str, Paths]] = {
-    "coupa": (CoupaResource, CoupaSession, "Coupa", _coupa),
-    "bill": (BillResource, BillSession, "BILL", _bill),
-    "procurify": (ProcurifyResource, ProcurifySession, "Procurify", _procurify),
-    "procore": (ProcoreResource, ProcoreSession, "Procore", _procore),
-    "fusion": (FusionResource, FusionSession, "Oracle Fusion", _fusion),
-}
-# BILL answers a 4th concurrent call per org with BDC_1322: every step calling BILL is in one pool per org,
-# limit 1 step, each using up to the client's 3 in flight (docs/integrations/jde_bill.md, "BILL's limits").
-# Procore limits calls per app (hourly and 10-second windows, reference §3), whatever the company: its
-# reads (every configured company in one step) are in one pool per app, ``procore_<client id>``.
-POOLS = {
-    "bill": BillResource.from_settings().concurrency_pool,
-    "procore": ProcoreResource.from_settings().concurrency_pool,
-}
+# system key -> its change feed (resource class, session class, title, the API path(s) an entity is read
+# from), for every declared system that has one (``System.client``).
+CLIENTS: dict[str, SaasClient] = {s.key: s.client for s in declared_systems() if s.client is not None}
+# The concurrency pool of each system whose API limits calls per account (``System.pool``: BILL per
+# organization, Procore per app): every source step of that system is in it.
+POOLS = {s.key: s.pool.current() for s in declared_systems() if s.client is not None and s.pool is not None}
 # Systems whose source steps read otherwise than one session per step: Procore reads every company.
 READERS: dict[str, SourceReader] = {"procore": read_procore_companies}
 
@@ -88,7 +41,7 @@ def declared_key(system: str, session: type[SaasSession], entity: str) -> tuple[
 
 def endpoint(system: str, entity: str) -> str:
     """``GET <path>`` (paths joined by " + " when an entity is read from several lists)."""
-    return "GET " + " + ".join(CLIENTS[system][3](entity))
+    return "GET " + " + ".join(CLIENTS[system].paths(entity))
 
 
 SAAS_ENTITIES = [

@@ -1,0 +1,111 @@
+"""The external systems: every package of ``connector_resources`` with a ``system`` module declares one
+(``SYSTEM``), found by iterating the packages, in the order of their sandbox ports (JD Edwards, Coupa,
+BILL, Procurify, Procore, Oracle Fusion).
+
+Why iterate rather than register: a registry filled by imports holds whatever happened to be imported,
+in whatever order; here the list is the packages themselves, the same in every process, and adding a
+system is adding its package. Found on first use, not at import: a system's package imports its resource,
+which reads the settings module, so the settings module must load without them.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+from pathlib import Path
+
+from connector_resources.setting_model import (
+    DEFAULT_SANDBOX_PORT_BASE,
+    SANDBOX_PORT_SPAN,
+    SERVER_PORTS,
+    in_sandbox_block,
+)
+from connector_resources.system_declaration import System
+
+DECLARATION = "system"  # the module of a system's package that declares it: ``SYSTEM = System(...)``
+
+_finding = False  # set while the packages are imported: a settings read at their import time is refused
+
+
+def _declaring_packages() -> list[str]:
+    """The packages of ``connector_resources`` that hold a ``system`` module, listed without importing any."""
+    import connector_resources
+
+    names = []
+    for package in pkgutil.iter_modules(connector_resources.__path__):
+        if not package.ispkg:
+            continue
+        folders = [str(Path(root) / package.name) for root in connector_resources.__path__]
+        if any(module.name == DECLARATION for module in pkgutil.iter_modules(folders)):
+            names.append(package.name)
+    return sorted(names)
+
+
+@functools.cache
+def declared_systems() -> tuple[System, ...]:
+    """Every declared system, in the order of its sandbox port (one without a simulator last, by key);
+    a clear error for a key, a flow name or a port declared twice, or a port outside the sandbox block."""
+    global _finding
+    if _finding:
+        raise RuntimeError(
+            "a system's settings were read while the system packages were being imported: read settings "
+            "when they are used, not at import"
+        )
+    _finding = True
+    try:
+        found = [
+            importlib.import_module(f"connector_resources.{name}.{DECLARATION}").SYSTEM
+            for name in _declaring_packages()
+        ]
+    finally:
+        _finding = False
+    _check(found)
+    return tuple(sorted(found, key=lambda s: (s.sandbox is None, s.sandbox.port if s.sandbox else 0, s.key)))
+
+
+def _check(found: list[System]) -> None:
+    for attribute in ("key", "name_in_flows"):
+        names = [getattr(s, attribute) for s in found]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"systems declared twice ({attribute}): {', '.join(twice)}")
+    ports = {**SERVER_PORTS}
+    for s in found:
+        if s.sandbox is None:
+            continue
+        if not in_sandbox_block(s.sandbox.port):
+            last = DEFAULT_SANDBOX_PORT_BASE + SANDBOX_PORT_SPAN - 1
+            raise ValueError(
+                f"{s.key}: sandbox port {s.sandbox.port} is outside the sandbox block "
+                f"{DEFAULT_SANDBOX_PORT_BASE}-{last}"
+            )
+        taken = [key for key, port in ports.items() if port == s.sandbox.port]
+        if taken:
+            raise ValueError(f"{s.key}: sandbox port {s.sandbox.port} is {taken[0]}'s")
+        ports[s.key] = s.sandbox.port
+
+
+def systems_by_key() -> dict[str, System]:
+    """The declared systems by key, in their order."""
+    return {s.key: s for s in declared_systems()}
+
+
+def system(key: str) -> System:
+    """The system ``key``; a ``KeyError`` naming the known ones."""
+    found = systems_by_key()
+    try:
+        return found[key]
+    except KeyError:
+        raise KeyError(f"unknown system {key!r}; known: {', '.join(found)}") from None
+
+
+def system_named_in_flows(name: str) -> System | None:
+    """The system a flow spec or the ledger names ``name`` (``JDE``, ``coupa``, ...), None if none."""
+    return next((s for s in declared_systems() if s.name_in_flows == name), None)
+
+
+def sandbox_ports() -> dict[str, int]:
+    """Every port of the sandbox block with the default base, by key: each simulator's (by its system's key),
+    then the webhook receiver's and the desk's (``SERVER_PORTS``)."""
+    return {**{s.key: s.sandbox.port for s in declared_systems() if s.sandbox}, **SERVER_PORTS}
