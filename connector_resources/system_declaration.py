@@ -14,9 +14,9 @@ concurrency pool). Hooks are plain functions of the system's package, called whe
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from connector_resources.setting_kinds import Number
 from connector_resources.setting_model import Setting, environment, sandbox_url
@@ -29,11 +29,16 @@ Needs = Mapping[str, list[str]]  # name (table, entity, orchestration) -> the fl
 
 @dataclass(frozen=True)
 class Sandbox:
-    """The simulator of the system (``connector_sandbox.<key>``): its port in the sandbox block (default
-    base) and the path its API answers under, which the base URL's default names too."""
+    """The simulator of the system (``connector_sandbox.<key>``, which ``ml-connector sandbox`` and ``make
+    dev`` start): its port in the sandbox block (default base) and the path its API answers under, which the
+    base URL's default names too; ``activity`` is the body of one round of business activity
+    (``POST /sandbox/activity``, every few minutes under ``make dev``) and ``world`` the simulator settings
+    of the world ``make dev`` serves beside the scale, as (setting, value) pairs."""
 
     port: int
     path: str = ""
+    activity: Mapping[str, int] = field(default_factory=dict)
+    world: tuple[tuple[str, Any], ...] = ()
 
     def url(self, path: str = "") -> str:
         """The default address of the simulator's API (``path`` beyond it)."""
@@ -113,6 +118,11 @@ class System:
 # Helpers for the settings most systems declare alike, so each system's declaration says only its own.
 
 
+# Simulators that plant records showing a refusal (Procurify, Fusion) serve make dev's world without them:
+# those belong to the tests that exercise them, not to a first day.
+NO_PLANTED_FAULTS = (("planted_faults", False),)
+
+
 def base_url(env: str, default: str, help: str) -> Setting:
     """A system's ``base_url``: where its API answers (the sandbox's by default), checked as a URL."""
     return Setting("base_url", env, default, help, is_url=True)
@@ -154,6 +164,7 @@ def max_age(system: System, environ: Mapping[str, str] | None = None) -> timedel
 
 
 __all__ = [
+    "NO_PLANTED_FAULTS",
     "ApiPool",
     "Needs",
     "SaasClient",

@@ -32,7 +32,16 @@ from connector_resources.system_declaration import (
 if TYPE_CHECKING:
     from connector_resources.webhooks.sources import WebhookSource
 
-SANDBOX = Sandbox(8713, "/connect")
+SANDBOX = Sandbox(
+    8713,
+    "/connect",
+    # The AP team pays a bill, and the bank clears a payment made in an earlier round (which bills: the
+    # ``activity_pays`` JD Edwards <-> BILL's set-up chose, the bills JDE sent).
+    activity={"new_vendors": 1, "new_bills": 2, "new_payments": 1, "cleared_payments": 1},
+    # The seeded payments (of bills no ERP sent) end two days back: the first day-closing runs meet only the
+    # payments of bills JD Edwards sent.
+    world=(("payments_quiet_days", 2),),
+)
 
 
 def _paths(entity: str) -> tuple[str, ...]:

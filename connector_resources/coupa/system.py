@@ -27,7 +27,7 @@ from connector_resources.system_declaration import (
 if TYPE_CHECKING:
     from connector_resources.webhooks.sources import WebhookSource
 
-SANDBOX = Sandbox(8712)
+SANDBOX = Sandbox(8712, activity={"new_invoices": 2, "updated_invoices": 2, "new_payments": 1})
 # The resources whose call-outs the receiver takes, each at /webhooks/coupa_<resource>.
 CALL_OUTS = ("invoices", "payments")
 

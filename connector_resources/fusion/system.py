@@ -10,9 +10,17 @@ from connector_resources.fusion.resource import REST_CONTEXT, FusionResource, re
 from connector_resources.fusion.session import FusionSession
 from connector_resources.setting_kinds import Text
 from connector_resources.setting_model import Setting
-from connector_resources.system_declaration import SaasClient, Sandbox, System, base_url, login, oauth_client
+from connector_resources.system_declaration import (
+    NO_PLANTED_FAULTS,
+    SaasClient,
+    Sandbox,
+    System,
+    base_url,
+    login,
+    oauth_client,
+)
 
-SANDBOX = Sandbox(8716)
+SANDBOX = Sandbox(8716, activity={"new_invoices": 2, "new_payments": 1}, world=NO_PLANTED_FAULTS)
 
 
 def _paths(entity: str) -> tuple[str, ...]:

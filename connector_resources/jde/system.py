@@ -11,7 +11,11 @@ from connector_resources.setting_kinds import Number
 from connector_resources.setting_model import Setting
 from connector_resources.system_declaration import Needs, Sandbox, System, base_url, login
 
-SANDBOX = Sandbox(8711, "/jderest")
+SANDBOX = Sandbox(
+    8711,
+    "/jderest",
+    activity={"new_suppliers": 2, "updated_suppliers": 2, "new_purchase_orders": 3, "new_vouchers": 3},
+)
 
 
 def _flow_ping(reads: Needs, writes: Needs) -> None:

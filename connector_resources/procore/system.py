@@ -32,7 +32,7 @@ from connector_resources.system_declaration import (
 if TYPE_CHECKING:
     from connector_resources.webhooks.sources import WebhookSource
 
-SANDBOX = Sandbox(8715)
+SANDBOX = Sandbox(8715, activity={"new_commitments": 1, "updated_requisitions": 1})
 
 
 def _flow_ping(reads: Needs, writes: Needs) -> None:

@@ -8,9 +8,29 @@ from connector_resources.procurify.entities import SPECS
 from connector_resources.procurify.resource import ProcurifyResource, register_procurify_ping
 from connector_resources.procurify.session import ProcurifySession
 from connector_resources.setting_model import Setting
-from connector_resources.system_declaration import Needs, SaasClient, Sandbox, System, base_url, oauth_client
+from connector_resources.system_declaration import (
+    NO_PLANTED_FAULTS,
+    Needs,
+    SaasClient,
+    Sandbox,
+    System,
+    base_url,
+    oauth_client,
+)
 
-SANDBOX = Sandbox(8714)
+SANDBOX = Sandbox(
+    8714,
+    # Vendors made in Procurify (-> JDE suppliers), bills approved and paid (-> JDE vouchers, payments).
+    activity={
+        "new_vendors": 1,
+        "new_requisitions": 2,
+        "new_bills": 1,
+        "updated_bills": 2,
+        "new_payments": 1,
+        "updated_payments": 1,
+    },
+    world=NO_PLANTED_FAULTS,
+)
 
 
 def _flow_ping(reads: Needs, writes: Needs) -> None:
