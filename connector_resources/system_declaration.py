@@ -46,11 +46,10 @@ class Sandbox:
 
 
 class SaasClient(NamedTuple):
-    """A SaaS change feed the SaaS source assets read (``connector_assets.saas``): the resource, its session
-    class (``ENTITIES``, ``SNAPSHOT_ENTITIES``, ``KEYS``), the short title assets are described with and the
-    API path(s) each entity is read from."""
+    """A SaaS change feed the SaaS source assets read (``connector_assets.saas``) through the system's
+    resource: its session class (``ENTITIES``, ``SNAPSHOT_ENTITIES``, ``KEYS``), the short title assets are
+    described with and the API path(s) each entity is read from."""
 
-    resource: type
     session: type
     title: str
     paths: Callable[[str], tuple[str, ...]]
@@ -78,6 +77,8 @@ WebhookSources = Callable[[Mapping[str, str] | None, timedelta], "dict[str, Webh
 class System:
     """An external system: the settings needed to reach it and what the project does with it.
 
+    ``resource`` is its Dagster resource class (an ``ApiConnectionResource``: ``from_settings`` builds it),
+    under the resource key ``resource_key``.
     ``flow_name`` is how flow specs and the ledger name it (``JDE`` for ``jde_ais``; the key otherwise).
     ``ping`` registers its ``ml-connector ping`` check; ``flow_ping`` re-registers it knowing what the enabled
     flows read and write there (None: the check keeps its reads and says writes are not checked).
@@ -87,6 +88,7 @@ class System:
     key: str
     title: str
     settings: tuple[Setting, ...]
+    resource: type | None = None
     sandbox: Sandbox | None = None
     flow_name: str = ""
     ping: Callable[[], None] | None = None
@@ -98,6 +100,11 @@ class System:
     @property
     def name_in_flows(self) -> str:
         return self.flow_name or self.key
+
+    @property
+    def resource_key(self) -> str:
+        """Its resource's key in the definitions: its name in flows in lower case (``jde``, ``coupa``)."""
+        return self.name_in_flows.lower()
 
     def values(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
         """The effective value of each setting: the env var when set and non-empty, else the default."""

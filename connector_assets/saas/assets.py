@@ -5,19 +5,25 @@ declared key (``Session.KEYS``) stops the code from loading. A system with a cha
 with it here.
 """
 
+from collections.abc import Callable
+
 from dagster import AssetSelection, define_asset_job
 
 from connector_assets.procore.sources import read_procore_companies
 from connector_assets.runtime.polling import build_poll_schedule
 from connector_assets.saas.entities import SaasEntity, SourceReader, build_entity_asset, saas_daily_partitions
 from connector_resources import settings
-from connector_resources.base import SaasSession
-from connector_resources.system_declaration import SaasClient
+from connector_resources.base import ApiConnectionResource, SaasSession
 from connector_resources.systems import declared_systems
 
+Paths = Callable[[str], tuple[str, ...]]
 # system key -> its change feed (resource class, session class, title, the API path(s) an entity is read
 # from), for every declared system that has one (``System.client``).
-CLIENTS: dict[str, SaasClient] = {s.key: s.client for s in declared_systems() if s.client is not None}
+CLIENTS: dict[str, tuple[type[ApiConnectionResource], type[SaasSession], str, Paths]] = {
+    s.key: (s.resource, *s.client)
+    for s in declared_systems()
+    if s.client is not None and s.resource is not None
+}
 # The concurrency pool of each system whose API limits calls per account (``System.pool``: BILL per
 # organization, Procore per app): every source step of that system is in it.
 POOLS = {s.key: s.pool.current() for s in declared_systems() if s.client is not None and s.pool is not None}
@@ -41,7 +47,7 @@ def declared_key(system: str, session: type[SaasSession], entity: str) -> tuple[
 
 def endpoint(system: str, entity: str) -> str:
     """``GET <path>`` (paths joined by " + " when an entity is read from several lists)."""
-    return "GET " + " + ".join(CLIENTS[system].paths(entity))
+    return "GET " + " + ".join(CLIENTS[system][3](entity))
 
 
 SAAS_ENTITIES = [
@@ -92,7 +98,3 @@ saas_schedules = [
     )
     for job in saas_jobs
 ]
-
-
-def saas_resources() -> dict:
-    return {system: resource.from_settings() for system, (resource, *_rest) in CLIENTS.items()}

@@ -121,9 +121,10 @@ SYSTEM = System(
             "delivery is retried until BILL disables the subscription, so keep this wide)",
         ),
     ),
+    resource=BillResource,
     sandbox=SANDBOX,
     ping=register_bill_ping,
-    client=SaasClient(BillResource, BillSession, "BILL", _paths),
+    client=SaasClient(BillSession, "BILL", _paths),
     # BILL answers a 4th concurrent call per org with BDC_1322: every step calling BILL is in one pool per
     # org, one step at a time, each using up to the client's 3 in flight (docs/integrations/jde_bill.md,
     # "BILL's limits").

@@ -88,9 +88,10 @@ SYSTEM = System(
             "covers later resends)",
         ),
     ),
+    resource=CoupaResource,
     sandbox=SANDBOX,
     ping=register_coupa_ping,
     flow_ping=_flow_ping,
-    client=SaasClient(CoupaResource, CoupaSession, "Coupa", _paths),
+    client=SaasClient(CoupaSession, "Coupa", _paths),
     webhooks=_webhook_sources,
 )

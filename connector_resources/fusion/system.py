@@ -59,7 +59,8 @@ SYSTEM = System(
             "invoiceDistributions.Description; none by default (Fusion numbers the orders)",
         ),
     ),
+    resource=FusionResource,
     sandbox=SANDBOX,
     ping=register_fusion_ping,
-    client=SaasClient(FusionResource, FusionSession, "Oracle Fusion", _paths),
+    client=SaasClient(FusionSession, "Oracle Fusion", _paths),
 )

@@ -6,7 +6,7 @@ its ``ml-connector ping`` check (``connector_resources.system_declaration``). Fl
 from __future__ import annotations
 
 from connector_resources.first_day import RecentOnRealSystems
-from connector_resources.jde.resource import register_jde_ping
+from connector_resources.jde.resource import JdeAisResource, register_jde_ping
 from connector_resources.setting_kinds import Number
 from connector_resources.setting_model import Setting
 from connector_resources.system_declaration import Needs, Sandbox, System, base_url, login
@@ -87,6 +87,7 @@ SYSTEM = System(
             "when the F0901 cache is refreshed",
         ),
     ),
+    resource=JdeAisResource,
     sandbox=SANDBOX,
     flow_name="JDE",
     ping=register_jde_ping,

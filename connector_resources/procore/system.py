@@ -107,10 +107,11 @@ SYSTEM = System(
             "deliveries whose timestamp is older are refused (Procore retries for 12 hours, then discards)",
         ),
     ),
+    resource=ProcoreResource,
     sandbox=SANDBOX,
     ping=register_procore_ping,
     flow_ping=_flow_ping,
-    client=SaasClient(ProcoreResource, ProcoreSession, "Procore", _paths),
+    client=SaasClient(ProcoreSession, "Procore", _paths),
     # Procore limits calls per app (hourly and 10-second windows, reference §3), whatever the company: its
     # reads (every configured company in one step) are in one pool per app, ``procore_<client id>``.
     pool=ApiPool("procore_", CONCURRENCY_POOL_LIMIT, _pool),

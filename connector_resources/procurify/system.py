@@ -62,8 +62,9 @@ SYSTEM = System(
             "read fails the partition",
         ),
     ),
+    resource=ProcurifyResource,
     sandbox=SANDBOX,
     ping=register_procurify_ping,
     flow_ping=_flow_ping,
-    client=SaasClient(ProcurifyResource, ProcurifySession, "Procurify", _paths),
+    client=SaasClient(ProcurifySession, "Procurify", _paths),
 )
