@@ -42,10 +42,20 @@ def _declaring_packages() -> list[str]:
     return sorted(names)
 
 
-@functools.cache
 def declared_systems() -> tuple[System, ...]:
     """Every declared system, in the order of its sandbox port (one without a simulator last, by key);
     a clear error for a key, a flow name or a port declared twice, or a port outside the sandbox block."""
+    return tuple(declared for _package, declared in _found())
+
+
+def package_of(key: str) -> str:
+    """The package of ``connector_resources`` that declares the system ``key`` (``jde`` for ``jde_ais``): the
+    name its side has in ``connector_assets`` too."""
+    return next(package for package, declared in _found() if declared.key == key)
+
+
+@functools.cache
+def _found() -> tuple[tuple[str, System], ...]:
     global _finding
     if _finding:
         raise RuntimeError(
@@ -55,13 +65,17 @@ def declared_systems() -> tuple[System, ...]:
     _finding = True
     try:
         found = [
-            importlib.import_module(f"connector_resources.{name}.{DECLARATION}").SYSTEM
+            (name, importlib.import_module(f"connector_resources.{name}.{DECLARATION}").SYSTEM)
             for name in _declaring_packages()
         ]
     finally:
         _finding = False
-    _check(found)
-    return tuple(sorted(found, key=lambda s: (s.sandbox is None, s.sandbox.port if s.sandbox else 0, s.key)))
+    _check([declared for _name, declared in found])
+    return tuple(sorted(found, key=lambda pair: _order(pair[1])))
+
+
+def _order(declared: System) -> tuple[bool, int, str]:
+    return declared.sandbox is None, declared.sandbox.port if declared.sandbox else 0, declared.key
 
 
 def _check(found: list[System]) -> None:

@@ -20,7 +20,14 @@ import connector_resources
 from connector_resources import settings
 from connector_resources.setting_model import Setting
 from connector_resources.system_declaration import Sandbox, System
-from connector_resources.systems import _check, declared_systems, sandbox_ports, system, system_named_in_flows
+from connector_resources.systems import (
+    _check,
+    _found,
+    declared_systems,
+    sandbox_ports,
+    system,
+    system_named_in_flows,
+)
 
 TOY_SYSTEM = '''
 """NetSuite, as a toy: one folder declares it."""
@@ -62,7 +69,7 @@ SYSTEM = System(
 
 def _forget_found() -> None:
     """Drop what was found from the packages, so the next question looks again."""
-    declared_systems.cache_clear()
+    _found.cache_clear()
     settings._by_env.cache_clear()
 
 
