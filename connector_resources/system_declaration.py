@@ -122,12 +122,12 @@ class System:
         raise KeyError(f"{self.key} has no setting {field!r}")
 
 
-# Helpers for the settings most systems declare alike, so each system's declaration says only its own.
-
-
 # Simulators that plant records showing a refusal (Procurify, Fusion) serve make dev's world without them:
 # those belong to the tests that exercise them, not to a first day.
 NO_PLANTED_FAULTS = (("planted_faults", False),)
+
+
+# Helpers for the settings most systems declare alike, so each system's declaration says only its own.
 
 
 def base_url(env: str, default: str, help: str) -> Setting:

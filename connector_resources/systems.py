@@ -10,9 +10,9 @@ which reads the settings module, so the settings module must load without them.
 
 from __future__ import annotations
 
-import functools
 import importlib
 import pkgutil
+import threading
 from pathlib import Path
 
 from connector_resources.setting_model import (
@@ -25,7 +25,11 @@ from connector_resources.system_declaration import System
 
 DECLARATION = "system"  # the module of a system's package that declares it: ``SYSTEM = System(...)``
 
-_finding = False  # set while the packages are imported: a settings read at their import time is refused
+# What was found, once per process. The lock makes a second thread asking meanwhile wait for the first; the
+# flag (per thread) refuses a settings read made by a system package's own import, which would ask again.
+_found_once: list[tuple[tuple[str, System], ...]] = []
+_lock = threading.RLock()
+_finding = threading.local()
 
 
 def _declaring_packages() -> list[str]:
@@ -54,24 +58,35 @@ def package_of(key: str) -> str:
     return next(package for package, declared in _found() if declared.key == key)
 
 
-@functools.cache
 def _found() -> tuple[tuple[str, System], ...]:
-    global _finding
-    if _finding:
-        raise RuntimeError(
-            "a system's settings were read while the system packages were being imported: read settings "
-            "when they are used, not at import"
-        )
-    _finding = True
-    try:
-        found = [
-            (name, importlib.import_module(f"connector_resources.{name}.{DECLARATION}").SYSTEM)
-            for name in _declaring_packages()
-        ]
-    finally:
-        _finding = False
-    _check([declared for _name, declared in found])
-    return tuple(sorted(found, key=lambda pair: _order(pair[1])))
+    """(package, system) of every declaration, in order: imported and checked on the first call."""
+    if _found_once:
+        return _found_once[0]
+    with _lock:
+        if _found_once:
+            return _found_once[0]
+        if getattr(_finding, "now", False):
+            raise RuntimeError(
+                "a system's settings were read while the system packages were being imported: read "
+                "settings when they are used, not at import"
+            )
+        _finding.now = True
+        try:
+            found = [
+                (name, importlib.import_module(f"connector_resources.{name}.{DECLARATION}").SYSTEM)
+                for name in _declaring_packages()
+            ]
+        finally:
+            _finding.now = False
+        _check([declared for _name, declared in found])
+        _found_once.append(tuple(sorted(found, key=lambda pair: _order(pair[1]))))
+        return _found_once[0]
+
+
+def forget_found() -> None:
+    """Look for the declarations again at the next question (a test that adds a package of its own)."""
+    with _lock:
+        _found_once.clear()
 
 
 def _order(declared: System) -> tuple[bool, int, str]:

@@ -22,8 +22,8 @@ from connector_resources.setting_model import Setting
 from connector_resources.system_declaration import Sandbox, System
 from connector_resources.systems import (
     _check,
-    _found,
     declared_systems,
+    forget_found,
     sandbox_ports,
     system,
     system_named_in_flows,
@@ -69,7 +69,7 @@ SYSTEM = System(
 
 def _forget_found() -> None:
     """Drop what was found from the packages, so the next question looks again."""
-    _found.cache_clear()
+    forget_found()
     settings._by_env.cache_clear()
 
 
@@ -183,3 +183,39 @@ def test_the_integrations_settings_are_handed_in_through_the_entry_point():
     assert set(point.load()()) == set(settings.integration_settings())
     source = Path(settings.__file__).read_text(encoding="utf-8")
     assert "connector_assets" not in source.split('"""', 2)[2]  # named nowhere but in the docstring
+
+
+def test_threads_asking_at_once_all_get_the_systems():
+    """A second thread asking while the first imports the packages waits for it (write workers, receiver
+    threads), where a flag shared by threads would have refused it as a read at import."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _forget_found()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            found = list(pool.map(lambda _: declared_systems(), range(8)))
+    finally:
+        _forget_found()
+    assert all(systems == found[0] for systems in found) and len(found[0]) == 6
+
+
+def test_a_system_package_reading_settings_as_it_is_imported_is_told_to_read_them_when_used(tmp_path):
+    import sys
+
+    folder = tmp_path / "eager"
+    folder.mkdir()
+    (folder / "__init__.py").write_text('"""Reads a setting at import."""\n', encoding="utf-8")
+    (folder / "system.py").write_text(
+        "from connector_resources import settings\nCRON = settings.value('ML_RETRY_CRON')\n", encoding="utf-8"
+    )
+    connector_resources.__path__.append(str(tmp_path))
+    _forget_found()
+    try:
+        with pytest.raises(RuntimeError, match="read settings when they are used, not at import"):
+            declared_systems()
+    finally:
+        connector_resources.__path__.remove(str(tmp_path))
+        for name in [n for n in sys.modules if n.startswith("connector_resources.eager")]:
+            del sys.modules[name]
+        _forget_found()
+    assert len(declared_systems()) == 6
