@@ -56,8 +56,8 @@ def _webhook_sources(environ: Mapping[str, str] | None, future_skew: timedelta) 
     """The one endpoint of the subscription, its key re-read when a delivery does not verify: ``ml-connector
     bill-webhooks create / rotate`` store a new key in the vault while the receiver runs (and it may start
     before the first key exists)."""
+    from connector_resources.bill.webhook_source import bill_source
     from connector_resources.webhooks.live_secret import LiveSecret
-    from connector_resources.webhooks.sources import bill_source
 
     values = SYSTEM.values(environ)
     key = LiveSecret(values["webhook_key"])

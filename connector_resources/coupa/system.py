@@ -45,8 +45,8 @@ def _paths(entity: str) -> tuple[str, ...]:
 
 def _webhook_sources(environ: Mapping[str, str] | None, future_skew: timedelta) -> dict[str, WebhookSource]:
     """One endpoint per call-out resource, each verified with the HMAC secret."""
+    from connector_resources.coupa.webhook_source import coupa_source
     from connector_resources.vault import resolve_secret
-    from connector_resources.webhooks.sources import coupa_source
 
     values = SYSTEM.values(environ)
     secret = resolve_secret(values["webhook_secret"])

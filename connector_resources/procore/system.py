@@ -56,8 +56,8 @@ def _pool() -> str:
 def _webhook_sources(environ: Mapping[str, str] | None, future_skew: timedelta) -> dict[str, WebhookSource]:
     """The one endpoint of the hook, its token re-read when a delivery does not verify (``ml-connector
     procore-webhooks create / rotate`` store a new one in the vault while the receiver runs)."""
+    from connector_resources.procore.webhook_source import procore_source
     from connector_resources.webhooks.live_secret import LiveSecret
-    from connector_resources.webhooks.sources import procore_source
 
     token = LiveSecret(SYSTEM.values(environ)["webhook_token"])
     token.prime()

@@ -34,8 +34,10 @@ TOY_SYSTEM = '''
 
 from connector_resources.ping import register_ping
 from connector_resources.setting_model import Setting
-from connector_resources.system_declaration import ApiPool, Sandbox, System, base_url, webhook_max_age
-from connector_resources.webhooks.sources import coupa_source
+from connector_resources.system_declaration import ApiPool, Sandbox, System, base_url, max_age
+from connector_resources.system_declaration import webhook_max_age
+from connector_resources.webhooks.freshness import Freshness
+from connector_resources.webhooks.sources import WebhookRejected, WebhookSource, hmac_matches
 
 SANDBOX = Sandbox(8717, "/services/rest")
 
@@ -45,8 +47,15 @@ def _ping():
 
 
 def _webhooks(environ, future_skew):
-    values = SYSTEM.values(environ)
-    return {"netsuite": coupa_source("netsuite", "records", secret=values["webhook_secret"])}
+    secret = SYSTEM.values(environ)["webhook_secret"]
+
+    def verify(headers, body):
+        if not hmac_matches(secret, body, headers.get("x-netsuite-signature", "")):
+            raise WebhookRejected("netsuite: missing or wrong x-netsuite-signature")
+
+    window = Freshness(max_age(SYSTEM, environ), future_skew)
+    event_id = lambda _headers, body: str(body["id"])
+    return {"netsuite": WebhookSource("netsuite", verify, event_id, None, window)}
 
 
 SYSTEM = System(
@@ -150,7 +159,8 @@ def test_a_new_system_is_its_folder(netsuite, monkeypatch):
         assert _checks["netsuite"]() == "toy NetSuite answers"
     finally:
         _checks.pop("netsuite", None)
-    assert "netsuite" in configured_sources() and "bill" in configured_sources()
+    sources = configured_sources()
+    assert "bill" in sources and sources["netsuite"].freshness.max_age == timedelta(minutes=60)
 
 
 def test_a_port_or_a_name_declared_twice_or_outside_the_block_is_refused():
