@@ -8,12 +8,11 @@ one ledger) and how they read back are the side's knowledge, the same the money 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from connector_resources.systems import declared_systems, package_of
+from connector_resources.systems import declared_systems
 
 VIEW_MODULE = "period_view"  # the side's module that offers its ``VIEW``
 
@@ -37,14 +36,7 @@ class PeriodsView:
 
 def period_views() -> dict[str, PeriodsView]:
     """The views of every declared system whose side offers one, by name, in the systems' order."""
-    views: dict[str, PeriodsView] = {}
-    for declared in declared_systems():
-        module = f"connector_assets.{package_of(declared.key)}.{VIEW_MODULE}"
-        try:
-            found = importlib.import_module(module)
-        except ModuleNotFoundError as missing:
-            if missing.name is not None and module.startswith(missing.name):
-                continue  # no side, or a side without periods
-            raise
-        views[found.VIEW.name] = found.VIEW
-    return views
+    from connector_assets.side_modules import side_module
+
+    offered = (side_module(declared.key, VIEW_MODULE) for declared in declared_systems())
+    return {module.VIEW.name: module.VIEW for module in offered if module is not None}

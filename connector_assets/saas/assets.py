@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 from dagster import AssetSelection, define_asset_job
 
-from connector_assets.procore.sources import read_procore_companies
 from connector_assets.runtime.polling import build_poll_schedule
 from connector_assets.saas.entities import SaasEntity, SourceReader, build_entity_asset, saas_daily_partitions
+from connector_assets.side_modules import side_module
 from connector_resources import settings
 from connector_resources.base import ApiConnectionResource, SaasSession
 from connector_resources.systems import declared_systems
@@ -27,8 +27,13 @@ CLIENTS: dict[str, tuple[type[ApiConnectionResource], type[SaasSession], str, Pa
 # The concurrency pool of each system whose API limits calls per account (``System.pool``: BILL per
 # organization, Procore per app): every source step of that system is in it.
 POOLS = {s.key: s.pool.current() for s in declared_systems() if s.client is not None and s.pool is not None}
-# Systems whose source steps read otherwise than one session per step: Procore reads every company.
-READERS: dict[str, SourceReader] = {"procore": read_procore_companies}
+# Systems whose source steps read otherwise than one session per step, as their side offers it
+# (``connector_assets/<side>/sources.py``: ``READER``): Procore reads every company.
+READERS: dict[str, SourceReader] = {
+    key: module.READER
+    for key in CLIENTS
+    if (module := side_module(key, "sources")) is not None and hasattr(module, "READER")
+}
 
 saas_partitions = saas_daily_partitions()
 
