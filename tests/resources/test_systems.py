@@ -229,3 +229,22 @@ def test_a_system_package_reading_settings_as_it_is_imported_is_told_to_read_the
             del sys.modules[name]
         _forget_found()
     assert len(declared_systems()) == 6
+
+
+def test_the_simulators_are_the_declared_systems_sandboxes():
+    """``ml-connector sandbox`` and ``make dev`` start one simulator per declared ``Sandbox``, with the world
+    and activity the system declares, and build it with its package's ``SETTINGS``."""
+    import importlib
+
+    from connector_sandbox.registry import SANDBOXES
+
+    assert list(SANDBOXES) == [s.key for s in declared_systems() if s.sandbox is not None]
+    for key, spec in SANDBOXES.items():
+        declared = system(key).sandbox
+        assert (spec.path, spec.activity, spec.world) == (
+            declared.path,
+            dict(declared.activity),
+            declared.world,
+        )
+        assert isinstance(getattr(importlib.import_module(f"connector_sandbox.{key}"), spec.settings), type)
+    assert SANDBOXES["bill"].world == (("payments_quiet_days", 2),)
