@@ -83,6 +83,7 @@ class System:
     ``ping`` registers its ``ml-connector ping`` check; ``flow_ping`` re-registers it knowing what the enabled
     flows read and write there (None: the check keeps its reads and says writes are not checked).
     ``webhooks`` builds its receiver endpoints (name -> source) from the settings and the allowed clock skew.
+    ``reading_posts`` are path fragments of the POSTs its API documents as reads (a preview sends them).
     """
 
     key: str
@@ -96,6 +97,7 @@ class System:
     client: SaasClient | None = None
     pool: ApiPool | None = None
     webhooks: WebhookSources | None = None
+    reading_posts: tuple[str, ...] = ()
 
     @property
     def name_in_flows(self) -> str:

@@ -92,4 +92,5 @@ SYSTEM = System(
     flow_name="JDE",
     ping=register_jde_ping,
     flow_ping=_flow_ping,
+    reading_posts=("/v2/dataservice",),  # the data service reads with a POST of its query
 )
