@@ -281,9 +281,9 @@ def _deployment(integration: str) -> Any:
 
 def _sandbox_keys(systems: Iterable[str]) -> set[str]:
     """The simulators (``connector_sandbox.registry`` keys) serving the flows' systems (``JDE``...)."""
-    from connector_resources.flow_pings import PING_NAMES
+    from connector_resources.flow_pings import ping_name
 
-    return {PING_NAMES.get(system, system.lower()) for system in systems}
+    return {ping_name(system) for system in systems}
 
 
 # -- one measured phase, in its own process ------------------------------------------------------------

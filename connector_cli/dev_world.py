@@ -17,9 +17,6 @@ from pathlib import Path
 
 import click
 
-# The ledger's name of the system each sandbox serves (its key, but JD Edwards is "JDE" there).
-_LEDGER_SYSTEMS = {"jde_ais": "jde"}
-
 
 def start_world(ledger_url: str, *, scale: float) -> list:
     """Start every simulator at ``scale`` (kept data reused, or all seeded anew) and run each
@@ -55,9 +52,10 @@ def sandbox_pairings(ledger_url: str) -> int:
 
     from connector_resources.ledger import Ledger
     from connector_resources.ledger import schema as tables
-    from connector_resources.settings import SYSTEMS
+    from connector_resources.systems import declared_systems
 
-    names = [_LEDGER_SYSTEMS.get(key, key) for key, system in SYSTEMS.items() if not system.is_configured()]
+    # The ledger names a system as the flows do (``System.name_in_flows``: JD Edwards is "JDE" there).
+    names = [s.name_in_flows.lower() for s in declared_systems() if not s.is_configured()]
     xref = tables.xref
     systems = (xref.c.source_system, xref.c.target_system)
     named = sa.or_(*(sa.func.lower(column).in_(names) for column in systems))

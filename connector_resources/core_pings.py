@@ -57,19 +57,11 @@ def _vault_state(ledger: Ledger, *, key_required: bool) -> str:
 
 
 def register_core_pings() -> None:
-    """The ledger and vault checks, plus the check of every API resource built so far."""
-    from connector_resources.bill import register_bill_ping
-    from connector_resources.coupa import register_coupa_ping
-    from connector_resources.fusion import register_fusion_ping
-    from connector_resources.jde import register_jde_ping
-    from connector_resources.procore import register_procore_ping
-    from connector_resources.procurify import register_procurify_ping
+    """The ledger and vault checks, plus the check of every declared system (``System.ping``)."""
+    from connector_resources.systems import declared_systems
 
     register_ping("ledger", ping_ledger)
     register_ping("vault", ping_vault)
-    register_jde_ping()
-    register_coupa_ping()
-    register_procurify_ping()
-    register_procore_ping()
-    register_bill_ping()
-    register_fusion_ping()
+    for system in declared_systems():
+        if system.ping is not None:
+            system.ping()

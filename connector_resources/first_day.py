@@ -14,7 +14,7 @@ every test, serves on 127.0.0.1).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import urlparse
@@ -37,21 +37,25 @@ def is_real(url: str) -> bool:
 @dataclass(frozen=True)
 class RecentOnRealSystems:
     """A first-day setting's default when any of ``urls`` (base URL settings of the systems whose days
-    these are) points at a real system: the first day of the month ``months`` back (module docstring)."""
+    these are, or what names them when asked: the declared systems are found after the settings load) points
+    at a real system: the first day of the month ``months`` back (module docstring)."""
 
-    urls: tuple[str, ...]
+    urls: tuple[str, ...] | Callable[[], tuple[str, ...]]
     months: int = 3
+
+    def url_settings(self) -> tuple[str, ...]:
+        return self.urls() if callable(self.urls) else self.urls
 
     def applies(self, environ: Mapping[str, str]) -> bool:
         """Whether ``environ`` (the settings' environment) points any of ``urls`` at a real system."""
-        return any(is_real(environ.get(url, "")) for url in self.urls)
+        return any(is_real(environ.get(url, "")) for url in self.url_settings())
 
     def day(self, today: date | None = None) -> str:
         return months_back(today or datetime.now(UTC).date(), self.months).isoformat()
 
     def note(self) -> str:
         """What the configuration table says about this default."""
-        names = " / ".join(self.urls)
+        names = " / ".join(self.url_settings())
         return (
             f"; against a real system ({names} set to a host other than 127.0.0.1) the default is the "
             f"first day of the month {self.months} months back"

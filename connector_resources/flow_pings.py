@@ -2,8 +2,9 @@
 
 The flows say what they read and write in each system (``connector_assets.flows.access``); how a system
 proves it is the system's own (JDE reads tables and looks orchestrations up, Coupa checks token scopes,
-Procore reads line endpoints). That knowledge lives here, beside the clients, so the flow kit names no
-system and a new system's check is added where its client is.
+Procore reads line endpoints): its declaration's ``flow_ping`` (``connector_resources/<system>/system.py``).
+A system without one keeps its own reads and says its writes are not checked: no read-only way to prove
+write access is documented for it. So the flow kit names no system, and neither does this module.
 """
 
 from __future__ import annotations
@@ -11,52 +12,29 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from connector_resources.ping import _checks, register_ping
-
-# FlowSpec system names -> the ``ml-connector ping`` check of that system (the rest are the same).
-PING_NAMES = {"JDE": "jde_ais"}
+from connector_resources.systems import system, system_named_in_flows
 
 Needs = Mapping[str, list[str]]  # name (table, entity, orchestration) -> the flows needing it
 
 
-def ping_name(system: str) -> str:
-    """The ping check of ``system`` as a ``FlowSpec`` names it."""
-    return PING_NAMES.get(system, system)
+def ping_name(name: str) -> str:
+    """The ping check of the system a ``FlowSpec`` names ``name`` (``JDE`` -> ``jde_ais``)."""
+    found = system_named_in_flows(name)
+    return name if found is None else found.key
 
 
 def register_flow_needs(name: str, reads: Needs, writes: Needs) -> None:
     """Give the ping check ``name`` what the enabled flows read and write (call after
-    ``register_core_pings``).
-
-    JDE reads each table and looks each orchestration up in ``discover``. Coupa reads each entity and
-    holds a token with each needed read and write scope (a SaaS write searches the entity first, so it
-    reads it too). Procurify reads one row of each entity its flows read (a refusal names the flows), and
-    says its writes are not checked. Procore adds one read of each line endpoint the flows read. Any other
-    system's check keeps its own reads and says its writes are not checked: no read-only way to prove write
-    access is documented for it.
-    """
-    if name == "jde_ais":
-        from connector_resources.jde import register_jde_ping
-
-        register_jde_ping(reads, writes)
-    elif name == "coupa":
-        from connector_resources.coupa import register_coupa_ping
-
-        register_coupa_ping(_merged(reads, writes), writes)
-    elif name == "procurify":
-        from connector_resources.procurify import register_procurify_ping
-
-        register_procurify_ping(reads)  # reads each entity the flows read, naming them on a refusal
-        if writes:
-            register_ping(name, _with_write_note(_checks[name], writes))
-    elif name == "procore" and name in _checks:
-        from connector_resources.procore.line_pings import with_line_reads
-
-        register_ping(name, _with_write_note(with_line_reads(_checks[name], reads), writes))
+    ``register_core_pings``): the system's ``flow_ping``, or its own check with the writes said unchecked."""
+    declared = system(name)
+    if declared.flow_ping is not None:
+        declared.flow_ping(reads, writes)
     elif name in _checks and writes:
-        register_ping(name, _with_write_note(_checks[name], writes))
+        register_ping(name, with_write_note(_checks[name], writes))
 
 
-def _merged(*needs: Needs) -> dict[str, list[str]]:
+def merged(*needs: Needs) -> dict[str, list[str]]:
+    """Several needs as one: each name with the flows of all, each flow once."""
     out: dict[str, list[str]] = {}
     for need in needs:
         for name, flows in need.items():
@@ -64,7 +42,9 @@ def _merged(*needs: Needs) -> dict[str, list[str]]:
     return out
 
 
-def _with_write_note(check: Callable[[], str], writes: Needs) -> Callable[[], str]:
+def with_write_note(check: Callable[[], str], writes: Needs) -> Callable[[], str]:
+    """``check``, whose answer also says which writes it did not check (and for which flows)."""
+
     def checked() -> str:
         needs = "; ".join(f"{entity} ({', '.join(flows)})" for entity, flows in sorted(writes.items()))
         return f"{check()}; write access not checked (no read-only check documented): {needs}"

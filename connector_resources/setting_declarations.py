@@ -1,8 +1,9 @@
 """An integration's settings declared as data: ``settings.toml`` in its package, one table per setting.
 
 ``declared_settings`` builds the ``Setting``s from the file, registering nothing; the settings table reads
-each integration's file by its package's layout (``settings.integration_settings``), so no module of the
-integration forwards them. Data rather than code: the integrations' declarations are alike by nature.
+the file of every integration as the package holding them hands it in (``settings.integration_settings``),
+so no module of the integration forwards them. Data rather than code: the integrations' declarations are
+alike by nature.
 How: docs/development.md, "Adding an integration".
 """
 
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from connector_resources import setting_kinds
 from connector_resources.setting_kinds import Kind
-from connector_resources.settings import Setting, checked_settings
+from connector_resources.setting_model import Setting
+from connector_resources.settings import checked_settings
 
 DECLARATIONS = "settings.toml"
 
@@ -62,7 +65,7 @@ def kind_of(declared: str | dict[str, dict[str, Any]] | None, where: str) -> Kin
     return cls(**{key: tuple(v) if isinstance(v, list) else v for key, v in fields.items()})
 
 
-def declared_settings(integration: str, path: Path) -> tuple[Setting, ...]:
+def declared_settings(integration: str, path: Path | Traversable) -> tuple[Setting, ...]:
     """The settings ``integration`` declares in ``path`` (its package's ``settings.toml``), in the file's
     order; checked (``checked_settings``), never registered."""
     with path.open("rb") as handle:

@@ -1,5 +1,8 @@
 """Which simulators exist and how to start them on their sandbox ports (``ml-connector sandbox``).
 
+Each is the simulator of a declared system (``System.sandbox`` in ``connector_resources/<system>/system.py``:
+port, path, make dev's activity and world), in the package ``connector_sandbox.<key>``; none is listed here.
+
 The ports and base paths are the ones the connection settings default to
 (``connector_resources.settings.sandbox_port``: 8711-8716, or moved together by ``ML_SANDBOX_PORT_BASE``),
 so with no configuration the resources talk to these simulators. Every simulator keeps its data under
@@ -19,12 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connector_resources.settings import (
-    DEFAULT_SANDBOX_PORT_BASE,
-    SANDBOX_PORT_SPAN,
-    SANDBOX_PORTS,
-    sandbox_port,
-)
+from connector_resources.settings import DEFAULT_SANDBOX_PORT_BASE, SANDBOX_PORT_SPAN, sandbox_port
+from connector_resources.system_declaration import System
+from connector_resources.systems import declared_systems, sandbox_ports
 from connector_sandbox.seeding import KeptDataError
 from connector_sandbox.serve import serve_in_thread
 
@@ -34,7 +34,7 @@ class SandboxSpec:
     key: str  # also its package: connector_sandbox.<key>
     title: str
     path: str
-    settings: str  # the settings class the package exports
+    settings: str  # the package's attribute holding its settings class
     activity: dict[str, int] = field(default_factory=dict)  # body of POST /sandbox/activity: a little work
     # Settings of the world ``make dev`` and ``ml-connector sandbox`` serve, beside the scale: no planted
     # faults (records seeded to show a refusal belong to the tests that exercise it, not to a first day).
@@ -63,67 +63,18 @@ class SandboxSpec:
         return package.create_app(getattr(package, self.settings)(**values))
 
 
-NO_PLANTED_FAULTS = (("planted_faults", False),)  # the simulators that plant some: Procurify, Fusion
-_SPECS = (
-    SandboxSpec(
-        "jde_ais",
-        "JD Edwards AIS",
-        "/jderest",
-        "JdeSandboxSettings",
-        {"new_suppliers": 2, "updated_suppliers": 2, "new_purchase_orders": 3, "new_vouchers": 3},
-    ),
-    SandboxSpec(
-        "coupa",
-        "Coupa Core API",
-        "",
-        "CoupaSandboxSettings",
-        {"new_invoices": 2, "updated_invoices": 2, "new_payments": 1},
-    ),
-    SandboxSpec(
-        "bill",
-        "BILL v3 API",
-        "/connect",
-        "BillSandboxSettings",
-        # The AP team pays a bill, and the bank clears a payment made in an earlier round (which bills: the
-        # ``activity_pays`` JD Edwards <-> BILL's set-up chose, the bills JDE sent).
-        {"new_vendors": 1, "new_bills": 2, "new_payments": 1, "cleared_payments": 1},
-        # The seeded payments (of bills no ERP sent) end two days back: the first day-closing runs meet
-        # only the payments of bills JD Edwards sent.
-        world=(("payments_quiet_days", 2),),
-    ),
-    SandboxSpec(
-        "procurify",
-        "Procurify API",
-        "",
-        "ProcurifySandboxSettings",
-        # Vendors made in Procurify (-> JDE suppliers), bills approved and paid (-> JDE vouchers, payments).
-        {
-            "new_vendors": 1,
-            "new_requisitions": 2,
-            "new_bills": 1,
-            "updated_bills": 2,
-            "new_payments": 1,
-            "updated_payments": 1,
-        },
-        world=NO_PLANTED_FAULTS,
-    ),
-    SandboxSpec(
-        "procore",
-        "Procore REST API",
-        "",
-        "ProcoreSandboxSettings",
-        {"new_commitments": 1, "updated_requisitions": 1},
-    ),
-    SandboxSpec(
-        "fusion",
-        "Oracle Fusion Cloud ERP",
-        "",
-        "FusionSandboxSettings",
-        {"new_invoices": 2, "new_payments": 1},
-        world=NO_PLANTED_FAULTS,
-    ),
-)
-SANDBOXES: dict[str, SandboxSpec] = {spec.key: spec for spec in _SPECS}
+def _spec(system: System) -> SandboxSpec:
+    """The simulator of ``system`` as it declares it (``System.sandbox``)."""
+    assert system.sandbox is not None
+    declared = system.sandbox
+    return SandboxSpec(
+        system.key, system.title, declared.path, "SETTINGS", dict(declared.activity), declared.world
+    )
+
+
+# Every declared system that has a simulator (``connector_resources/<system>/system.py``), in port order:
+# the simulator is the package ``connector_sandbox.<key>``, its settings class its ``SETTINGS``.
+SANDBOXES: dict[str, SandboxSpec] = {s.key: _spec(s) for s in declared_systems() if s.sandbox is not None}
 
 
 def data_dir() -> Path:
@@ -151,9 +102,11 @@ def can_bind(port: int, host: str = "127.0.0.1") -> bool:
         return True
 
 
-def busy_ports(keys: Iterable[str] = SANDBOX_PORTS) -> dict[str, int]:
-    """The sandbox ports (simulators and ``webhooks``) something already listens on, by key."""
-    return {key: sandbox_port(key) for key in keys if port_in_use(sandbox_port(key))}
+def busy_ports(keys: Iterable[str] | None = None) -> dict[str, int]:
+    """The sandbox ports (simulators and ``webhooks``, by default all of the block's) something already
+    listens on, by key."""
+    chosen = sandbox_ports() if keys is None else keys
+    return {key: sandbox_port(key) for key in chosen if port_in_use(sandbox_port(key))}
 
 
 def free_port_base(
@@ -170,7 +123,7 @@ def free_port_base(
     """
 
     def free(base: int) -> bool:
-        return all(can_bind(port - DEFAULT_SANDBOX_PORT_BASE + base) for port in SANDBOX_PORTS.values())
+        return all(can_bind(port - DEFAULT_SANDBOX_PORT_BASE + base) for port in sandbox_ports().values())
 
     if prefer is not None and free(prefer):
         return prefer

@@ -11,13 +11,16 @@ from connector_resources.base import initialized
 
 
 def settings_resources() -> dict[str, Any]:
-    """JDE, every SaaS system and staging as today's settings configure them (not yet initialised): the
-    ``Definitions``' resources beside the ledger, and what a replay outside a run builds from."""
+    """Every declared system's resource (``System.resource``, under its ``resource_key``) and staging as
+    today's settings configure them (not yet initialised): the ``Definitions``' resources beside the ledger,
+    and what a replay outside a run builds from."""
     from connector_assets.runtime.staging import StagingResource
-    from connector_assets.saas.assets import saas_resources
-    from connector_resources.jde import JdeAisResource
+    from connector_resources.systems import declared_systems
 
-    return {"jde": JdeAisResource.from_settings(), "staging": StagingResource(), **saas_resources()}
+    systems = {
+        s.resource_key: s.resource.from_settings() for s in declared_systems() if s.resource is not None
+    }
+    return {**systems, "staging": StagingResource()}
 
 
 def resources_from_settings(keys: Iterable[str] = ("jde", "coupa", "staging")) -> dict[str, Any]:

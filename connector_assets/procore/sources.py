@@ -81,3 +81,7 @@ def read_procore_companies(
             **sessions.metrics.as_metadata(),
         }
         return reads, sessions.pages, extra
+
+
+# What the SaaS source steps read Procore with (``connector_assets.saas``): every company in one step.
+READER = read_procore_companies

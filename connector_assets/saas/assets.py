@@ -1,75 +1,39 @@
 """The SaaS source assets: one per entity in each client's change feed (``Session.ENTITIES``), and one read
 whole per entity without a documented change stamp (``Session.SNAPSHOT_ENTITIES``); an entity without a
-declared key (``Session.KEYS``) stops the code from loading. Adding a system is a line in ``CLIENTS`` (a
-job and a poll schedule come with it).
+declared key (``Session.KEYS``) stops the code from loading. A system with a change feed declares it
+(``System.client`` in ``connector_resources/<system>/system.py``); its assets, job and poll schedule come
+with it here.
 """
 
 from collections.abc import Callable
 
 from dagster import AssetSelection, define_asset_job
 
-from connector_assets.procore.sources import read_procore_companies
 from connector_assets.runtime.polling import build_poll_schedule
 from connector_assets.saas.entities import SaasEntity, SourceReader, build_entity_asset, saas_daily_partitions
+from connector_assets.side_modules import side_module
 from connector_resources import settings
 from connector_resources.base import ApiConnectionResource, SaasSession
-from connector_resources.bill import BillResource, BillSession
-from connector_resources.coupa import CoupaResource, CoupaSession
-from connector_resources.fusion import FusionResource, FusionSession
-from connector_resources.procore import ProcoreResource, ProcoreSession
-from connector_resources.procurify import ProcurifyResource, ProcurifySession
-
-
-def _coupa(entity: str) -> tuple[str, ...]:
-    from connector_resources.coupa.entities import ENTITIES
-
-    return (f"/{ENTITIES[entity].path}",)
-
-
-def _bill(entity: str) -> tuple[str, ...]:
-    from connector_resources.bill.listing import ENTITY_SPECS
-
-    return (f"/{ENTITY_SPECS[entity].path}",)
-
-
-def _procurify(entity: str) -> tuple[str, ...]:
-    from connector_resources.procurify.entities import SPECS
-
-    return (SPECS[entity].path,)
-
-
-def _procore(entity: str) -> tuple[str, ...]:
-    from connector_resources.procore.entities import ENTITY_SPECS
-
-    return tuple(source.path for source in ENTITY_SPECS[entity].sources)
-
-
-def _fusion(entity: str) -> tuple[str, ...]:
-    from connector_resources.fusion.entities import ENTITIES
-    from connector_resources.fusion.resource import REST_CONTEXT
-
-    return (f"{REST_CONTEXT}/<version>/{ENTITIES[entity].resource}",)
-
+from connector_resources.systems import declared_systems
 
 Paths = Callable[[str], tuple[str, ...]]
-# system key -> (resource class, session class, title, the API path(s) an entity is read from)
+# system key -> its change feed (resource class, session class, title, the API path(s) an entity is read
+# from), for every declared system that has one (``System.client``).
 CLIENTS: dict[str, tuple[type[ApiConnectionResource], type[SaasSession], str, Paths]] = {
-    "coupa": (CoupaResource, CoupaSession, "Coupa", _coupa),
-    "bill": (BillResource, BillSession, "BILL", _bill),
-    "procurify": (ProcurifyResource, ProcurifySession, "Procurify", _procurify),
-    "procore": (ProcoreResource, ProcoreSession, "Procore", _procore),
-    "fusion": (FusionResource, FusionSession, "Oracle Fusion", _fusion),
+    s.key: (s.resource, *s.client)
+    for s in declared_systems()
+    if s.client is not None and s.resource is not None
 }
-# BILL answers a 4th concurrent call per org with BDC_1322: every step calling BILL is in one pool per org,
-# limit 1 step, each using up to the client's 3 in flight (docs/integrations/jde_bill.md, "BILL's limits").
-# Procore limits calls per app (hourly and 10-second windows, reference §3), whatever the company: its
-# reads (every configured company in one step) are in one pool per app, ``procore_<client id>``.
-POOLS = {
-    "bill": BillResource.from_settings().concurrency_pool,
-    "procore": ProcoreResource.from_settings().concurrency_pool,
+# The concurrency pool of each system whose API limits calls per account (``System.pool``: BILL per
+# organization, Procore per app): every source step of that system is in it.
+POOLS = {s.key: s.pool.current() for s in declared_systems() if s.client is not None and s.pool is not None}
+# Systems whose source steps read otherwise than one session per step, as their side offers it
+# (``connector_assets/<side>/sources.py``: ``READER``): Procore reads every company.
+READERS: dict[str, SourceReader] = {
+    key: module.READER
+    for key in CLIENTS
+    if (module := side_module(key, "sources")) is not None and hasattr(module, "READER")
 }
-# Systems whose source steps read otherwise than one session per step: Procore reads every company.
-READERS: dict[str, SourceReader] = {"procore": read_procore_companies}
 
 saas_partitions = saas_daily_partitions()
 
@@ -139,7 +103,3 @@ saas_schedules = [
     )
     for job in saas_jobs
 ]
-
-
-def saas_resources() -> dict:
-    return {system: resource.from_settings() for system, (resource, *_rest) in CLIENTS.items()}

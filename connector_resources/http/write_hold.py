@@ -28,8 +28,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# (system, path fragment) of POSTs that only read, as the APIs document them.
-READING_POSTS: tuple[tuple[str, str], ...] = (("jde_ais", "/v2/dataservice"),)
 
 _lock = threading.Lock()
 _holding = 0
@@ -71,7 +69,16 @@ def is_read(system: str, method: str, url: str, *, authenticate: bool) -> bool:
     if method.upper() in READ_METHODS or not authenticate:
         return True
     path = urlsplit(url).path
-    return method.upper() == "POST" and any(s == system and part in path for s, part in READING_POSTS)
+    return method.upper() == "POST" and any(part in path for part in _reading_posts(system))
+
+
+def _reading_posts(system: str) -> tuple[str, ...]:
+    """The path fragments of the POSTs that only read, as the system declares them (``System.reading_posts``:
+    JD Edwards' data service); none for a client named after no declared system."""
+    from connector_resources.systems import systems_by_key
+
+    declared = systems_by_key().get(system)
+    return () if declared is None else declared.reading_posts
 
 
 def hold_write(

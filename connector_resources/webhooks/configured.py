@@ -1,4 +1,6 @@
-"""The webhook sources of a deployment, built from the connection settings (secrets resolved here)."""
+"""The webhook sources of a deployment, built from the connection settings (secrets resolved here): the
+endpoints of every declared system that takes webhooks (``System.webhooks`` in its
+``connector_resources/<system>/system.py``), each at ``/webhooks/<name>``."""
 
 from __future__ import annotations
 
@@ -6,10 +8,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from connector_resources import settings
-from connector_resources.settings import system
-from connector_resources.vault import resolve_secret
-from connector_resources.webhooks.live_secret import LiveSecret
-from connector_resources.webhooks.sources import WebhookSource, bill_source, coupa_source, procore_source
+from connector_resources.system_declaration import max_age as declared_max_age
+from connector_resources.systems import declared_systems, system
+from connector_resources.webhooks.sources import WebhookSource
 
 
 def future_skew(environ: Mapping[str, str] | None = None) -> timedelta:
@@ -19,41 +20,18 @@ def future_skew(environ: Mapping[str, str] | None = None) -> timedelta:
 
 def max_age(system_key: str, environ: Mapping[str, str] | None = None) -> timedelta:
     """The oldest event time a source accepts (``ML_<SYSTEM>_WEBHOOK_MAX_AGE_MINUTES``)."""
-    return timedelta(minutes=system(system_key).setting("webhook_max_age_minutes").read(environ))
+    return declared_max_age(system(system_key), environ)
 
 
 def configured_sources(environ: Mapping[str, str] | None = None) -> dict[str, WebhookSource]:
-    """One source per webhook endpoint: ``/webhooks/<name>``."""
-    coupa = system("coupa").values(environ)
-    bill = system("bill").values(environ)
-    procore = system("procore").values(environ)
+    """One source per webhook endpoint: ``/webhooks/<name>``; a name two systems claim is refused."""
     skew = future_skew(environ)
-    coupa_secret = resolve_secret(coupa["webhook_secret"])
-    # Re-read when a delivery does not verify: `ml-connector bill-webhooks create / rotate` store a new
-    # key in the vault while the receiver runs (and it may start before the first key exists).
-    bill_key = LiveSecret(bill["webhook_key"])
-    bill_key.prime()
-    procore_token = LiveSecret(procore["webhook_token"])  # likewise `ml-connector procore-webhooks`
-    procore_token.prime()
-    coupa_window = {
-        "time_field": coupa["webhook_time_field"],
-        "max_age": max_age("coupa", environ),
-        "future_skew": skew,
-    }
-    return {
-        "coupa_invoices": coupa_source("coupa_invoices", "invoices", secret=coupa_secret, **coupa_window),
-        "coupa_payments": coupa_source("coupa_payments", "payments", secret=coupa_secret, **coupa_window),
-        "procore": procore_source(
-            "procore",
-            token=procore_token,
-            max_age=max_age("procore", environ),
-            future_skew=skew,
-        ),
-        "bill": bill_source(
-            "bill",
-            security_key=bill_key,
-            time_field=bill["webhook_time_field"],
-            max_age=max_age("bill", environ),
-            future_skew=skew,
-        ),
-    }
+    sources: dict[str, WebhookSource] = {}
+    for declared in declared_systems():
+        if declared.webhooks is None:
+            continue
+        for name, source in declared.webhooks(environ, skew).items():
+            if name in sources:
+                raise ValueError(f"webhook endpoint /webhooks/{name} is declared twice ({declared.key})")
+            sources[name] = source
+    return sources

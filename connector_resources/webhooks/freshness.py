@@ -8,17 +8,9 @@ because each sender retries a failed delivery with the ORIGINAL body (and so the
 different span; a window shorter than that span would refuse the sender's own retries. Anything
 refused for its age is still read by the source's polling flow, which is the source of truth.
 
-Defaults (each a setting, see ``configured.py``):
-
-* Procore retries for at most 12 hours, then discards (reference 2.10, confirmed): 13 hours, the
-  12-hour span plus the last capped (1 h) backoff interval.
-* BILL's retry span is not documented, and a refused delivery is retried until BILL gives up and
-  DISABLES the subscription (all notifications stop): 3 days, so only a delivery far outside any
-  plausible retry span is refused. The time is the entity's ``updatedTime`` (the documented payload
-  carries no event time of its own).
-* Coupa documents no call-out retry policy (failed call-outs are listed for an operator to resend):
-  24 hours; a later resend is covered by the 15-minute polling fallback.
-* Future skew, shared: 5 minutes of clock difference between the sender and us.
+Each source's window is a setting of its system (``ML_<SYSTEM>_WEBHOOK_MAX_AGE_MINUTES``), its default and
+why in the system's ``webhook_source.py``: Procore 13 hours, BILL 3 days, Coupa 24 hours. The future skew is
+shared: 5 minutes of clock difference between the sender and us (``ML_WEBHOOK_FUTURE_SKEW_SECONDS``).
 """
 
 from __future__ import annotations
@@ -28,9 +20,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 DEFAULT_FUTURE_SKEW = timedelta(minutes=5)
-PROCORE_MAX_AGE = timedelta(hours=13)
-BILL_MAX_AGE = timedelta(days=3)
-COUPA_MAX_AGE = timedelta(hours=24)
 
 
 class EventTimeMissing(ValueError):

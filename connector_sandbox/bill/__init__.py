@@ -19,7 +19,10 @@ from .settings import (
     WebhookSettings,
 )
 
+SETTINGS = BillSandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
+
 __all__ = [
+    "SETTINGS",
     "BillSandboxSettings",
     "FaultSettings",
     "LimitSettings",

@@ -12,7 +12,10 @@ from collections.abc import Callable
 from .app import create_app
 from .settings import ApiClient, CalloutSettings, CalloutSubscription, CoupaSandboxSettings, FaultSettings
 
+SETTINGS = CoupaSandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
+
 __all__ = [
+    "SETTINGS",
     "ApiClient",
     "CalloutSettings",
     "CalloutSubscription",

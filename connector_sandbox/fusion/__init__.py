@@ -14,7 +14,10 @@ from collections.abc import Callable
 from .app import create_app
 from .settings import BehaviourSettings, FaultSettings, FusionSandboxSettings, FusionUser, OAuthClient
 
+SETTINGS = FusionSandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
+
 __all__ = [
+    "SETTINGS",
     "BehaviourSettings",
     "FaultSettings",
     "FusionSandboxSettings",

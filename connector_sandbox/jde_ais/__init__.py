@@ -12,7 +12,10 @@ from collections.abc import Callable
 from .app import create_app
 from .settings import FaultSettings, JdeSandboxSettings, PeriodSettings, SandboxUser
 
+SETTINGS = JdeSandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
+
 __all__ = [
+    "SETTINGS",
     "FaultSettings",
     "JdeSandboxSettings",
     "PeriodSettings",

@@ -20,7 +20,10 @@ from .settings import (
     WebhookSettings,
 )
 
+SETTINGS = ProcoreSandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
+
 __all__ = [
+    "SETTINGS",
     "ClientApp",
     "CompanySpec",
     "FaultSettings",

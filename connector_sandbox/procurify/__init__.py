@@ -12,7 +12,10 @@ from collections.abc import Callable
 from .app import create_app
 from .settings import BehaviourVariants, FaultSettings, ProcurifySandboxSettings, SandboxApplication
 
+SETTINGS = ProcurifySandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
+
 __all__ = [
+    "SETTINGS",
     "BehaviourVariants",
     "FaultSettings",
     "ProcurifySandboxSettings",

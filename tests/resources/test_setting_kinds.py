@@ -99,9 +99,9 @@ def test_reading_an_integrations_settings_registers_nothing():
     are found by their prefix all the same."""
     from connector_resources import settings
 
-    before = dict(settings._BY_ENV)
+    before = dict(settings._by_env())
     declared = settings.integration_settings()["jde_bill"]
-    assert before == settings._BY_ENV
+    assert before == settings._by_env()
     assert all(settings.registered(s.env) is s for s in declared)
 
 

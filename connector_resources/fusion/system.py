@@ -1,0 +1,66 @@
+"""Oracle Fusion Cloud ERP as the project knows it: its settings, its simulator's port, its ``ml-connector
+ping`` check and its change feed (the SaaS source assets) (``connector_resources.system_declaration``).
+No webhooks.
+"""
+
+from __future__ import annotations
+
+from connector_resources.fusion.entities import ENTITIES
+from connector_resources.fusion.resource import REST_CONTEXT, FusionResource, register_fusion_ping
+from connector_resources.fusion.session import FusionSession
+from connector_resources.setting_kinds import Text
+from connector_resources.setting_model import Setting
+from connector_resources.system_declaration import (
+    NO_PLANTED_FAULTS,
+    SaasClient,
+    Sandbox,
+    System,
+    base_url,
+    login,
+    oauth_client,
+)
+
+SANDBOX = Sandbox(8716, activity={"new_invoices": 2, "new_payments": 1}, world=NO_PLANTED_FAULTS)
+
+
+def _paths(entity: str) -> tuple[str, ...]:
+    return (f"{REST_CONTEXT}/<version>/{ENTITIES[entity].resource}",)
+
+
+SYSTEM = System(
+    "fusion",
+    "Oracle Fusion Cloud ERP REST API",
+    (
+        base_url("ML_FUSION_URL", SANDBOX.url(), "pod URL, e.g. https://xxxx.fa.us2.oraclecloud.com"),
+        Setting(
+            "token_url",
+            "ML_FUSION_TOKEN_URL",
+            SANDBOX.url("/oauth2/v1/token"),
+            "identity domain token URL (OAuth); leave as is for basic auth",
+            is_url=True,
+        ),
+        *oauth_client("ML_FUSION", "sandbox-fusion-secret"),
+        Setting("scope", "ML_FUSION_SCOPE", "urn:opc:resource:consumer::all", "OAuth2 scope"),
+        Setting("auth", "ML_FUSION_AUTH", "oauth", "oauth (client credentials) or basic"),
+        *login("ML_FUSION", "ml.integration", "sandbox-fusion", "Fusion user for basic auth"),
+        Setting(
+            "business_unit",
+            "ML_FUSION_BUSINESS_UNIT",
+            "US1 Business Unit",
+            "procurement / payables business unit",
+            kind=Text(required=True, says="the Fusion payables business unit"),
+        ),
+        Setting(
+            "send_unconfirmed",
+            "ML_FUSION_SEND_UNCONFIRMED",
+            "",
+            "attributes the reference leaves unconfirmed that this pod accepts on create, comma "
+            "separated: OrderNumber (our PFY number on draft orders), "
+            "invoiceDistributions.Description; none by default (Fusion numbers the orders)",
+        ),
+    ),
+    resource=FusionResource,
+    sandbox=SANDBOX,
+    ping=register_fusion_ping,
+    client=SaasClient(FusionSession, "Oracle Fusion", _paths),
+)
