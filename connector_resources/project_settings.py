@@ -28,10 +28,10 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "integrations",
         "ML_INTEGRATIONS",
         "all",
-        "the integrations this deployment runs, comma-separated (e.g. `jde_coupa,coupa_jde`; an unknown name "
-        "is refused naming the known ones): Dagster loads only their assets, jobs, schedules and sensors and "
-        "the system sides they read, `replay` and `ping` only what they reach; `all` loads every "
-        "integration, also against real systems, so set it there",
+        "an override of which integration instances of the defs folder run (docs/components.md), "
+        "comma-separated (e.g. `jde_coupa,coupa_jde`; an unknown name is refused naming the instances there "
+        "are): Dagster builds only their assets, jobs, schedules and sensors and the system sides they read, "
+        "`replay` and `ping` reach only them; `all`: every instance",
         kind=Items(noun="integration names", case="lower"),
     ),
     Setting(
@@ -279,8 +279,8 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "held_alert_hours",
         "ML_HELD_ALERT_HOURS",
         "24",
-        "a wait older than this needs a person (`refusals.wait_outlived`): a day's `_written` check fails "
-        "when a record of that day has been held longer than this",
+        "a wait older than this needs a person (`connector_resources/needs_person.py`): a day's `_written` "
+        "check fails when a record of that day has been held longer than this",
         kind=Number(unit="hours", minimum=0),
     ),
     Setting(
