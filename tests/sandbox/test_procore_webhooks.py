@@ -22,14 +22,20 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from waiting import load, named, wait_until
 
-from connector_sandbox.procore import run_in_thread
+from connector_sandbox.procore import WebhookSettings, run_in_thread
 from connector_sandbox.serve import serve_in_thread
 from tests.sandbox.test_procore_sandbox import COMPANY, V1, Sandbox, fast_settings, vendors_active
 
 from .serving import served
 
 pytestmark = pytest.mark.timeout(120)
+
+# How long the sandbox waits for a round asked for: a round here sends a few loopback requests, each
+# answered at once (a slow receiver's is cut at 0.3 s), so this is ample at load 15, and inside the
+# 30 s that ``Sandbox.admin`` waits for the answer.
+ROUND_SECONDS = 25.0
 
 HOOK_HEADERS = {"Authorization": "Bearer sandbox-procore-hook"}
 V2_KEYS = {
@@ -83,14 +89,18 @@ class Receiver:
         with self._lock:
             return list(self._received.get(path, []))
 
-    def wait(self, path: str, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait(self, path: str, count: int) -> list[dict[str, Any]]:
+        """The deliveries on ``path`` once there are ``count`` of them (the sender's background rounds)."""
+
+        def enough() -> list[dict[str, Any]] | None:
             got = self.received(path)
-            if len(got) >= count:
-                return got
-            time.sleep(0.02)
-        raise AssertionError(f"expected {count} deliveries on {path}, got {len(self.received(path))}")
+            return got if len(got) >= count else None
+
+        return wait_until(
+            enough,
+            phase=f"the Procore sender delivers {count} event(s) to the receiver",
+            detail=lambda: f"{len(self.received(path))} received on {path}",
+        )
 
 
 @pytest.fixture(scope="module")
@@ -101,13 +111,23 @@ def receiver() -> Iterator[Receiver]:
     yield from served((recorder, stop))
 
 
+# A receiver that answers at once is on time even at load 15; the slow-receiver tests set their own.
+PROMPT_SECONDS = 10.0
+
+
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    yield from served(run_in_thread(fast_settings()), Sandbox)
+    hooks = WebhookSettings(
+        poll_interval_seconds=0.05, retry_initial_seconds=0.05, timeout_seconds=PROMPT_SECONDS
+    )
+    yield from served(run_in_thread(fast_settings(webhooks=hooks)), Sandbox)
 
 
 @pytest.fixture(autouse=True)
 def _fresh(sandbox: Sandbox) -> None:
+    """Fresh data, once the previous test's round is over: a round still sending when the data is
+    replaced would record its outcome on the new test's hook and delivery of the same id."""
+    manual_delivery(sandbox)
     sandbox.reset()
 
 
@@ -162,10 +182,27 @@ def deliveries(sandbox: Sandbox, hook_id: int, status: str = "any") -> list[dict
     return response.json()
 
 
-def deliver_now(sandbox: Sandbox, force: bool = True) -> list[dict[str, Any]]:
-    answer = sandbox.admin("POST", "/webhooks/deliver", {"wait": True, "force": force, "timeout": 20})
-    assert answer["completed"]
+def deliver_now(
+    sandbox: Sandbox, force: bool = True, *, phase: str = "a delivery round asked for"
+) -> list[dict[str, Any]]:
+    """The attempts of one round run now, waited for (the sandbox waits up to ``ROUND_SECONDS``)."""
+    with named(phase):
+        answer = sandbox.admin(
+            "POST", "/webhooks/deliver", {"wait": True, "force": force, "timeout": ROUND_SECONDS}
+        )
+    assert answer["completed"], f"{phase}: not over within {ROUND_SECONDS:.0f} s ({load()})"
     return answer["attempts"]
+
+
+def manual_delivery(sandbox: Sandbox, **webhooks: Any) -> None:
+    """Deliveries only when a test asks (``deliver_now``), with ``webhooks``' other settings, from a
+    sender that has ended every round begun before: an automatic round reads the settings once, when
+    it starts, so one begun just before this change could still deliver the test's first event under
+    the old settings (a 10 s timeout for a receiver meant to be too slow at 0.3 s) and leave the test's
+    own round nothing to send. The sender runs one round at a time, so once a round asked for after
+    the change is over, so is any round begun before it."""
+    sandbox.settings(webhooks={"auto_deliver": False, **webhooks})
+    deliver_now(sandbox, force=False, phase="the Procore sender ends the round it began before the change")
 
 
 # -- deliveries --------------------------------------------------------------------------------------------
@@ -246,7 +283,7 @@ def test_v4_payload_uses_string_ids_and_renamed_fields(sandbox: Sandbox, receive
 
 
 def test_failed_deliveries_are_retried_with_backoff(sandbox: Sandbox, receiver: Receiver) -> None:
-    sandbox.settings(webhooks={"auto_deliver": False, "retry_initial_seconds": 60})
+    manual_delivery(sandbox, retry_initial_seconds=60)
     path = receiver.endpoint((500, 0.0), (503, 0.0))
     hook = vendor_update_hook(sandbox, receiver.base + path)
     update_vendor(sandbox, vendors_active(sandbox)[0]["id"], notes="retry me")
@@ -278,18 +315,21 @@ def test_background_retries_follow_exponential_backoff(sandbox: Sandbox, receive
 
 
 def test_slow_receiver_times_out_and_is_retried(sandbox: Sandbox, receiver: Receiver) -> None:
-    sandbox.settings(webhooks={"auto_deliver": False, "timeout_seconds": 0.3})
+    manual_delivery(sandbox, timeout_seconds=0.3)
     path = receiver.endpoint((200, 1.0))
     hook = vendor_update_hook(sandbox, receiver.base + path)
     update_vendor(sandbox, vendors_active(sandbox)[0]["id"], notes="slow")
     [attempt] = deliver_now(sandbox)
     assert attempt["error"] == "timeout" and attempt["elapsed_ms"] >= 300
     assert deliveries(sandbox, hook["id"], "failing")[0]["response_error"] == "timeout"
+    # The retry meets a receiver that answers at once: given the usual time, as 0.3 s is not a
+    # promise a busy machine keeps even for that.
+    sandbox.settings(webhooks={"timeout_seconds": PROMPT_SECONDS})
     assert [a["error"] for a in deliver_now(sandbox)] == [None]
 
 
 def test_refused_connection_is_a_failed_attempt(sandbox: Sandbox) -> None:
-    sandbox.settings(webhooks={"auto_deliver": False})
+    manual_delivery(sandbox)
     vendor_update_hook(sandbox, "http://127.0.0.1:9/unreachable")
     update_vendor(sandbox, vendors_active(sandbox)[0]["id"], notes="nobody home")
     [attempt] = deliver_now(sandbox)
@@ -297,7 +337,7 @@ def test_refused_connection_is_a_failed_attempt(sandbox: Sandbox) -> None:
 
 
 def test_queue_is_discarded_after_failing_too_long(sandbox: Sandbox, receiver: Receiver) -> None:
-    sandbox.settings(webhooks={"auto_deliver": False, "discard_after_seconds": 0.3})
+    manual_delivery(sandbox, discard_after_seconds=0.3)
     path = receiver.endpoint(*[(500, 0.0)] * 5)
     hook = vendor_update_hook(sandbox, receiver.base + path)
     first, second = vendors_active(sandbox)[:2]
@@ -312,7 +352,7 @@ def test_queue_is_discarded_after_failing_too_long(sandbox: Sandbox, receiver: R
 
 
 def test_duplicate_delivery_repeats_the_same_event(sandbox: Sandbox, receiver: Receiver) -> None:
-    sandbox.settings(webhooks={"auto_deliver": False, "duplicate_next": 1})
+    manual_delivery(sandbox, duplicate_next=1)
     path = receiver.endpoint()
     vendor_update_hook(sandbox, receiver.base + path)
     first, second = vendors_active(sandbox)[:2]
@@ -327,7 +367,7 @@ def test_duplicate_delivery_repeats_the_same_event(sandbox: Sandbox, receiver: R
 
 
 def test_out_of_order_delivery(sandbox: Sandbox, receiver: Receiver) -> None:
-    sandbox.settings(webhooks={"auto_deliver": False, "out_of_order": True})
+    manual_delivery(sandbox, out_of_order=True)
     path = receiver.endpoint()
     vendor_update_hook(sandbox, receiver.base + path)
     for vendor in vendors_active(sandbox)[:3]:
@@ -365,7 +405,7 @@ def test_activity_events_come_from_people_not_the_app(sandbox: Sandbox, receiver
 def test_project_vendor_update_events_stop_after_the_deprecation_date(sandbox: Sandbox) -> None:
     import json as _json
 
-    sandbox.settings(webhooks={"auto_deliver": False})
+    manual_delivery(sandbox)
     sandbox.admin("POST", "/webhooks/register", {"destination_url": "http://127.0.0.1:9/x"}, expect=201)
     vendor = next(v for v in vendors_active(sandbox) if _json.loads(v["project_ids"]))
     sandbox.settings(variants={"project_directory_updates_until": "2999-12-31"})
@@ -379,7 +419,7 @@ def test_project_vendor_update_events_stop_after_the_deprecation_date(sandbox: S
 
 
 def test_deleting_a_hook_discards_its_queue(sandbox: Sandbox) -> None:
-    sandbox.settings(webhooks={"auto_deliver": False})
+    manual_delivery(sandbox)
     hook = vendor_update_hook(sandbox, "http://127.0.0.1:9/x")
     update_vendor(sandbox, vendors_active(sandbox)[0]["id"], notes="never delivered")
     deleted = sandbox.api("DELETE", f"{V1}/webhooks/hooks/{hook['id']}", params={"company_id": COMPANY})
@@ -488,7 +528,7 @@ def test_delivery_status_filter_is_validated(sandbox: Sandbox) -> None:
 
 
 def test_duplicate_rate_sends_every_event_twice(sandbox: Sandbox, receiver: Receiver) -> None:
-    sandbox.settings(webhooks={"auto_deliver": False, "duplicate_rate": 1.0})
+    manual_delivery(sandbox, duplicate_rate=1.0)
     path = receiver.endpoint()
     hook = vendor_update_hook(sandbox, receiver.base + path)
     for vendor in vendors_active(sandbox)[:2]:
