@@ -2,9 +2,10 @@
 
 An integration package's type is made from the package by ``integration_type`` (in
 ``connector_assets.components``, which finds the packages); an instance is a ``defs.yaml`` in a defs folder
-(``type: connector_assets.components.JdeBill``), found by Dagster's own loader. The flows, jobs and sensors are Python (the package's ``wiring``); what a customer decides of them
-(schedules, mapping tables, posting mode, statuses ...) are the instance's attributes, checked against the
-package's ``settings.toml`` (``setting_fields``) and handed to the settings the flows read
+(``type: connector_assets.components.JdeBill``), found by Dagster's own loader. The flows, jobs and
+sensors are Python (the package's ``wiring``); what a customer decides of them (schedules, mapping
+tables, posting mode, statuses ...) are the instance's attributes, checked against the package's
+``settings.toml`` (``setting_fields``) and handed to the settings the flows read
 (``connector_resources.configured_settings``) before the package's wiring is imported.
 """
 
