@@ -8,6 +8,7 @@ other shells where it listens (``connector_cli.dev_instance``).
 
 from __future__ import annotations
 
+import errno
 import gc
 import importlib.util
 import os
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import IO
@@ -92,6 +94,33 @@ def dagster_dev_command(root: Path, host: str, port: int) -> list[str]:
         "-p",
         str(port),
     ]
+
+
+MOVES = 3  # free blocks tried when another process binds a port of the chosen one before we do
+
+
+def _start_world(url: str, scale: float, sandbox_ports: str, home: Path, moved: Callable[[], None]) -> list:
+    """The simulators started (``dev_world.start_world``). With ``--sandbox-ports free``, a block another
+    process took between the check and the bind (two suites or two ``make dev`` choosing at once) moves
+    every address to another free block (published again: ``moved``) and starts again, up to ``MOVES``
+    times; nothing is left running by a start that failed (``registry.start`` stops what it had started)."""
+    from connector_resources.settings import SANDBOX_PORT_BASE_ENV
+    from connector_sandbox.registry import free_port_base
+
+    for attempt in range(1, MOVES + 1):
+        try:
+            return start_world(url, scale=scale)
+        except OSError as taken:
+            if sandbox_ports != "free" or taken.errno != errno.EADDRINUSE or attempt == MOVES:
+                raise
+            settings.export(SANDBOX_PORT_BASE_ENV, str(free_port_base()))
+            keep_port_base(home, sandbox_port_base())
+            moved()
+            click.echo(
+                f"a sandbox port was taken meanwhile ({taken.strerror}); moved again: "
+                f"{SANDBOX_PORT_BASE_ENV}={settings.given(SANDBOX_PORT_BASE_ENV)}"
+            )
+    raise AssertionError("unreachable")
 
 
 def _choose_ports(sandbox_ports: str, sandbox: bool, host: str, port: int, home: Path) -> None:
@@ -204,7 +233,11 @@ def dev(
     click.echo(f"ledger: {url if url.startswith('sqlite') else 'ML_CONNECTOR_DB_URL'}")
     click.echo(_alerts_line())
     # The simulators on their kept data (or all anew) and each integration's start-up linking.
-    sandboxes = start_world(url, scale=scale) if sandbox else []
+
+    def moved() -> None:  # the sandbox addresses changed: published again
+        _publish(held, sandbox, key_file, url)
+
+    sandboxes = _start_world(url, scale, sandbox_ports, home, moved) if sandbox else []
     activity = _start_activity(sandboxes, url)
     stop_receiver = _start_receiver(Ledger(url))
     stop_desk = _start_desk(Ledger(url), _ui_address(host, port))
