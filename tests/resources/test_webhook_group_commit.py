@@ -148,7 +148,10 @@ def test_shutdown_commits_what_is_queued_then_refuses(ledger):
 
 def _burst(url: str, record_ids: list[int | str]) -> list[httpx.Response]:
     async def send() -> list[httpx.Response]:
-        async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=64)) as client:
+        # A connection each: a kept-alive one the server closes after its idle timeout (a pause a loaded
+        # machine makes) would be reused at that moment and fail with ReadError, before any delivery.
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=0)
+        async with httpx.AsyncClient(timeout=60, limits=limits) as client:
             return await asyncio.gather(
                 *(
                     client.post(url, content=body, headers=headers)
