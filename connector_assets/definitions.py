@@ -8,7 +8,8 @@ import dagster as dg
 
 from connector_assets.deployment import PROJECT, Deployment
 
-defs = dg.load_from_defs_folder(path_within_project=PROJECT)
-
-# The same instances as ``ml-connector`` sees them (replays, mapping tables, pairings), read from the folder.
+# The same instances as ``ml-connector`` sees them (replays, mapping tables, pairings), read from the folder;
+# first, so a name ``ML_INTEGRATIONS`` misspells stops the load in one line, not inside Dagster's loader.
 DEPLOYMENT = Deployment.of()
+
+defs = dg.load_from_defs_folder(path_within_project=PROJECT)

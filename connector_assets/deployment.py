@@ -80,14 +80,34 @@ def _instances(project: Path) -> tuple[IntegrationType, ...]:
 
 def overridden_out(name: str) -> bool:
     """Whether the ``ML_INTEGRATIONS`` override leaves integration ``name`` out of this deployment."""
-    wanted = _override()
-    return wanted is not None and name not in wanted
+    wanted = _wanted()
+    return EVERY not in wanted and name not in wanted
 
 
-def _override() -> tuple[str, ...] | None:
-    """The names ``ML_INTEGRATIONS`` lists (None: ``all``, every instance runs)."""
-    wanted = tuple(name.strip().lower() for name in settings.read(INTEGRATIONS_SETTING))
-    return None if EVERY in wanted else wanted
+def _wanted(names: Iterable[str] | None = None) -> tuple[str, ...]:
+    """``names``, or the ones ``ML_INTEGRATIONS`` lists when None, as compared (``all``: every instance)."""
+    given = settings.read(INTEGRATIONS_SETTING) if names is None else names
+    return tuple(name.strip().lower() for name in given)
+
+
+def running(
+    instances: Iterable[IntegrationType], names: Iterable[str] | None = None
+) -> tuple[IntegrationType, ...]:
+    """The ``instances`` ``names`` names (``ML_INTEGRATIONS`` when None; ``all``: every one), sorted by
+    name, so a deployment loads, replays and pings only the integrations it runs. An unknown name is
+    refused naming the known integrations, never skipped: a typo would otherwise leave an integration
+    unloaded without a word."""
+    wanted = _wanted(names)
+    every = sorted(instances, key=lambda instance: instance.integration)
+    known = [instance.integration for instance in every]
+    unknown = [name for name in wanted if name not in known and name != EVERY]
+    if unknown:
+        named_by = f" (named by {INTEGRATIONS_SETTING})" if names is None else ""
+        raise UnknownIntegration(
+            f"unknown integration {', '.join(repr(n) for n in unknown)}{named_by}; known: "
+            f"{', '.join(known)} (or {EVERY})"
+        )
+    return tuple(i for i in every if EVERY in wanted or i.integration in wanted)
 
 
 def known_names(project: Path = PROJECT) -> tuple[str, ...]:
@@ -102,22 +122,8 @@ def integration_component(name: str) -> IntegrationParts:
 
 
 def chosen(names: Iterable[str] | None = None, project: Path = PROJECT) -> tuple[IntegrationParts, ...]:
-    """The components ``names`` names (``ML_INTEGRATIONS`` when None; ``all``: every one), sorted by
-    name, so a deployment loads, replays and pings only the integrations it runs. An unknown name is
-    refused naming the known integrations, never skipped: a typo would otherwise leave an integration
-    unloaded without a word."""
-    given = settings.read(INTEGRATIONS_SETTING) if names is None else names
-    wanted = tuple(name.strip().lower() for name in given)
-    every = integration_instances(project)
-    known = [instance.integration for instance in every]
-    unknown = [name for name in wanted if name not in known and name != EVERY]
-    if unknown:
-        named_by = f" (named by {INTEGRATIONS_SETTING})" if names is None else ""
-        raise UnknownIntegration(
-            f"unknown integration {', '.join(repr(n) for n in unknown)}{named_by}; known: "
-            f"{', '.join(known)} (or {EVERY})"
-        )
-    return tuple(i.parts for i in every if EVERY in wanted or i.integration in wanted)
+    """The parts of the project's instances ``names`` names (``running``)."""
+    return tuple(instance.parts for instance in running(integration_instances(project), names))
 
 
 @dataclass(frozen=True)
@@ -133,10 +139,9 @@ class Deployment:
 
     @classmethod
     def of_instances(cls, instances: Iterable[IntegrationType]) -> Deployment:
-        """The deployment of these loaded instances, less those the ``ML_INTEGRATIONS`` override leaves out
-        (the ``Connector`` component's siblings)."""
-        kept = [instance for instance in instances if not overridden_out(instance.integration)]
-        return cls(tuple(instance.parts for instance in sorted(kept, key=lambda i: i.integration)))
+        """The deployment of these loaded instances (the ``Connector`` component's siblings) the
+        ``ML_INTEGRATIONS`` override keeps (``running``: a name no instance has is refused)."""
+        return cls(tuple(instance.parts for instance in running(instances)))
 
     @property
     def names(self) -> tuple[str, ...]:

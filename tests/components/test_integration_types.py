@@ -68,3 +68,13 @@ def test_two_instances_disagreeing_on_a_setting_are_refused_naming_both(forget_c
     with pytest.raises(configured_settings.ConflictingConfiguration, match="test.*other/defs.yaml"):
         configured_settings.configure({"ML_JDE_BILL_PAYMENT_POSTING": "voucher"}, "other/defs.yaml")
     assert settings.read("ML_JDE_BILL_PAYMENT_POSTING") == "journal"
+
+
+def test_the_connector_refuses_an_override_naming_no_instance(monkeypatch):
+    """Dagster's loader path (the ``Connector``'s siblings) refuses a misspelt ``ML_INTEGRATIONS`` as
+    ``ml-connector`` does, rather than building no integration without a word."""
+    from connector_assets.deployment import Deployment, UnknownIntegration
+
+    monkeypatch.setenv("ML_INTEGRATIONS", "jde_bil")
+    with pytest.raises(UnknownIntegration, match="'jde_bil' .*known: jde_bill"):
+        Deployment.of_instances([components.JdeBill()])
