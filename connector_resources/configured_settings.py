@@ -20,7 +20,7 @@ class ConflictingConfiguration(ValueError):
 @dataclass(frozen=True)
 class Configured:
     value: str
-    by: str  # what configured it: the instance's ``defs.yaml`` path, named in errors and in ``where``
+    by: str  # what configured it: the instance's ``defs.yaml`` path, named when two disagree
 
 
 _CONFIGURED: dict[str, Configured] = {}
@@ -43,12 +43,6 @@ def configured(env: str) -> str:
     """What an instance configured for ``env`` ("" when none did)."""
     held = _CONFIGURED.get(env)
     return "" if held is None else held.value
-
-
-def where(env: str) -> str | None:
-    """Which instance configured ``env`` (None: none), for messages that say where a value came from."""
-    held = _CONFIGURED.get(env)
-    return None if held is None else held.by
 
 
 def forget(by: str | None = None) -> None:

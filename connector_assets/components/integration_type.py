@@ -12,7 +12,6 @@ tables, posting mode, statuses ...) are the instance's attributes, checked again
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
@@ -87,9 +86,7 @@ def integration_type(package: str, module: str = REGISTRY) -> type[IntegrationTy
     ``connector_assets.components``, or another project's own module for a package of its own."""
     integration = package.rpartition(".")[2]
     init = importlib.import_module(package)
-    spec = importlib.util.find_spec(package)
-    assert spec is not None and spec.submodule_search_locations, package
-    folder = Path(next(iter(spec.submodule_search_locations)))
+    folder = Path(next(iter(init.__path__)))
     declared = (
         {
             s.env.removeprefix(f"ML_{integration.upper()}_").lower(): s

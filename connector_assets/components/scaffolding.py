@@ -20,13 +20,19 @@ def has_connector(defs_root: Path) -> bool:
     return any(CONNECTOR_TYPE in path.read_text(encoding="utf-8") for path in defs_root.rglob("defs.yaml"))
 
 
+def write_defs(folder: Path, type_name: str) -> None:
+    """``folder``'s ``defs.yaml``: an instance of ``type_name`` with no attributes (every setting at its
+    default)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "defs.yaml").write_text(f"type: {type_name}\n", encoding="utf-8")
+
+
 def write_instance(request: dg.ScaffoldRequest) -> None:
-    """The instance's ``defs.yaml``: its type, and no attributes (every setting at its default). YAML only: an
-    instance made in Python is a ``ComponentLoadContext`` function the project writes itself."""
+    """The requested instance's ``defs.yaml``. YAML only: an instance made in Python is a
+    ``ComponentLoadContext`` function the project writes itself."""
     if request.scaffold_format != "yaml":
         raise ValueError(f"{request.type_name} is scaffolded as YAML (--format yaml)")
-    request.target_path.mkdir(parents=True, exist_ok=True)
-    (request.target_path / "defs.yaml").write_text(f"type: {request.type_name}\n", encoding="utf-8")
+    write_defs(request.target_path, request.type_name)
 
 
 class IntegrationScaffolder(dg.Scaffolder):
@@ -37,9 +43,7 @@ class IntegrationScaffolder(dg.Scaffolder):
         write_instance(request)
         defs_root = request.target_path.parent
         if not has_connector(defs_root):
-            connector = defs_root / "connector"
-            connector.mkdir(parents=True, exist_ok=True)
-            (connector / "defs.yaml").write_text(f"type: {CONNECTOR_TYPE}\n", encoding="utf-8")
+            write_defs(defs_root / "connector", CONNECTOR_TYPE)
 
 
 class ConnectorScaffolder(dg.Scaffolder):
