@@ -89,17 +89,19 @@ def test_without_a_channel_nothing_is_sent_and_the_tick_says_why() -> None:
     assert isinstance(tick, SkipReason) and "no alert channel is configured" in (tick.skip_message or "")
 
 
-def test_a_day_with_money_held_on_a_closed_period_is_alerted_as_such(received: Received) -> None:
-    reason = "Coupa invoice 7 is dated 2026-10-29 (G/L date), in a closed accounting period: period 10"
+def _one_day_alert(received: Received, day: str, **queued: object) -> str:
+    """The body of the one alert a run of ``day`` with ``queued`` records (``run_config``) makes."""
     with instance_for_test() as instance:
         first = _tick(instance, None)
-        materialize(
-            [toy_flow_written], instance=instance, partition_key="2026-11-21",
-            run_config=run_config(closed_period=2, reason=reason),
-        )  # fmt: skip
+        materialize([toy_flow_written], instance=instance, partition_key=day, run_config=run_config(**queued))
         _tick(instance, first.cursor)
     [alert] = received.texts()
-    body = alert[0]
+    return alert[0]
+
+
+def test_a_day_with_money_held_on_a_closed_period_is_alerted_as_such(received: Received) -> None:
+    reason = "Coupa invoice 7 is dated 2026-10-29 (G/L date), in a closed accounting period: period 10"
+    body = _one_day_alert(received, "2026-11-21", closed_period=2, reason=reason)
     assert f"{ASSET}: money dated in a closed accounting period on 2026-11-21" in body
     assert "Held for a closed period: 2" in body
     assert "2 x held for a closed accounting period: Dated in a closed accounting period: JDE" in body
@@ -110,15 +112,7 @@ def test_a_day_red_only_on_holds_a_person_must_end_is_alerted_as_such(received: 
     """The day's check turns red (WARN) on records held until a person acts (``needs_person``): so does the
     alert, which once counted only failed, overdue and closed-period records."""
     reason = "supplier 4411: vendor 4411 is missing in Toy"
-    with instance_for_test() as instance:
-        first = _tick(instance, None)
-        materialize(
-            [toy_flow_written], instance=instance, partition_key="2026-11-22",
-            run_config=run_config(held_person=3, reason=reason),
-        )  # fmt: skip
-        _tick(instance, first.cursor)
-    [alert] = received.texts()
-    body = alert[0]
+    body = _one_day_alert(received, "2026-11-22", held_person=3, reason=reason)
     assert f"{ASSET}: records held until a person acts on 2026-11-22" in body
     assert "Held until a person acts: 3" in body and "Held overdue: 0" in body
 
