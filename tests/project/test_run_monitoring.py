@@ -220,16 +220,6 @@ def test_killed_run_workers_are_marked_failed_by_run_monitoring_and_launched_one
         took["lone retried"] = time.monotonic() - killed
         runs.worker(lone_retry.run_id)  # running, waiting for the go file
 
-        # The CLI's run is never retried, and the retry daemon says so: it reads run failures a pass every
-        # 5 s, so the word is waited for while this daemon lives. Asked after the kill -9 below, it may never
-        # come (a full run saw it missing for 90 s after the restart); the decision is still asserted there.
-        _wait(
-            "the CLI run's 'unable to retry'",
-            lambda: runs.said(executed, "unable to retry"),
-            PHASE,
-            runs.story(executed),
-        )
-
         # orphan: the daemon, its code server and every run worker they started die at once.
         os.killpg(daemon.pid, signal.SIGKILL)
         daemon.wait(timeout=30)
@@ -255,7 +245,11 @@ def test_killed_run_workers_are_marked_failed_by_run_monitoring_and_launched_one
         _wait("the retry to succeed", lambda: runs.run(orphan_retry.run_id).is_success, PHASE)
         took["orphan retry succeeded after restart"] = time.monotonic() - restarted
         assert runs.retries(lone_retry.run_id) == []  # max_retries: 1
-        assert runs.retries(executed) == []  # the CLI's run: never retried, by either daemon
+        # The CLI's run is never retried. The retry daemon usually logs "unable to retry" on it, but Dagster
+        # stores a failure event before the run's status, and the daemon reads each failure once: read in
+        # between, the run looks started and is passed over without a word (seen once in CI). So the decision
+        # is asserted, here, once the daemons have read past it (``orphan`` failed later and was retried).
+        assert runs.retries(executed) == []
 
         # Measured, not asserted (a busy machine delays the daemon's pass): bench/run_monitoring.py reads it.
         print(f"\nseconds (poll {POLL} s): " + ", ".join(f"{k} {v:.1f}" for k, v in took.items()))
