@@ -18,6 +18,7 @@ import dagster as dg
 from dagster import AssetsDefinition, Definitions
 
 from connector_assets.alerts import alert_definitions, with_written_freshness
+from connector_assets.components.instance_resources import instance_resources
 from connector_assets.components.integration_type import IntegrationType
 from connector_assets.flows.assembly import IntegrationParts
 from connector_assets.flows.core import FlowSpec
@@ -65,17 +66,24 @@ def integration_instances(project: Path = PROJECT) -> tuple[IntegrationType, ...
 @cache
 def _instances(project: Path) -> tuple[IntegrationType, ...]:
     found = dg.ComponentTree.for_project(project).get_all_components(of_type=IntegrationType)
+    return named_apart(found)
+
+
+def named_apart(found: Iterable[IntegrationType]) -> tuple[IntegrationType, ...]:
+    """``found`` sorted by instance name, each name once: a further instance of an integration is named
+    (``name``), since the name keys its assets, jobs, ledger rows and settings."""
+    found = list(found)
     by_name: dict[str, list[IntegrationType]] = {}
     for instance in found:
-        by_name.setdefault(instance.integration, []).append(instance)
+        by_name.setdefault(instance.instance, []).append(instance)
     twice = {name: instances for name, instances in by_name.items() if len(instances) > 1}
     if twice:
         said = "; ".join(
             f"{name} in {', '.join(i.defined_in for i in instances)}"
             for name, instances in sorted(twice.items())
         )
-        raise ValueError(f"one instance per integration is supported; found more than one: {said}")
-    return tuple(sorted(found, key=lambda instance: instance.integration))
+        raise ValueError(f"two instances of one name (give each a name of its own, attributes.name): {said}")
+    return tuple(sorted(found, key=lambda instance: instance.instance))
 
 
 def overridden_out(name: str) -> bool:
@@ -98,8 +106,8 @@ def running(
     refused naming the known integrations, never skipped: a typo would otherwise leave an integration
     unloaded without a word."""
     wanted = _wanted(names)
-    every = sorted(instances, key=lambda instance: instance.integration)
-    known = [instance.integration for instance in every]
+    every = list(named_apart(instances))
+    known = [instance.instance for instance in every]
     unknown = [name for name in wanted if name not in known and name != EVERY]
     if unknown:
         named_by = f" (named by {INTEGRATIONS_SETTING})" if names is None else ""
@@ -107,7 +115,7 @@ def running(
             f"unknown integration {', '.join(repr(n) for n in unknown)}{named_by}; known: "
             f"{', '.join(known)} (or {EVERY})"
         )
-    return tuple(i for i in every if EVERY in wanted or i.integration in wanted)
+    return tuple(i for i in every if EVERY in wanted or i.instance in wanted)
 
 
 def known_names(project: Path = PROJECT) -> tuple[str, ...]:
@@ -237,6 +245,8 @@ def connector_definitions(deployment: Deployment) -> Definitions:
                     # Each flow step's target as it is (a preview gives its own boundary).
                     "target_boundary": UNWRAPPED,
                     **settings_resources(),
+                    # A system an instance reaches through connections of its own: chosen per run.
+                    **instance_resources({c.name: c.job_names() for c in deployment.components}),
                 },
                 executor=run_executor(),
             ),

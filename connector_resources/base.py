@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
-from connector_resources import settings
+from connector_resources import configured_settings, settings
 from connector_resources.closing import Closing
 from connector_resources.http.auth import AuthScheme
 from connector_resources.http.client import HttpClient
@@ -76,7 +76,10 @@ class ApiConnectionResource(ConfigurableResource):
         sys_ = cls.system()
         values: dict[str, Any] = sys_.values(environ)
         for setting in sys_.settings:
-            if setting.secret and settings.given(setting.env, environ):
+            # An instance's own secret (in its scope) is a vault:/env: reference, resolved as the resource
+            # uses it; the deployment's is named by its variable, resolved by Dagster.
+            own = environ is None and configured_settings.scoped(setting.env)
+            if setting.secret and not own and settings.given(setting.env, environ):
                 values[setting.field] = EnvVar(setting.env)
         fields = set(cls.model_fields)
         values = {k: v for k, v in values.items() if k in fields}

@@ -9,7 +9,9 @@ override for one process, and what the tests set.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 
@@ -49,3 +51,40 @@ def forget(by: str | None = None) -> None:
     """Drop what ``by`` configured (every instance's when None): for a test loading a project of its own."""
     for env in [env for env, held in _CONFIGURED.items() if by is None or held.by == by]:
         del _CONFIGURED[env]
+    if by is None:
+        _CONNECTIONS.clear()
+
+
+# -- an instance's own connections -------------------------------------------------------------------------
+# A second instance of an integration may reach a system through a connection of its own (another BILL
+# organization): its values stand for that system's settings (``ML_BILL_ORG_ID`` ...) inside its scope,
+# over the environment, which configures the deployment's one connection.
+
+_CONNECTIONS: dict[str, dict[str, str]] = {}
+_SCOPE: ContextVar[str | None] = ContextVar("ml_connector_instance_scope", default=None)
+
+
+def connect(instance: str, values: Mapping[str, str]) -> None:
+    """Take ``values`` (a system setting's variable -> text) as ``instance``'s own connections."""
+    _CONNECTIONS[instance] = dict(values)
+
+
+def connection(instance: str) -> dict[str, str]:
+    """The variables ``instance``'s own connections set ({} when it uses the deployment's)."""
+    return dict(_CONNECTIONS.get(instance, {}))
+
+
+@contextmanager
+def scope(instance: str | None) -> Iterator[None]:
+    """Within the block, ``instance``'s own connections stand for the settings they set (None: none)."""
+    token = _SCOPE.set(instance)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def scoped(env: str) -> str:
+    """What the instance in scope's own connections set for ``env`` ("" when none, or no instance)."""
+    instance = _SCOPE.get()
+    return "" if instance is None else _CONNECTIONS.get(instance, {}).get(env, "")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from connector_resources.configured_settings import configured
+from connector_resources.configured_settings import configured, scoped
 from connector_resources.first_day import RecentOnRealSystems
 from connector_resources.setting_kinds import Kind, Refused, Text
 
@@ -97,6 +97,8 @@ class Setting:
     def given(self, environ: Mapping[str, str] | None = None) -> str:
         """What is set for the setting: its variable when set and non-blank, else (for this process, not an
         explicit ``environ``) what a component instance's YAML configured (``configured_settings``); ""."""
+        if environ is None and (own := scoped(self.env)):
+            return own  # an instance's own connection, in its scope, over the deployment's
         said = environment(environ).get(self.env, "").strip()
         return said or (configured(self.env) if environ is None else "")
 

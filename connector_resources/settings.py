@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -142,9 +142,24 @@ def _integration_by_env() -> dict[str, tuple[str, Setting]]:
 
 
 def integration_of(env: str) -> str | None:
-    """The integration whose ``settings.toml`` declares ``env`` (None: no integration's)."""
-    found = _integration_by_env().get(env)
+    """The integration (or instance) whose ``settings.toml`` declares ``env`` (None: no integration's)."""
+    found = _integration_by_env().get(env) or _INSTANCE_SETTINGS.get(env)
     return None if found is None else found[0]
+
+
+# The settings of the deployment's further instances of an integration (``ML_<INSTANCE>_*``: the package's
+# ``settings.toml`` declared under the instance's name), registered as Dagster's loader builds them.
+_INSTANCE_SETTINGS: dict[str, tuple[str, Setting]] = {}
+
+
+def declare_instance(instance: str, declared: Iterable[Setting]) -> None:
+    """Register ``instance``'s settings; a variable another integration or instance declares is refused."""
+    declared = tuple(declared)
+    for setting in declared:
+        owner = integration_of(setting.env)
+        if owner is not None and owner != instance or setting.env in _by_env():
+            raise ValueError(f"{setting.env} of instance {instance!r} is already {owner or 'a system'}'s")
+    _INSTANCE_SETTINGS.update({setting.env: (instance, setting) for setting in declared})
 
 
 def all_settings() -> list[Setting]:
@@ -166,7 +181,7 @@ def registered(env: str) -> Setting:
     setting = _by_env().get(env)
     if setting is not None:
         return setting
-    found = _integration_by_env().get(env)
+    found = _integration_by_env().get(env) or _INSTANCE_SETTINGS.get(env)
     if found is not None:
         return found[1]
     match = re.fullmatch(r"ML_([A-Z]+)_POLL_CRON", env)

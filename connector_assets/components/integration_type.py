@@ -20,8 +20,9 @@ import dagster as dg
 import pydantic
 
 from connector_assets.components import setting_fields
+from connector_assets.components.instances import instance_package
 from connector_assets.components.scaffolding import IntegrationScaffolder
-from connector_resources import configured_settings
+from connector_resources import configured_settings, settings
 from connector_resources.setting_declarations import DECLARATIONS, declared_settings
 from connector_resources.settings import Setting
 
@@ -39,6 +40,10 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
     package: ClassVar[str] = ""
     declared: ClassVar[dict[str, Setting]] = {}
     attributes: ClassVar[type[pydantic.BaseModel] | None] = None
+
+    # Every instance's own attributes (``setting_fields.instance_fields`` describes and checks them).
+    name: str | None = None
+    connections: dict[str, dict[str, str]] | None = None
 
     @classmethod
     def model(cls) -> type[pydantic.BaseModel]:
@@ -58,23 +63,43 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
     def defined_in(self) -> str:
         return self._defined_in or f"a {type(self).__name__} made in Python"
 
+    @property
+    def instance(self) -> str:
+        """The instance's name: ``name`` when given (a further instance), else the integration's."""
+        return self.name or self.integration
+
+    def instance_settings(self) -> dict[str, Setting]:
+        """The package's settings under this instance's name (short name -> ``ML_<INSTANCE>_<NAME>``)."""
+        if self.instance == self.integration:
+            return self.declared
+        folder = Path(next(iter(importlib.import_module(self.package).__path__)))
+        made = declared_settings(self.instance, folder / DECLARATIONS)
+        return {s.env.removeprefix(f"ML_{self.instance.upper()}_").lower(): s for s in made}
+
     def variables(self) -> dict[str, str]:
         """The settings this instance's attributes set (variable -> text)."""
-        return setting_fields.variables(self, self.declared)
+        return setting_fields.variables(self, self.instance_settings())
 
     @cached_property
     def parts(self) -> Any:
-        """The package's ``IntegrationParts``, its wiring imported after this instance's settings are in
-        force (the wiring reads some of them as it loads: which tables a flow stages, its schedules)."""
+        """The package's ``IntegrationParts`` for this instance: a further instance's settings registered
+        and its own connections taken, then its wiring imported (the package loaded again under its name,
+        ``instances``) with its settings in force and its connections in scope (the wiring reads some as it
+        loads: which tables a flow stages, its schedules, its API pools)."""
+        if self.instance != self.integration:
+            settings.declare_instance(self.instance, self.instance_settings().values())
         configured_settings.configure(self.variables(), self.defined_in)
-        return importlib.import_module(f"{self.package}.wiring").parts()
+        configured_settings.connect(self.instance, setting_fields.connection_variables(self.connections))
+        package = instance_package(self.package, self.instance)
+        with configured_settings.scope(self.instance):
+            return importlib.import_module(f"{package}.wiring").parts()
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
-        """The integration's own assets, jobs, schedules, sensors and preview job; nothing when the
+        """The instance's own assets, jobs, schedules, sensors and preview job; nothing when the
         ``ML_INTEGRATIONS`` override leaves it out."""
         from connector_assets.deployment import integration_definitions, overridden_out
 
-        if overridden_out(self.integration):
+        if overridden_out(self.instance):
             return dg.Definitions()
         return integration_definitions(self.parts)
 
@@ -97,6 +122,8 @@ def integration_type(package: str, module: str = REGISTRY) -> type[IntegrationTy
     )
     class_name = "".join(word.capitalize() for word in integration.split("_"))
     fields, validators = setting_fields.fields(declared.items())
+    own_fields, own_validators = setting_fields.instance_fields()
+    fields, validators = {**own_fields, **fields}, {**own_validators, **validators}
     made = pydantic.create_model(
         class_name,
         __base__=IntegrationType,

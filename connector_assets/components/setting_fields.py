@@ -88,3 +88,70 @@ def variables(instance: pydantic.BaseModel, by_short: Mapping[str, Setting]) -> 
     """The variables (``ML_JDE_BILL_VENDORS_CRON`` -> text) an instance's set attributes configure."""
     given = instance.model_dump(exclude_none=True)
     return {by_short[short].env: as_text(value) for short, value in given.items() if short in by_short}
+
+
+# -- what every integration instance has beside its settings -------------------------------------------------
+
+SECRET_REFERENCES = ("env:", "vault:")
+
+
+def _checked_connections(value: Any) -> Any:
+    """Each system is declared, each field one of its settings, and each secret a reference (a secret's
+    value is never written in YAML)."""
+    from connector_resources.systems import systems_by_key
+
+    for key, fields in (value or {}).items():
+        system = systems_by_key().get(key)
+        if system is None:
+            raise ValueError(
+                f"connections: {key!r} is no system; known: {', '.join(sorted(systems_by_key()))}"
+            )
+        for field, text in fields.items():
+            try:
+                setting = system.setting(field)
+            except KeyError:
+                known = ", ".join(s.field for s in system.settings)
+                raise ValueError(
+                    f"connections.{key}: {field!r} is no {key} setting; known: {known}"
+                ) from None
+            if setting.secret and not str(text).startswith(SECRET_REFERENCES):
+                raise ValueError(
+                    f"connections.{key}.{field} is a secret: write env:VARIABLE or vault:NAME, not the value"
+                )
+    return value
+
+
+def instance_fields() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The attributes every instance has: its ``name`` (a further instance of the integration) and its own
+    ``connections`` (a system it reaches otherwise than the deployment does: another BILL organization)."""
+    made = {
+        "name": (
+            Annotated[str, pydantic.Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")] | None,
+            pydantic.Field(
+                default=None,
+                description="the instance's name, which keys its assets, jobs, ledger rows and settings "
+                "(ML_<NAME>_*); default: the integration's. Name a further instance of the integration.",
+            ),
+        ),
+        "connections": (
+            dict[str, dict[str, str]] | None,
+            pydantic.Field(
+                default=None,
+                description="systems this instance reaches through connections of its own, by system "
+                "(bill: {organization_id: ..., password: env:VARIABLE}); each field a setting of that "
+                "system, secrets as env:VARIABLE or vault:NAME. Default: the deployment's (ML_<SYSTEM>_*).",
+            ),
+        ),
+    }
+    return made, {"check_connections": pydantic.field_validator("connections")(_checked_connections)}
+
+
+def connection_variables(connections: Mapping[str, Mapping[str, str]] | None) -> dict[str, str]:
+    """The system settings' variables an instance's ``connections`` set (``ML_BILL_ORG_ID`` -> text)."""
+    from connector_resources.systems import systems_by_key
+
+    return {
+        systems_by_key()[key].setting(field).env: str(text)
+        for key, fields in (connections or {}).items()
+        for field, text in fields.items()
+    }

@@ -129,6 +129,10 @@ class IntegrationParts:
             for system in (spec.source_system, spec.target_system, *spec.reads, *spec.writes)
         )
 
+    def job_names(self) -> tuple[str, ...]:
+        """The names of the package's jobs and of its preview (``<name>_fit``): whose runs are its own."""
+        return (*(job.name for job in self.jobs), f"{self.name}_fit")
+
     def definitions(self) -> Definitions:
         return Definitions(
             assets=self.own_assets(),

@@ -7,25 +7,30 @@ no run config carries them.
 from collections.abc import Iterable
 from typing import Any
 
+from connector_resources import configured_settings
 from connector_resources.base import initialized
 
 
-def settings_resources() -> dict[str, Any]:
+def settings_resources(instance: str | None = None) -> dict[str, Any]:
     """Every declared system's resource (``System.resource``, under its ``resource_key``) and staging as
-    today's settings configure them (not yet initialised): the ``Definitions``' resources beside the ledger,
-    and what a replay outside a run builds from."""
+    today's settings configure them (not yet initialised), ``instance``'s own connections first: the
+    ``Definitions``' resources beside the ledger, and what a replay outside a run builds from."""
     from connector_assets.runtime.staging import StagingResource
     from connector_resources.systems import declared_systems
 
-    systems = {
-        s.resource_key: s.resource.from_settings() for s in declared_systems() if s.resource is not None
-    }
+    with configured_settings.scope(instance):
+        systems = {
+            s.resource_key: s.resource.from_settings() for s in declared_systems() if s.resource is not None
+        }
     return {**systems, "staging": StagingResource()}
 
 
-def resources_from_settings(keys: Iterable[str] = ("jde", "coupa", "staging")) -> dict[str, Any]:
-    """The resources ``keys`` name (JDE, Coupa and staging unless told), as configured today."""
-    available = settings_resources()
+def resources_from_settings(
+    keys: Iterable[str] = ("jde", "coupa", "staging"), instance: str | None = None
+) -> dict[str, Any]:
+    """The resources ``keys`` name (JDE, Coupa and staging unless told), as configured today for
+    ``instance`` (its own connections first; None: the deployment's)."""
+    available = settings_resources(instance)
     unknown = sorted(set(keys) - set(available))
     if unknown:
         raise KeyError(f"no resource can be built from settings for {unknown}; known: {sorted(available)}")

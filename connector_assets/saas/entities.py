@@ -55,6 +55,9 @@ class SaasEntity:
     pool: str | None = (
         None  # Dagster concurrency pool for APIs with a cap on calls in flight (BILL: 3 per org)
     )
+    # The integration instance that reads the entity through a connection of its own (another BILL
+    # organization): its copy is staged in the instance's group, apart from the system's ("" : the system's).
+    group: str = ""
 
     def __post_init__(self) -> None:
         if not self.key_fields or not all(isinstance(f, str) and f for f in self.key_fields):
@@ -65,8 +68,15 @@ class SaasEntity:
 
     @property
     def asset(self) -> AssetKey:
-        """``[<system>, <entity>]`` (``["coupa", "invoices"]``): the system's group holds its entities."""
+        """``[<system>, <entity>]`` (``["coupa", "invoices"]``): the system's group holds its entities; an
+        instance's own copy is ``[<instance>, <system>_<entity>]``."""
+        if self.group:
+            return asset_key(self.group, f"{self.system}_{self.entity}")
         return asset_key(self.system, self.entity)
+
+    @property
+    def group_name(self) -> str:
+        return self.group or self.system
 
 
 def column_descriptions(spec: SaasEntity) -> dict[str, str]:
@@ -121,7 +131,7 @@ def staged_row(spec: SaasEntity, record: dict[str, Any]) -> dict[str, Any]:
 
 def stream_of(spec: SaasEntity) -> Stream:
     return Stream(
-        integration=spec.system,
+        integration=spec.group_name,
         name=spec.entity,
         asset=spec.asset,
         columns=SAAS_COLUMNS,
@@ -261,7 +271,7 @@ def build_entity_asset(
 
     @retried_asset(
         key=spec.asset,
-        group_name=spec.system,
+        group_name=spec.group_name,
         kinds={spec.system, "parquet"},
         description=spec.description,
         partitions_def=None if spec.whole else partitions_def,

@@ -6,10 +6,11 @@ cross-references (``bill``, ``bill_voucher``, the vendors flow's ``vendor``) the
 
 from collections.abc import Iterable
 
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
-from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_assets.jde.order_vouchers import OrderRef
 from connector_resources.ledger import Ledger
+
+from .integration import INTEGRATION
+from .vendors import VENDORS_FLOW
 
 ENTITY = "bill"
 VOUCHER_LINK = "bill_voucher"  # ledger entity: the voucher that took an order's bill over

@@ -13,9 +13,6 @@ from typing import Any
 from connector_assets.bill.bodies import bill_line, bill_parts
 from connector_assets.flows.amounts import money
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_bill.bill_keys import order_invoice_number, takeover_description
-from connector_assets.integrations.jde_bill.bill_mappings import BillPolicy, LineCoder, net_days
-from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_assets.jde.charges import (
     jde_amount,
     jde_day,
@@ -38,6 +35,10 @@ from connector_assets.jde.order_vouchers import (
 )
 from connector_resources.refusals import Refusal, refusal_of, refused, source_invalid
 from connector_resources.said import refusal_for, said
+
+from .bill_keys import order_invoice_number, takeover_description
+from .bill_mappings import BillPolicy, LineCoder, net_days
+from .vendors import VENDORS_FLOW
 
 # -- the mappers ------------------------------------------------------------------------------------------
 

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.bill.classifications import (
-    CHART_OF_ACCOUNTS_ASSET,
-    DEPARTMENTS_ASSET,
     BillClassification,
     bill_classifications,
     classification_ids,
@@ -20,12 +18,14 @@ from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.master_checks import key_problems, merged, value_problems
 from connector_assets.flows.setting_tables import setting_table
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.document_statuses import DocumentStatuses
 from connector_assets.jde.master_data import business_units, postable_accounts
 from connector_resources import settings
 from connector_resources.refusals import Refusal, mapping_missing, source_invalid
+
+from .bill_side import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
+from .integration import INTEGRATION, setting
 
 STOCK_KEY = "LNTY:S"  # the account-table key of stock lines (no account in JDE; AAIs choose it)
 GUARDED_BY = ("jde_ais", "bill")  # the sandbox tables only fit these two sandboxes
@@ -70,12 +70,12 @@ def _departments_master(resources: Mapping[str, Any], rows: Mapping[str, str]) -
 
 
 ACCOUNTS = _table(
-    "ML_JDE_BILL_ACCOUNT_MAP",
+    setting("ACCOUNT_MAP"),
     "jde_account",
     "bill_chart_of_account_id",
     bill_id_check("0ca", "chart-of-accounts"),
     "JDE account (BU.OBJ[.SUB] as typed; LNTY:S for stock lines) -> BILL chart-of-accounts id, staged from "
-    "ML_JDE_BILL_ACCOUNT_MAP. Every bill line's GL account comes from this snapshot.",
+    f"{setting('ACCOUNT_MAP')}. Every bill line's GL account comes from this snapshot.",
     MasterData(
         ("jde", "bill"),
         _accounts_master,
@@ -83,11 +83,11 @@ ACCOUNTS = _table(
     ),
 )
 DEPARTMENTS = _table(
-    "ML_JDE_BILL_DEPARTMENT_MAP",
+    setting("DEPARTMENT_MAP"),
     "jde_business_unit",
     "bill_department_id",
     bill_id_check("0de", "department"),
-    "JDE business unit -> BILL department id, staged from ML_JDE_BILL_DEPARTMENT_MAP. Every bill line's "
+    f"JDE business unit -> BILL department id, staged from {setting('DEPARTMENT_MAP')}. Every bill line's "
     "department comes from this snapshot.",
     MasterData(
         ("jde", "bill"),
@@ -96,12 +96,12 @@ DEPARTMENTS = _table(
     ),
 )
 PAYMENT_TERMS = _table(
-    "ML_JDE_BILL_PAYMENT_TERMS_MAP",
+    setting("PAYMENT_TERMS_MAP"),
     "jde_payment_terms",
     "net_days",
     _net_days,
-    "JDE payment terms code (F4301 PTC / F0401 TRAP) -> net days, staged from ML_JDE_BILL_PAYMENT_TERMS_MAP: "
-    "the due date of a bill made from a purchase order.",
+    "JDE payment terms code (F4301 PTC / F0401 TRAP) -> net days, staged from "
+    f"{setting('PAYMENT_TERMS_MAP')}: the due date of a bill made from a purchase order.",
     # No master-data check: the value is a number of days, which no system holds, and JDE's payment terms
     # (F0014) are no table ml-connector reads (nor the JDE sandbox serves); a code missing from the table is
     # refused by the flow naming it.
@@ -117,15 +117,26 @@ class BillPolicy(DocumentStatuses):
     since status codes and terms are each customer's own."""
 
     default_net_days: int  # an order with no terms at all
+    companies: frozenset[str] = frozenset()  # the JDE companies sent (five digits); empty: every one
 
     @classmethod
     def from_settings(cls) -> "BillPolicy":
         return cls(
-            settings.read("ML_JDE_BILL_PO_APPROVED_STATUS"),
-            settings.read("ML_JDE_BILL_PO_CLOSED_STATUS"),
-            frozenset(settings.read("ML_JDE_BILL_VOUCHER_PAY_STATUSES")),
-            settings.read("ML_JDE_BILL_DEFAULT_NET_DAYS"),
+            settings.read(setting("PO_APPROVED_STATUS")),
+            settings.read(setting("PO_CLOSED_STATUS")),
+            frozenset(settings.read(setting("VOUCHER_PAY_STATUSES"))),
+            settings.read(setting("DEFAULT_NET_DAYS")),
+            frozenset(company_code(c) for c in settings.read(setting("COMPANIES"))),
         )
+
+    def sends(self, company: object) -> bool:
+        """Whether documents of JDE company ``company`` are this instance's to send."""
+        return not self.companies or company_code(company) in self.companies
+
+
+def company_code(company: object) -> str:
+    """A JDE company as F4301 KCOO holds it: five digits (``200`` and ``00200`` are one company)."""
+    return str(company or "").strip().zfill(5)
 
 
 class LineCoder:

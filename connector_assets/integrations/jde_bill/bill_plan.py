@@ -8,9 +8,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK, target_id_of, vendor_ids
-from connector_assets.integrations.jde_bill.bill_mappers import Books, map_order_bill, map_voucher_bill
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.document_statuses import order_approved, voucher_payable
 from connector_assets.jde.documents import JdePurchaseOrder, JdeVoucher
 from connector_assets.jde.order_vouchers import (
@@ -28,6 +25,10 @@ from connector_assets.jde.order_vouchers import (
 )
 from connector_resources.ledger import Ledger
 
+from .bill_keys import ENTITY, VOUCHER_LINK, target_id_of, vendor_ids
+from .bill_mappers import Books, map_order_bill, map_voucher_bill
+from .integration import INTEGRATION
+
 
 def plan_bills(
     jde: Any,
@@ -41,8 +42,9 @@ def plan_bills(
     Reads what the rule needs beside them: the orders their vouchers are on, every voucher on those
     orders (to know each order's first voucher), the supplier terms of orders without their own, and
     the ledger (which voucher took which bill over, which bills and vendors exist)."""
-    changed_orders = {order_ref(o): o for o in orders}
-    changed_vouchers = [v for v in vouchers if voucher_payable(v, books.policy)]
+    policy = books.policy  # the instance's companies only: another instance sends the others
+    changed_orders = {order_ref(o): o for o in orders if policy.sends(order_ref(o)[0])}
+    changed_vouchers = [v for v in vouchers if voucher_payable(v, policy) and policy.sends(v.key[0])]
     in_play = with_voucher_orders(jde, changed_orders, changed_vouchers)
     every_on_order = vouchers_by_order(jde, in_play, changed_vouchers)  # whatever their pay status
     on_order = {

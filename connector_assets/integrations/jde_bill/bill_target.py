@@ -10,12 +10,13 @@ from connector_assets.bill.ledger_bills import LedgerBills
 from connector_assets.bill.reads import bill_by_id
 from connector_assets.flows.core import Mapped, Unchanged
 from connector_assets.flows.target_boundary import is_placeholder
-from connector_assets.integrations.jde_bill.bill_keys import VOUCHER_LINK, names_order
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
-from connector_assets.integrations.jde_bill.payments import bill_currency
-from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refused, refused
+
+from .bill_keys import VOUCHER_LINK, names_order
+from .integration import INTEGRATION
+from .payments import bill_currency
+from .vendors import VENDORS_FLOW
 
 CURRENCY_RULE = "currency differs from vendor's"  # the rule a bill in another currency is refused by
 

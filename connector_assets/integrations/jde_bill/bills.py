@@ -7,27 +7,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from connector_assets.bill.bodies import BillColumns
-from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.jde_bill.bill_keys import ENTITY
-from connector_assets.integrations.jde_bill.bill_mappers import Books
-from connector_assets.integrations.jde_bill.bill_mappings import (
-    ACCOUNTS,
-    DEPARTMENTS,
-    PAYMENT_TERMS,
-    TABLES,
-    BillPolicy,
-    LineCoder,
-    jde_bill_mapping_tables,
-)
-from connector_assets.integrations.jde_bill.bill_plan import plan_bills, read_plan_ahead
-from connector_assets.integrations.jde_bill.bill_target import BillsFromJde
-from connector_assets.integrations.jde_bill.integration import ROUTE, SETTINGS_RESOURCES
-from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
     DISTRIBUTION_TABLE,
@@ -47,6 +31,23 @@ from connector_assets.jde.order_vouchers import (
 )
 from connector_assets.jde.tables import AP_LEDGER, GL_ACCOUNTS, PO_HEADERS, PO_LINES, SUPPLIERS
 from connector_resources.refusals import refused
+
+from .bill_keys import ENTITY
+from .bill_mappers import Books
+from .bill_mappings import (
+    ACCOUNTS,
+    DEPARTMENTS,
+    PAYMENT_TERMS,
+    TABLES,
+    BillPolicy,
+    LineCoder,
+    jde_bill_mapping_tables,
+)
+from .bill_plan import plan_bills, read_plan_ahead
+from .bill_side import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET, own_bill_assets
+from .bill_target import BillsFromJde
+from .integration import ROUTE, SETTINGS_RESOURCES
+from .vendors import VENDORS_FLOW
 
 BillRecord = record_model(
     "BillRecord",
@@ -136,6 +137,7 @@ BILLS_FLOW = ROUTE.flow(
 
 bill_assets = [
     *jde_bill_mapping_tables,
+    *own_bill_assets,  # an instance reaching a BILL organization of its own reads its classifications
     *build_flow_assets(
         BILLS_FLOW,
         partitions_def=jde_partitions,

@@ -1,14 +1,27 @@
-"""The name that keys this integration everywhere (ledger rows, Dagster group, jobs, replay handlers), the
-route its flows take and what a replay of them works with."""
+"""The name that keys this integration everywhere (ledger rows, Dagster group, jobs, settings, replay
+handlers), the route its flows take and what a replay of them works with.
+
+The name is the package's own (``jde_bill``), or an instance's when the package is loaded again for a
+second instance under another name (``connector_assets.components.instances``): so every module of the
+package imports its siblings relatively and names what it keys from ``INTEGRATION``, never the text.
+"""
 
 from functools import partial
 
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.targets import FlowRoute
+from connector_resources.setting_declarations import integration_variable
 
-INTEGRATION = "jde_bill"
+INTEGRATION = (__package__ or __name__).rpartition(".")[2]
 ROUTE = FlowRoute(INTEGRATION, source_system="JDE", target_system="bill")
 # BILL payments back into JDE (``payments``): the other direction.
 PAYMENTS_ROUTE = FlowRoute(INTEGRATION, source_system="bill", target_system="JDE")
-# What a replay of a JDE <-> BILL flow reads and writes with: today's settings, built once per replay.
-SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "bill", "staging"))
+# What a replay of a JDE <-> BILL flow reads and writes with: today's settings (the instance's own
+# connections first), built once per replay.
+SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "bill", "staging"), instance=INTEGRATION)
+
+
+def setting(name: str) -> str:
+    """The variable of this integration's setting ``name`` (``ML_JDE_BILL_PAID_STATUSES``, or the
+    instance's ``ML_<INSTANCE>_PAID_STATUSES``)."""
+    return integration_variable(INTEGRATION, name)

@@ -9,10 +9,12 @@ from connector_assets.bill.documents import PAYMENTS
 from connector_assets.flows.documents import build_inbox_sensor
 from connector_assets.flows.inbox_flows import inbox_flow_jobs
 from connector_assets.flows.jobs import BuiltJobs
-from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW
 from connector_assets.jde.flow_jobs import jde_poll_jobs
 from connector_assets.jde.schedules import REFRESHED_APART
 from connector_assets.saas.assets import saas_partitions
+
+from .integration import INTEGRATION
+from .payments import PAYMENTS_FLOW
 
 JOBS = jde_poll_jobs("BILL")
 # The polling fallback (the mapped step reads the day from BILL itself, ``bill.payments_read``): a few minutes
@@ -30,12 +32,12 @@ PAYMENT_JOBS = inbox_flow_jobs(
 def inbox_sensor(payment_jobs: BuiltJobs) -> Any:
     """BILL's webhooks in the inbox -> runs of the payments job for the days the records changed on."""
     return build_inbox_sensor(
-        "jde_bill_inbox_sensor",
+        f"{INTEGRATION}_inbox_sensor",
         payment_jobs.jobs[PAYMENTS_FLOW],
         (PAYMENTS,),
         partitions_def=saas_partitions,
         run_key_prefix="bill-inbox",
         description="BILL payment and bill webhooks stored in the inbox (source bill) -> runs of "
-        "jde_bill_payments for the days the records changed on; other BILL event types are acknowledged, "
-        "nothing to apply.",
+        f"{INTEGRATION}_payments for the days the records changed on; other BILL event types are "
+        "acknowledged, nothing to apply.",
     )

@@ -4,8 +4,9 @@ releases the bills held on it."""
 
 from connector_assets.bill.manual_pair_sides import vendor_side as bill_vendor
 from connector_assets.flows.manual_pairs import ManualPairing
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.manual_pair_sides import supplier_side as jde_supplier
+
+from .integration import INTEGRATION
 
 PAIRING = ManualPairing(
     integration=INTEGRATION,

@@ -19,8 +19,6 @@ from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import Version, collect_documents, version_text
 from connector_assets.flows.record_models import matching, record_model, string
-from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK
-from connector_assets.integrations.jde_bill.integration import INTEGRATION, PAYMENTS_ROUTE
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.payment_postings import (
@@ -40,13 +38,16 @@ from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refusal, master_missing, refusal_of, refused, source_invalid
 from connector_resources.replay import shared_value
 
+from .bill_keys import ENTITY, VOUCHER_LINK
+from .integration import INTEGRATION, PAYMENTS_ROUTE, setting
+
 EDI_USER = "MLBILL"  # F0911Z1.EDUS of every journal entry this flow writes
 HOME_CURRENCY = "USD"  # a BILL vendor with no billCurrency is billed and paid in USD (BILL funds in USD)
 BLANK = "the company's currency"  # how a message names a currency not known (JDE takes the company's)
-PAID_STATUSES_ENV = "ML_JDE_BILL_PAID_STATUSES"
-POSTING_ENV = "ML_JDE_BILL_PAYMENT_POSTING"
-DEBIT_ENV = "ML_JDE_BILL_PAYMENT_DEBIT_ACCOUNT"
-CREDIT_ENV = "ML_JDE_BILL_PAYMENT_CREDIT_ACCOUNT"
+PAID_STATUSES_ENV = setting("PAID_STATUSES")
+POSTING_ENV = setting("PAYMENT_POSTING")
+DEBIT_ENV = setting("PAYMENT_DEBIT_ACCOUNT")
+CREDIT_ENV = setting("PAYMENT_CREDIT_ACCOUNT")
 
 
 def paid_statuses() -> frozenset[str]:

@@ -7,12 +7,13 @@ from connector_assets.bill.documents import PAYMENTS
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.jde_bill.integration import SETTINGS_RESOURCES
-from connector_assets.integrations.jde_bill.payments import PAYMENTS_FLOW, BillPayments
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.jde.target_base import JDE_CHECKS
 from connector_assets.jde.unprocessed_batches import unprocessed_checks
 from connector_assets.saas.assets import saas_partitions
+
+from .integration import SETTINGS_RESOURCES
+from .payments import PAYMENTS_FLOW, BillPayments
 
 payment_assets = build_flow_assets(
     PAYMENTS_FLOW,

@@ -13,7 +13,6 @@ from connector_assets.flows.assets import awaited_keys, build_flow_assets, run_p
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.jde_bill.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
 from connector_assets.jde.addressed_suppliers import (
     addressed_suppliers_by_number,
     changed_addressed_suppliers,
@@ -21,12 +20,13 @@ from connector_assets.jde.addressed_suppliers import (
 )
 from connector_assets.jde.assets import jde_partitions, supplier_addresses_staged
 from connector_assets.jde.documents import JdeSupplier
-from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.tables import SUPPLIER_ADDRESSES
 from connector_resources import settings
 from connector_resources.refusals import source_invalid
 
-DEFAULT_COUNTRY_SETTING = "ML_JDE_BILL_VENDOR_DEFAULT_COUNTRY"
+from .integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES, setting
+
+DEFAULT_COUNTRY_SETTING = setting("VENDOR_DEFAULT_COUNTRY")
 
 
 def default_country() -> str:
@@ -144,8 +144,8 @@ VENDORS_FLOW = ROUTE.flow(
     reads={"JDE": (SUPPLIER_ADDRESSES.table,)} if _ADDRESSES else {},
 )
 
+# F0116's staging asset comes with the JDE side (``system_sides``), which every instance reads.
 vendor_assets = [
-    *([supplier_addresses_asset] if _ADDRESSES else []),
     *build_flow_assets(
         VENDORS_FLOW,
         partitions_def=jde_partitions,

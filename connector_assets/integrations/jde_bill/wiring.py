@@ -1,24 +1,30 @@
 """What JD Edwards <-> BILL puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the
 vendors and bills flows with their jobs and schedules, the payments flow and its inbox sensor (``jobs``),
 and the reconciliation; each flow's replays are its own (``Flow.replay``).
+
+An instance reaching a BILL organization of its own (``bill_side``) runs vendors and bills: BILL's
+webhooks and payments reach the deployment's one receiver and organization, so payments back into JDE
+are the deployment's organization's alone.
 """
 
 from connector_assets.flows.assembly import IntegrationParts
-from connector_assets.integrations.jde_bill import bill_mappings, bills, payments_flow, vendors
-from connector_assets.integrations.jde_bill.jobs import JOBS, PAYMENT_JOBS, inbox_sensor
+
+from . import bill_mappings, bills, payments_flow, vendors
+from .bill_side import OWN_ORGANIZATION
+from .jobs import JOBS, PAYMENT_JOBS, inbox_sensor
 
 FROM_JDE = (vendors.FLOW, bills.FLOW)
-FROM_BILL = (payments_flow.FLOW,)
+FROM_BILL = () if OWN_ORGANIZATION else (payments_flow.FLOW,)
 FLOW_JOBS = JOBS.build(FROM_JDE)
 PAYMENT_FLOW_JOBS = PAYMENT_JOBS.build(FROM_BILL)
-payments_inbox_sensor = inbox_sensor(PAYMENT_FLOW_JOBS)
+payments_inbox_sensor = None if OWN_ORGANIZATION else inbox_sensor(PAYMENT_FLOW_JOBS)
 
 
 def parts() -> IntegrationParts:
     """What the package puts into Dagster and ``ml-connector replay`` (its component type builds on it)."""
     return IntegrationParts.assembled(
         __package__,
-        [FLOW_JOBS, PAYMENT_FLOW_JOBS],
-        sensors=[payments_inbox_sensor],
+        [FLOW_JOBS, PAYMENT_FLOW_JOBS] if FROM_BILL else [FLOW_JOBS],
+        sensors=[payments_inbox_sensor] if payments_inbox_sensor is not None else [],
         mapping_tables=bill_mappings.TABLES,
     )

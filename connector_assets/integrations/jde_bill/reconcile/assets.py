@@ -8,13 +8,15 @@ from dagster import AssetKey
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.day_reconciliation import DayReconciliation, wiring
 from connector_assets.flows.reconciliation import build_reconciliation_asset
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
-from connector_assets.integrations.jde_bill.reconcile.bills import reconcile_bills
-from connector_assets.integrations.jde_bill.reconcile.payments import reconcile_payments
-from connector_assets.integrations.jde_bill.reconcile.vendors import reconcile_vendors
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.saas.assets import saas_partitions
+
+from ..bill_side import OWN_ORGANIZATION
+from ..integration import INTEGRATION, setting
+from .bills import reconcile_bills
+from .payments import reconcile_payments
+from .vendors import reconcile_vendors
 
 VENDORS = asset_key(INTEGRATION, "vendors_reconciliation")
 BILLS = asset_key(INTEGRATION, "bills_reconciliation")
@@ -65,11 +67,11 @@ jde_bill_payments_reconciliation = _asset(
 
 # -- when they run -----------------------------------------------------------------------------------------
 
-CRON_SETTING = "ML_JDE_BILL_RECONCILE_CRON"
+CRON_SETTING = setting("RECONCILE_CRON")
 # One job per calendar (vendors and bills: JDE days; payments: UTC days), today at the cron and yesterday
 # once after midnight: docs/integrations/jde_bill.md, "Reconciliation".
 ENTITIES = DayReconciliation.running(
-    "jde_bill_reconcile",
+    f"{INTEGRATION}_reconcile",
     [jde_bill_vendors_reconciliation, jde_bill_bills_reconciliation],
     partitions_def=jde_partitions,
     cron_setting=CRON_SETTING,
@@ -80,7 +82,7 @@ ENTITIES = DayReconciliation.running(
     polled=True,
 )
 PAYMENTS_RECONCILE = DayReconciliation.running(
-    "jde_bill_payments_reconcile",
+    f"{INTEGRATION}_payments_reconcile",
     [jde_bill_payments_reconciliation],
     partitions_def=saas_partitions,
     cron_setting=CRON_SETTING,
@@ -89,5 +91,6 @@ PAYMENTS_RECONCILE = DayReconciliation.running(
     schedule_description="Reconcile today's payments between JDE and BILL (yesterday once after midnight).",
     polled=True,
 )
-WIRING = wiring(ENTITIES, PAYMENTS_RECONCILE)  # what the component takes (``IntegrationParts.assembled``)
+# What the component takes (``IntegrationParts.assembled``); payments only where the instance posts them.
+WIRING = wiring(ENTITIES) if OWN_ORGANIZATION else wiring(ENTITIES, PAYMENTS_RECONCILE)
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING

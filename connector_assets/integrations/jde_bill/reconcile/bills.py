@@ -9,8 +9,6 @@ docs/integrations/jde_bill.md, "Reconciliation".
 from typing import Any
 
 from connector_assets.bill.classifications import (
-    CHART_OF_ACCOUNTS_ASSET,
-    DEPARTMENTS_ASSET,
     bill_classifications,
 )
 from connector_assets.bill.reads import bill_by_id, in_window
@@ -18,11 +16,15 @@ from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, Report, amo
 from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.reconciliation_totals import SideTotals
-from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK
-from connector_assets.integrations.jde_bill.payments import bill_currency
-from connector_assets.integrations.jde_bill.reconcile.compare import Drift, archived, bill_drift, lines_total
-from connector_assets.integrations.jde_bill.reconcile.planned_bills import Planned, PlannedBills, label_of
-from connector_assets.integrations.jde_bill.reconcile.reads import (
+from connector_assets.jde.reconcile_documents import InSession
+from connector_resources.ledger import Ledger
+
+from ..bill_keys import ENTITY, VOUCHER_LINK
+from ..bill_side import CHART_OF_ACCOUNTS_ASSET, DEPARTMENTS_ASSET
+from ..payments import bill_currency
+from .compare import Drift, archived, bill_drift, lines_total
+from .planned_bills import Planned, PlannedBills, label_of
+from .reads import (
     close_totals,
     expectations,
     jde_day_window,
@@ -30,8 +32,6 @@ from connector_assets.integrations.jde_bill.reconcile.reads import (
     source_of,
     supplier_totals,
 )
-from connector_assets.jde.reconcile_documents import InSession
-from connector_resources.ledger import Ledger
 
 REFUSED = "refused by the bills flow, not queued yet"
 

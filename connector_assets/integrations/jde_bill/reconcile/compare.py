@@ -13,7 +13,8 @@ from typing import Any
 
 from connector_assets.bill.targets import ADDRESS_KEYS, comparable_name, comparable_tax_id
 from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, amount, currencies_differ, money
-from connector_assets.integrations.jde_bill.payments import bill_currency
+
+from ..payments import bill_currency
 
 
 @dataclass(frozen=True)

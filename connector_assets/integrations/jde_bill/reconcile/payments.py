@@ -24,24 +24,25 @@ from connector_assets.flows.reconciliation import (
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.reconciliation_totals import SideTotals
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
-from connector_assets.integrations.jde_bill.payments import (
+from connector_assets.jde.payment_postings import JdeOrigin, posted_to_reverse
+from connector_assets.jde.reconcile_documents import InCurrency, journal_debits, paid_on_vouchers
+from connector_resources.ledger import Ledger
+
+from ..integration import INTEGRATION
+from ..payments import (
     bill_currency,
     bill_origin,
     journal_key,
     paid_statuses,
     posting,
 )
-from connector_assets.integrations.jde_bill.reconcile.reads import (
+from .reads import (
     close_totals,
     expectations,
     new_report,
     source_of,
     supplier_totals,
 )
-from connector_assets.jde.payment_postings import JdeOrigin, posted_to_reverse
-from connector_assets.jde.reconcile_documents import InCurrency, journal_debits, paid_on_vouchers
-from connector_resources.ledger import Ledger
 
 REFUSED = "refused by the payments flow, not queued yet"
 

@@ -12,12 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
-from connector_assets.integrations.jde_bill.bill_keys import ENTITY, VOUCHER_LINK, target_id_of, vendor_ids
-from connector_assets.integrations.jde_bill.bill_mappers import Books, map_order_bill, map_voucher_bill
-from connector_assets.integrations.jde_bill.bill_plan import plan_bills
-from connector_assets.integrations.jde_bill.bills import staged_books
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
-from connector_assets.integrations.jde_bill.reconcile.compare import lines_total
 from connector_assets.jde.document_statuses import open_lines, order_approved
 from connector_assets.jde.documents import (
     JdePurchaseOrder,
@@ -38,6 +32,13 @@ from connector_assets.jde.order_vouchers import (
 )
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import refused, source_invalid
+
+from ..bill_keys import ENTITY, VOUCHER_LINK, target_id_of, vendor_ids
+from ..bill_mappers import Books, map_order_bill, map_voucher_bill
+from ..bill_plan import plan_bills
+from ..bills import staged_books
+from ..integration import INTEGRATION
+from .compare import lines_total
 
 
 @dataclass(frozen=True)

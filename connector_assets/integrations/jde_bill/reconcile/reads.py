@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.reconciliation_totals import SideTotals
-from connector_assets.integrations.jde_bill.integration import INTEGRATION
 from connector_assets.jde.extract import jde_timezone
 from connector_resources.ledger import Ledger
+
+from ..integration import INTEGRATION
 
 
 def jde_day_window(day: str) -> tuple[datetime, datetime]:

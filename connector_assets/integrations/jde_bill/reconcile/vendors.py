@@ -12,15 +12,16 @@ from connector_assets.bill.reads import bill_by_id, in_window
 from connector_assets.flows.core import Rejected
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_calls import counted
-from connector_assets.integrations.jde_bill.bill_keys import target_id_of
-from connector_assets.integrations.jde_bill.reconcile import reads
-from connector_assets.integrations.jde_bill.reconcile.compare import vendor_drift
-from connector_assets.integrations.jde_bill.vendors import VENDORS_FLOW, default_country, map_vendor
 from connector_assets.jde.assets import supplier_addresses_staged
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers
 from connector_assets.jde.reconcile_documents import InSession
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
+
+from ..bill_keys import target_id_of
+from ..vendors import VENDORS_FLOW, default_country, map_vendor
+from . import reads
+from .compare import vendor_drift
 
 REFUSED = "refused by the vendors flow, not queued yet"
 
