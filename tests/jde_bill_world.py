@@ -32,6 +32,7 @@ from connector_assets.integrations.jde_bill.reconcile.assets import reconciliati
 from connector_assets.integrations.jde_bill.vendors import vendor_assets
 from connector_assets.jde.assets import jde_assets
 from connector_assets.saas.assets import saas_assets
+from connector_assets.system_sides import JDE_READ_WHEN_NEEDED
 from connector_resources.bill import BillResource
 from connector_resources.ledger import Ledger
 from connector_sandbox.bill import BillSandboxSettings
@@ -40,6 +41,7 @@ from connector_sandbox.jde_ais import JdeSandboxSettings
 # Every asset a JDE <-> BILL test runs; ``named`` picks a run's assets out of it.
 ALL_ASSETS = [
     *jde_assets,
+    *JDE_READ_WHEN_NEEDED,  # F0116, which the vendors flow reads when addresses are staged
     *saas_assets,
     *vendor_assets,
     *bill_assets,

@@ -23,7 +23,8 @@ def test_every_integration_is_a_type_whose_attributes_are_its_settings():
     for made in types.values():
         declared = settings.integration_settings()[made.integration]
         prefix = f"ML_{made.integration.upper()}_"
-        assert set(made.model().model_fields) == {s.env.removeprefix(prefix).lower() for s in declared}
+        own = {"name", "connections"}  # every instance's, beside its settings
+        assert set(made.model().model_fields) == own | {s.env.removeprefix(prefix).lower() for s in declared}
         assert made.__module__ == "connector_assets.components" and made.__doc__
 
 
