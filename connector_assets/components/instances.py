@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_LOADED: dict[str, str] = {}  # module name of an instance's copy -> the package it is a copy of
 
 
 def instance_package(package: str, instance: str) -> str:
@@ -31,11 +32,11 @@ def instance_package(package: str, instance: str) -> str:
     if not NAME.match(instance):
         raise ValueError(f"instance name {instance!r}: lower-case letters, digits and _, a letter first")
     name = f"{parent}.{instance}"
-    if name in sys.modules:
+    if _LOADED.get(name) == package:
         return name
-    folder = Path(next(iter(importlib.import_module(package).__path__)))
-    if importlib.util.find_spec(name) is not None:
+    if name in _LOADED or importlib.util.find_spec(name) is not None:
         raise ValueError(f"instance name {instance!r} is taken by the package {name}; choose another")
+    folder = Path(next(iter(importlib.import_module(package).__path__)))
     spec = importlib.util.spec_from_file_location(
         name, folder / "__init__.py", submodule_search_locations=[str(folder)]
     )
@@ -47,4 +48,5 @@ def instance_package(package: str, instance: str) -> str:
     except BaseException:
         del sys.modules[name]
         raise
+    _LOADED[name] = package
     return name

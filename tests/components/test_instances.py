@@ -1,0 +1,102 @@
+"""Several instances of one integration, in process: a further instance is the package loaded again under
+its name (its own flows, keys and settings), its own connections stand for the system's settings in its
+scope only (secrets as references), its YAML is checked, two instances of one name are refused, and each
+run uses the connection of the instance it belongs to."""
+
+from __future__ import annotations
+
+import importlib
+
+import dagster as dg
+import pydantic
+import pytest
+
+from connector_assets import components
+from connector_assets.components.instance_resources import run_owner
+from connector_assets.components.instances import instance_package
+from connector_assets.components.setting_fields import connection_variables
+from connector_assets.deployment import named_apart
+from connector_resources import configured_settings
+from connector_resources.bill import BillResource
+
+ORG_2 = "00801SANDBOXORG00002"
+
+
+def test_a_further_instance_is_the_package_again_under_its_name():
+    name = instance_package("connector_assets.integrations.jde_bill", "jde_bill_test_copy")
+    assert name == "connector_assets.integrations.jde_bill_test_copy"
+    copy = importlib.import_module(f"{name}.vendors")
+    original = importlib.import_module("connector_assets.integrations.jde_bill.vendors")
+    assert copy.VENDORS_FLOW.flow == "jde_bill_test_copy_vendors"  # its ledger rows, jobs, keys
+    assert original.VENDORS_FLOW.flow == "jde_bill_vendors"
+    assert copy.DEFAULT_COUNTRY_SETTING == "ML_JDE_BILL_TEST_COPY_VENDOR_DEFAULT_COUNTRY"
+    assert copy.VENDORS_FLOW is not original.VENDORS_FLOW
+    # Another integration's package name, or a name that is no identifier, is refused.
+    with pytest.raises(ValueError, match="taken by the package connector_assets.integrations.jde_coupa"):
+        instance_package("connector_assets.integrations.jde_bill", "jde_coupa")
+    with pytest.raises(ValueError, match="lower-case letters"):
+        instance_package("connector_assets.integrations.jde_bill", "West")
+
+
+@pytest.mark.parametrize(
+    ("connections", "said"),
+    [
+        ({"bill": {"password": "hunter2"}}, "connections.bill.password is a secret"),
+        ({"bil": {"organization_id": ORG_2}}, "'bil' is no system"),
+        ({"bill": {"org": ORG_2}}, "'org' is no bill setting"),
+    ],
+)
+def test_a_wrong_connection_is_refused_naming_it(connections, said):
+    with pytest.raises(pydantic.ValidationError, match=said):
+        components.JdeBill.model()(connections=connections)
+
+
+def test_a_name_that_is_no_identifier_is_refused():
+    with pytest.raises(pydantic.ValidationError, match="name"):
+        components.JdeBill.model()(name="JDE Bill West")
+
+
+def test_two_instances_of_one_name_are_refused_naming_both():
+    first, second = components.JdeBill(), components.JdeBill()
+    with pytest.raises(ValueError, match="two instances of one name.*jde_bill in"):
+        named_apart([first, second])
+    west = components.JdeBill(name="jde_bill_west")
+    assert [i.instance for i in named_apart([west, first])] == ["jde_bill", "jde_bill_west"]
+
+
+def test_an_instance_connection_stands_for_the_system_settings_in_its_scope_only(monkeypatch):
+    monkeypatch.setenv("ML_BILL_ORG_ID", "00801SANDBOXORG00001")
+    monkeypatch.setenv("ML_BILL_PASSWORD", "the-deployment's")
+    instance = components.JdeBill(
+        name="jde_bill_scope_test",
+        connections={"bill": {"organization_id": ORG_2, "password": "env:WEST_BILL_PASSWORD"}},
+    )
+    configured_settings.connect(instance.instance, connection_variables(instance.connections))
+    try:
+        with configured_settings.scope("jde_bill_scope_test"):
+            own = BillResource.from_settings()
+    finally:
+        configured_settings.connect(instance.instance, {})
+    deployment = BillResource.from_settings()
+    assert (own.organization_id, own.concurrency_pool) == (ORG_2, f"bill_{ORG_2}")
+    assert own.password == "env:WEST_BILL_PASSWORD"  # a reference, resolved as the resource uses it
+    assert deployment.organization_id == "00801SANDBOXORG00001"
+    assert isinstance(deployment.password, dg.EnvVar)  # the deployment's secret: named, Dagster resolves it
+
+
+def test_a_run_uses_the_connection_of_the_instance_it_belongs_to():
+    jobs = {"jde_bill_west_vendors": "jde_bill_west", "jde_bill_west_fit": "jde_bill_west"}
+    owners = ("jde_bill_west", "jde_bill_east")
+
+    def run(job: str, *keys: tuple[str, str]) -> dg.DagsterRun:
+        selection = frozenset(dg.AssetKey(list(key)) for key in keys) or None
+        return dg.DagsterRun(job_name=job, run_id="r1", asset_selection=selection)
+
+    assert run_owner(run("jde_bill_west_vendors"), jobs, owners) == "jde_bill_west"
+    assert run_owner(run("jde_bill_vendors"), jobs, owners) is None  # the deployment's own
+    graph_run = run("__ASSET_JOB", ("jde_bill_west", "bill_departments"), ("jde", "gl_accounts"))
+    assert run_owner(graph_run, jobs, owners) == "jde_bill_west"
+    assert run_owner(run("__ASSET_JOB", ("bill", "departments")), jobs, owners) is None
+    mixed = run("__ASSET_JOB", ("jde_bill_west", "bills_mapped"), ("jde_bill_east", "bills_mapped"))
+    with pytest.raises(dg.Failure, match="instances jde_bill_east, jde_bill_west"):
+        run_owner(mixed, jobs, owners)
