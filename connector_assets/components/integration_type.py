@@ -92,7 +92,15 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
         configured_settings.connect(self.instance, setting_fields.connection_variables(self.connections))
         package = instance_package(self.package, self.instance)
         with configured_settings.scope(self.instance):
-            return importlib.import_module(f"{package}.wiring").parts()
+            parts = importlib.import_module(f"{package}.wiring").parts()
+        strays = sorted({spec.flow for spec in parts.specs if spec.integration != self.instance})
+        if strays:  # a package naming itself in its imports or keys: its flows would be another's
+            raise ValueError(
+                f"{self.defined_in}: {self.integration} cannot run as a further instance "
+                f"{self.instance!r}: its flows {', '.join(strays)} keep the integration's name (its modules "
+                "must import each other relatively and take the name from the package)"
+            )
+        return parts
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         """The instance's own assets, jobs, schedules, sensors and preview job; nothing when the

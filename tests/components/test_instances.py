@@ -100,3 +100,9 @@ def test_a_run_uses_the_connection_of_the_instance_it_belongs_to():
     mixed = run("__ASSET_JOB", ("jde_bill_west", "bills_mapped"), ("jde_bill_east", "bills_mapped"))
     with pytest.raises(dg.Failure, match="instances jde_bill_east, jde_bill_west"):
         run_owner(mixed, jobs, owners)
+
+
+def test_a_package_not_made_for_further_instances_is_refused_naming_it():
+    """jde_coupa's modules import each other by its name: a copy would run jde_coupa's flows again."""
+    with pytest.raises(ValueError, match="jde_coupa cannot run as a further instance 'jde_coupa_two'"):
+        _ = components.JdeCoupa(name="jde_coupa_two").parts
