@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from asset_runs import metadata_by_asset
+from dg_projects import scaffolded_project
 from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world
 
@@ -27,24 +27,6 @@ pytestmark = pytest.mark.timeout(600)  # dg commands start Python processes: loa
 BIN = Path(sys.executable).parent
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy day
 TYPE = "connector_assets.components.JdeCoupa"
-
-
-def _project(tmp_path: Path) -> tuple[Path, str]:
-    """A project as Dagster's scaffolding lays it out: pyproject, package, ``defs`` folder, definitions."""
-    root = f"outside_{uuid.uuid4().hex[:8]}"
-    project = tmp_path / "outside"
-    (project / root / "defs").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(
-        f'[project]\nname = "{root}"\nversion = "0.1.0"\n\n[tool.dg]\ndirectory_type = "project"\n\n'
-        f'[tool.dg.project]\nroot_module = "{root}"\n'
-    )
-    (project / root / "__init__.py").write_text("")
-    (project / root / "defs" / "__init__.py").write_text("")
-    (project / root / "definitions.py").write_text(
-        "from pathlib import Path\n\nimport dagster as dg\n\n\n@dg.definitions\ndef defs():\n"
-        "    return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)\n"
-    )
-    return project, root
 
 
 def _one_supplier(world) -> str:
@@ -72,7 +54,7 @@ def _dg(project: Path, *args: str, check: bool = True) -> subprocess.CompletedPr
 
 
 def test_dg_lists_the_component_types_with_their_descriptions(tmp_path):
-    project, _ = _project(tmp_path)
+    project, _ = scaffolded_project(tmp_path)
     listed = _dg(project, "list", "components").stdout
     for name in (
         "Connector",
@@ -88,7 +70,7 @@ def test_dg_lists_the_component_types_with_their_descriptions(tmp_path):
 
 
 def test_an_instance_scaffolded_checked_configured_and_run_in_an_outside_project(tmp_path):
-    project, root = _project(tmp_path)
+    project, root = scaffolded_project(tmp_path)
     _dg(project, "scaffold", "defs", TYPE, "jde_coupa")
     defs = project / root / "defs"
     assert (defs / "jde_coupa" / "defs.yaml").read_text() == f"type: {TYPE}\n"

@@ -1,0 +1,31 @@
+"""A Dagster project as Dagster's scaffolding lays it out (a ``[tool.dg]`` pyproject, a package with a
+``defs`` folder, a ``definitions.py`` calling ``load_from_defs_folder``), in a test's temporary folder: where
+ml-connector's component types are used as another project uses them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+
+def scaffolded_project(tmp_path: Path, instances: dict[str, str] | None = None) -> tuple[Path, str]:
+    """(project folder, root module) of a new project; ``instances``: folder under ``defs`` -> its
+    ``defs.yaml`` text, written as ``dg scaffold defs`` and an editor would."""
+    root = f"outside_{uuid.uuid4().hex[:8]}"
+    project = tmp_path / "outside"
+    (project / root / "defs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(
+        f'[project]\nname = "{root}"\nversion = "0.1.0"\n\n[tool.dg]\ndirectory_type = "project"\n\n'
+        f'[tool.dg.project]\nroot_module = "{root}"\n'
+    )
+    (project / root / "__init__.py").write_text("")
+    (project / root / "defs" / "__init__.py").write_text("")
+    (project / root / "definitions.py").write_text(
+        "from pathlib import Path\n\nimport dagster as dg\n\n\n@dg.definitions\ndef defs():\n"
+        "    return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)\n"
+    )
+    for folder, text in (instances or {}).items():
+        (project / root / "defs" / folder).mkdir(parents=True)
+        (project / root / "defs" / folder / "defs.yaml").write_text(text)
+    return project, root
