@@ -4,14 +4,14 @@ Why chosen per run: one code location holds every instance, and Dagster gives it
 (``bill``); the flows ask ``context.resources.bill``. Where an instance's ``connections`` name another
 BILL organization, the ``bill`` resource is chosen as each run starts, by whose run it is: an instance's
 job (by name), or assets of its group (a run launched from the asset graph). Everything else keeps the
-deployment's connection; a run selecting the assets of two instances with connections of their own is
-refused, naming them, rather than writing one instance's records through the other's organization.
+deployment's connection; a run selecting such an instance's assets with those of another instance or of
+the system's own side is refused, naming them, rather than writing one's records through the other's
+account.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import partial
 from typing import Any
 
 import dagster as dg
@@ -21,29 +21,57 @@ from connector_resources.base import initialized
 from connector_resources.systems import declared_systems
 
 
-def run_owner(run: dg.DagsterRun, jobs: Mapping[str, str], owners: Iterable[str]) -> str | None:
-    """The instance whose run ``run`` is (``jobs``: job name -> instance), among ``owners``; None when it
-    is none of theirs (the deployment's connection then)."""
+def run_groups(run: dg.DagsterRun, instance: dg.DagsterInstance | None = None) -> set[str]:
+    """The asset groups ``run`` materializes or checks: its asset selection, or, when it names none (a job
+    of assets run whole, ``materialize``), its job's asset steps as the job snapshot holds them
+    (``<group>__<name>``, every asset key being ``[group, name]``)."""
+    keys = [*(run.asset_selection or ()), *(check.asset_key for check in run.asset_check_selection or ())]
+    if keys or instance is None or run.job_snapshot_id is None:
+        return {key.path[0] for key in keys}
+    snapshot = instance.get_job_snapshot(run.job_snapshot_id)
+    return {op.name.split("__")[0] for op in snapshot.node_defs_snapshot.op_def_snaps if "__" in op.name}
+
+
+def run_owner(
+    run: dg.DagsterRun,
+    jobs: Mapping[str, str],
+    owners: Iterable[str],
+    deployments: Iterable[str],
+    groups: set[str] | None = None,
+) -> str | None:
+    """The instance among ``owners`` (those with connections of their own) whose run ``run`` is (``jobs``:
+    job name -> owner), or None when it is the deployment's connection's. A run whose assets span an owner
+    and any other group reaching the system (another owner, or ``deployments``: the instances and the
+    system side on the deployment's connection) is refused: one of them would reach the wrong account.
+    ``groups``: the run's asset groups (``run_groups``; its asset selection when not given)."""
     if run.job_name in jobs:
         return jobs[run.job_name]
-    keys = [*(run.asset_selection or ()), *(check.asset_key for check in run.asset_check_selection or ())]
-    found = sorted({key.path[0] for key in keys} & set(owners))
-    if len(found) > 1:
+    groups = run_groups(run) if groups is None else groups
+    own, others = sorted(groups & set(owners)), sorted(groups & set(deployments))
+    if len(own) > 1 or (own and others):
         raise dg.Failure(
-            f"run {run.run_id} selects assets of instances {', '.join(found)}, each with connections of its "
-            "own: launch each instance's assets in a run of their own"
+            f"run {run.run_id} selects assets of {', '.join(own + others)}, which reach the system through "
+            "different connections: launch each instance's assets in a run of their own"
         )
-    return found[0] if found else None
+    return own[0] if own else None
 
 
-def _chosen(system_key: str, jobs: Mapping[str, str], owners: tuple[str, ...], context: Any) -> Any:
+def _chooser(system_key: str, jobs: Mapping[str, str], owners: tuple[str, ...], deployments: tuple[str, ...]):
+    """The resource function choosing ``system_key``'s connection as each run starts."""
     system = next(s for s in declared_systems() if s.resource_key == system_key)
-    owner = run_owner(context.dagster_run, jobs, owners) if context.dagster_run is not None else None
-    with configured_settings.scope(owner):
-        resource = system.resource.from_settings()
-    if owner is not None:
-        context.log.info(f"{system_key}: {owner}'s own connection")
-    return initialized(resource)
+
+    def chosen_connection(context: Any) -> Any:
+        run = context.dagster_run
+        owner = None
+        if run is not None:
+            owner = run_owner(run, jobs, owners, deployments, run_groups(run, context.instance))
+        with configured_settings.scope(owner):
+            resource = system.resource.from_settings()
+        if owner is not None:
+            context.log.info(f"{system_key}: {owner}'s own connection")
+        return initialized(resource)
+
+    return chosen_connection
 
 
 def instance_resources(instances: Mapping[str, Iterable[str]]) -> dict[str, dg.ResourceDefinition]:
@@ -56,8 +84,9 @@ def instance_resources(instances: Mapping[str, Iterable[str]]) -> dict[str, dg.R
     for system in declared_systems():
         envs = {setting.env for setting in system.settings}
         if system.resource is not None and any(envs & set(own[name]) for name in owners):
+            deployments = (system.key, *(name for name in instances if name not in owners))
             chosen[system.resource_key] = dg.ResourceDefinition(
-                resource_fn=partial(_chosen, system.resource_key, jobs, owners),
+                resource_fn=_chooser(system.resource_key, jobs, owners, deployments),
                 description=f"{system.title}: the deployment's connection, or the run's instance's own "
                 f"({', '.join(owners)})",
             )

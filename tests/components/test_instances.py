@@ -86,20 +86,29 @@ def test_an_instance_connection_stands_for_the_system_settings_in_its_scope_only
 
 def test_a_run_uses_the_connection_of_the_instance_it_belongs_to():
     jobs = {"jde_bill_west_vendors": "jde_bill_west", "jde_bill_west_fit": "jde_bill_west"}
-    owners = ("jde_bill_west", "jde_bill_east")
+    owners, deployments = ("jde_bill_west", "jde_bill_east"), ("bill", "jde_bill")
 
-    def run(job: str, *keys: tuple[str, str]) -> dg.DagsterRun:
+    def owner(job: str, *keys: tuple[str, str]) -> str | None:
         selection = frozenset(dg.AssetKey(list(key)) for key in keys) or None
-        return dg.DagsterRun(job_name=job, run_id="r1", asset_selection=selection)
+        run = dg.DagsterRun(job_name=job, run_id="r1", asset_selection=selection)
+        return run_owner(run, jobs, owners, deployments)
 
-    assert run_owner(run("jde_bill_west_vendors"), jobs, owners) == "jde_bill_west"
-    assert run_owner(run("jde_bill_vendors"), jobs, owners) is None  # the deployment's own
-    graph_run = run("__ASSET_JOB", ("jde_bill_west", "bill_departments"), ("jde", "gl_accounts"))
-    assert run_owner(graph_run, jobs, owners) == "jde_bill_west"
-    assert run_owner(run("__ASSET_JOB", ("bill", "departments")), jobs, owners) is None
-    mixed = run("__ASSET_JOB", ("jde_bill_west", "bills_mapped"), ("jde_bill_east", "bills_mapped"))
-    with pytest.raises(dg.Failure, match="instances jde_bill_east, jde_bill_west"):
-        run_owner(mixed, jobs, owners)
+    assert owner("jde_bill_west_vendors") == "jde_bill_west"
+    assert owner("jde_bill_vendors") is None  # the deployment's own
+    assert (
+        owner("__ASSET_JOB", ("jde_bill_west", "bill_departments"), ("jde", "gl_accounts")) == "jde_bill_west"
+    )
+    assert owner("__ASSET_JOB", ("bill", "departments"), ("jde_bill", "bills_mapped")) is None
+    for mixed, said in (
+        (
+            (("jde_bill_west", "bills_mapped"), ("jde_bill_east", "bills_mapped")),
+            "jde_bill_east, jde_bill_west",
+        ),
+        ((("jde_bill_west", "bills_mapped"), ("jde_bill", "bills_mapped")), "jde_bill_west, jde_bill"),
+        ((("jde_bill_west", "bills_mapped"), ("bill", "departments")), "jde_bill_west, bill"),
+    ):
+        with pytest.raises(dg.Failure, match=f"assets of {said}, which reach"):
+            owner("__ASSET_JOB", *mixed)
 
 
 def test_a_package_not_made_for_further_instances_is_refused_naming_it():
