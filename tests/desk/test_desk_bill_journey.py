@@ -19,6 +19,7 @@ import pytest
 from browser import chromium, installed
 from given_replays import given_to_commands, with_deployment
 from jde_bill_world import MASTER, ORDER_SOURCES, SUPPLIER_SOURCES, JdeBillWorld, jde_bill_world
+from task_page import task_ended
 
 from connector_assets.flows import replay_resources
 from connector_assets.flows.replays import build_replays
@@ -147,9 +148,7 @@ def test_in_chromium_the_clerk_fixes_a_refused_bills_account_row_and_it_is_writt
             replay.find_element(By.NAME, "note").send_keys("50.6410 mapped")
             replay.find_element(By.TAG_NAME, "button").click()
             arrived("/tasks/")  # the replay runs in the background; its page refreshes itself until done
-            WebDriverWait(browser, 120).until(
-                lambda b: b.find_element(By.ID, "task").get_attribute("data-state") != "running"
-            )
+            task_ended(browser, 120)
             said = browser.find_element(By.ID, "result").text
             assert said.startswith("1 replayed, 0 failed again"), said
             browser.find_element(By.ID, "back").click()

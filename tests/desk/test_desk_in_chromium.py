@@ -19,6 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as shows
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from starlette.applications import Starlette
+from task_page import task_ended
 
 from connector_cli.desk.app import build_app
 from connector_cli.desk.identity import Access
@@ -255,9 +256,7 @@ def test_records_held_on_a_refused_supplier_are_under_it_and_clear_when_its_row_
         replay.find_element(By.NAME, "note").send_keys("terms mapped")
         replay.find_element(By.TAG_NAME, "button").click()
         _arrived(browser, "/tasks/")
-        WebDriverWait(browser, 60).until(
-            lambda b: b.find_element(By.ID, "task").get_attribute("data-state") == "done"
-        )
+        assert task_ended(browser, 60) == "done"
         browser.get(f"{url}/queue?view=person")
         assert "Needs a person (0)" in _view_count(browser, "person")
         assert "Clears by itself (4)" in _view_count(browser, "flows")  # released: the next run writes them
@@ -294,9 +293,7 @@ def test_a_replay_runs_in_the_background_with_its_progress_then_its_result(fresh
         _arrived(browser, "/tasks/")
         first = browser.find_element(By.ID, "task").get_attribute("data-state")
         assert first == "running" and int(browser.find_element(By.ID, "progress").get_attribute("value")) < 6
-        WebDriverWait(browser, 60).until(
-            lambda b: b.find_element(By.ID, "task").get_attribute("data-state") == "done"
-        )  # the page refreshes itself until the task ends
+        assert task_ended(browser, 60) == "done"  # the page refreshes itself until the task ends
         assert browser.find_element(By.ID, "done").text == "6 of 6"
         assert browser.find_element(By.ID, "result").text.startswith("6 replayed, 0 failed again")
         written = browser.find_elements(By.CSS_SELECTOR, "#outcome-replayed a")

@@ -26,7 +26,7 @@ from jde_coupa_world import coupa_supplier_numbers, jde_coupa_world, suppliers_o
 from one_story import arrived, day_check, run_requested, sign_in, tick_changed_days
 from sandbox_world import PairWorld
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from task_page import task_ended
 
 from connector_assets.deployment import Deployment
 from connector_assets.flows import replay_resources
@@ -205,10 +205,7 @@ def test_a_replay_at_the_desk_turns_the_days_check_green(story: Story) -> None:
     replay.find_element(By.NAME, "note").send_keys("the terms row is back")
     replay.find_element(By.TAG_NAME, "button").click()
     arrived(browser, "/tasks/")
-    WebDriverWait(browser, TASK_WAIT, poll_frequency=0.5).until(
-        lambda b: b.find_element(By.ID, "task").get_attribute("data-state") != "running"
-    )  # the page refreshes itself until the task ends
-    assert browser.find_element(By.ID, "task").get_attribute("data-state") == "done"
+    assert task_ended(browser, TASK_WAIT) == "done"  # the page refreshes itself until the task ends
     assert browser.find_element(By.ID, "result").text.startswith(f"{n} replayed, 0 failed again")
     written = browser.find_elements(By.CSS_SELECTOR, "#outcome-replayed a")
     assert sorted(int(a.text) for a in written) == sorted(refused.item_ids)
