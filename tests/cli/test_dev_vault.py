@@ -65,11 +65,14 @@ def test_make_dev_stops_with_the_file_named_when_the_key_file_is_open_to_others(
     from click.testing import CliRunner
 
     from connector_cli.main import cli
+    from connector_sandbox.registry import free_port_base
 
     monkeypatch.setenv(KEY_ENV, "")
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("DAGSTER_HOME", str(home))  # dev exports it: restored after the test
+    # A free block of addresses: a developer's own ``make dev`` on the default ports must not answer first.
+    monkeypatch.setenv("ML_SANDBOX_PORT_BASE", str(free_port_base()))
     (home / KEY_FILE).write_text(Fernet.generate_key().decode())
     (home / KEY_FILE).chmod(0o644)
     result = CliRunner().invoke(cli, ["dev", "--no-sandbox", "--dagster-home", str(home), "--port", "1"])
