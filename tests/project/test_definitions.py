@@ -48,15 +48,16 @@ from connector_assets.integrations.procore_jde import wiring as procore_jde
 graph = defs.resolve_asset_graph()
 key = AssetKey(["jde", "supplier_addresses"])
 jde_bill = integration_component("jde_bill").definitions()
-by_bill = any(isinstance(a, AssetsDefinition) and key in a.keys for a in jde_bill.assets)
+by_bill = any(isinstance(a, AssetsDefinition) and key in a.dependency_keys for a in jde_bill.assets)
 print(graph.get(key).is_executable, by_bill, procore_jde.staged_tables != [])
 """
 
 
 def test_f0116_is_staged_once_whether_addresses_are_read_or_not():
-    """F0116 is staged by the flows that send addresses while ``ML_JDE_SUPPLIER_ADDRESSES`` is on (JDE -> BILL
-    vendors) and by Procore -> JDE, whose suppliers flow reads it regardless, while it is off
-    (``jde.assets.supplier_addresses_staged``): either way the merged Definitions load with it once."""
+    """F0116 is read by the flows that send addresses while ``ML_JDE_SUPPLIER_ADDRESSES`` is on (JDE -> BILL
+    vendors, whose staging asset the JDE side brings, so two instances share it) and staged by Procore -> JDE,
+    whose suppliers flow reads it regardless, while it is off (``jde.assets.supplier_addresses_staged``):
+    either way the merged Definitions load with it once."""
     staged_by = {}
     for setting in ("on", "off"):
         probe = subprocess.run(

@@ -82,7 +82,8 @@ def test_the_package_declares_its_name_definitions_and_replays(package):
 def test_every_package_is_assembled_the_one_way(package):
     """``__init__`` is the package's docstring (its component type's description); ``wiring.parts()`` puts
     its flows together; the component type named after the package (``jde_bill`` -> ``JdeBill``) is made
-    from the package, with one attribute per setting of its ``settings.toml`` and no other."""
+    from the package, with one attribute per setting of its ``settings.toml`` beside every instance's
+    ``name`` and ``connections``, and no other."""
     assert set(package.specs) == set(_flows(package)), "a flow of the integration is not declared"
     init = importlib.import_module(package.package)
     defined = {name for name, value in vars(init).items() if not isinstance(value, ModuleType)}
@@ -93,7 +94,8 @@ def test_every_package_is_assembled_the_one_way(package):
     assert made.integration == package.name and made.__doc__ == " ".join(init.__doc__.split())
     declared = settings.integration_settings()[package.name]
     prefix = f"ML_{package.name.upper()}_"
-    assert set(made.model_fields) == {s.env.removeprefix(prefix).lower() for s in declared}
+    own = {"name", "connections"}  # every instance's, beside its settings
+    assert set(made.model_fields) == own | {s.env.removeprefix(prefix).lower() for s in declared}
 
 
 def test_the_component_lists_each_flow_by_name_and_the_jobs_module_says_how_they_run(package):
