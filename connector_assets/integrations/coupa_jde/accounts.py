@@ -6,9 +6,10 @@ from typing import Any
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
-from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.jde.accounts import account_problem
 from connector_assets.jde.master_data import postable_accounts
+
+from .integration import INTEGRATION
 
 ACCOUNT_MAP_ASSET = asset_key(INTEGRATION, "account_map")
 ACCOUNT_MAP_ENV = "ML_COUPA_JDE_ACCOUNT_MAP"

@@ -24,9 +24,6 @@ from connector_assets.flows.never_written import NeverWritten, never_written_set
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay, Resources
-from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ASSET, ACCOUNTS, AccountMap
-from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.coupa_jde.marks import coupa_export_marks
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.batch_bodies import LedgerLine, OrderReference, voucher_batch_body, voucher_fields
@@ -48,6 +45,10 @@ from connector_resources.refusals import (
     waits_for_record,
 )
 from connector_resources.said import refusal_for, said
+
+from .accounts import ACCOUNT_MAP_ASSET, ACCOUNTS, AccountMap
+from .integration import INTEGRATION, ROUTE
+from .marks import coupa_export_marks
 
 EDI_USER = "MLCOUPA"  # F0411Z1.EDUS: the integration user that owns every batch this flow writes
 # Coupa's documented ERP export is exported=false with status approved (voided = a reversal): an invoice

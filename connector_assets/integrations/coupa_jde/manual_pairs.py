@@ -14,14 +14,15 @@ from connector_assets.flows.manual_pairs import (
     Proposed,
     due_now,
 )
-from connector_assets.integrations.coupa_jde.integration import INTEGRATION
-from connector_assets.integrations.coupa_jde.invoices import (
+from connector_assets.jde.manual_pair_sides import supplier_side as jde_supplier
+
+from .integration import INTEGRATION
+from .invoices import (
     COUPA_SUPPLIER,
     INVOICES_FLOW,
     JDE_COUPA_SUPPLIERS,
     SUPPLIER_ENTITY,
 )
-from connector_assets.jde.manual_pair_sides import supplier_side as jde_supplier
 
 
 def _coupa_supplier(item: Any) -> str:

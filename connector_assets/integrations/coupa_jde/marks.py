@@ -6,8 +6,9 @@ marks are)."""
 from dagster import AssetsDefinition
 
 from connector_assets.flows.export_marks import ExportMark, build_export_marks
-from connector_assets.integrations.coupa_jde.integration import INTEGRATION
 from connector_assets.saas.assets import saas_partitions
+
+from .integration import INTEGRATION
 
 
 def coupa_export_marks(mark: ExportMark) -> AssetsDefinition:

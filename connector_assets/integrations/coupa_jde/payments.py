@@ -20,9 +20,6 @@ from connector_assets.flows.documents import Version, collect_documents, version
 from connector_assets.flows.export_marks import ExportMark
 from connector_assets.flows.record_models import matching, record_model
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.coupa_jde.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey, newer_in_coupa
-from connector_assets.integrations.coupa_jde.marks import coupa_export_marks
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.batch_bodies import payment_inputs
 from connector_assets.jde.tables import AP_LEDGER
@@ -31,6 +28,10 @@ from connector_assets.jde.unprocessed_batches import unprocessed_checks
 from connector_assets.saas.assets import saas_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import refused, source_invalid
+
+from .integration import INTEGRATION, ROUTE
+from .invoices import INVOICES_FLOW, BatchKey, newer_in_coupa
+from .marks import coupa_export_marks
 
 # Coupa's documented ERP export of Coupa Pay starts at payment_initiated: the money is committed from then
 # on. completed_with_errors is not recorded (nor reversed: that stays a person's decision in JDE).

@@ -12,8 +12,9 @@ import click
 
 from connector_assets.flows.mapping_tables import ROOT
 from connector_assets.flows.sandbox_setup import IntegrationSandbox, embedded, export_unless_set
-from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ENV
 from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
+
+from .accounts import ACCOUNT_MAP_ENV
 
 SANDBOX_DEFAULTS = {ACCOUNT_MAP_ENV: str(ROOT / "mappings" / "sandbox" / "coupa_jde_accounts.csv")}
 

@@ -4,9 +4,10 @@ payments follow invoices in one run: docs/integrations/coupa_jde.md, "The flows"
 """
 
 from connector_assets.flows.assembly import IntegrationParts
-from connector_assets.integrations.coupa_jde import invoices, payments
-from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, coupa_jde_account_map
-from connector_assets.integrations.coupa_jde.jobs import JOBS, inbox_sensor
+
+from . import invoices, payments
+from .accounts import ACCOUNTS, coupa_jde_account_map
+from .jobs import JOBS, inbox_sensor
 
 FLOWS = (invoices.FLOW, payments.FLOW)
 TABLES = [coupa_jde_account_map]

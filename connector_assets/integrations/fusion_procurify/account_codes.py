@@ -16,13 +16,6 @@ from connector_assets.flows.record_models import matching, record_model, string
 from connector_assets.flows.replays import Replay
 from connector_assets.fusion.account_combinations import LOV
 from connector_assets.fusion.value_sets import UNREADABLE, value_descriptions
-from connector_assets.integrations.fusion_procurify.account_map import ACCOUNT_MAP_ENV, normal_code
-from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
-from connector_assets.integrations.fusion_procurify.integration import (
-    BACK_ROUTE,
-    INTEGRATION,
-    SETTINGS_RESOURCES,
-)
 from connector_assets.procurify import account_codes as procurify_codes
 from connector_assets.procurify.account_departments import active_places
 from connector_assets.procurify.code_checks import (
@@ -32,6 +25,14 @@ from connector_assets.procurify.code_checks import (
 )
 from connector_resources import settings
 from connector_resources.refusals import master_missing
+
+from .account_map import ACCOUNT_MAP_ENV, normal_code
+from .charge_accounts import UPSTREAM, ChargeAccounts
+from .integration import (
+    BACK_ROUTE,
+    INTEGRATION,
+    SETTINGS_RESOURCES,
+)
 
 ACCOUNT_CODE_ENTITY = "account_code"
 VALUE_SET_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET"

@@ -9,9 +9,10 @@ from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import build_mapping_table_asset
 from connector_assets.fusion.charge_combinations import segment_problem
 from connector_assets.fusion.master_data import natural_accounts
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_codes import code_problem
 from connector_resources import settings
+
+from .integration import INTEGRATION
 
 ACCOUNT_MAP_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_MAP"
 GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sandboxes

@@ -11,20 +11,6 @@ from connector_assets.asset_keys import asset_key
 from connector_assets.flows.mapping_tables import Snapshot, fingerprint
 from connector_assets.fusion.account_combinations import DELIMITER, Combination
 from connector_assets.fusion.charge_combinations import Combinations, combinations_asset
-from connector_assets.integrations.fusion_procurify.account_map import (
-    ACCOUNT_MAP_ENV,
-    ACCOUNTS,
-    SEGMENTS_ENV,
-    normal_code,
-    segment_names,
-)
-from connector_assets.integrations.fusion_procurify.departments import (
-    DEPARTMENT_MAP_ENV,
-    DEPARTMENTS,
-    company_cost_center,
-    normal_key,
-)
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.code_checks import (
     EVERY,
     PROCURIFY_CODES_ASSET,
@@ -35,6 +21,21 @@ from connector_assets.procurify.code_checks import (
 from connector_resources import settings
 from connector_resources.refusals import mapping_missing, master_missing, source_invalid
 from connector_resources.said import Said, reworded, said
+
+from .account_map import (
+    ACCOUNT_MAP_ENV,
+    ACCOUNTS,
+    SEGMENTS_ENV,
+    normal_code,
+    segment_names,
+)
+from .departments import (
+    DEPARTMENT_MAP_ENV,
+    DEPARTMENTS,
+    company_cost_center,
+    normal_key,
+)
+from .integration import INTEGRATION
 
 COMBINATIONS_ASSET = asset_key(INTEGRATION, "account_combinations")
 UPSTREAM: list[str] = [ACCOUNTS.asset, DEPARTMENTS.asset, COMBINATIONS_ASSET]

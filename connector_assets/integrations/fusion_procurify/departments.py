@@ -14,11 +14,12 @@ from connector_assets.flows.mapping_tables import build_mapping_table_asset
 from connector_assets.fusion.account_combinations import DELIMITER
 from connector_assets.fusion.charge_combinations import clean_segments, leading_segments_problem
 from connector_assets.fusion.master_data import company_cost_centers
-from connector_assets.integrations.fusion_procurify.account_map import GUARDED_BY, segment_names
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.code_checks import place_key as normal_key  # keys with ``|`` trimmed
 from connector_assets.procurify.code_checks import place_key_problem as key_problem
 from connector_assets.procurify.code_checks import place_lookup_keys as lookup_keys
+
+from .account_map import GUARDED_BY, segment_names
+from .integration import INTEGRATION
 
 DEPARTMENT_MAP_ENV = "ML_FUSION_PROCURIFY_DEPARTMENT_MAP"
 

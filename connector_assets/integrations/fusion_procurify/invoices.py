@@ -18,24 +18,6 @@ from connector_assets.fusion.invoice_target import INVOICE_CHECKS, FusionInvoice
 from connector_assets.fusion.missing_sites import site_or_hold
 from connector_assets.fusion.order_target import order_number_of
 from connector_assets.fusion.supplier_sites import Read, SupplierSite, SupplierSites, suppliers_for_run
-from connector_assets.integrations.fusion_procurify.bill_mappers import (
-    BillInputs,
-    FusionOrder,
-    InvoiceRecord,
-    map_bill,
-)
-from connector_assets.integrations.fusion_procurify.charge_accounts import UPSTREAM, ChargeAccounts
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
-from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
-from connector_assets.integrations.fusion_procurify.po_numbers import po_source_key
-from connector_assets.integrations.fusion_procurify.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.fusion_procurify.vendor_pairs import (
-    MATCHES_ASSET,
-    paired_supplier,
-    read_paired_suppliers,
-    vendor_dependency,
-)
-from connector_assets.integrations.fusion_procurify.vendors import VENDORS_FLOW
 from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
@@ -47,6 +29,25 @@ from connector_resources.ledger import Ledger, dependency_key
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 from connector_resources.refusals import Refusal, master_missing, source_invalid
 from connector_resources.said import Said, reworded
+
+from .bill_mappers import (
+    BillInputs,
+    FusionOrder,
+    InvoiceRecord,
+    map_bill,
+)
+from .charge_accounts import UPSTREAM, ChargeAccounts
+from .integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
+from .manual_matches import matches_first
+from .po_numbers import po_source_key
+from .purchase_orders import PURCHASE_ORDERS_FLOW
+from .vendor_pairs import (
+    MATCHES_ASSET,
+    paired_supplier,
+    read_paired_suppliers,
+    vendor_dependency,
+)
+from .vendors import VENDORS_FLOW
 
 ENTITY = "invoice"
 ORDER_ENTITY = "purchase_order"  # the purchase orders flow's xref: "PO<n>" -> Fusion POHeaderId

@@ -12,8 +12,9 @@ from dagster import AssetsDefinition, ScheduleDefinition
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.jobs import FlowJobs
 from connector_assets.fusion.charge_combinations import combinations_refresh
-from connector_assets.integrations.fusion_procurify.charge_accounts import COMBINATIONS_ASSET
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
+
+from .charge_accounts import COMBINATIONS_ASSET
+from .integration import INTEGRATION
 
 TIMEZONE = "UTC"
 COMBINATIONS_CRON = "ML_FUSION_PROCURIFY_ACCOUNT_COMBINATIONS_CRON"

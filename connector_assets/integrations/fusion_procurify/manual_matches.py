@@ -6,10 +6,6 @@ name differs (``ml-connector xref set``, the desk, or the file ``ML_FUSION_PROCU
 from collections.abc import Callable, Sequence
 
 from connector_assets.flows.replays import Resources
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.integrations.fusion_procurify.manual_pairs import PAIRING as MANUAL_PAIRING
-from connector_assets.integrations.fusion_procurify.manual_pairs import find_fusion_supplier
-from connector_assets.integrations.fusion_procurify.vendor_pairs import MATCHES_ASSET
 from connector_assets.procurify.vendor_match_file import (
     FileLoad,
     MatchFile,
@@ -20,6 +16,11 @@ from connector_assets.procurify.vendor_matches import VendorMatches
 from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.redaction import get_logger
 from connector_resources.replay import ReplayHandler, ReplayOutcome, shared_value
+
+from .integration import INTEGRATION
+from .manual_pairs import PAIRING as MANUAL_PAIRING
+from .manual_pairs import find_fusion_supplier
+from .vendor_pairs import MATCHES_ASSET
 
 log = get_logger(__name__)
 

@@ -8,16 +8,17 @@ from typing import Any
 from connector_assets.flows.manual_pairs import Found, ManualPairing, MatchRefused, Proposed, Side, Systems
 from connector_assets.fusion import missing_sites
 from connector_assets.fusion.suppliers import FusionSupplier, SupplierNotFound, find_supplier
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.integrations.fusion_procurify.vendor_pairs import (
-    FUSION,
-    SUPPLIER_ENTITY,
-    VENDOR_ENTITY,
-)
 from connector_assets.procurify.vendor_matches import VendorRules, vendor_side
 from connector_resources.ledger import Ledger
 from connector_resources.missing_records import missing_of
 from connector_resources.replay import release_waiting
+
+from .integration import INTEGRATION
+from .vendor_pairs import (
+    FUSION,
+    SUPPLIER_ENTITY,
+    VENDOR_ENTITY,
+)
 
 INVOICES = "invoices"  # the flow whose bills wait for a supplier or pay site Fusion lacks
 

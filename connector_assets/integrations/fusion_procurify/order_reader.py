@@ -10,15 +10,6 @@ from connector_assets.flows.core import Mapped, Rejected, Skipped
 from connector_assets.flows.unread_holds import held_unread
 from connector_assets.fusion.draft_orders import body_of, checked_payload, draft_order, order_total
 from connector_assets.fusion.supplier_sites import Read, SupplierSites
-from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.fusion_procurify.order_mappers import notes, order_lines
-from connector_assets.integrations.fusion_procurify.po_numbers import (
-    fusion_order_number,
-    po_source_key,
-    requisition_source_key,
-)
-from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier, vendor_dependency
 from connector_assets.procurify.order_fields import id_of
 from connector_assets.procurify.order_reads import ProcurifyOrderReads, Requisitions
 from connector_assets.procurify.order_sources import ProcurifyOrders, SourceOrder
@@ -26,6 +17,16 @@ from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
 from connector_resources.said import refusal_for
+
+from .charge_accounts import ChargeAccounts
+from .integration import INTEGRATION, ROUTE
+from .order_mappers import notes, order_lines
+from .po_numbers import (
+    fusion_order_number,
+    po_source_key,
+    requisition_source_key,
+)
+from .vendor_pairs import paired_supplier, vendor_dependency
 
 ENTITY = "purchase_order"  # the flow's xref: "PO<n>" / "REQ<n>[-<vendor>]" -> Fusion POHeaderId
 BUYER_ENV = "ML_FUSION_PROCURIFY_BUYER"

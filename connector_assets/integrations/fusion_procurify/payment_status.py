@@ -15,22 +15,23 @@ from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.replays import Replay
 from connector_assets.fusion.paid_invoices import PaidCandidate, candidates, explicitly_unpaid, staged_records
 from connector_assets.fusion.payments import invoice_payments, paid_state
-from connector_assets.integrations.fusion_procurify.integration import (
-    BACK_ROUTE,
-    INTEGRATION,
-    ROUTE,
-    SETTINGS_RESOURCES,
-)
-from connector_assets.integrations.fusion_procurify.payment_mappers import (
-    ProcurifyPaidMarkRecord,
-    Skipped,
-    map_paid_mark,
-)
 from connector_assets.procurify.bill_paid_marks import ProcurifyBillPaidMarks
 from connector_assets.saas.assets import saas_partitions
 from connector_resources.fusion.errors import FusionNotFoundError
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import master_missing
+
+from .integration import (
+    BACK_ROUTE,
+    INTEGRATION,
+    ROUTE,
+    SETTINGS_RESOURCES,
+)
+from .payment_mappers import (
+    ProcurifyPaidMarkRecord,
+    Skipped,
+    map_paid_mark,
+)
 
 ENTITY = "paid_mark"
 INVOICE_ENTITY = "invoice"  # the invoices flow's entity: bill uuid -> Fusion InvoiceId

@@ -15,18 +15,19 @@ from connector_assets.flows.record_models import matching, number, record_model,
 from connector_assets.flows.replays import Replay
 from connector_assets.fusion.order_target import FusionPurchaseOrders
 from connector_assets.fusion.supplier_sites import suppliers_for_run
-from connector_assets.integrations.fusion_procurify import charge_accounts
-from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
-from connector_assets.integrations.fusion_procurify.integration import ROUTE, SETTINGS_RESOURCES
-from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
-from connector_assets.integrations.fusion_procurify.order_reader import ENTITY, OrderReader
-from connector_assets.integrations.fusion_procurify.po_numbers import PREFIX_ENV, order_prefix
-from connector_assets.integrations.fusion_procurify.vendor_pairs import MATCHES_ASSET, read_paired_suppliers
-from connector_assets.integrations.fusion_procurify.vendors import VENDORS_FLOW
 from connector_assets.procurify.order_fields import id_of
 from connector_assets.procurify.order_reads import latest_staged, requisitions_for_run
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
+
+from . import charge_accounts
+from .charge_accounts import ChargeAccounts
+from .integration import ROUTE, SETTINGS_RESOURCES
+from .manual_matches import matches_first
+from .order_reader import ENTITY, OrderReader
+from .po_numbers import PREFIX_ENV, order_prefix
+from .vendor_pairs import MATCHES_ASSET, read_paired_suppliers
+from .vendors import VENDORS_FLOW
 
 SOURCE_ENV = "ML_FUSION_PROCURIFY_ORDER_SOURCE"
 PURCHASE_ORDERS_ASSET = asset_key("procurify", "purchase_orders")  # staged by connector_assets.saas.assets

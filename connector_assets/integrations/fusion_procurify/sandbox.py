@@ -38,7 +38,7 @@ def pair_seeded_vendors(
 ) -> int:
     """Match ``vendor_ids`` to Fusion ``supplier_ids`` in order, as manual ``vendor`` matches entered by
     ``make dev`` (``procurify.sandbox_operators.pair_seeded_vendors``); how many pairs were made."""
-    from connector_assets.integrations.fusion_procurify.vendor_pairs import PAIRING
+    from .vendor_pairs import PAIRING
 
     return pair_vendors(ledger, PAIRING, vendor_ids, supplier_ids, entered_by=ENTERED_BY, limit=limit)
 
@@ -47,7 +47,7 @@ def supply_unmatched_vendors(fusion_root: str, procurify: Any, ledger: Any) -> i
     """Fusion's supplier administrators enter the supplier of every active, purchasable Procurify vendor
     neither paired nor named by an active Fusion supplier (one supplier master, as a customer running both
     keeps it), so the vendors flow pairs it by name; how many were entered. Why: docs, "In `make dev`"."""
-    from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
+    from .vendor_pairs import paired_supplier
 
     named = active_supplier_names(fusion_root)
     missing: dict[str, str] = {}
@@ -116,9 +116,10 @@ def mapped_line_problem(
     the caller; here its account code must have a row in the account table and its department (the
     budget account's, ``Location|Department``) a row, its location's ``*`` row or the ``*`` row in the
     department table, as the purchase orders flow maps them."""
-    from connector_assets.integrations.fusion_procurify.account_map import normal_code
-    from connector_assets.integrations.fusion_procurify.departments import company_cost_center
     from connector_assets.procurify.account_departments import department_key
+
+    from .account_map import normal_code
+    from .departments import company_cost_center
 
     code = item.get("accountCode")
     if not code or normal_code(code) not in accounts:
@@ -154,10 +155,11 @@ class FusionProcurifyPeople:
         requisitions are raised at a time until ``wanted`` can be purchased or ``most`` were raised this
         round (about a third of the sandbox's vendors are paired and two of its six locations buy in
         dollars, so about one requisition in ten qualifies)."""
-        from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS
-        from connector_assets.integrations.fusion_procurify.departments import DEPARTMENTS
         from connector_resources import settings
         from connector_resources.ledger import Ledger
+
+        from .account_map import ACCOUNTS
+        from .departments import DEPARTMENTS
 
         self.operators, self.procurify, self.fusion_root = (
             ProcurifyOperators(procurify_root),
@@ -179,7 +181,7 @@ class FusionProcurifyPeople:
     def purchasable(self, num: int) -> tuple[str | None, str | None]:
         """(uuid, None) of requisition ``num`` when every line names a paired vendor and a mapped account
         code and department in the currency bought, else (uuid, why not)."""
-        from connector_assets.integrations.fusion_procurify.vendor_pairs import paired_supplier
+        from .vendor_pairs import paired_supplier
 
         uuid, items = self.operators.requisition_lines(self.procurify, num)
         if not items:

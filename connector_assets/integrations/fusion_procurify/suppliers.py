@@ -14,14 +14,6 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replays import Replay
 from connector_assets.fusion.supplier_sites import supplier_inactive_reason
 from connector_assets.fusion.suppliers import SUPPLIERS_ASSET, read_suppliers, staged_suppliers
-from connector_assets.integrations.fusion_procurify import vendor_pairs
-from connector_assets.integrations.fusion_procurify.integration import BACK_ROUTE, SETTINGS_RESOURCES
-from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
-from connector_assets.integrations.fusion_procurify.supplier_mappers import (
-    FALLBACK_SETTING,
-    ProcurifyVendorRecord,
-    map_supplier,
-)
 from connector_assets.procurify import vendor_target, vendor_writes
 from connector_assets.procurify.vendor_target import (
     NamedVendors,
@@ -29,6 +21,15 @@ from connector_assets.procurify.vendor_target import (
 )
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
+
+from . import vendor_pairs
+from .integration import BACK_ROUTE, SETTINGS_RESOURCES
+from .manual_matches import matches_first
+from .supplier_mappers import (
+    FALLBACK_SETTING,
+    ProcurifyVendorRecord,
+    map_supplier,
+)
 
 
 def fallback_email() -> str:

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from connector_assets.asset_keys import asset_key
 from connector_assets.fusion.supplier_sites import SupplierSites
 from connector_assets.fusion.suppliers import supplier_id_key
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify.vendor_pairing import PROCURIFY as PROCURIFY
 from connector_assets.procurify.vendor_pairing import (
     SUPPLIER_ENTITY as SUPPLIER_ENTITY,  # Fusion -> Procurify
@@ -16,6 +15,8 @@ from connector_assets.procurify.vendor_pairing import (
 from connector_assets.procurify.vendor_pairing import VENDOR_ENTITY as VENDOR_ENTITY  # vendors flow, by hand
 from connector_assets.procurify.vendor_pairing import VendorPairing, numeric_key, vendor_id_key
 from connector_resources.ledger import Ledger
+
+from .integration import INTEGRATION
 
 FUSION = "fusion"
 # The manual matches file's asset: upstream of every mapped step reading pairs (``matches_first``: why).

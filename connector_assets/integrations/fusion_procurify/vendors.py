@@ -14,10 +14,16 @@ from connector_assets.flows.assets import run_partitions
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replays import Replay
 from connector_assets.fusion.supplier_names import SupplierNames, list_of_replays, match_supplier
-from connector_assets.integrations.fusion_procurify import vendor_pairs
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
-from connector_assets.integrations.fusion_procurify.manual_matches import matches_first
-from connector_assets.integrations.fusion_procurify.vendor_mappers import (
+from connector_assets.procurify.vendor_changes import VendorPoll, left_alone, vendor_poll_assets
+from connector_assets.procurify.vendor_list import replay_vendors
+from connector_assets.procurify.vendor_pairing import open_pairs
+from connector_resources.ledger import Ledger
+from connector_resources.redaction import get_logger
+
+from . import vendor_pairs
+from .integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
+from .manual_matches import matches_first
+from .vendor_mappers import (
     FusionSupplierPairRecord,
     fingerprint,
     label,
@@ -25,11 +31,6 @@ from connector_assets.integrations.fusion_procurify.vendor_mappers import (
     not_paired_why,
     skipped_why,
 )
-from connector_assets.procurify.vendor_changes import VendorPoll, left_alone, vendor_poll_assets
-from connector_assets.procurify.vendor_list import replay_vendors
-from connector_assets.procurify.vendor_pairing import open_pairs
-from connector_resources.ledger import Ledger
-from connector_resources.redaction import get_logger
 
 log = get_logger(__name__)
 

@@ -7,7 +7,9 @@ and every flow's replay handlers.
 """
 
 from connector_assets.flows.assembly import IntegrationParts, asset_keys
-from connector_assets.integrations.fusion_procurify import (
+from connector_assets.saas.assets import saas_assets
+
+from . import (
     account_codes,
     invoices,
     payment_status,
@@ -15,17 +17,16 @@ from connector_assets.integrations.fusion_procurify import (
     suppliers,
     vendors,
 )
-from connector_assets.integrations.fusion_procurify.account_map import ACCOUNTS, fusion_procurify_account_map
-from connector_assets.integrations.fusion_procurify.charge_accounts import (
+from .account_map import ACCOUNTS, fusion_procurify_account_map
+from .charge_accounts import (
     fusion_procurify_account_combinations,
 )
-from connector_assets.integrations.fusion_procurify.departments import (
+from .departments import (
     DEPARTMENTS,
     fusion_procurify_department_map,
 )
-from connector_assets.integrations.fusion_procurify.jobs import JOBS, build_combinations_job_and_schedule
-from connector_assets.integrations.fusion_procurify.manual_matches import manual_match_assets
-from connector_assets.saas.assets import saas_assets
+from .jobs import JOBS, build_combinations_job_and_schedule
+from .manual_matches import manual_match_assets
 
 # The flows, master data first, then the documents, then payment status (how records move): each
 # ``FLOW`` as its module names it.

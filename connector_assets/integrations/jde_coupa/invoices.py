@@ -14,9 +14,6 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.jde_coupa.integration import ROUTE
-from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.charges import typed_account
 from connector_assets.jde.documents import (
@@ -28,6 +25,10 @@ from connector_assets.jde.documents import (
 )
 from connector_assets.jde.tables import AP_LEDGER, PO_LINES
 from connector_resources.refusals import Refusal, mapping_missing, source_invalid
+
+from .integration import ROUTE
+from .purchase_orders import ACCOUNTS
+from .suppliers import SUPPLIERS_FLOW
 
 CoupaInvoiceRecord = record_model(
     "CoupaInvoiceRecord",

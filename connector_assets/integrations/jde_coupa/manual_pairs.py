@@ -4,8 +4,9 @@ and releases what waited on it."""
 
 from connector_assets.coupa.manual_pair_sides import supplier_side as coupa_supplier
 from connector_assets.flows.manual_pairs import ManualPairing
-from connector_assets.integrations.jde_coupa.integration import INTEGRATION
 from connector_assets.jde.manual_pair_sides import supplier_side as jde_supplier
+
+from .integration import INTEGRATION
 
 PAIRING = ManualPairing(
     integration=INTEGRATION,

@@ -19,8 +19,6 @@ from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.record_models import matching, number, record_model, string, whole
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
     JdePurchaseOrder,
@@ -30,6 +28,9 @@ from connector_assets.jde.documents import (
 from connector_assets.jde.order_status import decimal
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 from connector_resources.refusals import mapping_missing, source_invalid
+
+from .integration import INTEGRATION, ROUTE
+from .suppliers import SUPPLIERS_FLOW
 
 STOCK_KEY = "LNTY:S"
 ACCOUNTS = MappingTable.from_setting(

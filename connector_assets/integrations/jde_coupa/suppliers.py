@@ -18,11 +18,12 @@ from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
 from connector_assets.flows.record_models import matching, record_model, string
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.jde_coupa.integration import INTEGRATION, ROUTE
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppliers_by_number
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
 from connector_resources.refusals import mapping_missing, source_invalid
+
+from .integration import INTEGRATION, ROUTE
 
 CoupaSupplierRecord = record_model(
     "CoupaSupplierRecord",

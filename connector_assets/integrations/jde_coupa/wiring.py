@@ -7,8 +7,9 @@ the component's type without loading it.
 """
 
 from connector_assets.flows.assembly import IntegrationParts
-from connector_assets.integrations.jde_coupa import invoices, purchase_orders, suppliers
-from connector_assets.integrations.jde_coupa.jobs import JOBS
+
+from . import invoices, purchase_orders, suppliers
+from .jobs import JOBS
 
 FLOWS = (suppliers.FLOW, purchase_orders.FLOW, invoices.FLOW)
 TABLES = [suppliers.jde_coupa_payment_terms_map, purchase_orders.jde_coupa_account_map]

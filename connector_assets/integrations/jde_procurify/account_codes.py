@@ -17,14 +17,6 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import matching, record_model, string
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.jde_procurify.account_map import (
-    ACCOUNT_CODE_ENTITY,
-    ACCOUNT_MAP_ENV,
-    ACCOUNTS,
-    AccountMap,
-    jde_account,
-)
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
 from connector_assets.jde.account_codes import ChartAccount, chart_of, normal_account, staged_chart
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.tables import GL_ACCOUNTS
@@ -42,6 +34,15 @@ from connector_assets.procurify.account_departments import CodeDepartments
 from connector_resources import settings
 from connector_resources.refusals import master_missing, refused
 
+from .account_map import (
+    ACCOUNT_CODE_ENTITY,
+    ACCOUNT_MAP_ENV,
+    ACCOUNTS,
+    AccountMap,
+    jde_account,
+)
+from .integration import INTEGRATION, ROUTE
+
 DEPARTMENTS_ENV = "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS"
 ORPHANS_ASSET = asset_key(INTEGRATION, "account_code_orphans")
 DEPARTMENT_MAP_ASSET = asset_key(INTEGRATION, "department_map")  # departments.DEPARTMENTS, imported when used
@@ -53,7 +54,7 @@ def code_departments(resources: Any, chart: Mapping[str, ChartAccount]) -> CodeD
     rule = settings.read(DEPARTMENTS_ENV)  # company, unit or none (``CodeDepartments``)
     if rule == "none":
         return CodeDepartments.none()
-    from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, placement
+    from .departments import DEPARTMENTS, placement
 
     table = DEPARTMENTS.snapshot(resources.staging)
 

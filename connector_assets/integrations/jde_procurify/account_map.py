@@ -11,13 +11,14 @@ from collections.abc import Mapping
 from connector_assets.flows.code_maps import OneToOneTable
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import build_mapping_table_asset
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.jde import account_codes
 from connector_assets.jde.account_codes import normal_account
 from connector_assets.jde.accounts import GlAccounts, account_problem
 from connector_assets.jde.master_data import postable_accounts
 from connector_assets.procurify.account_codes import code_problem
 from connector_resources.refusals import Refusal, mapping_missing, master_missing
+
+from .integration import INTEGRATION
 
 ACCOUNT_MAP_ENV = "ML_JDE_PROCURIFY_ACCOUNT_MAP"
 ACCOUNT_SCOPE_ENV = "ML_JDE_PROCURIFY_ACCOUNT_SCOPE"

@@ -14,7 +14,6 @@ from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.documents import version_text
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
 from connector_assets.jde import contracts
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.batch_bodies import (
@@ -39,6 +38,8 @@ from connector_assets.procurify.bill_fields import (
 from connector_resources.missing_records import MissingRecord
 from connector_resources.refusals import Refusal, mapping_missing, master_missing, refused, source_invalid
 from connector_resources.said import refusal_for, said
+
+from .account_map import ACCOUNTS
 
 POSTINGS = ("voucher", "journal")
 BATCH_PREFIX = "PFY"

@@ -19,25 +19,6 @@ from connector_assets.flows.flow_run import run_partitions
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
 from connector_assets.flows.target_boundary import is_placeholder
-from connector_assets.integrations.jde_procurify.account_map import (
-    ACCOUNTS,
-    AccountMap,
-    AccountScope,
-    account_refusal,
-    jde_account,
-)
-from connector_assets.integrations.jde_procurify.bill_mappers import (
-    AP_ACCOUNT_ENV,
-    FREIGHT_ACCOUNT_ENV,
-    BillInputs,
-    BillPostingRecord,
-    map_bill,
-)
-from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
-from connector_assets.integrations.jde_procurify.po_links import jde_orders
-from connector_assets.integrations.jde_procurify.vendor_mappers import not_sent
-from connector_assets.integrations.jde_procurify.vendor_pairs import paired_supplier, supplier_dependency
-from connector_assets.integrations.jde_procurify.vendors import VENDORS_FLOW
 from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts, account_setting, setting_account_problems
 from connector_assets.jde.postings import BatchPostings
@@ -62,6 +43,26 @@ from connector_resources.procurify.writes import VENDOR_WRITES
 from connector_resources.redaction import get_logger
 from connector_resources.refusals import Refusal, master_missing
 from connector_resources.replay import backoff_for
+
+from .account_map import (
+    ACCOUNTS,
+    AccountMap,
+    AccountScope,
+    account_refusal,
+    jde_account,
+)
+from .bill_mappers import (
+    AP_ACCOUNT_ENV,
+    FREIGHT_ACCOUNT_ENV,
+    BillInputs,
+    BillPostingRecord,
+    map_bill,
+)
+from .integration import BACK_ROUTE, INTEGRATION
+from .po_links import jde_orders
+from .vendor_mappers import not_sent
+from .vendor_pairs import paired_supplier, supplier_dependency
+from .vendors import VENDORS_FLOW
 
 log = get_logger(__name__)
 

@@ -12,8 +12,6 @@ from typing import Any
 
 from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import MappingTable, build_mapping_table_asset
-from connector_assets.integrations.jde_procurify.account_map import GUARDED_BY
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.procurify.account_departments import (
     SEPARATOR,
     DepartmentDirectory,
@@ -22,6 +20,9 @@ from connector_assets.procurify.account_departments import (
     placement_problem,
     places,
 )
+
+from .account_map import GUARDED_BY
+from .integration import INTEGRATION
 
 DEPARTMENT_MAP_ENV = "ML_JDE_PROCURIFY_DEPARTMENT_MAP"
 DEFAULT_UNIT = "*"

@@ -4,15 +4,16 @@ docs/integrations/jde_procurify.md, "The flows" (suppliers).
 """
 
 from connector_assets.flows.manual_pairs import SOURCE, TARGET, ManualPairing, Waiting
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-from connector_assets.integrations.jde_procurify.vendor_pairs import (
+from connector_assets.jde.manual_pair_sides import supplier_side as jde_supplier
+from connector_assets.procurify.vendor_matches import VendorRules, vendor_side
+
+from .integration import INTEGRATION
+from .vendor_pairs import (
     JDE,
     PROCURIFY,
     SUPPLIER_ENTITY,
     VENDOR_ENTITY,
 )
-from connector_assets.jde.manual_pair_sides import supplier_side as jde_supplier
-from connector_assets.procurify.vendor_matches import VendorRules, vendor_side
 
 PAIRING = ManualPairing(
     integration=INTEGRATION,

@@ -8,21 +8,6 @@ from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected, dependency_synced
 from connector_assets.flows.reconciliation import iso_day
-from connector_assets.integrations.jde_procurify import account_map, po_links, vendor_pairs
-from connector_assets.integrations.jde_procurify.departments import (
-    DEPARTMENT_MAP_ASSET,
-    ProcurifyDepartments,
-    business_unit,
-    placement,
-    unplaced_reason,
-)
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.jde_procurify.order_mappers import (
-    OrderLinesMapped,
-    order_total,
-    requisition_body,
-    requisition_lines,
-)
 from connector_assets.jde.documents import JdePurchaseOrder
 from connector_assets.jde.order_status import (
     OrderPolicy,
@@ -37,6 +22,22 @@ from connector_assets.procurify.record_reads import RecordReadFailed, queued_for
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import SYSTEM
 from connector_resources.refusals import Refusal, mapping_missing, master_missing, refused, source_invalid
+
+from . import account_map, po_links, vendor_pairs
+from .departments import (
+    DEPARTMENT_MAP_ASSET,
+    ProcurifyDepartments,
+    business_unit,
+    placement,
+    unplaced_reason,
+)
+from .integration import INTEGRATION, ROUTE
+from .order_mappers import (
+    OrderLinesMapped,
+    order_total,
+    requisition_body,
+    requisition_lines,
+)
 
 ENTITY = "purchase_order"  # the flow's xref: JDE order KCOO:DOCO:DCTO -> Procurify requisition uuid
 

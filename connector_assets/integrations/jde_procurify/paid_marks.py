@@ -15,9 +15,6 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.record_models import record_model, string
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.jde_procurify.bills import BATCH_USER_ENV
-from connector_assets.integrations.jde_procurify.bills import ENTITY as BILL_ENTITY
-from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION, ROUTE
 from connector_assets.jde import targets
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.paid_vouchers import (
@@ -39,6 +36,10 @@ from connector_assets.procurify.record_reads import RecordReadFailed, queued_for
 from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refusal
+
+from .bills import BATCH_USER_ENV
+from .bills import ENTITY as BILL_ENTITY
+from .integration import BACK_ROUTE, INTEGRATION, ROUTE
 
 ENTITY = "bill_paid"
 

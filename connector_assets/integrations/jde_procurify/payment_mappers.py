@@ -13,7 +13,6 @@ from connector_assets.flows import amounts
 from connector_assets.flows.core import Mapped, Rejected, Skipped
 from connector_assets.flows.documents import version_text
 from connector_assets.flows.record_models import matching, one_of, record_model, string
-from connector_assets.integrations.jde_procurify.bill_mappers import NO_CURRENCY
 from connector_assets.jde import contracts
 from connector_assets.jde.payment_postings import JournalAccounts, payment_journal
 from connector_assets.jde.posted_documents import PostedDocument
@@ -29,6 +28,8 @@ from connector_assets.procurify.payments import (
     split,
 )
 from connector_resources.refusals import Refusal, refused, source_invalid
+
+from .bill_mappers import NO_CURRENCY
 
 POSTINGS = ("voucher", "journal")
 REFERENCE_PREFIX = "PFY"  # Payment_Reference = PFY<payment id>

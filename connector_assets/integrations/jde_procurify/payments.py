@@ -16,16 +16,6 @@ from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.jde_procurify.bill_mappers import AP_ACCOUNT_ENV
-from connector_assets.integrations.jde_procurify.bills import BATCH_USER_ENV, BILLS_FLOW, posted_as, posting
-from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
-from connector_assets.integrations.jde_procurify.payment_mappers import (
-    JournalAccounts,
-    PostingRules,
-    ProcurifyPaymentRecord,
-    map_payment,
-)
-from connector_assets.integrations.jde_procurify.vendor_mappers import COMPANY_SETTING
 from connector_assets.jde import targets
 from connector_assets.jde.accounts import GlAccounts
 from connector_assets.jde.payment_postings import posted_to_reverse
@@ -48,6 +38,17 @@ from connector_assets.saas.assets import saas_partitions
 from connector_resources import settings
 from connector_resources.held_parents import gone_parents
 from connector_resources.ledger import Ledger
+
+from .bill_mappers import AP_ACCOUNT_ENV
+from .bills import BATCH_USER_ENV, BILLS_FLOW, posted_as, posting
+from .integration import BACK_ROUTE, INTEGRATION
+from .payment_mappers import (
+    JournalAccounts,
+    PostingRules,
+    ProcurifyPaymentRecord,
+    map_payment,
+)
+from .vendor_mappers import COMPANY_SETTING
 
 ENTITY = "payment"
 BILLS_WRITTEN = asset_key(INTEGRATION, "bills_written")  # in one run, a bill posts before its payment

@@ -16,16 +16,6 @@ from connector_assets.flows.record_models import matching, number, record_model,
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
 from connector_assets.flows.target_boundary import UNWRAPPED, TargetBoundary
-from connector_assets.integrations.jde_procurify import account_map
-from connector_assets.integrations.jde_procurify.departments import (
-    DEPARTMENT_MAP_ASSET,
-    DEPARTMENTS,
-    ProcurifyDepartments,
-    jde_procurify_department_map,
-)
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.jde_procurify.order_records import ENTITY, order_record, paired_vendors
-from connector_assets.integrations.jde_procurify.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.documents import (
     JdePurchaseOrder,
@@ -39,6 +29,17 @@ from connector_assets.procurify.requisitions import ProcurifyRequisitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
+
+from . import account_map
+from .departments import (
+    DEPARTMENT_MAP_ASSET,
+    DEPARTMENTS,
+    ProcurifyDepartments,
+    jde_procurify_department_map,
+)
+from .integration import INTEGRATION, ROUTE
+from .order_records import ENTITY, order_record, paired_vendors
+from .suppliers import SUPPLIERS_FLOW
 
 
 def order_policy() -> OrderPolicy:

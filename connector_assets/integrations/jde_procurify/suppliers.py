@@ -16,9 +16,6 @@ from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.jde_procurify import vendor_pairs
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION, ROUTE
-from connector_assets.integrations.jde_procurify.supplier_mappers import ProcurifyVendorRecord, map_supplier
 from connector_assets.jde import assets as jde_staging
 from connector_assets.jde.kept_rows import read_for_run
 from connector_assets.jde.supplier_change_flows import supplier_changes_flow
@@ -37,6 +34,10 @@ from connector_assets.procurify.vendor_target import (
 )
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
+
+from . import vendor_pairs
+from .integration import INTEGRATION, ROUTE
+from .supplier_mappers import ProcurifyVendorRecord, map_supplier
 
 FALLBACK_SETTING = "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"
 

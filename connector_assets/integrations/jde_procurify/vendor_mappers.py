@@ -8,7 +8,6 @@ from typing import Any
 
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.lazy_model import lazy_model
-from connector_assets.integrations.jde_procurify.vendor_pairs import long_address_number
 from connector_assets.jde.supplier_inputs import ALKY_MAX, COMPANY_MAX, SupplierContactColumns, contact_fields
 from connector_assets.jde.supplier_lengths import CONTACT_INPUTS, length_problems
 from connector_assets.procurify.order_fields import words
@@ -21,6 +20,8 @@ from connector_assets.procurify.vendor_fields import (
 from connector_assets.procurify.vendor_fields import vendor_label as label
 from connector_resources import settings
 from connector_resources.refusals import source_invalid
+
+from .vendor_pairs import long_address_number
 
 COMPANY_SETTING = "ML_JDE_PROCURIFY_VENDOR_COMPANY"
 # Procurify vendor field -> the ML_AddUpdateSupplier 1.1 input it is sent as (``jde.supplier_lengths``).

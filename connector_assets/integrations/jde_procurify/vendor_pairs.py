@@ -3,13 +3,14 @@
 the AN8 as a key and the ``PFY<vendor id>`` long address number.
 """
 
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
 from connector_assets.jde.address_numbers import LongAddressNumbers
 from connector_assets.jde.address_numbers import an8_key as an8_key  # the AN8 as the ledger keys it
 from connector_assets.procurify.vendor_pairing import PROCURIFY as PROCURIFY
 from connector_assets.procurify.vendor_pairing import SUPPLIER_ENTITY as SUPPLIER_ENTITY  # JDE -> Procurify
 from connector_assets.procurify.vendor_pairing import VENDOR_ENTITY as VENDOR_ENTITY  # Procurify -> JDE
 from connector_assets.procurify.vendor_pairing import VendorPairing
+
+from .integration import INTEGRATION
 
 JDE = "JDE"
 

@@ -12,17 +12,6 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.jde_procurify import vendor_pairs
-from connector_assets.integrations.jde_procurify.integration import BACK_ROUTE, INTEGRATION
-from connector_assets.integrations.jde_procurify.vendor_mappers import (
-    COMPANY_SETTING,
-    JdeSupplierRecord,
-    fingerprint,
-    label,
-    map_vendor,
-    never_sent,
-    not_sent,
-)
 from connector_assets.jde import targets
 from connector_assets.jde.paired_suppliers import EXTERNAL_ID_PENDING as EXTERNAL_ID_PENDING
 from connector_assets.jde.paired_suppliers import PairedSuppliers
@@ -31,6 +20,18 @@ from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.procurify import ProcurifyError
 from connector_resources.redaction import get_logger
+
+from . import vendor_pairs
+from .integration import BACK_ROUTE, INTEGRATION
+from .vendor_mappers import (
+    COMPANY_SETTING,
+    JdeSupplierRecord,
+    fingerprint,
+    label,
+    map_vendor,
+    never_sent,
+    not_sent,
+)
 
 log = get_logger(__name__)
 

@@ -5,7 +5,10 @@ handlers.
 """
 
 from connector_assets.flows.assembly import IntegrationParts, asset_keys
-from connector_assets.integrations.jde_procurify import (
+from connector_assets.jde.assets import jde_assets
+from connector_assets.saas.assets import saas_assets
+
+from . import (
     account_codes,
     bills,
     paid_marks,
@@ -15,11 +18,9 @@ from connector_assets.integrations.jde_procurify import (
     suppliers,
     vendors,
 )
-from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, jde_procurify_account_map
-from connector_assets.integrations.jde_procurify.departments import DEPARTMENTS, jde_procurify_department_map
-from connector_assets.integrations.jde_procurify.jobs import JOBS
-from connector_assets.jde.assets import jde_assets
-from connector_assets.saas.assets import saas_assets
+from .account_map import ACCOUNTS, jde_procurify_account_map
+from .departments import DEPARTMENTS, jde_procurify_department_map
+from .jobs import JOBS
 
 # Each flow as its module names it (its spec, its assets, its replays), in the order records move: master
 # data first, then the orders and what follows them.

@@ -8,10 +8,11 @@ from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.core import Rejected
-from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.order_mappers import Account
 from connector_assets.procore.document_fields import line_cost_code
 from connector_assets.procore.document_reads import schedule_of_values
+
+from .cost_codes import CostCodeMap
+from .order_mappers import Account
 
 LINES, TOTAL, AUTO = "lines", "total", "auto"  # ML_PROCORE_JDE_CHANGE_ORDER_LINES
 

@@ -16,20 +16,6 @@ from connector_assets.flows.core import Mapped, Rejected, Unchanged
 from connector_assets.flows.lazy_model import lazy_model
 from connector_assets.flows.replays import Replay
 from connector_assets.flows.unread_holds import held_unread
-from connector_assets.integrations.procore_jde.change_order_totals import AUTO, total_account, total_line
-from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
-from connector_assets.integrations.procore_jde.order_mappers import (
-    OrderTypes,
-    change_order_label,
-    map_change_order,
-)
-from connector_assets.integrations.procore_jde.purchase_orders import (
-    PURCHASE_ORDERS_FLOW,
-    commitment_order,
-    order_flow_assets,
-)
-from connector_assets.integrations.procore_jde.vendors import VENDORS_FLOW
 from connector_assets.jde.purchase_orders import PO_LINE_TABLE, parse_order_id
 from connector_assets.jde.purchase_orders import PurchaseOrderLines as JdePurchaseOrderLines
 from connector_assets.jde.target_base import JDE_CHECKS
@@ -48,6 +34,21 @@ from connector_resources import settings
 from connector_resources.jde import Condition
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import refused
+
+from .change_order_totals import AUTO, total_account, total_line
+from .cost_codes import CostCodeMap
+from .integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
+from .order_mappers import (
+    OrderTypes,
+    change_order_label,
+    map_change_order,
+)
+from .purchase_orders import (
+    PURCHASE_ORDERS_FLOW,
+    commitment_order,
+    order_flow_assets,
+)
+from .vendors import VENDORS_FLOW
 
 ENTITY = "change_order"
 VERSION_FIELD = "procore_version"  # the digest of the change order as Procore listed it (``procore_version``)

@@ -11,7 +11,6 @@ from connector_assets.flows.mapping_master import MasterData
 from connector_assets.flows.mapping_tables import build_mapping_table_asset
 from connector_assets.flows.master_checks import key_problems, merged, value_problems
 from connector_assets.flows.setting_tables import setting_table
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.jde.job_accounts import business_unit_problem, clean_job_account, job_account_problem
 from connector_assets.jde.job_cost_map import JobCostMap
 from connector_assets.jde.master_data import business_units, is_job_account, job_accounts, postable_accounts
@@ -22,6 +21,8 @@ from connector_assets.procore.cost_code_keys import (
     project_key_problem,
     projects,
 )
+
+from .integration import INTEGRATION
 
 GUARDED_BY = ("jde_ais", "procore")  # the sandbox tables only fit these two sandboxes
 

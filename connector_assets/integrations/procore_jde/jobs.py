@@ -8,12 +8,13 @@ from typing import Any
 
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.jobs import BuiltJobs
-from connector_assets.integrations.procore_jde.hooks import ENTITY_FLOWS, SENSOR_DESCRIPTION
-from connector_assets.integrations.procore_jde.suppliers import SUPPLIERS_FLOW
-from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW, vouchers_enabled
 from connector_assets.jde.flow_jobs import jde_day_closing_jobs
 from connector_assets.procore.inbox_sensor import build_procore_inbox_sensor
 from connector_assets.saas.assets import saas_partitions
+
+from .hooks import ENTITY_FLOWS, SENSOR_DESCRIPTION
+from .suppliers import SUPPLIERS_FLOW
+from .vouchers import VOUCHERS_FLOW, vouchers_enabled
 
 
 def _describe_job(spec: FlowSpec) -> str:

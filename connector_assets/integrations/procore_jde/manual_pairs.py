@@ -3,9 +3,10 @@
 docs/integrations/procore_jde.md, "The flows" (vendors, Procore -> JDE)."""
 
 from connector_assets.flows.manual_pairs import ManualPairing
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.jde.manual_pair_sides import address_book_side
 from connector_assets.procore.manual_pair_sides import vendor_side
+
+from .integration import INTEGRATION
 
 PAIRING = ManualPairing(
     integration=INTEGRATION,

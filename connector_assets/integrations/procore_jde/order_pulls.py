@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.procore.commitment_requisitions import has_approved_requisition
 from connector_assets.procore.companies import QUEUED_FIELD
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
+
+from .integration import INTEGRATION
 
 log = get_logger(__name__)
 

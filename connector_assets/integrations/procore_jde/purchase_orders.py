@@ -14,21 +14,6 @@ from connector_assets.flows.flow_run import run_partitions
 from connector_assets.flows.record_models import ISO_DAY, matching, record_model, string, whole
 from connector_assets.flows.replays import Replay
 from connector_assets.flows.unread_holds import held_unread
-from connector_assets.integrations.procore_jde.cost_codes import COST_CODES, PROJECTS, CostCodeMap
-from connector_assets.integrations.procore_jde.integration import (
-    INTEGRATION,
-    ROUTE,
-    SETTINGS_RESOURCES,
-    written_target,
-)
-from connector_assets.integrations.procore_jde.order_mappers import OrderTypes, map_commitment
-from connector_assets.integrations.procore_jde.order_pulls import OPEN_ITEMS as OPEN
-from connector_assets.integrations.procore_jde.order_pulls import held_on, pullable
-from connector_assets.integrations.procore_jde.vendors import (
-    VENDORS_FLOW,
-    remember_vendor_hold,
-    supplier_numbers,
-)
 from connector_assets.jde.purchase_orders import (
     PO_HEADER_TABLE,
 )
@@ -54,6 +39,22 @@ from connector_assets.procore.staged_documents import (
 from connector_assets.runtime.run_reads import first_in_run
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources.ledger import Ledger
+
+from .cost_codes import COST_CODES, PROJECTS, CostCodeMap
+from .integration import (
+    INTEGRATION,
+    ROUTE,
+    SETTINGS_RESOURCES,
+    written_target,
+)
+from .order_mappers import OrderTypes, map_commitment
+from .order_pulls import OPEN_ITEMS as OPEN
+from .order_pulls import held_on, pullable
+from .vendors import (
+    VENDORS_FLOW,
+    remember_vendor_hold,
+    supplier_numbers,
+)
 
 ENTITY = "purchase_order"
 REQUISITIONS_ASSET = asset_key("procore", "requisitions")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from connector_assets.flows.sandbox_setup import IntegrationSandbox
-from connector_assets.integrations.procore_jde.hooks import procore_hook_resources
 from connector_assets.jde.sandbox_suppliers import jde_supplier_numbers
 from connector_assets.procore.sandbox_setup import (
     link_sandbox_vendors,
@@ -15,13 +14,15 @@ from connector_assets.procore.sandbox_setup import (
     register_sandbox_hook,
 )
 
+from .hooks import procore_hook_resources
+
 
 def link_procore_vendors_to_jde(procore_root: str, jde_root: str) -> dict[str, Any]:
     """Point the Procore sandbox's seeded vendor links (``origin_id`` in the connector's
     ``ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT``) at the JDE sandbox's real suppliers, in vendor id order (why:
     docs/integrations/procore_jde.md, "In `make dev`"). Idempotent: links that already name a JDE supplier
     are kept. Answers the Procore route's counts plus ``suppliers`` (how many JDE numbers were offered)."""
-    from connector_assets.integrations.procore_jde.vendor_mappers import origin_format
+    from .vendor_mappers import origin_format
 
     numbers = jde_supplier_numbers(jde_root)
     done = link_sandbox_vendors(procore_root, numbers, origin_format().replace("{an8}", "{n}"))

@@ -11,16 +11,6 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys
 from connector_assets.flows.core import Mapped, Rejected, audit_skip
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.procore_jde.integration import (
-    INTEGRATION,
-    SETTINGS_RESOURCES,
-    SUPPLIERS_ROUTE,
-    VENDOR_PAIRS,
-)
-from connector_assets.integrations.procore_jde.vendor_mappers import (
-    ProcoreVendorRecord,
-    map_supplier,
-)
 from connector_assets.jde.documents import suppliers_by_number
 from connector_assets.jde.supplier_addresses import supplier_addresses_asset
 from connector_assets.jde.supplier_change_flows import supplier_changes_assets, supplier_changes_flow
@@ -32,6 +22,17 @@ from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 from connector_resources.procore import ProcoreResource
 from connector_resources.redaction import get_logger
+
+from .integration import (
+    INTEGRATION,
+    SETTINGS_RESOURCES,
+    SUPPLIERS_ROUTE,
+    VENDOR_PAIRS,
+)
+from .vendor_mappers import (
+    ProcoreVendorRecord,
+    map_supplier,
+)
 
 log = get_logger(__name__)
 

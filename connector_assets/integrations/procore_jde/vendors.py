@@ -12,26 +12,6 @@ from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, audit_skip
 from connector_assets.flows.replays import Replay
-from connector_assets.integrations.procore_jde.integration import (
-    INTEGRATION,
-    ROUTE,
-    SETTINGS_RESOURCES,
-    VENDOR_PAIRS,
-    written_target,
-)
-from connector_assets.integrations.procore_jde.vendor_mappers import (
-    BANK_KEY,
-    COMPANY_SETTING,
-    JdeSupplierRecord,
-    VendorMatch,
-    bank_fields,
-    bank_numbers,
-    format_origin,
-    label,
-    map_vendor,
-    origin_format,
-    parse_origin,
-)
 from connector_assets.jde import targets
 from connector_assets.jde.linked_suppliers import LinkedSuppliers
 from connector_assets.jde.supplier_details import CONTACT_TABLES, contact_reads
@@ -52,6 +32,27 @@ from connector_resources import settings
 from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
+
+from .integration import (
+    INTEGRATION,
+    ROUTE,
+    SETTINGS_RESOURCES,
+    VENDOR_PAIRS,
+    written_target,
+)
+from .vendor_mappers import (
+    BANK_KEY,
+    COMPANY_SETTING,
+    JdeSupplierRecord,
+    VendorMatch,
+    bank_fields,
+    bank_numbers,
+    format_origin,
+    label,
+    map_vendor,
+    origin_format,
+    parse_origin,
+)
 
 log = get_logger(__name__)
 

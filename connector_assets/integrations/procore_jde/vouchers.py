@@ -14,34 +14,6 @@ from connector_assets.flows.core import Mapped, Rejected
 from connector_assets.flows.never_written import never_written_settled
 from connector_assets.flows.replays import Replay
 from connector_assets.flows.unread_holds import held_unread
-from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.integration import (
-    INTEGRATION,
-    ROUTE,
-    SETTINGS_RESOURCES,
-    written_target,
-)
-from connector_assets.integrations.procore_jde.purchase_orders import (
-    APPROVED_SETTING,
-    PURCHASE_ORDERS_FLOW,
-    REQUISITIONS_ASSET,
-    commitment_order,
-    order_flow_assets,
-    read_ahead,
-)
-from connector_assets.integrations.procore_jde.vendors import (
-    VENDORS_FLOW,
-    remember_vendor_hold,
-    supplier_numbers,
-)
-from connector_assets.integrations.procore_jde.voucher_mappers import (
-    ProcoreVoucherRecord,
-    Skipped,
-    VoucherInputs,
-    map_requisition,
-    synced_elsewhere,
-    voucher_head,
-)
 from connector_assets.jde import targets
 from connector_assets.jde.periods import JdePeriods
 from connector_assets.jde.purchase_orders import PO_HEADER_TABLE
@@ -57,6 +29,35 @@ from connector_resources import settings
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refusal, refused
 from connector_resources.said import refusal_for
+
+from .cost_codes import CostCodeMap
+from .integration import (
+    INTEGRATION,
+    ROUTE,
+    SETTINGS_RESOURCES,
+    written_target,
+)
+from .purchase_orders import (
+    APPROVED_SETTING,
+    PURCHASE_ORDERS_FLOW,
+    REQUISITIONS_ASSET,
+    commitment_order,
+    order_flow_assets,
+    read_ahead,
+)
+from .vendors import (
+    VENDORS_FLOW,
+    remember_vendor_hold,
+    supplier_numbers,
+)
+from .voucher_mappers import (
+    ProcoreVoucherRecord,
+    Skipped,
+    VoucherInputs,
+    map_requisition,
+    synced_elsewhere,
+    voucher_head,
+)
 
 ENTITY = "voucher"
 SETTING = "ML_PROCORE_JDE_VOUCHERS"

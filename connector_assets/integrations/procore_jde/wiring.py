@@ -4,7 +4,9 @@ reconciliation; each flow's replays are its own (``Flow.replay``).
 """
 
 from connector_assets.flows.assembly import IntegrationParts
-from connector_assets.integrations.procore_jde import (
+from connector_assets.jde.supplier_addresses import supplier_addresses_unless_staged
+
+from . import (
     change_orders,
     cost_codes,
     purchase_orders,
@@ -12,9 +14,8 @@ from connector_assets.integrations.procore_jde import (
     vendors,
     vouchers,
 )
-from connector_assets.integrations.procore_jde.cost_codes import procore_jde_mapping_tables
-from connector_assets.integrations.procore_jde.jobs import JOBS, inbox_sensor
-from connector_assets.jde.supplier_addresses import supplier_addresses_unless_staged
+from .cost_codes import procore_jde_mapping_tables
+from .jobs import JOBS, inbox_sensor
 
 FLOWS = (vendors.FLOW, suppliers.FLOW, purchase_orders.FLOW, vouchers.FLOW, change_orders.FLOW)
 

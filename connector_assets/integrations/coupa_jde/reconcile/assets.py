@@ -8,14 +8,15 @@ from typing import Any
 from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
 from connector_assets.flows.reconciliation import Report, day_window
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
-from connector_assets.integrations.coupa_jde.integration import INTEGRATION
-from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW
-from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW
-from connector_assets.integrations.coupa_jde.reconcile.invoices import compare_invoices
-from connector_assets.integrations.coupa_jde.reconcile.only_in_jde import list_only_in_jde
-from connector_assets.integrations.coupa_jde.reconcile.payments import compare_payments
-from connector_assets.integrations.coupa_jde.reconcile.sides import SYSTEMS, Day
 from connector_resources.ledger import Ledger
+
+from ..integration import INTEGRATION
+from ..invoices import INVOICES_FLOW
+from ..payments import PAYMENTS_FLOW
+from .invoices import compare_invoices
+from .only_in_jde import list_only_in_jde
+from .payments import compare_payments
+from .sides import SYSTEMS, Day
 
 
 def reconcile_day(staging: Any, coupa: Any, jde: Any, ledger: Ledger, day: str) -> Report:

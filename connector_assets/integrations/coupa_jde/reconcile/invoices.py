@@ -10,16 +10,6 @@ from typing import Any
 from connector_assets.coupa.reconcile_day import shown, shown_money
 from connector_assets.coupa.reconcile_reads import code_of, day_of, number_of, text, touched
 from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, currencies_differ
-from connector_assets.integrations.coupa_jde.accounts import ACCOUNTS, AccountMap
-from connector_assets.integrations.coupa_jde.integration import INTEGRATION
-from connector_assets.integrations.coupa_jde.invoices import (
-    INVOICES_FLOW,
-    READY_INVOICE_STATUSES,
-    BatchKey,
-    distribution,
-    supplier_number,
-)
-from connector_assets.integrations.coupa_jde.reconcile.sides import Day, where_in_jde
 from connector_assets.jde.reconcile_documents import (
     PAY_ITEM_MONEY_COLUMNS,
     VOIDED,
@@ -33,6 +23,17 @@ from connector_assets.jde.reconcile_documents import (
     row_account,
 )
 from connector_resources.jde.dates import parse_jde_date
+
+from ..accounts import ACCOUNTS, AccountMap
+from ..integration import INTEGRATION
+from ..invoices import (
+    INVOICES_FLOW,
+    READY_INVOICE_STATUSES,
+    BatchKey,
+    distribution,
+    supplier_number,
+)
+from .sides import Day, where_in_jde
 
 DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that no longer stands
 

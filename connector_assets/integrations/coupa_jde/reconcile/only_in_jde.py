@@ -11,11 +11,12 @@ from typing import Any
 
 from connector_assets.coupa.reconcile_day import shown_money
 from connector_assets.coupa.reconcile_reads import text
-from connector_assets.integrations.coupa_jde.invoices import EDI_USER, BatchKey
-from connector_assets.integrations.coupa_jde.reconcile.invoices import DEAD
-from connector_assets.integrations.coupa_jde.reconcile.sides import Day, where_in_jde
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.reconcile_documents import BatchLines, batches_entered, currency_of, gross
+
+from ..invoices import EDI_USER, BatchKey
+from .invoices import DEAD
+from .sides import Day, where_in_jde
 
 PREFIX = "CP"  # EDBT of every batch the flow writes: CP<invoice id>
 # Why a batch under the flow's EDI user whose keys the flow never derives from a Coupa invoice is named.

@@ -9,11 +9,12 @@ from decimal import Decimal
 
 from connector_assets.coupa.reconcile_day import shown_money
 from connector_assets.coupa.reconcile_reads import amount_of, text, touched
-from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
-from connector_assets.integrations.coupa_jde.payments import PAYMENTS_FLOW, READY_PAYMENT_STATUSES
-from connector_assets.integrations.coupa_jde.reconcile.sides import Day
 from connector_assets.jde.reconcile_documents import batch_lines, document_amount, payments_by_reference
 from connector_resources.jde import JdeError
+
+from ..invoices import INVOICES_FLOW, BatchKey
+from ..payments import PAYMENTS_FLOW, READY_PAYMENT_STATUSES
+from .sides import Day
 
 INVOICE = "InvoiceHeader"
 

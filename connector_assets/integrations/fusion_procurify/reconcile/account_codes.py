@@ -9,9 +9,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from connector_assets.flows.reconciliation import Report
-from connector_assets.integrations.fusion_procurify.account_map import normal_code
-from connector_assets.integrations.fusion_procurify.reconcile.reads import GapsLike
 from connector_assets.procurify.account_codes import OrphanCode
+
+from ..account_map import normal_code
+from .reads import GapsLike
 
 SCOPE = "account codes"
 

@@ -4,15 +4,16 @@ it reads after the target assets of the flows whose records it compares.
 """
 
 from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
-from connector_assets.integrations.fusion_procurify.account_codes import ACCOUNT_CODES_FLOW
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
-from connector_assets.integrations.fusion_procurify.invoices import INVOICES_FLOW
-from connector_assets.integrations.fusion_procurify.jobs import TIMEZONE
-from connector_assets.integrations.fusion_procurify.payment_status import PAYMENT_STATUS_FLOW
-from connector_assets.integrations.fusion_procurify.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.fusion_procurify.reconcile.day import reconcile_day
-from connector_assets.integrations.fusion_procurify.suppliers import SUPPLIERS_FLOW
-from connector_assets.integrations.fusion_procurify.vendors import VENDORS_FLOW
+
+from ..account_codes import ACCOUNT_CODES_FLOW
+from ..integration import INTEGRATION
+from ..invoices import INVOICES_FLOW
+from ..jobs import TIMEZONE
+from ..payment_status import PAYMENT_STATUS_FLOW
+from ..purchase_orders import PURCHASE_ORDERS_FLOW
+from ..suppliers import SUPPLIERS_FLOW
+from ..vendors import VENDORS_FLOW
+from .day import reconcile_day
 
 FLOWS = (
     ACCOUNT_CODES_FLOW,

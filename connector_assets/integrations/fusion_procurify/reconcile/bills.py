@@ -15,8 +15,6 @@ from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, Report, cur
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.flows.values import text
 from connector_assets.fusion.reconcile_reads import FusionInvoice
-from connector_assets.integrations.fusion_procurify.bill_mappers import bill_currency
-from connector_assets.integrations.fusion_procurify.reconcile.reads import GapsLike
 from connector_assets.procurify.bill_fields import (
     additional_costs,
     bill_tax,
@@ -26,6 +24,9 @@ from connector_assets.procurify.bill_fields import (
 )
 from connector_assets.procurify.reconcile_reads import RegisterBill
 from connector_assets.procurify.register_comparison import RegisterComparison, RegisterWords
+
+from ..bill_mappers import bill_currency
+from .reads import GapsLike
 
 
 class BillRows(SideTotals):

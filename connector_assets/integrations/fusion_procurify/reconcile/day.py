@@ -14,47 +14,48 @@ from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.flows.values import text
 from connector_assets.fusion import reconcile_reads as fusion_reads
 from connector_assets.fusion.reconcile_reads import FusionInvoice
-from connector_assets.integrations.fusion_procurify import invoices as invoice_flow
-from connector_assets.integrations.fusion_procurify.account_codes import orphan_codes
-from connector_assets.integrations.fusion_procurify.charge_accounts import ChargeAccounts
-from connector_assets.integrations.fusion_procurify.po_numbers import (
+from connector_assets.procurify import reconcile_reads as procurify_reads
+from connector_assets.procurify.bill_fields import bill_vendor_id, status_code
+from connector_assets.procurify.order_fields import id_of
+from connector_resources.ledger import Ledger
+
+from .. import invoices as invoice_flow
+from ..account_codes import orphan_codes
+from ..charge_accounts import ChargeAccounts
+from ..po_numbers import (
     fusion_order_number,
     order_prefix,
     po_source_key,
     source_key_of,
 )
-from connector_assets.integrations.fusion_procurify.purchase_orders import order_source
-from connector_assets.integrations.fusion_procurify.reconcile import reads
-from connector_assets.integrations.fusion_procurify.reconcile.account_codes import compare_account_codes
-from connector_assets.integrations.fusion_procurify.reconcile.bills import (
+from ..purchase_orders import order_source
+from ..vendor_pairs import (
+    manual_vendor,
+    paired_supplier,
+    paired_vendor,
+)
+from . import reads
+from .account_codes import compare_account_codes
+from .bills import (
     BillRows,
     compare_vendor_period,
     expected_of,
     invoice_only_in_fusion,
     invoice_without_bill,
 )
-from connector_assets.integrations.fusion_procurify.reconcile.orders import (
+from .orders import (
     compare_order,
     expected_order,
     order_only_in_fusion,
     order_without_po,
 )
-from connector_assets.integrations.fusion_procurify.reconcile.vendors import (
+from .vendors import (
     Pair,
     compare_pair,
     supplier_label,
     supplier_without_vendor,
     vendor_without_supplier,
 )
-from connector_assets.integrations.fusion_procurify.vendor_pairs import (
-    manual_vendor,
-    paired_supplier,
-    paired_vendor,
-)
-from connector_assets.procurify import reconcile_reads as procurify_reads
-from connector_assets.procurify.bill_fields import bill_vendor_id, status_code
-from connector_assets.procurify.order_fields import id_of
-from connector_resources.ledger import Ledger
 
 SYSTEMS = ("Procurify", "Fusion")
 BILLS_TABLE, ORDERS_TABLE = "per_vendor_period", "per_order"

@@ -13,8 +13,6 @@ from typing import Any
 from connector_assets.flows.reconciliation import Report, money
 from connector_assets.flows.values import decimal, text
 from connector_assets.fusion.reconcile_reads import FusionPo, FusionPoLine
-from connector_assets.integrations.fusion_procurify.order_mappers import order_lines
-from connector_assets.integrations.fusion_procurify.reconcile.reads import GapsLike
 from connector_assets.procurify.order_fields import (
     PO_CANCELLED,
     PO_STATE_NAMES,
@@ -24,6 +22,9 @@ from connector_assets.procurify.order_fields import (
     name_of,
 )
 from connector_resources.fusion.payloads import PurchaseOrderLine
+
+from ..order_mappers import order_lines
+from .reads import GapsLike
 
 SCOPE = "purchase orders"
 CLOSED_IN_FUSION = frozenset({"CANCELED", "CANCELLED", "FINALLY CLOSED", "FINALLY_CLOSED"})

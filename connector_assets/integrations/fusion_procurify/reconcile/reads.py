@@ -12,12 +12,13 @@ from typing import Any, Protocol
 from connector_assets.flows.reconciliation import Report, period_of
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.values import text
-from connector_assets.integrations.fusion_procurify import invoices as invoice_flow
-from connector_assets.integrations.fusion_procurify.integration import INTEGRATION
 from connector_assets.procurify import reconcile_reads as procurify_reads
 from connector_assets.procurify.reconcile_reads import RegisterBill, bills_in_period
 from connector_resources.ledger import Ledger
 from connector_resources.procurify.errors import ProcurifyNotFoundError
+
+from .. import invoices as invoice_flow
+from ..integration import INTEGRATION
 
 INVOICE_ENTITY = invoice_flow.ENTITY  # "invoice": bill uuid -> Fusion InvoiceId
 ORDER_ENTITY = "purchase_order"  # the purchase orders flow's: "PO<n>" -> Fusion POHeaderId

@@ -12,8 +12,9 @@ from connector_assets.flows.queued_differences import Queue, queued_differences
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.values import text
 from connector_assets.fusion.supplier_sites import supplier_inactive_reason
-from connector_assets.integrations.fusion_procurify.reconcile.reads import GapsLike
 from connector_assets.procurify.vendor_fields import PURCHASABLE_TYPES, is_active, vendor_type
+
+from .reads import GapsLike
 
 SCOPE = "vendors"
 NOT_SENT = "not written yet, and not in the {flow} flow's retry queue either"

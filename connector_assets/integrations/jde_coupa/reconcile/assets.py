@@ -10,18 +10,19 @@ from typing import Any
 from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
-from connector_assets.integrations.jde_coupa.integration import INTEGRATION
-from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
-from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.jde_coupa.reconcile.invoices import compare_invoices
-from connector_assets.integrations.jde_coupa.reconcile.only_in_coupa import list_only_in_coupa
-from connector_assets.integrations.jde_coupa.reconcile.orders import compare_orders
-from connector_assets.integrations.jde_coupa.reconcile.sides import SYSTEMS, Day
-from connector_assets.integrations.jde_coupa.reconcile.suppliers import compare_suppliers
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.extract import jde_timezone
 from connector_resources.ledger import Ledger
+
+from ..integration import INTEGRATION
+from ..invoices import INVOICES_FLOW
+from ..purchase_orders import PURCHASE_ORDERS_FLOW
+from ..suppliers import SUPPLIERS_FLOW
+from .invoices import compare_invoices
+from .only_in_coupa import list_only_in_coupa
+from .orders import compare_orders
+from .sides import SYSTEMS, Day
+from .suppliers import compare_suppliers
 
 
 def jde_day_window(day: str) -> tuple[datetime, datetime]:

@@ -14,11 +14,12 @@ from connector_assets.coupa.reconcile_day import shown, shown_money, shown_quant
 from connector_assets.coupa.reconcile_reads import amount_of, by_key, code_of, day_of, number_of, text
 from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, currencies_differ
 from connector_assets.flows.reconciliation_totals import SideTotals
-from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW, _voucher_record
-from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS
-from connector_assets.integrations.jde_coupa.reconcile.sides import Day, Kind, Said, in_coupa, planned
-from connector_assets.integrations.jde_coupa.reconcile.suppliers import label as supplier_label
 from connector_assets.jde.documents import JdeVoucher, changed_vouchers
+
+from ..invoices import INVOICES_FLOW, _voucher_record
+from ..purchase_orders import ACCOUNTS
+from .sides import Day, Kind, Said, in_coupa, planned
+from .suppliers import label as supplier_label
 
 DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that no longer stands
 INVOICE = "Invoice"

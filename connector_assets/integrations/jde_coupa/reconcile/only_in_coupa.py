@@ -12,12 +12,13 @@ from typing import Any
 from connector_assets.coupa.reconcile_day import shown, shown_money
 from connector_assets.coupa.reconcile_reads import amount_of, created_on, number_of, text, touched
 from connector_assets.coupa.targets import po_number
-from connector_assets.integrations.jde_coupa.invoices import INVOICES_FLOW
-from connector_assets.integrations.jde_coupa.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.jde_coupa.reconcile.sides import Day
-from connector_assets.integrations.jde_coupa.suppliers import SUPPLIERS_FLOW
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.tables import AP_LEDGER, PO_HEADERS, SUPPLIERS
+
+from ..invoices import INVOICES_FLOW
+from ..purchase_orders import PURCHASE_ORDERS_FLOW
+from ..suppliers import SUPPLIERS_FLOW
+from .sides import Day
 
 KIND = "only in Coupa"
 MAX_AN8 = 99_999_999  # F0401 AN8 is 8 digits

@@ -14,16 +14,17 @@ from connector_assets.coupa.reconcile_day import shown, shown_money, shown_quant
 from connector_assets.coupa.reconcile_reads import amount_of, by_key, code_of, number_of, text
 from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, currencies_differ
 from connector_assets.flows.reconciliation_totals import SideTotals
-from connector_assets.integrations.jde_coupa.purchase_orders import (
+from connector_assets.jde.documents import JdePurchaseOrder, changed_purchase_orders
+from connector_assets.jde.order_status import OrderPolicy, status
+
+from ..purchase_orders import (
     ACCOUNTS,
     PURCHASE_ORDERS_FLOW,
     _order_record,
     line_total,
 )
-from connector_assets.integrations.jde_coupa.reconcile.sides import Day, Kind, Said, in_coupa, planned
-from connector_assets.integrations.jde_coupa.reconcile.suppliers import label as supplier_label
-from connector_assets.jde.documents import JdePurchaseOrder, changed_purchase_orders
-from connector_assets.jde.order_status import OrderPolicy, status
+from .sides import Day, Kind, Said, in_coupa, planned
+from .suppliers import label as supplier_label
 
 CANCELLED, CLOSED, OPEN = "cancelled", "closed", "open"
 COUPA_STATES = {"cancelled": CANCELLED, "closed": CLOSED, "soft_closed": CLOSED}

@@ -10,9 +10,10 @@ from typing import Any
 
 from connector_assets.coupa.reconcile_day import shown
 from connector_assets.coupa.reconcile_reads import by_key, code_of, text
-from connector_assets.integrations.jde_coupa.reconcile.sides import Day, Kind, Said, in_coupa, planned
-from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW, _mapped_supplier
 from connector_assets.jde.documents import JdeSupplier, changed_suppliers
+
+from ..suppliers import PAYMENT_TERMS, SUPPLIERS_FLOW, _mapped_supplier
+from .sides import Day, Kind, Said, in_coupa, planned
 
 ACTIVE = "active"
 SUPPLIERS = Kind(SUPPLIERS_FLOW, "suppliers", "supplier")

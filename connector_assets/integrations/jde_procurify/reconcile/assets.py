@@ -4,17 +4,6 @@ target asset and the staged sources and master data it compares.
 """
 
 from connector_assets.flows.day_reconciliation import ReconciliationWords, build_day_reconciliation
-from connector_assets.integrations.jde_procurify.account_codes import ACCOUNT_CODES_FLOW
-from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS
-from connector_assets.integrations.jde_procurify.bills import BILLS_FLOW
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-from connector_assets.integrations.jde_procurify.paid_marks import PAID_MARKS_FLOW
-from connector_assets.integrations.jde_procurify.payments import PAYMENTS_FLOW
-from connector_assets.integrations.jde_procurify.po_links import PO_LINKS_FLOW
-from connector_assets.integrations.jde_procurify.purchase_orders import PURCHASE_ORDERS_FLOW
-from connector_assets.integrations.jde_procurify.reconcile.day import reconcile_day
-from connector_assets.integrations.jde_procurify.suppliers import SUPPLIERS_FLOW
-from connector_assets.integrations.jde_procurify.vendors import VENDORS_FLOW
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.tables import (
     ADDRESS_BOOK,
@@ -26,6 +15,18 @@ from connector_assets.jde.tables import (
 )
 from connector_assets.procurify.bill_reads import BILLS_ASSET
 from connector_assets.procurify.reconcile_reads import STAGED_REQUISITIONS
+
+from ..account_codes import ACCOUNT_CODES_FLOW
+from ..account_map import ACCOUNTS
+from ..bills import BILLS_FLOW
+from ..integration import INTEGRATION
+from ..paid_marks import PAID_MARKS_FLOW
+from ..payments import PAYMENTS_FLOW
+from ..po_links import PO_LINKS_FLOW
+from ..purchase_orders import PURCHASE_ORDERS_FLOW
+from ..suppliers import SUPPLIERS_FLOW
+from ..vendors import VENDORS_FLOW
+from .day import reconcile_day
 
 # What it reads staged for its day (the sources the flows' jobs stage: JDE's changed orders and suppliers, the
 # day's bills, the requisitions a new PO's origin is found in) and the master data it compares. Procurify's

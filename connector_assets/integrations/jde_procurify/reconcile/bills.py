@@ -13,11 +13,12 @@ from typing import Any
 from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, Report, currencies_differ, money
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.reconciliation_totals import SideTotals
-from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_KEYS, bill_iso_day
 from connector_assets.jde.reconcile_reads import JdeBatch, JdeVoucherState
 from connector_assets.procurify.bill_fields import bill_vendor_id, currency_code
 from connector_assets.procurify.order_fields import words
 from connector_assets.procurify.reconcile_reads import register_bill
+
+from ..bill_mappers import BATCH_KEYS, bill_iso_day
 
 # The bill UUID a batch's keys hold (``bill_mappers.batch_key`` reversed), None for a batch of another kind.
 bill_uuid_of = BATCH_KEYS.uuid_of

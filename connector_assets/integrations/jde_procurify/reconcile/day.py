@@ -11,38 +11,6 @@ from typing import Any
 from connector_assets.flows.reconciliation import Report, day_window, period_of
 from connector_assets.flows.reconciliation_calls import CountedJde, counted
 from connector_assets.flows.reconciliation_expected import Expectations
-from connector_assets.integrations.jde_procurify import bills as bill_flow
-from connector_assets.integrations.jde_procurify.account_codes import (
-    ACCOUNT_CODES_FLOW,
-    map_chart,
-    orphan_codes,
-)
-from connector_assets.integrations.jde_procurify.account_map import ACCOUNTS, AccountMap
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-from connector_assets.integrations.jde_procurify.payment_mappers import bill_of_payment_key
-from connector_assets.integrations.jde_procurify.purchase_orders import order_policy
-from connector_assets.integrations.jde_procurify.reconcile import reads
-from connector_assets.integrations.jde_procurify.reconcile.account_codes import compare_account_codes
-from connector_assets.integrations.jde_procurify.reconcile.bills import (
-    BillContext,
-    BillRows,
-    compare_bill,
-    compare_bill_gone,
-    compare_voucher_only_in_jde,
-    procurify_bill,
-)
-from connector_assets.integrations.jde_procurify.reconcile.orders import (
-    OrderComparison,
-    OrderRows,
-    compare_new_po,
-    compare_unsent,
-)
-from connector_assets.integrations.jde_procurify.reconcile.vendors import (
-    compare_pair,
-    compare_unpaired_supplier,
-    compare_unpaired_vendor,
-)
-from connector_assets.integrations.jde_procurify.suppliers import fallback_email
 from connector_assets.jde import reconcile_reads as jde_reads
 from connector_assets.jde.account_codes import chart_of, staged_chart
 from connector_assets.jde.supplier_documents import changed_suppliers, read_suppliers
@@ -53,6 +21,39 @@ from connector_assets.procurify.bill_fields import bill_vendor_id, status_code
 from connector_assets.procurify.order_fields import words
 from connector_resources.ledger import Ledger
 from connector_resources.procurify import UPDATED_AT
+
+from .. import bills as bill_flow
+from ..account_codes import (
+    ACCOUNT_CODES_FLOW,
+    map_chart,
+    orphan_codes,
+)
+from ..account_map import ACCOUNTS, AccountMap
+from ..integration import INTEGRATION
+from ..payment_mappers import bill_of_payment_key
+from ..purchase_orders import order_policy
+from ..suppliers import fallback_email
+from . import reads
+from .account_codes import compare_account_codes
+from .bills import (
+    BillContext,
+    BillRows,
+    compare_bill,
+    compare_bill_gone,
+    compare_voucher_only_in_jde,
+    procurify_bill,
+)
+from .orders import (
+    OrderComparison,
+    OrderRows,
+    compare_new_po,
+    compare_unsent,
+)
+from .vendors import (
+    compare_pair,
+    compare_unpaired_supplier,
+    compare_unpaired_vendor,
+)
 
 SYSTEMS = ("JDE", "Procurify")
 FLOWS = ("account_codes", "suppliers", "vendors", "bills")  # each flow's queue apart; the others paired below

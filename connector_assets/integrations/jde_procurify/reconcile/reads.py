@@ -13,29 +13,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from connector_assets.flows.reconciliation import iso_day, period_of
-from connector_assets.integrations.jde_procurify.account_map import AccountMap
-from connector_assets.integrations.jde_procurify.bill_mappers import BATCH_KEYS, BATCH_PREFIX
-from connector_assets.integrations.jde_procurify.integration import INTEGRATION
-from connector_assets.integrations.jde_procurify.order_mappers import order_description, requisition_lines
-from connector_assets.integrations.jde_procurify.order_records import sent_requisition
-from connector_assets.integrations.jde_procurify.payment_mappers import journal_key
-from connector_assets.integrations.jde_procurify.po_links import (
-    LINKS,
-    ORDER_ENTITY,
-    linked_pos,
-    po_num_text,
-    requisition_sent,
-)
-from connector_assets.integrations.jde_procurify.reconcile.bills import bill_uuid_of
-from connector_assets.integrations.jde_procurify.reconcile.orders import JdeOrder, ProcurifyOrder
-from connector_assets.integrations.jde_procurify.vendor_pairs import (
-    JDE,
-    PROCURIFY,
-    SUPPLIER_ENTITY,
-    VENDOR_ENTITY,
-    an8_key,
-    paired_vendor,
-)
 from connector_assets.jde import reconcile_reads as jde_reads
 from connector_assets.jde.documents import JdePurchaseOrder, purchase_orders_by_number
 from connector_assets.jde.order_status import (
@@ -52,6 +29,30 @@ from connector_assets.procurify import reconcile_reads as procurify_reads
 from connector_assets.procurify.order_fields import po_day
 from connector_assets.procurify.po_origins import order_of
 from connector_resources.ledger import Ledger, schema
+
+from ..account_map import AccountMap
+from ..bill_mappers import BATCH_KEYS, BATCH_PREFIX
+from ..integration import INTEGRATION
+from ..order_mappers import order_description, requisition_lines
+from ..order_records import sent_requisition
+from ..payment_mappers import journal_key
+from ..po_links import (
+    LINKS,
+    ORDER_ENTITY,
+    linked_pos,
+    po_num_text,
+    requisition_sent,
+)
+from ..vendor_pairs import (
+    JDE,
+    PROCURIFY,
+    SUPPLIER_ENTITY,
+    VENDOR_ENTITY,
+    an8_key,
+    paired_vendor,
+)
+from .bills import bill_uuid_of
+from .orders import JdeOrder, ProcurifyOrder
 
 PAYMENT_BATCH_PREFIX = "PMT"  # EDBT of the payments flow's journal entries (``payment_mappers.journal_key``)
 REQUISITION_SLACK = timedelta(days=1)  # the requisition's creation day against the ledger's clock

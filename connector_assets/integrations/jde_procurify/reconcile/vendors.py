@@ -11,12 +11,13 @@ from typing import Any
 from connector_assets.flows.core import Rejected
 from connector_assets.flows.reconciliation import Report
 from connector_assets.flows.reconciliation_expected import Expectations
-from connector_assets.integrations.jde_procurify.supplier_mappers import map_supplier
-from connector_assets.integrations.jde_procurify.vendor_mappers import never_sent
 from connector_assets.jde.supplier_documents import SupplierDocument, inactive_reason, supplier_label
 from connector_assets.procurify import vendor_writes
 from connector_assets.procurify.order_fields import words
 from connector_assets.procurify.vendor_fields import first_email, is_active
+
+from ..supplier_mappers import map_supplier
+from ..vendor_mappers import never_sent
 
 SCOPE = "suppliers and vendors"
 # A vendor field the suppliers flow sends -> (kind, the field in both systems' words).

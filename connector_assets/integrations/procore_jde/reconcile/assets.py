@@ -8,39 +8,6 @@ from connector_assets.flows.day_reconciliation import ReconciliationWords, build
 from connector_assets.flows.reconciliation import Report, day_window
 from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.flows.reconciliation_expected import Expectations
-from connector_assets.integrations.procore_jde.change_orders import (
-    CHANGE_ORDERS_ASSET,
-    CHANGE_ORDERS_FLOW,
-    approved_change_orders,
-)
-from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, written_target
-from connector_assets.integrations.procore_jde.order_mappers import (
-    CHANGE_ORDER_PREFIX,
-    OrderTypes,
-    order_reference,
-)
-from connector_assets.integrations.procore_jde.purchase_orders import (
-    APPROVED_SETTING,
-    PURCHASE_ORDERS_FLOW,
-    REQUISITIONS_ASSET,
-)
-from connector_assets.integrations.procore_jde.reconcile.balances import Balances
-from connector_assets.integrations.procore_jde.reconcile.documents import (
-    Context,
-    approved_requisition,
-    compare_voucher,
-)
-from connector_assets.integrations.procore_jde.reconcile.jde_only import (
-    compare_jde_orders,
-    read_totals,
-    unexplained,
-)
-from connector_assets.integrations.procore_jde.reconcile.orders import commitment_side, compare_order
-from connector_assets.integrations.procore_jde.reconcile.vendors import compare_vendors
-from connector_assets.integrations.procore_jde.vendors import STAGED_VENDORS, VENDORS_FLOW, vendor_an8
-from connector_assets.integrations.procore_jde.voucher_mappers import BatchKey
-from connector_assets.integrations.procore_jde.vouchers import OFF_NOTE, VOUCHERS_FLOW, vouchers_enabled
 from connector_assets.jde.documents import suppliers_by_number
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.reconcile_documents import InSession, voucher_batches
@@ -52,6 +19,40 @@ from connector_assets.procore.reconcile_documents import company_reads, latest_s
 from connector_assets.procore.staged_documents import approved, staged_records, statuses
 from connector_resources import settings
 from connector_resources.ledger import Ledger
+
+from ..change_orders import (
+    CHANGE_ORDERS_ASSET,
+    CHANGE_ORDERS_FLOW,
+    approved_change_orders,
+)
+from ..cost_codes import CostCodeMap
+from ..integration import INTEGRATION, written_target
+from ..order_mappers import (
+    CHANGE_ORDER_PREFIX,
+    OrderTypes,
+    order_reference,
+)
+from ..purchase_orders import (
+    APPROVED_SETTING,
+    PURCHASE_ORDERS_FLOW,
+    REQUISITIONS_ASSET,
+)
+from ..vendors import STAGED_VENDORS, VENDORS_FLOW, vendor_an8
+from ..voucher_mappers import BatchKey
+from ..vouchers import OFF_NOTE, VOUCHERS_FLOW, vouchers_enabled
+from .balances import Balances
+from .documents import (
+    Context,
+    approved_requisition,
+    compare_voucher,
+)
+from .jde_only import (
+    compare_jde_orders,
+    read_totals,
+    unexplained,
+)
+from .orders import commitment_side, compare_order
+from .vendors import compare_vendors
 
 SYSTEMS = ("Procore", "JDE")
 FLOWS = (VENDORS_FLOW, PURCHASE_ORDERS_FLOW, VOUCHERS_FLOW, CHANGE_ORDERS_FLOW)

@@ -11,16 +11,6 @@ from connector_assets.flows.periods import FIRST_OPEN_DAY, gl_date_policy
 from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, Report, currencies_differ, money
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.flows.values import iso_day
-from connector_assets.integrations.procore_jde.cost_codes import CostCodeMap
-from connector_assets.integrations.procore_jde.integration import INTEGRATION
-from connector_assets.integrations.procore_jde.order_mappers import OrderTypes
-from connector_assets.integrations.procore_jde.reconcile.balances import Balances
-from connector_assets.integrations.procore_jde.voucher_mappers import (
-    BatchKey,
-    commitment_currency,
-    line_payable,
-)
-from connector_assets.integrations.procore_jde.voucher_mappers import line_cost_code as invoice_cost_code
 from connector_assets.jde.account_amounts import (
     Amounts,
     Record,
@@ -41,6 +31,17 @@ from connector_assets.procore.reconcile_documents import (
     read_requisition,
     requisition_name,
 )
+
+from ..cost_codes import CostCodeMap
+from ..integration import INTEGRATION
+from ..order_mappers import OrderTypes
+from ..voucher_mappers import (
+    BatchKey,
+    commitment_currency,
+    line_payable,
+)
+from ..voucher_mappers import line_cost_code as invoice_cost_code
+from .balances import Balances
 
 NOT_WRITTEN = "not written yet, and not in the retry queue either"
 

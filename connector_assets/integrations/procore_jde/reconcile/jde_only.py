@@ -5,11 +5,12 @@ docs/integrations/procore_jde.md, "Reconciliation"."""
 from collections.abc import Iterable
 
 from connector_assets.flows.reconciliation import money
-from connector_assets.integrations.procore_jde.integration import INTEGRATION, written_target
-from connector_assets.integrations.procore_jde.order_mappers import CHANGE_ORDER_PREFIX, REFERENCE_PREFIX
-from connector_assets.integrations.procore_jde.reconcile.documents import Context, order_name
 from connector_assets.jde.reconcile_orders import ReferencedOrder, read_lines
 from connector_resources.ledger import Ledger
+
+from ..integration import INTEGRATION, written_target
+from ..order_mappers import CHANGE_ORDER_PREFIX, REFERENCE_PREFIX
+from .documents import Context, order_name
 
 
 def unexplained(ledger: Ledger, orders: Iterable[ReferencedOrder]) -> list[ReferencedOrder]:

@@ -10,15 +10,6 @@ from typing import Any
 
 from connector_assets.flows import amounts
 from connector_assets.flows.reconciliation import money
-from connector_assets.integrations.procore_jde.change_order_totals import TOTAL, largest_line
-from connector_assets.integrations.procore_jde.change_orders import change_order_mode
-from connector_assets.integrations.procore_jde.order_mappers import (
-    CHANGE_ORDER_PREFIX,
-    change_order_label,
-    change_order_reference,
-)
-from connector_assets.integrations.procore_jde.purchase_orders import statuses
-from connector_assets.integrations.procore_jde.reconcile.documents import Context, differ, missing
 from connector_assets.jde.account_amounts import Amounts, Record, charge, compare_accounts, not_compared
 from connector_assets.jde.reconcile_documents import account_key
 from connector_assets.jde.reconcile_orders import OrderLine, ReferencedOrder
@@ -34,6 +25,16 @@ from connector_assets.procore.reconcile_documents import (
     project_of,
     read_commitment,
 )
+
+from ..change_order_totals import TOTAL, largest_line
+from ..change_orders import change_order_mode
+from ..order_mappers import (
+    CHANGE_ORDER_PREFIX,
+    change_order_label,
+    change_order_reference,
+)
+from ..purchase_orders import statuses
+from .documents import Context, differ, missing
 
 
 @dataclass

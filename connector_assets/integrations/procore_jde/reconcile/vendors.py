@@ -6,9 +6,10 @@ from typing import Any, Protocol
 
 from connector_assets.flows.queued_differences import queued_differences
 from connector_assets.flows.reconciliation import Report
-from connector_assets.integrations.procore_jde.vendor_mappers import is_active
 from connector_assets.jde.documents import JdeSupplier
 from connector_assets.procore.vendor_fields import tax_id, text
+
+from ..vendor_mappers import is_active
 
 ON_HOLD = "Y"  # F0401 HDPY of a supplier JDE does not pay
 
