@@ -20,6 +20,7 @@ import dagster as dg
 import pydantic
 
 from connector_assets.components import setting_fields
+from connector_assets.components.apartness import refused_connections
 from connector_assets.components.instances import instance_package
 from connector_assets.components.scaffolding import IntegrationScaffolder
 from connector_resources import configured_settings, settings
@@ -86,6 +87,9 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
         and its own connections taken, then its wiring imported (the package loaded again under its name,
         ``instances``) with its settings in force and its connections in scope (the wiring reads some as it
         loads: which tables a flow stages, its schedules, its API pools)."""
+        wrong = refused_connections(self)
+        if wrong:
+            raise ValueError(wrong)
         if self.instance != self.integration:
             settings.declare_instance(self.instance, self.instance_settings().values())
         configured_settings.configure(self.variables(), self.defined_in)

@@ -9,10 +9,10 @@ from connector_assets.flows.mapping_tables import MappingTable, build_mapping_ta
 from connector_assets.jde.accounts import account_problem
 from connector_assets.jde.master_data import postable_accounts
 
-from .integration import INTEGRATION
+from .integration import INTEGRATION, setting
 
 ACCOUNT_MAP_ASSET = asset_key(INTEGRATION, "account_map")
-ACCOUNT_MAP_ENV = "ML_COUPA_JDE_ACCOUNT_MAP"
+ACCOUNT_MAP_ENV = setting("ACCOUNT_MAP")
 
 
 class AccountMap:

@@ -12,6 +12,8 @@ from connector_assets.flows.jobs import BuiltJobs, OneRun
 from connector_assets.jde.schedules import REFRESHED_APART
 from connector_assets.saas.assets import saas_partitions
 
+from .integration import INTEGRATION
+
 JOBS = inbox_flow_jobs(
     lambda spec: f"Coupa {spec.name} of a day (poll + webhook inbox) -> JDE, then marked exported.",
     lambda spec: (
@@ -20,7 +22,7 @@ JOBS = inbox_flow_jobs(
     ),
     scheduled_apart=(INVOICES.asset, PAYMENTS.asset, *REFRESHED_APART),
     together=OneRun(
-        "coupa_jde_flows",
+        f"{INTEGRATION}_flows",
         "Coupa invoices -> JDE batch vouchers and Coupa Pay payments -> JDE voucher payments for a "
         "day (the Coupa poll's staged partition plus the webhook inbox).",
     ),
@@ -30,11 +32,11 @@ JOBS = inbox_flow_jobs(
 def inbox_sensor(flow_jobs: BuiltJobs) -> Any:
     """Coupa's call-outs in the inbox -> runs of ``coupa_jde_flows`` for the days the records changed on."""
     return build_inbox_sensor(
-        "coupa_jde_inbox_sensor",
+        f"{INTEGRATION}_inbox_sensor",
         flow_jobs.together,
         (INVOICES, PAYMENTS),
         partitions_def=saas_partitions,
         run_key_prefix="coupa-inbox",
-        description="Coupa invoice/payment call-outs stored in the webhook inbox -> runs of coupa_jde_flows "
-        "for the days the records changed on.",
+        description="Coupa invoice/payment call-outs stored in the webhook inbox -> runs of "
+        f"{INTEGRATION}_flows for the days the records changed on.",
     )

@@ -19,6 +19,10 @@ PAYMENTS_ROUTE = FlowRoute(INTEGRATION, source_system="bill", target_system="JDE
 # What a replay of a JDE <-> BILL flow reads and writes with: today's settings (the instance's own
 # connections first), built once per replay.
 SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "bill", "staging"), instance=INTEGRATION)
+# What an instance may reach through a connection of its own (``components.apartness``): another BILL
+# organization (its classifications staged as its own, ``bill_side``). JD Edwards is read from the tables
+# the JDE side stages for every instance.
+OWN_CONNECTIONS = ("bill",)
 
 
 def setting(name: str) -> str:

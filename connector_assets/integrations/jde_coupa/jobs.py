@@ -7,9 +7,12 @@ runs all three in one run, in dependency order, for backfills and by hand.
 from connector_assets.flows.jobs import OneRun
 from connector_assets.jde.flow_jobs import jde_poll_jobs
 
+from .integration import INTEGRATION
+
 JOBS = jde_poll_jobs(
     "Coupa",
     together=OneRun(
-        "jde_coupa_sync", "JDE suppliers, purchase orders and vouchers changed on a day -> Coupa, in one run."
+        f"{INTEGRATION}_sync",
+        "JDE suppliers, purchase orders and vouchers changed on a day -> Coupa, in one run.",
     ),
 )

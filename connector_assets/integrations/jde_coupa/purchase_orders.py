@@ -29,17 +29,17 @@ from connector_assets.jde.order_status import decimal
 from connector_assets.jde.tables import PO_HEADERS, PO_LINES
 from connector_resources.refusals import mapping_missing, source_invalid
 
-from .integration import INTEGRATION, ROUTE
+from .integration import INTEGRATION, ROUTE, setting
 from .suppliers import SUPPLIERS_FLOW
 
 STOCK_KEY = "LNTY:S"
 ACCOUNTS = MappingTable.from_setting(
-    "ML_JDE_COUPA_ACCOUNT_MAP",
+    setting("ACCOUNT_MAP"),
     key="jde_account",
     value="coupa_account_code",
     guarded_by=("jde_ais", "coupa"),
     description="JDE account (BU.OBJ[.SUB]) -> Coupa account code, staged from the mapping table file "
-    "(ML_JDE_COUPA_ACCOUNT_MAP). Purchase-order and voucher lines are translated through this snapshot.",
+    f"({setting('ACCOUNT_MAP')}). Purchase-order and voucher lines are translated through this snapshot.",
     master=MasterData.asking("coupa", coupa_master.accounts, "the Coupa account code is in Coupa and active"),
 )
 jde_coupa_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)

@@ -23,7 +23,7 @@ from connector_assets.jde.documents import JdeSupplier, changed_suppliers, suppl
 from connector_assets.jde.tables import ADDRESS_BOOK, SUPPLIERS
 from connector_resources.refusals import mapping_missing, source_invalid
 
-from .integration import INTEGRATION, ROUTE
+from .integration import INTEGRATION, ROUTE, setting
 
 CoupaSupplierRecord = record_model(
     "CoupaSupplierRecord",
@@ -35,12 +35,13 @@ CoupaSupplierRecord = record_model(
 
 
 PAYMENT_TERMS = MappingTable.from_setting(
-    "ML_JDE_COUPA_PAYMENT_TERMS_MAP",
+    setting("PAYMENT_TERMS_MAP"),
     key="jde_payment_terms",
     value="coupa_payment_term",
     guarded_by=("jde_ais", "coupa"),
-    description="JDE payment terms (F0401 TRAP) -> Coupa payment term, staged from the mapping table file "
-    "(ML_JDE_COUPA_PAYMENT_TERMS_MAP). Suppliers are sent with their terms translated through this snapshot.",
+    description="JDE payment terms (F0401 TRAP) -> Coupa payment term, staged from the mapping table "
+    f"file ({setting('PAYMENT_TERMS_MAP')}). Suppliers are sent with their terms translated through this "
+    "snapshot.",
     master=MasterData.asking("coupa", coupa_master.payment_terms, "the Coupa payment term is in Coupa"),
 )
 jde_coupa_payment_terms_map = build_mapping_table_asset(PAYMENT_TERMS, group=INTEGRATION)

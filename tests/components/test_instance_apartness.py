@@ -1,0 +1,94 @@
+"""Every integration package runs as a further instance apart from the original: its flows, asset keys,
+jobs, schedules and sensors are its own (no module names the package in a string), a connection of its own is
+taken only for the systems the package allows, and two instances on the same accounts are refused."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+from connector_assets import components
+from connector_assets.components.integration_type import IntegrationType
+from connector_assets.deployment import integration_definitions, named_apart
+from connector_resources.systems import declared_systems
+
+TYPES = sorted(components.integration_types().values(), key=lambda t: t.integration)
+
+
+def _names(defs) -> dict[str, set]:
+    own_keys = {
+        key for asset in defs.assets or () for key in getattr(asset, "keys", {getattr(asset, "key", None)})
+    }
+    return {
+        "assets": own_keys,
+        "jobs": {job.name for job in defs.jobs or ()},
+        "schedules": {schedule.name for schedule in defs.schedules or ()},
+        "sensors": {sensor.name for sensor in defs.sensors or ()},
+    }
+
+
+@pytest.mark.parametrize("kind", TYPES, ids=lambda t: t.integration)
+def test_a_further_instance_keys_everything_by_its_own_name(kind: type[IntegrationType]):
+    name = f"{kind.integration}_apart"
+    copy, original = kind(name=name).parts, kind().parts
+    assert {spec.flow.split(f"{name}_")[0] for spec in copy.specs} == {""}  # every flow is the instance's
+    assert {spec.integration for spec in copy.specs} == {name}
+    mine, theirs = _names(integration_definitions(copy)), _names(integration_definitions(original))
+    sides = {system.key for system in declared_systems()} | {"jde", "staging", "ledger"}
+    assert mine["assets"] and {key.path[0] for key in mine["assets"]} <= {name, *sides}
+    assert not {key for key in mine["assets"] & theirs["assets"] if key.path[0] not in sides}
+    for kind_of_name in ("jobs", "schedules", "sensors"):
+        assert not mine[kind_of_name] & theirs[kind_of_name], kind_of_name
+        assert all(n.startswith(name) or n.startswith("fit_") for n in mine[kind_of_name]), mine[kind_of_name]
+
+
+def _strings(path: Path):
+    """Every string a module of the package holds, its docstrings left out (they may name the package)."""
+    tree = ast.parse(path.read_text())
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.lineno, node.value
+
+
+@pytest.mark.parametrize("kind", TYPES, ids=lambda t: t.integration)
+def test_no_module_names_its_package_in_a_string(kind: type[IntegrationType]):
+    """A literal ``jde_coupa_sync`` or ``ML_JDE_COUPA_X`` would stay the original's in a further instance."""
+    folder = Path(next(iter(importlib.import_module(kind.package).__path__)))
+    named = [
+        f"{path.relative_to(folder)}:{line}: {text!r}"
+        for path in sorted(folder.rglob("*.py"))
+        for line, text in _strings(path)
+        if re.search(rf"(?<![a-z0-9]){kind.integration}(?![a-z0-9])", text.lower())
+        and "docs/integrations" not in text  # the integration's page
+        and not text.endswith(".csv")  # the sandbox's tables (mappings/sandbox)
+    ]
+    assert not named, named
+
+
+def test_two_instances_on_the_same_accounts_are_refused_and_a_connection_of_their_own_parts_them():
+    with pytest.raises(ValueError, match="jde_bill .* and jde_bill_same .* give one a connection of its own"):
+        named_apart([components.JdeBill(), components.JdeBill(name="jde_bill_same")])
+    own = components.JdeBill(name="jde_bill_own", connections={"bill": {"organization_id": "00801ORG2"}})
+    assert [i.instance for i in named_apart([own, components.JdeBill()])] == ["jde_bill", "jde_bill_own"]
+
+
+def test_a_connection_the_package_does_not_take_is_refused_naming_what_it_takes():
+    refused = components.CoupaJde(
+        name="coupa_jde_own", connections={"coupa": {"base_url": "https://x.example"}}
+    )
+    with pytest.raises(ValueError, match="connections.coupa: coupa_jde reaches coupa through the deployment"):
+        _ = refused.parts
+    with pytest.raises(ValueError, match=r"connections.jde_ais: .*taken for: bill"):
+        _ = components.JdeBill(name="jde_bill_jde", connections={"jde_ais": {"username": "OTHER"}}).parts
