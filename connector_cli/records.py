@@ -272,9 +272,11 @@ class PingUnavailable(Exception):
 def deployment_pings(deployment: Deployment, systems: Iterable[str] = ()) -> list[PingResult]:
     """The checks of ``ml-connector ping`` for ``deployment``: the ledger, the vault and each system it
     reaches with everything its flows read and write there (``systems``: only these checks; an unknown
-    one: ``KeyError``). What ``ping`` prints and ``live on`` requires to pass."""
+    one: ``KeyError``), and each instance's own connection (``bill@jde_bill_west``). What ``ping`` prints and
+    ``live on`` requires to pass."""
     from connector_assets.flows.access import flow_access, ping_checks, register_flow_pings
     from connector_resources.core_pings import register_core_pings
+    from connector_resources.flow_pings import register_instance_pings
     from connector_resources.ping import run_pings
     from connector_resources.redaction import redact
 
@@ -282,12 +284,13 @@ def deployment_pings(deployment: Deployment, systems: Iterable[str] = ()) -> lis
     try:  # each system's check also covers what the chosen flows read and write
         register_flow_pings(flow_access(deployment.definitions, deployment.specs))
         reached = deployment.systems
+        own = register_instance_pings(deployment.names)  # instances' own connections, checked apart
     except Exception as exc:  # without the flows, a check would pass on less than they need
         why = f"{type(exc).__name__}: {exc}"
         raise PingUnavailable(
             redact(f"could not load the enabled flows to learn what ping must check: {why}")
         ) from None
-    return run_pings(list(systems) or ping_checks(reached))
+    return run_pings(list(systems) or [*ping_checks(reached), *own])
 
 
 def _every_integration_against_real_systems() -> bool:

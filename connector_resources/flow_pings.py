@@ -9,10 +9,11 @@ write access is documented for it. So the flow kit names no system, and neither 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
+from connector_resources import configured_settings
 from connector_resources.ping import _checks, register_ping
-from connector_resources.systems import system, system_named_in_flows
+from connector_resources.systems import declared_systems, system, system_named_in_flows
 
 Needs = Mapping[str, list[str]]  # name (table, entity, orchestration) -> the flows needing it
 
@@ -50,3 +51,27 @@ def with_write_note(check: Callable[[], str], writes: Needs) -> Callable[[], str
         return f"{check()}; write access not checked (no read-only check documented): {needs}"
 
     return checked
+
+
+def register_instance_pings(instances: Iterable[str]) -> list[str]:
+    """A check per system an instance among ``instances`` reaches through a connection of its own
+    (``bill@jde_bill_west``): the system's check (call after ``register_flow_needs``) run in the
+    instance's scope, so its own account answers for what the flows need. The names, in order."""
+    names = []
+    for instance in instances:
+        variables = configured_settings.connection(instance)
+        for declared in declared_systems():
+            if declared.key in _checks and any(s.env in variables for s in declared.settings):
+                names.append(f"{declared.key}@{instance}")
+                register_ping(names[-1], in_scope(_checks[declared.key], instance))
+    return names
+
+
+def in_scope(check: Callable[[], str], instance: str) -> Callable[[], str]:
+    """``check`` run with ``instance``'s own connections standing for its systems' settings."""
+
+    def scoped() -> str:
+        with configured_settings.scope(instance):
+            return f"{instance}'s own connection: {check()}"
+
+    return scoped

@@ -61,7 +61,7 @@ def _chooser(system_key: str, jobs: Mapping[str, str], owners: tuple[str, ...], 
     system = next(s for s in declared_systems() if s.resource_key == system_key)
 
     def chosen_connection(context: Any) -> Any:
-        run = context.dagster_run
+        run = context.run
         owner = None
         if run is not None:
             owner = run_owner(run, jobs, owners, deployments, run_groups(run, context.instance))

@@ -3,7 +3,8 @@
 connection of its own), each with its own mapping tables and schedule, loaded from a defs folder by
 Dagster's own ``load_from_defs_folder``, run on the JDE simulator and a BILL simulator holding both
 organizations. Each instance writes its own company's bills (and the vendors they need) once, into its own
-organization, through the ``bill`` resource the run's owner chooses; keys, jobs, pools and ledger rows apart.
+organization, through the ``bill`` resource the run's owner chooses; keys, jobs, pools and ledger rows apart;
+``ml-connector ping`` checks each organization.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from jde_bill_world import INTEGRATION_WORLD, jde_bill_world
 from two_orgs import bill_in, with_two_organizations
 
 from connector_resources import configured_settings
+from connector_resources.core_pings import register_core_pings
+from connector_resources.flow_pings import register_instance_pings
+from connector_resources.ping import run_pings
 
 pytestmark = pytest.mark.timeout(900)  # two instances' flows on a busy day: load 15 too
 
@@ -84,6 +88,13 @@ def test_two_instances_write_their_own_company_into_their_own_organization_once(
     assert pools == {"jde_bill": {"bill_00801SANDBOXORG00001"}, "jde_bill_west": {f"bill_{ORG_2}"}}
     west_keys = [k.path[1] for k in graph.get_all_asset_keys() if k.path[0] == "jde_bill_west"]
     assert "bill_chart_of_accounts" in west_keys and not [k for k in west_keys if "payments" in k]
+
+    # ``ml-connector ping`` checks west's own organization apart from the deployment's.
+    register_core_pings()
+    assert register_instance_pings(COMPANY) == ["bill@jde_bill_west"]
+    [own, deployments] = run_pings(["bill@jde_bill_west", "bill"])
+    assert own.ok and "jde_bill_west's own connection: BILL" in own.detail and ORG_2 in own.detail, own
+    assert deployments.ok and ORGS["jde_bill"] in deployments.detail and ORG_2 not in deployments.detail
 
     orgs = {name: bill_in(world.bill_url, org) for name, org in ORGS.items()}
     seeded = {name: _ids(org, "bills") for name, org in orgs.items()}
