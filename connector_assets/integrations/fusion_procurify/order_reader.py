@@ -37,7 +37,7 @@ class OrderReader(ProcurifyOrders):
     requisitions (``requisitions``/``suppliers``: the run's reads), pairs, sites and charge accounts."""
 
     target_label = "Fusion"
-    log = get_logger("ml_connector.fusion_procurify")
+    log = get_logger(f"ml_connector.{INTEGRATION}")
 
     def __init__(
         self,
