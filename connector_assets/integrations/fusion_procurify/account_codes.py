@@ -32,10 +32,11 @@ from .integration import (
     BACK_ROUTE,
     INTEGRATION,
     SETTINGS_RESOURCES,
+    setting,
 )
 
 ACCOUNT_CODE_ENTITY = "account_code"
-VALUE_SET_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET"
+VALUE_SET_ENV = setting("ACCOUNT_VALUE_SET")
 ORPHANS_ASSET = asset_key(INTEGRATION, "account_code_orphans")
 
 

@@ -12,9 +12,9 @@ from connector_assets.fusion.master_data import natural_accounts
 from connector_assets.procurify.account_codes import code_problem
 from connector_resources import settings
 
-from .integration import INTEGRATION
+from .integration import INTEGRATION, setting
 
-ACCOUNT_MAP_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_MAP"
+ACCOUNT_MAP_ENV = setting("ACCOUNT_MAP")
 GUARDED_BY = ("fusion", "procurify")  # the sandbox table only fits these two sandboxes
 
 
@@ -23,7 +23,7 @@ def normal_code(code: str) -> str:
     return str(code).strip()
 
 
-SEGMENTS_ENV = "ML_FUSION_PROCURIFY_ACCOUNT_SEGMENTS"  # accountCombinationsLOV's segment attribute names
+SEGMENTS_ENV = setting("ACCOUNT_SEGMENTS")  # accountCombinationsLOV's segment attribute names
 
 
 def segment_names() -> tuple[str, ...]:

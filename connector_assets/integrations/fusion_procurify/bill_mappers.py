@@ -35,6 +35,8 @@ from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, In
 from connector_resources.refusals import Refusal, refused, source_invalid
 from connector_resources.said import refusal_for, reworded, said
 
+from .integration import setting
+
 DESCRIPTION_MAX = 240  # Fusion invoice and line Description
 INVOICE_NUMBER_MAX = 50  # Fusion AP InvoiceNumber (Procurify's invoice_number is at most 50 too)
 SCHEDULE = 1  # the purchase orders flow writes one schedule per Fusion PO line
@@ -207,28 +209,28 @@ def _extra_lines(
     """The tax line and one freight line per additional cost, on their account (docs, "Bills -> invoices"),
     each rounded to the bill's currency as Procurify's total is (a float there too)."""
     currency = bill_currency(inputs.bill)
-    wanted = [("Tax", "Tax", tax, inputs.tax_account, "ML_FUSION_PROCURIFY_BILL_TAX_ACCOUNT")] if tax else []
+    wanted = [("Tax", "Tax", tax, inputs.tax_account, setting("BILL_TAX_ACCOUNT"))] if tax else []
     wanted += [
         (
             "Freight",
             "Freight and additional costs",
             cost,
             inputs.freight_account,
-            "ML_FUSION_PROCURIFY_BILL_FREIGHT_ACCOUNT",
+            setting("BILL_FREIGHT_ACCOUNT"),
         )
         for cost in costs
         if cost
     ]
-    for line_type, text, amount, setting_account, setting in wanted:
+    for line_type, text, amount, setting_account, env in wanted:
         combination = setting_account or (out.largest[1] if out.largest else None)
         if combination is None:
             combination, problem = _largest_item_combination(inputs, combination_of)
             if combination is None:
                 sentence = (
                     f"its {line_type.lower()} {in_currency(amount, currency)} has no account: {problem}; set "
-                    f"{setting} to the Fusion charge account for it"
+                    f"{env} to the Fusion charge account for it"
                 )
-                setting_refusal = Refusal("configuration", sentence, {"system": "Fusion", "setting": setting})
+                setting_refusal = Refusal("configuration", sentence, {"system": "Fusion", "setting": env})
                 out.problems.append(said(setting_refusal))
                 continue
         number = len(out.lines) + 1

@@ -35,11 +35,11 @@ from .departments import (
     company_cost_center,
     normal_key,
 )
-from .integration import INTEGRATION
+from .integration import INTEGRATION, setting
 
 COMBINATIONS_ASSET = asset_key(INTEGRATION, "account_combinations")
 UPSTREAM: list[str] = [ACCOUNTS.asset, DEPARTMENTS.asset, COMBINATIONS_ASSET]
-INTERCOMPANY_ENV = "ML_FUSION_PROCURIFY_INTERCOMPANY"
+INTERCOMPANY_ENV = setting("INTERCOMPANY")
 fusion_procurify_account_combinations = combinations_asset(
     key=COMBINATIONS_ASSET,
     group=INTEGRATION,

@@ -19,9 +19,9 @@ from connector_assets.procurify.code_checks import place_key_problem as key_prob
 from connector_assets.procurify.code_checks import place_lookup_keys as lookup_keys
 
 from .account_map import GUARDED_BY, segment_names
-from .integration import INTEGRATION
+from .integration import INTEGRATION, setting
 
-DEPARTMENT_MAP_ENV = "ML_FUSION_PROCURIFY_DEPARTMENT_MAP"
+DEPARTMENT_MAP_ENV = setting("DEPARTMENT_MAP")
 
 
 DEPARTMENTS: KeyCheckedTable = KeyCheckedTable.from_setting(

@@ -37,7 +37,7 @@ from .bill_mappers import (
     map_bill,
 )
 from .charge_accounts import UPSTREAM, ChargeAccounts
-from .integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
+from .integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES, setting
 from .manual_matches import matches_first
 from .po_numbers import po_source_key
 from .purchase_orders import PURCHASE_ORDERS_FLOW
@@ -51,11 +51,11 @@ from .vendors import VENDORS_FLOW
 
 ENTITY = "invoice"
 ORDER_ENTITY = "purchase_order"  # the purchase orders flow's xref: "PO<n>" -> Fusion POHeaderId
-STATUSES_ENV = "ML_FUSION_PROCURIFY_BILL_STATUSES"
-TAX_ACCOUNT_ENV = "ML_FUSION_PROCURIFY_BILL_TAX_ACCOUNT"
-FREIGHT_ACCOUNT_ENV = "ML_FUSION_PROCURIFY_BILL_FREIGHT_ACCOUNT"
-LEDGER_CURRENCY_ENV = "ML_FUSION_PROCURIFY_LEDGER_CURRENCY"
-RATE_TYPE_ENV = "ML_FUSION_PROCURIFY_CONVERSION_RATE_TYPE"
+STATUSES_ENV = setting("BILL_STATUSES")
+TAX_ACCOUNT_ENV = setting("BILL_TAX_ACCOUNT")
+FREIGHT_ACCOUNT_ENV = setting("BILL_FREIGHT_ACCOUNT")
+LEDGER_CURRENCY_ENV = setting("LEDGER_CURRENCY")
+RATE_TYPE_ENV = setting("CONVERSION_RATE_TYPE")
 BUSINESS_UNIT_ENV = "ML_FUSION_BUSINESS_UNIT"
 WORDING = BillWording(  # not_sent / nothing_again: "not sent" / "nothing sent"
     sent_as="sent to Fusion as invoice {posted}",

@@ -14,10 +14,10 @@ from connector_assets.flows.jobs import FlowJobs
 from connector_assets.fusion.charge_combinations import combinations_refresh
 
 from .charge_accounts import COMBINATIONS_ASSET
-from .integration import INTEGRATION
+from .integration import INTEGRATION, setting
 
 TIMEZONE = "UTC"
-COMBINATIONS_CRON = "ML_FUSION_PROCURIFY_ACCOUNT_COMBINATIONS_CRON"
+COMBINATIONS_CRON = setting("ACCOUNT_COMBINATIONS_CRON")
 
 
 def _describe_schedule(spec: FlowSpec, cron_setting: str) -> str:

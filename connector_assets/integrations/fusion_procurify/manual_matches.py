@@ -17,7 +17,7 @@ from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.redaction import get_logger
 from connector_resources.replay import ReplayHandler, ReplayOutcome, shared_value
 
-from .integration import INTEGRATION
+from .integration import INTEGRATION, setting
 from .manual_pairs import PAIRING as MANUAL_PAIRING
 from .manual_pairs import find_fusion_supplier
 from .vendor_pairs import MATCHES_ASSET
@@ -25,7 +25,7 @@ from .vendor_pairs import MATCHES_ASSET
 log = get_logger(__name__)
 
 ASSET = MATCHES_ASSET  # fusion_procurify_manual_matches, upstream of every flow reading pairs
-FILE_SETTING = "ML_FUSION_PROCURIFY_VENDOR_XREF"
+FILE_SETTING = setting("VENDOR_XREF")
 
 
 MATCH_FILE = MatchFile(

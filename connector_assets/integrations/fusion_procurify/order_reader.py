@@ -19,7 +19,7 @@ from connector_resources.redaction import get_logger
 from connector_resources.said import refusal_for
 
 from .charge_accounts import ChargeAccounts
-from .integration import INTEGRATION, ROUTE
+from .integration import INTEGRATION, ROUTE, setting
 from .order_mappers import notes, order_lines
 from .po_numbers import (
     fusion_order_number,
@@ -29,7 +29,7 @@ from .po_numbers import (
 from .vendor_pairs import paired_supplier, vendor_dependency
 
 ENTITY = "purchase_order"  # the flow's xref: "PO<n>" / "REQ<n>[-<vendor>]" -> Fusion POHeaderId
-BUYER_ENV = "ML_FUSION_PROCURIFY_BUYER"
+BUYER_ENV = setting("BUYER")
 
 
 class OrderReader(ProcurifyOrders):
@@ -37,7 +37,7 @@ class OrderReader(ProcurifyOrders):
     requisitions (``requisitions``/``suppliers``: the run's reads), pairs, sites and charge accounts."""
 
     target_label = "Fusion"
-    log = get_logger("ml_connector.fusion_procurify")
+    log = get_logger(f"ml_connector.{INTEGRATION}")
 
     def __init__(
         self,

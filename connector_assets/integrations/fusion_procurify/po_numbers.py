@@ -10,7 +10,9 @@ import re
 
 from connector_resources import settings
 
-PREFIX_ENV = "ML_FUSION_PROCURIFY_ORDER_PREFIX"
+from .integration import setting
+
+PREFIX_ENV = setting("ORDER_PREFIX")
 ORDER_NUMBER_MAX = 20
 _SOURCE_KEY = re.compile(r"^(?:PO(?P<po>\d+)|REQ(?P<req>\d+)(?:-(?P<vendor>\d+))?)$")
 

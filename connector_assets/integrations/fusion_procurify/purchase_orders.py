@@ -22,14 +22,14 @@ from connector_resources import settings
 
 from . import charge_accounts
 from .charge_accounts import ChargeAccounts
-from .integration import ROUTE, SETTINGS_RESOURCES
+from .integration import ROUTE, SETTINGS_RESOURCES, setting
 from .manual_matches import matches_first
 from .order_reader import ENTITY, OrderReader
 from .po_numbers import PREFIX_ENV, order_prefix
 from .vendor_pairs import MATCHES_ASSET, read_paired_suppliers
 from .vendors import VENDORS_FLOW
 
-SOURCE_ENV = "ML_FUSION_PROCURIFY_ORDER_SOURCE"
+SOURCE_ENV = setting("ORDER_SOURCE")
 PURCHASE_ORDERS_ASSET = asset_key("procurify", "purchase_orders")  # staged by connector_assets.saas.assets
 REQUISITIONS_ASSET = asset_key("procurify", "requisitions")
 

@@ -24,12 +24,13 @@ from connector_assets.procurify.sandbox_operators import ProcurifyOperators, act
 from connector_assets.procurify.sandbox_operators import pair_seeded_vendors as pair_vendors
 from connector_resources.procurify.errors import ProcurifyError
 
-INTEGRATION = "fusion_procurify"
+from .integration import INTEGRATION, setting
+
 ENTERED_BY = "make dev"
 SANDBOX_FALLBACK_EMAIL = "ap-no-email-in-fusion@example.com"  # example.com: reserved, never delivered
 SANDBOX_DEFAULTS = {
-    "ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL": SANDBOX_FALLBACK_EMAIL,
-    "ML_FUSION_PROCURIFY_ACCOUNT_VALUE_SET": "SBX_ACCOUNT",  # the Fusion sandbox's natural account value set
+    setting("VENDOR_FALLBACK_EMAIL"): SANDBOX_FALLBACK_EMAIL,
+    setting("ACCOUNT_VALUE_SET"): "SBX_ACCOUNT",  # the Fusion sandbox's natural account value set
 }
 
 
@@ -167,7 +168,7 @@ class FusionProcurifyPeople:
             fusion_root,
         )
         self.ledger = Ledger(ledger_url)
-        self.currency = currency or settings.value("ML_FUSION_PROCURIFY_LEDGER_CURRENCY")
+        self.currency = currency or settings.value(setting("LEDGER_CURRENCY"))
         self.batch, self.most, self.wanted = batch, most, wanted
         self.accounts, self.departments = ACCOUNTS.read(), DEPARTMENTS.read()
         self.to_bill: list[int] = []  # PO numbers purchased last round

@@ -22,7 +22,9 @@ from connector_assets.procurify.vendor_fields import (
 from connector_resources.refusals import Refusal, source_invalid
 from connector_resources.said import refusal_for, said
 
-FALLBACK_SETTING = "ML_FUSION_PROCURIFY_VENDOR_FALLBACK_EMAIL"
+from .integration import setting
+
+FALLBACK_SETTING = setting("VENDOR_FALLBACK_EMAIL")
 
 
 def _text(value: Any) -> str:

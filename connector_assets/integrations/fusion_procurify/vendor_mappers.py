@@ -17,6 +17,8 @@ from connector_assets.procurify.vendor_fields import (
 from connector_assets.procurify.vendor_fields import vendor_label as label
 from connector_resources.refusals import Refusal, master_missing, source_invalid
 
+from .integration import setting
+
 # What the flow decides by: equal fingerprints mean nothing the pairing looks at changed.
 FINGERPRINT_FIELDS = ("id", "name", "active", "type")
 
@@ -69,7 +71,7 @@ def _what_to_do(vendor_id: str) -> str:
     return (
         "Make the supplier in Fusion with the vendor's name, or enter the match by hand with "
         f"`ml-connector xref set {vendor_id} <Fusion supplier number>` (or a row in "
-        "ML_FUSION_PROCURIFY_VENDOR_XREF), then replay"
+        f"{setting('VENDOR_XREF')}), then replay"
     )
 
 
