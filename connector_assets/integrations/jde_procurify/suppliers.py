@@ -36,10 +36,10 @@ from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 
 from . import vendor_pairs
-from .integration import INTEGRATION, ROUTE
+from .integration import INTEGRATION, ROUTE, setting
 from .supplier_mappers import ProcurifyVendorRecord, map_supplier
 
-FALLBACK_SETTING = "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"
+FALLBACK_SETTING = setting("VENDOR_FALLBACK_EMAIL")
 
 
 def fallback_email() -> str:
