@@ -171,7 +171,7 @@ ACCOUNT_CODES_FLOW = ROUTE.flow(
 
 REPLAY = Replay(
     ProcurifyAccountCodes.for_replay,
-    partial(resources_from_settings, ("procurify", "staging")),
+    partial(resources_from_settings, ("procurify", "staging"), instance=INTEGRATION),
 )
 
 

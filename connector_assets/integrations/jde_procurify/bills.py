@@ -376,7 +376,7 @@ def vendor_checks(resources: Callable[[], dict[str, Any]]) -> dict[Kind, ParentC
 
 REPLAY = Replay(
     BillPostings.for_replay,
-    partial(resources_from_settings, ("jde", "procurify", "staging")),
+    partial(resources_from_settings, ("jde", "procurify", "staging"), instance=INTEGRATION),
     outside=JDE_CHECKS,
     parents=(vendor_checks,),
 )

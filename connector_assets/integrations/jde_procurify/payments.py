@@ -212,7 +212,7 @@ payments_assets = build_flow_assets(
 # held until R04110ZA has made their bill's batch a voucher are released on the same JDE.
 REPLAY = Replay(
     ProcurifyPayments.for_replay,
-    partial(resources_from_settings, ("jde", "procurify", "staging")),
+    partial(resources_from_settings, ("jde", "procurify", "staging"), instance=INTEGRATION),
     outside=(*JDE_CHECKS, unprocessed_checks),
 )
 

@@ -142,7 +142,7 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
 
 
 def _settings_resources() -> dict[str, Any]:
-    return resources_from_settings(("jde", "procurify", "staging"))
+    return resources_from_settings(("jde", "procurify", "staging"), instance=INTEGRATION)
 
 
 # A replay reads the order from JDE again and maps it with today's tables, pairs and links.

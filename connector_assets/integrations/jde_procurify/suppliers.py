@@ -156,7 +156,8 @@ supplier_assets = build_flow_assets(
 )
 
 
-SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procurify", "staging"))  # built once a replay
+# Built once a replay: today's settings, the instance's own connections first.
+SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procurify", "staging"), instance=INTEGRATION)
 
 
 REPLAY = Replay(ProcurifyVendors.for_replay, SETTINGS_RESOURCES)

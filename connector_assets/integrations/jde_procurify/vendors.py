@@ -136,7 +136,7 @@ vendor_assets = vendor_poll_assets(VENDORS_FLOW)
 
 REPLAY = Replay(
     ProcurifyVendorSuppliers.for_replay,
-    partial(resources_from_settings, ("jde", "procurify", "staging")),
+    partial(resources_from_settings, ("jde", "procurify", "staging"), instance=INTEGRATION),
 )
 
 
