@@ -41,9 +41,9 @@ from .account_map import (
     AccountMap,
     jde_account,
 )
-from .integration import INTEGRATION, ROUTE
+from .integration import INTEGRATION, ROUTE, setting
 
-DEPARTMENTS_ENV = "ML_JDE_PROCURIFY_ACCOUNT_DEPARTMENTS"
+DEPARTMENTS_ENV = setting("ACCOUNT_DEPARTMENTS")
 ORPHANS_ASSET = asset_key(INTEGRATION, "account_code_orphans")
 DEPARTMENT_MAP_ASSET = asset_key(INTEGRATION, "department_map")  # departments.DEPARTMENTS, imported when used
 
@@ -171,7 +171,7 @@ ACCOUNT_CODES_FLOW = ROUTE.flow(
 
 REPLAY = Replay(
     ProcurifyAccountCodes.for_replay,
-    partial(resources_from_settings, ("procurify", "staging")),
+    partial(resources_from_settings, ("procurify", "staging"), instance=INTEGRATION),
 )
 
 

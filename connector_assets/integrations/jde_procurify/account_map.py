@@ -18,10 +18,10 @@ from connector_assets.jde.master_data import postable_accounts
 from connector_assets.procurify.account_codes import code_problem
 from connector_resources.refusals import Refusal, mapping_missing, master_missing
 
-from .integration import INTEGRATION
+from .integration import INTEGRATION, setting
 
-ACCOUNT_MAP_ENV = "ML_JDE_PROCURIFY_ACCOUNT_MAP"
-ACCOUNT_SCOPE_ENV = "ML_JDE_PROCURIFY_ACCOUNT_SCOPE"
+ACCOUNT_MAP_ENV = setting("ACCOUNT_MAP")
+ACCOUNT_SCOPE_ENV = setting("ACCOUNT_SCOPE")
 GUARDED_BY = ("jde_ais", "procurify")  # the sandbox table and the default scope only fit these sandboxes
 ACCOUNT_CODE_ENTITY = "account_code"  # the ``account_codes`` flow's entity (JDE -> Procurify)
 
@@ -47,7 +47,7 @@ ACCOUNTS: OneToOneTable = OneToOneTable.from_setting(
     # The code is created or adopted in Procurify by the account_codes flow, so only JDE's side is asked.
     master=MasterData.asking("jde", postable_accounts, "the JDE account is in F0901 and postable", of="keys"),
 )
-ACCOUNT_MAP_ASSET = ACCOUNTS.asset  # "jde_procurify_account_map"
+ACCOUNT_MAP_ASSET = ACCOUNTS.asset  # <integration>/account_map
 jde_procurify_account_map = build_mapping_table_asset(ACCOUNTS, group=INTEGRATION)
 
 

@@ -40,20 +40,21 @@ from connector_resources.refusals import Refusal, mapping_missing, master_missin
 from connector_resources.said import refusal_for, said
 
 from .account_map import ACCOUNTS
+from .integration import setting
 
 POSTINGS = ("voucher", "journal")
 BATCH_PREFIX = "PFY"
 BATCH_KEYS = UuidBatchKeys(BATCH_PREFIX, "bill")
 batch_key = BATCH_KEYS.for_uuid  # (EDUS, bill uuid) -> EDUS / EDBT / EDTN, the same on every attempt
 INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
-FREIGHT_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_FREIGHT_ACCOUNT"
+FREIGHT_ACCOUNT_ENV = setting("BILL_FREIGHT_ACCOUNT")
 FREIGHT_EXPLANATION = "Freight and additional costs"
 NO_CURRENCY = "a bill with no currency"  # how a message names it (JDE takes the supplier's: 2 decimals)
 
 # A Procurify account code -> (JDE account, problem): ``account_map.jde_account`` with the table and F0901;
 # the problem as data where the caller knows its kind (``account_map.account_refusal``).
 AccountOf = Callable[[str], tuple[str | None, str | Refusal | None]]
-AP_ACCOUNT_ENV = "ML_JDE_PROCURIFY_AP_ACCOUNT"
+AP_ACCOUNT_ENV = setting("AP_ACCOUNT")
 
 
 @lazy_model

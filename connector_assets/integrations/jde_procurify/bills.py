@@ -58,7 +58,7 @@ from .bill_mappers import (
     BillPostingRecord,
     map_bill,
 )
-from .integration import BACK_ROUTE, INTEGRATION
+from .integration import BACK_ROUTE, INTEGRATION, setting
 from .po_links import jde_orders
 from .vendor_mappers import not_sent
 from .vendor_pairs import paired_supplier, supplier_dependency
@@ -67,12 +67,12 @@ from .vendors import VENDORS_FLOW
 log = get_logger(__name__)
 
 ENTITY = "bill"
-POSTING_ENV = "ML_JDE_PROCURIFY_BILL_POSTING"
-STATUSES_ENV = "ML_JDE_PROCURIFY_BILL_STATUSES"
+POSTING_ENV = setting("BILL_POSTING")
+STATUSES_ENV = setting("BILL_STATUSES")
 # What an unpaired bill waits on: the vendors flow's records (integration, entity, source system).
 VENDOR_KIND = (INTEGRATION, "vendor", "procurify")
-BATCH_USER_ENV = "ML_JDE_PROCURIFY_BATCH_USER"
-TAX_ACCOUNT_ENV = "ML_JDE_PROCURIFY_BILL_TAX_ACCOUNT"
+BATCH_USER_ENV = setting("BATCH_USER")
+TAX_ACCOUNT_ENV = setting("BILL_TAX_ACCOUNT")
 WORDING = BillWording(
     sent_as="posted to JDE as {posted}",
     never="reverses a JDE posting; void or reverse it in JDE",
@@ -376,7 +376,7 @@ def vendor_checks(resources: Callable[[], dict[str, Any]]) -> dict[Kind, ParentC
 
 REPLAY = Replay(
     BillPostings.for_replay,
-    partial(resources_from_settings, ("jde", "procurify", "staging")),
+    partial(resources_from_settings, ("jde", "procurify", "staging"), instance=INTEGRATION),
     outside=JDE_CHECKS,
     parents=(vendor_checks,),
 )

@@ -22,9 +22,9 @@ from connector_assets.procurify.account_departments import (
 )
 
 from .account_map import GUARDED_BY
-from .integration import INTEGRATION
+from .integration import INTEGRATION, setting
 
-DEPARTMENT_MAP_ENV = "ML_JDE_PROCURIFY_DEPARTMENT_MAP"
+DEPARTMENT_MAP_ENV = setting("DEPARTMENT_MAP")
 DEFAULT_UNIT = "*"
 
 
@@ -49,7 +49,7 @@ DEPARTMENTS: MappingTable = MappingTable.from_setting(
         "procurify", places, "Procurify has an active department of that name in a location of that name"
     ),
 )
-DEPARTMENT_MAP_ASSET = DEPARTMENTS.asset  # "jde_procurify_department_map"
+DEPARTMENT_MAP_ASSET = DEPARTMENTS.asset  # <integration>/department_map
 jde_procurify_department_map = build_mapping_table_asset(DEPARTMENTS, group=INTEGRATION)
 
 

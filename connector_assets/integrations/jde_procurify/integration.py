@@ -1,11 +1,27 @@
-"""The name that keys this integration everywhere (ledger rows, Dagster group, jobs, replay handlers) and
-the routes its flows take: JDE -> Procurify (suppliers, account codes, purchase orders as requisitions,
-bills marked paid), Procurify -> JDE (vendors created in Procurify, bills, payments) and Procurify ->
-Procurify (a purchased requisition's PO linked to its JDE order and given its number)."""
+"""The name that keys this integration everywhere (ledger rows, Dagster group, jobs, settings, replay
+handlers) and the routes its flows take: JDE -> Procurify (suppliers, account codes, purchase orders as
+requisitions, bills marked paid), Procurify -> JDE (vendors created in Procurify, bills, payments) and
+Procurify -> Procurify (a purchased requisition's PO linked to its JDE order and given its number).
+
+The name is the package's own (``jde_procurify``), or an instance's when the package is loaded again for a
+further instance under another name (``connector_assets.components.instances``): so every module of the
+package imports its siblings relatively and names what it keys from ``INTEGRATION``, never the text.
+"""
 
 from connector_assets.flows.targets import FlowRoute
+from connector_resources.setting_declarations import integration_variable
 
-INTEGRATION = "jde_procurify"
+INTEGRATION = (__package__ or __name__).rpartition(".")[2]
 ROUTE = FlowRoute(INTEGRATION, source_system="JDE", target_system="procurify")
 BACK_ROUTE = FlowRoute(INTEGRATION, source_system="procurify", target_system="JDE")
 PO_ROUTE = FlowRoute(INTEGRATION, source_system="procurify", target_system="procurify")
+# The systems an instance of this package reaches through connections of its own: none. Every flow reads
+# Procurify's records staged on the system side (``procurify/...``, shared by every instance) and JDE's
+# staged tables, so an instance reaches every system through the deployment's connections.
+OWN_CONNECTIONS: tuple[str, ...] = ()
+
+
+def setting(name: str) -> str:
+    """The variable of this integration's setting ``name`` (``ML_JDE_PROCURIFY_PAID_STATUSES``, or the
+    instance's ``ML_<INSTANCE>_PAID_STATUSES``)."""
+    return integration_variable(INTEGRATION, name)

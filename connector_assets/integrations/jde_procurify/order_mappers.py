@@ -23,6 +23,8 @@ from connector_assets.jde.order_status import (
 )
 from connector_assets.procurify.source_orders import source_order_description
 
+from .integration import setting
+
 CENT = Decimal("0.01")
 NAME_MAX = 255  # requisition line item_name (sandbox: 255; the reference gives no limit)
 DESCRIPTION_MAX = 255
@@ -122,7 +124,7 @@ def missing_account(line: Mapping[str, Any], number: str) -> str:
     if text(line.get("LNTY")).upper() == STOCK_LINE:
         return (
             f"line {number} is a stock line with no G/L account in JDE (F4311.ANI blank) and "
-            "ML_JDE_PROCURIFY_STOCK_ACCOUNT is blank: set that setting to the account stock lines are "
+            f"{setting('STOCK_ACCOUNT')} is blank: set that setting to the account stock lines are "
             "charged to, or enter the account on that line in JDE, then replay"
         )
     return (

@@ -158,7 +158,7 @@ paid_marks_assets = build_flow_assets(
 
 REPLAY = Replay(
     ProcurifyBillPaidMarks.for_replay,
-    partial(resources_from_settings, ("jde", "procurify", "staging")),
+    partial(resources_from_settings, ("jde", "procurify", "staging"), instance=INTEGRATION),
 )
 
 

@@ -41,7 +41,7 @@ from connector_resources.ledger import Ledger
 
 from .bill_mappers import AP_ACCOUNT_ENV
 from .bills import BATCH_USER_ENV, BILLS_FLOW, posted_as, posting
-from .integration import BACK_ROUTE, INTEGRATION
+from .integration import BACK_ROUTE, INTEGRATION, setting
 from .payment_mappers import (
     JournalAccounts,
     PostingRules,
@@ -52,8 +52,8 @@ from .vendor_mappers import COMPANY_SETTING
 
 ENTITY = "payment"
 BILLS_WRITTEN = asset_key(INTEGRATION, "bills_written")  # in one run, a bill posts before its payment
-PAID_STATUSES_ENV = "ML_JDE_PROCURIFY_PAID_STATUSES"
-BANK_ACCOUNT_ENV = "ML_JDE_PROCURIFY_PAYMENT_BANK_ACCOUNT"
+PAID_STATUSES_ENV = setting("PAID_STATUSES")
+BANK_ACCOUNT_ENV = setting("PAYMENT_BANK_ACCOUNT")
 
 
 def paid_statuses() -> frozenset[str]:
@@ -212,7 +212,7 @@ payments_assets = build_flow_assets(
 # held until R04110ZA has made their bill's batch a voucher are released on the same JDE.
 REPLAY = Replay(
     ProcurifyPayments.for_replay,
-    partial(resources_from_settings, ("jde", "procurify", "staging")),
+    partial(resources_from_settings, ("jde", "procurify", "staging"), instance=INTEGRATION),
     outside=(*JDE_CHECKS, unprocessed_checks),
 )
 

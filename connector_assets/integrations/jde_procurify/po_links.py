@@ -129,7 +129,7 @@ po_links_assets = build_flow_assets(
 
 REPLAY = Replay(
     JdePoNumbers.for_replay,
-    partial(resources_from_settings, ("procurify", "staging")),
+    partial(resources_from_settings, ("procurify", "staging"), instance=INTEGRATION),
 )
 
 

@@ -37,7 +37,7 @@ from .departments import (
     ProcurifyDepartments,
     jde_procurify_department_map,
 )
-from .integration import INTEGRATION, ROUTE
+from .integration import INTEGRATION, ROUTE, setting
 from .order_records import ENTITY, order_record, paired_vendors
 from .suppliers import SUPPLIERS_FLOW
 
@@ -45,11 +45,11 @@ from .suppliers import SUPPLIERS_FLOW
 def order_policy() -> OrderPolicy:
     """Today's settings: order types, approved and closed statuses, stock account."""
     return OrderPolicy(
-        order_types=frozenset(settings.read("ML_JDE_PROCURIFY_ORDER_TYPES")),
-        approved_status=settings.read("ML_JDE_PROCURIFY_APPROVED_STATUS"),
-        closed_status=settings.read("ML_JDE_PROCURIFY_CLOSED_STATUS"),
-        stock_account=settings.given("ML_JDE_PROCURIFY_STOCK_ACCOUNT")
-        or settings.registered("ML_JDE_PROCURIFY_STOCK_ACCOUNT").default,
+        order_types=frozenset(settings.read(setting("ORDER_TYPES"))),
+        approved_status=settings.read(setting("APPROVED_STATUS")),
+        closed_status=settings.read(setting("CLOSED_STATUS")),
+        stock_account=settings.given(setting("STOCK_ACCOUNT"))
+        or settings.registered(setting("STOCK_ACCOUNT")).default,
     )
 
 
@@ -121,8 +121,8 @@ class JdeOrdersInProcurify(ProcurifyRequisitions):
     requisition carries (``JDE 4011 line 1``), and this package's description check setting."""
 
     source_label = "JDE"
-    description_check_setting = "ML_JDE_PROCURIFY_DESCRIPTION_CHECK"
-    log = get_logger("ml_connector.jde_procurify")
+    description_check_setting = setting("DESCRIPTION_CHECK")
+    log = get_logger(f"ml_connector.{INTEGRATION}")
 
 
 PURCHASE_ORDERS_FLOW = ROUTE.flow(
@@ -142,7 +142,7 @@ PURCHASE_ORDERS_FLOW = ROUTE.flow(
 
 
 def _settings_resources() -> dict[str, Any]:
-    return resources_from_settings(("jde", "procurify", "staging"))
+    return resources_from_settings(("jde", "procurify", "staging"), instance=INTEGRATION)
 
 
 # A replay reads the order from JDE again and maps it with today's tables, pairs and links.

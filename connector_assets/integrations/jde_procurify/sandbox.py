@@ -6,6 +6,7 @@ docs/integrations/jde_procurify.md, "In `make dev`".
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,7 +19,10 @@ from connector_assets.jde.sandbox_payment_run import JdeClerk, process_voucher_b
 from connector_assets.jde.sandbox_suppliers import all_jde_supplier_numbers
 from connector_assets.procurify.sandbox_operators import ProcurifyOperators, link_vendor_erp_keys
 
-INTEGRATION = "jde_procurify"
+from .integration import INTEGRATION, setting
+
+# The package's own name (its folder), which names its sandbox files whichever instance reads them.
+PACKAGE = Path(__file__).parent.name
 
 
 def link_procurify_vendors_to_jde(procurify_root: str, jde_root: str) -> dict[str, Any]:
@@ -55,7 +59,7 @@ def procurify_sandbox_links(sandboxes: list) -> None:
     )
     click.echo(
         f"Procurify vendor ERP keys: {real} name real JDE suppliers{unmatched}; each pairs when the "
-        "jde_procurify_suppliers flow syncs its supplier (backfill it over the sandbox's busy day, 21 days "
+        f"{INTEGRATION}_suppliers flow syncs its supplier (backfill it over the sandbox's busy day, 21 days "
         "ago, to pair most at once)"
     )
 
@@ -74,11 +78,11 @@ SANDBOX_FALLBACK_EMAIL = "ap-no-email-in-jde@example.com"  # example.com: reserv
 SANDBOX_ACCOUNT_CODES_CRON = "5 * * * *"
 # Absolute: a run reads it from DAGSTER_HOME, not from the project folder (a relative path failed make dev's
 # first staging run).
-SANDBOX_ACCOUNT_MAP = str(ROOT / "mappings" / "sandbox" / "jde_procurify_accounts_make_dev.csv")
+SANDBOX_ACCOUNT_MAP = str(ROOT / "mappings" / "sandbox" / f"{PACKAGE}_accounts_make_dev.csv")
 SANDBOX_DEFAULTS = {
-    "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL": SANDBOX_FALLBACK_EMAIL,
-    "ML_JDE_PROCURIFY_ACCOUNT_CODES_CRON": SANDBOX_ACCOUNT_CODES_CRON,
-    "ML_JDE_PROCURIFY_ACCOUNT_MAP": SANDBOX_ACCOUNT_MAP,
+    setting("VENDOR_FALLBACK_EMAIL"): SANDBOX_FALLBACK_EMAIL,
+    setting("ACCOUNT_CODES_CRON"): SANDBOX_ACCOUNT_CODES_CRON,
+    setting("ACCOUNT_MAP"): SANDBOX_ACCOUNT_MAP,
 }
 
 

@@ -19,6 +19,8 @@ from connector_assets.procurify.vendor_writes import FALLBACK_KEY, ONLY_OURS_KEY
 from connector_resources.jde import optional_tables
 from connector_resources.refusals import source_invalid
 
+from .integration import setting
+
 ProcurifyVendorRecord = record_model(
     "ProcurifyVendorRecord",
     "What is sent as a Procurify vendor: the supplier it comes from, a name Procurify takes, its "
@@ -61,7 +63,7 @@ def map_supplier(
         said = (
             f"{who}: no e-mail address in F01151 (Electronic Address, who's who line 0, type E){unread}; "
             "Procurify requires one on every vendor. Add it in JDE (P01111), or set "
-            "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL, then replay"
+            f"{setting('VENDOR_FALLBACK_EMAIL')}, then replay"
         )
         return Rejected.of(key, source_invalid(said, field="F01151 EMAL"))
     more: dict[str, Any] = {}

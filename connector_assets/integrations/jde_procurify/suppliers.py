@@ -36,10 +36,10 @@ from connector_resources.jde import optional_tables
 from connector_resources.ledger import Ledger
 
 from . import vendor_pairs
-from .integration import INTEGRATION, ROUTE
+from .integration import INTEGRATION, ROUTE, setting
 from .supplier_mappers import ProcurifyVendorRecord, map_supplier
 
-FALLBACK_SETTING = "ML_JDE_PROCURIFY_VENDOR_FALLBACK_EMAIL"
+FALLBACK_SETTING = setting("VENDOR_FALLBACK_EMAIL")
 
 
 def fallback_email() -> str:
@@ -156,7 +156,8 @@ supplier_assets = build_flow_assets(
 )
 
 
-SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procurify", "staging"))  # built once a replay
+# Built once a replay: today's settings, the instance's own connections first.
+SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procurify", "staging"), instance=INTEGRATION)
 
 
 REPLAY = Replay(ProcurifyVendors.for_replay, SETTINGS_RESOURCES)

@@ -21,9 +21,10 @@ from connector_assets.procurify.vendor_fields import vendor_label as label
 from connector_resources import settings
 from connector_resources.refusals import source_invalid
 
+from .integration import setting
 from .vendor_pairs import long_address_number
 
-COMPANY_SETTING = "ML_JDE_PROCURIFY_VENDOR_COMPANY"
+COMPANY_SETTING = setting("VENDOR_COMPANY")
 # Procurify vendor field -> the ML_AddUpdateSupplier 1.1 input it is sent as (``jde.supplier_lengths``).
 SENT_FIELDS = {
     "name": "Alpha_Name",
@@ -59,7 +60,7 @@ def never_sent(vendor: Mapping[str, Any]) -> str | None:
         return f"it carries an ERP key (external_id {external_id!r})"
     first = first_vendor_id()
     if first is not None and _vendor_id(vendor) < first:
-        return f"its id is below ML_JDE_PROCURIFY_VENDOR_FIRST_ID ({first}): it existed before go-live"
+        return f"its id is below {setting('VENDOR_FIRST_ID')} ({first}): it existed before go-live"
     return None
 
 
@@ -68,7 +69,7 @@ def first_vendor_id() -> int | None:
     for every vendor Procurify already holds without an ERP key; with it, only vendors made in Procurify
     from then on are sent (the ones both sides already hold are matched by hand, their AN8 set as
     external_id)."""
-    text = settings.read("ML_JDE_PROCURIFY_VENDOR_FIRST_ID")
+    text = settings.read(setting("VENDOR_FIRST_ID"))
     return int(text) if text else None
 
 

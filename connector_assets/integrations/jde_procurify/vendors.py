@@ -22,7 +22,7 @@ from connector_resources.procurify import ProcurifyError
 from connector_resources.redaction import get_logger
 
 from . import vendor_pairs
-from .integration import BACK_ROUTE, INTEGRATION
+from .integration import BACK_ROUTE, INTEGRATION, setting
 from .vendor_mappers import (
     COMPANY_SETTING,
     JdeSupplierRecord,
@@ -35,7 +35,7 @@ from .vendor_mappers import (
 
 log = get_logger(__name__)
 
-PAGE_SIZE_SETTING = "ML_JDE_PROCURIFY_VENDOR_PAGE_SIZE"
+PAGE_SIZE_SETTING = setting("VENDOR_PAGE_SIZE")
 
 
 def to_send(ledger: Ledger, vendor: dict[str, Any]) -> tuple[bool, str]:
@@ -136,7 +136,7 @@ vendor_assets = vendor_poll_assets(VENDORS_FLOW)
 
 REPLAY = Replay(
     ProcurifyVendorSuppliers.for_replay,
-    partial(resources_from_settings, ("jde", "procurify", "staging")),
+    partial(resources_from_settings, ("jde", "procurify", "staging"), instance=INTEGRATION),
 )
 
 
