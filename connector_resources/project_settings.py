@@ -80,18 +80,6 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("retry_cron", "ML_RETRY_CRON", "*/15 * * * *", "replay of due retry-queue records"),
     Setting(
-        "procore_jde_vendor_bank_fields",
-        "ML_PROCORE_JDE_VENDOR_BANK_FIELDS",
-        "",
-        "Procore -> JDE vendors: the Procore vendor fields holding bank routing and account number "
-        "(routing_field,account_field; Procore documents none, so blank = banking is not moved)",
-        kind=Text(
-            pattern=r"[^,\s]+\s*,\s*[^,\s]+",
-            says="two Procore vendor fields, routing then account (e.g. routing_number,account_number), "
-            "or blank",
-        ),
-    ),
-    Setting(
         "sandbox_port_base",
         SANDBOX_PORT_BASE_ENV,
         str(DEFAULT_SANDBOX_PORT_BASE),

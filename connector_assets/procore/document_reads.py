@@ -94,9 +94,10 @@ def change_order_lines(
     erp: str,
     mode: str = "lines",
     commitment_type: str | None = None,
+    mode_setting: str = "ML_PROCORE_JDE_CHANGE_ORDER_LINES",
 ) -> tuple[str, str, list[dict[str, Any]] | None] | Rejected:
     """A change order's project id, commitment id and line items (None: add it as its ``grand_total``,
-    ``mode``: ``ML_PROCORE_JDE_CHANGE_ORDER_LINES``), or the refusal naming what cannot be read."""
+    ``mode``: the integration's ``mode_setting``), or the refusal naming what cannot be read."""
     change_order_id = str(change_order.get("id") or "")
     project = str(change_order.get("_project_id") or change_order.get("project_id") or "")
     commitment_id = str(change_order.get("contract_id") or "")
@@ -122,10 +123,10 @@ def change_order_lines(
             return project, commitment_id, None
         sentence = (
             f"{label} of commitment {commitment_id} on project {project}: its line items cannot be read from "
-            f"Procore ({exc}); nothing was added to the {erp} order. Set ML_PROCORE_JDE_CHANGE_ORDER_LINES "
+            f"Procore ({exc}); nothing was added to the {erp} order. Set {mode_setting} "
             "to auto or total to add it as one line of its grand_total, then replay"
         )
-        setting = {"system": "Procore", "setting": "ML_PROCORE_JDE_CHANGE_ORDER_LINES"}
+        setting = {"system": "Procore", "setting": mode_setting}
         return Rejected.of(change_order_id, Refusal("configuration", sentence, setting), refused)
     except (ProcoreNotFoundError, ProcoreDataError) as exc:  # an outage fails the step instead (rerun)
         sentence = (

@@ -37,7 +37,7 @@ from connector_resources.refusals import refused
 
 from .change_order_totals import AUTO, total_account, total_line
 from .cost_codes import CostCodeMap
-from .integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES
+from .integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES, setting
 from .order_mappers import (
     OrderTypes,
     change_order_label,
@@ -111,7 +111,7 @@ class PurchaseOrderLines(JdePurchaseOrderLines):
 
 def change_order_mode() -> str:
     """``ML_PROCORE_JDE_CHANGE_ORDER_LINES``: ``lines``, ``total`` or ``auto``."""
-    return settings.value("ML_PROCORE_JDE_CHANGE_ORDER_LINES").strip().lower()
+    return settings.value(setting("CHANGE_ORDER_LINES")).strip().lower()
 
 
 def change_order_record(
@@ -133,7 +133,9 @@ def change_order_record(
         if held is not None:
             return with_project(held, project)
     kind = commitment_kind(order)
-    read = change_order_lines(session, change_order, "JDE", mode, commitment_type=kind)
+    read = change_order_lines(
+        session, change_order, "JDE", mode, commitment_type=kind, mode_setting=setting("CHANGE_ORDER_LINES")
+    )
     if isinstance(read, Rejected):
         return read
     project, commitment_id, read_lines = read
@@ -212,7 +214,7 @@ def mapped_before(staging: Any, partition: str | None) -> dict[str, Mapped]:
 
 
 def approved_change_orders(records: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
-    return approved(records, statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES"))
+    return approved(records, statuses(setting("CHANGE_ORDER_STATUSES")))
 
 
 def map_change_orders(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
@@ -258,7 +260,7 @@ def remap_change_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Reje
     is no longer approved is not yielded: the replay then says it is no longer something to write."""
     books = CostCodeMap.today(context.resources.staging)
     ledger = context.resources.ledger.get()
-    wanted = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
+    wanted = statuses(setting("CHANGE_ORDER_STATUSES"))
     procore, mode = context.resources.procore, change_order_mode()
     places = queued(ledger, INTEGRATION, "change_orders", keys, first_company(procore))
     with procore.company_sessions() as sessions:

@@ -22,7 +22,7 @@ from connector_assets.procore.cost_code_keys import (
     projects,
 )
 
-from .integration import INTEGRATION
+from .integration import INTEGRATION, setting
 
 GUARDED_BY = ("jde_ais", "procore")  # the sandbox tables only fit these two sandboxes
 
@@ -49,11 +49,11 @@ def _accounts(jde: Any, accounts: Iterable[str]) -> dict[str, str]:
 # Each table as its setting declares it (the asset is the setting's name, the sandbox file its default).
 PROJECTS = setting_table(
     INTEGRATION,
-    "ML_PROCORE_JDE_PROJECT_MAP",
+    setting("PROJECT_MAP"),
     "procore_project_id",
     "jde_business_unit",
     "Procore project id (or * for every other project) -> JDE job business unit, staged from "
-    "ML_PROCORE_JDE_PROJECT_MAP. Every purchase order's business unit and company come from this snapshot.",
+    f"{setting('PROJECT_MAP')}. Every purchase order's business unit and company come from this snapshot.",
     GUARDED_BY,
     business_unit_problem,
     lambda text: text.strip().upper(),
@@ -66,12 +66,12 @@ PROJECTS = setting_table(
 )
 COST_CODES = setting_table(
     INTEGRATION,
-    "ML_PROCORE_JDE_COST_CODE_MAP",
+    setting("COST_CODE_MAP"),
     "procore_cost_code",
     "jde_account",
     "Procore cost code (full code, or <project id>/<full code> for one project; a parent code maps its "
     "children) -> JDE account BU.OBJ[.SUB], where BU may be {job} (the project's job business unit), "
-    "staged from ML_PROCORE_JDE_COST_CODE_MAP. Every line's account comes from this snapshot.",
+    f"staged from {setting('COST_CODE_MAP')}. Every line's account comes from this snapshot.",
     GUARDED_BY,
     job_account_problem,
     clean_job_account,

@@ -10,15 +10,19 @@ from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.flows.targets import FlowRoute
 from connector_resources.ledger import Ledger
+from connector_resources.setting_declarations import integration_variable
 
-INTEGRATION = "procore_jde"
+INTEGRATION = (__package__ or __name__).rpartition(".")[2]
 ROUTE = FlowRoute(INTEGRATION, source_system="procore", target_system="JDE")
 # JDE supplier changes (address, contact) back to the Procore vendors they are linked to.
 SUPPLIERS_ROUTE = FlowRoute(INTEGRATION, source_system="JDE", target_system="procore")
 # When a Procore vendor and its JDE supplier were last brought together (both flows write the pair).
 VENDOR_PAIRS = PairSync(INTEGRATION)
 # What a replay of a Procore <-> JDE flow reads and writes with: today's settings, built once per replay.
-SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procore", "staging"))
+SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procore", "staging"), instance=INTEGRATION)
+# None of its own (``components.apartness``): its flows read the records the Procore side stages for the
+# deployment's app (every company it names), and JD Edwards is the deployment's.
+OWN_CONNECTIONS: tuple[str, ...] = ()
 
 
 def written_target(ledger: Ledger, entity: str, source_key: str) -> str | None:
@@ -28,3 +32,9 @@ def written_target(ledger: Ledger, entity: str, source_key: str) -> str | None:
     xref = ledger.get_xref(INTEGRATION, entity, "procore", str(source_key), "JDE")
     target_id = xref.target_id if xref is not None else None
     return target_id if target_id and not is_placeholder(target_id) else None
+
+
+def setting(name: str) -> str:
+    """The variable of this integration's setting ``name`` (``ML_<INTEGRATION>_<NAME>``, an instance's
+    under its own name)."""
+    return integration_variable(INTEGRATION, name)

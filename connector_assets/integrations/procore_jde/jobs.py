@@ -13,6 +13,7 @@ from connector_assets.procore.inbox_sensor import build_procore_inbox_sensor
 from connector_assets.saas.assets import saas_partitions
 
 from .hooks import ENTITY_FLOWS, SENSOR_DESCRIPTION
+from .integration import INTEGRATION
 from .suppliers import SUPPLIERS_FLOW
 from .vouchers import VOUCHERS_FLOW, vouchers_enabled
 
@@ -35,7 +36,7 @@ def inbox_sensor(flow_jobs: BuiltJobs) -> Any:
     """Procore's webhooks start the Procore-sourced flows early (the suppliers flow reads JDE, which sends
     none); the vouchers flow only while ``ML_PROCORE_JDE_VOUCHERS`` is on, asked at each tick."""
     return build_procore_inbox_sensor(
-        "procore_jde_inbox_sensor",
+        f"{INTEGRATION}_inbox_sensor",
         {spec.name: job for spec, job in flow_jobs.jobs.items() if spec is not SUPPLIERS_FLOW},
         saas_partitions,
         entity_flows=ENTITY_FLOWS,

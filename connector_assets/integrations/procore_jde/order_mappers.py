@@ -19,6 +19,8 @@ from connector_resources import settings
 from connector_resources.refusals import refused, source_invalid
 from connector_resources.said import refusal_for, reworded, said
 
+from .integration import setting
+
 Account = JobAccount | str  # the account a cost lands on, or why it has none
 Made = tuple[dict[str, Any], Decimal] | str  # an order line (without its account) and its amount, or why not
 
@@ -38,8 +40,8 @@ class OrderTypes:
     @classmethod
     def from_settings(cls) -> OrderTypes:
         return cls(
-            settings.value("ML_PROCORE_JDE_PO_ORDER_TYPE").strip(),
-            settings.value("ML_PROCORE_JDE_WO_ORDER_TYPE").strip(),
+            settings.value(setting("PO_ORDER_TYPE")).strip(),
+            settings.value(setting("WO_ORDER_TYPE")).strip(),
         )
 
     def of(self, commitment_type: Any) -> str | None:

@@ -45,6 +45,7 @@ from .integration import (
     INTEGRATION,
     ROUTE,
     SETTINGS_RESOURCES,
+    setting,
     written_target,
 )
 from .order_mappers import OrderTypes, map_commitment
@@ -58,7 +59,7 @@ from .vendors import (
 
 ENTITY = "purchase_order"
 REQUISITIONS_ASSET = asset_key("procore", "requisitions")
-APPROVED_SETTING = "ML_PROCORE_JDE_APPROVED_STATUSES"  # the requisition statuses that count as approved
+APPROVED_SETTING = setting("APPROVED_STATUSES")  # the requisition statuses that count as approved
 COMMITMENTS_ASSET = asset_key("procore", "commitments")
 MAPPING_ASSETS = (PROJECTS.asset, COST_CODES.asset)
 

@@ -31,9 +31,11 @@ from connector_assets.procore.vendor_fields import (
 from connector_resources import settings
 from connector_resources.refusals import source_invalid
 
-ORIGIN_SETTING = "ML_PROCORE_JDE_VENDOR_ORIGIN_FORMAT"
-COMPANY_SETTING = "ML_PROCORE_JDE_VENDOR_COMPANY"
-BANK_SETTING = "ML_PROCORE_JDE_VENDOR_BANK_FIELDS"
+from .integration import setting
+
+ORIGIN_SETTING = setting("VENDOR_ORIGIN_FORMAT")
+COMPANY_SETTING = setting("VENDOR_COMPANY")
+BANK_SETTING = setting("VENDOR_BANK_FIELDS")
 
 BANK_KEY = "Bank_Fingerprint"  # in the body instead of the numbers; the target swaps it for them
 

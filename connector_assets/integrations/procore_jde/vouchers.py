@@ -35,6 +35,7 @@ from .integration import (
     INTEGRATION,
     ROUTE,
     SETTINGS_RESOURCES,
+    setting,
     written_target,
 )
 from .purchase_orders import (
@@ -60,7 +61,7 @@ from .voucher_mappers import (
 )
 
 ENTITY = "voucher"
-SETTING = "ML_PROCORE_JDE_VOUCHERS"
+SETTING = setting("VOUCHERS")
 OFF_NOTE = f"vouchers are off ({SETTING}=off): approved requisitions are not vouchered"
 
 

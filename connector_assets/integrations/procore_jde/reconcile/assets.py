@@ -26,7 +26,7 @@ from ..change_orders import (
     approved_change_orders,
 )
 from ..cost_codes import CostCodeMap
-from ..integration import INTEGRATION, written_target
+from ..integration import INTEGRATION, setting, written_target
 from ..order_mappers import (
     CHANGE_ORDER_PREFIX,
     OrderTypes,
@@ -57,7 +57,7 @@ from .vendors import compare_vendors
 SYSTEMS = ("Procore", "JDE")
 FLOWS = (VENDORS_FLOW, PURCHASE_ORDERS_FLOW, VOUCHERS_FLOW, CHANGE_ORDERS_FLOW)
 BALANCES = "per_project_period"
-CANCELLED_SETTING = "ML_PROCORE_JDE_CANCELLED_STATUS"
+CANCELLED_SETTING = setting("CANCELLED_STATUS")
 
 
 def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str) -> Report:

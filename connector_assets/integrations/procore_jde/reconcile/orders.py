@@ -28,6 +28,7 @@ from connector_assets.procore.reconcile_documents import (
 
 from ..change_order_totals import TOTAL, largest_line
 from ..change_orders import change_order_mode
+from ..integration import setting
 from ..order_mappers import (
     CHANGE_ORDER_PREFIX,
     change_order_label,
@@ -85,7 +86,7 @@ class Commitment:
 def commitment_side(context: Context, commitment_id: str, project_id: str) -> Commitment:
     """A commitment, its schedule of values and its approved change orders (their lines where they are
     read: not when ``ML_PROCORE_JDE_CHANGE_ORDER_LINES`` says total), by account and line by line."""
-    approved = statuses("ML_PROCORE_JDE_CHANGE_ORDER_STATUSES")
+    approved = statuses(setting("CHANGE_ORDER_STATUSES"))
     lines = change_order_mode() != TOTAL
     read = read_commitment(context.procore, commitment_id, project_id, approved, lines)
     record, project_id, name = read.record, read.project_id, project_label(read.record or {})
