@@ -151,10 +151,10 @@ class BillClerk:
     """BILL as a payables clerk drives it, on an MFA-trusted session (paying needs one; the connector never
     pays, so its client does not offer it)."""
 
-    def __init__(self, bill_url: str) -> None:
+    def __init__(self, bill_url: str, organization_id: str | None = None) -> None:
         self.base, self.root = bill_url, bill_url.removesuffix("/connect")
         login = LOGINS[BillResource]
-        self.org = login["organization_id"]
+        self.org = organization_id or login["organization_id"]
         body = {
             "devKey": login["dev_key"],
             "username": login["username"],
@@ -222,7 +222,9 @@ class BillClerk:
     def clear_payments(self) -> None:
         """Every scheduled payment clears (the simulator clears a random pick; all, so ours too), and a
         vendor changes: an event type the payments flow does not apply."""
-        self.sandbox("activity", {"cleared_payments": 10_000, "updated_vendors": 1})
+        self.sandbox(
+            "activity", {"cleared_payments": 10_000, "updated_vendors": 1, "organization_id": self.org}
+        )
 
     def cancel_scheduled(self) -> None:
         """BILL's own seeded scheduled payments are canceled, so the one that clears next is the test's."""
@@ -247,7 +249,7 @@ class BillClerk:
         payment = self.call(
             "POST", "payments", {"billId": bill["id"], "amount": float(amount), "fundingAccount": funding}
         )
-        self.sandbox("activity", {"cleared_payments": 1})
+        self.sandbox("activity", {"cleared_payments": 1, "organization_id": self.org})
         return payment["id"]
 
 

@@ -13,6 +13,7 @@ from connector_assets.jde.flow_jobs import jde_poll_jobs
 from connector_assets.jde.schedules import REFRESHED_APART
 from connector_assets.saas.assets import saas_partitions
 
+from .bill_side import PAYMENTS_SOURCE
 from .integration import INTEGRATION
 from .payments import PAYMENTS_FLOW
 
@@ -25,7 +26,8 @@ PAYMENT_JOBS = inbox_flow_jobs(
         "Apply today's polled BILL payments to JDE (missed webhooks included); after midnight, close "
         "yesterday once."
     ),
-    scheduled_apart=(PAYMENTS.asset, *REFRESHED_APART),
+    # Staged by the mapped step's own read (and the BILL poll for the deployment's organization).
+    scheduled_apart=(PAYMENTS.asset, PAYMENTS_SOURCE.asset, *REFRESHED_APART),
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
-from connector_assets.bill.documents import PAYMENTS, current_versions
+from connector_assets.bill.documents import current_versions
 from connector_assets.bill.payment_fields import PaymentOutcomes, paid_bills, payment_status
 from connector_assets.bill.payments_read import read_payments_day
 from connector_assets.bill.reads import bill_by_id
@@ -39,6 +39,7 @@ from connector_resources.refusals import Refusal, master_missing, refusal_of, re
 from connector_resources.replay import shared_value
 
 from .bill_keys import ENTITY, VOUCHER_LINK
+from .bill_side import OWN_PAYMENTS, PAYMENTS_SOURCE
 from .integration import INTEGRATION, PAYMENTS_ROUTE, setting
 
 EDI_USER = "MLBILL"  # F0911Z1.EDUS of every journal entry this flow writes
@@ -246,8 +247,8 @@ def _undone_after_posting(ledger: Ledger, payment: dict[str, Any]) -> Iterator[R
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's BILL payments (poll + webhook inbox, latest version each) that BILL paid, the day read
     from BILL first unless a complete read of it is staged (``bill.payments_read``)."""
-    read_payments_day(context, partition)
-    documents = collect_documents(context, partition, PAYMENTS, PAYMENTS_FLOW)
+    read_payments_day(context, partition, OWN_PAYMENTS)
+    documents = collect_documents(context, partition, PAYMENTS_SOURCE, PAYMENTS_FLOW)
     resources = context.resources
     yield from payment_records(
         resources.ledger.get(), resources.staging, documents.current, context.log, resources.bill

@@ -2,9 +2,9 @@
 vendors and bills flows with their jobs and schedules, the payments flow and its inbox sensor (``jobs``),
 and the reconciliation; each flow's replays are its own (``Flow.replay``).
 
-An instance reaching a BILL organization of its own (``bill_side``) runs vendors and bills: BILL's
-webhooks and payments reach the deployment's one receiver and organization, so payments back into JDE
-are the deployment's organization's alone.
+An instance reaching a BILL organization of its own (``bill_side``) reads its payments by polling that
+organization (its own staged payments), with no inbox sensor: BILL's webhooks reach the deployment's one
+receiver source, the deployment's organization's events.
 """
 
 from connector_assets.flows.assembly import IntegrationParts
@@ -14,7 +14,7 @@ from .bill_side import OWN_ORGANIZATION
 from .jobs import JOBS, PAYMENT_JOBS, inbox_sensor
 
 FROM_JDE = (vendors.FLOW, bills.FLOW)
-FROM_BILL = () if OWN_ORGANIZATION else (payments_flow.FLOW,)
+FROM_BILL = (payments_flow.FLOW,)
 FLOW_JOBS = JOBS.build(FROM_JDE)
 PAYMENT_FLOW_JOBS = PAYMENT_JOBS.build(FROM_BILL)
 payments_inbox_sensor = None if OWN_ORGANIZATION else inbox_sensor(PAYMENT_FLOW_JOBS)
@@ -24,7 +24,7 @@ def parts() -> IntegrationParts:
     """What the package puts into Dagster and ``ml-connector replay`` (its component type builds on it)."""
     return IntegrationParts.assembled(
         __package__,
-        [FLOW_JOBS, PAYMENT_FLOW_JOBS] if FROM_BILL else [FLOW_JOBS],
+        [FLOW_JOBS, PAYMENT_FLOW_JOBS],
         sensors=[payments_inbox_sensor] if payments_inbox_sensor is not None else [],
         mapping_tables=bill_mappings.TABLES,
     )

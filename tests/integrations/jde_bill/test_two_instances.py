@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -20,7 +21,7 @@ from dg_projects import scaffolded_project
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from jde_bill_sandbox_tables import ORG_2
-from jde_bill_world import INTEGRATION_WORLD, jde_bill_world
+from jde_bill_world import INTEGRATION_WORLD, BillClerk, jde_bill_world
 from two_orgs import bill_in, with_two_organizations
 
 from connector_resources import configured_settings
@@ -81,13 +82,16 @@ def test_two_instances_write_their_own_company_into_their_own_organization_once(
     assert isinstance(loaded.resources["bill"], dg.ResourceDefinition)
     resources = {k: v for k, v in world.resources.items() if k != "bill"}
 
-    # Apart in Dagster: each instance's jobs, schedule crons and BILL pool; west posts no payments back.
+    # Apart in Dagster: each instance's jobs, schedule crons and BILL pool; west's own BILL entities.
     assert loaded.get_schedule_def("jde_bill_west_bills_schedule").cron_schedule == "40 * * * *"
     assert loaded.get_schedule_def("jde_bill_bills_schedule").cron_schedule == "20 * * * *"
     pools = {name: graph.get(dg.AssetKey([name, "bills_written"])).pools for name in COMPANY}
     assert pools == {"jde_bill": {"bill_00801SANDBOXORG00001"}, "jde_bill_west": {f"bill_{ORG_2}"}}
     west_keys = [k.path[1] for k in graph.get_all_asset_keys() if k.path[0] == "jde_bill_west"]
-    assert "bill_chart_of_accounts" in west_keys and not [k for k in west_keys if "payments" in k]
+    assert {"bill_chart_of_accounts", "bill_departments", "bill_payments", "payments_written"} <= set(
+        west_keys
+    )
+    assert "jde_bill_west_inbox_sensor" not in {s.name for s in loaded.sensors or ()}  # polling alone
 
     # ``ml-connector ping`` checks west's own organization apart from the deployment's.
     register_core_pings()
@@ -131,6 +135,29 @@ def test_two_instances_write_their_own_company_into_their_own_organization_once(
     for name in COMPANY:
         again = bills_job(name)
         assert again["create"] == again["update"] == 0 and not again["queued"], again
+
+    # West's payments back into JD Edwards, read by polling its own organization: one of its voucher
+    # bills paid there is recorded once in JDE, by west alone.
+    bills = ledger_xrefs(world.ledger, "jde_bill_west", "bill", "bill")
+    voucher_bill = next(bill_id for key, bill_id in sorted(bills.items()) if key.startswith("PV:"))
+    clerk = BillClerk(world.bill_url, ORG_2)
+    clerk.cancel_scheduled()  # so the payment that clears is ours
+    bill = clerk.call("GET", f"bills/{voucher_bill}")
+    payment = clerk.pay(bill, bill["amount"])
+    today = datetime.now(UTC).date().isoformat()
+
+    def payments_job(name: str) -> dict:
+        job = loaded.resolve_job_def(f"{name}_payments")
+        result = job.execute_in_process(partition_key=today, instance=instance, resources=resources)
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        return metadata_values(result)[f"{name}/payments_written"]
+
+    assert payments_job("jde_bill_west")["create"] >= 1
+    [recorded] = world.jde_payments(payment)
+    assert ledger_xrefs(world.ledger, "jde_bill_west", "payment", "JDE").get(f"{payment}:{voucher_bill}")
+    assert not [k for k in ledger_xrefs(world.ledger, "jde_bill", "payment", "JDE") if payment in k]
+    assert payments_job("jde_bill_west")["create"] == 0  # again: nothing posted twice
+    assert len(world.jde_payments(payment)) == 1
 
     # A run launched from the asset graph with west's assets and jde_bill's is refused: one of the two
     # would reach the other's organization.

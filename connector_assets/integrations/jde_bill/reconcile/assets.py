@@ -12,7 +12,6 @@ from connector_assets.jde.assets import jde_partitions
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.saas.assets import saas_partitions
 
-from ..bill_side import OWN_ORGANIZATION
 from ..integration import INTEGRATION, setting
 from .bills import reconcile_bills
 from .payments import reconcile_payments
@@ -91,6 +90,5 @@ PAYMENTS_RECONCILE = DayReconciliation.running(
     schedule_description="Reconcile today's payments between JDE and BILL (yesterday once after midnight).",
     polled=True,
 )
-# What the component takes (``IntegrationParts.assembled``); payments only where the instance posts them.
-WIRING = wiring(ENTITIES) if OWN_ORGANIZATION else wiring(ENTITIES, PAYMENTS_RECONCILE)
+WIRING = wiring(ENTITIES, PAYMENTS_RECONCILE)  # what the component takes (``IntegrationParts.assembled``)
 reconciliation_assets, reconciliation_jobs, reconciliation_schedules = WIRING
