@@ -12,6 +12,7 @@ every instance. A package allowing none runs once per deployment.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Iterable
 from itertools import combinations
 from typing import TYPE_CHECKING
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 
 def own_connections(package: str) -> tuple[str, ...]:
     """The systems an instance of ``package`` may reach through a connection of its own (its
-    ``integration.OWN_CONNECTIONS``)."""
+    ``integration.OWN_CONNECTIONS``; none when it declares none, or has no ``integration`` module)."""
+    if importlib.util.find_spec(f"{package}.integration") is None:
+        return ()
     return tuple(getattr(importlib.import_module(f"{package}.integration"), "OWN_CONNECTIONS", ()))
 
 
