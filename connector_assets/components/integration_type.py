@@ -74,6 +74,8 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
         if self.instance == self.integration:
             return self.declared
         folder = Path(next(iter(importlib.import_module(self.package).__path__)))
+        if not (folder / DECLARATIONS).exists():  # a package declaring no settings
+            return {}
         made = declared_settings(self.instance, folder / DECLARATIONS)
         return {s.env.removeprefix(f"ML_{self.instance.upper()}_").lower(): s for s in made}
 

@@ -15,6 +15,7 @@ the toy's one job is run by hand, so it needs no setting.
 """
 
 # No ``from __future__ import annotations``: pandera reads the model's annotations as real types.
+import importlib
 import sys
 import textwrap
 import uuid
@@ -223,3 +224,13 @@ def test_a_toy_integration_in_its_own_folder_writes_each_supplier_once(tmp_path,
         again = run()  # the same day again: every supplier is known, nothing is written twice
         assert again["skip"].value == len(staged) and again["create"].value == 0
         assert coupa_supplier_numbers(world.coupa_url) == after
+
+
+def test_a_package_keeping_its_own_name_is_refused_as_a_further_instance(toy_project):
+    """The toy names its route "toy" in text: a copy under another name would run the toy's flows again."""
+    root = next(path.name for path in toy_project.iterdir() if path.name.startswith("toy_connector_"))
+    toy = importlib.import_module(f"{root}.components").Toy
+    with pytest.raises(
+        ValueError, match="toy cannot run as a further instance 'toy_two': its flows toy_suppliers"
+    ):
+        _ = toy(name="toy_two").parts
