@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from connector_resources import configured_settings
 from connector_resources.ping import _checks, register_ping
-from connector_resources.systems import declared_systems, system, system_named_in_flows
+from connector_resources.systems import own_systems, system, system_named_in_flows
 
 Needs = Mapping[str, list[str]]  # name (table, entity, orchestration) -> the flows needing it
 
@@ -59,9 +59,8 @@ def register_instance_pings(instances: Iterable[str]) -> list[str]:
     instance's scope, so its own account answers for what the flows need. The names, in order."""
     names = []
     for instance in instances:
-        variables = configured_settings.connection(instance)
-        for declared in declared_systems():
-            if declared.key in _checks and any(s.env in variables for s in declared.settings):
+        for declared in own_systems(instance):
+            if declared.key in _checks:
                 names.append(f"{declared.key}@{instance}")
                 register_ping(names[-1], in_scope(_checks[declared.key], instance))
     return names

@@ -129,6 +129,15 @@ def system(key: str) -> System:
         raise KeyError(f"unknown system {key!r}; known: {', '.join(found)}") from None
 
 
+def own_systems(instance: str) -> tuple[System, ...]:
+    """The declared systems ``instance`` reaches through a connection of its own (its ``connections``,
+    ``configured_settings.connect``); none when it uses the deployment's."""
+    from connector_resources import configured_settings
+
+    variables = configured_settings.connection(instance)
+    return tuple(s for s in declared_systems() if any(setting.env in variables for setting in s.settings))
+
+
 def system_named_in_flows(name: str) -> System | None:
     """The system a flow spec or the ledger names ``name`` (``JDE``, ``coupa``, ...), None if none."""
     return next((s for s in declared_systems() if s.name_in_flows == name), None)

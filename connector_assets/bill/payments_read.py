@@ -22,7 +22,7 @@ def _payments_entity() -> Any:
     return next(spec for spec in SAAS_ENTITIES if spec.asset == PAYMENTS.asset)
 
 
-def _staged_at(staging: Any, partition: str, asset: Any = PAYMENTS.asset) -> datetime | None:
+def _staged_at(staging: Any, partition: str, asset: Any) -> datetime | None:
     """When the day's staged payments file (``bill/payments``) was last written (UTC), None if never or
     unknown."""
     path = staging.source(asset, partition)
@@ -34,7 +34,7 @@ def _staged_at(staging: Any, partition: str, asset: Any = PAYMENTS.asset) -> dat
         return None
 
 
-def day_is_closed(staging: Any, day: date, overlap: timedelta, asset: Any = PAYMENTS.asset) -> bool:
+def day_is_closed(staging: Any, day: date, overlap: timedelta, asset: Any) -> bool:
     """Whether the day's payments were staged by a read that began after the day (and the overlap) ended."""
     staged = _staged_at(staging, day.isoformat(), asset)
     return staged is not None and staged >= datetime.combine(day + timedelta(days=1), time(), UTC) + overlap

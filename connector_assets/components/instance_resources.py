@@ -18,7 +18,7 @@ import dagster as dg
 
 from connector_resources import configured_settings
 from connector_resources.base import initialized
-from connector_resources.systems import declared_systems
+from connector_resources.systems import declared_systems, own_systems
 
 
 def run_groups(run: dg.DagsterRun, instance: dg.DagsterInstance | None = None) -> set[str]:
@@ -77,13 +77,12 @@ def _chooser(system_key: str, jobs: Mapping[str, str], owners: tuple[str, ...], 
 def instance_resources(instances: Mapping[str, Iterable[str]]) -> dict[str, dg.ResourceDefinition]:
     """A per-run choice for each system some instance among ``instances`` (name -> its job names) reaches
     through connections of its own; {} when none does (the deployment's resources stand)."""
-    own = {name: configured_settings.connection(name) for name in instances}
-    owners = tuple(name for name, variables in own.items() if variables)
+    own = {name: {system.key for system in own_systems(name)} for name in instances}
+    owners = tuple(name for name, systems in own.items() if systems)
     jobs = {job: name for name in owners for job in instances[name]}
     chosen: dict[str, dg.ResourceDefinition] = {}
     for system in declared_systems():
-        envs = {setting.env for setting in system.settings}
-        if system.resource is not None and any(envs & set(own[name]) for name in owners):
+        if system.resource is not None and any(system.key in own[name] for name in owners):
             deployments = (system.key, *(name for name in instances if name not in owners))
             chosen[system.resource_key] = dg.ResourceDefinition(
                 resource_fn=_chooser(system.resource_key, jobs, owners, deployments),

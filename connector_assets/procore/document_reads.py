@@ -94,7 +94,8 @@ def change_order_lines(
     erp: str,
     mode: str = "lines",
     commitment_type: str | None = None,
-    mode_setting: str = "ML_PROCORE_JDE_CHANGE_ORDER_LINES",
+    *,
+    mode_setting: str,
 ) -> tuple[str, str, list[dict[str, Any]] | None] | Rejected:
     """A change order's project id, commitment id and line items (None: add it as its ``grand_total``,
     ``mode``: the integration's ``mode_setting``), or the refusal naming what cannot be read."""

@@ -17,11 +17,12 @@ from connector_assets.saas.assets import SAAS_ENTITIES, saas_partitions
 from connector_assets.saas.entities import SaasEntity, build_entity_asset
 from connector_resources import configured_settings
 from connector_resources.bill.system import SYSTEM
+from connector_resources.systems import own_systems
 
 from .integration import INTEGRATION
 
 # Whether this instance reaches a BILL organization of its own (its ``connections.bill``).
-OWN_ORGANIZATION = any(s.env in configured_settings.connection(INTEGRATION) for s in SYSTEM.settings)
+OWN_ORGANIZATION = SYSTEM.key in {system.key for system in own_systems(INTEGRATION)}
 
 
 def _own(deployment_key: object) -> SaasEntity:
