@@ -11,15 +11,7 @@ partition and cursor, never the deployment's.
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from connector_assets.bill.documents import PAYMENTS
 from connector_assets.runtime.incremental import DayRead
-
-
-def _payments_entity() -> Any:
-    """The ``bill/payments`` source asset's entity (imported late: the SaaS assets build every client)."""
-    from connector_assets.saas.assets import SAAS_ENTITIES
-
-    return next(spec for spec in SAAS_ENTITIES if spec.asset == PAYMENTS.asset)
 
 
 def _staged_at(staging: Any, partition: str, asset: Any) -> datetime | None:
@@ -40,17 +32,16 @@ def day_is_closed(staging: Any, day: date, overlap: timedelta, asset: Any) -> bo
     return staged is not None and staged >= datetime.combine(day + timedelta(days=1), time(), UTC) + overlap
 
 
-def read_payments_day(context: Any, partition: str | None, entity: Any = None) -> DayRead | None:
+def read_payments_day(context: Any, partition: str | None, entity: Any) -> DayRead | None:
     """Stage the partition's BILL payments unless a complete read of the day is staged already (see the
-    module docstring); returns what was read, None when nothing needed reading. ``entity``: the instance's
-    own copy of ``bill/payments`` (``SaasEntity``), the deployment's when None."""
+    module docstring); returns what was read, None when nothing needed reading. ``entity``: the staged
+    payments the instance reads (``SaasEntity``: ``bill/payments``, or the instance's own copy)."""
     from connector_assets.saas.entities import SourceRead, overlap, read_with_session
 
     if partition is None:
         return None
     day, today = date.fromisoformat(partition), datetime.now(UTC).date()
     resources = context.resources
-    entity = entity or _payments_entity()
     if day > today or (day < today and day_is_closed(resources.staging, day, overlap(), entity.asset)):
         return None
     read = SourceRead(entity, resources.staging, resources.ledger.get(), [day], today, context.run.run_id)

@@ -39,7 +39,7 @@ from connector_resources.refusals import Refusal, master_missing, refusal_of, re
 from connector_resources.replay import shared_value
 
 from .bill_keys import ENTITY, VOUCHER_LINK
-from .bill_side import OWN_PAYMENTS, PAYMENTS_SOURCE
+from .bill_side import PAYMENTS_ENTITY, PAYMENTS_SOURCE
 from .integration import INTEGRATION, PAYMENTS_ROUTE, setting
 
 EDI_USER = "MLBILL"  # F0911Z1.EDUS of every journal entry this flow writes
@@ -247,7 +247,7 @@ def _undone_after_posting(ledger: Ledger, payment: dict[str, Any]) -> Iterator[R
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's BILL payments (poll + webhook inbox, latest version each) that BILL paid, the day read
     from BILL first unless a complete read of it is staged (``bill.payments_read``)."""
-    read_payments_day(context, partition, OWN_PAYMENTS)
+    read_payments_day(context, partition, PAYMENTS_ENTITY)
     documents = collect_documents(context, partition, PAYMENTS_SOURCE, PAYMENTS_FLOW)
     resources = context.resources
     yield from payment_records(
