@@ -6,7 +6,9 @@ bill in the target. A company filter does not part them (both vendors flows send
 instances of one package stand apart only where one reaches a system through a connection of its own
 (another BILL organization, another Coupa tenant), as far as the package's ``OWN_CONNECTIONS`` allows: the
 systems its flows only call through the run's resource, never through records a system side staged for
-every instance. A package allowing none runs once per deployment.
+every instance. A package allowing none runs once per deployment. Where the keys a package writes are made
+of the source's ids, which repeat across accounts (Coupa invoice ids per tenant), the setting naming them
+apart is declared in ``APART_SETTINGS``, and two instances keeping the same value are refused.
 """
 
 from __future__ import annotations
@@ -31,6 +33,31 @@ def own_connections(package: str) -> tuple[str, ...]:
     return tuple(getattr(importlib.import_module(f"{package}.integration"), "OWN_CONNECTIONS", ()))
 
 
+def apart_settings(package: str) -> tuple[str, ...]:
+    """The settings (short names) two instances of ``package`` must hold apart (its
+    ``integration.APART_SETTINGS``; none when it declares none)."""
+    if importlib.util.find_spec(f"{package}.integration") is None:
+        return ()
+    return tuple(getattr(importlib.import_module(f"{package}.integration"), "APART_SETTINGS", ()))
+
+
+def setting_value(instance: IntegrationType, name: str) -> str:
+    """What ``instance``'s setting ``name`` will be: its variable, else its attribute, else the default (the
+    order the settings are read in)."""
+    declared = instance.instance_settings()[name]
+    attribute = instance.variables().get(declared.env, "").strip()
+    return declared.given() or attribute or declared.default_value()
+
+
+def same_apart_setting(first: IntegrationType, second: IntegrationType) -> str | None:
+    """``name 'value'`` of the first apart setting two instances of one package share, None if none."""
+    for name in apart_settings(first.package):
+        value = setting_value(first, name)
+        if value == setting_value(second, name):
+            return f"{name} {value!r}"
+    return None
+
+
 def refused_connections(instance: IntegrationType) -> str | None:
     """What is wrong with ``instance``'s ``connections`` for its package, None when nothing is."""
     allowed = own_connections(instance.package)
@@ -51,6 +78,12 @@ def check_apart(instances: Iterable[IntegrationType]) -> None:
         if first.package != second.package:
             continue
         if connection_variables(first.connections) != connection_variables(second.connections):
+            kept = same_apart_setting(first, second)
+            if kept:
+                raise ValueError(
+                    f"{first.instance} in {first.defined_in} and {second.instance} in {second.defined_in} "
+                    f"both keep {kept}: the keys each writes would be taken for the other's; give one its own"
+                )
             continue
         allowed = own_connections(first.package)
         way = (

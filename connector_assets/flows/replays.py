@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from types import SimpleNamespace
 from typing import Any, Protocol
 
@@ -81,9 +82,10 @@ class Replay:
     source: str | None = None
     superseded: Superseded | None = None
 
-    def resources_for(self, given: Resources | None = None) -> Resources:
+    def resources_for(self, spec: FlowSpec, given: Resources | None = None) -> Resources:
         """What this replay builds its resources with: ``given`` (a bench's, a test's), else its own, else
-        today's settings."""
+        today's settings for ``spec``'s instance (its own connections first: a replay of an instance on
+        another tenant writes there, as its runs do)."""
         if given is not None and not callable(given):
             raise TypeError(f"replays take a function building their resources, got {type(given).__name__}")
         if given is not None:
@@ -92,11 +94,11 @@ class Replay:
             return self.resources
         from connector_assets.flows.replay_resources import resources_from_settings
 
-        return resources_from_settings
+        return partial(resources_from_settings, instance=spec.integration)
 
     def handler(self, spec: FlowSpec, resources: Resources | None = None) -> ReplayHandler:
         """``spec``'s handler (``FlowReplay``) on the resources, wrapped by each of ``first``."""
-        build = self.resources_for(resources)
+        build = self.resources_for(spec, resources)
         handler: ReplayHandler = FlowReplay(spec, self, build)
         for wrap in self.first:
             handler = wrap(handler, build)
@@ -177,7 +179,7 @@ def build_replays(flows: Iterable[Replaying], resources: Resources | None = None
         replay = flow.replay
         if replay is None:
             continue
-        build = replay.resources_for(resources)
+        build = replay.resources_for(flow.spec, resources)
         handlers[(flow.spec.integration, flow.spec.name)] = replay.handler(flow.spec, build)
         for checks in replay.outside:
             outside.update(checks(build))

@@ -1,9 +1,6 @@
 """What an integration instance reads of a system it reaches through a connection of its own (another BILL
 organization, another Coupa tenant, another Procore company): its own copies of the system's staged
 entities, ``[<instance>, <system>_<entity>]`` in its own group, read through its own connection in its
-account's pool, and its document sources on those copies with an inbox source of their own
-(``<instance>_<system>``) that no receiver fills, so it reads them by polling alone: the receiver's webhook
-sources belong to the deployment's account.
 
 Why one module: every package with an ``OWN_CONNECTIONS`` entry asks the same three questions (does this
 instance reach the system through its own connection; which asset holds the entity it reads; what are its
@@ -62,7 +59,9 @@ class InstanceSide:
         (polling alone), or ``source`` itself on the deployment's connection."""
         if not self.own:
             return source
-        return replace(source, asset=self.key(source.asset), inbox=f"{self.integration}_{self.system}")
+        return replace(
+            source, asset=self.key(source.asset), inbox=f"{self.integration}_{source.inbox_source}"
+        )
 
     def assets(self, *deployment_keys: AssetKey) -> list[AssetsDefinition]:
         """The instance's own staged copies of the entities at ``deployment_keys`` (none when not own)."""

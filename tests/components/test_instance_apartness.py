@@ -85,10 +85,19 @@ def test_two_instances_on_the_same_accounts_are_refused_and_a_connection_of_thei
 
 
 def test_a_connection_the_package_does_not_take_is_refused_naming_what_it_takes():
-    refused = components.CoupaJde(
-        name="coupa_jde_own", connections={"coupa": {"base_url": "https://x.example"}}
-    )
-    with pytest.raises(ValueError, match="connections.coupa: coupa_jde reaches coupa through the deployment"):
+    refused = components.CoupaJde(name="coupa_jde_own", connections={"jde_ais": {"username": "OTHER"}})
+    with pytest.raises(
+        ValueError, match=r"connections.jde_ais: coupa_jde reaches jde_ais through the deploy.*: coupa"
+    ):
         _ = refused.parts
     with pytest.raises(ValueError, match=r"connections.jde_ais: .*taken for: bill"):
         _ = components.JdeBill(name="jde_bill_jde", connections={"jde_ais": {"username": "OTHER"}}).parts
+
+
+def test_two_coupa_tenants_into_one_jde_must_key_their_batches_under_users_of_their_own():
+    tenant = {"coupa": {"base_url": "https://tenant-two.example"}}
+    same = components.CoupaJde(name="coupa_jde_two", connections=tenant)
+    with pytest.raises(ValueError, match="coupa_jde .* and coupa_jde_two .* both keep batch_user 'MLCOUPA'"):
+        named_apart([components.CoupaJde(), same])
+    own = components.CoupaJde(name="coupa_jde_two", connections=tenant, batch_user="MLCOUPA2")
+    assert [i.instance for i in named_apart([components.CoupaJde(), own])] == ["coupa_jde", "coupa_jde_two"]

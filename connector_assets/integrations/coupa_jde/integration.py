@@ -6,9 +6,13 @@ from connector_resources.setting_declarations import integration_variable
 
 INTEGRATION = (__package__ or __name__).rpartition(".")[2]
 ROUTE = FlowRoute(INTEGRATION, source_system="coupa", target_system="JDE")
-# None of its own (``components.apartness``): its invoices and payments are Coupa's call-outs to the
-# deployment's one receiver and the Coupa side's polled records, and JD Edwards is the deployment's.
-OWN_CONNECTIONS: tuple[str, ...] = ()
+# What an instance may reach through a connection of its own (``components.apartness``): another Coupa
+# tenant, whose invoices and payments it stages and polls itself (``coupa_side``). JD Edwards is the
+# deployment's.
+OWN_CONNECTIONS = ("coupa",)
+# What two instances must hold apart (``components.apartness``): the JD Edwards batch user their voucher
+# batches are keyed under with the Coupa invoice id, which repeats across tenants.
+APART_SETTINGS = ("batch_user",)
 
 
 def setting(name: str) -> str:

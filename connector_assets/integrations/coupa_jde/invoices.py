@@ -12,7 +12,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
-from connector_assets.coupa.documents import INVOICES, coupa_day, current_versions
+from connector_assets.coupa.documents import coupa_day, current_versions
 from connector_assets.coupa.targets import jde_order
 from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
@@ -32,6 +32,7 @@ from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.jde.target_base import JDE_CHECKS
 from connector_assets.runtime.staging import StagingResource
 from connector_assets.saas.assets import saas_partitions
+from connector_resources import settings
 from connector_resources.coupa.errors import CoupaNotFoundError
 from connector_resources.held_outside import Kind, OutsideCheck, Said
 from connector_resources.ledger import Ledger, QueueItem, dependency_key
@@ -47,10 +48,17 @@ from connector_resources.refusals import (
 from connector_resources.said import refusal_for, said
 
 from .accounts import ACCOUNT_MAP_ASSET, ACCOUNTS, AccountMap
-from .integration import INTEGRATION, ROUTE
+from .coupa_side import INVOICES_SOURCE, PAIRED_SETTING, own_invoice_assets
+from .integration import INTEGRATION, ROUTE, setting
 from .marks import coupa_export_marks
 
-EDI_USER = "MLCOUPA"  # F0411Z1.EDUS: the integration user that owns every batch this flow writes
+
+def batch_user() -> str:
+    """F0411Z1.EDUS: the integration user owning every batch this instance writes (its own per Coupa
+    tenant: invoice ids repeat across tenants, and the batch keys are made of them)."""
+    return settings.value(setting("BATCH_USER"))
+
+
 # Coupa's documented ERP export is exported=false with status approved (voided = a reversal): an invoice
 # another process already exported is never sent again by this one.
 READY_INVOICE_STATUSES = frozenset({"approved"})
@@ -67,7 +75,7 @@ class BatchKey(targets.BatchKey):
 
     @classmethod
     def for_invoice(cls, invoice_id: str) -> "BatchKey":
-        return cls(EDI_USER, f"CP{invoice_id}", f"COUPA-INV-{invoice_id}")
+        return cls(batch_user(), f"CP{invoice_id}", f"COUPA-INV-{invoice_id}")
 
 
 JdeVoucherRecord = record_model(
@@ -82,10 +90,18 @@ class VoucherBatches(targets.VoucherBatches):
     source_label = "Coupa"
 
 
-# How JDE -> Coupa names its supplier pairs (read by name: integrations never import each other).
-JDE_COUPA_SUPPLIERS = ("jde_coupa", "supplier", "coupa")
-# How JDE -> Coupa names its purchase order pairs: source key = Coupa's po-number, KCOO-DOCO-DCTO[-SFXO].
-JDE_COUPA_ORDERS = ("jde_coupa", "purchase order", "JDE")
+def jde_coupa_suppliers() -> tuple[str, str, str]:
+    """How the JDE -> Coupa instance on this tenant (``PAIRED_SETTING``) names its supplier pairs (read by
+    name: integrations never import each other)."""
+    return (settings.value(PAIRED_SETTING), "supplier", "coupa")
+
+
+def jde_coupa_orders() -> tuple[str, str, str]:
+    """How that instance names its purchase order pairs: source key = Coupa's po-number,
+    KCOO-DOCO-DCTO[-SFXO]."""
+    return (settings.value(PAIRED_SETTING), "purchase order", "JDE")
+
+
 SUPPLIER_ENTITY = "supplier"  # this integration's own: a Coupa supplier matched by hand with its JDE supplier
 NO_NUMBER = "has no JDE supplier number"
 
@@ -100,7 +116,7 @@ def supplier_number(ledger: Ledger, supplier: Any) -> str | None:
     matched = ledger.get_xref(INTEGRATION, SUPPLIER_ENTITY, "coupa", str(supplier["id"]), "JDE")
     if matched is not None and matched.target_id:
         return matched.target_id
-    xref = ledger.find_xref_by_target(*JDE_COUPA_SUPPLIERS, str(supplier["id"]))
+    xref = ledger.find_xref_by_target(*jde_coupa_suppliers(), str(supplier["id"]))
     if xref is not None:
         return xref.source_key
     number = str(supplier.get("number") or "").strip()
@@ -119,7 +135,7 @@ def invoice_order(ledger: Ledger, invoice: dict[str, Any]) -> OrderReference | N
     }
     orders: set[OrderReference] = set()
     for number in numbers:
-        xref = ledger.get_xref(*JDE_COUPA_ORDERS, number, "coupa")
+        xref = ledger.get_xref(*jde_coupa_orders(), number, "coupa")
         order = jde_order(number) if xref is not None and xref.target_id else None
         if order is not None:
             orders.add(OrderReference(*order))
@@ -345,7 +361,7 @@ def map_invoices(context: AssetExecutionContext, partition: str | None) -> Itera
     """The partition's approved invoices (poll + inbox, latest version each) as voucher batches."""
     ledger: Ledger = context.resources.ledger.get()
     staging: StagingResource = context.resources.staging
-    documents = collect_documents(context, partition, INVOICES, INVOICES_FLOW)
+    documents = collect_documents(context, partition, INVOICES_SOURCE, INVOICES_FLOW)
     if not documents.current:
         return
     records = _invoice_records(staging, ledger, documents.current, ACCOUNTS.snapshot(staging))
@@ -410,9 +426,10 @@ INVOICES_FLOW = ROUTE.flow(
 )
 
 invoice_assets = [
+    *own_invoice_assets,  # an instance on a Coupa tenant of its own stages its invoices in its runs
     *build_flow_assets(
         INVOICES_FLOW,
-        inbox=INVOICES,
+        inbox=INVOICES_SOURCE,
         partitions_def=saas_partitions,
         upstream=[GL_ACCOUNTS.asset, ACCOUNT_MAP_ASSET],
         resource_keys={"jde"},
@@ -443,7 +460,7 @@ def supplier_checks(resources: Resources) -> dict[Kind, OutsideCheck]:
     replay has none); a match by hand releases them itself (``manual_pairs``)."""
 
     def check(ids: list[str]) -> dict[str, str]:
-        coupa = resources().get("coupa") or resources_from_settings(("coupa",))["coupa"]
+        coupa = resources().get("coupa") or resources_from_settings(("coupa",), instance=INTEGRATION)["coupa"]
         return supplier_appeared(coupa, ids)
 
     said = (
@@ -472,4 +489,4 @@ REPLAY = Replay(
     source="coupa",
     superseded=newer_in_coupa,
 )
-FLOW = Flow(INVOICES_FLOW, invoice_assets, replay=REPLAY, inbox=INVOICES)
+FLOW = Flow(INVOICES_FLOW, invoice_assets, replay=REPLAY, inbox=INVOICES_SOURCE)

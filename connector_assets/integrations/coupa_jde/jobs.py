@@ -12,6 +12,7 @@ from connector_assets.flows.jobs import BuiltJobs, OneRun
 from connector_assets.jde.schedules import REFRESHED_APART
 from connector_assets.saas.assets import saas_partitions
 
+from .coupa_side import INVOICES_SOURCE, PAYMENTS_SOURCE
 from .integration import INTEGRATION
 
 JOBS = inbox_flow_jobs(
@@ -20,6 +21,7 @@ JOBS = inbox_flow_jobs(
         f"Apply today's polled Coupa {spec.name} to JDE (missed call-outs included); "
         "after midnight, close yesterday once."
     ),
+    # the Coupa side's poll stages the deployment's tenant's; an own tenant's are the flows' own assets
     scheduled_apart=(INVOICES.asset, PAYMENTS.asset, *REFRESHED_APART),
     together=OneRun(
         f"{INTEGRATION}_flows",
@@ -34,7 +36,7 @@ def inbox_sensor(flow_jobs: BuiltJobs) -> Any:
     return build_inbox_sensor(
         f"{INTEGRATION}_inbox_sensor",
         flow_jobs.together,
-        (INVOICES, PAYMENTS),
+        (INVOICES_SOURCE, PAYMENTS_SOURCE),
         partitions_def=saas_partitions,
         run_key_prefix="coupa-inbox",
         description="Coupa invoice/payment call-outs stored in the webhook inbox -> runs of "

@@ -20,8 +20,8 @@ from .integration import INTEGRATION
 from .invoices import (
     COUPA_SUPPLIER,
     INVOICES_FLOW,
-    JDE_COUPA_SUPPLIERS,
     SUPPLIER_ENTITY,
+    jde_coupa_suppliers,
 )
 
 
@@ -36,13 +36,14 @@ class InvoiceSupplierRules(PairingRules):
 
     def check(self, match: Proposed, *, conn: Any) -> None:
         source, target = match.source, match.target
-        theirs = match.ledger.find_xref_by_target(*JDE_COUPA_SUPPLIERS, source.key, conn=conn)
+        theirs = match.ledger.find_xref_by_target(*jde_coupa_suppliers(), source.key, conn=conn)
         if theirs is not None and theirs.source_key != target.key:
             raise MatchRefused(
                 f"{source.label} = {target.label} not stored: JDE -> Coupa's suppliers flow made (or "
                 f"adopted) this Coupa supplier for JDE supplier {theirs.source_key}, and its invoices go to "
                 "that one; "
-                "if that pair is wrong, correct it there (ml-connector xref set --integration jde_coupa)"
+                f"if that pair is wrong, correct it there (ml-connector xref set --integration "
+                f"{jde_coupa_suppliers()[0]})"
             )
 
     def named_in(self, pairing: ManualPairing, item: Any) -> tuple[str, str] | None:

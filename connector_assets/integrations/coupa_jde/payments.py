@@ -11,7 +11,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext
 
-from connector_assets.coupa.documents import PAYMENTS, coupa_day, current_versions
+from connector_assets.coupa.documents import coupa_day, current_versions
 from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
@@ -29,6 +29,7 @@ from connector_assets.saas.assets import saas_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import refused, source_invalid
 
+from .coupa_side import PAYMENTS_SOURCE, own_payment_assets
 from .integration import INTEGRATION, ROUTE
 from .invoices import INVOICES_FLOW, BatchKey, newer_in_coupa
 from .marks import coupa_export_marks
@@ -136,7 +137,7 @@ def _not_a_payment(payment_id: str, invoice_id: str, detail: dict[str, Any], amo
 
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's Coupa Pay payments (poll + inbox, latest version each) that committed money."""
-    documents = collect_documents(context, partition, PAYMENTS, PAYMENTS_FLOW)
+    documents = collect_documents(context, partition, PAYMENTS_SOURCE, PAYMENTS_FLOW)
     yield from _payment_records(context.resources.ledger.get(), documents.current)
 
 
@@ -186,9 +187,10 @@ PAYMENTS_FLOW = ROUTE.flow(
 # The flow's steps after the staged payments and the invoices' write (a payment and its invoice arriving
 # together are both written in one run), then the export marks.
 payment_assets = [
+    *own_payment_assets,  # an instance on a Coupa tenant of its own stages its payments in its runs
     *build_flow_assets(
         PAYMENTS_FLOW,
-        inbox=PAYMENTS,
+        inbox=PAYMENTS_SOURCE,
         partitions_def=saas_partitions,
         upstream=[INVOICES_FLOW.key("written")],
         resource_keys={"jde"},
@@ -214,4 +216,4 @@ REPLAY = Replay(
     source="coupa",
     superseded=newer_in_coupa,
 )
-FLOW = Flow(PAYMENTS_FLOW, payment_assets, replay=REPLAY, inbox=PAYMENTS)
+FLOW = Flow(PAYMENTS_FLOW, payment_assets, replay=REPLAY, inbox=PAYMENTS_SOURCE)

@@ -14,36 +14,41 @@ from connector_assets.coupa.reconcile_reads import text
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.reconcile_documents import BatchLines, batches_entered, currency_of, gross
 
-from ..invoices import EDI_USER, BatchKey
+from ..invoices import BatchKey, batch_user
 from .invoices import DEAD
 from .sides import Day, where_in_jde
 
 PREFIX = "CP"  # EDBT of every batch the flow writes: CP<invoice id>
-# Why a batch under the flow's EDI user whose keys the flow never derives from a Coupa invoice is named.
-BY_HAND = (
-    f"under the flow's batch user {EDI_USER} with keys the flow never writes: keyed by hand for no Coupa "
-    "invoice"
-)
+
+
+def by_hand_reason(user: str) -> str:
+    """Why a batch under the flow's batch user whose keys the flow never derives from a Coupa invoice is
+    named."""
+    return (
+        f"under the flow's batch user {user} with keys the flow never writes: keyed by hand for no Coupa "
+        "invoice"
+    )
 
 
 def list_only_in_jde(day: Day) -> None:
     zone = jde_timezone()
     first, last = day.start.astimezone(zone).date(), (day.end - timedelta(seconds=1)).astimezone(zone).date()
+    user = batch_user()
     with day.jde.session() as session:
-        rows = batches_entered(session, EDI_USER, "", first, last)  # any batch number: by hand too
+        rows = batches_entered(session, user, "", first, last)  # any batch number: by hand too
     batches: dict[str, BatchLines] = {}
     by_hand: dict[tuple[str, str], BatchLines] = {}
     for row in rows:
         invoice = text(row.get("EDBT")).removeprefix(PREFIX)
         keyed = text(row.get("EDBT")).startswith(PREFIX) and invoice.isdigit()
         if not keyed or BatchKey.for_invoice(invoice).transaction != text(row.get("EDTN")):
-            key = BatchKey(EDI_USER, text(row.get("EDBT")), text(row.get("EDTN")))
+            key = BatchKey(user, text(row.get("EDBT")), text(row.get("EDTN")))
             by_hand.setdefault((key.batch, key.transaction), BatchLines(key)).pay_items.append(row)
             continue
         batches.setdefault(invoice, BatchLines(BatchKey.for_invoice(invoice))).pay_items.append(row)
     day.report.counts["jde_batches_in_window"] = len(batches) + len(by_hand)
     for _keys, batch in sorted(by_hand.items()):
-        _only_in_jde(day, batch, BY_HAND)
+        _only_in_jde(day, batch, by_hand_reason(user))
     unmatched = sorted(set(batches) - day.compared, key=int)
     found: dict[str, dict[str, Any]] = defaultdict(dict)
     if unmatched:

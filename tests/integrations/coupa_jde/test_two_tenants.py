@@ -1,0 +1,120 @@
+"""Two Coupa -> JD Edwards instances side by side: two Coupa tenants into one JD Edwards (``coupa_jde`` on the
+deployment's tenant, ``coupa_jde_two`` on a connection of its own with its own batch user), loaded from a
+defs folder by Dagster's own ``load_from_defs_folder`` and run on the JDE simulator and two Coupa simulators.
+Each tenant's approved invoice becomes one voucher batch under its instance's batch user, marked exported in
+its own tenant; the second instance stages and polls its tenant itself (no call-out reaches it); a second run
+writes nothing; ledger rows apart by instance."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, timedelta
+
+import dagster as dg
+import pytest
+import requests
+from coupa_jde_world import CoupaApi, coupa_jde_world
+from dg_projects import scaffolded_project
+from flow_proofs import ledger_xrefs
+from instances import instance_for_test
+from sandbox_world import serve_simulator
+
+from connector_assets.integrations.coupa_jde.invoices import BatchKey
+from connector_assets.integrations.coupa_jde.sandbox import number_coupa_suppliers_from_jde
+from connector_assets.jde.assets import jde_assets
+from connector_assets.jde.tables import GL_ACCOUNTS
+from connector_resources import configured_settings
+from connector_sandbox.coupa import CoupaSandboxSettings
+
+pytestmark = pytest.mark.timeout(600)
+
+COUPA_JDE = "connector_assets.components.CoupaJde"
+LONG_AGO = date.today() - timedelta(days=400)  # seeded history ends then: today holds what the test makes
+
+
+def _invoice(coupa: CoupaApi, number: str) -> dict:
+    """An approved invoice of the tenant's first supplier numbered as a JDE supplier, on accounts JDE's F0901
+    has."""
+    found = coupa.call("GET", "suppliers?status=active&limit=50")
+    supplier = next(s["id"] for s in found if str(s.get("number") or "").isdigit())
+    lines = [(coupa.account("20", "8150"), "100.00"), (coupa.account("20", "6110"), "40.50")]
+    return coupa.invoice(supplier, number, lines)
+
+
+@pytest.fixture
+def deployment(tmp_path, monkeypatch):
+    """The world (JDE, the deployment's Coupa, the receiver), a second tenant, the two-instance deployment."""
+    with coupa_jde_world(tmp_path, coupa_anchor=LONG_AGO) as world:
+        second, stop = serve_simulator(
+            "coupa", CoupaSandboxSettings(scale=0.02, anchor_date=LONG_AGO, callouts={"auto_deliver": False})
+        )
+        requests.post(f"{second}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
+        number_coupa_suppliers_from_jde(second, world.jde_root)  # as make dev numbers the first tenant's
+        instances = {
+            "connector": "type: connector_assets.components.Connector\n",
+            "coupa_jde": f"type: {COUPA_JDE}\n",
+            "coupa_jde_two": (
+                f"type: {COUPA_JDE}\nattributes:\n  name: coupa_jde_two\n  batch_user: MLCOUPA2\n"
+                f"  connections:\n    coupa:\n      base_url: '{second}'\n"
+            ),
+        }
+        project, _root = scaffolded_project(tmp_path, instances)
+        sys.path.insert(0, str(project))
+        try:
+            with instance_for_test() as instance:
+                monkeypatch.setenv("ML_COUPA_URL", world.coupa_url)
+                yield world, CoupaApi(second), instance, project
+        finally:
+            sys.path.remove(str(project))
+            configured_settings.forget()
+            stop()
+
+
+def test_each_tenants_invoice_becomes_one_voucher_under_its_instances_batch_user(deployment):
+    world, second, instance, project = deployment
+    [chart] = [a for a in jde_assets if a.key == GL_ACCOUNTS.asset]  # the F0901 cache the mapping checks
+    assert dg.materialize([chart], resources=world.resources, instance=instance).success
+    invoices = {"coupa_jde": _invoice(world.coupa, "EAST-1"), "coupa_jde_two": _invoice(second, "WEST-1")}
+    tenants = {"coupa_jde": world.coupa, "coupa_jde_two": second}
+    # Coupa ids are a tenant's own: both invoices have one id, so only the batch user parts their batches.
+    assert invoices["coupa_jde"]["id"] == invoices["coupa_jde_two"]["id"]
+    day = datetime.now(UTC).date().isoformat()
+    world.deliver(
+        "invoices", [invoices["coupa_jde"]["id"]]
+    )  # the deployment's tenant calls out; the other polls
+
+    loaded = dg.load_from_defs_folder(path_within_project=project)
+    assert isinstance(loaded.resources["coupa"], dg.ResourceDefinition)  # chosen per run
+    sensors = {s.name for s in loaded.sensors}
+    assert "coupa_jde_inbox_sensor" in sensors and "coupa_jde_two_inbox_sensor" not in sensors
+    resources = {k: v for k, v in world.resources.items() if k != "coupa"}
+
+    def invoices_job(name: str) -> dict[str, dict]:
+        job = loaded.resolve_job_def(f"{name}_invoices")
+        result = job.execute_in_process(partition_key=day, instance=instance, resources=resources)
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        return {
+            e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
+            for e in result.get_asset_materialization_events()
+        }
+
+    for name in invoices:
+        written = invoices_job(name)[f"{name}/invoices_written"]
+        assert written["create"] == 1, (name, written)
+    for name, invoice in invoices.items():
+        key = BatchKey(("MLCOUPA2" if name == "coupa_jde_two" else "MLCOUPA"), f"CP{invoice['id']}", "")
+        xrefs = ledger_xrefs(world.ledger, name, "invoice", "JDE")
+        # Each instance recorded its own tenant's invoice alone, keyed under its own batch user.
+        assert xrefs == {str(invoice["id"]): f"{key.user}/CP{invoice['id']}/COUPA-INV-{invoice['id']}"}
+        rows = requests.get(
+            f"{world.jde_root}/sandbox/rows/F0411Z1",
+            params={"EDUS": key.user, "EDBT": key.batch},
+            timeout=10,
+        ).json()["rows"]
+        assert [(r["VINV"], r["AG"]) for r in rows] == [(invoice["invoice-number"], 14050)]
+        assert tenants[name].call("GET", f"invoices/{invoice['id']}")["exported"] is True
+        assert not world.ledger.open_items(integration=name)
+
+    # A second run of each finds everything written: nothing sent again to JDE.
+    for name in invoices:
+        assert invoices_job(name)[f"{name}/invoices_written"]["create"] == 0
