@@ -22,6 +22,8 @@ from dg_projects import scaffolded_project
 from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world
 
+from connector_resources import configured_settings
+
 pytestmark = pytest.mark.timeout(600)  # dg commands start Python processes: load 15 too
 
 BIN = Path(sys.executable).parent
@@ -125,3 +127,4 @@ def test_an_instance_scaffolded_checked_configured_and_run_in_an_outside_project
             assert any(x.integration == "jde_coupa" for x in world.ledger.xrefs_for(_one_supplier(world)))
     finally:
         sys.path.remove(str(project))
+        configured_settings.forget()  # the YAML's cron is this test's, not a later test's
