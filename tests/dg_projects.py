@@ -5,8 +5,13 @@ ml-connector's component types are used as another project uses them.
 
 from __future__ import annotations
 
+import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from connector_resources import configured_settings
 
 
 def scaffolded_project(tmp_path: Path, instances: dict[str, str] | None = None) -> tuple[Path, str]:
@@ -29,3 +34,15 @@ def scaffolded_project(tmp_path: Path, instances: dict[str, str] | None = None) 
         (project / root / "defs" / folder).mkdir(parents=True)
         (project / root / "defs" / folder / "defs.yaml").write_text(text)
     return project, root
+
+
+@contextmanager
+def importable(project: Path) -> Iterator[Path]:
+    """``project`` on ``sys.path`` for Dagster's in-process loader; after, off it and its instances' YAML
+    values forgotten, so no later test reads them."""
+    sys.path.insert(0, str(project))
+    try:
+        yield project
+    finally:
+        sys.path.remove(str(project))
+        configured_settings.forget()

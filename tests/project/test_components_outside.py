@@ -18,11 +18,9 @@ from pathlib import Path
 
 import pytest
 from asset_runs import metadata_by_asset
-from dg_projects import scaffolded_project
+from dg_projects import importable, scaffolded_project
 from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world
-
-from connector_resources import configured_settings
 
 pytestmark = pytest.mark.timeout(600)  # dg commands start Python processes: load 15 too
 
@@ -112,8 +110,7 @@ def test_an_instance_scaffolded_checked_configured_and_run_in_an_outside_project
     )
     assert cron == "7 * * * *"
 
-    sys.path.insert(0, str(project))
-    try:
+    with importable(project):  # the YAML's cron is this test's, forgotten after it
         import dagster as dg
 
         loaded = dg.load_from_defs_folder(path_within_project=project)
@@ -125,6 +122,3 @@ def test_an_instance_scaffolded_checked_configured_and_run_in_an_outside_project
             assert written["create"].value + written["adopt"].value > 0 and written["fail"].value == 0
             # The run's records are in the ledger, as the desk and ``ml-connector`` read them.
             assert any(x.integration == "jde_coupa" for x in world.ledger.xrefs_for(_one_supplier(world)))
-    finally:
-        sys.path.remove(str(project))
-        configured_settings.forget()  # the YAML's cron is this test's, not a later test's

@@ -9,7 +9,6 @@ organization, through the ``bill`` resource the run's owner chooses; keys, jobs,
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,14 +16,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from asset_runs import metadata_values
-from dg_projects import scaffolded_project
+from dg_projects import importable, scaffolded_project
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from jde_bill_sandbox_tables import ORG_2
 from jde_bill_world import INTEGRATION_WORLD, BillClerk, jde_bill_world
 from two_orgs import bill_in, with_two_organizations
 
-from connector_resources import configured_settings
 from connector_resources.core_pings import register_core_pings
 from connector_resources.flow_pings import register_instance_pings
 from connector_resources.ping import run_pings
@@ -64,15 +62,10 @@ def deployment(tmp_path, monkeypatch):
     folder, the deployment's BILL connection pointing at the simulator."""
     bill = with_two_organizations(INTEGRATION_WORLD.simulators["bill"]())
     project, _root = scaffolded_project(tmp_path, INSTANCES)
-    sys.path.insert(0, str(project))
-    try:
-        with jde_bill_world(tmp_path, bill=bill) as world, instance_for_test() as instance:
-            monkeypatch.setenv("ML_BILL_URL", world.bill_url)
-            loaded = dg.load_from_defs_folder(path_within_project=project)
-            yield world, loaded, instance
-    finally:
-        sys.path.remove(str(project))
-        configured_settings.forget()  # the instances' YAML values, for the tests after this one
+    with importable(project), jde_bill_world(tmp_path, bill=bill) as world, instance_for_test() as instance:
+        monkeypatch.setenv("ML_BILL_URL", world.bill_url)
+        loaded = dg.load_from_defs_folder(path_within_project=project)
+        yield world, loaded, instance
 
 
 def test_two_instances_write_their_own_company_into_their_own_organization_once(deployment):

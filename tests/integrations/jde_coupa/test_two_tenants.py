@@ -6,7 +6,6 @@ resource its run chooses; a second run writes nothing; ledger rows apart by inst
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,14 +13,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import requests
-from dg_projects import scaffolded_project
+from dg_projects import importable, scaffolded_project
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world
 from sandbox_logins import LOGINS
 from sandbox_world import serve_simulator
 
-from connector_resources import configured_settings
 from connector_resources.coupa import CoupaResource
 from connector_sandbox.coupa import CoupaSandboxSettings
 
@@ -51,14 +49,11 @@ def deployment(tmp_path, monkeypatch):
             ),
         }
         project, _root = scaffolded_project(tmp_path, instances)
-        sys.path.insert(0, str(project))
         try:
-            with instance_for_test() as instance:
+            with importable(project), instance_for_test() as instance:
                 monkeypatch.setenv("ML_COUPA_URL", world.coupa_url)
                 yield world, {"jde_coupa": world.coupa_url, "jde_coupa_two": second}, instance, project
         finally:
-            sys.path.remove(str(project))
-            configured_settings.forget()
             stop()
 
 

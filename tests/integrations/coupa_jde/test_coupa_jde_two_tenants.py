@@ -7,14 +7,13 @@ writes nothing; ledger rows apart by instance."""
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import pytest
 import requests
 from coupa_jde_world import CoupaApi, coupa_jde_world
-from dg_projects import scaffolded_project
+from dg_projects import importable, scaffolded_project
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from sandbox_world import serve_simulator
@@ -23,7 +22,6 @@ from connector_assets.integrations.coupa_jde.invoices import BatchKey
 from connector_assets.integrations.coupa_jde.sandbox import number_coupa_suppliers_from_jde
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.tables import GL_ACCOUNTS
-from connector_resources import configured_settings
 from connector_sandbox.coupa import CoupaSandboxSettings
 
 pytestmark = pytest.mark.timeout(600)
@@ -59,14 +57,11 @@ def deployment(tmp_path, monkeypatch):
             ),
         }
         project, _root = scaffolded_project(tmp_path, instances)
-        sys.path.insert(0, str(project))
         try:
-            with instance_for_test() as instance:
+            with importable(project), instance_for_test() as instance:
                 monkeypatch.setenv("ML_COUPA_URL", world.coupa_url)
                 yield world, CoupaApi(second), instance, project
         finally:
-            sys.path.remove(str(project))
-            configured_settings.forget()
             stop()
 
 
