@@ -92,3 +92,20 @@ def test_a_connection_the_package_does_not_take_is_refused_naming_what_it_takes(
         _ = refused.parts
     with pytest.raises(ValueError, match=r"connections.jde_ais: .*taken for: bill"):
         _ = components.JdeBill(name="jde_bill_jde", connections={"jde_ais": {"username": "OTHER"}}).parts
+
+
+def test_a_procore_company_of_its_own_parts_two_procore_jde_instances():
+    """Procore -> JD Edwards takes a Procore connection of its own (another company); a company id, which
+    Dagster's YAML templating hands over as a number, stands as the text a variable holds."""
+    with pytest.raises(ValueError, match="procore_jde .* and procore_jde_same .* give one a connection"):
+        named_apart([components.ProcoreJde(), components.ProcoreJde(name="procore_jde_same")])
+    own = components.ProcoreJde(name="procore_jde_own", connections={"procore": {"company_id": 4264808}})
+    assert own.connections == {"procore": {"company_id": "4264808"}}
+    assert [i.instance for i in named_apart([own, components.ProcoreJde()])] == [
+        "procore_jde",
+        "procore_jde_own",
+    ]
+    with pytest.raises(ValueError, match=r"connections.jde_ais: .*taken for: procore"):
+        _ = components.ProcoreJde(
+            name="procore_jde_jde", connections={"jde_ais": {"username": "OTHER"}}
+        ).parts
