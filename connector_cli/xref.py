@@ -137,7 +137,7 @@ def set_command(
     pairing = pairing_named(integration, entity)
     ledger = Ledger(ledger_url())
     try:
-        with Systems(resources_from_settings(pairing.resources)) as systems:
+        with Systems(resources_from_settings(pairing.resources, instance=pairing.integration)) as systems:
             source, found = find_both(pairing, systems, ledger, source_id, target)
             result = set_match(
                 pairing,

@@ -134,7 +134,9 @@ def instance_fields() -> tuple[dict[str, Any], dict[str, Any]]:
             ),
         ),
         "connections": (
-            dict[str, dict[str, str]] | None,
+            # Text as a variable holds it: Dagster's YAML templating hands a quoted all-digit value (a
+            # Procore company id) over as a number.
+            dict[str, dict[str, Annotated[str, pydantic.BeforeValidator(as_text)]]] | None,
             pydantic.Field(
                 default=None,
                 description="systems this instance reaches through connections of its own, by system "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -47,13 +48,15 @@ def _pairings(desk: Any) -> Sequence[Any]:
     return Deployment.of().pairings
 
 
-def _resources(desk: Any) -> Resources:
+def _resources(desk: Any, pairing: Any) -> Resources:
+    """What ``pairing``'s records are read with: the desk's given resources, else today's settings for the
+    pairing's instance (its own connections first: another tenant's records are read there)."""
     given = getattr(desk, "match_resources", None)
     if given is not None:
         return given
     from connector_assets.flows.replay_resources import resources_from_settings
 
-    return resources_from_settings
+    return partial(resources_from_settings, instance=pairing.integration)
 
 
 def match_link(pairings: Sequence[Any], item: Any) -> str:
@@ -156,7 +159,9 @@ def routes(desk: Any) -> list[Route]:
         try:
             pairing = named(request)
             if verb == "set":
-                said = await run_in_threadpool(_set, pairing, desk.ledger, _resources(desk), fields, operator)
+                said = await run_in_threadpool(
+                    _set, pairing, desk.ledger, _resources(desk, pairing), fields, operator
+                )
             else:
                 before = await run_in_threadpool(
                     delete_match, pairing, desk.ledger, fields["source"], by=operator, note=fields["note"]

@@ -101,3 +101,20 @@ def test_two_coupa_tenants_into_one_jde_must_key_their_batches_under_users_of_th
         named_apart([components.CoupaJde(), same])
     own = components.CoupaJde(name="coupa_jde_two", connections=tenant, batch_user="MLCOUPA2")
     assert [i.instance for i in named_apart([components.CoupaJde(), own])] == ["coupa_jde", "coupa_jde_two"]
+
+
+def test_a_procore_company_of_its_own_parts_two_procore_jde_instances():
+    """Procore -> JD Edwards takes a Procore connection of its own (another company); a company id, which
+    Dagster's YAML templating hands over as a number, stands as the text a variable holds."""
+    with pytest.raises(ValueError, match="procore_jde .* and procore_jde_same .* give one a connection"):
+        named_apart([components.ProcoreJde(), components.ProcoreJde(name="procore_jde_same")])
+    own = components.ProcoreJde(name="procore_jde_own", connections={"procore": {"company_id": 4264808}})
+    assert own.connections == {"procore": {"company_id": "4264808"}}
+    assert [i.instance for i in named_apart([own, components.ProcoreJde()])] == [
+        "procore_jde",
+        "procore_jde_own",
+    ]
+    with pytest.raises(ValueError, match=r"connections.jde_ais: .*taken for: procore"):
+        _ = components.ProcoreJde(
+            name="procore_jde_jde", connections={"jde_ais": {"username": "OTHER"}}
+        ).parts

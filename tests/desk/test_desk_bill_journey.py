@@ -64,7 +64,7 @@ def world(tmp_path_factory):
         seeded.dispose()
         with jde_bill_world(folder, db=db) as world:
 
-            def from_settings(keys=("jde", "bill", "staging")):
+            def from_settings(keys=("jde", "bill", "staging"), instance=None):
                 return {key: world.resources[key] for key in keys}
 
             patch.setattr(replay_resources, "resources_from_settings", from_settings)

@@ -64,7 +64,7 @@ def world(tmp_path_factory):
         seeded.dispose()
         with jde_coupa_world(folder) as world:
 
-            def from_settings(keys=("jde", "coupa", "staging")):  # its default: a replay's resources
+            def from_settings(keys=("jde", "coupa", "staging"), instance=None):  # a replay's default
                 return {key: world.resources[key] for key in keys}
 
             patch.setattr(replay_resources, "resources_from_settings", from_settings)

@@ -81,7 +81,9 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         patch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{folder / 'ledger.sqlite'}")  # the world's ledger
         with jde_coupa_world(folder) as world, instance_for_test() as instance:
 
-            def from_settings(keys: tuple[str, ...] = ("jde", "coupa", "staging")) -> dict[str, Any]:
+            def from_settings(
+                keys: tuple[str, ...] = ("jde", "coupa", "staging"), instance: str | None = None
+            ) -> dict[str, Any]:
                 return {key: world.resources[key] for key in keys}
 
             patch.setattr(replay_resources, "resources_from_settings", from_settings)

@@ -299,7 +299,9 @@ def xref(world: PairWorld, monkeypatch):
     monkeypatch.setenv("ML_CONNECTOR_DB_URL", world.db)
     monkeypatch.setenv("USER", "lee")
     monkeypatch.setattr(
-        replay_resources, "resources_from_settings", lambda keys: {k: world.resources[k] for k in keys}
+        replay_resources,
+        "resources_from_settings",
+        lambda keys, instance=None: {k: world.resources[k] for k in keys},
     )
 
     def run(*args: str, ok: bool = True) -> str:

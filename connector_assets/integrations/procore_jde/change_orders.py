@@ -9,7 +9,6 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.asset_keys import asset_key
 from connector_assets.flows import amounts
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.core import Mapped, Rejected, Unchanged
@@ -43,6 +42,7 @@ from .order_mappers import (
     change_order_label,
     map_change_order,
 )
+from .procore_side import CHANGE_ORDERS_ASSET
 from .purchase_orders import (
     PURCHASE_ORDERS_FLOW,
     commitment_order,
@@ -52,7 +52,6 @@ from .vendors import VENDORS_FLOW
 
 ENTITY = "change_order"
 VERSION_FIELD = "procore_version"  # the digest of the change order as Procore listed it (``procore_version``)
-CHANGE_ORDERS_ASSET = asset_key("procore", "commitment_change_orders")
 
 
 @lazy_model

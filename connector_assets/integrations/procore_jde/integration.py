@@ -20,9 +20,11 @@ SUPPLIERS_ROUTE = FlowRoute(INTEGRATION, source_system="JDE", target_system="pro
 VENDOR_PAIRS = PairSync(INTEGRATION)
 # What a replay of a Procore <-> JDE flow reads and writes with: today's settings, built once per replay.
 SETTINGS_RESOURCES = partial(resources_from_settings, ("jde", "procore", "staging"), instance=INTEGRATION)
-# None of its own (``components.apartness``): its flows read the records the Procore side stages for the
-# deployment's app (every company it names), and JD Edwards is the deployment's.
-OWN_CONNECTIONS: tuple[str, ...] = ()
+# Procore may be its own (``components.apartness``): such an instance stages its own Procore company's records
+# and reads them through the run's ``procore`` resource (``procore_side``), never the deployment's staged
+# ones; its writes back to Procore (vendor marks, supplier changes) go through that resource too. JD Edwards
+# stays the deployment's: two instances write into one JDE.
+OWN_CONNECTIONS: tuple[str, ...] = ("procore",)
 
 
 def written_target(ledger: Ledger, entity: str, source_key: str) -> str | None:

@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected
@@ -51,6 +50,7 @@ from .integration import (
 from .order_mappers import OrderTypes, map_commitment
 from .order_pulls import OPEN_ITEMS as OPEN
 from .order_pulls import held_on, pullable
+from .procore_side import COMMITMENTS_ASSET, REQUISITIONS_ASSET
 from .vendors import (
     VENDORS_FLOW,
     remember_vendor_hold,
@@ -58,9 +58,7 @@ from .vendors import (
 )
 
 ENTITY = "purchase_order"
-REQUISITIONS_ASSET = asset_key("procore", "requisitions")
 APPROVED_SETTING = setting("APPROVED_STATUSES")  # the requisition statuses that count as approved
-COMMITMENTS_ASSET = asset_key("procore", "commitments")
 MAPPING_ASSETS = (PROJECTS.asset, COST_CODES.asset)
 
 

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Self
 
-from connector_assets.asset_keys import asset_key
 from connector_assets.flows import pair_sync
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets
@@ -40,6 +39,7 @@ from .integration import (
     VENDOR_PAIRS,
     written_target,
 )
+from .procore_side import STAGED_VENDORS
 from .vendor_mappers import (
     BANK_KEY,
     COMPANY_SETTING,
@@ -55,8 +55,6 @@ from .vendor_mappers import (
 )
 
 log = get_logger(__name__)
-
-STAGED_VENDORS = asset_key("procore", "vendors")
 
 
 def vendor_an8(ledger: Ledger, vendor_id: str, vendor: dict | None) -> str | None:

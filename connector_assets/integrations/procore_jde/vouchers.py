@@ -38,10 +38,10 @@ from .integration import (
     setting,
     written_target,
 )
+from .procore_side import REQUISITIONS_ASSET
 from .purchase_orders import (
     APPROVED_SETTING,
     PURCHASE_ORDERS_FLOW,
-    REQUISITIONS_ASSET,
     commitment_order,
     order_flow_assets,
     read_ahead,

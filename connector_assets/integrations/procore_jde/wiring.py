@@ -1,6 +1,11 @@
 """What Procore -> JD Edwards puts into Dagster and ``ml-connector replay`` (``flows.assembly``): the five
 flows with a job and a day-closing schedule each, the mapping tables, the inbox sensor, the
 reconciliation; each flow's replays are its own (``Flow.replay``).
+
+An instance reaching a Procore company of its own (``procore_side``) stages that company's records itself
+and reads them by polling alone, with no inbox sensor: Procore's webhooks reach the deployment's one
+receiver source, whose rows are the deployment's companies' events, and a sensor reading them would mark
+them processed for the deployment's own sensor.
 """
 
 from connector_assets.flows.assembly import IntegrationParts
@@ -16,6 +21,7 @@ from . import (
 )
 from .cost_codes import procore_jde_mapping_tables
 from .jobs import JOBS, inbox_sensor
+from .procore_side import OWN_COMPANY, own_procore_assets
 
 FLOWS = (vendors.FLOW, suppliers.FLOW, purchase_orders.FLOW, vouchers.FLOW, change_orders.FLOW)
 
@@ -23,13 +29,17 @@ FLOWS = (vendors.FLOW, suppliers.FLOW, purchase_orders.FLOW, vouchers.FLOW, chan
 staged_tables = supplier_addresses_unless_staged()
 
 # Each flow's job runs the staged sources and mapping tables its mapped step reads, then its own steps
-# (``jobs``).
-FLOW_JOBS = JOBS.build(FLOWS, [*procore_jde_mapping_tables, *staged_tables])
-procore_inbox_sensor = inbox_sensor(FLOW_JOBS)
+# (``jobs``); an instance with a Procore company of its own stages its Procore records in its own group,
+# named here so its jobs run them.
+FLOW_JOBS = JOBS.build(FLOWS, [*procore_jde_mapping_tables, *staged_tables, *own_procore_assets])
+procore_inbox_sensor = None if OWN_COMPANY else inbox_sensor(FLOW_JOBS)
 
 
 def parts() -> IntegrationParts:
     """What the package puts into Dagster and ``ml-connector replay`` (its component type builds on it)."""
     return IntegrationParts.assembled(
-        __package__, [FLOW_JOBS], sensors=[procore_inbox_sensor], mapping_tables=cost_codes.TABLES
+        __package__,
+        [FLOW_JOBS],
+        sensors=[procore_inbox_sensor] if procore_inbox_sensor is not None else [],
+        mapping_tables=cost_codes.TABLES,
     )

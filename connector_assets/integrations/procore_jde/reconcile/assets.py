@@ -21,7 +21,6 @@ from connector_resources import settings
 from connector_resources.ledger import Ledger
 
 from ..change_orders import (
-    CHANGE_ORDERS_ASSET,
     CHANGE_ORDERS_FLOW,
     approved_change_orders,
 )
@@ -32,12 +31,12 @@ from ..order_mappers import (
     OrderTypes,
     order_reference,
 )
+from ..procore_side import CHANGE_ORDERS_ASSET, REQUISITIONS_ASSET, STAGED_VENDORS
 from ..purchase_orders import (
     APPROVED_SETTING,
     PURCHASE_ORDERS_FLOW,
-    REQUISITIONS_ASSET,
 )
-from ..vendors import STAGED_VENDORS, VENDORS_FLOW, vendor_an8
+from ..vendors import VENDORS_FLOW, vendor_an8
 from ..voucher_mappers import BatchKey
 from ..vouchers import OFF_NOTE, VOUCHERS_FLOW, vouchers_enabled
 from .balances import Balances
