@@ -11,9 +11,12 @@ import psutil
 from connector_cli.dev_shutdown import DAEMON_MARK, daemons_under, stop_daemon_first
 
 # A stand-in for ``dg dev``: it starts a process whose command line names our daemon module (as dg dev's
-# does), then sleeps; the daemon stand-in sleeps too, until interrupted.
+# does), then sleeps; the daemon stand-in sleeps too, until interrupted. Started from a terminal, as dg dev
+# is, so an interrupt is not ignored: a test run launched in the background of a non-interactive shell
+# inherits SIGINT ignored, which the daemon stand-in would keep.
 PARENT = f"""
-import subprocess, sys, time
+import signal, subprocess, sys, time
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 daemon = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "{DAEMON_MARK}"])
 print(daemon.pid, flush=True)
 time.sleep(60)
