@@ -184,7 +184,7 @@ class BillReader(ApprovedBillReader):
 def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's approved bills as Fusion invoices."""
     resources = context.resources
-    bills = staged_bills(resources.staging, partition)
+    bills = staged_bills(resources.staging, BILLS_ASSET, partition)
     if not bills:
         return
     rules = InvoiceRules.from_settings()
