@@ -4,7 +4,10 @@ own), loaded from a defs folder by Dagster's own ``load_from_defs_folder`` and r
 two Procurify simulators. Each instance's suppliers job writes the day's suppliers once into its own
 account, through the ``procurify`` resource its run chooses; a second run writes nothing; ledger rows apart
 by instance. The second instance stages Procurify's records it reads (bills, payments, POs, requisition
-headers) as its own, from its own account."""
+headers) as its own, from its own account. The two accounts number their vendors alike: each instance's
+vendors flow gives a vendor's JDE supplier its own long address prefix, so vendor 78 of one account never
+adopts the supplier made for vendor 78 of the other; an own account keeping the deployment's prefix is
+refused before anything is written."""
 
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from connector_sandbox.procurify import ProcurifySandboxSettings
 pytestmark = pytest.mark.timeout(600)
 
 PROCURIFY = "connector_assets.components.JdeProcurify"
+PREFIXES = {"jde_procurify": "PFY", "jde_procurify_two": "PFYB"}  # F0101 ALKY of a supplier made for a vendor
 FALLBACK = "  vendor_fallback_email: ap-fallback@acme.example\n"  # so a supplier without e-mail is sent too
 SECOND_SEED = 20250302
 # Where each instance's bills flow reads the day's bills.
@@ -40,9 +44,12 @@ OWN = ("procurify_bills", "procurify_payments", "procurify_purchase_orders", "pr
 
 
 @pytest.fixture
-def deployment(tmp_path, monkeypatch):
+def deployment(tmp_path, monkeypatch, request):
     """The world (JDE, the deployment's Procurify), a second Procurify account, and the two-instance
-    deployment."""
+    deployment; the second instance's long address prefix is ``PFYB`` unless the test names another (None:
+    unset)."""
+    prefix = getattr(request, "param", PREFIXES["jde_procurify_two"])
+    prefixed = f"  long_address_prefix: {prefix}\n" if prefix else ""
     with jde_procurify_world(tmp_path) as world:
         # Another company's account: seeded apart, so its records are not the deployment's account's.
         account = ProcurifySandboxSettings(scale=0.05, seed=SECOND_SEED)
@@ -52,6 +59,7 @@ def deployment(tmp_path, monkeypatch):
             "jde_procurify": f"type: {PROCURIFY}\nattributes:\n{FALLBACK}",
             "jde_procurify_two": (
                 f"type: {PROCURIFY}\nattributes:\n  name: jde_procurify_two\n{FALLBACK}"
+                f"{prefixed}"
                 f"  connections:\n    procurify:\n      base_url: '{second}'\n"
             ),
         }
@@ -141,3 +149,63 @@ def test_two_instances_write_the_days_suppliers_once_each_into_their_own_account
             json.loads(row["record"])["uuid"] for row in world.resources["staging"].read_rows(key, today)
         }
         assert entered[name] in staged and not staged - _uuids(accounts[name], "bills"), name
+
+
+def test_vendors_made_in_two_accounts_under_one_id_become_two_jde_suppliers(deployment):
+    """Procurify numbers each account's vendors from one: a JDE supplier made for one account's vendor is
+    never adopted for the other account's vendor of the same id (each instance's long address prefix)."""
+    world, accounts, instance, project = deployment
+    loaded = dg.load_from_defs_folder(path_within_project=project)
+    resources = {k: v for k, v in world.resources.items() if k != "procurify"}
+    made = {}
+    for name, url in accounts.items():
+        answer = requests.post(f"{url}/sandbox/activity", json={"new_vendors": 1}, timeout=60)
+        answer.raise_for_status()
+        [made[name]] = answer.json()["vendors"]["created"]
+    assert made["jde_procurify"] == made["jde_procurify_two"]  # one id, two companies' vendors
+    today = datetime.now(UTC).date().isoformat()
+
+    def vendors_job(name: str) -> None:
+        job = loaded.resolve_job_def(f"{name}_vendors")
+        result = job.execute_in_process(partition_key=today, instance=instance, resources=resources)
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+
+    for name in accounts:
+        vendors_job(name)
+    suppliers = {}
+    for name, prefix in PREFIXES.items():
+        an8 = ledger_xrefs(world.ledger, name, "vendor", "JDE")[str(made[name])]
+        [book] = world.jde_rows("F0101", AN8=int(an8))
+        assert book["ALKY"].strip() == f"{prefix}{made[name]}", name
+        with procurify_resource(accounts[name]).session() as session:
+            assert str(session.get("vendors", made[name])["external_id"]) == an8, name  # the AN8 written back
+        suppliers[name] = an8
+    assert suppliers["jde_procurify"] != suppliers["jde_procurify_two"]
+
+    # A second run of each sends nothing again: one JDE supplier per vendor.
+    count = len(world.jde_rows("F0101"))
+    for name in accounts:
+        vendors_job(name)
+    assert len(world.jde_rows("F0101")) == count
+
+
+@pytest.mark.parametrize("deployment", [None], indirect=True)
+def test_an_own_account_keeping_the_deployments_long_address_prefix_is_refused_before_writing(deployment):
+    world, accounts, instance, project = deployment
+    loaded = dg.load_from_defs_folder(path_within_project=project)
+    resources = {k: v for k, v in world.resources.items() if k != "procurify"}
+    answer = requests.post(
+        f"{accounts['jde_procurify_two']}/sandbox/activity", json={"new_vendors": 1}, timeout=60
+    )
+    answer.raise_for_status()
+    suppliers = len(world.jde_rows("F0101"))
+    job = loaded.resolve_job_def("jde_procurify_two_vendors")
+    today = datetime.now(UTC).date().isoformat()
+    result = job.execute_in_process(
+        partition_key=today, instance=instance, resources=resources, raise_on_error=False
+    )
+    assert not result.success
+    said = " ".join(str(e.event_specific_data.error) for e in result.all_events if e.is_step_failure)
+    assert "ML_JDE_PROCURIFY_TWO_LONG_ADDRESS_PREFIX is PFY" in said, said
+    assert not ledger_xrefs(world.ledger, "jde_procurify_two", "vendor", "JDE")
+    assert len(world.jde_rows("F0101")) == suppliers
