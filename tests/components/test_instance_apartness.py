@@ -125,3 +125,27 @@ def test_a_procurify_account_of_its_own_parts_two_jde_procurify_instances_and_st
         _ = components.JdeProcurify(
             name="jde_procurify_jde", connections={"jde_ais": {"username": "X"}}
         ).parts
+
+
+def test_a_procurify_account_of_its_own_parts_two_fusion_procurify_instances_into_one_fusion():
+    with pytest.raises(ValueError, match=r"give one a connection of its own \(procurify\)"):
+        named_apart([components.FusionProcurify(), components.FusionProcurify(name="fusion_procurify_same")])
+    own = components.FusionProcurify(
+        name="fusion_procurify_own",
+        connections={"procurify": {"base_url": "https://other.procurify.example"}},
+    )
+    try:
+        assert [i.instance for i in named_apart([own, components.FusionProcurify()])] == [
+            "fusion_procurify",
+            "fusion_procurify_own",
+        ]
+        assets = [a for a in integration_definitions(own.parts).assets or () if hasattr(a, "asset_deps")]
+    finally:
+        configured_settings.forget()  # the instance's connection, for the tests after this one
+    # Procurify's records its flows read, whole or by day, are staged through its own connection.
+    deps = {key: parents for asset in assets for key, parents in asset.asset_deps.items()}
+    staged = {"bills", "purchase_orders", "requisitions", "account_codes", "departments"}
+    assert {AssetKey(["fusion_procurify_own", f"procurify_{name}"]) for name in staged} <= set(deps)
+    read = deps[AssetKey(["fusion_procurify_own", "account_codes_mapped"])]
+    assert AssetKey(["fusion_procurify_own", "procurify_departments"]) in read
+    assert not {key for key in read if key.path[0] == "procurify"}
