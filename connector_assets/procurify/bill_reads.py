@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.core import FlowSpec, Mapped, Rejected, Skipped, skips_audited
 from connector_assets.flows.never_written import NeverWritten, never_written_settled
@@ -27,7 +29,9 @@ from connector_resources.procurify.values import parse_timestamp
 from connector_resources.refusals import Refusal, refused
 
 BillOutcome = Mapped | Rejected | Skipped | None
-BILLS_ASSET = asset_key("procurify", "bills")  # the staged Procurify bills (connector_assets.saas.assets)
+# The deployment's staged Procurify bills (``connector_assets.saas.assets``); an instance reaching a Procurify
+# account of its own reads its own copy (``saas.own_side``), so every read takes the key it reads.
+BILLS_ASSET = asset_key("procurify", "bills")
 
 
 def bill_stamp(bill: Mapping[str, Any]) -> datetime:
@@ -39,9 +43,11 @@ def bill_stamp(bill: Mapping[str, Any]) -> datetime:
         return datetime.now(UTC)
 
 
-def staged_bills(staging: Any, partition: str | None) -> list[tuple[dict[str, Any], datetime]]:
-    """The partition's staged bills, latest version each (by UUID), with their change time."""
-    return staged_versions(staging, BILLS_ASSET, partition, stamp_of=bill_stamp)
+def staged_bills(
+    staging: Any, asset: AssetKey, partition: str | None
+) -> list[tuple[dict[str, Any], datetime]]:
+    """The partition's bills staged at ``asset``, latest version each (by UUID), with their change time."""
+    return staged_versions(staging, asset, partition, stamp_of=bill_stamp)
 
 
 @dataclass(frozen=True)

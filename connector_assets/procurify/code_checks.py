@@ -15,7 +15,9 @@ from dagster import AssetKey
 from connector_assets.asset_keys import asset_key
 from connector_assets.procurify.account_departments import SEPARATOR, DepartmentDirectory, name_length_problem
 
-PROCURIFY_CODES_ASSET = asset_key("procurify", "account_codes")  # staged whole by saas_assets
+# The deployment's whole-read snapshots (``saas_assets``); an instance reaching a Procurify account of its own
+# stages its own copies (``saas.own_side``), so ``staged_records`` takes the key it reads.
+PROCURIFY_CODES_ASSET = asset_key("procurify", "account_codes")
 PROCURIFY_DEPARTMENTS_ASSET = asset_key("procurify", "departments")
 EVERY = "*"  # a department table key: every department (alone) or every department of a location
 

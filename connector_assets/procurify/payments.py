@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows import amounts
 from connector_assets.procurify.bill_fields import currency_code
@@ -18,6 +20,8 @@ from connector_assets.procurify.order_fields import id_of, words
 from connector_assets.procurify.order_reads import staged_versions
 from connector_assets.procurify.vendor_list import Vendors, list_pages, listed_vendors
 
+# The deployment's staged Procurify payments; an instance reaching a Procurify account of its own reads its
+# own copy (``saas.own_side``), so the read takes the key it reads.
 STAGED_PAYMENTS = asset_key("procurify", "payments")
 # A JSON number rendered from an amount with its currency's decimals differs from it by float noise only
 # (quirk 7).
@@ -177,9 +181,9 @@ class PaymentVersion:
     updated_at: datetime
 
 
-def staged_payments(staging: Any, partition: str | None) -> list[PaymentVersion]:
-    """The partition's staged payments (``procurify/payments``), latest version each (by ``updated_at``)."""
-    return [PaymentVersion(*v) for v in staged_versions(staging, STAGED_PAYMENTS, partition, "uuid")]
+def staged_payments(staging: Any, asset: AssetKey, partition: str | None) -> list[PaymentVersion]:
+    """The partition's payments staged at ``asset``, latest version each (by ``updated_at``)."""
+    return [PaymentVersion(*v) for v in staged_versions(staging, asset, partition, "uuid")]
 
 
 class PaymentBills:

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from dagster import AssetKey
 
 from connector_assets.flows.targets import FlowRoute
 from connector_assets.procurify.po_origins import SIBLING, OriginFinder, order_of
@@ -26,6 +27,7 @@ class PoLinks:
     link_entity: str
     order_route: FlowRoute
     link_route: FlowRoute
+    requisitions: AssetKey  # where the integration's requisition headers are staged (``po_origins``)
 
     def _linked(self, columns: tuple[Any, ...], entity: str, route: FlowRoute) -> sa.Select:
         """``columns`` of this integration's ``entity`` xrefs on ``route`` that name their target."""
@@ -113,7 +115,12 @@ class PoLinks:
             return xref.source_key if xref is not None and xref.source_system == route.source_system else None
 
         return OriginFinder(
-            session, staging, partition, order_of_requisition, lambda: self.waiting_requisitions(ledger)
+            session,
+            staging,
+            partition,
+            order_of_requisition,
+            lambda: self.waiting_requisitions(ledger),
+            self.requisitions,
         )
 
     def po_of_key(self, ledger: Ledger, key: str, flow: str) -> int | None:

@@ -12,9 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.asset_keys import asset_key
 from connector_assets.procurify.order_fields import po_day, requisition_numbers
 
+# The deployment's staged requisition headers; an instance reaching a Procurify account of its own stages its
+# own copy (``saas.own_side``), so a finder is given the key it reads.
 STAGED_REQUISITIONS = asset_key("procurify", "requisitions")
 SIBLING = "/"  # a second PO of one order is keyed ``<order>/<procurify_PO>``
 CREATED_SLACK = timedelta(days=1)  # the requisition's `date` against the ledger's clock (time zones)
@@ -63,6 +67,7 @@ class OriginFinder:
     partition: str | None
     order_of_requisition: Callable[[str], str | None]
     waiting: Callable[[], Mapping[str, date]]
+    requisitions: AssetKey  # where the requisition headers it reads are staged
     _uuids: dict[int, str] = field(default_factory=dict)  # requisition num -> uuid
     _staged_days: set[str] = field(default_factory=set)
     _waiting: dict[str, date] | None = None  # ``waiting()``, asked once
@@ -117,7 +122,7 @@ class OriginFinder:
         for day in days:
             if day and day not in self._staged_days:
                 self._staged_days.add(day)
-                rows = self.staging.read_rows(STAGED_REQUISITIONS, day)
+                rows = self.staging.read_rows(self.requisitions, day)
                 self._remember(json.loads(row["record"]) for row in rows)
 
     def _read_waiting(self) -> None:

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from connector_assets.asset_keys import asset_key
+from dagster import AssetKey
+
 from connector_assets.flows.amounts import amount
 from connector_assets.flows.reconciliation import day_window
 from connector_assets.flows.values import text
@@ -20,14 +21,12 @@ from connector_assets.procurify.bill_marks import has_payment
 from connector_assets.procurify.bill_reads import staged_bills
 from connector_resources.procurify.errors import ProcurifyNotFoundError
 
-# The Procurify source assets (``connector_assets.saas.assets``) a reconciliation reads a day's keys from.
-STAGED_REQUISITIONS = asset_key("procurify", "requisitions")
 PAID = 4  # bill status 4 Paid (reference 2.6)
 
 
-def bills_of_day(staging: Any, day: str) -> list[dict[str, Any]]:
-    """The bills staged for the day, latest version each (as the bills flows read them)."""
-    return [bill for bill, _stamp in staged_bills(staging, day)]
+def bills_of_day(staging: Any, asset: AssetKey, day: str) -> list[dict[str, Any]]:
+    """The bills staged at ``asset`` for the day, latest version each (as the bills flows read them)."""
+    return [bill for bill, _stamp in staged_bills(staging, asset, day)]
 
 
 def changed(session: Any, entity: str, day: str) -> Iterator[dict[str, Any]]:

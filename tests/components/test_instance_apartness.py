@@ -10,10 +10,12 @@ import re
 from pathlib import Path
 
 import pytest
+from dagster import AssetKey
 
 from connector_assets import components
 from connector_assets.components.integration_type import IntegrationType
 from connector_assets.deployment import integration_definitions, named_apart
+from connector_resources import configured_settings
 from connector_resources.systems import declared_systems
 
 TYPES = sorted(components.integration_types().values(), key=lambda t: t.integration)
@@ -118,3 +120,58 @@ def test_a_procore_company_of_its_own_parts_two_procore_jde_instances():
         _ = components.ProcoreJde(
             name="procore_jde_jde", connections={"jde_ais": {"username": "OTHER"}}
         ).parts
+
+
+def test_a_procurify_account_of_its_own_parts_two_jde_procurify_instances_and_stages_what_they_read():
+    with pytest.raises(ValueError, match=r"give one a connection of its own \(procurify\)"):
+        named_apart([components.JdeProcurify(), components.JdeProcurify(name="jde_procurify_same")])
+    own = components.JdeProcurify(
+        name="jde_procurify_own", connections={"procurify": {"base_url": "https://other.procurify.example"}}
+    )
+    try:
+        assert [i.instance for i in named_apart([own, components.JdeProcurify()])] == [
+            "jde_procurify",
+            "jde_procurify_own",
+        ]
+        assets = [a for a in integration_definitions(own.parts).assets or () if hasattr(a, "asset_deps")]
+    finally:
+        configured_settings.forget()  # the instance's connection, for the tests after this one
+    # Procurify's records its flows read are staged through its own connection, as its own assets.
+    deps = {key: parents for asset in assets for key, parents in asset.asset_deps.items()}
+    keys = {key.to_user_string() for key in deps}
+    staged = {"procurify_bills", "procurify_payments", "procurify_purchase_orders", "procurify_requisitions"}
+    assert {f"jde_procurify_own/{name}" for name in staged} <= keys
+    parents = {k.to_user_string() for k in deps[AssetKey(["jde_procurify_own", "po_links_mapped"])]}
+    assert parents >= {
+        "jde_procurify_own/procurify_purchase_orders",
+        "jde_procurify_own/procurify_requisitions",
+    }
+    assert not {key for key in parents if key.startswith("procurify/")}
+    with pytest.raises(ValueError, match=r"connections.jde_ais: .*taken for: procurify"):
+        _ = components.JdeProcurify(
+            name="jde_procurify_jde", connections={"jde_ais": {"username": "X"}}
+        ).parts
+
+
+def test_a_procurify_account_of_its_own_parts_two_fusion_procurify_instances_into_one_fusion():
+    with pytest.raises(ValueError, match=r"give one a connection of its own \(procurify\)"):
+        named_apart([components.FusionProcurify(), components.FusionProcurify(name="fusion_procurify_same")])
+    own = components.FusionProcurify(
+        name="fusion_procurify_own",
+        connections={"procurify": {"base_url": "https://other.procurify.example"}},
+    )
+    try:
+        assert [i.instance for i in named_apart([own, components.FusionProcurify()])] == [
+            "fusion_procurify",
+            "fusion_procurify_own",
+        ]
+        assets = [a for a in integration_definitions(own.parts).assets or () if hasattr(a, "asset_deps")]
+    finally:
+        configured_settings.forget()  # the instance's connection, for the tests after this one
+    # Procurify's records its flows read, whole or by day, are staged through its own connection.
+    deps = {key: parents for asset in assets for key, parents in asset.asset_deps.items()}
+    staged = {"bills", "purchase_orders", "requisitions", "account_codes", "departments"}
+    assert {AssetKey(["fusion_procurify_own", f"procurify_{name}"]) for name in staged} <= set(deps)
+    read = deps[AssetKey(["fusion_procurify_own", "account_codes_mapped"])]
+    assert AssetKey(["fusion_procurify_own", "procurify_departments"]) in read
+    assert not {key for key in read if key.path[0] == "procurify"}

@@ -16,6 +16,8 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
+from dagster import AssetKey
+
 from connector_assets.flows.targets import FlowRoute
 from connector_assets.procurify.order_fields import live_items, requisition_numbers
 from connector_assets.procurify.order_reads import latest_staged
@@ -170,7 +172,10 @@ def test_the_latest_staged_version_of_each_record_wins_whatever_the_row_order():
 
 def test_po_links_name_an_order_s_first_po_its_others_the_waiting_requisitions_and_a_queued_link_s_po():
     sent, linked = FlowRoute("x", "ERP", "procurify"), FlowRoute("x", "procurify", "procurify")
-    links = PoLinks("x", "purchase_order", "po_link", order_route=sent, link_route=linked)
+    requisitions = AssetKey(["procurify", "requisitions"])
+    links = PoLinks(
+        "x", "purchase_order", "po_link", order_route=sent, link_route=linked, requisitions=requisitions
+    )
     ledger = Ledger("sqlite://")
     try:
         for order, uuid in (("1:10:OP", "u-10"), ("1:11:OP", "u-11")):

@@ -18,11 +18,7 @@ from connector_assets.fusion.account_combinations import LOV
 from connector_assets.fusion.value_sets import UNREADABLE, value_descriptions
 from connector_assets.procurify import account_codes as procurify_codes
 from connector_assets.procurify.account_departments import active_places
-from connector_assets.procurify.code_checks import (
-    PROCURIFY_CODES_ASSET,
-    PROCURIFY_DEPARTMENTS_ASSET,
-    staged_records,
-)
+from connector_assets.procurify.code_checks import staged_records
 from connector_resources import settings
 from connector_resources.refusals import master_missing
 
@@ -34,6 +30,7 @@ from .integration import (
     SETTINGS_RESOURCES,
     setting,
 )
+from .procurify_side import CODES_ASSET, DEPARTMENTS_ASSET, own_code_assets
 
 ACCOUNT_CODE_ENTITY = "account_code"
 VALUE_SET_ENV = setting("ACCOUNT_VALUE_SET")
@@ -115,11 +112,11 @@ def _map(context: Any, restage: bool, only: set[str] | None) -> Iterator[Mapped 
     if value_set:
         with resources.fusion.session() as session:
             titles = natural_account_titles(session, value_set, log)
-    departments = active_places(staged_records(resources.staging, PROCURIFY_DEPARTMENTS_ASSET))
+    departments = active_places(staged_records(resources.staging, DEPARTMENTS_ASSET))
     if not departments and log is not None:
         log.warning(
             "account codes: no active Procurify departments staged "
-            f"({PROCURIFY_DEPARTMENTS_ASSET.to_user_string()}); new codes are not opened for any department "
+            f"({DEPARTMENTS_ASSET.to_user_string()}); new codes are not opened for any department "
             "(a Procurify admin opens them)"
         )
     written = procurify_codes.written_codes(resources.ledger.get(), ACCOUNT_CODES_FLOW)
@@ -210,10 +207,11 @@ fusion_procurify_account_code_orphans = procurify_codes.orphan_codes_asset(
 
 
 account_code_assets = [
+    *own_code_assets,  # an instance reaching a Procurify account of its own stages its own codes, departments
     *build_flow_assets(
         ACCOUNT_CODES_FLOW,
         partitions_def=None,
-        upstream=[*UPSTREAM, PROCURIFY_DEPARTMENTS_ASSET, PROCURIFY_CODES_ASSET],
+        upstream=[*UPSTREAM, DEPARTMENTS_ASSET, CODES_ASSET],
     ),
     fusion_procurify_account_code_orphans,
 ]

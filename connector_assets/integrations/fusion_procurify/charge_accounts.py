@@ -13,8 +13,6 @@ from connector_assets.fusion.account_combinations import DELIMITER, Combination
 from connector_assets.fusion.charge_combinations import Combinations, combinations_asset
 from connector_assets.procurify.code_checks import (
     EVERY,
-    PROCURIFY_CODES_ASSET,
-    PROCURIFY_DEPARTMENTS_ASSET,
     ProcurifyCodeChecks,
     staged_records,
 )
@@ -36,6 +34,7 @@ from .departments import (
     normal_key,
 )
 from .integration import INTEGRATION, setting
+from .procurify_side import CODES_ASSET, DEPARTMENTS_ASSET
 
 COMBINATIONS_ASSET = asset_key(INTEGRATION, "account_combinations")
 UPSTREAM: list[str] = [ACCOUNTS.asset, DEPARTMENTS.asset, COMBINATIONS_ASSET]
@@ -98,8 +97,8 @@ class ChargeAccounts:
             departments,
             Combinations.staged(staging, COMBINATIONS_ASSET),
             intercompany_segment=intercompany(),
-            procurify_codes=staged_records(staging, PROCURIFY_CODES_ASSET),
-            procurify_departments=staged_records(staging, PROCURIFY_DEPARTMENTS_ASSET),
+            procurify_codes=staged_records(staging, CODES_ASSET),
+            procurify_departments=staged_records(staging, DEPARTMENTS_ASSET),
         )
 
     def combination(

@@ -20,10 +20,11 @@ BACK_ROUTE = FlowRoute(INTEGRATION, source_system="fusion", target_system="procu
 SETTINGS_RESOURCES = partial(
     resources_from_settings, ("fusion", "procurify", "staging"), instance=INTEGRATION
 )
-# The systems an instance may reach through connections of its own: none. An instance of this package
-# reaches every system through the deployment's connections (its flows read Fusion's and Procurify's
-# staged records on the system sides), so it has no connections of its own.
-OWN_CONNECTIONS: tuple[str, ...] = ()
+# What an instance may reach through a connection of its own (``components.apartness``): another Procurify
+# account (a second company's domain) into the one Fusion, its bills, POs, requisitions, account codes and
+# departments staged as its own (``procurify_side``). Fusion is read from what the Fusion side stages for
+# every instance.
+OWN_CONNECTIONS = ("procurify",)
 
 
 def setting(name: str) -> str:

@@ -22,7 +22,7 @@ from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
 from connector_assets.procurify.bill_order_lines import BillOrderLines
-from connector_assets.procurify.bill_reads import BILLS_ASSET, BillWording, staged_bills
+from connector_assets.procurify.bill_reads import BillWording, staged_bills
 from connector_assets.saas.entities import saas_daily_partitions
 from connector_resources import settings
 from connector_resources.ledger import Ledger, dependency_key
@@ -40,6 +40,7 @@ from .charge_accounts import UPSTREAM, ChargeAccounts
 from .integration import INTEGRATION, ROUTE, SETTINGS_RESOURCES, setting
 from .manual_matches import matches_first
 from .po_numbers import po_source_key
+from .procurify_side import BILLS_ASSET, own_bill_assets
 from .purchase_orders import PURCHASE_ORDERS_FLOW
 from .vendor_pairs import (
     MATCHES_ASSET,
@@ -184,7 +185,7 @@ class BillReader(ApprovedBillReader):
 def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's approved bills as Fusion invoices."""
     resources = context.resources
-    bills = staged_bills(resources.staging, partition)
+    bills = staged_bills(resources.staging, BILLS_ASSET, partition)
     if not bills:
         return
     rules = InvoiceRules.from_settings()
@@ -234,13 +235,16 @@ INVOICES_FLOW = ROUTE.flow(
     reads={"procurify": ("bills", "purchase_orders"), "fusion": ("suppliers", "purchase_orders", "invoices")},
 )
 
-invoice_assets = build_flow_assets(
-    INVOICES_FLOW,
-    partitions_def=saas_daily_partitions(),
-    upstream=[BILLS_ASSET, *UPSTREAM, MATCHES_ASSET],
-    # A vendor not paired yet and a PO not written yet are pulled by the write step (``parent_pull``).
-    parents=[VENDORS_FLOW, PURCHASE_ORDERS_FLOW],
-)
+invoice_assets = [
+    *own_bill_assets,  # an instance reaching a Procurify account of its own stages its own bills
+    *build_flow_assets(
+        INVOICES_FLOW,
+        partitions_def=saas_daily_partitions(),
+        upstream=[BILLS_ASSET, *UPSTREAM, MATCHES_ASSET],
+        # A vendor not paired yet and a PO not written yet are pulled by the write step (``parent_pull``).
+        parents=[VENDORS_FLOW, PURCHASE_ORDERS_FLOW],
+    ),
+]
 
 
 REPLAY = Replay(InvoiceTarget.for_replay, SETTINGS_RESOURCES, outside=INVOICE_CHECKS, first=(matches_first,))

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Any
 
-from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import awaited_keys, build_flow_assets, run_partitions
 from connector_assets.flows.core import Mapped, Rejected, skips_audited
@@ -26,12 +25,11 @@ from .integration import ROUTE, SETTINGS_RESOURCES, setting
 from .manual_matches import matches_first
 from .order_reader import ENTITY, OrderReader
 from .po_numbers import PREFIX_ENV, order_prefix
+from .procurify_side import PURCHASE_ORDERS_ASSET, REQUISITIONS_ASSET, own_order_assets
 from .vendor_pairs import MATCHES_ASSET, read_paired_suppliers
 from .vendors import VENDORS_FLOW
 
 SOURCE_ENV = setting("ORDER_SOURCE")
-PURCHASE_ORDERS_ASSET = asset_key("procurify", "purchase_orders")  # staged by connector_assets.saas.assets
-REQUISITIONS_ASSET = asset_key("procurify", "requisitions")
 
 
 def order_source() -> str:
@@ -149,12 +147,16 @@ REPLAY = Replay(
 )
 
 
-purchase_orders_assets = build_flow_assets(
-    PURCHASE_ORDERS_FLOW,
-    partitions_def=saas_daily_partitions(),
-    # Both sources are upstream (lineage); ML_FUSION_PROCURIFY_ORDER_SOURCE picks the one read.
-    upstream=[PURCHASE_ORDERS_ASSET, REQUISITIONS_ASSET, *charge_accounts.UPSTREAM, MATCHES_ASSET],
-    parents=[VENDORS_FLOW],  # a vendor not paired yet is paired by name by the write step (``parent_pull``)
-)
+purchase_orders_assets = [
+    *own_order_assets,  # an instance reaching a Procurify account of its own stages its own POs, requisitions
+    *build_flow_assets(
+        PURCHASE_ORDERS_FLOW,
+        partitions_def=saas_daily_partitions(),
+        # Both sources are upstream (lineage); ML_FUSION_PROCURIFY_ORDER_SOURCE picks the one read.
+        upstream=[PURCHASE_ORDERS_ASSET, REQUISITIONS_ASSET, *charge_accounts.UPSTREAM, MATCHES_ASSET],
+        # A vendor not paired yet is paired by name by the write step (``parent_pull``).
+        parents=[VENDORS_FLOW],
+    ),
+]
 
 FLOW = Flow(PURCHASE_ORDERS_FLOW, purchase_orders_assets, replay=REPLAY)

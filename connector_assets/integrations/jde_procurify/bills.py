@@ -28,7 +28,7 @@ from connector_assets.procurify import bill_fields
 from connector_assets.procurify.approved_bill_reader import ApprovedBillReader, Vendors, bill_vendors_for_run
 from connector_assets.procurify.bill_fields import bill_vendor_id, describe
 from connector_assets.procurify.bill_order_lines import BillOrderLines
-from connector_assets.procurify.bill_reads import BILLS_ASSET, BillWording, staged_bills
+from connector_assets.procurify.bill_reads import BillWording, staged_bills
 from connector_assets.procurify.record_reads import read_for_record
 from connector_assets.procurify.vendor_fields import is_active, not_purchasable_why
 from connector_assets.procurify.vendor_list import vendors_for_run
@@ -60,6 +60,7 @@ from .bill_mappers import (
 )
 from .integration import BACK_ROUTE, INTEGRATION, setting
 from .po_links import jde_orders
+from .procurify_side import BILLS_ASSET, own_bill_assets
 from .vendor_mappers import not_sent
 from .vendor_pairs import paired_supplier, supplier_dependency
 from .vendors import VENDORS_FLOW
@@ -292,7 +293,7 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
     if refused:
         log.warning("%d held bill(s) refused: what they wait for will never be written", len(refused))
     staging = context.resources.staging
-    bills = staged_bills(staging, partition)
+    bills = staged_bills(staging, BILLS_ASSET, partition)
     if not bills:
         return
     gl = GlAccounts.load(staging)
@@ -306,7 +307,7 @@ def map_bills(context: Any, partition: str | None) -> Iterator[Mapped | Rejected
         listed = reader.read_vendors_ahead(
             vendor_id
             for day in days
-            for bill, _at in (bills if day == partition else staged_bills(staging, day))
+            for bill, _at in (bills if day == partition else staged_bills(staging, BILLS_ASSET, day))
             if bill_fields.status_code(bill) in rules.statuses
             and (vendor_id := bill_vendor_id(bill))
             and (is_placeholder(an8 := paired_supplier(ledger, vendor_id)) or an8 is None)
@@ -358,15 +359,18 @@ BILLS_FLOW = BACK_ROUTE.flow(
     },
 )
 
-bill_assets = build_flow_assets(
-    BILLS_FLOW,
-    partitions_def=saas_daily_partitions(),
-    upstream=[BILLS_ASSET, GL_ACCOUNTS.asset, ACCOUNTS.asset],
-    # A vendor made in Procurify that the vendors flow has not sent yet is pulled by the write step. A bill
-    # held on a JDE supplier (its vendor's external_id) is not: the suppliers flow writes Procurify, in
-    # another pool; its next run reads the suppliers held bills wait for (``awaited_keys``).
-    parents=[VENDORS_FLOW],
-)
+bill_assets = [
+    *own_bill_assets,  # an instance reaching a Procurify account of its own stages its own bills
+    *build_flow_assets(
+        BILLS_FLOW,
+        partitions_def=saas_daily_partitions(),
+        upstream=[BILLS_ASSET, GL_ACCOUNTS.asset, ACCOUNTS.asset],
+        # A vendor made in Procurify that the vendors flow has not sent yet is pulled by the write step. A
+        # bill held on a JDE supplier (its vendor's external_id) is not: the suppliers flow writes Procurify,
+        # in another pool; its next run reads the suppliers held bills wait for (``awaited_keys``).
+        parents=[VENDORS_FLOW],
+    ),
+]
 
 
 def vendor_checks(resources: Callable[[], dict[str, Any]]) -> dict[Kind, ParentCheck]:

@@ -15,10 +15,10 @@ INTEGRATION = (__package__ or __name__).rpartition(".")[2]
 ROUTE = FlowRoute(INTEGRATION, source_system="JDE", target_system="procurify")
 BACK_ROUTE = FlowRoute(INTEGRATION, source_system="procurify", target_system="JDE")
 PO_ROUTE = FlowRoute(INTEGRATION, source_system="procurify", target_system="procurify")
-# The systems an instance of this package reaches through connections of its own: none. Every flow reads
-# Procurify's records staged on the system side (``procurify/...``, shared by every instance) and JDE's
-# staged tables, so an instance reaches every system through the deployment's connections.
-OWN_CONNECTIONS: tuple[str, ...] = ()
+# What an instance may reach through a connection of its own (``components.apartness``): another Procurify
+# account (a second company's domain), its bills, payments, POs and requisition headers staged as its own
+# (``procurify_side``). JD Edwards is read from the tables the JDE side stages for every instance.
+OWN_CONNECTIONS = ("procurify",)
 
 
 def setting(name: str) -> str:

@@ -26,7 +26,6 @@ from connector_assets.jde.target_base import JDE_CHECKS
 from connector_assets.jde.undone_payments import posted_shares, reversal_asked
 from connector_assets.jde.unprocessed_batches import unprocessed_checks
 from connector_assets.procurify.payments import (
-    STAGED_PAYMENTS,
     PaymentBills,
     PaymentVersion,
     payment_uuid,
@@ -48,6 +47,7 @@ from .payment_mappers import (
     ProcurifyPaymentRecord,
     map_payment,
 )
+from .procurify_side import PAYMENTS_ASSET, own_payment_assets
 from .vendor_mappers import COMPANY_SETTING
 
 ENTITY = "payment"
@@ -150,7 +150,7 @@ def undone_after_posting(ledger: Ledger, payment: Mapping[str, Any]) -> Iterator
 def map_payments(context: AssetExecutionContext, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's staged Procurify payments, mapped."""
     r, ledger = context.resources, context.resources.ledger.get()
-    versions = staged_payments(r.staging, partition)
+    versions = staged_payments(r.staging, PAYMENTS_ASSET, partition)
     records = payment_records(
         ledger, r.staging, r.procurify, r.jde, versions, context.log, True, context.run.run_id
     )
@@ -200,12 +200,15 @@ PAYMENTS_FLOW = BACK_ROUTE.flow(
     systemic_share=1.0,
 )
 
-payments_assets = build_flow_assets(
-    PAYMENTS_FLOW,
-    partitions_def=saas_partitions,
-    upstream=[STAGED_PAYMENTS, GL_ACCOUNTS.asset, BILLS_WRITTEN],
-    parents=[BILLS_FLOW],  # a bill approved before the first day, never posted, is pulled by the write step
-)
+payments_assets = [
+    *own_payment_assets,  # an instance reaching a Procurify account of its own stages its own payments
+    *build_flow_assets(
+        PAYMENTS_FLOW,
+        partitions_def=saas_partitions,
+        upstream=[PAYMENTS_ASSET, GL_ACCOUNTS.asset, BILLS_WRITTEN],
+        parents=[BILLS_FLOW],  # a bill approved before the first day, never posted, is pulled by the write
+    ),
+]
 
 
 # A replay maps each record again with today's ledger (a released hold now finds its voucher); payments

@@ -9,7 +9,6 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from connector_assets.asset_keys import asset_key
 from connector_assets.flows.assembly import Flow
 from connector_assets.flows.assets import build_flow_assets
 from connector_assets.flows.core import Mapped, Rejected
@@ -19,19 +18,26 @@ from connector_assets.flows.replays import Replay
 from connector_assets.procurify.po_link_records import PoLinkRecords
 from connector_assets.procurify.po_links import PoLinks
 from connector_assets.procurify.po_num_target import ProcurifyPoNumbers
-from connector_assets.procurify.po_origins import STAGED_REQUISITIONS, order_of
+from connector_assets.procurify.po_origins import order_of
 from connector_assets.saas.assets import saas_partitions
 from connector_resources.ledger import Ledger
 
 from .integration import INTEGRATION, PO_ROUTE, ROUTE
+from .procurify_side import PURCHASE_ORDERS_ASSET, REQUISITIONS_ASSET, own_order_assets
 
 ORDER_ENTITY = "purchase_order"  # the purchase order flow's xref: JDE order -> requisition uuid
 LINK_ENTITY = ENTITY = "po_link"  # this flow's xref: JDE order -> Procurify PO number
-LINKS = PoLinks(INTEGRATION, ORDER_ENTITY, LINK_ENTITY, order_route=ROUTE, link_route=PO_ROUTE)
+LINKS = PoLinks(
+    INTEGRATION,
+    ORDER_ENTITY,
+    LINK_ENTITY,
+    order_route=ROUTE,
+    link_route=PO_ROUTE,
+    requisitions=REQUISITIONS_ASSET,
+)
 linked_po = LINKS.linked_po  # which Procurify PO a JDE order is (the purchase order flow's revisions)
 linked_pos = LINKS.linked_pos  # every PO linked to a JDE order (reconciliation)
 requisition_sent = LINKS.requisition_sent  # the day a JDE order's requisition was recorded
-STAGED_POS = asset_key("procurify", "purchase_orders")
 
 
 def jde_orders(ledger: Ledger, procurify_pos: Iterable[int]) -> dict[int, str | None]:
@@ -96,7 +102,10 @@ RECORDS = PoLinkRecords(LINKS, link_record, "JDE")  # the Procurify side's linki
 
 def map_po_links(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The day's staged POs -> links; what was seen is observed on the mapped asset (``counts``)."""
-    pos = [json.loads(row["record"]) for row in context.resources.staging.read_rows(STAGED_POS, partition)]
+    pos = [
+        json.loads(row["record"])
+        for row in context.resources.staging.read_rows(PURCHASE_ORDERS_ASSET, partition)
+    ]
     yield from RECORDS.mapped(context, PO_LINKS_FLOW, partition, pos)
 
 
@@ -120,11 +129,14 @@ PO_LINKS_FLOW = PO_ROUTE.flow(
     JdePoNumbers,
 )
 
-po_links_assets = build_flow_assets(
-    PO_LINKS_FLOW,
-    partitions_def=saas_partitions,
-    upstream=[STAGED_POS, STAGED_REQUISITIONS],
-)
+po_links_assets = [
+    *own_order_assets,  # an instance reaching a Procurify account of its own stages its own POs and headers
+    *build_flow_assets(
+        PO_LINKS_FLOW,
+        partitions_def=saas_partitions,
+        upstream=[PURCHASE_ORDERS_ASSET, REQUISITIONS_ASSET],
+    ),
+]
 
 
 REPLAY = Replay(

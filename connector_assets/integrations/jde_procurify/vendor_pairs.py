@@ -1,6 +1,6 @@
 """Which Procurify vendor and which JDE supplier are one pair, whichever flow made it (``suppliers``'
 ``supplier`` or ``vendors``' ``vendor`` xref), read through ``procurify.vendor_pairing``; JD Edwards' own:
-the AN8 as a key and the ``PFY<vendor id>`` long address number.
+the AN8 as a key and the ``<prefix><vendor id>`` long address number.
 """
 
 from connector_assets.jde.address_numbers import LongAddressNumbers
@@ -9,8 +9,11 @@ from connector_assets.procurify.vendor_pairing import PROCURIFY as PROCURIFY
 from connector_assets.procurify.vendor_pairing import SUPPLIER_ENTITY as SUPPLIER_ENTITY  # JDE -> Procurify
 from connector_assets.procurify.vendor_pairing import VENDOR_ENTITY as VENDOR_ENTITY  # Procurify -> JDE
 from connector_assets.procurify.vendor_pairing import VendorPairing
+from connector_resources import settings
+from connector_resources.settings import SettingError
 
-from .integration import INTEGRATION
+from .integration import INTEGRATION, setting
+from .procurify_side import OWN_ACCOUNT
 
 JDE = "JDE"
 
@@ -34,10 +37,35 @@ vendor_dependency = PAIRING.vendor_dependency
 
 
 # A JDE supplier the ``vendors`` flow adds for a vendor made in Procurify carries that vendor's id in its
-# long address number (F0101 ALKY, ``PFY<vendor id>``): the deterministic F0101 key it adopts by after a
-# crash, and how ``suppliers`` knows such a supplier is not JDE's own before the pair is on record (it then
-# waits for the ``vendors`` flow instead of making Procurify a second vendor).
-LONG_ADDRESS_PREFIX = "PFY"
-LONG_ADDRESSES = LongAddressNumbers(LONG_ADDRESS_PREFIX, "Procurify vendor id")  # ``jde.address_numbers``
-long_address_number = LONG_ADDRESSES.of_id  # F0101 ALKY of the supplier made for a vendor (``PFY2041``)
-vendor_of_long_address = LONG_ADDRESSES.id_of  # ``PFY2041`` -> ``"2041"``; None for any other ALKY
+# long address number (F0101 ALKY, ``<prefix><vendor id>``, ``PFY2041``): the deterministic F0101 key it
+# adopts by after a crash, and how ``suppliers`` knows such a supplier is not JDE's own before the pair is on
+# record (it then waits for the ``vendors`` flow instead of making Procurify a second vendor). Vendor ids
+# repeat across Procurify accounts, so each instance on an account of its own has a prefix of its own: with
+# one prefix, one account's vendor would adopt the supplier made for the other account's vendor of that id.
+# A prefix ends in a letter, so no prefix and id read as another prefix's (``PFY2`` + ``41`` vs ``PFY241``).
+PREFIX_SETTING = setting("LONG_ADDRESS_PREFIX")
+
+
+def long_addresses() -> LongAddressNumbers:
+    """This instance's long address numbers (``jde.address_numbers``), at ``PREFIX_SETTING``; refused on a
+    Procurify account of its own while the prefix is the deployment's account's."""
+    prefix = str(settings.read(PREFIX_SETTING)).strip().upper()
+    deployments = str(settings.registered(PREFIX_SETTING).default).upper()  # every instance's default
+    if OWN_ACCOUNT and prefix == deployments:
+        raise SettingError(
+            f"{PREFIX_SETTING} is {deployments}, the deployment's Procurify account's prefix, on an "
+            "instance with a Procurify account of its own: vendor ids repeat across accounts, so its vendors "
+            "would adopt the JDE suppliers made for the other account's vendors. Set a prefix of its own "
+            "(e.g. PFYB) before its vendors or suppliers flow runs"
+        )
+    return LongAddressNumbers(prefix, "Procurify vendor id")
+
+
+def long_address_number(vendor_id: str | int) -> str:
+    """F0101 ALKY of the supplier made for a vendor (``PFY2041``)."""
+    return long_addresses().of_id(vendor_id)
+
+
+def vendor_of_long_address(alky: str | None) -> str | None:
+    """``PFY2041`` -> ``"2041"``; None for any other ALKY (another instance's prefix included)."""
+    return long_addresses().id_of(alky)

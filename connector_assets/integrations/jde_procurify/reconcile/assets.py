@@ -13,8 +13,6 @@ from connector_assets.jde.tables import (
     SUPPLIER_ADDRESSES,
     SUPPLIERS,
 )
-from connector_assets.procurify.bill_reads import BILLS_ASSET
-from connector_assets.procurify.reconcile_reads import STAGED_REQUISITIONS
 
 from ..account_codes import ACCOUNT_CODES_FLOW
 from ..account_map import ACCOUNTS
@@ -23,6 +21,7 @@ from ..integration import INTEGRATION
 from ..paid_marks import PAID_MARKS_FLOW
 from ..payments import PAYMENTS_FLOW
 from ..po_links import PO_LINKS_FLOW
+from ..procurify_side import BILLS_ASSET, REQUISITIONS_ASSET
 from ..purchase_orders import PURCHASE_ORDERS_FLOW
 from ..suppliers import SUPPLIERS_FLOW
 from ..vendors import VENDORS_FLOW
@@ -38,7 +37,7 @@ STAGED = (
     ADDRESS_BOOK.asset,
     SUPPLIER_ADDRESSES.asset,
     BILLS_ASSET,
-    STAGED_REQUISITIONS,
+    REQUISITIONS_ASSET,
     GL_ACCOUNTS.asset,
     ACCOUNTS.asset,
 )

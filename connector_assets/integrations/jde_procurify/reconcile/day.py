@@ -31,6 +31,7 @@ from ..account_codes import (
 from ..account_map import ACCOUNTS, AccountMap
 from ..integration import INTEGRATION
 from ..payment_mappers import bill_of_payment_key
+from ..procurify_side import BILLS_ASSET
 from ..purchase_orders import order_policy
 from ..suppliers import fallback_email
 from . import reads
@@ -125,7 +126,7 @@ def _bills(
 ) -> None:
     statuses, posting, user = bill_flow.approved_statuses(), bill_flow.posting(), bill_flow.batch_user()
     vendor_of = {an8: vendor for vendor, an8 in pairs.items()}
-    changed = {str(b.get("uuid")): b for b in procurify_reads.bills_of_day(staging, day)}
+    changed = {str(b.get("uuid")): b for b in procurify_reads.bills_of_day(staging, BILLS_ASSET, day)}
     changed.update({str(b.get("uuid")): b for b in procurify_reads.changed(session, "bills", day)})
     scope: dict[str, set[str]] = defaultdict(set)  # vendor id -> periods
     for uuid, bill in changed.items():
