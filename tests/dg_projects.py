@@ -46,3 +46,35 @@ def importable(project: Path) -> Iterator[Path]:
     finally:
         sys.path.remove(str(project))
         configured_settings.forget()
+
+
+CONNECTOR = "type: connector_assets.components.Connector\n"
+
+
+def side_by_side(
+    component: str,
+    first: str,
+    second: str,
+    *,
+    connections: dict[str, dict[str, str]],
+    attributes: str = "",
+    second_attributes: str | None = None,
+) -> dict[str, str]:
+    """The defs folders of two instances of ``component`` beside the Connector (``scaffolded_project``'s
+    ``instances``): ``first`` on the deployment's connections, ``second`` (its ``name``) on ``connections``
+    of its own. ``attributes``: YAML lines (two spaces in) of the first, and of the second unless
+    ``second_attributes`` are given."""
+
+    def defs_yaml(lines: str) -> str:
+        return f"type: {component}\n" + (f"attributes:\n{lines}" if lines else "")
+
+    own = "".join(
+        f"    {system}:\n" + "".join(f"      {field}: '{value}'\n" for field, value in fields.items())
+        for system, fields in connections.items()
+    )
+    theirs = attributes if second_attributes is None else second_attributes
+    return {
+        "connector": CONNECTOR,
+        first: defs_yaml(attributes),
+        second: defs_yaml(f"  name: {second}\n{theirs}  connections:\n{own}"),
+    }

@@ -13,7 +13,7 @@ import dagster as dg
 import pytest
 import requests
 from coupa_jde_world import CoupaApi, coupa_jde_world
-from dg_projects import importable, scaffolded_project
+from dg_projects import importable, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from sandbox_world import serve_simulator
@@ -48,14 +48,13 @@ def deployment(tmp_path, monkeypatch):
         )
         requests.post(f"{second}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
         number_coupa_suppliers_from_jde(second, world.jde_root)  # as make dev numbers the first tenant's
-        instances = {
-            "connector": "type: connector_assets.components.Connector\n",
-            "coupa_jde": f"type: {COUPA_JDE}\n",
-            "coupa_jde_two": (
-                f"type: {COUPA_JDE}\nattributes:\n  name: coupa_jde_two\n  batch_user: MLCOUPA2\n"
-                f"  connections:\n    coupa:\n      base_url: '{second}'\n"
-            ),
-        }
+        instances = side_by_side(
+            COUPA_JDE,
+            "coupa_jde",
+            "coupa_jde_two",
+            second_attributes="  batch_user: MLCOUPA2\n",
+            connections={"coupa": {"base_url": second}},
+        )
         project, _root = scaffolded_project(tmp_path, instances)
         try:
             with importable(project), instance_for_test() as instance:

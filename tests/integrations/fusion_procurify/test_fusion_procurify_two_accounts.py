@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dg_projects import importable, scaffolded_project
+from dg_projects import importable, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from fusion_procurify_world import fusion_procurify_world
 from instances import instance_for_test
@@ -51,15 +51,14 @@ def deployment(tmp_path, monkeypatch, request):
     )
     with fusion_procurify_world(tmp_path) as world:
         second, stop = serve_simulator("procurify", ProcurifySandboxSettings(scale=0.05, seed=SECOND_SEED))
-        instances = {
-            "connector": "type: connector_assets.components.Connector\n",
-            "fusion_procurify": f"type: {FUSION}\nattributes:\n{tables}",
-            "fusion_procurify_two": (
-                f"type: {FUSION}\nattributes:\n  name: fusion_procurify_two\n{ordered}"
-                f"{tables}"
-                f"  connections:\n    procurify:\n      base_url: '{second}'\n"
-            ),
-        }
+        instances = side_by_side(
+            FUSION,
+            "fusion_procurify",
+            "fusion_procurify_two",
+            attributes=tables,
+            second_attributes=f"{ordered}{tables}",
+            connections={"procurify": {"base_url": second}},
+        )
         project, _root = scaffolded_project(tmp_path, instances)
         try:
             with importable(project), instance_for_test() as instance:

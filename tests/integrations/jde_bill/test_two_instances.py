@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from asset_runs import metadata_values
-from dg_projects import importable, scaffolded_project
+from dg_projects import importable, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from jde_bill_sandbox_tables import ORG_2
@@ -43,15 +43,14 @@ def _tables(prefix: str) -> str:
     )
 
 
-INSTANCES = {
-    "connector": "type: connector_assets.components.Connector\n",
-    "jde_bill": f"type: {BILL}\nattributes:\n  companies: '00001'\n{_tables('jde_bill')}",
-    "jde_bill_west": (
-        f"type: {BILL}\nattributes:\n  name: jde_bill_west\n  companies: '00200'\n"
-        f"  bills_cron: '40 * * * *'\n{_tables('jde_bill_west')}"
-        f"  connections:\n    bill:\n      organization_id: '{ORG_2}'\n"
-    ),
-}
+INSTANCES = side_by_side(
+    BILL,
+    "jde_bill",
+    "jde_bill_west",
+    attributes=f"  companies: '00001'\n{_tables('jde_bill')}",
+    second_attributes=f"  companies: '00200'\n  bills_cron: '40 * * * *'\n{_tables('jde_bill_west')}",
+    connections={"bill": {"organization_id": ORG_2}},
+)
 COMPANY = {"jde_bill": "00001", "jde_bill_west": "00200"}
 ORGS = {"jde_bill": "00801SANDBOXORG00001", "jde_bill_west": ORG_2}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import requests
-from dg_projects import importable, scaffolded_project
+from dg_projects import importable, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world
@@ -40,14 +40,8 @@ def deployment(tmp_path, monkeypatch):
     with jde_coupa_world(tmp_path) as world:
         second, stop = serve_simulator("coupa", CoupaSandboxSettings(scale=0.02))
         requests.post(f"{second}/sandbox/faults", json={"rate_limit_enabled": False}, timeout=10)
-        instances = {
-            "connector": "type: connector_assets.components.Connector\n",
-            "jde_coupa": f"type: {COUPA}\nattributes:\n{TABLES}",
-            "jde_coupa_two": (
-                f"type: {COUPA}\nattributes:\n  name: jde_coupa_two\n{TABLES}"
-                f"  connections:\n    coupa:\n      base_url: '{second}'\n"
-            ),
-        }
+        own = {"coupa": {"base_url": second}}
+        instances = side_by_side(COUPA, "jde_coupa", "jde_coupa_two", attributes=TABLES, connections=own)
         project, _root = scaffolded_project(tmp_path, instances)
         try:
             with importable(project), instance_for_test() as instance:

@@ -19,7 +19,7 @@ import dagster as dg
 import pytest
 import requests
 from asset_runs import busy_day
-from dg_projects import importable, scaffolded_project
+from dg_projects import importable, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from jde_procurify_world import jde_procurify_world, procurify_resource
@@ -52,15 +52,14 @@ def deployment(tmp_path, monkeypatch, request):
         # Another company's account: seeded apart, so its records are not the deployment's account's.
         account = ProcurifySandboxSettings(scale=0.05, seed=SECOND_SEED)
         second, stop = serve_simulator("procurify", account)
-        instances = {
-            "connector": "type: connector_assets.components.Connector\n",
-            "jde_procurify": f"type: {PROCURIFY}\nattributes:\n{FALLBACK}",
-            "jde_procurify_two": (
-                f"type: {PROCURIFY}\nattributes:\n  name: jde_procurify_two\n{FALLBACK}"
-                f"{prefixed}"
-                f"  connections:\n    procurify:\n      base_url: '{second}'\n"
-            ),
-        }
+        instances = side_by_side(
+            PROCURIFY,
+            "jde_procurify",
+            "jde_procurify_two",
+            attributes=FALLBACK,
+            second_attributes=f"{FALLBACK}{prefixed}",
+            connections={"procurify": {"base_url": second}},
+        )
         project, _root = scaffolded_project(tmp_path, instances)
         try:
             with importable(project), instance_for_test() as instance:

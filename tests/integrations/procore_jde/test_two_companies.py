@@ -17,7 +17,7 @@ import dagster as dg
 import pytest
 import requests
 from asset_runs import metadata_values
-from dg_projects import importable, scaffolded_project
+from dg_projects import importable, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from procore_jde_proofs import APPROVED, MASTER
@@ -52,15 +52,14 @@ def deployment(tmp_path, monkeypatch):
     with procore_jde_world(tmp_path) as world, ExitStack() as stack:
         second, stop = serve_simulator("procore", procore_settings(seeded_companies=2))
         stack.callback(stop)
-        instances = {
-            "connector": "type: connector_assets.components.Connector\n",
-            "procore_jde": f"type: {PROCORE_JDE}\nattributes:\n{_tables(PROJECTS)}",
-            "procore_jde_two": (
-                f"type: {PROCORE_JDE}\nattributes:\n  name: procore_jde_two\n{_tables(others)}"
-                f"  connections:\n    procore:\n      base_url: '{second}'\n      auth_url: '{second}'\n"
-                f"      company_id: '{SECOND_COMPANY}'\n"
-            ),
-        }
+        instances = side_by_side(
+            PROCORE_JDE,
+            "procore_jde",
+            "procore_jde_two",
+            attributes=_tables(PROJECTS),
+            second_attributes=_tables(others),
+            connections={"procore": {"base_url": second, "auth_url": second, "company_id": SECOND_COMPANY}},
+        )
         project = stack.enter_context(importable(scaffolded_project(tmp_path, instances)[0]))
         world.instance = stack.enter_context(instance_for_test())
         monkeypatch.setenv("ML_PROCORE_URL", world.procore_url)
