@@ -7,7 +7,8 @@ differences are confined to this module:
   wait instead of failing, foreign keys on, and ``BEGIN IMMEDIATE`` for write transactions. The last
   point matters: a deferred SQLite transaction that reads and *then* writes fails at once with
   "database is locked" when another process committed in between (the busy timeout cannot help a
-  stale snapshot). Taking the write lock at ``BEGIN`` turns that into an orderly wait.
+  stale snapshot). Taking the write lock at ``BEGIN`` turns that into an orderly wait. The switch to
+  WAL is such an upgrade too (``_enter_wal``): it is retried until the busy timeout instead.
 * PostgreSQL: ``pool_pre_ping`` so a connection dropped by a restart or a firewall is replaced
   instead of failing the first statement of a run, and an advisory lock around migrations.
 
@@ -18,8 +19,10 @@ own version table, ``mlc_alembic_version``, because Dagster's PostgreSQL storage
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -127,9 +130,9 @@ def _make_sqlite_engine(url: sa.URL) -> sa.Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            if not in_memory:
-                cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            if not in_memory:
+                _enter_wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
             # synchronous stays at SQLite's default (FULL): a committed ledger row must survive a
             # power cut, not only a process crash.
@@ -145,6 +148,30 @@ def _make_sqlite_engine(url: sa.URL) -> sa.Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _enter_wal(cursor: Any) -> None:
+    """Put the database file in WAL mode, waiting while another process does the same.
+
+    Why a loop: the switch reads the file's header and then rewrites it in one statement, a read lock
+    upgraded to a write lock, and SQLite answers "database is locked" at once, without consulting
+    ``busy_timeout``, when another connection holds the write lock meanwhile. That is what two
+    processes opening a new ledger file at the same moment do (two Dagster steps of a first run): the
+    slower one failed. Once the file is in WAL (a persistent setting) the statement writes nothing, so
+    the retry that follows the other process's switch succeeds at once.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = getattr(exc, "sqlite_errorcode", sqlite3.SQLITE_BUSY) & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def read_engine(engine: sa.Engine) -> sa.Engine:

@@ -96,6 +96,30 @@ def test_sqlite_engine_settings(sqlite_url):
         engine.dispose()
 
 
+def test_a_new_sqlite_file_another_process_is_writing_is_waited_for_not_refused(sqlite_url):
+    """Two processes opening a new ledger file at once: the one whose switch to WAL meets the other's write
+    lock waits for it (SQLite's busy timeout would not: the switch upgrades a read lock to a write lock)."""
+    import sqlite3
+    import time
+
+    path = sqlite_url.removeprefix("sqlite:///")
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # still a rollback-journal file: the other process holds its write lock
+    other.execute("CREATE TABLE other_process (x)")
+    release = threading.Timer(0.5, other.execute, ("COMMIT",))
+    engine = make_engine(sqlite_url)
+    started = time.monotonic()
+    release.start()
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert time.monotonic() - started >= 0.4  # it waited for the other's commit
+    finally:
+        release.join()
+        other.close()
+        engine.dispose()
+
+
 def test_in_memory_ledger_is_shared_across_threads():
     led = Ledger("sqlite://")
     try:
