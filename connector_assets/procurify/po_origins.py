@@ -20,6 +20,7 @@ from connector_assets.procurify.order_fields import po_day, requisition_numbers
 # The deployment's staged requisition headers; an instance reaching a Procurify account of its own stages its
 # own copy (``saas.own_side``), so a finder is given the key it reads.
 STAGED_REQUISITIONS = asset_key("procurify", "requisitions")
+STAGED_PURCHASE_ORDERS = asset_key("procurify", "purchase_orders")  # the deployment's, beside them
 SIBLING = "/"  # a second PO of one order is keyed ``<order>/<procurify_PO>``
 CREATED_SLACK = timedelta(days=1)  # the requisition's `date` against the ledger's clock (time zones)
 

@@ -6,16 +6,14 @@ deployment's copies hold the other account's records. Procurify has no webhooks,
 polls.
 """
 
-from connector_assets.asset_keys import asset_key
 from connector_assets.procurify.bill_reads import BILLS_ASSET as DEPLOYMENT_BILLS
 from connector_assets.procurify.code_checks import PROCURIFY_CODES_ASSET as DEPLOYMENT_CODES
 from connector_assets.procurify.code_checks import PROCURIFY_DEPARTMENTS_ASSET as DEPLOYMENT_DEPARTMENTS
+from connector_assets.procurify.po_origins import STAGED_PURCHASE_ORDERS as DEPLOYMENT_POS
 from connector_assets.procurify.po_origins import STAGED_REQUISITIONS as DEPLOYMENT_REQUISITIONS
 from connector_assets.saas.own_side import InstanceSide
 
 from .integration import INTEGRATION
-
-DEPLOYMENT_POS = asset_key("procurify", "purchase_orders")  # staged by connector_assets.saas.assets
 
 PROCURIFY = InstanceSide(INTEGRATION, "procurify")
 # Whether this instance reaches a Procurify account of its own (its ``connections.procurify``).

@@ -6,15 +6,13 @@ other account's records, and a flow that took them would post another company's 
 webhooks, so either way every flow polls.
 """
 
-from connector_assets.asset_keys import asset_key
 from connector_assets.procurify.bill_reads import BILLS_ASSET as DEPLOYMENT_BILLS
 from connector_assets.procurify.payments import STAGED_PAYMENTS as DEPLOYMENT_PAYMENTS
+from connector_assets.procurify.po_origins import STAGED_PURCHASE_ORDERS as DEPLOYMENT_POS
 from connector_assets.procurify.po_origins import STAGED_REQUISITIONS as DEPLOYMENT_REQUISITIONS
 from connector_assets.saas.own_side import InstanceSide
 
 from .integration import INTEGRATION
-
-DEPLOYMENT_POS = asset_key("procurify", "purchase_orders")  # staged by connector_assets.saas.assets
 
 PROCURIFY = InstanceSide(INTEGRATION, "procurify")
 # Whether this instance reaches a Procurify account of its own (its ``connections.procurify``).
