@@ -23,6 +23,6 @@ def parts() -> IntegrationParts:
     return IntegrationParts.assembled(
         __package__,
         [FLOW_JOBS],
-        sensors=[coupa_jde_inbox_sensor] if coupa_jde_inbox_sensor else [],
+        sensors=[coupa_jde_inbox_sensor],
         mapping_tables=[ACCOUNTS],
     )

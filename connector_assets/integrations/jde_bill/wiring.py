@@ -25,6 +25,6 @@ def parts() -> IntegrationParts:
     return IntegrationParts.assembled(
         __package__,
         [FLOW_JOBS, PAYMENT_FLOW_JOBS],
-        sensors=[payments_inbox_sensor] if payments_inbox_sensor is not None else [],
+        sensors=[payments_inbox_sensor],
         mapping_tables=bill_mappings.TABLES,
     )

@@ -40,6 +40,6 @@ def parts() -> IntegrationParts:
     return IntegrationParts.assembled(
         __package__,
         [FLOW_JOBS],
-        sensors=[procore_inbox_sensor] if procore_inbox_sensor is not None else [],
+        sensors=[procore_inbox_sensor],
         mapping_tables=cost_codes.TABLES,
     )
