@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import dagster as dg
+
 from connector_resources import configured_settings
 
 
@@ -46,6 +48,19 @@ def importable(project: Path) -> Iterator[Path]:
     finally:
         sys.path.remove(str(project))
         configured_settings.forget()
+
+
+def load_refusal(project: Path) -> str:
+    """Why Dagster's loader refuses the defs folder of ``project`` (importable): the error a component's
+    build raised, found under the ``ComponentTreeException``s Dagster wraps it in."""
+    try:
+        dg.load_from_defs_folder(path_within_project=project)
+    except Exception as refused:
+        cause: BaseException = refused
+        while cause.__cause__ is not None:
+            cause = cause.__cause__
+        return str(cause)
+    raise AssertionError(f"the defs folder of {project} loaded")
 
 
 CONNECTOR = "type: connector_assets.components.Connector\n"

@@ -7,8 +7,13 @@ instances of one package stand apart only where one reaches a system through a c
 (another BILL organization, another Coupa tenant), as far as the package's ``OWN_CONNECTIONS`` allows: the
 systems its flows only call through the run's resource, never through records a system side staged for
 every instance. A package allowing none runs once per deployment. Where the keys a package writes are made
-of the source's ids, which repeat across accounts (Coupa invoice ids per tenant), the setting naming them
-apart is declared in ``APART_SETTINGS``, and two instances keeping the same value are refused.
+of the source's ids, which repeat across accounts (Coupa invoice ids per tenant, Procurify vendor and PO
+numbers per account), the setting naming them apart is declared in ``APART_SETTINGS``
+(``flows.apart_settings.ApartSetting``), and two instances whose values meet are refused. Each pair of
+instances in the defs folder is compared, the deployment's own among them, so the check needs no notion of
+a deployment's account: what would collide is another instance's keys, and every instance that writes is
+one of them. An instance taken out of the folder is compared no more, though the keys it wrote stay in the
+target: its value is not for another account's instance to take up later.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING
 
 from connector_assets.components.setting_fields import connection_variables
+from connector_assets.flows.apart_settings import ApartSetting, same_value
 
 if TYPE_CHECKING:
     from connector_assets.components.integration_type import IntegrationType
@@ -33,9 +39,9 @@ def own_connections(package: str) -> tuple[str, ...]:
     return tuple(getattr(importlib.import_module(f"{package}.integration"), "OWN_CONNECTIONS", ()))
 
 
-def apart_settings(package: str) -> tuple[str, ...]:
-    """The settings (short names) two instances of ``package`` must hold apart (its
-    ``integration.APART_SETTINGS``; none when it declares none)."""
+def apart_settings(package: str) -> tuple[ApartSetting, ...]:
+    """The settings two instances of ``package`` must hold apart (its ``integration.APART_SETTINGS``; none
+    when it declares none)."""
     if importlib.util.find_spec(f"{package}.integration") is None:
         return ()
     return tuple(getattr(importlib.import_module(f"{package}.integration"), "APART_SETTINGS", ()))
@@ -49,12 +55,25 @@ def setting_value(instance: IntegrationType, name: str) -> str:
     return declared.given() or attribute or declared.default_value()
 
 
-def same_apart_setting(first: IntegrationType, second: IntegrationType) -> str | None:
-    """``name 'value'`` of the first apart setting two instances of one package share, None if none."""
-    for name in apart_settings(first.package):
-        value = setting_value(first, name)
-        if value == setting_value(second, name):
-            return f"{name} {value!r}"
+def met_apart_setting(first: IntegrationType, second: IntegrationType) -> str | None:
+    """What two instances of one package keep of the first apart setting whose values meet (both values,
+    and how to part them), None if none does."""
+    for apart in apart_settings(first.package):
+        one, other = setting_value(first, apart.name), setting_value(second, apart.name)
+        if not apart.meets(one, other):
+            continue
+        variables = " / ".join(i.instance_settings()[apart.name].env for i in (first, second))
+        kept = (
+            f"both keep {apart.name} {one!r}"
+            if one == other
+            else f"keep {apart.name} {one!r} and {other!r}, which can make one key"
+        )
+        unlike = "" if apart.meets is same_value else ", one that cannot make the other's keys"
+        return (
+            f"{kept}: the source's ids repeat across their accounts, so the keys each writes would be taken "
+            f"for the other's; set {apart.name} to another value on one of them{unlike} "
+            f"(attributes.{apart.name} in its defs.yaml, or {variables})"
+        )
     return None
 
 
@@ -72,18 +91,16 @@ def refused_connections(instance: IntegrationType) -> str | None:
 
 
 def check_apart(instances: Iterable[IntegrationType]) -> None:
-    """Refuses, naming both files, two instances of one package on the same connections: each would write
-    the other's records a second time."""
+    """Refuses, naming both files, two instances of one package on the same connections (each would write
+    the other's records a second time), or on connections of their own keeping apart settings that meet."""
     for first, second in combinations(list(instances), 2):
         if first.package != second.package:
             continue
         if connection_variables(first.connections) != connection_variables(second.connections):
-            kept = same_apart_setting(first, second)
+            kept = met_apart_setting(first, second)
             if kept:
-                raise ValueError(
-                    f"{first.instance} in {first.defined_in} and {second.instance} in {second.defined_in} "
-                    f"both keep {kept}: the keys each writes would be taken for the other's; give one its own"
-                )
+                both = f"{first.instance} in {first.defined_in} and {second.instance} in {second.defined_in}"
+                raise ValueError(f"{both} {kept}")
             continue
         allowed = own_connections(first.package)
         way = (

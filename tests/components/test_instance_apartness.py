@@ -125,9 +125,12 @@ def test_a_procore_company_of_its_own_parts_two_procore_jde_instances():
 def test_a_procurify_account_of_its_own_parts_two_jde_procurify_instances_and_stages_what_they_read():
     with pytest.raises(ValueError, match=r"give one a connection of its own \(procurify\)"):
         named_apart([components.JdeProcurify(), components.JdeProcurify(name="jde_procurify_same")])
-    own = components.JdeProcurify(
-        name="jde_procurify_own", connections={"procurify": {"base_url": "https://other.procurify.example"}}
-    )
+    account = {"procurify": {"base_url": "https://other.procurify.example"}}
+    # Vendor ids repeat across accounts: an own account's suppliers take a long address prefix of their own.
+    kept = components.JdeProcurify(name="jde_procurify_own", connections=account)
+    with pytest.raises(ValueError, match="jde_procurify_own .* both keep long_address_prefix 'PFY'"):
+        named_apart([components.JdeProcurify(), kept])
+    own = components.JdeProcurify(name="jde_procurify_own", connections=account, long_address_prefix="PFYB")
     try:
         assert [i.instance for i in named_apart([own, components.JdeProcurify()])] == [
             "jde_procurify",
@@ -156,10 +159,12 @@ def test_a_procurify_account_of_its_own_parts_two_jde_procurify_instances_and_st
 def test_a_procurify_account_of_its_own_parts_two_fusion_procurify_instances_into_one_fusion():
     with pytest.raises(ValueError, match=r"give one a connection of its own \(procurify\)"):
         named_apart([components.FusionProcurify(), components.FusionProcurify(name="fusion_procurify_same")])
-    own = components.FusionProcurify(
-        name="fusion_procurify_own",
-        connections={"procurify": {"base_url": "https://other.procurify.example"}},
-    )
+    account = {"procurify": {"base_url": "https://other.procurify.example"}}
+    # PO numbers repeat across accounts: an own account's order prefix cannot make the other's numbers.
+    meets = components.FusionProcurify(name="fusion_procurify_own", connections=account, order_prefix="PFYR")
+    with pytest.raises(ValueError, match="keep order_prefix 'PFY' and 'PFYR', which can make one key"):
+        named_apart([components.FusionProcurify(), meets])
+    own = components.FusionProcurify(name="fusion_procurify_own", connections=account, order_prefix="PFYB")
     try:
         assert [i.instance for i in named_apart([own, components.FusionProcurify()])] == [
             "fusion_procurify",

@@ -1,6 +1,7 @@
 """The name that keys this integration everywhere (ledger rows, Dagster group, jobs, replay handlers) and
 the route its flows take."""
 
+from connector_assets.flows.apart_settings import ApartSetting
 from connector_assets.flows.targets import FlowRoute
 from connector_resources.setting_declarations import integration_variable
 
@@ -12,7 +13,7 @@ ROUTE = FlowRoute(INTEGRATION, source_system="coupa", target_system="JDE")
 OWN_CONNECTIONS = ("coupa",)
 # What two instances must hold apart (``components.apartness``): the JD Edwards batch user their voucher
 # batches are keyed under with the Coupa invoice id, which repeats across tenants.
-APART_SETTINGS = ("batch_user",)
+APART_SETTINGS = (ApartSetting("batch_user"),)
 
 
 def setting(name: str) -> str:

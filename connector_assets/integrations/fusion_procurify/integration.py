@@ -6,8 +6,10 @@ a second instance under another name (``connector_assets.components.instances``)
 package imports its siblings relatively and names what it keys from ``INTEGRATION``, never the text.
 """
 
+import re
 from functools import partial
 
+from connector_assets.flows.apart_settings import ApartSetting
 from connector_assets.flows.replay_resources import resources_from_settings
 from connector_assets.flows.targets import FlowRoute
 from connector_resources.setting_declarations import integration_variable
@@ -25,6 +27,20 @@ SETTINGS_RESOURCES = partial(
 # departments staged as its own (``procurify_side``). Fusion is read from what the Fusion side stages for
 # every instance.
 OWN_CONNECTIONS = ("procurify",)
+
+
+def prefixes_meet(one: str, other: str) -> bool:
+    """Whether two order prefixes make one Fusion order number (``po_numbers.fusion_order_number``: ``PFY``
+    + ``R60`` and ``PFYR`` + ``60``): one is the other followed by what may start a number's tail (digits,
+    or ``R`` and a requisition's digits)."""
+    short, long = sorted((one.upper(), other.upper()), key=len)
+    return long.startswith(short) and re.fullmatch(r"\d*|R\d*(-\d*)?", long[len(short) :]) is not None
+
+
+# What two instances must hold apart (``components.apartness``): the prefix of the Fusion order numbers made
+# of Procurify PO and requisition numbers, which repeat across accounts; two prefixes also meet when one
+# continues into the other's numbers.
+APART_SETTINGS = (ApartSetting("order_prefix", meets=prefixes_meet),)
 
 
 def setting(name: str) -> str:

@@ -9,10 +9,8 @@ from __future__ import annotations
 import re
 
 from connector_resources import settings
-from connector_resources.settings import SettingError
 
 from .integration import setting
-from .procurify_side import OWN_ACCOUNT
 
 PREFIX_ENV = setting("ORDER_PREFIX")
 ORDER_NUMBER_MAX = 20
@@ -39,27 +37,9 @@ def requisition_source_key(num: int | str, vendor_id: int | str | None = None) -
 
 
 def order_prefix() -> str:
-    """``ML_FUSION_PROCURIFY_ORDER_PREFIX``: a letter then up to 7 letters, digits or dashes; refused on a
-    Procurify account of its own while it makes order numbers the deployment's prefix makes too
-    (``prefixes_meet``): Procurify numbers each account's POs and requisitions from one, so the instance
-    would adopt the Fusion order made for the other account's PO of the same number."""
-    prefix = settings.read(PREFIX_ENV)
-    deployments = str(settings.registered(PREFIX_ENV).default)  # every instance's default
-    if OWN_ACCOUNT and prefixes_meet(prefix, deployments):
-        raise SettingError(
-            f"{PREFIX_ENV} is {prefix}, which makes the order numbers the deployment's Procurify account's "
-            f"prefix {deployments} makes, on an instance with a Procurify account of its own: PO numbers "
-            "repeat across accounts, so its orders would adopt the other account's Fusion orders. "
-            f"Set a prefix of its own (e.g. {deployments}B) before its purchase orders flow runs"
-        )
-    return prefix
-
-
-def prefixes_meet(one: str, other: str) -> bool:
-    """Whether two prefixes make one order number (``PFY`` + ``R60`` and ``PFYR`` + ``60``): one is the other
-    followed by what may start a number's tail (digits, or ``R`` and a requisition's digits)."""
-    short, long = sorted((one.upper(), other.upper()), key=len)
-    return long.startswith(short) and re.fullmatch(r"\d*|R\d*(-\d*)?", long[len(short) :]) is not None
+    """``ML_FUSION_PROCURIFY_ORDER_PREFIX``: a letter then up to 7 letters, digits or dashes (held apart from
+    every other instance's at load: ``integration.APART_SETTINGS``)."""
+    return settings.read(PREFIX_ENV)
 
 
 def fusion_order_number(source_key: str, prefix: str | None = None) -> str:

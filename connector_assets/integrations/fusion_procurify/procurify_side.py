@@ -16,8 +16,6 @@ from connector_assets.saas.own_side import InstanceSide
 from .integration import INTEGRATION
 
 PROCURIFY = InstanceSide(INTEGRATION, "procurify")
-# Whether this instance reaches a Procurify account of its own (its ``connections.procurify``).
-OWN_ACCOUNT = PROCURIFY.own
 BILLS_ASSET = PROCURIFY.key(DEPLOYMENT_BILLS)
 PURCHASE_ORDERS_ASSET = PROCURIFY.key(DEPLOYMENT_POS)
 REQUISITIONS_ASSET = PROCURIFY.key(DEPLOYMENT_REQUISITIONS)

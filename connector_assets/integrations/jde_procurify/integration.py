@@ -8,6 +8,7 @@ further instance under another name (``connector_assets.components.instances``):
 package imports its siblings relatively and names what it keys from ``INTEGRATION``, never the text.
 """
 
+from connector_assets.flows.apart_settings import ApartSetting
 from connector_assets.flows.targets import FlowRoute
 from connector_resources.setting_declarations import integration_variable
 
@@ -19,6 +20,10 @@ PO_ROUTE = FlowRoute(INTEGRATION, source_system="procurify", target_system="proc
 # account (a second company's domain), its bills, payments, POs and requisition headers staged as its own
 # (``procurify_side``). JD Edwards is read from the tables the JDE side stages for every instance.
 OWN_CONNECTIONS = ("procurify",)
+# What two instances must hold apart (``components.apartness``): the prefix of the long address number
+# (F0101 ALKY, ``<prefix><vendor id>``) of a JDE supplier made for a Procurify vendor, which the vendors flow
+# adopts a supplier by; vendor ids repeat across accounts (``vendor_pairs``).
+APART_SETTINGS = (ApartSetting("long_address_prefix"),)
 
 
 def setting(name: str) -> str:

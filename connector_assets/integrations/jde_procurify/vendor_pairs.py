@@ -10,10 +10,8 @@ from connector_assets.procurify.vendor_pairing import SUPPLIER_ENTITY as SUPPLIE
 from connector_assets.procurify.vendor_pairing import VENDOR_ENTITY as VENDOR_ENTITY  # Procurify -> JDE
 from connector_assets.procurify.vendor_pairing import VendorPairing
 from connector_resources import settings
-from connector_resources.settings import SettingError
 
 from .integration import INTEGRATION, setting
-from .procurify_side import OWN_ACCOUNT
 
 JDE = "JDE"
 
@@ -40,25 +38,17 @@ vendor_dependency = PAIRING.vendor_dependency
 # long address number (F0101 ALKY, ``<prefix><vendor id>``, ``PFY2041``): the deterministic F0101 key it
 # adopts by after a crash, and how ``suppliers`` knows such a supplier is not JDE's own before the pair is on
 # record (it then waits for the ``vendors`` flow instead of making Procurify a second vendor). Vendor ids
-# repeat across Procurify accounts, so each instance on an account of its own has a prefix of its own: with
-# one prefix, one account's vendor would adopt the supplier made for the other account's vendor of that id.
+# repeat across Procurify accounts, so two instances on accounts of their own keep prefixes of their own
+# (refused at load otherwise: ``integration.APART_SETTINGS``): with one prefix, one account's vendor would
+# adopt the supplier made for the other account's vendor of that id.
 # A prefix ends in a letter, so no prefix and id read as another prefix's (``PFY2`` + ``41`` vs ``PFY241``).
 PREFIX_SETTING = setting("LONG_ADDRESS_PREFIX")
 
 
 def long_addresses() -> LongAddressNumbers:
-    """This instance's long address numbers (``jde.address_numbers``), at ``PREFIX_SETTING``; refused on a
-    Procurify account of its own while the prefix is the deployment's account's."""
-    prefix = str(settings.read(PREFIX_SETTING)).strip().upper()
-    deployments = str(settings.registered(PREFIX_SETTING).default).upper()  # every instance's default
-    if OWN_ACCOUNT and prefix == deployments:
-        raise SettingError(
-            f"{PREFIX_SETTING} is {deployments}, the deployment's Procurify account's prefix, on an "
-            "instance with a Procurify account of its own: vendor ids repeat across accounts, so its vendors "
-            "would adopt the JDE suppliers made for the other account's vendors. Set a prefix of its own "
-            "(e.g. PFYB) before its vendors or suppliers flow runs"
-        )
-    return LongAddressNumbers(prefix, "Procurify vendor id")
+    """This instance's long address numbers (``jde.address_numbers``), at ``PREFIX_SETTING`` (held apart
+    from every other instance's at load: ``integration.APART_SETTINGS``)."""
+    return LongAddressNumbers(str(settings.read(PREFIX_SETTING)).strip().upper(), "Procurify vendor id")
 
 
 def long_address_number(vendor_id: str | int) -> str:

@@ -4,8 +4,8 @@ its own), loaded from a defs folder by Dagster's own ``load_from_defs_folder`` a
 simulator and two Procurify simulators (two companies, seeded apart). Each instance's account codes job
 writes Fusion's accounts once into its own account, through the ``procurify`` resource its run chooses,
 reading that account's departments from its own staged copy; a second run writes nothing; ledger rows apart
-by instance. An instance on an account of its own whose order prefix makes the deployment's order numbers
-is refused before it writes a purchase order."""
+by instance. Two instances whose order prefixes can make one order number are refused as the defs folder
+loads, before anything runs."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dg_projects import importable, scaffolded_project, side_by_side
+from dg_projects import importable, load_refusal, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from fusion_procurify_world import fusion_procurify_world
 from instances import instance_for_test
-from sandbox_hands import ProcurifyHands
 from sandbox_logins import procurify_resource
 from sandbox_world import serve_simulator
 
-from connector_assets.integrations.fusion_procurify.po_numbers import fusion_order_number, prefixes_meet
+from connector_assets.integrations.fusion_procurify.integration import prefixes_meet
+from connector_assets.integrations.fusion_procurify.po_numbers import fusion_order_number
 from connector_sandbox.procurify import ProcurifySandboxSettings
 
 pytestmark = pytest.mark.timeout(600)
@@ -37,11 +37,10 @@ OWN = ("procurify_account_codes", "procurify_departments", "procurify_bills", "p
 
 
 @pytest.fixture
-def deployment(tmp_path, monkeypatch, request):
+def deployment(tmp_path, monkeypatch):
     """The world (Fusion, the deployment's Procurify), a second Procurify account, and the two-instance
-    deployment; the second instance's order prefix is ``PFYB`` unless the test names another (None: unset)."""
-    prefix = getattr(request, "param", "PFYB")
-    ordered = f"  order_prefix: {prefix}\n" if prefix else ""
+    deployment, the second instance's order prefix ``PFYB``."""
+    ordered = "  order_prefix: PFYB\n"
     accounts_csv = tmp_path / "accounts.csv"
     accounts_csv.write_text(ACCOUNTS, encoding="utf-8")
     # Each instance's mapping tables, named (the sandbox's are refused once Procurify is not the default
@@ -115,28 +114,34 @@ def test_two_instances_write_fusions_accounts_once_each_into_their_own_account(d
     assert {name: len(_codes(url)) for name, url in accounts.items()} == counts
 
 
-@pytest.mark.parametrize("deployment", [None], indirect=True)
-def test_an_own_account_keeping_the_deployments_order_prefix_is_refused_before_writing(deployment):
-    """Procurify numbers each account's POs from one: with the deployment's prefix, the second account's
-    PO would be the Fusion order ``PFY<n>`` of the first account's PO of the same number."""
-    world, accounts, instance, loaded = deployment
-    resources = {k: v for k, v in world.resources.items() if k != "procurify"}
-    second = ProcurifyHands()
-    second.procurify_url, second.resources = accounts["fusion_procurify_two"], {}
-    [num] = second.activity(new_requisitions=1)["requisitions"]["created"]
-    second.purchase(second.procurify_record("orders", num)["api"]["uuid"])  # a PO of the day, one per vendor
-    orders = len(world.fusion_records("draftPurchaseOrders"))
+# What the load's refusal says of the second instance's order prefix (None: unset, so the default PFY).
+KEPT = {
+    None: "both keep order_prefix 'PFY'",
+    "PFYR": "keep order_prefix 'PFY' and 'PFYR', which can make one",
+}
 
-    refresh = loaded.resolve_job_def("fusion_procurify_two_account_combinations_refresh")
-    assert refresh.execute_in_process(instance=instance, resources=resources).success
-    result = loaded.resolve_job_def("fusion_procurify_two_purchase_orders").execute_in_process(
-        partition_key=world.day, instance=instance, resources=resources, raise_on_error=False
+
+@pytest.mark.parametrize("prefix", list(KEPT))
+def test_an_own_account_whose_order_prefix_meets_the_first_ones_is_refused_at_load(tmp_path, prefix):
+    """Procurify numbers each account's POs from one: with the first instance's prefix, or one that makes its
+    numbers (``PFYR`` + ``60`` is ``PFY`` + ``R60``), the second account's PO would be the Fusion order made
+    for the first account's. Refused as Dagster loads the defs folder (no simulator, nothing run), naming
+    both instances' folders, the setting, both values and how to set another."""
+    instances = side_by_side(
+        FUSION,
+        "fusion_procurify",
+        "fusion_procurify_two",
+        second_attributes=f"  order_prefix: {prefix}\n" if prefix else "",
+        connections={"procurify": {"base_url": "https://another-company.procurify.example"}},
     )
-    assert not result.success
-    said = " ".join(str(e.event_specific_data.error) for e in result.all_events if e.is_step_failure)
-    assert "ML_FUSION_PROCURIFY_TWO_ORDER_PREFIX is PFY, which makes the order numbers" in said, said
-    assert not ledger_xrefs(world.ledger, "fusion_procurify_two", "purchase_order", "fusion")
-    assert len(world.fusion_records("draftPurchaseOrders")) == orders
+    project, root = scaffolded_project(tmp_path, instances)
+    with importable(project):
+        said = load_refusal(project)
+    defs = project / root / "defs"
+    assert f"fusion_procurify in {defs / 'fusion_procurify'} " in said, said
+    assert f"fusion_procurify_two in {defs / 'fusion_procurify_two'} " in said, said
+    assert KEPT[prefix] in said, said
+    assert "attributes.order_prefix" in said and "ML_FUSION_PROCURIFY_TWO_ORDER_PREFIX" in said, said
 
 
 def test_prefixes_meet_exactly_when_they_can_make_one_order_number():

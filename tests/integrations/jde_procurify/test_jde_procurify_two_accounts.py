@@ -6,8 +6,8 @@ account, through the ``procurify`` resource its run chooses; a second run writes
 by instance. The second instance stages Procurify's records it reads (bills, payments, POs, requisition
 headers) as its own, from its own account. The two accounts number their vendors alike: each instance's
 vendors flow gives a vendor's JDE supplier its own long address prefix, so vendor 78 of one account never
-adopts the supplier made for vendor 78 of the other; an own account keeping the deployment's prefix is
-refused before anything is written."""
+adopts the supplier made for vendor 78 of the other; two instances keeping one prefix are refused as the defs
+folder loads, before anything runs."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import dagster as dg
 import pytest
 import requests
 from asset_runs import busy_day
-from dg_projects import importable, scaffolded_project, side_by_side
+from dg_projects import importable, load_refusal, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from jde_procurify_world import jde_procurify_world, procurify_resource
@@ -42,12 +42,10 @@ OWN = ("procurify_bills", "procurify_payments", "procurify_purchase_orders", "pr
 
 
 @pytest.fixture
-def deployment(tmp_path, monkeypatch, request):
+def deployment(tmp_path, monkeypatch):
     """The world (JDE, the deployment's Procurify), a second Procurify account, and the two-instance
-    deployment; the second instance's long address prefix is ``PFYB`` unless the test names another (None:
-    unset)."""
-    prefix = getattr(request, "param", PREFIXES["jde_procurify_two"])
-    prefixed = f"  long_address_prefix: {prefix}\n" if prefix else ""
+    deployment, the second instance's long address prefix ``PFYB``."""
+    prefixed = f"  long_address_prefix: {PREFIXES['jde_procurify_two']}\n"
     with jde_procurify_world(tmp_path) as world:
         # Another company's account: seeded apart, so its records are not the deployment's account's.
         account = ProcurifySandboxSettings(scale=0.05, seed=SECOND_SEED)
@@ -183,23 +181,21 @@ def test_vendors_made_in_two_accounts_under_one_id_become_two_jde_suppliers(depl
     assert len(world.jde_rows("F0101")) == count
 
 
-@pytest.mark.parametrize("deployment", [None], indirect=True)
-def test_an_own_account_keeping_the_deployments_long_address_prefix_is_refused_before_writing(deployment):
-    world, accounts, instance, project = deployment
-    loaded = dg.load_from_defs_folder(path_within_project=project)
-    resources = {k: v for k, v in world.resources.items() if k != "procurify"}
-    answer = requests.post(
-        f"{accounts['jde_procurify_two']}/sandbox/activity", json={"new_vendors": 1}, timeout=60
+def test_an_own_account_keeping_the_first_instances_long_address_prefix_is_refused_at_load(tmp_path):
+    """Refused as Dagster loads the defs folder (no simulator, nothing run), naming both instances' folders,
+    the setting, its value and how to set another."""
+    instances = side_by_side(
+        PROCURIFY,
+        "jde_procurify",
+        "jde_procurify_two",
+        attributes=FALLBACK,
+        connections={"procurify": {"base_url": "https://another-company.procurify.example"}},
     )
-    answer.raise_for_status()
-    suppliers = len(world.jde_rows("F0101"))
-    job = loaded.resolve_job_def("jde_procurify_two_vendors")
-    today = datetime.now(UTC).date().isoformat()
-    result = job.execute_in_process(
-        partition_key=today, instance=instance, resources=resources, raise_on_error=False
-    )
-    assert not result.success
-    said = " ".join(str(e.event_specific_data.error) for e in result.all_events if e.is_step_failure)
-    assert "ML_JDE_PROCURIFY_TWO_LONG_ADDRESS_PREFIX is PFY" in said, said
-    assert not ledger_xrefs(world.ledger, "jde_procurify_two", "vendor", "JDE")
-    assert len(world.jde_rows("F0101")) == suppliers
+    project, root = scaffolded_project(tmp_path, instances)
+    with importable(project):
+        said = load_refusal(project)
+    defs = project / root / "defs"
+    assert f"jde_procurify in {defs / 'jde_procurify'} " in said, said
+    assert f"jde_procurify_two in {defs / 'jde_procurify_two'} " in said, said
+    assert "both keep long_address_prefix 'PFY'" in said, said
+    assert "attributes.long_address_prefix" in said and "ML_JDE_PROCURIFY_TWO_LONG_ADDRESS_PREFIX" in said
