@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
@@ -33,6 +33,9 @@ from connector_resources import settings
 from connector_resources.ledger.engine import DEFAULT_HOME, describe_url
 from connector_resources.settings import sandbox_port_base
 from connector_resources.vault import KEY_ENV
+
+if TYPE_CHECKING:
+    from connector_resources.webhooks.sources import WebhookSource
 
 # The simulators are a distribution of their own (sandbox/pyproject.toml) that the production image does not
 # install; `dev` and `sandbox` are the only commands that need them.
@@ -378,11 +381,10 @@ def _start_receiver(ledger):
     """The webhook receiver beside Dagster, so sandbox call-outs land in the ledger inbox."""
     from connector_resources.settings import sandbox_port
     from connector_resources.webhooks import create_receiver
-    from connector_resources.webhooks.configured import configured_sources
     from connector_sandbox.serve import serve_in_thread
 
     held = _sole_receiver(ledger.url)
-    url, stop = serve_in_thread(create_receiver(configured_sources(), ledger), port=sandbox_port("webhooks"))
+    url, stop = serve_in_thread(create_receiver(receiver_sources(), ledger), port=sandbox_port("webhooks"))
     click.echo(f"webhook receiver: {url}/webhooks/<source>")
 
     def stopped() -> None:
@@ -391,6 +393,20 @@ def _start_receiver(ledger):
             held.close()
 
     return stopped
+
+
+def receiver_sources() -> dict[str, WebhookSource]:
+    """What the receiver serves (``ml-connector webhooks``, ``make dev``): every declared system's webhook
+    sources, and each source again at ``/webhooks/<instance>_<source>`` for every instance of the
+    deployment reaching that system through a connection of its own. The deployment is loaded as ``ping``
+    loads it (``Deployment.of``: the instances ``ML_INTEGRATIONS`` names), which takes their connections."""
+    from connector_assets.deployment import Deployment
+    from connector_resources.webhooks.configured import configured_sources
+
+    try:
+        return configured_sources(instances=Deployment.of().names)
+    except ValueError as exc:  # a name two sources claim, an instance's refused connection
+        raise click.ClickException(f"the webhook receiver's sources: {exc}") from None
 
 
 def _sole_receiver(url: str) -> IO[str] | None:
@@ -493,9 +509,8 @@ def webhooks_command(host: str, port: int) -> None:
 
     from connector_resources.ledger import Ledger, ledger_url
     from connector_resources.webhooks import create_receiver
-    from connector_resources.webhooks.configured import configured_sources
 
-    sources = configured_sources()
+    sources = receiver_sources()
     url = ledger_url()
     held = _sole_receiver(url)  # kept while the process serves
     click.echo(

@@ -13,6 +13,9 @@ company these commands do it, in every company of ``ML_PROCORE_COMPANY_ID``:
 * ``rotate`` stores a new token in the vault, then sets it on each company's hook; the running receiver
   picks it up without a restart (``connector_resources.webhooks.live_secret``).
 * ``delete`` removes the app's hook from each company; ``list`` shows every hook, header values masked.
+* ``--instance NAME`` (before the command) acts for an integration instance reaching a Procore company
+  of its own: its connection's companies and ``webhook_token`` entry; ``create --url`` must then name its
+  own receiver endpoint (``/webhooks/<NAME>_procore``; ``acting_instance``).
 
 The token is never printed or logged (Procore echoes destination headers; ``ProcoreWebhooks`` masks them).
 Each change is audited (integration ``procore``, flow ``webhook_hook``, target id = the hook id).
@@ -28,7 +31,8 @@ from typing import Any
 import click
 
 from connector_assets.integrations.procore_jde.hooks import procore_hook_resources
-from connector_assets.procore.inbox_events import PROCORE_HOOK_NAMESPACE, ensure_procore_hook
+from connector_assets.procore.inbox_events import INBOX_SOURCE, PROCORE_HOOK_NAMESPACE, ensure_procore_hook
+from connector_cli.acting_instance import acting_instance, instance_url, take_instance
 from connector_cli.subscriptions import vault_entry
 from connector_resources.ledger import Ledger, ledger_url
 from connector_resources.redaction import register_secret
@@ -89,17 +93,31 @@ def _ensure_all(resource: Any, ledger: Ledger, url: str, why: str) -> None:
 
 
 @click.group("procore-webhooks")
-def procore_webhooks() -> None:
+@click.option(
+    "--instance",
+    metavar="NAME",
+    default=None,
+    help="Act for this integration instance's own Procore company (its connections.procore): its companies, "
+    "its own webhook_token [default: the deployment's companies].",
+)
+@click.pass_context
+def procore_webhooks(ctx: click.Context, instance: str | None) -> None:
     """Create, list, rotate and delete Procore's webhook hook to the receiver (token in the vault)."""
+    take_instance(ctx, instance, "procore")
 
 
 @procore_webhooks.command("create")
-@click.option("--url", required=True, help="The receiver's Procore endpoint (https://.../webhooks/procore).")
+@click.option(
+    "--url",
+    required=True,
+    help="The receiver's Procore endpoint (https://.../webhooks/procore; an instance's: .../<NAME>_procore).",
+)
 def create(url: str) -> None:
     """Register the app's hook to URL in every configured company, or adopt the one already there.
 
     Safe to run again: the hook is found by its namespace and never made twice.
     """
+    url = instance_url(url, acting_instance(), INBOX_SOURCE, given=True)
     with _opened() as (resource, ledger):
         vault, name = _token_entry(ledger)
         made = vault.get_if_stored(name) is None

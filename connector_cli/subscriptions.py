@@ -18,6 +18,9 @@ through a subscription, and signs them with the subscription's ``securityKey``, 
   subscriptions are listed so the operator can delete one.
 * ``rotate`` asks BILL for a new key and stores it; the running receiver re-reads the vault when a
   delivery does not verify (``connector_resources.webhooks.live_secret``), so no restart is needed.
+* ``--instance NAME`` (before the command) acts for an integration instance reaching a BILL organization
+  of its own: its connection's organization and ``webhook_key`` entry, and its own receiver endpoint
+  (``/webhooks/<NAME>_bill``, from ``ML_BILL_WEBHOOK_URL``'s path unless given; ``acting_instance``).
 
 Each change is appended to the ledger's audit trail (integration ``bill``, flow ``webhook_subscription``,
 target id = the subscription id), so ``ml-connector audit <subscription id>`` shows its history.
@@ -35,6 +38,8 @@ from typing import Any
 
 import click
 
+from connector_cli.acting_instance import acting_instance, instance_url, take_instance
+from connector_resources import configured_settings
 from connector_resources.bill.errors import (
     BillAuthError,
     BillError,
@@ -62,6 +67,16 @@ def _configured() -> dict[str, str]:
         return system("bill").values()
     except SettingError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _receiver_url(given: str | None) -> str:
+    """``--url``, else ``ML_BILL_WEBHOOK_URL``; acting for an instance, its own endpoint
+    (``/webhooks/<instance>_bill``, ``acting_instance.instance_url``)."""
+    instance = acting_instance()
+    if given:
+        return instance_url(given, instance, "bill", given=True)
+    own = instance is not None and "ML_BILL_WEBHOOK_URL" in configured_settings.connection(instance)
+    return instance_url(_configured()["webhook_url"], instance, "bill", given=own)
 
 
 def _events(given: Sequence[str]) -> list[str]:
@@ -227,8 +242,17 @@ def _find(session: Any, subscription_id: str | None, url: str) -> dict[str, Any]
 
 
 @click.group("bill-webhooks")
-def bill_webhooks() -> None:
+@click.option(
+    "--instance",
+    metavar="NAME",
+    default=None,
+    help="Act for this integration instance's own BILL organization (its connections.bill): its endpoint "
+    "/webhooks/<NAME>_bill, its own webhook_key [default: the deployment's organization].",
+)
+@click.pass_context
+def bill_webhooks(ctx: click.Context, instance: str | None) -> None:
     """Create, list and rotate BILL's webhook subscription to the receiver (keys go to the vault)."""
+    take_instance(ctx, instance, "bill")
 
 
 @bill_webhooks.command("create")
@@ -246,7 +270,7 @@ def create(url: str | None, events: tuple[str, ...], name: str) -> None:
     The one-time securityKey is stored in the vault entry ML_BILL_WEBHOOK_KEY names (never shown).
     Safe to run again: it never makes a second subscription to the same URL.
     """
-    url = url or _configured()["webhook_url"]
+    url = _receiver_url(url)
     wanted = _events(events)
     with _opened() as (session, ledger):
         store = _key_store(ledger)
@@ -378,7 +402,7 @@ def _adopt(
 @bill_webhooks.command("list")
 def list_command() -> None:
     """The organization's subscriptions: name, id, enabled, URL, events (keys are never shown)."""
-    url = _configured()["webhook_url"]
+    url = _receiver_url(None)
     with _opened() as (session, _ledger):
         subscriptions = session.list_subscriptions()
     click.echo(
@@ -403,7 +427,7 @@ def rotate(subscription_id: str | None, url: str | None) -> None:
 
     A delivery BILL signed with the old key just before is refused (401) and verified on BILL's retry.
     """
-    url = url or _configured()["webhook_url"]
+    url = _receiver_url(url)
     with _opened() as (session, ledger):
         store = _key_store(ledger)
         subscription = _find(session, subscription_id, url)
@@ -425,7 +449,7 @@ def rotate(subscription_id: str | None, url: str | None) -> None:
 
 
 def _set_enabled(subscription_id: str | None, url: str | None, enabled: bool) -> None:
-    url = url or _configured()["webhook_url"]
+    url = _receiver_url(url)
     with _opened() as (session, ledger):
         sid = _find(session, subscription_id, url)["id"]
         subscription = session.update_subscription(sid, enabled=enabled)

@@ -17,7 +17,7 @@ from connector_resources.ledger import InboxEvent, Ledger
 from connector_resources.procore.errors import ProcoreError
 from connector_resources.procore.webhooks import ProcoreEvent, parse_procore_event
 
-INBOX_SOURCE = "procore"
+INBOX_SOURCE = "procore"  # the receiver's Procore source; an instance's own company: ``<instance>_procore``
 PROJECT_TAG = "ml-connector/procore_project"
 ROWS_PER_TICK = 500  # bounded work per evaluation; the next tick continues from the cursor
 
@@ -54,13 +54,15 @@ def read_batch(
     *,
     projects: set[str] | None = None,
     limit: int = ROWS_PER_TICK,
+    source: str = INBOX_SOURCE,
 ) -> Batch:
     """The runs the Procore inbox rows after ``after_id`` ask for, marking each row processed (or failed,
     with the reason, when it is not a Procore event). ``entity_flows``: Procore entity -> the flows a
-    change of it concerns (the integration's rule); ``flows``: the flow names that have a job."""
+    change of it concerns (the integration's rule); ``flows``: the flow names that have a job; ``source``:
+    the inbox source read (an instance on a Procore company of its own reads its own endpoint's)."""
     batch = Batch()
     wanted_projects = configured_projects() if projects is None else projects
-    for row in ledger.inbox_pending(source=INBOX_SOURCE, after_id=after_id, limit=limit):
+    for row in ledger.inbox_pending(source=source, after_id=after_id, limit=limit):
         batch.last_id = row.id
         try:
             event = parse_procore_event(json.loads(row.body.decode("utf-8")))

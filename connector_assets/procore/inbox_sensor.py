@@ -4,6 +4,7 @@ schedule stays the source of truth). Run keys, tags: docs/integrations/procore_j
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from dagster import (
@@ -15,7 +16,7 @@ from dagster import (
     sensor,
 )
 
-from connector_assets.procore.inbox_events import PROJECT_TAG, read_batch
+from connector_assets.procore.inbox_events import INBOX_SOURCE, PROJECT_TAG, read_batch
 from connector_assets.runtime.automation import sensor_status
 from connector_resources.ledger import LedgerResource
 
@@ -28,10 +29,14 @@ def build_procore_inbox_sensor(
     entity_flows: Mapping[str, tuple[str, ...]],
     description: str,
     enabled: Mapping[str, Callable[[], bool]] | None = None,
+    inbox: str = INBOX_SOURCE,
+    settings_scope: Callable[[], AbstractContextManager[None]] = nullcontext,
 ) -> Any:
     """The sensor over ``jobs`` (flow name -> the flow's job); ``entity_flows``: Procore entity -> the flows
     a change of it concerns. Flows without a job are never requested, nor flows whose ``enabled`` check
-    (asked at each tick, e.g. ``ML_PROCORE_JDE_VOUCHERS``) says off."""
+    (asked at each tick, e.g. ``ML_PROCORE_JDE_VOUCHERS``) says off. ``inbox``: the inbox source it reads;
+    ``settings_scope``: the block each tick reads settings in (an instance's own Procore connection names
+    its own ``project_ids``)."""
     switches = dict(enabled or {})
 
     @sensor(
@@ -43,8 +48,9 @@ def build_procore_inbox_sensor(
     )
     def _procore_inbox(context: SensorEvaluationContext, ledger: LedgerResource):
         after = int(context.cursor or 0)
-        flows = {f: job for f, job in jobs.items() if switches.get(f, lambda: True)()}
-        batch = read_batch(ledger.get(), after, entity_flows, flows, partitions_def)
+        with settings_scope():
+            flows = {f: job for f, job in jobs.items() if switches.get(f, lambda: True)()}
+            batch = read_batch(ledger.get(), after, entity_flows, flows, partitions_def, source=inbox)
         if batch.last_id is None:
             return SkipReason(f"no Procore inbox rows after id {after}")
         if batch.unreadable:

@@ -1,14 +1,18 @@
 """What an integration instance reads of a system it reaches through a connection of its own (another BILL
 organization, another Coupa tenant, another Procore company): its own copies of the system's staged
-entities, ``[<instance>, <system>_<entity>]`` in its own group, read through its own connection in its
+entities, ``[<instance>, <system>_<entity>]`` in its own group, read through its own connection in its own
+runs, and the inbox of its own webhook endpoints (``/webhooks/<instance>_<source>``, which the receiver
+serves for it: ``connector_resources.webhooks.configured``).
 
-Why one module: every package with an ``OWN_CONNECTIONS`` entry asks the same three questions (does this
+Why one module: every package with an ``OWN_CONNECTIONS`` entry asks the same questions (does this
 instance reach the system through its own connection; which asset holds the entity it reads; what are its
-own staged assets), and an instance on the deployment's connection gets the deployment's keys unchanged.
+own staged assets; which inbox holds its own webhook deliveries), and an instance on the deployment's
+connection gets the deployment's keys unchanged.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -19,6 +23,7 @@ from connector_assets.saas.assets import READERS, SAAS_ENTITIES, saas_partitions
 from connector_assets.saas.entities import SaasEntity, build_entity_asset
 from connector_resources import configured_settings
 from connector_resources.systems import declared_systems, own_systems
+from connector_resources.webhooks.configured import instance_endpoint
 
 
 @dataclass(frozen=True)
@@ -55,13 +60,22 @@ class InstanceSide:
         return self.entity(deployment_key).asset
 
     def source(self, source: DocumentSource) -> DocumentSource:
-        """``source`` on this instance's own staged copy with an inbox of its own that no receiver fills
-        (polling alone), or ``source`` itself on the deployment's connection."""
+        """``source`` on this instance's own staged copy with an inbox of its own, the one the receiver
+        fills from the instance's own endpoint (``/webhooks/<instance>_<source>``, ``instance_endpoint``),
+        or ``source`` itself on the deployment's connection."""
         if not self.own:
             return source
-        return replace(
-            source, asset=self.key(source.asset), inbox=f"{self.integration}_{source.inbox_source}"
-        )
+        return replace(source, asset=self.key(source.asset), inbox=self.inbox(source.inbox_source))
+
+    def inbox(self, inbox_source: str) -> str:
+        """The inbox source this instance reads for the system's ``inbox_source`` (``coupa_invoices``): its
+        own endpoint's when it reaches the system through its own connection, else ``inbox_source``."""
+        return instance_endpoint(self.integration, inbox_source) if self.own else inbox_source
+
+    def scope(self) -> AbstractContextManager[None]:
+        """A block in which the system's settings are this instance's own connection's (the deployment's
+        when not own): for what reads them later than the wiring, such as a sensor's tick."""
+        return configured_settings.scope(self.integration if self.own else None)
 
     def assets(self, *deployment_keys: AssetKey) -> list[AssetsDefinition]:
         """The instance's own staged copies of the entities at ``deployment_keys`` (none when not own)."""

@@ -7,15 +7,14 @@ from connector_assets.flows.assembly import IntegrationParts
 
 from . import invoices, payments
 from .accounts import ACCOUNTS, coupa_jde_account_map
-from .coupa_side import OWN_TENANT
 from .jobs import JOBS, inbox_sensor
 
 FLOWS = (invoices.FLOW, payments.FLOW)
 TABLES = [coupa_jde_account_map]
 coupa_jde_assets = [*TABLES, *invoices.invoice_assets, *payments.payment_assets]
 FLOW_JOBS = JOBS.build(FLOWS, TABLES)
-# An instance on a Coupa tenant of its own polls: the receiver's call-outs are the deployment's tenant's.
-coupa_jde_inbox_sensor = None if OWN_TENANT else inbox_sensor(FLOW_JOBS)
+# On a Coupa tenant of its own, the sensor reads the instance's own call-outs (``coupa_side``).
+coupa_jde_inbox_sensor = inbox_sensor(FLOW_JOBS)
 
 
 def parts() -> IntegrationParts:

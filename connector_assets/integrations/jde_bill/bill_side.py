@@ -2,8 +2,9 @@
 checked against) and its payments: the deployment's BILL side (``bill/chart_of_accounts``, ``bill/payments``
 with BILL's webhooks) when it reaches the deployment's BILL organization, or copies of its own
 (``<instance>/bill_chart_of_accounts``, ``<instance>/bill_payments``, ``saas.own_side``) when its
-``connections`` name another organization. Such an instance reads its payments by polling alone: BILL's
-webhooks reach the deployment's one receiver source, which holds the deployment's organization's events.
+``connections`` name another organization. Such an instance takes that organization's webhooks at an
+endpoint of its own (``/webhooks/<instance>_bill``, verified with its connection's ``webhook_key``), whose
+inbox its payments flow and sensor read; its poll stays the fallback.
 """
 
 from connector_assets.bill.classifications import CHART_OF_ACCOUNTS_ASSET as DEPLOYMENT_CHART
@@ -15,13 +16,11 @@ from connector_assets.saas.own_side import InstanceSide
 from .integration import INTEGRATION
 
 BILL = InstanceSide(INTEGRATION, "bill")
-# Whether this instance reaches a BILL organization of its own (its ``connections.bill``).
-OWN_ORGANIZATION = BILL.own
 own_bill_assets = BILL.assets(DEPLOYMENT_CHART, DEPLOYMENT_DEPARTMENTS)
 CHART_OF_ACCOUNTS_ASSET = BILL.key(DEPLOYMENT_CHART)
 DEPARTMENTS_ASSET = BILL.key(DEPLOYMENT_DEPARTMENTS)
 # The payments flow's source: the deployment's (poll + webhooks), or the instance's own staged payments
-# with an inbox source of its own that no receiver fills (``<instance>_bill``): polling alone.
+# with the inbox of its own receiver endpoint (``<instance>_bill``).
 PAYMENTS_SOURCE: DocumentSource = BILL.source(PAYMENTS)
 PAYMENTS_ENTITY = BILL.entity(PAYMENTS.asset)
 own_payments_assets = BILL.assets(PAYMENTS.asset)

@@ -36,10 +36,10 @@ def inbox_sensor(payment_jobs: BuiltJobs) -> Any:
     return build_inbox_sensor(
         f"{INTEGRATION}_inbox_sensor",
         payment_jobs.jobs[PAYMENTS_FLOW],
-        (PAYMENTS,),
+        (PAYMENTS_SOURCE,),
         partitions_def=saas_partitions,
         run_key_prefix="bill-inbox",
-        description="BILL payment and bill webhooks stored in the inbox (source bill) -> runs of "
-        f"{INTEGRATION}_payments for the days the records changed on; other BILL event types are "
-        "acknowledged, nothing to apply.",
+        description="BILL payment and bill webhooks stored in the inbox (source "
+        f"{PAYMENTS_SOURCE.inbox_source}) -> runs of {INTEGRATION}_payments for the days the records "
+        "changed on; other BILL event types are acknowledged, nothing to apply.",
     )

@@ -2,22 +2,21 @@
 vendors and bills flows with their jobs and schedules, the payments flow and its inbox sensor (``jobs``),
 and the reconciliation; each flow's replays are its own (``Flow.replay``).
 
-An instance reaching a BILL organization of its own (``bill_side``) reads its payments by polling that
-organization (its own staged payments), with no inbox sensor: BILL's webhooks reach the deployment's one
-receiver source, the deployment's organization's events.
+An instance reaching a BILL organization of its own (``bill_side``) reads its payments from that
+organization: its own staged payments, and the events of its own receiver endpoint
+(``/webhooks/<instance>_bill``), whose inbox its sensor reads.
 """
 
 from connector_assets.flows.assembly import IntegrationParts
 
 from . import bill_mappings, bills, payments_flow, vendors
-from .bill_side import OWN_ORGANIZATION
 from .jobs import JOBS, PAYMENT_JOBS, inbox_sensor
 
 FROM_JDE = (vendors.FLOW, bills.FLOW)
 FROM_BILL = (payments_flow.FLOW,)
 FLOW_JOBS = JOBS.build(FROM_JDE)
 PAYMENT_FLOW_JOBS = PAYMENT_JOBS.build(FROM_BILL)
-payments_inbox_sensor = None if OWN_ORGANIZATION else inbox_sensor(PAYMENT_FLOW_JOBS)
+payments_inbox_sensor = inbox_sensor(PAYMENT_FLOW_JOBS)
 
 
 def parts() -> IntegrationParts:

@@ -9,11 +9,13 @@ from typing import Any
 from connector_assets.flows.core import FlowSpec
 from connector_assets.flows.jobs import BuiltJobs
 from connector_assets.jde.flow_jobs import jde_day_closing_jobs
+from connector_assets.procore.inbox_events import INBOX_SOURCE
 from connector_assets.procore.inbox_sensor import build_procore_inbox_sensor
 from connector_assets.saas.assets import saas_partitions
 
 from .hooks import ENTITY_FLOWS, SENSOR_DESCRIPTION
 from .integration import INTEGRATION
+from .procore_side import PROCORE
 from .suppliers import SUPPLIERS_FLOW
 from .vouchers import VOUCHERS_FLOW, vouchers_enabled
 
@@ -34,7 +36,8 @@ JOBS = jde_day_closing_jobs(_describe_schedule, _describe_job)
 
 def inbox_sensor(flow_jobs: BuiltJobs) -> Any:
     """Procore's webhooks start the Procore-sourced flows early (the suppliers flow reads JDE, which sends
-    none); the vouchers flow only while ``ML_PROCORE_JDE_VOUCHERS`` is on, asked at each tick."""
+    none); the vouchers flow only while ``ML_PROCORE_JDE_VOUCHERS`` is on, asked at each tick. An instance on
+    a Procore company of its own reads its own endpoint's inbox, with its own connection's settings."""
     return build_procore_inbox_sensor(
         f"{INTEGRATION}_inbox_sensor",
         {spec.name: job for spec, job in flow_jobs.jobs.items() if spec is not SUPPLIERS_FLOW},
@@ -42,4 +45,6 @@ def inbox_sensor(flow_jobs: BuiltJobs) -> Any:
         entity_flows=ENTITY_FLOWS,
         description=SENSOR_DESCRIPTION,
         enabled={VOUCHERS_FLOW.name: vouchers_enabled},
+        inbox=PROCORE.inbox(INBOX_SOURCE),
+        settings_scope=PROCORE.scope,
     )

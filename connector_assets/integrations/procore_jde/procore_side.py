@@ -5,9 +5,10 @@ companies, or copies of its own (``<instance>/procore_requisitions`` ..., ``saas
 ``connections`` name another Procore company or app.
 
 Why copies: the deployment's staged entities hold the deployment's companies' records; an instance that
-mapped them would write another company's commitments into JDE as its own. Such an instance reads its
-records by polling alone: Procore's webhooks reach the deployment's one receiver source, which holds the
-deployment's companies' events (``wiring`` registers no inbox sensor for it).
+mapped them would write another company's commitments into JDE as its own. Such an instance takes its
+company's webhooks at an endpoint of its own (``/webhooks/<instance>_procore``, verified with its
+connection's ``webhook_token``), whose inbox its sensor reads (``jobs``); its daily schedules stay the
+source of truth.
 """
 
 from connector_assets.asset_keys import asset_key
@@ -16,8 +17,6 @@ from connector_assets.saas.own_side import InstanceSide
 from .integration import INTEGRATION
 
 PROCORE = InstanceSide(INTEGRATION, "procore")
-# Whether this instance reaches a Procore company of its own (its ``connections.procore``).
-OWN_COMPANY = PROCORE.own
 
 _REQUISITIONS = asset_key("procore", "requisitions")
 _COMMITMENTS = asset_key("procore", "commitments")

@@ -2,10 +2,9 @@
 flows with a job and a day-closing schedule each, the mapping tables, the inbox sensor, the
 reconciliation; each flow's replays are its own (``Flow.replay``).
 
-An instance reaching a Procore company of its own (``procore_side``) stages that company's records itself
-and reads them by polling alone, with no inbox sensor: Procore's webhooks reach the deployment's one
-receiver source, whose rows are the deployment's companies' events, and a sensor reading them would mark
-them processed for the deployment's own sensor.
+An instance reaching a Procore company of its own (``procore_side``) stages that company's records itself,
+and its inbox sensor reads the events of its own receiver endpoint (``/webhooks/<instance>_procore``), never
+the deployment's companies' rows (which it would mark processed for the deployment's own sensor).
 """
 
 from connector_assets.flows.assembly import IntegrationParts
@@ -21,7 +20,7 @@ from . import (
 )
 from .cost_codes import procore_jde_mapping_tables
 from .jobs import JOBS, inbox_sensor
-from .procore_side import OWN_COMPANY, own_procore_assets
+from .procore_side import own_procore_assets
 
 FLOWS = (vendors.FLOW, suppliers.FLOW, purchase_orders.FLOW, vouchers.FLOW, change_orders.FLOW)
 
@@ -32,7 +31,7 @@ staged_tables = supplier_addresses_unless_staged()
 # (``jobs``); an instance with a Procore company of its own stages its Procore records in its own group,
 # named here so its jobs run them.
 FLOW_JOBS = JOBS.build(FLOWS, [*procore_jde_mapping_tables, *staged_tables, *own_procore_assets])
-procore_inbox_sensor = None if OWN_COMPANY else inbox_sensor(FLOW_JOBS)
+procore_inbox_sensor = inbox_sensor(FLOW_JOBS)
 
 
 def parts() -> IntegrationParts:

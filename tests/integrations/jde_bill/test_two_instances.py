@@ -83,7 +83,8 @@ def test_two_instances_write_their_own_company_into_their_own_organization_once(
     assert {"bill_chart_of_accounts", "bill_departments", "bill_payments", "payments_written"} <= set(
         west_keys
     )
-    assert "jde_bill_west_inbox_sensor" not in {s.name for s in loaded.sensors or ()}  # polling alone
+    # West's sensor reads the inbox of its own receiver endpoint, /webhooks/jde_bill_west_bill.
+    assert "jde_bill_west_inbox_sensor" in {s.name for s in loaded.sensors or ()}
 
     # ``ml-connector ping`` checks west's own organization apart from the deployment's.
     register_core_pings()
