@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from connector_assets.components import instances
 from connector_resources import configured_settings
 
 
@@ -40,14 +41,17 @@ def scaffolded_project(tmp_path: Path, instances: dict[str, str] | None = None) 
 
 @contextmanager
 def importable(project: Path) -> Iterator[Path]:
-    """``project`` on ``sys.path`` for Dagster's in-process loader; after, off it and its instances' YAML
-    values forgotten, so no later test reads them."""
+    """``project`` on ``sys.path`` for Dagster's in-process loader; after, off it, its instances' YAML
+    values forgotten and their packages' copies dropped, so no later test reads them (a further instance of
+    the same name in a later project is imported anew with that project's settings: its schedules are
+    built as its package loads)."""
     sys.path.insert(0, str(project))
     try:
         yield project
     finally:
         sys.path.remove(str(project))
         configured_settings.forget()
+        instances.forget()
 
 
 def load_refusal(project: Path) -> str:

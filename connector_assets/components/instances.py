@@ -50,3 +50,13 @@ def instance_package(package: str, instance: str) -> str:
         raise
     _LOADED[name] = package
     return name
+
+
+def forget() -> None:
+    """Drop every instance's copy of its package (its modules and what they built), so the next load of an
+    instance of that name imports it anew with the settings then in force: for a test loading a project
+    of its own after another, as a fresh process (Dagster's code server) always does."""
+    for name in list(_LOADED):
+        for module in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
+            del sys.modules[module]
+        del _LOADED[name]
