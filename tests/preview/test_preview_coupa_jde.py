@@ -21,7 +21,8 @@ from preview_proofs import equip_for_previews, forget_xref, previewed_writing_no
 from request_log import logged_simulators
 
 import connector_assets.integrations.coupa_jde as package
-from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
+from connector_assets.integrations.coupa_jde.batch_keys import BatchKey
+from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW
 from connector_assets.preview.runner import run_flow
 
 INTEGRATION = "coupa_jde"

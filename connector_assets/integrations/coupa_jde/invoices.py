@@ -48,16 +48,10 @@ from connector_resources.refusals import (
 from connector_resources.said import refusal_for, said
 
 from .accounts import ACCOUNT_MAP_ASSET, ACCOUNTS, AccountMap
+from .batch_keys import BatchKey
 from .coupa_side import INVOICES_SOURCE, PAIRED_SETTING, own_invoice_assets
-from .integration import INTEGRATION, ROUTE, setting
+from .integration import INTEGRATION, ROUTE
 from .marks import coupa_export_marks
-
-
-def batch_user() -> str:
-    """F0411Z1.EDUS: the integration user owning every batch this instance writes (its own per Coupa
-    tenant: invoice ids repeat across tenants, and the batch keys are made of them)."""
-    return settings.value(setting("BATCH_USER"))
-
 
 # Coupa's documented ERP export is exported=false with status approved (voided = a reversal): an invoice
 # another process already exported is never sent again by this one.
@@ -68,14 +62,6 @@ CHARGES = {
     "handling-amount": "handling",
     "misc-amount": "misc",
 }
-
-
-class BatchKey(targets.BatchKey):
-    """The F0411Z1/F0911Z1 batch key of one Coupa invoice: the same on every attempt, by construction."""
-
-    @classmethod
-    def for_invoice(cls, invoice_id: str) -> "BatchKey":
-        return cls(batch_user(), f"CP{invoice_id}", f"COUPA-INV-{invoice_id}")
 
 
 JdeVoucherRecord = record_model(

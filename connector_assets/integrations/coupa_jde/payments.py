@@ -29,9 +29,10 @@ from connector_assets.saas.assets import saas_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import refused, source_invalid
 
+from .batch_keys import BatchKey
 from .coupa_side import PAYMENTS_SOURCE, own_payment_assets
 from .integration import INTEGRATION, ROUTE
-from .invoices import INVOICES_FLOW, BatchKey, newer_in_coupa
+from .invoices import INVOICES_FLOW, newer_in_coupa
 from .marks import coupa_export_marks
 
 # Coupa's documented ERP export of Coupa Pay starts at payment_initiated: the money is committed from then

@@ -29,7 +29,7 @@ from reconcile_rows import difference_rows, sentences_name_both
 from sandbox_hands import set_coupa_clock
 
 from connector_assets.flows.reconciliation import money
-from connector_assets.integrations.coupa_jde.invoices import BatchKey
+from connector_assets.integrations.coupa_jde.batch_keys import BatchKey
 from connector_assets.integrations.coupa_jde.reconcile.assets import reconciliation_assets
 from connector_assets.integrations.coupa_jde.wiring import coupa_jde_assets
 from connector_assets.jde.assets import jde_assets

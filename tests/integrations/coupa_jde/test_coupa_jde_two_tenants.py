@@ -4,7 +4,9 @@ defs folder by Dagster's own ``load_from_defs_folder`` and run on the JDE simula
 Each tenant's approved invoice becomes one voucher batch under its instance's batch user, marked exported in
 its own tenant; the second instance stages and polls its tenant itself (here no call-out reaches it: its own
 endpoint's are in ``test_coupa_jde_own_tenant_callouts``); a second run writes nothing; ledger rows apart by
-instance."""
+instance. R04110ZA then makes both batches vouchers (their transaction numbers apart too: it refuses one F0411
+has, whoever keyed it), and each tenant's Coupa Pay payment of its invoice (one id in both) is recorded once,
+on its own voucher."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from sandbox_world import serve_simulator
 
-from connector_assets.integrations.coupa_jde.invoices import BatchKey
+from connector_assets.integrations.coupa_jde.batch_keys import BatchKey
 from connector_assets.integrations.coupa_jde.sandbox import number_coupa_suppliers_from_jde
 from connector_assets.jde.assets import jde_assets
 from connector_assets.jde.tables import GL_ACCOUNTS
@@ -65,7 +67,7 @@ def deployment(tmp_path, monkeypatch):
             stop()
 
 
-def test_each_tenants_invoice_becomes_one_voucher_under_its_instances_batch_user(deployment):
+def test_each_tenants_invoice_and_its_payment_are_written_once_under_its_own_batch_keys(deployment):
     world, second, instance, project = deployment
     [chart] = [a for a in jde_assets if a.key == GL_ACCOUNTS.asset]  # the F0901 cache the mapping checks
     assert dg.materialize([chart], resources=world.resources, instance=instance).success
@@ -100,7 +102,8 @@ def test_each_tenants_invoice_becomes_one_voucher_under_its_instances_batch_user
         key = BatchKey(("MLCOUPA2" if name == "coupa_jde_two" else "MLCOUPA"), f"CP{invoice['id']}", "")
         xrefs = ledger_xrefs(world.ledger, name, "invoice", "JDE")
         # Each instance recorded its own tenant's invoice alone, keyed under its own batch user.
-        assert xrefs == {str(invoice["id"]): f"{key.user}/CP{invoice['id']}/COUPA-INV-{invoice['id']}"}
+        head = f"{key.user}-" if name == "coupa_jde_two" else "COUPA-INV-"  # R04110ZA: one EDTN in F0411
+        assert xrefs == {str(invoice["id"]): f"{key.user}/CP{invoice['id']}/{head}{invoice['id']}"}
         rows = requests.get(
             f"{world.jde_root}/sandbox/rows/F0411Z1",
             params={"EDUS": key.user, "EDBT": key.batch},
@@ -113,3 +116,42 @@ def test_each_tenants_invoice_becomes_one_voucher_under_its_instances_batch_user
     # A second run of each finds everything written: nothing sent again to JDE.
     for name in invoices:
         assert invoices_job(name)[f"{name}/invoices_written"]["create"] == 0
+
+    # R04110ZA makes both batches vouchers; Coupa Pay pays each tenant's invoice (the same id in both). Each
+    # instance records its own tenant's payment once, on the voucher under its own batch user.
+    requests.post(f"{world.jde_root}/sandbox/process-vouchers", timeout=60).raise_for_status()
+    payments = {name: _paid(tenants[name], invoice["id"]) for name, invoice in invoices.items()}
+    world.deliver("payments", [payments["coupa_jde"]["id"]])  # as for invoices: the other polls
+    before = _jde_payments(world)
+    for name, payment in payments.items():
+        job = loaded.resolve_job_def(f"{name}_payments")
+        result = job.execute_in_process(partition_key=_day(payment), instance=instance, resources=resources)
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        key = f"{payment['id']}:{invoices[name]['id']}"
+        assert ledger_xrefs(world.ledger, name, "payment", "JDE").keys() == {key}, name
+        assert not world.ledger.open_items(integration=name)
+    recorded = _jde_payments(world)[len(before) :]
+    assert sorted(p["reference"] for p in recorded) == sorted(
+        f"COUPAPAY-{p['id']}" for p in payments.values()
+    )
+    assert len({(p["kco"], p["doc"]) for p in recorded}) == 2  # two vouchers, one payment each
+
+
+def _paid(coupa: CoupaApi, invoice_id: int) -> dict:
+    """Coupa Pay's payment of ``invoice_id`` in ``coupa``'s tenant (its payment run pays it now)."""
+    requests.post(
+        f"{coupa.base}/sandbox/activity", json={"new_payments": 1000}, timeout=60
+    ).raise_for_status()
+    found = requests.get(f"{coupa.base}/sandbox/records/payments", params={"limit": 5000}, timeout=30)
+    [payment] = [
+        p for p in found.json()["records"] if p["payment-details"][0]["source-transaction-id"] == invoice_id
+    ]
+    return payment
+
+
+def _day(record: dict) -> str:
+    return datetime.fromisoformat(record["updated-at"]).astimezone(UTC).date().isoformat()
+
+
+def _jde_payments(world) -> list[dict]:
+    return requests.get(f"{world.jde_root}/sandbox/payments", timeout=10).json()["payments"]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from connector_assets.flows.core import Mapped
-from connector_assets.integrations.coupa_jde.invoices import BatchKey
+from connector_assets.integrations.coupa_jde.batch_keys import BatchKey
 from connector_assets.integrations.coupa_jde.payments import VoucherPayments
 from connector_assets.jde.targets import VoucherNotReady
 

@@ -30,7 +30,8 @@ from connector_assets.flows.core import Mapped, validate
 from connector_assets.flows.replays import build_replays
 from connector_assets.flows.target_boundary import UNWRAPPED
 from connector_assets.integrations.coupa_jde.accounts import ACCOUNT_MAP_ENV
-from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW, BatchKey
+from connector_assets.integrations.coupa_jde.batch_keys import BatchKey
+from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW
 from connector_assets.integrations.coupa_jde.wiring import FLOWS, coupa_jde_assets, coupa_jde_inbox_sensor
 from connector_assets.jde.assets import jde_assets
 from connector_assets.runtime.staging import StagingResource

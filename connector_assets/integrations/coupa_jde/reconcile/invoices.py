@@ -25,14 +25,9 @@ from connector_assets.jde.reconcile_documents import (
 from connector_resources.jde.dates import parse_jde_date
 
 from ..accounts import ACCOUNTS, AccountMap
+from ..batch_keys import BatchKey
 from ..integration import INTEGRATION
-from ..invoices import (
-    INVOICES_FLOW,
-    READY_INVOICE_STATUSES,
-    BatchKey,
-    distribution,
-    supplier_number,
-)
+from ..invoices import INVOICES_FLOW, READY_INVOICE_STATUSES, distribution, supplier_number
 from .sides import Day, where_in_jde
 
 DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that no longer stands

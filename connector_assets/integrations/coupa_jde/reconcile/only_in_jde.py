@@ -14,7 +14,7 @@ from connector_assets.coupa.reconcile_reads import text
 from connector_assets.jde.extract import jde_timezone
 from connector_assets.jde.reconcile_documents import BatchLines, batches_entered, currency_of, gross
 
-from ..invoices import BatchKey, batch_user
+from ..batch_keys import BatchKey, batch_user
 from .invoices import DEAD
 from .sides import Day, where_in_jde
 

@@ -12,7 +12,8 @@ from connector_assets.coupa.reconcile_reads import amount_of, text, touched
 from connector_assets.jde.reconcile_documents import batch_lines, document_amount, payments_by_reference
 from connector_resources.jde import JdeError
 
-from ..invoices import INVOICES_FLOW, BatchKey
+from ..batch_keys import BatchKey
+from ..invoices import INVOICES_FLOW
 from ..payments import PAYMENTS_FLOW, READY_PAYMENT_STATUSES
 from .sides import Day
 
