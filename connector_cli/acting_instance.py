@@ -10,8 +10,9 @@ the instance's connections.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import click
@@ -28,11 +29,12 @@ def acting_for(instance: str | None, system_key: str) -> Iterator[None]:
         yield
         return
     from connector_assets.deployment import Deployment
-    from connector_resources.systems import own_systems, system
+    from connector_assets.saas.own_side import InstanceSide
+    from connector_resources.systems import system
     from connector_resources.webhooks.configured import own_webhook_secret, webhook_secrets
 
     Deployment.of([instance])  # loads it (its connections); an unknown name is refused naming the known
-    if system_key not in {declared.key for declared in own_systems(instance)}:
+    if not InstanceSide(instance, system_key).own:
         raise click.ClickException(
             f"{instance} reaches {system_key} through the deployment's connection: run without --instance"
         )
@@ -82,6 +84,17 @@ ACTING = "ml_connector.acting_instance"  # where the group keeps the instance fo
 def acting_instance() -> str | None:
     """The instance the running command acts for (its group's ``--instance``), None for the deployment."""
     return click.get_current_context().meta.get(ACTING)
+
+
+def instance_option(account: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A webhook command group's ``--instance NAME`` (``take_instance`` acts on it): one option for every
+    system's group, its help naming the ``account`` an instance has of its own there."""
+    return click.option(
+        "--instance",
+        metavar="NAME",
+        default=None,
+        help=f"Act for this integration instance's own {account} [default: the deployment's].",
+    )
 
 
 def take_instance(ctx: click.Context, instance: str | None, system_key: str) -> None:

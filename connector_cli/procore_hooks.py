@@ -32,7 +32,7 @@ import click
 
 from connector_assets.integrations.procore_jde.hooks import procore_hook_resources
 from connector_assets.procore.inbox_events import INBOX_SOURCE, PROCORE_HOOK_NAMESPACE, ensure_procore_hook
-from connector_cli.acting_instance import acting_instance, instance_url, take_instance
+from connector_cli.acting_instance import acting_instance, instance_option, instance_url, take_instance
 from connector_cli.subscriptions import vault_entry
 from connector_resources.ledger import Ledger, ledger_url
 from connector_resources.redaction import register_secret
@@ -93,13 +93,7 @@ def _ensure_all(resource: Any, ledger: Ledger, url: str, why: str) -> None:
 
 
 @click.group("procore-webhooks")
-@click.option(
-    "--instance",
-    metavar="NAME",
-    default=None,
-    help="Act for this integration instance's own Procore company (its connections.procore): its companies, "
-    "its own webhook_token [default: the deployment's companies].",
-)
+@instance_option("Procore company (its connections.procore): its companies, its own webhook_token")
 @click.pass_context
 def procore_webhooks(ctx: click.Context, instance: str | None) -> None:
     """Create, list, rotate and delete Procore's webhook hook to the receiver (token in the vault)."""

@@ -38,7 +38,7 @@ from typing import Any
 
 import click
 
-from connector_cli.acting_instance import acting_instance, instance_url, take_instance
+from connector_cli.acting_instance import acting_instance, instance_option, instance_url, take_instance
 from connector_resources import configured_settings
 from connector_resources.bill.errors import (
     BillAuthError,
@@ -242,12 +242,8 @@ def _find(session: Any, subscription_id: str | None, url: str) -> dict[str, Any]
 
 
 @click.group("bill-webhooks")
-@click.option(
-    "--instance",
-    metavar="NAME",
-    default=None,
-    help="Act for this integration instance's own BILL organization (its connections.bill): its endpoint "
-    "/webhooks/<NAME>_bill, its own webhook_key [default: the deployment's organization].",
+@instance_option(
+    "BILL organization (its connections.bill): its endpoint /webhooks/<NAME>_bill, its own webhook_key"
 )
 @click.pass_context
 def bill_webhooks(ctx: click.Context, instance: str | None) -> None:
