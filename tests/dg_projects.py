@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
-from connector_assets.components import instances
+from connector_assets.components import instances as instance_packages
 from connector_resources import configured_settings
 
 
@@ -51,7 +52,7 @@ def importable(project: Path) -> Iterator[Path]:
     finally:
         sys.path.remove(str(project))
         configured_settings.forget()
-        instances.forget()
+        instance_packages.forget()
 
 
 def load_refusal(project: Path) -> str:
@@ -97,3 +98,26 @@ def side_by_side(
         first: defs_yaml(attributes),
         second: defs_yaml(f"  name: {second}\n{theirs}  connections:\n{own}"),
     }
+
+
+def run_resources(loaded: dg.Definitions, world: Mapping[str, Any], system: str) -> dict[str, Any]:
+    """What a several-instance test runs the instances' jobs with: the world's resources but ``system``'s,
+    which the deployment chooses per run (each instance its own connection), as is checked here."""
+    assert isinstance(loaded.resources[system], dg.ResourceDefinition)  # chosen per run
+    return {key: value for key, value in world.items() if key != system}
+
+
+def run_job(
+    loaded: dg.Definitions,
+    name: str,
+    partition_key: str | None = None,
+    *,
+    instance: dg.DagsterInstance,
+    resources: Mapping[str, Any],
+) -> dg.ExecuteInProcessResult:
+    """Job ``name`` of the loaded deployment run in process (``partition_key`` its day), which must succeed:
+    a failure names what its events said."""
+    job = loaded.resolve_job_def(name)
+    result = job.execute_in_process(partition_key=partition_key, instance=instance, resources=dict(resources))
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return result

@@ -16,7 +16,7 @@ import dagster as dg
 import pytest
 import requests
 from coupa_jde_world import CoupaApi, coupa_jde_world
-from dg_projects import importable, scaffolded_project, side_by_side
+from dg_projects import importable, run_job, run_resources, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from sandbox_world import serve_simulator
@@ -81,15 +81,12 @@ def test_each_tenants_invoice_and_its_payment_are_written_once_under_its_own_bat
     )  # the deployment's tenant calls out; the other polls
 
     loaded = dg.load_from_defs_folder(path_within_project=project)
-    assert isinstance(loaded.resources["coupa"], dg.ResourceDefinition)  # chosen per run
     sensors = {s.name for s in loaded.sensors}
     assert {"coupa_jde_inbox_sensor", "coupa_jde_two_inbox_sensor"} <= sensors  # each its own inbox's
-    resources = {k: v for k, v in world.resources.items() if k != "coupa"}
+    resources = run_resources(loaded, world.resources, "coupa")
 
     def invoices_job(name: str) -> dict[str, dict]:
-        job = loaded.resolve_job_def(f"{name}_invoices")
-        result = job.execute_in_process(partition_key=day, instance=instance, resources=resources)
-        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        result = run_job(loaded, f"{name}_invoices", day, instance=instance, resources=resources)
         return {
             e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
             for e in result.get_asset_materialization_events()
@@ -124,9 +121,7 @@ def test_each_tenants_invoice_and_its_payment_are_written_once_under_its_own_bat
     world.deliver("payments", [payments["coupa_jde"]["id"]])  # as for invoices: the other polls
     before = _jde_payments(world)
     for name, payment in payments.items():
-        job = loaded.resolve_job_def(f"{name}_payments")
-        result = job.execute_in_process(partition_key=_day(payment), instance=instance, resources=resources)
-        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        run_job(loaded, f"{name}_payments", _day(payment), instance=instance, resources=resources)
         key = f"{payment['id']}:{invoices[name]['id']}"
         assert ledger_xrefs(world.ledger, name, "payment", "JDE").keys() == {key}, name
         assert not world.ledger.open_items(integration=name)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dg_projects import importable, load_refusal, scaffolded_project, side_by_side
+from dg_projects import importable, load_refusal, run_job, run_resources, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from fusion_procurify_world import fusion_procurify_world
 from instances import instance_for_test
@@ -77,8 +77,7 @@ def _codes(url: str) -> dict[str, dict]:
 
 def test_two_instances_write_fusions_accounts_once_each_into_their_own_account(deployment):
     world, accounts, instance, loaded = deployment
-    assert isinstance(loaded.resources["procurify"], dg.ResourceDefinition)  # chosen per run
-    resources = {k: v for k, v in world.resources.items() if k != "procurify"}
+    resources = run_resources(loaded, world.resources, "procurify")
     keys = {key.to_user_string() for key in loaded.resolve_asset_graph().get_all_asset_keys()}
     assert {f"fusion_procurify_two/{name}" for name in OWN} <= keys
     assert not {f"fusion_procurify/{name}" for name in OWN} & keys
@@ -86,8 +85,7 @@ def test_two_instances_write_fusions_accounts_once_each_into_their_own_account(d
     before = {name: set(_codes(url)) for name, url in accounts.items()}
 
     def job(name: str) -> None:
-        result = loaded.resolve_job_def(name).execute_in_process(instance=instance, resources=resources)
-        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        run_job(loaded, name, instance=instance, resources=resources)
 
     for name in accounts:
         job(f"{name}_account_combinations_refresh")  # Fusion's combinations, on their own schedule

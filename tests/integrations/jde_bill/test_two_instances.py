@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from asset_runs import metadata_values
-from dg_projects import importable, scaffolded_project, side_by_side
+from dg_projects import importable, run_job, run_resources, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from jde_bill_sandbox_tables import ORG_2
@@ -71,8 +71,7 @@ def test_two_instances_write_their_own_company_into_their_own_organization_once(
     world, loaded, instance = deployment
     graph = loaded.resolve_asset_graph()
     # The deployment's ``bill`` resource is chosen per run; the world gives JDE, staging and the ledger.
-    assert isinstance(loaded.resources["bill"], dg.ResourceDefinition)
-    resources = {k: v for k, v in world.resources.items() if k != "bill"}
+    resources = run_resources(loaded, world.resources, "bill")
 
     # Apart in Dagster: each instance's jobs, schedule crons and BILL pool; west's own BILL entities.
     assert loaded.get_schedule_def("jde_bill_west_bills_schedule").cron_schedule == "40 * * * *"
@@ -99,9 +98,7 @@ def test_two_instances_write_their_own_company_into_their_own_organization_once(
     def bills_job(name: str) -> dict:
         """The instance's bills job for the day, as its schedule runs it: its JDE documents, its BILL
         classifications and mapping tables refreshed, its bills (and the vendors they need) written."""
-        job = loaded.resolve_job_def(f"{name}_bills")
-        result = job.execute_in_process(partition_key=world.day, instance=instance, resources=resources)
-        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        result = run_job(loaded, f"{name}_bills", world.day, instance=instance, resources=resources)
         queued = [(i.source_key, i.reason) for i in world.ledger.open_items(integration=name)]
         return {**metadata_values(result)[f"{name}/bills_written"], "queued": queued}
 
@@ -140,9 +137,7 @@ def test_two_instances_write_their_own_company_into_their_own_organization_once(
     today = datetime.now(UTC).date().isoformat()
 
     def payments_job(name: str) -> dict:
-        job = loaded.resolve_job_def(f"{name}_payments")
-        result = job.execute_in_process(partition_key=today, instance=instance, resources=resources)
-        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        result = run_job(loaded, f"{name}_payments", today, instance=instance, resources=resources)
         return metadata_values(result)[f"{name}/payments_written"]
 
     assert payments_job("jde_bill_west")["create"] >= 1

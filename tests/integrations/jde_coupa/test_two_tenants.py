@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import requests
-from dg_projects import importable, scaffolded_project, side_by_side
+from dg_projects import importable, run_job, run_resources, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world
@@ -60,14 +60,11 @@ def _suppliers(url: str) -> dict[str, dict]:
 def test_two_instances_write_the_days_suppliers_once_each_into_their_own_tenant(deployment):
     world, tenants, instance, project = deployment
     loaded = dg.load_from_defs_folder(path_within_project=project)
-    assert isinstance(loaded.resources["coupa"], dg.ResourceDefinition)  # chosen per run
-    resources = {k: v for k, v in world.resources.items() if k != "coupa"}
+    resources = run_resources(loaded, world.resources, "coupa")
     before = {name: set(_suppliers(url)) for name, url in tenants.items()}
 
     def suppliers_job(name: str) -> None:
-        job = loaded.resolve_job_def(f"{name}_suppliers")
-        result = job.execute_in_process(partition_key=DAY, instance=instance, resources=resources)
-        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        run_job(loaded, f"{name}_suppliers", DAY, instance=instance, resources=resources)
 
     for name in tenants:
         suppliers_job(name)

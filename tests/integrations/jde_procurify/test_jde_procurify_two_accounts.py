@@ -19,7 +19,7 @@ import dagster as dg
 import pytest
 import requests
 from asset_runs import busy_day
-from dg_projects import importable, load_refusal, scaffolded_project, side_by_side
+from dg_projects import importable, load_refusal, run_job, run_resources, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from jde_procurify_world import jde_procurify_world, procurify_resource
@@ -82,8 +82,7 @@ def _uuids(url: str, entity: str) -> set[str]:
 def test_two_instances_write_the_days_suppliers_once_each_into_their_own_account(deployment):
     world, accounts, instance, project = deployment
     loaded = dg.load_from_defs_folder(path_within_project=project)
-    assert isinstance(loaded.resources["procurify"], dg.ResourceDefinition)  # chosen per run
-    resources = {k: v for k, v in world.resources.items() if k != "procurify"}
+    resources = run_resources(loaded, world.resources, "procurify")
 
     # The second instance reads Procurify's records from copies of its own; the first, the deployment's.
     graph = loaded.resolve_asset_graph()
@@ -98,9 +97,7 @@ def test_two_instances_write_the_days_suppliers_once_each_into_their_own_account
     before = {name: set(_all(url, "vendors")) for name, url in accounts.items()}
 
     def suppliers_job(name: str) -> None:
-        job = loaded.resolve_job_def(f"{name}_suppliers")
-        result = job.execute_in_process(partition_key=busy_day(), instance=instance, resources=resources)
-        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        run_job(loaded, f"{name}_suppliers", busy_day(), instance=instance, resources=resources)
 
     for name in accounts:
         suppliers_job(name)
@@ -148,7 +145,7 @@ def test_vendors_made_in_two_accounts_under_one_id_become_two_jde_suppliers(depl
     never adopted for the other account's vendor of the same id (each instance's long address prefix)."""
     world, accounts, instance, project = deployment
     loaded = dg.load_from_defs_folder(path_within_project=project)
-    resources = {k: v for k, v in world.resources.items() if k != "procurify"}
+    resources = run_resources(loaded, world.resources, "procurify")
     made = {}
     for name, url in accounts.items():
         answer = requests.post(f"{url}/sandbox/activity", json={"new_vendors": 1}, timeout=60)
@@ -158,9 +155,7 @@ def test_vendors_made_in_two_accounts_under_one_id_become_two_jde_suppliers(depl
     today = datetime.now(UTC).date().isoformat()
 
     def vendors_job(name: str) -> None:
-        job = loaded.resolve_job_def(f"{name}_vendors")
-        result = job.execute_in_process(partition_key=today, instance=instance, resources=resources)
-        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        run_job(loaded, f"{name}_vendors", today, instance=instance, resources=resources)
 
     for name in accounts:
         vendors_job(name)

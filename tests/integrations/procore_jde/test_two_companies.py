@@ -17,7 +17,7 @@ import dagster as dg
 import pytest
 import requests
 from asset_runs import metadata_values
-from dg_projects import importable, scaffolded_project, side_by_side
+from dg_projects import importable, run_job, run_resources, scaffolded_project, side_by_side
 from flow_proofs import ledger_xrefs
 from instances import instance_for_test
 from procore_jde_proofs import APPROVED, MASTER
@@ -111,8 +111,7 @@ def _link_vendor(url: str, company: int, vendor_id: int, an8: int) -> None:
 def test_two_instances_write_their_own_companys_orders_once_into_one_jde(deployment):
     world, companies, instance, project = deployment
     loaded = dg.load_from_defs_folder(path_within_project=project)
-    assert isinstance(loaded.resources["procore"], dg.ResourceDefinition)  # chosen per run
-    resources = {k: v for k, v in world.resources.items() if k != "procore"}
+    resources = run_resources(loaded, world.resources, "procore")
     graph = loaded.resolve_asset_graph()
     own = {k.path[1] for k in graph.get_all_asset_keys() if k.path[0] == "procore_jde_two"}
     assert {"procore_requisitions", "procore_commitments", "procore_vendors"} <= own
@@ -128,9 +127,7 @@ def test_two_instances_write_their_own_companys_orders_once_into_one_jde(deploym
     world.run_whole(MASTER[0])  # JD Edwards' accounts, on their own schedule, once for both
 
     def orders_job(name: str) -> dict:
-        job = loaded.resolve_job_def(f"{name}_purchase_orders")
-        result = job.execute_in_process(partition_key=world.day, instance=instance, resources=resources)
-        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        result = run_job(loaded, f"{name}_purchase_orders", world.day, instance=instance, resources=resources)
         return metadata_values(result)[f"{name}/purchase_orders_written"]
 
     for name in companies:
