@@ -8,9 +8,6 @@ the vault, and never found in any output or log line.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
 import uuid
@@ -19,8 +16,8 @@ from dataclasses import dataclass
 
 import pytest
 import requests
+from bill_hooks import HELD_DELIVERIES, bill_for_commands, bill_signature
 from click.testing import CliRunner, Result
-from cryptography.fernet import Fernet
 
 from connector_cli.main import cli
 from connector_cli.subscriptions import KeyStore, PendingCreate
@@ -29,7 +26,7 @@ from connector_resources.ledger import Ledger
 from connector_resources.vault import SecretNotFound, Vault
 from connector_resources.webhooks import create_receiver
 from connector_resources.webhooks.configured import configured_sources
-from connector_sandbox.bill import BillSandboxSettings, create_app
+from connector_sandbox.bill import BillSandboxSettings
 from connector_sandbox.serve import serve_in_thread
 from tests.sandbox_logins import on_simulator
 
@@ -77,26 +74,16 @@ class World:
 
 @pytest.fixture
 def world(tmp_path, monkeypatch, caplog) -> Iterator[World]:
-    settings = BillSandboxSettings(
-        scale=0.05,
-        webhooks={"fixed_security_key": None, "auto_deliver": False, "max_attempts": 1},
-    )
-    base, stop_bill = serve_in_thread(create_app(settings), path="/connect")
-    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    monkeypatch.setenv("ML_CONNECTOR_DB_URL", url)
-    monkeypatch.setenv("ML_CONNECTOR_VAULT_KEY", Fernet.generate_key().decode())
-    monkeypatch.setenv("ML_BILL_URL", base)
-    monkeypatch.setenv("ML_BILL_WEBHOOK_KEY", f"vault:{KEY_NAME}")
-    ledger = Ledger(url)
-    # The receiver as `ml-connector webhooks` builds it, started before any key is stored.
-    receiver, stop_receiver = serve_in_thread(create_receiver(configured_sources(), ledger))
-    monkeypatch.setenv("ML_BILL_WEBHOOK_URL", f"{receiver}/webhooks/bill")
-    caplog.set_level(logging.DEBUG)
-    w = World(base.removesuffix("/connect"), base, f"{receiver}/webhooks/bill", ledger, [])
-    yield w
-    stop_receiver()
-    stop_bill()
-    ledger.dispose()
+    settings = BillSandboxSettings(scale=0.05, webhooks=HELD_DELIVERIES)
+    with bill_for_commands(tmp_path, monkeypatch, settings, KEY_NAME) as (base, ledger):
+        # The receiver as `ml-connector webhooks` builds it, started before any key is stored.
+        receiver, stop_receiver = serve_in_thread(create_receiver(configured_sources(), ledger))
+        monkeypatch.setenv("ML_BILL_WEBHOOK_URL", f"{receiver}/webhooks/bill")
+        caplog.set_level(logging.DEBUG)
+        try:
+            yield World(base.removesuffix("/connect"), base, f"{receiver}/webhooks/bill", ledger, [])
+        finally:
+            stop_receiver()
 
 
 def _assert_never_shown(world: World, caplog, *keys: str) -> None:
@@ -104,10 +91,6 @@ def _assert_never_shown(world: World, caplog, *keys: str) -> None:
     text = "\n".join(world.outputs) + "\n" + caplog.text
     for key in keys:
         assert key and key not in text
-
-
-def _sign(key: str, body: bytes) -> str:
-    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
 
 
 def test_create_stores_the_key_and_a_second_create_adopts(world, caplog):
@@ -165,7 +148,7 @@ def test_rotate_new_deliveries_verify_without_restart_old_signatures_refused(wor
     late = requests.post(
         world.receiver,
         data=body,
-        headers={"x-bill-sha-signature": _sign(old_key, body), "Content-Type": "application/json"},
+        headers={"x-bill-sha-signature": bill_signature(old_key, body), "Content-Type": "application/json"},
         timeout=10,
     )
     assert late.status_code == 401 and "signed-with-old-key" not in world.inbox_ids()

@@ -13,9 +13,6 @@ output or log line.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
 from collections.abc import Iterator
@@ -23,8 +20,8 @@ from dataclasses import dataclass
 
 import pytest
 import requests
+from bill_hooks import HELD_DELIVERIES, bill_for_commands, bill_signature
 from click.testing import CliRunner, Result
-from cryptography.fernet import Fernet
 from dg_projects import importable, scaffolded_project, side_by_side
 from jde_bill_sandbox_tables import ORG_1, ORG_2
 
@@ -35,7 +32,7 @@ from connector_resources.ledger import Ledger
 from connector_resources.vault import Vault
 from connector_resources.webhooks import create_receiver
 from connector_resources.webhooks.configured import configured_sources
-from connector_sandbox.bill import BillSandboxSettings, create_app
+from connector_sandbox.bill import BillSandboxSettings
 from connector_sandbox.serve import serve_in_thread
 from tests.integrations.jde_bill.two_orgs import with_two_organizations
 
@@ -77,18 +74,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path, monkeypatch, caplog) -> Iterator[World]:
-    settings = with_two_organizations(
-        BillSandboxSettings(
-            scale=0.05,
-            webhooks={"fixed_security_key": None, "auto_deliver": False, "max_attempts": 1},
-        )
-    )
-    base, stop_bill = serve_in_thread(create_app(settings), path="/connect")
-    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    monkeypatch.setenv("ML_CONNECTOR_DB_URL", url)
-    monkeypatch.setenv("ML_CONNECTOR_VAULT_KEY", Fernet.generate_key().decode())
-    monkeypatch.setenv("ML_BILL_URL", base)
-    monkeypatch.setenv("ML_BILL_WEBHOOK_KEY", f"vault:{DEPLOYMENT_KEY}")
+    settings = with_two_organizations(BillSandboxSettings(scale=0.05, webhooks=HELD_DELIVERIES))
     instances = side_by_side(
         "connector_assets.components.JdeBill",
         "jde_bill",
@@ -96,9 +82,9 @@ def world(tmp_path, monkeypatch, caplog) -> Iterator[World]:
         connections={"bill": {"organization_id": ORG_2, "webhook_key": f"vault:{WEST_KEY}"}},
     )
     project, _root = scaffolded_project(tmp_path, instances)
-    ledger = Ledger(url)
     found = deployment_module.integration_instances
-    with importable(project):
+    served = bill_for_commands(tmp_path, monkeypatch, settings, DEPLOYMENT_KEY)
+    with served as (base, ledger), importable(project):
         monkeypatch.setattr(deployment_module, "integration_instances", lambda *_: found(project))
         # The receiver as `ml-connector webhooks` builds it for the loaded instances, before any key exists.
         loaded = Deployment.of_instances(found(project))
@@ -112,12 +98,6 @@ def world(tmp_path, monkeypatch, caplog) -> Iterator[World]:
             yield World(base.removesuffix("/connect"), receiver, ledger, [])
         finally:
             stop_receiver()
-            stop_bill()
-            ledger.dispose()
-
-
-def _sign(key: str, body: bytes) -> str:
-    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
 
 
 def test_an_instance_subscribes_its_own_organization_and_its_events_reach_its_own_inbox(world, caplog):
@@ -156,7 +136,7 @@ def test_an_instance_subscribes_its_own_organization_and_its_events_reach_its_ow
     forged = requests.post(
         f"{world.receiver}/webhooks/bill",
         data=body,
-        headers={"x-bill-sha-signature": _sign(key, body), "Content-Type": "application/json"},
+        headers={"x-bill-sha-signature": bill_signature(key, body), "Content-Type": "application/json"},
         timeout=10,
     )
     assert forged.status_code == 401 and world.inbox_ids("bill") == set(), forged.text
