@@ -88,13 +88,11 @@ class IntegrationParts:
         *,
         jobs: Sequence[Any] = (),
         schedules: Sequence[Any] = (),
-        sensors: Sequence[Any | None] = (),
         **rest: Any,
     ) -> IntegrationParts:
         """A package's component as every package makes it: its flows, tables, jobs and schedules those its
         jobs were ``built`` over, then the package's own ``jobs`` / ``schedules``, then its reconciliation's
-        (``reconcile.assets.WIRING``); its pairings its ``manual_pairs.PAIRINGS``; its ``sensors`` but the
-        None ones (an inbox sensor an instance polling its own account goes without); ``rest`` the other
+        (``reconcile.assets.WIRING``); its pairings its ``manual_pairs.PAIRINGS``; ``rest`` the other
         fields."""
         assets, reconciliation_jobs, reconciliation_schedules = _of(package, "reconcile.assets").WIRING
         return cls(
@@ -106,7 +104,6 @@ class IntegrationParts:
             schedules=[*(s for b in built for s in b.schedules), *schedules, *reconciliation_schedules()],
             pairings=_of(package, "manual_pairs").PAIRINGS,
             package=package,
-            sensors=[sensor for sensor in sensors if sensor is not None],
             **rest,
         )
 
