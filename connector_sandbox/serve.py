@@ -18,8 +18,11 @@ from typing import Any, Protocol
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute
+
+from connector_sandbox.contracts import Contract, ContractMiddleware
 
 
 class ClosableState(Protocol):
@@ -33,12 +36,15 @@ def sandbox_app(
     routes: Sequence[BaseRoute],
     *,
     start: Callable[[], None] | None = None,
+    contract: Contract | None = None,
     **options: Any,
 ) -> Starlette:
     """A simulator's Starlette application over ``state`` (``app.state.sandbox``).
 
     ``start`` (a background sender, say) runs when the server starts; the state is closed when it
-    stops. ``options`` go to ``Starlette`` (``exception_handlers``, ...).
+    stops. ``contract`` (the vendor's, ``connector_sandbox/<system>/contract.py``) puts the contract check
+    in front of every route: the simulator refuses what the vendor refuses. ``options`` go to ``Starlette``
+    (``exception_handlers``, ...).
     """
 
     @asynccontextmanager
@@ -50,7 +56,13 @@ def sandbox_app(
         finally:
             state.close()
 
-    app = Starlette(routes=list(routes), lifespan=lifespan, **options)
+    middleware = [Middleware(ContractMiddleware, contract=contract)] if contract is not None else []
+    app = Starlette(
+        routes=list(routes),
+        lifespan=lifespan,
+        middleware=[*middleware, *options.pop("middleware", [])],
+        **options,
+    )
     app.state.sandbox = state
     return app
 

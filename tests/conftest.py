@@ -242,3 +242,42 @@ def pg_database(pg_url):
             )
             conn.execute(sa.text(f'drop database if exists "{name}"'))
         admin.dispose()
+
+
+class ContractBreaches:
+    """The breaches of the vendors' contracts a test caused, for a test that sends a known-bad request on
+    purpose and asserts the simulator refused it naming the field."""
+
+    def __init__(self) -> None:
+        from connector_sandbox.contracts import recorded_breaches
+
+        self._since = len(recorded_breaches())
+
+    def seen(self):  # type: ignore[no-untyped-def]
+        from connector_sandbox.contracts import recorded_breaches
+
+        return recorded_breaches(self._since)
+
+
+@pytest.fixture
+def contract_breaches() -> ContractBreaches:
+    return ContractBreaches()
+
+
+@pytest.fixture(autouse=True)
+def _vendor_contracts_kept(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every request a client sends a simulator in this process is checked against the vendor's contract,
+    and every answer a simulator gives: a test that caused a breach fails naming the system, the endpoint
+    and the field, unless it asked for ``contract_breaches`` (it sends a known-bad request on purpose)."""
+    from connector_sandbox.contracts import recorded_breaches
+
+    since = len(recorded_breaches())
+    yield
+    if "contract_breaches" in request.fixturenames:
+        return
+    seen = recorded_breaches(since)
+    if seen:
+        words = sorted({b.words for b in seen})
+        pytest.fail(
+            "the vendors' contracts were broken:\n" + "\n".join(f"  {w}" for w in words), pytrace=False
+        )
