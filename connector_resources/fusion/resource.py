@@ -210,9 +210,12 @@ class FusionResource(ApiConnectionResource):
                     f"fusion: signed in to {host} as {who} but cannot read {len(refused)} of "
                     f"{len(PING_ENTITIES)} resources: " + " | ".join(refused)
                 )
+            variant = s.framework_variant()
             return (
                 f"pod {host} signed in as {who}; read {', '.join(PING_ENTITIES)} "
-                f"(REST framework v{s.framework_version}, {s.http.metrics.calls} calls)"
+                f"(REST framework v{s.framework_version}"
+                + (f"; {variant}" if variant else "")
+                + f"; invoice validation check: {s.validation_check}, {s.http.metrics.calls} calls)"
             )
 
 

@@ -1167,6 +1167,28 @@ class FusionSession(SaasSession):
         page = self._page(self._url(spec), params, what=f"{spec.name} probe", spec=spec)
         return len(page.items)
 
+    def framework_variant(self) -> str | None:
+        """What the pod says of its REST framework versions (``GET /fscmRestApi/resources``,
+        ``adf:extension.defaultFrameworkVersion`` / ``allowedFrameworkVersions``, reference 1): the
+        variant a call without the header would get and whether the version we send is allowed; None when
+        the pod does not say (the catalogue is not every pod's to read)."""
+        context = self.rest_root.rsplit("/", 1)[0]
+        try:
+            answer = _json(self._call("GET", context, kind="read", what="REST framework versions"))
+        except FusionError as exc:
+            log.info("fusion: the pod's framework versions could not be read: %s", exc)
+            return None
+        for item in answer.get("items") or [] if isinstance(answer, dict) else []:
+            extension = item.get("adf:extension") if isinstance(item, dict) else None
+            if not isinstance(extension, dict):
+                continue
+            default = extension.get("defaultFrameworkVersion")
+            allowed = [str(v) for v in extension.get("allowedFrameworkVersions") or []]
+            sent = str(self.framework_version)
+            verdict = "allowed" if not allowed or sent in allowed else f"NOT among {', '.join(allowed)}"
+            return f"pod default framework v{default}, v{sent} sent is {verdict}"
+        return None
+
     def authenticate(self) -> str:
         """Obtain the credential now (a token request for OAuth) and say who we are."""
         auth = self.http.auth
