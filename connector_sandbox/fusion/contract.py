@@ -155,7 +155,6 @@ INVOICE_OUTPUT_ONLY = {
         "CanceledFlag",
         "CanceledDate",
         "CanceledBy",
-        "CancelledDate",
     )
 }
 INVOICE_DISTRIBUTION_IN = obj(

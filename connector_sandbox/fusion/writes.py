@@ -825,7 +825,7 @@ def cancel_invoice(ctx: WriteContext, body: Any) -> str:
             {
                 "ValidationStatus": "Canceled",
                 "CanceledFlag": 1,
-                "CancelledDate": ctx.now.date().isoformat(),
+                "CanceledDate": ctx.now.date().isoformat(),
                 "InvoiceAmount": 0,
                 **ctx.who(create=False),
             },

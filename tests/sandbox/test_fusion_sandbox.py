@@ -365,8 +365,8 @@ V2_CASES: list[tuple[str, Callable[[dict[str, Any]], bool]]] = [
     ("InvoiceNumber like 'INV-%'", lambda i: i["InvoiceNumber"].startswith("INV-")),
     ("upper(Supplier) like '%GMBH%'", lambda i: "GMBH" in i["Supplier"].upper()),
     ("upper(Supplier) = 'MÜLLER BAUSTOFFE GMBH'", lambda i: i["Supplier"] == "Müller Baustoffe GmbH"),
-    ("CancelledDate is null", lambda i: i["CancelledDate"] is None),
-    ("CancelledDate is not null", lambda i: i["CancelledDate"] is not None),
+    ("CanceledDate is null", lambda i: i["CanceledDate"] is None),
+    ("CanceledDate is not null", lambda i: i["CanceledDate"] is not None),
     ("CanceledFlag = true", lambda i: i["CanceledFlag"] is True),
     (
         "BusinessUnit = 'US1 Business Unit' AND InvoiceAmount > 500",
