@@ -127,6 +127,16 @@ def test_our_client_validates_with_the_documented_parameters_and_reads_the_answe
     assert pod.record("invoices", invoice["InvoiceId"])["ValidationStatus"] == "Validated"
 
 
+def test_validating_a_written_invoice_costs_one_call_as_before(pod: Pod, open_order: dict[str, Any]) -> None:
+    """The flow names the invoice from what it holds: no read before the action, none after it by default."""
+    invoice = created_invoice(pod, open_order)
+    with client(pod).session() as s:
+        s.authenticate()
+        before = s.http.metrics.calls
+        s.validate_invoice(invoice)
+        assert s.http.metrics.calls - before == 1
+
+
 def test_with_validation_check_status_a_hold_is_read_back(pod: Pod, open_order: dict[str, Any]) -> None:
     invoice = created_invoice(pod, open_order)
     assert patch(pod, self_href(invoice), {"InvoiceAmount": "1.00"}).status_code == 200  # lines differ now
