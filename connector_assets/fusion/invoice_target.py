@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from connector_assets.flows import amounts
 from connector_assets.flows.close_calendar import close_checks
@@ -20,7 +20,14 @@ from connector_assets.fusion.missing_sites import fusion_missing_checks, refused
 from connector_assets.fusion.payments import invoice_payments, paid_state
 from connector_assets.fusion.periods import FusionPeriods, fusion_period_checks
 from connector_assets.fusion.values import canceled
-from connector_resources.fusion.errors import FusionError, FusionOutcomeUnknownError, FusionValidationError
+from connector_resources.fusion.errors import (
+    FusionError,
+    FusionInputError,
+    FusionNotFoundError,
+    FusionOutcomeUnknownError,
+    FusionPermissionError,
+    FusionValidationError,
+)
 from connector_resources.fusion.key_batches import find_invoices
 from connector_resources.fusion.payloads import Invoice, InvoiceDistribution, InvoiceLine
 from connector_resources.http.write_hold import WouldWrite
@@ -30,7 +37,7 @@ from connector_resources.refusals import Refusal, Refused
 
 log = get_logger(__name__)
 
-VALIDATED = "Validated"
+WARNED = "warned"  # the day's figures count a write whose validation did not go through (``Created.marks``)
 
 
 class InvoiceMismatch(ValueError):
@@ -187,11 +194,13 @@ class FusionInvoices(LedgerTarget):
         found = self._search(record, ahead=True)
         if found is not None:
             target_id = str(found["InvoiceId"])
+            verdict = self.validate(target_id, {**record.body, **found})
             return Created(
                 target_id,
                 "adopt",
                 "found in Fusion by invoice number and supplier, with the bill's amount and date; adopted, "
-                f"not duplicated; {self.validate(target_id)}",
+                f"not duplicated; {verdict.words}",
+                verdict.marks,
             )
         body, posting = self.dated(record)
         try:
@@ -206,15 +215,21 @@ class FusionInvoices(LedgerTarget):
                 raise
             target_id = str(found["InvoiceId"])
             why = "refused as a duplicate" if isinstance(exc, FusionValidationError) else "answer lost"
+            verdict = self.validate(target_id, {**record.body, **found})
             return Created(
                 target_id,
                 "adopt",
-                f"create {why}; found by invoice number and supplier and adopted; {self.validate(target_id)}",
+                f"create {why}; found by invoice number and supplier and adopted; {verdict.words}",
+                verdict.marks,
             )
         target_id = str(created["InvoiceId"])
         notes, marks = redated(posting)
+        verdict = self.validate(target_id, {**body, **created})
         return Created(
-            target_id, "create", "; ".join(["created", *notes, self.validate(target_id)]), tuple(marks)
+            target_id,
+            "create",
+            "; ".join(["created", *notes, verdict.words]),
+            (*marks, *verdict.marks),
         )
 
     def supplier_id(self, record: Mapped) -> str | None:
@@ -302,32 +317,63 @@ class FusionInvoices(LedgerTarget):
         self.session.update_with_etag(
             "invoices", current, wanted, etag=etag, build_changes=lambda fresh: changes(fresh) or None
         )
-        outcome = self.validate(target_id)
-        if not outcome.endswith(VALIDATED):  # the update's own event says "changed in the source"
+        verdict = self.validate(target_id, {**body, **current})
+        if verdict.warned:  # the update's own event says "changed in the source"
             audit_record(
                 self.ledger,
                 self.spec,
                 "update",
                 record.source_key,
-                f"{', '.join(sorted(wanted))} updated; {outcome}",
+                f"{', '.join(sorted(wanted))} updated; {verdict.words}",
                 target_id=target_id,
                 run_id=self.run_id,
                 partition=self.partition,
             )
 
-    def validate(self, target_id: str) -> str:
-        """Payables validation of the invoice, as words for its audit event (module docstring: a result
-        other than Validated is audited, not queued; a failed call leaves the invoice written)."""
+    def validate(self, target_id: str, invoice: Mapping[str, Any]) -> Verdict:
+        """Payables validation of the invoice, named as the action documents it (number, business unit,
+        supplier: ``invoice`` is the mapped body or the invoice Fusion holds), as words for its audit
+        event and whether the write is marked ``warned``. The invoice stays written either way (it is
+        Fusion's now); a validation the pod refuses, could not run, or (``validation_check = status``)
+        left the invoice unvalidated is warned with the pod's own words, never dropped."""
+        named = {
+            "InvoiceId": int(target_id),
+            "InvoiceNumber": invoice.get("InvoiceNumber"),
+            "Supplier": invoice.get("Supplier"),
+            "BusinessUnit": invoice.get("BusinessUnit"),
+        }
         try:
-            result = self.session.validate_invoice({"InvoiceId": int(target_id)})
+            outcome = self.session.validate_invoice(named)
         except WouldWrite:  # a preview holds every write: the invoice's verdict (an adoption) stands
-            return "Fusion validation would run next (a preview sends nothing)"
+            return Verdict("Fusion validation would run next (a preview sends nothing)")
+        except (FusionValidationError, FusionInputError, FusionPermissionError, FusionNotFoundError) as exc:
+            log.warning("fusion invoice %s: validation refused: %s", target_id, exc)
+            return Verdict(
+                f"Fusion refused its validation ({exc}); validate it in Fusion's invoice workbench", True
+            )
         except FusionError as exc:
             log.warning("fusion invoice %s: validation not run: %s", target_id, exc)
-            return f"Fusion validation could not be run ({exc}); Fusion's own validation run will validate it"
-        if result == VALIDATED:
-            return f"Fusion validation: {result}"
-        return f"Fusion validation: {result}; resolve it in Fusion's invoice workbench (holds, tolerances)"
+            return Verdict(
+                f"Fusion validation could not be run ({exc}); Fusion's own validation run will validate it",
+                True,
+            )
+        if outcome.held:
+            return Verdict(
+                f"Fusion validation: {outcome}; resolve it in Fusion's invoice workbench (holds, tolerances)",
+                True,
+            )
+        return Verdict(f"Fusion validation: {outcome}")
+
+
+class Verdict(NamedTuple):
+    """A validation's words for the audit and whether the write is marked ``warned`` (``Created.marks``)."""
+
+    words: str
+    warned: bool = False
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        return (WARNED,) if self.warned else ()
 
 
 # The sweeps a Fusion invoices flow's replay lists (``Replay.outside``): the invoices held by a declared

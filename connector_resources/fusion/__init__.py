@@ -7,7 +7,7 @@ Typical use inside an asset::
             ...  # {"InvoiceId": 300100187048034, "invoiceLines": [...], "_updated_at": datetime(...)}
         found = s.find_invoice("INV-1", "Acme")  # by number + supplier, before any create
         created = found or s.create_invoice(Invoice(...))  # lost answer: FusionOutcomeUnknownError
-        s.validate_invoice(created)  # "Validated" / "Needs revalidation"; safe to repeat
+        s.validate_invoice(created)  # Validation(result, status); by number, unit, supplier; safe to repeat
         order = s.submit_draft_purchase_order(draft)  # the OPEN order; a second call sends nothing
         s.update_with_etag("invoices", created, {"Description": "..."})  # If-Match; 412 twice: conflict
 

@@ -30,7 +30,8 @@ from connector_resources.redaction import get_logger
 log = get_logger("ml_connector.fusion.payloads")
 
 # Status attributes and WHO columns the pod sets itself; sending one is a 400 (reference §2.6 FAQ,
-# quirk 8). The status names are unconfirmed spellings: stripping a name the pod does not have is harmless.
+# quirk 8; the invoice ones as Oracle's attribute table spells them, reference 7.2). Stripping a name the
+# pod does not have is harmless.
 READ_ONLY = frozenset(
     {
         "InvoiceId",
@@ -46,7 +47,8 @@ READ_ONLY = frozenset(
         "PaidStatus",
         "AmountPaid",
         "CanceledFlag",
-        "CancelledDate",
+        "CanceledDate",
+        "CanceledBy",
         "AccountingStatus",
         "StatusCode",
         "Status",

@@ -111,6 +111,12 @@ class FusionResource(ApiConnectionResource):
         description="unconfirmed attributes this pod accepts on create, comma separated "
         "(OrderNumber, invoiceDistributions.Description); none by default",
     )
+    validation_check: str = Field(
+        default="result",
+        description="after validating an invoice: 'result' reads the action's answer only (Oracle documents "
+        "a confirmation message); 'status' also reads the invoice's ValidationStatus (one more call per "
+        "invoice) so an invoice validation puts on hold is marked warned",
+    )
     keep_tokens: bool = Field(
         default=True,
         description="keep the OAuth token between sessions, steps and runs (encrypted in the vault; "
@@ -183,6 +189,7 @@ class FusionResource(ApiConnectionResource):
                 business_unit=self.business_unit,
                 max_restarts=self.max_restarts,
                 send_unconfirmed=unconfirmed_names(self.send_unconfirmed),
+                validation_check=self.validation_check.strip().lower(),
             )
 
     def ping(self) -> str:
@@ -203,9 +210,12 @@ class FusionResource(ApiConnectionResource):
                     f"fusion: signed in to {host} as {who} but cannot read {len(refused)} of "
                     f"{len(PING_ENTITIES)} resources: " + " | ".join(refused)
                 )
+            variant = s.framework_variant()
             return (
                 f"pod {host} signed in as {who}; read {', '.join(PING_ENTITIES)} "
-                f"(REST framework v{s.framework_version}, {s.http.metrics.calls} calls)"
+                f"(REST framework v{s.framework_version}"
+                + (f"; {variant}" if variant else "")
+                + f"; invoice validation check: {s.validation_check}, {s.http.metrics.calls} calls)"
             )
 
 

@@ -20,8 +20,9 @@ the client offers the searches (``find_*``) and the raw creates. PATCH sets attr
 replaying it is harmless and it is retried like a read.
 
 **Actions.** ``submit_draft_purchase_order`` and ``validate_invoice`` POST with the action media type
-(``application/vnd.oracle.adf.action+json``; a pod refuses JSON there with 415). Validation is safe to
-repeat and is replayed like a read. A submit is not (a pod refuses a second one), so it is made safe
+(``application/vnd.oracle.adf.action+json``; a pod refuses JSON there with 415). Validation names the
+invoice by number, business unit and supplier (the action's documented parameters; it takes no id), is
+safe to repeat and is replayed like a read. A submit is not (a pod refuses a second one), so it is made safe
 the other way round: the draft is looked up first and an order already past ``INCOMPLETE`` is answered
 as it stands, which is what a retry after a lost answer or a crash finds.
 
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -108,6 +110,11 @@ ACTION_CONTENT_TYPE = "application/vnd.oracle.adf.action+json"
 # Order statuses that mean "still a draft": submitting it is still to do. StatusCode is an unconfirmed
 # name (reference 2.4); ``_status_code`` falls back to the display Status.
 DRAFT_STATUSES = frozenset({"INCOMPLETE"})
+# validateInvoice's ProcessAction: the one value Oracle documents (op-invoices-action-validateinvoice-post).
+VALIDATE_ACTION = "Validate"
+# What ``validate_invoice`` reads after the action: "result" (the action's answer only) or "status" (the
+# invoice's ValidationStatus too, one more read per invoice).
+VALIDATION_CHECKS = ("result", "status")
 IN_CHUNK = 50  # keys per `in (...)` query: 50 ids of 15 digits keep the URL near 1 KB
 Kind = Literal["read", "write"]
 
@@ -183,6 +190,24 @@ def _flatten_children(row: dict[str, Any]) -> list[str]:
     return incomplete
 
 
+@dataclass(frozen=True)
+class Validation:
+    """What a validation answered: the pod's ``result`` (Oracle documents a confirmation message, e.g.
+    "The current action Validate Invoice has completed successfully.") and, when read, the invoice's
+    ``ValidationStatus`` after it (``Validated``, ``Needs revalidation`` ...; None when not read)."""
+
+    result: str
+    status: str | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether the invoice is known not to be validated (a status was read and is not Validated)."""
+        return self.status is not None and self.status.strip().lower() != "validated"
+
+    def __str__(self) -> str:
+        return f"{self.result} (ValidationStatus {self.status})" if self.status else self.result
+
+
 class FusionSession(SaasSession):
     """An authenticated Oracle Fusion client for one batch. Build it with ``FusionResource.session()``.
 
@@ -204,6 +229,7 @@ class FusionSession(SaasSession):
         business_unit: str,
         max_restarts: int = 10,
         send_unconfirmed: frozenset[str] = frozenset(),
+        validation_check: str = "result",
     ) -> None:
         if framework_version < 1:
             raise FusionInputError(f"framework_version must be 1 or more, got {framework_version}")
@@ -218,6 +244,12 @@ class FusionSession(SaasSession):
         self.max_restarts = max_restarts
         # Unconfirmed attributes the operator says this pod accepts (payloads.UNCONFIRMED_WRITES).
         self.send_unconfirmed = send_unconfirmed
+        if validation_check not in VALIDATION_CHECKS:
+            raise FusionInputError(
+                f"validation_check must be one of {', '.join(VALIDATION_CHECKS)}, got {validation_check!r}",
+                field="validation_check",
+            )
+        self.validation_check = validation_check
         # Which q timestamp literal the pod accepts, learnt on the first change read (query module).
         self.timestamp_style: TimestampStyle | None = None
         # Drafts created and not yet submitted, as the create answered them (``submit_draft_purchase_order``).
@@ -973,19 +1005,39 @@ class FusionSession(SaasSession):
                 return order
         return None
 
-    def validate_invoice(self, invoice: Mapping[str, Any] | int | str) -> str:
-        """Run Payables validation (``POST /invoices/action/validateInvoice`` with ``{"InvoiceId": n}``,
-        action media type) and answer the pod's result text (``Validated``, ``Needs revalidation``...).
+    def validate_invoice(self, invoice: Mapping[str, Any] | int | str) -> Validation:
+        """Run Payables validation (``POST /invoices/action/validateInvoice``, action media type) with the
+        action's documented parameters, ``InvoiceNumber``, ``BusinessUnit``, ``Supplier`` and
+        ``ProcessAction: "Validate"`` (Oracle's op-invoices-action-validateinvoice-post; the action takes
+        no invoice id), and answer what the pod said (``Validation``).
+
+        ``invoice`` is a record carrying ``InvoiceNumber`` and ``Supplier`` (and ``BusinessUnit``, else the
+        resource's); given only an id, the invoice is found first (one more read). The answer is Oracle's
+        confirmation message, not the invoice's status: with ``validation_check = "status"`` the invoice's
+        ``ValidationStatus`` is read back too (one more read), so a hold shows.
 
         Validation only recomputes the invoice's status, so it is safe to repeat: the call is replayed
         after a lost answer like a read, and a failure without an answer is ``FusionUnavailableError``
-        (try again later), never "outcome unknown". The result's wording is the pod's; re-read the
-        invoice's ``ValidationStatus`` when a decision needs the status itself.
+        (try again later), never "outcome unknown". A refusal is the pod's typed error
+        (``FusionValidationError`` ...), raised: the caller decides what a refused validation means.
         """
         spec = entity("invoices")
         record = invoice if isinstance(invoice, Mapping) else {spec.key: invoice}
-        invoice_id = _key_value(record.get(spec.key) or "")
+        if not (record.get("InvoiceNumber") and record.get("Supplier")):
+            record = self.get(spec.name, record.get(spec.key) or "")
         label = _record_label(spec, record)
+        parameters = {
+            "InvoiceNumber": str(record["InvoiceNumber"]),
+            "BusinessUnit": str(record.get("BusinessUnit") or self.business_unit),
+            "Supplier": str(record["Supplier"]),
+            "ProcessAction": VALIDATE_ACTION,
+        }
+        if not parameters["BusinessUnit"]:
+            raise FusionInputError(
+                f"{label}: validation names the invoice's business unit and none is known",
+                field="BusinessUnit",
+                record=label,
+            )
         try:
             response = self._write(
                 "POST",
@@ -993,7 +1045,7 @@ class FusionSession(SaasSession):
                 "validate invoice",
                 spec,
                 label,
-                {spec.key: invoice_id},
+                parameters,
                 idempotent=True,  # validation recomputes a status: repeating it changes nothing more
                 content_type=ACTION_CONTENT_TYPE,
             )
@@ -1005,8 +1057,21 @@ class FusionSession(SaasSession):
                 record=label,
             ) from None
         result = _action_result(response)
-        log.info("fusion: validated %s: %s", label, result)
-        return result
+        status = self.validation_status(record) if self.validation_check == "status" else None
+        log.info("fusion: validated %s: %s (status %s)", label, result, status or "not read")
+        return Validation(result, status)
+
+    def validation_status(self, invoice: Mapping[str, Any]) -> str | None:
+        """The invoice's ``ValidationStatus`` as the pod holds it now (one read of that attribute), None
+        when the pod names none."""
+        spec = entity("invoices")
+        key = _key_value(invoice.get(spec.key) or "")
+        q, _skipped = equals_q({spec.key: key}, self.framework_version)
+        params = {"q": q, "fields": f"{spec.key},ValidationStatus", "onlyData": "true", "limit": 2}
+        page = self._page(self._url(spec), params, what=f"invoice {key} status", spec=spec)
+        rows = [row for row in page.items if _same(row.get(spec.key), key)]
+        value = rows[0].get("ValidationStatus") if rows else None
+        return str(value) if value not in (None, "") else None
 
     # -- optimistic locking -------------------------------------------------------------------------
 
@@ -1101,6 +1166,28 @@ class FusionSession(SaasSession):
         params = {"limit": 1, "onlyData": "true", "fields": spec.key}
         page = self._page(self._url(spec), params, what=f"{spec.name} probe", spec=spec)
         return len(page.items)
+
+    def framework_variant(self) -> str | None:
+        """What the pod says of its REST framework versions (``GET /fscmRestApi/resources``,
+        ``adf:extension.defaultFrameworkVersion`` / ``allowedFrameworkVersions``, reference 1): the
+        variant a call without the header would get and whether the version we send is allowed; None when
+        the pod does not say (the catalogue is not every pod's to read)."""
+        context = self.rest_root.rsplit("/", 1)[0]
+        try:
+            answer = _json(self._call("GET", context, kind="read", what="REST framework versions"))
+        except FusionError as exc:
+            log.info("fusion: the pod's framework versions could not be read: %s", exc)
+            return None
+        for item in answer.get("items") or [] if isinstance(answer, dict) else []:
+            extension = item.get("adf:extension") if isinstance(item, dict) else None
+            if not isinstance(extension, dict):
+                continue
+            default = extension.get("defaultFrameworkVersion")
+            allowed = [str(v) for v in extension.get("allowedFrameworkVersions") or []]
+            sent = str(self.framework_version)
+            verdict = "allowed" if not allowed or sent in allowed else f"NOT among {', '.join(allowed)}"
+            return f"pod default framework v{default}, v{sent} sent is {verdict}"
+        return None
 
     def authenticate(self) -> str:
         """Obtain the credential now (a token request for OAuth) and say who we are."""

@@ -58,6 +58,13 @@ SYSTEM = System(
             "separated: OrderNumber (our PFY number on draft orders), "
             "invoiceDistributions.Description; none by default (Fusion numbers the orders)",
         ),
+        Setting(
+            "validation_check",
+            "ML_FUSION_VALIDATION_CHECK",
+            "result",
+            "after validating an invoice: result (the action's answer only) or status (also read the "
+            "invoice's ValidationStatus, one more call per invoice, so a hold is marked warned)",
+        ),
     ),
     resource=FusionResource,
     sandbox=SANDBOX,

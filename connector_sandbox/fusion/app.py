@@ -36,6 +36,7 @@ from .auth import (
     verify_assertion,
 )
 from .catalog import DATA_SECURED_TABLES, RESOURCES, Resource
+from .contract import CONTRACT
 from .errors import FusionError, bad_request, invalid_operation, not_found, render_error
 from .faults import Scope, deep_offset_delay, skewed_total
 from .keys import change_indicator
@@ -823,4 +824,4 @@ def create_app(settings: FusionSandboxSettings) -> Starlette:
         Route(API_ROOT + "/{rest:path}", pod_endpoint, methods=methods),
         *admin_routes(),
     ]
-    return sandbox_app(state, routes)
+    return sandbox_app(state, routes, contract=CONTRACT)

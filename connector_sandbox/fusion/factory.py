@@ -697,7 +697,7 @@ class Factory:
             "PaidStatus": "Unpaid",
             "AmountPaid": 0,
             "CanceledFlag": 0,
-            "CancelledDate": None,
+            "CanceledDate": None,
             "AccountingStatus": "Accounted",
             **self.who(stamp),
         }
@@ -706,7 +706,7 @@ class Factory:
             header.update(
                 ValidationStatus="Canceled",
                 CanceledFlag=1,
-                CancelledDate=stamp.updated.date().isoformat(),
+                CanceledDate=stamp.updated.date().isoformat(),
                 InvoiceAmount=0,
                 ApprovalStatus="Not required",
                 AccountingStatus="Accounted",

@@ -745,9 +745,34 @@ def _find_invoice(ctx: WriteContext, body: Any, action: str) -> dict[str, Any]:
     return rows[0]
 
 
+# The answer Oracle's validateInvoice example gives: a confirmation message, not the invoice's status.
+VALIDATED_RESULT = "The current action Validate Invoice has completed successfully."
+# validateInvoice's parameters (op-invoices-action-validateinvoice-post): the invoice by number, business
+# unit and supplier, and ProcessAction, whose one value is Validate. There is no id parameter.
+VALIDATE_PARAMETERS = ("InvoiceNumber", "BusinessUnit", "Supplier", "ProcessAction")
+
+
 def validate_invoice(ctx: WriteContext, body: Any) -> str:
-    """Invoice validation: Validated when the lines add up to the invoice amount, else Needs revalidation."""
-    invoice = _find_invoice(ctx, body, "validateInvoice")
+    """Invoice validation as Oracle documents the action: the four parameters, each required (an id is
+    refused), and the confirmation message as the answer. The invoice's ``ValidationStatus`` says what
+    validation found: Validated when the lines add up to the invoice amount, else Needs revalidation (a
+    hold on the variance)."""
+    if not isinstance(body, dict):
+        raise bad_request("validateInvoice: the body must be a JSON object.", path="validateInvoice")
+    unknown = sorted(set(body) - set(VALIDATE_PARAMETERS))
+    if unknown:
+        raise bad_request(
+            f"validateInvoice: the action has no parameter {', '.join(unknown)}.", path=unknown[0]
+        )
+    for name in VALIDATE_PARAMETERS:
+        if not body.get(name):
+            raise validation_error(f"validateInvoice: {name} is required.", name, "SBX-27014")
+    if body["ProcessAction"] != "Validate":
+        raise validation_error(
+            f"validateInvoice: ProcessAction {body['ProcessAction']!r} is not valid; use Validate.",
+            "ProcessAction",
+        )
+    invoice = _find_invoice(ctx, {name: body[name] for name in VALIDATE_PARAMETERS[:3]}, "validateInvoice")
     if invoice["CanceledFlag"]:
         raise validation_error(
             f"{_invoice_record(invoice)}: a canceled invoice cannot be validated.", None, "SBX-AP-CANCELED"
@@ -771,7 +796,7 @@ def validate_invoice(ctx: WriteContext, body: Any) -> str:
         )
         if accounting_date != dated:  # rolled forward: the lines and distributions dated so move with it
             _redate_lines(ctx, invoice["sbx_id"], dated, accounting_date)
-    return status
+    return VALIDATED_RESULT
 
 
 def _redate_lines(ctx: WriteContext, invoice_id: int, dated: str, accounting_date: str) -> None:
@@ -800,7 +825,7 @@ def cancel_invoice(ctx: WriteContext, body: Any) -> str:
             {
                 "ValidationStatus": "Canceled",
                 "CanceledFlag": 1,
-                "CancelledDate": ctx.now.date().isoformat(),
+                "CanceledDate": ctx.now.date().isoformat(),
                 "InvoiceAmount": 0,
                 **ctx.who(create=False),
             },

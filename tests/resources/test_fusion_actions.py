@@ -30,6 +30,7 @@ from connector_resources.fusion import (
     self_link,
 )
 from connector_resources.fusion.session import ACTION_CONTENT_TYPE
+from connector_sandbox.fusion.writes import VALIDATED_RESULT
 
 
 class ConcurrentProxy(LosingProxy):
@@ -151,10 +152,39 @@ def test_validation_answers_the_pods_result_and_is_safe_to_repeat(pod: Pod) -> N
         )
         results = [s.validate_invoice(balanced), s.validate_invoice(balanced["InvoiceId"])]
         short_result = s.validate_invoice(short)
-    assert results == ["Validated", "Validated"]
+    # Oracle's answer is a confirmation message; the status is the invoice's.
+    assert [r.result for r in results] == [VALIDATED_RESULT, VALIDATED_RESULT]
+    assert all(r.status is None and not r.held for r in results)  # validation_check "result": not read
     assert pod.record("invoices", balanced["InvoiceId"])["ValidationStatus"] == "Validated"
-    assert short_result == "Needs revalidation"
+    assert short_result.result == VALIDATED_RESULT
     assert pod.record("invoices", short["InvoiceId"])["ValidationStatus"] == "Needs revalidation"
+
+
+def test_validation_names_the_invoice_as_the_action_documents_it(pod: Pod, proxy: ConcurrentProxy) -> None:
+    """The documented parameters, never an id; a record without number and supplier is read first."""
+    with via(pod, proxy).session() as s:
+        invoice = s.create_invoice(an_invoice(pod))
+        s.validate_invoice(invoice)
+        s.validate_invoice(invoice["InvoiceId"])  # only the id: found first, then validated by name
+    validations = [r for r in proxy.requests if r.path.endswith("/invoices/action/validateInvoice")]
+    expected = {
+        "InvoiceNumber": invoice["InvoiceNumber"],
+        "BusinessUnit": invoice["BusinessUnit"],
+        "Supplier": invoice["Supplier"],
+        "ProcessAction": "Validate",
+    }
+    assert [r.json() for r in validations] == [expected, expected]
+
+
+def test_validation_check_status_reads_the_hold_back(pod: Pod) -> None:
+    with pod.resource(validation_check="status").session() as s:
+        balanced = s.create_invoice(an_invoice(pod))
+        short = s.create_invoice(
+            an_invoice(pod, amount=Decimal("200.00"), lines=(InvoiceLine(1, Decimal("150.00")),))
+        )
+        good, held = s.validate_invoice(balanced), s.validate_invoice(short)
+    assert (good.status, good.held) == ("Validated", False)
+    assert (held.status, held.held) == ("Needs revalidation", True)
 
 
 def test_a_validation_whose_answer_is_lost_is_replayed(pod: Pod, proxy: ConcurrentProxy) -> None:
@@ -163,8 +193,8 @@ def test_a_validation_whose_answer_is_lost_is_replayed(pod: Pod, proxy: Concurre
         proxy.lose_next_post = True
         result = s.validate_invoice(invoice)
     validations = [r for r in proxy.requests if r.path.endswith("/invoices/action/validateInvoice")]
-    assert result == "Validated" and len(validations) == 2
-    assert all(r.json() == {"InvoiceId": invoice["InvoiceId"]} for r in validations)
+    assert result.result == VALIDATED_RESULT and len(validations) == 2
+    assert all(r.json()["InvoiceNumber"] == invoice["InvoiceNumber"] for r in validations)
 
 
 def test_actions_carry_the_action_media_type_the_pod_insists_on(pod: Pod, proxy: ConcurrentProxy) -> None:
@@ -178,7 +208,12 @@ def test_actions_carry_the_action_media_type_the_pod_insists_on(pod: Pod, proxy:
     # The same call as plain JSON is refused: the client's type is what makes the actions work.
     refused = requests.post(
         f"{pod.base}/fscmRestApi/resources/{VERSION}/invoices/action/validateInvoice",
-        json={"InvoiceId": invoice["InvoiceId"]},
+        json={
+            "InvoiceNumber": invoice["InvoiceNumber"],
+            "BusinessUnit": invoice["BusinessUnit"],
+            "Supplier": invoice["Supplier"],
+            "ProcessAction": "Validate",
+        },
         auth=USER,
         timeout=10,
     )

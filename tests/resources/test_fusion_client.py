@@ -506,6 +506,9 @@ def test_ping_proves_credentials_and_read_access(pod: Pod) -> None:
     assert "signed in as OAuth client ml-connector-sandbox" in detail
     for name in FusionSession.ENTITIES:
         assert name in detail
+    # The variants the pod lets a client read: its default framework version and whether ours is allowed.
+    assert "pod default framework v1, v3 sent is allowed" in detail
+    assert "invoice validation check: result" in detail
 
 
 def test_ping_names_the_resources_a_user_may_not_read(pod: Pod) -> None:

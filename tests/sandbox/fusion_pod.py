@@ -68,6 +68,17 @@ class Pod(OperatorRoutes):
         return self.post_admin(what, **changes)
 
 
+def named(invoice: dict[str, Any]) -> dict[str, Any]:
+    """How Payables invoice actions name an invoice (number, business unit, supplier): cancelInvoice's
+    parameters, and validateInvoice's with ``validating``."""
+    return {name: invoice[name] for name in ("InvoiceNumber", "BusinessUnit", "Supplier")}
+
+
+def validating(invoice: dict[str, Any]) -> dict[str, Any]:
+    """validateInvoice's documented parameters for ``invoice`` (it takes no id)."""
+    return {**named(invoice), "ProcessAction": "Validate"}
+
+
 def reset_pod(pod: Pod) -> None:
     for what in ("faults/reset", "behaviour/reset", "periods/reset"):
         requests.post(f"{pod.admin}/{what}", timeout=30)

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from .fusion_pod import Pod
+from connector_sandbox.fusion.writes import VALIDATED_RESULT
+
+from .fusion_pod import Pod, validating
 from .test_fusion_pay_route import pay
 from .test_fusion_pod_writes import ACTION, post
 
@@ -118,8 +120,8 @@ def test_amounts_keep_their_currency_precision_and_nothing_finer_is_rounded(
 
 def test_the_ap_team_pays_in_the_invoice_currency(pod: Pod, order: dict[str, Any]) -> None:
     yen = created(pod, expense_invoice(order, "JPY", "1001", ConversionRateType="Corporate"))
-    done = post(pod, "invoices/action/validateInvoice", {"InvoiceId": yen["InvoiceId"]}, headers=ACTION)
-    assert done.json() == {"result": "Validated"}
+    done = post(pod, "invoices/action/validateInvoice", validating(yen), headers=ACTION)
+    assert done.json() == {"result": VALIDATED_RESULT}
     half_yen = pay(pod, yen["InvoiceId"], amount="500.5")
     assert half_yen.status_code == 400 and "at most 0 places in JPY" in half_yen.text
     paid = pay(pod, yen["InvoiceId"], amount="501")

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 import requests
 
-from .fusion_pod import Pod
+from connector_sandbox.fusion.writes import VALIDATED_RESULT
+
+from .fusion_pod import Pod, named, validating
 from .test_fusion_pod_writes import ACTION, invoice_payload, post
 
 pytestmark = pytest.mark.timeout(120)
@@ -33,8 +35,8 @@ def rest_invoice(pod: Pod, order: dict[str, Any], *, validate: bool = True) -> d
     assert created.status_code == 201, created.text
     invoice_id = created.json()["InvoiceId"]
     if validate:
-        done = post(pod, "invoices/action/validateInvoice", {"InvoiceId": invoice_id}, headers=ACTION)
-        assert done.json() == {"result": "Validated"}
+        done = post(pod, "invoices/action/validateInvoice", validating(created.json()), headers=ACTION)
+        assert done.json() == {"result": VALIDATED_RESULT}
     return pod.record("invoices", invoice_id)
 
 
@@ -121,7 +123,7 @@ def test_unknown_not_validated_and_canceled_invoices_are_refused(pod: Pod, order
     draft = rest_invoice(pod, order, validate=False)
     refused = pay(pod, draft["InvoiceId"])
     assert refused.status_code == 409 and "not validated" in refused.json()["error"]
-    post(pod, "invoices/action/cancelInvoice", {"InvoiceId": draft["InvoiceId"]}, headers=ACTION)
+    post(pod, "invoices/action/cancelInvoice", named(draft), headers=ACTION)
     canceled = pay(pod, draft["InvoiceId"])
     assert canceled.status_code == 409 and "canceled" in canceled.json()["error"]
     assert payments_of(pod, draft["InvoiceNumber"]) == []

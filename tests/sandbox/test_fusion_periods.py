@@ -12,7 +12,7 @@ import requests
 
 from connector_sandbox.fusion import FusionSandboxSettings, run_in_thread
 
-from .fusion_pod import Pod
+from .fusion_pod import Pod, validating
 from .serving import served
 from .test_fusion_pod_writes import ACTION, invoice_payload, open_order, patch, post
 
@@ -140,16 +140,22 @@ def test_roll_forward_and_accept(pod: Pod, open_order: dict[str, Any]) -> None:
     assert pod.record("invoices", kept.json()["InvoiceId"])["AccountingDate"] == "2024-12-24"
 
 
-def test_patch_and_validate_meet_the_period(pod: Pod, open_order: dict[str, Any]) -> None:
+def test_accounting_date_is_not_patched_and_validate_meets_the_period(
+    pod: Pod, open_order: dict[str, Any], contract_breaches: Any
+) -> None:
+    """Oracle's Payables invoices attribute table: AccountingDate is set on POST, never by PATCH."""
     created = post(pod, "invoices", _invoice(open_order, "2025-02-12"))
     assert created.status_code == 201, created.text
     invoice = created.json()
     href = next(link["href"] for link in invoice["links"] if link["rel"] == "self")
     moved = patch(pod, href, {"AccountingDate": "2025-01-02"})
-    assert moved.status_code == 400 and "period Jan-25" in moved.text
+    assert moved.status_code == 400 and "AccountingDate" in moved.text
+    assert [(b.violation.field, b.violation.problem) for b in contract_breaches.seen()] == [
+        ("AccountingDate", "unknown")
+    ]
 
     requests.put(f"{pod.admin}/periods/Feb-25", json={"ClosingStatus": "C"}, timeout=30).raise_for_status()
-    action = {"InvoiceId": invoice["InvoiceId"]}
+    action = validating(invoice)
     validate = post(pod, "invoices/action/validateInvoice", action, headers=ACTION)
     assert validate.status_code == 400 and "is Closed" in validate.text
 

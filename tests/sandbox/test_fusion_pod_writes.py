@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 import requests
 
-from .fusion_pod import USER, Pod
+from connector_sandbox.fusion.writes import VALIDATED_RESULT
+
+from .fusion_pod import USER, Pod, named, validating
 from .test_fusion_sandbox import self_href
 
 pytestmark = pytest.mark.timeout(120)
@@ -143,7 +145,7 @@ BAD_INVOICES = [
     ("case", "change", "attribute"), BAD_INVOICES, ids=[case[0] for case in BAD_INVOICES]
 )
 def test_invalid_invoice_is_400_naming_record_and_attribute(
-    pod: Pod, open_order: dict[str, Any], case: str, change: Any, attribute: str
+    pod: Pod, open_order: dict[str, Any], case: str, change: Any, attribute: str, own_checks: Any
 ) -> None:
     payload = change(invoice_payload(open_order, number=f"BAD-{uuid.uuid4().hex[:8]}"))
     response = post(pod, "invoices", payload)
@@ -188,7 +190,7 @@ BAD_LINES = [
 
 @pytest.mark.parametrize(("case", "change", "attribute"), BAD_LINES, ids=[case[0] for case in BAD_LINES])
 def test_invalid_invoice_line_is_400(
-    pod: Pod, open_order: dict[str, Any], case: str, change: Any, attribute: str
+    pod: Pod, open_order: dict[str, Any], case: str, change: Any, attribute: str, own_checks: Any
 ) -> None:
     payload = change(invoice_payload(open_order))
     response = post(pod, "invoices", payload)
@@ -236,7 +238,7 @@ def test_duplicate_invoice_number_per_supplier(pod: Pod, open_order: dict[str, A
     assert post(pod, "invoices", same_number).status_code == 201
 
 
-def test_error_body_variants(pod: Pod, open_order: dict[str, Any]) -> None:
+def test_error_body_variants(pod: Pod, open_order: dict[str, Any], own_checks: Any) -> None:
     payload = {**invoice_payload(open_order), "ValidationStatus": "Validated"}
     pod.set("behaviour", error_format="structured")
     response = post(pod, "invoices", payload)
@@ -267,7 +269,7 @@ def test_error_body_variants(pod: Pod, open_order: dict[str, Any]) -> None:
     )
 
 
-def test_purchase_orders_are_read_only(pod: Pod) -> None:
+def test_purchase_orders_are_read_only(pod: Pod, own_checks: Any) -> None:
     response = post(pod, "purchaseOrders", {"OrderNumber": "1"})
     assert (
         response.status_code == 400
@@ -280,7 +282,7 @@ def test_purchase_orders_are_read_only(pod: Pod) -> None:
     assert requests.delete(self_href(order), auth=USER, timeout=30).status_code == 400
 
 
-def test_write_media_types(pod: Pod, open_order: dict[str, Any]) -> None:
+def test_write_media_types(pod: Pod, open_order: dict[str, Any], own_checks: Any) -> None:
     response = requests.post(f"{pod.api}/invoices", data="InvoiceNumber=1", auth=USER,
                              headers={"Content-Type": "text/plain"}, timeout=30)  # fmt: skip
     assert response.status_code == 415
@@ -294,7 +296,7 @@ def test_write_media_types(pod: Pod, open_order: dict[str, Any]) -> None:
     assert response.status_code == 201, response.text
 
 
-def test_patch_invoice_with_etags(pod: Pod, open_order: dict[str, Any]) -> None:
+def test_patch_invoice_with_etags(pod: Pod, open_order: dict[str, Any], own_checks: Any) -> None:
     created = post(pod, "invoices", invoice_payload(open_order)).json()
     href = self_href(created)
     item = pod.get(href)
@@ -335,24 +337,21 @@ def test_invoice_lines_child_create_and_update(pod: Pod, open_order: dict[str, A
     assert len(pod.ok(lines_href)["items"]) == 3
 
 
-def test_validate_and_cancel_invoice_actions(pod: Pod, open_order: dict[str, Any]) -> None:
+def test_validate_and_cancel_invoice_actions(pod: Pod, open_order: dict[str, Any], own_checks: Any) -> None:
     payload = invoice_payload(open_order)
     created = post(pod, "invoices", payload).json()
-    wrong_type = post(pod, "invoices/action/validateInvoice", {"InvoiceId": created["InvoiceId"]})
+    wrong_type = post(pod, "invoices/action/validateInvoice", validating(created))
     assert wrong_type.status_code == 415
-    response = post(
-        pod, "invoices/action/validateInvoice", {"InvoiceId": created["InvoiceId"]}, headers=ACTION
-    )
+    response = post(pod, "invoices/action/validateInvoice", validating(created), headers=ACTION)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/vnd.oracle.adf.actionresult+json")
-    assert response.json() == {"result": "Validated"}
+    assert response.json() == {"result": VALIDATED_RESULT}
     assert pod.ok(self_href(created))["ValidationStatus"] == "Validated"
     patch(pod, self_href(created), {"InvoiceAmount": "1.00"})
-    again = post(
-        pod, "invoices/action/validateInvoice", {"InvoiceNumber": payload["InvoiceNumber"]}, headers=ACTION
-    )
-    assert again.json() == {"result": "Needs revalidation"}  # lines no longer add up
-    cancel = post(pod, "invoices/action/cancelInvoice", {"InvoiceId": created["InvoiceId"]}, headers=ACTION)
+    again = post(pod, "invoices/action/validateInvoice", validating(created), headers=ACTION)
+    assert again.json() == {"result": VALIDATED_RESULT}  # the action ran; the status says what it found
+    assert pod.ok(self_href(created))["ValidationStatus"] == "Needs revalidation"  # lines no longer add up
+    cancel = post(pod, "invoices/action/cancelInvoice", named(created), headers=ACTION)
     assert cancel.status_code == 200
     canceled = pod.ok(self_href(created))
     assert (
@@ -361,18 +360,13 @@ def test_validate_and_cancel_invoice_actions(pod: Pod, open_order: dict[str, Any
         and canceled["InvoiceAmount"] == 0
     )
     assert patch(pod, self_href(created), {"Description": "x"}).status_code == 400
-    assert (
-        post(
-            pod, "invoices/action/cancelInvoice", {"InvoiceId": created["InvoiceId"]}, headers=ACTION
-        ).status_code
-        == 400
-    )
+    assert post(pod, "invoices/action/cancelInvoice", named(created), headers=ACTION).status_code == 400
     assert post(pod, "invoices/action/noSuchAction", {}, headers=ACTION).status_code == 404
 
 
 def test_paid_invoice_cannot_be_canceled(pod: Pod) -> None:
     paid = pod.ok("invoices", q="PaidStatus=Paid", limit=1)["items"][0]
-    response = post(pod, "invoices/action/cancelInvoice", {"InvoiceId": paid["InvoiceId"]}, headers=ACTION)
+    response = post(pod, "invoices/action/cancelInvoice", named(paid), headers=ACTION)
     assert response.status_code == 400 and paid["InvoiceNumber"] in response.text
 
 
@@ -448,7 +442,7 @@ def test_order_numbers_are_unique_per_business_unit(pod: Pod, open_order: dict[s
     ],
 )
 def test_invalid_draft_purchase_orders(
-    pod: Pod, open_order: dict[str, Any], change: Any, attribute: str
+    pod: Pod, open_order: dict[str, Any], change: Any, attribute: str, own_checks: Any
 ) -> None:
     response = post(pod, "draftPurchaseOrders", change(_draft(open_order)))
     assert response.status_code == 400 and attribute in response.text, response.text
@@ -477,7 +471,9 @@ def test_writes_are_stamped_by_the_pod_clock(pod: Pod, open_order: dict[str, Any
     assert pod.ok("invoices", q=f"LastUpdateDate >= '{now.isoformat()}'", version=2)["count"] >= 1
 
 
-def test_invoice_defaults_and_required_fields_are_settings(pod: Pod, open_order: dict[str, Any]) -> None:
+def test_invoice_defaults_and_required_fields_are_settings(
+    pod: Pod, open_order: dict[str, Any], own_checks: Any
+) -> None:
     pod.set(
         "behaviour",
         invoice_required=["InvoiceNumber", "InvoiceCurrency", "InvoiceDate", "BusinessUnit", "Supplier",

@@ -41,6 +41,7 @@ from connector_assets.integrations.fusion_procurify.invoices import (
 from connector_assets.integrations.fusion_procurify.vendor_pairs import vendor_dependency
 from connector_assets.procurify.bill_fields import item_account
 from connector_resources.ledger import schema
+from connector_sandbox.fusion.writes import VALIDATED_RESULT
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 SITE = SupplierSite("300000047200008", "Acme Supplies", "1001", "MAIN", "300000047500014", BUSINESS_UNIT)
@@ -297,7 +298,7 @@ def test_an_approved_bill_is_created_once_validated_then_skipped(world: FusionPr
         str(stored["InvoiceAmount"])
     )
     assert any(
-        "Fusion validation: Validated" in reason
+        f"Fusion validation: {VALIDATED_RESULT}" in reason
         for action, reason in audit_reasons(world, bill["uuid"])
         if action == "create"
     )
@@ -432,7 +433,10 @@ def test_a_duplicate_refusal_on_create_becomes_an_adoption(world: FusionProcurif
         racing = ClerkBetweenSearchAndCreate(session, invoice_of(record.body))
         created = InvoiceTarget(racing, world.ledger, None, None, INVOICES_FLOW).create(record)
     assert racing.raced and created.action == "adopt"
-    assert "refused as a duplicate" in created.reason and "Fusion validation: Validated" in created.reason
+    assert (
+        "refused as a duplicate" in created.reason
+        and f"Fusion validation: {VALIDATED_RESULT}" in created.reason
+    )
     [held] = invoices_in_fusion(world, bill["invoice_number"])
     assert str(held["InvoiceId"]) == created.target_id
 

@@ -457,6 +457,12 @@ def rest(world: FusionProcurifyWorld, method: str, path: str, body: Any = None, 
     return answered(answer, f"Fusion {method} {path}")
 
 
+def invoice_named(world: FusionProcurifyWorld, invoice_id: str) -> dict[str, Any]:
+    """How Payables invoice actions name an invoice (number, business unit, supplier; no id)."""
+    held = world.fusion_record("invoices", invoice_id)
+    return {name: held[name] for name in ("InvoiceNumber", "BusinessUnit", "Supplier")}
+
+
 def self_href(row: dict[str, Any]) -> str:
     return next(link["href"] for link in row["links"] if link["rel"] == "self")
 
@@ -611,10 +617,11 @@ def _plant(synced: Synced) -> dict[str, Any]:
     rest(world, "PATCH", self_href(first), {"LineAmount": f"{Decimal(str(first['LineAmount'])) + 5:.2f}"})
     names["invoice line amount"] = (bills[1]["uuid"], lined)
     canceled = invoices[bills[2]["uuid"]]
-    rest(world, "POST", "invoices/action/cancelInvoice", {"InvoiceId": int(canceled)})
+    rest(world, "POST", "invoices/action/cancelInvoice", invoice_named(world, canceled))
     names["invoice status"] = (bills[2]["uuid"], canceled)
     paid = invoices[bills[4]["uuid"]]
-    rest(world, "POST", "invoices/action/validateInvoice", {"InvoiceId": int(paid)})
+    validating = {**invoice_named(world, paid), "ProcessAction": "Validate"}
+    rest(world, "POST", "invoices/action/validateInvoice", validating)
     answered(requests.post(f"{world.fusion_url}/sandbox/invoices/{paid}/pay", json={}, timeout=30), "pay")
     names["paid in Fusion"] = (bills[4]["uuid"], paid)
     # Fusion: an invoice typed in for a paired supplier, and a new supplier.
