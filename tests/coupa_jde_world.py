@@ -25,7 +25,9 @@ from connector_resources.webhooks import coupa_source, create_receiver
 from connector_sandbox.coupa import CoupaSandboxSettings
 from connector_sandbox.serve import serve_in_thread
 
-CALLOUT_SECRET = "sandbox-coupa-webhook"  # what the Coupa sandbox signs call-outs with
+# The Coupa sandbox's call-out credentials: it sends call-outs by HTTP Basic, as Coupa documents.
+CALLOUT_USER, CALLOUT_PASSWORD = "ml-connector-callouts", "sandbox-coupa-callout"
+CALLOUT_AUTH = {"scheme": "basic", "basic_username": CALLOUT_USER, "basic_password": CALLOUT_PASSWORD}
 INBOXES = {"invoices": "coupa_invoices", "payments": "coupa_payments"}  # Coupa resource -> inbox source
 
 INTEGRATION_WORLD = Integration(
@@ -149,7 +151,7 @@ def coupa_jde_world(tmp_path: Path, *, coupa_anchor: date | None = None) -> Iter
         os.environ.update(SANDBOX_DEFAULTS)  # restored when the world ends (``pair_world``)
         number_coupa_suppliers_from_jde(world.coupa_url, world.jde_root)
         sources = {
-            inbox: coupa_source(inbox, resource, secret=CALLOUT_SECRET) for resource, inbox in INBOXES.items()
+            inbox: coupa_source(inbox, resource, **CALLOUT_AUTH) for resource, inbox in INBOXES.items()
         }
         world.hooks_url, stop_hooks = serve_in_thread(create_receiver(sources, world.ledger))
         try:
