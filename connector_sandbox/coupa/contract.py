@@ -90,6 +90,13 @@ COMMON_QUERY["patternProperties"] = {
 _ANY_QUERY = obj({})  # the common parameters only
 
 
+# Answer fields no artifact documents that the simulator shows, each only when a client asks for what
+# Coupa documents without naming the field: an order line removed from its order carries ``deleted-at``
+# under show_deleted_lines=true (Compass documents the parameter, not how a removed line is marked). No
+# client of ours asks, and none reads the field.
+SIMULATOR_GUESSES: dict[str, tuple[str, ...]] = {"OrderLine": ("deleted-at",)}
+
+
 def _record(model: str, *, request: bool, required: tuple[str, ...] = (), line: bool = False) -> Schema:
     """``model`` as a closed object: its spec's properties, read-only ones refused in a request, list
     properties holding its own line models closed too, associations open. ``custom-fields`` is Coupa's
@@ -98,15 +105,18 @@ def _record(model: str, *, request: bool, required: tuple[str, ...] = (), line: 
     properties: dict[str, Schema] = {}
     for name in sorted(PROPERTIES[model] | COMPASS_ONLY.get(model, frozenset())):
         lines = LISTS.get(model, {}).get(name)
-        schema: Schema = (
-            one_of(array(_record(lines, request=request, line=True)), {"type": "null"}) if lines else {}
-        )
+        # In an answer a line may also be its bare id: return_object=shallow reduces associations to
+        # their ids and natural keys (Compass, "API Return Formats").
+        item = _record(lines, request=request, line=True) if lines else {}
+        schema: Schema = one_of(array(one_of(item, integer())), {"type": "null"}) if lines else {}
         if request and lines is not None and name not in read_only:
             schema = array(_record(lines, request=True, line=True))
         if name in read_only and not (request and line and name == "id"):
             schema = output_only(schema) if request else schema
         properties[name] = schema
     properties["custom-fields"] = {"type": ["object", "null"]}
+    for name in SIMULATOR_GUESSES.get(model, ()) if not request else ():
+        properties[name] = {}
     if request and line:
         # A line of a record being updated is addressed by its id (the spec's id is output only on a new
         # record), and removed with ``_delete`` (Rails' nested attributes; Compass shows removed PO lines
@@ -191,16 +201,17 @@ def _resource(
                 answer=answer,
             )
         )
-    if update is not None:
-        found.append(
+    if update is not None:  # the R39 specs publish PUT and PATCH alike for an update
+        found.extend(
             Operation(
-                "PUT",
+                method,
                 f"{path}/{{id}}",
-                f"{source}: PUT {path[4:]}/{{id}} (update)",
+                f"{source}: {method} {path[4:]}/{{id}} (update)",
                 query=_ANY_QUERY,
                 body=_or_no_body(update),
                 answer=answer,
             )
+            for method in ("PUT", "PATCH")
         )
     return tuple(found)
 

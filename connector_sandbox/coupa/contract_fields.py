@@ -281,7 +281,8 @@ COMPASS_ONLY: dict[str, frozenset[str]] = {
         "supplier_insurance_detail supplier_risk_detail supplier_tax_detail tags "
     ),
     # Compass, "Purchase Orders API (/purchase_orders)", Elements
-    "OrderHeader": _names("confirmation_status total "),
+    # ... and its note: invoice-total is shown when default_purchase_orders_filter is "default"
+    "OrderHeader": _names("invoice-total confirmation_status total "),
     # Compass, "Purchase Order Lines API", Elements
     "OrderLine": _names(
         "amount_components easy_form_response_id external_reference_number external_reference_type "
