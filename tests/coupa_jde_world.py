@@ -66,6 +66,33 @@ class CoupaApi:
         body = {"account-type": {"name": "US Chart of Accounts"}, "segment-1": bu, "segment-2": obj}
         return self.call("POST", "accounts", body)["id"]
 
+    def _order_lines(
+        self, supplier: int, po_number: str, lines: list[tuple[int, str]], currency: str
+    ) -> list[int]:
+        """An external purchase order ``po_number`` of ``supplier`` with one line per invoice line: the
+        ids of its lines."""
+        order = self.call(
+            "POST",
+            "purchase_orders",
+            {
+                "po-number": po_number,
+                "type": "ExternalOrderHeader",
+                "supplier": {"id": supplier},
+                "currency": {"code": currency},
+                "order-lines": [
+                    {
+                        "line-num": n,
+                        "description": f"Materials {n}",
+                        "price": price,
+                        "quantity": "1",
+                        "account": {"id": account},
+                    }
+                    for n, (account, price) in enumerate(lines, start=1)
+                ],
+            },
+        )
+        return [line["id"] for line in order["order-lines"]]
+
     def invoice(
         self,
         supplier: int,
@@ -78,7 +105,9 @@ class CoupaApi:
     ) -> dict:
         """A draft invoice, submitted and approved: three versions, the last one approved. In ``currency``
         (amounts in its decimals: whole yen for JPY); ``po_number``: the purchase order every line bills."""
-        order = {"po-number": po_number} if po_number else {}
+        # A line bills an order through its order line: Coupa fills the line's po-number itself (output
+        # only in the R39 InvoiceLine), so the order is made in Coupa first, as JDE -> Coupa would have.
+        order_lines = self._order_lines(supplier, po_number, lines, currency) if po_number else None
         draft = self.call(
             "POST",
             "invoices",
@@ -94,7 +123,7 @@ class CoupaApi:
                         "price": price,
                         "quantity": "1",
                         "account": {"id": account},
-                        **order,
+                        **({"order-line-id": order_lines[n - 1]} if order_lines else {}),
                     }
                     for n, (account, price) in enumerate(lines, start=1)
                 ],

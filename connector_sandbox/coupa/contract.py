@@ -153,7 +153,9 @@ ORDER_UPDATE = _record("OrderHeader", request=True)
 ORDER_OUT = _record("OrderHeader", request=False)
 PAYMENT_OUT = _record("CoupaPay-Payment", request=False)
 ACCOUNT_OUT = _record("Account", request=False)
+ACCOUNT_IN = _record("Account", request=True)  # the operator's (and tests') set-up; no flow writes accounts
 LOOKUP_VALUE_OUT = _record("LookupValue", request=False)
+LOOKUP_VALUE_IN = _record("LookupValue", request=True)
 PAYMENT_TERM_OUT = _record("PaymentTerm", request=False)
 
 PO_ACTIONS = "issue|issue_without_send|ignore_window_and_issue|cancel|close|reopen|release_from_buyer_hold"
@@ -261,8 +263,10 @@ OPERATIONS: tuple[Operation, ...] = (
     *_actions("/api/invoices", INVOICE_ACTIONS, R39["invoicing"], INVOICE_OUT),
     # PUT only to mark exported (Compass, Payments API (/coupa_pay/payments)): no body.
     *_resource("/api/coupa_pay/payments", R39["pay"], PAYMENT_OUT, update=obj({})),
-    *_resource("/api/accounts", R39["core"], ACCOUNT_OUT),
-    *_resource("/api/lookup_values", R39["core"], LOOKUP_VALUE_OUT),
+    *_resource("/api/accounts", R39["core"], ACCOUNT_OUT, create=ACCOUNT_IN, update=ACCOUNT_IN),
+    *_resource(
+        "/api/lookup_values", R39["core"], LOOKUP_VALUE_OUT, create=LOOKUP_VALUE_IN, update=LOOKUP_VALUE_IN
+    ),
     *_resource("/api/payment_terms", R39["core"], PAYMENT_TERM_OUT),
 )
 
