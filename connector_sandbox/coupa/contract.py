@@ -97,6 +97,16 @@ _ANY_QUERY = obj({})  # the common parameters only
 SIMULATOR_GUESSES: dict[str, tuple[str, ...]] = {"OrderLine": ("deleted-at",)}
 
 
+# What a new line must carry where the R39 spec's ``required`` and Compass's Req'd column agree: invoice
+# lines description and price (Compass adds account); order lines account, description and price (both
+# also list currency and external-reference-number, which Coupa fills from the order and which its own
+# examples omit: not enforced, see docs/reference/coupa.md 5.2).
+NEW_LINE_NEEDS: dict[str, tuple[str, ...]] = {
+    "InvoiceLine": ("description", "price"),
+    "OrderLine": ("account", "description", "price"),
+}
+
+
 def _record(model: str, *, request: bool, required: tuple[str, ...] = (), line: bool = False) -> Schema:
     """``model`` as a closed object: its spec's properties, read-only ones refused in a request, list
     properties holding its own line models closed too, associations open. ``custom-fields`` is Coupa's
@@ -123,6 +133,12 @@ def _record(model: str, *, request: bool, required: tuple[str, ...] = (), line: 
         # with show_deleted_lines but names no removal field).
         properties["id"] = one_of(integer(), string(pattern=r"^\d+$"))
         properties["_delete"] = one_of(boolean(), string(enum=["true", "false"]))
+        schema = obj(properties, required)
+        if NEW_LINE_NEEDS.get(model):
+            # A new line (one without an id) carries what both artifacts require of it.
+            schema["if"] = {"not": {"required": ["id"]}}
+            schema["then"] = {"required": list(NEW_LINE_NEEDS[model])}
+        return schema
     return obj(properties, required)
 
 

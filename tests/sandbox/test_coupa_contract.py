@@ -55,13 +55,17 @@ def _supplier_and_account(writer) -> tuple[dict, dict]:  # type: ignore[no-untyp
 
 
 def test_a_known_bad_invoice_is_refused_naming_system_endpoint_and_field(box: CoupaBox, contract_breaches):
-    """``document-type`` is output only; ``frobnicate`` is no invoice field; a line's ``total`` is Coupa's."""
+    """``document-type`` is output only; ``frobnicate`` is no invoice field; a line's ``total`` is Coupa's;
+    a new line needs its price."""
     body = {
         "invoice-number": "BAD-1",
         "invoice-date": "2026-03-10",
         "document-type": "Credit Note",
         "frobnicate": 1,
-        "invoice-lines": [{"description": "x", "price": "1.00", "total": "1.00"}],
+        "invoice-lines": [
+            {"description": "x", "price": "1.00", "total": "1.00"},
+            {"description": "no price"},
+        ],
     }
     answer = requests.post(f"{box.url}/api/invoices", json=body, headers=_token(box), timeout=10)
     assert answer.status_code == 400
@@ -73,6 +77,7 @@ def test_a_known_bad_invoice_is_refused_naming_system_endpoint_and_field(box: Co
         ("POST /api/invoices", "document-type", "output-only"),
         ("POST /api/invoices", "frobnicate", "unknown"),
         ("POST /api/invoices", "invoice-lines[0].total", "output-only"),
+        ("POST /api/invoices", "invoice-lines[1].price", "required"),
     }
     assert not [r for r in box.records("invoices") if r["invoice-number"] == "BAD-1"]  # nothing stored
 
