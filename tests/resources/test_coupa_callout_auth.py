@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from connector_resources.ledger import Ledger
-from connector_resources.webhooks import coupa_source, create_receiver
+from connector_resources.webhooks import WebhookRejected, coupa_source, create_receiver
 from connector_resources.webhooks.configured import configured_sources
 from connector_sandbox.coupa import CoupaSandboxSettings, FaultSettings, run_in_thread
 from connector_sandbox.serve import serve_in_thread
@@ -162,3 +162,29 @@ def test_the_deployment_takes_what_coupa_documents_by_default(monkeypatch):
     assert oauth.token is not None
     with pytest.raises(ValueError, match="ML_COUPA_WEBHOOK_AUTH"):
         configured_sources({"ML_COUPA_WEBHOOK_AUTH": "signed"})
+
+
+def test_an_instance_of_its_own_tenant_needs_its_own_callout_password(monkeypatch):
+    """Under Basic, an instance's own connection must name its own call-out password: one naming only an
+    HMAC secret would be verified with the deployment's credentials, taking the deployment's tenant's
+    call-outs for its own, so it gets no endpoint."""
+    from connector_resources import configured_settings
+
+    monkeypatch.delenv("ML_COUPA_WEBHOOK_AUTH", raising=False)
+    monkeypatch.setenv("WEST_CALLOUT_PASSWORD", "west-pass")
+    try:
+        configured_settings.connect("east", {"ML_COUPA_WEBHOOK_SECRET": "env:WEST_CALLOUT_PASSWORD"})
+        configured_settings.connect(
+            "west",
+            {"ML_COUPA_WEBHOOK_USERNAME": "west", "ML_COUPA_WEBHOOK_PASSWORD": "env:WEST_CALLOUT_PASSWORD"},
+        )
+        sources = configured_sources(instances=["east", "west"])
+    finally:
+        configured_settings.forget()
+    assert not any(name.startswith("east_") for name in sources)
+    own = sources["west_coupa_invoices"]
+    body = json.dumps({"id": 5, "updated-at": datetime.now(UTC).isoformat()}).encode()
+    own.verify({"authorization": "Basic " + base64.b64encode(b"west:west-pass").decode()}, body)
+    deployment = "Basic " + base64.b64encode(b"ml-connector-callouts:sandbox-coupa-callout").decode()
+    with pytest.raises(WebhookRejected):
+        own.verify({"authorization": deployment}, body)
