@@ -60,7 +60,9 @@ R39 = {
 }
 
 # -- query parameters (Compass "Querying Options", "API Operators"; every R39 list operation) ---------------
-OPERATORS = "gt|lt|gt_or_eq|lt_or_eq|not_eq|in|not_in|contains|starts_with|ends_with|blank"
+# The operators (none, contains, starts_with, ends_with, gt, lt, gt_or_eq, lt_or_eq, not_eq, in, not_in,
+# blank) end an attribute path as one more bracket, like an association's attribute does, so a name alone
+# cannot tell them apart: the forms are held where the value's kind is known (dates, blank).
 # "a strict subset of ISO 8601 (2010-03-25T18:38:00-07:00)"; a bare date is taken as midnight.
 ISO_TIME = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
 TIME_ATTRIBUTE = r"(^|\])(created|updated)[-_]at"
