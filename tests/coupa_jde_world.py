@@ -25,7 +25,9 @@ from connector_resources.webhooks import coupa_source, create_receiver
 from connector_sandbox.coupa import CoupaSandboxSettings
 from connector_sandbox.serve import serve_in_thread
 
-CALLOUT_SECRET = "sandbox-coupa-webhook"  # what the Coupa sandbox signs call-outs with
+# The Coupa sandbox's call-out credentials: it sends call-outs by HTTP Basic, as Coupa documents.
+CALLOUT_USER, CALLOUT_PASSWORD = "ml-connector-callouts", "sandbox-coupa-callout"
+CALLOUT_AUTH = {"scheme": "basic", "basic_username": CALLOUT_USER, "basic_password": CALLOUT_PASSWORD}
 INBOXES = {"invoices": "coupa_invoices", "payments": "coupa_payments"}  # Coupa resource -> inbox source
 
 INTEGRATION_WORLD = Integration(
@@ -64,6 +66,33 @@ class CoupaApi:
         body = {"account-type": {"name": "US Chart of Accounts"}, "segment-1": bu, "segment-2": obj}
         return self.call("POST", "accounts", body)["id"]
 
+    def _order_lines(
+        self, supplier: int, po_number: str, lines: list[tuple[int, str]], currency: str
+    ) -> list[int]:
+        """An external purchase order ``po_number`` of ``supplier`` with one line per invoice line: the
+        ids of its lines."""
+        order = self.call(
+            "POST",
+            "purchase_orders",
+            {
+                "po-number": po_number,
+                "type": "ExternalOrderHeader",
+                "supplier": {"id": supplier},
+                "currency": {"code": currency},
+                "order-lines": [
+                    {
+                        "line-num": n,
+                        "description": f"Materials {n}",
+                        "price": price,
+                        "quantity": "1",
+                        "account": {"id": account},
+                    }
+                    for n, (account, price) in enumerate(lines, start=1)
+                ],
+            },
+        )
+        return [line["id"] for line in order["order-lines"]]
+
     def invoice(
         self,
         supplier: int,
@@ -76,7 +105,9 @@ class CoupaApi:
     ) -> dict:
         """A draft invoice, submitted and approved: three versions, the last one approved. In ``currency``
         (amounts in its decimals: whole yen for JPY); ``po_number``: the purchase order every line bills."""
-        order = {"po-number": po_number} if po_number else {}
+        # A line bills an order through its order line: Coupa fills the line's po-number itself (output
+        # only in the R39 InvoiceLine), so the order is made in Coupa first, as JDE -> Coupa would have.
+        order_lines = self._order_lines(supplier, po_number, lines, currency) if po_number else None
         draft = self.call(
             "POST",
             "invoices",
@@ -92,7 +123,7 @@ class CoupaApi:
                         "price": price,
                         "quantity": "1",
                         "account": {"id": account},
-                        **order,
+                        **({"order-line-id": order_lines[n - 1]} if order_lines else {}),
                     }
                     for n, (account, price) in enumerate(lines, start=1)
                 ],
@@ -149,7 +180,7 @@ def coupa_jde_world(tmp_path: Path, *, coupa_anchor: date | None = None) -> Iter
         os.environ.update(SANDBOX_DEFAULTS)  # restored when the world ends (``pair_world``)
         number_coupa_suppliers_from_jde(world.coupa_url, world.jde_root)
         sources = {
-            inbox: coupa_source(inbox, resource, secret=CALLOUT_SECRET) for resource, inbox in INBOXES.items()
+            inbox: coupa_source(inbox, resource, **CALLOUT_AUTH) for resource, inbox in INBOXES.items()
         }
         world.hooks_url, stop_hooks = serve_in_thread(create_receiver(sources, world.ledger))
         try:

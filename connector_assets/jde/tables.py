@@ -132,7 +132,7 @@ AP_LEDGER = JdeTable(
     _cols(
         "KCO DOC:int DCT SFX SFXE:int AN8:int DIVJ:date DDJ:date DGJ:date PST AG:decimal AAP:decimal "
         "STAM:decimal CRRM CRCD CRR:decimal ACR:decimal FAP:decimal VINV PKCO PO PDCT MCU OBJ SUB POST "
-        "ICU:int RMK UPMJ:date UPMT:time"
+        "ICU:int RMK OKCO ODOC:int ODCT UPMJ:date UPMT:time"
     ),
 )
 

@@ -252,8 +252,24 @@ class CoupaResource(ApiConnectionResource):
             return (
                 f"{self.base_url}: token for client {self.client_id} with {len(scopes)} scope(s); read "
                 f"{', '.join(readable)} in {session.metrics.calls} calls, "
-                f"{time.monotonic() - started:.1f}s{note}"
+                f"{time.monotonic() - started:.1f}s{note}; {_callout_variant()}"
             )
+
+
+def _callout_variant() -> str:
+    """Which call-out authentication the receiver takes. Coupa's API cannot tell how a call-out endpoint
+    is configured (Setup > Integrations > Call Outs only), so ping names the setting, not Coupa's side."""
+    from connector_resources.coupa.system import SYSTEM
+    from connector_resources.setting_model import SettingError
+
+    try:
+        scheme = SYSTEM.setting("webhook_auth").read()
+    except SettingError as exc:
+        return f"call-outs: {exc}"
+    return (
+        f"call-outs taken by {scheme} (ML_COUPA_WEBHOOK_AUTH; Coupa's call-out endpoint settings are not "
+        "readable through its API)"
+    )
 
 
 def _scope_problems(verb: str, needs: Mapping[str, Sequence[str]], scopes: tuple[str, ...]) -> list[str]:

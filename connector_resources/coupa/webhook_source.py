@@ -1,6 +1,7 @@
 """Coupa's call-outs as a webhook source of the receiver (``connector_resources.webhooks``): how a call-out
-is verified, identified and dated. Coupa's declaration (``system.py``) builds one per call-out resource from
-the settings.
+is authenticated (``callout_auth``: Basic, an OAuth bearer from the token URL the receiver serves, or the
+project's HMAC signature), identified and dated. Coupa's declaration (``system.py``) builds one per call-out
+resource from the settings.
 
 Coupa documents no call-out retry policy (failed call-outs are listed for an operator to resend), so the
 default window is 24 hours; a later resend is covered by the 15-minute polling fallback.
@@ -8,16 +9,14 @@ default window is 24 hours; a later resend is covered by the 15-minute polling f
 
 from __future__ import annotations
 
-import base64
-import hmac
 from datetime import datetime, timedelta
 from typing import Any
 
+from connector_resources.coupa.callout_auth import DEFAULT_SCHEME, token_endpoint, verifier
 from connector_resources.webhooks.freshness import DEFAULT_FUTURE_SKEW, Freshness, parse_event_time
 from connector_resources.webhooks.sources import (
     KEPT_HEADERS,
     Headers,
-    WebhookRejected,
     WebhookSource,
     hmac_matches,
 )
@@ -25,16 +24,12 @@ from connector_resources.webhooks.sources import (
 COUPA_MAX_AGE = timedelta(hours=24)
 
 
-def _basic_matches(header: str, username: str, password: str) -> bool:
-    expected = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
-    return hmac.compare_digest(header.strip().encode(), expected.encode())
-
-
 def coupa_source(
     name: str,
     resource: str,
     *,
-    secret: str | None,
+    secret: str | None = None,
+    scheme: str | None = None,
     header: str = "X-Coupa-Signature",
     encoding: str = "hex",
     prefix: str = "",
@@ -46,29 +41,38 @@ def coupa_source(
 ) -> WebhookSource:
     """A Coupa call-out for ``resource`` (invoices or payments).
 
-    Coupa documents no call-out signature; ml-connector's call-outs are configured to send an
-    HMAC-SHA256 of the body (header, hex/base64 and prefix configurable), and basic auth is checked
-    too when a user name is set. At least one of the two must be configured. The default payload is the
-    record itself, so the event ID is ``resource:id:updated-at`` (one version of one record); an
-    envelope payload's ``event-id`` is used when present.
+    ``scheme`` is how Coupa's call-out endpoint is configured (``callout_auth``): ``basic`` (the user name
+    and password), ``oauth2`` (a bearer token this source's token URL issued to the client id
+    ``basic_username`` with the secret ``basic_password``) or ``hmac`` (the project's own signature of the
+    body in ``header``, hex/base64 with ``prefix``, with Basic checked too when a user name is set). Left
+    None it is ``hmac`` when a secret is given, else ``basic``. The default payload is the record
+    itself, so the event ID is ``resource:id:updated-at`` (one version of one record); an envelope payload's
+    ``event-id`` is used when present.
 
     The call-out payload format is unconfirmed, so the event-time field is a setting
     (``ML_COUPA_WEBHOOK_TIME_FIELD``): looked up on the payload, then on an envelope's ``data`` record.
     The default is the record's documented ``updated-at`` (when the change being announced was made).
     """
-    if not secret and not basic_username:
-        raise ValueError(
-            f"webhook source {name}: configure an HMAC secret or basic auth, or nothing is verified"
-        )
+    if scheme is None:
+        scheme = "hmac" if secret else DEFAULT_SCHEME
 
-    def verify(headers: Headers, body: bytes) -> None:
-        if secret:
-            presented = headers.get(header.lower(), "")
-            if not presented or not hmac_matches(secret, body, presented, encoding=encoding, prefix=prefix):
-                raise WebhookRejected(f"{name}: missing or wrong {header}")
-        authorization = headers.get("authorization", "")
-        if basic_username and not _basic_matches(authorization, basic_username, basic_password or ""):
-            raise WebhookRejected(f"{name}: wrong basic credentials")
+    def signed(headers: Headers, body: bytes) -> bool:
+        assert secret
+        presented = headers.get(header.lower(), "")
+        return bool(presented) and hmac_matches(secret, body, presented, encoding=encoding, prefix=prefix)
+
+    verify = verifier(
+        name,
+        resource,
+        scheme,
+        username=basic_username,
+        password=basic_password,
+        hmac_check=signed if secret else None,
+    )
+    token = None
+    if scheme == "oauth2":
+        assert basic_username and basic_password
+        token = token_endpoint(name, resource, basic_username, basic_password)
 
     def event_id(_headers: Headers, payload: Any) -> str:
         if not isinstance(payload, dict):
@@ -87,6 +91,7 @@ def coupa_source(
             value = record.get(time_field)
         return parse_event_time(value, time_field)
 
+    kept = (*KEPT_HEADERS, header.lower()) if scheme == "hmac" else KEPT_HEADERS
     return WebhookSource(
-        name, verify, event_id, occurred_at, Freshness(max_age, future_skew), (*KEPT_HEADERS, header.lower())
+        name, verify, event_id, occurred_at, Freshness(max_age, future_skew), kept, token=token
     )

@@ -45,17 +45,32 @@ def instance_endpoint(instance: str, source: str) -> str:
     return f"{instance}_{source}"
 
 
+# A system whose deliveries authenticate one of several ways names the way in ``webhook_auth`` (Coupa's
+# call-outs): the secret in force is the one that way uses.
+_SECRET_OF_SCHEME = {"hmac": "webhook_secret"}
+_SCHEMED_DEFAULT_SECRET = "webhook_password"  # basic credentials or an OAuth client secret
+
+
 def webhook_secrets(declared: System) -> tuple[Setting, ...]:
     """The settings that authenticate ``declared``'s deliveries (its secret ``webhook_*`` settings: Coupa's
-    ``webhook_secret``, BILL's ``webhook_key``, Procore's ``webhook_token``)."""
-    return tuple(s for s in declared.settings if s.secret and s.field.startswith("webhook_"))
+    ``webhook_password`` or ``webhook_secret``, as its ``webhook_auth`` chooses, BILL's ``webhook_key``,
+    Procore's ``webhook_token``), read in the scope in force."""
+    found = tuple(s for s in declared.settings if s.secret and s.field.startswith("webhook_"))
+    scheme = next((s for s in declared.settings if s.field == "webhook_auth"), None)
+    if scheme is None:
+        return found
+    wanted = _SECRET_OF_SCHEME.get(str(scheme.read()), _SCHEMED_DEFAULT_SECRET)
+    return tuple(s for s in found if s.field == wanted)
 
 
 def own_webhook_secret(instance: str, declared: System) -> bool:
-    """Whether ``instance``'s own connection to ``declared`` names its webhook secret. Without one its
-    endpoint would verify with the deployment's, so a delivery from the deployment's account (signed with
-    that secret) would be taken for the instance's own: no endpoint is served for it."""
-    return any(s.env in configured_settings.connection(instance) for s in webhook_secrets(declared))
+    """Whether ``instance``'s own connection to ``declared`` names the webhook secret in force for it.
+    Without one its endpoint would verify with the deployment's, so a delivery from the deployment's
+    account (signed or authenticated with that secret) would be taken for the instance's own: no endpoint
+    is served for it."""
+    with configured_settings.scope(instance):
+        secrets = webhook_secrets(declared)
+    return any(s.env in configured_settings.connection(instance) for s in secrets)
 
 
 def configured_sources(

@@ -11,6 +11,8 @@ inbox cannot hold) 400, an oversized one 413, and one whose event time is outsid
 and each refusal is logged with its reason (never the body or a header value). A redelivery answers
 200 (so the sender stops retrying) and stores nothing new. The slow work (calling the ERP) happens
 later in a Dagster run started by the inbox sensor, well inside Procore's 5-second answer budget.
+``POST /webhooks/{source}/token`` is the token URL of a source whose sender fetches an OAuth bearer before
+delivering (Coupa's call-outs configured with OAuth 2.0): it issues tokens and stores nothing.
 """
 
 from __future__ import annotations
@@ -107,6 +109,29 @@ def create_receiver(
             return _Answer(503, {"error": f"event {event_id} {exc}; retry later"}, retry_after=5)
         return _Answer(200, {"stored": stored, "event_id": event_id})
 
+    async def token(request: Request) -> JSONResponse:
+        """``POST /webhooks/{source}/token``: the token URL of a source whose sender fetches a bearer first
+        (Coupa's OAuth 2.0 call-outs); 404 for a source that issues none. Never stores anything."""
+        name = request.path_params["source"]
+        source = sources.get(name)
+        if source is None or source.token is None:
+            return JSONResponse({"error": f"no token endpoint for webhook source {name}"}, status_code=404)
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return JSONResponse({"error": "body too large"}, status_code=413)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        answer = source.token(headers, body)
+        if answer.status != 200:
+            client = request.client
+            log.warning(
+                "refused %s token request from %s: %s", name, client.host if client else "?", answer.status
+            )
+        return JSONResponse(
+            answer.content,
+            status_code=answer.status,
+            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+        )
+
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "sources": sorted(sources)})
 
@@ -123,6 +148,7 @@ def create_receiver(
         receive,
         routes=[
             Route("/webhooks/{source}", _AsgiEndpoint(receive), methods=["POST"]),
+            Route("/webhooks/{source}/token", token, methods=["POST"]),
             Route("/health", health),
         ],
         lifespan=lifespan,

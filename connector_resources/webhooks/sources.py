@@ -35,6 +35,15 @@ Headers = Mapping[str, str]
 KEPT_HEADERS = ("content-type", "user-agent")
 
 
+@dataclass(frozen=True, slots=True)
+class TokenAnswer:
+    """What a source's token URL answers (status and JSON body), for a sender that fetches a bearer token
+    from the receiver before it delivers (Coupa's OAuth 2.0 call-outs)."""
+
+    status: int
+    content: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class WebhookSource:
     name: str
@@ -46,6 +55,9 @@ class WebhookSource:
     occurred_at: Callable[[Headers, Any], datetime] | None
     freshness: Freshness
     headers_of_interest: tuple[str, ...] = field(default=KEPT_HEADERS)
+    # The token URL the receiver serves for this source at ``POST /webhooks/<name>/token`` (headers, raw
+    # body -> answer); None: the source's sender fetches no token.
+    token: Callable[[Headers, bytes], TokenAnswer] | None = None
 
 
 def hmac_matches(

@@ -26,6 +26,7 @@ from connector_sandbox.serve import sandbox_app
 from .admin import admin_routes
 from .attributes import misfit_attributes
 from .auth import IssuedToken, parse_scope
+from .contract import CONTRACT
 from .faults import (
     gateway_timeout,
     injected_failure,
@@ -567,4 +568,4 @@ def create_app(settings: CoupaSandboxSettings | None = None) -> Starlette:
         Route("/api/{path:path}", api, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         *admin_routes(),
     ]
-    return sandbox_app(state, routes, start=state.callouts.start)
+    return sandbox_app(state, routes, start=state.callouts.start, contract=CONTRACT)

@@ -24,7 +24,10 @@ READ_ONLY: dict[str, frozenset[str]] = {
     "purchase_orders": frozenset(
         {"version", "internal-revision", "total", "invoice-total", "last-exported-at", "transmission-status"}
     ),
-    "invoices": frozenset({"status", "approvals", "last-exported-at", "lock-version-key", "gross-total"}),
+    # document-type is output only (Compass, Invoices API elements): a client says is-credit-note.
+    "invoices": frozenset(
+        {"status", "approvals", "last-exported-at", "lock-version-key", "gross-total", "document-type"}
+    ),
     "accounts": frozenset(),
     "lookup_values": frozenset({"depth"}),
     "payments": frozenset(),

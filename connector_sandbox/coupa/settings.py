@@ -113,11 +113,12 @@ class CalloutSubscription(BaseModel):
     url: str = Field(min_length=8)
     resource: Literal["invoices", "payments"]
     name: str | None = None
-    # Documented call-out authentication: basic auth, or an OAuth2 client-credentials token that Coupa
-    # fetches from the receiver's token URL. "none" relies on the HMAC signature alone.
-    auth: Literal["none", "basic", "oauth2"] = "none"
-    username: str | None = None
-    password: str | None = Field(default=None, repr=False)
+    # Documented call-out authentication (Compass, "OAuth 2.0 for Call Outs"): basic auth (the default,
+    # with the sandbox's call-out credentials), or an OAuth2 client-credentials token that Coupa fetches
+    # from the receiver's token URL. "none" sends no credentials (only an HMAC signature, when ``sign``).
+    auth: Literal["none", "basic", "oauth2"] = "basic"
+    username: str | None = "ml-connector-callouts"
+    password: str | None = Field(default="sandbox-coupa-callout", repr=False)
     token_url: str | None = None
     client_id: str | None = None
     client_secret: str | None = Field(default=None, repr=False)
@@ -145,14 +146,14 @@ class CalloutSettings(BaseModel):
     """Outbound events ("Call Outs") for invoices and Coupa Pay payments.
 
     Coupa documents call-outs authenticated by basic auth or an OAuth2 token it fetches from the
-    receiver, and no signature header. ml-connector's receiver verifies an HMAC-SHA256 signature, so
-    the sandbox signs by default with a configurable header and encoding; ``sign=False`` together with a
-    subscription's basic/OAuth2 auth plays the documented, unsigned variant.
+    receiver, and no signature header: the sandbox sends them that way by default (each subscription's
+    ``auth``). ``sign=True`` adds the project's HMAC-SHA256 signature (configurable header and encoding),
+    the variant of a relay that signs what it forwards.
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    sign: bool = True
+    sign: bool = False
     signing_secret: str = Field(default="sandbox-coupa-webhook", min_length=1, repr=False)
     signature_header: str = Field(default="X-Coupa-Signature", min_length=1)
     signature_encoding: Literal["hex", "base64"] = "hex"

@@ -171,7 +171,7 @@ F4311 Purchase Order Detail File
 F0411 Accounts Payable Ledger
     key      KCO DOC DCT SFX SFXE
     indexes  UPMJ UPMT | AN8 | DOC
-    columns  {voucher} {audit}
+    columns  {voucher} OKCO ODOC ODCT {audit}
     foreign  ACR FAP
 
 F0413 A/P Matching Document

@@ -242,6 +242,7 @@ def test_windows_and_time_fields_are_settings(receiver):
     from connector_resources.webhooks.configured import configured_sources
 
     environ = {
+        "ML_COUPA_WEBHOOK_AUTH": "hmac",
         "ML_COUPA_WEBHOOK_SECRET": COUPA_SECRET,
         "ML_COUPA_WEBHOOK_TIME_FIELD": "occurred-at",
         "ML_BILL_WEBHOOK_KEY": BILL_KEY,
@@ -299,7 +300,15 @@ def test_a_bad_window_setting_names_the_variable(variable, value):
 def test_coupa_sandbox_callouts_of_fresh_changes_are_stored_and_of_old_ones_refused(receiver):
     """The simulator sends what the reference documents (the record with its ``updated-at``)."""
     url, ledger = receiver(
-        {"coupa_invoices": coupa_source("coupa_invoices", "invoices", secret="sandbox-coupa-webhook")}
+        {
+            "coupa_invoices": coupa_source(
+                "coupa_invoices",
+                "invoices",
+                scheme="basic",
+                basic_username="ml-connector-callouts",
+                basic_password="sandbox-coupa-callout",
+            )
+        }
     )
     base, stop = run_in_thread(
         CoupaSandboxSettings(scale=0.05, faults=FaultSettings(rate_limit_enabled=False))

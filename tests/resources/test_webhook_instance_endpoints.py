@@ -17,6 +17,7 @@ from connector_resources.webhooks.configured import configured_sources, instance
 @pytest.fixture
 def connections(monkeypatch):
     """Connect instances as loading them does (``configured_settings.connect``); forgotten afterwards."""
+    monkeypatch.setenv("ML_COUPA_WEBHOOK_AUTH", "hmac")  # the signed variant: each endpoint its own key
     monkeypatch.setenv("ML_COUPA_WEBHOOK_SECRET", "deployment-secret")
     monkeypatch.setenv("WEST_COUPA_SECRET", "west-secret")
     try:

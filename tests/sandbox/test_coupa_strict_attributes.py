@@ -17,7 +17,7 @@ import pytest
 from connector_sandbox.coupa import CoupaSandboxSettings, FaultSettings, run_in_thread
 
 from .serving import served
-from .test_coupa_sandbox import Sandbox
+from .test_coupa_sandbox import Sandbox, simulators_own_checks  # noqa: F401  (autouse fixture)
 
 pytestmark = pytest.mark.timeout(60)
 

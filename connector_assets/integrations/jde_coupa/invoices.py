@@ -47,8 +47,10 @@ def _money(value: Any) -> Decimal:
 def map_invoices(context: Any, partition: str | None) -> Iterator[Mapped | Rejected]:
     """The partition's changed vouchers as Coupa invoices."""
     accounts = ACCOUNTS.snapshot(context.resources.staging)
-    for voucher in changed_vouchers(context.resources.staging, context.resources.jde, partition):
-        yield _voucher_record(voucher, accounts)
+    vouchers = changed_vouchers(context.resources.staging, context.resources.jde, partition)
+    originals = original_vouchers(context.resources.jde, vouchers)
+    for voucher in vouchers:
+        yield _voucher_record(voucher, accounts, originals)
 
 
 def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
@@ -60,18 +62,47 @@ def remap_invoices(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]
         parts = key.split("/")
         if len(parts) == 3 and parts[1].isdigit():
             wanted.add((parts[0], int(parts[1]), parts[2]))
-    for voucher in vouchers_by_key(context.resources.jde, wanted):
-        yield _voucher_record(voucher, accounts)
+    vouchers = vouchers_by_key(context.resources.jde, wanted)
+    originals = original_vouchers(context.resources.jde, vouchers)
+    for voucher in vouchers:
+        yield _voucher_record(voucher, accounts, originals)
 
 
-def _voucher_record(voucher: JdeVoucher, accounts: dict[str, str]) -> Mapped | Rejected:
+def original_key(item: dict) -> tuple[str, int, str] | None:
+    """The voucher a debit memo's pay item names as its original document (F0411 OKCO/ODOC/ODCT; the
+    memo's own company when OKCO is blank), or None when it names none."""
+    doc = int(item.get("ODOC") or 0)
+    kind = str(item.get("ODCT") or "").strip()
+    if not doc or not kind:
+        return None
+    return (str(item.get("OKCO") or "").strip() or str(item.get("KCO") or "").strip(), doc, kind)
+
+
+def original_vouchers(jde: Any, vouchers: list[JdeVoucher]) -> dict[tuple, dict]:
+    """The original voucher's first pay item of each debit memo among ``vouchers`` that names one, read
+    from JDE: a Coupa credit note carries its original invoice's number and date."""
+    wanted = {
+        key
+        for voucher in vouchers
+        if voucher.gross() < 0 and (key := original_key(voucher.pay_items[0])) is not None
+    }
+    return {found.key: found.pay_items[0] for found in vouchers_by_key(jde, wanted)} if wanted else {}
+
+
+def _voucher_record(
+    voucher: JdeVoucher, accounts: dict[str, str], originals: dict[tuple, dict] | None = None
+) -> Mapped | Rejected:
     """The voucher mapped, its order's account what the order's first line is charged to: its account as
-    typed, else its line type (``LNTY:S``)."""
+    typed, else its line type (``LNTY:S``); a debit memo's original voucher from ``originals``."""
     order_accounts, line = {}, voucher.order_line
     if voucher.order is not None and line is not None:
         typed = str(line.get("ANI") or "").strip()
         order_accounts[voucher.order] = typed or f"LNTY:{str(line.get('LNTY') or '').strip()}"
-    return _mapped_invoice(voucher.key, voucher.pay_items, order_accounts, voucher.distribution, accounts)
+    key = original_key(voucher.pay_items[0])
+    original = (originals or {}).get(key) if key is not None else None
+    return _mapped_invoice(
+        voucher.key, voucher.pay_items, order_accounts, voucher.distribution, accounts, original
+    )
 
 
 def _shown(amount: Decimal) -> str:
@@ -136,7 +167,10 @@ def _mapped_invoice(
     order_accounts: dict[int, str],
     distribution: list[dict],
     accounts: dict[str, str],
+    original: dict | None = None,
 ) -> Mapped | Rejected:
+    """One voucher as a Coupa invoice; a debit memo (negative gross) as a credit note tied to ``original``,
+    the first pay item of the voucher it names as its original document."""
     document = JdeVoucher(key, items, distribution=distribution)
     voucher = document.label
     first = items[0]
@@ -182,9 +216,15 @@ def _mapped_invoice(
         "invoice-lines": lines,
     }
     if document.gross() < 0:
-        # A negative voucher is a JDE debit memo (a supplier credit): Coupa documents it as a credit note
-        # (``document-type``), its lines keeping their negative amounts, so Coupa's total is JDE's gross.
-        body["document-type"] = "Credit Note"
+        # A negative voucher is a JDE debit memo (a supplier credit): a Coupa credit note, its lines keeping
+        # their negative amounts so Coupa's total is JDE's gross. Coupa takes ``is-credit-note`` (its
+        # ``document-type`` is output only) and then requires the original invoice's number and date
+        # (Compass, Invoices API elements): those of the voucher the memo names (F0411 ODOC/ODCT/OKCO).
+        credited = _credited_invoice(original)
+        if isinstance(credited, str):
+            return Rejected.of(voucher, source_invalid(f"{label}: {credited}", field="original document"))
+        body["is-credit-note"] = True
+        body.update(credited)
     if tax:
         body["tax-amount"] = str(tax)  # lines carry gross less tax, so Coupa's total is the voucher's gross
     return Mapped(
@@ -199,6 +239,25 @@ def _mapped_invoice(
         natural_key={"invoice_number": number, "supplier": {"number": supplier}},
         depends_on=SUPPLIERS_FLOW.dependency_key(supplier),
     )
+
+
+def _credited_invoice(original: dict | None) -> dict[str, str] | str:
+    """``original-invoice-number`` and ``original-invoice-date`` from the original voucher's pay item, or why
+    a credit note cannot be sent (Coupa requires both on a credit note)."""
+    if original is None:
+        return (
+            "it is a debit memo, which Coupa takes only as a credit note naming its original invoice, and it "
+            "names no original voucher JDE still has (F0411 ODOC/ODCT); enter the original document on the "
+            "debit memo in JDE"
+        )
+    number = str(original.get("VINV") or "").strip()
+    day = original.get("DIVJ")
+    if not number or day is None:
+        return (
+            "it is a debit memo whose original voucher has no supplier invoice number (VINV) or invoice "
+            "date (DIVJ), which Coupa requires on a credit note"
+        )
+    return {"original-invoice-number": number[:40], "original-invoice-date": day.isoformat()}
 
 
 # Beside the staged F0411 (upstream), the voucher's distribution and its order's lines are read from JDE.

@@ -25,7 +25,7 @@ _INVOICE_HEADER_FIELDS = frozenset(
         "invoice-date",
         "supplier",
         "currency",
-        "document-type",
+        "is-credit-note",
         "original-invoice-number",
         "original-invoice-date",
         "payment-term",
@@ -187,16 +187,23 @@ def invoice_write(ctx: WriteContext, body: dict[str, Any], current: dict[str, An
     if day is not None:
         doc["invoice-date"] = day.isoformat()
     _, decimals = apply_currency(ctx, draft, body)
-    document_type = errors.choice(body, "document-type", ("Invoice", "Credit Note"))
-    if document_type or creating:
-        doc["document-type"] = document_type or doc.get("document-type") or "Invoice"
-        doc["is-credit-note"] = doc["document-type"] == "Credit Note"
+    # Coupa takes is-credit-note (input) and shows document-type (output); a credit note requires the
+    # original invoice's number and date (Compass, Invoices API elements: "required when is-credit-note").
+    credit_note = errors.boolean(body, "is-credit-note") if "is-credit-note" in body else None
+    if credit_note is not None or creating:
+        credit_note = bool(credit_note if credit_note is not None else doc.get("is-credit-note"))
+        doc["is-credit-note"] = credit_note
+        doc["document-type"] = "Credit Note" if credit_note else "Invoice"
     for key in ("original-invoice-number",):
         if key in body:
             doc[key] = errors.text(body, key, max_length=40)
     if "original-invoice-date" in body:
         original = errors.date(body, "original-invoice-date", ctx.zone)
         doc["original-invoice-date"] = original.isoformat() if original else None
+    if doc.get("is-credit-note"):
+        for key in ("original-invoice-number", "original-invoice-date"):
+            if not doc.get(key):
+                errors.add(key, "can't be blank for a credit note")
     apply_payment_term(ctx, draft, body)
     for key in ("tax-amount", "shipping-amount", "handling-amount", "misc-amount"):
         amount = errors.decimal(body, key)

@@ -41,6 +41,7 @@ def _call_out(url: str, endpoint: str, secret: str, record: dict) -> requests.Re
 def receiver(tmp_path, monkeypatch):
     """(receiver URL, ledger, the loaded deployment) for the two instances; the second's call-out secret is
     a reference to a variable of its own, as its ``connections`` must write a secret."""
+    monkeypatch.setenv("ML_COUPA_WEBHOOK_AUTH", "hmac")  # call-outs relayed signed, each tenant its key
     monkeypatch.setenv("ML_COUPA_WEBHOOK_SECRET", DEPLOYMENT_SECRET)
     monkeypatch.setenv("COUPA_TWO_CALLOUT_SECRET", OWN_SECRET)
     instances = side_by_side(

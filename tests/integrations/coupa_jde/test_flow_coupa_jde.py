@@ -6,8 +6,6 @@ receiver, which stores them in the inbox; the poll reads the same day through th
 is read back from the JDE sandbox's stored rows (``/sandbox/rows/F0411Z1``), never from the flow.
 """
 
-import hashlib
-import hmac
 import json
 import time
 from dataclasses import dataclass
@@ -18,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
-from coupa_jde_world import CALLOUT_SECRET, CoupaApi, deliver_callouts
+from coupa_jde_world import CALLOUT_AUTH, CALLOUT_PASSWORD, CALLOUT_USER, CoupaApi, deliver_callouts
 from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context, materialize
 from instances import instance_for_test
 from jde_money import in_document_currency, paid, stored
@@ -118,8 +116,8 @@ def world(tmp_path, ledger_url):
     db = ledger_url
     ledger = Ledger(db)
     sources = {
-        "coupa_invoices": coupa_source("coupa_invoices", "invoices", secret=CALLOUT_SECRET),
-        "coupa_payments": coupa_source("coupa_payments", "payments", secret=CALLOUT_SECRET),
+        "coupa_invoices": coupa_source("coupa_invoices", "invoices", **CALLOUT_AUTH),
+        "coupa_payments": coupa_source("coupa_payments", "payments", **CALLOUT_AUTH),
     }
     hooks_url, stop_hooks = serve_in_thread(create_receiver(sources, ledger))
     for resource, source in (("invoices", "coupa_invoices"), ("payments", "coupa_payments")):
@@ -340,11 +338,16 @@ def test_an_older_version_arriving_after_a_newer_one_is_not_applied(world):
     assert _run(world.resources, *INVOICES, partition=day)[0].success
     assert [r["ANI"] for r in world.voucher_rows(invoice_id)[1]] == ["20.6110"]
 
-    # The first approval's call-out, delayed in transit, arrives now: a genuine, signed, older version.
+    # The first approval's call-out, delayed in transit, arrives now: a genuine (Basic), older version.
     body = json.dumps(first).encode()
-    signature = hmac.new(CALLOUT_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    headers = {"X-Coupa-Signature": signature, "Content-Type": "application/json"}
-    late = requests.post(f"{world.hooks_url}/webhooks/coupa_invoices", data=body, headers=headers, timeout=10)
+    headers = {"Content-Type": "application/json"}
+    late = requests.post(
+        f"{world.hooks_url}/webhooks/coupa_invoices",
+        data=body,
+        headers=headers,
+        auth=(CALLOUT_USER, CALLOUT_PASSWORD),
+        timeout=10,
+    )
     assert late.json()["stored"] is True
     result, metadata = _run(world.resources, *INVOICES, partition=day)
     assert result.success and metadata["coupa_jde/invoices_inbox_done"] == {"processed": 1, "stale": 1}

@@ -10,7 +10,12 @@ from jde_coupa_world import jde_coupa_world, replay_into_coupa
 from jde_foreign_vouchers import enter_foreign_voucher, posting_accounts
 from mapping_rows import own_ledger, save_rows
 
-from connector_assets.integrations.jde_coupa.invoices import _mapped_invoice, jde_coupa_invoice_assets
+from connector_assets.flows.core import Rejected
+from connector_assets.integrations.jde_coupa.invoices import (
+    _mapped_invoice,
+    jde_coupa_invoice_assets,
+    original_key,
+)
 from connector_assets.integrations.jde_coupa.purchase_orders import ACCOUNTS, jde_coupa_account_map
 from connector_assets.integrations.jde_coupa.suppliers import jde_coupa_assets
 from connector_assets.jde.assets import jde_assets
@@ -253,18 +258,30 @@ def test_a_voucher_refused_for_an_unmapped_account_is_replayed_once_with_the_fix
         ]
 
 
-def test_a_debit_memo_voucher_goes_to_coupa_as_a_credit_note_with_its_negative_amounts():
-    """A JDE debit memo (negative gross) is a supplier credit: a Coupa credit note, not an invoice."""
+def test_a_debit_memo_voucher_goes_to_coupa_as_a_credit_note_tied_to_its_original_invoice():
+    """A JDE debit memo (negative gross) is a supplier credit: a Coupa credit note, sent as Coupa takes one
+    (``is-credit-note``; ``document-type`` is output only) with the original voucher's invoice number and
+    date, which Coupa requires on a credit note."""
+    memo = _voucher(DOC=70002, DCT="PD", AG=Decimal("-3421.06"), ODOC=70001, ODCT="PV", OKCO="")
+    original = _voucher(VINV="INV-7", DIVJ=date(2026, 3, 2))[0]
     credit = _mapped_invoice(
-        ("00001", 70002, "PD"),
-        _voucher(DOC=70002, DCT="PD", AG=Decimal("-3421.06")),
-        {},
-        [_line(10, "1.6110", "-3421.06")],
-        {"1.6110": "C-6110"},
+        ("00001", 70002, "PD"), memo, {}, [_line(10, "1.6110", "-3421.06")], {"1.6110": "C-6110"}, original
     )
-    assert credit.body["document-type"] == "Credit Note"
+    assert credit.body["is-credit-note"] is True and "document-type" not in credit.body
+    assert credit.body["original-invoice-number"] == "INV-7"
+    assert credit.body["original-invoice-date"] == "2026-03-02"  # the date only, as Compass asks
     assert [x["price"] for x in credit.body["invoice-lines"]] == ["-3421.06"]
+    assert original_key(memo[0]) == ("00001", 70001, "PV")  # the memo's own company when OKCO is blank
     ordinary = _mapped_invoice(
         ("00001", 70001, "PV"), _voucher(), {}, [_line(10, "1.6110", "100.00")], {"1.6110": "C"}
     )
-    assert "document-type" not in ordinary.body  # an ordinary invoice's body (and content hash) is unchanged
+    assert "is-credit-note" not in ordinary.body  # an ordinary invoice's body (and content hash) is unchanged
+
+
+def test_a_debit_memo_naming_no_original_voucher_is_refused_not_sent_as_an_invoice():
+    memo = _voucher(DOC=70003, DCT="PD", AG=Decimal("-10.00"))
+    refused = _mapped_invoice(
+        ("00001", 70003, "PD"), memo, {}, [_line(10, "1.6110", "-10.00")], {"1.6110": "C"}
+    )
+    assert isinstance(refused, Rejected) and refused.held_on is None
+    assert "names no original voucher" in refused.reason

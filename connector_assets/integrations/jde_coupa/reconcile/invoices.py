@@ -16,21 +16,21 @@ from connector_assets.flows.reconciliation import CURRENCY_MISMATCH, currencies_
 from connector_assets.flows.reconciliation_totals import SideTotals
 from connector_assets.jde.documents import JdeVoucher, changed_vouchers
 
-from ..invoices import INVOICES_FLOW, _voucher_record
+from ..invoices import INVOICES_FLOW, _voucher_record, original_vouchers
 from ..purchase_orders import ACCOUNTS
 from .sides import Day, Kind, Said, in_coupa, planned
 from .suppliers import label as supplier_label
 
 DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that no longer stands
-INVOICE = "Invoice"
+INVOICE, CREDIT_NOTE = "Invoice", "Credit Note"  # Coupa's document-type, shown on every invoice
 INVOICES = Kind(INVOICES_FLOW, "invoices", "invoice", "total-with-taxes")
 
 
 def compare_invoices(day: Day, names: dict[str, str]) -> None:
     accounts = ACCOUNTS.snapshot(day.staging)
-    vouchers, refused = planned(
-        changed_vouchers(day.staging, day.jde, day.day), lambda v: _voucher_record(v, accounts)
-    )
+    changed = changed_vouchers(day.staging, day.jde, day.day)
+    originals = original_vouchers(day.jde, changed)
+    vouchers, refused = planned(changed, lambda v: _voucher_record(v, accounts, originals))
     keys = [*vouchers, *refused]
     numbers = {key: text(v[0].pay_items[0].get("VINV")) for key, v in {**vouchers, **refused}.items()}
     found = by_key(
@@ -102,7 +102,7 @@ def _compare_body(differ: Any, body: dict[str, Any], coupa: dict[str, Any]) -> b
         (
             "document type",
             "document-type",
-            body.get("document-type", INVOICE),
+            CREDIT_NOTE if body.get("is-credit-note") else INVOICE,
             text(coupa.get("document-type")),
         ),
     ]

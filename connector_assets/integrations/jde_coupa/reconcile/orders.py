@@ -114,10 +114,12 @@ def _compare(
     if currencies_differ(body["currency"]["code"], code_of(coupa.get("currency"))):
         return  # amounts in two currencies: the mismatch is named, the amounts are not compared
     foreign = order.currency if order.foreign else None  # rounded in its own smallest unit
+    # Coupa shows lines removed from an order only when asked (show_deleted_lines=true, Compass "PO's and PO
+    # Changes Integration into your ERP"); this read does not ask, so every line shown stands.
     lines = {
         int(line["line-num"]): line
         for line in coupa.get("order-lines") or []
-        if line.get("line-num") is not None and not line.get("deleted-at")
+        if line.get("line-num") is not None
     }
     differs = False
     for line in body["order-lines"]:
