@@ -93,6 +93,12 @@ class VariantSettings(BaseModel):
     # Filtering bills by ``invoice.invoiceNumber``: not in the documented list, but quirk 8 tells
     # clients to search by it, so on; off plays a server where only vendorId narrows the search.
     bill_invoice_number_filter: bool = True
+    # A PATCH line without an ``id``. BILL documents PATCH as changing existing lines by their ``id`` (which
+    # a PATCH never changes) and PUT as the way to add or remove lines (reference ``updatebill``,
+    # ``replacebill``); what PATCH does with a line without ``id`` is not said. "append" (default: what
+    # servers built from the reference do, and the way a changed bill doubles) adds it as a new line;
+    # "refuse" answers 400 naming the line.
+    patch_line_without_id: Literal["append", "refuse"] = "append"
     # Unknown body fields: BDC_1002 "often a misspelt param" suggests rejection (default).
     reject_unknown_fields: bool = True
     # No documented uniqueness rule for vendor names or invoice numbers: duplicates allowed by default.
