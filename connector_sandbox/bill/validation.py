@@ -243,7 +243,7 @@ VENDOR_FIELDS = (
     "additionalInfo",
 )
 VENDOR_READONLY = ("id", "archived", "networkStatus", "createdTime", "updatedTime", "virtualCard")
-PAYMENT_INFO_READONLY = ("payByType",)
+PAYMENT_INFO_READONLY = ("payByType", "virtualCard")
 ADDRESS_FIELDS = ("line1", "line2", "city", "stateOrProvince", "zipOrPostalCode", "country")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _DIGITS = re.compile(r"^\d{4,17}$")

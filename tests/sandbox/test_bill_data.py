@@ -498,10 +498,8 @@ def test_bill_patch_put_archive_restore_and_approvals(bill: SandboxHandle, sessi
     with_approvals = ok(
         call(bill, session, "GET", f"/v3/bills/{approved['id']}", params={"billApprovals": "true"})
     )
-    assert with_approvals["billApprovals"] and all(
-        a["status"] == "APPROVED" for a in with_approvals["billApprovals"]
-    )
-    assert "billApprovals" not in ok(call(bill, session, "GET", f"/v3/bills/{approved['id']}"))
+    assert with_approvals["approvers"] and all(a["status"] == "APPROVED" for a in with_approvals["approvers"])
+    assert "approvers" not in ok(call(bill, session, "GET", f"/v3/bills/{approved['id']}"))
 
 
 def test_due_amount_is_a_variant(bill: SandboxHandle, session: str) -> None:
