@@ -210,12 +210,12 @@ class BillClerk:
                 "vendorId": self.vendor(currency),
                 "dueDate": today,
                 "invoice": {"invoiceNumber": number, "invoiceDate": today},
-                "billLineItems": [{"amount": amount, "description": "Test goods"}],
+                "billLineItems": [{"amount": float(amount), "description": "Test goods"}],  # a JSON number
             },
         )
         funding = {"type": "BANK_ACCOUNT", "id": self.funding}
         payment = self.call(
-            "POST", "payments", {"billId": bill["id"], "amount": amount, "fundingAccount": funding}
+            "POST", "payments", {"billId": bill["id"], "amount": float(amount), "fundingAccount": funding}
         )
         return bill["id"], payment["id"]
 

@@ -4,7 +4,7 @@ The facts come from BILL's own material: the v3 Postman collection BILL publishe
 public repository ``akleinvm/billdotcom-sdk-v3``, ``reference/billdotcom_v3.json``; its example bodies are
 generated from BILL's OpenAPI models, so an example answer lists a model's fields) and the developer.bill.com
 reference and guides named per operation. Neither carries a licence that lets the repository keep a copy,
-so these are our own tables of the facts, each naming where it stands (``docs/reference/bill.md`` §13).
+so these are our own tables of the facts, each naming where it stands (``docs/reference/bill.md`` §5).
 
 Requests are checked field by field (required, output-only, unknown at any depth, parameter forms: the
 ``filters`` and ``sort`` grammar of "Search operations with lists" and the fields "Filterable fields"
@@ -775,6 +775,8 @@ def refusal(violations: list[Any]) -> tuple[int, Any]:
         body.append(
             {"timestamp": now, "code": code, "severity": "ERROR", "category": "REQUEST", "message": v.words}
         )
+    # Unknown and output-only fields lead, as in the simulator's own answers ("misspelt parameter" first).
+    body.sort(key=lambda error: error["code"] != errors.UNKNOWN_ERROR)
     return status, body
 
 
