@@ -238,7 +238,7 @@ def test_differences_planted_in_bill_are_named_by_record_field_and_both_values(w
             "vendorId": hand_vendor["id"],
             "dueDate": today,
             "invoice": {"invoiceNumber": "HAND-1", "invoiceDate": today},
-            "billLineItems": [{"amount": "75.00", "description": "utilities"}],
+            "billLineItems": [{"amount": 75.00, "description": "utilities"}],
         },
     )
     # A credit voucher on a billed order: the bills flow refuses it and queues it under the order's key.
