@@ -97,6 +97,20 @@ def render(
         if approvals:
             # BILL's bill model lists them as ``approvers`` (the collection's bill answers).
             body["approvers"] = copy.deepcopy(doc.get("_approvals", []))
+    if kind == "payments" and isinstance(body.get("voidInfo"), dict):
+        # BILL's payment model lists void requests: ``voidInfo [{id, requestedBy, type, status, reason,
+        # createdTime, updatedTime}]`` (the collection); the sandbox keeps one void's date and reason.
+        void = body.pop("voidInfo")
+        moment = f"{void.get('voidDate', str(body.get('updatedTime', ''))[:10])}T00:00:00.000+00:00"
+        body["voidInfo"] = [
+            {
+                "type": "VOID_ONLY",
+                "status": "PROCESSED",
+                **({"reason": void["voidReason"]} if void.get("voidReason") else {}),
+                "createdTime": moment,
+                "updatedTime": moment,
+            }
+        ]
     if kind == "payments" and "checkDisbursement" in body:
         # ``checkDisbursement`` is part of ``disbursementInfo`` in BILL's payment model (the collection).
         check = dict(body.pop("checkDisbursement"))

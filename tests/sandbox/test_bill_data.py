@@ -653,7 +653,7 @@ def test_record_payment_pays_bills_outside_bill_all_or_nothing_and_can_be_voided
     voided = ok(
         call(bill, session, "POST", f"/v3/payments/{recorded['id']}/void", json={"voidReason": "Wrong bill"})
     )
-    assert voided["singleStatus"] == "VOIDED" and voided["voidInfo"]["voidReason"] == "Wrong bill"
+    assert voided["singleStatus"] == "VOIDED" and voided["voidInfo"][0]["reason"] == "Wrong bill"
     assert ok(call(bill, session, "GET", f"/v3/bills/{first['id']}"))["paymentStatus"] == "UNPAID"
     wrong_vendor = {**body, "vendorId": payable_vendor_other(bill, session, vendor_id)}
     assert "belongs to vendor" in messages(
