@@ -9,6 +9,10 @@ refused); the shapes the client reads (bulk vendors under ``vendors``, the ``sec
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -17,11 +21,14 @@ from typing import Any
 
 import pytest
 import requests
+from http_server import CannedResponse, ScriptedServer
+from jsonschema import Draft202012Validator
 
 from connector_resources.bill import BillResource, BillValidationError, forget_sessions
 from connector_sandbox.bill import BillSandboxSettings
-from connector_sandbox.bill.contract import CONTRACT
+from connector_sandbox.bill.contract import BILL_ANSWER, CONTRACT
 from connector_sandbox.bill.testing import SandboxHandle, running
+from connector_sandbox.contracts import obj, string
 
 USERNAME, PASSWORD = "sandbox@ml-connector.invalid", "sandbox-bill"
 ORG, DEV_KEY = "00801SANDBOXORG00001", "sandbox-bill-devkey"
@@ -273,3 +280,39 @@ def test_the_client_refuses_nothing_it_needs_and_names_a_refused_field(bill) -> 
         with pytest.raises(BillValidationError) as caught:
             session.create_bill(broken)
     assert "billLineItems[0].classifications.chartOfAccountId" in caught.value.fields
+
+
+# -- webhooks: the signature header and the payload shape BILL documents -----------------------------
+
+# ``bill-webhook-notification-payloads``: ``metadata`` and the entity beside it.
+# ``test-with-webhook-security``:
+# ``x-bill-sha-signature`` = base64 HMAC-SHA256 of the body with the subscription's ``securityKey``.
+METADATA = obj(
+    {name: string() for name in ("eventId", "subscriptionId", "organizationId", "eventType", "version")},
+    ["eventId", "subscriptionId", "organizationId", "eventType", "version"],
+)
+
+
+def test_a_bill_event_is_signed_and_shaped_as_bill_documents(bill) -> None:  # type: ignore[no-untyped-def]
+    ids = _ids(bill)
+    bill.settings(webhooks={"auto_deliver": False})
+    with ScriptedServer(CannedResponse(200, {})) as receiver, client(bill).session() as session:
+        made = session.create_subscription(
+            name="shape", events=["bill.created"], notification_url=receiver.url_for("/hook")
+        )
+        try:
+            created = session.create_bill(_bill(ids, f"JDE-{uuid.uuid4().hex[:8]}", "12.34"))
+            bill.deliver()
+            [delivery] = [hit for hit in receiver.hits("/hook") if created["id"].encode() in hit.body]
+        finally:
+            session.delete_subscription(made["id"])
+    key = made["securityKey"].encode()
+    expected = base64.b64encode(hmac.new(key, delivery.body, hashlib.sha256).digest()).decode()
+    assert hmac.compare_digest(expected, delivery.headers["x-bill-sha-signature"])
+    body = json.loads(delivery.body)
+    assert set(body) == {"metadata", "bill"}
+    assert list(Draft202012Validator(METADATA).iter_errors(body["metadata"])) == []
+    assert body["metadata"]["eventType"] == "bill.created"
+    # The entity carries the bill answer's fields (changelog 2025-02-28); its invoiceDate is a time there.
+    assert [e.message for e in Draft202012Validator(BILL_ANSWER).iter_errors(body["bill"])] == []
+    assert body["bill"]["id"] == created["id"]
