@@ -32,14 +32,16 @@ def get(bill: SandboxHandle, session: str, path: str, **params: Any) -> requests
 
 
 def assert_error(response: requests.Response, status: int, code: str) -> dict[str, Any]:
-    """The documented v3 error shape: a JSON array of {timestamp, code, severity, category, message}."""
+    """The documented v3 error shape: a JSON array of {timestamp, code, severity, category, message}, with
+    ``detail`` and ``help`` as BILL's error model has them (``variants.error_detail_keys``, on)."""
     assert response.status_code == status, response.text
     body = response.json()
     assert isinstance(body, list) and body, body
     codes = [entry["code"] for entry in body]
     assert code in codes, body
     entry = body[codes.index(code)]
-    assert set(entry) == {"timestamp", "code", "severity", "category", "message"}
+    assert {"timestamp", "code", "severity", "category", "message"} <= set(entry)
+    assert set(entry) <= {"timestamp", "code", "severity", "category", "message", "detail", "help", "params"}
     assert TIMESTAMP.match(entry["timestamp"])
     assert entry["severity"] in ("ERROR", "WARNING", "INFORMATION")
     assert entry["category"] in ("REQUEST", "APPLICATION", "SERVER", "DOWNSTREAM")

@@ -129,6 +129,7 @@ def test_bills_webhook_subscriptions_are_in_the_file_as_soon_as_they_change(tmp_
     path = tmp_path / f"bill-{SCALE:g}.sqlite"
     body = {
         "name": "ml-connector",
+        "status": {"enabled": True},  # required (BILL's 'Webhook Events and Subscriptions' guide)
         "notificationUrl": "http://127.0.0.1:9/webhooks/bill",
         "events": [{"type": "bill.updated", "version": "1"}],
     }
