@@ -316,3 +316,10 @@ def test_a_bill_event_is_signed_and_shaped_as_bill_documents(bill) -> None:  # t
     # The entity carries the bill answer's fields (changelog 2025-02-28); its invoiceDate is a time there.
     assert [e.message for e in Draft202012Validator(BILL_ANSWER).iter_errors(body["bill"])] == []
     assert body["bill"]["id"] == created["id"]
+
+
+def test_ping_names_the_sessions_mfa_status(bill) -> None:  # type: ignore[no-untyped-def]
+    """The one organization setting BILL lets a client read that decides what it may do (payments need a
+    trusted session): ``GET /v3/login/session``'s ``mfaStatus``."""
+    said = client(bill).ping()
+    assert f"to organization {ORG}" in said and ", MFA status " in said
