@@ -210,12 +210,12 @@ class BillClerk:
                 "vendorId": self.vendor(currency),
                 "dueDate": today,
                 "invoice": {"invoiceNumber": number, "invoiceDate": today},
-                "billLineItems": [{"amount": amount, "description": "Test goods"}],
+                "billLineItems": [{"amount": float(amount), "description": "Test goods"}],  # a JSON number
             },
         )
         funding = {"type": "BANK_ACCOUNT", "id": self.funding}
         payment = self.call(
-            "POST", "payments", {"billId": bill["id"], "amount": amount, "fundingAccount": funding}
+            "POST", "payments", {"billId": bill["id"], "amount": float(amount), "fundingAccount": funding}
         )
         return bill["id"], payment["id"]
 
@@ -228,8 +228,14 @@ class BillClerk:
 
     def cancel_scheduled(self) -> None:
         """BILL's own seeded scheduled payments are canceled, so the one that clears next is the test's."""
-        scheduled = self.call("GET", "payments", params={"filters": "singleStatus:eq:SCHEDULED", "max": 100})
-        for payment in scheduled["results"]:
+        scheduled, params = [], {"max": 100}  # ``singleStatus`` is no documented payment filter: read all
+        while True:
+            page = self.call("GET", "payments", params=params)
+            scheduled += [row for row in page["results"] if row.get("singleStatus") == "SCHEDULED"]
+            if not page.get("nextPage") or not page["results"]:
+                break
+            params = {"max": 100, "page": page["nextPage"]}
+        for payment in scheduled:
             self.call("POST", f"payments/{payment['id']}/cancel")
 
     def pay(self, bill: dict, amount: Any) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 
 from connector_assets.asset_keys import asset_key
 from connector_assets.flows.documents import DocumentSource, Version
-from connector_resources.bill.changes import UnsupportedQuery
 from connector_resources.bill.errors import BillNotFoundError
 from connector_resources.bill.listing import clause, parse_time
 
@@ -71,22 +70,17 @@ def _version(payment: dict[str, Any]) -> Version | None:
 
 
 def payments_of_bill(session: Any, bill: dict[str, Any]) -> list[dict[str, Any]]:
-    """The payments that pay ``bill``: BILL's list filtered by ``billId`` (the sandbox and the payment
-    objects have the field; the reference lists no payment filters), else by the bill's vendor, kept to
-    the payments whose ``billPayments`` name the bill."""
+    """The payments that pay ``bill``: the bill's vendor's payments (``vendorId`` is a documented payment
+    filter, "Filterable fields"; ``billId`` is not), kept to those whose ``billPayments`` name the bill; a
+    bill without a vendor reads every payment."""
     bill_id = str(bill["id"])
 
     def pays(payment: dict[str, Any]) -> bool:
         lines = payment.get("billPayments") or []
         return payment.get("billId") == bill_id or any(line.get("billId") == bill_id for line in lines)
 
-    try:
-        return [p for p in session.iter_records("payments", [clause("billId", "eq", bill_id)]) if pays(p)]
-    except UnsupportedQuery:
-        if not bill.get("vendorId"):
-            raise
-        by_vendor = [clause("vendorId", "eq", str(bill["vendorId"]))]
-        return [p for p in session.iter_records("payments", by_vendor) if pays(p)]
+    by_vendor = [clause("vendorId", "eq", str(bill["vendorId"]))] if bill.get("vendorId") else []
+    return [p for p in session.iter_records("payments", by_vendor) if pays(p)]
 
 
 def read_current(context: Any, records: list[dict[str, Any]]) -> list[list[Version]]:

@@ -1,6 +1,7 @@
 """BILL bills whose vendor and links live in the ledger: found by vendor + invoice number, created one at a
-time (the bulk endpoint rolls a whole batch back for one bad bill), updated by merge patch (lines replaced
-whole) unless BILL has paid them (``targets.BillAlreadyPaid``).
+time (the bulk endpoint rolls a whole batch back for one bad bill), updated by BILL's line rules (the lines
+by their ids, a PATCH in place or a PUT when lines come or go: ``WritesMixin.update_bill``) unless BILL has
+paid them (``targets.BillAlreadyPaid``).
 
 A bill one document made and another took over later (a voucher taking its order's bill) is recorded in a
 link cross-reference, so a payments flow finds the document that now pays it. The record's natural key says
@@ -175,5 +176,5 @@ class LedgerBills(SessionTarget):
                 f"{self.source} ({record.fields['invoice_number']} changed). Check the bill and the "
                 f"{self.source} document by hand, then abandon this item"
             )
-        self.session.update_bill(target_id, self._body(record))
+        self.session.update_bill(target_id, self._body(record), current=current)
         self.written(record, target_id)

@@ -11,7 +11,7 @@ from connector_assets.flows.core import Mapped
 from connector_assets.flows.targets import SessionTarget
 from connector_resources.refusals import Refusal
 
-# The parts of BILL's vendor ``address``: an update names them all, so BILL drops those not sent.
+# The parts of BILL's vendor ``address``: an update names them all, so none the source dropped stays.
 ADDRESS_KEYS = ("line1", "line2", "city", "stateOrProvince", "zipOrPostalCode", "country")
 
 
@@ -116,11 +116,15 @@ class BillVendors(SessionTarget):
         return str(created["id"])
 
     def update(self, target_id: str, record: Mapped) -> None:
-        """PATCH (a merge patch): address parts the source no longer has are sent as null, so BILL drops
-        them."""
+        """PATCH: address parts the source no longer has are sent empty, so BILL keeps none of them. BILL's
+        vendor model types every address part as a string (no null; how a part is cleared is not
+        documented): an empty string, except the country, an ISO code, which is left as it is."""
         changes = dict(record.body)
         if "address" in changes:
-            changes["address"] = {k: changes["address"].get(k) for k in ADDRESS_KEYS}
+            given = changes["address"]
+            changes["address"] = {
+                key: given.get(key) or "" for key in ADDRESS_KEYS if given.get(key) or key != "country"
+            }
         updated = self.session.update_vendor(target_id, changes)
         with self.lock:
             if self._index is not None:

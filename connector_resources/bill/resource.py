@@ -215,8 +215,20 @@ class BillResource(ApiConnectionResource):
             trusted = "" if info.trusted is None else f", MFA-trusted {str(info.trusted).lower()}"
             return (
                 f"BILL {self.api_url}: logged in as {info.username} to organization "
-                f"{info.organization_id}{trusted}; read {', '.join(ENTITY_SPECS)}"
+                f"{info.organization_id}{trusted}{_mfa_status(session)}; read {', '.join(ENTITY_SPECS)}"
             )
+
+
+def _mfa_status(session: BillSession) -> str:
+    """The session's MFA status as ``GET /v3/login/session`` reports it (collection 'Get API session
+    details': ``mfaStatus``): the one configuration of the organization the API lets a ping read that
+    decides what the connector may do (payments need a trusted session). Empty when BILL does not say."""
+    try:
+        payload = session._call("GET", "v3/login/session", what="read the BILL session's details")
+    except BillError:
+        return ""
+    status = payload.get("mfaStatus") if isinstance(payload, dict) else None
+    return f", MFA status {status}" if isinstance(status, str) and status else ""
 
 
 def _origin(url: str) -> tuple[str, str]:

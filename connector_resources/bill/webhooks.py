@@ -191,28 +191,22 @@ class SubscriptionsMixin:
 
     def rotate_security_key(self: BillSession, subscription_id: str) -> str:
         """A new signing key for a subscription (used from the next delivery on); registered as a
-        secret. The changelog spells the path ``security_key``; that is tried if ``security-key`` is
-        not found."""
-        last: BillNotFoundError | None = None
-        for path in ("security-key", "security_key"):
-            try:
-                payload = self._call(
-                    "POST",
-                    f"v3/subscriptions/{quote(subscription_id)}/{path}",
-                    what=f"rotate the key of webhook subscription {subscription_id}",
-                    idempotent=True,  # a repeat only rotates again; the last answer holds the live key
-                    events=True,
-                )
-            except BillNotFoundError as exc:
-                last = exc
-                continue
-            key = payload.get("securityKey") if isinstance(payload, Mapping) else None
-            if not isinstance(key, str) or not key:
-                raise BillDataError(f"BILL rotated the key of subscription {subscription_id} but sent none")
-            register_secret(key)
-            return key
-        assert last is not None
-        raise last
+        secret. ``POST /v3/subscriptions/{id}/security_key`` with an ``X-Idempotent-Key`` (UUID4), as the
+        collection's 'Create a security key' and the 2024-05-20 changelog give it; retried with the same
+        key, so a lost answer does not rotate twice."""
+        payload = self._call(
+            "POST",
+            f"v3/subscriptions/{quote(subscription_id)}/security_key",
+            what=f"rotate the key of webhook subscription {subscription_id}",
+            headers={"X-Idempotent-Key": str(uuid.uuid4())},
+            idempotent=True,
+            events=True,
+        )
+        key = payload.get("securityKey") if isinstance(payload, Mapping) else None
+        if not isinstance(key, str) or not key:
+            raise BillDataError(f"BILL rotated the key of subscription {subscription_id} but sent none")
+        register_secret(key)
+        return key
 
 
 def subscription_event_types(subscription: Mapping[str, Any]) -> tuple[str, ...]:

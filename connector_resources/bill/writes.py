@@ -79,7 +79,8 @@ class WritesMixin:
             )
         except BillValidationError as exc:
             raise _name_bulk_problems(exc, names) from None
-        rows = payload.get("results") if isinstance(payload, Mapping) else payload
+        # The collection's 'Create multiple vendors' answers ``{"vendors": [...]}``.
+        rows = payload.get("vendors", payload.get("results")) if isinstance(payload, Mapping) else payload
         if (
             not isinstance(rows, list)
             or len(rows) != len(bodies)
@@ -145,27 +146,53 @@ class WritesMixin:
         label = bill_label(body)
         return self._object(self._call("POST", "v3/bills", what=f"create {label}", record=label, body=body))
 
-    def update_bill(self, bill_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-        """Change some fields of a bill (``PATCH``, a merge patch: sending it twice is harmless)."""
-        return self._patch("bills", "bill", bill_id, changes)
+    def update_bill(
+        self, bill_id: str, bill: Mapping[str, Any], current: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Make BILL's bill ``bill_id`` the bill ``bill`` (a create body) by BILL's line rules.
+
+        BILL addresses a bill's lines by their ``id`` (reference ``updatebill``: a PATCH changes the lines it
+        names, and a line ``id`` never changes) and adds or removes lines only by replacing the bill
+        (``replacebill``: PUT; a line without ``id`` is new, a line whose ``id`` is left out is removed). A
+        PATCH of lines without ids would add them to the bill's own and double it. So the ids are read from
+        BILL's bill (``current``, read here when not given) and given to the new lines in order: when the
+        count of lines and each line's fields match, a PATCH changes them in place; otherwise a PUT replaces
+        the bill, keeping the ids of the lines it keeps. Either leaves exactly the given lines, so sending it
+        again is harmless (both are sent as idempotent)."""
+        body = bill_body(bill)
+        label = bill_label(body)
+        if current is None:
+            current = self._object(
+                self._call("GET", f"v3/bills/{quote(bill_id)}", what=f"read bill {bill_id}", record=label)
+            )
+        old = [line for line in current.get("billLineItems") or [] if isinstance(line, Mapping)]
+        new = list(body["billLineItems"])
+        ids = [line.get("id") for line in old]
+        in_place = (
+            len(old) == len(new)
+            and all(ids)
+            and all(_covers(after, before) for before, after in zip(old, new, strict=True))
+        )
+        body["billLineItems"] = [
+            {**line, "id": ids[at]} if at < len(ids) and ids[at] else line for at, line in enumerate(new)
+        ]
+        method = "PATCH" if in_place else "PUT"
+        path = f"v3/bills/{quote(bill_id)}"
+        what = f"{'update' if in_place else 'replace'} {label} ({bill_id})"
+        return self._object(self._call(method, path, what=what, record=label, body=body, idempotent=True))
 
     def find_bills(
         self, *, vendor_id: str, invoice_number: str, include_archived: bool = False
     ) -> list[dict[str, Any]]:
         """Bills of ``vendor_id`` with this invoice number (the natural key of a JDE voucher).
 
-        ``vendorId`` is a documented filter; ``invoice.invoiceNumber`` is not (the simulator offers
-        it as a variant), so it is tried first and dropped once BILL refuses it; the invoice number
-        is always compared here (trimmed, exact), whatever BILL filtered.
+        ``vendorId`` is a documented bill filter; the invoice number is not ("Filterable fields", Bills and
+        Invoices), so the vendor's bills are listed and the invoice number compared here (trimmed, exact).
         """
         if not vendor_id or not vendor_id.strip() or not invoice_number or not invoice_number.strip():
             raise BillInputError("find bills: give the vendor id and the invoice number")
         number = invoice_number.strip()
-        by_vendor = [clause("vendorId", "eq", vendor_id.strip())]
-        invoice_filter = safe_text_filter("invoice.invoiceNumber", number)
-        attempts = [("bill vendor", by_vendor)]
-        if invoice_filter:
-            attempts.insert(0, ("bill invoice number", [*by_vendor, invoice_filter]))
+        attempts = [("bill vendor", [clause("vendorId", "eq", vendor_id.strip())])]
 
         def keep(row: dict[str, Any]) -> bool:
             if _invoice_number(row) != number:
@@ -179,9 +206,9 @@ class WritesMixin:
     def find_bills_of(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
         """``find_bills`` for many (vendor id, invoice number) pairs at once: by pair, the bills it would
         answer (archived ones left out), from one listing of the bills of up to ``IN_VALUES`` vendors
-        (``vendorId:in``, reference §2.5), narrowed by their invoice numbers (``in``) where BILL takes that
-        filter (``find_bills``' fallback). A pair whose number a bill without a ``vendorId`` carries is
-        left out: which vendor's it is cannot be told, so the pair is searched alone."""
+        (``vendorId:in``, "Filterable fields"; invoice numbers are compared here, BILL filters none). A pair
+        whose number a bill without a ``vendorId`` carries is left out: which vendor's it is cannot be told,
+        so the pair is searched alone."""
         pairs = {(vendor.strip(), number.strip()) for vendor, number in wanted}
         if any(not vendor or not number for vendor, number in pairs):
             raise BillInputError("find bills: give the vendor id and the invoice number of each bill")
@@ -192,10 +219,6 @@ class WritesMixin:
             batch = vendors[start : start + IN_VALUES]
             by_vendor = [clause("vendorId", "in", ",".join(batch))]
             attempts = [("bill vendors", by_vendor)]
-            numbers = sorted({number for vendor, number in pairs if vendor in batch})
-            if not any(ch in number for number in numbers for ch in ',"'):  # ``in`` has no escape
-                by_number = clause("invoice.invoiceNumber", "in", ",".join(numbers))
-                attempts.insert(0, ("bill invoice number", [*by_vendor, by_number]))
             for row in self._search("bills", attempts, lambda row: row.get("archived") is not True):
                 vendor, number = row.get("vendorId"), _invoice_number(row)
                 if vendor is None:
@@ -240,13 +263,12 @@ class WritesMixin:
         """Payments that pay exactly these ``{"billId", "amount"}`` (and on ``process_date`` when
         given), not canceled or voided: the natural key of a payment recorded from JDE.
 
-        Payment filters are not in the reference; ``billId`` (then ``vendorId``) is tried, and at
-        worst every payment is read.
+        ``vendorId`` is a documented payment filter ("Filterable fields", Payments; ``billId`` is not), so
+        the vendor's payments are listed and the bills compared here; a server refusing it is read whole.
         """
         body = record_payment_body(vendor_id, process_date or "1970-01-01", payments, False)
         wanted = {(p["billId"], p["amount"]) for p in body["payments"]}
         date_wanted = body["processDate"] if process_date is not None else None
-        first_bill = body["payments"][0]["billId"]
 
         def keep(row: dict[str, Any]) -> bool:
             status = " ".join(str(row.get(k) or "") for k in ("status", "singleStatus")).upper()
@@ -259,7 +281,6 @@ class WritesMixin:
             return _paid_bills(row) == wanted
 
         attempts = [
-            ("payment bill", [clause("billId", "eq", first_bill)]),
             ("payment vendor", [clause("vendorId", "eq", body["vendorId"])]),
             ("payment list", []),
         ]
@@ -267,6 +288,15 @@ class WritesMixin:
 
 
 # -- helpers -----------------------------------------------------------------------------------------
+
+
+def _covers(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    """Whether a PATCH of line ``new`` onto BILL's line ``old`` leaves nothing of ``old`` behind: it names
+    every field ``old`` has (a PATCH keeps what it does not name), classifications included."""
+    if not set(old) - {"id"} <= set(new):
+        return False
+    before, after = old.get("classifications"), new.get("classifications")
+    return not isinstance(before, Mapping) or (isinstance(after, Mapping) and set(before) <= set(after))
 
 
 def _norm_name(value: Any) -> str:

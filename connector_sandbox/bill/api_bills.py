@@ -24,6 +24,7 @@ from .api_common import (
     resource_routes,
 )
 from .api_writes import check_bulk, exists_elsewhere, save, set_archived, store_created
+from .contract import RECORDED_PAYMENT_ANSWER
 from .documents import (
     apply_bill_fields,
     made_through_api,
@@ -102,6 +103,47 @@ async def get(call: Call) -> Response:
     return ok(render("bills", doc, call.settings, approvals=approvals))
 
 
+def _lines_by_id(
+    call: Call, doc: dict[str, Any], sent: Any, check: Checker, *, replace: bool
+) -> list[dict[str, Any]] | Any:
+    """The bill's lines after an update, by BILL's documented line rules (reference ``updatebill``,
+    ``replacebill``): a line is addressed by its ``id``, an ``id`` that is not one of the bill's lines is
+    refused. PUT replaces the list: its lines without ``id`` are new, the bill's lines it leaves out are
+    removed. PATCH changes the lines it names and keeps the others; a PATCH line without ``id`` is appended
+    or refused (``variants.patch_line_without_id``: PATCH is not documented as adding lines)."""
+    if not isinstance(sent, list):
+        return sent  # not a list: ``check_bill`` names it
+    current = [
+        writable(line, ())
+        for line in render("bills", doc, call.settings).get("billLineItems", [])
+        if isinstance(line, dict)
+    ]
+    known = {line["id"]: line for line in current}
+    out: list[dict[str, Any]] = [] if replace else list(current)
+    for index, line in enumerate(sent):
+        path = f"billLineItems[{index}]."
+        if not isinstance(line, dict):
+            out.append(line)
+            continue
+        line_id = line.get("id")
+        if line_id is None:
+            if not replace and call.settings.variants.patch_line_without_id == "refuse":
+                check.fail(
+                    path + "id",
+                    "is required in a PATCH: lines are changed by their id; add or remove lines with "
+                    "PUT /v3/bills/{billId}",
+                )
+            out.append(line)
+        elif line_id not in known:
+            check.fail(path + "id", f"{line_id!r} is not a line of bill {doc['id']}")
+        elif replace:
+            out.append(line)
+        else:
+            at = next(i for i, kept in enumerate(out) if kept.get("id") == line_id)
+            out[at] = merge_patch(out[at], line)
+    return out
+
+
 def _update(*, replace: bool):
     async def handler(call: Call) -> Response:
         doc = fetch(call, BILLS, call.param("id"))
@@ -109,10 +151,15 @@ def _update(*, replace: bool):
             raise errors.error(
                 400, errors.INVALID_STATE, f"bill {doc['id']} is archived; restore it before editing"
             )
-        patch = json_object(call.body)
+        patch = dict(json_object(call.body))
+        line_check = Checker(bill_label(patch), strict=call.strict)
+        lines = patch.pop("billLineItems", None) if "billLineItems" in patch else ...
         merged = merge_patch(
             {} if replace else writable(render("bills", doc, call.settings), BILL_READONLY), patch
         )
+        if lines is not ...:
+            merged["billLineItems"] = _lines_by_id(call, doc, lines, line_check, replace=replace)
+        line_check.raise_if_any()
         check = Checker(bill_label(merged), strict=call.strict)
         fields = check_bill(merged, check, lookup(call))
         committed = doc.get("_paidCents", 0) + doc.get("_scheduledCents", 0)
@@ -219,7 +266,9 @@ async def record_payment(call: Call) -> Response:
     for bill in bills.values():
         call.state.publish(call.org, "bills", "updated", bill)
     call.state.publish(call.org, "payments", "updated", payment)
-    return ok(render("payments", payment, call.settings))
+    # The collection's 'Record AP payment' answer has fields of its own and lacks some of a payment's.
+    shown = render("payments", payment, call.settings)
+    return ok({key: value for key, value in shown.items() if key in RECORDED_PAYMENT_ANSWER["properties"]})
 
 
 def routes() -> list:

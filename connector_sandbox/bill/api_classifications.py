@@ -126,7 +126,16 @@ def _update(resource: Resource):
     async def handler(call: Call) -> Response:
         doc = fetch(call, resource, call.param("id"))
         patch = json_object(call.body)
-        merged = merge_patch(writable(render(resource.name, doc, call.settings), READONLY), patch)
+        base = writable(render(resource.name, doc, call.settings), READONLY)
+        account = base.pop("account", None) or {}
+        base.update(
+            {
+                key: account[wire]
+                for key, wire in (("type", "type"), ("accountNumber", "number"))
+                if wire in account
+            }
+        )
+        merged = merge_patch(base, patch)
         check = Checker(_label(resource, merged), strict=call.strict)
         fields = _check(call, resource, merged, check, set(), exclude=doc["id"])
         check.raise_if_any()

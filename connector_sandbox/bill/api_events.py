@@ -82,7 +82,8 @@ def _duplicate(
 
 
 async def catalog(call: Call) -> Response:
-    return ok([{"type": kind, "version": EVENT_VERSION} for kind in EVENT_CATALOG])
+    # The collection's 'Get events catalog' answer: each type with the list of its ``versions``.
+    return ok([{"type": kind, "versions": [EVENT_VERSION]} for kind in EVENT_CATALOG])
 
 
 async def create(call: Call) -> Response:
@@ -130,7 +131,9 @@ async def create(call: Call) -> Response:
 
 
 async def list_subscriptions(call: Call) -> Response:
-    return ok([subscription.body() for subscription in call.state.hub.of_org(call.org)])
+    # A list page, as the collection's 'Get list of subscriptions' says (``max``, ``page``; ``nextPage``
+    # only): every subscription of an organization fits on one (10 at most).
+    return ok({"results": [subscription.body() for subscription in call.state.hub.of_org(call.org)]})
 
 
 async def get_subscription(call: Call) -> Response:
@@ -226,8 +229,8 @@ def routes() -> list:
         api_route(base + "/{id}", get_subscription, ["GET"], prefix=EVENTS),
         api_route(base + "/{id}", update, ["PATCH"], prefix=EVENTS),
         api_route(base + "/{id}", delete, ["DELETE"], prefix=EVENTS),
-        api_route(base + "/{id}/security-key", rotate_key, ["POST"], prefix=EVENTS),
-        api_route(base + "/{id}/security_key", rotate_key, ["POST"], prefix=EVENTS),  # changelog spelling
+        # The collection and the changelog (2024-05-20) spell it ``security_key``; nothing publishes a hyphen.
+        api_route(base + "/{id}/security_key", rotate_key, ["POST"], prefix=EVENTS),
         api_route(base + "/{id}/test", send_test, ["POST"], prefix=EVENTS),
         api_route("/v3/events/subscription/{id}", history, ["GET"], prefix=EVENTS),
     ]

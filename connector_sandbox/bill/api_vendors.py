@@ -74,7 +74,7 @@ async def bulk_create(call: Call) -> Response:
     prepared = check_bulk(call, records, vendor_label, check_one, noun="vendors")
     ms = now_ms()
     docs = [new_vendor_doc(make_id(call, "vendor"), fields, bank, ms) for fields, bank in prepared]
-    return store_created(call, VENDORS, docs)
+    return store_created(call, VENDORS, docs, key="vendors")  # the collection's 'Create multiple vendors'
 
 
 def _update(*, replace: bool):

@@ -83,11 +83,15 @@ def set_archived(
         save(call, resource, doc, "archived" if archived else "restored", ms)
 
 
-def store_created(call: Call, resource: Resource, docs: list[dict[str, Any]]) -> Response:
-    """Store the records of a bulk create in one transaction, announce each, answer them all (201)."""
+def store_created(
+    call: Call, resource: Resource, docs: list[dict[str, Any]], *, key: str | None = None
+) -> Response:
+    """Store the records of a bulk create in one transaction, announce each, answer them all (201): as an
+    array, or under ``key`` where BILL's collection answers an object (``{"vendors": [...]}``)."""
     with call.state.store.transaction():
         call.state.store.put_many(resource, call.org, docs)
     if resource.announces:
         for doc in docs:
             call.state.publish(call.org, resource.name, "created", doc)
-    return ok([render(resource.name, doc, call.settings) for doc in docs], 201)
+    shown = [render(resource.name, doc, call.settings) for doc in docs]
+    return ok({key: shown} if key else shown, 201)

@@ -14,6 +14,7 @@ from connector_sandbox.serve import sandbox_app
 
 from . import api_auth, api_bills, api_classifications, api_events, api_payments, api_vendors
 from .admin import admin_routes
+from .contract import CONTRACT
 from .pipeline import not_supported
 from .settings import BillSandboxSettings
 from .state import SandboxState
@@ -36,4 +37,4 @@ def create_app(settings: BillSandboxSettings | None = None) -> Starlette:
         Route("/connect/{rest:path}", not_supported, methods=_ALL_METHODS),
         Route("/connect-events/{rest:path}", not_supported, methods=_ALL_METHODS),
     ]
-    return sandbox_app(state, routes, start=state.hub.start)
+    return sandbox_app(state, routes, start=state.hub.start, contract=CONTRACT)

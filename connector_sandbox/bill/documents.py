@@ -85,11 +85,38 @@ def render(
 ) -> dict[str, Any]:
     """The v3 response shape of a stored object."""
     body = _strip_internal(doc)
+    if kind == "chart-of-accounts":
+        # BILL's chart-of-accounts model nests the account's type and number under ``account`` (the
+        # collection's 'Get list of chart of accounts' answer); the sandbox keeps them flat inside.
+        account = {"type": body.pop("type", None), "number": body.pop("accountNumber", None)}
+        if any(account.values()):
+            body["account"] = {key: value for key, value in account.items() if value is not None}
     if kind == "bills":
         if not settings.variants.bill_due_amount:
             body.pop("dueAmount", None)
         if approvals:
-            body["billApprovals"] = copy.deepcopy(doc.get("_approvals", []))
+            # BILL's bill model lists them as ``approvers`` (the collection's bill answers).
+            body["approvers"] = copy.deepcopy(doc.get("_approvals", []))
+    if kind == "payments" and isinstance(body.get("voidInfo"), dict):
+        # BILL's payment model lists void requests: ``voidInfo [{id, requestedBy, type, status, reason,
+        # createdTime, updatedTime}]`` (the collection); the sandbox keeps one void's date and reason.
+        void = body.pop("voidInfo")
+        moment = f"{void.get('voidDate', str(body.get('updatedTime', ''))[:10])}T00:00:00.000+00:00"
+        body["voidInfo"] = [
+            {
+                "type": "VOID_ONLY",
+                "status": "PROCESSED",
+                **({"reason": void["voidReason"]} if void.get("voidReason") else {}),
+                "createdTime": moment,
+                "updatedTime": moment,
+            }
+        ]
+    if kind == "payments" and "checkDisbursement" in body:
+        # ``checkDisbursement`` is part of ``disbursementInfo`` in BILL's payment model (the collection).
+        check = dict(body.pop("checkDisbursement"))
+        if str(check.get("checkNumber", "")).isdigit():  # an integer in BILL's model
+            check["checkNumber"] = int(check["checkNumber"])
+        body["disbursementInfo"] = {"checkDisbursement": check}
     return body
 
 
@@ -148,7 +175,9 @@ def apply_vendor_fields(doc: dict[str, Any], fields: dict[str, Any], bank: dict[
     if bank is not None:
         doc["_bank"] = bank
     payee = (fields.get("paymentInformation") or {}).get("payeeName") or doc["name"]
-    doc["paymentInformation"] = {"payeeName": payee, "payByType": pay_by_type(doc)}
+    # ``virtualCard`` is part of ``paymentInformation`` in BILL's vendor model (the collection's answers).
+    card = (doc.get("paymentInformation") or {}).get("virtualCard") or {"status": "NOT_ENROLLED"}
+    doc["paymentInformation"] = {"payeeName": payee, "payByType": pay_by_type(doc), "virtualCard": card}
 
 
 def new_vendor_doc(
@@ -161,7 +190,6 @@ def new_vendor_doc(
 ) -> dict[str, Any]:
     doc: dict[str, Any] = {"id": vendor_id, "archived": False, "networkStatus": network}
     apply_vendor_fields(doc, fields, bank)
-    doc["virtualCard"] = {"status": "NOT_ENROLLED"}
     stamp(doc, ms, created=True)
     return doc
 

@@ -306,7 +306,7 @@ class DataFactory:
         approvals = []
         if status != "UNASSIGNED":
             for order, approver in enumerate(self.refs.approvers[: rng.randrange(1, 4)], start=1):
-                approvals.append({"userId": approver, "sortOrder": order, "status": "WAITING"})
+                approvals.append({"userId": approver, "approverOrder": order, "status": "WAITING"})
             if status == "APPROVED":
                 for approval in approvals:
                     approval["status"] = "APPROVED"

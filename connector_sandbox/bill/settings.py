@@ -77,9 +77,11 @@ class VariantSettings(BaseModel):
     not_found_status: int = Field(default=404, ge=200, le=599)
     # Quirk 4: some integrators report v3 error arrays with HTTP 200 (unconfirmed; default off).
     errors_as_http_200: bool = False
-    # Some clients see extra ``detail`` / ``help`` keys in error objects (unconfirmed; default off).
-    error_detail_keys: bool = False
-    # Login response keys beyond sessionId + userId (organizationId, trusted): likely, so on.
+    # ``detail`` / ``help`` in error objects: BILL's error model in its collection has them (with ``params``),
+    # so on by default; off plays answers that carry only the five keys the guides show.
+    error_detail_keys: bool = True
+    # Login response keys beyond sessionId + userId (organizationId, trusted): in the collection's
+    # 'API login' answer, so on.
     login_response_extras: bool = True
     # ``prevPage`` is "absent on some lists": on by default (present when there is a previous page).
     prev_page: bool = True
@@ -88,17 +90,23 @@ class VariantSettings(BaseModel):
     paging: Literal["offset", "keyset"] = "offset"
     # ``max`` above the cap: "reject" (400, default) or "clamp" to the cap.
     page_size_over_cap: Literal["reject", "clamp"] = "reject"
-    # ``dueAmount`` on v3 bills is unconfirmed (documented in v2): likely present.
+    # ``dueAmount`` on v3 bills: in the collection's bill model (with paidAmount, scheduledAmount), so on.
     bill_due_amount: bool = True
     # Filtering bills by ``invoice.invoiceNumber``: not in the documented list, but quirk 8 tells
     # clients to search by it, so on; off plays a server where only vendorId narrows the search.
     bill_invoice_number_filter: bool = True
+    # A PATCH line without an ``id``. BILL documents PATCH as changing existing lines by their ``id`` (which
+    # a PATCH never changes) and PUT as the way to add or remove lines (reference ``updatebill``,
+    # ``replacebill``); what PATCH does with a line without ``id`` is not said. "append" (default: what
+    # servers built from the reference do, and the way a changed bill doubles) adds it as a new line;
+    # "refuse" answers 400 naming the line.
+    patch_line_without_id: Literal["append", "refuse"] = "append"
     # Unknown body fields: BDC_1002 "often a misspelt param" suggests rejection (default).
     reject_unknown_fields: bool = True
     # No documented uniqueness rule for vendor names or invoice numbers: duplicates allowed by default.
     reject_duplicate_vendor_names: bool = False
     reject_duplicate_invoice_numbers: bool = False
-    # Vendor archive/restore paths are unconfirmed (the events exist): served by default.
+    # Vendor archive/restore: in the collection ('Archive a vendor', 'Restore an archived vendor').
     vendor_archive_routes: bool = True
     # Live webhook body: a JSON object (default, as in the documented example) or a JSON string
     # holding the JSON ("JSON-escaped and presented as a string", ambiguous for live deliveries).

@@ -243,7 +243,7 @@ VENDOR_FIELDS = (
     "additionalInfo",
 )
 VENDOR_READONLY = ("id", "archived", "networkStatus", "createdTime", "updatedTime", "virtualCard")
-PAYMENT_INFO_READONLY = ("payByType",)
+PAYMENT_INFO_READONLY = ("payByType", "virtualCard")
 ADDRESS_FIELDS = ("line1", "line2", "city", "stateOrProvince", "zipOrPostalCode", "country")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _DIGITS = re.compile(r"^\d{4,17}$")
@@ -278,7 +278,8 @@ def check_vendor(body: dict[str, Any], check: Checker) -> tuple[dict[str, Any], 
         check.unknown(address, "address.", ADDRESS_FIELDS)
         clean = {}
         for key in ADDRESS_FIELDS[:-1]:
-            if (value := check.text(address, key, "address.", limit=f"address.{key}")) is not None:
+            # An empty part is no part (how BILL clears one is not documented; its model has strings only).
+            if value := check.text(address, key, "address.", limit=f"address.{key}"):
                 clean[key] = value
         country = check.text(address, "country", "address.", pattern=_COUNTRY, pattern_hint="an ISO-2 code")
         if country is not None:

@@ -40,10 +40,15 @@ def api(bill: SandboxHandle, session: str, method: str, path: str, **kwargs: Any
 
 
 def scheduled(bill: SandboxHandle, session: str) -> set[str]:
-    page = api(
-        bill, session, "GET", "/v3/payments", params={"filters": "singleStatus:eq:SCHEDULED", "max": 100}
-    )
-    return {row["id"] for row in page["results"]}
+    """Scheduled payments, read page by page (``singleStatus`` is no documented payment filter)."""
+    found: set[str] = set()
+    params: dict[str, Any] = {"max": 100}
+    while True:
+        page = api(bill, session, "GET", "/v3/payments", params=params)
+        found |= {row["id"] for row in page["results"] if row.get("singleStatus") == "SCHEDULED"}
+        if not page.get("nextPage") or not page["results"]:
+            return found
+        params = {"max": 100, "page": page["nextPage"]}
 
 
 def a_bill_through_the_api(bill: SandboxHandle, session: str) -> dict[str, Any]:

@@ -175,6 +175,7 @@ def test_misfit_field_is_refused_whatever_else_is_wrong(
     body: dict[str, Any],
     label: str,
     code: str,  # noqa: F811
+    contract_breaches,  # type: ignore[no-untyped-def]  # every case is a known-bad request
 ) -> None:
     session = trusted
     ids = _ids(bill, session)

@@ -102,6 +102,7 @@ def test_bills_webhook_subscriptions_survive_a_restart_with_their_keys(tmp_path:
     key = str(uuid.uuid4())
     body = {
         "name": "ml-connector",
+        "status": {"enabled": True},  # required (BILL's 'Webhook Events and Subscriptions' guide)
         "notificationUrl": "http://127.0.0.1:9/webhooks/bill",
         "events": [{"type": "bill.updated", "version": "1"}],
     }

@@ -129,6 +129,7 @@ def test_bills_webhook_subscriptions_are_in_the_file_as_soon_as_they_change(tmp_
     path = tmp_path / f"bill-{SCALE:g}.sqlite"
     body = {
         "name": "ml-connector",
+        "status": {"enabled": True},  # required (BILL's 'Webhook Events and Subscriptions' guide)
         "notificationUrl": "http://127.0.0.1:9/webhooks/bill",
         "events": [{"type": "bill.updated", "version": "1"}],
     }
@@ -146,7 +147,9 @@ def test_bills_webhook_subscriptions_are_in_the_file_as_soon_as_they_change(tmp_
         assert (kept["id"], kept["security_key"]) == (made.json()["id"], made.json()["securityKey"])
 
         url = f"{bill.events}/v3/subscriptions/{made.json()['id']}"
-        rotated = requests.post(f"{url}/security-key", headers=headers, timeout=30)
+        rotated = requests.post(
+            f"{url}/security_key", headers={**headers, "X-Idempotent-Key": str(uuid.uuid4())}, timeout=30
+        )
         assert rotated.status_code == 200, rotated.text
         [kept] = _kept_subscriptions(path)
         assert kept["security_key"] == rotated.json()["securityKey"] != made.json()["securityKey"]

@@ -208,7 +208,7 @@ def test_make_devs_bill_activity_pays_only_the_bills_jde_sent_and_nothing_is_que
         "vendorId": world.bill.vendor(),
         "dueDate": today,
         "invoice": {"invoiceNumber": "VB-400", "invoiceDate": today},
-        "billLineItems": [{"amount": "75.40", "description": "Voucher goods"}],
+        "billLineItems": [{"amount": 75.40, "description": "Voucher goods"}],
     }
     bill = world.bill.call("POST", "bills", body)
     world.from_jde(f"PV:{voucher['KCO']}:{voucher['DOC']}:PV", bill["id"])

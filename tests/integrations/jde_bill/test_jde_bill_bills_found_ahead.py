@@ -64,7 +64,7 @@ def _lookups(session: Any) -> tuple[list[str], str, str]:
     account = next(
         c["id"]
         for c in session.iter_records("chart_of_accounts")
-        if not c["archived"] and c.get("type") == "EXPENSE"
+        if not c["archived"] and (c.get("account") or {}).get("type") == "EXPENSE"
     )
     department = next(d["id"] for d in session.iter_records("departments") if not d["archived"])
     return usd, account, department

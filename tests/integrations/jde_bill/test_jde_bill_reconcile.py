@@ -187,10 +187,12 @@ def _credit_voucher(made, order_key: str, account_of: str) -> str:
 
 
 def _lines(bill: dict) -> list[dict]:
-    """A bill's lines as a PATCH sends them back (amounts as text)."""
+    """A bill's lines as a PATCH sends them back: each by its ``id`` (BILL changes lines by id; one
+    without would be added), the amount a JSON number as in BILL's model."""
     return [
         {
-            "amount": str(line["amount"]),
+            "id": line["id"],
+            "amount": float(line["amount"]),
             **{k: line[k] for k in ("description", "classifications") if k in line},
         }
         for line in bill["billLineItems"]
@@ -212,7 +214,7 @@ def test_differences_planted_in_bill_are_named_by_record_field_and_both_values(w
     (amount_key, amount_bill), (archived_key, archived_bill) = vouchers[0], vouchers[-1]
     lines = _lines(amount_bill)
     was = Decimal(str(lines[0]["amount"]))
-    lines[0]["amount"] = str(was + Decimal("100.00"))
+    lines[0]["amount"] = float(was + Decimal("100.00"))
     clerk.call("PATCH", f"bills/{amount_bill['id']}", {"billLineItems": lines})
     clerk.call("POST", f"bills/{archived_bill['id']}/archive")
     department_key, department_bill = next(
@@ -238,7 +240,7 @@ def test_differences_planted_in_bill_are_named_by_record_field_and_both_values(w
             "vendorId": hand_vendor["id"],
             "dueDate": today,
             "invoice": {"invoiceNumber": "HAND-1", "invoiceDate": today},
-            "billLineItems": [{"amount": "75.00", "description": "utilities"}],
+            "billLineItems": [{"amount": 75.00, "description": "utilities"}],
         },
     )
     # A credit voucher on a billed order: the bills flow refuses it and queues it under the order's key.
