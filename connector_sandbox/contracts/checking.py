@@ -75,7 +75,8 @@ def _violations(
     for error in validator.iter_errors(instance):
         if error.validator in ("anyOf", "oneOf") and error.context:
             error = best_match(error.context)
-        found.extend(_named(contract, op, where, error))
+        # jsonschema reports each missing required name as an error of its own, each carrying the whole list
+        found.extend(v for v in _named(contract, op, where, error) if v not in found)
     return found
 
 

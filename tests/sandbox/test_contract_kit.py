@@ -107,3 +107,20 @@ def test_an_answer_the_vendor_never_gives_is_the_simulators_breach(toy: str, con
     answer = requests.post(f"{toy}/api/bills", json={"vendorId": "chatty"})
     assert answer.status_code == 201  # the client still gets it: the breach is the simulator's to fix
     assert _fields(contract_breaches.seen()) == {("answer", "internal", "unknown")}
+
+
+def test_each_missing_required_field_is_named_once() -> None:
+    from connector_sandbox.contracts import request_violations
+
+    two = Contract(
+        system="toy",
+        artifacts=CONTRACT.artifacts,
+        prefixes=("/api/",),
+        operations=(
+            Operation(
+                "POST", "/api/x", "spec", body=obj({"a": string(), "b": string()}, required=["a", "b"])
+            ),
+        ),
+    )
+    found = request_violations(two, "POST", "/api/x", {}, {})
+    assert [(v.field, v.problem) for v in found] == [("a", "required"), ("b", "required")]
