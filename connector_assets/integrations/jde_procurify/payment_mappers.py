@@ -195,6 +195,9 @@ def _voucher_payment(
     key: str, share: Share, day: str, reference: str, in_jde: PostedDocument, common: dict[str, Any]
 ) -> Mapped:
     body, keys = in_jde.payment(common["payment_amount"], day, reference)
+    if in_jde.batch is not None and share.invoice_number:
+        # The voucher's supplier invoice number, which F0411 keeps when JDE purges the batch rows.
+        body["Voucher_Invoice_Number"] = share.invoice_number
     if common["currency"]:  # the bill's: the voucher's (the JDE target pays a foreign voucher in it, mode F)
         body["Currency_Code"] = common["currency"]
     fields = {**common, "posting": "voucher", **keys}
