@@ -1373,7 +1373,7 @@ def _reachability(http: HttpClient) -> str:
     detail = f"AIS reachable (defaultconfig HTTP {response.status_code}"
     payload = response_json(response)
     if response.status_code == 200 and isinstance(payload, Mapping):
-        # The shape of defaultconfig is unconfirmed; show a release if one is obviously there.
+        # Oracle's DefaultConfig names the release aisVersion ("Get Configuration"); older names tolerated.
         for key in ("aisVersion", "toolsRelease", "jasRelease", "release", "version"):
             if isinstance(payload.get(key), str | int) and str(payload[key]).strip():
                 detail += f", {key} {str(payload[key]).strip()[:40]}"

@@ -420,14 +420,29 @@ async def discover(request: Request, state: SandboxState) -> Response:
 
 
 async def default_config(request: Request, state: SandboxState) -> Response:
-    """Server information, no authentication (shape unconfirmed; the sandbox answers a minimal one)."""
+    """Server information, no authentication: the DefaultConfig fields of Oracle's reference ("Get
+    Configuration": aisVersion, capabilityList, defaultEnvironment, defaultJasServer, defaultRole)."""
     settings = state.settings
     return CompactJSONResponse(
         {
-            "jasHost": settings.jas_server,
+            "aisVersion": settings.ais_version,
+            "capabilityList": [
+                {
+                    "name": "version2services",
+                    "shortDescription": "Version 2 Service URL",
+                    "asOfRelease": "9.2.1.2",
+                    "sinceVersion": "v2",
+                },
+                {
+                    "name": "nextPage",
+                    "shortDescription": "Next Page for App Stack and Data Request",
+                    "asOfRelease": "9.2.1.2",
+                    "sinceVersion": "v2",
+                },
+            ],
             "defaultEnvironment": settings.environment,
+            "defaultJasServer": settings.jas_server,
             "defaultRole": settings.role,
-            "aisSandbox": True,
         }
     )
 

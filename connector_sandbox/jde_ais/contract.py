@@ -98,6 +98,32 @@ _ERROR = obj(
     closed=False,
 )
 
+# op-defaultconfig-get: DefaultConfig (the fields the page lists; more follow there, so open).
+_CAPABILITY = obj(
+    {
+        "name": string(),
+        "shortDescription": string(),
+        "longDescription": string(),
+        "asOfRelease": string(),
+        "sinceVersion": string(),
+    },
+    required=["name"],
+)
+_DEFAULT_CONFIG = obj(
+    {
+        "aisVersion": string(),
+        "capabilityList": array(_CAPABILITY),
+        "defaultCachingOn": boolean(),
+        "defaultEnvironment": string(),
+        "defaultJasServer": string(),
+        "defaultRole": string(),
+        "disconnectedTimeout": string(),
+        "displayEnvironment": boolean(),
+        "displayJasServer": boolean(),
+    },
+    closed=False,
+)
+
 # op-v2-tokenrequest-post: LoginRequest in, LoginResponse out.
 _LOGIN_BODY = obj({**_AUTH, "applicationName": string(), "requiredCapabilities": string()})
 _USER_INFO = obj(
@@ -314,7 +340,7 @@ def _page(name: str) -> str:
 
 _OPERATIONS = (
     Operation("GET", "/jderest/defaultconfig", _page("op-defaultconfig-get"),
-              query=obj({"requiredCapabilities": string(), "settings": string()})),
+              query=obj({"requiredCapabilities": string(), "settings": string()}), answer=_DEFAULT_CONFIG),
     Operation("POST", "/jderest/v2/tokenrequest", _page("op-v2-tokenrequest-post"), body=_json(_LOGIN_BODY),
               answer=_LOGIN_ANSWER),
     Operation("POST", "/jderest/tokenrequest", _page("op-tokenrequest-post"), body=_json(_LOGIN_BODY),

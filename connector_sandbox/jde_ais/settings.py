@@ -137,6 +137,8 @@ class JdeSandboxSettings(SimulatorSettings):
     role: str = "*ALL"
     jas_server: str = "http://127.0.0.1:8711/jas"
     machine_name: str = "jdeais-sbx"
+    # defaultconfig's aisVersion (the AIS Server's release level, Oracle's "Get Configuration").
+    ais_version: str = "9.2.8.3"
     # Server Manager "AIS Security Settings": which login types are allowed.
     allow_basic_auth: bool = True
     allow_password_login: bool = True
