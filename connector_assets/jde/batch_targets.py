@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from connector_assets.flows.core import Created, Mapped
 from connector_assets.jde.batch_bodies import place_currency
 from connector_assets.jde.periods import AP, GL, JdePeriods
+from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.target_base import (
     BATCH_TABLE,
     CREATE_JOURNALS,
@@ -18,10 +19,11 @@ from connector_assets.jde.target_base import (
     JdeTarget,
     VoucherChanged,
     _iso_date,
+    jde_number,
     jde_reason,
     posted,
 )
-from connector_resources.jde import JdeOrchestrationError
+from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.refusals import source_invalid
 from connector_resources.replay import WaitsFor
 
@@ -60,6 +62,11 @@ class BatchTarget(JdeTarget):
         """Why the rows under this key are not this record's (None when they are)."""
         return None
 
+    def _processed_and_purged(self, key: BatchKey, record: Mapped) -> str | None:
+        """The record's target id when its batch rows are gone because JDE processed and purged them, found
+        by what the processed document carries; None when the batch was never written (a subclass's)."""
+        return None
+
     def _adoptable(self, record: Mapped) -> str | None:
         key = BatchKey.of_body(record.body)
         rows = list(
@@ -70,7 +77,7 @@ class BatchTarget(JdeTarget):
             )
         )
         if not rows:
-            return None
+            return self._processed_and_purged(key, record)
         foreign = self._foreign(key, rows, record)
         if foreign:
             raise VoucherChanged(foreign)
@@ -156,6 +163,47 @@ class VoucherBatches(BatchTarget):
 
     def document(self, record: Mapped) -> str:
         return self.invoice(record.body, self.source_label)
+
+    def _processed_and_purged(self, key: BatchKey, record: Mapped) -> str | None:
+        """R04110ZA's "purge processed transactions" option and R0411Z1P delete a processed batch's rows
+        (A/P implementation guide); the voucher it became stays in F0411 carrying the batch's company,
+        supplier, invoice number and remark. One PV voucher carrying all four is this record's, written by
+        an earlier attempt: adopted, never written twice; several are a person's to sort out."""
+        body = record.body
+        remark = str(body.get("Remark") or "").strip()
+        if not remark or not str(body.get("Supplier") or "").strip().isdigit():
+            return None  # without our remark (or a supplier) a voucher keyed by hand could pass for ours
+        marks = {
+            "KCO": str(body["Company"]).strip(),
+            "AN8": str(body["Supplier"]).strip(),
+            "VINV": str(body["Invoice_Number"]).strip(),
+            "RMK": remark,
+        }
+        rows = self.session.browse(
+            AP_LEDGER.table,
+            columns=["KCO", "DOC", "DCT", "SFX", "AN8", "VINV", "RMK"],
+            conditions=[
+                Condition("F0411.KCO", "EQUAL", marks["KCO"]),
+                Condition("F0411.AN8", "EQUAL", int(marks["AN8"])),
+                Condition("F0411.VINV", "EQUAL", marks["VINV"]),
+                Condition("F0411.RMK", "EQUAL", remark),
+                Condition("F0411.DCT", "EQUAL", "PV"),
+            ],
+        )
+        vouchers = {
+            (str(r.get("KCO") or "").strip(), jde_number(r.get("DOC")))
+            for r in rows
+            if jde_number(r.get("DOC")) and all(str(r.get(k, v)).strip() == v for k, v in marks.items())
+        }
+        if not vouchers:
+            return None
+        if len(vouchers) > 1:
+            raise VoucherChanged(
+                f"JDE's batch rows of {key.target_id} are gone (processed and purged) and F0411 holds "
+                f"{len(vouchers)} vouchers of supplier {marks['AN8']} invoice {marks['VINV']} remark "
+                f"'{remark}'; check them in JDE"
+            )
+        return key.target_id
 
     def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
         holds = {(str(r.get("AN8")), str(r.get("VINV") or "").strip()) for r in rows}

@@ -12,7 +12,7 @@ import pytest
 from connector_assets.flows.core import Mapped
 from connector_assets.integrations.coupa_jde.batch_keys import BatchKey
 from connector_assets.integrations.coupa_jde.payments import VoucherPayments
-from connector_assets.jde.targets import VoucherNotReady
+from connector_assets.jde.targets import VoucherBatches, VoucherChanged, VoucherNotReady
 
 
 class Session:
@@ -135,3 +135,39 @@ def test_the_coupa_payment_carries_its_vouchers_marks():
     (record,) = map_payment(payment, datetime(2025, 3, 1, tzinfo=UTC))
     assert record.body["Voucher_Remark"] == "Coupa invoice 77"
     assert record.body["Voucher_Invoice_Number"] == "INV-9"
+
+
+# -- a voucher batch written by an earlier attempt, processed and purged before the retry ------------------
+
+
+def _voucher_record(invoice_id: str = "77") -> Mapped:
+    batch = BatchKey.for_invoice(invoice_id)
+    body = {**batch.body(), "Company": "00001", "Supplier": 4343, "Invoice_Number": "INV-9"}
+    return Mapped(invoice_id, {**body, "Remark": f"Coupa invoice {invoice_id}"}, {})
+
+
+def _batches(tables: dict[str, list[dict[str, Any]]]) -> VoucherBatches:
+    return VoucherBatches(Session(tables), ledger=None, run_id=None, partition=None)
+
+
+def test_a_purged_batch_whose_voucher_f0411_holds_is_adopted_not_written_twice():
+    voucher = {"KCO": "00001", "DOC": 300470, "AN8": 4343, "VINV": "INV-9", "RMK": "Coupa invoice 77"}
+    record = _voucher_record()
+    assert (
+        _batches({"F0411Z1": [], "F0411": [voucher]})._adoptable(record)
+        == BatchKey.of_body(record.body).target_id
+    )
+
+
+def test_a_purged_batch_is_not_taken_for_a_voucher_of_another_remark_or_one_never_written():
+    hand_keyed = {"KCO": "00001", "DOC": 300471, "AN8": 4343, "VINV": "INV-9", "RMK": "entered by hand"}
+    assert _batches({"F0411Z1": [], "F0411": [hand_keyed]})._adoptable(_voucher_record()) is None
+    assert _batches({"F0411Z1": [], "F0411": []})._adoptable(_voucher_record()) is None
+
+
+def test_two_vouchers_carrying_the_purged_batchs_marks_are_a_persons_to_sort_out():
+    twins = [
+        {"KCO": "00001", "DOC": d, "AN8": 4343, "VINV": "INV-9", "RMK": "Coupa invoice 77"} for d in (1, 2)
+    ]
+    with pytest.raises(VoucherChanged, match="2 vouchers of supplier 4343 invoice INV-9"):
+        _batches({"F0411Z1": [], "F0411": twins})._adoptable(_voucher_record())
