@@ -392,13 +392,16 @@ def _journal_amounts(
     return amounts, {"CRR": to_stored(rate, RATE_DECIMALS)}
 
 
-def process_journal_batches(store: Store, now: dt.datetime, periods: PeriodSettings) -> dict[str, Any]:
+def process_journal_batches(
+    store: Store, now: dt.datetime, periods: PeriodSettings, *, purge: bool = False
+) -> dict[str, Any]:
     """R09110Z, the journal entry batch processor: unprocessed F0911Z1 journal entries (EDTR J, written by
     ML_CreateJournalBatch) -> F0911 lines under a new document number of their type and one new batch.
 
     A foreign entry's lines get their domestic ``AA`` from the rate (its CRR, else F0015 on its G/L date)
     and balance in both currencies; each line also posts a ``CA`` ledger row with its foreign amount. The
-    G/L fiscal date edit (system 09) applies; an error, or a missing rate, leaves the entry unprocessed."""
+    G/L fiscal date edit (system 09) applies; an error, or a missing rate, leaves the entry unprocessed.
+    ``purge`` plays the processing option "purge processed transactions": a posted entry's F0911Z1 rows go."""
     today, time_of_day = to_julian(now.date()), to_hhmmss(now)
     processed, rejected, warnings = [], [], []
     with store.transaction() as conn:
@@ -434,5 +437,7 @@ def process_journal_batches(store: Store, now: dt.datetime, periods: PeriodSetti
                 'WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ?',
                 (doc, batch, today, time_of_day, *key),
             )
+            if purge:
+                conn.execute('DELETE FROM "F0911Z1" WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ?', key)
             processed.append({**entry, "DOC": doc, "DCT": kind, "ICU": batch})
     return {"processed": processed, "rejected": rejected, "warnings": warnings}

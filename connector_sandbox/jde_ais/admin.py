@@ -211,7 +211,9 @@ def admin_routes() -> list[Route]:
         op.post("/sandbox/purge-batches", lambda state: purge_processed_vouchers(state.store)),
         op.post(
             "/sandbox/process-journals",
-            lambda state: process_journal_batches(state.store, state.now(), state.settings.periods),
+            lambda state: process_journal_batches(
+                state.store, state.now(), state.settings.periods, purge=state.faults.purge_processed_journals
+            ),
         ),
         op.route("/sandbox/exchange-rates", enter_rate, ["POST"]),
         op.get("/sandbox/periods", lambda state: periods_summary(state.store.conn)),

@@ -79,6 +79,10 @@ class FaultSettings(FaultKnobs):
     # (``POST /sandbox/purge-batches``). Here, not in the settings file's top level, so a test can play
     # both variants on one running server. ``poservice`` answers it for ``r04110za_version``.
     purge_processed_batches: bool = False
+    # R09110Z's processing option "purge processed transactions" (G/L implementation guide, journal entry
+    # batch upload): True deletes a journal entry's F0911Z1 rows once it is in F0911; False (blank) flags
+    # them processed and keeps them.
+    purge_processed_journals: bool = False
     r04110za_version: str = Field(default="ZJDE0001", min_length=1, max_length=10)
     # jdbj.ini resultSetTimeout, documented default 60 s.
     result_set_timeout_seconds: float = Field(default=60.0, gt=0)

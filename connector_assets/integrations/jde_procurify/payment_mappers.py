@@ -112,8 +112,9 @@ def map_payment(
     """One paid Procurify payment -> one JDE write per bill it pays, or why not. ``bills``: the payment's
     bills (``payment_bills``); ``posted``: each bill's JDE target id from the bills flow (None: not posted
     yet); ``bill_dependency``: the bills flow's dependency key of a bill uuid (what a held payment waits
-    for); ``companies``: the JDE company of a bill posted as a batch (read from its batch rows), for a
-    journal entry; ``elsewhere``: the unposted bills another process exported, with why (skipped)."""
+    for); ``companies``: the JDE company of a bill posted as a batch (read from its batch rows; "" when
+    they are gone, purged after posting: the payment is then refused, never posted in a guessed company),
+    for a journal entry; ``elsewhere``: the unposted bills another process exported, with why (skipped)."""
     uuid, label = payment_uuid(payment), payment_label(payment)
     shares = split(payment, bills, SPLIT_WORDING)
     if isinstance(shares, str):
@@ -163,6 +164,7 @@ def map_payment(
         }
         target = posted.get(share.bill)
         in_jde = PostedDocument.parse(target)
+        bill_of = share.bill
         if target is None and share.bill in (elsewhere or {}):
             why = (elsewhere or {})[share.bill]
             yield Skipped(
@@ -184,6 +186,13 @@ def map_payment(
                 "or batch; find the bill's voucher in JDE and record the payment there by hand"
             )
             yield Rejected.of(key, refused(said, rule="bill recorded without a JDE voucher"))
+        elif rules.posting == "journal" and in_jde.batch is not None and (companies or {}).get(bill_of) == "":
+            said = (
+                f"{what}: the bill's journal batch {in_jde.target_id} is no longer in JDE's F0911Z1 (R09110Z "
+                "purged it once posted), so the company its journal is in cannot be read; the payment is not "
+                "posted to another company by guess. Record it in JDE by hand, then abandon this item"
+            )
+            yield Rejected.of(key, refused(said, rule="journal company unreadable"))
         elif rules.posting == "journal":
             company = in_jde.company or (companies or {}).get(share.bill) or rules.default_company
             yield _journal_entry(key, share, payment, day, company, rules, common, what)

@@ -175,6 +175,24 @@ def test_a_bill_not_posted_yet_holds_its_payment_on_the_bill():
     assert isinstance(odd, Rejected) and "names no JDE voucher or batch" in odd.reason
 
 
+def test_a_journal_payment_whose_bill_batch_jde_purged_is_refused_never_posted_in_a_guessed_company():
+    """R09110Z's "purge processed transactions" deletes the bill's journal batch rows once posted: the company
+    they named is gone, and the default company is no reading of it."""
+    [refused] = list(
+        map_payment(
+            a_payment(amount="100.30"),
+            NOW,
+            [a_bill(BILL_A, 100.3)],
+            {BILL_A: batch_key("MLPRCFY", BILL_A).target_id},
+            JOURNALS,
+            bill_dependency,
+            {BILL_A: ""},  # no batch rows left (``PostedDocument.batch_company``)
+        )
+    )
+    assert isinstance(refused, Rejected)
+    assert "no longer in JDE's F0911Z1" in refused.reason and "not posted to another company" in refused.reason
+
+
 def test_a_journal_entry_balances_with_keys_from_the_two_uuids():
     assert PostedDocument.parse("MLPRCFY/PFY0A5B6C9D11/7F1C2B0E4D7A4A779C1E2F").batch is not None
     [entry] = list(
