@@ -5,6 +5,7 @@ docs/jde_orchestrations/README.md, "Keys that make writes safe to repeat"."""
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, Mapped
 from connector_assets.jde.batch_bodies import place_currency
 from connector_assets.jde.periods import AP, GL, JdePeriods
@@ -233,6 +234,54 @@ class JournalBatches(BatchTarget):
         named = f" '{explained}'" if explained else ""
         return f"{self.source_label} journal entry{named} ({super().document(record)})"
 
+    def _processed_and_purged(self, key: BatchKey, record: Mapped) -> str | None:
+        """R09110Z's "purge processed transactions" option deletes an entry's F0911Z1 rows once it is in
+        F0911 (G/L implementation guide), and F0911 keeps no EDI key: the entry is the one document of its
+        company and type in F0911 (ledger AA) whose lines are this record's, account, amount and
+        explanation each. Adopted, never written twice; several are a person's to sort out. A foreign
+        entry (amounts in Currency_Amount) is not matched: its domestic amounts are R09110Z's."""
+        body = record.body
+        lines = body.get("Lines") or []
+        if not lines or any("Amount" not in line for line in lines):
+            return None
+        wanted = sorted(
+            _journal_line(line.get("Account"), line.get("Amount"), line.get("Explanation")) for line in lines
+        )
+        rows = self.session.browse(
+            GL_TABLE,
+            columns=["KCO", "DCT", "DOC", "LT", "ANI", "AA", "EXA"],
+            conditions=[
+                Condition(f"{GL_TABLE}.KCO", "EQUAL", str(body["Company"]).strip()),
+                Condition(f"{GL_TABLE}.DCT", "EQUAL", str(body.get("Document_Type") or "JE").strip()),
+                Condition(f"{GL_TABLE}.EXA", "EQUAL", str(lines[0].get("Explanation") or "").strip()),
+                Condition(f"{GL_TABLE}.LT", "EQUAL", "AA"),
+            ],
+        )
+        documents = {jde_number(r.get("DOC")) for r in rows} - {None}
+        matching = []
+        for document in sorted(documents):
+            found = self.session.browse(
+                GL_TABLE,
+                columns=["KCO", "DCT", "DOC", "LT", "ANI", "AA", "EXA"],
+                conditions=[
+                    Condition(f"{GL_TABLE}.KCO", "EQUAL", str(body["Company"]).strip()),
+                    Condition(f"{GL_TABLE}.DCT", "EQUAL", str(body.get("Document_Type") or "JE").strip()),
+                    Condition(f"{GL_TABLE}.DOC", "EQUAL", document),
+                    Condition(f"{GL_TABLE}.LT", "EQUAL", "AA"),
+                ],
+            )
+            if sorted(_journal_line(r.get("ANI"), r.get("AA"), r.get("EXA")) for r in found) == wanted:
+                matching.append(document)
+        if not matching:
+            return None
+        if len(matching) > 1:
+            raise VoucherChanged(
+                f"JDE's batch rows of {key.target_id} are gone (posted and purged) and F0911 holds "
+                f"{len(matching)} entries with its lines (documents {', '.join(map(str, matching))}); check "
+                "them in JDE"
+            )
+        return key.target_id
+
     def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
         companies = {str(r.get("KCO") or "").strip() for r in rows}
         if companies == {str(record.body["Company"]).strip()}:
@@ -241,3 +290,16 @@ class JournalBatches(BatchTarget):
             f"JDE journal batch {key.target_id} belongs to company {sorted(companies)}, not "
             f"{record.body['Company']}; check the batch in JDE"
         )
+
+
+GL_TABLE = "F0911"  # the Account Ledger a processed journal entry is in
+
+
+def _journal_line(account: Any, amount: Any, explanation: Any) -> tuple[str, str, str]:
+    """One journal line as compared across F0911 and a record: account, amount (exact), explanation."""
+    value = amounts.amount(amount)
+    return (
+        str(account or "").strip(),
+        "" if value is None else f"{value.normalize():f}",
+        str(explanation or "").strip(),
+    )
