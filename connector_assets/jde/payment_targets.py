@@ -62,7 +62,10 @@ class VoucherPayments(JdeTarget):
         if not rows and self.boundary.created(key.target_id):  # a batch a preview's write would make now
             raise VoucherUnprocessed(key, invoice)
         if not rows:  # purged after processing (R04110ZA's option, R0411Z1P), or never written
-            return self._voucher_in_f0411(key, marks_of(record.body), invoice, purged=True)
+            marks = marks_of(record.body)
+            if not marks.remark:  # our remark names the source document: no voucher keyed by hand has it
+                marks = VoucherMarks()
+            return self._voucher_in_f0411(key, marks, invoice, purged=True)
         processed = [r for r in rows if str(r.get("EDSP") or "").strip() == "1"]
         if not processed:  # held on the batch until R04110ZA has run (``unprocessed_batches``)
             raise VoucherUnprocessed(key, invoice)
@@ -90,8 +93,8 @@ class VoucherPayments(JdeTarget):
         conditions = marks.conditions()
         if not conditions:
             raise VoucherNotReady(
-                f"{where}, and the payment carries nothing the voucher carries in F0411 (invoice number, "
-                "remark) to find it by; find the voucher in JDE and record the payment there by hand"
+                f"{where}, and the payment carries nothing the voucher carries in F0411 (the remark naming "
+                "its source document) to find it by; find the voucher in JDE and record the payment by hand"
             )
         vouchers = {
             (str(r.get("KCO") or "").strip(), int(r["DOC"]))

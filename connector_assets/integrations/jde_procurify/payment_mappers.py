@@ -29,7 +29,7 @@ from connector_assets.procurify.payments import (
 )
 from connector_resources.refusals import Refusal, refused, source_invalid
 
-from .bill_mappers import NO_CURRENCY
+from .bill_mappers import NO_CURRENCY, voucher_remark
 
 POSTINGS = ("voucher", "journal")
 REFERENCE_PREFIX = "PFY"  # Payment_Reference = PFY<payment id>
@@ -197,16 +197,27 @@ def map_payment(
             company = in_jde.company or (companies or {}).get(share.bill) or rules.default_company
             yield _journal_entry(key, share, payment, day, company, rules, common, what)
         else:
-            yield _voucher_payment(key, share, day, reference, in_jde, common)
+            bill = next((b for b in bills if str(b.get("uuid")) == share.bill), {})
+            remark = voucher_remark(bill) if bill.get("id") else ""  # no id: the bill's remark is not known
+            yield _voucher_payment(key, share, day, reference, in_jde, common, remark)
 
 
 def _voucher_payment(
-    key: str, share: Share, day: str, reference: str, in_jde: PostedDocument, common: dict[str, Any]
+    key: str,
+    share: Share,
+    day: str,
+    reference: str,
+    in_jde: PostedDocument,
+    common: dict[str, Any],
+    remark: str,
 ) -> Mapped:
     body, keys = in_jde.payment(common["payment_amount"], day, reference)
-    if in_jde.batch is not None and share.invoice_number:
-        # The voucher's supplier invoice number, which F0411 keeps when JDE purges the batch rows.
-        body["Voucher_Invoice_Number"] = share.invoice_number
+    if in_jde.batch is not None:
+        # What the voucher carries in F0411 (invoice number, remark), found by once JDE purged the batch rows.
+        if remark:
+            body["Voucher_Remark"] = remark
+        if share.invoice_number:
+            body["Voucher_Invoice_Number"] = share.invoice_number
     if common["currency"]:  # the bill's: the voucher's (the JDE target pays a foreign voucher in it, mode F)
         body["Currency_Code"] = common["currency"]
     fields = {**common, "posting": "voucher", **keys}

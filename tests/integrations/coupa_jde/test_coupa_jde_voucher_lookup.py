@@ -171,3 +171,15 @@ def test_two_vouchers_carrying_the_purged_batchs_marks_are_a_persons_to_sort_out
     ]
     with pytest.raises(VoucherChanged, match="2 vouchers of supplier 4343 invoice INV-9"):
         _batches({"F0411Z1": [], "F0411": twins})._adoptable(_voucher_record())
+
+
+def test_a_purged_batch_is_never_looked_for_by_invoice_number_alone():
+    """Another supplier's voucher may carry the same invoice number; only our remark names the document."""
+    payment = _payment()
+    by_number = Mapped(
+        payment.source_key, {**payment.body, "Voucher_Invoice_Number": "INV-9"}, payment.fields
+    )
+    target, session = _target({"F0411Z1": [], "F0411": [{"KCO": "00009", "DOC": 5, "VINV": "INV-9"}]})
+    with pytest.raises(VoucherNotReady, match="the remark naming its source document"):
+        target._voucher(by_number)
+    assert [table for table, _ in session.asked] == ["F0411Z1"]
