@@ -327,9 +327,41 @@ def orchestration_operations(contracts_dir: Path = DEFAULT_CONTRACTS_DIR) -> tup
     return tuple(operations)
 
 
+def _orchestration_refusal(name: str, words: str) -> tuple[int, Any] | None:
+    """An input our orchestration contract refuses is refused by the orchestration itself on a real server
+    (AIS passes the inputs on; the installed orchestration fails with 59A0 naming the input): the nested
+    failure of the Orchestrator guide, as the orchestration would answer. None for a name we do not hold."""
+    path = DEFAULT_CONTRACTS_DIR / f"{name}.json"
+    if not path.is_file():
+        return None
+    contract = json.loads(path.read_text(encoding="utf-8"))
+    catalog = json.loads((DEFAULT_CONTRACTS_DIR / "error_catalog.json").read_text(encoding="utf-8"))
+    spec = catalog["errors"]["59A0"]
+    error = {"CODE": "59A0", "TITLE": spec["title"], "DESC": f"CAUSE . . . . {spec['cause']} {words}\n"
+             f"RESOLUTION. . {spec['resolution']}", "MOBILE": f"{spec['cause']} {words}"}  # fmt: skip
+    request = contract["serviceRequest"]
+    form = {f"fs_{contract['form']}": {"errors": [error]}}
+    body = {
+        "message": {f"ServiceRequest: {request}": {"JAS Response": form}},
+        "exception": "Exception",
+        "timeStamp": timestamp(),
+        "jde__status": "ERROR",
+        "jde__simpleMessage": f"{request} failed: {spec['title']}",
+    }
+    return 500, body
+
+
 def _refusal(violations: list[Any]) -> tuple[int, Any]:
-    """AIS answers a request it cannot take with 400 and a ServiceErrorResponse (every page's 400)."""
+    """AIS answers a request it cannot take with 400 and a ServiceErrorResponse (every page's 400); one of
+    our orchestrations answers as the orchestration would (``_orchestration_refusal``)."""
     words = "; ".join(v.words for v in violations)
+    endpoints = {v.endpoint for v in violations}
+    if len(endpoints) == 1:
+        method, _, path = endpoints.pop().partition(" ")
+        if method == "POST" and "/orchestrator/" in path:
+            refused = _orchestration_refusal(path.rsplit("/", 1)[-1], words)
+            if refused is not None:
+                return refused
     return 400, {"message": f"Bad Request - Invalid JSON Input: {words}", "exception": "Exception",
                  "timeStamp": timestamp()}  # fmt: skip
 

@@ -990,7 +990,8 @@ def test_voucher_business_errors_use_the_nested_error_body(
     assert body["jde__simpleMessage"] == f"SR_ML_InsertVoucherBatch failed: {error['TITLE']}"
     assert sandbox.row_counts() == counts
     # The contract (docs/jde_orchestrations) names the same inputs: maxLength 25, at least one pay item.
-    expected = {name for name in ("Invoice_Number", "Pay_Items") if isinstance(change, dict) and name in change}
+    named = change if isinstance(change, dict) else {}
+    expected = {name for name in ("Invoice_Number", "Pay_Items") if name in named}
     assert {b.violation.field for b in contract_breaches.seen()} == expected
 
 
