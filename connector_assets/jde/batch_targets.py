@@ -5,9 +5,11 @@ docs/jde_orchestrations/README.md, "Keys that make writes safe to repeat"."""
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from connector_assets.flows import amounts
 from connector_assets.flows.core import Created, Mapped
 from connector_assets.jde.batch_bodies import place_currency
 from connector_assets.jde.periods import AP, GL, JdePeriods
+from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.target_base import (
     BATCH_TABLE,
     CREATE_JOURNALS,
@@ -18,10 +20,11 @@ from connector_assets.jde.target_base import (
     JdeTarget,
     VoucherChanged,
     _iso_date,
+    jde_number,
     jde_reason,
     posted,
 )
-from connector_resources.jde import JdeOrchestrationError
+from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.refusals import source_invalid
 from connector_resources.replay import WaitsFor
 
@@ -60,6 +63,11 @@ class BatchTarget(JdeTarget):
         """Why the rows under this key are not this record's (None when they are)."""
         return None
 
+    def _processed_and_purged(self, key: BatchKey, record: Mapped) -> str | None:
+        """The record's target id when its batch rows are gone because JDE processed and purged them, found
+        by what the processed document carries; None when the batch was never written (a subclass's)."""
+        return None
+
     def _adoptable(self, record: Mapped) -> str | None:
         key = BatchKey.of_body(record.body)
         rows = list(
@@ -70,7 +78,7 @@ class BatchTarget(JdeTarget):
             )
         )
         if not rows:
-            return None
+            return self._processed_and_purged(key, record)
         foreign = self._foreign(key, rows, record)
         if foreign:
             raise VoucherChanged(foreign)
@@ -157,6 +165,47 @@ class VoucherBatches(BatchTarget):
     def document(self, record: Mapped) -> str:
         return self.invoice(record.body, self.source_label)
 
+    def _processed_and_purged(self, key: BatchKey, record: Mapped) -> str | None:
+        """R04110ZA's "purge processed transactions" option and R0411Z1P delete a processed batch's rows
+        (A/P implementation guide); the voucher it became stays in F0411 carrying the batch's company,
+        supplier, invoice number and remark. One PV voucher carrying all four is this record's, written by
+        an earlier attempt: adopted, never written twice; several are a person's to sort out."""
+        body = record.body
+        remark = str(body.get("Remark") or "").strip()
+        if not remark or not str(body.get("Supplier") or "").strip().isdigit():
+            return None  # without our remark (or a supplier) a voucher keyed by hand could pass for ours
+        marks = {
+            "KCO": str(body["Company"]).strip(),
+            "AN8": str(body["Supplier"]).strip(),
+            "VINV": str(body["Invoice_Number"]).strip(),
+            "RMK": remark,
+        }
+        rows = self.session.browse(
+            AP_LEDGER.table,
+            columns=["KCO", "DOC", "DCT", "SFX", "AN8", "VINV", "RMK"],
+            conditions=[
+                Condition("F0411.KCO", "EQUAL", marks["KCO"]),
+                Condition("F0411.AN8", "EQUAL", int(marks["AN8"])),
+                Condition("F0411.VINV", "EQUAL", marks["VINV"]),
+                Condition("F0411.RMK", "EQUAL", remark),
+                Condition("F0411.DCT", "EQUAL", "PV"),
+            ],
+        )
+        vouchers = {
+            (str(r.get("KCO") or "").strip(), jde_number(r.get("DOC")))
+            for r in rows
+            if jde_number(r.get("DOC")) and all(str(r.get(k, v)).strip() == v for k, v in marks.items())
+        }
+        if not vouchers:
+            return None
+        if len(vouchers) > 1:
+            raise VoucherChanged(
+                f"JDE's batch rows of {key.target_id} are gone (processed and purged) and F0411 holds "
+                f"{len(vouchers)} vouchers of supplier {marks['AN8']} invoice {marks['VINV']} remark "
+                f"'{remark}'; check them in JDE"
+            )
+        return key.target_id
+
     def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
         holds = {(str(r.get("AN8")), str(r.get("VINV") or "").strip()) for r in rows}
         if holds == {(str(record.body["Supplier"]), record.body["Invoice_Number"].strip())}:
@@ -185,6 +234,54 @@ class JournalBatches(BatchTarget):
         named = f" '{explained}'" if explained else ""
         return f"{self.source_label} journal entry{named} ({super().document(record)})"
 
+    def _processed_and_purged(self, key: BatchKey, record: Mapped) -> str | None:
+        """R09110Z's "purge processed transactions" option deletes an entry's F0911Z1 rows once it is in
+        F0911 (G/L implementation guide), and F0911 keeps no EDI key: the entry is the one document of its
+        company and type in F0911 (ledger AA) whose lines are this record's, account, amount and
+        explanation each. Adopted, never written twice; several are a person's to sort out. A foreign
+        entry (amounts in Currency_Amount) is not matched: its domestic amounts are R09110Z's."""
+        body = record.body
+        lines = body.get("Lines") or []
+        if not lines or any("Amount" not in line for line in lines):
+            return None
+        wanted = sorted(
+            _journal_line(line.get("Account"), line.get("Amount"), line.get("Explanation")) for line in lines
+        )
+        rows = self.session.browse(
+            GL_TABLE,
+            columns=["KCO", "DCT", "DOC", "LT", "ANI", "AA", "EXA"],
+            conditions=[
+                Condition(f"{GL_TABLE}.KCO", "EQUAL", str(body["Company"]).strip()),
+                Condition(f"{GL_TABLE}.DCT", "EQUAL", str(body.get("Document_Type") or "JE").strip()),
+                Condition(f"{GL_TABLE}.EXA", "EQUAL", str(lines[0].get("Explanation") or "").strip()),
+                Condition(f"{GL_TABLE}.LT", "EQUAL", "AA"),
+            ],
+        )
+        documents = {jde_number(r.get("DOC")) for r in rows} - {None}
+        matching = []
+        for document in sorted(documents):
+            found = self.session.browse(
+                GL_TABLE,
+                columns=["KCO", "DCT", "DOC", "LT", "ANI", "AA", "EXA"],
+                conditions=[
+                    Condition(f"{GL_TABLE}.KCO", "EQUAL", str(body["Company"]).strip()),
+                    Condition(f"{GL_TABLE}.DCT", "EQUAL", str(body.get("Document_Type") or "JE").strip()),
+                    Condition(f"{GL_TABLE}.DOC", "EQUAL", document),
+                    Condition(f"{GL_TABLE}.LT", "EQUAL", "AA"),
+                ],
+            )
+            if sorted(_journal_line(r.get("ANI"), r.get("AA"), r.get("EXA")) for r in found) == wanted:
+                matching.append(document)
+        if not matching:
+            return None
+        if len(matching) > 1:
+            raise VoucherChanged(
+                f"JDE's batch rows of {key.target_id} are gone (posted and purged) and F0911 holds "
+                f"{len(matching)} entries with its lines (documents {', '.join(map(str, matching))}); check "
+                "them in JDE"
+            )
+        return key.target_id
+
     def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
         companies = {str(r.get("KCO") or "").strip() for r in rows}
         if companies == {str(record.body["Company"]).strip()}:
@@ -193,3 +290,16 @@ class JournalBatches(BatchTarget):
             f"JDE journal batch {key.target_id} belongs to company {sorted(companies)}, not "
             f"{record.body['Company']}; check the batch in JDE"
         )
+
+
+GL_TABLE = "F0911"  # the Account Ledger a processed journal entry is in
+
+
+def _journal_line(account: Any, amount: Any, explanation: Any) -> tuple[str, str, str]:
+    """One journal line as compared across F0911 and a record: account, amount (exact), explanation."""
+    value = amounts.amount(amount)
+    return (
+        str(account or "").strip(),
+        "" if value is None else f"{value.normalize():f}",
+        str(explanation or "").strip(),
+    )

@@ -3,6 +3,7 @@
 ``Payment_Reference`` once per voucher in F0414 (``payment_repeats``), read before a write that may repeat.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from connector_assets.flows.core import Created, Mapped
@@ -30,11 +31,21 @@ from connector_assets.jde.target_base import (
 from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
 from connector_resources.jde import Condition, JdeOrchestrationError
 
+# What a payment body may carry of its voucher beside the batch key, never sent to JDE (``payment_body``):
+# the voucher's supplier invoice number (F0411Z1 VINV) and header remark (RMK) as the voucher flow wrote
+# them, which R04110ZA carries into F0411 and which stay there when the batch rows are purged.
+VOUCHER_MARKS = ("Voucher_Invoice_Number", "Voucher_Remark")
+
 
 class VoucherPayments(JdeTarget):
     """Payments recorded on the JDE vouchers a voucher flow wrote, through ``ML_RecordPayment``. A record's
-    body names its voucher's batch keys and the payment; its fields carry ``invoice_id`` (the source
-    invoice the voucher came from, for messages)."""
+    body names its voucher's batch keys and the payment, and may carry ``VOUCHER_MARKS``; its fields carry
+    ``invoice_id`` (the source invoice the voucher came from, for messages).
+
+    The voucher is found in F0411 itself: R04110ZA's processing option "purge processed transactions" and
+    the purge program R0411Z1P delete the F0411Z1 rows once they are vouchers (A/P implementation guide),
+    so a processed batch row naming its voucher is only a shortcut. Without one, the voucher is the one
+    F0411 voucher (PV) carrying what the voucher flow wrote into it: supplier invoice number and remark."""
 
     writes = (RECORD_PAYMENT,)
 
@@ -44,51 +55,59 @@ class VoucherPayments(JdeTarget):
         rows = list(
             self.session.browse(
                 BATCH_TABLE,
-                columns=["EDLN", "EDSP", "KCO", "DOC", "AN8", "VINV"],
+                columns=["EDLN", "EDSP", "KCO", "DOC", "AN8", "VINV", "RMK"],
                 conditions=key.conditions(),
             )
         )
         if not rows and self.boundary.created(key.target_id):  # a batch a preview's write would make now
             raise VoucherUnprocessed(key, invoice)
-        if not rows:
-            raise VoucherNotReady(
-                f"the voucher batch {key.target_id} of invoice {invoice} is not in JDE's F0411Z1"
-            )
+        if not rows:  # purged after processing (R04110ZA's option, R0411Z1P), or never written
+            marks = marks_of(record.body)
+            if not marks.remark:  # our remark names the source document: no voucher keyed by hand has it
+                marks = VoucherMarks()
+            return self._voucher_in_f0411(key, marks, invoice, purged=True)
         processed = [r for r in rows if str(r.get("EDSP") or "").strip() == "1"]
         if not processed:  # held on the batch until R04110ZA has run (``unprocessed_batches``)
             raise VoucherUnprocessed(key, invoice)
         if jde_number(processed[0].get("DOC")):
             return str(processed[0]["KCO"]).strip(), int(processed[0]["DOC"])
-        return self._voucher_in_f0411(key, processed[0], invoice)
+        row = processed[0]
+        marks = VoucherMarks(
+            _text(row.get("VINV")) or marks_of(record.body).invoice_number,
+            _text(row.get("RMK")) or marks_of(record.body).remark,
+            jde_number(row.get("AN8")),
+        )
+        return self._voucher_in_f0411(key, marks, invoice, purged=False)
 
-    def _voucher_in_f0411(self, key: BatchKey, row: dict[str, Any], invoice: str) -> tuple[str, int]:
-        """The voucher R04110ZA made, found by supplier and invoice number when the processed batch row
-        does not carry its document number (the reference only says the processor sets ``EDSP = 1``)."""
-        an8, vinv = jde_number(row.get("AN8")), str(row.get("VINV") or "").strip()
-        if not an8 or not vinv:
+    def _voucher_in_f0411(
+        self, key: BatchKey, marks: "VoucherMarks", invoice: str, *, purged: bool
+    ) -> tuple[str, int]:
+        """The one F0411 voucher carrying ``marks``; ``VoucherNotReady`` (retried) when none or several
+        do, naming what was looked for."""
+        where = (
+            f"the voucher batch {key.target_id} of invoice {invoice} is not in JDE's F0411Z1 (purged after "
+            "processing, or not written yet)"
+            if purged
+            else f"the voucher batch {key.target_id} of invoice {invoice} was processed but names no voucher"
+        )
+        conditions = marks.conditions()
+        if not conditions:
             raise VoucherNotReady(
-                f"the voucher batch {key.target_id} of invoice {invoice} was processed but names neither its "
-                "voucher nor its supplier and invoice number; find the voucher in JDE and record the payment"
+                f"{where}, and the payment carries nothing the voucher carries in F0411 (the remark naming "
+                "its source document) to find it by; find the voucher in JDE and record the payment by hand"
             )
         vouchers = {
             (str(r.get("KCO") or "").strip(), int(r["DOC"]))
             for r in self.session.browse(
                 AP_LEDGER.table,
-                columns=["KCO", "DOC", "DCT", "SFX"],
-                conditions=[
-                    Condition("F0411.AN8", "EQUAL", an8),
-                    Condition("F0411.VINV", "EQUAL", vinv),
-                    Condition("F0411.DCT", "EQUAL", "PV"),
-                ],
+                columns=["KCO", "DOC", "DCT", "SFX", "AN8", "VINV", "RMK"],
+                conditions=conditions,
             )
-            if jde_number(r.get("DOC"))
+            if jde_number(r.get("DOC")) and marks.matches(r)
         }
         if len(vouchers) != 1:
             found = "no voucher" if not vouchers else f"{len(vouchers)} vouchers"
-            raise VoucherNotReady(
-                f"the voucher batch {key.target_id} of invoice {invoice} was processed, and JDE's F0411 has "
-                f"{found} for supplier {an8} invoice {vinv}; retried later"
-            )
+            raise VoucherNotReady(f"{where}, and JDE's F0411 has {found} for {marks.words()}; retried later")
         return vouchers.pop()
 
     def find(self, record: Mapped) -> str | None:
@@ -144,6 +163,52 @@ class DocumentPayments(JdeTarget):
                 self.session, company, document, dct, body, missing=missing, posting=posting
             ),
         )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class VoucherMarks:
+    """What R04110ZA carries from our batch into the F0411 voucher, to find it by: the supplier invoice
+    number (VINV), the header remark (RMK) and, when known, the supplier (AN8)."""
+
+    invoice_number: str = ""
+    remark: str = ""
+    supplier: int | None = None
+
+    def conditions(self) -> list[Condition]:
+        """The data-service conditions on F0411 (PV vouchers), [] when nothing is known to look for."""
+        found = []
+        if self.invoice_number:
+            found.append(Condition("F0411.VINV", "EQUAL", self.invoice_number))
+        if self.remark:
+            found.append(Condition("F0411.RMK", "EQUAL", self.remark))
+        if not found:
+            return []
+        if self.supplier:
+            found.append(Condition("F0411.AN8", "EQUAL", self.supplier))
+        return [*found, Condition("F0411.DCT", "EQUAL", "PV")]
+
+    def matches(self, row: dict[str, Any]) -> bool:
+        """Whether an F0411 row carries every mark it shows (compared trimmed: AIS pads characters)."""
+        if self.invoice_number and "VINV" in row and _text(row["VINV"]) != self.invoice_number:
+            return False
+        if self.remark and "RMK" in row and _text(row["RMK"]) != self.remark:
+            return False
+        return not (self.supplier and "AN8" in row and jde_number(row["AN8"]) != self.supplier)
+
+    def words(self) -> str:
+        parts = [f"supplier {self.supplier}"] if self.supplier else []
+        parts += [f"invoice {self.invoice_number}"] if self.invoice_number else []
+        parts += [f"remark {self.remark!r}"] if self.remark else []
+        return " ".join(parts)
+
+
+def marks_of(body: dict[str, Any]) -> VoucherMarks:
+    """The ``VOUCHER_MARKS`` a payment body carries (none: an empty ``VoucherMarks``)."""
+    return VoucherMarks(_text(body.get("Voucher_Invoice_Number")), _text(body.get("Voucher_Remark")))
+
+
+def _text(value: Any) -> str:
+    return str(value or "").strip()
 
 
 def find_payment(session: Any, company: str, document: int, dct: str, reference: str) -> str | None:

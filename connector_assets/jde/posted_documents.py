@@ -53,12 +53,14 @@ class PostedDocument:
 
     def batch_company(self, jde_session: Any) -> str | None:
         """The JDE company of the document: a document key's, else its batch rows' KCO in F0911Z1 (None
-        when they name none, or several)."""
+        when they name none, or several; "" when there are no rows: R09110Z's "purge processed
+        transactions" option deletes them once posted, G/L implementation guide)."""
         if self.batch is None:
             return self.company
-        rows = jde_session.browse(
-            JOURNAL_TABLE, columns=["KCO"], conditions=self.batch.conditions(JOURNAL_TABLE)
-        )
+        conditions = self.batch.conditions(JOURNAL_TABLE)
+        rows = list(jde_session.browse(JOURNAL_TABLE, columns=["KCO"], conditions=conditions))
+        if not rows:
+            return ""
         companies = {str(r.get("KCO") or "").strip() for r in rows} - {""}
         return companies.pop() if len(companies) == 1 else None
 

@@ -65,7 +65,13 @@ JDE_REASONS = {
 
 # Inputs a mapped money body gained with the multi-currency contracts (the document's currency on journals
 # and payments), the voucher builder every flow shares (a blank due date named) and the order reference.
-ADDED_INPUTS = (("Currency_Code",), ("Due_Date",), ("Order_Company", "Order_Number", "Order_Type"))
+ADDED_INPUTS = (
+    ("Currency_Code",),
+    ("Due_Date",),
+    ("Order_Company", "Order_Number", "Order_Type"),
+    # A payment's marks of its voucher (``payment_targets.VOUCHER_MARKS``): never sent, only read by.
+    ("Voucher_Invoice_Number", "Voucher_Remark"),
+)
 
 
 class VoucherChanged(ValueError):

@@ -2,9 +2,12 @@
 
 A stateful AIS session is cheap to reuse and expensive to create (each one is a JAS session on the
 HTML server), so the connector logs in once per batch, signs every call with the same token and logs
-out at the end (reference §4.5). When any service answers **444** the token is gone (idle timeout,
-time-to-live, a server restart): ``HttpClient`` then calls ``invalidate`` + ``ensure_fresh`` and
-replays the request once, which logs in again here.
+out at the end (reference §4.5). When any service answers **444**, or **403 whose body says the token is
+invalid** (Oracle's AIS REST reference documents both for a dead token: 403 "Token is Invalid" and 444
+"Invalid Token"), the token is gone (idle timeout, time-to-live, a server restart): ``HttpClient`` then
+calls ``invalidate`` + ``ensure_fresh`` and replays the request once, which logs in again here. A 403 that
+does not say so is a real permission refusal (a table or orchestration the user may not use) and stays
+a configuration error (``dead_token``).
 
 How the token travels (reference §2.3, §2.6): the original style is ``token`` + ``deviceName`` in the
 JSON body, which every AIS release accepts for the data service; the ``jde-AIS-Auth`` /
@@ -206,6 +209,10 @@ class JdeAisAuth(KeptTokenAuth, TokenAuth):
         """Whether the token is shared through a store (then a batch must not log it out)."""
         return self.store.shared
 
+    def is_expired(self, response: requests.Response) -> bool:
+        """444, or a 403 saying the token is invalid (``dead_token``); never a plain permission 403."""
+        return dead_token(response)
+
     # -- TokenAuth ------------------------------------------------------------------------------
 
     def fetch_token(self, http: HttpClient) -> Token:
@@ -366,6 +373,25 @@ def session_store(
         cost="each process logs in once and out at its exit",
         release=logout_at_exit,
     )
+
+
+# What AIS says about a token it no longer knows (reference §2.4, §4.1): 403 "Token is Invalid" or 444
+# "Invalid Token"; matched on the words, case and spacing aside.
+_DEAD_TOKEN_WORDS = ("token is invalid", "invalid token")
+
+
+def dead_token(response: requests.Response) -> bool:
+    """Whether AIS refused the call because its token is dead (log in again), not the user's rights.
+
+    Any 444 is a dead token. A 403 is one only when its ServiceErrorResponse ``message`` says so: a 403
+    with any other body ("Authorization Failure") is a permission refusal a new login would not cure.
+    """
+    if response.status_code == 444:
+        return True
+    if response.status_code != 403:
+        return False
+    said = " ".join(server_message(response_json(response)).lower().split())
+    return any(words in said for words in _DEAD_TOKEN_WORDS)
 
 
 def _is_orchestration(url: str) -> bool:

@@ -120,6 +120,8 @@ ORCHESTRATOR_PATH = "v3/orchestrator"
 SERVER_INFO_PATH = "defaultconfig"
 RESULT_SET_EXPIRED = "JAS_MSG347"
 DISCOVER_PATH = "discover"
+PROCESSING_OPTIONS_PATH = "v2/poservice"
+VOUCHER_PROCESSOR = "R04110ZA"
 _ORCHESTRATION_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 # Where JDE reports step outcomes beside the designer's outputs (reference §2.6).
 _STEP_KEYS = ("Errors/Warnings", "continuedOnError", "sysErrors")
@@ -987,6 +989,22 @@ class JdeSession(ClosingOnce):
             raise JdeError("JD Edwards AIS discover answered without a list of orchestrations")
         return {str(e["name"]) for e in entries if isinstance(e, Mapping) and e.get("name")}
 
+    def processing_options(self, application: str, version: str) -> Mapping[str, Any]:
+        """The processing option values of ``application`` / ``version`` (``POST /jderest/v2/poservice``,
+        Oracle's AIS REST reference "Get Processing Options": ``applicationName`` required, ``version``).
+        The answer's layout beyond "JSON object" is not documented; the caller searches it."""
+        body = {"applicationName": check_name("application", application), "version": version}
+        try:
+            with self._calls:
+                response = self._http.post(PROCESSING_OPTIONS_PATH, json=body, idempotent=True)
+        except ApiError as exc:
+            mapped = error_for_status(exc, f"read the processing options of {application} {version}")
+            raise (mapped or JdeError(f"JD Edwards AIS poservice {application} {version}: {exc}")) from None
+        payload = response_json(response)
+        if not isinstance(payload, Mapping):
+            raise JdeError(f"JD Edwards AIS poservice {application} {version} answered no JSON object")
+        return payload
+
     # -- writes -----------------------------------------------------------------------------------
 
     def orchestrate(self, name: str, inputs: Mapping[str, Any]) -> OrchestrationResult:
@@ -1133,6 +1151,11 @@ class JdeAisResource(ApiConnectionResource):
         description="let a read's prefetched next page be in flight while the session makes another AIS "
         "call (ML_JDE_OVERLAP_CALLS); off: one call at a time per token, the documentation being silent",
     )
+    voucher_processor_version: str = Field(
+        default="ZJDE0001",
+        description="the R04110ZA version the site schedules (ML_JDE_VOUCHER_PROCESSOR_VERSION); ping reads "
+        "its processing options",
+    )
     keep_sessions: bool = Field(
         default=True,
         description="keep the AIS token between batches, steps and runs (encrypted in the vault; needs "
@@ -1222,6 +1245,7 @@ class JdeAisResource(ApiConnectionResource):
                         for name, flows in sorted(writes.items())
                         if name not in offered
                     ]
+            batches = "; " + _batch_purge_variant(session, self.voucher_processor_version)
             dates = ""
             if "F0101" not in {p.split(" ", 1)[0] for p in problems}:
                 try:
@@ -1241,10 +1265,51 @@ class JdeAisResource(ApiConnectionResource):
             )
             return (
                 f"{reach}; logged in as {info.username} ({info.environment}, {info.role}, dates "
-                f"{info.date_pattern}); {read_note}; {write_note}{dates}; optional tables: {optional}"
+                f"{info.date_pattern}); {read_note}; {write_note}{dates}{batches}; optional tables: "
+                f"{optional}"
             )
         finally:
             session.close()
+
+
+def purge_option(options: Any) -> str | None:
+    """The value of the first processing option whose name speaks of purging ("purge processed
+    transactions" is R04110ZA's), anywhere in a poservice answer; None when there is none. The option's
+    member name is not in Oracle's public material, hence the search by word."""
+    if isinstance(options, Mapping):
+        for key, value in options.items():
+            if "purge" in str(key).lower():
+                inner = value.get("value") if isinstance(value, Mapping) else value
+                if isinstance(inner, str | int):
+                    return str(inner).strip()
+            found = purge_option(value)
+            if found is not None:
+                return found
+    elif isinstance(options, list):
+        for item in options:
+            if isinstance(item, Mapping) and "purge" in str(item.get("name") or "").lower():
+                return str(item.get("value") or "").strip()
+            found = purge_option(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _batch_purge_variant(session: JdeSession, version: str) -> str:
+    """Which of the A/P guide's two variants the site's R04110ZA version runs, in the ping's words: it purges
+    processed F0411Z1/F0911Z1 rows (processing option 1) or flags and keeps them (blank; R0411Z1P may
+    purge them later). Never a problem: payments find their vouchers in F0411 either way."""
+    what = f"{VOUCHER_PROCESSOR} {version}"
+    try:
+        options = session.processing_options(VOUCHER_PROCESSOR, version)
+    except JdeError as exc:
+        return f"batch rows: {what} processing options not readable ({exc}); payments find vouchers in F0411"
+    value = purge_option(options)
+    if value is None:
+        return f"batch rows: {what} names no purge option; payments find vouchers in F0411"
+    if value == "1":
+        return f"batch rows: {what} purges processed transactions (F0411Z1/F0911Z1 rows deleted)"
+    return f"batch rows: {what} keeps processed transactions (EDSP 1, until R0411Z1P purges them)"
 
 
 def _optional_tables(session: JdeSession, reads: Mapping[str, Sequence[str]], problems: list[str]) -> str:
@@ -1308,7 +1373,7 @@ def _reachability(http: HttpClient) -> str:
     detail = f"AIS reachable (defaultconfig HTTP {response.status_code}"
     payload = response_json(response)
     if response.status_code == 200 and isinstance(payload, Mapping):
-        # The shape of defaultconfig is unconfirmed; show a release if one is obviously there.
+        # Oracle's DefaultConfig names the release aisVersion ("Get Configuration"); older names tolerated.
         for key in ("aisVersion", "toolsRelease", "jasRelease", "release", "version"):
             if isinstance(payload.get(key), str | int) and str(payload[key]).strip():
                 detail += f", {key} {str(payload[key]).strip()[:40]}"

@@ -45,6 +45,13 @@ SYSTEM = System(
             "(e.g. yyyyMMdd, or CYYDDD); blank = the user's format; `ml-connector ping` checks it",
         ),
         Setting(
+            "voucher_processor_version",
+            "ML_JDE_VOUCHER_PROCESSOR_VERSION",
+            "ZJDE0001",
+            "the version of R04110ZA (Batch Voucher Processor) the site schedules; `ml-connector ping` "
+            "reads its processing options (poservice) to say whether it purges processed batch rows",
+        ),
+        Setting(
             "page_size",
             "ML_JDE_PAGE_SIZE",
             "500",

@@ -270,7 +270,27 @@ def _posted(
     ]
 
 
-def process_voucher_batches(store: Store, now: dt.datetime, periods: PeriodSettings) -> dict[str, Any]:
+def purge_processed_vouchers(store: Store) -> dict[str, Any]:
+    """R0411Z1P (Processed Batch Voucher Purge): every processed (EDSP 1) voucher transaction deleted from
+    F0411Z1 with its F0911Z1 distribution; unprocessed ones stay. F0411 and F0911 are untouched: the
+    vouchers R04110ZA made keep what they carry (supplier, invoice number, company, remark)."""
+    with store.transaction() as conn:
+        keys = conn.execute(
+            'SELECT DISTINCT "EDUS", "EDBT", "EDTN" FROM "F0411Z1" WHERE "EDSP" = \'1\' ORDER BY 1, 2, 3'
+        ).fetchall()
+        for key in keys:
+            _delete_transaction(conn, tuple(key))
+    return {"purged": [{"EDUS": u, "EDBT": b, "EDTN": t} for u, b, t in keys]}
+
+
+def _delete_transaction(conn: Any, key: tuple[str, str, str]) -> None:
+    for table in ("F0411Z1", "F0911Z1"):
+        conn.execute(f'DELETE FROM "{table}" WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ?', key)
+
+
+def process_voucher_batches(
+    store: Store, now: dt.datetime, periods: PeriodSettings, *, purge: bool = False
+) -> dict[str, Any]:
     """R04110ZA: unprocessed F0411Z1 transactions -> F0411 vouchers (new DOC, one new batch ICU), and
     each transaction's F0911Z1 distribution -> F0911 lines under the same DOC, batch and stamp.
 
@@ -278,7 +298,8 @@ def process_voucher_batches(store: Store, now: dt.datetime, periods: PeriodSetti
     F0015's on its G/L date; without one it is rejected and stays unprocessed, like a transaction the
     fiscal date edit refuses (its messages beside it). Warnings are listed in ``warnings`` (what the Work
     Center would show) and do not stop it. The purchase order reference (PKCO / PO / PDCT) is kept on F0411
-    and on every F0911 line."""
+    and on every F0911 line. ``purge`` plays the processing option "purge processed transactions": a
+    transaction made a voucher leaves F0411Z1 and F0911Z1 altogether instead of staying as EDSP 1."""
     today, time_of_day = to_julian(now.date()), to_hhmmss(now)
     processed, rejected, warnings = [], [], []
     with store.transaction() as conn:
@@ -348,6 +369,8 @@ def process_voucher_batches(store: Store, now: dt.datetime, periods: PeriodSetti
                     'WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ?',
                     (doc, batch, today, time_of_day, *key),
                 )
+            if purge:
+                _delete_transaction(conn, key)
             processed.append({"EDUS": edus, "EDBT": edbt, "EDTN": edtn, "DOC": doc, "ICU": batch})
     return {"processed": processed, "rejected": rejected, "warnings": warnings}
 
@@ -369,13 +392,16 @@ def _journal_amounts(
     return amounts, {"CRR": to_stored(rate, RATE_DECIMALS)}
 
 
-def process_journal_batches(store: Store, now: dt.datetime, periods: PeriodSettings) -> dict[str, Any]:
+def process_journal_batches(
+    store: Store, now: dt.datetime, periods: PeriodSettings, *, purge: bool = False
+) -> dict[str, Any]:
     """R09110Z, the journal entry batch processor: unprocessed F0911Z1 journal entries (EDTR J, written by
     ML_CreateJournalBatch) -> F0911 lines under a new document number of their type and one new batch.
 
     A foreign entry's lines get their domestic ``AA`` from the rate (its CRR, else F0015 on its G/L date)
     and balance in both currencies; each line also posts a ``CA`` ledger row with its foreign amount. The
-    G/L fiscal date edit (system 09) applies; an error, or a missing rate, leaves the entry unprocessed."""
+    G/L fiscal date edit (system 09) applies; an error, or a missing rate, leaves the entry unprocessed.
+    ``purge`` plays the processing option "purge processed transactions": a posted entry's F0911Z1 rows go."""
     today, time_of_day = to_julian(now.date()), to_hhmmss(now)
     processed, rejected, warnings = [], [], []
     with store.transaction() as conn:
@@ -411,5 +437,7 @@ def process_journal_batches(store: Store, now: dt.datetime, periods: PeriodSetti
                 'WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ?',
                 (doc, batch, today, time_of_day, *key),
             )
+            if purge:
+                conn.execute('DELETE FROM "F0911Z1" WHERE "EDUS" = ? AND "EDBT" = ? AND "EDTN" = ?', key)
             processed.append({**entry, "DOC": doc, "DCT": kind, "ICU": batch})
     return {"processed": processed, "rejected": rejected, "warnings": warnings}

@@ -26,7 +26,13 @@ from connector_sandbox.admin import (
     traffic,
 )
 
-from .activity import ActivityRequest, make_activity, process_journal_batches, process_voucher_batches
+from .activity import (
+    ActivityRequest,
+    make_activity,
+    process_journal_batches,
+    process_voucher_batches,
+    purge_processed_vouchers,
+)
 from .ap_clerk import ClerkRefused, change_gross, delete_batch_transaction, enter_voucher, void_voucher
 from .currency import RateRefused, set_rate
 from .periods import PeriodRefused, companies, periods_summary, roll_period, set_period
@@ -198,11 +204,16 @@ def admin_routes() -> list[Route]:
         *op.faults(FaultSettings, initial=lambda state: state.settings.faults),
         op.post(
             "/sandbox/process-vouchers",
-            lambda state: process_voucher_batches(state.store, state.now(), state.settings.periods),
+            lambda state: process_voucher_batches(
+                state.store, state.now(), state.settings.periods, purge=state.faults.purge_processed_batches
+            ),
         ),
+        op.post("/sandbox/purge-batches", lambda state: purge_processed_vouchers(state.store)),
         op.post(
             "/sandbox/process-journals",
-            lambda state: process_journal_batches(state.store, state.now(), state.settings.periods),
+            lambda state: process_journal_batches(
+                state.store, state.now(), state.settings.periods, purge=state.faults.purge_processed_journals
+            ),
         ),
         op.route("/sandbox/exchange-rates", enter_rate, ["POST"]),
         op.get("/sandbox/periods", lambda state: periods_summary(state.store.conn)),

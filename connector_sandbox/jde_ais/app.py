@@ -23,6 +23,7 @@ from connector_sandbox.serve import CompactJSONResponse, json_object_body, sandb
 from . import orchestrations
 from .admin import admin_routes
 from .auth import InvalidToken, Session, SessionLimitReached
+from .contract import CONTRACT
 from .dataservice import ResultSet, browse_body, count_body, next_link, parse_data_request, row_renderer
 from .dates import DatePattern, compile_pattern
 from .errors import AisError, authorization_failure, bad_request, invalid_token, service_error
@@ -132,7 +133,7 @@ def authenticated(
         try:
             yield state.sessions.resolve(str(token), device, _client_ip(request))
         except InvalidToken:
-            raise invalid_token() from None
+            raise invalid_token(state.faults.dead_token_status) from None
         return
     # Stateless: a temporary JAS session created for this call and removed after it (reference 1).
     session = _login(request, state, body, stateless=True)
@@ -213,7 +214,7 @@ async def validate_token(request: Request, state: SandboxState) -> Response:
     try:
         state.sessions.resolve(token, device, _client_ip(request), touch=bool(body.get("touch")))
     except InvalidToken:
-        raise service_error(403, "Token is Invalid") from None
+        raise invalid_token(403) from None
     return CompactJSONResponse({"isValidSession": True})
 
 
@@ -234,7 +235,7 @@ async def logout(request: Request, state: SandboxState) -> Response:
     try:
         session = state.sessions.resolve(token, device, _client_ip(request))
     except InvalidToken:
-        raise invalid_token() from None
+        raise invalid_token(state.faults.dead_token_status) from None
     state.result_sets.close_for_token(session.token)
     state.sessions.close(session.token)
     return CompactJSONResponse({})  # 200; the body of a successful logout is not documented
@@ -368,6 +369,38 @@ async def orchestrate(request: Request, state: SandboxState) -> Response:
         return CompactJSONResponse(response, status_code=status)
 
 
+# R04110ZA's processing options as the sandbox's version of it holds them (A/P implementation guide,
+# "Process" tab: final mode, out-of-balance, purge processed transactions). The member names are ours:
+# Oracle's public material names the options by their text, not their data structure members.
+def _voucher_processor_options(state: SandboxState) -> dict[str, dict[str, str]]:
+    purge = "1" if state.faults.purge_processed_batches else ""
+    return {
+        "cFinalMode": {"type": "String", "value": "1"},
+        "cAllowOutOfBalance": {"type": "String", "value": ""},
+        "cPurgeProcessedTransactions": {"type": "String", "value": purge},
+    }
+
+
+async def processing_options(request: Request, state: SandboxState) -> Response:
+    """poservice: the processing option values of one application version (Oracle's AIS REST reference,
+    "Get Processing Options"); the sandbox knows R04110ZA in its ``r04110za_version``."""
+    body = await json_body(request)
+    with authenticated(request, state, body):
+        application = str(body.get("applicationName") or "")
+        if not application:
+            raise bad_request("applicationName: the processing option service needs the application name")
+        version = str(body.get("version") or "")
+        if application != "R04110ZA" or version != state.faults.r04110za_version:
+            raise service_error(500, f"No processing options found for {application} version {version}")
+        return CompactJSONResponse(
+            {
+                "application": application,
+                "version": version,
+                "processingOptions": _voucher_processor_options(state),
+            }
+        )
+
+
 async def discover(request: Request, state: SandboxState) -> Response:
     """GET /jderest/discover: the orchestrations this user may call (shape partly unconfirmed)."""
     with authenticated(request, state, {}):
@@ -387,14 +420,29 @@ async def discover(request: Request, state: SandboxState) -> Response:
 
 
 async def default_config(request: Request, state: SandboxState) -> Response:
-    """Server information, no authentication (shape unconfirmed; the sandbox answers a minimal one)."""
+    """Server information, no authentication: the DefaultConfig fields of Oracle's reference ("Get
+    Configuration": aisVersion, capabilityList, defaultEnvironment, defaultJasServer, defaultRole)."""
     settings = state.settings
     return CompactJSONResponse(
         {
-            "jasHost": settings.jas_server,
+            "aisVersion": settings.ais_version,
+            "capabilityList": [
+                {
+                    "name": "version2services",
+                    "shortDescription": "Version 2 Service URL",
+                    "asOfRelease": "9.2.1.2",
+                    "sinceVersion": "v2",
+                },
+                {
+                    "name": "nextPage",
+                    "shortDescription": "Next Page for App Stack and Data Request",
+                    "asOfRelease": "9.2.1.2",
+                    "sinceVersion": "v2",
+                },
+            ],
             "defaultEnvironment": settings.environment,
+            "defaultJasServer": settings.jas_server,
             "defaultRole": settings.role,
-            "aisSandbox": True,
         }
     )
 
@@ -410,6 +458,8 @@ def _ais_routes() -> list[Route]:
         Route("/jderest/tokenrequest/logout", ais_route(logout), methods=["POST"]),
         Route("/jderest/v2/tokenrequest/logout", ais_route(logout), methods=["POST"]),
         Route("/jderest/v2/dataservice", ais_route(dataservice), methods=["POST"]),
+        Route("/jderest/poservice", ais_route(processing_options), methods=["POST"]),
+        Route("/jderest/v2/poservice", ais_route(processing_options), methods=["POST"]),
         Route("/jderest/v2/dataservice/next", ais_route(dataservice_next), methods=["GET", "POST"]),
         Route("/jderest/v2/dataservice/table/{table}", ais_route(dataservice_simple), methods=["GET"]),
         Route("/jderest/discover", ais_route(discover), methods=["GET"]),
@@ -426,4 +476,4 @@ def _ais_routes() -> list[Route]:
 
 def create_app(settings: JdeSandboxSettings) -> Starlette:
     """A ready-to-serve sandbox: data seeded (or reused), contracts loaded, no session open yet."""
-    return sandbox_app(SandboxState.build(settings), [*_ais_routes(), *admin_routes()])
+    return sandbox_app(SandboxState.build(settings), [*_ais_routes(), *admin_routes()], contract=CONTRACT)

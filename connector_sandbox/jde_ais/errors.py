@@ -35,7 +35,12 @@ def bad_request(message: str) -> AisError:
     return service_error(400, message)
 
 
-def invalid_token() -> AisError:
+def invalid_token(status: int = 444) -> AisError:
+    """A dead token: 444 "Invalid Token", or 403 "Token is Invalid" (Oracle's AIS REST reference documents
+    both, the 403 for tokenrequest/validate; which one a service answers is the ``dead_token_status``
+    setting)."""
+    if status == 403:
+        return service_error(403, "Token is Invalid")
     return service_error(444, "Invalid Token")
 
 

@@ -199,6 +199,15 @@ def _edi_key(inputs: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _echo(edi: dict[str, str]) -> dict[str, str]:
+    """The batch key as the contracts' outputs echo it (``EDI_User_ID`` ...), not by its column aliases."""
+    return {
+        "EDI_User_ID": edi["EDUS"],
+        "EDI_Batch_Number": edi["EDBT"],
+        "EDI_Transaction_Number": edi["EDTN"],
+    }
+
+
 def _unprocessed(call: Call, edi: dict[str, str], transaction_type: str) -> dict[str, Any]:
     """What every row of a new batch transaction starts with: its key, an add (EDTC A) of
     ``transaction_type`` (V voucher, J journal entry) received today, not processed yet (EDSP 0)."""
@@ -401,7 +410,7 @@ def create_voucher_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
     ]
     _write_batch(call, edi, {"F0411Z1": voucher_rows, "F0911Z1": distribution_rows})
     return {
-        **edi,
+        **_echo(edi),
         "Pay_Item_Rows": len(voucher_rows),
         "Distribution_Rows": len(distribution_rows),
         # The domestic gross of a foreign voucher is R04110ZA's to compute: blank here, as the contract says.
@@ -453,7 +462,7 @@ def create_journal_batch(call: Call, inputs: dict[str, Any]) -> dict[str, Any]:
         )
     ]
     _write_batch(call, edi, {"F0911Z1": rows})
-    return {**edi, "Journal_Rows": len(rows)}
+    return {**_echo(edi), "Journal_Rows": len(rows)}
 
 
 def _order_line(

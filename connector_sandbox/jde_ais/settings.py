@@ -68,6 +68,22 @@ class FaultSettings(FaultKnobs):
     # AIS time-out (idle) and time-to-live (absolute) from rest.ini; real defaults are unconfirmed.
     token_idle_timeout_seconds: float = Field(default=1800.0, gt=0)
     token_ttl_seconds: float = Field(default=14_400.0, gt=0)
+    # How a service (data service, orchestrations, logout, next page) answers a dead token: 444 "Invalid
+    # Token" or 403 "Token is Invalid". Oracle's AIS REST reference lists both on those services and shows
+    # the 403 for tokenrequest/validate; which a given tools release sends is not documented, so both.
+    dead_token_status: Literal[403, 444] = 444
+    # R04110ZA's processing option "purge processed transactions from the batch file" in the version the
+    # site schedules (A/P implementation guide, R04110ZA processing options): True (1) deletes a
+    # transaction's F0411Z1 and F0911Z1 rows once it is a voucher, False (blank, Oracle's default) flags
+    # them processed (EDSP 1) and keeps them. Sites that keep them usually purge later with R0411Z1P
+    # (``POST /sandbox/purge-batches``). Here, not in the settings file's top level, so a test can play
+    # both variants on one running server. ``poservice`` answers it for ``r04110za_version``.
+    purge_processed_batches: bool = False
+    # R09110Z's processing option "purge processed transactions" (G/L implementation guide, journal entry
+    # batch upload): True deletes a journal entry's F0911Z1 rows once it is in F0911; False (blank) flags
+    # them processed and keeps them.
+    purge_processed_journals: bool = False
+    r04110za_version: str = Field(default="ZJDE0001", min_length=1, max_length=10)
     # jdbj.ini resultSetTimeout, documented default 60 s.
     result_set_timeout_seconds: float = Field(default=60.0, gt=0)
     # The catalog's 59xx codes are error items each JDE administrator creates: one may have numbered them
@@ -125,6 +141,8 @@ class JdeSandboxSettings(SimulatorSettings):
     role: str = "*ALL"
     jas_server: str = "http://127.0.0.1:8711/jas"
     machine_name: str = "jdeais-sbx"
+    # defaultconfig's aisVersion (the AIS Server's release level, Oracle's "Get Configuration").
+    ais_version: str = "9.2.8.3"
     # Server Manager "AIS Security Settings": which login types are allowed.
     allow_basic_auth: bool = True
     allow_password_login: bool = True

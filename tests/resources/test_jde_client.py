@@ -210,7 +210,9 @@ def test_servers_that_render_row_dates_another_way_read_the_same(row_date_format
 # -- surviving the server ----------------------------------------------------------------------------
 
 
-def test_a_444_in_the_middle_of_a_read_loses_and_doubles_nothing(sandbox, caplog):
+@pytest.mark.parametrize("dead_token_status", [444, 403])  # 403 "Token is Invalid": Oracle documents both
+def test_a_444_in_the_middle_of_a_read_loses_and_doubles_nothing(sandbox, caplog, dead_token_status):
+    sandbox.admin("POST", "faults", json={"dead_token_status": dead_token_status})
     with jde(sandbox, page_size=40).session() as s:
         expected = [po_line_key(r) for r in s.browse("F4311", columns=["DOCO"])]
         got = []

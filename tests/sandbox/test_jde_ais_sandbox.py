@@ -953,8 +953,17 @@ def test_duplicate_batch_key_is_rejected_without_a_second_row(
     ],
 )
 def test_voucher_business_errors_use_the_nested_error_body(
-    sandbox: Sandbox, reference_data: dict[str, Any], change: Any, code: str, words: str
+    sandbox: Sandbox,
+    reference_data: dict[str, Any],
+    change: Any,
+    code: str,
+    words: str,
+    contract_breaches: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # An input the orchestration contract refuses (too long, an empty grid) is a request breach: recorded
+    # only here, so the simulator's own refusal (59A0) is what the test reads.
+    monkeypatch.setenv("ML_SANDBOX_CONTRACT", "record")
     if change == "non_postable":
         change = {
             "Distribution": [
@@ -980,6 +989,10 @@ def test_voucher_business_errors_use_the_nested_error_body(
     assert words in error["DESC"] and words in error["MOBILE"]
     assert body["jde__simpleMessage"] == f"SR_ML_InsertVoucherBatch failed: {error['TITLE']}"
     assert sandbox.row_counts() == counts
+    # The contract (docs/jde_orchestrations) names the same inputs: maxLength 25, at least one pay item.
+    named = change if isinstance(change, dict) else {}
+    expected = {name for name in ("Invoice_Number", "Pay_Items") if name in named}
+    assert {b.violation.field for b in contract_breaches.seen()} == expected
 
 
 def test_orchestration_dates_follow_the_callers_date_format(

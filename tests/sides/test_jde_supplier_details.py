@@ -151,18 +151,20 @@ def test_a_seeded_supplier_that_moves_gets_a_second_address_row_and_keeps_its_hi
     assert len(_stored(db, "F0116", an8)) == 2  # the address it had stays, effective from its own day
 
 
-def test_a_too_long_value_is_refused_with_59a0_and_writes_nothing(world, added):
+def test_a_too_long_value_is_refused_with_59a0_and_writes_nothing(world, added, contract_breaches):
     jde, _, db = world
     before = {table: _stored(db, table, added) for table in ("F0101", *DETAIL_TABLES)}
     with jde.session() as session:
         target = Suppliers(session, None, None, None)
-        with pytest.raises(JdeRefused, match=r"59A0.*Postal_Code.*13 characters; at most 12") as refused:
+        # The orchestration contract refuses it (maxLength 12) as the installed orchestration would: 59A0.
+        with pytest.raises(JdeRefused, match=r"59A0.*Postal_Code.*too long") as refused:
             body = {"Postal_Code": "86167-1234567", "Bank_Account_Number": "99" + ACCOUNT[2:]}
             target.update(str(added), Mapped("pc-1", body, {}))
         with pytest.raises(JdeRefused, match=r"59A0.*Phone_Area_Code.*needs Phone_Number"):
             target.update(str(added), Mapped("pc-1", {"Phone_Area_Code": "0821"}, {}))
     assert "99" + ACCOUNT[2:] not in str(refused.value)
     assert {table: _stored(db, table, added) for table in ("F0101", *DETAIL_TABLES)} == before
+    assert [b.violation.field for b in contract_breaches.seen()] == ["Postal_Code"]
 
 
 def test_bank_numbers_never_show_in_a_repr_or_a_log_line(world, added, caplog):

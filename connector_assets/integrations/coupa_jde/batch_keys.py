@@ -36,6 +36,12 @@ def transaction_number(user: str, invoice_id: str) -> str:
     return f"{head}{invoice_id}"
 
 
+def voucher_remark(invoice_id: str) -> str:
+    """The header remark (F0411Z1 RMK, at most 30) of invoice ``invoice_id``'s voucher: R04110ZA carries it
+    into F0411, where a payment finds the voucher once the batch rows are purged (``VoucherPayments``)."""
+    return f"Coupa invoice {invoice_id}"
+
+
 class BatchKey(targets.BatchKey):
     """The F0411Z1/F0911Z1 batch key of one Coupa invoice: the same on every attempt, by construction."""
 

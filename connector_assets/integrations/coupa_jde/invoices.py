@@ -48,7 +48,7 @@ from connector_resources.refusals import (
 from connector_resources.said import refusal_for, said
 
 from .accounts import ACCOUNT_MAP_ASSET, ACCOUNTS, AccountMap
-from .batch_keys import BatchKey
+from .batch_keys import BatchKey, voucher_remark
 from .coupa_side import INVOICES_SOURCE, PAIRED_SETTING, own_invoice_assets
 from .integration import INTEGRATION, ROUTE
 from .marks import coupa_export_marks
@@ -326,7 +326,7 @@ def map_invoice(
         gl_date=invoice_date,  # the invoice date: the period the cost belongs to
         due_date=coupa_day(invoice.get("net-due-date")),
         currency=currency,
-        remark=f"Coupa invoice {invoice_id}",
+        remark=voucher_remark(invoice_id),
         gross=distributed,
         distribution=[LedgerLine(account, amount, text) for account, amount, text, _ in lines],
         order=order,

@@ -29,7 +29,7 @@ from connector_assets.saas.assets import saas_partitions
 from connector_resources.ledger import Ledger
 from connector_resources.refusals import refused, source_invalid
 
-from .batch_keys import BatchKey
+from .batch_keys import BatchKey, voucher_remark
 from .coupa_side import PAYMENTS_SOURCE, own_payment_assets
 from .integration import INTEGRATION, ROUTE
 from .invoices import INVOICES_FLOW, newer_in_coupa
@@ -96,9 +96,13 @@ def map_payment(payment: dict[str, Any], updated_at: datetime) -> Iterator[Mappe
             continue
         batch = BatchKey.for_invoice(invoice_id)
         inputs = payment_inputs(amount, currency=currency, paid_on=paid_on, reference=reference)
+        # What the invoice's voucher carries in F0411, to find it by once JDE purged the batch rows.
+        marks = {"Voucher_Remark": voucher_remark(invoice_id)}
+        if str(detail.get("source-transaction-reference") or "").strip():
+            marks["Voucher_Invoice_Number"] = str(detail["source-transaction-reference"]).strip()
         yield Mapped(
             source_key=key,
-            body={**batch.body(), **inputs},
+            body={**batch.body(), **inputs, **marks},
             fields={
                 "payment_reference": reference,
                 "payment_amount": inputs["Payment_Amount"],

@@ -47,6 +47,14 @@ BATCH_PREFIX = "PFY"
 BATCH_KEYS = UuidBatchKeys(BATCH_PREFIX, "bill")
 batch_key = BATCH_KEYS.for_uuid  # (EDUS, bill uuid) -> EDUS / EDBT / EDTN, the same on every attempt
 INVOICE_NUMBER_MAX, REMARK_MAX, EXPLANATION_MAX, LINES_MAX = 25, 30, 30, 999
+
+
+def voucher_remark(bill: Mapping[str, Any]) -> str:
+    """The header remark (F0411Z1 RMK) of a bill's voucher: R04110ZA carries it into F0411, where the bill's
+    payment finds the voucher once JDE purged the batch rows (``jde.payment_targets.VoucherPayments``)."""
+    return f"Procurify bill {bill.get('id') or ''}".strip()[:REMARK_MAX]
+
+
 FREIGHT_ACCOUNT_ENV = setting("BILL_FREIGHT_ACCOUNT")
 FREIGHT_EXPLANATION = "Freight and additional costs"
 NO_CURRENCY = "a bill with no currency"  # how a message names it (JDE takes the supplier's: 2 decimals)
@@ -369,7 +377,7 @@ def _mapped(
             gl_date=gl_date,
             due_date=bill_iso_day(bill.get("due_date")),
             currency=currency,
-            remark=f"Procurify bill {bill.get('id') or ''}".strip()[:REMARK_MAX],
+            remark=voucher_remark(bill),
             gross=gross,
             distribution=lines,
             order=order,

@@ -29,7 +29,7 @@ from connector_assets.procurify.payments import (
 )
 from connector_resources.refusals import Refusal, refused, source_invalid
 
-from .bill_mappers import NO_CURRENCY
+from .bill_mappers import NO_CURRENCY, voucher_remark
 
 POSTINGS = ("voucher", "journal")
 REFERENCE_PREFIX = "PFY"  # Payment_Reference = PFY<payment id>
@@ -112,8 +112,9 @@ def map_payment(
     """One paid Procurify payment -> one JDE write per bill it pays, or why not. ``bills``: the payment's
     bills (``payment_bills``); ``posted``: each bill's JDE target id from the bills flow (None: not posted
     yet); ``bill_dependency``: the bills flow's dependency key of a bill uuid (what a held payment waits
-    for); ``companies``: the JDE company of a bill posted as a batch (read from its batch rows), for a
-    journal entry; ``elsewhere``: the unposted bills another process exported, with why (skipped)."""
+    for); ``companies``: the JDE company of a bill posted as a batch (read from its batch rows; "" when
+    they are gone, purged after posting: the payment is then refused, never posted in a guessed company),
+    for a journal entry; ``elsewhere``: the unposted bills another process exported, with why (skipped)."""
     uuid, label = payment_uuid(payment), payment_label(payment)
     shares = split(payment, bills, SPLIT_WORDING)
     if isinstance(shares, str):
@@ -163,6 +164,7 @@ def map_payment(
         }
         target = posted.get(share.bill)
         in_jde = PostedDocument.parse(target)
+        bill_of = share.bill
         if target is None and share.bill in (elsewhere or {}):
             why = (elsewhere or {})[share.bill]
             yield Skipped(
@@ -184,17 +186,38 @@ def map_payment(
                 "or batch; find the bill's voucher in JDE and record the payment there by hand"
             )
             yield Rejected.of(key, refused(said, rule="bill recorded without a JDE voucher"))
+        elif rules.posting == "journal" and in_jde.batch is not None and (companies or {}).get(bill_of) == "":
+            said = (
+                f"{what}: the bill's journal batch {in_jde.target_id} is no longer in JDE's F0911Z1 (R09110Z "
+                "purged it once posted), so the company its journal is in cannot be read; the payment is not "
+                "posted to another company by guess. Record it in JDE by hand, then abandon this item"
+            )
+            yield Rejected.of(key, refused(said, rule="journal company unreadable"))
         elif rules.posting == "journal":
             company = in_jde.company or (companies or {}).get(share.bill) or rules.default_company
             yield _journal_entry(key, share, payment, day, company, rules, common, what)
         else:
-            yield _voucher_payment(key, share, day, reference, in_jde, common)
+            bill = next((b for b in bills if str(b.get("uuid")) == share.bill), {})
+            remark = voucher_remark(bill) if bill.get("id") else ""  # no id: the bill's remark is not known
+            yield _voucher_payment(key, share, day, reference, in_jde, common, remark)
 
 
 def _voucher_payment(
-    key: str, share: Share, day: str, reference: str, in_jde: PostedDocument, common: dict[str, Any]
+    key: str,
+    share: Share,
+    day: str,
+    reference: str,
+    in_jde: PostedDocument,
+    common: dict[str, Any],
+    remark: str,
 ) -> Mapped:
     body, keys = in_jde.payment(common["payment_amount"], day, reference)
+    if in_jde.batch is not None:
+        # What the voucher carries in F0411 (invoice number, remark), found by once JDE purged the batch rows.
+        if remark:
+            body["Voucher_Remark"] = remark
+        if share.invoice_number:
+            body["Voucher_Invoice_Number"] = share.invoice_number
     if common["currency"]:  # the bill's: the voucher's (the JDE target pays a foreign voucher in it, mode F)
         body["Currency_Code"] = common["currency"]
     fields = {**common, "posting": "voucher", **keys}

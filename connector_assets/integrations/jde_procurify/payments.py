@@ -125,7 +125,8 @@ def payment_records(
         batches = {k: p for k, t in posted.items() if (p := PostedDocument.parse(t)) and p.batch is not None}
         if batches:
             with jde.session() as jde_session:
-                companies = {k: c for k, p in batches.items() if (c := p.batch_company(jde_session))}
+                read = {k: p.batch_company(jde_session) for k, p in batches.items()}
+                companies = {k: c for k, c in read.items() if c is not None}
     for version, bills in paid:
         yield from map_payment(
             version.record, version.updated_at, bills, posted, rules, bill_dependency, companies, elsewhere

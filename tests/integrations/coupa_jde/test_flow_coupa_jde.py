@@ -834,3 +834,49 @@ def test_an_invoice_whose_coupa_supplier_has_no_jde_number_is_held_never_sent_th
     assert (
         len(world.jde_calls("ML_CreateVoucherBatch")) == calls + 1 and _queue(world.ledger, "invoices") == {}
     )
+
+
+@pytest.mark.parametrize("purge", ["on_processing", "r0411z1p"])
+def test_a_payment_is_recorded_once_on_its_voucher_after_jde_purged_the_batch_rows(world, purge):
+    """JDE's A/P guide documents two ways processed batch rows leave F0411Z1/F0911Z1: R04110ZA's processing
+    option "purge processed transactions", or the purge program R0411Z1P run later. Either way the Coupa Pay
+    payment finds its voucher in F0411 by what the voucher carries (invoice number, remark) and is recorded
+    once; a rerun records nothing more."""
+    invoice = world.coupa.invoice(world.supplier, f"T-PURGE-{purge}", [(world.accounts["20.8150"], "80.00")])
+    world.deliver("invoices", [invoice["id"]])
+    result, metadata = _run(world.resources, *INVOICES, partition=_day(invoice))
+    assert result.success and metadata["coupa_jde/invoices_written"]["create"] == 1
+    jde = world.jde_root
+    requests.post(
+        f"{jde}/sandbox/faults", json={"purge_processed_batches": purge == "on_processing"}, timeout=10
+    )
+    [made] = requests.post(f"{jde}/sandbox/process-vouchers", timeout=10).json()["processed"]
+    if purge == "r0411z1p":
+        purged = requests.post(f"{jde}/sandbox/purge-batches", timeout=10).json()["purged"]
+        assert made["EDTN"] in {p["EDTN"] for p in purged}  # with every processed batch before it
+    assert world.voucher_rows(invoice["id"]) == ([], [])  # the batch rows are gone
+    [voucher] = world.jde_rows("F0411", DOC=str(made["DOC"]))
+    assert (voucher["VINV"], voucher["RMK"].strip()) == (
+        invoice["invoice-number"],
+        f"Coupa invoice {invoice['id']}",
+    )
+
+    requests.post(f"{world.coupa_url}/sandbox/activity", json={"new_payments": 1000}, timeout=30)
+    payments = requests.get(f"{world.coupa_url}/sandbox/records/payments?limit=5000", timeout=10).json()
+    [payment] = [
+        p for p in payments["records"] if p["payment-details"][0]["source-transaction-id"] == invoice["id"]
+    ]
+    world.deliver("payments", [payment["id"]])
+    result, metadata = _run(world.resources, *PAYMENTS, partition=_day(payment))
+    written = metadata["coupa_jde/payments_written"]
+    assert result.success and (written["create"], written["fail"], written["held"]) == (1, 0, 0), written
+    reference = f"COUPAPAY-{payment['id']}"
+    [recorded] = [p for p in world.jde_payments() if p["reference"] == reference]
+    assert paid(recorded) == Decimal("80.00")
+    [voucher] = world.jde_rows("F0411", DOC=str(made["DOC"]))
+    assert (voucher["AAP"], voucher["PST"]) == (0, "P")  # on the voucher R04110ZA made
+
+    again, metadata = _run(world.resources, *PAYMENTS, partition=_day(payment))
+    assert again.success and metadata["coupa_jde/payments_written"]["create"] == 0
+    assert len([p for p in world.jde_payments() if p["reference"] == reference]) == 1
+    assert len(world.jde_calls("ML_RecordPayment")) == 1

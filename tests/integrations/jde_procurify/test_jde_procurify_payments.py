@@ -106,16 +106,22 @@ def test_the_amount_is_split_exactly_or_refused_with_both_figures():
 def test_each_bill_is_paid_on_its_voucher_from_the_bills_flows_xref():
     batch = batch_key("MLPRCFY", BILL_A)
     posted = {BILL_A: batch.target_id, BILL_B: "00001:10042:PV"}
-    by_batch, by_document = mapped([a_bill(BILL_A, 100.3), a_bill(BILL_B, 400.5)], posted)
+    by_batch, by_document = mapped([a_bill(BILL_A, 100.3, id=7001), a_bill(BILL_B, 400.5)], posted)
     assert isinstance(by_batch, Mapped) and isinstance(by_document, Mapped)
     assert by_batch.source_key == f"{PAYMENT}:{BILL_A}" and by_batch.depends_on is None
-    assert by_batch.body == {
-        **batch.body(),
-        "Payment_Amount": "100.30",
-        "Currency_Code": "USD",  # the payment's (its bills name none here)
-        "Payment_Date": "2026-11-22",  # the processing date: the day the money left
-        "Payment_Reference": "PFY88",
-    }
+    assert (
+        by_batch.body
+        == {
+            **batch.body(),
+            "Payment_Amount": "100.30",
+            "Currency_Code": "USD",  # the payment's (its bills name none here)
+            "Payment_Date": "2026-11-22",  # the processing date: the day the money left
+            "Payment_Reference": "PFY88",
+            # What the voucher carries in F0411 (VINV), never sent: found by it once JDE purged the batch rows.
+            "Voucher_Invoice_Number": f"INV-{BILL_A[:4]}",
+            "Voucher_Remark": "Procurify bill 7001",  # as the bills flow wrote the voucher's remark
+        }
+    )
     assert by_document.body == {
         "Document_Company": "00001",
         "Document_Number": 10042,
@@ -171,6 +177,25 @@ def test_a_bill_not_posted_yet_holds_its_payment_on_the_bill():
     assert validate(PAYMENTS_FLOW, [held]).rejected == []  # a valid record, held by the kit, not refused
     [odd] = mapped([a_bill(BILL_A, 500.8)], {BILL_A: "not a jde key"})
     assert isinstance(odd, Rejected) and "names no JDE voucher or batch" in odd.reason
+
+
+def test_a_journal_payment_whose_bill_batch_jde_purged_is_refused_never_posted_in_a_guessed_company():
+    """R09110Z's "purge processed transactions" deletes the bill's journal batch rows once posted: the company
+    they named is gone, and the default company is no reading of it."""
+    [refused] = list(
+        map_payment(
+            a_payment(amount="100.30"),
+            NOW,
+            [a_bill(BILL_A, 100.3)],
+            {BILL_A: batch_key("MLPRCFY", BILL_A).target_id},
+            JOURNALS,
+            bill_dependency,
+            {BILL_A: ""},  # no batch rows left (``PostedDocument.batch_company``)
+        )
+    )
+    assert isinstance(refused, Rejected)
+    assert "no longer in JDE's F0911Z1" in refused.reason
+    assert "not posted to another company" in refused.reason
 
 
 def test_a_journal_entry_balances_with_keys_from_the_two_uuids():
