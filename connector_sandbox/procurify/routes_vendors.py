@@ -10,8 +10,9 @@ What a client meets (reference 2.3):
 * ``email`` is an array and required; field names mix camelCase and snake_case;
 * ``dateModified`` moves on every write, or (``vendor_date_modified`` variant ``frozen``) only at creation.
 
-The ``*_ref`` term objects, ``payment_methods`` and ``overall_score`` are read-only here: the reference
-documents no way to write them (sandbox assumption), so they are ignored in bodies like any unknown key.
+``overall_score``, ``tax``, ``po_pdf_labels`` and the ``*_ref`` term objects are fields of the vendor
+request (OptimizedVendorRequest; ``type`` and ``overall_score`` are required on create, the score
+nullable): taken, and ignored by the sandbox. ``payment_methods`` is output-only.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ async def list_vendors(ctx: RequestContext) -> Response:
     return listing(ctx.request, page, [vendor(row, ctx.lookups) for row in page.rows])
 
 
-# Reference 2.3: what a vendor write sets; id, dateModified and payment_methods are read-only.
+# OptimizedVendorRequest (vendors_create / vendors_update): what a vendor write takes; id, dateModified and
+# payment_methods are read-only.
 VENDOR_ATTRIBUTES = Attributes.of(
     (
         "name",
@@ -102,6 +104,13 @@ VENDOR_ATTRIBUTES = Attributes.of(
         "is_auto_email_po_enabled",
         "currency",
         "default_payment_method",
+        "overall_score",
+        "tax",
+        "po_pdf_labels",
+        "payment_term_ref",
+        "shipping_term_ref",
+        "payment_method_ref",
+        "shipping_method_ref",
         *_TEXT_FIELDS,
     ),
     read_only=("id", "dateModified", "payment_methods"),
