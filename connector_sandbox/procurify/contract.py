@@ -153,6 +153,38 @@ BILLS_QUERY = _with(
         "is_invoice_created": _text(enum=["true", "false", "True", "False", "1", "0"]),
     },
 )
+# procurify-vendors-api-openapi.yml vendors_list adds ``type__in``: repeated (explode), type names.
+VENDOR_TYPE_NAMES = [
+    "amazon_punchout",
+    "cc_provider",
+    "checkout",
+    "employee",
+    "other",
+    "pending",
+    "preferred",
+    "regular",
+]
+VENDORS_QUERY = _with(
+    m.VENDORS_LIST_QUERY,
+    type__in={
+        "anyOf": [_text(enum=VENDOR_TYPE_NAMES), {"type": "array", "items": _text(enum=VENDOR_TYPE_NAMES)}]
+    },
+)
+# procurify-requisitions-api-openapi.yml global_orders_list / global_order_items_list add these.
+ORDERS_QUERY = _with(
+    m.ORDERS_LIST_QUERY,
+    account_code=_text(INTEGER),
+    order=_text(r"^-?\d+(\.\d+)?$"),
+    pref_vendor=_text(INTEGER),
+    requester=_text(INTEGER),
+)
+ORDER_ITEMS_QUERY = _with(
+    m.ORDER_ITEMS_LIST_QUERY,
+    pref_vendor=_text(INTEGER),
+    purchaser=_text(INTEGER),
+    requester=_text(INTEGER),
+    sku=_text(),
+)
 # procurify-purchase-orders-api-openapi.yml purchase_orders_list adds these.
 PO_LIST_QUERY = _with(
     m.PO_LIST_QUERY,
@@ -230,13 +262,28 @@ def _op(method: str, path: str, source: str, name: str, *, ok: tuple[int, ...] =
 
 OPERATIONS = (
     _op("POST", "/oauth/token", f"{SPEC} Oauth_tokenRequest", "TOKEN", ok=(200,)),
-    _op("GET", "/api/v3/vendors/", f"{SPEC} vendors_list", "VENDORS_LIST"),
+    Operation(
+        "GET",
+        "/api/v3/vendors/",
+        f"{SPEC} vendors_list; {NEWER}procurify-vendors-api vendors_list",
+        query=VENDORS_QUERY,
+    ),
     _op("POST", "/api/v3/vendors/", f"{SPEC} vendors_create", "VENDOR_CREATE"),
     _op("GET", "/api/v3/vendors/{id}/", f"{SPEC} vendors_retrieve", "VENDOR_GET"),
     _op("PATCH", "/api/v3/vendors/{id}/", f"{SPEC} Vendors_partialUpdate", "VENDOR_PATCH"),
     _op("PUT", "/api/v3/vendors/{id}/", f"{SPEC} vendors_update", "VENDOR_PUT"),
-    _op("GET", "/api/v2/global/orders/", f"{SPEC} Requisitions_getAllOrders", "ORDERS_LIST"),
-    _op("GET", "/api/v2/global/order_items/", f"{SPEC} Requisitions_getAllOrderItems", "ORDER_ITEMS_LIST"),
+    Operation(
+        "GET",
+        "/api/v2/global/orders/",
+        f"{SPEC} Requisitions_getAllOrders; {NEWER}procurify-requisitions-api global_orders_list",
+        query=ORDERS_QUERY,
+    ),
+    Operation(
+        "GET",
+        "/api/v2/global/order_items/",
+        f"{SPEC} Requisitions_getAllOrderItems; {NEWER}procurify-requisitions-api global_order_items_list",
+        query=ORDER_ITEMS_QUERY,
+    ),
     Operation(
         "POST",
         "/api/v3/requisitions/",

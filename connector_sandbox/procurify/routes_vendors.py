@@ -57,12 +57,38 @@ _TEXT_FIELDS = {
 }
 
 
+# vendors_list (newer snapshot): ``type__in`` is repeated (explode) and takes the type *names*.
+TYPE_NAMES = {
+    "other": 1,
+    "amazon_punchout": 2,
+    "preferred": 3,
+    "regular": 4,
+    "employee": 5,
+    "cc_provider": 6,
+    "checkout": 7,
+    "pending": 8,
+}
+
+
+def _types_in(filters: Filters) -> None:
+    """``type__in=preferred&type__in=regular``: a MultipleChoiceFilter over the names."""
+    names = filters.values("type__in")
+    if not names:
+        return
+    wrong = [name for name in names if name not in TYPE_NAMES]
+    if wrong:
+        filters.error("type__in", f"Select a valid choice. {wrong[0]} is not one of the available choices.")
+        return
+    codes = [TYPE_NAMES[name] for name in names]
+    filters.add(f"v.type IN ({', '.join('?' for _ in codes)})", *codes)
+
+
 def _vendor_filters(filters: Filters, variants: BehaviourVariants) -> None:
     filters.text("name", "v.name")
     filters.text("external_id", "v.external_id")
     filters.boolean("exclude_other", "v.type != 1", "1=1")
     filters.choice("type", "v.type", VENDOR_TYPES)
-    filters.csv("type__in", "v.type", integers=True)
+    _types_in(filters)
     if variants.vendor_group == "filter":
         group = filters.value("vendor_group")
         if group is not None and group not in _VENDOR_GROUPS:

@@ -176,7 +176,7 @@ def test_vendor_filters_match_a_python_oracle(sandbox: Sandbox) -> None:
     assert ids(sandbox.all_pages("/api/v3/vendors/", {"type": 4})) == [
         v["id"] for v in everything if v["type"] == 4
     ]
-    assert ids(sandbox.all_pages("/api/v3/vendors/", {"type__in": "5,6"})) == [
+    assert ids(sandbox.all_pages("/api/v3/vendors/", {"type__in": ["employee", "cc_provider"]})) == [
         v["id"] for v in everything if v["type"] in (5, 6)
     ]
     bad = sandbox.get("/api/v3/vendors/", {"type": 9})
