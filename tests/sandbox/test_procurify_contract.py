@@ -131,3 +131,32 @@ def first_po(url: str, headers: dict[str, str]) -> dict[str, Any]:
     listed = requests.get(f"{url}/api/v2/purchase_orders/purchased/open/", headers=headers, timeout=10).json()
     number = listed["data"][0]["procurify_PO"]
     return requests.get(f"{url}/api/v2/purchase_orders/{number}/", headers=headers, timeout=10).json()["data"]
+
+
+def test_vendor_types_are_asked_by_name_each_repeated_not_as_a_comma_list_of_codes(
+    procurify: str, contract_breaches: Any
+) -> None:
+    headers = token_headers(procurify)
+    url = f"{procurify}/api/v3/vendors/"
+    codes = requests.get(url, params={"type__in": "3,4"}, headers=headers, timeout=10)
+    assert codes.status_code == 400
+    assert {b.violation.field for b in contract_breaches.seen()} == {"type__in"}  # not a type name
+    names = requests.get(
+        url, params=[("type__in", "preferred"), ("type__in", "regular")], headers=headers, timeout=10
+    )
+    assert names.status_code == 200
+    assert {vendor["type"] for vendor in names.json()["data"]} <= {3, 4}
+    assert len(contract_breaches.seen()) == 1
+
+
+def test_a_vendor_create_without_type_and_score_is_refused_and_the_client_sends_both(
+    procurify: str, contract_breaches: Any
+) -> None:
+    bare = {"name": "Contract Check Co", "email": ["ap@check.example"]}
+    answer = requests.post(
+        f"{procurify}/api/v3/vendors/", json=bare, headers=token_headers(procurify), timeout=10
+    )
+    assert answer.status_code == 400 and set(answer.json()) == {"type", "overall_score"}
+    with sandbox_session(procurify) as session:
+        made = session.create_vendor({**bare, "external_id": "CONTRACT-1"})
+    assert made["type"] == 3
