@@ -170,7 +170,8 @@ def account(row: sqlite3.Row, lookups: Lookups) -> Json:
         "id": row["id"],
         "account_code": lookups.account_code(row["account_code_id"]),
         "department": lookups.department(row["department_id"]),
-        **flags(row, "active", "in_effect"),
+        # Account (accounts_list) shows ``active``; ``in_effect`` is a filter, not a field.
+        **flags(row, "active"),
     }
 
 
@@ -193,7 +194,10 @@ def vendor(row: sqlite3.Row, lookups: Lookups) -> Json:
         "shipping_term_ref": lookups.term(row["shipping_term_id"]),
         "payment_method_ref": payment_method,
         "shipping_method_ref": lookups.term(row["shipping_method_id"]),
-        "payment_methods": [payment_method] if payment_method else [],
+        # OptimizedVendor.payment_methods: the vendor's payment methods by id and name (no term fields).
+        "payment_methods": [{"id": payment_method["id"], "name": payment_method["name"]}]
+        if payment_method
+        else [],
         **same(row, "tax", "type", "default_payment_method"),
         **flags(row, "is_1099_eligible"),
         "overall_score": row["overall_score"],
