@@ -24,8 +24,11 @@ from connector_resources.redaction import get_logger
 
 log = get_logger(__name__)
 
-# Types 3 and 4, the OTHER bucket left out.
-PURCHASABLE_FILTERS = {"type__in": sorted(PURCHASABLE_TYPES), "exclude_other": True}
+# Types 3 and 4, the OTHER bucket left out: ``type__in`` takes the type names, repeated (vendors_list).
+PURCHASABLE_FILTERS = {
+    "type__in": [PURCHASABLE_TYPES[code].lower() for code in sorted(PURCHASABLE_TYPES)],
+    "exclude_other": True,
+}
 
 
 @dataclass

@@ -114,7 +114,7 @@ SPECS: dict[str, EntitySpec] = by_name(
         keys=("id",),
         filters=_filters("name external_id exclude_other type type__in order_by"),
         sorted_desc_probe=True,
-        csv_filters=frozenset({"type__in"}),
+        # type__in is repeated (explode) and takes type names (vendors_list): never comma-joined.
         detail="/api/v3/vendors/{id}/",
         permission="vendors",
     ),

@@ -123,7 +123,9 @@ def requisition_body(requisition: Mapping[str, Any]) -> tuple[str, dict[str, Any
     for index, line in enumerate(lines):
         if not isinstance(line, Mapping):
             raise invalid(record, f"line_items[{index}]", "must be a mapping of line fields")
-    return record, json_body(dict(requisition), record)
+    # RequisitionLineCreateRequest requires each line's ``custom_fields`` (a list, empty when none).
+    lined = [{"custom_fields": [], **line} for line in lines]
+    return record, json_body({**requisition, "line_items": lined}, record)
 
 
 def po_revision_body(procurify_po: int, changes: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -557,20 +557,15 @@ class ProcurifySession(WriteMethods, SaasSession):
             )
         if entity == "bills":
             ident = bill_uuid(ident, f"bill {ident!r}")
-        what = f"read {spec.title} {ident}"
-        try:
-            payload = self._call("GET", spec.detail.format(id=quote(ident, safe="")), what=what)
-        except ProcurifyError as exc:
-            # The reference documents only PUT on this path: a server without GET there answers
-            # 405 (or a bare 404), so look the record up in the list instead.
-            if not spec.detail_unconfirmed or exc.status not in (404, 405):
-                raise
+        if spec.detail_unconfirmed:
+            # Procurify's OpenAPI documents only PUT on this path (Accountcodes_updateAccountCode,
+            # departments_update): the record is looked up in the list, never with a GET it does not publish.
             for row in self.iter_all(entity):
                 if str(row.get("id")) == ident:
                     return row
-            raise ProcurifyNotFoundError(
-                f"Procurify has no {spec.title} with id {ident}", status=404
-            ) from None
+            raise ProcurifyNotFoundError(f"Procurify has no {spec.title} with id {ident}", status=404)
+        what = f"read {spec.title} {ident}"
+        payload = self._call("GET", spec.detail.format(id=quote(ident, safe="")), what=what)
         return self._object(payload, what)
 
     def _payment(self, ident: str) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from connector_resources.redaction import get_logger
 
 log = get_logger("ml_connector.procurify")
 
+PREFERRED_VENDOR_TYPE = 3  # vendor type codes (§2.3): 3 PREFERRED
 _PAID_BILL_STATUS = 4  # bill status codes (§2.6): 2 Approved, 4 Paid
 VENDOR_WRITES = [0]  # vendor creates and updates this process sent: a vendor list read before one is stale
 
@@ -123,6 +124,10 @@ class WriteMethods:
         call ``find_vendor(external_id)`` before trying again.
         """
         record, body = vendor_body(vendor)
+        # OptimizedVendorRequest (vendors_create) requires ``type`` (3 PREFERRED, the vendor list's
+        # default kind) and ``overall_score`` (nullable: no score yet).
+        body.setdefault("type", PREFERRED_VENDOR_TYPE)
+        body.setdefault("overall_score", None)
         VENDOR_WRITES[0] += 1
         created = self._write("POST", "/api/v3/vendors/", "create", record, body)
         log.info("procurify created %s as vendor id %s", record, created.get("id"))
@@ -244,9 +249,10 @@ class WriteMethods:
         """Revise a PO (``PUT /api/v3/purchase-orders/{procurify_PO}/``); returns the revised PO.
 
         ``changes`` are the fields to change (``order_items`` by order-item ``id``). The PUT carries the
-        whole PO as read (``current``, else read now) with the changes laid over it, because the
-        reference does not say whether the PUT is a partial or a full update, and that body is right on
-        both (``po_revisions``). ``PO_Num`` already used by another PO is refused unless
+        whole PO as read (``current``, else read now) with the changes laid over it: the spec's update
+        requires ``version``, the ``buyer_*`` / ``receiver_*`` fields and every line with its
+        ``custom_fields`` (``po_revisions``). The answer is the update serializer's view of the PO (its
+        writable fields), not the full PO. ``PO_Num`` already used by another PO is refused unless
         ``confirm_duplicate_external_po_number``. A PUT, so the core may replay it after a lost answer:
         the PO ends up with the same values (its ``version`` may count the revision twice).
         """
@@ -256,9 +262,24 @@ class WriteMethods:
             current = self.get("purchase_orders", number)
         whole, resent = full_revision(current, checked)
         record, body = po_revision_body(number, whole)
-        if confirm_duplicate_external_po_number or resent:
-            body["confirm_duplicate_external_po_number"] = True
-        return self._write("PUT", f"/api/v3/purchase-orders/{number}/", "revise", record, body)
+        # Not a body field: the spec documents it as a query parameter ("True" / "False"), on the revise
+        # path the v3 PUT replaced; sent only when a duplicate is to be confirmed.
+        params = (
+            {"confirm_duplicate_external_po_number": "True"}
+            if confirm_duplicate_external_po_number or resent
+            else None
+        )
+        what = f"revise {record}"
+        payload = self._call(
+            "PUT",
+            f"/api/v3/purchase-orders/{number}/",
+            what=what,
+            params=params,
+            body=body,
+            write=True,
+            record=record,
+        )
+        return self._object(payload, what)
 
     # -- bills and payments -----------------------------------------------------------------------
 

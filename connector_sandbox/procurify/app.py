@@ -13,6 +13,7 @@ from connector_sandbox.serve import sandbox_app
 
 from .admin import admin_routes
 from .auth import token_endpoint
+from .contract import CONTRACT
 from .routes_ap import ap_routes
 from .routes_purchasing import purchasing_routes
 from .routes_setup import setup_routes
@@ -36,7 +37,7 @@ def create_app(settings: ProcurifySandboxSettings | None = None) -> Starlette:
         *admin_routes(),
         Route("/{path:path}", MissingSlash(compile_templates(api)).handle, methods=ALL_METHODS),
     ]
-    app = sandbox_app(state, routes)
+    app = sandbox_app(state, routes, contract=CONTRACT)
     # Starlette would answer a missing slash with its own 307; Procurify (Django) answers 301.
     app.router.redirect_slashes = False
     return app

@@ -170,7 +170,8 @@ def account(row: sqlite3.Row, lookups: Lookups) -> Json:
         "id": row["id"],
         "account_code": lookups.account_code(row["account_code_id"]),
         "department": lookups.department(row["department_id"]),
-        **flags(row, "active", "in_effect"),
+        # Account (accounts_list) shows ``active``; ``in_effect`` is a filter, not a field.
+        **flags(row, "active"),
     }
 
 
@@ -193,7 +194,10 @@ def vendor(row: sqlite3.Row, lookups: Lookups) -> Json:
         "shipping_term_ref": lookups.term(row["shipping_term_id"]),
         "payment_method_ref": payment_method,
         "shipping_method_ref": lookups.term(row["shipping_method_id"]),
-        "payment_methods": [payment_method] if payment_method else [],
+        # OptimizedVendor.payment_methods: the vendor's payment methods by id and name (no term fields).
+        "payment_methods": [{"id": payment_method["id"], "name": payment_method["name"]}]
+        if payment_method
+        else [],
         **same(row, "tax", "type", "default_payment_method"),
         **flags(row, "is_1099_eligible"),
         "overall_score": row["overall_score"],
@@ -269,7 +273,30 @@ def _address(lookups: Lookups, location_id: int | None) -> Json | None:
     row = lookups.row("locations", location_id)
     if row is None:
         return None
-    return {"name": row["name"], **renamed(row, {"addressLineOne": "address_line_one", **PLACE})}
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        **renamed(row, {"addressLineOne": "address_line_one", **PLACE}),
+    }
+
+
+def _party(role: str, lookups: Lookups, location_id: int | None, contact_id: int | None) -> Json:
+    """A PO's ``buyer_*`` / ``receiver_*`` block as ApiNestedEditDeletePurchaseOrderDetail shows it (flat
+    fields copied from the address when the PO was made, and the address object): here the PO's
+    location and its purchaser, since the sandbox keeps no separate copy."""
+    address = _address(lookups, location_id) or {}
+    person = lookups.user(contact_id) or {}
+    contact = " ".join(str(person.get(k) or "") for k in ("first_name", "last_name")).strip()
+    return {
+        f"{role}_name": address.get("name") or "",
+        f"{role}_contact": contact,
+        f"{role}_addressLineOne": address.get("addressLineOne") or "",
+        f"{role}_postalCode": address.get("postalCode") or "",
+        f"{role}_city": address.get("city") or "",
+        f"{role}_state_province": address.get("state_province") or "",
+        f"{role}_country": address.get("country") or "",
+        f"{role}_address": address or None,
+    }
 
 
 def _adjustment(value: int, kind: str, places: int) -> Json:
@@ -292,8 +319,9 @@ def purchase_order(row: sqlite3.Row, lookups: Lookups, lines: list[sqlite3.Row] 
         "pref_vendor": vendor_json,
         "vendor_name": vendor_json["name"] if vendor_json else None,
         "purchaser": lookups.user(row["purchaser_id"]),
-        "buyer_address": _address(lookups, row["branch_id"]),
-        "receiver_address": _address(lookups, row["branch_id"]),
+        **_party("buyer", lookups, row["branch_id"], row["purchaser_id"]),
+        **_party("receiver", lookups, row["branch_id"], row["purchaser_id"]),
+        "comment": None,
         **same(row, "payment_terms", "shipping_terms", "shipping_method"),
         "promise_date": render_date_as_midnight(row["promise_date"]),
         "expiry_date": render_date_as_midnight(row["expiry_date"]),

@@ -21,6 +21,8 @@ from typing import Any
 
 from starlette.responses import Response
 
+from connector_sandbox.serve import CompactJSONResponse
+
 from .endpoints import ListEndpoint, ListQuery, RenderRows, children_by_parent, per_row, read_filters
 from .errors import invalid, not_found
 from .factory import PUBLIC_PAYMENT_STATUSES
@@ -203,6 +205,8 @@ async def mark_bills_paid(ctx: RequestContext) -> Response:
             paid.append(row["uuid"])
     if ctx.variants.mark_as_paid_answer == "no_content":
         return Response(status_code=204)
+    if ctx.variants.mark_as_paid_answer == "echo":
+        return CompactJSONResponse({"bill_uuids": body["bill_uuids"], "payment_date": body["payment_date"]})
     skipped = [{"uuid": uuid, "reason": why} for uuid, why in problems.items()]
     return single({"paid": paid, "skipped": skipped})
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from .contract_models import PO_UPDATE_ANSWER, PO_UPDATE_BODY
 from .endpoints import ListEndpoint, ListQuery, per_row, read_filters
 from .errors import DRF_MESSAGES, detail, invalid, not_found
 from .factory import fulfilment, po_totals
@@ -416,26 +417,34 @@ def _adjustment(check: BodyValidator, name: str) -> None:
     check.clean[f"{name}_type"] = inner.clean["type"]
 
 
-# What a full update (variant po_put=full) must carry: the PO's writable header fields, and every line.
-PO_WRITABLE = (
-    "PO_Num",
-    "promise_date",
-    "payment_terms",
-    "shipping_terms",
-    "shipping_method",
-    "freight",
-    "tax",
-    "discount",
-    "other",
-    "order_items",
+# The body PurchaseOrderUpdateRequest documents (Purchaseorders_updateOrder): every field the request
+# shape lists, lines by id (OrderItemPurchaseEditRequest). Which are required is the contract's to refuse.
+PO_UPDATE = Attributes.of(PO_UPDATE_BODY["properties"])
+PO_LINE_UPDATE = Attributes.of(PO_UPDATE_BODY["properties"]["order_items"]["items"]["properties"])
+PO_ADJUSTMENT = Attributes.of(("value", "type"))
+# The answer (PurchaseOrderUpdateSerializerSingle) shows the same fields back, addresses by id.
+PO_UPDATE_SHOWN = tuple(PO_UPDATE_ANSWER["properties"]["data"]["properties"])
+PO_LINE_SHOWN = tuple(
+    PO_UPDATE_ANSWER["properties"]["data"]["properties"]["order_items"]["items"]["properties"]
 )
 
 
-# Reference 2.5: a PO update's body (PO_WRITABLE and the duplicate-number confirmation), its lines (by id)
-# and its tax / discount objects. What a PO shows besides (procurify_PO, uuid, totals, ...) is read-only.
-PO_UPDATE = Attributes.of((*PO_WRITABLE, "confirm_duplicate_external_po_number"))
-PO_LINE_UPDATE = Attributes.of(("id", "quantity", "price", "name", "sku", "unit"))
-PO_ADJUSTMENT = Attributes.of(("value", "type"))
+def _update_view(detail: dict[str, Any]) -> dict[str, Any]:
+    """The PO as the PUT answers it: the update serializer's fields only, related records by id."""
+    shown = {name: detail.get(name) for name in PO_UPDATE_SHOWN if name in detail}
+    for role in ("buyer", "receiver"):
+        address = detail.get(f"{role}_address")
+        shown[f"{role}_address"] = address.get("id") if isinstance(address, dict) else address
+    contract = detail.get("contract")
+    shown["contract"] = contract.get("id") if isinstance(contract, dict) else contract
+    shown["order_items"] = [
+        {
+            **{name: line.get(name) for name in PO_LINE_SHOWN if name in line},
+            "quantity": str(line.get("quantity")),
+        }
+        for line in detail.get("order_items") or ()
+    ]
+    return shown
 
 
 async def update_purchase_order(ctx: RequestContext) -> Response:
@@ -451,21 +460,23 @@ async def update_purchase_order(ctx: RequestContext) -> Response:
             {"non_field_errors": [f"Purchase order {number} is {state_name} and cannot be revised."]}
         )
     body = await ctx.json_body()
+    if isinstance(body, dict) and isinstance(body.get("promise_date"), str) and "T" in body["promise_date"]:
+        # The field is a date-time (PurchaseOrderUpdateRequest); the sandbox keeps the PO's day.
+        body = {**body, "promise_date": body["promise_date"][:10]}
     full = ctx.variants.po_put == "full"
     check = BodyValidator(
         body, partial=not full, attributes=PO_UPDATE, refuse_unknown=ctx.variants.refuses_unknown
     )
     po_num = check.string("PO_Num", "po_num", max_length=30, required=True)
     check.date("promise_date", allow_null=True, required=True)
-    for name in ("payment_terms", "shipping_terms", "shipping_method"):
-        check.string(name, max_length=100, required=True)
     check.decimal("freight", min_value=Decimal(0), required=True)
     check.decimal("other", required=True)
     _adjustment(check, "tax")
     _adjustment(check, "discount")
     if full and "order_items" not in body:
         check.error("order_items", DRF_MESSAGES["required"])
-    confirm = body.get("confirm_duplicate_external_po_number") in (True, "true", "True", 1)
+    # Documented as a query parameter of the (deprecated) revise path, "True" / "False".
+    confirm = ctx.request.query_params.get("confirm_duplicate_external_po_number") == "True"
     if po_num and not confirm:
         clash = ctx.state.store.scalar(
             'SELECT "procurify_PO" FROM purchase_orders WHERE po_num = ? AND "procurify_PO" != ?',
@@ -509,7 +520,10 @@ async def update_purchase_order(ctx: RequestContext) -> Response:
                 "last_modified": now,
             },
         )
-    return single(po_detail(ctx, find_purchase_order(ctx, str(number))))
+    revised = po_detail(ctx, find_purchase_order(ctx, str(number)))
+    if ctx.request.url.path.startswith("/api/v3/"):
+        return single(_update_view(revised))
+    return single(revised)
 
 
 def _line_changes(
@@ -533,8 +547,8 @@ def _line_changes(
         quantity = inner.decimal("quantity", min_value=Decimal("0.01"), required=True)
         price = inner.decimal("price", min_value=Decimal(0), required=True)
         inner.string("name", max_length=255, allow_null=False, allow_blank=False, required=True)
-        inner.string("sku", max_length=100, required=True)
-        inner.string("unit", max_length=50, required=True)
+        inner.string("sku", max_length=100)  # not required (OrderItemPurchaseEditRequest)
+        inner.string("unit", max_length=30, required=True)
         line = lines.get(line_id) if isinstance(line_id, int) else None
         if line is not None and quantity is not None and to_hundredths(quantity) < line["received_pass"]:
             inner.error("quantity", "Ensure this value is not below the quantity already received.")

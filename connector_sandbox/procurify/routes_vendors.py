@@ -10,8 +10,9 @@ What a client meets (reference 2.3):
 * ``email`` is an array and required; field names mix camelCase and snake_case;
 * ``dateModified`` moves on every write, or (``vendor_date_modified`` variant ``frozen``) only at creation.
 
-The ``*_ref`` term objects, ``payment_methods`` and ``overall_score`` are read-only here: the reference
-documents no way to write them (sandbox assumption), so they are ignored in bodies like any unknown key.
+``overall_score``, ``tax``, ``po_pdf_labels`` and the ``*_ref`` term objects are fields of the vendor
+request (OptimizedVendorRequest; ``type`` and ``overall_score`` are required on create, the score
+nullable): taken, and ignored by the sandbox. ``payment_methods`` is output-only.
 """
 
 from __future__ import annotations
@@ -56,12 +57,38 @@ _TEXT_FIELDS = {
 }
 
 
+# vendors_list (newer snapshot): ``type__in`` is repeated (explode) and takes the type *names*.
+TYPE_NAMES = {
+    "other": 1,
+    "amazon_punchout": 2,
+    "preferred": 3,
+    "regular": 4,
+    "employee": 5,
+    "cc_provider": 6,
+    "checkout": 7,
+    "pending": 8,
+}
+
+
+def _types_in(filters: Filters) -> None:
+    """``type__in=preferred&type__in=regular``: a MultipleChoiceFilter over the names."""
+    names = filters.values("type__in")
+    if not names:
+        return
+    wrong = [name for name in names if name not in TYPE_NAMES]
+    if wrong:
+        filters.error("type__in", f"Select a valid choice. {wrong[0]} is not one of the available choices.")
+        return
+    codes = [TYPE_NAMES[name] for name in names]
+    filters.add(f"v.type IN ({', '.join('?' for _ in codes)})", *codes)
+
+
 def _vendor_filters(filters: Filters, variants: BehaviourVariants) -> None:
     filters.text("name", "v.name")
     filters.text("external_id", "v.external_id")
     filters.boolean("exclude_other", "v.type != 1", "1=1")
     filters.choice("type", "v.type", VENDOR_TYPES)
-    filters.csv("type__in", "v.type", integers=True)
+    _types_in(filters)
     if variants.vendor_group == "filter":
         group = filters.value("vendor_group")
         if group is not None and group not in _VENDOR_GROUPS:
@@ -90,7 +117,8 @@ async def list_vendors(ctx: RequestContext) -> Response:
     return listing(ctx.request, page, [vendor(row, ctx.lookups) for row in page.rows])
 
 
-# Reference 2.3: what a vendor write sets; id, dateModified and payment_methods are read-only.
+# OptimizedVendorRequest (vendors_create / vendors_update): what a vendor write takes; id, dateModified and
+# payment_methods are read-only.
 VENDOR_ATTRIBUTES = Attributes.of(
     (
         "name",
@@ -102,6 +130,13 @@ VENDOR_ATTRIBUTES = Attributes.of(
         "is_auto_email_po_enabled",
         "currency",
         "default_payment_method",
+        "overall_score",
+        "tax",
+        "po_pdf_labels",
+        "payment_term_ref",
+        "shipping_term_ref",
+        "payment_method_ref",
+        "shipping_method_ref",
         *_TEXT_FIELDS,
     ),
     read_only=("id", "dateModified", "payment_methods"),

@@ -146,9 +146,10 @@ class BehaviourVariants(BaseModel):
     # mark-as-paid with an ineligible bill: refuse the whole call (likely, one serializer validates the
     # list) or pay the eligible ones and report the rest.
     mark_as_paid: Literal["all_or_nothing", "partial"] = "all_or_nothing"
-    # The answer of mark-as-paid is not documented: {"data": {"paid", "skipped"}} (sandbox assumption) or
-    # 204 with no body, which says nothing about which bills were paid.
-    mark_as_paid_answer: Literal["lists", "no_content"] = "lists"
+    # The answer of mark-as-paid: the newer spec (ap_bills_mark_as_paid_create, 200 MarkBillsAsPaid) shows
+    # the request echoed, {"bill_uuids", "payment_date"}, which says nothing about which bills were paid
+    # (the default); {"data": {"paid", "skipped"}} (sandbox assumption) or 204 with no body.
+    mark_as_paid_answer: Literal["echo", "lists", "no_content"] = "echo"
     # A bill's `group` (what payments' `bill_groups` name): its id (DRF's foreign key, likely) or a nested
     # {"id": ...} object (the reference gives the field, not its shape).
     bill_group: Literal["id", "object"] = "id"

@@ -559,7 +559,7 @@ def test_two_active_vendors_with_one_erp_key_are_never_guessed_between(sandbox):
         assert s.find_vendor("JDE-V-TWIN")["id"] == first["id"]
 
 
-def test_server_validation_errors_name_the_record_and_each_field(sandbox):
+def test_server_validation_errors_name_the_record_and_each_field(sandbox, contract_breaches):
     bad = {"name": "N" * 150, "email": ["not-an-address@", "ap@fine.example"], "external_id": "JDE-V-BAD"}
     with procurify(sandbox).session() as s:
         with pytest.raises(client.ProcurifyValidationError) as caught:
@@ -583,8 +583,10 @@ def test_server_validation_errors_name_the_record_and_each_field(sandbox):
     assert error.fields == {"email[0]": ("Enter a valid email address.",)}
     assert str(error).startswith("Procurify refused to create vendor 'JDE-V-BAD'")
     assert "email[0]: Enter a valid email address." in str(error)
-    assert "line_items[0].vendor_name" in enveloped.value.fields
+    # The requisition misses what RequisitionCreateRequest requires: refused at the door, each named.
+    assert "line_items[0].account_code" in enveloped.value.fields
     assert "location_name" in enveloped.value.fields
+    assert {b.violation.field for b in contract_breaches.seen()} >= {"location_name", "line_items[0].unit"}
 
 
 def test_bad_values_are_refused_before_sending_naming_record_and_field(sandbox):

@@ -30,6 +30,38 @@ from .serving import served
 
 pytestmark = pytest.mark.timeout(120)
 
+
+# Tests of the simulator's own answers to requests Procurify's published contract refuses (Django's 301 /
+# 404 / 405, its validators, its variants, filters it ignores): the contract check in front of it records
+# them instead of refusing (ML_SANDBOX_CONTRACT=record), so what is tested is the layer behind it. What the
+# contract itself refuses is tested in test_procurify_contract.py.
+BEHIND_THE_CONTRACT = frozenset(
+    {
+        "test_csv_format_and_unknown_format",
+        "test_error_style_variant_wraps_drf_bodies",
+        "test_invalid_page_is_404",
+        "test_missing_slash_get_is_301_to_the_slashed_url_with_query",
+        "test_missing_slash_post_redirect_loses_the_body",
+        "test_missing_slash_variants",
+        "test_no_webhooks_exist",
+        "test_page_last",
+        "test_page_size_default_cap_and_fallback",
+        "test_reset_reseeds_and_forgets_tokens",
+        "test_token_endpoint_has_no_trailing_slash_and_takes_only_post",
+        "test_token_form_body_accepted_by_default_and_refused_by_variant",
+        "test_unknown_paths_answer_djangos_html_404",
+        "test_wrong_method_answers_drf_405",
+    }
+)
+
+
+@pytest.fixture(autouse=True)
+def _behind_the_contract(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.originalname in BEHIND_THE_CONTRACT:
+        monkeypatch.setenv("ML_SANDBOX_CONTRACT", "record")
+        request.getfixturevalue("contract_breaches")
+
+
 CLIENT_ID = "ml-connector-sandbox"
 CLIENT_SECRET = "sandbox-procurify-secret"
 AUDIENCE = "https://api.procurify.com/"

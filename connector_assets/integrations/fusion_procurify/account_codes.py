@@ -139,10 +139,11 @@ def remap_account_codes(context: Any, keys: list[str]) -> Iterator[Mapped | Reje
 
 class ProcurifyAccountCodes(procurify_codes.ProcurifyAccountCodeTarget):
     """The Procurify side (``ProcurifyAccountCodeTarget``: find by ``code``, create), and its update: the
-    code's ``account_type`` and ``parent`` kept as Procurify holds them, ``departments`` not sent."""
+    code's ``account_type`` kept as Procurify holds it, ``departments`` not sent. ``parent`` is not a field
+    of the update (AccountCodeUpdateRequest: ``code``, ``description``, ``account_type``): a PUT leaves it."""
 
     not_updated = ("departments",)
-    kept = ("account_type", "parent")
+    kept = ("account_type",)
 
     @staticmethod
     def code_key(code: Any) -> str:

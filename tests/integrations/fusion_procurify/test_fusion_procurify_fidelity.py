@@ -398,7 +398,7 @@ def test_a_vendor_renamed_in_procurify_is_paired_though_date_modified_never_move
     (docs/reference/procurify.md 2.3): a vendor renamed to a Fusion supplier's name is paired on the next poll
     anyway."""
     world.procurify_variants(vendor_date_modified="frozen")
-    vendors = world.in_procurify("vendors", type__in="3,4", exclude_other=True)
+    vendors = world.in_procurify("vendors", type__in=["preferred", "regular"], exclude_other=True)
     vendor = next(
         v for v in vendors.values() if v.get("active") and paired_vendor(world.ledger, v["id"]) is None
     )

@@ -521,7 +521,7 @@ def switch_off_orphan_codes(world: FusionProcurifyWorld) -> None:
 
 
 def _code_body(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row[k] for k in ("code", "description", "account_type", "parent") if k in row}
+    return {k: row[k] for k in ("code", "description", "account_type") if k in row}
 
 
 @pytest.fixture(scope="module")

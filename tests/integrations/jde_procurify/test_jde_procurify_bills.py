@@ -459,7 +459,8 @@ def test_an_unknown_account_code_is_queued_then_replayed_once_after_the_map_is_f
     scenario.pair(bill["vendor"]["id"])
     code = bill_code(world, bill)
     # A Procurify admin renames the account code to one JDE does not have.
-    writable = {k: v for k, v in code.items() if k not in ("id", "code_length")}  # read-only there
+    # What AccountCodeUpdateRequest takes: code, description, account_type (parent and active are not).
+    writable = {k: v for k, v in code.items() if k in ("code", "description", "account_type")}
     with world.resources["procurify"].session() as session:
         session.update_account_code(code["id"], {**writable, "code": "4000-0-0-0"})
     world.run(*BILLS)

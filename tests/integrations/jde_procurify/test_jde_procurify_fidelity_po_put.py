@@ -39,7 +39,8 @@ from connector_assets.integrations.jde_procurify.order_mappers import requisitio
 from connector_assets.integrations.jde_procurify.order_records import requisition_record
 from connector_assets.integrations.jde_procurify.po_links import linked_po
 from connector_assets.jde.order_status import OrderPolicy, order_source_key
-from connector_resources.procurify.po_revisions import HEADER_FIELDS, full_revision
+from connector_resources.procurify.po_revisions import full_revision
+from connector_sandbox.procurify.contract_models import PO_UPDATE_BODY
 
 POLICY = OrderPolicy(frozenset({"OP"}), approved_status=220, closed_status=980, stock_account="")
 ORDERS_WRITTEN = "jde_procurify/purchase_orders_written"
@@ -69,11 +70,26 @@ RENDERED_PO = {  # as GET /api/v2/purchase_orders/{id}/ renders it (reference 2.
     "discount": {"value": 0.0, "type": "amount"},
     "other": "0.00",
     "total": "245.00",
+    **{
+        f"{role}_{name}": value
+        for role in ("buyer", "receiver")
+        for name, value in (
+            ("name", "Head Office"),
+            ("contact", "Ana Ng"),
+            ("addressLineOne", "1 Main St"),
+            ("postalCode", "97201"),
+            ("city", "Portland"),
+            ("state_province", "OR"),
+            ("country", "US"),
+            ("address", {"id": 5, "name": "Head Office"}),
+        )
+    },
     "order_items": [
         {"id": 72, "PO_line_num": 2, "name": "Rope", "sku": None, "quantity": "1.00", "price": "9.00"}
-        | {"unit": "each", "total_cost": "9.00"},
+        | {"unit": "each", "total_cost": "9.00", "custom_fields": []},
         {"id": 71, "PO_line_num": 1, "name": "Gloves", "sku": "JDE 4011 line 1", "quantity": "10.00"}
-        | {"price": "24.50", "unit": "box", "total_cost": "245.00"},
+        | {"price": "24.50", "unit": "box", "total_cost": "245.00"}
+        | {"custom_fields": [{"id": 9, "value": "Site 7", "field": {"id": 3, "name": "Site"}}]},
     ],
 }
 
@@ -81,11 +97,14 @@ RENDERED_PO = {  # as GET /api/v2/purchase_orders/{id}/ renders it (reference 2.
 def test_a_revision_carries_the_po_whole_as_the_api_takes_it_with_the_change_laid_over():
     body, resent = full_revision(RENDERED_PO, {"PO_Num": "4011 OP 00001"})
     assert body["PO_Num"] == "4011 OP 00001" and not resent  # a changed PO_Num is not confirmed unasked
-    assert body["promise_date"] == "2025-03-20"  # rendered as a date-time, written as the date
+    assert body["promise_date"] == "2025-03-20T00:00:00Z"  # the update's field is a date-time, as read
     assert body["tax"] == {"value": Decimal("7.5"), "type": "percentage"}  # never a binary float
-    assert body["payment_terms"] == "Net 30" and body["shipping_terms"] is None
-    assert "total" not in body and "version" not in body  # read-only fields are not sent
+    assert body["version"] == 1  # required by PurchaseOrderUpdateRequest, sent back as read
+    assert body["buyer_address"] == 5 and body["receiver_name"] == "Head Office"  # addresses by id
+    assert "payment_terms" not in body and "total" not in body  # not fields of the update
+    assert set(PO_UPDATE_BODY["required"]) <= set(body)
     assert [line["id"] for line in body["order_items"]] == [72, 71]  # every line, as read
+    assert "sku" not in body["order_items"][0]  # null in the read; the update's sku takes no null
     assert body["order_items"][1] == {
         "id": 71,
         "name": "Gloves",
@@ -93,6 +112,7 @@ def test_a_revision_carries_the_po_whole_as_the_api_takes_it_with_the_change_lai
         "quantity": "10.00",
         "price": "24.50",
         "unit": "box",
+        "custom_fields": [{"field": 3, "value": "Site 7"}],
     }
     numbered = {**RENDERED_PO, "PO_Num": "4011 OP 00001"}
     lines, resent = full_revision(numbered, {"order_items": [{"id": 72, "quantity": "3.00"}]})
@@ -239,7 +259,9 @@ def _send_and_link(world: JdeProcurifyWorld, places: Places, doco: int, lines: l
     return record.source_key, number
 
 
-def test_a_full_update_server_refuses_a_po_num_alone_naming_each_missing_field(world, places):
+def test_procurify_refuses_a_po_num_alone_naming_each_field_its_update_requires(
+    world, places, contract_breaches
+):
     # A requisition someone made in Procurify (not from JDE: no flow links its PO), purchased.
     body = _order(world, places, 4020, [_jde_line(1, "Pallet wrap", "3", "12.5")]).body
     with world.resources["procurify"].session() as session:
@@ -247,17 +269,12 @@ def test_a_full_update_server_refuses_a_po_num_alone_naming_each_missing_field(w
     (po,) = world.purchase(uuid)["purchase_orders"]
     headers = {"Authorization": f"Bearer {world.procurify_user_token()}", "X-Procurify-Client": "api"}
     path = f"{world.procurify_url}/api/v3/purchase-orders/{po['procurify_PO']}/"
-    _variants(world, po_put="full")
     refused = requests.put(path, json={"PO_Num": "BY HAND 1"}, headers=headers, timeout=10)
     assert refused.status_code == 400
-    missing = refused.json()
-    # Every field the client's full revision sends (its header fields and the lines) but the one given.
-    assert set(missing) == {*HEADER_FIELDS, "order_items"} - {"PO_Num"}
-    assert all(messages == ["This field is required."] for messages in missing.values())
+    # PurchaseOrderUpdateRequest's required fields, each named (whatever the po_put variant).
+    assert set(refused.json()) == set(PO_UPDATE_BODY["required"])
+    assert {b.violation.field for b in contract_breaches.seen()} == set(PO_UPDATE_BODY["required"])
     assert _po(world, po["procurify_PO"])["PO_Num"] in (None, "")
-    _variants(world, po_put="partial")
-    taken = requests.put(path, json={"PO_Num": "BY HAND 1"}, headers=headers, timeout=10)
-    assert taken.status_code == 200 and taken.json()["data"]["PO_Num"] == "BY HAND 1"
 
 
 @pytest.mark.parametrize(("po_put", "doco"), [("partial", 4031), ("full", 4032)])

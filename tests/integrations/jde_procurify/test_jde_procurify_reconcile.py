@@ -71,6 +71,8 @@ from connector_assets.jde.supplier_documents import SupplierDocument
 from connector_assets.jde.unprocessed_batches import VoucherUnprocessed
 from connector_assets.procurify.account_codes import OrphanCode
 from connector_resources.ledger import Ledger
+from connector_resources.procurify.po_revisions import full_revision
+from connector_resources.procurify.values import json_body
 
 UUID = "7f1c2b0e-4d7a-4a77-9c1e-2f0a5b6c9d11"
 
@@ -766,7 +768,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
                     "POST",
                     "/api/v3/vendors/",
                     {"name": "Round Trip Supply Co", "email": ["rt@example.com"], "city": "Portland",
-                     "country": "us", "phoneOne": "5035550100"},
+                     "country": "us", "phoneOne": "5035550100", "type": 3, "overall_score": None},
                 )["id"]
             )  # fmt: skip
             # The vendor made in Procurify becomes a JDE supplier (its AN8 written back); the bills post.
@@ -841,15 +843,20 @@ def test_every_difference_planted_in_either_system_is_named_by_record_field_and_
     order, number = story.to_reprice
     line = world.procurify_record("purchase_orders", number)["api"]["order_items"][0]
     price = Decimal(str(line["price"]))
-    revised = {"order_items": [{"id": line["id"], "price": str(price + 100)}]}
-    procurify_api(world, "PUT", f"/api/v3/purchase-orders/{number}/", revised)
+    # The update takes the PO whole (PurchaseOrderUpdateRequest): the PO as read, the line repriced.
+    current = world.procurify_record("purchase_orders", number)["api"]
+    revised, _ = full_revision(current, {"order_items": [{"id": line["id"], "price": str(price + 100)}]})
+    procurify_api(world, "PUT", f"/api/v3/purchase-orders/{number}/", json_body(revised, "PO"))
     doco = order.split(":")[1]
     plant("order line price", f"JDE order {doco} ", f"PO {number} line", cents(price), cents(price + 100))
     order, number = story.to_cancel
     sandbox(world, world.procurify_url, f"purchase-orders/{number}/cancel")
     plant("order status", f"JDE order {order.split(':')[1]} ", f"PO {number}", "open", "cancelled")
     made = procurify_api(
-        world, "POST", "/api/v3/vendors/", {"name": "Made Here Ltd", "email": ["m@example.com"]}
+        world,
+        "POST",
+        "/api/v3/vendors/",
+        {"name": "Made Here Ltd", "email": ["m@example.com"], "type": 3, "overall_score": None},
     )
     plant("vendor only in Procurify", "-", f"vendor {made['id']} ", "-", made["id"])
     po_made = world.activity(new_purchase_orders=1)["purchase_orders"]["created"][0]
