@@ -24,6 +24,7 @@ from . import api_directory as directory
 from . import api_requisitions as requisitions
 from . import api_webhooks as webhooks
 from .admin import admin_routes
+from .contract import CONTRACT
 from .errors import ApiError
 from .oauth import oauth_routes
 from .resource import Writable
@@ -214,4 +215,5 @@ def create_app(settings: ProcoreSandboxSettings | None = None) -> Starlette:
         [*api_routes(), *admin_routes()],
         start=state.sender.start,
         exception_handlers={404: _http_error, 405: _http_error},
+        contract=CONTRACT,
     )

@@ -399,13 +399,22 @@ def _percent(part: int, whole: int) -> str:
 
 
 def requisition_item_amounts(item: Row) -> dict[str, int]:
-    this_period = item["work_completed_this_period_cents"] + item["materials_presently_stored_cents"]
-    to_date = item["previous_work_cents"] + this_period
+    """One line's G703 amounts in cents, each retainage rounded on its own as Procore's line fields show
+    them: on work before this period, on work this period, on the materials stored now."""
+    percent = item["retainage_percent"]
+    work = item["work_completed_this_period_cents"]
+    stored = item["materials_presently_stored_cents"]
+    previous = item["previous_work_cents"]
+    previous_retainage = _retainage(previous, percent)
+    work_retainage = _retainage(previous + work, percent) - previous_retainage
+    materials_retainage = _retainage(stored, percent)
     return {
-        "this_period": this_period,
-        "to_date": to_date,
-        "retainage": _retainage(to_date, item["retainage_percent"]),
-        "previous_retainage": _retainage(item["previous_work_cents"], item["retainage_percent"]),
+        "this_period": work + stored,
+        "to_date": previous + work + stored,
+        "retainage": previous_retainage + work_retainage + materials_retainage,
+        "previous_retainage": previous_retainage,
+        "work_retainage": work_retainage,
+        "materials_retainage": materials_retainage,
     }
 
 
@@ -461,6 +470,10 @@ def requisitions(store: Store, rows: list[Row], *, with_items: bool = False) -> 
                 "less_previous_certificates_for_payment": cents(previous_certificates),
                 "current_payment_due": cents(earned - previous_certificates),
                 "balance_to_finish_including_retainage": cents(contract_sum - earned),
+                "completed_work_retainage_amount": cents(
+                    sum(a["previous_retainage"] + a["work_retainage"] for a in amounts)
+                ),
+                "stored_materials_retainage_amount": cents(sum(a["materials_retainage"] for a in amounts)),
             },
             **_columns(row, *_STAMPS),
         }
@@ -471,25 +484,33 @@ def requisitions(store: Store, rows: list[Row], *, with_items: bool = False) -> 
 
 
 def requisition_items(store: Store, rows: list[Row]) -> list[Row]:
-    codes = _by_id(store, "cost_codes", _ids(rows, "cost_code_id"), "id, name, full_code")
+    """Contract items with the fields Procore's list of them has (the SDK's model of
+    ``/requisitions/{id}/contract_items``): retainage as work before, work this period and materials
+    stored now, no ``total_retainage`` or ``retainage_percent`` (those are not on this endpoint)."""
     rendered = []
     for row in rows:
         amounts = requisition_item_amounts(row)
+        percent = row["retainage_percent"]
         rendered.append(
             {
-                **_columns(row, "id", "line_item_id"),
-                "cost_code": codes.get(row["cost_code_id"]),
-                "description": row["description"],
+                **_columns(row, "id", "line_item_id", "cost_code_id"),
+                "item_type": "contract_item",
+                "description_of_work": row["description"],
                 "scheduled_value": cents(row["scheduled_value_cents"]),
                 "work_completed_from_previous_application": cents(row["previous_work_cents"]),
                 "work_completed_this_period": cents(row["work_completed_this_period_cents"]),
                 "materials_presently_stored": cents(row["materials_presently_stored_cents"]),
                 "total_completed_and_stored_to_date": cents(amounts["to_date"]),
-                "percent_complete": _percent(amounts["to_date"], row["scheduled_value_cents"]),
-                "balance_to_finish": cents(row["scheduled_value_cents"] - amounts["to_date"]),
-                "retainage_percent": row["retainage_percent"],
-                "total_retainage": cents(amounts["retainage"]),
-                **_columns(row, *_STAMPS),
+                "total_completed_and_stored_to_date_percent": _percent(
+                    amounts["to_date"], row["scheduled_value_cents"]
+                ),
+                "work_completed_retainage_from_previous_application": cents(amounts["previous_retainage"]),
+                "work_completed_retainage_retained_this_period": cents(amounts["work_retainage"]),
+                "work_completed_retainage_percent_this_period": percent,
+                "materials_stored_retainage_currently_retained": cents(amounts["materials_retainage"]),
+                "materials_stored_retainage_percent_this_period": percent,
+                "work_completed_retainage_released_this_period": cents(0),
+                "materials_stored_retainage_released_this_period": cents(0),
             }
         )
     return rendered

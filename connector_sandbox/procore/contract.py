@@ -1,0 +1,220 @@
+"""Procore's published contract for every endpoint our client calls, checked at the simulator's door.
+
+The facts come from ``vendor_facts.json``: our own table of the operation ids, query parameters (name,
+type, required, list form), request body models (required fields) and answer models (field names and
+types) of Procore's REST API as the OpenAPI-generated SDK ``weigandconstruction/procore_python_sdk``
+states them. The SDK states no licence, so the repository keeps only those facts, never its text or code.
+
+What the SDK leaves open is settled here, each naming its source:
+
+* every answer field may be null (the SDK types every field ``Optional``), and answers are closed: a
+  field the model does not name is the simulator's breach;
+* ``custom_field_%{definition_id}`` keys become ``custom_field_<digits>``;
+* the Webhooks endpoints take ``company_id`` *or* ``project_id`` (the SDK marks both required, and
+  its parameter text says "you must supply either");
+* ``GET /rest/v2.0/.../commitment_change_orders/{id}/line_items`` is not in the SDK: it stays callable
+  (the client asks for it only where the integration is set to read change order lines) with its
+  answer unchecked, and docs/reference/procore.md marks it unconfirmed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from connector_sandbox.contracts import Artifact, Contract, Operation, array, nullable, obj, one_of, string
+
+FACTS = Path(__file__).with_name("vendor_facts.json")
+SDK = "weigandconstruction/procore_python_sdk"
+
+ARTIFACTS = (
+    Artifact(
+        "Procore REST API, OpenAPI-generated Python SDK (docs/*Api.md, procore_sdk/api, procore_sdk/models)",
+        f"https://github.com/{SDK}",
+        "commit d9fc38a; API version 2.0; openapi-generator 7.8.0",
+        "no licence stated (pyproject: NoLicense): facts only, kept as our own table vendor_facts.json",
+    ),
+    Artifact(
+        "Procore developer documentation: OAuth 2.0, rate limiting, pagination, webhooks",
+        "https://developers.procore.com/documentation",
+        "read 2026-11",
+        "Procore's site terms: facts only",
+    ),
+)
+
+_INT = string(pattern=r"^-?\d+$")
+_BOOL = string(pattern=r"^(true|false)$")
+_CUSTOM_FIELD = r"^custom_field_%\{\w+\}$"
+
+
+@cache
+def facts() -> dict[str, Any]:
+    return json.loads(FACTS.read_text(encoding="utf-8"))
+
+
+def _scalar(kind: str) -> dict[str, Any] | None:
+    return {
+        "str": {"type": "string"},
+        "int": {"type": "integer"},
+        "num": {"type": ["number", "string"]},  # money the SDK types as a number is sent as a string too
+        "bool": {"type": "boolean"},
+        "date": {"type": "string"},
+        "datetime": {"type": "string"},
+        "dict": {"type": "object"},
+        "any": {},
+    }.get(kind)
+
+
+def schema_of(kind: str, *, request: bool = False, depth: int = 0) -> dict[str, Any]:
+    """The JSON Schema for one of the table's type names (a scalar, ``list[...]``, ``A|B`` or a model)."""
+    if depth > 12:
+        return {}
+    if "|" in kind:
+        return one_of(*(schema_of(k, request=request, depth=depth + 1) for k in kind.split("|")))
+    if kind.startswith("list[") and kind.endswith("]"):
+        return array(schema_of(kind[5:-1], request=request, depth=depth + 1))
+    scalar = _scalar(kind)
+    if scalar is not None:
+        return scalar
+    model = facts()["models"].get(kind)
+    if model is None:
+        return {}
+    if "oneof" in model:
+        return _merged([schema_of(k, request=request, depth=depth + 1) for k in model["oneof"]])
+    properties: dict[str, Any] = {}
+    patterns: dict[str, Any] = {}
+    # The generator's name for a model whose other keys are open (a budget view's configured columns).
+    open_ended = "additional_properties" in model["fields"]
+    for name, field_kind in model["fields"].items():
+        if name == "additional_properties":
+            continue
+        field = nullable(schema_of(field_kind, request=request, depth=depth + 1))
+        if re.match(_CUSTOM_FIELD, name):
+            patterns[r"^custom_field_\d+$"] = field
+        else:
+            properties[name] = field
+    required = [r for r in model["required"] if r != "additional_properties"] if request else ()
+    schema = obj(properties, required, closed=not open_ended)
+    if patterns:
+        schema["patternProperties"] = patterns
+    return schema
+
+
+def _merged(variants: list[dict[str, Any]]) -> dict[str, Any]:
+    """The SDK's variants of one answer (compact / extended views, company / project owners) as one
+    closed object: a field any variant names is taken, one none names is not; required is what every
+    variant requires. Variants that are not all objects stay alternatives."""
+    if not variants or any(v.get("type") != "object" for v in variants):
+        return one_of(*variants)
+    properties: dict[str, Any] = {}
+    patterns: dict[str, Any] = {}
+    for variant in variants:
+        properties.update(variant["properties"])
+        patterns.update(variant.get("patternProperties", {}))
+    required = set.intersection(*(set(v.get("required", ())) for v in variants))
+    schema = obj(properties, sorted(required))
+    if patterns:
+        schema["patternProperties"] = patterns
+    return schema
+
+
+def _query_value(kind: str, form: str | None) -> dict[str, Any]:
+    one = _INT if kind == "int" else _BOOL if kind == "bool" else string()
+    if kind.startswith("list[") or form in ("multi", "csv"):
+        inner = _INT if "int" in kind else string()
+        return one_of(inner, array(inner)) if form == "multi" else string()
+    return one
+
+
+# The Webhooks endpoints: "you must supply either a company_id or project_id" (SDK parameter text).
+_EITHER_OWNER = "/rest/v1.0/webhooks/"
+
+
+def query_schema(method: str, path: str, query: dict[str, list[Any]]) -> dict[str, Any]:
+    properties = {name: _query_value(kind, form) for name, (kind, _, form) in query.items()}
+    required = [name for name, (_, needed, _) in query.items() if needed]
+    if path.startswith(_EITHER_OWNER) and {"company_id", "project_id"} & set(query):
+        required = [n for n in required if n not in ("company_id", "project_id")]
+        properties.setdefault("company_id", _INT)
+        properties.setdefault("project_id", _INT)
+        schema = obj(properties, required)
+        schema["anyOf"] = [{"required": ["company_id"]}, {"required": ["project_id"]}]
+        return schema
+    return obj(properties, required)
+
+
+def _body_schema(model: str, path: str) -> dict[str, Any]:
+    schema = schema_of(model, request=True)
+    if path.startswith(_EITHER_OWNER):
+        schema = _either_owner_body(schema)
+    return schema
+
+
+def _either_owner_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """A webhook body takes ``company_id`` or ``project_id``: the SDK's company and project variants."""
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_either_owner_body(s) for s in schema["anyOf"]]}
+    return schema
+
+
+def _answer_schema(method: str, path: str, answer: str | None) -> dict[str, Any] | None:
+    if answer is None or answer == "any":
+        return None
+    schema = schema_of(answer)
+    model = facts()["models"].get(answer, {})
+    if method == "GET" and "oneof" in model and not path.endswith("}"):
+        # A list whose SDK answer type is one item's variants: the list of them, as Procore sends it.
+        return one_of(array(schema), schema)
+    return schema
+
+
+def _operation(row: dict[str, Any]) -> Operation:
+    method, path = row["method"], row["path"]
+    body = _body_schema(row["body"], path) if row["body"] else None
+    form = path.startswith("/oauth/")
+    if form and body is not None:
+        body = {**body, "properties": {k: string() for k in body["properties"]}}
+    ok = tuple(row["ok"]) or (200, 201, 204)
+    return Operation(
+        method,
+        path,
+        f"{SDK}: {row['op']}",
+        query=None if form else query_schema(method, path, row["query"]),
+        body=body,
+        answer=_answer_schema(method, path, row["answer"]),
+        form=form,
+        ok=ok,
+    )
+
+
+# Not in the SDK: kept callable, answer unchecked (docs/reference/procore.md: unconfirmed).
+_CHANGE_ORDER_LINES = Operation(
+    "GET",
+    "/rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_change_orders/"
+    "{commitment_change_order_id}/line_items",
+    "not in the SDK: Procore REST v2.0 commitment change order line items (unconfirmed)",
+    query=obj({"page": _INT, "per_page": _INT}),
+)
+
+
+def _refusal(violations: list[Any]) -> tuple[int, Any]:
+    """Procore's 400 for a request it does not take: ``{"errors": ...}`` naming what is wrong."""
+    return 400, {"errors": [v.words for v in violations]}
+
+
+def contract() -> Contract:
+    """Literal paths first, so ``/vendors/sync`` is never read as ``/vendors/{id}``."""
+    operations = [*(_operation(row) for row in facts()["operations"]), _CHANGE_ORDER_LINES]
+    return Contract(
+        system="procore",
+        artifacts=ARTIFACTS,
+        operations=tuple(sorted(operations, key=lambda op: op.path.count("{"))),
+        prefixes=("/rest/", "/oauth/"),
+        refusal=_refusal,
+    )
+
+
+CONTRACT = contract()
