@@ -110,9 +110,15 @@ class ProcoreClerk:
     def approve_requisition(
         self, project_id: int | str, requisition_id: int | str, status: str = "approved"
     ) -> dict:
-        """Sets the requisition's status (Procore allows it on the latest open invoice of a commitment)."""
-        body = {"project_id": int(project_id), "requisition": {"status": status}}
-        return self.call("PATCH", f"requisitions/{requisition_id}", body, project_id=project_id)
+        """Sets the requisition's status (Procore allows it on the latest open invoice of a commitment).
+        Procore's update takes the project and the commitment in the body (SDK: Body21), no query."""
+        invoice = self.call("GET", f"requisitions/{requisition_id}", project_id=project_id)
+        body = {
+            "project_id": int(project_id),
+            "commitment_id": invoice["commitment_id"],
+            "requisition": {"status": status},
+        }
+        return self.call("PATCH", f"requisitions/{requisition_id}", body)
 
     def approve_change_order(
         self, project_id: int | str, change_order_id: int | str, status: str = "approved"

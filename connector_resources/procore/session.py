@@ -607,9 +607,7 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
                     f" of project {project_id}" if project_id else ""
                 )
                 for row in self.rows_of(
-                    source.path.format(**context),
-                    {**params, "filters[id][]": [int(i) for i in batch]},
-                    what=what,
+                    source.path.format(**context), {**params, **ids_filter(source.path, batch)}, what=what
                 ):
                     if str(row.get("id")) in batch:
                         found[str(row["id"])] = self._decorate(
@@ -659,8 +657,10 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
         base = {"company_id": self.company_id, **params}
         yield from self.rows_of(_VENDORS, base, what=what)
         try:
+            # The inactive list takes no company_id (it is in the path) and no filters (SDK:
+            # rest_v10_companies_company_id_vendors_inactive_get): read whole, matched by the caller.
             yield from self.rows_of(
-                _INACTIVE_VENDORS.format(company_id=self.company_id), base, what=f"{what} (inactive)"
+                _INACTIVE_VENDORS.format(company_id=self.company_id), {}, what=f"{what} (inactive)"
             )
         except ProcoreNotFoundError:
             log.warning("procore: no inactive-vendor list on this server; searched active vendors only")
@@ -772,6 +772,14 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
                 record=record,
             )
         return candidates[0] if candidates else None
+
+
+def ids_filter(path: str, ids: Sequence[str]) -> dict[str, Any]:
+    """The "these ids" filter in the form the list takes (SDK parameters): commitments take
+    ``filters[id]`` as one comma-separated value, the vendor lists ``filters[id][]`` repeated."""
+    if path.endswith("_order_contracts"):
+        return {"filters[id]": ",".join(str(int(i)) for i in ids)}
+    return {"filters[id][]": [int(i) for i in ids]}
 
 
 def _lenient_stamp(spec: EntitySpec, row: Mapping[str, Any]) -> datetime | None:

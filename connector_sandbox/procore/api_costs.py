@@ -203,8 +203,21 @@ async def detail_rows(request: Request, caller: Caller) -> Response:
         state.store, spec, request, ("project_id = ?", [project["id"]]), state.variants, state.faults
     )
     rows = render.budget_line_items(state.store, result.rows)
-    body = [{"budget_view_id": view["id"], "budget_line_item_id": row["id"], **row} for row in rows]
+    body = [_detail_row(view["id"], row) for row in rows]
     return JsonResponse(body, headers=paging_headers(request, result))
+
+
+def _detail_row(view_id: int, row: dict[str, Any]) -> dict[str, Any]:
+    """A budget line as a view's detail row (SDK model of detail_rows): the view's columns are open, but
+    the named ones have Procore's types: amounts as strings, the cost code as its code, the forecast an
+    object (not simulated, so left out)."""
+    out = {"budget_view_id": view_id, "budget_line_item_id": row["id"], **row}
+    code = out.get("cost_code")
+    out["cost_code"] = code.get("full_code") if isinstance(code, dict) else code
+    out["cost_code_id"] = code.get("id") if isinstance(code, dict) else None
+    out["original_budget_amount"] = f"{float(out['original_budget_amount']):.2f}"
+    out.pop("budget_forecast", None)
+    return out
 
 
 async def summary_rows(request: Request, caller: Caller) -> Response:

@@ -3,8 +3,8 @@
 A hook is owned by a company (``company_id``) or a project (``project_id``); every call names that
 owner. Namespaces are lowercase letters, digits and dashes, one per app. Triggers pair a
 ``resource_name`` from ``/webhooks/resources`` with an ``event_type`` (create / update / delete); bulk
-calls take up to 500. The delivery log filters with ``filter[status]`` (singular ``filter``, as
-documented) over any / successful / discarded / failing.
+calls take up to 500. The delivery log filters with ``filters[status]`` (the SDK's parameter) over any /
+successful / discarded / failing.
 """
 
 from __future__ import annotations
@@ -295,9 +295,9 @@ async def bulk_delete_triggers(request: Request, caller: Caller) -> Response:
 
 async def list_deliveries(request: Request, caller: Caller) -> Response:
     hook = _parent_hook(request, caller, {})
-    wanted = request.query_params.get("filter[status]", "any")
+    wanted = request.query_params.get("filters[status]", "any")
     if wanted not in DELIVERY_STATUSES:
-        raise bad_request(f"filter[status]: {wanted!r} is not one of {list(DELIVERY_STATUSES)}")
+        raise bad_request(f"filters[status]: {wanted!r} is not one of {list(DELIVERY_STATUSES)}")
     clauses, params = ["hook_id = ?"], [hook["id"]]
     if DELIVERY_STATUSES[wanted]:
         clauses.append("status = ?")
@@ -315,13 +315,9 @@ async def list_deliveries(request: Request, caller: Caller) -> Response:
     }
     body = [
         {
-            "id": row["id"],
             "event_id": row["event_id"],
-            "status": row["status"],
             "outcome": row["outcome"],
-            "attempts": row["attempts"],
             "started_at": row["first_attempt_at"],
-            "last_attempt_at": row["last_attempt_at"],
             "completed_at": row["completed_at"],
             "response_status": row["response_status"],
             "response_error": row["response_error"],
@@ -336,4 +332,11 @@ async def list_deliveries(request: Request, caller: Caller) -> Response:
 
 async def list_resources(request: Request, caller: Caller) -> Response:
     _owner(caller, request, {})
-    return JsonResponse([{"name": name, "event_types": list(EVENT_TYPES)} for name in resource_names(caller)])
+    # Procore's WebhooksResource (SDK model): the resource's name is under ``tools``, and each event type
+    # it takes is named by its own key.
+    return JsonResponse(
+        [
+            {"api_version": "v2", "tools": name, "except": [], **{event: event for event in EVENT_TYPES}}
+            for name in resource_names(caller)
+        ]
+    )

@@ -91,7 +91,7 @@ def schema_of(kind: str, *, request: bool = False, depth: int = 0) -> dict[str, 
     for name, field_kind in model["fields"].items():
         if name == "additional_properties":
             continue
-        field = nullable(schema_of(field_kind, request=request, depth=depth + 1))
+        field = _or_null(schema_of(field_kind, request=request, depth=depth + 1))
         if re.match(_CUSTOM_FIELD, name):
             patterns[r"^custom_field_\d+$"] = field
         else:
@@ -101,6 +101,30 @@ def schema_of(kind: str, *, request: bool = False, depth: int = 0) -> dict[str, 
     if patterns:
         schema["patternProperties"] = patterns
     return schema
+
+
+def _or_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A field that may be null: ``null`` added to its type, so a wrong field inside an object is still
+    named (an ``anyOf`` would report only that the value is not null)."""
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return {**schema, "type": [kind, "null"]}
+    if isinstance(kind, list):
+        return {**schema, "type": [*kind, "null"]} if "null" not in kind else schema
+    return nullable(schema) if schema else schema
+
+
+def _partial(schema: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+    """A PATCH body: the wrapper's own required fields stand, the record's fields are each optional
+    (the SDK gives updates the create body's model; Procore's update changes only what is sent)."""
+    out = dict(schema)
+    if depth > 0:
+        out.pop("required", None)
+    if "properties" in out:
+        out["properties"] = {k: _partial(v, depth + 1) for k, v in out["properties"].items()}
+    if "anyOf" in out:
+        out["anyOf"] = [_partial(v, depth) for v in out["anyOf"]]
+    return out
 
 
 def _merged(variants: list[dict[str, Any]]) -> dict[str, Any]:
@@ -174,6 +198,8 @@ def _answer_schema(method: str, path: str, answer: str | None) -> dict[str, Any]
 def _operation(row: dict[str, Any]) -> Operation:
     method, path = row["method"], row["path"]
     body = _body_schema(row["body"], path) if row["body"] else None
+    if body is not None and method == "PATCH":
+        body = _partial(body)
     form = path.startswith("/oauth/")
     if form and body is not None:
         body = {**body, "properties": {k: string() for k in body["properties"]}}

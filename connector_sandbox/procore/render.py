@@ -202,7 +202,7 @@ def cost_codes(store: Store, rows: list[Row], view: str = "normal") -> list[Row]
                     "biller_type": "Project",
                     **_columns(row, "budgeted", "origin_data"),
                     "line_item_types": types,
-                    **_columns(row, "sub_job_id", *_STAMPS, "deleted_at"),
+                    **_columns(row, *_STAMPS, "deleted_at"),
                 }
             )
         rendered.append(item)
@@ -278,6 +278,9 @@ def commitment_totals(store: Store, ids: list[int]) -> dict[int, dict[str, int]]
     }
 
 
+_PURCHASE_ORDER_ONLY = ("delivery_date", "payment_terms", "ship_to_address", "bill_to_address", "ship_via")
+
+
 def commitments(
     store: Store, rows: list[Row], view: str = "extended", *, with_type: bool = False
 ) -> list[Row]:
@@ -320,6 +323,9 @@ def commitments(
             "currency_configuration": _currency(row["currency_iso_code"]),
             **_columns(row, *_STAMPS, "deleted_at"),
         }
+        if row["kind"] == "WorkOrderContract":  # a subcontract has no shipping or payment terms (SDK model)
+            for name in _PURCHASE_ORDER_ONLY:
+                full.pop(name, None)
         full = _in_view(full, COMMITMENT_COMPACT if view == "compact" else None)
         if with_type:
             full["type"] = row["kind"]
@@ -337,7 +343,7 @@ def commitment_line_items(store: Store, rows: list[Row]) -> list[Row]:
             **_columns(row, "quantity", "unit_cost", "uom"),
             "cost_code": codes.get(row["cost_code_id"]),
             "line_item_type": types.get(row["line_item_type_id"]),
-            **_columns(row, "commitment_id", "origin_id", "origin_data", *_STAMPS),
+            **_columns(row, "origin_id", "origin_data", *_STAMPS),
         }
         for row in rows
     ]
@@ -357,8 +363,10 @@ def change_orders(store: Store, rows: list[Row], view: str = "normal") -> list[R
             "legacy_package_id": row["package_id"],
             "grand_total": cents(row["grand_total_cents"]),
             **_columns(row, "executed", "paid", "due_date", "invoiced_date", "reviewed_at", *_STAMPS),
-            "created_by": _columns(user, "id", "name", "login") if user else None,
-            "change_order_change_reason": row["change_reason"],
+            "created_by": _columns(user, "id", "name") if user else None,
+            "change_order_change_reason": {"id": None, "change_reason": row["change_reason"]}
+            if row["change_reason"]
+            else None,
             "currency_configuration": _currency(
                 currencies.get(row["project_id"], {}).get("currency_iso_code", "USD")
             ),
@@ -583,4 +591,7 @@ def hook(row: Row) -> Row:
 
 
 def trigger(row: Row) -> Row:
-    return _columns(row, "id", "hook_id", "resource_name", "event_type", *_STAMPS)
+    return {
+        **_columns(row, "id", "resource_name", "event_type"),
+        "webhook_hook_id": row["hook_id"],
+    }
