@@ -184,9 +184,16 @@ def _either_owner_body(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _answer_schema(method: str, path: str, answer: str | None) -> dict[str, Any] | None:
-    if answer is None or answer == "any":
+def _answer_schema(method: str, path: str, answers: dict[str, str] | None) -> dict[str, Any] | None:
+    """The 2xx answer: one model, or (a 200 and a 207 of a bulk call) what either may hold."""
+    kinds = sorted({kind for kind in (answers or {}).values() if kind != "any"})
+    if not kinds:
         return None
+    schemas = [_one_answer(method, path, kind) for kind in kinds]
+    return schemas[0] if len(schemas) == 1 else _merged(schemas)
+
+
+def _one_answer(method: str, path: str, answer: str) -> dict[str, Any]:
     schema = schema_of(answer)
     model = facts()["models"].get(answer, {})
     if method == "GET" and "oneof" in model and not path.endswith("}"):
