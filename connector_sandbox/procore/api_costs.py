@@ -132,7 +132,7 @@ async def list_standard_cost_code_lists(request: Request, caller: Caller) -> Res
     rows = caller.state.store.all(
         "SELECT * FROM standard_cost_code_lists WHERE company_id = ? ORDER BY id", (company_id,)
     )
-    return JsonResponse(render.fields(rows, "id", "name", "created_at", "updated_at"))
+    return JsonResponse(render.fields(rows, "id", "name"))
 
 
 # -- budget ---------------------------------------------------------------------------------------------
@@ -203,11 +203,11 @@ async def detail_rows(request: Request, caller: Caller) -> Response:
         state.store, spec, request, ("project_id = ?", [project["id"]]), state.variants, state.faults
     )
     rows = render.budget_line_items(state.store, result.rows)
-    body = [_detail_row(view["id"], row) for row in rows]
+    body = [_detail_row(view["id"], row, raw) for row, raw in zip(rows, result.rows, strict=True)]
     return JsonResponse(body, headers=paging_headers(request, result))
 
 
-def _detail_row(view_id: int, row: dict[str, Any]) -> dict[str, Any]:
+def _detail_row(view_id: int, row: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
     """A budget line as a view's detail row (SDK model of detail_rows): the view's columns are open, but
     the named ones have Procore's types: amounts as strings, the cost code as its code, the forecast an
     object (not simulated, so left out)."""
@@ -217,6 +217,8 @@ def _detail_row(view_id: int, row: dict[str, Any]) -> dict[str, Any]:
     out["cost_code_id"] = code.get("id") if isinstance(code, dict) else None
     out["original_budget_amount"] = f"{float(out['original_budget_amount']):.2f}"
     out.pop("budget_forecast", None)
+    for name in ("origin_id", "origin_data", "created_at", "updated_at"):  # a view's own columns
+        out[name] = raw[name]
     return out
 
 

@@ -101,7 +101,10 @@ list_requisitions = list_handler(
 
 async def requisition_detail(request: Request, caller: Caller) -> Response:
     row = REQUISITIONS_API.get(caller, project_param(request, caller, {}), path_id(request))
-    return JsonResponse(render.requisitions(caller.state.store, [row], with_items=True)[0])
+    items = caller.state.store.all(
+        "SELECT * FROM requisition_items WHERE requisition_id = ? ORDER BY id", (row["id"],)
+    )
+    return JsonResponse(render.requisition_detail(items))
 
 
 def _check_status(caller: Caller, values: dict[str, Any]) -> None:

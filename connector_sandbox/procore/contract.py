@@ -10,6 +10,10 @@ What the SDK leaves open is settled here, each naming its source:
 * every answer field may be null (the SDK types every field ``Optional``), and answers are closed: a
   field the model does not name is the simulator's breach;
 * ``custom_field_%{definition_id}`` keys become ``custom_field_<digits>``;
+* a sync's per-row ``errors`` object is keyed by the record's field names, whatever they are;
+* the variants of one answer (compact / normal / extended views) are one closed object naming every
+  field any variant names;
+* a PATCH body's record fields are each optional (the SDK gives updates the create body's model);
 * the Webhooks endpoints take ``company_id`` *or* ``project_id`` (the SDK marks both required, and
   its parameter text says "you must supply either");
 * ``GET /rest/v2.0/.../commitment_change_orders/{id}/line_items`` is not in the SDK: it stays callable
@@ -90,6 +94,11 @@ def schema_of(kind: str, *, request: bool = False, depth: int = 0) -> dict[str, 
     open_ended = "additional_properties" in model["fields"]
     for name, field_kind in model["fields"].items():
         if name == "additional_properties":
+            continue
+        if name == "errors" and field_kind in facts()["models"]:
+            # A sync's per-row errors are keyed by the record's field names: the SDK's model of them is
+            # one example's keys, so any field name is taken (each with its messages).
+            properties[name] = {"type": ["object", "null"]}
             continue
         field = _or_null(schema_of(field_kind, request=request, depth=depth + 1))
         if re.match(_CUSTOM_FIELD, name):

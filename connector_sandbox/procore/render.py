@@ -212,10 +212,9 @@ def cost_codes(store: Store, rows: list[Row], view: str = "normal") -> list[Row]
 def standard_cost_codes(rows: list[Row]) -> list[Row]:
     return [
         {
-            **_columns(row, "id", "code", "full_code", "name"),
-            "parent": _parent(row),
+            **_columns(row, "id", "code", "full_code", "name", "parent_id"),
             "standard_cost_code_list_id": row["list_id"],
-            **_columns(row, "position", "origin_id", "origin_data", *_STAMPS),
+            **_columns(row, "origin_id", "origin_data"),
         }
         for row in rows
     ]
@@ -327,8 +326,14 @@ def commitments(
             for name in _PURCHASE_ORDER_ONLY:
                 full.pop(name, None)
         full = _in_view(full, COMMITMENT_COMPACT if view == "compact" else None)
-        if with_type:
-            full["type"] = row["kind"]
+        if with_type:  # /commitments: the SDK's Commitment, both kinds in one list
+            full = {
+                **_columns(full, "id", "title", "number", "status", "description", "executed"),
+                "delivery_date": row["delivery_date"],
+                "created_at": row["created_at"],
+                "private": full.get("private"),
+                "vendor": {"id": vendor["id"], "name": vendor["name"]} if vendor else None,
+            }
         rendered.append(full)
     return rendered
 
@@ -524,6 +529,46 @@ def requisition_items(store: Store, rows: list[Row]) -> list[Row]:
     return rendered
 
 
+def requisition_detail(rows: list[Row]) -> list[Row]:
+    """``/requisitions/{id}/detail``: the invoice's lines with every retainage amount Procore keeps
+    (SDK model): retained this period and currently retained, for work and for stored materials."""
+    rendered = []
+    for number, row in enumerate(rows, start=1):
+        amounts = requisition_item_amounts(row)
+        work_retained = amounts["previous_retainage"] + amounts["work_retainage"]
+        percent = row["retainage_percent"]
+        rendered.append(
+            {
+                **_columns(row, "id", "cost_code_id"),
+                "item_number": number,
+                "item_type": "contract_item",
+                "description_of_work": row["description"],
+                "scheduled_value": cents(row["scheduled_value_cents"]),
+                "work_completed_from_previous_application": cents(row["previous_work_cents"]),
+                "work_completed_this_period": cents(row["work_completed_this_period_cents"]),
+                "materials_presently_stored": cents(row["materials_presently_stored_cents"]),
+                "total_completed_and_stored_to_date": cents(amounts["to_date"]),
+                "total_completed_and_stored_to_date_percent": _percent(
+                    amounts["to_date"], row["scheduled_value_cents"]
+                ),
+                "balance_to_finish": cents(row["scheduled_value_cents"] - amounts["to_date"]),
+                "work_completed_retainage_from_previous_application": cents(amounts["previous_retainage"]),
+                "work_completed_retainage_retained_this_period": cents(amounts["work_retainage"]),
+                "work_completed_retainage_released_this_period": cents(0),
+                "work_completed_retainage_currently_retained": cents(work_retained),
+                "work_completed_retainage_percent_this_period": percent,
+                "materials_stored_retainage_from_previous_application": cents(0),
+                "materials_stored_retainage_retained_this_period": cents(amounts["materials_retainage"]),
+                "materials_stored_retainage_released_this_period": cents(0),
+                "materials_stored_retainage_currently_retained": cents(amounts["materials_retainage"]),
+                "materials_stored_retainage_percent_this_period": percent,
+                "total_retainage_from_previous_application": cents(amounts["previous_retainage"]),
+                "total_retainage_currently_retained": cents(amounts["retainage"]),
+            }
+        )
+    return rendered
+
+
 # -- budget ---------------------------------------------------------------------------------------------
 
 
@@ -567,11 +612,14 @@ def budget_line_items(store: Store, rows: list[Row]) -> list[Row]:
                 "estimated_cost_at_completion": at_completion,
                 "projected_over_under": round(projected_budget - at_completion, 2),
                 "cost_code": _columns(code, "id", "name", "code", "full_code") if code else None,
-                "division": f"{division['full_code']} - {division['name']}" if division else None,
-                "line_item_type": types.get(row["line_item_type_id"]),
+                # The SDK's budget line item: division and line item type as small objects, no stamps
+                # and no origin fields (a view's detail rows carry those: api_costs.detail_rows).
+                "division": _columns(division, "id", "name", "full_code") if division else None,
+                "line_item_type": _columns(types[row["line_item_type_id"]], "id", "name")
+                if row["line_item_type_id"] in types
+                else None,
                 **_columns(row, "uom", "quantity", "unit_cost", "calculation_strategy"),
                 "currency_configuration": _currency(row["currency_iso_code"]),
-                **_columns(row, "origin_id", "origin_data", *_STAMPS),
             }
         )
     return rendered
