@@ -123,7 +123,7 @@ class ProcoreClerk:
     def approve_change_order(
         self, project_id: int | str, change_order_id: int | str, status: str = "approved"
     ) -> dict:
-        body = {"commitment_change_order": {"status": status}}
+        body = {"change_order": {"status": status}}
         return self.call("PATCH", f"projects/{project_id}/commitment_change_orders/{change_order_id}", body)
 
     def requisition(self, project_id: int | str, requisition_id: int | str) -> dict:

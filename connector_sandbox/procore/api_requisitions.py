@@ -294,7 +294,7 @@ async def patch_contract_item(request: Request, caller: Caller) -> Response:
     parent = _on_requisition(request, caller, body)
     project, requisition = parent
     existing = ITEMS_API.get(caller, parent, path_id(request))
-    payload = expect_object(body.get("contract_item"), "contract_item")
+    payload = expect_object(body.get("requisition_contract_item"), "requisition_contract_item")  # SDK Body23
     values = ITEM_FIELDS.coerce(payload, creating=False, variants=state.variants)
     changed = changes(existing, values)
     if changed:

@@ -143,7 +143,11 @@ def _cost_routes() -> list[Route]:
         _api("GET", f"{views}/detail_rows", costs.detail_rows),
         # The budget's batch is a POST; v1.1 serves the same show and update.
         *_rest(f"{V1}/budget_line_items", sync_method="POST", **_writable(budget)),
-        *_rest("/rest/v1.1/budget_line_items", show=budget.show, update=budget.patch),
+        *_rest(
+            "/rest/v1.1/budget_line_items",
+            show=costs.v11_budget_line(budget.show),
+            update=costs.v11_budget_line(budget.patch),
+        ),
     ]
 
 

@@ -213,21 +213,21 @@ def _one_answer(method: str, path: str, answer: str) -> dict[str, Any]:
 
 def _operation(row: dict[str, Any]) -> Operation:
     method, path = row["method"], row["path"]
-    body = _body_schema(row["body"], path) if row["body"] else None
+    login_host = path.startswith("/oauth/")
+    # The login host's bodies are not checked here: Procore's token endpoint takes a form, multipart or
+    # JSON body and HTTP Basic client authentication, and the contract kit reads one body form per
+    # endpoint. What it takes is the simulator's oauth module's to refuse (RFC 6749 errors).
+    body = _body_schema(row["body"], path) if row["body"] and not login_host else None
     if body is not None and method == "PATCH":
         body = _partial(body)
-    form = path.startswith("/oauth/")
-    if form and body is not None:
-        body = {**body, "properties": {k: string() for k in body["properties"]}}
     ok = tuple(row["ok"]) or (200, 201, 204)
     return Operation(
         method,
         path,
         f"{SDK}: {row['op']}",
-        query=None if form else query_schema(method, path, row["query"]),
+        query=None if login_host else query_schema(method, path, row["query"]),
         body=body,
         answer=_answer_schema(method, path, row["answer"]),
-        form=form,
         ok=ok,
     )
 
@@ -243,8 +243,16 @@ _CHANGE_ORDER_LINES = Operation(
 
 
 def _refusal(violations: list[Any]) -> tuple[int, Any]:
-    """Procore's 400 for a request it does not take: ``{"errors": ...}`` naming what is wrong."""
-    return 400, {"errors": [v.words for v in violations]}
+    """Procore's answer to a request it does not take, in its per-field error shape (``{"errors": {field:
+    [messages]}}``): 406 when the only fault is fields the resource does not have (Procore's documented
+    code for non-existent fields), else 400 (malformed or missing)."""
+    errors: dict[str, list[str]] = {}
+    for v in violations:
+        errors.setdefault(v.field or "base", []).append(v.words)
+    if all(v.problem == "no such endpoint" for v in violations):
+        return 404, {"errors": errors}  # a path Procore does not serve
+    unknown_only = all(v.problem == "unknown" and v.where == "body" for v in violations)
+    return (406 if unknown_only else 400), {"errors": errors}
 
 
 def contract() -> Contract:

@@ -328,10 +328,10 @@ def commitments(
         full = _in_view(full, COMMITMENT_COMPACT if view == "compact" else None)
         if with_type:  # /commitments: the SDK's Commitment, both kinds in one list
             full = {
-                **_columns(full, "id", "title", "number", "status", "description", "executed"),
+                **_columns(row, "id", "title", "number", "status", "description", "executed"),
                 "delivery_date": row["delivery_date"],
                 "created_at": row["created_at"],
-                "private": full.get("private"),
+                **_columns(row, "private"),
                 "vendor": {"id": vendor["id"], "name": vendor["name"]} if vendor else None,
             }
         rendered.append(full)

@@ -429,8 +429,8 @@ def test_bad_vendor_fields_are_refused_with_the_record_and_field_named(sandbox, 
     assert server.value.status == 422
     assert server.value.fields["email_address"] == ("is invalid",)
     assert "'Bad Email GmbH'" in str(server.value) and "origin_id=JDE-V-777" in str(server.value)
-    # A field Procore's vendor model does not have: refused at the door by Procore's contract (400)
-    assert unknown.value.status == 400 and "shoe_size" in str(unknown.value)
+    # A field Procore's vendor model does not have: refused at the door by Procore's contract (406)
+    assert unknown.value.status == 406 and "shoe_size" in str(unknown.value)
     assert [b.violation.field for b in contract_breaches.seen()] == ["vendor.shoe_size"]
     assert "\n" not in str(server.value)
 

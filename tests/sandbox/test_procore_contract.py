@@ -52,7 +52,7 @@ def test_a_vendor_field_procore_does_not_have_is_refused_naming_system_endpoint_
 ) -> None:  # type: ignore[no-untyped-def]
     with _procore(sandbox).session() as session, pytest.raises(ProcoreValidationError) as refused:
         session.create_vendor({"name": "Odd Field Ltd", "shoe_size": "44"})
-    assert refused.value.status == 400
+    assert refused.value.status == 406  # Procore's code for a field the resource does not have
     assert "procore POST /rest/v1.0/vendors: body field 'vendor.shoe_size' unknown" in str(refused.value)
     assert [(b.side, b.violation.field) for b in contract_breaches.seen()] == [
         ("request", "vendor.shoe_size")
