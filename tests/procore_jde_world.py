@@ -107,6 +107,15 @@ class ProcoreClerk:
         assert answer.status_code < 300, f"{method} {path}: {answer.status_code} {answer.text}"
         return answer.json() if answer.content else None
 
+    def set_business_register(self, vendor_id: int | str, register: dict) -> dict:
+        """A person enters the vendor's tax registration in Procore's web app (Procore's vendor body
+        takes no ``business_register``: the simulator's operator route stands in for the person)."""
+        answer = requests.post(
+            f"{self.base}/sandbox/vendors/{vendor_id}/business-register", json=register, timeout=10
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
     def approve_requisition(
         self, project_id: int | str, requisition_id: int | str, status: str = "approved"
     ) -> dict:

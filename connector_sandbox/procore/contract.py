@@ -109,7 +109,32 @@ def schema_of(kind: str, *, request: bool = False, depth: int = 0) -> dict[str, 
     schema = obj(properties, required, closed=not open_ended)
     if patterns:
         schema["patternProperties"] = patterns
+    if kind == "WebhooksDeliveryEvent":
+        schema = _every_payload_format(schema)
     return schema
+
+
+_ANY_ID = {"type": ["integer", "string", "null"]}
+
+
+def _every_payload_format(schema: dict[str, Any]) -> dict[str, Any]:
+    """The delivery log's ``event`` is the payload as delivered, in the hook's payload format: the SDK
+    models v2.0; Procore's payload-format page adds ``related_resources`` (v3.0) and, in v4.0, string
+    ids, ``reason`` for ``event_type`` and ``resource_type`` for ``resource_name``."""
+    properties = dict(schema["properties"])
+    for name in ("id", "user_id", "company_id", "project_id", "resource_id"):
+        properties[name] = _ANY_ID
+    properties["related_resources"] = {
+        "type": ["array", "null"],
+        "items": obj({"id": _ANY_ID, "name": {"type": ["string", "null"]}}),
+    }
+    properties["reason"] = {"type": ["string", "null"]}
+    properties["resource_type"] = {"type": ["string", "null"]}
+    metadata = properties.get("metadata")
+    if isinstance(metadata, dict) and "properties" in metadata:
+        inner = {k: (_ANY_ID if k.endswith("_id") else v) for k, v in metadata["properties"].items()}
+        properties["metadata"] = {**metadata, "properties": inner}
+    return {**schema, "properties": properties}
 
 
 def _or_null(schema: dict[str, Any]) -> dict[str, Any]:
