@@ -581,10 +581,10 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
         project_id: int | None = None,
         kinds: Mapping[str, Any] | None = None,
     ) -> dict[str, dict[str, Any]]:
-        """Records of ``entity`` by id (id -> record, decorated like ``get``), read with the list's
-        ``filters[id][]``, ``ID_BATCH`` ids a call, each kind's list asked only for the ids not found yet:
-        vendors (reference §2.3), commitments (§2.4), requisitions (§2.5). A project entity needs its
-        project. ``kinds``: a commitment's type where the caller knows it (a requisition's
+        """Records of ``entity`` by id (id -> record, decorated like ``get``), read with the list's id
+        filter in its form (``ids_filter``), ``ID_BATCH`` ids a call, each kind's list asked only for the
+        ids not found yet: vendors (reference §2.3), commitments (§2.4), requisitions (§2.5). A project
+        entity needs its project. ``kinds``: a commitment's type where the caller knows it (a requisition's
         ``commitment_type``, a staged commitment's ``_commitment_type``): only that kind's list is asked
         for it. An id no list shows is left out (an inactive vendor: the inactive list documents no id
         filter; a record the account cannot read; a kind named wrongly): the caller reads it with ``get``,
@@ -775,11 +775,12 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
 
 
 def ids_filter(path: str, ids: Sequence[str]) -> dict[str, Any]:
-    """The "these ids" filter in the form the list takes (SDK parameters): commitments take
-    ``filters[id]`` as one comma-separated value, the vendor lists ``filters[id][]`` repeated."""
-    if path.endswith("_order_contracts"):
-        return {"filters[id]": ",".join(str(int(i)) for i in ids)}
-    return {"filters[id][]": [int(i) for i in ids]}
+    """The "these ids" filter in the form the list takes (Procore's SDK parameters): the vendor list
+    takes ``filters[id][]`` repeated; commitments and requisitions take ``filters[id]`` as one
+    comma-separated value."""
+    if path.endswith("/vendors"):
+        return {"filters[id][]": [int(i) for i in ids]}
+    return {"filters[id]": ",".join(str(int(i)) for i in ids)}
 
 
 def _lenient_stamp(spec: EntitySpec, row: Mapping[str, Any]) -> datetime | None:

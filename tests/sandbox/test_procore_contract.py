@@ -134,3 +134,29 @@ def test_retainage_on_stored_materials_adds_up_to_the_payment_due(sandbox: Sandb
         assert paid == Decimal(invoice["summary"]["current_payment_due"]), invoice["id"]
         checked += 1
     assert with_materials_retainage > 0 and checked > 0
+
+
+@pytest.mark.parametrize("entity", ["vendors", "commitments", "requisitions"])
+def test_records_by_id_are_asked_in_each_lists_own_filter_form(sandbox: SandboxAdmin, entity: str) -> None:
+    """Vendors take ``filters[id][]``, commitments and requisitions ``filters[id]`` comma-separated (SDK):
+    a read by several ids passes Procore's contract on every list (a breach would fail this test)."""
+    table = "commitments" if entity == "commitments" else entity
+    rows = sandbox.admin("GET", f"records/{table}", params={"limit": 1000}).json()["rows"]
+    permitted = {p["id"] for p in sandbox.admin("GET", "records/projects").json()["rows"] if p["permitted"]}
+    if entity != "vendors":
+        project = next(r["project_id"] for r in rows if r["project_id"] in permitted)
+        rows = [r for r in rows if r["project_id"] == project and not r.get("deleted_at")]
+    else:
+        project = None
+        rows = [r for r in rows if r["company_id"] == COMPANY and r["is_active"]]
+    wanted = [str(r["id"]) for r in rows[:3]]
+    with _procore(sandbox).session() as session:
+        found = session.get_many(entity, wanted, project_id=project)
+    assert sorted(found) == sorted(wanted)
+
+
+def test_webhook_resources_are_read_by_the_name_procore_gives_them(sandbox: SandboxAdmin) -> None:
+    """The SDK's WebhooksResource names a resource under ``tools``."""
+    with _procore(sandbox).session() as session:
+        names = session.webhooks.resources()
+    assert {"Company Vendors", "Requisitions"} <= set(names)
