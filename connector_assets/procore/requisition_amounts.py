@@ -31,10 +31,18 @@ MATERIALS_CURRENTLY_RETAINED = "materials_stored_retainage_currently_retained"
 MATERIALS_RETAINED_THIS_PERIOD = "materials_stored_retainage_retained_this_period"
 
 
+# Where the contract keeps stored materials as a running balance (its invoice configuration), the Procore
+# client gives each line what it had stored, and the retainage held on it, on the previous invoice.
+STORED_BEFORE = "_materials_stored_before"
+RETAINAGE_BEFORE = "_materials_retainage_before"
+
+
 def _stated_names(line: dict[str, Any]) -> dict[str, Any]:
     stated = {k: v for k, v in line.items() if k.endswith((RETAINED_THIS_PERIOD, RELEASED_THIS_PERIOD))}
     if MATERIALS_RETAINED_THIS_PERIOD not in stated and MATERIALS_CURRENTLY_RETAINED in line:
         stated[MATERIALS_CURRENTLY_RETAINED] = line[MATERIALS_CURRENTLY_RETAINED]
+        if RETAINAGE_BEFORE in line:  # the balance's retainage less that held before: this period's
+            stated[RETAINAGE_BEFORE] = line[RETAINAGE_BEFORE]
     return stated
 
 
@@ -51,7 +59,7 @@ def stated_retainage_this_period(line: dict[str, Any]) -> Decimal | str | None:
         value = amounts.amount(raw if raw not in (None, "") else 0)
         if value is None:
             return f"{name.replace('_', ' ')} {raw!r} is not an amount"
-        total += -value if name.endswith(RELEASED_THIS_PERIOD) else value
+        total += -value if name.endswith(RELEASED_THIS_PERIOD) or name == RETAINAGE_BEFORE else value
     return total
 
 
@@ -87,13 +95,15 @@ def line_payable(line: dict[str, Any], currency: str | None = None) -> Decimal |
     """This period's work + stored materials less this period's retainage, or what is wrong; in the
     commitment's ``currency`` (its retainage rounded to that currency's smallest unit; None: the cent)."""
     values = []
-    for name in ("work_completed_this_period", "materials_presently_stored"):
+    for name in ("work_completed_this_period", "materials_presently_stored", STORED_BEFORE):
         raw = line.get(name)
         value = amounts.amount(raw if raw not in (None, "") else 0)
         if value is None:
-            return f"{name.replace('_', ' ')} {raw!r} is not an amount"
+            return f"{name.strip('_').replace('_', ' ')} {raw!r} is not an amount"
         values.append(value)
     retainage = retainage_this_period(line, currency)
     if isinstance(retainage, str):
         return retainage
-    return values[0] + values[1] - retainage
+    # Stored materials billed now: the line's stored balance less what it had stored before (0 where
+    # the contract moves earlier stored materials into work completed before).
+    return values[0] + values[1] - values[2] - retainage

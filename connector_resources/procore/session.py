@@ -76,6 +76,7 @@ from connector_resources.procore.paging import (
 )
 from connector_resources.procore.payloads import record_label, same_name, search_term, vendor_body
 from connector_resources.procore.ratelimit import RateLimitPacer
+from connector_resources.procore.stored_materials import with_materials_stored_before
 from connector_resources.redaction import get_logger
 
 if TYPE_CHECKING:
@@ -622,11 +623,20 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
         this period, stored materials, retainage, and the line's cost code: ``_cost_code`` (full code
         string or None) and ``_cost_code_id``, resolved as ``order_lines.with_invoice_cost_codes`` says
         (the line's own cost code, else the commitment line it bills). ``change_orders`` False: its
-        commitment has no change orders to bill, so its change order items are not asked."""
-        rows = self.rows_of(
-            f"{API}/requisitions/{requisition_id}/contract_items",
-            {"project_id": project_id},
-            what=f"list lines of requisition {requisition_id} of project {project_id}",
+        commitment has no change orders to bill, so its change order items are not asked. Where the
+        contract keeps stored materials as a running balance, each line also says what it had stored
+        before (``stored_materials``)."""
+        rows = with_materials_stored_before(
+            self,
+            int(project_id),
+            int(requisition_id),
+            list(
+                self.rows_of(
+                    f"{API}/requisitions/{requisition_id}/contract_items",
+                    {"project_id": project_id},
+                    what=f"list lines of requisition {requisition_id} of project {project_id}",
+                )
+            ),
         )
         for row in self.with_invoice_cost_codes(int(project_id), int(requisition_id), rows, change_orders):
             row["_requisition_id"] = int(requisition_id)

@@ -119,6 +119,11 @@ def _requisition_routes() -> list[Route]:
         ),
         _api("GET", "/rest/v1.1/requisitions", requisitions.list_requisitions),
         _api("GET", f"{base}/{{id:int}}/detail", requisitions.requisition_detail),
+        _api(
+            "GET",
+            f"{V1}/projects/{{project_id:int}}/contracts/{{contract_id:int}}/invoice_configuration",
+            requisitions.invoice_configuration,
+        ),
         *_rest(
             f"{base}/{{requisition_id:int}}/contract_items",
             index=requisitions.list_contract_items,

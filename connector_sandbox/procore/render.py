@@ -411,24 +411,49 @@ def _percent(part: int, whole: int) -> str:
     return f"{(Decimal(part) * 100 / Decimal(whole)) if whole else Decimal(0):.2f}%"
 
 
-def requisition_item_amounts(item: Row) -> dict[str, int]:
+def requisition_item_amounts(item: Row, carried: int = 0) -> dict[str, int]:
     """One line's G703 amounts in cents, each retainage rounded on its own as Procore's line fields show
-    them: on work before this period, on work this period, on the materials stored now."""
+    them: on work before this period, on work this period, on the materials stored now. ``carried``:
+    materials stored on earlier invoices and still shown as stored (a contract that does not move them
+    to work completed before); 0 where they are moved."""
     percent = item["retainage_percent"]
     work = item["work_completed_this_period_cents"]
     stored = item["materials_presently_stored_cents"]
     previous = item["previous_work_cents"]
     previous_retainage = _retainage(previous, percent)
     work_retainage = _retainage(previous + work, percent) - previous_retainage
-    materials_retainage = _retainage(stored, percent)
+    materials_retainage = _retainage(stored + carried, percent)
+    carried_retainage = _retainage(carried, percent)
     return {
         "this_period": work + stored,
-        "to_date": previous + work + stored,
+        "to_date": previous + carried + work + stored,
+        "stored": stored + carried,
+        "carried": carried,
         "retainage": previous_retainage + work_retainage + materials_retainage,
         "previous_retainage": previous_retainage,
+        "carried_retainage": carried_retainage,
         "work_retainage": work_retainage,
         "materials_retainage": materials_retainage,
     }
+
+
+def carried_materials(store: Store, items: list[Row]) -> dict[int, int]:
+    """Item id -> materials its line stored on the commitment's earlier invoices, where the contract keeps
+    them as a running stored balance (the ``move_materials_to_previous_work_completed`` variant off);
+    empty where they are moved into work completed before."""
+    ids = _ids(items)
+    if not ids or store.materials_moved():
+        return {}
+    return _sum_by(
+        store,
+        "SELECT i.id AS k, SUM(e.materials_presently_stored_cents) AS v FROM requisition_items i "
+        "JOIN requisitions r ON r.id = i.requisition_id "
+        "JOIN requisitions p ON p.commitment_id = r.commitment_id AND p.number < r.number "
+        "AND p.deleted_at IS NULL "
+        "JOIN requisition_items e ON e.requisition_id = p.id AND e.line_item_id = i.line_item_id "
+        "WHERE i.id IN ({marks}) GROUP BY i.id",
+        ids,
+    )
 
 
 def requisitions(store: Store, rows: list[Row], *, with_items: bool = False) -> list[Row]:
@@ -447,12 +472,16 @@ def requisitions(store: Store, rows: list[Row], *, with_items: bool = False) -> 
         commitment = commitments_.get(row["commitment_id"]) or {}
         money = totals.get(row["commitment_id"], {"grand_total": 0, "approved_change_orders": 0})
         contract_sum = money["grand_total"] + money["approved_change_orders"]
-        amounts = [requisition_item_amounts(item) for item in items_by.get(row["id"], [])]
+        items = items_by.get(row["id"], [])
+        carried = carried_materials(store, items)
+        amounts = [requisition_item_amounts(item, carried.get(item["id"], 0)) for item in items]
         claimed = sum(a["this_period"] for a in amounts)
         to_date = sum(a["to_date"] for a in amounts)
         retainage = sum(a["retainage"] for a in amounts)
-        previous = sum(item["previous_work_cents"] for item in items_by.get(row["id"], []))
-        previous_certificates = previous - sum(a["previous_retainage"] for a in amounts)
+        previous = sum(item["previous_work_cents"] for item in items) + sum(a["carried"] for a in amounts)
+        previous_certificates = previous - sum(
+            a["previous_retainage"] + a["carried_retainage"] for a in amounts
+        )
         earned = to_date - retainage
         vendor = vendors_.get(commitment.get("vendor_id"))
         body = {
@@ -501,8 +530,9 @@ def requisition_items(store: Store, rows: list[Row]) -> list[Row]:
     ``/requisitions/{id}/contract_items``): retainage as work before, work this period and materials
     stored now, no ``total_retainage`` or ``retainage_percent`` (those are not on this endpoint)."""
     rendered = []
+    carried = carried_materials(store, rows)
     for row in rows:
-        amounts = requisition_item_amounts(row)
+        amounts = requisition_item_amounts(row, carried.get(row["id"], 0))
         percent = row["retainage_percent"]
         rendered.append(
             {
@@ -512,7 +542,7 @@ def requisition_items(store: Store, rows: list[Row]) -> list[Row]:
                 "scheduled_value": cents(row["scheduled_value_cents"]),
                 "work_completed_from_previous_application": cents(row["previous_work_cents"]),
                 "work_completed_this_period": cents(row["work_completed_this_period_cents"]),
-                "materials_presently_stored": cents(row["materials_presently_stored_cents"]),
+                "materials_presently_stored": cents(amounts["stored"]),
                 "total_completed_and_stored_to_date": cents(amounts["to_date"]),
                 "total_completed_and_stored_to_date_percent": _percent(
                     amounts["to_date"], row["scheduled_value_cents"]
@@ -529,12 +559,13 @@ def requisition_items(store: Store, rows: list[Row]) -> list[Row]:
     return rendered
 
 
-def requisition_detail(rows: list[Row]) -> list[Row]:
+def requisition_detail(store: Store, rows: list[Row]) -> list[Row]:
     """``/requisitions/{id}/detail``: the invoice's lines with every retainage amount Procore keeps
     (SDK model): retained this period and currently retained, for work and for stored materials."""
     rendered = []
+    carried = carried_materials(store, rows)
     for number, row in enumerate(rows, start=1):
-        amounts = requisition_item_amounts(row)
+        amounts = requisition_item_amounts(row, carried.get(row["id"], 0))
         work_retained = amounts["previous_retainage"] + amounts["work_retainage"]
         percent = row["retainage_percent"]
         rendered.append(
@@ -546,7 +577,7 @@ def requisition_detail(rows: list[Row]) -> list[Row]:
                 "scheduled_value": cents(row["scheduled_value_cents"]),
                 "work_completed_from_previous_application": cents(row["previous_work_cents"]),
                 "work_completed_this_period": cents(row["work_completed_this_period_cents"]),
-                "materials_presently_stored": cents(row["materials_presently_stored_cents"]),
+                "materials_presently_stored": cents(amounts["stored"]),
                 "total_completed_and_stored_to_date": cents(amounts["to_date"]),
                 "total_completed_and_stored_to_date_percent": _percent(
                     amounts["to_date"], row["scheduled_value_cents"]
@@ -557,12 +588,16 @@ def requisition_detail(rows: list[Row]) -> list[Row]:
                 "work_completed_retainage_released_this_period": cents(0),
                 "work_completed_retainage_currently_retained": cents(work_retained),
                 "work_completed_retainage_percent_this_period": percent,
-                "materials_stored_retainage_from_previous_application": cents(0),
-                "materials_stored_retainage_retained_this_period": cents(amounts["materials_retainage"]),
+                "materials_stored_retainage_from_previous_application": cents(amounts["carried_retainage"]),
+                "materials_stored_retainage_retained_this_period": cents(
+                    amounts["materials_retainage"] - amounts["carried_retainage"]
+                ),
                 "materials_stored_retainage_released_this_period": cents(0),
                 "materials_stored_retainage_currently_retained": cents(amounts["materials_retainage"]),
                 "materials_stored_retainage_percent_this_period": percent,
-                "total_retainage_from_previous_application": cents(amounts["previous_retainage"]),
+                "total_retainage_from_previous_application": cents(
+                    amounts["previous_retainage"] + amounts["carried_retainage"]
+                ),
                 "total_retainage_currently_retained": cents(amounts["retainage"]),
             }
         )

@@ -160,3 +160,39 @@ def test_webhook_resources_are_read_by_the_name_procore_gives_them(sandbox: Sand
     with _procore(sandbox).session() as session:
         names = session.webhooks.resources()
     assert {"Company Vendors", "Requisitions"} <= set(names)
+
+
+@pytest.mark.parametrize("moved", [True, False])
+def test_stored_materials_add_up_under_either_invoice_configuration(
+    sandbox: SandboxAdmin, moved: bool
+) -> None:
+    """A contract's invoice configuration (``move_materials_to_previous_work_completed``) either moves
+    earlier stored materials into work completed before, or keeps them as a stored balance on the line;
+    under both, every invoice's lines add up to its ``current_payment_due``."""
+    sandbox.admin("POST", "settings", json={"variants": {"move_materials_to_previous_work_completed": moved}})
+    try:
+        with _procore(sandbox).session() as session:
+            invoices = list(session.iter_requisitions_with_lines(*HISTORY))
+    finally:
+        sandbox.admin("POST", "settings/reset")
+    carried = 0
+    for invoice in invoices:
+        lines = [line for line in invoice["_lines"] if line.get("_item_kind") != "change_order"]
+        carried += sum(bool(Decimal(line.get("_materials_stored_before") or 0)) for line in lines)
+        paid = sum((line_payable(line) for line in lines), Decimal(0))
+        assert paid == Decimal(invoice["summary"]["current_payment_due"]), invoice["id"]
+    assert (carried > 0) is (not moved)
+
+
+@pytest.mark.parametrize(
+    ("moved", "words"), [(True, "move into work completed"), (False, "stay a running balance")]
+)
+def test_ping_says_which_invoice_configuration_the_customer_runs(
+    sandbox: SandboxAdmin, moved: bool, words: str
+) -> None:
+    sandbox.admin("POST", "settings", json={"variants": {"move_materials_to_previous_work_completed": moved}})
+    try:
+        said = _procore(sandbox).ping()
+    finally:
+        sandbox.admin("POST", "settings/reset")
+    assert f"stored materials {words}" in said
