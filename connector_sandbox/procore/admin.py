@@ -261,7 +261,7 @@ async def vendor_business_register(request: Request, state: SandboxState) -> dic
     if row is None:
         raise Refused(f"vendor {vendor_id} does not exist", 404)
     register = {"type": body.get("type"), "identifier": str(body.get("identifier") or "")}
-    register["verification_status"] = "unverified"
+    register["verification_status"] = None  # not checked yet
     state.store.update(
         "vendors", vendor_id, {"business_register": json.dumps(register), "updated_at": now_stamp()}
     )

@@ -207,7 +207,7 @@ def _vendor_values(
                 {
                     "type": register["type"],
                     "identifier": str(register["identifier"]),
-                    "verification_status": "unverified",
+                    "verification_status": None,  # not checked yet (SDK enum: active, cancelled, ...)
                 }
             )
     if errors:

@@ -59,6 +59,11 @@ def facts() -> dict[str, Any]:
     return json.loads(FACTS.read_text(encoding="utf-8"))
 
 
+# Models whose one enum covers rows of several kinds (``/commitments`` lists purchase orders and
+# subcontracts, whose status vocabularies differ): their enum is not checked.
+_MIXED_ENUMS = frozenset({"Commitment"})
+
+
 def _scalar(kind: str) -> dict[str, Any] | None:
     return {
         "str": {"type": "string"},
@@ -101,6 +106,9 @@ def schema_of(kind: str, *, request: bool = False, depth: int = 0) -> dict[str, 
             properties[name] = {"type": ["object", "null"]}
             continue
         field = _or_null(schema_of(field_kind, request=request, depth=depth + 1))
+        if name in model.get("enums", {}) and kind not in _MIXED_ENUMS:
+            # The SDK's enum validator: these values only (or null).
+            field = {**field, "enum": [*model["enums"][name], None]}
         if re.match(_CUSTOM_FIELD, name):
             patterns[r"^custom_field_\d+$"] = field
         else:

@@ -770,7 +770,7 @@ def test_approved_change_orders_are_locked(sandbox: Sandbox) -> None:
     assert bad_status.status_code == 422 and "status" in bad_status.json()["errors"]
 
 
-def test_change_order_status_vocabulary_is_a_variant(sandbox: Sandbox) -> None:
+def test_change_order_status_vocabulary_is_a_variant(sandbox: Sandbox, behind_the_contract: Any) -> None:
     pending = next(
         co
         for co in sandbox.records("commitment_change_orders", status="pending")
@@ -1217,7 +1217,7 @@ def test_unknown_and_read_only_attributes_are_refused_before_other_checks(
     ("register", "status", "named"),
     [
         ({"type": "EIN", "identifier": "12-3456789", "state": "OR"}, 406, "state"),
-        ({"type": "EIN", "identifier": "12-3456789", "verification_status": "verified"}, 400, None),
+        ({"type": "EIN", "identifier": "12-3456789", "verification_status": "active"}, 400, None),
     ],
 )
 def test_a_misfit_attribute_inside_the_business_register_is_refused_first(
