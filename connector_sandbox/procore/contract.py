@@ -8,7 +8,8 @@ states them. The SDK states no licence, so the repository keeps only those facts
 What the SDK leaves open is settled here, each naming its source:
 
 * every answer field may be null (the SDK types every field ``Optional``), and answers are closed: a
-  field the model does not name is the simulator's breach;
+  field the model does not name is the simulator's breach; a field the SDK gives an enum takes only
+  those values (or null);
 * ``custom_field_%{definition_id}`` keys become ``custom_field_<digits>``;
 * a sync's per-row ``errors`` object is keyed by the record's field names, whatever they are;
 * the variants of one answer (compact / normal / extended views) are one closed object naming every
