@@ -63,6 +63,9 @@ def facts() -> dict[str, Any]:
 # Models whose one enum covers rows of several kinds (``/commitments`` lists purchase orders and
 # subcontracts, whose status vocabularies differ): their enum is not checked.
 _MIXED_ENUMS = frozenset({"Commitment"})
+# A trigger's event type: the SDK's request model says create / update / delete (as Procore's webhooks
+# pages do), its trigger model CREATE / UPDATE / DELETE; an answer may say either.
+_EITHER_CASE = frozenset({("WebhooksTrigger", "event_type")})
 
 
 def _scalar(kind: str) -> dict[str, Any] | None:
@@ -109,7 +112,10 @@ def schema_of(kind: str, *, request: bool = False, depth: int = 0) -> dict[str, 
         field = _or_null(schema_of(field_kind, request=request, depth=depth + 1))
         if name in model.get("enums", {}) and kind not in _MIXED_ENUMS:
             # The SDK's enum validator: these values only (or null).
-            field = {**field, "enum": [*model["enums"][name], None]}
+            values = list(model["enums"][name])
+            if (kind, name) in _EITHER_CASE:
+                values = sorted({*values, *(v.lower() for v in values), *(v.upper() for v in values)})
+            field = {**field, "enum": [*values, None]}
         if re.match(_CUSTOM_FIELD, name):
             patterns[r"^custom_field_\d+$"] = field
         else:
