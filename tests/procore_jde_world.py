@@ -107,17 +107,32 @@ class ProcoreClerk:
         assert answer.status_code < 300, f"{method} {path}: {answer.status_code} {answer.text}"
         return answer.json() if answer.content else None
 
+    def set_business_register(self, vendor_id: int | str, register: dict) -> dict:
+        """A person enters the vendor's tax registration in Procore's web app (Procore's vendor body
+        takes no ``business_register``: the simulator's operator route stands in for the person)."""
+        answer = requests.post(
+            f"{self.base}/sandbox/vendors/{vendor_id}/business-register", json=register, timeout=10
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
     def approve_requisition(
         self, project_id: int | str, requisition_id: int | str, status: str = "approved"
     ) -> dict:
-        """Sets the requisition's status (Procore allows it on the latest open invoice of a commitment)."""
-        body = {"project_id": int(project_id), "requisition": {"status": status}}
-        return self.call("PATCH", f"requisitions/{requisition_id}", body, project_id=project_id)
+        """Sets the requisition's status (Procore allows it on the latest open invoice of a commitment).
+        Procore's update takes the project and the commitment in the body (SDK: Body21), no query."""
+        invoice = self.call("GET", f"requisitions/{requisition_id}", project_id=project_id)
+        body = {
+            "project_id": int(project_id),
+            "commitment_id": invoice["commitment_id"],
+            "requisition": {"status": status},
+        }
+        return self.call("PATCH", f"requisitions/{requisition_id}", body)
 
     def approve_change_order(
         self, project_id: int | str, change_order_id: int | str, status: str = "approved"
     ) -> dict:
-        body = {"commitment_change_order": {"status": status}}
+        body = {"change_order": {"status": status}}
         return self.call("PATCH", f"projects/{project_id}/commitment_change_orders/{change_order_id}", body)
 
     def requisition(self, project_id: int | str, requisition_id: int | str) -> dict:

@@ -22,13 +22,36 @@ def line_cost_code(line: dict[str, Any]) -> str | None:
 
 RETAINED_THIS_PERIOD = "_retainage_retained_this_period"  # e.g. work_completed_retainage_retained_this_period
 RELEASED_THIS_PERIOD = "_retainage_released_this_period"  # e.g. work_completed_retainage_released_this_period
+# Retainage held on the materials the line stores now. On ``/requisitions/{id}/contract_items`` and
+# ``/change_order_items`` this is the only materials-retainage amount (Procore's REST API as the SDK
+# weigandconstruction/procore_python_sdk states it: no ``materials_stored_retainage_retained_this_period``
+# there, that one is on ``/requisitions/{id}/detail``). The stored materials a line shows are billed in full
+# this period (``materials_presently_stored``), so the retainage held on them is this period's too.
+MATERIALS_CURRENTLY_RETAINED = "materials_stored_retainage_currently_retained"
+MATERIALS_RETAINED_THIS_PERIOD = "materials_stored_retainage_retained_this_period"
+
+
+# Where the contract keeps stored materials as a running balance (its invoice configuration), the Procore
+# client gives each line what it had stored, and the retainage held on it, on the previous invoice.
+STORED_BEFORE = "_materials_stored_before"
+RETAINAGE_BEFORE = "_materials_retainage_before"
+
+
+def _stated_names(line: dict[str, Any]) -> dict[str, Any]:
+    stated = {k: v for k, v in line.items() if k.endswith((RETAINED_THIS_PERIOD, RELEASED_THIS_PERIOD))}
+    if MATERIALS_RETAINED_THIS_PERIOD not in stated and MATERIALS_CURRENTLY_RETAINED in line:
+        stated[MATERIALS_CURRENTLY_RETAINED] = line[MATERIALS_CURRENTLY_RETAINED]
+        if RETAINAGE_BEFORE in line:  # the balance's retainage less that held before: this period's
+            stated[RETAINAGE_BEFORE] = line[RETAINAGE_BEFORE]
+    return stated
 
 
 def stated_retainage_this_period(line: dict[str, Any]) -> Decimal | str | None:
     """Retainage the line itself says it holds this period: its ``*_retainage_retained_this_period``
-    amounts less its ``*_retainage_released_this_period`` ones (the names Procore's public API material gives
-    its invoice lines: work completed and materials stored each have their own); None when it states none."""
-    stated = {k: v for k, v in line.items() if k.endswith((RETAINED_THIS_PERIOD, RELEASED_THIS_PERIOD))}
+    amounts (work completed; stored materials: ``materials_stored_retainage_currently_retained`` where
+    the endpoint has no per-period one) less its ``*_retainage_released_this_period`` ones; None when it
+    states none."""
+    stated = _stated_names(line)
     if not stated:
         return None
     total = Decimal(0)
@@ -36,14 +59,15 @@ def stated_retainage_this_period(line: dict[str, Any]) -> Decimal | str | None:
         value = amounts.amount(raw if raw not in (None, "") else 0)
         if value is None:
             return f"{name.replace('_', ' ')} {raw!r} is not an amount"
-        total += value if name.endswith(RETAINED_THIS_PERIOD) else -value
+        total += -value if name.endswith(RELEASED_THIS_PERIOD) or name == RETAINAGE_BEFORE else value
     return total
 
 
 def retainage_this_period(line: dict[str, Any], currency: str | None = None) -> Decimal | str:
     """Retainage the line holds back this period, or why it cannot be told: what the line states for this
-    period, else its retainage to date less that on the work billed before, else none. The reference (§2.5)
-    does not name the retainage fields, so a misread is caught by the voucher's check against
+    period (Procore's own fields), else, for a line in the older shape of our notes (``total_retainage``
+    and ``retainage_percent``, which Procore's contract items do not have), its retainage to date less
+    that on the work billed before, else none. A misread is caught by the voucher's check against
     ``summary.current_payment_due``: refused, not paid."""
     stated = stated_retainage_this_period(line)
     if stated is not None:
@@ -71,13 +95,15 @@ def line_payable(line: dict[str, Any], currency: str | None = None) -> Decimal |
     """This period's work + stored materials less this period's retainage, or what is wrong; in the
     commitment's ``currency`` (its retainage rounded to that currency's smallest unit; None: the cent)."""
     values = []
-    for name in ("work_completed_this_period", "materials_presently_stored"):
+    for name in ("work_completed_this_period", "materials_presently_stored", STORED_BEFORE):
         raw = line.get(name)
         value = amounts.amount(raw if raw not in (None, "") else 0)
         if value is None:
-            return f"{name.replace('_', ' ')} {raw!r} is not an amount"
+            return f"{name.strip('_').replace('_', ' ')} {raw!r} is not an amount"
         values.append(value)
     retainage = retainage_this_period(line, currency)
     if isinstance(retainage, str):
         return retainage
-    return values[0] + values[1] - retainage
+    # Stored materials billed now: the line's stored balance less what it had stored before (0 where
+    # the contract moves earlier stored materials into work completed before).
+    return values[0] + values[1] - values[2] - retainage

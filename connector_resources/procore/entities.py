@@ -8,10 +8,10 @@ GET one record. ``ProcoreSession.iter_changed`` turns a spec into the cheapest e
 ==========================  ===========================================================================
 entity                      how changes in [start, end) are found
 ==========================  ===========================================================================
-vendors                     ``filters[updated_at]`` on ``/vendors`` (active vendors) **and** on
-                            ``/companies/{id}/vendors/inactive``: a vendor deactivated in the window
-                            leaves the active list, and whether ``/vendors`` lists inactive ones is
-                            unconfirmed, so both are read and de-duplicated by id. ~2 calls per window.
+vendors                     ``filters[updated_at]`` on ``/vendors`` (active vendors) **and** the whole
+                            of ``/companies/{id}/vendors/inactive`` (which takes no filters): a vendor
+                            deactivated in the window leaves the active list, so both are read and
+                            de-duplicated by id.
 projects                    ``/projects?company_id=`` is not in the reference's filter list: every
                             permitted project is listed (a handful of pages) and filtered here.
 commitments                 ``filters[updated_at]`` on ``/purchase_order_contracts`` and
@@ -121,12 +121,8 @@ ENTITY_SPECS: dict[str, EntitySpec] = by_name(
         "company",
         sources=(
             ListSource(f"{API}/vendors", _COMPANY, date_filter=True),
-            ListSource(
-                f"{API}/companies/{{company_id}}/vendors/inactive",
-                _COMPANY,
-                date_filter=True,
-                optional=True,
-            ),
+            # No company_id parameter and no filters (SDK): read whole, each row's stamp decides.
+            ListSource(f"{API}/companies/{{company_id}}/vendors/inactive", optional=True),
         ),
         gets=(GetPath(f"{API}/vendors/{{id}}", _COMPANY),),
     ),

@@ -50,6 +50,7 @@ from connector_resources.procore.errors import (
 )
 from connector_resources.procore.ratelimit import ProcoreBackoffWait, shared_pacer
 from connector_resources.procore.session import ProcoreSession
+from connector_resources.procore.stored_materials import materials_moved
 from connector_resources.redaction import get_logger, register_secret
 from connector_resources.token_store import KeptOAuthClientCredentials, oauth_token_store
 
@@ -315,6 +316,31 @@ def _first_row(
     session.call("GET", path, params=query, what=what)
 
 
+def _stored_materials(session: ProcoreSession, project_id: int) -> str | None:
+    """Which invoice configuration the project's first commitment has (``stored_materials``), in words;
+    None when the project has no commitment or the configuration cannot be read."""
+    for kind in ("purchase_order_contracts", "work_order_contracts"):
+        answer = session.call(
+            "GET",
+            f"{API}/{kind}",
+            params={"project_id": project_id, "page": 1, "per_page": 1},
+            what=f"read {kind} of project {project_id}",
+        )
+        rows = answer.json() if answer.content else []
+        if isinstance(rows, list) and rows and isinstance(rows[0], dict) and rows[0].get("id") is not None:
+            try:
+                moved = materials_moved(session, project_id, int(rows[0]["id"]))
+            except ProcoreError:
+                return None
+            return (
+                "stored materials move into work completed before"
+                if moved
+                else "stored materials stay a running balance (each invoice line is read against "
+                "the previous invoice's)"
+            )
+    return None
+
+
 def _ping(session: ProcoreSession, client_id: str) -> str:
     company = {"company_id": session.company_id}
     try:
@@ -325,6 +351,7 @@ def _ping(session: ProcoreSession, client_id: str) -> str:
     problems: list[str] = []
     readable: list[str] = []
     permission_only = True
+    materials: str | None = None
 
     def probe(entity: str, check: Callable[[], None]) -> None:
         nonlocal permission_only
@@ -392,6 +419,8 @@ def _ping(session: ProcoreSession, client_id: str) -> str:
                 )
 
         probe("budget_line_items", budget)
+        if "commitments" in readable:
+            materials = _stored_materials(session, pid)
     projects_read = "permitted project(s)"
     if isinstance(session, ProjectScopedSession):
         projects_read = "permitted project(s) of the listed ones (project_ids)"
@@ -404,6 +433,7 @@ def _ping(session: ProcoreSession, client_id: str) -> str:
     return (
         f"company {session.company_id}: token for client {client_id!r} ({who}); "
         f"{len(project_ids)} {projects_read}; read {', '.join(readable)}"
+        + (f"; {materials}" if materials else "")
     )
 
 

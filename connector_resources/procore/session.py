@@ -76,6 +76,7 @@ from connector_resources.procore.paging import (
 )
 from connector_resources.procore.payloads import record_label, same_name, search_term, vendor_body
 from connector_resources.procore.ratelimit import RateLimitPacer
+from connector_resources.procore.stored_materials import with_materials_stored_before
 from connector_resources.redaction import get_logger
 
 if TYPE_CHECKING:
@@ -581,10 +582,10 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
         project_id: int | None = None,
         kinds: Mapping[str, Any] | None = None,
     ) -> dict[str, dict[str, Any]]:
-        """Records of ``entity`` by id (id -> record, decorated like ``get``), read with the list's
-        ``filters[id][]``, ``ID_BATCH`` ids a call, each kind's list asked only for the ids not found yet:
-        vendors (reference §2.3), commitments (§2.4), requisitions (§2.5). A project entity needs its
-        project. ``kinds``: a commitment's type where the caller knows it (a requisition's
+        """Records of ``entity`` by id (id -> record, decorated like ``get``), read with the list's id
+        filter in its form (``ids_filter``), ``ID_BATCH`` ids a call, each kind's list asked only for the
+        ids not found yet: vendors (reference §2.3), commitments (§2.4), requisitions (§2.5). A project
+        entity needs its project. ``kinds``: a commitment's type where the caller knows it (a requisition's
         ``commitment_type``, a staged commitment's ``_commitment_type``): only that kind's list is asked
         for it. An id no list shows is left out (an inactive vendor: the inactive list documents no id
         filter; a record the account cannot read; a kind named wrongly): the caller reads it with ``get``,
@@ -607,9 +608,7 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
                     f" of project {project_id}" if project_id else ""
                 )
                 for row in self.rows_of(
-                    source.path.format(**context),
-                    {**params, "filters[id][]": [int(i) for i in batch]},
-                    what=what,
+                    source.path.format(**context), {**params, **ids_filter(source.path, batch)}, what=what
                 ):
                     if str(row.get("id")) in batch:
                         found[str(row["id"])] = self._decorate(
@@ -624,11 +623,20 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
         this period, stored materials, retainage, and the line's cost code: ``_cost_code`` (full code
         string or None) and ``_cost_code_id``, resolved as ``order_lines.with_invoice_cost_codes`` says
         (the line's own cost code, else the commitment line it bills). ``change_orders`` False: its
-        commitment has no change orders to bill, so its change order items are not asked."""
-        rows = self.rows_of(
-            f"{API}/requisitions/{requisition_id}/contract_items",
-            {"project_id": project_id},
-            what=f"list lines of requisition {requisition_id} of project {project_id}",
+        commitment has no change orders to bill, so its change order items are not asked. Where the
+        contract keeps stored materials as a running balance, each line also says what it had stored
+        before (``stored_materials``)."""
+        rows = with_materials_stored_before(
+            self,
+            int(project_id),
+            int(requisition_id),
+            list(
+                self.rows_of(
+                    f"{API}/requisitions/{requisition_id}/contract_items",
+                    {"project_id": project_id},
+                    what=f"list lines of requisition {requisition_id} of project {project_id}",
+                )
+            ),
         )
         for row in self.with_invoice_cost_codes(int(project_id), int(requisition_id), rows, change_orders):
             row["_requisition_id"] = int(requisition_id)
@@ -659,8 +667,10 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
         base = {"company_id": self.company_id, **params}
         yield from self.rows_of(_VENDORS, base, what=what)
         try:
+            # The inactive list takes no company_id (it is in the path) and no filters (SDK:
+            # rest_v10_companies_company_id_vendors_inactive_get): read whole, matched by the caller.
             yield from self.rows_of(
-                _INACTIVE_VENDORS.format(company_id=self.company_id), base, what=f"{what} (inactive)"
+                _INACTIVE_VENDORS.format(company_id=self.company_id), {}, what=f"{what} (inactive)"
             )
         except ProcoreNotFoundError:
             log.warning("procore: no inactive-vendor list on this server; searched active vendors only")
@@ -772,6 +782,15 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
                 record=record,
             )
         return candidates[0] if candidates else None
+
+
+def ids_filter(path: str, ids: Sequence[str]) -> dict[str, Any]:
+    """The "these ids" filter in the form the list takes (Procore's SDK parameters): the vendor list
+    takes ``filters[id][]`` repeated; commitments and requisitions take ``filters[id]`` as one
+    comma-separated value."""
+    if path.endswith("/vendors"):
+        return {"filters[id][]": [int(i) for i in ids]}
+    return {"filters[id]": ",".join(str(int(i)) for i in ids)}
 
 
 def _lenient_stamp(spec: EntitySpec, row: Mapping[str, Any]) -> datetime | None:

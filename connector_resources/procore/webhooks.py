@@ -246,7 +246,9 @@ class ProcoreWebhooks:
         )
         names = []
         for row in rows:
-            name = row.get("name") or row.get("resource_name")
+            # The SDK's WebhooksResource names the resource under ``tools``; name / resource_name kept
+            # for servers that answer in the older shape.
+            name = row.get("tools") or row.get("name") or row.get("resource_name")
             if name:
                 names.append(str(name))
         return names
@@ -379,7 +381,10 @@ class ProcoreWebhooks:
         try:
             return list(
                 self._session.rows_of(
-                    f"{_HOOKS}/{hook_id}/triggers", self._company, what=f"list triggers of hook {hook_id}"
+                    f"{_HOOKS}/{hook_id}/triggers",
+                    self._company,
+                    what=f"list triggers of hook {hook_id}",
+                    paginated=False,  # the SDK lists no paging parameters for triggers
                 )
             )
         except ProcoreError as exc:
@@ -455,14 +460,16 @@ class ProcoreWebhooks:
         return TriggerSync(created=created, existing=existing)
 
     def deliveries(self, hook_id: int | str, status: str = "any") -> Iterator[dict[str, Any]]:
-        """The hook's delivery log (``filter[status]``: any, successful, discarded, failing; note
-        ``filter``, not ``filters``), streamed."""
+        """The hook's delivery log (``filters[status]``: any, successful, discarded, failing), one call:
+        the SDK pages this log by ``page_start`` / ``page_size``, not ``page`` / ``per_page``, so the
+        newest page the server gives by default is what is read."""
         if status not in DELIVERY_STATUSES:
             raise ValueError(f"status {status!r} is not one of {', '.join(DELIVERY_STATUSES)}")
         yield from self._session.rows_of(
             f"{_HOOKS}/{hook_id}/deliveries",
-            {**self._company, "filter[status]": status},
+            {**self._company, "filters[status]": status},
             what=f"list deliveries of hook {hook_id}",
+            paginated=False,
         )
 
 

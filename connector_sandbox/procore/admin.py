@@ -247,6 +247,35 @@ async def vendor_erp_links(request: Request, state: SandboxState) -> dict[str, A
     return repoint_vendor_links(state.store, link_format, targets, owners, company_id)
 
 
+async def vendor_business_register(request: Request, state: SandboxState) -> dict[str, Any]:
+    """A person sets a vendor's tax registration in Procore's web app: Procore's API shows
+    ``business_register`` on a vendor but its vendor body takes none (SDK CompanyVendor), so a test that
+    needs one sets it here, as a user would. Body: ``{"type": "EIN", "identifier": "93-7654321"}``;
+    stamps ``updated_at`` and sends the vendor's update event by a person."""
+    body = await object_body(request)
+    try:
+        vendor_id = int(request.path_params["vendor_id"])
+    except ValueError:
+        raise Refused("vendor_id must be an integer") from None
+    row = state.store.get("vendors", vendor_id)
+    if row is None:
+        raise Refused(f"vendor {vendor_id} does not exist", 404)
+    register = {"type": body.get("type"), "identifier": str(body.get("identifier") or "")}
+    register["verification_status"] = None  # not checked yet
+    state.store.update(
+        "vendors", vendor_id, {"business_register": json.dumps(register), "updated_at": now_stamp()}
+    )
+    state.emit(
+        "vendor",
+        "update",
+        vendor_id,
+        project_id=None,
+        origin=state.human_origin(),
+        company_id=row["company_id"],
+    )
+    return state.store.get("vendors", vendor_id)
+
+
 def webhook_log(state: SandboxState) -> dict[str, Any]:
     """Every delivery with its attempts (including duplicate sends) as the sender recorded them."""
     store = state.store
@@ -290,4 +319,5 @@ def admin_routes() -> list[Route]:
         op.route("/sandbox/webhooks/deliver", deliver, ["POST"]),
         op.get("/sandbox/webhooks/log", webhook_log),
         op.route("/sandbox/vendors/erp-links", vendor_erp_links, ["POST"]),
+        op.route("/sandbox/vendors/{vendor_id}/business-register", vendor_business_register, ["POST"]),
     ]

@@ -477,7 +477,7 @@ async def patch_change_order(request: Request, caller: Caller) -> Response:
     project = project_in_path(request, caller, {})
     existing = CHANGE_ORDERS_API.get(caller, project, path_id(request))
     body = await json_body(request)
-    payload = expect_object(body.get("commitment_change_order"), "commitment_change_order")
+    payload = expect_object(body.get("change_order"), "change_order")  # the SDK's Body46
     state = caller.state
     values = CHANGE_ORDER_FIELDS.coerce(
         payload,

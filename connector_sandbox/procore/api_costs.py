@@ -8,6 +8,7 @@ actions), as the reference lists it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.requests import Request
@@ -17,7 +18,7 @@ from . import render
 from .errors import ValidationFailed, unprocessable
 from .listing import ListSpec, eq, paging_headers, run_list
 from .resource import Entity, Writable, in_company, in_project, list_handler, project_param
-from .routing import Caller, JsonResponse, int_param
+from .routing import Caller, Handler, JsonResponse, int_param
 from .validation import Attr, Fields
 from .writes import check_origin, origin_taken, taken
 
@@ -132,7 +133,7 @@ async def list_standard_cost_code_lists(request: Request, caller: Caller) -> Res
     rows = caller.state.store.all(
         "SELECT * FROM standard_cost_code_lists WHERE company_id = ? ORDER BY id", (company_id,)
     )
-    return JsonResponse(render.fields(rows, "id", "name", "created_at", "updated_at"))
+    return JsonResponse(render.fields(rows, "id", "name"))
 
 
 # -- budget ---------------------------------------------------------------------------------------------
@@ -203,8 +204,23 @@ async def detail_rows(request: Request, caller: Caller) -> Response:
         state.store, spec, request, ("project_id = ?", [project["id"]]), state.variants, state.faults
     )
     rows = render.budget_line_items(state.store, result.rows)
-    body = [{"budget_view_id": view["id"], "budget_line_item_id": row["id"], **row} for row in rows]
+    body = [_detail_row(view["id"], row, raw) for row, raw in zip(rows, result.rows, strict=True)]
     return JsonResponse(body, headers=paging_headers(request, result))
+
+
+def _detail_row(view_id: int, row: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    """A budget line as a view's detail row (SDK model of detail_rows): the view's columns are open, but
+    the named ones have Procore's types: amounts as strings, the cost code as its code, the forecast an
+    object (not simulated, so left out)."""
+    out = {"budget_view_id": view_id, "budget_line_item_id": row["id"], **row}
+    code = out.get("cost_code")
+    out["cost_code"] = code.get("full_code") if isinstance(code, dict) else code
+    out["cost_code_id"] = code.get("id") if isinstance(code, dict) else None
+    out["original_budget_amount"] = f"{float(out['original_budget_amount']):.2f}"
+    out.pop("budget_forecast", None)
+    for name in ("origin_id", "origin_data", "created_at", "updated_at"):  # a view's own columns
+        out[name] = raw[name]
+    return out
 
 
 async def summary_rows(request: Request, caller: Caller) -> Response:
@@ -225,7 +241,8 @@ async def summary_rows(request: Request, caller: Caller) -> Response:
         "projected_over_under",
     )
     for line in lines:
-        key = line["division"] or "Unassigned"
+        division = line["division"]
+        key = f"{division['full_code']} - {division['name']}" if division else "Unassigned"
         group = groups.setdefault(
             key,
             {
@@ -238,7 +255,16 @@ async def summary_rows(request: Request, caller: Caller) -> Response:
         group["budget_line_item_ids"].append(line["id"])
         for name in money:
             group[name] = round(group[name] + line[name], 2)
-    return JsonResponse(list(groups.values()))
+    return JsonResponse([_summary_row(group) for group in groups.values()])
+
+
+def _summary_row(group: dict[str, Any]) -> dict[str, Any]:
+    """A view's summary row with the SDK's types for the columns it names: the original budget a string,
+    the forecast an object (not simulated, so left out); the view's other columns are open."""
+    out = dict(group)
+    out["original_budget_amount"] = f"{out['original_budget_amount']:.2f}"
+    out.pop("budget_forecast", None)
+    return out
 
 
 def _budget_values(caller: Caller, project: dict, payload: dict, existing: dict | None) -> dict[str, Any]:
@@ -297,3 +323,22 @@ BUDGET_LINES_API = Writable(
         caller.state.store, "project_id", project["id"], origin
     ),
 )
+
+
+# The v1.1 budget line item (SDK RestV11BudgetLineItemsPost201Response): the line's own figures only.
+_V11_BUDGET_FIELDS = ("id", "original_budget_amount", "uom", "quantity", "unit_cost", "calculation_strategy")
+
+
+def v11_budget_line(handler: Handler) -> Handler:
+    """The v1.0 show / update, answered in v1.1's smaller shape."""
+
+    async def answer(request: Request, caller: Caller) -> Response:
+        response = await handler(request, caller)
+        if response.status_code != 200:
+            return response
+        full = json.loads(response.body)
+        kept = {name: full.get(name) for name in _V11_BUDGET_FIELDS}
+        kept["currency_configuration"] = full.get("currency_configuration")
+        return JsonResponse(kept, headers={k: v for k, v in response.headers.items() if k.startswith("x-")})
+
+    return answer

@@ -151,10 +151,20 @@ list_vendors = list_handler(VENDORS, _vendor_scope, render.vendors, view="extend
 list_inactive_vendors = list_handler(
     VENDORS, in_company("company_id = ? AND is_active = 0", from_path=True), render.vendors, view="extended"
 )
+
+
+def _project_vendors(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """A project's vendors as the SDK's v1.1 model has them: no standard cost codes (a company list's)."""
+    rows = render.vendors(*args, **kwargs)
+    for row in rows:
+        row.pop("standard_cost_codes", None)
+    return rows
+
+
 list_project_vendors = list_handler(
     PROJECT_VENDORS,
     in_project("EXISTS (SELECT 1 FROM json_each(project_ids) WHERE value = ?)", from_path=True),
-    render.vendors,
+    _project_vendors,
     view="extended",
 )
 
@@ -197,7 +207,7 @@ def _vendor_values(
                 {
                     "type": register["type"],
                     "identifier": str(register["identifier"]),
-                    "verification_status": "unverified",
+                    "verification_status": None,  # not checked yet (SDK enum: active, cancelled, ...)
                 }
             )
     if errors:

@@ -16,9 +16,18 @@ from starlette.responses import Response
 from . import render
 from .api_commitments import COMMITMENT
 from .clock import now_stamp
-from .errors import ValidationFailed, forbidden, unprocessable
+from .errors import ValidationFailed, forbidden, not_found, unprocessable
 from .listing import STAMPS, ListSpec, eq
-from .resource import Entity, Resource, Scope, changes, in_project, list_handler, project_param
+from .resource import (
+    Entity,
+    Resource,
+    Scope,
+    changes,
+    in_project,
+    list_handler,
+    project_in_path,
+    project_param,
+)
 from .routing import Caller, JsonResponse, int_param, json_body, param, path_id
 from .store import Store
 from .validation import Attr, Fields, expect_object
@@ -99,9 +108,33 @@ list_requisitions = list_handler(
 )
 
 
+async def invoice_configuration(request: Request, caller: Caller) -> Response:
+    """A contract's invoice configuration (SDK model): whether materials stored on earlier invoices move
+    into work completed before (the ``move_materials_to_previous_work_completed`` variant)."""
+    project = project_in_path(request, caller, {})
+    contract_id = path_id(request, "contract_id")
+    row = caller.state.store.get("commitments", contract_id)
+    if row is None or row["project_id"] != project["id"] or row["deleted_at"] is not None:
+        raise not_found("Contract not found")
+    moved = caller.state.variants.move_materials_to_previous_work_completed
+    return JsonResponse(
+        {
+            "id": contract_id,
+            "contract_id": contract_id,
+            "project_id": project["id"],
+            "company_id": project["company_id"],
+            "separate_billing_for_stored_materials": True,
+            "move_materials_to_previous_work_completed": moved,
+        }
+    )
+
+
 async def requisition_detail(request: Request, caller: Caller) -> Response:
     row = REQUISITIONS_API.get(caller, project_param(request, caller, {}), path_id(request))
-    return JsonResponse(render.requisitions(caller.state.store, [row], with_items=True)[0])
+    items = caller.state.store.all(
+        "SELECT * FROM requisition_items WHERE requisition_id = ? ORDER BY id", (row["id"],)
+    )
+    return JsonResponse(render.requisition_detail(caller.state.store, items))
 
 
 def _check_status(caller: Caller, values: dict[str, Any]) -> None:
@@ -291,7 +324,7 @@ async def patch_contract_item(request: Request, caller: Caller) -> Response:
     parent = _on_requisition(request, caller, body)
     project, requisition = parent
     existing = ITEMS_API.get(caller, parent, path_id(request))
-    payload = expect_object(body.get("contract_item"), "contract_item")
+    payload = expect_object(body.get("requisition_contract_item"), "requisition_contract_item")  # SDK Body23
     values = ITEM_FIELDS.coerce(payload, creating=False, variants=state.variants)
     changed = changes(existing, values)
     if changed:

@@ -3,8 +3,8 @@
 A hook is owned by a company (``company_id``) or a project (``project_id``); every call names that
 owner. Namespaces are lowercase letters, digits and dashes, one per app. Triggers pair a
 ``resource_name`` from ``/webhooks/resources`` with an ``event_type`` (create / update / delete); bulk
-calls take up to 500. The delivery log filters with ``filter[status]`` (singular ``filter``, as
-documented) over any / successful / discarded / failing.
+calls take up to 500. The delivery log filters with ``filters[status]`` (the SDK's parameter) over any /
+successful / discarded / failing.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from . import render
 from .clock import now_stamp
-from .errors import ValidationFailed, bad_request, not_found
+from .errors import ApiError, ValidationFailed, bad_request, not_found
 from .events import render_payload
 from .listing import ListSpec, paging_headers, run_list
 from .routing import Caller, JsonResponse, int_param, json_body, param, path_id
@@ -249,45 +249,49 @@ def _bulk_items(body: dict) -> list[Any]:
     items = body.get("triggers")
     if not isinstance(items, list) or not items:
         raise bad_request("param is missing or the value is empty: triggers")
-    if len(items) > MAX_BULK_TRIGGERS:
-        raise bad_request(f"triggers: at most {MAX_BULK_TRIGGERS} per request, got {len(items)}")
+    if len(items) > MAX_BULK_TRIGGERS:  # the SDK's 413 for a bulk call over the limit
+        raise ApiError(413, f"triggers: at most {MAX_BULK_TRIGGERS} per request, got {len(items)}")
     return items
 
 
 async def bulk_create_triggers(request: Request, caller: Caller) -> Response:
     body = await json_body(request)
     hook = _parent_hook(request, caller, body)
-    success, failures = [], []
+    success, failed = [], []
     for item in _bulk_items(body):
         try:
             name, event = _trigger_values(caller, hook, item)
-        except ValidationFailed as failed:
-            failures.append({**(item if isinstance(item, dict) else {}), "errors": failed.fields})
+        except ValidationFailed as refused:
+            named = item.get("resource_name") if isinstance(item, dict) else None
+            message = "; ".join(f"{k} {' '.join(v)}" for k, v in refused.fields.items())
+            failed.append(
+                {"code": "unprocessable_entity", "message": message, "trigger": {"resource_name": named}}
+            )
             continue
         success.append(_insert_trigger(caller, hook, name, event))
-    return JsonResponse({"success": success, "failures": failures}, status_code=201 if success else 422)
+    # The SDK's answers: 200 {success} when every trigger was made, 207 {success, failed} otherwise.
+    if failed:
+        return JsonResponse({"success": success, "failed": failed}, status_code=207)
+    return JsonResponse({"success": success})
 
 
 async def bulk_delete_triggers(request: Request, caller: Caller) -> Response:
     body = await json_body(request)
     hook = _parent_hook(request, caller, body)
     store = caller.state.store
-    success, failures = [], []
+    success: list[int] = []
+    failed: list[dict[str, Any]] = []
+    # The SDK's bulk delete names triggers by id: {"triggers": [id, ...]}.
     for item in _bulk_items(body):
-        item = item if isinstance(item, dict) else {}
-        if item.get("id") is not None:
-            row = store.one("SELECT * FROM triggers WHERE id = ? AND hook_id = ?", (item["id"], hook["id"]))
-        else:
-            row = store.one(
-                "SELECT * FROM triggers WHERE hook_id = ? AND resource_name = ? AND event_type = ?",
-                (hook["id"], item.get("resource_name"), item.get("event_type")),
-            )
+        row = store.one("SELECT * FROM triggers WHERE id = ? AND hook_id = ?", (item, hook["id"]))
         if row is None:
-            failures.append({**item, "errors": {"base": ["Trigger not found"]}})
+            failed.append({"code": "not_found", "trigger": item})
             continue
         store.execute("DELETE FROM triggers WHERE id = ?", (row["id"],))
-        success.append(render.trigger(row))
-    return JsonResponse({"success": success, "failures": failures})
+        success.append(row["id"])
+    if failed:
+        return JsonResponse({"success": success, "failed": failed}, status_code=207)
+    return JsonResponse({"success": success})
 
 
 # -- deliveries, resources ----------------------------------------------------------------------------
@@ -295,9 +299,9 @@ async def bulk_delete_triggers(request: Request, caller: Caller) -> Response:
 
 async def list_deliveries(request: Request, caller: Caller) -> Response:
     hook = _parent_hook(request, caller, {})
-    wanted = request.query_params.get("filter[status]", "any")
+    wanted = request.query_params.get("filters[status]", "any")
     if wanted not in DELIVERY_STATUSES:
-        raise bad_request(f"filter[status]: {wanted!r} is not one of {list(DELIVERY_STATUSES)}")
+        raise bad_request(f"filters[status]: {wanted!r} is not one of {list(DELIVERY_STATUSES)}")
     clauses, params = ["hook_id = ?"], [hook["id"]]
     if DELIVERY_STATUSES[wanted]:
         clauses.append("status = ?")
@@ -315,13 +319,9 @@ async def list_deliveries(request: Request, caller: Caller) -> Response:
     }
     body = [
         {
-            "id": row["id"],
             "event_id": row["event_id"],
-            "status": row["status"],
             "outcome": row["outcome"],
-            "attempts": row["attempts"],
             "started_at": row["first_attempt_at"],
-            "last_attempt_at": row["last_attempt_at"],
             "completed_at": row["completed_at"],
             "response_status": row["response_status"],
             "response_error": row["response_error"],
@@ -336,4 +336,11 @@ async def list_deliveries(request: Request, caller: Caller) -> Response:
 
 async def list_resources(request: Request, caller: Caller) -> Response:
     _owner(caller, request, {})
-    return JsonResponse([{"name": name, "event_types": list(EVENT_TYPES)} for name in resource_names(caller)])
+    # Procore's WebhooksResource (SDK model): the resource's name is under ``tools``, and each event type
+    # it takes is named by its own key.
+    return JsonResponse(
+        [
+            {"api_version": "v2", "tools": name, "except": [], **{event: event for event in EVENT_TYPES}}
+            for name in resource_names(caller)
+        ]
+    )

@@ -24,6 +24,7 @@ from . import api_directory as directory
 from . import api_requisitions as requisitions
 from . import api_webhooks as webhooks
 from .admin import admin_routes
+from .contract import CONTRACT
 from .errors import ApiError
 from .oauth import oauth_routes
 from .resource import Writable
@@ -118,6 +119,11 @@ def _requisition_routes() -> list[Route]:
         ),
         _api("GET", "/rest/v1.1/requisitions", requisitions.list_requisitions),
         _api("GET", f"{base}/{{id:int}}/detail", requisitions.requisition_detail),
+        _api(
+            "GET",
+            f"{V1}/projects/{{project_id:int}}/contracts/{{contract_id:int}}/invoice_configuration",
+            requisitions.invoice_configuration,
+        ),
         *_rest(
             f"{base}/{{requisition_id:int}}/contract_items",
             index=requisitions.list_contract_items,
@@ -142,7 +148,11 @@ def _cost_routes() -> list[Route]:
         _api("GET", f"{views}/detail_rows", costs.detail_rows),
         # The budget's batch is a POST; v1.1 serves the same show and update.
         *_rest(f"{V1}/budget_line_items", sync_method="POST", **_writable(budget)),
-        *_rest("/rest/v1.1/budget_line_items", show=budget.show, update=budget.patch),
+        *_rest(
+            "/rest/v1.1/budget_line_items",
+            show=costs.v11_budget_line(budget.show),
+            update=costs.v11_budget_line(budget.patch),
+        ),
     ]
 
 
@@ -214,4 +224,5 @@ def create_app(settings: ProcoreSandboxSettings | None = None) -> Starlette:
         [*api_routes(), *admin_routes()],
         start=state.sender.start,
         exception_handlers={404: _http_error, 405: _http_error},
+        contract=CONTRACT,
     )

@@ -126,7 +126,8 @@ class Generator:
             register = {
                 "type": "EIN",
                 "identifier": f"{rng.randint(10, 99)}-{rng.randint(1_000_000, 9_999_999)}",
-                "verification_status": rng.choice(("verified", "unverified")),
+                # Procore's values (SDK enum): active, cancelled, does_not_exist; null until checked.
+                "verification_status": rng.choice(("active", None)),
             }
         slug = "".join(ch for ch in name.lower() if ch.isascii() and ch.isalnum())[:20] or f"vendor{an8}"
         return {

@@ -120,8 +120,8 @@ async def token_info(request: Request, state: SandboxState) -> Response:
     return JsonResponse(
         {
             "resource_owner_id": client.service_account_user_id if client else None,
-            "scope": [],
-            "expires_in": found.remaining(now),
+            "scopes": [],  # the SDK's OauthTokenInfoGet200Response
+            "expires_in_seconds": found.remaining(now),
             "application": {"uid": found.client_id},
             "created_at": int(found.created_at),
         }

@@ -202,7 +202,7 @@ def cost_codes(store: Store, rows: list[Row], view: str = "normal") -> list[Row]
                     "biller_type": "Project",
                     **_columns(row, "budgeted", "origin_data"),
                     "line_item_types": types,
-                    **_columns(row, "sub_job_id", *_STAMPS, "deleted_at"),
+                    **_columns(row, *_STAMPS, "deleted_at"),
                 }
             )
         rendered.append(item)
@@ -212,10 +212,9 @@ def cost_codes(store: Store, rows: list[Row], view: str = "normal") -> list[Row]
 def standard_cost_codes(rows: list[Row]) -> list[Row]:
     return [
         {
-            **_columns(row, "id", "code", "full_code", "name"),
-            "parent": _parent(row),
+            **_columns(row, "id", "code", "full_code", "name", "parent_id"),
             "standard_cost_code_list_id": row["list_id"],
-            **_columns(row, "position", "origin_id", "origin_data", *_STAMPS),
+            **_columns(row, "origin_id", "origin_data"),
         }
         for row in rows
     ]
@@ -278,6 +277,9 @@ def commitment_totals(store: Store, ids: list[int]) -> dict[int, dict[str, int]]
     }
 
 
+_PURCHASE_ORDER_ONLY = ("delivery_date", "payment_terms", "ship_to_address", "bill_to_address", "ship_via")
+
+
 def commitments(
     store: Store, rows: list[Row], view: str = "extended", *, with_type: bool = False
 ) -> list[Row]:
@@ -320,9 +322,18 @@ def commitments(
             "currency_configuration": _currency(row["currency_iso_code"]),
             **_columns(row, *_STAMPS, "deleted_at"),
         }
+        if row["kind"] == "WorkOrderContract":  # a subcontract has no shipping or payment terms (SDK model)
+            for name in _PURCHASE_ORDER_ONLY:
+                full.pop(name, None)
         full = _in_view(full, COMMITMENT_COMPACT if view == "compact" else None)
-        if with_type:
-            full["type"] = row["kind"]
+        if with_type:  # /commitments: the SDK's Commitment, both kinds in one list
+            full = {
+                **_columns(row, "id", "title", "number", "status", "description", "executed"),
+                "delivery_date": row["delivery_date"],
+                "created_at": row["created_at"],
+                **_columns(row, "private"),
+                "vendor": {"id": vendor["id"], "name": vendor["name"]} if vendor else None,
+            }
         rendered.append(full)
     return rendered
 
@@ -337,7 +348,7 @@ def commitment_line_items(store: Store, rows: list[Row]) -> list[Row]:
             **_columns(row, "quantity", "unit_cost", "uom"),
             "cost_code": codes.get(row["cost_code_id"]),
             "line_item_type": types.get(row["line_item_type_id"]),
-            **_columns(row, "commitment_id", "origin_id", "origin_data", *_STAMPS),
+            **_columns(row, "origin_id", "origin_data", *_STAMPS),
         }
         for row in rows
     ]
@@ -357,8 +368,10 @@ def change_orders(store: Store, rows: list[Row], view: str = "normal") -> list[R
             "legacy_package_id": row["package_id"],
             "grand_total": cents(row["grand_total_cents"]),
             **_columns(row, "executed", "paid", "due_date", "invoiced_date", "reviewed_at", *_STAMPS),
-            "created_by": _columns(user, "id", "name", "login") if user else None,
-            "change_order_change_reason": row["change_reason"],
+            "created_by": _columns(user, "id", "name") if user else None,
+            "change_order_change_reason": {"id": None, "change_reason": row["change_reason"]}
+            if row["change_reason"]
+            else None,
             "currency_configuration": _currency(
                 currencies.get(row["project_id"], {}).get("currency_iso_code", "USD")
             ),
@@ -398,15 +411,49 @@ def _percent(part: int, whole: int) -> str:
     return f"{(Decimal(part) * 100 / Decimal(whole)) if whole else Decimal(0):.2f}%"
 
 
-def requisition_item_amounts(item: Row) -> dict[str, int]:
-    this_period = item["work_completed_this_period_cents"] + item["materials_presently_stored_cents"]
-    to_date = item["previous_work_cents"] + this_period
+def requisition_item_amounts(item: Row, carried: int = 0) -> dict[str, int]:
+    """One line's G703 amounts in cents, each retainage rounded on its own as Procore's line fields show
+    them: on work before this period, on work this period, on the materials stored now. ``carried``:
+    materials stored on earlier invoices and still shown as stored (a contract that does not move them
+    to work completed before); 0 where they are moved."""
+    percent = item["retainage_percent"]
+    work = item["work_completed_this_period_cents"]
+    stored = item["materials_presently_stored_cents"]
+    previous = item["previous_work_cents"]
+    previous_retainage = _retainage(previous, percent)
+    work_retainage = _retainage(previous + work, percent) - previous_retainage
+    materials_retainage = _retainage(stored + carried, percent)
+    carried_retainage = _retainage(carried, percent)
     return {
-        "this_period": this_period,
-        "to_date": to_date,
-        "retainage": _retainage(to_date, item["retainage_percent"]),
-        "previous_retainage": _retainage(item["previous_work_cents"], item["retainage_percent"]),
+        "this_period": work + stored,
+        "to_date": previous + carried + work + stored,
+        "stored": stored + carried,
+        "carried": carried,
+        "retainage": previous_retainage + work_retainage + materials_retainage,
+        "previous_retainage": previous_retainage,
+        "carried_retainage": carried_retainage,
+        "work_retainage": work_retainage,
+        "materials_retainage": materials_retainage,
     }
+
+
+def carried_materials(store: Store, items: list[Row]) -> dict[int, int]:
+    """Item id -> materials its line stored on the commitment's earlier invoices, where the contract keeps
+    them as a running stored balance (the ``move_materials_to_previous_work_completed`` variant off);
+    empty where they are moved into work completed before."""
+    ids = _ids(items)
+    if not ids or store.materials_moved():
+        return {}
+    return _sum_by(
+        store,
+        "SELECT i.id AS k, SUM(e.materials_presently_stored_cents) AS v FROM requisition_items i "
+        "JOIN requisitions r ON r.id = i.requisition_id "
+        "JOIN requisitions p ON p.commitment_id = r.commitment_id AND p.number < r.number "
+        "AND p.deleted_at IS NULL "
+        "JOIN requisition_items e ON e.requisition_id = p.id AND e.line_item_id = i.line_item_id "
+        "WHERE i.id IN ({marks}) GROUP BY i.id",
+        ids,
+    )
 
 
 def requisitions(store: Store, rows: list[Row], *, with_items: bool = False) -> list[Row]:
@@ -425,12 +472,16 @@ def requisitions(store: Store, rows: list[Row], *, with_items: bool = False) -> 
         commitment = commitments_.get(row["commitment_id"]) or {}
         money = totals.get(row["commitment_id"], {"grand_total": 0, "approved_change_orders": 0})
         contract_sum = money["grand_total"] + money["approved_change_orders"]
-        amounts = [requisition_item_amounts(item) for item in items_by.get(row["id"], [])]
+        items = items_by.get(row["id"], [])
+        carried = carried_materials(store, items)
+        amounts = [requisition_item_amounts(item, carried.get(item["id"], 0)) for item in items]
         claimed = sum(a["this_period"] for a in amounts)
         to_date = sum(a["to_date"] for a in amounts)
         retainage = sum(a["retainage"] for a in amounts)
-        previous = sum(item["previous_work_cents"] for item in items_by.get(row["id"], []))
-        previous_certificates = previous - sum(a["previous_retainage"] for a in amounts)
+        previous = sum(item["previous_work_cents"] for item in items) + sum(a["carried"] for a in amounts)
+        previous_certificates = previous - sum(
+            a["previous_retainage"] + a["carried_retainage"] for a in amounts
+        )
         earned = to_date - retainage
         vendor = vendors_.get(commitment.get("vendor_id"))
         body = {
@@ -461,6 +512,10 @@ def requisitions(store: Store, rows: list[Row], *, with_items: bool = False) -> 
                 "less_previous_certificates_for_payment": cents(previous_certificates),
                 "current_payment_due": cents(earned - previous_certificates),
                 "balance_to_finish_including_retainage": cents(contract_sum - earned),
+                "completed_work_retainage_amount": cents(
+                    sum(a["previous_retainage"] + a["work_retainage"] for a in amounts)
+                ),
+                "stored_materials_retainage_amount": cents(sum(a["materials_retainage"] for a in amounts)),
             },
             **_columns(row, *_STAMPS),
         }
@@ -471,25 +526,79 @@ def requisitions(store: Store, rows: list[Row], *, with_items: bool = False) -> 
 
 
 def requisition_items(store: Store, rows: list[Row]) -> list[Row]:
-    codes = _by_id(store, "cost_codes", _ids(rows, "cost_code_id"), "id, name, full_code")
+    """Contract items with the fields Procore's list of them has (the SDK's model of
+    ``/requisitions/{id}/contract_items``): retainage as work before, work this period and materials
+    stored now, no ``total_retainage`` or ``retainage_percent`` (those are not on this endpoint)."""
     rendered = []
+    carried = carried_materials(store, rows)
     for row in rows:
-        amounts = requisition_item_amounts(row)
+        amounts = requisition_item_amounts(row, carried.get(row["id"], 0))
+        percent = row["retainage_percent"]
         rendered.append(
             {
-                **_columns(row, "id", "line_item_id"),
-                "cost_code": codes.get(row["cost_code_id"]),
-                "description": row["description"],
+                **_columns(row, "id", "line_item_id", "cost_code_id"),
+                "item_type": "contract_item",
+                "description_of_work": row["description"],
                 "scheduled_value": cents(row["scheduled_value_cents"]),
                 "work_completed_from_previous_application": cents(row["previous_work_cents"]),
                 "work_completed_this_period": cents(row["work_completed_this_period_cents"]),
-                "materials_presently_stored": cents(row["materials_presently_stored_cents"]),
+                "materials_presently_stored": cents(amounts["stored"]),
                 "total_completed_and_stored_to_date": cents(amounts["to_date"]),
-                "percent_complete": _percent(amounts["to_date"], row["scheduled_value_cents"]),
+                "total_completed_and_stored_to_date_percent": _percent(
+                    amounts["to_date"], row["scheduled_value_cents"]
+                ),
+                "work_completed_retainage_from_previous_application": cents(amounts["previous_retainage"]),
+                "work_completed_retainage_retained_this_period": cents(amounts["work_retainage"]),
+                "work_completed_retainage_percent_this_period": percent,
+                "materials_stored_retainage_currently_retained": cents(amounts["materials_retainage"]),
+                "materials_stored_retainage_percent_this_period": percent,
+                "work_completed_retainage_released_this_period": cents(0),
+                "materials_stored_retainage_released_this_period": cents(0),
+            }
+        )
+    return rendered
+
+
+def requisition_detail(store: Store, rows: list[Row]) -> list[Row]:
+    """``/requisitions/{id}/detail``: the invoice's lines with every retainage amount Procore keeps
+    (SDK model): retained this period and currently retained, for work and for stored materials."""
+    rendered = []
+    carried = carried_materials(store, rows)
+    for number, row in enumerate(rows, start=1):
+        amounts = requisition_item_amounts(row, carried.get(row["id"], 0))
+        work_retained = amounts["previous_retainage"] + amounts["work_retainage"]
+        percent = row["retainage_percent"]
+        rendered.append(
+            {
+                **_columns(row, "id", "cost_code_id"),
+                "item_number": number,
+                "item_type": "contract_item",
+                "description_of_work": row["description"],
+                "scheduled_value": cents(row["scheduled_value_cents"]),
+                "work_completed_from_previous_application": cents(row["previous_work_cents"]),
+                "work_completed_this_period": cents(row["work_completed_this_period_cents"]),
+                "materials_presently_stored": cents(amounts["stored"]),
+                "total_completed_and_stored_to_date": cents(amounts["to_date"]),
+                "total_completed_and_stored_to_date_percent": _percent(
+                    amounts["to_date"], row["scheduled_value_cents"]
+                ),
                 "balance_to_finish": cents(row["scheduled_value_cents"] - amounts["to_date"]),
-                "retainage_percent": row["retainage_percent"],
-                "total_retainage": cents(amounts["retainage"]),
-                **_columns(row, *_STAMPS),
+                "work_completed_retainage_from_previous_application": cents(amounts["previous_retainage"]),
+                "work_completed_retainage_retained_this_period": cents(amounts["work_retainage"]),
+                "work_completed_retainage_released_this_period": cents(0),
+                "work_completed_retainage_currently_retained": cents(work_retained),
+                "work_completed_retainage_percent_this_period": percent,
+                "materials_stored_retainage_from_previous_application": cents(amounts["carried_retainage"]),
+                "materials_stored_retainage_retained_this_period": cents(
+                    amounts["materials_retainage"] - amounts["carried_retainage"]
+                ),
+                "materials_stored_retainage_released_this_period": cents(0),
+                "materials_stored_retainage_currently_retained": cents(amounts["materials_retainage"]),
+                "materials_stored_retainage_percent_this_period": percent,
+                "total_retainage_from_previous_application": cents(
+                    amounts["previous_retainage"] + amounts["carried_retainage"]
+                ),
+                "total_retainage_currently_retained": cents(amounts["retainage"]),
             }
         )
     return rendered
@@ -538,11 +647,14 @@ def budget_line_items(store: Store, rows: list[Row]) -> list[Row]:
                 "estimated_cost_at_completion": at_completion,
                 "projected_over_under": round(projected_budget - at_completion, 2),
                 "cost_code": _columns(code, "id", "name", "code", "full_code") if code else None,
-                "division": f"{division['full_code']} - {division['name']}" if division else None,
-                "line_item_type": types.get(row["line_item_type_id"]),
+                # The SDK's budget line item: division and line item type as small objects, no stamps
+                # and no origin fields (a view's detail rows carry those: api_costs.detail_rows).
+                "division": _columns(division, "id", "name", "full_code") if division else None,
+                "line_item_type": _columns(types[row["line_item_type_id"]], "id", "name")
+                if row["line_item_type_id"] in types
+                else None,
                 **_columns(row, "uom", "quantity", "unit_cost", "calculation_strategy"),
                 "currency_configuration": _currency(row["currency_iso_code"]),
-                **_columns(row, "origin_id", "origin_data", *_STAMPS),
             }
         )
     return rendered
@@ -562,4 +674,7 @@ def hook(row: Row) -> Row:
 
 
 def trigger(row: Row) -> Row:
-    return _columns(row, "id", "hook_id", "resource_name", "event_type", *_STAMPS)
+    return {
+        **_columns(row, "id", "resource_name", "event_type"),
+        "webhook_hook_id": row["hook_id"],
+    }

@@ -181,6 +181,11 @@ class VariantSettings(BaseModel):
     # material shows REST v2.0 /companies/{cid}/projects/{pid}/commitment_change_orders/{id}/line_items.
     # True (likely) serves it; False plays a Procore without it (404, the unknown-path answer).
     change_order_line_items: bool = True
+    # A contract's invoice configuration (Procore's SDK: invoice_configuration's
+    # move_materials_to_previous_work_completed; the lines' materials_moved is non-zero only when true):
+    # True moves materials stored on earlier invoices into work completed before, so a line's
+    # materials_presently_stored is this period's; False keeps them as a running stored balance.
+    move_materials_to_previous_work_completed: bool = True
     # How a change order line names its cost code (unconfirmed): "own" = every line has cost_code_id;
     # "via_commitment_line" = a line that changes a commitment line names it only through
     # commitment_line_item_id (its cost code is that line's).

@@ -42,6 +42,7 @@ class SandboxState:
         self.webhooks: WebhookSettings = settings.webhooks.model_copy()
         self.variants: VariantSettings = settings.variants.model_copy()
         self.store = Store(settings.db_path)
+        self.store.materials_moved = lambda: self.variants.move_materials_to_previous_work_completed
         self.seed_report: SeedReport = seed(self.store, settings)
         if not self.seed_report.reused:  # kept data was linked at its first start, and since by the API
             link_at_startup(self.store, settings)

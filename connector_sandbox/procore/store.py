@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -163,6 +163,9 @@ class Store:
         """``path``: a kept file, reopened as it was (``seed`` reuses or refuses its data); else memory."""
         self.path = path
         self.lock = threading.RLock()
+        # Whether an invoice line's stored materials are this period's (True) or a running balance:
+        # the live variant, as ``SandboxState`` wires it (render reads it).
+        self.materials_moved: Callable[[], bool] = lambda: True
         self.conn = sqlite3.connect(
             str(path) if path else ":memory:", isolation_level=None, check_same_thread=False
         )

@@ -158,9 +158,7 @@ def test_one_subcontractor_in_both_companies_with_one_tax_id_is_refused_for_the_
             if v["is_active"] and not v["origin_id"] and str(v["id"]) not in used
         ]
         pair[company] = str(free[0]["id"])
-        ProcoreClerk(world.procore_url, company).call(
-            "PATCH", f"vendors/{pair[company]}", {"company_id": company, "vendor": {"business_register": tax}}
-        )
+        ProcoreClerk(world.procore_url, company).set_business_register(pair[company], tax)
     world.run(
         "procore/vendors",
         "procore_jde/vendors_mapped",

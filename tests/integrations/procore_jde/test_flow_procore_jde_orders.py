@@ -211,8 +211,7 @@ def test_a_changed_commitment_updates_its_order_s_header_never_its_lines(story: 
     world.clerk.call(
         "PATCH",
         f"{kind}s/{good['id']}",
-        {"project_id": good["project_id"], kind: {"title": "Revised scope"}},
-        project_id=good["project_id"],
+        {"project_id": good["project_id"], kind: {"title": "Revised scope"}},  # no query (SDK Body26)
     )
     written = world.run("procore/commitments", *ORDERS)["procore_jde/purchase_orders_written"]
     assert written["update"] == 1 and written["create"] == 0

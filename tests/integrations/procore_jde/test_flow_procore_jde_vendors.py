@@ -55,7 +55,7 @@ class World(ProcoreJdeWorld):
         return self.run(*names)
 
     def new_vendor(self, **fields: Any) -> dict:
-        """A vendor a Procore user adds now (through the API)."""
+        """A vendor a Procore user adds now (through the API; its tax registration as a person enters it)."""
         n = next(_serial)
         body = {
             "name": f"Cascade Formwork {n} LLC",
@@ -68,8 +68,14 @@ class World(ProcoreJdeWorld):
             "email_address": f"ap{n}@cascade.example",
             **fields,
         }
+        register = body.pop("business_register", None)  # entered by a person: the API body takes none
         with self.resources["procore"].session() as session:
-            return session.create_vendor(body)
+            made = session.create_vendor(body)
+        if register is not None:
+            self.clerk.set_business_register(made["id"], register)
+            with self.resources["procore"].session() as session:
+                made = session.get("vendors", made["id"])
+        return made
 
     def vendor(self, vendor_id: Any) -> dict:
         with self.resources["procore"].session() as session:

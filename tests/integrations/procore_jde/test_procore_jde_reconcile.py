@@ -253,7 +253,7 @@ def test_an_invoice_whose_voucher_was_refused_for_an_unmapped_cost_code_is_an_ex
     world.clerk.call(
         "PATCH",
         f"requisitions/{made['id']}/contract_items/{line['id']}",
-        {"project_id": commitment["project_id"], "contract_item": {"work_completed_this_period": "100.00"}},
+        {"requisition_contract_item": {"work_completed_this_period": "100.00"}},
         project_id=commitment["project_id"],
     )
     world.clerk.approve_requisition(commitment["project_id"], made["id"])
