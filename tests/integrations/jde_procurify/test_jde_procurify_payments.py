@@ -117,7 +117,7 @@ def test_each_bill_is_paid_on_its_voucher_from_the_bills_flows_xref():
             "Currency_Code": "USD",  # the payment's (its bills name none here)
             "Payment_Date": "2026-11-22",  # the processing date: the day the money left
             "Payment_Reference": "PFY88",
-            # What the voucher carries in F0411 (VINV), never sent: found by it once JDE purged the batch rows.
+            # What the voucher carries in F0411 (VINV), never sent: found by it once JDE purged batch rows.
             "Voucher_Invoice_Number": f"INV-{BILL_A[:4]}",
             "Voucher_Remark": "Procurify bill 7001",  # as the bills flow wrote the voucher's remark
         }
