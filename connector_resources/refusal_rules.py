@@ -181,6 +181,12 @@ RULES: dict[str, Rule] = _rules(
         f"find the bill's voucher in JDE and record the payment there by hand, then {_ABANDON}.",
     ),
     Rule(
+        "journal company unreadable",
+        "JDE",
+        "the bill's journal batch was purged from F0911Z1 once posted, so the company its journal is in "
+        f"cannot be read: record the payment in JDE by hand in the journal's company, then {_ABANDON}.",
+    ),
+    Rule(
         "account code renamed",
         "Procurify",
         "the account map now gives a written account another code, and Procurify would rename the code in "
