@@ -448,6 +448,18 @@ _EVENT = obj({"type": string(minLength=1), "version": string(minLength=1)}, ["ty
 NO_QUERY = obj({})
 
 
+# The header BILL's event writes require (Postman: 'X-Idempotent-Key', a UUID4 the caller makes).
+IDEMPOTENT = obj(
+    {
+        "x-idempotent-key": string(
+            pattern="^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
+        )
+    },
+    ["x-idempotent-key"],
+    closed=False,
+)
+
+
 def _op(method: str, path: str, source: str, **parts: Any) -> Operation:
     return Operation(method, path, source, **parts)
 
@@ -640,6 +652,7 @@ CALLED: tuple[Operation, ...] = (
         "Postman 'Create a subscription' (X-Idempotent-Key UUID4 required); guide 'Webhook Events and "
         "Subscriptions' (name, status, events, notificationUrl required)",
         query=NO_QUERY,
+        headers=IDEMPOTENT,
         body=obj(
             {
                 "name": string(minLength=1),
@@ -691,6 +704,7 @@ CALLED: tuple[Operation, ...] = (
         f"{EVENTS}/subscriptions/{{subscriptionId}}/security_key",
         "Postman 'Create a security key' (path security_key, X-Idempotent-Key); changelog 2024-05-20",
         query=NO_QUERY,
+        headers=IDEMPOTENT,
         answer=obj({"securityKey": string(minLength=1)}, ["securityKey"]),
     ),
 )

@@ -25,7 +25,7 @@ class Violation:
 
     system: str
     endpoint: str  # "PATCH /v3/bills/{billId}"
-    where: str  # "body", "query", "answer" or "path"
+    where: str  # "body", "query", "header", "answer" or "path"
     field: str  # "lineItems[0].id"; "" for the endpoint itself
     problem: str  # "required", "output-only", "unknown", "form", "type", "no such endpoint" ...
     detail: str
@@ -131,7 +131,12 @@ def _merged(a: int, b: int, query: JsonSchema, common: JsonSchema) -> JsonSchema
 
 
 def request_violations(
-    contract: Contract, method: str, path: str, query: Mapping[str, Any], body: Any
+    contract: Contract,
+    method: str,
+    path: str,
+    query: Mapping[str, Any],
+    body: Any,
+    headers: Mapping[str, str] | None = None,
 ) -> list[Violation]:
     """What the vendor would refuse in this request; [] when it is outside the contract's prefixes."""
     if not contract.covers(path):
@@ -153,6 +158,9 @@ def request_violations(
     query_schema = _query_schema(contract, op)
     if query_schema is not None:
         found += _violations(contract, op, "query", query_schema, dict(query), request=True)
+    if op.headers is not None:
+        lowered = {name.lower(): value for name, value in (headers or {}).items()}
+        found += _violations(contract, op, "header", op.headers, lowered, request=True)
     if op.body is not None:
         found += _violations(contract, op, "body", op.body, body, request=True)
     return found

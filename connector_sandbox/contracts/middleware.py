@@ -62,13 +62,10 @@ class ContractMiddleware:
             raw += message.get("body", b"")
             more = message.get("more_body", False)
         op = self.contract.operation(method, path)
-        found = request_violations(
-            self.contract,
-            method,
-            path,
-            _query(scope.get("query_string", b"")),
-            _body(raw, bool(op and op.form)),
-        )
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        query = _query(scope.get("query_string", b""))
+        body = _body(raw, bool(op and op.form))
+        found = request_violations(self.contract, method, path, query, body, headers)
         if found:
             breaches.record("request", found)
             for v in found:

@@ -29,8 +29,11 @@ class Operation:
     ``path`` is relative to the simulator's root, with ``{name}`` for a path parameter. ``query``,
     ``body`` and ``answer`` are JSON Schemas (None: not checked): the query string as an object of
     ``name -> value`` (a repeated name gives a list), the request body (a form body is checked as an
-    object of strings when ``form``), and the body of a 2xx answer. ``source`` says where in which
-    artifact each fact stands (an operation id, a page, a section).
+    object of strings when ``form``), and the body of a 2xx answer. ``headers`` is a schema over the
+    request's headers as ``{lower-case name: value}``, open by default (clients send many the vendor does
+    not care about): the header parameters the vendor requires, and the media type it takes
+    (``content-type``). ``source`` says where in which artifact each fact stands (an operation id, a page,
+    a section).
     """
 
     method: str
@@ -40,6 +43,7 @@ class Operation:
     body: JsonSchema | None = None
     answer: JsonSchema | None = None
     form: bool = False
+    headers: JsonSchema | None = None
     # Status codes of a successful answer the vendor documents (others are not checked against ``answer``).
     ok: tuple[int, ...] = (200, 201)
 

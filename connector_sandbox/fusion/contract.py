@@ -111,6 +111,13 @@ COMMON_QUERY = obj(
     }
 )
 NO_QUERY = obj({})
+# A custom action's request media type (Oracle's REST framework pages, "Supported Media Types": a custom
+# action takes application/vnd.oracle.adf.action+json; plain JSON there is refused).
+ACTION_MEDIA = obj(
+    {"content-type": string(pattern=r"^application/vnd\.oracle\.adf\.action\+json(;.*)?$")},
+    ["content-type"],
+    closed=False,
+)
 
 
 def _envelope() -> dict[str, Any]:
@@ -434,6 +441,7 @@ def _operations() -> tuple[Operation, ...]:
             inv + "/action/validateInvoice",
             f"{FINANCIALS}: op-invoices-action-validateinvoice-post (25c)",
             query=NO_QUERY,
+            headers=ACTION_MEDIA,
             body=VALIDATE_INVOICE,
             answer=ACTION_RESULT,
             ok=(200,),
@@ -443,6 +451,7 @@ def _operations() -> tuple[Operation, ...]:
             inv + "/action/cancelInvoice",
             f"{FINANCIALS}: op-invoices-action-cancelinvoice-post",
             query=NO_QUERY,
+            headers=ACTION_MEDIA,
             body=CANCEL_INVOICE,
             answer=ACTION_RESULT,
             ok=(200,),
@@ -503,6 +512,7 @@ def _operations() -> tuple[Operation, ...]:
             draft + "/{id}/action/submit",
             f"{PROCUREMENT}: op-draftpurchaseorders-draftpurchaseordersuniqid-action-submit-post",
             query=NO_QUERY,
+            headers=ACTION_MEDIA,
             body=NO_PARAMETERS,
             answer=ACTION_RESULT,
             ok=(200,),
@@ -535,11 +545,14 @@ def _operations() -> tuple[Operation, ...]:
 
 def refusal(violations: list[Any]) -> tuple[int, Any]:
     """Oracle's REST error standard (``application/vnd.oracle.adf.error+json``): a title, the detail,
-    and one ``o:errorDetails`` entry per problem with its attribute path."""
-    return 400, {
-        "type": "http://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.1",
-        "title": "Bad Request",
-        "status": "400",
+    and one ``o:errorDetails`` entry per problem with its attribute path. A request in a media type the
+    resource does not take is 415 (Unsupported Media Type), as the framework answers it."""
+    media = any(v.where == "header" and v.field == "content-type" for v in violations)
+    status, title = (415, "Unsupported Media Type") if media else (400, "Bad Request")
+    return status, {
+        "type": "http://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4." + ("16" if media else "1"),
+        "title": title,
+        "status": str(status),
         "detail": "; ".join(v.words for v in violations),
         "o:errorCode": "SBX-CONTRACT",
         "o:errorDetails": [

@@ -197,7 +197,9 @@ def test_a_validation_whose_answer_is_lost_is_replayed(pod: Pod, proxy: Concurre
     assert all(r.json()["InvoiceNumber"] == invoice["InvoiceNumber"] for r in validations)
 
 
-def test_actions_carry_the_action_media_type_the_pod_insists_on(pod: Pod, proxy: ConcurrentProxy) -> None:
+def test_actions_carry_the_action_media_type_the_pod_insists_on(
+    pod: Pod, proxy: ConcurrentProxy, contract_breaches
+) -> None:  # type: ignore[no-untyped-def]
     with via(pod, proxy).session() as s:
         invoice = s.create_invoice(an_invoice(pod))
         s.validate_invoice(invoice)
@@ -218,6 +220,10 @@ def test_actions_carry_the_action_media_type_the_pod_insists_on(pod: Pod, proxy:
         timeout=10,
     )
     assert refused.status_code == 415
+    # ... by the vendor's contract, which names the header, and the client's own calls broke nothing.
+    assert [(b.side, b.violation.where, b.violation.field) for b in contract_breaches.seen()] == [
+        ("request", "header", "content-type")
+    ]
 
 
 # -- ETags and If-Match --------------------------------------------------------------------------------

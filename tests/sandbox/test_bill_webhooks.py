@@ -135,8 +135,8 @@ def test_management_api_wants_dev_key_and_session_headers(bill: SandboxHandle, s
 
 
 def test_subscription_creation_requires_a_uuid4_idempotent_key(
-    bill: SandboxHandle, session: str, receiver: ScriptedServer
-) -> None:
+    bill: SandboxHandle, session: str, receiver: ScriptedServer, contract_breaches
+) -> None:  # type: ignore[no-untyped-def]
     body = {
         "name": "x",
         "status": {"enabled": True},
@@ -145,7 +145,11 @@ def test_subscription_creation_requires_a_uuid4_idempotent_key(
     }
     for headers in ({}, {"X-Idempotent-Key": "not-a-uuid"}, {"X-Idempotent-Key": str(uuid.uuid1())}):
         response = events_call(bill, session, "POST", "/v3/subscriptions", json=body, headers=headers)
-        assert response.status_code == 400 and "X-Idempotent-Key" in response.json()[0]["message"]
+        assert response.status_code == 400 and "x-idempotent-key" in response.json()[0]["message"].lower()
+    # Refused by BILL's contract, which names the header each time.
+    assert [(b.violation.where, b.violation.field) for b in contract_breaches.seen()] == [
+        ("header", "x-idempotent-key")
+    ] * 3
 
 
 def test_security_key_is_shown_once_and_a_repeated_key_replays_the_answer(
@@ -274,7 +278,13 @@ def test_rotating_the_security_key_signs_later_deliveries_with_the_new_one(
     created = subscribed(bill, session, receiver.url_for("/hook"), ["vendor.created"])
     keys = [created["securityKey"]]
     for _ in range(2):  # ``security_key``: the collection's and the changelog's spelling
-        answer = events_call(bill, session, "POST", f"/v3/subscriptions/{created['id']}/security_key")
+        answer = events_call(
+            bill,
+            session,
+            "POST",
+            f"/v3/subscriptions/{created['id']}/security_key",
+            headers={"X-Idempotent-Key": str(uuid.uuid4())},
+        )
         assert answer.status_code == 200
         keys.append(answer.json()["securityKey"])
     assert len(set(keys)) == 3

@@ -124,3 +124,27 @@ def test_each_missing_required_field_is_named_once() -> None:
     )
     found = request_violations(two, "POST", "/api/x", {}, {})
     assert [(v.field, v.problem) for v in found] == [("a", "required"), ("b", "required")]
+
+
+def test_a_header_the_vendor_requires_is_checked_by_its_lower_case_name() -> None:
+    from connector_sandbox.contracts import request_violations
+
+    media = obj(
+        {"content-type": string(pattern=r"^application/vnd\.x\+json$")}, ["content-type"], closed=False
+    )
+    one = Contract(
+        system="toy",
+        artifacts=CONTRACT.artifacts,
+        prefixes=("/api/",),
+        operations=(Operation("POST", "/api/act", "spec", headers=media),),
+    )
+    assert (
+        request_violations(one, "POST", "/api/act", {}, None, {"Content-Type": "application/vnd.x+json"})
+        == []
+    )
+    wrong = request_violations(
+        one, "POST", "/api/act", {}, None, {"Content-Type": "application/json", "X-A": "1"}
+    )
+    assert [(v.where, v.field, v.problem) for v in wrong] == [("header", "content-type", "form")]
+    missing = request_violations(one, "POST", "/api/act", {}, None, {})
+    assert [(v.where, v.field, v.problem) for v in missing] == [("header", "content-type", "required")]
