@@ -2,9 +2,9 @@
 
 Pure ASGI, in front of the simulator's routes: the request body is read once, checked against the
 operation the contract names for the method and path, and replayed to the app untouched. When strict (the
-default; ``ML_SANDBOX_CONTRACT=record`` only records), a request with violations gets the vendor's own
-refusal (``Contract.refusal``) and never reaches the simulator's state. The answer is checked as it leaves;
-an answer that breaks the contract is the simulator's fault, recorded, never altered.
+default; ``ML_SANDBOX_CONTRACT=record`` only records, ``off`` skips the check), a request with violations
+gets the vendor's own refusal (``Contract.refusal``) and never reaches the simulator's state. The answer is
+checked as it leaves; an answer that breaks the contract is the simulator's fault, recorded, never altered.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from connector_sandbox.contracts.model import Contract
 
 log = logging.getLogger("ml_connector.sandbox.contract")
 
-STRICTNESS_ENV = "ML_SANDBOX_CONTRACT"  # "strict" (default) or "record"
+# "strict" (default), "record" (answer as the simulator would, record the breaches) or "off" (no check: the
+# benches measure what the check costs with it)
+STRICTNESS_ENV = "ML_SANDBOX_CONTRACT"
 
 
 def _query(raw: bytes) -> dict[str, Any]:
@@ -51,7 +53,8 @@ class ContractMiddleware:
         self.contract = contract
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not self.contract.covers(scope["path"]):
+        mode = os.environ.get(STRICTNESS_ENV, "strict")
+        if scope["type"] != "http" or mode == "off" or not self.contract.covers(scope["path"]):
             await self.app(scope, receive, send)
             return
         method, path = scope["method"], scope["path"]
@@ -70,7 +73,7 @@ class ContractMiddleware:
             breaches.record("request", found)
             for v in found:
                 log.warning("contract: %s", v.words)
-            if os.environ.get(STRICTNESS_ENV, "strict") != "record":
+            if mode != "record":
                 status, content = self.contract.refusal(found)
                 await _answer(send, status, content)
                 return
