@@ -84,6 +84,8 @@ class System:
     flows read and write there (None: the check keeps its reads and says writes are not checked).
     ``webhooks`` builds its receiver endpoints (name -> source) from the settings and the allowed clock skew.
     ``reading_posts`` are path fragments of the POSTs its API documents as reads (a preview sends them).
+    ``unreadable_records`` are path fragments of records its API takes writes at but publishes no GET for
+    (a preview does not read them to show what an update would change).
     """
 
     key: str
@@ -98,6 +100,7 @@ class System:
     pool: ApiPool | None = None
     webhooks: WebhookSources | None = None
     reading_posts: tuple[str, ...] = ()
+    unreadable_records: tuple[str, ...] = ()
 
     @property
     def name_in_flows(self) -> str:

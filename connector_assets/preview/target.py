@@ -342,13 +342,25 @@ def _request(held: WouldWrite) -> str:
     return f"{held.method} {held.system} {held.url}"
 
 
+def _unreadable(held: WouldWrite) -> bool:
+    """Whether the record's URL is one its system publishes no GET for (``System.unreadable_records``): the
+    preview sends nothing the vendor does not take, not even a read it would refuse."""
+    from urllib.parse import urlsplit
+
+    from connector_resources.systems import systems_by_key
+
+    declared = systems_by_key().get(held.system)
+    path = urlsplit(held.url).path
+    return declared is not None and any(part in path for part in declared.unreadable_records)
+
+
 def _current(held: WouldWrite) -> Any:
     """The target's record as it stands, for an update sent to the record's own URL (``PUT`` / ``PATCH``):
     read there (a GET, one call, as the write would have been, with the ids the body names beside the
     record as query parameters, as Procore's ``company_id``); None when the write is not to a record's URL
     (a JD Edwards orchestration) or the read fails. An answer in an envelope (Procurify's
     ``{"metadata": ..., "data": {record}}``) is the record in its ``data``."""
-    if held.method not in ("PUT", "PATCH") or held.client is None:
+    if held.method not in ("PUT", "PATCH") or held.client is None or _unreadable(held):
         return None
     try:
         answer = held.client.get(held.url, params=_wrapped(_body(held))[1] or None).json()
