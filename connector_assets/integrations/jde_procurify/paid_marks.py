@@ -24,7 +24,7 @@ from connector_assets.jde.paid_vouchers import (
     pay_items,
     voucher_text,
 )
-from connector_assets.jde.posted_sources import PostedAs, sources_of_vouchers, voucher_rows_of
+from connector_assets.jde.posted_sources import sources_of_vouchers, voucher_rows_of
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.procurify.bill_mark_records import ProcurifyPaidMark
 from connector_assets.procurify.bill_marks import markable
@@ -38,14 +38,10 @@ from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refusal
 
 from .bills import BATCH_USER_ENV
-from .bills import ENTITY as BILL_ENTITY
-from .integration import BACK_ROUTE, INTEGRATION, ROUTE
-from .paid_voucher_bills import bills_by_marks, vouchers_of_bill
+from .integration import INTEGRATION, ROUTE
+from .paid_voucher_bills import POSTED_BILLS, bills_by_marks, vouchers_of_bill
 
 ENTITY = "bill_paid"
-# The bills flow's vouchers: a paid one is its bill by the ledger's document key, the F0411Z1 rows of its
-# batch (a shortcut), or, the rows purged, the marks it carries in F0411 (``paid_voucher_bills``).
-POSTED_BILLS = PostedAs(INTEGRATION, BILL_ENTITY, BACK_ROUTE.source_system)
 
 
 ProcurifyPaidMarkRecord = record_model(

@@ -14,15 +14,21 @@ from typing import Any
 
 from connector_assets.jde.paid_vouchers import MARK_COLUMNS, VoucherKey
 from connector_assets.jde.payment_targets import VoucherMarks
+from connector_assets.jde.posted_sources import PostedAs
 from connector_assets.jde.tables import AP_LEDGER
 from connector_assets.jde.target_base import jde_number
 from connector_assets.procurify.bill_fields import bill_vendor_id
 from connector_resources.ledger import Ledger
 
 from .bill_mappers import voucher_remark
+from .bills import ENTITY as BILL_ENTITY
+from .integration import BACK_ROUTE, INTEGRATION
 from .vendor_pairs import paired_supplier
 
 REMARK = re.compile(r"^Procurify bill (\d+)$")
+# The bills flow's vouchers: a paid one is its bill by the ledger's document key, the F0411Z1 rows of its
+# batch (a shortcut), or, the rows purged, the marks it carries in F0411 (``bills_by_marks``).
+POSTED_BILLS = PostedAs(INTEGRATION, BILL_ENTITY, BACK_ROUTE.source_system)
 
 
 def _text(value: Any) -> str:

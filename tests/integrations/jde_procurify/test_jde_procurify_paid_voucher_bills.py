@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 
 from connector_assets.integrations.jde_procurify import paid_voucher_bills
-from connector_assets.integrations.jde_procurify.paid_marks import POSTED_BILLS
-from connector_assets.integrations.jde_procurify.paid_voucher_bills import bills_by_marks, remark_bill_id
+from connector_assets.integrations.jde_procurify.paid_voucher_bills import (
+    POSTED_BILLS,
+    bills_by_marks,
+    remark_bill_id,
+)
 from connector_assets.jde.posted_sources import by_marked
 
 UUID = "1bd9644a-df71-434e-bcad-b56363ab2211"
