@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from connector_assets.jde.payment_targets import VoucherMarks
 from connector_assets.jde.purged_batches import purged_batch_lines
 from connector_assets.jde.reconcile_documents import BatchLines, batch_lines
 from connector_resources.ledger import Ledger
@@ -27,6 +28,6 @@ def invoice_batches(session: Any, ledger: Ledger, invoices: Iterable[str]) -> di
         return found
     xrefs = ledger.get_xrefs(INTEGRATION, INVOICES_FLOW.entity, "coupa", rest, "JDE")
     written = [key for key, xref in xrefs.items() if xref is not None and xref.target_id]
-    marks = {key: (BatchKey.for_invoice(key), voucher_remark(key)) for key in written}
+    marks = {key: (BatchKey.for_invoice(key), VoucherMarks(remark=voucher_remark(key))) for key in written}
     found.update(purged_batch_lines(session, marks))
     return found
