@@ -72,6 +72,24 @@ def pay_items(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, 
     return items
 
 
+# What a voucher carries in F0411 from the batch it was made of, once JDE purged the batch rows.
+MARK_COLUMNS = ["KCO", "DOC", "DCT", "SFX", "AN8", "VINV", "RMK"]
+
+
+def voucher_marks(jde_session: Any, vouchers: list[VoucherKey]) -> dict[VoucherKey, dict[str, Any]]:
+    """Voucher -> its first pay item's marks in F0411 (company, supplier AN8, invoice number VINV, remark
+    RMK): what maps a voucher back to its source record when R04110ZA or R0411Z1P purged its F0411Z1 rows."""
+    wanted = set(vouchers)
+    found: dict[VoucherKey, dict[str, Any]] = {}
+    numbers = sorted({number for _company, number, _dct in vouchers})
+    for row in browse_in(jde_session, AP_LEDGER.table, "DOC", numbers, MARK_COLUMNS):
+        key = voucher_key(row)
+        first = key not in found or str(row.get("SFX") or "") < str(found[key].get("SFX") or "")
+        if key in wanted and first:
+            found[key] = row
+    return found
+
+
 def batches_of_vouchers(
     jde_session: Any, vouchers: list[VoucherKey], user: str
 ) -> dict[VoucherKey, list[BatchKey]]:

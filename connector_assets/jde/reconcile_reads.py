@@ -31,7 +31,7 @@ VOUCHER_COLUMNS = ["KCO", "DOC", "DCT", "SFX", "AG", "ACR", "CRRM", "CRCD"]
 # supplier, invoice, dates and currency.
 VOUCHER_STATE_COLUMNS = [
     *VOUCHER_COLUMNS,
-    *("AN8", "AAP", "FAP", "PST", "VOD", "VINV", "DIVJ", "DGJ", "DICJ"),
+    *("AN8", "AAP", "FAP", "PST", "VOD", "VINV", "DIVJ", "DGJ", "DICJ", "RMK"),
 ]
 BATCH_STATE_COLUMNS = [*BATCH_COLUMNS, "DIVJ"]  # F0411Z1, with what a batch says before R04110ZA
 
@@ -129,10 +129,24 @@ class JdeVoucherState:
     currency: str = ""
     voided: bool = False
     paid: bool = False
+    remark: str = ""  # RMK: the batch's remark, naming the source document (how a purged batch is found)
 
     @property
     def label(self) -> str:
         return "voucher " + " ".join(self.document)
+
+    @property
+    def marks(self) -> dict[str, Any]:
+        """What the voucher carries from its batch, as ``paid_vouchers.voucher_marks`` gives it."""
+        kco, doc, dct = self.document
+        return {
+            "KCO": kco,
+            "DOC": int(doc),
+            "DCT": dct,
+            "AN8": self.an8,
+            "VINV": self.invoice,
+            "RMK": self.remark,
+        }
 
 
 def _voucher_state(document: tuple[str, str, str], items: Sequence[Mapping[str, Any]]) -> JdeVoucherState:
@@ -152,6 +166,7 @@ def _voucher_state(document: tuple[str, str, str], items: Sequence[Mapping[str, 
         currency=currency_of(first),
         voided=voided,
         paid=not voided and all(text(i.get("PST")).upper() == "P" for i in items),
+        remark=text(first.get("RMK")),
     )
 
 
@@ -244,6 +259,43 @@ def batches_by_transaction(
                 voided=state.voided if state else False,
                 paid=state.paid if state else False,
                 open_amount=state.open_amount if state else None,
+            )
+        )
+    return found
+
+
+def vouchers_of_purged_batches(
+    jde: Any, documents: Mapping[str, tuple[str, tuple[str, str, str]]]
+) -> list[JdeBatch]:
+    """Source key -> (``EDUS/EDBT/EDTN``, the F0411 voucher (KCO, DOC, DCT) it was found as) of batches JDE
+    processed and purged (R04110ZA's "purge processed transactions", R0411Z1P): each as a ``JdeBatch`` read
+    from its F0411 voucher alone, as ``batches_by_transaction`` reads a processed batch, so a purged batch's
+    document is compared, never reported missing. A voucher F0411 no longer holds is absent."""
+    numbers = sorted({int(doc) for _batch, (_kco, doc, _dct) in documents.values()})
+    if not numbers:
+        return []
+    with jde.session() as session:
+        states = _states(browse_in(session, AP_LEDGER.table, "DOC", numbers, VOUCHER_STATE_COLUMNS))
+    found = []
+    for source, (batch, document) in sorted(documents.items()):
+        state = states.get(document)
+        if state is None:
+            continue
+        found.append(
+            JdeBatch(
+                source_key=source,
+                batch=batch,
+                invoice=state.invoice,
+                period=period_of(state.gl_date),
+                amount=state.gross,
+                document=" ".join(document),
+                currency=state.currency,
+                an8=state.an8,
+                invoice_date=state.invoice_date,
+                gl_date=state.gl_date,
+                voided=state.voided,
+                paid=state.paid,
+                open_amount=state.open_amount,
             )
         )
     return found

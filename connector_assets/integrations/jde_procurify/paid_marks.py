@@ -38,8 +38,8 @@ from connector_resources.ledger import Ledger
 from connector_resources.refusals import Refusal
 
 from .bills import BATCH_USER_ENV
-from .bills import ENTITY as BILL_ENTITY
-from .integration import BACK_ROUTE, INTEGRATION, ROUTE
+from .integration import INTEGRATION, ROUTE
+from .paid_voucher_bills import POSTED_BILLS, bills_by_marks, vouchers_of_bill
 
 ENTITY = "bill_paid"
 
@@ -85,7 +85,8 @@ def mark_records(
         return
     user = settings.value(BATCH_USER_ENV).strip()
     with jde.session() as jde_session:  # voucher -> the bill uuid the bills flow posted as it
-        bills = sources_of_vouchers(ledger, INTEGRATION, BILL_ENTITY, jde_session, candidates, user)
+        by_marks = bills_by_marks(ledger, procurify)
+        bills = sources_of_vouchers(ledger, POSTED_BILLS, jde_session, candidates, user, by_marks)
         items = pay_items(jde_session, sorted(bills)) if bills else {}
     paid = {k: v for k in sorted(bills) if (v := paid_voucher(k, items.get(k, [])))}
     if log is not None:
@@ -127,10 +128,13 @@ def remap_marks(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     """The named bills' vouchers read from JDE again (replay): the bills flow's xref names each voucher."""
     r = context.resources
     ledger = r.ledger.get()
-    with r.jde.session() as jde_session:
-        vouchers = voucher_rows_of(
-            ledger, INTEGRATION, BILL_ENTITY, BACK_ROUTE.source_system, jde_session, keys
-        )
+    with r.jde.session() as jde_session, r.procurify.session() as session:
+
+        def unkept(uuid: str) -> list[dict[str, Any]]:  # the batch rows purged: the voucher by its marks
+            bill = read_for_record("the bill", lambda: session.get("bills", uuid))
+            return vouchers_of_bill(ledger, jde_session, bill)
+
+        vouchers = voucher_rows_of(ledger, POSTED_BILLS, jde_session, keys, unkept)
     wanted = set(keys)
     for record in mark_records(ledger, r.jde, r.procurify, vouchers):
         if record.source_key in wanted:

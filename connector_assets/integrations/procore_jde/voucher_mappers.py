@@ -107,6 +107,12 @@ def _describe(requisition: dict[str, Any]) -> str:
     return f"requisition {requisition.get('id')} ({named}, {vendor})"
 
 
+def voucher_remark(requisition: dict[str, Any]) -> str:
+    """The voucher's header remark (RMK): R04110ZA carries it into F0411, where the reconciliation finds
+    a voucher whose batch rows JDE purged (``jde.purged_batches``)."""
+    return f"Procore invoice {requisition.get('number') or ''}"[:REMARK_MAX]
+
+
 def invoice_number_of(requisition: dict[str, Any]) -> str:
     """The voucher's invoice number (VINV): the requisition's, else ``REQ-<number>``."""
     return str(requisition.get("invoice_number") or "").strip() or f"REQ-{requisition.get('number')}"
@@ -290,7 +296,7 @@ def _mapped(
         gl_date=gl_date,
         due_date=None,  # blank: JDE's payment terms of the supplier from the invoice date
         currency=currency,
-        remark=f"Procore invoice {number}"[:REMARK_MAX],
+        remark=voucher_remark(requisition),
         gross=gross,
         distribution=[LedgerLine(a, entry.amount, entry.explanation()) for a, entry in accounts.items()],
         order=OrderReference(*order) if order else None,

@@ -283,3 +283,20 @@ def test_a_field_difference_on_a_record_whose_update_is_queued_is_one_expected_g
     assert gap["kind"] == "expected: in the retry queue" and gap["words"] == item.reason
     assert gap["Coupa record"] == f"invoice {invoice} (R-105) (amount differs)"
     assert meta["expected_in_the_retry_queue"] == 2 and meta["line_amount"] == 1
+
+
+# Last in the module: R0411Z1P deletes every processed batch of the module's world.
+def test_after_jde_purged_the_processed_batch_rows_the_day_reconciles_as_before(synced):
+    """R0411Z1P (or R04110ZA's "purge processed transactions") leaves only the F0411 vouchers: each
+    invoice is found as the voucher carrying its remark ``Coupa invoice <id>`` and compared line by line
+    from F0911, so the report is the one a keeping site gets, no invoice missing."""
+    world, day, *_rest = synced
+    _check, before = _reconcile(world, day)
+    purged = requests.post(f"{world.jde_root}/sandbox/purge-batches", timeout=10).json()["purged"]
+    assert purged
+
+    _check, after = _reconcile(world, day)
+
+    assert not [r for r in difference_rows(after) if r["kind"] == "missing in JDE"], after["difference_table"]
+    assert sorted(map(str, difference_rows(after))) == sorted(map(str, difference_rows(before)))
+    assert after["records_compared"] == before["records_compared"]

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import requests
 from jde_money import in_document_currency, payment_of_open_amount
 from jde_money import paid as paid_in_jde
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, mastered_world
@@ -529,3 +530,55 @@ def test_a_repeat_adopted_where_f0414_cannot_be_read_says_what_is_kept_and_keeps
     world.run(*PAYMENTS)  # F0414 readable again: the id the ledger keeps does not change
     assert world.xrefs("payment")[key] == kept
     assert len(world.jde_payments(reference)) == 1
+
+
+def _voucher_by_remark(world: JdeProcurifyWorld, bill: dict[str, Any]) -> dict[str, Any]:
+    """The bill's F0411 voucher found as a person would once the batch rows are gone: by its remark."""
+    remark = f"Procurify bill {bill['id']}"
+    [item] = [r for r in world.jde_rows("F0411", VINV=bill["invoice_number"]) if r["RMK"].strip() == remark]
+    return item
+
+
+def _jde_pays_voucher(world: JdeProcurifyWorld, voucher: dict[str, Any]) -> None:
+    with world.resources["jde"].session() as session:
+        session.orchestrate(
+            "ML_RecordPayment",
+            {
+                "Document_Company": voucher["KCO"].strip(),
+                "Document_Number": int(voucher["DOC"]),
+                "Document_Type": "PV",
+                **payment_of_open_amount(voucher),
+                "Payment_Date": datetime.now(UTC).date(),
+                "Payment_Reference": f"JDE-CHK-{int(voucher['DOC'])}",
+            },
+        )
+
+
+# Last in the module: the purge deletes every processed batch of the module's world.
+@pytest.mark.parametrize("purge", ["on_processing", "r0411z1p"])
+def test_a_bill_jde_paid_after_purging_its_batch_rows_is_marked_paid_once(world, desk, purge):
+    """R04110ZA's "purge processed transactions" (or R0411Z1P later) deletes the bill's F0411Z1 rows: the
+    paid voucher is mapped back to its bill by the remark, invoice number and supplier it carries in F0411,
+    and the bill is marked paid once, as at a site that keeps the rows; a rerun and a replay mark nothing."""
+    bill = desk.approved_bill()
+    world.run(*BILLS)
+    try:
+        world.jde_faults(purge_processed_batches=purge == "on_processing")
+        world.process_vouchers()
+        if purge == "r0411z1p":
+            requests.post(f"{world.jde_root}/sandbox/purge-batches", timeout=10).raise_for_status()
+    finally:
+        world.jde_faults(purge_processed_batches=False)
+    assert world.batch_rows("F0411Z1", bill["uuid"]) == []
+    _jde_pays_voucher(world, _voucher_by_remark(world, bill))
+    calls = world.procurify_state()["calls"].get("POST /api/v3/ap/bills/mark-as-paid/", 0)
+
+    written = world.run(*MARKS)["jde_procurify/paid_marks_written"]
+    assert written["create"] == 1, written
+    assert world.procurify_record("bills", bill["uuid"])["api"]["status"] == 4
+    assert world.xrefs("bill_paid")[bill["uuid"]] == bill["uuid"]
+    assert world.procurify_state()["calls"]["POST /api/v3/ap/bills/mark-as-paid/"] == calls + 1
+
+    again = world.run(*MARKS)["jde_procurify/paid_marks_written"]
+    assert again.get("create", 0) == 0, again
+    assert world.procurify_state()["calls"]["POST /api/v3/ap/bills/mark-as-paid/"] == calls + 1

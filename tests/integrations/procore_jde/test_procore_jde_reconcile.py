@@ -720,3 +720,21 @@ def test_a_voucher_in_another_currency_is_a_currency_mismatch_not_an_amount_diff
         ("USD", "EUR"),
     )
     assert "100.00 USD" in mismatch.words and "EUR (92.30)" in mismatch.words
+
+
+# Last in the module: R0411Z1P deletes every processed batch of the module's world.
+def test_after_jde_purged_the_processed_batch_rows_the_day_reconciles_as_before(story: Story):
+    """R0411Z1P (or R04110ZA's "purge processed transactions") leaves only the F0411 vouchers: each
+    requisition's voucher is found by its remark ``Procore invoice <number>``, invoice number and supplier,
+    with its F0911 distribution, so the report is the one a keeping site gets, no voucher missing."""
+    world = story.world
+    requests.post(f"{world.jde_root}/sandbox/process-vouchers", timeout=60).raise_for_status()
+    _check, before = _reconcile(world)
+    purged = requests.post(f"{world.jde_root}/sandbox/purge-batches", timeout=10).json()["purged"]
+    assert purged
+
+    _check, after = _reconcile(world)
+
+    assert after["differences"] == before["differences"], after["difference_table"]
+    assert sorted(map(str, _rows(after))) == sorted(map(str, _rows(before))), after["difference_table"]
+    assert after["requisitions_vouchered"] == before["requisitions_vouchered"] >= 1

@@ -15,7 +15,6 @@ from connector_assets.jde.reconcile_documents import (
     VOIDED,
     BatchLines,
     account_key,
-    batch_lines,
     document_amount,
     gross,
     open_amount,
@@ -25,9 +24,9 @@ from connector_assets.jde.reconcile_documents import (
 from connector_resources.jde.dates import parse_jde_date
 
 from ..accounts import ACCOUNTS, AccountMap
-from ..batch_keys import BatchKey
 from ..integration import INTEGRATION
 from ..invoices import INVOICES_FLOW, READY_INVOICE_STATUSES, distribution, supplier_number
+from .batches import invoice_batches
 from .sides import Day, where_in_jde
 
 DEAD = frozenset({"voided", "abandoned"})  # Coupa statuses of an invoice that no longer stands
@@ -50,7 +49,7 @@ def compare_invoices(day: Day) -> None:
     day.report.counts["coupa_invoices_in_window"] = len(invoices)
     accounts = AccountMap(ACCOUNTS.snapshot(day.staging))
     with day.jde.session() as session:
-        found = batch_lines(session, {key: BatchKey.for_invoice(key) for key in wanted})
+        found = invoice_batches(session, day.ledger, wanted)
         vouchers = [b.voucher for b in found.values() if b.voucher is not None]
         columns = ["KCO", "DOC", "DCT", "SFX", "AAP", "FAP", "PST", "VOD", *PAY_ITEM_MONEY_COLUMNS]
         ledger = pay_items(session, vouchers, columns) if vouchers else {}

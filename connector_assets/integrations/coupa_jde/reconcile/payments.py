@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from connector_assets.coupa.reconcile_day import shown_money
 from connector_assets.coupa.reconcile_reads import amount_of, text, touched
-from connector_assets.jde.reconcile_documents import batch_lines, document_amount, payments_by_reference
+from connector_assets.jde.reconcile_documents import document_amount, payments_by_reference
 from connector_resources.jde import JdeError
 
-from ..batch_keys import BatchKey
 from ..invoices import INVOICES_FLOW
 from ..payments import PAYMENTS_FLOW, READY_PAYMENT_STATUSES
+from .batches import invoice_batches
 from .sides import Day
 
 INVOICE = "InvoiceHeader"
@@ -41,7 +41,7 @@ def compare_payments(day: Day) -> None:
         return
     with day.jde.session() as session:
         unread = {i for _, i, _, _ in details} - set(day.batches)
-        day.batches.update(batch_lines(session, {i: BatchKey.for_invoice(i) for i in unread}))
+        day.batches.update(invoice_batches(session, day.ledger, unread))
         try:
             recorded = payments_by_reference(session, {ref for *_, ref in details})
         except JdeError as exc:  # an AIS user without F0414: the payments cannot be verified here

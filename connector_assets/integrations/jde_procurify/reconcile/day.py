@@ -50,6 +50,7 @@ from .orders import (
     compare_new_po,
     compare_unsent,
 )
+from .purged import purged_batches, purged_vouchers
 from .vendors import (
     compare_pair,
     compare_unpaired_supplier,
@@ -139,6 +140,9 @@ def _bills(
     # changed is still told apart by its batch, and left to the voucher posting's comparison).
     states = jde_reads.vouchers_changed_on(jde, day)
     sources = reads.our_vouchers(jde, states, user)
+    if posting == "voucher":  # batch rows JDE purged: the voucher is its bill's by what it carries in F0411
+        unmapped = [state for state in states if state.document not in sources]
+        sources.update(purged_vouchers(jde, session, ledger, unmapped))
     for state in states:
         vendor_id = vendor_of.get(state.an8)
         if state.document in sources:
@@ -154,6 +158,10 @@ def _bills(
         for period in sorted(periods):
             found.update(reads.register(session, vendor_id, period))
     batches = reads.batches(jde, set(found) | ours, posting, user)
+    if posting == "voucher":
+        known = {uuid: document for document, uuid in sources.items()}
+        gone = {uuid: found.get(uuid) for uuid in sorted((set(found) | ours) - set(batches))}
+        batches.update(purged_batches(jde, ledger, gone, known))
     for uuid in sorted(ours - set(found)):  # a voucher of ours changed in JDE, its bill in no register read
         bill = procurify_reads.bill_now(session, uuid)
         if bill is not None:

@@ -10,6 +10,7 @@ from connector_assets.flows.reconciliation_calls import counted
 from connector_assets.flows.reconciliation_expected import Expectations
 from connector_assets.jde.documents import suppliers_by_number
 from connector_assets.jde.extract import jde_timezone
+from connector_assets.jde.purged_batches import purged_voucher_batches
 from connector_assets.jde.reconcile_documents import InSession, voucher_batches
 from connector_assets.jde.reconcile_orders import orders_by_reference, orders_changed
 from connector_assets.procore.companies import vendor_companies
@@ -51,6 +52,7 @@ from .jde_only import (
     unexplained,
 )
 from .orders import commitment_side, compare_order
+from .purged import purged_marks
 from .vendors import compare_vendors
 
 SYSTEMS = ("Procore", "JDE")
@@ -107,6 +109,9 @@ def reconcile_day(staging: Any, jde: Any, procore: Any, ledger: Ledger, day: str
     with counted(jde, report, "jde") as session:
         keys = {r.key: BatchKey.for_requisition(r.key) for r in sides}
         batches = voucher_batches(session, keys) if vouchers_on else {}
+        if vouchers_on:  # batch rows JDE purged (R04110ZA's option, R0411Z1P): the F0411 voucher by its marks
+            gone = {r.key: r for r in sides if r.key not in batches and context.written["voucher"].get(r.key)}
+            batches.update(purged_voucher_batches(session, purged_marks(gone, context.an8s)))
         references = {order_reference(cid): cid for cid in sorted(commitments)}
         written = context.written["purchase_order"]
         orders = orders_by_reference(session, references, written, CHANGE_ORDER_PREFIX, cancelled)
