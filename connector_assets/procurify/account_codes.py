@@ -111,11 +111,43 @@ class CodeChanged(Refused):
         super().__init__(refused(sentence, rule="account code renamed"))
 
 
+# Procurify's spec (``Accountcodes_createAccountCodes`` / ``Accountcodes_updateAccountCode``): a code is
+# created with ``departments`` (opened as budget accounts) but no ``active`` (a new code is active); the
+# update takes ``code``, ``description``, ``account_type`` (and, in the newer snapshot, ``parent``), neither
+# ``active`` nor ``departments``, and no other operation switches a code off or opens it for departments.
+NOT_CREATABLE = ("active",)
+NOT_UPDATABLE = ("active", "departments")
+
+
+def creatable(body: dict[str, Any]) -> dict[str, Any]:
+    """The create body AccountCodeCreateRequest takes (the record's ``active`` is only ever true here: an
+    inactive account is sent only to switch off a code that exists)."""
+    return {k: v for k, v in body.items() if k not in NOT_CREATABLE}
+
+
+def switch_off_sentence(record: Mapped, target_id: str) -> str:
+    return (
+        f"account {record.source_key} is closed, so Procurify account code {record.body['code']} (id "
+        f"{target_id}) should take no new spend; Procurify's API cannot switch a code off (the update has no "
+        "active field): switch it off in Procurify by hand"
+    )
+
+
+class CodeSwitchOff(Refused):
+    """The source closed the account; Procurify's API cannot switch its code off: a person does, in
+    Procurify, and the timed replay clears the item once Procurify lists the code inactive."""
+
+    def __init__(self, sentence: str) -> None:
+        super().__init__(refused(sentence, rule="account code switch-off the API cannot make"))
+
+
 class ProcurifyAccountCodeTarget(SessionTarget):
-    """The Procurify side: find by ``code`` in one listing per session, create (POST), update (PUT). A PUT
-    replaces the code, so a subclass says what an update leaves out of the body (``not_updated``: JDE
-    sends all; Fusion keeps the departments an admin closed), which fields of the held code go back as
-    they are (``kept``), and whether a new code for a written account is refused (``renamed``)."""
+    """The Procurify side: find by ``code`` in one listing per session, create (POST, departments opened
+    there and only there), update (PUT). A PUT replaces the code, so a subclass says what an update leaves
+    out of the body (``not_updated``; ``active`` and ``departments`` never go, the update has neither),
+    which fields of the held code go back as they are (``kept``), and whether a new code for a written
+    account is refused (``renamed``). A closed account's code is switched off by a person
+    (``CodeSwitchOff``)."""
 
     resource = "procurify"
     writes = ("account_codes",)
@@ -146,9 +178,9 @@ class ProcurifyAccountCodeTarget(SessionTarget):
             raise ProcurifyDuplicateError(f"Procurify has {len(found)} account codes {code!r} (ids {ids})")
         return str(found[0]["id"]) if found else None
 
-    def create(self, record: Mapped) -> str:
+    def _created(self, body: dict[str, Any]) -> str:
         try:
-            created = self.session.create_account_code(record.body)
+            created = self.session.create_account_code(body)
         except ProcurifyOutcomeUnknownError:
             with self.lock:
                 self._index = None  # the code may exist now: the next search lists again
@@ -162,17 +194,25 @@ class ProcurifyAccountCodeTarget(SessionTarget):
         renames a code in place, its history with it."""
         return None
 
+    def create(self, record: Mapped) -> str:
+        return self._created(creatable(record.body))
+
     def update(self, target_id: str, record: Mapped) -> None:
+        """PUT the code's fields AccountCodeUpdateRequest takes; a switch-off it cannot make is refused
+        after the PUT (its own rule, tried again on the timer), naming the code."""
         held = self.index.by_id.get(str(target_id))
         if held is not None and str(held.get("code")) != record.body["code"]:
             refused = self.renamed(record, held, target_id)
             if refused:
                 raise CodeChanged(refused)
-        body = {k: v for k, v in record.body.items() if k not in self.not_updated}
+        skipped = (*self.not_updated, *NOT_UPDATABLE)
+        body = {k: v for k, v in record.body.items() if k not in skipped}
         for field in self.kept:  # PUT replaces: keep what this flow does not own
             if (held or {}).get(field) is not None:
                 body[field] = held[field]  # type: ignore[index]
         self.put(target_id, body)
+        if record.body.get("active") is False and (held or {}).get("active") is not False:
+            raise CodeSwitchOff(switch_off_sentence(record, target_id))
 
     def put(self, target_id: str, body: dict[str, Any]) -> None:
         """Send ``body`` as the code ``target_id`` (PUT) and index the answer: the one call every

@@ -95,9 +95,22 @@ def account_code_label(account_code: Mapping[str, Any]) -> str:
     return _named("account code", account_code.get("code"), "account code (no code)")
 
 
-def account_code_body(account_code: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+# AccountCodeCreateRequest has no ``active``; AccountCodeUpdateRequest neither ``active`` nor
+# ``departments``. Procurify (DRF) would drop them silently, so the client refuses to send them.
+ACCOUNT_CODE_NOT_TAKEN = {"create": ("active",), "update": ("active", "departments")}
+
+
+def account_code_body(account_code: Mapping[str, Any], *, update: bool = False) -> tuple[str, dict[str, Any]]:
     """(record label, JSON body) for an account-code create or full update (PUT sends code again)."""
     record = account_code_label(_mapping("account code", account_code))
+    for name in ACCOUNT_CODE_NOT_TAKEN["update" if update else "create"]:
+        if name in account_code:
+            raise invalid(
+                record,
+                name,
+                f"is not a field of Procurify's account code {'update' if update else 'create'}: "
+                "its API cannot set it (a Procurify admin does, by hand)",
+            )
     _required_text(record, account_code, "code")
     _max_length(record, account_code, "code", 50)
     _max_length(record, account_code, "description", 200)

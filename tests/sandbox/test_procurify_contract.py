@@ -160,3 +160,71 @@ def test_a_vendor_create_without_type_and_score_is_refused_and_the_client_sends_
     with sandbox_session(procurify) as session:
         made = session.create_vendor({**bare, "external_id": "CONTRACT-1"})
     assert made["type"] == 3
+
+
+def test_an_account_code_switch_off_or_department_opening_by_put_is_refused_naming_the_field(
+    procurify: str, contract_breaches: Any
+) -> None:
+    headers = token_headers(procurify)
+    made = requests.post(
+        f"{procurify}/api/v3/account-codes/",
+        json={"code": "CONTRACT-AC1", "description": "Contract check", "active": True},
+        headers=headers,
+        timeout=10,
+    )
+    assert made.status_code == 400 and set(made.json()) == {"active"}
+    with sandbox_session(procurify) as session:
+        code = session.create_account_code({"code": "CONTRACT-AC1", "description": "Contract check"})
+    answer = requests.put(
+        f"{procurify}/api/v3/account-codes/{code['id']}/",
+        json={"code": "CONTRACT-AC1", "description": "Contract check", "active": False, "departments": [1]},
+        headers=headers,
+        timeout=10,
+    )
+    assert answer.status_code == 400 and set(answer.json()) == {"active", "departments"}
+    seen = _fields(contract_breaches.seen())
+    assert {("active", "unknown"), ("departments", "unknown")} <= seen
+
+
+def test_the_client_never_sends_what_the_account_code_update_does_not_take(procurify: str) -> None:
+    from connector_resources.procurify.errors import ProcurifyValidationError
+
+    with sandbox_session(procurify) as session:
+        code = session.create_account_code({"code": "CONTRACT-AC2", "description": "Contract check"})
+        for field in ("active", "departments"):
+            change = {"code": "CONTRACT-AC2", "description": "x", field: False if field == "active" else [1]}
+            with pytest.raises(ProcurifyValidationError, match=field):
+                session.update_account_code(code["id"], change)
+        with pytest.raises(ProcurifyValidationError, match="active"):
+            session.create_account_code({"code": "CONTRACT-AC3", "description": "x", "active": True})
+
+
+def test_a_closed_account_asks_a_person_to_switch_its_code_off_until_procurify_lists_it_off(
+    procurify: str,
+) -> None:
+    from connector_assets.flows.core import Mapped
+    from connector_assets.procurify.account_codes import CodeSwitchOff, ProcurifyAccountCodeTarget
+    from connector_resources.refusal_actions import action_for, timed
+
+    with sandbox_session(procurify) as session:
+        code = session.create_account_code({"code": "CONTRACT-AC4", "description": "Old title"})
+        closed = Mapped(
+            "1.9999",
+            {"code": "CONTRACT-AC4", "description": "New title", "active": False},
+            {},
+            {"code": "CONTRACT-AC4"},
+        )
+        target = ProcurifyAccountCodeTarget(session)
+        with pytest.raises(CodeSwitchOff) as raised:
+            target.update(str(code["id"]), closed)
+        refusal = raised.value.refusal
+        assert "CONTRACT-AC4" in refusal.sentence and timed(refusal)
+        assert action_for(refusal.group, refusal.params).startswith("In Procurify: switch the account code")
+        held = session.find_account_code("CONTRACT-AC4")
+        assert held["description"] == "New title" and held["active"] is True  # the rest was written
+        switched = requests.post(
+            f"{procurify}/sandbox/account-codes/{code['id']}/active", json={"active": False}, timeout=10
+        )
+        assert switched.status_code == 200  # a Procurify admin, in the UI
+        ProcurifyAccountCodeTarget(session).update(str(code["id"]), closed)  # a replay: clears
+        assert session.find_account_code("CONTRACT-AC4")["active"] is False
