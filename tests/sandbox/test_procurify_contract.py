@@ -228,3 +228,49 @@ def test_a_closed_account_asks_a_person_to_switch_its_code_off_until_procurify_l
         assert switched.status_code == 200  # a Procurify admin, in the UI
         ProcurifyAccountCodeTarget(session).update(str(code["id"]), closed)  # a replay: clears
         assert session.find_account_code("CONTRACT-AC4")["active"] is False
+
+
+def test_a_requisition_without_required_date_line_currency_or_vendor_is_refused_naming_each(
+    procurify: str, contract_breaches: Any
+) -> None:
+    line = {
+        "item_name": "Gloves",
+        "vendor_name": None,
+        "account_code": "6100",
+        "unit_price": "1.00",
+        "quantity": "1",
+        "unit": "box",
+        "custom_fields": [],
+    }
+    body = {"location_name": "Head Office", "department_name": "Finance", "line_items": [line]}
+    answer = requests.post(
+        f"{procurify}/api/v3/requisitions/", json=body, headers=token_headers(procurify), timeout=10
+    )
+    assert answer.status_code == 400 and {"required_date", "line_items"} <= set(answer.json())
+    seen = {field for field, _problem in _fields(contract_breaches.seen())}
+    assert {"required_date", "line_items[0].currency_code", "line_items[0].vendor_name"} <= seen
+
+
+def test_a_jde_order_s_currency_and_required_date_come_from_the_order_or_a_named_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from connector_assets.integrations.jde_procurify.order_mappers import (
+        missing_required,
+        order_currency,
+        required_date,
+    )
+
+    monkeypatch.delenv("ML_JDE_PROCURIFY_ORDER_CURRENCY", raising=False)
+    monkeypatch.delenv("ML_JDE_PROCURIFY_REQUIRED_DATE", raising=False)
+    header = {"KCOO": "00001", "DOCO": 7, "DCTO": "OP", "TRDJ": "2025-03-01"}
+    assert order_currency({**header, "CRCD": "eur"}) == "EUR"
+    assert order_currency(header, [{"CRCD": ""}, {"CRCD": "CAD"}]) == "CAD"  # the lines' own
+    field, why = missing_required(header, [{"CRCD": ""}])  # neither: refused naming field and setting
+    assert field == "F4301 CRCD" and "ML_JDE_PROCURIFY_ORDER_CURRENCY" in why
+    monkeypatch.setenv("ML_JDE_PROCURIFY_ORDER_CURRENCY", "USD")
+    assert order_currency(header) == "USD"
+    field, why = missing_required(header, [])  # the default refuses an order with no requested date
+    assert field == "F4301 DRQJ" and "ML_JDE_PROCURIFY_REQUIRED_DATE=order_date" in why
+    assert required_date({**header, "DRQJ": "2025-03-20"}) == "2025-03-20"
+    monkeypatch.setenv("ML_JDE_PROCURIFY_REQUIRED_DATE", "order_date")
+    assert required_date(header) == "2025-03-01" and missing_required(header, []) is None
