@@ -114,9 +114,11 @@ class CodeChanged(Refused):
 # Procurify's spec (``Accountcodes_createAccountCodes`` / ``Accountcodes_updateAccountCode``): a code is
 # created with ``departments`` (opened as budget accounts) but no ``active`` (a new code is active); the
 # update takes ``code``, ``description``, ``account_type`` (and, in the newer snapshot, ``parent``), neither
-# ``active`` nor ``departments``, and no other operation switches a code off or opens it for departments.
+# ``active`` nor ``departments``, and no other operation switches a code on or off or opens it for
+# departments. An update still carries ``active`` (and, from JDE, ``departments``), tolerated by the
+# sandbox, which honours them; a real Procurify ignores them, so the update's answer is read: a code left
+# on or off against the ERP is refused for a person (docs/reference/procurify.md §5.7).
 NOT_CREATABLE = ("active",)
-NOT_UPDATABLE = ("active", "departments")
 
 
 def creatable(body: dict[str, Any]) -> dict[str, Any]:
@@ -125,29 +127,36 @@ def creatable(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in NOT_CREATABLE}
 
 
-def switch_off_sentence(record: Mapped, target_id: str) -> str:
+def switch_sentence(record: Mapped, target_id: str) -> str:
+    """What a person does when Procurify kept the code on (or off) against the ERP account."""
+    if record.body.get("active") is False:
+        return (
+            f"account {record.source_key} is closed, so Procurify account code {record.body['code']} (id "
+            f"{target_id}) should take no new spend, but Procurify kept it active (its API has no active "
+            "field for a code): switch it off in Procurify by hand"
+        )
     return (
-        f"account {record.source_key} is closed, so Procurify account code {record.body['code']} (id "
-        f"{target_id}) should take no new spend; Procurify's API cannot switch a code off (the update has no "
-        "active field): switch it off in Procurify by hand"
+        f"account {record.source_key} is open, but Procurify account code {record.body['code']} (id "
+        f"{target_id}) stays inactive (its API has no active field for a code): switch it on in Procurify "
+        "by hand"
     )
 
 
 class CodeSwitchOff(Refused):
-    """The source closed the account; Procurify's API cannot switch its code off: a person does, in
-    Procurify, and the timed replay clears the item once Procurify lists the code inactive."""
+    """The ERP closed (or opened) the account and Procurify's answer shows its code still on (or off):
+    a person switches it in Procurify, and the timed replay clears the item once the answer agrees."""
 
     def __init__(self, sentence: str) -> None:
-        super().__init__(refused(sentence, rule="account code switch-off the API cannot make"))
+        super().__init__(refused(sentence, rule="account code switch the API cannot make"))
 
 
 class ProcurifyAccountCodeTarget(SessionTarget):
     """The Procurify side: find by ``code`` in one listing per session, create (POST, departments opened
     there and only there), update (PUT). A PUT replaces the code, so a subclass says what an update leaves
-    out of the body (``not_updated``; ``active`` and ``departments`` never go, the update has neither),
+    out of the body (``not_updated``),
     which fields of the held code go back as they are (``kept``), and whether a new code for a written
-    account is refused (``renamed``). A closed account's code is switched off by a person
-    (``CodeSwitchOff``)."""
+    account is refused (``renamed``). A code Procurify keeps on or off against the ERP is switched by a
+    person (``CodeSwitchOff``)."""
 
     resource = "procurify"
     writes = ("account_codes",)
@@ -198,28 +207,29 @@ class ProcurifyAccountCodeTarget(SessionTarget):
         return self._created(creatable(record.body))
 
     def update(self, target_id: str, record: Mapped) -> None:
-        """PUT the code's fields AccountCodeUpdateRequest takes; a switch-off it cannot make is refused
-        after the PUT (its own rule, tried again on the timer), naming the code."""
+        """PUT the code; when the answer shows it on or off against the record (Procurify ignores
+        ``active``), refused after the PUT (its own rule, tried again on the timer), naming the code."""
         held = self.index.by_id.get(str(target_id))
         if held is not None and str(held.get("code")) != record.body["code"]:
             refused = self.renamed(record, held, target_id)
             if refused:
                 raise CodeChanged(refused)
-        skipped = (*self.not_updated, *NOT_UPDATABLE)
-        body = {k: v for k, v in record.body.items() if k not in skipped}
+        body = {k: v for k, v in record.body.items() if k not in self.not_updated}
         for field in self.kept:  # PUT replaces: keep what this flow does not own
             if (held or {}).get(field) is not None:
                 body[field] = held[field]  # type: ignore[index]
-        self.put(target_id, body)
-        if record.body.get("active") is False and (held or {}).get("active") is not False:
-            raise CodeSwitchOff(switch_off_sentence(record, target_id))
+        updated = self.put(target_id, body)
+        wanted = record.body.get("active")
+        if isinstance(wanted, bool) and (updated.get("active") is not False) != wanted:
+            raise CodeSwitchOff(switch_sentence(record, target_id))
 
-    def put(self, target_id: str, body: dict[str, Any]) -> None:
-        """Send ``body`` as the code ``target_id`` (PUT) and index the answer: the one call every
-        ``update`` ends in, once it has decided what the body keeps."""
+    def put(self, target_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Send ``body`` as the code ``target_id`` (PUT), index the answer and give it back: the one call
+        every ``update`` ends in, once it has decided what the body keeps."""
         updated = self.session.update_account_code(int(target_id), body)
         with self.lock:
             self.index.add(updated)
+        return updated
 
 
 @dataclass(frozen=True)

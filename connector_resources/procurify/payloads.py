@@ -95,9 +95,11 @@ def account_code_label(account_code: Mapping[str, Any]) -> str:
     return _named("account code", account_code.get("code"), "account code (no code)")
 
 
-# AccountCodeCreateRequest has no ``active``; AccountCodeUpdateRequest neither ``active`` nor
-# ``departments``. Procurify (DRF) would drop them silently, so the client refuses to send them.
-ACCOUNT_CODE_NOT_TAKEN = {"create": ("active",), "update": ("active", "departments")}
+# AccountCodeCreateRequest has no ``active``: Procurify (DRF) would drop it silently, so the client refuses
+# to send it on a create (a new code is active). The update has neither ``active`` nor ``departments``; the
+# flows still send them there, tolerated by the sandbox, and read the answer (docs/reference/procurify.md
+# §5.7).
+ACCOUNT_CODE_NOT_TAKEN: dict[str, tuple[str, ...]] = {"create": ("active",), "update": ()}
 
 
 def account_code_body(account_code: Mapping[str, Any], *, update: bool = False) -> tuple[str, dict[str, Any]]:

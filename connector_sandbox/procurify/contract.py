@@ -247,10 +247,18 @@ REQUISITION_BODY = _tolerated(
 # The newer snapshot's AccountCodeUpdateRequest (account_codes_update) adds a nullable ``parent``.
 ACCOUNT_CODE_PUT_BODY = {
     **m.ACCOUNT_CODE_PUT_BODY,
-    "properties": {**m.ACCOUNT_CODE_PUT_BODY["properties"], "parent": _nullable({"type": "integer"})},
+    "properties": {
+        **m.ACCOUNT_CODE_PUT_BODY["properties"],
+        "parent": _nullable({"type": "integer"}),
+        # Tolerated, not the spec's: the flows switch a code on or off (and JDE opens an adopted code for
+        # its departments) by PUT; the sandbox honours them, a real Procurify ignores them.
+        "active": {"type": "boolean"},
+        "departments": {"type": "array", "items": {"type": "integer"}},
+    },
 }
 TOLERATED = {
     "POST /api/v3/requisitions/": "body description, line_items[].sku",
+    "PUT /api/v3/account-codes/{id}/": "body active, departments",
 }
 
 
