@@ -194,6 +194,14 @@ RULES: dict[str, Rule] = _rules(
         "mapping table back; then replay this item.",
     ),
     Rule(
+        "account code switch the API cannot make",
+        "Procurify",
+        "switch the account code the sentence names on or off by hand (Procurify's API has no field or "
+        "endpoint for it); its description was updated. The replay sweep writes the item again and clears "
+        "it once Procurify shows the code as the ERP has it.",
+        timed=True,
+    ),
+    Rule(
         "PO change the API cannot make",
         "Procurify",
         "make the change the sentence names on the PO by hand (Procurify's API cannot make it); the rest "

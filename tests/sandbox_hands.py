@@ -115,6 +115,10 @@ class ProcurifyHands:
         """The AP clerk enters a bill for a PO's received, unbilled lines (``status`` 2: approved)."""
         return self._operator(f"purchase-orders/{po_number}/bill", {"status": status})
 
+    def switch_account_code(self, code_id: int | str, active: bool) -> Any:
+        """A Procurify admin switches an account code on or off (the API cannot)."""
+        return self._operator(f"account-codes/{int(code_id)}/active", {"active": active})
+
     def bill_status(self, bill_uuid: str, status: int) -> Any:
         """The AP clerk moves a bill (2 approved, 4 paid, ...)."""
         return self._operator(f"bills/{bill_uuid}/status", {"status": status})

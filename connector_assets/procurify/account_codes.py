@@ -111,11 +111,52 @@ class CodeChanged(Refused):
         super().__init__(refused(sentence, rule="account code renamed"))
 
 
+# Procurify's spec (``Accountcodes_createAccountCodes`` / ``Accountcodes_updateAccountCode``): a code is
+# created with ``departments`` (opened as budget accounts) but no ``active`` (a new code is active); the
+# update takes ``code``, ``description``, ``account_type`` (and, in the newer snapshot, ``parent``), neither
+# ``active`` nor ``departments``, and no other operation switches a code on or off or opens it for
+# departments. An update still carries ``active`` (and, from JDE, ``departments``), tolerated by the
+# sandbox, which honours them; a real Procurify ignores them, so the update's answer is read: a code left
+# on or off against the ERP is refused for a person (docs/reference/procurify.md §5.7).
+NOT_CREATABLE = ("active",)
+
+
+def creatable(body: dict[str, Any]) -> dict[str, Any]:
+    """The create body AccountCodeCreateRequest takes (the record's ``active`` is only ever true here: an
+    inactive account is sent only to switch off a code that exists)."""
+    return {k: v for k, v in body.items() if k not in NOT_CREATABLE}
+
+
+def switch_sentence(record: Mapped, target_id: str) -> str:
+    """What a person does when Procurify kept the code on (or off) against the ERP account."""
+    if record.body.get("active") is False:
+        return (
+            f"account {record.source_key} is closed, so Procurify account code {record.body['code']} (id "
+            f"{target_id}) should take no new spend, but Procurify kept it active (its API has no active "
+            "field for a code): switch it off in Procurify by hand"
+        )
+    return (
+        f"account {record.source_key} is open, but Procurify account code {record.body['code']} (id "
+        f"{target_id}) stays inactive (its API has no active field for a code): switch it on in Procurify "
+        "by hand"
+    )
+
+
+class CodeSwitchOff(Refused):
+    """The ERP closed (or opened) the account and Procurify's answer shows its code still on (or off):
+    a person switches it in Procurify, and the timed replay clears the item once the answer agrees."""
+
+    def __init__(self, sentence: str) -> None:
+        super().__init__(refused(sentence, rule="account code switch the API cannot make"))
+
+
 class ProcurifyAccountCodeTarget(SessionTarget):
-    """The Procurify side: find by ``code`` in one listing per session, create (POST), update (PUT). A PUT
-    replaces the code, so a subclass says what an update leaves out of the body (``not_updated``: JDE
-    sends all; Fusion keeps the departments an admin closed), which fields of the held code go back as
-    they are (``kept``), and whether a new code for a written account is refused (``renamed``)."""
+    """The Procurify side: find by ``code`` in one listing per session, create (POST, departments opened
+    there and only there), update (PUT). A PUT replaces the code, so a subclass says what an update leaves
+    out of the body (``not_updated``),
+    which fields of the held code go back as they are (``kept``), and whether a new code for a written
+    account is refused (``renamed``). A code Procurify keeps on or off against the ERP is switched by a
+    person (``CodeSwitchOff``)."""
 
     resource = "procurify"
     writes = ("account_codes",)
@@ -146,9 +187,9 @@ class ProcurifyAccountCodeTarget(SessionTarget):
             raise ProcurifyDuplicateError(f"Procurify has {len(found)} account codes {code!r} (ids {ids})")
         return str(found[0]["id"]) if found else None
 
-    def create(self, record: Mapped) -> str:
+    def _created(self, body: dict[str, Any]) -> str:
         try:
-            created = self.session.create_account_code(record.body)
+            created = self.session.create_account_code(body)
         except ProcurifyOutcomeUnknownError:
             with self.lock:
                 self._index = None  # the code may exist now: the next search lists again
@@ -162,7 +203,12 @@ class ProcurifyAccountCodeTarget(SessionTarget):
         renames a code in place, its history with it."""
         return None
 
+    def create(self, record: Mapped) -> str:
+        return self._created(creatable(record.body))
+
     def update(self, target_id: str, record: Mapped) -> None:
+        """PUT the code; when the answer shows it on or off against the record (Procurify ignores
+        ``active``), refused after the PUT (its own rule, tried again on the timer), naming the code."""
         held = self.index.by_id.get(str(target_id))
         if held is not None and str(held.get("code")) != record.body["code"]:
             refused = self.renamed(record, held, target_id)
@@ -172,14 +218,18 @@ class ProcurifyAccountCodeTarget(SessionTarget):
         for field in self.kept:  # PUT replaces: keep what this flow does not own
             if (held or {}).get(field) is not None:
                 body[field] = held[field]  # type: ignore[index]
-        self.put(target_id, body)
+        updated = self.put(target_id, body)
+        wanted = record.body.get("active")
+        if isinstance(wanted, bool) and (updated.get("active") is not False) != wanted:
+            raise CodeSwitchOff(switch_sentence(record, target_id))
 
-    def put(self, target_id: str, body: dict[str, Any]) -> None:
-        """Send ``body`` as the code ``target_id`` (PUT) and index the answer: the one call every
-        ``update`` ends in, once it has decided what the body keeps."""
+    def put(self, target_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Send ``body`` as the code ``target_id`` (PUT), index the answer and give it back: the one call
+        every ``update`` ends in, once it has decided what the body keeps."""
         updated = self.session.update_account_code(int(target_id), body)
         with self.lock:
             self.index.add(updated)
+        return updated
 
 
 @dataclass(frozen=True)

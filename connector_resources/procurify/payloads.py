@@ -95,9 +95,24 @@ def account_code_label(account_code: Mapping[str, Any]) -> str:
     return _named("account code", account_code.get("code"), "account code (no code)")
 
 
-def account_code_body(account_code: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+# AccountCodeCreateRequest has no ``active``: Procurify (DRF) would drop it silently, so the client refuses
+# to send it on a create (a new code is active). The update has neither ``active`` nor ``departments``; the
+# flows still send them there, tolerated by the sandbox, and read the answer (docs/reference/procurify.md
+# §5.7).
+ACCOUNT_CODE_NOT_TAKEN: dict[str, tuple[str, ...]] = {"create": ("active",), "update": ()}
+
+
+def account_code_body(account_code: Mapping[str, Any], *, update: bool = False) -> tuple[str, dict[str, Any]]:
     """(record label, JSON body) for an account-code create or full update (PUT sends code again)."""
     record = account_code_label(_mapping("account code", account_code))
+    for name in ACCOUNT_CODE_NOT_TAKEN["update" if update else "create"]:
+        if name in account_code:
+            raise invalid(
+                record,
+                name,
+                f"is not a field of Procurify's account code {'update' if update else 'create'}: "
+                "its API cannot set it (a Procurify admin does, by hand)",
+            )
     _required_text(record, account_code, "code")
     _max_length(record, account_code, "code", 50)
     _max_length(record, account_code, "description", 200)

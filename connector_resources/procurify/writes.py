@@ -164,7 +164,7 @@ class WriteMethods:
 
     def update_account_code(self, account_code_id: int, account_code: Mapping[str, Any]) -> dict[str, Any]:
         """Replace an account code (PUT: ``code`` is sent again, as the API requires)."""
-        record, body = account_code_body(account_code)
+        record, body = account_code_body(account_code, update=True)
         record = f"account code id {account_code_id} ({record})"
         path = f"/api/v3/account-codes/{_whole_id(account_code_id, record)}/"
         return self._write("PUT", path, "update", record, body)

@@ -534,3 +534,16 @@ def set_bill_status(state: SandboxState, uuid: str, status: int) -> dict[str, An
         change["payment_date"] = now.date().isoformat()
     store.update("bills", row["id"], change)
     return {"uuid": row["uuid"], "status": status}
+
+
+def set_account_code_active(state: SandboxState, code_id: int, active: Any) -> dict[str, Any]:
+    """Switch an account code on or off, as a Procurify admin does in the UI: the API cannot (neither
+    AccountCodeCreateRequest nor AccountCodeUpdateRequest has ``active``)."""
+    if not isinstance(active, bool):
+        raise ActivityError("send active: true or false", 400)
+    store = state.store
+    if store.get("account_codes", code_id) is None:
+        raise ActivityError(f"account code {code_id} does not exist", 404)
+    store.update("account_codes", code_id, {"active": int(active), "modified_at": stored(state.now())})
+    state.master_data_changed()
+    return {"id": code_id, "active": active}

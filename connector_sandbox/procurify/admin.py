@@ -28,6 +28,7 @@ from .activity import (
     make_activity,
     purchase_requisition,
     receive_purchase_order,
+    set_account_code_active,
     set_bill_status,
 )
 from .erp_links import numbers_from_body, repoint_vendor_keys
@@ -164,6 +165,10 @@ def pay(_path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> Any
     return pay_bills(state, list(body["bill_uuids"]), body.get("status", "paid"), body.get("amount"))
 
 
+def account_code_active(path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> Any:
+    return set_account_code_active(state, path["id"], body.get("active"))
+
+
 def payment_status(path: dict[str, Any], body: dict[str, Any], state: SandboxState) -> Any:
     return set_payment_status(state, path["uuid"], body["status"])
 
@@ -285,6 +290,7 @@ def admin_routes() -> list[Route]:
         play("/sandbox/bills/{uuid}/status", bill_status),
         play("/sandbox/payments", pay),
         play("/sandbox/payments/{uuid}/status", payment_status),
+        play("/sandbox/account-codes/{id:int}/active", account_code_active),
         op.route("/sandbox/records/{kind}/{key}", record),
         op.route("/sandbox/vendors/erp-links", vendor_erp_links, ["POST"]),
         op.get("/sandbox/webhooks", lambda _state: _NO_WEBHOOKS),

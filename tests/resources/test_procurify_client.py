@@ -660,6 +660,7 @@ def test_a_jde_order_becomes_a_requisition_then_a_po_carrying_the_jde_number(san
         made = s.create_requisition(
             {
                 "description": "JDE OP 00200 4512",
+                "required_date": "2025-03-20",
                 "location_name": department["branch"]["name"],
                 "department_name": department["name"],
                 "line_items": [
@@ -670,6 +671,7 @@ def test_a_jde_order_becomes_a_requisition_then_a_po_carrying_the_jde_number(san
                         "unit_price": Decimal("24.50"),
                         "quantity": Decimal("10"),
                         "unit": "box",
+                        "currency_code": "USD",
                     }
                 ],
             }

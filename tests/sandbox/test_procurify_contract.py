@@ -160,3 +160,112 @@ def test_a_vendor_create_without_type_and_score_is_refused_and_the_client_sends_
     with sandbox_session(procurify) as session:
         made = session.create_vendor({**bare, "external_id": "CONTRACT-1"})
     assert made["type"] == 3
+
+
+def test_an_account_code_created_with_active_is_refused_naming_the_field(
+    procurify: str, contract_breaches: Any
+) -> None:
+    from connector_resources.procurify.errors import ProcurifyValidationError
+
+    made = requests.post(
+        f"{procurify}/api/v3/account-codes/",
+        json={"code": "CONTRACT-AC1", "description": "Contract check", "active": True},
+        headers=token_headers(procurify),
+        timeout=10,
+    )
+    assert made.status_code == 400 and set(made.json()) == {"active"}
+    assert ("active", "unknown") in _fields(contract_breaches.seen())
+    # the client never sends it on a create
+    with sandbox_session(procurify) as session, pytest.raises(ProcurifyValidationError, match="active"):
+        session.create_account_code({"code": "CONTRACT-AC1", "description": "x", "active": True})
+
+
+class _ProcurifyIgnoringActive:
+    """A session over a Procurify that keeps a code's ``active`` whatever a PUT says (AccountCodeUpdateRequest
+    has no such field), as DRF drops an unknown field."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.row = row
+
+    def iter_all(self, entity: str) -> list[dict[str, Any]]:
+        return [dict(self.row)]
+
+    def update_account_code(self, code_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        self.row.update({k: v for k, v in body.items() if k in ("code", "description", "account_type")})
+        return dict(self.row)
+
+
+def test_a_code_procurify_keeps_on_or_off_against_the_erp_asks_a_person_to_switch_it() -> None:
+    from connector_assets.flows.core import Mapped
+    from connector_assets.procurify.account_codes import CodeSwitchOff, ProcurifyAccountCodeTarget
+    from connector_resources.refusal_actions import action_for, timed
+
+    session = _ProcurifyIgnoringActive({"id": 4, "code": "6100", "description": "Old", "active": True})
+    closed = Mapped("1.6110", {"code": "6100", "description": "New", "active": False}, {}, {"code": "6100"})
+    with pytest.raises(CodeSwitchOff) as raised:
+        ProcurifyAccountCodeTarget(session).update("4", closed)
+    refusal = raised.value.refusal
+    assert "switch it off in Procurify by hand" in refusal.sentence and "6100" in refusal.sentence
+    assert timed(refusal) and action_for(refusal.group, refusal.params).startswith("In Procurify: switch")
+    assert session.row["description"] == "New"  # the rest was written
+    session.row["active"] = False  # the admin, in Procurify
+    ProcurifyAccountCodeTarget(session).update("4", closed)  # the replay: nothing left to ask
+    opened = Mapped("1.6110", {"code": "6100", "description": "New", "active": True}, {}, {"code": "6100"})
+    with pytest.raises(CodeSwitchOff, match="switch it on in Procurify by hand"):
+        ProcurifyAccountCodeTarget(session).update("4", opened)
+
+
+def test_an_admin_switches_a_code_off_in_the_sandbox(procurify: str) -> None:
+    with sandbox_session(procurify) as session:
+        code = session.create_account_code({"code": "CONTRACT-AC4", "description": "Admin check"})
+        switched = requests.post(
+            f"{procurify}/sandbox/account-codes/{code['id']}/active", json={"active": False}, timeout=10
+        )
+        assert switched.status_code == 200
+        assert session.find_account_code("CONTRACT-AC4")["active"] is False
+
+
+def test_a_requisition_without_required_date_line_currency_or_vendor_is_refused_naming_each(
+    procurify: str, contract_breaches: Any
+) -> None:
+    line = {
+        "item_name": "Gloves",
+        "vendor_name": None,
+        "account_code": "6100",
+        "unit_price": "1.00",
+        "quantity": "1",
+        "unit": "box",
+        "custom_fields": [],
+    }
+    body = {"location_name": "Head Office", "department_name": "Finance", "line_items": [line]}
+    answer = requests.post(
+        f"{procurify}/api/v3/requisitions/", json=body, headers=token_headers(procurify), timeout=10
+    )
+    assert answer.status_code == 400 and {"required_date", "line_items"} <= set(answer.json())
+    seen = {field for field, _problem in _fields(contract_breaches.seen())}
+    assert {"required_date", "line_items[0].currency_code", "line_items[0].vendor_name"} <= seen
+
+
+def test_a_jde_order_s_currency_and_required_date_come_from_the_order_or_a_named_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from connector_assets.integrations.jde_procurify.order_mappers import (
+        missing_required,
+        order_currency,
+        required_date,
+    )
+
+    monkeypatch.delenv("ML_JDE_PROCURIFY_ORDER_CURRENCY", raising=False)
+    monkeypatch.delenv("ML_JDE_PROCURIFY_REQUIRED_DATE", raising=False)
+    header = {"KCOO": "00001", "DOCO": 7, "DCTO": "OP", "TRDJ": "2025-03-01"}
+    assert order_currency({**header, "CRCD": "eur"}) == "EUR"
+    assert order_currency(header, [{"CRCD": ""}, {"CRCD": "CAD"}]) == "CAD"  # the lines' own
+    field, why = missing_required(header, [{"CRCD": ""}])  # neither: refused naming field and setting
+    assert field == "F4301 CRCD" and "ML_JDE_PROCURIFY_ORDER_CURRENCY" in why
+    monkeypatch.setenv("ML_JDE_PROCURIFY_ORDER_CURRENCY", "USD")
+    assert order_currency(header) == "USD"
+    field, why = missing_required(header, [])  # the default refuses an order with no requested date
+    assert field == "F4301 DRQJ" and "ML_JDE_PROCURIFY_REQUIRED_DATE=order_date" in why
+    assert required_date({**header, "DRQJ": "2025-03-20"}) == "2025-03-20"
+    monkeypatch.setenv("ML_JDE_PROCURIFY_REQUIRED_DATE", "order_date")
+    assert required_date(header) == "2025-03-01" and missing_required(header, []) is None

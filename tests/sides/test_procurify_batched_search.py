@@ -66,9 +66,11 @@ def _orders(places: dict[str, Any], count: int, since: date | None = None) -> li
             "unit_price": "24.50",
             "quantity": "10",
             "unit": "box",
+            "currency_code": "USD",
         }
         body = {
             "description": f"JDE order {n} OP {tag}",
+            "required_date": "2025-03-20",
             "location_name": places["location_name"],
             "department_name": places["department_name"],
             "line_items": [line],

@@ -143,7 +143,7 @@ def requisition_lines(
     """The live lines as ``line_items``; ``codes`` = JDE account -> Procurify code (None: no code). A line
     without an account, or whose account has no Procurify code, is a problem naming the line and account."""
     result = OrderLinesMapped()
-    currency = text(header.get("CRCD")).upper()
+    currency = order_currency(header, lines)
     for line in live_lines(lines, policy):
         account = line_account(line, policy)
         number = line_number(line)
@@ -167,24 +167,67 @@ def requisition_lines(
             "unit": (text(line.get("UOM")) or "each") if as_ordered else "lot",
             "custom_fields": [],
         }
-        if currency:
+        if currency:  # RequisitionLineCreateRequest requires it; an order with none is refused first
             item["currency_code"] = currency
         result.lines.append(item)
     return result
 
 
+ORDER_CURRENCY_ENV = setting("ORDER_CURRENCY")
+REQUIRED_DATE_ENV = setting("REQUIRED_DATE")
+
+
+def order_currency(header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]] = ()) -> str:
+    """The currency the order's lines go in (RequisitionLineCreateRequest requires ``currency_code``):
+    F4301 CRCD, else the lines' F4311 CRCD, else ``ML_JDE_PROCURIFY_ORDER_CURRENCY``; "" when none."""
+    from connector_resources import settings
+
+    found = text(header.get("CRCD")).upper()
+    found = found or next((text(li.get("CRCD")).upper() for li in lines if text(li.get("CRCD"))), "")
+    return found or settings.value(ORDER_CURRENCY_ENV).strip().upper()
+
+
+def required_date(header: Mapping[str, Any]) -> str:
+    """The requisition's ``required_date`` (RequisitionCreateRequest requires it): F4301 DRQJ, else the
+    order date (TRDJ) when ``ML_JDE_PROCURIFY_REQUIRED_DATE`` is ``order_date``; "" when none."""
+    from connector_resources import settings
+
+    required = header.get("DRQJ") or (
+        header.get("TRDJ") if settings.value(REQUIRED_DATE_ENV).strip() == "order_date" else None
+    )
+    return str(required)[:10] if required else ""
+
+
+def missing_required(header: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> tuple[str, str] | None:
+    """(field, why) when the order lacks what Procurify's requisition create requires and no setting
+    supplies it: the JDE field and the setting are named; None when nothing is missing."""
+    if not order_currency(header, lines):
+        return "F4301 CRCD", (
+            "names no currency (F4301 CRCD and every line's F4311 CRCD blank) and Procurify requires each "
+            f"requisition line's currency: enter it on the order in JDE, or set {ORDER_CURRENCY_ENV} to "
+            "the currency such orders are in, then replay"
+        )
+    if not required_date(header):
+        return "F4301 DRQJ", (
+            "has no requested date (F4301 DRQJ blank) and Procurify requires the requisition's "
+            f"required_date: enter it on the order in JDE, or set {REQUIRED_DATE_ENV}=order_date to send "
+            "the order date, then replay"
+        )
+    return None
+
+
 def requisition_body(
     header: Mapping[str, Any], location: str, department: str, line_items: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """``POST /api/v3/requisitions/`` body: by names, the JDE order in ``description``; required date =
-    the order's requested date (DRQJ) when JDE has one."""
+    """``POST /api/v3/requisitions/`` body: by names, the JDE order in ``description``; required date
+    (``required_date``) checked present by ``missing_required`` before."""
     body: dict[str, Any] = {
         "description": order_description(header)[:DESCRIPTION_MAX],
         "location_name": location,
         "department_name": department,
         "line_items": line_items,
     }
-    required = header.get("DRQJ")
+    required = required_date(header)
     if required:
-        body["required_date"] = str(required)[:10]
+        body["required_date"] = required
     return body

@@ -6,7 +6,7 @@ docs/integrations/jde_procurify.md, "The flows" (purchase orders).
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from connector_assets.flows.core import Mapped, Rejected, dependency_synced
+from connector_assets.flows.core import WAITS_FOR, Mapped, Rejected, dependency_synced
 from connector_assets.flows.reconciliation import iso_day
 from connector_assets.jde.documents import JdePurchaseOrder
 from connector_assets.jde.order_status import (
@@ -34,6 +34,7 @@ from .departments import (
 from .integration import INTEGRATION, ROUTE
 from .order_mappers import (
     OrderLinesMapped,
+    missing_required,
     order_total,
     requisition_body,
     requisition_lines,
@@ -120,6 +121,10 @@ def order_record(
     if problem:
         said = f"{label}: {problem}"
         return Rejected.of(key, master_missing(said, system=SYSTEM, what="department", value=str(where)))
+    missing = missing_required(header, live_lines(lines, policy))
+    if missing is not None:
+        field, why = missing
+        return Rejected.of(key, source_invalid(f"{label} {why}", field=field))
     an8 = vendor_pairs.an8_key(header["AN8"])
     vendor_id = vendor_pairs.paired_vendor(ledger, an8)
     depends_on: str | None = None
@@ -151,7 +156,13 @@ def order_record(
         )
     body = requisition_body(header, where.location, where.department, mapped.lines)
     created = iso_day(header.get("TRDJ"))  # a date: staged typed, or converted by the AIS client
-    return requisition_record(key, body, an8, created, po_links.linked_po(ledger, key), vendor_id, depends_on)
+    linked = po_links.linked_po(ledger, key)
+    record = requisition_record(key, body, an8, created, linked, vendor_id, depends_on)
+    if vendor_name is None and depends_on:
+        # No vendor yet (RequisitionLineCreateRequest's ``vendor_name`` is a non-null string): nothing to
+        # send; held on the supplier and mapped again once its vendor is written.
+        return Mapped(key, {WAITS_FOR: depends_on}, record.fields, record.natural_key, depends_on)
+    return record
 
 
 def requisition_record(

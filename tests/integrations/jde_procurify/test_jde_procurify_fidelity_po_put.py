@@ -138,7 +138,10 @@ def _jde_line(number: int, name: str, quantity: str, price: str) -> dict[str, An
 
 
 def _header(doco: int) -> dict[str, Any]:
-    return {"KCOO": "00001", "DOCO": doco, "DCTO": "OP", "SFXO": "000", "MCU": "M30", "AN8": int(AN8)}
+    return {
+        **{"KCOO": "00001", "DOCO": doco, "DCTO": "OP", "SFXO": "000", "MCU": "M30", "AN8": int(AN8)},
+        **{"CRCD": "USD", "DRQJ": "2025-03-20"},  # what Procurify's requisition create requires
+    }
 
 
 # -- against the simulators ---------------------------------------------------------------------------------

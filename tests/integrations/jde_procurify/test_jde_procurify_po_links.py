@@ -110,11 +110,13 @@ def _send_order(
             "unit_price": "24.50",
             "quantity": "10",
             "unit": "box",
+            "currency_code": "USD",
         }
         for index in range(vendors)
     ]
     body = {
         "description": description or f"JDE order {int(doco)} {dcto} (company {kcoo})",
+        "required_date": "2025-03-20",
         "location_name": places["location_name"],
         "department_name": places["department_name"],
         "line_items": lines,

@@ -690,19 +690,15 @@ def differences(meta: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def deactivate_orphan_codes(world: JdeProcurifyWorld) -> int:
-    """What an admin does with the report's orphan codes (the sandbox seeds some): deactivate them."""
+    """What an admin does with the report's orphan codes (the sandbox seeds some): deactivate them, in
+    Procurify (its API cannot)."""
     staging = world.resources["staging"]
     _rows, gl = staged_chart(staging)
     accounts = AccountMap(ACCOUNTS.snapshot(staging))
     with world.resources["procurify"].session() as session:
-        held = {str(r["id"]): r for r in session.iter_all("account_codes")}
         orphans = orphan_codes(session, accounts, gl)
-        for orphan in orphans:
-            row = held[orphan.id]
-            session.update_account_code(
-                int(orphan.id),
-                {"code": row["code"], "description": row.get("description") or "", "active": False},
-            )
+    for orphan in orphans:
+        world.switch_account_code(orphan.id, False)
     return len(orphans)
 
 
