@@ -281,3 +281,23 @@ def _vendor_contracts_kept(request: pytest.FixtureRequest) -> Iterator[None]:
         pytest.fail(
             "the vendors' contracts were broken:\n" + "\n".join(f"  {w}" for w in words), pytrace=False
         )
+
+
+@pytest.fixture
+def behind_the_contract(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, contract_breaches: ContractBreaches
+) -> Iterator[ContractBreaches]:
+    """For a test of a simulator's own checks of requests its vendor's contract already refuses (its wording,
+    its variants, the order of its refusals): the contract records instead of refusing, so the request
+    reaches the simulator, and what the simulator answers must still be what the vendor gives, unless the
+    test is marked ``off_contract_answer`` (a simulator variant whose answer the vendor's material does not
+    show, kept until it is settled). The contract's own refusals are tested in
+    ``tests/sandbox/test_<system>_contract.py``."""
+    from connector_sandbox.contracts.middleware import STRICTNESS_ENV
+
+    monkeypatch.setenv(STRICTNESS_ENV, "record")
+    yield contract_breaches
+    if request.node.get_closest_marker("off_contract_answer") is not None:
+        return
+    answers = sorted({b.words for b in contract_breaches.seen() if b.side == "answer"})
+    assert not answers, "the simulator answered what its vendor never does:\n" + "\n".join(answers)

@@ -50,15 +50,6 @@ def pod(request: pytest.FixtureRequest) -> Iterator[Pod]:
     yield from served(run_in_thread(FusionSandboxSettings(scale=0.02, anchor_date=ANCHOR, **settings)), Pod)
 
 
-@pytest.fixture
-def own_checks(monkeypatch: pytest.MonkeyPatch, contract_breaches: Any) -> Any:
-    """A test of the Fusion pod's own answer to a request Oracle refuses (its 404, 405, 403 or its own
-    error body): the contract check records the request and lets it through to the pod instead of
-    refusing it first. Answers the breaches seen (the ``contract_breaches`` fixture)."""
-    monkeypatch.setenv("ML_SANDBOX_CONTRACT", "record")
-    return contract_breaches
-
-
 @pytest.fixture(scope="module")
 def order(pod: Pod) -> dict[str, Any]:
     """An open USD order of the pod (the US1 unit's) with its lines and charge accounts: its supplier, site

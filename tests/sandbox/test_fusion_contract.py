@@ -176,7 +176,7 @@ def test_a_refused_or_held_validation_is_marked_warned_not_swallowed(session: An
 
 
 def test_the_pod_itself_refuses_an_id_body_and_answers_the_documented_message(
-    pod: Pod, open_order: dict[str, Any], own_checks: Any
+    pod: Pod, open_order: dict[str, Any], behind_the_contract: Any
 ) -> None:
     invoice = created_invoice(pod, open_order)
     by_id = post(pod, "invoices/action/validateInvoice", {"InvoiceId": invoice["InvoiceId"]}, headers=ACTION)
@@ -195,7 +195,7 @@ def test_the_pod_itself_refuses_an_id_body_and_answers_the_documented_message(
 
 
 def test_the_pod_does_not_patch_what_oracle_sets_on_create_only(
-    pod: Pod, open_order: dict[str, Any], own_checks: Any
+    pod: Pod, open_order: dict[str, Any], behind_the_contract: Any
 ) -> None:
     invoice = created_invoice(pod, open_order)
     for name, value in (("AccountingDate", "2025-02-03"), ("InvoiceGroup", "OTHER")):

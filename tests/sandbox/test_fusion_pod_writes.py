@@ -145,7 +145,7 @@ BAD_INVOICES = [
     ("case", "change", "attribute"), BAD_INVOICES, ids=[case[0] for case in BAD_INVOICES]
 )
 def test_invalid_invoice_is_400_naming_record_and_attribute(
-    pod: Pod, open_order: dict[str, Any], case: str, change: Any, attribute: str, own_checks: Any
+    pod: Pod, open_order: dict[str, Any], case: str, change: Any, attribute: str, behind_the_contract: Any
 ) -> None:
     payload = change(invoice_payload(open_order, number=f"BAD-{uuid.uuid4().hex[:8]}"))
     response = post(pod, "invoices", payload)
@@ -190,7 +190,7 @@ BAD_LINES = [
 
 @pytest.mark.parametrize(("case", "change", "attribute"), BAD_LINES, ids=[case[0] for case in BAD_LINES])
 def test_invalid_invoice_line_is_400(
-    pod: Pod, open_order: dict[str, Any], case: str, change: Any, attribute: str, own_checks: Any
+    pod: Pod, open_order: dict[str, Any], case: str, change: Any, attribute: str, behind_the_contract: Any
 ) -> None:
     payload = change(invoice_payload(open_order))
     response = post(pod, "invoices", payload)
@@ -238,7 +238,7 @@ def test_duplicate_invoice_number_per_supplier(pod: Pod, open_order: dict[str, A
     assert post(pod, "invoices", same_number).status_code == 201
 
 
-def test_error_body_variants(pod: Pod, open_order: dict[str, Any], own_checks: Any) -> None:
+def test_error_body_variants(pod: Pod, open_order: dict[str, Any], behind_the_contract: Any) -> None:
     payload = {**invoice_payload(open_order), "ValidationStatus": "Validated"}
     pod.set("behaviour", error_format="structured")
     response = post(pod, "invoices", payload)
@@ -269,7 +269,7 @@ def test_error_body_variants(pod: Pod, open_order: dict[str, Any], own_checks: A
     )
 
 
-def test_purchase_orders_are_read_only(pod: Pod, own_checks: Any) -> None:
+def test_purchase_orders_are_read_only(pod: Pod, behind_the_contract: Any) -> None:
     response = post(pod, "purchaseOrders", {"OrderNumber": "1"})
     assert (
         response.status_code == 400
@@ -282,7 +282,7 @@ def test_purchase_orders_are_read_only(pod: Pod, own_checks: Any) -> None:
     assert requests.delete(self_href(order), auth=USER, timeout=30).status_code == 400
 
 
-def test_write_media_types(pod: Pod, open_order: dict[str, Any], own_checks: Any) -> None:
+def test_write_media_types(pod: Pod, open_order: dict[str, Any], behind_the_contract: Any) -> None:
     response = requests.post(f"{pod.api}/invoices", data="InvoiceNumber=1", auth=USER,
                              headers={"Content-Type": "text/plain"}, timeout=30)  # fmt: skip
     assert response.status_code == 415
@@ -296,7 +296,7 @@ def test_write_media_types(pod: Pod, open_order: dict[str, Any], own_checks: Any
     assert response.status_code == 201, response.text
 
 
-def test_patch_invoice_with_etags(pod: Pod, open_order: dict[str, Any], own_checks: Any) -> None:
+def test_patch_invoice_with_etags(pod: Pod, open_order: dict[str, Any], behind_the_contract: Any) -> None:
     created = post(pod, "invoices", invoice_payload(open_order)).json()
     href = self_href(created)
     item = pod.get(href)
@@ -337,7 +337,9 @@ def test_invoice_lines_child_create_and_update(pod: Pod, open_order: dict[str, A
     assert len(pod.ok(lines_href)["items"]) == 3
 
 
-def test_validate_and_cancel_invoice_actions(pod: Pod, open_order: dict[str, Any], own_checks: Any) -> None:
+def test_validate_and_cancel_invoice_actions(
+    pod: Pod, open_order: dict[str, Any], behind_the_contract: Any
+) -> None:
     payload = invoice_payload(open_order)
     created = post(pod, "invoices", payload).json()
     wrong_type = post(pod, "invoices/action/validateInvoice", validating(created))
@@ -442,7 +444,7 @@ def test_order_numbers_are_unique_per_business_unit(pod: Pod, open_order: dict[s
     ],
 )
 def test_invalid_draft_purchase_orders(
-    pod: Pod, open_order: dict[str, Any], change: Any, attribute: str, own_checks: Any
+    pod: Pod, open_order: dict[str, Any], change: Any, attribute: str, behind_the_contract: Any
 ) -> None:
     response = post(pod, "draftPurchaseOrders", change(_draft(open_order)))
     assert response.status_code == 400 and attribute in response.text, response.text
@@ -472,7 +474,7 @@ def test_writes_are_stamped_by_the_pod_clock(pod: Pod, open_order: dict[str, Any
 
 
 def test_invoice_defaults_and_required_fields_are_settings(
-    pod: Pod, open_order: dict[str, Any], own_checks: Any
+    pod: Pod, open_order: dict[str, Any], behind_the_contract: Any
 ) -> None:
     pod.set(
         "behaviour",

@@ -234,7 +234,7 @@ def test_token_relay_gives_a_fusion_jwt(pod: Pod) -> None:
     assert requests.get(f"{pod.base}/fscmRestApi/tokenrelay", auth=USER, timeout=30).status_code == 404
 
 
-def test_user_without_the_role_gets_403_not_401(pod: Pod, own_checks: Any) -> None:
+def test_user_without_the_role_gets_403_not_401(pod: Pod, behind_the_contract: Any) -> None:
     pod.set(
         "identities",
         users=[
@@ -469,7 +469,7 @@ def test_limit_above_the_cap_is_silently_capped(pod: Pod) -> None:
 
 
 @pytest.mark.parametrize("params", [{"limit": "0"}, {"limit": "x"}, {"offset": "-1"}])
-def test_bad_limit_or_offset_is_400(pod: Pod, params: dict[str, str], own_checks: Any) -> None:
+def test_bad_limit_or_offset_is_400(pod: Pod, params: dict[str, str], behind_the_contract: Any) -> None:
     assert pod.get("invoices", **params).status_code == 400
 
 
@@ -482,7 +482,7 @@ def test_total_results_only_when_asked(pod: Pod, invoices: list[dict[str, Any]])
     )
 
 
-def test_order_by(pod: Pod, invoices: list[dict[str, Any]], own_checks: Any) -> None:
+def test_order_by(pod: Pod, invoices: list[dict[str, Any]], behind_the_contract: Any) -> None:
     found = pod.all_items("invoices", orderBy="InvoiceAmount:desc,InvoiceId")
     expected = sorted(invoices, key=lambda i: (-i["InvoiceAmount"], i["InvoiceId"]))
     assert [i["InvoiceId"] for i in found] == [i["InvoiceId"] for i in expected]
@@ -711,7 +711,7 @@ def test_describe(pod: Pod) -> None:
 # --- protocol details ------------------------------------------------------------------------------
 
 
-def test_unknown_resource_and_item_are_404(pod: Pod, own_checks: Any) -> None:
+def test_unknown_resource_and_item_are_404(pod: Pod, behind_the_contract: Any) -> None:
     assert pod.get("nonsense").status_code == 404
     assert pod.get("suppliers/1").status_code == 404
     assert pod.get("suppliers/abc").status_code == 404
@@ -762,7 +762,7 @@ def test_www_authenticate_can_be_left_out(pod: Pod) -> None:
     assert response.status_code == 401 and "WWW-Authenticate" not in response.headers
 
 
-def test_put_is_not_an_update(pod: Pod, own_checks: Any) -> None:
+def test_put_is_not_an_update(pod: Pod, behind_the_contract: Any) -> None:
     supplier = pod.ok("suppliers", limit=1)["items"][0]
     response = requests.put(self_href(supplier), json={}, auth=USER, timeout=30)
     assert response.status_code == 405

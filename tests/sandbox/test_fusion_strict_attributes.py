@@ -95,7 +95,7 @@ def test_a_draft_order_or_invoice_with_a_refused_attribute_at_any_depth_is_400_n
     name: str,
     value: Any,
     message: str,
-    own_checks: Any,
+    behind_the_contract: Any,
 ) -> None:
     body = _also_wrong(_set(path, name, value)(body_of(open_order)))
     response = post(pod, resource, body)
@@ -114,7 +114,7 @@ def test_order_number_is_settable_only_in_the_other_reading(pod: Pod, open_order
 
 
 def test_updates_and_child_creates_refuse_them_too(
-    pod: Pod, open_order: dict[str, Any], own_checks: Any
+    pod: Pod, open_order: dict[str, Any], behind_the_contract: Any
 ) -> None:
     """PATCHes and child POSTs are screened like creates: the refusal names the attribute whatever else
     in the body is wrong (a value no check would take), and nothing changes."""

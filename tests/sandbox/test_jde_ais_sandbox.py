@@ -958,12 +958,11 @@ def test_voucher_business_errors_use_the_nested_error_body(
     change: Any,
     code: str,
     words: str,
-    contract_breaches: Any,
+    behind_the_contract: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # An input the orchestration contract refuses (too long, an empty grid) is a request breach: recorded
     # only here, so the simulator's own refusal (59A0) is what the test reads.
-    monkeypatch.setenv("ML_SANDBOX_CONTRACT", "record")
     if change == "non_postable":
         change = {
             "Distribution": [
@@ -992,7 +991,7 @@ def test_voucher_business_errors_use_the_nested_error_body(
     # The contract (docs/jde_orchestrations) names the same inputs: maxLength 25, at least one pay item.
     named = change if isinstance(change, dict) else {}
     expected = {name for name in ("Invoice_Number", "Pay_Items") if name in named}
-    assert {b.violation.field for b in contract_breaches.seen()} == expected
+    assert {b.violation.field for b in behind_the_contract.seen()} == expected
 
 
 def test_orchestration_dates_follow_the_callers_date_format(

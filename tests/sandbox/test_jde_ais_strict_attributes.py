@@ -95,12 +95,11 @@ def test_misfit_input_is_refused_before_other_checks(
     name: str,
     body: dict[str, Any],
     attribute: str,
-    contract_breaches: Any,
+    behind_the_contract: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The orchestration contract (docs/jde_orchestrations) refuses the same input at the HTTP core; only
     # recorded here, so the simulator's own 59A0 is what is read, and both name the same attribute.
-    monkeypatch.setenv("ML_SANDBOX_CONTRACT", "record")
     response = requests.post(
         f"{base}/v3/orchestrator/{name}",
         json=body,
@@ -115,4 +114,4 @@ def test_misfit_input_is_refused_before_other_checks(
     (error,) = form["errors"]
     assert error["CODE"] == "59A0", error
     assert f"'{attribute}'" in error["MOBILE"], error["MOBILE"]
-    assert attribute in {b.violation.field for b in contract_breaches.seen()}
+    assert attribute in {b.violation.field for b in behind_the_contract.seen()}

@@ -132,15 +132,6 @@ def sandbox() -> Iterator[Sandbox]:
     yield from served(run_in_thread(fast_settings()), Sandbox)
 
 
-@pytest.fixture
-def behind_the_contract(monkeypatch: pytest.MonkeyPatch, contract_breaches: Any) -> Any:
-    """For a test of the simulator's own checks of requests Procore's contract already refuses (its
-    variants, its wording, the order of its refusals): the contract records instead of refusing, so the
-    request reaches the simulator. The contract's own refusals are tested in test_procore_contract.py."""
-    monkeypatch.setenv("ML_SANDBOX_CONTRACT", "record")
-    return contract_breaches
-
-
 @pytest.fixture(autouse=True)
 def _fresh(request: pytest.FixtureRequest) -> None:
     if "sandbox" in request.fixturenames:
@@ -770,6 +761,7 @@ def test_approved_change_orders_are_locked(sandbox: Sandbox) -> None:
     assert bad_status.status_code == 422 and "status" in bad_status.json()["errors"]
 
 
+@pytest.mark.off_contract_answer("the title-case status variant: Procore's SDK enum is lower case")
 def test_change_order_status_vocabulary_is_a_variant(sandbox: Sandbox, behind_the_contract: Any) -> None:
     pending = next(
         co
@@ -1046,6 +1038,9 @@ def test_budget_committed_costs_come_from_approved_commitment_lines(sandbox: San
     )
 
 
+@pytest.mark.off_contract_answer(
+    "the sync answer: an object of entities and errors here, a list in the SDK as read; not settled"
+)
 def test_budget_line_create_rules_and_post_sync(sandbox: Sandbox, behind_the_contract: Any) -> None:
     project = sandbox.visible_project()
     budgeted = {
@@ -1327,6 +1322,9 @@ def test_vendor_sync_is_always_200_with_per_row_errors(sandbox: Sandbox) -> None
     assert too_many.status_code == 400 and "1000" in too_many.json()["errors"]
 
 
+@pytest.mark.off_contract_answer(
+    "the v1.1 project vendor answer carries standard_cost_codes, not in the SDK's model; not settled"
+)
 def test_project_vendor_directory(sandbox: Sandbox, behind_the_contract: Any) -> None:
     project = sandbox.visible_project()
     members = {v["id"] for v in sandbox.records("vendors") if project["id"] in json.loads(v["project_ids"])}

@@ -460,12 +460,9 @@ def test_hook_validation(sandbox: Sandbox) -> None:
     assert len(listed.json()) == 1
 
 
-def test_trigger_validation_and_bulk(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, contract_breaches: Any
-) -> None:
+def test_trigger_validation_and_bulk(sandbox: Sandbox, behind_the_contract: Any) -> None:
     # The simulator's own refusals of unknown resources and event types, beneath Procore's contract
     # (which refuses the event type first): the contract only records here.
-    monkeypatch.setenv("ML_SANDBOX_CONTRACT", "record")
     hook = create_hook(sandbox, "http://127.0.0.1:9/a")
     base = f"{V1}/webhooks/hooks/{hook['id']}/triggers"
     unknown = sandbox.api(

@@ -56,10 +56,9 @@ BEHIND_THE_CONTRACT = frozenset(
 
 
 @pytest.fixture(autouse=True)
-def _behind_the_contract(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def _behind_the_contract(request: pytest.FixtureRequest) -> None:
     if request.node.originalname in BEHIND_THE_CONTRACT:
-        monkeypatch.setenv("ML_SANDBOX_CONTRACT", "record")
-        request.getfixturevalue("contract_breaches")
+        request.getfixturevalue("behind_the_contract")
 
 
 CLIENT_ID = "ml-connector-sandbox"

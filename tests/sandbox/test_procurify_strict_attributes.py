@@ -22,12 +22,10 @@ pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture(autouse=True)
-def _behind_the_contract(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def _behind_the_contract(behind_the_contract: Any) -> None:
     """These tests are of the simulator's own attribute checks (variant ``unknown_attributes``), behind
     the contract check in front of it: that records instead of refusing here (ML_SANDBOX_CONTRACT=record);
     what the contract itself refuses is tested in test_procurify_contract.py."""
-    monkeypatch.setenv("ML_SANDBOX_CONTRACT", "record")
-    request.getfixturevalue("contract_breaches")
 
 
 UNKNOWN = ["This field is not an attribute of this resource."]
