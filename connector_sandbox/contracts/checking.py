@@ -130,6 +130,10 @@ def _merged(a: int, b: int, query: JsonSchema, common: JsonSchema) -> JsonSchema
     return _MERGED[key]
 
 
+# ``op``'s default: the caller has not looked the operation up (the middleware looks it up once a request).
+LOOK_UP = object()
+
+
 def request_violations(
     contract: Contract,
     method: str,
@@ -137,12 +141,16 @@ def request_violations(
     query: Mapping[str, Any],
     body: Any,
     headers: Mapping[str, str] | None = None,
+    *,
+    op: Operation | None | object = LOOK_UP,
 ) -> list[Violation]:
-    """What the vendor would refuse in this request; [] when it is outside the contract's prefixes."""
+    """What the vendor would refuse in this request; [] when it is outside the contract's prefixes. ``op``:
+    the operation when the caller has already looked it up (None: none matches), else it is looked up."""
     if not contract.covers(path):
         return []
-    op = contract.operation(method, path)
-    if op is None:
+    if op is LOOK_UP:
+        op = contract.operation(method, path)
+    if not isinstance(op, Operation):
         endpoint = f"{method} {path}"
         return [
             Violation(
@@ -166,11 +174,21 @@ def request_violations(
     return found
 
 
-def answer_violations(contract: Contract, method: str, path: str, status: int, body: Any) -> list[Violation]:
-    """What in this answer the vendor would never send (checked for the documented success statuses)."""
+def answer_violations(
+    contract: Contract,
+    method: str,
+    path: str,
+    status: int,
+    body: Any,
+    *,
+    op: Operation | None | object = LOOK_UP,
+) -> list[Violation]:
+    """What in this answer the vendor would never send (checked for the documented success statuses);
+    ``op`` as for ``request_violations``."""
     if not contract.covers(path):
         return []
-    op = contract.operation(method, path)
-    if op is None or op.answer is None or status not in op.ok:
+    if op is LOOK_UP:
+        op = contract.operation(method, path)
+    if not isinstance(op, Operation) or op.answer is None or status not in op.ok:
         return []
     return _violations(contract, op, "answer", op.answer, body, request=False)

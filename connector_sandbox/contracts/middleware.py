@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from connector_sandbox.contracts import breaches
 from connector_sandbox.contracts.checking import answer_violations, request_violations
-from connector_sandbox.contracts.model import Contract
+from connector_sandbox.contracts.model import Contract, Operation
 
 log = logging.getLogger("ml_connector.sandbox.contract")
 
@@ -68,7 +68,7 @@ class ContractMiddleware:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
         query = _query(scope.get("query_string", b""))
         body = _body(raw, bool(op and op.form))
-        found = request_violations(self.contract, method, path, query, body, headers)
+        found = request_violations(self.contract, method, path, query, body, headers, op=op)
         if found:
             breaches.record("request", found)
             for v in found:
@@ -105,17 +105,17 @@ class ContractMiddleware:
             ):
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    self._check_answer(method, path, status, b"".join(chunks))
+                    self._check_answer(op, method, path, status, b"".join(chunks))
             await send(message)
 
         await self.app(scope, replay, watch)
 
-    def _check_answer(self, method: str, path: str, status: int, raw: bytes) -> None:
+    def _check_answer(self, op: Operation, method: str, path: str, status: int, raw: bytes) -> None:
         try:
             body = json.loads(raw) if raw else None
         except (UnicodeDecodeError, json.JSONDecodeError):
             return
-        found = answer_violations(self.contract, method, path, status, body)
+        found = answer_violations(self.contract, method, path, status, body, op=op)
         if found:
             breaches.record("answer", found)
             for v in found:
