@@ -213,6 +213,11 @@ def test_an_invoice_from_inbox_and_poll_becomes_one_voucher_and_reruns_write_not
     assert _run(world.resources, "coupa/invoices", partition=day)[0].success  # the poll sees it too
     assert len(world.ledger.inbox_pending(source="coupa_invoices")) == 1
 
+    # Coupa stamps whole seconds: the mark below must land in a later second than the creation to be
+    # a new version (same id and updated-at is the same call-out), so the sandbox clock moves on one.
+    requests.post(
+        f"{world.coupa_url}/sandbox/clock", json={"advance_seconds": 1}, timeout=10
+    ).raise_for_status()
     # Run as a two-day backfill in one run: every step goes day by day, the acknowledging one too.
     day_before = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
     result, metadata = _run(world.resources, *INVOICES, days=(day_before, day))
