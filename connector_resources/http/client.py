@@ -60,6 +60,7 @@ from connector_resources.http.policy import (
     is_idempotent,
     parse_retry_after,
     transport_failure_kind,
+    within_quick_limit,
 )
 from connector_resources.http.write_hold import hold_write
 from connector_resources.redaction import RedactingFilter, get_logger
@@ -189,7 +190,7 @@ class HttpClient(Closing):
         self.base_url = base_url.rstrip("/")
         self._origin = _origin(self.base_url)
         self.auth: AuthScheme = auth or NoAuth()
-        self.policy = policy or HttpPolicy()
+        self.policy = within_quick_limit(policy or HttpPolicy())  # shorter inside ``quick_calls``
         self.metrics = CallMetrics()
         self._retry_when = retry_when
         self._wait = wait or BackoffWait(self.policy)

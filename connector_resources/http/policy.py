@@ -29,6 +29,9 @@ from __future__ import annotations
 import email.utils
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Literal
 
 import requests
@@ -87,6 +90,32 @@ class HttpPolicy(BaseModel):
     def timeout(self) -> tuple[float, float]:
         """The ``(connect, read)`` pair handed to requests on every send."""
         return (self.connect_timeout, self.read_timeout)
+
+
+# The limit ``quick_calls`` puts on every client made inside its block (None: each keeps its own policy).
+_QUICK_LIMIT: ContextVar[HttpPolicy | None] = ContextVar("quick_http_limit", default=None)
+_LIMITED = ("connect_timeout", "read_timeout", "max_attempts", "backoff_cap", "retry_after_cap", "deadline")
+
+
+@contextmanager
+def quick_calls(limit: HttpPolicy) -> Iterator[HttpPolicy]:
+    """Every ``HttpClient`` made inside the block tries each call within ``limit`` (its attempts, timeouts,
+    backoff cap and deadline, where they are shorter than the client's own). Why: a check that asks
+    whether a system answers *now* (the ping before going live) must refuse in seconds; the retries that
+    carry a run through a slow minute would make a system that is down cost minutes of retry lines."""
+    token = _QUICK_LIMIT.set(limit)
+    try:
+        yield limit
+    finally:
+        _QUICK_LIMIT.reset(token)
+
+
+def within_quick_limit(policy: HttpPolicy) -> HttpPolicy:
+    """``policy``, shortened to the limit of the enclosing ``quick_calls`` block (as is outside one)."""
+    limit = _QUICK_LIMIT.get()
+    if limit is None:
+        return policy
+    return policy.model_copy(update={n: min(getattr(policy, n), getattr(limit, n)) for n in _LIMITED})
 
 
 def is_idempotent(method: str, override: bool | None = None) -> bool:
