@@ -278,9 +278,16 @@ def instance_at(home: Path) -> Iterator[Any]:
 
 @contextmanager
 def dagster_server(
-    home: Path, env: Mapping[str, str], *, ready_timeout: float = 600, port: int | None = None
+    home: Path,
+    env: Mapping[str, str],
+    *,
+    ready_timeout: float = 600,
+    port: int | None = None,
+    daemon: bool = True,
 ) -> Iterator[DagsterServer]:
-    """``dagster dev`` on the project's workspace, with ``env`` added to the current environment."""
+    """``dagster dev`` on the project's workspace, with ``env`` added to the current environment.
+    ``daemon=False`` starts the webserver alone: what reads and switches schedules and sensors needs no
+    daemon, and without one nothing ticks or launches a run (cheap, even with everything running)."""
     from connector_assets.definitions import defs
     from connector_assets.flows.assets import apply_write_pool_limits
     from connector_cli.dev import dagster_dev_command, prepare_dagster_home
@@ -290,7 +297,10 @@ def dagster_server(
         apply_write_pool_limits(instance, defs.assets or [])
     port = port or free_port()
     log = home.parent / f"dagster-dev-{port}.log"
-    command = [sys.executable, "-c", _DEFAULT_SIGNALS, *dagster_dev_command(ROOT, "127.0.0.1", port)]
+    started = dagster_dev_command(ROOT, "127.0.0.1", port)
+    if not daemon:
+        started = [sys.executable, "-m", "dagster_webserver", *started[3:]]  # the same -w, -h and -p
+    command = [sys.executable, "-c", _DEFAULT_SIGNALS, *started]
     with log.open("wb") as sink:
         process = subprocess.Popen(
             command,

@@ -11,7 +11,8 @@ import click
 
 from connector_cli.decisions import login_name
 from connector_cli.live.dagster_ui import DagsterUI, DagsterUnreachable
-from connector_cli.live.switch import LiveRefused, go_live, go_off, live_states
+from connector_cli.live.running import what_runs
+from connector_cli.live.switch import LiveRefused, go_live, go_off
 from connector_resources import settings
 from connector_resources.ledger import Ledger, ledger_url
 from connector_resources.ledger.operator_actions import ADMIN_ROLE, NotAllowed, Operator
@@ -64,7 +65,7 @@ def live_on(integration: str, by: str, why: str, without_fit: bool) -> None:
 @_switch
 def live_off(integration: str, by: str, why: str) -> None:
     """Turn INTEGRATION off: its schedules and sensors in reverse order; what it shares with another
-    integration that is on stays on."""
+    integration that runs (turned on by `live`, by the deployment's default or in the Dagster UI) stays on."""
     try:
         action = go_off(
             integration,
@@ -81,12 +82,12 @@ def live_off(integration: str, by: str, why: str) -> None:
 
 @live.command("status")
 def live_status() -> None:
-    """Each integration this deployment runs (ML_INTEGRATIONS): on, off or partly on, and its last switch."""
-    from connector_assets.deployment import Deployment
-
+    """What runs, as Dagster has it: each integration the webserver loads (on, off or partly on, its last
+    switch, and whether it runs by the deployment's default or the Dagster UI), then the schedules and
+    sensors they share, with the integrations that use each."""
     try:
-        states = live_states(Deployment.of().names, ledger=Ledger(ledger_url()), ui=_ui())
+        found = what_runs(ledger=Ledger(ledger_url()), ui=_ui())
     except DagsterUnreachable as exc:
         raise click.ClickException(str(exc)) from None
-    for state in states:
-        click.echo(state.said())
+    for line in found.said():
+        click.echo(line)

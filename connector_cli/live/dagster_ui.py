@@ -22,8 +22,8 @@ TERMINAL_RUN = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
 
 _INSTIGATORS = """{ repositoriesOrError { __typename
   ... on RepositoryConnection { nodes { name location { name }
-    schedules { name scheduleState { id status } }
-    sensors { name sensorState { id status } } } }
+    schedules { name canReset scheduleState { id status } }
+    sensors { name canReset sensorState { id status } } } }
   ... on PythonError { message } } }"""
 
 _START_SCHEDULE = """mutation($s: ScheduleSelector!) { startSchedule(scheduleSelector: $s) { __typename
@@ -59,7 +59,9 @@ class DagsterUnreachable(Exception):
 
 @dataclass(frozen=True)
 class Instigator:
-    """A schedule or sensor as the webserver's code location has it, and whether it runs."""
+    """A schedule or sensor as the webserver's code location has it, and whether it runs. ``switched``:
+    someone turned it on or off (the UI's toggle, ``live``), so its status is Dagster's stored one; else it
+    is the code's ``default_status`` (``ML_AUTOMATION_DEFAULT``), which Dagster's ``canReset`` tells apart."""
 
     name: str
     kind: str  # "schedule" or "sensor"
@@ -67,6 +69,12 @@ class Instigator:
     state_id: str
     location: str
     repository: str
+    switched: bool = False
+
+    @property
+    def how(self) -> str:
+        """Why it runs or not, in words: ``running by default``, ``stopped (switched)``."""
+        return f"{'running' if self.running else 'stopped'} {'(switched)' if self.switched else 'by default'}"
 
 
 class DagsterUI:
@@ -104,7 +112,9 @@ class DagsterUI:
                 for item in repo[f"{kind}s"]:
                     state = item[key]
                     running = state["status"] == "RUNNING"
-                    out[item["name"]] = Instigator(item["name"], kind, running, state["id"], *where)
+                    out[item["name"]] = Instigator(
+                        item["name"], kind, running, state["id"], *where, switched=bool(item["canReset"])
+                    )
         return out
 
     def start(self, instigator: Instigator) -> None:

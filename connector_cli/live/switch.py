@@ -1,24 +1,25 @@
-"""Turning an integration on or off in one action, and what is on: behind ``ml-connector live`` and the
-desk's Live page alike, so both check, switch and record the same way.
+"""Turning an integration on or off in one action: behind ``ml-connector live`` and the desk's Live page
+alike, so both check, switch and record the same way (what is on: ``running``).
 
 Going on: the person is an admin; the webserver has the integration's schedules and sensors loaded; ping
 of its systems passes; a recent fit of the whole integration finished (or the person overrides that, which
 is recorded); its pools are limited; its first reads run (the staged mapping tables); then its schedules and
 sensors are turned on in ``plan.LivePlan.order``. Going off stops its own in reverse, and what it shares only
-when no other integration that is on needs it. Each switch is an operator action (``live_on`` /
-``live_off``) with who, when, why and what was switched.
+when no other integration that runs uses it (by ``live``, its default status or the Dagster UI). Each switch
+is an operator action (``live_on`` / ``live_off``) with who, when, why and what was switched.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from connector_cli.live.dagster_ui import DagsterUI, Instigator
 from connector_cli.live.plan import LivePlan, live_plan
+from connector_cli.live.running import kept_for_others
 from connector_resources import settings
+from connector_resources.http.policy import HttpPolicy, quick_calls
 from connector_resources.ledger import Ledger
 from connector_resources.ledger.fits import FitNote
 from connector_resources.ledger.operator_actions import Operator, OperatorAction, may_switch
@@ -31,51 +32,31 @@ class LiveRefused(Exception):
     """Going on or off refused before anything was switched; the sentence says why and what to run."""
 
 
-@dataclass(frozen=True)
-class LiveState:
-    """One integration as it is now: its own schedules and sensors running or not, and its last switch."""
-
-    integration: str
-    running: tuple[str, ...]
-    stopped: tuple[str, ...]
-    switch: OperatorAction | None
-
-    @property
-    def state(self) -> str:
-        if not self.running:
-            return "off"
-        return (
-            "on"
-            if not self.stopped
-            else f"partly on ({len(self.running)} of {len(self.running) + len(self.stopped)})"
-        )
-
-    def said(self) -> str:
-        """``jde_coupa  on  turned on by alice at 2026-11-26 09:14 UTC: first day of the pilot``."""
-        if self.switch is None:
-            last = "never switched with `live`"
-        else:
-            verb = "turned on" if self.switch.action == "live_on" else "turned off"
-            last = f"{verb} by {self.switch.actor} at {self.switch.at:%Y-%m-%d %H:%M} UTC: {self.switch.note}"
-        return f"{self.integration:<18} {self.state:<18} {last}"
+# How each surface offers going on without a recent fit, for the refusal to name (``fit_refusal``).
+CLI_OVERRIDE = "add --without-fit"
+PAGE_OVERRIDE = 'tick "Go on without a recent fit" beside Turn on'
 
 
-def fit_refusal(integration: str, fit: FitNote | None, now: datetime | None = None) -> str | None:
+def fit_refusal(
+    integration: str, fit: FitNote | None, *, override: str, now: datetime | None = None
+) -> str | None:
     """Why the latest whole fit of ``integration`` does not allow going on (none, unfinished, too old), with
-    what to run; None when it does."""
+    what to run and how to go on without it where the refusal is read (``override``: ``CLI_OVERRIDE``,
+    ``PAGE_OVERRIDE``); None when it does."""
     now = now or datetime.now(UTC)
     days = float(settings.read(FIT_DAYS_SETTING))
-    run = f"`ml-connector fit --integration {integration} --from FIRST-DAY --to {now:%Y-%m-%d}`"
-    override = "and review its report (or go on without it: --without-fit, which is recorded)"
+    run = (
+        f"`ml-connector fit --integration {integration} --from FIRST-DAY --to {now:%Y-%m-%d}` (or the job "
+        f"{integration}_fit in the Dagster UI)"
+    )
+    then = f"and review its report, or go on without it ({override}; the override is recorded)"
     if fit is None:
-        return f"no fit of the whole {integration} has run: run {run} {override}"
+        return f"no fit of the whole {integration} has run: run {run} {then}"
     if fit.failed:
-        return f"the latest {fit.said()} did not finish {fit.failed} flow(s): run {run} again {override}"
+        return f"the latest {fit.said()} did not finish {fit.failed} flow(s): run {run} again {then}"
     if now - fit.at > timedelta(days=days):
         age = (now - fit.at).days
-        return (
-            f"the latest {fit.said()} is {age} day(s) old ({FIT_DAYS_SETTING}={days:g}): run {run} {override}"
-        )
+        return f"the latest {fit.said()} is {age} day(s) old ({FIT_DAYS_SETTING}={days:g}): run {run} {then}"
     return None
 
 
@@ -92,20 +73,35 @@ def _loaded(plan: LivePlan, ui: DagsterUI) -> dict[str, Instigator]:
     return found
 
 
+# What the ping before going live allows each call: a system that is down is refused in seconds (two
+# attempts, 3 s to connect, 20 s in all), not after the minutes of retries a run rides out; a slow moment
+# costs a second `live on`, and `ml-connector ping` keeps the full retries to look closer.
+PING_LIMIT = HttpPolicy(
+    connect_timeout=3, read_timeout=15, max_attempts=2, backoff_cap=1, retry_after_cap=2, deadline=20
+)
+
+
 def _pinged(integration: str, say: Say) -> None:
+    """Ping the integration's systems within ``PING_LIMIT``; refused naming each failed check (its system,
+    the URL and how it failed) and what the ping tried."""
     from connector_assets.deployment import Deployment
     from connector_cli.records import PingUnavailable, deployment_pings
 
+    started = time.monotonic()
     try:
-        results = deployment_pings(Deployment.of([integration]))
+        with quick_calls(PING_LIMIT):
+            results = deployment_pings(Deployment.of([integration]))
     except PingUnavailable as exc:
         raise LiveRefused(str(exc)) from None
     failed = [r for r in results if not r.ok]
     if failed:
         said = "; ".join(f"{r.name}: {r.detail}" for r in failed)
+        limit = PING_LIMIT
         raise LiveRefused(
-            f"ping of {integration}'s systems failed ({said}): fix it and check with "
-            f"`ml-connector ping --integration {integration}`"
+            f"ping of {integration}'s systems failed in {time.monotonic() - started:.1f} s (each call tried "
+            f"at most {limit.max_attempts} times, {limit.connect_timeout:g} s to connect, "
+            f"{limit.deadline:g} s in all): {said}. Fix it, check with "
+            f"`ml-connector ping --integration {integration}`, and go live again; nothing was turned on"
         )
     say(f"ping ok: {', '.join(r.name for r in results)}")
 
@@ -135,15 +131,17 @@ def go_live(
     ledger: Ledger,
     ui: DagsterUI,
     without_fit: bool = False,
+    override: str = CLI_OVERRIDE,
     say: Say = lambda line: None,
 ) -> OperatorAction:
-    """Turn ``integration`` on (see the module docstring); ``LiveRefused`` before anything is switched."""
+    """Turn ``integration`` on (see the module docstring); ``LiveRefused`` before anything is switched
+    (``override``: how the caller's surface offers ``without_fit``, for the fit refusal to name)."""
     may_switch(by, integration, "live_on")
     plan = live_plan(integration)
     found = _loaded(plan, ui)
     _pinged(integration, say)
     fit = ledger.latest_fit(integration)
-    refusal = fit_refusal(integration, fit)
+    refusal = fit_refusal(integration, fit, override=override)
     if refusal and not without_fit:
         raise LiveRefused(refusal)
     say(f"fit: {fit.said() if fit and not refusal else 'none recent, gone on without it (recorded)'}")
@@ -179,40 +177,20 @@ def go_off(
     integration: str, *, by: Operator, why: str, ledger: Ledger, ui: DagsterUI, say: Say = lambda line: None
 ) -> OperatorAction:
     """Turn ``integration`` off: its own schedules and sensors, in reverse order, and what it shares unless
-    another integration that is on needs it."""
+    another integration that runs uses it (``running.kept_for_others``: however that one went on)."""
     may_switch(by, integration, "live_off")
     plan = live_plan(integration)
     found = _loaded(plan, ui)
-    others = [
-        name
-        for name, last in ledger.live_switches().items()
-        if name != integration and last.action == "live_on"
-    ]
-    kept: dict[str, str] = {}
-    for other in others:
-        for name in live_plan(other).kept_for_others:
-            kept.setdefault(name, other)
+    kept = kept_for_others(integration, found)
     stopped = []
     for name in reversed(plan.order):
         if name in kept:
-            say(f"kept {name} (needed by {kept[name]}, which is on)")
+            users = kept[name]
+            say(f"kept {name} (used by {', '.join(users)}, which {'runs' if len(users) == 1 else 'run'})")
         elif found[name].running:
             ui.stop(found[name])
             stopped.append(name)
             say(f"off  {name}")
     _settled(ui, stopped, running=False)
-    detail = {"stopped": stopped, "kept_for": kept}
+    detail = {"stopped": stopped, "kept_for": {name: list(users) for name, users in kept.items()}}
     return ledger.note_live("live_off", by=by, integration=integration, note=why, detail=detail)
-
-
-def live_states(integrations: tuple[str, ...], *, ledger: Ledger, ui: DagsterUI) -> list[LiveState]:
-    """Each of ``integrations`` as it is now (its own schedules and sensors) and its last switch."""
-    found = ui.instigators()
-    switches = ledger.live_switches()
-    states = []
-    for integration in integrations:
-        own = live_plan(integration).flows
-        running = tuple(n for n in own if n in found and found[n].running)
-        stopped = tuple(n for n in own if n not in running)
-        states.append(LiveState(integration, running, stopped, switches.get(integration)))
-    return states
