@@ -1,10 +1,11 @@
 """The desk's Live page: each integration on or off, who switched it last and why, its latest fit, and
 for an admin the one action that turns it on or off (``connector_cli.live.switch``, as ``ml-connector live``).
 
-Only an admin sees the page or switches (an operator decides on records, not on what runs); each switch
-needs a same-site request, the form's CSRF token and a why (``guard.check_action(switch=True)``). The
-switch runs while the request waits (the first reads' run included), then the browser is sent back with
-what was done.
+Only an admin sees the page or switches (an operator decides on records, not on what runs); anyone else is
+told how the desk would make them one (``becoming_admin``: the desk's roles are its own, while at the
+command line whoever runs ``ml-connector live`` is its admin). Each switch needs a same-site request, the
+form's CSRF token and a why (``guard.check_action(switch=True)``). The switch runs while the request waits
+(the first reads' run included), then the browser is sent back with what was done.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from connector_cli.desk.guard import Refused, check_action
+from connector_cli.desk.identity import Identity
 from connector_cli.live.dagster_ui import DagsterUI, DagsterUnreachable
-from connector_cli.live.switch import LiveRefused, fit_refusal, go_live, go_off, live_states
+from connector_cli.live.running import what_runs
+from connector_cli.live.switch import PAGE_OVERRIDE, LiveRefused, fit_refusal, go_live, go_off
 from connector_resources import settings
 from connector_resources.ledger import LedgerError
 from connector_resources.ledger.operator_actions import NotAllowed, Operator
@@ -31,21 +34,42 @@ log = logging.getLogger("ml_connector.desk")
 REFUSED = (LiveRefused, DagsterUnreachable, NotAllowed, LedgerError, SettingError)
 
 
-def _shown(desk: Any, ui: DagsterUI) -> list[dict[str, Any]]:
-    """Each integration of the deployment: its state, last switch and fit (reads Dagster and the ledger)."""
-    from connector_assets.deployment import Deployment
-
+def _shown(desk: Any, ui: DagsterUI) -> dict[str, Any]:
+    """What runs (``running.what_runs``: each integration the webserver loads, the shared pieces), each
+    integration with its latest fit and, when that does not allow going on, why (said for this page)."""
+    found = what_runs(ledger=desk.ledger, ui=ui)
     rows = []
-    for state in live_states(Deployment.of().names, ledger=desk.ledger, ui=ui):
+    for state in found.states:
         fit = desk.ledger.latest_fit(state.integration)
-        rows.append(
-            {
-                "state": state,
-                "fit": fit.said() if fit else "none",
-                "fit_refusal": fit_refusal(state.integration, fit) or "",
-            }
+        refusal = fit_refusal(state.integration, fit, override=PAGE_OVERRIDE)
+        rows.append({"state": state, "fit": fit.said() if fit else "none", "fit_refusal": refusal or ""})
+    return {"rows": rows, "shared": found.shared}
+
+
+def becoming_admin(who: Identity) -> str:
+    """Why ``who`` may not use Live and how they would become an admin, by how the desk recognised them
+    (``identity``). The desk's roles are its own: the same person is admin at the command line, where the
+    shell is the identity, so that is said too."""
+    article = "an" if who.role[:1] in "aeiou" else "a"
+    refused = f"{who.actor} is {article} {who.role} here: only an admin may see and use Live."
+    if who.how == "proxy":
+        become = (
+            f"To become one, have {who.actor} (or a group of theirs) named in ML_DESK_ADMINS of the desk's "
+            "settings, then restart the desk."
         )
-    return rows
+    elif who.how == "account":
+        become = (
+            f"To become one, whoever runs ml-connector with this deployment's ledger gives the account the "
+            f"role: `ml-connector desk users add {who.actor} --role admin --replace` (it sets a new password "
+            "too), then sign in again."
+        )
+    else:
+        become = (
+            f"{who.actor} is the local operator make dev signs in (ML_DESK_LOCAL_OPERATOR), never an admin: "
+            "sign in with an admin account instead (`ml-connector desk users add NAME --role admin` makes "
+            "one)."
+        )
+    return f"{refused} {become} At the command line, `ml-connector live` needs no desk role."
 
 
 def routes(desk: Any) -> list[Route]:
@@ -61,14 +85,12 @@ def routes(desk: Any) -> list[Route]:
         if who is None:
             return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", status_code=303)
         if not who.may_switch:
-            return refused(
-                request, who, f"{who.actor} is a {who.role}: only an admin may see and use Live", 403
-            )
+            return refused(request, who, becoming_admin(who), 403)
         try:
-            rows = await run_in_threadpool(_shown, desk, ui)
+            shown = await run_in_threadpool(_shown, desk, ui)
         except REFUSED as error:
             return refused(request, who, str(error), 503)
-        return desk.page(request, "live.html", who=who, rows=rows, dagster=ui.url)
+        return desk.page(request, "live.html", who=who, dagster=ui.url, **shown)
 
     async def switch(request: Request) -> Response:
         form = await request.form()
@@ -81,13 +103,19 @@ def routes(desk: Any) -> list[Route]:
         if verb not in ("on", "off"):
             return refused(request, who, f"{verb!r} is not on or off", 404)
         said: list[str] = []
-        args = {"by": Operator(who.actor, who.role), "why": str(form.get("why", "")), "ledger": desk.ledger}
+        args = {
+            "by": Operator(who.actor, who.role),
+            "why": str(form.get("why", "")),
+            "ledger": desk.ledger,
+            "ui": ui,
+            "say": said.append,
+        }
 
         def run() -> Any:
             if verb == "on":
-                without_fit = form.get("without_fit") == "yes"
-                return go_live(integration, ui=ui, without_fit=without_fit, say=said.append, **args)
-            return go_off(integration, ui=ui, say=said.append, **args)
+                skip = form.get("without_fit") == "yes"
+                return go_live(integration, without_fit=skip, override=PAGE_OVERRIDE, **args)
+            return go_off(integration, **args)
 
         try:
             action = await run_in_threadpool(run)
