@@ -59,9 +59,9 @@ def becoming_admin(who: Identity) -> str:
         )
     elif who.how == "account":
         become = (
-            f"To become one, whoever runs ml-connector with this deployment's ledger gives the account the "
-            f"role: `ml-connector desk users add {who.actor} --role admin --replace` (it sets a new password "
-            "too), then sign in again."
+            "To become one, ask whoever runs this deployment to run, at its shell, "
+            f"`ml-connector desk users add {who.actor} --role admin --replace` (it sets a new password too), "
+            "then sign in again."
         )
     else:
         become = (
