@@ -37,7 +37,7 @@ from connector_resources.http import (
     parse_retry_after,
 )
 from connector_resources.http import client as client_module
-from connector_resources.http.policy import TransientFailure
+from connector_resources.http.policy import TransientFailure, quick_calls
 from connector_resources.redaction import register_secret
 
 pytest_plugins = ["http_server"]
@@ -324,6 +324,23 @@ def test_connection_refused_post_is_retried_until_the_server_appears():
     assert response.status_code == 201
     assert len(servers[0].hits("/orders")) == 1  # refused attempts never reached a server
     assert metrics.calls > 1 and metrics.retries == metrics.calls - 1
+
+
+def test_a_client_made_inside_quick_calls_keeps_to_its_limit_and_one_made_after_it_to_its_own():
+    own = FAST.model_copy(update={"max_attempts": 6, "connect_timeout": 10.0, "deadline": 300.0})
+    limit = HttpPolicy(connect_timeout=3, read_timeout=15, max_attempts=2, backoff_cap=1, deadline=20)
+    url = f"http://127.0.0.1:{closed_port()}"
+    with quick_calls(limit), HttpClient("acme", url, policy=own) as c:
+        with pytest.raises(TransportError, match="refused") as caught:
+            c.get("/items")
+        assert caught.value.attempts == 2 == c.metrics.calls  # the limit's, not the client's six
+        assert (c.policy.connect_timeout, c.policy.read_timeout, c.policy.deadline) == (
+            3,
+            min(15, FAST.read_timeout),
+            20,
+        )
+    with HttpClient("acme", url, policy=own) as after:
+        assert after.policy == own
 
 
 def test_connection_refused_exhausts_attempts_as_transport_error():
