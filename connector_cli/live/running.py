@@ -60,9 +60,19 @@ class LiveState:
             return default
         return "the Dagster UI" if not self.by_default else f"{default} and the Dagster UI"
 
+    @property
+    def since(self) -> str:
+        """What Dagster says that its last switch does not: ``runs by ...`` (``runs_by``), or that what
+        ``live on`` started was stopped since (in the Dagster UI); empty when the two agree."""
+        if self.runs_by:
+            return f"runs by {self.runs_by}"
+        if self.switch is not None and self.switch.action == "live_on" and self.stopped:
+            return f"{len(self.stopped)} stopped since, in the Dagster UI"
+        return ""
+
     def said(self) -> str:
         """One line: ``jde_coupa  on  never switched with `live`; runs by the deployment's default (...)``."""
-        why = f"{self.last_switch}; runs by {self.runs_by}" if self.runs_by else self.last_switch
+        why = f"{self.last_switch}; {self.since}" if self.since else self.last_switch
         return f"{self.integration:<18} {self.state:<18} {why}"
 
 
