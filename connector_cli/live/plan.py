@@ -40,7 +40,7 @@ class LivePlan:
 
     @property
     def kept_for_others(self) -> frozenset[str]:
-        """What another integration that is on also needs (never stopped while it is on)."""
+        """What another integration also uses: never stopped while one that uses it runs (``running``)."""
         return frozenset((*self.shared, *self.replay))
 
 
