@@ -190,7 +190,7 @@ def _automation_default(sandbox: bool) -> None:
     "--dagster-home",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Instance folder (default: $DAGSTER_HOME, else ./.dagster_home).",
+    help="Instance folder (default: $DAGSTER_HOME, else the project's .dagster_home).",
 )
 @click.option("--sandbox/--no-sandbox", default=True, show_default=True, help="Start the API simulators too.")
 @click.option("--scale", default=1.0, show_default=True, type=float, help="Sandbox data volume.")

@@ -6,7 +6,8 @@ its file would be (the table's own two column headers), so it can be edited and 
 reads a file exactly as a configured file is read, shows the diff and any row refused (format or master
 data, through the same ``plan_change`` the desk uses), asks, and saves it with who and why as one new
 version. Whoever runs the CLI with the ledger's credentials is an operator, as for ``abandon``: ``--by``
-names them (default: the login name), ``--note`` says why.
+names them (default: the login name), ``--note`` says why. Both name the ledger they use first
+(``ledger_line``): a table lives in one ledger, and the shell's settings decide which.
 """
 
 from __future__ import annotations
