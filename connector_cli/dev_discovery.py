@@ -29,12 +29,11 @@ from connector_cli.dev_instance import DevInstance, running
 from connector_cli.dev_vault import KEY_FILE, DevVaultKeyError, existing_key
 from connector_resources import settings
 from connector_resources.ledger.engine import SQLITE_FILENAME, describe_url, ledger_url
-from connector_resources.project_home import NoProject, locate
+from connector_resources.project_home import DAGSTER_HOME_ENV, NoProject, locate
 from connector_resources.redaction import register_secret
 from connector_resources.settings import SANDBOX_PORT_BASE_ENV
 from connector_resources.vault import KEY_ENV
 
-HOME_ENV = "DAGSTER_HOME"
 DAGSTER_URL_ENV = "ML_DAGSTER_URL"
 
 # Commands that start servers of their own: they take nothing from another running instance (``dev`` on
@@ -77,8 +76,8 @@ def adopt_running_dev() -> tuple[Adopted, Callable[[], None]]:
     if home is None:
         return adopted, restore
     if instance is not None:
-        if not settings.given(HOME_ENV):
-            take(HOME_ENV, instance.dagster_home)
+        if not settings.given(DAGSTER_HOME_ENV):
+            take(DAGSTER_HOME_ENV, instance.dagster_home)
         if not settings.given(DAGSTER_URL_ENV) and instance.ui:
             take(DAGSTER_URL_ENV, instance.ui)
         _take_port_base(instance, adopted, take)
