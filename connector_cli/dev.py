@@ -30,7 +30,8 @@ from connector_cli.dev_shutdown import stop_daemon_first
 from connector_cli.dev_vault import KEY_FILE, DevVaultKeyError, keep_sessions
 from connector_cli.dev_world import start_world
 from connector_resources import settings
-from connector_resources.ledger.engine import DEFAULT_HOME, describe_url
+from connector_resources.ledger.engine import describe_url
+from connector_resources.project_home import NoProject, locate
 from connector_resources.settings import sandbox_port_base
 from connector_resources.vault import KEY_ENV
 
@@ -54,19 +55,18 @@ def require_simulators() -> None:
 
 
 def project_root(start: Path | None = None) -> Path:
-    """The folder holding workspace.yaml: the current directory or one of its parents."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "workspace.yaml").is_file():
-            return folder
-    raise click.ClickException(
-        f"no workspace.yaml in {here} or its parents; run ml-connector dev from the project folder"
-    )
+    """The folder holding workspace.yaml: the current directory or one of its parents
+    (``project_home.locate``, as every command finds it)."""
+    try:
+        return locate(start).require_root()
+    except NoProject as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def dev_home(root: Path, home: Path | None = None) -> Path:
-    """The instance folder ``dev`` uses: ``home`` when given, else $DAGSTER_HOME, else ./.dagster_home."""
-    return (home or Path(settings.given("DAGSTER_HOME") or root / DEFAULT_HOME)).resolve()
+    """The instance folder ``dev`` uses: ``home`` when given, else $DAGSTER_HOME, else the project's
+    .dagster_home."""
+    return (home or locate(root).require_dagster_home()).resolve()
 
 
 def prepare_dagster_home(root: Path, home: Path | None = None) -> Path:
@@ -190,7 +190,7 @@ def _automation_default(sandbox: bool) -> None:
     "--dagster-home",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Instance folder (default: $DAGSTER_HOME, else ./.dagster_home).",
+    help="Instance folder (default: $DAGSTER_HOME, else the project's .dagster_home).",
 )
 @click.option("--sandbox/--no-sandbox", default=True, show_default=True, help="Start the API simulators too.")
 @click.option("--scale", default=1.0, show_default=True, type=float, help="Sandbox data volume.")

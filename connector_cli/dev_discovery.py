@@ -28,12 +28,12 @@ import click
 from connector_cli.dev_instance import DevInstance, running
 from connector_cli.dev_vault import KEY_FILE, DevVaultKeyError, existing_key
 from connector_resources import settings
-from connector_resources.ledger.engine import DEFAULT_HOME, SQLITE_FILENAME, describe_url, ledger_url
+from connector_resources.ledger.engine import SQLITE_FILENAME, describe_url, ledger_url
+from connector_resources.project_home import DAGSTER_HOME_ENV, NoProject, locate
 from connector_resources.redaction import register_secret
 from connector_resources.settings import SANDBOX_PORT_BASE_ENV
 from connector_resources.vault import KEY_ENV
 
-HOME_ENV = "DAGSTER_HOME"
 DAGSTER_URL_ENV = "ML_DAGSTER_URL"
 
 # Commands that start servers of their own: they take nothing from another running instance (``dev`` on
@@ -51,17 +51,10 @@ class Adopted:
 
 
 def make_dev_home(start: Path | None = None) -> Path | None:
-    """The instance folder ``make dev`` uses from here: $DAGSTER_HOME, else ``.dagster_home`` in the project
-    folder holding ``start`` (default: the current directory); None outside a project without one."""
-    from connector_cli.dev import project_root
-
-    given = settings.given(HOME_ENV)
-    if given:
-        return Path(given).expanduser().resolve()
-    try:
-        return project_root(start) / DEFAULT_HOME
-    except click.ClickException:
-        return None
+    """The instance folder ``make dev`` uses from here (``project_home.locate``): $DAGSTER_HOME, else
+    ``.dagster_home`` in the project folder holding ``start`` (default: the current directory); None outside
+    a project without one."""
+    return locate(start).dagster_home
 
 
 def adopt_running_dev() -> tuple[Adopted, Callable[[], None]]:
@@ -83,8 +76,8 @@ def adopt_running_dev() -> tuple[Adopted, Callable[[], None]]:
     if home is None:
         return adopted, restore
     if instance is not None:
-        if not settings.given(HOME_ENV):
-            take(HOME_ENV, instance.dagster_home)
+        if not settings.given(DAGSTER_HOME_ENV):
+            take(DAGSTER_HOME_ENV, instance.dagster_home)
         if not settings.given(DAGSTER_URL_ENV) and instance.ui:
             take(DAGSTER_URL_ENV, instance.ui)
         _take_port_base(instance, adopted, take)
@@ -133,13 +126,13 @@ def _take_port_base(instance: DevInstance, adopted: Adopted, take: Callable[[str
 
 
 def _shell_ledger() -> str:
-    """The ledger this command will open (password masked); "" when its URL does not parse (the command
-    then says so itself)."""
+    """The ledger this command will open (password masked); "" when its URL does not parse or no project is
+    found (the command then says so itself)."""
     from sqlalchemy.exc import ArgumentError
 
     try:
         return describe_url(ledger_url(create=False))
-    except (ArgumentError, ValueError):
+    except (ArgumentError, ValueError, NoProject):
         return ""
 
 

@@ -6,7 +6,8 @@ its file would be (the table's own two column headers), so it can be edited and 
 reads a file exactly as a configured file is read, shows the diff and any row refused (format or master
 data, through the same ``plan_change`` the desk uses), asks, and saves it with who and why as one new
 version. Whoever runs the CLI with the ledger's credentials is an operator, as for ``abandon``: ``--by``
-names them (default: the login name), ``--note`` says why.
+names them (default: the login name), ``--note`` says why. Both name the ledger they use first
+(``ledger_line``): a table lives in one ledger, and the shell's settings decide which.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from connector_cli.decisions import login_name
-from connector_resources.ledger import Ledger, shared_ledger
+from connector_resources.ledger import Ledger, describe_url, shared_ledger
 from connector_resources.ledger.mapping_store import MappingChange, MappingUse, StaleMapping
 from connector_resources.ledger.operator_actions import OPERATOR_ROLE, Operator
 
@@ -170,6 +171,7 @@ def export_command(table_name: str, file: Path | None) -> None:
     it back with `mappings import FILE --table TABLE`."""
     table = table_named(table_name)
     ledger = shared_ledger()
+    click.echo(ledger_line(ledger), err=True)  # stdout may be the CSV itself
     rows = current_rows(table, ledger)
     info = ledger.mapping_info(table.name)
     if file is None:
@@ -179,6 +181,12 @@ def export_command(table_name: str, file: Path | None) -> None:
             write_csv(handle, table, rows)
     version = info.version if info else 0
     click.echo(f"exported {len(rows)} row(s) of {table.name} (version {version})", err=True)
+
+
+def ledger_line(ledger: Ledger) -> str:
+    """Which ledger a command reads or writes (password masked): a table lives in one ledger, and a shell
+    whose settings name another would otherwise export or change that one's without a word."""
+    return f"ledger: {describe_url(ledger.url)}"
 
 
 def write_csv(handle: TextIO, table: Any, rows: dict[str, str]) -> None:
@@ -209,6 +217,7 @@ def import_command(file: Path, table_name: str, note: str, by: str, yes: bool, r
     except ValueError as problem:
         raise click.ClickException(f"{file}: not imported, nothing saved: {problem}") from None
     ledger = shared_ledger()
+    click.echo(ledger_line(ledger))
     today = current_rows(table, ledger)  # the first use imports the configured file: the diff is against it
     if replace and today and not rows:
         raise click.ClickException(

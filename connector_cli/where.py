@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
-from connector_cli.dev_discovery import make_dev_home
 from connector_cli.dev_instance import DevInstance, running, stale
+from connector_resources.project_home import locate
 from connector_resources.settings import SANDBOX_PORTS, SERVER_PORT_KEYS
 from connector_resources.vault import KEY_ENV
 
@@ -24,11 +24,7 @@ def where(name: str | None) -> None:
     instance folder and vault key file. With NAME, only that address, for scripts:
     curl "$(ml-connector where ui)/graphql". Exits 1 when none runs for this folder ($DAGSTER_HOME, else
     the project's .dagster_home)."""
-    home = make_dev_home()
-    if home is None:
-        raise click.ClickException(
-            "not in a project folder (no workspace.yaml here or above) and no DAGSTER_HOME"
-        )
+    home = locate().require_dagster_home()  # NoProject: said by the group, naming where it looked
     instance = running(home)
     if instance is None:
         left = stale(home)

@@ -466,6 +466,8 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         "home",
         "DAGSTER_HOME",
         "./.dagster_home",
-        "Dagster instance folder (ml-connector dev copies dagster.yaml in)",
+        "Dagster instance folder (ml-connector dev copies dagster.yaml in); unset: .dagster_home in the "
+        "project folder (the one holding workspace.yaml at or above the current directory); outside a "
+        "project a command is refused",
     ),
 )

@@ -14,7 +14,6 @@ A start uses all six kept files or seeds all six anew, never some of each (``Kep
 from __future__ import annotations
 
 import importlib
-import os
 import random
 import socket
 from collections.abc import Callable, Iterable
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from connector_resources.project_home import locate
 from connector_resources.settings import DEFAULT_SANDBOX_PORT_BASE, SANDBOX_PORT_SPAN, sandbox_port
 from connector_resources.system_declaration import System
 from connector_resources.systems import declared_systems, sandbox_ports
@@ -78,8 +78,9 @@ SANDBOXES: dict[str, SandboxSpec] = {s.key: _spec(s) for s in declared_systems()
 
 
 def data_dir() -> Path:
-    home = Path(os.environ.get("DAGSTER_HOME") or ".dagster_home")
-    folder = home / "sandbox"
+    """``sandbox`` in the instance folder (``project_home.locate``: $DAGSTER_HOME, else the project's
+    .dagster_home); outside a project with neither, ``NoProject``, and no folder is made."""
+    folder = locate().require_dagster_home() / "sandbox"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

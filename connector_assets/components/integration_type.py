@@ -22,6 +22,7 @@ import pydantic
 from connector_assets.components import setting_fields
 from connector_assets.components.apartness import refused_connections
 from connector_assets.components.instances import instance_package
+from connector_assets.components.mapping_files import missing_mapping_file
 from connector_assets.components.scaffolding import IntegrationScaffolder
 from connector_resources import configured_settings, settings
 from connector_resources.setting_declarations import DECLARATIONS, declared_settings
@@ -110,11 +111,15 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         """The instance's own assets, jobs, schedules, sensors and preview job; nothing when the
-        ``ML_INTEGRATIONS`` override leaves it out."""
+        ``ML_INTEGRATIONS`` override leaves it out. A mapping-table file its attributes name that does not
+        exist is refused here (``mapping_files``), so ``dg check defs`` names it."""
         from connector_assets.deployment import integration_definitions, overridden_out
 
         if overridden_out(self.instance):
             return dg.Definitions()
+        missing = missing_mapping_file(self, self.parts.mapping_tables)
+        if missing:
+            raise ValueError(missing)
         return integration_definitions(self.parts)
 
 

@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 from dagster import AssetKey, ConfigurableResource
 
 from connector_resources import settings
+from connector_resources.project_home import locate
 
 if TYPE_CHECKING:  # pyarrow and pandas load on first use, not with the definitions
     import pandas as pd
@@ -258,7 +259,8 @@ def typed_batch(
 
 class StagingResource(ConfigurableResource):
     """Where staged partitions live: ``base_dir``, a folder or an object store URL (``s3://bucket/prefix``);
-    blank: ``ML_STAGING_URL``, else ``$DAGSTER_HOME/staging``. Several machines share a bucket (or volume).
+    blank: ``ML_STAGING_URL``, else ``staging`` in the instance folder (``$DAGSTER_HOME``, else the project's
+    ``.dagster_home``: ``project_home.locate``). Several machines share a bucket (or volume).
     An S3 store's credentials come from the standard AWS variables, read by botocore itself, so nothing
     secret is in Dagster's run config."""
 
@@ -268,7 +270,7 @@ class StagingResource(ConfigurableResource):
         base = (
             self.base_dir
             or settings.value("ML_STAGING_URL")
-            or os.path.join(settings.value("DAGSTER_HOME"), "staging")
+            or os.path.join(locate().require_dagster_home(), "staging")
         )
         return staging_root(base)
 

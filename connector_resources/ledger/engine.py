@@ -28,7 +28,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.pool import StaticPool
 
-from connector_resources import settings
+from connector_resources.project_home import (
+    DAGSTER_HOME_ENV,
+    DB_URL_ENV,
+    LEDGER_HOME_ENV,
+    locate,
+)
 from connector_resources.redaction import get_logger, register_secret
 
 if TYPE_CHECKING:  # alembic loads when the ledger migrates, not with the definitions
@@ -36,9 +41,7 @@ if TYPE_CHECKING:  # alembic loads when the ledger migrates, not with the defini
 
 log = get_logger("ledger.engine")
 
-DB_URL_ENV = "ML_CONNECTOR_DB_URL"
-HOME_ENVS = ("ML_CONNECTOR_HOME", "DAGSTER_HOME")
-DEFAULT_HOME = ".dagster_home"
+HOME_ENVS = (LEDGER_HOME_ENV, DAGSTER_HOME_ENV)
 SQLITE_FILENAME = "ledger.sqlite"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -73,18 +76,20 @@ def ledger_url(explicit: str | None = None, *, create: bool = True) -> str:
     """Resolve the ledger's database URL.
 
     Order: ``explicit``, then ``$ML_CONNECTOR_DB_URL``, then a SQLite file ``ledger.sqlite`` in
-    ``$ML_CONNECTOR_HOME``, else ``$DAGSTER_HOME``, else ``./.dagster_home`` (created if missing, unless
-    ``create`` is false: a question about which ledger is in force makes no folder).
-    The SQLite path is made absolute so a process started from another directory (a code
-    location's ``working_directory``, a CLI run elsewhere) cannot silently open a fresh, empty file.
+    ``$ML_CONNECTOR_HOME``, else ``$DAGSTER_HOME``, else the ``.dagster_home`` of the project folder holding
+    the current directory (``project_home.locate``). That folder is created if missing, unless ``create``
+    is false (a question about which ledger is in force makes no folder). With no setting and no project
+    folder it raises ``NoProject`` naming where it looked: a ledger is never made where a shell happens
+    to stand. The SQLite path is absolute so a process started elsewhere opens the same file.
     """
     if explicit:
         return normalize_url(explicit)
-    from_env = settings.given(DB_URL_ENV)
-    if from_env:
-        return normalize_url(from_env)
-    home = next((settings.given(name) for name in HOME_ENVS if settings.given(name)), DEFAULT_HOME)
-    folder = Path(home).expanduser().resolve()
+    located = locate()
+    if located.db_url_given:
+        return normalize_url(located.db_url_given)
+    folder = located.ledger_home
+    if folder is None:
+        raise located.refusal(DB_URL_ENV, *HOME_ENVS)
     if create:
         folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / SQLITE_FILENAME}"

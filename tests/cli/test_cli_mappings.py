@@ -9,6 +9,7 @@ real; each test has a ledger of its own (a tmp SQLite through ML_CONNECTOR_DB_UR
 import dataclasses
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
 import pytest
@@ -65,11 +66,16 @@ def test_list_and_an_export_that_imports_back_unchanged(terms_file, tmp_path):
     exported = tmp_path / "exported.csv"
     done = _run("mappings", "export", TABLE, str(exported))
     assert done.exit_code == 0, done.output
+    ledger_said = f"ledger: sqlite:///{tmp_path / 'ledger.sqlite'}"  # which ledger, said by each
+    assert done.stderr.splitlines()[0] == ledger_said
     assert exported.read_text(encoding="utf-8") == terms_file.read_text(encoding="utf-8")
-    assert _run("mappings", "export", TABLE).stdout == terms_file.read_text(encoding="utf-8")
+    to_stdout = _run("mappings", "export", TABLE)
+    assert to_stdout.stdout == terms_file.read_text(encoding="utf-8")  # the CSV alone: the ledger on stderr
+    assert ledger_said in to_stdout.stderr
 
     back = _run("mappings", "import", str(exported), "--table", TABLE, "--note", "round trip", "--replace")
     assert back.exit_code == 0, back.output
+    assert back.stdout.splitlines()[0] == ledger_said
     assert f"{TABLE} already has every row of {exported}: nothing to change" in back.output
     assert shared_ledger().mapping_info(TABLE).version == 1
 
@@ -236,3 +242,10 @@ def test_show_uses_lists_the_runs_that_mapped_with_each_version(terms_file):
         "  version 2 in run run-after-the-change",
         "  version 1 in run run-before-the-change",
     ]
+
+
+def test_the_ledger_a_command_names_has_its_password_masked():
+    ledger = SimpleNamespace(url="postgresql+psycopg2://mlc:s3cret@db.example:5432/ledger")
+    assert (
+        mappings_module.ledger_line(ledger) == "ledger: postgresql+psycopg2://mlc:***@db.example:5432/ledger"
+    )

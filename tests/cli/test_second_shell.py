@@ -171,10 +171,10 @@ def test_nothing_running_the_make_dev_homes_key_is_still_found_for_its_ledger(pr
         restore()
     assert KEY_ENV not in os.environ
 
-    monkeypatch.chdir(project / "sub")  # the ledger here is ./.dagster_home's, as before: not that key's
+    monkeypatch.chdir(project / "sub")  # below the project folder: its ledger, so its key too
     adopted, restore = adopt_running_dev()
     restore()
-    assert adopted.taken == {} and not (project / "sub" / ".dagster_home").exists()  # and no folder made
+    assert adopted.taken == {KEY_ENV: key} and not (project / "sub" / ".dagster_home").exists()  # none made
 
     monkeypatch.chdir(project)
     monkeypatch.setenv("ML_CONNECTOR_DB_URL", f"sqlite:///{project / 'elsewhere.sqlite'}")

@@ -1,7 +1,8 @@
 """ml-connector in a Dagster project of someone else's: the package's component types as ``dg`` shows them,
 an instance scaffolded with ``dg scaffold defs``, checked with ``dg check defs`` (and a wrong attribute
-named by file, line and field), configured in YAML (the value reaches the schedule), and its flow run
-against the simulators from definitions Dagster's own ``load_from_defs_folder`` builds.
+named by file, line and field, a mapping table's missing file by attribute and path), configured in YAML
+(the value reaches the schedule), and its flow run against the simulators from definitions Dagster's own
+``load_from_defs_folder`` builds.
 
 The project is what Dagster's scaffolding makes (a ``[tool.dg]`` pyproject, a package with a ``defs``
 folder and a ``definitions.py`` calling ``load_from_defs_folder``), written to a temporary folder; the
@@ -42,7 +43,8 @@ def _dg(project: Path, *args: str, check: bool = True) -> subprocess.CompletedPr
         "VIRTUAL_ENV": str(BIN.parent),
         "DAGSTER_HOME": str(project),
         "DAGSTER_DISABLE_TELEMETRY": "1",
-        "PYTHONPATH": str(project),
+        # The project first; a PYTHONPATH already set (a checkout tested beside the installed one) after it.
+        "PYTHONPATH": os.pathsep.join(filter(None, (str(project), os.environ.get("PYTHONPATH")))),
     }
     env.pop("ML_INTEGRATIONS", None)
     done = subprocess.run(
@@ -84,6 +86,12 @@ def test_an_instance_scaffolded_checked_configured_and_run_in_an_outside_project
     said = refused.stdout + refused.stderr
     assert refused.returncode != 0
     assert "jde_coupa/defs.yaml:4" in said and "acount_map" in said
+    # A mapping table's file that is not there: refused now, not at the table's first run.
+    (defs / "jde_coupa" / "defs.yaml").write_text(f"type: {TYPE}\nattributes:\n  account_map: accounts.csv\n")
+    refused = _dg(project, "check", "defs", check=False)
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert "attributes.account_map" in said and f"{project / 'accounts.csv'}" in said, said
 
     (defs / "jde_coupa" / "defs.yaml").write_text(
         f"type: {TYPE}\nattributes:\n  suppliers_cron: '7 * * * *'\n"

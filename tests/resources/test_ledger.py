@@ -29,6 +29,7 @@ from connector_resources.ledger import (
     schema,
 )
 from connector_resources.ledger.engine import alembic_config, describe_url
+from connector_resources.project_home import NoProject
 from connector_resources.redaction import redact, register_secret
 
 SUPPLIER = ("coupa", "supplier", "JDE", "4343", "coupa")
@@ -47,9 +48,18 @@ def ledger(db_url: str) -> Iterator[Ledger]:
 def test_ledger_url_resolution_order(monkeypatch, tmp_path):
     for name in ("ML_CONNECTOR_DB_URL", "ML_CONNECTOR_HOME", "DAGSTER_HOME"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    monkeypatch.chdir(outside)  # no workspace.yaml here or above, nothing set: refused, nothing made
+    with pytest.raises(NoProject, match=rf"no workspace.yaml in {outside} or any folder above it"):
+        ledger_url()
+    assert list(outside.iterdir()) == []
+
+    (tmp_path / "workspace.yaml").write_text("load_from: []\n")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # below the project folder: the project's .dagster_home
     assert ledger_url() == f"sqlite:///{tmp_path / '.dagster_home' / 'ledger.sqlite'}"
-    assert (tmp_path / ".dagster_home").is_dir()
+    assert (tmp_path / ".dagster_home").is_dir() and not (tmp_path / "sub" / ".dagster_home").exists()
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     assert ledger_url() == f"sqlite:///{tmp_path / 'dagster' / 'ledger.sqlite'}"
