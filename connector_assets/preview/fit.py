@@ -52,7 +52,8 @@ def fit(
     **preview: Any,
 ) -> Fit:
     """Preview ``integration`` over ``first``..``last`` into ``out`` (``preview``: ``runner.run_preview``'s
-    ``ledger``, ``specs``, ``flows`` and ``resources``); ``say`` hears a line per flow as its run ends. The
+    ``ledger``, ``specs``, ``flows`` and ``resources``); ``say`` hears a line per flow as its run ends, then
+    the report's figures in its own words (``FitReport.summary``). The
     fit is noted in ``ledger`` when one is given (its only write there: ``Ledger.note_fit``)."""
     done = Fit(out)
     with FitReport(out, integration=integration, first=first.isoformat(), last=last.isoformat()) as report:
@@ -67,7 +68,10 @@ def fit(
                 say(_flow_line(item))
             else:
                 report.add(item)
+        lines = report.summary()
     done.markdown = report.markdown
+    for line in lines:  # the report's figures, as fit.md and fit.html say them
+        say(line)
     ledger = preview.get("ledger")
     if ledger is not None:  # kept where going live asks whether a recent whole fit finished
         ledger.note_fit(
@@ -85,7 +89,8 @@ def _flow_line(flow: FlowPreview) -> str:
     days = "read whole" if flow.days == [None] else f"{len(flow.days)} day(s)"
     if flow.error or not flow.success:
         return f"FAIL {flow.spec.name} ({days}): {flow.error or 'the preview run failed'}"
-    return f"ok   {flow.spec.name} ({days}): {flow.rows} record(s)"
+    pulled = "".join(f"; pulled {count} parent(s) into {name}" for name, count in flow.pulled.items())
+    return f"ok   {flow.spec.name} ({days}): {flow.rows} of the days' own record(s){pulled}"
 
 
 class FitConfig(Config):
