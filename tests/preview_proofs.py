@@ -43,6 +43,7 @@ REAL_ACTIONS = {
     "refuse": {"fail", "skip"},  # skip: refused before and unchanged, left for a replay
     "ambiguous": {"fail"},
     "hold": {"hold"},
+    "out_of_scope": {"skip"},  # left alone by the flow's rule, never queued (``flows.out_of_scope``)
 }
 
 
