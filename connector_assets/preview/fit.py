@@ -22,10 +22,13 @@ from dagster import (
 )
 
 from connector_assets.flows.records import FlowSpec
-from connector_assets.preview.report import FitReport
-from connector_assets.preview.runner import FlowPreview, run_preview
+from connector_assets.preview.report import REPORT_FILES, FitReport
+from connector_assets.preview.runner import PREVIEW_FILES, FlowPreview, run_preview
 from connector_assets.preview.tally import FlowRead
 from connector_resources import settings
+
+# Everything a fit leaves in its folder: the report, what its preview ran on (docs/operations.md, "2. Fit").
+FIT_FOLDER = (*REPORT_FILES, *PREVIEW_FILES)
 
 
 @dataclass

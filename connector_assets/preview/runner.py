@@ -26,7 +26,7 @@ from connector_assets.preview.target import Capture, capturing
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.blocked_records import blocked_sentence, blocking_parents
 from connector_resources.http.write_hold import writes_held
-from connector_resources.ledger import Ledger, schema
+from connector_resources.ledger import Ledger, release_shared, schema
 from connector_resources.ledger.resource import LedgerResource
 
 # The audit actions that decide a record's verdict (``release`` and ``replay`` follow another's).
@@ -35,6 +35,10 @@ RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_ra
 # The run's events stay in its ephemeral instance and a failed step is said once, by the flow's line and
 # in the report (``FlowPreview.error``): the console hears nothing of the run itself.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+# What a preview leaves in the fit folder beside the report: the scratch ledger (``scratch``), the held
+# writes (``target.Capture``) and the staging of its runs; docs/operations.md, "2. Fit", lists them.
+SCRATCH_LEDGER, HELD_WRITES, STAGING = "preview-ledger.sqlite", "held-writes.sqlite", "staging"
+PREVIEW_FILES = (SCRATCH_LEDGER, HELD_WRITES, STAGING)
 
 
 @dataclass
@@ -150,35 +154,39 @@ def run_preview(
     # A parent a chosen flow's write step pulls is written whether or not its own flow was chosen.
     every = integration_flows(integration, specs=specs, defs=defs)
     out.mkdir(parents=True, exist_ok=True)
-    scratch = copy_ledger(ledger, integration, out / "preview-ledger.sqlite")
+    scratch = copy_ledger(ledger, integration, out / SCRATCH_LEDGER)
     resources = {**defs.resources, **(resources or {})}
     deployed = resources.get("staging") or StagingResource()
     # The verdicts read only what the preview staged; its runs also read the deployment's staging.
-    staging = StagingResource(base_dir=str(out / "staging"))
+    staging = StagingResource(base_dir=str(out / STAGING))
     reading = ScratchStaging(base_dir=staging.base_dir, reads_from=str(deployed.root()))
     resources = {**resources, "ledger": LedgerResource(db_url=scratch.url), "staging": reading}
-    with DagsterInstance.ephemeral() as instance, capturing(out / "held-writes.sqlite") as boundary:
-        resources["target_boundary"], capture = boundary, boundary.capture
-        for spec in chosen:
-            days = flow_days(defs, spec, first, last)
-            flow = FlowPreview(spec, days)
-            if not days:
-                flow.error = f"no partition day of {spec.flow} lies in {first}..{last}"
+    try:
+        with DagsterInstance.ephemeral() as instance, capturing(out / HELD_WRITES) as boundary:
+            resources["target_boundary"], capture = boundary, boundary.capture
+            for spec in chosen:
+                days = flow_days(defs, spec, first, last)
+                flow = FlowPreview(spec, days)
+                if not days:
+                    flow.error = f"no partition day of {spec.flow} lies in {first}..{last}"
+                    yield flow
+                    continue
+                since = _last_event(scratch)
+                with writes_held(), tables_from(scratch.ledger):
+                    result = run_flow(defs, spec, days, resources, instance, specs=specs, until_written=True)
+                flow.success = result.success
+                if not result.success:
+                    flow.error = _failure(result)
+                for row in verdicts(spec, days, scratch, staging, capture):
+                    flow.rows += 1
+                    yield row
+                for row in pulled_parents(spec, every, days, scratch, capture, since):
+                    flow.pulled[row.flow] = flow.pulled.get(row.flow, 0) + 1
+                    yield row
                 yield flow
-                continue
-            since = _last_event(scratch)
-            with writes_held(), tables_from(scratch.ledger):
-                result = run_flow(defs, spec, days, resources, instance, specs=specs, until_written=True)
-            flow.success = result.success
-            if not result.success:
-                flow.error = _failure(result)
-            for row in verdicts(spec, days, scratch, staging, capture):
-                flow.rows += 1
-                yield row
-            for row in pulled_parents(spec, every, days, scratch, capture, since):
-                flow.pulled[row.flow] = flow.pulled.get(row.flow, 0) + 1
-                yield row
-            yield flow
+    finally:  # the fit folder is left with closed files (``PREVIEW_FILES``), no pool kept on the copy
+        release_shared(scratch.url)
+        scratch.ledger.dispose()
 
 
 def run_flow(

@@ -29,7 +29,7 @@ from preview_proofs import (
 from request_log import logged_simulators
 
 import connector_assets.integrations.jde_bill as package
-from connector_assets.preview.fit import fit
+from connector_assets.preview.fit import FIT_FOLDER, fit
 from connector_assets.preview.tally import FitRow
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais.dates import to_julian
@@ -77,6 +77,7 @@ def _fit(world, first: date, last: date, out):
                ledger=world.ledger, say=said.append)  # fmt: skip
     assert not done.failed and write_requests(world.logs) == []
     assert ledger_rows(world.ledger) == before
+    assert sorted(path.name for path in out.iterdir()) == sorted(FIT_FOLDER)  # what the docs say it holds
     with (out / "fit.csv").open(newline="", encoding="utf-8") as rows:
         return done, said, [FitRow(**row) for row in csv.DictReader(rows)]
 
