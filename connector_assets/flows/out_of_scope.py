@@ -11,10 +11,10 @@ those needing a person and from the share that would flow. ``rule`` names a rule
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from connector_assets.flows.records import Skipped
+from connector_resources.ledger.audit import detail_mark
 
 OUT_OF_SCOPE = "out_of_scope"  # the audit detail's key, and the fit's verdict and kind code
 _SEPARATOR = " · "  # ``refusals.GROUP_SEPARATOR``: a kind's code, then the value it is grouped by
@@ -34,14 +34,7 @@ class OutOfScope(Skipped):
 
 def out_of_scope_rule(detail: str | None) -> str | None:
     """The rule an audit event's ``detail`` (JSON text) says put its record out of scope, if any."""
-    if not detail:
-        return None
-    try:
-        value = json.loads(detail)
-    except ValueError:
-        return None
-    rule = value.get(OUT_OF_SCOPE) if isinstance(value, dict) else None
-    return str(rule) if rule else None
+    return detail_mark(detail, OUT_OF_SCOPE)
 
 
 def out_of_scope_group(rule: str) -> str:

@@ -56,8 +56,8 @@ def fit(
 ) -> Fit:
     """Preview ``integration`` over ``first``..``last`` into ``out`` (``preview``: ``runner.run_preview``'s
     ``ledger``, ``specs``, ``flows`` and ``resources``); ``say`` hears a line per flow as its run ends, then
-    the report's figures in its own words (``FitReport.summary``). The
-    fit is noted in ``ledger`` when one is given (its only write there: ``Ledger.note_fit``)."""
+    the report's figures in its own words (``FitReport.summary``). The fit is noted in ``ledger`` when one
+    is given (its only write there: ``Ledger.note_fit``)."""
     done = Fit(out)
     with FitReport(out, integration=integration, first=first.isoformat(), last=last.isoformat()) as report:
         for item in run_preview(defs, integration, first, last, out, **preview):
@@ -83,7 +83,7 @@ def fit(
             last,
             flows=tuple(preview.get("flows") or ()),
             failed=len(done.failed),
-            records=sum(flow.rows for flow in done.flows),
+            records=sum(flow.rows + sum(flow.pulled.values()) for flow in done.flows),  # as previewed
         )
     return done
 
@@ -92,8 +92,8 @@ def _flow_line(flow: FlowPreview) -> str:
     days = "read whole" if flow.days == [None] else f"{len(flow.days)} day(s)"
     if flow.error or not flow.success:
         return f"FAIL {flow.spec.name} ({days}): {flow.error or 'the preview run failed'}"
-    pulled = "".join(f"; pulled {count} parent(s) into {name}" for name, count in flow.pulled.items())
-    return f"ok   {flow.spec.name} ({days}): {flow.rows} of the days' own record(s){pulled}"
+    pulled = "".join(f"; pulled {count:,} parent(s) into {name}" for name, count in flow.pulled.items())
+    return f"ok   {flow.spec.name} ({days}): {flow.rows:,} of the days' own record(s){pulled}"
 
 
 class FitConfig(Config):

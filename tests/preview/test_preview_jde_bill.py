@@ -143,9 +143,9 @@ def test_the_fit_of_days_where_a_bill_changes_twice_on_a_vendor_never_synced_add
         mine = [r for r in rows if r.flow == name]
         pulled_in = sum(other.pulled.get(name, 0) for other in done.flows)
         assert flow.rows == len(mine) - pulled_in and pulled_in == sum(r.pull == "parent" for r in mine)
-        assert f"{len(mine)} {name} read: {flow.rows} of the days' own" in md
+        assert f"{len(mine):,} {name} read: {flow.rows:,} of the days' own" in md
         assert any(
-            line.startswith(f"ok   {name} ") and f": {flow.rows} of the days' own" in line for line in said
+            line.startswith(f"ok   {name} ") and f": {flow.rows:,} of the days' own" in line for line in said
         )
 
     seen = Previewed(rows, done.flows)
