@@ -238,9 +238,11 @@ def verdicts(
 ) -> Iterator[FitRow]:
     """Each record's verdict (see module docstring), day by day, once: a record the run met on several
     days (an order whose header changed one day and a line the next) is counted on the day of its last
-    decision, at that decision, as the run ends it; one day's events in memory at a time."""
+    decision, at that decision, as the run ends it. One day's events in memory at a time, and across days
+    the keys of the records found unchanged (staged with no decision: one staged on several days counts on
+    the first)."""
     mapped_key = spec.key("mapped")
-    unchanged: set[str] = set()  # staged with no decision on several days: counted on the first
+    unchanged: set[str] = set()
     for day in days:
         seen: set[str] = set()
         decided = _day_events(spec, scratch, day)
