@@ -9,7 +9,6 @@ that refuse or skip the children, so each module reads on its own.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from connector_resources.ledger import Ledger, QueueItem, schema
+from connector_resources.ledger.audit import detail_mark
 from connector_resources.redaction import redact
 from connector_resources.refusals import Refusal, refused
 
@@ -165,14 +165,7 @@ def _verdict(key: str, last_event: Any, items: list[QueueItem]) -> GoneParent | 
 
 def never_written_mark(detail: str | None) -> str | None:
     """The ``never_written`` cause an audit event's ``detail`` carries (a flow's skip for good), if any."""
-    if not detail:
-        return None
-    try:
-        value = json.loads(detail)
-    except ValueError:
-        return None
-    mark = value.get(NEVER_WRITTEN) if isinstance(value, dict) else None
-    return str(mark) if mark else None
+    return detail_mark(detail, NEVER_WRITTEN)
 
 
 def _last_events(

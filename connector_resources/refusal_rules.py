@@ -282,9 +282,10 @@ RULES: dict[str, Rule] = _rules(
     ),
     Rule(
         "bill not from JDE",
-        "JDE",
-        "the bill did not come from JDE, so there is no JDE document to pay: record the payment in JDE by "
-        f"hand if JDE should know it, then {_ABANDON}.",
+        "the desk",
+        "nothing to do: the bill did not come from JDE, so its payment is out of this integration's scope "
+        "(there is no JDE document to pay). The flow leaves such a payment alone, unqueued "
+        "(``flows.out_of_scope``); an item queued for one before is resolved by its next replay.",
     ),
     Rule(
         "written as its order's bill",

@@ -43,6 +43,7 @@ REAL_ACTIONS = {
     "refuse": {"fail", "skip"},  # skip: refused before and unchanged, left for a replay
     "ambiguous": {"fail"},
     "hold": {"hold"},
+    "out_of_scope": {"skip"},  # left alone by the flow's rule, never queued (``flows.out_of_scope``)
 }
 
 
@@ -138,6 +139,10 @@ def previewed_writing_nothing(
         (runs if isinstance(item, FlowPreview) else rows).append(item)
     seen = Previewed(rows, runs)
     assert all(flow.success for flow in seen.flows), [flow.error for flow in seen.flows]
+    # every record counted once, and every refusal or hold with the kind it was queued with
+    assert len({(r.flow, r.source_key) for r in rows}) == len(rows), "a record counted twice"
+    unkinded = [r for r in rows if r.verdict in ("refuse", "hold", "ambiguous") and not r.kind]
+    assert unkinded == [], unkinded
     assert write_requests(world.logs) == [], "the preview sent a write"
     assert ledger_rows(world.ledger) == before, "the preview changed the ledger"
     return seen

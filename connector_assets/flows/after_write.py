@@ -9,6 +9,7 @@ from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
+from connector_assets.flows.out_of_scope import OutOfScope
 from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Skipped
 from connector_resources.held_parents import settled_before_hold
 from connector_resources.ledger import Ledger
@@ -179,13 +180,23 @@ def skips_audited(
     run_id: str | None = None,
     partition: str | None = None,
 ) -> Iterator[Mapped | Rejected]:
-    """``records`` as a flow's mapped step takes them: each ``Skipped`` audited (``audit_skip``) and not
-    passed on, a ``None`` (nothing of this flow's) dropped, mapped and rejected records passed on."""
+    """``records`` as a flow's mapped step takes them: each ``Skipped`` audited (``audit_skip``; one out of
+    the integration's scope with its rule, ``flows.out_of_scope``) and not passed on, a ``None`` (nothing
+    of this flow's) dropped, mapped and rejected records passed on."""
     for record in records:
         if record is None:
             continue
         if isinstance(record, Skipped):
-            audit_skip(ledger, spec, record.source_key, record.reason, run_id=run_id, partition=partition)
+            detail = record.detail if isinstance(record, OutOfScope) else None
+            audit_skip(
+                ledger,
+                spec,
+                record.source_key,
+                record.reason,
+                run_id=run_id,
+                partition=partition,
+                detail=detail,
+            )
             continue
         yield record
 

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from typing import Any, Protocol
 
 from connector_assets.flows.after_write import must_wait, waits_to_sync
-from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Target, validate
+from connector_assets.flows.records import FlowSpec, Mapped, Rejected, Skipped, Target, validate
 from connector_assets.flows.replay_ahead import held_ahead, replay_ahead
 from connector_assets.flows.write_once import write_record
 from connector_resources.held_outside import Kind as OutsideKind
@@ -201,6 +201,8 @@ def replay_handler(
         mapped_at = None  # a queued body: when it was mapped is not known here; the dependency alone decides
         if spec.remap is not None and resources_for_replay is not None:
             mapped_at, record = _remapped(spec, item, ledger, resources_for_replay)
+            if isinstance(record, Skipped):  # out of scope today (``flows.out_of_scope``): nothing to write
+                return ReplayOutcome(None, action="skip", detail=f"skipped: {record.reason}")
         elif not item.payload.get("body"):
             sentence = (
                 f"{spec.entity} {item.source_key}: the queued record was never mapped; "
@@ -271,7 +273,7 @@ def _remap_ahead(
 
 def _remapped(
     spec: FlowSpec, item: QueueItem, ledger: Ledger, resources: Resources
-) -> tuple[datetime, Mapped]:
+) -> tuple[datetime, Mapped | Skipped]:
     """The queued record as today's source data and mapping tables make it (read with its chunk, or
     alone), with when it was read, or why it cannot be written."""
     assert spec.remap is not None

@@ -22,10 +22,13 @@ from dagster import (
 )
 
 from connector_assets.flows.records import FlowSpec
-from connector_assets.preview.report import FitReport
-from connector_assets.preview.runner import FlowPreview, run_preview
+from connector_assets.preview.report import REPORT_FILES, FitReport
+from connector_assets.preview.runner import PREVIEW_FILES, FlowPreview, run_preview
 from connector_assets.preview.tally import FlowRead
 from connector_resources import settings
+
+# Everything a fit leaves in its folder: the report, what its preview ran on (docs/operations.md, "2. Fit").
+FIT_FOLDER = (*REPORT_FILES, *PREVIEW_FILES)
 
 
 @dataclass
@@ -52,8 +55,9 @@ def fit(
     **preview: Any,
 ) -> Fit:
     """Preview ``integration`` over ``first``..``last`` into ``out`` (``preview``: ``runner.run_preview``'s
-    ``ledger``, ``specs``, ``flows`` and ``resources``); ``say`` hears a line per flow as its run ends. The
-    fit is noted in ``ledger`` when one is given (its only write there: ``Ledger.note_fit``)."""
+    ``ledger``, ``specs``, ``flows`` and ``resources``); ``say`` hears a line per flow as its run ends, then
+    the report's figures in its own words (``FitReport.summary``). The fit is noted in ``ledger`` when one
+    is given (its only write there: ``Ledger.note_fit``)."""
     done = Fit(out)
     with FitReport(out, integration=integration, first=first.isoformat(), last=last.isoformat()) as report:
         for item in run_preview(defs, integration, first, last, out, **preview):
@@ -67,7 +71,10 @@ def fit(
                 say(_flow_line(item))
             else:
                 report.add(item)
+        lines = report.summary()
     done.markdown = report.markdown
+    for line in lines:  # the report's figures, as fit.md and fit.html say them
+        say(line)
     ledger = preview.get("ledger")
     if ledger is not None:  # kept where going live asks whether a recent whole fit finished
         ledger.note_fit(
@@ -76,7 +83,7 @@ def fit(
             last,
             flows=tuple(preview.get("flows") or ()),
             failed=len(done.failed),
-            records=sum(flow.rows for flow in done.flows),
+            records=sum(flow.rows + sum(flow.pulled.values()) for flow in done.flows),  # as previewed
         )
     return done
 
@@ -85,7 +92,8 @@ def _flow_line(flow: FlowPreview) -> str:
     days = "read whole" if flow.days == [None] else f"{len(flow.days)} day(s)"
     if flow.error or not flow.success:
         return f"FAIL {flow.spec.name} ({days}): {flow.error or 'the preview run failed'}"
-    return f"ok   {flow.spec.name} ({days}): {flow.rows} record(s)"
+    pulled = "".join(f"; pulled {count:,} parent(s) into {name}" for name, count in flow.pulled.items())
+    return f"ok   {flow.spec.name} ({days}): {flow.rows:,} of the days' own record(s){pulled}"
 
 
 class FitConfig(Config):

@@ -4,11 +4,12 @@ sections, in order: docs/operations.md, "2. Fit: what a run would do, writing no
 
 from __future__ import annotations
 
+from connector_assets.preview.figures import day_one_line, headline, read_lines, records_of, share
 from connector_assets.preview.tally import VERDICTS, Example, FlowTally, RunFacts, shown_group
 from connector_resources.mapping_gaps import MappingGap
 from connector_resources.needs_person import person_kind
 from connector_resources.refusal_actions import action_for
-from connector_resources.refusals import Kind, code_of, group_title, kind_of_group
+from connector_resources.refusals import GROUP_SEPARATOR, Kind, code_of, group_title, kind_of_group
 
 SHOWN_REASONS = 10  # kinds of reason per flow in fit.md (fit.html shows more)
 SHOWN_GAPS = 25  # missing mapping values per flow in fit.md
@@ -18,14 +19,11 @@ def fit_markdown(
     integration: str, first: str, last: str, flows: dict[str, FlowTally], facts: RunFacts | None = None
 ) -> str:
     """The report as Markdown, in the module docstring's order."""
-    total = sum(tally.total for tally in flows.values())
-    flowing = sum(tally.flowing for tally in flows.values())
     lines = [
         f"# See if we fit: {integration}, {span(first, last)}",
         "",
         *_ran(facts, flows),
-        f"Previewed {total:,} source record(s), writing nothing: {share(flowing, total)} would flow "
-        f"({flowing:,} created, adopted, updated or already equal).",
+        headline(flows),
         "",
         day_one_line(flows),
     ]
@@ -37,56 +35,22 @@ def fit_markdown(
             f"## {flow}",
             "",
             verdict_line(tally) + "  ",
-            f"Would flow: {share(tally.flowing, tally.total)}",
+            f"Would flow: {share(tally.flowing, tally.in_scope)}",
         ]
         if tally.closed_period:
             lines += ["", closed_period_line(tally)]
         if tally.error:
             lines += ["", f"**The preview of this flow did not finish**: {tally.error}"]
-        lines += _matches(flow, tally) + _gaps(flow, tally) + _reasons(tally) + _ambiguous(tally)
+        lines += _matches(flow, tally) + _gaps(flow, tally) + _reasons(tally) + _outside(tally)
+        lines += _ambiguous(tally)
     lines += _kinds(flows)
     return "\n".join(lines) + "\n"
-
-
-def day_one_line(flows: dict[str, FlowTally]) -> str:
-    """Day one's truth in one line: what the first run writes at once, what it writes once it has pulled
-    the parents the ledger never synced (and how many), what needs a person, what waits for the flows."""
-    flowing = sum(t.flowing for t in flows.values())
-    after = sum(t.after_pull for t in flows.values())
-    pulled = sum(t.pulled for t in flows.values())
-    person = waiting = 0
-    for tally in flows.values():
-        for code, count, _example in tally.kinds.most_common():
-            if person_kind(code):
-                person += count
-            else:
-                waiting += count
-    blocked = sum(t.blocked for t in flows.values())  # counted under their parent's kind: a person's
-    now = flowing - after - pulled
-    under = f", {blocked:,} of them held on a record that needs a person" if blocked else ""
-    where = ", ".join(f"{t.pulled:,} in {flow}" for flow, t in flows.items() if t.pulled)
-    return (
-        f"**Day one**: {now:,} record(s) written at once; {after:,} written once the first run has pulled "
-        f"the {pulled:,} parent(s) the ledger never synced{f' ({where})' if where else ''}, each its own "
-        "row; "
-        f"{person:,} need a person (by kind below{under}); {waiting:,} wait for the flows."
-    )
 
 
 def ran_line(facts: RunFacts) -> str:
     """When the preview ran and for how long, and the systems it read."""
     systems = ", ".join(facts.systems) or "no system"
     return f"Ran {facts.started_said()}, took {facts.took_said()}; systems read: {systems}."
-
-
-def read_lines(facts: RunFacts, flows: dict[str, FlowTally]) -> list[str]:
-    """Per flow: the systems, the days it covered and the records it read (each has a verdict)."""
-    lines = []
-    for flow, read in facts.flows.items():
-        records = flows[flow].total if flow in flows else 0
-        systems = " -> ".join(s for s in (read.source_system, read.target_system) if s)
-        lines.append(f"{flow} ({systems}): {read.days_said()}, {records_of(flow, records)} read")
-    return lines
 
 
 def _ran(facts: RunFacts | None, flows: dict[str, FlowTally]) -> list[str]:
@@ -97,10 +61,6 @@ def _ran(facts: RunFacts | None, flows: dict[str, FlowTally]) -> list[str]:
 
 def span(first: str, last: str) -> str:
     return first if first == last else f"{first} to {last}"
-
-
-def share(part: int, whole: int) -> str:
-    return f"{part / whole:.1%}" if whole else "n/a"
 
 
 def verdict_line(tally: FlowTally) -> str:
@@ -117,11 +77,10 @@ def closed_period_line(tally: FlowTally) -> str:
     )
 
 
-def records_of(flow: str, count: int) -> str:
-    """The count with the flow's name when that names its records ("37 suppliers", "1 supplier"), else with
-    "records"."""
-    noun = flow.replace("_", " ") if flow.endswith("s") else "records"
-    return f"{count:,} {noun[:-1] if count == 1 else noun}"
+def outside_title(group: str) -> str:
+    """An out-of-scope group as the report names it: the rule that puts its records outside."""
+    rule = group.partition(GROUP_SEPARATOR)[2]
+    return f"out of the integration's scope: {rule}" if rule else "out of the integration's scope"
 
 
 def gap_words(gap: MappingGap) -> str:
@@ -237,6 +196,16 @@ def _kinds(flows: dict[str, FlowTally]) -> list[str]:
         lines += [f"- {label}: {text}" for label, text in kind_facts(info, code)]
         lines.append(f"- For example: {example.source_key}: {example.reason}")
     return lines
+
+
+def _outside(tally: FlowTally) -> list[str]:
+    """The records out of the integration's scope, by rule: left alone by the run, nobody's to fix."""
+    items = [
+        f"{count:,} x {outside_title(group)}  \n  e.g. {example.source_key}: {example.reason}"
+        for group, count, example in tally.outside.most_common()
+    ]
+    rest = f"other rules: {tally.outside.other:,}" if tally.outside.other else ""
+    return _listed("**Out of scope** (left alone by the run, not a person's, not in the share):", items, rest)
 
 
 def _ambiguous(tally: FlowTally) -> list[str]:

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 from html import escape
 
+from connector_assets.preview.figures import day_one_line, headline, read_lines, records_of, share
 from connector_assets.preview.fit_markdown import (
     clears_words,
     closed_period_line,
-    day_one_line,
     gap_words,
     kind_facts,
     kind_heading,
     kinds_met,
+    outside_title,
     ran_line,
-    read_lines,
-    records_of,
-    share,
     span,
 )
 from connector_assets.preview.tally import VERDICTS, Example, FlowTally, RunFacts, shown_group
@@ -37,6 +35,7 @@ COLOURS = {
     "refuse": "#c62828",
     "hold": "#ef6c00",
     "ambiguous": "#6a1b9a",
+    "out_of_scope": "#cfd8dc",
 }
 MEANING = {
     "create": "new: the target has no such record yet, it would be created",
@@ -47,6 +46,8 @@ MEANING = {
     "hold": "waits for something the flows do by themselves (another record's sync, a period opening): "
     "what it waits for is said with it",
     "ambiguous": "the natural key matches several target records: someone must choose",
+    "out_of_scope": "outside what the integration writes (the rule says why): the run leaves it alone, "
+    "nobody needs to act, and it is not in the share that would flow",
 }
 
 _CSS = """
@@ -73,13 +74,10 @@ def fit_page(
     integration: str, first: str, last: str, flows: dict[str, FlowTally], facts: RunFacts | None = None
 ) -> str:
     """The whole page (``facts``: when it ran, how long, what it read)."""
-    total = sum(tally.total for tally in flows.values())
-    flowing = sum(tally.flowing for tally in flows.values())
     title = f"See if we fit: {integration}, {span(first, last)}"
     body = [
         f"<h1>{_e(title)}</h1>",
-        f'<p class="lead">A preview of {total:,} source record(s) over {_e(span(first, last))}; nothing was '
-        f"written to any system. <strong>{share(flowing, total)}</strong> of them would flow.</p>",
+        f'<p class="lead">{_e(span(first, last))}: {_e(headline(flows))}</p>',
         f'<p id="day-one">{_e(day_one_line(flows)).replace("**Day one**", "<strong>Day one</strong>")}</p>',
         _ran(facts, flows),
         _answers(flows),
@@ -107,7 +105,7 @@ def _answers(flows: dict[str, FlowTally]) -> str:
         values = f"{len(tally.gaps):,}{'+' if tally.gaps.other else ''} value(s), {waiting:,} record(s)"
         rows.append(
             f'<tr><td><a href="#{_anchor(flow)}">{_e(flow)}</a></td><td class="n">{tally.total:,}</td>'
-            f'<td class="n"><strong>{share(tally.flowing, tally.total)}</strong></td>'
+            f'<td class="n"><strong>{share(tally.flowing, tally.in_scope)}</strong></td>'
             f'<td class="n">{tally.verdicts["adopt"]:,}</td><td class="n">{tally.verdicts["create"]:,}</td>'
             f'<td class="n">{values if waiting else "none"}</td>'
             f'<td class="n">{tally.verdicts["ambiguous"]:,}</td></tr>'
@@ -127,14 +125,15 @@ def _flow_section(flow: str, tally: FlowTally) -> str:
         f"<p><strong>The preview of this flow did not finish:</strong> {_e(tally.error)}</p>"
         if tally.error
         else "",
-        f'<p><span class="big">{share(tally.flowing, tally.total)}</span> would flow '
-        f'<span class="muted">({tally.flowing:,} of {records_of(flow, tally.total)})</span></p>',
+        f'<p><span class="big">{share(tally.flowing, tally.in_scope)}</span> would flow '
+        f'<span class="muted">({tally.flowing:,} of {records_of(flow, tally.in_scope)} in scope)</span></p>',
         verdict_bar(flow, tally),
         _legend(tally),
         f"<p>{_e(closed_period_line(tally))}</p>" if tally.closed_period else "",
         _matches(flow, tally),
         _gaps(flow, tally),
         _reasons(tally),
+        _outside(tally),
         _ambiguous(tally),
         "</section>",
     ]
@@ -266,6 +265,22 @@ def _reasons(tally: FlowTally) -> str:
         f'<p class="muted">{hidden:,} more record(s) in other groups (fit.csv has each)</p>' if hidden else ""
     )
     return "".join(tables) + rest
+
+
+def _outside(tally: FlowTally) -> str:
+    """The records out of the integration's scope, by the rule that puts them outside."""
+    rows = [
+        (count, COLOURS["out_of_scope"], (_n(f"{count:,}"), f"<strong>{_e(outside_title(group))}</strong>"
+                                          f"{_eg(example, True)}"))
+        for group, count, example in tally.outside.most_common()
+    ]  # fmt: skip
+    other = tally.outside.other
+    return _barred(
+        "<h3>Out of scope: left alone by the run, not a person's</h3>",
+        ("Records", "", "Why"),
+        rows,
+        (_n(f"{other:,}"), "", "other rules") if other else None,
+    )
 
 
 def _group_cell(group: str, example: Example) -> str:

@@ -14,6 +14,7 @@ from time import monotonic
 from types import TracebackType
 from typing import IO, Any
 
+from connector_assets.preview.figures import day_one_line, headline, read_lines
 from connector_assets.preview.fit_markdown import fit_markdown
 from connector_assets.preview.fit_page import fit_page
 from connector_assets.preview.tally import FIT_COLUMNS, FitRow, FlowRead, FlowTally, RunFacts
@@ -72,6 +73,12 @@ class FitReport:
         any verdict."""
         self.flows[flow].error = error
         self.facts.flows[flow] = read or FlowRead()
+
+    def summary(self) -> list[str]:
+        """The report's figures as the console says them, in the report's own words (``preview.figures``):
+        the headline, the Day one line, and each flow's records read."""
+        lines = [headline(self.flows), day_one_line(self.flows).replace("**", "")]
+        return lines + [f"- {line}" for line in read_lines(self.facts, self.flows)]
 
     def close(self) -> str:
         """Finish fit.csv, write fit.md and fit.html; the Markdown."""

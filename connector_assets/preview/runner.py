@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,16 +16,17 @@ import sqlalchemy as sa
 from dagster import AssetsDefinition, AssetSelection, DagsterInstance, Definitions, materialize
 
 from connector_assets.flows.mapping_tables import tables_from
+from connector_assets.flows.out_of_scope import out_of_scope_group, out_of_scope_rule
 from connector_assets.flows.records import FlowSpec
 from connector_assets.flows.target_boundary import is_placeholder
 from connector_assets.flows.written_step import NOT_SENT_AGAIN
 from connector_assets.preview.scratch import ScratchLedger, ScratchStaging, copy_ledger
-from connector_assets.preview.tally import FLOWING, KINDED, FitRow
+from connector_assets.preview.tally import FLOWING, KINDED, OUT_OF_SCOPE, FitRow
 from connector_assets.preview.target import Capture, capturing
 from connector_assets.runtime.staging import StagingResource
 from connector_resources.blocked_records import blocked_sentence, blocking_parents
 from connector_resources.http.write_hold import writes_held
-from connector_resources.ledger import Ledger, schema
+from connector_resources.ledger import Ledger, release_shared, schema
 from connector_resources.ledger.resource import LedgerResource
 
 # The audit actions that decide a record's verdict (``release`` and ``replay`` follow another's).
@@ -34,6 +35,10 @@ RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_ra
 # The run's events stay in its ephemeral instance and a failed step is said once, by the flow's line and
 # in the report (``FlowPreview.error``): the console hears nothing of the run itself.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+# What a preview leaves in the fit folder beside the report: the scratch ledger (``scratch``), the held
+# writes (``target.Capture``) and the staging of its runs; docs/operations.md, "2. Fit", lists them.
+SCRATCH_LEDGER, HELD_WRITES, STAGING = "preview-ledger.sqlite", "held-writes.sqlite", "staging"
+PREVIEW_FILES = (SCRATCH_LEDGER, HELD_WRITES, STAGING)
 
 
 @dataclass
@@ -44,7 +49,8 @@ class FlowPreview:
     days: list[str | None]
     success: bool = True
     error: str = ""
-    rows: int = 0
+    rows: int = 0  # the days' own records
+    pulled: dict[str, int] = field(default_factory=dict)  # parents its write step pulled, per their flow
 
 
 def integration_flows(
@@ -148,33 +154,39 @@ def run_preview(
     # A parent a chosen flow's write step pulls is written whether or not its own flow was chosen.
     every = integration_flows(integration, specs=specs, defs=defs)
     out.mkdir(parents=True, exist_ok=True)
-    scratch = copy_ledger(ledger, integration, out / "preview-ledger.sqlite")
+    scratch = copy_ledger(ledger, integration, out / SCRATCH_LEDGER)
     resources = {**defs.resources, **(resources or {})}
     deployed = resources.get("staging") or StagingResource()
     # The verdicts read only what the preview staged; its runs also read the deployment's staging.
-    staging = StagingResource(base_dir=str(out / "staging"))
+    staging = StagingResource(base_dir=str(out / STAGING))
     reading = ScratchStaging(base_dir=staging.base_dir, reads_from=str(deployed.root()))
     resources = {**resources, "ledger": LedgerResource(db_url=scratch.url), "staging": reading}
-    with DagsterInstance.ephemeral() as instance, capturing(out / "held-writes.sqlite") as boundary:
-        resources["target_boundary"], capture = boundary, boundary.capture
-        for spec in chosen:
-            days = flow_days(defs, spec, first, last)
-            flow = FlowPreview(spec, days)
-            if not days:
-                flow.error = f"no partition day of {spec.flow} lies in {first}..{last}"
+    try:
+        with DagsterInstance.ephemeral() as instance, capturing(out / HELD_WRITES) as boundary:
+            resources["target_boundary"], capture = boundary, boundary.capture
+            for spec in chosen:
+                days = flow_days(defs, spec, first, last)
+                flow = FlowPreview(spec, days)
+                if not days:
+                    flow.error = f"no partition day of {spec.flow} lies in {first}..{last}"
+                    yield flow
+                    continue
+                since = _last_event(scratch)
+                with writes_held(), tables_from(scratch.ledger):
+                    result = run_flow(defs, spec, days, resources, instance, specs=specs, until_written=True)
+                flow.success = result.success
+                if not result.success:
+                    flow.error = _failure(result)
+                for row in verdicts(spec, days, scratch, staging, capture):
+                    flow.rows += 1
+                    yield row
+                for row in pulled_parents(spec, every, days, scratch, capture, since):
+                    flow.pulled[row.flow] = flow.pulled.get(row.flow, 0) + 1
+                    yield row
                 yield flow
-                continue
-            since = _last_event(scratch)
-            with writes_held(), tables_from(scratch.ledger):
-                result = run_flow(defs, spec, days, resources, instance, specs=specs, until_written=True)
-            flow.success = result.success
-            if not result.success:
-                flow.error = _failure(result)
-            for row in verdicts(spec, days, scratch, staging, capture):
-                flow.rows += 1
-                yield row
-            yield from pulled_parents(spec, every, days, scratch, capture, since)
-            yield flow
+    finally:  # the fit folder is left with closed files (``PREVIEW_FILES``), no pool kept on the copy
+        release_shared(scratch.url)
+        scratch.ledger.dispose()
 
 
 def run_flow(
@@ -224,11 +236,17 @@ def verdicts(
     staging: StagingResource,
     capture: Capture,
 ) -> Iterator[FitRow]:
-    """Each record's verdict (see module docstring), day by day: one day's events in memory at a time."""
+    """Each record's verdict (see module docstring), day by day, once: a record the run met on several
+    days (an order whose header changed one day and a line the next) is counted on the day of its last
+    decision, at that decision, as the run ends it. One day's events in memory at a time, and across days
+    the keys of the records found unchanged (staged with no decision: one staged on several days counts on
+    the first)."""
     mapped_key = spec.key("mapped")
+    unchanged: set[str] = set()
     for day in days:
         seen: set[str] = set()
-        events = _day_events(spec, scratch, day)
+        decided = _day_events(spec, scratch, day)
+        events = decided.events
         rows = [
             _row(spec, day, source_key, event, capture.note_of(spec.name, source_key))
             for source_key, event in events.items()
@@ -236,7 +254,7 @@ def verdicts(
         kinds = _queued_kinds(spec, scratch, (row.source_key for row in rows if row.verdict in KINDED))
         # held, then written once its parent was pulled; not one settled with a parent that never comes
         settled = {key for key, event in events.items() if (event.partition_key or None) != day}
-        held = _held_in_preview(spec, scratch, day) - settled
+        held = decided.held - settled
         waits = {k: json.loads(p or "{}").get("waits_for") for k, (_g, p) in kinds.items() if p}
         parents = blocking_parents(scratch.ledger, {w for w in waits.values() if isinstance(w, str)})
         for row in rows:
@@ -250,18 +268,25 @@ def verdicts(
                 kinds[row.source_key] = (row.kind, params)
             kind = kinds.get(row.source_key)
             yield replace(row, kind=kind[0], params=kind[1]) if kind else row
-        for staged in staging.read_rows(mapped_key, day):  # none when the day staged nothing
-            source_key = staged["source_key"]
-            if source_key not in seen:  # staged, written nowhere and not queued: unchanged since written
-                seen.add(source_key)
-                yield FitRow(
-                    spec.integration,
-                    spec.name,
-                    day or "",
-                    source_key,
-                    "unchanged",
-                    reason="unchanged since the last write",
-                )
+        staged = [
+            row["source_key"]
+            for row in staging.read_rows(mapped_key, day)  # none when the day staged nothing
+            if row["source_key"] not in seen and row["source_key"] not in unchanged
+        ]
+        elsewhere = _decided_keys(spec, scratch, staged)  # counted on the day of their decision
+        for source_key in staged:
+            if source_key in elsewhere or source_key in unchanged:
+                continue
+            # staged, written nowhere and not queued: unchanged since written
+            unchanged.add(source_key)
+            yield FitRow(
+                spec.integration,
+                spec.name,
+                day or "",
+                source_key,
+                "unchanged",
+                reason="unchanged since the last write",
+            )
 
 
 def _last_event(scratch: ScratchLedger) -> int:
@@ -284,7 +309,7 @@ def pulled_parents(
         if parent.name == spec.name:
             continue
         for day in days:
-            events = _day_events(parent, scratch, day, since=since)
+            events = _day_events(parent, scratch, day, since=since).events
             rows = [
                 replace(_row(parent, day, key, event, capture.note_of(parent.name, key)), pull="parent")
                 for key, event in events.items()
@@ -295,11 +320,25 @@ def pulled_parents(
                 yield replace(row, kind=kind[0], params=kind[1]) if kind else row
 
 
+@dataclass
+class DayEvents:
+    """A day's records as the preview ended them: the last decisive event of each record whose last
+    decision with a day fell on this one (``events``), and those of them held before it (``held``)."""
+
+    events: dict[str, Any]
+    held: set[str]
+
+
 def _day_events(
     spec: FlowSpec, scratch: ScratchLedger, day: str | None, *, since: int | None = None
-) -> dict[str, Any]:
-    """The preview's last decisive audit event per source record of ``spec``'s flow on ``day`` (the
-    audit's index on integration, flow and partition serves it); ``since``: only events after that id."""
+) -> DayEvents:
+    """The records of ``spec``'s flow the preview decided on ``day`` (the audit's index on integration,
+    flow and partition finds them), each with its last decisive event wherever it fell; ``since``: only
+    events after that id. A record decided again on a later day is that day's: in one run of several days
+    an order held on its second day when it was mapped, then written on its first once its vendor was
+    pulled, ends written on the first, once. An event under no day settles a record outside its day (a
+    parent's remap skipping one another process exported, ``flows.never_written``): the record ends as
+    that event says, on its own day, as the real run's does."""
     a = schema.audit_event
     on_day = (
         a.c.partition_key == day
@@ -308,7 +347,7 @@ def _day_events(
     )
     after = scratch.audit_from if since is None else since
     query = (
-        sa.select(a.c.id, a.c.source_id, a.c.action, a.c.target_id, a.c.reason, a.c.partition_key)
+        sa.select(a.c.source_id)
         .where(
             a.c.integration == spec.integration,
             a.c.flow == spec.name,
@@ -316,30 +355,37 @@ def _day_events(
             a.c.id > after,
             a.c.action.in_(DECISIVE_ACTIONS),
         )
-        .order_by(a.c.id)
+        .distinct()
     )
+    decided = DayEvents({}, set())
     with scratch.ledger.engine.connect() as conn:
-        events = {str(row.source_id): row for row in conn.execute(query)}
-        if day is not None:
-            for row in _settled_outside_days(conn, spec, list(events), after):
-                if row.id > events[str(row.source_id)].id:
-                    events[str(row.source_id)] = row
-        return events
+        keys = [str(row.source_id) for row in conn.execute(query)]
+        history: dict[str, list[Any]] = {}
+        for row in _events_of(conn, spec, keys, after):
+            history.setdefault(str(row.source_id), []).append(row)
+    for key, events in history.items():
+        dated = [event for event in events if event.partition_key]
+        home = dated[-1].partition_key if dated else None
+        if home != day:
+            continue
+        decided.events[key] = events[-1]
+        if any(event.action == "hold" for event in events[:-1]):
+            decided.held.add(key)
+    return decided
 
 
-def _settled_outside_days(conn: sa.Connection, spec: FlowSpec, keys: list[str], after: int) -> list[Any]:
-    """Decisive events of ``spec``'s records ``keys`` under no day, in order: the run settled them outside
-    their day (a parent's remap skipping one another process exported settles what was held on it,
-    ``flows.never_written``), so the record ends as that event says, as the real run's does."""
+def _events_of(conn: sa.Connection, spec: FlowSpec, keys: list[str], after: int) -> list[Any]:
+    """Every decisive event of ``spec``'s records ``keys`` after event ``after``, on any day, in order."""
     a = schema.audit_event
     found: list[Any] = []
     for start in range(0, len(keys), QUEUE_LOOKUP):
         query = (
-            sa.select(a.c.id, a.c.source_id, a.c.action, a.c.target_id, a.c.reason, a.c.partition_key)
+            sa.select(
+                a.c.id, a.c.source_id, a.c.action, a.c.target_id, a.c.reason, a.c.partition_key, a.c.detail
+            )
             .where(
                 a.c.integration == spec.integration,
                 a.c.flow == spec.name,
-                sa.or_(a.c.partition_key.is_(None), a.c.partition_key == ""),
                 a.c.id > after,
                 a.c.action.in_(DECISIVE_ACTIONS),
                 a.c.source_id.in_(keys[start : start + QUEUE_LOOKUP]),
@@ -350,40 +396,42 @@ def _settled_outside_days(conn: sa.Connection, spec: FlowSpec, keys: list[str], 
     return found
 
 
-def _held_in_preview(spec: FlowSpec, scratch: ScratchLedger, day: str | None) -> set[str]:
-    """``spec``'s records the preview held on ``day`` before any decisive write: in one run, a record held
-    and then written was written once the parent it waited for was pulled (``flows.parent_pull``)."""
-    a = schema.audit_event
-    query = sa.select(a.c.source_id).where(
-        a.c.integration == spec.integration,
-        a.c.flow == spec.name,
-        a.c.partition_key == day if day is not None else a.c.partition_key.is_(None),
-        a.c.id > scratch.audit_from,
-        a.c.action == "hold",
-    )
+def _decided_keys(spec: FlowSpec, scratch: ScratchLedger, keys: list[str]) -> set[str]:
+    """Those of ``keys`` the preview decided (a decisive event on any day): each counted on its day."""
     with scratch.ledger.engine.connect() as conn:
-        return {str(row.source_id) for row in conn.execute(query)}
+        return {str(row.source_id) for row in _events_of(conn, spec, keys, scratch.audit_from)}
 
 
 QUEUE_LOOKUP = 500  # source keys per query of the scratch queue (well under SQLite's bound parameters)
 
 
 def _queued_kinds(spec: FlowSpec, scratch: ScratchLedger, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """The kind group and parameters (JSON) of the open scratch-queue item each of ``keys`` left: what the
-    write step queued it with (or, refused for good before, what the deployment's queue held)."""
+    """The kind group and parameters (JSON) of the scratch-queue item each of ``keys`` left: what the
+    write step queued it with (or, refused for good before, what the deployment's queue held). The open
+    item, else the latest closed one (an item keeps its refusal when closed): a refused or held record
+    always carries the kind it was queued with."""
     t = schema.retry_queue
     wanted = sorted(set(keys))
     found: dict[str, tuple[str, str]] = {}
     with scratch.ledger.engine.connect() as conn:
         for start in range(0, len(wanted), QUEUE_LOOKUP):
-            query = sa.select(t.c.source_key, t.c.kind, t.c.params).where(
-                t.c.integration == spec.integration,
-                t.c.flow == spec.name,
-                t.c.status.in_(schema.QUEUE_OPEN_STATUSES),
-                t.c.source_key.in_(wanted[start : start + QUEUE_LOOKUP]),
+            query = (
+                sa.select(t.c.source_key, t.c.kind, t.c.params, t.c.status)
+                .where(
+                    t.c.integration == spec.integration,
+                    t.c.flow == spec.name,
+                    t.c.source_key.in_(wanted[start : start + QUEUE_LOOKUP]),
+                )
+                .order_by(t.c.id)
             )
+            open_keys: set[str] = set()
             for row in conn.execute(query):
-                found[str(row.source_key)] = (row.kind or "", row.params or "")
+                key = str(row.source_key)
+                if key in open_keys:
+                    continue
+                found[key] = (row.kind or "", row.params or "")
+                if row.status in schema.QUEUE_OPEN_STATUSES:
+                    open_keys.add(key)
     return found
 
 
@@ -393,7 +441,10 @@ def _row(spec: FlowSpec, day: str | None, source_key: str, event: Any, note: dic
     note = note or {}
     changes: Any = note.get("changes")
     matched_by: Any = note.get("matched_by")
-    if action == "skip":  # left queued for a replay (refused for good before), or nothing to write
+    kind = ""
+    if action == "skip" and (rule := out_of_scope_rule(event.detail)):  # left alone by the flow's rule
+        verdict, kind = OUT_OF_SCOPE, out_of_scope_group(rule)
+    elif action == "skip":  # left queued for a replay (refused for good before), or nothing to write
         verdict = "refuse" if reason.startswith(NOT_SENT_AGAIN) else "unchanged"
     elif action == "fail":
         verdict = "ambiguous" if note.get("verdict") == "ambiguous" else "refuse"
@@ -409,4 +460,5 @@ def _row(spec: FlowSpec, day: str | None, source_key: str, event: Any, note: dic
         matched_by=json.dumps(matched_by, default=str) if matched_by else "",
         reason=reason,
         changes=json.dumps(changes, default=str) if changes is not None else "",
+        kind=kind,
     )

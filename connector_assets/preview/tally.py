@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from connector_assets.flows.reason_text import clipped
 from connector_resources.mapping_gaps import MappingGap, mapping_gaps
+from connector_resources.needs_person import person_kind
 from connector_resources.redaction import redact
 from connector_resources.refusal_actions import explained
 from connector_resources.refusal_rules import RULES
@@ -27,6 +28,9 @@ AMBIGUOUS_LISTED = 50  # per flow: ambiguous records listed by name (all are cou
 EXAMPLE_CHARS = 300  # an example reason longer than this (an order naming 40 lines) is cut at a word
 
 FLOWING = ("create", "adopt", "update", "unchanged")  # the verdicts whose records would reach the target
+# A record the integration leaves alone on purpose, outside its scope (a BILL payment of a bill that did not
+# come from JDE): the flow's skip by a rule (``flows.out_of_scope``), never a person's, never queued.
+OUT_OF_SCOPE = "out_of_scope"
 EXPLAINED = ("refuse", "hold")  # the verdicts whose reasons are counted by kind
 KINDED = (*EXPLAINED, "ambiguous")  # the verdicts whose kinds the report explains
 UNKINDED = ""  # the group of a row that carries no refusal kind (a report of rows from elsewhere)
@@ -38,7 +42,7 @@ K = TypeVar("K")
 # -- one previewed record's verdict: a row of fit.csv (``FIT_COLUMNS``)
 
 # What each verdict means and what ``changes`` holds for it: docs/operations.md, "2. Fit".
-VERDICTS = ("create", "adopt", "update", "unchanged", "refuse", "hold", "ambiguous")
+VERDICTS = ("create", "adopt", "update", "unchanged", "refuse", "hold", "ambiguous", OUT_OF_SCOPE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,27 +127,32 @@ class FlowTally:
     gaps: Capped[MappingGap] = field(default_factory=lambda: Capped(GAP_VALUES))
     matched_by: Capped[str] = field(default_factory=lambda: Capped(KEY_SETS))
     ambiguous: list[Example] = field(default_factory=list)
+    # Records out of the integration's scope, by the rule that puts them outside (``FitRow.kind``).
+    outside: Capped[str] = field(default_factory=lambda: Capped(REASON_KINDS))
     # Records held on a closed accounting period of the ERP (kind ``period_closed``).
     closed_period: int = 0
     # Why the flow's preview run did not finish ("" when it did): its verdicts cover what it reached.
     error: str = ""
-    # Parents of another flow's records the first run would pull (``FitRow.pull``), and this flow's records
-    # that flow only once their parent is pulled.
-    pulled: int = 0
-    after_pull: int = 0
-    blocked: int = 0  # held on a parent that needs a person: that person's, not the flows'
+    # Records by the one part of the fit's figures each counts in (``part_of``), the parents pulled that
+    # would be written, and the records held on a parent that needs a person (that person's).
+    parts: Counter[str] = field(default_factory=Counter)
+    parents_flowing: int = 0
+    blocked: int = 0
 
     def add(self, row: FitRow) -> None:
         if row.verdict not in VERDICTS:
             raise ValueError(f"{row.flow} {row.source_key}: verdict {row.verdict!r} is none of {VERDICTS}")
         self.verdicts[row.verdict] += 1
-        self.pulled += row.pull == "parent"
-        self.after_pull += row.pull == "child" and row.verdict in FLOWING
+        part = part_of(row)
+        self.parts[part] += 1
+        self.parents_flowing += part == PARENT and row.verdict in FLOWING
         self.blocked += row.pull == "blocked"
         if row.verdict in KINDED:
             self._kind(row)
         elif row.verdict == "adopt":
             self.matched_by.add(key_fields(row.matched_by), lambda: Example(row.source_key, day=row.day))
+        elif row.verdict == OUT_OF_SCOPE:
+            self.outside.add(row.kind or UNKINDED, _example(row))
 
     def _kind(self, row: FitRow) -> None:
         """Count a refused, held or ambiguous row by its kind (never by its words); a refusal by a rule of
@@ -171,6 +180,29 @@ class FlowTally:
     def flowing(self) -> int:
         """Records that would reach the target: created, adopted, updated or already equal there."""
         return sum(self.verdicts[verdict] for verdict in FLOWING)
+
+    @property
+    def in_scope(self) -> int:
+        """What the share that would flow is of: every record but those out of the integration's scope."""
+        return self.total - self.verdicts[OUT_OF_SCOPE]
+
+
+PARENT = "parent"  # a parent pulled from outside the days (``FitRow.pull``)
+# The parts of the days' own records, in the order the fit's Day one line says them.
+OWN_PARTS = ("at_once", "after_pull", "person", "waiting", OUT_OF_SCOPE)
+
+
+def part_of(row: FitRow) -> str:
+    """The one part of the fit's figures ``row`` counts in (``preview.figures``): ``PARENT``, else one of
+    ``OWN_PARTS``. A record held on a parent that needs a person carries that parent's kind (``pull``
+    "blocked"): a person's."""
+    if row.pull == PARENT:
+        return PARENT
+    if row.verdict in FLOWING:
+        return "after_pull" if row.pull == "child" else "at_once"
+    if row.verdict == OUT_OF_SCOPE:
+        return OUT_OF_SCOPE
+    return "person" if person_kind(row.kind) else "waiting"
 
 
 def key_fields(matched_by: str) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from connector_resources.ledger.engine import describe_url, ledger_url, make_engine, migrate, normalize_url
 from connector_resources.ledger.leases import lease_length, lease_wait
-from connector_resources.ledger.ledger import Ledger, shared_ledger
+from connector_resources.ledger.ledger import Ledger, release_shared, shared_ledger
 from connector_resources.ledger.records import (
     AuditEvent,
     InboxEvent,
@@ -53,6 +53,7 @@ __all__ = [
     "make_engine",
     "migrate",
     "normalize_url",
+    "release_shared",
     "shared_ledger",
 ]
 

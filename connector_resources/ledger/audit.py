@@ -27,6 +27,20 @@ from connector_resources.ledger.records import (
 )
 from connector_resources.redaction import redact
 
+
+def detail_mark(detail: str | None, key: str) -> str | None:
+    """The mark ``key`` an audit event's ``detail`` (its stored JSON text) carries, if any: how a skip says
+    why it is for good (``never_written``, ``out_of_scope``)."""
+    if not detail:
+        return None
+    try:
+        value = json.loads(detail)
+    except ValueError:
+        return None
+    mark = value.get(key) if isinstance(value, dict) else None
+    return str(mark) if mark else None
+
+
 # An audit event's own fields; the others (integration, flow, action, run, ...) a write step's batch shares.
 _AUDIT_OWN = ("source_id", "target_id", "reason", "detail")
 _AUDIT_SHARED = (

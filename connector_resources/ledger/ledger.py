@@ -140,3 +140,12 @@ def shared_ledger(url: str | None = None) -> Ledger:
         if ledger is None:
             ledger = _shared[key] = Ledger(resolved)
         return ledger
+
+
+def release_shared(url: str) -> None:
+    """Close and forget this process's shared ``Ledger`` of ``url``, if one was built: a scratch database
+    (a fit's copy of the ledger) is done with once its work is read, and its file is left closed."""
+    with _shared_lock:
+        ledger = _shared.pop((os.getpid(), ledger_url(url)), None)
+    if ledger is not None:
+        ledger.dispose()

@@ -44,7 +44,12 @@ def test_fit_writes_the_report_and_materializes_nothing(env, tmp_path):
     explained = [r for r in read if r["verdict"] in ("refuse", "hold", "ambiguous")]
     assert all(r["kind"] and r["params"].startswith("{") for r in explained)
     md = (out / "fit.md").read_text()
-    assert "**Day one**: " in md and " written once the first run has pulled the " in md
+    assert "**Day one**: " in md and " written once the first run has pulled their parents + " in md
+    # the console says the report's figures in the report's words
+    said = [
+        line for line in md.splitlines() if line.startswith(("Previewed ", "**Day one**", "- suppliers ("))
+    ]
+    assert len(said) == 3 and all(line.replace("**", "") in result.output for line in said)
     assert "suppliers" in md and (out / "fit.html").stat().st_size > 0
     assert "\nRan " in md and " UTC, took " in md
     assert ("## What the refusals and holds mean" in md) == bool(explained)  # said only when any was met

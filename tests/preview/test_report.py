@@ -47,13 +47,18 @@ def test_fit_md_counts_each_flow_and_answers_the_go_live_questions(report: FitRe
     assert md == report.markdown
     assert md.startswith("# See if we fit: jde_coupa, 2025-03-01 to 2025-03-31\n")
     assert (
-        "Previewed 52 source record(s), writing nothing: 17.3% would flow" in md
+        "Previewed 52 source record(s), writing nothing: 52 of the days' own + 0 parent(s) pulled from "
+        "outside the days. 17.3% would flow (9 created, adopted, updated or already equal)." in md
     )  # (3+3+1+1 + 1) / (49 + 3)
     assert (
-        "49 record(s): 3 create · 3 adopt · 1 update · 1 unchanged · 40 refuse · 0 hold · 1 ambiguous  \n"
+        "49 record(s): 3 create · 3 adopt · 1 update · 1 unchanged · 40 refuse · 0 hold · 1 ambiguous · "
+        "0 out_of_scope  \n"
         "Would flow: 16.3%"
     ) in md
-    assert "3 record(s): 1 create · 0 adopt · 0 update · 0 unchanged · 0 refuse · 2 hold · 0 ambiguous" in md
+    assert (
+        "3 record(s): 1 create · 0 adopt · 0 update · 0 unchanged · 0 refuse · 2 hold · 0 ambiguous · "
+        "0 out_of_scope" in md
+    )
     assert "- name+tax_id: 2\n- number: 1\n" in md  # a key field without a value matched nothing
     assert "- payment terms N45: 37 suppliers (jde_coupa/payment_terms_map), e.g. 5000\n" in md
     assert "- payment terms NET: 3 suppliers (jde_coupa/payment_terms_map), e.g. 6000\n" in md
@@ -120,7 +125,8 @@ def test_fit_html_is_one_self_contained_page_with_a_verdict_bar_per_flow(report:
     assert len(segments) == 6 + 2  # one per verdict a flow has
     text = " ".join(" ".join(page.text).split())
     legend = ["create 3 (6.1%)", "adopt 3 (6.1%)", "update 1 (2.0%)", "unchanged 1 (2.0%)",
-              "refuse 40 (81.6%)", "hold 0 (0.0%)", "ambiguous 1 (2.0%)"]  # fmt: skip
+              "refuse 40 (81.6%)", "hold 0 (0.0%)", "ambiguous 1 (2.0%)",
+              "out_of_scope 0 (0.0%)"]  # fmt: skip
     assert [item for item in legend if item in text] == legend  # each verdict with its count and share
     assert [item.split()[0] for item in legend] == list(VERDICTS)
     assert "payment terms N45" in text and "37 suppliers" in text
@@ -291,21 +297,24 @@ def test_the_report_says_when_it_ran_for_how_long_and_what_it_read(tmp_path: Pat
     assert started.tzinfo is not None and started.utcoffset().total_seconds() == 0
     md = fit.markdown
     assert f"Ran {started:%Y-%m-%d %H:%M:%S} UTC, took 1 min 16 s; systems read: JDE, coupa.\n" in md
-    assert "- suppliers (JDE -> coupa): read whole, 49 suppliers read\n" in md
+    assert "- suppliers (JDE -> coupa): read whole, 49 suppliers read: 49 of the days' own\n" in md
     assert (
-        "- purchase_orders (JDE -> coupa): 2025-03-01 to 2025-03-02 (2 days), 3 purchase orders read\n" in md
+        "- purchase_orders (JDE -> coupa): 2025-03-01 to 2025-03-02 (2 days), 3 purchase orders read: 3 of "
+        "the days' own\n" in md
     )
     page = " ".join((tmp_path / "fit.html").read_text(encoding="utf-8").split())
     assert f"Ran {started:%Y-%m-%d %H:%M:%S} UTC, took 1 min 16 s" in page
     assert "2025-03-01 to 2025-03-02 (2 days), 3 purchase orders read" in page
 
 
-def test_the_day_one_line_counts_what_is_written_at_once_after_a_pull_by_a_person_and_by_the_flows(
+def test_the_day_one_line_adds_up_to_the_records_previewed_parents_apart_and_out_of_scope_on_its_own(
     tmp_path: Path,
 ):
-    """Day one's truth, from the rows' ``pull`` marks: two suppliers pulled for the orders (their own rows
-    of their own flow), three orders written after that pull, one written at once, one held on a refused
-    supplier (a person's, under it), one waiting on the flows, and the refused supplier."""
+    """Day one's truth, from the rows' ``pull`` marks, each record in one part: two suppliers pulled for the
+    orders (their own rows of their own flow, apart from the days' own), three orders written after that
+    pull, one written at once, one held on a refused supplier (a person's, under it), one waiting on the
+    flows, the refused supplier, and an order out of the integration's scope, which is nobody's and not in
+    the share that would flow."""
     terms = mapping_missing("no terms", table=TERMS_TABLE, what="payment terms", value="N45")
     waits = with_refusal(
         FitRow(JDE_COUPA, "purchase_orders", "", "PO-5", "hold"),
@@ -320,15 +329,37 @@ def test_the_day_one_line_counts_what_is_written_at_once_after_a_pull_by_a_perso
         with_refusal(FitRow(JDE_COUPA, "suppliers", "", "9", "refuse"), terms),
         # held on supplier 9: the preview gives it that supplier's kind (counted under it)
         replace(with_refusal(waits, terms), source_key="PO-4", pull="blocked"),
-    ]
+        FitRow(JDE_COUPA, "purchase_orders", "", "PO-6", "out_of_scope", reason="not ours",
+               kind="out_of_scope · not ours"),
+    ]  # fmt: skip
     with FitReport(tmp_path, integration=JDE_COUPA, first="2025-03-01", last="2025-03-01") as fit:
         for row in rows:
             fit.add(row)
+        fit.flow_ended("suppliers", read=FlowRead("JDE", "coupa", ["2025-03-01"]))
+        fit.flow_ended("purchase_orders", read=FlowRead("JDE", "coupa", ["2025-03-01"]))
+        console = fit.summary()
     said = (tmp_path / "fit.md").read_text(encoding="utf-8")
     assert (
-        "**Day one**: 1 record(s) written at once; 3 written once the first run has pulled the 2 parent(s) "
-        "the ledger never synced (2 in suppliers), each its own row; 2 need a person (by kind below, 1 of "
-        "them held on a record that needs a person); 1 wait for the flows." in said
+        "Previewed 10 source record(s), writing nothing: 8 of the days' own + 2 parent(s) pulled from "
+        "outside the days. 66.7% of the 9 in scope (1 out of the integration's scope) would flow (6 created, "
+        "adopted, updated or already equal)." in said
     )
+    assert (
+        "**Day one**: the days' 8 own record(s) = 1 written at once + 3 written once the first run has "
+        "pulled their parents + 2 need a person (by kind below, 1 of them held on a record that needs a "
+        "person) + 1 wait for the flows + 1 out of scope; and 2 parent(s) the ledger never synced, pulled "
+        "from outside the days (2 in suppliers), each its own row: 2 written, 0 refused or held." in said
+    )
+    assert (
+        "- suppliers (JDE -> coupa): 2025-03-01, 3 suppliers read: 1 of the days' own + 2 parent(s)" in said
+    )
+    assert "**Out of scope** (left alone by the run, not a person's, not in the share):\n" in said
+    assert "- 1 x out of the integration's scope: not ours  \n  e.g. PO-6: not ours" in said
+    assert "Would flow: 66.7%" in said  # purchase_orders: 4 of the 6 in scope
+    # the console says the report's figures in the report's words
+    assert len(console) == 4 and all(line in said.replace("**", "") for line in console)
     page = (tmp_path / "fit.html").read_text(encoding="utf-8")
-    assert '<p id="day-one"><strong>Day one</strong>: 1 record(s) written at once;' in page
+    assert (
+        '<p id="day-one"><strong>Day one</strong>: the days&#x27; 8 own record(s) = 1 written at once' in page
+    )
+    assert "Out of scope: left alone by the run" in page

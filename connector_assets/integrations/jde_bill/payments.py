@@ -16,8 +16,9 @@ from connector_assets.bill.payment_fields import PaymentOutcomes, paid_bills, pa
 from connector_assets.bill.payments_read import read_payments_day
 from connector_assets.bill.reads import bill_by_id
 from connector_assets.flows import amounts
-from connector_assets.flows.core import Mapped, Rejected
+from connector_assets.flows.core import Mapped, Rejected, skips_audited
 from connector_assets.flows.documents import Version, collect_documents, version_text
+from connector_assets.flows.out_of_scope import OutOfScope
 from connector_assets.flows.record_models import matching, record_model, string
 from connector_assets.jde import contracts, targets
 from connector_assets.jde.accounts import GlAccounts
@@ -115,8 +116,9 @@ def map_payment(
     origins: Mapping[str, JdeOrigin | None],
     rules: PostingRules,
     currency: str | None = "",
-) -> Iterator[Mapped | Rejected]:
-    """One BILL payment -> one JDE write per bill it pays, or the reason it cannot be one. ``origins``
+) -> Iterator[Mapped | Rejected | OutOfScope]:
+    """One BILL payment -> one JDE write per bill it pays, or the reason it cannot be one (a bill that did
+    not come from JDE: out of the integration's scope, a skip). ``origins``
     holds each bill's ``bill_origin``; the caller decided the payment is paid and made by BILL.
     ``currency``: the payment's (its vendor's ``billCurrency``: what BILL's bill and payment amounts are
     in); "" when not known (the company's currency, as JDE takes a blank one); None when BILL has no such
@@ -154,13 +156,12 @@ def map_payment(
             yield Rejected.of(key, refusal_of(too_fine, f"{label}: its amount: {too_fine}"))
             continue
         origin = origins.get(bill_id)
-        if origin is None:
+        if origin is None:  # BILL's own bill: none of this integration's (``flows.out_of_scope``)
             said = (
                 f"{label}: the bill did not come from JDE (no JDE purchase order or voucher became this "
-                "bill), so there is no JDE document to pay. Record the payment in JDE by hand if JDE should "
-                "know it, then abandon this item"
+                "bill), so there is no JDE document to pay: out of this integration's scope, left alone"
             )
-            yield Rejected.of(key, refused(said, rule="bill not from JDE"))
+            yield OutOfScope(key, said, rule="bill not from JDE")
             continue
         if origin.voucher is not None and rules.posting != "journal":
             posted = voucher_payment(origin.voucher, amount, paid_on, payment_id, currency or None)
@@ -209,10 +210,10 @@ def payment_records(
     log: Any = None,
     bill: Any = None,
     known_currencies: dict[str, str] | None = None,
-) -> Iterator[Mapped | Rejected]:
-    """``versions`` that BILL paid, mapped; the journal accounts are checked against the staged F0901 only
-    when a payment needs a journal entry (``GlAccounts.load`` fails the step when the cache is missing).
-    ``bill``: the BILL resource the paid payments' vendors are read on for their currency
+) -> Iterator[Mapped | Rejected | OutOfScope]:
+    """``versions`` that BILL paid, mapped (``map_payment``); the journal accounts are checked against the
+    staged F0901 only when a payment needs a journal entry (``GlAccounts.load`` fails the step when the
+    cache is missing). ``bill``: the BILL resource the paid payments' vendors are read on for their currency
     (``vendor_currencies``, keeping them in ``known_currencies``); without one every payment is taken to be
     in its company's currency."""
     mode, outcomes = posting(), PaymentOutcomes.of(versions, paid_statuses())
@@ -250,14 +251,15 @@ def map_payments(context: AssetExecutionContext, partition: str | None) -> Itera
     read_payments_day(context, partition, PAYMENTS_ENTITY)
     documents = collect_documents(context, partition, PAYMENTS_SOURCE, PAYMENTS_FLOW)
     resources = context.resources
-    yield from payment_records(
-        resources.ledger.get(), resources.staging, documents.current, context.log, resources.bill
-    )
+    ledger = resources.ledger.get()
+    records = payment_records(ledger, resources.staging, documents.current, context.log, resources.bill)
+    yield from skips_audited(PAYMENTS_FLOW, ledger, records, run_id=context.run.run_id, partition=partition)
 
 
-def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
+def remap_payments(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected | OutOfScope]:
     """The named payments (``payment:bill``) read from BILL again, mapped with today's settings (replay),
-    their vendors' currencies read once per replay, however many of its payments a vendor made."""
+    their vendors' currencies read once per replay, however many of its payments a vendor made; one out of
+    scope today is skipped by the replay (``flows.replays``: an item queued before the rule, resolved)."""
     resources = context.resources
     versions = current_versions(resources.bill, [key.split(":", 1)[0] for key in keys])
     known = shared_value((INTEGRATION, "vendor currencies", id(resources.bill)), dict)

@@ -24,6 +24,7 @@ from ledger_entries import queued
 
 from connector_assets.bill.documents import read_current
 from connector_assets.flows.core import Mapped, Rejected, validate
+from connector_assets.flows.out_of_scope import OUT_OF_SCOPE, OutOfScope
 from connector_assets.flows.replays import build_replays
 from connector_assets.integrations.jde_bill.payments import (
     CREDIT_ENV,
@@ -132,8 +133,11 @@ def test_a_paid_payment_on_a_voucher_bill_is_recorded_once_from_webhooks_and_pol
     assert after["AAP"] == int(voucher["AAP"] * 100) - 10025
     xref = world.ledger.get_xref("jde_bill", "payment", "bill", f"{payment}:{paid}", "JDE")
     assert xref.target_id == f"{voucher['KCO']}/{voucher['DOC']}/PV/{payment}/{recorded['payment_number']}"
-    refused = _queue(world.ledger)[f"{foreign_payment}:{foreign}"]
-    assert "the bill did not come from JDE" in refused.reason and refused.status == "failed"
+    # A payment of BILL's own bill is out of the integration's scope: skipped with its rule, never queued.
+    assert f"{foreign_payment}:{foreign}" not in _queue(world.ledger)
+    [skipped] = [e for e in world.ledger.history(f"{foreign_payment}:{foreign}") if e.action == "skip"]
+    assert skipped.detail == {OUT_OF_SCOPE: "bill not from JDE"}
+    assert "the bill did not come from JDE" in skipped.reason
     assert world.ledger.inbox_pending(source="bill", limit=1000) == []  # every delivery acknowledged
     assert _inbox_statuses(world.ledger).get("failed") is None
 
@@ -437,7 +441,7 @@ def test_each_bill_of_a_payment_posts_by_its_origin_and_bad_amounts_are_refused_
         ("1.1110", "-80.00"),
     ]
     assert validate(PAYMENTS_FLOW, [voucher, journal]).rejected == []
-    assert isinstance(not_jde, Rejected) and "the bill did not come from JDE" in not_jde.reason
+    assert isinstance(not_jde, OutOfScope) and "the bill did not come from JDE" in not_jde.reason
     assert isinstance(negative, Rejected) and negative.reason.startswith(
         f"BILL payment stp02PAYMENT00000001 of bill {credit} is -20.00: JDE payments cannot be negative"
     )
@@ -626,19 +630,24 @@ def test_a_payment_voided_after_it_reached_jde_is_raised_once_for_a_person(tmp_p
 
 
 def test_a_replay_reads_each_vendors_currency_once_however_many_of_its_payments_it_replays(world):
+    """Two payments of BILL's own bills queued as refusals, as the flow queued them before such a payment was
+    out of its scope: a replay reads each again, their one vendor's currency once, and resolves each as
+    skipped (out of scope), not failed again."""
     bills = [world.bill.paid_bill(number, "20.00") for number in ("OWN-1", "OWN-2")]  # not from JDE
     world.bill.clear_payments()
     day = datetime.now(UTC).date().isoformat()
     world.run("bill/payments", partition=day)
-    world.run(*FLOW, partition=day)
-    queued = _queue(world.ledger)
-    items = [queued[f"{payment}:{paid}"] for paid, payment in bills]
-    assert all("the bill did not come from JDE" in item.reason for item in items)
+    world.run(*FLOW, partition=day)  # out of scope today: the run queues neither
+    assert not {f"{payment}:{paid}" for paid, payment in bills} & set(_queue(world.ledger))
+    where = ("jde_bill", "payments", "payment")
+    said = "the bill did not come from JDE (queued before it was out of scope)"
+    items = [queued(world.ledger, where, f"{payment}:{paid}", said) for paid, payment in bills]
 
     calls = world.bill_state()["calls"]
     replays = build_replays([PAYMENTS], lambda: {k: world.resources[k] for k in ("jde", "bill", "staging")})
     summary = replay_items(world.ledger, items, replays)
-    assert sorted(summary.failed) == sorted(item.id for item in items)
+    assert sorted(summary.already) == sorted(item.id for item in items) and summary.failed == []
+    assert not {item.source_key for item in items} & set(_queue(world.ledger))
     spent = {k: n - calls.get(k, 0) for k, n in world.bill_state()["calls"].items() if n != calls.get(k, 0)}
     # Each payment is read again by id; their one vendor's currency once (``id:in``), not once a payment.
     assert spent == {"GET /connect/v3/payments/{id}": 2, "GET /connect/v3/vendors": 1}

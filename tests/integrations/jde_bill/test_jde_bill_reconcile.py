@@ -339,19 +339,20 @@ def test_a_bill_payment_jde_does_not_show_is_named_by_voucher_payment_and_amount
     [voided] = _rows(meta, "status")
     _, kco, doc, dct = paid[0].split(":")
     assert voided[1:3] == [f"voucher {kco}/{doc}/{dct}", first] and voided[5:7] == ["paid", "VOIDED"]
-    # The payment of a bill not from JDE is refused by the flow's rule: an expected gap, named with why.
-    assert meta["expected_refused_by_the_payments_flow_not_queued_yet"] == 1
+    # The payment of a bill not from JDE is out of the integration's scope: an expected gap, named with why.
+    assert meta["expected_out_of_the_integration_s_scope"] == 1
     assert f"BILL payment {own} of 40.00 USD on bill {own_bill}" in meta["expected_table"]
     assert "did not come from JDE" in meta["expected_table"]
 
-    # The payments flow runs: it posts the 250.00 and queues the other two for a person, so both are
-    # expected gaps with the queue's reasons and nothing differs.
+    # The payments flow runs: it posts the 250.00, queues the voided one for a person and leaves the one out
+    # of scope alone, so both are expected gaps with why and nothing differs.
     _materialize(made, today, *PAYMENTS_FLOW_STEPS)
     again, meta = _reconcile(made, today, PAYMENTS)
     assert again.passed, again.description
-    assert meta["expected_in_the_retry_queue"] == 2 and meta["records_compared"] == 2
+    assert meta["expected_in_the_retry_queue"] == 1 and meta["records_compared"] == 2
+    assert meta["expected_out_of_the_integration_s_scope"] == 1
     assert "void the payment (or reverse the journal entry) in JDE" in meta["expected_table"]
-    assert "Record the payment in JDE by hand if JDE should know it" in meta["expected_table"]
+    assert "did not come from JDE" in meta["expected_table"]
 
 
 def test_each_reconciliation_reads_its_flow_and_runs_on_a_schedule_of_its_own(monkeypatch):

@@ -45,6 +45,8 @@ from .reads import (
 )
 
 REFUSED = "refused by the payments flow, not queued yet"
+# A payment of a bill that did not come from JDE: left alone, never queued (``flows.out_of_scope``).
+OUT_OF_SCOPE = "out of the integration's scope"
 
 
 @dataclass(frozen=True)
@@ -195,13 +197,13 @@ def _paid(
     in JDE."""
     payment_id = str(part.payment["id"])
     if _refused(part):
-        if not queue.account_for(report, part.words, part.key):
+        if part.origin is None:  # whether or not an item queued before the rule is still open
             why = (
                 f"bill {part.bill_id} did not come from JDE (no cross-reference), so there is no JDE document"
-                if part.origin is None
-                else "JDE payments are amounts paid, greater than zero"
             )
-            report.expect(REFUSED, part.words, why)
+            report.expect(OUT_OF_SCOPE, part.words, why)
+        elif not queue.account_for(report, part.words, part.key):
+            report.expect(REFUSED, part.words, "JDE payments are amounts paid, greater than zero")
         return
     report.compared += 1
     totals.add((supplier,), "bill", part.amount)
