@@ -262,7 +262,7 @@ def dev(
         text=True,
         errors="replace",
     )
-    pump, dagster_log = start_pump(child.stdout, home)
+    pump, dagster_log, daemon_stopped = start_pump(child.stdout, home)
     click.echo(f"Dagster's own log (daemon ticks, run steps): {dagster_log}")
 
     stopping, hurry = threading.Event(), threading.Event()
@@ -273,7 +273,8 @@ def dev(
             return
         stopping.set()
         if child.poll() is None:
-            stop_daemon_first(child.pid)  # nothing launched while the rest stops (``dev_shutdown``)
+            # Nothing launched while the rest stops (``dev_shutdown``).
+            stop_daemon_first(child.pid, said_stopped=daemon_stopped.is_set)
         if child.poll() is None:
             _settle_runs(hurry)  # finished or canceled, never left to fail with the process group
         if child.poll() is None:

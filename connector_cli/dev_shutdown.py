@@ -5,19 +5,24 @@ Why the daemon first: on Ctrl-C, ``dg dev`` tells its webserver and its daemon t
 and waits for each. While the daemon finished its loops, its run queue or a sensor could still launch a
 run (seen 8 s after the interrupt); the run's worker was then ended with the process group, and Dagster
 marked the run failed at the next start. Stopping the daemon (``connector_cli.dagster_daemon``) and
-waiting for it to exit before ``dg dev`` hears the interrupt leaves no launcher alive while the rest stops.
+waiting until it says its loops have stopped (``DAEMON_STOPPED``; it then lives on until ``dg dev`` stops,
+which takes a daemon gone before that for a crash) before ``dg dev`` hears the interrupt leaves no launcher
+while the rest stops.
 
 Why cancel the runs: a run worker still going when ``dg dev`` stops is ended with its process group, and
 Dagster records "Execution was interrupted unexpectedly", a failed (red) run the operator did not cause. So
 the runs in flight get ``ML_DEV_STOP_WAIT_SECONDS`` to finish (their steps are often seconds from done);
 those still going are then canceled through the run launcher (the UI's "Terminate": the worker is told,
 stops its step and records the run CANCELED) while ``dg dev``'s code server can still reach them, and one
-that does not answer is recorded CANCELED directly (``report_run_canceled``). A canceled run is not
+that has not recorded it within ``CANCEL_GRACE`` is recorded CANCELED directly (``report_run_canceled``)
+and its worker ended. A canceled run is not
 retried by ``run_retries`` and is re-run like any other. Queued runs stay queued for the next start.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -27,9 +32,12 @@ from typing import TYPE_CHECKING
 import psutil
 
 if TYPE_CHECKING:
-    from dagster import DagsterInstance
+    from dagster import DagsterInstance, DagsterRun
 
 DAEMON_MARK = "connector_cli.dagster_daemon"  # in the daemon's command line (``dagster_dev.OUR_DAEMON``)
+# What our daemon prints once its loops have stopped (``dagster_daemon.say_when_stopped``); it then lives on
+# until dg dev stops, so its exit is not what the stop waits for when it runs under dg dev.
+DAEMON_STOPPED = "the Dagster daemon has stopped: no run is launched from now on"
 POLL = 0.05  # seconds between looks at the daemon: well inside dg dev's own 5 s check of its processes
 
 
@@ -49,9 +57,12 @@ def daemons_under(pid: int) -> list[psutil.Process]:
     return found
 
 
-def stop_daemon_first(pid: int, *, wait: float = 20.0) -> int:
-    """Interrupt the daemon(s) under ``pid`` and wait up to ``wait`` seconds for them to exit; answers how
-    many were stopped. One that does not exit in time is left to the process group's end, as before."""
+def stop_daemon_first(
+    pid: int, *, wait: float = 20.0, said_stopped: Callable[[], bool] = lambda: False
+) -> int:
+    """Interrupt the daemon(s) under ``pid`` and wait up to ``wait`` seconds for them to exit, or until
+    ``said_stopped`` answers True (the daemon printed ``DAEMON_STOPPED``); answers how many were stopped.
+    One that does not stop in time is left to the process group's end, as before."""
     daemons = daemons_under(pid)
     for daemon in daemons:
         try:
@@ -61,6 +72,8 @@ def stop_daemon_first(pid: int, *, wait: float = 20.0) -> int:
     deadline = time.monotonic() + wait
     alive = list(daemons)
     while alive and time.monotonic() < deadline:
+        if said_stopped():
+            return len(daemons)
         alive = [daemon for daemon in alive if _running(daemon)]
         if alive:
             time.sleep(POLL)
@@ -79,7 +92,7 @@ def _running(process: psutil.Process) -> bool:
 # -- runs in flight at the stop -------------------------------------------------------------------------
 
 RUN_POLL = 0.5  # seconds between looks at the runs in flight while waiting for them
-CANCEL_GRACE = 10.0  # seconds a told worker gets to record its run CANCELED before it is recorded for it
+CANCEL_GRACE = 5.0  # seconds a told worker gets to record its run CANCELED before it is recorded for it
 
 
 @dataclass(frozen=True)
@@ -188,6 +201,20 @@ def cancel_runs(instance: DagsterInstance, runs: list[RunInFlight], *, grace: fl
             instance.report_run_canceled(
                 current, message=f"Canceled when make dev stopped ({run.running()})."
             )
+            _end_worker(current)
+
+
+def _end_worker(run: DagsterRun) -> None:
+    """End the worker of a run recorded CANCELED for it, so it starts no further step: Dagster turns an
+    interrupt inside a step that has a retry policy (every flow step has one) into a retry, and the worker
+    went on to the run's next steps until the process group's end killed it. Only a worker that named
+    itself on this machine and still runs (``run_workers.worker_named``) is ended."""
+    from connector_assets.runtime.run_workers import worker_named
+
+    worker = worker_named(run)
+    if worker is not None and worker.is_here() and worker.pid != os.getpid() and not worker.ended():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker.pid, signal.SIGKILL)
 
 
 def _tell_worker(instance: DagsterInstance, run_id: str) -> bool:
