@@ -268,15 +268,17 @@ def dev(
     stopping, hurry = threading.Event(), threading.Event()
 
     def forward(signum: int, _frame: object) -> None:
-        if stopping.is_set():  # a second Ctrl-C while runs in flight are waited for: cancel them now
+        if stopping.is_set() and not hurry.is_set():  # again while runs in flight are waited for: cancel now
             hurry.set()
             return
-        stopping.set()
-        if child.poll() is None:
-            # Nothing launched while the rest stops (``dev_shutdown``).
-            stop_daemon_first(child.pid, said_stopped=daemon_stopped.is_set)
-        if child.poll() is None:
-            _settle_runs(hurry)  # finished or canceled, never left to fail with the process group
+        if not stopping.is_set():
+            stopping.set()
+            if child.poll() is None:
+                # Nothing launched while the rest stops (``dev_shutdown``).
+                stop_daemon_first(child.pid, said_stopped=daemon_stopped.is_set)
+            if child.poll() is None:
+                _settle_runs(hurry)  # finished or canceled, never left to fail with the process group
+            hurry.set()  # from now on, a signal goes on to dg dev, as it always did
         if child.poll() is None:
             child.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
 
