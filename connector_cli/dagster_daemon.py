@@ -8,13 +8,20 @@ unchanged otherwise. ``ml-connector dev`` (``connector_cli.dagster_dev``) starts
 ``dagster-daemon``; a deployment runs it the same way (docs/deployment.md). The asset daemon's own minimum
 interval, which defaults to the same constant, is set in dagster.yaml (``auto_materialize:
 minimum_interval_seconds``), so it is not shortened with it.
+
+It also says when its loops have stopped (``say_when_stopped``), which ``make dev``'s Ctrl-C waits for
+(``connector_cli.dev_shutdown``).
 """
 
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from connector_assets.runtime import dagster_compat
+from connector_cli.dev_shutdown import DAEMON_STOPPED
 from connector_resources import settings
 
 LOOP_ENV = "ML_BACKFILL_LOOP_SECONDS"
@@ -32,8 +39,57 @@ def shorten_backfill_loop() -> int | None:
     return seconds
 
 
+def say_when_stopped() -> bool:
+    """Make the daemon say on its output when its loops have stopped; whether it could be set.
+
+    Why: ``make dev``'s Ctrl-C stops the daemon first and waits until it launches nothing more
+    (``connector_cli.dev_shutdown``). Under ``dg dev`` the daemon, its loops stopped, stays alive until
+    ``dg dev`` says shutdown on a pipe (``dg dev`` takes a daemon that exits before that for a crash and
+    stops everything at once), so its exit cannot be what ``make dev`` waits for. The pipe's watcher here is
+    Dagster's (``dagster_shared.ipc``: interrupt on the word), and on the way out, before waiting for
+    ``dg dev``'s word as Dagster's does, it prints ``DAEMON_STOPPED``, which ``make dev`` reads.
+    """
+    lost = "make dev's Ctrl-C waits its full time for the daemon to stop"
+    cli = dagster_compat.private_module("dagster._daemon.cli", lost)
+    word = dagster_compat.private("dagster_shared.ipc", "_PIPE_SHUTDOWN_INDICATOR", None, lost)
+    interrupt = dagster_compat.private("dagster_shared.ipc", "send_interrupt", None, lost)
+    if (
+        cli is None
+        or word is None
+        or interrupt is None
+        or not hasattr(cli, "interrupt_on_ipc_shutdown_message")
+    ):
+        return False
+    cli.interrupt_on_ipc_shutdown_message = lambda pipe_fd: watching_shutdown_pipe(pipe_fd, word, interrupt)
+    return True
+
+
+@contextmanager
+def watching_shutdown_pipe(pipe_fd: int, word: str, interrupt: Callable[[], None]) -> Iterator[None]:
+    """Interrupt this process when ``word`` comes down the pipe; on the way out, say ``DAEMON_STOPPED`` and
+    wait until the pipe has said ``word`` or closed (``dg dev`` stopping)."""
+    ended = threading.Event()
+
+    def watch() -> None:
+        with open(pipe_fd, encoding="utf-8") as pipe:
+            for line in pipe:
+                if word in line.strip():
+                    ended.set()
+                    interrupt()
+                    return
+        ended.set()  # closed: dg dev is gone
+
+    threading.Thread(target=watch, name="dg-dev-shutdown-pipe", daemon=True).start()
+    try:
+        yield
+    finally:
+        print(DAEMON_STOPPED, flush=True)
+        ended.wait()
+
+
 def main() -> None:
     shorten_backfill_loop()
+    say_when_stopped()
     dagster_daemon = dagster_compat.daemon_command()
     sys.argv[0] = "dagster-daemon"
     dagster_daemon()

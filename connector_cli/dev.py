@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -26,7 +27,7 @@ import click
 
 from connector_cli.dev_console import start_pump
 from connector_cli.dev_instance import DevClaim, claim, keep_port_base, last_port_base, refuse_if_running
-from connector_cli.dev_shutdown import stop_daemon_first
+from connector_cli.dev_shutdown import settle_runs, stop_daemon_first
 from connector_cli.dev_vault import KEY_FILE, DevVaultKeyError, keep_sessions
 from connector_cli.dev_world import start_world
 from connector_resources import settings
@@ -261,12 +262,23 @@ def dev(
         text=True,
         errors="replace",
     )
-    pump, dagster_log = start_pump(child.stdout, home)
+    pump, dagster_log, daemon_stopped = start_pump(child.stdout, home)
     click.echo(f"Dagster's own log (daemon ticks, run steps): {dagster_log}")
 
+    stopping, hurry = threading.Event(), threading.Event()
+
     def forward(signum: int, _frame: object) -> None:
-        if child.poll() is None:
-            stop_daemon_first(child.pid)  # nothing launched while the rest stops (``dev_shutdown``)
+        if stopping.is_set() and not hurry.is_set():  # again while runs in flight are waited for: cancel now
+            hurry.set()
+            return
+        if not stopping.is_set():
+            stopping.set()
+            if child.poll() is None:
+                # Nothing launched while the rest stops (``dev_shutdown``).
+                stop_daemon_first(child.pid, said_stopped=daemon_stopped.is_set)
+            if child.poll() is None:
+                _settle_runs(hurry)  # finished or canceled, never left to fail with the process group
+            hurry.set()  # from now on, a signal goes on to dg dev, as it always did
         if child.poll() is None:
             child.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
 
@@ -286,6 +298,20 @@ def dev(
         # interpreter exit, SQLAlchemy's hooks printed "Exception ignored in: _collection_gced" tracebacks.
         gc.collect()
     raise SystemExit(code)
+
+
+def _settle_runs(hurry: threading.Event) -> None:
+    """The runs in flight given ``ML_DEV_STOP_WAIT_SECONDS`` to finish, then canceled (``dev_shutdown``),
+    said on this console; a failure to read the instance is said too, and the stop goes on."""
+    from dagster import DagsterInstance
+
+    try:
+        with DagsterInstance.get() as instance:
+            settle_runs(
+                instance, wait=settings.read("ML_DEV_STOP_WAIT_SECONDS"), say=click.echo, hurry=hurry.is_set
+            )
+    except Exception as exc:  # the stop must go on: what is left is ended with the process group
+        click.echo(f"could not settle the runs in flight ({type(exc).__name__}: {exc})")
 
 
 def _ui_address(host: str, port: int) -> str:
@@ -351,8 +377,6 @@ def _start_activity(sandboxes: list, ledger_url: str | None = None):
     """Business activity in the simulators every ``ML_SANDBOX_ACTIVITY_MINUTES`` (default 5; 0 = off),
     so a newcomer sees new records flow through the schedules without touching anything; on the embedded
     sandboxes each integration's people also act on the connector's documents (its ``sandbox`` module)."""
-    import threading
-
     from connector_sandbox.registry import make_activity
 
     stop = threading.Event()
@@ -472,8 +496,6 @@ def _end_group(group: int, grace: float = 10.0) -> None:
 def sandbox_command(systems: tuple[str, ...], scale: float) -> None:
     """Run the API simulators on their sandbox ports until interrupted."""
     require_simulators()
-    import threading
-
     from connector_resources.settings import SANDBOX_PORT_BASE_ENV
     from connector_sandbox.registry import KeptWorldError, PortsTaken, start
 

@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 from typing import IO
 
+from connector_cli.dev_shutdown import DAEMON_STOPPED
+
 LOG_FILE = Path("dagster-dev.log")  # Dagster empties DAGSTER_HOME/logs: not there
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Dagster's console format: "2026-11-25 14:44:11 +0000 - dagster.daemon.SensorDaemon - INFO - message".
@@ -50,10 +52,13 @@ class ConsoleFilter:
         self.log, self.console = log, console or sys.stdout
         self.showing = True  # before any record: our own output
         self.ours = False  # the record being continued is a failure of ours (``OUR_FAILURE``)
+        self.daemon_stopped = threading.Event()  # our daemon said ``DAEMON_STOPPED`` (``dev_shutdown``)
 
     def shown(self, line: str) -> bool:
         """Whether ``line`` goes to the console (and remember it for the lines continuing it)."""
         plain = _ANSI.sub("", line)
+        if plain.startswith(DAEMON_STOPPED):
+            self.daemon_stopped.set()
         record = _RECORD.match(plain)
         if record is None and plain.startswith(IGNORED_BY_PYTHON):
             self.showing = False
@@ -85,8 +90,9 @@ class ConsoleFilter:
             self.write(line)
 
 
-def start_pump(stream: IO[str], home: Path) -> tuple[threading.Thread, Path]:
-    """A thread routing ``stream`` (``dg dev``'s output) to the console and ``home``'s log file."""
+def start_pump(stream: IO[str], home: Path) -> tuple[threading.Thread, Path, threading.Event]:
+    """A thread routing ``stream`` (``dg dev``'s output) to the console and ``home``'s log file; the event
+    is set when the daemon says it has stopped (``ConsoleFilter.daemon_stopped``)."""
     path = home / LOG_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     log = path.open("a", encoding="utf-8")
@@ -100,4 +106,4 @@ def start_pump(stream: IO[str], home: Path) -> tuple[threading.Thread, Path]:
 
     thread = threading.Thread(target=run, name="dev-console", daemon=True)
     thread.start()
-    return thread, path
+    return thread, path, routed.daemon_stopped

@@ -112,6 +112,14 @@ PROJECT_SETTINGS: tuple[Setting, ...] = (
         kind=Number(unit="minutes", minimum=0),
     ),
     Setting(
+        "dev_stop_wait_seconds",
+        "ML_DEV_STOP_WAIT_SECONDS",
+        "30",
+        "make dev: on Ctrl-C, how long runs in flight may finish before they are canceled (marked "
+        "CANCELED, never failed); a second Ctrl-C cancels them at once",
+        kind=Number(unit="seconds", minimum=0),
+    ),
+    Setting(
         "saas_start_date",
         "ML_SAAS_START_DATE",
         "2024-01-01",

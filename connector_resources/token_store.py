@@ -352,6 +352,9 @@ class KeptTokenAuth:
                         self._use_store("drop", self.store.drop, rejected)
                     token = self._fetch_checked(http)
                     self.fetch_count += 1
+                    log.debug(
+                        "%s obtained a new credential (expires_at=%s)", type(self).__name__, token.expires_at
+                    )
                     self._use_store("keep", self.store.save, self.to_keep(token))
         self._hold(token)
 
@@ -361,7 +364,14 @@ class KeptTokenAuth:
         except Exception as exc:
             self._warn_store("read", exc)
             return None
-        if stored is None or stored.value == rejected or self.needs_refresh(stored):
+        if stored is None or stored.value == rejected:
+            return None
+        if self.needs_refresh(stored):  # expired (or about to) by its stored expiry: a new login is routine
+            log.debug(
+                "%s: the kept token is due for renewal (expires_at=%s)",
+                type(self).__name__,
+                stored.expires_at,
+            )
             return None
         if not self.adoptable(stored):
             return None
@@ -378,8 +388,9 @@ class KeptTokenAuth:
         return True
 
     def adopted(self, stored: Token) -> None:
-        """Called when ``stored`` (another process's token) becomes this scheme's token."""
-        log.info(
+        """Called when ``stored`` (another process's token) becomes this scheme's token: routine (every
+        step and every restart adopts the kept token), so said at DEBUG only."""
+        log.debug(
             "%s: reusing the token minted %.0f s ago by another process",
             type(self).__name__,
             time.time() - stored.obtained_at,

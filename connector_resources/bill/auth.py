@@ -161,7 +161,7 @@ class BillSessionAuth(TokenAuth):
             trusted=stored.trusted,
         )
         self.adopt_count += 1
-        log.info(
+        log.debug(  # routine: every step and every restart adopts the kept session
             "reusing the BILL session of %s (organization %s) logged in at %s UTC",
             self.username,
             stored.organization_id,

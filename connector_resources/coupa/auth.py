@@ -120,7 +120,7 @@ class CoupaOAuth(KeptOAuthClientCredentials):
             self.warmup_waited += young
 
     def adopted(self, stored: Token) -> None:
-        log.info(
+        log.debug(  # routine: every step and every restart adopts the kept token
             "coupa: reusing the access token for client %s minted %.0f s ago by another process",
             self.client_id,
             time.time() - stored.obtained_at,

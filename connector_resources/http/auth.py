@@ -56,6 +56,11 @@ class AuthScheme:
     def invalidate(self, request: requests.PreparedRequest | None = None) -> None:
         """Forget the credential ``request`` was sent with, so the next ``ensure_fresh`` renews it."""
 
+    def refused_early(self, request: requests.PreparedRequest | None) -> bool:
+        """Whether the server refused the credential ``request`` was sent with before it was due to end
+        (revoked, forgotten by the server: worth telling the operator) rather than at its end (routine)."""
+        return True  # a static credential has no end
+
     def ensure_fresh(self, http: HttpClient) -> None:
         """Obtain or renew the credential if needed, using ``http`` for any login call."""
 
@@ -238,6 +243,15 @@ class TokenAuth(AuthScheme, ABC):
 
     def apply(self, request: requests.PreparedRequest) -> None:
         request.headers.update(self.header(self.token_for(request)))
+
+    def refused_early(self, request: requests.PreparedRequest | None) -> bool:
+        """``AuthScheme.refused_early`` by the expiry of the token ``request`` was signed with (stored with
+        it, so a token kept from an earlier process is judged by its own). A token with no expiry (a JDE AIS
+        or BILL session) lives until the server ends it, so its refusal is its routine end."""
+        with self._signed_lock:
+            used = self._signed_with.get(request) if request is not None else None
+        token = used or self._token
+        return token is not None and token.expires_at is not None and self._clock() < token.expires_at
 
     def invalidate(self, request: requests.PreparedRequest | None = None) -> None:
         with self._signed_lock:

@@ -355,12 +355,18 @@ class HttpClient(Closing):
                 raise self._expired_again(call, response)
             call.reauthenticated = True
             self.metrics.record_reauth()
-            log.warning(
-                "%s %s %s -> %s: credential expired; re-authenticating and replaying once",
+            # A credential past its own expiry being refused is routine (DEBUG); refused before it, the
+            # server revoked or forgot it, which the operator may want to know (INFO), never a warning:
+            # the replay below either succeeds or raises.
+            early = self.auth.refused_early(prepared)
+            log.log(
+                logging.INFO if early else logging.DEBUG,
+                "%s %s %s -> %s: credential %s; re-authenticating and replaying once",
                 self.system,
                 call.method,
                 safe_url(call.url),
                 response.status_code,
+                "refused before its expiry" if early else "expired",
             )
             self.auth.invalidate(prepared)
             self.auth.ensure_fresh(self)

@@ -287,7 +287,7 @@ class JdeAisAuth(KeptTokenAuth, TokenAuth):
 
     def adopted(self, stored: Token) -> None:
         self.login = LoginInfo.from_json(stored.extra["login"])
-        log.info(
+        log.debug(  # routine: every step and every restart adopts the kept session
             "reusing the JD Edwards AIS session of %s (%s, %s) logged in %.0f s ago",
             self.login.username,
             self.login.environment,

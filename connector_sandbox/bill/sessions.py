@@ -2,7 +2,9 @@
 
 Every call that presents a live session resets its idle timer (reference 2.1). A dead session is
 indistinguishable from a made-up one: both answer BDC_1109. MFA trust is a property of the session,
-obtained by validating an SMS challenge or by logging in with a still-valid ``rememberMeId``.
+obtained by validating an SMS challenge or by logging in with a still-valid ``rememberMeId``. Sessions and
+remembered devices are kept with the data (``connector_sandbox.kept_credentials``: written when one opens or
+ends, and at the stop with every idle timer), so a restart on kept data honours them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+
+from connector_sandbox.kept_credentials import IssuedKeeper, MetaStore, monotonic, wall
 
 
 @dataclass
@@ -35,14 +39,35 @@ class RememberMe:
 class SessionRegistry:
     """Thread-safe: the route wrapper runs on the event loop, operator calls may come from tests."""
 
-    def __init__(self, idle_timeout: Callable[[], float], remember_days: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        idle_timeout: Callable[[], float],
+        remember_days: Callable[[], float],
+        store: MetaStore | None = None,
+    ) -> None:
         self._idle_timeout = idle_timeout
         self._remember_days = remember_days
         self._lock = threading.Lock()
+        self.keeper = IssuedKeeper(store)
+        kept = self.keeper.read() or {}
         self._sessions: dict[str, Session] = {}
-        self._remember: dict[str, RememberMe] = {}
+        for fields in kept.get("sessions", []):
+            stamps = {name: monotonic(fields[name]) for name in ("last_used", "created_at")}
+            session = Session(**{**fields, **stamps})
+            self._sessions[session.session_id] = session
+        self._remember = {key: RememberMe(**fields) for key, fields in kept.get("remember", {}).items()}
         self._challenges: dict[str, str] = {}  # challengeId -> sessionId
         self.logins = 0
+
+    def keep(self) -> None:
+        """Write the sessions (idle timers as wall-clock stamps) and remembered devices to the store."""
+        with self._lock:
+            sessions = [
+                {**asdict(s), "last_used": wall(s.last_used), "created_at": wall(s.created_at)}
+                for s in self._sessions.values()
+            ]
+            remember = {key: asdict(entry) for key, entry in self._remember.items()}
+        self.keeper.write({"sessions": sessions, "remember": remember})
 
     def open(self, dev_key: str, org_id: str, user_id: str, *, trusted: bool) -> Session:
         now = time.monotonic()
@@ -51,6 +76,7 @@ class SessionRegistry:
         with self._lock:
             self._sessions[session.session_id] = session
             self.logins += 1
+        self.keep()
         return session
 
     def resolve(self, session_id: str, dev_key: str) -> Session | None:
@@ -69,13 +95,15 @@ class SessionRegistry:
     def close(self, session_id: str) -> None:
         with self._lock:
             self._sessions.pop(session_id, None)
+        self.keep()
 
     def expire_all(self) -> int:
         with self._lock:
             count = len(self._sessions)
             self._sessions.clear()
             self._challenges.clear()
-            return count
+        self.keep()
+        return count
 
     def active_count(self) -> int:
         now, limit = time.monotonic(), self._idle_timeout()
@@ -99,6 +127,7 @@ class SessionRegistry:
         expires = time.time() + self._remember_days() * 86_400
         with self._lock:
             self._remember[remember_id] = RememberMe(device, user_id, expires)
+        self.keep()
         return remember_id
 
     def is_remembered(self, remember_id: str, device: str, user_id: str) -> bool:
@@ -114,3 +143,4 @@ class SessionRegistry:
     def forget_devices(self) -> None:
         with self._lock:
             self._remember.clear()
+        self.keep()

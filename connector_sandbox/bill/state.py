@@ -64,6 +64,7 @@ class SandboxState:
         self.sessions = SessionRegistry(
             lambda: self.settings.limits.session_idle_timeout_seconds,
             lambda: self.settings.limits.remember_me_days,
+            self.store,  # a restart honours the sessions it opened
         )
         self.limits = RateLimiter(lambda: self.settings)
         self.faults = FaultInjector(settings.seed)
@@ -97,6 +98,7 @@ class SandboxState:
             old.close()
         self.settings = merged
         self.seed_report = report
+        self.sessions.keeper.store = self.store  # the reseeded data's (a store of its own when not kept)
         self.sessions.expire_all()
         self.sessions.forget_devices()
         self.limits.reset()
@@ -115,4 +117,5 @@ class SandboxState:
     def close(self) -> None:
         self.hub.stop()
         self.keep_webhooks()
+        self.sessions.keep()  # with every session's idle timer as it is now
         self.store.close()

@@ -2,7 +2,8 @@
 
 Tokens look like Coupa's: RS256-style JWTs longer than 1 KB (clients must not truncate them). The
 sandbox does not verify their signature; it remembers every token it minted, so expiry, revocation
-and scopes are decided by the registry, exactly as an opaque token would be.
+and scopes are decided by the registry, exactly as an opaque token would be. The registry is kept with the
+data (``connector_sandbox.kept_credentials``), so a restart on kept data honours them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hmac
 import secrets
 import time
 
+from connector_sandbox.kept_credentials import IssuedKeeper, MetaStore, monotonic, wall
 from connector_sandbox.oauth import b64url, compact_json
 
 from .settings import ApiClient
@@ -28,12 +30,25 @@ class IssuedToken:
 
 
 class TokenRegistry:
-    """Every token minted by this instance, by its full string."""
+    """Every token minted by this instance, by its full string (kept in ``store`` when given)."""
 
-    def __init__(self) -> None:
-        self._tokens: dict[str, IssuedToken] = {}
+    def __init__(self, store: MetaStore | None = None) -> None:
+        self._keeper = IssuedKeeper(store)
+        self._tokens: dict[str, IssuedToken] = {
+            token: IssuedToken(client_id, frozenset(scopes), monotonic(issued_at), monotonic(expires_at), jti)
+            for token, client_id, scopes, issued_at, expires_at, jti in self._keeper.read() or []
+        }
         self._key = secrets.token_bytes(32)
         self.minted = 0
+
+    def keep(self) -> None:
+        """Write the registry to the store (after every change), its monotonic stamps as wall-clock ones."""
+        self._keeper.write(
+            [
+                [token, t.client_id, sorted(t.scopes), wall(t.issued_at), wall(t.expires_at), t.jti]
+                for token, t in self._tokens.items()
+            ]
+        )
 
     def mint(
         self, client: ApiClient, scopes: frozenset[str], *, lifetime: float, min_length: int, issuer: str
@@ -65,6 +80,7 @@ class TokenRegistry:
         issued = IssuedToken(client.client_id, scopes, now, now + lifetime, jti)
         self._tokens[token] = issued
         self.minted += 1
+        self.keep()
         return token, issued
 
     def lookup(self, token: str) -> IssuedToken | None:
@@ -82,18 +98,23 @@ class TokenRegistry:
             if issued.expires_at > now:
                 issued.expires_at = now - 1
                 count += 1
+        self.keep()
         return count
 
     def revoke_all(self) -> int:
         count = len(self._tokens)
         self._tokens.clear()
+        self.keep()
         return count
 
     def prune(self) -> None:
         """Forget tokens expired for over an hour, so a long-running sandbox stays small."""
         cutoff = time.monotonic() - 3600
-        for token in [token for token, issued in self._tokens.items() if issued.expires_at < cutoff]:
+        stale = [token for token, issued in self._tokens.items() if issued.expires_at < cutoff]
+        for token in stale:
             del self._tokens[token]
+        if stale:
+            self.keep()
 
 
 def parse_scope(raw: str | None) -> list[str] | None:

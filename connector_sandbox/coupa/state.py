@@ -73,7 +73,8 @@ class SandboxState(MovableClock):
     @classmethod
     def build(cls, settings: CoupaSandboxSettings) -> SandboxState:
         store, report = seeded(Store(settings.db_path), seed, settings)
-        state = cls(settings, store, report, starts=count_start(store))
+        # The tokens it issued before a restart are honoured (``kept_credentials``).
+        state = cls(settings, store, report, tokens=TokenRegistry(store), starts=count_start(store))
         state.restore_clock()
         state.erp_numbers = json.loads(store.get_meta(_ERP_NUMBERS) or "[]")
         return state
@@ -215,6 +216,8 @@ class SandboxState(MovableClock):
         self.callouts.clear_deliveries()
         if revoke_tokens:
             self.tokens.revoke_all()
+        else:
+            self.tokens.keep()  # the reseed emptied the meta, not the tokens it issued
         return self.seed_report
 
     def close(self) -> None:

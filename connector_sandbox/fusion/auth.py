@@ -6,8 +6,9 @@ The identity domain lives on the pod's port at ``/oauth2/v1/token`` (a real pod'
 client-credentials grant (acting as the client's configured Fusion user), the JWT user-assertion
 grant (RS256, ``sub`` = Fusion user) and refresh tokens; the password grant is off unless enabled.
 Tokens are remembered server-side, so the operator can revoke all of them, and they expire by the
-sandbox clock. OAuth error bodies follow RFC 6749 (``error`` / ``error_description``), as identity
-domains answer.
+sandbox clock; the registry and its signing key are kept with the data
+(``connector_sandbox.kept_credentials``), so a restart on kept data honours them. OAuth error bodies
+follow RFC 6749 (``error`` / ``error_description``), as identity domains answer.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import datetime as dt
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from cryptography import x509
@@ -25,6 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from connector_sandbox.kept_credentials import IssuedKeeper, MetaStore
 from connector_sandbox.oauth import HS256Signer, b64url_decode, parse_basic
 
 from .settings import BehaviourSettings, FusionSandboxSettings, FusionUser, OAuthClient
@@ -64,13 +66,31 @@ class RefreshToken:
 
 
 class TokenRegistry:
-    """Issued access and refresh tokens of one pod."""
+    """Issued access and refresh tokens of one pod (kept in ``store`` when given, with the signing key)."""
 
-    def __init__(self) -> None:
-        self._signer = HS256Signer(secrets.token_bytes(32))
+    def __init__(self, store: MetaStore | None = None) -> None:
+        self._keeper = IssuedKeeper(store)
+        kept = self._keeper.read() or {}
+        self._key = bytes.fromhex(kept["key"]) if kept else secrets.token_bytes(32)
+        self._signer = HS256Signer(self._key)
         self._access: dict[str, AccessToken] = {}
-        self._refresh: dict[str, RefreshToken] = {}
+        for fields in kept.get("access", []):
+            token = AccessToken(**{**fields, "expires_at": dt.datetime.fromisoformat(fields["expires_at"])})
+            self._access[token.jti] = token
+        self._refresh = {t["value"]: RefreshToken(**t) for t in kept.get("refresh", [])}
         self.issued = 0
+
+    def keep(self) -> None:
+        """Write the registry to the store (after every change)."""
+        self._keeper.write(
+            {
+                "key": self._key.hex(),
+                "access": [
+                    {**asdict(t), "expires_at": t.expires_at.isoformat()} for t in self._access.values()
+                ],
+                "refresh": [asdict(t) for t in self._refresh.values()],
+            }
+        )
 
     def _jwt(self, claims: dict[str, Any]) -> str:
         header = json.dumps({"alg": "HS256", "typ": "JWT", "kid": "sandbox"}).encode()
@@ -103,11 +123,13 @@ class TokenRegistry:
         self._access = {key: value for key, value in self._access.items() if value.expires_at > now}
         self._access[jti] = token
         self.issued += 1
+        self.keep()
         return token
 
     def issue_refresh(self, username: str, client_id: str, scope: str) -> str:
         value = secrets.token_urlsafe(32)
         self._refresh[value] = RefreshToken(value, username, client_id, scope)
+        self.keep()
         return value
 
     def take_refresh(self, value: str, client_id: str) -> RefreshToken | None:
@@ -130,12 +152,14 @@ class TokenRegistry:
         count = len(self._access) + len(self._refresh)
         self._access.clear()
         self._refresh.clear()
+        self.keep()
         return count
 
     def expire_all(self, now: dt.datetime) -> int:
         """Keep the tokens but make them expired (a client sees 401 and must fetch a new one)."""
         for token in self._access.values():
             token.expires_at = min(token.expires_at, now)
+        self.keep()
         return len(self._access)
 
     def active_count(self, now: dt.datetime) -> int:

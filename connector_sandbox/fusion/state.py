@@ -41,7 +41,12 @@ class SandboxState(MovableClock):
     def build(cls, settings: FusionSandboxSettings) -> SandboxState:
         store, report = seeded(Store(settings.db_path), seed, settings)
         state = cls(
-            settings, store, report, settings.behaviour.model_copy(deep=True), settings.faults.model_copy()
+            settings,
+            store,
+            report,
+            settings.behaviour.model_copy(deep=True),
+            settings.faults.model_copy(),
+            tokens=TokenRegistry(store),  # a restart honours the tokens it issued
         )
         state.restore_clock()
         return state
@@ -63,7 +68,7 @@ class SandboxState(MovableClock):
         self.settings, self.seed_report = settings, report
         self.behaviour = settings.behaviour.model_copy(deep=True)
         self.faults = settings.faults.model_copy()
-        self.tokens = TokenRegistry()
+        self.tokens = TokenRegistry(self.store)  # the reseeded store keeps none
         self.limiter = RateLimiter()
         self.calls.clear()
         self.statuses.clear()

@@ -3,7 +3,9 @@
 Each token stands for a JAS session. A token is bound to the ``deviceName`` given at login, or to the
 caller's IP address when none was given, and is checked on every call (reference section 1). Lifetimes
 are read from the live fault settings on each check, so shortening them on a running server takes
-effect at once.
+effect at once. Sessions are kept with the data (``connector_sandbox.kept_credentials``: written when one
+opens or ends, and at the stop with every idle timer), so a restart of ``make dev`` on kept data honours
+them; the operator's ``/sandbox/restart`` is the AIS server's own restart, and ends them all.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from connector_sandbox.kept_credentials import IssuedKeeper, MetaStore, monotonic, wall
 
 from .settings import FaultSettings, JdeSandboxSettings, SandboxUser
 
@@ -55,13 +59,41 @@ class SessionRegistry:
         settings: JdeSandboxSettings,
         faults: Callable[[], FaultSettings],
         clock: Callable[[], float] = time.monotonic,
+        store: MetaStore | None = None,
     ) -> None:
+        """With a ``store``, the sessions are kept in it; the ``clock`` is then ``time.monotonic``."""
         self._settings = settings
         self._faults = faults
         self._clock = clock
+        self._keeper = IssuedKeeper(store)
         self._sessions: dict[str, Session] = {}
-        self._serial = itertools.count(1)
+        for fields in self._keeper.read() or []:
+            user = settings.user(fields.pop("user"))
+            if user is not None:  # a user the settings no longer have has no session either
+                stamps = {name: monotonic(fields[name]) for name in ("created", "last_used")}
+                self._sessions[fields["token"]] = Session(**{**fields, **stamps, "user": user})
+        self._serial = itertools.count(len(self._sessions) + 1)
         self.stateless_sessions_created = 0
+
+    def keep(self) -> None:
+        """Write the sessions (their clocks as wall-clock stamps) to the store; open result sets are not
+        kept (a restart ends them, as an AIS server's does)."""
+        self._keeper.write(
+            [
+                {
+                    "token": s.token,
+                    "user": s.user.username,
+                    "environment": s.environment,
+                    "role": s.role,
+                    "device": s.device,
+                    "client_ip": s.client_ip,
+                    "created": wall(s.created),
+                    "last_used": wall(s.last_used),
+                    "stateless": s.stateless,
+                }
+                for s in self._sessions.values()
+            ]
+        )
 
     def authenticate(self, username: str, password: str) -> SandboxUser | None:
         user = self._settings.user(username)
@@ -99,6 +131,7 @@ class SessionRegistry:
         if stateless:
             self.stateless_sessions_created += 1
         self._sessions[session.token] = session
+        self.keep()
         return session
 
     def resolve(
@@ -122,12 +155,16 @@ class SessionRegistry:
         return session
 
     def close(self, token: str) -> Session | None:
-        return self._sessions.pop(token, None)
+        session = self._sessions.pop(token, None)
+        if session is not None:
+            self.keep()
+        return session
 
     def invalidate_all(self) -> int:
         """What an AIS/HTML server restart does: every token and open result set is gone."""
         count = len(self._sessions)
         self._sessions.clear()
+        self.keep()
         return count
 
     def active_count(self) -> int:

@@ -37,7 +37,8 @@ class SandboxState:
     starts: int = 1
 
     def __post_init__(self) -> None:
-        self.sessions = SessionRegistry(self.settings, lambda: self.faults)
+        # A restart of make dev honours the sessions it opened (``kept_credentials``).
+        self.sessions = SessionRegistry(self.settings, lambda: self.faults, store=self.store)
         self.result_sets = ResultSets(self.settings, lambda: self.faults)
         self.fault_rng = random.Random(self.settings.seed ^ 0x5EED)
 
@@ -74,4 +75,5 @@ class SandboxState:
 
     def close(self) -> None:
         self.result_sets.clear()
+        self.sessions.keep()  # with every session's idle timer as it is now
         self.store.close()

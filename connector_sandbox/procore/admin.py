@@ -79,7 +79,9 @@ async def reset(request: Request, state: SandboxState) -> dict[str, Any]:
         body = await json_object_body(request)
         report = state.reseed(scale=body.get("scale"), seed_value=body.get("seed"))
     state.reset_live()
-    if not body.get("keep_tokens"):
+    if body.get("keep_tokens"):
+        state.tokens.keep()  # written again into the reseeded store
+    else:
         state.tokens.clear()
     return seed_summary(report, "seconds", "row_counts")
 

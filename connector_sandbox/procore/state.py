@@ -48,7 +48,7 @@ class SandboxState:
             link_at_startup(self.store, settings)
         # Starts served by this data (``count_start``): the activity's stream goes on after a restart.
         self.starts = count_start(self.store)
-        self.tokens = TokenRegistry()
+        self.tokens = TokenRegistry(self.store)  # a restart honours the tokens it issued
         self.limiter = RateLimiter()
         self.injector = FaultInjector(settings.seed)
         self.events = EventLog(self.store, settings.seed)

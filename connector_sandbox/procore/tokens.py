@@ -1,7 +1,8 @@
 """Access tokens minted by ``/oauth/token`` (client-credentials grant) and checked on every API call.
 
-Tokens are opaque to clients (they look like Procore's JWTs: three base64url parts) and live in memory;
-an expired or revoked token is remembered so the 401 can say which, when the
+Tokens are opaque to clients (they look like Procore's JWTs: three base64url parts); the registry is kept
+with the data (``connector_sandbox.kept_credentials``), so a restart on kept data honours them. An expired
+or revoked token is remembered so the 401 can say which, when the
 ``distinct_token_messages`` variant asks for Doorkeeper's distinct texts.
 """
 
@@ -10,9 +11,10 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Literal
 
+from connector_sandbox.kept_credentials import IssuedKeeper, MetaStore
 from connector_sandbox.oauth import b64url, expire_live, live_tokens, revoke_unrevoked
 
 
@@ -35,10 +37,17 @@ class InvalidToken(Exception):
 
 
 class TokenRegistry:
-    """Every token this sandbox issued since start (or since the last reset)."""
+    """Every token this sandbox issued (kept in ``store`` when given) since its data was seeded (or since
+    the last reset)."""
 
-    def __init__(self) -> None:
-        self._tokens: dict[str, AccessToken] = {}
+    def __init__(self, store: MetaStore | None = None) -> None:
+        self._keeper = IssuedKeeper(store)
+        kept = self._keeper.read() or []
+        self._tokens: dict[str, AccessToken] = {t["value"]: AccessToken(**t) for t in kept}
+
+    def keep(self) -> None:
+        """Write the registry to the store (after every change)."""
+        self._keeper.write([asdict(token) for token in self._tokens.values()])
 
     def issue(self, client_id: str, lifetime_seconds: float, now: float | None = None) -> AccessToken:
         now = time.time() if now is None else now
@@ -47,6 +56,7 @@ class TokenRegistry:
         value = f"{header}.{payload}.{b64url(secrets.token_bytes(48))}"
         token = AccessToken(value, client_id, now, now + lifetime_seconds)
         self._tokens[value] = token
+        self.keep()
         return token
 
     def find(self, value: str) -> AccessToken | None:
@@ -70,14 +80,19 @@ class TokenRegistry:
         if token is None or token.client_id != client_id:
             return False
         token.revoked = True
+        self.keep()
         return True
 
     def expire_all(self, now: float | None = None) -> int:
         now = time.time() if now is None else now
-        return expire_live(self._tokens.values(), now)
+        expired = expire_live(self._tokens.values(), now)
+        self.keep()
+        return expired
 
     def revoke_all(self) -> int:
-        return revoke_unrevoked(self._tokens.values())
+        revoked = revoke_unrevoked(self._tokens.values())
+        self.keep()
+        return revoked
 
     def active_count(self, now: float | None = None) -> int:
         now = time.time() if now is None else now
@@ -85,3 +100,4 @@ class TokenRegistry:
 
     def clear(self) -> None:
         self._tokens.clear()
+        self.keep()

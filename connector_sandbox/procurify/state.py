@@ -44,7 +44,7 @@ class SandboxState(MovableClock):
             store=store,
             seed_report=report,
             variants=settings.variants.model_copy(),
-            tokens=TokenService(settings.token_signing_key),
+            tokens=TokenService(settings.token_signing_key, store),  # a restart honours them
             gate=FaultGate(settings.faults.model_copy(), settings.seed),
             starts=count_start(store),
         )
@@ -88,7 +88,7 @@ class SandboxState(MovableClock):
             self.settings = settings
             self.seed_report = report
             self.variants = settings.variants.model_copy()
-            self.tokens = TokenService(settings.token_signing_key)
+            self.tokens = TokenService(settings.token_signing_key, self.store)  # reseeded: none kept
             self.gate = FaultGate(settings.faults.model_copy(), settings.seed)
             self.calls.clear()
             self.statuses.clear()

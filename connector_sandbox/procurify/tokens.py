@@ -3,8 +3,10 @@
 Real Procurify tokens are Auth0 JWTs whose ``scope`` names the customer domain and the user who
 created the API application (reference 2.1). The sandbox signs its own with a per-server key and
 keeps a registry of what it issued, so an operator can expire or revoke every token at once
-(``/sandbox/tokens/expire``, ``/sandbox/tokens/revoke``) and a restarted server knows none of the old
-ones. Nothing here is a secret worth protecting beyond the sandbox, but tokens are still never logged.
+(``/sandbox/tokens/expire``, ``/sandbox/tokens/revoke``). The registry and the key are kept with the data
+(``connector_sandbox.kept_credentials``), so a restart on kept data honours the tokens it issued; reseeded
+data knows none of them. Nothing here is a secret worth protecting beyond the sandbox, but tokens are
+still never logged.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from connector_sandbox.kept_credentials import IssuedKeeper, MetaStore
 from connector_sandbox.oauth import HS256Signer, compact_json, expire_live, live_tokens, revoke_unrevoked
 
 
@@ -43,11 +46,29 @@ def scope_for(domain: str, email: str) -> str:
 class TokenService:
     """Mints and verifies tokens; thread-safe because admin calls and API calls may interleave."""
 
-    def __init__(self, signing_key: str | None = None) -> None:
-        self._signer = HS256Signer(signing_key.encode("utf-8") if signing_key else secrets.token_bytes(32))
+    def __init__(self, signing_key: str | None = None, store: MetaStore | None = None) -> None:
+        self._keeper = IssuedKeeper(store)
+        kept = self._keeper.read() or {}
+        if signing_key:
+            self._key = signing_key.encode("utf-8")
+        else:
+            self._key = bytes.fromhex(kept["key"]) if kept else secrets.token_bytes(32)
+        self._signer = HS256Signer(self._key)
         self._issued: dict[str, IssuedToken] = {}
+        for fields in kept.get("issued", []):
+            stamps = {name: dt.datetime.fromisoformat(fields[name]) for name in ("issued_at", "expires_at")}
+            self._issued[fields["jti"]] = IssuedToken(**{**fields, **stamps})
         self._lock = threading.Lock()
         self.minted = 0
+
+    def keep(self) -> None:
+        """Write the registry and its key to the store (after every change)."""
+        with self._lock:
+            issued = [
+                {**asdict(t), "issued_at": t.issued_at.isoformat(), "expires_at": t.expires_at.isoformat()}
+                for t in self._issued.values()
+            ]
+        self._keeper.write({"key": self._key.hex(), "issued": issued})
 
     def mint(
         self,
@@ -80,6 +101,7 @@ class TokenService:
             self._prune(now)
             self._issued[jti] = issued
             self.minted += 1
+        self.keep()
         return token, issued
 
     def verify(self, token: str, domain: str, now: dt.datetime) -> IssuedToken:
@@ -103,11 +125,15 @@ class TokenService:
 
     def expire_all(self, now: dt.datetime) -> int:
         with self._lock:
-            return expire_live(self._issued.values(), now)
+            expired = expire_live(self._issued.values(), now)
+        self.keep()
+        return expired
 
     def revoke_all(self) -> int:
         with self._lock:
-            return revoke_unrevoked(self._issued.values())
+            revoked = revoke_unrevoked(self._issued.values())
+        self.keep()
+        return revoked
 
     def active(self, now: dt.datetime) -> int:
         with self._lock:

@@ -81,7 +81,7 @@ def test_the_console_gets_what_matters_and_the_log_gets_everything():
 def test_a_child_s_output_is_pumped_until_it_exits(tmp_path, capsys):
     script = "import sys; print('ours'); print('2026-11-25 14:44:27 +0000 - dagster.daemon - INFO - tick')"
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    thread, path = start_pump(child.stdout, tmp_path)
+    thread, path, _daemon_stopped = start_pump(child.stdout, tmp_path)
     child.wait()
     thread.join(timeout=10)
     assert path == tmp_path / LOG_FILE and "tick" in path.read_text() and "ours" in path.read_text()

@@ -21,15 +21,18 @@ NEXT_DAY = FIRST_DAY + dt.timedelta(days=1)  # make dev restarted the next morni
 
 
 @contextmanager
-def simulator(key: str, folder: Path, anchor: dt.date, **changes: Any) -> Iterator[tuple[Any, str]]:
+def simulator(
+    key: str, folder: Path, anchor: dt.date, *, port: int = 0, **changes: Any
+) -> Iterator[tuple[Any, str]]:
     """The simulator ``key`` as make dev configures it (``registry``), kept in ``folder``, with the seeded
-    history ending before ``anchor``: yields (its state, its root URL) and stops it (closing its store)."""
+    history ending before ``anchor``, on ``port`` (0: a free one; make dev's restart keeps its port): yields
+    (its state, its root URL) and stops it (closing its store)."""
     spec = SANDBOXES[key]
     package = importlib.import_module(f"connector_sandbox.{key}")
     values = {"scale": SCALE, **dict(spec.world), "db_path": folder / f"{key}-{SCALE:g}.sqlite"}
     settings = getattr(package, spec.settings)(**{**values, "anchor_date": anchor, **changes})
     app = package.create_app(settings)
-    url, stop = serve_in_thread(app, path=spec.path)
+    url, stop = serve_in_thread(app, path=spec.path, port=port)
     try:
         yield app.state.sandbox, url[: len(url) - len(spec.path)] if spec.path else url
     finally:

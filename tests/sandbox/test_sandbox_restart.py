@@ -1,12 +1,15 @@
 """Every simulator keeps its data across a restart on the same folder (what ``make dev`` does under
 ``$DAGSTER_HOME/sandbox``): the seed and every record made since, ids included, on a later day too; the
 records a later start makes take new ids (the random streams go on, nothing is overwritten). A kept file
-this version cannot reuse is refused, never seeded over; the registry starts all kept files or none.
+this version cannot reuse is refused, never seeded over; the registry starts all kept files or none. What
+each issued (tokens, sessions) is honoured after the restart, as the vendor's would be.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +203,55 @@ def test_after_a_restart_the_procurify_activity_buys_only_on_codes_the_fusion_ma
     assert after_restart, "the activity bought nothing after the restart"
     unknown = sorted(c for c in after_restart if normal_code(c) not in fusion_codes)
     assert not unknown, f"the activity bought on codes the Fusion map has no row for: {unknown}"
+
+
+# What each simulator issued, issued on its state directly (its token endpoint's shape is its vendor's; what
+# is proved here is that the registry is kept with the data): each issue answers what a client presents,
+# each check whether the server honours it.
+def _coupa_issue(state: Any) -> str:
+    client = state.settings.clients[0]
+    return state.tokens.mint(client, frozenset(client.scopes), lifetime=3600, min_length=0, issuer="x")[0]
+
+
+def _coupa_honours(state: Any, token: str) -> bool:
+    issued = state.tokens.lookup(token)
+    return issued is not None and issued.expires_at > time.monotonic()
+
+
+def _procurify_issue(state: Any) -> str:
+    now = state.now()
+    return state.tokens.mint(
+        client_id="c", domain="d", user_email="e@d", audience="a", now=now, lifetime_seconds=3600
+    )[0]
+
+
+def _jde_issue(state: Any) -> str:
+    user = state.settings.users[0]
+    return state.sessions.open(user, device="make-dev", client_ip=None).token
+
+
+ISSUE_AND_HONOUR: dict[str, tuple[Callable[[Any], str], Callable[[Any, str], bool]]] = {
+    "jde_ais": (_jde_issue, lambda s, t: s.sessions.resolve(t, "make-dev", None) is not None),
+    "coupa": (_coupa_issue, _coupa_honours),
+    "bill": (
+        lambda s: s.sessions.open("key", "org", "user", trusted=True).session_id,
+        lambda s, t: s.sessions.resolve(t, "key") is not None,
+    ),
+    "procore": (lambda s: s.tokens.issue("c", 3600).value, lambda s, t: s.tokens.resolve(t) is not None),
+    "procurify": (_procurify_issue, lambda s, t: s.tokens.verify(t, "d", s.now()) is not None),
+    "fusion": (
+        lambda s: s.tokens.issue(username="u", client_id="c", scope="x", now=s.now(), lifetime=3600).value,
+        lambda s, t: s.tokens.resolve(t, s.now()) is not None,
+    ),
+}
+
+
+@pytest.mark.parametrize("key", list(SANDBOXES))
+def test_a_restart_honours_the_tokens_and_sessions_it_issued(key: str, tmp_path: Path) -> None:
+    """The vendor does not restart when make dev does: a token the connector kept in its vault is still
+    good after make dev's restart (``connector_sandbox.kept_credentials``)."""
+    issue, honours = ISSUE_AND_HONOUR[key]
+    with simulator(key, tmp_path, FIRST_DAY) as (state, _root):
+        token = issue(state)
+    with simulator(key, tmp_path, FIRST_DAY) as (state, _root):
+        assert honours(state, token), key
