@@ -138,6 +138,7 @@ def replay(
     (with when). A record that already succeeded is never written again: each flow's handler checks the
     cross-reference first.
     """
+    from connector_resources.exception_causes import exception_causes, holding
     from connector_resources.held_parents import held_on_gone
     from connector_resources.replay import release_synced, replay_items
     from connector_resources.replay_report import queue_report
@@ -172,7 +173,8 @@ def replay(
     if every:
         chosen = [item_line(item, handled(item), outlived) for item in listed]
     else:
-        chosen = summary_lines(listed, handled, outlived)
+        causes = [c for c in exception_causes(ledger) if c.touches(integration, flow)]
+        chosen = summary_lines(listed, handled, outlived, holding(causes, ids) if ids else causes)
     for line in chosen:
         click.echo(line)
     if dry_run:

@@ -56,6 +56,8 @@ class QueueFilter:
     ended: frozenset[int] = field(default_factory=frozenset)  # items held for a close window long ended
     # keys whose record needs a person (``blocked_records``): the items held on them are a person's, under it
     blocked: frozenset[str] = field(default_factory=frozenset)
+    # items shown under their cause's exception, not as rows of their own (``exception_causes``)
+    folded: frozenset[int] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if self.state and self.state not in DESK_STATES:
@@ -117,7 +119,8 @@ class QueueBrowseStore(LedgerBase):
             return [(str(kind), int(n)) for kind, n in conn.execute(query)]
 
     def view_counts(self, where: QueueFilter) -> dict[str, int]:
-        """How many open items ``where`` shows (its view aside) are in each view (``VIEWS``)."""
+        """How many open items ``where`` shows (its view aside, and its folded items counted) are in each
+        view (``VIEWS``)."""
         t = schema.retry_queue
         counts = {}
         with self._read(None) as conn:
@@ -125,7 +128,7 @@ class QueueBrowseStore(LedgerBase):
                 query = (
                     sa.select(sa.func.count())
                     .select_from(t)
-                    .where(*self._conditions(replace(where, view=view)))
+                    .where(*self._conditions(replace(where, view=view, folded=frozenset())))
                 )
                 counts[view] = int(conn.execute(query).scalar_one())
         return counts
@@ -178,6 +181,18 @@ class QueueBrowseStore(LedgerBase):
                     found.setdefault(key, self.queue_item(row))  # type: ignore[attr-defined]
         return found
 
+    def queue_ids(self, where: QueueFilter, among: frozenset[int] | set[int]) -> frozenset[int]:
+        """Which of the items ``among`` ``where`` shows (its folded items too): the records of the causes
+        a filtered page names (``exception_causes``)."""
+        t, ids = schema.retry_queue, sorted(among)
+        conditions = self._conditions(replace(where, folded=frozenset()))
+        found: set[int] = set()
+        with self._read(None) as conn:
+            for start in range(0, len(ids), 500):
+                chunk = t.c.id.in_(ids[start : start + 500])
+                found.update(conn.scalars(sa.select(t.c.id).where(chunk, *conditions)))
+        return frozenset(found)
+
     def queue_page(self, where: QueueFilter, *, before: int | None = None, limit: int = 50) -> QueuePage:
         """Items matching ``where``, newest first, ``limit`` of them with ids below ``before``."""
         t = schema.retry_queue
@@ -217,6 +232,10 @@ class QueueBrowseStore(LedgerBase):
             conditions.append(t.c.kind == where.kind)
         if where.view:
             conditions += self._view(where, now)
+        if where.folded:
+            # inlined, not one bound variable per id: SQLite allows a few thousand variables a statement
+            ids = sa.bindparam("folded", sorted(where.folded), expanding=True, literal_execute=True)
+            conditions.append(t.c.id.not_in(ids))
         if where.day:
             a = schema.audit_event
             met = sa.select(a.c.source_id).where(a.c.partition_key == where.day)
