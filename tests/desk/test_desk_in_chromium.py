@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from browser import chromium
 from given_replays import given_to_commands, with_deployment
+from one_cause import HELD, TERMS, n45_missing
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as shows
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -25,7 +26,7 @@ from task_page import task_ended
 from connector_cli.desk.app import build_app
 from connector_cli.desk.identity import Access
 from connector_resources.ledger import Ledger
-from connector_resources.refusals import Refusal, mapping_missing, waits_for_record
+from connector_resources.refusals import Refusal
 from connector_resources.replay import ReplayOutcome
 from connector_sandbox.serve import serve_in_thread
 
@@ -121,9 +122,6 @@ def test_find_abandon_and_reopen_a_refused_bill(desk):
 
 # -- the two views, a replay in the background, a delete that asks first ------------------------------------
 
-TERMS = "jde_coupa/payment_terms_map"
-SUPPLIER = "jde_coupa:supplier:JDE:1870"
-
 
 @pytest.fixture
 def fresh_desk(tmp_path):
@@ -151,14 +149,6 @@ def _rows(browser) -> dict[str, Any]:
     return {r.get_attribute("data-item"): r for r in browser.find_elements(By.CSS_SELECTOR, "#items tr.item")}
 
 
-def _held_on(ledger, flow: str, entity: str, key: str, supplier: str):
-    waits = f"{entity} {key}: waits for {supplier} to sync"
-    return ledger.enqueue(
-        integration="jde_coupa", flow=flow, entity=entity, source_key=key, payload={}, reason=waits,
-        status="held", depends_on=supplier, refusal=waits_for_record(waits, supplier),
-    )  # fmt: skip
-
-
 def _view_count(browser, view: str) -> str:
     return browser.find_element(By.ID, f"view-{view}").text
 
@@ -182,14 +172,6 @@ def coupa_desk(tmp_path):
             yield served
 
 
-def _refused_for_n45(ledger, an8: str):
-    terms = f"supplier {an8}: payment terms N45 have no Coupa payment term"
-    return ledger.enqueue(
-        integration="jde_coupa", flow="suppliers", entity="supplier", source_key=an8, payload={},
-        reason=terms, refusal=mapping_missing(terms, table=TERMS, what="payment terms", value="N45"),
-    )  # fmt: skip
-
-
 def test_one_missing_row_is_one_exception_whose_fix_replays_every_record_it_holds(coupa_desk, monkeypatch):
     """Payment terms N45 missing: suppliers 1870 and 1871 refused for it, orders and an invoice held on them.
     The desk shows ONE exception, at the top of its kind, holding the 6 records (each linked to its page);
@@ -198,15 +180,9 @@ def test_one_missing_row_is_one_exception_whose_fix_replays_every_record_it_hold
     that waited on them, and the exception is gone. An order held on a supplier nobody refused clears by
     itself throughout."""
     url, ledger = coupa_desk
-    suppliers = [_refused_for_n45(ledger, "1870"), _refused_for_n45(ledger, "1871")]
-    children = [
-        _held_on(ledger, "purchase_orders", "purchase order", "7", SUPPLIER),
-        _held_on(ledger, "purchase_orders", "purchase order", "8", SUPPLIER),
-        _held_on(ledger, "invoices", "invoice", "9", SUPPLIER),
-        _held_on(ledger, "purchase_orders", "purchase order", "11", "jde_coupa:supplier:JDE:1871"),
-    ]
-    other = _held_on(ledger, "purchase_orders", "purchase order", "10", "jde_coupa:supplier:JDE:2000")
-    held = {str(i.id) for i in [*suppliers, *children]}
+    staged = n45_missing(ledger)
+    other = staged.other
+    held = {str(i.id) for i in staged.held}
 
     def write(item, book):  # a record's replay: written to Coupa, which releases what waits on it
         from connector_resources.replay import release_waiting
@@ -219,10 +195,10 @@ def test_one_missing_row_is_one_exception_whose_fix_replays_every_record_it_hold
     given_to_commands(monkeypatch, with_deployment({("jde_coupa", flow): write for flow in flows}))
     with chromium() as browser:
         _sign_in(browser, url)  # the queue opens on the records that need a person
-        assert "Needs a person (6)" in _view_count(browser, "person")
+        assert f"Needs a person ({HELD})" in _view_count(browser, "person")
         assert "Clears by itself (1)" in _view_count(browser, "flows")
         [exception] = browser.find_elements(By.CSS_SELECTOR, "#exceptions tr.exception")
-        assert exception.get_attribute("data-count") == "6"
+        assert exception.get_attribute("data-count") == str(HELD)
         assert exception.find_element(By.CLASS_NAME, "said").text == (
             f"payment terms N45 has no row in {TERMS}: 6 records (2 suppliers refused for it, "
             "4 invoices and purchase orders waiting on them)"
@@ -236,7 +212,7 @@ def test_one_missing_row_is_one_exception_whose_fix_replays_every_record_it_hold
 
         links[-1].click()  # a record it holds (an order): its page names the exception and its fix
         _arrived(browser, "/items/")
-        assert browser.find_element(By.ID, "cause").get_attribute("data-count") == "6"
+        assert browser.find_element(By.ID, "cause").get_attribute("data-count") == str(HELD)
         assert (
             "which needs a person (payment terms N45 not mapped)"
             in browser.find_element(By.ID, "outlived").text
@@ -247,7 +223,7 @@ def test_one_missing_row_is_one_exception_whose_fix_replays_every_record_it_hold
 
         browser.get(f"{url}/mappings/{TERMS}")  # the table's page counts the same records
         waiting = browser.find_element(By.CSS_SELECTOR, '#waiting tr.waiting[data-key="N45"]').text
-        assert "N45: unblocks 6 records" in waiting
+        assert f"N45: unblocks {HELD} records" in waiting
 
         # The fix: the exception's link, the row added there, what it unblocks replayed.
         browser.get(f"{url}/queue")
@@ -260,12 +236,12 @@ def test_one_missing_row_is_one_exception_whose_fix_replays_every_record_it_hold
         form.find_element(By.TAG_NAME, "button").click()
         _arrived(browser, "notice=")
         replay = browser.find_element(By.ID, "replay-unblocks")
-        assert "Replay the 6 records this unblocks" in replay.text
+        assert f"Replay the {HELD} records this unblocks" in replay.text
         replay.find_element(By.NAME, "note").send_keys("terms mapped")
         replay.find_element(By.TAG_NAME, "button").click()
         _arrived(browser, "/tasks/")
         assert task_ended(browser, 60) == "done"
-        assert browser.find_element(By.ID, "result").text.startswith("6 replayed, 0 failed again")
+        assert browser.find_element(By.ID, "result").text.startswith(f"{HELD} replayed, 0 failed again")
         written = browser.find_elements(By.CSS_SELECTOR, "#outcome-replayed a")
         assert {a.text for a in written} == held  # the suppliers, then the records that waited on them
 
@@ -307,7 +283,7 @@ def test_a_replay_runs_in_the_background_with_its_progress_then_its_result(fresh
         assert first == "running" and int(browser.find_element(By.ID, "progress").get_attribute("value")) < 6
         assert task_ended(browser, 60) == "done"  # the page refreshes itself until the task ends
         assert browser.find_element(By.ID, "done").text == "6 of 6"
-        assert browser.find_element(By.ID, "result").text.startswith("6 replayed, 0 failed again")
+        assert browser.find_element(By.ID, "result").text.startswith(f"{HELD} replayed, 0 failed again")
         written = browser.find_elements(By.CSS_SELECTOR, "#outcome-replayed a")
         assert sorted(int(a.text) for a in written) == sorted(i.id for i in items)
     assert len(ledger.open_items(integration="desk_test", status="resolved")) == 6
