@@ -131,6 +131,8 @@ def unblocked(table: Any, ledger: Ledger, rows: Mapping[str, str], keys: Iterabl
     table is in ``rows`` now (a record still missing another row of it waits on), and the records waiting
     on those; its replay writes them, a refused record before those that wait on it."""
     wanted, chosen = set(keys), {}
+    if not wanted:
+        return []
     for cause in _causes_of(table, exception_causes(ledger)):
         if _row_key(cause.gap.value) not in wanted:
             continue
