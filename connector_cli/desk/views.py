@@ -5,7 +5,8 @@ Why here: which view an item is in is decided by the one rule (``connector_resou
 SQL for a page, ``queue_browse.QueueFilter.view``; in Python for each item shown); this module says, for
 the items of one page, the words and the link beside each, from the refusal's kind and parameters
 (``connector_resources.refusals``), never from its sentence. A wait that outlived what it waits for says
-why it did not clear, in one function (``why_not_cleared``).
+why it did not clear, in one function (``why_not_cleared``). An item an exception holds (a missing mapping
+row, a refused parent: ``connector_resources.exception_causes``) is unblocked by that exception's fix.
 """
 
 from __future__ import annotations

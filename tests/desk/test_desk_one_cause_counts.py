@@ -57,6 +57,8 @@ def test_every_surface_counts_one_missing_row_as_one_exception_of_the_same_recor
     for item in (staged.suppliers[0], staged.children[-1]):  # a refused supplier, and a record waiting
         page = desk.get(f"/items/{item.id}").text
         assert f'id="cause" data-count="{HELD}"' in page and SAID in unescape(page)
+        # its fix is the row, on the table's page, not something to do in the source
+        assert f'href="/mappings/{TERMS}?key=N45#add">Add the row to the table' in page
     table = unescape(desk.get(f"/mappings/{TERMS}").text)
     assert f"N45: unblocks {HELD} records" in table
 
