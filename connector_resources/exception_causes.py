@@ -129,25 +129,27 @@ def causes_of(
     waiting: dict[Triple, list[QueueItem]] = {}
     for key, parent in parents.items():
         waiting.setdefault(_triple(parent), []).extend(children.get(key, ()))
-    rows: dict[str, tuple[MappingGap, list[QueueItem], dict[int, QueueItem]]] = {}
+    rows: dict[str, tuple[MappingGap, dict[int, QueueItem], dict[int, QueueItem]]] = {}
     for item in refused:
         for gap in mapping_gaps(item.kind, item.params):
-            _, records, held = rows.setdefault(_gap_key(item, gap), (gap, [], {}))
-            if item not in records:
-                records.append(item)
+            _, records, held = rows.setdefault(_gap_key(item, gap), (gap, {}, {}))
+            if item.id not in records:
+                records[item.id] = item
                 held.update((child.id, child) for child in waiting.get(_triple(item), ()))
-    causes = [
-        Cause(
-            key=key,
-            kind=records[0].kind or "",
-            what=f"{gap.what} {gap.value} has no row in {gap.table.lstrip('$') or 'its mapping table'}",
-            fix=action_for(records[0].kind, records[0].params),
-            refused=tuple(records),
-            waiting=tuple(held[i] for i in sorted(held)),
-            gap=gap,
+    causes = []
+    for key, (gap, records, held) in rows.items():
+        first = next(iter(records.values()))
+        causes.append(
+            Cause(
+                key=key,
+                kind=first.kind or "",
+                what=f"{gap.what} {gap.value} has no row in {gap.table.lstrip('$') or 'its mapping table'}",
+                fix=action_for(first.kind, first.params),
+                refused=tuple(records.values()),
+                waiting=tuple(held[i] for i in sorted(held)),
+                gap=gap,
+            )
         )
-        for key, (gap, records, held) in rows.items()
-    ]
     for key, parent in parents.items():
         held_on = tuple(sorted(children.get(key, ()), key=lambda i: i.id))
         if not held_on or mapping_gaps(parent.kind, parent.params):

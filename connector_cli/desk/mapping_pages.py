@@ -117,7 +117,8 @@ def waiting_values(table: Any, ledger: Ledger, rows: Mapping[str, str]) -> list[
         gap = cause.gap
         key = _row_key(gap.value)
         waiting = found.setdefault(key, Waiting(key, gap.what, in_table=key in rows))
-        waiting.items += [item for item in cause.held if item not in waiting.items]
+        listed = {item.id for item in waiting.items}
+        waiting.items += [item for item in cause.held if item.id not in listed]
     return sorted(found.values(), key=lambda w: (-len(w.items), w.key))
 
 

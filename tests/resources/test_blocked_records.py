@@ -70,6 +70,12 @@ def test_the_desk_shows_them_in_needs_a_person_and_one_exception_holds_them(ledg
     [cause] = exception_causes(ledger)
     assert cause.ids == {i.id for i in person} and cause.count == 6
     assert [i.source_key for i in cause.refused] == ["4472"]
+    # browsing, the exception's records are its own, not rows of the page; a filter still finds them all
+    where = QueueFilter(view="person", blocked=blocked, folded=cause.ids)
+    assert ledger.queue_page(where).items == [] and ledger.view_counts(where)["person"] == 6
+    assert ledger.queue_ids(QueueFilter(view="person", blocked=blocked, flow="invoices"), cause.ids) == {
+        i.id for i in person if i.flow == "invoices"
+    }
 
 
 def test_once_the_parent_is_written_nothing_is_blocked_and_its_records_are_due(ledger):
