@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import sqlalchemy as sa
 
@@ -61,7 +62,7 @@ class Cause:
     gap: MappingGap | None = None
     parent: QueueItem | None = None
 
-    @property
+    @cached_property
     def held(self) -> tuple[QueueItem, ...]:
         """Every record the cause holds: the refused ones first, then those waiting on them."""
         return self.refused + self.waiting
@@ -71,7 +72,7 @@ class Cause:
         """How many records the cause holds: the one number every surface shows."""
         return len(self.held)
 
-    @property
+    @cached_property
     def ids(self) -> frozenset[int]:
         return frozenset(item.id for item in self.held)
 
@@ -104,11 +105,6 @@ def _entities(items: Iterable[QueueItem]) -> str:
 
 def _triple(item: QueueItem) -> Triple:
     return (item.integration, item.entity, item.source_key)
-
-
-def _triple_of_key(key: str) -> Triple | None:
-    parts = key.split(":", 3)
-    return (parts[0], parts[1], parts[3]) if len(parts) == 4 else None
 
 
 def _gap_key(item: QueueItem, gap: MappingGap) -> str:
