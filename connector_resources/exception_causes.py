@@ -21,24 +21,63 @@ A record refused for two missing rows is held by both causes. A record held on a
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import sqlalchemy as sa
 
 from connector_resources.blocked_records import blocking_parents, what_is_wrong
+from connector_resources.cause_sql import MAPPING_MISSING, CauseScope
 from connector_resources.ledger import Ledger, QueueItem, schema
 from connector_resources.mapping_gaps import MappingGap, mapping_gaps
 from connector_resources.needs_person import of_kind
 from connector_resources.refusal_actions import action_for
 from connector_resources.refusals import GROUP_SEPARATOR
 
-__all__ = ["CAUSE_SCAN", "Cause", "by_kind", "causes_of", "exception_causes", "holding"]
+__all__ = ["Cause", "Held", "by_kind", "causes_of", "exception_causes", "holding", "scope_of"]
 
-CAUSE_SCAN = 20_000  # open mapping refusals read at most, oldest first (a queue of that many is one outage)
 _CHUNK = 500  # keys a query names at once
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A record a cause holds, as much of its queue item as a cause needs (the item's own names): what
+    lists it and links it, its kind and parameters (the missing rows), its reason (an example) and what it
+    is held on. Not its payload: a cause of 20,000 records is read in a fraction of a second."""
+
+    id: int
+    integration: str
+    flow: str
+    entity: str
+    source_key: str
+    status: str
+    reason: str
+    kind: str | None = None
+    params: dict[str, Any] | None = None
+    depends_on: str | None = None
+
+    @classmethod
+    def of(cls, item: QueueItem) -> Held:
+        return cls(
+            item.id, item.integration, item.flow, item.entity, item.source_key, item.status, item.reason,
+            item.kind, item.params, item.depends_on,
+        )  # fmt: skip
+
+
+def _columns() -> list[Any]:
+    t = schema.retry_queue
+    return [getattr(t.c, name) for name in Held.__slots__]
+
+
+def _held(row: Any) -> Held:
+    data = dict(row._mapping)
+    data["params"] = json.loads(data["params"]) if data["params"] else {}
+    return Held(**data)
+
 
 Triple = tuple[
     str, str, str
@@ -57,13 +96,13 @@ class Cause:
     kind: str
     what: str
     fix: str
-    refused: tuple[QueueItem, ...]
-    waiting: tuple[QueueItem, ...] = ()
+    refused: tuple[Held, ...]
+    waiting: tuple[Held, ...] = ()
     gap: MappingGap | None = None
     parent: QueueItem | None = None
 
     @cached_property
-    def held(self) -> tuple[QueueItem, ...]:
+    def held(self) -> tuple[Held, ...]:
         """Every record the cause holds: the refused ones first, then those waiting on them."""
         return self.refused + self.waiting
 
@@ -94,7 +133,7 @@ class Cause:
         return f"{self.what}: {self.count} record{'' if self.count == 1 else 's'} ({', '.join(parts)})"
 
 
-def _entities(items: Iterable[QueueItem]) -> str:
+def _entities(items: Iterable[Held]) -> str:
     """ "29 suppliers", "36 invoices and purchase orders", "1 supplier"."""
     counted = Counter(item.entity for item in items)
     total = sum(counted.values())
@@ -103,11 +142,19 @@ def _entities(items: Iterable[QueueItem]) -> str:
     return f"{total} {names or 'records'}"
 
 
-def _triple(item: QueueItem) -> Triple:
+def _triple(item: Held | QueueItem) -> Triple:
     return (item.integration, item.entity, item.source_key)
 
 
-def _gap_key(item: QueueItem, gap: MappingGap) -> str:
+def _gaps(item: Held) -> list[MappingGap]:
+    """The rows a missing-row refusal names; one without a value is still its table's (a gap of value "")."""
+    params = item.params or {}
+    return mapping_gaps(item.kind, params) or [
+        MappingGap(str(params.get("what", "")), "", str(params.get("table", "")))
+    ]
+
+
+def _gap_key(item: Held, gap: MappingGap) -> str:
     """A mapping cause's key: its table (or, for a refusal naming none, the integration and what it calls
     the value) and the value."""
     table = gap.table.lstrip("$") or f"{item.integration}:{gap.what}"
@@ -115,19 +162,21 @@ def _gap_key(item: QueueItem, gap: MappingGap) -> str:
 
 
 def causes_of(
-    refused: Iterable[QueueItem],
+    refused: Iterable[Held],
     parents: Mapping[str, QueueItem],
-    children: Mapping[str, Iterable[QueueItem]],
+    children: Mapping[str, Iterable[Held]],
 ) -> list[Cause]:
     """The causes, most records first. ``refused`` holds the open ``mapping_missing`` records. ``parents``
     maps a dependency key to the open record of a person's kind that records are held on, and
     ``children`` maps that key to the records held on it (not synced). Reads nothing."""
-    waiting: dict[Triple, list[QueueItem]] = {}
+    waiting: dict[Triple, list[Held]] = {}
     for key, parent in parents.items():
         waiting.setdefault(_triple(parent), []).extend(children.get(key, ()))
-    rows: dict[str, tuple[MappingGap, dict[int, QueueItem], dict[int, QueueItem]]] = {}
+    rows: dict[str, tuple[MappingGap, dict[int, Held], dict[int, Held]]] = {}
     for item in refused:
-        for gap in mapping_gaps(item.kind, item.params):
+        if item.kind is None or not _is_mapping(item.kind):
+            continue
+        for gap in _gaps(item):
             _, records, held = rows.setdefault(_gap_key(item, gap), (gap, {}, {}))
             if item.id not in records:
                 records[item.id] = item
@@ -148,7 +197,7 @@ def causes_of(
         )
     for key, parent in parents.items():
         held_on = tuple(sorted(children.get(key, ()), key=lambda i: i.id))
-        if not held_on or mapping_gaps(parent.kind, parent.params):
+        if not held_on or _is_mapping(parent.kind or ""):
             continue  # nothing waits on it, or its records are its missing row's
         causes.append(
             Cause(
@@ -156,7 +205,7 @@ def causes_of(
                 kind=parent.kind or "",
                 what=f"{parent.entity} {parent.source_key} ({what_is_wrong(parent)})",
                 fix=action_for(parent.kind, parent.params) or "read the reason, then replay or abandon it",
-                refused=(parent,),
+                refused=(Held.of(parent),),
                 waiting=held_on,
                 parent=parent,
             )
@@ -164,29 +213,38 @@ def causes_of(
     return sorted(causes, key=lambda c: (-c.count, c.key))
 
 
-def exception_causes(ledger: Ledger, *, limit: int = CAUSE_SCAN) -> list[Cause]:
-    """The causes of the ledger's open records (``causes_of``), read in a few queries: the open mapping
-    refusals (the first ``limit``), the records held ones wait on that need a person, and those held ones."""
+def _is_mapping(kind: str) -> bool:
+    return kind == MAPPING_MISSING or kind.startswith(f"{MAPPING_MISSING}{GROUP_SEPARATOR}")
+
+
+def exception_causes(ledger: Ledger) -> list[Cause]:
+    """The causes of the ledger's open records (``causes_of``), read in a few queries: every open mapping
+    refusal, the records held ones wait on that need a person, and those held ones."""
     t = schema.retry_queue
-    open_rows = t.c.status.in_(schema.QUEUE_OPEN_STATUSES)
-    mapping = (
-        sa.select(t)
-        .where(open_rows, of_kind(t.c.kind, "mapping_missing"))
-        .order_by(t.c.created_at, t.c.id)
-        .limit(limit)
+    mapping = sa.select(*_columns()).where(
+        t.c.status.in_(schema.QUEUE_OPEN_STATUSES), of_kind(t.c.kind, MAPPING_MISSING)
     )
     held_keys = ledger.held_dependencies()
     synced = ledger.synced_dependencies(held_keys) if held_keys else frozenset()
     parents = blocking_parents(ledger, held_keys - synced)
-    children: dict[str, list[QueueItem]] = {}
+    children: dict[str, list[Held]] = {}
     keys = sorted(parents)
     with ledger.read_transaction() as conn:
-        refused = [Ledger.queue_item(row) for row in conn.execute(mapping)]
+        refused = [_held(row) for row in conn.execute(mapping.order_by(t.c.created_at, t.c.id))]
         for start in range(0, len(keys), _CHUNK):
-            held = sa.select(t).where(t.c.status == "held", t.c.depends_on.in_(keys[start : start + _CHUNK]))
-            for row in conn.execute(held):
-                children.setdefault(str(row.depends_on), []).append(Ledger.queue_item(row))
+            on = t.c.depends_on.in_(keys[start : start + _CHUNK])
+            for row in conn.execute(sa.select(*_columns()).where(t.c.status == "held", on)):
+                children.setdefault(str(row.depends_on), []).append(_held(row))
     return causes_of(refused, parents, children)
+
+
+def scope_of(causes: Iterable[Cause]) -> CauseScope:
+    """What ``causes`` hold, in SQL's terms (``cause_sql``): the keys their waiting records are held on,
+    and their parents of their own."""
+    causes = list(causes)
+    keys = frozenset(item.depends_on for cause in causes for item in cause.waiting if item.depends_on)
+    ids = frozenset(cause.parent.id for cause in causes if cause.parent is not None)
+    return CauseScope(keys, ids)
 
 
 def holding(causes: Iterable[Cause], ids: Iterable[int]) -> list[Cause]:

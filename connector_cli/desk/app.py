@@ -35,7 +35,7 @@ from connector_cli.desk import live_pages, mapping_pages, match_pages, tasks, vi
 from connector_cli.desk.guard import CSRF_COOKIE, CSRF_FIELD, Refused, check_action, csrf_token
 from connector_cli.desk.identity import SESSION_COOKIE, Access, Identity, identify
 from connector_resources.blocked_records import blocking_parents
-from connector_resources.exception_causes import Cause, by_kind, exception_causes, holding
+from connector_resources.exception_causes import Cause, by_kind, exception_causes, holding, scope_of
 from connector_resources.ledger import Ledger, LedgerError
 from connector_resources.ledger.operator_actions import Operator
 from connector_resources.ledger.queue_browse import DESK_STATES, QueueFilter
@@ -44,12 +44,13 @@ from connector_resources.redaction import redact
 from connector_resources.refusal_actions import action_for
 from connector_resources.refusals import KINDS, group_title
 
-__all__ = ["HELD_SHOWN", "REPLAY_LIMIT", "build_app"]
+__all__ = ["EXCEPTIONS_SHOWN", "HELD_SHOWN", "REPLAY_LIMIT", "build_app"]
 
 log = logging.getLogger("ml_connector.desk")
 
 REPLAY_LIMIT = 500  # records one "replay them all" replays; the rest wait for the next one
 HELD_SHOWN = 100  # records of an exception linked on the queue page (its fix's page has them all)
+EXCEPTIONS_SHOWN = 50  # exceptions listed on the queue page, the largest of each kind first; a kind narrows
 OPEN_STATES = ("due", "failed", "held")
 VIEW_WORDS = {"person": "Needs a person", "flows": "Clears by itself", "all": "All records"}
 STATE_WORDS = {
@@ -178,7 +179,9 @@ class Desk:
             wanted = f"{cause.gap.what} {cause.gap.value}"
             links = mapping(cause.refused[0]) if mapping is not None else []
             return next((link for shown, _, link in links if shown == wanted), "")
-        parent = cause.refused[0]
+        parent = cause.parent
+        if parent is None:
+            return ""
         return self.links(parent)[1] or f"/items/{parent.id}"
 
     def links(self, item: QueueItem) -> tuple[str, str]:
@@ -318,6 +321,7 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
             cause_link=desk.cause_link,
             kind_title=group_title,
             held_shown=HELD_SHOWN,
+            exceptions_shown=EXCEPTIONS_SHOWN,
             kind_url=lambda kind: f"/queue?{urlencode({**params, 'kind': kind})}",
             integrations=sorted({i for i, _ in by_flow} | ({where.integration} - {""})),
             flows=sorted({f for i, f in by_flow if not where.integration or i == where.integration}),
@@ -439,14 +443,14 @@ def _queue_reads(desk: Desk, fields: Any, before: int | None) -> dict[str, Any]:
     ledger = desk.ledger
     where = desk_filter(ledger, fields)
     causes = exception_causes(ledger)
-    held = frozenset().union(*(cause.ids for cause in causes))
+    scope = scope_of(causes)
     # The Kinds table counts regardless of the kind chosen; a cause is of one kind, all its records
-    shown = ledger.queue_ids(dataclasses.replace(where, kind=""), held) if held else frozenset()
+    shown = ledger.cause_ids(dataclasses.replace(where, kind=""), scope) if causes else frozenset()
     # Browsing "Needs a person", a cause's records are its exception's; a search finds each record itself
     folded = where.view == "person" and not where.search
-    listed = dataclasses.replace(where, folded=held) if folded else where
+    listed = dataclasses.replace(where, folded=scope) if folded else where
     page = ledger.queue_page(listed, before=before)
-    others = ledger.kind_counts(dataclasses.replace(where, folded=held))
+    others = ledger.kind_counts(dataclasses.replace(where, folded=scope))
     kinds = by_kind(causes, others, shown)
     rank = {kind: n for n, (kind, _) in enumerate(kinds)}
     named = [c for c in holding(causes, shown) if not where.kind or c.kind == where.kind]

@@ -33,7 +33,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from connector_cli.desk.guard import Refused
-from connector_resources.exception_causes import Cause, exception_causes
+from connector_resources.exception_causes import Cause, Held, exception_causes
 from connector_resources.ledger import Ledger, LedgerError
 from connector_resources.ledger.operator_actions import Operator
 from connector_resources.ledger.records import QueueItem
@@ -62,7 +62,7 @@ class Waiting:
 
     key: str
     what: str
-    items: list[QueueItem] = field(default_factory=list)
+    items: list[Held] = field(default_factory=list)
     in_table: bool = False
 
 
@@ -92,7 +92,7 @@ def _row_key(value: str) -> str:
     return value.strip()
 
 
-def _gaps(item: QueueItem) -> list[Any]:
+def _gaps(item: QueueItem | Held) -> list[Any]:
     """The mapping rows ``item``'s refusal says are missing (``refusals.mapping_gaps``)."""
     return mapping_gaps(item.kind, item.params)
 
@@ -127,11 +127,12 @@ def _causes_of(table: Any, causes: Iterable[Cause]) -> list[Cause]:
     return [c for c in causes if c.gap is not None and names_table(table, c.integration, c.gap)]
 
 
-def unblocked(table: Any, ledger: Ledger, rows: Mapping[str, str], keys: Iterable[str]) -> list[QueueItem]:
+def unblocked(table: Any, ledger: Ledger, rows: Mapping[str, str], keys: Iterable[str]) -> list[Held]:
     """The open records a save of ``keys`` unblocks: those refused for any of them whose every value of this
     table is in ``rows`` now (a record still missing another row of it waits on), and the records waiting
     on those; its replay writes them, a refused record before those that wait on it."""
-    wanted, chosen = set(keys), {}
+    wanted: set[str] = set(keys)
+    chosen: dict[int, Held] = {}
     if not wanted:
         return []
     for cause in _causes_of(table, exception_causes(ledger)):
@@ -145,7 +146,7 @@ def unblocked(table: Any, ledger: Ledger, rows: Mapping[str, str], keys: Iterabl
     return [chosen[i] for i in sorted(chosen)]
 
 
-def _waits_on(child: QueueItem, parent: QueueItem) -> bool:
+def _waits_on(child: Held, parent: Held) -> bool:
     """Whether ``child`` is held on ``parent`` (its dependency key names it, the system aside)."""
     parts = (child.depends_on or "").split(":", 3)
     return len(parts) == 4 and (parts[0], parts[1], parts[3]) == (
@@ -155,7 +156,9 @@ def _waits_on(child: QueueItem, parent: QueueItem) -> bool:
     )
 
 
-def mapping_links(tables: Callable[[], Mapping[str, Any]], item: QueueItem) -> list[tuple[str, str, str]]:
+def mapping_links(
+    tables: Callable[[], Mapping[str, Any]], item: QueueItem | Held
+) -> list[tuple[str, str, str]]:
     """``(what, value, link)`` for each mapping row the item's refusal says is missing: the table's page with
     the add-row form filled in; [] when it names none (``tables`` is then never asked: it loads the
     deployment's definitions)."""
@@ -333,7 +336,8 @@ def routes(desk: Any) -> list[Route]:
             missing = [k for k in keys if k not in rows]
             if not keys or missing:
                 raise LedgerError(f"{table.name} has no row for {', '.join(missing) or '(no key given)'}")
-            items = unblocked(table, desk.ledger, rows, keys)[: desk.replay_limit]
+            chosen = unblocked(table, desk.ledger, rows, keys)[: desk.replay_limit]
+            items = [item for held in chosen if (item := desk.ledger.queue_item_by_id(held.id))]
             return int(desk.replay(items, operator, note, back=_url(table.name)))
 
         try:

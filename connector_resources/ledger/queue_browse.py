@@ -26,6 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from connector_resources.cause_sql import CauseScope
 from connector_resources.ledger import schema
 from connector_resources.ledger.base import LedgerBase
 from connector_resources.ledger.records import LedgerInputError, QueueItem, _now
@@ -56,8 +57,8 @@ class QueueFilter:
     ended: frozenset[int] = field(default_factory=frozenset)  # items held for a close window long ended
     # keys whose record needs a person (``blocked_records``): the items held on them are a person's, under it
     blocked: frozenset[str] = field(default_factory=frozenset)
-    # items shown under their cause's exception, not as rows of their own (``exception_causes``)
-    folded: frozenset[int] = field(default_factory=frozenset)
+    # what the exceptions hold (``exception_causes``): shown under their exception, not as rows of their own
+    folded: CauseScope | None = None
 
     def __post_init__(self) -> None:
         if self.state and self.state not in DESK_STATES:
@@ -128,7 +129,7 @@ class QueueBrowseStore(LedgerBase):
                 query = (
                     sa.select(sa.func.count())
                     .select_from(t)
-                    .where(*self._conditions(replace(where, view=view, folded=frozenset())))
+                    .where(*self._conditions(replace(where, view=view, folded=None)))
                 )
                 counts[view] = int(conn.execute(query).scalar_one())
         return counts
@@ -181,17 +182,13 @@ class QueueBrowseStore(LedgerBase):
                     found.setdefault(key, self.queue_item(row))  # type: ignore[attr-defined]
         return found
 
-    def queue_ids(self, where: QueueFilter, among: frozenset[int] | set[int]) -> frozenset[int]:
-        """Which of the items ``among`` ``where`` shows (its folded items too): the records of the causes
-        a filtered page names (``exception_causes``)."""
-        t, ids = schema.retry_queue, sorted(among)
-        conditions = self._conditions(replace(where, folded=frozenset()))
-        found: set[int] = set()
+    def cause_ids(self, where: QueueFilter, scope: CauseScope) -> frozenset[int]:
+        """The ids of the items ``where`` shows (its folded items too) that the exceptions of ``scope``
+        hold: which exceptions a filtered page names, and how many of their records it shows."""
+        t = schema.retry_queue
+        conditions = self._conditions(replace(where, folded=None))
         with self._read(None) as conn:
-            for start in range(0, len(ids), 500):
-                chunk = t.c.id.in_(ids[start : start + 500])
-                found.update(conn.scalars(sa.select(t.c.id).where(chunk, *conditions)))
-        return frozenset(found)
+            return frozenset(conn.scalars(sa.select(t.c.id).where(scope.sql(t), *conditions)))
 
     def queue_page(self, where: QueueFilter, *, before: int | None = None, limit: int = 50) -> QueuePage:
         """Items matching ``where``, newest first, ``limit`` of them with ids below ``before``."""
@@ -232,10 +229,8 @@ class QueueBrowseStore(LedgerBase):
             conditions.append(t.c.kind == where.kind)
         if where.view:
             conditions += self._view(where, now)
-        if where.folded:
-            # inlined, not one bound variable per id: SQLite allows a few thousand variables a statement
-            ids = sa.bindparam("folded", sorted(where.folded), expanding=True, literal_execute=True)
-            conditions.append(t.c.id.not_in(ids))
+        if where.folded is not None:
+            conditions.append(sa.not_(where.folded.sql(t)))
         if where.day:
             a = schema.audit_event
             met = sa.select(a.c.source_id).where(a.c.partition_key == where.day)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from connector_cli.queue_listing import Outlived, summary_lines
 from connector_resources.blocked_records import blocking_parents
-from connector_resources.exception_causes import exception_causes
+from connector_resources.exception_causes import exception_causes, scope_of
 from connector_resources.ledger.queue_browse import QueueFilter
 from connector_resources.refusals import mapping_missing, waits_for_record
 
@@ -71,9 +71,10 @@ def test_the_desk_shows_them_in_needs_a_person_and_one_exception_holds_them(ledg
     assert cause.ids == {i.id for i in person} and cause.count == 6
     assert [i.source_key for i in cause.refused] == ["4472"]
     # browsing, the exception's records are its own, not rows of the page; a filter still finds them all
-    where = QueueFilter(view="person", blocked=blocked, folded=cause.ids)
+    scope = scope_of([cause])
+    where = QueueFilter(view="person", blocked=blocked, folded=scope)
     assert ledger.queue_page(where).items == [] and ledger.view_counts(where)["person"] == 6
-    assert ledger.queue_ids(QueueFilter(view="person", blocked=blocked, flow="invoices"), cause.ids) == {
+    assert ledger.cause_ids(QueueFilter(view="person", blocked=blocked, flow="invoices"), scope) == {
         i.id for i in person if i.flow == "invoices"
     }
 
