@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -146,6 +147,22 @@ class Desk:
     def __init__(self, ledger: Ledger, access: Access, dagster_url: str = "") -> None:
         self.ledger, self.access, self.dagster_url = ledger, access, dagster_url.rstrip("/")
         self.templates = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape())
+        self._causes: tuple[Any, list[Cause]] | None = None
+        self._causes_lock = threading.Lock()
+
+    def causes(self) -> list[Cause]:
+        """The exceptions (``exception_causes``), read again only when the queue or the cross-references
+        changed since they were last read (``queue_stamp``). Why: with 35,000 open missing-row refusals
+        reading them takes about a second on a loaded machine, and a person looks at several pages between
+        two changes. The stamp is read first, so what is kept is never older than it says."""
+        stamp = self.ledger.queue_stamp()
+        with self._causes_lock:
+            if self._causes is not None and self._causes[0] == stamp:
+                return self._causes[1]
+        causes = exception_causes(self.ledger)
+        with self._causes_lock:
+            self._causes = (stamp, causes)
+        return causes
 
     def who(self, request: Request) -> Identity | None:
         return identify(request, self.access, self.ledger)
@@ -442,7 +459,7 @@ def _queue_reads(desk: Desk, fields: Any, before: int | None) -> dict[str, Any]:
     person" (no search), a cause's records are listed in its exception, not as rows of their own."""
     ledger = desk.ledger
     where = desk_filter(ledger, fields)
-    causes = exception_causes(ledger)
+    causes = desk.causes()
     scope = scope_of(causes)
     # The Kinds table counts regardless of the kind chosen; a cause is of one kind, all its records
     shown = ledger.cause_ids(dataclasses.replace(where, kind=""), scope) if causes else frozenset()
@@ -482,7 +499,7 @@ def _shown(
         synced = ledger.synced_dependencies(keys) if keys else frozenset()
     waited = {item.depends_on for item in open_items if item.depends_on}
     if causes is None:
-        causes = exception_causes(ledger)
+        causes = desk.causes()
     by_item: dict[int, Cause] = {}
     for cause in holding(causes, {item.id for item in open_items}):  # the largest first
         for item_id in cause.ids:

@@ -108,12 +108,14 @@ def names_table(table: Any, integration: str, gap: Any) -> bool:
     return set(gap.what.lower().split()) <= set(table.key.lower().split("_"))
 
 
-def waiting_values(table: Any, ledger: Ledger, rows: Mapping[str, str]) -> list[Waiting]:
+def waiting_values(
+    table: Any, ledger: Ledger, rows: Mapping[str, str], causes: Iterable[Cause] | None = None
+) -> list[Waiting]:
     """The values of ``table`` open records wait for, most waited-for first (``rows``: today's table): each
     value's exception (``exception_causes``) with every record it holds, those refused for the value and
-    those waiting on them, as the desk's queue counts it."""
+    those waiting on them, as the desk's queue counts it (``causes``: as read already, else read here)."""
     found: dict[str, Waiting] = {}
-    for cause in _causes_of(table, exception_causes(ledger)):
+    for cause in _causes_of(table, exception_causes(ledger) if causes is None else causes):
         gap = cause.gap
         key = _row_key(gap.value)
         waiting = found.setdefault(key, Waiting(key, gap.what, in_table=key in rows))
@@ -222,7 +224,7 @@ def _table_reads(desk: Any, table: Any, find: str) -> dict[str, Any]:
         "history": [c for c in ledger.mapping_history(table.name, limit=200) if c.origin != "first use"][
             :100
         ],
-        "waiting": waiting_values(table, ledger, rows),
+        "waiting": waiting_values(table, ledger, rows, desk.causes()),
         "table_rows": rows,
         "values": table_values(rows),
         "uses": mapping_uses(desk, table.name),

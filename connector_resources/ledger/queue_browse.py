@@ -182,6 +182,16 @@ class QueueBrowseStore(LedgerBase):
                     found.setdefault(key, self.queue_item(row))  # type: ignore[attr-defined]
         return found
 
+    def queue_stamp(self) -> tuple[Any, ...]:
+        """What changes whenever the retry queue or the cross-references change (an item queued, taken,
+        released, resolved, abandoned; a record paired or written): a reader of the whole queue (the desk's
+        exceptions) reads it again only then. Two aggregates, from indexes where the queue is concerned."""
+        t, x = schema.retry_queue, schema.xref
+        with self._read(None) as conn:
+            queue = conn.execute(sa.select(sa.func.count(), sa.func.max(t.c.id), sa.func.max(t.c.updated_at)))
+            xrefs = conn.execute(sa.select(sa.func.count(), sa.func.max(x.c.updated_at)))
+            return (*queue.one(), *xrefs.one())
+
     def cause_ids(self, where: QueueFilter, scope: CauseScope) -> frozenset[int]:
         """The ids of the items ``where`` shows (its folded items too) that the exceptions of ``scope``
         hold: which exceptions a filtered page names, and how many of their records it shows."""
