@@ -461,8 +461,15 @@ def _queue_reads(desk: Desk, fields: Any, before: int | None) -> dict[str, Any]:
     where = desk_filter(ledger, fields)
     causes = desk.causes()
     scope = scope_of(causes)
-    # The Kinds table counts regardless of the kind chosen; a cause is of one kind, all its records
-    shown = ledger.cause_ids(dataclasses.replace(where, kind=""), scope) if causes else frozenset()
+    # The Kinds table counts regardless of the kind chosen; a cause is of one kind, all its records. Every
+    # record a cause holds needs a person: unfiltered, "Needs a person" and "All records" show them all.
+    narrowed = where.integration or where.flow or where.state or where.day or where.search
+    if not causes or where.view == "flows":
+        shown: frozenset[int] = frozenset()
+    elif narrowed:
+        shown = ledger.cause_ids(dataclasses.replace(where, kind=""), scope)
+    else:
+        shown = frozenset().union(*(cause.ids for cause in causes))
     # Browsing "Needs a person", a cause's records are its exception's; a search finds each record itself
     folded = where.view == "person" and not where.search
     listed = dataclasses.replace(where, folded=scope) if folded else where
