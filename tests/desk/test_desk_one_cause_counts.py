@@ -66,6 +66,7 @@ def test_every_surface_counts_one_missing_row_as_one_exception_of_the_same_recor
     assert dry.exit_code == 0, dry.output
     assert f"{HELD:>6} {SAID}" in dry.output.splitlines()
     assert f"needs a person: 1 exception(s) holding {HELD} record(s)" in dry.output
+    assert "4 held record(s) wait on records that need a person: each is counted once" in dry.output
 
     later = datetime.now(UTC) + timedelta(days=2)  # every hold is overdue by then
     holds = overdue_holds(ledger, now=later)
