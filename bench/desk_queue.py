@@ -37,7 +37,8 @@ from connector_cli.desk.app import build_app
 from connector_cli.desk.guard import CSRF_COOKIE
 from connector_cli.desk.identity import Access
 from connector_resources.ledger import Ledger, describe_url, normalize_url, schema
-from connector_resources.ledger.queue import kind_of
+from connector_resources.ledger.queue import refusal_columns
+from connector_resources.refusals import Refusal, mapping_missing, period_closed, source_invalid
 from connector_sandbox.serve import serve_in_thread
 
 
@@ -58,6 +59,19 @@ REASONS = (
 BATCH = 10_000
 
 
+def refusal(reason: str, n: int) -> Refusal:
+    """The refusal of ``REASONS``' sentence ``reason`` (of value ``n``), as the flows queue it: two missing
+    mapping rows (one exception per value: ``exception_causes``), a source field, a closed period."""
+    kind = REASONS.index(next(r for r in REASONS if r.split(" ")[0] == reason.split(" ")[0]))
+    if kind == 0:
+        return mapping_missing(reason, table="jde_bill/account_map", what="GL account", value=str(n))
+    if kind == 1:
+        return source_invalid(reason, field="tax id")
+    if kind == 2:
+        return period_closed(reason, system="JDE", ledger="00001.AP", day="2026-10-29")
+    return mapping_missing(reason, table="procore_jde/cost_code_map", what="cost code", value=f"01-{n}")
+
+
 def load(ledger: Ledger, items: int) -> float:
     """``items`` queue items and two audit events each; seconds taken."""
     started = time.perf_counter()
@@ -73,6 +87,7 @@ def load(ledger: Ledger, items: int) -> float:
                 created = now - timedelta(minutes=items - n)
                 key = f"{n:08d}"
                 reason = REASONS[n % len(REASONS)].format(n=n % 997)
+                refused = refusal_columns(refusal(reason, n % 997))
                 queue.append(
                     {
                         "integration": integration,
@@ -81,7 +96,7 @@ def load(ledger: Ledger, items: int) -> float:
                         "source_key": key,
                         "payload": json.dumps({"number": key, "amount": "100.00"}),
                         "reason": reason,
-                        "kind": kind_of(reason, key),
+                        **refused,
                         "status": status,
                         "attempts": n % 4,
                         "next_attempt_at": now + timedelta(minutes=rng.randint(-60, 60)),
@@ -132,7 +147,7 @@ def pages(items: int) -> dict[str, dict[str, str]]:
         "search a source key": {"q": f"{items // 2:08d}"},
         "search a target id": {"q": f"T-{items // 3:08d}"},
         "search words of the reason": {"q": "no tax id"},
-        "one kind of refusal": {"state": "due", "kind": kind_of(REASONS[0].format(n=1), "1")},
+        "one kind of refusal": {"state": "due", "kind": refusal(REASONS[0].format(n=1), 1).group},
         "an older page": {"before": str(older)},
     }
 

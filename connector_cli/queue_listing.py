@@ -7,19 +7,20 @@ for which kind (the kind and parameters the code that queued them gave, ``connec
 never read back from the sentence), with one example sentence each, what to do about those that need
 someone, and when those that wait clear by themselves. Which view a record is in is the one rule of every
 surface (``connector_resources.needs_person``, whose ``Outlived`` judges the waits): a wait that outlived
-what it waits for is a person's, said with why it did not clear. ``--all`` still prints every record.
+what it waits for is a person's, said with why it did not clear. The records one fix unblocks (a missing
+mapping row, a refused parent) are one exception, counted as every surface counts them
+(``connector_resources.exception_causes``). ``--all`` still prints every record.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import click
 
-from connector_resources.blocked_records import unblocks_line
+from connector_resources.exception_causes import Cause
 from connector_resources.ledger import QueueItem
 from connector_resources.needs_person import Outlived, needs_person, person_kind
 from connector_resources.refusal_actions import action_for
@@ -65,19 +66,24 @@ class _Group:
 
 
 def summary_lines(
-    items: Iterable[QueueItem], handled: Callable[[QueueItem], bool], outlived: Outlived | None = None
+    items: Iterable[QueueItem],
+    handled: Callable[[QueueItem], bool],
+    outlived: Outlived | None = None,
+    causes: Iterable[Cause] = (),
 ) -> list[str]:
-    """The items in two views, "needs a person" first, each counted by flow and kind (most first) with one
-    example whose sentence is shown whole, then what to do (a person's kind), why it did not clear (a wait
-    that outlived itself) or when it is expected to clear (a wait)."""
+    """The items in two views, "needs a person" first. That view opens with its exceptions, one per cause
+    (``exception_causes``: a missing row, a refused parent), each with the records it holds, counted as the
+    desk counts them, and what fixes it. Then the other items, each counted by flow and kind (most first)
+    with one example whose sentence is shown whole, and what to do (a person's kind), why it did not clear
+    (a wait that outlived itself) or when it is expected to clear (a wait)."""
     outlived = outlived or Outlived()
+    causes = list(causes)
+    folded = frozenset().union(*(cause.ids for cause in causes))
     views: dict[bool, dict[tuple[str, str, str], _Group]] = {True: {}, False: {}}
-    under: dict[str, Counter[str]] = {}  # records blocked by a parent's exception, by that parent's key
     for item in items:
-        how = outlived.how(item)
-        if how == "blocked":
-            under.setdefault(item.depends_on or "", Counter())[item.entity] += 1
+        if item.id in folded:
             continue
+        how = outlived.how(item)
         person = needs_person(item, outlived)
         key = (f"{item.integration}/{item.flow}", item.kind or "", how)
         group = views[person].setdefault(key, _Group(item, outlived=outlived.why(item)))
@@ -87,14 +93,20 @@ def summary_lines(
     lines: list[str] = []
     for person, title in ((True, PERSON_VIEW), (False, FLOWS_VIEW)):
         groups = sorted(views[person].items(), key=lambda pair: (-pair[1].count, pair[0]))
-        blocked = under if person else {}
-        if not groups and not blocked:
+        exceptions = causes if person else []
+        if not groups and not exceptions:
             continue
-        behind = sum(sum(c.values()) for c in blocked.values())
-        more = f", and {behind} waiting on them (each listed under the record it waits on)" if behind else ""
-        lines.append(f"{title}: {sum(group.count for _, group in groups)} record(s){more}")
-        for key, waiting in sorted(blocked.items(), key=lambda pair: -sum(pair[1].values())):
-            lines.append(f"{sum(waiting.values()):>6} {unblocks_line(outlived.parents[key], waiting)}")
+        others = sum(group.count for _, group in groups)
+        if exceptions:
+            head = f"{len(exceptions)} exception(s) holding {len(folded)} record(s)"
+            lines.append(f"{title}: {head}" + (f", and {others} other record(s)" if others else ""))
+        else:
+            lines.append(f"{title}: {others} record(s)")
+        for cause in exceptions:
+            first = cause.refused[0]
+            lines.append(f"{cause.count:>6} {cause.said()}")
+            lines.append(f"{'':>6}   e.g. #{first.id} {first.source_key}: {first.reason}")
+            lines.append(f"{'':>6}   to do: {cause.fix}")
         for (flow, kind, _), group in groups:
             first = group.first
             note = "" if handled(first) else NO_HANDLER

@@ -138,6 +138,7 @@ def replay(
     (with when). A record that already succeeded is never written again: each flow's handler checks the
     cross-reference first.
     """
+    from connector_resources.exception_causes import exception_causes, holding
     from connector_resources.held_parents import held_on_gone
     from connector_resources.replay import release_synced, replay_items
     from connector_resources.replay_report import queue_report
@@ -146,9 +147,20 @@ def replay(
     checked_scope(integration, flow, replays.flows())
     ledger = _ledger()
     before = ledger.queue_overview(integration=integration, flow=flow)
-    if dry_run:  # with the holds whose parent cannot come
+    causes = [c for c in exception_causes(ledger) if c.touches(integration, flow)] if dry_run else []
+    if ids:
+        causes = holding(causes, ids)
+    if dry_run:  # with the holds whose parent cannot come, and those counted in an exception
         gone = held_on_gone(ledger, integration=integration, flow=flow, checks=replays.parents)
-        for line in queue_report(before, top=top, gone=gone, outside=replays.outside):
+        mine = [
+            i
+            for c in causes
+            for i in c.waiting
+            if integration in (None, i.integration) and flow in (None, i.flow)
+        ]
+        under = len({i.id for i in mine})
+        report = queue_report(before, top=top, gone=gone, outside=replays.outside, under_exceptions=under)
+        for line in report:
             click.echo(line)
     else:
         released = release_synced(ledger, replays, integration=integration, flow=flow)
@@ -172,7 +184,7 @@ def replay(
     if every:
         chosen = [item_line(item, handled(item), outlived) for item in listed]
     else:
-        chosen = summary_lines(listed, handled, outlived)
+        chosen = summary_lines(listed, handled, outlived, causes)
     for line in chosen:
         click.echo(line)
     if dry_run:

@@ -3,18 +3,16 @@
 Why: an order held on its supplier "clears by itself" only while the supplier's flow will write that
 supplier. When the supplier is refused (a payment-terms row missing) the orders wait for the person who
 fixes it, so every surface (the desk, ``replay --dry-run``, the alerts) shows them under that exception,
-counted once with it: "fixing supplier 4472 (payment terms N45 not mapped) unblocks 7 orders and invoices".
-Released as before, when the parent is written.
+counted once with it (``exception_causes``: "payment terms N45 has no row in jde_coupa/payment_terms_map:
+10 records (3 suppliers refused for it, 7 invoices and purchase orders waiting on them)"). Released as
+before, when the parent is written.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
-import sqlalchemy as sa
-
-from connector_resources.ledger import Ledger, QueueItem, schema
+from connector_resources.ledger import Ledger, QueueItem
 from connector_resources.needs_person import person_kind
 from connector_resources.refusals import code_of, group_title
 
@@ -48,47 +46,9 @@ def what_is_wrong(parent: QueueItem) -> str:
     return group_title(parent.kind) if parent.kind else "refused"
 
 
-def _plural(entity: str, n: int) -> str:
-    return entity if n == 1 else f"{entity}s"
-
-
-def unblocks_line(parent: QueueItem, waiting: Mapping[str, int]) -> str:
-    """ "fixing supplier 4472 (payment terms N45 not mapped) unblocks 7 orders and invoices"."""
-    total = sum(waiting.values())
-    entities = [_plural(entity, n if len(waiting) == 1 else 2) for entity, n in sorted(waiting.items())]
-    what = " and ".join(entities) if entities else "records"
-    return f"fixing {parent.entity} {parent.source_key} ({what_is_wrong(parent)}) unblocks {total} {what}"
-
-
 def blocked_sentence(parent: QueueItem) -> str:
     """Why a record held on ``parent`` needs a person: the parent does, and this one follows it."""
     return (
         f"it waits for {parent.entity} {parent.source_key}, which needs a person ({what_is_wrong(parent)}): "
         "fix that one and this record is written after it"
     )
-
-
-def unblocks_of(ledger: Ledger, items: Iterable[QueueItem]) -> dict[int, str]:
-    """Item id -> ``unblocks_line`` for each of ``items`` that held records wait on (a page of the desk):
-    the records held on a key naming the item's integration, entity and source key."""
-    mine = {(i.integration, i.entity, i.source_key): i for i in items if person_kind(i.kind)}
-    if not mine:
-        return {}
-    t = schema.retry_queue
-    query = (
-        sa.select(t.c.depends_on, t.c.entity, sa.func.count())
-        .where(t.c.status == "held", t.c.depends_on.is_not(None))
-        .group_by(t.c.depends_on, t.c.entity)
-    )
-    waiting: dict[int, Counter[str]] = {}
-    with ledger.engine.connect() as conn:
-        for key, entity, n in conn.execute(query):
-            parts = str(key).split(":", 3)
-            parent = mine.get((parts[0], parts[1], parts[3])) if len(parts) == 4 else None
-            if parent is not None:
-                waiting.setdefault(parent.id, Counter())[str(entity)] += int(n)
-    return {
-        item_id: unblocks_line(mine_item, waiting[item_id])
-        for mine_item in mine.values()
-        if (item_id := mine_item.id) in waiting
-    }

@@ -43,6 +43,7 @@ __all__ = [
     "clears_by_itself_sql",
     "needs_person",
     "needs_person_sql",
+    "of_kind",
     "person_kind",
 ]
 
@@ -143,7 +144,7 @@ def needs_person(item: QueueItem, outlived: Outlived | None = None) -> bool:
 # -- the same rule in SQL, for the desk's filters --------------------------------------------------------
 
 
-def _of_kind(column: Any, code: str) -> Any:
+def of_kind(column: Any, code: str) -> Any:
     """``column`` (a stored group) is of kind ``code``: the code alone, or the code and its values."""
     prefix = f"{code}{GROUP_SEPARATOR}"
     return sa.or_(column == code, sa.func.substr(column, 1, len(prefix)) == prefix)
@@ -152,7 +153,7 @@ def _of_kind(column: Any, code: str) -> Any:
 def clears_by_itself_sql(kind: Any) -> Any:
     """``not person_kind(kind)`` as SQL on the queue's ``kind`` column, generated from the catalog's clearing
     kinds (``CLEARING_KINDS``): false for a NULL kind or one the catalog does not have, never NULL."""
-    return sa.and_(kind.is_not(None), sa.or_(*(_of_kind(kind, code) for code in CLEARING_KINDS)))
+    return sa.and_(kind.is_not(None), sa.or_(*(of_kind(kind, code) for code in CLEARING_KINDS)))
 
 
 def needs_person_sql(
@@ -171,7 +172,7 @@ def needs_person_sql(
     reasons: list[Any] = [sa.not_(clears_by_itself_sql(t.c.kind))]
     if wait_hours > 0:
         old = t.c.created_at < now - timedelta(hours=wait_hours)
-        reasons.append(sa.and_(old, sa.not_(_of_kind(sa.func.coalesce(t.c.kind, ""), CLOSE_WINDOW))))
+        reasons.append(sa.and_(old, sa.not_(of_kind(sa.func.coalesce(t.c.kind, ""), CLOSE_WINDOW))))
     for keys in (synced, blocked):
         if keys:
             reasons.append(

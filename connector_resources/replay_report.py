@@ -89,12 +89,14 @@ def queue_report(
     top: int = 10,
     gone: Iterable[tuple[GoneParent, int]] = (),
     outside: Mapping[Kind, OutsideCheck] | None = None,
+    under_exceptions: int = 0,
 ) -> list[str]:
     """The retry queue in words: due, failed and not yet due, held (by kind of record waited for, and
     the ``top`` most waited-for records). What ``replay`` and ``replay --dry-run`` print. ``gone``
     (``held_parents.held_on_gone``) adds the held records whose dependency will never be written;
     ``outside`` (the deployment's ``Replays.outside``) says in words what records held on another
-    system's state wait for."""
+    system's state wait for; ``under_exceptions`` how many held records wait on a record that needs a
+    person, so that they are counted with it, in its exception (``exception_causes``), not twice."""
     lines = [
         f"retry queue: {overview.due} due now, {overview.not_yet_due} failed and not yet due"
         + (f" (next attempt {when_text(overview.next_attempt_at)})" if overview.not_yet_due else "")
@@ -112,6 +114,11 @@ def queue_report(
         for kind, counts in sorted(kinds.items(), key=lambda pair: -sum(pair[1]))
     )
     lines.append(f"held records wait for {len(overview.held_by)} record(s): {by_kind}")
+    if under_exceptions:
+        lines.append(
+            f"{under_exceptions} held record(s) wait on records that need a person: each is counted once, "
+            "in that record's exception under needs a person"
+        )
     said: dict[str, int] = {}
     for key, count in overview.held_by:
         if words := outside_said(key, outside or {}):

@@ -1,7 +1,8 @@
 """Alert on records held longer than ``ML_HELD_ALERT_HOURS``: a hold grows old between runs, when no check
 runs, so a sensor reads the retry queue (docs/alerts.md, "The alerts"). Holds are grouped by
 kind (``Refusal.group``, never the sentence), each naming what it waits for and why it did not clear
-(``needs_person``, the rule of every surface).
+(``needs_person``, the rule of every surface); the holds an exception holds (a missing mapping row, a
+refused parent) are said under it, with its count (``exception_causes``, the count of every surface).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from connector_assets.alerts.channels import NO_CHANNEL, Alert, alert_sensor_sta
 from connector_assets.alerts.sent_alerts import SentMark
 from connector_assets.flows.written_check import HELD_ALERT_ENV, held_alert_hours
 from connector_assets.operations.health import LEDGER_HEALTH
+from connector_resources.exception_causes import Cause, exception_causes, holding
 from connector_resources.ledger import Ledger, LedgerResource, QueueItem
 from connector_resources.needs_person import Outlived, needs_person
 from connector_resources.redaction import redact
@@ -81,6 +83,8 @@ class OverdueHolds:
     # What judges the holds (``needs_person.Outlived``): the alert hours, now, the dependencies that synced
     # and the records held ones wait on that need a person (a hold on one says so).
     outlived: Outlived = field(default_factory=Outlived)
+    # The exceptions holding some of them (``exception_causes``): their holds are said under the cause
+    causes: list[Cause] = field(default_factory=list)
 
     @property
     def after(self) -> timedelta:
@@ -95,10 +99,19 @@ class OverdueHolds:
         return Counter(f"{item.integration}/{item.flow}" for item in self.items)
 
     @property
+    def by_cause(self) -> list[tuple[Cause, int]]:
+        """The exceptions holding overdue holds, with how many of the holds each holds."""
+        ids = {item.id for item in self.items}
+        return [(cause, len(cause.ids & ids)) for cause in holding(self.causes, ids)]
+
+    @property
     def by_kind(self) -> list[HeldKind]:
-        """The holds by kind group, most first, each with what its records wait for."""
+        """The holds no exception holds by kind group, most first, each with what its records wait for."""
+        folded = frozenset().union(*(cause.ids for cause in self.causes))
         kinds: dict[str, HeldKind] = {}
         for item in self.items:
+            if item.id in folded:
+                continue
             held = kinds.setdefault(item.kind or "", HeldKind(item))
             held.count += 1
             if what := waits_for(item):
@@ -106,10 +119,16 @@ class OverdueHolds:
         return sorted(kinds.values(), key=lambda held: (-held.count, held.first.kind or ""))
 
     def kind_lines(self, n: int = TOP) -> list[str]:
-        """One line per kind (``HeldKind.line``), ``n`` at most, then how many other kinds."""
-        kinds = self.by_kind
-        lines = [held.line(self.outlived) for held in kinds[:n]]
-        return lines + ([f"and {len(kinds) - n} other kind(s)"] if len(kinds) > n else [])
+        """One line per exception (its records counted as every surface counts them, how many of them are
+        overdue holds, what fixes it), then one per kind of the other holds (``HeldKind.line``), ``n``
+        lines at most, then how many more."""
+        hours = f"{self.after.total_seconds() / 3600:g}"
+        lines = [
+            redact(f"{cause.said()}; {n} of them held longer than {hours} h; to do: {cause.fix}")
+            for cause, n in self.by_cause
+        ]
+        lines += [held.line(self.outlived) for held in self.by_kind]
+        return lines[:n] + ([f"and {len(lines) - n} more"] if len(lines) > n else [])
 
     def check_metadata(self) -> dict[str, MetadataValue]:
         return {
@@ -131,7 +150,8 @@ def overdue_holds(ledger: Ledger, now: datetime | None = None) -> OverdueHolds:
     held = [
         item for item in ledger.open_items(status="held", limit=HELD_LIMIT) if now - item.created_at > after
     ]
-    return OverdueHolds(held, Outlived.read(ledger, held, after=after, now=now))
+    causes = holding(exception_causes(ledger), {item.id for item in held}) if held else []
+    return OverdueHolds(held, Outlived.read(ledger, held, after=after, now=now), causes)
 
 
 def _verdict(holds: OverdueHolds) -> dict[str, Any]:
@@ -157,7 +177,7 @@ def no_overdue_holds(ledger: LedgerResource) -> AssetCheckResult:
 def held_records_alert(new: list[QueueItem], holds: OverdueHolds) -> Alert:
     hours = f"{holds.after.total_seconds() / 3600:g}"
     oldest = min(item.created_at for item in new)
-    new_holds = OverdueHolds(new, holds.outlived)
+    new_holds = OverdueHolds(new, holds.outlived, holds.causes)
     return Alert(
         kind="held_records",
         title=f"{len(new)} record(s) held longer than {hours} hours",

@@ -19,6 +19,7 @@ from dagster import (
 from connector_assets.flows.periods import is_period_hold
 from connector_assets.flows.reason_text import ReasonCounts
 from connector_resources import settings
+from connector_resources.exception_causes import exception_causes, holding
 from connector_resources.ledger import QueueItem
 from connector_resources.needs_person import Outlived, needs_person
 
@@ -53,6 +54,9 @@ class PartitionQueue:
     needs_person: int = 0  # open items of the day a person must act on (refusals and outlived waits)
     clears_by_itself: int = 0  # open items waiting on the flows, within bounds
     reasons: ReasonCounts = field(default_factory=ReasonCounts)
+    # The exceptions (one per cause: a missing mapping row, a refused parent) holding records of the day,
+    # each said with all the records it holds, as every surface counts them (``exception_causes``)
+    exceptions: list[str] = field(default_factory=list)
 
 
 def queue_of(
@@ -113,11 +117,19 @@ def queue_of(
 def day_queue(items: list[QueueItem], ledger: Any, *, now: datetime | None = None) -> PartitionQueue:
     """``queue_of`` a day's open ``items``, with what judges their waits read from ``ledger``
     (``Outlived.read``): the dependencies of its held ones that have synced (such a record was not released,
-    so it needs a person) and those whose record needs a person (its held records are that person's)."""
+    so it needs a person) and those whose record needs a person (its held records are that person's); and
+    the exceptions holding the day's records (``exception_causes``)."""
     now = now or datetime.now(UTC)
     after = timedelta(hours=held_alert_hours())
     outlived = Outlived.read(ledger, items, after=after, now=now)
-    return queue_of(items, now=now, alert_after=after, synced=outlived.synced, parents=outlived.parents)
+    queue = queue_of(items, now=now, alert_after=after, synced=outlived.synced, parents=outlived.parents)
+    if queue.needs_person:  # only a person's records are an exception's: read the causes only then
+        ids = {item.id for item in items}
+        queue.exceptions = [
+            f"{cause.said()}; {len(cause.ids & ids)} of this day; to do: {cause.fix}"
+            for cause in holding(exception_causes(ledger), ids)
+        ]
+    return queue
 
 
 def check_spec(
@@ -152,6 +164,11 @@ def check_result(asset_name: AssetKey, queue: PartitionQueue, desk: str | None =
         "needs_person": queue.needs_person,
         "clears_by_itself": queue.clears_by_itself,
         "reasons": MetadataValue.md(queue.reasons.markdown(TOP_REASONS)),
+        **(
+            {"exceptions": MetadataValue.md("\n".join(f"- {line}" for line in queue.exceptions))}
+            if queue.exceptions
+            else {}
+        ),
         **(
             {"desk": MetadataValue.url(desk)}
             if desk and (queue.failed or queue.held or queue.retrying)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -34,7 +35,8 @@ from starlette.routing import Route
 from connector_cli.desk import live_pages, mapping_pages, match_pages, tasks, views
 from connector_cli.desk.guard import CSRF_COOKIE, CSRF_FIELD, Refused, check_action, csrf_token
 from connector_cli.desk.identity import SESSION_COOKIE, Access, Identity, identify
-from connector_resources.blocked_records import blocking_parents, unblocks_of
+from connector_resources.blocked_records import blocking_parents
+from connector_resources.exception_causes import Cause, by_kind, exception_causes, holding, scope_of
 from connector_resources.ledger import Ledger, LedgerError
 from connector_resources.ledger.operator_actions import Operator
 from connector_resources.ledger.queue_browse import DESK_STATES, QueueFilter
@@ -43,11 +45,13 @@ from connector_resources.redaction import redact
 from connector_resources.refusal_actions import action_for
 from connector_resources.refusals import KINDS, group_title
 
-__all__ = ["REPLAY_LIMIT", "build_app"]
+__all__ = ["EXCEPTIONS_SHOWN", "HELD_SHOWN", "REPLAY_LIMIT", "build_app"]
 
 log = logging.getLogger("ml_connector.desk")
 
 REPLAY_LIMIT = 500  # records one "replay them all" replays; the rest wait for the next one
+HELD_SHOWN = 100  # records of an exception linked on the queue page (its fix's page has them all)
+EXCEPTIONS_SHOWN = 50  # exceptions listed on the queue page, the largest of each kind first; a kind narrows
 OPEN_STATES = ("due", "failed", "held")
 VIEW_WORDS = {"person": "Needs a person", "flows": "Clears by itself", "all": "All records"}
 STATE_WORDS = {
@@ -143,6 +147,22 @@ class Desk:
     def __init__(self, ledger: Ledger, access: Access, dagster_url: str = "") -> None:
         self.ledger, self.access, self.dagster_url = ledger, access, dagster_url.rstrip("/")
         self.templates = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape())
+        self._causes: tuple[Any, list[Cause]] | None = None
+        self._causes_lock = threading.Lock()
+
+    def causes(self) -> list[Cause]:
+        """The exceptions (``exception_causes``), read again only when the queue or the cross-references
+        changed since they were last read (``queue_stamp``). Why: with 35,000 open missing-row refusals
+        reading them takes about a second on a loaded machine, and a person looks at several pages between
+        two changes. The stamp is read first, so what is kept is never older than it says."""
+        stamp = self.ledger.queue_stamp()
+        with self._causes_lock:
+            if self._causes is not None and self._causes[0] == stamp:
+                return self._causes[1]
+        causes = exception_causes(self.ledger)
+        with self._causes_lock:
+            self._causes = (stamp, causes)
+        return causes
 
     def who(self, request: Request) -> Identity | None:
         return identify(request, self.access, self.ledger)
@@ -167,6 +187,19 @@ class Desk:
         if not items:
             raise LedgerError("no record to replay")
         return tasks.start_replay(self.ledger, items, operator, note, back=back)
+
+    def cause_link(self, cause: Cause) -> str:
+        """Where a cause is fixed: the add-row form of its table's page with the value filled in (a missing
+        row), else where its parent's own action is done (the Matches page, or the parent's page)."""
+        if cause.gap is not None:
+            mapping = self.templates.globals.get("mapping_links")
+            wanted = f"{cause.gap.what} {cause.gap.value}"
+            links = mapping(cause.refused[0]) if mapping is not None else []
+            return next((link for shown, _, link in links if shown == wanted), "")
+        parent = cause.parent
+        if parent is None:
+            return ""
+        return self.links(parent)[1] or f"/items/{parent.id}"
 
     def links(self, item: QueueItem) -> tuple[str, str]:
         """The item's mapping-table link (a missing row) and its matches link (a pairing by hand)."""
@@ -301,6 +334,11 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
                 f"/queue?{urlencode({**params, 'integration': i, 'flow': f, 'state': state})}"
             ),
             kinds=[(kind, group_title(kind), n) for kind, n in reads["kinds"]],
+            causes=reads["causes"],
+            cause_link=desk.cause_link,
+            kind_title=group_title,
+            held_shown=HELD_SHOWN,
+            exceptions_shown=EXCEPTIONS_SHOWN,
             kind_url=lambda kind: f"/queue?{urlencode({**params, 'kind': kind})}",
             integrations=sorted({i for i, _ in by_flow} | ({where.integration} - {""})),
             flows=sorted({f for i, f in by_flow if not where.integration or i == where.integration}),
@@ -416,22 +454,47 @@ def build_app(ledger: Ledger, access: Access, *, dagster_url: str = "") -> Starl
 
 def _queue_reads(desk: Desk, fields: Any, before: int | None) -> dict[str, Any]:
     """Everything the queue page reads, with the filters of ``fields``: counts by state and by view, the
-    kinds, one page and its items as their view shows them."""
+    exceptions (one per cause, ``exception_causes``) with a record the filters show, the kinds (a cause's
+    records counted under its kind), one page and its items as their view shows them. Browsing "Needs a
+    person" (no search), a cause's records are listed in its exception, not as rows of their own."""
     ledger = desk.ledger
     where = desk_filter(ledger, fields)
-    page = ledger.queue_page(where, before=before)
+    causes = desk.causes()
+    scope = scope_of(causes)
+    # The Kinds table counts regardless of the kind chosen; a cause is of one kind, all its records. Every
+    # record a cause holds needs a person: unfiltered, "Needs a person" and "All records" show them all.
+    narrowed = where.integration or where.flow or where.state or where.day or where.search
+    if not causes or where.view == "flows":
+        shown: frozenset[int] = frozenset()
+    elif narrowed:
+        shown = ledger.cause_ids(dataclasses.replace(where, kind=""), scope)
+    else:
+        shown = frozenset().union(*(cause.ids for cause in causes))
+    # Browsing "Needs a person", a cause's records are its exception's; a search finds each record itself
+    folded = where.view == "person" and not where.search
+    listed = dataclasses.replace(where, folded=scope) if folded else where
+    page = ledger.queue_page(listed, before=before)
+    others = ledger.kind_counts(dataclasses.replace(where, folded=scope))
+    kinds = by_kind(causes, others, shown)
+    rank = {kind: n for n, (kind, _) in enumerate(kinds)}
+    named = [c for c in holding(causes, shown) if not where.kind or c.kind == where.kind]
+    named.sort(key=lambda c: (rank.get(c.kind, len(rank)), -c.count, c.key))  # each at the top of its kind
     return {
         "where": where,
         "counts": ledger.queue_counts(where),
         "views": ledger.view_counts(where),
-        "kinds": ledger.kind_counts(where),
+        "causes": [(cause, len(cause.ids & shown)) for cause in named],
+        "kinds": kinds,
         "page": page,
-        "shown": _shown(desk, page.items, where),
+        "shown": _shown(desk, page.items, where, causes),
     }
 
 
-def _shown(desk: Desk, items: list[QueueItem], where: QueueFilter | None = None) -> dict[int, views.Shown]:
-    """The open ``items`` as their view shows them (``views.shown_items``), by item id."""
+def _shown(
+    desk: Desk, items: list[QueueItem], where: QueueFilter | None = None, causes: list[Cause] | None = None
+) -> dict[int, views.Shown]:
+    """The open ``items`` as their view shows them (``views.shown_items``), by item id; each held by one of
+    ``causes`` (read when not given) says so, and is unblocked by its fix."""
     ledger = desk.ledger
     open_items = [item for item in items if item.status in ("failed", "held")]
     if not open_items:
@@ -442,12 +505,19 @@ def _shown(desk: Desk, items: list[QueueItem], where: QueueFilter | None = None)
         keys = {item.depends_on for item in open_items if item.depends_on}
         synced = ledger.synced_dependencies(keys) if keys else frozenset()
     waited = {item.depends_on for item in open_items if item.depends_on}
+    if causes is None:
+        causes = desk.causes()
+    by_item: dict[int, Cause] = {}
+    for cause in holding(causes, {item.id for item in open_items}):  # the largest first
+        for item_id in cause.ids:
+            by_item.setdefault(item_id, cause)
     shown = views.shown_items(
         open_items,
         hours=hours,
         synced=frozenset(synced),
         blockers=ledger.open_dependencies(waited),
-        unblocks=unblocks_of(ledger, open_items),
+        causes=by_item,
+        cause_link=desk.cause_link,
         mapping_link=lambda item: desk.links(item)[0],
         match_link=lambda item: desk.links(item)[1],
     )

@@ -10,9 +10,9 @@ same-site request and the form's CSRF token (``Desk.form_and_identity``); pages 
 deleted only after a second step that says what the delete does. A refused value is shown with the values
 the table's rows map to now.
 
-Which values queued records wait for is read from their refusals' parameters (``refusals.mapping_gaps``:
-a ``mapping_missing`` refusal names its table, what it calls the value, and the value), among the
-integration's open items (failed and held, the first ``GAP_SCAN``); no sentence is read. The tables are the
+Which values queued records wait for, and how many records each holds, is read through the one count of
+every surface (``exception_causes``: a missing row's records are those refused for it, from their
+refusals' parameters, and those waiting on them); no sentence is read. The tables are the
 deployment's (``connector_cli.mappings.enabled``); the desk's ``mapping_tables`` / ``mapping_resources``,
 when set (``app.state.desk``), stand in for them and for the systems the master-data check reads
 (a test's own).
@@ -33,13 +33,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from connector_cli.desk.guard import Refused
+from connector_resources.exception_causes import Cause, Held, exception_causes
 from connector_resources.ledger import Ledger, LedgerError
 from connector_resources.ledger.operator_actions import Operator
 from connector_resources.ledger.records import QueueItem
 from connector_resources.mapping_gaps import mapping_gaps
 
 __all__ = [
-    "GAP_SCAN",
     "ROWS_SHOWN",
     "VALUES_SHOWN",
     "mapping_links",
@@ -50,7 +50,6 @@ __all__ = [
 
 log = logging.getLogger("ml_connector.desk")
 
-GAP_SCAN = 5000  # open items of an integration whose reasons are read for missing values, oldest first
 ROWS_SHOWN = 200  # rows of a table shown with their forms; a search narrows a longer table
 VALUES_SHOWN = 20  # values a refused change lists (the ones the table's rows map to), then how many more
 USES_SHOWN = 20  # recent runs shown with the version they mapped with
@@ -63,7 +62,7 @@ class Waiting:
 
     key: str
     what: str
-    items: list[QueueItem] = field(default_factory=list)
+    items: list[Held] = field(default_factory=list)
     in_table: bool = False
 
 
@@ -93,7 +92,7 @@ def _row_key(value: str) -> str:
     return value.strip()
 
 
-def _gaps(item: QueueItem) -> list[Any]:
+def _gaps(item: QueueItem | Held) -> list[Any]:
     """The mapping rows ``item``'s refusal says are missing (``refusals.mapping_gaps``)."""
     return mapping_gaps(item.kind, item.params)
 
@@ -109,35 +108,59 @@ def names_table(table: Any, integration: str, gap: Any) -> bool:
     return set(gap.what.lower().split()) <= set(table.key.lower().split("_"))
 
 
-def waiting_values(table: Any, ledger: Ledger, rows: Mapping[str, str]) -> list[Waiting]:
-    """The values of ``table`` open records wait for, most waited-for first (``rows``: today's table)."""
-    integration = _integration(table)
+def waiting_values(
+    table: Any, ledger: Ledger, rows: Mapping[str, str], causes: Iterable[Cause] | None = None
+) -> list[Waiting]:
+    """The values of ``table`` open records wait for, most waited-for first (``rows``: today's table): each
+    value's exception (``exception_causes``) with every record it holds, those refused for the value and
+    those waiting on them, as the desk's queue counts it (``causes``: as read already, else read here)."""
     found: dict[str, Waiting] = {}
-    for item in ledger.open_items(integration=integration, limit=GAP_SCAN):
-        for gap in _gaps(item):
-            if names_table(table, item.integration, gap):
-                key = _row_key(gap.value)
-                waiting = found.setdefault(key, Waiting(key, gap.what, in_table=key in rows))
-                if item not in waiting.items:
-                    waiting.items.append(item)
+    for cause in _causes_of(table, exception_causes(ledger) if causes is None else causes):
+        gap = cause.gap
+        key = _row_key(gap.value)
+        waiting = found.setdefault(key, Waiting(key, gap.what, in_table=key in rows))
+        listed = {item.id for item in waiting.items}
+        waiting.items += [item for item in cause.held if item.id not in listed]
     return sorted(found.values(), key=lambda w: (-len(w.items), w.key))
 
 
-def unblocked(table: Any, ledger: Ledger, rows: Mapping[str, str], keys: Iterable[str]) -> list[QueueItem]:
-    """The open records waiting for any of ``keys`` whose every value of this table is in ``rows`` now:
-    exactly those a save of ``keys`` unblocks (a record still missing another row of it waits on)."""
-    wanted, chosen = set(keys), {}
-    for waiting in waiting_values(table, ledger, rows):
-        if waiting.key not in wanted:
+def _causes_of(table: Any, causes: Iterable[Cause]) -> list[Cause]:
+    """The causes that are a missing row of ``table``."""
+    return [c for c in causes if c.gap is not None and names_table(table, c.integration, c.gap)]
+
+
+def unblocked(table: Any, ledger: Ledger, rows: Mapping[str, str], keys: Iterable[str]) -> list[Held]:
+    """The open records a save of ``keys`` unblocks: those refused for any of them whose every value of this
+    table is in ``rows`` now (a record still missing another row of it waits on), and the records waiting
+    on those; its replay writes them, a refused record before those that wait on it."""
+    wanted: set[str] = set(keys)
+    chosen: dict[int, Held] = {}
+    if not wanted:
+        return []
+    for cause in _causes_of(table, exception_causes(ledger)):
+        if _row_key(cause.gap.value) not in wanted:
             continue
-        for item in waiting.items:
+        for item in cause.refused:
             gaps = [g for g in _gaps(item) if names_table(table, item.integration, g)]
             if all(_row_key(g.value) in rows for g in gaps):
                 chosen[item.id] = item
+                chosen.update((child.id, child) for child in cause.waiting if _waits_on(child, item))
     return [chosen[i] for i in sorted(chosen)]
 
 
-def mapping_links(tables: Callable[[], Mapping[str, Any]], item: QueueItem) -> list[tuple[str, str, str]]:
+def _waits_on(child: Held, parent: Held) -> bool:
+    """Whether ``child`` is held on ``parent`` (its dependency key names it, the system aside)."""
+    parts = (child.depends_on or "").split(":", 3)
+    return len(parts) == 4 and (parts[0], parts[1], parts[3]) == (
+        parent.integration,
+        parent.entity,
+        parent.source_key,
+    )
+
+
+def mapping_links(
+    tables: Callable[[], Mapping[str, Any]], item: QueueItem | Held
+) -> list[tuple[str, str, str]]:
     """``(what, value, link)`` for each mapping row the item's refusal says is missing: the table's page with
     the add-row form filled in; [] when it names none (``tables`` is then never asked: it loads the
     deployment's definitions)."""
@@ -201,7 +224,7 @@ def _table_reads(desk: Any, table: Any, find: str) -> dict[str, Any]:
         "history": [c for c in ledger.mapping_history(table.name, limit=200) if c.origin != "first use"][
             :100
         ],
-        "waiting": waiting_values(table, ledger, rows),
+        "waiting": waiting_values(table, ledger, rows, desk.causes()),
         "table_rows": rows,
         "values": table_values(rows),
         "uses": mapping_uses(desk, table.name),
@@ -315,7 +338,8 @@ def routes(desk: Any) -> list[Route]:
             missing = [k for k in keys if k not in rows]
             if not keys or missing:
                 raise LedgerError(f"{table.name} has no row for {', '.join(missing) or '(no key given)'}")
-            items = unblocked(table, desk.ledger, rows, keys)[: desk.replay_limit]
+            chosen = unblocked(table, desk.ledger, rows, keys)[: desk.replay_limit]
+            items = [item for held in chosen if (item := desk.ledger.queue_item_by_id(held.id))]
             return int(desk.replay(items, operator, note, back=_url(table.name)))
 
         try:

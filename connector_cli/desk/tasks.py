@@ -5,7 +5,9 @@ Why: a replay of 12 records took 55 s in one request, with nothing on the screen
 asked and why once (``note_replay``), records a task (``DeskTaskStore``), answers at once with the task's
 page, and replays the records in chunks through ``replay_items`` exactly as the CLI does (a fixed parent
 before its children: the records are ordered with ``parents_first`` before they are cut), advancing the
-task after each chunk. The result keeps the ids of what was written, failed again or is held, for links.
+task after each chunk. Each chunk is read again before it is replayed: the records an exception holds are
+replayed with it (``exception_causes``), and a record held on a parent an earlier chunk wrote was released
+meanwhile. The result keeps the ids of what was written, failed again or is held, for links.
 """
 
 from __future__ import annotations
@@ -68,7 +70,8 @@ def _replay(ledger: Ledger, task_id: int, items: list[QueueItem], actor: str) ->
         total = ReplaySummary()
         step = _chunk(len(items))
         for start in range(0, len(items), step):
-            chunk = items[start : start + step]
+            # Read again: a record held on one an earlier chunk wrote was released since (due now)
+            chunk = [now for item in items[start : start + step] if (now := ledger.queue_item_by_id(item.id))]
             total.add(replay_items(ledger, chunk, replays, by=f"desk:{actor}"))
             done += len(chunk)
             ledger.desk_task_progress(task_id, done, result=_result(total))

@@ -5,7 +5,8 @@ Why here: which view an item is in is decided by the one rule (``connector_resou
 SQL for a page, ``queue_browse.QueueFilter.view``; in Python for each item shown); this module says, for
 the items of one page, the words and the link beside each, from the refusal's kind and parameters
 (``connector_resources.refusals``), never from its sentence. A wait that outlived what it waits for says
-why it did not clear, in one function (``why_not_cleared``).
+why it did not clear, in one function (``why_not_cleared``). An item an exception holds (a missing mapping
+row, a refused parent: ``connector_resources.exception_causes``) is unblocked by that exception's fix.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connector_resources.exception_causes import Cause
 from connector_resources.ledger.records import QueueItem
 from connector_resources.needs_person import Outlived, needs_person, person_kind
 from connector_resources.refusal_actions import action_for
@@ -47,7 +49,7 @@ class Shown:
     outlived: str  # why a wait did not clear by itself, "" for any other item
     action: str
     link: str
-    unblocks: str = ""  # a person's item others wait on: "fixing supplier 4472 (...) unblocks 7 orders"
+    cause: Cause | None = None  # the exception it is one record of (a missing row, a refused parent)
 
 
 def why_not_cleared(
@@ -162,11 +164,13 @@ def shown_items(
     blockers: Mapping[str, QueueItem],
     mapping_link: Callable[[QueueItem], str],
     match_link: Callable[[QueueItem], str],
-    unblocks: Mapping[int, str] | None = None,
+    causes: Mapping[int, Cause] | None = None,
+    cause_link: Callable[[Cause], str] = lambda cause: "",
 ) -> list[Shown]:
     """The page's items with their view's words and links, the view by ``needs_person`` (the rule the page's
     SQL applied): ``synced`` the dependencies that synced, ``blockers`` the queued records others wait for,
-    by dependency key."""
+    by dependency key. An item one of ``causes`` holds (by item id) is unblocked by that cause's fix, done
+    where ``cause_link`` leads."""
     now, shown = datetime.now(UTC), []
     for item in items:
         info = KINDS.get(item.refusal_kind)
@@ -175,7 +179,13 @@ def shown_items(
         judged = _outlived(item, synced=is_synced, hours=hours, blocker=blocker, now=now)
         outlived = _naming_blocker(judged.why(item), blocker, is_synced)
         flows = not needs_person(item, judged)
-        action, link = ("", "") if flows else _action(item, info, outlived, blocker, mapping_link, match_link)
+        cause = None if flows else (causes or {}).get(item.id)
+        if cause is not None:
+            action, link = cause.fix, cause_link(cause) or f"/items/{item.id}"
+        elif flows:
+            action, link = "", ""
+        else:
+            action, link = _action(item, info, outlived, blocker, mapping_link, match_link)
         shown.append(
             Shown(
                 item=item,
@@ -187,7 +197,7 @@ def shown_items(
                 outlived=outlived,
                 action=action,
                 link=link,
-                unblocks="" if flows else (unblocks or {}).get(item.id, ""),
+                cause=cause,
             )
         )
     return shown

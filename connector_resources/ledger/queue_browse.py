@@ -26,6 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from connector_resources.cause_sql import CauseScope
 from connector_resources.ledger import schema
 from connector_resources.ledger.base import LedgerBase
 from connector_resources.ledger.records import LedgerInputError, QueueItem, _now
@@ -56,6 +57,8 @@ class QueueFilter:
     ended: frozenset[int] = field(default_factory=frozenset)  # items held for a close window long ended
     # keys whose record needs a person (``blocked_records``): the items held on them are a person's, under it
     blocked: frozenset[str] = field(default_factory=frozenset)
+    # what the exceptions hold (``exception_causes``): shown under their exception, not as rows of their own
+    folded: CauseScope | None = None
 
     def __post_init__(self) -> None:
         if self.state and self.state not in DESK_STATES:
@@ -117,7 +120,8 @@ class QueueBrowseStore(LedgerBase):
             return [(str(kind), int(n)) for kind, n in conn.execute(query)]
 
     def view_counts(self, where: QueueFilter) -> dict[str, int]:
-        """How many open items ``where`` shows (its view aside) are in each view (``VIEWS``)."""
+        """How many open items ``where`` shows (its view aside, and its folded items counted) are in each
+        view (``VIEWS``)."""
         t = schema.retry_queue
         counts = {}
         with self._read(None) as conn:
@@ -125,7 +129,7 @@ class QueueBrowseStore(LedgerBase):
                 query = (
                     sa.select(sa.func.count())
                     .select_from(t)
-                    .where(*self._conditions(replace(where, view=view)))
+                    .where(*self._conditions(replace(where, view=view, folded=None)))
                 )
                 counts[view] = int(conn.execute(query).scalar_one())
         return counts
@@ -178,6 +182,24 @@ class QueueBrowseStore(LedgerBase):
                     found.setdefault(key, self.queue_item(row))  # type: ignore[attr-defined]
         return found
 
+    def queue_stamp(self) -> tuple[Any, ...]:
+        """What changes whenever the retry queue or the cross-references change (an item queued, taken,
+        released, resolved, abandoned; a record paired or written): a reader of the whole queue (the desk's
+        exceptions) reads it again only then. Two aggregates, from indexes where the queue is concerned."""
+        t, x = schema.retry_queue, schema.xref
+        with self._read(None) as conn:
+            queue = conn.execute(sa.select(sa.func.count(), sa.func.max(t.c.id), sa.func.max(t.c.updated_at)))
+            xrefs = conn.execute(sa.select(sa.func.count(), sa.func.max(x.c.updated_at)))
+            return (*queue.one(), *xrefs.one())
+
+    def cause_ids(self, where: QueueFilter, scope: CauseScope) -> frozenset[int]:
+        """The ids of the items ``where`` shows (its folded items too) that the exceptions of ``scope``
+        hold: which exceptions a filtered page names, and how many of their records it shows."""
+        t = schema.retry_queue
+        conditions = self._conditions(replace(where, folded=None))
+        with self._read(None) as conn:
+            return frozenset(conn.scalars(sa.select(t.c.id).where(scope.sql(t), *conditions)))
+
     def queue_page(self, where: QueueFilter, *, before: int | None = None, limit: int = 50) -> QueuePage:
         """Items matching ``where``, newest first, ``limit`` of them with ids below ``before``."""
         t = schema.retry_queue
@@ -217,6 +239,8 @@ class QueueBrowseStore(LedgerBase):
             conditions.append(t.c.kind == where.kind)
         if where.view:
             conditions += self._view(where, now)
+        if where.folded is not None:
+            conditions.append(sa.not_(where.folded.sql(t)))
         if where.day:
             a = schema.audit_event
             met = sa.select(a.c.source_id).where(a.c.partition_key == where.day)

@@ -1,8 +1,9 @@
 """The desk's journeys in a real browser (Debian's chromium): sign in with a desk account, find a refused
 bill by its id, abandon it with a note and find it under "abandoned", reopen it; the forms' CSRF token and
-cookies as a browser really sends them. The queue's two views (a held order clears by itself, a missing
-mapping row needs a person and links to its table with the value filled in), a replay in the background
-showing its progress and then its result, and a mapping row's delete that asks first."""
+cookies as a browser really sends them. One missing mapping row is one exception holding the records
+refused for it and those waiting on them, whose fix (the row, added on its table's page) replays them all,
+while a held order clears by itself; a replay in the background showing its progress and then its result,
+and a mapping row's delete that asks first."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from browser import chromium
 from given_replays import given_to_commands, with_deployment
+from one_cause import HELD, TERMS, n45_missing
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as shows
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -24,7 +26,7 @@ from task_page import task_ended
 from connector_cli.desk.app import build_app
 from connector_cli.desk.identity import Access
 from connector_resources.ledger import Ledger
-from connector_resources.refusals import Refusal, mapping_missing, waits_for_record
+from connector_resources.refusals import Refusal
 from connector_resources.replay import ReplayOutcome
 from connector_sandbox.serve import serve_in_thread
 
@@ -120,9 +122,6 @@ def test_find_abandon_and_reopen_a_refused_bill(desk):
 
 # -- the two views, a replay in the background, a delete that asks first ------------------------------------
 
-TERMS = "jde_coupa/payment_terms_map"
-SUPPLIER = "jde_coupa:supplier:JDE:1870"
-
 
 @pytest.fixture
 def fresh_desk(tmp_path):
@@ -150,14 +149,6 @@ def _rows(browser) -> dict[str, Any]:
     return {r.get_attribute("data-item"): r for r in browser.find_elements(By.CSS_SELECTOR, "#items tr.item")}
 
 
-def _held_on(ledger, flow: str, entity: str, key: str, supplier: str):
-    waits = f"{entity} {key}: waits for {supplier} to sync"
-    return ledger.enqueue(
-        integration="jde_coupa", flow=flow, entity=entity, source_key=key, payload={}, reason=waits,
-        status="held", depends_on=supplier, refusal=waits_for_record(waits, supplier),
-    )  # fmt: skip
-
-
 def _view_count(browser, view: str) -> str:
     return browser.find_element(By.ID, f"view-{view}").text
 
@@ -181,70 +172,62 @@ def coupa_desk(tmp_path):
             yield served
 
 
-def test_records_held_on_a_refused_supplier_are_under_it_and_clear_when_its_row_is_added(
-    coupa_desk, monkeypatch
-):
-    """Orders and an invoice held on supplier 1870, which its flow refused for unmapped payment terms N45,
-    need that person's fix, not the flows: they are in "Needs a person", each pointing at the supplier,
-    whose row says what fixing it unblocks. An order held on a supplier nobody refused clears by itself.
-    The row is added at the desk, the supplier's replay writes it, and its records leave "Needs a person"."""
+def test_one_missing_row_is_one_exception_whose_fix_replays_every_record_it_holds(coupa_desk, monkeypatch):
+    """Payment terms N45 missing: suppliers 1870 and 1871 refused for it, orders and an invoice held on them.
+    The desk shows ONE exception, at the top of its kind, holding the 6 records (each linked to its page);
+    the Kinds table, the record's page and the table's page count the same 6. Its fix is the table's
+    add-row form; saving the row and replaying what it unblocks writes the suppliers and then the records
+    that waited on them, and the exception is gone. An order held on a supplier nobody refused clears by
+    itself throughout."""
     url, ledger = coupa_desk
-    children = [
-        _held_on(ledger, "purchase_orders", "purchase order", "7", SUPPLIER),
-        _held_on(ledger, "purchase_orders", "purchase order", "8", SUPPLIER),
-        _held_on(ledger, "invoices", "invoice", "9", SUPPLIER),
-    ]
-    other = _held_on(ledger, "purchase_orders", "purchase order", "10", "jde_coupa:supplier:JDE:2000")
-    terms = "supplier 1870: payment terms N45 have no Coupa payment term"
-    supplier = ledger.enqueue(
-        integration="jde_coupa", flow="suppliers", entity="supplier", source_key="1870", payload={},
-        reason=terms, refusal=mapping_missing(terms, table=TERMS, what="payment terms", value="N45"),
-    )  # fmt: skip
+    staged = n45_missing(ledger)
+    other = staged.other
+    held = {str(i.id) for i in staged.held}
 
-    def write(item, book):  # the supplier's replay: written to Coupa, which releases what waits on it
+    def write(item, book):  # a record's replay: written to Coupa, which releases what waits on it
         from connector_resources.replay import release_waiting
 
-        released = release_waiting(ledger, SUPPLIER, reason="released: supplier 1870 written; due now")
-        return ReplayOutcome(target_id="C-1870", detail="created", released=len(released))
+        key = f"jde_coupa:{item.entity}:JDE:{item.source_key}"
+        released = release_waiting(ledger, key, reason=f"released: {key} written; due now")
+        return ReplayOutcome(target_id=f"C-{item.source_key}", detail="created", released=len(released))
 
-    given_to_commands(monkeypatch, with_deployment({("jde_coupa", "suppliers"): write}))
+    flows = ("suppliers", "purchase_orders", "invoices")
+    given_to_commands(monkeypatch, with_deployment({("jde_coupa", flow): write for flow in flows}))
     with chromium() as browser:
         _sign_in(browser, url)  # the queue opens on the records that need a person
-        assert browser.find_element(By.ID, "view-person").get_attribute("aria-current") == "page"
-        assert "Needs a person (4)" in _view_count(browser, "person")
+        assert f"Needs a person ({HELD})" in _view_count(browser, "person")
         assert "Clears by itself (1)" in _view_count(browser, "flows")
-        rows = _rows(browser)
-        assert set(rows) == {str(i.id) for i in [supplier, *children]}
-        assert rows[str(supplier.id)].find_element(By.CLASS_NAME, "unblocks").text == (
-            "fixing supplier 1870 (payment terms N45 not mapped) unblocks 3 invoices and purchase orders"
+        [exception] = browser.find_elements(By.CSS_SELECTOR, "#exceptions tr.exception")
+        assert exception.get_attribute("data-count") == str(HELD)
+        assert exception.find_element(By.CLASS_NAME, "said").text == (
+            f"payment terms N45 has no row in {TERMS}: 6 records (2 suppliers refused for it, "
+            "4 invoices and purchase orders waiting on them)"
         )
-        link = rows[str(supplier.id)].find_element(By.CSS_SELECTOR, "a.unblock")
-        assert link.text.startswith("Add the row to the table")
-        for child in children:
-            unblock = rows[str(child.id)].find_element(By.CSS_SELECTOR, "a.unblock")
-            assert unblock.text == "fix the supplier it waits for (1870)"
-            assert unblock.get_attribute("href").endswith(f"/items/{supplier.id}")
+        links = exception.find_elements(By.CSS_SELECTOR, "a.held-record")
+        assert {a.get_attribute("data-item") for a in links} == held
+        assert all(a.get_attribute("href").endswith(f"/items/{a.get_attribute('data-item')}") for a in links)
+        assert _rows(browser) == {}  # not listed again as rows of their own
         kinds = browser.find_element(By.ID, "kinds").text
-        assert f"A mapping table has no row for a value: {TERMS} 1" in kinds
+        assert f"A mapping table has no row for a value: {TERMS} 6" in kinds
 
-        browser.find_element(By.ID, "view-flows").click()
-        _arrived(browser, "view=flows")
-        rows = _rows(browser)
-        assert list(rows) == [str(other.id)]
-        assert (
-            "when the record it waits for syncs"
-            in rows[str(other.id)].find_element(By.CLASS_NAME, "expected").text
-        )
-
-        browser.get(f"{url}/items/{children[0].id}")  # the order's page says why it is a person's
+        links[-1].click()  # a record it holds (an order): its page names the exception and its fix
+        _arrived(browser, "/items/")
+        assert browser.find_element(By.ID, "cause").get_attribute("data-count") == str(HELD)
         assert (
             "which needs a person (payment terms N45 not mapped)"
             in browser.find_element(By.ID, "outlived").text
         )
+        fix = browser.find_element(By.ID, "unblock-link")
+        assert fix.text.startswith("Add the row to the table")
+        assert fix.get_attribute("href").endswith(f"/mappings/{TERMS}?key=N45#add")
 
-        # The row, added where the supplier's link leads; then the replay of what the save unblocked.
-        browser.get(f"{url}/queue?view=person")
-        browser.find_element(By.CSS_SELECTOR, f'#items tr[data-item="{supplier.id}"] a.unblock').click()
+        browser.get(f"{url}/mappings/{TERMS}")  # the table's page counts the same records
+        waiting = browser.find_element(By.CSS_SELECTOR, '#waiting tr.waiting[data-key="N45"]').text
+        assert f"N45: unblocks {HELD} records" in waiting
+
+        # The fix: the exception's link, the row added there, what it unblocks replayed.
+        browser.get(f"{url}/queue")
+        browser.find_element(By.CSS_SELECTOR, "#exceptions tr.exception a.fix").click()
         _arrived(browser, f"/mappings/{TERMS}")
         form = browser.find_element(By.ID, "add-row")
         assert form.find_element(By.NAME, "key").get_attribute("value") == "N45"
@@ -253,14 +236,19 @@ def test_records_held_on_a_refused_supplier_are_under_it_and_clear_when_its_row_
         form.find_element(By.TAG_NAME, "button").click()
         _arrived(browser, "notice=")
         replay = browser.find_element(By.ID, "replay-unblocks")
+        assert f"Replay the {HELD} records this unblocks" in replay.text
         replay.find_element(By.NAME, "note").send_keys("terms mapped")
         replay.find_element(By.TAG_NAME, "button").click()
         _arrived(browser, "/tasks/")
         assert task_ended(browser, 60) == "done"
-        browser.get(f"{url}/queue?view=person")
+        assert browser.find_element(By.ID, "result").text.startswith(f"{HELD} replayed, 0 failed again")
+        written = browser.find_elements(By.CSS_SELECTOR, "#outcome-replayed a")
+        assert {a.text for a in written} == held  # the suppliers, then the records that waited on them
+
+        browser.get(f"{url}/queue")
         assert "Needs a person (0)" in _view_count(browser, "person")
-        assert "Clears by itself (4)" in _view_count(browser, "flows")  # released: the next run writes them
-    assert ledger.open_items(integration="jde_coupa", status="held") == [other]
+        assert browser.find_elements(By.ID, "exceptions") == []  # the exception is gone
+    assert ledger.open_items(integration="jde_coupa") == [other]
 
 
 def test_a_replay_runs_in_the_background_with_its_progress_then_its_result(fresh_desk, monkeypatch):
@@ -295,7 +283,7 @@ def test_a_replay_runs_in_the_background_with_its_progress_then_its_result(fresh
         assert first == "running" and int(browser.find_element(By.ID, "progress").get_attribute("value")) < 6
         assert task_ended(browser, 60) == "done"  # the page refreshes itself until the task ends
         assert browser.find_element(By.ID, "done").text == "6 of 6"
-        assert browser.find_element(By.ID, "result").text.startswith("6 replayed, 0 failed again")
+        assert browser.find_element(By.ID, "result").text.startswith(f"{HELD} replayed, 0 failed again")
         written = browser.find_elements(By.CSS_SELECTOR, "#outcome-replayed a")
         assert sorted(int(a.text) for a in written) == sorted(i.id for i in items)
     assert len(ledger.open_items(integration="desk_test", status="resolved")) == 6

@@ -53,8 +53,11 @@ def test_the_queue_counts_kinds_and_one_kind_shows_its_records_and_replays_only_
     ]
     link = rows[0][1]
     one_kind = client.get(link).text
-    shown = re.findall(r"<td>bill (PO:\d)</td>", one_kind)
+    # three missing rows: three exceptions of the kind, each holding its bill (listed there, not as a row)
+    exceptions = one_kind[one_kind.index('<table id="exceptions">') :].split("</table>")[0]
+    shown = re.findall(r'class="held-record" data-item="\d+" href="/items/\d+">bill (PO:\d)</a>', exceptions)
     assert sorted(shown) == ["PO:1", "PO:2", "PO:3"]
+    assert re.findall(r'<tr class="item"', one_kind) == []
     # the bulk replay form carries the kind, so "replay them" means these three and no other record
     assert f'name="kind" value="{KIND}"' in unescape(one_kind)
     # and the counts by state honour the kind too: three bills, no vendor

@@ -21,6 +21,7 @@ from connector_assets.integrations.jde_coupa.suppliers import PAYMENT_TERMS, SUP
 from connector_assets.jde.assets import jde_assets
 from connector_cli.queue_listing import Outlived, summary_lines
 from connector_resources.blocked_records import blocking_parents
+from connector_resources.exception_causes import exception_causes
 from connector_resources.replay import replay_items
 
 DAY = (date.today() - timedelta(days=21)).isoformat()
@@ -85,11 +86,13 @@ def test_orders_of_a_pulled_supplier_refused_for_its_terms_wait_under_it_then_fo
     assert held and set(parents) == {i.depends_on for i in held}, (
         "every order left waits on a refused supplier"
     )
-    # Listed under the supplier's exception, counted once with it, not as a wait that clears by itself.
-    text = "\n".join(summary_lines([*refused, *held], lambda _: True, Outlived(parents=parents)))
-    assert f"and {len(held)} waiting on them" in text and "clears by itself" not in text
-    some = next(iter(parents.values()))
-    assert f"fixing supplier {some.source_key} (payment terms " in text and " not mapped) unblocks " in text
+    # Listed under the missing row's exception (one per terms code), counted once with it, not as a wait
+    # that clears by itself.
+    causes = exception_causes(ledger)
+    text = "\n".join(summary_lines([*refused, *held], lambda _: True, Outlived(parents=parents), causes))
+    assert {i.id for i in [*refused, *held]} == frozenset().union(*(c.ids for c in causes))
+    assert "clears by itself" not in text
+    assert f"payment terms {causes[0].gap.value} has no row in {PAYMENT_TERMS.name}: " in text
 
     # The row is added: the supplier's replay writes it, which releases its orders; the next run writes them.
     import_file(PAYMENT_TERMS, sandbox_path(PAYMENT_TERMS), note="every term", resources=resources)
