@@ -148,3 +148,29 @@ def test_a_header_the_vendor_requires_is_checked_by_its_lower_case_name() -> Non
     assert [(v.where, v.field, v.problem) for v in wrong] == [("header", "content-type", "form")]
     missing = request_violations(one, "POST", "/api/act", {}, None, {})
     assert [(v.where, v.field, v.problem) for v in missing] == [("header", "content-type", "required")]
+
+
+def test_a_client_gone_before_its_body_was_whole_is_neither_checked_nor_answered() -> None:
+    """A process killed mid-send leaves half a body: no request was made, so no breach and no answer."""
+    import asyncio
+
+    from connector_sandbox.contracts import ContractMiddleware, recorded_breaches
+
+    reached: list[str] = []
+    sent: list[dict] = []
+
+    async def app(scope: dict, receive: object, send: object) -> None:
+        reached.append(scope["path"])
+
+    messages = iter([{"type": "http.request", "body": b'{"vendorId": ', "more_body": True}])
+
+    async def receive() -> dict:
+        return next(messages, {"type": "http.disconnect"})
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    since = len(recorded_breaches())
+    scope = {"type": "http", "method": "POST", "path": "/api/bills", "query_string": b"", "headers": []}
+    asyncio.run(ContractMiddleware(app, CONTRACT)(scope, receive, send))
+    assert (reached, sent, recorded_breaches(since)) == ([], [], [])
