@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
-from connector_cli.desk.identity import Identity, client_address
+from connector_cli.desk.identity import Identity, becoming_admin, client_address
 
 __all__ = ["CSRF_COOKIE", "CSRF_FIELD", "Refused", "check_action", "csrf_token"]
 
@@ -74,9 +74,9 @@ def check_action(
         if who is None:
             why, status = "nobody is signed in", 401
         elif switch and not who.may_switch:
-            why = f"{who.actor} is a {who.role}: only an admin may turn integrations on or off"
+            why = becoming_admin(who, "turn integrations on or off")
         elif not who.may_act:
-            why = f"{who.actor} is a {who.role}: only an operator or an admin may act"
+            why = f"{who.actor} is {who.role_said}: only an operator or an admin may act"
     if why is not None:
         log.warning(
             "desk: refused %s %s from %s (%s): %s",

@@ -49,6 +49,11 @@ class Identity:
         """Turn integrations on and off (the Live page): an admin only."""
         return self.role == ADMIN
 
+    @property
+    def role_said(self) -> str:
+        """``an operator``, ``a viewer``: the role with its article, as a refusal says it."""
+        return f"{'an' if self.role[:1] in 'aeiou' else 'a'} {self.role}"
+
 
 def _items(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(",") if part.strip())
@@ -146,3 +151,28 @@ def identify(request: Request, access: Access, ledger: Ledger) -> Identity | Non
     if access.local_operator and _loopback(address):
         return Identity(access.local_operator, OPERATOR, "local")
     return None
+
+
+def becoming_admin(who: Identity, may: str = "see and use Live") -> str:
+    """Why ``who`` may not do what only an admin may (``may``: see and use Live, switch an integration) and
+    how they would become an admin, by how the desk recognised them. The desk's roles are its own: the same
+    person is admin at the command line, where the shell is the identity, so that is said too."""
+    refused = f"{who.actor} is {who.role_said} here: only an admin may {may}."
+    if who.how == "proxy":
+        become = (
+            f"To become one, have {who.actor} (or a group of theirs) named in ML_DESK_ADMINS of the desk's "
+            "settings, then restart the desk."
+        )
+    elif who.how == "account":
+        become = (
+            "To become one, ask whoever runs this deployment to run, at its shell, "
+            f"`ml-connector desk users add {who.actor} --role admin --replace` (it sets a new password too), "
+            "then sign in again."
+        )
+    else:
+        become = (
+            f"{who.actor} is the local operator make dev signs in (ML_DESK_LOCAL_OPERATOR), never an admin: "
+            "sign in with an admin account instead (`ml-connector desk users add NAME --role admin` makes "
+            "one)."
+        )
+    return f"{refused} {become} At the command line, `ml-connector live` needs no desk role."

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from connector_cli.desk.guard import Refused, check_action
-from connector_cli.desk.identity import Identity
+from connector_cli.desk.identity import becoming_admin
 from connector_cli.live.dagster_ui import DagsterUI, DagsterUnreachable
 from connector_cli.live.running import what_runs
 from connector_cli.live.switch import PAGE_OVERRIDE, LiveRefused, fit_refusal, go_live, go_off
@@ -44,32 +44,6 @@ def _shown(desk: Any, ui: DagsterUI) -> dict[str, Any]:
         refusal = fit_refusal(state.integration, fit, override=PAGE_OVERRIDE)
         rows.append({"state": state, "fit": fit.said() if fit else "none", "fit_refusal": refusal or ""})
     return {"rows": rows, "shared": found.shared}
-
-
-def becoming_admin(who: Identity) -> str:
-    """Why ``who`` may not use Live and how they would become an admin, by how the desk recognised them
-    (``identity``). The desk's roles are its own: the same person is admin at the command line, where the
-    shell is the identity, so that is said too."""
-    article = "an" if who.role[:1] in "aeiou" else "a"
-    refused = f"{who.actor} is {article} {who.role} here: only an admin may see and use Live."
-    if who.how == "proxy":
-        become = (
-            f"To become one, have {who.actor} (or a group of theirs) named in ML_DESK_ADMINS of the desk's "
-            "settings, then restart the desk."
-        )
-    elif who.how == "account":
-        become = (
-            "To become one, ask whoever runs this deployment to run, at its shell, "
-            f"`ml-connector desk users add {who.actor} --role admin --replace` (it sets a new password too), "
-            "then sign in again."
-        )
-    else:
-        become = (
-            f"{who.actor} is the local operator make dev signs in (ML_DESK_LOCAL_OPERATOR), never an admin: "
-            "sign in with an admin account instead (`ml-connector desk users add NAME --role admin` makes "
-            "one)."
-        )
-    return f"{refused} {become} At the command line, `ml-connector live` needs no desk role."
 
 
 def routes(desk: Any) -> list[Route]:

@@ -185,3 +185,12 @@ def test_a_record_page_asks_nobody_to_sign_in_and_names_a_record_that_does_not_e
     assert answer.status_code == 404
     assert "desk task 999 does not exist" in (answer := vera.get("/tasks/999")).text
     assert answer.status_code == 404
+
+
+def test_an_operator_switching_an_integration_is_refused_and_told_how_to_become_admin(ledger):
+    operator = _client(ledger, client=ELSEWHERE)
+    token = _sign_in(operator, "otto", "operator-password-1")
+    answer = operator.post("/live/jde_bill/off", data={"why": "pause", "csrf": token})
+    assert answer.status_code == 403
+    assert "otto is an operator here: only an admin may turn integrations on or off" in answer.text
+    assert "ml-connector desk users add otto --role admin --replace" in answer.text
