@@ -32,6 +32,9 @@ RESULT_SET_EXPIRED = "JAS_MSG347"
 
 @dataclass
 class Page:
+    """One data-service page: its rows (or, from ``read_page``, still encoded), whether the server says
+    more rows exist, and the link to them when it gave one."""
+
     rows: list[dict[str, Any]]
     more: bool
     next_href: str | None
@@ -64,6 +67,7 @@ class ReadInterrupted(Exception):
 
 
 def form_of(payload: Mapping[str, Any], table: str) -> Mapping[str, Any] | None:
+    """The answer's ``fs_DATABROWSE_<table>`` section, or the one section of that kind it has."""
     exact = payload.get(f"fs_DATABROWSE_{table}")
     if isinstance(exact, Mapping):
         return exact
@@ -74,6 +78,7 @@ def form_of(payload: Mapping[str, Any], table: str) -> Mapping[str, Any] | None:
 
 
 def has_expired_marker(payload: Any) -> bool:
+    """Whether an answer (or a refusal's text) says the result set expired (``RESULT_SET_EXPIRED``)."""
     return RESULT_SET_EXPIRED in str(payload)
 
 
