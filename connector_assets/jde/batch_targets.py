@@ -20,6 +20,8 @@ from connector_assets.jde.target_base import (
     JdeTarget,
     VoucherChanged,
     _iso_date,
+    create_held_on_missing,
+    find_held_on_missing,
     jde_number,
     jde_reason,
     posted,
@@ -84,6 +86,7 @@ class BatchTarget(JdeTarget):
             raise VoucherChanged(foreign)
         return key.target_id
 
+    @find_held_on_missing
     def find(self, record: Mapped) -> str | None:
         # A fresh claim needs no read; a surprise there is refused, and read then (``create``).
         return self._adoptable(record) if self._read_first(record) else None
@@ -93,6 +96,7 @@ class BatchTarget(JdeTarget):
         nothing here). A preview records it in the created record's place (``preview.target``)."""
         return BatchKey.of_body(record.body).target_id
 
+    @create_held_on_missing
     def create(self, record: Mapped) -> str | Created:
         body = dict(record.body)
         for name in self.date_inputs:

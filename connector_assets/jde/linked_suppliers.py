@@ -10,6 +10,7 @@ from typing import Any
 
 from connector_assets.flows.core import Mapped
 from connector_assets.jde import targets
+from connector_assets.jde.target_base import create_held_on_missing, find_held_on_missing
 from connector_resources.redaction import register_secret
 from connector_resources.refusals import Refused, refused
 
@@ -34,6 +35,7 @@ class LinkedSuppliers(targets.Suppliers):
         self.bank_key, self.bank, self.inactive, self.written = bank_key, bank, inactive, written
         self.source_label = source_label
 
+    @find_held_on_missing
     def find(self, record: Mapped) -> str | None:
         an8 = record.natural_key.get("an8")
         return str(an8) if an8 else super().find(record)
@@ -47,6 +49,7 @@ class LinkedSuppliers(targets.Suppliers):
             inputs.update({k: v for k, v in zip(BANK_INPUTS, numbers, strict=True) if v})
         return inputs
 
+    @create_held_on_missing
     def create(self, record: Mapped) -> str:
         if record.natural_key.get("active") is False:
             why = self.inactive(record)

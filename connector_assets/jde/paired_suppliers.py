@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from connector_assets.flows.after_write import release_held, released_at
 from connector_assets.flows.core import Mapped
 from connector_assets.jde import targets
+from connector_assets.jde.target_base import create_held_on_missing, find_held_on_missing
 from connector_resources.redaction import get_logger
 from connector_resources.refusals import Refusal, refusal_of, target_refused
 
@@ -53,6 +54,7 @@ class PairedSuppliers(targets.Suppliers):
         super().__init__(*args, **kwargs)
         self.write_back, self.write_back_errors = write_back, write_back_errors
 
+    @find_held_on_missing
     def find(self, record: Mapped) -> str | None:
         an8 = super().find(record)  # F0101 by ALKY: what an earlier attempt added
         if an8 is None:
@@ -69,6 +71,7 @@ class PairedSuppliers(targets.Suppliers):
             raise targets.JdeRefused(sentence, kind=Refusal("conflict", sentence, {"system": "JDE"}))
         return an8
 
+    @create_held_on_missing
     def create(self, record: Mapped) -> str:
         an8 = self._orchestrate({k: v for k, v in record.body.items() if k != "Address_Number"})
         self._paired(record, an8)

@@ -20,6 +20,7 @@ from connector_assets.jde.accounts import GlAccounts, account_setting, setting_a
 from connector_assets.jde.batch_bodies import payment_inputs, transfer_journal_body
 from connector_assets.jde.lookup import browse_in
 from connector_assets.jde.order_vouchers import parse_source_key
+from connector_assets.jde.target_base import find_held_on_missing
 from connector_assets.jde.targets import JOURNAL_TABLE, BatchKey
 from connector_assets.jde.undone_payments import reversal_asked
 from connector_resources.ledger import Ledger
@@ -234,6 +235,7 @@ class PaymentPostings(postings.PaymentPostings):
         """The batch key the record's journal entry has, or would have had."""
         raise NotImplementedError
 
+    @find_held_on_missing
     def find(self, record: Mapped) -> str | None:
         """The posting of this payment whichever way it was made. A voucher payment is also looked for as
         the journal entry of the same payment (its batch key comes from the ids alone): the document may

@@ -24,6 +24,8 @@ from connector_assets.jde.target_base import (
     JdeTarget,
     VoucherNotReady,
     _iso_date,
+    create_held_on_missing,
+    find_held_on_missing,
     jde_number,
     jde_reason,
     posted,
@@ -110,12 +112,14 @@ class VoucherPayments(JdeTarget):
             raise VoucherNotReady(f"{where}, and JDE's F0411 has {found} for {marks.words()}; retried later")
         return vouchers.pop()
 
+    @find_held_on_missing
     def find(self, record: Mapped) -> str | None:
         if not self._read_first(record):
             return None
         company, document = self._voucher(record)
         return find_payment(self.session, company, document, "PV", record.body["Payment_Reference"])
 
+    @create_held_on_missing
     def create(self, record: Mapped) -> str | Created:
         company, document = self._voucher(record)
         on = f"invoice {record.fields['invoice_id']}"
@@ -135,6 +139,7 @@ class DocumentPayments(JdeTarget):
 
     writes = (RECORD_PAYMENT,)
 
+    @find_held_on_missing
     def find(self, record: Mapped) -> str | None:
         if not self._read_first(record):
             return None
@@ -142,6 +147,7 @@ class DocumentPayments(JdeTarget):
         voucher = (str(body["Document_Company"]), int(body["Document_Number"]), body["Document_Type"])
         return find_payment(self.session, *voucher, body["Payment_Reference"])
 
+    @create_held_on_missing
     def create(self, record: Mapped) -> str | Created:
         body = record.body
         company, document, dct = (

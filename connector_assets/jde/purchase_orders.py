@@ -12,6 +12,7 @@ from typing import Any
 from connector_assets.flows.core import Mapped
 from connector_assets.flows.found_ahead import SearchedKeys, found_each
 from connector_assets.jde.lookup import browse_in
+from connector_assets.jde.target_base import create_held_on_missing, find_held_on_missing
 from connector_assets.jde.targets import JdeRefused, JdeTarget, VoucherChanged, jde_number, jde_reason
 from connector_resources.jde import Condition, JdeOrchestrationError
 from connector_resources.refusals import Refused, refused
@@ -120,6 +121,7 @@ class PurchaseOrders(JdeTarget):
         reference = _text(body.get("Reference")) or "without a reference"
         return f"purchase order {reference} for supplier {_text(body.get('Supplier'))}"
 
+    @find_held_on_missing
     def find(self, record: Mapped) -> str | None:
         reference, company, order_type = _order_keys(record)
         if not reference:
@@ -157,6 +159,7 @@ class PurchaseOrders(JdeTarget):
         finally:
             self._ahead.rows = None
 
+    @create_held_on_missing
     def create(self, record: Mapped) -> str:
         body = dict(record.body)
         for name in HEADER_DATES:
@@ -210,6 +213,7 @@ class PurchaseOrderLines(JdeTarget):
         order_type = _text(body.get("Order_Type")) or DEFAULT_ORDER_TYPE
         return _text(body.get("Order_Company")), number, order_type, references.pop()
 
+    @find_held_on_missing
     def find(self, record: Mapped) -> str | None:
         company, number, order_type, reference = self._key(record)
         rows = self.session.browse(
@@ -226,6 +230,7 @@ class PurchaseOrderLines(JdeTarget):
             return f"{order_id(company, number, order_type)}:{reference}"
         return None
 
+    @create_held_on_missing
     def create(self, record: Mapped) -> str:
         company, number, order_type, reference = self._key(record)
         lines = [{k: v for k, v in line.items() if k != "Line_Number"} for line in record.body["Lines"]]

@@ -1,5 +1,7 @@
 """What every JD Edwards write target stands on: the orchestrations and tables they name (one place, for
-``ml-connector ping``), JDE's refusal codes in words, ``BatchKey``, ``JdeTarget`` and ``JDE_CHECKS``."""
+``ml-connector ping``), JDE's refusal codes in words, ``BatchKey``, ``JdeTarget`` and ``JDE_CHECKS``, and
+the two decorators every JDE target puts on its own ``find`` / ``create`` (``find_held_on_missing`` /
+``create_held_on_missing``: what waits for a record JDE lacks)."""
 
 import functools
 import threading
@@ -8,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import combinations
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from connector_assets.flows import amounts
 from connector_assets.flows.close_calendar import close_checks
@@ -208,18 +210,26 @@ class JdeTarget(LedgerTarget):
     """A ``LedgerTarget`` on one JDE AIS session (``writes``: its orchestrations, for ``ping``). JDE cannot be
     searched or rewritten as a SaaS API can, so it decides with the ledger: the record's cross-reference
     (the batch read first only after an earlier claim; no rewrite of a voucher or payment) and, for money,
-    the G/L date against the open periods (``posting``). ``source_label``: the source in a user's words."""
+    the G/L date against the open periods (``posting``). ``source_label``: the source in a user's words.
+
+    A subclass that defines ``find`` or ``create`` decorates it with ``@find_held_on_missing`` /
+    ``@create_held_on_missing`` (what waits for a record JDE lacks stays unsent; JDE's refusal for one
+    becomes a hold); one that does not is refused when the class is defined, so no target forgets it."""
 
     resource = "jde"
     source_label: ClassVar[str] = "the source system"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Every JDE target's own ``find`` / ``create`` held on a record JDE lacks (``_held_on_missing``)."""
+        """Refuse a subclass whose own ``find`` / ``create`` lacks its decorator (class docstring)."""
         super().__init_subclass__(**kwargs)
-        for name in ("find", "create"):
+        for name, decorator in (("find", "find_held_on_missing"), ("create", "create_held_on_missing")):
             own = cls.__dict__.get(name)
-            if own is not None and not getattr(own, "held_on_missing", False):
-                setattr(cls, name, _held_on_missing(own, refusals=name == "create"))
+            if own is not None and getattr(own, "held_on_missing", None) != name:
+                raise TypeError(
+                    f"{cls.__module__}.{cls.__qualname__}.{name}: a JDE target's {name} is decorated with "
+                    f"@{decorator} (connector_assets.jde.target_base), so a record held on one JDE lacks "
+                    "stays held"
+                )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # the session, then what it holds (``Held``)
@@ -368,11 +378,25 @@ _HOLDS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str, int], MissingHolds]]
 _HOLDS_LOCK = threading.Lock()
 
 
-def _held_on_missing(method: Callable[..., Any], *, refusals: bool) -> Callable[..., Any]:
-    """``method`` (a JDE target's ``find`` or ``create``) for a record JDE lacks a record of: one held on it
-    and unchanged is held again before any call (``MissingHolds``); a preview reads what the refusal would
-    say (``would_miss``: the write is held, so JDE never refuses it); and (``refusals``) JDE's refusal for a
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def find_held_on_missing(find: _Method) -> _Method:
+    """A JDE target's ``find``: a record held on a record JDE lacks, and unchanged since, is held again
+    before any call (``MissingHolds``)."""
+    return _held_on_missing(find, refusals=False)
+
+
+def create_held_on_missing(create: _Method) -> _Method:
+    """A JDE target's ``create``: held again as ``find_held_on_missing`` holds; a preview reads what JDE's
+    refusal would say (``would_miss``: the write is held, so JDE never refuses it); and JDE's refusal for a
     missing record becomes a hold on that record (``refused_for_missing``), not a failure."""
+    return _held_on_missing(create, refusals=True)
+
+
+def _held_on_missing(method: _Method, *, refusals: bool) -> _Method:
+    """``method`` (a JDE target's ``find``, or with ``refusals`` its ``create``) wrapped as the two
+    decorators above say; the wrapper is marked with what it wraps, for ``JdeTarget.__init_subclass__``."""
 
     @functools.wraps(method)
     def held(self: JdeTarget, record: Mapped, *args: Any, **kwargs: Any) -> Any:
@@ -396,8 +420,8 @@ def _held_on_missing(method: Callable[..., Any], *, refusals: bool) -> Callable[
                 holds.note(record, missing)
             raise missing from None
 
-    held.held_on_missing = True  # type: ignore[attr-defined]
-    return held
+    held.held_on_missing = "create" if refusals else "find"  # type: ignore[attr-defined]
+    return held  # type: ignore[return-value]
 
 
 # The sweeps every JDE flow's replay lists (``Replay.outside``): money held during a declared close once it

@@ -39,6 +39,8 @@ from connector_assets.jde.target_base import (  # noqa: F401  (the targets' API,
     JdeTarget,
     VoucherChanged,
     VoucherNotReady,
+    create_held_on_missing,
+    find_held_on_missing,
     jde_number,
     jde_reason,
 )
@@ -74,9 +76,11 @@ class PostingTarget(JdeTarget):
     def _for(self, record: Mapped) -> JdeTarget:
         raise NotImplementedError
 
+    @find_held_on_missing
     def find(self, record: Mapped) -> str | None:
         return self._for(record).find(record)  # type: ignore[attr-defined]
 
+    @create_held_on_missing
     def create(self, record: Mapped) -> Any:
         return self._for(record).create(record)  # type: ignore[attr-defined]
 
@@ -120,6 +124,7 @@ class Suppliers(JdeTarget):
         keys = (("TAX", record.body.get("Tax_ID")), ("ALKY", record.body.get("Long_Address_Number")))
         return [(column, text) for column, value in keys if (text := str(value or "").strip())]
 
+    @find_held_on_missing
     def find(self, record: Mapped) -> str | None:
         known: dict[tuple[str, str], list[int]] | None = getattr(self._ahead, "numbers", None)
         for column, value in self._keys(record):
@@ -172,6 +177,7 @@ class Suppliers(JdeTarget):
             raise Refused(refused(sentence, rule="answer without an address number"))
         return str(number)
 
+    @create_held_on_missing
     def create(self, record: Mapped) -> str:
         return self._orchestrate({k: v for k, v in record.body.items() if k != "Address_Number"})
 

@@ -8,9 +8,12 @@ Typical use inside an asset::
             ...  # {"KCOO": "00200", "DOCO": 4512, "UPMJ": date(2025, 2, 1), ...}
         result = s.orchestrate("ML_CreateVoucherBatch", {...})  # or JdeOrchestrationError
 
-Modules: ``resource`` (the Dagster resource and the session: paging, restarts, orchestrations),
-``auth`` (login / token / logout as an ``HttpClient`` scheme), ``query`` (conditions, request
-bodies, how an interrupted read resumes), ``dates`` (Julian, HHMMSS, SimpleDateFormat), ``errors``.
+Modules: ``resource`` (the Dagster resource: settings, opening a session, ping), ``session`` (the
+logged-in session a batch uses: one token, one call at a time), ``paging`` (reading a query page by page:
+prefetch, restarts after the last row read), ``pages`` (one data-service answer judged), ``rows`` (raw
+values to Python values), ``orchestration`` (writes), ``ping_checks``, ``auth`` (login / token / logout
+as an ``HttpClient`` scheme), ``query`` (conditions, request bodies, how an interrupted read resumes),
+``dates`` (Julian, HHMMSS, SimpleDateFormat), ``errors``.
 """
 
 from connector_resources.jde import dates
@@ -25,15 +28,11 @@ from connector_resources.jde.errors import (
     JdeOrchestrationError,
     JdeQueryError,
 )
+from connector_resources.jde.orchestration import OrchestrationResult
 from connector_resources.jde.query import TABLE_KEYS, Condition
-from connector_resources.jde.resource import (
-    JdeAisResource,
-    JdeSession,
-    OrchestrationResult,
-    convert_row,
-    register_jde_ping,
-    row_updated_at,
-)
+from connector_resources.jde.resource import JdeAisResource, register_jde_ping
+from connector_resources.jde.rows import convert_row, row_updated_at
+from connector_resources.jde.session import JdeSession
 
 __all__ = [
     *dates.__all__,

@@ -1,11 +1,11 @@
 """Refused for a record the target lacks = held on that record (``connector_resources.missing_records``).
 
 Which JDE refusals name a missing record and which one (``jde.missing_master``); a JDE target turning such a
-refusal into a hold and leaving the held record unsent while nothing changed (``JdeTarget``'s wrapped ``find``
-/ ``create`` over ``flows.missing_holds``); the release once the record exists (a run's look on its own
-session, a replay sweep's check the JDE flows list in their replays); how the queue report and the kind
-classifier group them. Pure units on a SQLite ledger; the end-to-end proof on the simulators is in the Coupa
--> JDE test.
+refusal into a hold and leaving the held record unsent while nothing changed (``find_held_on_missing`` /
+``create_held_on_missing`` on its ``find`` / ``create``, over ``flows.missing_holds``; a target without them
+refused when defined); the release once the record exists (a run's look on its own session, a replay sweep's
+check the JDE flows list in their replays); how the queue report and the kind classifier group them. Pure
+units on a SQLite ledger; the end-to-end proof on the simulators is in the Coupa -> JDE test.
 """
 
 from __future__ import annotations
@@ -22,7 +22,12 @@ from connector_assets.flows.core import Mapped
 from connector_assets.flows.missing_holds import MissingHolds
 from connector_assets.integrations.coupa_jde.invoices import INVOICES_FLOW
 from connector_assets.jde import missing_master
-from connector_assets.jde.target_base import JdeRefused, JdeTarget
+from connector_assets.jde.target_base import (
+    JdeRefused,
+    JdeTarget,
+    create_held_on_missing,
+    find_held_on_missing,
+)
 from connector_resources.jde import JdeMessage, JdeOrchestrationError
 from connector_resources.ledger import Ledger
 from connector_resources.missing_records import MissingRecord, is_missing_hold, kind_words, missing_of
@@ -139,10 +144,12 @@ class Vouchers(JdeTarget):
     def document(self, record: Mapped) -> str:
         return "voucher batch MLCOUPA/CP7/COUPA-INV-7"
 
+    @find_held_on_missing
     def find(self, record: Mapped) -> str | None:
         self.session.calls.append(("find", record.source_key))
         return None
 
+    @create_held_on_missing
     def create(self, record: Mapped) -> str:
         self.session.calls.append(("create", record.source_key))
         if int(record.body["Supplier"]) not in self.session.suppliers:
@@ -188,6 +195,20 @@ def test_a_jde_target_holds_a_refused_record_then_sends_nothing_until_the_suppli
     [item] = ledger.open_items(integration="coupa_jde")
     assert item.status == "failed" and item.reason.startswith("released: supplier 9999 is in JDE's supplier")
     assert [e.action for e in ledger.history("7")][-1] == "release"
+
+
+def test_a_jde_target_whose_find_or_create_lacks_its_decorator_is_refused_when_defined() -> None:
+    # The holds above live in the decorators: a target without them would send what waits for a record.
+    with pytest.raises(TypeError, match=r"Bare\.create: .*@create_held_on_missing"):
+
+        class Bare(JdeTarget):
+            def create(self, record: Mapped) -> str:
+                return "sent"
+
+    with pytest.raises(TypeError, match=r"Swapped\.find: .*@find_held_on_missing"):
+
+        class Swapped(JdeTarget):
+            find = create_held_on_missing(Vouchers.create.__wrapped__)  # the create's wrapper on a find
 
 
 def test_a_replay_sweep_releases_what_the_registered_check_finds_and_reports_the_rest_by_kind(ledger) -> None:

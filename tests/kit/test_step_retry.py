@@ -203,7 +203,7 @@ def test_outages_and_throttling_are_transient(exc):
 @pytest.mark.parametrize(
     ("module", "phrase"),
     [
-        ("connector_resources.jde.resource", "run the read again"),
+        ("connector_resources.jde.paging", "run the read again"),
         ("connector_resources.procore.session", "run the read again"),
         ("connector_resources.fusion.paging", "while being read"),
         ("connector_resources.procurify.session", "while being read"),

@@ -8,9 +8,9 @@
   (``columnar._typed_page``): the same batch, or the same refusal, as ``staging.typed_batch``;
 * one AIS call at a time per session unless ``ML_JDE_OVERLAP_CALLS``: the AIS reference is silent on
   two requests in flight on one token;
-* a page's next link is read before its rows are decoded (``resource._read_page``): the same page, the
+* a page's next link is read before its rows are decoded (``pages.read_page``): the same page, the
   same refusal, as decoding it whole; and the prefetch thread sends the request after a page itself only
-  when the caller already waits for that page (``resource._Ahead``), so at most two pages are held.
+  when the caller already waits for that page (``paging.PageAhead``), so at most two pages are held.
 """
 
 from __future__ import annotations
@@ -40,14 +40,9 @@ from connector_resources.jde import JdeAisResource
 from connector_resources.jde.dates import DatePattern
 from connector_resources.jde.decode import page_json, rowset, rowset_columns
 from connector_resources.jde.errors import JdeQueryError
-from connector_resources.jde.resource import (
-    RowConverter,
-    _Ahead,
-    _Interrupted,
-    _Page,
-    _parse_page,
-    _read_page,
-)
+from connector_resources.jde.pages import Page, ReadInterrupted, parse_page, read_page
+from connector_resources.jde.paging import PageAhead
+from connector_resources.jde.rows import RowConverter
 
 
 def _response(body: bytes) -> requests.Response:
@@ -139,16 +134,16 @@ def test_a_page_read_head_first_is_the_page_decoded_whole(body):
     def outcome(read):
         try:
             page = read()
-        except (JdeQueryError, _Interrupted) as exc:
+        except (JdeQueryError, ReadInterrupted) as exc:
             return type(exc), str(exc)
         return repr(page.decoded_rows()), page.more, page.next_href
 
-    whole = outcome(lambda: _parse_page(page_json(_response(body)), "F4311"))
-    assert outcome(lambda: _read_page(_response(body), "F4311")) == whole
+    whole = outcome(lambda: parse_page(page_json(_response(body)), "F4311"))
+    assert outcome(lambda: read_page(_response(body), "F4311")) == whole
 
 
 def test_the_usual_page_leaves_its_rows_encoded_until_they_are_taken():
-    page = _read_page(_response(_grid('[{"F4311_DOCO": 1, "F4311_AEXP": 1.50}]')), "F4311")
+    page = read_page(_response(_grid('[{"F4311_DOCO": 1, "F4311_AEXP": 1.50}]')), "F4311")
     assert page.rows == [] and page.encoded_rows is not None  # the link is known, the rows not decoded
     assert (page.more, page.next_href) == (True, "http://h/jderest/n?x=1")
     assert page.decoded_rows() == [{"F4311_DOCO": 1, "F4311_AEXP": Decimal("1.50")}]
@@ -177,7 +172,7 @@ def test_rows_by_column_are_the_rows_decoded_whole_and_collection_is_left_as_it_
 
 
 class _Pages:
-    """What ``_Ahead`` asks of a session: a prefetch thread and next pages, each answered when the test
+    """What ``PageAhead`` asks of its reader: a prefetch thread and next pages, each answered when the test
     lets it (``release``), recording the order of the requests."""
 
     def __init__(self) -> None:
@@ -185,14 +180,14 @@ class _Pages:
         self.asked: list[str] = []
         self.answer = {f"p{i}": threading.Event() for i in range(1, 5)}
 
-    def _prefetcher(self) -> ThreadPoolExecutor:
+    def prefetcher(self) -> ThreadPoolExecutor:
         return self.pool
 
-    def _next_page(self, href: str, table: str) -> _Page:
+    def next_page(self, href: str, table: str) -> Page:
         self.asked.append(href)
         assert self.answer[href].wait(10)
         number = int(href[1:])
-        return _Page(rows=[{"n": number}], more=number < 4, next_href=f"p{number + 1}")
+        return Page(rows=[{"n": number}], more=number < 4, next_href=f"p{number + 1}")
 
 
 def _wait_for(condition) -> None:
@@ -204,7 +199,7 @@ def _wait_for(condition) -> None:
 def test_the_prefetch_thread_asks_for_the_page_after_only_when_the_caller_already_waits():
     pages = _Pages()
     try:
-        first = _Ahead(pages, "p1", "F4311")  # type: ignore[arg-type]
+        first = PageAhead(pages, "p1", "F4311")  # type: ignore[arg-type]
         _wait_for(lambda: pages.asked == ["p1"])
         # The caller is done with the page before and waits: once p1 arrives, p2 is asked at once.
         taker = ThreadPoolExecutor(max_workers=1)
@@ -232,7 +227,7 @@ def test_the_prefetch_thread_asks_for_the_page_after_only_when_the_caller_alread
 def test_an_abandoned_read_ahead_lets_the_call_in_flight_end():
     pages = _Pages()
     try:
-        ahead = _Ahead(pages, "p1", "F4311")  # type: ignore[arg-type]
+        ahead = PageAhead(pages, "p1", "F4311")  # type: ignore[arg-type]
         _wait_for(lambda: pages.asked == ["p1"])
         threading.Timer(0.05, pages.answer["p1"].set).start()
         ahead.abandon()

@@ -41,7 +41,7 @@ from connector_assets.integrations.procore_jde.integration import INTEGRATION
 from connector_assets.integrations.procore_jde.purchase_orders import PURCHASE_ORDERS_FLOW
 from connector_assets.integrations.procore_jde.vouchers import VOUCHERS_FLOW
 from connector_resources.jde import JdeAisResource
-from connector_resources.jde.resource import JdeSession
+from connector_resources.jde.session import JdeSession
 
 pytestmark = [pytest.mark.timeout(600), *proofs.SILENCED]  # Dagster runs: load 15 too
 SANDBOX_TABLE = ROOT / "mappings" / "sandbox" / "procore_jde_cost_codes.csv"
