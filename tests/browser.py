@@ -40,3 +40,23 @@ def chromium() -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+def left_behind(element: Any) -> Any:
+    """A wait condition: ``element``'s page was replaced. Selenium's ``staleness_of`` knows only a stale
+    reference, but chromium mid-navigation may instead answer that the node "does not belong to the
+    document", which means the same."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def gone(_driver: Any) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+
+    return gone

@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from browser import chromium
+from browser import chromium, left_behind
 from click.testing import CliRunner
 from dagster_server import dagster_server, free_port, required_binaries
 from jde_coupa_world import jde_coupa_world
@@ -202,7 +202,7 @@ def _submit(browser, form_id: str, why: str) -> None:
     form.find_element(By.NAME, "why").send_keys(why)
     form.find_element(By.TAG_NAME, "button").click()
     # The page the click leads to, not the one before (whose URL may already say notice=, from the last).
-    WebDriverWait(browser, 300).until(shows.staleness_of(form))
+    WebDriverWait(browser, 300).until(left_behind(form))
     WebDriverWait(browser, 300).until(shows.url_contains("notice="))
 
 
