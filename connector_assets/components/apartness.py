@@ -14,6 +14,10 @@ instances in the defs folder is compared, the deployment's own among them, so th
 a deployment's account: what would collide is another instance's keys, and every instance that writes is
 one of them. An instance taken out of the folder is compared no more, though the keys it wrote stay in the
 target: its value is not for another account's instance to take up later.
+
+Every load goes through ``named_apart``: each instance's own build (``IntegrationType.build_defs``, so ``dg
+check defs`` refuses what ``dg list defs`` and ``dg dev`` would, with or without a ``Connector``), the
+``Connector``'s and ``ml-connector``'s (``deployment.running``).
 """
 
 from __future__ import annotations
@@ -104,7 +108,8 @@ def check_apart(instances: Iterable[IntegrationType]) -> None:
             continue
         allowed = own_connections(first.package)
         way = (
-            f"give one a connection of its own ({', '.join(allowed)})"
+            f"give one a connection of its own ({', '.join(allowed)}), "
+            f"attributes.connections.{allowed[0]} in its defs.yaml"
             if allowed
             else f"{first.integration} runs once per deployment"
         )
@@ -113,3 +118,22 @@ def check_apart(instances: Iterable[IntegrationType]) -> None:
             f"same accounts through the same connections, so each would write the other's records a second "
             f"time: {way}"
         )
+
+
+def named_apart(found: Iterable[IntegrationType]) -> tuple[IntegrationType, ...]:
+    """``found`` sorted by instance name, each name once: a further instance of an integration is named
+    (``name``), since the name keys its assets, jobs, ledger rows and settings; and instances of one
+    integration apart in their accounts (``check_apart``). Refusals name the files and the attribute."""
+    found = list(found)
+    by_name: dict[str, list[IntegrationType]] = {}
+    for instance in found:
+        by_name.setdefault(instance.instance, []).append(instance)
+    twice = {name: instances for name, instances in by_name.items() if len(instances) > 1}
+    if twice:
+        said = "; ".join(
+            f"{name} in {', '.join(i.defined_in for i in instances)}"
+            for name, instances in sorted(twice.items())
+        )
+        raise ValueError(f"two instances of one name (give each a name of its own, attributes.name): {said}")
+    check_apart(found)
+    return tuple(sorted(found, key=lambda instance: instance.instance))
