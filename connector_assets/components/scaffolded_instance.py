@@ -45,9 +45,10 @@ def siblings(defs_root: Path, type_name: str, integration: str, target: Path) ->
     """The instances of ``type_name`` in the ``defs.yaml`` files under ``defs_root`` but ``target``'s."""
     found = []
     for path in sorted(defs_root.rglob("defs.yaml")):
-        if path.parent == target:
+        text = path.read_text(encoding="utf-8")
+        if path.parent == target or type_name not in text:  # another type's file is not read as YAML
             continue
-        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+        for document in yaml.safe_load_all(text):
             if isinstance(document, dict) and document.get("type") == type_name:
                 attributes = document.get("attributes") or {}
                 found.append(Sibling(str(attributes.get("name") or integration), attributes))
