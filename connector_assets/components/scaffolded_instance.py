@@ -4,8 +4,9 @@ it is, and that shows what a customer decides.
 Why this much: a bare ``type:`` line made a second instance of a type that Dagster's loader refuses (a second
 ``jde_bill``, on the same accounts as the first). So a further instance (the type already has one in the defs
 folder) is named after its folder, reaches the systems its package takes a connection of its own for
-(``OWN_CONNECTIONS``) through placeholders (secrets as ``env:`` references, resolved when a run logs in, so
-the instance loads before they are set; the account's other settings listed at the deployment's values), and
+(``OWN_CONNECTIONS``) through placeholders (the account's own setting at a value reaching no account, to be
+set; secrets as ``env:`` references, resolved when a run logs in, so the instance loads before they are set;
+the connection's other settings listed at the deployment's values), and
 takes a value of each setting two instances must hold apart (``APART_SETTINGS``) that meets none of the
 other instances'. Every other setting is listed, commented, at its default.
 """
@@ -21,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from connector_assets.components.apartness import apart_settings, own_connections
+from connector_assets.components.apartness import account_settings, apart_settings, own_connections
 from connector_assets.components.instances import NAME
 from connector_resources.setting_kinds import Refused
 from connector_resources.settings import Setting
@@ -88,6 +89,15 @@ def _quoted(text: str) -> str:
     return json.dumps(text)  # a YAML scalar that stays text (a cron, a number-like status)
 
 
+def account_placeholder(setting: Setting, instance: str) -> str:
+    """What a further instance's account setting holds until it is set: a value that loads and reaches no
+    account (an address under ``.invalid``, a name saying what to set), so a run fails at its login, naming
+    it, rather than writing into the deployment's account."""
+    if setting.is_url:
+        return f"https://{instance.replace('_', '-')}.invalid"
+    return f"SET_{instance}_{setting.field}".upper()
+
+
 def _connection_lines(system_key: str, instance: str) -> Iterator[str]:
     """``system_key``'s block: its login secrets as ``env:`` placeholders, the rest at the deployment's
     values (commented: unset, an instance takes the deployment's). A webhook secret stays commented: naming
@@ -98,7 +108,10 @@ def _connection_lines(system_key: str, instance: str) -> Iterator[str]:
     for setting in system.settings:
         placeholder = "env:" + f"{instance}_{system_key}_{setting.field}".upper()
         webhook = setting.field.startswith("webhook_")
-        if setting.secret and not webhook:
+        if setting in account_settings(system_key):
+            value = _quoted(account_placeholder(setting, instance))
+            yield f"      {setting.field}: {value}  # SET this instance's: {setting.help}"
+        elif setting.secret and not webhook:
             yield f"      {setting.field}: {placeholder}  # {setting.help}; or vault:NAME"
         elif setting.secret:
             yield f"      # {setting.field}: {placeholder}  # its own webhook endpoint, verified with it"

@@ -1,6 +1,7 @@
 """``dg check defs`` refuses what ``dg list defs`` and ``dg dev`` would fail to load, naming the ``defs.yaml``
 files and the attribute to change: two instances of one name (what a bare ``type:`` line scaffolded twice
-was), two instances of one integration on the same accounts, two keeping a setting they must hold apart.
+was), two instances of one integration on the same accounts (other credentials for one BILL organization
+among them), two keeping a setting they must hold apart.
 Each instance's own build runs the check (``apartness.named_apart``), so it holds without a ``Connector``.
 """
 
@@ -15,6 +16,13 @@ BILL = "type: connector_assets.components.JdeBill\n"
 COUPA_JDE = "type: connector_assets.components.CoupaJde\n"
 TENANT = "  connections:\n    coupa:\n      base_url: https://tenant-two.example\n"
 
+OWN_LOGIN = "  connections:\n    bill:\n      password: env:WEST_BILL_PASSWORD\n"
+SAME_ORGANIZATION = (
+    "reach the same accounts (bill organization_id '00801SANDBOXORG00001'), so each would write the other's "
+    "records a second time: give one a connection of its own (bill), attributes.connections.bill."
+    "organization_id in its defs.yaml"
+)
+
 CASES = {
     "one name twice": (
         {"jde_bill": BILL, "jde_bill_west": BILL},
@@ -22,8 +30,11 @@ CASES = {
     ),
     "the same accounts": (
         {"jde_bill": BILL, "jde_bill_west": f"{BILL}attributes:\n  name: jde_bill_west\n"},
-        "reach the same accounts through the same connections, so each would write the other's records a "
-        "second time: give one a connection of its own (bill), attributes.connections.bill in its defs.yaml",
+        SAME_ORGANIZATION,
+    ),
+    "its own credentials for the same organization": (
+        {"jde_bill": BILL, "jde_bill_west": f"{BILL}attributes:\n  name: jde_bill_west\n{OWN_LOGIN}"},
+        SAME_ORGANIZATION,
     ),
     "a setting held apart": (
         {"coupa_jde": COUPA_JDE, "coupa_jde_two": f"{COUPA_JDE}attributes:\n  name: coupa_jde_two\n{TENANT}"},

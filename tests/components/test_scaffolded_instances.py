@@ -35,8 +35,13 @@ def test_every_type_scaffolds_a_further_instance_that_loads_beside_the_first(tmp
     assert further["jde_procurify"]["long_address_prefix"] == "PFYA"  # letters only
     assert further["fusion_procurify"]["order_prefix"] == "PFYA"  # PFY2 continues into PFY's numbers
     assert further["jde_bill"]["connections"] == {
-        "bill": {"password": "env:JDE_BILL_TWO_BILL_PASSWORD", "dev_key": "env:JDE_BILL_TWO_BILL_DEV_KEY"}
+        "bill": {
+            "organization_id": "SET_JDE_BILL_TWO_ORGANIZATION_ID",  # its account, to set: it reaches none
+            "password": "env:JDE_BILL_TWO_BILL_PASSWORD",
+            "dev_key": "env:JDE_BILL_TWO_BILL_DEV_KEY",
+        }
     }
+    assert further["coupa_jde"]["connections"]["coupa"]["base_url"] == "https://coupa-jde-two.invalid"
     with importable(project):
         loaded = dg.load_from_defs_folder(path_within_project=project)
     jobs = {job.name for job in loaded.jobs or ()}

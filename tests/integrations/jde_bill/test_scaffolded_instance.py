@@ -32,9 +32,10 @@ MAPPINGS = Path(__file__).resolve().parents[3] / "mappings" / "sandbox"
 
 
 def _decided(text: str, values: dict[str, str]) -> str:
-    """``text`` with each listed (commented) line ``# <attribute>: <default>  # ...`` set to its value."""
+    """``text`` with each listed line ``<attribute>: <placeholder>  # ...`` or ``# <attribute>: <default>
+    # ...`` set to its value."""
     for attribute, value in values.items():
-        line = re.compile(rf"^(\s*)# {attribute}: .*$", re.MULTILINE)
+        line = re.compile(rf"^(\s*)(?:# )?{attribute}: .*$", re.MULTILINE)
         text, found = line.subn(rf"\g<1>{attribute}: {json.dumps(value)}", text, count=1)
         assert found == 1, f"{attribute} is not listed: {text}"
     return text
@@ -49,6 +50,7 @@ def test_a_scaffolded_second_instance_loads_as_it_is_and_writes_into_its_own_org
     west = project / root / "defs" / "jde_bill_west" / "defs.yaml"
     scaffolded = west.read_text()
     assert "\n  name: jde_bill_west" in scaffolded
+    assert '\n      organization_id: "SET_JDE_BILL_WEST_ORGANIZATION_ID"' in scaffolded  # reaches none yet
     assert "\n      password: env:JDE_BILL_WEST_BILL_PASSWORD" in scaffolded
     assert "\n      dev_key: env:JDE_BILL_WEST_BILL_DEV_KEY" in scaffolded
     run_dg(project, "check", "defs")  # as it is: no second jde_bill, not on the first's connection
