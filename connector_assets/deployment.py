@@ -18,7 +18,7 @@ import dagster as dg
 from dagster import AssetsDefinition, Definitions
 
 from connector_assets.alerts import alert_definitions, with_written_freshness
-from connector_assets.components.apartness import check_apart
+from connector_assets.components.apartness import named_apart
 from connector_assets.components.instance_resources import instance_resources
 from connector_assets.components.integration_type import IntegrationType
 from connector_assets.flows.assembly import IntegrationParts
@@ -68,25 +68,6 @@ def integration_instances(project: Path = PROJECT) -> tuple[IntegrationType, ...
 def _instances(project: Path) -> tuple[IntegrationType, ...]:
     found = dg.ComponentTree.for_project(project).get_all_components(of_type=IntegrationType)
     return named_apart(found)
-
-
-def named_apart(found: Iterable[IntegrationType]) -> tuple[IntegrationType, ...]:
-    """``found`` sorted by instance name, each name once: a further instance of an integration is named
-    (``name``), since the name keys its assets, jobs, ledger rows and settings; and instances of one
-    integration apart in their accounts (``apartness``)."""
-    found = list(found)
-    by_name: dict[str, list[IntegrationType]] = {}
-    for instance in found:
-        by_name.setdefault(instance.instance, []).append(instance)
-    twice = {name: instances for name, instances in by_name.items() if len(instances) > 1}
-    if twice:
-        said = "; ".join(
-            f"{name} in {', '.join(i.defined_in for i in instances)}"
-            for name, instances in sorted(twice.items())
-        )
-        raise ValueError(f"two instances of one name (give each a name of its own, attributes.name): {said}")
-    check_apart(found)
-    return tuple(sorted(found, key=lambda instance: instance.instance))
 
 
 def overridden_out(name: str) -> bool:

@@ -88,6 +88,9 @@ class Setting:
     is_url: bool = False
     kind: Kind = Text()
     real_default: RecentOnRealSystems | None = None  # a first day's default against real systems
+    # Part of which account a connection reaches (BILL's organization, a Coupa tenant's address): two
+    # integration instances alike in every such setting reach one account (``components.apartness``).
+    account: bool = False
 
     @property
     def meaning(self) -> str:

@@ -135,9 +135,10 @@ NO_PLANTED_FAULTS = (("planted_faults", False),)
 # Helpers for the settings most systems declare alike, so each system's declaration says only its own.
 
 
-def base_url(env: str, default: str, help: str) -> Setting:
-    """A system's ``base_url``: where its API answers (the sandbox's by default), checked as a URL."""
-    return Setting("base_url", env, default, help, is_url=True)
+def base_url(env: str, default: str, help: str, *, account: bool = False) -> Setting:
+    """A system's ``base_url``: where its API answers (the sandbox's by default), checked as a URL;
+    ``account``: the address is the account's own (a Coupa tenant's, a Procurify customer's domain)."""
+    return Setting("base_url", env, default, help, is_url=True, account=account)
 
 
 def login(env: str, username: str, password: str, user: str) -> tuple[Setting, Setting]:

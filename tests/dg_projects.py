@@ -5,6 +5,8 @@ ml-connector's component types are used as another project uses them.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
@@ -16,6 +18,8 @@ import dagster as dg
 
 from connector_assets.components import instances as instance_packages
 from connector_resources import configured_settings
+
+BIN = Path(sys.executable).parent  # the environment's ``dg``, beside the Python running the tests
 
 
 def scaffolded_project(tmp_path: Path, instances: dict[str, str] | None = None) -> tuple[Path, str]:
@@ -121,3 +125,23 @@ def run_job(
     result = job.execute_in_process(partition_key=partition_key, instance=instance, resources=dict(resources))
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     return result
+
+
+def run_dg(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``dg <args>`` in ``project`` as its user runs it (the environment's ``dg``, the project importable,
+    its own ``DAGSTER_HOME``, every instance running); ``check``: it must succeed (its output said if not)."""
+    env = {
+        **os.environ,
+        "VIRTUAL_ENV": str(BIN.parent),
+        "DAGSTER_HOME": str(project),
+        "DAGSTER_DISABLE_TELEMETRY": "1",
+        # The project first; a PYTHONPATH already set (a checkout tested beside the installed one) after it.
+        "PYTHONPATH": os.pathsep.join(filter(None, (str(project), os.environ.get("PYTHONPATH")))),
+    }
+    env.pop("ML_INTEGRATIONS", None)
+    done = subprocess.run(
+        [str(BIN / "dg"), *args], cwd=project, env=env, capture_output=True, text=True, timeout=540
+    )
+    if check:
+        assert done.returncode == 0, f"dg {' '.join(args)}: {done.stdout}\n{done.stderr}"
+    return done

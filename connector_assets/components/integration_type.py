@@ -20,7 +20,7 @@ import dagster as dg
 import pydantic
 
 from connector_assets.components import setting_fields
-from connector_assets.components.apartness import refused_connections
+from connector_assets.components.apartness import named_apart, refused_connections
 from connector_assets.components.instances import instance_package
 from connector_assets.components.mapping_files import missing_mapping_file
 from connector_assets.components.scaffolding import IntegrationScaffolder
@@ -58,7 +58,8 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
     def load(cls, attributes: Any, context: dg.ComponentLoadContext) -> IntegrationType:
         """Dagster's load, remembering the instance's ``defs.yaml`` (named when two instances disagree)."""
         component = super().load(attributes, context)
-        component._defined_in = str(context.path)
+        written = context.path / "defs.yaml"
+        component._defined_in = str(written if written.is_file() else context.path)
         return component
 
     @property
@@ -111,10 +112,13 @@ class IntegrationType(dg.Component, dg.Resolvable, dg.Model):
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         """The instance's own assets, jobs, schedules, sensors and preview job; nothing when the
-        ``ML_INTEGRATIONS`` override leaves it out. A mapping-table file its attributes name that does not
-        exist is refused here (``mapping_files``), so ``dg check defs`` names it."""
+        ``ML_INTEGRATIONS`` override leaves it out. Refused here, so ``dg check defs`` says what ``dg list
+        defs`` and ``dg dev`` would (with or without a ``Connector`` beside it, whichever builds first): a
+        sibling instance of the same name or not apart from it (``apartness.named_apart``, as the deployment
+        checks), a mapping-table file its attributes name that does not exist (``mapping_files``)."""
         from connector_assets.deployment import integration_definitions, overridden_out
 
+        named_apart(context.component_tree.get_all_components(of_type=IntegrationType))
         if overridden_out(self.instance):
             return dg.Definitions()
         missing = missing_mapping_file(self, self.parts.mapping_tables)

@@ -1,5 +1,6 @@
 """What ``dg scaffold defs <type> <name>`` writes for an ml-connector component: a ``defs.yaml`` that loads
-as it is, and the ``Connector`` instance beside it when the defs folder has none yet.
+as it is (``scaffolded_instance``: a further instance named and apart from the others), and the ``Connector``
+instance beside it when the defs folder has none yet.
 
 Why the connector too: the shared parts (the ledger, the replay job, the system sides an integration
 reads, alerts) are built once per code location by one ``Connector`` instance; a first integration
@@ -8,9 +9,12 @@ scaffolded into a new project would otherwise fail to load until a second comman
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import dagster as dg
+
+from connector_assets.components.scaffolded_instance import instance_yaml
 
 CONNECTOR_TYPE = "connector_assets.components.Connector"
 
@@ -20,34 +24,42 @@ def has_connector(defs_root: Path) -> bool:
     return any(CONNECTOR_TYPE in path.read_text(encoding="utf-8") for path in defs_root.rglob("defs.yaml"))
 
 
-def write_defs(folder: Path, type_name: str) -> None:
-    """``folder``'s ``defs.yaml``: an instance of ``type_name`` with no attributes (every setting at its
-    default)."""
+def write_defs(folder: Path, text: str) -> None:
+    """``folder``'s ``defs.yaml``, holding ``text``."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "defs.yaml").write_text(f"type: {type_name}\n", encoding="utf-8")
+    (folder / "defs.yaml").write_text(text, encoding="utf-8")
 
 
-def write_instance(request: dg.ScaffoldRequest) -> None:
-    """The requested instance's ``defs.yaml``. YAML only: an instance made in Python is a
-    ``ComponentLoadContext`` function the project writes itself."""
+def yaml_only(request: dg.ScaffoldRequest) -> None:
+    """Refuses a request for Python: an instance made in Python is a ``ComponentLoadContext`` function the
+    project writes itself."""
     if request.scaffold_format != "yaml":
         raise ValueError(f"{request.type_name} is scaffolded as YAML (--format yaml)")
-    write_defs(request.target_path, request.type_name)
+
+
+def scaffolded_type(type_name: str) -> type:
+    """The component type ``type_name`` (``connector_assets.components.JdeBill``) names."""
+    module, _, name = type_name.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 class IntegrationScaffolder(dg.Scaffolder):
-    """An integration instance: its type with no attributes (every setting at its default: the sandbox), and
-    the connector instance if the defs folder has none."""
+    """An integration instance (``scaffolded_instance.instance_yaml``: the first at every default, the
+    sandbox; a further one named, apart and on placeholders of its own account), and the connector instance
+    if the defs folder has none."""
 
     def scaffold(self, request: dg.ScaffoldRequest) -> None:
-        write_instance(request)
+        yaml_only(request)
         defs_root = request.target_path.parent
+        kind = scaffolded_type(request.type_name)
+        write_defs(request.target_path, instance_yaml(kind, defs_root, request.target_path))
         if not has_connector(defs_root):
-            write_defs(defs_root / "connector", CONNECTOR_TYPE)
+            write_defs(defs_root / "connector", f"type: {CONNECTOR_TYPE}\n")
 
 
 class ConnectorScaffolder(dg.Scaffolder):
     """The connector instance: its type alone."""
 
     def scaffold(self, request: dg.ScaffoldRequest) -> None:
-        write_instance(request)
+        yaml_only(request)
+        write_defs(request.target_path, f"type: {request.type_name}\n")

@@ -83,7 +83,9 @@ SYSTEM = System(
             "API gateway base up to /connect (gateway.stage or gateway.prod)",
         ),
         *login("ML_BILL", "sandbox@ml-connector.invalid", "sandbox-bill", "BILL API user name"),
-        Setting("organization_id", "ML_BILL_ORG_ID", "00801SANDBOXORG00001", "BILL organization id"),
+        Setting(
+            "organization_id", "ML_BILL_ORG_ID", "00801SANDBOXORG00001", "BILL organization id", account=True
+        ),
         Setting("dev_key", "ML_BILL_DEV_KEY", "sandbox-bill-devkey", "developer key", secret=True),
         Setting(
             "webhook_key",

@@ -74,7 +74,9 @@ SYSTEM = System(
     "coupa",
     "Coupa Core API",
     (
-        base_url("ML_COUPA_URL", SANDBOX.url(), "instance URL, e.g. https://acme.coupahost.com"),
+        base_url(
+            "ML_COUPA_URL", SANDBOX.url(), "instance URL, e.g. https://acme.coupahost.com", account=True
+        ),
         *oauth_client("ML_COUPA", "sandbox-coupa-secret"),
         Setting(
             "webhook_auth",

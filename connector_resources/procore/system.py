@@ -86,6 +86,7 @@ SYSTEM = System(
             "4264807",
             "Procore company id(s) (Procore-Company-Id); comma-separated for several companies of "
             "one app, the first is the default",
+            account=True,
         ),
         Setting(
             "project_ids",

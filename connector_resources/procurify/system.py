@@ -51,7 +51,12 @@ SYSTEM = System(
     "procurify",
     "Procurify API",
     (
-        base_url("ML_PROCURIFY_URL", SANDBOX.url(), "customer domain, e.g. https://acme.procurify.com"),
+        base_url(
+            "ML_PROCURIFY_URL",
+            SANDBOX.url(),
+            "customer domain, e.g. https://acme.procurify.com",
+            account=True,
+        ),
         *oauth_client("ML_PROCURIFY", "sandbox-procurify-secret"),
         Setting(
             "max_attempts",

@@ -1,5 +1,5 @@
 """A mapping table's file named in a ``defs.yaml`` is checked as Dagster loads the instance (what ``dg check
-defs`` runs): a file that is not there is refused naming the instance's folder, the attribute and the file;
+defs`` runs): a file that is not there is refused naming the instance's defs.yaml, the attribute and the file;
 one that is there loads. ``tests/project/test_components_outside.py`` sees the same from ``dg check defs``."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def test_a_mapping_table_file_that_does_not_exist_is_refused_naming_the_attribut
     )
     with importable(project):
         said = load_refusal(project)
-    assert f"{project / root / 'defs' / 'jde_bill'}: attributes.account_map:" in said, said
+    assert f"{project / root / 'defs' / 'jde_bill' / 'defs.yaml'}: attributes.account_map:" in said, said
     assert f"the mapping table file {missing} does not exist" in said, said
     assert "jde_bill/account_map" in said, said  # the table it was to hold
 

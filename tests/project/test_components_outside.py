@@ -15,17 +15,15 @@ import os
 import subprocess
 import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from asset_runs import metadata_by_asset
-from dg_projects import importable, scaffolded_project
+from dg_projects import importable, run_dg, scaffolded_project
 from instances import instance_for_test
 from jde_coupa_world import jde_coupa_world
 
 pytestmark = pytest.mark.timeout(600)  # dg commands start Python processes: load 15 too
 
-BIN = Path(sys.executable).parent
 DAY = (date.today() - timedelta(days=21)).isoformat()  # the JDE sandbox's busy day
 TYPE = "connector_assets.components.JdeCoupa"
 
@@ -37,27 +35,9 @@ def _one_supplier(world) -> str:
     return str(next(iter(world.resources["staging"].read_rows(SUPPLIERS.asset, DAY)))["AN8"])
 
 
-def _dg(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "VIRTUAL_ENV": str(BIN.parent),
-        "DAGSTER_HOME": str(project),
-        "DAGSTER_DISABLE_TELEMETRY": "1",
-        # The project first; a PYTHONPATH already set (a checkout tested beside the installed one) after it.
-        "PYTHONPATH": os.pathsep.join(filter(None, (str(project), os.environ.get("PYTHONPATH")))),
-    }
-    env.pop("ML_INTEGRATIONS", None)
-    done = subprocess.run(
-        [str(BIN / "dg"), *args], cwd=project, env=env, capture_output=True, text=True, timeout=540
-    )
-    if check:
-        assert done.returncode == 0, f"dg {' '.join(args)}: {done.stdout}\n{done.stderr}"
-    return done
-
-
 def test_dg_lists_the_component_types_with_their_descriptions(tmp_path):
     project, _ = scaffolded_project(tmp_path)
-    listed = _dg(project, "list", "components").stdout
+    listed = run_dg(project, "list", "components").stdout
     for name in (
         "Connector",
         "JdeCoupa",
@@ -73,22 +53,24 @@ def test_dg_lists_the_component_types_with_their_descriptions(tmp_path):
 
 def test_an_instance_scaffolded_checked_configured_and_run_in_an_outside_project(tmp_path):
     project, root = scaffolded_project(tmp_path)
-    _dg(project, "scaffold", "defs", TYPE, "jde_coupa")
+    run_dg(project, "scaffold", "defs", TYPE, "jde_coupa")
     defs = project / root / "defs"
-    assert (defs / "jde_coupa" / "defs.yaml").read_text() == f"type: {TYPE}\n"
+    # The first instance: every setting at its default (the sandbox), each listed for a customer to decide.
+    scaffolded = (defs / "jde_coupa" / "defs.yaml").read_text()
+    assert scaffolded.startswith(f"type: {TYPE}\n# attributes:\n") and '  # suppliers_cron: "' in scaffolded
     # The first integration brings the connector's shared parts with it.
     assert "connector_assets.components.Connector" in (defs / "connector" / "defs.yaml").read_text()
-    _dg(project, "check", "defs")
+    run_dg(project, "check", "defs")
 
     wrong = f"type: {TYPE}\nattributes:\n  suppliers_cron: '7 * * * *'\n  acount_map: accounts.csv\n"
     (defs / "jde_coupa" / "defs.yaml").write_text(wrong)
-    refused = _dg(project, "check", "defs", check=False)
+    refused = run_dg(project, "check", "defs", check=False)
     said = refused.stdout + refused.stderr
     assert refused.returncode != 0
     assert "jde_coupa/defs.yaml:4" in said and "acount_map" in said
     # A mapping table's file that is not there: refused now, not at the table's first run.
     (defs / "jde_coupa" / "defs.yaml").write_text(f"type: {TYPE}\nattributes:\n  account_map: accounts.csv\n")
-    refused = _dg(project, "check", "defs", check=False)
+    refused = run_dg(project, "check", "defs", check=False)
     said = refused.stdout + refused.stderr
     assert refused.returncode != 0
     assert "attributes.account_map" in said and f"{project / 'accounts.csv'}" in said, said
@@ -96,7 +78,7 @@ def test_an_instance_scaffolded_checked_configured_and_run_in_an_outside_project
     (defs / "jde_coupa" / "defs.yaml").write_text(
         f"type: {TYPE}\nattributes:\n  suppliers_cron: '7 * * * *'\n"
     )
-    _dg(project, "check", "defs")
+    run_dg(project, "check", "defs")
     # A fresh process, as Dagster's code server is: the YAML value is the schedule's cron.
     cron = (
         subprocess.run(

@@ -124,7 +124,7 @@ def test_an_own_account_whose_order_prefix_meets_the_first_ones_is_refused_at_lo
     """Procurify numbers each account's POs from one: with the first instance's prefix, or one that makes its
     numbers (``PFYR`` + ``60`` is ``PFY`` + ``R60``), the second account's PO would be the Fusion order made
     for the first account's. Refused as Dagster loads the defs folder (no simulator, nothing run), naming
-    both instances' folders, the setting, both values and how to set another."""
+    both instances' defs.yaml files, the setting, both values and how to set another."""
     instances = side_by_side(
         FUSION,
         "fusion_procurify",
@@ -136,8 +136,8 @@ def test_an_own_account_whose_order_prefix_meets_the_first_ones_is_refused_at_lo
     with importable(project):
         said = load_refusal(project)
     defs = project / root / "defs"
-    assert f"fusion_procurify in {defs / 'fusion_procurify'} " in said, said
-    assert f"fusion_procurify_two in {defs / 'fusion_procurify_two'} " in said, said
+    assert f"fusion_procurify in {defs / 'fusion_procurify' / 'defs.yaml'} " in said, said
+    assert f"fusion_procurify_two in {defs / 'fusion_procurify_two' / 'defs.yaml'} " in said, said
     assert KEPT[prefix] in said, said
     assert "attributes.order_prefix" in said and "ML_FUSION_PROCURIFY_TWO_ORDER_PREFIX" in said, said
 

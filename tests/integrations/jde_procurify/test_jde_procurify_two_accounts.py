@@ -177,8 +177,8 @@ def test_vendors_made_in_two_accounts_under_one_id_become_two_jde_suppliers(depl
 
 
 def test_an_own_account_keeping_the_first_instances_long_address_prefix_is_refused_at_load(tmp_path):
-    """Refused as Dagster loads the defs folder (no simulator, nothing run), naming both instances' folders,
-    the setting, its value and how to set another."""
+    """Refused as Dagster loads the defs folder (no simulator, nothing run), naming both instances'
+    ``defs.yaml`` files, the setting, its value and how to set another."""
     instances = side_by_side(
         PROCURIFY,
         "jde_procurify",
@@ -190,7 +190,7 @@ def test_an_own_account_keeping_the_first_instances_long_address_prefix_is_refus
     with importable(project):
         said = load_refusal(project)
     defs = project / root / "defs"
-    assert f"jde_procurify in {defs / 'jde_procurify'} " in said, said
-    assert f"jde_procurify_two in {defs / 'jde_procurify_two'} " in said, said
+    assert f"jde_procurify in {defs / 'jde_procurify' / 'defs.yaml'} " in said, said
+    assert f"jde_procurify_two in {defs / 'jde_procurify_two' / 'defs.yaml'} " in said, said
     assert "both keep long_address_prefix 'PFY'" in said, said
     assert "attributes.long_address_prefix" in said and "ML_JDE_PROCURIFY_TWO_LONG_ADDRESS_PREFIX" in said
