@@ -196,6 +196,17 @@ INVOICE_LINE_IN = obj(
     },
     required=["LineNumber", "LineAmount"],
 )
+# Every create example of Oracle's (PO-matched and unmatched) gives these; the simulator's default
+# ``invoice_required`` is this list.
+INVOICE_REQUIRED = (
+    "InvoiceNumber",
+    "InvoiceCurrency",
+    "InvoiceAmount",
+    "InvoiceDate",
+    "BusinessUnit",
+    "Supplier",
+    "SupplierSite",
+)
 # Supports POST = Yes (the 24c table), and the header attributes of Oracle's create examples.
 INVOICE_CREATE = obj(
     {
@@ -238,16 +249,7 @@ INVOICE_CREATE = obj(
         **INVOICE_OUTPUT_ONLY,
         "links": LINKS,
     },
-    # Every create example of Oracle's (PO-matched and unmatched) gives these.
-    required=[
-        "InvoiceNumber",
-        "InvoiceCurrency",
-        "InvoiceAmount",
-        "InvoiceDate",
-        "BusinessUnit",
-        "Supplier",
-        "SupplierSite",
-    ],
+    required=list(INVOICE_REQUIRED),
 )
 # Supports PATCH = Yes (the 24c table); lines by Oracle's "Update the Line Amount ... on Two Invoice Lines".
 INVOICE_UPDATE = obj(

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from connector_sandbox.faults import FaultKnobs
 from connector_sandbox.settings import SimulatorSettings, Standalone, listen_port
 
+from .contract import INVOICE_REQUIRED
 from .vocabulary import BU_BY_NAME
 
 DEFAULT_PORT = 8716
@@ -146,15 +147,7 @@ class BehaviourSettings(BaseModel):
     order_number_writable: bool = False
 
     # --- invoices (section 2.6) ---
-    invoice_required: tuple[str, ...] = (
-        "InvoiceNumber",
-        "InvoiceCurrency",
-        "InvoiceAmount",
-        "InvoiceDate",
-        "BusinessUnit",
-        "Supplier",
-        "SupplierSite",
-    )
+    invoice_required: tuple[str, ...] = INVOICE_REQUIRED  # the vendor's contract's
     invoice_line_required: tuple[str, ...] = ("LineNumber", "LineType", "LineAmount")
     # Unconfirmed defaults for REST-created invoices.
     rest_invoice_source: str = "Manual invoice entry"
