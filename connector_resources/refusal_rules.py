@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from connector_resources.declared import by_name
+
 # What the desk offers on every refused item, said once here for the actions that end with it.
 _ABANDON = "abandon this item at the desk with a note"
 _CHANGED = "the record is read and written again when it changes there"
@@ -40,16 +42,8 @@ class Rule:
         return f"In {self.system}: {self.action}"
 
 
-def _rules(*rules: Rule) -> dict[str, Rule]:
-    found: dict[str, Rule] = {}
-    for rule in rules:
-        if rule.name in found:
-            raise ValueError(f"rule {rule.name!r} is in the catalog twice")
-        found[rule.name] = rule
-    return found
-
-
-RULES: dict[str, Rule] = _rules(
+# A rule named twice is refused when the module loads (``declared.by_name``), not silently overwritten.
+RULES: dict[str, Rule] = by_name(
     # -- Procurify as the source (orders, bills, payments going to JDE, Fusion or BILL) ---------------------
     Rule(
         "not found in Procurify",
