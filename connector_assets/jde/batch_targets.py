@@ -2,7 +2,7 @@
 orchestration, its amounts in the company's currency (``placed``). Why a repeat cannot duplicate:
 docs/jde_orchestrations/README.md, "Keys that make writes safe to repeat"."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from connector_assets.flows import amounts
@@ -251,29 +251,11 @@ class JournalBatches(BatchTarget):
         wanted = sorted(
             _journal_line(line.get("Account"), line.get("Amount"), line.get("Explanation")) for line in lines
         )
-        rows = self.session.browse(
-            GL_TABLE,
-            columns=["KCO", "DCT", "DOC", "LT", "ANI", "AA", "EXA"],
-            conditions=[
-                Condition(f"{GL_TABLE}.KCO", "EQUAL", str(body["Company"]).strip()),
-                Condition(f"{GL_TABLE}.DCT", "EQUAL", str(body.get("Document_Type") or "JE").strip()),
-                Condition(f"{GL_TABLE}.EXA", "EQUAL", str(lines[0].get("Explanation") or "").strip()),
-                Condition(f"{GL_TABLE}.LT", "EQUAL", "AA"),
-            ],
-        )
+        rows = self._ledger_lines(body, "EXA", str(lines[0].get("Explanation") or "").strip())
         documents = {jde_number(r.get("DOC")) for r in rows} - {None}
         matching = []
         for document in sorted(documents):
-            found = self.session.browse(
-                GL_TABLE,
-                columns=["KCO", "DCT", "DOC", "LT", "ANI", "AA", "EXA"],
-                conditions=[
-                    Condition(f"{GL_TABLE}.KCO", "EQUAL", str(body["Company"]).strip()),
-                    Condition(f"{GL_TABLE}.DCT", "EQUAL", str(body.get("Document_Type") or "JE").strip()),
-                    Condition(f"{GL_TABLE}.DOC", "EQUAL", document),
-                    Condition(f"{GL_TABLE}.LT", "EQUAL", "AA"),
-                ],
-            )
+            found = self._ledger_lines(body, "DOC", document)
             if sorted(_journal_line(r.get("ANI"), r.get("AA"), r.get("EXA")) for r in found) == wanted:
                 matching.append(document)
         if not matching:
@@ -285,6 +267,19 @@ class JournalBatches(BatchTarget):
                 "them in JDE"
             )
         return key.target_id
+
+    def _ledger_lines(self, body: dict[str, Any], column: str, value: Any) -> Iterator[dict[str, Any]]:
+        """F0911 ledger AA lines of the entry's company and document type whose ``column`` is ``value``."""
+        return self.session.browse(
+            GL_TABLE,
+            columns=["KCO", "DCT", "DOC", "LT", "ANI", "AA", "EXA"],
+            conditions=[
+                Condition(f"{GL_TABLE}.KCO", "EQUAL", str(body["Company"]).strip()),
+                Condition(f"{GL_TABLE}.DCT", "EQUAL", str(body.get("Document_Type") or "JE").strip()),
+                Condition(f"{GL_TABLE}.{column}", "EQUAL", value),
+                Condition(f"{GL_TABLE}.LT", "EQUAL", "AA"),
+            ],
+        )
 
     def _foreign(self, key: BatchKey, rows: list[dict[str, Any]], record: Mapped) -> str | None:
         companies = {str(r.get("KCO") or "").strip() for r in rows}
