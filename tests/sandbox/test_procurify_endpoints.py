@@ -27,38 +27,7 @@ pytestmark = pytest.mark.timeout(120)
 # 404 / 405, its validators, its variants, filters it ignores): the contract check in front of it records
 # them instead of refusing (ML_SANDBOX_CONTRACT=record), so what is tested is the layer behind it. What the
 # contract itself refuses is tested in test_procurify_contract.py.
-BEHIND_THE_CONTRACT = frozenset(
-    {
-        "test_mark_as_paid_all_or_nothing_and_partial_variant",
-        "test_a_buyer_cancels_an_open_po_and_the_api_then_refuses_to_revise_it",
-        "test_account_code_create_update_and_uniqueness",
-        "test_bill_datetime_filter_is_exact_and_inclusive",
-        "test_bill_filters",
-        "test_billing_history_lists_bills_per_po",
-        "test_close_reopen_and_deprecated_revise",
-        "test_create_vendor_returns_201_envelope_and_is_listed",
-        "test_order_date_filters_are_inclusive_days",
-        "test_order_filters_and_shape",
-        "test_payment_currency_shape_variants",
-        "test_public_payments_list_filters_and_ordering",
-        "test_public_payments_shape_and_iso_datetime_filters",
-        "test_requisition_errors_are_reported_per_line",
-        "test_revise_purchase_order_with_erp_number_and_lines",
-        "test_unknown_vendor_filters_are_ignored_silently",
-        "test_vendor_body_must_be_json",
-        "test_vendor_external_id_uniqueness_is_a_variant",
-        "test_vendor_filters_match_a_python_oracle",
-        "test_vendor_group_ignored_by_default_and_a_filter_by_variant",
-        "test_vendor_patch_put_and_date_modified",
-        "test_vendor_validation_errors_name_each_field",
-    }
-)
-
-
-@pytest.fixture(autouse=True)
-def _behind_the_contract(request: pytest.FixtureRequest) -> None:
-    if request.node.originalname in BEHIND_THE_CONTRACT:
-        request.getfixturevalue("behind_the_contract")
+BEHIND_THE_CONTRACT = pytest.mark.usefixtures("behind_the_contract")
 
 
 VENDOR_KEYS = {
@@ -201,6 +170,7 @@ def test_vendor_fields_use_procurifys_mixed_naming(sandbox: Sandbox) -> None:
     assert sandbox.get("/api/v3/vendors/999999/").json() == {"detail": "Not found."}
 
 
+@BEHIND_THE_CONTRACT
 def test_vendor_filters_match_a_python_oracle(sandbox: Sandbox) -> None:
     everything = sandbox.all_pages("/api/v3/vendors/")
     assert everything[0]["type"] == 1  # OTHER is in the unfiltered list
@@ -241,6 +211,7 @@ def test_vendor_search_is_case_insensitive_beyond_ascii(sandbox: Sandbox) -> Non
         assert found and ids(found) == [v["id"] for v in everything if matches(v, query.split())], query
 
 
+@BEHIND_THE_CONTRACT
 def test_unknown_vendor_filters_are_ignored_silently(sandbox: Sandbox) -> None:
     """A client that thinks it filters by modification date gets everything (and the call count shows it)."""
     everything = sandbox.ok("/api/v3/vendors/")["metadata"]["pagination"]["count"]
@@ -264,6 +235,7 @@ def test_vendor_order_by_date_modified_ignored_unless_variant(sandbox: Sandbox) 
     assert stamps == sorted(stamps, key=lambda s: s.replace("Z", ".000000Z")[:26], reverse=True)
 
 
+@BEHIND_THE_CONTRACT
 def test_vendor_group_ignored_by_default_and_a_filter_by_variant(sandbox: Sandbox) -> None:
     everything = sandbox.all_pages("/api/v3/vendors/")
     assert len(sandbox.all_pages("/api/v3/vendors/", {"vendor_group": "credit_card_providers"})) == len(
@@ -275,6 +247,7 @@ def test_vendor_group_ignored_by_default_and_a_filter_by_variant(sandbox: Sandbo
     assert sandbox.get("/api/v3/vendors/", {"vendor_group": "nonsense"}).status_code == 400
 
 
+@BEHIND_THE_CONTRACT
 def test_create_vendor_returns_201_envelope_and_is_listed(sandbox: Sandbox) -> None:
     external_id = unique("JDE-V")
     body = {
@@ -345,6 +318,7 @@ def test_create_vendor_returns_201_envelope_and_is_listed(sandbox: Sandbox) -> N
         "bad-boolean",
     ],
 )
+@BEHIND_THE_CONTRACT
 def test_vendor_validation_errors_name_each_field(sandbox: Sandbox, body: dict, errors: dict) -> None:
     before = sandbox.ok("/api/v3/vendors/")["metadata"]["pagination"]["count"]
     response = sandbox.send("POST", "/api/v3/vendors/", body)
@@ -353,6 +327,7 @@ def test_vendor_validation_errors_name_each_field(sandbox: Sandbox, body: dict, 
     assert sandbox.ok("/api/v3/vendors/")["metadata"]["pagination"]["count"] == before
 
 
+@BEHIND_THE_CONTRACT
 def test_vendor_body_must_be_json(sandbox: Sandbox) -> None:
     response = requests.post(
         f"{sandbox.base}/api/v3/vendors/",
@@ -372,6 +347,7 @@ def test_vendor_body_must_be_json(sandbox: Sandbox) -> None:
     assert broken.status_code == 400 and broken.json()["detail"].startswith("JSON parse error")
 
 
+@BEHIND_THE_CONTRACT
 def test_vendor_external_id_uniqueness_is_a_variant(sandbox: Sandbox) -> None:
     external_id = unique("JDE-V")
     body = {"name": "Twin Supply", "email": ["ap@twin.example"], "external_id": external_id}
@@ -383,6 +359,7 @@ def test_vendor_external_id_uniqueness_is_a_variant(sandbox: Sandbox) -> None:
     assert refused.json() == {"external_id": ["vendor with this external id already exists."]}
 
 
+@BEHIND_THE_CONTRACT
 def test_vendor_patch_put_and_date_modified(sandbox: Sandbox) -> None:
     created = sandbox.send("POST", "/api/v3/vendors/", {"name": "Patch Me", "email": ["p@x.example"]}).json()[
         "data"
@@ -429,6 +406,7 @@ def test_account_code_filters(sandbox: Sandbox) -> None:
     assert all(c["code_length"] == len(c["code"]) for c in everything)
 
 
+@BEHIND_THE_CONTRACT
 def test_account_code_create_update_and_uniqueness(sandbox: Sandbox) -> None:
     departments = sandbox.ok("/api/v3/departments/", {"page_size": 2})["data"]
     code = unique("9")[:20]
@@ -521,6 +499,7 @@ def test_accounts_and_locations(sandbox: Sandbox) -> None:
 # --- requisitions and lines ------------------------------------------------------------------------------
 
 
+@BEHIND_THE_CONTRACT
 def test_order_date_filters_are_inclusive_days(sandbox: Sandbox) -> None:
     everything, pivot, since = modified_from_the_middle_day(
         sandbox, "/api/v2/global/orders/", "dateModified", "num"
@@ -531,6 +510,7 @@ def test_order_date_filters_are_inclusive_days(sandbox: Sandbox) -> None:
     assert len(sandbox.all_pages("/api/v2/global/orders/", {"modified_date_0": us_format})) == len(since)
 
 
+@BEHIND_THE_CONTRACT
 def test_order_filters_and_shape(sandbox: Sandbox) -> None:
     everything = sandbox.all_pages("/api/v2/global/orders/")
     order = everything[0]
@@ -629,6 +609,7 @@ def test_create_requisition_by_names(sandbox: Sandbox) -> None:
     assert (stored["status"], stored["totalPrice"], stored["dateRequired"]) == (0, "245.00", "2030-04-01")
 
 
+@BEHIND_THE_CONTRACT
 def test_requisition_errors_are_reported_per_line(sandbox: Sandbox) -> None:
     body = {
         "location_name": "Atlantis",
@@ -744,6 +725,7 @@ def _purchased_po(sandbox: Sandbox) -> dict[str, Any]:
     return sandbox.ok(f"/api/v2/purchase_orders/{purchased['purchase_orders'][0]['uuid']}/")["data"]
 
 
+@BEHIND_THE_CONTRACT
 def test_revise_purchase_order_with_erp_number_and_lines(sandbox: Sandbox) -> None:
     po = _purchased_po(sandbox)
     number = po["procurify_PO"]
@@ -791,6 +773,7 @@ def test_revise_purchase_order_with_erp_number_and_lines(sandbox: Sandbox) -> No
     assert bad.json()["order_items"] == [{"id": ["Order item -5 is not a line of this purchase order."]}]
 
 
+@BEHIND_THE_CONTRACT
 def test_a_buyer_cancels_an_open_po_and_the_api_then_refuses_to_revise_it(sandbox: Sandbox) -> None:
     po = _purchased_po(sandbox)
     number = po["procurify_PO"]
@@ -810,6 +793,7 @@ def test_a_buyer_cancels_an_open_po_and_the_api_then_refuses_to_revise_it(sandbo
     assert refused.status_code == 409 and "close it instead" in refused.json()["error"]
 
 
+@BEHIND_THE_CONTRACT
 def test_close_reopen_and_deprecated_revise(sandbox: Sandbox) -> None:
     po = _purchased_po(sandbox)
     number = po["procurify_PO"]
@@ -830,6 +814,7 @@ def test_close_reopen_and_deprecated_revise(sandbox: Sandbox) -> None:
     assert sandbox.state()["calls"] == {"PUT /api/v2/purchase_order/revise/{id}/": 1}
 
 
+@BEHIND_THE_CONTRACT
 def test_billing_history_lists_bills_per_po(sandbox: Sandbox) -> None:
     rows = sandbox.all_pages("/api/v3/purchase-orders/billing-history/")
     number = rows[0]["purchase_order"]["procurify_PO"]
@@ -855,6 +840,7 @@ def test_slim_bill_shape_summary_and_permissions(sandbox: Sandbox) -> None:
     assert body["metadata"]["permissions"] == {"can_edit": True, "can_delete": True, "can_approve": True}
 
 
+@BEHIND_THE_CONTRACT
 def test_bill_datetime_filter_is_exact_and_inclusive(sandbox: Sandbox) -> None:
     everything = sandbox.all_pages("/api/v3/ap/bills/")
     pivot = middle([b["last_modified_datetime"] for b in everything])
@@ -881,6 +867,7 @@ def _instant(stamp: str) -> dt.datetime:
     return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
+@BEHIND_THE_CONTRACT
 def test_bill_filters(sandbox: Sandbox) -> None:
     everything = sandbox.all_pages("/api/v3/ap/bills/")
     checks = {
@@ -932,6 +919,7 @@ def test_full_bill_by_uuid_only(sandbox: Sandbox) -> None:
 @pytest.mark.off_contract_answer(
     "the legacy {data: {paid, skipped}} answer variant; the spec's example echoes the request"
 )
+@BEHIND_THE_CONTRACT
 def test_mark_as_paid_all_or_nothing_and_partial_variant(sandbox: Sandbox) -> None:
     # The sandbox's assumed answer; by default it echoes the request, as the spec's example shows.
     sandbox.variants(mark_as_paid_answer="lists")
@@ -989,6 +977,7 @@ def test_ap_items_billed_filter(sandbox: Sandbox) -> None:
 # --- payments ---------------------------------------------------------------------------------------
 
 
+@BEHIND_THE_CONTRACT
 def test_public_payments_shape_and_iso_datetime_filters(sandbox: Sandbox) -> None:
     everything = sandbox.all_pages("/api/public/v1/payments/")
     assert set(everything[0]) == PAYMENT_KEYS and isinstance(everything[0]["amount"], str)
@@ -1009,6 +998,7 @@ def test_public_payments_shape_and_iso_datetime_filters(sandbox: Sandbox) -> Non
     assert date_only.status_code == 400 and date_only.json() == {"updated_at": ["Enter a valid date/time."]}
 
 
+@BEHIND_THE_CONTRACT
 def test_public_payments_list_filters_and_ordering(sandbox: Sandbox) -> None:
     everything = sandbox.all_pages("/api/public/v1/payments/")
     statuses = sorted({p["status"] for p in everything})[:2]
@@ -1036,6 +1026,7 @@ def test_public_payments_list_filters_and_ordering(sandbox: Sandbox) -> None:
 @pytest.mark.off_contract_answer(
     "the code-string and id-integer currency variants; the spec's currency is {id, name}"
 )
+@BEHIND_THE_CONTRACT
 @pytest.mark.parametrize(("variant", "check"), [("code", str), ("id", int)])
 def test_payment_currency_shape_variants(sandbox: Sandbox, variant: str, check: type) -> None:
     sandbox.variants(payment_currency=variant)

@@ -35,30 +35,7 @@ pytestmark = pytest.mark.timeout(120)
 # 404 / 405, its validators, its variants, filters it ignores): the contract check in front of it records
 # them instead of refusing (ML_SANDBOX_CONTRACT=record), so what is tested is the layer behind it. What the
 # contract itself refuses is tested in test_procurify_contract.py.
-BEHIND_THE_CONTRACT = frozenset(
-    {
-        "test_csv_format_and_unknown_format",
-        "test_error_style_variant_wraps_drf_bodies",
-        "test_invalid_page_is_404",
-        "test_missing_slash_get_is_301_to_the_slashed_url_with_query",
-        "test_missing_slash_post_redirect_loses_the_body",
-        "test_missing_slash_variants",
-        "test_no_webhooks_exist",
-        "test_page_last",
-        "test_page_size_default_cap_and_fallback",
-        "test_reset_reseeds_and_forgets_tokens",
-        "test_token_endpoint_has_no_trailing_slash_and_takes_only_post",
-        "test_token_form_body_accepted_by_default_and_refused_by_variant",
-        "test_unknown_paths_answer_djangos_html_404",
-        "test_wrong_method_answers_drf_405",
-    }
-)
-
-
-@pytest.fixture(autouse=True)
-def _behind_the_contract(request: pytest.FixtureRequest) -> None:
-    if request.node.originalname in BEHIND_THE_CONTRACT:
-        request.getfixturevalue("behind_the_contract")
+BEHIND_THE_CONTRACT = pytest.mark.usefixtures("behind_the_contract")
 
 
 CLIENT_ID = "ml-connector-sandbox"
@@ -260,6 +237,7 @@ def test_token_error_style_variant_drf(sandbox: Sandbox) -> None:
     assert response.status_code == 401 and response.json() == {"detail": "Unauthorized"}
 
 
+@BEHIND_THE_CONTRACT
 def test_token_form_body_accepted_by_default_and_refused_by_variant(sandbox: Sandbox) -> None:
     form = token_body()
     assert requests.post(f"{sandbox.base}/oauth/token", data=form, timeout=10).status_code == 200
@@ -276,6 +254,7 @@ def test_token_client_header_variant(sandbox: Sandbox) -> None:
     assert sandbox.token_response(headers={"X-Procurify-Client": "api"}).status_code == 200
 
 
+@BEHIND_THE_CONTRACT
 def test_token_endpoint_has_no_trailing_slash_and_takes_only_post(sandbox: Sandbox) -> None:
     assert requests.post(f"{sandbox.base}/oauth/token/", json=token_body(), timeout=10).status_code == 404
     wrong = requests.get(f"{sandbox.base}/oauth/token", timeout=10)
@@ -389,6 +368,7 @@ def test_the_credentials_user_permissions_apply(sandbox: Sandbox) -> None:
         assert denied.json() == {"detail": "You do not have permission to perform this action."}
 
 
+@BEHIND_THE_CONTRACT
 def test_wrong_method_answers_drf_405(sandbox: Sandbox) -> None:
     response = sandbox.send("DELETE", "/api/v3/vendors/3/", None)
     assert response.status_code == 405
@@ -399,6 +379,7 @@ def test_wrong_method_answers_drf_405(sandbox: Sandbox) -> None:
 # --- paths ---------------------------------------------------------------------------------------------
 
 
+@BEHIND_THE_CONTRACT
 def test_missing_slash_get_is_301_to_the_slashed_url_with_query(sandbox: Sandbox) -> None:
     response = requests.get(
         f"{sandbox.base}/api/v3/vendors?page=2&page_size=5", allow_redirects=False, timeout=10
@@ -407,6 +388,7 @@ def test_missing_slash_get_is_301_to_the_slashed_url_with_query(sandbox: Sandbox
     assert response.headers["location"] == f"{sandbox.base}/api/v3/vendors/?page=2&page_size=5"
 
 
+@BEHIND_THE_CONTRACT
 def test_missing_slash_post_redirect_loses_the_body(sandbox: Sandbox) -> None:
     body = {"name": "Slashless Supply", "email": ["ap@slashless.example"]}
     first = requests.post(
@@ -426,6 +408,7 @@ def test_missing_slash_post_redirect_loses_the_body(sandbox: Sandbox) -> None:
     assert not sandbox.all_pages("/api/v3/vendors/", {"name": "Slashless Supply"})
 
 
+@BEHIND_THE_CONTRACT
 def test_missing_slash_variants(sandbox: Sandbox) -> None:
     sandbox.variants(missing_trailing_slash="debug_post_error")
     assert (
@@ -439,6 +422,7 @@ def test_missing_slash_variants(sandbox: Sandbox) -> None:
     )
 
 
+@BEHIND_THE_CONTRACT
 def test_unknown_paths_answer_djangos_html_404(sandbox: Sandbox) -> None:
     for path in ("/api/v3/nothing/", "/api/v3/webhooks/", "/api/v3/webhooks", "/api/v1/vendors/"):
         response = sandbox.get(path)
@@ -446,6 +430,7 @@ def test_unknown_paths_answer_djangos_html_404(sandbox: Sandbox) -> None:
         assert response.headers["content-type"].startswith("text/html")
 
 
+@BEHIND_THE_CONTRACT
 def test_no_webhooks_exist(sandbox: Sandbox) -> None:
     subscribe = sandbox.send("POST", "/api/v3/webhooks/", {"url": "http://127.0.0.1:9/hook"})
     assert subscribe.status_code == 404
@@ -483,6 +468,7 @@ def test_following_next_visits_every_record_once(sandbox: Sandbox) -> None:
     assert body["metadata"]["pagination"]["previous"] is not None
 
 
+@BEHIND_THE_CONTRACT
 def test_page_size_default_cap_and_fallback(sandbox: Sandbox) -> None:
     assert sandbox.ok("/api/v2/global/orders/")["metadata"]["pagination"]["page_size"] == 10
     capped = sandbox.ok("/api/v2/global/orders/", {"page_size": 1000})
@@ -502,6 +488,7 @@ def test_page_size_variants(sandbox: Sandbox) -> None:
     )
 
 
+@BEHIND_THE_CONTRACT
 @pytest.mark.parametrize("page", ["9999", "0", "abc"])
 def test_invalid_page_is_404(sandbox: Sandbox, page: str) -> None:
     response = sandbox.get("/api/v3/vendors/", {"page": page})
@@ -523,12 +510,14 @@ def test_previous_link_variant_keeps_page_one(sandbox: Sandbox) -> None:
     }
 
 
+@BEHIND_THE_CONTRACT
 def test_page_last(sandbox: Sandbox) -> None:
     body = sandbox.ok("/api/v3/vendors/", {"page": "last", "page_size": 10})
     pagination = body["metadata"]["pagination"]
     assert pagination["current_page"] == pagination["num_pages"] and pagination["next"] is None
 
 
+@BEHIND_THE_CONTRACT
 def test_csv_format_and_unknown_format(sandbox: Sandbox) -> None:
     response = sandbox.get("/api/v3/account-codes/", {"format": "csv", "page_size": 5})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
@@ -543,6 +532,7 @@ def test_json_is_utf8_without_escapes(sandbox: Sandbox) -> None:
     assert "Müller".encode() in response.content and b"\\u00fc" not in response.content
 
 
+@BEHIND_THE_CONTRACT
 def test_error_style_variant_wraps_drf_bodies(sandbox: Sandbox) -> None:
     sandbox.variants(error_style="enveloped")
     response = sandbox.get("/api/v2/global/orders/", {"modified_date_0": "yesterday"})
@@ -749,6 +739,7 @@ def test_seed_is_deterministic_for_a_seed_and_anchor() -> None:
     assert dumps[0] == dumps[1] and dumps[0][0]["bills"] > 0
 
 
+@BEHIND_THE_CONTRACT
 def test_reset_reseeds_and_forgets_tokens() -> None:
     box, stop = start(ProcurifySandboxSettings(scale=0.02))
     try:
