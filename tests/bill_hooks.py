@@ -10,11 +10,15 @@ import hashlib
 import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
+from click.testing import CliRunner, Result
 from cryptography.fernet import Fernet
 
+from connector_cli.main import cli
 from connector_resources.ledger import Ledger
 from connector_sandbox.bill import BillSandboxSettings, create_app
 from connector_sandbox.serve import serve_in_thread
@@ -41,6 +45,32 @@ def bill_for_commands(
     finally:
         stop()
         ledger.dispose()
+
+
+@dataclass
+class CommandsWorld:
+    """What a ``bill-webhooks`` test drives: the command (every output kept, to prove no key is shown), and
+    BILL's operator routes on the simulator's root (its subscriptions, its activity and deliveries)."""
+
+    root: str  # the simulator's root (operator routes under /sandbox)
+    receiver: str  # the receiver's endpoint, or root, the test subscribes
+    ledger: Ledger
+    outputs: list[str]
+
+    def run(self, *args: str, ok: bool = True) -> Result:
+        result = CliRunner().invoke(cli, ["bill-webhooks", *args])
+        self.outputs.append(result.output)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    def subscriptions(self) -> list[dict]:
+        return requests.get(f"{self.root}/sandbox/webhooks", timeout=10).json()["subscriptions"]
+
+    def admin(self, path: str, body: dict | None = None) -> dict:
+        response = requests.post(f"{self.root}/sandbox/{path}", json=body or {}, timeout=30)
+        response.raise_for_status()
+        return response.json()
 
 
 def bill_signature(key: str, body: bytes) -> str:

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-from bill_hooks import HELD_DELIVERIES, bill_for_commands, bill_signature
-from click.testing import CliRunner, Result
+from bill_hooks import HELD_DELIVERIES, CommandsWorld, bill_for_commands, bill_signature
+from click.testing import CliRunner
 
 from connector_cli.main import cli
 from connector_cli.subscriptions import KeyStore, PendingCreate
 from connector_resources.bill import BillResource
-from connector_resources.ledger import Ledger
 from connector_resources.vault import SecretNotFound, Vault
 from connector_resources.webhooks import create_receiver
 from connector_resources.webhooks.configured import configured_sources
@@ -34,30 +33,11 @@ KEY_NAME = "bill_webhook_key"
 
 
 @dataclass
-class World:
-    root: str  # the simulator's root (operator routes under /sandbox)
-    base: str  # BILL's API base (.../connect)
-    receiver: str  # the receiver's BILL endpoint, subscribed by `create`
-    ledger: Ledger
-    outputs: list[str]
-
-    def run(self, *args: str, ok: bool = True) -> Result:
-        result = CliRunner().invoke(cli, ["bill-webhooks", *args])
-        self.outputs.append(result.output)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
+class World(CommandsWorld):
+    base: str  # BILL's API base (.../connect); ``receiver`` is its BILL endpoint, subscribed by `create`
 
     def vault_key(self) -> str:
         return Vault(self.ledger).get(KEY_NAME)
-
-    def subscriptions(self) -> list[dict]:
-        return requests.get(f"{self.root}/sandbox/webhooks", timeout=10).json()["subscriptions"]
-
-    def admin(self, path: str, body: dict | None = None) -> dict:
-        response = requests.post(f"{self.root}/sandbox/{path}", json=body or {}, timeout=30)
-        response.raise_for_status()
-        return response.json()
 
     def bill_events_delivered(self) -> list[dict]:
         """Make a bill change in BILL, deliver what is pending now, and return the attempts."""
@@ -81,7 +61,7 @@ def world(tmp_path, monkeypatch, caplog) -> Iterator[World]:
         monkeypatch.setenv("ML_BILL_WEBHOOK_URL", f"{receiver}/webhooks/bill")
         caplog.set_level(logging.DEBUG)
         try:
-            yield World(base.removesuffix("/connect"), base, f"{receiver}/webhooks/bill", ledger, [])
+            yield World(base.removesuffix("/connect"), f"{receiver}/webhooks/bill", ledger, [], base)
         finally:
             stop_receiver()
 

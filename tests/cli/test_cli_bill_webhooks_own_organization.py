@@ -16,19 +16,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 import requests
-from bill_hooks import HELD_DELIVERIES, bill_for_commands, bill_signature
-from click.testing import CliRunner, Result
+from bill_hooks import HELD_DELIVERIES, CommandsWorld, bill_for_commands, bill_signature
 from dg_projects import importable, scaffolded_project, side_by_side
 from jde_bill_sandbox_tables import ORG_1, ORG_2
 
 import connector_assets.deployment as deployment_module
 from connector_assets.deployment import Deployment
-from connector_cli.main import cli
-from connector_resources.ledger import Ledger
 from connector_resources.vault import Vault
 from connector_resources.webhooks import create_receiver
 from connector_resources.webhooks.configured import configured_sources
@@ -42,27 +38,7 @@ WEST = "jde_bill_west"
 WEST_SOURCE = "jde_bill_west_bill"  # its endpoint and inbox source (``instance_endpoint``)
 
 
-@dataclass
-class World:
-    root: str  # the simulator's root (operator routes under /sandbox)
-    receiver: str  # the receiver's root
-    ledger: Ledger
-    outputs: list[str]
-
-    def run(self, *args: str) -> Result:
-        result = CliRunner().invoke(cli, ["bill-webhooks", *args])
-        self.outputs.append(result.output)
-        assert result.exit_code == 0, result.output
-        return result
-
-    def subscriptions(self) -> list[dict]:
-        return requests.get(f"{self.root}/sandbox/webhooks", timeout=10).json()["subscriptions"]
-
-    def admin(self, path: str, body: dict | None = None) -> dict:
-        response = requests.post(f"{self.root}/sandbox/{path}", json=body or {}, timeout=30)
-        response.raise_for_status()
-        return response.json()
-
+class World(CommandsWorld):
     def bill_changed_and_delivered(self, organization_id: str) -> list[dict]:
         """A bill changed in ``organization_id``; what is pending delivered now: the attempts."""
         self.admin("activity", {"updated_bills": 1, "organization_id": organization_id})
