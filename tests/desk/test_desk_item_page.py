@@ -15,6 +15,16 @@ from connector_resources.refusals import refused as refused_by_rule
 from connector_resources.refusals import waits_for_record
 
 
+def _signed_in_viewer(ledger: Ledger) -> TestClient:
+    """The desk over ``ledger``, signed in as a viewer (``vera``) from the desk's own machine."""
+    ledger.add_desk_user("vera", "viewer-password-1", "viewer")
+    client = TestClient(build_app(ledger, Access()), client=("127.0.0.1", 5000), follow_redirects=False)
+    client.get("/login")
+    sign_in = {"name": "vera", "password": "viewer-password-1", "csrf": client.cookies[CSRF_COOKIE]}
+    assert client.post("/login", data=sign_in).status_code == 303
+    return client
+
+
 def _pre(page: str, element: str) -> str:
     match = re.search(rf'<pre id="{element}">(.*?)</pre>', page, re.S)
     assert match, f"no {element} on the page"
@@ -23,7 +33,6 @@ def _pre(page: str, element: str) -> str:
 
 def test_a_record_refused_at_its_write_shows_the_body_and_one_refused_at_mapping_the_record(tmp_path):
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
-    ledger.add_desk_user("vera", "viewer-password-1", "viewer")
     written = ledger.enqueue(
         integration="jde_bill", flow="bills", entity="bill", source_key="PO:4471",
         payload={"source_key": "PO:4471", "body": {"invoice": {"number": "4471"}, "amount": "75461.36",
@@ -36,10 +45,7 @@ def test_a_record_refused_at_its_write_shows_the_body_and_one_refused_at_mapping
         payload={"DOCO": 4472, "ANI": "1.6100"},
         reason="GL account 1.6100 has no BILL chart of accounts entry",
     )  # fmt: skip
-    client = TestClient(build_app(ledger, Access()), client=("127.0.0.1", 5000), follow_redirects=False)
-    client.get("/login")
-    sign_in = {"name": "vera", "password": "viewer-password-1", "csrf": client.cookies[CSRF_COOKIE]}
-    assert client.post("/login", data=sign_in).status_code == 303
+    client = _signed_in_viewer(ledger)
 
     page = client.get(f"/items/{written.id}").text
     body = _pre(page, "body")
@@ -57,7 +63,6 @@ def test_a_record_refused_by_a_rule_as_it_was_read_says_so_and_shows_no_empty_re
     """A bill refused by its flow's rule kept nothing (an empty payload): the page says no body was mapped
     and why, never ``{}``; and a refusal is not a wait: "Refused by rule ...", never "Waits for"."""
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
-    ledger.add_desk_user("vera", "viewer-password-1", "viewer")
     sentence = "bill 9001 is not approved in Procurify: it is not paid in Fusion"
     refused = ledger.enqueue(
         integration="fusion_procurify", flow="payment_status", entity="bill", source_key="9001",
@@ -70,10 +75,7 @@ def test_a_record_refused_by_a_rule_as_it_was_read_says_so_and_shows_no_empty_re
         payload={"DOCO": 7}, reason=waits, status="held", depends_on=supplier,
         refusal=waits_for_record(waits, supplier),
     )  # fmt: skip
-    client = TestClient(build_app(ledger, Access()), client=("127.0.0.1", 5000), follow_redirects=False)
-    client.get("/login")
-    sign_in = {"name": "vera", "password": "viewer-password-1", "csrf": client.cookies[CSRF_COOKIE]}
-    assert client.post("/login", data=sign_in).status_code == 303
+    client = _signed_in_viewer(ledger)
 
     page = client.get(f"/items/{refused.id}").text
     assert "Waits for" not in page and 'id="waits-for"' not in page
