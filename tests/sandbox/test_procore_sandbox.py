@@ -863,25 +863,14 @@ def test_only_the_latest_open_invoice_can_be_updated(sandbox: Sandbox) -> None:
 def test_invoice_synced_with_erp_is_immutable(sandbox: Sandbox) -> None:
     req = _open_latest_requisition(sandbox)
     path = f"{V1}/requisitions/{req['id']}"
-    synced = sandbox.api(
-        "PATCH",
-        path,
-        json={
-            "project_id": req["project_id"],
-            "commitment_id": req["commitment_id"],
-            "requisition": {"origin_id": "JDE-INV-42"},
-        },
-    )
+
+    def update(**fields: Any) -> requests.Response:
+        body = {"project_id": req["project_id"], "commitment_id": req["commitment_id"], "requisition": fields}
+        return sandbox.api("PATCH", path, json=body)
+
+    synced = update(origin_id="JDE-INV-42")
     assert synced.status_code == 200 and synced.json()["origin_id"] == "JDE-INV-42"
-    again = sandbox.api(
-        "PATCH",
-        path,
-        json={
-            "project_id": req["project_id"],
-            "commitment_id": req["commitment_id"],
-            "requisition": {"status": "approved"},
-        },
-    )
+    again = update(status="approved")
     assert again.status_code == 422 and "synced with ERP" in again.json()["errors"]
     assert sandbox.api("DELETE", path, params={"project_id": req["project_id"]}).status_code == 422
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -144,8 +145,8 @@ def create_hook(sandbox: Sandbox, url: str, version: str = "v2", **extra: Any) -
     return response.json()
 
 
-def add_trigger(sandbox: Sandbox, hook_id: int, resource: str, event: str) -> dict[str, Any]:
-    response = sandbox.api(
+def post_trigger(sandbox: Sandbox, hook_id: int, resource: str, event: str) -> requests.Response:
+    return sandbox.api(
         "POST",
         f"{V1}/webhooks/hooks/{hook_id}/triggers",
         json={
@@ -154,6 +155,10 @@ def add_trigger(sandbox: Sandbox, hook_id: int, resource: str, event: str) -> di
             "trigger": {"resource_name": resource, "event_type": event},
         },
     )
+
+
+def add_trigger(sandbox: Sandbox, hook_id: int, resource: str, event: str) -> dict[str, Any]:
+    response = post_trigger(sandbox, hook_id, resource, event)
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -465,26 +470,10 @@ def test_trigger_validation_and_bulk(sandbox: Sandbox, behind_the_contract: Any)
     # (which refuses the event type first): the contract only records here.
     hook = create_hook(sandbox, "http://127.0.0.1:9/a")
     base = f"{V1}/webhooks/hooks/{hook['id']}/triggers"
-    unknown = sandbox.api(
-        "POST",
-        base,
-        json={
-            "company_id": COMPANY,
-            "api_version": "v2",
-            "trigger": {"resource_name": "Invoices", "event_type": "upsert"},
-        },
-    )
+    unknown = post_trigger(sandbox, hook["id"], "Invoices", "upsert")
     assert unknown.status_code == 422 and set(unknown.json()["errors"]) == {"resource_name", "event_type"}
     add_trigger(sandbox, hook["id"], "Company Vendors", "create")
-    duplicate = sandbox.api(
-        "POST",
-        base,
-        json={
-            "company_id": COMPANY,
-            "api_version": "v2",
-            "trigger": {"resource_name": "Company Vendors", "event_type": "create"},
-        },
-    )
+    duplicate = post_trigger(sandbox, hook["id"], "Company Vendors", "create")
     assert duplicate.status_code == 422
     bulk = sandbox.api(
         "POST",
