@@ -5,8 +5,9 @@ Revises:
 Create Date: 2026-11-21
 
 Written out by hand rather than importing ``schema.py``: a revision must keep creating the schema
-as it was at this revision, whatever ``schema.py`` says later. The append-only rule on the audit
-trail is enforced by the database itself (triggers), so neither a bug nor a hand-typed SQL
+as it was at this revision, whatever ``schema.py`` says later (the append-only triggers three
+revisions share are in ``migrations/ddl.py``, which never changes what it makes). The append-only rule
+on the audit trail is enforced by the database itself (triggers), so neither a bug nor a hand-typed SQL
 statement can rewrite history.
 """
 
@@ -15,6 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from connector_resources.ledger.migrations.ddl import append_only
+
 revision: str = "0001"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -22,43 +25,18 @@ depends_on: str | Sequence[str] | None = None
 
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
+_APPEND_ONLY_MESSAGE = "mlc_audit_event is append-only: audit events cannot be changed or deleted"
+
 
 def _ts(name: str, nullable: bool = False) -> sa.Column:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
-_APPEND_ONLY_MESSAGE = "mlc_audit_event is append-only: audit events cannot be changed or deleted"
-
-_SQLITE_TRIGGERS = [
-    f"""
-    CREATE TRIGGER mlc_audit_event_no_update BEFORE UPDATE ON mlc_audit_event
-    BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY_MESSAGE}'); END
-    """,
-    f"""
-    CREATE TRIGGER mlc_audit_event_no_delete BEFORE DELETE ON mlc_audit_event
-    BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY_MESSAGE}'); END
-    """,
-]
-
-_POSTGRES_TRIGGERS = [
-    f"""
-    CREATE FUNCTION mlc_audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        RAISE EXCEPTION '{_APPEND_ONLY_MESSAGE} (% refused)', TG_OP
-            USING ERRCODE = 'integrity_constraint_violation';
-    END
-    $$
-    """,
-    """
-    CREATE TRIGGER mlc_audit_event_no_change BEFORE UPDATE OR DELETE ON mlc_audit_event
-    FOR EACH ROW EXECUTE FUNCTION mlc_audit_event_append_only()
-    """,
-    # TRUNCATE bypasses row triggers, so it gets a statement-level one of its own.
-    """
-    CREATE TRIGGER mlc_audit_event_no_truncate BEFORE TRUNCATE ON mlc_audit_event
-    FOR EACH STATEMENT EXECUTE FUNCTION mlc_audit_event_append_only()
-    """,
-]
+def _unique_where(name: str, table: str, columns: list[str], where: str) -> None:
+    """A unique index over the rows ``where`` holds (partial, on both databases)."""
+    op.create_index(
+        name, table, columns, unique=True, sqlite_where=sa.text(where), postgresql_where=sa.text(where)
+    )
 
 
 def upgrade() -> None:
@@ -83,13 +61,11 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("state IN ('pending', 'synced')", name="ck_mlc_xref_state"),
     )
-    op.create_index(
+    _unique_where(
         "uq_mlc_xref_target",
         "mlc_xref",
         ["integration", "entity", "target_system", "target_id"],
-        unique=True,
-        sqlite_where=sa.text("target_id IS NOT NULL"),
-        postgresql_where=sa.text("target_id IS NOT NULL"),
+        "target_id IS NOT NULL",
     )
     op.create_index("ix_mlc_xref_target", "mlc_xref", ["target_id", "target_system"])
     op.create_index("ix_mlc_xref_source_key", "mlc_xref", ["source_key"])
@@ -141,13 +117,11 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("attempts >= 0", name="ck_mlc_retry_queue_attempts"),
     )
-    op.create_index(
+    _unique_where(
         "uq_mlc_retry_queue_open",
         "mlc_retry_queue",
         ["integration", "flow", "source_key"],
-        unique=True,
-        sqlite_where=sa.text("status IN ('failed', 'held')"),
-        postgresql_where=sa.text("status IN ('failed', 'held')"),
+        "status IN ('failed', 'held')",
     )
     op.create_index("ix_mlc_retry_queue_due", "mlc_retry_queue", ["status", "next_attempt_at"])
     op.create_index("ix_mlc_retry_queue_depends_on", "mlc_retry_queue", ["depends_on"])
@@ -187,8 +161,7 @@ def upgrade() -> None:
         _ts("updated_at"),
     )
 
-    dialect = op.get_bind().dialect.name
-    for statement in _POSTGRES_TRIGGERS if dialect == "postgresql" else _SQLITE_TRIGGERS:
+    for statement in append_only("mlc_audit_event", _APPEND_ONLY_MESSAGE, op.get_bind().dialect.name):
         op.execute(statement)
 
 

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from connector_resources.ledger.migrations.ddl import append_only, drop_append_only
+
 revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
@@ -25,34 +27,6 @@ depends_on: str | Sequence[str] | None = None
 # Written out here, not imported from ``schema.py`` (see 0001): this revision keeps creating this table.
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _MESSAGE = "mlc_operator_action is append-only: operator actions cannot be changed or deleted"
-
-_SQLITE = [
-    f"""
-    CREATE TRIGGER mlc_operator_action_no_update BEFORE UPDATE ON mlc_operator_action
-    BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END
-    """,
-    f"""
-    CREATE TRIGGER mlc_operator_action_no_delete BEFORE DELETE ON mlc_operator_action
-    BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END
-    """,
-]
-_POSTGRES = [
-    f"""
-    CREATE FUNCTION mlc_operator_action_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        RAISE EXCEPTION '{_MESSAGE} (% refused)', TG_OP USING ERRCODE = 'integrity_constraint_violation';
-    END
-    $$
-    """,
-    """
-    CREATE TRIGGER mlc_operator_action_no_change BEFORE UPDATE OR DELETE ON mlc_operator_action
-    FOR EACH ROW EXECUTE FUNCTION mlc_operator_action_append_only()
-    """,
-    """
-    CREATE TRIGGER mlc_operator_action_no_truncate BEFORE TRUNCATE ON mlc_operator_action
-    FOR EACH STATEMENT EXECUTE FUNCTION mlc_operator_action_append_only()
-    """,
-]
 
 
 def upgrade() -> None:
@@ -72,7 +46,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_mlc_operator_action_at", "mlc_operator_action", ["at"])
     op.create_index("ix_mlc_operator_action_item", "mlc_operator_action", ["item_id"])
-    for statement in _POSTGRES if op.get_bind().dialect.name == "postgresql" else _SQLITE:
+    for statement in append_only("mlc_operator_action", _MESSAGE, op.get_bind().dialect.name):
         op.execute(statement)
     op.create_table(
         "mlc_desk_user",
@@ -100,10 +74,8 @@ def downgrade() -> None:
     op.drop_index("ix_mlc_desk_session_actor", table_name="mlc_desk_session")
     op.drop_table("mlc_desk_session")
     op.drop_table("mlc_desk_user")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS mlc_operator_action_no_truncate ON mlc_operator_action")
-        op.execute("DROP TRIGGER IF EXISTS mlc_operator_action_no_change ON mlc_operator_action")
-        op.execute("DROP FUNCTION IF EXISTS mlc_operator_action_append_only()")
+    for statement in drop_append_only("mlc_operator_action", op.get_bind().dialect.name):
+        op.execute(statement)
     op.drop_index("ix_mlc_operator_action_item", table_name="mlc_operator_action")
     op.drop_index("ix_mlc_operator_action_at", table_name="mlc_operator_action")
     op.drop_table("mlc_operator_action")

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from connector_resources.ledger.migrations.ddl import append_only, drop_append_only
+
 revision: str = "0006"
 down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
@@ -26,25 +28,6 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _WHEN = sa.DateTime(timezone=True)
 _TABLE = "mlc_mapping_change"
 _MESSAGE = f"{_TABLE} is append-only: the history of mapping tables cannot be changed or deleted"
-
-
-def _append_only(dialect: str) -> list[str]:
-    """The triggers that refuse UPDATE, DELETE (and on PostgreSQL TRUNCATE) on the change history."""
-    if dialect != "postgresql":
-        return [
-            f"CREATE TRIGGER {_TABLE}_no_{verb.lower()} BEFORE {verb} ON {_TABLE} "
-            f"BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END"
-            for verb in ("UPDATE", "DELETE")
-        ]
-    return [
-        f"CREATE FUNCTION {_TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"RAISE EXCEPTION '{_MESSAGE} (% refused)', TG_OP USING ERRCODE = 'integrity_constraint_violation'; "
-        "END $$",
-        f"CREATE TRIGGER {_TABLE}_no_change BEFORE UPDATE OR DELETE ON {_TABLE} "
-        f"FOR EACH ROW EXECUTE FUNCTION {_TABLE}_append_only()",
-        f"CREATE TRIGGER {_TABLE}_no_truncate BEFORE TRUNCATE ON {_TABLE} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {_TABLE}_append_only()",
-    ]
 
 
 def upgrade() -> None:
@@ -81,15 +64,13 @@ def upgrade() -> None:
         sa.Column("origin", sa.Text(), nullable=False),
     )
     op.create_index("ix_mlc_mapping_change_mapping", _TABLE, ["mapping", "map_key"])
-    for statement in _append_only(op.get_bind().dialect.name):
+    for statement in append_only(_TABLE, _MESSAGE, op.get_bind().dialect.name):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {_TABLE}_no_truncate ON {_TABLE}")
-        op.execute(f"DROP TRIGGER IF EXISTS {_TABLE}_no_change ON {_TABLE}")
-        op.execute(f"DROP FUNCTION IF EXISTS {_TABLE}_append_only()")
+    for statement in drop_append_only(_TABLE, op.get_bind().dialect.name):
+        op.execute(statement)
     op.drop_index("ix_mlc_mapping_change_mapping", table_name=_TABLE)
     op.drop_table(_TABLE)
     op.drop_table("mlc_mapping_row")
