@@ -143,11 +143,14 @@ class JdeProcurifyWorld(PairWorld, JdeHands, ProcurifyHands):
         return item
 
     def jde_pays(self, *bill_uuids: str) -> None:
-        """JDE's own payment run pays the bills' vouchers in full (ML_RecordPayment stands in for it: F0411
+        """JDE's own payment run pays the bills' vouchers in full (``jde_pays_vouchers``)."""
+        self.jde_pays_vouchers(*(self.bill_voucher(bill_uuid) for bill_uuid in bill_uuids))
+
+    def jde_pays_vouchers(self, *vouchers: dict[str, Any]) -> None:
+        """JDE's own payment run pays the F0411 vouchers in full (ML_RecordPayment stands in for it: F0411
         AAP 0, PST P, UPMJ today)."""
         with self.resources["jde"].session() as session:
-            for bill_uuid in bill_uuids:
-                voucher = self.bill_voucher(bill_uuid)
+            for voucher in vouchers:
                 session.orchestrate(
                     "ML_RecordPayment",
                     {

@@ -49,6 +49,17 @@ class JdeHands:
     def jde_faults(self, **knobs: Any) -> None:
         requests.post(f"{self.jde_root}/sandbox/faults", json=knobs, timeout=10).raise_for_status()
 
+    def process_and_purge(self, purge: str) -> None:
+        """R04110ZA makes the batches vouchers, and their processed batch rows go: purged by its own "purge
+        processed transactions" option (``on_processing``) or by R0411Z1P run after it (``r0411z1p``)."""
+        try:
+            self.jde_faults(purge_processed_batches=purge == "on_processing")
+            self.process_vouchers()
+            if purge == "r0411z1p":
+                requests.post(f"{self.jde_root}/sandbox/purge-batches", timeout=10).raise_for_status()
+        finally:
+            self.jde_faults(purge_processed_batches=False)
+
     def jde_state(self) -> dict:
         """Row counts and calls by route (orchestrations counted on arrival, before any latency)."""
         return answered(requests.get(f"{self.jde_root}/sandbox/state", timeout=10), "JDE state")

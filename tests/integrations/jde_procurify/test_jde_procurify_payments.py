@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import requests
 from jde_money import in_document_currency, payment_of_open_amount
 from jde_money import paid as paid_in_jde
 from jde_procurify_world import INTEGRATION, JdeProcurifyWorld, mastered_world
@@ -539,21 +538,6 @@ def _voucher_by_remark(world: JdeProcurifyWorld, bill: dict[str, Any]) -> dict[s
     return item
 
 
-def _jde_pays_voucher(world: JdeProcurifyWorld, voucher: dict[str, Any]) -> None:
-    with world.resources["jde"].session() as session:
-        session.orchestrate(
-            "ML_RecordPayment",
-            {
-                "Document_Company": voucher["KCO"].strip(),
-                "Document_Number": int(voucher["DOC"]),
-                "Document_Type": "PV",
-                **payment_of_open_amount(voucher),
-                "Payment_Date": datetime.now(UTC).date(),
-                "Payment_Reference": f"JDE-CHK-{int(voucher['DOC'])}",
-            },
-        )
-
-
 # Last in the module: the purge deletes every processed batch of the module's world.
 @pytest.mark.parametrize("purge", ["on_processing", "r0411z1p"])
 def test_a_bill_jde_paid_after_purging_its_batch_rows_is_marked_paid_once(world, desk, purge):
@@ -562,15 +546,9 @@ def test_a_bill_jde_paid_after_purging_its_batch_rows_is_marked_paid_once(world,
     and the bill is marked paid once, as at a site that keeps the rows; a rerun and a replay mark nothing."""
     bill = desk.approved_bill()
     world.run(*BILLS)
-    try:
-        world.jde_faults(purge_processed_batches=purge == "on_processing")
-        world.process_vouchers()
-        if purge == "r0411z1p":
-            requests.post(f"{world.jde_root}/sandbox/purge-batches", timeout=10).raise_for_status()
-    finally:
-        world.jde_faults(purge_processed_batches=False)
+    world.process_and_purge(purge)
     assert world.batch_rows("F0411Z1", bill["uuid"]) == []
-    _jde_pays_voucher(world, _voucher_by_remark(world, bill))
+    world.jde_pays_vouchers(_voucher_by_remark(world, bill))
     calls = world.procurify_state()["calls"].get("POST /api/v3/ap/bills/mark-as-paid/", 0)
 
     written = world.run(*MARKS)["jde_procurify/paid_marks_written"]

@@ -9,7 +9,6 @@ import csv
 from pathlib import Path
 
 import pytest
-import requests
 from asset_runs import metadata_values
 from jde_procurify_world import JdeProcurifyWorld, mastered_world
 
@@ -35,13 +34,7 @@ def test_a_bill_whose_batch_rows_jde_purged_reconciles_with_its_voucher(world, p
     bill = world.approved_bill()
     world.run(*BILLS)
     assert world.xrefs("bill").get(bill["uuid"]), world.queue("bills")
-    try:
-        world.jde_faults(purge_processed_batches=purge == "on_processing")
-        world.process_vouchers()
-        if purge == "r0411z1p":
-            requests.post(f"{world.jde_root}/sandbox/purge-batches", timeout=10).raise_for_status()
-    finally:
-        world.jde_faults(purge_processed_batches=False)
+    world.process_and_purge(purge)
     assert world.batch_rows("F0411Z1", bill["uuid"]) == []
 
     meta = _reconciled(world)
