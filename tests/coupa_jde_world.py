@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from sandbox_logins import client_credentials_token
 from sandbox_world import Integration, PairWorld, pair_world, small_simulators
 
 from connector_assets.integrations.coupa_jde.sandbox import SANDBOX_DEFAULTS, number_coupa_suppliers_from_jde
+from connector_resources.coupa import CoupaResource
 from connector_resources.webhooks import coupa_source, create_receiver
 from connector_sandbox.coupa import CoupaSandboxSettings
 from connector_sandbox.serve import serve_in_thread
@@ -44,15 +46,7 @@ class CoupaApi:
 
     def __init__(self, base: str) -> None:
         self.base = base
-        token = requests.post(
-            f"{base}/oauth2/token",
-            data={
-                "client_id": "ml-connector-sandbox",
-                "client_secret": "sandbox-coupa-secret",
-                "grant_type": "client_credentials",
-            },
-            timeout=10,
-        ).json()["access_token"]
+        token = client_credentials_token(f"{base}/oauth2/token", CoupaResource)
         self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
     def call(self, method: str, path: str, body: dict | None = None) -> Any:

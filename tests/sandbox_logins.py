@@ -54,6 +54,25 @@ def unthrottled_procore(scale: float, **settings: Any) -> ProcoreSandboxSettings
     return ProcoreSandboxSettings(scale=scale, rate_limits=limits, **settings)
 
 
+def client_credentials_token(token_url: str, resource_class: type, **form: str) -> str:
+    """An access token from the simulator's token endpoint ``token_url`` for ``resource_class``'s sandbox
+    client (the client_credentials grant; ``form`` adds fields, e.g. ``scope``): for a test that calls the
+    API by hand, not through the client."""
+    login = LOGINS[resource_class]
+    answer = requests.post(
+        token_url,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": login["client_id"],
+            "client_secret": login["client_secret"],
+            **form,
+        },
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return answer.json()["access_token"]
+
+
 def on_simulator(resource_class: type, base_url: str, **fields: Any) -> Any:
     """``resource_class`` logged into the simulator at ``base_url`` with its sandbox account."""
     return resource_class(base_url=base_url, **LOGINS[resource_class], **fields)

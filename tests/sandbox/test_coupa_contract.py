@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 import requests
 from coupa_support import CoupaBox, _fresh_state, box, coupa  # noqa: F401  (fixtures by name)
+from sandbox_logins import client_credentials_token
 
 from connector_assets.integrations.jde_coupa.invoices import _mapped_invoice
-from connector_resources.coupa import FLOW_SCOPES, CoupaValidationError
+from connector_resources.coupa import FLOW_SCOPES, CoupaResource, CoupaValidationError
 from connector_sandbox.coupa.contract import CONTRACT
 
 WRITER_SCOPES = sorted(set(FLOW_SCOPES["invoices"]))
@@ -28,18 +29,9 @@ def writer(box: CoupaBox):
 
 
 def _token(box: CoupaBox) -> dict[str, str]:
-    answer = requests.post(
-        f"{box.url}/oauth2/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "ml-connector-sandbox",
-            "client_secret": "sandbox-coupa-secret",
-            "scope": "core.invoice.read core.invoice.write core.supplier.read core.accounting.read",
-        },
-        timeout=10,
-    )
-    answer.raise_for_status()
-    return {"Authorization": f"Bearer {answer.json()['access_token']}", "Accept": "application/json"}
+    scope = "core.invoice.read core.invoice.write core.supplier.read core.accounting.read"
+    token = client_credentials_token(f"{box.url}/oauth2/token", CoupaResource, scope=scope)
+    return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
 
 def _problems(breaches: Any) -> set[tuple[str, str, str]]:

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 import requests
 from sandbox_admin import SandboxAdmin
+from sandbox_logins import client_credentials_token
 
 from connector_assets.procore.requisition_amounts import line_payable
 from connector_resources.procore import ProcoreResource, ProcoreValidationError
@@ -60,15 +61,7 @@ def test_a_vendor_field_procore_does_not_have_is_refused_naming_system_endpoint_
 
 
 def test_a_filter_the_sdk_does_not_list_is_refused(sandbox: SandboxAdmin, contract_breaches) -> None:  # type: ignore[no-untyped-def]
-    token = requests.post(
-        f"{sandbox.url}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "ml-connector-sandbox",
-            "client_secret": "sandbox-procore-secret",
-        },
-        timeout=10,
-    ).json()["access_token"]
+    token = client_credentials_token(f"{sandbox.url}/oauth/token", ProcoreResource)
     headers = {"Authorization": f"Bearer {token}", "Procore-Company-Id": str(COMPANY)}
     answer = requests.get(
         f"{sandbox.url}/rest/v1.0/companies/{COMPANY}/vendors/inactive",
