@@ -82,8 +82,14 @@ def a_bill(uuid: str, total: float, **changes: Any) -> dict[str, Any]:
     return bill
 
 
-def mapped(bills: list[dict[str, Any]], posted: dict[str, str | None], rules=VOUCHERS, **payment: Any):
-    return list(map_payment(a_payment(**payment), NOW, bills, posted, rules, bill_dependency))
+def mapped(
+    bills: list[dict[str, Any]],
+    posted: dict[str, str | None],
+    rules=VOUCHERS,
+    companies: dict[str, str] | None = None,
+    **payment: Any,
+):
+    return list(map_payment(a_payment(**payment), NOW, bills, posted, rules, bill_dependency, companies))
 
 
 # -- the payment mapper --------------------------------------------------------------------------------
@@ -182,16 +188,12 @@ def test_a_bill_not_posted_yet_holds_its_payment_on_the_bill():
 def test_a_journal_payment_whose_bill_batch_jde_purged_is_refused_never_posted_in_a_guessed_company():
     """R09110Z's "purge processed transactions" deletes the bill's journal batch rows once posted: the company
     they named is gone, and the default company is no reading of it."""
-    [refused] = list(
-        map_payment(
-            a_payment(amount="100.30"),
-            NOW,
-            [a_bill(BILL_A, 100.3)],
-            {BILL_A: batch_key("MLPRCFY", BILL_A).target_id},
-            JOURNALS,
-            bill_dependency,
-            {BILL_A: ""},  # no batch rows left (``PostedDocument.batch_company``)
-        )
+    [refused] = mapped(
+        [a_bill(BILL_A, 100.3)],
+        {BILL_A: batch_key("MLPRCFY", BILL_A).target_id},
+        JOURNALS,
+        {BILL_A: ""},  # no batch rows left (``PostedDocument.batch_company``)
+        amount="100.30",
     )
     assert isinstance(refused, Rejected)
     assert "no longer in JDE's F0911Z1" in refused.reason
@@ -200,16 +202,12 @@ def test_a_journal_payment_whose_bill_batch_jde_purged_is_refused_never_posted_i
 
 def test_a_journal_entry_balances_with_keys_from_the_two_uuids():
     assert PostedDocument.parse("MLPRCFY/PFY0A5B6C9D11/7F1C2B0E4D7A4A779C1E2F").batch is not None
-    [entry] = list(
-        map_payment(
-            a_payment(amount="100.30"),
-            NOW,
-            [a_bill(BILL_A, 100.3)],
-            {BILL_A: batch_key("MLPRCFY", BILL_A).target_id},
-            JOURNALS,
-            bill_dependency,
-            {BILL_A: "00020"},  # the company of the bill's batch rows
-        )
+    [entry] = mapped(
+        [a_bill(BILL_A, 100.3)],
+        {BILL_A: batch_key("MLPRCFY", BILL_A).target_id},
+        JOURNALS,
+        {BILL_A: "00020"},  # the company of the bill's batch rows
+        amount="100.30",
     )
     assert isinstance(entry, Mapped)
     key = journal_key("MLPRCFY", PAYMENT, BILL_A)
