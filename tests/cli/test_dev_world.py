@@ -19,7 +19,7 @@ import click
 import pytest
 from cryptography.fernet import Fernet
 
-from connector_sandbox.registry import free_port_base
+from connector_sandbox.registry import SANDBOXES, free_port_base
 from tests.sandbox_world import environment, forget_logins
 
 pytestmark = pytest.mark.timeout(900)  # `make dev`'s world started and stopped: load 15 too
@@ -178,14 +178,7 @@ def test_sandbox_data_the_ledger_pairs_nothing_with_is_seeded_anew_with_the_othe
 
     running = started(home)
 
-    assert {sandbox.spec.key for sandbox in running} == {
-        "jde_ais",
-        "coupa",
-        "bill",
-        "procurify",
-        "procore",
-        "fusion",
-    }
+    assert {sandbox.spec.key for sandbox in running} == set(SANDBOXES)  # every declared simulator
     assert not any(sandbox.kept for sandbox in running)  # seeded anew together, coupa included
     assert all(kept(home, sandbox.spec.key).exists() for sandbox in running)
     assert (
