@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from instances import instance_for_test
+from sandbox_world import serve_simulator
 
 from connector_assets.components import instances as instance_packages
 from connector_resources import configured_settings
+from connector_sandbox.procurify import ProcurifySandboxSettings
 
+SECOND_ACCOUNT_SEED = 20250302  # another company's Procurify account: seeded apart from the deployment's
 BIN = Path(sys.executable).parent  # the environment's ``dg``, beside the Python running the tests
 
 
@@ -102,6 +106,41 @@ def side_by_side(
         first: defs_yaml(attributes),
         second: defs_yaml(f"  name: {second}\n{theirs}  connections:\n{own}"),
     }
+
+
+@contextmanager
+def beside_a_second_procurify(
+    tmp_path: Path,
+    monkeypatch: Any,
+    procurify_url: str,
+    component: str,
+    first: str,
+    second: str,
+    *,
+    attributes: str,
+    second_attributes: str,
+) -> Iterator[tuple[dict[str, str], dg.DagsterInstance, Path]]:
+    """Two instances of a Procurify integration ``component`` side by side (``side_by_side``): ``first`` on
+    the deployment's Procurify at ``procurify_url``, ``second`` on a Procurify account of its own, another
+    company's (a simulator seeded apart, so its records are not the first account's). Yields each
+    instance's Procurify URL by name, a Dagster instance and the scaffolded project, importable."""
+
+    other, stop = serve_simulator("procurify", ProcurifySandboxSettings(scale=0.05, seed=20250302))
+    instances = side_by_side(
+        component,
+        first,
+        second,
+        attributes=attributes,
+        second_attributes=second_attributes,
+        connections={"procurify": {"base_url": other}},
+    )
+    project, _root = scaffolded_project(tmp_path, instances)
+    try:
+        with importable(project), instance_for_test() as instance:
+            monkeypatch.setenv("ML_PROCURIFY_URL", procurify_url)
+            yield {first: procurify_url, second: other}, instance, project
+    finally:
+        stop()
 
 
 def run_resources(loaded: dg.Definitions, world: Mapping[str, Any], system: str) -> dict[str, Any]:

@@ -14,21 +14,25 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dg_projects import importable, load_refusal, run_job, run_resources, scaffolded_project, side_by_side
+from dg_projects import (
+    beside_a_second_procurify,
+    importable,
+    load_refusal,
+    run_job,
+    run_resources,
+    scaffolded_project,
+    side_by_side,
+)
 from flow_proofs import ledger_xrefs
 from fusion_procurify_world import fusion_procurify_world
-from instances import instance_for_test
 from sandbox_logins import procurify_resource
-from sandbox_world import serve_simulator
 
 from connector_assets.integrations.fusion_procurify.integration import prefixes_meet
 from connector_assets.integrations.fusion_procurify.po_numbers import fusion_order_number
-from connector_sandbox.procurify import ProcurifySandboxSettings
 
 pytestmark = pytest.mark.timeout(600)
 
 FUSION = "connector_assets.components.FusionProcurify"
-SECOND_SEED = 20250302  # another company's account: its records are not the deployment's account's
 MAPPINGS = Path(__file__).resolve().parents[3] / "mappings" / "sandbox"
 # Three Fusion accounts as Procurify codes (the sandbox's whole table is 264 codes, a minute of writes
 # at the client's pace per account): new in both accounts.
@@ -48,25 +52,20 @@ def deployment(tmp_path, monkeypatch):
     tables = (
         f"  account_map: {accounts_csv}\n  department_map: {MAPPINGS / 'fusion_procurify_departments.csv'}\n"
     )
-    with fusion_procurify_world(tmp_path) as world:
-        second, stop = serve_simulator("procurify", ProcurifySandboxSettings(scale=0.05, seed=SECOND_SEED))
-        instances = side_by_side(
+    with (
+        fusion_procurify_world(tmp_path) as world,
+        beside_a_second_procurify(
+            tmp_path,
+            monkeypatch,
+            world.procurify_url,
             FUSION,
             "fusion_procurify",
             "fusion_procurify_two",
             attributes=tables,
             second_attributes=f"{ordered}{tables}",
-            connections={"procurify": {"base_url": second}},
-        )
-        project, _root = scaffolded_project(tmp_path, instances)
-        try:
-            with importable(project), instance_for_test() as instance:
-                monkeypatch.setenv("ML_PROCURIFY_URL", world.procurify_url)
-                accounts = {"fusion_procurify": world.procurify_url, "fusion_procurify_two": second}
-                loaded = dg.load_from_defs_folder(path_within_project=project)
-                yield world, accounts, instance, loaded
-        finally:
-            stop()
+        ) as (accounts, instance, project),
+    ):
+        yield world, accounts, instance, dg.load_from_defs_folder(path_within_project=project)
 
 
 def _codes(url: str) -> dict[str, dict]:

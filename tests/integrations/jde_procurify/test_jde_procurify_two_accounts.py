@@ -19,20 +19,23 @@ import dagster as dg
 import pytest
 import requests
 from asset_runs import busy_day
-from dg_projects import importable, load_refusal, run_job, run_resources, scaffolded_project, side_by_side
+from dg_projects import (
+    beside_a_second_procurify,
+    importable,
+    load_refusal,
+    run_job,
+    run_resources,
+    scaffolded_project,
+    side_by_side,
+)
 from flow_proofs import ledger_xrefs
-from instances import instance_for_test
 from jde_procurify_world import jde_procurify_world, procurify_resource
-from sandbox_world import serve_simulator
-
-from connector_sandbox.procurify import ProcurifySandboxSettings
 
 pytestmark = pytest.mark.timeout(600)
 
 PROCURIFY = "connector_assets.components.JdeProcurify"
 PREFIXES = {"jde_procurify": "PFY", "jde_procurify_two": "PFYB"}  # F0101 ALKY of a supplier made for a vendor
 FALLBACK = "  vendor_fallback_email: ap-fallback@acme.example\n"  # so a supplier without e-mail is sent too
-SECOND_SEED = 20250302
 # Where each instance's bills flow reads the day's bills.
 STAGED_BILLS = {
     "jde_procurify": dg.AssetKey(["procurify", "bills"]),
@@ -46,26 +49,20 @@ def deployment(tmp_path, monkeypatch):
     """The world (JDE, the deployment's Procurify), a second Procurify account, and the two-instance
     deployment, the second instance's long address prefix ``PFYB``."""
     prefixed = f"  long_address_prefix: {PREFIXES['jde_procurify_two']}\n"
-    with jde_procurify_world(tmp_path) as world:
-        # Another company's account: seeded apart, so its records are not the deployment's account's.
-        account = ProcurifySandboxSettings(scale=0.05, seed=SECOND_SEED)
-        second, stop = serve_simulator("procurify", account)
-        instances = side_by_side(
+    with (
+        jde_procurify_world(tmp_path) as world,
+        beside_a_second_procurify(
+            tmp_path,
+            monkeypatch,
+            world.procurify_url,
             PROCURIFY,
             "jde_procurify",
             "jde_procurify_two",
             attributes=FALLBACK,
             second_attributes=f"{FALLBACK}{prefixed}",
-            connections={"procurify": {"base_url": second}},
-        )
-        project, _root = scaffolded_project(tmp_path, instances)
-        try:
-            with importable(project), instance_for_test() as instance:
-                monkeypatch.setenv("ML_PROCURIFY_URL", world.procurify_url)
-                accounts = {"jde_procurify": world.procurify_url, "jde_procurify_two": second}
-                yield world, accounts, instance, project
-        finally:
-            stop()
+        ) as (accounts, instance, project),
+    ):
+        yield world, accounts, instance, project
 
 
 def _all(url: str, entity: str) -> dict[str, dict]:
