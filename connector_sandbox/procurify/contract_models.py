@@ -16,6 +16,499 @@ Schema = dict[str, Any]
 DATE = "^\\d{4}-\\d{2}-\\d{2}$"
 DATE_TIME = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:?\\d{2})?$"
 
+# Objects several operations share, each written once (the spec's components, as the operations use them).
+ADDRESS: Schema = {
+    "properties": {
+        "id": {},
+        "is_active": {},
+        "created_at": {},
+        "updated_at": {},
+        "name": {},
+        "addressAssociation": {},
+        "addressLineOne": {},
+        "addressLineTwo": {},
+        "postalCode": {},
+        "city": {},
+        "state_province": {},
+        "country": {},
+        "last_changed_by": {},
+    },
+    "additionalProperties": False,
+}
+USER: Schema = {
+    "properties": {
+        "id": {},
+        "department": {},
+        "created_at": {},
+        "updated_at": {},
+        "firstName": {},
+        "lastName": {},
+        "email": {},
+        "position": {},
+        "phone": {},
+        "address": {},
+        "notifications": {},
+        "is_active": {},
+        "mobile": {},
+        "profile_image": {},
+        "slack_user_id": {},
+        "is_sso_enabled": {},
+        "last_changed_by": {},
+        "user": {},
+        "approval_delegatee": {},
+        "expected_return_date": {},
+    },
+    "additionalProperties": False,
+}
+VENDOR_SUMMARY: Schema = {
+    "properties": {
+        "id": {},
+        "name": {},
+        "active": {},
+        "addressLineOne": {},
+        "addressLineTwo": {},
+        "postalCode": {},
+        "city": {},
+        "state_province": {},
+        "country": {},
+        "phoneOne": {},
+        "phoneTwo": {},
+        "fax": {},
+        "email": {},
+        "comments": {},
+        "contact": {},
+        "url": {},
+        "external_id": {},
+        "dateModified": {},
+        "currency": {},
+        "payment_term_ref": {},
+        "shipping_term_ref": {},
+        "payment_method_ref": {},
+        "shipping_method_ref": {},
+        "payment_methods": {},
+        "tax": {},
+        "type": {},
+        "default_payment_method": {},
+        "creditcards": {},
+        "is_1099_eligible": {},
+        "overall_score": {},
+        "is_auto_email_po_enabled": {},
+        "po_pdf_labels": {},
+    },
+    "additionalProperties": False,
+}
+PURCHASE_ORDER: Schema = {
+    "properties": {
+        "version": {},
+        "number": {},
+        "uuid": {},
+        "purchaser": USER,
+        "procurify_PO": {},
+        "PO_Num": {},
+        "date": {},
+        "buyer_name": {},
+        "buyer_contact": {},
+        "buyer_addressLineOne": {},
+        "buyer_postalCode": {},
+        "buyer_city": {},
+        "buyer_state_province": {},
+        "buyer_country": {},
+        "buyer_address": ADDRESS,
+        "receiver_name": {},
+        "receiver_contact": {},
+        "receiver_addressLineOne": {},
+        "receiver_postalCode": {},
+        "receiver_city": {},
+        "receiver_state_province": {},
+        "receiver_country": {},
+        "receiver_address": ADDRESS,
+        "pref_vendor": VENDOR_SUMMARY,
+        "vendor_name": {},
+        "vendor_contact": {},
+        "vendor_addressLineOne": {},
+        "vendor_postalCode": {},
+        "vendor_city": {},
+        "vendor_state_province": {},
+        "vendor_country": {},
+        "payment_terms": {},
+        "shipping_terms": {},
+        "shipping_method": {
+            "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
+            "additionalProperties": False,
+        },
+        "promise_date": {},
+        "subtotal": {},
+        "freight": {},
+        "tax": {"properties": {"value": {}, "type": {}}, "additionalProperties": False},
+        "discount": {"properties": {"value": {}, "type": {}}, "additionalProperties": False},
+        "other": {},
+        "total": {},
+        "comment": {},
+        "purchased_currency": {
+            "properties": {"id": {}, "name": {}, "rate": {}, "base": {}},
+            "additionalProperties": False,
+        },
+        "purchased_currency_rate": {},
+        "active": {},
+        "state": {},
+        "fulfilment_status": {},
+        "disclaimer_description": {},
+        "disclaimer_text": {},
+        "recorded_date": {},
+        "closed_date": {},
+        "last_modified": {},
+        "staged_for_export": {},
+        "item_count": {},
+        "most_recent_version": {},
+        "punchout_system": {},
+        "purchase_agreement": {},
+        "purchase_agreement_status": {},
+        "punchout_vendor_reference": {},
+        "punchout_supplier_icon": {},
+        "punchout_supplier_name": {},
+        "has_blanket_order_items": {},
+        "expiry_date": {},
+        "contract": {"properties": {"id": {}, "uuid": {}, "name": {}}, "additionalProperties": False},
+        "order_items": {
+            "items": {
+                "properties": {
+                    "PO": {},
+                    "PO_line_num": {},
+                    "account": {},
+                    "accountCode": {},
+                    "active": {},
+                    "approved_currency_rate": {},
+                    "approved_datetime": {},
+                    "approved_price": {},
+                    "approved_quantity": {},
+                    "approved_shipping_amount": {},
+                    "approved_tax_amount": {},
+                    "attachments": {},
+                    "catalog_item": {},
+                    "created_at": {},
+                    "currency": {},
+                    "dateInvoiced": {},
+                    "external_id": {},
+                    "hot": {},
+                    "id": {},
+                    "inventoryItem": {},
+                    "is_active": {},
+                    "item_attachments": {},
+                    "last_changed_by": {},
+                    "last_modified": {},
+                    "lineComment": {},
+                    "name": {},
+                    "num": {},
+                    "orderNum": {},
+                    "po_note": {},
+                    "po_version": {},
+                    "pref_vendor": {},
+                    "price": {},
+                    "purchase_order": {},
+                    "purchaser": {},
+                    "quantity": {},
+                    "receivedFailQty": {},
+                    "receivedPassQty": {},
+                    "shipping_amount": {},
+                    "sku": {},
+                    "status": {},
+                    "tax_amount": {},
+                    "total_cost": {},
+                    "unit": {},
+                    "updated_at": {},
+                    "vendor": {},
+                    "receive_method": {},
+                    "type": {},
+                    "blanket": {},
+                    "comments": {},
+                    "confirmation_status": {},
+                    "confirmation_status_description": {},
+                    "cost_details": {},
+                    "custom_fields": {},
+                    "date_required": {},
+                    "has_sibling_items": {},
+                    "line_comment": {},
+                    "logs": {},
+                    "order_description": {},
+                    "order_status": {},
+                    "order_uuid": {},
+                    "punchout_supplier_icon": {},
+                    "punchout_supplier_name": {},
+                    "punchout_system": {},
+                    "punchout_vendor_reference": {},
+                    "punchout_supplier_can_update_quantity": {},
+                    "purchase_order_number": {},
+                    "purchase_order_uuid": {},
+                    "purchased_currency_rate": {},
+                    "recurrence": {},
+                    "requester": {},
+                    "spend_allocation": {},
+                    "submitted_date": {},
+                    "taxes": {},
+                    "receive_log_count": {},
+                    "approval_history": {},
+                    "flags": {},
+                },
+                "additionalProperties": False,
+            }
+        },
+        "creditcard_is_editable": {},
+        "custom_fields": {
+            "items": {"properties": {"id": {}, "value": {}, "field": {}}, "additionalProperties": False}
+        },
+        "creditcard": {
+            "properties": {
+                "id": {},
+                "name": {},
+                "number": {},
+                "vendor": {},
+                "type": {},
+                "currency": {},
+                "balance": {},
+                "assignees": {},
+                "last_reconciliation_date": {},
+                "last_reconciliation_balance": {},
+                "session": {},
+                "gl_code": {},
+                "last_statement_date": {},
+            },
+            "additionalProperties": False,
+        },
+        "payment_term": {
+            "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
+            "additionalProperties": False,
+        },
+        "shipping_term": {
+            "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
+            "additionalProperties": False,
+        },
+        "cost_details": {
+            "properties": {
+                "subtotal": {},
+                "total_cost": {},
+                "total_cost_in_base_currency": {},
+                "tax_amount": {},
+            },
+            "additionalProperties": False,
+        },
+    },
+    "additionalProperties": False,
+}
+TERM_OR_METHOD_REF: Schema = {
+    "anyOf": [
+        {
+            "type": "object",
+            "properties": {
+                "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                "name": {"type": "string", "maxLength": 100},
+                "active": {"type": "boolean"},
+            },
+            "required": ["name"],
+            "additionalProperties": False,
+        },
+        {"type": "null"},
+    ]
+}
+VENDOR_WRITE_FIELDS: Schema = {
+    "name": {"type": "string", "maxLength": 150},
+    "active": {"type": "boolean"},
+    "addressLineOne": {"anyOf": [{"type": "string", "maxLength": 300}, {"type": "null"}]},
+    "addressLineTwo": {"anyOf": [{"type": "string", "maxLength": 300}, {"type": "null"}]},
+    "postalCode": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
+    "city": {"anyOf": [{"type": "string", "maxLength": 50}, {"type": "null"}]},
+    "state_province": {"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]},
+    "country": {"anyOf": [{"type": "string", "maxLength": 80}, {"type": "null"}]},
+    "phoneOne": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
+    "phoneTwo": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
+    "fax": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
+    "email": {"type": "array", "items": {"type": "string"}},
+    "comments": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    "contact": {"anyOf": [{"type": "string", "maxLength": 50}, {"type": "null"}]},
+    "url": {"anyOf": [{"type": "string", "maxLength": 200}, {"type": "null"}]},
+    "external_id": {"anyOf": [{"type": "string", "maxLength": 100}, {"type": "null"}]},
+    "currency": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+    "payment_term_ref": TERM_OR_METHOD_REF,
+    "shipping_term_ref": TERM_OR_METHOD_REF,
+    "payment_method_ref": TERM_OR_METHOD_REF,
+    "shipping_method_ref": TERM_OR_METHOD_REF,
+    "tax": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+    "type": {"type": "integer", "enum": [2, 7, 3, 4, 6]},
+    "default_payment_method": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+    "is_1099_eligible": {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
+    "overall_score": {
+        "anyOf": [{"type": "string", "pattern": "^\\d{0,2}(?:\\.\\d{0,3})?$"}, {"type": "null"}]
+    },
+    "is_auto_email_po_enabled": {"type": "boolean"},
+    "po_pdf_labels": {"type": "string", "maxLength": 200},
+}
+VENDOR_CREDIT_CARDS: Schema = {
+    "items": {
+        "properties": {
+            "id": {},
+            "uuid": {},
+            "is_active": {},
+            "created_at": {},
+            "updated_at": {},
+            "name": {},
+            "number": {},
+            "balance": {},
+            "gl_code": {},
+            "type": {},
+            "category": {},
+            "external_id": {},
+            "status": {},
+            "require_activation": {},
+            "last_changed_by": {},
+            "vendor": {},
+            "payment_method": {},
+            "currency": {},
+            "creator": {},
+        },
+        "additionalProperties": False,
+    }
+}
+VENDOR_PAYMENT_METHODS: Schema = {
+    "items": {
+        "properties": {"id": {}, "name": {}, "type": {}, "data": {}, "currency": {}},
+        "additionalProperties": False,
+    }
+}
+VENDOR: Schema = {
+    "properties": {
+        "id": {},
+        "name": {},
+        "active": {},
+        "addressLineOne": {},
+        "addressLineTwo": {},
+        "postalCode": {},
+        "city": {},
+        "state_province": {},
+        "country": {},
+        "phoneOne": {},
+        "phoneTwo": {},
+        "fax": {},
+        "email": {},
+        "comments": {},
+        "contact": {},
+        "url": {},
+        "external_id": {},
+        "dateModified": {},
+        "currency": {},
+        "payment_term_ref": {
+            "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
+            "additionalProperties": False,
+        },
+        "shipping_term_ref": {
+            "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
+            "additionalProperties": False,
+        },
+        "payment_method_ref": {
+            "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
+            "additionalProperties": False,
+        },
+        "shipping_method_ref": {
+            "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
+            "additionalProperties": False,
+        },
+        "payment_methods": VENDOR_PAYMENT_METHODS,
+        "tax": {},
+        "type": {},
+        "default_payment_method": {},
+        "creditcards": VENDOR_CREDIT_CARDS,
+        "is_1099_eligible": {},
+        "overall_score": {},
+        "is_auto_email_po_enabled": {},
+        "po_pdf_labels": {},
+        "vendor_request": {
+            "properties": {
+                "id": {},
+                "requester": {},
+                "submitted_date": {},
+                "next_approver": {},
+                "permissions": {},
+            },
+            "additionalProperties": False,
+        },
+    },
+    "additionalProperties": False,
+}
+PAGINATION: Schema = {
+    "properties": {
+        "count": {},
+        "next": {},
+        "previous": {},
+        "page_size": {},
+        "num_pages": {},
+        "current_page": {},
+    },
+    "additionalProperties": False,
+}
+APPROVER: Schema = {
+    "properties": {
+        "id": {},
+        "user": {},
+        "amount_limit": {},
+        "item_variance_amount_limit": {},
+        "item_variance_percentage_limit": {},
+        "approval_level": {},
+    },
+    "additionalProperties": False,
+}
+ACCOUNT_CODE: Schema = {
+    "properties": {
+        "description": {},
+        "id": {},
+        "applied_accounts_count": {},
+        "code": {},
+        "code_length": {},
+        "account_type": {},
+        "active": {},
+        "parent": {},
+    },
+    "additionalProperties": False,
+}
+ATTACHMENTS: Schema = {
+    "items": {
+        "properties": {
+            "description": {},
+            "id": {},
+            "uuid": {},
+            "file": {},
+            "name": {},
+            "user": {},
+            "mimetype": {},
+            "length": {},
+            "sha1_hash": {},
+            "created_at": {},
+        },
+        "additionalProperties": False,
+    }
+}
+USER_SUMMARY: Schema = {
+    "properties": {
+        "id": {},
+        "firstName": {},
+        "lastName": {},
+        "email": {},
+        "profile_image": {},
+        "department_name": {},
+        "branch_name": {},
+    },
+    "additionalProperties": False,
+}
+DEPARTMENT: Schema = {
+    "properties": {
+        "id": {},
+        "branch": {"properties": {"id": {}, "name": {}, "headquarter": {}}, "additionalProperties": False},
+        "external_id": {},
+        "name": {},
+        "active": {},
+        "punchout_email": {},
+        "is_active_for_account_code": {},
+    },
+    "additionalProperties": False,
+}
+
 
 # POST /oauth/token (Oauth_tokenRequest)
 TOKEN_QUERY: Schema = {"type": "object", "properties": {}, "additionalProperties": False}
@@ -52,113 +545,8 @@ VENDORS_LIST_QUERY: Schema = {
 }
 VENDORS_LIST_ANSWER: Schema = {
     "properties": {
-        "metadata": {
-            "properties": {
-                "pagination": {
-                    "properties": {
-                        "count": {},
-                        "next": {},
-                        "previous": {},
-                        "page_size": {},
-                        "num_pages": {},
-                        "current_page": {},
-                    },
-                    "additionalProperties": False,
-                }
-            },
-            "additionalProperties": False,
-        },
-        "data": {
-            "items": {
-                "properties": {
-                    "id": {},
-                    "name": {},
-                    "active": {},
-                    "addressLineOne": {},
-                    "addressLineTwo": {},
-                    "postalCode": {},
-                    "city": {},
-                    "state_province": {},
-                    "country": {},
-                    "phoneOne": {},
-                    "phoneTwo": {},
-                    "fax": {},
-                    "email": {},
-                    "comments": {},
-                    "contact": {},
-                    "url": {},
-                    "external_id": {},
-                    "dateModified": {},
-                    "currency": {},
-                    "payment_term_ref": {
-                        "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                        "additionalProperties": False,
-                    },
-                    "shipping_term_ref": {
-                        "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                        "additionalProperties": False,
-                    },
-                    "payment_method_ref": {
-                        "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                        "additionalProperties": False,
-                    },
-                    "shipping_method_ref": {
-                        "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                        "additionalProperties": False,
-                    },
-                    "payment_methods": {
-                        "items": {
-                            "properties": {"id": {}, "name": {}, "type": {}, "data": {}, "currency": {}},
-                            "additionalProperties": False,
-                        }
-                    },
-                    "tax": {},
-                    "type": {},
-                    "default_payment_method": {},
-                    "creditcards": {
-                        "items": {
-                            "properties": {
-                                "id": {},
-                                "uuid": {},
-                                "is_active": {},
-                                "created_at": {},
-                                "updated_at": {},
-                                "name": {},
-                                "number": {},
-                                "balance": {},
-                                "gl_code": {},
-                                "type": {},
-                                "category": {},
-                                "external_id": {},
-                                "status": {},
-                                "require_activation": {},
-                                "last_changed_by": {},
-                                "vendor": {},
-                                "payment_method": {},
-                                "currency": {},
-                                "creator": {},
-                            },
-                            "additionalProperties": False,
-                        }
-                    },
-                    "is_1099_eligible": {},
-                    "overall_score": {},
-                    "is_auto_email_po_enabled": {},
-                    "po_pdf_labels": {},
-                    "vendor_request": {
-                        "properties": {
-                            "id": {},
-                            "requester": {},
-                            "submitted_date": {},
-                            "next_approver": {},
-                            "permissions": {},
-                        },
-                        "additionalProperties": False,
-                    },
-                },
-                "additionalProperties": False,
-            }
-        },
+        "metadata": {"properties": {"pagination": PAGINATION}, "additionalProperties": False},
+        "data": {"items": VENDOR},
     },
     "additionalProperties": False,
 }
@@ -171,94 +559,7 @@ VENDOR_CREATE_QUERY: Schema = {
 }
 VENDOR_CREATE_BODY: Schema = {
     "type": "object",
-    "properties": {
-        "name": {"type": "string", "maxLength": 150},
-        "active": {"type": "boolean"},
-        "addressLineOne": {"anyOf": [{"type": "string", "maxLength": 300}, {"type": "null"}]},
-        "addressLineTwo": {"anyOf": [{"type": "string", "maxLength": 300}, {"type": "null"}]},
-        "postalCode": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
-        "city": {"anyOf": [{"type": "string", "maxLength": 50}, {"type": "null"}]},
-        "state_province": {"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]},
-        "country": {"anyOf": [{"type": "string", "maxLength": 80}, {"type": "null"}]},
-        "phoneOne": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
-        "phoneTwo": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
-        "fax": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
-        "email": {"type": "array", "items": {"type": "string"}},
-        "comments": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-        "contact": {"anyOf": [{"type": "string", "maxLength": 50}, {"type": "null"}]},
-        "url": {"anyOf": [{"type": "string", "maxLength": 200}, {"type": "null"}]},
-        "external_id": {"anyOf": [{"type": "string", "maxLength": 100}, {"type": "null"}]},
-        "currency": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "payment_term_ref": {
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                        "name": {"type": "string", "maxLength": 100},
-                        "active": {"type": "boolean"},
-                    },
-                    "required": ["name"],
-                    "additionalProperties": False,
-                },
-                {"type": "null"},
-            ]
-        },
-        "shipping_term_ref": {
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                        "name": {"type": "string", "maxLength": 100},
-                        "active": {"type": "boolean"},
-                    },
-                    "required": ["name"],
-                    "additionalProperties": False,
-                },
-                {"type": "null"},
-            ]
-        },
-        "payment_method_ref": {
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                        "name": {"type": "string", "maxLength": 100},
-                        "active": {"type": "boolean"},
-                    },
-                    "required": ["name"],
-                    "additionalProperties": False,
-                },
-                {"type": "null"},
-            ]
-        },
-        "shipping_method_ref": {
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                        "name": {"type": "string", "maxLength": 100},
-                        "active": {"type": "boolean"},
-                    },
-                    "required": ["name"],
-                    "additionalProperties": False,
-                },
-                {"type": "null"},
-            ]
-        },
-        "tax": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "type": {"type": "integer", "enum": [2, 7, 3, 4, 6]},
-        "default_payment_method": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "is_1099_eligible": {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
-        "overall_score": {
-            "anyOf": [{"type": "string", "pattern": "^\\d{0,2}(?:\\.\\d{0,3})?$"}, {"type": "null"}]
-        },
-        "is_auto_email_po_enabled": {"type": "boolean"},
-        "po_pdf_labels": {"type": "string", "maxLength": 200},
-    },
+    "properties": VENDOR_WRITE_FIELDS,
     "required": ["email", "name", "overall_score", "type"],
     "additionalProperties": False,
 }
@@ -302,41 +603,11 @@ VENDOR_CREATE_ANSWER: Schema = {
                     "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
                     "additionalProperties": False,
                 },
-                "payment_methods": {
-                    "items": {
-                        "properties": {"id": {}, "name": {}, "type": {}, "data": {}, "currency": {}},
-                        "additionalProperties": False,
-                    }
-                },
+                "payment_methods": VENDOR_PAYMENT_METHODS,
                 "tax": {},
                 "type": {},
                 "default_payment_method": {},
-                "creditcards": {
-                    "items": {
-                        "properties": {
-                            "id": {},
-                            "uuid": {},
-                            "is_active": {},
-                            "created_at": {},
-                            "updated_at": {},
-                            "name": {},
-                            "number": {},
-                            "balance": {},
-                            "gl_code": {},
-                            "type": {},
-                            "category": {},
-                            "external_id": {},
-                            "status": {},
-                            "require_activation": {},
-                            "last_changed_by": {},
-                            "vendor": {},
-                            "payment_method": {},
-                            "currency": {},
-                            "creator": {},
-                        },
-                        "additionalProperties": False,
-                    }
-                },
+                "creditcards": VENDOR_CREDIT_CARDS,
                 "is_1099_eligible": {},
                 "overall_score": {},
                 "is_auto_email_po_enabled": {},
@@ -363,404 +634,21 @@ VENDOR_CREATE_ANSWER: Schema = {
 }
 
 # GET /api/v3/vendors/{id} (vendors_retrieve)
-VENDOR_GET_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
-VENDOR_GET_ANSWER: Schema = {
-    "properties": {
-        "metadata": {},
-        "data": {
-            "properties": {
-                "id": {},
-                "name": {},
-                "active": {},
-                "addressLineOne": {},
-                "addressLineTwo": {},
-                "postalCode": {},
-                "city": {},
-                "state_province": {},
-                "country": {},
-                "phoneOne": {},
-                "phoneTwo": {},
-                "fax": {},
-                "email": {},
-                "comments": {},
-                "contact": {},
-                "url": {},
-                "external_id": {},
-                "dateModified": {},
-                "currency": {},
-                "payment_term_ref": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "shipping_term_ref": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "payment_method_ref": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "shipping_method_ref": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "payment_methods": {
-                    "items": {
-                        "properties": {"id": {}, "name": {}, "type": {}, "data": {}, "currency": {}},
-                        "additionalProperties": False,
-                    }
-                },
-                "tax": {},
-                "type": {},
-                "default_payment_method": {},
-                "creditcards": {
-                    "items": {
-                        "properties": {
-                            "id": {},
-                            "uuid": {},
-                            "is_active": {},
-                            "created_at": {},
-                            "updated_at": {},
-                            "name": {},
-                            "number": {},
-                            "balance": {},
-                            "gl_code": {},
-                            "type": {},
-                            "category": {},
-                            "external_id": {},
-                            "status": {},
-                            "require_activation": {},
-                            "last_changed_by": {},
-                            "vendor": {},
-                            "payment_method": {},
-                            "currency": {},
-                            "creator": {},
-                        },
-                        "additionalProperties": False,
-                    }
-                },
-                "is_1099_eligible": {},
-                "overall_score": {},
-                "is_auto_email_po_enabled": {},
-                "po_pdf_labels": {},
-                "performance": {
-                    "properties": {"overall_score": {}, "average_delivery_time": {}, "breakdown": {}},
-                    "additionalProperties": False,
-                },
-                "vendor_request": {
-                    "properties": {
-                        "id": {},
-                        "requester": {},
-                        "submitted_date": {},
-                        "next_approver": {},
-                        "permissions": {},
-                    },
-                    "additionalProperties": False,
-                },
-            },
-            "additionalProperties": False,
-        },
-    },
-    "additionalProperties": False,
-}
+VENDOR_GET_QUERY: Schema = VENDOR_CREATE_QUERY
+VENDOR_GET_ANSWER: Schema = VENDOR_CREATE_ANSWER
 
 # PATCH /api/v3/vendors/{id} (Vendors_partialUpdate)
-VENDOR_PATCH_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
+VENDOR_PATCH_QUERY: Schema = VENDOR_CREATE_QUERY
 VENDOR_PATCH_BODY: Schema = {
     "type": "object",
-    "properties": {
-        "name": {"type": "string", "maxLength": 150},
-        "active": {"type": "boolean"},
-        "addressLineOne": {"anyOf": [{"type": "string", "maxLength": 300}, {"type": "null"}]},
-        "addressLineTwo": {"anyOf": [{"type": "string", "maxLength": 300}, {"type": "null"}]},
-        "postalCode": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
-        "city": {"anyOf": [{"type": "string", "maxLength": 50}, {"type": "null"}]},
-        "state_province": {"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]},
-        "country": {"anyOf": [{"type": "string", "maxLength": 80}, {"type": "null"}]},
-        "phoneOne": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
-        "phoneTwo": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
-        "fax": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
-        "email": {"type": "array", "items": {"type": "string"}},
-        "comments": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-        "contact": {"anyOf": [{"type": "string", "maxLength": 50}, {"type": "null"}]},
-        "url": {"anyOf": [{"type": "string", "maxLength": 200}, {"type": "null"}]},
-        "external_id": {"anyOf": [{"type": "string", "maxLength": 100}, {"type": "null"}]},
-        "currency": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "payment_term_ref": {
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                        "name": {"type": "string", "maxLength": 100},
-                        "active": {"type": "boolean"},
-                    },
-                    "required": ["name"],
-                    "additionalProperties": False,
-                },
-                {"type": "null"},
-            ]
-        },
-        "shipping_term_ref": {
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                        "name": {"type": "string", "maxLength": 100},
-                        "active": {"type": "boolean"},
-                    },
-                    "required": ["name"],
-                    "additionalProperties": False,
-                },
-                {"type": "null"},
-            ]
-        },
-        "payment_method_ref": {
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                        "name": {"type": "string", "maxLength": 100},
-                        "active": {"type": "boolean"},
-                    },
-                    "required": ["name"],
-                    "additionalProperties": False,
-                },
-                {"type": "null"},
-            ]
-        },
-        "shipping_method_ref": {
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                        "name": {"type": "string", "maxLength": 100},
-                        "active": {"type": "boolean"},
-                    },
-                    "required": ["name"],
-                    "additionalProperties": False,
-                },
-                {"type": "null"},
-            ]
-        },
-        "tax": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "type": {"type": "integer", "enum": [2, 7, 3, 4, 6]},
-        "default_payment_method": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "is_1099_eligible": {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
-        "overall_score": {
-            "anyOf": [{"type": "string", "pattern": "^\\d{0,2}(?:\\.\\d{0,3})?$"}, {"type": "null"}]
-        },
-        "is_auto_email_po_enabled": {"type": "boolean"},
-        "po_pdf_labels": {"type": "string", "maxLength": 200},
-    },
+    "properties": VENDOR_WRITE_FIELDS,
     "additionalProperties": False,
 }
-VENDOR_PATCH_ANSWER: Schema = {
-    "properties": {
-        "metadata": {},
-        "data": {
-            "properties": {
-                "id": {},
-                "name": {},
-                "active": {},
-                "addressLineOne": {},
-                "addressLineTwo": {},
-                "postalCode": {},
-                "city": {},
-                "state_province": {},
-                "country": {},
-                "phoneOne": {},
-                "phoneTwo": {},
-                "fax": {},
-                "email": {},
-                "comments": {},
-                "contact": {},
-                "url": {},
-                "external_id": {},
-                "dateModified": {},
-                "currency": {},
-                "payment_term_ref": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "shipping_term_ref": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "payment_method_ref": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "shipping_method_ref": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "payment_methods": {
-                    "items": {
-                        "properties": {"id": {}, "name": {}, "type": {}, "data": {}, "currency": {}},
-                        "additionalProperties": False,
-                    }
-                },
-                "tax": {},
-                "type": {},
-                "default_payment_method": {},
-                "creditcards": {
-                    "items": {
-                        "properties": {
-                            "id": {},
-                            "uuid": {},
-                            "is_active": {},
-                            "created_at": {},
-                            "updated_at": {},
-                            "name": {},
-                            "number": {},
-                            "balance": {},
-                            "gl_code": {},
-                            "type": {},
-                            "category": {},
-                            "external_id": {},
-                            "status": {},
-                            "require_activation": {},
-                            "last_changed_by": {},
-                            "vendor": {},
-                            "payment_method": {},
-                            "currency": {},
-                            "creator": {},
-                        },
-                        "additionalProperties": False,
-                    }
-                },
-                "is_1099_eligible": {},
-                "overall_score": {},
-                "is_auto_email_po_enabled": {},
-                "po_pdf_labels": {},
-                "vendor_request": {
-                    "properties": {
-                        "id": {},
-                        "requester": {},
-                        "submitted_date": {},
-                        "next_approver": {},
-                        "permissions": {},
-                    },
-                    "additionalProperties": False,
-                },
-            },
-            "additionalProperties": False,
-        },
-    },
-    "additionalProperties": False,
-}
+VENDOR_PATCH_ANSWER: Schema = {"properties": {"metadata": {}, "data": VENDOR}, "additionalProperties": False}
 
 # PUT /api/v3/vendors/{id} (vendors_update)
-VENDOR_PUT_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
-VENDOR_PUT_BODY: Schema = {
-    "type": "object",
-    "properties": {
-        "name": {"type": "string", "maxLength": 150},
-        "active": {"type": "boolean"},
-        "addressLineOne": {"anyOf": [{"type": "string", "maxLength": 300}, {"type": "null"}]},
-        "addressLineTwo": {"anyOf": [{"type": "string", "maxLength": 300}, {"type": "null"}]},
-        "postalCode": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
-        "city": {"anyOf": [{"type": "string", "maxLength": 50}, {"type": "null"}]},
-        "state_province": {"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]},
-        "country": {"anyOf": [{"type": "string", "maxLength": 80}, {"type": "null"}]},
-        "phoneOne": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
-        "phoneTwo": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
-        "fax": {"anyOf": [{"type": "string", "maxLength": 20}, {"type": "null"}]},
-        "email": {"type": "array", "items": {"type": "string"}},
-        "comments": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-        "contact": {"anyOf": [{"type": "string", "maxLength": 50}, {"type": "null"}]},
-        "url": {"anyOf": [{"type": "string", "maxLength": 200}, {"type": "null"}]},
-        "external_id": {"anyOf": [{"type": "string", "maxLength": 100}, {"type": "null"}]},
-        "currency": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "payment_term_ref": {
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                        "name": {"type": "string", "maxLength": 100},
-                        "active": {"type": "boolean"},
-                    },
-                    "required": ["name"],
-                    "additionalProperties": False,
-                },
-                {"type": "null"},
-            ]
-        },
-        "shipping_term_ref": {
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                        "name": {"type": "string", "maxLength": 100},
-                        "active": {"type": "boolean"},
-                    },
-                    "required": ["name"],
-                    "additionalProperties": False,
-                },
-                {"type": "null"},
-            ]
-        },
-        "payment_method_ref": {
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                        "name": {"type": "string", "maxLength": 100},
-                        "active": {"type": "boolean"},
-                    },
-                    "required": ["name"],
-                    "additionalProperties": False,
-                },
-                {"type": "null"},
-            ]
-        },
-        "shipping_method_ref": {
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {
-                        "description": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                        "name": {"type": "string", "maxLength": 100},
-                        "active": {"type": "boolean"},
-                    },
-                    "required": ["name"],
-                    "additionalProperties": False,
-                },
-                {"type": "null"},
-            ]
-        },
-        "tax": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "type": {"type": "integer", "enum": [2, 7, 3, 4, 6]},
-        "default_payment_method": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "is_1099_eligible": {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
-        "overall_score": {
-            "anyOf": [{"type": "string", "pattern": "^\\d{0,2}(?:\\.\\d{0,3})?$"}, {"type": "null"}]
-        },
-        "is_auto_email_po_enabled": {"type": "boolean"},
-        "po_pdf_labels": {"type": "string", "maxLength": 200},
-    },
-    "required": ["email", "name", "overall_score", "type"],
-    "additionalProperties": False,
-}
+VENDOR_PUT_QUERY: Schema = VENDOR_CREATE_QUERY
+VENDOR_PUT_BODY: Schema = VENDOR_CREATE_BODY
 VENDOR_PUT_ANSWER: Schema = {
     "properties": {
         "metadata": {},
@@ -789,41 +677,11 @@ VENDOR_PUT_ANSWER: Schema = {
                 "shipping_term_ref": {},
                 "payment_method_ref": {},
                 "shipping_method_ref": {},
-                "payment_methods": {
-                    "items": {
-                        "properties": {"id": {}, "name": {}, "type": {}, "data": {}, "currency": {}},
-                        "additionalProperties": False,
-                    }
-                },
+                "payment_methods": VENDOR_PAYMENT_METHODS,
                 "tax": {},
                 "type": {},
                 "default_payment_method": {},
-                "creditcards": {
-                    "items": {
-                        "properties": {
-                            "id": {},
-                            "uuid": {},
-                            "is_active": {},
-                            "created_at": {},
-                            "updated_at": {},
-                            "name": {},
-                            "number": {},
-                            "balance": {},
-                            "gl_code": {},
-                            "type": {},
-                            "category": {},
-                            "external_id": {},
-                            "status": {},
-                            "require_activation": {},
-                            "last_changed_by": {},
-                            "vendor": {},
-                            "payment_method": {},
-                            "currency": {},
-                            "creator": {},
-                        },
-                        "additionalProperties": False,
-                    }
-                },
+                "creditcards": VENDOR_CREDIT_CARDS,
                 "is_1099_eligible": {},
                 "overall_score": {},
                 "is_auto_email_po_enabled": {},
@@ -864,22 +722,7 @@ ORDERS_LIST_QUERY: Schema = {
 }
 ORDERS_LIST_ANSWER: Schema = {
     "properties": {
-        "metadata": {
-            "properties": {
-                "pagination": {
-                    "properties": {
-                        "count": {},
-                        "next": {},
-                        "previous": {},
-                        "page_size": {},
-                        "num_pages": {},
-                        "current_page": {},
-                    },
-                    "additionalProperties": False,
-                }
-            },
-            "additionalProperties": False,
-        },
+        "metadata": {"properties": {"pagination": PAGINATION}, "additionalProperties": False},
         "data": {
             "items": {
                 "properties": {
@@ -921,31 +764,7 @@ ORDERS_LIST_ANSWER: Schema = {
                         },
                         "additionalProperties": False,
                     },
-                    "user": {
-                        "properties": {
-                            "id": {},
-                            "department": {},
-                            "created_at": {},
-                            "updated_at": {},
-                            "firstName": {},
-                            "lastName": {},
-                            "email": {},
-                            "position": {},
-                            "phone": {},
-                            "address": {},
-                            "notifications": {},
-                            "is_active": {},
-                            "mobile": {},
-                            "profile_image": {},
-                            "slack_user_id": {},
-                            "is_sso_enabled": {},
-                            "last_changed_by": {},
-                            "user": {},
-                            "approval_delegatee": {},
-                            "expected_return_date": {},
-                        },
-                        "additionalProperties": False,
-                    },
+                    "user": USER,
                     "department": {
                         "properties": {
                             "id": {},
@@ -992,31 +811,7 @@ ORDERS_LIST_ANSWER: Schema = {
                     "purchasedCount": {},
                     "totalPrice": {},
                     "status": {},
-                    "next_approver": {
-                        "properties": {
-                            "id": {},
-                            "department": {},
-                            "created_at": {},
-                            "updated_at": {},
-                            "firstName": {},
-                            "lastName": {},
-                            "email": {},
-                            "position": {},
-                            "phone": {},
-                            "address": {},
-                            "notifications": {},
-                            "is_active": {},
-                            "mobile": {},
-                            "profile_image": {},
-                            "slack_user_id": {},
-                            "is_sso_enabled": {},
-                            "last_changed_by": {},
-                            "user": {},
-                            "approval_delegatee": {},
-                            "expected_return_date": {},
-                        },
-                        "additionalProperties": False,
-                    },
+                    "next_approver": USER,
                     "approval_delegatee": {},
                     "punchout_group": {"properties": {"id": {}, "name": {}}, "additionalProperties": False},
                     "punchout_shipping_address": {
@@ -1099,22 +894,7 @@ ORDER_ITEMS_LIST_QUERY: Schema = {
 }
 ORDER_ITEMS_LIST_ANSWER: Schema = {
     "properties": {
-        "metadata": {
-            "properties": {
-                "pagination": {
-                    "properties": {
-                        "count": {},
-                        "next": {},
-                        "previous": {},
-                        "page_size": {},
-                        "num_pages": {},
-                        "current_page": {},
-                    },
-                    "additionalProperties": False,
-                }
-            },
-            "additionalProperties": False,
-        },
+        "metadata": {"properties": {"pagination": PAGINATION}, "additionalProperties": False},
         "data": {
             "items": {
                 "properties": {
@@ -1178,11 +958,7 @@ ORDER_ITEMS_LIST_ANSWER: Schema = {
 }
 
 # POST /api/v3/requisitions (requisitions_create)
-REQUISITION_CREATE_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
+REQUISITION_CREATE_QUERY: Schema = VENDOR_CREATE_QUERY
 REQUISITION_CREATE_BODY: Schema = {
     "type": "object",
     "properties": {
@@ -1262,17 +1038,7 @@ PO_LIST_ANSWER: Schema = {
         "metadata": {
             "properties": {
                 "counts": {"properties": {"purchased": {}, "receivable": {}}, "additionalProperties": False},
-                "pagination": {
-                    "properties": {
-                        "count": {},
-                        "next": {},
-                        "previous": {},
-                        "page_size": {},
-                        "num_pages": {},
-                        "current_page": {},
-                    },
-                    "additionalProperties": False,
-                },
+                "pagination": PAGINATION,
             },
             "additionalProperties": False,
         },
@@ -1282,31 +1048,7 @@ PO_LIST_ANSWER: Schema = {
                     "version": {},
                     "number": {},
                     "uuid": {},
-                    "purchaser": {
-                        "properties": {
-                            "id": {},
-                            "department": {},
-                            "created_at": {},
-                            "updated_at": {},
-                            "firstName": {},
-                            "lastName": {},
-                            "email": {},
-                            "position": {},
-                            "phone": {},
-                            "address": {},
-                            "notifications": {},
-                            "is_active": {},
-                            "mobile": {},
-                            "profile_image": {},
-                            "slack_user_id": {},
-                            "is_sso_enabled": {},
-                            "last_changed_by": {},
-                            "user": {},
-                            "approval_delegatee": {},
-                            "expected_return_date": {},
-                        },
-                        "additionalProperties": False,
-                    },
+                    "purchaser": USER,
                     "procurify_PO": {},
                     "PO_Num": {},
                     "date": {},
@@ -1317,24 +1059,7 @@ PO_LIST_ANSWER: Schema = {
                     "buyer_city": {},
                     "buyer_state_province": {},
                     "buyer_country": {},
-                    "buyer_address": {
-                        "properties": {
-                            "id": {},
-                            "is_active": {},
-                            "created_at": {},
-                            "updated_at": {},
-                            "name": {},
-                            "addressAssociation": {},
-                            "addressLineOne": {},
-                            "addressLineTwo": {},
-                            "postalCode": {},
-                            "city": {},
-                            "state_province": {},
-                            "country": {},
-                            "last_changed_by": {},
-                        },
-                        "additionalProperties": False,
-                    },
+                    "buyer_address": ADDRESS,
                     "receiver_name": {},
                     "receiver_contact": {},
                     "receiver_addressLineOne": {},
@@ -1342,61 +1067,8 @@ PO_LIST_ANSWER: Schema = {
                     "receiver_city": {},
                     "receiver_state_province": {},
                     "receiver_country": {},
-                    "receiver_address": {
-                        "properties": {
-                            "id": {},
-                            "is_active": {},
-                            "created_at": {},
-                            "updated_at": {},
-                            "name": {},
-                            "addressAssociation": {},
-                            "addressLineOne": {},
-                            "addressLineTwo": {},
-                            "postalCode": {},
-                            "city": {},
-                            "state_province": {},
-                            "country": {},
-                            "last_changed_by": {},
-                        },
-                        "additionalProperties": False,
-                    },
-                    "pref_vendor": {
-                        "properties": {
-                            "id": {},
-                            "name": {},
-                            "active": {},
-                            "addressLineOne": {},
-                            "addressLineTwo": {},
-                            "postalCode": {},
-                            "city": {},
-                            "state_province": {},
-                            "country": {},
-                            "phoneOne": {},
-                            "phoneTwo": {},
-                            "fax": {},
-                            "email": {},
-                            "comments": {},
-                            "contact": {},
-                            "url": {},
-                            "external_id": {},
-                            "dateModified": {},
-                            "currency": {},
-                            "payment_term_ref": {},
-                            "shipping_term_ref": {},
-                            "payment_method_ref": {},
-                            "shipping_method_ref": {},
-                            "payment_methods": {},
-                            "tax": {},
-                            "type": {},
-                            "default_payment_method": {},
-                            "creditcards": {},
-                            "is_1099_eligible": {},
-                            "overall_score": {},
-                            "is_auto_email_po_enabled": {},
-                            "po_pdf_labels": {},
-                        },
-                        "additionalProperties": False,
-                    },
+                    "receiver_address": ADDRESS,
+                    "pref_vendor": VENDOR_SUMMARY,
                     "vendor_name": {},
                     "vendor_contact": {},
                     "vendor_addressLineOne": {},
@@ -1452,318 +1124,17 @@ PO_LIST_ANSWER: Schema = {
 }
 
 # GET /api/v2/purchase_orders/{id} (Purchaseorders_getByIdWithItems)
-PO_GET_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
+PO_GET_QUERY: Schema = VENDOR_CREATE_QUERY
 PO_GET_ANSWER: Schema = {
     "properties": {
         "metadata": {"properties": {"can_edit": {}, "can_delete": {}}, "additionalProperties": False},
-        "data": {
-            "properties": {
-                "version": {},
-                "number": {},
-                "uuid": {},
-                "purchaser": {
-                    "properties": {
-                        "id": {},
-                        "department": {},
-                        "created_at": {},
-                        "updated_at": {},
-                        "firstName": {},
-                        "lastName": {},
-                        "email": {},
-                        "position": {},
-                        "phone": {},
-                        "address": {},
-                        "notifications": {},
-                        "is_active": {},
-                        "mobile": {},
-                        "profile_image": {},
-                        "slack_user_id": {},
-                        "is_sso_enabled": {},
-                        "last_changed_by": {},
-                        "user": {},
-                        "approval_delegatee": {},
-                        "expected_return_date": {},
-                    },
-                    "additionalProperties": False,
-                },
-                "procurify_PO": {},
-                "PO_Num": {},
-                "date": {},
-                "buyer_name": {},
-                "buyer_contact": {},
-                "buyer_addressLineOne": {},
-                "buyer_postalCode": {},
-                "buyer_city": {},
-                "buyer_state_province": {},
-                "buyer_country": {},
-                "buyer_address": {
-                    "properties": {
-                        "id": {},
-                        "is_active": {},
-                        "created_at": {},
-                        "updated_at": {},
-                        "name": {},
-                        "addressAssociation": {},
-                        "addressLineOne": {},
-                        "addressLineTwo": {},
-                        "postalCode": {},
-                        "city": {},
-                        "state_province": {},
-                        "country": {},
-                        "last_changed_by": {},
-                    },
-                    "additionalProperties": False,
-                },
-                "receiver_name": {},
-                "receiver_contact": {},
-                "receiver_addressLineOne": {},
-                "receiver_postalCode": {},
-                "receiver_city": {},
-                "receiver_state_province": {},
-                "receiver_country": {},
-                "receiver_address": {
-                    "properties": {
-                        "id": {},
-                        "is_active": {},
-                        "created_at": {},
-                        "updated_at": {},
-                        "name": {},
-                        "addressAssociation": {},
-                        "addressLineOne": {},
-                        "addressLineTwo": {},
-                        "postalCode": {},
-                        "city": {},
-                        "state_province": {},
-                        "country": {},
-                        "last_changed_by": {},
-                    },
-                    "additionalProperties": False,
-                },
-                "pref_vendor": {
-                    "properties": {
-                        "id": {},
-                        "name": {},
-                        "active": {},
-                        "addressLineOne": {},
-                        "addressLineTwo": {},
-                        "postalCode": {},
-                        "city": {},
-                        "state_province": {},
-                        "country": {},
-                        "phoneOne": {},
-                        "phoneTwo": {},
-                        "fax": {},
-                        "email": {},
-                        "comments": {},
-                        "contact": {},
-                        "url": {},
-                        "external_id": {},
-                        "dateModified": {},
-                        "currency": {},
-                        "payment_term_ref": {},
-                        "shipping_term_ref": {},
-                        "payment_method_ref": {},
-                        "shipping_method_ref": {},
-                        "payment_methods": {},
-                        "tax": {},
-                        "type": {},
-                        "default_payment_method": {},
-                        "creditcards": {},
-                        "is_1099_eligible": {},
-                        "overall_score": {},
-                        "is_auto_email_po_enabled": {},
-                        "po_pdf_labels": {},
-                    },
-                    "additionalProperties": False,
-                },
-                "vendor_name": {},
-                "vendor_contact": {},
-                "vendor_addressLineOne": {},
-                "vendor_postalCode": {},
-                "vendor_city": {},
-                "vendor_state_province": {},
-                "vendor_country": {},
-                "payment_terms": {},
-                "shipping_terms": {},
-                "shipping_method": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "promise_date": {},
-                "subtotal": {},
-                "freight": {},
-                "tax": {"properties": {"value": {}, "type": {}}, "additionalProperties": False},
-                "discount": {"properties": {"value": {}, "type": {}}, "additionalProperties": False},
-                "other": {},
-                "total": {},
-                "comment": {},
-                "purchased_currency": {
-                    "properties": {"id": {}, "name": {}, "rate": {}, "base": {}},
-                    "additionalProperties": False,
-                },
-                "purchased_currency_rate": {},
-                "active": {},
-                "state": {},
-                "fulfilment_status": {},
-                "disclaimer_description": {},
-                "disclaimer_text": {},
-                "recorded_date": {},
-                "closed_date": {},
-                "last_modified": {},
-                "staged_for_export": {},
-                "item_count": {},
-                "most_recent_version": {},
-                "punchout_system": {},
-                "purchase_agreement": {},
-                "purchase_agreement_status": {},
-                "punchout_vendor_reference": {},
-                "punchout_supplier_icon": {},
-                "punchout_supplier_name": {},
-                "has_blanket_order_items": {},
-                "expiry_date": {},
-                "contract": {"properties": {"id": {}, "uuid": {}, "name": {}}, "additionalProperties": False},
-                "order_items": {
-                    "items": {
-                        "properties": {
-                            "PO": {},
-                            "PO_line_num": {},
-                            "account": {},
-                            "accountCode": {},
-                            "active": {},
-                            "approved_currency_rate": {},
-                            "approved_datetime": {},
-                            "approved_price": {},
-                            "approved_quantity": {},
-                            "approved_shipping_amount": {},
-                            "approved_tax_amount": {},
-                            "attachments": {},
-                            "catalog_item": {},
-                            "created_at": {},
-                            "currency": {},
-                            "dateInvoiced": {},
-                            "external_id": {},
-                            "hot": {},
-                            "id": {},
-                            "inventoryItem": {},
-                            "is_active": {},
-                            "item_attachments": {},
-                            "last_changed_by": {},
-                            "last_modified": {},
-                            "lineComment": {},
-                            "name": {},
-                            "num": {},
-                            "orderNum": {},
-                            "po_note": {},
-                            "po_version": {},
-                            "pref_vendor": {},
-                            "price": {},
-                            "purchase_order": {},
-                            "purchaser": {},
-                            "quantity": {},
-                            "receivedFailQty": {},
-                            "receivedPassQty": {},
-                            "shipping_amount": {},
-                            "sku": {},
-                            "status": {},
-                            "tax_amount": {},
-                            "total_cost": {},
-                            "unit": {},
-                            "updated_at": {},
-                            "vendor": {},
-                            "receive_method": {},
-                            "type": {},
-                            "blanket": {},
-                            "comments": {},
-                            "confirmation_status": {},
-                            "confirmation_status_description": {},
-                            "cost_details": {},
-                            "custom_fields": {},
-                            "date_required": {},
-                            "has_sibling_items": {},
-                            "line_comment": {},
-                            "logs": {},
-                            "order_description": {},
-                            "order_status": {},
-                            "order_uuid": {},
-                            "punchout_supplier_icon": {},
-                            "punchout_supplier_name": {},
-                            "punchout_system": {},
-                            "punchout_vendor_reference": {},
-                            "punchout_supplier_can_update_quantity": {},
-                            "purchase_order_number": {},
-                            "purchase_order_uuid": {},
-                            "purchased_currency_rate": {},
-                            "recurrence": {},
-                            "requester": {},
-                            "spend_allocation": {},
-                            "submitted_date": {},
-                            "taxes": {},
-                            "receive_log_count": {},
-                            "approval_history": {},
-                            "flags": {},
-                        },
-                        "additionalProperties": False,
-                    }
-                },
-                "creditcard_is_editable": {},
-                "custom_fields": {
-                    "items": {
-                        "properties": {"id": {}, "value": {}, "field": {}},
-                        "additionalProperties": False,
-                    }
-                },
-                "creditcard": {
-                    "properties": {
-                        "id": {},
-                        "name": {},
-                        "number": {},
-                        "vendor": {},
-                        "type": {},
-                        "currency": {},
-                        "balance": {},
-                        "assignees": {},
-                        "last_reconciliation_date": {},
-                        "last_reconciliation_balance": {},
-                        "session": {},
-                        "gl_code": {},
-                        "last_statement_date": {},
-                    },
-                    "additionalProperties": False,
-                },
-                "payment_term": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "shipping_term": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "cost_details": {
-                    "properties": {
-                        "subtotal": {},
-                        "total_cost": {},
-                        "total_cost_in_base_currency": {},
-                        "tax_amount": {},
-                    },
-                    "additionalProperties": False,
-                },
-            },
-            "additionalProperties": False,
-        },
+        "data": PURCHASE_ORDER,
     },
     "additionalProperties": False,
 }
 
 # PUT /api/v3/purchase-orders/{procurify_PO} (Purchaseorders_updateOrder)
-PO_UPDATE_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
+PO_UPDATE_QUERY: Schema = VENDOR_CREATE_QUERY
 PO_UPDATE_BODY: Schema = {
     "type": "object",
     "properties": {
@@ -1928,406 +1299,14 @@ PO_REVISE_QUERY: Schema = {
     },
     "additionalProperties": False,
 }
-PO_REVISE_BODY: Schema = {
-    "type": "object",
-    "properties": {
-        "version": {"type": "integer"},
-        "order_items": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer"},
-                    "name": {"type": "string", "maxLength": 255},
-                    "sku": {"type": "string", "maxLength": 100},
-                    "unit": {"type": "string", "maxLength": 30},
-                    "quantity": {"type": "string", "pattern": "^\\d{0,10}(?:\\.\\d{0,5})?$"},
-                    "price": {"type": "string", "pattern": "^\\d{0,13}(?:\\.\\d{0,8})?$"},
-                    "po_note": {"type": "string"},
-                    "custom_fields": {"type": "array", "items": {"type": "object"}},
-                    "tax_amount": {
-                        "anyOf": [
-                            {"type": "string", "pattern": "^\\d{0,13}(?:\\.\\d{0,8})?$"},
-                            {"type": "null"},
-                        ]
-                    },
-                    "shipping_amount": {
-                        "anyOf": [
-                            {"type": "string", "pattern": "^\\d{0,13}(?:\\.\\d{0,8})?$"},
-                            {"type": "null"},
-                        ]
-                    },
-                },
-                "required": ["custom_fields", "id", "name", "price", "quantity", "unit"],
-                "additionalProperties": False,
-            },
-        },
-        "custom_fields": {"type": "array", "items": {"type": "object"}},
-        "PO_Num": {"anyOf": [{"type": "string", "maxLength": 30}, {"type": "null"}]},
-        "buyer_name": {"type": "string", "maxLength": 100},
-        "buyer_contact": {"type": "string", "maxLength": 100},
-        "buyer_addressLineOne": {"type": "string", "maxLength": 300},
-        "buyer_postalCode": {"type": "string", "maxLength": 20},
-        "buyer_city": {"type": "string", "maxLength": 50},
-        "buyer_state_province": {"type": "string", "maxLength": 40},
-        "buyer_country": {"type": "string", "maxLength": 80},
-        "buyer_address": {"type": "integer"},
-        "comment": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-        "receiver_name": {"type": "string", "maxLength": 100},
-        "receiver_contact": {"type": "string", "maxLength": 100},
-        "receiver_addressLineOne": {"type": "string", "maxLength": 300},
-        "receiver_postalCode": {"type": "string", "maxLength": 20},
-        "receiver_city": {"type": "string", "maxLength": 50},
-        "receiver_state_province": {"type": "string", "maxLength": 40},
-        "receiver_country": {"type": "string", "maxLength": 80},
-        "receiver_address": {"type": "integer"},
-        "promise_date": {"type": "string", "pattern": DATE_TIME},
-        "freight": {
-            "anyOf": [{"type": "string", "pattern": "^\\d{0,13}(?:\\.\\d{0,6})?$"}, {"type": "null"}]
-        },
-        "discount": {"type": "object"},
-        "tax": {"type": "object"},
-        "other": {"anyOf": [{"type": "string", "pattern": "^\\d{0,13}(?:\\.\\d{0,6})?$"}, {"type": "null"}]},
-        "disclaimer_description": {"anyOf": [{"type": "string", "maxLength": 100}, {"type": "null"}]},
-        "disclaimer_text": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-        "payment_term_ref": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "shipping_term_ref": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "payment_method_ref": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "shipping_method_ref": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "creditcard": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "expiry_date": {"anyOf": [{"type": "string", "pattern": DATE_TIME}, {"type": "null"}]},
-        "contract": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-    },
-    "required": [
-        "buyer_address",
-        "buyer_addressLineOne",
-        "buyer_city",
-        "buyer_contact",
-        "buyer_country",
-        "buyer_name",
-        "buyer_postalCode",
-        "discount",
-        "order_items",
-        "promise_date",
-        "receiver_address",
-        "receiver_addressLineOne",
-        "receiver_city",
-        "receiver_contact",
-        "receiver_country",
-        "receiver_name",
-        "receiver_postalCode",
-        "tax",
-        "version",
-    ],
-    "additionalProperties": False,
-}
+PO_REVISE_BODY: Schema = PO_UPDATE_BODY
 PO_REVISE_ANSWER: Schema = {
-    "properties": {
-        "metadata": {},
-        "data": {
-            "properties": {
-                "version": {},
-                "number": {},
-                "uuid": {},
-                "purchaser": {
-                    "properties": {
-                        "id": {},
-                        "department": {},
-                        "created_at": {},
-                        "updated_at": {},
-                        "firstName": {},
-                        "lastName": {},
-                        "email": {},
-                        "position": {},
-                        "phone": {},
-                        "address": {},
-                        "notifications": {},
-                        "is_active": {},
-                        "mobile": {},
-                        "profile_image": {},
-                        "slack_user_id": {},
-                        "is_sso_enabled": {},
-                        "last_changed_by": {},
-                        "user": {},
-                        "approval_delegatee": {},
-                        "expected_return_date": {},
-                    },
-                    "additionalProperties": False,
-                },
-                "procurify_PO": {},
-                "PO_Num": {},
-                "date": {},
-                "buyer_name": {},
-                "buyer_contact": {},
-                "buyer_addressLineOne": {},
-                "buyer_postalCode": {},
-                "buyer_city": {},
-                "buyer_state_province": {},
-                "buyer_country": {},
-                "buyer_address": {
-                    "properties": {
-                        "id": {},
-                        "is_active": {},
-                        "created_at": {},
-                        "updated_at": {},
-                        "name": {},
-                        "addressAssociation": {},
-                        "addressLineOne": {},
-                        "addressLineTwo": {},
-                        "postalCode": {},
-                        "city": {},
-                        "state_province": {},
-                        "country": {},
-                        "last_changed_by": {},
-                    },
-                    "additionalProperties": False,
-                },
-                "receiver_name": {},
-                "receiver_contact": {},
-                "receiver_addressLineOne": {},
-                "receiver_postalCode": {},
-                "receiver_city": {},
-                "receiver_state_province": {},
-                "receiver_country": {},
-                "receiver_address": {
-                    "properties": {
-                        "id": {},
-                        "is_active": {},
-                        "created_at": {},
-                        "updated_at": {},
-                        "name": {},
-                        "addressAssociation": {},
-                        "addressLineOne": {},
-                        "addressLineTwo": {},
-                        "postalCode": {},
-                        "city": {},
-                        "state_province": {},
-                        "country": {},
-                        "last_changed_by": {},
-                    },
-                    "additionalProperties": False,
-                },
-                "pref_vendor": {
-                    "properties": {
-                        "id": {},
-                        "name": {},
-                        "active": {},
-                        "addressLineOne": {},
-                        "addressLineTwo": {},
-                        "postalCode": {},
-                        "city": {},
-                        "state_province": {},
-                        "country": {},
-                        "phoneOne": {},
-                        "phoneTwo": {},
-                        "fax": {},
-                        "email": {},
-                        "comments": {},
-                        "contact": {},
-                        "url": {},
-                        "external_id": {},
-                        "dateModified": {},
-                        "currency": {},
-                        "payment_term_ref": {},
-                        "shipping_term_ref": {},
-                        "payment_method_ref": {},
-                        "shipping_method_ref": {},
-                        "payment_methods": {},
-                        "tax": {},
-                        "type": {},
-                        "default_payment_method": {},
-                        "creditcards": {},
-                        "is_1099_eligible": {},
-                        "overall_score": {},
-                        "is_auto_email_po_enabled": {},
-                        "po_pdf_labels": {},
-                    },
-                    "additionalProperties": False,
-                },
-                "vendor_name": {},
-                "vendor_contact": {},
-                "vendor_addressLineOne": {},
-                "vendor_postalCode": {},
-                "vendor_city": {},
-                "vendor_state_province": {},
-                "vendor_country": {},
-                "payment_terms": {},
-                "shipping_terms": {},
-                "shipping_method": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "promise_date": {},
-                "subtotal": {},
-                "freight": {},
-                "tax": {"properties": {"value": {}, "type": {}}, "additionalProperties": False},
-                "discount": {"properties": {"value": {}, "type": {}}, "additionalProperties": False},
-                "other": {},
-                "total": {},
-                "comment": {},
-                "purchased_currency": {
-                    "properties": {"id": {}, "name": {}, "rate": {}, "base": {}},
-                    "additionalProperties": False,
-                },
-                "purchased_currency_rate": {},
-                "active": {},
-                "state": {},
-                "fulfilment_status": {},
-                "disclaimer_description": {},
-                "disclaimer_text": {},
-                "recorded_date": {},
-                "closed_date": {},
-                "last_modified": {},
-                "staged_for_export": {},
-                "item_count": {},
-                "most_recent_version": {},
-                "punchout_system": {},
-                "purchase_agreement": {},
-                "purchase_agreement_status": {},
-                "punchout_vendor_reference": {},
-                "punchout_supplier_icon": {},
-                "punchout_supplier_name": {},
-                "has_blanket_order_items": {},
-                "expiry_date": {},
-                "contract": {"properties": {"id": {}, "uuid": {}, "name": {}}, "additionalProperties": False},
-                "order_items": {
-                    "items": {
-                        "properties": {
-                            "PO": {},
-                            "PO_line_num": {},
-                            "account": {},
-                            "accountCode": {},
-                            "active": {},
-                            "approved_currency_rate": {},
-                            "approved_datetime": {},
-                            "approved_price": {},
-                            "approved_quantity": {},
-                            "approved_shipping_amount": {},
-                            "approved_tax_amount": {},
-                            "attachments": {},
-                            "catalog_item": {},
-                            "created_at": {},
-                            "currency": {},
-                            "dateInvoiced": {},
-                            "external_id": {},
-                            "hot": {},
-                            "id": {},
-                            "inventoryItem": {},
-                            "is_active": {},
-                            "item_attachments": {},
-                            "last_changed_by": {},
-                            "last_modified": {},
-                            "lineComment": {},
-                            "name": {},
-                            "num": {},
-                            "orderNum": {},
-                            "po_note": {},
-                            "po_version": {},
-                            "pref_vendor": {},
-                            "price": {},
-                            "purchase_order": {},
-                            "purchaser": {},
-                            "quantity": {},
-                            "receivedFailQty": {},
-                            "receivedPassQty": {},
-                            "shipping_amount": {},
-                            "sku": {},
-                            "status": {},
-                            "tax_amount": {},
-                            "total_cost": {},
-                            "unit": {},
-                            "updated_at": {},
-                            "vendor": {},
-                            "receive_method": {},
-                            "type": {},
-                            "blanket": {},
-                            "comments": {},
-                            "confirmation_status": {},
-                            "confirmation_status_description": {},
-                            "cost_details": {},
-                            "custom_fields": {},
-                            "date_required": {},
-                            "has_sibling_items": {},
-                            "line_comment": {},
-                            "logs": {},
-                            "order_description": {},
-                            "order_status": {},
-                            "order_uuid": {},
-                            "punchout_supplier_icon": {},
-                            "punchout_supplier_name": {},
-                            "punchout_system": {},
-                            "punchout_vendor_reference": {},
-                            "punchout_supplier_can_update_quantity": {},
-                            "purchase_order_number": {},
-                            "purchase_order_uuid": {},
-                            "purchased_currency_rate": {},
-                            "recurrence": {},
-                            "requester": {},
-                            "spend_allocation": {},
-                            "submitted_date": {},
-                            "taxes": {},
-                            "receive_log_count": {},
-                            "approval_history": {},
-                            "flags": {},
-                        },
-                        "additionalProperties": False,
-                    }
-                },
-                "creditcard_is_editable": {},
-                "custom_fields": {
-                    "items": {
-                        "properties": {"id": {}, "value": {}, "field": {}},
-                        "additionalProperties": False,
-                    }
-                },
-                "creditcard": {
-                    "properties": {
-                        "id": {},
-                        "name": {},
-                        "number": {},
-                        "vendor": {},
-                        "type": {},
-                        "currency": {},
-                        "balance": {},
-                        "assignees": {},
-                        "last_reconciliation_date": {},
-                        "last_reconciliation_balance": {},
-                        "session": {},
-                        "gl_code": {},
-                        "last_statement_date": {},
-                    },
-                    "additionalProperties": False,
-                },
-                "payment_term": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "shipping_term": {
-                    "properties": {"description": {}, "id": {}, "name": {}, "active": {}},
-                    "additionalProperties": False,
-                },
-                "cost_details": {
-                    "properties": {
-                        "subtotal": {},
-                        "total_cost": {},
-                        "total_cost_in_base_currency": {},
-                        "tax_amount": {},
-                    },
-                    "additionalProperties": False,
-                },
-            },
-            "additionalProperties": False,
-        },
-    },
+    "properties": {"metadata": {}, "data": PURCHASE_ORDER},
     "additionalProperties": False,
 }
 
 # POST /api/v3/purchase-orders/{procurify_PO}/close (Purchaseorders_closeOrder)
-PO_CLOSE_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
+PO_CLOSE_QUERY: Schema = VENDOR_CREATE_QUERY
 PO_CLOSE_ANSWER: Schema = {
     "properties": {
         "metadata": {},
@@ -2370,18 +1349,7 @@ PO_CLOSE_ANSWER: Schema = {
                     "additionalProperties": False,
                 },
                 "purchased_currency_rate": {},
-                "purchaser": {
-                    "properties": {
-                        "id": {},
-                        "firstName": {},
-                        "lastName": {},
-                        "email": {},
-                        "profile_image": {},
-                        "department_name": {},
-                        "branch_name": {},
-                    },
-                    "additionalProperties": False,
-                },
+                "purchaser": USER_SUMMARY,
                 "state": {},
                 "subtotal": {},
                 "total": {},
@@ -2404,18 +1372,10 @@ PO_CLOSE_ANSWER: Schema = {
 }
 
 # POST /api/v3/purchase-orders/{procurify_PO}/reopen (Purchaseorders_reopenProcurifyPo)
-PO_REOPEN_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
+PO_REOPEN_QUERY: Schema = VENDOR_CREATE_QUERY
 
 # GET /api/v3/purchase-orders/billing-history (Purchaseorders_viewBillingHistory)
-PO_BILLING_HISTORY_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
+PO_BILLING_HISTORY_QUERY: Schema = VENDOR_CREATE_QUERY
 PO_BILLING_HISTORY_ANSWER: Schema = {
     "properties": {
         "metadata": {},
@@ -2494,17 +1454,7 @@ BILLS_LIST_ANSWER: Schema = {
                     "properties": {"can_edit": {}, "can_delete": {}, "can_approve": {}},
                     "additionalProperties": False,
                 },
-                "pagination": {
-                    "properties": {
-                        "count": {},
-                        "next": {},
-                        "previous": {},
-                        "page_size": {},
-                        "num_pages": {},
-                        "current_page": {},
-                    },
-                    "additionalProperties": False,
-                },
+                "pagination": PAGINATION,
             },
             "additionalProperties": False,
         },
@@ -2525,19 +1475,7 @@ BILLS_LIST_ANSWER: Schema = {
                     "due_date": {},
                     "total_cost_with_tax": {},
                     "invoice_date": {},
-                    "next_approver_choices": {
-                        "items": {
-                            "properties": {
-                                "id": {},
-                                "user": {},
-                                "amount_limit": {},
-                                "item_variance_amount_limit": {},
-                                "item_variance_percentage_limit": {},
-                                "approval_level": {},
-                            },
-                            "additionalProperties": False,
-                        }
-                    },
+                    "next_approver_choices": {"items": APPROVER},
                     "last_export_user": {
                         "properties": {"id": {}, "firstName": {}, "lastName": {}, "email": {}},
                         "additionalProperties": False,
@@ -2549,18 +1487,7 @@ BILLS_LIST_ANSWER: Schema = {
                     "invoice_number": {},
                     "group": {},
                     "type": {},
-                    "user": {
-                        "properties": {
-                            "id": {},
-                            "firstName": {},
-                            "lastName": {},
-                            "email": {},
-                            "profile_image": {},
-                            "department_name": {},
-                            "branch_name": {},
-                        },
-                        "additionalProperties": False,
-                    },
+                    "user": USER_SUMMARY,
                     "approver": {
                         "properties": {
                             "firstName": {},
@@ -2582,11 +1509,7 @@ BILLS_LIST_ANSWER: Schema = {
 }
 
 # GET /api/v2/ap/bills/{id} (Ap_billsGetById)
-BILL_GET_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
+BILL_GET_QUERY: Schema = VENDOR_CREATE_QUERY
 BILL_GET_ANSWER: Schema = {
     "properties": {
         "metadata": {
@@ -2607,80 +1530,10 @@ BILL_GET_ANSWER: Schema = {
                 "version": {},
                 "id": {},
                 "uuid": {},
-                "user": {
-                    "properties": {
-                        "id": {},
-                        "department": {},
-                        "created_at": {},
-                        "updated_at": {},
-                        "firstName": {},
-                        "lastName": {},
-                        "email": {},
-                        "position": {},
-                        "phone": {},
-                        "address": {},
-                        "notifications": {},
-                        "is_active": {},
-                        "mobile": {},
-                        "profile_image": {},
-                        "slack_user_id": {},
-                        "is_sso_enabled": {},
-                        "last_changed_by": {},
-                        "user": {},
-                        "approval_delegatee": {},
-                        "expected_return_date": {},
-                    },
-                    "additionalProperties": False,
-                },
-                "vendor": {
-                    "properties": {
-                        "id": {},
-                        "name": {},
-                        "active": {},
-                        "addressLineOne": {},
-                        "addressLineTwo": {},
-                        "postalCode": {},
-                        "city": {},
-                        "state_province": {},
-                        "country": {},
-                        "phoneOne": {},
-                        "phoneTwo": {},
-                        "fax": {},
-                        "email": {},
-                        "comments": {},
-                        "contact": {},
-                        "url": {},
-                        "external_id": {},
-                        "dateModified": {},
-                        "currency": {},
-                        "payment_term_ref": {},
-                        "shipping_term_ref": {},
-                        "payment_method_ref": {},
-                        "shipping_method_ref": {},
-                        "payment_methods": {},
-                        "tax": {},
-                        "type": {},
-                        "default_payment_method": {},
-                        "creditcards": {},
-                        "is_1099_eligible": {},
-                        "overall_score": {},
-                        "is_auto_email_po_enabled": {},
-                        "po_pdf_labels": {},
-                    },
-                    "additionalProperties": False,
-                },
+                "user": USER,
+                "vendor": VENDOR_SUMMARY,
                 "approval_chain": {},
-                "approver": {
-                    "properties": {
-                        "id": {},
-                        "user": {},
-                        "amount_limit": {},
-                        "item_variance_amount_limit": {},
-                        "item_variance_percentage_limit": {},
-                        "approval_level": {},
-                    },
-                    "additionalProperties": False,
-                },
+                "approver": APPROVER,
                 "items": {
                     "items": {
                         "properties": {
@@ -2735,23 +1588,7 @@ BILL_GET_ANSWER: Schema = {
                         "additionalProperties": False,
                     }
                 },
-                "invoice_attachments": {
-                    "items": {
-                        "properties": {
-                            "description": {},
-                            "id": {},
-                            "uuid": {},
-                            "file": {},
-                            "name": {},
-                            "user": {},
-                            "mimetype": {},
-                            "length": {},
-                            "sha1_hash": {},
-                            "created_at": {},
-                        },
-                        "additionalProperties": False,
-                    }
-                },
+                "invoice_attachments": ATTACHMENTS,
                 "bill_statuses": {
                     "items": {
                         "properties": {"id": {}, "user": {}, "date": {}, "status": {}, "bill": {}},
@@ -2785,19 +1622,7 @@ BILL_GET_ANSWER: Schema = {
                 "total_cost": {},
                 "total_cost_with_tax": {},
                 "converted_total_cost": {},
-                "next_approver_choices": {
-                    "items": {
-                        "properties": {
-                            "id": {},
-                            "user": {},
-                            "amount_limit": {},
-                            "item_variance_amount_limit": {},
-                            "item_variance_percentage_limit": {},
-                            "approval_level": {},
-                        },
-                        "additionalProperties": False,
-                    }
-                },
+                "next_approver_choices": {"items": APPROVER},
                 "locked": {},
                 "bill_payment": {
                     "properties": {
@@ -2896,17 +1721,7 @@ AP_ITEMS_LIST_ANSWER: Schema = {
                     "properties": {"total_items": {}, "total_cost": {}},
                     "additionalProperties": False,
                 },
-                "pagination": {
-                    "properties": {
-                        "count": {},
-                        "next": {},
-                        "previous": {},
-                        "page_size": {},
-                        "num_pages": {},
-                        "current_page": {},
-                    },
-                    "additionalProperties": False,
-                },
+                "pagination": PAGINATION,
             },
             "additionalProperties": False,
         },
@@ -3028,43 +1843,7 @@ AP_ITEMS_LIST_ANSWER: Schema = {
                         "additionalProperties": False,
                     },
                     "bill": {},
-                    "vendor": {
-                        "properties": {
-                            "id": {},
-                            "name": {},
-                            "active": {},
-                            "addressLineOne": {},
-                            "addressLineTwo": {},
-                            "postalCode": {},
-                            "city": {},
-                            "state_province": {},
-                            "country": {},
-                            "phoneOne": {},
-                            "phoneTwo": {},
-                            "fax": {},
-                            "email": {},
-                            "comments": {},
-                            "contact": {},
-                            "url": {},
-                            "external_id": {},
-                            "dateModified": {},
-                            "currency": {},
-                            "payment_term_ref": {},
-                            "shipping_term_ref": {},
-                            "payment_method_ref": {},
-                            "shipping_method_ref": {},
-                            "payment_methods": {},
-                            "tax": {},
-                            "type": {},
-                            "default_payment_method": {},
-                            "creditcards": {},
-                            "is_1099_eligible": {},
-                            "overall_score": {},
-                            "is_auto_email_po_enabled": {},
-                            "po_pdf_labels": {},
-                        },
-                        "additionalProperties": False,
-                    },
+                    "vendor": VENDOR_SUMMARY,
                     "sku": {},
                     "po": {"properties": {"number": {}, "id": {}, "uuid": {}}, "additionalProperties": False},
                     "unit": {},
@@ -3082,23 +1861,7 @@ AP_ITEMS_LIST_ANSWER: Schema = {
                     },
                     "total_cost": {},
                     "received_on": {},
-                    "packing_slips": {
-                        "items": {
-                            "properties": {
-                                "description": {},
-                                "id": {},
-                                "uuid": {},
-                                "file": {},
-                                "name": {},
-                                "user": {},
-                                "mimetype": {},
-                                "length": {},
-                                "sha1_hash": {},
-                                "created_at": {},
-                            },
-                            "additionalProperties": False,
-                        }
-                    },
+                    "packing_slips": ATTACHMENTS,
                     "cost_allocations": {
                         "items": {
                             "properties": {
@@ -3187,17 +1950,7 @@ LEGACY_PAYMENTS_LIST_ANSWER: Schema = {
                     "properties": {"can_edit": {}, "can_delete": {}, "can_approve": {}},
                     "additionalProperties": False,
                 },
-                "pagination": {
-                    "properties": {
-                        "count": {},
-                        "next": {},
-                        "previous": {},
-                        "page_size": {},
-                        "num_pages": {},
-                        "current_page": {},
-                    },
-                    "additionalProperties": False,
-                },
+                "pagination": PAGINATION,
             },
             "additionalProperties": False,
         },
@@ -3249,19 +2002,7 @@ LEGACY_PAYMENTS_LIST_ANSWER: Schema = {
                     },
                     "status": {},
                     "ach_number": {},
-                    "next_approver_choices": {
-                        "items": {
-                            "properties": {
-                                "id": {},
-                                "user": {},
-                                "amount_limit": {},
-                                "item_variance_amount_limit": {},
-                                "item_variance_percentage_limit": {},
-                                "approval_level": {},
-                            },
-                            "additionalProperties": False,
-                        }
-                    },
+                    "next_approver_choices": {"items": APPROVER},
                 },
                 "additionalProperties": False,
             }
@@ -3287,47 +2028,14 @@ ACCOUNT_CODES_LIST_QUERY: Schema = {
 }
 ACCOUNT_CODES_LIST_ANSWER: Schema = {
     "properties": {
-        "metadata": {
-            "properties": {
-                "pagination": {
-                    "properties": {
-                        "count": {},
-                        "next": {},
-                        "previous": {},
-                        "page_size": {},
-                        "num_pages": {},
-                        "current_page": {},
-                    },
-                    "additionalProperties": False,
-                }
-            },
-            "additionalProperties": False,
-        },
-        "data": {
-            "items": {
-                "properties": {
-                    "description": {},
-                    "id": {},
-                    "applied_accounts_count": {},
-                    "code": {},
-                    "code_length": {},
-                    "account_type": {},
-                    "active": {},
-                    "parent": {},
-                },
-                "additionalProperties": False,
-            }
-        },
+        "metadata": {"properties": {"pagination": PAGINATION}, "additionalProperties": False},
+        "data": {"items": ACCOUNT_CODE},
     },
     "additionalProperties": False,
 }
 
 # POST /api/v3/account-codes (Accountcodes_createAccountCodes)
-ACCOUNT_CODE_CREATE_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
+ACCOUNT_CODE_CREATE_QUERY: Schema = VENDOR_CREATE_QUERY
 ACCOUNT_CODE_CREATE_BODY: Schema = {
     "type": "object",
     "properties": {
@@ -3341,31 +2049,12 @@ ACCOUNT_CODE_CREATE_BODY: Schema = {
     "additionalProperties": False,
 }
 ACCOUNT_CODE_CREATE_ANSWER: Schema = {
-    "properties": {
-        "metadata": {},
-        "data": {
-            "properties": {
-                "description": {},
-                "id": {},
-                "applied_accounts_count": {},
-                "code": {},
-                "code_length": {},
-                "account_type": {},
-                "active": {},
-                "parent": {},
-            },
-            "additionalProperties": False,
-        },
-    },
+    "properties": {"metadata": {}, "data": ACCOUNT_CODE},
     "additionalProperties": False,
 }
 
 # PUT /api/v3/account-codes/{id} (Accountcodes_updateAccountCode)
-ACCOUNT_CODE_PUT_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
+ACCOUNT_CODE_PUT_QUERY: Schema = VENDOR_CREATE_QUERY
 ACCOUNT_CODE_PUT_BODY: Schema = {
     "type": "object",
     "properties": {
@@ -3376,25 +2065,7 @@ ACCOUNT_CODE_PUT_BODY: Schema = {
     "required": ["code", "description"],
     "additionalProperties": False,
 }
-ACCOUNT_CODE_PUT_ANSWER: Schema = {
-    "properties": {
-        "metadata": {},
-        "data": {
-            "properties": {
-                "description": {},
-                "id": {},
-                "applied_accounts_count": {},
-                "code": {},
-                "code_length": {},
-                "account_type": {},
-                "active": {},
-                "parent": {},
-            },
-            "additionalProperties": False,
-        },
-    },
-    "additionalProperties": False,
-}
+ACCOUNT_CODE_PUT_ANSWER: Schema = ACCOUNT_CODE_CREATE_ANSWER
 
 # GET /api/v3/departments (departments_list)
 DEPARTMENTS_LIST_QUERY: Schema = {
@@ -3417,49 +2088,14 @@ DEPARTMENTS_LIST_QUERY: Schema = {
 }
 DEPARTMENTS_LIST_ANSWER: Schema = {
     "properties": {
-        "metadata": {
-            "properties": {
-                "pagination": {
-                    "properties": {
-                        "count": {},
-                        "next": {},
-                        "previous": {},
-                        "page_size": {},
-                        "num_pages": {},
-                        "current_page": {},
-                    },
-                    "additionalProperties": False,
-                }
-            },
-            "additionalProperties": False,
-        },
-        "data": {
-            "items": {
-                "properties": {
-                    "id": {},
-                    "branch": {
-                        "properties": {"id": {}, "name": {}, "headquarter": {}},
-                        "additionalProperties": False,
-                    },
-                    "external_id": {},
-                    "name": {},
-                    "active": {},
-                    "punchout_email": {},
-                    "is_active_for_account_code": {},
-                },
-                "additionalProperties": False,
-            }
-        },
+        "metadata": {"properties": {"pagination": PAGINATION}, "additionalProperties": False},
+        "data": {"items": DEPARTMENT},
     },
     "additionalProperties": False,
 }
 
 # POST /api/v3/departments (departments_create)
-DEPARTMENT_CREATE_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
+DEPARTMENT_CREATE_QUERY: Schema = VENDOR_CREATE_QUERY
 DEPARTMENT_CREATE_BODY: Schema = {
     "type": "object",
     "properties": {
@@ -3473,66 +2109,14 @@ DEPARTMENT_CREATE_BODY: Schema = {
     "additionalProperties": False,
 }
 DEPARTMENT_CREATE_ANSWER: Schema = {
-    "properties": {
-        "metadata": {},
-        "data": {
-            "properties": {
-                "id": {},
-                "branch": {
-                    "properties": {"id": {}, "name": {}, "headquarter": {}},
-                    "additionalProperties": False,
-                },
-                "external_id": {},
-                "name": {},
-                "active": {},
-                "punchout_email": {},
-                "is_active_for_account_code": {},
-            },
-            "additionalProperties": False,
-        },
-    },
+    "properties": {"metadata": {}, "data": DEPARTMENT},
     "additionalProperties": False,
 }
 
 # PUT /api/v3/departments/{id} (departments_update)
-DEPARTMENT_PUT_QUERY: Schema = {
-    "type": "object",
-    "properties": {"format": {"type": "string", "enum": ["csv", "json"]}},
-    "additionalProperties": False,
-}
-DEPARTMENT_PUT_BODY: Schema = {
-    "type": "object",
-    "properties": {
-        "branch": {"type": "integer"},
-        "external_id": {"anyOf": [{"type": "string", "maxLength": 100}, {"type": "null"}]},
-        "name": {"type": "string", "maxLength": 150},
-        "active": {"type": "boolean"},
-        "punchout_email": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-    },
-    "required": ["branch", "name"],
-    "additionalProperties": False,
-}
-DEPARTMENT_PUT_ANSWER: Schema = {
-    "properties": {
-        "metadata": {},
-        "data": {
-            "properties": {
-                "id": {},
-                "branch": {
-                    "properties": {"id": {}, "name": {}, "headquarter": {}},
-                    "additionalProperties": False,
-                },
-                "external_id": {},
-                "name": {},
-                "active": {},
-                "punchout_email": {},
-                "is_active_for_account_code": {},
-            },
-            "additionalProperties": False,
-        },
-    },
-    "additionalProperties": False,
-}
+DEPARTMENT_PUT_QUERY: Schema = VENDOR_CREATE_QUERY
+DEPARTMENT_PUT_BODY: Schema = DEPARTMENT_CREATE_BODY
+DEPARTMENT_PUT_ANSWER: Schema = DEPARTMENT_CREATE_ANSWER
 
 # GET /api/v3/accounts (accounts_list)
 ACCOUNTS_LIST_QUERY: Schema = {
@@ -3556,39 +2140,12 @@ ACCOUNTS_LIST_QUERY: Schema = {
 }
 ACCOUNTS_LIST_ANSWER: Schema = {
     "properties": {
-        "metadata": {
-            "properties": {
-                "pagination": {
-                    "properties": {
-                        "count": {},
-                        "next": {},
-                        "previous": {},
-                        "page_size": {},
-                        "num_pages": {},
-                        "current_page": {},
-                    },
-                    "additionalProperties": False,
-                }
-            },
-            "additionalProperties": False,
-        },
+        "metadata": {"properties": {"pagination": PAGINATION}, "additionalProperties": False},
         "data": {
             "items": {
                 "properties": {
                     "id": {},
-                    "account_code": {
-                        "properties": {
-                            "description": {},
-                            "id": {},
-                            "applied_accounts_count": {},
-                            "code": {},
-                            "code_length": {},
-                            "account_type": {},
-                            "active": {},
-                            "parent": {},
-                        },
-                        "additionalProperties": False,
-                    },
+                    "account_code": ACCOUNT_CODE,
                     "department": {
                         "properties": {
                             "id": {},
@@ -3633,22 +2190,7 @@ LOCATIONS_LIST_QUERY: Schema = {
 }
 LOCATIONS_LIST_ANSWER: Schema = {
     "properties": {
-        "metadata": {
-            "properties": {
-                "pagination": {
-                    "properties": {
-                        "count": {},
-                        "next": {},
-                        "previous": {},
-                        "page_size": {},
-                        "num_pages": {},
-                        "current_page": {},
-                    },
-                    "additionalProperties": False,
-                }
-            },
-            "additionalProperties": False,
-        },
+        "metadata": {"properties": {"pagination": PAGINATION}, "additionalProperties": False},
         "data": {
             "items": {
                 "properties": {
