@@ -10,28 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .app import create_app
-from .settings import (
-    BillSandboxSettings,
-    FaultSettings,
-    LimitSettings,
-    Organization,
-    VariantSettings,
-    WebhookSettings,
-)
+from .settings import BillSandboxSettings
 
 SETTINGS = BillSandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
 
-__all__ = [
-    "SETTINGS",
-    "BillSandboxSettings",
-    "FaultSettings",
-    "LimitSettings",
-    "Organization",
-    "VariantSettings",
-    "WebhookSettings",
-    "create_app",
-    "run_in_thread",
-]
+# The simulator's face: the app, its settings, a server on a free port. The parts of the settings
+# (organizations, faults, limits, variants, webhooks) are imported from ``.settings``.
+__all__ = ["SETTINGS", "BillSandboxSettings", "create_app", "run_in_thread"]
 
 
 def run_in_thread(settings: BillSandboxSettings | None = None) -> tuple[str, Callable[[], None]]:

@@ -10,19 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .app import create_app
-from .settings import BehaviourVariants, FaultSettings, ProcurifySandboxSettings, SandboxApplication
+from .settings import ProcurifySandboxSettings
 
 SETTINGS = ProcurifySandboxSettings  # what the registry builds the app with (``connector_sandbox.registry``)
 
-__all__ = [
-    "SETTINGS",
-    "BehaviourVariants",
-    "FaultSettings",
-    "ProcurifySandboxSettings",
-    "SandboxApplication",
-    "create_app",
-    "run_in_thread",
-]
+# The simulator's face: the app, its settings, a server on a free port. The parts of the settings
+# (its application, faults, behaviour variants) are imported from ``.settings``.
+__all__ = ["SETTINGS", "ProcurifySandboxSettings", "create_app", "run_in_thread"]
 
 
 def run_in_thread(settings: ProcurifySandboxSettings | None = None) -> tuple[str, Callable[[], None]]:

@@ -36,7 +36,8 @@ from connector_resources.procurify import (
     parse_timestamp,
     register_procurify_ping,
 )
-from connector_sandbox.procurify import ProcurifySandboxSettings, SandboxApplication, create_app
+from connector_sandbox.procurify import ProcurifySandboxSettings, create_app
+from connector_sandbox.procurify.settings import SandboxApplication
 from connector_sandbox.serve import serve_in_thread
 
 CLIENT_ID, CLIENT_SECRET = "ml-connector-sandbox", "sandbox-procurify-secret"

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 import requests
 
-from connector_sandbox.bill import BillSandboxSettings, Organization
+from connector_sandbox.bill import BillSandboxSettings
+from connector_sandbox.bill.settings import Organization
 from connector_sandbox.bill.testing import SandboxHandle, running
 from connector_sandbox.fusion import FusionSandboxSettings, run_in_thread
 

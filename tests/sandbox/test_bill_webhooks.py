@@ -21,7 +21,7 @@ import requests
 from http_server import CannedResponse, RecordedRequest, ScriptedServer
 from waiting import wait_until
 
-from connector_sandbox.bill import WebhookSettings
+from connector_sandbox.bill.settings import WebhookSettings
 from connector_sandbox.bill.testing import SandboxHandle
 
 pytestmark = pytest.mark.timeout(120)

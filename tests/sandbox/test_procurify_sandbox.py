@@ -20,8 +20,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from connector_sandbox.procurify import ProcurifySandboxSettings, SandboxApplication, run_in_thread
+from connector_sandbox.procurify import ProcurifySandboxSettings, run_in_thread
 from connector_sandbox.procurify.seed import seed
+from connector_sandbox.procurify.settings import SandboxApplication
 from connector_sandbox.procurify.store import Store
 
 from .faults import answers_no_sooner_than

@@ -11,7 +11,8 @@ from jde_bill_sandbox_tables import ORG_1, ORG_2
 from sandbox_logins import LOGINS
 
 from connector_resources.bill import BillResource
-from connector_sandbox.bill import BillSandboxSettings, Organization
+from connector_sandbox.bill import BillSandboxSettings
+from connector_sandbox.bill.settings import Organization
 
 WEST = Organization(id=ORG_2, name="ML Connector Sandbox Org West")
 

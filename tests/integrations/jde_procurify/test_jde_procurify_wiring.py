@@ -28,8 +28,9 @@ from connector_resources import settings
 from connector_resources.procurify import forget_shared_tokens
 from connector_sandbox.jde_ais import JdeSandboxSettings
 from connector_sandbox.jde_ais import run_in_thread as run_jde
-from connector_sandbox.procurify import ProcurifySandboxSettings, SandboxApplication
+from connector_sandbox.procurify import ProcurifySandboxSettings
 from connector_sandbox.procurify import run_in_thread as run_procurify
+from connector_sandbox.procurify.settings import SandboxApplication
 
 # The design's flows (notes: flow, entity, route) and the setting holding each one's cadence.
 DESIGN = {
