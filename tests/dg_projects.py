@@ -143,6 +143,26 @@ def beside_a_second_procurify(
         stop()
 
 
+def two_instances_refused(tmp_path: Path, component: str, first: str, second: str, **given: Any) -> str:
+    """Why Dagster's loader refuses two instances of ``component`` side by side (``side_by_side``'s
+    ``given``; the second on a Procurify account of its own, another company's): the refusal, checked to
+    name both instances by their ``defs.yaml`` files."""
+    instances = side_by_side(
+        component,
+        first,
+        second,
+        connections={"procurify": {"base_url": "https://another-company.procurify.example"}},
+        **given,
+    )
+    project, root = scaffolded_project(tmp_path, instances)
+    with importable(project):
+        said = load_refusal(project)
+    defs = project / root / "defs"
+    for name in (first, second):
+        assert f"{name} in {defs / name / 'defs.yaml'} " in said, said
+    return said
+
+
 def run_resources(loaded: dg.Definitions, world: Mapping[str, Any], system: str) -> dict[str, Any]:
     """What a several-instance test runs the instances' jobs with: the world's resources but ``system``'s,
     which the deployment chooses per run (each instance its own connection), as is checked here."""

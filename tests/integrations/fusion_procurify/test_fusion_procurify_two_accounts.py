@@ -14,15 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dg_projects import (
-    beside_a_second_procurify,
-    importable,
-    load_refusal,
-    run_job,
-    run_resources,
-    scaffolded_project,
-    side_by_side,
-)
+from dg_projects import beside_a_second_procurify, run_job, run_resources, two_instances_refused
 from flow_proofs import ledger_xrefs
 from fusion_procurify_world import fusion_procurify_world
 from sandbox_logins import procurify_resource
@@ -124,19 +116,10 @@ def test_an_own_account_whose_order_prefix_meets_the_first_ones_is_refused_at_lo
     numbers (``PFYR`` + ``60`` is ``PFY`` + ``R60``), the second account's PO would be the Fusion order made
     for the first account's. Refused as Dagster loads the defs folder (no simulator, nothing run), naming
     both instances' defs.yaml files, the setting, both values and how to set another."""
-    instances = side_by_side(
-        FUSION,
-        "fusion_procurify",
-        "fusion_procurify_two",
-        second_attributes=f"  order_prefix: {prefix}\n" if prefix else "",
-        connections={"procurify": {"base_url": "https://another-company.procurify.example"}},
+    kept = f"  order_prefix: {prefix}\n" if prefix else ""
+    said = two_instances_refused(
+        tmp_path, FUSION, "fusion_procurify", "fusion_procurify_two", second_attributes=kept
     )
-    project, root = scaffolded_project(tmp_path, instances)
-    with importable(project):
-        said = load_refusal(project)
-    defs = project / root / "defs"
-    assert f"fusion_procurify in {defs / 'fusion_procurify' / 'defs.yaml'} " in said, said
-    assert f"fusion_procurify_two in {defs / 'fusion_procurify_two' / 'defs.yaml'} " in said, said
     assert KEPT[prefix] in said, said
     assert "attributes.order_prefix" in said and "ML_FUSION_PROCURIFY_TWO_ORDER_PREFIX" in said, said
 

@@ -19,15 +19,7 @@ import dagster as dg
 import pytest
 import requests
 from asset_runs import busy_day
-from dg_projects import (
-    beside_a_second_procurify,
-    importable,
-    load_refusal,
-    run_job,
-    run_resources,
-    scaffolded_project,
-    side_by_side,
-)
+from dg_projects import beside_a_second_procurify, run_job, run_resources, two_instances_refused
 from flow_proofs import ledger_xrefs
 from jde_procurify_world import jde_procurify_world, procurify_resource
 
@@ -176,18 +168,8 @@ def test_vendors_made_in_two_accounts_under_one_id_become_two_jde_suppliers(depl
 def test_an_own_account_keeping_the_first_instances_long_address_prefix_is_refused_at_load(tmp_path):
     """Refused as Dagster loads the defs folder (no simulator, nothing run), naming both instances'
     ``defs.yaml`` files, the setting, its value and how to set another."""
-    instances = side_by_side(
-        PROCURIFY,
-        "jde_procurify",
-        "jde_procurify_two",
-        attributes=FALLBACK,
-        connections={"procurify": {"base_url": "https://another-company.procurify.example"}},
+    said = two_instances_refused(
+        tmp_path, PROCURIFY, "jde_procurify", "jde_procurify_two", attributes=FALLBACK
     )
-    project, root = scaffolded_project(tmp_path, instances)
-    with importable(project):
-        said = load_refusal(project)
-    defs = project / root / "defs"
-    assert f"jde_procurify in {defs / 'jde_procurify' / 'defs.yaml'} " in said, said
-    assert f"jde_procurify_two in {defs / 'jde_procurify_two' / 'defs.yaml'} " in said, said
     assert "both keep long_address_prefix 'PFY'" in said, said
     assert "attributes.long_address_prefix" in said and "ML_JDE_PROCURIFY_TWO_LONG_ADDRESS_PREFIX" in said
