@@ -12,28 +12,22 @@ from __future__ import annotations
 import logging
 import sys
 
+from sandbox_logins import LOGINS, on_simulator
 from step_processes import token_cost
 
 from connector_resources.coupa import ALL_SCOPES, CoupaResource, shared_oauth
 
-CLIENT_ID = "ml-connector-sandbox"
-CLIENT_SECRET = "sandbox-coupa-secret"  # the simulator's own sandbox client, not a real secret
+LOGIN = LOGINS[CoupaResource]  # the simulator's own sandbox client, not a real secret
 
 
 def main(url: str, warmup: float) -> None:
-    resource = CoupaResource(
-        base_url=url,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        token_warmup_seconds=warmup,
-        rate_per_second=0,
-        backoff_base=0.05,
-        backoff_cap=0.5,
+    resource = on_simulator(
+        CoupaResource, url, token_warmup_seconds=warmup, rate_per_second=0, backoff_base=0.05, backoff_cap=0.5
     )
     with resource.session() as session:
         session.search("suppliers", {}, limit=1)
     # The process's one scheme for these credentials (built by the session above).
-    auth = shared_oauth(url, CLIENT_ID, CLIENT_SECRET, ALL_SCOPES, warmup_seconds=warmup)
+    auth = shared_oauth(url, LOGIN["client_id"], LOGIN["client_secret"], ALL_SCOPES, warmup_seconds=warmup)
     print(token_cost(auth, session, waited=auth.warmup_waited))
 
 

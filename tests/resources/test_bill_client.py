@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from bill_records import a_bill
 from dagster import EnvVar, asset, materialize
 from http_server import CannedResponse, RecordedRequest, ScriptedServer, closed_port
 from instances import instance_for_test
@@ -173,22 +174,6 @@ def lookups(box: Sandbox) -> dict[str, str]:
     )
     department = next(d for d in box.records("departments") if not d["archived"])
     return {"vendor": vendor["id"], "account": account["id"], "department": department["id"]}
-
-
-def a_bill(ids: dict[str, str], invoice: str, amount: str = "245.10") -> dict[str, Any]:
-    return {
-        "vendorId": ids["vendor"],
-        "dueDate": date(2030, 4, 9),
-        "invoice": {"invoiceNumber": invoice, "invoiceDate": "2030-03-10"},
-        "description": "March supplies",
-        "billLineItems": [
-            {
-                "description": "Safety gloves (box)",
-                "amount": Decimal(amount),
-                "classifications": {"chartOfAccountId": ids["account"], "departmentId": ids["department"]},
-            }
-        ],
-    }
 
 
 # -- a forwarding proxy that can lose answers or play a less capable BILL ------------------------------

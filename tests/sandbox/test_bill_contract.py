@@ -15,14 +15,15 @@ import hmac
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import requests
+from bill_records import a_bill
 from http_server import CannedResponse, ScriptedServer
 from jsonschema import Draft202012Validator
+from sandbox_logins import LOGINS, on_simulator
 
 from connector_resources.bill import BillResource, BillValidationError, forget_sessions
 from connector_sandbox.bill import BillSandboxSettings
@@ -30,8 +31,7 @@ from connector_sandbox.bill.contract import BILL_ANSWER, CONTRACT
 from connector_sandbox.bill.testing import SandboxHandle, running
 from connector_sandbox.contracts import obj, string
 
-USERNAME, PASSWORD = "sandbox@ml-connector.invalid", "sandbox-bill"
-ORG, DEV_KEY = "00801SANDBOXORG00001", "sandbox-bill-devkey"
+ORG = LOGINS[BillResource]["organization_id"]
 
 
 @pytest.fixture(scope="module")
@@ -49,16 +49,7 @@ def _fresh(bill: SandboxHandle) -> Iterator[None]:
 
 
 def client(bill: SandboxHandle) -> BillResource:
-    return BillResource(
-        base_url=bill.base,
-        username=USERNAME,
-        password=PASSWORD,
-        organization_id=ORG,
-        dev_key=DEV_KEY,
-        backoff_base=0.01,
-        backoff_cap=0.2,
-        keep_sessions=False,
-    )
+    return on_simulator(BillResource, bill.base, backoff_base=0.01, backoff_cap=0.2, keep_sessions=False)
 
 
 def _get(bill: SandboxHandle, session: str, path: str, **params: Any) -> Any:
@@ -81,23 +72,6 @@ def _ids(bill: SandboxHandle) -> dict[str, str]:
             if not c["archived"] and (c.get("account") or {}).get("type") == "EXPENSE"
         ),
         "department": next(d["id"] for d in departments if not d["archived"]),
-    }
-
-
-def _bill(ids: dict[str, str], invoice: str, *amounts: str) -> dict[str, Any]:
-    return {
-        "vendorId": ids["vendor"],
-        "dueDate": date(2030, 4, 9),
-        "invoice": {"invoiceNumber": invoice, "invoiceDate": "2030-03-10"},
-        "description": "JDE voucher",
-        "billLineItems": [
-            {
-                "description": f"pay item {at}",
-                "amount": Decimal(amount),
-                "classifications": {"chartOfAccountId": ids["account"], "departmentId": ids["department"]},
-            }
-            for at, amount in enumerate(amounts, start=1)
-        ],
     }
 
 
@@ -181,10 +155,11 @@ def test_the_contract_names_its_artifacts_and_covers_every_endpoint_the_client_c
 def test_a_changed_bill_keeps_one_line_at_exactly_the_new_amount(bill) -> None:  # type: ignore[no-untyped-def]
     ids = _ids(bill)
     with client(bill).session() as session:
-        created = session.create_bill(_bill(ids, f"JDE-{uuid.uuid4().hex[:8]}", "57000.22"))
+        created = session.create_bill(a_bill(ids, f"JDE-{uuid.uuid4().hex[:8]}", "57000.22"))
         number = created["invoice"]["invoiceNumber"]
-        updated = session.update_bill(created["id"], _bill(ids, number, "57013.59"))
-        again = session.update_bill(created["id"], _bill(ids, number, "57013.59"))  # a replay changes nothing
+        updated = session.update_bill(created["id"], a_bill(ids, number, "57013.59"))
+        # A replay changes nothing.
+        again = session.update_bill(created["id"], a_bill(ids, number, "57013.59"))
         stored = session.get("bills", created["id"])
     assert _total(stored) == Decimal("57013.59") and Decimal(str(stored["amount"])) == Decimal("57013.59")
     assert [line["id"] for line in stored["billLineItems"]] == [created["billLineItems"][0]["id"]]
@@ -194,14 +169,14 @@ def test_a_changed_bill_keeps_one_line_at_exactly_the_new_amount(bill) -> None: 
 def test_lines_added_or_removed_replace_the_bill_by_put(bill) -> None:  # type: ignore[no-untyped-def]
     ids = _ids(bill)
     with client(bill).session() as session:
-        created = session.create_bill(_bill(ids, f"JDE-{uuid.uuid4().hex[:8]}", "100.00"))
+        created = session.create_bill(a_bill(ids, f"JDE-{uuid.uuid4().hex[:8]}", "100.00"))
         number = created["invoice"]["invoiceNumber"]
         kept = created["billLineItems"][0]["id"]
         puts = bill.state()["calls"].get("PUT /connect/v3/bills/{id}", 0)
-        grown = session.update_bill(created["id"], _bill(ids, number, "60.00", "40.50"))
+        grown = session.update_bill(created["id"], a_bill(ids, number, "60.00", "40.50"))
         assert _total(grown) == Decimal("100.50") and len(grown["billLineItems"]) == 2
         assert grown["billLineItems"][0]["id"] == kept
-        shrunk = session.update_bill(created["id"], _bill(ids, number, "75.25"))
+        shrunk = session.update_bill(created["id"], a_bill(ids, number, "75.25"))
     assert _total(shrunk) == Decimal("75.25") and [line["id"] for line in shrunk["billLineItems"]] == [kept]
     assert bill.state()["calls"]["PUT /connect/v3/bills/{id}"] == puts + 2
 
@@ -212,7 +187,7 @@ def test_a_patch_of_a_line_without_id_is_appended_so_the_old_update_doubled_the_
     ids = _ids(bill)
     session = bill.login()
     with client(bill).session() as writer:
-        created = writer.create_bill(_bill(ids, f"JDE-{uuid.uuid4().hex[:8]}", "57000.22"))
+        created = writer.create_bill(a_bill(ids, f"JDE-{uuid.uuid4().hex[:8]}", "57000.22"))
     whole_body = {
         "vendorId": ids["vendor"],
         "dueDate": "2030-04-09",
@@ -230,7 +205,7 @@ def test_the_refuse_variant_and_an_unknown_line_id_name_the_line(bill, contract_
     ids = _ids(bill)
     session = bill.login()
     with client(bill).session() as writer:
-        created = writer.create_bill(_bill(ids, f"JDE-{uuid.uuid4().hex[:8]}", "10.00"))
+        created = writer.create_bill(a_bill(ids, f"JDE-{uuid.uuid4().hex[:8]}", "10.00"))
     path = f"{bill.base}/v3/bills/{created['id']}"
     unknown = {"billLineItems": [{"id": "bli01NOSUCHLINE00001", "amount": 5}]}
     answer = requests.patch(path, json=unknown, headers=bill.headers(session), timeout=15)
@@ -242,7 +217,7 @@ def test_the_refuse_variant_and_an_unknown_line_id_name_the_line(bill, contract_
     with client(bill).session() as writer:
         assert _total(writer.get("bills", created["id"])) == Decimal("10.00")
         grown = writer.update_bill(
-            created["id"], _bill(ids, created["invoice"]["invoiceNumber"], "10.00", "5.00")
+            created["id"], a_bill(ids, created["invoice"]["invoiceNumber"], "10.00", "5.00")
         )
     assert _total(grown) == Decimal("15.00")  # the client's PUT works under either variant
     assert contract_breaches.seen() == []  # both refusals are the simulator's, not the contract's
@@ -275,7 +250,7 @@ def test_a_security_key_rotates_on_the_published_path(bill) -> None:  # type: ig
 def test_the_client_refuses_nothing_it_needs_and_names_a_refused_field(bill) -> None:  # type: ignore[no-untyped-def]
     ids = _ids(bill)
     with client(bill).session() as session:
-        broken = _bill(ids, "INV-CONTRACT-BAD", "10.00")
+        broken = a_bill(ids, "INV-CONTRACT-BAD", "10.00")
         broken["billLineItems"][0]["classifications"]["chartOfAccountId"] = "0ca02NOSUCHACCOUNT01"
         with pytest.raises(BillValidationError) as caught:
             session.create_bill(broken)
@@ -301,7 +276,7 @@ def test_a_bill_event_is_signed_and_shaped_as_bill_documents(bill) -> None:  # t
             name="shape", events=["bill.created"], notification_url=receiver.url_for("/hook")
         )
         try:
-            created = session.create_bill(_bill(ids, f"JDE-{uuid.uuid4().hex[:8]}", "12.34"))
+            created = session.create_bill(a_bill(ids, f"JDE-{uuid.uuid4().hex[:8]}", "12.34"))
             bill.deliver()
             [delivery] = [hit for hit in receiver.hits("/hook") if created["id"].encode() in hit.body]
         finally:
