@@ -1,9 +1,6 @@
 """The name that keys this integration everywhere (ledger rows, Dagster group, jobs, settings, replay
-handlers), the route its flows take and what a replay of them works with.
-
-The name is the package's own (``jde_bill``), or an instance's when the package is loaded again for a
-second instance under another name (``connector_assets.components.instances``): so every module of the
-package imports its siblings relatively and names what it keys from ``INTEGRATION``, never the text.
+handlers), the route its flows take and what a replay of them works with. The name is the package's own
+(``jde_bill``) or a further instance's (``connector_assets.components.instances``).
 """
 
 from functools import partial

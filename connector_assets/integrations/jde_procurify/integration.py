@@ -2,10 +2,7 @@
 handlers) and the routes its flows take: JDE -> Procurify (suppliers, account codes, purchase orders as
 requisitions, bills marked paid), Procurify -> JDE (vendors created in Procurify, bills, payments) and
 Procurify -> Procurify (a purchased requisition's PO linked to its JDE order and given its number).
-
-The name is the package's own (``jde_procurify``), or an instance's when the package is loaded again for a
-further instance under another name (``connector_assets.components.instances``): so every module of the
-package imports its siblings relatively and names what it keys from ``INTEGRATION``, never the text.
+The name is the package's own (``jde_procurify``) or a further instance's (``components.instances``).
 """
 
 from connector_assets.flows.apart_settings import ApartSetting
