@@ -91,6 +91,21 @@ def test_an_instance_scaffolded_checked_configured_and_run_in_an_outside_project
     said = refused.stdout + refused.stderr
     assert refused.returncode != 0
     assert "attributes.account_map" in said and f"{project / 'accounts.csv'}" in said, said
+    # A value the attribute takes but Dagster refuses as the instance builds: its defs.yaml is blamed, not the
+    # Connector's (which reads the instances), by Dagster's check as by a command.
+    (defs / "jde_coupa" / "defs.yaml").write_text(
+        f"type: {TYPE}\nattributes:\n  suppliers_cron: 'every hour'\n"
+    )
+    refused = run_dg(project, "check", "defs", check=False)
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and "invalid cron schedule 'every hour'" in said, said
+    assert (
+        "Error while building definitions for jde_coupa" in said and "definitions for connector" not in said
+    )
+    pinged = _ml_connector(project, tmp_path, "ping")
+    assert pinged.returncode == 1 and "Traceback" not in pinged.stderr, pinged.stderr
+    blamed = f"Error: {defs / 'jde_coupa' / 'defs.yaml'}: DagsterInvalidDefinitionError: Found invalid cron"
+    assert blamed in pinged.stderr, pinged.stderr
 
     (defs / "jde_coupa" / "defs.yaml").write_text(
         f"type: {TYPE}\nattributes:\n  suppliers_cron: '7 * * * *'\n"
