@@ -85,8 +85,8 @@ def parts_of(instance: IntegrationType) -> IntegrationParts:
         return instance.parts
     except Exception as refused:
         said = str(refused)
-        if instance.defined_in in said:
-            raise
+        if instance.defined_in in said:  # the instance's own refusal (a connection it may not have)
+            raise InstanceRefused(said) from refused
         raise InstanceRefused(f"{instance.defined_in}: {type(refused).__name__}: {said}") from refused
 
 
