@@ -1,7 +1,9 @@
 """What a deployment runs: the integration instances of the project's defs folder (``defs.yaml`` files of
 the component types in ``connector_assets.components``), as Dagster's own loader finds them, and what is
 derived from them: the shared definitions the ``Connector`` instance builds, each instance's own
-definitions, the replays, the mapping tables, the pairings.
+definitions, the replays, the mapping tables, the pairings. The project is the one the process serves
+(``project_tree``: the Dagster project it stands in, this repository's or a user's own), its tree loaded
+once per process and shared with Dagster's loader.
 
 ``ML_INTEGRATIONS`` is an override: unset (``all``) runs every instance; a list runs only those named.
 """
@@ -30,6 +32,7 @@ from connector_assets.flows.write_pool_sensor import write_pool_limits
 from connector_assets.operations.health import ledger_health
 from connector_assets.operations.replay import replay_due_records, replay_retry_queue
 from connector_assets.preview.fit import fit_job
+from connector_assets.project_tree import component_tree
 from connector_assets.runtime.asset_metadata import with_owners
 from connector_assets.runtime.automation import automation_sensor
 from connector_assets.runtime.executors import run_executor
@@ -43,7 +46,6 @@ if TYPE_CHECKING:
     from connector_assets.flows.manual_pairs import ManualPairing
     from connector_assets.flows.mapping_tables import MappingTable
 
-PROJECT = Path(__file__).resolve().parents[1]  # the folder of pyproject.toml's ``[tool.dg.project]``
 INTEGRATIONS_SETTING = "ML_INTEGRATIONS"
 EVERY = "all"  # the setting's default: every integration found
 
@@ -53,21 +55,39 @@ class UnknownIntegration(SettingError):
     ``ml-connector`` command says it in one line (``connector_cli.refusals``)."""
 
 
-def integration_components(project: Path = PROJECT) -> tuple[IntegrationParts, ...]:
-    """The parts of every integration instance in the defs folder of the project at ``project`` (its
-    ``defs.yaml`` files, read by Dagster's ``ComponentTree``), sorted by name; read once per process."""
-    return tuple(instance.parts for instance in integration_instances(project))
+class InstanceRefused(SettingError):
+    """An instance whose package does not load with its attributes (a schedule's cron Dagster refuses, a
+    connection its package does not take ...); the message starts with its ``defs.yaml``, so a command
+    names the file to change, not the folder's first or the ``Connector``'s."""
 
 
-def integration_instances(project: Path = PROJECT) -> tuple[IntegrationType, ...]:
-    """Every integration instance of the project at ``project``, sorted by integration name."""
-    return _instances(project.resolve())
+def integration_components(project: Path | None = None) -> tuple[IntegrationParts, ...]:
+    """The parts of every integration instance in the defs folder of ``project`` (default: the one this
+    process serves, ``project_tree``), sorted by name; read once per process."""
+    return tuple(parts_of(instance) for instance in integration_instances(project))
+
+
+def integration_instances(project: Path | None = None) -> tuple[IntegrationType, ...]:
+    """Every integration instance of ``project`` (default: the one this process serves), sorted by
+    integration name, from the project's one component tree (``project_tree.component_tree``)."""
+    return _instances(Path(component_tree(project).project_root).resolve())
 
 
 @cache
 def _instances(project: Path) -> tuple[IntegrationType, ...]:
-    found = dg.ComponentTree.for_project(project).get_all_components(of_type=IntegrationType)
-    return named_apart(found)
+    return named_apart(component_tree(project).get_all_components(of_type=IntegrationType))
+
+
+def parts_of(instance: IntegrationType) -> IntegrationParts:
+    """``instance``'s parts (its package loaded with its attributes), a failure said naming its
+    ``defs.yaml`` (``InstanceRefused``)."""
+    try:
+        return instance.parts
+    except Exception as refused:
+        said = str(refused)
+        if instance.defined_in in said:  # the instance's own refusal (a connection it may not have)
+            raise InstanceRefused(said) from refused
+        raise InstanceRefused(f"{instance.defined_in}: {type(refused).__name__}: {said}") from refused
 
 
 def overridden_out(name: str) -> bool:
@@ -102,7 +122,7 @@ def running(
     return tuple(i for i in every if EVERY in wanted or i.instance in wanted)
 
 
-def known_names(project: Path = PROJECT) -> tuple[str, ...]:
+def known_names(project: Path | None = None) -> tuple[str, ...]:
     """Every integration's name, sorted."""
     return tuple(component.name for component in integration_components(project))
 
@@ -113,9 +133,9 @@ def integration_component(name: str) -> IntegrationParts:
     return component
 
 
-def chosen(names: Iterable[str] | None = None, project: Path = PROJECT) -> tuple[IntegrationParts, ...]:
-    """The parts of the project's instances ``names`` names (``running``)."""
-    return tuple(instance.parts for instance in running(integration_instances(project), names))
+def chosen(names: Iterable[str] | None = None, project: Path | None = None) -> tuple[IntegrationParts, ...]:
+    """The parts of the project's instances ``names`` names (``running``; default project: the served one)."""
+    return tuple(parts_of(instance) for instance in running(integration_instances(project), names))
 
 
 @dataclass(frozen=True)
@@ -125,15 +145,16 @@ class Deployment:
     components: tuple[IntegrationParts, ...]
 
     @classmethod
-    def of(cls, names: Iterable[str] | None = None) -> Deployment:
-        """The deployment running the integrations ``names`` names (``ML_INTEGRATIONS`` when None)."""
-        return cls(chosen(names))
+    def of(cls, names: Iterable[str] | None = None, project: Path | None = None) -> Deployment:
+        """The deployment running the integrations ``names`` names (``ML_INTEGRATIONS`` when None) of
+        ``project`` (default: the one this process serves)."""
+        return cls(chosen(names, project))
 
     @classmethod
     def of_instances(cls, instances: Iterable[IntegrationType]) -> Deployment:
         """The deployment of these loaded instances (the ``Connector`` component's siblings) the
         ``ML_INTEGRATIONS`` override keeps (``running``: a name no instance has is refused)."""
-        return cls(tuple(instance.parts for instance in running(instances)))
+        return cls(tuple(parts_of(instance) for instance in running(instances)))
 
     @property
     def names(self) -> tuple[str, ...]:

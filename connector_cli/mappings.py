@@ -30,9 +30,9 @@ WHEN = "%Y-%m-%d %H:%M UTC"
 def enabled() -> dict[str, Any]:
     """The tables of the enabled integrations, by name (``jde_bill/payment_terms_map``): the deployment's
     (``Deployment.tables``, its components' tables)."""
-    from connector_assets.definitions import DEPLOYMENT
+    from connector_assets.deployment import Deployment
 
-    return dict(sorted(DEPLOYMENT.tables.items()))
+    return dict(sorted(Deployment.of().tables.items()))
 
 
 def table_named(name: str) -> Any:

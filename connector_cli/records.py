@@ -219,9 +219,9 @@ def replay(
 def deployment_replays() -> Replays:
     """What this process replays with: the handlers and sweep checks of the deployment's flows
     (``Deployment.replays``), built on today's settings; nothing is registered by importing a module."""
-    from connector_assets.definitions import DEPLOYMENT
+    from connector_assets.deployment import Deployment
 
-    return DEPLOYMENT.replays()
+    return Deployment.of().replays()
 
 
 def _outlived(ledger: Ledger, items: Iterable[QueueItem]) -> Outlived:

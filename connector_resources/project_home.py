@@ -4,20 +4,26 @@ Why one function: each surface used to guess on its own. The ledger fell back to
 relative to wherever the shell stood and made it, so ``ml-connector mappings export`` one folder above the
 project opened a new, empty ledger there (and an import would have written into it), while ``where`` in
 the same folder refused. Now a process finds its project in the configured settings (``DAGSTER_HOME``,
-``ML_CONNECTOR_HOME``, ``ML_CONNECTOR_DB_URL``), else as the folder holding ``workspace.yaml`` at or above
-the current directory, whose ``.dagster_home`` is the embedded default; with neither, it is refused,
-naming where it looked, and nothing is created. Dagster's own processes always have one of the two: a
+``ML_CONNECTOR_HOME``, ``ML_CONNECTOR_DB_URL``), else as the nearest folder at or above the current
+directory holding ``workspace.yaml`` or a Dagster project's ``pyproject.toml`` (one with
+``[tool.dg.project]``, as ``dg scaffold project`` writes it: a user's own project with ml-connector installed
+has no ``workspace.yaml``), whose ``.dagster_home`` is the embedded default; with neither, it is refused,
+naming where it looked, and nothing is created. The same folder is the project whose defs folder the
+process serves (``connector_assets.project_tree``). Dagster's own processes always have one of the two: a
 code location runs with the project folder as its working directory and ``DAGSTER_HOME`` set.
 """
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from connector_resources import settings
 
 WORKSPACE_FILE = "workspace.yaml"
+PYPROJECT_FILE = "pyproject.toml"
+LOOKED_FOR = f"{WORKSPACE_FILE} or {PYPROJECT_FILE} with [tool.dg.project]"  # what marks a project folder
 DEFAULT_HOME = ".dagster_home"  # the embedded default, inside the project folder
 DB_URL_ENV = "ML_CONNECTOR_DB_URL"
 LEDGER_HOME_ENV = "ML_CONNECTOR_HOME"
@@ -61,7 +67,7 @@ class Located:
             else f"none of {', '.join(settings_read)} is set"
         )
         return NoProject(
-            f"not in an ml-connector project: no {WORKSPACE_FILE} in {self.start} or any folder above it, "
+            f"not in an ml-connector project: no {LOOKED_FOR} in {self.start} or any folder above it, "
             f"and {unset}; run it in the project folder (or below it), or set "
             f"{'it' if len(settings_read) == 1 else 'one'} (nothing was created)"
         )
@@ -77,15 +83,34 @@ class Located:
         """The project folder itself (``make dev`` runs its workspace), or the refusal."""
         if self.root is None:
             raise NoProject(
-                f"no {WORKSPACE_FILE} in {self.start} or any folder above it; run it in the project folder"
+                f"no {LOOKED_FOR} in {self.start} or any folder above it; run it in the project folder"
             )
         return self.root
 
 
 def project_root(start: Path | None = None) -> Path | None:
-    """The folder holding ``workspace.yaml``: ``start`` (default: the current directory) or one above it."""
+    """The nearest folder holding ``workspace.yaml`` or a Dagster project's ``pyproject.toml``: ``start``
+    (default: the current directory) or one above it."""
     here = (start or Path.cwd()).resolve()
-    return next((folder for folder in (here, *here.parents) if (folder / WORKSPACE_FILE).is_file()), None)
+    return next(
+        (
+            folder
+            for folder in (here, *here.parents)
+            if (folder / WORKSPACE_FILE).is_file() or dagster_project(folder)
+        ),
+        None,
+    )
+
+
+def dagster_project(folder: Path) -> bool:
+    """Whether ``folder`` is a Dagster project as ``dg`` knows one: its ``pyproject.toml`` has a
+    ``[tool.dg.project]`` table (naming the root module, whose ``defs`` folder holds the instances)."""
+    try:
+        with (folder / PYPROJECT_FILE).open("rb") as handle:
+            found = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(found.get("tool", {}).get("dg", {}).get("project"), dict)
 
 
 def locate(start: Path | None = None) -> Located:

@@ -3,10 +3,14 @@
 Why a component of its own: the ledger, the replay job, the system sides several integrations read (JD
 Edwards' tables, each SaaS system's entities), the sensors and alerts exist once per code location however
 many integrations run; each integration's own component builds only what is its own. It reads its sibling
-instances from the component tree it is loaded in, so it follows the defs folder without a list.
+instances from the component tree it is loaded in, so it follows the defs folder without a list, and hands
+that tree to the deployment (``project_tree.adopt``), so the runs and commands of the process read the
+instances Dagster's loader loaded instead of loading the folder again.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import dagster as dg
 
@@ -22,6 +26,16 @@ class Connector(dg.Component, dg.Resolvable, dg.Model):
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         from connector_assets.deployment import Deployment, connector_definitions
+        from connector_assets.project_tree import adopt
 
+        adopt(context.component_tree)
         instances = context.component_tree.get_all_components(of_type=IntegrationType)
+        for instance in instances:  # each built as its own first: a failure is its defs.yaml's, not ours
+            context.build_defs(_folder(instance))
         return connector_definitions(Deployment.of_instances(instances))
+
+
+def _folder(instance: IntegrationType) -> Path:
+    """The defs folder ``instance`` was loaded from (its ``defs.yaml``'s)."""
+    written = Path(instance.defined_in)
+    return written.parent if written.name == "defs.yaml" else written

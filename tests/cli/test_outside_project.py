@@ -49,7 +49,8 @@ def test_a_command_outside_a_project_is_refused_naming_where_it_looked_and_makes
     result = CliRunner().invoke(cli, [arg.format(file=accounts) for arg in args])
     assert result.exit_code == 1, result.output
     said = " ".join(result.output.split())
-    assert f"not in an ml-connector project: no workspace.yaml in {outside} or any folder above it" in said
+    looked = "no workspace.yaml or pyproject.toml with [tool.dg.project]"
+    assert f"not in an ml-connector project: {looked} in {outside} or any folder above it" in said
     assert "DAGSTER_HOME" in said and "nothing was created" in said
     assert isinstance(result.exception, SystemExit)  # a refusal, not an exception escaping
     assert list(outside.iterdir()) == []  # no .dagster_home, no ledger

@@ -5,7 +5,8 @@ pandera, pyarrow, alembic, authlib/cryptography and the web stack cost seconds t
 by the steps (and commands) that use them. A fresh interpreter imports the definitions with an import
 hook that notes, for each of those libraries, which of our modules pulled it in first, so a failure
 names the module and line to fix (import it inside the function that uses it, or build it lazily).
-Not timed: a machine's speed varies, what is imported does not.
+Not timed: a machine's speed varies, what is imported does not. Nor is the defs folder read twice: the
+deployment and Dagster's loader share one component tree.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from roots import ROOT
+from tree_loads import loads_in_a_process
+
+from connector_assets.deployment import known_names
 
 HEAVY = (
     "pandas",
@@ -108,3 +113,22 @@ def test_every_lazy_pandera_model_builds():
     for model in models.values():
         schema = model.model.to_schema()
         assert schema.columns, f"{model!r} has no columns"
+
+
+def test_a_code_server_its_runs_and_commands_load_the_defs_folder_once(tmp_path):
+    """``definitions.py`` builds the definitions from the tree the deployment holds: what a code server
+    loads, then what its runs (a fit job's deployment, the replay job's handlers) and the commands (ping's
+    deployment, the mapping tables, the replays) read is that one tree, each ``defs.yaml`` loaded once."""
+    code = (
+        "import connector_assets.definitions as loaded\n"
+        "from connector_assets.deployment import Deployment, known_names\n"
+        "from connector_cli.mappings import enabled\n"
+        "from connector_cli.records import deployment_replays\n"
+        "assert loaded.defs.resolve_job_def('jde_bill_fit')\n"
+        "assert Deployment.of(['jde_bill']).names == ('jde_bill',) and len(known_names()) == 6\n"
+        "assert enabled() and deployment_replays().handlers\n"
+    )
+    counted = loads_in_a_process(code, cwd=ROOT, pythonpath=ROOT, home=tmp_path)
+    assert [Path(path).resolve() for path in counted["trees"]] == [ROOT]
+    folders = sorted(Path(path).name for path in counted["instances"])
+    assert folders == sorted(known_names()) and len(folders) == 6

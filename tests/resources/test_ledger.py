@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -51,7 +52,8 @@ def test_ledger_url_resolution_order(monkeypatch, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     monkeypatch.chdir(outside)  # no workspace.yaml here or above, nothing set: refused, nothing made
-    with pytest.raises(NoProject, match=rf"no workspace.yaml in {outside} or any folder above it"):
+    looked = f"no workspace.yaml or pyproject.toml with [tool.dg.project] in {outside} or any folder above it"
+    with pytest.raises(NoProject, match=re.escape(looked)):
         ledger_url()
     assert list(outside.iterdir()) == []
 
