@@ -9,8 +9,9 @@ reads of a polled record must be here, or it reads blank (Coupa leaves out what 
 and fails when they read a field not listed, or when one listed is read by nothing. ``id`` and
 ``updated-at`` are asked for by the client whatever the list (``CoupaSession.iter_changed``).
 
-Read whole still: call-outs (Coupa sends what it sends), a replay's read of the current version
-(``documents.current_versions``) and the entities no flow reads from their staged poll.
+A replay reads the current version with the same fields (``documents.current_versions``). Read whole
+still: call-outs (Coupa sends what it sends), the reconciliation's reads of Coupa (``reconcile_reads``) and
+the entities no flow reads from their staged poll.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ readers: the status and export checks, the supplier and order look-ups, the vouc
 (each path taken: a supplier JDE knows and one it does not, a payment detail with and without its own
 currency) and the document collector's id and change stamp. A field read that the poll does not ask for
 fails (it would read blank from a poll), so does a field asked for that nothing reads. Then the poll
-itself, through the source step's reader, gets exactly those fields from the sandbox.
+itself, through the source step's reader, and a replay's read of the current version get exactly those
+fields from the sandbox.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from coupa_support import coupa, start_box
 from field_reads import WHOLE, Recorder, field_paths
 from sandbox.serving import served
 
-from connector_assets.coupa.documents import INVOICES, PAYMENTS, coupa_time
+from connector_assets.coupa.documents import INVOICES, PAYMENTS, coupa_time, current_versions
 from connector_assets.coupa.poll_fields import POLL_FIELDS
 from connector_assets.coupa.sources import _Polled
 from connector_assets.flows.documents import Version
@@ -119,6 +120,10 @@ def test_the_poll_gets_only_the_fields_it_asks_for(box, whole):
                 got = {k: v for k, v in trimmed[record["id"]].items() if k != "_updated_at"}
                 assert got == _picked(spec, record)
         assert next(polled.iter_all("suppliers")).keys() > {"id", "name", "number", "primary-address"}
+    for entity, spec in POLL_FIELDS.items():  # a replay reads the current version with the same fields
+        record = whole[entity][-1]
+        (version,) = current_versions(coupa(box), entity, [str(record["id"])])
+        assert version.record == _picked(spec, record)
 
 
 def _picked(spec: list[Any], record: dict[str, Any]) -> dict[str, Any]:
