@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from connector_assets.asset_keys import asset_key
+from connector_assets.coupa.poll_fields import POLL_FIELDS
 from connector_assets.flows.documents import DocumentSource, Version, utc
 
 
@@ -67,7 +68,8 @@ def current_versions(coupa: Any, entity: str, document_ids: Iterable[str]) -> li
         for document_id in sorted(set(document_ids)):
             if not document_id.isdigit():
                 continue
-            record = session.get(entity, document_id)
+            # The fields the poll asks for: a replay maps what the poll's version would have held.
+            record = session.get(entity, document_id, fields=POLL_FIELDS.get(entity))
             changed = coupa_time(record.get("updated-at"))
             if changed is not None:
                 versions.append(Version(document_id, changed, record, "poll"))

@@ -23,6 +23,13 @@ and ours overlap instead of adding up), so at most two pages of ``page_size`` ro
 * A server that says ``moreRecords`` without a next link (v1 style, or a fetch limit) is paged the
   same way, by key.
 
+What it leaves on the server: a paged query asks for next links with ``nextPageTimeInterval``
+(``ML_JDE_NEXT_PAGE_INTERVAL_MS``; omitted, AIS keeps fetching in the background every 5 s until the
+set is read or times out), and a result set the read stops reading before its end (the caller stops
+early, an error, the generator closed, the session closed) is closed at once (``close_result_set``:
+the application stack ``close`` of the stack its next link names) instead of holding a cursor on the
+HTML server until ``resultSetTimeout``. A set read to its end is closed by the server itself.
+
 Every call takes the session's lock (``calls``): one call at a time on a token unless
 ``ML_JDE_OVERLAP_CALLS`` (``session`` module docstring, "One token, one call").
 """
@@ -36,9 +43,10 @@ from contextlib import AbstractContextManager
 from itertools import repeat
 from operator import contains
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from connector_resources.http import ApiError, HttpClient
+from connector_resources.http.write_hold import holding
 from connector_resources.jde.dates import DatePattern
 from connector_resources.jde.decode import ColumnPage, page_json
 from connector_resources.jde.errors import (
@@ -72,6 +80,20 @@ if TYPE_CHECKING:
 log = get_logger("ml_connector.jde")
 
 DATASERVICE_PATH = "v2/dataservice"
+# Oracle's AIS REST reference, "Execute Forms Keeping State v2" (POST /v2/appstack): ``action`` open,
+# execute or close ("close the stack and any open forms on it"); a data-service next link names the
+# stack holding its result set (``stackId``, ``stateId``, ``rid``).
+APPSTACK_PATH = "v2/appstack"
+
+
+class OpenResultSet:
+    """Where one paged query stands on the server: the next link of the last page fetched (None once
+    the server has said no more rows, closed it, or it expired). Updated by whichever thread fetched
+    the page; read once the read stops and the page in flight, if any, has ended."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.link: str | None = None
 
 
 class SessionDates(Protocol):
@@ -96,20 +118,20 @@ class PageAhead:
     it was handed out whole.
     """
 
-    def __init__(self, reader: ResultSetReader, href: str, table: str) -> None:
+    def __init__(self, reader: ResultSetReader, href: str, result_set: OpenResultSet) -> None:
         self._reader = reader
-        self._table = table
+        self._result_set = result_set
         self._lock = threading.Lock()
         self._waited_for = False
         self._then: PageAhead | None = None
         self._future: Future[Page] = reader.prefetcher().submit(self._fetch, href)
 
     def _fetch(self, href: str) -> Page:
-        page = self._reader.next_page(href, self._table)
+        page = self._reader.next_page(href, self._result_set)
         with self._lock:
             if self._waited_for and page.more and page.next_href:
                 try:
-                    self._then = PageAhead(self._reader, page.next_href, self._table)
+                    self._then = PageAhead(self._reader, page.next_href, self._result_set)
                 except RuntimeError:  # the prefetch thread is shutting down: the caller asks, and is told
                     self._then = None
         return page
@@ -144,7 +166,9 @@ class ResultSetReader:
     """The data-service reads of one session: queries, next links, restarts and the prefetch thread.
 
     ``pages`` counts data-service pages read; ``restarts`` queries restarted after a lost result set or
-    link. ``close()`` lets a read ahead in flight end (the session then logs out).
+    link; ``closed_sets`` result sets closed before their end. ``close()`` lets a read ahead in flight
+    end and closes the result sets of reads left unfinished (the session then logs out).
+    ``next_page_interval_ms`` is sent as ``nextPageTimeInterval`` (None: not sent).
     """
 
     def __init__(
@@ -154,19 +178,26 @@ class ResultSetReader:
         dates: SessionDates,
         *,
         max_restarts: int = 5,
+        next_page_interval_ms: int | None = None,
     ) -> None:
         self._http = http
         self._calls = calls
         self._dates = dates
         self.max_restarts = max_restarts
+        self.next_page_interval_ms = next_page_interval_ms
         self.pages = 0
         self.restarts = 0
+        self.closed_sets = 0
         self._pool: ThreadPoolExecutor | None = None  # next-page prefetch, started by the first read
+        self._unfinished: dict[int, OpenResultSet] = {}  # reads under way, by id(): closed by close()
 
     def close(self) -> None:
-        """Stop the prefetch thread, after the call it has in flight."""
+        """Stop the prefetch thread, after the call it has in flight, then close the result sets of
+        reads still suspended (a generator never read to its end nor closed)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        for result_set in list(self._unfinished.values()):
+            self._finish(result_set)
 
     def pages_of(
         self, spec: BrowseSpec, *, by_column: bool = False
@@ -186,8 +217,10 @@ class ResultSetReader:
         failures = 0
         while queue:
             progressed = False
+            # Closed at once however this read ends, so a result set it leaves is closed now.
+            query_pages = self._query_pages(spec, queue[0], keys)
             try:
-                for rows in self._query_pages(spec, queue[0], keys):
+                for rows in query_pages:
                     if not isinstance(rows, ColumnPage) and not all(
                         all(map(contains, rows, repeat(key))) for key in spec.order_keys
                     ):
@@ -245,6 +278,8 @@ class ResultSetReader:
                     queue, skip = [[]], yielded
                 else:
                     queue, skip = plan, 0
+            finally:
+                query_pages.close()
 
     def _query_pages(
         self, spec: BrowseSpec, extra: Sequence[Condition], keys: tuple[str, ...] | None = None
@@ -264,17 +299,21 @@ class ResultSetReader:
         (``PageAhead``), without waiting for this thread to take its turn; the rows are decoded here
         while the request is on its way.
         """
-        response = self._dataservice_response(
-            spec.body(extra, self._dates.query_date_pattern), spec.table, "read"
+        body = spec.body(
+            extra, self._dates.query_date_pattern, next_page_interval_ms=self.next_page_interval_ms
         )
+        response = self._dataservice_response(body, spec.table, "read")
         page = read_page(response, spec.table)
         del response
+        result_set = OpenResultSet(spec.table)
+        result_set.link = page.next_href if page.more else None
+        self._unfinished[id(result_set)] = result_set
         ahead: PageAhead | None = None
         try:
             while True:
                 self.pages += 1
                 if page.more and page.next_href and ahead is None:
-                    ahead = PageAhead(self, page.next_href, spec.table)
+                    ahead = PageAhead(self, page.next_href, result_set)
                 rows = page.decoded(keys)
                 if rows:
                     yield rows
@@ -289,6 +328,39 @@ class ResultSetReader:
                 # The caller stopped early (or failed): let the call in flight end before the session
                 # can log out or read again; its page, or its failure, is of no use any more.
                 ahead.abandon()
+            # Whatever the server still holds for this query (none once the last page came).
+            self._finish(result_set)
+
+    def _finish(self, result_set: OpenResultSet) -> None:
+        """Close ``result_set`` on the server if a next link still leads to it, once."""
+        self._unfinished.pop(id(result_set), None)
+        link, result_set.link = result_set.link, None
+        if link is not None:
+            self.close_result_set(link, result_set.table)
+
+    def close_result_set(self, href: str, table: str) -> bool:
+        """Close the result set behind next link ``href`` (``APPSTACK_PATH`` ``close`` of the stack it
+        names); True when AIS took it. Never raises: a set that cannot be closed times out on the
+        server anyway (``resultSetTimeout``), so a failure is logged, not the read's. Not in a preview
+        (``write_hold``): it holds every POST but the data service's, and changes nothing here."""
+        if holding():
+            return False
+        query = parse_qs(urlsplit(href).query)
+        ids = {name: (query.get(name) or [""])[0] for name in ("stackId", "stateId", "rid")}
+        if not all(ids.values()):
+            log.debug("%s: next link names no stack (stackId, stateId, rid); nothing to close", table)
+            return False
+        body: dict[str, Any] = {"action": "close", "rid": ids["rid"]}
+        for name in ("stackId", "stateId"):
+            body[name] = int(ids[name]) if ids[name].isdigit() else ids[name]
+        try:
+            with self._calls:
+                self._http.post(APPSTACK_PATH, json=body, idempotent=False)
+        except Exception as exc:  # noqa: BLE001 - best effort: the server times the set out anyway
+            log.info("%s: could not close an unfinished result set (%s); it will time out", table, exc)
+            return False
+        self.closed_sets += 1
+        return True
 
     def prefetcher(self) -> ThreadPoolExecutor:
         """One background thread per session: a single read ahead at a time, whatever the reads."""
@@ -296,8 +368,16 @@ class ResultSetReader:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jde-prefetch")
         return self._pool
 
-    def next_page(self, href: str, table: str) -> Page:
-        """The page behind a next link (called in the prefetch thread)."""
+    def next_page(self, href: str, result_set: OpenResultSet) -> Page:
+        """The page behind a next link (called in the prefetch thread); ``result_set`` then stands at
+        its next link (None when it came to its end, or when the link's call was answered with a
+        failure other than a refusal of the link itself: an expired set or a dead session is gone)."""
+        page = self._next_page(href, result_set)
+        result_set.link = page.next_href if page.more else None
+        return page
+
+    def _next_page(self, href: str, result_set: OpenResultSet) -> Page:
+        table = result_set.table
         url = self._local_link(href)
         try:
             # Not idempotent: a result set is a forward-only cursor (see module docstring).
@@ -309,10 +389,16 @@ class ResultSetReader:
                 raise mapped from None
             if exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 403, 408, 444):
                 raise _query_error(exc, f"refused the next-page link of {table}", table) from None
+            if exc.status is not None:
+                result_set.link = None  # expired, or the session behind it is gone: nothing to close
             if exc.response is not None and has_expired_marker(exc.response.text):
                 raise ReadInterrupted(f"the {table} result set expired ({RESULT_SET_EXPIRED})") from None
             raise ReadInterrupted(f"the next-page call failed ({exc.status or type(exc).__name__})") from None
-        return read_page(response, table)
+        try:
+            return read_page(response, table)
+        except ReadInterrupted:
+            result_set.link = None  # answered "expired" in a 200's sysErrors: gone
+            raise
 
     def _local_link(self, href: str) -> str:
         """A next link pointed at the server we talk to.

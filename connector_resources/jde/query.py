@@ -347,9 +347,19 @@ class BrowseSpec:
         return self.match == "MATCH_ALL" or len(self.conditions) <= 1
 
     def body(
-        self, extra: Sequence[Condition], date_pattern: DatePattern, *, paged: bool = True
+        self,
+        extra: Sequence[Condition],
+        date_pattern: DatePattern,
+        *,
+        paged: bool = True,
+        next_page_interval_ms: int | None = None,
     ) -> dict[str, Any]:
-        """The BROWSE request for the caller's conditions plus ``extra`` (continuation) ones."""
+        """The BROWSE request for the caller's conditions plus ``extra`` (continuation) ones.
+
+        ``paged``: ask for next-page links (``enableNextPageProcessing``), with ``nextPageTimeInterval``
+        when ``next_page_interval_ms`` is given (Oracle, "Example - Links Section in a Data Service
+        Response": omitted, the server pre-fetches in the background every 5 s; 1000 ms or less, never;
+        more, for that long)."""
         conditions = list(self.conditions) + list(extra)
         match = self.match if not extra else "MATCH_ALL"
         body: dict[str, Any] = {
@@ -363,6 +373,8 @@ class BrowseSpec:
             "enableNextPageProcessing": paged,
             "aggregation": {"orderBy": [{"column": o.column, "direction": o.direction} for o in self.order]},
         }
+        if paged and next_page_interval_ms is not None:
+            body["nextPageTimeInterval"] = next_page_interval_ms
         if self.columns is not None:
             body["returnControlIDs"] = "|".join(self.columns)
         if conditions:

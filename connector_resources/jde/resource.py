@@ -62,6 +62,12 @@ class JdeAisResource(ApiConnectionResource):
         description="let a read's prefetched next page be in flight while the session makes another AIS "
         "call (ML_JDE_OVERLAP_CALLS); off: one call at a time per token, the documentation being silent",
     )
+    next_page_interval_ms: int = Field(
+        default=1000,
+        ge=0,
+        description="nextPageTimeInterval sent with every paged read (ML_JDE_NEXT_PAGE_INTERVAL_MS): 1000 "
+        "or less, AIS fetches a next page only when asked; more, it pre-fetches for that long",
+    )
     voucher_processor_version: str = Field(
         default="ZJDE0001",
         description="the R04110ZA version the site schedules (ML_JDE_VOUCHER_PROCESSOR_VERSION); ping reads "
@@ -110,6 +116,7 @@ class JdeAisResource(ApiConnectionResource):
             query_date_format=self.query_date_format,
             max_restarts=self.max_restarts,
             overlap_calls=self.overlap_calls,
+            next_page_interval_ms=self.next_page_interval_ms,
         )
         with released_on_error(http):
             session.login()

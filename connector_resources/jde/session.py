@@ -71,6 +71,7 @@ class JdeSession(ClosingOnce):
         query_date_format: str = "",
         max_restarts: int = 5,
         overlap_calls: bool = False,
+        next_page_interval_ms: int | None = None,
     ) -> None:
         self._http = http
         self._auth = auth
@@ -78,7 +79,9 @@ class JdeSession(ClosingOnce):
         self._query_date_override = DatePattern(query_date_format) if query_date_format.strip() else None
         # One AIS call at a time unless ``overlap_calls`` (module docstring: "One token, one call").
         self._calls: AbstractContextManager[Any] = nullcontext() if overlap_calls else threading.RLock()
-        self._reader = ResultSetReader(http, self._calls, self, max_restarts=max_restarts)
+        self._reader = ResultSetReader(
+            http, self._calls, self, max_restarts=max_restarts, next_page_interval_ms=next_page_interval_ms
+        )
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -95,6 +98,11 @@ class JdeSession(ClosingOnce):
     def restarts(self) -> int:
         """Queries restarted after a lost result set or link."""
         return self._reader.restarts
+
+    @property
+    def closed_result_sets(self) -> int:
+        """Result sets closed before their end (a read stopped early; ``paging`` module docstring)."""
+        return self._reader.closed_sets
 
     @property
     def reauths(self) -> int:

@@ -59,6 +59,17 @@ SYSTEM = System(
             "2000) caps it, and memory holds at most two pages per read",
         ),
         Setting(
+            "next_page_interval_ms",
+            "ML_JDE_NEXT_PAGE_INTERVAL_MS",
+            "1000",
+            "nextPageTimeInterval (ms) sent with every paged data-service read: 1000 or less, AIS fetches "
+            "a next page only when it is asked for (the connector asks at once, a page ahead); more, AIS "
+            "pre-fetches rows in the background for that long, which must stay below the HTML server's "
+            "resultSetTimeout (jdbj.ini, default 60 s). Oracle sets no default: omitted, AIS pre-fetches "
+            "every 5 s until the set is read or times out",
+            kind=Number(unit="ms", whole=True, minimum=0),
+        ),
+        Setting(
             "overlap_calls",
             "ML_JDE_OVERLAP_CALLS",
             "false",

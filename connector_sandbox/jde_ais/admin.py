@@ -51,6 +51,7 @@ def state_summary(state: SandboxState) -> dict[str, Any]:
         "active_sessions": state.sessions.active_count(),
         "stateless_sessions_created": state.sessions.stateless_sessions_created,
         "open_result_sets": len(state.result_sets),
+        "dripping_result_sets": state.result_sets.dripping(),
         "faults": state.faults.model_dump(),
         "seed": seed_summary(
             state.seed_report, "seconds", "reused", "anchor_date", "scale", scale=state.settings.scale

@@ -24,9 +24,17 @@ from . import orchestrations
 from .admin import admin_routes
 from .auth import InvalidToken, Session, SessionLimitReached
 from .contract import CONTRACT
-from .dataservice import ResultSet, browse_body, count_body, next_link, parse_data_request, row_renderer
+from .dataservice import (
+    STACK_ID,
+    ResultSet,
+    browse_body,
+    count_body,
+    next_link,
+    parse_data_request,
+    row_renderer,
+)
 from .dates import DatePattern, compile_pattern
-from .errors import AisError, authorization_failure, bad_request, invalid_token, service_error
+from .errors import AisError, authorization_failure, bad_request, invalid_token, service_error, timestamp
 from .query import ValueContext
 from .settings import JdeSandboxSettings
 from .state import SandboxState
@@ -264,7 +272,12 @@ def _next_page(request: Request, state: SandboxState, result_set: ResultSet) -> 
 def _run_data_request(
     request: Request, state: SandboxState, body: dict[str, Any], session: Session
 ) -> Response:
-    data_request = parse_data_request(body, state.settings, _value_context(state, session))
+    data_request = parse_data_request(
+        body,
+        state.settings,
+        _value_context(state, session),
+        result_set_timeout_seconds=state.faults.result_set_timeout_seconds,
+    )
     if data_request.table.name in state.faults.refuse_tables:
         raise authorization_failure()
     conn = state.store.conn
@@ -300,6 +313,32 @@ async def dataservice_next(request: Request, state: SandboxState) -> Response:
         raise bad_request("rid: the next-page call needs the rid from the links href")
     with authenticated(request, state, body, query_token=params.get("token")) as session:
         return _next_page(request, state, state.result_sets.take(str(rid), session.token))
+
+
+async def appstack(request: Request, state: SandboxState) -> Response:
+    """POST /v2/appstack (Oracle's "Execute Forms Keeping State v2"): ``close`` of the stack a data-service
+    next link names (``stackId``, ``stateId``, ``rid``) closes its result set. Forms are not simulated, so
+    ``open`` and ``execute`` are refused naming the action."""
+    body = await json_body(request)
+    action = body.get("action")
+    if action != "close":
+        raise bad_request(f"action: {action!r}; the sandbox's application stacks are data-service result "
+                          "sets, which can only be closed")  # fmt: skip
+    rid = body.get("rid")
+    if not rid or body.get("stackId") != STACK_ID:
+        raise bad_request("close needs the stackId, stateId and rid of a data-service next link")
+    with authenticated(request, state, body) as session:
+        result_set = state.result_sets.close_stack(str(rid), session.token)
+    # The answer to a close is not shown in Oracle's material: the stack it closed, as every stack answer.
+    return CompactJSONResponse(
+        {
+            "stackId": STACK_ID,
+            "stateId": result_set.state_id,
+            "rid": result_set.rid,
+            "timeStamp": timestamp(),
+            "sysErrors": [],
+        }  # fmt: skip
+    )
 
 
 _SIMPLE_OPERATORS = {
@@ -462,6 +501,7 @@ def _ais_routes() -> list[Route]:
         Route("/jderest/v2/poservice", ais_route(processing_options), methods=["POST"]),
         Route("/jderest/v2/dataservice/next", ais_route(dataservice_next), methods=["GET", "POST"]),
         Route("/jderest/v2/dataservice/table/{table}", ais_route(dataservice_simple), methods=["GET"]),
+        Route("/jderest/v2/appstack", ais_route(appstack), methods=["POST"]),
         Route("/jderest/discover", ais_route(discover), methods=["GET"]),
     ]
     for prefix in ("/jderest/orchestrator", "/jderest/v2/orchestrator", "/jderest/v3/orchestrator"):

@@ -259,6 +259,25 @@ _NEXT_QUERY = obj(
     required=["rid"],
 )
 
+# op-v2-appstack-post: ApplicationStackRequest. The sandbox's stacks are data-service result sets, closed by
+# ``action: close`` with the stack a next link names; forms (formRequest, actionRequest) are not simulated.
+_APPSTACK_BODY = obj(
+    {
+        **_AUTH,
+        "action": string(enum=["open", "execute", "close"]),
+        "stackId": integer(),
+        "stateId": integer(),
+        "rid": string(),
+        "formRequest": {"type": "object"},
+        "actionRequest": {"type": "object"},
+        "aliasNaming": boolean(),
+        "enableNextPageProcessing": boolean(),
+        "nextPageTimeInterval": one_of(string(pattern=r"^\d+$"), integer()),
+        "outputType": string(),
+    },
+    required=["action"],
+)
+
 # op-v2-poservice-post / op-poservice-post: ProcessingOptionRequest (applicationName required, version).
 _PO_BODY = obj({**_AUTH, "applicationName": string(), "version": string()}, required=["applicationName"])
 
@@ -392,6 +411,9 @@ _OPERATIONS = (
               query=_NEXT_QUERY, answer=_BROWSE_ANSWER),
     Operation("GET", "/jderest/v2/dataservice/table/{table}", _page("op-v2-dataservice-table-tablename-get"),
               answer=_BROWSE_ANSWER),
+    Operation("POST", "/jderest/v2/appstack", _page("op-v2-appstack-post"), body=_json(_APPSTACK_BODY),
+              answer=obj({"stackId": integer(), "stateId": integer(), "rid": string(), "timeStamp": string(),
+                          "sysErrors": array({"type": "object"})}, closed=False)),
     Operation("POST", "/jderest/v2/poservice", _page("op-v2-poservice-post"), body=_json(_PO_BODY),
               answer={"type": "object"}),
     Operation("POST", "/jderest/poservice", _page("op-poservice-post"), body=_json(_PO_BODY),

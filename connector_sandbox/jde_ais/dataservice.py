@@ -3,7 +3,9 @@
 A paged browse keeps a real open cursor (its own read connection, see ``store``), advanced page by
 page. Like the HTML server's result set it is forward-only: calling the same next href twice returns
 the *following* page, and after ``result_set_timeout_seconds`` without use it is gone (HTTP 500,
-JAS_MSG347), so a client must restart the query rather than retry a page.
+JAS_MSG347), so a client must restart the query rather than retry a page. A set stays open until it
+is read to its end, closed (the application stack ``close`` of its stack, ``close_stack``) or timed out;
+each remembers how it was asked to drip (``nextPageTimeInterval``), for the operator's state.
 """
 
 from __future__ import annotations
@@ -25,7 +27,12 @@ from .store import Store, quote
 from .tables import TABLES, Column, ForeignAmount, Kind, Table
 
 GRID_ID = 54
+STACK_ID = 1  # every data-service result set is the one form of its own stack
 NO_MAX = "No Max"
+# Oracle ("Example - Links Section in a Data Service Response"): without nextPageTimeInterval the server
+# fetches rows in the background every 5 s while the set waits; 1000 ms or less turns that off.
+DEFAULT_DRIP_MS = 5000
+NO_DRIP_MS = 1000
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,15 @@ class DataRequest:
     order_by: str
     page_size: int
     next_page: bool
+    next_page_interval_ms: int | None = None  # nextPageTimeInterval as sent (None: not sent)
+
+    @property
+    def drip_ms(self) -> int:
+        """How often AIS would fetch rows in the background for this set (0: never)."""
+        interval = self.next_page_interval_ms
+        if interval is None:
+            return DEFAULT_DRIP_MS
+        return 0 if interval <= NO_DRIP_MS else interval
 
     def select_sql(self) -> str:
         """The columns asked for, then the decimals of each foreign amount among them (hidden from the
@@ -73,7 +89,12 @@ def page_size(raw: Any, settings: JdeSandboxSettings) -> int:
 
 
 def parse_data_request(
-    body: dict[str, Any], settings: JdeSandboxSettings, context: ValueContext, *, v2: bool = True
+    body: dict[str, Any],
+    settings: JdeSandboxSettings,
+    context: ValueContext,
+    *,
+    v2: bool = True,
+    result_set_timeout_seconds: float | None = None,
 ) -> DataRequest:
     table_name = body.get("targetName")
     table = TABLES.get(table_name) if isinstance(table_name, str) else None
@@ -105,6 +126,12 @@ def parse_data_request(
         raise bad_request("returnControlIDs: must be a pipe-delimited string such as F4301.DOCO|F4301.DCTO")
     where, params = query_sql(table, body.get("query"), context)
     return DataRequest(
+        next_page_interval_ms=next_page_interval(
+            body.get("nextPageTimeInterval"),
+            settings.faults.result_set_timeout_seconds
+            if result_set_timeout_seconds is None
+            else result_set_timeout_seconds,
+        ),
         table=table,
         service_type=service_type,
         columns=tuple(dict.fromkeys(columns)),
@@ -116,6 +143,23 @@ def parse_data_request(
         # Next-page links exist on v2 only (reference quirk 6).
         next_page=v2 and body.get("enableNextPageProcessing") in (True, "true", "TRUE"),
     )
+
+
+def next_page_interval(raw: Any, timeout_seconds: float) -> int | None:
+    """nextPageTimeInterval in ms (a number or a string of digits); Oracle: it must stay below the HTML
+    server's resultSetTimeout, so one that does not is refused naming it."""
+    if raw is None:
+        return None
+    digits = isinstance(raw, str) and raw.strip().isdigit()
+    if isinstance(raw, bool) or not (isinstance(raw, int) or digits):
+        raise bad_request(f"nextPageTimeInterval: {raw!r} is not a number of milliseconds")
+    interval = int(raw)
+    timeout_ms = timeout_seconds * 1000
+    if interval > NO_DRIP_MS and interval >= timeout_ms:
+        raise bad_request(
+            f"nextPageTimeInterval: {interval} ms is not below the result set timeout ({timeout_ms:g} ms)"
+        )
+    return interval
 
 
 def foreign_amounts(table: Table, columns: tuple[Column, ...]) -> list[ForeignAmount]:
@@ -225,6 +269,8 @@ class ResultSets:
         self._open: dict[str, ResultSet] = {}
 
     def __len__(self) -> int:
+        """Sets open now (those idle past the timeout are dropped first, as the server would have)."""
+        self.sweep()
         return len(self._open)
 
     def open(
@@ -239,6 +285,20 @@ class ResultSets:
         result_set = ResultSet(secrets.token_hex(8)[:15], token, request, render, connection, cursor)
         result_set.last_access = self._clock()
         self._open[result_set.rid] = result_set
+        return result_set
+
+    def dripping(self) -> int:
+        """Open sets AIS would keep fetching rows for in the background (``DataRequest.drip_ms``)."""
+        self.sweep()
+        return sum(1 for result_set in self._open.values() if result_set.request.drip_ms)
+
+    def close_stack(self, rid: str, token: str) -> ResultSet:
+        """Close an open set for the application stack ``close`` of its stack; JAS_MSG347 when it is
+        already gone (read to its end, closed, timed out) or another session's."""
+        result_set = self._open.get(rid)
+        if result_set is None or result_set.token != token:
+            raise result_set_expired()
+        self.close(rid)
         return result_set
 
     def take(self, rid: str, token: str) -> ResultSet:
@@ -278,7 +338,7 @@ def next_link(base_url: str, result_set: ResultSet) -> dict[str, str]:
     request = result_set.request
     query = "&".join(
         (
-            "stackId=1",
+            f"stackId={STACK_ID}",
             f"stateId={result_set.state_id}",
             f"rid={result_set.rid}",
             f"fullGridId={GRID_ID}",

@@ -288,6 +288,55 @@ def test_the_next_page_is_fetched_ahead_and_every_row_comes_once_in_order(sandbo
     assert rebuilt == expected  # the column-wise pages hold browse's values
 
 
+def _open_sets(box: Sandbox) -> tuple[int, int]:
+    state = box.state()
+    return state["open_result_sets"], state["dripping_result_sets"]
+
+
+def test_a_read_stopped_early_leaves_no_result_set_open(sandbox):
+    """Stopping after a few pages, an error in the caller, a suspended read whose session closes: each
+    closes its result set at once (the token is kept, so only the close can end it before the timeout),
+    and the sets a read has open meanwhile are not dripping (nextPageTimeInterval 1000)."""
+    sandbox.admin("POST", "faults", json={"result_set_timeout_seconds": 600})
+    with jde(sandbox, page_size=20).session() as s:
+        before, _ = _open_sets(sandbox)
+        rows = s.browse("F4311", columns=["DOCO"])
+        for index, _row in enumerate(rows):
+            if index == 0:
+                assert _open_sets(sandbox) == (before + 1, 0)
+            if index == 45:  # the third page, the fourth asked for ahead
+                break
+        rows.close()
+        assert _open_sets(sandbox)[0] == before
+        assert s.closed_result_sets == 1
+
+        with pytest.raises(ZeroDivisionError):
+            for index, _row in enumerate(s.browse("F0101", columns=["AN8"])):
+                if index == 30:
+                    raise ZeroDivisionError  # the caller's own failure, mid-read
+        assert _open_sets(sandbox)[0] == before
+        whole = list(s.browse("F0101", columns=["AN8"]))  # read to its end: the server closes it
+        assert len(whole) > 20 and s.closed_result_sets == 2
+        suspended = s.browse_columns("F4311", columns=["DOCO"])
+        next(suspended)
+        assert _open_sets(sandbox)[0] == before + 1
+    assert _open_sets(sandbox)[0] == before  # the session's end closed the read it left suspended
+    assert s.closed_result_sets == 3
+
+
+def test_the_next_page_interval_setting_is_sent_with_every_paged_read(sandbox, monkeypatch):
+    monkeypatch.setenv("ML_JDE_NEXT_PAGE_INTERVAL_MS", "4000")
+    resource = JdeAisResource.from_settings(base_url=sandbox.base_url, page_size=20)
+    assert resource.next_page_interval_ms == 4000
+    with resource.session() as s:
+        before = _open_sets(sandbox)
+        rows = s.browse("F0101", columns=["AN8"])
+        next(rows)
+        assert _open_sets(sandbox) == (before[0] + 1, before[1] + 1)  # over 1000 ms: AIS pre-fetches
+        rows.close()
+        assert _open_sets(sandbox) == before
+
+
 def test_a_failure_on_a_page_read_ahead_surfaces_after_the_page_before_it(scripted_ais):
     link = {"rel": "next", "href": f"http://ignored{PREFIX}/v2/dataservice/next?stackId=1&token=x"}
     scripted_ais.route(
