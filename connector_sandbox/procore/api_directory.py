@@ -56,7 +56,7 @@ PROJECTS = ListSpec(
         *eq("id", integer=True),
         *eq("origin_id"),
         *STAMPS,
-        Filter("active", "bool", "active"),
+        Filter("by_status", "status", "active"),
     ),
 )
 
