@@ -32,11 +32,13 @@ suppliers, purchase orders, vouchers, change orders), with the staged sources an
 10,000-record reconciliation does not fit in Procore's hour); ``--no-reconcile`` skips phase 3.
 
 Reported: records written per flow and per second of its steps, Procore and JDE calls per record written,
-the 429s Procore sent (goal 0), the Procore request rate achieved in the steps where the pacer had to wait
-(the API is the bottleneck there) against the binding window (spike 25/10 s = 2.5 req/s while a run needs
-fewer calls than the hour holds, else hourly 3,600/h = 1 req/s), which window the pacer waited for, JDE
-logins and logouts (apart from the JDE calls) and Procore token fetches, peak RSS, our process's CPU per
-record, and what is left in the retry queue by reason. A markdown table for the README comes last.
+the calls and rows of the inactive-vendor list (the one Procore list that documents no filter, so each read
+may bring every inactive vendor), the 429s Procore sent (goal 0), the Procore request rate achieved in the
+steps where the pacer had to wait (the API is the bottleneck there) against the binding window (spike 25/10 s
+= 2.5 req/s while a run needs fewer calls than the hour holds, else hourly 3,600/h = 1 req/s), which window
+the pacer waited for, JDE logins and logouts (apart from the JDE calls) and Procore token fetches, peak RSS,
+our process's CPU per record, and what is left in the retry queue by reason. A markdown table for the README
+comes last.
 """
 
 from __future__ import annotations
@@ -144,20 +146,38 @@ def discover() -> ProcoreJdeFound:
 # -- measuring ---------------------------------------------------------------------------------------------
 
 
+INACTIVE_VENDORS = "/vendors/inactive"  # the inactive-vendor list, the one Procore list read with no filter
+
+
 @dataclass
 class PacedCallLog(kit.CallLog):
-    """Our HTTP calls (``CallLog``) and every wait of the Procore pacer (time, seconds, the limit of the
-    window it waited for), so calls and waits can be put on the run's steps."""
+    """Our HTTP calls (``CallLog``), every wait of the Procore pacer (time, seconds, the limit of the
+    window it waited for), so calls and waits can be put on the run's steps, and the rows each call of the
+    inactive-vendor list brought (``inactive_rows``: what a read with no filter costs besides its calls)."""
 
     waits: list[tuple[float, float, int | None]] = field(default_factory=list)
+    inactive_rows: list[int] = field(default_factory=list)
 
     def install(self) -> None:
-        """Also wrap ``RateLimitPacer.before_call`` (this process, this bench only)."""
+        """Also wrap ``RateLimitPacer.before_call`` and count the inactive list's rows (this process, this
+        bench only)."""
+        from connector_resources.http.client import HttpClient
         from connector_resources.procore.ratelimit import RateLimitPacer
 
         super().install()
         before_call = RateLimitPacer.before_call
+        request = HttpClient.request
         log = self
+
+        def counted_rows(client: Any, method: str, path_or_url: str, *args: Any, **kwargs: Any) -> Any:
+            response = request(client, method, path_or_url, *args, **kwargs)
+            if client.system == "procore" and str(path_or_url).endswith(INACTIVE_VENDORS):
+                rows = response.json() if response.content else []
+                with log.lock:
+                    log.inactive_rows.append(len(rows) if isinstance(rows, list) else 0)
+            return response
+
+        HttpClient.request = counted_rows  # type: ignore[method-assign]
 
         def counted_wait(pacer: Any) -> float:
             budget = pacer.budget
@@ -426,7 +446,7 @@ def _backfill(
     """One materialize of every flow over the range, measured."""
     from dagster import materialize
 
-    first_call, first_wait = len(log.calls), len(log.waits)
+    first_call, first_wait, first_inactive = len(log.calls), len(log.waits), len(log.inactive_rows)
     result, seconds, cpu, sandbox = meter.measure(
         lambda: materialize(assets, resources=resources, instance=instance, raise_on_error=False, tags=tags)
     )
@@ -477,6 +497,10 @@ def _backfill(
         **sandbox,
         "procore_calls_per_record": round(procore_calls / max(records, 1), 2),
         "jde_calls_per_record": round(sandbox["jde_calls"] / max(records, 1), 2),
+        "procore_inactive_vendor_reads": {
+            "calls": len(log.inactive_rows[first_inactive:]),
+            "rows": sum(log.inactive_rows[first_inactive:]),
+        },
         "procore_rate_whole_run": round(procore_calls / seconds, 2) if seconds else None,
         **ceiling,
         "paced_steps": sorted(paced),
@@ -548,6 +572,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"| records written | {b['records_written']} in {b['seconds']} s ({b['records_per_second']} / s) |",
         f"| Procore calls / record | {b['procore_calls_per_record']} ({b['procore_calls']} calls) |",
         f"| JDE calls / record | {b['jde_calls_per_record']} ({b['jde_calls']} calls) |",
+        f"| Procore inactive-vendor list (no filter documented) | "
+        f"{b['procore_inactive_vendor_reads']['calls']} call(s), "
+        f"{b['procore_inactive_vendor_reads']['rows']} rows |",
         f"| Procore 429s | **{b['procore_429s']}** |",
         f"| Procore rate, whole run | {b['procore_rate_whole_run']} req/s |",
         f"| Procore rate in the paced steps ({', '.join(b['paced_steps']) or '-'}) | "

@@ -158,6 +158,12 @@ class Kept:
     cost_codes: dict[int, Any] = field(default_factory=dict)
     commitment_lines: dict[tuple[int, int], Any] = field(default_factory=dict)
     project_names: dict[str, str] = field(default_factory=dict)
+    # project id -> commitment id -> its requisitions (``commitment_requisitions.requisition_statuses``)
+    requisition_statuses: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # change orders as the run's staged lists gave them, by id: a pull's release maps them again unread
+    change_orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # company id -> its permitted projects, listed once a run (``ProcoreSession.keep_projects_in``)
+    listed_projects: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 _kept: RunReads[dict[int, Kept]] = RunReads(dict)
@@ -169,11 +175,20 @@ def step_kept(context: Any, company: int) -> Kept:
     return Kept() if kept is None else kept.setdefault(int(company), Kept())
 
 
+def run_kept(run_id: str, company: int) -> Kept:
+    """The reads run ``run_id`` keeps in ``company`` (a source step's, which knows its run by id)."""
+    return _kept(run_id).setdefault(int(company), Kept())
+
+
 def kept_session(session: Any, kept: Kept) -> Any:
-    """``session`` keeping its cost codes and commitment lines in ``kept`` (``OrderLineReads.keep_in``)."""
+    """``session`` keeping its cost codes, commitment lines (``OrderLineReads.keep_in``) and project list
+    (``ProcoreSession.keep_projects_in``) in ``kept``."""
     keep_in = getattr(session, "keep_in", None)
     if keep_in is not None:
         keep_in(kept.cost_codes, kept.commitment_lines)
+    keep_projects_in = getattr(session, "keep_projects_in", None)
+    if keep_projects_in is not None:
+        keep_projects_in(kept.listed_projects)
     return session
 
 

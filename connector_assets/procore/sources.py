@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
+from connector_assets.procore.document_reads import kept_session, run_kept
 from connector_assets.runtime.incremental import DayRead
 from connector_assets.saas.entities import SourceRead, read_sessions
 from connector_resources.procore import ProcoreError, ProcoreResource, ProcoreSession
@@ -26,8 +27,8 @@ class _CompanySession:
     """One company's session as the SaaS reader reads it: its records tagged with the company, a
     Procore failure naming the company."""
 
-    def __init__(self, sessions: CompanySessions, company_id: int) -> None:
-        self.sessions, self.company_id = sessions, company_id
+    def __init__(self, sessions: CompanySessions, company_id: int, run_id: str | None = None) -> None:
+        self.sessions, self.company_id, self.run_id = sessions, company_id, run_id
 
     def iter_all(self, entity: str) -> Iterator[dict[str, Any]]:
         return self._tagged(lambda session: session.iter_all(entity))
@@ -36,8 +37,11 @@ class _CompanySession:
         return self._tagged(lambda session: session.iter_changed(entity, start, end))
 
     def _tagged(self, read: Callable[[ProcoreSession], Iterable[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+        session = self.sessions.session(self.company_id)
+        if self.run_id is not None:  # the run's project list: one call a run, not one a project-scoped step
+            kept_session(session, run_kept(self.run_id, self.company_id))
         try:
-            for record in read(self.sessions.session(self.company_id)):
+            for record in read(session):
                 record[COMPANY_FIELD] = self.company_id
                 yield record
         except ProcoreError as exc:
@@ -68,7 +72,8 @@ def read_procore_companies(
     with client.company_sessions() as sessions:
         companies = sessions.companies
         feeds = {
-            cursor_stream(read.spec.entity, c, companies): _CompanySession(sessions, c) for c in companies
+            cursor_stream(read.spec.entity, c, companies): _CompanySession(sessions, c, read.run_id)
+            for c in companies
         }
 
         def combined(day: date, reads: dict[str, DayRead]) -> DayRead:

@@ -88,21 +88,37 @@ def open_vendor_patches(procore: Any, ledger: Ledger, run_id: str | None, **word
 
 
 def vendors_by_id(
-    procore: Any, ledger: Ledger, integration: str, keys: Iterable[str], queued: dict[str, int] | None = None
+    procore: Any,
+    ledger: Ledger,
+    integration: str,
+    keys: Iterable[str],
+    queued: dict[str, int] | None = None,
+    kept: Callable[[int], dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """The vendors, each in its company (the queued item's, else the one the ledger keeps, else the first),
     on one session per company: by list (``listed_vendors``), one the list does not show by id; each read
-    record says its company as a staged one does."""
+    record says its company as a staged one does. ``kept``: company -> the vendors its run read already
+    (``document_reads.Kept.vendors``): those are not asked again, and those read here are kept there, so a
+    pull that writes the vendors of the orders a step just mapped costs no call."""
     default = first_company(procore)
     companies = {
         key: (queued or {}).get(key) or vendor_company(ledger, integration, key, default) for key in keys
     }
+    known = {
+        key: dict(found)
+        for key, company in companies.items()
+        if kept is not None and isinstance(found := kept(company).get(key), dict)
+    }
     with procore.company_sessions() as sessions:
-        listed = listed_vendors(sessions, companies)
-        return [
-            {**(listed.get(key) or sessions.session(company).get("vendors", key)), COMPANY_FIELD: company}
+        listed = {**listed_vendors(sessions, {k: c for k, c in companies.items() if k not in known}), **known}
+        read = {
+            key: listed.get(key) or sessions.session(company).get("vendors", key)
             for key, company in companies.items()
-        ]
+        }
+    if kept is not None:
+        for key, vendor in read.items():
+            kept(companies[key]).setdefault(key, vendor)
+    return [{**read[key], COMPANY_FIELD: company} for key, company in companies.items()]
 
 
 def remember_companies(ledger: Ledger, integration: str, vendors: Iterable[dict[str, Any]]) -> None:

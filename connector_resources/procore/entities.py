@@ -8,12 +8,15 @@ GET one record. ``ProcoreSession.iter_changed`` turns a spec into the cheapest e
 ==========================  ===========================================================================
 entity                      how changes in [start, end) are found
 ==========================  ===========================================================================
-vendors                     ``filters[updated_at]`` on ``/vendors`` (active vendors) **and** the whole
-                            of ``/companies/{id}/vendors/inactive`` (which takes no filters): a vendor
+vendors                     ``filters[updated_at]`` on ``/vendors`` (active vendors) **and**
+                            ``/companies/{id}/vendors/inactive``, which documents no filter, only ``sort``
+                            (SDK): asked ``sort=-updated_at`` and read newest first until a page ends
+                            before the window (once the order is seen, not assumed), else whole. A vendor
                             deactivated in the window leaves the active list, so both are read and
                             de-duplicated by id.
-projects                    ``/projects?company_id=`` is not in the reference's filter list: every
-                            permitted project is listed (a handful of pages) and filtered here.
+projects                    ``filters[updated_at]`` on ``/projects?company_id=`` (SDK:
+                            rest_v10_projects_get documents it). Which projects are *read* (every
+                            permitted one) is ``ProcoreSession.projects``, listed whole once per run.
 commitments                 ``filters[updated_at]`` on ``/purchase_order_contracts`` and
                             ``/work_order_contracts`` per project, ``view=extended`` (the default
                             compact view may leave money out) and ``filters[include_deleted]=with``
@@ -121,12 +124,12 @@ ENTITY_SPECS: dict[str, EntitySpec] = by_name(
         "company",
         sources=(
             ListSource(f"{API}/vendors", _COMPANY, date_filter=True),
-            # No company_id parameter and no filters (SDK): read whole, each row's stamp decides.
-            ListSource(f"{API}/companies/{{company_id}}/vendors/inactive", optional=True),
+            # No company_id parameter and no filters, a sort (SDK): newest first, each row's stamp decides.
+            ListSource(f"{API}/companies/{{company_id}}/vendors/inactive", optional=True, sort="-updated_at"),
         ),
         gets=(GetPath(f"{API}/vendors/{{id}}", _COMPANY),),
     ),
-    _listed("projects", "company"),
+    _listed("projects", "company", date_filter=True),
     EntitySpec(
         "commitments",
         "project",

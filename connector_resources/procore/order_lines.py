@@ -187,8 +187,28 @@ class OrderLineReads:
     def _code_of_id(self, project_id: int, cost_code_id: int | None) -> str | None:
         if cost_code_id is None:
             return None
+        known = self._code_on_lines(int(project_id), cost_code_id)
+        if known is not None:
+            return known
         code = self.project_cost_codes(project_id).get(cost_code_id, {}).get("full_code")
         return code.strip() if isinstance(code, str) and code.strip() else None
+
+    def _code_on_lines(self, project_id: int, cost_code_id: int) -> str | None:
+        """The full code of ``cost_code_id`` as a commitment line of the project read already (this session's,
+        or the run's with ``keep_in``) carries it with that id (its ``cost_code`` object, reference §2.4):
+        a change order line changing a line of its commitment costs no read of the project's cost codes."""
+        if int(project_id) in self._cost_codes_cache():
+            return None  # listed already: the list decides
+        for (pid, _), lines in self._commitment_lines_cache().items():
+            if pid != project_id:
+                continue
+            for line in lines.values():
+                nested = line.get("cost_code")
+                if isinstance(nested, Mapping) and as_int(nested.get("id")) == cost_code_id:
+                    code = own_full_code(line)
+                    if code is not None:
+                        return code
+        return None
 
     def resolve_cost_code(self, project_id: int, row: Mapping[str, Any]) -> str | None:
         """A line's full cost code from the line alone: ``cost_code.full_code``, else its cost code id

@@ -142,6 +142,9 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
         self._webhook_token = webhook_token
         self._on_close = on_close
         self._projects: list[dict[str, Any]] | None = None
+        # company id -> its permitted projects as listed, shared by a run's sessions (``keep_projects_in``)
+        self._listed_projects: dict[int, list[dict[str, Any]]] | None = None
+        self._inactive_vendors: list[dict[str, Any]] | None = None  # ``inactive_vendors``
         self._budget_views: dict[int, int | None] = {}
         # Parameters a server refused for a path (an unsupported filter or sort), dropped for the session.
         self._refused: dict[str, set[str]] = {}
@@ -303,16 +306,25 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
         """The service account (``GET /me``; a DMSA sends the company header there too)."""
         return self.object_of(self.call("GET", f"{API}/me", what="read the service account (/me)"), "/me")
 
+    def keep_projects_in(self, listed: dict[int, list[dict[str, Any]]]) -> None:
+        """List the company's permitted projects once per ``listed`` (company id -> projects; a run's), so the
+        sessions of a run's steps list them once, not once each."""
+        self._listed_projects = listed
+
     def projects(self) -> list[dict[str, Any]]:
         """The projects this session reads: the configured ``project_ids``, else every project the
-        DMSA is permitted on (``GET /projects?company_id=``), listed once per session."""
+        DMSA is permitted on (``GET /projects?company_id=``), listed once per session (or once per
+        ``keep_projects_in``). Listed whole: every project is read, not only those changed lately."""
         if self._projects is None:
             if self._configured_projects:
                 self._projects = [{"id": pid} for pid in self._configured_projects]
             else:
-                self._projects = list(
-                    self.rows_of(f"{API}/projects", {"company_id": self.company_id}, what="list projects")
-                )
+                shared = self._listed_projects if self._listed_projects is not None else {}
+                if self.company_id not in shared:
+                    shared[self.company_id] = list(
+                        self.rows_of(f"{API}/projects", {"company_id": self.company_id}, what="list projects")
+                    )
+                self._projects = list(shared[self.company_id])
         return list(self._projects)
 
     def project_ids(self) -> list[int]:
@@ -663,17 +675,25 @@ class ProcoreSession(OrderLineReads, ClosingOnce, SaasSession):
     # -- vendors (company directory) --------------------------------------------------------------
 
     def _vendor_rows(self, params: Mapping[str, Any], what: str) -> Iterator[dict[str, Any]]:
-        """Active then inactive vendors matching ``params`` (the inactive list may not exist: 404)."""
+        """Active vendors matching ``params``, then every inactive vendor (``inactive_vendors``), which the
+        caller matches."""
         base = {"company_id": self.company_id, **params}
         yield from self.rows_of(_VENDORS, base, what=what)
-        try:
-            # The inactive list takes no company_id (it is in the path) and no filters (SDK:
-            # rest_v10_companies_company_id_vendors_inactive_get): read whole, matched by the caller.
-            yield from self.rows_of(
-                _INACTIVE_VENDORS.format(company_id=self.company_id), {}, what=f"{what} (inactive)"
-            )
-        except ProcoreNotFoundError:
-            log.warning("procore: no inactive-vendor list on this server; searched active vendors only")
+        yield from self.inactive_vendors()
+
+    def inactive_vendors(self) -> list[dict[str, Any]]:
+        """The company's inactive vendors, listed once per session (``[]`` where the server has no such list:
+        404). The list takes no company_id (it is in the path) and no filter (SDK:
+        rest_v10_companies_company_id_vendors_inactive_get), so a search reads it whole: once per session,
+        not once per search (pages of ``page_size`` inactive vendors)."""
+        if self._inactive_vendors is None:
+            path = _INACTIVE_VENDORS.format(company_id=self.company_id)
+            try:
+                self._inactive_vendors = list(self.rows_of(path, {}, what="list inactive vendors"))
+            except ProcoreNotFoundError:
+                log.warning("procore: no inactive-vendor list on this server; searched active vendors only")
+                self._inactive_vendors = []
+        return list(self._inactive_vendors)
 
     def find_vendor_by_origin_id(self, origin_id: str) -> dict[str, Any] | None:
         """The vendor whose ``origin_id`` is exactly ``origin_id`` (unique per company), or None.

@@ -56,7 +56,7 @@ PROJECTS = ListSpec(
         *eq("id", integer=True),
         *eq("origin_id"),
         *STAMPS,
-        Filter("active", "bool", "active"),
+        Filter("by_status", "status", "active"),
     ),
 )
 
@@ -134,10 +134,8 @@ VENDORS = ListSpec(
     ),
     sortable=("id", "name", "created_at", "updated_at", "origin_id"),
 )
-# The project directory documents fewer filters and sorts than the company one.
-PROJECT_VENDORS = VENDORS.only(
-    ("origin_id", "search", "updated_at", "id"), sortable=("id", "name", "updated_at")
-)
+# The project directory documents fewer filters and sorts than the company one (no origin_id, no stamps).
+PROJECT_VENDORS = VENDORS.only(("search", "id"), sortable=("id", "name", "updated_at"))
 VENDOR = Entity("vendors", "company_id", "Vendor not found")
 
 

@@ -23,7 +23,10 @@ from .errors import ApiError, bad_request
 from .settings import FaultSettings, VariantSettings
 from .store import Store
 
-FilterKind = Literal["eq", "range", "search", "json_in", "bool"]
+FilterKind = Literal["eq", "range", "search", "json_in", "bool", "status"]
+# ``filters[by_status]`` of the project list (SDK: "Must be one of Active, Inactive, or All") -> the
+# condition on the boolean column.
+STATUS_VALUES = {"active": "{column} = 1", "inactive": "{column} = 0", "all": "1 = 1"}
 _FILTER_KEY = re.compile(r"^filters\[([a-z_]+)\](\[\])?$")
 
 
@@ -66,6 +69,9 @@ class ListSpec:
     soft_delete: bool = False  # has deleted_at; filters[include_deleted]=with|only applies
     default_order: str = "id"
     sort_columns: dict[str, str] = field(default_factory=dict)
+    # The filter names the endpoint documents (``documented_lists``), None: not narrowed. A documented one
+    # the simulator does not apply is ignored, never refused; ``include_deleted`` only where documented.
+    documented: frozenset[str] | None = None
 
     def filter(self, name: str) -> Filter | None:
         return next((item for item in self.filters if item.name == name), None)
@@ -77,6 +83,20 @@ class ListSpec:
     def paged(self, paginated: bool) -> ListSpec:
         """This list, paginated or not (where the live variants decide)."""
         return self if paginated else replace(self, paginated=False)
+
+    def as_documented(self, filters: frozenset[str], sorts: bool) -> ListSpec:
+        """This list taking only the filters its endpoint documents (``filters``, by name) and sorting
+        only where it documents ``sort``: what Procore does not document for it is unknown there."""
+        return replace(
+            self,
+            filters=tuple(f for f in self.filters if f.name in filters),
+            sortable=self.sortable if sorts else (),
+            documented=filters,
+        )
+
+    def takes(self, name: str) -> bool:
+        """Whether ``filters[name]`` is the endpoint's (documented, or not narrowed)."""
+        return self.documented is None or name in self.documented
 
 
 @dataclass
@@ -153,6 +173,11 @@ def _filter_sql(item: Filter, values: list[str], variants: VariantSettings) -> t
             ) from None
     if item.kind == "search":
         return f"icontains({item.column}, ?)", [values[0]]
+    if item.kind == "status":
+        condition = STATUS_VALUES.get(values[0].strip().lower())
+        if condition is None:
+            raise bad_request(f"{label}: {values[0]!r} must be one of Active, Inactive, or All")
+        return condition.format(column=item.column), []
     if item.kind == "bool":
         truthy = values[0].strip().lower() in {"true", "1", "t", "yes"}
         return f"{item.column} = ?", [1 if truthy else 0]
@@ -177,8 +202,8 @@ def run_list(
     applied = 0
     requested = _collect_filters(request)
     if spec.soft_delete:
-        # Soft-deleted rows vanish from lists unless asked for (reference quirk 5).
-        deleted_mode = requested.pop("include_deleted", [None])[0]
+        # Soft-deleted rows vanish from lists unless asked for (reference quirk 5), where the list takes it.
+        deleted_mode = requested.pop("include_deleted", [None])[0] if spec.takes("include_deleted") else None
         if deleted_mode is None:
             clauses.append("deleted_at IS NULL")
         elif deleted_mode == "only":
@@ -188,8 +213,12 @@ def run_list(
     for name, values in requested.items():
         item = spec.filter(name)
         if item is None:
-            if variants.unknown_filters == "reject":
-                supported = [f.name for f in spec.filters] + (["include_deleted"] if spec.soft_delete else [])
+            if variants.unknown_filters == "reject" and not spec.takes(name):
+                supported = (
+                    sorted(spec.documented)
+                    if spec.documented is not None
+                    else [f.name for f in spec.filters] + (["include_deleted"] if spec.soft_delete else [])
+                )
                 raise bad_request(f"filters[{name}]: not supported here; supported: {supported}")
             continue
         sql, extra = _filter_sql(item, values, variants)

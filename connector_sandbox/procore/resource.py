@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .clock import now_stamp
+from .documented_lists import as_documented
 from .errors import not_found
 from .listing import ListSpec, paging_headers, run_list
 from .routing import Caller, Handler, JsonResponse, int_param, json_body, param, path_id, view_param
@@ -126,7 +127,9 @@ def list_handler(
     async def handler(request: Request, caller: Caller) -> Response:
         state = caller.state
         where = scope(request, caller)
-        listed = spec if isinstance(spec, ListSpec) else spec(state.variants)
+        listed = as_documented(
+            spec if isinstance(spec, ListSpec) else spec(state.variants), request.method, request.url.path
+        )
         result = run_list(state.store, listed, request, where, state.variants, state.faults)
         views = () if view is None else (view_param(request, view),)
         body = render(state.store, result.rows, *views)

@@ -15,6 +15,7 @@ from sandbox.serving import served
 from sandbox_admin import SandboxAdmin
 from sandbox_logins import on_simulator
 
+from connector_assets.procore.commitment_requisitions import has_approved_requisition, invoiced_kinds
 from connector_assets.procore.document_reads import ProjectLabels, RequisitionReads, step_kept
 from connector_resources.procore import ProcoreResource
 from connector_resources.procore import session as session_module
@@ -242,3 +243,76 @@ def test_an_invoices_change_order_items_are_asked_only_when_its_commitment_has_a
     assert set(asked) == {False, True}, "the seed has invoices of commitments with and without change orders"
     assert asked[False][items] == 0 and asked[True][items] == 1, asked
     assert asked[False]["GET /rest/v1.0/requisitions/{requisition_id}/contract_items"] == 1
+
+
+def test_a_projects_requisitions_are_listed_once_a_run_for_every_commitment_asked_of_it(
+    sandbox: Sandbox, procore: ProcoreResource
+) -> None:
+    """Whether a commitment has an approved requisition (a pull's check) is answered from its project's
+    requisitions, listed once per run's ``kept``; their ``commitment_type`` names each commitment's kind."""
+    permitted = {p["id"] for p in sandbox.rows("projects", permitted=1)}
+    requisitions = [r for r in sandbox.rows("requisitions") if r["project_id"] in permitted]
+    pid = Counter(r["project_id"] for r in requisitions).most_common(1)[0][0]
+    commitments = {c["id"]: c for c in sandbox.rows("commitments", project_id=pid) if not c["deleted_at"]}
+    approved = {"approved", "approved_as_noted"}
+    expected = {
+        str(cid): any(
+            r["commitment_id"] == cid and r["deleted_at"] is None and r["status"] in approved
+            for r in requisitions
+        )
+        for cid in commitments
+    }
+    assert len(expected) >= 2 and True in expected.values() and False in expected.values()
+    kept: dict[int, Any] = {}
+    with procore.session() as session:
+        before = sandbox.calls()
+        answers = {c: has_approved_requisition(session, pid, c, approved, kept) for c in expected}
+        assert _api(sandbox.calls() - before) == Counter({"GET /rest/v1.0/requisitions": 1})
+    assert answers == expected
+    invoiced = {
+        str(r["commitment_id"]) for r in requisitions if r["project_id"] == pid and not r["deleted_at"]
+    }
+    kinds = invoiced_kinds(kept)
+    assert set(kinds) == invoiced
+    assert all(kinds[c] == commitments[int(c)]["kind"] for c in kinds)
+
+
+def test_a_cost_code_id_a_commitment_line_read_carries_needs_no_list_of_cost_codes(
+    sandbox: Sandbox, procore: ProcoreResource
+) -> None:
+    """A change order line naming a cost code id that a line of its commitment, read in the run, carries
+    with its object is resolved from that line; an id no line read carries lists the project's codes."""
+    permitted = {p["id"] for p in sandbox.rows("projects", permitted=1)}
+    lines = sandbox.rows("commitment_line_items")
+    commitment = next(
+        c
+        for c in sandbox.rows("commitments")
+        if c["project_id"] in permitted
+        and not c["deleted_at"]
+        and any(x["commitment_id"] == c["id"] for x in lines)
+    )
+    pid, cid = commitment["project_id"], commitment["id"]
+    codes = {c["id"]: c for c in sandbox.rows("cost_codes", project_id=pid)}
+    on_lines = {x["cost_code_id"] for x in lines if x["commitment_id"] == cid and x["cost_code_id"]}
+    elsewhere = next(code for code in codes if code not in on_lines)
+    with procore.session() as session:
+        session.commitment_lines(pid, cid, commitment["kind"])
+        before = sandbox.calls()
+        known = {code: session.resolve_cost_code(pid, {"cost_code_id": code}) for code in on_lines}
+        assert _api(sandbox.calls() - before) == Counter()
+        listed = session.resolve_cost_code(pid, {"cost_code_id": elsewhere})
+        assert _api(sandbox.calls() - before) == Counter({"GET /rest/v1.0/cost_codes": 1})
+    assert known and all(known[code] == codes[code]["full_code"] for code in on_lines)
+    assert listed == codes[elsewhere]["full_code"]
+
+
+def test_a_runs_sessions_list_the_permitted_projects_once(sandbox: Sandbox, procore: ProcoreResource) -> None:
+    listed: dict[int, list[dict[str, Any]]] = {}
+    before = sandbox.calls()
+    for _ in range(3):  # three steps of one run, each on a session of its own
+        with procore.session() as session:
+            session.keep_projects_in(listed)
+            assert {p["id"] for p in session.projects()} == {
+                p["id"] for p in sandbox.rows("projects", permitted=1)
+            }
+    assert _api(sandbox.calls() - before) == Counter({"GET /rest/v1.0/projects": 1})

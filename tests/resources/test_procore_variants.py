@@ -180,3 +180,33 @@ def test_a_record_without_updated_at_is_named_in_the_error(server):
     with procore(server).session() as s, pytest.raises(ProcoreDataError) as error:
         list(s.iter_changed("vendors", START, END))
     assert "5000000042" in str(error.value) and "'updated_at'" in str(error.value)
+
+
+def test_the_inactive_vendor_list_is_asked_what_procore_documents_newest_first_and_searched_once(server):
+    # The SDK documents page, per_page, view and sort there, no filter and no company_id: newest first is
+    # asked, and once a page shows it (and ends before the window) the read stops; a search reads it whole,
+    # once per session.
+    newest = START + timedelta(hours=2)
+    inactive = [vendor(100 + n, newest - timedelta(hours=n)) for n in range(30)]  # newest first, 1 h apart
+    server.route(INACTIVE, lambda request: paged(inactive, request, link_host=server.url, size=5))
+    server.route(VENDORS, lambda request: paged([], request))
+    with procore(server).session() as s:
+        ids = {r["id"] for r in s.iter_changed("vendors", START, END)}
+        assert ids == {5_000_000_100, 5_000_000_101, 5_000_000_102}  # 02:00, 01:00, 00:00
+        assert len(server.hits(INACTIVE)) == 2  # page 2 proves the order and ends before the window
+        assert s.find_vendor_by_origin_id("JDE-V-1") is None
+        assert [v["id"] for v in s.find_vendors_by_name("Vendor 129")] == [5_000_000_129]
+    assert len(server.hits(INACTIVE)) == 2 + 6  # the searches: the whole list (30 at 5 a page), once
+    for hit in server.hits(INACTIVE):
+        assert set(hit.query) <= {"page", "per_page", "view", "sort"}, hit.query
+
+
+def test_projects_changed_in_a_window_are_asked_with_the_documented_updated_at_filter(server):
+    projects = "/rest/v1.0/projects"
+    rows = [vendor(1, START + timedelta(hours=1)), vendor(2, START - timedelta(days=1))]
+    server.route(projects, lambda request: paged(rows, request))
+    with procore(server).session() as s:
+        ids = [r["id"] for r in s.iter_changed("projects", START, END)]
+    assert ids == [5_000_000_001]
+    asked = server.hits(projects)
+    assert asked and all("filters[updated_at]" in r.query for r in asked)

@@ -503,6 +503,30 @@ def test_inactive_vendors_are_listed_separately(sandbox: Sandbox) -> None:
     }
 
 
+def test_inactive_vendor_list_takes_no_filter(sandbox: Sandbox, behind_the_contract: Any) -> None:
+    """Procore documents page, per_page, view and sort there, no filter (SDK,
+    rest_v10_companies_company_id_vendors_inactive_get): a filter the company list takes is unknown here,
+    ignored (every inactive vendor answered) or refused, never applied."""
+    inactive = [v for v in sandbox.records("vendors", company_id=COMPANY) if not v["is_active"]]
+    path = f"{V1}/companies/{COMPANY}/vendors/inactive"
+    one = inactive[0]
+    filters = {"filters[origin_id]": "no-such-origin", "filters[updated_at]": "2000-01-01...2000-01-02"}
+    ignored = walk(sandbox, path, filters)[0]
+    assert {v["id"] for v in ignored} == {v["id"] for v in inactive}
+    by_id = walk(sandbox, path, {"filters[id][]": str(one["id"])})[0]
+    assert len(by_id) == len(inactive)
+    sandbox.settings(variants={"unknown_filters": "reject"})
+    refused = sandbox.api("GET", path, params={"filters[updated_at]": "2000-01-01...2000-01-02"})
+    assert refused.status_code == 400 and "filters[updated_at]" in refused.json()["errors"]
+    # the company list documents them: applied there
+    listed = sandbox.api(
+        "GET",
+        f"{V1}/vendors",
+        params={"company_id": COMPANY, "filters[updated_at]": "2000-01-01...2000-01-02"},
+    )
+    assert listed.status_code == 200 and listed.json() == []
+
+
 def test_unknown_filters_are_ignored_or_refused(sandbox: Sandbox, behind_the_contract: Any) -> None:
     project = sandbox.visible_project()
     codes = [c for c in sandbox.records("cost_codes", project_id=project["id"]) if c["deleted_at"] is None]
@@ -1511,8 +1535,15 @@ def test_work_order_status_vocabulary_is_a_variant(sandbox: Sandbox) -> None:
 def test_project_list_filters(sandbox: Sandbox, behind_the_contract: Any) -> None:
     permitted = [p for p in sandbox.records("projects") if p["permitted"]]
     params = {"company_id": COMPANY}
-    inactive = sandbox.api("GET", f"{V1}/projects", params={**params, "filters[active]": "false"}).json()
+    inactive = sandbox.api(
+        "GET", f"{V1}/projects", params={**params, "filters[by_status]": "Inactive"}
+    ).json()
     assert [p["id"] for p in inactive] == [p["id"] for p in permitted if not p["active"]]
+    every = sandbox.api("GET", f"{V1}/projects", params={**params, "filters[by_status]": "All"}).json()
+    assert [p["id"] for p in every] == [p["id"] for p in permitted]
+    # filters[active] is not Procore's (the SDK documents by_status): unknown there, so ignored
+    ignored = sandbox.api("GET", f"{V1}/projects", params={**params, "filters[active]": "false"}).json()
+    assert [p["id"] for p in ignored] == [p["id"] for p in permitted]
     synced = next(p for p in permitted if p["origin_id"])
     by_origin = sandbox.api(
         "GET", f"{V1}/projects", params={**params, "filters[origin_id]": synced["origin_id"]}

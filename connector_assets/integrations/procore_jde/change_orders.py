@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 from connector_assets.flows import amounts
@@ -245,6 +246,8 @@ def map_change_orders(context: Any, partition: str | None) -> Iterator[Mapped | 
         )
         for change_order in unread:
             company, label = labels(change_order)
+            # kept for the run: one held on its order here is mapped again unread when a pull releases it
+            step_kept(context, company).change_orders[str(change_order.get("id") or "")] = change_order
             record = change_order_record(label.session, ledger, books, label, change_order, mode)
             yield tagged(record, company)
 
@@ -255,22 +258,36 @@ def labelled(session: Any, kept: Kept) -> ProjectLabels:
 
 
 def remap_change_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
-    """The named change orders read from Procore again and mapped with today's tables (replay). One that
-    is no longer approved is not yielded: the replay then says it is no longer something to write."""
+    """The named change orders read from Procore again and mapped with today's tables (replay); one the run
+    listed already (released by a pull of its order in the run that staged it) mapped as listed, unread.
+    One that is no longer approved is not yielded: the replay then says it is no longer something to write."""
     books = CostCodeMap.today(context.resources.staging)
     ledger = context.resources.ledger.get()
     wanted = statuses(setting("CHANGE_ORDER_STATUSES"))
     procore, mode = context.resources.procore, change_order_mode()
     places = queued(ledger, INTEGRATION, "change_orders", keys, first_company(procore))
+    listed = {
+        key: found
+        for key in keys
+        if (found := step_kept(context, places.companies[key]).change_orders.get(key)) is not None
+    }
     with procore.company_sessions() as sessions:
-        labels = PerCompany(sessions, first_company(procore), ProjectLabels)
-        for _key, company, session, change_order in read_queued(
-            sessions, "commitment_change_orders", "change order", keys, places
-        ):
+        # the run's cost codes, commitment lines and project names, as the mapping step's
+        labels = PerCompany(
+            sessions,
+            first_company(procore),
+            lambda session: labelled(session, step_kept(context, session.company_id)),
+        )
+        read = read_queued(
+            sessions, "commitment_change_orders", "change order", [k for k in keys if k not in listed], places
+        )
+        ones = chain(((places.companies[k], listed[k]) for k in listed), ((c, r) for _, c, _, r in read))
+        for company, change_order in ones:
             if isinstance(change_order, Rejected):
                 yield change_order
             elif str(change_order.get("status") or "").lower() in wanted:
-                record = change_order_record(session, ledger, books, labels.of(company), change_order, mode)
+                label = labels.of(company)
+                record = change_order_record(label.session, ledger, books, label, change_order, mode)
                 yield tagged(record, company)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from connector_assets.procore.commitment_requisitions import has_approved_requisition
+from connector_assets.procore.commitment_requisitions import ProjectStatuses, has_approved_requisition
 from connector_assets.procore.companies import QUEUED_FIELD
 from connector_resources.ledger import Ledger
 from connector_resources.redaction import get_logger
@@ -59,17 +59,23 @@ def held_on(ledger: Ledger, keys: Iterable[str], dependency_key: Callable[[str],
 
 
 def pullable(
-    procore: Any, held: dict[str, HeldOn], approved: frozenset[str], default_company: int
+    procore: Any,
+    held: dict[str, HeldOn],
+    approved: frozenset[str],
+    default_company: int,
+    kept: Callable[[int], ProjectStatuses] | None = None,
 ) -> dict[str, tuple[int | None, int]]:
     """Commitment id -> (project, company) of the held-on commitments the purchase orders flow would write:
-    those a voucher waits for, and those Procore lists an approved requisition of (one call each)."""
+    those a voucher waits for, and those Procore lists an approved requisition of (each project's list read
+    once per ``kept``: company -> the run's, ``Kept.requisition_statuses``)."""
     found: dict[str, tuple[int | None, int]] = {}
     with procore.company_sessions() as sessions:
         for key, on in held.items():
             company = on.company or default_company
+            statuses = kept(company) if kept is not None else None
             if not on.invoiced and not (
                 on.project is not None
-                and has_approved_requisition(sessions.session(company), on.project, key, approved)
+                and has_approved_requisition(sessions.session(company), on.project, key, approved, statuses)
             ):
                 log.info(
                     "commitment %s: no approved requisition in Procore, so no JDE order yet; the change "

@@ -20,6 +20,7 @@ from connector_assets.jde.purchase_orders import PurchaseOrders as JdePurchaseOr
 from connector_assets.jde.supplier_numbers import SupplierNumbers
 from connector_assets.jde.tables import GL_ACCOUNTS
 from connector_assets.jde.target_base import JDE_CHECKS
+from connector_assets.procore.commitment_requisitions import invoiced_kinds
 from connector_assets.procore.companies import first_company, tagged
 from connector_assets.procore.document_fields import (
     document_label,
@@ -227,12 +228,16 @@ def remap_purchase_orders(context: Any, keys: list[str]) -> Iterator[Mapped | Re
         i.source_key for i in ledger.open_items(integration=INTEGRATION, flow="purchase_orders", limit=OPEN)
     }
     held = held_on(ledger, [key for key in keys if key not in own], PURCHASE_ORDERS_FLOW.dependency_key)
+    kinds: dict[str, Any] = {}
     if held:
-        pulled = pullable(resources.procore, held, statuses(APPROVED_SETTING), default)
+        run_statuses = lambda company: step_kept(context, company).requisition_statuses  # noqa: E731
+        pulled = pullable(resources.procore, held, statuses(APPROVED_SETTING), default, run_statuses)
         wanted = {
             key: pulled.get(key, place) for key, place in wanted.items() if key not in held or key in pulled
         }
-    yield from _orders(context, CostCodeMap.today(resources.staging), wanted)
+        # the kind of each as its requisitions name it (read for the check): only that kind's list asked
+        kinds = {k: v for _, c in pulled.values() for k, v in invoiced_kinds(run_statuses(c)).items()}
+    yield from _orders(context, CostCodeMap.today(resources.staging), wanted, kinds)
 
 
 PURCHASE_ORDERS_FLOW = ROUTE.flow(

@@ -18,6 +18,7 @@ from connector_assets.jde.supplier_numbers import SupplierNumbers, run_held
 from connector_assets.jde.supplier_reads import changed_at, suppliers_among
 from connector_assets.jde.tables import SUPPLIERS
 from connector_assets.procore.companies import first_company, queued_companies, record_company, tagged
+from connector_assets.procore.document_reads import step_kept
 from connector_assets.procore.vendor_mark_step import build_vendor_marks
 from connector_assets.procore.vendor_marks import OriginMark
 from connector_assets.procore.vendor_target import (
@@ -152,8 +153,10 @@ def remap_vendors(context: Any, keys: list[str]) -> Iterator[Mapped | Rejected]:
     ledger = resources.ledger.get()
     wanted = [k for k in keys if k.isdigit()]
     queued = queued_companies(ledger, INTEGRATION, VENDORS_FLOW.name, wanted, 0)  # 0: the item names none
+    # the vendors the run's mapping steps read already (a pull's vendors are those of the orders just mapped)
+    kept = lambda company: step_kept(context, company).vendors  # noqa: E731
     vendors = vendors_by_id(
-        resources.procore, ledger, INTEGRATION, wanted, {k: c for k, c in queued.items() if c}
+        resources.procore, ledger, INTEGRATION, wanted, {k: c for k, c in queued.items() if c}, kept
     )
     with optional_tables.refusal_explained():
         yield from vendor_records(
