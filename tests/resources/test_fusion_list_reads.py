@@ -4,6 +4,7 @@
   one query, kept for the run (``suppliers_for_run``), answering what a supplier and a sites read each did;
 - the orders and drafts a chunk of fingerprinted purchase orders is matched against
   (``FusionPurchaseOrders.find_many``) in one query each, answering what ``_fingerprinted`` answers;
+- a draft submitted by a write target (``read_back=False``): its create and its submit, nothing read;
 - a chunk's invoices (``find_invoices``) in one query, answering what ``find_invoice`` answers, and the
   invoice target's ``create`` using it instead of its own search;
 - a draft the session just created, submitted without reading it back first;
@@ -89,6 +90,7 @@ def test_a_chunk_of_fingerprinted_orders_is_matched_against_one_list_of_its_supp
         found = [session.search("purchase_orders", {"POHeaderId": o["POHeaderId"]})[0] for o in alone[:3]]
         records = [_order_record(session, f"known-{n}", o) for n, o in enumerate(found)]
         records.append(_order_record(session, "repriced", found[0], price_delta=1))  # same site as known-0
+        records.append(_order_record(session, "twin", found[0]))  # known-0's very lines: both match it
         other = session.search("purchase_orders", {"POHeaderId": fourth["POHeaderId"]})[0]
         records.append(_order_record(session, "changed", other, price_delta=7))
         target = FusionPurchaseOrders(session)
@@ -97,9 +99,12 @@ def test_a_chunk_of_fingerprinted_orders_is_matched_against_one_list_of_its_supp
         answer = target.find_many(records)
         after = pod.rest_gets("purchaseOrders"), pod.rest_gets("draftPurchaseOrders"), _line_reads(pod)
     assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (1, 1, 0)
-    assert set(answer) == {"known-1", "known-2", "changed"}  # known-0 and repriced share a site: alone
+    # The list is read before any of the chunk is created: a record sharing a site is settled from it too
+    # (repriced: no match); an order two records both match is left to each one's own search (ambiguous).
+    assert set(answer) == {"known-1", "known-2", "repriced", "changed"}
     assert answer == {key: expected[key] for key in answer}
     assert answer["known-1"] == str(found[1]["POHeaderId"]) and answer["changed"] is None
+    assert answer["repriced"] is None
 
 
 def _line_reads(pod: Pod) -> int:
@@ -158,6 +163,22 @@ def test_a_draft_the_session_created_is_submitted_without_reading_it_back_first(
     assert (after[0] - before[0], after[1] - before[1]) == (0, 1)  # the order read once submitted
     assert order["POHeaderId"] == again["POHeaderId"] == draft["POHeaderId"]
     assert order["StatusCode"] == again["StatusCode"] == "OPEN"
+    submits = [k for k in pod.state()["calls"] if k.startswith("POST") and k.endswith("/action/submit")]
+    assert sum(pod.state()["calls"][k] for k in submits) == 1
+
+
+def test_a_submit_not_read_back_is_two_calls_an_order_and_leaves_it_open(pod: Pod) -> None:
+    """What a write target sends (``read_back=False``): the create and the submit, nothing read; the order is
+    submitted all the same, and its status is left out of the answer rather than the draft's given."""
+    with pod.resource().session() as session:
+        before = pod.rest_gets("draftPurchaseOrders"), pod.rest_gets("purchaseOrders")
+        draft = session.create_draft_purchase_order(a_draft(pod, f"PFY-{uuid.uuid4().hex[:8].upper()}"))
+        answer = session.submit_draft_purchase_order(draft, read_back=False)
+        after = pod.rest_gets("draftPurchaseOrders"), pod.rest_gets("purchaseOrders")
+    assert after == before
+    assert answer["POHeaderId"] == draft["POHeaderId"] and answer["_submit_result"] == "SUCCESS"
+    assert "StatusCode" not in answer and "links" not in answer
+    assert pod.record("purchaseOrders", draft["POHeaderId"])["StatusCode"] == "OPEN"
     submits = [k for k in pod.state()["calls"] if k.startswith("POST") and k.endswith("/action/submit")]
     assert sum(pod.state()["calls"][k] for k in submits) == 1
 
