@@ -165,9 +165,9 @@ class BillReader(ApprovedBillReader):
     def read_orders_ahead(self, bills: Iterable[Mapping[str, Any]]) -> None:
         """Read the Fusion numbers of the orders ``bills`` bill in lists (``read_order_numbers``) before
         they are mapped one by one. Only bills the mapping reads in full anyway (approved, not sent, not
-        exported elsewhere: ``approved_full_bill``) are read here, kept for it (``full``), and their POs as
-        ``item_lines`` reads them (kept too): Procurify is asked nothing more. A read that fails is left
-        to the bill's own mapping, which queues it."""
+        exported elsewhere: ``approved_full_bill``) are read here, kept for it (``full``); their POs are those
+        ``added_purchase_orders`` names (one named by UUID read once, kept for the mapping as well). A read
+        that fails is left to the bill's own mapping, which queues it."""
         assert self.known_orders is not None
         header_ids: list[str] = []
         for bill in bills:
@@ -179,7 +179,8 @@ class BillReader(ApprovedBillReader):
             try:
                 full = self.full.get(bill_uuid) or self.procurify.get("bills", bill_uuid)
                 self.full[bill_uuid] = full
-                pos = {po for po, _ in self.order_lines.item_lines(full).values()}
+                added = full.get("added_purchase_orders") or []
+                pos = {po for entry in added if (po := self.order_lines.added_po(entry)) is not None}
             except (ProcurifyError, ConnectorError):
                 continue
             for po in pos:
